@@ -1,0 +1,126 @@
+//! Typed errors of the library and the exit codes they map to.
+//!
+//! Every failure a user can meet is one variant here, so the CLI can print it
+//! plainly and exit with a documented code (see README "Exit codes").
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One problem found in a lab definition: where it is, which field, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// Dotted path of the field, e.g. `nodes[1].ip`.
+    pub field: String,
+    /// What is wrong and what would be valid.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        write!(f, ": {}: {}", self.field, self.message)
+    }
+}
+
+/// Every problem of one lab file, reported together.
+#[derive(Debug, Clone)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        writeln!(f, "invalid lab definition ({n} problem{}):", if n == 1 { "" } else { "s" })?;
+        for p in &self.0 {
+            writeln!(f, "  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Errors of the `lab` library.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    /// The lab definition (or a manifest it names) is invalid. Nothing was created.
+    #[error("{0}")]
+    Invalid(Problems),
+
+    /// The command line asked for something that cannot be done as asked.
+    #[error("{0}")]
+    Usage(String),
+
+    /// No lab of that name or path could be found.
+    #[error("no lab named '{name}' (looked in: {searched})")]
+    LabNotFound { name: String, searched: String },
+
+    /// The lab is not up (no state), for commands that need a running lab.
+    #[error("lab '{0}' is not up (no state in {1}); run `lab up {0}` first")]
+    NotUp(String, PathBuf),
+
+    /// `up` on a lab that already runs.
+    #[error("lab '{name}' is already up (provider {provider}, variant {variant}); use `lab apply` to switch variants or `lab destroy {name}` first")]
+    AlreadyUp { name: String, provider: String, variant: String },
+
+    /// The provider cannot run on this machine; says why and what to do.
+    #[error("provider '{provider}' cannot run here: {why}")]
+    Unavailable { provider: String, why: String },
+
+    /// A bring-up or teardown step failed.
+    #[error("step '{step}' failed: {message}")]
+    Step { step: String, message: String },
+
+    /// A command the lab ran failed.
+    #[error("command `{command}` failed ({status}){}", if .output.is_empty() { String::new() } else { format!(":\n{}", .output) })]
+    Command { command: String, status: String, output: String },
+
+    /// SSH to a node failed (the connection, not the remote command).
+    #[error("ssh to {node} failed: {message}")]
+    Ssh { node: String, message: String },
+
+    /// One or more checks did not hold.
+    #[error("{failed} of {total} checks did not hold")]
+    ChecksFailed { failed: usize, total: usize },
+
+    /// Interrupted by the user.
+    #[error("interrupted")]
+    Interrupted,
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl LabError {
+    /// The process exit code for this error (documented in README).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            LabError::ChecksFailed { .. } => 1,
+            LabError::Invalid(_)
+            | LabError::Usage(_)
+            | LabError::LabNotFound { .. }
+            | LabError::NotUp(..)
+            | LabError::AlreadyUp { .. } => 2,
+            LabError::Step { .. } | LabError::Command { .. } | LabError::Ssh { .. } | LabError::Io { .. } => 3,
+            LabError::Unavailable { .. } => 4,
+            LabError::Interrupted => 130,
+        }
+    }
+
+    /// Wrap an I/O error with what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        LabError::Io { context: context.into(), source }
+    }
+}
+
+pub type Result<T, E = LabError> = std::result::Result<T, E>;

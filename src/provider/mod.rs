@@ -1,0 +1,169 @@
+//! Where a lab runs. One lab definition, two providers behind one trait
+//! (as kind's provider interface: provision, list nodes, destroy, logs):
+//! - `netns`: the chapter's network on real Linux networking, the default;
+//! - `vagrant`: VMs with kubeadm and flannel, the real thing.
+
+pub mod netns;
+pub mod vagrant;
+
+use crate::error::{LabError, Result};
+use crate::report::Reporter;
+use crate::spec::{Lab, Role};
+use crate::state::State;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Netns,
+    Vagrant,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Netns => "netns",
+            Kind::Vagrant => "vagrant",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "netns" => Some(Kind::Netns),
+            "vagrant" => Some(Kind::Vagrant),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A running pod, as the checks see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodRef {
+    pub name: String,
+    pub app: String,
+    pub node: String,
+    pub ip: Ipv4Addr,
+    pub port: u16,
+    /// The node on which to run a command inside the pod ...
+    pub exec_node: String,
+    /// ... and the shell prefix that enters the pod there (`ip netns exec X`
+    /// on netns, `kubectl exec POD --` on vagrant).
+    pub exec_prefix: String,
+}
+
+/// How the verify engine reaches a lab that is up.
+#[derive(Debug, Clone)]
+pub struct Access {
+    /// OpenSSH config with one `Host` entry per node name.
+    pub ssh_config: PathBuf,
+    pub nodes: Vec<String>,
+    pub pods: Vec<PodRef>,
+    /// Node and command prefix for `kubectl` (vagrant only).
+    pub kubectl: Option<(String, String)>,
+    /// Why Kubernetes-level checks cannot run here, when they cannot.
+    pub no_kubernetes: Option<String>,
+}
+
+/// One machine in `lab status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeStatus {
+    pub name: String,
+    pub role: String,
+    /// Provider's word for its state (`running`, `not_created`, ...).
+    pub state: String,
+    pub addresses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub nodes: Vec<NodeStatus>,
+    pub pods: Vec<PodRef>,
+}
+
+/// Options of `lab up`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UpOptions {
+    /// Keep what was made when a step fails (for debugging).
+    pub keep: bool,
+}
+
+#[async_trait]
+pub trait Provider: Send + Sync {
+    fn kind(&self) -> Kind;
+
+    /// Check that this provider can run here: says why not and what to do.
+    fn available(&self) -> Result<()>;
+
+    /// Bring `lab` up with `variant`, recording state as it goes. On failure,
+    /// tear down what was made unless `opts.keep`.
+    async fn up(&self, lab: &Lab, variant: &str, opts: UpOptions, rep: &Reporter) -> Result<State>;
+
+    /// Switch the pod network of a running lab to `variant`, as the chapter
+    /// does: workloads and network removed, new network, workloads again.
+    async fn apply(&self, lab: &Lab, state: &mut State, variant: &str, rep: &Reporter) -> Result<()>;
+
+    /// Remove everything of the lab `name`. Idempotent; works on a half-built
+    /// lab and without state.
+    async fn destroy(&self, name: &str, state: Option<&State>, rep: &Reporter) -> Result<()>;
+
+    /// Machines and pods, for `lab status`.
+    async fn status(&self, lab: &Lab, state: &State, rep: &Reporter) -> Result<Status>;
+
+    /// How checks reach the nodes and pods.
+    async fn access(&self, lab: &Lab, state: &State, rep: &Reporter) -> Result<Access>;
+
+    /// The node and command that print flannel's log for `node`.
+    fn flannel_log(&self, lab: &Lab, node: &str) -> (String, String);
+
+    /// Copy the provider's own logs (daemons, VMs) into `dir`.
+    async fn collect_logs(&self, lab: &Lab, state: &State, dir: &Path, rep: &Reporter) -> Result<Vec<PathBuf>>;
+}
+
+/// The provider of kind `kind`, or the default one for this machine.
+pub fn get(kind: Option<Kind>) -> Result<Box<dyn Provider>> {
+    let kind = match kind {
+        Some(k) => k,
+        None => default_kind()?,
+    };
+    Ok(match kind {
+        Kind::Netns => Box::new(netns::Netns::new()),
+        Kind::Vagrant => Box::new(vagrant::Vagrant::new()),
+    })
+}
+
+/// netns on Linux as root; otherwise the user must choose.
+pub fn default_kind() -> Result<Kind> {
+    if cfg!(target_os = "linux") && nix::unistd::geteuid().is_root() {
+        Ok(Kind::Netns)
+    } else {
+        Err(LabError::Unavailable {
+            provider: "netns".into(),
+            why: if cfg!(target_os = "linux") {
+                "it needs root (CAP_NET_ADMIN) to make network namespaces; run `sudo lab ...`, or use VMs with `--provider vagrant`".into()
+            } else {
+                "it needs Linux network namespaces; use VMs with `--provider vagrant`".into()
+            },
+        })
+    }
+}
+
+/// The provider a lab that is up was made with.
+pub fn for_state(state: &State) -> Result<Box<dyn Provider>> {
+    let kind = Kind::parse(&state.provider).ok_or_else(|| LabError::Usage(format!("unknown provider '{}' in the lab's state", state.provider)))?;
+    get(Some(kind))
+}
+
+/// Role names as the status table shows them.
+pub fn role_name(role: Role) -> &'static str {
+    role.as_str()
+}

@@ -1,0 +1,97 @@
+//! JUnit XML for CI dashboards: one test suite per variant, one test case per
+//! check, carrying what was observed and the probe's output.
+
+use super::{CheckResult, Verdict};
+use std::fmt::Write;
+use std::path::Path;
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 forbids most control characters, even escaped.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Render results as JUnit XML, suites in the order variants first appear.
+pub fn render(lab: &str, results: &[CheckResult]) -> String {
+    let mut variants: Vec<&str> = Vec::new();
+    for r in results {
+        if !variants.contains(&r.variant.as_str()) {
+            variants.push(&r.variant);
+        }
+    }
+    let count = |rs: &[&CheckResult], v: Verdict| rs.iter().filter(|r| r.verdict == v).count();
+    let total_time: f64 = results.iter().map(|r| r.elapsed.as_secs_f64()).sum();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let all: Vec<&CheckResult> = results.iter().collect();
+    let _ = writeln!(
+        x,
+        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{total_time:.3}\">",
+        esc(lab),
+        results.len(),
+        count(&all, Verdict::Fail),
+        count(&all, Verdict::Error),
+        count(&all, Verdict::Skip)
+    );
+    for v in variants {
+        let rs: Vec<&CheckResult> = results.iter().filter(|r| r.variant == v).collect();
+        let time: f64 = rs.iter().map(|r| r.elapsed.as_secs_f64()).sum();
+        let _ = writeln!(
+            x,
+            "  <testsuite name=\"{}.{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{time:.3}\">",
+            esc(lab),
+            esc(v),
+            rs.len(),
+            count(&rs, Verdict::Fail),
+            count(&rs, Verdict::Error),
+            count(&rs, Verdict::Skip)
+        );
+        for r in rs {
+            let _ = writeln!(
+                x,
+                "    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3}\">",
+                esc(lab),
+                esc(v),
+                esc(&r.name),
+                r.elapsed.as_secs_f64()
+            );
+            let msg = format!("expected {}, observed {}", r.expected, r.observed);
+            match r.verdict {
+                Verdict::Pass => {}
+                Verdict::Fail => {
+                    let _ = writeln!(x, "      <failure message=\"{}\">{}</failure>", esc(&msg), esc(&r.output));
+                }
+                Verdict::Error => {
+                    let _ = writeln!(x, "      <error message=\"{}\">{}</error>", esc(&msg), esc(&r.output));
+                }
+                Verdict::Skip => {
+                    let _ = writeln!(x, "      <skipped message=\"{}\"/>", esc(&r.observed));
+                }
+            }
+            let mut out = format!("{}\nexpected: {}\nobserved: {}\n", r.route, r.expected, r.observed);
+            for a in &r.artifacts {
+                let _ = writeln!(out, "artifact: {}", a.display());
+            }
+            out.push_str(&r.output);
+            let _ = writeln!(x, "      <system-out>{}</system-out>", esc(&out));
+            x.push_str("    </testcase>\n");
+        }
+        x.push_str("  </testsuite>\n");
+    }
+    x.push_str("</testsuites>\n");
+    x
+}
+
+pub fn write(path: &Path, lab: &str, results: &[CheckResult]) -> crate::Result<()> {
+    crate::state::write_atomic(path, render(lab, results).as_bytes())
+}

@@ -1,0 +1,218 @@
+//! Reports as a stream of events: bring-up steps and check results flow
+//! through a [`Reporter`] to sinks (the terminal view, `lab.log`), and the
+//! collected results are written as a table, JSON and JUnit.
+
+pub mod junit;
+pub mod table;
+pub mod terminal;
+
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The verdict of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The expectation held.
+    Pass,
+    /// The probe ran and the network said otherwise.
+    Fail,
+    /// The check could not run (SSH down, pod missing, tool missing).
+    Error,
+    /// Not run here, with the reason in `observed`.
+    Skip,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "FAIL",
+            Verdict::Error => "ERROR",
+            Verdict::Skip => "skip",
+        }
+    }
+}
+
+/// The result of one check in one variant.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub name: String,
+    pub variant: String,
+    /// "from → to" or where it ran.
+    pub route: String,
+    pub expected: String,
+    pub observed: String,
+    pub verdict: Verdict,
+    #[serde(serialize_with = "secs")]
+    pub elapsed: Duration,
+    /// The probe's commands and their output, for JUnit and JSON.
+    pub output: String,
+    /// Diagnostics written for this check.
+    pub artifacts: Vec<PathBuf>,
+}
+
+fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
+}
+
+/// Something that happened while a command ran.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A bring-up or teardown step starts.
+    StepStart { step: String },
+    /// It ended, successfully or not.
+    StepEnd { step: String, ok: bool, elapsed: Duration, detail: Option<String> },
+    /// A line for the user.
+    Info(String),
+    /// A run of checks begins.
+    ChecksStart { variant: String, total: usize },
+    /// One check finished.
+    CheckEnd(Box<CheckResult>),
+    /// The run of checks ended.
+    ChecksEnd { variant: String },
+}
+
+/// A consumer of events.
+pub trait Sink: Send + Sync {
+    fn event(&self, e: &Event);
+}
+
+/// Fans events out to sinks and keeps the full log in `lab.log`.
+#[derive(Clone, Default)]
+pub struct Reporter {
+    sinks: Arc<Vec<Box<dyn Sink>>>,
+    log: Arc<Mutex<Option<std::fs::File>>>,
+}
+
+impl Reporter {
+    pub fn new(sinks: Vec<Box<dyn Sink>>) -> Self {
+        Reporter { sinks: Arc::new(sinks), log: Arc::new(Mutex::new(None)) }
+    }
+
+    /// A reporter that shows nothing (library use, tests).
+    pub fn quiet() -> Self {
+        Reporter::default()
+    }
+
+    /// Append everything from now on to `path` (the lab's `lab.log`).
+    pub fn log_to(&self, path: &Path) {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if let Ok(f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            *self.log.lock().unwrap() = Some(f);
+        }
+    }
+
+    pub fn emit(&self, e: Event) {
+        self.log(&describe(&e));
+        for s in self.sinks.iter() {
+            s.event(&e);
+        }
+    }
+
+    pub fn info(&self, msg: impl Into<String>) {
+        self.emit(Event::Info(msg.into()));
+    }
+
+    /// Write to `lab.log` only (commands and their full output).
+    pub fn log(&self, text: &str) {
+        if let Some(f) = self.log.lock().unwrap().as_mut() {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            for line in text.lines() {
+                let _ = writeln!(f, "[{}.{:03}] {line}", now.as_secs(), now.subsec_millis());
+            }
+        }
+    }
+}
+
+fn describe(e: &Event) -> String {
+    match e {
+        Event::StepStart { step } => format!("step start: {step}"),
+        Event::StepEnd { step, ok, elapsed, detail } => {
+            format!("step end: {step}: {} in {:.3}s{}", if *ok { "ok" } else { "FAILED" }, elapsed.as_secs_f64(), detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())
+        }
+        Event::Info(m) => m.clone(),
+        Event::ChecksStart { variant, total } => format!("checks start: {total} checks, variant {variant}"),
+        Event::CheckEnd(r) => format!(
+            "check {}: [{}] {} ({}) expected {} observed {}\n{}",
+            r.verdict.as_str(),
+            r.variant,
+            r.name,
+            r.route,
+            r.expected,
+            r.observed,
+            r.output
+        ),
+        Event::ChecksEnd { variant } => format!("checks end: variant {variant}"),
+    }
+}
+
+/// Results of every check run in this command, in order.
+#[derive(Clone, Default)]
+pub struct Results(pub Arc<Mutex<Vec<CheckResult>>>);
+
+impl Sink for Results {
+    fn event(&self, e: &Event) {
+        if let Event::CheckEnd(r) = e {
+            self.0.lock().unwrap().push((**r).clone());
+        }
+    }
+}
+
+impl Results {
+    pub fn all(&self) -> Vec<CheckResult> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// Counts of verdicts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub passed: usize,
+    pub failed: usize,
+    pub errored: usize,
+    pub skipped: usize,
+}
+
+impl Tally {
+    pub fn of(results: &[CheckResult]) -> Tally {
+        let mut t = Tally::default();
+        for r in results {
+            match r.verdict {
+                Verdict::Pass => t.passed += 1,
+                Verdict::Fail => t.failed += 1,
+                Verdict::Error => t.errored += 1,
+                Verdict::Skip => t.skipped += 1,
+            }
+        }
+        t
+    }
+
+    pub fn ok(&self) -> bool {
+        self.failed == 0 && self.errored == 0
+    }
+
+    /// The closing line: "N passed, M failed" (errors count as failed).
+    pub fn summary(&self) -> String {
+        let mut s = format!("{} passed, {} failed", self.passed, self.failed + self.errored);
+        if self.skipped > 0 {
+            s.push_str(&format!(", {} skipped", self.skipped));
+        }
+        s
+    }
+}
+
+/// Write results as JSON.
+pub fn write_json(path: &Path, results: &[CheckResult]) -> crate::Result<()> {
+    let t = Tally::of(results);
+    let doc = serde_json::json!({
+        "passed": t.passed, "failed": t.failed, "errored": t.errored, "skipped": t.skipped,
+        "checks": results,
+    });
+    crate::state::write_atomic(path, serde_json::to_string_pretty(&doc).expect("json").as_bytes())
+}

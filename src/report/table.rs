@@ -1,0 +1,59 @@
+//! The results table printed after a run: check, from → to, expected,
+//! observed, verdict, time.
+
+use super::CheckResult;
+
+fn clip(s: &str, n: usize) -> String {
+    let one_line = s.lines().next().unwrap_or("");
+    if one_line.chars().count() <= n { one_line.to_string() } else { one_line.chars().take(n - 1).collect::<String>() + "…" }
+}
+
+/// Render results as a plain-text table.
+pub fn render(results: &[CheckResult]) -> String {
+    let header = ["variant", "check", "from → to", "expected", "observed", "verdict", "time"];
+    let rows: Vec<[String; 7]> = results
+        .iter()
+        .map(|r| {
+            [
+                r.variant.clone(),
+                clip(&r.name, 44),
+                clip(&r.route, 48),
+                clip(&r.expected, 36),
+                clip(&r.observed, 40),
+                r.verdict.as_str().to_string(),
+                format!("{:.2}s", r.elapsed.as_secs_f64()),
+            ]
+        })
+        .collect();
+    let mut width = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in width.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(width).enumerate() {
+            if i > 0 {
+                s.push_str("  ");
+            }
+            s.push_str(c);
+            if i + 1 < cells.len() {
+                s.push_str(&" ".repeat(w - c.chars().count()));
+            }
+        }
+        s.push('\n');
+        s
+    };
+    let mut out = line(&header.map(String::from));
+    for row in &rows {
+        out.push_str(&line(row));
+    }
+    for r in results.iter().filter(|r| !r.artifacts.is_empty()) {
+        out.push_str(&format!("diagnostics for '{}' ({}):\n", r.name, r.variant));
+        for a in &r.artifacts {
+            out.push_str(&format!("  {}\n", a.display()));
+        }
+    }
+    out
+}

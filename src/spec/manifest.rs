@@ -1,0 +1,253 @@
+//! Reads the Kubernetes manifests a lab ships: what flannel is told to do
+//! (its `net-conf.json` and flanneld's flags) and what the workloads deploy.
+//!
+//! The manifests are the single source of truth for both providers: vagrant
+//! applies them with kubectl, netns reproduces what they would make happen.
+
+use ipnet::Ipv4Net;
+use serde::Deserialize;
+use serde_norway::Value;
+use std::path::Path;
+
+/// What flanneld is configured to do by a network manifest.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FlannelConfig {
+    /// `Network` of `net-conf.json`.
+    pub network: Ipv4Net,
+    /// `Backend.Type` (only `vxlan` is reproduced by netns).
+    pub backend: String,
+    /// VXLAN ID (`Backend.VNI`, default 1).
+    pub vni: u32,
+    /// VXLAN UDP port (`Backend.Port`, default 8472).
+    pub port: u16,
+    /// flanneld's interface selection flags, in the order given.
+    pub iface: Vec<String>,
+    pub iface_regex: Vec<String>,
+    pub iface_can_reach: Option<String>,
+    pub public_ip: Option<String>,
+    /// `--ip-masq` given.
+    pub ip_masq: bool,
+}
+
+/// One Deployment of the lab's workloads.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Workload {
+    pub name: String,
+    /// The pods' `app` label.
+    pub app: String,
+    pub replicas: u32,
+    /// First container port (80 when none is declared).
+    pub port: u16,
+    /// Whether the Deployment asks for its replicas on distinct nodes
+    /// (topology spread on hostname or pod anti-affinity).
+    pub spread: bool,
+}
+
+/// A manifest problem: the field path inside the manifest and what is wrong.
+#[derive(Debug, Clone)]
+pub struct ManifestError {
+    pub field: String,
+    pub message: String,
+    pub line: Option<usize>,
+}
+
+fn err(field: impl Into<String>, message: impl Into<String>) -> ManifestError {
+    ManifestError { field: field.into(), message: message.into(), line: None }
+}
+
+/// Parse every document of a multi-document Kubernetes YAML file; each must
+/// have `apiVersion` and `kind`.
+pub fn read_documents(path: &Path) -> Result<Vec<Value>, ManifestError> {
+    let text = std::fs::read_to_string(path).map_err(|e| err("", format!("cannot read {}: {e}", path.display())))?;
+    parse_documents(&text)
+}
+
+pub fn parse_documents(text: &str) -> Result<Vec<Value>, ManifestError> {
+    let mut docs = Vec::new();
+    for (i, de) in serde_norway::Deserializer::from_str(text).enumerate() {
+        let v = Value::deserialize(de).map_err(|e| ManifestError {
+            field: format!("document {}", i + 1),
+            message: format!("not valid YAML: {e}"),
+            line: e.location().map(|l| l.line()),
+        })?;
+        if v.is_null() {
+            continue;
+        }
+        for key in ["apiVersion", "kind"] {
+            if v.get(key).and_then(Value::as_str).is_none() {
+                return Err(err(format!("document {}", i + 1), format!("not a Kubernetes object: no `{key}`")));
+            }
+        }
+        docs.push(v);
+    }
+    if docs.is_empty() {
+        return Err(err("", "no Kubernetes objects in the file"));
+    }
+    Ok(docs)
+}
+
+fn kind(v: &Value) -> &str {
+    v.get("kind").and_then(Value::as_str).unwrap_or("")
+}
+
+fn name(v: &Value) -> &str {
+    v.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Read flannel's configuration from a network manifest.
+pub fn flannel_config(docs: &[Value]) -> Result<FlannelConfig, ManifestError> {
+    let cm = docs
+        .iter()
+        .find(|d| kind(d) == "ConfigMap" && d.get("data").and_then(|x| x.get("net-conf.json")).is_some())
+        .ok_or_else(|| err("ConfigMap", "no ConfigMap with data.net-conf.json (flannel's network configuration)"))?;
+    let field = format!("ConfigMap {}.data.net-conf.json", name(cm));
+    let text = cm["data"]["net-conf.json"].as_str().ok_or_else(|| err(&field, "must be a string"))?;
+    let conf: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| err(&field, format!("not valid JSON: {e}")))?;
+    let network: Ipv4Net = conf
+        .get("Network")
+        .and_then(|n| n.as_str())
+        .ok_or_else(|| err(format!("{field}.Network"), "missing"))?
+        .parse()
+        .map_err(|e| err(format!("{field}.Network"), format!("not an IPv4 CIDR: {e}")))?;
+    let backend = conf.get("Backend").cloned().unwrap_or_default();
+    let backend_type = backend.get("Type").and_then(|t| t.as_str()).unwrap_or("udp").to_string();
+    let vni = backend.get("VNI").and_then(|v| v.as_u64()).unwrap_or(1) as u32;
+    let port = backend.get("Port").and_then(|v| v.as_u64()).unwrap_or(8472) as u16;
+
+    let ds = docs
+        .iter()
+        .find(|d| kind(d) == "DaemonSet" && flanneld(d).is_some())
+        .ok_or_else(|| err("DaemonSet", "no DaemonSet running flanneld"))?;
+    let args = flanneld(ds).unwrap_or_default();
+    let mut cfg = FlannelConfig {
+        network,
+        backend: backend_type,
+        vni,
+        port,
+        iface: vec![],
+        iface_regex: vec![],
+        iface_can_reach: None,
+        public_ip: None,
+        ip_masq: false,
+    };
+    for arg in args {
+        let (flag, value) = match arg.split_once('=') {
+            Some((f, v)) => (f.to_string(), Some(v.to_string())),
+            None => (arg.clone(), None),
+        };
+        let flag = flag.trim_start_matches('-');
+        match (flag, value) {
+            ("iface", Some(v)) => cfg.iface.push(v),
+            ("iface-regex", Some(v)) => cfg.iface_regex.push(v),
+            ("iface-can-reach", Some(v)) => cfg.iface_can_reach = Some(v),
+            ("public-ip", Some(v)) => cfg.public_ip = Some(v),
+            ("ip-masq", None) => cfg.ip_masq = true,
+            ("ip-masq", Some(v)) => cfg.ip_masq = v == "true",
+            _ => {}
+        }
+    }
+    Ok(cfg)
+}
+
+/// flanneld's command line (command + args) in a DaemonSet, if it runs flanneld.
+fn flanneld(ds: &Value) -> Option<Vec<String>> {
+    let containers = ds.get("spec")?.get("template")?.get("spec")?.get("containers")?.as_sequence()?;
+    for c in containers {
+        let list = |key: &str| -> Vec<String> {
+            c.get(key)
+                .and_then(Value::as_sequence)
+                .map(|s| s.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .unwrap_or_default()
+        };
+        let command = list("command");
+        if command.iter().any(|c| c.ends_with("flanneld")) {
+            let mut all = command[1..].to_vec();
+            all.extend(list("args"));
+            return Some(all);
+        }
+    }
+    None
+}
+
+/// Read the Deployments of a workload manifest.
+pub fn workloads(docs: &[Value]) -> Result<Vec<Workload>, ManifestError> {
+    let mut out = Vec::new();
+    for d in docs.iter().filter(|d| kind(d) == "Deployment") {
+        let n = name(d).to_string();
+        let field = format!("Deployment {n}");
+        let spec = d.get("spec").ok_or_else(|| err(&field, "no spec"))?;
+        let replicas = spec.get("replicas").and_then(Value::as_u64).unwrap_or(1) as u32;
+        let tspec = spec.get("template").and_then(|t| t.get("spec"));
+        let app = spec
+            .get("template")
+            .and_then(|t| t.get("metadata"))
+            .and_then(|m| m.get("labels"))
+            .and_then(|l| l.get("app"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| err(format!("{field}.spec.template.metadata.labels.app"), "every workload needs an `app` label"))?
+            .to_string();
+        let port = tspec
+            .and_then(|s| s.get("containers"))
+            .and_then(Value::as_sequence)
+            .and_then(|c| c.first())
+            .and_then(|c| c.get("ports"))
+            .and_then(Value::as_sequence)
+            .and_then(|p| p.first())
+            .and_then(|p| p.get("containerPort"))
+            .and_then(Value::as_u64)
+            .unwrap_or(80) as u16;
+        let spread = tspec.is_some_and(|s| {
+            let tsc = s.get("topologySpreadConstraints").and_then(Value::as_sequence).is_some_and(|v| {
+                v.iter().any(|c| c.get("topologyKey").and_then(Value::as_str) == Some("kubernetes.io/hostname"))
+            });
+            let anti = s.get("affinity").and_then(|a| a.get("podAntiAffinity")).is_some();
+            tsc || anti
+        });
+        out.push(Workload { name: n, app, replicas, port, spread });
+    }
+    if out.is_empty() {
+        return Err(err("", "no Deployment in the file"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_flannel_flags_and_netconf() {
+        let text = r#"
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: kube-flannel-cfg }
+data:
+  net-conf.json: |
+    { "Network": "10.244.0.0/16", "Backend": { "Type": "vxlan" } }
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: { name: kube-flannel-ds }
+spec:
+  template:
+    spec:
+      containers:
+        - name: kube-flannel
+          command: [/opt/bin/flanneld]
+          args: [--ip-masq, --kube-subnet-mgr, --iface=enp0s8]
+"#;
+        let cfg = flannel_config(&parse_documents(text).unwrap()).unwrap();
+        assert_eq!(cfg.network.to_string(), "10.244.0.0/16");
+        assert_eq!(cfg.backend, "vxlan");
+        assert_eq!((cfg.vni, cfg.port), (1, 8472));
+        assert_eq!(cfg.iface, vec!["enp0s8"]);
+        assert!(cfg.ip_masq);
+    }
+
+    #[test]
+    fn rejects_non_kubernetes_yaml() {
+        assert!(parse_documents("a: 1\n").is_err());
+        assert!(parse_documents("kind: [\n").is_err());
+    }
+}

@@ -1,0 +1,270 @@
+//! The lab definition: `labs/<name>/lab.yaml` and the manifests it names.
+//!
+//! Input goes through three phases, as containerlab does it: a strict parse
+//! into raw types (`raw`), a validation pass that collects every problem with
+//! its file, line and field (`validate`), and resolved, typed values that the
+//! rest of `lab` trusts (this module's `Lab`).
+
+pub mod checks;
+pub mod locate;
+pub mod manifest;
+pub mod raw;
+mod validate;
+
+use crate::error::{LabError, Problem, Problems, Result};
+use ipnet::Ipv4Net;
+use serde::Serialize;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+pub use checks::{Check, Endpoint, Expect, Probe, Target};
+pub use manifest::{FlannelConfig, Workload};
+
+/// File name of a lab definition inside its folder.
+pub const LAB_FILE: &str = "lab.yaml";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    ControlPlane,
+    Worker,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::ControlPlane => "control-plane",
+            Role::Worker => "worker",
+        }
+    }
+}
+
+/// A machine of the lab, after `count` expansion.
+#[derive(Debug, Clone, Serialize)]
+pub struct Node {
+    pub name: String,
+    pub role: Role,
+    /// Address on the private (host-only) network.
+    pub ip: Ipv4Addr,
+    pub cpus: u32,
+    pub memory: u32,
+    /// Position in node order (control plane first), as kube-controller-manager
+    /// hands out pod CIDRs.
+    pub index: usize,
+    /// This node's pod subnet (a /24 of `network.pods`).
+    pub pod_subnet: Ipv4Net,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Interfaces {
+    pub nat: String,
+    pub private: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Network {
+    pub private: Ipv4Net,
+    pub nat: Ipv4Net,
+    pub pods: Ipv4Net,
+}
+
+impl Network {
+    /// The NAT address every node has (VirtualBox: 10.0.2.15).
+    pub fn nat_ip(&self) -> Ipv4Addr {
+        nth_host(self.nat, 15)
+    }
+    /// The NAT gateway (VirtualBox: 10.0.2.2).
+    pub fn nat_gateway(&self) -> Ipv4Addr {
+        nth_host(self.nat, 2)
+    }
+}
+
+/// The `n`-th address of a network.
+pub fn nth_host(net: Ipv4Net, n: u32) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(net.network()) + n)
+}
+
+/// A pod network variant: a flannel manifest and what it configures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Variant {
+    pub name: String,
+    pub manifest: PathBuf,
+    pub about: String,
+    pub flannel: FlannelConfig,
+}
+
+/// A pod as the scheduler would place it: which node, which address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PodPlacement {
+    pub name: String,
+    pub app: String,
+    pub node: String,
+    pub ip: Ipv4Addr,
+    pub port: u16,
+}
+
+/// A validated lab definition: every value here has been checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lab {
+    pub name: String,
+    pub title: String,
+    pub kubernetes: String,
+    pub box_name: String,
+    /// The lab's folder and its `lab.yaml`.
+    pub dir: PathBuf,
+    pub file: PathBuf,
+    pub interfaces: Interfaces,
+    pub network: Network,
+    /// Control plane first, then workers in order.
+    pub nodes: Vec<Node>,
+    /// In the order `lab.yaml` lists them.
+    pub variants: Vec<Variant>,
+    pub default_variant: String,
+    pub workload_files: Vec<PathBuf>,
+    pub workloads: Vec<Workload>,
+    pub checks: Vec<Check>,
+    /// The worker count given with `--nodes`, if any.
+    pub workers_override: Option<u32>,
+}
+
+impl Lab {
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    pub fn control_plane(&self) -> &Node {
+        self.nodes.iter().find(|n| n.role == Role::ControlPlane).expect("validated: one control plane")
+    }
+
+    pub fn workers(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| n.role == Role::Worker)
+    }
+
+    pub fn variant(&self, name: &str) -> Result<&Variant> {
+        self.variants.iter().find(|v| v.name == name).ok_or_else(|| {
+            LabError::Usage(format!(
+                "lab '{}' has no variant '{name}' (variants: {})",
+                self.name,
+                self.variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })
+    }
+
+    /// Where the scheduler puts the workloads' replicas: round-robin over the
+    /// workers (the control plane carries the NoSchedule taint), which also
+    /// satisfies a hostname spread of skew 1. Each node's CNI hands out
+    /// addresses from `.2` of its pod subnet in order.
+    pub fn placements(&self) -> Vec<PodPlacement> {
+        let workers: Vec<&Node> = self.workers().collect();
+        let mut next_host = vec![2u32; self.nodes.len()];
+        let mut out = Vec::new();
+        if workers.is_empty() {
+            return out;
+        }
+        for w in &self.workloads {
+            for r in 0..w.replicas as usize {
+                let node = workers[r % workers.len()];
+                let host = &mut next_host[node.index];
+                out.push(PodPlacement {
+                    name: format!("{}-{}-{}", w.name, node.name, r / workers.len()),
+                    app: w.app.clone(),
+                    node: node.name.clone(),
+                    ip: nth_host(node.pod_subnet, *host),
+                    port: w.port,
+                });
+                *host += 1;
+            }
+        }
+        out
+    }
+}
+
+/// Find a lab by name or path: a path (`./dir`, `dir/lab.yaml`) is used as
+/// is; a name is looked up as `labs/<name>/` under the current directory,
+/// then under each folder of `LAB_PATH`, then in the labs shipped with `lab`.
+pub fn find(name_or_path: &str) -> Result<PathBuf> {
+    let p = Path::new(name_or_path);
+    let looks_like_path = name_or_path.contains('/') || name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml");
+    if looks_like_path || p.join(LAB_FILE).is_file() {
+        let file = if p.is_dir() { p.join(LAB_FILE) } else { p.to_path_buf() };
+        if file.is_file() {
+            return Ok(file);
+        }
+        return Err(LabError::LabNotFound { name: name_or_path.into(), searched: file.display().to_string() });
+    }
+    let mut searched = Vec::new();
+    let mut roots = vec![PathBuf::from("labs")];
+    if let Some(lp) = std::env::var_os("LAB_PATH") {
+        roots.extend(std::env::split_paths(&lp));
+    }
+    roots.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("labs"));
+    for root in roots {
+        let file = root.join(name_or_path).join(LAB_FILE);
+        if file.is_file() {
+            return Ok(file);
+        }
+        searched.push(root.display().to_string());
+    }
+    Err(LabError::LabNotFound { name: name_or_path.into(), searched: searched.join(", ") })
+}
+
+/// Options that change how a lab file resolves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// `--nodes N`: the worker count, overriding `count` in the file.
+    pub workers: Option<u32>,
+}
+
+/// Find, parse and validate a lab. All problems are reported at once.
+pub fn load(name_or_path: &str, opts: LoadOptions) -> Result<Lab> {
+    let file = find(name_or_path)?;
+    load_file(&file, opts)
+}
+
+/// Parse and validate a lab file.
+pub fn load_file(file: &Path, opts: LoadOptions) -> Result<Lab> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        LabError::Invalid(Problems(vec![Problem {
+            file: file.to_path_buf(),
+            line: None,
+            column: None,
+            field: "(file)".into(),
+            message: format!("cannot read: {e}"),
+        }]))
+    })?;
+    let raw: raw::RawLab = serde_norway::from_str(&text).map_err(|e| LabError::Invalid(Problems(vec![parse_problem(file, &e)])))?;
+    validate::validate(file, &text, raw, opts)
+}
+
+/// Turn a serde error into a problem naming the field where serde says which.
+fn parse_problem(file: &Path, e: &serde_norway::Error) -> Problem {
+    let msg = e.to_string();
+    // serde_norway prefixes the path of the field ("nodes[0]: unknown field ...")
+    // and suffixes the position (" at line L column C").
+    let body = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+    let (mut field, message) = match body.split_once(": ") {
+        Some((path, rest)) if !path.contains(' ') => (path.to_string(), rest.to_string()),
+        _ => ("(document)".to_string(), body.clone()),
+    };
+    if let Some(start) = message.find("unknown field `") {
+        let name = &message[start + 15..];
+        if let Some(end) = name.find('`') {
+            let name = &name[..end];
+            field = if field == "(document)" || field == "." { name.to_string() } else { format!("{field}.{name}") };
+        }
+    }
+    if let Some(start) = message.find("missing field `") {
+        let name = &message[start + 15..];
+        if let Some(end) = name.find('`') {
+            let name = &name[..end];
+            field = if field == "(document)" || field == "." { name.to_string() } else { format!("{field}.{name}") };
+        }
+    }
+    Problem {
+        file: file.to_path_buf(),
+        line: e.location().map(|l| l.line()),
+        column: e.location().map(|l| l.column()),
+        field,
+        message,
+    }
+}

@@ -1,0 +1,364 @@
+//! The validation pass: raw values in, a trusted `Lab` out, or every problem
+//! found, each with file, line, field and what would be valid.
+//!
+//! Values that end up in a shell script or a Vagrantfile (names, box,
+//! interfaces, versions) are held to a safe alphabet here, so no lab file can
+//! inject code into what `lab` renders.
+
+use super::locate::Locator;
+use super::manifest::{self, ManifestError};
+use super::raw::RawLab;
+use super::{Interfaces, Lab, LoadOptions, Network, Node, Role, Variant, checks, nth_host};
+use crate::error::{LabError, Problem, Problems, Result};
+use ipnet::Ipv4Net;
+use std::collections::HashSet;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+/// kubeadm's preflight minimum for a control plane.
+const MIN_CP_CPUS: u32 = 2;
+const MIN_CP_MEMORY: u32 = 1700;
+
+/// Collects problems, locating each field in the lab file's text.
+pub(crate) struct Collector<'a> {
+    file: &'a Path,
+    locator: Locator<'a>,
+    pub problems: Vec<Problem>,
+}
+
+impl<'a> Collector<'a> {
+    pub fn new(file: &'a Path, text: &'a str) -> Self {
+        Collector { file, locator: Locator::new(text), problems: Vec::new() }
+    }
+
+    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        let field = field.into();
+        let pos = self.locator.locate(&field);
+        self.problems.push(Problem {
+            file: self.file.to_path_buf(),
+            line: pos.map(|p| p.0),
+            column: pos.map(|p| p.1),
+            field,
+            message: message.into(),
+        });
+    }
+
+    /// A problem inside a manifest file the lab names.
+    fn push_manifest(&mut self, lab_field: &str, path: &Path, e: ManifestError) {
+        let field = if e.field.is_empty() { lab_field.to_string() } else { format!("{lab_field} -> {}", e.field) };
+        self.problems.push(Problem { file: path.to_path_buf(), line: e.line, column: None, field, message: e.message });
+    }
+}
+
+/// A DNS label (RFC 1123): what Kubernetes and hostnames accept.
+pub(crate) fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// A Linux interface name that is also safe in a shell: 1 to 15 characters of
+/// letters, digits, `.`, `_` and `-`, not starting with `-` or `.`.
+fn is_ifname(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 15
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+        && !s.starts_with('-')
+        && !s.starts_with('.')
+}
+
+/// A Vagrant box name: `owner/name` of letters, digits, `.`, `_`, `-`.
+fn is_box(s: &str) -> bool {
+    let ok_part = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-');
+    match s.split_once('/') {
+        Some((a, b)) => ok_part(a) && ok_part(b),
+        None => ok_part(s),
+    }
+}
+
+/// A manifest path: relative, inside the lab folder, safe characters.
+fn manifest_path(c: &mut Collector, dir: &Path, field: &str, value: &str) -> Option<PathBuf> {
+    let safe = !value.is_empty()
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
+        && !value.starts_with('/')
+        && !value.split('/').any(|p| p == "..");
+    if !safe {
+        c.push(field, format!("'{value}' is not a valid manifest path (a relative path inside the lab folder, letters, digits, . _ - /)"));
+        return None;
+    }
+    let path = dir.join(value);
+    if !path.is_file() {
+        c.push(field, format!("manifest '{value}' does not exist (looked for {})", path.display()));
+        return None;
+    }
+    Some(path)
+}
+
+pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) -> Result<Lab> {
+    let mut c = Collector::new(file, text);
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+
+    if !is_dns_label(&raw.name) {
+        c.push("name", format!("'{}' is not a valid lab name (a DNS label: lowercase letters, digits and '-', at most 63)", raw.name));
+    } else if raw.name.len() > 40 {
+        c.push("name", format!("'{}' is too long (at most 40 characters: node and pod names are built from it)", raw.name));
+    }
+    if raw.title.chars().any(char::is_control) {
+        c.push("title", "must be one line of text (no control characters)");
+    }
+    let kube_ok = raw.kubernetes.split_once('.').is_some_and(|(a, b)| {
+        !a.is_empty() && !b.is_empty() && a.bytes().all(|x| x.is_ascii_digit()) && b.bytes().all(|x| x.is_ascii_digit())
+    });
+    if !kube_ok {
+        c.push("kubernetes", format!("'{}' is not a Kubernetes minor version (like \"1.32\")", raw.kubernetes));
+    }
+    if !is_box(&raw.box_) {
+        c.push("box", format!("'{}' is not a valid box name (like ubuntu/jammy64: letters, digits, . _ - and one /)", raw.box_));
+    }
+    for (field, v) in [("interfaces.nat", &raw.interfaces.nat), ("interfaces.private", &raw.interfaces.private)] {
+        if !is_ifname(v) {
+            c.push(field, format!("'{v}' is not a valid Linux interface name (1-15 of letters, digits, . _ -)"));
+        }
+    }
+    if raw.interfaces.nat == raw.interfaces.private && is_ifname(&raw.interfaces.nat) {
+        c.push("interfaces.private", "must differ from interfaces.nat");
+    }
+
+    // Networks.
+    let mut net = |field: &str, v: &str| -> Option<Ipv4Net> {
+        match v.parse::<Ipv4Net>() {
+            Ok(n) if n.network() == n.addr() => Some(n),
+            Ok(n) => {
+                c.push(field, format!("'{v}' has host bits set (did you mean {}?)", n.trunc()));
+                None
+            }
+            Err(_) => {
+                c.push(field, format!("'{v}' is not an IPv4 CIDR (like 10.244.0.0/16)"));
+                None
+            }
+        }
+    };
+    let private = net("network.private", &raw.network.private);
+    let nat = net("network.nat", &raw.network.nat);
+    let pods = net("network.pods", &raw.network.pods);
+    for (other, name) in [(private, "network.private"), (nat, "network.nat")] {
+        if let (Some(p), Some(o)) = (pods, other)
+            && (p.contains(&o.network()) || o.contains(&p.network()))
+        {
+            c.push("network.pods", format!("{p} overlaps {name} {o}; pick a pod range apart from both"));
+        }
+    }
+    if let (Some(p), Some(n)) = (private, nat)
+        && (p.contains(&n.network()) || n.contains(&p.network()))
+    {
+        c.push("network.nat", format!("{n} overlaps network.private {p}"));
+    }
+    if let Some(n) = nat
+        && n.prefix_len() > 27
+    {
+        c.push("network.nat", format!("{n} is too small: it must hold the gateway .2 and the node address .15"));
+    }
+    if let Some(p) = pods
+        && p.prefix_len() > 24
+    {
+        c.push("network.pods", format!("{p} is smaller than one /24; each node gets a /24 of it"));
+    }
+
+    // Nodes.
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut names = HashSet::new();
+    let mut ips: HashSet<Ipv4Addr> = HashSet::new();
+    let mut control_planes = 0;
+    let mut counted_workers = 0;
+    for (i, n) in raw.nodes.iter().enumerate() {
+        let f = |k: &str| format!("nodes[{i}].{k}");
+        let role = match n.role.as_str() {
+            "control-plane" => Role::ControlPlane,
+            "worker" => Role::Worker,
+            other => {
+                c.push(f("role"), format!("'{other}' is not a role (control-plane or worker)"));
+                continue;
+            }
+        };
+        if !is_dns_label(&n.name) {
+            c.push(f("name"), format!("'{}' is not a valid node name (a DNS label: lowercase letters, digits and '-')", n.name));
+            continue;
+        }
+        let count = match (role, n.count, opts.workers) {
+            (Role::ControlPlane, Some(_), _) => {
+                c.push(f("count"), "a control plane cannot have a count (exactly one control plane)");
+                1
+            }
+            (Role::Worker, Some(_), Some(over)) => {
+                counted_workers += 1;
+                over
+            }
+            (Role::Worker, Some(k), None) => {
+                counted_workers += 1;
+                k
+            }
+            (_, None, _) => 1,
+        };
+        if role == Role::ControlPlane {
+            control_planes += 1;
+            if control_planes == 2 {
+                c.push(f("role"), "a second control-plane: the lab has exactly one");
+            }
+            let (cpus, mem) = (n.cpus.unwrap_or(MIN_CP_CPUS), n.memory.unwrap_or(2048));
+            if cpus < MIN_CP_CPUS {
+                c.push(f("cpus"), format!("{cpus} is below kubeadm's minimum for a control plane ({MIN_CP_CPUS})"));
+            }
+            if mem < MIN_CP_MEMORY {
+                c.push(f("memory"), format!("{mem} MB is below kubeadm's minimum for a control plane ({MIN_CP_MEMORY} MB)"));
+            }
+        }
+        let Ok(ip) = n.ip.parse::<Ipv4Addr>() else {
+            c.push(f("ip"), format!("'{}' is not an IPv4 address", n.ip));
+            continue;
+        };
+        let Some(private) = private else { continue };
+        let last = u32::from(ip).checked_add(count.saturating_sub(1));
+        let in_range = |a: u32| private.contains(&Ipv4Addr::from(a)) && a != u32::from(private.network()) && a != u32::from(private.broadcast());
+        if !in_range(u32::from(ip)) {
+            c.push(f("ip"), format!("{ip} is not a host address in network.private {private}"));
+            continue;
+        }
+        if !last.is_some_and(in_range) {
+            let room = u32::from(private.broadcast()) - u32::from(ip);
+            c.push(
+                f(if n.count.is_some() { "count" } else { "ip" }),
+                format!("{count} workers from {ip} do not fit in network.private {private}: room for {room}"),
+            );
+            continue;
+        }
+        for k in 0..count {
+            let name = if n.count.is_some() { format!("{}{}", n.name, k + 1) } else { n.name.clone() };
+            let addr = Ipv4Addr::from(u32::from(ip) + k);
+            if !names.insert(name.clone()) {
+                c.push(f("name"), format!("node name '{name}' is used twice"));
+            }
+            if name.len() > 40 {
+                c.push(f("name"), format!("node name '{name}' is too long (at most 40 characters)"));
+            }
+            if !ips.insert(addr) {
+                c.push(f("ip"), format!("address {addr} (node '{name}') is used twice"));
+            }
+            nodes.push(Node { name, role, ip: addr, cpus: n.cpus.unwrap_or(1), memory: n.memory.unwrap_or(1024), index: 0, pod_subnet: Ipv4Net::default() });
+        }
+    }
+    if control_planes == 0 {
+        c.push("nodes", "no control-plane node: add one node with role: control-plane");
+    }
+    if opts.workers.is_some() && counted_workers == 0 {
+        c.push("nodes", "--nodes needs a worker entry with `count` to override");
+    }
+    if raw.nodes.is_empty() {
+        c.push("nodes", "no nodes");
+    }
+    // Control plane first, then the others in file order; hand out pod /24s.
+    nodes.sort_by_key(|n| n.role != Role::ControlPlane);
+    if let Some(p) = pods
+        && p.prefix_len() <= 24
+    {
+        let available = 1u64 << (24 - p.prefix_len());
+        if nodes.len() as u64 > available {
+            c.push("network.pods", format!("{p} has {available} /24 subnets, not enough for {} nodes", nodes.len()));
+        } else {
+            for (i, n) in nodes.iter_mut().enumerate() {
+                n.index = i;
+                n.pod_subnet = Ipv4Net::new(nth_host(p, (i as u32) << 8), 24).expect("/24");
+            }
+        }
+    }
+    if let Some(n) = nat
+        && let Some(node) = nodes.iter().find(|node| n.contains(&node.ip))
+    {
+        c.push("network.nat", format!("{n} contains node address {}", node.ip));
+    }
+
+    // Variants.
+    let mut variants = Vec::new();
+    if raw.variants.0.is_empty() {
+        c.push("variants", "no variants: name at least one pod network manifest");
+    }
+    for (name, v) in &raw.variants.0 {
+        let field = format!("variants.{name}");
+        if !is_dns_label(name) {
+            c.push(&field, format!("'{name}' is not a valid variant name (lowercase letters, digits, '-')"));
+            continue;
+        }
+        let Some(path) = manifest_path(&mut c, &dir, &format!("{field}.network"), &v.network) else { continue };
+        match manifest::read_documents(&path).and_then(|docs| manifest::flannel_config(&docs)) {
+            Ok(flannel) => {
+                if let Some(p) = pods
+                    && flannel.network != p
+                {
+                    c.push(format!("{field}.network"), format!("{}: flannel's Network {} differs from network.pods {p} (kubeadm --pod-network-cidr)", v.network, flannel.network));
+                }
+                if flannel.backend != "vxlan" {
+                    c.push(format!("{field}.network"), format!("{}: flannel backend '{}' is not reproduced; use vxlan", v.network, flannel.backend));
+                }
+                for i in &flannel.iface {
+                    if !is_ifname(i) {
+                        c.push(format!("{field}.network"), format!("{}: --iface={i} is not a valid interface name", v.network));
+                    }
+                }
+                variants.push(Variant { name: name.clone(), manifest: path, about: v.about.clone(), flannel });
+            }
+            Err(e) => c.push_manifest(&format!("{field}.network"), &path, e),
+        }
+    }
+    if !raw.variants.0.iter().any(|(n, _)| *n == raw.default_variant) {
+        let known: Vec<&str> = raw.variants.0.iter().map(|(n, _)| n.as_str()).collect();
+        c.push("default_variant", format!("'{}' is not a variant (variants: {})", raw.default_variant, known.join(", ")));
+    }
+
+    // Workloads.
+    let mut workloads = Vec::new();
+    let mut workload_files = Vec::new();
+    for (i, w) in raw.workloads.iter().enumerate() {
+        let field = format!("workloads[{i}]");
+        let Some(path) = manifest_path(&mut c, &dir, &field, w) else { continue };
+        match manifest::read_documents(&path).and_then(|docs| manifest::workloads(&docs)) {
+            Ok(ws) => {
+                for wl in &ws {
+                    if !is_dns_label(&wl.app) || !is_dns_label(&wl.name) {
+                        c.push(&field, format!("{w}: Deployment '{}' app '{}': names must be DNS labels", wl.name, wl.app));
+                    }
+                }
+                workloads.extend(ws);
+                workload_files.push(path);
+            }
+            Err(e) => c.push_manifest(&field, &path, e),
+        }
+    }
+
+    let lab_name = raw.name.clone();
+    let mut lab = Lab {
+        name: lab_name,
+        title: raw.title,
+        kubernetes: raw.kubernetes,
+        box_name: raw.box_,
+        dir: dir.clone(),
+        file: file.to_path_buf(),
+        interfaces: Interfaces { nat: raw.interfaces.nat, private: raw.interfaces.private },
+        network: Network {
+            private: private.unwrap_or_default(),
+            nat: nat.unwrap_or_default(),
+            pods: pods.unwrap_or_default(),
+        },
+        nodes,
+        variants,
+        default_variant: raw.default_variant,
+        workload_files,
+        workloads,
+        checks: Vec::new(),
+        workers_override: opts.workers,
+    };
+    if c.problems.is_empty() {
+        lab.checks = checks::resolve(&mut c, &lab, &raw.checks);
+    }
+    if c.problems.is_empty() { Ok(lab) } else { Err(LabError::Invalid(Problems(c.problems))) }
+}

@@ -1,0 +1,1 @@
+//! Reaching nodes over SSH: one multiplexed master connection per node.

@@ -1,0 +1,1 @@
+//! The verify engine: runs checks over SSH with deadlines and judges them.
