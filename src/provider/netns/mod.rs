@@ -1,13 +1,67 @@
 //! The netns provider: the chapter's cluster network on real Linux
 //! networking (namespaces, veth, bridges, VXLAN), with real sshd and nginx.
+//!
+//! A lab `L` is a set of network namespaces, all named `L.*` (see [`names`]):
+//! `L.net` (the host-only network, bridge `br0`), `L.<node>` (a node, with
+//! `enp0s3` to `L.<node>.nat`, a dead end holding 10.0.2.2, and `enp0s8` on
+//! `br0`), and `L.pod.<pod>`. The host's own namespace never gets an
+//! address, route or link: every batch runs inside a lab namespace, and
+//! `ssh` reaches nodes through `lab proxy`, which enters the node's
+//! namespace. Bring-up is a list of steps ([`steps`]) that program the
+//! kernel in batches (one `ip -batch` per namespace, run concurrently).
 
-use super::{Access, Kind, Provider, Status, UpOptions};
+mod ctx;
+pub mod destroy;
+pub mod files;
+pub mod flannel;
+pub mod names;
+pub mod plan;
+pub mod pstate;
+pub mod steps;
+pub mod sys;
+
+pub use ctx::NetnsCtx;
+pub use pstate::{NetnsState, ProcRecord};
+pub use sys::proxy;
+
+use super::{Access, Kind, NodeStatus, Provider, Status, UpOptions};
 use crate::error::{LabError, Result};
 use crate::report::Reporter;
-use crate::spec::Lab;
-use crate::state::State;
+use crate::spec::{Lab, Variant};
+use crate::state::{Phase, State};
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
+
+/// The programs the netns provider runs (on the host or inside the lab's
+/// namespaces) and the Debian packages that provide them.
+pub const PACKAGES: &[(&str, &str)] = &[
+    ("ip", "iproute2"),
+    ("bridge", "iproute2"),
+    ("sshd", "openssh-server"),
+    ("ssh", "openssh-client"),
+    ("ssh-keygen", "openssh-client"),
+    ("nginx", "nginx-light"),
+    ("ping", "iputils-ping"),
+    ("fping", "fping"),
+    ("tcpdump", "tcpdump"),
+    ("iptables-restore", "iptables"),
+    ("unshare", "util-linux"),
+    ("curl", "curl"),
+];
+
+/// The programs of [`PACKAGES`] not found on this machine.
+pub fn missing_programs() -> Vec<(&'static str, &'static str)> {
+    PACKAGES
+        .iter()
+        .filter(|(prog, _)| {
+            which::which(prog).is_err()
+                && !["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+                    .iter()
+                    .any(|d| Path::new(d).join(prog).is_file())
+        })
+        .copied()
+        .collect()
+}
 
 pub struct Netns;
 
@@ -23,8 +77,75 @@ impl Default for Netns {
     }
 }
 
-fn todo_err() -> LabError {
-    LabError::Unavailable { provider: "netns".into(), why: "not built yet".into() }
+fn unavailable(why: impl Into<String>) -> LabError {
+    LabError::Unavailable {
+        provider: "netns".into(),
+        why: why.into(),
+    }
+}
+
+/// What must hold before anything is made: names, backend, no leftovers.
+fn preflight(lab: &Lab, variant: &Variant) -> Result<()> {
+    if !names::valid_lab_name(&lab.name) {
+        return Err(LabError::Usage(format!(
+            "lab name '{}' must be a DNS label",
+            lab.name
+        )));
+    }
+    if let Some(n) = lab
+        .nodes
+        .iter()
+        .find(|n| names::RESERVED_NODE_NAMES.contains(&n.name.as_str()))
+    {
+        return Err(LabError::Usage(format!(
+            "node name '{}' is reserved by the netns provider (namespaces {}.net and {}.pod.* are the lab's own); rename the node",
+            n.name, lab.name, lab.name
+        )));
+    }
+    check_variant(lab, variant)?;
+    let existing = sys::lab_namespaces(&lab.name);
+    if !existing.is_empty() {
+        return Err(LabError::Usage(format!(
+            "namespaces of lab '{}' already exist ({}{}); run `lab destroy {}` first",
+            lab.name,
+            existing
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+            if existing.len() > 3 { ", ..." } else { "" },
+            lab.name
+        )));
+    }
+    Ok(())
+}
+
+/// The variant can be reproduced: vxlan backend, flannel finds an interface.
+fn check_variant(lab: &Lab, variant: &Variant) -> Result<()> {
+    if variant.flannel.backend != "vxlan" {
+        return Err(LabError::Usage(format!(
+            "variant '{}' uses flannel's '{}' backend; the netns provider reproduces the vxlan backend only (use --provider vagrant)",
+            variant.name, variant.flannel.backend
+        )));
+    }
+    flannel::leases(lab, &variant.flannel)
+        .map(drop)
+        .map_err(|e| LabError::Usage(format!("variant '{}': {e}", variant.name)))
+}
+
+/// One address line of `ip -o -4 addr show`, as `"<dev> <addr>/<len>"`.
+fn parse_addr_line(line: &str) -> Option<(String, String)> {
+    let f: Vec<&str> = line.split_whitespace().collect();
+    let i = f.iter().position(|x| *x == "inet")?;
+    Some((
+        f.get(1)?
+            .trim_end_matches(':')
+            .split('@')
+            .next()?
+            .to_string(),
+        f.get(i + 1)?.to_string(),
+    ))
 }
 
 #[async_trait]
@@ -32,28 +153,286 @@ impl Provider for Netns {
     fn kind(&self) -> Kind {
         Kind::Netns
     }
+
     fn available(&self) -> Result<()> {
-        Err(todo_err())
+        if !cfg!(target_os = "linux") {
+            return Err(unavailable(
+                "it needs Linux network namespaces; use VMs with `--provider vagrant`",
+            ));
+        }
+        if !nix::unistd::geteuid().is_root() {
+            return Err(unavailable(
+                "it needs root (CAP_NET_ADMIN) to make network namespaces; run `sudo lab ...`, or use VMs with `--provider vagrant`",
+            ));
+        }
+        let missing = missing_programs();
+        if !missing.is_empty() {
+            let progs: Vec<&str> = missing.iter().map(|(p, _)| *p).collect();
+            let mut pkgs: Vec<&str> = missing.iter().map(|(_, p)| *p).collect();
+            pkgs.dedup();
+            return Err(unavailable(format!(
+                "missing programs: {} (Debian packages: {}); run `lab doctor --fix` or `apt-get install {}`",
+                progs.join(", "),
+                pkgs.join(", "),
+                pkgs.join(" ")
+            )));
+        }
+        Ok(())
     }
-    async fn up(&self, _lab: &Lab, _variant: &str, _opts: UpOptions, _rep: &Reporter) -> Result<State> {
-        Err(todo_err())
+
+    async fn up(&self, lab: &Lab, variant: &str, opts: UpOptions, rep: &Reporter) -> Result<State> {
+        self.available()?;
+        let v = lab.variant(variant)?;
+        preflight(lab, v)?;
+        let state = State {
+            name: lab.name.clone(),
+            provider: Kind::Netns.as_str().into(),
+            lab_file: std::fs::canonicalize(&lab.file).unwrap_or_else(|_| lab.file.clone()),
+            workers: lab.workers_override,
+            variant: v.name.clone(),
+            phase: Phase::Creating,
+            provider_state: serde_json::Value::Null,
+        };
+        let mut ctx = NetnsCtx::new(lab, v, state, NetnsState::default(), rep);
+        ctx.save()?;
+        match crate::bringup::run(steps::up(lab, v), &mut ctx, rep).await {
+            Ok(()) => {
+                ctx.state.phase = Phase::Up;
+                ctx.save()?;
+                Ok(ctx.state)
+            }
+            Err(e) => {
+                if !opts.keep {
+                    rep.info(format!(
+                        "bring-up failed; removing what was made (keep it with --keep): {e}"
+                    ));
+                    if let Err(d) = destroy::destroy(&lab.name, Some(&ctx.state), rep, true).await {
+                        rep.info(format!(
+                            "clean-up after the failure failed too: {d}; run `lab destroy {}`",
+                            lab.name
+                        ));
+                    }
+                }
+                Err(e)
+            }
+        }
     }
-    async fn apply(&self, _lab: &Lab, _state: &mut State, _variant: &str, _rep: &Reporter) -> Result<()> {
-        Err(todo_err())
+
+    async fn apply(
+        &self,
+        lab: &Lab,
+        state: &mut State,
+        variant: &str,
+        rep: &Reporter,
+    ) -> Result<()> {
+        let v = lab.variant(variant)?;
+        check_variant(lab, v)?;
+        let ps = NetnsState::from_value(&state.provider_state)?;
+        let mut ctx = NetnsCtx::new(lab, v, state.clone(), ps, rep);
+        ctx.state.phase = Phase::Applying;
+        ctx.save()?;
+        let r = crate::bringup::run(steps::apply(lab, v), &mut ctx, rep).await;
+        if r.is_ok() {
+            ctx.state.variant = v.name.clone();
+            ctx.state.phase = Phase::Up;
+            ctx.save()?;
+        }
+        *state = ctx.state;
+        r
     }
-    async fn destroy(&self, _name: &str, _state: Option<&State>, _rep: &Reporter) -> Result<()> {
-        Err(todo_err())
+
+    async fn destroy(&self, name: &str, state: Option<&State>, rep: &Reporter) -> Result<()> {
+        destroy::destroy(name, state, rep, false).await
     }
-    async fn status(&self, _lab: &Lab, _state: &State, _rep: &Reporter) -> Result<Status> {
-        Err(todo_err())
+
+    async fn status(&self, lab: &Lab, state: &State, rep: &Reporter) -> Result<Status> {
+        let ps = NetnsState::from_value(&state.provider_state)?;
+        let existing = sys::lab_namespaces(&lab.name);
+        let shown = [
+            lab.interfaces.nat.as_str(),
+            lab.interfaces.private.as_str(),
+            names::VXLAN_IF,
+            names::CNI_BRIDGE,
+        ];
+        let mut jobs = Vec::new();
+        let mut asked = Vec::new();
+        for n in &lab.nodes {
+            let ns = names::node_ns(&lab.name, &n.name);
+            if existing.contains(&ns) {
+                let mut c = std::process::Command::new("ip");
+                c.args(["-n", &ns, "-o", "-4", "addr", "show"]);
+                jobs.push(sys::Job {
+                    tolerant: true,
+                    ..sys::Job::new(c, None)
+                });
+                asked.push(n.name.clone());
+            }
+        }
+        let outs = sys::run_jobs(rep, jobs, sys::PARALLEL).await?;
+        let nodes = lab
+            .nodes
+            .iter()
+            .map(|n| {
+                let ns = names::node_ns(&lab.name, &n.name);
+                let running = ps
+                    .sshd_of(&n.name)
+                    .is_some_and(|p| sys::is_alive(p.pid, p.start_time));
+                let addresses = asked
+                    .iter()
+                    .position(|a| *a == n.name)
+                    .map(|i| {
+                        let mut v: Vec<(String, String)> = String::from_utf8_lossy(&outs[i].stdout)
+                            .lines()
+                            .filter_map(parse_addr_line)
+                            .filter(|(d, _)| shown.contains(&d.as_str()))
+                            .collect();
+                        v.sort_by_key(|(d, _)| shown.iter().position(|s| s == d));
+                        v.into_iter().map(|(d, a)| format!("{d} {a}")).collect()
+                    })
+                    .unwrap_or_default();
+                NodeStatus {
+                    name: n.name.clone(),
+                    role: super::role_name(n.role).to_string(),
+                    state: if running {
+                        "running"
+                    } else if existing.contains(&ns) {
+                        "stopped"
+                    } else {
+                        "not_created"
+                    }
+                    .to_string(),
+                    addresses,
+                }
+            })
+            .collect();
+        Ok(Status {
+            nodes,
+            pods: ps.pods,
+        })
     }
-    async fn access(&self, _lab: &Lab, _state: &State, _rep: &Reporter) -> Result<Access> {
-        Err(todo_err())
+
+    async fn access(&self, lab: &Lab, state: &State, _rep: &Reporter) -> Result<Access> {
+        let ps = NetnsState::from_value(&state.provider_state)?;
+        Ok(Access {
+            ssh_config: files::Layout::new(state.dir()).ssh_config(),
+            nodes: lab.nodes.iter().map(|n| n.name.clone()).collect(),
+            pods: ps.pods,
+            kubectl: None,
+            no_kubernetes: Some(
+                "netns has no Kubernetes API server; it reproduces the chapter's network, not the cluster (Kubernetes-level checks need --provider vagrant)".into(),
+            ),
+        })
     }
+
     fn flannel_log(&self, _lab: &Lab, node: &str) -> (String, String) {
         (node.to_string(), "cat /run/flannel/flanneld.log".into())
     }
-    async fn collect_logs(&self, _lab: &Lab, _state: &State, _dir: &Path, _rep: &Reporter) -> Result<Vec<PathBuf>> {
-        Ok(vec![])
+
+    async fn collect_logs(
+        &self,
+        lab: &Lab,
+        state: &State,
+        dir: &Path,
+        _rep: &Reporter,
+    ) -> Result<Vec<PathBuf>> {
+        let l = files::Layout::new(state.dir());
+        let ps = NetnsState::from_value(&state.provider_state)?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+        let mut copies: Vec<(PathBuf, String)> = Vec::new();
+        for n in &lab.nodes {
+            let f = l.flannel_dir(&n.name);
+            copies.push((f.join("flanneld.log"), format!("{}-flanneld.log", n.name)));
+            copies.push((f.join("subnet.env"), format!("{}-subnet.env", n.name)));
+            copies.push((l.sshd_log(&n.name), format!("{}-sshd.log", n.name)));
+        }
+        for p in &ps.pods {
+            copies.push((
+                l.pod_dir(&p.name).join("error.log"),
+                format!("{}-nginx-error.log", p.name),
+            ));
+            copies.push((l.nginx_out(&p.name), format!("{}-nginx.out", p.name)));
+        }
+        let mut out = Vec::new();
+        for (from, name) in copies {
+            let to = dir.join(name);
+            if std::fs::copy(&from, &to).is_ok() {
+                out.push(to);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packages_cover_every_program_with_a_debian_package() {
+        for prog in [
+            "ip",
+            "sshd",
+            "nginx",
+            "tcpdump",
+            "iptables-restore",
+            "unshare",
+            "curl",
+            "fping",
+            "ping",
+            "ssh-keygen",
+        ] {
+            assert!(PACKAGES.iter().any(|(p, _)| *p == prog), "{prog}");
+        }
+    }
+
+    #[test]
+    fn status_parses_ip_addr_lines() {
+        let l = "4: flannel.1    inet 10.244.1.0/32 scope global flannel.1\\       valid_lft forever preferred_lft forever";
+        assert_eq!(
+            parse_addr_line(l),
+            Some(("flannel.1".into(), "10.244.1.0/32".into()))
+        );
+        let l = "2: enp0s3    inet 10.0.2.15/24 scope global enp0s3\\       valid_lft forever preferred_lft forever";
+        assert_eq!(
+            parse_addr_line(l),
+            Some(("enp0s3".into(), "10.0.2.15/24".into()))
+        );
+    }
+
+    #[test]
+    fn reserved_node_names_are_refused() {
+        let mut lab = plan::tests::lab();
+        lab.nodes[1].name = "net".into();
+        let v = Variant {
+            name: "broken".into(),
+            manifest: "/x".into(),
+            about: String::new(),
+            flannel: crate::spec::FlannelConfig {
+                network: "10.244.0.0/16".parse().unwrap(),
+                backend: "vxlan".into(),
+                vni: 1,
+                port: 8472,
+                iface: vec![],
+                iface_regex: vec![],
+                iface_can_reach: None,
+                public_ip: None,
+                ip_masq: false,
+            },
+        };
+        assert!(
+            preflight(&lab, &v)
+                .unwrap_err()
+                .to_string()
+                .contains("reserved")
+        );
+        let mut v2 = v.clone();
+        v2.flannel.backend = "host-gw".into();
+        assert!(
+            check_variant(&plan::tests::lab(), &v2)
+                .unwrap_err()
+                .to_string()
+                .contains("vxlan backend only")
+        );
     }
 }

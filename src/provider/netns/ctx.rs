@@ -1,0 +1,90 @@
+//! The context the netns bring-up steps share.
+
+use super::files::Layout;
+use super::pstate::NetnsState;
+use crate::error::Result;
+use crate::report::Reporter;
+use crate::spec::{Lab, Variant};
+use crate::state::State;
+use std::path::PathBuf;
+
+/// Absolute paths of the daemons (sshd refuses to run from a relative path).
+#[derive(Debug, Clone)]
+pub struct Programs {
+    pub sshd: PathBuf,
+    pub nginx: PathBuf,
+}
+
+impl Programs {
+    pub fn find() -> Programs {
+        let find = |name: &str| {
+            which::which(name)
+                .ok()
+                .or_else(|| {
+                    ["/usr/sbin", "/sbin"]
+                        .iter()
+                        .map(|d| PathBuf::from(d).join(name))
+                        .find(|p| p.is_file())
+                })
+                .unwrap_or_else(|| PathBuf::from("/usr/sbin").join(name))
+        };
+        Programs {
+            sshd: find("sshd"),
+            nginx: find("nginx"),
+        }
+    }
+}
+
+pub struct NetnsCtx {
+    pub lab: Lab,
+    /// The variant being brought up or applied.
+    pub variant: crate::spec::Variant,
+    pub state: State,
+    pub ps: NetnsState,
+    pub rep: Reporter,
+    pub layout: Layout,
+    /// The `lab` binary, for the ssh `ProxyCommand`.
+    pub exe: PathBuf,
+    pub programs: Programs,
+}
+
+impl NetnsCtx {
+    pub fn new(
+        lab: &Lab,
+        variant: &Variant,
+        state: State,
+        ps: NetnsState,
+        rep: &Reporter,
+    ) -> NetnsCtx {
+        let layout = Layout::new(state.dir());
+        NetnsCtx {
+            lab: lab.clone(),
+            variant: variant.clone(),
+            state,
+            ps,
+            rep: rep.clone(),
+            layout,
+            exe: lab_exe(),
+            programs: Programs::find(),
+        }
+    }
+
+    /// Write the state (atomically), with what the provider recorded so far.
+    pub fn save(&mut self) -> Result<()> {
+        self.state.provider_state = self.ps.to_value();
+        self.state.save()
+    }
+
+    pub fn ns_of_node(&self, node: &str) -> String {
+        super::names::node_ns(&self.lab.name, node)
+    }
+}
+
+/// The `lab` binary that ssh runs as `ProxyCommand`: `LAB_EXE` when set
+/// (tests that drive the library from another executable), else this one.
+pub fn lab_exe() -> PathBuf {
+    match std::env::var_os("LAB_EXE") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => std::env::current_exe().unwrap_or_else(|_| PathBuf::from("lab")),
+    }
+}

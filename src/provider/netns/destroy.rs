@@ -1,0 +1,158 @@
+//! Teardown: stop exactly the processes `lab` started (recorded PIDs, start
+//! times checked) and whatever runs inside the lab's own namespaces, delete
+//! the namespaces (found by the lab's prefix, so it works without state and
+//! on a half-built lab), remove the state folder. Idempotent.
+
+use super::pstate::NetnsState;
+use super::{names, plan, sys};
+use crate::bringup::{self, Planned, Step};
+use crate::error::{LabError, Result};
+use crate::report::Reporter;
+use crate::state::State;
+use async_trait::async_trait;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub struct DestroyCtx {
+    pub name: String,
+    pub ps: NetnsState,
+    pub rep: Reporter,
+    /// The lab's state folder.
+    pub dir: PathBuf,
+    /// Keep `lab.log` (after a failed `up`, to read what happened).
+    pub keep_log: bool,
+}
+
+struct StopProcesses;
+struct DeleteNamespaces;
+struct RemoveFolder;
+
+#[async_trait]
+impl Step<DestroyCtx> for StopProcesses {
+    async fn run(&self, ctx: &mut DestroyCtx) -> Result<()> {
+        let recorded: Vec<(i32, u64)> = ctx
+            .ps
+            .processes
+            .iter()
+            .map(|p| (p.pid, p.start_time))
+            .collect();
+        let name = ctx.name.clone();
+        let left = tokio::task::spawn_blocking(move || {
+            // Recorded daemons and everything inside the lab's namespaces
+            // (ssh sessions, nginx workers, processes a user started there)
+            // are signalled together.
+            let mut procs = recorded;
+            procs.extend(sys::pids_in(&sys::lab_namespaces(&name)));
+            procs.sort_unstable();
+            procs.dedup();
+            let mut left = sys::stop(&procs, Duration::from_secs(1));
+            // Anything forked meanwhile.
+            let again = sys::pids_in(&sys::lab_namespaces(&name));
+            if !again.is_empty() {
+                left.extend(sys::stop(&again, Duration::ZERO));
+            }
+            left
+        })
+        .await
+        .map_err(|e| LabError::Usage(format!("internal error: {e}")))?;
+        if !left.is_empty() {
+            ctx.rep.info(format!(
+                "processes still alive after SIGKILL (uninterruptible?): {left:?}"
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Step<DestroyCtx> for DeleteNamespaces {
+    async fn run(&self, ctx: &mut DestroyCtx) -> Result<()> {
+        let found = sys::lab_namespaces(&ctx.name);
+        if found.is_empty() {
+            return Ok(());
+        }
+        sys::run_batches(
+            &ctx.rep,
+            vec![sys::Batch::namespaces(plan::netns_del(&found)).tolerant()],
+        )
+        .await?;
+        let left = sys::lab_namespaces(&ctx.name);
+        if left.is_empty() {
+            Ok(())
+        } else {
+            Err(LabError::Usage(format!(
+                "could not delete namespaces: {} (see lab.log)",
+                left.join(", ")
+            )))
+        }
+    }
+}
+
+#[async_trait]
+impl Step<DestroyCtx> for RemoveFolder {
+    async fn run(&self, ctx: &mut DestroyCtx) -> Result<()> {
+        let dir = &ctx.dir;
+        let rd = match std::fs::read_dir(dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(LabError::io(format!("reading {}", dir.display()), e)),
+        };
+        for e in rd.flatten() {
+            if ctx.keep_log && e.file_name() == "lab.log" {
+                continue;
+            }
+            let p = e.path();
+            let r = if e.file_type().is_ok_and(|t| t.is_dir()) {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+            match r {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(LabError::io(format!("removing {}", p.display()), err)),
+            }
+        }
+        if !ctx.keep_log {
+            match std::fs::remove_dir(dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(LabError::io(format!("removing {}", dir.display()), e)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Remove everything of the lab `name`.
+pub async fn destroy(
+    name: &str,
+    state: Option<&State>,
+    rep: &Reporter,
+    keep_log: bool,
+) -> Result<()> {
+    if !names::valid_lab_name(name) {
+        return Err(LabError::Usage(format!(
+            "'{name}' is not a lab name (a DNS label: lowercase letters, digits, '-')"
+        )));
+    }
+    let ps = state
+        .and_then(|s| NetnsState::from_value(&s.provider_state).ok())
+        .unwrap_or_default();
+    let dir = state
+        .map(|s| s.dir())
+        .unwrap_or_else(|| crate::state::lab_dir(name));
+    let mut ctx = DestroyCtx {
+        name: name.to_string(),
+        ps,
+        rep: rep.clone(),
+        dir,
+        keep_log,
+    };
+    let steps = vec![
+        Planned::new("stop processes", StopProcesses),
+        Planned::new("delete namespaces", DeleteNamespaces),
+        Planned::new("remove state folder", RemoveFolder),
+    ];
+    bringup::run(steps, &mut ctx, rep).await
+}

@@ -1,0 +1,308 @@
+//! The files the netns provider writes into the lab's state folder (pure
+//! text generation) and where they live:
+//!
+//! ```text
+//! <state>/ssh/        host key, client key, authorized_keys, known_hosts,
+//!                     sshd_config, config (the client's, for `ssh -F`)
+//! <state>/nodes/<n>/  init.sh, sshd.log, run/ (the node's own /run:
+//!                     flannel/, sshd/, netns/)
+//! <state>/pods/<p>/   nginx.conf, logs, pid, temp dirs
+//! ```
+
+use std::path::{Path, PathBuf};
+
+pub const HOST_KEY: &str = "ssh_host_ed25519_key";
+pub const CLIENT_KEY: &str = "id_ed25519";
+
+/// Paths inside a lab's state folder.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub root: PathBuf,
+}
+
+impl Layout {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Layout { root: root.into() }
+    }
+    pub fn ssh_dir(&self) -> PathBuf {
+        self.root.join("ssh")
+    }
+    pub fn host_key(&self) -> PathBuf {
+        self.ssh_dir().join(HOST_KEY)
+    }
+    pub fn client_key(&self) -> PathBuf {
+        self.ssh_dir().join(CLIENT_KEY)
+    }
+    pub fn sshd_config(&self) -> PathBuf {
+        self.ssh_dir().join("sshd_config")
+    }
+    pub fn ssh_config(&self) -> PathBuf {
+        self.ssh_dir().join("config")
+    }
+    pub fn known_hosts(&self) -> PathBuf {
+        self.ssh_dir().join("known_hosts")
+    }
+    pub fn authorized_keys(&self) -> PathBuf {
+        self.ssh_dir().join("authorized_keys")
+    }
+    pub fn node_dir(&self, node: &str) -> PathBuf {
+        self.root.join("nodes").join(node)
+    }
+    /// The node's own `/run`.
+    pub fn node_run(&self, node: &str) -> PathBuf {
+        self.node_dir(node).join("run")
+    }
+    pub fn flannel_dir(&self, node: &str) -> PathBuf {
+        self.node_run(node).join("flannel")
+    }
+    pub fn init_script(&self, node: &str) -> PathBuf {
+        self.node_dir(node).join("init.sh")
+    }
+    pub fn sshd_log(&self, node: &str) -> PathBuf {
+        self.node_dir(node).join("sshd.log")
+    }
+    pub fn pod_dir(&self, pod: &str) -> PathBuf {
+        self.root.join("pods").join(pod)
+    }
+    pub fn nginx_conf(&self, pod: &str) -> PathBuf {
+        self.pod_dir(pod).join("nginx.conf")
+    }
+    pub fn nginx_out(&self, pod: &str) -> PathBuf {
+        self.pod_dir(pod).join("nginx.out")
+    }
+}
+
+/// Quote for a POSIX shell: as is when safe, else in single quotes.
+pub fn sh_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+:=@,".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// A value in an OpenSSH config file: double-quoted, `%` escaped (ssh
+/// expands `%` tokens in paths and commands).
+fn ssh_value(s: &str) -> String {
+    format!("\"{}\"", s.replace('%', "%%"))
+}
+
+fn p(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// sshd's configuration, shared by every node of the lab. `StrictModes no`:
+/// the state folder may live under a world-writable directory such as /tmp
+/// (tests), whose mode StrictModes would reject for `authorized_keys`; the
+/// key files themselves are root-owned and 0600.
+pub fn sshd_config(l: &Layout) -> String {
+    format!(
+        "# sshd of every node of this lab, run inside the node's namespaces by lab.\n\
+         ListenAddress 0.0.0.0:22\n\
+         HostKey {host_key}\n\
+         PidFile none\n\
+         AuthorizedKeysFile {authorized_keys}\n\
+         PermitRootLogin prohibit-password\n\
+         PubkeyAuthentication yes\n\
+         PasswordAuthentication no\n\
+         KbdInteractiveAuthentication no\n\
+         UsePAM no\n\
+         StrictModes no\n\
+         MaxSessions 64\n\
+         MaxStartups 200\n\
+         PrintMotd no\n\
+         PrintLastLog no\n\
+         X11Forwarding no\n\
+         LogLevel ERROR\n\
+         Subsystem sftp internal-sftp\n",
+        host_key = ssh_value(&p(&l.host_key())),
+        authorized_keys = ssh_value(&p(&l.authorized_keys())),
+    )
+}
+
+/// The client's configuration: one `Host` per node, reached through `lab
+/// proxy` (which enters the node's namespace, so the host gets no address),
+/// with the lab's host key pinned.
+pub fn ssh_config(
+    l: &Layout,
+    lab: &str,
+    nodes: &[(String, std::net::Ipv4Addr)],
+    lab_exe: &Path,
+) -> String {
+    let mut s = format!(
+        "# SSH to the nodes of lab {lab}: ssh -F {} <node>\n",
+        sh_quote(&p(&l.ssh_config()))
+    );
+    for (node, ip) in nodes {
+        let proxy = format!("{} proxy {lab} {node} 22", sh_quote(&p(lab_exe)));
+        s.push_str(&format!(
+            "\nHost {node}\n  HostName {ip}\n  HostKeyAlias {lab}.{node}\n  User root\n  IdentityFile {key}\n  IdentitiesOnly yes\n  \
+             UserKnownHostsFile {kh}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  UpdateHostKeys no\n  \
+             CheckHostIP no\n  BatchMode yes\n  ConnectTimeout 10\n  LogLevel ERROR\n  ProxyCommand {proxy}\n",
+            key = ssh_value(&p(&l.client_key())),
+            kh = ssh_value(&p(&l.known_hosts())),
+            proxy = proxy.replace('%', "%%"),
+        ));
+    }
+    s
+}
+
+/// `known_hosts`: the lab's host key, pinned for each node's alias.
+pub fn known_hosts(lab: &str, nodes: &[String], host_pub: &str) -> String {
+    let key = host_pub
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    nodes.iter().map(|n| format!("{lab}.{n} {key}\n")).collect()
+}
+
+/// The node's init, run by `ip netns exec <ns> unshare --uts --mount
+/// --propagation slave sh init.sh`: its hostname, its own /run (keeping
+/// /run/netns, so pods made later are visible), then sshd in its place.
+pub fn init_script(l: &Layout, node: &str, sshd: &Path) -> String {
+    let run = p(&l.node_run(node));
+    format!(
+        "#!/bin/sh\n\
+         # Node {node}: runs in its network namespace, in its own UTS and mount namespaces.\n\
+         set -e\n\
+         hostname {node}\n\
+         mount -n --rbind /run/netns {netns}\n\
+         mount -n --bind {run} /run\n\
+         exec {sshd} -D -e -f {config}\n",
+        netns = sh_quote(&format!("{run}/netns")),
+        run = sh_quote(&run),
+        sshd = sh_quote(&p(sshd)),
+        config = sh_quote(&p(&l.sshd_config())),
+    )
+}
+
+/// An nginx that says which pod on which node answered.
+pub fn nginx_conf(l: &Layout, pod: &str, node: &str, port: u16) -> String {
+    let d = p(&l.pod_dir(pod));
+    let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let tmp = |t: &str| q(&format!("{d}/tmp/{t}"));
+    format!(
+        "daemon off;\n\
+         worker_processes 1;\n\
+         pid {pid};\n\
+         error_log {err};\n\
+         events {{ worker_connections 256; }}\n\
+         http {{\n\
+         \x20 access_log {acc};\n\
+         \x20 client_body_temp_path {body};\n\
+         \x20 proxy_temp_path {proxy};\n\
+         \x20 fastcgi_temp_path {fcgi};\n\
+         \x20 uwsgi_temp_path {uwsgi};\n\
+         \x20 scgi_temp_path {scgi};\n\
+         \x20 server {{\n\
+         \x20   listen {port};\n\
+         \x20   location / {{ default_type text/plain; return 200 \"{pod} on {node}\\n\"; }}\n\
+         \x20 }}\n\
+         }}\n",
+        pid = q(&format!("{d}/nginx.pid")),
+        err = q(&format!("{d}/error.log")),
+        acc = q(&format!("{d}/access.log")),
+        body = tmp("body"),
+        proxy = tmp("proxy"),
+        fcgi = tmp("fastcgi"),
+        uwsgi = tmp("uwsgi"),
+        scgi = tmp("scgi"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(sh_quote("/a/b-c.d"), "/a/b-c.d");
+        assert_eq!(sh_quote("a b"), "'a b'");
+        assert_eq!(sh_quote("it's"), r"'it'\''s'");
+        assert_eq!(sh_quote(""), "''");
+    }
+
+    #[test]
+    fn sshd_config_has_the_lab_settings() {
+        let c = sshd_config(&Layout::new("/tmp/x/t1"));
+        for line in [
+            "ListenAddress 0.0.0.0:22",
+            "HostKey \"/tmp/x/t1/ssh/ssh_host_ed25519_key\"",
+            "PidFile none",
+            "AuthorizedKeysFile \"/tmp/x/t1/ssh/authorized_keys\"",
+            "PermitRootLogin prohibit-password",
+            "PasswordAuthentication no",
+            "UsePAM no",
+            "StrictModes no",
+            "MaxSessions 64",
+            "MaxStartups 200",
+        ] {
+            assert!(c.lines().any(|l| l == line), "{line}");
+        }
+    }
+
+    #[test]
+    fn client_config_pins_keys_and_proxies_through_lab() {
+        let l = Layout::new("/s/t1");
+        let c = ssh_config(
+            &l,
+            "t1",
+            &[("node1".into(), "10.100.198.201".parse().unwrap())],
+            Path::new("/usr/bin/lab"),
+        );
+        assert!(c.contains("\nHost node1\n"));
+        assert!(c.contains("  HostKeyAlias t1.node1\n"));
+        assert!(c.contains("  StrictHostKeyChecking yes\n"));
+        assert!(c.contains("  UserKnownHostsFile \"/s/t1/ssh/known_hosts\"\n"));
+        assert!(c.contains("  IdentityFile \"/s/t1/ssh/id_ed25519\"\n"));
+        assert!(
+            c.contains("  ProxyCommand /usr/bin/lab proxy t1 node1 22\n"),
+            "{c}"
+        );
+        let c = ssh_config(
+            &l,
+            "t1",
+            &[("n".into(), "10.0.0.1".parse().unwrap())],
+            Path::new("/a b/100%/lab"),
+        );
+        assert!(
+            c.contains("  ProxyCommand '/a b/100%%/lab' proxy t1 n 22\n"),
+            "{c}"
+        );
+        assert_eq!(
+            known_hosts("t1", &["a".into(), "b".into()], "ssh-ed25519 AAAA c@d\n"),
+            "t1.a ssh-ed25519 AAAA\nt1.b ssh-ed25519 AAAA\n"
+        );
+    }
+
+    #[test]
+    fn init_script_orders_mounts_then_execs_sshd() {
+        let s = init_script(&Layout::new("/s/t1"), "node1", Path::new("/usr/sbin/sshd"));
+        let rbind = s
+            .find("mount -n --rbind /run/netns /s/t1/nodes/node1/run/netns")
+            .unwrap();
+        let bind = s
+            .find("mount -n --bind /s/t1/nodes/node1/run /run")
+            .unwrap();
+        assert!(s.contains("hostname node1\n"));
+        assert!(
+            rbind < bind,
+            "/run/netns must be kept before /run is covered"
+        );
+        assert!(s.ends_with("exec /usr/sbin/sshd -D -e -f /s/t1/ssh/sshd_config\n"));
+    }
+
+    #[test]
+    fn nginx_conf_answers_with_pod_and_node() {
+        let c = nginx_conf(&Layout::new("/s/t1"), "web-node1-0", "node1", 8080);
+        assert!(c.starts_with(
+            "daemon off;\nworker_processes 1;\npid \"/s/t1/pods/web-node1-0/nginx.pid\";\n"
+        ));
+        assert!(c.contains("listen 8080;"));
+        assert!(c.contains("return 200 \"web-node1-0 on node1\\n\";"));
+    }
+}

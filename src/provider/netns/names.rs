@@ -1,0 +1,142 @@
+//! Names of everything the netns provider makes. Every name carries the
+//! lab's name, so labs never collide and `destroy` can find a lab's
+//! namespaces without its state: lab names are DNS labels (no dots), so the
+//! prefix `<lab>.` belongs to exactly one lab (`chapter4.` is not a prefix of
+//! `chapter4-x.`).
+
+/// Interface names inside the lab's namespaces (never in the host's).
+pub const BRIDGE: &str = "br0";
+pub const NAT_GW_IF: &str = "gw";
+pub const VXLAN_IF: &str = "flannel.1";
+pub const CNI_BRIDGE: &str = "cni0";
+pub const POD_IF: &str = "eth0";
+
+/// Node names that would collide with the lab's own namespaces.
+pub const RESERVED_NODE_NAMES: &[&str] = &["net", "pod"];
+
+/// The prefix of every namespace of the lab.
+pub fn prefix(lab: &str) -> String {
+    format!("{lab}.")
+}
+
+/// The lab's private (host-only) network: the bridge all nodes' private NICs hang on.
+pub fn net_ns(lab: &str) -> String {
+    format!("{lab}.net")
+}
+
+/// A node's network namespace.
+pub fn node_ns(lab: &str, node: &str) -> String {
+    format!("{lab}.{node}")
+}
+
+/// A node's NAT dead end (VirtualBox's 10.0.2.2, with nothing behind it).
+pub fn nat_ns(lab: &str, node: &str) -> String {
+    format!("{lab}.{node}.nat")
+}
+
+/// A pod's network namespace.
+pub fn pod_ns(lab: &str, pod: &str) -> String {
+    format!("{lab}.pod.{pod}")
+}
+
+/// The bridge port (in the lab's `.net` namespace) of node `index`'s private NIC.
+pub fn bridge_port(index: usize) -> String {
+    format!("p{index}")
+}
+
+/// The host side (in the node's namespace, on `cni0`) of pod `k`'s veth.
+pub fn pod_veth(k: usize) -> String {
+    format!("veth{k}")
+}
+
+/// Whether `name` can be a lab name here: a DNS label (so `<lab>.` is an
+/// unambiguous prefix). Checked again by `destroy`, which deletes by prefix.
+pub fn valid_lab_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// FNV-1a, 64 bits: a stable hash (std's is randomized per process).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The VTEP MAC of node `index`'s `flannel.1`: locally administered unicast
+/// (`0e:...`), three bytes from the lab's name, two from the node's index.
+/// Deterministic, so a node keeps its MAC across variants, as flannel keeps
+/// it in the node's annotations.
+pub fn vtep_mac(lab: &str, index: usize) -> [u8; 6] {
+    let h = fnv1a(lab.as_bytes()).to_be_bytes();
+    [0x0e, h[0], h[1], h[2], (index >> 8) as u8, index as u8]
+}
+
+pub fn mac_string(mac: [u8; 6]) -> String {
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_carry_the_lab_name() {
+        assert_eq!(net_ns("chapter4"), "chapter4.net");
+        assert_eq!(node_ns("chapter4", "node1"), "chapter4.node1");
+        assert_eq!(nat_ns("chapter4", "node1"), "chapter4.node1.nat");
+        assert_eq!(
+            pod_ns("chapter4", "nginx-deployment-node1-0"),
+            "chapter4.pod.nginx-deployment-node1-0"
+        );
+        for n in [
+            net_ns("c"),
+            node_ns("c", "m"),
+            nat_ns("c", "m"),
+            pod_ns("c", "p"),
+        ] {
+            assert!(n.starts_with(&prefix("c")));
+        }
+        // A lab's prefix never matches another lab's namespaces.
+        assert!(!node_ns("chapter4-x", "node1").starts_with(&prefix("chapter4")));
+    }
+
+    #[test]
+    fn interface_names_fit_in_ifnamsiz() {
+        assert!(bridge_port(99999).len() <= 15);
+        assert!(pod_veth(99999).len() <= 15);
+        assert!(VXLAN_IF.len() <= 15);
+    }
+
+    #[test]
+    fn lab_names_are_dns_labels() {
+        assert!(valid_lab_name("chapter4"));
+        assert!(valid_lab_name("t12-3"));
+        for bad in ["", "a.b", "-a", "a-", "A", "a/b", "*", &"a".repeat(64)] {
+            assert!(!valid_lab_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn vtep_macs_are_local_unicast_stable_and_distinct() {
+        let a = vtep_mac("chapter4", 1);
+        assert_eq!(a, vtep_mac("chapter4", 1));
+        assert_eq!(a[0] & 0x01, 0, "unicast");
+        assert_eq!(a[0] & 0x02, 0x02, "locally administered");
+        assert_ne!(a, vtep_mac("chapter4", 2));
+        assert_ne!(a, vtep_mac("chapter5", 1));
+        assert_eq!(vtep_mac("x", 258)[4..], [1, 2]);
+        assert_eq!(mac_string([0x0e, 1, 0xab, 0, 0, 0xff]), "0e:01:ab:00:00:ff");
+    }
+}

@@ -1,0 +1,261 @@
+//! The lab's kernel state as batch text for `ip -batch` (pure functions, so
+//! the exact commands are unit-tested). Nothing here names the host's
+//! namespace: every batch runs inside a namespace of the lab (`ip -n`), and
+//! every veth is created with its peer already in another lab namespace.
+
+use super::names;
+use crate::spec::{Lab, Node, PodPlacement};
+use ipnet::Ipv4Net;
+use std::fmt::Write as _;
+
+/// Every namespace of the lab's machines (not pods), in creation order.
+pub fn machine_namespaces(lab: &Lab) -> Vec<String> {
+    let mut v = vec![names::net_ns(&lab.name)];
+    for n in &lab.nodes {
+        v.push(names::node_ns(&lab.name, &n.name));
+        v.push(names::nat_ns(&lab.name, &n.name));
+    }
+    v
+}
+
+/// `ip -batch` text adding namespaces.
+pub fn netns_add(namespaces: &[String]) -> String {
+    namespaces
+        .iter()
+        .map(|n| format!("netns add {n}\n"))
+        .collect()
+}
+
+/// `ip -batch` text deleting namespaces.
+pub fn netns_del(namespaces: &[String]) -> String {
+    namespaces
+        .iter()
+        .map(|n| format!("netns del {n}\n"))
+        .collect()
+}
+
+/// Inside a node, first round: both NICs as veths whose other ends go to the
+/// node's NAT dead end and to the lab's private network, configured on the
+/// node's side (the NAT NIC first, as in a VirtualBox VM).
+pub fn node_nics(lab: &Lab, node: &Node) -> String {
+    let (nat_if, priv_if) = (&lab.interfaces.nat, &lab.interfaces.private);
+    let mut b = String::new();
+    let _ = writeln!(b, "link set lo up");
+    let _ = writeln!(
+        b,
+        "link add {nat_if} type veth peer name {} netns {}",
+        names::NAT_GW_IF,
+        names::nat_ns(&lab.name, &node.name)
+    );
+    let _ = writeln!(
+        b,
+        "link add {priv_if} type veth peer name {} netns {}",
+        names::bridge_port(node.index),
+        names::net_ns(&lab.name)
+    );
+    let _ = writeln!(
+        b,
+        "addr add {}/{} dev {nat_if}",
+        lab.network.nat_ip(),
+        lab.network.nat.prefix_len()
+    );
+    let _ = writeln!(b, "link set {nat_if} up");
+    let _ = writeln!(
+        b,
+        "addr add {}/{} dev {priv_if}",
+        node.ip,
+        lab.network.private.prefix_len()
+    );
+    let _ = writeln!(b, "link set {priv_if} up");
+    let _ = writeln!(
+        b,
+        "route add default via {} dev {nat_if}",
+        lab.network.nat_gateway()
+    );
+    b
+}
+
+/// The lab's private network, first round: its bridge.
+pub fn net_bridge() -> String {
+    format!(
+        "link set lo up\nlink add {0} type bridge\nlink set {0} up\n",
+        names::BRIDGE
+    )
+}
+
+/// The lab's private network, second round: every node's port on the bridge.
+pub fn net_ports(lab: &Lab) -> String {
+    let mut b = String::new();
+    for n in &lab.nodes {
+        let _ = writeln!(
+            b,
+            "link set {} master {} up",
+            names::bridge_port(n.index),
+            names::BRIDGE
+        );
+    }
+    b
+}
+
+/// A node's NAT dead end, second round: the gateway address and nothing behind it.
+pub fn nat_gateway(lab: &Lab) -> String {
+    format!(
+        "link set lo up\naddr add {}/{} dev {gw}\nlink set {gw} up\n",
+        lab.network.nat_gateway(),
+        lab.network.nat.prefix_len(),
+        gw = names::NAT_GW_IF
+    )
+}
+
+/// A pod and the index `k` of its veth on the node (unique in the lab).
+pub struct PodPlan<'a> {
+    pub k: usize,
+    pub pod: &'a PodPlacement,
+}
+
+/// Inside a node: each of its pods' veth, `eth0` in the pod, the other end on `cni0`.
+pub fn node_pod_links(lab: &Lab, pods: &[PodPlan<'_>], mtu: u32) -> String {
+    let mut b = String::new();
+    for p in pods {
+        let v = names::pod_veth(p.k);
+        let _ = writeln!(
+            b,
+            "link add {v} mtu {mtu} type veth peer name {} mtu {mtu} netns {}",
+            names::POD_IF,
+            names::pod_ns(&lab.name, &p.pod.name)
+        );
+        let _ = writeln!(b, "link set {v} master {} up", names::CNI_BRIDGE);
+    }
+    b
+}
+
+/// Inside a node: remove its pods' veths (both ends go; synchronous, unlike
+/// the kernel's clean-up of a deleted namespace).
+pub fn node_pod_links_del(pods: &[PodPlan<'_>]) -> String {
+    pods.iter()
+        .map(|p| format!("link del {}\n", names::pod_veth(p.k)))
+        .collect()
+}
+
+/// Inside a pod: its address from the node's subnet, default route via `.1`.
+pub fn pod_net(pod: &PodPlacement, subnet: Ipv4Net) -> String {
+    let gw = crate::spec::nth_host(subnet, 1);
+    format!(
+        "link set lo up\naddr add {}/{} dev {e}\nlink set {e} up\nroute add default via {gw} dev {e}\n",
+        pod.ip,
+        subnet.prefix_len(),
+        e = names::POD_IF
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::spec::{Interfaces, Network, Role};
+    use std::net::Ipv4Addr;
+
+    /// A small resolved lab (master, node1, node2) without files.
+    pub(crate) fn lab() -> Lab {
+        let node = |name: &str, role, i: usize, ip: &str| Node {
+            name: name.into(),
+            role,
+            ip: ip.parse().unwrap(),
+            cpus: 1,
+            memory: 1024,
+            index: i,
+            pod_subnet: format!("10.244.{i}.0/24").parse().unwrap(),
+        };
+        Lab {
+            name: "t1".into(),
+            title: "t".into(),
+            kubernetes: "1.32".into(),
+            box_name: "b".into(),
+            dir: "/nonexistent".into(),
+            file: "/nonexistent/lab.yaml".into(),
+            interfaces: Interfaces {
+                nat: "enp0s3".into(),
+                private: "enp0s8".into(),
+            },
+            network: Network {
+                private: "10.100.198.0/24".parse().unwrap(),
+                nat: "10.0.2.0/24".parse().unwrap(),
+                pods: "10.244.0.0/16".parse().unwrap(),
+            },
+            nodes: vec![
+                node("master", Role::ControlPlane, 0, "10.100.198.200"),
+                node("node1", Role::Worker, 1, "10.100.198.201"),
+                node("node2", Role::Worker, 2, "10.100.198.202"),
+            ],
+            variants: vec![],
+            default_variant: "broken".into(),
+            workload_files: vec![],
+            workloads: vec![],
+            checks: vec![],
+            workers_override: None,
+        }
+    }
+
+    #[test]
+    fn namespaces_and_batches() {
+        let l = lab();
+        let ns = machine_namespaces(&l);
+        assert_eq!(
+            ns,
+            [
+                "t1.net",
+                "t1.master",
+                "t1.master.nat",
+                "t1.node1",
+                "t1.node1.nat",
+                "t1.node2",
+                "t1.node2.nat"
+            ]
+        );
+        assert_eq!(
+            netns_add(&ns[..2]),
+            "netns add t1.net\nnetns add t1.master\n"
+        );
+        assert_eq!(netns_del(&ns[..1]), "netns del t1.net\n");
+        assert_eq!(
+            node_nics(&l, &l.nodes[1]),
+            "link set lo up\n\
+             link add enp0s3 type veth peer name gw netns t1.node1.nat\n\
+             link add enp0s8 type veth peer name p1 netns t1.net\n\
+             addr add 10.0.2.15/24 dev enp0s3\n\
+             link set enp0s3 up\n\
+             addr add 10.100.198.201/24 dev enp0s8\n\
+             link set enp0s8 up\n\
+             route add default via 10.0.2.2 dev enp0s3\n"
+        );
+        assert_eq!(
+            net_ports(&l),
+            "link set p0 master br0 up\nlink set p1 master br0 up\nlink set p2 master br0 up\n"
+        );
+        assert_eq!(
+            nat_gateway(&l),
+            "link set lo up\naddr add 10.0.2.2/24 dev gw\nlink set gw up\n"
+        );
+    }
+
+    #[test]
+    fn pod_batches() {
+        let l = lab();
+        let pod = PodPlacement {
+            name: "web-node1-0".into(),
+            app: "web".into(),
+            node: "node1".into(),
+            ip: Ipv4Addr::new(10, 244, 1, 2),
+            port: 80,
+        };
+        let plans = [PodPlan { k: 3, pod: &pod }];
+        assert_eq!(
+            node_pod_links(&l, &plans, 1450),
+            "link add veth3 mtu 1450 type veth peer name eth0 mtu 1450 netns t1.pod.web-node1-0\nlink set veth3 master cni0 up\n"
+        );
+        assert_eq!(node_pod_links_del(&plans), "link del veth3\n");
+        assert_eq!(
+            pod_net(&pod, l.nodes[1].pod_subnet),
+            "link set lo up\naddr add 10.244.1.2/24 dev eth0\nlink set eth0 up\nroute add default via 10.244.1.1 dev eth0\n"
+        );
+    }
+}

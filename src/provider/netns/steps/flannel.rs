@@ -1,0 +1,84 @@
+//! The pod network as flannel's vxlan backend makes it on every node, for
+//! the variant's flags: `flannel.1`, a neighbour, FDB entry and route per
+//! other node, `cni0`, forwarding, flannel's iptables rules, and the node's
+//! own `/run/flannel/subnet.env` and flanneld log.
+
+use super::super::ctx::NetnsCtx;
+use super::super::flannel::{self, Lease};
+use super::super::sys::{self, Batch, Job};
+use crate::bringup::Step;
+use crate::error::{LabError, Result};
+use crate::state::write_atomic;
+use async_trait::async_trait;
+
+pub struct Flannel;
+
+/// Turn IP forwarding on in each namespace, from a thread that enters them
+/// in turn (net sysctls are those of the writer's namespace).
+async fn forwarding_on(namespaces: Vec<String>) -> Result<()> {
+    sys::on_thread(move || -> std::result::Result<(), String> {
+        for ns in &namespaces {
+            sys::enter_netns(ns).map_err(|e| format!("entering {ns}: {e}"))?;
+            std::fs::write("/proc/sys/net/ipv4/ip_forward", "1")
+                .map_err(|e| format!("net.ipv4.ip_forward=1 in {ns}: {e}"))?;
+        }
+        Ok(())
+    })
+    .await?
+    .map_err(LabError::Usage)
+}
+
+#[async_trait]
+impl Step<NetnsCtx> for Flannel {
+    async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
+        let cfg = ctx.variant.flannel.clone();
+        let chosen = flannel::leases(&ctx.lab, &cfg).map_err(LabError::Usage)?;
+        let leases: Vec<Lease> = chosen.iter().map(|(l, _)| l.clone()).collect();
+        ctx.ps.leases = leases.clone();
+        ctx.save()?;
+
+        let mut nodes = Vec::new();
+        let mut fdbs = Vec::new();
+        let mut rules = Vec::new();
+        for me in &leases {
+            let ns = ctx.ns_of_node(&me.node);
+            let peers: Vec<&Lease> = leases.iter().filter(|l| l.node != me.node).collect();
+            nodes.push(Batch::ip(&ns, flannel::node_batch(&cfg, me, &peers)));
+            fdbs.push(Batch::bridge(&ns, flannel::fdb_batch(&peers)));
+            let text = flannel::iptables_rules(&cfg, me.subnet);
+            ctx.rep.log(&format!("iptables-restore in {ns}:\n{text}"));
+            rules.push(Job::new(
+                sys::netns_exec(&ns, "iptables-restore", &[]),
+                Some(text.into_bytes()),
+            ));
+        }
+        sys::run_batches(&ctx.rep, nodes).await?;
+        let namespaces: Vec<String> = leases.iter().map(|l| ctx.ns_of_node(&l.node)).collect();
+        let (fdb, ipt, fwd) = tokio::join!(
+            sys::run_batches(&ctx.rep, fdbs),
+            sys::run_jobs(&ctx.rep, rules, sys::PARALLEL_WAITING),
+            forwarding_on(namespaces),
+        );
+        fdb?;
+        ipt?;
+        fwd?;
+
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_micros() as u64;
+        for (me, choice) in &chosen {
+            let peers: Vec<&Lease> = leases.iter().filter(|l| l.node != me.node).collect();
+            let dir = ctx.layout.flannel_dir(&me.node);
+            write_atomic(
+                &dir.join("subnet.env"),
+                flannel::subnet_env(&cfg, me).as_bytes(),
+            )?;
+            write_atomic(
+                &dir.join("flanneld.log"),
+                flannel::flanneld_log(&cfg, choice, me, &peers, now).as_bytes(),
+            )?;
+        }
+        ctx.save()
+    }
+}

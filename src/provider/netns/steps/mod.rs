@@ -1,0 +1,68 @@
+//! Bring-up and variant switch of the netns provider as lists of small
+//! steps (one file each), built from the lab as data and run by
+//! [`crate::bringup::run`].
+
+mod flannel;
+mod namespaces;
+mod nics;
+mod pods;
+mod ready;
+mod sshd;
+mod state_folder;
+mod unflannel;
+mod unpods;
+
+pub use flannel::Flannel;
+pub use namespaces::Namespaces;
+pub use nics::Nics;
+pub use pods::Pods;
+pub use ready::Ready;
+pub use sshd::Sshd;
+pub use state_folder::StateFolder;
+pub use unflannel::RemoveFlannel;
+pub use unpods::RemovePods;
+
+use super::ctx::NetnsCtx;
+use crate::bringup::Planned;
+use crate::spec::{Lab, Variant};
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `lab up`: machines, their NICs and sshd, the pod network, the pods.
+pub fn up(lab: &Lab, variant: &Variant) -> Vec<Planned<NetnsCtx>> {
+    let nodes = lab.nodes.len();
+    let pods = lab.placements().len();
+    vec![
+        Planned::new("state folder and SSH keys", StateFolder),
+        Planned::new(
+            format!("namespaces for {}", plural(nodes, "node")),
+            Namespaces,
+        ),
+        Planned::new("NICs: NAT and host-only network", Nics),
+        Planned::new(format!("sshd on {}", plural(nodes, "node")), Sshd),
+        Planned::new(
+            format!("flannel ({}): vxlan, routes, cni0", variant.name),
+            Flannel,
+        ),
+        Planned::new(format!("{} with nginx", plural(pods, "pod")), Pods),
+        Planned::new("wait for sshd and nginx", Ready),
+    ]
+}
+
+/// `lab apply`: as the chapter does it, workloads and flannel removed, then
+/// flannel with the new variant and the workloads again.
+pub fn apply(lab: &Lab, variant: &Variant) -> Vec<Planned<NetnsCtx>> {
+    let pods = lab.placements().len();
+    vec![
+        Planned::new(format!("delete {}", plural(pods, "pod")), RemovePods),
+        Planned::new("delete flannel.1 and cni0", RemoveFlannel),
+        Planned::new(
+            format!("flannel ({}): vxlan, routes, cni0", variant.name),
+            Flannel,
+        ),
+        Planned::new(format!("{} with nginx", plural(pods, "pod")), Pods),
+        Planned::new("wait for nginx", Ready),
+    ]
+}

@@ -1,0 +1,24 @@
+//! The machines' network namespaces: the private network, each node and
+//! its NAT dead end, made in one `ip -batch` (recorded before they exist).
+
+use super::super::ctx::NetnsCtx;
+use super::super::{plan, sys};
+use crate::bringup::Step;
+use crate::error::Result;
+use async_trait::async_trait;
+
+pub struct Namespaces;
+
+#[async_trait]
+impl Step<NetnsCtx> for Namespaces {
+    async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
+        let all = plan::machine_namespaces(&ctx.lab);
+        ctx.ps.add_namespaces(all.iter().cloned());
+        ctx.save()?;
+        sys::run_batches(
+            &ctx.rep,
+            vec![sys::Batch::namespaces(plan::netns_add(&all))],
+        )
+        .await
+    }
+}

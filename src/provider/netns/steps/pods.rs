@@ -1,0 +1,111 @@
+//! The workloads' pods where the scheduler would put them: a namespace
+//! each, `eth0` on its node's `cni0` with the next address of the node's
+//! subnet and a default route via `.1`, and a real nginx.
+
+use super::super::ctx::NetnsCtx;
+use super::super::plan::{self, PodPlan};
+use super::super::pstate::ProcRecord;
+use super::super::sys::{self, Batch};
+use super::super::{files, names};
+use crate::bringup::Step;
+use crate::error::{LabError, Result};
+use crate::provider::PodRef;
+use crate::state::write_atomic;
+use async_trait::async_trait;
+
+pub struct Pods;
+
+#[async_trait]
+impl Step<NetnsCtx> for Pods {
+    async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
+        let lab = ctx.lab.clone();
+        let placements = lab.placements();
+        let pod_ns: Vec<String> = placements
+            .iter()
+            .map(|p| names::pod_ns(&lab.name, &p.name))
+            .collect();
+        ctx.ps.add_namespaces(pod_ns.iter().cloned());
+        ctx.ps.pods = placements
+            .iter()
+            .zip(&pod_ns)
+            .map(|(p, ns)| PodRef {
+                name: p.name.clone(),
+                app: p.app.clone(),
+                node: p.node.clone(),
+                ip: p.ip,
+                port: p.port,
+                exec_node: p.node.clone(),
+                exec_prefix: format!("ip netns exec {ns}"),
+            })
+            .collect();
+        ctx.save()?;
+        if placements.is_empty() {
+            return Ok(());
+        }
+        sys::run_batches(&ctx.rep, vec![Batch::namespaces(plan::netns_add(&pod_ns))]).await?;
+
+        let mut node_batches = Vec::new();
+        let mut pod_batches = Vec::new();
+        for node in &lab.nodes {
+            let plans: Vec<PodPlan<'_>> = placements
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.node == node.name)
+                .map(|(k, pod)| PodPlan { k, pod })
+                .collect();
+            if plans.is_empty() {
+                continue;
+            }
+            let mtu = ctx
+                .ps
+                .leases
+                .iter()
+                .find(|l| l.node == node.name)
+                .map(|l| l.mtu)
+                .unwrap_or(super::super::flannel::NIC_MTU - super::super::flannel::VXLAN_OVERHEAD);
+            node_batches.push(Batch::ip(
+                names::node_ns(&lab.name, &node.name),
+                plan::node_pod_links(&lab, &plans, mtu),
+            ));
+            for p in &plans {
+                pod_batches.push(Batch::ip(
+                    names::pod_ns(&lab.name, &p.pod.name),
+                    plan::pod_net(p.pod, node.pod_subnet),
+                ));
+            }
+        }
+        sys::run_batches(&ctx.rep, node_batches).await?;
+        sys::run_batches(&ctx.rep, pod_batches).await?;
+
+        let nginx = ctx.programs.nginx.to_string_lossy().into_owned();
+        let mut result = Ok(());
+        for (p, ns) in placements.iter().zip(&pod_ns) {
+            let dir = ctx.layout.pod_dir(&p.name);
+            std::fs::create_dir_all(dir.join("tmp"))
+                .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+            let conf = ctx.layout.nginx_conf(&p.name);
+            write_atomic(
+                &conf,
+                files::nginx_conf(&ctx.layout, &p.name, &p.node, p.port).as_bytes(),
+            )?;
+            let conf = conf.to_string_lossy();
+            let cmd = sys::netns_exec(ns, &nginx, &["-e", "stderr", "-c", &conf]);
+            ctx.rep.log(&format!("$ {} &", crate::exec::display(&cmd)));
+            match sys::spawn_daemon(cmd, &ctx.layout.nginx_out(&p.name)) {
+                Ok((pid, start_time)) => ctx.ps.processes.push(ProcRecord {
+                    pid,
+                    start_time,
+                    what: "nginx".into(),
+                    of: p.name.clone(),
+                    netns: ns.clone(),
+                }),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        ctx.save()?;
+        result
+    }
+}

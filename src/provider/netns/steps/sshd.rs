@@ -1,0 +1,49 @@
+//! A real sshd per node, in the node's network namespace and in its own UTS
+//! and mount namespaces (`hostname` says the node's name; `/run` is the
+//! node's own). `ip netns exec`, `unshare` and the init script all exec, so
+//! the PID spawned is sshd's: recorded with its start time.
+
+use super::super::ctx::NetnsCtx;
+use super::super::pstate::ProcRecord;
+use super::super::sys;
+use crate::bringup::Step;
+use crate::error::Result;
+use async_trait::async_trait;
+
+pub struct Sshd;
+
+#[async_trait]
+impl Step<NetnsCtx> for Sshd {
+    async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
+        let nodes: Vec<String> = ctx.lab.nodes.iter().map(|n| n.name.clone()).collect();
+        let mut result = Ok(());
+        for node in nodes {
+            let ns = ctx.ns_of_node(&node);
+            let init = ctx.layout.init_script(&node);
+            let init = init.to_string_lossy();
+            let cmd = sys::netns_exec(
+                &ns,
+                "unshare",
+                &["--uts", "--mount", "--propagation", "slave", "sh", &init],
+            );
+            ctx.rep.log(&format!("$ {} &", crate::exec::display(&cmd)));
+            match sys::spawn_daemon(cmd, &ctx.layout.sshd_log(&node)) {
+                Ok((pid, start_time)) => {
+                    ctx.ps.processes.push(ProcRecord {
+                        pid,
+                        start_time,
+                        what: "sshd".into(),
+                        of: node,
+                        netns: ns,
+                    });
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        ctx.save()?;
+        result
+    }
+}

@@ -1,0 +1,100 @@
+//! The lab's state folder: SSH keys (generated per lab, ed25519, 0600),
+//! sshd's and the client's configuration, pinned host keys, and each node's
+//! own `/run` and init script.
+
+use super::super::ctx::NetnsCtx;
+use super::super::files;
+use crate::bringup::Step;
+use crate::error::{LabError, Result};
+use crate::exec;
+use crate::state::{write_atomic, write_atomic_mode};
+use async_trait::async_trait;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+pub struct StateFolder;
+
+fn mkdir(path: &Path, mode: u32) -> Result<()> {
+    std::fs::create_dir_all(path)
+        .map_err(|e| LabError::io(format!("creating {}", path.display()), e))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| LabError::io(format!("setting the mode of {}", path.display()), e))
+}
+
+fn keygen(path: &Path, comment: &str) -> Command {
+    for p in [path.to_path_buf(), path.with_extension("pub")] {
+        let _ = std::fs::remove_file(p);
+    }
+    let mut c = Command::new("ssh-keygen");
+    c.args(["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f"])
+        .arg(path);
+    c
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| LabError::io(format!("reading {}", path.display()), e))
+}
+
+#[async_trait]
+impl Step<NetnsCtx> for StateFolder {
+    async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
+        let l = ctx.layout.clone();
+        let lab = ctx.lab.name.clone();
+        mkdir(&l.ssh_dir(), 0o700)?;
+        let (host, client) = tokio::join!(
+            exec::run_async(
+                &ctx.rep,
+                keygen(&l.host_key(), &format!("lab {lab} host key")),
+                None
+            ),
+            exec::run_async(
+                &ctx.rep,
+                keygen(&l.client_key(), &format!("lab {lab} client key")),
+                None
+            ),
+        );
+        host?;
+        client?;
+        for key in [l.host_key(), l.client_key()] {
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| LabError::io(format!("chmod {}", key.display()), e))?;
+        }
+        let node_names: Vec<String> = ctx.lab.nodes.iter().map(|n| n.name.clone()).collect();
+        let host_pub = read(&l.host_key().with_extension("pub"))?;
+        let client_pub = read(&l.client_key().with_extension("pub"))?;
+        write_atomic(&l.sshd_config(), files::sshd_config(&l).as_bytes())?;
+        write_atomic_mode(&l.authorized_keys(), client_pub.as_bytes(), 0o600)?;
+        write_atomic(
+            &l.known_hosts(),
+            files::known_hosts(&lab, &node_names, &host_pub).as_bytes(),
+        )?;
+        let addrs: Vec<(String, std::net::Ipv4Addr)> = ctx
+            .lab
+            .nodes
+            .iter()
+            .map(|n| (n.name.clone(), n.ip))
+            .collect();
+        write_atomic(
+            &l.ssh_config(),
+            files::ssh_config(&l, &lab, &addrs, &ctx.exe).as_bytes(),
+        )?;
+        for n in &ctx.lab.nodes {
+            let run = l.node_run(&n.name);
+            // The node's /run: root-owned 0755 all the way (sshd's privilege
+            // separation directory /run/sshd is checked for that).
+            mkdir(&run, 0o755)?;
+            for sub in ["netns", "sshd", "flannel"] {
+                mkdir(&run.join(sub), 0o755)?;
+            }
+            write_atomic_mode(
+                &l.init_script(&n.name),
+                files::init_script(&l, &n.name, &ctx.programs.sshd).as_bytes(),
+                0o755,
+            )?;
+        }
+        mkdir(&l.root.join("pods"), 0o755)?;
+        ctx.save()
+    }
+}
