@@ -23,7 +23,10 @@ impl Default for Vagrant {
 }
 
 fn todo_err() -> LabError {
-    LabError::Unavailable { provider: "vagrant".into(), why: "not built yet".into() }
+    LabError::Unavailable {
+        provider: "vagrant".into(),
+        why: "not built yet".into(),
+    }
 }
 
 #[async_trait]
@@ -34,10 +37,22 @@ impl Provider for Vagrant {
     fn available(&self) -> Result<()> {
         Err(todo_err())
     }
-    async fn up(&self, _lab: &Lab, _variant: &str, _opts: UpOptions, _rep: &Reporter) -> Result<State> {
+    async fn up(
+        &self,
+        _lab: &Lab,
+        _variant: &str,
+        _opts: UpOptions,
+        _rep: &Reporter,
+    ) -> Result<State> {
         Err(todo_err())
     }
-    async fn apply(&self, _lab: &Lab, _state: &mut State, _variant: &str, _rep: &Reporter) -> Result<()> {
+    async fn apply(
+        &self,
+        _lab: &Lab,
+        _state: &mut State,
+        _variant: &str,
+        _rep: &Reporter,
+    ) -> Result<()> {
         Err(todo_err())
     }
     async fn destroy(&self, _name: &str, _state: Option<&State>, _rep: &Reporter) -> Result<()> {
@@ -52,7 +67,26 @@ impl Provider for Vagrant {
     fn flannel_log(&self, _lab: &Lab, node: &str) -> (String, String) {
         (node.to_string(), "true".into())
     }
-    async fn collect_logs(&self, _lab: &Lab, _state: &State, _dir: &Path, _rep: &Reporter) -> Result<Vec<PathBuf>> {
+    async fn collect_logs(
+        &self,
+        _lab: &Lab,
+        _state: &State,
+        _dir: &Path,
+        _rep: &Reporter,
+    ) -> Result<Vec<PathBuf>> {
         Ok(vec![])
     }
+}
+
+pub mod render;
+
+/// One line of `lab doctor` for vagrant.
+pub struct DoctorLine {
+    pub ok: bool,
+    pub what: String,
+    pub fix: Option<String>,
+}
+
+pub fn doctor(_lab: Option<&Lab>, _vm: render::Vm) -> Vec<DoctorLine> {
+    vec![]
 }
