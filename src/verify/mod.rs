@@ -266,21 +266,27 @@ pub async fn collect_evidence(
 
 fn expanded_len(ctx: &Ctx, c: &Check) -> usize {
     match &c.probe {
-        Probe::Mesh { app } => ctx
+        Probe::Mesh {
+            app,
+            from_nodes: false,
+        } => ctx
             .access
             .pods
             .iter()
             .filter(|p| &p.app == app)
             .count()
             .max(1),
+        Probe::Mesh {
+            from_nodes: true, ..
+        } => ctx.lab.nodes.len(),
         _ => 1,
     }
 }
 
 async fn run_check(ctx: &Ctx, check: &Check) -> Vec<CheckResult> {
     let expect = check.expect_for(&ctx.variant).clone();
-    if let Probe::Mesh { app } = &check.probe {
-        return run_mesh(ctx, check, app, &expect).await;
+    if let Probe::Mesh { app, from_nodes } = &check.probe {
+        return run_mesh(ctx, check, app, *from_nodes, &expect).await;
     }
     let started = Instant::now();
     let mut result = CheckResult {
@@ -428,43 +434,53 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
     }
 }
 
-/// A full mesh: every pod of `app` sweeps every other one; one result per
-/// source pod, so a failure names the pods involved.
-async fn run_mesh(ctx: &Ctx, check: &Check, app: &str, expect: &Expect) -> Vec<CheckResult> {
+/// A full sweep: every pod of `app` pings every other one (or every node
+/// pings every pod); one result per source, so a failure names its source.
+async fn run_mesh(
+    ctx: &Ctx,
+    check: &Check,
+    app: &str,
+    from_nodes: bool,
+    expect: &Expect,
+) -> Vec<CheckResult> {
     let pods: Vec<&PodRef> = ctx.access.pods.iter().filter(|p| p.app == app).collect();
-    let mut out = Vec::new();
-    let runs = pods.iter().map(|src| {
+    let sources: Vec<(String, Endpoint)> = if from_nodes {
+        ctx.lab
+            .nodes
+            .iter()
+            .map(|n| (n.name.clone(), Endpoint::Node(n.name.clone())))
+            .collect()
+    } else {
+        pods.iter()
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    Endpoint::Pod {
+                        app: p.app.clone(),
+                        on: p.node.clone(),
+                    },
+                )
+            })
+            .collect()
+    };
+    let sem = tokio::sync::Semaphore::new(CONCURRENCY);
+    let runs = sources.iter().map(|(name, from)| {
         let targets: Vec<Ipv4Addr> = pods
             .iter()
-            .filter(|p| p.name != src.name)
+            .filter(|p| p.name != *name)
             .map(|p| p.ip)
             .collect();
-        async move {
-            let started = Instant::now();
-            let cmd = probe::mesh(&targets);
-            let r = ctx
-                .run_from(
-                    &Endpoint::Pod {
-                        app: src.app.clone(),
-                        on: src.node.clone(),
-                    },
-                    &cmd,
-                )
-                .await;
-            (src, targets.len(), r, started.elapsed(), cmd)
-        }
-    });
-    // Bounded concurrency inside one check as well.
-    let sem = tokio::sync::Semaphore::new(CONCURRENCY);
-    let runs = runs.map(|f| {
         let sem = &sem;
         async move {
             let _p = sem.acquire().await.expect("open");
-            f.await
+            let started = Instant::now();
+            let cmd = probe::mesh(&targets);
+            let r = ctx.run_from(from, &cmd).await;
+            (name, from, targets.len(), r, started.elapsed(), cmd)
         }
     });
-    let results = join_all(runs).await;
-    for (src, n, r, elapsed, cmd) in results {
+    let mut out = Vec::new();
+    for (name, from, n, r, elapsed, cmd) in join_all(runs).await {
         let (verdict, observed, output) = match r {
             Err(e) => (Verdict::Error, format!("could not run: {e}"), String::new()),
             Ok(o) if o.code.is_some_and(|c| c >= 2) => (
@@ -479,18 +495,20 @@ async fn run_mesh(ctx: &Ctx, check: &Check, app: &str, expect: &Expect) -> Vec<C
                     .filter(|l| !l.trim().is_empty())
                     .map(|l| l.trim().to_string())
                     .collect();
-                let obs = Observed::Mesh {
-                    pairs: n,
-                    unreachable,
-                };
-                let (v, t) = judge(expect, &obs);
+                let (v, t) = judge(
+                    expect,
+                    &Observed::Mesh {
+                        pairs: n,
+                        unreachable,
+                    },
+                );
                 (v, t, format!("$ {cmd}\n{}", o.text()))
             }
         };
         out.push(CheckResult {
-            name: format!("{}: from {}", check.name, src.name),
+            name: format!("{}: from {name}", check.name),
             variant: ctx.variant.clone(),
-            route: format!("pod {}@{} → {n} {app} pods", src.app, src.node),
+            route: format!("{from} → {n} {app} pods"),
             expected: expect.to_string(),
             observed,
             verdict,
