@@ -61,9 +61,11 @@ pub enum Probe {
         iface: String,
         ping: Target,
     },
-    /// Every pod of `app` pings every other one (a generated full mesh).
+    /// A generated full sweep: every pod of `app` pings every other one, or
+    /// (`from: nodes`) every node pings every pod of `app`.
     Mesh {
         app: String,
+        from_nodes: bool,
     },
     /// Kubernetes: every node Ready (vagrant only).
     NodesReady,
@@ -159,7 +161,14 @@ impl Probe {
             Probe::Capture { on, iface, ping } => {
                 format!("{on}: tcpdump -i {iface} while ping {ping}")
             }
-            Probe::Mesh { app } => format!("every {app} pod → every {app} pod"),
+            Probe::Mesh {
+                app,
+                from_nodes: false,
+            } => format!("every {app} pod → every other {app} pod"),
+            Probe::Mesh {
+                app,
+                from_nodes: true,
+            } => format!("every node → every {app} pod"),
             Probe::NodesReady => "kubectl get nodes".into(),
             Probe::Pods { app, .. } => format!("kubectl get pods -l app={app}"),
         }
@@ -497,7 +506,18 @@ impl Resolver<'_, '_> {
                     .unwrap_or_default()
                     .to_string();
                 self.app_ref("mesh.pods", &app)?;
-                Probe::Mesh { app }
+                let from_nodes = match pv.get("from").and_then(Value::as_str) {
+                    None | Some("pods") => false,
+                    Some("nodes") => true,
+                    Some(other) => {
+                        self.bad(
+                            "mesh.from",
+                            format!("'{other}' is not a sweep source (pods or nodes)"),
+                        );
+                        return None;
+                    }
+                };
+                Probe::Mesh { app, from_nodes }
             }
             "nodes" => {
                 if pv.as_str() != Some("Ready") {

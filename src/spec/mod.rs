@@ -299,3 +299,8 @@ fn parse_problem(file: &Path, e: &serde_norway::Error) -> Problem {
         message,
     }
 }
+
+/// Whether `s` is a valid lab name (a DNS label).
+pub fn validate_name(s: &str) -> bool {
+    validate::is_dns_label(s)
+}

@@ -77,3 +77,16 @@ impl Provider for Vagrant {
         Ok(vec![])
     }
 }
+
+pub mod render;
+
+/// One line of `lab doctor` for vagrant.
+pub struct DoctorLine {
+    pub ok: bool,
+    pub what: String,
+    pub fix: Option<String>,
+}
+
+pub fn doctor(_lab: Option<&Lab>, _vm: render::Vm) -> Vec<DoctorLine> {
+    vec![]
+}
