@@ -1,7 +1,9 @@
 //! Teardown: stop exactly the processes `lab` started (recorded PIDs, start
 //! times checked) and whatever runs inside the lab's own namespaces, delete
 //! the namespaces (found by the lab's prefix, so it works without state and
-//! on a half-built lab), remove the state folder. Idempotent.
+//! on a half-built lab), remove the state folder (except `lab.log` and
+//! `artifacts/`, the evidence the CLI keeps unless told to purge; the folder
+//! goes when nothing else is left). Idempotent.
 
 use super::pstate::NetnsState;
 use super::{names, plan, sys};
@@ -19,9 +21,10 @@ pub struct DestroyCtx {
     pub rep: Reporter,
     /// The lab's state folder.
     pub dir: PathBuf,
-    /// Keep `lab.log` (after a failed `up`, to read what happened).
-    pub keep_log: bool,
 }
+
+/// What the state folder keeps after `destroy`: the CLI's log and diagnostics.
+pub const KEPT: &[&str] = &["lab.log", "artifacts"];
 
 struct StopProcesses;
 struct DeleteNamespaces;
@@ -98,7 +101,7 @@ impl Step<DestroyCtx> for RemoveFolder {
             Err(e) => return Err(LabError::io(format!("reading {}", dir.display()), e)),
         };
         for e in rd.flatten() {
-            if ctx.keep_log && e.file_name() == "lab.log" {
+            if e.file_name().to_str().is_some_and(|n| KEPT.contains(&n)) {
                 continue;
             }
             let p = e.path();
@@ -113,24 +116,14 @@ impl Step<DestroyCtx> for RemoveFolder {
                 Err(err) => return Err(LabError::io(format!("removing {}", p.display()), err)),
             }
         }
-        if !ctx.keep_log {
-            match std::fs::remove_dir(dir) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(LabError::io(format!("removing {}", dir.display()), e)),
-            }
-        }
+        // Gone unless the log or diagnostics are left in it.
+        let _ = std::fs::remove_dir(dir);
         Ok(())
     }
 }
 
 /// Remove everything of the lab `name`.
-pub async fn destroy(
-    name: &str,
-    state: Option<&State>,
-    rep: &Reporter,
-    keep_log: bool,
-) -> Result<()> {
+pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Result<()> {
     if !names::valid_lab_name(name) {
         return Err(LabError::Usage(format!(
             "'{name}' is not a lab name (a DNS label: lowercase letters, digits, '-')"
@@ -147,7 +140,6 @@ pub async fn destroy(
         ps,
         rep: rep.clone(),
         dir,
-        keep_log,
     };
     let steps = vec![
         Planned::new("stop processes", StopProcesses),

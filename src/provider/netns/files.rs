@@ -163,6 +163,8 @@ pub fn known_hosts(lab: &str, nodes: &[String], host_pub: &str) -> String {
 /// The node's init, run by `ip netns exec <ns> unshare --uts --mount
 /// --propagation slave sh init.sh`: its hostname, its own /run (keeping
 /// /run/netns, so pods made later are visible), then sshd in its place.
+/// Both mounts are recursive: a plain `--bind` of the run dir would leave
+/// the /run/netns mount under it behind (an empty directory in the node).
 pub fn init_script(l: &Layout, node: &str, sshd: &Path) -> String {
     let run = p(&l.node_run(node));
     format!(
@@ -171,7 +173,7 @@ pub fn init_script(l: &Layout, node: &str, sshd: &Path) -> String {
          set -e\n\
          hostname {node}\n\
          mount -n --rbind /run/netns {netns}\n\
-         mount -n --bind {run} /run\n\
+         mount -n --rbind {run} /run\n\
          exec {sshd} -D -e -f {config}\n",
         netns = sh_quote(&format!("{run}/netns")),
         run = sh_quote(&run),
@@ -286,7 +288,7 @@ mod tests {
             .find("mount -n --rbind /run/netns /s/t1/nodes/node1/run/netns")
             .unwrap();
         let bind = s
-            .find("mount -n --bind /s/t1/nodes/node1/run /run")
+            .find("mount -n --rbind /s/t1/nodes/node1/run /run")
             .unwrap();
         assert!(s.contains("hostname node1\n"));
         assert!(

@@ -206,7 +206,7 @@ impl Provider for Netns {
                     rep.info(format!(
                         "bring-up failed; removing what was made (keep it with --keep): {e}"
                     ));
-                    if let Err(d) = destroy::destroy(&lab.name, Some(&ctx.state), rep, true).await {
+                    if let Err(d) = destroy::destroy(&lab.name, Some(&ctx.state), rep).await {
                         rep.info(format!(
                             "clean-up after the failure failed too: {d}; run `lab destroy {}`",
                             lab.name
@@ -242,7 +242,7 @@ impl Provider for Netns {
     }
 
     async fn destroy(&self, name: &str, state: Option<&State>, rep: &Reporter) -> Result<()> {
-        destroy::destroy(name, state, rep, false).await
+        destroy::destroy(name, state, rep).await
     }
 
     async fn status(&self, lab: &Lab, state: &State, rep: &Reporter) -> Result<Status> {
