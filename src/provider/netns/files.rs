@@ -4,7 +4,7 @@
 //! ```text
 //! <state>/ssh/        host key, client key, authorized_keys, known_hosts,
 //!                     sshd_config, config (the client's, for `ssh -F`)
-//! <state>/nodes/<n>/  init.sh, sshd.log, run/ (the node's own /run:
+//! <state>/nodes/<n>/  sshd.log, run/ (the node's own /run:
 //!                     flannel/, sshd/, netns/)
 //! <state>/pods/<p>/   nginx.conf, logs, pid, temp dirs
 //! ```
@@ -55,9 +55,6 @@ impl Layout {
     pub fn flannel_dir(&self, node: &str) -> PathBuf {
         self.node_run(node).join("flannel")
     }
-    pub fn init_script(&self, node: &str) -> PathBuf {
-        self.node_dir(node).join("init.sh")
-    }
     pub fn sshd_log(&self, node: &str) -> PathBuf {
         self.node_dir(node).join("sshd.log")
     }
@@ -70,6 +67,29 @@ impl Layout {
     pub fn nginx_out(&self, pod: &str) -> PathBuf {
         self.pod_dir(pod).join("nginx.out")
     }
+}
+
+/// Write a file by renaming a temporary one over it (readers never see it
+/// half-written), created with `mode`. Not synced: these files are remade
+/// by every `up`; the state itself goes through [`crate::state::write_atomic`].
+pub fn write_file(path: &Path, bytes: &[u8], mode: u32) -> crate::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        crate::LabError::io(format!("writing {}", path.display()), e)
+    })
 }
 
 /// Quote for a POSIX shell: as is when safe, else in single quotes.
@@ -158,28 +178,6 @@ pub fn known_hosts(lab: &str, nodes: &[String], host_pub: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ");
     nodes.iter().map(|n| format!("{lab}.{n} {key}\n")).collect()
-}
-
-/// The node's init, run by `ip netns exec <ns> unshare --uts --mount
-/// --propagation slave sh init.sh`: its hostname, its own /run (keeping
-/// /run/netns, so pods made later are visible), then sshd in its place.
-/// Both mounts are recursive: a plain `--bind` of the run dir would leave
-/// the /run/netns mount under it behind (an empty directory in the node).
-pub fn init_script(l: &Layout, node: &str, sshd: &Path) -> String {
-    let run = p(&l.node_run(node));
-    format!(
-        "#!/bin/sh\n\
-         # Node {node}: runs in its network namespace, in its own UTS and mount namespaces.\n\
-         set -e\n\
-         hostname {node}\n\
-         mount -n --rbind /run/netns {netns}\n\
-         mount -n --rbind {run} /run\n\
-         exec {sshd} -D -e -f {config}\n",
-        netns = sh_quote(&format!("{run}/netns")),
-        run = sh_quote(&run),
-        sshd = sh_quote(&p(sshd)),
-        config = sh_quote(&p(&l.sshd_config())),
-    )
 }
 
 /// An nginx that says which pod on which node answered.
@@ -279,23 +277,6 @@ mod tests {
             known_hosts("t1", &["a".into(), "b".into()], "ssh-ed25519 AAAA c@d\n"),
             "t1.a ssh-ed25519 AAAA\nt1.b ssh-ed25519 AAAA\n"
         );
-    }
-
-    #[test]
-    fn init_script_orders_mounts_then_execs_sshd() {
-        let s = init_script(&Layout::new("/s/t1"), "node1", Path::new("/usr/sbin/sshd"));
-        let rbind = s
-            .find("mount -n --rbind /run/netns /s/t1/nodes/node1/run/netns")
-            .unwrap();
-        let bind = s
-            .find("mount -n --rbind /s/t1/nodes/node1/run /run")
-            .unwrap();
-        assert!(s.contains("hostname node1\n"));
-        assert!(
-            rbind < bind,
-            "/run/netns must be kept before /run is covered"
-        );
-        assert!(s.ends_with("exec /usr/sbin/sshd -D -e -f /s/t1/ssh/sshd_config\n"));
     }
 
     #[test]

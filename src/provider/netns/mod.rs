@@ -260,10 +260,10 @@ impl Provider for Netns {
             let ns = names::node_ns(&lab.name, &n.name);
             if existing.contains(&ns) {
                 let mut c = std::process::Command::new("ip");
-                c.args(["-n", &ns, "-o", "-4", "addr", "show"]);
+                c.args(["-o", "-4", "addr", "show"]);
                 jobs.push(sys::Job {
                     tolerant: true,
-                    ..sys::Job::new(c, None)
+                    ..sys::Job::new(c, Some(ns.clone()), None)
                 });
                 asked.push(n.name.clone());
             }

@@ -12,8 +12,10 @@ use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitPidFlag, waitpid};
 use nix::unistd::Pid;
 use std::collections::HashSet;
+use std::ffi::CString;
 use std::fs::File;
 use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -122,9 +124,6 @@ impl Batch {
             Tool::Ip => "ip",
             Tool::Bridge => "bridge",
         });
-        if let Some(ns) = &self.netns {
-            c.arg("-n").arg(ns);
-        }
         if self.tolerant {
             c.arg("-force");
         }
@@ -162,29 +161,30 @@ fn explain(e: LabError, text: &str) -> LabError {
 }
 
 /// Run batches concurrently (at most [`PARALLEL`] processes); the first
-/// failure is returned after all have finished.
+/// failure is returned after all have finished. Each batch's text goes to
+/// the log only when it fails (with the failing line named).
 pub async fn run_batches(rep: &Reporter, batches: Vec<Batch>) -> Result<()> {
     let jobs = batches
         .into_iter()
         .filter(|b| !b.text.is_empty())
-        .map(|b| {
-            let where_ = b.netns.clone().unwrap_or_else(|| "host".into());
-            rep.log(&format!("batch for {where_}:\n{}", b.text));
-            let text = b.text.clone();
-            Job {
-                cmd: b.command(),
-                input: Some(b.text.into_bytes()),
-                explain: Some(text),
-                tolerant: b.tolerant,
-            }
+        .map(|b| Job {
+            cmd: b.command(),
+            netns: b.netns.clone(),
+            explain: Some(b.text.clone()),
+            input: Some(b.text.into_bytes()),
+            tolerant: b.tolerant,
         })
         .collect();
     run_jobs(rep, jobs, PARALLEL).await.map(drop)
 }
 
-/// A command to run with optional input.
+/// A command to run with optional input, inside a lab namespace or not.
 pub struct Job {
     pub cmd: Command,
+    /// Entered by the child before it execs (as `ip -n` would, without
+    /// `ip`'s mount namespace and /sys remount, which cost a copy of the
+    /// host's mount table per process).
+    pub netns: Option<String>,
     pub input: Option<Vec<u8>>,
     /// Batch text, to name the failing line.
     pub explain: Option<String>,
@@ -193,14 +193,71 @@ pub struct Job {
 }
 
 impl Job {
-    pub fn new(cmd: Command, input: Option<Vec<u8>>) -> Job {
+    pub fn new(cmd: Command, netns: Option<String>, input: Option<Vec<u8>>) -> Job {
         Job {
             cmd,
+            netns,
             input,
             explain: None,
             tolerant: false,
         }
     }
+}
+
+/// Make `cmd`'s child enter the network namespace open at `fd` before it
+/// execs. The parent must keep `fd` open until the child has started.
+fn enter_before_exec(cmd: &mut Command, fd: RawFd) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only an async-signal-safe system call runs in the child.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Open a namespace of the lab, saying which when it is missing.
+fn open_netns(ns: &str) -> Result<File> {
+    File::open(netns_path(ns))
+        .map_err(|e| LabError::io(format!("opening network namespace {ns}"), e))
+}
+
+/// Run one job to completion (inside its namespace, if any).
+async fn run_job(rep: &Reporter, mut job: Job) -> Result<std::process::Output> {
+    let ns_file = match &job.netns {
+        Some(ns) => {
+            let f = open_netns(ns)?;
+            enter_before_exec(&mut job.cmd, f.as_raw_fd());
+            Some(f)
+        }
+        None => None,
+    };
+    let r = exec::run_async(rep, job.cmd, job.input).await;
+    drop(ns_file);
+    r.map_err(|e| {
+        let e = match (&job.explain, e) {
+            (Some(t), e) => explain(e, t),
+            (None, e) => e,
+        };
+        match (e, &job.netns) {
+            (
+                LabError::Command {
+                    command,
+                    status,
+                    output,
+                },
+                Some(ns),
+            ) => LabError::Command {
+                command: format!("{command} (in netns {ns})"),
+                status,
+                output,
+            },
+            (e, _) => e,
+        }
+    })
 }
 
 /// Run commands concurrently, at most `limit` at once; their outputs in
@@ -217,10 +274,11 @@ pub async fn run_jobs(
         let permit = sem.clone().acquire_owned().await.expect("semaphore open");
         let rep = rep.clone();
         set.spawn(async move {
-            let r = exec::run_async(&rep, job.cmd, job.input).await;
+            let tolerant = job.tolerant;
+            let r = run_job(&rep, job).await;
             drop(permit);
             let r = match r {
-                Err(_) if job.tolerant => {
+                Err(_) if tolerant => {
                     use std::os::unix::process::ExitStatusExt;
                     Ok(std::process::Output {
                         status: std::process::ExitStatus::from_raw(1 << 8),
@@ -228,11 +286,7 @@ pub async fn run_jobs(
                         stderr: vec![],
                     })
                 }
-                Err(e) => Err(match &job.explain {
-                    Some(t) => explain(e, t),
-                    None => e,
-                }),
-                ok => ok,
+                r => r,
             };
             (i, r)
         });
@@ -259,13 +313,6 @@ pub async fn run_jobs(
             .map(|o| o.expect("every job finished"))
             .collect()),
     }
-}
-
-/// `ip netns exec <ns> <program> <args>`.
-pub fn netns_exec(ns: &str, program: &str, args: &[&str]) -> Command {
-    let mut c = Command::new("ip");
-    c.args(["netns", "exec", ns, program]).args(args);
-    c
 }
 
 // ---------------------------------------------------------------- processes
@@ -380,11 +427,108 @@ pub fn stop(procs: &[(i32, u64)], grace: Duration) -> Vec<i32> {
     wait(Duration::from_secs(3))
 }
 
-/// Start a daemon in its own process group with output to `log`; returns
-/// its PID and start time. It is not waited for: it outlives `lab`.
-pub fn spawn_daemon(mut cmd: Command, log: &Path) -> Result<(i32, u64)> {
+/// What a node's daemon gets besides the node's network namespace: its own
+/// UTS namespace (the node's hostname) and mount namespace, where the
+/// node's run dir becomes /run (with /run/netns moved into it, so pods made
+/// later show there) and /sys shows the node's interfaces. This is what
+/// `ip netns exec NS unshare --uts --mount --propagation slave sh -c
+/// 'hostname N; mount --rbind /run/netns RUN/netns; mount --rbind RUN /run;
+/// exec sshd'` does, in one process and without copying mounts.
+#[derive(Debug, Clone)]
+pub struct NodeSetup {
+    pub hostname: String,
+    pub run: PathBuf,
+}
+
+fn cstr(s: impl AsRef<std::ffi::OsStr>) -> Result<CString> {
+    use std::os::unix::ffi::OsStrExt;
+    CString::new(s.as_ref().as_bytes())
+        .map_err(|_| LabError::Usage(format!("a path holds a NUL byte: {:?}", s.as_ref())))
+}
+
+/// The child's side of [`NodeSetup`]: system calls only (async-signal-safe).
+#[allow(clippy::too_many_arguments)]
+fn node_setup_in_child(
+    hostname: &CString,
+    run: &CString,
+    run_netns: &CString,
+    slash: &CString,
+    run_dir: &CString,
+    netns_dir: &CString,
+    sys: &CString,
+    sysfs: &CString,
+) -> std::io::Result<()> {
+    let check = |r: libc::c_int| {
+        if r != 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(())
+        }
+    };
+    let null = std::ptr::null();
+    // SAFETY: plain system calls on NUL-terminated strings made before fork.
+    unsafe {
+        check(libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWUTS))?;
+        check(libc::mount(
+            null,
+            slash.as_ptr(),
+            null,
+            libc::MS_REC | libc::MS_SLAVE,
+            null as *const libc::c_void,
+        ))?;
+        check(libc::sethostname(
+            hostname.as_ptr(),
+            hostname.as_bytes().len(),
+        ))?;
+        // RUN becomes a mount, /run/netns moves under it, RUN moves onto /run.
+        check(libc::mount(
+            run.as_ptr(),
+            run.as_ptr(),
+            null,
+            libc::MS_BIND,
+            null as *const libc::c_void,
+        ))?;
+        check(libc::mount(
+            netns_dir.as_ptr(),
+            run_netns.as_ptr(),
+            null,
+            libc::MS_MOVE,
+            null as *const libc::c_void,
+        ))?;
+        check(libc::mount(
+            run.as_ptr(),
+            run_dir.as_ptr(),
+            null,
+            libc::MS_MOVE,
+            null as *const libc::c_void,
+        ))?;
+        // /sys of the node's network namespace, as `ip netns exec` does.
+        if libc::umount2(sys.as_ptr(), libc::MNT_DETACH) == 0 {
+            check(libc::mount(
+                sysfs.as_ptr(),
+                sys.as_ptr(),
+                sysfs.as_ptr(),
+                0,
+                null as *const libc::c_void,
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// Start a daemon inside the lab namespace `netns` (and, for a node's
+/// daemon, its [`NodeSetup`]), in its own process group with output to
+/// `log`; returns its PID and start time. The child enters the namespaces
+/// and execs the daemon itself, so the PID is the daemon's. It is not
+/// waited for: it outlives `lab`.
+pub fn spawn_daemon(
+    mut cmd: Command,
+    netns: &str,
+    node: Option<&NodeSetup>,
+    log: &Path,
+) -> Result<(i32, u64)> {
     use std::os::unix::process::CommandExt;
-    let shown = exec::display(&cmd);
+    let shown = format!("{} (in netns {netns})", exec::display(&cmd));
     let out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -393,6 +537,28 @@ pub fn spawn_daemon(mut cmd: Command, log: &Path) -> Result<(i32, u64)> {
     let err = out
         .try_clone()
         .map_err(|e| LabError::io("duplicating a file", e))?;
+    let ns_file = open_netns(netns)?;
+    enter_before_exec(&mut cmd, ns_file.as_raw_fd());
+    if let Some(n) = node {
+        let hostname = cstr(&n.hostname)?;
+        let run = cstr(&n.run)?;
+        let run_netns = cstr(n.run.join("netns"))?;
+        let (slash, run_dir, netns_dir, sys, sysfs) = (
+            cstr("/")?,
+            cstr("/run")?,
+            cstr(NETNS_DIR)?,
+            cstr("/sys")?,
+            cstr("sysfs")?,
+        );
+        // SAFETY: the closure makes system calls only.
+        unsafe {
+            cmd.pre_exec(move || {
+                node_setup_in_child(
+                    &hostname, &run, &run_netns, &slash, &run_dir, &netns_dir, &sys, &sysfs,
+                )
+            });
+        }
+    }
     cmd.stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
@@ -402,6 +568,7 @@ pub fn spawn_daemon(mut cmd: Command, log: &Path) -> Result<(i32, u64)> {
         status: "could not start".into(),
         output: e.to_string(),
     })?;
+    drop(ns_file);
     let pid = child.id() as i32;
     // The child has exec'd: its start time is final.
     let st = proc_stat(pid).map(|s| s.start_time).unwrap_or(0);
@@ -572,9 +739,9 @@ mod tests {
     #[test]
     fn batch_commands() {
         let b = Batch::ip("t1.node1", "x\n".into());
-        assert_eq!(exec::display(&b.command()), "ip -n t1.node1 -batch -");
-        let b = Batch::bridge("t1.node1", "x\n".into());
-        assert_eq!(exec::display(&b.command()), "bridge -n t1.node1 -batch -");
+        assert_eq!(exec::display(&b.command()), "ip -batch -");
+        let b = Batch::bridge("t1.node1", "x\n".into()).tolerant();
+        assert_eq!(exec::display(&b.command()), "bridge -force -batch -");
         assert_eq!(
             exec::display(&Batch::namespaces(String::new()).command()),
             "ip -batch -"

@@ -4,11 +4,11 @@
 //! own `/run/flannel/subnet.env` and flanneld log.
 
 use super::super::ctx::NetnsCtx;
+use super::super::files::write_file;
 use super::super::flannel::{self, Lease};
 use super::super::sys::{self, Batch, Job};
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
-use crate::state::write_atomic;
 use async_trait::async_trait;
 
 pub struct Flannel;
@@ -46,9 +46,9 @@ impl Step<NetnsCtx> for Flannel {
             nodes.push(Batch::ip(&ns, flannel::node_batch(&cfg, me, &peers)));
             fdbs.push(Batch::bridge(&ns, flannel::fdb_batch(&peers)));
             let text = flannel::iptables_rules(&cfg, me.subnet);
-            ctx.rep.log(&format!("iptables-restore in {ns}:\n{text}"));
             rules.push(Job::new(
-                sys::netns_exec(&ns, "iptables-restore", &[]),
+                std::process::Command::new("iptables-restore"),
+                Some(ns.clone()),
                 Some(text.into_bytes()),
             ));
         }
@@ -70,13 +70,15 @@ impl Step<NetnsCtx> for Flannel {
         for (me, choice) in &chosen {
             let peers: Vec<&Lease> = leases.iter().filter(|l| l.node != me.node).collect();
             let dir = ctx.layout.flannel_dir(&me.node);
-            write_atomic(
+            write_file(
                 &dir.join("subnet.env"),
                 flannel::subnet_env(&cfg, me).as_bytes(),
+                0o644,
             )?;
-            write_atomic(
+            write_file(
                 &dir.join("flanneld.log"),
                 flannel::flanneld_log(&cfg, choice, me, &peers, now).as_bytes(),
+                0o644,
             )?;
         }
         ctx.save()

@@ -3,6 +3,7 @@
 //! subnet and a default route via `.1`, and a real nginx.
 
 use super::super::ctx::NetnsCtx;
+use super::super::files::write_file;
 use super::super::plan::{self, PodPlan};
 use super::super::pstate::ProcRecord;
 use super::super::sys::{self, Batch};
@@ -10,7 +11,6 @@ use super::super::{files, names};
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
 use crate::provider::PodRef;
-use crate::state::write_atomic;
 use async_trait::async_trait;
 
 pub struct Pods;
@@ -84,14 +84,19 @@ impl Step<NetnsCtx> for Pods {
             std::fs::create_dir_all(dir.join("tmp"))
                 .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
             let conf = ctx.layout.nginx_conf(&p.name);
-            write_atomic(
+            write_file(
                 &conf,
                 files::nginx_conf(&ctx.layout, &p.name, &p.node, p.port).as_bytes(),
+                0o644,
             )?;
             let conf = conf.to_string_lossy();
-            let cmd = sys::netns_exec(ns, &nginx, &["-e", "stderr", "-c", &conf]);
-            ctx.rep.log(&format!("$ {} &", crate::exec::display(&cmd)));
-            match sys::spawn_daemon(cmd, &ctx.layout.nginx_out(&p.name)) {
+            let mut cmd = std::process::Command::new(&nginx);
+            cmd.args(["-e", "stderr", "-c", &conf]);
+            ctx.rep.log(&format!(
+                "$ {} & (in netns {ns})",
+                crate::exec::display(&cmd)
+            ));
+            match sys::spawn_daemon(cmd, ns, None, &ctx.layout.nginx_out(&p.name)) {
                 Ok((pid, start_time)) => ctx.ps.processes.push(ProcRecord {
                     pid,
                     start_time,

@@ -1,7 +1,7 @@
 //! A real sshd per node, in the node's network namespace and in its own UTS
 //! and mount namespaces (`hostname` says the node's name; `/run` is the
-//! node's own). `ip netns exec`, `unshare` and the init script all exec, so
-//! the PID spawned is sshd's: recorded with its start time.
+//! node's own, see [`sys::NodeSetup`]). The child enters them and execs
+//! sshd, so the PID spawned is sshd's: recorded with its start time.
 
 use super::super::ctx::NetnsCtx;
 use super::super::pstate::ProcRecord;
@@ -19,15 +19,18 @@ impl Step<NetnsCtx> for Sshd {
         let mut result = Ok(());
         for node in nodes {
             let ns = ctx.ns_of_node(&node);
-            let init = ctx.layout.init_script(&node);
-            let init = init.to_string_lossy();
-            let cmd = sys::netns_exec(
-                &ns,
-                "unshare",
-                &["--uts", "--mount", "--propagation", "slave", "sh", &init],
-            );
-            ctx.rep.log(&format!("$ {} &", crate::exec::display(&cmd)));
-            match sys::spawn_daemon(cmd, &ctx.layout.sshd_log(&node)) {
+            let mut cmd = std::process::Command::new(&ctx.programs.sshd);
+            cmd.args(["-D", "-e", "-f"]).arg(ctx.layout.sshd_config());
+            let setup = sys::NodeSetup {
+                hostname: node.clone(),
+                run: ctx.layout.node_run(&node),
+            };
+            ctx.rep.log(&format!(
+                "$ {} & (in netns {ns}, hostname {node}, /run = {})",
+                crate::exec::display(&cmd),
+                setup.run.display()
+            ));
+            match sys::spawn_daemon(cmd, &ns, Some(&setup), &ctx.layout.sshd_log(&node)) {
                 Ok((pid, start_time)) => {
                     ctx.ps.processes.push(ProcRecord {
                         pid,

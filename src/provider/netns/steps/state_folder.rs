@@ -1,13 +1,13 @@
 //! The lab's state folder: SSH keys (generated per lab, ed25519, 0600),
 //! sshd's and the client's configuration, pinned host keys, and each node's
-//! own `/run` and init script.
+//! own `/run`.
 
 use super::super::ctx::NetnsCtx;
 use super::super::files;
+use super::super::files::write_file;
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
 use crate::exec;
-use crate::state::{write_atomic, write_atomic_mode};
 use async_trait::async_trait;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -64,11 +64,12 @@ impl Step<NetnsCtx> for StateFolder {
         let node_names: Vec<String> = ctx.lab.nodes.iter().map(|n| n.name.clone()).collect();
         let host_pub = read(&l.host_key().with_extension("pub"))?;
         let client_pub = read(&l.client_key().with_extension("pub"))?;
-        write_atomic(&l.sshd_config(), files::sshd_config(&l).as_bytes())?;
-        write_atomic_mode(&l.authorized_keys(), client_pub.as_bytes(), 0o600)?;
-        write_atomic(
+        write_file(&l.sshd_config(), files::sshd_config(&l).as_bytes(), 0o644)?;
+        write_file(&l.authorized_keys(), client_pub.as_bytes(), 0o600)?;
+        write_file(
             &l.known_hosts(),
             files::known_hosts(&lab, &node_names, &host_pub).as_bytes(),
+            0o644,
         )?;
         let addrs: Vec<(String, std::net::Ipv4Addr)> = ctx
             .lab
@@ -76,9 +77,10 @@ impl Step<NetnsCtx> for StateFolder {
             .iter()
             .map(|n| (n.name.clone(), n.ip))
             .collect();
-        write_atomic(
+        write_file(
             &l.ssh_config(),
             files::ssh_config(&l, &lab, &addrs, &ctx.exe).as_bytes(),
+            0o644,
         )?;
         for n in &ctx.lab.nodes {
             let run = l.node_run(&n.name);
@@ -88,11 +90,6 @@ impl Step<NetnsCtx> for StateFolder {
             for sub in ["netns", "sshd", "flannel"] {
                 mkdir(&run.join(sub), 0o755)?;
             }
-            write_atomic_mode(
-                &l.init_script(&n.name),
-                files::init_script(&l, &n.name, &ctx.programs.sshd).as_bytes(),
-                0o755,
-            )?;
         }
         mkdir(&l.root.join("pods"), 0o755)?;
         ctx.save()
