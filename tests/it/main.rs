@@ -1,0 +1,3 @@
+//! Integration tests of `lab`, one module per area.
+
+mod vagrant;
