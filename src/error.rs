@@ -38,7 +38,11 @@ pub struct Problems(pub Vec<Problem>);
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        writeln!(f, "invalid lab definition ({n} problem{}):", if n == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "invalid lab definition ({n} problem{}):",
+            if n == 1 { "" } else { "s" }
+        )?;
         for p in &self.0 {
             writeln!(f, "  {p}")?;
         }
@@ -66,8 +70,14 @@ pub enum LabError {
     NotUp(String, PathBuf),
 
     /// `up` on a lab that already runs.
-    #[error("lab '{name}' is already up (provider {provider}, variant {variant}); use `lab apply` to switch variants or `lab destroy {name}` first")]
-    AlreadyUp { name: String, provider: String, variant: String },
+    #[error(
+        "lab '{name}' is already up (provider {provider}, variant {variant}); use `lab apply` to switch variants or `lab destroy {name}` first"
+    )]
+    AlreadyUp {
+        name: String,
+        provider: String,
+        variant: String,
+    },
 
     /// The provider cannot run on this machine; says why and what to do.
     #[error("provider '{provider}' cannot run here: {why}")]
@@ -79,7 +89,11 @@ pub enum LabError {
 
     /// A command the lab ran failed.
     #[error("command `{command}` failed ({status}){}", if .output.is_empty() { String::new() } else { format!(":\n{}", .output) })]
-    Command { command: String, status: String, output: String },
+    Command {
+        command: String,
+        status: String,
+        output: String,
+    },
 
     /// SSH to a node failed (the connection, not the remote command).
     #[error("ssh to {node} failed: {message}")]
@@ -111,7 +125,10 @@ impl LabError {
             | LabError::LabNotFound { .. }
             | LabError::NotUp(..)
             | LabError::AlreadyUp { .. } => 2,
-            LabError::Step { .. } | LabError::Command { .. } | LabError::Ssh { .. } | LabError::Io { .. } => 3,
+            LabError::Step { .. }
+            | LabError::Command { .. }
+            | LabError::Ssh { .. }
+            | LabError::Io { .. } => 3,
             LabError::Unavailable { .. } => 4,
             LabError::Interrupted => 130,
         }
@@ -119,7 +136,10 @@ impl LabError {
 
     /// Wrap an I/O error with what was being done.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        LabError::Io { context: context.into(), source }
+        LabError::Io {
+            context: context.into(),
+            source,
+        }
     }
 }
 

@@ -22,7 +22,11 @@ pub fn root() -> PathBuf {
 /// The state folder of the lab `name`, as an absolute path.
 pub fn lab_dir(name: &str) -> PathBuf {
     let dir = root().join(name);
-    if dir.is_absolute() { dir } else { std::env::current_dir().map(|c| c.join(&dir)).unwrap_or(dir) }
+    if dir.is_absolute() {
+        dir
+    } else {
+        std::env::current_dir().map(|c| c.join(&dir)).unwrap_or(dir)
+    }
 }
 
 /// How far a lab got.
@@ -61,9 +65,12 @@ impl State {
     pub fn load(name: &str) -> Result<Option<State>> {
         let path = lab_dir(name).join(STATE_FILE);
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| LabError::Usage(format!("{} is not valid lab state ({e}); `lab destroy {name}` removes it", path.display()))),
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                LabError::Usage(format!(
+                    "{} is not valid lab state ({e}); `lab destroy {name}` removes it",
+                    path.display()
+                ))
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(LabError::io(format!("reading {}", path.display()), e)),
         }
@@ -76,7 +83,8 @@ impl State {
 
     pub fn save(&self) -> Result<()> {
         let dir = self.dir();
-        std::fs::create_dir_all(&dir).map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
         let json = serde_json::to_vec_pretty(self).expect("state serializes");
         write_atomic(&dir.join(STATE_FILE), &json)
     }
@@ -94,7 +102,12 @@ pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
     let write = || -> std::io::Result<()> {
-        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)

@@ -21,7 +21,10 @@ pub struct Planned<C> {
 
 impl<C: Send> Planned<C> {
     pub fn new(title: impl Into<String>, step: impl Step<C> + 'static) -> Self {
-        Planned { title: title.into(), step: Box::new(step) }
+        Planned {
+            title: title.into(),
+            step: Box::new(step),
+        }
     }
 }
 
@@ -29,17 +32,35 @@ impl<C: Send> Planned<C> {
 /// [`LabError::Step`] naming the step (unless it is already one).
 pub async fn run<C: Send>(steps: Vec<Planned<C>>, ctx: &mut C, rep: &Reporter) -> Result<()> {
     for planned in steps {
-        rep.emit(Event::StepStart { step: planned.title.clone() });
+        rep.emit(Event::StepStart {
+            step: planned.title.clone(),
+        });
         let started = Instant::now();
         let result = planned.step.run(ctx).await;
         let elapsed = started.elapsed();
         match result {
-            Ok(()) => rep.emit(Event::StepEnd { step: planned.title, ok: true, elapsed, detail: None }),
+            Ok(()) => rep.emit(Event::StepEnd {
+                step: planned.title,
+                ok: true,
+                elapsed,
+                detail: None,
+            }),
             Err(e) => {
-                rep.emit(Event::StepEnd { step: planned.title.clone(), ok: false, elapsed, detail: Some(e.to_string()) });
+                rep.emit(Event::StepEnd {
+                    step: planned.title.clone(),
+                    ok: false,
+                    elapsed,
+                    detail: Some(e.to_string()),
+                });
                 return Err(match e {
-                    e @ (LabError::Step { .. } | LabError::Interrupted | LabError::Invalid(_) | LabError::Unavailable { .. }) => e,
-                    other => LabError::Step { step: planned.title, message: other.to_string() },
+                    e @ (LabError::Step { .. }
+                    | LabError::Interrupted
+                    | LabError::Invalid(_)
+                    | LabError::Unavailable { .. }) => e,
+                    other => LabError::Step {
+                        step: planned.title,
+                        message: other.to_string(),
+                    },
                 });
             }
         }

@@ -1,2 +1,163 @@
-//! The command line.
-pub fn main() -> i32 { 0 }
+//! The command line: parses arguments, runs one command, maps errors to the
+//! documented exit codes. The only place `anyhow`-style reporting would live;
+//! everything below it returns typed [`LabError`]s.
+
+mod commands;
+
+use crate::error::LabError;
+use crate::provider::Kind;
+use crate::provider::vagrant::render::Vm;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "lab",
+    version,
+    about = "Build a book chapter's Kubernetes network lab, check it, clean it up."
+)]
+#[command(
+    after_help = "Exit codes: 0 ok; 1 a check did not hold; 2 usage or invalid lab; 3 a step failed; 4 provider unavailable; 130 interrupted."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Bring a lab up (default variant unless --variant).
+    Up {
+        /// Lab name (found under labs/, LAB_PATH, or lab's own labs) or path.
+        lab: String,
+        #[arg(long, value_enum)]
+        provider: Option<Kind>,
+        #[arg(long)]
+        variant: Option<String>,
+        /// Number of workers (overrides `count` in lab.yaml).
+        #[arg(long)]
+        nodes: Option<u32>,
+        /// Keep what was made when a step fails.
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Switch a running lab to another pod network variant.
+    Apply {
+        lab: String,
+        #[arg(long)]
+        variant: String,
+    },
+    /// Run the lab's checks against the lab as it is up.
+    Verify {
+        lab: Option<String>,
+        /// Judge with this variant's expectations (default: the current one).
+        #[arg(long)]
+        variant: Option<String>,
+        /// Only checks whose name contains PATTERN.
+        #[arg(long, value_name = "PATTERN")]
+        only: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
+    /// The chapter's story: up, verify, evidence, each other variant, verify, destroy.
+    Test {
+        lab: String,
+        #[arg(long, value_enum)]
+        provider: Option<Kind>,
+        #[arg(long)]
+        nodes: Option<u32>,
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Leave the lab up at the end.
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Remove a lab: its machines or namespaces, processes and files.
+    Destroy {
+        lab: String,
+        /// Also remove kept diagnostics (artifacts/) and lab.log.
+        #[arg(long)]
+        purge: bool,
+    },
+    /// Show a lab's nodes, pods, addresses and variant.
+    Status { lab: Option<String> },
+    /// Open a shell on a node, or run a command there (like `vagrant ssh`).
+    Ssh {
+        lab: String,
+        node: String,
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
+    /// Print the Vagrantfile or a provisioning script of a lab.
+    Render {
+        lab: String,
+        #[arg(long)]
+        nodes: Option<u32>,
+        #[arg(long, value_enum, default_value = "virtualbox")]
+        vm: Vm,
+        /// A provisioning script: common, control-plane or worker.
+        #[arg(long, value_name = "NAME")]
+        script: Option<String>,
+        /// The node the script is for (default: the first that runs it).
+        #[arg(long)]
+        node: Option<String>,
+    },
+    /// Check this machine's prerequisites; --fix installs what is missing.
+    Doctor {
+        #[arg(long, value_enum)]
+        provider: Option<Kind>,
+        /// Install missing OS packages with apt-get.
+        #[arg(long)]
+        fix: bool,
+        /// For vagrant: check the lab's private range against VirtualBox.
+        #[arg(long)]
+        lab: Option<String>,
+        #[arg(long, value_enum, default_value = "virtualbox")]
+        vm: Vm,
+    },
+    /// (internal) Relay stdin/stdout to a TCP port inside a node's namespace;
+    /// the ProxyCommand of the netns ssh config.
+    #[command(hide = true)]
+    Proxy {
+        lab: String,
+        node: String,
+        port: u16,
+    },
+}
+
+/// Run the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    // `proxy` enters a network namespace, which must happen while the
+    // process has a single thread: before any runtime starts.
+    if let Command::Proxy { lab, node, port } = &cli.command {
+        return exit(crate::provider::netns::proxy(lab, node, *port));
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return 3;
+        }
+    };
+    exit(rt.block_on(commands::run(cli.command)))
+}
+
+fn exit(r: Result<(), LabError>) -> i32 {
+    match r {
+        Ok(()) => 0,
+        Err(LabError::ChecksFailed { .. }) => 1,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}

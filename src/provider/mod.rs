@@ -110,7 +110,13 @@ pub trait Provider: Send + Sync {
 
     /// Switch the pod network of a running lab to `variant`, as the chapter
     /// does: workloads and network removed, new network, workloads again.
-    async fn apply(&self, lab: &Lab, state: &mut State, variant: &str, rep: &Reporter) -> Result<()>;
+    async fn apply(
+        &self,
+        lab: &Lab,
+        state: &mut State,
+        variant: &str,
+        rep: &Reporter,
+    ) -> Result<()>;
 
     /// Remove everything of the lab `name`. Idempotent; works on a half-built
     /// lab and without state.
@@ -126,7 +132,13 @@ pub trait Provider: Send + Sync {
     fn flannel_log(&self, lab: &Lab, node: &str) -> (String, String);
 
     /// Copy the provider's own logs (daemons, VMs) into `dir`.
-    async fn collect_logs(&self, lab: &Lab, state: &State, dir: &Path, rep: &Reporter) -> Result<Vec<PathBuf>>;
+    async fn collect_logs(
+        &self,
+        lab: &Lab,
+        state: &State,
+        dir: &Path,
+        rep: &Reporter,
+    ) -> Result<Vec<PathBuf>>;
 }
 
 /// The provider of kind `kind`, or the default one for this machine.
@@ -159,7 +171,12 @@ pub fn default_kind() -> Result<Kind> {
 
 /// The provider a lab that is up was made with.
 pub fn for_state(state: &State) -> Result<Box<dyn Provider>> {
-    let kind = Kind::parse(&state.provider).ok_or_else(|| LabError::Usage(format!("unknown provider '{}' in the lab's state", state.provider)))?;
+    let kind = Kind::parse(&state.provider).ok_or_else(|| {
+        LabError::Usage(format!(
+            "unknown provider '{}' in the lab's state",
+            state.provider
+        ))
+    })?;
     get(Some(kind))
 }
 

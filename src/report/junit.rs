@@ -69,16 +69,29 @@ pub fn render(lab: &str, results: &[CheckResult]) -> String {
             match r.verdict {
                 Verdict::Pass => {}
                 Verdict::Fail => {
-                    let _ = writeln!(x, "      <failure message=\"{}\">{}</failure>", esc(&msg), esc(&r.output));
+                    let _ = writeln!(
+                        x,
+                        "      <failure message=\"{}\">{}</failure>",
+                        esc(&msg),
+                        esc(&r.output)
+                    );
                 }
                 Verdict::Error => {
-                    let _ = writeln!(x, "      <error message=\"{}\">{}</error>", esc(&msg), esc(&r.output));
+                    let _ = writeln!(
+                        x,
+                        "      <error message=\"{}\">{}</error>",
+                        esc(&msg),
+                        esc(&r.output)
+                    );
                 }
                 Verdict::Skip => {
                     let _ = writeln!(x, "      <skipped message=\"{}\"/>", esc(&r.observed));
                 }
             }
-            let mut out = format!("{}\nexpected: {}\nobserved: {}\n", r.route, r.expected, r.observed);
+            let mut out = format!(
+                "{}\nexpected: {}\nobserved: {}\n",
+                r.route, r.expected, r.observed
+            );
             for a in &r.artifacts {
                 let _ = writeln!(out, "artifact: {}", a.display());
             }

@@ -65,7 +65,12 @@ pub enum Event {
     /// A bring-up or teardown step starts.
     StepStart { step: String },
     /// It ended, successfully or not.
-    StepEnd { step: String, ok: bool, elapsed: Duration, detail: Option<String> },
+    StepEnd {
+        step: String,
+        ok: bool,
+        elapsed: Duration,
+        detail: Option<String>,
+    },
     /// A line for the user.
     Info(String),
     /// A run of checks begins.
@@ -90,7 +95,10 @@ pub struct Reporter {
 
 impl Reporter {
     pub fn new(sinks: Vec<Box<dyn Sink>>) -> Self {
-        Reporter { sinks: Arc::new(sinks), log: Arc::new(Mutex::new(None)) }
+        Reporter {
+            sinks: Arc::new(sinks),
+            log: Arc::new(Mutex::new(None)),
+        }
     }
 
     /// A reporter that shows nothing (library use, tests).
@@ -103,7 +111,11 @@ impl Reporter {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
-        if let Ok(f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        if let Ok(f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
             *self.log.lock().unwrap() = Some(f);
         }
     }
@@ -122,7 +134,9 @@ impl Reporter {
     /// Write to `lab.log` only (commands and their full output).
     pub fn log(&self, text: &str) {
         if let Some(f) = self.log.lock().unwrap().as_mut() {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
             for line in text.lines() {
                 let _ = writeln!(f, "[{}.{:03}] {line}", now.as_secs(), now.subsec_millis());
             }
@@ -133,11 +147,26 @@ impl Reporter {
 fn describe(e: &Event) -> String {
     match e {
         Event::StepStart { step } => format!("step start: {step}"),
-        Event::StepEnd { step, ok, elapsed, detail } => {
-            format!("step end: {step}: {} in {:.3}s{}", if *ok { "ok" } else { "FAILED" }, elapsed.as_secs_f64(), detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())
+        Event::StepEnd {
+            step,
+            ok,
+            elapsed,
+            detail,
+        } => {
+            format!(
+                "step end: {step}: {} in {:.3}s{}",
+                if *ok { "ok" } else { "FAILED" },
+                elapsed.as_secs_f64(),
+                detail
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default()
+            )
         }
         Event::Info(m) => m.clone(),
-        Event::ChecksStart { variant, total } => format!("checks start: {total} checks, variant {variant}"),
+        Event::ChecksStart { variant, total } => {
+            format!("checks start: {total} checks, variant {variant}")
+        }
         Event::CheckEnd(r) => format!(
             "check {}: [{}] {} ({}) expected {} observed {}\n{}",
             r.verdict.as_str(),
@@ -199,7 +228,11 @@ impl Tally {
 
     /// The closing line: "N passed, M failed" (errors count as failed).
     pub fn summary(&self) -> String {
-        let mut s = format!("{} passed, {} failed", self.passed, self.failed + self.errored);
+        let mut s = format!(
+            "{} passed, {} failed",
+            self.passed,
+            self.failed + self.errored
+        );
         if self.skipped > 0 {
             s.push_str(&format!(", {} skipped", self.skipped));
         }
@@ -214,5 +247,8 @@ pub fn write_json(path: &Path, results: &[CheckResult]) -> crate::Result<()> {
         "passed": t.passed, "failed": t.failed, "errored": t.errored, "skipped": t.skipped,
         "checks": results,
     });
-    crate::state::write_atomic(path, serde_json::to_string_pretty(&doc).expect("json").as_bytes())
+    crate::state::write_atomic(
+        path,
+        serde_json::to_string_pretty(&doc).expect("json").as_bytes(),
+    )
 }

@@ -5,12 +5,24 @@ use super::CheckResult;
 
 fn clip(s: &str, n: usize) -> String {
     let one_line = s.lines().next().unwrap_or("");
-    if one_line.chars().count() <= n { one_line.to_string() } else { one_line.chars().take(n - 1).collect::<String>() + "…" }
+    if one_line.chars().count() <= n {
+        one_line.to_string()
+    } else {
+        one_line.chars().take(n - 1).collect::<String>() + "…"
+    }
 }
 
 /// Render results as a plain-text table.
 pub fn render(results: &[CheckResult]) -> String {
-    let header = ["variant", "check", "from → to", "expected", "observed", "verdict", "time"];
+    let header = [
+        "variant",
+        "check",
+        "from → to",
+        "expected",
+        "observed",
+        "verdict",
+        "time",
+    ];
     let rows: Vec<[String; 7]> = results
         .iter()
         .map(|r| {

@@ -17,11 +17,19 @@ impl Terminal {
     /// Fancy on a terminal unless `CI` is set; plain lines otherwise.
     pub fn new() -> Self {
         let fancy = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-        Terminal { fancy, spinner: Mutex::new(None), bar: Mutex::new(None) }
+        Terminal {
+            fancy,
+            spinner: Mutex::new(None),
+            bar: Mutex::new(None),
+        }
     }
 
     pub fn plain() -> Self {
-        Terminal { fancy: false, spinner: Mutex::new(None), bar: Mutex::new(None) }
+        Terminal {
+            fancy: false,
+            spinner: Mutex::new(None),
+            bar: Mutex::new(None),
+        }
     }
 
     fn println(&self, line: &str) {
@@ -47,7 +55,10 @@ impl Sink for Terminal {
             Event::StepStart { step } => {
                 if self.fancy {
                     let s = ProgressBar::new_spinner();
-                    s.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("template"));
+                    s.set_style(
+                        ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                            .expect("template"),
+                    );
                     s.set_message(step.clone());
                     s.enable_steady_tick(Duration::from_millis(100));
                     *self.spinner.lock().unwrap() = Some(s);
@@ -55,19 +66,35 @@ impl Sink for Terminal {
                     eprintln!("==> {step}");
                 }
             }
-            Event::StepEnd { step, ok, elapsed, detail } => {
+            Event::StepEnd {
+                step,
+                ok,
+                elapsed,
+                detail,
+            } => {
                 if let Some(s) = self.spinner.lock().unwrap().take() {
                     s.finish_and_clear();
                 }
                 let mark = if *ok { "ok" } else { "FAILED" };
-                let detail = detail.as_deref().map(|d| format!("\n    {}", d.replace('\n', "\n    "))).unwrap_or_default();
-                eprintln!("  {mark:>6}  {step} ({:.2}s){detail}", elapsed.as_secs_f64());
+                let detail = detail
+                    .as_deref()
+                    .map(|d| format!("\n    {}", d.replace('\n', "\n    ")))
+                    .unwrap_or_default();
+                eprintln!(
+                    "  {mark:>6}  {step} ({:.2}s){detail}",
+                    elapsed.as_secs_f64()
+                );
             }
             Event::Info(msg) => self.println(msg),
             Event::ChecksStart { variant, total } => {
                 if self.fancy {
                     let b = ProgressBar::new(*total as u64);
-                    b.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} checks ({msg}) {elapsed}").expect("template"));
+                    b.set_style(
+                        ProgressStyle::with_template(
+                            "{bar:30} {pos}/{len} checks ({msg}) {elapsed}",
+                        )
+                        .expect("template"),
+                    );
                     b.set_message(variant.clone());
                     *self.bar.lock().unwrap() = Some(b);
                 } else {
@@ -75,7 +102,13 @@ impl Sink for Terminal {
                 }
             }
             Event::CheckEnd(r) => {
-                let line = format!("  {:>6}  {} ({:.2}s): {}", r.verdict.as_str(), r.name, r.elapsed.as_secs_f64(), r.observed.lines().next().unwrap_or(""));
+                let line = format!(
+                    "  {:>6}  {} ({:.2}s): {}",
+                    r.verdict.as_str(),
+                    r.name,
+                    r.elapsed.as_secs_f64(),
+                    r.observed.lines().next().unwrap_or("")
+                );
                 if let Some(b) = self.bar.lock().unwrap().as_ref() {
                     if r.verdict != Verdict::Pass {
                         b.println(&line);

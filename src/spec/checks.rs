@@ -35,18 +35,46 @@ pub enum RouteDest {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Probe {
-    Ping { from: Endpoint, to: Target },
-    Http { from: Endpoint, to: Target, port: u16, path: String },
-    Run { on: Vec<String>, command: String },
-    Route { on: String, to: RouteDest },
-    FlannelLog { on: String },
-    Capture { on: String, iface: String, ping: Target },
-    /// Every pod of `app` pings every other one (a generated full mesh).
-    Mesh { app: String },
+    Ping {
+        from: Endpoint,
+        to: Target,
+    },
+    Http {
+        from: Endpoint,
+        to: Target,
+        port: u16,
+        path: String,
+    },
+    Run {
+        on: Vec<String>,
+        command: String,
+    },
+    Route {
+        on: String,
+        to: RouteDest,
+    },
+    FlannelLog {
+        on: String,
+    },
+    Capture {
+        on: String,
+        iface: String,
+        ping: Target,
+    },
+    /// A generated full sweep: every pod of `app` pings every other one, or
+    /// (`from: nodes`) every node pings every pod of `app`.
+    Mesh {
+        app: String,
+        from_nodes: bool,
+    },
     /// Kubernetes: every node Ready (vagrant only).
     NodesReady,
     /// Kubernetes: pods of `app` (vagrant only).
-    Pods { app: String, running: Option<u32>, on_distinct_nodes: bool },
+    Pods {
+        app: String,
+        running: Option<u32>,
+        on_distinct_nodes: bool,
+    },
 }
 
 impl Probe {
@@ -65,7 +93,9 @@ impl Probe {
             Target::Ip(_) => None,
         };
         let mut out = match self {
-            Probe::Ping { from, to } | Probe::Http { from, to, .. } => [Some(ep(from)), tg(to)].into_iter().flatten().collect(),
+            Probe::Ping { from, to } | Probe::Http { from, to, .. } => {
+                [Some(ep(from)), tg(to)].into_iter().flatten().collect()
+            }
             Probe::Run { on, .. } => on.clone(),
             Probe::Route { on, to } => {
                 let mut v = vec![on.clone()];
@@ -75,7 +105,9 @@ impl Probe {
                 v
             }
             Probe::FlannelLog { on } => vec![on.clone()],
-            Probe::Capture { on, ping, .. } => [Some(on.clone()), tg(ping)].into_iter().flatten().collect(),
+            Probe::Capture { on, ping, .. } => {
+                [Some(on.clone()), tg(ping)].into_iter().flatten().collect()
+            }
             Probe::Mesh { .. } | Probe::NodesReady | Probe::Pods { .. } => vec![],
         };
         out.dedup();
@@ -107,15 +139,36 @@ impl Probe {
     pub fn route_label(&self) -> String {
         match self {
             Probe::Ping { from, to } => format!("{from} → {to}"),
-            Probe::Http { from, to, port, path } => format!("{from} → http://{to}:{port}{path}"),
-            Probe::Run { on, command } => format!("{} $ {command}", if on.len() > 2 { "all".into() } else { on.join(",") }),
+            Probe::Http {
+                from,
+                to,
+                port,
+                path,
+            } => format!("{from} → http://{to}:{port}{path}"),
+            Probe::Run { on, command } => format!(
+                "{} $ {command}",
+                if on.len() > 2 {
+                    "all".into()
+                } else {
+                    on.join(",")
+                }
+            ),
             Probe::Route { on, to } => match to {
                 RouteDest::PodsOf(n) => format!("{on}: route to pods of {n}"),
                 RouteDest::Net(n) => format!("{on}: route to {n}"),
             },
             Probe::FlannelLog { on } => format!("{on}: flannel log"),
-            Probe::Capture { on, iface, ping } => format!("{on}: tcpdump -i {iface} while ping {ping}"),
-            Probe::Mesh { app } => format!("every {app} pod → every {app} pod"),
+            Probe::Capture { on, iface, ping } => {
+                format!("{on}: tcpdump -i {iface} while ping {ping}")
+            }
+            Probe::Mesh {
+                app,
+                from_nodes: false,
+            } => format!("every {app} pod → every other {app} pod"),
+            Probe::Mesh {
+                app,
+                from_nodes: true,
+            } => format!("every node → every {app} pod"),
             Probe::NodesReady => "kubectl get nodes".into(),
             Probe::Pods { app, .. } => format!("kubectl get pods -l app={app}"),
         }
@@ -125,11 +178,20 @@ impl Probe {
 /// What a check expects to observe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Expect {
-    Reachable { ttl: Option<u8> },
+    Reachable {
+        ttl: Option<u8>,
+    },
     Unreachable,
     Status(u16),
-    Output { contains: Vec<String>, not_contains: Vec<String>, distinct: Option<String> },
-    Route { dev: Option<String>, via: Option<Ipv4Addr> },
+    Output {
+        contains: Vec<String>,
+        not_contains: Vec<String>,
+        distinct: Option<String>,
+    },
+    Route {
+        dev: Option<String>,
+        via: Option<Ipv4Addr>,
+    },
     /// The condition the probe states holds (Kubernetes checks).
     Holds,
 }
@@ -141,8 +203,13 @@ impl fmt::Display for Expect {
             Expect::Reachable { ttl: Some(t) } => write!(f, "reachable, ttl {t}"),
             Expect::Unreachable => write!(f, "unreachable"),
             Expect::Status(s) => write!(f, "HTTP {s}"),
-            Expect::Output { contains, not_contains, distinct } => {
-                let mut parts: Vec<String> = contains.iter().map(|c| format!("contains {c:?}")).collect();
+            Expect::Output {
+                contains,
+                not_contains,
+                distinct,
+            } => {
+                let mut parts: Vec<String> =
+                    contains.iter().map(|c| format!("contains {c:?}")).collect();
                 parts.extend(not_contains.iter().map(|c| format!("lacks {c:?}")));
                 if let Some(d) = distinct {
                     parts.push(format!("{d} distinct per node"));
@@ -174,24 +241,53 @@ pub struct Check {
 
 impl Check {
     pub fn expect_for(&self, variant: &str) -> &Expect {
-        self.expect.get(variant).expect("validated: an expectation for every variant")
+        self.expect
+            .get(variant)
+            .expect("validated: an expectation for every variant")
     }
 }
 
-const EXPECT_KEYS: &[&str] = &["reachable", "ttl", "status", "contains", "not_contains", "distinct", "dev", "via"];
-const PROBE_KEYS: &[&str] = &["ping", "http", "run", "route", "flannel_log", "capture", "mesh", "nodes", "pods"];
+const EXPECT_KEYS: &[&str] = &[
+    "reachable",
+    "ttl",
+    "status",
+    "contains",
+    "not_contains",
+    "distinct",
+    "dev",
+    "via",
+];
+const PROBE_KEYS: &[&str] = &[
+    "ping",
+    "http",
+    "run",
+    "route",
+    "flannel_log",
+    "capture",
+    "mesh",
+    "nodes",
+    "pods",
+];
 
 /// Resolve the raw `checks:` list against the lab.
 pub(crate) fn resolve(c: &mut Collector, lab: &Lab, raw: &[Value]) -> Vec<Check> {
     let mut out = Vec::new();
     let mut names = std::collections::HashSet::new();
     for (i, v) in raw.iter().enumerate() {
-        let mut r = Resolver { c: &mut *c, lab, base: format!("checks[{i}]"), ok: true };
+        let mut r = Resolver {
+            c: &mut *c,
+            lab,
+            base: format!("checks[{i}]"),
+            ok: true,
+        };
         if let Some(check) = r.check(v)
             && r.ok
         {
             if !names.insert(check.name.clone()) {
-                r.c.push(format!("checks[{i}].name"), format!("check name '{}' is used twice", check.name));
+                r.c.push(
+                    format!("checks[{i}].name"),
+                    format!("check name '{}' is used twice", check.name),
+                );
             }
             out.push(check);
         }
@@ -207,19 +303,28 @@ struct Resolver<'a, 'b> {
 }
 
 fn key_str(k: &Value) -> String {
-    k.as_str().map(str::to_string).unwrap_or_else(|| format!("{k:?}"))
+    k.as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{k:?}"))
 }
 
 impl Resolver<'_, '_> {
     fn bad(&mut self, field: &str, message: impl Into<String>) {
         self.ok = false;
-        let f = if field.is_empty() { self.base.clone() } else { format!("{}.{field}", self.base) };
+        let f = if field.is_empty() {
+            self.base.clone()
+        } else {
+            format!("{}.{field}", self.base)
+        };
         self.c.push(f, message);
     }
 
     fn check(&mut self, v: &Value) -> Option<Check> {
         let Some(m) = v.as_mapping() else {
-            self.bad("", "a check must be a mapping with name, a probe and expect");
+            self.bad(
+                "",
+                "a check must be a mapping with name, a probe and expect",
+            );
             return None;
         };
         let allowed = ["name", "from", "on", "expect"];
@@ -236,15 +341,32 @@ impl Resolver<'_, '_> {
                 String::new()
             }
         };
-        let probes: Vec<&str> = PROBE_KEYS.iter().copied().filter(|k| m.contains_key(*k)).collect();
+        let probes: Vec<&str> = PROBE_KEYS
+            .iter()
+            .copied()
+            .filter(|k| m.contains_key(*k))
+            .collect();
         let kind = match probes.as_slice() {
             [one] => *one,
             [] => {
-                self.bad("", format!("check '{name}' has no probe: add one of {}", PROBE_KEYS.join(", ")));
+                self.bad(
+                    "",
+                    format!(
+                        "check '{name}' has no probe: add one of {}",
+                        PROBE_KEYS.join(", ")
+                    ),
+                );
                 return None;
             }
             many => {
-                self.bad(many[1], format!("check '{name}' has {} probes ({}); give exactly one", many.len(), many.join(", ")));
+                self.bad(
+                    many[1],
+                    format!(
+                        "check '{name}' has {} probes ({}); give exactly one",
+                        many.len(),
+                        many.join(", ")
+                    ),
+                );
                 return None;
             }
         };
@@ -259,8 +381,17 @@ impl Resolver<'_, '_> {
                 let from = self.endpoint(m, "from")?;
                 let to = self.target(pv, "http")?;
                 let port = match pv.get("port") {
-                    None => self.lab.workloads.iter().find(|w| matches!(&to, Target::Pod { app, .. } if *app == w.app)).map_or(80, |w| w.port),
-                    Some(p) => match p.as_u64().and_then(|p| u16::try_from(p).ok()).filter(|p| *p > 0) {
+                    None => self
+                        .lab
+                        .workloads
+                        .iter()
+                        .find(|w| matches!(&to, Target::Pod { app, .. } if *app == w.app))
+                        .map_or(80, |w| w.port),
+                    Some(p) => match p
+                        .as_u64()
+                        .and_then(|p| u16::try_from(p).ok())
+                        .filter(|p| *p > 0)
+                    {
                         Some(p) => p,
                         None => {
                             self.bad("http.port", "must be a port number (1-65535)");
@@ -268,11 +399,27 @@ impl Resolver<'_, '_> {
                         }
                     },
                 };
-                let path = pv.get("path").and_then(Value::as_str).unwrap_or("/").to_string();
-                if !path.starts_with('/') || !path.bytes().all(|b| b.is_ascii_graphic() && b != b'\'' && b != b'"' && b != b'\\') {
-                    self.bad("http.path", "must be a URL path starting with / (no quotes or spaces)");
+                let path = pv
+                    .get("path")
+                    .and_then(Value::as_str)
+                    .unwrap_or("/")
+                    .to_string();
+                if !path.starts_with('/')
+                    || !path
+                        .bytes()
+                        .all(|b| b.is_ascii_graphic() && b != b'\'' && b != b'"' && b != b'\\')
+                {
+                    self.bad(
+                        "http.path",
+                        "must be a URL path starting with / (no quotes or spaces)",
+                    );
                 }
-                Probe::Http { from, to, port, path }
+                Probe::Http {
+                    from,
+                    to,
+                    port,
+                    path,
+                }
             }
             "run" => {
                 let on = self.on_nodes(m)?;
@@ -280,7 +427,10 @@ impl Resolver<'_, '_> {
                     self.bad("run", "must be a command line (a string)");
                     return None;
                 };
-                Probe::Run { on, command: cmd.to_string() }
+                Probe::Run {
+                    on,
+                    command: cmd.to_string(),
+                }
             }
             "route" => {
                 let on = self.on_node(m)?;
@@ -290,7 +440,11 @@ impl Resolver<'_, '_> {
                         self.node_ref("route.to.pods_of", &n)?;
                         RouteDest::PodsOf(n)
                     }
-                    Some(t) => match t.as_str().and_then(|s| s.parse::<Ipv4Net>().ok().or_else(|| s.parse::<Ipv4Addr>().ok().map(Ipv4Net::from))) {
+                    Some(t) => match t.as_str().and_then(|s| {
+                        s.parse::<Ipv4Net>()
+                            .ok()
+                            .or_else(|| s.parse::<Ipv4Addr>().ok().map(Ipv4Net::from))
+                    }) {
                         Some(n) => RouteDest::Net(n),
                         None => {
                             self.bad("route.to", "must be { pods_of: <node> } or a CIDR");
@@ -298,7 +452,10 @@ impl Resolver<'_, '_> {
                         }
                     },
                     None => {
-                        self.bad("route.to", "missing: say where the route goes ({ pods_of: <node> } or a CIDR)");
+                        self.bad(
+                            "route.to",
+                            "missing: say where the route goes ({ pods_of: <node> } or a CIDR)",
+                        );
                         return None;
                     }
                 };
@@ -308,12 +465,21 @@ impl Resolver<'_, '_> {
                 if pv.as_bool() != Some(true) {
                     self.bad("flannel_log", "must be true");
                 }
-                Probe::FlannelLog { on: self.on_node(m)? }
+                Probe::FlannelLog {
+                    on: self.on_node(m)?,
+                }
             }
             "capture" => {
                 let on = self.on_node(m)?;
                 let iface = match pv.get("iface").and_then(Value::as_str) {
-                    Some(i) if !i.is_empty() && i.len() <= 15 && i.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) => i.to_string(),
+                    Some(i)
+                        if !i.is_empty()
+                            && i.len() <= 15
+                            && i.bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) =>
+                    {
+                        i.to_string()
+                    }
                     Some(i) => {
                         self.bad("capture.iface", format!("'{i}' is not an interface name"));
                         return None;
@@ -324,48 +490,104 @@ impl Resolver<'_, '_> {
                     }
                 };
                 let Some(ping) = pv.get("while").and_then(|w| w.get("ping")) else {
-                    self.bad("capture.while", "missing: { ping: <target> }, the traffic to make while capturing");
+                    self.bad(
+                        "capture.while",
+                        "missing: { ping: <target> }, the traffic to make while capturing",
+                    );
                     return None;
                 };
                 let ping = self.target(ping, "capture.while.ping")?;
                 Probe::Capture { on, iface, ping }
             }
             "mesh" => {
-                let app = pv.get("pods").and_then(Value::as_str).unwrap_or_default().to_string();
+                let app = pv
+                    .get("pods")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 self.app_ref("mesh.pods", &app)?;
-                Probe::Mesh { app }
+                let from_nodes = match pv.get("from").and_then(Value::as_str) {
+                    None | Some("pods") => false,
+                    Some("nodes") => true,
+                    Some(other) => {
+                        self.bad(
+                            "mesh.from",
+                            format!("'{other}' is not a sweep source (pods or nodes)"),
+                        );
+                        return None;
+                    }
+                };
+                Probe::Mesh { app, from_nodes }
             }
             "nodes" => {
                 if pv.as_str() != Some("Ready") {
-                    self.bad("nodes", "the only node condition checked is Ready (nodes: Ready)");
+                    self.bad(
+                        "nodes",
+                        "the only node condition checked is Ready (nodes: Ready)",
+                    );
                 }
                 Probe::NodesReady
             }
             "pods" => {
-                let app = pv.get("app").and_then(Value::as_str).unwrap_or_default().to_string();
+                let app = pv
+                    .get("app")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 if app.is_empty() || !super::validate::is_dns_label(&app) {
                     self.bad("pods.app", "missing or invalid: the pods' app label");
                     return None;
                 }
                 let running = pv.get("running").and_then(Value::as_u64).map(|n| n as u32);
-                let on_distinct_nodes = pv.get("on_distinct_nodes").and_then(Value::as_bool).unwrap_or(false);
+                let on_distinct_nodes = pv
+                    .get("on_distinct_nodes")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
                 if running.is_none() && !on_distinct_nodes {
-                    self.bad("pods", "say what to check: running: N and/or on_distinct_nodes: true");
+                    self.bad(
+                        "pods",
+                        "say what to check: running: N and/or on_distinct_nodes: true",
+                    );
                 }
-                Probe::Pods { app, running, on_distinct_nodes }
+                Probe::Pods {
+                    app,
+                    running,
+                    on_distinct_nodes,
+                }
             }
             _ => unreachable!("PROBE_KEYS"),
         };
         let expect = self.expectations(m.get("expect"), &probe)?;
-        Some(Check { name, probe, expect })
+        Some(Check {
+            name,
+            probe,
+            expect,
+        })
     }
 
     fn node_ref(&mut self, field: &str, name: &str) -> Option<()> {
         if self.lab.node(name).is_some() {
             return Some(());
         }
-        let known: Vec<&str> = self.lab.nodes.iter().map(|n| n.name.as_str()).take(8).collect();
-        self.bad(field, format!("unknown node '{name}' (nodes: {}{})", known.join(", "), if self.lab.nodes.len() > 8 { ", ..." } else { "" }));
+        let known: Vec<&str> = self
+            .lab
+            .nodes
+            .iter()
+            .map(|n| n.name.as_str())
+            .take(8)
+            .collect();
+        self.bad(
+            field,
+            format!(
+                "unknown node '{name}' (nodes: {}{})",
+                known.join(", "),
+                if self.lab.nodes.len() > 8 {
+                    ", ..."
+                } else {
+                    ""
+                }
+            ),
+        );
         None
     }
 
@@ -374,7 +596,13 @@ impl Resolver<'_, '_> {
             return Some(());
         }
         let known: Vec<&str> = self.lab.workloads.iter().map(|w| w.app.as_str()).collect();
-        self.bad(field, format!("unknown pod label app={app} (the workloads deploy: {})", known.join(", ")));
+        self.bad(
+            field,
+            format!(
+                "unknown pod label app={app} (the workloads deploy: {})",
+                known.join(", ")
+            ),
+        );
         None
     }
 
@@ -387,19 +615,40 @@ impl Resolver<'_, '_> {
         for k in m.keys() {
             let k = key_str(k);
             if !["pod", "on", "port", "path"].contains(&k.as_str()) {
-                self.bad(&format!("{field}.{k}"), format!("unknown key '{k}' (a pod reference has pod and on)"));
+                self.bad(
+                    &format!("{field}.{k}"),
+                    format!("unknown key '{k}' (a pod reference has pod and on)"),
+                );
             }
         }
-        let (Some(app), Some(on)) = (m.get("pod").and_then(Value::as_str), m.get("on").and_then(Value::as_str)) else {
-            self.bad(field, "a pod reference needs both pod: <app label> and on: <node>");
+        let (Some(app), Some(on)) = (
+            m.get("pod").and_then(Value::as_str),
+            m.get("on").and_then(Value::as_str),
+        ) else {
+            self.bad(
+                field,
+                "a pod reference needs both pod: <app label> and on: <node>",
+            );
             return None;
         };
         self.app_ref(&format!("{field}.pod"), app)?;
         self.node_ref(&format!("{field}.on"), on)?;
         let node = self.lab.node(on).expect("checked");
-        if !self.lab.placements().iter().any(|p| p.app == app && p.node == on) {
-            let why = if node.role == Role::ControlPlane { " (the control plane is tainted NoSchedule)" } else { "" };
-            self.bad(&format!("{field}.on"), format!("no {app} pod is placed on {on}{why}"));
+        if !self
+            .lab
+            .placements()
+            .iter()
+            .any(|p| p.app == app && p.node == on)
+        {
+            let why = if node.role == Role::ControlPlane {
+                " (the control plane is tainted NoSchedule)"
+            } else {
+                ""
+            };
+            self.bad(
+                &format!("{field}.on"),
+                format!("no {app} pod is placed on {on}{why}"),
+            );
             return None;
         }
         Some((app.to_string(), on.to_string()))
@@ -408,14 +657,19 @@ impl Resolver<'_, '_> {
     fn endpoint(&mut self, m: &Mapping, key: &str) -> Option<Endpoint> {
         match m.get(key) {
             None => {
-                self.bad(key, "missing: where the probe starts (a node, or { pod: <app>, on: <node> })");
+                self.bad(
+                    key,
+                    "missing: where the probe starts (a node, or { pod: <app>, on: <node> })",
+                );
                 None
             }
             Some(Value::String(n)) => {
                 self.node_ref(key, n)?;
                 Some(Endpoint::Node(n.clone()))
             }
-            Some(v) => self.pod_ref(key, v).map(|(app, on)| Endpoint::Pod { app, on }),
+            Some(v) => self
+                .pod_ref(key, v)
+                .map(|(app, on)| Endpoint::Pod { app, on }),
         }
     }
 
@@ -429,9 +683,14 @@ impl Resolver<'_, '_> {
                     Some(Target::Node(s.clone()))
                 }
             }
-            Value::Mapping(_) => self.pod_ref(field, v).map(|(app, on)| Target::Pod { app, on }),
+            Value::Mapping(_) => self
+                .pod_ref(field, v)
+                .map(|(app, on)| Target::Pod { app, on }),
             _ => {
-                self.bad(field, "must be a node, an IP, or { pod: <app>, on: <node> }");
+                self.bad(
+                    field,
+                    "must be a node, an IP, or { pod: <app>, on: <node> }",
+                );
                 None
             }
         }
@@ -446,7 +705,10 @@ impl Resolver<'_, '_> {
                 Some(vec![n.to_string()])
             }
             None => {
-                self.bad("on", "missing: the node to run on (a node name, all or workers)");
+                self.bad(
+                    "on",
+                    "missing: the node to run on (a node name, all or workers)",
+                );
                 None
             }
         }
@@ -465,7 +727,11 @@ impl Resolver<'_, '_> {
         }
     }
 
-    fn expectations(&mut self, v: Option<&Value>, probe: &Probe) -> Option<BTreeMap<String, Expect>> {
+    fn expectations(
+        &mut self,
+        v: Option<&Value>,
+        probe: &Probe,
+    ) -> Option<BTreeMap<String, Expect>> {
         let variants: Vec<String> = self.lab.variants.iter().map(|v| v.name.clone()).collect();
         let Some(v) = v else {
             if probe.needs_kubernetes() {
@@ -476,7 +742,8 @@ impl Resolver<'_, '_> {
         };
         // A mapping whose keys are all variant names is a map by variant.
         let by_variant = v.as_mapping().is_some_and(|m| {
-            m.keys().any(|k| !EXPECT_KEYS.contains(&key_str(k).as_str()))
+            m.keys()
+                .any(|k| !EXPECT_KEYS.contains(&key_str(k).as_str()))
         });
         if !by_variant {
             let e = self.expect_one(v, probe, "expect")?;
@@ -487,7 +754,14 @@ impl Resolver<'_, '_> {
         for (k, val) in m {
             let k = key_str(k);
             if !variants.contains(&k) {
-                self.bad(&format!("expect.{k}"), format!("unknown variant '{k}' in expect (variants: {}; expectation keys: {})", variants.join(", "), EXPECT_KEYS.join(", ")));
+                self.bad(
+                    &format!("expect.{k}"),
+                    format!(
+                        "unknown variant '{k}' in expect (variants: {}; expectation keys: {})",
+                        variants.join(", "),
+                        EXPECT_KEYS.join(", ")
+                    ),
+                );
                 continue;
             }
             if let Some(e) = self.expect_one(val, probe, &format!("expect.{k}")) {
@@ -505,44 +779,90 @@ impl Resolver<'_, '_> {
     fn expect_one(&mut self, v: &Value, probe: &Probe, field: &str) -> Option<Expect> {
         let reach = matches!(probe, Probe::Ping { .. } | Probe::Mesh { .. });
         let http = matches!(probe, Probe::Http { .. });
-        let output = matches!(probe, Probe::Run { .. } | Probe::FlannelLog { .. } | Probe::Capture { .. });
+        let output = matches!(
+            probe,
+            Probe::Run { .. } | Probe::FlannelLog { .. } | Probe::Capture { .. }
+        );
         let route = matches!(probe, Probe::Route { .. });
         let strs = |v: Option<&Value>| -> Vec<String> {
             match v {
                 Some(Value::String(s)) => vec![s.clone()],
-                Some(Value::Sequence(s)) => s.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+                Some(Value::Sequence(s)) => s
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect(),
                 _ => vec![],
             }
         };
         let e = match v {
-            Value::String(s) if s == "reachable" && (reach || http) => Expect::Reachable { ttl: None },
+            Value::String(s) if s == "reachable" && (reach || http) => {
+                Expect::Reachable { ttl: None }
+            }
             Value::String(s) if s == "unreachable" && (reach || http) => Expect::Unreachable,
             Value::Bool(true) if probe.needs_kubernetes() => Expect::Holds,
-            Value::Mapping(m) if reach && m.keys().all(|k| ["reachable", "ttl"].contains(&key_str(k).as_str())) => {
+            Value::Mapping(m)
+                if reach
+                    && m.keys()
+                        .all(|k| ["reachable", "ttl"].contains(&key_str(k).as_str())) =>
+            {
                 let reachable = m.get("reachable").and_then(Value::as_bool).unwrap_or(true);
-                let ttl = m.get("ttl").and_then(Value::as_u64).and_then(|t| u8::try_from(t).ok());
+                let ttl = m
+                    .get("ttl")
+                    .and_then(Value::as_u64)
+                    .and_then(|t| u8::try_from(t).ok());
                 if m.contains_key("ttl") && ttl.is_none() {
                     self.bad(&format!("{field}.ttl"), "must be a number 1-255");
                 }
-                if reachable { Expect::Reachable { ttl } } else { Expect::Unreachable }
+                if reachable {
+                    Expect::Reachable { ttl }
+                } else {
+                    Expect::Unreachable
+                }
             }
             Value::Mapping(m) if http && m.keys().all(|k| key_str(k) == "status") => {
-                match m.get("status").and_then(Value::as_u64).and_then(|s| u16::try_from(s).ok()).filter(|s| (100..600).contains(s)) {
+                match m
+                    .get("status")
+                    .and_then(Value::as_u64)
+                    .and_then(|s| u16::try_from(s).ok())
+                    .filter(|s| (100..600).contains(s))
+                {
                     Some(s) => Expect::Status(s),
                     None => {
-                        self.bad(&format!("{field}.status"), "must be an HTTP status (100-599)");
+                        self.bad(
+                            &format!("{field}.status"),
+                            "must be an HTTP status (100-599)",
+                        );
                         return None;
                     }
                 }
             }
-            Value::Mapping(m) if output && m.keys().all(|k| ["contains", "not_contains", "distinct"].contains(&key_str(k).as_str())) => {
-                let distinct = m.get("distinct").and_then(Value::as_str).map(str::to_string);
+            Value::Mapping(m)
+                if output
+                    && m.keys().all(|k| {
+                        ["contains", "not_contains", "distinct"].contains(&key_str(k).as_str())
+                    }) =>
+            {
+                let distinct = m
+                    .get("distinct")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
                 if distinct.is_some() && !matches!(probe, Probe::Run { on, .. } if on.len() > 1) {
-                    self.bad(&format!("{field}.distinct"), "distinct compares several nodes: use it with on: all");
+                    self.bad(
+                        &format!("{field}.distinct"),
+                        "distinct compares several nodes: use it with on: all",
+                    );
                 }
-                Expect::Output { contains: strs(m.get("contains")), not_contains: strs(m.get("not_contains")), distinct }
+                Expect::Output {
+                    contains: strs(m.get("contains")),
+                    not_contains: strs(m.get("not_contains")),
+                    distinct,
+                }
             }
-            Value::Mapping(m) if route && m.keys().all(|k| ["dev", "via"].contains(&key_str(k).as_str())) => {
+            Value::Mapping(m)
+                if route
+                    && m.keys()
+                        .all(|k| ["dev", "via"].contains(&key_str(k).as_str())) =>
+            {
                 let dev = m.get("dev").and_then(Value::as_str).map(str::to_string);
                 let via = match m.get("via").and_then(Value::as_str) {
                     Some(s) => match s.parse() {
@@ -568,7 +888,10 @@ impl Resolver<'_, '_> {
                 } else {
                     "true"
                 };
-                self.bad(field, format!("this expectation does not fit the probe; expected {allowed}"));
+                self.bad(
+                    field,
+                    format!("this expectation does not fit the probe; expected {allowed}"),
+                );
                 return None;
             }
         };

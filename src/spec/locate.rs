@@ -61,12 +61,18 @@ fn is_blank(line: &str) -> bool {
 
 impl<'a> Locator<'a> {
     pub fn new(text: &'a str) -> Self {
-        Locator { lines: text.lines().collect() }
+        Locator {
+            lines: text.lines().collect(),
+        }
     }
 
     /// 1-based (line, column) of the field, or of its deepest known parent.
     pub fn locate(&self, path: &str) -> Option<(usize, usize)> {
-        let mut scope = Scope { start: 0, end: self.lines.len(), from: 0 };
+        let mut scope = Scope {
+            start: 0,
+            end: self.lines.len(),
+            from: 0,
+        };
         let mut found = None;
         for seg in parse_path(path) {
             let next = match &seg {
@@ -86,7 +92,11 @@ impl<'a> Locator<'a> {
 
     fn text_of(&self, scope: Scope, line: usize) -> &'a str {
         let l = self.lines[line];
-        if line == scope.start { l.get(scope.from..).unwrap_or("") } else { l }
+        if line == scope.start {
+            l.get(scope.from..).unwrap_or("")
+        } else {
+            l
+        }
     }
 
     /// The block below `line` (lines more indented than `col`).
@@ -95,7 +105,11 @@ impl<'a> Locator<'a> {
         while e < end && (is_blank(self.lines[e]) || indent(self.lines[e]) > col) {
             e += 1;
         }
-        Scope { start: line, end: e, from }
+        Scope {
+            start: line,
+            end: e,
+            from,
+        }
     }
 
     fn find_key(&self, scope: Scope, key: &str) -> Option<(usize, usize, Scope)> {
@@ -103,12 +117,19 @@ impl<'a> Locator<'a> {
         for line in scope.start..scope.end {
             let text = self.text_of(scope, line);
             let offset = if line == scope.start { scope.from } else { 0 };
-            for pat in [format!("{key}:"), format!("\"{key}\":"), format!("'{key}':")] {
+            for pat in [
+                format!("{key}:"),
+                format!("\"{key}\":"),
+                format!("'{key}':"),
+            ] {
                 let mut search = 0;
                 while let Some(pos) = text[search..].find(&pat) {
                     let at = search + pos;
                     let before = text[..at].trim_end();
-                    let ok = before.is_empty() || before.ends_with('{') || before.ends_with(',') || before.ends_with('-');
+                    let ok = before.is_empty()
+                        || before.ends_with('{')
+                        || before.ends_with(',')
+                        || before.ends_with('-');
                     if ok {
                         let col = offset + at;
                         if best.is_none_or(|(_, c)| col < c) {
@@ -135,7 +156,15 @@ impl<'a> Locator<'a> {
                 if i == index {
                     let lead = part.len() - part.trim_start().len();
                     let c = scope.from + col + lead;
-                    return Some((scope.start, c, Scope { start: scope.start, end: scope.start + 1, from: c }));
+                    return Some((
+                        scope.start,
+                        c,
+                        Scope {
+                            start: scope.start,
+                            end: scope.start + 1,
+                            from: c,
+                        },
+                    ));
                 }
                 col += part.len() + 1;
             }
@@ -146,10 +175,21 @@ impl<'a> Locator<'a> {
             .filter(|&l| self.lines[l].trim_start().starts_with('-'))
             .collect();
         let min = items.iter().map(|&l| indent(self.lines[l])).min()?;
-        let items: Vec<usize> = items.into_iter().filter(|&l| indent(self.lines[l]) == min).collect();
+        let items: Vec<usize> = items
+            .into_iter()
+            .filter(|&l| indent(self.lines[l]) == min)
+            .collect();
         let line = *items.get(index)?;
         let end = items.get(index + 1).copied().unwrap_or(scope.end);
-        Some((line, min, Scope { start: line, end, from: min + 1 }))
+        Some((
+            line,
+            min,
+            Scope {
+                start: line,
+                end,
+                from: min + 1,
+            },
+        ))
     }
 }
 

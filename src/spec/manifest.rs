@@ -52,13 +52,18 @@ pub struct ManifestError {
 }
 
 fn err(field: impl Into<String>, message: impl Into<String>) -> ManifestError {
-    ManifestError { field: field.into(), message: message.into(), line: None }
+    ManifestError {
+        field: field.into(),
+        message: message.into(),
+        line: None,
+    }
 }
 
 /// Parse every document of a multi-document Kubernetes YAML file; each must
 /// have `apiVersion` and `kind`.
 pub fn read_documents(path: &Path) -> Result<Vec<Value>, ManifestError> {
-    let text = std::fs::read_to_string(path).map_err(|e| err("", format!("cannot read {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err("", format!("cannot read {}: {e}", path.display())))?;
     parse_documents(&text)
 }
 
@@ -75,7 +80,10 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, ManifestError> {
         }
         for key in ["apiVersion", "kind"] {
             if v.get(key).and_then(Value::as_str).is_none() {
-                return Err(err(format!("document {}", i + 1), format!("not a Kubernetes object: no `{key}`")));
+                return Err(err(
+                    format!("document {}", i + 1),
+                    format!("not a Kubernetes object: no `{key}`"),
+                ));
             }
         }
         docs.push(v);
@@ -91,17 +99,29 @@ fn kind(v: &Value) -> &str {
 }
 
 fn name(v: &Value) -> &str {
-    v.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("")
+    v.get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// Read flannel's configuration from a network manifest.
 pub fn flannel_config(docs: &[Value]) -> Result<FlannelConfig, ManifestError> {
     let cm = docs
         .iter()
-        .find(|d| kind(d) == "ConfigMap" && d.get("data").and_then(|x| x.get("net-conf.json")).is_some())
-        .ok_or_else(|| err("ConfigMap", "no ConfigMap with data.net-conf.json (flannel's network configuration)"))?;
+        .find(|d| {
+            kind(d) == "ConfigMap" && d.get("data").and_then(|x| x.get("net-conf.json")).is_some()
+        })
+        .ok_or_else(|| {
+            err(
+                "ConfigMap",
+                "no ConfigMap with data.net-conf.json (flannel's network configuration)",
+            )
+        })?;
     let field = format!("ConfigMap {}.data.net-conf.json", name(cm));
-    let text = cm["data"]["net-conf.json"].as_str().ok_or_else(|| err(&field, "must be a string"))?;
+    let text = cm["data"]["net-conf.json"]
+        .as_str()
+        .ok_or_else(|| err(&field, "must be a string"))?;
     let conf: serde_json::Value =
         serde_json::from_str(text).map_err(|e| err(&field, format!("not valid JSON: {e}")))?;
     let network: Ipv4Net = conf
@@ -111,7 +131,11 @@ pub fn flannel_config(docs: &[Value]) -> Result<FlannelConfig, ManifestError> {
         .parse()
         .map_err(|e| err(format!("{field}.Network"), format!("not an IPv4 CIDR: {e}")))?;
     let backend = conf.get("Backend").cloned().unwrap_or_default();
-    let backend_type = backend.get("Type").and_then(|t| t.as_str()).unwrap_or("udp").to_string();
+    let backend_type = backend
+        .get("Type")
+        .and_then(|t| t.as_str())
+        .unwrap_or("udp")
+        .to_string();
     let vni = backend.get("VNI").and_then(|v| v.as_u64()).unwrap_or(1) as u32;
     let port = backend.get("Port").and_then(|v| v.as_u64()).unwrap_or(8472) as u16;
 
@@ -152,12 +176,21 @@ pub fn flannel_config(docs: &[Value]) -> Result<FlannelConfig, ManifestError> {
 
 /// flanneld's command line (command + args) in a DaemonSet, if it runs flanneld.
 fn flanneld(ds: &Value) -> Option<Vec<String>> {
-    let containers = ds.get("spec")?.get("template")?.get("spec")?.get("containers")?.as_sequence()?;
+    let containers = ds
+        .get("spec")?
+        .get("template")?
+        .get("spec")?
+        .get("containers")?
+        .as_sequence()?;
     for c in containers {
         let list = |key: &str| -> Vec<String> {
             c.get(key)
                 .and_then(Value::as_sequence)
-                .map(|s| s.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .map(|s| {
+                    s.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let command = list("command");
@@ -185,7 +218,12 @@ pub fn workloads(docs: &[Value]) -> Result<Vec<Workload>, ManifestError> {
             .and_then(|m| m.get("labels"))
             .and_then(|l| l.get("app"))
             .and_then(Value::as_str)
-            .ok_or_else(|| err(format!("{field}.spec.template.metadata.labels.app"), "every workload needs an `app` label"))?
+            .ok_or_else(|| {
+                err(
+                    format!("{field}.spec.template.metadata.labels.app"),
+                    "every workload needs an `app` label",
+                )
+            })?
             .to_string();
         let port = tspec
             .and_then(|s| s.get("containers"))
@@ -198,13 +236,28 @@ pub fn workloads(docs: &[Value]) -> Result<Vec<Workload>, ManifestError> {
             .and_then(Value::as_u64)
             .unwrap_or(80) as u16;
         let spread = tspec.is_some_and(|s| {
-            let tsc = s.get("topologySpreadConstraints").and_then(Value::as_sequence).is_some_and(|v| {
-                v.iter().any(|c| c.get("topologyKey").and_then(Value::as_str) == Some("kubernetes.io/hostname"))
-            });
-            let anti = s.get("affinity").and_then(|a| a.get("podAntiAffinity")).is_some();
+            let tsc = s
+                .get("topologySpreadConstraints")
+                .and_then(Value::as_sequence)
+                .is_some_and(|v| {
+                    v.iter().any(|c| {
+                        c.get("topologyKey").and_then(Value::as_str)
+                            == Some("kubernetes.io/hostname")
+                    })
+                });
+            let anti = s
+                .get("affinity")
+                .and_then(|a| a.get("podAntiAffinity"))
+                .is_some();
             tsc || anti
         });
-        out.push(Workload { name: n, app, replicas, port, spread });
+        out.push(Workload {
+            name: n,
+            app,
+            replicas,
+            port,
+            spread,
+        });
     }
     if out.is_empty() {
         return Err(err("", "no Deployment in the file"));

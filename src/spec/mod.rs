@@ -133,7 +133,10 @@ impl Lab {
     }
 
     pub fn control_plane(&self) -> &Node {
-        self.nodes.iter().find(|n| n.role == Role::ControlPlane).expect("validated: one control plane")
+        self.nodes
+            .iter()
+            .find(|n| n.role == Role::ControlPlane)
+            .expect("validated: one control plane")
     }
 
     pub fn workers(&self) -> impl Iterator<Item = &Node> {
@@ -141,13 +144,20 @@ impl Lab {
     }
 
     pub fn variant(&self, name: &str) -> Result<&Variant> {
-        self.variants.iter().find(|v| v.name == name).ok_or_else(|| {
-            LabError::Usage(format!(
-                "lab '{}' has no variant '{name}' (variants: {})",
-                self.name,
-                self.variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")
-            ))
-        })
+        self.variants
+            .iter()
+            .find(|v| v.name == name)
+            .ok_or_else(|| {
+                LabError::Usage(format!(
+                    "lab '{}' has no variant '{name}' (variants: {})",
+                    self.name,
+                    self.variants
+                        .iter()
+                        .map(|v| v.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })
     }
 
     /// Where the scheduler puts the workloads' replicas: round-robin over the
@@ -184,13 +194,22 @@ impl Lab {
 /// then under each folder of `LAB_PATH`, then in the labs shipped with `lab`.
 pub fn find(name_or_path: &str) -> Result<PathBuf> {
     let p = Path::new(name_or_path);
-    let looks_like_path = name_or_path.contains('/') || name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml");
+    let looks_like_path = name_or_path.contains('/')
+        || name_or_path.ends_with(".yaml")
+        || name_or_path.ends_with(".yml");
     if looks_like_path || p.join(LAB_FILE).is_file() {
-        let file = if p.is_dir() { p.join(LAB_FILE) } else { p.to_path_buf() };
+        let file = if p.is_dir() {
+            p.join(LAB_FILE)
+        } else {
+            p.to_path_buf()
+        };
         if file.is_file() {
             return Ok(file);
         }
-        return Err(LabError::LabNotFound { name: name_or_path.into(), searched: file.display().to_string() });
+        return Err(LabError::LabNotFound {
+            name: name_or_path.into(),
+            searched: file.display().to_string(),
+        });
     }
     let mut searched = Vec::new();
     let mut roots = vec![PathBuf::from("labs")];
@@ -205,7 +224,10 @@ pub fn find(name_or_path: &str) -> Result<PathBuf> {
         }
         searched.push(root.display().to_string());
     }
-    Err(LabError::LabNotFound { name: name_or_path.into(), searched: searched.join(", ") })
+    Err(LabError::LabNotFound {
+        name: name_or_path.into(),
+        searched: searched.join(", "),
+    })
 }
 
 /// Options that change how a lab file resolves.
@@ -232,7 +254,8 @@ pub fn load_file(file: &Path, opts: LoadOptions) -> Result<Lab> {
             message: format!("cannot read: {e}"),
         }]))
     })?;
-    let raw: raw::RawLab = serde_norway::from_str(&text).map_err(|e| LabError::Invalid(Problems(vec![parse_problem(file, &e)])))?;
+    let raw: raw::RawLab = serde_norway::from_str(&text)
+        .map_err(|e| LabError::Invalid(Problems(vec![parse_problem(file, &e)])))?;
     validate::validate(file, &text, raw, opts)
 }
 
@@ -250,14 +273,22 @@ fn parse_problem(file: &Path, e: &serde_norway::Error) -> Problem {
         let name = &message[start + 15..];
         if let Some(end) = name.find('`') {
             let name = &name[..end];
-            field = if field == "(document)" || field == "." { name.to_string() } else { format!("{field}.{name}") };
+            field = if field == "(document)" || field == "." {
+                name.to_string()
+            } else {
+                format!("{field}.{name}")
+            };
         }
     }
     if let Some(start) = message.find("missing field `") {
         let name = &message[start + 15..];
         if let Some(end) = name.find('`') {
             let name = &name[..end];
-            field = if field == "(document)" || field == "." { name.to_string() } else { format!("{field}.{name}") };
+            field = if field == "(document)" || field == "." {
+                name.to_string()
+            } else {
+                format!("{field}.{name}")
+            };
         }
     }
     Problem {
@@ -267,4 +298,9 @@ fn parse_problem(file: &Path, e: &serde_norway::Error) -> Problem {
         field,
         message,
     }
+}
+
+/// Whether `s` is a valid lab name (a DNS label).
+pub fn validate_name(s: &str) -> bool {
+    validate::is_dns_label(s)
 }

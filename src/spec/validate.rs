@@ -28,7 +28,11 @@ pub(crate) struct Collector<'a> {
 
 impl<'a> Collector<'a> {
     pub fn new(file: &'a Path, text: &'a str) -> Self {
-        Collector { file, locator: Locator::new(text), problems: Vec::new() }
+        Collector {
+            file,
+            locator: Locator::new(text),
+            problems: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
@@ -45,8 +49,18 @@ impl<'a> Collector<'a> {
 
     /// A problem inside a manifest file the lab names.
     fn push_manifest(&mut self, lab_field: &str, path: &Path, e: ManifestError) {
-        let field = if e.field.is_empty() { lab_field.to_string() } else { format!("{lab_field} -> {}", e.field) };
-        self.problems.push(Problem { file: path.to_path_buf(), line: e.line, column: None, field, message: e.message });
+        let field = if e.field.is_empty() {
+            lab_field.to_string()
+        } else {
+            format!("{lab_field} -> {}", e.field)
+        };
+        self.problems.push(Problem {
+            file: path.to_path_buf(),
+            line: e.line,
+            column: None,
+            field,
+            message: e.message,
+        });
     }
 }
 
@@ -54,7 +68,8 @@ impl<'a> Collector<'a> {
 pub(crate) fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -64,14 +79,19 @@ pub(crate) fn is_dns_label(s: &str) -> bool {
 fn is_ifname(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 15
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
         && !s.starts_with('-')
         && !s.starts_with('.')
 }
 
 /// A Vagrant box name: `owner/name` of letters, digits, `.`, `_`, `-`.
 fn is_box(s: &str) -> bool {
-    let ok_part = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-');
+    let ok_part = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+    };
     match s.split_once('/') {
         Some((a, b)) => ok_part(a) && ok_part(b),
         None => ok_part(s),
@@ -81,7 +101,9 @@ fn is_box(s: &str) -> bool {
 /// A manifest path: relative, inside the lab folder, safe characters.
 fn manifest_path(c: &mut Collector, dir: &Path, field: &str, value: &str) -> Option<PathBuf> {
     let safe = !value.is_empty()
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
         && !value.starts_with('/')
         && !value.split('/').any(|p| p == "..");
     if !safe {
@@ -90,7 +112,13 @@ fn manifest_path(c: &mut Collector, dir: &Path, field: &str, value: &str) -> Opt
     }
     let path = dir.join(value);
     if !path.is_file() {
-        c.push(field, format!("manifest '{value}' does not exist (looked for {})", path.display()));
+        c.push(
+            field,
+            format!(
+                "manifest '{value}' does not exist (looked for {})",
+                path.display()
+            ),
+        );
         return None;
     }
     Some(path)
@@ -103,23 +131,46 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
     if !is_dns_label(&raw.name) {
         c.push("name", format!("'{}' is not a valid lab name (a DNS label: lowercase letters, digits and '-', at most 63)", raw.name));
     } else if raw.name.len() > 40 {
-        c.push("name", format!("'{}' is too long (at most 40 characters: node and pod names are built from it)", raw.name));
+        c.push(
+            "name",
+            format!(
+                "'{}' is too long (at most 40 characters: node and pod names are built from it)",
+                raw.name
+            ),
+        );
     }
     if raw.title.chars().any(char::is_control) {
         c.push("title", "must be one line of text (no control characters)");
     }
     let kube_ok = raw.kubernetes.split_once('.').is_some_and(|(a, b)| {
-        !a.is_empty() && !b.is_empty() && a.bytes().all(|x| x.is_ascii_digit()) && b.bytes().all(|x| x.is_ascii_digit())
+        !a.is_empty()
+            && !b.is_empty()
+            && a.bytes().all(|x| x.is_ascii_digit())
+            && b.bytes().all(|x| x.is_ascii_digit())
     });
     if !kube_ok {
-        c.push("kubernetes", format!("'{}' is not a Kubernetes minor version (like \"1.32\")", raw.kubernetes));
+        c.push(
+            "kubernetes",
+            format!(
+                "'{}' is not a Kubernetes minor version (like \"1.32\")",
+                raw.kubernetes
+            ),
+        );
     }
     if !is_box(&raw.box_) {
         c.push("box", format!("'{}' is not a valid box name (like ubuntu/jammy64: letters, digits, . _ - and one /)", raw.box_));
     }
-    for (field, v) in [("interfaces.nat", &raw.interfaces.nat), ("interfaces.private", &raw.interfaces.private)] {
+    for (field, v) in [
+        ("interfaces.nat", &raw.interfaces.nat),
+        ("interfaces.private", &raw.interfaces.private),
+    ] {
         if !is_ifname(v) {
-            c.push(field, format!("'{v}' is not a valid Linux interface name (1-15 of letters, digits, . _ -)"));
+            c.push(
+                field,
+                format!(
+                    "'{v}' is not a valid Linux interface name (1-15 of letters, digits, . _ -)"
+                ),
+            );
         }
     }
     if raw.interfaces.nat == raw.interfaces.private && is_ifname(&raw.interfaces.nat) {
@@ -131,11 +182,17 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
         match v.parse::<Ipv4Net>() {
             Ok(n) if n.network() == n.addr() => Some(n),
             Ok(n) => {
-                c.push(field, format!("'{v}' has host bits set (did you mean {}?)", n.trunc()));
+                c.push(
+                    field,
+                    format!("'{v}' has host bits set (did you mean {}?)", n.trunc()),
+                );
                 None
             }
             Err(_) => {
-                c.push(field, format!("'{v}' is not an IPv4 CIDR (like 10.244.0.0/16)"));
+                c.push(
+                    field,
+                    format!("'{v}' is not an IPv4 CIDR (like 10.244.0.0/16)"),
+                );
                 None
             }
         }
@@ -147,7 +204,10 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
         if let (Some(p), Some(o)) = (pods, other)
             && (p.contains(&o.network()) || o.contains(&p.network()))
         {
-            c.push("network.pods", format!("{p} overlaps {name} {o}; pick a pod range apart from both"));
+            c.push(
+                "network.pods",
+                format!("{p} overlaps {name} {o}; pick a pod range apart from both"),
+            );
         }
     }
     if let (Some(p), Some(n)) = (private, nat)
@@ -158,12 +218,18 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
     if let Some(n) = nat
         && n.prefix_len() > 27
     {
-        c.push("network.nat", format!("{n} is too small: it must hold the gateway .2 and the node address .15"));
+        c.push(
+            "network.nat",
+            format!("{n} is too small: it must hold the gateway .2 and the node address .15"),
+        );
     }
     if let Some(p) = pods
         && p.prefix_len() > 24
     {
-        c.push("network.pods", format!("{p} is smaller than one /24; each node gets a /24 of it"));
+        c.push(
+            "network.pods",
+            format!("{p} is smaller than one /24; each node gets a /24 of it"),
+        );
     }
 
     // Nodes.
@@ -178,7 +244,10 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
             "control-plane" => Role::ControlPlane,
             "worker" => Role::Worker,
             other => {
-                c.push(f("role"), format!("'{other}' is not a role (control-plane or worker)"));
+                c.push(
+                    f("role"),
+                    format!("'{other}' is not a role (control-plane or worker)"),
+                );
                 continue;
             }
         };
@@ -188,7 +257,10 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
         }
         let count = match (role, n.count, opts.workers) {
             (Role::ControlPlane, Some(_), _) => {
-                c.push(f("count"), "a control plane cannot have a count (exactly one control plane)");
+                c.push(
+                    f("count"),
+                    "a control plane cannot have a count (exactly one control plane)",
+                );
                 1
             }
             (Role::Worker, Some(_), Some(over)) => {
@@ -208,7 +280,12 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
             }
             let (cpus, mem) = (n.cpus.unwrap_or(MIN_CP_CPUS), n.memory.unwrap_or(2048));
             if cpus < MIN_CP_CPUS {
-                c.push(f("cpus"), format!("{cpus} is below kubeadm's minimum for a control plane ({MIN_CP_CPUS})"));
+                c.push(
+                    f("cpus"),
+                    format!(
+                        "{cpus} is below kubeadm's minimum for a control plane ({MIN_CP_CPUS})"
+                    ),
+                );
             }
             if mem < MIN_CP_MEMORY {
                 c.push(f("memory"), format!("{mem} MB is below kubeadm's minimum for a control plane ({MIN_CP_MEMORY} MB)"));
@@ -220,9 +297,16 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
         };
         let Some(private) = private else { continue };
         let last = u32::from(ip).checked_add(count.saturating_sub(1));
-        let in_range = |a: u32| private.contains(&Ipv4Addr::from(a)) && a != u32::from(private.network()) && a != u32::from(private.broadcast());
+        let in_range = |a: u32| {
+            private.contains(&Ipv4Addr::from(a))
+                && a != u32::from(private.network())
+                && a != u32::from(private.broadcast())
+        };
         if !in_range(u32::from(ip)) {
-            c.push(f("ip"), format!("{ip} is not a host address in network.private {private}"));
+            c.push(
+                f("ip"),
+                format!("{ip} is not a host address in network.private {private}"),
+            );
             continue;
         }
         if !last.is_some_and(in_range) {
@@ -234,25 +318,49 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
             continue;
         }
         for k in 0..count {
-            let name = if n.count.is_some() { format!("{}{}", n.name, k + 1) } else { n.name.clone() };
+            let name = if n.count.is_some() {
+                format!("{}{}", n.name, k + 1)
+            } else {
+                n.name.clone()
+            };
             let addr = Ipv4Addr::from(u32::from(ip) + k);
             if !names.insert(name.clone()) {
                 c.push(f("name"), format!("node name '{name}' is used twice"));
             }
             if name.len() > 40 {
-                c.push(f("name"), format!("node name '{name}' is too long (at most 40 characters)"));
+                c.push(
+                    f("name"),
+                    format!("node name '{name}' is too long (at most 40 characters)"),
+                );
             }
             if !ips.insert(addr) {
-                c.push(f("ip"), format!("address {addr} (node '{name}') is used twice"));
+                c.push(
+                    f("ip"),
+                    format!("address {addr} (node '{name}') is used twice"),
+                );
             }
-            nodes.push(Node { name, role, ip: addr, cpus: n.cpus.unwrap_or(1), memory: n.memory.unwrap_or(1024), index: 0, pod_subnet: Ipv4Net::default() });
+            nodes.push(Node {
+                name,
+                role,
+                ip: addr,
+                cpus: n.cpus.unwrap_or(1),
+                memory: n.memory.unwrap_or(1024),
+                index: 0,
+                pod_subnet: Ipv4Net::default(),
+            });
         }
     }
     if control_planes == 0 {
-        c.push("nodes", "no control-plane node: add one node with role: control-plane");
+        c.push(
+            "nodes",
+            "no control-plane node: add one node with role: control-plane",
+        );
     }
     if opts.workers.is_some() && counted_workers == 0 {
-        c.push("nodes", "--nodes needs a worker entry with `count` to override");
+        c.push(
+            "nodes",
+            "--nodes needs a worker entry with `count` to override",
+        );
     }
     if raw.nodes.is_empty() {
         c.push("nodes", "no nodes");
@@ -264,7 +372,13 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
     {
         let available = 1u64 << (24 - p.prefix_len());
         if nodes.len() as u64 > available {
-            c.push("network.pods", format!("{p} has {available} /24 subnets, not enough for {} nodes", nodes.len()));
+            c.push(
+                "network.pods",
+                format!(
+                    "{p} has {available} /24 subnets, not enough for {} nodes",
+                    nodes.len()
+                ),
+            );
         } else {
             for (i, n) in nodes.iter_mut().enumerate() {
                 n.index = i;
@@ -275,21 +389,33 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
     if let Some(n) = nat
         && let Some(node) = nodes.iter().find(|node| n.contains(&node.ip))
     {
-        c.push("network.nat", format!("{n} contains node address {}", node.ip));
+        c.push(
+            "network.nat",
+            format!("{n} contains node address {}", node.ip),
+        );
     }
 
     // Variants.
     let mut variants = Vec::new();
     if raw.variants.0.is_empty() {
-        c.push("variants", "no variants: name at least one pod network manifest");
+        c.push(
+            "variants",
+            "no variants: name at least one pod network manifest",
+        );
     }
     for (name, v) in &raw.variants.0 {
         let field = format!("variants.{name}");
         if !is_dns_label(name) {
-            c.push(&field, format!("'{name}' is not a valid variant name (lowercase letters, digits, '-')"));
+            c.push(
+                &field,
+                format!("'{name}' is not a valid variant name (lowercase letters, digits, '-')"),
+            );
             continue;
         }
-        let Some(path) = manifest_path(&mut c, &dir, &format!("{field}.network"), &v.network) else { continue };
+        let Some(path) = manifest_path(&mut c, &dir, &format!("{field}.network"), &v.network)
+        else {
+            continue;
+        };
         match manifest::read_documents(&path).and_then(|docs| manifest::flannel_config(&docs)) {
             Ok(flannel) => {
                 if let Some(p) = pods
@@ -298,21 +424,47 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
                     c.push(format!("{field}.network"), format!("{}: flannel's Network {} differs from network.pods {p} (kubeadm --pod-network-cidr)", v.network, flannel.network));
                 }
                 if flannel.backend != "vxlan" {
-                    c.push(format!("{field}.network"), format!("{}: flannel backend '{}' is not reproduced; use vxlan", v.network, flannel.backend));
+                    c.push(
+                        format!("{field}.network"),
+                        format!(
+                            "{}: flannel backend '{}' is not reproduced; use vxlan",
+                            v.network, flannel.backend
+                        ),
+                    );
                 }
                 for i in &flannel.iface {
                     if !is_ifname(i) {
-                        c.push(format!("{field}.network"), format!("{}: --iface={i} is not a valid interface name", v.network));
+                        c.push(
+                            format!("{field}.network"),
+                            format!("{}: --iface={i} is not a valid interface name", v.network),
+                        );
                     }
                 }
-                variants.push(Variant { name: name.clone(), manifest: path, about: v.about.clone(), flannel });
+                variants.push(Variant {
+                    name: name.clone(),
+                    manifest: path,
+                    about: v.about.clone(),
+                    flannel,
+                });
             }
             Err(e) => c.push_manifest(&format!("{field}.network"), &path, e),
         }
     }
-    if !raw.variants.0.iter().any(|(n, _)| *n == raw.default_variant) {
+    if !raw
+        .variants
+        .0
+        .iter()
+        .any(|(n, _)| *n == raw.default_variant)
+    {
         let known: Vec<&str> = raw.variants.0.iter().map(|(n, _)| n.as_str()).collect();
-        c.push("default_variant", format!("'{}' is not a variant (variants: {})", raw.default_variant, known.join(", ")));
+        c.push(
+            "default_variant",
+            format!(
+                "'{}' is not a variant (variants: {})",
+                raw.default_variant,
+                known.join(", ")
+            ),
+        );
     }
 
     // Workloads.
@@ -320,12 +472,20 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
     let mut workload_files = Vec::new();
     for (i, w) in raw.workloads.iter().enumerate() {
         let field = format!("workloads[{i}]");
-        let Some(path) = manifest_path(&mut c, &dir, &field, w) else { continue };
+        let Some(path) = manifest_path(&mut c, &dir, &field, w) else {
+            continue;
+        };
         match manifest::read_documents(&path).and_then(|docs| manifest::workloads(&docs)) {
             Ok(ws) => {
                 for wl in &ws {
                     if !is_dns_label(&wl.app) || !is_dns_label(&wl.name) {
-                        c.push(&field, format!("{w}: Deployment '{}' app '{}': names must be DNS labels", wl.name, wl.app));
+                        c.push(
+                            &field,
+                            format!(
+                                "{w}: Deployment '{}' app '{}': names must be DNS labels",
+                                wl.name, wl.app
+                            ),
+                        );
                     }
                 }
                 workloads.extend(ws);
@@ -343,7 +503,10 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
         box_name: raw.box_,
         dir: dir.clone(),
         file: file.to_path_buf(),
-        interfaces: Interfaces { nat: raw.interfaces.nat, private: raw.interfaces.private },
+        interfaces: Interfaces {
+            nat: raw.interfaces.nat,
+            private: raw.interfaces.private,
+        },
         network: Network {
             private: private.unwrap_or_default(),
             nat: nat.unwrap_or_default(),
@@ -360,5 +523,9 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
     if c.problems.is_empty() {
         lab.checks = checks::resolve(&mut c, &lab, &raw.checks);
     }
-    if c.problems.is_empty() { Ok(lab) } else { Err(LabError::Invalid(Problems(c.problems))) }
+    if c.problems.is_empty() {
+        Ok(lab)
+    } else {
+        Err(LabError::Invalid(Problems(c.problems)))
+    }
 }

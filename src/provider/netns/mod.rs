@@ -24,7 +24,10 @@ impl Default for Netns {
 }
 
 fn todo_err() -> LabError {
-    LabError::Unavailable { provider: "netns".into(), why: "not built yet".into() }
+    LabError::Unavailable {
+        provider: "netns".into(),
+        why: "not built yet".into(),
+    }
 }
 
 #[async_trait]
@@ -35,10 +38,22 @@ impl Provider for Netns {
     fn available(&self) -> Result<()> {
         Err(todo_err())
     }
-    async fn up(&self, _lab: &Lab, _variant: &str, _opts: UpOptions, _rep: &Reporter) -> Result<State> {
+    async fn up(
+        &self,
+        _lab: &Lab,
+        _variant: &str,
+        _opts: UpOptions,
+        _rep: &Reporter,
+    ) -> Result<State> {
         Err(todo_err())
     }
-    async fn apply(&self, _lab: &Lab, _state: &mut State, _variant: &str, _rep: &Reporter) -> Result<()> {
+    async fn apply(
+        &self,
+        _lab: &Lab,
+        _state: &mut State,
+        _variant: &str,
+        _rep: &Reporter,
+    ) -> Result<()> {
         Err(todo_err())
     }
     async fn destroy(&self, _name: &str, _state: Option<&State>, _rep: &Reporter) -> Result<()> {
@@ -53,7 +68,21 @@ impl Provider for Netns {
     fn flannel_log(&self, _lab: &Lab, node: &str) -> (String, String) {
         (node.to_string(), "cat /run/flannel/flanneld.log".into())
     }
-    async fn collect_logs(&self, _lab: &Lab, _state: &State, _dir: &Path, _rep: &Reporter) -> Result<Vec<PathBuf>> {
+    async fn collect_logs(
+        &self,
+        _lab: &Lab,
+        _state: &State,
+        _dir: &Path,
+        _rep: &Reporter,
+    ) -> Result<Vec<PathBuf>> {
         Ok(vec![])
     }
+}
+
+/// Programs the netns provider runs, and the Debian packages that have them.
+pub const PACKAGES: &[(&str, &str)] = &[("ip", "iproute2")];
+
+/// Relay stdin/stdout to `port` inside the node's network namespace.
+pub fn proxy(_lab: &str, _node: &str, _port: u16) -> Result<()> {
+    Err(todo_err())
 }

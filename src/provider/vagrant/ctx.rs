@@ -19,6 +19,7 @@ use std::time::Duration;
 /// File names inside the lab's state folder.
 pub const VAGRANTFILE: &str = "Vagrantfile";
 pub const SSH_CONFIG: &str = "ssh_config";
+pub const KNOWN_HOSTS: &str = "known_hosts";
 pub const ADMIN_CONF: &str = "admin.conf";
 pub const SCRIPTS_DIR: &str = "scripts";
 pub const LOG_FILE: &str = "lab.log";

@@ -21,29 +21,25 @@ pub const VBOX_NETWORKS_CONF: &str = "/etc/vbox/networks.conf";
 /// One line of `lab doctor`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DoctorLine {
-    /// What was checked (`vagrant`, `VBoxManage`, ...).
-    pub check: String,
     pub ok: bool,
-    /// What was found.
-    pub detail: String,
+    /// What was checked and what was found (`vagrant: /usr/bin/vagrant`).
+    pub what: String,
     /// What to do about it, when not ok.
     pub fix: Option<String>,
 }
 
 impl DoctorLine {
-    fn ok(check: &str, detail: impl Into<String>) -> Self {
+    fn ok(check: &str, detail: impl AsRef<str>) -> Self {
         DoctorLine {
-            check: check.into(),
             ok: true,
-            detail: detail.into(),
+            what: format!("{check}: {}", detail.as_ref()),
             fix: None,
         }
     }
-    fn problem(check: &str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+    fn problem(check: &str, detail: impl AsRef<str>, fix: impl Into<String>) -> Self {
         DoctorLine {
-            check: check.into(),
             ok: false,
-            detail: detail.into(),
+            what: format!("{check}: {}", detail.as_ref()),
             fix: Some(fix.into()),
         }
     }
@@ -157,7 +153,9 @@ fn program_line(check: &str, program: &str, fix: &str) -> DoctorLine {
 }
 
 /// Every prerequisite of running `lab` with VMs under `vm`, with fixes.
-pub fn doctor(lab: &Lab, vm: Vm) -> Vec<DoctorLine> {
+/// With a lab, VirtualBox's allowed host-only ranges are checked against the
+/// lab's private network; without one, they are listed.
+pub fn doctor(lab: Option<&Lab>, vm: Vm) -> Vec<DoctorLine> {
     let mut lines = vec![
         program_line("vagrant", "vagrant", INSTALL_VAGRANT),
         program_line("ssh", "ssh", INSTALL_SSH),
@@ -167,7 +165,22 @@ pub fn doctor(lab: &Lab, vm: Vm) -> Vec<DoctorLine> {
             lines.push(program_line("VirtualBox", "VBoxManage", INSTALL_VBOX));
             if cfg!(any(target_os = "linux", target_os = "macos")) {
                 let conf = std::fs::read_to_string(VBOX_NETWORKS_CONF).ok();
-                lines.push(vbox_networks_line(conf.as_deref(), lab.network.private));
+                lines.push(match lab {
+                    Some(lab) => vbox_networks_line(conf.as_deref(), lab.network.private),
+                    None => {
+                        let ranges: Vec<String> = vbox_allowed_ranges(conf.as_deref())
+                            .iter()
+                            .map(|r| r.to_string())
+                            .collect();
+                        DoctorLine::ok(
+                            "VirtualBox host-only ranges",
+                            format!(
+                                "{} (give --lab to check a lab's private network against them)",
+                                ranges.join(" ")
+                            ),
+                        )
+                    }
+                });
             }
         }
         Vm::Libvirt => {

@@ -50,31 +50,10 @@ impl RemoteOutput {
 /// SSH sessions to the nodes of one lab.
 pub struct Remote {
     config: PathBuf,
-    control_dir: PathBuf,
+    /// Short, private, removed when the sessions are dropped.
+    control_dir: tempfile::TempDir,
     rep: Reporter,
     sessions: Mutex<HashMap<String, Arc<OnceCell<Arc<Session>>>>>,
-}
-
-/// A private, short directory for control sockets: `/tmp/lab-ssh-<uid>`.
-fn control_dir() -> Result<PathBuf> {
-    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
-    let uid = nix::unistd::geteuid().as_raw();
-    let dir = PathBuf::from(format!("/tmp/lab-ssh-{uid}"));
-    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(LabError::io(format!("creating {}", dir.display()), e)),
-    }
-    // Refuse a directory someone else made (or a symlink planted there).
-    let meta = std::fs::symlink_metadata(&dir)
-        .map_err(|e| LabError::io(format!("reading {}", dir.display()), e))?;
-    if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
-        return Err(LabError::Usage(format!(
-            "{} must be a directory of yours with mode 0700 (it holds SSH control sockets); remove it and retry",
-            dir.display()
-        )));
-    }
-    Ok(dir)
 }
 
 impl Remote {
@@ -82,7 +61,10 @@ impl Remote {
     pub fn new(config: &Path, rep: &Reporter) -> Result<Arc<Remote>> {
         Ok(Arc::new(Remote {
             config: config.to_path_buf(),
-            control_dir: control_dir()?,
+            control_dir: tempfile::Builder::new()
+                .prefix("lab-")
+                .tempdir_in("/tmp")
+                .map_err(|e| LabError::io("creating the ssh control directory under /tmp", e))?,
             rep: rep.clone(),
             sessions: Mutex::new(HashMap::new()),
         }))
@@ -91,10 +73,9 @@ impl Remote {
     async fn connect(&self, node: &str) -> Result<Session> {
         let mut b = SessionBuilder::default();
         b.config_file(&self.config)
-            .control_directory(&self.control_dir)
-            // As Vagrant itself does (`StrictHostKeyChecking no` in its ssh-config):
-            // a re-created VM comes back with a new host key on the same port.
-            .known_hosts_check(KnownHosts::Accept)
+            .control_directory(self.control_dir.path())
+            // Learn a new VM's key into the lab's known_hosts, check it after.
+            .known_hosts_check(KnownHosts::Add)
             .connect_timeout(Duration::from_secs(15))
             .server_alive_interval(Duration::from_secs(15));
         let started = Instant::now();

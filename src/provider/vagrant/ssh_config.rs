@@ -116,11 +116,25 @@ fn quote(v: &str) -> String {
     }
 }
 
-/// Write an OpenSSH client config with one `Host` block per entry. Vagrant's
-/// own settings are kept as they are, known-hosts handling included
-/// (`UserKnownHostsFile /dev/null`, `StrictHostKeyChecking no`): a VM's host
-/// key changes every time it is re-created at the same address and port.
-pub fn write(hosts: &[SshHost]) -> String {
+/// How the written config checks host keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostKeys<'a> {
+    /// Exactly as Vagrant does (`UserKnownHostsFile /dev/null`,
+    /// `StrictHostKeyChecking no`): any key is accepted, none is remembered.
+    AsVagrant,
+    /// The lab's own known-hosts file: keys are learned on the first
+    /// connection (`accept-new`) and checked from then on. The file lives and
+    /// dies with the lab's state folder, as the VMs do, so a re-created lab
+    /// starts afresh; and a client that insists on strict checking
+    /// (`StrictHostKeyChecking=yes` on its command line) still connects,
+    /// which it never can with `/dev/null`.
+    LabFile(&'a std::path::Path),
+}
+
+/// Write an OpenSSH client config with one `Host` block per entry, keeping
+/// Vagrant's settings (address, port, user, keys, options) as they are, with
+/// host keys handled as `keys` says.
+pub fn write(hosts: &[SshHost], keys: HostKeys) -> String {
     let mut out = String::from(
         "# Written by `lab` from `vagrant ssh-config`: one Host per node of the lab.\n",
     );
@@ -134,8 +148,16 @@ pub fn write(hosts: &[SshHost]) -> String {
         opt("HostName", &h.hostname);
         opt("User", &h.user);
         opt("Port", &h.port.map(|p| p.to_string()));
-        opt("UserKnownHostsFile", &h.user_known_hosts_file);
-        opt("StrictHostKeyChecking", &h.strict_host_key_checking);
+        match keys {
+            HostKeys::AsVagrant => {
+                opt("UserKnownHostsFile", &h.user_known_hosts_file);
+                opt("StrictHostKeyChecking", &h.strict_host_key_checking);
+            }
+            HostKeys::LabFile(path) => {
+                opt("UserKnownHostsFile", &Some(path.display().to_string()));
+                opt("StrictHostKeyChecking", &Some("accept-new".to_string()));
+            }
+        }
         opt("PasswordAuthentication", &h.password_authentication);
         for f in &h.identity_files {
             opt("IdentityFile", &Some(f.clone()));
@@ -237,9 +259,27 @@ Host node1
     #[test]
     fn written_config_reads_back_the_same() {
         let hosts = parse(TWO).unwrap();
-        let text = write(&hosts);
+        let text = write(&hosts, HostKeys::AsVagrant);
         assert!(text.contains("  IdentityFile \"/home/a user/lab/"));
         assert!(text.contains("\nHost node1\n  HostName 127.0.0.1\n  User vagrant\n  Port 2200\n"));
         assert_eq!(parse(&text).unwrap(), hosts);
+    }
+
+    #[test]
+    fn lab_known_hosts_replace_only_the_host_key_settings() {
+        let hosts = parse(TWO).unwrap();
+        let path = std::path::Path::new("/w/.lab/chapter4/known_hosts");
+        let back = parse(&write(&hosts, HostKeys::LabFile(path))).unwrap();
+        for (b, h) in back.iter().zip(&hosts) {
+            assert_eq!(
+                b.user_known_hosts_file.as_deref(),
+                Some("/w/.lab/chapter4/known_hosts")
+            );
+            assert_eq!(b.strict_host_key_checking.as_deref(), Some("accept-new"));
+            let mut b = b.clone();
+            b.user_known_hosts_file = h.user_known_hosts_file.clone();
+            b.strict_host_key_checking = h.strict_host_key_checking.clone();
+            assert_eq!(&b, h);
+        }
     }
 }

@@ -1,12 +1,13 @@
 //! Step: read `vagrant ssh-config` once and write the lab's own OpenSSH
 //! config (`.lab/<lab>/ssh_config`, one Host per node), which every later
-//! SSH connection uses; then open the SSH sessions from it.
+//! SSH connection uses; then open the SSH sessions from it, which records
+//! the VMs' host keys in the lab's `known_hosts`.
 
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
 use crate::exec;
-use crate::provider::vagrant::ctx::{SSH_CONFIG, VagrantCtx};
-use crate::provider::vagrant::ssh_config;
+use crate::provider::vagrant::ctx::{KNOWN_HOSTS, SSH_CONFIG, VagrantCtx};
+use crate::provider::vagrant::ssh_config::{self, HostKeys};
 use crate::state::write_atomic_mode;
 use async_trait::async_trait;
 
@@ -32,7 +33,14 @@ impl Step<VagrantCtx> for WriteSshConfig {
             )));
         }
         let path = ctx.dir.join(SSH_CONFIG);
-        write_atomic_mode(&path, ssh_config::write(&hosts).as_bytes(), 0o600)?;
+        // A fresh known-hosts file: these VMs are new, their keys are learned now.
+        let known = ctx.dir.join(KNOWN_HOSTS);
+        write_atomic_mode(&known, b"", 0o600)?;
+        write_atomic_mode(
+            &path,
+            ssh_config::write(&hosts, HostKeys::LabFile(&known)).as_bytes(),
+            0o600,
+        )?;
         ctx.state.provider_state["ssh_config"] = serde_json::json!(path);
         ctx.state.save()?;
         let remote = ctx.remote()?;

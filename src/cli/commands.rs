@@ -1,0 +1,519 @@
+//! One function per command, over the library.
+
+use super::Command;
+use crate::error::{LabError, Result};
+use crate::provider::{self, Kind, Provider, UpOptions};
+use crate::report::{self, Reporter, Results, Tally, terminal::Terminal};
+use crate::spec::{self, Lab, LoadOptions};
+use crate::state::{self, State};
+use crate::verify;
+use std::path::{Path, PathBuf};
+
+pub async fn run(cmd: Command) -> Result<()> {
+    match cmd {
+        Command::Up {
+            lab,
+            provider,
+            variant,
+            nodes,
+            keep,
+        } => up(&lab, provider, variant, nodes, keep).await.map(|_| ()),
+        Command::Apply { lab, variant } => apply(&lab, &variant).await,
+        Command::Verify {
+            lab,
+            variant,
+            only,
+            junit,
+            json,
+        } => verify_cmd(lab, variant, only, junit, json).await,
+        Command::Test {
+            lab,
+            provider,
+            nodes,
+            junit,
+            json,
+            keep,
+        } => test(&lab, provider, nodes, junit, json, keep).await,
+        Command::Destroy { lab, purge } => destroy(&lab, purge).await,
+        Command::Status { lab } => status(lab).await,
+        Command::Ssh { lab, node, command } => ssh(&lab, &node, &command).await,
+        Command::Render {
+            lab,
+            nodes,
+            vm,
+            script,
+            node,
+        } => render(&lab, nodes, vm, script, node),
+        Command::Doctor {
+            provider,
+            fix,
+            lab,
+            vm,
+        } => doctor(provider, fix, lab, vm),
+        Command::Proxy { .. } => unreachable!("handled before the runtime starts"),
+    }
+}
+
+fn reporter(lab_name: &str) -> (Reporter, Results) {
+    let results = Results::default();
+    let rep = Reporter::new(vec![Box::new(Terminal::new()), Box::new(results.clone())]);
+    rep.log_to(&state::lab_dir(lab_name).join("lab.log"));
+    (rep, results)
+}
+
+/// The lab name a command refers to: a name, or a path whose lab.yaml names it.
+fn lab_name(arg: &str) -> Result<String> {
+    let is_path = arg.contains('/') || arg.ends_with(".yaml") || arg.ends_with(".yml");
+    if !is_path && spec::validate_name(arg) {
+        return Ok(arg.to_string());
+    }
+    Ok(spec::load(arg, LoadOptions::default())?.name)
+}
+
+/// A lab that is up: its state, definition and provider.
+fn running(arg: Option<String>) -> Result<(State, Lab, Box<dyn Provider>)> {
+    let name = match arg {
+        Some(a) => lab_name(&a)?,
+        None => only_lab()?,
+    };
+    let st = State::require(&name)?;
+    let lab = spec::load_file(
+        &st.lab_file,
+        LoadOptions {
+            workers: st.workers,
+        },
+    )?;
+    let p = provider::for_state(&st)?;
+    Ok((st, lab, p))
+}
+
+/// With no lab named, the one lab that is up here.
+fn only_lab() -> Result<String> {
+    let root = state::root();
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.path().join(state::STATE_FILE).is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    match names.len() {
+        1 => Ok(names.remove(0)),
+        0 => Err(LabError::Usage(format!(
+            "no lab is up here ({}); name one",
+            root.display()
+        ))),
+        _ => Err(LabError::Usage(format!(
+            "several labs are up ({}); name one",
+            names.join(", ")
+        ))),
+    }
+}
+
+async fn up(
+    arg: &str,
+    kind: Option<Kind>,
+    variant: Option<String>,
+    nodes: Option<u32>,
+    keep: bool,
+) -> Result<(State, Lab, Box<dyn Provider>)> {
+    let lab = spec::load(arg, LoadOptions { workers: nodes })?;
+    let variant = variant.unwrap_or_else(|| lab.default_variant.clone());
+    lab.variant(&variant)?;
+    if let Some(st) = State::load(&lab.name)? {
+        return Err(LabError::AlreadyUp {
+            name: lab.name.clone(),
+            provider: st.provider,
+            variant: st.variant,
+        });
+    }
+    let p = provider::get(kind)?;
+    p.available()?;
+    let (rep, _) = reporter(&lab.name);
+    rep.info(format!(
+        "lab {}: {} ({} nodes, provider {}, variant {variant})",
+        lab.name,
+        lab.title,
+        lab.nodes.len(),
+        p.kind()
+    ));
+    let st = interruptible(p.up(&lab, &variant, UpOptions { keep }, &rep), || async {
+        if !keep {
+            rep.info("interrupted: tearing down what was made (use --keep to keep it)");
+            let st = State::load(&lab.name).ok().flatten();
+            let _ = p.destroy(&lab.name, st.as_ref(), &rep).await;
+            remove_state_dir(&lab.name, false);
+        }
+    })
+    .await?;
+    rep.info(format!(
+        "lab {} is up; `lab verify {0}` checks it, `lab destroy {0}` removes it",
+        lab.name
+    ));
+    Ok((st, lab, p))
+}
+
+/// Run `fut`; on Ctrl-C, run `on_interrupt` and return `Interrupted`.
+async fn interruptible<T, F, C, CF>(fut: F, on_interrupt: C) -> Result<T>
+where
+    F: std::future::Future<Output = Result<T>>,
+    C: FnOnce() -> CF,
+    CF: std::future::Future<Output = ()>,
+{
+    tokio::select! {
+        r = fut => r,
+        _ = tokio::signal::ctrl_c() => {
+            on_interrupt().await;
+            Err(LabError::Interrupted)
+        }
+    }
+}
+
+async fn apply(arg: &str, variant: &str) -> Result<()> {
+    let (mut st, lab, p) = running(Some(arg.to_string()))?;
+    lab.variant(variant)?;
+    if st.variant == variant {
+        eprintln!("lab {} already runs variant {variant}", lab.name);
+        return Ok(());
+    }
+    let (rep, _) = reporter(&lab.name);
+    p.apply(&lab, &mut st, variant, &rep).await?;
+    rep.info(format!("lab {} now runs variant {variant}", lab.name));
+    Ok(())
+}
+
+fn finish_checks(
+    lab: &str,
+    results: &[report::CheckResult],
+    junit: Option<&Path>,
+    json: Option<&Path>,
+) -> Result<()> {
+    print!("{}", report::table::render(results));
+    if let Some(j) = junit {
+        report::junit::write(j, lab, results)?;
+    }
+    if let Some(j) = json {
+        report::write_json(j, results)?;
+    }
+    let t = Tally::of(results);
+    println!("{}", t.summary());
+    if t.ok() {
+        Ok(())
+    } else {
+        Err(LabError::ChecksFailed {
+            failed: t.failed + t.errored,
+            total: results.len(),
+        })
+    }
+}
+
+async fn verify_cmd(
+    arg: Option<String>,
+    variant: Option<String>,
+    only: Option<String>,
+    junit: Option<PathBuf>,
+    json: Option<PathBuf>,
+) -> Result<()> {
+    let (st, lab, p) = running(arg)?;
+    let (rep, _) = reporter(&lab.name);
+    let results = verify::verify(
+        &lab,
+        &st,
+        p.as_ref(),
+        &verify::Options {
+            variant,
+            only,
+            no_diagnostics: false,
+        },
+        &rep,
+    )
+    .await?;
+    finish_checks(&lab.name, &results, junit.as_deref(), json.as_deref())
+}
+
+async fn test(
+    arg: &str,
+    kind: Option<Kind>,
+    nodes: Option<u32>,
+    junit: Option<PathBuf>,
+    json: Option<PathBuf>,
+    keep: bool,
+) -> Result<()> {
+    let (mut st, lab, p) = up(arg, kind, None, nodes, false).await?;
+    let (rep, results) = reporter(&lab.name);
+    let story = async {
+        let opts = verify::Options::default();
+        verify::verify(&lab, &st, p.as_ref(), &opts, &rep).await?;
+        let evidence = verify::collect_evidence(&lab, &st, p.as_ref(), &rep).await?;
+        rep.info(format!(
+            "troubleshooting evidence ({}) in {}",
+            st.variant,
+            evidence.display()
+        ));
+        let others: Vec<String> = lab
+            .variants
+            .iter()
+            .map(|v| v.name.clone())
+            .filter(|v| *v != lab.default_variant)
+            .collect();
+        for v in others {
+            p.apply(&lab, &mut st, &v, &rep).await?;
+            verify::verify(&lab, &st, p.as_ref(), &opts, &rep).await?;
+        }
+        Ok::<(), LabError>(())
+    };
+    let outcome = interruptible(story, || async { rep.info("interrupted") }).await;
+    if keep {
+        rep.info(format!(
+            "--keep: lab {} stays up; `lab destroy {0}` removes it",
+            lab.name
+        ));
+    } else {
+        let st_now = State::load(&lab.name).ok().flatten();
+        p.destroy(&lab.name, st_now.as_ref(), &rep).await?;
+        remove_state_dir(&lab.name, false);
+    }
+    let all = results.all();
+    let checked = finish_checks(&lab.name, &all, junit.as_deref(), json.as_deref());
+    outcome.and(checked)
+}
+
+/// Remove a lab's state folder; diagnostics (artifacts/) and lab.log stay
+/// unless `purge`, so the evidence of a failed night survives its teardown.
+fn remove_state_dir(name: &str, purge: bool) {
+    let dir = state::lab_dir(name);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let keep = !purge && matches!(e.file_name().to_str(), Some("artifacts" | "lab.log"));
+        if keep {
+            continue;
+        }
+        let path = e.path();
+        let _ = if path.is_dir() && !path.is_symlink() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+    }
+    let _ = std::fs::remove_dir(&dir);
+}
+
+async fn destroy(arg: &str, purge: bool) -> Result<()> {
+    let name = lab_name(arg)?;
+    let st = State::load(&name).unwrap_or(None);
+    let (rep, _) = reporter(&name);
+    match &st {
+        Some(st) => {
+            provider::for_state(st)?
+                .destroy(&name, Some(st), &rep)
+                .await?
+        }
+        None => {
+            // No state: whatever is left is found by the lab's name.
+            if cfg!(target_os = "linux") && nix::unistd::geteuid().is_root() {
+                provider::get(Some(Kind::Netns))?
+                    .destroy(&name, None, &rep)
+                    .await?;
+            }
+        }
+    }
+    remove_state_dir(&name, purge);
+    eprintln!("lab {name} destroyed");
+    Ok(())
+}
+
+async fn status(arg: Option<String>) -> Result<()> {
+    let (st, lab, p) = running(arg)?;
+    let s = p.status(&lab, &st, &Reporter::quiet()).await?;
+    println!(
+        "lab {} ({}), provider {}, variant {} ({:?})",
+        lab.name, lab.title, st.provider, st.variant, st.phase
+    );
+    println!("{:<12} {:<14} {:<10} ADDRESSES", "NODE", "ROLE", "STATE");
+    for n in &s.nodes {
+        println!(
+            "{:<12} {:<14} {:<10} {}",
+            n.name,
+            n.role,
+            n.state,
+            n.addresses.join(" ")
+        );
+    }
+    if !s.pods.is_empty() {
+        println!("\n{:<36} {:<10} {:<12} IP", "POD", "APP", "NODE");
+        for pod in &s.pods {
+            println!(
+                "{:<36} {:<10} {:<12} {}",
+                pod.name, pod.app, pod.node, pod.ip
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn ssh(arg: &str, node: &str, command: &[String]) -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    let (st, lab, p) = running(Some(arg.to_string()))?;
+    if lab.node(node).is_none() {
+        return Err(LabError::Usage(format!(
+            "lab {} has no node '{node}' (nodes: {})",
+            lab.name,
+            lab.nodes
+                .iter()
+                .map(|n| n.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let access = p.access(&lab, &st, &Reporter::quiet()).await?;
+    let mut cmd = std::process::Command::new("ssh");
+    cmd.arg("-F").arg(&access.ssh_config);
+    if command.is_empty() {
+        cmd.arg("-t");
+    }
+    cmd.arg(node);
+    if !command.is_empty() {
+        cmd.arg("--").args(command);
+    }
+    let err = cmd.exec();
+    Err(LabError::io("running ssh", err))
+}
+
+fn render(
+    arg: &str,
+    nodes: Option<u32>,
+    vm: crate::provider::vagrant::render::Vm,
+    script: Option<String>,
+    node: Option<String>,
+) -> Result<()> {
+    use crate::provider::vagrant::render;
+    let lab = spec::load(arg, LoadOptions { workers: nodes })?;
+    let text = match script {
+        None => render::vagrantfile(&lab, vm)?,
+        Some(name) => {
+            let node = match node {
+                Some(n) => n,
+                None => match name.as_str() {
+                    "worker" => lab
+                        .workers()
+                        .next()
+                        .map(|n| n.name.clone())
+                        .ok_or_else(|| LabError::Usage("the lab has no workers".into()))?,
+                    _ => lab.control_plane().name.clone(),
+                },
+            };
+            render::script(&lab, &name, &node)?
+        }
+    };
+    print!("{text}");
+    Ok(())
+}
+
+fn doctor(
+    kind: Option<Kind>,
+    fix: bool,
+    lab: Option<String>,
+    vm: crate::provider::vagrant::render::Vm,
+) -> Result<()> {
+    let kind = match kind {
+        Some(k) => k,
+        None => provider::default_kind().unwrap_or(Kind::Vagrant),
+    };
+    match kind {
+        Kind::Netns => {
+            let missing: Vec<(&str, &str)> = provider::netns::PACKAGES
+                .iter()
+                .copied()
+                .filter(|(prog, _)| which::which(prog).is_err())
+                .collect();
+            for (prog, pkg) in provider::netns::PACKAGES {
+                let ok = !missing.iter().any(|(p, _)| p == prog);
+                println!(
+                    "{} {prog:<16} (Debian package {pkg})",
+                    if ok { "ok     " } else { "MISSING" }
+                );
+            }
+            if missing.is_empty() {
+                println!("netns provider: ready");
+                return Ok(());
+            }
+            let mut pkgs: Vec<&str> = missing.iter().map(|(_, p)| *p).collect();
+            pkgs.sort();
+            pkgs.dedup();
+            if !fix {
+                return Err(LabError::Unavailable {
+                    provider: "netns".into(),
+                    why: format!(
+                        "missing programs; run `lab doctor --fix` or `apt-get install {}`",
+                        pkgs.join(" ")
+                    ),
+                });
+            }
+            install(&pkgs)
+        }
+        Kind::Vagrant => {
+            let lab = match lab {
+                Some(l) => Some(spec::load(&l, LoadOptions::default())?),
+                None => None,
+            };
+            let lines = crate::provider::vagrant::doctor(lab.as_ref(), vm);
+            let mut bad = 0;
+            for l in &lines {
+                println!("{} {}", if l.ok { "ok     " } else { "PROBLEM" }, l.what);
+                if !l.ok {
+                    bad += 1;
+                    if let Some(fix) = &l.fix {
+                        println!("        fix: {fix}");
+                    }
+                }
+            }
+            if bad == 0 {
+                Ok(())
+            } else {
+                Err(LabError::Unavailable {
+                    provider: "vagrant".into(),
+                    why: format!("{bad} problem(s) above"),
+                })
+            }
+        }
+    }
+}
+
+/// Install Debian packages, saying which first.
+fn install(pkgs: &[&str]) -> Result<()> {
+    println!("installing with apt-get: {}", pkgs.join(" "));
+    let status =
+        |c: &mut std::process::Command| c.env("DEBIAN_FRONTEND", "noninteractive").status();
+    let ok = status(
+        std::process::Command::new("apt-get")
+            .arg("update")
+            .arg("-qq"),
+    )
+    .map(|s| s.success())
+    .unwrap_or(false);
+    if !ok {
+        return Err(LabError::Step {
+            step: "apt-get update".into(),
+            message: "failed; install the packages by hand".into(),
+        });
+    }
+    let ok = status(
+        std::process::Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(pkgs),
+    )
+    .map(|s| s.success())
+    .unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        Err(LabError::Step {
+            step: "apt-get install".into(),
+            message: format!("failed to install {}", pkgs.join(" ")),
+        })
+    }
+}

@@ -1,0 +1,235 @@
+//! Probes: the shell command each check runs on a node, and what its output
+//! means. Pure functions, shared by every provider, tested without a lab.
+
+use crate::ssh::quote;
+use std::net::Ipv4Addr;
+
+/// Printed first inside a pod, so that a probe that never got into its pod
+/// (namespace gone, container gone) is an error, not a network verdict.
+pub const IN_POD: &str = "LAB-IN-POD";
+
+/// Wrap `cmd` to run inside a pod through the provider's `exec_prefix`.
+pub fn in_pod(prefix: &str, cmd: &str) -> String {
+    format!("{prefix} sh -c {}", quote(&format!("echo {IN_POD}; {cmd}")))
+}
+
+/// Whether a pod-side command got into its pod; strips the marker.
+pub fn entered_pod(stdout: &str) -> Option<String> {
+    let mut lines = stdout.lines();
+    for l in lines.by_ref() {
+        if l.trim() == IN_POD {
+            return Some(lines.collect::<Vec<_>>().join("\n"));
+        }
+    }
+    None
+}
+
+/// One ICMP echo with a one-second deadline; when a reply is expected, one
+/// retry (a first packet may wait for ARP). An expected-unreachable check thus
+/// costs about a second.
+pub fn ping(ip: Ipv4Addr, expect_reply: bool) -> String {
+    let one = format!("ping -n -c 1 -W 1 {ip}");
+    if expect_reply {
+        format!("{one} || {one}")
+    } else {
+        one
+    }
+}
+
+/// What a ping run says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PingResult {
+    /// A reply, with its TTL.
+    Reply { ttl: Option<u8> },
+    /// No reply within the deadline (or an ICMP error back): the network said no.
+    NoReply { detail: String },
+    /// ping itself could not run as asked.
+    Broken { detail: String },
+}
+
+pub fn parse_ping(code: Option<i32>, out: &str) -> PingResult {
+    let ttl = out
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("ttl=").and_then(|t| t.parse().ok()));
+    match code {
+        Some(0) => PingResult::Reply { ttl },
+        Some(1) => {
+            let detail = out
+                .lines()
+                .find(|l| l.contains("Unreachable") || l.contains("Prohibited"))
+                .map(|l| l.trim().to_string())
+                .unwrap_or_else(|| "no reply within 1s".to_string());
+            PingResult::NoReply { detail }
+        }
+        other => PingResult::Broken {
+            detail: format!("ping exited {other:?}: {}", out.trim()),
+        },
+    }
+}
+
+/// An HTTP GET with short deadlines; prints the status and curl's exit code.
+pub fn http(ip: Ipv4Addr, port: u16, path: &str) -> String {
+    format!(
+        "curl -sS -o /dev/null -w '%{{http_code}}' --connect-timeout 1 --max-time 2 http://{ip}:{port}{path}; echo \" curl-exit=$?\""
+    )
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpResult {
+    Status(u16),
+    /// No answer within the deadline.
+    Timeout,
+    /// The address answered but nothing listens on the port.
+    Refused,
+    Broken {
+        detail: String,
+    },
+}
+
+pub fn parse_http(out: &str) -> HttpResult {
+    let Some(exit) = out
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("curl-exit="))
+    else {
+        return HttpResult::Broken {
+            detail: format!("curl did not run: {}", out.trim()),
+        };
+    };
+    match exit {
+        "0" => out
+            .split_whitespace()
+            .next()
+            .and_then(|s| s.parse().ok())
+            .map(HttpResult::Status)
+            .unwrap_or(HttpResult::Broken {
+                detail: out.trim().into(),
+            }),
+        "28" => HttpResult::Timeout,
+        "7" => HttpResult::Refused,
+        e => HttpResult::Broken {
+            detail: format!("curl exited {e}: {}", out.trim()),
+        },
+    }
+}
+
+/// Start tcpdump on `iface` for ICMP to or from `ip`, wait until it listens,
+/// run `traffic`, and print what it saw (at most 4 packets, 4 seconds).
+pub fn capture(iface: &str, ip: Ipv4Addr, traffic: &str) -> String {
+    format!(
+        "f=$(mktemp); timeout 4 tcpdump -l -n -i {iface} -c 4 'icmp and host {ip}' >\"$f\" 2>&1 & t=$!; \
+         for _ in $(seq 30); do grep -q 'listening on' \"$f\" && break; sleep 0.1; done; \
+         {traffic} >/dev/null 2>&1; sleep 0.2; kill $t 2>/dev/null; wait $t; cat \"$f\"; rm -f \"$f\""
+    )
+}
+
+/// The route a node has for `net` (exact match) or, for one address, takes.
+pub fn route(net: ipnet::Ipv4Net) -> String {
+    if net.prefix_len() == 32 {
+        format!("ip -4 route get {}", net.addr())
+    } else {
+        format!("ip -4 route show exact {net}")
+    }
+}
+
+/// `dev` and `via` of the first route line.
+pub fn parse_route(out: &str) -> (Option<String>, Option<Ipv4Addr>) {
+    let line = out.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let after = |k: &str| words.windows(2).find(|w| w[0] == k).map(|w| w[1]);
+    (
+        after("dev").map(str::to_string),
+        after("via").and_then(|v| v.parse().ok()),
+    )
+}
+
+/// Ping every address once, in parallel; prints the unreachable ones.
+pub fn mesh(ips: &[Ipv4Addr]) -> String {
+    let list: Vec<String> = ips.iter().map(|i| i.to_string()).collect();
+    format!("fping -u -r 1 -t 500 -i 1 {}", list.join(" "))
+}
+
+/// The value of `KEY=value` in a file like subnet.env.
+pub fn env_value(text: &str, key: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        l.trim()
+            .strip_prefix(&format!("{key}="))
+            .map(str::to_string)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ping_outputs() {
+        let ok = "64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=0.1 ms\n";
+        assert_eq!(parse_ping(Some(0), ok), PingResult::Reply { ttl: Some(63) });
+        assert_eq!(
+            parse_ping(Some(1), "1 packets transmitted, 0 received"),
+            PingResult::NoReply {
+                detail: "no reply within 1s".into()
+            }
+        );
+        let unreach = "From 10.244.1.1 icmp_seq=1 Destination Net Unreachable\n";
+        assert!(
+            matches!(parse_ping(Some(1), unreach), PingResult::NoReply { detail } if detail.contains("Net Unreachable"))
+        );
+        assert!(matches!(
+            parse_ping(Some(2), "ping: connect: Network is unreachable"),
+            PingResult::Broken { .. }
+        ));
+        assert!(matches!(
+            parse_ping(Some(127), "sh: ping: not found"),
+            PingResult::Broken { .. }
+        ));
+    }
+
+    #[test]
+    fn http_outputs() {
+        assert_eq!(parse_http("200 curl-exit=0"), HttpResult::Status(200));
+        assert_eq!(parse_http("000 curl-exit=28"), HttpResult::Timeout);
+        assert_eq!(
+            parse_http("000curl: (7) Failed to connect curl-exit=7"),
+            HttpResult::Refused
+        );
+        assert!(matches!(
+            parse_http("sh: curl: not found"),
+            HttpResult::Broken { .. }
+        ));
+    }
+
+    #[test]
+    fn routes_and_env() {
+        let r = "10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink \n";
+        assert_eq!(
+            parse_route(r),
+            (
+                Some("flannel.1".into()),
+                Some("10.244.2.0".parse().unwrap())
+            )
+        );
+        assert_eq!(parse_route(""), (None, None));
+        assert_eq!(
+            env_value(
+                "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\n",
+                "FLANNEL_SUBNET"
+            )
+            .as_deref(),
+            Some("10.244.1.1/24")
+        );
+    }
+
+    #[test]
+    fn pod_marker() {
+        assert_eq!(
+            entered_pod("LAB-IN-POD\nPING x\n").as_deref(),
+            Some("PING x")
+        );
+        assert_eq!(entered_pod("Cannot open network namespace"), None);
+        assert_eq!(
+            in_pod("ip netns exec p", "ping -c 1 1.2.3.4"),
+            "ip netns exec p sh -c 'echo LAB-IN-POD; ping -c 1 1.2.3.4'"
+        );
+    }
+}
