@@ -317,3 +317,168 @@ fn scripts_refuse_the_wrong_node() {
             .contains("no script 'bogus'")
     );
 }
+
+/// A stand-in `vagrant` (and `VBoxManage`) on PATH, for the failure paths of
+/// `lab up`/`lab destroy` without VMs: it records every call (working folder,
+/// `VAGRANT_CWD`, provider, arguments) and fails `up` the way a missing box does.
+struct FakeVagrant {
+    root: tempfile::TempDir,
+}
+
+impl FakeVagrant {
+    fn new() -> FakeVagrant {
+        let root = tempfile::tempdir().unwrap();
+        let bin = root.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let script = r#"#!/bin/sh
+echo "$PWD|$VAGRANT_CWD|$VAGRANT_DEFAULT_PROVIDER|$*" >> "$FAKE_VAGRANT_LOG"
+case "$1" in
+  up) echo "Bringing machine 'master' up with 'virtualbox' provider..."
+      echo "The box 'ubuntu/jammy64' could not be found (fake)" >&2
+      exit 1 ;;
+  destroy) exit 0 ;;
+  *) echo "fake vagrant: unexpected $*" >&2; exit 1 ;;
+esac
+"#;
+        for (name, text) in [
+            ("vagrant", script),
+            ("VBoxManage", "#!/bin/sh\necho 7.0.14r161095\n"),
+        ] {
+            let p = bin.join(name);
+            std::fs::write(&p, text).unwrap();
+            std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .unwrap();
+        }
+        FakeVagrant { root }
+    }
+
+    fn state_dir(&self) -> std::path::PathBuf {
+        self.root.path().join("state")
+    }
+
+    fn lab(&self, args: &[&str]) -> std::process::Output {
+        let path = format!(
+            "{}:{}",
+            self.root.path().join("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        Command::new(env!("CARGO_BIN_EXE_lab"))
+            .args(args)
+            .current_dir(self.root.path())
+            .env("PATH", path)
+            .env("LAB_STATE_DIR", self.state_dir())
+            .env("LAB_VAGRANT_VM", "virtualbox")
+            .env("FAKE_VAGRANT_LOG", self.root.path().join("calls"))
+            .output()
+            .unwrap()
+    }
+
+    fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.root.path().join("calls"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+#[test]
+fn a_failed_up_names_the_step_and_tears_down() {
+    let fake = FakeVagrant::new();
+    let out = fake.lab(&["up", "chapter4", "--provider", "vagrant"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a failed step exits 3; stderr:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("vagrant up master"),
+        "names the step:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("could not be found (fake)"),
+        "carries its output:\n{stderr}"
+    );
+    let dir = fake.state_dir().join("chapter4");
+    let calls = fake.calls();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    let want_cwd = format!("{}|{}|virtualbox|", dir.display(), dir.display());
+    assert_eq!(
+        calls[0],
+        format!(
+            "{want_cwd}up --no-provision --provider virtualbox --no-parallel master --no-color"
+        )
+    );
+    assert_eq!(calls[1], format!("{want_cwd}destroy -f --no-color"));
+    // Torn down: only the log is left, as evidence.
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, vec!["lab.log".to_string()]);
+    let log = std::fs::read_to_string(dir.join("lab.log")).unwrap();
+    assert!(
+        log.contains("could not be found (fake)"),
+        "the full output is in lab.log"
+    );
+}
+
+#[test]
+fn a_kept_failure_leaves_the_lab_for_destroy() {
+    let fake = FakeVagrant::new();
+    let out = fake.lab(&["up", "chapter4", "--provider", "vagrant", "--keep"]);
+    assert_eq!(out.status.code(), Some(3));
+    let dir = fake.state_dir().join("chapter4");
+    for f in [
+        "Vagrantfile",
+        "state.json",
+        "scripts/master.common.sh",
+        "scripts/master.control-plane.sh",
+        "scripts/node2.worker.sh",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} kept");
+    }
+    assert_eq!(fake.calls().len(), 1, "no destroy with --keep");
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("state.json")).unwrap()).unwrap();
+    assert_eq!(state["provider"], "vagrant");
+    assert_eq!(state["phase"], "creating");
+    assert_eq!(state["provider_state"]["vm"], "virtualbox");
+
+    let out = fake.lab(&["destroy", "chapter4", "--purge"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        fake.calls()[1].ends_with("|destroy -f --no-color"),
+        "{:?}",
+        fake.calls()
+    );
+    assert!(!dir.exists(), "destroy --purge removes the state folder");
+}
+
+#[tokio::test]
+async fn teardown_without_a_lab_does_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let gone = root.path().join("chapter4");
+    let rep = lab::report::Reporter::quiet();
+    // No folder: nothing to do (and no `vagrant` is run: there is none to ask).
+    lab::provider::vagrant::teardown(&gone, Vm::Libvirt, &rep)
+        .await
+        .unwrap();
+    // A folder without a Vagrantfile: its files go, the evidence stays.
+    std::fs::create_dir_all(gone.join("artifacts/run1")).unwrap();
+    std::fs::write(gone.join("lab.log"), "log").unwrap();
+    std::fs::write(gone.join("state.json"), "{}").unwrap();
+    lab::provider::vagrant::teardown(&gone, Vm::Libvirt, &rep)
+        .await
+        .unwrap();
+    assert!(!gone.join("state.json").exists());
+    assert!(gone.join("lab.log").is_file() && gone.join("artifacts/run1").is_dir());
+    lab::provider::vagrant::teardown(&gone, Vm::Libvirt, &rep)
+        .await
+        .unwrap();
+}

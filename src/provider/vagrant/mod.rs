@@ -247,36 +247,37 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
+/// What a teardown leaves in the state folder: the evidence of what
+/// happened (`lab destroy --purge` removes it).
+pub const EVIDENCE: [&str; 2] = [LOG_FILE, "artifacts"];
+
 /// `vagrant destroy -f` in `dir` if it holds a Vagrantfile, then remove
-/// `dir`, keeping `lab.log` when `keep_log` (after a failed `up`, the log is
-/// the evidence).
-async fn teardown(dir: &Path, vm: Vm, keep_log: bool, rep: &Reporter) -> Result<()> {
+/// everything in `dir` but the evidence ([`EVIDENCE`]), and `dir` itself
+/// when nothing is left. Nothing there: nothing to do.
+pub async fn teardown(dir: &Path, vm: Vm, rep: &Reporter) -> Result<()> {
     if !dir.exists() {
         return Ok(());
     }
     if dir.join(VAGRANTFILE).is_file() {
         exec::run_async(rep, ctx::vagrant(dir, vm, &["destroy", "-f"]), None).await?;
     }
-    let rm = |p: &Path| -> Result<()> {
-        let r = if p.is_dir() {
-            std::fs::remove_dir_all(p)
-        } else {
-            std::fs::remove_file(p)
-        };
-        r.map_err(|e| LabError::io(format!("removing {}", p.display()), e))
-    };
-    if keep_log {
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| LabError::io(format!("reading {}", dir.display()), e))?;
-        for entry in entries.flatten() {
-            if entry.file_name() != LOG_FILE {
-                rm(&entry.path())?;
-            }
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| LabError::io(format!("reading {}", dir.display()), e))?;
+    for entry in entries.flatten() {
+        if EVIDENCE.iter().any(|k| entry.file_name() == *k) {
+            continue;
         }
-        Ok(())
-    } else {
-        rm(dir)
+        let p = entry.path();
+        let r = if p.is_dir() && !p.is_symlink() {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        };
+        r.map_err(|e| LabError::io(format!("removing {}", p.display()), e))?;
     }
+    // Fails when evidence is left, which is the point.
+    let _ = std::fs::remove_dir(dir);
+    Ok(())
 }
 
 /// Run a plan; on failure, close SSH and return the error naming the step.
@@ -338,7 +339,7 @@ impl Provider for Vagrant {
                     "tearing down lab {} after the failure (use --keep to keep it)",
                     lab.name
                 ));
-                if let Err(t) = teardown(&dir, vm, true, rep).await {
+                if let Err(t) = teardown(&dir, vm, rep).await {
                     rep.info(format!(
                         "teardown failed too: {t}; run `lab destroy {}`",
                         lab.name
@@ -381,7 +382,7 @@ impl Provider for Vagrant {
             Some(_) => state_vm(state),
             None => self.vm().unwrap_or_default(),
         };
-        teardown(&dir, vm, false, rep).await
+        teardown(&dir, vm, rep).await
     }
 
     async fn status(&self, lab: &Lab, state: &State, rep: &Reporter) -> Result<Status> {
