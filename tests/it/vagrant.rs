@@ -482,3 +482,177 @@ async fn teardown_without_a_lab_does_nothing() {
         .await
         .unwrap();
 }
+
+/// A real sshd on 127.0.0.1, standing in for a Vagrant VM: its "vagrant
+/// ssh-config" is what Vagrant prints for a machine (forwarded port, private
+/// key, Vagrant's known-hosts settings).
+struct FakeVm {
+    dir: tempfile::TempDir,
+    sshd: std::process::Child,
+    port: u16,
+}
+
+impl FakeVm {
+    fn start() -> FakeVm {
+        require("/usr/sbin/sshd", "apt-get install openssh-server");
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for key in ["host_key", "client_key"] {
+            run(Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+                .arg(d.join(key)));
+        }
+        std::fs::copy(d.join("client_key.pub"), d.join("authorized_keys")).unwrap();
+        // `sudo` as the VM has it, for a host that may not: sshd puts this first on PATH.
+        std::fs::create_dir(d.join("bin")).unwrap();
+        std::fs::write(d.join("bin/sudo"), "#!/bin/sh\nexec \"$@\"\n").unwrap();
+        std::fs::set_permissions(
+            d.join("bin/sudo"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\nAuthorizedKeysFile {d}/authorized_keys\nPidFile {d}/sshd.pid\n\
+             StrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n\
+             SetEnv PATH={d}/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin\n",
+            d = d.display()
+        );
+        std::fs::write(d.join("sshd_config"), config).unwrap();
+        let _ = std::fs::create_dir_all("/run/sshd");
+        let sshd = Command::new("/usr/sbin/sshd")
+            .args(["-D", "-e", "-f"])
+            .arg(d.join("sshd_config"))
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed().as_secs() < 10,
+                "sshd did not start on port {port}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        FakeVm { dir, sshd, port }
+    }
+
+    /// What `vagrant ssh-config` prints for this machine.
+    fn vagrant_ssh_config(&self, name: &str) -> String {
+        let user =
+            String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+        format!(
+            "Host {name}\n  HostName 127.0.0.1\n  User {}\n  Port {}\n  UserKnownHostsFile /dev/null\n  StrictHostKeyChecking no\n  PasswordAuthentication no\n  IdentityFile \"{}\"\n  IdentitiesOnly yes\n  LogLevel FATAL\n\n",
+            user.trim(),
+            self.port,
+            self.dir.path().join("client_key").display()
+        )
+    }
+}
+
+impl Drop for FakeVm {
+    fn drop(&mut self) {
+        let _ = self.sshd.kill();
+        let _ = self.sshd.wait();
+    }
+}
+
+/// The SSH path of bring-up, for real: `vagrant ssh-config` parsed, the
+/// lab's config written, sessions from it running scripts as root with the
+/// join command on stdin; and the verify engine's strict pool connecting
+/// with the same config afterwards.
+#[tokio::test]
+async fn scripts_run_over_the_labs_ssh_config() {
+    use lab::provider::vagrant::{remote::Remote, ssh_config};
+    let vm = FakeVm::start();
+    let lab_dir = tempfile::tempdir().unwrap();
+    let hosts = ssh_config::parse(&vm.vagrant_ssh_config("master")).unwrap();
+    let known = lab_dir.path().join("known_hosts");
+    std::fs::write(&known, "").unwrap();
+    let config = lab_dir.path().join("ssh_config");
+    std::fs::write(
+        &config,
+        ssh_config::write(&hosts, ssh_config::HostKeys::LabFile(&known)),
+    )
+    .unwrap();
+
+    let rep = lab::report::Reporter::quiet();
+    let remote = Remote::new(&config, &rep).unwrap();
+    let join = "kubeadm join 10.100.198.200:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:00ff";
+    let out = remote
+        .script(
+            "master",
+            "#!/usr/bin/env bash\nset -euo pipefail\necho \"join=[$JOIN_COMMAND]\"\nid -u\n",
+            &[("JOIN_COMMAND", join)],
+        )
+        .await
+        .unwrap();
+    assert!(
+        out.stdout.contains(&format!("join=[{join}]")),
+        "{}",
+        out.combined()
+    );
+
+    // A large input goes through while output flows back.
+    let big = "x".repeat(300_000);
+    let out = remote
+        .run("master", "wc -c; echo done >&2", Some(big.into_bytes()))
+        .await
+        .unwrap();
+    assert_eq!(out.stdout.trim(), "300000");
+    assert_eq!(out.stderr.trim(), "done");
+
+    // A failing command is a command error carrying its output and status.
+    let err = remote
+        .run("master", "echo on-stdout; echo on-stderr >&2; exit 3", None)
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, lab::LabError::Command { .. }), "{msg}");
+    assert!(
+        msg.contains("exit status: 3") && msg.contains("on-stdout") && msg.contains("on-stderr"),
+        "{msg}"
+    );
+    // Exit 255 with the connection alive is the command's, not SSH's.
+    let err = remote.run("master", "exit 255", None).await.unwrap_err();
+    assert!(matches!(err, lab::LabError::Command { .. }), "{err}");
+    remote.close().await;
+
+    // The VM's key was learned into the lab's known_hosts ...
+    let learned = std::fs::read_to_string(&known).unwrap();
+    assert!(
+        learned.contains(&format!("[127.0.0.1]:{}", vm.port)),
+        "known_hosts: {learned}"
+    );
+    // ... so a client that checks host keys strictly connects too.
+    let pool = lab::ssh::Pool::new(&config, &["master".to_string()], &rep).unwrap();
+    let out = pool
+        .run(
+            "master",
+            "echo strict-ok",
+            std::time::Duration::from_secs(20),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.stdout.trim(), "strict-ok");
+    pool.close().await;
+    // Which it could not with Vagrant's own settings (`/dev/null`): why the
+    // lab's config has its own known_hosts.
+    let as_vagrant = lab_dir.path().join("ssh_config.vagrant");
+    std::fs::write(
+        &as_vagrant,
+        ssh_config::write(&hosts, ssh_config::HostKeys::AsVagrant),
+    )
+    .unwrap();
+    let pool = lab::ssh::Pool::new(&as_vagrant, &["master".to_string()], &rep).unwrap();
+    let err = pool
+        .run("master", "true", std::time::Duration::from_secs(20))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, lab::LabError::Ssh { .. }), "{err}");
+    pool.close().await;
+}
