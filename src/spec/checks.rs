@@ -260,22 +260,68 @@ const PROBE_KEYS: &[&str] = &[
     "pods",
 ];
 
+/// A check of the file left out of this lab, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedCheck {
+    pub name: String,
+    pub reason: String,
+}
+
 /// Resolve the raw `checks:` list against the lab.
-pub(crate) fn resolve(c: &mut Collector, lab: &Lab, raw: &[Value]) -> Vec<Check> {
+///
+/// `nominal` is the lab with the file's own worker counts when `--nodes`
+/// overrides them: a check that resolves against it but not against `lab`
+/// is about workers this size of the lab does not have, and is skipped.
+pub(crate) fn resolve(
+    c: &mut Collector,
+    lab: &Lab,
+    nominal: Option<&Lab>,
+    raw: &[Value],
+) -> (Vec<Check>, Vec<SkippedCheck>) {
     let mut out = Vec::new();
+    let mut skipped = Vec::new();
     let mut names = std::collections::HashSet::new();
     for (i, v) in raw.iter().enumerate() {
+        let base = format!("checks[{i}]");
+        let before = c.problems.len();
         let mut r = Resolver {
             c: &mut *c,
             lab,
-            base: format!("checks[{i}]"),
+            base: base.clone(),
             ok: true,
         };
-        if let Some(check) = r.check(v)
-            && r.ok
+        let check = r.check(v).filter(|_| r.ok);
+        if check.is_none()
+            && let Some(nominal) = nominal
+            && c.problems.len() > before
         {
+            let mut scratch = c.scratch();
+            let mut r = Resolver {
+                c: &mut scratch,
+                lab: nominal,
+                base,
+                ok: true,
+            };
+            if let Some(ch) = r.check(v)
+                && r.ok
+            {
+                let reason = format!(
+                    "not applicable with {} worker{}: {}",
+                    lab.workers().count(),
+                    if lab.workers().count() == 1 { "" } else { "s" },
+                    c.problems[before].message
+                );
+                c.problems.truncate(before);
+                skipped.push(SkippedCheck {
+                    name: ch.name,
+                    reason,
+                });
+                continue;
+            }
+        }
+        if let Some(check) = check {
             if !names.insert(check.name.clone()) {
-                r.c.push(
+                c.push(
                     format!("checks[{i}].name"),
                     format!("check name '{}' is used twice", check.name),
                 );
@@ -283,7 +329,7 @@ pub(crate) fn resolve(c: &mut Collector, lab: &Lab, raw: &[Value]) -> Vec<Check>
             out.push(check);
         }
     }
-    out
+    (out, skipped)
 }
 
 struct Resolver<'a, 'b> {

@@ -37,6 +37,7 @@ pub fn parse_path(path: &str) -> Vec<Seg> {
     out
 }
 
+#[derive(Clone)]
 pub struct Locator<'a> {
     lines: Vec<&'a str>,
 }
