@@ -408,6 +408,56 @@ impl Resolver<'_, '_> {
             }
         };
         let pv = &m[kind];
+        // `from` says where a ping or request starts; `on` where the other
+        // probes run. The wrong one would be silently ignored.
+        let (wanted, unwanted) = match kind {
+            "ping" | "http" => (Some("from"), "on"),
+            "run" | "route" | "flannel_log" | "capture" => (Some("on"), "from"),
+            _ => (None, "on"),
+        };
+        for k in [Some(unwanted), wanted.is_none().then_some("from")]
+            .into_iter()
+            .flatten()
+        {
+            if m.contains_key(k) {
+                let instead = wanted.map_or("nothing: it covers the whole lab".to_string(), |w| {
+                    format!("`{w}:`")
+                });
+                self.bad(
+                    k,
+                    format!("a {kind} check does not take `{k}:`; it takes {instead}"),
+                );
+                // `on:` written for `from:` (or the reverse): one problem, not
+                // a second one for the key it stands for.
+                if wanted.is_some_and(|w| !m.contains_key(w)) {
+                    return None;
+                }
+            }
+        }
+        let known = match kind {
+            "http" => &["pod", "on", "port", "path"][..],
+            "route" => &["to"][..],
+            "capture" => &["iface", "while"][..],
+            "mesh" => &["pods"][..],
+            "pods" => &["app", "running", "on_distinct_nodes"][..],
+            _ => &[][..],
+        };
+        if let Some(pm) = pv.as_mapping()
+            && !known.is_empty()
+        {
+            for k in pm.keys() {
+                let k = key_str(k);
+                if !known.contains(&k.as_str()) {
+                    self.bad(
+                        &format!("{kind}.{k}"),
+                        format!(
+                            "unknown key '{k}' (a {kind} probe has: {})",
+                            known.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
         let probe = match kind {
             "ping" => {
                 let from = self.endpoint(m, "from")?;
@@ -564,11 +614,26 @@ impl Resolver<'_, '_> {
                     self.bad("pods.app", "missing or invalid: the pods' app label");
                     return None;
                 }
-                let running = pv.get("running").and_then(Value::as_u64).map(|n| n as u32);
-                let on_distinct_nodes = pv
-                    .get("on_distinct_nodes")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false);
+                let running = match pv.get("running") {
+                    None => None,
+                    Some(n) => match n.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                        Some(n) => Some(n),
+                        None => {
+                            self.bad("pods.running", "must be a number of pods");
+                            return None;
+                        }
+                    },
+                };
+                let on_distinct_nodes = match pv.get("on_distinct_nodes") {
+                    None => false,
+                    Some(b) => match b.as_bool() {
+                        Some(b) => b,
+                        None => {
+                            self.bad("pods.on_distinct_nodes", "must be true or false");
+                            return None;
+                        }
+                    },
+                };
                 if running.is_none() && !on_distinct_nodes {
                     self.bad(
                         "pods",

@@ -164,6 +164,18 @@ fn every_bad_lab_is_rejected_naming_file_line_field_and_problem() {
         }
         insta::assert_snapshot!(format!("bad__{case}"), redact(&outputs[0], dir));
     }
+    // A snapshot whose fixture is gone would never be checked again.
+    let snapshots = harness::root().join("tests/it/snapshots");
+    for entry in std::fs::read_dir(&snapshots).expect("snapshots").flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if let Some(case) = file
+            .strip_prefix("it__spec__bad__")
+            .and_then(|f| f.strip_suffix(".snap"))
+            && !cases.iter().any(|(c, _)| c == case)
+        {
+            failures.push(format!("snapshot {file} has no fixture bad/{case}"));
+        }
+    }
     if let Some(before) = netns_before {
         let names: Vec<String> = cases.iter().map(|(_, d)| lab_name_of(d)).collect();
         // Other tests may make namespaces meanwhile: only ours count.
