@@ -530,6 +530,15 @@ fn expand_nodes(
             complete = false;
             continue;
         }
+        let host = u32::from(private.network()) + 1;
+        if (u32::from(ip)..=last.unwrap_or(u32::MAX)).contains(&host) {
+            c.push(
+                f("ip"),
+                format!("{} is the host's own address on network.private (VirtualBox and libvirt give the host .1); start at .2 or above", Ipv4Addr::from(host)),
+            );
+            complete = false;
+            continue;
+        }
         if !last.is_some_and(in_range) {
             let room = u32::from(private.broadcast()) - u32::from(ip);
             let from = match workers {
