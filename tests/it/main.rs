@@ -1,3 +1,8 @@
-//! Integration tests of `lab`, one module per area.
+//! Integration tests of `lab`: one binary, one module per area.
+//!
+//! `harness` holds the helpers every area uses (a `lab` command with its own
+//! state folder, fixtures, throw-away copies of a lab with a unique name).
 
+mod harness;
+mod spec;
 mod vagrant;
