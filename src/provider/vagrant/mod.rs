@@ -555,6 +555,47 @@ mod tests {
         assert!(resolve_vm(None, Some("kvm"), None).is_err());
     }
 
+    fn titles(plan: &[Planned<VagrantCtx>]) -> Vec<&str> {
+        plan.iter().map(|p| p.title.as_str()).collect()
+    }
+
+    #[test]
+    fn plans_follow_the_lab() {
+        let lab =
+            crate::spec::load("chapter4", crate::spec::LoadOptions { workers: Some(2) }).unwrap();
+        assert_eq!(
+            titles(&up_plan(&lab, "broken").unwrap()),
+            [
+                "write .lab/chapter4",
+                "vagrant up master",
+                "vagrant up node1 node2",
+                "read vagrant ssh-config",
+                "install containerd and kubeadm on master, node1, node2",
+                "kubeadm init on master",
+                "copy admin.conf to .lab/chapter4/admin.conf",
+                "kubeadm join node1, node2",
+                "apply network broken (flannel.yml)",
+                "wait for flannel on every node",
+                "wait for nodes Ready",
+                "deploy nginx-deployment.yaml",
+                "wait for 2 pod(s) app=nginx",
+            ]
+        );
+        assert_eq!(
+            titles(&apply_plan(&lab, "broken", "fixed").unwrap()),
+            [
+                "delete nginx-deployment.yaml",
+                "delete network broken (flannel.yml)",
+                "apply network fixed (flannel_fix.yml)",
+                "wait for flannel on every node",
+                "wait for nodes Ready",
+                "deploy nginx-deployment.yaml",
+                "wait for 2 pod(s) app=nginx",
+            ]
+        );
+        assert!(up_plan(&lab, "nope").is_err());
+    }
+
     #[test]
     fn flannel_log_finds_the_pod_on_the_node() {
         let c = flannel_log_command("node1");
