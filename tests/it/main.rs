@@ -4,4 +4,6 @@
 //! state folder, fixtures, throw-away copies of a lab with a unique name).
 
 mod harness;
+mod labs;
 mod spec;
+mod verify;
