@@ -276,8 +276,8 @@ pub async fn collect_evidence(
     let nodes: Vec<String> = lab.nodes.iter().map(|n| n.name.clone()).collect();
     let futs = nodes.iter().map(|n| {
         let log = provider.flannel_log(lab, n);
-        let (pool, artifacts, lab) = (&pool, &artifacts, lab);
-        async move { artifacts.node(pool, lab, n, &log).await }
+        let (pool, artifacts) = (&pool, &artifacts);
+        async move { artifacts.node(pool, n, &log).await }
     });
     join_all(futs).await;
     pool.close().await;

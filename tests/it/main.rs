@@ -5,5 +5,6 @@
 
 mod harness;
 mod labs;
+mod report;
 mod spec;
 mod verify;
