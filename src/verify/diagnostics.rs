@@ -6,7 +6,7 @@
 //! Files go to `.lab/<lab>/artifacts/<run>/`; the report names them.
 
 use super::{Ctx, join_all, probe};
-use crate::spec::{Check, Endpoint, Lab, Probe, Target};
+use crate::spec::{Check, Endpoint, Probe};
 use crate::ssh::Pool;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -102,7 +102,6 @@ impl Artifacts {
     pub async fn node(
         &self,
         pool: &Pool,
-        lab: &Lab,
         node: &str,
         flannel_log: &(String, String),
     ) -> Vec<PathBuf> {
@@ -130,7 +129,6 @@ impl Artifacts {
             Err(e) => format!("could not read flannel's log: {e}\n"),
         };
         files.extend(write(&dir.join("flannel.log"), &log));
-        let _ = lab;
         done.insert(node.to_string(), files.clone());
         files
     }
@@ -149,7 +147,7 @@ impl Artifacts {
                 .find(|(x, _)| x == n)
                 .map(|(_, l)| l.clone())
                 .unwrap_or_default();
-            async move { self.node(&ctx.pool, &ctx.lab, n, &log).await }
+            async move { self.node(&ctx.pool, n, &log).await }
         }))
         .await;
         let mut files: Vec<PathBuf> = per_node.into_iter().flatten().collect();
@@ -193,7 +191,6 @@ impl Artifacts {
             ctx.lab.interfaces.nat.as_str(),
             ctx.lab.interfaces.private.as_str(),
         ];
-        let _ = Target::Ip(ip);
         let script = format!(
             "d=$(mktemp -d); for i in {ifs}; do timeout 3 tcpdump -l -n -i \"$i\" -c 20 'host {ip} or udp port 8472' >\"$d/$i\" 2>&1 & done; \
              sleep 0.5; {probe_cmd} >/dev/null 2>&1; wait; for i in {ifs}; do echo \"### capture-$i\"; cat \"$d/$i\"; done; rm -rf \"$d\"",

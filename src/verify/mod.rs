@@ -159,7 +159,7 @@ pub async fn verify(
         })
         .cloned()
         .collect();
-    if checks.is_empty() {
+    if checks.is_empty() && lab.skipped_checks.is_empty() {
         return Err(LabError::Usage(match &opts.only {
             Some(p) => format!("no check of lab '{}' matches '{p}'", lab.name),
             None => format!("lab '{}' has no checks", lab.name),
@@ -209,6 +209,26 @@ pub async fn verify(
     }
     all.sort_by_key(|(i, _)| *i);
     let mut results: Vec<CheckResult> = all.into_iter().flat_map(|(_, r)| r).collect();
+    // Checks that `--nodes` left without their nodes: skipped, with the reason.
+    for s in lab.skipped_checks.iter().filter(|s| {
+        opts.only
+            .as_ref()
+            .is_none_or(|p| s.name.to_lowercase().contains(&p.to_lowercase()))
+    }) {
+        let r = CheckResult {
+            name: s.name.clone(),
+            variant: variant.clone(),
+            route: String::new(),
+            expected: String::new(),
+            observed: s.reason.clone(),
+            verdict: Verdict::Skip,
+            elapsed: Duration::ZERO,
+            output: String::new(),
+            artifacts: vec![],
+        };
+        rep.emit(Event::CheckEnd(Box::new(r.clone())));
+        results.push(r);
+    }
     rep.emit(Event::ChecksEnd {
         variant: variant.clone(),
     });
@@ -256,8 +276,8 @@ pub async fn collect_evidence(
     let nodes: Vec<String> = lab.nodes.iter().map(|n| n.name.clone()).collect();
     let futs = nodes.iter().map(|n| {
         let log = provider.flannel_log(lab, n);
-        let (pool, artifacts, lab) = (&pool, &artifacts, lab);
-        async move { artifacts.node(pool, lab, n, &log).await }
+        let (pool, artifacts) = (&pool, &artifacts);
+        async move { artifacts.node(pool, n, &log).await }
     });
     join_all(futs).await;
     pool.close().await;

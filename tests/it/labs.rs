@@ -1,25 +1,30 @@
 //! Labs brought up by tests: a copy of a shipped lab under a unique name and
 //! its own state folder, destroyed when the test ends, pass or fail.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
+pub use crate::harness::unique_name;
 
-/// A lab name no other test (or test run) uses: short, a DNS label.
-pub fn unique_name(prefix: &str) -> String {
-    format!("{prefix}{}x{}", std::process::id() % 10000, COUNTER.fetch_add(1, Ordering::SeqCst))
-}
+static REPORTS: AtomicU32 = AtomicU32::new(0);
 
 pub fn require_root() {
-    assert!(nix::unistd::geteuid().is_root(), "this test needs root (network namespaces); CI runs as root");
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "this test needs root (network namespaces); CI runs as root"
+    );
 }
 
 /// The lab's namespaces that exist now.
 pub fn namespaces_of(name: &str) -> Vec<String> {
     std::fs::read_dir("/run/netns")
-        .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with(&format!("{name}."))).collect())
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(&format!("{name}.")))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -36,15 +41,14 @@ impl TestLab {
     pub fn new(lab: &str, prefix: &str, edit: impl FnOnce(String) -> String) -> TestLab {
         require_root();
         let name = unique_name(prefix);
-        let src = tempfile::tempdir().expect("tempdir");
-        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("labs").join(lab);
-        for e in std::fs::read_dir(&from).expect("lab folder").flatten() {
-            std::fs::copy(e.path(), src.path().join(e.file_name())).expect("copy");
-        }
+        let src = crate::harness::copy_lab(lab, &name);
         let yaml = std::fs::read_to_string(src.path().join("lab.yaml")).unwrap();
-        let yaml = yaml.replacen(&format!("name: {lab}\n"), &format!("name: {name}\n"), 1);
         std::fs::write(src.path().join("lab.yaml"), edit(yaml)).unwrap();
-        TestLab { name, src, state: tempfile::tempdir().expect("tempdir") }
+        TestLab {
+            name,
+            src,
+            state: tempfile::tempdir().expect("tempdir"),
+        }
     }
 
     pub fn chapter4(prefix: &str) -> TestLab {
@@ -62,7 +66,9 @@ impl TestLab {
 
     pub fn cmd(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_lab"));
-        c.env("LAB_STATE_DIR", self.state.path()).env("CI", "1").current_dir(self.src.path());
+        c.env("LAB_STATE_DIR", self.state.path())
+            .env("CI", "1")
+            .current_dir(self.src.path());
         c
     }
 
@@ -88,22 +94,43 @@ impl TestLab {
     /// Run a command in one of the lab's namespaces from the host (for
     /// sabotage: changing the lab underneath `lab`).
     pub fn in_ns(&self, ns: &str, cmd: &[&str]) -> Output {
-        Command::new("ip").args(["netns", "exec", &format!("{}.{ns}", self.name)]).args(cmd).output().expect("ip netns exec")
+        Command::new("ip")
+            .args(["netns", "exec", &format!("{}.{ns}", self.name)])
+            .args(cmd)
+            .output()
+            .expect("ip netns exec")
     }
 
     /// PIDs of processes inside one of the lab's namespaces.
     pub fn pids_in(&self, ns: &str) -> Vec<i32> {
-        let out = Command::new("ip").args(["netns", "pids", &format!("{}.{ns}", self.name)]).output().expect("ip netns pids");
-        String::from_utf8_lossy(&out.stdout).split_whitespace().filter_map(|p| p.parse().ok()).collect()
+        let out = Command::new("ip")
+            .args(["netns", "pids", &format!("{}.{ns}", self.name)])
+            .output()
+            .expect("ip netns pids");
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect()
     }
 
     /// `lab verify --json` and the parsed report.
     pub fn verify(&self, extra: &[&str]) -> (Output, serde_json::Value) {
-        let json = self.state.path().join(format!("verify-{}.json", COUNTER.fetch_add(1, Ordering::SeqCst)));
-        let mut args = vec!["verify", self.name.as_str(), "--json", json.to_str().unwrap()];
+        let json = self.state.path().join(format!(
+            "verify-{}.json",
+            REPORTS.fetch_add(1, Ordering::SeqCst)
+        ));
+        let mut args = vec![
+            "verify",
+            self.name.as_str(),
+            "--json",
+            json.to_str().unwrap(),
+        ];
         args.extend_from_slice(extra);
         let out = self.lab(&args);
-        let report = std::fs::read(&json).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or(serde_json::Value::Null);
+        let report = std::fs::read(&json)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or(serde_json::Value::Null);
         (out, report)
     }
 }
@@ -120,7 +147,12 @@ impl Drop for TestLab {
 
 /// stdout and stderr of a run, for messages.
 pub fn text(out: &Output) -> String {
-    format!("exit {:?}\n--- stdout\n{}\n--- stderr\n{}", out.status.code(), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// Verdict of the check named `name` in a JSON report.

@@ -4,5 +4,8 @@
 //! state folder, fixtures, throw-away copies of a lab with a unique name).
 
 mod harness;
+mod labs;
+mod report;
 mod spec;
 mod vagrant;
+mod verify;

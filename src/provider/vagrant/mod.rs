@@ -20,7 +20,7 @@ pub mod steps;
 pub use doctor::{DoctorLine, doctor};
 pub use render::{Vm, script, vagrantfile};
 
-use super::{Access, Kind, NodeStatus, Provider, Status, UpOptions, role_name};
+use super::{Access, Kind, NodeStatus, Provider, Status, UpOptions};
 use crate::bringup::{self, Planned};
 use crate::error::{LabError, Result};
 use crate::exec;
@@ -403,7 +403,7 @@ impl Provider for Vagrant {
             .iter()
             .map(|n| NodeStatus {
                 name: n.name.clone(),
-                role: role_name(n.role).to_string(),
+                role: n.role.as_str().to_string(),
                 state: report
                     .machine(&n.name)
                     .map(|m| m.state.clone())
