@@ -10,7 +10,6 @@ use crate::spec::{Check, Endpoint, Probe};
 use crate::ssh::Pool;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use tokio::sync::Mutex;
 
 /// The node-side commands, one file each.
@@ -115,7 +114,7 @@ impl Artifacts {
             .map(|(name, cmd)| format!("echo '### {name}'; {cmd} 2>&1; "))
             .collect();
         let mut files = Vec::new();
-        match pool.run(node, &script, Duration::from_secs(20)).await {
+        match pool.output(node, &script, None).await {
             Ok(out) => {
                 for (name, body) in split_sections(&out.stdout) {
                     files.extend(write(&dir.join(format!("{name}.txt")), &body));
@@ -124,7 +123,7 @@ impl Artifacts {
             Err(e) => files.extend(write(&dir.join("ssh-error.txt"), &format!("{e}\n"))),
         }
         let (log_node, log_cmd) = flannel_log;
-        let log = match pool.run(log_node, log_cmd, Duration::from_secs(20)).await {
+        let log = match pool.output(log_node, log_cmd, None).await {
             Ok(o) => o.text(),
             Err(e) => format!("could not read flannel's log: {e}\n"),
         };
@@ -197,7 +196,7 @@ impl Artifacts {
             ifs = ifaces.join(" ")
         );
         let dir = self.dir.join(slug(&check.name));
-        match ctx.pool.run(&node, &script, Duration::from_secs(20)).await {
+        match ctx.pool.output(&node, &script, None).await {
             Ok(out) => split_sections(&out.stdout)
                 .into_iter()
                 .filter_map(|(name, body)| write(&dir.join(format!("{node}-{name}.txt")), &body))

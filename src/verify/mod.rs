@@ -27,6 +27,15 @@ pub const CONCURRENCY: usize = 16;
 /// Deadline of one remote command of a check.
 const DEADLINE: Duration = Duration::from_secs(20);
 
+/// SSH as checks use it: host keys pinned, one attempt, every command with
+/// a deadline so no check's timeout blocks the others.
+fn pool_options() -> crate::ssh::Options {
+    crate::ssh::Options {
+        deadline: Some(DEADLINE),
+        ..Default::default()
+    }
+}
+
 /// What `lab verify` was asked.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -87,16 +96,12 @@ impl Ctx {
     /// Run `cmd` from an endpoint: on the node, or inside the pod from its node.
     async fn run_from(&self, from: &Endpoint, cmd: &str) -> Result<Output> {
         match from {
-            Endpoint::Node(n) => self.pool.run(n, cmd, DEADLINE).await,
+            Endpoint::Node(n) => self.pool.output(n, cmd, None).await,
             Endpoint::Pod { app, on } => {
                 let pod = self.pod(app, on)?;
                 let mut out = self
                     .pool
-                    .run(
-                        &pod.exec_node,
-                        &probe::in_pod(&pod.exec_prefix, cmd),
-                        DEADLINE,
-                    )
+                    .output(&pod.exec_node, &probe::in_pod(&pod.exec_prefix, cmd), None)
                     .await?;
                 match probe::entered_pod(&out.stdout) {
                     Some(rest) => {
@@ -166,7 +171,7 @@ pub async fn verify(
         }));
     }
     let access = provider.access(lab, state, rep).await?;
-    let pool = Pool::new(&access.ssh_config, &access.nodes, rep)?;
+    let pool = Pool::new(&access.ssh_config, rep, pool_options())?;
     let flannel_logs = lab
         .nodes
         .iter()
@@ -270,7 +275,7 @@ pub async fn collect_evidence(
     rep: &Reporter,
 ) -> Result<PathBuf> {
     let access = provider.access(lab, state, rep).await?;
-    let pool = Pool::new(&access.ssh_config, &access.nodes, rep)?;
+    let pool = Pool::new(&access.ssh_config, rep, pool_options())?;
     let artifacts =
         diagnostics::Artifacts::new(&state.dir(), &format!("{}-evidence", state.variant), true);
     let nodes: Vec<String> = lab.nodes.iter().map(|n| n.name.clone()).collect();
@@ -376,7 +381,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
         Probe::Run { on, command } => {
             let runs = on
                 .iter()
-                .map(|n| async move { (n.clone(), ctx.pool.run(n, command, DEADLINE).await) });
+                .map(|n| async move { (n.clone(), ctx.pool.output(n, command, None).await) });
             let mut outs = Vec::new();
             let mut text = String::new();
             for (n, r) in join_all(runs).await {
@@ -393,7 +398,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
                 .find(|(n, _)| n == on)
                 .map(|(_, l)| l.clone())
                 .expect("validated node");
-            let o = ctx.pool.run(&node, &cmd, DEADLINE).await?;
+            let o = ctx.pool.output(&node, &cmd, None).await?;
             let text = format!("[{node}] $ {cmd}\n{}", o.text());
             Ok((Observed::Output(vec![(on.clone(), o)]), text))
         }
@@ -403,7 +408,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
                 RouteDest::Net(n) => *n,
             };
             let cmd = probe::route(net);
-            let o = ctx.pool.run(on, &cmd, DEADLINE).await?;
+            let o = ctx.pool.output(on, &cmd, None).await?;
             if !o.ok() {
                 return Err(LabError::Step {
                     step: "route".into(),
@@ -420,7 +425,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
         Probe::Capture { on, iface, ping } => {
             let ip = ctx.target_ip(ping)?;
             let cmd = probe::capture(iface, ip, &probe::ping(ip, false));
-            let o = ctx.pool.run(on, &cmd, DEADLINE).await?;
+            let o = ctx.pool.output(on, &cmd, None).await?;
             let text = format!("[{on}] $ {cmd}\n{}", o.text());
             Ok((Observed::Output(vec![(on.clone(), o)]), text))
         }
@@ -428,7 +433,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
             let (node, kubectl) = ctx.access.kubectl.clone().expect("checked");
             let o = ctx
                 .pool
-                .run(&node, &format!("{kubectl} get nodes -o json"), DEADLINE)
+                .output(&node, &format!("{kubectl} get nodes -o json"), None)
                 .await?;
             let (holds, detail) = kube_nodes_ready(&o.stdout, ctx.lab.nodes.len());
             Ok((Observed::Kube { holds, detail }, o.text()))
@@ -441,10 +446,10 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
             let (node, kubectl) = ctx.access.kubectl.clone().expect("checked");
             let o = ctx
                 .pool
-                .run(
+                .output(
                     &node,
                     &format!("{kubectl} get pods -A -l app={app} -o json"),
-                    DEADLINE,
+                    None,
                 )
                 .await?;
             let (holds, detail) = kube_pods(&o.stdout, *running, *on_distinct_nodes);

@@ -567,7 +567,8 @@ impl Drop for FakeVm {
 /// with the same config afterwards.
 #[tokio::test]
 async fn scripts_run_over_the_labs_ssh_config() {
-    use lab::provider::vagrant::{remote::Remote, ssh_config};
+    use lab::provider::vagrant::{ssh_config, ssh_options};
+    use lab::ssh::Pool;
     let vm = FakeVm::start();
     let lab_dir = tempfile::tempdir().unwrap();
     let hosts = ssh_config::parse(&vm.vagrant_ssh_config("master")).unwrap();
@@ -581,7 +582,7 @@ async fn scripts_run_over_the_labs_ssh_config() {
     .unwrap();
 
     let rep = lab::report::Reporter::quiet();
-    let remote = Remote::new(&config, &rep).unwrap();
+    let remote = Pool::new(&config, &rep, ssh_options()).unwrap();
     let join = "kubeadm join 10.100.198.200:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:00ff";
     let out = remote
         .script(
@@ -594,7 +595,7 @@ async fn scripts_run_over_the_labs_ssh_config() {
     assert!(
         out.stdout.contains(&format!("join=[{join}]")),
         "{}",
-        out.combined()
+        out.text()
     );
 
     // A large input goes through while output flows back.
@@ -629,15 +630,8 @@ async fn scripts_run_over_the_labs_ssh_config() {
         "known_hosts: {learned}"
     );
     // ... so a client that checks host keys strictly connects too.
-    let pool = lab::ssh::Pool::new(&config, &["master".to_string()], &rep).unwrap();
-    let out = pool
-        .run(
-            "master",
-            "echo strict-ok",
-            std::time::Duration::from_secs(20),
-        )
-        .await
-        .unwrap();
+    let pool = Pool::new(&config, &rep, Default::default()).unwrap();
+    let out = pool.run("master", "echo strict-ok", None).await.unwrap();
     assert_eq!(out.stdout.trim(), "strict-ok");
     pool.close().await;
     // Which it could not with Vagrant's own settings (`/dev/null`): why the
@@ -648,11 +642,8 @@ async fn scripts_run_over_the_labs_ssh_config() {
         ssh_config::write(&hosts, ssh_config::HostKeys::AsVagrant),
     )
     .unwrap();
-    let pool = lab::ssh::Pool::new(&as_vagrant, &["master".to_string()], &rep).unwrap();
-    let err = pool
-        .run("master", "true", std::time::Duration::from_secs(20))
-        .await
-        .unwrap_err();
+    let pool = Pool::new(&as_vagrant, &rep, Default::default()).unwrap();
+    let err = pool.run("master", "true", None).await.unwrap_err();
     assert!(matches!(err, lab::LabError::Ssh { .. }), "{err}");
     pool.close().await;
 }

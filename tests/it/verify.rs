@@ -262,7 +262,12 @@ fn reachable_expectations_fail_on_the_broken_network() {
     let lab = TestLab::chapter4("rb");
     lab.up(&[]);
     let host = lab.ssh("node1", "hostname");
-    assert_eq!(String::from_utf8_lossy(&host.stdout).trim(), "node1", "{}", text(&host));
+    assert_eq!(
+        String::from_utf8_lossy(&host.stdout).trim(),
+        "node1",
+        "{}",
+        text(&host)
+    );
     let (out, report) = lab.verify(&["--variant", "fixed"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let mut failed = failing(&report);

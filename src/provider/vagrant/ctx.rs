@@ -3,12 +3,12 @@
 //! learned (the join command). Also the timeout wrapper that gives each step
 //! its own deadline.
 
-use super::remote::Remote;
 use super::render::Vm;
 use crate::bringup::{Planned, Step};
 use crate::error::{LabError, Result};
 use crate::report::Reporter;
 use crate::spec::Lab;
+use crate::ssh::Pool as Remote;
 use crate::state::State;
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
@@ -65,7 +65,7 @@ impl VagrantCtx {
                 config.display()
             )));
         }
-        let r = Remote::new(&config, &self.rep)?;
+        let r = Arc::new(Remote::new(&config, &self.rep, super::ssh_options())?);
         self.remote = Some(r.clone());
         Ok(r)
     }
@@ -102,20 +102,6 @@ pub fn vagrant(dir: &Path, vm: Vm, args: &[&str]) -> Command {
         // No call home for version checks: quiet and offline-safe.
         .env("VAGRANT_CHECKPOINT_DISABLE", "1");
     c
-}
-
-/// The last `n` lines of `text` (command output in error messages; the full
-/// output is in `lab.log`).
-pub fn tail(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.trim_end().lines().collect();
-    if lines.len() <= n {
-        return lines.join("\n");
-    }
-    format!(
-        "(... {} earlier lines in {LOG_FILE})\n{}",
-        lines.len() - n,
-        lines[lines.len() - n..].join("\n")
-    )
 }
 
 /// A step with a deadline: past it, the step is abandoned (its commands are
@@ -166,14 +152,6 @@ pub fn human(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tails_long_output() {
-        assert_eq!(tail("a\nb\n", 5), "a\nb");
-        let t = tail("1\n2\n3\n4\n", 2);
-        assert!(t.starts_with("(... 2 earlier lines"));
-        assert!(t.ends_with("3\n4"));
-    }
 
     #[test]
     fn durations_read_well() {

@@ -11,7 +11,6 @@
 pub mod ctx;
 pub mod doctor;
 pub mod kube;
-pub mod remote;
 pub mod render;
 pub mod ssh_config;
 pub mod status;
@@ -19,6 +18,17 @@ pub mod steps;
 
 pub use doctor::{DoctorLine, doctor};
 pub use render::{Vm, script, vagrantfile};
+
+/// How the vagrant provider uses SSH: a new VM's host key is learned into the
+/// lab's own known_hosts on first contact (emptied at each `up`) and checked
+/// after; a VM's sshd may need a while after boot.
+pub fn ssh_options() -> crate::ssh::Options {
+    crate::ssh::Options {
+        known_hosts: openssh::KnownHosts::Add,
+        connect_for: std::time::Duration::from_secs(90),
+        ..Default::default()
+    }
+}
 
 use super::{Access, Kind, NodeStatus, Provider, Status, UpOptions};
 use crate::bringup::{self, Planned};
@@ -465,7 +475,7 @@ impl Provider for Vagrant {
         if !config.is_file() {
             return Ok(vec![]);
         }
-        let remote = remote::Remote::new(&config, rep)?;
+        let remote = crate::ssh::Pool::new(&config, rep, ssh_options())?;
         let cp = lab.control_plane().name.clone();
         let mut wanted: Vec<(String, String, String)> = lab
             .nodes
@@ -489,7 +499,7 @@ impl Provider for Vagrant {
         let mut written = Vec::new();
         for (node, file, cmd) in wanted {
             let text = match remote.output(&node, &cmd, None).await {
-                Ok(o) => o.combined(),
+                Ok(o) => o.text(),
                 Err(e) => format!("could not collect: {e}\n"),
             };
             let path = dir.join(file);
@@ -507,7 +517,7 @@ async fn workload_pods(
     dir: &Path,
     rep: &Reporter,
 ) -> Result<Vec<crate::provider::PodRef>> {
-    let remote = remote::Remote::new(&dir.join(SSH_CONFIG), rep)?;
+    let remote = crate::ssh::Pool::new(&dir.join(SSH_CONFIG), rep, ssh_options())?;
     let cp = lab.control_plane().name.clone();
     let out = remote
         .run(

@@ -32,7 +32,7 @@ impl Step<VagrantCtx> for KubeadmInit {
         let text = read_script(ctx, &cp, "control-plane")?;
         let out = ctx.remote()?.script(&cp, &text, &[]).await?;
         let join = join_command(&out.stdout).ok_or_else(|| {
-            LabError::Usage(format!("control-plane.sh on {cp} printed no `{JOIN_MARKER}kubeadm join ...` line; its output ends with:\n{}", crate::provider::vagrant::ctx::tail(&out.combined(), 20)))
+            LabError::Usage(format!("control-plane.sh on {cp} printed no `{JOIN_MARKER}kubeadm join ...` line; its output ends with:\n{}", crate::ssh::tail(&out.text(), 20)))
         })?;
         ctx.join_command = Some(join);
         Ok(())
