@@ -2,6 +2,7 @@
 
 use super::Command;
 use crate::error::{LabError, Result};
+use crate::provider::vagrant::Vm;
 use crate::provider::{self, Kind, Provider, UpOptions};
 use crate::report::{self, Reporter, Results, Tally, terminal::Terminal};
 use crate::spec::{self, Lab, LoadOptions};
@@ -16,8 +17,11 @@ pub async fn run(cmd: Command) -> Result<()> {
             provider,
             variant,
             nodes,
+            vm,
             keep,
-        } => up(&lab, provider, variant, nodes, keep).await.map(|_| ()),
+        } => up(&lab, provider, vm, variant, nodes, keep)
+            .await
+            .map(|_| ()),
         Command::Apply { lab, variant } => apply(&lab, &variant).await,
         Command::Verify {
             lab,
@@ -30,10 +34,11 @@ pub async fn run(cmd: Command) -> Result<()> {
             lab,
             provider,
             nodes,
+            vm,
             junit,
             json,
             keep,
-        } => test(&lab, provider, nodes, junit, json, keep).await,
+        } => test(&lab, provider, vm, nodes, junit, json, keep).await,
         Command::Destroy { lab, purge } => destroy(&lab, purge).await,
         Command::Status { lab } => status(lab).await,
         Command::Ssh { lab, node, command } => ssh(&lab, &node, &command).await,
@@ -115,6 +120,7 @@ fn only_lab() -> Result<String> {
 async fn up(
     arg: &str,
     kind: Option<Kind>,
+    vm: Option<Vm>,
     variant: Option<String>,
     nodes: Option<u32>,
     keep: bool,
@@ -129,7 +135,11 @@ async fn up(
             variant: st.variant,
         });
     }
-    let p = provider::get(kind)?;
+    let p: Box<dyn Provider> = match (kind, vm) {
+        (Some(Kind::Vagrant), Some(vm)) => Box::new(provider::vagrant::Vagrant::with_vm(vm)),
+        (_, Some(_)) => return Err(LabError::Usage("--vm applies to --provider vagrant".into())),
+        (kind, None) => provider::get(kind)?,
+    };
     p.available()?;
     let (rep, _) = reporter(&lab.name);
     rep.info(format!(
@@ -236,12 +246,13 @@ async fn verify_cmd(
 async fn test(
     arg: &str,
     kind: Option<Kind>,
+    vm: Option<Vm>,
     nodes: Option<u32>,
     junit: Option<PathBuf>,
     json: Option<PathBuf>,
     keep: bool,
 ) -> Result<()> {
-    let (mut st, lab, p) = up(arg, kind, None, nodes, false).await?;
+    let (mut st, lab, p) = up(arg, kind, vm, None, nodes, false).await?;
     let (rep, results) = reporter(&lab.name);
     let story = async {
         let opts = verify::Options::default();
@@ -386,7 +397,7 @@ async fn ssh(arg: &str, node: &str, command: &[String]) -> Result<()> {
 fn render(
     arg: &str,
     nodes: Option<u32>,
-    vm: crate::provider::vagrant::render::Vm,
+    vm: Vm,
     script: Option<String>,
     node: Option<String>,
 ) -> Result<()> {
@@ -413,12 +424,7 @@ fn render(
     Ok(())
 }
 
-fn doctor(
-    kind: Option<Kind>,
-    fix: bool,
-    lab: Option<String>,
-    vm: crate::provider::vagrant::render::Vm,
-) -> Result<()> {
+fn doctor(kind: Option<Kind>, fix: bool, lab: Option<String>, vm: Vm) -> Result<()> {
     let kind = match kind {
         Some(k) => k,
         None => provider::default_kind().unwrap_or(Kind::Vagrant),

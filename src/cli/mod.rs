@@ -37,6 +37,10 @@ pub enum Command {
         /// Number of workers (overrides `count` in lab.yaml).
         #[arg(long)]
         nodes: Option<u32>,
+        /// The VM provider of the vagrant provider (default: LAB_VAGRANT_VM,
+        /// VAGRANT_DEFAULT_PROVIDER, then virtualbox).
+        #[arg(long, value_enum)]
+        vm: Option<Vm>,
         /// Keep what was made when a step fails.
         #[arg(long)]
         keep: bool,
@@ -68,6 +72,8 @@ pub enum Command {
         provider: Option<Kind>,
         #[arg(long)]
         nodes: Option<u32>,
+        #[arg(long, value_enum)]
+        vm: Option<Vm>,
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
         #[arg(long, value_name = "FILE")]

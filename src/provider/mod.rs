@@ -8,7 +8,7 @@ pub mod vagrant;
 
 use crate::error::{LabError, Result};
 use crate::report::Reporter;
-use crate::spec::{Lab, Role};
+use crate::spec::Lab;
 use crate::state::State;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -178,9 +178,4 @@ pub fn for_state(state: &State) -> Result<Box<dyn Provider>> {
         ))
     })?;
     get(Some(kind))
-}
-
-/// Role names as the status table shows them.
-pub fn role_name(role: Role) -> &'static str {
-    role.as_str()
 }

@@ -269,22 +269,68 @@ const PROBE_KEYS: &[&str] = &[
     "pods",
 ];
 
+/// A check of the file left out of this lab, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedCheck {
+    pub name: String,
+    pub reason: String,
+}
+
 /// Resolve the raw `checks:` list against the lab.
-pub(crate) fn resolve(c: &mut Collector, lab: &Lab, raw: &[Value]) -> Vec<Check> {
+///
+/// `nominal` is the lab with the file's own worker counts when `--nodes`
+/// overrides them: a check that resolves against it but not against `lab`
+/// is about workers this size of the lab does not have, and is skipped.
+pub(crate) fn resolve(
+    c: &mut Collector,
+    lab: &Lab,
+    nominal: Option<&Lab>,
+    raw: &[Value],
+) -> (Vec<Check>, Vec<SkippedCheck>) {
     let mut out = Vec::new();
+    let mut skipped = Vec::new();
     let mut names = std::collections::HashSet::new();
     for (i, v) in raw.iter().enumerate() {
+        let base = format!("checks[{i}]");
+        let before = c.problems.len();
         let mut r = Resolver {
             c: &mut *c,
             lab,
-            base: format!("checks[{i}]"),
+            base: base.clone(),
             ok: true,
         };
-        if let Some(check) = r.check(v)
-            && r.ok
+        let check = r.check(v).filter(|_| r.ok);
+        if check.is_none()
+            && let Some(nominal) = nominal
+            && c.problems.len() > before
         {
+            let mut scratch = c.scratch();
+            let mut r = Resolver {
+                c: &mut scratch,
+                lab: nominal,
+                base,
+                ok: true,
+            };
+            if let Some(ch) = r.check(v)
+                && r.ok
+            {
+                let reason = format!(
+                    "not applicable with {} worker{}: {}",
+                    lab.workers().count(),
+                    if lab.workers().count() == 1 { "" } else { "s" },
+                    c.problems[before].message
+                );
+                c.problems.truncate(before);
+                skipped.push(SkippedCheck {
+                    name: ch.name,
+                    reason,
+                });
+                continue;
+            }
+        }
+        if let Some(check) = check {
             if !names.insert(check.name.clone()) {
-                r.c.push(
+                c.push(
                     format!("checks[{i}].name"),
                     format!("check name '{}' is used twice", check.name),
                 );
@@ -292,7 +338,7 @@ pub(crate) fn resolve(c: &mut Collector, lab: &Lab, raw: &[Value]) -> Vec<Check>
             out.push(check);
         }
     }
-    out
+    (out, skipped)
 }
 
 struct Resolver<'a, 'b> {
@@ -371,6 +417,56 @@ impl Resolver<'_, '_> {
             }
         };
         let pv = &m[kind];
+        // `from` says where a ping or request starts; `on` where the other
+        // probes run. The wrong one would be silently ignored.
+        let (wanted, unwanted) = match kind {
+            "ping" | "http" => (Some("from"), "on"),
+            "run" | "route" | "flannel_log" | "capture" => (Some("on"), "from"),
+            _ => (None, "on"),
+        };
+        for k in [Some(unwanted), wanted.is_none().then_some("from")]
+            .into_iter()
+            .flatten()
+        {
+            if m.contains_key(k) {
+                let instead = wanted.map_or("nothing: it covers the whole lab".to_string(), |w| {
+                    format!("`{w}:`")
+                });
+                self.bad(
+                    k,
+                    format!("a {kind} check does not take `{k}:`; it takes {instead}"),
+                );
+                // `on:` written for `from:` (or the reverse): one problem, not
+                // a second one for the key it stands for.
+                if wanted.is_some_and(|w| !m.contains_key(w)) {
+                    return None;
+                }
+            }
+        }
+        let known = match kind {
+            "http" => &["pod", "on", "port", "path"][..],
+            "route" => &["to"][..],
+            "capture" => &["iface", "while"][..],
+            "mesh" => &["pods"][..],
+            "pods" => &["app", "running", "on_distinct_nodes"][..],
+            _ => &[][..],
+        };
+        if let Some(pm) = pv.as_mapping()
+            && !known.is_empty()
+        {
+            for k in pm.keys() {
+                let k = key_str(k);
+                if !known.contains(&k.as_str()) {
+                    self.bad(
+                        &format!("{kind}.{k}"),
+                        format!(
+                            "unknown key '{k}' (a {kind} probe has: {})",
+                            known.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
         let probe = match kind {
             "ping" => {
                 let from = self.endpoint(m, "from")?;
@@ -538,11 +634,26 @@ impl Resolver<'_, '_> {
                     self.bad("pods.app", "missing or invalid: the pods' app label");
                     return None;
                 }
-                let running = pv.get("running").and_then(Value::as_u64).map(|n| n as u32);
-                let on_distinct_nodes = pv
-                    .get("on_distinct_nodes")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false);
+                let running = match pv.get("running") {
+                    None => None,
+                    Some(n) => match n.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                        Some(n) => Some(n),
+                        None => {
+                            self.bad("pods.running", "must be a number of pods");
+                            return None;
+                        }
+                    },
+                };
+                let on_distinct_nodes = match pv.get("on_distinct_nodes") {
+                    None => false,
+                    Some(b) => match b.as_bool() {
+                        Some(b) => b,
+                        None => {
+                            self.bad("pods.on_distinct_nodes", "must be true or false");
+                            return None;
+                        }
+                    },
+                };
                 if running.is_none() && !on_distinct_nodes {
                     self.bad(
                         "pods",

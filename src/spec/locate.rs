@@ -37,6 +37,25 @@ pub fn parse_path(path: &str) -> Vec<Seg> {
     out
 }
 
+/// How many flow collections (`{`, `[`) are open at the end of `s`,
+/// ignoring brackets inside quoted strings.
+fn flow_depth(s: &str) -> usize {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for ch in s.chars() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(ch),
+            (None, '{' | '[') => depth += 1,
+            (None, '}' | ']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    depth
+}
+
+#[derive(Clone)]
 pub struct Locator<'a> {
     lines: Vec<&'a str>,
 }
@@ -117,6 +136,10 @@ impl<'a> Locator<'a> {
         for line in scope.start..scope.end {
             let text = self.text_of(scope, line);
             let offset = if line == scope.start { scope.from } else { 0 };
+            // Keys of this mapping, not of a flow mapping nested in one of
+            // its values: on the scope's own line a flow mapping (`{ k: v }`)
+            // puts them one level deep, elsewhere they are at the top.
+            let level = usize::from(line == scope.start && text.trim_start().starts_with('{'));
             for pat in [
                 format!("{key}:"),
                 format!("\"{key}\":"),
@@ -130,7 +153,7 @@ impl<'a> Locator<'a> {
                         || before.ends_with('{')
                         || before.ends_with(',')
                         || before.ends_with('-');
-                    if ok {
+                    if ok && flow_depth(&text[..at]) == level {
                         let col = offset + at;
                         if best.is_none_or(|(_, c)| col < c) {
                             best = Some((line, col));
@@ -212,5 +235,16 @@ mod tests {
         assert_eq!(l.locate("workloads[1]"), Some((12, 21)));
         // Unknown leaf: the deepest parent found.
         assert_eq!(l.locate("nodes[1].cpus"), Some((8, 3)));
+    }
+
+    #[test]
+    fn keys_of_nested_flow_mappings_are_not_the_parent_keys() {
+        let text = "checks:\n  - name: a\n    ping: { pod: nginx, on: node2 }\n  - name: b\n    on: node1\n    expect: { broken: { contains: \"x, on: y\" } }\n";
+        let l = Locator::new(text);
+        // checks[0] has no `on`: its ping's `on` is not it.
+        assert_eq!(l.locate("checks[0].on"), Some((2, 3)));
+        assert_eq!(l.locate("checks[0].ping.on"), Some((3, 25)));
+        assert_eq!(l.locate("checks[1].on"), Some((5, 5)));
+        assert_eq!(l.locate("checks[1].expect.broken.contains"), Some((6, 25)));
     }
 }

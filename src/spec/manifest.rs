@@ -67,7 +67,43 @@ pub fn read_documents(path: &Path) -> Result<Vec<Value>, ManifestError> {
     parse_documents(&text)
 }
 
+/// The 1-based line where each document of a YAML stream starts (its first
+/// line of content), in the order a YAML `Deserializer` yields them: an
+/// implicit first document when content precedes the first `---`, then one
+/// per `---` marker.
+pub fn document_lines(text: &str) -> Vec<usize> {
+    let is_marker = |l: &str| l == "---" || l.starts_with("--- ") || l.starts_with("---\t");
+    let is_content = |l: &str| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#') && !is_marker(l)
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let first_content = |from: usize| {
+        (from..lines.len())
+            .take_while(|&i| !is_marker(lines[i]))
+            .find(|&i| is_content(lines[i]))
+    };
+    let mut out = Vec::new();
+    if let Some(i) = first_content(0) {
+        out.push(i + 1);
+    }
+    for (i, l) in lines.iter().enumerate() {
+        if is_marker(l) {
+            // `--- {inline}` holds its content on the marker's line.
+            let inline = l[3..].trim();
+            let at = if !inline.is_empty() && !inline.starts_with('#') {
+                Some(i)
+            } else {
+                first_content(i + 1)
+            };
+            out.push(at.unwrap_or(i) + 1);
+        }
+    }
+    out
+}
+
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, ManifestError> {
+    let starts = document_lines(text);
     let mut docs = Vec::new();
     for (i, de) in serde_norway::Deserializer::from_str(text).enumerate() {
         let v = Value::deserialize(de).map_err(|e| ManifestError {
@@ -80,10 +116,13 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, ManifestError> {
         }
         for key in ["apiVersion", "kind"] {
             if v.get(key).and_then(Value::as_str).is_none() {
-                return Err(err(
-                    format!("document {}", i + 1),
-                    format!("not a Kubernetes object: no `{key}`"),
-                ));
+                return Err(ManifestError {
+                    line: starts.get(i).copied(),
+                    ..err(
+                        format!("document {}", i + 1),
+                        format!("not a Kubernetes object: no `{key}`"),
+                    )
+                });
             }
         }
         docs.push(v);
@@ -296,6 +335,15 @@ spec:
         assert_eq!((cfg.vni, cfg.port), (1, 8472));
         assert_eq!(cfg.iface, vec!["enp0s8"]);
         assert!(cfg.ip_masq);
+    }
+
+    #[test]
+    fn locates_documents() {
+        let text = "# preamble\n---\n# c\napiVersion: v1\nkind: A\n---\napiVersion: v1\n--- {apiVersion: v1}\n";
+        assert_eq!(document_lines(text), vec![4, 7, 8]);
+        assert_eq!(document_lines("a: 1\n---\nb: 2\n"), vec![1, 3]);
+        let e = parse_documents(text).unwrap_err();
+        assert_eq!((e.field.as_str(), e.line), ("document 2", Some(7)));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use serde::Serialize;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-pub use checks::{Check, Endpoint, Expect, Probe, Target};
+pub use checks::{Check, Endpoint, Expect, Probe, SkippedCheck, Target};
 pub use manifest::{FlannelConfig, Workload};
 
 /// File name of a lab definition inside its folder.
@@ -123,6 +123,9 @@ pub struct Lab {
     pub workload_files: Vec<PathBuf>,
     pub workloads: Vec<Workload>,
     pub checks: Vec<Check>,
+    /// Checks of the file that do not apply to this lab's size (`--nodes`
+    /// made fewer workers than a check names), with the reason.
+    pub skipped_checks: Vec<SkippedCheck>,
     /// The worker count given with `--nodes`, if any.
     pub workers_override: Option<u32>,
 }
@@ -255,12 +258,12 @@ pub fn load_file(file: &Path, opts: LoadOptions) -> Result<Lab> {
         }]))
     })?;
     let raw: raw::RawLab = serde_norway::from_str(&text)
-        .map_err(|e| LabError::Invalid(Problems(vec![parse_problem(file, &e)])))?;
+        .map_err(|e| LabError::Invalid(Problems(vec![parse_problem(file, &text, &e)])))?;
     validate::validate(file, &text, raw, opts)
 }
 
 /// Turn a serde error into a problem naming the field where serde says which.
-fn parse_problem(file: &Path, e: &serde_norway::Error) -> Problem {
+fn parse_problem(file: &Path, text: &str, e: &serde_norway::Error) -> Problem {
     let msg = e.to_string();
     // serde_norway prefixes the path of the field ("nodes[0]: unknown field ...")
     // and suffixes the position (" at line L column C").
@@ -269,35 +272,62 @@ fn parse_problem(file: &Path, e: &serde_norway::Error) -> Problem {
         Some((path, rest)) if !path.contains(' ') => (path.to_string(), rest.to_string()),
         _ => ("(document)".to_string(), body.clone()),
     };
-    if let Some(start) = message.find("unknown field `") {
-        let name = &message[start + 15..];
-        if let Some(end) = name.find('`') {
-            let name = &name[..end];
-            field = if field == "(document)" || field == "." {
-                name.to_string()
-            } else {
-                format!("{field}.{name}")
-            };
+    // Name the field itself where serde says which one it is about.
+    for (marker, close) in [
+        ("unknown field `", '`'),
+        ("missing field `", '`'),
+        ("duplicate field `", '`'),
+        ("duplicate key '", '\''),
+    ] {
+        if let Some(start) = message.find(marker) {
+            let name = &message[start + marker.len()..];
+            if let Some(end) = name.find(close) {
+                let name = &name[..end];
+                field = if field == "(document)" || field == "." {
+                    name.to_string()
+                } else {
+                    format!("{field}.{name}")
+                };
+                break;
+            }
         }
     }
-    if let Some(start) = message.find("missing field `") {
-        let name = &message[start + 15..];
-        if let Some(end) = name.find('`') {
-            let name = &name[..end];
-            field = if field == "(document)" || field == "." {
-                name.to_string()
-            } else {
-                format!("{field}.{name}")
-            };
+    let mut pos = e.location().map(|l| (l.line(), l.column()));
+    // A duplicate key is reported at the start of its mapping; point at the
+    // second occurrence instead, the one to remove.
+    if let (Some((line, col)), Some(key)) = (pos, duplicate_key(&message)) {
+        let indent = col.saturating_sub(1);
+        let pat = format!("{key}:");
+        let second = text
+            .lines()
+            .enumerate()
+            .skip(line.saturating_sub(1))
+            .filter(|(_, l)| {
+                l.len() > indent && l[..indent].trim().is_empty() && l[indent..].starts_with(&pat)
+            })
+            .nth(1);
+        if let Some((i, _)) = second {
+            pos = Some((i + 1, col));
         }
     }
     Problem {
         file: file.to_path_buf(),
-        line: e.location().map(|l| l.line()),
-        column: e.location().map(|l| l.column()),
+        line: pos.map(|p| p.0),
+        column: pos.map(|p| p.1),
         field,
         message,
     }
+}
+
+/// The key a "duplicate field `k`" or "duplicate key 'k'" message names.
+fn duplicate_key(message: &str) -> Option<&str> {
+    for (marker, close) in [("duplicate field `", '`'), ("duplicate key '", '\'')] {
+        if let Some(start) = message.find(marker) {
+            let rest = &message[start + marker.len()..];
+            return rest.find(close).map(|end| &rest[..end]);
+        }
+    }
+    None
 }
 
 /// Whether `s` is a valid lab name (a DNS label).

@@ -1,22 +1,21 @@
-//! Reaching nodes over SSH, the one path every check takes, whatever the
-//! provider: one multiplexed OpenSSH master connection per node (the
-//! `openssh` crate's native mux), opened on first use and reused.
+//! Reaching nodes over SSH, the one path every provider and every check
+//! takes: one multiplexed OpenSSH master connection per node (the `openssh`
+//! crate's native mux), opened on first use from the lab's own ssh config,
+//! and reused.
 //!
-//! A failed connection is an [`LabError::Ssh`], never a probe result: the
-//! verify engine must not mistake "could not ask" for "unreachable".
+//! A failed connection is an [`LabError::Ssh`], never a command's result: the
+//! verify engine must not mistake "could not ask" for "unreachable". The
+//! control sockets live in a short directory under `/tmp`: Unix socket paths
+//! are limited to 108 bytes, and `.lab/<lab>/...` easily exceeds that.
 
 use crate::error::{LabError, Result};
 use crate::report::Reporter;
-use openssh::{KnownHosts, Session, SessionBuilder};
+use openssh::{KnownHosts, Session, SessionBuilder, Stdio};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::{Mutex, Semaphore};
-
-/// How many commands run at once on one node's connection (sshd's
-/// `MaxSessions` defaults to 10; the netns sshd allows 64).
-pub const PER_NODE: usize = 8;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{OnceCell, Semaphore};
 
 /// The output of a remote command.
 #[derive(Debug, Clone)]
@@ -32,7 +31,7 @@ impl Output {
         self.code == Some(0)
     }
 
-    /// stdout and stderr together, for reports.
+    /// stdout and stderr together, for reports and messages.
     pub fn text(&self) -> String {
         let mut t = self.stdout.clone();
         if !self.stderr.trim().is_empty() {
@@ -45,8 +44,34 @@ impl Output {
     }
 }
 
-struct Node {
-    session: Mutex<Option<Arc<Session>>>,
+/// How a pool connects and runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Host key policy; the lab's ssh config pins keys, so `Strict` by default.
+    pub known_hosts: KnownHosts,
+    /// How long to keep retrying a first connection (a VM's sshd may still be
+    /// settling right after boot); zero: one attempt.
+    pub connect_for: Duration,
+    /// Commands at once on one node's connection (sshd's `MaxSessions`
+    /// defaults to 10; the netns sshd allows 64).
+    pub per_node: usize,
+    /// Deadline of one command; past it the command is an error.
+    pub deadline: Option<Duration>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            known_hosts: KnownHosts::Strict,
+            connect_for: Duration::ZERO,
+            per_node: 8,
+            deadline: None,
+        }
+    }
+}
+
+struct Entry {
+    session: OnceCell<Arc<Session>>,
     slots: Semaphore,
 }
 
@@ -54,130 +79,238 @@ struct Node {
 pub struct Pool {
     config: PathBuf,
     control_dir: tempfile::TempDir,
-    nodes: HashMap<String, Node>,
+    opts: Options,
     rep: Reporter,
+    entries: Mutex<HashMap<String, Arc<Entry>>>,
 }
 
 impl Pool {
-    /// A pool for `nodes`, each a `Host` in the OpenSSH config file `config`.
-    /// The control sockets live in a short directory under /tmp (Unix socket
-    /// paths are limited to 108 bytes).
-    pub fn new(config: &Path, nodes: &[String], rep: &Reporter) -> Result<Pool> {
+    /// A pool for the hosts of the OpenSSH config file `config`.
+    pub fn new(config: &Path, rep: &Reporter, opts: Options) -> Result<Pool> {
         let control_dir = tempfile::Builder::new()
             .prefix("lab-")
             .tempdir_in("/tmp")
-            .map_err(|e| LabError::io("creating the ssh control directory", e))?;
-        let nodes = nodes
-            .iter()
-            .map(|n| {
-                (
-                    n.clone(),
-                    Node {
-                        session: Mutex::new(None),
-                        slots: Semaphore::new(PER_NODE),
-                    },
-                )
-            })
-            .collect();
+            .map_err(|e| LabError::io("creating the ssh control directory under /tmp", e))?;
         Ok(Pool {
             config: config.to_path_buf(),
             control_dir,
-            nodes,
+            opts,
             rep: rep.clone(),
+            entries: Mutex::new(HashMap::new()),
         })
     }
 
-    async fn session(&self, node: &str) -> Result<Arc<Session>> {
-        let entry = self.nodes.get(node).ok_or_else(|| LabError::Ssh {
-            node: node.into(),
-            message: "not a node of this lab".into(),
-        })?;
-        let mut slot = entry.session.lock().await;
-        if let Some(s) = slot.as_ref() {
-            return Ok(s.clone());
-        }
-        let mut b = SessionBuilder::default();
-        b.config_file(&self.config)
-            .known_hosts_check(KnownHosts::Strict)
-            .control_directory(self.control_dir.path())
-            .connect_timeout(Duration::from_secs(10))
-            .server_alive_interval(Duration::from_secs(5));
-        let session = b.connect_mux(node).await.map_err(|e| LabError::Ssh {
-            node: node.into(),
-            message: describe(&e),
-        })?;
-        let session = Arc::new(session);
-        *slot = Some(session.clone());
-        Ok(session)
+    fn entry(&self, node: &str) -> Arc<Entry> {
+        self.entries
+            .lock()
+            .unwrap()
+            .entry(node.to_string())
+            .or_insert_with(|| {
+                Arc::new(Entry {
+                    session: OnceCell::new(),
+                    slots: Semaphore::new(self.opts.per_node),
+                })
+            })
+            .clone()
     }
 
-    /// Run a shell command line on `node` (by `sh -c`), with a deadline.
-    /// A command that outlives the deadline is an error; so is a broken
-    /// connection (told apart from a remote exit 255 with `check()`).
-    pub async fn run(&self, node: &str, script: &str, deadline: Duration) -> Result<Output> {
-        let entry = self.nodes.get(node).ok_or_else(|| LabError::Ssh {
-            node: node.into(),
-            message: "not a node of this lab".into(),
-        })?;
-        let _slot = entry.slots.acquire().await.expect("semaphore open");
-        let session = self.session(node).await?;
-        let run = async {
-            let out = session.shell(script).output().await;
-            match out {
-                Ok(o) => Ok(o),
-                Err(e) => Err(e),
+    /// Drop a node's connection so the next command reconnects.
+    fn forget(&self, node: &str) {
+        self.entries.lock().unwrap().remove(node);
+    }
+
+    async fn connect(&self, node: &str) -> Result<Session> {
+        let mut b = SessionBuilder::default();
+        b.config_file(&self.config)
+            .control_directory(self.control_dir.path())
+            .known_hosts_check(self.opts.known_hosts.clone())
+            .connect_timeout(Duration::from_secs(10))
+            .server_alive_interval(Duration::from_secs(5));
+        let started = Instant::now();
+        loop {
+            match b.connect_mux(node).await {
+                Ok(s) => return Ok(s),
+                Err(e) if started.elapsed() < self.opts.connect_for => {
+                    self.rep
+                        .log(&format!("ssh {node}: {}; retrying", error_chain(&e)));
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                }
+                Err(e) => {
+                    return Err(LabError::Ssh {
+                        node: node.into(),
+                        message: format!("{} (with {})", error_chain(&e), self.config.display()),
+                    });
+                }
             }
-        };
-        let out = match tokio::time::timeout(deadline, run).await {
-            Err(_) => {
-                return Err(LabError::Ssh {
+        }
+    }
+
+    /// The session to `node`, opened on first use.
+    pub async fn session(&self, node: &str) -> Result<Arc<Session>> {
+        let entry = self.entry(node);
+        entry
+            .session
+            .get_or_try_init(|| async { self.connect(node).await.map(Arc::new) })
+            .await
+            .cloned()
+    }
+
+    /// Run a shell command line on `node` with `stdin` as its input and
+    /// return its output, whatever its exit code. An error means the command
+    /// could not run or finish: connection lost, or the deadline passed.
+    pub async fn output(
+        &self,
+        node: &str,
+        command: &str,
+        stdin: Option<Vec<u8>>,
+    ) -> Result<Output> {
+        let entry = self.entry(node);
+        let _slot = entry.slots.acquire().await.expect("semaphore open");
+        let run = self.output_now(node, command, stdin);
+        match self.opts.deadline {
+            None => run.await,
+            Some(d) => tokio::time::timeout(d, run).await.unwrap_or_else(|_| {
+                Err(LabError::Ssh {
                     node: node.into(),
                     message: format!(
                         "`{}` did not finish within {}s",
-                        first_line(script),
-                        deadline.as_secs_f64()
+                        first_line(command),
+                        d.as_secs()
                     ),
-                });
-            }
-            Ok(Err(e)) => {
-                self.forget(node).await;
-                return Err(LabError::Ssh {
-                    node: node.into(),
-                    message: describe(&e),
-                });
-            }
-            Ok(Ok(o)) => o,
+                })
+            }),
+        }
+    }
+
+    async fn output_now(
+        &self,
+        node: &str,
+        command: &str,
+        stdin: Option<Vec<u8>>,
+    ) -> Result<Output> {
+        let session = self.session(node).await?;
+        let ssh_err = |e: openssh::Error| LabError::Ssh {
+            node: node.into(),
+            message: format!("running `{}`: {}", first_line(command), error_chain(&e)),
         };
-        let output = Output {
+        let mut cmd = Session::to_raw_command(session.clone(), command);
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = match cmd.spawn().await {
+            Ok(c) => c,
+            Err(e) => {
+                self.forget(node);
+                return Err(ssh_err(e));
+            }
+        };
+        let input = child.stdin().take();
+        // Feed stdin while reading the output, so neither side blocks the other.
+        let feed = async move {
+            if let (Some(mut pipe), Some(data)) = (input, stdin) {
+                use tokio::io::AsyncWriteExt;
+                pipe.write_all(&data).await?;
+                pipe.shutdown().await?;
+            }
+            Ok::<(), std::io::Error>(())
+        };
+        let (fed, out) = tokio::join!(feed, child.wait_with_output());
+        let out = match out {
+            Ok(o) => o,
+            Err(e @ (openssh::Error::RemoteProcessTerminated | openssh::Error::Disconnected)) => {
+                // The mux protocol cannot tell a dead connection from a killed
+                // process: ask the master.
+                return Err(match session.check().await {
+                    Ok(()) => LabError::Command {
+                        command: format!("ssh {node} {command}"),
+                        status: "terminated by a signal".into(),
+                        output: String::new(),
+                    },
+                    Err(_) => {
+                        self.forget(node);
+                        ssh_err(e)
+                    }
+                });
+            }
+            Err(e) => {
+                self.forget(node);
+                return Err(ssh_err(e));
+            }
+        };
+        let result = Output {
             code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         };
-        if output.code == Some(255) && session.check().await.is_err() {
-            self.forget(node).await;
+        self.rep.log(&format!(
+            "$ ssh {node} {command}\n(exit {:?})\n{}",
+            result.code,
+            result.text()
+        ));
+        // Exit 255 is ssh's own failure code, or the command's: ask the master.
+        if result.code == Some(255) && session.check().await.is_err() {
+            self.forget(node);
             return Err(LabError::Ssh {
                 node: node.into(),
-                message: "the connection broke while the command ran".into(),
+                message: format!("connection lost while running `{}`", first_line(command)),
             });
         }
-        self.rep.log(&format!(
-            "[{node}]$ {script}\n(exit {:?})\n{}",
-            output.code,
-            output.text()
-        ));
-        Ok(output)
-    }
-
-    async fn forget(&self, node: &str) {
-        if let Some(n) = self.nodes.get(node) {
-            n.session.lock().await.take();
+        if let Err(e) = fed
+            && result.ok()
+        {
+            return Err(LabError::Ssh {
+                node: node.into(),
+                message: format!("writing the input of `{}`: {e}", first_line(command)),
+            });
         }
+        Ok(result)
     }
 
-    /// Close every connection.
-    pub async fn close(self) {
-        for (_, n) in self.nodes {
-            if let Some(s) = n.session.into_inner()
+    /// Like [`Pool::output`], but a non-zero exit is an error carrying the
+    /// end of the output.
+    pub async fn run(&self, node: &str, command: &str, stdin: Option<Vec<u8>>) -> Result<Output> {
+        let out = self.output(node, command, stdin).await?;
+        if out.ok() {
+            return Ok(out);
+        }
+        Err(LabError::Command {
+            command: format!("ssh {node} {}", first_line(command)),
+            status: out
+                .code
+                .map(|c| format!("exit status: {c}"))
+                .unwrap_or_else(|| "killed by a signal".into()),
+            output: tail(&out.text(), 40),
+        })
+    }
+
+    /// Run a script as root on `node` (`sudo bash -s`, script on stdin).
+    /// `env` is exported first: sudo drops the caller's environment, and stdin
+    /// keeps secrets such as a join token out of the process list.
+    pub async fn script(&self, node: &str, script: &str, env: &[(&str, &str)]) -> Result<Output> {
+        let mut text: String = env
+            .iter()
+            .map(|(k, v)| format!("export {k}={}\n", quote(v)))
+            .collect();
+        text.push_str(script);
+        self.run(node, "sudo bash -s", Some(text.into_bytes()))
+            .await
+    }
+
+    /// Close every connection (their masters exit).
+    pub async fn close(&self) {
+        let entries: Vec<Arc<Entry>> = self
+            .entries
+            .lock()
+            .unwrap()
+            .drain()
+            .map(|(_, e)| e)
+            .collect();
+        for e in entries {
+            if let Some(s) = Arc::try_unwrap(e).ok().and_then(|e| e.session.into_inner())
                 && let Ok(s) = Arc::try_unwrap(s)
             {
                 let _ = s.close().await;
@@ -188,16 +321,29 @@ impl Pool {
 
 fn first_line(s: &str) -> &str {
     let l = s.lines().next().unwrap_or("");
-    if l.len() > 80 {
-        &l[..l.char_indices().nth(80).map_or(l.len(), |(i, _)| i)]
-    } else {
-        l
+    match l.char_indices().nth(80) {
+        Some((i, _)) => &l[..i],
+        None => l,
     }
 }
 
-fn describe(e: &openssh::Error) -> String {
+/// The last `n` lines of `text`, saying how many were left out.
+pub fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    if lines.len() <= n {
+        return lines.join("\n");
+    }
+    format!(
+        "(... {} earlier lines in lab.log)\n{}",
+        lines.len() - n,
+        lines[lines.len() - n..].join("\n")
+    )
+}
+
+/// An error and its causes on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
     let mut msg = e.to_string();
-    let mut src = std::error::Error::source(e);
+    let mut src = e.source();
     while let Some(s) = src {
         msg.push_str(&format!(": {s}"));
         src = s.source();
@@ -214,5 +360,20 @@ pub fn quote(s: &str) -> String {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_and_tails() {
+        assert_eq!(quote("10.244.2.2"), "10.244.2.2");
+        assert_eq!(quote("a b"), "'a b'");
+        assert_eq!(quote("it's"), "'it'\\''s'");
+        assert_eq!(tail("a\nb\n", 5), "a\nb");
+        let t = tail("1\n2\n3\n4\n", 2);
+        assert!(t.starts_with("(... 2 earlier lines") && t.ends_with("3\n4"));
     }
 }

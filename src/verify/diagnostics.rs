@@ -6,11 +6,10 @@
 //! Files go to `.lab/<lab>/artifacts/<run>/`; the report names them.
 
 use super::{Ctx, join_all, probe};
-use crate::spec::{Check, Endpoint, Lab, Probe, Target};
+use crate::spec::{Check, Endpoint, Probe};
 use crate::ssh::Pool;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use tokio::sync::Mutex;
 
 /// The node-side commands, one file each.
@@ -102,7 +101,6 @@ impl Artifacts {
     pub async fn node(
         &self,
         pool: &Pool,
-        lab: &Lab,
         node: &str,
         flannel_log: &(String, String),
     ) -> Vec<PathBuf> {
@@ -116,7 +114,7 @@ impl Artifacts {
             .map(|(name, cmd)| format!("echo '### {name}'; {cmd} 2>&1; "))
             .collect();
         let mut files = Vec::new();
-        match pool.run(node, &script, Duration::from_secs(20)).await {
+        match pool.output(node, &script, None).await {
             Ok(out) => {
                 for (name, body) in split_sections(&out.stdout) {
                     files.extend(write(&dir.join(format!("{name}.txt")), &body));
@@ -125,12 +123,11 @@ impl Artifacts {
             Err(e) => files.extend(write(&dir.join("ssh-error.txt"), &format!("{e}\n"))),
         }
         let (log_node, log_cmd) = flannel_log;
-        let log = match pool.run(log_node, log_cmd, Duration::from_secs(20)).await {
+        let log = match pool.output(log_node, log_cmd, None).await {
             Ok(o) => o.text(),
             Err(e) => format!("could not read flannel's log: {e}\n"),
         };
         files.extend(write(&dir.join("flannel.log"), &log));
-        let _ = lab;
         done.insert(node.to_string(), files.clone());
         files
     }
@@ -149,7 +146,7 @@ impl Artifacts {
                 .find(|(x, _)| x == n)
                 .map(|(_, l)| l.clone())
                 .unwrap_or_default();
-            async move { self.node(&ctx.pool, &ctx.lab, n, &log).await }
+            async move { self.node(&ctx.pool, n, &log).await }
         }))
         .await;
         let mut files: Vec<PathBuf> = per_node.into_iter().flatten().collect();
@@ -193,14 +190,13 @@ impl Artifacts {
             ctx.lab.interfaces.nat.as_str(),
             ctx.lab.interfaces.private.as_str(),
         ];
-        let _ = Target::Ip(ip);
         let script = format!(
             "d=$(mktemp -d); for i in {ifs}; do timeout 3 tcpdump -l -n -i \"$i\" -c 20 'host {ip} or udp port 8472' >\"$d/$i\" 2>&1 & done; \
              sleep 0.5; {probe_cmd} >/dev/null 2>&1; wait; for i in {ifs}; do echo \"### capture-$i\"; cat \"$d/$i\"; done; rm -rf \"$d\"",
             ifs = ifaces.join(" ")
         );
         let dir = self.dir.join(slug(&check.name));
-        match ctx.pool.run(&node, &script, Duration::from_secs(20)).await {
+        match ctx.pool.output(&node, &script, None).await {
             Ok(out) => split_sections(&out.stdout)
                 .into_iter()
                 .filter_map(|(name, body)| write(&dir.join(format!("{node}-{name}.txt")), &body))

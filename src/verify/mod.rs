@@ -27,6 +27,15 @@ pub const CONCURRENCY: usize = 16;
 /// Deadline of one remote command of a check.
 const DEADLINE: Duration = Duration::from_secs(20);
 
+/// SSH as checks use it: host keys pinned, one attempt, every command with
+/// a deadline so no check's timeout blocks the others.
+fn pool_options() -> crate::ssh::Options {
+    crate::ssh::Options {
+        deadline: Some(DEADLINE),
+        ..Default::default()
+    }
+}
+
 /// What `lab verify` was asked.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -87,16 +96,12 @@ impl Ctx {
     /// Run `cmd` from an endpoint: on the node, or inside the pod from its node.
     async fn run_from(&self, from: &Endpoint, cmd: &str) -> Result<Output> {
         match from {
-            Endpoint::Node(n) => self.pool.run(n, cmd, DEADLINE).await,
+            Endpoint::Node(n) => self.pool.output(n, cmd, None).await,
             Endpoint::Pod { app, on } => {
                 let pod = self.pod(app, on)?;
                 let mut out = self
                     .pool
-                    .run(
-                        &pod.exec_node,
-                        &probe::in_pod(&pod.exec_prefix, cmd),
-                        DEADLINE,
-                    )
+                    .output(&pod.exec_node, &probe::in_pod(&pod.exec_prefix, cmd), None)
                     .await?;
                 match probe::entered_pod(&out.stdout) {
                     Some(rest) => {
@@ -159,14 +164,14 @@ pub async fn verify(
         })
         .cloned()
         .collect();
-    if checks.is_empty() {
+    if checks.is_empty() && lab.skipped_checks.is_empty() {
         return Err(LabError::Usage(match &opts.only {
             Some(p) => format!("no check of lab '{}' matches '{p}'", lab.name),
             None => format!("lab '{}' has no checks", lab.name),
         }));
     }
     let access = provider.access(lab, state, rep).await?;
-    let pool = Pool::new(&access.ssh_config, &access.nodes, rep)?;
+    let pool = Pool::new(&access.ssh_config, rep, pool_options())?;
     let flannel_logs = lab
         .nodes
         .iter()
@@ -209,6 +214,26 @@ pub async fn verify(
     }
     all.sort_by_key(|(i, _)| *i);
     let mut results: Vec<CheckResult> = all.into_iter().flat_map(|(_, r)| r).collect();
+    // Checks that `--nodes` left without their nodes: skipped, with the reason.
+    for s in lab.skipped_checks.iter().filter(|s| {
+        opts.only
+            .as_ref()
+            .is_none_or(|p| s.name.to_lowercase().contains(&p.to_lowercase()))
+    }) {
+        let r = CheckResult {
+            name: s.name.clone(),
+            variant: variant.clone(),
+            route: String::new(),
+            expected: String::new(),
+            observed: s.reason.clone(),
+            verdict: Verdict::Skip,
+            elapsed: Duration::ZERO,
+            output: String::new(),
+            artifacts: vec![],
+        };
+        rep.emit(Event::CheckEnd(Box::new(r.clone())));
+        results.push(r);
+    }
     rep.emit(Event::ChecksEnd {
         variant: variant.clone(),
     });
@@ -250,14 +275,14 @@ pub async fn collect_evidence(
     rep: &Reporter,
 ) -> Result<PathBuf> {
     let access = provider.access(lab, state, rep).await?;
-    let pool = Pool::new(&access.ssh_config, &access.nodes, rep)?;
+    let pool = Pool::new(&access.ssh_config, rep, pool_options())?;
     let artifacts =
         diagnostics::Artifacts::new(&state.dir(), &format!("{}-evidence", state.variant), true);
     let nodes: Vec<String> = lab.nodes.iter().map(|n| n.name.clone()).collect();
     let futs = nodes.iter().map(|n| {
         let log = provider.flannel_log(lab, n);
-        let (pool, artifacts, lab) = (&pool, &artifacts, lab);
-        async move { artifacts.node(pool, lab, n, &log).await }
+        let (pool, artifacts) = (&pool, &artifacts);
+        async move { artifacts.node(pool, n, &log).await }
     });
     join_all(futs).await;
     pool.close().await;
@@ -356,7 +381,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
         Probe::Run { on, command } => {
             let runs = on
                 .iter()
-                .map(|n| async move { (n.clone(), ctx.pool.run(n, command, DEADLINE).await) });
+                .map(|n| async move { (n.clone(), ctx.pool.output(n, command, None).await) });
             let mut outs = Vec::new();
             let mut text = String::new();
             for (n, r) in join_all(runs).await {
@@ -373,7 +398,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
                 .find(|(n, _)| n == on)
                 .map(|(_, l)| l.clone())
                 .expect("validated node");
-            let o = ctx.pool.run(&node, &cmd, DEADLINE).await?;
+            let o = ctx.pool.output(&node, &cmd, None).await?;
             let text = format!("[{node}] $ {cmd}\n{}", o.text());
             Ok((Observed::Output(vec![(on.clone(), o)]), text))
         }
@@ -383,7 +408,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
                 RouteDest::Net(n) => *n,
             };
             let cmd = probe::route(net);
-            let o = ctx.pool.run(on, &cmd, DEADLINE).await?;
+            let o = ctx.pool.output(on, &cmd, None).await?;
             if !o.ok() {
                 return Err(LabError::Step {
                     step: "route".into(),
@@ -400,7 +425,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
         Probe::Capture { on, iface, ping } => {
             let ip = ctx.target_ip(ping)?;
             let cmd = probe::capture(iface, ip, &probe::ping(ip, false));
-            let o = ctx.pool.run(on, &cmd, DEADLINE).await?;
+            let o = ctx.pool.output(on, &cmd, None).await?;
             let text = format!("[{on}] $ {cmd}\n{}", o.text());
             Ok((Observed::Output(vec![(on.clone(), o)]), text))
         }
@@ -408,7 +433,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
             let (node, kubectl) = ctx.access.kubectl.clone().expect("checked");
             let o = ctx
                 .pool
-                .run(&node, &format!("{kubectl} get nodes -o json"), DEADLINE)
+                .output(&node, &format!("{kubectl} get nodes -o json"), None)
                 .await?;
             let (holds, detail) = kube_nodes_ready(&o.stdout, ctx.lab.nodes.len());
             Ok((Observed::Kube { holds, detail }, o.text()))
@@ -421,10 +446,10 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
             let (node, kubectl) = ctx.access.kubectl.clone().expect("checked");
             let o = ctx
                 .pool
-                .run(
+                .output(
                     &node,
                     &format!("{kubectl} get pods -A -l app={app} -o json"),
-                    DEADLINE,
+                    None,
                 )
                 .await?;
             let (holds, detail) = kube_pods(&o.stdout, *running, *on_distinct_nodes);

@@ -1,18 +1,76 @@
-//! The vagrant provider: VMs with kubeadm, flannel and nginx, the chapter
-//! as written, reached over SSH.
-use super::{Access, Kind, Provider, Status, UpOptions};
+//! The vagrant provider: the chapter as written, on VMs. Vagrant makes the
+//! machines (VirtualBox, as in the chapter, or libvirt); `lab` then installs
+//! and wires Kubernetes over SSH itself (kubeadm, the variant's flannel
+//! manifest, the workloads), as a list of small steps with deadlines, and
+//! hands the verify engine an SSH config and the pods it found.
+//!
+//! Everything of a lab lives in its state folder `.lab/<lab>/`, which is
+//! also the Vagrant project folder: `Vagrantfile`, `scripts/`, `ssh_config`,
+//! `admin.conf`, `state.json`, `lab.log`, and Vagrant's own `.vagrant/`.
+
+pub mod ctx;
+pub mod doctor;
+pub mod kube;
+pub mod render;
+pub mod ssh_config;
+pub mod status;
+pub mod steps;
+
+pub use doctor::{DoctorLine, doctor};
+pub use render::{Vm, script, vagrantfile};
+
+/// How the vagrant provider uses SSH: a new VM's host key is learned into the
+/// lab's own known_hosts on first contact (emptied at each `up`) and checked
+/// after; a VM's sshd may need a while after boot.
+pub fn ssh_options() -> crate::ssh::Options {
+    crate::ssh::Options {
+        known_hosts: openssh::KnownHosts::Add,
+        connect_for: std::time::Duration::from_secs(90),
+        ..Default::default()
+    }
+}
+
+use super::{Access, Kind, NodeStatus, Provider, Status, UpOptions};
+use crate::bringup::{self, Planned};
 use crate::error::{LabError, Result};
+use crate::exec;
 use crate::report::Reporter;
 use crate::spec::Lab;
-use crate::state::State;
+use crate::state::{self, Phase, State};
 use async_trait::async_trait;
+use ctx::{LOG_FILE, SSH_CONFIG, VAGRANTFILE, VagrantCtx, planned};
+use kube::KUBECTL;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+use steps::*;
 
-pub struct Vagrant;
+/// Environment variable choosing the VM provider when `--vm` is not given.
+pub const VM_ENV: &str = "LAB_VAGRANT_VM";
+
+const MIN: Duration = Duration::from_secs(60);
+
+pub struct Vagrant {
+    /// `--vm`, when given; else [`VM_ENV`], `VAGRANT_DEFAULT_PROVIDER`, VirtualBox.
+    vm: Option<Vm>,
+}
 
 impl Vagrant {
     pub fn new() -> Self {
-        Vagrant
+        Vagrant { vm: None }
+    }
+
+    /// The provider with the VM provider chosen on the command line.
+    pub fn with_vm(vm: Vm) -> Self {
+        Vagrant { vm: Some(vm) }
+    }
+
+    /// The VM provider for a new lab.
+    pub fn vm(&self) -> Result<Vm> {
+        resolve_vm(
+            self.vm,
+            std::env::var(VM_ENV).ok().as_deref(),
+            std::env::var("VAGRANT_DEFAULT_PROVIDER").ok().as_deref(),
+        )
     }
 }
 
@@ -22,11 +80,225 @@ impl Default for Vagrant {
     }
 }
 
-fn todo_err() -> LabError {
-    LabError::Unavailable {
-        provider: "vagrant".into(),
-        why: "not built yet".into(),
+/// `--vm`, else `LAB_VAGRANT_VM` (which must be valid), else
+/// `VAGRANT_DEFAULT_PROVIDER` when it is one of ours, else VirtualBox (the
+/// chapter's).
+pub fn resolve_vm(
+    explicit: Option<Vm>,
+    lab_env: Option<&str>,
+    vagrant_env: Option<&str>,
+) -> Result<Vm> {
+    if let Some(vm) = explicit {
+        return Ok(vm);
     }
+    if let Some(v) = lab_env.filter(|v| !v.trim().is_empty()) {
+        return Vm::parse(v).ok_or_else(|| {
+            LabError::Usage(format!(
+                "{VM_ENV}='{v}' is not a VM provider (virtualbox or libvirt)"
+            ))
+        });
+    }
+    Ok(vagrant_env.and_then(Vm::parse).unwrap_or_default())
+}
+
+/// The VM provider a lab was brought up with.
+fn state_vm(state: Option<&State>) -> Vm {
+    state
+        .and_then(|s| s.provider_state.get("vm"))
+        .and_then(|v| v.as_str())
+        .and_then(Vm::parse)
+        .unwrap_or_default()
+}
+
+/// The steps of `up`, from the lab as data.
+pub fn up_plan(lab: &Lab, variant: &str) -> Result<Vec<Planned<VagrantCtx>>> {
+    let v = lab.variant(variant)?;
+    let cp = lab.control_plane().name.clone();
+    let workers: Vec<String> = lab.workers().map(|n| n.name.clone()).collect();
+    let all: Vec<String> = lab.nodes.iter().map(|n| n.name.clone()).collect();
+    let mut plan = vec![
+        planned(format!("write .lab/{}", lab.name), MIN, WriteFiles),
+        // The first `up` may download the box.
+        planned(
+            format!("vagrant up {cp}"),
+            30 * MIN,
+            VagrantUp {
+                machines: vec![cp.clone()],
+            },
+        ),
+    ];
+    if !workers.is_empty() {
+        let limit = MIN * (15 + 10 * workers.len() as u32);
+        plan.push(planned(
+            format!("vagrant up {}", workers.join(" ")),
+            limit,
+            VagrantUp {
+                machines: workers.clone(),
+            },
+        ));
+    }
+    plan.push(planned("read vagrant ssh-config", 3 * MIN, WriteSshConfig));
+    plan.push(planned(
+        format!("install containerd and kubeadm on {}", all.join(", ")),
+        30 * MIN,
+        Provision {
+            script: "common",
+            nodes: all,
+        },
+    ));
+    plan.push(planned(
+        format!("kubeadm init on {cp}"),
+        15 * MIN,
+        KubeadmInit,
+    ));
+    plan.push(planned(
+        format!("copy admin.conf to .lab/{}/admin.conf", lab.name),
+        MIN,
+        FetchAdminConf,
+    ));
+    if !workers.is_empty() {
+        plan.push(planned(
+            format!("kubeadm join {}", workers.join(", ")),
+            15 * MIN,
+            JoinWorkers { nodes: workers },
+        ));
+    }
+    plan.extend(network_and_workloads(lab, v));
+    Ok(plan)
+}
+
+/// Apply the variant's network, wait for it and the nodes, deploy the
+/// workloads and wait for them: the end of `up` and of `apply`.
+fn network_and_workloads(lab: &Lab, v: &crate::spec::Variant) -> Vec<Planned<VagrantCtx>> {
+    let mut plan = vec![
+        planned(
+            format!("apply network {} ({})", v.name, file_name(&v.manifest)),
+            5 * MIN,
+            Manifest {
+                action: Action::Apply,
+                file: v.manifest.clone(),
+            },
+        ),
+        planned(
+            "wait for flannel on every node",
+            10 * MIN,
+            WaitPods {
+                namespace: Some("kube-system".into()),
+                app: "flannel".into(),
+                count: lab.nodes.len(),
+                limit: 9 * MIN,
+            },
+        ),
+        planned(
+            "wait for nodes Ready",
+            10 * MIN,
+            WaitNodesReady {
+                nodes: lab.nodes.iter().map(|n| n.name.clone()).collect(),
+                limit: 9 * MIN,
+            },
+        ),
+    ];
+    for f in &lab.workload_files {
+        plan.push(planned(
+            format!("deploy {}", file_name(f)),
+            5 * MIN,
+            Manifest {
+                action: Action::Apply,
+                file: f.clone(),
+            },
+        ));
+    }
+    for w in &lab.workloads {
+        plan.push(planned(
+            format!("wait for {} pod(s) app={}", w.replicas, w.app),
+            10 * MIN,
+            WaitPods {
+                namespace: None,
+                app: w.app.clone(),
+                count: w.replicas as usize,
+                limit: 9 * MIN,
+            },
+        ));
+    }
+    plan
+}
+
+/// The steps of `apply`: as the chapter does it, workloads and the old
+/// network deleted, the new network applied, workloads deployed again.
+pub fn apply_plan(lab: &Lab, from: &str, to: &str) -> Result<Vec<Planned<VagrantCtx>>> {
+    let old = lab.variant(from)?;
+    let new = lab.variant(to)?;
+    let mut plan = Vec::new();
+    for f in &lab.workload_files {
+        plan.push(planned(
+            format!("delete {}", file_name(f)),
+            5 * MIN,
+            Manifest {
+                action: Action::Delete,
+                file: f.clone(),
+            },
+        ));
+    }
+    plan.push(planned(
+        format!("delete network {} ({})", old.name, file_name(&old.manifest)),
+        5 * MIN,
+        Manifest {
+            action: Action::Delete,
+            file: old.manifest.clone(),
+        },
+    ));
+    plan.extend(network_and_workloads(lab, new));
+    Ok(plan)
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+/// What a teardown leaves in the state folder: the evidence of what
+/// happened (`lab destroy --purge` removes it).
+pub const EVIDENCE: [&str; 2] = [LOG_FILE, "artifacts"];
+
+/// `vagrant destroy -f` in `dir` if it holds a Vagrantfile, then remove
+/// everything in `dir` but the evidence ([`EVIDENCE`]), and `dir` itself
+/// when nothing is left. Nothing there: nothing to do.
+pub async fn teardown(dir: &Path, vm: Vm, rep: &Reporter) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    if dir.join(VAGRANTFILE).is_file() {
+        exec::run_async(rep, ctx::vagrant(dir, vm, &["destroy", "-f"]), None).await?;
+    }
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| LabError::io(format!("reading {}", dir.display()), e))?;
+    for entry in entries.flatten() {
+        if EVIDENCE.iter().any(|k| entry.file_name() == *k) {
+            continue;
+        }
+        let p = entry.path();
+        let r = if p.is_dir() && !p.is_symlink() {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        };
+        r.map_err(|e| LabError::io(format!("removing {}", p.display()), e))?;
+    }
+    // Fails when evidence is left, which is the point.
+    let _ = std::fs::remove_dir(dir);
+    Ok(())
+}
+
+/// Run a plan; on failure, close SSH and return the error naming the step.
+async fn run_plan(
+    plan: Vec<Planned<VagrantCtx>>,
+    ctx: &mut VagrantCtx,
+    rep: &Reporter,
+) -> Result<()> {
+    let r = bringup::run(plan, ctx, rep).await;
+    ctx.close().await;
+    r
 }
 
 #[async_trait]
@@ -34,59 +306,314 @@ impl Provider for Vagrant {
     fn kind(&self) -> Kind {
         Kind::Vagrant
     }
+
     fn available(&self) -> Result<()> {
-        Err(todo_err())
+        doctor::available(self.vm()?)
     }
-    async fn up(
-        &self,
-        _lab: &Lab,
-        _variant: &str,
-        _opts: UpOptions,
-        _rep: &Reporter,
-    ) -> Result<State> {
-        Err(todo_err())
+
+    async fn up(&self, lab: &Lab, variant: &str, opts: UpOptions, rep: &Reporter) -> Result<State> {
+        let vm = self.vm()?;
+        doctor::available(vm)?;
+        if let Some(s) = State::load(&lab.name)? {
+            return Err(LabError::AlreadyUp {
+                name: s.name,
+                provider: s.provider,
+                variant: s.variant,
+            });
+        }
+        let plan = up_plan(lab, variant)?;
+        let dir = state::lab_dir(&lab.name);
+        let lab_file = std::fs::canonicalize(&lab.file).unwrap_or_else(|_| lab.file.clone());
+        let st = State {
+            name: lab.name.clone(),
+            provider: Kind::Vagrant.as_str().into(),
+            lab_file,
+            workers: lab.workers_override,
+            variant: variant.to_string(),
+            phase: Phase::Creating,
+            provider_state: serde_json::json!({ "vm": vm.as_str() }),
+        };
+        let mut ctx = VagrantCtx::new(lab, variant, vm, &dir, st, rep);
+        match run_plan(plan, &mut ctx, rep).await {
+            Ok(()) => {
+                ctx.state.phase = Phase::Up;
+                ctx.state.save()?;
+                Ok(ctx.state)
+            }
+            Err(e) if opts.keep => {
+                rep.info(format!("keeping the machines and {} for debugging (--keep); `lab destroy {}` removes them", dir.display(), lab.name));
+                Err(e)
+            }
+            Err(e) => {
+                rep.info(format!(
+                    "tearing down lab {} after the failure (use --keep to keep it)",
+                    lab.name
+                ));
+                if let Err(t) = teardown(&dir, vm, rep).await {
+                    rep.info(format!(
+                        "teardown failed too: {t}; run `lab destroy {}`",
+                        lab.name
+                    ));
+                }
+                Err(e)
+            }
+        }
     }
+
     async fn apply(
         &self,
-        _lab: &Lab,
-        _state: &mut State,
-        _variant: &str,
-        _rep: &Reporter,
+        lab: &Lab,
+        state: &mut State,
+        variant: &str,
+        rep: &Reporter,
     ) -> Result<()> {
-        Err(todo_err())
+        let plan = apply_plan(lab, &state.variant, variant)?;
+        let vm = state_vm(Some(state));
+        state.phase = Phase::Applying;
+        state.save()?;
+        let mut ctx = VagrantCtx::new(lab, variant, vm, &state.dir(), state.clone(), rep);
+        run_plan(plan, &mut ctx, rep).await?;
+        state.variant = variant.to_string();
+        state.phase = Phase::Up;
+        state.save()
     }
-    async fn destroy(&self, _name: &str, _state: Option<&State>, _rep: &Reporter) -> Result<()> {
-        Err(todo_err())
+
+    async fn destroy(&self, name: &str, state: Option<&State>, rep: &Reporter) -> Result<()> {
+        let dir = state::lab_dir(name);
+        if !dir.exists() {
+            return Ok(());
+        }
+        if let Some(s) = state {
+            let mut s = s.clone();
+            s.phase = Phase::Destroying;
+            let _ = s.save();
+        }
+        let vm = match state {
+            Some(_) => state_vm(state),
+            None => self.vm().unwrap_or_default(),
+        };
+        teardown(&dir, vm, rep).await
     }
-    async fn status(&self, _lab: &Lab, _state: &State, _rep: &Reporter) -> Result<Status> {
-        Err(todo_err())
+
+    async fn status(&self, lab: &Lab, state: &State, rep: &Reporter) -> Result<Status> {
+        let dir = state.dir();
+        let out = exec::run_async(
+            rep,
+            ctx::vagrant(
+                &dir,
+                state_vm(Some(state)),
+                &["status", "--machine-readable"],
+            ),
+            None,
+        )
+        .await?;
+        let report = status::parse(&String::from_utf8_lossy(&out.stdout));
+        let nodes: Vec<NodeStatus> = lab
+            .nodes
+            .iter()
+            .map(|n| NodeStatus {
+                name: n.name.clone(),
+                role: n.role.as_str().to_string(),
+                state: report
+                    .machine(&n.name)
+                    .map(|m| m.state.clone())
+                    .unwrap_or_else(|| "unknown".into()),
+                addresses: vec![n.ip.to_string()],
+            })
+            .collect();
+        let cp = lab.control_plane().name.clone();
+        let cp_running = nodes.iter().any(|n| n.name == cp && n.state == "running");
+        let pods = if cp_running && dir.join(SSH_CONFIG).is_file() {
+            match workload_pods(lab, &dir, rep).await {
+                Ok(p) => p,
+                Err(e) => {
+                    rep.info(format!("could not list pods: {e}"));
+                    vec![]
+                }
+            }
+        } else {
+            vec![]
+        };
+        Ok(Status { nodes, pods })
     }
-    async fn access(&self, _lab: &Lab, _state: &State, _rep: &Reporter) -> Result<Access> {
-        Err(todo_err())
+
+    async fn access(&self, lab: &Lab, state: &State, rep: &Reporter) -> Result<Access> {
+        let dir = state.dir();
+        let ssh_config = dir.join(SSH_CONFIG);
+        if !ssh_config.is_file() {
+            return Err(LabError::Usage(format!(
+                "{} does not exist: lab '{}' did not finish coming up; `lab destroy {}` and up again",
+                ssh_config.display(),
+                lab.name,
+                lab.name
+            )));
+        }
+        let pods = workload_pods(lab, &dir, rep).await?;
+        Ok(Access {
+            ssh_config,
+            nodes: lab.nodes.iter().map(|n| n.name.clone()).collect(),
+            pods,
+            kubectl: Some((lab.control_plane().name.clone(), KUBECTL.to_string())),
+            no_kubernetes: None,
+        })
     }
-    fn flannel_log(&self, _lab: &Lab, node: &str) -> (String, String) {
-        (node.to_string(), "true".into())
+
+    fn flannel_log(&self, lab: &Lab, node: &str) -> (String, String) {
+        (lab.control_plane().name.clone(), flannel_log_command(node))
     }
+
     async fn collect_logs(
         &self,
-        _lab: &Lab,
-        _state: &State,
-        _dir: &Path,
-        _rep: &Reporter,
+        lab: &Lab,
+        state: &State,
+        dir: &Path,
+        rep: &Reporter,
     ) -> Result<Vec<PathBuf>> {
-        Ok(vec![])
+        std::fs::create_dir_all(dir)
+            .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+        let config = state.dir().join(SSH_CONFIG);
+        if !config.is_file() {
+            return Ok(vec![]);
+        }
+        let remote = crate::ssh::Pool::new(&config, rep, ssh_options())?;
+        let cp = lab.control_plane().name.clone();
+        let mut wanted: Vec<(String, String, String)> = lab
+            .nodes
+            .iter()
+            .flat_map(|n| {
+                [
+                    (
+                        n.name.clone(),
+                        format!("{}-kubelet.log", n.name),
+                        "sudo journalctl -u kubelet --no-pager -n 500".to_string(),
+                    ),
+                    (
+                        n.name.clone(),
+                        format!("{}-containerd.log", n.name),
+                        "sudo journalctl -u containerd --no-pager -n 200".to_string(),
+                    ),
+                ]
+            })
+            .collect();
+        wanted.push((cp.clone(), "cluster.txt".into(), format!("{KUBECTL} get nodes -o wide; {KUBECTL} get pods -A -o wide; {KUBECTL} describe nodes")));
+        let mut written = Vec::new();
+        for (node, file, cmd) in wanted {
+            let text = match remote.output(&node, &cmd, None).await {
+                Ok(o) => o.text(),
+                Err(e) => format!("could not collect: {e}\n"),
+            };
+            let path = dir.join(file);
+            state::write_atomic(&path, text.as_bytes())?;
+            written.push(path);
+        }
+        remote.close().await;
+        Ok(written)
     }
 }
 
-pub mod render;
-
-/// One line of `lab doctor` for vagrant.
-pub struct DoctorLine {
-    pub ok: bool,
-    pub what: String,
-    pub fix: Option<String>,
+/// The lab's workload pods, from `kubectl get pods -o json` on the control plane.
+async fn workload_pods(
+    lab: &Lab,
+    dir: &Path,
+    rep: &Reporter,
+) -> Result<Vec<crate::provider::PodRef>> {
+    let remote = crate::ssh::Pool::new(&dir.join(SSH_CONFIG), rep, ssh_options())?;
+    let cp = lab.control_plane().name.clone();
+    let out = remote
+        .run(
+            &cp,
+            &format!("{KUBECTL} get pods --all-namespaces -o json"),
+            None,
+        )
+        .await;
+    remote.close().await;
+    let apps: Vec<String> = lab.workloads.iter().map(|w| w.app.clone()).collect();
+    Ok(kube::pod_refs(&kube::pods(&out?.stdout)?, &apps))
 }
 
-pub fn doctor(_lab: Option<&Lab>, _vm: render::Vm) -> Vec<DoctorLine> {
-    vec![]
+/// A command for the control plane printing the log of the flannel pod on
+/// `node` (the chapter's `kubectl logs -n kube-system kube-flannel-ds-...`).
+pub fn flannel_log_command(node: &str) -> String {
+    format!(
+        "{KUBECTL} logs -n kube-system \"$({KUBECTL} get pods -n kube-system -l app=flannel --field-selector spec.nodeName={node} -o name | head -n1)\""
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vm_choice_order() {
+        assert_eq!(
+            resolve_vm(Some(Vm::Libvirt), Some("virtualbox"), None).unwrap(),
+            Vm::Libvirt
+        );
+        assert_eq!(
+            resolve_vm(None, Some("libvirt"), Some("virtualbox")).unwrap(),
+            Vm::Libvirt
+        );
+        assert_eq!(
+            resolve_vm(None, None, Some("libvirt")).unwrap(),
+            Vm::Libvirt
+        );
+        assert_eq!(
+            resolve_vm(None, None, Some("docker")).unwrap(),
+            Vm::Virtualbox
+        );
+        assert_eq!(resolve_vm(None, Some(""), None).unwrap(), Vm::Virtualbox);
+        assert!(resolve_vm(None, Some("kvm"), None).is_err());
+    }
+
+    fn titles(plan: &[Planned<VagrantCtx>]) -> Vec<&str> {
+        plan.iter().map(|p| p.title.as_str()).collect()
+    }
+
+    #[test]
+    fn plans_follow_the_lab() {
+        let lab =
+            crate::spec::load("chapter4", crate::spec::LoadOptions { workers: Some(2) }).unwrap();
+        assert_eq!(
+            titles(&up_plan(&lab, "broken").unwrap()),
+            [
+                "write .lab/chapter4",
+                "vagrant up master",
+                "vagrant up node1 node2",
+                "read vagrant ssh-config",
+                "install containerd and kubeadm on master, node1, node2",
+                "kubeadm init on master",
+                "copy admin.conf to .lab/chapter4/admin.conf",
+                "kubeadm join node1, node2",
+                "apply network broken (flannel.yml)",
+                "wait for flannel on every node",
+                "wait for nodes Ready",
+                "deploy nginx-deployment.yaml",
+                "wait for 2 pod(s) app=nginx",
+            ]
+        );
+        assert_eq!(
+            titles(&apply_plan(&lab, "broken", "fixed").unwrap()),
+            [
+                "delete nginx-deployment.yaml",
+                "delete network broken (flannel.yml)",
+                "apply network fixed (flannel_fix.yml)",
+                "wait for flannel on every node",
+                "wait for nodes Ready",
+                "deploy nginx-deployment.yaml",
+                "wait for 2 pod(s) app=nginx",
+            ]
+        );
+        assert!(up_plan(&lab, "nope").is_err());
+    }
+
+    #[test]
+    fn flannel_log_finds_the_pod_on_the_node() {
+        let c = flannel_log_command("node1");
+        assert!(c.contains(
+            "get pods -n kube-system -l app=flannel --field-selector spec.nodeName=node1 -o name"
+        ));
+        assert!(c.starts_with(
+            "sudo kubectl --kubeconfig /etc/kubernetes/admin.conf logs -n kube-system "
+        ));
+    }
 }

@@ -1,17 +1,190 @@
-//! Rendering the Vagrantfile and provisioning scripts (placeholder until the vagrant branch lands).
-use crate::error::{LabError, Result};
-use crate::spec::Lab;
+//! Renders the lab's Vagrantfile and provisioning scripts from the Tera
+//! templates shipped in the crate (`Vagrantfile.tera`, `templates/*.sh.tera`).
+//!
+//! The templates are embedded in the binary, so `lab` renders the same files
+//! wherever it is installed. The context is built here, once, from the
+//! validated [`Lab`]: every value that reaches Ruby or a shell has already been
+//! held to a safe alphabet by `spec::validate`. `templates/README.md` lists
+//! the context variables; Tera fails on a missing one, which the tests catch.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+use crate::error::{LabError, Result};
+use crate::spec::{Lab, Node, Role};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::fmt;
+
+const VAGRANTFILE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/Vagrantfile.tera"));
+const COMMON: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/templates/common.sh.tera"
+));
+const CONTROL_PLANE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/templates/control-plane.sh.tera"
+));
+const WORKER: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/templates/worker.sh.tera"
+));
+
+/// The script names `lab render --script` accepts, in the order they run.
+pub const SCRIPTS: [&str; 3] = ["common", "control-plane", "worker"];
+
+/// The hypervisor under Vagrant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
 pub enum Vm {
+    /// VirtualBox: the chapter's setup (NICs enp0s3/enp0s8, NAT 10.0.2.15 on every VM).
+    #[default]
     Virtualbox,
+    /// libvirt/KVM through the vagrant-libvirt plugin.
     Libvirt,
 }
 
-pub fn vagrantfile(_lab: &Lab, _vm: Vm) -> Result<String> {
-    Err(LabError::Usage("render: not built yet".into()))
+impl Vm {
+    /// The name Vagrant uses (`--provider`, `VAGRANT_DEFAULT_PROVIDER`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Vm::Virtualbox => "virtualbox",
+            Vm::Libvirt => "libvirt",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Vm> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "virtualbox" => Some(Vm::Virtualbox),
+            "libvirt" => Some(Vm::Libvirt),
+            _ => None,
+        }
+    }
 }
 
-pub fn script(_lab: &Lab, _name: &str, _node: &str) -> Result<String> {
-    Err(LabError::Usage("render: not built yet".into()))
+impl fmt::Display for Vm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn node_value(n: &Node) -> Value {
+    json!({
+        "name": n.name,
+        "role": n.role.as_str(),
+        "ip": n.ip.to_string(),
+        "cpus": n.cpus,
+        "memory": n.memory,
+    })
+}
+
+/// The template context shared by every file (see `templates/README.md`).
+fn context(lab: &Lab, vm: Vm) -> Value {
+    let cp = lab.control_plane();
+    json!({
+        "lab": {
+            "name": lab.name,
+            "title": lab.title,
+            "box": lab.box_name,
+            "kubernetes": lab.kubernetes,
+        },
+        "vm": vm.as_str(),
+        "interfaces": { "nat": lab.interfaces.nat, "private": lab.interfaces.private },
+        "network": {
+            "private": lab.network.private.to_string(),
+            "private_netmask": lab.network.private.netmask().to_string(),
+            "pods": lab.network.pods.to_string(),
+            "nat": lab.network.nat.to_string(),
+        },
+        "nodes": lab.nodes.iter().map(node_value).collect::<Vec<_>>(),
+        "control_plane": { "name": cp.name, "ip": cp.ip.to_string() },
+    })
+}
+
+fn render_one(name: &str, template: &str, ctx: &Value) -> Result<String> {
+    let fail = |e: tera::Error| {
+        // Tera puts the useful part (which variable, which line) in the sources.
+        let mut msg = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            msg.push_str(&format!(": {s}"));
+            src = s.source();
+        }
+        LabError::Usage(format!("rendering {name}: {msg}"))
+    };
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![]);
+    tera.add_raw_template(name, template).map_err(fail)?;
+    let ctx = tera::Context::from_value(ctx.clone()).map_err(fail)?;
+    tera.render(name, &ctx).map_err(fail)
+}
+
+/// The lab's Vagrantfile for `vm`: the control plane and every worker, with
+/// hostname, private address, CPUs and memory.
+pub fn vagrantfile(lab: &Lab, vm: Vm) -> Result<String> {
+    render_one("Vagrantfile.tera", VAGRANTFILE, &context(lab, vm))
+}
+
+/// A provisioning script (`common`, `control-plane` or `worker`) for `node`.
+/// `control-plane` is only for the control plane and `worker` only for workers.
+pub fn script(lab: &Lab, name: &str, node: &str) -> Result<String> {
+    let n = lab.node(node).ok_or_else(|| {
+        LabError::Usage(format!(
+            "lab '{}' has no node '{node}' (nodes: {})",
+            lab.name,
+            lab.nodes
+                .iter()
+                .map(|n| n.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    let template = match (name, n.role) {
+        ("common", _) => COMMON,
+        ("control-plane", Role::ControlPlane) => CONTROL_PLANE,
+        ("worker", Role::Worker) => WORKER,
+        ("control-plane" | "worker", role) => {
+            return Err(LabError::Usage(format!(
+                "the {name} script does not run on {node}, which is a {} node; pick a node with that role",
+                role.as_str()
+            )));
+        }
+        _ => {
+            return Err(LabError::Usage(format!(
+                "no script '{name}' (scripts: {})",
+                SCRIPTS.join(", ")
+            )));
+        }
+    };
+    let mut ctx = context(lab, Vm::default());
+    ctx["node"] = node_value(n);
+    render_one(&format!("{name}.sh.tera"), template, &ctx)
+}
+
+/// The scripts a node runs, in order: `common`, then its role's script.
+pub fn scripts_for(node: &Node) -> [&'static str; 2] {
+    match node.role {
+        Role::ControlPlane => ["common", "control-plane"],
+        Role::Worker => ["common", "worker"],
+    }
+}
+
+/// Quote a string as one shell word (single quotes; `'` becomes `'\''`).
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_shell_words() {
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn parses_vm_names() {
+        assert_eq!(Vm::parse("LibVirt"), Some(Vm::Libvirt));
+        assert_eq!(Vm::parse("virtualbox"), Some(Vm::Virtualbox));
+        assert_eq!(Vm::parse("kvm"), None);
+    }
 }

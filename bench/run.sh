@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Benchmarks of the netns provider, beside Mininet as the peer.
+#
+# For 2, 20 and 100 workers (one nginx pod per worker, variant "fixed"), it
+# measures `lab up`, a full reachability sweep (every pod pings every other
+# pod, and every node pings every pod: `lab verify`), and `lab destroy`; and
+# Mininet's `mn --topo single,N --switch lxbr --controller none --test pingall`
+# for the same host counts. Reports medians of RUNS runs (default 5; 3 for the
+# 100-host sizes) and writes them into README.md between the bench markers.
+#
+# Usage (root, Linux): bench/run.sh            # all sizes
+#                      SIZES="2 20" bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 2; }
+command -v mn >/dev/null && command -v brctl >/dev/null || {
+  echo "bench: installing mininet and bridge-utils (the peer)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mininet bridge-utils >/dev/null
+}
+
+cargo build --release -q
+LAB=$root/target/release/lab
+SIZES=${SIZES:-"2 20 100"}
+RUNS=${RUNS:-5}
+
+work=$(mktemp -d /tmp/lab-bench.XXXXXX)
+export LAB_STATE_DIR=$work/state
+name=bench$$
+cleanup() { "$LAB" destroy "$name" --purge >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { print $1 }"; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# A copy of chapter 4 with one pod per worker and sweep checks.
+make_lab() {
+  local n=$1 dir=$work/lab-$1
+  mkdir -p "$dir"
+  cp labs/chapter4/*.yml labs/chapter4/*.yaml "$dir"/
+  sed -i "s/^name: chapter4$/name: $name/" "$dir/lab.yaml"
+  sed -i '/^checks:/,$d' "$dir/lab.yaml"
+  cat >>"$dir/lab.yaml" <<'EOF'
+checks:
+  - name: pod to pod
+    mesh: { pods: nginx }
+    expect: reachable
+  - name: node to pod
+    mesh: { pods: nginx, from: nodes }
+    expect: reachable
+EOF
+  sed -i "s/replicas: 2/replicas: $n/" "$dir/nginx-deployment.yaml"
+  echo "$dir/lab.yaml"
+}
+
+rows=()
+for n in $SIZES; do
+  runs=$RUNS; [ "$n" -ge 100 ] && runs=$(( RUNS < 3 ? RUNS : 3 ))
+  file=$(make_lab "$n")
+  ups=(); sweeps=(); downs=(); mns=()
+  for _ in $(seq "$runs"); do
+    t0=$(now); "$LAB" up "$file" --nodes "$n" --variant fixed >/dev/null 2>&1; t1=$(now)
+    "$LAB" verify "$name" >"$work/verify.out" 2>&1 || { echo "bench: sweep failed"; cat "$work/verify.out"; exit 1; }
+    t2=$(now); "$LAB" destroy "$name" --purge >/dev/null 2>&1; t3=$(now)
+    ups+=("$(calc "$t1 - $t0")"); sweeps+=("$(calc "$t2 - $t1")"); downs+=("$(calc "$t3 - $t2")")
+    t0=$(now); mn --topo "single,$n" --switch lxbr --controller none --test pingall >"$work/mn.out" 2>&1 || { cat "$work/mn.out"; exit 1; }; t1=$(now)
+    mns+=("$(calc "$t1 - $t0")")
+  done
+  pairs=$(( n * (n - 1) + (n + 1) * n ))
+  up=$(printf '%s\n' "${ups[@]}" | median); sweep=$(printf '%s\n' "${sweeps[@]}" | median)
+  down=$(printf '%s\n' "${downs[@]}" | median); mnt=$(printf '%s\n' "${mns[@]}" | median)
+  ratio=$(awk "BEGIN { printf \"%.1f\", $mnt / $sweep }")
+  row=$(printf '| %s | %s | %.2f s | %.2f s (%s pings) | %.2f s | %.2f s | %sx |' "$n" "$runs" "$up" "$sweep" "$pairs" "$down" "$mnt" "$ratio")
+  echo "$row"
+  rows+=("$row")
+done
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+{
+  echo "Measured by \`bench/run.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores ($cpu), kernel $(uname -r); medians."
+  echo "A sweep is \`lab verify\` of two \`mesh\` checks: every pod pings every other pod and every node pings every pod (fping over SSH)."
+  echo "Mininet's \`pingall\` pings every host from every other host: n·(n−1) pings."
+  echo
+  echo "| workers | runs | lab up | sweep | lab destroy | mininet pingall | pingall / sweep |"
+  echo "|---|---|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+} >"$work/table.md"
+awk -v table="$work/table.md" '
+  /<!-- bench:start -->/ { print; while ((getline l < table) > 0) print l; skip=1; next }
+  /<!-- bench:end -->/ { skip=0 }
+  !skip { print }
+' README.md >"$work/README.md" && cp "$work/README.md" README.md
+echo "bench: results written to README.md"

@@ -1,0 +1,162 @@
+//! The context every vagrant bring-up step shares: the lab, where its files
+//! live, how to call Vagrant there, the SSH sessions, and what earlier steps
+//! learned (the join command). Also the timeout wrapper that gives each step
+//! its own deadline.
+
+use super::render::Vm;
+use crate::bringup::{Planned, Step};
+use crate::error::{LabError, Result};
+use crate::report::Reporter;
+use crate::spec::Lab;
+use crate::ssh::Pool as Remote;
+use crate::state::State;
+use async_trait::async_trait;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// File names inside the lab's state folder.
+pub const VAGRANTFILE: &str = "Vagrantfile";
+pub const SSH_CONFIG: &str = "ssh_config";
+pub const KNOWN_HOSTS: &str = "known_hosts";
+pub const ADMIN_CONF: &str = "admin.conf";
+pub const SCRIPTS_DIR: &str = "scripts";
+pub const LOG_FILE: &str = "lab.log";
+
+pub struct VagrantCtx {
+    pub lab: Lab,
+    /// The variant being brought up or applied.
+    pub variant: String,
+    pub vm: Vm,
+    /// The lab's state folder (`.lab/<lab>/`), Vagrant's project folder too.
+    pub dir: PathBuf,
+    pub rep: Reporter,
+    pub state: State,
+    /// SSH sessions, once the ssh config is written.
+    pub remote: Option<Arc<Remote>>,
+    /// `kubeadm join ...`, printed by the control-plane script.
+    pub join_command: Option<String>,
+}
+
+impl VagrantCtx {
+    pub fn new(lab: &Lab, variant: &str, vm: Vm, dir: &Path, state: State, rep: &Reporter) -> Self {
+        VagrantCtx {
+            lab: lab.clone(),
+            variant: variant.to_string(),
+            vm,
+            dir: dir.to_path_buf(),
+            rep: rep.clone(),
+            state,
+            remote: None,
+            join_command: None,
+        }
+    }
+
+    /// The SSH sessions; opened from the lab's ssh config on first use.
+    pub fn remote(&mut self) -> Result<Arc<Remote>> {
+        if let Some(r) = &self.remote {
+            return Ok(r.clone());
+        }
+        let config = self.dir.join(SSH_CONFIG);
+        if !config.is_file() {
+            return Err(LabError::Usage(format!(
+                "{} does not exist: the machines were never reached over SSH",
+                config.display()
+            )));
+        }
+        let r = Arc::new(Remote::new(&config, &self.rep, super::ssh_options())?);
+        self.remote = Some(r.clone());
+        Ok(r)
+    }
+
+    /// A rendered script of a node, as written by the first step.
+    pub fn script_path(&self, node: &str, script: &str) -> PathBuf {
+        script_path(&self.dir, node, script)
+    }
+
+    pub fn vagrant(&self, args: &[&str]) -> Command {
+        vagrant(&self.dir, self.vm, args)
+    }
+
+    /// Close the SSH sessions.
+    pub async fn close(&mut self) {
+        if let Some(r) = self.remote.take() {
+            r.close().await;
+        }
+    }
+}
+
+pub fn script_path(dir: &Path, node: &str, script: &str) -> PathBuf {
+    dir.join(SCRIPTS_DIR).join(format!("{node}.{script}.sh"))
+}
+
+/// `vagrant <args>` run in the lab's folder, with its provider chosen.
+pub fn vagrant(dir: &Path, vm: Vm, args: &[&str]) -> Command {
+    let mut c = Command::new("vagrant");
+    c.args(args)
+        .arg("--no-color")
+        .current_dir(dir)
+        .env("VAGRANT_CWD", dir)
+        .env("VAGRANT_DEFAULT_PROVIDER", vm.as_str())
+        // No call home for version checks: quiet and offline-safe.
+        .env("VAGRANT_CHECKPOINT_DISABLE", "1");
+    c
+}
+
+/// A step with a deadline: past it, the step is abandoned (its commands are
+/// killed) and fails saying how long it was given.
+pub struct Timed<S> {
+    title: String,
+    limit: Duration,
+    step: S,
+}
+
+#[async_trait]
+impl<S: Step<VagrantCtx>> Step<VagrantCtx> for Timed<S> {
+    async fn run(&self, ctx: &mut VagrantCtx) -> Result<()> {
+        match tokio::time::timeout(self.limit, self.step.run(ctx)).await {
+            Ok(r) => r,
+            Err(_) => Err(LabError::Step {
+                step: self.title.clone(),
+                message: format!(
+                    "timed out after {} (see {} for what it was doing)",
+                    human(self.limit),
+                    ctx.dir.join(LOG_FILE).display()
+                ),
+            }),
+        }
+    }
+}
+
+/// A planned step with a deadline.
+pub fn planned(
+    title: impl Into<String>,
+    limit: Duration,
+    step: impl Step<VagrantCtx> + 'static,
+) -> Planned<VagrantCtx> {
+    let title = title.into();
+    Planned::new(title.clone(), Timed { title, limit, step })
+}
+
+/// `90s`, `5m`, `2m30s`.
+pub fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 60, s % 60) {
+        (0, s) => format!("{s}s"),
+        (m, 0) => format!("{m}m"),
+        (m, s) => format!("{m}m{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human(Duration::from_secs(90)), "1m30s");
+        assert_eq!(human(Duration::from_secs(600)), "10m");
+        assert_eq!(human(Duration::from_secs(5)), "5s");
+    }
+}

@@ -1,0 +1,165 @@
+//! Labs brought up by tests: a copy of a shipped lab under a unique name and
+//! its own state folder, destroyed when the test ends, pass or fail.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub use crate::harness::unique_name;
+
+static REPORTS: AtomicU32 = AtomicU32::new(0);
+
+pub fn require_root() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "this test needs root (network namespaces); CI runs as root"
+    );
+}
+
+/// The lab's namespaces that exist now.
+pub fn namespaces_of(name: &str) -> Vec<String> {
+    std::fs::read_dir("/run/netns")
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(&format!("{name}.")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub struct TestLab {
+    pub name: String,
+    /// The copied lab folder (holds lab.yaml and its manifests).
+    pub src: tempfile::TempDir,
+    /// LAB_STATE_DIR of this lab.
+    pub state: tempfile::TempDir,
+}
+
+impl TestLab {
+    /// A copy of `labs/<lab>` named uniquely; `edit` may change lab.yaml's text.
+    pub fn new(lab: &str, prefix: &str, edit: impl FnOnce(String) -> String) -> TestLab {
+        require_root();
+        let name = unique_name(prefix);
+        let src = crate::harness::copy_lab(lab, &name);
+        let yaml = std::fs::read_to_string(src.path().join("lab.yaml")).unwrap();
+        std::fs::write(src.path().join("lab.yaml"), edit(yaml)).unwrap();
+        TestLab {
+            name,
+            src,
+            state: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn chapter4(prefix: &str) -> TestLab {
+        TestLab::new("chapter4", prefix, |y| y)
+    }
+
+    pub fn file(&self) -> PathBuf {
+        self.src.path().join("lab.yaml")
+    }
+
+    /// The lab's state folder.
+    pub fn dir(&self) -> PathBuf {
+        self.state.path().join(&self.name)
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_lab"));
+        c.env("LAB_STATE_DIR", self.state.path())
+            .env("CI", "1")
+            .current_dir(self.src.path());
+        c
+    }
+
+    /// Run `lab <args>`.
+    pub fn lab(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run lab")
+    }
+
+    /// `lab up` with extra arguments; panics with lab's output if it fails.
+    pub fn up(&self, extra: &[&str]) {
+        let file = self.file();
+        let mut args = vec!["up", file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = self.lab(&args);
+        assert!(out.status.success(), "lab up failed:\n{}", text(&out));
+    }
+
+    /// Run a command on a node over the lab's SSH path.
+    pub fn ssh(&self, node: &str, cmd: &str) -> Output {
+        self.lab(&["ssh", &self.name, node, "--", cmd])
+    }
+
+    /// Run a command in one of the lab's namespaces from the host (for
+    /// sabotage: changing the lab underneath `lab`).
+    pub fn in_ns(&self, ns: &str, cmd: &[&str]) -> Output {
+        Command::new("ip")
+            .args(["netns", "exec", &format!("{}.{ns}", self.name)])
+            .args(cmd)
+            .output()
+            .expect("ip netns exec")
+    }
+
+    /// PIDs of processes inside one of the lab's namespaces.
+    pub fn pids_in(&self, ns: &str) -> Vec<i32> {
+        let out = Command::new("ip")
+            .args(["netns", "pids", &format!("{}.{ns}", self.name)])
+            .output()
+            .expect("ip netns pids");
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    }
+
+    /// `lab verify --json` and the parsed report.
+    pub fn verify(&self, extra: &[&str]) -> (Output, serde_json::Value) {
+        let json = self.state.path().join(format!(
+            "verify-{}.json",
+            REPORTS.fetch_add(1, Ordering::SeqCst)
+        ));
+        let mut args = vec![
+            "verify",
+            self.name.as_str(),
+            "--json",
+            json.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let out = self.lab(&args);
+        let report = std::fs::read(&json)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or(serde_json::Value::Null);
+        (out, report)
+    }
+}
+
+impl Drop for TestLab {
+    fn drop(&mut self) {
+        let _ = self.lab(&["destroy", &self.name, "--purge"]);
+        let left = namespaces_of(&self.name);
+        if !left.is_empty() && !std::thread::panicking() {
+            panic!("namespaces of {} left after destroy: {left:?}", self.name);
+        }
+    }
+}
+
+/// stdout and stderr of a run, for messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Verdict of the check named `name` in a JSON report.
+pub fn verdict<'a>(report: &'a serde_json::Value, name: &str) -> &'a str {
+    report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == name))
+        .and_then(|c| c["verdict"].as_str())
+        .unwrap_or_else(|| panic!("no check '{name}' in report: {report}"))
+}

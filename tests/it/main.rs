@@ -1,0 +1,11 @@
+//! Integration tests of `lab`: one binary, one module per area.
+//!
+//! `harness` holds the helpers every area uses (a `lab` command with its own
+//! state folder, fixtures, throw-away copies of a lab with a unique name).
+
+mod harness;
+mod labs;
+mod report;
+mod spec;
+mod vagrant;
+mod verify;

@@ -1,0 +1,83 @@
+//! Reports: the table, JUnit and JSON renderings of check results, pinned by
+//! snapshots, and the JUnit shown to parse.
+
+use lab::report::{CheckResult, Tally, Verdict, junit, table};
+use std::time::Duration;
+
+fn results() -> Vec<CheckResult> {
+    let r = |name: &str, variant: &str, verdict: Verdict, observed: &str| CheckResult {
+        name: name.into(),
+        variant: variant.into(),
+        route: "node1 → pod nginx@node2".into(),
+        expected: "unreachable".into(),
+        observed: observed.into(),
+        verdict,
+        elapsed: Duration::from_millis(1012),
+        output: "$ ping -n -c 1 -W 1 10.244.2.2\n1 packets transmitted, 0 received <&>\n".into(),
+        artifacts: if verdict == Verdict::Fail {
+            vec!["/state/x/artifacts/run/nodes/node1/ip-route.txt".into()]
+        } else {
+            vec![]
+        },
+    };
+    vec![
+        r(
+            "node reaches pod across nodes",
+            "broken",
+            Verdict::Pass,
+            "unreachable (no reply within 1s)",
+        ),
+        r(
+            "every node is Ready",
+            "broken",
+            Verdict::Skip,
+            "netns has no Kubernetes API server",
+        ),
+        r(
+            "node reaches pod across nodes",
+            "fixed",
+            Verdict::Fail,
+            "unreachable (no reply within 1s)",
+        ),
+        r(
+            "ICMP goes into the overlay",
+            "fixed",
+            Verdict::Error,
+            "could not run: ssh to node1 failed",
+        ),
+    ]
+}
+
+#[test]
+fn table_snapshot() {
+    insta::assert_snapshot!(table::render(&results()));
+}
+
+#[test]
+fn junit_snapshot_parses_with_a_suite_per_variant() {
+    let xml = junit::render("chapter4", &results());
+    insta::assert_snapshot!(xml);
+    let doc = roxmltree::Document::parse(&xml).expect("valid XML");
+    let suites: Vec<_> = doc
+        .root_element()
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 2);
+    assert_eq!(suites[1].attribute("failures"), Some("1"));
+    assert_eq!(suites[1].attribute("errors"), Some("1"));
+    assert_eq!(suites[0].attribute("skipped"), Some("1"));
+    let fixed_cases: Vec<_> = suites[1]
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert!(fixed_cases[0].children().any(|n| n.has_tag_name("failure")));
+    assert!(fixed_cases[1].children().any(|n| n.has_tag_name("error")));
+}
+
+#[test]
+fn summary_counts_errors_as_failed() {
+    let t = Tally::of(&results());
+    assert_eq!(t.summary(), "1 passed, 2 failed, 1 skipped");
+    assert!(!t.ok());
+}

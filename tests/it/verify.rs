@@ -1,0 +1,363 @@
+//! The verify engine and `lab test` on the netns provider: the chapter's
+//! story holds, and every kind of check is shown to fail when the lab is
+//! broken underneath it.
+
+use crate::labs::{TestLab, namespaces_of, text, verdict};
+
+const CROSS_NODE: [&str; 3] = [
+    "node reaches pod across nodes",
+    "pod reaches pod across nodes",
+    "nginx answers across nodes",
+];
+
+fn failing(report: &serde_json::Value) -> Vec<String> {
+    report["checks"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .filter(|c| c["verdict"] == "fail" || c["verdict"] == "error")
+                .map(|c| c["name"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn chapter_story_passes_with_a_parseable_junit() {
+    let lab = TestLab::chapter4("st");
+    let junit = lab.state.path().join("junit.xml");
+    let file = lab.file();
+    let out = lab.lab(&[
+        "test",
+        file.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let shown = text(&out);
+    assert!(out.status.success(), "lab test failed:\n{shown}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().last(),
+        Some("16 passed, 0 failed, 6 skipped"),
+        "{shown}"
+    );
+
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    let doc = roxmltree::Document::parse(&xml).expect("JUnit parses as XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    let names: Vec<&str> = suites
+        .iter()
+        .map(|s| s.attribute("name").unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            format!("{}.broken", lab.name),
+            format!("{}.fixed", lab.name)
+        ]
+    );
+    for s in &suites {
+        let cases: Vec<_> = s
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        assert_eq!(cases.len(), 11, "a test case per check");
+        assert_eq!(s.attribute("failures"), Some("0"));
+        assert_eq!(s.attribute("errors"), Some("0"));
+        assert_eq!(
+            s.attribute("skipped"),
+            Some("3"),
+            "Kubernetes checks are skipped on netns, with a reason"
+        );
+        for c in cases {
+            let out = c
+                .children()
+                .find(|n| n.has_tag_name("system-out"))
+                .and_then(|n| n.text())
+                .unwrap_or("");
+            assert!(
+                out.contains("observed:"),
+                "each case carries what it observed"
+            );
+        }
+    }
+    // The story's evidence was kept; the lab itself is gone.
+    assert!(namespaces_of(&lab.name).is_empty());
+    assert!(!lab.dir().join("state.json").exists());
+    let evidence = std::fs::read_dir(lab.dir().join("artifacts"))
+        .expect("artifacts kept")
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().contains("broken-evidence"));
+    assert!(
+        evidence,
+        "troubleshooting evidence of the broken variant is kept"
+    );
+}
+
+#[test]
+fn a_deleted_route_fails_the_route_and_overlay_checks_with_diagnostics() {
+    let lab = TestLab::chapter4("rt");
+    lab.up(&["--variant", "fixed"]);
+    let (ok, _) = lab.verify(&[]);
+    assert!(ok.status.success(), "intact lab verifies:\n{}", text(&ok));
+
+    let del = lab.in_ns("node1", &["ip", "route", "del", "10.244.2.0/24"]);
+    assert!(del.status.success(), "{}", text(&del));
+    let (out, report) = lab.verify(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let failed = failing(&report);
+    for name in [
+        "route to node2's pods goes through flannel.1",
+        "ICMP goes into the overlay",
+        "node reaches pod across nodes",
+    ] {
+        assert!(
+            failed.contains(&name.to_string()),
+            "'{name}' should fail: {failed:?}"
+        );
+    }
+    assert_eq!(
+        verdict(&report, "node reaches pod on the same node"),
+        "pass"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("route to node2's pods goes through flannel.1"),
+        "the table names the failing check"
+    );
+    // Diagnostics, named by the report, were written before anything else.
+    let route = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "route to node2's pods goes through flannel.1")
+        .unwrap();
+    let files: Vec<&str> = route["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.as_str())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.ends_with("node1/ip-route.txt")),
+        "{files:?}"
+    );
+    let routes = std::fs::read_to_string(
+        files
+            .iter()
+            .find(|f| f.ends_with("node1/ip-route.txt"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        routes.contains("10.244.0.0/24 via 10.244.0.0 dev flannel.1"),
+        "diagnostics show node1's routes:\n{routes}"
+    );
+    assert!(!routes.contains("10.244.2.0/24"));
+    for f in [
+        "bridge-fdb.txt",
+        "flannel.1.txt",
+        "subnet.env.txt",
+        "iptables.txt",
+        "flannel.log",
+        "ip-neigh.txt",
+        "ip-addr.txt",
+    ] {
+        assert!(
+            files.iter().any(|x| x.ends_with(&format!("node1/{f}"))),
+            "missing {f}: {files:?}"
+        );
+    }
+    let overlay = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "node reaches pod across nodes")
+        .unwrap();
+    let captures: Vec<&str> = overlay["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.as_str())
+        .filter(|f| f.contains("capture-"))
+        .collect();
+    assert_eq!(
+        captures.len(),
+        3,
+        "a capture on flannel.1 and both NICs: {captures:?}"
+    );
+}
+
+#[test]
+fn a_stopped_nginx_fails_the_http_check_only() {
+    let lab = TestLab::chapter4("ng");
+    lab.up(&["--variant", "fixed"]);
+    let pids = lab.pids_in("pod.nginx-deployment-node2-0");
+    assert!(!pids.is_empty(), "nginx runs in the pod on node2");
+    for p in pids {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(p),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    let (out, report) = lab.verify(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(
+        failing(&report),
+        ["nginx answers across nodes"],
+        "{}",
+        text(&out)
+    );
+    let http = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "nginx answers across nodes")
+        .unwrap();
+    assert!(
+        http["observed"].as_str().unwrap().contains("refused"),
+        "{http}"
+    );
+    assert_eq!(
+        verdict(&report, "pod reaches pod across nodes"),
+        "pass",
+        "the pod still answers ping"
+    );
+}
+
+#[test]
+fn a_variant_flipped_underneath_fails_its_expectations() {
+    // The network runs the fix, but lab's state says broken.
+    let lab = TestLab::chapter4("fl");
+    lab.up(&["--variant", "fixed"]);
+    let state_file = lab.dir().join("state.json");
+    let mut state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state_file).unwrap()).unwrap();
+    state["variant"] = "broken".into();
+    std::fs::write(&state_file, serde_json::to_vec(&state).unwrap()).unwrap();
+    let (out, report) = lab.verify(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let failed = failing(&report);
+    for name in CROSS_NODE.iter().chain(&["flannel chose its interface"]) {
+        assert!(
+            failed.contains(&name.to_string()),
+            "'{name}' should fail: {failed:?}"
+        );
+    }
+    assert_eq!(
+        verdict(&report, "node reaches pod on the same node"),
+        "pass"
+    );
+}
+
+#[test]
+fn reachable_expectations_fail_on_the_broken_network() {
+    // Test the test: judged as if fixed, the broken network fails the
+    // cross-node checks (and only those that differ by variant).
+    let lab = TestLab::chapter4("rb");
+    lab.up(&[]);
+    let host = lab.ssh("node1", "hostname");
+    assert_eq!(
+        String::from_utf8_lossy(&host.stdout).trim(),
+        "node1",
+        "{}",
+        text(&host)
+    );
+    let (out, report) = lab.verify(&["--variant", "fixed"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let mut failed = failing(&report);
+    failed.sort();
+    let mut want: Vec<String> = CROSS_NODE
+        .iter()
+        .chain(&["flannel chose its interface"])
+        .map(|s| s.to_string())
+        .collect();
+    want.sort();
+    assert_eq!(failed, want);
+    let (ok, _) = lab.verify(&[]);
+    assert!(
+        ok.status.success(),
+        "judged as broken, it holds:\n{}",
+        text(&ok)
+    );
+}
+
+#[test]
+fn an_ssh_failure_is_an_error_not_unreachable() {
+    let lab = TestLab::chapter4("sh");
+    lab.up(&[]);
+    // sshd is the only process in node1's namespace: stop it.
+    for p in lab.pids_in("node1") {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(p),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    let (out, report) = lab.verify(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // Expected unreachable, but it could not be asked: an error, not a pass.
+    assert_eq!(verdict(&report, "node reaches pod across nodes"), "error");
+    assert_eq!(
+        verdict(&report, "node reaches pod on the same node"),
+        "error"
+    );
+    let c = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "node reaches pod across nodes")
+        .unwrap();
+    assert!(
+        c["observed"]
+            .as_str()
+            .unwrap()
+            .contains("ssh to node1 failed"),
+        "{c}"
+    );
+    assert_eq!(verdict(&report, "ICMP goes into the overlay"), "error");
+    assert_eq!(
+        verdict(&report, "every node has its own pod subnet"),
+        "error"
+    );
+}
+
+#[test]
+fn a_hundred_worker_full_mesh_verifies() {
+    let lab = TestLab::new("chapter4", "hm", |yaml| {
+        // 100 workers from .201 need more than the chapter's /24.
+        let head = yaml
+            .split("\nchecks:")
+            .next()
+            .unwrap()
+            .replace("private: 10.100.198.0/24", "private: 10.100.0.0/16");
+        head + "\nchecks:\n  - name: pod to pod\n    mesh: { pods: nginx }\n    expect: reachable\n  - name: node to pod\n    mesh: { pods: nginx, from: nodes }\n    expect: reachable\n"
+    });
+    let manifest = lab.src.path().join("nginx-deployment.yaml");
+    let m = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("replicas: 2", "replicas: 100");
+    std::fs::write(&manifest, m).unwrap();
+    lab.up(&["--nodes", "100", "--variant", "fixed"]);
+    let (out, report) = lab.verify(&[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let checks = report["checks"].as_array().unwrap();
+    assert_eq!(
+        checks.len(),
+        100 + 101,
+        "one result per source pod and per node"
+    );
+    assert!(checks.iter().all(|c| c["verdict"] == "pass"));
+    assert!(
+        checks[0]["observed"]
+            .as_str()
+            .unwrap()
+            .starts_with("99/99 reachable"),
+        "{}",
+        checks[0]
+    );
+}
