@@ -5,6 +5,7 @@
 
 mod harness;
 mod labs;
+mod netns;
 mod report;
 mod spec;
 mod vagrant;

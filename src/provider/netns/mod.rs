@@ -292,7 +292,7 @@ impl Provider for Netns {
                     .unwrap_or_default();
                 NodeStatus {
                     name: n.name.clone(),
-                    role: super::role_name(n.role).to_string(),
+                    role: n.role.as_str().to_string(),
                     state: if running {
                         "running"
                     } else if existing.contains(&ns) {

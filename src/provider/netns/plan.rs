@@ -192,6 +192,7 @@ pub(crate) mod tests {
             workloads: vec![],
             checks: vec![],
             workers_override: None,
+            skipped_checks: vec![],
         }
     }
 
