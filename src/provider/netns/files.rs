@@ -5,7 +5,7 @@
 //! <state>/ssh/        host key, client key, authorized_keys, known_hosts,
 //!                     sshd_config, config (the client's, for `ssh -F`)
 //! <state>/nodes/<n>/  sshd.log, run/ (the node's own /run:
-//!                     flannel/, sshd/, netns/)
+//!                     flannel/, sshd/, netns/), root/ (its /root)
 //! <state>/pods/<p>/   nginx.conf, logs, pid, temp dirs
 //! ```
 
@@ -52,6 +52,10 @@ impl Layout {
     pub fn node_run(&self, node: &str) -> PathBuf {
         self.node_dir(node).join("run")
     }
+    /// The node's own /root (its home: a fresh one, as on a new VM).
+    pub fn node_home(&self, node: &str) -> PathBuf {
+        self.node_dir(node).join("root")
+    }
     pub fn flannel_dir(&self, node: &str) -> PathBuf {
         self.node_run(node).join("flannel")
     }
@@ -91,6 +95,9 @@ pub fn write_file(path: &Path, bytes: &[u8], mode: u32) -> crate::Result<()> {
         crate::LabError::io(format!("writing {}", path.display()), e)
     })
 }
+
+/// The node's `~/.bashrc`: a prompt naming the node, nothing for scripts.
+pub const BASHRC: &str = "# root's shell on a node of a lab (made by lab)\n[ -z \"$PS1\" ] && return\nPS1='\\u@\\h:\\w\\$ '\n";
 
 /// Quote for a POSIX shell: as is when safe, else in single quotes.
 pub fn sh_quote(s: &str) -> String {

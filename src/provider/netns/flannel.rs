@@ -327,8 +327,10 @@ pub fn leases(lab: &Lab, cfg: &FlannelConfig) -> Result<Vec<(Lease, Choice)>, St
 
 /// `ip -batch` text for a node: the VXLAN device as flannel's vxlan backend
 /// makes it, a neighbour and a route for every other node's lease, and the
-/// CNI bridge with the node's gateway address.
-pub fn node_batch(cfg: &FlannelConfig, me: &Lease, peers: &[&Lease]) -> String {
+/// CNI bridge with the node's gateway address (made when `new_bridge`;
+/// otherwise it stays from the previous variant, as on a real node, and
+/// only gets the MTU).
+pub fn node_batch(cfg: &FlannelConfig, me: &Lease, peers: &[&Lease], new_bridge: bool) -> String {
     let vx = names::VXLAN_IF;
     let mut b = String::new();
     let _ = writeln!(
@@ -353,13 +355,17 @@ pub fn node_batch(cfg: &FlannelConfig, me: &Lease, peers: &[&Lease]) -> String {
         );
     }
     let cni = names::CNI_BRIDGE;
-    let _ = writeln!(b, "link add {cni} mtu {} type bridge", me.mtu);
-    let _ = writeln!(
-        b,
-        "addr add {}/{} dev {cni}",
-        me.gateway(),
-        me.subnet.prefix_len()
-    );
+    if new_bridge {
+        let _ = writeln!(b, "link add {cni} mtu {} type bridge", me.mtu);
+        let _ = writeln!(
+            b,
+            "addr add {}/{} dev {cni}",
+            me.gateway(),
+            me.subnet.prefix_len()
+        );
+    } else {
+        let _ = writeln!(b, "link set {cni} mtu {}", me.mtu);
+    }
     let _ = writeln!(b, "link set {cni} up");
     b
 }
@@ -740,7 +746,7 @@ mod tests {
     fn node_batch_programs_what_the_vxlan_backend_does() {
         let me = lease("node1", 1, "10.100.198.201");
         let p = lease("node2", 2, "10.100.198.202");
-        let b = node_batch(&cfg(), &me, &[&p]);
+        let b = node_batch(&cfg(), &me, &[&p], true);
         assert_eq!(
             b,
             "link add flannel.1 address 0e:00:00:00:00:01 mtu 1450 type vxlan id 1 local 10.100.198.201 dev enp0s8 dstport 8472 nolearning\n\
@@ -752,6 +758,12 @@ mod tests {
              addr add 10.244.1.1/24 dev cni0\n\
              link set cni0 up\n"
         );
+        let again = node_batch(&cfg(), &me, &[&p], false);
+        assert!(
+            again.ends_with("link set cni0 mtu 1450\nlink set cni0 up\n"),
+            "{again}"
+        );
+        assert!(!again.contains("link add cni0"));
         assert_eq!(
             fdb_batch(&[&p]),
             "fdb append 0e:00:00:00:00:02 dev flannel.1 dst 10.100.198.202\n"

@@ -44,9 +44,11 @@ pub fn bridge_port(index: usize) -> String {
     format!("p{index}")
 }
 
-/// The host side (in the node's namespace, on `cni0`) of pod `k`'s veth.
-pub fn pod_veth(k: usize) -> String {
-    format!("veth{k}")
+/// The host side (in the node's namespace, on `cni0`) of pod `k`'s veth in
+/// pod generation `generation` (each `apply` makes a new one): unique, so a
+/// new pod never waits for the kernel to clean up an old pod's namespace.
+pub fn pod_veth(generation: u32, k: usize) -> String {
+    format!("veth{:04x}{:04x}", generation & 0xffff, k & 0xffff)
 }
 
 /// Whether `name` can be a lab name here: a DNS label (so `<lab>.` is an
@@ -115,7 +117,9 @@ mod tests {
     #[test]
     fn interface_names_fit_in_ifnamsiz() {
         assert!(bridge_port(99999).len() <= 15);
-        assert!(pod_veth(99999).len() <= 15);
+        assert!(pod_veth(u32::MAX, usize::MAX).len() <= 15);
+        assert_eq!(pod_veth(1, 3), "veth00010003");
+        assert_ne!(pod_veth(1, 3), pod_veth(2, 3));
         assert!(VXLAN_IF.len() <= 15);
     }
 

@@ -107,9 +107,9 @@ pub fn nat_gateway(lab: &Lab) -> String {
     )
 }
 
-/// A pod and the index `k` of its veth on the node (unique in the lab).
+/// A pod and the name of its veth's end on the node.
 pub struct PodPlan<'a> {
-    pub k: usize,
+    pub veth: String,
     pub pod: &'a PodPlacement,
 }
 
@@ -117,7 +117,7 @@ pub struct PodPlan<'a> {
 pub fn node_pod_links(lab: &Lab, pods: &[PodPlan<'_>], mtu: u32) -> String {
     let mut b = String::new();
     for p in pods {
-        let v = names::pod_veth(p.k);
+        let v = &p.veth;
         let _ = writeln!(
             b,
             "link add {v} mtu {mtu} type veth peer name {} mtu {mtu} netns {}",
@@ -127,14 +127,6 @@ pub fn node_pod_links(lab: &Lab, pods: &[PodPlan<'_>], mtu: u32) -> String {
         let _ = writeln!(b, "link set {v} master {} up", names::CNI_BRIDGE);
     }
     b
-}
-
-/// Inside a node: remove its pods' veths (both ends go; synchronous, unlike
-/// the kernel's clean-up of a deleted namespace).
-pub fn node_pod_links_del(pods: &[PodPlan<'_>]) -> String {
-    pods.iter()
-        .map(|p| format!("link del {}\n", names::pod_veth(p.k)))
-        .collect()
 }
 
 /// Inside a pod: its address from the node's subnet, default route via `.1`.
@@ -248,12 +240,14 @@ pub(crate) mod tests {
             ip: Ipv4Addr::new(10, 244, 1, 2),
             port: 80,
         };
-        let plans = [PodPlan { k: 3, pod: &pod }];
+        let plans = [PodPlan {
+            veth: "veth3".into(),
+            pod: &pod,
+        }];
         assert_eq!(
             node_pod_links(&l, &plans, 1450),
             "link add veth3 mtu 1450 type veth peer name eth0 mtu 1450 netns t1.pod.web-node1-0\nlink set veth3 master cni0 up\n"
         );
-        assert_eq!(node_pod_links_del(&plans), "link del veth3\n");
         assert_eq!(
             pod_net(&pod, l.nodes[1].pod_subnet),
             "link set lo up\naddr add 10.244.1.2/24 dev eth0\nlink set eth0 up\nroute add default via 10.244.1.1 dev eth0\n"

@@ -34,6 +34,10 @@ pub struct NetnsState {
     /// Each node's flannel lease in the current variant.
     #[serde(default)]
     pub leases: Vec<Lease>,
+    /// Pods made so far count generations (each `apply` makes a new one),
+    /// which name their veths.
+    #[serde(default)]
+    pub pod_generation: u32,
 }
 
 impl NetnsState {

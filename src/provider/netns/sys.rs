@@ -433,11 +433,15 @@ pub fn stop(procs: &[(i32, u64)], grace: Duration) -> Vec<i32> {
 /// later show there) and /sys shows the node's interfaces. This is what
 /// `ip netns exec NS unshare --uts --mount --propagation slave sh -c
 /// 'hostname N; mount --rbind /run/netns RUN/netns; mount --rbind RUN /run;
-/// exec sshd'` does, in one process and without copying mounts.
+/// exec sshd'` does, in one process and without copying mounts. The node
+/// also gets its own /root, as a fresh VM would (and the host's dotfiles
+/// stay out of the node's sessions).
 #[derive(Debug, Clone)]
 pub struct NodeSetup {
     pub hostname: String,
     pub run: PathBuf,
+    /// Bound onto /root.
+    pub home: PathBuf,
 }
 
 fn cstr(s: impl AsRef<std::ffi::OsStr>) -> Result<CString> {
@@ -449,6 +453,8 @@ fn cstr(s: impl AsRef<std::ffi::OsStr>) -> Result<CString> {
 /// The child's side of [`NodeSetup`]: system calls only (async-signal-safe).
 #[allow(clippy::too_many_arguments)]
 fn node_setup_in_child(
+    home: &CString,
+    root: &CString,
     hostname: &CString,
     run: &CString,
     run_netns: &CString,
@@ -502,6 +508,13 @@ fn node_setup_in_child(
             libc::MS_MOVE,
             null as *const libc::c_void,
         ))?;
+        check(libc::mount(
+            home.as_ptr(),
+            root.as_ptr(),
+            null,
+            libc::MS_BIND,
+            null as *const libc::c_void,
+        ))?;
         // /sys of the node's network namespace, as `ip netns exec` does.
         if libc::umount2(sys.as_ptr(), libc::MNT_DETACH) == 0 {
             check(libc::mount(
@@ -541,6 +554,7 @@ pub fn spawn_daemon(
     enter_before_exec(&mut cmd, ns_file.as_raw_fd());
     if let Some(n) = node {
         let hostname = cstr(&n.hostname)?;
+        let (home, root) = (cstr(&n.home)?, cstr("/root")?);
         let run = cstr(&n.run)?;
         let run_netns = cstr(n.run.join("netns"))?;
         let (slash, run_dir, netns_dir, sys, sysfs) = (
@@ -554,7 +568,8 @@ pub fn spawn_daemon(
         unsafe {
             cmd.pre_exec(move || {
                 node_setup_in_child(
-                    &hostname, &run, &run_netns, &slash, &run_dir, &netns_dir, &sys, &sysfs,
+                    &home, &root, &hostname, &run, &run_netns, &slash, &run_dir, &netns_dir, &sys,
+                    &sysfs,
                 )
             });
         }

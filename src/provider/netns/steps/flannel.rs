@@ -11,7 +11,10 @@ use crate::bringup::Step;
 use crate::error::{LabError, Result};
 use async_trait::async_trait;
 
-pub struct Flannel;
+pub struct Flannel {
+    /// Make `cni0` too (bring-up); on `apply` it is already there.
+    pub new_bridge: bool,
+}
 
 /// Turn IP forwarding on in each namespace, from a thread that enters them
 /// in turn (net sysctls are those of the writer's namespace).
@@ -43,7 +46,10 @@ impl Step<NetnsCtx> for Flannel {
         for me in &leases {
             let ns = ctx.ns_of_node(&me.node);
             let peers: Vec<&Lease> = leases.iter().filter(|l| l.node != me.node).collect();
-            nodes.push(Batch::ip(&ns, flannel::node_batch(&cfg, me, &peers)));
+            nodes.push(Batch::ip(
+                &ns,
+                flannel::node_batch(&cfg, me, &peers, self.new_bridge),
+            ));
             fdbs.push(Batch::bridge(&ns, flannel::fdb_batch(&peers)));
             let text = flannel::iptables_rules(&cfg, me.subnet);
             rules.push(Job::new(

@@ -44,7 +44,7 @@ pub fn up(lab: &Lab, variant: &Variant) -> Vec<Planned<NetnsCtx>> {
         Planned::new(format!("sshd on {}", plural(nodes, "node")), Sshd),
         Planned::new(
             format!("flannel ({}): vxlan, routes, cni0", variant.name),
-            Flannel,
+            Flannel { new_bridge: true },
         ),
         Planned::new(format!("{} with nginx", plural(pods, "pod")), Pods),
         Planned::new("wait for sshd and nginx", Ready),
@@ -57,10 +57,10 @@ pub fn apply(lab: &Lab, variant: &Variant) -> Vec<Planned<NetnsCtx>> {
     let pods = lab.placements().len();
     vec![
         Planned::new(format!("delete {}", plural(pods, "pod")), RemovePods),
-        Planned::new("delete flannel.1 and cni0", RemoveFlannel),
+        Planned::new("delete flannel.1", RemoveFlannel),
         Planned::new(
-            format!("flannel ({}): vxlan, routes, cni0", variant.name),
-            Flannel,
+            format!("flannel ({}): vxlan, routes", variant.name),
+            Flannel { new_bridge: false },
         ),
         Planned::new(format!("{} with nginx", plural(pods, "pod")), Pods),
         Planned::new("wait for nginx", Ready),

@@ -38,6 +38,8 @@ impl Step<NetnsCtx> for Pods {
                 exec_prefix: format!("ip netns exec {ns}"),
             })
             .collect();
+        ctx.ps.pod_generation += 1;
+        let generation = ctx.ps.pod_generation;
         ctx.save()?;
         if placements.is_empty() {
             return Ok(());
@@ -51,7 +53,10 @@ impl Step<NetnsCtx> for Pods {
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| p.node == node.name)
-                .map(|(k, pod)| PodPlan { k, pod })
+                .map(|(k, pod)| PodPlan {
+                    veth: names::pod_veth(generation, k),
+                    pod,
+                })
                 .collect();
             if plans.is_empty() {
                 continue;

@@ -24,6 +24,7 @@ impl Step<NetnsCtx> for Sshd {
             let setup = sys::NodeSetup {
                 hostname: node.clone(),
                 run: ctx.layout.node_run(&node),
+                home: ctx.layout.node_home(&node),
             };
             ctx.rep.log(&format!(
                 "$ {} & (in netns {ns}, hostname {node}, /run = {})",

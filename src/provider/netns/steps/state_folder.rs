@@ -90,6 +90,9 @@ impl Step<NetnsCtx> for StateFolder {
             for sub in ["netns", "sshd", "flannel"] {
                 mkdir(&run.join(sub), 0o755)?;
             }
+            let home = l.node_home(&n.name);
+            mkdir(&home, 0o700)?;
+            write_file(&home.join(".bashrc"), files::BASHRC.as_bytes(), 0o644)?;
         }
         mkdir(&l.root.join("pods"), 0o755)?;
         ctx.save()

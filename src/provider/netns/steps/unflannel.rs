@@ -1,6 +1,6 @@
-//! Delete flannel's devices on every node (as deleting flannel's DaemonSet
-//! and its CNI bridge leaves the node): `flannel.1` takes its neighbours,
-//! FDB entries and routes with it; `cni0` has no ports left.
+//! Delete flannel's VXLAN device on every node (as flanneld does when it
+//! finds `flannel.1` with another local address or device): it takes its
+//! neighbours, FDB entries and routes with it. `cni0` stays.
 
 use super::super::ctx::NetnsCtx;
 use super::super::names;
@@ -14,11 +14,10 @@ pub struct RemoveFlannel;
 #[async_trait]
 impl Step<NetnsCtx> for RemoveFlannel {
     async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
-        let text = format!(
-            "link del {}\nlink del {}\n",
-            names::VXLAN_IF,
-            names::CNI_BRIDGE
-        );
+        // Each deletion waits for an RCU grace period under the kernel's
+        // global RTNL lock: the VXLAN device only (cni0 stays, as flannel
+        // leaves it on a real node).
+        let text = format!("link del {}\n", names::VXLAN_IF);
         let batches = ctx
             .lab
             .nodes

@@ -1,10 +1,9 @@
 //! Delete the pods (as `kubectl delete -f nginx-deployment.yaml` does):
-//! stop their nginx, remove their veths from the nodes, delete their
-//! namespaces.
+//! stop their nginx, delete their namespaces.
 
 use super::super::ctx::NetnsCtx;
 use super::super::names;
-use super::super::plan::{self, PodPlan};
+use super::super::plan;
 use super::super::sys::{self, Batch};
 use crate::bringup::Step;
 use crate::error::Result;
@@ -55,30 +54,15 @@ impl Step<NetnsCtx> for RemovePods {
                 .info(format!("processes still alive after SIGKILL: {left:?}"));
         }
 
-        // The veths first (synchronous), so the names are free again at once.
-        let placements = lab.placements();
-        let mut dels = Vec::new();
-        for node in &lab.nodes {
-            let plans: Vec<PodPlan<'_>> = placements
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.node == node.name)
-                .map(|(k, pod)| PodPlan { k, pod })
-                .collect();
-            if !plans.is_empty() {
-                dels.push(
-                    Batch::ip(
-                        names::node_ns(&lab.name, &node.name),
-                        plan::node_pod_links_del(&plans),
-                    )
-                    .tolerant(),
-                );
-            }
-        }
+        // Deleting a namespace is asynchronous in the kernel (its veth goes
+        // with it, and cni0 loses the port); the next pods' veths have new names.
         if !pod_ns.is_empty() {
-            dels.push(Batch::namespaces(plan::netns_del(&pod_ns)).tolerant());
+            sys::run_batches(
+                &ctx.rep,
+                vec![Batch::namespaces(plan::netns_del(&pod_ns)).tolerant()],
+            )
+            .await?;
         }
-        sys::run_batches(&ctx.rep, dels).await?;
         ctx.ps.processes.retain(|p| p.what != "nginx");
         ctx.ps.pods.clear();
         ctx.ps.namespaces.retain(|n| !n.starts_with(&pod_prefix));
