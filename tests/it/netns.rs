@@ -318,12 +318,28 @@ fn daemons_of(lab: &TestLab) -> Vec<i32> {
 #[test]
 fn kill_9_of_up_midway_then_destroy_leaves_nothing() {
     let host = host_net();
-    for delay_ms in [15, 40, 80, 130, 200] {
+    // The chapter's lab at several points of its bring-up, and a bigger one
+    // (whose orphaned `ip -batch` may still be adding namespaces).
+    let runs: [(Option<&str>, u64); 8] = [
+        (None, 15),
+        (None, 40),
+        (None, 80),
+        (None, 130),
+        (None, 200),
+        (Some("30"), 60),
+        (Some("30"), 250),
+        (Some("30"), 600),
+    ];
+    for (nodes, delay_ms) in runs {
         let lab = TestLab::chapter4("nk");
         let file = lab.file();
+        let mut args = vec!["up", file.to_str().unwrap()];
+        if let Some(n) = nodes {
+            args.extend(["--nodes", n]);
+        }
         let mut child = lab
             .cmd()
-            .args(["up", file.to_str().unwrap()])
+            .args(&args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

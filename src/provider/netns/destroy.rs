@@ -21,6 +21,10 @@ pub struct DestroyCtx {
     pub rep: Reporter,
     /// The lab's state folder.
     pub dir: PathBuf,
+    /// The lab may have been interrupted while making things (no state, or
+    /// not up): an orphaned `ip -batch` may still be adding namespaces, so
+    /// look again until none has appeared for a while.
+    pub settle: bool,
 }
 
 /// What the state folder keeps after `destroy`: the CLI's log and diagnostics.
@@ -70,15 +74,31 @@ impl Step<DestroyCtx> for StopProcesses {
 #[async_trait]
 impl Step<DestroyCtx> for DeleteNamespaces {
     async fn run(&self, ctx: &mut DestroyCtx) -> Result<()> {
-        let found = sys::lab_namespaces(&ctx.name);
-        if found.is_empty() {
-            return Ok(());
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let mut quiet = 0;
+        loop {
+            let found = sys::lab_namespaces(&ctx.name);
+            if found.is_empty() {
+                quiet += 1;
+            } else {
+                quiet = 0;
+                // Anything started in them since the processes were stopped.
+                let scan = found.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    sys::stop(&sys::pids_in(&scan), Duration::ZERO)
+                })
+                .await;
+                sys::run_batches(
+                    &ctx.rep,
+                    vec![sys::Batch::namespaces(plan::netns_del(&found)).tolerant()],
+                )
+                .await?;
+            }
+            if !ctx.settle || quiet >= 2 || std::time::Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        sys::run_batches(
-            &ctx.rep,
-            vec![sys::Batch::namespaces(plan::netns_del(&found)).tolerant()],
-        )
-        .await?;
         let left = sys::lab_namespaces(&ctx.name);
         if left.is_empty() {
             Ok(())
@@ -135,11 +155,13 @@ pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Resul
     let dir = state
         .map(|s| s.dir())
         .unwrap_or_else(|| crate::state::lab_dir(name));
+    let settle = state.is_none_or(|s| s.phase != crate::state::Phase::Up);
     let mut ctx = DestroyCtx {
         name: name.to_string(),
         ps,
         rep: rep.clone(),
         dir,
+        settle,
     };
     let steps = vec![
         Planned::new("stop processes", StopProcesses),
