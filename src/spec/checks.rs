@@ -447,7 +447,7 @@ impl Resolver<'_, '_> {
             "http" => &["pod", "on", "port", "path"][..],
             "route" => &["to"][..],
             "capture" => &["iface", "while"][..],
-            "mesh" => &["pods"][..],
+            "mesh" => &["pods", "from"][..],
             "pods" => &["app", "running", "on_distinct_nodes"][..],
             _ => &[][..],
         };
