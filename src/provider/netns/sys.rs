@@ -450,83 +450,83 @@ fn cstr(s: impl AsRef<std::ffi::OsStr>) -> Result<CString> {
         .map_err(|_| LabError::Usage(format!("a path holds a NUL byte: {:?}", s.as_ref())))
 }
 
-/// The child's side of [`NodeSetup`]: system calls only (async-signal-safe).
-#[allow(clippy::too_many_arguments)]
-fn node_setup_in_child(
-    home: &CString,
-    root: &CString,
-    hostname: &CString,
-    run: &CString,
-    run_netns: &CString,
-    slash: &CString,
-    run_dir: &CString,
-    netns_dir: &CString,
-    sys: &CString,
-    sysfs: &CString,
-) -> std::io::Result<()> {
-    let check = |r: libc::c_int| {
-        if r != 0 {
-            Err(std::io::Error::last_os_error())
-        } else {
-            Ok(())
-        }
-    };
-    let null = std::ptr::null();
-    // SAFETY: plain system calls on NUL-terminated strings made before fork.
-    unsafe {
-        check(libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWUTS))?;
-        check(libc::mount(
-            null,
-            slash.as_ptr(),
-            null,
-            libc::MS_REC | libc::MS_SLAVE,
-            null as *const libc::c_void,
-        ))?;
-        check(libc::sethostname(
-            hostname.as_ptr(),
-            hostname.as_bytes().len(),
-        ))?;
-        // RUN becomes a mount, /run/netns moves under it, RUN moves onto /run.
-        check(libc::mount(
-            run.as_ptr(),
-            run.as_ptr(),
-            null,
-            libc::MS_BIND,
-            null as *const libc::c_void,
-        ))?;
-        check(libc::mount(
-            netns_dir.as_ptr(),
-            run_netns.as_ptr(),
-            null,
-            libc::MS_MOVE,
-            null as *const libc::c_void,
-        ))?;
-        check(libc::mount(
-            run.as_ptr(),
-            run_dir.as_ptr(),
-            null,
-            libc::MS_MOVE,
-            null as *const libc::c_void,
-        ))?;
-        check(libc::mount(
-            home.as_ptr(),
-            root.as_ptr(),
-            null,
-            libc::MS_BIND,
-            null as *const libc::c_void,
-        ))?;
-        // /sys of the node's network namespace, as `ip netns exec` does.
-        if libc::umount2(sys.as_ptr(), libc::MNT_DETACH) == 0 {
-            check(libc::mount(
-                sysfs.as_ptr(),
-                sys.as_ptr(),
-                sysfs.as_ptr(),
-                0,
-                null as *const libc::c_void,
-            ))?;
-        }
+/// [`NodeSetup`]'s paths as C strings, made before the fork (the child must
+/// not allocate).
+struct NodeSetupC {
+    hostname: CString,
+    home: CString,
+    run: CString,
+    run_netns: CString,
+    root: CString,
+    slash: CString,
+    run_dir: CString,
+    netns_dir: CString,
+    sys: CString,
+    sysfs: CString,
+}
+
+impl NodeSetup {
+    fn to_c(&self) -> Result<NodeSetupC> {
+        Ok(NodeSetupC {
+            hostname: cstr(&self.hostname)?,
+            home: cstr(&self.home)?,
+            run: cstr(&self.run)?,
+            run_netns: cstr(self.run.join("netns"))?,
+            root: cstr("/root")?,
+            slash: cstr("/")?,
+            run_dir: cstr("/run")?,
+            netns_dir: cstr(NETNS_DIR)?,
+            sys: cstr("/sys")?,
+            sysfs: cstr("sysfs")?,
+        })
     }
-    Ok(())
+}
+
+impl NodeSetupC {
+    /// The child's side of [`NodeSetup`], after it entered the node's
+    /// network namespace: system calls only (async-signal-safe).
+    fn apply_in_child(&self) -> std::io::Result<()> {
+        let check = |r: libc::c_int| {
+            if r != 0 {
+                Err(std::io::Error::last_os_error())
+            } else {
+                Ok(())
+            }
+        };
+        let mount = |src: *const libc::c_char,
+                     dst: &CString,
+                     fstype: *const libc::c_char,
+                     flags: libc::c_ulong| {
+            // SAFETY: NUL-terminated strings (or null) made before fork.
+            check(unsafe { libc::mount(src, dst.as_ptr(), fstype, flags, std::ptr::null()) })
+        };
+        let null = std::ptr::null();
+        // SAFETY: plain system calls on NUL-terminated strings made before fork.
+        check(unsafe { libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWUTS) })?;
+        mount(null, &self.slash, null, libc::MS_REC | libc::MS_SLAVE)?;
+        // SAFETY: as above.
+        check(unsafe {
+            libc::sethostname(self.hostname.as_ptr(), self.hostname.as_bytes().len())
+        })?;
+        // RUN becomes a mount, /run/netns moves under it, RUN moves onto /run:
+        // no mount is copied, and namespaces added later on the host still
+        // propagate to the moved /run/netns.
+        mount(self.run.as_ptr(), &self.run, null, libc::MS_BIND)?;
+        mount(
+            self.netns_dir.as_ptr(),
+            &self.run_netns,
+            null,
+            libc::MS_MOVE,
+        )?;
+        mount(self.run.as_ptr(), &self.run_dir, null, libc::MS_MOVE)?;
+        mount(self.home.as_ptr(), &self.root, null, libc::MS_BIND)?;
+        // /sys of the node's network namespace, as `ip netns exec` does.
+        // SAFETY: as above.
+        if unsafe { libc::umount2(self.sys.as_ptr(), libc::MNT_DETACH) } == 0 {
+            mount(self.sysfs.as_ptr(), &self.sys, self.sysfs.as_ptr(), 0)?;
+        }
+        Ok(())
+    }
 }
 
 /// Start a daemon inside the lab namespace `netns` (and, for a node's
@@ -553,25 +553,10 @@ pub fn spawn_daemon(
     let ns_file = open_netns(netns)?;
     enter_before_exec(&mut cmd, ns_file.as_raw_fd());
     if let Some(n) = node {
-        let hostname = cstr(&n.hostname)?;
-        let (home, root) = (cstr(&n.home)?, cstr("/root")?);
-        let run = cstr(&n.run)?;
-        let run_netns = cstr(n.run.join("netns"))?;
-        let (slash, run_dir, netns_dir, sys, sysfs) = (
-            cstr("/")?,
-            cstr("/run")?,
-            cstr(NETNS_DIR)?,
-            cstr("/sys")?,
-            cstr("sysfs")?,
-        );
+        let c = n.to_c()?;
         // SAFETY: the closure makes system calls only.
         unsafe {
-            cmd.pre_exec(move || {
-                node_setup_in_child(
-                    &home, &root, &hostname, &run, &run_netns, &slash, &run_dir, &netns_dir, &sys,
-                    &sysfs,
-                )
-            });
+            cmd.pre_exec(move || c.apply_in_child());
         }
     }
     cmd.stdin(Stdio::null())
