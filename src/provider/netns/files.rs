@@ -140,6 +140,7 @@ pub fn sshd_config(l: &Layout) -> String {
          StrictModes no\n\
          MaxSessions 64\n\
          MaxStartups 200\n\
+         KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org\n\
          PrintMotd no\n\
          PrintLastLog no\n\
          X11Forwarding no\n\
@@ -152,7 +153,10 @@ pub fn sshd_config(l: &Layout) -> String {
 
 /// The client's configuration: one `Host` per node, reached through `lab
 /// proxy` (which enters the node's namespace, so the host gets no address),
-/// with the lab's host key pinned.
+/// with the lab's host key pinned. Key exchange is plain curve25519: the
+/// default post-quantum hybrid costs about 100 ms of CPU per connection, which
+/// dominates a sweep over a hundred nodes (measured on this 2-core machine:
+/// 20 sequential connections, 2.2 s of client CPU with it, 0.22 s without).
 pub fn ssh_config(
     l: &Layout,
     lab: &str,
@@ -168,7 +172,8 @@ pub fn ssh_config(
         s.push_str(&format!(
             "\nHost {node}\n  HostName {ip}\n  HostKeyAlias {lab}.{node}\n  User root\n  IdentityFile {key}\n  IdentitiesOnly yes\n  \
              UserKnownHostsFile {kh}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  UpdateHostKeys no\n  \
-             CheckHostIP no\n  BatchMode yes\n  ConnectTimeout 10\n  LogLevel ERROR\n  ProxyCommand {proxy}\n",
+             CheckHostIP no\n  BatchMode yes\n  ConnectTimeout 10\n  LogLevel ERROR\n  KexAlgorithms curve25519-sha256\n  \
+             ProxyCommand {proxy}\n",
             key = ssh_value(&p(&l.client_key())),
             kh = ssh_value(&p(&l.known_hosts())),
             proxy = proxy.replace('%', "%%"),

@@ -34,25 +34,57 @@ pub fn netns_del(namespaces: &[String]) -> String {
         .collect()
 }
 
-/// Inside a node, first round: both NICs as veths whose other ends go to the
-/// node's NAT dead end and to the lab's private network, configured on the
-/// node's side (the NAT NIC first, as in a VirtualBox VM).
+/// The ifindex of the lab-side end of a node's veths (the NAT gateway, the
+/// bridge port of node `i` at `PEER_IFINDEX + i`). A veth whose ifindex equals
+/// its peer's (each counts in its own namespace) gets its carrier changes
+/// batched by the kernel's linkwatch for up to a second, which left a bridge
+/// port disabled and dropped the first ARP of a fresh lab now and then. The
+/// lab side is created first with these fixed indexes, so the node side
+/// takes its natural 2 (`enp0s3`) and 3 (`enp0s8`), as in a VirtualBox VM,
+/// and the two ends never match.
+pub const PEER_IFINDEX: usize = 1000;
+
+/// A node's NAT dead end, first round: the gateway `gw` with 10.0.2.2, its
+/// peer `enp0s3` sent into the node; nothing behind it.
+pub fn nat_gateway(lab: &Lab, node: &Node) -> String {
+    format!(
+        "link set lo up\nlink add {gw} index {PEER_IFINDEX} type veth peer name {nat_if} netns {node_ns}\n\
+         addr add {}/{} dev {gw}\nlink set {gw} up\n",
+        lab.network.nat_gateway(),
+        lab.network.nat.prefix_len(),
+        gw = names::NAT_GW_IF,
+        nat_if = lab.interfaces.nat,
+        node_ns = names::node_ns(&lab.name, &node.name),
+    )
+}
+
+/// The lab's private network, second round: its bridge, and a port for every
+/// node whose peer `enp0s8` is sent into the node.
+pub fn net_bridge(lab: &Lab) -> String {
+    let mut b = format!(
+        "link set lo up\nlink add {0} type bridge\nlink set {0} up\n",
+        names::BRIDGE
+    );
+    for n in &lab.nodes {
+        let port = names::bridge_port(n.index);
+        let _ = writeln!(
+            b,
+            "link add {port} index {} type veth peer name {} netns {}",
+            PEER_IFINDEX + n.index,
+            lab.interfaces.private,
+            names::node_ns(&lab.name, &n.name)
+        );
+        let _ = writeln!(b, "link set {port} master {} up", names::BRIDGE);
+    }
+    b
+}
+
+/// Inside a node, third round: addresses on both NICs (the NAT NIC first),
+/// and the default route through the NAT gateway, as VirtualBox gives it.
 pub fn node_nics(lab: &Lab, node: &Node) -> String {
     let (nat_if, priv_if) = (&lab.interfaces.nat, &lab.interfaces.private);
     let mut b = String::new();
     let _ = writeln!(b, "link set lo up");
-    let _ = writeln!(
-        b,
-        "link add {nat_if} type veth peer name {} netns {}",
-        names::NAT_GW_IF,
-        names::nat_ns(&lab.name, &node.name)
-    );
-    let _ = writeln!(
-        b,
-        "link add {priv_if} type veth peer name {} netns {}",
-        names::bridge_port(node.index),
-        names::net_ns(&lab.name)
-    );
     let _ = writeln!(
         b,
         "addr add {}/{} dev {nat_if}",
@@ -73,38 +105,6 @@ pub fn node_nics(lab: &Lab, node: &Node) -> String {
         lab.network.nat_gateway()
     );
     b
-}
-
-/// The lab's private network, first round: its bridge.
-pub fn net_bridge() -> String {
-    format!(
-        "link set lo up\nlink add {0} type bridge\nlink set {0} up\n",
-        names::BRIDGE
-    )
-}
-
-/// The lab's private network, second round: every node's port on the bridge.
-pub fn net_ports(lab: &Lab) -> String {
-    let mut b = String::new();
-    for n in &lab.nodes {
-        let _ = writeln!(
-            b,
-            "link set {} master {} up",
-            names::bridge_port(n.index),
-            names::BRIDGE
-        );
-    }
-    b
-}
-
-/// A node's NAT dead end, second round: the gateway address and nothing behind it.
-pub fn nat_gateway(lab: &Lab) -> String {
-    format!(
-        "link set lo up\naddr add {}/{} dev {gw}\nlink set {gw} up\n",
-        lab.network.nat_gateway(),
-        lab.network.nat.prefix_len(),
-        gw = names::NAT_GW_IF
-    )
 }
 
 /// A pod and the name of its veth's end on the node.
@@ -210,23 +210,28 @@ pub(crate) mod tests {
         );
         assert_eq!(netns_del(&ns[..1]), "netns del t1.net\n");
         assert_eq!(
+            nat_gateway(&l, &l.nodes[1]),
+            "link set lo up\n\
+             link add gw index 1000 type veth peer name enp0s3 netns t1.node1\n\
+             addr add 10.0.2.2/24 dev gw\nlink set gw up\n"
+        );
+        let net = net_bridge(&l);
+        assert!(
+            net.starts_with("link set lo up\nlink add br0 type bridge\nlink set br0 up\n"),
+            "{net}"
+        );
+        assert!(
+            net.contains("link add p1 index 1001 type veth peer name enp0s8 netns t1.node1\nlink set p1 master br0 up\n"),
+            "{net}"
+        );
+        assert_eq!(
             node_nics(&l, &l.nodes[1]),
             "link set lo up\n\
-             link add enp0s3 type veth peer name gw netns t1.node1.nat\n\
-             link add enp0s8 type veth peer name p1 netns t1.net\n\
              addr add 10.0.2.15/24 dev enp0s3\n\
              link set enp0s3 up\n\
              addr add 10.100.198.201/24 dev enp0s8\n\
              link set enp0s8 up\n\
              route add default via 10.0.2.2 dev enp0s3\n"
-        );
-        assert_eq!(
-            net_ports(&l),
-            "link set p0 master br0 up\nlink set p1 master br0 up\nlink set p2 master br0 up\n"
-        );
-        assert_eq!(
-            nat_gateway(&l),
-            "link set lo up\naddr add 10.0.2.2/24 dev gw\nlink set gw up\n"
         );
     }
 

@@ -1,6 +1,7 @@
 //! Each node's two NICs: `enp0s3` to its NAT dead end (10.0.2.15, default
-//! route via 10.0.2.2) and `enp0s8` on the lab's host-only bridge. Two
-//! rounds of per-namespace batches, each round concurrent.
+//! route via 10.0.2.2) and `enp0s8` on the lab's host-only bridge. Three
+//! rounds of per-namespace batches, each round concurrent; the veths are
+//! made from the lab's side (see `plan::PEER_IFINDEX` for why).
 
 use super::super::ctx::NetnsCtx;
 use super::super::sys::{self, Batch};
@@ -15,22 +16,27 @@ pub struct Nics;
 impl Step<NetnsCtx> for Nics {
     async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
         let lab = &ctx.lab;
-        // Round 1: the nodes make their veths (peers land in the NAT and
-        // private namespaces); the private network makes its bridge.
-        let mut round1 = vec![Batch::ip(names::net_ns(&lab.name), plan::net_bridge())];
-        round1.extend(
-            lab.nodes
-                .iter()
-                .map(|n| Batch::ip(names::node_ns(&lab.name, &n.name), plan::node_nics(lab, n))),
-        );
-        sys::run_batches(&ctx.rep, round1).await?;
-        // Round 2: the peers' side.
-        let mut round2 = vec![Batch::ip(names::net_ns(&lab.name), plan::net_ports(lab))];
-        round2.extend(
-            lab.nodes
-                .iter()
-                .map(|n| Batch::ip(names::nat_ns(&lab.name, &n.name), plan::nat_gateway(lab))),
-        );
-        sys::run_batches(&ctx.rep, round2).await
+        // Round 1: each NAT dead end makes its veth, sending `enp0s3` into its
+        // node (first, so it is the node's interface 2).
+        let nat = lab
+            .nodes
+            .iter()
+            .map(|n| Batch::ip(names::nat_ns(&lab.name, &n.name), plan::nat_gateway(lab, n)))
+            .collect();
+        sys::run_batches(&ctx.rep, nat).await?;
+        // Round 2: the private network makes its bridge and a port per node,
+        // sending `enp0s8` into each node.
+        sys::run_batches(
+            &ctx.rep,
+            vec![Batch::ip(names::net_ns(&lab.name), plan::net_bridge(lab))],
+        )
+        .await?;
+        // Round 3: the nodes configure their side.
+        let nodes = lab
+            .nodes
+            .iter()
+            .map(|n| Batch::ip(names::node_ns(&lab.name, &n.name), plan::node_nics(lab, n)))
+            .collect();
+        sys::run_batches(&ctx.rep, nodes).await
     }
 }
