@@ -41,6 +41,8 @@ make_lab() {
   mkdir -p "$dir"
   cp labs/chapter4/*.yml labs/chapter4/*.yaml "$dir"/
   sed -i "s/^name: chapter4$/name: $name/" "$dir/lab.yaml"
+  # 100 workers from .201 need more room than the chapter's /24.
+  sed -i "s|private: 10.100.198.0/24|private: 10.100.0.0/16|" "$dir/lab.yaml"
   sed -i '/^checks:/,$d' "$dir/lab.yaml"
   cat >>"$dir/lab.yaml" <<'EOF'
 checks:
@@ -61,7 +63,7 @@ for n in $SIZES; do
   file=$(make_lab "$n")
   ups=(); sweeps=(); downs=(); mns=()
   for _ in $(seq "$runs"); do
-    t0=$(now); "$LAB" up "$file" --nodes "$n" --variant fixed >/dev/null 2>&1; t1=$(now)
+    t0=$(now); "$LAB" up "$file" --nodes "$n" --variant fixed >"$work/up.out" 2>&1 || { echo "bench: up failed"; cat "$work/up.out"; exit 1; }; t1=$(now)
     "$LAB" verify "$name" >"$work/verify.out" 2>&1 || { echo "bench: sweep failed"; cat "$work/verify.out"; exit 1; }
     t2=$(now); "$LAB" destroy "$name" --purge >/dev/null 2>&1; t3=$(now)
     ups+=("$(calc "$t1 - $t0")"); sweeps+=("$(calc "$t2 - $t1")"); downs+=("$(calc "$t3 - $t2")")

@@ -12,6 +12,7 @@
 
 pub mod bringup;
 pub mod cli;
+pub mod clock;
 pub mod error;
 pub mod exec;
 pub mod provider;

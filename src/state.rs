@@ -98,6 +98,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Write a file atomically, created with the given Unix permissions (so a
 /// private key is never readable by others, not even for a moment).
 pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    replace_file(path, bytes, mode, true)
+}
+
+/// Replace a file by renaming a temporary one over it, so readers never see
+/// it half-written; `sync` makes it durable too (state), which files remade
+/// by every `up` can skip.
+pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, sync: bool) -> Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
@@ -109,7 +116,9 @@ pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
             .mode(mode)
             .open(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if sync {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, path)
     };
     write().map_err(|e| {

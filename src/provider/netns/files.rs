@@ -77,23 +77,7 @@ impl Layout {
 /// half-written), created with `mode`. Not synced: these files are remade
 /// by every `up`; the state itself goes through [`crate::state::write_atomic`].
 pub fn write_file(path: &Path, bytes: &[u8], mode: u32) -> crate::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(mode)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        std::fs::rename(&tmp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        crate::LabError::io(format!("writing {}", path.display()), e)
-    })
+    crate::state::replace_file(path, bytes, mode, false)
 }
 
 /// The node's `~/.bashrc`: a prompt naming the node, nothing for scripts.

@@ -552,22 +552,14 @@ pub fn flanneld_log(
 
 /// klog's `MMDD hh:mm:ss.uuuuuu` (UTC) for Unix time in microseconds.
 pub fn klog_time(now_us: u64) -> String {
-    let secs = now_us / 1_000_000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let t = crate::clock::Utc::from_unix(now_us / 1_000_000);
     format!(
-        "{m:02}{d:02} {:02}:{:02}:{:02}.{:06}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
+        "{:02}{:02} {:02}:{:02}:{:02}.{:06}",
+        t.month,
+        t.day,
+        t.hour,
+        t.minute,
+        t.second,
         now_us % 1_000_000
     )
 }

@@ -99,7 +99,7 @@ mod tests {
             ip: "10.244.1.2".parse().unwrap(),
             port: 80,
             exec_node: "node1".into(),
-            exec_prefix: "ip netns exec t1.pod.web-node1-0".into(),
+            exec_prefix: "nsenter --net=/run/netns/t1.pod.web-node1-0".into(),
         });
         let state = crate::state::State {
             name: "t1".into(),

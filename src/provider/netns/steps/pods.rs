@@ -35,7 +35,10 @@ impl Step<NetnsCtx> for Pods {
                 ip: p.ip,
                 port: p.port,
                 exec_node: p.node.clone(),
-                exec_prefix: format!("ip netns exec {ns}"),
+                // Only the network namespace: unlike `ip netns exec`, nsenter
+                // copies no mount table (a node sees every lab namespace
+                // mounted) and remounts no /sys.
+                exec_prefix: format!("nsenter --net=/run/netns/{ns}"),
             })
             .collect();
         ctx.ps.pod_generation += 1;
