@@ -431,11 +431,7 @@ fn doctor(kind: Option<Kind>, fix: bool, lab: Option<String>, vm: Vm) -> Result<
     };
     match kind {
         Kind::Netns => {
-            let missing: Vec<(&str, &str)> = provider::netns::PACKAGES
-                .iter()
-                .copied()
-                .filter(|(prog, _)| which::which(prog).is_err())
-                .collect();
+            let missing = provider::netns::missing_programs();
             for (prog, pkg) in provider::netns::PACKAGES {
                 let ok = !missing.iter().any(|(p, _)| p == prog);
                 println!(

@@ -46,6 +46,7 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("tcpdump", "tcpdump"),
     ("iptables-restore", "iptables"),
     ("unshare", "util-linux"),
+    ("nsenter", "util-linux"),
     ("curl", "curl"),
 ];
 
