@@ -33,6 +33,10 @@ cleanup() { "$LAB" destroy "$name" --purge >/dev/null 2>&1 || true; rm -rf "$wor
 trap cleanup EXIT
 
 now() { date +%s.%N; }
+# The kernel tears namespaces down in the background after they are deleted
+# (ours, and Mininet's hosts): let it finish before the next timed step, so
+# each tool is measured on its own work.
+settle() { sleep "${SETTLE:-3}"; }
 calc() { awk "BEGIN { print $1 }"; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
@@ -64,12 +68,14 @@ for n in $SIZES; do
   file=$(make_lab "$n")
   ups=(); sweeps=(); nsweeps=(); downs=(); mns=()
   for _ in $(seq "$runs"); do
+    settle
     t0=$(now); "$LAB" up "$file" --nodes "$n" --variant fixed >"$work/up.out" 2>&1 || { echo "bench: up failed"; cat "$work/up.out"; exit 1; }; t1=$(now)
     "$LAB" verify "$name" --only "pod to pod" >"$work/verify.out" 2>&1 || { echo "bench: sweep failed"; cat "$work/verify.out"; exit 1; }
     t2=$(now)
     "$LAB" verify "$name" --only "node to pod" >"$work/verify.out" 2>&1 || { echo "bench: sweep failed"; cat "$work/verify.out"; exit 1; }
     t3=$(now); "$LAB" destroy "$name" --purge >/dev/null 2>&1; t4=$(now)
     ups+=("$(calc "$t1 - $t0")"); sweeps+=("$(calc "$t2 - $t1")"); nsweeps+=("$(calc "$t3 - $t2")"); downs+=("$(calc "$t4 - $t3")")
+    settle
     t0=$(now); mn --topo "single,$n" --switch lxbr --controller none --test pingall >"$work/mn.out" 2>&1 || { cat "$work/mn.out"; exit 1; }; t1=$(now)
     mns+=("$(calc "$t1 - $t0")")
   done

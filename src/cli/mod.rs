@@ -132,6 +132,9 @@ pub enum Command {
         lab: String,
         node: String,
         port: u16,
+        /// Pass the connected socket to ssh (ProxyUseFdpass) instead of relaying.
+        #[arg(long)]
+        fdpass: bool,
     },
 }
 
@@ -140,8 +143,14 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     // `proxy` enters a network namespace, which must happen while the
     // process has a single thread: before any runtime starts.
-    if let Command::Proxy { lab, node, port } = &cli.command {
-        return exit(crate::provider::netns::proxy(lab, node, *port));
+    if let Command::Proxy {
+        lab,
+        node,
+        port,
+        fdpass,
+    } = &cli.command
+    {
+        return exit(crate::provider::netns::proxy(lab, node, *port, *fdpass));
     }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)

@@ -650,7 +650,7 @@ pub fn wait_ready(targets: &[Ready], timeout: Duration) -> std::result::Result<(
 /// exists), connects to `127.0.0.1:port` there and copies stdin to the
 /// socket and the socket to stdout until the socket closes. The host never
 /// gets an address in the lab's ranges.
-pub fn proxy(lab: &str, node: &str, port: u16) -> Result<()> {
+pub fn proxy(lab: &str, node: &str, port: u16, fdpass: bool) -> Result<()> {
     use std::mem::ManuallyDrop;
     use std::os::fd::FromRawFd;
     if !names::valid_lab_name(lab) || !names::valid_lab_name(node) {
@@ -667,6 +667,23 @@ pub fn proxy(lab: &str, node: &str, port: u16) -> Result<()> {
     let sock = std::net::TcpStream::connect(("127.0.0.1", port))
         .map_err(|e| LabError::io(format!("connecting to port {port} of {node}"), e))?;
     let _ = sock.set_nodelay(true);
+    if fdpass {
+        // ssh's ProxyUseFdpass: hand the connected socket to ssh over stdout
+        // (a Unix socket) and exit, instead of relaying every byte.
+        use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
+        use std::os::fd::AsRawFd;
+        let fds = [sock.as_raw_fd()];
+        let iov = [std::io::IoSlice::new(&[0u8])];
+        sendmsg::<()>(
+            1,
+            &iov,
+            &[ControlMessage::ScmRights(&fds)],
+            MsgFlags::empty(),
+            None,
+        )
+        .map_err(|e| LabError::io("passing the connection to ssh (ProxyUseFdpass)", e.into()))?;
+        return Ok(());
+    }
     let mut up = sock
         .try_clone()
         .map_err(|e| LabError::io("cloning a socket", e))?;
