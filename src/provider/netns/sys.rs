@@ -55,6 +55,41 @@ pub fn enter_netns(ns: &str) -> std::io::Result<()> {
     setns(&f, CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)
 }
 
+/// Set sysctls (paths under /proc/sys) in each namespace, from a thread that
+/// enters them in turn (net sysctls are those of the writer's namespace). A
+/// sysctl the kernel does not have (IPv6 compiled out) is skipped.
+pub async fn sysctls(
+    namespaces: Vec<String>,
+    settings: &'static [(&'static str, &'static str)],
+) -> Result<()> {
+    on_thread(move || -> std::result::Result<(), String> {
+        for ns in &namespaces {
+            enter_netns(ns).map_err(|e| format!("entering {ns}: {e}"))?;
+            for (key, value) in settings {
+                match std::fs::write(Path::new("/proc/sys").join(key), value) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(format!("{}={value} in {ns}: {e}", key.replace('/', ".")));
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+    .await?
+    .map_err(LabError::Usage)
+}
+
+/// No IPv6 in a lab namespace: the chapter's network is IPv4, and every new
+/// interface's IPv6 start-up (DAD, router and multicast listener messages)
+/// is flooded by the lab's bridges to every port, which kept a fresh
+/// 100-node lab busy for seconds. Set before any interface is made.
+pub const NO_IPV6: &[(&str, &str)] = &[
+    ("net/ipv6/conf/all/disable_ipv6", "1"),
+    ("net/ipv6/conf/default/disable_ipv6", "1"),
+];
+
 /// Run `f` on a new thread (which may `setns`, as it ends with `f`) without
 /// blocking the async runtime.
 pub async fn on_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {

@@ -16,21 +16,6 @@ pub struct Flannel {
     pub new_bridge: bool,
 }
 
-/// Turn IP forwarding on in each namespace, from a thread that enters them
-/// in turn (net sysctls are those of the writer's namespace).
-async fn forwarding_on(namespaces: Vec<String>) -> Result<()> {
-    sys::on_thread(move || -> std::result::Result<(), String> {
-        for ns in &namespaces {
-            sys::enter_netns(ns).map_err(|e| format!("entering {ns}: {e}"))?;
-            std::fs::write("/proc/sys/net/ipv4/ip_forward", "1")
-                .map_err(|e| format!("net.ipv4.ip_forward=1 in {ns}: {e}"))?;
-        }
-        Ok(())
-    })
-    .await?
-    .map_err(LabError::Usage)
-}
-
 #[async_trait]
 impl Step<NetnsCtx> for Flannel {
     async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
@@ -63,7 +48,7 @@ impl Step<NetnsCtx> for Flannel {
         let (fdb, ipt, fwd) = tokio::join!(
             sys::run_batches(&ctx.rep, fdbs),
             sys::run_jobs(&ctx.rep, rules, sys::PARALLEL_WAITING),
-            forwarding_on(namespaces),
+            sys::sysctls(namespaces, &[("net/ipv4/ip_forward", "1")]),
         );
         fdb?;
         ipt?;

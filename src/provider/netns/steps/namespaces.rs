@@ -1,5 +1,6 @@
 //! The machines' network namespaces: the private network, each node and
-//! its NAT dead end, made in one `ip -batch` (recorded before they exist).
+//! its NAT dead end, made in one `ip -batch` (recorded before they exist),
+//! IPv4 only.
 
 use super::super::ctx::NetnsCtx;
 use super::super::{plan, sys};
@@ -19,6 +20,7 @@ impl Step<NetnsCtx> for Namespaces {
             &ctx.rep,
             vec![sys::Batch::namespaces(plan::netns_add(&all))],
         )
-        .await
+        .await?;
+        sys::sysctls(all, sys::NO_IPV6).await
     }
 }

@@ -48,6 +48,7 @@ impl Step<NetnsCtx> for Pods {
             return Ok(());
         }
         sys::run_batches(&ctx.rep, vec![Batch::namespaces(plan::netns_add(&pod_ns))]).await?;
+        sys::sysctls(pod_ns.clone(), sys::NO_IPV6).await?;
 
         let mut node_batches = Vec::new();
         let mut pod_batches = Vec::new();
