@@ -107,11 +107,12 @@ pub enum LabError {
     #[error("interrupted")]
     Interrupted,
 
-    #[error("{context}: {source}")]
+    #[error("{context}: {error}")]
     Io {
         context: String,
-        #[source]
-        source: std::io::Error,
+        /// Shown in the message itself (not as a `source`, so a chain printer
+        /// does not say it twice).
+        error: std::io::Error,
     },
 }
 
@@ -138,7 +139,7 @@ impl LabError {
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         LabError::Io {
             context: context.into(),
-            source,
+            error: source,
         }
     }
 }

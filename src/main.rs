@@ -1,5 +1,18 @@
-//! The `lab` binary: a thin edge over the library (see `lab::cli`).
+//! The `lab` binary: a thin edge over the library. Errors are typed in the
+//! library; here they become a message (with their causes) and an exit code.
 
-fn main() {
-    std::process::exit(lab::cli::main());
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match lab::cli::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = e.exit_code();
+            // Failed checks were already reported by the table and summary.
+            if !matches!(e, lab::LabError::ChecksFailed { .. }) {
+                eprintln!("error: {:#}", anyhow::Error::from(e));
+            }
+            ExitCode::from(u8::try_from(code).unwrap_or(1))
+        }
+    }
 }

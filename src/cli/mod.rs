@@ -1,6 +1,6 @@
 //! The command line: parses arguments, runs one command, maps errors to the
-//! documented exit codes. The only place `anyhow`-style reporting would live;
-//! everything below it returns typed [`LabError`]s.
+//! documented exit codes. Everything here returns typed [`LabError`]s;
+//! only the binary (`main.rs`) turns them into a message.
 
 mod commands;
 
@@ -138,8 +138,9 @@ pub enum Command {
     },
 }
 
-/// Run the command line; returns the process exit code.
-pub fn main() -> i32 {
+/// Run the command line. The error, if any, carries its exit code
+/// ([`LabError::exit_code`]); the binary prints it.
+pub fn run() -> Result<(), LabError> {
     let cli = Cli::parse();
     // `proxy` enters a network namespace, which must happen while the
     // process has a single thread: before any runtime starts.
@@ -150,29 +151,12 @@ pub fn main() -> i32 {
         fdpass,
     } = &cli.command
     {
-        return exit(crate::provider::netns::proxy(lab, node, *port, *fdpass));
+        return crate::provider::netns::proxy(lab, node, *port, *fdpass);
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread()
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return 3;
-        }
-    };
-    exit(rt.block_on(commands::run(cli.command)))
-}
-
-fn exit(r: Result<(), LabError>) -> i32 {
-    match r {
-        Ok(()) => 0,
-        Err(LabError::ChecksFailed { .. }) => 1,
-        Err(e) => {
-            eprintln!("error: {e}");
-            e.exit_code()
-        }
-    }
+        .map_err(|e| LabError::io("starting the async runtime", e))?;
+    rt.block_on(commands::run(cli.command))
 }
