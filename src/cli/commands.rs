@@ -4,7 +4,7 @@ use super::Command;
 use crate::error::{LabError, Result};
 use crate::provider::vagrant::Vm;
 use crate::provider::{self, Kind, Provider, UpOptions};
-use crate::report::{self, Reporter, Results, Tally, terminal::Terminal};
+use crate::report::{self, Reporter, Tally, terminal::Terminal};
 use crate::spec::{self, Lab, LoadOptions};
 use crate::state::{self, State};
 use crate::verify;
@@ -59,11 +59,10 @@ pub async fn run(cmd: Command) -> Result<()> {
     }
 }
 
-fn reporter(lab_name: &str) -> (Reporter, Results) {
-    let results = Results::default();
-    let rep = Reporter::new(vec![Box::new(Terminal::new()), Box::new(results.clone())]);
+fn reporter(lab_name: &str) -> Reporter {
+    let rep = Reporter::new(vec![Box::new(Terminal::new())]);
     rep.log_to(&state::lab_dir(lab_name).join("lab.log"));
-    (rep, results)
+    rep
 }
 
 /// The lab name a command refers to: a name, or a path whose lab.yaml names it.
@@ -141,7 +140,7 @@ async fn up(
         (kind, None) => provider::get(kind)?,
     };
     p.available()?;
-    let (rep, _) = reporter(&lab.name);
+    let rep = reporter(&lab.name);
     rep.info(format!(
         "lab {}: {} ({} nodes, provider {}, variant {variant})",
         lab.name,
@@ -188,7 +187,7 @@ async fn apply(arg: &str, variant: &str) -> Result<()> {
         eprintln!("lab {} already runs variant {variant}", lab.name);
         return Ok(());
     }
-    let (rep, _) = reporter(&lab.name);
+    let rep = reporter(&lab.name);
     p.apply(&lab, &mut st, variant, &rep).await?;
     rep.info(format!("lab {} now runs variant {variant}", lab.name));
     Ok(())
@@ -227,7 +226,7 @@ async fn verify_cmd(
     json: Option<PathBuf>,
 ) -> Result<()> {
     let (st, lab, p) = running(arg)?;
-    let (rep, _) = reporter(&lab.name);
+    let rep = reporter(&lab.name);
     let results = verify::verify(
         &lab,
         &st,
@@ -253,10 +252,13 @@ async fn test(
     keep: bool,
 ) -> Result<()> {
     let (mut st, lab, p) = up(arg, kind, vm, None, nodes, false).await?;
-    let (rep, results) = reporter(&lab.name);
+    let rep = reporter(&lab.name);
+    // Results in check order, variant after variant; kept if a step fails.
+    let results = std::sync::Mutex::new(Vec::new());
     let story = async {
         let opts = verify::Options::default();
-        verify::verify(&lab, &st, p.as_ref(), &opts, &rep).await?;
+        let run = verify::verify(&lab, &st, p.as_ref(), &opts, &rep).await?;
+        results.lock().unwrap().extend(run);
         let evidence = verify::collect_evidence(&lab, &st, p.as_ref(), &rep).await?;
         rep.info(format!(
             "troubleshooting evidence ({}) in {}",
@@ -271,7 +273,8 @@ async fn test(
             .collect();
         for v in others {
             p.apply(&lab, &mut st, &v, &rep).await?;
-            verify::verify(&lab, &st, p.as_ref(), &opts, &rep).await?;
+            let run = verify::verify(&lab, &st, p.as_ref(), &opts, &rep).await?;
+            results.lock().unwrap().extend(run);
         }
         Ok::<(), LabError>(())
     };
@@ -286,7 +289,7 @@ async fn test(
         p.destroy(&lab.name, st_now.as_ref(), &rep).await?;
         remove_state_dir(&lab.name, false);
     }
-    let all = results.all();
+    let all = results.into_inner().unwrap();
     let checked = finish_checks(&lab.name, &all, junit.as_deref(), json.as_deref());
     outcome.and(checked)
 }
@@ -316,7 +319,7 @@ fn remove_state_dir(name: &str, purge: bool) {
 async fn destroy(arg: &str, purge: bool) -> Result<()> {
     let name = lab_name(arg)?;
     let st = State::load(&name).unwrap_or(None);
-    let (rep, _) = reporter(&name);
+    let rep = reporter(&name);
     match &st {
         Some(st) => {
             provider::for_state(st)?

@@ -181,24 +181,6 @@ fn describe(e: &Event) -> String {
     }
 }
 
-/// Results of every check run in this command, in order.
-#[derive(Clone, Default)]
-pub struct Results(pub Arc<Mutex<Vec<CheckResult>>>);
-
-impl Sink for Results {
-    fn event(&self, e: &Event) {
-        if let Event::CheckEnd(r) = e {
-            self.0.lock().unwrap().push((**r).clone());
-        }
-    }
-}
-
-impl Results {
-    pub fn all(&self) -> Vec<CheckResult> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
 /// Counts of verdicts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
