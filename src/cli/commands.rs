@@ -372,17 +372,7 @@ async fn status(arg: Option<String>) -> Result<()> {
 async fn ssh(arg: &str, node: &str, command: &[String]) -> Result<()> {
     use std::os::unix::process::CommandExt;
     let (st, lab, p) = running(Some(arg.to_string()))?;
-    if lab.node(node).is_none() {
-        return Err(LabError::Usage(format!(
-            "lab {} has no node '{node}' (nodes: {})",
-            lab.name,
-            lab.nodes
-                .iter()
-                .map(|n| n.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
+    lab.require_node(node)?;
     let access = p.access(&lab, &st, &Reporter::quiet()).await?;
     let mut cmd = std::process::Command::new("ssh");
     cmd.arg("-F").arg(&access.ssh_config);

@@ -135,6 +135,18 @@ impl Lab {
         self.nodes.iter().find(|n| n.name == name)
     }
 
+    /// The node `name`, or an error listing the lab's nodes.
+    pub fn require_node(&self, name: &str) -> Result<&Node> {
+        self.node(name).ok_or_else(|| {
+            let names: Vec<&str> = self.nodes.iter().map(|n| n.name.as_str()).collect();
+            LabError::Usage(format!(
+                "lab '{}' has no node '{name}' (nodes: {})",
+                self.name,
+                names.join(", ")
+            ))
+        })
+    }
+
     pub fn control_plane(&self) -> &Node {
         self.nodes
             .iter()

@@ -22,6 +22,22 @@ fn failing(report: &serde_json::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The diagnostics files a JSON report names for a check.
+fn artifacts<'a>(report: &'a serde_json::Value, name: &str) -> Vec<&'a str> {
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap();
+    check["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.as_str())
+        .collect()
+}
+
 #[test]
 fn chapter_story_passes_with_a_parseable_junit() {
     let lab = TestLab::chapter4("st");
@@ -131,18 +147,7 @@ fn a_deleted_route_fails_the_route_and_overlay_checks_with_diagnostics() {
         "the table names the failing check"
     );
     // Diagnostics, named by the report, were written before anything else.
-    let route = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "route to node2's pods goes through flannel.1")
-        .unwrap();
-    let files: Vec<&str> = route["artifacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|a| a.as_str())
-        .collect();
+    let files = artifacts(&report, "route to node2's pods goes through flannel.1");
     assert!(
         files.iter().any(|f| f.ends_with("node1/ip-route.txt")),
         "{files:?}"
@@ -173,17 +178,8 @@ fn a_deleted_route_fails_the_route_and_overlay_checks_with_diagnostics() {
             "missing {f}: {files:?}"
         );
     }
-    let overlay = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "node reaches pod across nodes")
-        .unwrap();
-    let captures: Vec<&str> = overlay["artifacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|a| a.as_str())
+    let captures: Vec<&str> = artifacts(&report, "node reaches pod across nodes")
+        .into_iter()
         .filter(|f| f.contains("capture-"))
         .collect();
     assert_eq!(

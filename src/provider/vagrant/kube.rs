@@ -187,6 +187,39 @@ pub fn pod_refs(pods: &[PodInfo], apps: &[String]) -> Vec<PodRef> {
     out
 }
 
+/// Run `cmd` on the control plane every 5 s until `pending` finds nothing
+/// missing in its output (`Ok(None)`), or `limit` passes: the error then
+/// names what was awaited and what was seen last. A broken SSH connection
+/// ends the wait at once.
+pub async fn wait_until(
+    remote: &crate::ssh::Pool,
+    cp: &str,
+    cmd: &str,
+    limit: std::time::Duration,
+    awaited: &str,
+    pending: impl Fn(&str) -> Result<Option<String>>,
+) -> Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        let last = match remote.run(cp, cmd, None).await {
+            Ok(out) => match pending(&out.stdout) {
+                Ok(None) => return Ok(()),
+                Ok(Some(p)) => p,
+                Err(e) => e.to_string(),
+            },
+            Err(e @ LabError::Ssh { .. }) => return Err(e),
+            Err(e) => e.to_string(),
+        };
+        if started.elapsed() >= limit {
+            return Err(LabError::Usage(format!(
+                "waited {} for {awaited}; last saw: {last}",
+                super::ctx::human(limit)
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

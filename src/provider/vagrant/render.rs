@@ -125,17 +125,7 @@ pub fn vagrantfile(lab: &Lab, vm: Vm) -> Result<String> {
 /// A provisioning script (`common`, `control-plane` or `worker`) for `node`.
 /// `control-plane` is only for the control plane and `worker` only for workers.
 pub fn script(lab: &Lab, name: &str, node: &str) -> Result<String> {
-    let n = lab.node(node).ok_or_else(|| {
-        LabError::Usage(format!(
-            "lab '{}' has no node '{node}' (nodes: {})",
-            lab.name,
-            lab.nodes
-                .iter()
-                .map(|n| n.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    })?;
+    let n = lab.require_node(node)?;
     let template = match (name, n.role) {
         ("common", _) => COMMON,
         ("control-plane", Role::ControlPlane) => CONTROL_PLANE,

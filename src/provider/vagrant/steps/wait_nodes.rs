@@ -3,11 +3,11 @@
 //! config exists). On timeout, say what was seen last.
 
 use crate::bringup::Step;
-use crate::error::{LabError, Result};
-use crate::provider::vagrant::ctx::{VagrantCtx, human};
+use crate::error::Result;
+use crate::provider::vagrant::ctx::VagrantCtx;
 use crate::provider::vagrant::kube::{self, KUBECTL, NodeInfo};
 use async_trait::async_trait;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub struct WaitNodesReady {
     pub nodes: Vec<String>,
@@ -36,32 +36,16 @@ impl Step<VagrantCtx> for WaitNodesReady {
     async fn run(&self, ctx: &mut VagrantCtx) -> Result<()> {
         let cp = ctx.lab.control_plane().name.clone();
         let remote = ctx.remote()?;
-        let started = Instant::now();
-        let mut last;
-        loop {
-            match remote
-                .run(&cp, &format!("{KUBECTL} get nodes -o json"), None)
-                .await
-            {
-                Ok(out) => match kube::nodes(&out.stdout) {
-                    Ok(seen) => match nodes_pending(&self.nodes, &seen) {
-                        None => return Ok(()),
-                        Some(p) => last = p,
-                    },
-                    Err(e) => last = e.to_string(),
-                },
-                Err(e @ LabError::Ssh { .. }) => return Err(e),
-                Err(e) => last = e.to_string(),
-            }
-            if started.elapsed() >= self.limit {
-                return Err(LabError::Usage(format!(
-                    "waited {} for nodes {} to be Ready; last saw: {last}",
-                    human(self.limit),
-                    self.nodes.join(", ")
-                )));
-            }
-            tokio::time::sleep(Duration::from_secs(5)).await;
-        }
+        let awaited = format!("nodes {} to be Ready", self.nodes.join(", "));
+        kube::wait_until(
+            &remote,
+            &cp,
+            &format!("{KUBECTL} get nodes -o json"),
+            self.limit,
+            &awaited,
+            |out| Ok(nodes_pending(&self.nodes, &kube::nodes(out)?)),
+        )
+        .await
     }
 }
 

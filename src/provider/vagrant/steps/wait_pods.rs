@@ -3,11 +3,11 @@
 //! variants, the old pods must be gone). On timeout, say what was seen last.
 
 use crate::bringup::Step;
-use crate::error::{LabError, Result};
-use crate::provider::vagrant::ctx::{VagrantCtx, human};
+use crate::error::Result;
+use crate::provider::vagrant::ctx::VagrantCtx;
 use crate::provider::vagrant::kube::{self, KUBECTL, PodInfo};
 use async_trait::async_trait;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub struct WaitPods {
     /// `None`: in every namespace.
@@ -44,34 +44,19 @@ impl Step<VagrantCtx> for WaitPods {
             None => "--all-namespaces".to_string(),
         };
         let cmd = format!("{KUBECTL} get pods {scope} -l app={} -o json", self.app);
-        let started = Instant::now();
-        let mut last;
-        loop {
-            match remote.run(&cp, &cmd, None).await {
-                Ok(out) => match kube::pods(&out.stdout) {
-                    Ok(seen) => match pods_pending(self.count, &seen) {
-                        None => return Ok(()),
-                        Some(p) => last = p,
-                    },
-                    Err(e) => last = e.to_string(),
-                },
-                Err(e @ LabError::Ssh { .. }) => return Err(e),
-                Err(e) => last = e.to_string(),
-            }
-            if started.elapsed() >= self.limit {
-                return Err(LabError::Usage(format!(
-                    "waited {} for {} pod(s) app={} ({}) to be Running; last saw: {last}",
-                    human(self.limit),
-                    self.count,
-                    self.app,
-                    self.namespace
-                        .as_deref()
-                        .map(|n| format!("namespace {n}"))
-                        .unwrap_or_else(|| "all namespaces".into())
-                )));
-            }
-            tokio::time::sleep(Duration::from_secs(5)).await;
-        }
+        let awaited = format!(
+            "{} pod(s) app={} ({}) to be Running",
+            self.count,
+            self.app,
+            self.namespace
+                .as_deref()
+                .map(|n| format!("namespace {n}"))
+                .unwrap_or_else(|| "all namespaces".into())
+        );
+        kube::wait_until(&remote, &cp, &cmd, self.limit, &awaited, |out| {
+            Ok(pods_pending(self.count, &kube::pods(out)?))
+        })
+        .await
     }
 }
 
