@@ -3,7 +3,7 @@
 use super::Command;
 use crate::error::{LabError, Result};
 use crate::provider::vagrant::Vm;
-use crate::provider::{self, Kind, Provider, UpOptions};
+use crate::provider::{self, Kind, Provider};
 use crate::report::{self, Reporter, Tally, terminal::Terminal};
 use crate::spec::{self, Lab, LoadOptions};
 use crate::state::{self, State};
@@ -148,15 +148,34 @@ async fn up(
         lab.nodes.len(),
         p.kind()
     ));
-    let st = interruptible(p.up(&lab, &variant, UpOptions { keep }, &rep), || async {
-        if !keep {
-            rep.info("interrupted: tearing down what was made (use --keep to keep it)");
-            let st = State::load(&lab.name).ok().flatten();
-            let _ = p.destroy(&lab.name, st.as_ref(), &rep).await;
-            remove_state_dir(&lab.name, false);
+    let st = match interruptible(p.up(&lab, &variant, &rep), || async {}).await {
+        Ok(st) => st,
+        Err(e) => {
+            // The same for every provider: what a failed or interrupted
+            // bring-up made is removed, unless kept for debugging. A provider
+            // records state before it makes anything, so no state means
+            // nothing was made (a refusal such as leftovers of this lab).
+            let Some(st) = State::load(&lab.name).ok().flatten() else {
+                return Err(e);
+            };
+            if keep {
+                rep.info(format!(
+                    "keeping what was made (--keep); `lab destroy {}` removes it",
+                    lab.name
+                ));
+            } else {
+                rep.info("tearing down what was made (use --keep to keep it)");
+                if let Err(d) = p.destroy(&lab.name, Some(&st), &rep).await {
+                    rep.info(format!(
+                        "the teardown failed too: {d}; run `lab destroy {}`",
+                        lab.name
+                    ));
+                }
+                remove_state_dir(&lab.name, false);
+            }
+            return Err(e);
         }
-    })
-    .await?;
+    };
     rep.info(format!(
         "lab {} is up; `lab verify {0}` checks it, `lab destroy {0}` removes it",
         lab.name

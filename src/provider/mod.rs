@@ -90,13 +90,6 @@ pub struct Status {
     pub pods: Vec<PodRef>,
 }
 
-/// Options of `lab up`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct UpOptions {
-    /// Keep what was made when a step fails (for debugging).
-    pub keep: bool,
-}
-
 #[async_trait]
 pub trait Provider: Send + Sync {
     fn kind(&self) -> Kind;
@@ -104,9 +97,10 @@ pub trait Provider: Send + Sync {
     /// Check that this provider can run here: says why not and what to do.
     fn available(&self) -> Result<()>;
 
-    /// Bring `lab` up with `variant`, recording state as it goes. On failure,
-    /// tear down what was made unless `opts.keep`.
-    async fn up(&self, lab: &Lab, variant: &str, opts: UpOptions, rep: &Reporter) -> Result<State>;
+    /// Bring `lab` up with `variant`, recording state as it goes. On failure
+    /// what was made stays: the caller tears it down with [`Provider::destroy`]
+    /// (the same for every provider), or keeps it with `--keep`.
+    async fn up(&self, lab: &Lab, variant: &str, rep: &Reporter) -> Result<State>;
 
     /// Switch the pod network of a running lab to `variant`, as the chapter
     /// does: workloads and network removed, new network, workloads again.

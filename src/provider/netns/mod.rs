@@ -24,7 +24,7 @@ pub use ctx::NetnsCtx;
 pub use pstate::{NetnsState, ProcRecord};
 pub use sys::proxy;
 
-use super::{Access, Kind, NodeStatus, Provider, Status, UpOptions};
+use super::{Access, Kind, NodeStatus, Provider, Status};
 use crate::error::{LabError, Result};
 use crate::report::Reporter;
 use crate::spec::{Lab, Variant};
@@ -181,7 +181,7 @@ impl Provider for Netns {
         Ok(())
     }
 
-    async fn up(&self, lab: &Lab, variant: &str, opts: UpOptions, rep: &Reporter) -> Result<State> {
+    async fn up(&self, lab: &Lab, variant: &str, rep: &Reporter) -> Result<State> {
         self.available()?;
         let v = lab.variant(variant)?;
         preflight(lab, v)?;
@@ -202,20 +202,7 @@ impl Provider for Netns {
                 ctx.save()?;
                 Ok(ctx.state)
             }
-            Err(e) => {
-                if !opts.keep {
-                    rep.info(format!(
-                        "bring-up failed; removing what was made (keep it with --keep): {e}"
-                    ));
-                    if let Err(d) = destroy::destroy(&lab.name, Some(&ctx.state), rep).await {
-                        rep.info(format!(
-                            "clean-up after the failure failed too: {d}; run `lab destroy {}`",
-                            lab.name
-                        ));
-                    }
-                }
-                Err(e)
-            }
+            Err(e) => Err(e),
         }
     }
 

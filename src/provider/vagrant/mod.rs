@@ -30,7 +30,7 @@ pub fn ssh_options() -> crate::ssh::Options {
     }
 }
 
-use super::{Access, Kind, NodeStatus, Provider, Status, UpOptions};
+use super::{Access, Kind, NodeStatus, Provider, Status};
 use crate::bringup::{self, Planned};
 use crate::error::{LabError, Result};
 use crate::exec;
@@ -311,7 +311,7 @@ impl Provider for Vagrant {
         doctor::available(self.vm()?)
     }
 
-    async fn up(&self, lab: &Lab, variant: &str, opts: UpOptions, rep: &Reporter) -> Result<State> {
+    async fn up(&self, lab: &Lab, variant: &str, rep: &Reporter) -> Result<State> {
         let vm = self.vm()?;
         doctor::available(vm)?;
         if let Some(s) = State::load(&lab.name)? {
@@ -340,23 +340,7 @@ impl Provider for Vagrant {
                 ctx.state.save()?;
                 Ok(ctx.state)
             }
-            Err(e) if opts.keep => {
-                rep.info(format!("keeping the machines and {} for debugging (--keep); `lab destroy {}` removes them", dir.display(), lab.name));
-                Err(e)
-            }
-            Err(e) => {
-                rep.info(format!(
-                    "tearing down lab {} after the failure (use --keep to keep it)",
-                    lab.name
-                ));
-                if let Err(t) = teardown(&dir, vm, rep).await {
-                    rep.info(format!(
-                        "teardown failed too: {t}; run `lab destroy {}`",
-                        lab.name
-                    ));
-                }
-                Err(e)
-            }
+            Err(e) => Err(e),
         }
     }
 
