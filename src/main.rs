@@ -1,6 +1,7 @@
 //! The `lab` binary: a thin edge over the library. Errors are typed in the
 //! library; here they become a message (with their causes) and an exit code.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -10,7 +11,7 @@ fn main() -> ExitCode {
             let code = e.exit_code();
             // Failed checks were already reported by the table and summary.
             if !matches!(e, lab::LabError::ChecksFailed { .. }) {
-                eprintln!("error: {:#}", anyhow::Error::from(e));
+                let _ = writeln!(std::io::stderr(), "error: {:#}", anyhow::Error::from(e));
             }
             ExitCode::from(u8::try_from(code).unwrap_or(1))
         }

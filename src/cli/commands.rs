@@ -8,7 +8,22 @@ use crate::report::{self, Reporter, Tally, terminal::Terminal};
 use crate::spec::{self, Lab, LoadOptions};
 use crate::state::{self, State};
 use crate::verify;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// A line to stdout; a closed stdout (`lab status | head -1`) is not an error.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Text to stdout as is, with the same tolerance.
+macro_rules! out_raw {
+    ($($arg:tt)*) => {{
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 pub async fn run(cmd: Command) -> Result<()> {
     match cmd {
@@ -203,7 +218,11 @@ async fn apply(arg: &str, variant: &str) -> Result<()> {
     let (mut st, lab, p) = running(Some(arg.to_string()))?;
     lab.variant(variant)?;
     if st.variant == variant {
-        eprintln!("lab {} already runs variant {variant}", lab.name);
+        let _ = writeln!(
+            std::io::stderr(),
+            "lab {} already runs variant {variant}",
+            lab.name
+        );
         return Ok(());
     }
     let rep = reporter(&lab.name);
@@ -218,7 +237,7 @@ fn finish_checks(
     junit: Option<&Path>,
     json: Option<&Path>,
 ) -> Result<()> {
-    print!("{}", report::table::render(results));
+    out_raw!("{}", report::table::render(results));
     if let Some(j) = junit {
         report::junit::write(j, lab, results)?;
     }
@@ -226,7 +245,7 @@ fn finish_checks(
         report::write_json(j, results)?;
     }
     let t = Tally::of(results);
-    println!("{}", t.summary());
+    out!("{}", t.summary());
     if t.ok() {
         Ok(())
     } else {
@@ -355,20 +374,24 @@ async fn destroy(arg: &str, purge: bool) -> Result<()> {
         }
     }
     remove_state_dir(&name, purge);
-    eprintln!("lab {name} destroyed");
+    let _ = writeln!(std::io::stderr(), "lab {name} destroyed");
     Ok(())
 }
 
 async fn status(arg: Option<String>) -> Result<()> {
     let (st, lab, p) = running(arg)?;
     let s = p.status(&lab, &st, &Reporter::quiet()).await?;
-    println!(
+    out!(
         "lab {} ({}), provider {}, variant {} ({:?})",
-        lab.name, lab.title, st.provider, st.variant, st.phase
+        lab.name,
+        lab.title,
+        st.provider,
+        st.variant,
+        st.phase
     );
-    println!("{:<12} {:<14} {:<10} ADDRESSES", "NODE", "ROLE", "STATE");
+    out!("{:<12} {:<14} {:<10} ADDRESSES", "NODE", "ROLE", "STATE");
     for n in &s.nodes {
-        println!(
+        out!(
             "{:<12} {:<14} {:<10} {}",
             n.name,
             n.role,
@@ -377,11 +400,14 @@ async fn status(arg: Option<String>) -> Result<()> {
         );
     }
     if !s.pods.is_empty() {
-        println!("\n{:<36} {:<10} {:<12} IP", "POD", "APP", "NODE");
+        out!("\n{:<36} {:<10} {:<12} IP", "POD", "APP", "NODE");
         for pod in &s.pods {
-            println!(
+            out!(
                 "{:<36} {:<10} {:<12} {}",
-                pod.name, pod.app, pod.node, pod.ip
+                pod.name,
+                pod.app,
+                pod.node,
+                pod.ip
             );
         }
     }
@@ -432,7 +458,7 @@ fn render(
             render::script(&lab, &name, &node)?
         }
     };
-    print!("{text}");
+    out_raw!("{text}");
     Ok(())
 }
 
@@ -446,13 +472,13 @@ fn doctor(kind: Option<Kind>, fix: bool, lab: Option<String>, vm: Vm) -> Result<
             let missing = provider::netns::missing_programs();
             for (prog, pkg) in provider::netns::PACKAGES {
                 let ok = !missing.iter().any(|(p, _)| p == prog);
-                println!(
+                out!(
                     "{} {prog:<16} (Debian package {pkg})",
                     if ok { "ok     " } else { "MISSING" }
                 );
             }
             if missing.is_empty() {
-                println!("netns provider: ready");
+                out!("netns provider: ready");
                 return Ok(());
             }
             let mut pkgs: Vec<&str> = missing.iter().map(|(_, p)| *p).collect();
@@ -477,11 +503,11 @@ fn doctor(kind: Option<Kind>, fix: bool, lab: Option<String>, vm: Vm) -> Result<
             let lines = crate::provider::vagrant::doctor(lab.as_ref(), vm);
             let mut bad = 0;
             for l in &lines {
-                println!("{} {}", if l.ok { "ok     " } else { "PROBLEM" }, l.what);
+                out!("{} {}", if l.ok { "ok     " } else { "PROBLEM" }, l.what);
                 if !l.ok {
                     bad += 1;
                     if let Some(fix) = &l.fix {
-                        println!("        fix: {fix}");
+                        out!("        fix: {fix}");
                     }
                 }
             }
@@ -499,7 +525,7 @@ fn doctor(kind: Option<Kind>, fix: bool, lab: Option<String>, vm: Vm) -> Result<
 
 /// Install Debian packages, saying which first.
 fn install(pkgs: &[&str]) -> Result<()> {
-    println!("installing with apt-get: {}", pkgs.join(" "));
+    out!("installing with apt-get: {}", pkgs.join(" "));
     let status =
         |c: &mut std::process::Command| c.env("DEBIAN_FRONTEND", "noninteractive").status();
     let ok = status(

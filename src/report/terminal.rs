@@ -3,7 +3,15 @@
 
 use super::{Event, Sink, Verdict};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+
+/// A line to stderr. A closed stderr (`lab up 2>&1 | head`) must not stop
+/// a bring-up halfway: the line is dropped, `lab.log` keeps it.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -38,7 +46,7 @@ impl Terminal {
         } else if let Some(s) = self.spinner.lock().unwrap().as_ref() {
             s.println(line);
         } else {
-            eprintln!("{line}");
+            say!("{line}");
         }
     }
 }
@@ -63,7 +71,7 @@ impl Sink for Terminal {
                     s.enable_steady_tick(Duration::from_millis(100));
                     *self.spinner.lock().unwrap() = Some(s);
                 } else {
-                    eprintln!("==> {step}");
+                    say!("==> {step}");
                 }
             }
             Event::StepEnd {
@@ -80,7 +88,7 @@ impl Sink for Terminal {
                     .as_deref()
                     .map(|d| format!("\n    {}", d.replace('\n', "\n    ")))
                     .unwrap_or_default();
-                eprintln!(
+                say!(
                     "  {mark:>6}  {step} ({:.2}s){detail}",
                     elapsed.as_secs_f64()
                 );
@@ -98,7 +106,7 @@ impl Sink for Terminal {
                     b.set_message(variant.clone());
                     *self.bar.lock().unwrap() = Some(b);
                 } else {
-                    eprintln!("==> {total} checks, variant {variant}");
+                    say!("==> {total} checks, variant {variant}");
                 }
             }
             Event::CheckEnd(r) => {
@@ -116,7 +124,7 @@ impl Sink for Terminal {
                     b.inc(1);
                     return;
                 }
-                eprintln!("{line}");
+                say!("{line}");
             }
             Event::ChecksEnd { .. } => {
                 if let Some(b) = self.bar.lock().unwrap().take() {

@@ -271,9 +271,23 @@ pub fn workloads(docs: &[Value]) -> Result<Vec<Workload>, ManifestError> {
             .and_then(|c| c.get("ports"))
             .and_then(Value::as_sequence)
             .and_then(|p| p.first())
-            .and_then(|p| p.get("containerPort"))
-            .and_then(Value::as_u64)
-            .unwrap_or(80) as u16;
+            .and_then(|p| p.get("containerPort"));
+        let port = match port {
+            None => 80,
+            Some(v) => v
+                .as_u64()
+                .and_then(|p| u16::try_from(p).ok())
+                .filter(|p| *p > 0)
+                .ok_or_else(|| {
+                    err(
+                        format!("{field}.spec.template.spec.containers[0].ports[0].containerPort"),
+                        format!(
+                            "{} is not a port number (1-65535)",
+                            serde_norway::to_string(v).unwrap_or_default().trim()
+                        ),
+                    )
+                })?,
+        };
         let spread = tspec.is_some_and(|s| {
             let tsc = s
                 .get("topologySpreadConstraints")
@@ -344,6 +358,26 @@ spec:
         assert_eq!(document_lines("a: 1\n---\nb: 2\n"), vec![1, 3]);
         let e = parse_documents(text).unwrap_err();
         assert_eq!((e.field.as_str(), e.line), ("document 2", Some(7)));
+    }
+
+    #[test]
+    fn container_ports_must_be_ports() {
+        let deployment = |port: &str| {
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{ name: web }}\nspec:\n  template:\n    metadata: {{ labels: {{ app: web }} }}\n    spec:\n      containers:\n        - name: web\n          ports: [{{ containerPort: {port} }}]\n"
+            )
+        };
+        assert_eq!(
+            workloads(&parse_documents(&deployment("8080")).unwrap()).unwrap()[0].port,
+            8080
+        );
+        for bad in ["0", "70000", "http"] {
+            let e = workloads(&parse_documents(&deployment(bad)).unwrap()).unwrap_err();
+            assert!(
+                e.field.ends_with("containerPort") && e.message.contains("1-65535"),
+                "{bad}: {e:?}"
+            );
+        }
     }
 
     #[test]

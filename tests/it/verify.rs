@@ -357,3 +357,32 @@ fn a_hundred_worker_full_mesh_verifies() {
         checks[0]
     );
 }
+
+#[test]
+fn a_closed_output_does_not_stop_a_bring_up() {
+    // `lab up ... 2>&1 | head -2`: progress goes to a closed pipe; the
+    // bring-up must still finish (and never be left half made).
+    let lab = TestLab::chapter4("cp");
+    let file = lab.file();
+    let mut child = lab
+        .cmd()
+        .args(["up", file.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    assert!(child.wait().unwrap().success());
+    let status = lab.lab(&["status", &lab.name]);
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains("variant broken (Up)"),
+        "{}",
+        text(&status)
+    );
+    assert_eq!(
+        namespaces_of(&lab.name).len(),
+        3 * 2 + 1 + 2,
+        "3 nodes, 3 NAT ends, the network, 2 pods"
+    );
+}
