@@ -3,20 +3,26 @@
 
 use crate::error::{LabError, Result};
 use crate::report::Reporter;
-use std::io::Write;
 use std::process::{Command, Output, Stdio};
+
+/// Quote a string as one POSIX shell word: as is when it is safe, else in
+/// single quotes (`'` becomes `'\''`). The one quoting of the crate, for
+/// scripts sent over SSH, probes, ProxyCommands and shown command lines.
+pub fn quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@,%+".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
 
 /// A command line as a user would type it (for messages and the log).
 pub fn display(cmd: &Command) -> String {
-    let mut parts = vec![cmd.get_program().to_string_lossy().into_owned()];
-    parts.extend(cmd.get_args().map(|a| {
-        let a = a.to_string_lossy();
-        if a.contains(' ') || a.is_empty() {
-            format!("'{a}'")
-        } else {
-            a.into_owned()
-        }
-    }));
+    let mut parts = vec![quote(&cmd.get_program().to_string_lossy())];
+    parts.extend(cmd.get_args().map(|a| quote(&a.to_string_lossy())));
     parts.join(" ")
 }
 
@@ -43,25 +49,6 @@ fn finish(rep: &Reporter, shown: String, out: std::io::Result<Output>) -> Result
     }
 }
 
-/// Run a command to completion, with `input` on its stdin.
-pub fn run(rep: &Reporter, cmd: &mut Command, input: Option<&[u8]>) -> Result<Output> {
-    let shown = display(cmd);
-    cmd.stdin(if input.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let out = cmd.spawn().and_then(|mut child| {
-        if let (Some(data), Some(mut stdin)) = (input, child.stdin.take()) {
-            stdin.write_all(data)?;
-        }
-        child.wait_with_output()
-    });
-    finish(rep, shown, out)
-}
-
 /// Run a command to completion without blocking the async runtime.
 pub async fn run_async(rep: &Reporter, cmd: Command, input: Option<Vec<u8>>) -> Result<Output> {
     let mut cmd = tokio::process::Command::from(cmd);
@@ -84,4 +71,21 @@ pub async fn run_async(rep: &Reporter, cmd: Command, input: Option<Vec<u8>>) -> 
     }
     .await;
     finish(rep, shown, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote("/a/b-c.d"), "/a/b-c.d");
+        assert_eq!(quote("10.244.2.2"), "10.244.2.2");
+        assert_eq!(quote("a b"), "'a b'");
+        assert_eq!(quote("it's"), r"'it'\''s'");
+        assert_eq!(quote(""), "''");
+        let mut c = Command::new("ip");
+        c.args(["-n", "a b", "link"]);
+        assert_eq!(display(&c), "ip -n 'a b' link");
+    }
 }

@@ -29,6 +29,47 @@ pub fn lab_dir(name: &str) -> PathBuf {
     }
 }
 
+/// What a lab's state folder keeps after `destroy`: the log and the
+/// diagnostics, the evidence of a failed night (removed by `--purge`).
+pub const EVIDENCE: [&str; 2] = [LOG_FILE, "artifacts"];
+
+/// Every command of a lab and its output, in its state folder.
+pub const LOG_FILE: &str = "lab.log";
+
+/// Empty a lab's state folder `dir`, keeping [`EVIDENCE`] when asked, and
+/// remove the folder when nothing is left. A missing folder is fine.
+pub fn clear_lab_dir(dir: &Path, keep_evidence: bool) -> Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(LabError::io(format!("reading {}", dir.display()), e)),
+    };
+    for e in entries.flatten() {
+        if keep_evidence
+            && e.file_name()
+                .to_str()
+                .is_some_and(|n| EVIDENCE.contains(&n))
+        {
+            continue;
+        }
+        let p = e.path();
+        let r = if e.file_type().is_ok_and(|t| t.is_dir()) {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        };
+        match r {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                return Err(LabError::io(format!("removing {}", p.display()), err));
+            }
+            _ => {}
+        }
+    }
+    // Fails, as it should, when evidence is left in it.
+    let _ = std::fs::remove_dir(dir);
+    Ok(())
+}
+
 /// How far a lab got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

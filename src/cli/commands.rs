@@ -76,7 +76,7 @@ pub async fn run(cmd: Command) -> Result<()> {
 
 fn reporter(lab_name: &str) -> Reporter {
     let rep = Reporter::new(vec![Box::new(Terminal::new())]);
-    rep.log_to(&state::lab_dir(lab_name).join("lab.log"));
+    rep.log_to(&state::lab_dir(lab_name).join(state::LOG_FILE));
     rep
 }
 
@@ -186,7 +186,6 @@ async fn up(
                         lab.name
                     ));
                 }
-                remove_state_dir(&lab.name, false);
             }
             return Err(e);
         }
@@ -325,39 +324,22 @@ async fn test(
     } else {
         let st_now = State::load(&lab.name).ok().flatten();
         p.destroy(&lab.name, st_now.as_ref(), &rep).await?;
-        remove_state_dir(&lab.name, false);
     }
     let all = results.into_inner().unwrap();
     let checked = finish_checks(&lab.name, &all, junit.as_deref(), json.as_deref());
     outcome.and(checked)
 }
 
-/// Remove a lab's state folder; diagnostics (artifacts/) and lab.log stay
-/// unless `purge`, so the evidence of a failed night survives its teardown.
-fn remove_state_dir(name: &str, purge: bool) {
-    let dir = state::lab_dir(name);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let keep = !purge && matches!(e.file_name().to_str(), Some("artifacts" | "lab.log"));
-        if keep {
-            continue;
-        }
-        let path = e.path();
-        let _ = if path.is_dir() && !path.is_symlink() {
-            std::fs::remove_dir_all(&path)
-        } else {
-            std::fs::remove_file(&path)
-        };
-    }
-    let _ = std::fs::remove_dir(&dir);
-}
-
 async fn destroy(arg: &str, purge: bool) -> Result<()> {
     let name = lab_name(arg)?;
     let st = State::load(&name).unwrap_or(None);
-    let rep = reporter(&name);
+    // Log into the lab's folder only if it has one: destroying a lab that
+    // is not there must not leave a folder behind.
+    let rep = if state::lab_dir(&name).exists() {
+        reporter(&name)
+    } else {
+        Reporter::new(vec![Box::new(Terminal::new())])
+    };
     match &st {
         Some(st) => {
             provider::for_state(st)?
@@ -373,7 +355,9 @@ async fn destroy(arg: &str, purge: bool) -> Result<()> {
             }
         }
     }
-    remove_state_dir(&name, purge);
+    // Whatever the provider left (a folder without state), and with
+    // --purge the evidence too.
+    state::clear_lab_dir(&state::lab_dir(&name), !purge)?;
     let _ = writeln!(std::io::stderr(), "lab {name} destroyed");
     Ok(())
 }

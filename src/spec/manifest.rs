@@ -29,6 +29,24 @@ pub struct FlannelConfig {
     pub ip_masq: bool,
 }
 
+impl FlannelConfig {
+    /// flannel's defaults for a network: vxlan, VNI 1, UDP port 8472, no
+    /// interface flags, no masquerading.
+    pub fn vxlan(network: Ipv4Net) -> Self {
+        FlannelConfig {
+            network,
+            backend: "vxlan".into(),
+            vni: 1,
+            port: 8472,
+            iface: vec![],
+            iface_regex: vec![],
+            iface_can_reach: None,
+            public_ip: None,
+            ip_masq: false,
+        }
+    }
+}
+
 /// One Deployment of the lab's workloads.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Workload {
@@ -175,8 +193,19 @@ pub fn flannel_config(docs: &[Value]) -> Result<FlannelConfig, ManifestError> {
         .and_then(|t| t.as_str())
         .unwrap_or("udp")
         .to_string();
-    let vni = backend.get("VNI").and_then(|v| v.as_u64()).unwrap_or(1) as u32;
-    let port = backend.get("Port").and_then(|v| v.as_u64()).unwrap_or(8472) as u16;
+    // A number of the backend, within `range`; flannel's default when absent.
+    let number =
+        |key: &str, default: u64, range: std::ops::RangeInclusive<u64>| match backend.get(key) {
+            None => Ok(default),
+            Some(v) => v.as_u64().filter(|n| range.contains(n)).ok_or_else(|| {
+                err(
+                    format!("{field}.Backend.{key}"),
+                    format!("{v} is not a number in {}..={}", range.start(), range.end()),
+                )
+            }),
+        };
+    let vni = number("VNI", 1, 0..=0xff_ffff)? as u32;
+    let port = number("Port", 8472, 1..=65535)? as u16;
 
     let ds = docs
         .iter()
@@ -184,15 +213,10 @@ pub fn flannel_config(docs: &[Value]) -> Result<FlannelConfig, ManifestError> {
         .ok_or_else(|| err("DaemonSet", "no DaemonSet running flanneld"))?;
     let args = flanneld(ds).unwrap_or_default();
     let mut cfg = FlannelConfig {
-        network,
         backend: backend_type,
         vni,
         port,
-        iface: vec![],
-        iface_regex: vec![],
-        iface_can_reach: None,
-        public_ip: None,
-        ip_masq: false,
+        ..FlannelConfig::vxlan(network)
     };
     for arg in args {
         let (flag, value) = match arg.split_once('=') {
@@ -377,6 +401,28 @@ spec:
                 e.field.ends_with("containerPort") && e.message.contains("1-65535"),
                 "{bad}: {e:?}"
             );
+        }
+    }
+
+    #[test]
+    fn backend_numbers_are_checked_not_truncated() {
+        let conf = |backend: &str| {
+            format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {{ name: c }}\ndata:\n  net-conf.json: '{{\"Network\": \"10.244.0.0/16\", \"Backend\": {backend}}}'\n---\n\
+                 apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{ name: d }}\nspec:\n  template:\n    spec:\n      containers:\n        - {{ name: f, command: [/opt/bin/flanneld] }}\n"
+            )
+        };
+        let ok = flannel_config(
+            &parse_documents(&conf(r#"{"Type": "vxlan", "VNI": 4096, "Port": 4789}"#)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!((ok.vni, ok.port), (4096, 4789));
+        for bad in [
+            r#"{"Type": "vxlan", "Port": 70000}"#,
+            r#"{"Type": "vxlan", "VNI": 16777216}"#,
+        ] {
+            let e = flannel_config(&parse_documents(&conf(bad)).unwrap()).unwrap_err();
+            assert!(e.message.contains("is not a number in"), "{bad}: {e:?}");
         }
     }
 

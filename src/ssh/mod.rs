@@ -293,7 +293,7 @@ impl Pool {
     pub async fn script(&self, node: &str, script: &str, env: &[(&str, &str)]) -> Result<Output> {
         let mut text: String = env
             .iter()
-            .map(|(k, v)| format!("export {k}={}\n", quote(v)))
+            .map(|(k, v)| format!("export {k}={}\n", crate::exec::quote(v)))
             .collect();
         text.push_str(script);
         self.run(node, "sudo bash -s", Some(text.into_bytes()))
@@ -351,27 +351,12 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     msg
 }
 
-/// Quote a string for a POSIX shell.
-pub fn quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@,%+".contains(&b))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn quoting_and_tails() {
-        assert_eq!(quote("10.244.2.2"), "10.244.2.2");
-        assert_eq!(quote("a b"), "'a b'");
-        assert_eq!(quote("it's"), "'it'\\''s'");
+    fn tails() {
         assert_eq!(tail("a\nb\n", 5), "a\nb");
         let t = tail("1\n2\n3\n4\n", 2);
         assert!(t.starts_with("(... 2 earlier lines") && t.ends_with("3\n4"));

@@ -784,57 +784,54 @@ mod tests {
         }
     }
 
+    /// Each observation is judged as given against `e`.
+    fn judged(e: &Expect, cases: &[(Observed, Verdict)]) {
+        for (obs, want) in cases {
+            assert_eq!(judge(e, obs).0, *want, "{e} against {obs:?}");
+        }
+    }
+
     #[test]
     fn unreachable_passes_only_on_no_reply() {
-        let e = Expect::Unreachable;
-        assert_eq!(
-            judge(
-                &e,
-                &Observed::Ping(PingResult::NoReply { detail: "x".into() })
-            )
-            .0,
-            Verdict::Pass
-        );
-        assert_eq!(
-            judge(&e, &Observed::Ping(PingResult::Reply { ttl: Some(63) })).0,
-            Verdict::Fail
-        );
-        assert_eq!(
-            judge(
-                &e,
-                &Observed::Ping(PingResult::Broken { detail: "x".into() })
-            )
-            .0,
-            Verdict::Error
-        );
-        assert_eq!(
-            judge(&e, &Observed::Http(HttpResult::Refused)).0,
-            Verdict::Fail
-        );
-        assert_eq!(
-            judge(&e, &Observed::Http(HttpResult::Timeout)).0,
-            Verdict::Pass
+        judged(
+            &Expect::Unreachable,
+            &[
+                (
+                    Observed::Ping(PingResult::NoReply { detail: "x".into() }),
+                    Verdict::Pass,
+                ),
+                (
+                    Observed::Ping(PingResult::Reply { ttl: Some(63) }),
+                    Verdict::Fail,
+                ),
+                (
+                    Observed::Ping(PingResult::Broken { detail: "x".into() }),
+                    Verdict::Error,
+                ),
+                (Observed::Http(HttpResult::Refused), Verdict::Fail),
+                (Observed::Http(HttpResult::Timeout), Verdict::Pass),
+            ],
         );
     }
 
     #[test]
     fn reachable_checks_ttl() {
-        let e = Expect::Reachable { ttl: Some(62) };
-        assert_eq!(
-            judge(&e, &Observed::Ping(PingResult::Reply { ttl: Some(62) })).0,
-            Verdict::Pass
-        );
-        assert_eq!(
-            judge(&e, &Observed::Ping(PingResult::Reply { ttl: Some(63) })).0,
-            Verdict::Fail
-        );
-        assert_eq!(
-            judge(
-                &e,
-                &Observed::Ping(PingResult::NoReply { detail: "x".into() })
-            )
-            .0,
-            Verdict::Fail
+        judged(
+            &Expect::Reachable { ttl: Some(62) },
+            &[
+                (
+                    Observed::Ping(PingResult::Reply { ttl: Some(62) }),
+                    Verdict::Pass,
+                ),
+                (
+                    Observed::Ping(PingResult::Reply { ttl: Some(63) }),
+                    Verdict::Fail,
+                ),
+                (
+                    Observed::Ping(PingResult::NoReply { detail: "x".into() }),
+                    Verdict::Fail,
+                ),
+            ],
         );
     }
 

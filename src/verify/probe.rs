@@ -1,7 +1,7 @@
 //! Probes: the shell command each check runs on a node, and what its output
 //! means. Pure functions, shared by every provider, tested without a lab.
 
-use crate::ssh::quote;
+use crate::exec::quote;
 use std::net::Ipv4Addr;
 
 /// Printed first inside a pod, so that a probe that never got into its pod

@@ -22,6 +22,17 @@ fn failing(report: &serde_json::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Every check named failed (or errored) in a JSON report.
+fn assert_fail(report: &serde_json::Value, names: &[&str]) {
+    let failed = failing(report);
+    for name in names {
+        assert!(
+            failed.iter().any(|f| f == name),
+            "'{name}' should fail: {failed:?}"
+        );
+    }
+}
+
 /// The diagnostics files a JSON report names for a check.
 fn artifacts<'a>(report: &'a serde_json::Value, name: &str) -> Vec<&'a str> {
     let check = report["checks"]
@@ -126,17 +137,14 @@ fn a_deleted_route_fails_the_route_and_overlay_checks_with_diagnostics() {
     assert!(del.status.success(), "{}", text(&del));
     let (out, report) = lab.verify(&[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let failed = failing(&report);
-    for name in [
-        "route to node2's pods goes through flannel.1",
-        "ICMP goes into the overlay",
-        "node reaches pod across nodes",
-    ] {
-        assert!(
-            failed.contains(&name.to_string()),
-            "'{name}' should fail: {failed:?}"
-        );
-    }
+    assert_fail(
+        &report,
+        &[
+            "route to node2's pods goes through flannel.1",
+            "ICMP goes into the overlay",
+            "node reaches pod across nodes",
+        ],
+    );
     assert_eq!(
         verdict(&report, "node reaches pod on the same node"),
         "pass"
@@ -238,13 +246,10 @@ fn a_variant_flipped_underneath_fails_its_expectations() {
     std::fs::write(&state_file, serde_json::to_vec(&state).unwrap()).unwrap();
     let (out, report) = lab.verify(&[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let failed = failing(&report);
-    for name in CROSS_NODE.iter().chain(&["flannel chose its interface"]) {
-        assert!(
-            failed.contains(&name.to_string()),
-            "'{name}' should fail: {failed:?}"
-        );
-    }
+    assert_fail(
+        &report,
+        &[CROSS_NODE.as_slice(), &["flannel chose its interface"]].concat(),
+    );
     assert_eq!(
         verdict(&report, "node reaches pod on the same node"),
         "pass"
@@ -384,5 +389,17 @@ fn a_closed_output_does_not_stop_a_bring_up() {
         namespaces_of(&lab.name).len(),
         3 * 2 + 1 + 2,
         "3 nodes, 3 NAT ends, the network, 2 pods"
+    );
+}
+
+#[test]
+fn destroying_a_lab_that_is_not_there_creates_nothing() {
+    let lab = TestLab::chapter4("gh");
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        std::fs::read_dir(lab.state.path()).unwrap().count(),
+        0,
+        "no state folder, no lab.log"
     );
 }

@@ -27,9 +27,6 @@ pub struct DestroyCtx {
     pub settle: bool,
 }
 
-/// What the state folder keeps after `destroy`: the CLI's log and diagnostics.
-pub const KEPT: &[&str] = &["lab.log", "artifacts"];
-
 struct StopProcesses;
 struct DeleteNamespaces;
 struct RemoveFolder;
@@ -114,31 +111,7 @@ impl Step<DestroyCtx> for DeleteNamespaces {
 #[async_trait]
 impl Step<DestroyCtx> for RemoveFolder {
     async fn run(&self, ctx: &mut DestroyCtx) -> Result<()> {
-        let dir = &ctx.dir;
-        let rd = match std::fs::read_dir(dir) {
-            Ok(rd) => rd,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(LabError::io(format!("reading {}", dir.display()), e)),
-        };
-        for e in rd.flatten() {
-            if e.file_name().to_str().is_some_and(|n| KEPT.contains(&n)) {
-                continue;
-            }
-            let p = e.path();
-            let r = if e.file_type().is_ok_and(|t| t.is_dir()) {
-                std::fs::remove_dir_all(&p)
-            } else {
-                std::fs::remove_file(&p)
-            };
-            match r {
-                Ok(()) => {}
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-                Err(err) => return Err(LabError::io(format!("removing {}", p.display()), err)),
-            }
-        }
-        // Gone unless the log or diagnostics are left in it.
-        let _ = std::fs::remove_dir(dir);
-        Ok(())
+        crate::state::clear_lab_dir(&ctx.dir, true)
     }
 }
 

@@ -83,18 +83,6 @@ pub fn write_file(path: &Path, bytes: &[u8], mode: u32) -> crate::Result<()> {
 /// The node's `~/.bashrc`: a prompt naming the node, nothing for scripts.
 pub const BASHRC: &str = "# root's shell on a node of a lab (made by lab)\n[ -z \"$PS1\" ] && return\nPS1='\\u@\\h:\\w\\$ '\n";
 
-/// Quote for a POSIX shell: as is when safe, else in single quotes.
-pub fn sh_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-+:=@,".contains(&b))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
 /// A value in an OpenSSH config file: double-quoted, `%` escaped (ssh
 /// expands `%` tokens in paths and commands).
 fn ssh_value(s: &str) -> String {
@@ -150,10 +138,13 @@ pub fn ssh_config(
 ) -> String {
     let mut s = format!(
         "# SSH to the nodes of lab {lab}: ssh -F {} <node>\n",
-        sh_quote(&p(&l.ssh_config()))
+        crate::exec::quote(&p(&l.ssh_config()))
     );
     for (node, ip) in nodes {
-        let proxy = format!("{} proxy --fdpass {lab} {node} 22", sh_quote(&p(lab_exe)));
+        let proxy = format!(
+            "{} proxy --fdpass {lab} {node} 22",
+            crate::exec::quote(&p(lab_exe))
+        );
         s.push_str(&format!(
             "\nHost {node}\n  HostName {ip}\n  HostKeyAlias {lab}.{node}\n  User root\n  IdentityFile {key}\n  IdentitiesOnly yes\n  \
              UserKnownHostsFile {kh}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  UpdateHostKeys no\n  \
@@ -215,14 +206,6 @@ pub fn nginx_conf(l: &Layout, pod: &str, node: &str, port: u16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoting() {
-        assert_eq!(sh_quote("/a/b-c.d"), "/a/b-c.d");
-        assert_eq!(sh_quote("a b"), "'a b'");
-        assert_eq!(sh_quote("it's"), r"'it'\''s'");
-        assert_eq!(sh_quote(""), "''");
-    }
 
     #[test]
     fn sshd_config_has_the_lab_settings() {

@@ -570,15 +570,8 @@ mod tests {
 
     fn cfg() -> FlannelConfig {
         FlannelConfig {
-            network: "10.244.0.0/16".parse().unwrap(),
-            backend: "vxlan".into(),
-            vni: 1,
-            port: 8472,
-            iface: vec![],
-            iface_regex: vec![],
-            iface_can_reach: None,
-            public_ip: None,
             ip_masq: true,
+            ..FlannelConfig::vxlan("10.244.0.0/16".parse().unwrap())
         }
     }
 

@@ -196,14 +196,10 @@ impl Provider for Netns {
         };
         let mut ctx = NetnsCtx::new(lab, v, state, NetnsState::default(), rep);
         ctx.save()?;
-        match crate::bringup::run(steps::up(lab, v), &mut ctx, rep).await {
-            Ok(()) => {
-                ctx.state.phase = Phase::Up;
-                ctx.save()?;
-                Ok(ctx.state)
-            }
-            Err(e) => Err(e),
-        }
+        crate::bringup::run(steps::up(lab, v), &mut ctx, rep).await?;
+        ctx.state.phase = Phase::Up;
+        ctx.save()?;
+        Ok(ctx.state)
     }
 
     async fn apply(
@@ -396,17 +392,7 @@ mod tests {
             name: "broken".into(),
             manifest: "/x".into(),
             about: String::new(),
-            flannel: crate::spec::FlannelConfig {
-                network: "10.244.0.0/16".parse().unwrap(),
-                backend: "vxlan".into(),
-                vni: 1,
-                port: 8472,
-                iface: vec![],
-                iface_regex: vec![],
-                iface_can_reach: None,
-                public_ip: None,
-                ip_masq: false,
-            },
+            flannel: crate::spec::FlannelConfig::vxlan("10.244.0.0/16".parse().unwrap()),
         };
         assert!(
             preflight(&lab, &v)

@@ -22,7 +22,7 @@ pub const SSH_CONFIG: &str = "ssh_config";
 pub const KNOWN_HOSTS: &str = "known_hosts";
 pub const ADMIN_CONF: &str = "admin.conf";
 pub const SCRIPTS_DIR: &str = "scripts";
-pub const LOG_FILE: &str = "lab.log";
+pub use crate::state::LOG_FILE;
 
 pub struct VagrantCtx {
     pub lab: Lab,

@@ -38,7 +38,7 @@ use crate::report::Reporter;
 use crate::spec::Lab;
 use crate::state::{self, Phase, State};
 use async_trait::async_trait;
-use ctx::{LOG_FILE, SSH_CONFIG, VAGRANTFILE, VagrantCtx, planned};
+use ctx::{SSH_CONFIG, VAGRANTFILE, VagrantCtx, planned};
 use kube::KUBECTL;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -257,12 +257,8 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
-/// What a teardown leaves in the state folder: the evidence of what
-/// happened (`lab destroy --purge` removes it).
-pub const EVIDENCE: [&str; 2] = [LOG_FILE, "artifacts"];
-
 /// `vagrant destroy -f` in `dir` if it holds a Vagrantfile, then remove
-/// everything in `dir` but the evidence ([`EVIDENCE`]), and `dir` itself
+/// everything in `dir` but the evidence ([`state::EVIDENCE`]), and `dir` itself
 /// when nothing is left. Nothing there: nothing to do.
 pub async fn teardown(dir: &Path, vm: Vm, rep: &Reporter) -> Result<()> {
     if !dir.exists() {
@@ -271,23 +267,7 @@ pub async fn teardown(dir: &Path, vm: Vm, rep: &Reporter) -> Result<()> {
     if dir.join(VAGRANTFILE).is_file() {
         exec::run_async(rep, ctx::vagrant(dir, vm, &["destroy", "-f"]), None).await?;
     }
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| LabError::io(format!("reading {}", dir.display()), e))?;
-    for entry in entries.flatten() {
-        if EVIDENCE.iter().any(|k| entry.file_name() == *k) {
-            continue;
-        }
-        let p = entry.path();
-        let r = if p.is_dir() && !p.is_symlink() {
-            std::fs::remove_dir_all(&p)
-        } else {
-            std::fs::remove_file(&p)
-        };
-        r.map_err(|e| LabError::io(format!("removing {}", p.display()), e))?;
-    }
-    // Fails when evidence is left, which is the point.
-    let _ = std::fs::remove_dir(dir);
-    Ok(())
+    state::clear_lab_dir(dir, true)
 }
 
 /// Run a plan; on failure, close SSH and return the error naming the step.
@@ -334,14 +314,10 @@ impl Provider for Vagrant {
             provider_state: serde_json::json!({ "vm": vm.as_str() }),
         };
         let mut ctx = VagrantCtx::new(lab, variant, vm, &dir, st, rep);
-        match run_plan(plan, &mut ctx, rep).await {
-            Ok(()) => {
-                ctx.state.phase = Phase::Up;
-                ctx.state.save()?;
-                Ok(ctx.state)
-            }
-            Err(e) => Err(e),
-        }
+        run_plan(plan, &mut ctx, rep).await?;
+        ctx.state.phase = Phase::Up;
+        ctx.state.save()?;
+        Ok(ctx.state)
     }
 
     async fn apply(

@@ -156,20 +156,9 @@ pub fn scripts_for(node: &Node) -> [&'static str; 2] {
     }
 }
 
-/// Quote a string as one shell word (single quotes; `'` becomes `'\''`).
-pub fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quotes_shell_words() {
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-    }
 
     #[test]
     fn parses_vm_names() {
