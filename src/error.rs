@@ -99,6 +99,10 @@ pub enum LabError {
     #[error("ssh to {node} failed: {message}")]
     Ssh { node: String, message: String },
 
+    /// A node could not be entered to run a command (netns).
+    #[error("could not enter node {node}: {message}")]
+    Enter { node: String, message: String },
+
     /// One or more checks did not hold.
     #[error("{failed} of {total} checks did not hold")]
     ChecksFailed { failed: usize, total: usize },
@@ -129,6 +133,7 @@ impl LabError {
             LabError::Step { .. }
             | LabError::Command { .. }
             | LabError::Ssh { .. }
+            | LabError::Enter { .. }
             | LabError::Io { .. } => 3,
             LabError::Unavailable { .. } => 4,
             LabError::Interrupted => 130,

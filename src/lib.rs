@@ -5,7 +5,9 @@
 //! - [`spec`]: the lab definition (strict parse, validation, resolved values);
 //! - [`provider`]: where a lab runs (`netns` on Linux, `vagrant` with VMs);
 //! - [`bringup`]: bring-up as a list of small steps with progress events;
-//! - [`ssh`]: reaching nodes over SSH, the one path every check takes;
+//! - [`session`]: running commands on nodes, the one path every check takes
+//!   (over [`ssh`] for VMs, by entering namespaces for netns);
+//! - [`ssh`]: reaching nodes over SSH;
 //! - [`verify`]: the checks engine;
 //! - [`report`]: events to a terminal view, JSON and JUnit;
 //! - [`cli`]: the command line.
@@ -17,6 +19,7 @@ pub mod error;
 pub mod exec;
 pub mod provider;
 pub mod report;
+pub mod session;
 pub mod spec;
 pub mod ssh;
 pub mod state;

@@ -125,16 +125,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "virtualbox")]
         vm: Vm,
     },
-    /// (internal) Relay stdin/stdout to a TCP port inside a node's namespace;
-    /// the ProxyCommand of the netns ssh config.
+    /// (internal) Enter a node and become `sshd -i` on stdin/stdout: the
+    /// ProxyCommand of the netns ssh config.
     #[command(hide = true)]
     Proxy {
+        /// The lab's state folder (its sshd_config, the node's /run and /root).
+        #[arg(long)]
+        state: std::path::PathBuf,
         lab: String,
         node: String,
-        port: u16,
-        /// Pass the connected socket to ssh (ProxyUseFdpass) instead of relaying.
-        #[arg(long)]
-        fdpass: bool,
     },
 }
 
@@ -144,14 +143,8 @@ pub fn run() -> Result<(), LabError> {
     let cli = Cli::parse();
     // `proxy` enters a network namespace, which must happen while the
     // process has a single thread: before any runtime starts.
-    if let Command::Proxy {
-        lab,
-        node,
-        port,
-        fdpass,
-    } = &cli.command
-    {
-        return crate::provider::netns::proxy(lab, node, *port, *fdpass);
+    if let Command::Proxy { state, lab, node } = &cli.command {
+        return crate::provider::netns::proxy(state, lab, node);
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)

@@ -122,6 +122,28 @@ pub trait Provider: Send + Sync {
     /// How checks reach the nodes and pods.
     async fn access(&self, lab: &Lab, state: &State, rep: &Reporter) -> Result<Access>;
 
+    /// The session that runs commands on the lab's nodes, each with
+    /// `deadline` (see [`crate::session`]). By default SSH, through the ssh
+    /// config of `access`.
+    async fn session(
+        &self,
+        _lab: &Lab,
+        _state: &State,
+        access: &Access,
+        deadline: Option<std::time::Duration>,
+        rep: &Reporter,
+    ) -> Result<Box<dyn crate::session::Session>> {
+        let opts = crate::ssh::Options {
+            deadline,
+            ..Default::default()
+        };
+        Ok(Box::new(crate::ssh::Pool::new(
+            &access.ssh_config,
+            rep,
+            opts,
+        )?))
+    }
+
     /// The node and command that print flannel's log for `node`.
     fn flannel_log(&self, lab: &Lab, node: &str) -> (String, String);
 

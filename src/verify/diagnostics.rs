@@ -6,8 +6,8 @@
 //! Files go to `.lab/<lab>/artifacts/<run>/`; the report names them.
 
 use super::{Ctx, join_all, probe};
+use crate::session::Session;
 use crate::spec::{Check, Endpoint, Probe};
-use crate::ssh::Pool;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tokio::sync::Mutex;
@@ -84,7 +84,7 @@ impl Artifacts {
     /// Collect a node's state (once per run) and return its files.
     pub async fn node(
         &self,
-        pool: &Pool,
+        pool: &dyn Session,
         node: &str,
         flannel_log: &(String, String),
     ) -> Vec<PathBuf> {
@@ -130,7 +130,7 @@ impl Artifacts {
                 .find(|(x, _)| x == n)
                 .map(|(_, l)| l.clone())
                 .unwrap_or_default();
-            async move { self.node(&ctx.pool, n, &log).await }
+            async move { self.node(ctx.session.as_ref(), n, &log).await }
         }))
         .await;
         let mut files: Vec<PathBuf> = per_node.into_iter().flatten().collect();
@@ -180,7 +180,7 @@ impl Artifacts {
             ifs = ifaces.join(" ")
         );
         let dir = self.dir.join(slug(&check.name));
-        match ctx.pool.output(&node, &script, None).await {
+        match ctx.session.output(&node, &script, None).await {
             Ok(out) => split_sections(&out.stdout)
                 .into_iter()
                 .filter_map(|(name, body)| write(&dir.join(format!("{node}-{name}.txt")), &body))

@@ -12,9 +12,9 @@ pub mod probe;
 use crate::error::{LabError, Result};
 use crate::provider::{Access, PodRef, Provider};
 use crate::report::{CheckResult, Event, Reporter, Verdict};
+use crate::session::{Output, Session};
 use crate::spec::checks::RouteDest;
 use crate::spec::{Check, Endpoint, Expect, Lab, Probe, Target};
-use crate::ssh::{Output, Pool};
 use crate::state::State;
 use probe::{HttpResult, PingResult};
 use std::net::Ipv4Addr;
@@ -26,15 +26,6 @@ use std::time::{Duration, Instant};
 pub const CONCURRENCY: usize = 16;
 /// Deadline of one remote command of a check.
 const DEADLINE: Duration = Duration::from_secs(20);
-
-/// SSH as checks use it: host keys pinned, one attempt, every command with
-/// a deadline so no check's timeout blocks the others.
-fn pool_options() -> crate::ssh::Options {
-    crate::ssh::Options {
-        deadline: Some(DEADLINE),
-        ..Default::default()
-    }
-}
 
 /// What `lab verify` was asked.
 #[derive(Debug, Clone, Default)]
@@ -51,7 +42,9 @@ pub struct Options {
 pub struct Ctx {
     pub lab: Lab,
     pub access: Access,
-    pub pool: Pool,
+    /// Every command on a node goes through it, each with [`DEADLINE`], so
+    /// no check's timeout blocks the others.
+    pub session: Box<dyn Session>,
     pub variant: String,
     /// `(node, command)` printing flannel's log, per node.
     pub flannel_logs: Vec<(String, (String, String))>,
@@ -96,11 +89,11 @@ impl Ctx {
     /// Run `cmd` from an endpoint: on the node, or inside the pod from its node.
     async fn run_from(&self, from: &Endpoint, cmd: &str) -> Result<Output> {
         match from {
-            Endpoint::Node(n) => self.pool.output(n, cmd, None).await,
+            Endpoint::Node(n) => self.session.output(n, cmd, None).await,
             Endpoint::Pod { app, on } => {
                 let pod = self.pod(app, on)?;
                 let mut out = self
-                    .pool
+                    .session
                     .output(&pod.exec_node, &probe::in_pod(&pod.exec_prefix, cmd), None)
                     .await?;
                 match probe::entered_pod(&out.stdout) {
@@ -171,7 +164,9 @@ pub async fn verify(
         }));
     }
     let access = provider.access(lab, state, rep).await?;
-    let pool = Pool::new(&access.ssh_config, rep, pool_options())?;
+    let session = provider
+        .session(lab, state, &access, Some(DEADLINE), rep)
+        .await?;
     let flannel_logs = lab
         .nodes
         .iter()
@@ -181,7 +176,7 @@ pub async fn verify(
     let ctx = Arc::new(Ctx {
         lab: lab.clone(),
         access,
-        pool,
+        session,
         variant: variant.clone(),
         flannel_logs,
         artifacts,
@@ -261,7 +256,7 @@ pub async fn verify(
     }
     let ctx = Arc::try_unwrap(ctx).ok();
     if let Some(ctx) = ctx {
-        ctx.pool.close().await;
+        ctx.session.close().await;
     }
     Ok(results)
 }
@@ -275,17 +270,19 @@ pub async fn collect_evidence(
     rep: &Reporter,
 ) -> Result<PathBuf> {
     let access = provider.access(lab, state, rep).await?;
-    let pool = Pool::new(&access.ssh_config, rep, pool_options())?;
+    let session = provider
+        .session(lab, state, &access, Some(DEADLINE), rep)
+        .await?;
     let artifacts =
         diagnostics::Artifacts::new(&state.dir(), &format!("{}-evidence", state.variant), true);
     let nodes: Vec<String> = lab.nodes.iter().map(|n| n.name.clone()).collect();
     let futs = nodes.iter().map(|n| {
         let log = provider.flannel_log(lab, n);
-        let (pool, artifacts) = (&pool, &artifacts);
-        async move { artifacts.node(pool, n, &log).await }
+        let (session, artifacts) = (session.as_ref(), &artifacts);
+        async move { artifacts.node(session, n, &log).await }
     });
     join_all(futs).await;
-    pool.close().await;
+    session.close().await;
     Ok(artifacts.dir.clone())
 }
 
@@ -381,7 +378,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
         Probe::Run { on, command } => {
             let runs = on
                 .iter()
-                .map(|n| async move { (n.clone(), ctx.pool.output(n, command, None).await) });
+                .map(|n| async move { (n.clone(), ctx.session.output(n, command, None).await) });
             let mut outs = Vec::new();
             let mut text = String::new();
             for (n, r) in join_all(runs).await {
@@ -398,7 +395,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
                 .find(|(n, _)| n == on)
                 .map(|(_, l)| l.clone())
                 .expect("validated node");
-            let o = ctx.pool.output(&node, &cmd, None).await?;
+            let o = ctx.session.output(&node, &cmd, None).await?;
             let text = format!("[{node}] $ {cmd}\n{}", o.text());
             Ok((Observed::Output(vec![(on.clone(), o)]), text))
         }
@@ -408,7 +405,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
                 RouteDest::Net(n) => *n,
             };
             let cmd = probe::route(net);
-            let o = ctx.pool.output(on, &cmd, None).await?;
+            let o = ctx.session.output(on, &cmd, None).await?;
             if !o.ok() {
                 return Err(LabError::Step {
                     step: "route".into(),
@@ -425,14 +422,14 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
         Probe::Capture { on, iface, ping } => {
             let ip = ctx.target_ip(ping)?;
             let cmd = probe::capture(iface, ip, &probe::ping(ip, false));
-            let o = ctx.pool.output(on, &cmd, None).await?;
+            let o = ctx.session.output(on, &cmd, None).await?;
             let text = format!("[{on}] $ {cmd}\n{}", o.text());
             Ok((Observed::Output(vec![(on.clone(), o)]), text))
         }
         Probe::NodesReady => {
             let (node, kubectl) = ctx.access.kubectl.clone().expect("checked");
             let o = ctx
-                .pool
+                .session
                 .output(&node, &format!("{kubectl} get nodes -o json"), None)
                 .await?;
             let (holds, detail) = kube_nodes_ready(&o.stdout, ctx.lab.nodes.len());
@@ -445,7 +442,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
         } => {
             let (node, kubectl) = ctx.access.kubectl.clone().expect("checked");
             let o = ctx
-                .pool
+                .session
                 .output(
                     &node,
                     &format!("{kubectl} get pods -A -l app={app} -o json"),

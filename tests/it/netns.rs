@@ -278,7 +278,11 @@ fn chapter4_broken_then_fixed_over_ssh() {
 
     // Destroy: nothing of the lab is left, and the host never changed.
     let procs = recorded(&lab);
-    assert!(procs.len() >= 5, "3 sshd and 2 nginx recorded: {procs:?}");
+    assert_eq!(
+        procs.len(),
+        2,
+        "2 nginx recorded (nodes run no daemon): {procs:?}"
+    );
     let out = lab.lab(&["destroy", &lab.name]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(namespaces_of(&lab.name), Vec::<String>::new());

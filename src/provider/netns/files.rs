@@ -71,6 +71,15 @@ impl Layout {
     pub fn nginx_out(&self, pod: &str) -> PathBuf {
         self.pod_dir(pod).join("nginx.out")
     }
+    /// What entering `node` sets up besides its network namespace: its
+    /// hostname, its own /run and /root.
+    pub fn node_setup(&self, node: &str) -> super::sys::NodeSetup {
+        super::sys::NodeSetup {
+            hostname: node.to_string(),
+            run: self.node_run(node),
+            home: self.node_home(node),
+        }
+    }
 }
 
 /// Write a file by renaming a temporary one over it (readers never see it
@@ -124,7 +133,8 @@ pub fn sshd_config(l: &Layout) -> String {
 }
 
 /// The client's configuration: one `Host` per node, reached through `lab
-/// proxy` (which enters the node's namespace, so the host gets no address),
+/// proxy` (which enters the node and becomes `sshd -i` there, so the host
+/// gets no address and the node needs no daemon),
 /// with the lab's host key pinned. Key exchange is plain curve25519: the
 /// default post-quantum hybrid costs about 100 ms of CPU per connection, which
 /// dominates a sweep over a hundred nodes (measured on this 2-core machine:
@@ -142,15 +152,16 @@ pub fn ssh_config(
     );
     for (node, ip) in nodes {
         let proxy = format!(
-            "{} proxy --fdpass {lab} {node} 22",
-            crate::exec::quote(&p(lab_exe))
+            "{} proxy --state {} {lab} {node}",
+            crate::exec::quote(&p(lab_exe)),
+            crate::exec::quote(&p(&l.root)),
         );
         s.push_str(&format!(
             "\nHost {node}\n  HostName {ip}\n  HostKeyAlias {lab}.{node}\n  User root\n  IdentityFile {key}\n  IdentitiesOnly yes\n  \
              UserKnownHostsFile {kh}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  UpdateHostKeys no\n  \
              CheckHostIP no\n  BatchMode yes\n  ConnectTimeout 10\n  LogLevel ERROR\n  KexAlgorithms curve25519-sha256\n  \
              Ciphers aes128-gcm@openssh.com,chacha20-poly1305@openssh.com\n  \
-             ProxyCommand {proxy}\n  ProxyUseFdpass yes\n",
+             ProxyCommand {proxy}\n",
             key = ssh_value(&p(&l.client_key())),
             kh = ssh_value(&p(&l.known_hosts())),
             proxy = proxy.replace('%', "%%"),
@@ -241,9 +252,11 @@ mod tests {
         assert!(c.contains("  UserKnownHostsFile \"/s/t1/ssh/known_hosts\"\n"));
         assert!(c.contains("  IdentityFile \"/s/t1/ssh/id_ed25519\"\n"));
         assert!(
-            c.contains(
-                "  ProxyCommand /usr/bin/lab proxy --fdpass t1 node1 22\n  ProxyUseFdpass yes\n"
-            ),
+            !c.contains("ProxyUseFdpass"),
+            "the proxy becomes sshd -i: {c}"
+        );
+        assert!(
+            c.contains("  ProxyCommand /usr/bin/lab proxy --state /s/t1 t1 node1\n"),
             "{c}"
         );
         let c = ssh_config(
@@ -253,7 +266,7 @@ mod tests {
             Path::new("/a b/100%/lab"),
         );
         assert!(
-            c.contains("  ProxyCommand '/a b/100%%/lab' proxy --fdpass t1 n 22\n"),
+            c.contains("  ProxyCommand '/a b/100%%/lab' proxy --state /s/t1 t1 n\n"),
             "{c}"
         );
         assert_eq!(

@@ -327,10 +327,15 @@ pub fn leases(lab: &Lab, cfg: &FlannelConfig) -> Result<Vec<(Lease, Choice)>, St
 
 /// `ip -batch` text for a node: the VXLAN device as flannel's vxlan backend
 /// makes it, a neighbour and a route for every other node's lease, and the
-/// CNI bridge with the node's gateway address (made when `new_bridge`;
-/// otherwise it stays from the previous variant, as on a real node, and
-/// only gets the MTU).
-pub fn node_batch(cfg: &FlannelConfig, me: &Lease, peers: &[&Lease], new_bridge: bool) -> String {
+/// CNI bridge with the node's gateway address (made with the MAC
+/// `new_bridge` when given; otherwise it stays from the previous variant, as
+/// on a real node, and only gets the MTU).
+pub fn node_batch(
+    cfg: &FlannelConfig,
+    me: &Lease,
+    peers: &[&Lease],
+    new_bridge: Option<&str>,
+) -> String {
     let vx = names::VXLAN_IF;
     let mut b = String::new();
     let _ = writeln!(
@@ -355,8 +360,8 @@ pub fn node_batch(cfg: &FlannelConfig, me: &Lease, peers: &[&Lease], new_bridge:
         );
     }
     let cni = names::CNI_BRIDGE;
-    if new_bridge {
-        let _ = writeln!(b, "link add {cni} mtu {} type bridge", me.mtu);
+    if let Some(mac) = new_bridge {
+        let _ = writeln!(b, "link add {cni} address {mac} mtu {} type bridge", me.mtu);
         let _ = writeln!(
             b,
             "addr add {}/{} dev {cni}",
@@ -731,7 +736,7 @@ mod tests {
     fn node_batch_programs_what_the_vxlan_backend_does() {
         let me = lease("node1", 1, "10.100.198.201");
         let p = lease("node2", 2, "10.100.198.202");
-        let b = node_batch(&cfg(), &me, &[&p], true);
+        let b = node_batch(&cfg(), &me, &[&p], Some("16:00:00:00:00:01"));
         assert_eq!(
             b,
             "link add flannel.1 address 0e:00:00:00:00:01 mtu 1450 type vxlan id 1 local 10.100.198.201 dev enp0s8 dstport 8472 nolearning\n\
@@ -739,11 +744,11 @@ mod tests {
              link set flannel.1 up\n\
              neigh add 10.244.2.0 lladdr 0e:00:00:00:00:02 dev flannel.1 nud permanent\n\
              route add 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink\n\
-             link add cni0 mtu 1450 type bridge\n\
+             link add cni0 address 16:00:00:00:00:01 mtu 1450 type bridge\n\
              addr add 10.244.1.1/24 dev cni0\n\
              link set cni0 up\n"
         );
-        let again = node_batch(&cfg(), &me, &[&p], false);
+        let again = node_batch(&cfg(), &me, &[&p], None);
         assert!(
             again.ends_with("link set cni0 mtu 1450\nlink set cni0 up\n"),
             "{again}"

@@ -17,6 +17,7 @@ pub mod flannel;
 pub mod names;
 pub mod plan;
 pub mod pstate;
+pub mod session;
 pub mod steps;
 pub mod sys;
 
@@ -258,9 +259,9 @@ impl Provider for Netns {
             .iter()
             .map(|n| {
                 let ns = names::node_ns(&lab.name, &n.name);
-                let running = ps
-                    .sshd_of(&n.name)
-                    .is_some_and(|p| sys::is_alive(p.pid, p.start_time));
+                // A node runs no daemon of its own: it runs while its
+                // namespace is there to be entered.
+                let running = existing.contains(&ns) && ps.namespaces.contains(&ns);
                 let addresses = asked
                     .iter()
                     .position(|a| *a == n.name)
@@ -306,6 +307,23 @@ impl Provider for Netns {
                 "netns has no Kubernetes API server; it reproduces the chapter's network, not the cluster (Kubernetes-level checks need --provider vagrant)".into(),
             ),
         })
+    }
+
+    async fn session(
+        &self,
+        lab: &Lab,
+        state: &State,
+        _access: &Access,
+        deadline: Option<std::time::Duration>,
+        rep: &Reporter,
+    ) -> Result<Box<dyn crate::session::Session>> {
+        Ok(Box::new(session::NetnsSession::new(
+            &lab.name,
+            &files::Layout::new(state.dir()),
+            lab.nodes.iter().map(|n| n.name.clone()),
+            deadline,
+            rep,
+        )))
     }
 
     fn flannel_log(&self, _lab: &Lab, node: &str) -> (String, String) {

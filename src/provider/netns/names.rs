@@ -73,14 +73,55 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
-/// The VTEP MAC of node `index`'s `flannel.1`: locally administered unicast
-/// (`0e:...`), three bytes from the lab's name, two from the node's index.
-/// Deterministic, so a node keeps its MAC across variants, as flannel keeps
-/// it in the node's annotations.
-pub fn vtep_mac(lab: &str, index: usize) -> [u8; 6] {
-    let h = fnv1a(lab.as_bytes()).to_be_bytes();
-    [0x0e, h[0], h[1], h[2], (index >> 8) as u8, index as u8]
+/// What a lab-made MAC address belongs to: its first byte, locally
+/// administered unicast (`xxxxxx10`), so the kinds never collide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum MacKind {
+    /// A node's `flannel.1` (its VTEP).
+    Vtep = 0x0e,
+    /// A node's private NIC (`enp0s8`).
+    Private = 0x0a,
+    /// A node's NAT NIC (`enp0s3`).
+    Nat = 0x1e,
+    /// The NAT dead end's gateway (10.0.2.2) of a node.
+    NatGateway = 0x1a,
+    /// A node's `cni0` bridge (its pods' gateway).
+    Cni = 0x16,
+    /// A pod's `eth0`.
+    Pod = 0x12,
 }
+
+/// The MAC of the `kind` interface of node (or pod) `index`: the kind's
+/// byte, three bytes from the lab's name, two from the index. Deterministic,
+/// so every neighbour a lab needs is known before its interfaces exist and
+/// is programmed as a permanent entry (see [`crate::provider::netns::plan`]),
+/// and a node keeps its VTEP MAC across variants, as flannel keeps it in the
+/// node's annotations.
+pub fn mac(kind: MacKind, lab: &str, index: usize) -> [u8; 6] {
+    let h = fnv1a(lab.as_bytes()).to_be_bytes();
+    [
+        kind as u8,
+        h[0],
+        h[1],
+        h[2],
+        (index >> 8) as u8,
+        index as u8,
+    ]
+}
+
+/// [`mac`] as `ip` writes it.
+pub fn mac_of(kind: MacKind, lab: &str, index: usize) -> String {
+    mac_string(mac(kind, lab, index))
+}
+
+/// The VTEP MAC of node `index`'s `flannel.1`.
+pub fn vtep_mac(lab: &str, index: usize) -> [u8; 6] {
+    mac(MacKind::Vtep, lab, index)
+}
+
+/// How many nodes or pods a lab may have: the index fills two bytes of a MAC.
+pub const MAX_INDEX: usize = 0xffff;
 
 pub fn mac_string(mac: [u8; 6]) -> String {
     mac.iter()
@@ -142,5 +183,20 @@ mod tests {
         assert_ne!(a, vtep_mac("chapter5", 1));
         assert_eq!(vtep_mac("x", 258)[4..], [1, 2]);
         assert_eq!(mac_string([0x0e, 1, 0xab, 0, 0, 0xff]), "0e:01:ab:00:00:ff");
+        let kinds = [
+            MacKind::Vtep,
+            MacKind::Private,
+            MacKind::Nat,
+            MacKind::NatGateway,
+            MacKind::Cni,
+            MacKind::Pod,
+        ];
+        for (i, k) in kinds.iter().enumerate() {
+            let m = mac(*k, "chapter4", 7);
+            assert_eq!(m[0] & 0x03, 0x02, "{k:?}: locally administered unicast");
+            for k2 in &kinds[i + 1..] {
+                assert_ne!(m, mac(*k2, "chapter4", 7), "{k:?} vs {k2:?}");
+            }
+        }
     }
 }

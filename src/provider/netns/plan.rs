@@ -2,10 +2,24 @@
 //! the exact commands are unit-tested). Nothing here names the host's
 //! namespace: every batch runs inside a namespace of the lab (`ip -n`), and
 //! every veth is created with its peer already in another lab namespace.
+//!
+//! Every neighbour the lab's traffic needs is programmed as a permanent
+//! entry, from MACs fixed in advance ([`names::mac`]): a node's peers on the
+//! private network (the VXLAN underlay), its NAT gateway, its pods on `cni0`,
+//! and in each pod its gateway and the pods beside it. The kernel's IPv4
+//! neighbour table is one table for every namespace of the host, and its
+//! dynamic entries are capped by `net.ipv4.neigh.default.gc_thresh3` (1024 on
+//! a stock kernel): a full mesh of N nodes learns on the order of N²
+//! entries, which overflowed it at 100 workers ("neighbor table overflow",
+//! then lost pings everywhere on the host). Permanent entries are not counted
+//! against those thresholds (the kernel exempts them from garbage
+//! collection), just as flannel itself programs the overlay's neighbours, so
+//! a lab of any size that `lab up` accepts works with the host's defaults and
+//! `lab` changes no host sysctl. Lookups also need no ARP round trip, so the
+//! first packet of a fresh lab is never lost to resolution.
 
-use super::names;
+use super::names::{self, MacKind};
 use crate::spec::{Lab, Node, PodPlacement};
-use ipnet::Ipv4Net;
 use std::fmt::Write as _;
 
 /// Every namespace of the lab's machines (not pods), in creation order.
@@ -48,12 +62,16 @@ pub const PEER_IFINDEX: usize = 1000;
 /// peer `enp0s3` sent into the node; nothing behind it.
 pub fn nat_gateway(lab: &Lab, node: &Node) -> String {
     format!(
-        "link set lo up\nlink add {gw} index {PEER_IFINDEX} type veth peer name {nat_if} netns {node_ns}\n\
-         addr add {}/{} dev {gw}\nlink set {gw} up\n",
+        "link set lo up\nlink add {gw} index {PEER_IFINDEX} address {gw_mac} type veth peer name {nat_if} address {nat_mac} netns {node_ns}\n\
+         addr add {}/{} dev {gw}\nlink set {gw} up\n\
+         neigh replace {} lladdr {nat_mac} dev {gw} nud permanent\n",
         lab.network.nat_gateway(),
         lab.network.nat.prefix_len(),
+        lab.network.nat_ip(),
         gw = names::NAT_GW_IF,
+        gw_mac = names::mac_of(MacKind::NatGateway, &lab.name, node.index),
         nat_if = lab.interfaces.nat,
+        nat_mac = names::mac_of(MacKind::Nat, &lab.name, node.index),
         node_ns = names::node_ns(&lab.name, &node.name),
     )
 }
@@ -69,9 +87,10 @@ pub fn net_bridge(lab: &Lab) -> String {
         let port = names::bridge_port(n.index);
         let _ = writeln!(
             b,
-            "link add {port} index {} type veth peer name {} netns {}",
+            "link add {port} index {} type veth peer name {} address {} netns {}",
             PEER_IFINDEX + n.index,
             lab.interfaces.private,
+            names::mac_of(MacKind::Private, &lab.name, n.index),
             names::node_ns(&lab.name, &n.name)
         );
         let _ = writeln!(b, "link set {port} master {} up", names::BRIDGE);
@@ -80,7 +99,9 @@ pub fn net_bridge(lab: &Lab) -> String {
 }
 
 /// Inside a node, third round: addresses on both NICs (the NAT NIC first),
-/// and the default route through the NAT gateway, as VirtualBox gives it.
+/// the default route through the NAT gateway, as VirtualBox gives it, and
+/// the permanent neighbours of both networks: the gateway, and every other
+/// node on the private network.
 pub fn node_nics(lab: &Lab, node: &Node) -> String {
     let (nat_if, priv_if) = (&lab.interfaces.nat, &lab.interfaces.private);
     let mut b = String::new();
@@ -104,40 +125,91 @@ pub fn node_nics(lab: &Lab, node: &Node) -> String {
         "route add default via {} dev {nat_if}",
         lab.network.nat_gateway()
     );
+    let _ = writeln!(
+        b,
+        "neigh replace {} lladdr {} dev {nat_if} nud permanent",
+        lab.network.nat_gateway(),
+        names::mac_of(MacKind::NatGateway, &lab.name, node.index)
+    );
+    for peer in lab.nodes.iter().filter(|p| p.index != node.index) {
+        let _ = writeln!(
+            b,
+            "neigh replace {} lladdr {} dev {priv_if} nud permanent",
+            peer.ip,
+            names::mac_of(MacKind::Private, &lab.name, peer.index)
+        );
+    }
     b
 }
 
-/// A pod and the name of its veth's end on the node.
+/// A pod, the name of its veth's end on the node, and the MAC of its `eth0`.
 pub struct PodPlan<'a> {
     pub veth: String,
+    pub mac: String,
     pub pod: &'a PodPlacement,
 }
 
-/// Inside a node: each of its pods' veth, `eth0` in the pod, the other end on `cni0`.
+impl<'a> PodPlan<'a> {
+    /// Pod `k` of the lab's placements, in pod generation `generation`.
+    pub fn new(lab: &Lab, generation: u32, k: usize, pod: &'a PodPlacement) -> PodPlan<'a> {
+        PodPlan {
+            veth: names::pod_veth(generation, k),
+            mac: names::mac_of(MacKind::Pod, &lab.name, k),
+            pod,
+        }
+    }
+}
+
+/// Inside a node: each of its pods' veth, `eth0` in the pod, the other end
+/// on `cni0`, and the pod as a permanent neighbour of `cni0`.
 pub fn node_pod_links(lab: &Lab, pods: &[PodPlan<'_>], mtu: u32) -> String {
     let mut b = String::new();
     for p in pods {
         let v = &p.veth;
         let _ = writeln!(
             b,
-            "link add {v} mtu {mtu} type veth peer name {} mtu {mtu} netns {}",
+            "link add {v} mtu {mtu} type veth peer name {} address {} mtu {mtu} netns {}",
             names::POD_IF,
+            p.mac,
             names::pod_ns(&lab.name, &p.pod.name)
         );
         let _ = writeln!(b, "link set {v} master {} up", names::CNI_BRIDGE);
+        let _ = writeln!(
+            b,
+            "neigh replace {} lladdr {} dev {} nud permanent",
+            p.pod.ip,
+            p.mac,
+            names::CNI_BRIDGE
+        );
     }
     b
 }
 
-/// Inside a pod: its address from the node's subnet, default route via `.1`.
-pub fn pod_net(pod: &PodPlacement, subnet: Ipv4Net) -> String {
+/// Inside a pod: its address from the node's subnet, default route via `.1`,
+/// and permanent neighbours: the gateway (`cni0` of `node`) and the other
+/// pods on the same node (`beside`, which may include the pod itself).
+pub fn pod_net(lab: &Lab, node: &Node, pod: &PodPlacement, beside: &[PodPlan<'_>]) -> String {
+    let subnet = node.pod_subnet;
     let gw = crate::spec::nth_host(subnet, 1);
-    format!(
+    let e = names::POD_IF;
+    let mut b = format!(
         "link set lo up\naddr add {}/{} dev {e}\nlink set {e} up\nroute add default via {gw} dev {e}\n",
         pod.ip,
         subnet.prefix_len(),
-        e = names::POD_IF
-    )
+    );
+    let _ = writeln!(
+        b,
+        "neigh replace {gw} lladdr {} dev {e} nud permanent",
+        names::mac_of(MacKind::Cni, &lab.name, node.index)
+    );
+    for other in beside.iter().filter(|o| o.pod.ip != pod.ip) {
+        let _ = writeln!(
+            b,
+            "neigh replace {} lladdr {} dev {e} nud permanent",
+            other.pod.ip, other.mac
+        );
+    }
+    b
 }
 
 #[cfg(test)]
@@ -209,11 +281,18 @@ pub(crate) mod tests {
             "netns add t1.net\nnetns add t1.master\n"
         );
         assert_eq!(netns_del(&ns[..1]), "netns del t1.net\n");
+        let mac = |k, i| names::mac_of(k, "t1", i);
         assert_eq!(
             nat_gateway(&l, &l.nodes[1]),
-            "link set lo up\n\
-             link add gw index 1000 type veth peer name enp0s3 netns t1.node1\n\
-             addr add 10.0.2.2/24 dev gw\nlink set gw up\n"
+            format!(
+                "link set lo up\n\
+                 link add gw index 1000 address {} type veth peer name enp0s3 address {} netns t1.node1\n\
+                 addr add 10.0.2.2/24 dev gw\nlink set gw up\n\
+                 neigh replace 10.0.2.15 lladdr {} dev gw nud permanent\n",
+                mac(MacKind::NatGateway, 1),
+                mac(MacKind::Nat, 1),
+                mac(MacKind::Nat, 1),
+            )
         );
         let net = net_bridge(&l);
         assert!(
@@ -221,41 +300,98 @@ pub(crate) mod tests {
             "{net}"
         );
         assert!(
-            net.contains("link add p1 index 1001 type veth peer name enp0s8 netns t1.node1\nlink set p1 master br0 up\n"),
+            net.contains(&format!(
+                "link add p1 index 1001 type veth peer name enp0s8 address {} netns t1.node1\nlink set p1 master br0 up\n",
+                mac(MacKind::Private, 1)
+            )),
             "{net}"
         );
         assert_eq!(
             node_nics(&l, &l.nodes[1]),
-            "link set lo up\n\
-             addr add 10.0.2.15/24 dev enp0s3\n\
-             link set enp0s3 up\n\
-             addr add 10.100.198.201/24 dev enp0s8\n\
-             link set enp0s8 up\n\
-             route add default via 10.0.2.2 dev enp0s3\n"
+            format!(
+                "link set lo up\n\
+                 addr add 10.0.2.15/24 dev enp0s3\n\
+                 link set enp0s3 up\n\
+                 addr add 10.100.198.201/24 dev enp0s8\n\
+                 link set enp0s8 up\n\
+                 route add default via 10.0.2.2 dev enp0s3\n\
+                 neigh replace 10.0.2.2 lladdr {} dev enp0s3 nud permanent\n\
+                 neigh replace 10.100.198.200 lladdr {} dev enp0s8 nud permanent\n\
+                 neigh replace 10.100.198.202 lladdr {} dev enp0s8 nud permanent\n",
+                mac(MacKind::NatGateway, 1),
+                mac(MacKind::Private, 0),
+                mac(MacKind::Private, 2),
+            )
         );
+    }
+
+    /// Every neighbour a node's private NIC will need is programmed, and
+    /// each one is the MAC its peer's NIC gets: the underlay of a full mesh
+    /// never resolves an address (nor takes a dynamic neighbour entry).
+    #[test]
+    fn the_underlay_is_fully_programmed() {
+        let l = lab();
+        let net = net_bridge(&l);
+        for n in &l.nodes {
+            let batch = node_nics(&l, n);
+            for peer in l.nodes.iter().filter(|p| p.index != n.index) {
+                let m = names::mac_of(MacKind::Private, "t1", peer.index);
+                assert!(
+                    batch.contains(&format!(
+                        "neigh replace {} lladdr {m} dev enp0s8 nud permanent",
+                        peer.ip
+                    )),
+                    "{} lacks {}: {batch}",
+                    n.name,
+                    peer.name
+                );
+                assert!(net.contains(&format!(
+                    "peer name enp0s8 address {m} netns t1.{}",
+                    peer.name
+                )));
+            }
+            assert_eq!(
+                batch.matches("neigh replace").count(),
+                l.nodes.len(),
+                "{batch}"
+            );
+        }
     }
 
     #[test]
     fn pod_batches() {
         let l = lab();
-        let pod = PodPlacement {
-            name: "web-node1-0".into(),
+        let pod = |name: &str, ip: [u8; 4]| PodPlacement {
+            name: name.into(),
             app: "web".into(),
             node: "node1".into(),
-            ip: Ipv4Addr::new(10, 244, 1, 2),
+            ip: Ipv4Addr::from(ip),
             port: 80,
         };
-        let plans = [PodPlan {
-            veth: "veth3".into(),
-            pod: &pod,
-        }];
+        let (a, b) = (
+            pod("web-node1-0", [10, 244, 1, 2]),
+            pod("web-node1-1", [10, 244, 1, 3]),
+        );
+        let plans = [PodPlan::new(&l, 3, 0, &a), PodPlan::new(&l, 3, 1, &b)];
+        assert_eq!(plans[0].veth, "veth00030000");
+        let (ma, mb) = (&plans[0].mac, &plans[1].mac);
+        assert_eq!(*ma, names::mac_of(MacKind::Pod, "t1", 0));
         assert_eq!(
-            node_pod_links(&l, &plans, 1450),
-            "link add veth3 mtu 1450 type veth peer name eth0 mtu 1450 netns t1.pod.web-node1-0\nlink set veth3 master cni0 up\n"
+            node_pod_links(&l, &plans[..1], 1450),
+            format!(
+                "link add veth00030000 mtu 1450 type veth peer name eth0 address {ma} mtu 1450 netns t1.pod.web-node1-0\n\
+                 link set veth00030000 master cni0 up\n\
+                 neigh replace 10.244.1.2 lladdr {ma} dev cni0 nud permanent\n"
+            )
         );
         assert_eq!(
-            pod_net(&pod, l.nodes[1].pod_subnet),
-            "link set lo up\naddr add 10.244.1.2/24 dev eth0\nlink set eth0 up\nroute add default via 10.244.1.1 dev eth0\n"
+            pod_net(&l, &l.nodes[1], &a, &plans),
+            format!(
+                "link set lo up\naddr add 10.244.1.2/24 dev eth0\nlink set eth0 up\nroute add default via 10.244.1.1 dev eth0\n\
+                 neigh replace 10.244.1.1 lladdr {} dev eth0 nud permanent\n\
+                 neigh replace 10.244.1.3 lladdr {mb} dev eth0 nud permanent\n",
+                names::mac_of(MacKind::Cni, "t1", 1)
+            )
         );
     }
 }

@@ -14,7 +14,7 @@ pub struct ProcRecord {
     /// Field 22 of `/proc/<pid>/stat` (clock ticks since boot): with the PID,
     /// identifies the process across PID reuse.
     pub start_time: u64,
-    /// `sshd` or `nginx`.
+    /// What it is (`nginx`).
     pub what: String,
     /// The node or pod it serves.
     pub of: String,
@@ -64,12 +64,6 @@ impl NetnsState {
             }
         }
     }
-
-    pub fn sshd_of(&self, node: &str) -> Option<&ProcRecord> {
-        self.processes
-            .iter()
-            .find(|p| p.what == "sshd" && p.of == node)
-    }
 }
 
 #[cfg(test)]
@@ -88,9 +82,9 @@ mod tests {
         s.processes.push(ProcRecord {
             pid: 42,
             start_time: 1234,
-            what: "sshd".into(),
-            of: "node1".into(),
-            netns: "t1.node1".into(),
+            what: "nginx".into(),
+            of: "web-node1-0".into(),
+            netns: "t1.pod.web-node1-0".into(),
         });
         s.pods.push(PodRef {
             name: "web-node1-0".into(),
@@ -113,7 +107,6 @@ mod tests {
         let text = serde_json::to_string(&state).unwrap();
         let back: crate::state::State = serde_json::from_str(&text).unwrap();
         assert_eq!(NetnsState::from_value(&back.provider_state).unwrap(), s);
-        assert_eq!(s.sshd_of("node1").unwrap().pid, 42);
         assert_eq!(
             NetnsState::from_value(&serde_json::Value::Null).unwrap(),
             NetnsState::default()

@@ -14,7 +14,7 @@ use nix::unistd::Pid;
 use std::collections::HashSet;
 use std::ffi::CString;
 use std::fs::File;
-use std::io::{Read, Write};
+
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -564,6 +564,20 @@ impl NodeSetupC {
     }
 }
 
+/// Make `cmd`'s child enter a node the way every session on it does: the
+/// node's network namespace (open at `ns`, which the parent keeps open until
+/// the child has started), then its [`NodeSetup`].
+pub fn enter_node_before_exec(cmd: &mut Command, ns: &File, setup: &NodeSetup) -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    enter_before_exec(cmd, ns.as_raw_fd());
+    let c = setup.to_c()?;
+    // SAFETY: the closure makes system calls only, on strings made before fork.
+    unsafe {
+        cmd.pre_exec(move || c.apply_in_child());
+    }
+    Ok(())
+}
+
 /// Start a daemon inside the lab namespace `netns` (and, for a node's
 /// daemon, its [`NodeSetup`]), in its own process group with output to
 /// `log`; returns its PID and start time. The child enters the namespaces
@@ -586,13 +600,9 @@ pub fn spawn_daemon(
         .try_clone()
         .map_err(|e| LabError::io("duplicating a file", e))?;
     let ns_file = open_netns(netns)?;
-    enter_before_exec(&mut cmd, ns_file.as_raw_fd());
-    if let Some(n) = node {
-        let c = n.to_c()?;
-        // SAFETY: the closure makes system calls only.
-        unsafe {
-            cmd.pre_exec(move || c.apply_in_child());
-        }
+    match node {
+        Some(n) => enter_node_before_exec(&mut cmd, &ns_file, n)?,
+        None => enter_before_exec(&mut cmd, ns_file.as_raw_fd()),
     }
     cmd.stdin(Stdio::null())
         .stdout(out)
@@ -680,79 +690,49 @@ pub fn wait_ready(targets: &[Ready], timeout: Duration) -> std::result::Result<(
 
 // ---------------------------------------------------------------- proxy
 
-/// `lab proxy <lab> <node> <port>`: the ssh `ProxyCommand` of the lab's nodes.
-/// Enters the node's network namespace (call before any other thread
-/// exists), connects to `127.0.0.1:port` there and copies stdin to the
-/// socket and the socket to stdout until the socket closes. The host never
-/// gets an address in the lab's ranges.
-pub fn proxy(lab: &str, node: &str, port: u16, fdpass: bool) -> Result<()> {
-    use std::mem::ManuallyDrop;
-    use std::os::fd::FromRawFd;
+/// `lab proxy --state DIR <lab> <node>`: the ssh `ProxyCommand` of the lab's
+/// nodes. It enters the node (its network namespace and [`NodeSetup`], as
+/// every session on the node does) and becomes `sshd -i` there, speaking SSH
+/// on the stdin and stdout that ssh gave it: a real sshd for each
+/// connection, as systemd's socket-activated `ssh.socket` runs it, and no
+/// daemon per node waiting for connections. The host never gets an address
+/// in the lab's ranges, and a lab of a thousand nodes holds no process for
+/// its nodes. Call before any other thread exists; returns only on failure.
+pub fn proxy(state_dir: &Path, lab: &str, node: &str) -> Result<()> {
+    use std::os::unix::process::CommandExt;
     if !names::valid_lab_name(lab) || !names::valid_lab_name(node) {
         return Err(LabError::Usage(format!(
             "lab proxy: '{lab}' '{node}' are not a lab and a node name"
         )));
     }
+    let layout = super::files::Layout::new(state_dir);
+    let config = layout.sshd_config();
+    if !config.is_file() {
+        return Err(LabError::Usage(format!(
+            "lab proxy: {} is not the state folder of a netns lab (no {})",
+            state_dir.display(),
+            config.display()
+        )));
+    }
     let ns = names::node_ns(lab, node);
-    enter_netns(&ns).map_err(|e| {
+    let ns_file = File::open(netns_path(&ns)).map_err(|e| {
         LabError::Usage(format!(
             "node {node} of lab {lab} is not up (namespace {ns}: {e})"
         ))
     })?;
-    let sock = std::net::TcpStream::connect(("127.0.0.1", port))
-        .map_err(|e| LabError::io(format!("connecting to port {port} of {node}"), e))?;
-    let _ = sock.set_nodelay(true);
-    if fdpass {
-        // ssh's ProxyUseFdpass: hand the connected socket to ssh over stdout
-        // (a Unix socket) and exit, instead of relaying every byte.
-        use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
-        use std::os::fd::AsRawFd;
-        let fds = [sock.as_raw_fd()];
-        let iov = [std::io::IoSlice::new(&[0u8])];
-        sendmsg::<()>(
-            1,
-            &iov,
-            &[ControlMessage::ScmRights(&fds)],
-            MsgFlags::empty(),
-            None,
-        )
-        .map_err(|e| LabError::io("passing the connection to ssh (ProxyUseFdpass)", e.into()))?;
-        return Ok(());
-    }
-    let mut up = sock
-        .try_clone()
-        .map_err(|e| LabError::io("cloning a socket", e))?;
-    std::thread::spawn(move || {
-        // SAFETY: fd 0 stays open for the life of the process; ManuallyDrop never closes it.
-        let mut stdin = ManuallyDrop::new(unsafe { File::from_raw_fd(0) });
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            match stdin.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if up.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-        let _ = up.shutdown(std::net::Shutdown::Write);
-    });
-    // SAFETY: as above, for fd 1 (unbuffered: ssh needs every byte now).
-    let mut stdout = ManuallyDrop::new(unsafe { File::from_raw_fd(1) });
-    let mut down = sock;
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match down.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => stdout
-                .write_all(&buf[..n])
-                .map_err(|e| LabError::io("writing to stdout", e))?,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(LabError::io(format!("reading from {node}"), e)),
-        }
-    }
-    Ok(())
+    let sshd = super::ctx::Programs::find().sshd;
+    let mut cmd = Command::new(&sshd);
+    cmd.arg("-i")
+        .arg("-f")
+        .arg(&config)
+        .arg("-E")
+        .arg(layout.sshd_log(node));
+    enter_node_before_exec(&mut cmd, &ns_file, &layout.node_setup(node))?;
+    let err = cmd.exec();
+    Err(LabError::io(
+        format!("starting {} in node {node}", sshd.display()),
+        err,
+    ))
 }
 
 #[cfg(test)]

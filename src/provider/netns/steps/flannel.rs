@@ -6,6 +6,7 @@
 use super::super::ctx::NetnsCtx;
 use super::super::files::write_file;
 use super::super::flannel::{self, Lease};
+use super::super::names::{self, MacKind};
 use super::super::sys::{self, Batch, Job};
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
@@ -31,9 +32,13 @@ impl Step<NetnsCtx> for Flannel {
         for me in &leases {
             let ns = ctx.ns_of_node(&me.node);
             let peers: Vec<&Lease> = leases.iter().filter(|l| l.node != me.node).collect();
+            let bridge_mac = self.new_bridge.then(|| {
+                let index = ctx.lab.nodes.iter().position(|n| n.name == me.node);
+                names::mac_of(MacKind::Cni, &ctx.lab.name, index.unwrap_or_default())
+            });
             nodes.push(Batch::ip(
                 &ns,
-                flannel::node_batch(&cfg, me, &peers, self.new_bridge),
+                flannel::node_batch(&cfg, me, &peers, bridge_mac.as_deref()),
             ));
             fdbs.push(Batch::bridge(&ns, flannel::fdb_batch(&peers)));
             let text = flannel::iptables_rules(&cfg, me.subnet);

@@ -7,7 +7,6 @@ mod namespaces;
 mod nics;
 mod pods;
 mod ready;
-mod sshd;
 mod state_folder;
 mod unflannel;
 mod unpods;
@@ -17,7 +16,6 @@ pub use namespaces::Namespaces;
 pub use nics::Nics;
 pub use pods::Pods;
 pub use ready::Ready;
-pub use sshd::Sshd;
 pub use state_folder::StateFolder;
 pub use unflannel::RemoveFlannel;
 pub use unpods::RemovePods;
@@ -30,7 +28,9 @@ fn plural(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
-/// `lab up`: machines, their NICs and sshd, the pod network, the pods.
+/// `lab up`: machines and their NICs, the pod network, the pods. A node
+/// runs no daemon: every session enters it (`lab ssh` through `sshd -i`,
+/// see [`super::sys::proxy`]; checks directly, see [`super::session`]).
 pub fn up(lab: &Lab, variant: &Variant) -> Vec<Planned<NetnsCtx>> {
     let nodes = lab.nodes.len();
     let pods = lab.placements().len();
@@ -41,13 +41,12 @@ pub fn up(lab: &Lab, variant: &Variant) -> Vec<Planned<NetnsCtx>> {
             Namespaces,
         ),
         Planned::new("NICs: NAT and host-only network", Nics),
-        Planned::new(format!("sshd on {}", plural(nodes, "node")), Sshd),
         Planned::new(
             format!("flannel ({}): vxlan, routes, cni0", variant.name),
             Flannel { new_bridge: true },
         ),
         Planned::new(format!("{} with nginx", plural(pods, "pod")), Pods),
-        Planned::new("wait for sshd and nginx", Ready),
+        Planned::new("wait for nginx", Ready),
     ]
 }
 

@@ -57,10 +57,7 @@ impl Step<NetnsCtx> for Pods {
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| p.node == node.name)
-                .map(|(k, pod)| PodPlan {
-                    veth: names::pod_veth(generation, k),
-                    pod,
-                })
+                .map(|(k, pod)| PodPlan::new(&lab, generation, k, pod))
                 .collect();
             if plans.is_empty() {
                 continue;
@@ -79,7 +76,7 @@ impl Step<NetnsCtx> for Pods {
             for p in &plans {
                 pod_batches.push(Batch::ip(
                     names::pod_ns(&lab.name, &p.pod.name),
-                    plan::pod_net(p.pod, node.pod_subnet),
+                    plan::pod_net(&lab, node, p.pod, &plans),
                 ));
             }
         }

@@ -1,5 +1,5 @@
-//! Wait until every recorded daemon accepts connections (sshd on port 22
-//! of its node, nginx on its pod's port), with a bounded deadline.
+//! Wait until every recorded daemon (nginx, on its pod's port) accepts
+//! connections, with a bounded deadline.
 
 use super::super::ctx::NetnsCtx;
 use super::super::sys;
@@ -22,7 +22,6 @@ impl Step<NetnsCtx> for Ready {
             .iter()
             .filter_map(|p| {
                 let (port, log) = match p.what.as_str() {
-                    "sshd" => (22, ctx.layout.sshd_log(&p.of)),
                     "nginx" => (
                         ctx.ps.pods.iter().find(|x| x.name == p.of)?.port,
                         ctx.layout.nginx_out(&p.of),
