@@ -453,6 +453,10 @@ fn doctor(kind: Option<Kind>, fix: bool, lab: Option<String>, vm: Vm) -> Result<
     };
     match kind {
         Kind::Netns => {
+            let limits_fail = match &lab {
+                Some(l) => doctor_netns_limits(&spec::load(l, LoadOptions::default())?),
+                None => None,
+            };
             let missing = provider::netns::missing_programs();
             for (prog, pkg) in provider::netns::PACKAGES {
                 let ok = !missing.iter().any(|(p, _)| p == prog);
@@ -462,6 +466,12 @@ fn doctor(kind: Option<Kind>, fix: bool, lab: Option<String>, vm: Vm) -> Result<
                 );
             }
             if missing.is_empty() {
+                if let Some(why) = limits_fail {
+                    return Err(LabError::Unavailable {
+                        provider: "netns".into(),
+                        why,
+                    });
+                }
                 out!("netns provider: ready");
                 return Ok(());
             }
@@ -505,6 +515,27 @@ fn doctor(kind: Option<Kind>, fix: bool, lab: Option<String>, vm: Vm) -> Result<
             }
         }
     }
+}
+
+/// `lab doctor --lab L` on netns: each limit of the host the lab needs, one
+/// line each; the refusal `lab up` would give, if any.
+fn doctor_netns_limits(lab: &Lab) -> Option<String> {
+    use crate::provider::netns::limits;
+    for l in limits::limits(lab, &limits::Host::read()) {
+        out!(
+            "{} {} (needs {}, has {}){}",
+            if l.ok() { "ok     " } else { "LIMIT  " },
+            l.what,
+            l.needed,
+            l.available,
+            if l.ok() {
+                String::new()
+            } else {
+                format!("\n        fix: {}", l.fix)
+            }
+        );
+    }
+    limits::exceeded(lab, &limits::Host::read())
 }
 
 /// Install Debian packages, saying which first.

@@ -444,3 +444,42 @@ fn up_refuses_leftover_namespaces_and_labs_sharing_a_prefix_stay_apart() {
     assert_eq!((code, out.trim()), (0, "node2"));
     expect_ttl(ping(&lb, "node2", None, &pod_on(&lb, "node2").ip), 64).unwrap();
 }
+
+/// A lab that needs more of the host than it has is refused before anything
+/// is made, naming the limit, the number and the fix (exit 4). The limit
+/// here is the process's own (open files, lowered for the child only), so
+/// the host is not touched; the same lab passes with the limit as it was.
+#[test]
+fn up_refuses_a_lab_the_host_cannot_hold() {
+    use std::os::unix::process::CommandExt;
+    let lab = TestLab::chapter4("lim");
+    let file = lab.file();
+    let mut cmd = lab.cmd();
+    cmd.args(["up", file.to_str().unwrap()]);
+    // SAFETY: a plain system call in the child before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let r = libc::rlimit {
+                rlim_cur: 256,
+                rlim_max: 256,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &r) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("open files of lab"), "{t}");
+    assert!(
+        t.contains("the lab needs 514, this host has 256 left"),
+        "{t}"
+    );
+    assert!(t.contains("ulimit -Hn"), "{t}");
+    assert!(namespaces_of(&lab.name).is_empty());
+    assert!(!lab.dir().join("state.json").exists());
+    // The same lab, with the limit as it was, comes up.
+    lab.up(&[]);
+}

@@ -14,6 +14,7 @@ mod ctx;
 pub mod destroy;
 pub mod files;
 pub mod flannel;
+pub mod limits;
 pub mod names;
 pub mod plan;
 pub mod pstate;
@@ -186,6 +187,10 @@ impl Provider for Netns {
         self.available()?;
         let v = lab.variant(variant)?;
         preflight(lab, v)?;
+        if let Some(why) = limits::exceeded(lab, &limits::Host::read()) {
+            return Err(unavailable(why));
+        }
+        limits::raise_open_files();
         let state = State {
             name: lab.name.clone(),
             provider: Kind::Netns.as_str().into(),

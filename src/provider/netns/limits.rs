@@ -1,0 +1,324 @@
+//! What a lab of a given size needs from this host, checked before anything
+//! is made (`lab up`, `lab doctor --lab`): a lab that cannot work here is
+//! refused up front, naming the limit, the number it needs, what the host
+//! has and the command that raises it, never left to fail as a mysterious
+//! check. `lab` itself changes no host setting.
+//!
+//! What a lab holds: one network namespace per node, per node's NAT dead
+//! end, per pod and one for the private network (each one a bind mount under
+//! /run/netns); two processes per pod (nginx's master and its one worker);
+//! no process per node (see [`super::session`]); a port on the private
+//! bridge per node; and kernel memory for the permanent neighbours, routes
+//! and FDB entries of a full mesh, which grow with the square of the nodes.
+//!
+//! What it does not need: room in the neighbour table's dynamic part (every
+//! neighbour is permanent, see [`super::plan`]), ephemeral ports (each
+//! namespace has its own), inotify watches (nothing of the lab uses them).
+
+use crate::spec::Lab;
+
+/// One limit of the host and what the lab needs of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limit {
+    /// What it is, e.g. `network namespaces (user.max_net_namespaces)`.
+    pub what: String,
+    pub needed: u64,
+    /// What the host has left for the lab.
+    pub available: u64,
+    /// How to raise it, or why it cannot be raised.
+    pub fix: String,
+}
+
+impl Limit {
+    pub fn ok(&self) -> bool {
+        self.needed <= self.available
+    }
+}
+
+/// The kernel's limit of ports on one bridge (`BR_MAX_PORTS`, port numbers
+/// are 10 bits and 0 is reserved): the lab's private network is one bridge.
+pub const BRIDGE_PORTS: u64 = 1023;
+
+/// Processes per pod: nginx's master and its one worker.
+pub const PROCESSES_PER_POD: u64 = 2;
+
+/// Memory estimates (KiB), measured on this project's machine (Debian 12,
+/// kernel 6.18): a pod's two nginx processes (private memory), the kernel's
+/// share of a namespace with its interfaces, and one permanent
+/// neighbour + route + FDB entry of the mesh (see README's scale table).
+pub const POD_KIB: u64 = 1_200;
+pub const NAMESPACE_KIB: u64 = 400;
+pub const MESH_ENTRY_KIB: u64 = 1;
+
+/// The host's side, read once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Host {
+    pub max_net_namespaces: u64,
+    pub max_mnt_namespaces: u64,
+    pub net_namespaces_in_use: u64,
+    pub pid_max: u64,
+    pub threads_max: u64,
+    pub tasks_in_use: u64,
+    pub mount_max: u64,
+    pub mounts_in_use: u64,
+    pub open_files_hard: u64,
+    pub mem_available_kib: u64,
+}
+
+fn read_u64(path: &str) -> Option<u64> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+impl Host {
+    /// This host, now. A value that cannot be read counts as unlimited:
+    /// the check is a help, not a gate on unusual kernels.
+    pub fn read() -> Host {
+        let big = u64::MAX / 4;
+        let mem = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .find(|l| l.starts_with("MemAvailable:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(big);
+        let tasks = std::fs::read_dir("/proc")
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter(|e| {
+                        e.file_name()
+                            .to_str()
+                            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                    })
+                    .count() as u64
+            })
+            .unwrap_or(0);
+        let nets = std::fs::read_dir(super::sys::NETNS_DIR)
+            .map(|rd| rd.count() as u64)
+            .unwrap_or(0);
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo")
+            .map(|t| t.lines().count() as u64)
+            .unwrap_or(0);
+        let hard = open_files().map(|(_, h)| h).unwrap_or(1024);
+        Host {
+            max_net_namespaces: read_u64("/proc/sys/user/max_net_namespaces").unwrap_or(big),
+            max_mnt_namespaces: read_u64("/proc/sys/user/max_mnt_namespaces").unwrap_or(big),
+            net_namespaces_in_use: nets,
+            pid_max: read_u64("/proc/sys/kernel/pid_max").unwrap_or(big),
+            threads_max: read_u64("/proc/sys/kernel/threads-max").unwrap_or(big),
+            tasks_in_use: tasks,
+            mount_max: read_u64("/proc/sys/fs/mount-max").unwrap_or(big),
+            mounts_in_use: mounts,
+            open_files_hard: hard,
+            mem_available_kib: mem,
+        }
+    }
+}
+
+/// What `lab` keeps open at once, besides one descriptor per pod while it
+/// waits for the pods' nginx: commands in flight with their pipes, and the
+/// runtime's own.
+const FILES_BASE: u64 = 512;
+
+/// The limits a lab of this size needs, against `host`.
+pub fn limits(lab: &Lab, host: &Host) -> Vec<Limit> {
+    let nodes = lab.nodes.len() as u64;
+    let pods = lab.placements().len() as u64;
+    let namespaces = 1 + 2 * nodes + pods;
+    let left = |max: u64, used: u64| max.saturating_sub(used);
+    let sysctl = |key: &str, value: u64| format!("sysctl -w {key}={value}");
+    let mut v = vec![
+        Limit {
+            what: "ports on the lab's private bridge (the kernel's BR_MAX_PORTS)".into(),
+            needed: nodes,
+            available: BRIDGE_PORTS,
+            fix: "a kernel constant that cannot be raised: use fewer nodes, or --provider vagrant"
+                .into(),
+        },
+        Limit {
+            what: "network namespaces (user.max_net_namespaces)".into(),
+            needed: namespaces,
+            available: left(host.max_net_namespaces, host.net_namespaces_in_use),
+            fix: sysctl(
+                "user.max_net_namespaces",
+                host.net_namespaces_in_use + namespaces + 1024,
+            ),
+        },
+        Limit {
+            what: "mount namespaces (user.max_mnt_namespaces), one per command running on a node"
+                .into(),
+            needed: super::session::PARALLEL as u64,
+            available: host.max_mnt_namespaces,
+            fix: sysctl("user.max_mnt_namespaces", 1024),
+        },
+        Limit {
+            what: "mounts (fs.mount-max), one per namespace under /run/netns".into(),
+            needed: namespaces,
+            available: left(host.mount_max, host.mounts_in_use),
+            fix: sysctl("fs.mount-max", host.mounts_in_use + namespaces + 10_000),
+        },
+        Limit {
+            what: "process IDs (kernel.pid_max), two nginx processes per pod".into(),
+            needed: pods * PROCESSES_PER_POD,
+            available: left(host.pid_max, host.tasks_in_use),
+            fix: sysctl("kernel.pid_max", 4_194_304),
+        },
+        Limit {
+            what: "tasks (kernel.threads-max), two nginx processes per pod".into(),
+            needed: pods * PROCESSES_PER_POD,
+            available: left(host.threads_max, host.tasks_in_use),
+            fix: sysctl(
+                "kernel.threads-max",
+                host.tasks_in_use + pods * PROCESSES_PER_POD + 10_000,
+            ),
+        },
+        Limit {
+            what: "open files of lab (hard RLIMIT_NOFILE; lab raises its own soft limit to it)"
+                .into(),
+            needed: FILES_BASE + pods,
+            available: host.open_files_hard,
+            fix: format!(
+                "ulimit -Hn {} (as root, in the shell that runs lab)",
+                FILES_BASE + pods + 1024
+            ),
+        },
+    ];
+    let mem = pods * POD_KIB + namespaces * NAMESPACE_KIB + nodes * nodes * 3 * MESH_ENTRY_KIB;
+    v.push(Limit {
+        what: format!(
+            "memory (MemAvailable), about {} MiB: {pods} pods, {namespaces} namespaces, a {nodes}-node mesh",
+            mem / 1024
+        ),
+        needed: mem,
+        available: host.mem_available_kib,
+        fix: "free memory or use fewer nodes; nothing lab can raise".into(),
+    });
+    v
+}
+
+/// Raise this process's soft limit of open files to its hard limit (a lab's
+/// bring-up waits on one descriptor per pod). Process-local: the host is
+/// not changed.
+pub fn raise_open_files() {
+    if let Some((soft, hard)) = open_files()
+        && soft < hard
+    {
+        let r = libc::rlimit {
+            rlim_cur: hard as libc::rlim_t,
+            rlim_max: hard as libc::rlim_t,
+        };
+        // SAFETY: a plain system call on a valid struct.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &r) };
+    }
+}
+
+/// This process's soft and hard limits of open files.
+fn open_files() -> Option<(u64, u64)> {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: a plain system call filling a valid struct.
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) } == 0)
+        .then_some((r.rlim_cur as u64, r.rlim_max as u64))
+}
+
+/// The limits this lab exceeds here, as one message; `None` when it fits.
+pub fn exceeded(lab: &Lab, host: &Host) -> Option<String> {
+    let bad: Vec<String> = limits(lab, host)
+        .into_iter()
+        .filter(|l| !l.ok())
+        .map(|l| {
+            format!(
+                "{}: the lab needs {}, this host has {} left; {}",
+                l.what, l.needed, l.available, l.fix
+            )
+        })
+        .collect();
+    (!bad.is_empty()).then(|| {
+        format!(
+            "lab '{}' ({} nodes, {} pods) does not fit this host:\n  {}",
+            lab.name,
+            lab.nodes.len(),
+            lab.placements().len(),
+            bad.join("\n  ")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roomy() -> Host {
+        Host {
+            max_net_namespaces: 100_000,
+            max_mnt_namespaces: 100_000,
+            net_namespaces_in_use: 10,
+            pid_max: 4_194_304,
+            threads_max: 200_000,
+            tasks_in_use: 100,
+            mount_max: 100_000,
+            mounts_in_use: 50,
+            open_files_hard: 1 << 20,
+            mem_available_kib: 20 << 20,
+        }
+    }
+
+    #[test]
+    fn the_chapter_fits_a_roomy_host() {
+        let lab = super::super::plan::tests::lab();
+        assert_eq!(exceeded(&lab, &roomy()), None);
+        let l = limits(&lab, &roomy());
+        let ns = l
+            .iter()
+            .find(|l| l.what.starts_with("network namespaces"))
+            .unwrap();
+        // net + 3 nodes + 3 NAT dead ends, no pods in the test lab.
+        assert_eq!(ns.needed, 7);
+    }
+
+    #[test]
+    fn each_limit_is_named_with_the_number_and_the_fix() {
+        let lab = super::super::plan::tests::lab();
+        let mut h = roomy();
+        h.max_net_namespaces = 12;
+        let msg = exceeded(&lab, &h).unwrap();
+        assert!(msg.contains("network namespaces (user.max_net_namespaces): the lab needs 7, this host has 2 left"), "{msg}");
+        assert!(
+            msg.contains("sysctl -w user.max_net_namespaces=1041"),
+            "{msg}"
+        );
+        let mut h = roomy();
+        h.pid_max = 101;
+        h.mem_available_kib = 1;
+        h.open_files_hard = 64;
+        let msg = exceeded(&lab, &h).unwrap();
+        assert!(msg.contains("memory (MemAvailable)"), "{msg}");
+        assert!(msg.contains("open files of lab"), "{msg}");
+        assert!(msg.contains("ulimit -Hn"), "{msg}");
+        // pid_max 101 with 100 tasks: 1 left, no pods needed: fits.
+        assert!(!msg.contains("process IDs"), "{msg}");
+    }
+
+    #[test]
+    fn a_bridge_holds_at_most_1023_nodes() {
+        let mut lab = super::super::plan::tests::lab();
+        let node = lab.nodes[1].clone();
+        lab.nodes = (0..1024)
+            .map(|i| crate::spec::Node {
+                name: format!("n{i}"),
+                index: i,
+                ..node.clone()
+            })
+            .collect();
+        let msg = exceeded(&lab, &roomy()).unwrap();
+        assert!(
+            msg.contains("BR_MAX_PORTS): the lab needs 1024, this host has 1023 left"),
+            "{msg}"
+        );
+        assert!(msg.contains("cannot be raised"), "{msg}");
+        lab.nodes.truncate(1023);
+        assert_eq!(exceeded(&lab, &roomy()), None);
+    }
+}
