@@ -204,8 +204,8 @@ pub fn raise_open_files() {
         && soft < hard
     {
         let r = libc::rlimit {
-            rlim_cur: hard as libc::rlim_t,
-            rlim_max: hard as libc::rlim_t,
+            rlim_cur: hard,
+            rlim_max: hard,
         };
         // SAFETY: a plain system call on a valid struct.
         unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &r) };
@@ -220,7 +220,7 @@ fn open_files() -> Option<(u64, u64)> {
     };
     // SAFETY: a plain system call filling a valid struct.
     (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) } == 0)
-        .then_some((r.rlim_cur as u64, r.rlim_max as u64))
+        .then_some((r.rlim_cur, r.rlim_max))
 }
 
 /// The limits this lab exceeds here, as one message; `None` when it fits.
