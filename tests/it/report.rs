@@ -81,3 +81,61 @@ fn summary_counts_errors_as_failed() {
     assert_eq!(t.summary(), "1 passed, 2 failed, 1 skipped");
     assert!(!t.ok());
 }
+
+#[test]
+fn control_characters_in_the_table_are_shown_not_sent() {
+    let mut rs = results();
+    rs[0].observed = "x\u{1b}]0;pwned\u{7}\u{1b}[31mred\u{9b}2J".into();
+    rs[2].route = "node1\r\u{8}".into();
+    let t = table::render(&rs);
+    assert!(
+        !t.chars().any(|c| c.is_control() && c != '\n'),
+        "raw control characters: {t:?}"
+    );
+    assert!(
+        t.contains(r"x\u{1b}]0;pwned\u{7}\u{1b}[31mred\u{9b}2J"),
+        "{t}"
+    );
+    assert!(t.contains(r"node1\u{d}\u{8}"), "{t}");
+}
+
+#[test]
+fn an_escape_sequence_in_an_argument_is_shown_escaped() {
+    let (mut cmd, _state) = crate::harness::lab_cmd();
+    let out = cmd
+        .args(["verify", "x\u{1b}]0;pwned\u{7}", "--only", "\u{1b}[2J"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr:?}"
+    );
+    assert!(stderr.contains(r"\u{1b}"), "{stderr}");
+}
+
+#[test]
+fn an_escape_sequence_in_remote_output_never_reaches_the_terminal() {
+    let lab = crate::labs::TestLab::new("chapter4", "es", |y| {
+        y.replacen(
+            "\nchecks:\n",
+            "\nchecks:\n  - name: odd output\n    on: node1\n    run: printf 'x\\033]0;pwned\\007\\033[31mred\\n'\n    expect: { contains: red }\n",
+            1,
+        )
+    });
+    lab.up(&[]);
+    let out = lab.lab(&["verify", &lab.name, "--only", "odd output"]);
+    let shown = crate::labs::text(&out);
+    assert!(out.status.success(), "{shown}");
+    for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        assert!(
+            !bytes.iter().any(|b| *b == 0x1b || *b == 0x07),
+            "raw ESC/BEL on {what}: {shown:?}"
+        );
+    }
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(r"x\u{1b}]0;pwned\u{7}\u{1b}[31mred"),
+        "{shown}"
+    );
+}
