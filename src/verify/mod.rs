@@ -245,7 +245,7 @@ pub async fn verify(
         && ctx.artifacts.enabled
     {
         let extra = provider
-            .collect_logs(lab, state, &ctx.artifacts.dir.join("provider"), rep)
+            .collect_logs(lab, state, &ctx.artifacts.dir().join("provider"), rep)
             .await
             .unwrap_or_default();
         for r in results
@@ -256,7 +256,7 @@ pub async fn verify(
         }
         rep.info(format!(
             "diagnostics written to {}",
-            ctx.artifacts.dir.display()
+            ctx.artifacts.dir().display()
         ));
     }
     let ctx = Arc::try_unwrap(ctx).ok();
@@ -286,7 +286,7 @@ pub async fn collect_evidence(
     });
     join_all(futs).await;
     pool.close().await;
-    Ok(artifacts.dir.clone())
+    Ok(artifacts.dir())
 }
 
 fn expanded_len(ctx: &Ctx, c: &Check) -> usize {
