@@ -139,3 +139,20 @@ fn an_escape_sequence_in_remote_output_never_reaches_the_terminal() {
         "{shown}"
     );
 }
+
+#[test]
+fn an_icmp_error_is_reported_as_what_came_back() {
+    // On the broken network the pod's ping loops in the overlay and a
+    // `Time to live exceeded` comes back at once: still unreachable (no echo
+    // reply), but the report says what came back, not "no reply within 1s".
+    let lab = crate::labs::TestLab::chapter4("ic");
+    lab.up(&[]);
+    let (out, report) = lab.verify(&["--only", "pod reaches pod across"]);
+    assert!(out.status.success(), "{}", crate::labs::text(&out));
+    let check = &report["checks"][0];
+    assert_eq!(check["verdict"], "pass", "{check}");
+    assert_eq!(
+        check["observed"], "unreachable (From 10.244.1.1: Time to live exceeded)",
+        "{check}"
+    );
+}
