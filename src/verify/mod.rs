@@ -514,12 +514,7 @@ async fn run_mesh(
                 o.text(),
             ),
             Ok(o) => {
-                let unreachable: Vec<String> = o
-                    .text()
-                    .lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(|l| l.trim().to_string())
-                    .collect();
+                let unreachable = probe::parse_mesh(&o.stdout, &o.stderr);
                 let (v, t) = judge(
                     expect,
                     &Observed::Mesh {
@@ -649,10 +644,13 @@ fn judge(expect: &Expect, obs: &Observed) -> (Verdict, String) {
             };
             (v(ok), text)
         }
-        (Expect::Unreachable, Observed::Mesh { pairs, unreachable }) => (
-            v(unreachable.len() == *pairs),
-            format!("{} of {pairs} unreachable", unreachable.len()),
-        ),
+        (Expect::Unreachable, Observed::Mesh { pairs, unreachable }) => {
+            let mut text = format!("{} of {pairs} unreachable", unreachable.len());
+            if !unreachable.is_empty() {
+                text = format!("{text}: {}", unreachable.join(" "));
+            }
+            (v(unreachable.len() == *pairs), text)
+        }
         (Expect::Holds, Observed::Kube { holds, detail }) => (v(*holds), detail.clone()),
         (e, o) => (
             Verdict::Error,

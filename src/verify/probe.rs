@@ -167,6 +167,34 @@ pub fn mesh(ips: &[Ipv4Addr]) -> String {
     format!("fping -u -r 1 -t 500 -i 1 {}", list.join(" "))
 }
 
+/// The targets of a [`mesh`] sweep that did not answer, each with the ICMP
+/// error that came back for it, if one did:
+/// `10.244.2.2 (From 10.244.1.1: Time Exceeded)`. fping prints the
+/// unanswered targets on stdout and each ICMP error on stderr
+/// (`ICMP Time Exceeded from 10.244.1.1 for ICMP Echo sent to 10.244.2.2`),
+/// one per probe: those explain a target, they are not more targets.
+pub fn parse_mesh(stdout: &str, stderr: &str) -> Vec<String> {
+    let errors: Vec<(&str, String)> = stderr
+        .lines()
+        .filter_map(|l| {
+            let (what, rest) = l.trim().strip_prefix("ICMP ")?.split_once(" from ")?;
+            let (from, to) = rest.split_once(" for ICMP Echo sent to ")?;
+            Some((
+                to.split_whitespace().next()?,
+                format!("From {from}: {what}"),
+            ))
+        })
+        .collect();
+    stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|target| match errors.iter().find(|(to, _)| *to == target) {
+            Some((_, what)) => format!("{target} ({what})"),
+            None => target.to_string(),
+        })
+        .collect()
+}
+
 /// The value of `KEY=value` in a file like subnet.env.
 pub fn env_value(text: &str, key: &str) -> Option<String> {
     text.lines().find_map(|l| {
@@ -247,6 +275,17 @@ mod tests {
                 detail: "an ICMP error came back".into()
             }
         );
+    }
+
+    #[test]
+    fn a_mesh_counts_targets_and_says_what_came_back() {
+        let stderr = "ICMP Time Exceeded from 10.244.1.1 for ICMP Echo sent to 10.244.2.2\n\
+                      ICMP Time Exceeded from 10.244.1.1 for ICMP Echo sent to 10.244.2.2\n";
+        assert_eq!(
+            parse_mesh("10.244.2.2\n10.244.3.2\n", stderr),
+            ["10.244.2.2 (From 10.244.1.1: Time Exceeded)", "10.244.3.2"]
+        );
+        assert!(parse_mesh("", "").is_empty());
     }
 
     #[test]

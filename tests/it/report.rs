@@ -156,3 +156,29 @@ fn an_icmp_error_is_reported_as_what_came_back() {
         "{check}"
     );
 }
+
+#[test]
+fn a_mesh_counts_targets_not_icmp_error_lines() {
+    // fping prints an ICMP error per probe on stderr: these say why a target
+    // is unreachable, they are not more unreachable targets ("3 of 1").
+    let lab = crate::labs::TestLab::new("chapter4", "im", |y| {
+        y.replacen(
+            "\nchecks:\n",
+            "\nchecks:\n  - name: pods cannot reach each other\n    mesh: { pods: nginx }\n    expect: unreachable\n",
+            1,
+        )
+    });
+    lab.up(&[]);
+    let (out, report) = lab.verify(&["--only", "pods cannot reach"]);
+    let checks = report["checks"].as_array().expect("a report");
+    assert_eq!(checks.len(), 2, "{}", crate::labs::text(&out));
+    for c in checks {
+        assert_eq!(c["verdict"], "pass", "{c}");
+        let observed = c["observed"].as_str().unwrap();
+        assert!(
+            observed.starts_with("1 of 1 unreachable") && observed.contains("Time Exceeded"),
+            "{c}"
+        );
+    }
+    assert!(out.status.success(), "{}", crate::labs::text(&out));
+}
