@@ -11,7 +11,12 @@ fn main() -> ExitCode {
             let code = e.exit_code();
             // Failed checks were already reported by the table and summary.
             if !matches!(e, lab::LabError::ChecksFailed { .. }) {
-                let _ = writeln!(std::io::stderr(), "error: {:#}", anyhow::Error::from(e));
+                let msg = format!("{:#}", anyhow::Error::from(e));
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "error: {}",
+                    lab::report::terminal::visible(&msg)
+                );
             }
             ExitCode::from(u8::try_from(code).unwrap_or(1))
         }

@@ -4,12 +4,12 @@ use super::Command;
 use crate::error::{LabError, Result};
 use crate::provider::vagrant::Vm;
 use crate::provider::{self, Kind, Provider};
-use crate::report::{self, Reporter, Tally, terminal::Terminal};
+use crate::report::{self, Reporter, Tally, output::Reports, terminal::Terminal};
 use crate::spec::{self, Lab, LoadOptions};
 use crate::state::{self, State};
 use crate::verify;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A line to stdout; a closed stdout (`lab status | head -1`) is not an error.
 macro_rules! out {
@@ -230,21 +230,31 @@ async fn apply(arg: &str, variant: &str) -> Result<()> {
     Ok(())
 }
 
-fn finish_checks(
-    lab: &str,
-    results: &[report::CheckResult],
-    junit: Option<&Path>,
-    json: Option<&Path>,
-) -> Result<()> {
-    out_raw!("{}", report::table::render(results));
-    if let Some(j) = junit {
-        report::junit::write(j, lab, results)?;
-    }
-    if let Some(j) = json {
-        report::write_json(j, results)?;
-    }
+/// Show the results (table, then summary) and write the reports asked for.
+/// A report that cannot be written is said after the results, never
+/// instead of them, and does not stop the other report.
+fn finish_checks(lab: &str, results: &[report::CheckResult], reports: &Reports) -> Result<()> {
+    // With a report on stdout, stdout is that report alone.
+    let show = |text: &str| {
+        if reports.to_stdout() {
+            let _ = write!(std::io::stderr(), "{text}");
+        } else {
+            out_raw!("{text}");
+        }
+    };
+    show(&report::table::render(results));
+    let unwritten = reports.write(lab, results);
     let t = Tally::of(results);
-    out!("{}", t.summary());
+    show(&format!("{}\n", t.summary()));
+    if !unwritten.is_empty() {
+        return Err(LabError::Step {
+            step: "write reports".into(),
+            message: format!(
+                "{}; the results are in the table above",
+                unwritten.join("; ")
+            ),
+        });
+    }
     if t.ok() {
         Ok(())
     } else {
@@ -262,6 +272,8 @@ async fn verify_cmd(
     junit: Option<PathBuf>,
     json: Option<PathBuf>,
 ) -> Result<()> {
+    let reports = Reports::new(junit, json);
+    reports.check(&state::root())?;
     let (st, lab, p) = running(arg)?;
     let rep = reporter(&lab.name);
     let results = verify::verify(
@@ -276,7 +288,7 @@ async fn verify_cmd(
         &rep,
     )
     .await?;
-    finish_checks(&lab.name, &results, junit.as_deref(), json.as_deref())
+    finish_checks(&lab.name, &results, &reports)
 }
 
 async fn test(
@@ -288,6 +300,9 @@ async fn test(
     json: Option<PathBuf>,
     keep: bool,
 ) -> Result<()> {
+    // Before the story: a bad report path must not cost a whole run.
+    let reports = Reports::new(junit, json);
+    reports.check(&state::root())?;
     let (mut st, lab, p) = up(arg, kind, vm, None, nodes, false).await?;
     let rep = reporter(&lab.name);
     // Results in check order, variant after variant; kept if a step fails.
@@ -316,18 +331,20 @@ async fn test(
         Ok::<(), LabError>(())
     };
     let outcome = interruptible(story, || async { rep.info("interrupted") }).await;
-    if keep {
+    let destroyed = if keep {
         rep.info(format!(
             "--keep: lab {} stays up; `lab destroy {0}` removes it",
             lab.name
         ));
+        Ok(())
     } else {
         let st_now = State::load(&lab.name).ok().flatten();
-        p.destroy(&lab.name, st_now.as_ref(), &rep).await?;
-    }
+        p.destroy(&lab.name, st_now.as_ref(), &rep).await
+    };
+    // The results are shown even when the teardown failed.
     let all = results.into_inner().unwrap();
-    let checked = finish_checks(&lab.name, &all, junit.as_deref(), json.as_deref());
-    outcome.and(checked)
+    let checked = finish_checks(&lab.name, &all, &reports);
+    outcome.and(destroyed).and(checked)
 }
 
 async fn destroy(arg: &str, purge: bool) -> Result<()> {

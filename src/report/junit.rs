@@ -3,7 +3,6 @@
 
 use super::{CheckResult, Verdict};
 use std::fmt::Write;
-use std::path::Path;
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -103,8 +102,4 @@ pub fn render(lab: &str, results: &[CheckResult]) -> String {
     }
     x.push_str("</testsuites>\n");
     x
-}
-
-pub fn write(path: &Path, lab: &str, results: &[CheckResult]) -> crate::Result<()> {
-    crate::state::write_atomic(path, render(lab, results).as_bytes())
 }

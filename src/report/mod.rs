@@ -1,8 +1,10 @@
 //! Reports as a stream of events: bring-up steps and check results flow
 //! through a [`Reporter`] to sinks (the terminal view, `lab.log`), and the
-//! collected results are written as a table, JSON and JUnit.
+//! collected results are written as a table, JSON and JUnit, to the paths
+//! the user gave ([`output`]).
 
 pub mod junit;
+pub mod output;
 pub mod table;
 pub mod terminal;
 
@@ -222,15 +224,14 @@ impl Tally {
     }
 }
 
-/// Write results as JSON.
-pub fn write_json(path: &Path, results: &[CheckResult]) -> crate::Result<()> {
+/// Results as a JSON document: the counts and every check.
+pub fn json(results: &[CheckResult]) -> String {
     let t = Tally::of(results);
     let doc = serde_json::json!({
         "passed": t.passed, "failed": t.failed, "errored": t.errored, "skipped": t.skipped,
         "checks": results,
     });
-    crate::state::write_atomic(
-        path,
-        serde_json::to_string_pretty(&doc).expect("json").as_bytes(),
-    )
+    let mut text = serde_json::to_string_pretty(&doc).expect("json");
+    text.push('\n');
+    text
 }

@@ -1,15 +1,20 @@
 //! The results table printed after a run: check, from → to, expected,
-//! observed, verdict, time.
+//! observed, verdict, time. Cells show control characters as escapes
+//! ([`visible`]): what a node printed must not drive the terminal.
 
 use super::CheckResult;
+use super::terminal::visible;
 
+/// The first line of `s`, at most `n` characters (clipped before control
+/// characters are spelled out, so an escape is never cut in half).
 fn clip(s: &str, n: usize) -> String {
     let one_line = s.lines().next().unwrap_or("");
-    if one_line.chars().count() <= n {
+    let clipped = if one_line.chars().count() <= n {
         one_line.to_string()
     } else {
         one_line.chars().take(n - 1).collect::<String>() + "…"
-    }
+    };
+    visible(&clipped).into_owned()
 }
 
 /// Render results as a plain-text table.
@@ -27,7 +32,7 @@ pub fn render(results: &[CheckResult]) -> String {
         .iter()
         .map(|r| {
             [
-                r.variant.clone(),
+                visible(&r.variant).into_owned(),
                 clip(&r.name, 44),
                 clip(&r.route, 48),
                 clip(&r.expected, 36),
@@ -62,9 +67,12 @@ pub fn render(results: &[CheckResult]) -> String {
         out.push_str(&line(row));
     }
     for r in results.iter().filter(|r| !r.artifacts.is_empty()) {
-        out.push_str(&format!("diagnostics for '{}' ({}):\n", r.name, r.variant));
+        out.push_str(&visible(&format!(
+            "diagnostics for '{}' ({}):\n",
+            r.name, r.variant
+        )));
         for a in &r.artifacts {
-            out.push_str(&format!("  {}\n", a.display()));
+            out.push_str(&visible(&format!("  {}\n", a.display())));
         }
     }
     out

@@ -1,16 +1,44 @@
 //! The terminal view: an indicatif spinner per step and a bar over checks on
 //! a terminal; plain, greppable lines when output is not a terminal (CI).
+//!
+//! Text shown here comes from lab files, the command line and the nodes
+//! (command output, flannel's log), so control characters are shown, never
+//! sent: an ESC or BEL in a node's output must not drive the user's terminal.
 
 use super::{Event, Sink, Verdict};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
-/// A line to stderr. A closed stderr (`lab up 2>&1 | head`) must not stop
-/// a bring-up halfway: the line is dropped, `lab.log` keeps it.
+/// A line to stderr, control characters shown. A closed stderr
+/// (`lab up 2>&1 | head`) must not stop a bring-up halfway: the line is
+/// dropped, `lab.log` keeps it.
 macro_rules! say {
     ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        let _ = writeln!(std::io::stderr(), "{}", visible(&format!($($arg)*)));
     }};
+}
+
+/// `text` safe for a terminal: control characters other than newline and
+/// tab (C0, DEL, C1 such as the one-byte CSI) and bidirectional overrides
+/// are written as Rust escapes (`\u{1b}`), so they are seen, not obeyed.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 use std::sync::Mutex;
 use std::time::Duration;
@@ -41,6 +69,7 @@ impl Terminal {
     }
 
     fn println(&self, line: &str) {
+        let line = &*visible(line);
         if let Some(b) = self.bar.lock().unwrap().as_ref() {
             b.println(line);
         } else if let Some(s) = self.spinner.lock().unwrap().as_ref() {
@@ -67,7 +96,7 @@ impl Sink for Terminal {
                         ProgressStyle::with_template("{spinner} {msg} {elapsed}")
                             .expect("template"),
                     );
-                    s.set_message(step.clone());
+                    s.set_message(visible(step).into_owned());
                     s.enable_steady_tick(Duration::from_millis(100));
                     *self.spinner.lock().unwrap() = Some(s);
                 } else {
@@ -103,7 +132,7 @@ impl Sink for Terminal {
                         )
                         .expect("template"),
                     );
-                    b.set_message(variant.clone());
+                    b.set_message(visible(variant).into_owned());
                     *self.bar.lock().unwrap() = Some(b);
                 } else {
                     say!("==> {total} checks, variant {variant}");
@@ -119,7 +148,7 @@ impl Sink for Terminal {
                 );
                 if let Some(b) = self.bar.lock().unwrap().as_ref() {
                     if r.verdict != Verdict::Pass {
-                        b.println(&line);
+                        b.println(visible(&line));
                     }
                     b.inc(1);
                     return;
@@ -132,5 +161,19 @@ impl Sink for Terminal {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible;
+
+    #[test]
+    fn control_characters_are_shown_as_escapes() {
+        assert_eq!(visible("plain → text\n\tok"), "plain → text\n\tok");
+        assert_eq!(
+            visible("a\u{1b}[31mb\u{7}c\rd\u{7f}\u{9b}\u{202e}"),
+            r"a\u{1b}[31mb\u{7}c\u{d}d\u{7f}\u{9b}\u{202e}"
+        );
     }
 }

@@ -3,7 +3,9 @@
 //! subnet.env, flannel's log and iptables rules, and a short capture on the
 //! overlay and both NICs while the failing probe runs again.
 //!
-//! Files go to `.lab/<lab>/artifacts/<run>/`; the report names them.
+//! Files go to `.lab/<lab>/artifacts/<run>/`; the report names them. A run's
+//! folder is made exclusively on first use, so verifies that fail in the
+//! same second never write into one folder.
 
 use super::{Ctx, join_all, probe};
 use crate::session::Session;
@@ -25,8 +27,14 @@ const NODE_SECTIONS: &[(&str, &str)] = &[
 
 /// Artifacts of one verify run.
 pub struct Artifacts {
-    pub dir: PathBuf,
+    /// `artifacts/` of the lab's state folder.
+    base: PathBuf,
+    /// The run's name ([`run_name`]: when it started, which variant).
+    name: String,
     pub enabled: bool,
+    /// The run's own folder, made on first use (a run that needs no
+    /// diagnostics leaves none behind).
+    dir: std::sync::Mutex<Option<PathBuf>>,
     /// Files already collected per node (each node once per run).
     nodes: Mutex<HashMap<String, Vec<PathBuf>>>,
 }
@@ -65,26 +73,54 @@ fn write(path: &Path, text: &str) -> Option<PathBuf> {
     Some(path.to_path_buf())
 }
 
+/// Make a new folder `<base>/<name>`, or `<name>-2`, `-3`, ... when taken:
+/// made exclusively, so runs started in the same second (several verifies
+/// of one lab at once) never share one.
+fn make_unique_dir(base: &Path, name: &str) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(base)?;
+    let mut dir = base.join(name);
+    let mut n = 1;
+    loop {
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                n += 1;
+                dir = base.join(format!("{name}-{n}"));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 impl Artifacts {
     pub fn new(lab_dir: &Path, variant: &str, enabled: bool) -> Self {
-        let base = lab_dir.join("artifacts");
-        let mut dir = base.join(run_name(variant));
-        let mut n = 1;
-        while dir.exists() {
-            n += 1;
-            dir = base.join(format!("{}-{n}", run_name(variant)));
-        }
         Artifacts {
-            dir,
+            base: lab_dir.join("artifacts"),
+            name: run_name(variant),
             enabled,
+            dir: std::sync::Mutex::new(None),
             nodes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// This run's folder, made (uniquely) the first time it is asked for.
+    /// If it cannot be made, the path it would have is returned and the
+    /// writes into it fail (diagnostics are best effort).
+    pub fn dir(&self) -> PathBuf {
+        let mut dir = self.dir.lock().unwrap();
+        if let Some(d) = dir.as_ref() {
+            return d.clone();
+        }
+        match make_unique_dir(&self.base, &self.name) {
+            Ok(d) => dir.insert(d).clone(),
+            Err(_) => self.base.join(&self.name),
         }
     }
 
     /// Collect a node's state (once per run) and return its files.
     pub async fn node(
         &self,
-        pool: &dyn Session,
+        session: &dyn Session,
         node: &str,
         flannel_log: &(String, String),
     ) -> Vec<PathBuf> {
@@ -92,13 +128,13 @@ impl Artifacts {
         if let Some(files) = done.get(node) {
             return files.clone();
         }
-        let dir = self.dir.join("nodes").join(node);
+        let dir = self.dir().join("nodes").join(node);
         let script: String = NODE_SECTIONS
             .iter()
             .map(|(name, cmd)| format!("echo '### {name}'; {cmd} 2>&1; "))
             .collect();
         let mut files = Vec::new();
-        match pool.output(node, &script, None).await {
+        match session.output(node, &script, None).await {
             Ok(out) => {
                 for (name, body) in split_sections(&out.stdout) {
                     files.extend(write(&dir.join(format!("{name}.txt")), &body));
@@ -107,7 +143,7 @@ impl Artifacts {
             Err(e) => files.extend(write(&dir.join("ssh-error.txt"), &format!("{e}\n"))),
         }
         let (log_node, log_cmd) = flannel_log;
-        let log = match pool.output(log_node, log_cmd, None).await {
+        let log = match session.output(log_node, log_cmd, None).await {
             Ok(o) => o.text(),
             Err(e) => format!("could not read flannel's log: {e}\n"),
         };
@@ -179,7 +215,7 @@ impl Artifacts {
              sleep 0.5; {probe_cmd} >/dev/null 2>&1; wait; for i in {ifs}; do echo \"### capture-$i\"; cat \"$d/$i\"; done; rm -rf \"$d\"",
             ifs = ifaces.join(" ")
         );
-        let dir = self.dir.join(slug(&check.name));
+        let dir = self.dir().join(slug(&check.name));
         match ctx.session.output(&node, &script, None).await {
             Ok(out) => split_sections(&out.stdout)
                 .into_iter()
@@ -212,6 +248,27 @@ fn split_sections(text: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_started_at_once_get_their_own_folders() {
+        // Four verifies failing in the same second.
+        let lab = tempfile::tempdir().unwrap();
+        let dirs: Vec<PathBuf> = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| Artifacts::new(lab.path(), "broken", true).dir()))
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        let mut unique = dirs.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 4, "{dirs:?}");
+        assert!(dirs.iter().all(|d| d.is_dir()));
+        // A run that needs no diagnostics makes no folder.
+        let quiet = tempfile::tempdir().unwrap();
+        drop(Artifacts::new(quiet.path(), "fixed", true));
+        assert!(!quiet.path().join("artifacts").exists());
+    }
 
     #[test]
     fn sections_and_names() {

@@ -240,7 +240,7 @@ pub async fn verify(
         && ctx.artifacts.enabled
     {
         let extra = provider
-            .collect_logs(lab, state, &ctx.artifacts.dir.join("provider"), rep)
+            .collect_logs(lab, state, &ctx.artifacts.dir().join("provider"), rep)
             .await
             .unwrap_or_default();
         for r in results
@@ -251,7 +251,7 @@ pub async fn verify(
         }
         rep.info(format!(
             "diagnostics written to {}",
-            ctx.artifacts.dir.display()
+            ctx.artifacts.dir().display()
         ));
     }
     let ctx = Arc::try_unwrap(ctx).ok();
@@ -283,7 +283,7 @@ pub async fn collect_evidence(
     });
     join_all(futs).await;
     session.close().await;
-    Ok(artifacts.dir.clone())
+    Ok(artifacts.dir())
 }
 
 fn expanded_len(ctx: &Ctx, c: &Check) -> usize {
@@ -511,12 +511,7 @@ async fn run_mesh(
                 o.text(),
             ),
             Ok(o) => {
-                let unreachable: Vec<String> = o
-                    .text()
-                    .lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(|l| l.trim().to_string())
-                    .collect();
+                let unreachable = probe::parse_mesh(&o.stdout, &o.stderr);
                 let (v, t) = judge(
                     expect,
                     &Observed::Mesh {
@@ -646,10 +641,13 @@ fn judge(expect: &Expect, obs: &Observed) -> (Verdict, String) {
             };
             (v(ok), text)
         }
-        (Expect::Unreachable, Observed::Mesh { pairs, unreachable }) => (
-            v(unreachable.len() == *pairs),
-            format!("{} of {pairs} unreachable", unreachable.len()),
-        ),
+        (Expect::Unreachable, Observed::Mesh { pairs, unreachable }) => {
+            let mut text = format!("{} of {pairs} unreachable", unreachable.len());
+            if !unreachable.is_empty() {
+                text = format!("{text}: {}", unreachable.join(" "));
+            }
+            (v(unreachable.len() == *pairs), text)
+        }
         (Expect::Holds, Observed::Kube { holds, detail }) => (v(*holds), detail.clone()),
         (e, o) => (
             Verdict::Error,

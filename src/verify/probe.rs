@@ -41,7 +41,9 @@ pub fn ping(ip: Ipv4Addr, expect_reply: bool) -> String {
 pub enum PingResult {
     /// A reply, with its TTL.
     Reply { ttl: Option<u8> },
-    /// No reply within the deadline (or an ICMP error back): the network said no.
+    /// No reply: none within the deadline, or an ICMP error came back
+    /// (`detail` says which: "From 10.244.1.1: Time to live exceeded").
+    /// Either way the network said no.
     NoReply { detail: String },
     /// ping itself could not run as asked.
     Broken { detail: String },
@@ -53,18 +55,35 @@ pub fn parse_ping(code: Option<i32>, out: &str) -> PingResult {
         .find_map(|w| w.strip_prefix("ttl=").and_then(|t| t.parse().ok()));
     match code {
         Some(0) => PingResult::Reply { ttl },
-        Some(1) => {
-            let detail = out
-                .lines()
-                .find(|l| l.contains("Unreachable") || l.contains("Prohibited"))
-                .map(|l| l.trim().to_string())
-                .unwrap_or_else(|| "no reply within 1s".to_string());
-            PingResult::NoReply { detail }
-        }
+        Some(1) => PingResult::NoReply {
+            detail: icmp_error(out).unwrap_or_else(|| "no reply within 1s".to_string()),
+        },
         other => PingResult::Broken {
             detail: format!("ping exited {other:?}: {}", out.trim()),
         },
     }
+}
+
+/// What came back instead of a reply: iputils prints an ICMP error as
+/// `From 10.244.1.1 icmp_seq=1 Time to live exceeded` (older versions with
+/// a colon after the address), and counts it as `+1 errors`.
+fn icmp_error(out: &str) -> Option<String> {
+    let from_line = out.lines().find_map(|l| {
+        let mut words = l.trim().strip_prefix("From ")?.split_whitespace();
+        let from = words.next()?.trim_end_matches(':');
+        let what: Vec<&str> = words.filter(|w| !w.starts_with("icmp_seq=")).collect();
+        Some(format!("From {from}: {}", what.join(" ")))
+    });
+    from_line.or_else(|| {
+        out.split(',')
+            .any(|part| {
+                part.trim()
+                    .strip_suffix(" errors")
+                    .and_then(|n| n.strip_prefix('+'))
+                    .is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n > 0))
+            })
+            .then(|| "an ICMP error came back".to_string())
+    })
 }
 
 /// An HTTP GET with short deadlines; prints the status and curl's exit code.
@@ -148,6 +167,34 @@ pub fn mesh(ips: &[Ipv4Addr]) -> String {
     format!("fping -u -r 1 -t 500 -i 1 {}", list.join(" "))
 }
 
+/// The targets of a [`mesh`] sweep that did not answer, each with the ICMP
+/// error that came back for it, if one did:
+/// `10.244.2.2 (From 10.244.1.1: Time Exceeded)`. fping prints the
+/// unanswered targets on stdout and each ICMP error on stderr
+/// (`ICMP Time Exceeded from 10.244.1.1 for ICMP Echo sent to 10.244.2.2`),
+/// one per probe: those explain a target, they are not more targets.
+pub fn parse_mesh(stdout: &str, stderr: &str) -> Vec<String> {
+    let errors: Vec<(&str, String)> = stderr
+        .lines()
+        .filter_map(|l| {
+            let (what, rest) = l.trim().strip_prefix("ICMP ")?.split_once(" from ")?;
+            let (from, to) = rest.split_once(" for ICMP Echo sent to ")?;
+            Some((
+                to.split_whitespace().next()?,
+                format!("From {from}: {what}"),
+            ))
+        })
+        .collect();
+    stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|target| match errors.iter().find(|(to, _)| *to == target) {
+            Some((_, what)) => format!("{target} ({what})"),
+            None => target.to_string(),
+        })
+        .collect()
+}
+
 /// The value of `KEY=value` in a file like subnet.env.
 pub fn env_value(text: &str, key: &str) -> Option<String> {
     text.lines().find_map(|l| {
@@ -183,6 +230,62 @@ mod tests {
             parse_ping(Some(127), "sh: ping: not found"),
             PingResult::Broken { .. }
         ));
+    }
+
+    #[test]
+    fn an_icmp_error_says_what_came_back() {
+        let ttl = "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n\
+                   From 10.244.1.1 icmp_seq=1 Time to live exceeded\n\n\
+                   --- 10.244.2.2 ping statistics ---\n\
+                   1 packets transmitted, 0 received, +1 errors, 100% packet loss, time 0ms\n";
+        assert_eq!(
+            parse_ping(Some(1), ttl),
+            PingResult::NoReply {
+                detail: "From 10.244.1.1: Time to live exceeded".into()
+            }
+        );
+        for (line, what) in [
+            (
+                "From 10.0.2.15 icmp_seq=1 Destination Host Unreachable",
+                "From 10.0.2.15: Destination Host Unreachable",
+            ),
+            (
+                "From 10.244.1.1: icmp_seq=1 Destination Net Unreachable",
+                "From 10.244.1.1: Destination Net Unreachable",
+            ),
+            (
+                "From 10.244.1.1 icmp_seq=1 Packet filtered",
+                "From 10.244.1.1: Packet filtered",
+            ),
+        ] {
+            assert_eq!(
+                parse_ping(Some(1), &format!("{line}\n")),
+                PingResult::NoReply {
+                    detail: what.into()
+                }
+            );
+        }
+        // An error counted without its line still says an error came back.
+        assert_eq!(
+            parse_ping(
+                Some(1),
+                "1 packets transmitted, 0 received, +1 errors, 100% packet loss\n"
+            ),
+            PingResult::NoReply {
+                detail: "an ICMP error came back".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_mesh_counts_targets_and_says_what_came_back() {
+        let stderr = "ICMP Time Exceeded from 10.244.1.1 for ICMP Echo sent to 10.244.2.2\n\
+                      ICMP Time Exceeded from 10.244.1.1 for ICMP Echo sent to 10.244.2.2\n";
+        assert_eq!(
+            parse_mesh("10.244.2.2\n10.244.3.2\n", stderr),
+            ["10.244.2.2 (From 10.244.1.1: Time Exceeded)", "10.244.3.2"]
+        );
+        assert!(parse_mesh("", "").is_empty());
     }
 
     #[test]

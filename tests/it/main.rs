@@ -7,6 +7,7 @@ mod harness;
 mod labs;
 mod netns;
 mod report;
+mod report_paths;
 mod spec;
 mod vagrant;
 mod verify;

@@ -81,3 +81,104 @@ fn summary_counts_errors_as_failed() {
     assert_eq!(t.summary(), "1 passed, 2 failed, 1 skipped");
     assert!(!t.ok());
 }
+
+#[test]
+fn control_characters_in_the_table_are_shown_not_sent() {
+    let mut rs = results();
+    rs[0].observed = "x\u{1b}]0;pwned\u{7}\u{1b}[31mred\u{9b}2J".into();
+    rs[2].route = "node1\r\u{8}".into();
+    let t = table::render(&rs);
+    assert!(
+        !t.chars().any(|c| c.is_control() && c != '\n'),
+        "raw control characters: {t:?}"
+    );
+    assert!(
+        t.contains(r"x\u{1b}]0;pwned\u{7}\u{1b}[31mred\u{9b}2J"),
+        "{t}"
+    );
+    assert!(t.contains(r"node1\u{d}\u{8}"), "{t}");
+}
+
+#[test]
+fn an_escape_sequence_in_an_argument_is_shown_escaped() {
+    let (mut cmd, _state) = crate::harness::lab_cmd();
+    let out = cmd
+        .args(["verify", "x\u{1b}]0;pwned\u{7}", "--only", "\u{1b}[2J"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr:?}"
+    );
+    assert!(stderr.contains(r"\u{1b}"), "{stderr}");
+}
+
+#[test]
+fn an_escape_sequence_in_remote_output_never_reaches_the_terminal() {
+    let lab = crate::labs::TestLab::new("chapter4", "es", |y| {
+        y.replacen(
+            "\nchecks:\n",
+            "\nchecks:\n  - name: odd output\n    on: node1\n    run: printf 'x\\033]0;pwned\\007\\033[31mred\\n'\n    expect: { contains: red }\n",
+            1,
+        )
+    });
+    lab.up(&[]);
+    let out = lab.lab(&["verify", &lab.name, "--only", "odd output"]);
+    let shown = crate::labs::text(&out);
+    assert!(out.status.success(), "{shown}");
+    for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        assert!(
+            !bytes.iter().any(|b| *b == 0x1b || *b == 0x07),
+            "raw ESC/BEL on {what}: {shown:?}"
+        );
+    }
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(r"x\u{1b}]0;pwned\u{7}\u{1b}[31mred"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_icmp_error_is_reported_as_what_came_back() {
+    // On the broken network the pod's ping loops in the overlay and a
+    // `Time to live exceeded` comes back at once: still unreachable (no echo
+    // reply), but the report says what came back, not "no reply within 1s".
+    let lab = crate::labs::TestLab::chapter4("ic");
+    lab.up(&[]);
+    let (out, report) = lab.verify(&["--only", "pod reaches pod across"]);
+    assert!(out.status.success(), "{}", crate::labs::text(&out));
+    let check = &report["checks"][0];
+    assert_eq!(check["verdict"], "pass", "{check}");
+    assert_eq!(
+        check["observed"], "unreachable (From 10.244.1.1: Time to live exceeded)",
+        "{check}"
+    );
+}
+
+#[test]
+fn a_mesh_counts_targets_not_icmp_error_lines() {
+    // fping prints an ICMP error per probe on stderr: these say why a target
+    // is unreachable, they are not more unreachable targets ("3 of 1").
+    let lab = crate::labs::TestLab::new("chapter4", "im", |y| {
+        y.replacen(
+            "\nchecks:\n",
+            "\nchecks:\n  - name: pods cannot reach each other\n    mesh: { pods: nginx }\n    expect: unreachable\n",
+            1,
+        )
+    });
+    lab.up(&[]);
+    let (out, report) = lab.verify(&["--only", "pods cannot reach"]);
+    let checks = report["checks"].as_array().expect("a report");
+    assert_eq!(checks.len(), 2, "{}", crate::labs::text(&out));
+    for c in checks {
+        assert_eq!(c["verdict"], "pass", "{c}");
+        let observed = c["observed"].as_str().unwrap();
+        assert!(
+            observed.starts_with("1 of 1 unreachable") && observed.contains("Time Exceeded"),
+            "{c}"
+        );
+    }
+    assert!(out.status.success(), "{}", crate::labs::text(&out));
+}

@@ -1,0 +1,353 @@
+//! Where the reports of a run go (`--junit F`, `--json F`).
+//!
+//! A report path is the user's, so it is written through the way every Unix
+//! tool writes (`cmd > F`): a symlink is followed, a FIFO's reader and a
+//! device get the bytes, `/dev/fd/N` (`--json >(jq .)`) works, and `-` is
+//! stdout. Nothing is ever renamed over it (that replaced `/dev/full` for the
+//! whole machine); atomic write-and-rename is only for `lab`'s own files in
+//! its state folder ([`crate::state::write_atomic`]).
+//!
+//! Paths are checked before anything runs ([`Reports::check`]), so a typo
+//! costs nothing; a write that still fails at the end is reported after the
+//! results are shown and the other report is written.
+
+use super::CheckResult;
+use crate::error::{LabError, Result};
+use std::io::Write;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// Where one report goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// `-` (or `/dev/stdout`): this process's stdout, as it is.
+    Stdout,
+    /// `/dev/stderr`: this process's stderr, as it is.
+    Stderr,
+    /// A path, written through.
+    Path(PathBuf),
+}
+
+impl Target {
+    /// `-`, `/dev/stdout` and `/dev/stderr` are this process's own streams:
+    /// written as they are, never reopened (reopening `/dev/stdout` with
+    /// truncation would empty a file the table was just written to).
+    pub fn from_arg(p: PathBuf) -> Target {
+        match p.to_str() {
+            Some("-" | "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1") => Target::Stdout,
+            Some("/dev/stderr" | "/dev/fd/2" | "/proc/self/fd/2") => Target::Stderr,
+            _ => Target::Path(p),
+        }
+    }
+
+    /// Write `bytes` through to the target: open for writing (created if
+    /// missing, truncated if a regular file), never replaced.
+    pub fn write(&self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Target::Stdout => {
+                let mut o = std::io::stdout().lock();
+                o.write_all(bytes)?;
+                o.flush()
+            }
+            Target::Stderr => std::io::stderr().lock().write_all(bytes),
+            Target::Path(p) => {
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .open(p)?;
+                f.write_all(bytes)?;
+                f.flush()
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Stdout => write!(f, "stdout"),
+            Target::Stderr => write!(f, "stderr"),
+            Target::Path(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// The reports a command was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Reports {
+    pub junit: Option<Target>,
+    pub json: Option<Target>,
+}
+
+impl Reports {
+    pub fn new(junit: Option<PathBuf>, json: Option<PathBuf>) -> Reports {
+        Reports {
+            junit: junit.map(Target::from_arg),
+            json: json.map(Target::from_arg),
+        }
+    }
+
+    fn each(&self) -> impl Iterator<Item = (&'static str, &Target)> {
+        [
+            ("--junit", self.junit.as_ref()),
+            ("--json", self.json.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, t)| t.map(|t| (flag, t)))
+    }
+
+    /// Whether a report goes to stdout (then the table and the summary go
+    /// to stderr, so stdout is the report alone: `--json - | jq`).
+    pub fn to_stdout(&self) -> bool {
+        self.each().any(|(_, t)| *t == Target::Stdout)
+    }
+
+    /// Refuse, before anything runs, report paths that cannot be written or
+    /// must not be: a missing or unwritable folder, a folder itself, a file
+    /// inside a lab's state folder under `state_root` (`state.json`, keys,
+    /// `lab.log`), two reports into one file or both to stdout. Creates
+    /// nothing (a FIFO is not even opened).
+    pub fn check(&self, state_root: &Path) -> Result<()> {
+        let bad = |flag: &str, t: &Target, why: String| {
+            LabError::Usage(format!("{flag} {t}: {why}; nothing was run"))
+        };
+        for (flag, t) in self.each() {
+            if let Target::Path(p) = t {
+                check_path(p, state_root).map_err(|why| bad(flag, t, why))?;
+            }
+        }
+        if let (Some(a), Some(b)) = (&self.junit, &self.json)
+            && same_destination(a, b)
+        {
+            return Err(bad(
+                "--json",
+                b,
+                "--junit writes there too; give each report its own file".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Write every report asked for, each on its own: a failure of one
+    /// does not stop the other. Returns what failed, one line each.
+    pub fn write(&self, lab: &str, results: &[CheckResult]) -> Vec<String> {
+        let mut failed = Vec::new();
+        if let Some(t) = &self.junit
+            && let Err(e) = t.write(super::junit::render(lab, results).as_bytes())
+        {
+            failed.push(format!("--junit {t}: {e}"));
+        }
+        if let Some(t) = &self.json
+            && let Err(e) = t.write(super::json(results).as_bytes())
+        {
+            failed.push(format!("--json {t}: {e}"));
+        }
+        failed
+    }
+}
+
+/// Why `path` cannot take a report, if it cannot.
+fn check_path(path: &Path, state_root: &Path) -> Result<(), String> {
+    if path.as_os_str().is_empty() {
+        return Err("an empty path".into());
+    }
+    // What opening it would open or create: symlinks followed, also a
+    // dangling one (whose target would be created).
+    let mut dest = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&dest) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&dest).map_err(|e| e.to_string())?;
+                dest = parent_of(&dest).join(to);
+            }
+            _ => break,
+        }
+    }
+    match std::fs::metadata(&dest) {
+        Ok(m) if m.is_dir() => return Err("is a folder; name a file in it".into()),
+        Ok(_) => writable(&dest, "the file")?,
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            let parent = parent_of(&dest);
+            match std::fs::metadata(&parent) {
+                Ok(m) if m.is_dir() => writable(&parent, "its folder")?,
+                Ok(_) => return Err(format!("{} is not a folder", parent.display())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(format!("the folder {} does not exist", parent.display()));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+                    return Err(format!("{} is not a folder", parent.display()));
+                }
+                Err(e) => return Err(format!("{}: {e}", parent.display())),
+            }
+        }
+        Err(e) => return Err(e.to_string()),
+    }
+    if let Some(lab_dir) = inside_lab_state(&dest, state_root) {
+        return Err(format!(
+            "is inside the state folder {} of a lab (its state, keys and log); write reports elsewhere",
+            lab_dir.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The folder a path is in (`.` for a bare file name).
+fn parent_of(p: &Path) -> PathBuf {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn writable(p: &Path, what: &str) -> Result<(), String> {
+    use nix::unistd::{AccessFlags, access};
+    access(p, AccessFlags::W_OK).map_err(|e| format!("{what} is not writable ({})", e.desc()))
+}
+
+/// Where `dest` really is: canonical if it exists, else its canonical
+/// folder and its name.
+fn resolve(dest: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(dest).ok().or_else(|| {
+        let dir = std::fs::canonicalize(parent_of(dest)).ok()?;
+        Some(dir.join(dest.file_name()?))
+    })
+}
+
+/// The lab state folder (`<root>/<lab>/`) `dest` lies in, if any. Files
+/// directly in the root are no lab's.
+fn inside_lab_state(dest: &Path, state_root: &Path) -> Option<PathBuf> {
+    let root = std::fs::canonicalize(state_root).ok()?;
+    let rel = resolve(dest)?.strip_prefix(&root).ok()?.to_path_buf();
+    let mut parts = rel.components();
+    let lab = parts.next()?;
+    parts.next()?;
+    Some(root.join(lab))
+}
+
+/// Whether two reports would land in one file (one overwriting the other).
+/// The same device or FIFO is fine: every write reaches it.
+fn same_destination(a: &Target, b: &Target) -> bool {
+    match (a, b) {
+        (Target::Stdout, Target::Stdout) | (Target::Stderr, Target::Stderr) => true,
+        (Target::Path(a), Target::Path(b)) => match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(ma), Ok(mb)) => ma.is_file() && ma.dev() == mb.dev() && ma.ino() == mb.ino(),
+            (Err(_), Err(_)) => resolve(a).is_some() && resolve(a) == resolve(b),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::FileTypeExt;
+
+    fn refused(r: &Reports, root: &Path) -> String {
+        match r.check(root) {
+            Err(LabError::Usage(m)) => m,
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn dash_and_own_streams_are_not_paths() {
+        assert_eq!(Target::from_arg("-".into()), Target::Stdout);
+        assert_eq!(Target::from_arg("/dev/stdout".into()), Target::Stdout);
+        assert_eq!(Target::from_arg("/dev/stderr".into()), Target::Stderr);
+        assert_eq!(
+            Target::from_arg("./-".into()),
+            Target::Path("./-".into()),
+            "a file named '-' is still reachable"
+        );
+        let both = Reports::new(Some("-".into()), Some("/dev/stdout".into()));
+        assert!(both.to_stdout());
+        let root = tempfile::tempdir().unwrap();
+        assert!(refused(&both, root.path()).contains("each report its own"));
+    }
+
+    #[test]
+    fn bad_paths_are_refused_before_anything_is_made() {
+        let root = tempfile::tempdir().unwrap();
+        let lab = root.path().join("lab1");
+        std::fs::create_dir(&lab).unwrap();
+        std::fs::write(lab.join("state.json"), "{}").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let file = out.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        std::os::unix::fs::symlink(lab.join("state.json"), out.path().join("sneaky")).unwrap();
+        std::os::unix::fs::symlink(lab.join("new.xml"), out.path().join("dangling")).unwrap();
+        for (path, why) in [
+            (lab.join("state.json"), "state folder"),
+            (lab.join("report.xml"), "state folder"),
+            (out.path().join("sneaky"), "state folder"),
+            (out.path().join("dangling"), "state folder"),
+            (out.path().to_path_buf(), "is a folder"),
+            (file.join("x.xml"), "is not a folder"),
+            (out.path().join("no/x.xml"), "does not exist"),
+            (PathBuf::new(), "empty"),
+        ] {
+            let r = Reports::new(Some(path.clone()), None);
+            let msg = refused(&r, root.path());
+            assert!(
+                msg.contains(why) && msg.starts_with("--junit"),
+                "{}: {msg}",
+                path.display()
+            );
+        }
+        assert!(!lab.join("report.xml").exists() && !lab.join("new.xml").exists());
+        assert!(!out.path().join("no").exists());
+        // A report beside the lab folders (the root itself) is fine.
+        let ok = Reports::new(
+            Some(root.path().join("junit.xml")),
+            Some(out.path().join("r.json")),
+        );
+        ok.check(root.path()).unwrap();
+        assert!(
+            !root.path().join("junit.xml").exists(),
+            "checking creates nothing"
+        );
+        let same = Reports::new(Some(file.clone()), Some(file.clone()));
+        assert!(refused(&same, root.path()).contains("--json"));
+    }
+
+    #[test]
+    fn writes_go_through_symlinks_and_fifos() {
+        let d = tempfile::tempdir().unwrap();
+        let target = d.path().join("real");
+        std::fs::write(&target, "a much longer old content").unwrap();
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        Target::Path(link.clone()).write(b"new").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+
+        let fifo = d.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        Target::Path(fifo.clone())
+            .write(b"through the pipe")
+            .unwrap();
+        assert_eq!(reader.join().unwrap(), b"through the pipe");
+        assert!(
+            std::fs::symlink_metadata(&fifo)
+                .unwrap()
+                .file_type()
+                .is_fifo()
+        );
+    }
+}
