@@ -437,8 +437,8 @@ fn up_refuses_leftover_namespaces_and_labs_sharing_a_prefix_stay_apart() {
     assert!(namespaces_of(&la.name).is_empty());
     assert_eq!(
         namespaces_of(&lb.name).len(),
-        9,
-        "3 nodes, 3 NAT ends, the network, 2 pods"
+        7,
+        "3 nodes, the NAT ends, the network, 2 pods"
     );
     let (code, out) = ssh(&lb, "node2", "hostname");
     assert_eq!((code, out.trim()), (0, "node2"));

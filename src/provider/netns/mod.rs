@@ -2,9 +2,9 @@
 //! networking (namespaces, veth, bridges, VXLAN), with real sshd and nginx.
 //!
 //! A lab `L` is a set of network namespaces, all named `L.*` (see [`names`]):
-//! `L.net` (the host-only network, bridge `br0`), `L.<node>` (a node, with
-//! `enp0s3` to `L.<node>.nat`, a dead end holding 10.0.2.2, and `enp0s8` on
-//! `br0`), and `L.pod.<pod>`. The host's own namespace never gets an
+//! `L.net` (the host-only network, bridge `br0`), `L.nat` (the NAT dead
+//! ends), `L.<node>` (a node, with `enp0s3` to its dead end in `L.nat`, and
+//! `enp0s8` on `br0`), and `L.pod.<pod>`. The host's own namespace never gets an
 //! address, route or link: every batch runs inside a lab namespace, and
 //! `ssh` reaches nodes through `lab proxy`, which enters the node's
 //! namespace. Bring-up is a list of steps ([`steps`]) that program the
@@ -101,8 +101,8 @@ fn preflight(lab: &Lab, variant: &Variant) -> Result<()> {
         .find(|n| names::RESERVED_NODE_NAMES.contains(&n.name.as_str()))
     {
         return Err(LabError::Usage(format!(
-            "node name '{}' is reserved by the netns provider (namespaces {}.net and {}.pod.* are the lab's own); rename the node",
-            n.name, lab.name, lab.name
+            "node name '{}' is reserved by the netns provider (namespaces {}.net, {}.nat and {}.pod.* are the lab's own); rename the node",
+            n.name, lab.name, lab.name, lab.name
         )));
     }
     check_variant(lab, variant)?;

@@ -6,13 +6,12 @@
 
 /// Interface names inside the lab's namespaces (never in the host's).
 pub const BRIDGE: &str = "br0";
-pub const NAT_GW_IF: &str = "gw";
 pub const VXLAN_IF: &str = "flannel.1";
 pub const CNI_BRIDGE: &str = "cni0";
 pub const POD_IF: &str = "eth0";
 
 /// Node names that would collide with the lab's own namespaces.
-pub const RESERVED_NODE_NAMES: &[&str] = &["net", "pod"];
+pub const RESERVED_NODE_NAMES: &[&str] = &["net", "nat", "pod"];
 
 /// The prefix of every namespace of the lab.
 pub fn prefix(lab: &str) -> String {
@@ -29,9 +28,18 @@ pub fn node_ns(lab: &str, node: &str) -> String {
     format!("{lab}.{node}")
 }
 
-/// A node's NAT dead end (VirtualBox's 10.0.2.2, with nothing behind it).
-pub fn nat_ns(lab: &str, node: &str) -> String {
-    format!("{lab}.{node}.nat")
+/// The NAT dead ends of all nodes: each node's `enp0s3` is a veth whose
+/// other end ([`nat_port`]) waits here, with nothing behind it (VirtualBox's
+/// NAT, cut off). One namespace for the lab rather than one per node: a
+/// namespace costs the kernel about a millisecond to make and more to tear
+/// down, and a node's NAT NIC is a link of its own either way.
+pub fn nat_ns(lab: &str) -> String {
+    format!("{lab}.nat")
+}
+
+/// The end (in [`nat_ns`]) of node `index`'s NAT NIC.
+pub fn nat_port(index: usize) -> String {
+    format!("g{index}")
 }
 
 /// A pod's network namespace.
@@ -138,7 +146,8 @@ mod tests {
     fn names_carry_the_lab_name() {
         assert_eq!(net_ns("chapter4"), "chapter4.net");
         assert_eq!(node_ns("chapter4", "node1"), "chapter4.node1");
-        assert_eq!(nat_ns("chapter4", "node1"), "chapter4.node1.nat");
+        assert_eq!(nat_ns("chapter4"), "chapter4.nat");
+        assert_eq!(nat_port(7), "g7");
         assert_eq!(
             pod_ns("chapter4", "nginx-deployment-node1-0"),
             "chapter4.pod.nginx-deployment-node1-0"
@@ -146,7 +155,7 @@ mod tests {
         for n in [
             net_ns("c"),
             node_ns("c", "m"),
-            nat_ns("c", "m"),
+            nat_ns("c"),
             pod_ns("c", "p"),
         ] {
             assert!(n.starts_with(&prefix("c")));
@@ -158,6 +167,7 @@ mod tests {
     #[test]
     fn interface_names_fit_in_ifnamsiz() {
         assert!(bridge_port(99999).len() <= 15);
+        assert!(nat_port(99999).len() <= 15);
         assert!(pod_veth(u32::MAX, usize::MAX).len() <= 15);
         assert_eq!(pod_veth(1, 3), "veth00010003");
         assert_ne!(pod_veth(1, 3), pod_veth(2, 3));

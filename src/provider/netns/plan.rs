@@ -24,10 +24,9 @@ use std::fmt::Write as _;
 
 /// Every namespace of the lab's machines (not pods), in creation order.
 pub fn machine_namespaces(lab: &Lab) -> Vec<String> {
-    let mut v = vec![names::net_ns(&lab.name)];
+    let mut v = vec![names::net_ns(&lab.name), names::nat_ns(&lab.name)];
     for n in &lab.nodes {
         v.push(names::node_ns(&lab.name, &n.name));
-        v.push(names::nat_ns(&lab.name, &n.name));
     }
     v
 }
@@ -48,8 +47,8 @@ pub fn netns_del(namespaces: &[String]) -> String {
         .collect()
 }
 
-/// The ifindex of the lab-side end of a node's veths (the NAT gateway, the
-/// bridge port of node `i` at `PEER_IFINDEX + i`). A veth whose ifindex equals
+/// The ifindex of the lab-side end of a node's veths (the NAT end and the
+/// bridge port of node `i`, each at `PEER_IFINDEX + i` in its namespace). A veth whose ifindex equals
 /// its peer's (each counts in its own namespace) gets its carrier changes
 /// batched by the kernel's linkwatch for up to a second, which left a bridge
 /// port disabled and dropped the first ARP of a fresh lab now and then. The
@@ -58,22 +57,27 @@ pub fn netns_del(namespaces: &[String]) -> String {
 /// and the two ends never match.
 pub const PEER_IFINDEX: usize = 1000;
 
-/// A node's NAT dead end, first round: the gateway `gw` with 10.0.2.2, its
-/// peer `enp0s3` sent into the node; nothing behind it.
-pub fn nat_gateway(lab: &Lab, node: &Node) -> String {
-    format!(
-        "link set lo up\nlink add {gw} index {PEER_IFINDEX} address {gw_mac} type veth peer name {nat_if} address {nat_mac} netns {node_ns}\n\
-         addr add {}/{} dev {gw}\nlink set {gw} up\n\
-         neigh replace {} lladdr {nat_mac} dev {gw} nud permanent\n",
-        lab.network.nat_gateway(),
-        lab.network.nat.prefix_len(),
-        lab.network.nat_ip(),
-        gw = names::NAT_GW_IF,
-        gw_mac = names::mac_of(MacKind::NatGateway, &lab.name, node.index),
-        nat_if = lab.interfaces.nat,
-        nat_mac = names::mac_of(MacKind::Nat, &lab.name, node.index),
-        node_ns = names::node_ns(&lab.name, &node.name),
-    )
+/// The NAT dead ends, first round, in the lab's NAT namespace: for every
+/// node a veth whose other end, `enp0s3`, is sent into the node. Nothing is
+/// behind them: the node's default route via 10.0.2.2 leads nowhere, as
+/// VirtualBox's NAT without the internet (the gateway's MAC is a permanent
+/// neighbour of the node, so nothing waits for ARP either).
+pub fn nat_ends(lab: &Lab) -> String {
+    let mut b = String::from("link set lo up\n");
+    for n in &lab.nodes {
+        let port = names::nat_port(n.index);
+        let _ = writeln!(
+            b,
+            "link add {port} index {} address {} type veth peer name {} address {} netns {}",
+            PEER_IFINDEX + n.index,
+            names::mac_of(MacKind::NatGateway, &lab.name, n.index),
+            lab.interfaces.nat,
+            names::mac_of(MacKind::Nat, &lab.name, n.index),
+            names::node_ns(&lab.name, &n.name)
+        );
+        let _ = writeln!(b, "link set {port} up");
+    }
+    b
 }
 
 /// The lab's private network, second round: its bridge, and a port for every
@@ -266,33 +270,24 @@ pub(crate) mod tests {
         let ns = machine_namespaces(&l);
         assert_eq!(
             ns,
-            [
-                "t1.net",
-                "t1.master",
-                "t1.master.nat",
-                "t1.node1",
-                "t1.node1.nat",
-                "t1.node2",
-                "t1.node2.nat"
-            ]
+            ["t1.net", "t1.nat", "t1.master", "t1.node1", "t1.node2"]
         );
-        assert_eq!(
-            netns_add(&ns[..2]),
-            "netns add t1.net\nnetns add t1.master\n"
-        );
+        assert_eq!(netns_add(&ns[..2]), "netns add t1.net\nnetns add t1.nat\n");
         assert_eq!(netns_del(&ns[..1]), "netns del t1.net\n");
         let mac = |k, i| names::mac_of(k, "t1", i);
-        assert_eq!(
-            nat_gateway(&l, &l.nodes[1]),
-            format!(
-                "link set lo up\n\
-                 link add gw index 1000 address {} type veth peer name enp0s3 address {} netns t1.node1\n\
-                 addr add 10.0.2.2/24 dev gw\nlink set gw up\n\
-                 neigh replace 10.0.2.15 lladdr {} dev gw nud permanent\n",
+        let nat = nat_ends(&l);
+        assert!(nat.starts_with("link set lo up\n"), "{nat}");
+        assert!(
+            nat.contains(&format!(
+                "link add g1 index 1001 address {} type veth peer name enp0s3 address {} netns t1.node1\nlink set g1 up\n",
                 mac(MacKind::NatGateway, 1),
                 mac(MacKind::Nat, 1),
-                mac(MacKind::Nat, 1),
-            )
+            )),
+            "{nat}"
+        );
+        assert!(
+            !nat.contains("addr add"),
+            "nothing answers behind the NAT: {nat}"
         );
         let net = net_bridge(&l);
         assert!(
