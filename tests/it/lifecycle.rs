@@ -34,23 +34,45 @@ fn phase_is(lab: &TestLab, phase: &str) -> bool {
     state_json(&lab.dir()).is_some_and(|s| s["phase"] == phase)
 }
 
-/// `lab <args>` of `lab`, as a child with its output captured.
-fn spawn(lab: &TestLab, args: &[&str]) -> Child {
-    lab.cmd()
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn lab")
+/// A `lab` command running as a child; killed (and reaped) if the test
+/// ends without waiting for it, so a failed test leaves no stopped `lab`.
+struct Running(Option<Child>);
+
+impl Running {
+    fn id(&self) -> u32 {
+        self.0.as_ref().expect("running").id()
+    }
 }
 
-fn signal(child: &Child, sig: Signal) {
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = kill(Pid::from_raw(c.id() as i32), Signal::SIGCONT);
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// `lab <args>` of `lab`, as a child with its output captured.
+fn spawn(lab: &TestLab, args: &[&str]) -> Running {
+    Running(Some(
+        lab.cmd()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn lab"),
+    ))
+}
+
+fn signal(child: &Running, sig: Signal) {
     kill(Pid::from_raw(child.id() as i32), sig).expect("signal lab");
 }
 
 /// Wait until `cond` holds, then stop `child` (SIGSTOP) there; `cond` must
 /// still hold once it is stopped (it was caught in the middle).
-fn stop_when(child: &Child, what: &str, mut cond: impl FnMut() -> bool) {
+fn stop_when(child: &Running, what: &str, mut cond: impl FnMut() -> bool) {
     wait_for(what, &mut cond);
     signal(child, Signal::SIGSTOP);
     assert!(
@@ -60,13 +82,18 @@ fn stop_when(child: &Child, what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 /// Deliver `sig` to a stopped `child` and let it go on.
-fn signal_stopped(child: &Child, sig: Signal) {
+fn signal_stopped(child: &Running, sig: Signal) {
     signal(child, sig);
     signal(child, Signal::SIGCONT);
 }
 
-fn finish(child: Child) -> Output {
-    child.wait_with_output().expect("wait for lab")
+fn finish(mut child: Running) -> Output {
+    child
+        .0
+        .take()
+        .expect("running")
+        .wait_with_output()
+        .expect("wait for lab")
 }
 
 fn recorded(dir: &Path) -> Vec<(i32, u64)> {
@@ -382,17 +409,8 @@ fn a_lab_name_is_owned_by_one_state_folder_and_foreign_namespaces_survive() {
     // A namespace with the lab's prefix that lab did not make, with a
     // process in it.
     let foreign = format!("{}.foreign", lab.name);
-    assert!(
-        Command::new("ip")
-            .args(["netns", "add", &foreign])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let mut sleeper = Command::new("ip")
-        .args(["netns", "exec", &foreign, "sleep", "300"])
-        .spawn()
-        .unwrap();
+    let mut guard = Foreign::add(&foreign);
+    let sleeper = guard.1.as_mut().unwrap();
     let out = lab.lab(&["destroy", &lab.name]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(namespaces_of(&lab.name), vec![foreign.clone()]);
@@ -413,15 +431,41 @@ fn a_lab_name_is_owned_by_one_state_folder_and_foreign_namespaces_survive() {
         text(&out)
     );
     assert_eq!(namespaces_of(&lab.name), vec![foreign.clone()]);
-    let _ = sleeper.kill();
-    let _ = sleeper.wait();
-    assert!(
-        Command::new("ip")
-            .args(["netns", "delete", &foreign])
-            .status()
-            .unwrap()
-            .success()
-    );
+    drop(guard);
+    assert_eq!(namespaces_of(&lab.name), Vec::<String>::new());
+}
+
+/// A namespace `lab` did not make, with a process in it; both removed when
+/// the test ends, pass or fail.
+struct Foreign(String, Option<Child>);
+
+impl Foreign {
+    fn add(name: &str) -> Foreign {
+        assert!(
+            Command::new("ip")
+                .args(["netns", "add", name])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let child = Command::new("ip")
+            .args(["netns", "exec", name, "sleep", "300"])
+            .spawn()
+            .unwrap();
+        Foreign(name.to_string(), Some(child))
+    }
+}
+
+impl Drop for Foreign {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.1.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = Command::new("ip")
+            .args(["netns", "delete", &self.0])
+            .status();
+    }
 }
 
 #[test]
