@@ -169,12 +169,14 @@ pub fn default_kind() -> Result<Kind> {
 /// and trusting it would leave them behind.
 pub fn for_state(state: &State) -> Result<Box<dyn Provider>> {
     if state.provider != Kind::Netns {
-        let claimed = crate::state::claim::read(&state.name)
-            .filter(|c| c.state_dir == state.dir())
-            .is_some();
+        // The namespaces are this state's lab's if its folder claimed them,
+        // or if nobody did (a claim from another folder makes them that
+        // folder's lab's).
+        let claim = crate::state::claim::read(&state.name);
+        let claimed = claim.as_ref().is_some_and(|c| c.state_dir == state.dir());
         let net = netns::names::prefix(&state.name) + "net";
         let namespaces = netns::sys::lab_namespaces(&state.name);
-        if claimed || namespaces.contains(&net) {
+        if claimed || (claim.is_none() && namespaces.contains(&net)) {
             return Err(LabError::Untrusted(format!(
                 "the state of lab '{}' says provider {}, but netns namespaces of lab '{0}' exist ({}): the state does not match what runs; nothing was changed",
                 state.name,
