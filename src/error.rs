@@ -79,6 +79,16 @@ pub enum LabError {
         variant: String,
     },
 
+    /// Another command is changing the lab (it holds the lab's lock).
+    /// Nothing was touched.
+    #[error("lab '{name}' is busy: {holder} is changing it; try again when it has finished")]
+    Busy { name: String, holder: String },
+
+    /// The lab's state does not agree with where it was found or with what
+    /// runs (a copied or crafted state folder). Nothing was touched.
+    #[error("{0}")]
+    Untrusted(String),
+
     /// The provider cannot run on this machine; says why and what to do.
     #[error("provider '{provider}' cannot run here: {why}")]
     Unavailable { provider: String, why: String },
@@ -129,13 +139,15 @@ impl LabError {
             | LabError::Usage(_)
             | LabError::LabNotFound { .. }
             | LabError::NotUp(..)
-            | LabError::AlreadyUp { .. } => 2,
+            | LabError::AlreadyUp { .. }
+            | LabError::Untrusted(_) => 2,
             LabError::Step { .. }
             | LabError::Command { .. }
             | LabError::Ssh { .. }
             | LabError::Enter { .. }
             | LabError::Io { .. } => 3,
             LabError::Unavailable { .. } => 4,
+            LabError::Busy { .. } => 5,
             LabError::Interrupted => 130,
         }
     }

@@ -1,12 +1,19 @@
 //! One function per command, over the library.
+//!
+//! Commands that change a lab (`up`, `apply`, `destroy`, `test`) hold its
+//! [`Lock`] for their whole life; commands that read it (`verify`,
+//! `status`, `ssh`) use the lab as `up` recorded it and say when it is being
+//! changed or half made. Every command stops on SIGINT, SIGTERM or SIGHUP
+//! ([`super::signals`]), undoing what it started.
 
 use super::Command;
+use super::signals;
 use crate::error::{LabError, Result};
 use crate::provider::vagrant::Vm;
 use crate::provider::{self, Kind, Provider};
 use crate::report::{self, Reporter, Tally, output::Reports, terminal::Terminal};
 use crate::spec::{self, Lab, LoadOptions};
-use crate::state::{self, State};
+use crate::state::{self, Lock, Phase, State};
 use crate::verify;
 use std::io::Write;
 use std::path::PathBuf;
@@ -34,10 +41,8 @@ pub async fn run(cmd: Command) -> Result<()> {
             nodes,
             vm,
             keep,
-        } => up(&lab, provider, vm, variant, nodes, keep)
-            .await
-            .map(|_| ()),
-        Command::Apply { lab, variant } => apply(&lab, &variant).await,
+        } => up(&lab, provider, vm, variant, nodes, keep).await,
+        Command::Apply { lab, variant } => interruptible(apply(&lab, &variant)).await,
         Command::Verify {
             lab,
             variant,
@@ -54,8 +59,8 @@ pub async fn run(cmd: Command) -> Result<()> {
             json,
             keep,
         } => test(&lab, provider, vm, nodes, junit, json, keep).await,
-        Command::Destroy { lab, purge } => destroy(&lab, purge).await,
-        Command::Status { lab } => status(lab).await,
+        Command::Destroy { lab, purge } => interruptible(destroy(&lab, purge)).await,
+        Command::Status { lab } => interruptible(status(lab)).await,
         Command::Ssh { lab, node, command } => ssh(&lab, &node, &command).await,
         Command::Render {
             lab,
@@ -63,13 +68,13 @@ pub async fn run(cmd: Command) -> Result<()> {
             vm,
             script,
             node,
-        } => render(&lab, nodes, vm, script, node),
+        } => interruptible(async { render(&lab, nodes, vm, script, node) }).await,
         Command::Doctor {
             provider,
             fix,
             lab,
             vm,
-        } => doctor(provider, fix, lab, vm),
+        } => interruptible(async { doctor(provider, fix, lab, vm) }).await,
         Command::Proxy { .. } => unreachable!("handled before the runtime starts"),
     }
 }
@@ -89,15 +94,55 @@ fn lab_name(arg: &str) -> Result<String> {
     Ok(spec::load(arg, LoadOptions::default())?.name)
 }
 
-/// A lab that is up: its state, definition and provider.
-fn running(arg: Option<String>) -> Result<(State, Lab, Box<dyn Provider>)> {
+/// What a command that reads a lab needs of it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Anything that has state (`status`, `ssh`, `apply`).
+    State,
+    /// A lab that is up and not being changed (`verify`).
+    Up,
+}
+
+/// A lab that is up: its state, definition (as `up` recorded it) and
+/// provider. Warns when the lab file changed or moved since `up`.
+fn running(arg: Option<String>, need: Need) -> Result<(State, Lab, Box<dyn Provider>)> {
     let name = match arg {
         Some(a) => lab_name(&a)?,
         None => only_lab()?,
     };
     let st = State::require(&name)?;
+    if need == Need::Up {
+        if let Some(h) = Lock::holder(&name) {
+            return Err(LabError::Busy {
+                name,
+                holder: h.to_string(),
+            });
+        }
+        match st.phase {
+            Phase::Up => {}
+            Phase::Creating => {
+                return Err(LabError::Usage(format!(
+                    "lab '{name}' is half made: its `lab up` was interrupted; `lab destroy {name}` removes it"
+                )));
+            }
+            Phase::Applying => {
+                return Err(LabError::Usage(format!(
+                    "lab '{name}' is half switched: its `lab apply --variant {}` was interrupted; run it again to complete it",
+                    st.applying.as_deref().unwrap_or("V")
+                )));
+            }
+            Phase::Destroying => {
+                return Err(LabError::Usage(format!(
+                    "lab '{name}' is half destroyed; `lab destroy {name}` completes it"
+                )));
+            }
+        }
+    }
+    if let Some(w) = st.lab_drift() {
+        let _ = writeln!(std::io::stderr(), "warning: {w}");
+    }
     let lab = spec::load_file(
-        &st.lab_file,
+        &st.lab_source(),
         LoadOptions {
             workers: st.workers,
         },
@@ -138,23 +183,55 @@ async fn up(
     variant: Option<String>,
     nodes: Option<u32>,
     keep: bool,
-) -> Result<(State, Lab, Box<dyn Provider>)> {
+) -> Result<()> {
     let lab = spec::load(arg, LoadOptions { workers: nodes })?;
     let variant = variant.unwrap_or_else(|| lab.default_variant.clone());
     lab.variant(&variant)?;
+    let fresh = !state::lab_dir(&lab.name).exists();
+    let _lock = Lock::acquire(&lab.name, "up")?;
+    up_locked(lab, kind, vm, variant, keep, fresh)
+        .await
+        .map(drop)
+}
+
+/// `up` of a lab whose lock the caller holds; `fresh`: its state folder
+/// did not exist before (the lock made it).
+async fn up_locked(
+    lab: Lab,
+    kind: Option<Kind>,
+    vm: Option<Vm>,
+    variant: String,
+    keep: bool,
+    fresh: bool,
+) -> Result<(State, Lab, Box<dyn Provider>)> {
+    let refused = |e: LabError| {
+        // Nothing was made: a folder made for this `up` goes too.
+        let dir = state::lab_dir(&lab.name);
+        if fresh {
+            let _ = std::fs::remove_dir_all(&dir);
+        } else {
+            let _ = state::clear_lab_dir(&dir, true);
+        }
+        e
+    };
     if let Some(st) = State::load(&lab.name)? {
         return Err(LabError::AlreadyUp {
             name: lab.name.clone(),
-            provider: st.provider,
+            provider: st.provider.to_string(),
             variant: st.variant,
         });
     }
     let p: Box<dyn Provider> = match (kind, vm) {
         (Some(Kind::Vagrant), Some(vm)) => Box::new(provider::vagrant::Vagrant::with_vm(vm)),
-        (_, Some(_)) => return Err(LabError::Usage("--vm applies to --provider vagrant".into())),
-        (kind, None) => provider::get(kind)?,
+        (_, Some(_)) => {
+            return Err(refused(LabError::Usage(
+                "--vm applies to --provider vagrant".into(),
+            )));
+        }
+        (kind, None) => provider::get(kind).map_err(refused)?,
     };
-    p.available()?;
+    p.available().map_err(refused)?;
+    state::copy_lab_files(&lab, &state::lab_dir(&lab.name)).map_err(refused)?;
     let rep = reporter(&lab.name);
     rep.info(format!(
         "lab {}: {} ({} nodes, provider {}, variant {variant})",
@@ -163,7 +240,7 @@ async fn up(
         lab.nodes.len(),
         p.kind()
     ));
-    let st = match interruptible(p.up(&lab, &variant, &rep), || async {}).await {
+    let st = match interruptible(p.up(&lab, &variant, &rep)).await {
         Ok(st) => st,
         Err(e) => {
             // The same for every provider: what a failed or interrupted
@@ -171,14 +248,17 @@ async fn up(
             // records state before it makes anything, so no state means
             // nothing was made (a refusal such as leftovers of this lab).
             let Some(st) = State::load(&lab.name).ok().flatten() else {
-                return Err(e);
+                return Err(refused(e));
             };
-            if keep {
+            if keep && !matches!(e, LabError::Interrupted) {
                 rep.info(format!(
                     "keeping what was made (--keep); `lab destroy {}` removes it",
                     lab.name
                 ));
             } else {
+                if let Some(sig) = signals::received() {
+                    rep.info(format!("{sig}: stopping"));
+                }
                 rep.info("tearing down what was made (use --keep to keep it)");
                 if let Err(d) = p.destroy(&lab.name, Some(&st), &rep).await {
                     rep.info(format!(
@@ -197,26 +277,38 @@ async fn up(
     Ok((st, lab, p))
 }
 
-/// Run `fut`; on Ctrl-C, run `on_interrupt` and return `Interrupted`.
-async fn interruptible<T, F, C, CF>(fut: F, on_interrupt: C) -> Result<T>
+/// Run `fut` until it ends or SIGINT, SIGTERM or SIGHUP arrives; then it is
+/// dropped (with what it holds: SSH masters, temporary folders) and the
+/// command is `Interrupted`. An error that a signal caused (a child process
+/// killed by the terminal's Ctrl-C) is `Interrupted` too.
+async fn interruptible<T, F>(fut: F) -> Result<T>
 where
     F: std::future::Future<Output = Result<T>>,
-    C: FnOnce() -> CF,
-    CF: std::future::Future<Output = ()>,
 {
     tokio::select! {
-        r = fut => r,
-        _ = tokio::signal::ctrl_c() => {
-            on_interrupt().await;
-            Err(LabError::Interrupted)
-        }
+        r = fut => r.map_err(|e| if signals::received().is_some() { LabError::Interrupted } else { e }),
+        _ = signals::interrupted() => Err(LabError::Interrupted),
     }
 }
 
 async fn apply(arg: &str, variant: &str) -> Result<()> {
-    let (mut st, lab, p) = running(Some(arg.to_string()))?;
+    let name = lab_name(arg)?;
+    State::require(&name)?;
+    let _lock = Lock::acquire(&name, "apply")?;
+    let (mut st, lab, p) = running(Some(name), Need::State)?;
     lab.variant(variant)?;
-    if st.variant == variant {
+    match st.phase {
+        Phase::Up | Phase::Applying => {}
+        Phase::Creating | Phase::Destroying => {
+            return Err(LabError::Usage(format!(
+                "lab '{}' is half made or half destroyed ({}); `lab destroy {0}` removes it",
+                lab.name,
+                phase_text(&st)
+            )));
+        }
+    }
+    // An interrupted switch is redone, whatever variant it was going to.
+    if st.variant == variant && st.phase == Phase::Up {
         let _ = writeln!(
             std::io::stderr(),
             "lab {} already runs variant {variant}",
@@ -225,9 +317,30 @@ async fn apply(arg: &str, variant: &str) -> Result<()> {
         return Ok(());
     }
     let rep = reporter(&lab.name);
+    if st.phase == Phase::Applying {
+        rep.info(format!(
+            "completing the interrupted switch ({}) with variant {variant}",
+            phase_text(&st)
+        ));
+    }
     p.apply(&lab, &mut st, variant, &rep).await?;
     rep.info(format!("lab {} now runs variant {variant}", lab.name));
     Ok(())
+}
+
+/// A lab's phase for people: `up`, `applying fixed, interrupted`, ...
+fn phase_text(st: &State) -> String {
+    let busy = Lock::holder(&st.name);
+    let what = match st.phase {
+        Phase::Up => return "Up".into(),
+        Phase::Creating => "creating".to_string(),
+        Phase::Applying => format!("applying {}", st.applying.as_deref().unwrap_or("?")),
+        Phase::Destroying => "destroying".to_string(),
+    };
+    match busy {
+        Some(h) => format!("{what}, by {h}"),
+        None => format!("{what}, interrupted"),
+    }
 }
 
 /// Show the results (table, then summary) and write the reports asked for.
@@ -274,9 +387,9 @@ async fn verify_cmd(
 ) -> Result<()> {
     let reports = Reports::new(junit, json);
     reports.check(&state::root())?;
-    let (st, lab, p) = running(arg)?;
+    let (st, lab, p) = running(arg, Need::Up)?;
     let rep = reporter(&lab.name);
-    let results = verify::verify(
+    let results = interruptible(verify::verify(
         &lab,
         &st,
         p.as_ref(),
@@ -286,7 +399,7 @@ async fn verify_cmd(
             no_diagnostics: false,
         },
         &rep,
-    )
+    ))
     .await?;
     finish_checks(&lab.name, &results, &reports)
 }
@@ -303,7 +416,11 @@ async fn test(
     // Before the story: a bad report path must not cost a whole run.
     let reports = Reports::new(junit, json);
     reports.check(&state::root())?;
-    let (mut st, lab, p) = up(arg, kind, vm, None, nodes, false).await?;
+    let lab = spec::load(arg, LoadOptions { workers: nodes })?;
+    let fresh = !state::lab_dir(&lab.name).exists();
+    let _lock = Lock::acquire(&lab.name, "test")?;
+    let variant = lab.default_variant.clone();
+    let (mut st, lab, p) = up_locked(lab, kind, vm, variant, false, fresh).await?;
     let rep = reporter(&lab.name);
     // Results in check order, variant after variant; kept if a step fails.
     let results = std::sync::Mutex::new(Vec::new());
@@ -330,7 +447,10 @@ async fn test(
         }
         Ok::<(), LabError>(())
     };
-    let outcome = interruptible(story, || async { rep.info("interrupted") }).await;
+    let outcome = interruptible(story).await;
+    if let Some(sig) = signals::received() {
+        rep.info(format!("{sig}: stopping"));
+    }
     let destroyed = if keep {
         rep.info(format!(
             "--keep: lab {} stays up; `lab destroy {0}` removes it",
@@ -349,22 +469,50 @@ async fn test(
 
 async fn destroy(arg: &str, purge: bool) -> Result<()> {
     let name = lab_name(arg)?;
-    let st = State::load(&name).unwrap_or(None);
-    // Log into the lab's folder only if it has one: destroying a lab that
-    // is not there must not leave a folder behind.
-    let rep = if state::lab_dir(&name).exists() {
+    // Lock the lab's folder if it has one: destroying a lab that is not
+    // there must not leave a folder behind.
+    let dir = state::lab_dir(&name);
+    let exists = dir.exists();
+    let lock_file = dir.join(state::LOCK_FILE);
+    let new_lock = exists && !lock_file.exists();
+    let lock = if exists {
+        Some(Lock::acquire(&name, "destroy")?)
+    } else {
+        None
+    };
+    let r = destroy_locked(&name, exists, purge).await;
+    if matches!(r, Err(LabError::Untrusted(_))) && new_lock {
+        // A refusal touches nothing, not even with a lock file.
+        let _ = std::fs::remove_file(&lock_file);
+    }
+    drop(lock);
+    r
+}
+
+async fn destroy_locked(name: &str, exists: bool, purge: bool) -> Result<()> {
+    let name = name.to_string();
+    // A state that is not valid JSON is as good as none (what is left is
+    // found by the lab's claim); one that does not belong here is refused.
+    let st = match State::load(&name) {
+        Ok(st) => st,
+        Err(e @ LabError::Untrusted(_)) => return Err(e),
+        Err(_) => None,
+    };
+    let rep = if exists {
         reporter(&name)
     } else {
         Reporter::new(vec![Box::new(Terminal::new())])
     };
     match &st {
         Some(st) => {
-            provider::for_state(st)?
-                .destroy(&name, Some(st), &rep)
-                .await?
+            let p = provider::for_state(st)?;
+            if let Some(w) = st.lab_drift() {
+                rep.info(format!("warning: {w}"));
+            }
+            p.destroy(&name, Some(st), &rep).await?
         }
         None => {
-            // No state: whatever is left is found by the lab's name.
+            // No state: what is left is found by the lab's claim.
             if cfg!(target_os = "linux") && nix::unistd::geteuid().is_root() {
                 provider::get(Some(Kind::Netns))?
                     .destroy(&name, None, &rep)
@@ -380,15 +528,15 @@ async fn destroy(arg: &str, purge: bool) -> Result<()> {
 }
 
 async fn status(arg: Option<String>) -> Result<()> {
-    let (st, lab, p) = running(arg)?;
+    let (st, lab, p) = running(arg, Need::State)?;
     let s = p.status(&lab, &st, &Reporter::quiet()).await?;
     out!(
-        "lab {} ({}), provider {}, variant {} ({:?})",
+        "lab {} ({}), provider {}, variant {} ({})",
         lab.name,
         lab.title,
         st.provider,
         st.variant,
-        st.phase
+        phase_text(&st)
     );
     out!("{:<12} {:<14} {:<10} ADDRESSES", "NODE", "ROLE", "STATE");
     for n in &s.nodes {
@@ -417,7 +565,7 @@ async fn status(arg: Option<String>) -> Result<()> {
 
 async fn ssh(arg: &str, node: &str, command: &[String]) -> Result<()> {
     use std::os::unix::process::CommandExt;
-    let (st, lab, p) = running(Some(arg.to_string()))?;
+    let (st, lab, p) = running(Some(arg.to_string()), Need::State)?;
     lab.require_node(node)?;
     let access = p.access(&lab, &st, &Reporter::quiet()).await?;
     let mut cmd = std::process::Command::new("ssh");

@@ -17,7 +17,7 @@ use std::path::PathBuf;
     about = "Build a book chapter's Kubernetes network lab, check it, clean it up."
 )]
 #[command(
-    after_help = "Exit codes: 0 ok; 1 a check did not hold; 2 usage or invalid lab; 3 a step failed; 4 provider unavailable; 130 interrupted."
+    after_help = "Exit codes: 0 ok; 1 a check did not hold; 2 usage or invalid lab; 3 a step failed; 4 provider unavailable; 5 lab busy; 130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -151,5 +151,61 @@ pub fn run() -> Result<(), LabError> {
         .enable_all()
         .build()
         .map_err(|e| LabError::io("starting the async runtime", e))?;
-    rt.block_on(commands::run(cli.command))
+    let r = rt.block_on(async {
+        signals::install()?;
+        commands::run(cli.command).await
+    });
+    // Dropping the runtime drops every task still running (an interrupted
+    // verify's checks), and with them their SSH masters and temporary
+    // folders, before the process exits.
+    drop(rt);
+    r
+}
+
+/// SIGINT, SIGTERM and SIGHUP mean the same for every command: stop, undo
+/// what this command started (a bring-up is torn down, SSH masters and
+/// temporary folders go), exit 130. The handlers are installed before the
+/// command starts, so none of these signals kills `lab` outright; commands
+/// wait for [`signals::interrupted`].
+pub(crate) mod signals {
+    use crate::error::{LabError, Result};
+    use std::sync::OnceLock;
+    use tokio::signal::unix::{SignalKind, signal};
+    use tokio::sync::watch;
+
+    static RECEIVED: OnceLock<watch::Sender<Option<&'static str>>> = OnceLock::new();
+
+    fn sender() -> &'static watch::Sender<Option<&'static str>> {
+        RECEIVED.get_or_init(|| watch::channel(None).0)
+    }
+
+    /// Install the handlers (inside the runtime).
+    pub fn install() -> Result<()> {
+        for (kind, name) in [
+            (SignalKind::interrupt(), "SIGINT"),
+            (SignalKind::terminate(), "SIGTERM"),
+            (SignalKind::hangup(), "SIGHUP"),
+        ] {
+            let mut s = signal(kind)
+                .map_err(|e| LabError::io(format!("installing a {name} handler"), e))?;
+            tokio::spawn(async move {
+                while s.recv().await.is_some() {
+                    sender().send_replace(Some(name));
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// The signal received, if one was.
+    pub fn received() -> Option<&'static str> {
+        *sender().borrow()
+    }
+
+    /// Resolves once SIGINT, SIGTERM or SIGHUP has been received.
+    pub async fn interrupted() -> &'static str {
+        let mut rx = sender().subscribe();
+        let got = rx.wait_for(|v| v.is_some()).await;
+        got.map(|v| v.unwrap_or("a signal")).unwrap_or("a signal")
+    }
 }

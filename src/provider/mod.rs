@@ -185,13 +185,31 @@ pub fn default_kind() -> Result<Kind> {
     }
 }
 
-/// The provider a lab that is up was made with.
+/// The provider a lab that is up was made with. The state's word is
+/// cross-checked where the host can tell: a state saying `vagrant` while
+/// the lab's netns namespaces exist (claimed by this state folder) is wrong,
+/// and trusting it would leave them behind.
 pub fn for_state(state: &State) -> Result<Box<dyn Provider>> {
-    let kind = Kind::parse(&state.provider).ok_or_else(|| {
-        LabError::Usage(format!(
-            "unknown provider '{}' in the lab's state",
-            state.provider
-        ))
-    })?;
-    get(Some(kind))
+    if state.provider != Kind::Netns {
+        // The namespaces are this state's lab's if its folder claimed them,
+        // or if nobody did (a claim from another folder makes them that
+        // folder's lab's).
+        let claim = crate::state::claim::read(&state.name);
+        let claimed = claim.as_ref().is_some_and(|c| c.state_dir == state.dir());
+        let net = netns::names::prefix(&state.name) + "net";
+        let namespaces = netns::sys::lab_namespaces(&state.name);
+        if claimed || (claim.is_none() && namespaces.contains(&net)) {
+            return Err(LabError::Untrusted(format!(
+                "the state of lab '{}' says provider {}, but netns namespaces of lab '{0}' exist ({}): the state does not match what runs; nothing was changed",
+                state.name,
+                state.provider,
+                if namespaces.is_empty() {
+                    "claimed in /run/lab".to_string()
+                } else {
+                    namespaces.join(", ")
+                }
+            )));
+        }
+    }
+    get(Some(state.provider))
 }

@@ -7,6 +7,12 @@
 //! verify engine must not mistake "could not ask" for "unreachable". The
 //! control sockets live in a short directory under `/tmp`: Unix socket paths
 //! are limited to 108 bytes, and `.lab/<lab>/...` easily exceeds that.
+//!
+//! A pool cleans up after itself however it ends: closed, or dropped
+//! because its command was interrupted (SIGINT, SIGTERM, SIGHUP). Dropping
+//! it asks every master to exit, stops any master still running from its
+//! control directory (one that was starting when the command stopped), and
+//! removes the directory.
 
 use crate::error::{LabError, Result};
 use crate::report::Reporter;
@@ -317,6 +323,57 @@ impl Pool {
             }
         }
     }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // Each session's own drop asks its master to exit.
+        let entries: Vec<Arc<Entry>> = match self.entries.lock() {
+            Ok(mut e) => e.drain().map(|(_, e)| e).collect(),
+            Err(_) => vec![],
+        };
+        drop(entries);
+        // Masters whose session never came to be (interrupted while
+        // connecting) run from this pool's private control directory: its
+        // path in their command line marks them as this pool's.
+        let mut mine = masters_in(self.control_dir.path());
+        let deadline = Instant::now() + Duration::from_millis(500);
+        while !mine.is_empty() && Instant::now() < deadline {
+            for pid in &mine {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(*pid),
+                    nix::sys::signal::Signal::SIGTERM,
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+            mine = masters_in(self.control_dir.path());
+        }
+    }
+}
+
+/// Processes whose command line names `dir` (an `ssh -S <dir>/...`), but
+/// not this process.
+fn masters_in(dir: &Path) -> Vec<i32> {
+    let needle = format!("{}/", dir.display());
+    let me = std::process::id() as i32;
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&pid| pid != me)
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| {
+                    c.split(|b| *b == 0)
+                        .any(|a| String::from_utf8_lossy(a).starts_with(&needle))
+                })
+                .unwrap_or(false)
+                && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .unwrap_or_default()
+                    .contains(") Z ")
+        })
+        .collect()
 }
 
 fn first_line(s: &str) -> &str {

@@ -5,6 +5,7 @@
 
 mod harness;
 mod labs;
+mod lifecycle;
 mod netns;
 mod report;
 mod report_paths;

@@ -69,10 +69,23 @@ impl NetnsCtx {
         }
     }
 
-    /// Write the state (atomically), with what the provider recorded so far.
+    /// Write the state (atomically), with what the provider recorded so far,
+    /// and keep the lab's host-wide claim listing the same namespaces.
     pub fn save(&mut self) -> Result<()> {
+        self.ps.record_exes();
         self.state.provider_state = self.ps.to_value();
-        self.state.save()
+        self.state.save()?;
+        if let Some(instance) = &self.state.instance
+            && let Some(c) = crate::state::claim::read(&self.state.name)
+            && c.instance == *instance
+            && c.namespaces != self.ps.namespaces
+        {
+            crate::state::claim::update(&crate::state::claim::Claim {
+                namespaces: self.ps.namespaces.clone(),
+                ..c
+            })?;
+        }
+        Ok(())
     }
 
     pub fn ns_of_node(&self, node: &str) -> String {

@@ -1,9 +1,18 @@
 //! Teardown: stop exactly the processes `lab` started (recorded PIDs, start
-//! times checked) and whatever runs inside the lab's own namespaces, delete
-//! the namespaces (found by the lab's prefix, so it works without state and
-//! on a half-built lab), remove the state folder (except `lab.log` and
-//! `artifacts/`, the evidence the CLI keeps unless told to purge; the folder
-//! goes when nothing else is left). Idempotent.
+//! times and command lines checked) and whatever runs inside the lab's own
+//! namespaces, delete the namespaces, remove the state folder (except
+//! `lab.log` and `artifacts/`, the evidence the CLI keeps unless told to
+//! purge; the folder goes when nothing else is left) and the lab's claim on
+//! its name. Idempotent.
+//!
+//! The lab's own namespaces are those its state records, or, without state,
+//! those its host-wide claim ([`crate::state::claim`]) lists for this state
+//! folder: names are recorded before the namespaces are made, so this also
+//! covers a half-built lab. A namespace that merely carries the lab's prefix
+//! (`ip netns add x.foreign`) is never touched. A state that does not agree
+//! with where it was found (another lab's namespaces, PIDs that are not the
+//! processes `lab` started, a claim held by another state folder) is refused
+//! and nothing is changed.
 
 use super::pstate::NetnsState;
 use super::{names, plan, sys};
@@ -11,12 +20,17 @@ use crate::bringup::{self, Planned, Step};
 use crate::error::{LabError, Result};
 use crate::report::Reporter;
 use crate::state::State;
+use crate::state::claim::{self, Claim};
 use async_trait::async_trait;
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub struct DestroyCtx {
     pub name: String,
+    /// The lab's own namespaces (recorded), the only ones touched.
+    pub ours: Vec<String>,
+    /// Recorded processes checked to be the lab's and still running.
+    pub recorded: Vec<(i32, u64)>,
     pub ps: NetnsState,
     pub rep: Reporter,
     /// The lab's state folder.
@@ -34,24 +48,19 @@ struct RemoveFolder;
 #[async_trait]
 impl Step<DestroyCtx> for StopProcesses {
     async fn run(&self, ctx: &mut DestroyCtx) -> Result<()> {
-        let recorded: Vec<(i32, u64)> = ctx
-            .ps
-            .processes
-            .iter()
-            .map(|p| (p.pid, p.start_time))
-            .collect();
-        let name = ctx.name.clone();
+        let recorded = ctx.recorded.clone();
+        let ours = ctx.ours.clone();
         let left = tokio::task::spawn_blocking(move || {
             // Recorded daemons and everything inside the lab's namespaces
             // (ssh sessions, nginx workers, processes a user started there)
             // are signalled together.
             let mut procs = recorded;
-            procs.extend(sys::pids_in(&sys::lab_namespaces(&name)));
+            procs.extend(sys::pids_in(&ours));
             procs.sort_unstable();
             procs.dedup();
             let mut left = sys::stop(&procs, Duration::from_secs(1));
             // Anything forked meanwhile.
-            let again = sys::pids_in(&sys::lab_namespaces(&name));
+            let again = sys::pids_in(&ours);
             if !again.is_empty() {
                 left.extend(sys::stop(&again, Duration::ZERO));
             }
@@ -73,8 +82,14 @@ impl Step<DestroyCtx> for DeleteNamespaces {
     async fn run(&self, ctx: &mut DestroyCtx) -> Result<()> {
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         let mut quiet = 0;
+        let existing_ours = |ctx: &DestroyCtx| -> Vec<String> {
+            sys::lab_namespaces(&ctx.name)
+                .into_iter()
+                .filter(|n| ctx.ours.contains(n))
+                .collect()
+        };
         loop {
-            let found = sys::lab_namespaces(&ctx.name);
+            let found = existing_ours(ctx);
             if found.is_empty() {
                 quiet += 1;
             } else {
@@ -96,7 +111,7 @@ impl Step<DestroyCtx> for DeleteNamespaces {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let left = sys::lab_namespaces(&ctx.name);
+        let left = existing_ours(ctx);
         if left.is_empty() {
             Ok(())
         } else {
@@ -122,15 +137,97 @@ pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Resul
             "'{name}' is not a lab name (a DNS label: lowercase letters, digits, '-')"
         )));
     }
-    let ps = state
-        .and_then(|s| NetnsState::from_value(&s.provider_state).ok())
-        .unwrap_or_default();
-    let dir = state
-        .map(|s| s.dir())
-        .unwrap_or_else(|| crate::state::lab_dir(name));
+    // The folder of the name asked for, never a path the state names.
+    let dir = crate::state::lab_dir(name);
+    let existing = sys::lab_namespaces(name);
+    let found = claim::read(name);
+    let alive = |c: &Claim| {
+        c.state_dir.join(crate::state::STATE_FILE).is_file()
+            || c.namespaces.iter().any(|n| existing.contains(n))
+    };
+    let mut ours: Vec<String> = Vec::new();
+    let mut recorded = Vec::new();
+    let mut ps = NetnsState::default();
+    // Whether the claim on the name is this lab's, to remove at the end.
+    let mut owns_claim = false;
+    match state {
+        Some(st) => {
+            if st.name != name {
+                return Err(LabError::Untrusted(format!(
+                    "the state in {} names lab {:?}, not '{name}'; nothing was changed",
+                    dir.display(),
+                    st.name
+                )));
+            }
+            ps = NetnsState::from_value(&st.provider_state)?;
+            recorded = ps.trusted(name, &dir)?;
+            if let Some(c) = &found {
+                let same = st.instance.as_ref() == Some(&c.instance) && c.state_dir == dir;
+                if !same && alive(c) {
+                    return Err(LabError::Untrusted(format!(
+                        "lab '{name}' that runs on this host belongs to the state folder {}; the state in {} is not its owner (a copy, or stale), so nothing was changed{}",
+                        c.state_dir.display(),
+                        dir.display(),
+                        if c.state_dir == dir {
+                            String::new()
+                        } else {
+                            format!(
+                                " (to remove that lab: LAB_STATE_DIR={} lab destroy {name})",
+                                c.state_dir.parent().unwrap_or(&c.state_dir).display()
+                            )
+                        }
+                    )));
+                }
+                owns_claim = true;
+                if same {
+                    ours.extend(c.namespaces.iter().cloned());
+                }
+            }
+            ours.extend(ps.namespaces.iter().cloned());
+        }
+        None => match &found {
+            Some(c) if c.state_dir == dir => {
+                ours.extend(c.namespaces.iter().cloned());
+                owns_claim = true;
+            }
+            Some(c) if c.state_dir.join(crate::state::STATE_FILE).is_file() => {
+                return Err(LabError::Untrusted(format!(
+                    "lab '{name}' runs on this host from another state folder, {}; nothing was changed (to remove it: LAB_STATE_DIR={} lab destroy {name})",
+                    c.state_dir.display(),
+                    c.state_dir.parent().unwrap_or(&c.state_dir).display()
+                )));
+            }
+            Some(c) => {
+                rep.info(format!(
+                    "lab '{name}' was brought up from {}, whose state is gone: removing what its claim lists",
+                    c.state_dir.display()
+                ));
+                ours.extend(c.namespaces.iter().cloned());
+                owns_claim = true;
+            }
+            None => {}
+        },
+    }
+    ours.sort();
+    ours.dedup();
+    let prefix = names::prefix(name);
+    ours.retain(|n| n.starts_with(&prefix) && !n.contains('/'));
+    let foreign: Vec<&String> = existing.iter().filter(|n| !ours.contains(n)).collect();
+    if !foreign.is_empty() {
+        rep.info(format!(
+            "left alone: namespaces {} carry the lab's prefix but were not made for this lab (no record of them)",
+            foreign
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     let settle = state.is_none_or(|s| s.phase != crate::state::Phase::Up);
     let mut ctx = DestroyCtx {
         name: name.to_string(),
+        ours,
+        recorded,
         ps,
         rep: rep.clone(),
         dir,
@@ -141,5 +238,9 @@ pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Resul
         Planned::new("delete namespaces", DeleteNamespaces),
         Planned::new("remove state folder", RemoveFolder),
     ];
-    bringup::run(steps, &mut ctx, rep).await
+    bringup::run(steps, &mut ctx, rep).await?;
+    if owns_claim {
+        claim::remove(name);
+    }
+    Ok(())
 }

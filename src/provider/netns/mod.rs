@@ -30,7 +30,7 @@ use super::{Access, Kind, NodeStatus, Provider, Status};
 use crate::error::{LabError, Result};
 use crate::report::Reporter;
 use crate::spec::{Lab, Variant};
-use crate::state::{Phase, State};
+use crate::state::{Phase, State, claim};
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
 
@@ -106,22 +106,79 @@ fn preflight(lab: &Lab, variant: &Variant) -> Result<()> {
         )));
     }
     check_variant(lab, variant)?;
-    let existing = sys::lab_namespaces(&lab.name);
+    check_name(lab, &crate::state::lab_dir(&lab.name))
+}
+
+/// Whether a claim's lab still has anything: its state or a namespace.
+fn claim_alive(c: &claim::Claim, existing: &[String]) -> bool {
+    c.state_dir.join(crate::state::STATE_FILE).is_file()
+        || c.namespaces.iter().any(|n| existing.contains(n))
+}
+
+/// Check that the lab name is free on this host (namespace names are
+/// host-wide, so a lab's name is too), and with `instance` claim it for the
+/// state folder `dir`. Namespaces of the lab's prefix that no claim lists
+/// were not made by `lab` for this lab: they are refused, never removed.
+fn check_name(lab: &Lab, dir: &Path) -> Result<()> {
+    let name = &lab.name;
+    let existing = sys::lab_namespaces(name);
+    if let Some(c) = claim::read(name) {
+        if claim_alive(&c, &existing) {
+            if c.state_dir != dir {
+                let root = c.state_dir.parent().unwrap_or(&c.state_dir);
+                return Err(LabError::Usage(format!(
+                    "lab '{name}' is already up on this host from another state folder, {} (namespace names are host-wide, so one lab '{name}' runs per host); use it there (LAB_STATE_DIR={}) or give this lab another name",
+                    c.state_dir.display(),
+                    root.display()
+                )));
+            }
+            return Err(LabError::Usage(format!(
+                "lab '{name}' has leftovers of an interrupted run in this state folder ({}); `lab destroy {name}` removes them",
+                list(
+                    &c.namespaces
+                        .iter()
+                        .filter(|n| existing.contains(n))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                )
+            )));
+        }
+        // Stale: nothing of it is left.
+        claim::remove(name);
+    }
     if !existing.is_empty() {
         return Err(LabError::Usage(format!(
-            "namespaces of lab '{}' already exist ({}{}); run `lab destroy {}` first",
-            lab.name,
-            existing
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
-            if existing.len() > 3 { ", ..." } else { "" },
-            lab.name
+            "namespaces named like lab '{name}' exist ({}) that lab did not make for it (no record of them): lab will not use or remove them; if they are yours remove them (`ip netns delete NAME`), or give this lab another name",
+            list(&existing)
         )));
     }
     Ok(())
+}
+
+fn list(v: &[String]) -> String {
+    format!(
+        "{}{}",
+        v.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+        if v.len() > 3 { ", ..." } else { "" }
+    )
+}
+
+/// Claim the lab's name for `instance` (after [`check_name`]); losing a
+/// race to another `up` is the same refusal.
+fn take_name(lab: &Lab, dir: &Path, instance: &str) -> Result<()> {
+    let c = claim::Claim {
+        name: lab.name.clone(),
+        instance: instance.to_string(),
+        state_dir: dir.to_path_buf(),
+        namespaces: vec![],
+    };
+    match claim::create(&c)? {
+        Ok(()) => Ok(()),
+        Err(_) => check_name(lab, dir).and(Err(LabError::Usage(format!(
+            "lab '{}' was claimed by another `lab up` just now",
+            lab.name
+        )))),
+    }
 }
 
 /// The variant can be reproduced: vxlan backend, flannel finds an interface.
@@ -191,17 +248,14 @@ impl Provider for Netns {
             return Err(unavailable(why));
         }
         limits::raise_open_files();
-        let state = State {
-            name: lab.name.clone(),
-            provider: Kind::Netns.as_str().into(),
-            lab_file: std::fs::canonicalize(&lab.file).unwrap_or_else(|_| lab.file.clone()),
-            workers: lab.workers_override,
-            variant: v.name.clone(),
-            phase: Phase::Creating,
-            provider_state: serde_json::Value::Null,
-        };
+        let state = State::new(lab, Kind::Netns, &v.name, serde_json::Value::Null);
+        let instance = state.instance.clone().expect("a new state has an instance");
+        take_name(lab, &state.dir(), &instance)?;
         let mut ctx = NetnsCtx::new(lab, v, state, NetnsState::default(), rep);
-        ctx.save()?;
+        if let Err(e) = ctx.save() {
+            claim::release(&lab.name, &instance);
+            return Err(e);
+        }
         crate::bringup::run(steps::up(lab, v), &mut ctx, rep).await?;
         ctx.state.phase = Phase::Up;
         ctx.save()?;
@@ -219,12 +273,17 @@ impl Provider for Netns {
         check_variant(lab, v)?;
         let ps = NetnsState::from_value(&state.provider_state)?;
         let mut ctx = NetnsCtx::new(lab, v, state.clone(), ps, rep);
+        // The target first: an `apply` interrupted anywhere below leaves a
+        // state that says so, and the next `apply` redoes the switch (its
+        // steps remove whatever pods and flannel are there, half made or not).
         ctx.state.phase = Phase::Applying;
+        ctx.state.applying = Some(v.name.clone());
         ctx.save()?;
         let r = crate::bringup::run(steps::apply(lab, v), &mut ctx, rep).await;
         if r.is_ok() {
             ctx.state.variant = v.name.clone();
             ctx.state.phase = Phase::Up;
+            ctx.state.applying = None;
             ctx.save()?;
         }
         *state = ctx.state;

@@ -1,11 +1,19 @@
 //! What the netns provider records in the lab's state (`provider_state`):
 //! the namespaces it made, the processes it started (with their start time,
 //! so a reused PID is never killed) and the pods.
+//!
+//! None of it is believed blindly ([`NetnsState::trusted`]): every namespace
+//! must carry the lab's prefix, and a recorded PID that is alive must still
+//! be the process `lab` started (its start time, its executable as recorded
+//! when it started, and a command line naming the lab's state folder; the
+//! line itself is not compared, as sshd and nginx retitle themselves), or
+//! `destroy` refuses.
 
 use super::flannel::Lease;
 use crate::error::{LabError, Result};
 use crate::provider::PodRef;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// A process `lab` started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +46,40 @@ pub struct NetnsState {
     /// which name their veths.
     #[serde(default)]
     pub pod_generation: u32,
+    /// The executable of each recorded process, read when it was recorded.
+    #[serde(default)]
+    pub exes: Vec<ProcExe>,
+}
+
+/// The executable (`/proc/<pid>/exe`) of a recorded process, with its PID
+/// and start time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcExe {
+    pub pid: i32,
+    pub start_time: u64,
+    pub exe: String,
+}
+
+/// A process's executable now.
+pub fn exe_of(pid: i32) -> Option<String> {
+    std::fs::read_link(format!("/proc/{pid}/exe"))
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned())
+}
+
+/// A process's command line now (arguments joined by spaces).
+pub fn cmdline_of(pid: i32) -> Option<String> {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    if raw.is_empty() {
+        return None;
+    }
+    Some(
+        raw.split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 impl NetnsState {
@@ -63,6 +105,80 @@ impl NetnsState {
                 self.namespaces.push(n);
             }
         }
+    }
+
+    /// Record the executable of every process recorded without one (read
+    /// right after it was started; a process already gone gets none).
+    pub fn record_exes(&mut self) {
+        self.exes.retain(|c| {
+            self.processes
+                .iter()
+                .any(|p| p.pid == c.pid && p.start_time == c.start_time)
+        });
+        for p in &self.processes {
+            let known = self
+                .exes
+                .iter()
+                .any(|c| c.pid == p.pid && c.start_time == p.start_time);
+            if !known
+                && super::sys::is_alive(p.pid, p.start_time)
+                && let Some(exe) = exe_of(p.pid)
+            {
+                self.exes.push(ProcExe {
+                    pid: p.pid,
+                    start_time: p.start_time,
+                    exe,
+                });
+            }
+        }
+    }
+
+    /// Check that this state belongs to the lab `name` whose state folder is
+    /// `dir`: every namespace is the lab's, and every recorded process that
+    /// still runs is the one `lab` started for it. Returns the recorded
+    /// processes that run (to stop); an error says what does not agree.
+    pub fn trusted(&self, name: &str, dir: &Path) -> Result<Vec<(i32, u64)>> {
+        let prefix = super::names::prefix(name);
+        let untrusted = |what: String| {
+            LabError::Untrusted(format!(
+                "the state of lab '{name}' in {} does not agree with this lab: {what}; it was copied or crafted, so nothing was changed",
+                dir.display()
+            ))
+        };
+        let foreign = self
+            .namespaces
+            .iter()
+            .chain(self.processes.iter().map(|p| &p.netns))
+            .find(|n| !n.starts_with(&prefix) || n.contains('/'));
+        if let Some(n) = foreign {
+            return Err(untrusted(format!(
+                "namespace '{n}' is not one of lab '{name}'"
+            )));
+        }
+        let dir_text = dir.to_string_lossy().into_owned();
+        let mut running = Vec::new();
+        for p in &self.processes {
+            if p.pid <= 1 || !super::sys::is_alive(p.pid, p.start_time) {
+                continue; // gone (or a reused PID, which is another process)
+            }
+            let now = cmdline_of(p.pid).unwrap_or_default();
+            let recorded = self
+                .exes
+                .iter()
+                .find(|c| c.pid == p.pid && c.start_time == p.start_time);
+            let same = recorded.is_none_or(|c| Some(&c.exe) == exe_of(p.pid).as_ref());
+            let ours = now
+                .split(' ')
+                .any(|arg| Path::new(arg).starts_with(&dir_text));
+            if !same || !ours {
+                return Err(untrusted(format!(
+                    "PID {} recorded as {} of {} runs `{now}`, not a process lab started from this state folder",
+                    p.pid, p.what, p.of
+                )));
+            }
+            running.push((p.pid, p.start_time));
+        }
+        Ok(running)
     }
 }
 
@@ -97,11 +213,15 @@ mod tests {
         });
         let state = crate::state::State {
             name: "t1".into(),
-            provider: "netns".into(),
+            provider: crate::provider::Kind::Netns,
             lab_file: "/x/lab.yaml".into(),
+            lab_files: vec![],
+            lab_digest: None,
             workers: None,
             variant: "broken".into(),
             phase: crate::state::Phase::Creating,
+            applying: None,
+            instance: None,
             provider_state: s.to_value(),
         };
         let text = serde_json::to_string(&state).unwrap();
@@ -111,5 +231,61 @@ mod tests {
             NetnsState::from_value(&serde_json::Value::Null).unwrap(),
             NetnsState::default()
         );
+    }
+
+    fn record(pid: i32, start_time: u64, netns: &str) -> ProcRecord {
+        ProcRecord {
+            pid,
+            start_time,
+            what: "sshd".into(),
+            of: "node1".into(),
+            netns: netns.into(),
+        }
+    }
+
+    #[test]
+    fn a_state_is_trusted_only_for_its_own_lab_and_processes() {
+        let dir = Path::new("/tmp/state/t1");
+        let mut s = NetnsState::default();
+        s.add_namespaces(["t1.net".to_string()]);
+        assert_eq!(s.trusted("t1", dir).unwrap(), vec![]);
+        // A namespace of another lab.
+        let mut other = s.clone();
+        other.add_namespaces(["t2.net".to_string()]);
+        let e = other.trusted("t1", dir).unwrap_err();
+        assert!(matches!(e, LabError::Untrusted(_)), "{e}");
+        assert!(e.to_string().contains("'t2.net'"), "{e}");
+        // A live process that is not lab's: this test process (its command
+        // line does not name the state folder).
+        let me = std::process::id() as i32;
+        let st = super::super::sys::proc_stat(me).unwrap().start_time;
+        let mut mine = s.clone();
+        mine.processes.push(record(me, st, "t1.node1"));
+        let e = mine.trusted("t1", dir).unwrap_err();
+        assert!(e.to_string().contains(&format!("PID {me}")), "{e}");
+        // A dead or reused PID is left alone, not refused.
+        let mut gone = s.clone();
+        gone.processes.push(record(me, st + 1, "t1.node1"));
+        assert_eq!(gone.trusted("t1", dir).unwrap(), vec![]);
+        // A process whose command line names the state folder is trusted ...
+        let exe = std::env::current_exe().unwrap();
+        let ok = NetnsState {
+            processes: vec![record(me, st, "t1.node1")],
+            ..s.clone()
+        };
+        let parent = exe.parent().unwrap();
+        assert_eq!(ok.trusted("t1", parent).unwrap(), vec![(me, st)]);
+        // ... unless it is not the executable recorded when it started.
+        let mut changed = ok.clone();
+        changed.exes.push(ProcExe {
+            pid: me,
+            start_time: st,
+            exe: "/usr/sbin/sshd".into(),
+        });
+        assert!(changed.trusted("t1", parent).is_err());
+        let mut recorded = ok.clone();
+        recorded.record_exes();
+        assert_eq!(recorded.exes.len(), 1);
+        assert_eq!(recorded.trusted("t1", parent).unwrap(), vec![(me, st)]);
     }
 }

@@ -297,22 +297,18 @@ impl Provider for Vagrant {
         if let Some(s) = State::load(&lab.name)? {
             return Err(LabError::AlreadyUp {
                 name: s.name,
-                provider: s.provider,
+                provider: s.provider.to_string(),
                 variant: s.variant,
             });
         }
         let plan = up_plan(lab, variant)?;
         let dir = state::lab_dir(&lab.name);
-        let lab_file = std::fs::canonicalize(&lab.file).unwrap_or_else(|_| lab.file.clone());
-        let st = State {
-            name: lab.name.clone(),
-            provider: Kind::Vagrant.as_str().into(),
-            lab_file,
-            workers: lab.workers_override,
-            variant: variant.to_string(),
-            phase: Phase::Creating,
-            provider_state: serde_json::json!({ "vm": vm.as_str() }),
-        };
+        let st = State::new(
+            lab,
+            Kind::Vagrant,
+            variant,
+            serde_json::json!({ "vm": vm.as_str() }),
+        );
         let mut ctx = VagrantCtx::new(lab, variant, vm, &dir, st, rep);
         run_plan(plan, &mut ctx, rep).await?;
         ctx.state.phase = Phase::Up;

@@ -1,0 +1,649 @@
+//! A lab's life under concurrency, signals and state that lies: one
+//! mutating command at a time (the lab's lock), a state file believed only
+//! where it agrees with where it was found, a lab name owned host-wide by
+//! one state folder, interrupted commands that leave nothing behind (or, for
+//! `apply`, a lab that `apply` repairs), and later commands using the lab as
+//! it was brought up.
+//!
+//! Commands are stopped at known points (a phase in `state.json`, a process
+//! of the lab) rather than after a delay: `SIGSTOP` holds a command in the
+//! middle of its work while another runs.
+
+use crate::labs::{TestLab, namespaces_of, text};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn state_json(dir: &Path) -> Option<serde_json::Value> {
+    serde_json::from_slice(&std::fs::read(dir.join("state.json")).ok()?).ok()
+}
+
+/// Poll until `cond` holds; panics with `what` after a generous while
+/// (a wait, not a timing assertion).
+fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn phase_is(lab: &TestLab, phase: &str) -> bool {
+    state_json(&lab.dir()).is_some_and(|s| s["phase"] == phase)
+}
+
+/// A `lab` command running as a child; killed (and reaped) if the test
+/// ends without waiting for it, so a failed test leaves no stopped `lab`.
+struct Running(Option<Child>);
+
+impl Running {
+    fn id(&self) -> u32 {
+        self.0.as_ref().expect("running").id()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = kill(Pid::from_raw(c.id() as i32), Signal::SIGCONT);
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// `lab <args>` of `lab`, as a child with its output captured.
+fn spawn(lab: &TestLab, args: &[&str]) -> Running {
+    Running(Some(
+        lab.cmd()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn lab"),
+    ))
+}
+
+fn signal(child: &Running, sig: Signal) {
+    kill(Pid::from_raw(child.id() as i32), sig).expect("signal lab");
+}
+
+/// Wait until `cond` holds, then stop `child` (SIGSTOP) there; `cond` must
+/// still hold once it is stopped (it was caught in the middle).
+fn stop_when(child: &Running, what: &str, mut cond: impl FnMut() -> bool) {
+    wait_for(what, &mut cond);
+    signal(child, Signal::SIGSTOP);
+    assert!(
+        cond(),
+        "the command went past {what} before it could be stopped"
+    );
+}
+
+/// Deliver `sig` to a stopped `child` and let it go on.
+fn signal_stopped(child: &Running, sig: Signal) {
+    signal(child, sig);
+    signal(child, Signal::SIGCONT);
+}
+
+fn finish(mut child: Running) -> Output {
+    child
+        .0
+        .take()
+        .expect("running")
+        .wait_with_output()
+        .expect("wait for lab")
+}
+
+fn recorded(dir: &Path) -> Vec<(i32, u64)> {
+    state_json(dir)
+        .and_then(|s| {
+            s["provider_state"]["processes"].as_array().map(|a| {
+                a.iter()
+                    .map(|p| {
+                        (
+                            p["pid"].as_i64().unwrap() as i32,
+                            p["start_time"].as_u64().unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
+}
+
+fn alive(pid: i32, start_time: u64) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .is_some_and(|s| {
+            let f: Vec<&str> = s[s.rfind(')').unwrap() + 1..].split_whitespace().collect();
+            f[0] != "Z" && f[19].parse::<u64>().ok() == Some(start_time)
+        })
+}
+
+/// Live processes whose command line contains `needle`.
+fn processes_naming(needle: &str) -> Vec<(i32, String)> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(|pid| {
+            let c = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let c = String::from_utf8_lossy(&c).replace('\0', " ");
+            let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .unwrap_or_default()
+                .contains(") Z ");
+            (c.contains(needle) && !zombie).then_some((pid, c))
+        })
+        .collect()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Nothing of the lab is left: namespaces, daemons, state.
+fn assert_nothing_left(lab: &TestLab, procs: &[(i32, u64)], when: &str) {
+    assert_eq!(namespaces_of(&lab.name), Vec::<String>::new(), "{when}");
+    for &(pid, st) in procs {
+        assert!(!alive(pid, st), "{when}: process {pid} still runs");
+    }
+    let dir = lab.dir().to_string_lossy().into_owned();
+    assert_eq!(
+        processes_naming(&dir),
+        vec![],
+        "{when}: processes of the lab's state folder run"
+    );
+    assert!(!lab.dir().join("state.json").exists(), "{when}: state left");
+}
+
+#[test]
+fn a_second_command_is_refused_while_one_changes_the_lab() {
+    let lab = TestLab::chapter4("lb");
+    let file = lab.file();
+    // `up`, held in the middle of its bring-up.
+    let first = spawn(&lab, &["up", file.to_str().unwrap()]);
+    stop_when(&first, "up to record state", || phase_is(&lab, "creating"));
+    let pid = first.id();
+    let before = namespaces_of(&lab.name);
+    let name = lab.name.as_str();
+    for args in [
+        vec!["up", file.to_str().unwrap()],
+        vec!["apply", name, "--variant", "fixed"],
+        vec!["destroy", name],
+        vec!["test", file.to_str().unwrap()],
+        vec!["verify", name],
+    ] {
+        let out = lab.lab(&args);
+        assert_eq!(out.status.code(), Some(5), "{args:?}: {}", text(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "lab '{name}' is busy: `lab up` (PID {pid}) since "
+            )),
+            "{args:?}: {err}"
+        );
+        assert_eq!(namespaces_of(&lab.name), before, "{args:?} touched nothing");
+        assert!(phase_is(&lab, "creating"), "{args:?} touched nothing");
+    }
+    signal(&first, Signal::SIGCONT);
+    let out = finish(first);
+    assert!(out.status.success(), "the first up: {}", text(&out));
+    let st = lab.lab(&["status", name]);
+    assert!(
+        text(&st).contains("running") && !text(&st).contains("not_created"),
+        "{}",
+        text(&st)
+    );
+
+    // `verify` while `apply` changes the lab says so, not failed checks.
+    let apply = spawn(&lab, &["apply", name, "--variant", "fixed"]);
+    stop_when(&apply, "apply to start", || phase_is(&lab, "applying"));
+    let out = lab.lab(&["verify", name]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(
+        stderr(&out).contains(&format!("`lab apply` (PID {}) since", apply.id())),
+        "{}",
+        text(&out)
+    );
+    assert!(!text(&out).contains("did not hold"), "{}", text(&out));
+    signal(&apply, Signal::SIGCONT);
+    let out = finish(apply);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = lab.lab(&["verify", name]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn two_ups_at_once_leave_one_lab_up() {
+    let lab = TestLab::chapter4("lr");
+    let file = lab.file();
+    let a = spawn(&lab, &["up", file.to_str().unwrap()]);
+    let b = spawn(&lab, &["up", file.to_str().unwrap()]);
+    let (a, b) = (finish(a), finish(b));
+    let codes = [a.status.code(), b.status.code()];
+    assert!(
+        codes.contains(&Some(0)) && (codes.contains(&Some(5)) || codes.contains(&Some(2))),
+        "one up wins, the other is refused:\n{}\n{}",
+        text(&a),
+        text(&b)
+    );
+    assert!(phase_is(&lab, "up"));
+    let out = lab.lab(&["verify", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn verify_of_a_half_made_lab_says_so() {
+    let lab = TestLab::chapter4("lh");
+    let file = lab.file();
+    let up = spawn(&lab, &["up", file.to_str().unwrap()]);
+    wait_for("up to record state", || phase_is(&lab, "creating"));
+    signal(&up, Signal::SIGKILL);
+    let _ = finish(up);
+    let out = lab.lab(&["verify", &lab.name]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("is half made: its `lab up` was interrupted"),
+        "{}",
+        text(&out)
+    );
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_nothing_left(&lab, &[], "after destroy");
+}
+
+/// A state folder with a state file saying `state`, in a fresh state root.
+fn crafted(name: &str, state: serde_json::Value) -> (tempfile::TempDir, PathBuf) {
+    let root = tempfile::tempdir().unwrap();
+    let states = root.path().join("state");
+    std::fs::create_dir_all(states.join(name)).unwrap();
+    std::fs::write(
+        states.join(name).join("state.json"),
+        serde_json::to_vec(&state).unwrap(),
+    )
+    .unwrap();
+    (root, states)
+}
+
+#[test]
+fn destroy_refuses_a_state_naming_another_folder() {
+    let (root, states) = crafted(
+        "adv5",
+        serde_json::json!({
+            "name": "../victim",
+            "provider": "netns",
+            "lab_file": "/nonexistent/lab.yaml",
+            "workers": null,
+            "variant": "broken",
+            "phase": "up",
+            "provider_state": {}
+        }),
+    );
+    let victim = root.path().join("victim");
+    std::fs::create_dir_all(&victim).unwrap();
+    std::fs::write(victim.join("precious"), "keep me").unwrap();
+    let out = crate::harness::lab_cmd_in(&states)
+        .args(["destroy", "adv5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("\"../victim\""), "{}", text(&out));
+    assert_eq!(
+        std::fs::read_to_string(victim.join("precious")).unwrap(),
+        "keep me"
+    );
+    let left: Vec<_> = std::fs::read_dir(states.join("adv5"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["state.json"], "nothing touched");
+}
+
+/// `cp -r` of a state folder.
+fn copy_dir(from: &Path, to: &Path) {
+    assert!(
+        Command::new("cp")
+            .arg("-a")
+            .arg(from)
+            .arg(to)
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+#[test]
+fn destroy_of_a_copied_state_folder_touches_nothing_of_the_original() {
+    let lab = TestLab::chapter4("lc");
+    lab.up(&[]);
+    let procs = recorded(&lab.dir());
+    let spaces = namespaces_of(&lab.name);
+    assert_eq!(spaces.len(), 9);
+    let copy = format!("{}-copy", lab.name);
+    let copy_dir_path = lab.state.path().join(&copy);
+    copy_dir(&lab.dir(), &copy_dir_path);
+    let check_intact = |when: &str| {
+        for &(pid, st) in &procs {
+            assert!(
+                alive(pid, st),
+                "{when}: process {pid} of the lab was killed"
+            );
+        }
+        assert_eq!(namespaces_of(&lab.name), spaces, "{when}");
+        assert!(lab.dir().join("state.json").exists(), "{when}");
+    };
+    // As copied: the state names the original lab.
+    let out = lab.lab(&["destroy", &copy]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    check_intact("copy destroyed as is");
+    // Renamed to fit its folder: the PIDs are not its processes.
+    let f = copy_dir_path.join("state.json");
+    let mut st: serde_json::Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+    st["name"] = copy.clone().into();
+    std::fs::write(&f, serde_json::to_vec(&st).unwrap()).unwrap();
+    let out = lab.lab(&["destroy", &copy]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("does not agree with this lab"),
+        "{}",
+        text(&out)
+    );
+    check_intact("renamed copy destroyed");
+    // The same folder name in another state root: the lab's claim says
+    // where it lives.
+    let other = tempfile::tempdir().unwrap();
+    copy_dir(&lab.dir(), &other.path().join(&lab.name));
+    let out = crate::harness::lab_cmd_in(other.path())
+        .args(["destroy", &lab.name])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains(&lab.dir().display().to_string()),
+        "says where the lab lives: {}",
+        text(&out)
+    );
+    check_intact("copy in another root destroyed");
+    std::fs::remove_dir_all(&copy_dir_path).unwrap();
+    let out = lab.lab(&["verify", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn a_lab_name_is_owned_by_one_state_folder_and_foreign_namespaces_survive() {
+    let lab = TestLab::chapter4("lo");
+    lab.up(&[]);
+    let procs = recorded(&lab.dir());
+    // `up` of the same lab from another state folder.
+    let other = tempfile::tempdir().unwrap();
+    let file = lab.file();
+    let out = crate::harness::lab_cmd_in(other.path())
+        .args(["up", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("already up on this host from another state folder")
+            && err.contains(&lab.dir().display().to_string()),
+        "{err}"
+    );
+    assert!(!err.contains("lab destroy"), "{err}");
+    assert!(
+        !other.path().join(&lab.name).exists(),
+        "the refused up created nothing"
+    );
+    // `destroy` from there without any state.
+    let out = crate::harness::lab_cmd_in(other.path())
+        .args(["destroy", &lab.name])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    for &(pid, st) in &procs {
+        assert!(alive(pid, st), "process {pid} of the lab was killed");
+    }
+    assert_eq!(namespaces_of(&lab.name).len(), 9);
+
+    // A namespace with the lab's prefix that lab did not make, with a
+    // process in it.
+    let foreign = format!("{}.foreign", lab.name);
+    let mut guard = Foreign::add(&foreign);
+    let sleeper = guard.1.as_mut().unwrap();
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(namespaces_of(&lab.name), vec![foreign.clone()]);
+    assert_eq!(
+        sleeper.try_wait().unwrap(),
+        None,
+        "the foreign process runs"
+    );
+    for &(pid, st) in &procs {
+        assert!(!alive(pid, st), "process {pid} still runs");
+    }
+    // `up` next to it is refused without telling to destroy it.
+    let out = lab.lab(&["up", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains(&foreign) && !stderr(&out).contains("lab destroy"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(namespaces_of(&lab.name), vec![foreign.clone()]);
+    drop(guard);
+    assert_eq!(namespaces_of(&lab.name), Vec::<String>::new());
+}
+
+/// A namespace `lab` did not make, with a process in it; both removed when
+/// the test ends, pass or fail.
+struct Foreign(String, Option<Child>);
+
+impl Foreign {
+    fn add(name: &str) -> Foreign {
+        assert!(
+            Command::new("ip")
+                .args(["netns", "add", name])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let child = Command::new("ip")
+            .args(["netns", "exec", name, "sleep", "300"])
+            .spawn()
+            .unwrap();
+        Foreign(name.to_string(), Some(child))
+    }
+}
+
+impl Drop for Foreign {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.1.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = Command::new("ip")
+            .args(["netns", "delete", &self.0])
+            .status();
+    }
+}
+
+#[test]
+fn an_interrupted_apply_is_repaired_by_apply() {
+    let lab = TestLab::chapter4("la");
+    lab.up(&[]);
+    let name = lab.name.as_str();
+    for (sig, target, then) in [
+        (Signal::SIGKILL, "fixed", "broken"),
+        (Signal::SIGINT, "fixed", "fixed"),
+    ] {
+        let apply = spawn(&lab, &["apply", name, "--variant", target]);
+        stop_when(&apply, "apply to start", || phase_is(&lab, "applying"));
+        signal_stopped(&apply, sig);
+        let out = finish(apply);
+        if sig == Signal::SIGINT {
+            assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+        }
+        let st = lab.lab(&["status", name]);
+        assert!(
+            text(&st).contains(&format!("applying {target}, interrupted")),
+            "{}",
+            text(&st)
+        );
+        let out = lab.lab(&["verify", name]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(stderr(&out).contains("half switched"), "{}", text(&out));
+        // apply, to either variant, completes the switch.
+        let out = lab.lab(&["apply", name, "--variant", then]);
+        assert!(out.status.success(), "{sig}: {}", text(&out));
+        assert!(!stderr(&out).contains("already runs"), "{}", text(&out));
+        let st = state_json(&lab.dir()).unwrap();
+        assert_eq!(
+            (st["variant"].as_str(), st["phase"].as_str()),
+            (Some(then), Some("up"))
+        );
+        let out = lab.lab(&["verify", name]);
+        assert!(out.status.success(), "{sig} then {then}: {}", text(&out));
+    }
+}
+
+#[test]
+fn a_signal_during_up_tears_it_down() {
+    for sig in [Signal::SIGTERM, Signal::SIGHUP, Signal::SIGINT] {
+        let lab = TestLab::chapter4("ls");
+        let file = lab.file();
+        let up = spawn(&lab, &["up", file.to_str().unwrap(), "--nodes", "5"]);
+        // Once sshd runs: namespaces and daemons exist.
+        stop_when(&up, "a daemon of the lab", || {
+            !recorded(&lab.dir()).is_empty() && phase_is(&lab, "creating")
+        });
+        let procs = recorded(&lab.dir());
+        signal_stopped(&up, sig);
+        let out = finish(up);
+        assert_eq!(out.status.code(), Some(130), "{sig}: {}", text(&out));
+        assert!(
+            stderr(&out).contains(&format!("{sig}: stopping")),
+            "{}",
+            text(&out)
+        );
+        assert_nothing_left(&lab, &procs, &format!("after {sig}"));
+    }
+}
+
+#[test]
+fn a_signal_during_test_tears_the_lab_down() {
+    let lab = TestLab::chapter4("lt");
+    let file = lab.file();
+    let t = spawn(&lab, &["test", file.to_str().unwrap()]);
+    stop_when(&t, "the lab to be up", || phase_is(&lab, "up"));
+    let procs = recorded(&lab.dir());
+    signal_stopped(&t, Signal::SIGTERM);
+    let out = finish(t);
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    assert_nothing_left(&lab, &procs, "after SIGTERM of test");
+}
+
+#[test]
+fn ctrl_c_in_verify_leaves_no_ssh_master_or_control_folder() {
+    let lab = TestLab::chapter4("lv");
+    lab.up(&[]);
+    let config = lab.dir().join("ssh/config").display().to_string();
+    let masters = || -> Vec<(i32, String)> {
+        processes_naming(&config)
+            .into_iter()
+            .filter(|(_, c)| c.contains(" -M "))
+            .collect()
+    };
+    for sig in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        let v = spawn(&lab, &["verify", &lab.name]);
+        stop_when(&v, "an ssh master of verify", || !masters().is_empty());
+        // Their control folders: `-S /tmp/lab-XXXX/.ssh-connectionYYYY/master`.
+        let dirs: Vec<PathBuf> = masters()
+            .iter()
+            .filter_map(|(_, c)| {
+                let s = c.split(' ').skip_while(|a| *a != "-S").nth(1)?;
+                Some(Path::new(s).parent()?.parent()?.to_path_buf())
+            })
+            .collect();
+        assert!(!dirs.is_empty() && dirs.iter().all(|d| d.starts_with("/tmp")));
+        signal_stopped(&v, sig);
+        let out = finish(v);
+        assert_eq!(out.status.code(), Some(130), "{sig}: {}", text(&out));
+        assert_eq!(masters(), vec![], "{sig}: ssh masters left");
+        for d in &dirs {
+            assert!(!d.exists(), "{sig}: {} left", d.display());
+        }
+    }
+    // The lab is still up and fine.
+    let out = lab.lab(&["verify", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn later_commands_use_the_lab_as_it_was_brought_up() {
+    let lab = TestLab::chapter4("lf");
+    lab.up(&[]);
+    let name = lab.name.as_str();
+    crate::harness::edit(&lab.file(), "count: 2", "count: 3");
+    let st = lab.lab(&["status", name]);
+    assert!(st.status.success(), "{}", text(&st));
+    assert!(
+        stderr(&st).contains("warning: ") && stderr(&st).contains("changed since `lab up"),
+        "{}",
+        text(&st)
+    );
+    assert!(
+        !text(&st).contains("node3"),
+        "no phantom node3: {}",
+        text(&st)
+    );
+    let out = lab.lab(&["verify", name]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = lab.ssh("node3", "true");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    // Moved: everything still works, with a warning.
+    let moved = tempfile::tempdir().unwrap();
+    let to = moved.path().join("lab");
+    std::fs::rename(lab.src.path(), &to).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .env("LAB_STATE_DIR", lab.state.path())
+        .env("CI", "1")
+        .args(["status", name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(stderr(&out).contains("moved or removed"), "{}", text(&out));
+    let out = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .env("LAB_STATE_DIR", lab.state.path())
+        .env("CI", "1")
+        .args(["destroy", name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(namespaces_of(name).is_empty());
+    std::fs::rename(&to, lab.src.path()).unwrap();
+}
+
+#[test]
+fn a_state_saying_vagrant_for_a_netns_lab_is_refused() {
+    let lab = TestLab::chapter4("lp");
+    lab.up(&[]);
+    let f = lab.dir().join("state.json");
+    let good = std::fs::read(&f).unwrap();
+    let mut st: serde_json::Value = serde_json::from_slice(&good).unwrap();
+    st["provider"] = "vagrant".into();
+    std::fs::write(&f, serde_json::to_vec(&st).unwrap()).unwrap();
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("says provider vagrant, but netns namespaces"),
+        "{}",
+        text(&out)
+    );
+    assert!(!stderr(&out).contains("destroyed"), "{}", text(&out));
+    assert_eq!(namespaces_of(&lab.name).len(), 9);
+    std::fs::write(&f, good).unwrap();
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(namespaces_of(&lab.name).is_empty());
+}
