@@ -429,8 +429,8 @@ fn a_closed_output_does_not_stop_a_bring_up() {
     );
     assert_eq!(
         namespaces_of(&lab.name).len(),
-        3 * 2 + 1 + 2,
-        "3 nodes, 3 NAT ends, the network, 2 pods"
+        3 + 2 + 2,
+        "3 nodes, the NAT ends and the network, 2 pods"
     );
 }
 

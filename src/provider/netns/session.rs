@@ -32,6 +32,18 @@ const ENV: &[(&str, &str)] = &[
     ("LANG", "C"),
 ];
 
+/// Kills a command's process group when dropped.
+struct GroupGuard(i32);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(self.0),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}
+
 pub struct NetnsSession {
     lab: String,
     nodes: HashMap<String, sys::NodeSetup>,
@@ -105,7 +117,11 @@ impl Session for NetnsSession {
             .spawn()
             .map_err(|e| self.cannot(node, format!("starting `sh -c` in {ns}: {e}")))?;
         drop(ns_file);
-        let pid = child.id();
+        // Everything the command starts shares its process group; the group
+        // is killed when the command is done, times out or is abandoned
+        // (Ctrl-C), before the leader is reaped, so its ID cannot have been
+        // reused by then.
+        let _group = child.id().map(|pid| GroupGuard(pid as i32));
         let input = child.stdin.take();
         let feed = async move {
             if let (Some(mut pipe), Some(data)) = (input, stdin) {
@@ -115,19 +131,32 @@ impl Session for NetnsSession {
             }
             Ok::<(), std::io::Error>(())
         };
-        let run = async { tokio::join!(feed, child.wait_with_output()) };
-        let (fed, out) = match self.deadline {
+        let (mut so, mut se) = (child.stdout.take(), child.stderr.take());
+        let read = async {
+            use tokio::io::AsyncReadExt;
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let (ra, rb) = tokio::join!(
+                async {
+                    match so.as_mut() {
+                        Some(p) => p.read_to_end(&mut a).await.map(drop),
+                        None => Ok(()),
+                    }
+                },
+                async {
+                    match se.as_mut() {
+                        Some(p) => p.read_to_end(&mut b).await.map(drop),
+                        None => Ok(()),
+                    }
+                }
+            );
+            ra.and(rb).map(|()| (a, b))
+        };
+        let run = async { tokio::join!(feed, read) };
+        let (fed, read) = match self.deadline {
             None => run.await,
             Some(d) => match tokio::time::timeout(d, run).await {
                 Ok(r) => r,
                 Err(_) => {
-                    // The whole process group: a probe's own children too.
-                    if let Some(pid) = pid {
-                        let _ = nix::sys::signal::killpg(
-                            nix::unistd::Pid::from_raw(pid as i32),
-                            nix::sys::signal::Signal::SIGKILL,
-                        );
-                    }
                     return Err(self.cannot(
                         node,
                         format!(
@@ -139,6 +168,15 @@ impl Session for NetnsSession {
                 }
             },
         };
+        let (stdout, stderr) =
+            read.map_err(|e| self.cannot(node, format!("reading the output of `{command}`: {e}")))?;
+        drop(_group);
+        let status = child.wait().await;
+        let out = status.map(|status| std::process::Output {
+            status,
+            stdout,
+            stderr,
+        });
         let out = out.map_err(|e| self.cannot(node, format!("waiting for `{command}`: {e}")))?;
         let result = Output {
             code: out.status.code(),
