@@ -647,3 +647,46 @@ fn a_state_saying_vagrant_for_a_netns_lab_is_refused() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(namespaces_of(&lab.name).is_empty());
 }
+
+#[test]
+fn two_ups_from_two_state_folders_leave_one_lab_up() {
+    let lab = TestLab::chapter4("lw");
+    let other = tempfile::tempdir().unwrap();
+    let file = lab.file();
+    let a = spawn(&lab, &["up", file.to_str().unwrap()]);
+    let b = Running(Some(
+        Command::new(env!("CARGO_BIN_EXE_lab"))
+            .env("LAB_STATE_DIR", other.path())
+            .env("CI", "1")
+            .args(["up", file.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    ));
+    let (a, b) = (finish(a), finish(b));
+    let (winner, loser) = match (a.status.code(), b.status.code()) {
+        (Some(0), Some(2)) => (lab.state.path(), other.path()),
+        (Some(2), Some(0)) => (other.path(), lab.state.path()),
+        _ => panic!(
+            "one up wins, the other is refused:\n{}\n{}",
+            text(&a),
+            text(&b)
+        ),
+    };
+    assert!(
+        !loser.join(&lab.name).exists(),
+        "the refused up left its state folder"
+    );
+    let out = crate::harness::lab_cmd_in(winner)
+        .args(["verify", &lab.name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = crate::harness::lab_cmd_in(winner)
+        .args(["destroy", &lab.name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(namespaces_of(&lab.name).is_empty());
+}
