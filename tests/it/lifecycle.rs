@@ -690,3 +690,25 @@ fn two_ups_from_two_state_folders_leave_one_lab_up() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(namespaces_of(&lab.name).is_empty());
 }
+
+#[test]
+fn a_signal_during_destroy_lets_it_finish() {
+    let lab = TestLab::chapter4("ld");
+    lab.up(&[]);
+    let procs = recorded(&lab.dir());
+    let log = lab.dir().join("lab.log");
+    let started = std::fs::read_to_string(&log).unwrap().len();
+    let d = spawn(&lab, &["destroy", &lab.name]);
+    stop_when(&d, "destroy to start", || {
+        std::fs::read_to_string(&log)
+            .map(|t| {
+                t.get(started..)
+                    .is_some_and(|t| t.contains("stop processes"))
+            })
+            .unwrap_or(false)
+    });
+    signal_stopped(&d, Signal::SIGTERM);
+    let out = finish(d);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_nothing_left(&lab, &procs, "after SIGTERM of destroy");
+}
