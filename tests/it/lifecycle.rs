@@ -604,25 +604,38 @@ fn later_commands_use_the_lab_as_it_was_brought_up() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     // Moved: everything still works, with a warning.
     let moved = tempfile::tempdir().unwrap();
-    let to = moved.path().join("lab");
-    std::fs::rename(lab.src.path(), &to).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lab"))
-        .env("LAB_STATE_DIR", lab.state.path())
-        .env("CI", "1")
-        .args(["status", name])
-        .output()
-        .unwrap();
+    let away = Moved::new(lab.src.path(), &moved.path().join("lab"));
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_lab"))
+            .env("LAB_STATE_DIR", lab.state.path())
+            .env("CI", "1")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["status", name]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(stderr(&out).contains("moved or removed"), "{}", text(&out));
-    let out = Command::new(env!("CARGO_BIN_EXE_lab"))
-        .env("LAB_STATE_DIR", lab.state.path())
-        .env("CI", "1")
-        .args(["destroy", name])
-        .output()
-        .unwrap();
+    let out = run(&["destroy", name]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(namespaces_of(name).is_empty());
-    std::fs::rename(&to, lab.src.path()).unwrap();
+    drop(away);
+}
+
+/// A folder moved away, and back when the test ends, pass or fail.
+struct Moved(PathBuf, PathBuf);
+
+impl Moved {
+    fn new(from: &Path, to: &Path) -> Moved {
+        std::fs::rename(from, to).unwrap();
+        Moved(from.to_path_buf(), to.to_path_buf())
+    }
+}
+
+impl Drop for Moved {
+    fn drop(&mut self) {
+        let _ = std::fs::rename(&self.1, &self.0);
+    }
 }
 
 #[test]
