@@ -501,6 +501,10 @@ pub mod claim {
         /// Every namespace the instance made or is about to make.
         #[serde(default)]
         pub namespaces: Vec<String>,
+        /// The `up` that made the claim (PID, start time), alive until its
+        /// state is saved.
+        #[serde(default)]
+        pub owner: Option<(i32, u64)>,
     }
 
     /// Where claims live.

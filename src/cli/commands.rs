@@ -4,7 +4,8 @@
 //! [`Lock`] for their whole life; commands that read it (`verify`,
 //! `status`, `ssh`) use the lab as `up` recorded it and say when it is being
 //! changed or half made. Every command stops on SIGINT, SIGTERM or SIGHUP
-//! ([`super::signals`]), undoing what it started.
+//! ([`super::signals`]), undoing what it started; `destroy` (and the
+//! teardown of an interrupted `up` or `test`) finishes first.
 
 use super::Command;
 use super::signals;
@@ -59,7 +60,9 @@ pub async fn run(cmd: Command) -> Result<()> {
             json,
             keep,
         } => test(&lab, provider, vm, nodes, junit, json, keep).await,
-        Command::Destroy { lab, purge } => interruptible(destroy(&lab, purge)).await,
+        // A teardown is finished, not stopped half way, whatever signal
+        // arrives: it is what an interrupted command would do anyway.
+        Command::Destroy { lab, purge } => destroy(&lab, purge).await,
         Command::Status { lab } => interruptible(status(lab)).await,
         Command::Ssh { lab, node, command } => ssh(&lab, &node, &command).await,
         Command::Render {

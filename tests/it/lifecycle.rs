@@ -320,7 +320,7 @@ fn destroy_of_a_copied_state_folder_touches_nothing_of_the_original() {
     lab.up(&[]);
     let procs = recorded(&lab.dir());
     let spaces = namespaces_of(&lab.name);
-    assert_eq!(spaces.len(), 7);
+    assert!(!spaces.is_empty());
     let copy = format!("{}-copy", lab.name);
     let copy_dir_path = lab.state.path().join(&copy);
     copy_dir(&lab.dir(), &copy_dir_path);
@@ -376,6 +376,7 @@ fn a_lab_name_is_owned_by_one_state_folder_and_foreign_namespaces_survive() {
     let lab = TestLab::chapter4("lo");
     lab.up(&[]);
     let procs = recorded(&lab.dir());
+    let spaces = namespaces_of(&lab.name);
     // `up` of the same lab from another state folder.
     let other = tempfile::tempdir().unwrap();
     let file = lab.file();
@@ -404,7 +405,7 @@ fn a_lab_name_is_owned_by_one_state_folder_and_foreign_namespaces_survive() {
     for &(pid, st) in &procs {
         assert!(alive(pid, st), "process {pid} of the lab was killed");
     }
-    assert_eq!(namespaces_of(&lab.name).len(), 7);
+    assert_eq!(namespaces_of(&lab.name), spaces);
 
     // A namespace with the lab's prefix that lab did not make, with a
     // process in it.
@@ -599,37 +600,54 @@ fn later_commands_use_the_lab_as_it_was_brought_up() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     // Moved: everything still works, with a warning.
     let moved = tempfile::tempdir().unwrap();
-    let to = moved.path().join("lab");
-    std::fs::rename(lab.src.path(), &to).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lab"))
-        .env("LAB_STATE_DIR", lab.state.path())
-        .env("CI", "1")
-        .args(["status", name])
-        .output()
-        .unwrap();
+    let away = Moved::new(lab.src.path(), &moved.path().join("lab"));
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_lab"))
+            .env("LAB_STATE_DIR", lab.state.path())
+            .env("CI", "1")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["status", name]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(stderr(&out).contains("moved or removed"), "{}", text(&out));
-    let out = Command::new(env!("CARGO_BIN_EXE_lab"))
-        .env("LAB_STATE_DIR", lab.state.path())
-        .env("CI", "1")
-        .args(["destroy", name])
-        .output()
-        .unwrap();
+    let out = run(&["destroy", name]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(namespaces_of(name).is_empty());
-    std::fs::rename(&to, lab.src.path()).unwrap();
+    drop(away);
+}
+
+/// A folder moved away, and back when the test ends, pass or fail.
+struct Moved(PathBuf, PathBuf);
+
+impl Moved {
+    fn new(from: &Path, to: &Path) -> Moved {
+        std::fs::rename(from, to).unwrap();
+        Moved(from.to_path_buf(), to.to_path_buf())
+    }
+}
+
+impl Drop for Moved {
+    fn drop(&mut self) {
+        let _ = std::fs::rename(&self.1, &self.0);
+    }
 }
 
 #[test]
 fn a_state_saying_vagrant_for_a_netns_lab_is_refused() {
     let lab = TestLab::chapter4("lp");
     lab.up(&[]);
+    let spaces = namespaces_of(&lab.name);
     let f = lab.dir().join("state.json");
     let good = std::fs::read(&f).unwrap();
     let mut st: serde_json::Value = serde_json::from_slice(&good).unwrap();
     st["provider"] = "vagrant".into();
     std::fs::write(&f, serde_json::to_vec(&st).unwrap()).unwrap();
     let out = lab.lab(&["destroy", &lab.name]);
+    let after = namespaces_of(&lab.name);
+    // The true state back before asserting, so a failure still cleans up.
+    std::fs::write(&f, good).unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         stderr(&out).contains("says provider vagrant, but netns namespaces"),
@@ -637,9 +655,73 @@ fn a_state_saying_vagrant_for_a_netns_lab_is_refused() {
         text(&out)
     );
     assert!(!stderr(&out).contains("destroyed"), "{}", text(&out));
-    assert_eq!(namespaces_of(&lab.name).len(), 7);
-    std::fs::write(&f, good).unwrap();
+    assert_eq!(after, spaces);
     let out = lab.lab(&["destroy", &lab.name]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(namespaces_of(&lab.name).is_empty());
+}
+
+#[test]
+fn two_ups_from_two_state_folders_leave_one_lab_up() {
+    let lab = TestLab::chapter4("lw");
+    let other = tempfile::tempdir().unwrap();
+    let file = lab.file();
+    let a = spawn(&lab, &["up", file.to_str().unwrap()]);
+    let b = Running(Some(
+        Command::new(env!("CARGO_BIN_EXE_lab"))
+            .env("LAB_STATE_DIR", other.path())
+            .env("CI", "1")
+            .args(["up", file.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    ));
+    let (a, b) = (finish(a), finish(b));
+    let (winner, loser) = match (a.status.code(), b.status.code()) {
+        (Some(0), Some(2)) => (lab.state.path(), other.path()),
+        (Some(2), Some(0)) => (other.path(), lab.state.path()),
+        _ => panic!(
+            "one up wins, the other is refused:\n{}\n{}",
+            text(&a),
+            text(&b)
+        ),
+    };
+    assert!(
+        !loser.join(&lab.name).exists(),
+        "the refused up left its state folder"
+    );
+    let out = crate::harness::lab_cmd_in(winner)
+        .args(["verify", &lab.name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = crate::harness::lab_cmd_in(winner)
+        .args(["destroy", &lab.name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(namespaces_of(&lab.name).is_empty());
+}
+
+#[test]
+fn a_signal_during_destroy_lets_it_finish() {
+    let lab = TestLab::chapter4("ld");
+    lab.up(&[]);
+    let procs = recorded(&lab.dir());
+    let log = lab.dir().join("lab.log");
+    let started = std::fs::read_to_string(&log).unwrap().len();
+    let d = spawn(&lab, &["destroy", &lab.name]);
+    stop_when(&d, "destroy to start", || {
+        std::fs::read_to_string(&log)
+            .map(|t| {
+                t.get(started..)
+                    .is_some_and(|t| t.contains("stop processes"))
+            })
+            .unwrap_or(false)
+    });
+    signal_stopped(&d, Signal::SIGTERM);
+    let out = finish(d);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_nothing_left(&lab, &procs, "after SIGTERM of destroy");
 }

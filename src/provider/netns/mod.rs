@@ -109,16 +109,20 @@ fn preflight(lab: &Lab, variant: &Variant) -> Result<()> {
     check_name(lab, &crate::state::lab_dir(&lab.name))
 }
 
-/// Whether a claim's lab still has anything: its state or a namespace.
+/// Whether a claim's lab still has anything: its state, a namespace, or the
+/// `up` that made the claim (which may not have saved its state yet).
 fn claim_alive(c: &claim::Claim, existing: &[String]) -> bool {
     c.state_dir.join(crate::state::STATE_FILE).is_file()
         || c.namespaces.iter().any(|n| existing.contains(n))
+        || c.owner
+            .is_some_and(|(pid, start)| sys::is_alive(pid, start))
 }
 
-/// Check that the lab name is free on this host (namespace names are
-/// host-wide, so a lab's name is too), and with `instance` claim it for the
-/// state folder `dir`. Namespaces of the lab's prefix that no claim lists
-/// were not made by `lab` for this lab: they are refused, never removed.
+/// Check that the lab name is free on this host for the state folder `dir`
+/// (namespace names are host-wide, so a lab's name is too); a stale claim
+/// (nothing of its lab left) is removed. Namespaces of the lab's prefix that
+/// no claim lists were not made by `lab` for this lab: they are refused,
+/// never removed.
 fn check_name(lab: &Lab, dir: &Path) -> Result<()> {
     let name = &lab.name;
     let existing = sys::lab_namespaces(name);
@@ -166,18 +170,23 @@ fn list(v: &[String]) -> String {
 /// Claim the lab's name for `instance` (after [`check_name`]); losing a
 /// race to another `up` is the same refusal.
 fn take_name(lab: &Lab, dir: &Path, instance: &str) -> Result<()> {
+    let me = std::process::id() as i32;
     let c = claim::Claim {
         name: lab.name.clone(),
         instance: instance.to_string(),
         state_dir: dir.to_path_buf(),
         namespaces: vec![],
+        owner: sys::proc_stat(me).map(|s| (me, s.start_time)),
     };
     match claim::create(&c)? {
         Ok(()) => Ok(()),
-        Err(_) => check_name(lab, dir).and(Err(LabError::Usage(format!(
-            "lab '{}' was claimed by another `lab up` just now",
-            lab.name
-        )))),
+        Err(other) => Err(LabError::Usage(format!(
+            "lab '{}' was claimed just now by another `lab up`{}",
+            lab.name,
+            other
+                .map(|o| format!(" from the state folder {}", o.state_dir.display()))
+                .unwrap_or_default()
+        ))),
     }
 }
 
