@@ -86,26 +86,14 @@ impl Ctx {
         })
     }
 
-    /// Run `cmd` from an endpoint: on the node, or inside the pod from its node.
+    /// Run a probe's `cmd` from an endpoint: on the node (its network), or
+    /// inside the pod.
     async fn run_from(&self, from: &Endpoint, cmd: &str) -> Result<Output> {
         match from {
-            Endpoint::Node(n) => self.session.output(n, cmd, None).await,
+            Endpoint::Node(n) => self.session.output_net(n, cmd).await,
             Endpoint::Pod { app, on } => {
                 let pod = self.pod(app, on)?;
-                let mut out = self
-                    .session
-                    .output(&pod.exec_node, &probe::in_pod(&pod.exec_prefix, cmd), None)
-                    .await?;
-                match probe::entered_pod(&out.stdout) {
-                    Some(rest) => {
-                        out.stdout = rest;
-                        Ok(out)
-                    }
-                    None => Err(LabError::Step {
-                        step: "enter pod".into(),
-                        message: format!("could not enter pod {}: {}", pod.name, out.text().trim()),
-                    }),
-                }
+                self.session.pod_output(pod, cmd).await
             }
         }
     }
@@ -405,7 +393,7 @@ async fn observe(ctx: &Ctx, p: &Probe, expect: &Expect) -> Result<(Observed, Str
                 RouteDest::Net(n) => *n,
             };
             let cmd = probe::route(net);
-            let o = ctx.session.output(on, &cmd, None).await?;
+            let o = ctx.session.output_net(on, &cmd).await?;
             if !o.ok() {
                 return Err(LabError::Step {
                     step: "route".into(),

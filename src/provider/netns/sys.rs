@@ -564,6 +564,12 @@ impl NodeSetupC {
     }
 }
 
+/// Make `cmd`'s child enter the network namespace open at `ns` (and nothing
+/// else) before it execs; the parent keeps `ns` open until the child started.
+pub fn enter_netns_before_exec(cmd: &mut Command, ns: &File) {
+    enter_before_exec(cmd, ns.as_raw_fd());
+}
+
 /// Make `cmd`'s child enter a node the way every session on it does: the
 /// node's network namespace (open at `ns`, which the parent keeps open until
 /// the child has started), then its [`NodeSetup`].

@@ -54,8 +54,30 @@ impl Step<NetnsCtx> for RemovePods {
                 .info(format!("processes still alive after SIGKILL: {left:?}"));
         }
 
-        // Deleting a namespace is asynchronous in the kernel (its veth goes
-        // with it, and cni0 loses the port); the next pods' veths have new names.
+        // The pods' veths leave cni0 now, not when the kernel gets round to
+        // cleaning up their namespaces: a new pod has the same address and
+        // MAC, and a stale port on cni0 would take its frames into the old,
+        // dying namespace (which answers with a reset). Deleting one end of
+        // a veth deletes both.
+        let generation = ctx.ps.pod_generation;
+        let placements = lab.placements();
+        let by_node: Vec<Batch> = lab
+            .nodes
+            .iter()
+            .filter_map(|node| {
+                let text: String = placements
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.node == node.name)
+                    .map(|(k, _)| format!("link del {}\n", names::pod_veth(generation, k)))
+                    .collect();
+                (!text.is_empty())
+                    .then(|| Batch::ip(names::node_ns(&lab.name, &node.name), text).tolerant())
+            })
+            .collect();
+        sys::run_batches(&ctx.rep, by_node).await?;
+        // Deleting a namespace is asynchronous in the kernel; the next pods'
+        // veths have new names.
         if !pod_ns.is_empty() {
             sys::run_batches(
                 &ctx.rep,
