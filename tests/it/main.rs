@@ -6,6 +6,7 @@
 mod harness;
 mod labs;
 mod netns;
+mod overlay;
 mod report;
 mod spec;
 mod vagrant;

@@ -1,9 +1,11 @@
 //! A real sshd per node, in the node's network namespace and in its own UTS
 //! and mount namespaces (`hostname` says the node's name; `/run` is the
-//! node's own, see [`sys::NodeSetup`]). The child enters them and execs
+//! node's own, and so is `/`: an overlay over the host's, mounted here once
+//! per node at `/run/lab-root/<lab>/<node>`; see [`sys::NodeSetup`]). The child enters them and execs
 //! sshd, so the PID spawned is sshd's: recorded with its start time.
 
 use super::super::ctx::NetnsCtx;
+use super::super::files;
 use super::super::pstate::ProcRecord;
 use super::super::sys;
 use crate::bringup::Step;
@@ -27,17 +29,18 @@ impl Step<NetnsCtx> for Sshd {
             // connections, 2.06 s of CPU with re-exec, 1.60 s without).
             cmd.args(["-D", "-e", "-r", "-f"])
                 .arg(ctx.layout.sshd_config());
-            let setup = sys::NodeSetup {
-                hostname: node.clone(),
-                run: ctx.layout.node_run(&node),
-                home: ctx.layout.node_home(&node),
-            };
-            ctx.rep.log(&format!(
-                "$ {} & (in netns {ns}, hostname {node}, /run = {})",
-                crate::exec::display(&cmd),
-                setup.run.display()
-            ));
-            match sys::spawn_daemon(cmd, &ns, Some(&setup), &ctx.layout.sshd_log(&node)) {
+            let started = files::mount_node_root(&ctx.layout, &ctx.lab.name, &node)
+                .and_then(|()| ctx.layout.node_setup(&ctx.lab.name, &node))
+                .and_then(|setup| {
+                    ctx.rep.log(&format!(
+                        "$ {} & (in netns {ns}, hostname {node}, /run = {}, / = {})",
+                        crate::exec::display(&cmd),
+                        setup.run.display(),
+                        files::node_rootfs(&ctx.lab.name, &node).display()
+                    ));
+                    sys::spawn_daemon(cmd, &ns, Some(&setup), &ctx.layout.sshd_log(&node))
+                });
+            match started {
                 Ok((pid, start_time)) => {
                     ctx.ps.processes.push(ProcRecord {
                         pid,
