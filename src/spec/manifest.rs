@@ -92,21 +92,23 @@ pub struct Manifest {
     /// The 1-based first line of each of `docs`.
     starts: Vec<usize>,
     text: String,
+    /// The byte offset where each line of `text` starts.
+    line_offsets: Vec<usize>,
 }
 
 impl Manifest {
     /// The 1-based line of `field` (like `spec.replicas`) in document `doc`.
+    /// Only the document's own text is scanned.
     pub fn line_of(&self, doc: usize, field: &str) -> Option<usize> {
         let start = *self.starts.get(doc)?;
-        let end = self.starts.get(doc + 1).copied();
-        let lines: Vec<&str> = self
-            .text
-            .lines()
-            .skip(start - 1)
-            .take(end.map_or(usize::MAX, |e| e.saturating_sub(start)))
-            .collect();
-        let text = lines.join("\n");
-        Locator::new(&text)
+        let offset = |line: usize| self.line_offsets.get(line - 1).copied();
+        let from = offset(start)?;
+        let to = self
+            .starts
+            .get(doc + 1)
+            .and_then(|&l| offset(l))
+            .unwrap_or(self.text.len());
+        Locator::new(self.text.get(from..to)?)
             .locate(field)
             .map(|(line, _)| start - 1 + line)
     }
@@ -193,10 +195,14 @@ pub fn parse_documents(text: &str) -> Result<Manifest, ManifestError> {
     if docs.is_empty() {
         return Err(err("", "no Kubernetes objects in the file"));
     }
+    let line_offsets = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     Ok(Manifest {
         docs,
         starts: kept,
         text: text.to_string(),
+        line_offsets,
     })
 }
 
@@ -472,6 +478,16 @@ spec:
         assert_eq!(document_lines("a: 1\n---\nb: 2\n"), vec![1, 3]);
         let e = parse_documents(text).unwrap_err();
         assert_eq!((e.field.as_str(), e.line), ("document 2", Some(7)));
+    }
+
+    #[test]
+    fn fields_are_located_in_their_own_document() {
+        let text = "apiVersion: v1\nkind: A\nspec:\n  replicas: 1\n---\n# c\napiVersion: v1\nkind: B\nspec:\n  x: 1\n  replicas: 2\n";
+        let m = parse_documents(text).unwrap();
+        assert_eq!(m.line_of(0, "spec.replicas"), Some(4));
+        assert_eq!(m.line_of(1, "spec.replicas"), Some(11));
+        assert_eq!(m.line_of(1, "kind"), Some(8));
+        assert_eq!(m.line_of(2, "kind"), None);
     }
 
     #[test]
