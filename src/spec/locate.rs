@@ -133,6 +133,11 @@ impl<'a> Locator<'a> {
 
     fn find_key(&self, scope: Scope, key: &str) -> Option<(usize, usize, Scope)> {
         let mut best: Option<(usize, usize)> = None;
+        let pats = [
+            format!("{key}:"),
+            format!("\"{key}\":"),
+            format!("'{key}':"),
+        ];
         for line in scope.start..scope.end {
             let text = self.text_of(scope, line);
             let offset = if line == scope.start { scope.from } else { 0 };
@@ -140,13 +145,9 @@ impl<'a> Locator<'a> {
             // its values: on the scope's own line a flow mapping (`{ k: v }`)
             // puts them one level deep, elsewhere they are at the top.
             let level = usize::from(line == scope.start && text.trim_start().starts_with('{'));
-            for pat in [
-                format!("{key}:"),
-                format!("\"{key}\":"),
-                format!("'{key}':"),
-            ] {
+            for pat in &pats {
                 let mut search = 0;
-                while let Some(pos) = text[search..].find(&pat) {
+                while let Some(pos) = text[search..].find(pat.as_str()) {
                     let at = search + pos;
                     let before = text[..at].trim_end();
                     let ok = before.is_empty()

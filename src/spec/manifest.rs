@@ -4,6 +4,8 @@
 //! The manifests are the single source of truth for both providers: vagrant
 //! applies them with kubectl, netns reproduces what they would make happen.
 
+use super::guard;
+use super::locate::Locator;
 use ipnet::Ipv4Net;
 use serde::Deserialize;
 use serde_norway::Value;
@@ -53,7 +55,12 @@ pub struct Workload {
     pub name: String,
     /// The pods' `app` label.
     pub app: String,
+    /// `spec.replicas` (Kubernetes' int32, at least 0; 1 when absent).
     pub replicas: u32,
+    /// The line of `spec.replicas` in its manifest, for problems found once
+    /// the nodes are known (more pods than a node's subnet holds).
+    #[serde(skip)]
+    pub replicas_line: Option<usize>,
     /// First container port (80 when none is declared).
     pub port: u16,
     /// Whether the Deployment asks for its replicas on distinct nodes
@@ -77,11 +84,44 @@ fn err(field: impl Into<String>, message: impl Into<String>) -> ManifestError {
     }
 }
 
+/// The Kubernetes objects of a manifest file, with the text they came from
+/// so that a field can be pointed at by line.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub docs: Vec<Value>,
+    /// The 1-based first line of each of `docs`.
+    starts: Vec<usize>,
+    text: String,
+    /// The byte offset where each line of `text` starts.
+    line_offsets: Vec<usize>,
+}
+
+impl Manifest {
+    /// The 1-based line of `field` (like `spec.replicas`) in document `doc`.
+    /// Only the document's own text is scanned.
+    pub fn line_of(&self, doc: usize, field: &str) -> Option<usize> {
+        let start = *self.starts.get(doc)?;
+        let offset = |line: usize| self.line_offsets.get(line - 1).copied();
+        let from = offset(start)?;
+        let to = self
+            .starts
+            .get(doc + 1)
+            .and_then(|&l| offset(l))
+            .unwrap_or(self.text.len());
+        Locator::new(self.text.get(from..to)?)
+            .locate(field)
+            .map(|(line, _)| start - 1 + line)
+    }
+}
+
 /// Parse every document of a multi-document Kubernetes YAML file; each must
 /// have `apiVersion` and `kind`.
-pub fn read_documents(path: &Path) -> Result<Vec<Value>, ManifestError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| err("", format!("cannot read {}: {e}", path.display())))?;
+pub fn read_documents(path: &Path) -> Result<Manifest, ManifestError> {
+    let text = guard::read(path).map_err(|e| ManifestError {
+        field: String::new(),
+        message: e.message,
+        line: e.line,
+    })?;
     parse_documents(&text)
 }
 
@@ -120,9 +160,15 @@ pub fn document_lines(text: &str) -> Vec<usize> {
     out
 }
 
-pub fn parse_documents(text: &str) -> Result<Vec<Value>, ManifestError> {
+pub fn parse_documents(text: &str) -> Result<Manifest, ManifestError> {
+    guard::check_nesting(text).map_err(|e| ManifestError {
+        field: String::new(),
+        message: e.message,
+        line: e.line,
+    })?;
     let starts = document_lines(text);
     let mut docs = Vec::new();
+    let mut kept = Vec::new();
     for (i, de) in serde_norway::Deserializer::from_str(text).enumerate() {
         let v = Value::deserialize(de).map_err(|e| ManifestError {
             field: format!("document {}", i + 1),
@@ -144,11 +190,31 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, ManifestError> {
             }
         }
         docs.push(v);
+        kept.push(starts.get(i).copied().unwrap_or(1));
     }
     if docs.is_empty() {
         return Err(err("", "no Kubernetes objects in the file"));
     }
-    Ok(docs)
+    let line_offsets = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    Ok(Manifest {
+        docs,
+        starts: kept,
+        text: text.to_string(),
+        line_offsets,
+    })
+}
+
+/// A YAML value as written in a message (`"two"`, `-1`).
+fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        _ => serde_norway::to_string(v)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    }
 }
 
 fn kind(v: &Value) -> &str {
@@ -267,13 +333,41 @@ fn flanneld(ds: &Value) -> Option<Vec<String>> {
 }
 
 /// Read the Deployments of a workload manifest.
-pub fn workloads(docs: &[Value]) -> Result<Vec<Workload>, ManifestError> {
+pub fn workloads(m: &Manifest) -> Result<Vec<Workload>, ManifestError> {
     let mut out = Vec::new();
-    for d in docs.iter().filter(|d| kind(d) == "Deployment") {
+    for (doc, d) in m.docs.iter().enumerate() {
+        if kind(d) != "Deployment" {
+            continue;
+        }
         let n = name(d).to_string();
         let field = format!("Deployment {n}");
+        let at = |path: &str, e: ManifestError| ManifestError {
+            line: m.line_of(doc, path),
+            ..e
+        };
         let spec = d.get("spec").ok_or_else(|| err(&field, "no spec"))?;
-        let replicas = spec.get("replicas").and_then(Value::as_u64).unwrap_or(1) as u32;
+        let replicas_line = m.line_of(doc, "spec.replicas");
+        // Kubernetes: an int32, at least 0; absent (or null) means 1.
+        let replicas = match spec.get("replicas") {
+            None | Some(Value::Null) => 1,
+            Some(v) => v
+                .as_u64()
+                .and_then(|r| u32::try_from(r).ok())
+                .filter(|r| *r <= i32::MAX as u32)
+                .ok_or_else(|| {
+                    at(
+                        "spec.replicas",
+                        err(
+                            format!("{field}.spec.replicas"),
+                            format!(
+                                "{} is not a number of replicas (a whole number from 0 to {})",
+                                show(v),
+                                i32::MAX
+                            ),
+                        ),
+                    )
+                })?,
+        };
         let tspec = spec.get("template").and_then(|t| t.get("spec"));
         let app = spec
             .get("template")
@@ -303,11 +397,12 @@ pub fn workloads(docs: &[Value]) -> Result<Vec<Workload>, ManifestError> {
                 .and_then(|p| u16::try_from(p).ok())
                 .filter(|p| *p > 0)
                 .ok_or_else(|| {
-                    err(
-                        format!("{field}.spec.template.spec.containers[0].ports[0].containerPort"),
-                        format!(
-                            "{} is not a port number (1-65535)",
-                            serde_norway::to_string(v).unwrap_or_default().trim()
+                    let path = "spec.template.spec.containers[0].ports[0].containerPort";
+                    at(
+                        path,
+                        err(
+                            format!("{field}.{path}"),
+                            format!("{} is not a port number (1-65535)", show(v)),
                         ),
                     )
                 })?,
@@ -332,6 +427,7 @@ pub fn workloads(docs: &[Value]) -> Result<Vec<Workload>, ManifestError> {
             name: n,
             app,
             replicas,
+            replicas_line,
             port,
             spread,
         });
@@ -367,7 +463,7 @@ spec:
           command: [/opt/bin/flanneld]
           args: [--ip-masq, --kube-subnet-mgr, --iface=enp0s8]
 "#;
-        let cfg = flannel_config(&parse_documents(text).unwrap()).unwrap();
+        let cfg = flannel_config(&parse_documents(text).unwrap().docs).unwrap();
         assert_eq!(cfg.network.to_string(), "10.244.0.0/16");
         assert_eq!(cfg.backend, "vxlan");
         assert_eq!((cfg.vni, cfg.port), (1, 8472));
@@ -382,6 +478,16 @@ spec:
         assert_eq!(document_lines("a: 1\n---\nb: 2\n"), vec![1, 3]);
         let e = parse_documents(text).unwrap_err();
         assert_eq!((e.field.as_str(), e.line), ("document 2", Some(7)));
+    }
+
+    #[test]
+    fn fields_are_located_in_their_own_document() {
+        let text = "apiVersion: v1\nkind: A\nspec:\n  replicas: 1\n---\n# c\napiVersion: v1\nkind: B\nspec:\n  x: 1\n  replicas: 2\n";
+        let m = parse_documents(text).unwrap();
+        assert_eq!(m.line_of(0, "spec.replicas"), Some(4));
+        assert_eq!(m.line_of(1, "spec.replicas"), Some(11));
+        assert_eq!(m.line_of(1, "kind"), Some(8));
+        assert_eq!(m.line_of(2, "kind"), None);
     }
 
     #[test]
@@ -413,7 +519,9 @@ spec:
             )
         };
         let ok = flannel_config(
-            &parse_documents(&conf(r#"{"Type": "vxlan", "VNI": 4096, "Port": 4789}"#)).unwrap(),
+            &parse_documents(&conf(r#"{"Type": "vxlan", "VNI": 4096, "Port": 4789}"#))
+                .unwrap()
+                .docs,
         )
         .unwrap();
         assert_eq!((ok.vni, ok.port), (4096, 4789));
@@ -421,7 +529,7 @@ spec:
             r#"{"Type": "vxlan", "Port": 70000}"#,
             r#"{"Type": "vxlan", "VNI": 16777216}"#,
         ] {
-            let e = flannel_config(&parse_documents(&conf(bad)).unwrap()).unwrap_err();
+            let e = flannel_config(&parse_documents(&conf(bad)).unwrap().docs).unwrap_err();
             assert!(e.message.contains("is not a number in"), "{bad}: {e:?}");
         }
     }

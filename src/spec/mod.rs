@@ -6,6 +6,7 @@
 //! rest of `lab` trusts (this module's `Lab`).
 
 pub mod checks;
+pub mod guard;
 pub mod locate;
 pub mod manifest;
 pub mod raw;
@@ -260,15 +261,17 @@ pub fn load(name_or_path: &str, opts: LoadOptions) -> Result<Lab> {
 
 /// Parse and validate a lab file.
 pub fn load_file(file: &Path, opts: LoadOptions) -> Result<Lab> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
+    let refused = |field: &str, e: guard::Refused| {
         LabError::Invalid(Problems(vec![Problem {
             file: file.to_path_buf(),
-            line: None,
+            line: e.line,
             column: None,
-            field: "(file)".into(),
-            message: format!("cannot read: {e}"),
+            field: field.into(),
+            message: e.message,
         }]))
-    })?;
+    };
+    let text = guard::read(file).map_err(|e| refused("(file)", e))?;
+    guard::check_nesting(&text).map_err(|e| refused("(document)", e))?;
     let raw: raw::RawLab = serde_norway::from_str(&text)
         .map_err(|e| LabError::Invalid(Problems(vec![parse_problem(file, &text, &e)])))?;
     validate::validate(file, &text, raw, opts)

@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 /// kubeadm's preflight minimum for a control plane.
 const MIN_CP_CPUS: u32 = 2;
 const MIN_CP_MEMORY: u32 = 1700;
+/// The most problems reported for one lab; the rest are counted.
+const MAX_SHOWN: usize = 20;
 
 /// Collects problems, locating each field in the lab file's text.
 pub(crate) struct Collector<'a> {
@@ -45,16 +47,41 @@ impl<'a> Collector<'a> {
         }
     }
 
+    /// A problem of the lab file; its line is found by `finish`.
     pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        let field = field.into();
-        let pos = self.locator.locate(&field);
         self.problems.push(Problem {
             file: self.file.to_path_buf(),
-            line: pos.map(|p| p.0),
-            column: pos.map(|p| p.1),
-            field,
+            line: None,
+            column: None,
+            field: field.into(),
             message: message.into(),
         });
+    }
+
+    /// The problems to report: the first `MAX_SHOWN`, located in the lab
+    /// file, and a count of the rest. Locating scans the text, so a file
+    /// with a problem on each of its many lines must not locate them all.
+    fn finish(self) -> Vec<Problem> {
+        let mut problems = self.problems;
+        let more = problems.len().saturating_sub(MAX_SHOWN);
+        problems.truncate(MAX_SHOWN);
+        for p in &mut problems {
+            if p.file == self.file && p.line.is_none() {
+                let pos = self.locator.locate(&p.field);
+                p.line = pos.map(|p| p.0);
+                p.column = pos.map(|p| p.1);
+            }
+        }
+        if more > 0 {
+            problems.push(Problem {
+                file: self.file.to_path_buf(),
+                line: None,
+                column: None,
+                field: "(file)".into(),
+                message: format!("{more} more problems not shown"),
+            });
+        }
+        problems
     }
 
     /// A problem inside a manifest file the lab names.
@@ -267,7 +294,7 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
         else {
             continue;
         };
-        match manifest::read_documents(&path).and_then(|docs| manifest::flannel_config(&docs)) {
+        match manifest::read_documents(&path).and_then(|m| manifest::flannel_config(&m.docs)) {
             Ok(flannel) => {
                 if let Some(p) = pods
                     && flannel.network != p
@@ -321,12 +348,14 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
     // Workloads.
     let mut workloads = Vec::new();
     let mut workload_files = Vec::new();
+    // The field and file each workload comes from.
+    let mut sources = Vec::new();
     for (i, w) in raw.workloads.iter().enumerate() {
         let field = format!("workloads[{i}]");
         let Some(path) = manifest_path(&mut c, &dir, &field, w) else {
             continue;
         };
-        match manifest::read_documents(&path).and_then(|docs| manifest::workloads(&docs)) {
+        match manifest::read_documents(&path).and_then(|m| manifest::workloads(&m)) {
             Ok(ws) => {
                 for wl in &ws {
                     if !is_dns_label(&wl.app) || !is_dns_label(&wl.name) {
@@ -339,11 +368,15 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
                         );
                     }
                 }
+                sources.extend(ws.iter().map(|_| (field.clone(), path.clone())));
                 workloads.extend(ws);
                 workload_files.push(path);
             }
             Err(e) => c.push_manifest(&field, &path, e),
         }
+    }
+    if expanded.complete && pods.is_some_and(|p| p.prefix_len() <= 24) {
+        pods_fit(&mut c, &nodes, &workloads, &sources);
     }
 
     // Checks name nodes, pod labels and variants: resolve them whenever those
@@ -399,7 +432,56 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
     if c.problems.is_empty() {
         Ok(lab)
     } else {
-        Err(LabError::Invalid(Problems(c.problems)))
+        Err(LabError::Invalid(Problems(c.finish())))
+    }
+}
+
+/// Every replica takes an address of its node's pod subnet, from .2 to the
+/// last before the broadcast address (.1 is the node's cni0), as
+/// `Lab::placements` hands them out: round-robin over the workers, each
+/// workload from the first worker on, so the first worker is the fullest.
+/// Replicas that do not fit are a problem of the manifest, found here, not
+/// a failed `ip route` or an allocation without end at bring-up.
+fn pods_fit(
+    c: &mut Collector,
+    nodes: &[Node],
+    workloads: &[super::Workload],
+    sources: &[(String, PathBuf)],
+) {
+    let workers: Vec<&Node> = nodes.iter().filter(|n| n.role == Role::Worker).collect();
+    let Some(first) = workers.first() else {
+        return;
+    };
+    let n = workers.len() as u64;
+    let subnet = first.pod_subnet;
+    let room = (1u64 << (32 - subnet.prefix_len())).saturating_sub(3);
+    let mut pods = 0u64;
+    for (w, (field, path)) in workloads.iter().zip(sources) {
+        let r = u64::from(w.replicas);
+        let here = r.div_ceil(n);
+        pods += here;
+        if pods > room {
+            let earlier = match pods - here {
+                0 => String::new(),
+                k => format!(" (with {k} of the workloads before it)"),
+            };
+            c.push_manifest(
+                field,
+                path,
+                ManifestError {
+                    field: format!("Deployment {}.spec.replicas", w.name),
+                    line: w.replicas_line,
+                    message: format!(
+                        "{r} replicas on {n} worker{} put {pods} pods on {}{earlier}, but its pod subnet {subnet} holds {room} ({} to {})",
+                        if n == 1 { "" } else { "s" },
+                        first.name,
+                        nth_host(subnet, 2),
+                        nth_host(subnet, room as u32 + 1),
+                    ),
+                },
+            );
+            return;
+        }
     }
 }
 

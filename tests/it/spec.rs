@@ -438,3 +438,23 @@ fn help_snapshots() {
         insta::assert_snapshot!(name, String::from_utf8_lossy(&out.stdout));
     }
 }
+
+#[test]
+fn a_file_with_thousands_of_problems_reports_the_first_ones_and_counts_the_rest() {
+    // Each problem is located by scanning the text: locating 5,000 of them in
+    // a 5,000-line file took quadratic time. The first 20 are shown.
+    let dir = harness::copy_lab("chapter4", &harness::unique_name("t"));
+    let file = dir.path().join("lab.yaml");
+    let bad = "  - { name: BAD, role: worker, ip: 10.100.198.9 }\n".repeat(5000);
+    harness::edit(&file, "nodes:\n", &format!("nodes:\n{bad}"));
+    let Err(LabError::Invalid(p)) = spec::load_file(&file, LoadOptions::default()) else {
+        panic!("must be invalid");
+    };
+    assert_eq!(p.0.len(), 21, "{:?}", &p.0[..3]);
+    assert_eq!(
+        (p.0[19].field.as_str(), p.0[19].line),
+        ("nodes[19].name", Some(34))
+    );
+    let last = p.0.last().unwrap();
+    assert_eq!(last.message, "4980 more problems not shown", "{last:?}");
+}

@@ -126,6 +126,8 @@ impl Step<DestroyCtx> for DeleteNamespaces {
 #[async_trait]
 impl Step<DestroyCtx> for RemoveFolder {
     async fn run(&self, ctx: &mut DestroyCtx) -> Result<()> {
+        // The node overlays first: never delete through a mount.
+        super::files::unmount_lab(&ctx.name, &ctx.dir)?;
         crate::state::clear_lab_dir(&ctx.dir, true)
     }
 }

@@ -5,10 +5,22 @@
 //! <state>/ssh/        host key, client key, authorized_keys, known_hosts,
 //!                     sshd_config, config (the client's, for `ssh -F`)
 //! <state>/nodes/<n>/  sshd.log, run/ (the node's own /run:
-//!                     flannel/, sshd/, netns/), root/ (its /root)
-//! <state>/pods/<p>/   nginx.conf, logs, pid, temp dirs
+//!                     flannel/, sshd/, netns/), root/ (its /root),
+//!                     fs/upper, fs/work (its overlay's layer: the
+//!                     node's own files)
+//! <state>/pods/<p>/   nginx.conf, logs, pid, temp dirs, run/, root/
+//! /run/lab-root/<lab>/<n>  where node n's overlay is mounted: the node's `/`
 //! ```
+//!
+//! The node overlays are the only mounts `lab` makes on the host. Their
+//! mount points are outside the state folder, so that `rm -rf` of a state
+//! folder never walks into a view of the host's whole `/`; lab names are
+//! host-wide (so are the namespaces), so `/run/lab-root/<lab>` is the lab's own.
+//! `unmount_lab` removes them (and anything mounted in the state folder)
+//! before the folder goes.
 
+use super::sys::{NodeRoot, NodeSetup};
+use crate::error::LabError;
 use std::path::{Path, PathBuf};
 
 pub const HOST_KEY: &str = "ssh_host_ed25519_key";
@@ -56,6 +68,35 @@ impl Layout {
     pub fn node_home(&self, node: &str) -> PathBuf {
         self.node_dir(node).join("root")
     }
+    /// The node's overlay layer: `upper/` (its writes) and `work/`.
+    pub fn node_fs(&self, node: &str) -> PathBuf {
+        self.node_dir(node).join("fs")
+    }
+    /// How every entry to a node sets itself up: hostname, /run, /root and
+    /// the node's own root filesystem (mounted by [`mount_node_root`]).
+    pub fn node_setup(&self, lab: &str, node: &str) -> crate::Result<NodeSetup> {
+        Ok(NodeSetup {
+            hostname: node.to_string(),
+            run: self.node_run(node),
+            home: self.node_home(node),
+            root: Some(NodeRoot {
+                mount: node_rootfs(lab, node),
+                state: absolute(&self.root)?,
+            }),
+        })
+    }
+    /// A pod's nginx: on its node's root filesystem, with the pod's own
+    /// hostname, /run and /root.
+    pub fn pod_setup(&self, lab: &str, pod: &str, node: &str) -> crate::Result<NodeSetup> {
+        let dir = self.pod_dir(pod);
+        Ok(NodeSetup {
+            // A hostname has at most 64 bytes; pod names are ASCII.
+            hostname: pod.chars().take(63).collect(),
+            run: dir.join("run"),
+            home: dir.join("root"),
+            ..self.node_setup(lab, node)?
+        })
+    }
     pub fn flannel_dir(&self, node: &str) -> PathBuf {
         self.node_run(node).join("flannel")
     }
@@ -71,15 +112,137 @@ impl Layout {
     pub fn nginx_out(&self, pod: &str) -> PathBuf {
         self.pod_dir(pod).join("nginx.out")
     }
-    /// What entering `node` sets up besides its network namespace: its
-    /// hostname, its own /run and /root.
-    pub fn node_setup(&self, node: &str) -> super::sys::NodeSetup {
-        super::sys::NodeSetup {
-            hostname: node.to_string(),
-            run: self.node_run(node),
-            home: self.node_home(node),
+}
+
+/// Where the nodes' overlays of lab `lab` are mounted.
+pub const MOUNTS_DIR: &str = "/run/lab-root";
+
+pub fn lab_mounts(lab: &str) -> PathBuf {
+    Path::new(MOUNTS_DIR).join(lab)
+}
+
+/// Where node `node`'s overlay is mounted: the node's `/`.
+pub fn node_rootfs(lab: &str, node: &str) -> PathBuf {
+    lab_mounts(lab).join(node)
+}
+
+fn absolute(p: &Path) -> crate::Result<PathBuf> {
+    std::path::absolute(p).map_err(|e| LabError::io(format!("resolving {}", p.display()), e))
+}
+
+/// Mount the node's root filesystem once, at bring-up: an overlay with the
+/// host's `/` below and the node's `fs/upper` above (the kernel accepts an
+/// upper layer inside the lower one; it hides it from the overlay's view).
+/// Only `/` itself is below: other host mounts are not part of a node's
+/// files. A mount left at the same place (a lab of this name that was not
+/// torn down) is replaced.
+pub fn mount_node_root(l: &Layout, lab: &str, node: &str) -> crate::Result<()> {
+    let fs = absolute(&l.node_fs(node))?;
+    let target = node_rootfs(lab, node);
+    for m in mounts_under(&target) {
+        let _ = nix::mount::umount2(&m, nix::mount::MntFlags::MNT_DETACH);
+    }
+    let (upper, work) = (fs.join("upper"), fs.join("work"));
+    for d in [&upper, &work, &target] {
+        std::fs::create_dir_all(d)
+            .map_err(|e| LabError::io(format!("creating {}", d.display()), e))?;
+    }
+    // overlayfs splits its options at ',' and its lower dirs at ':'.
+    let bad = |p: &Path| p.to_str().is_none_or(|s| s.contains([',', ':', '\\']));
+    if bad(&upper) || bad(&target) {
+        return Err(LabError::Usage(format!(
+            "the state folder {} holds ',', ':' or '\\', which an overlay mount cannot name",
+            l.root.display()
+        )));
+    }
+    let opts = format!(
+        "lowerdir=/,upperdir={},workdir={}",
+        upper.display(),
+        work.display()
+    );
+    nix::mount::mount(
+        Some(format!("lab.{lab}.{node}").as_str()),
+        &target,
+        Some("overlay"),
+        nix::mount::MsFlags::empty(),
+        Some(opts.as_str()),
+    )
+    .map_err(|e| LabError::Command {
+        command: format!("mount -t overlay -o {opts} {}", target.display()),
+        status: "failed".into(),
+        output: format!("{e} (see dmesg)"),
+    })
+}
+
+/// The host's mount points at `dir` or below it (from
+/// `/proc/self/mountinfo`), deepest first.
+pub fn mounts_under(dir: &Path) -> Vec<PathBuf> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let mut out: Vec<PathBuf> = text
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(|m| PathBuf::from(unescape_mountinfo(m)))
+        .filter(|m| m.starts_with(dir))
+        .collect();
+    out.sort_by_key(|m| std::cmp::Reverse(m.components().count()));
+    out.dedup();
+    out
+}
+
+/// mountinfo writes space, tab, newline and backslash as `\ooo`.
+fn unescape_mountinfo(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && let Some(Ok(n)) = s.get(i + 1..i + 4).map(|o| u8::from_str_radix(o, 8))
+        {
+            out.push(n);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
         }
     }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Unmount the lab's node overlays (`/run/lab-root/<lab>/*`) and anything
+/// mounted in its state folder, and remove their empty mount points, so
+/// that removing the folder removes only the lab's files. An error if a
+/// mount stays.
+pub fn unmount_lab(lab: &str, dir: &Path) -> crate::Result<()> {
+    let mine = lab_mounts(lab);
+    let dir = absolute(dir)?;
+    let all = || {
+        let mut v = mounts_under(&mine);
+        v.extend(mounts_under(&dir));
+        v
+    };
+    for m in all() {
+        // Lazily: a process that still holds it (none should: they were
+        // stopped) cannot keep the folder from going.
+        let _ = nix::mount::umount2(&m, nix::mount::MntFlags::MNT_DETACH);
+    }
+    let left = all();
+    if !left.is_empty() {
+        return Err(LabError::Usage(format!(
+            "could not unmount {}; the state folder is left as it is",
+            left.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    // Only empty folders: never a recursive removal where a mount was.
+    if let Ok(rd) = std::fs::read_dir(&mine) {
+        for e in rd.flatten() {
+            let _ = std::fs::remove_dir(e.path());
+        }
+    }
+    let _ = std::fs::remove_dir(&mine);
+    Ok(())
 }
 
 /// Write a file by renaming a temporary one over it (readers never see it

@@ -396,7 +396,7 @@ impl Provider for Netns {
             lab.nodes.iter().map(|n| n.name.clone()),
             deadline,
             rep,
-        )))
+        )?))
     }
 
     fn flannel_log(&self, _lab: &Lab, node: &str) -> (String, String) {

@@ -59,20 +59,20 @@ impl NetnsSession {
         nodes: impl IntoIterator<Item = String>,
         deadline: Option<Duration>,
         rep: &Reporter,
-    ) -> NetnsSession {
-        NetnsSession {
+    ) -> Result<NetnsSession> {
+        Ok(NetnsSession {
             lab: lab.to_string(),
             nodes: nodes
                 .into_iter()
                 .map(|n| {
-                    let s = layout.node_setup(&n);
-                    (n, s)
+                    let s = layout.node_setup(lab, &n)?;
+                    Ok((n, s))
                 })
-                .collect(),
+                .collect::<Result<_>>()?,
             deadline,
             slots: tokio::sync::Semaphore::new(PARALLEL),
             rep: rep.clone(),
-        }
+        })
     }
 
     fn cannot(&self, node: &str, message: impl Into<String>) -> LabError {

@@ -471,12 +471,30 @@ pub fn stop(procs: &[(i32, u64)], grace: Duration) -> Vec<i32> {
 /// exec sshd'` does, in one process and without copying mounts. The node
 /// also gets its own /root, as a fresh VM would (and the host's dotfiles
 /// stay out of the node's sessions).
+///
+/// With `root`, the node also gets its own files: its root is the node's
+/// overlay (the host's `/` below, the node's upper layer in the lab's state
+/// folder, mounted once by `files::mount_node_root`), with the host's /dev
+/// and /proc, a /sys of its network namespace, its /run and /root, and the
+/// lab's state folder (sshd's and nginx's configuration) bound into it; the
+/// process then pivots into it, so writes to /tmp, /etc, ... stay in the
+/// lab. Every entry to the node (sshd, a pod's nginx, a direct exec) that
+/// uses the same `NodeSetup` sees the same upper layer.
 #[derive(Debug, Clone)]
 pub struct NodeSetup {
     pub hostname: String,
     pub run: PathBuf,
     /// Bound onto /root.
     pub home: PathBuf,
+    pub root: Option<NodeRoot>,
+}
+
+/// A node's own root filesystem: where its overlay is mounted, and the
+/// lab's state folder to bind into it at the same path. Both absolute.
+#[derive(Debug, Clone)]
+pub struct NodeRoot {
+    pub mount: PathBuf,
+    pub state: PathBuf,
 }
 
 fn cstr(s: impl AsRef<std::ffi::OsStr>) -> Result<CString> {
@@ -498,6 +516,26 @@ struct NodeSetupC {
     netns_dir: CString,
     sys: CString,
     sysfs: CString,
+    own_root: Option<RootC>,
+}
+
+/// [`NodeRoot`]'s paths as C strings, made before the fork.
+struct RootC {
+    mount: CString,
+    /// Mount points inside the new root.
+    run: CString,
+    run_netns: CString,
+    root: CString,
+    dev: CString,
+    proc_: CString,
+    sys: CString,
+    /// The state folder, and its path inside the new root with every
+    /// ancestor (made if missing, outermost first).
+    state: CString,
+    state_dirs: Vec<CString>,
+    dev_src: CString,
+    proc_src: CString,
+    dot: CString,
 }
 
 impl NodeSetup {
@@ -513,6 +551,42 @@ impl NodeSetup {
             netns_dir: cstr(NETNS_DIR)?,
             sys: cstr("/sys")?,
             sysfs: cstr("sysfs")?,
+            own_root: self.root.as_ref().map(NodeRoot::to_c).transpose()?,
+        })
+    }
+}
+
+impl NodeRoot {
+    fn to_c(&self) -> Result<RootC> {
+        let m = &self.mount;
+        let inside = |p: &str| cstr(m.join(p));
+        let rel = self.state.strip_prefix("/").map_err(|_| {
+            LabError::Usage(format!(
+                "the state folder {} is not an absolute path",
+                self.state.display()
+            ))
+        })?;
+        let state_dirs = rel
+            .ancestors()
+            .filter(|a| !a.as_os_str().is_empty())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .map(|a| cstr(m.join(a)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(RootC {
+            mount: cstr(m)?,
+            run: inside("run")?,
+            run_netns: inside("run/netns")?,
+            root: inside("root")?,
+            dev: inside("dev")?,
+            proc_: inside("proc")?,
+            sys: inside("sys")?,
+            state: cstr(&self.state)?,
+            state_dirs,
+            dev_src: cstr("/dev")?,
+            proc_src: cstr("/proc")?,
+            dot: cstr(".")?,
         })
     }
 }
@@ -543,6 +617,9 @@ impl NodeSetupC {
         check(unsafe {
             libc::sethostname(self.hostname.as_ptr(), self.hostname.as_bytes().len())
         })?;
+        if let Some(r) = &self.own_root {
+            return self.enter_root(r);
+        }
         // RUN becomes a mount, /run/netns moves under it, RUN moves onto /run:
         // no mount is copied, and namespaces added later on the host still
         // propagate to the moved /run/netns.
@@ -561,6 +638,55 @@ impl NodeSetupC {
             mount(self.sysfs.as_ptr(), &self.sys, self.sysfs.as_ptr(), 0)?;
         }
         Ok(())
+    }
+
+    /// The node's own root (see [`NodeSetup`]): mounts into the node's
+    /// overlay, in this process's new mount namespace, then pivot_root into
+    /// it and detach the host's tree. System calls only.
+    fn enter_root(&self, r: &RootC) -> std::io::Result<()> {
+        let check = |rc: libc::c_int| {
+            if rc != 0 {
+                Err(std::io::Error::last_os_error())
+            } else {
+                Ok(())
+            }
+        };
+        let null: *const libc::c_char = std::ptr::null();
+        let mount = |src: &CString, dst: &CString, fstype: *const libc::c_char, flags| {
+            // SAFETY: NUL-terminated strings (or null) made before fork.
+            check(unsafe {
+                libc::mount(src.as_ptr(), dst.as_ptr(), fstype, flags, std::ptr::null())
+            })
+        };
+        let bind = libc::MS_BIND;
+        // RUN onto its /run, with the host's /run/netns moved under it (so
+        // namespaces added later still show), as without a root of its own.
+        mount(&self.run, &r.run, null, bind)?;
+        mount(&self.netns_dir, &r.run_netns, null, libc::MS_MOVE)?;
+        mount(&self.home, &r.root, null, bind)?;
+        mount(&r.dev_src, &r.dev, null, bind | libc::MS_REC)?;
+        mount(&r.proc_src, &r.proc_, null, bind | libc::MS_REC)?;
+        mount(&self.sysfs, &r.sys, self.sysfs.as_ptr(), 0)?;
+        for d in &r.state_dirs {
+            // SAFETY: as above. An existing folder is fine.
+            if unsafe { libc::mkdir(d.as_ptr(), 0o755) } != 0
+                && std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST)
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        if let Some(inside) = r.state_dirs.last() {
+            mount(&r.state, inside, null, bind)?;
+        }
+        // pivot_root(".", "."): the host's tree ends up on top of the new
+        // root and is detached at once (what runc does).
+        // SAFETY: as above.
+        check(unsafe { libc::chdir(r.mount.as_ptr()) })?;
+        check(unsafe {
+            libc::syscall(libc::SYS_pivot_root, r.dot.as_ptr(), r.dot.as_ptr()) as libc::c_int
+        })?;
+        check(unsafe { libc::umount2(r.dot.as_ptr(), libc::MNT_DETACH) })?;
+        check(unsafe { libc::chdir(self.slash.as_ptr()) })
     }
 }
 
@@ -733,7 +859,7 @@ pub fn proxy(state_dir: &Path, lab: &str, node: &str) -> Result<()> {
         .arg(&config)
         .arg("-E")
         .arg(layout.sshd_log(node));
-    enter_node_before_exec(&mut cmd, &ns_file, &layout.node_setup(node))?;
+    enter_node_before_exec(&mut cmd, &ns_file, &layout.node_setup(lab, node)?)?;
     let err = cmd.exec();
     Err(LabError::io(
         format!("starting {} in node {node}", sshd.display()),

@@ -5,6 +5,7 @@
 mod flannel;
 mod namespaces;
 mod nics;
+mod node_roots;
 mod pods;
 mod ready;
 mod state_folder;
@@ -14,6 +15,7 @@ mod unpods;
 pub use flannel::Flannel;
 pub use namespaces::Namespaces;
 pub use nics::Nics;
+pub use node_roots::NodeRoots;
 pub use pods::Pods;
 pub use ready::Ready;
 pub use state_folder::StateFolder;
@@ -41,6 +43,10 @@ pub fn up(lab: &Lab, variant: &Variant) -> Vec<Planned<NetnsCtx>> {
             Namespaces,
         ),
         Planned::new("NICs: NAT and host-only network", Nics),
+        Planned::new(
+            format!("own files for {}", plural(nodes, "node")),
+            NodeRoots,
+        ),
         Planned::new(
             format!("flannel ({}): vxlan, routes, cni0", variant.name),
             Flannel { new_bridge: true },

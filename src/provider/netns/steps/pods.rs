@@ -87,8 +87,10 @@ impl Step<NetnsCtx> for Pods {
         let mut result = Ok(());
         for (p, ns) in placements.iter().zip(&pod_ns) {
             let dir = ctx.layout.pod_dir(&p.name);
-            std::fs::create_dir_all(dir.join("tmp"))
-                .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+            for sub in ["tmp", "run/netns", "root"] {
+                std::fs::create_dir_all(dir.join(sub))
+                    .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+            }
             let conf = ctx.layout.nginx_conf(&p.name);
             write_file(
                 &conf,
@@ -102,7 +104,10 @@ impl Step<NetnsCtx> for Pods {
                 "$ {} & (in netns {ns})",
                 crate::exec::display(&cmd)
             ));
-            match sys::spawn_daemon(cmd, ns, None, &ctx.layout.nginx_out(&p.name)) {
+            // nginx sees its node's files, as a pod's container would see
+            // its image: writes stay in the lab.
+            let setup = ctx.layout.pod_setup(&lab.name, &p.name, &p.node)?;
+            match sys::spawn_daemon(cmd, ns, Some(&setup), &ctx.layout.nginx_out(&p.name)) {
                 Ok((pid, start_time)) => ctx.ps.processes.push(ProcRecord {
                     pid,
                     start_time,
