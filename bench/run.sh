@@ -17,6 +17,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 2; }
 command -v mn >/dev/null && command -v brctl >/dev/null || {
@@ -35,44 +37,16 @@ name=bench$$
 cleanup() { "$LAB" destroy "$name" --purge >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-now() { date +%s.%N; }
 # The kernel tears namespaces down in the background after they are deleted
 # (ours, and Mininet's hosts): let it finish before the next timed step, so
 # each tool is measured on its own work.
 settle() { sleep "${SETTLE:-3}"; }
-calc() { awk "BEGIN { print $1 }"; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# A copy of chapter 4 with one pod per worker and sweep checks.
-make_lab() {
-  local n=$1 dir=$work/lab-$1
-  mkdir -p "$dir"
-  cp labs/chapter4/*.yml labs/chapter4/*.yaml "$dir"/
-  sed -i "s/^name: chapter4$/name: $name/" "$dir/lab.yaml"
-  # 100 workers from .201 need more room than the chapter's /24.
-  sed -i "s|private: 10.100.198.0/24|private: 10.100.0.0/16|" "$dir/lab.yaml"
-  # Past 255 nodes the chapter's pod /16 has no /24 left for each node.
-  if [ "$1" -ge 255 ]; then
-    sed -i "s|10.244.0.0/16|10.128.0.0/12|" "$dir/lab.yaml" "$dir/flannel.yml" "$dir/flannel_fix.yml"
-  fi
-  sed -i '/^checks:/,$d' "$dir/lab.yaml"
-  cat >>"$dir/lab.yaml" <<'EOF'
-checks:
-  - name: pod to pod
-    mesh: { pods: nginx }
-    expect: reachable
-  - name: node to pod
-    mesh: { pods: nginx, from: nodes }
-    expect: reachable
-EOF
-  sed -i "s/replicas: 2/replicas: $n/" "$dir/nginx-deployment.yaml"
-  echo "$dir/lab.yaml"
-}
 
 rows=()
 for n in $SIZES; do
   runs=$RUNS; [ "$n" -ge 100 ] && runs=$(( RUNS < 3 ? RUNS : 3 ))
-  file=$(make_lab "$n")
+  file=$(make_lab "$n" "$name" "$work")
   ups=(); sweeps=(); nsweeps=(); downs=(); mns=(); wholes=()
   for _ in $(seq "$runs"); do
     settle

@@ -17,6 +17,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 [ "$(id -u)" = 0 ] || { echo "scale: needs root (network namespaces)" >&2; exit 2; }
 
 cargo build --release -q
@@ -29,40 +31,16 @@ name=scale$$
 cleanup() { "$LAB" destroy "$name" --purge >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
 avail_kib() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
 settle() { sleep "${SETTLE:-5}"; }
 
-make_lab() {
-  local n=$1 dir=$work/lab-$1
-  mkdir -p "$dir"
-  cp labs/chapter4/*.yml labs/chapter4/*.yaml "$dir"/
-  sed -i "s/^name: chapter4$/name: $name/" "$dir/lab.yaml"
-  sed -i "s|private: 10.100.198.0/24|private: 10.100.0.0/16|" "$dir/lab.yaml"
-  if [ "$n" -ge 255 ]; then
-    sed -i "s|10.244.0.0/16|10.128.0.0/12|" "$dir/lab.yaml" "$dir/flannel.yml" "$dir/flannel_fix.yml"
-  fi
-  sed -i '/^checks:/,$d' "$dir/lab.yaml"
-  cat >>"$dir/lab.yaml" <<'EOF'
-checks:
-  - name: pod to pod
-    mesh: { pods: nginx }
-    expect: reachable
-  - name: node to pod
-    mesh: { pods: nginx, from: nodes }
-    expect: reachable
-EOF
-  sed -i "s/replicas: 2/replicas: $n/" "$dir/nginx-deployment.yaml"
-  echo "$dir/lab.yaml"
-}
 
 # "ok  <step> (1.23s)" lines of `lab up`, as "step=1.23s; ...".
 steps() { sed -n 's/^ *ok  \(.*\) (\([0-9.]*s\))$/\1 \2/p' "$1" | awk '{t=$NF; $NF=""; sub(/ $/,""); printf "%s%s %s", (NR>1?"; ":""), $0, t}'; }
 
 rows=(); stepsrows=()
 for n in $SIZES; do
-  file=$(make_lab "$n")
+  file=$(make_lab "$n" "$name" "$work")
   settle
   before=$(avail_kib)
   t0=$(now)

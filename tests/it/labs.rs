@@ -163,3 +163,36 @@ pub fn verdict<'a>(report: &'a serde_json::Value, name: &str) -> &'a str {
         .and_then(|c| c["verdict"].as_str())
         .unwrap_or_else(|| panic!("no check '{name}' in report: {report}"))
 }
+
+/// The processes a lab's state records (PID, start time), from its state folder.
+pub fn recorded(dir: &std::path::Path) -> Vec<(i32, u64)> {
+    let Ok(text) = std::fs::read(dir.join("state.json")) else {
+        return vec![];
+    };
+    let Ok(state) = serde_json::from_slice::<serde_json::Value>(&text) else {
+        return vec![];
+    };
+    state["provider_state"]["processes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| {
+                    (
+                        p["pid"].as_i64().unwrap() as i32,
+                        p["start_time"].as_u64().unwrap(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether the process `pid` that started at `start_time` still runs.
+pub fn alive(pid: i32, start_time: u64) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .is_some_and(|s| {
+            let f: Vec<&str> = s[s.rfind(')').unwrap() + 1..].split_whitespace().collect();
+            f[0] != "Z" && f[19].parse::<u64>().ok() == Some(start_time)
+        })
+}

@@ -96,32 +96,6 @@ fn finish(mut child: Running) -> Output {
         .expect("wait for lab")
 }
 
-fn recorded(dir: &Path) -> Vec<(i32, u64)> {
-    state_json(dir)
-        .and_then(|s| {
-            s["provider_state"]["processes"].as_array().map(|a| {
-                a.iter()
-                    .map(|p| {
-                        (
-                            p["pid"].as_i64().unwrap() as i32,
-                            p["start_time"].as_u64().unwrap(),
-                        )
-                    })
-                    .collect()
-            })
-        })
-        .unwrap_or_default()
-}
-
-fn alive(pid: i32, start_time: u64) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .is_some_and(|s| {
-            let f: Vec<&str> = s[s.rfind(')').unwrap() + 1..].split_whitespace().collect();
-            f[0] != "Z" && f[19].parse::<u64>().ok() == Some(start_time)
-        })
-}
-
 /// Live processes whose command line contains `needle`.
 fn processes_naming(needle: &str) -> Vec<(i32, String)> {
     std::fs::read_dir("/proc")
@@ -147,7 +121,10 @@ fn stderr(out: &Output) -> String {
 fn assert_nothing_left(lab: &TestLab, procs: &[(i32, u64)], when: &str) {
     assert_eq!(namespaces_of(&lab.name), Vec::<String>::new(), "{when}");
     for &(pid, st) in procs {
-        assert!(!alive(pid, st), "{when}: process {pid} still runs");
+        assert!(
+            !crate::labs::alive(pid, st),
+            "{when}: process {pid} still runs"
+        );
     }
     let dir = lab.dir().to_string_lossy().into_owned();
     assert_eq!(
@@ -318,7 +295,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn destroy_of_a_copied_state_folder_touches_nothing_of_the_original() {
     let lab = TestLab::chapter4("lc");
     lab.up(&[]);
-    let procs = recorded(&lab.dir());
+    let procs = crate::labs::recorded(&lab.dir());
     let spaces = namespaces_of(&lab.name);
     assert!(!spaces.is_empty());
     let copy = format!("{}-copy", lab.name);
@@ -327,7 +304,7 @@ fn destroy_of_a_copied_state_folder_touches_nothing_of_the_original() {
     let check_intact = |when: &str| {
         for &(pid, st) in &procs {
             assert!(
-                alive(pid, st),
+                crate::labs::alive(pid, st),
                 "{when}: process {pid} of the lab was killed"
             );
         }
@@ -375,7 +352,7 @@ fn destroy_of_a_copied_state_folder_touches_nothing_of_the_original() {
 fn a_lab_name_is_owned_by_one_state_folder_and_foreign_namespaces_survive() {
     let lab = TestLab::chapter4("lo");
     lab.up(&[]);
-    let procs = recorded(&lab.dir());
+    let procs = crate::labs::recorded(&lab.dir());
     let spaces = namespaces_of(&lab.name);
     // `up` of the same lab from another state folder.
     let other = tempfile::tempdir().unwrap();
@@ -403,7 +380,10 @@ fn a_lab_name_is_owned_by_one_state_folder_and_foreign_namespaces_survive() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     for &(pid, st) in &procs {
-        assert!(alive(pid, st), "process {pid} of the lab was killed");
+        assert!(
+            crate::labs::alive(pid, st),
+            "process {pid} of the lab was killed"
+        );
     }
     assert_eq!(namespaces_of(&lab.name), spaces);
 
@@ -421,7 +401,7 @@ fn a_lab_name_is_owned_by_one_state_folder_and_foreign_namespaces_survive() {
         "the foreign process runs"
     );
     for &(pid, st) in &procs {
-        assert!(!alive(pid, st), "process {pid} still runs");
+        assert!(!crate::labs::alive(pid, st), "process {pid} still runs");
     }
     // `up` next to it is refused without telling to destroy it.
     let out = lab.lab(&["up", file.to_str().unwrap()]);
@@ -434,6 +414,29 @@ fn a_lab_name_is_owned_by_one_state_folder_and_foreign_namespaces_survive() {
     assert_eq!(namespaces_of(&lab.name), vec![foreign.clone()]);
     drop(guard);
     assert_eq!(namespaces_of(&lab.name), Vec::<String>::new());
+}
+
+#[test]
+fn apply_leaves_a_foreign_pod_namespace_alone() {
+    let lab = TestLab::chapter4("lq");
+    lab.up(&[]);
+    // Named like one of the lab's pods, but not made by it.
+    let foreign = format!("{}.pod.foreign", lab.name);
+    let mut guard = Foreign::add(&foreign);
+    let out = lab.lab(&["apply", &lab.name, "--variant", "fixed"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        namespaces_of(&lab.name).contains(&foreign),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        guard.1.as_mut().unwrap().try_wait().unwrap(),
+        None,
+        "the foreign process runs"
+    );
+    let out = lab.lab(&["verify", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
 }
 
 /// A namespace `lab` did not make, with a process in it; both removed when
@@ -516,9 +519,9 @@ fn a_signal_during_up_tears_it_down() {
         let up = spawn(&lab, &["up", file.to_str().unwrap(), "--nodes", "5"]);
         // Once sshd runs: namespaces and daemons exist.
         stop_when(&up, "a daemon of the lab", || {
-            !recorded(&lab.dir()).is_empty() && phase_is(&lab, "creating")
+            !crate::labs::recorded(&lab.dir()).is_empty() && phase_is(&lab, "creating")
         });
-        let procs = recorded(&lab.dir());
+        let procs = crate::labs::recorded(&lab.dir());
         signal_stopped(&up, sig);
         let out = finish(up);
         assert_eq!(out.status.code(), Some(130), "{sig}: {}", text(&out));
@@ -537,7 +540,7 @@ fn a_signal_during_test_tears_the_lab_down() {
     let file = lab.file();
     let t = spawn(&lab, &["test", file.to_str().unwrap()]);
     stop_when(&t, "the lab to be up", || phase_is(&lab, "up"));
-    let procs = recorded(&lab.dir());
+    let procs = crate::labs::recorded(&lab.dir());
     signal_stopped(&t, Signal::SIGTERM);
     let out = finish(t);
     assert_eq!(out.status.code(), Some(130), "{}", text(&out));
@@ -708,7 +711,7 @@ fn two_ups_from_two_state_folders_leave_one_lab_up() {
 fn a_signal_during_destroy_lets_it_finish() {
     let lab = TestLab::chapter4("ld");
     lab.up(&[]);
-    let procs = recorded(&lab.dir());
+    let procs = crate::labs::recorded(&lab.dir());
     let log = lab.dir().join("lab.log");
     let started = std::fs::read_to_string(&log).unwrap().len();
     let d = spawn(&lab, &["destroy", &lab.name]);

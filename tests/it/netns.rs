@@ -44,33 +44,6 @@ fn pod_on(lab: &TestLab, node: &str) -> Pod {
         .unwrap_or_else(|| panic!("no pod on {node}"))
 }
 
-/// Recorded processes (pid, start time).
-fn recorded(lab: &TestLab) -> Vec<(i32, u64)> {
-    state_json(lab)["provider_state"]["processes"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|p| {
-                    (
-                        p["pid"].as_i64().unwrap() as i32,
-                        p["start_time"].as_u64().unwrap(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn alive(pid: i32, start_time: u64) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .is_some_and(|s| {
-            let rest = &s[s.rfind(')').unwrap() + 1..];
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            f[0] != "Z" && f[19].parse::<u64>().ok() == Some(start_time)
-        })
-}
-
 /// Run `cmd` on `node` over SSH; an SSH failure (exit 255) is a test error,
 /// never a network verdict.
 fn ssh(lab: &TestLab, node: &str, cmd: &str) -> (i32, String) {
@@ -277,7 +250,7 @@ fn chapter4_broken_then_fixed_over_ssh() {
     assert_eq!(state_json(&lab)["variant"], "fixed");
 
     // Destroy: nothing of the lab is left, and the host never changed.
-    let procs = recorded(&lab);
+    let procs = crate::labs::recorded(&lab.dir());
     assert_eq!(
         procs.len(),
         2,
@@ -287,7 +260,7 @@ fn chapter4_broken_then_fixed_over_ssh() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(namespaces_of(&lab.name), Vec::<String>::new());
     for (pid, st) in procs {
-        assert!(!alive(pid, st), "process {pid} still runs");
+        assert!(!crate::labs::alive(pid, st), "process {pid} still runs");
     }
     for gone in ["state.json", "ssh", "nodes", "pods"] {
         assert!(
@@ -376,14 +349,14 @@ fn kill_9_of_up_midway_then_destroy_leaves_nothing() {
 fn destroy_without_state_finds_the_lab_by_name() {
     let lab = TestLab::chapter4("ns");
     lab.up(&[]);
-    let procs = recorded(&lab);
+    let procs = crate::labs::recorded(&lab.dir());
     std::fs::remove_dir_all(lab.dir()).unwrap();
     assert!(!namespaces_of(&lab.name).is_empty());
     let out = lab.lab(&["destroy", &lab.name]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(namespaces_of(&lab.name), Vec::<String>::new());
     for (pid, st) in procs {
-        assert!(!alive(pid, st), "process {pid} still runs");
+        assert!(!crate::labs::alive(pid, st), "process {pid} still runs");
     }
 }
 

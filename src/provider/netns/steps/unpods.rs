@@ -17,20 +17,15 @@ impl Step<NetnsCtx> for RemovePods {
     async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
         let lab = ctx.lab.clone();
         let pod_prefix = names::pod_ns(&lab.name, "");
-        let mut pod_ns: Vec<String> = sys::lab_namespaces(&lab.name)
-            .into_iter()
-            .filter(|n| n.starts_with(&pod_prefix))
-            .collect();
-        for n in ctx
+        // Only the pods this lab recorded (before making them): a namespace
+        // that merely carries the lab's prefix is not the lab's to delete.
+        let pod_ns: Vec<String> = ctx
             .ps
             .namespaces
             .iter()
             .filter(|n| n.starts_with(&pod_prefix))
-        {
-            if !pod_ns.contains(n) {
-                pod_ns.push(n.clone());
-            }
-        }
+            .cloned()
+            .collect();
         let mut procs: Vec<(i32, u64)> = ctx
             .ps
             .processes
