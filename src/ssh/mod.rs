@@ -1,7 +1,7 @@
-//! Reaching nodes over SSH, the one path every provider and every check
-//! takes: one multiplexed OpenSSH master connection per node (the `openssh`
-//! crate's native mux), opened on first use from the lab's own ssh config,
-//! and reused.
+//! Reaching nodes over SSH, the session of VM providers (see
+//! [`crate::session`]): one multiplexed OpenSSH master connection per node
+//! (the `openssh` crate's native mux), opened on first use from the lab's
+//! own ssh config, and reused.
 //!
 //! A failed connection is an [`LabError::Ssh`], never a command's result: the
 //! verify engine must not mistake "could not ask" for "unreachable". The

@@ -1,10 +1,11 @@
-//! The verify engine: runs a lab's checks over SSH, concurrently with a bound
-//! and each with its own deadline, and judges what it observed against what
-//! the current variant expects.
+//! The verify engine: runs a lab's checks through the provider's session
+//! (see [`crate::session`]), concurrently with a bound and each with its own
+//! deadline, and judges what it observed against what the current variant
+//! expects.
 //!
 //! Three outcomes are kept apart: the expectation held (pass), the network
-//! said otherwise (fail), and the check could not ask (error: SSH down, pod
-//! missing, tool missing). "Unreachable" passes only on a real no-reply.
+//! said otherwise (fail), and the check could not ask (error: node not
+//! reached or gone, pod missing, tool missing). "Unreachable" passes only on a real no-reply.
 
 pub mod diagnostics;
 pub mod probe;
