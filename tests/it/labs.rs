@@ -196,3 +196,14 @@ pub fn alive(pid: i32, start_time: u64) -> bool {
             f[0] != "Z" && f[19].parse::<u64>().ok() == Some(start_time)
         })
 }
+
+/// The host's mounts of the lab `name` (its nodes' roots).
+pub fn mounts_of(name: &str) -> Vec<String> {
+    let root = format!("/run/lab-root/{name}/");
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(&root))
+        .map(str::to_string)
+        .collect()
+}

@@ -133,6 +133,11 @@ fn assert_nothing_left(lab: &TestLab, procs: &[(i32, u64)], when: &str) {
         "{when}: processes of the lab's state folder run"
     );
     assert!(!lab.dir().join("state.json").exists(), "{when}: state left");
+    assert_eq!(
+        crate::labs::mounts_of(&lab.name),
+        Vec::<String>::new(),
+        "{when}: a node's root is still mounted"
+    );
 }
 
 #[test]
@@ -517,9 +522,11 @@ fn a_signal_during_up_tears_it_down() {
         let lab = TestLab::chapter4("ls");
         let file = lab.file();
         let up = spawn(&lab, &["up", file.to_str().unwrap(), "--nodes", "5"]);
-        // Once sshd runs: namespaces and daemons exist.
-        stop_when(&up, "a daemon of the lab", || {
-            !crate::labs::recorded(&lab.dir()).is_empty() && phase_is(&lab, "creating")
+        // Early in the bring-up, with most of it still to do: the nodes'
+        // namespaces exist and nothing is up yet (a node runs no daemon; the
+        // pods' nginx come last, too close to the end to stop before it).
+        stop_when(&up, "the lab's namespaces", || {
+            phase_is(&lab, "creating") && namespaces_of(&lab.name).len() >= 3
         });
         let procs = crate::labs::recorded(&lab.dir());
         signal_stopped(&up, sig);

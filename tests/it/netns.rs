@@ -340,6 +340,11 @@ fn kill_9_of_up_midway_then_destroy_leaves_nothing() {
             Vec::<i32>::new(),
             "daemons left after kill at {delay_ms} ms"
         );
+        assert_eq!(
+            crate::labs::mounts_of(&lab.name),
+            Vec::<String>::new(),
+            "mounts left after kill at {delay_ms} ms"
+        );
         assert!(!lab.dir().join("state.json").exists());
     }
     assert_host_unchanged(&host);
