@@ -278,7 +278,7 @@ mod tests {
             .find(|l| l.what.starts_with("network namespaces"))
             .unwrap();
         // net + 3 nodes + 3 NAT dead ends, no pods in the test lab.
-        assert_eq!(ns.needed, 7);
+        assert_eq!(ns.needed, 5);
     }
 
     #[test]
