@@ -277,7 +277,7 @@ mod tests {
             .iter()
             .find(|l| l.what.starts_with("network namespaces"))
             .unwrap();
-        // net + 3 nodes + 3 NAT dead ends, no pods in the test lab.
+        // net, NAT ends, 3 nodes; no pods in the test lab.
         assert_eq!(ns.needed, 5);
     }
 
