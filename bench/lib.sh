@@ -32,3 +32,25 @@ YAML
   sed -i "s/replicas: 2/replicas: $n/" "$dir/nginx-deployment.yaml"
   echo "$dir/lab.yaml"
 }
+
+# Mininet raises host settings when it starts (its fixLimits: the ARP
+# table's gc thresholds, socket buffers, backlog, PTYs) and leaves them
+# raised. A benchmark must not tune the host it measures `lab` on (nor the
+# machine the tests run on next): these are saved before Mininet runs and
+# put back after each run of it.
+MN_SYSCTLS="net.ipv4.neigh.default.gc_thresh1 net.ipv4.neigh.default.gc_thresh2 net.ipv4.neigh.default.gc_thresh3 net.core.wmem_max net.core.rmem_max net.ipv4.tcp_rmem net.ipv4.tcp_wmem net.core.netdev_max_backlog net.ipv4.route.max_size kernel.pty.max fs.file-max"
+saved_sysctls=()
+save_sysctls() {
+  saved_sysctls=()
+  local k
+  for k in $MN_SYSCTLS; do saved_sysctls+=("$k=$(sysctl -n "$k" | tr '\t' ' ')"); done
+}
+restore_sysctls() {
+  local kv
+  for kv in "${saved_sysctls[@]}"; do sysctl -q -w "$kv" >/dev/null; done
+}
+
+# The host's neighbour-table thresholds, as the tables say them.
+thresholds() {
+  echo "gc_thresh1/2/3 $(sysctl -n net.ipv4.neigh.default.gc_thresh1)/$(sysctl -n net.ipv4.neigh.default.gc_thresh2)/$(sysctl -n net.ipv4.neigh.default.gc_thresh3)"
+}

@@ -34,7 +34,8 @@ RUNS=${RUNS:-5}
 work=$(mktemp -d /tmp/lab-bench.XXXXXX)
 export LAB_STATE_DIR=$work/state
 name=bench$$
-cleanup() { "$LAB" destroy "$name" --purge >/dev/null 2>&1 || true; rm -rf "$work"; }
+save_sysctls
+cleanup() { "$LAB" destroy "$name" --purge >/dev/null 2>&1 || true; restore_sysctls; rm -rf "$work"; }
 trap cleanup EXIT
 
 # The kernel tears namespaces down in the background after they are deleted
@@ -59,6 +60,7 @@ for n in $SIZES; do
     wholes+=("$(calc "$t2 - $t0 + $t4 - $t3")")
     settle
     t0=$(now); mn --topo "single,$n" --switch lxbr --controller none --test pingall >"$work/mn.out" 2>&1 || { cat "$work/mn.out"; exit 1; }; t1=$(now)
+    restore_sysctls
     mns+=("$(calc "$t1 - $t0")")
   done
   up=$(printf '%s\n' "${ups[@]}" | median); sweep=$(printf '%s\n' "${sweeps[@]}" | median)
@@ -74,7 +76,7 @@ done
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 {
-  echo "Measured by \`bench/run.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores ($cpu), kernel $(uname -r); medians."
+  echo "Measured by \`bench/run.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores ($cpu), kernel $(uname -r), $(thresholds) for \`lab\` (Mininet raises them for its own runs; the script puts them back after each); medians."
   echo "One nginx pod per worker, variant \`fixed\`. A sweep is \`lab verify --only\` of a \`mesh\` check, run inside the nodes' and pods' own"
   echo "namespaces: every pod pings every other pod (the full mesh: n·(n−1) pings, as Mininet's \`pingall\` of n hosts), and every node pings"
   echo "every pod. **Whole** is \`lab up\` + the pod mesh + \`lab destroy\`, against Mininet's whole \`--test pingall\` run (build, ping, tear down)."
