@@ -46,7 +46,7 @@ pub const PROCESSES_PER_POD: u64 = 2;
 /// Memory estimates (KiB): a pod (its nginx processes and mount namespace),
 /// a namespace with its interfaces, and one permanent neighbour, route or
 /// FDB entry of the mesh. Fit to README's scale table (250, 500 and 1000
-/// workers held 739, 1538 and 4281 MiB on this project's machine, Debian 12,
+/// workers held 670, 1471 and 3937 MiB on this project's machine, Debian 12,
 /// kernel 6.18; these give 674, 1713 and 4890 MiB): on the safe side where
 /// it matters, at the largest labs.
 pub const POD_KIB: u64 = 1_200;

@@ -1,10 +1,14 @@
 //! Commands on a netns node without SSH: the child enters the node the way
-//! `lab ssh` does (its network namespace, hostname, /run and /root: see
-//! [`sys::NodeSetup`]) and runs `sh -c` there. `lab` runs as root on the
-//! same kernel, so nothing needs a key exchange: a sweep of a hundred nodes
-//! used to cost one SSH handshake per node (about 45 ms of CPU each, the
-//! bound of every sweep), and now costs one fork and a few system calls per
-//! command. The probes still run inside the nodes' and pods' own namespaces.
+//! `lab ssh` does (its network namespace, hostname, /run, /root and its own
+//! files: see [`sys::NodeSetup`]) and runs `sh -c` there. A probe
+//! ([`Session::output_net`]) and a pod enter the network namespace alone,
+//! which copies no mount table. `lab` runs as root on the same kernel, so
+//! nothing needs a key exchange: a sweep of a hundred nodes used to cost one
+//! SSH handshake per node (about 45 ms of CPU each, the bound of every
+//! sweep), and now costs one fork and a few system calls per command. The
+//! probes still run inside the nodes' and pods' own namespaces, and a
+//! command's whole process group ends with it (done, timed out, or
+//! abandoned on Ctrl-C).
 
 use super::files::Layout;
 use super::{names, sys};
