@@ -54,3 +54,16 @@ restore_sysctls() {
 thresholds() {
   echo "gc_thresh1/2/3 $(sysctl -n net.ipv4.neigh.default.gc_thresh1)/$(sysctl -n net.ipv4.neigh.default.gc_thresh2)/$(sysctl -n net.ipv4.neigh.default.gc_thresh3)"
 }
+
+# into_readme MARKER TABLE: put the file TABLE into README.md between
+# <!-- MARKER:start --> and <!-- MARKER:end -->.
+into_readme() {
+  local tmp
+  tmp=$(mktemp)
+  awk -v table="$2" -v start="<!-- $1:start -->" -v end="<!-- $1:end -->" '
+    $0 == start { print; while ((getline l < table) > 0) print l; skip=1; next }
+    $0 == end { skip=0 }
+    !skip { print }
+  ' README.md >"$tmp" && cp "$tmp" README.md
+  rm -f "$tmp"
+}

@@ -85,9 +85,5 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
   echo "|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
 } >"$work/table.md"
-awk -v table="$work/table.md" '
-  /<!-- bench:start -->/ { print; while ((getline l < table) > 0) print l; skip=1; next }
-  /<!-- bench:end -->/ { skip=0 }
-  !skip { print }
-' README.md >"$work/README.md" && cp "$work/README.md" README.md
+into_readme bench "$work/table.md"
 echo "bench: results written to README.md"

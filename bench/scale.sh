@@ -82,9 +82,5 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
   echo "|---|---|"
   printf '%s\n' "${stepsrows[@]}"
 } >"$work/table.md"
-awk -v table="$work/table.md" '
-  /<!-- scale:start -->/ { print; while ((getline l < table) > 0) print l; skip=1; next }
-  /<!-- scale:end -->/ { skip=0 }
-  !skip { print }
-' README.md >"$work/README.md" && cp "$work/README.md" README.md
+into_readme scale "$work/table.md"
 echo "scale: results written to README.md"
