@@ -33,6 +33,15 @@ pub struct Output {
 }
 
 impl Output {
+    /// From a finished process's exit code and raw output.
+    pub fn new(code: Option<i32>, stdout: &[u8], stderr: &[u8]) -> Output {
+        Output {
+            code,
+            stdout: String::from_utf8_lossy(stdout).into_owned(),
+            stderr: String::from_utf8_lossy(stderr).into_owned(),
+        }
+    }
+
     pub fn ok(&self) -> bool {
         self.code == Some(0)
     }
@@ -247,11 +256,7 @@ impl Pool {
                 return Err(ssh_err(e));
             }
         };
-        let result = Output {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+        let result = Output::new(out.status.code(), &out.stdout, &out.stderr);
         self.rep.log(&format!(
             "$ ssh {node} {command}\n(exit {:?})\n{}",
             result.code,

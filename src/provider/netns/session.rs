@@ -13,6 +13,7 @@
 use super::files::Layout;
 use super::{names, sys};
 use crate::error::{LabError, Result};
+use crate::provider::PodRef;
 use crate::report::Reporter;
 use crate::session::{Output, Session};
 use async_trait::async_trait;
@@ -79,24 +80,26 @@ impl NetnsSession {
         })
     }
 
-    fn cannot(&self, node: &str, message: impl Into<String>) -> LabError {
-        LabError::Enter {
-            node: node.to_string(),
-            message: message.into(),
-        }
-    }
-}
-
-#[async_trait]
-impl Session for NetnsSession {
-    async fn output(&self, node: &str, command: &str, stdin: Option<Vec<u8>>) -> Result<Output> {
-        let setup = self
-            .nodes
+    /// How `node` is entered; an error if the lab has no such node.
+    fn setup(&self, node: &str) -> Result<&sys::NodeSetup> {
+        self.nodes
             .get(node)
-            .ok_or_else(|| self.cannot(node, format!("lab {} has no node {node}", self.lab)))?;
+            .ok_or_else(|| self.cannot(node, format!("lab {} has no node {node}", self.lab)))
+    }
+
+    /// Run `command` in the namespace `ns` of `node` (a node, or a pod by
+    /// its name), with the node's [`sys::NodeSetup`] when given (else in the
+    /// network namespace alone).
+    async fn run(
+        &self,
+        node: &str,
+        ns: &str,
+        setup: Option<&sys::NodeSetup>,
+        command: &str,
+        stdin: Option<Vec<u8>>,
+    ) -> Result<Output> {
         let _slot = self.slots.acquire().await.expect("semaphore open");
-        let ns = names::node_ns(&self.lab, node);
-        let ns_file = std::fs::File::open(sys::netns_path(&ns))
+        let ns_file = std::fs::File::open(sys::netns_path(ns))
             .map_err(|e| self.cannot(node, format!("namespace {ns}: {e}")))?;
         let mut cmd = std::process::Command::new("/bin/sh");
         cmd.arg("-c").arg(command).env_clear().current_dir("/");
@@ -107,7 +110,10 @@ impl Session for NetnsSession {
             use std::os::unix::process::CommandExt;
             cmd.process_group(0);
         }
-        sys::enter_node_before_exec(&mut cmd, &ns_file, setup)?;
+        match setup {
+            Some(setup) => sys::enter_node_before_exec(&mut cmd, &ns_file, setup)?,
+            None => sys::enter_netns_before_exec(&mut cmd, &ns_file),
+        }
         let mut cmd = tokio::process::Command::from(cmd);
         cmd.stdin(if stdin.is_some() {
             Stdio::piped()
@@ -175,18 +181,11 @@ impl Session for NetnsSession {
         let (stdout, stderr) =
             read.map_err(|e| self.cannot(node, format!("reading the output of `{command}`: {e}")))?;
         drop(_group);
-        let status = child.wait().await;
-        let out = status.map(|status| std::process::Output {
-            status,
-            stdout,
-            stderr,
-        });
-        let out = out.map_err(|e| self.cannot(node, format!("waiting for `{command}`: {e}")))?;
-        let result = Output {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+        let status = child
+            .wait()
+            .await
+            .map_err(|e| self.cannot(node, format!("waiting for `{command}`: {e}")))?;
+        let result = Output::new(status.code(), &stdout, &stderr);
         self.rep.log(&format!(
             "$ [{node}] {command}\n(exit {:?})\n{}",
             result.code,
@@ -198,6 +197,46 @@ impl Session for NetnsSession {
             return Err(self.cannot(node, format!("writing the input of `{command}`: {e}")));
         }
         Ok(result)
+    }
+
+    fn cannot(&self, node: &str, message: impl Into<String>) -> LabError {
+        LabError::Enter {
+            node: node.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl Session for NetnsSession {
+    async fn output(&self, node: &str, command: &str, stdin: Option<Vec<u8>>) -> Result<Output> {
+        let setup = self.setup(node)?;
+        let ns = names::node_ns(&self.lab, node);
+        self.run(node, &ns, Some(setup), command, stdin).await
+    }
+
+    /// The node's network alone: no mount namespace is made (each one
+    /// copies the host's mount table, one mount per lab namespace under
+    /// /run/netns, and pivots into the node's overlay), which a probe does
+    /// not need.
+    async fn output_net(&self, node: &str, command: &str) -> Result<Output> {
+        self.setup(node)?;
+        let ns = names::node_ns(&self.lab, node);
+        self.run(node, &ns, None, command, None).await
+    }
+
+    /// A pod is entered directly: its network namespace is what it has.
+    async fn pod_output(&self, pod: &PodRef, command: &str) -> Result<Output> {
+        let ns = names::pod_ns(&self.lab, &pod.name);
+        self.run(&pod.name, &ns, None, command, None)
+            .await
+            .map_err(|e| match e {
+                LabError::Enter { message, .. } => LabError::Step {
+                    step: "enter pod".into(),
+                    message: format!("could not enter pod {}: {message}", pod.name),
+                },
+                e => e,
+            })
     }
 
     async fn close(&self) {}
