@@ -132,11 +132,14 @@ pub fn parse_http(out: &str) -> HttpResult {
 }
 
 /// Start tcpdump on `iface` for ICMP to or from `ip`, wait until it listens,
-/// run `traffic`, and print what it saw (at most 4 packets, 4 seconds).
+/// run `traffic`, and print what it saw (at most 4 packets). The wait for
+/// tcpdump is generous (10 s): on a busy host (another lab being built holds
+/// the kernel's rtnl lock) it has been seen to take over 3 s to start, and
+/// traffic sent before it listens is not seen.
 pub fn capture(iface: &str, ip: Ipv4Addr, traffic: &str) -> String {
     format!(
-        "f=$(mktemp); timeout 4 tcpdump -l -n -i {iface} -c 4 'icmp and host {ip}' >\"$f\" 2>&1 & t=$!; \
-         for _ in $(seq 30); do grep -q 'listening on' \"$f\" && break; sleep 0.1; done; \
+        "f=$(mktemp); timeout 15 tcpdump -l -n -i {iface} -c 4 'icmp and host {ip}' >\"$f\" 2>&1 & t=$!; \
+         for _ in $(seq 100); do grep -q 'listening on' \"$f\" && break; sleep 0.1; done; \
          {traffic} >/dev/null 2>&1; sleep 0.2; kill $t 2>/dev/null; wait $t; cat \"$f\"; rm -f \"$f\""
     )
 }

@@ -131,10 +131,10 @@ fn flannel_log(lab: &TestLab, node: &str) -> String {
 
 /// What `tcpdump -i flannel.1` on `node` sees while `node` pings `ip`.
 fn capture_while_ping(lab: &TestLab, node: &str, ip: &str) -> String {
-    let cmd = format!(
-        "(timeout 4 tcpdump -l -n -i flannel.1 -c 1 icmp 2>/dev/null > /tmp/.cap.$$ &) ; sleep 0.7; \
-         ping -c 2 -W 1 {ip} >/dev/null 2>&1; sleep 0.3; cat /tmp/.cap.$$; rm -f /tmp/.cap.$$"
-    );
+    // The same capture as the check's: tcpdump is waited for until it
+    // listens (not a fixed sleep), then the ping runs.
+    let ip: std::net::Ipv4Addr = ip.parse().unwrap();
+    let cmd = lab::verify::probe::capture("flannel.1", ip, &format!("ping -c 2 -W 1 {ip}"));
     ssh(lab, node, &cmd).1
 }
 
