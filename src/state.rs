@@ -273,7 +273,7 @@ pub fn copy_lab_files(lab: &crate::spec::Lab, dir: &Path) -> Result<()> {
 }
 
 /// The lab file and the manifests it names, relative to the lab file's folder.
-fn lab_files_of(lab: &crate::spec::Lab) -> Vec<PathBuf> {
+pub fn lab_files_of(lab: &crate::spec::Lab) -> Vec<PathBuf> {
     let base = lab.file.parent().unwrap_or(Path::new("."));
     let mut out: Vec<PathBuf> = Vec::new();
     let all = std::iter::once(&lab.file)

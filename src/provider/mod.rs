@@ -163,10 +163,15 @@ pub fn get(kind: Option<Kind>) -> Result<Box<dyn Provider>> {
         Some(k) => k,
         None => default_kind()?,
     };
-    Ok(match kind {
+    Ok(make(kind))
+}
+
+/// The provider of kind `kind`.
+pub fn make(kind: Kind) -> Box<dyn Provider> {
+    match kind {
         Kind::Netns => Box::new(netns::Netns::new()),
         Kind::Vagrant => Box::new(vagrant::Vagrant::new()),
-    })
+    }
 }
 
 /// netns on Linux as root; otherwise the user must choose.
