@@ -491,3 +491,90 @@ fn all_namespaces_of(name: &str) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A file that even root cannot remove (`chattr +i`) until dropped.
+struct Immutable(std::path::PathBuf);
+
+impl Immutable {
+    fn new(path: std::path::PathBuf) -> Immutable {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "kept by the test\n").unwrap();
+        let out = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(&path)
+            .output()
+            .expect("chattr");
+        assert!(out.status.success(), "chattr +i: {}", text(&out));
+        Immutable(path)
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn a_failed_teardown_keeps_the_results_and_says_so() {
+    // The checks ran; then the teardown cannot remove the state folder (a
+    // file in it is immutable). The table, the JUnit and the JSON of the
+    // run are still written, and the run's outcome is the failed teardown.
+    let lab = TestLab::chapter4("tf");
+    let stuck = Immutable::new(lab.dir().join("stuck"));
+    let junit = lab.state.path().join("junit.xml");
+    let json = lab.state.path().join("report.json");
+    let file = lab.file();
+    let out = lab.lab(&[
+        "test",
+        file.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{shown}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("node reaches pod across nodes"),
+        "the table: {shown}"
+    );
+    assert_eq!(
+        stdout.lines().last(),
+        Some("16 passed, 0 failed, 6 skipped"),
+        "{shown}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the teardown failed"),
+        "{shown}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).unwrap();
+    assert_eq!(report["outcome"], "error", "{report}");
+    let error = report["error"].as_str().unwrap();
+    assert!(error.starts_with("the teardown failed: "), "{error}");
+    assert_eq!(report["summary"]["total"], 22);
+    let failed_step = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["ok"] == false)
+        .expect("a failed step");
+    assert_eq!(failed_step["phase"], "destroy", "{failed_step}");
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count(),
+        22
+    );
+    // The namespaces went before the folder failed.
+    assert!(namespaces_of(&lab.name).is_empty());
+    drop(stuck);
+}
