@@ -181,3 +181,45 @@ impl LabError {
 }
 
 pub type Result<T, E = LabError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::LabError;
+
+    #[test]
+    fn exit_codes_by_meaning() {
+        let step = || LabError::Step {
+            step: "s".into(),
+            message: "m".into(),
+        };
+        for (e, code) in [
+            (LabError::Usage("u".into()), 2),
+            (LabError::Untrusted("u".into()), 2),
+            (step(), 3),
+            (LabError::Internal("a task panicked".into()), 3),
+            (LabError::Teardown(Box::new(step())), 3),
+            (
+                LabError::Unavailable {
+                    provider: "netns".into(),
+                    why: "w".into(),
+                },
+                4,
+            ),
+            (
+                LabError::Busy {
+                    name: "l".into(),
+                    holder: "h".into(),
+                },
+                5,
+            ),
+            (LabError::NeedsRepair("half made".into()), 6),
+            (LabError::Interrupted, 130),
+        ] {
+            assert_eq!(e.exit_code(), code, "{e:?}");
+        }
+        assert_eq!(
+            LabError::Teardown(Box::new(step())).to_string(),
+            "the teardown failed: step 's' failed: m"
+        );
+    }
+}

@@ -172,7 +172,7 @@ impl State {
         match std::fs::read(&path) {
             Ok(bytes) => {
                 let st: State = serde_json::from_slice(&bytes).map_err(|e| {
-                    LabError::Usage(format!(
+                    LabError::NeedsRepair(format!(
                         "{} is not valid lab state ({e}); `lab destroy {name}` removes it",
                         path.display()
                     ))

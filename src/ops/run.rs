@@ -37,10 +37,10 @@ impl Ran {
     }
 }
 
-/// Whether an error is a refusal: nothing was run or made (exit 2, 4, 5),
-/// so there is no run to report.
+/// Whether an error is a refusal: nothing was run or made (exit 2, 4, 5,
+/// 6), so there is no run to report.
 pub(crate) fn is_refusal(e: &LabError) -> bool {
-    matches!(e.exit_code(), 2 | 4 | 5)
+    matches!(e.exit_code(), 2 | 4 | 5 | 6)
 }
 
 /// A run in progress.

@@ -60,7 +60,7 @@ impl VagrantCtx {
         }
         let config = self.dir.join(SSH_CONFIG);
         if !config.is_file() {
-            return Err(LabError::Usage(format!(
+            return Err(LabError::NeedsRepair(format!(
                 "{} does not exist: the machines were never reached over SSH",
                 config.display()
             )));

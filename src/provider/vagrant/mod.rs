@@ -397,7 +397,7 @@ impl Provider for Vagrant {
         let dir = state.dir();
         let ssh_config = dir.join(SSH_CONFIG);
         if !ssh_config.is_file() {
-            return Err(LabError::Usage(format!(
+            return Err(LabError::NeedsRepair(format!(
                 "{} does not exist: lab '{}' did not finish coming up; `lab destroy {}` and up again",
                 ssh_config.display(),
                 lab.name,

@@ -15,10 +15,10 @@ pub struct JoinWorkers {
 #[async_trait]
 impl Step<VagrantCtx> for JoinWorkers {
     async fn run(&self, ctx: &mut VagrantCtx) -> Result<()> {
-        let join = ctx
-            .join_command
-            .clone()
-            .ok_or_else(|| LabError::Usage("no join command: kubeadm init did not run".into()))?;
+        let join = ctx.join_command.clone().ok_or_else(|| LabError::Step {
+            step: "join workers".into(),
+            message: "no join command: kubeadm init did not run".into(),
+        })?;
         let remote = ctx.remote()?;
         let mut tasks = tokio::task::JoinSet::new();
         for node in &self.nodes {
