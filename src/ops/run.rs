@@ -65,7 +65,7 @@ impl Run {
     /// run-start event.
     pub fn start(command: RunCommand, lab: &str, provider: Kind, rep: &Reporter) -> Run {
         let started_at = SystemTime::now();
-        let id = run::new_run_id(lab, provider.as_str(), started_at);
+        let id = run::new_run_id(lab, &provider.to_string(), started_at);
         let root = crate::state::lab_dir(lab).join("artifacts").join(&id);
         let recorder = Recorder::new();
         let rep = rep.with_sink(Arc::new(recorder.clone()));

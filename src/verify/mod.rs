@@ -47,7 +47,7 @@ pub struct Options {
 fn own_root(state: &State) -> PathBuf {
     let id = crate::report::run::new_run_id(
         &state.name,
-        state.provider.as_str(),
+        &state.provider.to_string(),
         std::time::SystemTime::now(),
     );
     state.dir().join("artifacts").join(id)

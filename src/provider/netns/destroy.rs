@@ -14,7 +14,7 @@
 //! processes `lab` started, a claim held by another state folder) is refused
 //! and nothing is changed.
 
-use super::pstate::NetnsState;
+use super::provider_state::NetnsState;
 use super::{names, plan, sys};
 use crate::bringup::{self, Planned, Step};
 use crate::error::{LabError, Result};

@@ -191,7 +191,7 @@ pub fn pod_refs(pods: &[PodInfo], apps: &[String]) -> Vec<PodRef> {
 /// names what was awaited and what was seen last. A broken SSH connection
 /// ends the wait at once.
 pub async fn wait_until(
-    remote: &crate::ssh::Pool,
+    ssh: &crate::ssh::Pool,
     cp: &str,
     cmd: &str,
     limit: std::time::Duration,
@@ -200,7 +200,7 @@ pub async fn wait_until(
 ) -> Result<()> {
     let started = std::time::Instant::now();
     loop {
-        let last = match remote.run(cp, cmd, None).await {
+        let last = match ssh.run(cp, cmd, None).await {
             Ok(out) => match pending(&out.stdout) {
                 Ok(None) => return Ok(()),
                 Ok(Some(p)) => p,

@@ -19,17 +19,15 @@ impl Step<VagrantCtx> for JoinWorkers {
             step: "join workers".into(),
             message: "no join command: kubeadm init did not run".into(),
         })?;
-        let remote = ctx.remote()?;
+        let ssh = ctx.ssh()?;
         let mut tasks = tokio::task::JoinSet::new();
         for node in &self.nodes {
             let text = read_script(ctx, node, "worker")?;
-            let (remote, node, join) = (remote.clone(), node.clone(), join.clone());
+            let (ssh, node, join) = (ssh.clone(), node.clone(), join.clone());
             tasks.spawn(async move {
                 (
                     node.clone(),
-                    remote
-                        .script(&node, &text, &[("JOIN_COMMAND", &join)])
-                        .await,
+                    ssh.script(&node, &text, &[("JOIN_COMMAND", &join)]).await,
                 )
             });
         }
