@@ -408,3 +408,91 @@ pub fn relative(path: &Path, root: &Path) -> PathBuf {
         .map(Path::to_path_buf)
         .unwrap_or_else(|_| path.to_path_buf())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Reporter;
+
+    #[test]
+    fn the_recorder_puts_each_step_in_its_phase_and_keeps_the_variants_in_order() {
+        let recorder = Recorder::new();
+        let rep = Reporter::quiet().with_sink(Arc::new(recorder.clone()));
+        let step = |name: &str, ok: bool| Event::StepEnd {
+            step: name.into(),
+            ok,
+            elapsed: Duration::from_millis(1500),
+            detail: (!ok).then(|| "it broke".to_string()),
+        };
+        rep.emit(Event::PhaseStart {
+            phase: RunPhase::Up,
+            variant: "broken".into(),
+        });
+        rep.emit(step("namespaces", true));
+        for v in ["broken", "fixed", "broken"] {
+            rep.emit(Event::ChecksStart {
+                variant: v.into(),
+                total: 1,
+            });
+        }
+        rep.emit(Event::PhaseStart {
+            phase: RunPhase::Destroy,
+            variant: "fixed".into(),
+        });
+        rep.emit(step("delete namespaces", false));
+        let steps = recorder.steps();
+        assert_eq!(steps.len(), 2);
+        assert_eq!(
+            (
+                steps[0].phase,
+                steps[0].variant.as_str(),
+                steps[0].ok,
+                steps[0].duration_s
+            ),
+            (RunPhase::Up, "broken", true, 1.5)
+        );
+        assert_eq!(
+            (steps[1].phase, steps[1].error.as_deref()),
+            (RunPhase::Destroy, Some("it broke"))
+        );
+        assert_eq!(recorder.variants(), ["broken", "fixed"]);
+    }
+
+    #[test]
+    fn ids_times_and_images() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_780_862);
+        let id = new_run_id("chapter4", "netns", at);
+        assert!(id.starts_with("20261127T120102Z-chapter4-netns-"), "{id}");
+        assert!(
+            regex::Regex::new(r"^\d{8}T\d{6}Z-chapter4-netns-[0-9a-f]{4}$")
+                .unwrap()
+                .is_match(&id)
+        );
+        assert_eq!(rfc3339(at), "2026-11-27T12:01:02Z");
+        let manifest = "      containers:\n        - image: docker.io/flannel/flannel-cni-plugin:v1.6.2-flannel1\n        - name: kube-flannel\n          image: \"docker.io/flannel/flannel:v0.26.7\"\n";
+        assert_eq!(
+            flannel_image(manifest).as_deref(),
+            Some("docker.io/flannel/flannel:v0.26.7")
+        );
+        assert_eq!(flannel_image("image: nginx:1.27\n"), None);
+    }
+
+    #[test]
+    fn outcomes() {
+        use crate::error::LabError;
+        assert_eq!(outcome_of(None, &[]), Outcome::Passed);
+        assert_eq!(
+            outcome_of(Some(&LabError::Interrupted), &[]),
+            Outcome::Interrupted
+        );
+        assert_eq!(
+            outcome_of(
+                Some(&LabError::Teardown(Box::new(LabError::Internal(
+                    "x".into()
+                )))),
+                &[]
+            ),
+            Outcome::Error
+        );
+    }
+}
