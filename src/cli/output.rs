@@ -39,9 +39,16 @@ pub fn finish_run(ran: Ran, reports: &Reports) -> Result<()> {
         }
     };
     let report = &ran.report;
-    show(&table::render(report));
+    // A run that failed before any check ran (its bring-up) has no table:
+    // the error says what happened.
+    let shown = ran.error.is_none() || !report.results.is_empty();
+    if shown {
+        show(&table::render(report));
+    }
     let unwritten = reports.write(report);
-    show(&format!("{}\n", report.tally().summary()));
+    if shown {
+        show(&format!("{}\n", report.tally().summary()));
+    }
     let unwritten = (!unwritten.is_empty()).then(|| LabError::Step {
         step: "write reports".into(),
         message: format!(

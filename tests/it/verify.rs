@@ -578,3 +578,39 @@ fn a_failed_teardown_keeps_the_results_and_says_so() {
     assert!(namespaces_of(&lab.name).is_empty());
     drop(stuck);
 }
+
+#[test]
+fn a_failed_bring_up_is_recorded_as_the_runs_error() {
+    // The state folder step cannot make `ssh/` (an immutable file is in the
+    // way): the bring-up fails, is torn down, and the run's report says so,
+    // with the failed step and no results; no table is shown.
+    let lab = TestLab::chapter4("bf");
+    let stuck = Immutable::new(lab.dir().join("ssh"));
+    let json = lab.state.path().join("report.json");
+    let file = lab.file();
+    let out = lab.lab(&[
+        "test",
+        file.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{shown}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains(" passed, "),
+        "{shown}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).unwrap();
+    assert_eq!(report["outcome"], "error", "{report}");
+    assert_eq!(report["summary"]["total"], 0);
+    let failed: Vec<&serde_json::Value> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["ok"] == false)
+        .collect();
+    assert_eq!(failed[0]["phase"], "up", "{report}");
+    assert!(namespaces_of(&lab.name).is_empty());
+    drop(stuck);
+}
