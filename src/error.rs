@@ -113,6 +113,22 @@ pub enum LabError {
     #[error("could not enter node {node}: {message}")]
     Enter { node: String, message: String },
 
+    /// The lab is left half made, half switched or half destroyed, or its
+    /// state cannot be read: the message names the command that completes
+    /// or removes it. This command touched nothing.
+    #[error("{0}")]
+    NeedsRepair(String),
+
+    /// The teardown at the end of a run failed (after the run's results
+    /// were kept).
+    #[error("the teardown failed: {0}")]
+    Teardown(Box<LabError>),
+
+    /// A fault of `lab` itself (a task that panicked, a path it made that
+    /// it cannot use).
+    #[error("internal error: {0}")]
+    Internal(String),
+
     /// One or more checks did not hold.
     #[error("{failed} of {total} checks did not hold")]
     ChecksFailed { failed: usize, total: usize },
@@ -145,9 +161,12 @@ impl LabError {
             | LabError::Command { .. }
             | LabError::Ssh { .. }
             | LabError::Enter { .. }
+            | LabError::Teardown(_)
+            | LabError::Internal(_)
             | LabError::Io { .. } => 3,
             LabError::Unavailable { .. } => 4,
             LabError::Busy { .. } => 5,
+            LabError::NeedsRepair(_) => 6,
             LabError::Interrupted => 130,
         }
     }
@@ -162,3 +181,45 @@ impl LabError {
 }
 
 pub type Result<T, E = LabError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::LabError;
+
+    #[test]
+    fn exit_codes_by_meaning() {
+        let step = || LabError::Step {
+            step: "s".into(),
+            message: "m".into(),
+        };
+        for (e, code) in [
+            (LabError::Usage("u".into()), 2),
+            (LabError::Untrusted("u".into()), 2),
+            (step(), 3),
+            (LabError::Internal("a task panicked".into()), 3),
+            (LabError::Teardown(Box::new(step())), 3),
+            (
+                LabError::Unavailable {
+                    provider: "netns".into(),
+                    why: "w".into(),
+                },
+                4,
+            ),
+            (
+                LabError::Busy {
+                    name: "l".into(),
+                    holder: "h".into(),
+                },
+                5,
+            ),
+            (LabError::NeedsRepair("half made".into()), 6),
+            (LabError::Interrupted, 130),
+        ] {
+            assert_eq!(e.exit_code(), code, "{e:?}");
+        }
+        assert_eq!(
+            LabError::Teardown(Box::new(step())).to_string(),
+            "the teardown failed: step 's' failed: m"
+        );
+    }
+}

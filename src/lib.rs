@@ -9,17 +9,23 @@
 //!   (over [`ssh`] for VMs, by entering namespaces for netns);
 //! - [`ssh`]: reaching nodes over SSH;
 //! - [`verify`]: the checks engine;
-//! - [`report`]: events to a terminal view, JSON and JUnit;
-//! - [`cli`]: the command line.
+//! - [`report`]: the event stream and the versioned run record, rendered as
+//!   a terminal view, a table, JSON and JUnit;
+//! - [`ops`]: the operations behind the commands (up, apply, verify, test,
+//!   destroy), each over one settings struct;
+//! - [`signals`]: what SIGINT, SIGTERM and SIGHUP mean to every operation;
+//! - [`cli`]: the command line, one file per command over [`ops`].
 
 pub mod bringup;
 pub mod cli;
 pub mod clock;
 pub mod error;
 pub mod exec;
+pub mod ops;
 pub mod provider;
 pub mod report;
 pub mod session;
+pub mod signals;
 pub mod spec;
 pub mod ssh;
 pub mod state;

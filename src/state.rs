@@ -172,7 +172,7 @@ impl State {
         match std::fs::read(&path) {
             Ok(bytes) => {
                 let st: State = serde_json::from_slice(&bytes).map_err(|e| {
-                    LabError::Usage(format!(
+                    LabError::NeedsRepair(format!(
                         "{} is not valid lab state ({e}); `lab destroy {name}` removes it",
                         path.display()
                     ))
@@ -273,7 +273,7 @@ pub fn copy_lab_files(lab: &crate::spec::Lab, dir: &Path) -> Result<()> {
 }
 
 /// The lab file and the manifests it names, relative to the lab file's folder.
-fn lab_files_of(lab: &crate::spec::Lab) -> Vec<PathBuf> {
+pub fn lab_files_of(lab: &crate::spec::Lab) -> Vec<PathBuf> {
     let base = lab.file.parent().unwrap_or(Path::new("."));
     let mut out: Vec<PathBuf> = Vec::new();
     let all = std::iter::once(&lab.file)

@@ -1,14 +1,24 @@
-//! The command line: parses arguments, runs one command, maps errors to the
-//! documented exit codes. Everything here returns typed [`LabError`]s;
-//! only the binary (`main.rs`) turns them into a message.
+//! The command line: one file per command, each parsing its arguments,
+//! resolving them into the settings of a library operation
+//! ([`crate::ops`]), calling it and printing. Everything here returns typed
+//! [`LabError`]s; only the binary (`main.rs`) turns them into a message and
+//! an exit code.
 
-mod commands;
+mod apply;
+mod destroy;
+mod doctor;
+mod output;
+mod render;
+mod ssh;
+mod status;
+mod test;
+mod up;
+mod verify;
 
 use crate::error::LabError;
-use crate::provider::Kind;
-use crate::provider::vagrant::render::Vm;
+use crate::report::{Reporter, terminal::Terminal};
+use crate::signals;
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -17,7 +27,7 @@ use std::path::PathBuf;
     about = "Build a book chapter's Kubernetes network lab, check it, clean it up."
 )]
 #[command(
-    after_help = "Exit codes: 0 ok; 1 a check did not hold; 2 usage or invalid lab; 3 a step failed; 4 provider unavailable; 5 lab busy; 130 interrupted."
+    after_help = "Exit codes: 0 ok; 1 a check did not hold; 2 usage or invalid lab; 3 a step failed; 4 provider unavailable; 5 lab busy; 6 lab half made (the message says how to repair it); 130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -27,104 +37,23 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Bring a lab up (default variant unless --variant).
-    Up {
-        /// Lab name (found under labs/, LAB_PATH, or lab's own labs) or path.
-        lab: String,
-        #[arg(long, value_enum)]
-        provider: Option<Kind>,
-        #[arg(long)]
-        variant: Option<String>,
-        /// Number of workers (overrides `count` in lab.yaml).
-        #[arg(long)]
-        nodes: Option<u32>,
-        /// The VM provider of the vagrant provider (default: LAB_VAGRANT_VM,
-        /// VAGRANT_DEFAULT_PROVIDER, then virtualbox).
-        #[arg(long, value_enum)]
-        vm: Option<Vm>,
-        /// Keep what was made when a step fails.
-        #[arg(long)]
-        keep: bool,
-    },
+    Up(up::Args),
     /// Switch a running lab to another pod network variant.
-    Apply {
-        lab: String,
-        #[arg(long)]
-        variant: String,
-    },
+    Apply(apply::Args),
     /// Run the lab's checks against the lab as it is up.
-    Verify {
-        lab: Option<String>,
-        /// Judge with this variant's expectations (default: the current one).
-        #[arg(long)]
-        variant: Option<String>,
-        /// Only checks whose name contains PATTERN.
-        #[arg(long, value_name = "PATTERN")]
-        only: Option<String>,
-        #[arg(long, value_name = "FILE")]
-        junit: Option<PathBuf>,
-        #[arg(long, value_name = "FILE")]
-        json: Option<PathBuf>,
-    },
+    Verify(verify::Args),
     /// The chapter's story: up, verify, evidence, each other variant, verify, destroy.
-    Test {
-        lab: String,
-        #[arg(long, value_enum)]
-        provider: Option<Kind>,
-        #[arg(long)]
-        nodes: Option<u32>,
-        #[arg(long, value_enum)]
-        vm: Option<Vm>,
-        #[arg(long, value_name = "FILE")]
-        junit: Option<PathBuf>,
-        #[arg(long, value_name = "FILE")]
-        json: Option<PathBuf>,
-        /// Leave the lab up at the end.
-        #[arg(long)]
-        keep: bool,
-    },
+    Test(test::Args),
     /// Remove a lab: its machines or namespaces, processes and files.
-    Destroy {
-        lab: String,
-        /// Also remove kept diagnostics (artifacts/) and lab.log.
-        #[arg(long)]
-        purge: bool,
-    },
+    Destroy(destroy::Args),
     /// Show a lab's nodes, pods, addresses and variant.
-    Status { lab: Option<String> },
+    Status(status::Args),
     /// Open a shell on a node, or run a command there (like `vagrant ssh`).
-    Ssh {
-        lab: String,
-        node: String,
-        #[arg(last = true)]
-        command: Vec<String>,
-    },
+    Ssh(ssh::Args),
     /// Print the Vagrantfile or a provisioning script of a lab.
-    Render {
-        lab: String,
-        #[arg(long)]
-        nodes: Option<u32>,
-        #[arg(long, value_enum, default_value = "virtualbox")]
-        vm: Vm,
-        /// A provisioning script: common, control-plane or worker.
-        #[arg(long, value_name = "NAME")]
-        script: Option<String>,
-        /// The node the script is for (default: the first that runs it).
-        #[arg(long)]
-        node: Option<String>,
-    },
+    Render(render::Args),
     /// Check this machine's prerequisites; --fix installs what is missing.
-    Doctor {
-        #[arg(long, value_enum)]
-        provider: Option<Kind>,
-        /// Install missing OS packages with apt-get.
-        #[arg(long)]
-        fix: bool,
-        /// For vagrant: check the lab's private range against VirtualBox.
-        #[arg(long)]
-        lab: Option<String>,
-        #[arg(long, value_enum, default_value = "virtualbox")]
-        vm: Vm,
-    },
+    Doctor(doctor::Args),
     /// (internal) Enter a node and become `sshd -i` on stdin/stdout: the
     /// ProxyCommand of the netns ssh config.
     #[command(hide = true)]
@@ -153,7 +82,7 @@ pub fn run() -> Result<(), LabError> {
         .map_err(|e| LabError::io("starting the async runtime", e))?;
     let r = rt.block_on(async {
         signals::install()?;
-        commands::run(cli.command).await
+        dispatch(cli.command).await
     });
     // Dropping the runtime drops every task still running (an interrupted
     // verify's checks), and with them their SSH masters and temporary
@@ -162,50 +91,22 @@ pub fn run() -> Result<(), LabError> {
     r
 }
 
-/// SIGINT, SIGTERM and SIGHUP mean the same for every command: stop, undo
-/// what this command started (a bring-up is torn down, SSH masters and
-/// temporary folders go), exit 130. The handlers are installed before the
-/// command starts, so none of these signals kills `lab` outright; commands
-/// wait for [`signals::interrupted`].
-pub(crate) mod signals {
-    use crate::error::{LabError, Result};
-    use std::sync::OnceLock;
-    use tokio::signal::unix::{SignalKind, signal};
-    use tokio::sync::watch;
-
-    static RECEIVED: OnceLock<watch::Sender<Option<&'static str>>> = OnceLock::new();
-
-    fn sender() -> &'static watch::Sender<Option<&'static str>> {
-        RECEIVED.get_or_init(|| watch::channel(None).0)
+async fn dispatch(cmd: Command) -> Result<(), LabError> {
+    match cmd {
+        Command::Up(a) => up::run(a).await,
+        Command::Apply(a) => apply::run(a).await,
+        Command::Verify(a) => verify::run(a).await,
+        Command::Test(a) => test::run(a).await,
+        Command::Destroy(a) => destroy::run(a).await,
+        Command::Status(a) => signals::interruptible(status::run(a)).await,
+        Command::Ssh(a) => ssh::run(a).await,
+        Command::Render(a) => signals::interruptible(async { render::run(a) }).await,
+        Command::Doctor(a) => signals::interruptible(async { doctor::run(a) }).await,
+        Command::Proxy { .. } => unreachable!("handled before the runtime starts"),
     }
+}
 
-    /// Install the handlers (inside the runtime).
-    pub fn install() -> Result<()> {
-        for (kind, name) in [
-            (SignalKind::interrupt(), "SIGINT"),
-            (SignalKind::terminate(), "SIGTERM"),
-            (SignalKind::hangup(), "SIGHUP"),
-        ] {
-            let mut s = signal(kind)
-                .map_err(|e| LabError::io(format!("installing a {name} handler"), e))?;
-            tokio::spawn(async move {
-                while s.recv().await.is_some() {
-                    sender().send_replace(Some(name));
-                }
-            });
-        }
-        Ok(())
-    }
-
-    /// The signal received, if one was.
-    pub fn received() -> Option<&'static str> {
-        *sender().borrow()
-    }
-
-    /// Resolves once SIGINT, SIGTERM or SIGHUP has been received.
-    pub async fn interrupted() -> &'static str {
-        let mut rx = sender().subscribe();
-        let got = rx.wait_for(|v| v.is_some()).await;
-        got.map(|v| v.unwrap_or("a signal")).unwrap_or("a signal")
-    }
+/// The reporter of a command: the terminal view (stderr).
+fn terminal() -> Reporter {
+    Reporter::new(vec![Box::new(Terminal::new())])
 }

@@ -23,26 +23,13 @@ pub enum Kind {
     Vagrant,
 }
 
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Netns => "netns",
-            Kind::Vagrant => "vagrant",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Kind> {
-        match s {
-            "netns" => Some(Kind::Netns),
-            "vagrant" => Some(Kind::Vagrant),
-            _ => None,
-        }
-    }
-}
-
+/// Its name, as `--provider` takes it (clap's value name, which serde's
+/// lowercase renaming agrees with).
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        use clap::ValueEnum;
+        let v = self.to_possible_value().expect("no variant is skipped");
+        f.write_str(v.get_name())
     }
 }
 
@@ -163,10 +150,15 @@ pub fn get(kind: Option<Kind>) -> Result<Box<dyn Provider>> {
         Some(k) => k,
         None => default_kind()?,
     };
-    Ok(match kind {
+    Ok(make(kind))
+}
+
+/// The provider of kind `kind`.
+pub fn make(kind: Kind) -> Box<dyn Provider> {
+    match kind {
         Kind::Netns => Box::new(netns::Netns::new()),
         Kind::Vagrant => Box::new(vagrant::Vagrant::new()),
-    })
+    }
 }
 
 /// netns on Linux as root; otherwise the user must choose.

@@ -1,6 +1,8 @@
-//! JUnit XML for CI dashboards: one test suite per variant, one test case per
-//! check, carrying what was observed and the probe's output.
+//! JUnit XML for CI dashboards, rendered from the run record: one test suite
+//! per variant, one test case per check, carrying what was observed, the
+//! probe's output and the diagnostics files (absolute paths).
 
+use super::run::RunReport;
 use super::{CheckResult, Verdict};
 use std::fmt::Write;
 
@@ -21,8 +23,10 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// Render results as JUnit XML, suites in the order variants first appear.
-pub fn render(lab: &str, results: &[CheckResult]) -> String {
+/// Render a run as JUnit XML, suites in the order variants first appear.
+pub fn render(report: &RunReport) -> String {
+    let lab = report.lab.name.as_str();
+    let results = &report.results;
     let mut variants: Vec<&str> = Vec::new();
     for r in results {
         if !variants.contains(&r.variant.as_str()) {
@@ -89,10 +93,10 @@ pub fn render(lab: &str, results: &[CheckResult]) -> String {
             }
             let mut out = format!(
                 "{}\nexpected: {}\nobserved: {}\n",
-                r.route, r.expected, r.observed
+                r.path, r.expected, r.observed
             );
             for a in &r.artifacts {
-                let _ = writeln!(out, "artifact: {}", a.display());
+                let _ = writeln!(out, "artifact: {}", report.evidence_path(a).display());
             }
             out.push_str(&r.output);
             let _ = writeln!(x, "      <system-out>{}</system-out>", esc(&out));

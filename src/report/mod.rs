@@ -1,21 +1,23 @@
-//! Reports as a stream of events: bring-up steps and check results flow
-//! through a [`Reporter`] to sinks (the terminal view, `lab.log`), and the
-//! collected results are written as a table, JSON and JUnit, to the paths
-//! the user gave ([`output`]).
+//! Reports as a stream of events: a run's start and end, its phases,
+//! bring-up steps and check results flow through a [`Reporter`] to sinks
+//! (the terminal view, `lab.log`, the [`run::Recorder`]); a run ends as one
+//! versioned record ([`run::RunReport`]), which the table, JSON and JUnit
+//! render, written to the paths the user gave ([`output`]).
 
 pub mod junit;
 pub mod output;
+pub mod run;
 pub mod table;
 pub mod terminal;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The verdict of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// The expectation held.
@@ -39,31 +41,62 @@ impl Verdict {
     }
 }
 
-/// The result of one check in one variant.
-#[derive(Debug, Clone, Serialize)]
+/// The result of one check in one variant (a `results` entry of the run
+/// record, field names as there).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
     pub name: String,
     pub variant: String,
-    /// "from → to" or where it ran.
-    pub route: String,
+    /// Where the probe went: "from → to", or where it ran.
+    pub path: String,
     pub expected: String,
     pub observed: String,
     pub verdict: Verdict,
-    #[serde(serialize_with = "secs")]
+    #[serde(
+        rename = "duration_s",
+        serialize_with = "secs",
+        deserialize_with = "from_secs"
+    )]
     pub elapsed: Duration,
     /// The probe's commands and their output, for JUnit and JSON.
     pub output: String,
-    /// Diagnostics written for this check.
+    /// Diagnostics written for this check: absolute while a run goes,
+    /// relative to the artifacts root in a [`run::RunReport`].
+    #[serde(rename = "evidence")]
     pub artifacts: Vec<PathBuf>,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
+    s.serialize_f64(run::seconds(*d))
+}
+
+fn from_secs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let s = f64::deserialize(d)?;
+    Duration::try_from_secs_f64(s).map_err(serde::de::Error::custom)
 }
 
 /// Something that happened while a command ran.
 #[derive(Debug, Clone)]
 pub enum Event {
+    /// A run (`lab test`, `lab verify`) starts; its artifacts go under `artifacts_root`.
+    RunStart {
+        run_id: String,
+        command: run::RunCommand,
+        lab: String,
+        artifacts_root: PathBuf,
+    },
+    /// A phase of the run starts (bring-up, a switch, checks, evidence,
+    /// teardown); the steps that follow belong to it.
+    PhaseStart {
+        phase: run::RunPhase,
+        variant: String,
+    },
+    /// The run ended.
+    RunEnd {
+        run_id: String,
+        outcome: run::Outcome,
+        elapsed: Duration,
+    },
     /// A bring-up or teardown step starts.
     StepStart { step: String },
     /// It ended, successfully or not.
@@ -91,15 +124,26 @@ pub trait Sink: Send + Sync {
 /// Fans events out to sinks and keeps the full log in `lab.log`.
 #[derive(Clone, Default)]
 pub struct Reporter {
-    sinks: Arc<Vec<Box<dyn Sink>>>,
+    sinks: Arc<Vec<Arc<dyn Sink>>>,
     log: Arc<Mutex<Option<std::fs::File>>>,
 }
 
 impl Reporter {
     pub fn new(sinks: Vec<Box<dyn Sink>>) -> Self {
         Reporter {
-            sinks: Arc::new(sinks),
+            sinks: Arc::new(sinks.into_iter().map(Arc::from).collect()),
             log: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// This reporter with one more sink (a run's [`run::Recorder`]); the
+    /// log is shared.
+    pub fn with_sink(&self, sink: Arc<dyn Sink>) -> Reporter {
+        let mut sinks: Vec<Arc<dyn Sink>> = self.sinks.iter().cloned().collect();
+        sinks.push(sink);
+        Reporter {
+            sinks: Arc::new(sinks),
+            log: self.log.clone(),
         }
     }
 
@@ -148,6 +192,25 @@ impl Reporter {
 
 fn describe(e: &Event) -> String {
     match e {
+        Event::RunStart {
+            run_id,
+            command,
+            lab,
+            artifacts_root,
+        } => format!(
+            "run start: {run_id} ({} of {lab}), artifacts in {}",
+            command.as_str(),
+            artifacts_root.display()
+        ),
+        Event::PhaseStart { phase, variant } => format!("phase: {phase:?} ({variant})"),
+        Event::RunEnd {
+            run_id,
+            outcome,
+            elapsed,
+        } => format!(
+            "run end: {run_id}: {outcome:?} in {:.3}s",
+            elapsed.as_secs_f64()
+        ),
         Event::StepStart { step } => format!("step start: {step}"),
         Event::StepEnd {
             step,
@@ -174,7 +237,7 @@ fn describe(e: &Event) -> String {
             r.verdict.as_str(),
             r.variant,
             r.name,
-            r.route,
+            r.path,
             r.expected,
             r.observed,
             r.output
@@ -222,16 +285,4 @@ impl Tally {
         }
         s
     }
-}
-
-/// Results as a JSON document: the counts and every check.
-pub fn json(results: &[CheckResult]) -> String {
-    let t = Tally::of(results);
-    let doc = serde_json::json!({
-        "passed": t.passed, "failed": t.failed, "errored": t.errored, "skipped": t.skipped,
-        "checks": results,
-    });
-    let mut text = serde_json::to_string_pretty(&doc).expect("json");
-    text.push('\n');
-    text
 }

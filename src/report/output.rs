@@ -11,7 +11,7 @@
 //! costs nothing; a write that still fails at the end is reported after the
 //! results are shown and the other report is written.
 
-use super::CheckResult;
+use super::run::RunReport;
 use crate::error::{LabError, Result};
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
@@ -131,15 +131,15 @@ impl Reports {
 
     /// Write every report asked for, each on its own: a failure of one
     /// does not stop the other. Returns what failed, one line each.
-    pub fn write(&self, lab: &str, results: &[CheckResult]) -> Vec<String> {
+    pub fn write(&self, report: &RunReport) -> Vec<String> {
         let mut failed = Vec::new();
         if let Some(t) = &self.junit
-            && let Err(e) = t.write(super::junit::render(lab, results).as_bytes())
+            && let Err(e) = t.write(super::junit::render(report).as_bytes())
         {
             failed.push(format!("--junit {t}: {e}"));
         }
         if let Some(t) = &self.json
-            && let Err(e) = t.write(super::json(results).as_bytes())
+            && let Err(e) = t.write(report.to_json().as_bytes())
         {
             failed.push(format!("--json {t}: {e}"));
         }

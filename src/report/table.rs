@@ -2,7 +2,7 @@
 //! observed, verdict, time. Cells show control characters as escapes
 //! ([`visible`]): what a node printed must not drive the terminal.
 
-use super::CheckResult;
+use super::run::RunReport;
 use super::terminal::visible;
 
 /// The first line of `s`, at most `n` characters (clipped before control
@@ -17,8 +17,10 @@ fn clip(s: &str, n: usize) -> String {
     visible(&clipped).into_owned()
 }
 
-/// Render results as a plain-text table.
-pub fn render(results: &[CheckResult]) -> String {
+/// Render a run's results as a plain-text table, then the diagnostics
+/// files of each failed check (where they are on disk).
+pub fn render(report: &RunReport) -> String {
+    let results = &report.results;
     let header = [
         "variant",
         "check",
@@ -34,7 +36,7 @@ pub fn render(results: &[CheckResult]) -> String {
             [
                 visible(&r.variant).into_owned(),
                 clip(&r.name, 44),
-                clip(&r.route, 48),
+                clip(&r.path, 48),
                 clip(&r.expected, 36),
                 clip(&r.observed, 40),
                 r.verdict.as_str().to_string(),
@@ -72,7 +74,10 @@ pub fn render(results: &[CheckResult]) -> String {
             r.name, r.variant
         )));
         for a in &r.artifacts {
-            out.push_str(&visible(&format!("  {}\n", a.display())));
+            out.push_str(&visible(&format!(
+                "  {}\n",
+                report.evidence_path(a).display()
+            )));
         }
     }
     out

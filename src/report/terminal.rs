@@ -60,14 +60,6 @@ impl Terminal {
         }
     }
 
-    pub fn plain() -> Self {
-        Terminal {
-            fancy: false,
-            spinner: Mutex::new(None),
-            bar: Mutex::new(None),
-        }
-    }
-
     fn println(&self, line: &str) {
         let line = &*visible(line);
         if let Some(b) = self.bar.lock().unwrap().as_ref() {
@@ -160,6 +152,9 @@ impl Sink for Terminal {
                     b.finish_and_clear();
                 }
             }
+            // The run's frame is for the record and `lab.log`; the terminal
+            // shows its steps, checks and closing lines.
+            Event::RunStart { .. } | Event::PhaseStart { .. } | Event::RunEnd { .. } => {}
         }
     }
 }

@@ -3,9 +3,11 @@
 //! subnet.env, flannel's log and iptables rules, and a short capture on the
 //! overlay and both NICs while the failing probe runs again.
 //!
-//! Files go to `.lab/<lab>/artifacts/<run>/`; the report names them. A run's
-//! folder is made exclusively on first use, so verifies that fail in the
-//! same second never write into one folder.
+//! Files go to `<variant>/` under the run's artifacts root
+//! (`.lab/<lab>/artifacts/<run_id>/`, see [`crate::report::run`]); the
+//! report names them. The folder is made exclusively on first use, so two
+//! verifies of one variant in one run never write into one folder, and a
+//! run that needs no diagnostics leaves none behind.
 
 use super::{Ctx, join_all, probe};
 use crate::session::Session;
@@ -25,11 +27,11 @@ const NODE_SECTIONS: &[(&str, &str)] = &[
     ("iptables", "iptables-save"),
 ];
 
-/// Artifacts of one verify run.
+/// Artifacts of one verify (or the evidence) of a run.
 pub struct Artifacts {
-    /// `artifacts/` of the lab's state folder.
+    /// The run's artifacts root.
     base: PathBuf,
-    /// The run's name ([`run_name`]: when it started, which variant).
+    /// This verify's folder in it (its variant).
     name: String,
     pub enabled: bool,
     /// The run's own folder, made on first use (a run that needs no
@@ -37,15 +39,6 @@ pub struct Artifacts {
     dir: std::sync::Mutex<Option<PathBuf>>,
     /// Files already collected per node (each node once per run).
     nodes: Mutex<HashMap<String, Vec<PathBuf>>>,
-}
-
-/// A run name: UTC time and variant, sortable (`20261127-024501-broken`).
-pub fn run_name(variant: &str) -> String {
-    let t = crate::clock::Utc::now();
-    format!(
-        "{:04}{:02}{:02}-{:02}{:02}{:02}-{variant}",
-        t.year, t.month, t.day, t.hour, t.minute, t.second
-    )
 }
 
 fn slug(s: &str) -> String {
@@ -93,10 +86,11 @@ fn make_unique_dir(base: &Path, name: &str) -> std::io::Result<PathBuf> {
 }
 
 impl Artifacts {
-    pub fn new(lab_dir: &Path, variant: &str, enabled: bool) -> Self {
+    /// Artifacts under `<run_root>/<name>/` (`name`: the variant).
+    pub fn new(run_root: &Path, name: &str, enabled: bool) -> Self {
         Artifacts {
-            base: lab_dir.join("artifacts"),
-            name: run_name(variant),
+            base: run_root.to_path_buf(),
+            name: name.to_string(),
             enabled,
             dir: std::sync::Mutex::new(None),
             nodes: Mutex::new(HashMap::new()),
@@ -266,8 +260,9 @@ mod tests {
         assert!(dirs.iter().all(|d| d.is_dir()));
         // A run that needs no diagnostics makes no folder.
         let quiet = tempfile::tempdir().unwrap();
-        drop(Artifacts::new(quiet.path(), "fixed", true));
-        assert!(!quiet.path().join("artifacts").exists());
+        let root = quiet.path().join("run");
+        drop(Artifacts::new(&root, "fixed", true));
+        assert!(!root.exists());
     }
 
     #[test]
@@ -281,8 +276,5 @@ mod tests {
             slug("Route to node2's pods goes through flannel.1"),
             "route-to-node2-s-pods-goes-through-flannel-1"
         );
-        let n = run_name("broken");
-        assert_eq!(n.len(), "20261127-024501-broken".len());
-        assert!(n.ends_with("-broken"));
     }
 }

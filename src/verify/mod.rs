@@ -37,6 +37,20 @@ pub struct Options {
     pub only: Option<String>,
     /// Collect diagnostics of failed checks (on by default).
     pub no_diagnostics: bool,
+    /// The run's artifacts root (see [`crate::report::run`]): diagnostics
+    /// go to `<root>/<variant>/`. None: a root of its own under the lab's
+    /// `artifacts/`.
+    pub artifacts_root: Option<PathBuf>,
+}
+
+/// The artifacts root of a run of `state`'s lab that was given none.
+fn own_root(state: &State) -> PathBuf {
+    let id = crate::report::run::new_run_id(
+        &state.name,
+        &state.provider.to_string(),
+        std::time::SystemTime::now(),
+    );
+    state.dir().join("artifacts").join(id)
 }
 
 /// Everything a check needs, shared by the concurrent checks of a run.
@@ -161,7 +175,11 @@ pub async fn verify(
         .iter()
         .map(|n| (n.name.clone(), provider.flannel_log(lab, &n.name)))
         .collect();
-    let artifacts = diagnostics::Artifacts::new(&state.dir(), &variant, !opts.no_diagnostics);
+    let root = opts
+        .artifacts_root
+        .clone()
+        .unwrap_or_else(|| own_root(state));
+    let artifacts = diagnostics::Artifacts::new(&root, &variant, !opts.no_diagnostics);
     let ctx = Arc::new(Ctx {
         lab: lab.clone(),
         access,
@@ -207,7 +225,7 @@ pub async fn verify(
         let r = CheckResult {
             name: s.name.clone(),
             variant: variant.clone(),
-            route: String::new(),
+            path: String::new(),
             expected: String::new(),
             observed: s.reason.clone(),
             verdict: Verdict::Skip,
@@ -251,28 +269,29 @@ pub async fn verify(
 }
 
 /// Collect the chapter's troubleshooting evidence from every node (routes,
-/// subnet.env, flannel's log, FDB, ...) into the artifacts of this run.
+/// subnet.env, flannel's log, FDB, ...) into `<root>/<variant>-evidence/`
+/// of the run's artifacts root; returns the files.
 pub async fn collect_evidence(
     lab: &Lab,
     state: &State,
     provider: &dyn Provider,
+    root: &std::path::Path,
     rep: &Reporter,
-) -> Result<PathBuf> {
+) -> Result<Vec<PathBuf>> {
     let access = provider.access(lab, state, rep).await?;
     let session = provider
         .session(lab, state, &access, Some(DEADLINE), rep)
         .await?;
-    let artifacts =
-        diagnostics::Artifacts::new(&state.dir(), &format!("{}-evidence", state.variant), true);
+    let artifacts = diagnostics::Artifacts::new(root, &format!("{}-evidence", state.variant), true);
     let nodes: Vec<String> = lab.nodes.iter().map(|n| n.name.clone()).collect();
     let futs = nodes.iter().map(|n| {
         let log = provider.flannel_log(lab, n);
         let (session, artifacts) = (session.as_ref(), &artifacts);
         async move { artifacts.node(session, n, &log).await }
     });
-    join_all(futs).await;
+    let files = join_all(futs).await.into_iter().flatten().collect();
     session.close().await;
-    Ok(artifacts.dir())
+    Ok(files)
 }
 
 fn expanded_len(ctx: &Ctx, c: &Check) -> usize {
@@ -303,7 +322,7 @@ async fn run_check(ctx: &Ctx, check: &Check) -> Vec<CheckResult> {
     let mut result = CheckResult {
         name: check.name.clone(),
         variant: ctx.variant.clone(),
-        route: check.probe.route_label(),
+        path: check.probe.route_label(),
         expected: expect.to_string(),
         observed: String::new(),
         verdict: Verdict::Error,
@@ -514,7 +533,7 @@ async fn run_mesh(
         out.push(CheckResult {
             name: format!("{}: from {name}", check.name),
             variant: ctx.variant.clone(),
-            route: format!("{from} → {n} {app} pods"),
+            path: format!("{from} → {n} {app} pods"),
             expected: expect.to_string(),
             observed,
             verdict,

@@ -8,7 +8,6 @@
 //!   for tests that bring labs up: names from [`unique_name`] keep tests that
 //!   run at the same time (in this binary or in other checkouts on the same
 //!   machine) from sharing namespaces, interfaces or state.
-#![allow(dead_code)] // each area uses a different subset
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};

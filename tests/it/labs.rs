@@ -157,7 +157,7 @@ pub fn text(out: &Output) -> String {
 
 /// Verdict of the check named `name` in a JSON report.
 pub fn verdict<'a>(report: &'a serde_json::Value, name: &str) -> &'a str {
-    report["checks"]
+    report["results"]
         .as_array()
         .and_then(|c| c.iter().find(|c| c["name"] == name))
         .and_then(|c| c["verdict"].as_str())

@@ -225,7 +225,7 @@ fn verify_of_a_half_made_lab_says_so() {
     signal(&up, Signal::SIGKILL);
     let _ = finish(up);
     let out = lab.lab(&["verify", &lab.name]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out));
     assert!(
         stderr(&out).contains("is half made: its `lab up` was interrupted"),
         "{}",
@@ -500,7 +500,7 @@ fn an_interrupted_apply_is_repaired_by_apply() {
             text(&st)
         );
         let out = lab.lab(&["verify", name]);
-        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert_eq!(out.status.code(), Some(6), "{}", text(&out));
         assert!(stderr(&out).contains("half switched"), "{}", text(&out));
         // apply, to either variant, completes the switch.
         let out = lab.lab(&["apply", name, "--variant", then]);

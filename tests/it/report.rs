@@ -1,21 +1,27 @@
-//! Reports: the table, JUnit and JSON renderings of check results, pinned by
-//! snapshots, and the JUnit shown to parse.
+//! Reports: the run record (`RunReport`) built from fixed values, its JSON
+//! pinned by a snapshot and validated against the documented schema
+//! (`docs/run-report.schema.json`), and the table and JUnit rendered from
+//! the same record.
 
+use lab::report::run::{
+    HostInfo, Inputs, LabInfo, Outcome, RunCommand, RunPhase, RunReport, StepRecord, Summary,
+};
 use lab::report::{CheckResult, Tally, Verdict, junit, table};
+use serde_json::Value;
 use std::time::Duration;
 
 fn results() -> Vec<CheckResult> {
     let r = |name: &str, variant: &str, verdict: Verdict, observed: &str| CheckResult {
         name: name.into(),
         variant: variant.into(),
-        route: "node1 → pod nginx@node2".into(),
+        path: "node1 → pod nginx@node2".into(),
         expected: "unreachable".into(),
         observed: observed.into(),
         verdict,
         elapsed: Duration::from_millis(1012),
         output: "$ ping -n -c 1 -W 1 10.244.2.2\n1 packets transmitted, 0 received <&>\n".into(),
         artifacts: if verdict == Verdict::Fail {
-            vec!["/state/x/artifacts/run/nodes/node1/ip-route.txt".into()]
+            vec!["fixed/nodes/node1/ip-route.txt".into()]
         } else {
             vec![]
         },
@@ -48,14 +54,83 @@ fn results() -> Vec<CheckResult> {
     ]
 }
 
+/// A run record from fixed values (what a `lab test` of two variants whose
+/// teardown failed records).
+fn report() -> RunReport {
+    let results = results();
+    let step = |name: &str, phase, variant: &str, ok: bool| StepRecord {
+        name: name.into(),
+        phase,
+        variant: variant.into(),
+        ok,
+        duration_s: 0.25,
+        error: (!ok).then(|| "could not delete namespaces: t1.node1".to_string()),
+    };
+    RunReport {
+        schema_version: lab::report::run::SCHEMA_VERSION,
+        kind: lab::report::run::KIND.into(),
+        run_id: "20261127T120102Z-chapter4-netns-4f3a".into(),
+        command: RunCommand::Test,
+        lab: LabInfo {
+            name: "chapter4".into(),
+            title: "Setup Network Using Flannel".into(),
+            version: None,
+        },
+        provider: "netns".into(),
+        host: HostInfo {
+            hostname: "ci".into(),
+            kernel: "6.1.0-27-amd64".into(),
+            os: "Debian GNU/Linux 12 (bookworm)".into(),
+            lab_version: "0.1.0".into(),
+        },
+        inputs: Inputs {
+            files: [(
+                "lab.yaml".to_string(),
+                format!("sha256:{}", "ab".repeat(32)),
+            )]
+            .into(),
+            flannel_image: Some("docker.io/flannel/flannel:v0.26.7".into()),
+            kubernetes: Some("1.32".into()),
+            box_name: None,
+            box_version: None,
+            git_commit: None,
+        },
+        started_at: "2026-11-27T12:01:02Z".into(),
+        finished_at: "2026-11-27T12:01:14Z".into(),
+        duration_s: 12.3,
+        artifacts_root: "/state/chapter4/artifacts/20261127T120102Z-chapter4-netns-4f3a".into(),
+        steps: vec![
+            step("namespaces", RunPhase::Up, "broken", true),
+            step("checks", RunPhase::Verify, "broken", true),
+            step("troubleshooting evidence", RunPhase::Evidence, "broken", true),
+            step("flannel", RunPhase::Apply, "fixed", true),
+            step("checks", RunPhase::Verify, "fixed", true),
+            step("delete namespaces", RunPhase::Destroy, "fixed", false),
+        ],
+        variants: vec!["broken".into(), "fixed".into()],
+        summary: Summary::from(Tally::of(&results)),
+        results,
+        evidence: [(
+            "broken".to_string(),
+            vec!["broken-evidence/nodes/node1/ip-route.txt".into()],
+        )]
+        .into(),
+        outcome: Outcome::Error,
+        error: Some(
+            "the teardown failed: step 'delete namespaces' failed: could not delete namespaces: t1.node1"
+                .into(),
+        ),
+    }
+}
+
 #[test]
 fn table_snapshot() {
-    insta::assert_snapshot!(table::render(&results()));
+    insta::assert_snapshot!(table::render(&report()));
 }
 
 #[test]
 fn junit_snapshot_parses_with_a_suite_per_variant() {
-    let xml = junit::render("chapter4", &results());
+    let xml = junit::render(&report());
     insta::assert_snapshot!(xml);
     let doc = roxmltree::Document::parse(&xml).expect("valid XML");
     let suites: Vec<_> = doc
@@ -73,6 +148,172 @@ fn junit_snapshot_parses_with_a_suite_per_variant() {
         .collect();
     assert!(fixed_cases[0].children().any(|n| n.has_tag_name("failure")));
     assert!(fixed_cases[1].children().any(|n| n.has_tag_name("error")));
+    // Evidence paths of the record are relative to its artifacts root; the
+    // JUnit names the files where they are.
+    let out = fixed_cases[0]
+        .children()
+        .find(|n| n.has_tag_name("system-out"))
+        .and_then(|n| n.text())
+        .unwrap();
+    assert!(
+        out.contains(
+            "artifact: /state/chapter4/artifacts/20261127T120102Z-chapter4-netns-4f3a/fixed/nodes/node1/ip-route.txt"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn junit_and_json_render_one_record() {
+    // Every result of the record is a test case of the JUnit, with the
+    // same verdicts, and the JSON reads back as the same record.
+    let r = report();
+    let xml = junit::render(&r);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), r.results.len());
+    for (case, result) in cases.iter().zip(&r.results) {
+        assert_eq!(case.attribute("name"), Some(result.name.as_str()));
+        let kind = case
+            .children()
+            .find(|n| n.is_element() && !n.has_tag_name("system-out"))
+            .map(|n| n.tag_name().name());
+        let want = match result.verdict {
+            Verdict::Pass => None,
+            Verdict::Fail => Some("failure"),
+            Verdict::Error => Some("error"),
+            Verdict::Skip => Some("skipped"),
+        };
+        assert_eq!(kind, want, "{}", result.name);
+    }
+    let back: RunReport = serde_json::from_str(&r.to_json()).unwrap();
+    assert_eq!(back, r);
+}
+
+#[test]
+fn json_snapshot_matches_the_documented_schema() {
+    let json = report().to_json();
+    insta::assert_snapshot!(json);
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    let schema = schema();
+    let problems = validate(&schema, &doc, "$");
+    assert!(problems.is_empty(), "{problems:#?}");
+    // The contract's field names.
+    assert_eq!(doc["results"][0]["path"], "node1 → pod nginx@node2");
+    assert_eq!(
+        doc["results"][2]["evidence"][0],
+        "fixed/nodes/node1/ip-route.txt"
+    );
+    assert_eq!(doc["summary"]["errors"], 1);
+    assert_eq!(doc["outcome"], "error");
+}
+
+#[test]
+fn the_schema_check_fails_on_a_record_that_breaks_it() {
+    let schema = schema();
+    let good: Value = serde_json::from_str(&report().to_json()).unwrap();
+    let broken = |f: &dyn Fn(&mut Value)| {
+        let mut d = good.clone();
+        f(&mut d);
+        validate(&schema, &d, "$")
+    };
+    assert!(
+        !broken(&|d| {
+            d.as_object_mut().unwrap().remove("run_id");
+        })
+        .is_empty()
+    );
+    assert!(!broken(&|d| d["results"][0]["verdict"] = "FAIL".into()).is_empty());
+    assert!(!broken(&|d| d["summary"]["total"] = "4".into()).is_empty());
+    assert!(!broken(&|d| d["steps"][0]["phase"] = "bringup".into()).is_empty());
+    assert!(!broken(&|d| d["inputs"]["files"]["lab.yaml"] = "fnv:1".into()).is_empty());
+    assert!(!broken(&|d| d["error"] = 3.into()).is_empty());
+}
+
+fn schema() -> Value {
+    let path = crate::harness::root().join("docs/run-report.schema.json");
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).expect("the schema is JSON")
+}
+
+/// Check `v` against the part of JSON Schema that `docs/run-report.schema.json`
+/// uses (type, const, enum, pattern, minimum, required, properties,
+/// additionalProperties, items); returns every problem.
+fn validate(schema: &Value, v: &Value, at: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let type_ok = |t: &str| match t {
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "string" => v.is_string(),
+        "integer" => v.is_u64() || v.is_i64(),
+        "number" => v.is_number(),
+        "boolean" => v.is_boolean(),
+        "null" => v.is_null(),
+        other => panic!("the schema uses type {other}, which this check does not know"),
+    };
+    if let Some(t) = schema.get("type") {
+        let ok = match t {
+            Value::String(t) => type_ok(t),
+            Value::Array(ts) => ts.iter().any(|t| type_ok(t.as_str().unwrap())),
+            _ => panic!("bad type in schema at {at}"),
+        };
+        if !ok {
+            problems.push(format!("{at}: {v} is not of type {t}"));
+            return problems;
+        }
+    }
+    if let Some(c) = schema.get("const")
+        && c != v
+    {
+        problems.push(format!("{at}: {v} is not {c}"));
+    }
+    if let Some(e) = schema.get("enum")
+        && !e.as_array().unwrap().contains(v)
+    {
+        problems.push(format!("{at}: {v} is not one of {e}"));
+    }
+    if let (Some(p), Some(s)) = (schema.get("pattern"), v.as_str())
+        && !regex::Regex::new(p.as_str().unwrap()).unwrap().is_match(s)
+    {
+        problems.push(format!("{at}: {s:?} does not match {p}"));
+    }
+    if let (Some(m), Some(n)) = (schema.get("minimum"), v.as_f64())
+        && n < m.as_f64().unwrap()
+    {
+        problems.push(format!("{at}: {n} < {m}"));
+    }
+    if let Some(obj) = v.as_object() {
+        for r in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if !obj.contains_key(r.as_str().unwrap()) {
+                problems.push(format!("{at}: missing required field {r}"));
+            }
+        }
+        let props = schema.get("properties").and_then(Value::as_object);
+        for (k, x) in obj {
+            let sub = format!("{at}.{k}");
+            match (
+                props.and_then(|p| p.get(k)),
+                schema.get("additionalProperties"),
+            ) {
+                (Some(s), _) => problems.extend(validate(s, x, &sub)),
+                (None, Some(s)) => problems.extend(validate(s, x, &sub)),
+                (None, None) => {}
+            }
+        }
+    }
+    if let (Some(items), Some(a)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in a.iter().enumerate() {
+            problems.extend(validate(items, x, &format!("{at}[{i}]")));
+        }
+    }
+    problems
 }
 
 #[test]
@@ -84,10 +325,10 @@ fn summary_counts_errors_as_failed() {
 
 #[test]
 fn control_characters_in_the_table_are_shown_not_sent() {
-    let mut rs = results();
-    rs[0].observed = "x\u{1b}]0;pwned\u{7}\u{1b}[31mred\u{9b}2J".into();
-    rs[2].route = "node1\r\u{8}".into();
-    let t = table::render(&rs);
+    let mut r = report();
+    r.results[0].observed = "x\u{1b}]0;pwned\u{7}\u{1b}[31mred\u{9b}2J".into();
+    r.results[2].path = "node1\r\u{8}".into();
+    let t = table::render(&r);
     assert!(
         !t.chars().any(|c| c.is_control() && c != '\n'),
         "raw control characters: {t:?}"
@@ -149,7 +390,7 @@ fn an_icmp_error_is_reported_as_what_came_back() {
     lab.up(&[]);
     let (out, report) = lab.verify(&["--only", "pod reaches pod across"]);
     assert!(out.status.success(), "{}", crate::labs::text(&out));
-    let check = &report["checks"][0];
+    let check = &report["results"][0];
     assert_eq!(check["verdict"], "pass", "{check}");
     assert_eq!(
         check["observed"], "unreachable (From 10.244.1.1: Time to live exceeded)",
@@ -170,7 +411,7 @@ fn a_mesh_counts_targets_not_icmp_error_lines() {
     });
     lab.up(&[]);
     let (out, report) = lab.verify(&["--only", "pods cannot reach"]);
-    let checks = report["checks"].as_array().expect("a report");
+    let checks = report["results"].as_array().expect("a report");
     assert_eq!(checks.len(), 2, "{}", crate::labs::text(&out));
     for c in checks {
         assert_eq!(c["verdict"], "pass", "{c}");

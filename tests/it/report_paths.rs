@@ -96,7 +96,7 @@ fn a_fifo_reader_receives_the_report() {
     let _ = reader.read_to_end(&mut got);
     let doc: serde_json::Value = serde_json::from_slice(&got)
         .unwrap_or_else(|e| panic!("{e}: {:?}\n{}", String::from_utf8_lossy(&got), text(&out)));
-    assert_eq!(doc["passed"], 1);
+    assert_eq!(doc["summary"]["passed"], 1);
     assert!(
         std::fs::symlink_metadata(&fifo)
             .unwrap()
@@ -123,7 +123,7 @@ fn a_dash_writes_the_report_to_stdout() {
     assert!(out.status.success(), "{}", text(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("stdout is the JSON report only ({e}):\n{}", text(&out)));
-    assert_eq!(doc["passed"], 1);
+    assert_eq!(doc["summary"]["passed"], 1);
     assert!(
         !lab.src.path().join("-").exists(),
         "no file named '-' in the working folder"
@@ -178,7 +178,7 @@ fn a_dev_fd_path_writes_to_the_inherited_pipe() {
     let got = reading.join().unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&got)
         .unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&got)));
-    assert_eq!(doc["passed"], 1);
+    assert_eq!(doc["summary"]["passed"], 1);
 }
 
 #[test]
@@ -273,6 +273,6 @@ fn a_report_that_cannot_be_written_still_shows_the_results() {
         "says which report failed and why: {stderr}"
     );
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-    assert_eq!(doc["passed"], 1, "the other report is written");
+    assert_eq!(doc["summary"]["passed"], 1, "the other report is written");
     assert!(is_char_device(&full));
 }

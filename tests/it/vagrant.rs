@@ -84,7 +84,7 @@ fn vagrant(dir: &Path, vm: Vm, args: &[&str]) -> Command {
     c.args(args)
         .current_dir(dir)
         .env("VAGRANT_CWD", dir)
-        .env("VAGRANT_DEFAULT_PROVIDER", vm.as_str())
+        .env("VAGRANT_DEFAULT_PROVIDER", vm.to_string())
         .env("VAGRANT_CHECKPOINT_DISABLE", "1");
     c
 }

@@ -11,7 +11,7 @@ const CROSS_NODE: [&str; 3] = [
 ];
 
 fn failing(report: &serde_json::Value) -> Vec<String> {
-    report["checks"]
+    report["results"]
         .as_array()
         .map(|c| {
             c.iter()
@@ -33,19 +33,25 @@ fn assert_fail(report: &serde_json::Value, names: &[&str]) {
     }
 }
 
-/// The diagnostics files a JSON report names for a check.
-fn artifacts<'a>(report: &'a serde_json::Value, name: &str) -> Vec<&'a str> {
-    let check = report["checks"]
+/// The diagnostics files a JSON report names for a check, where they are
+/// (the report names them relative to its artifacts root).
+fn artifacts(report: &serde_json::Value, name: &str) -> Vec<String> {
+    let root = std::path::Path::new(report["artifacts_root"].as_str().unwrap());
+    let check = report["results"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["name"] == name)
         .unwrap();
-    check["artifacts"]
+    check["evidence"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|a| a.as_str())
+        .map(|a| {
+            assert!(!a.starts_with('/'), "relative to the artifacts root: {a}");
+            root.join(a).to_string_lossy().into_owned()
+        })
         .collect()
 }
 
@@ -53,12 +59,15 @@ fn artifacts<'a>(report: &'a serde_json::Value, name: &str) -> Vec<&'a str> {
 fn chapter_story_passes_with_a_parseable_junit() {
     let lab = TestLab::chapter4("st");
     let junit = lab.state.path().join("junit.xml");
+    let json = lab.state.path().join("report.json");
     let file = lab.file();
     let out = lab.lab(&[
         "test",
         file.to_str().unwrap(),
         "--junit",
         junit.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
     ]);
     let shown = text(&out);
     assert!(out.status.success(), "lab test failed:\n{shown}");
@@ -116,13 +125,38 @@ fn chapter_story_passes_with_a_parseable_junit() {
     // The story's evidence was kept; the lab itself is gone.
     assert!(namespaces_of(&lab.name).is_empty());
     assert!(!lab.dir().join("state.json").exists());
-    let evidence = std::fs::read_dir(lab.dir().join("artifacts"))
-        .expect("artifacts kept")
-        .flatten()
-        .any(|e| e.file_name().to_string_lossy().contains("broken-evidence"));
+    // The run's record: one artifacts root under the lab's artifacts/,
+    // every phase's steps, the evidence kept under the root.
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).unwrap();
+    assert_eq!(report["outcome"], "passed", "{report}");
+    assert_eq!(report["summary"]["passed"], 16);
+    assert_eq!(report["variants"], serde_json::json!(["broken", "fixed"]));
+    let root = std::path::PathBuf::from(report["artifacts_root"].as_str().unwrap());
+    assert_eq!(
+        root.parent(),
+        Some(lab.dir().join("artifacts").as_path()),
+        "one artifacts root per run, named by its id"
+    );
+    assert!(root.ends_with(report["run_id"].as_str().unwrap()));
+    let phases: Vec<&str> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["phase"].as_str().unwrap())
+        .collect();
+    for phase in ["up", "verify", "evidence", "apply", "destroy"] {
+        assert!(phases.contains(&phase), "no {phase} step: {phases:?}");
+    }
+    let evidence = report["evidence"]["broken"]
+        .as_array()
+        .expect("evidence of broken");
     assert!(
-        evidence,
-        "troubleshooting evidence of the broken variant is kept"
+        evidence.iter().any(|f| {
+            let f = f.as_str().unwrap();
+            f.starts_with("broken-evidence/") && root.join(f).is_file()
+        }),
+        "troubleshooting evidence of the broken variant is kept: {evidence:?}"
     );
 }
 
@@ -186,7 +220,7 @@ fn a_deleted_route_fails_the_route_and_overlay_checks_with_diagnostics() {
             "missing {f}: {files:?}"
         );
     }
-    let captures: Vec<&str> = artifacts(&report, "node reaches pod across nodes")
+    let captures: Vec<String> = artifacts(&report, "node reaches pod across nodes")
         .into_iter()
         .filter(|f| f.contains("capture-"))
         .collect();
@@ -217,7 +251,7 @@ fn a_stopped_nginx_fails_the_http_check_only() {
         "{}",
         text(&out)
     );
-    let http = report["checks"]
+    let http = report["results"]
         .as_array()
         .unwrap()
         .iter()
@@ -308,7 +342,7 @@ fn a_node_that_cannot_be_entered_is_an_error_not_unreachable() {
         verdict(&report, "node reaches pod on the same node"),
         "error"
     );
-    let c = report["checks"]
+    let c = report["results"]
         .as_array()
         .unwrap()
         .iter()
@@ -363,7 +397,7 @@ fn a_hundred_worker_full_mesh_verifies() {
     lab.up(&["--nodes", "100", "--variant", "fixed"]);
     let (out, report) = lab.verify(&[]);
     assert!(out.status.success(), "{}", text(&out));
-    let checks = report["checks"].as_array().unwrap();
+    let checks = report["results"].as_array().unwrap();
     assert_eq!(
         checks.len(),
         100 + 101,
@@ -456,4 +490,127 @@ fn all_namespaces_of(name: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A file that even root cannot remove (`chattr +i`) until dropped.
+struct Immutable(std::path::PathBuf);
+
+impl Immutable {
+    fn new(path: std::path::PathBuf) -> Immutable {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "kept by the test\n").unwrap();
+        let out = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(&path)
+            .output()
+            .expect("chattr");
+        assert!(out.status.success(), "chattr +i: {}", text(&out));
+        Immutable(path)
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn a_failed_teardown_keeps_the_results_and_says_so() {
+    // The checks ran; then the teardown cannot remove the state folder (a
+    // file in it is immutable). The table, the JUnit and the JSON of the
+    // run are still written, and the run's outcome is the failed teardown.
+    let lab = TestLab::chapter4("tf");
+    let stuck = Immutable::new(lab.dir().join("stuck"));
+    let junit = lab.state.path().join("junit.xml");
+    let json = lab.state.path().join("report.json");
+    let file = lab.file();
+    let out = lab.lab(&[
+        "test",
+        file.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{shown}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("node reaches pod across nodes"),
+        "the table: {shown}"
+    );
+    assert_eq!(
+        stdout.lines().last(),
+        Some("16 passed, 0 failed, 6 skipped"),
+        "{shown}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the teardown failed"),
+        "{shown}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).unwrap();
+    assert_eq!(report["outcome"], "error", "{report}");
+    let error = report["error"].as_str().unwrap();
+    assert!(error.starts_with("the teardown failed: "), "{error}");
+    assert_eq!(report["summary"]["total"], 22);
+    let failed_step = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["ok"] == false)
+        .expect("a failed step");
+    assert_eq!(failed_step["phase"], "destroy", "{failed_step}");
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count(),
+        22
+    );
+    // The namespaces went before the folder failed.
+    assert!(namespaces_of(&lab.name).is_empty());
+    drop(stuck);
+}
+
+#[test]
+fn a_failed_bring_up_is_recorded_as_the_runs_error() {
+    // The state folder step cannot make `ssh/` (an immutable file is in the
+    // way): the bring-up fails, is torn down, and the run's report says so,
+    // with the failed step and no results; no table is shown.
+    let lab = TestLab::chapter4("bf");
+    let stuck = Immutable::new(lab.dir().join("ssh"));
+    let json = lab.state.path().join("report.json");
+    let file = lab.file();
+    let out = lab.lab(&[
+        "test",
+        file.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{shown}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains(" passed, "),
+        "{shown}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).unwrap();
+    assert_eq!(report["outcome"], "error", "{report}");
+    assert_eq!(report["summary"]["total"], 0);
+    let failed: Vec<&serde_json::Value> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["ok"] == false)
+        .collect();
+    assert_eq!(failed[0]["phase"], "up", "{report}");
+    assert!(namespaces_of(&lab.name).is_empty());
+    drop(stuck);
 }

@@ -1,7 +1,7 @@
 //! The context the netns bring-up steps share.
 
 use super::files::Layout;
-use super::pstate::NetnsState;
+use super::provider_state::NetnsState;
 use crate::error::Result;
 use crate::report::Reporter;
 use crate::spec::{Lab, Variant};

@@ -14,7 +14,7 @@
 //! processes `lab` started, a claim held by another state folder) is refused
 //! and nothing is changed.
 
-use super::pstate::NetnsState;
+use super::provider_state::NetnsState;
 use super::{names, plan, sys};
 use crate::bringup::{self, Planned, Step};
 use crate::error::{LabError, Result};
@@ -67,7 +67,7 @@ impl Step<DestroyCtx> for StopProcesses {
             left
         })
         .await
-        .map_err(|e| LabError::Usage(format!("internal error: {e}")))?;
+        .map_err(|e| LabError::Internal(format!("stopping processes: {e}")))?;
         if !left.is_empty() {
             ctx.rep.info(format!(
                 "processes still alive after SIGKILL (uninterruptible?): {left:?}"
@@ -115,10 +115,13 @@ impl Step<DestroyCtx> for DeleteNamespaces {
         if left.is_empty() {
             Ok(())
         } else {
-            Err(LabError::Usage(format!(
-                "could not delete namespaces: {} (see lab.log)",
-                left.join(", ")
-            )))
+            Err(LabError::Step {
+                step: "delete namespaces".into(),
+                message: format!(
+                    "could not delete namespaces: {} (see lab.log)",
+                    left.join(", ")
+                ),
+            })
         }
     }
 }

@@ -227,13 +227,16 @@ pub fn unmount_lab(lab: &str, dir: &Path) -> crate::Result<()> {
     }
     let left = all();
     if !left.is_empty() {
-        return Err(LabError::Usage(format!(
-            "could not unmount {}; the state folder is left as it is",
-            left.iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        return Err(LabError::Step {
+            step: "unmount node roots".into(),
+            message: format!(
+                "could not unmount {}; the state folder is left as it is",
+                left.iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
     }
     // Only empty folders: never a recursive removal where a mount was.
     if let Ok(rd) = std::fs::read_dir(&mine) {

@@ -17,13 +17,13 @@ pub mod flannel;
 pub mod limits;
 pub mod names;
 pub mod plan;
-pub mod pstate;
+pub mod provider_state;
 pub mod session;
 pub mod steps;
 pub mod sys;
 
 pub use ctx::NetnsCtx;
-pub use pstate::{NetnsState, ProcRecord};
+pub use provider_state::{NetnsState, ProcRecord};
 pub use sys::proxy;
 
 use super::{Access, Kind, NodeStatus, Provider, Status};

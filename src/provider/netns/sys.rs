@@ -78,7 +78,10 @@ pub async fn sysctls(
         Ok(())
     })
     .await?
-    .map_err(LabError::Usage)
+    .map_err(|message| LabError::Step {
+        step: "sysctls".into(),
+        message,
+    })
 }
 
 /// No IPv6 in a lab namespace: the chapter's network is IPv4, and every new
@@ -101,7 +104,7 @@ pub async fn on_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static
         })
         .map_err(|e| LabError::io("starting a thread", e))?;
     rx.await
-        .map_err(|_| LabError::Usage("internal error: a namespace thread panicked".into()))
+        .map_err(|_| LabError::Internal("a namespace thread panicked".into()))
 }
 
 // ---------------------------------------------------------------- batches
@@ -335,9 +338,7 @@ pub async fn run_jobs(
                 first.get_or_insert(e);
             }
             Err(e) => {
-                first.get_or_insert(LabError::Usage(format!(
-                    "internal error: a command task failed: {e}"
-                )));
+                first.get_or_insert(LabError::Internal(format!("a command task failed: {e}")));
             }
         }
     }
@@ -500,7 +501,7 @@ pub struct NodeRoot {
 fn cstr(s: impl AsRef<std::ffi::OsStr>) -> Result<CString> {
     use std::os::unix::ffi::OsStrExt;
     CString::new(s.as_ref().as_bytes())
-        .map_err(|_| LabError::Usage(format!("a path holds a NUL byte: {:?}", s.as_ref())))
+        .map_err(|_| LabError::Internal(format!("a path holds a NUL byte: {:?}", s.as_ref())))
 }
 
 /// [`NodeSetup`]'s paths as C strings, made before the fork (the child must
@@ -561,7 +562,7 @@ impl NodeRoot {
         let m = &self.mount;
         let inside = |p: &str| cstr(m.join(p));
         let rel = self.state.strip_prefix("/").map_err(|_| {
-            LabError::Usage(format!(
+            LabError::Internal(format!(
                 "the state folder {} is not an absolute path",
                 self.state.display()
             ))
@@ -847,10 +848,9 @@ pub fn proxy(state_dir: &Path, lab: &str, node: &str) -> Result<()> {
         )));
     }
     let ns = names::node_ns(lab, node);
-    let ns_file = File::open(netns_path(&ns)).map_err(|e| {
-        LabError::Usage(format!(
-            "node {node} of lab {lab} is not up (namespace {ns}: {e})"
-        ))
+    let ns_file = File::open(netns_path(&ns)).map_err(|e| LabError::Enter {
+        node: node.to_string(),
+        message: format!("lab {lab} is not up here (namespace {ns}: {e})"),
     })?;
     let sshd = super::ctx::Programs::find().sshd;
     let mut cmd = Command::new(&sshd);

@@ -8,7 +8,7 @@ use crate::bringup::{Planned, Step};
 use crate::error::{LabError, Result};
 use crate::report::Reporter;
 use crate::spec::Lab;
-use crate::ssh::Pool as Remote;
+use crate::ssh::Pool;
 use crate::state::State;
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
@@ -26,47 +26,44 @@ pub use crate::state::LOG_FILE;
 
 pub struct VagrantCtx {
     pub lab: Lab,
-    /// The variant being brought up or applied.
-    pub variant: String,
     pub vm: Vm,
     /// The lab's state folder (`.lab/<lab>/`), Vagrant's project folder too.
     pub dir: PathBuf,
     pub rep: Reporter,
     pub state: State,
     /// SSH sessions, once the ssh config is written.
-    pub remote: Option<Arc<Remote>>,
+    pub ssh: Option<Arc<Pool>>,
     /// `kubeadm join ...`, printed by the control-plane script.
     pub join_command: Option<String>,
 }
 
 impl VagrantCtx {
-    pub fn new(lab: &Lab, variant: &str, vm: Vm, dir: &Path, state: State, rep: &Reporter) -> Self {
+    pub fn new(lab: &Lab, vm: Vm, dir: &Path, state: State, rep: &Reporter) -> Self {
         VagrantCtx {
             lab: lab.clone(),
-            variant: variant.to_string(),
             vm,
             dir: dir.to_path_buf(),
             rep: rep.clone(),
             state,
-            remote: None,
+            ssh: None,
             join_command: None,
         }
     }
 
     /// The SSH sessions; opened from the lab's ssh config on first use.
-    pub fn remote(&mut self) -> Result<Arc<Remote>> {
-        if let Some(r) = &self.remote {
+    pub fn ssh(&mut self) -> Result<Arc<Pool>> {
+        if let Some(r) = &self.ssh {
             return Ok(r.clone());
         }
         let config = self.dir.join(SSH_CONFIG);
         if !config.is_file() {
-            return Err(LabError::Usage(format!(
+            return Err(LabError::NeedsRepair(format!(
                 "{} does not exist: the machines were never reached over SSH",
                 config.display()
             )));
         }
-        let r = Arc::new(Remote::new(&config, &self.rep, super::ssh_options())?);
-        self.remote = Some(r.clone());
+        let r = Arc::new(Pool::new(&config, &self.rep, super::ssh_options())?);
+        self.ssh = Some(r.clone());
         Ok(r)
     }
 
@@ -81,7 +78,7 @@ impl VagrantCtx {
 
     /// Close the SSH sessions.
     pub async fn close(&mut self) {
-        if let Some(r) = self.remote.take() {
+        if let Some(r) = self.ssh.take() {
             r.close().await;
         }
     }
@@ -98,7 +95,7 @@ pub fn vagrant(dir: &Path, vm: Vm, args: &[&str]) -> Command {
         .arg("--no-color")
         .current_dir(dir)
         .env("VAGRANT_CWD", dir)
-        .env("VAGRANT_DEFAULT_PROVIDER", vm.as_str())
+        .env("VAGRANT_DEFAULT_PROVIDER", vm.to_string())
         // No call home for version checks: quiet and offline-safe.
         .env("VAGRANT_CHECKPOINT_DISABLE", "1");
     c

@@ -62,10 +62,9 @@ impl PodInfo {
 }
 
 fn items(text: &str, what: &str) -> Result<Vec<Value>> {
-    let v: Value = serde_json::from_str(text).map_err(|e| {
-        LabError::Usage(format!(
-            "kubectl get {what} -o json printed something that is not JSON ({e})"
-        ))
+    let v: Value = serde_json::from_str(text).map_err(|e| LabError::Step {
+        step: format!("kubectl get {what}"),
+        message: format!("it printed something that is not JSON ({e})"),
     })?;
     Ok(v.get("items")
         .and_then(Value::as_array)
@@ -192,7 +191,7 @@ pub fn pod_refs(pods: &[PodInfo], apps: &[String]) -> Vec<PodRef> {
 /// names what was awaited and what was seen last. A broken SSH connection
 /// ends the wait at once.
 pub async fn wait_until(
-    remote: &crate::ssh::Pool,
+    ssh: &crate::ssh::Pool,
     cp: &str,
     cmd: &str,
     limit: std::time::Duration,
@@ -201,7 +200,7 @@ pub async fn wait_until(
 ) -> Result<()> {
     let started = std::time::Instant::now();
     loop {
-        let last = match remote.run(cp, cmd, None).await {
+        let last = match ssh.run(cp, cmd, None).await {
             Ok(out) => match pending(&out.stdout) {
                 Ok(None) => return Ok(()),
                 Ok(Some(p)) => p,
@@ -211,10 +210,10 @@ pub async fn wait_until(
             Err(e) => e.to_string(),
         };
         if started.elapsed() >= limit {
-            return Err(LabError::Usage(format!(
-                "waited {} for {awaited}; last saw: {last}",
-                super::ctx::human(limit)
-            )));
+            return Err(LabError::Step {
+                step: format!("wait for {awaited}"),
+                message: format!("waited {}; last saw: {last}", super::ctx::human(limit)),
+            });
         }
         tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     }

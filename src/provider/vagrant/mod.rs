@@ -11,6 +11,7 @@
 pub mod ctx;
 pub mod doctor;
 pub mod kube;
+pub mod provider_state;
 pub mod render;
 pub mod ssh_config;
 pub mod status;
@@ -40,6 +41,7 @@ use crate::state::{self, Phase, State};
 use async_trait::async_trait;
 use ctx::{SSH_CONFIG, VAGRANTFILE, VagrantCtx, planned};
 use kube::KUBECTL;
+use provider_state::VagrantState;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use steps::*;
@@ -101,12 +103,12 @@ pub fn resolve_vm(
     Ok(vagrant_env.and_then(Vm::parse).unwrap_or_default())
 }
 
-/// The VM provider a lab was brought up with.
+/// The VM provider a lab was brought up with (VirtualBox when its state
+/// does not say).
 fn state_vm(state: Option<&State>) -> Vm {
     state
-        .and_then(|s| s.provider_state.get("vm"))
-        .and_then(|v| v.as_str())
-        .and_then(Vm::parse)
+        .and_then(|s| VagrantState::from_value(&s.provider_state).ok())
+        .map(|v| v.vm)
         .unwrap_or_default()
 }
 
@@ -307,9 +309,13 @@ impl Provider for Vagrant {
             lab,
             Kind::Vagrant,
             variant,
-            serde_json::json!({ "vm": vm.as_str() }),
+            VagrantState {
+                vm,
+                ..Default::default()
+            }
+            .to_value(),
         );
-        let mut ctx = VagrantCtx::new(lab, variant, vm, &dir, st, rep);
+        let mut ctx = VagrantCtx::new(lab, vm, &dir, st, rep);
         run_plan(plan, &mut ctx, rep).await?;
         ctx.state.phase = Phase::Up;
         ctx.state.save()?;
@@ -327,7 +333,7 @@ impl Provider for Vagrant {
         let vm = state_vm(Some(state));
         state.phase = Phase::Applying;
         state.save()?;
-        let mut ctx = VagrantCtx::new(lab, variant, vm, &state.dir(), state.clone(), rep);
+        let mut ctx = VagrantCtx::new(lab, vm, &state.dir(), state.clone(), rep);
         run_plan(plan, &mut ctx, rep).await?;
         state.variant = variant.to_string();
         state.phase = Phase::Up;
@@ -397,7 +403,7 @@ impl Provider for Vagrant {
         let dir = state.dir();
         let ssh_config = dir.join(SSH_CONFIG);
         if !ssh_config.is_file() {
-            return Err(LabError::Usage(format!(
+            return Err(LabError::NeedsRepair(format!(
                 "{} does not exist: lab '{}' did not finish coming up; `lab destroy {}` and up again",
                 ssh_config.display(),
                 lab.name,
@@ -431,7 +437,7 @@ impl Provider for Vagrant {
         if !config.is_file() {
             return Ok(vec![]);
         }
-        let remote = crate::ssh::Pool::new(&config, rep, ssh_options())?;
+        let ssh = crate::ssh::Pool::new(&config, rep, ssh_options())?;
         let cp = lab.control_plane().name.clone();
         let mut wanted: Vec<(String, String, String)> = lab
             .nodes
@@ -454,7 +460,7 @@ impl Provider for Vagrant {
         wanted.push((cp.clone(), "cluster.txt".into(), format!("{KUBECTL} get nodes -o wide; {KUBECTL} get pods -A -o wide; {KUBECTL} describe nodes")));
         let mut written = Vec::new();
         for (node, file, cmd) in wanted {
-            let text = match remote.output(&node, &cmd, None).await {
+            let text = match ssh.output(&node, &cmd, None).await {
                 Ok(o) => o.text(),
                 Err(e) => format!("could not collect: {e}\n"),
             };
@@ -462,7 +468,7 @@ impl Provider for Vagrant {
             state::write_atomic(&path, text.as_bytes())?;
             written.push(path);
         }
-        remote.close().await;
+        ssh.close().await;
         Ok(written)
     }
 }
@@ -473,16 +479,16 @@ async fn workload_pods(
     dir: &Path,
     rep: &Reporter,
 ) -> Result<Vec<crate::provider::PodRef>> {
-    let remote = crate::ssh::Pool::new(&dir.join(SSH_CONFIG), rep, ssh_options())?;
+    let ssh = crate::ssh::Pool::new(&dir.join(SSH_CONFIG), rep, ssh_options())?;
     let cp = lab.control_plane().name.clone();
-    let out = remote
+    let out = ssh
         .run(
             &cp,
             &format!("{KUBECTL} get pods --all-namespaces -o json"),
             None,
         )
         .await;
-    remote.close().await;
+    ssh.close().await;
     let apps: Vec<String> = lab.workloads.iter().map(|w| w.app.clone()).collect();
     Ok(kube::pod_refs(&kube::pods(&out?.stdout)?, &apps))
 }

@@ -42,26 +42,20 @@ pub enum Vm {
 }
 
 impl Vm {
-    /// The name Vagrant uses (`--provider`, `VAGRANT_DEFAULT_PROVIDER`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Vm::Virtualbox => "virtualbox",
-            Vm::Libvirt => "libvirt",
-        }
-    }
-
+    /// The VM provider a name means (`LAB_VAGRANT_VM`,
+    /// `VAGRANT_DEFAULT_PROVIDER`: any case, spaces around ignored).
     pub fn parse(s: &str) -> Option<Vm> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "virtualbox" => Some(Vm::Virtualbox),
-            "libvirt" => Some(Vm::Libvirt),
-            _ => None,
-        }
+        <Vm as clap::ValueEnum>::from_str(s.trim(), true).ok()
     }
 }
 
+/// The name Vagrant uses (`--provider`, `VAGRANT_DEFAULT_PROVIDER`): clap's
+/// value name, which serde's lowercase renaming agrees with.
 impl fmt::Display for Vm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        use clap::ValueEnum;
+        let v = self.to_possible_value().expect("no variant is skipped");
+        f.write_str(v.get_name())
     }
 }
 
@@ -85,7 +79,7 @@ fn context(lab: &Lab, vm: Vm) -> Value {
             "box": lab.box_name,
             "kubernetes": lab.kubernetes,
         },
-        "vm": vm.as_str(),
+        "vm": vm.to_string(),
         "interfaces": { "nat": lab.interfaces.nat, "private": lab.interfaces.private },
         "network": {
             "private": lab.network.private.to_string(),

@@ -65,11 +65,9 @@ pub fn parse(text: &str) -> Result<Vec<SshHost>> {
             continue;
         }
         let (key, value) = split_line(line);
-        let bad = |what: &str| {
-            LabError::Usage(format!(
-                "vagrant ssh-config output, line {}: {what}: {raw}",
-                i + 1
-            ))
+        let bad = |what: &str| LabError::Step {
+            step: "vagrant ssh-config".into(),
+            message: format!("its output, line {}: {what}: {raw}", i + 1),
         };
         if key.eq_ignore_ascii_case("host") {
             let name = unquote(value);

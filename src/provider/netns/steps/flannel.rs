@@ -21,7 +21,10 @@ pub struct Flannel {
 impl Step<NetnsCtx> for Flannel {
     async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
         let cfg = ctx.variant.flannel.clone();
-        let chosen = flannel::leases(&ctx.lab, &cfg).map_err(LabError::Usage)?;
+        let chosen = flannel::leases(&ctx.lab, &cfg).map_err(|message| LabError::Step {
+            step: "flannel leases".into(),
+            message,
+        })?;
         let leases: Vec<Lease> = chosen.iter().map(|(l, _)| l.clone()).collect();
         ctx.ps.leases = leases.clone();
         ctx.save()?;

@@ -5,7 +5,7 @@
 use super::super::ctx::NetnsCtx;
 use super::super::files::write_file;
 use super::super::plan::{self, PodPlan};
-use super::super::pstate::ProcRecord;
+use super::super::provider_state::ProcRecord;
 use super::super::sys::{self, Batch};
 use super::super::{files, names};
 use crate::bringup::Step;

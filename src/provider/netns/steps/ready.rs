@@ -40,6 +40,9 @@ impl Step<NetnsCtx> for Ready {
             .collect();
         sys::on_thread(move || sys::wait_ready(&targets, TIMEOUT))
             .await?
-            .map_err(LabError::Usage)
+            .map_err(|message| LabError::Step {
+                step: "wait for the nodes' daemons".into(),
+                message,
+            })
     }
 }

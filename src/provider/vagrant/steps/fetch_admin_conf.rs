@@ -6,6 +6,7 @@
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
 use crate::provider::vagrant::ctx::{ADMIN_CONF, VagrantCtx};
+use crate::provider::vagrant::provider_state::VagrantState;
 use crate::state::write_atomic_mode;
 use async_trait::async_trait;
 
@@ -16,17 +17,20 @@ impl Step<VagrantCtx> for FetchAdminConf {
     async fn run(&self, ctx: &mut VagrantCtx) -> Result<()> {
         let cp = ctx.lab.control_plane().name.clone();
         let out = ctx
-            .remote()?
+            .ssh()?
             .run(&cp, "sudo cat /etc/kubernetes/admin.conf", None)
             .await?;
         if !out.stdout.contains("apiVersion") || !out.stdout.contains("server:") {
-            return Err(LabError::Usage(format!(
-                "/etc/kubernetes/admin.conf on {cp} is not a kubeconfig"
-            )));
+            return Err(LabError::Step {
+                step: "fetch admin.conf".into(),
+                message: format!("/etc/kubernetes/admin.conf on {cp} is not a kubeconfig"),
+            });
         }
         let path = ctx.dir.join(ADMIN_CONF);
         write_atomic_mode(&path, out.stdout.as_bytes(), 0o600)?;
-        ctx.state.provider_state["admin_conf"] = serde_json::json!(path);
+        let mut recorded = VagrantState::from_value(&ctx.state.provider_state)?;
+        recorded.admin_conf = Some(path);
+        ctx.state.provider_state = recorded.to_value();
         ctx.state.save()
     }
 }

@@ -15,21 +15,19 @@ pub struct JoinWorkers {
 #[async_trait]
 impl Step<VagrantCtx> for JoinWorkers {
     async fn run(&self, ctx: &mut VagrantCtx) -> Result<()> {
-        let join = ctx
-            .join_command
-            .clone()
-            .ok_or_else(|| LabError::Usage("no join command: kubeadm init did not run".into()))?;
-        let remote = ctx.remote()?;
+        let join = ctx.join_command.clone().ok_or_else(|| LabError::Step {
+            step: "join workers".into(),
+            message: "no join command: kubeadm init did not run".into(),
+        })?;
+        let ssh = ctx.ssh()?;
         let mut tasks = tokio::task::JoinSet::new();
         for node in &self.nodes {
             let text = read_script(ctx, node, "worker")?;
-            let (remote, node, join) = (remote.clone(), node.clone(), join.clone());
+            let (ssh, node, join) = (ssh.clone(), node.clone(), join.clone());
             tasks.spawn(async move {
                 (
                     node.clone(),
-                    remote
-                        .script(&node, &text, &[("JOIN_COMMAND", &join)])
-                        .await,
+                    ssh.script(&node, &text, &[("JOIN_COMMAND", &join)]).await,
                 )
             });
         }

@@ -30,7 +30,7 @@ impl Step<VagrantCtx> for KubeadmInit {
     async fn run(&self, ctx: &mut VagrantCtx) -> Result<()> {
         let cp = ctx.lab.control_plane().name.clone();
         let text = read_script(ctx, &cp, "control-plane")?;
-        let out = ctx.remote()?.script(&cp, &text, &[]).await?;
+        let out = ctx.ssh()?.script(&cp, &text, &[]).await?;
         let join = join_command(&out.stdout).ok_or_else(|| {
             LabError::Usage(format!("control-plane.sh on {cp} printed no `{JOIN_MARKER}kubeadm join ...` line; its output ends with:\n{}", crate::ssh::tail(&out.text(), 20)))
         })?;

@@ -36,7 +36,7 @@ impl Step<VagrantCtx> for Manifest {
         let text = std::fs::read(&self.file)
             .map_err(|e| LabError::io(format!("reading {}", self.file.display()), e))?;
         let cp = ctx.lab.control_plane().name.clone();
-        ctx.remote()?
+        ctx.ssh()?
             .run(&cp, &kubectl_command(self.action), Some(text))
             .await?;
         Ok(())

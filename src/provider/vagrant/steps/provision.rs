@@ -21,12 +21,12 @@ pub fn read_script(ctx: &VagrantCtx, node: &str, script: &str) -> Result<String>
 #[async_trait]
 impl Step<VagrantCtx> for Provision {
     async fn run(&self, ctx: &mut VagrantCtx) -> Result<()> {
-        let remote = ctx.remote()?;
+        let ssh = ctx.ssh()?;
         let mut tasks = tokio::task::JoinSet::new();
         for node in &self.nodes {
             let text = read_script(ctx, node, self.script)?;
-            let (remote, node) = (remote.clone(), node.clone());
-            tasks.spawn(async move { (node.clone(), remote.script(&node, &text, &[]).await) });
+            let (ssh, node) = (ssh.clone(), node.clone());
+            tasks.spawn(async move { (node.clone(), ssh.script(&node, &text, &[]).await) });
         }
         let mut failed = Vec::new();
         while let Some(joined) = tasks.join_next().await {

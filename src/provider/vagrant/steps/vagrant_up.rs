@@ -20,7 +20,7 @@ pub fn up_args(vm: Vm, machines: &[String]) -> Vec<String> {
         "up".to_string(),
         "--no-provision".into(),
         "--provider".into(),
-        vm.as_str().into(),
+        vm.to_string(),
     ];
     // VirtualBox cannot create machines in parallel; Vagrant would refuse.
     args.push(

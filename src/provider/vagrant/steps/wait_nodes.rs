@@ -35,10 +35,10 @@ pub fn nodes_pending(want: &[String], seen: &[NodeInfo]) -> Option<String> {
 impl Step<VagrantCtx> for WaitNodesReady {
     async fn run(&self, ctx: &mut VagrantCtx) -> Result<()> {
         let cp = ctx.lab.control_plane().name.clone();
-        let remote = ctx.remote()?;
+        let ssh = ctx.ssh()?;
         let awaited = format!("nodes {} to be Ready", self.nodes.join(", "));
         kube::wait_until(
-            &remote,
+            &ssh,
             &cp,
             &format!("{KUBECTL} get nodes -o json"),
             self.limit,

@@ -38,7 +38,7 @@ pub fn pods_pending(count: usize, seen: &[PodInfo]) -> Option<String> {
 impl Step<VagrantCtx> for WaitPods {
     async fn run(&self, ctx: &mut VagrantCtx) -> Result<()> {
         let cp = ctx.lab.control_plane().name.clone();
-        let remote = ctx.remote()?;
+        let ssh = ctx.ssh()?;
         let scope = match &self.namespace {
             Some(ns) => format!("-n {ns}"),
             None => "--all-namespaces".to_string(),
@@ -53,7 +53,7 @@ impl Step<VagrantCtx> for WaitPods {
                 .map(|n| format!("namespace {n}"))
                 .unwrap_or_else(|| "all namespaces".into())
         );
-        kube::wait_until(&remote, &cp, &cmd, self.limit, &awaited, |out| {
+        kube::wait_until(&ssh, &cp, &cmd, self.limit, &awaited, |out| {
             Ok(pods_pending(self.count, &kube::pods(out)?))
         })
         .await

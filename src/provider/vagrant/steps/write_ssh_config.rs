@@ -7,6 +7,7 @@ use crate::bringup::Step;
 use crate::error::{LabError, Result};
 use crate::exec;
 use crate::provider::vagrant::ctx::{KNOWN_HOSTS, SSH_CONFIG, VagrantCtx};
+use crate::provider::vagrant::provider_state::VagrantState;
 use crate::provider::vagrant::ssh_config::{self, HostKeys};
 use crate::state::write_atomic_mode;
 use async_trait::async_trait;
@@ -27,10 +28,10 @@ impl Step<VagrantCtx> for WriteSshConfig {
             .map(String::as_str)
             .collect();
         if !missing.is_empty() {
-            return Err(LabError::Usage(format!(
-                "vagrant ssh-config gave no entry for {}",
-                missing.join(", ")
-            )));
+            return Err(LabError::Step {
+                step: "vagrant ssh-config".into(),
+                message: format!("it gave no entry for {}", missing.join(", ")),
+            });
         }
         let path = ctx.dir.join(SSH_CONFIG);
         // A fresh known-hosts file: these VMs are new, their keys are learned now.
@@ -41,12 +42,14 @@ impl Step<VagrantCtx> for WriteSshConfig {
             ssh_config::write(&hosts, HostKeys::LabFile(&known)).as_bytes(),
             0o600,
         )?;
-        ctx.state.provider_state["ssh_config"] = serde_json::json!(path);
+        let mut recorded = VagrantState::from_value(&ctx.state.provider_state)?;
+        recorded.ssh_config = Some(path.clone());
+        ctx.state.provider_state = recorded.to_value();
         ctx.state.save()?;
-        let remote = ctx.remote()?;
+        let ssh = ctx.ssh()?;
         // Open every session now: a node SSH cannot reach fails here, by name.
         for n in &names {
-            remote.session(n).await?;
+            ssh.session(n).await?;
         }
         Ok(())
     }

@@ -88,7 +88,7 @@ impl NetnsState {
             return Ok(NetnsState::default());
         }
         serde_json::from_value(v.clone()).map_err(|e| {
-            LabError::Usage(format!(
+            LabError::NeedsRepair(format!(
                 "the lab's netns state is not valid ({e}); `lab destroy` removes the lab"
             ))
         })

@@ -1,0 +1,28 @@
+//! `lab apply <lab> --variant V`.
+
+use crate::error::Result;
+use crate::ops::apply::{self, Applied, Settings};
+use std::io::Write;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    lab: String,
+    #[arg(long)]
+    variant: String,
+}
+
+pub async fn run(a: Args) -> Result<()> {
+    let settings = Settings {
+        lab: a.lab,
+        variant: a.variant,
+    };
+    if apply::apply(&settings, &super::terminal()).await? == Applied::Already {
+        let name = crate::ops::lab_name(&settings.lab)?;
+        let _ = writeln!(
+            std::io::stderr(),
+            "lab {name} already runs variant {}",
+            settings.variant
+        );
+    }
+    Ok(())
+}

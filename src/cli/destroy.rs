@@ -1,0 +1,25 @@
+//! `lab destroy <lab> [--purge]`. A teardown is finished, not stopped half
+//! way, whatever signal arrives: it is what an interrupted command would do
+//! anyway.
+
+use crate::error::Result;
+use crate::ops::destroy::{self, Settings};
+use std::io::Write;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    lab: String,
+    /// Also remove kept diagnostics (artifacts/) and lab.log.
+    #[arg(long)]
+    purge: bool,
+}
+
+pub async fn run(a: Args) -> Result<()> {
+    let settings = Settings {
+        lab: a.lab,
+        purge: a.purge,
+    };
+    let name = destroy::destroy(&settings, &super::terminal()).await?;
+    let _ = writeln!(std::io::stderr(), "lab {name} destroyed");
+    Ok(())
+}

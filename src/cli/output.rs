@@ -1,0 +1,77 @@
+//! What commands print: lines to stdout (a closed stdout is not an error),
+//! and the end of a recorded run (table, summary, reports, exit code).
+
+use crate::error::{LabError, Result};
+use crate::ops::Ran;
+use crate::report::{output::Reports, table};
+use std::io::Write;
+
+/// A line to stdout; a closed stdout (`lab status | head -1`) is not an error.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Text to stdout as is, with the same tolerance.
+macro_rules! out_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+pub(crate) use {out, out_raw};
+
+/// Show a run's results (table, then summary) and write the reports asked
+/// for, then say how the run ended: the run's own error first (a failed
+/// step or teardown, a signal), then a report that could not be written,
+/// then failed checks. A report that cannot be written is said after the
+/// results, never instead of them, and does not stop the other report.
+pub fn finish_run(ran: Ran, reports: &Reports) -> Result<()> {
+    // With a report on stdout, stdout is that report alone.
+    let show = |text: &str| {
+        if reports.to_stdout() {
+            let _ = write!(std::io::stderr(), "{text}");
+        } else {
+            out_raw!("{text}");
+        }
+    };
+    let report = &ran.report;
+    // A run that failed before any check ran (its bring-up) has no table:
+    // the error says what happened.
+    let shown = ran.error.is_none() || !report.results.is_empty();
+    if shown {
+        show(&table::render(report));
+    }
+    let unwritten = reports.write(report);
+    if shown {
+        show(&format!("{}\n", report.tally().summary()));
+    }
+    let unwritten = (!unwritten.is_empty()).then(|| LabError::Step {
+        step: "write reports".into(),
+        message: format!(
+            "{}; the results are in the table above",
+            unwritten.join("; ")
+        ),
+    });
+    let failed = ran.result();
+    if let Some(e) = ran.error {
+        if let Some(u) = unwritten {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {}",
+                crate::report::terminal::visible(&u.to_string())
+            );
+        }
+        return Err(e);
+    }
+    if let Some(u) = unwritten {
+        return Err(u);
+    }
+    match failed {
+        Some(failed) => Err(failed),
+        None => Ok(()),
+    }
+}

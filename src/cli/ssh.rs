@@ -1,0 +1,39 @@
+//! `lab ssh <lab> <node> [-- cmd]`: real SSH to the node, through the ssh
+//! config the provider wrote (this process becomes `ssh`).
+
+use crate::error::{LabError, Result};
+use crate::ops::{Need, running};
+use crate::report::Reporter;
+use std::io::Write;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    lab: String,
+    node: String,
+    #[arg(last = true)]
+    command: Vec<String>,
+}
+
+pub async fn run(a: Args) -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    let r = running(Some(a.lab), Need::State)?;
+    if let Some(w) = &r.drift {
+        let _ = writeln!(std::io::stderr(), "warning: {w}");
+    }
+    r.lab.require_node(&a.node)?;
+    let access = r
+        .provider
+        .access(&r.lab, &r.state, &Reporter::quiet())
+        .await?;
+    let mut cmd = std::process::Command::new("ssh");
+    cmd.arg("-F").arg(&access.ssh_config);
+    if a.command.is_empty() {
+        cmd.arg("-t");
+    }
+    cmd.arg(&a.node);
+    if !a.command.is_empty() {
+        cmd.arg("--").args(&a.command);
+    }
+    let err = cmd.exec();
+    Err(LabError::io("running ssh", err))
+}

@@ -1,0 +1,44 @@
+//! `lab test <lab> [--provider P] [--vm V] [--nodes N] [--junit F] [--json F] [--keep]`.
+
+use super::output::finish_run;
+use crate::error::Result;
+use crate::ops::test::{self, Settings};
+use crate::ops::up;
+use crate::provider::Kind;
+use crate::provider::vagrant::Vm;
+use crate::report::output::Reports;
+use crate::spec::{self, LoadOptions};
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    lab: String,
+    #[arg(long, value_enum)]
+    provider: Option<Kind>,
+    #[arg(long)]
+    nodes: Option<u32>,
+    #[arg(long, value_enum)]
+    vm: Option<Vm>,
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Leave the lab up at the end.
+    #[arg(long)]
+    keep: bool,
+}
+
+pub async fn run(a: Args) -> Result<()> {
+    // Before the story: a bad report path must not cost a whole run.
+    let reports = Reports::new(a.junit, a.json);
+    reports.check(&crate::state::root())?;
+    let lab = spec::load(&a.lab, LoadOptions { workers: a.nodes })?;
+    let settings = Settings {
+        provider: up::choose_provider(a.provider, a.vm)?,
+        vm: a.vm,
+        keep: a.keep,
+        lab,
+    };
+    let ran = test::test(settings, &super::terminal()).await?;
+    finish_run(ran, &reports)
+}

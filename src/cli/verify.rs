@@ -1,0 +1,35 @@
+//! `lab verify [<lab>] [--variant V] [--only PATTERN] [--junit F] [--json F]`.
+
+use super::output::finish_run;
+use crate::error::Result;
+use crate::ops::verify::{self, Settings};
+use crate::report::output::Reports;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    lab: Option<String>,
+    /// Judge with this variant's expectations (default: the current one).
+    #[arg(long)]
+    variant: Option<String>,
+    /// Only checks whose name contains PATTERN.
+    #[arg(long, value_name = "PATTERN")]
+    only: Option<String>,
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+}
+
+pub async fn run(a: Args) -> Result<()> {
+    // Before anything runs: a bad report path costs nothing.
+    let reports = Reports::new(a.junit, a.json);
+    reports.check(&crate::state::root())?;
+    let settings = Settings {
+        lab: a.lab,
+        variant: a.variant,
+        only: a.only,
+    };
+    let ran = verify::verify(&settings, &super::terminal()).await?;
+    finish_run(ran, &reports)
+}

@@ -1,0 +1,72 @@
+//! `lab destroy`: remove a lab's machines or namespaces, processes and
+//! files. Idempotent; a teardown is finished, not stopped half way, whatever
+//! signal arrives. `artifacts/` and `lab.log` stay unless purged.
+
+use super::log_to_lab;
+use crate::error::{LabError, Result};
+use crate::provider::{self, Kind};
+use crate::report::Reporter;
+use crate::state::{self, Lock, State};
+
+/// What `lab destroy` was asked.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The lab (a name or a path).
+    pub lab: String,
+    /// Also remove the evidence (`artifacts/`, `lab.log`).
+    pub purge: bool,
+}
+
+/// Remove the lab; returns its name.
+pub async fn destroy(s: &Settings, rep: &Reporter) -> Result<String> {
+    let name = super::lab_name(&s.lab)?;
+    // Lock the lab's folder if it has one: destroying a lab that is not
+    // there must not leave a folder behind.
+    let dir = state::lab_dir(&name);
+    let exists = dir.exists();
+    let lock_file = dir.join(state::LOCK_FILE);
+    let new_lock = exists && !lock_file.exists();
+    let lock = if exists {
+        Some(Lock::acquire(&name, "destroy")?)
+    } else {
+        None
+    };
+    let r = destroy_locked(&name, exists, s.purge, rep).await;
+    if matches!(r, Err(LabError::Untrusted(_))) && new_lock {
+        // A refusal touches nothing, not even with a lock file.
+        let _ = std::fs::remove_file(&lock_file);
+    }
+    drop(lock);
+    r.map(|()| name)
+}
+
+async fn destroy_locked(name: &str, exists: bool, purge: bool, rep: &Reporter) -> Result<()> {
+    // A state that cannot be read is as good as none (what is left is
+    // found by the lab's claim); one that does not belong here is refused.
+    let st = match State::load(name) {
+        Ok(st) => st,
+        Err(e @ LabError::Untrusted(_)) => return Err(e),
+        Err(_) => None,
+    };
+    if exists {
+        log_to_lab(rep, name);
+    }
+    match &st {
+        Some(st) => {
+            let p = provider::for_state(st)?;
+            if let Some(w) = st.lab_drift() {
+                rep.info(format!("warning: {w}"));
+            }
+            p.destroy(name, Some(st), rep).await?
+        }
+        None => {
+            // No state: what is left is found by the lab's claim.
+            if cfg!(target_os = "linux") && nix::unistd::geteuid().is_root() {
+                provider::make(Kind::Netns).destroy(name, None, rep).await?;
+            }
+        }
+    }
+    // Whatever the provider left (a folder without state), and with
+    // --purge the evidence too.
+    state::clear_lab_dir(&state::lab_dir(name), !purge)
+}

@@ -1,0 +1,157 @@
+//! The operations behind the commands, as a library: each takes one
+//! resolved settings struct and a [`Reporter`] (where its events go) and
+//! returns a typed result; the command line (`crate::cli`) parses, resolves
+//! the settings, calls one of these and prints.
+//!
+//! - [`up`]: bring a lab up, tearing down what a failed bring-up made;
+//! - [`apply`]: switch a running lab to another variant;
+//! - [`verify`]: run the checks of a lab that is up, as one recorded run;
+//! - [`test`]: the chapter's story (up, verify, evidence, every other
+//!   variant, verify, teardown) as one recorded run;
+//! - [`destroy`]: remove a lab;
+//! - [`doctor`]: what the host lacks, and installing it.
+//!
+//! Operations that change a lab (`up`, `apply`, `destroy`, `test`) hold its
+//! [`Lock`] for their whole life; those that read it use the lab as `up`
+//! recorded it ([`running`]) and say when it is being changed or half made.
+//! Every operation stops on SIGINT, SIGTERM or SIGHUP
+//! ([`crate::signals`]), undoing what it started; a teardown finishes first.
+
+pub mod apply;
+pub mod destroy;
+pub mod doctor;
+mod run;
+pub mod test;
+pub mod up;
+pub mod verify;
+
+pub use run::Ran;
+
+use crate::error::{LabError, Result};
+use crate::provider::{self, Provider};
+use crate::report::Reporter;
+use crate::spec::{self, Lab, LoadOptions};
+use crate::state::{self, Lock, Phase, State};
+
+/// The lab name a command refers to: a name, or a path whose lab.yaml names it.
+pub fn lab_name(arg: &str) -> Result<String> {
+    let is_path = arg.contains('/') || arg.ends_with(".yaml") || arg.ends_with(".yml");
+    if !is_path && spec::validate_name(arg) {
+        return Ok(arg.to_string());
+    }
+    Ok(spec::load(arg, LoadOptions::default())?.name)
+}
+
+/// Send `rep`'s log to the lab's `lab.log` from now on.
+pub fn log_to_lab(rep: &Reporter, name: &str) {
+    rep.log_to(&state::lab_dir(name).join(state::LOG_FILE));
+}
+
+/// What a command that reads a lab needs of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Anything that has state (`status`, `ssh`, `apply`).
+    State,
+    /// A lab that is up and not being changed (`verify`).
+    Up,
+}
+
+/// A lab that is up: its state, its definition as `up` recorded it, its
+/// provider, and a warning when the lab file changed or moved since `up`.
+pub struct Running {
+    pub state: State,
+    pub lab: Lab,
+    pub provider: Box<dyn Provider>,
+    pub drift: Option<String>,
+}
+
+/// The lab `arg` names (the one lab here when None), which must have state;
+/// with [`Need::Up`] also be up and not being changed.
+pub fn running(arg: Option<String>, need: Need) -> Result<Running> {
+    let name = match arg {
+        Some(a) => lab_name(&a)?,
+        None => only_lab()?,
+    };
+    let st = State::require(&name)?;
+    if need == Need::Up {
+        if let Some(h) = Lock::holder(&name) {
+            return Err(LabError::Busy {
+                name,
+                holder: h.to_string(),
+            });
+        }
+        match st.phase {
+            Phase::Up => {}
+            Phase::Creating => {
+                return Err(LabError::NeedsRepair(format!(
+                    "lab '{name}' is half made: its `lab up` was interrupted; `lab destroy {name}` removes it"
+                )));
+            }
+            Phase::Applying => {
+                return Err(LabError::NeedsRepair(format!(
+                    "lab '{name}' is half switched: its `lab apply --variant {}` was interrupted; run it again to complete it",
+                    st.applying.as_deref().unwrap_or("V")
+                )));
+            }
+            Phase::Destroying => {
+                return Err(LabError::NeedsRepair(format!(
+                    "lab '{name}' is half destroyed; `lab destroy {name}` completes it"
+                )));
+            }
+        }
+    }
+    let drift = st.lab_drift();
+    let lab = spec::load_file(
+        &st.lab_source(),
+        LoadOptions {
+            workers: st.workers,
+        },
+    )?;
+    let provider = provider::for_state(&st)?;
+    Ok(Running {
+        state: st,
+        lab,
+        provider,
+        drift,
+    })
+}
+
+/// With no lab named, the one lab that is up here.
+fn only_lab() -> Result<String> {
+    let root = state::root();
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.path().join(state::STATE_FILE).is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    match names.len() {
+        1 => Ok(names.remove(0)),
+        0 => Err(LabError::Usage(format!(
+            "no lab is up here ({}); name one",
+            root.display()
+        ))),
+        _ => Err(LabError::Usage(format!(
+            "several labs are up ({}); name one",
+            names.join(", ")
+        ))),
+    }
+}
+
+/// A lab's phase for people: `Up`, `applying fixed, interrupted`, ...
+pub fn phase_text(st: &State) -> String {
+    let busy = Lock::holder(&st.name);
+    let what = match st.phase {
+        Phase::Up => return "Up".into(),
+        Phase::Creating => "creating".to_string(),
+        Phase::Applying => format!("applying {}", st.applying.as_deref().unwrap_or("?")),
+        Phase::Destroying => "destroying".to_string(),
+    };
+    match busy {
+        Some(h) => format!("{what}, by {h}"),
+        None => format!("{what}, interrupted"),
+    }
+}

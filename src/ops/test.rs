@@ -1,0 +1,131 @@
+//! `lab test`: the chapter's story as one recorded run. Up with the default
+//! variant, verify, collect the troubleshooting evidence, then every other
+//! variant in `lab.yaml` order (apply, verify), and tear down (always,
+//! unless `--keep`). Once the bring-up has started the run is recorded
+//! whatever happens: a failed step, a signal or a failed teardown is the
+//! run's outcome and error, and the results of the checks that ran are kept.
+
+use super::run::{Run, is_refusal};
+use super::up::{self, up_locked};
+use super::{Ran, log_to_lab};
+use crate::error::{LabError, Result};
+use crate::provider::Kind;
+use crate::provider::vagrant::Vm;
+use crate::report::run::{RunCommand, RunPhase};
+use crate::report::{CheckResult, Reporter};
+use crate::signals::{self, interruptible};
+use crate::spec::Lab;
+use crate::state::{self, Lock, State};
+use crate::verify;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// What `lab test` was asked, resolved.
+pub struct Settings {
+    pub lab: Lab,
+    pub provider: Kind,
+    pub vm: Option<Vm>,
+    /// Leave the lab up at the end (`--keep`).
+    pub keep: bool,
+}
+
+/// Run the story. A refusal before anything is made (busy, already up,
+/// provider unavailable) is an error and nothing is recorded.
+pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
+    let name = s.lab.name.clone();
+    let fresh = !state::lab_dir(&name).exists();
+    let _lock = Lock::acquire(&name, "test")?;
+    log_to_lab(rep, &name);
+    let run = Run::start(RunCommand::Test, &name, s.provider, rep);
+    let lab = s.lab.clone();
+    let origin = lab.dir.clone();
+    let variant = lab.default_variant.clone();
+    let settings = up::Settings {
+        lab: s.lab,
+        provider: s.provider,
+        vm: s.vm,
+        variant: variant.clone(),
+        keep: false,
+    };
+    let up = match up_locked(settings, fresh, &run.rep).await {
+        Ok(up) => up,
+        Err(e) if is_refusal(&e) => {
+            run.finish(&lab, &origin, vec![], BTreeMap::new(), vec![]);
+            return Err(e);
+        }
+        // What the bring-up made was torn down (phase `destroy` of the record).
+        Err(e) => return Ok(run.finish(&lab, &origin, vec![], BTreeMap::new(), vec![e])),
+    };
+    let (mut st, lab, p) = (up.state, up.lab, up.provider);
+    let rep = &run.rep;
+    // Results in check order, variant after variant; kept if a step fails.
+    let results: Mutex<Vec<CheckResult>> = Mutex::new(Vec::new());
+    let evidence: Mutex<BTreeMap<String, Vec<PathBuf>>> = Mutex::new(BTreeMap::new());
+    let story = async {
+        let opts = verify::Options {
+            artifacts_root: Some(run.root.clone()),
+            ..Default::default()
+        };
+        // The default variant first (then its evidence), then each other
+        // variant in `lab.yaml` order, switched to.
+        let mut order = vec![lab.default_variant.clone()];
+        order.extend(
+            lab.variants
+                .iter()
+                .map(|v| v.name.clone())
+                .filter(|v| *v != lab.default_variant),
+        );
+        for (i, v) in order.iter().enumerate() {
+            if i > 0 {
+                run.phase(RunPhase::Apply, v);
+                p.apply(&lab, &mut st, v, rep).await?;
+            }
+            run.phase(RunPhase::Verify, v);
+            let since = Instant::now();
+            let r = verify::verify(&lab, &st, p.as_ref(), &opts, rep).await;
+            run.record("checks", RunPhase::Verify, v, since, r.as_ref().err());
+            results.lock().unwrap().extend(r?);
+            if i == 0 {
+                run.phase(RunPhase::Evidence, v);
+                let since = Instant::now();
+                let files = verify::collect_evidence(&lab, &st, p.as_ref(), &run.root, rep).await;
+                run.record(
+                    "troubleshooting evidence",
+                    RunPhase::Evidence,
+                    v,
+                    since,
+                    files.as_ref().err(),
+                );
+                evidence.lock().unwrap().insert(v.clone(), files?);
+                rep.info(format!(
+                    "troubleshooting evidence ({v}) in {}",
+                    run.root.join(format!("{v}-evidence")).display()
+                ));
+            }
+        }
+        Ok::<(), LabError>(())
+    };
+    let mut errors: Vec<LabError> = interruptible(story).await.err().into_iter().collect();
+    if let Some(sig) = signals::received() {
+        rep.info(format!("{sig}: stopping"));
+    }
+    if s.keep {
+        rep.info(format!(
+            "--keep: lab {} stays up; `lab destroy {0}` removes it",
+            lab.name
+        ));
+    } else {
+        // The teardown runs whatever happened, and its failure is the run's
+        // too: the results above are kept and reported all the same.
+        let st_now = State::load(&lab.name).ok().flatten();
+        run.phase(RunPhase::Destroy, &st.variant);
+        if let Err(e) = p.destroy(&lab.name, st_now.as_ref(), rep).await {
+            errors.push(LabError::Teardown(Box::new(e)));
+        }
+    }
+    let results = results.into_inner().unwrap();
+    let evidence = evidence.into_inner().unwrap();
+    Ok(run.finish(&lab, &origin, results, evidence, errors))
+}

@@ -1,0 +1,498 @@
+//! The versioned run record ([`RunReport`]): what one `lab test` or
+//! `lab verify` did, in one document that the table, JSON and JUnit render
+//! and that later tools (`lab nightly`'s history) read back.
+//!
+//! Its JSON shape is a contract, documented in `docs/run-report.md` and
+//! `docs/run-report.schema.json`; fields may be added, never renamed or
+//! removed without raising [`SCHEMA_VERSION`].
+//!
+//! A run is recorded from the one event stream ([`super::Event`]): the
+//! [`Recorder`] sink keeps the steps of every phase with their durations
+//! (and the variants in the order they ran); the operation that ran it adds
+//! the results, the inputs and the outcome. Every file a run writes lies
+//! under one artifacts root, `.lab/<lab>/artifacts/<run_id>/`, and the record
+//! names them relative to it.
+
+use super::{CheckResult, Event, Sink, Tally, Verdict};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+/// The version of the record's JSON shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What `kind` says: this document is a run of `lab`.
+pub const KIND: &str = "lab-run";
+
+/// The command a run was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunCommand {
+    Test,
+    Verify,
+    Book,
+}
+
+impl RunCommand {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunCommand::Test => "test",
+            RunCommand::Verify => "verify",
+            RunCommand::Book => "book",
+        }
+    }
+}
+
+/// The part of a run a step belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunPhase {
+    /// Bringing the lab up.
+    Up,
+    /// Switching it to another variant.
+    Apply,
+    /// Running the checks of one variant.
+    Verify,
+    /// Collecting the chapter's troubleshooting evidence.
+    Evidence,
+    /// Tearing it down.
+    Destroy,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Every check held and every step succeeded.
+    Passed,
+    /// A check did not hold (or could not run); the steps succeeded.
+    Failed,
+    /// The run itself failed: bring-up, a switch, the evidence, the teardown.
+    Error,
+    /// Stopped by SIGINT, SIGTERM or SIGHUP.
+    Interrupted,
+}
+
+/// The lab a run was of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabInfo {
+    pub name: String,
+    pub title: String,
+    /// `lab.yaml` has no version field yet: always null.
+    pub version: Option<String>,
+}
+
+/// The machine a run was on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostInfo {
+    pub hostname: String,
+    /// `uname -r`.
+    pub kernel: String,
+    /// `PRETTY_NAME` of `/etc/os-release`.
+    pub os: String,
+    /// The version of `lab` that ran.
+    pub lab_version: String,
+}
+
+impl HostInfo {
+    /// This machine, now.
+    pub fn here() -> HostInfo {
+        let uname = nix::sys::utsname::uname().ok();
+        let os = std::fs::read_to_string("/etc/os-release")
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                    .map(|v| v.trim().trim_matches('"').to_string())
+            })
+            .unwrap_or_else(|| std::env::consts::OS.to_string());
+        HostInfo {
+            hostname: nix::unistd::gethostname()
+                .ok()
+                .and_then(|h| h.into_string().ok())
+                .unwrap_or_default(),
+            kernel: uname
+                .map(|u| u.release().to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            os,
+            lab_version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// What the results depend on, so that two runs can be compared.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Inputs {
+    /// `sha256:<hex>` of the lab file and every manifest it names, by their
+    /// path relative to the lab's folder.
+    pub files: BTreeMap<String, String>,
+    /// The flannel image the manifests run, if any.
+    pub flannel_image: Option<String>,
+    /// The Kubernetes minor version of `lab.yaml`.
+    pub kubernetes: Option<String>,
+    /// The Vagrant box, for the vagrant provider.
+    #[serde(rename = "box")]
+    pub box_name: Option<String>,
+    pub box_version: Option<String>,
+    /// The commit of the lab's folder, when it is inside a git repository.
+    pub git_commit: Option<String>,
+}
+
+impl Inputs {
+    /// The inputs of `lab`, read from its files as they are now (a lab
+    /// loaded from the copy `up` made reads that copy); `origin` is the
+    /// folder it was brought up from (for its git commit).
+    pub fn of(lab: &crate::spec::Lab, origin: &Path, vagrant: bool) -> Inputs {
+        use sha2::{Digest, Sha256};
+        let base = lab.file.parent().unwrap_or(Path::new("."));
+        let mut digests = BTreeMap::new();
+        for f in crate::state::lab_files_of(lab) {
+            if let Ok(bytes) = std::fs::read(base.join(&f)) {
+                let hex: String = Sha256::digest(&bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                digests.insert(f.to_string_lossy().into_owned(), format!("sha256:{hex}"));
+            }
+        }
+        let flannel_image = lab.variants.iter().find_map(|v| {
+            std::fs::read_to_string(&v.manifest)
+                .ok()
+                .and_then(|t| flannel_image(&t))
+        });
+        Inputs {
+            files: digests,
+            flannel_image,
+            kubernetes: Some(lab.kubernetes.clone()),
+            box_name: vagrant.then(|| lab.box_name.clone()),
+            box_version: None,
+            git_commit: git_commit(origin),
+        }
+    }
+}
+
+/// The first `image:` of a manifest whose repository is flannel itself
+/// (`…/flannel:TAG`, not the CNI plugin's image).
+pub fn flannel_image(manifest: &str) -> Option<String> {
+    manifest.lines().find_map(|l| {
+        let image = l
+            .trim()
+            .strip_prefix("image:")?
+            .trim()
+            .trim_matches(['"', '\'']);
+        let repo = image.rsplit_once(':').map_or(image, |(r, _)| r);
+        (repo == "flannel" || repo.ends_with("/flannel")).then(|| image.to_string())
+    })
+}
+
+/// `git rev-parse HEAD` in `dir`, if it is inside a git repository (and git
+/// is installed).
+fn git_commit(dir: &Path) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && id.len() >= 40 && id.chars().all(|c| c.is_ascii_hexdigit()))
+        .then_some(id)
+}
+
+/// One step of a run, in the order it ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    pub name: String,
+    pub phase: RunPhase,
+    pub variant: String,
+    pub ok: bool,
+    pub duration_s: f64,
+    /// Why it failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Counts of verdicts; errors are counted apart from failures here (the
+/// terminal's closing line adds them up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+    pub errors: usize,
+    pub skipped: usize,
+    pub total: usize,
+}
+
+impl From<Tally> for Summary {
+    fn from(t: Tally) -> Summary {
+        Summary {
+            passed: t.passed,
+            failed: t.failed,
+            errors: t.errored,
+            skipped: t.skipped,
+            total: t.passed + t.failed + t.errored + t.skipped,
+        }
+    }
+}
+
+/// The record of one run (see the module's header and `docs/run-report.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub schema_version: u32,
+    pub kind: String,
+    pub run_id: String,
+    pub command: RunCommand,
+    pub lab: LabInfo,
+    pub provider: String,
+    pub host: HostInfo,
+    pub inputs: Inputs,
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_s: f64,
+    /// Every file this run wrote is under it; the paths below are relative.
+    pub artifacts_root: PathBuf,
+    pub steps: Vec<StepRecord>,
+    /// In the order they ran.
+    pub variants: Vec<String>,
+    /// In check order, variant after variant; `evidence` relative to
+    /// `artifacts_root`.
+    pub results: Vec<CheckResult>,
+    /// The troubleshooting evidence collected per variant (`lab test`),
+    /// relative to `artifacts_root`.
+    #[serde(default)]
+    pub evidence: BTreeMap<String, Vec<PathBuf>>,
+    pub summary: Summary,
+    pub outcome: Outcome,
+    /// What made the run itself fail, if it did.
+    pub error: Option<String>,
+}
+
+impl RunReport {
+    /// The record as JSON (pretty, with a final newline).
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a run report serializes");
+        text.push('\n');
+        text
+    }
+
+    pub fn tally(&self) -> Tally {
+        Tally::of(&self.results)
+    }
+
+    /// Where an evidence path of this record is on disk.
+    pub fn evidence_path(&self, rel: &Path) -> PathBuf {
+        self.artifacts_root.join(rel)
+    }
+}
+
+/// A run id: UTC time, lab, provider and four random hex digits
+/// (`20261127T120102Z-chapter4-netns-4f3a`): unique per run, sortable by
+/// time, and the name of the run's artifacts folder.
+pub fn new_run_id(lab: &str, provider: &str, at: SystemTime) -> String {
+    let secs = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let t = crate::clock::Utc::from_unix(secs);
+    let random = &crate::state::new_instance_id()[..4];
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{lab}-{provider}-{random}",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
+    )
+}
+
+/// RFC 3339 UTC time, to the second (`2026-11-27T12:01:02Z`).
+pub fn rfc3339(at: SystemTime) -> String {
+    let secs = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let t = crate::clock::Utc::from_unix(secs);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
+    )
+}
+
+/// Seconds, to the millisecond.
+pub fn seconds(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+/// Keeps what the event stream says of a run: the steps of each phase with
+/// their durations, and the variants in the order their checks ran.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    inner: Arc<Mutex<Recorded>>,
+}
+
+#[derive(Default)]
+struct Recorded {
+    phase: Option<(RunPhase, String)>,
+    steps: Vec<StepRecord>,
+    variants: Vec<String>,
+}
+
+impl Recorder {
+    pub fn new() -> Recorder {
+        Recorder::default()
+    }
+
+    /// Record a step the event stream does not carry.
+    pub fn push(&self, step: StepRecord) {
+        self.inner.lock().unwrap().steps.push(step);
+    }
+
+    /// The steps recorded so far.
+    pub fn steps(&self) -> Vec<StepRecord> {
+        self.inner.lock().unwrap().steps.clone()
+    }
+
+    /// The variants whose checks ran, in that order.
+    pub fn variants(&self) -> Vec<String> {
+        self.inner.lock().unwrap().variants.clone()
+    }
+}
+
+impl Sink for Recorder {
+    fn event(&self, e: &Event) {
+        let mut r = self.inner.lock().unwrap();
+        match e {
+            Event::PhaseStart { phase, variant } => r.phase = Some((*phase, variant.clone())),
+            Event::StepEnd {
+                step,
+                ok,
+                elapsed,
+                detail,
+            } => {
+                let (phase, variant) = r.phase.clone().unwrap_or((RunPhase::Up, String::new()));
+                r.steps.push(StepRecord {
+                    name: step.clone(),
+                    phase,
+                    variant,
+                    ok: *ok,
+                    duration_s: seconds(*elapsed),
+                    error: if *ok { None } else { detail.clone() },
+                });
+            }
+            Event::ChecksStart { variant, .. } if !r.variants.contains(variant) => {
+                r.variants.push(variant.clone());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The outcome of a run from its error (if the run failed) and its results.
+pub fn outcome_of(error: Option<&crate::error::LabError>, results: &[CheckResult]) -> Outcome {
+    match error {
+        Some(crate::error::LabError::Interrupted) => Outcome::Interrupted,
+        Some(_) => Outcome::Error,
+        None if results
+            .iter()
+            .any(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error)) =>
+        {
+            Outcome::Failed
+        }
+        None => Outcome::Passed,
+    }
+}
+
+/// `path` relative to `root` when it lies under it (evidence paths in a
+/// record); as it is otherwise.
+pub fn relative(path: &Path, root: &Path) -> PathBuf {
+    path.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Reporter;
+
+    #[test]
+    fn the_recorder_puts_each_step_in_its_phase_and_keeps_the_variants_in_order() {
+        let recorder = Recorder::new();
+        let rep = Reporter::quiet().with_sink(Arc::new(recorder.clone()));
+        let step = |name: &str, ok: bool| Event::StepEnd {
+            step: name.into(),
+            ok,
+            elapsed: Duration::from_millis(1500),
+            detail: (!ok).then(|| "it broke".to_string()),
+        };
+        rep.emit(Event::PhaseStart {
+            phase: RunPhase::Up,
+            variant: "broken".into(),
+        });
+        rep.emit(step("namespaces", true));
+        for v in ["broken", "fixed", "broken"] {
+            rep.emit(Event::ChecksStart {
+                variant: v.into(),
+                total: 1,
+            });
+        }
+        rep.emit(Event::PhaseStart {
+            phase: RunPhase::Destroy,
+            variant: "fixed".into(),
+        });
+        rep.emit(step("delete namespaces", false));
+        let steps = recorder.steps();
+        assert_eq!(steps.len(), 2);
+        assert_eq!(
+            (
+                steps[0].phase,
+                steps[0].variant.as_str(),
+                steps[0].ok,
+                steps[0].duration_s
+            ),
+            (RunPhase::Up, "broken", true, 1.5)
+        );
+        assert_eq!(
+            (steps[1].phase, steps[1].error.as_deref()),
+            (RunPhase::Destroy, Some("it broke"))
+        );
+        assert_eq!(recorder.variants(), ["broken", "fixed"]);
+    }
+
+    #[test]
+    fn ids_times_and_images() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_780_862);
+        let id = new_run_id("chapter4", "netns", at);
+        assert!(id.starts_with("20261127T120102Z-chapter4-netns-"), "{id}");
+        assert!(
+            regex::Regex::new(r"^\d{8}T\d{6}Z-chapter4-netns-[0-9a-f]{4}$")
+                .unwrap()
+                .is_match(&id)
+        );
+        assert_eq!(rfc3339(at), "2026-11-27T12:01:02Z");
+        let manifest = "      containers:\n        - image: docker.io/flannel/flannel-cni-plugin:v1.6.2-flannel1\n        - name: kube-flannel\n          image: \"docker.io/flannel/flannel:v0.26.7\"\n";
+        assert_eq!(
+            flannel_image(manifest).as_deref(),
+            Some("docker.io/flannel/flannel:v0.26.7")
+        );
+        assert_eq!(flannel_image("image: nginx:1.27\n"), None);
+    }
+
+    #[test]
+    fn outcomes() {
+        use crate::error::LabError;
+        assert_eq!(outcome_of(None, &[]), Outcome::Passed);
+        assert_eq!(
+            outcome_of(Some(&LabError::Interrupted), &[]),
+            Outcome::Interrupted
+        );
+        assert_eq!(
+            outcome_of(
+                Some(&LabError::Teardown(Box::new(LabError::Internal(
+                    "x".into()
+                )))),
+                &[]
+            ),
+            Outcome::Error
+        );
+    }
+}

@@ -1,0 +1,61 @@
+//! SIGINT, SIGTERM and SIGHUP mean the same for every command: stop, undo
+//! what this command started (a bring-up is torn down, SSH masters and
+//! temporary folders go), exit 130. The binary installs the handlers
+//! ([`install`]) before a command starts, so none of these signals kills
+//! `lab` outright; operations wait for [`interrupted`], or run what they can
+//! stop under [`interruptible`].
+
+use crate::error::{LabError, Result};
+use std::sync::OnceLock;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+
+static RECEIVED: OnceLock<watch::Sender<Option<&'static str>>> = OnceLock::new();
+
+fn sender() -> &'static watch::Sender<Option<&'static str>> {
+    RECEIVED.get_or_init(|| watch::channel(None).0)
+}
+
+/// Install the handlers (inside the runtime).
+pub fn install() -> Result<()> {
+    for (kind, name) in [
+        (SignalKind::interrupt(), "SIGINT"),
+        (SignalKind::terminate(), "SIGTERM"),
+        (SignalKind::hangup(), "SIGHUP"),
+    ] {
+        let mut s =
+            signal(kind).map_err(|e| LabError::io(format!("installing a {name} handler"), e))?;
+        tokio::spawn(async move {
+            while s.recv().await.is_some() {
+                sender().send_replace(Some(name));
+            }
+        });
+    }
+    Ok(())
+}
+
+/// The signal received, if one was.
+pub fn received() -> Option<&'static str> {
+    *sender().borrow()
+}
+
+/// Resolves once SIGINT, SIGTERM or SIGHUP has been received.
+pub async fn interrupted() -> &'static str {
+    let mut rx = sender().subscribe();
+    let got = rx.wait_for(|v| v.is_some()).await;
+    got.map(|v| v.unwrap_or("a signal")).unwrap_or("a signal")
+}
+
+/// Run `fut` until it ends or SIGINT, SIGTERM or SIGHUP arrives; then it is
+/// dropped (with what it holds: SSH masters, temporary folders) and the
+/// command is `Interrupted`. An error that a signal caused (a child process
+/// killed by the terminal's Ctrl-C) is `Interrupted` too.
+pub async fn interruptible<T, F>(fut: F) -> Result<T>
+where
+    F: std::future::Future<Output = Result<T>>,
+{
+    tokio::select! {
+        r = fut => r.map_err(|e| if received().is_some() { LabError::Interrupted } else { e }),
+        _ = interrupted() => Err(LabError::Interrupted),
+    }
+}
