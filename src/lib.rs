@@ -14,9 +14,11 @@
 
 pub mod bringup;
 pub mod cli;
+pub mod cni;
 pub mod clock;
 pub mod error;
 pub mod exec;
+pub mod probe;
 pub mod provider;
 pub mod report;
 pub mod session;

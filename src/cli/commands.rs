@@ -396,11 +396,7 @@ async fn verify_cmd(
         &lab,
         &st,
         p.as_ref(),
-        &verify::Options {
-            variant,
-            only,
-            no_diagnostics: false,
-        },
+        &verify::Options { variant, only },
         &rep,
     ))
     .await?;

@@ -13,7 +13,7 @@
 mod ctx;
 pub mod destroy;
 pub mod files;
-pub mod flannel;
+pub mod flanneld;
 pub mod limits;
 pub mod names;
 pub mod plan;
@@ -191,14 +191,26 @@ fn take_name(lab: &Lab, dir: &Path, instance: &str) -> Result<()> {
 }
 
 /// The variant can be reproduced: vxlan backend, flannel finds an interface.
+/// The flannel configuration of `variant`: netns stands in for flanneld.
+pub fn flannel_of(variant: &Variant) -> Result<&crate::spec::FlannelConfig> {
+    variant.cni.flannel().ok_or_else(|| {
+        LabError::Usage(format!(
+            "variant '{}' uses the {} pod network; the netns provider reproduces flannel only (use --provider vagrant)",
+            variant.name,
+            variant.cni.plugin().name()
+        ))
+    })
+}
+
 fn check_variant(lab: &Lab, variant: &Variant) -> Result<()> {
-    if variant.flannel.backend != "vxlan" {
+    let flannel = flannel_of(variant)?;
+    if flannel.backend != "vxlan" {
         return Err(LabError::Usage(format!(
             "variant '{}' uses flannel's '{}' backend; the netns provider reproduces the vxlan backend only (use --provider vagrant)",
-            variant.name, variant.flannel.backend
+            variant.name, flannel.backend
         )));
     }
-    flannel::leases(lab, &variant.flannel)
+    flanneld::leases(lab, flannel)
         .map(drop)
         .map_err(|e| LabError::Usage(format!("variant '{}': {e}", variant.name)))
 }
@@ -369,16 +381,11 @@ impl Provider for Netns {
         })
     }
 
-    async fn access(&self, lab: &Lab, state: &State, _rep: &Reporter) -> Result<Access> {
+    async fn access(&self, _lab: &Lab, state: &State, _rep: &Reporter) -> Result<Access> {
         let ps = NetnsState::from_value(&state.provider_state)?;
         Ok(Access {
             ssh_config: files::Layout::new(state.dir()).ssh_config(),
-            nodes: lab.nodes.iter().map(|n| n.name.clone()).collect(),
             pods: ps.pods,
-            kubectl: None,
-            no_kubernetes: Some(
-                "netns has no Kubernetes API server; it reproduces the chapter's network, not the cluster (Kubernetes-level checks need --provider vagrant)".into(),
-            ),
         })
     }
 
@@ -397,10 +404,6 @@ impl Provider for Netns {
             deadline,
             rep,
         )?))
-    }
-
-    fn flannel_log(&self, _lab: &Lab, node: &str) -> (String, String) {
-        (node.to_string(), "cat /run/flannel/flanneld.log".into())
     }
 
     async fn collect_logs(
@@ -483,7 +486,9 @@ mod tests {
             name: "broken".into(),
             manifest: "/x".into(),
             about: String::new(),
-            flannel: crate::spec::FlannelConfig::vxlan("10.244.0.0/16".parse().unwrap()),
+            cni: crate::cni::CniConfig::Flannel(crate::spec::FlannelConfig::vxlan(
+                "10.244.0.0/16".parse().unwrap(),
+            )),
         };
         assert!(
             preflight(&lab, &v)
@@ -492,7 +497,8 @@ mod tests {
                 .contains("reserved")
         );
         let mut v2 = v.clone();
-        v2.flannel.backend = "host-gw".into();
+        let crate::cni::CniConfig::Flannel(f) = &mut v2.cni;
+        f.backend = "host-gw".into();
         assert!(
             check_variant(&plan::tests::lab(), &v2)
                 .unwrap_err()
