@@ -246,10 +246,10 @@ mod tests {
             stderr: String::new(),
         };
         let s = FakeSession::new()
-            .on_out("node1", "ping -n -c 1 -W 1 10.244.2.2 ||", reply)
+            .on("node1", "tcpdump", "### capture-flannel.1\nIP 10.244.1.0 > 10.244.2.2\n")
+            .on_out("node1", "ping -n -c 1 -W 1 10.244.2.2", reply)
             .on("node1", "### ip-addr", "### ip-addr\n2: enp0s8\n### iptables\n")
-            .on("node2", "### ip-addr", "### ip-addr\n3: enp0s8\n")
-            .on("node1", "tcpdump", "### capture-flannel.1\nIP 10.244.1.0 > 10.244.2.2\n");
+            .on("node2", "### ip-addr", "### ip-addr\n3: enp0s8\n");
         let cx = cx_with(&lab, &s);
         let across = check(&lab, "node reaches pod across nodes");
         // fixed expects ttl 63: the reply passes, nothing is collected.
@@ -306,5 +306,41 @@ mod tests {
         assert_eq!(r[0].verdict, Verdict::Skip);
         assert_eq!(r[0].observed, "the fake lab has no Kubernetes API");
         assert!(s.ran().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_capture_follows_the_vxlan_port_the_manifest_gives() {
+        // A copy of chapter4 whose broken variant's net-conf says Port 4789
+        // (which flannel and the manifest parser accept).
+        let dir = tempfile::tempdir().unwrap();
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("labs/chapter4");
+        for f in std::fs::read_dir(&src).unwrap() {
+            let f = f.unwrap().path();
+            std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
+        }
+        let manifest = dir.path().join("flannel.yml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let edited = text.replace(
+            "\"Type\": \"vxlan\"\n",
+            "\"Type\": \"vxlan\",\n        \"Port\": 4789\n",
+        );
+        assert_ne!(text, edited);
+        std::fs::write(&manifest, edited).unwrap();
+        let lab = crate::spec::load_file(&dir.path().join("lab.yaml"), Default::default()).unwrap();
+        let broken = lab.variant("broken").unwrap().cni.plugin();
+        assert_eq!(broken.overlay_port(), 4789);
+
+        let artifacts = diagnostics::Artifacts::new(dir.path(), "broken");
+        let s = FakeSession::new();
+        let mut cx = cx_with(&lab, &s);
+        cx.cni = broken;
+        let r = run_check(&cx, &artifacts, &check(&lab, "pod reaches pod across nodes"), "fixed").await;
+        assert_ne!(r[0].verdict, Verdict::Pass);
+        let ran = s.ran();
+        let capture = ran.iter().find(|c| c.contains("tcpdump")).expect("a capture");
+        assert!(capture.starts_with("node1: "), "{capture}");
+        assert!(capture.contains("'host 10.244.2.2 or udp port 4789'"), "{capture}");
+        // The pod's traffic is made from the pod, through the session.
+        assert!(ran.iter().any(|c| c.starts_with("pod nginx-deployment-node1-0: ping")), "{ran:?}");
     }
 }
