@@ -27,7 +27,8 @@ impl ProbeKind for Kind {
         Some(Arc::new(NodesReady))
     }
     fn programs(&self) -> &'static [&'static str] {
-        &["kubectl"]
+        // kubectl is the session's to run (`Session::kubectl`), not a node's.
+        &[]
     }
 }
 

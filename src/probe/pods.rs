@@ -66,7 +66,8 @@ impl ProbeKind for Kind {
         }))
     }
     fn programs(&self) -> &'static [&'static str] {
-        &["kubectl"]
+        // kubectl is the session's to run (`Session::kubectl`), not a node's.
+        &[]
     }
 }
 

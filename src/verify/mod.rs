@@ -343,4 +343,75 @@ mod tests {
         // The pod's traffic is made from the pod, through the session.
         assert!(ran.iter().any(|c| c.starts_with("pod nginx-deployment-node1-0: ping")), "{ran:?}");
     }
+
+    /// The programs a shell command line runs (roughly: the first word of
+    /// each simple command, and what `timeout` runs), shell keywords and
+    /// builtins left out.
+    fn programs_in(line: &str) -> Vec<String> {
+        // Keywords before a command, and what is no program at all.
+        const BEFORE: &[&str] = &["do", "then", "while", "if", "!"];
+        const BUILTIN: &[&str] = &["for", "done", "fi", "echo", "kill", "wait", "break", "true", "["];
+        let mut s = line.replace("2>&1", " ").replace(">/dev/null", " ");
+        for sep in ["$(", ")", "&&", "||", "|", "&", "\n"] {
+            s = s.replace(sep, ";");
+        }
+        let mut out = Vec::new();
+        for seg in s.split(';') {
+            let mut words = seg
+                .split_whitespace()
+                .skip_while(|w| BEFORE.contains(w) || w.contains('='));
+            if let Some(w) = words.next() {
+                if BUILTIN.contains(&w) {
+                    continue;
+                }
+                out.push(w.to_string());
+                if w == "timeout" {
+                    out.extend(words.nth(1).map(str::to_string));
+                }
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn every_program_the_probes_and_diagnostics_run_is_declared() {
+        let lab = lab();
+        let dir = tempfile::tempdir().unwrap();
+        let artifacts = diagnostics::Artifacts::new(dir.path(), "broken");
+        // Nothing answers: every check errs, and its diagnostics run.
+        let s = FakeSession::new();
+        let cx = cx_with(&lab, &s);
+        let mut checks = lab.checks.clone();
+        checks.push(Check {
+            name: "mesh".into(),
+            probe: std::sync::Arc::new(crate::probe::mesh::Mesh {
+                app: "nginx".into(),
+                from_nodes: true,
+            }),
+            expect: lab.checks[3].expect.clone(),
+        });
+        for variant in ["broken", "fixed"] {
+            for c in &checks {
+                run_check(&cx, &artifacts, c, variant).await;
+            }
+        }
+        let declared = crate::probe::programs(cx.cni);
+        let mut seen = Vec::new();
+        for line in s.ran() {
+            let (_, cmd) = line.split_once(": ").unwrap();
+            // A `run:` check's command is the lab file's.
+            if lab.checks.iter().any(|c| c.probe.label().ends_with(&format!("$ {cmd}"))) {
+                continue;
+            }
+            for p in programs_in(cmd) {
+                assert!(declared.contains(&p.as_str()), "{p} (in `{cmd}`) is not declared: {declared:?}");
+                seen.push(p);
+            }
+        }
+        for p in ["ping", "curl", "fping", "tcpdump", "ip", "bridge", "iptables-save", "cat"] {
+            assert!(seen.iter().any(|s| s == p), "{p} never ran: {seen:?}");
+        }
+        assert_eq!(programs_in("f=$(mktemp); timeout 15 tcpdump -i x & t=$!; for _ in $(seq 3); do grep -q a; done"),
+            ["mktemp", "timeout", "tcpdump", "seq", "grep"]);
+    }
 }
