@@ -14,8 +14,8 @@
 
 pub mod bringup;
 pub mod cli;
-pub mod cni;
 pub mod clock;
+pub mod cni;
 pub mod error;
 pub mod exec;
 pub mod probe;

@@ -35,13 +35,25 @@ impl Cni for FlannelConfig {
 
     async fn log(&self, session: &dyn Session, provider: Kind, node: &str) -> Result<Output> {
         match provider {
-            Kind::Netns => session.output(node, &format!("cat {NETNS_LOG}"), None).await,
+            Kind::Netns => {
+                session
+                    .output(node, &format!("cat {NETNS_LOG}"), None)
+                    .await
+            }
             Kind::Vagrant => {
                 let field = format!("spec.nodeName={node}");
                 let pods = session
                     .kubectl(&[
-                        "get", "pods", "-n", "kube-system", "-l", "app=flannel",
-                        "--field-selector", &field, "-o", "name",
+                        "get",
+                        "pods",
+                        "-n",
+                        "kube-system",
+                        "-l",
+                        "app=flannel",
+                        "--field-selector",
+                        &field,
+                        "-o",
+                        "name",
                     ])
                     .await?;
                 match pods.stdout.lines().map(str::trim).find(|l| !l.is_empty()) {
@@ -83,15 +95,24 @@ mod tests {
             "host 10.244.2.2 or udp port 4789"
         );
         let ev = c.evidence();
-        assert_eq!(ev[0], ("flannel.1".into(), "ip -d link show flannel.1".into()));
-        assert_eq!(ev[1], ("subnet.env".into(), "cat /run/flannel/subnet.env".into()));
+        assert_eq!(
+            ev[0],
+            ("flannel.1".into(), "ip -d link show flannel.1".into())
+        );
+        assert_eq!(
+            ev[1],
+            ("subnet.env".into(), "cat /run/flannel/subnet.env".into())
+        );
     }
 
     #[tokio::test]
     async fn the_log_is_read_where_the_provider_runs_flannel() {
         let s = FakeSession::new()
             .kubectl("get pods", "pod/kube-flannel-ds-abcde\n")
-            .kubectl("logs", "I1127 main.go:1] Using interface with name enp0s8\n");
+            .kubectl(
+                "logs",
+                "I1127 main.go:1] Using interface with name enp0s8\n",
+            );
         let out = config(8472).log(&s, Kind::Vagrant, "node1").await.unwrap();
         assert!(out.stdout.contains("Using interface"));
         assert_eq!(

@@ -6,7 +6,7 @@ use super::expect::{Accepts, Expect};
 use super::parse::Resolver;
 use super::run::judge_output;
 use super::target::{Endpoint, Target, nodes_of};
-use super::{At, Asked, Cx, Judged, Place, Probe, ProbeKind, Traffic, ping};
+use super::{Asked, At, Cx, Judged, Place, Probe, ProbeKind, Traffic, ping};
 use async_trait::async_trait;
 use serde_norway::Value;
 use std::net::Ipv4Addr;
@@ -79,7 +79,9 @@ impl ProbeKind for Kind {
         Some(Arc::new(Capture { on, iface, ping }))
     }
     fn programs(&self) -> &'static [&'static str] {
-        &["tcpdump", "ping", "timeout", "mktemp", "grep", "seq", "sleep", "cat", "rm"]
+        &[
+            "tcpdump", "ping", "timeout", "mktemp", "grep", "seq", "sleep", "cat", "rm",
+        ]
     }
 }
 
@@ -93,7 +95,10 @@ pub struct Capture {
 #[async_trait]
 impl Probe for Capture {
     fn label(&self) -> String {
-        format!("{}: tcpdump -i {} while ping {}", self.on, self.iface, self.ping)
+        format!(
+            "{}: tcpdump -i {} while ping {}",
+            self.on, self.iface, self.ping
+        )
     }
     fn nodes(&self) -> Vec<String> {
         nodes_of(&self.on, self.ping.node())

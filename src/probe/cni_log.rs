@@ -6,7 +6,7 @@
 use super::expect::{Accepts, Expect};
 use super::parse::Resolver;
 use super::run::judge_output;
-use super::{At, Asked, Cx, Judged, Place, Probe, ProbeKind};
+use super::{Asked, At, Cx, Judged, Place, Probe, ProbeKind};
 use async_trait::async_trait;
 use serde_norway::Value;
 use std::sync::Arc;

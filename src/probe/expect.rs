@@ -187,7 +187,9 @@ pub fn parse(r: &mut Resolver, v: &Value, field: &str, accepts: &Accepts) -> Opt
         Value::String(s) if accepts.words && s == "reachable" => {
             return Some(Expect::Reachable { ttl: None });
         }
-        Value::String(s) if accepts.words && s == "unreachable" => return Some(Expect::Unreachable),
+        Value::String(s) if accepts.words && s == "unreachable" => {
+            return Some(Expect::Unreachable);
+        }
         Value::Bool(true) if accepts.holds => return Some(Expect::Holds),
         Value::Mapping(_) if accepts.reach && fits::<RawReach>(v) => {
             let m: RawReach = r.strict(v, field, |_| String::new())?;

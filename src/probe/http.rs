@@ -99,7 +99,10 @@ pub struct Http {
 #[async_trait]
 impl Probe for Http {
     fn label(&self) -> String {
-        format!("{} → http://{}:{}{}", self.from, self.to, self.port, self.path)
+        format!(
+            "{} → http://{}:{}{}",
+            self.from, self.to, self.port, self.path
+        )
     }
     fn nodes(&self) -> Vec<String> {
         nodes_of(self.from.node(), self.to.node())
@@ -221,7 +224,13 @@ mod tests {
         assert_eq!(judge(&e, &HttpResult::Timeout).0, Verdict::Pass);
         assert_eq!(judge(&e, &HttpResult::Refused).0, Verdict::Fail);
         assert_eq!(judge(&e, &HttpResult::Status(200)).0, Verdict::Fail);
-        assert_eq!(judge(&Expect::Status(200), &HttpResult::Timeout).0, Verdict::Fail);
-        assert_eq!(judge(&Expect::Status(200), &HttpResult::Status(200)).0, Verdict::Pass);
+        assert_eq!(
+            judge(&Expect::Status(200), &HttpResult::Timeout).0,
+            Verdict::Fail
+        );
+        assert_eq!(
+            judge(&Expect::Status(200), &HttpResult::Status(200)).0,
+            Verdict::Pass
+        );
     }
 }

@@ -121,7 +121,11 @@ impl Probe for Mesh {
                 .collect()
         };
         let sweeps = sources.into_iter().map(|(name, from)| Sweep {
-            targets: pods.iter().filter(|p| p.name != name).map(|p| p.ip).collect(),
+            targets: pods
+                .iter()
+                .filter(|p| p.name != name)
+                .map(|p| p.ip)
+                .collect(),
             name,
             from,
         });
@@ -271,8 +275,14 @@ mod tests {
         let e = Expect::Reachable { ttl: None };
         assert_eq!(judge(&e, 2, &[]).0, Verdict::Pass);
         assert_eq!(judge(&e, 2, &["10.244.2.2".into()]).0, Verdict::Fail);
-        assert_eq!(judge(&Expect::Unreachable, 1, &["x".into()]).0, Verdict::Pass);
-        assert_eq!(judge(&Expect::Unreachable, 2, &["x".into()]).0, Verdict::Fail);
+        assert_eq!(
+            judge(&Expect::Unreachable, 1, &["x".into()]).0,
+            Verdict::Pass
+        );
+        assert_eq!(
+            judge(&Expect::Unreachable, 2, &["x".into()]).0,
+            Verdict::Fail
+        );
     }
 
     #[tokio::test]
@@ -315,7 +325,9 @@ mod tests {
             app: "nginx".into(),
             from_nodes: false,
         };
-        let j = mesh.check(&cx_with(&lab, &s), &Expect::Reachable { ttl: None }).await;
+        let j = mesh
+            .check(&cx_with(&lab, &s), &Expect::Reachable { ttl: None })
+            .await;
         assert_eq!(j.len(), 2);
         assert!(j.iter().all(|j| j.verdict != Verdict::Pass), "{j:?}");
     }

@@ -131,7 +131,10 @@ fn icmp_error(out: &str) -> Option<String> {
 }
 
 fn ttl_text(ttl: Option<u8>) -> String {
-    format!("reachable, ttl {}", ttl.map_or("?".into(), |t| t.to_string()))
+    format!(
+        "reachable, ttl {}",
+        ttl.map_or("?".into(), |t| t.to_string())
+    )
 }
 
 /// Compare a ping's answer with what is expected.
@@ -161,7 +164,10 @@ mod tests {
         let e = Expect::Unreachable;
         let no = PingResult::NoReply { detail: "x".into() };
         assert_eq!(judge(&e, &no).0, Verdict::Pass);
-        assert_eq!(judge(&e, &PingResult::Reply { ttl: Some(63) }).0, Verdict::Fail);
+        assert_eq!(
+            judge(&e, &PingResult::Reply { ttl: Some(63) }).0,
+            Verdict::Fail
+        );
         let broken = PingResult::Broken { detail: "x".into() };
         assert_eq!(judge(&e, &broken).0, Verdict::Error);
     }
@@ -169,8 +175,14 @@ mod tests {
     #[test]
     fn reachable_checks_ttl() {
         let e = Expect::Reachable { ttl: Some(62) };
-        assert_eq!(judge(&e, &PingResult::Reply { ttl: Some(62) }).0, Verdict::Pass);
-        assert_eq!(judge(&e, &PingResult::Reply { ttl: Some(63) }).0, Verdict::Fail);
+        assert_eq!(
+            judge(&e, &PingResult::Reply { ttl: Some(62) }).0,
+            Verdict::Pass
+        );
+        assert_eq!(
+            judge(&e, &PingResult::Reply { ttl: Some(63) }).0,
+            Verdict::Fail
+        );
         let no = PingResult::NoReply { detail: "x".into() };
         assert_eq!(judge(&e, &no).0, Verdict::Fail);
     }

@@ -4,7 +4,7 @@
 
 use super::expect::{Accepts, Expect};
 use super::parse::{Flag, Resolver, checked};
-use super::{At, Asked, Cx, Judged, Place, Probe, ProbeKind, held, misfit};
+use super::{Asked, At, Cx, Judged, Place, Probe, ProbeKind, held, misfit};
 use async_trait::async_trait;
 use serde_norway::Value;
 use std::sync::Arc;

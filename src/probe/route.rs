@@ -4,7 +4,7 @@
 
 use super::expect::{Accepts, Expect};
 use super::parse::Resolver;
-use super::{At, Asked, CouldNotAsk, Cx, Judged, Place, Probe, ProbeKind, held, misfit};
+use super::{Asked, At, CouldNotAsk, Cx, Judged, Place, Probe, ProbeKind, held, misfit};
 use crate::report::Verdict;
 use async_trait::async_trait;
 use ipnet::Ipv4Net;
@@ -133,7 +133,11 @@ impl Probe for Route {
             let cmd = command(net);
             let o = cx.session.output_net(&self.on, &cmd).await?;
             if !o.ok() {
-                return Err(CouldNotAsk(format!("`{cmd}` on {}: {}", self.on, o.text().trim())));
+                return Err(CouldNotAsk(format!(
+                    "`{cmd}` on {}: {}",
+                    self.on,
+                    o.text().trim()
+                )));
             }
             let (v, t) = judge(expect, &o.stdout);
             Asked::Ok((v, t, format!("[{}] $ {cmd}\n{}", self.on, o.text())))
@@ -187,7 +191,10 @@ mod tests {
         let r = "10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink \n";
         assert_eq!(
             parse(r),
-            (Some("flannel.1".into()), Some("10.244.2.0".parse().unwrap()))
+            (
+                Some("flannel.1".into()),
+                Some("10.244.2.0".parse().unwrap())
+            )
         );
         assert_eq!(parse(""), (None, None));
         let e = Expect::Route {

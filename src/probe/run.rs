@@ -7,7 +7,7 @@
 
 use super::expect::{Accepts, Expect};
 use super::parse::Resolver;
-use super::{At, Asked, Cx, Judged, Place, Probe, ProbeKind, misfit};
+use super::{Asked, At, Cx, Judged, Place, Probe, ProbeKind, misfit};
 use crate::report::Verdict;
 use crate::session::Output;
 use async_trait::async_trait;
@@ -78,9 +78,10 @@ impl Probe for Run {
         }
     }
     async fn check(&self, cx: &Cx<'_>, expect: &Expect) -> Vec<Judged> {
-        let runs = self.on.iter().map(|n| async move {
-            (n.clone(), cx.session.output(n, &self.command, None).await)
-        });
+        let runs = self
+            .on
+            .iter()
+            .map(|n| async move { (n.clone(), cx.session.output(n, &self.command, None).await) });
         let seen = async {
             let mut outs = Vec::new();
             let mut text = String::new();
@@ -191,8 +192,14 @@ mod tests {
             not_contains: vec![],
             distinct: Some("FLANNEL_SUBNET".into()),
         };
-        let a = out(0, "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.0.1/24\n");
-        let b = out(0, "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\n");
+        let a = out(
+            0,
+            "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.0.1/24\n",
+        );
+        let b = out(
+            0,
+            "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\n",
+        );
         let pair = |x: &Output, y: &Output| vec![("m".into(), x.clone()), ("n".into(), y.clone())];
         assert_eq!(judge_output(&e, &pair(&a, &b)).0, Verdict::Pass);
         assert_eq!(judge_output(&e, &pair(&a, &a)).0, Verdict::Fail);

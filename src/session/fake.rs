@@ -58,7 +58,11 @@ impl FakeSession {
 
     /// `node` cannot be reached for a command containing `pattern`.
     pub fn unreached(self, node: &str, pattern: &str, why: &str) -> Self {
-        self.rule(Place::Node(node.into()), pattern, Answer::Unreached(why.into()))
+        self.rule(
+            Place::Node(node.into()),
+            pattern,
+            Answer::Unreached(why.into()),
+        )
     }
 
     /// A command in pod `pod` containing `pattern` gives `out`.
@@ -107,7 +111,11 @@ impl FakeSession {
 #[async_trait]
 impl Session for FakeSession {
     async fn output(&self, node: &str, command: &str, _stdin: Option<Vec<u8>>) -> Result<Output> {
-        self.answer(Place::Node(node.into()), command, format!("{node}: {command}"))
+        self.answer(
+            Place::Node(node.into()),
+            command,
+            format!("{node}: {command}"),
+        )
     }
 
     async fn pod_output(&self, pod: &PodRef, command: &str) -> Result<Output> {

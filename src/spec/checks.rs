@@ -279,3 +279,83 @@ fn expectations(
     }
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::error::LabError;
+
+    /// chapter4 with `extra` appended to its checks: the problems found,
+    /// as `(field, line, message)`.
+    fn problems(extra: &str) -> Vec<(String, Option<usize>, String)> {
+        let dir = tempfile::tempdir().unwrap();
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("labs/chapter4");
+        for f in std::fs::read_dir(&src).unwrap() {
+            let f = f.unwrap().path();
+            std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
+        }
+        let file = dir.path().join("lab.yaml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, format!("{text}{extra}")).unwrap();
+        match crate::spec::load_file(&file, Default::default()) {
+            Err(LabError::Invalid(p)) => {
+                p.0.into_iter()
+                    .map(|p| (p.field, p.line, p.message))
+                    .collect()
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => vec![],
+        }
+    }
+
+    #[test]
+    fn typed_probe_values_keep_their_messages_and_places() {
+        let n = crate::spec::load("chapter4", Default::default())
+            .unwrap()
+            .checks
+            .len();
+        let base = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("labs/chapter4/lab.yaml"),
+        )
+        .unwrap()
+        .lines()
+        .count();
+        let got = problems(
+            "  - name: port in words\n    from: node1\n    http: { pod: nginx, on: node2, port: eighty }\n    expect: unreachable\n\
+             \x20 - name: capture with a typo\n    on: node1\n    capture: { iface: flannel.1, whlie: { ping: node2 } }\n    expect: { contains: x }\n\
+             \x20 - name: pods as words\n    pods: { app: nginx, running: two }\n\
+             \x20 - name: ttl too big\n    from: node1\n    ping: node2\n    expect: { reachable: true, ttl: 300 }\n\
+             \x20 - name: a mesh of nothing\n    mesh: { pods: nginx, from: everywhere }\n    expect: reachable\n",
+        );
+        let want = [
+            (
+                format!("checks[{n}].http.port"),
+                base + 3,
+                "must be a port number (1-65535)",
+            ),
+            (
+                format!("checks[{}].capture.whlie", n + 1),
+                base + 7,
+                "unknown key 'whlie' (a capture probe has: iface, while)",
+            ),
+            (
+                format!("checks[{}].pods.running", n + 2),
+                base + 10,
+                "must be a number of pods",
+            ),
+            (
+                format!("checks[{}].expect.ttl", n + 3),
+                base + 14,
+                "must be a number 1-255",
+            ),
+            (
+                format!("checks[{}].mesh.from", n + 4),
+                base + 16,
+                "'everywhere' is not a sweep source (pods or nodes)",
+            ),
+        ];
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for ((field, line, message), (f, l, m)) in got.iter().zip(&want) {
+            assert_eq!((field, *line, message.as_str()), (f, Some(*l), *m));
+        }
+    }
+}

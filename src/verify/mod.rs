@@ -66,7 +66,9 @@ pub async fn verify(
         .session(lab, state, &access, Some(DEADLINE), rep)
         .await?;
     // The pod network that runs (the expectations may be another variant's).
-    let running = lab.variant(&state.variant).or_else(|_| lab.variant(&variant))?;
+    let running = lab
+        .variant(&state.variant)
+        .or_else(|_| lab.variant(&variant))?;
     let cx = Cx {
         lab,
         pods: &access.pods,
@@ -82,17 +84,18 @@ pub async fn verify(
         total,
     });
     let (cx, artifacts, variant_ref) = (&cx, &artifacts, variant.as_str());
-    let mut all: Vec<(usize, Vec<CheckResult>)> = futures::stream::iter(checks.into_iter().enumerate())
-        .map(|(i, check)| async move {
-            let results = run_check(cx, artifacts, check, variant_ref).await;
-            for r in &results {
-                rep.emit(Event::CheckEnd(Box::new(r.clone())));
-            }
-            (i, results)
-        })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
+    let mut all: Vec<(usize, Vec<CheckResult>)> =
+        futures::stream::iter(checks.into_iter().enumerate())
+            .map(|(i, check)| async move {
+                let results = run_check(cx, artifacts, check, variant_ref).await;
+                for r in &results {
+                    rep.emit(Event::CheckEnd(Box::new(r.clone())));
+                }
+                (i, results)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
     all.sort_by_key(|(i, _)| *i);
     let mut results: Vec<CheckResult> = all.into_iter().flat_map(|(_, r)| r).collect();
     // Checks that `--nodes` left without their nodes: skipped, with the reason.
@@ -158,7 +161,8 @@ pub async fn collect_evidence(
         cni: lab.variant(&state.variant)?.cni.plugin(),
         provider: provider.kind(),
     };
-    let artifacts = diagnostics::Artifacts::new(&state.dir(), &format!("{}-evidence", state.variant));
+    let artifacts =
+        diagnostics::Artifacts::new(&state.dir(), &format!("{}-evidence", state.variant));
     futures::future::join_all(lab.nodes.iter().map(|n| artifacts.node(&cx, &n.name))).await;
     session.close().await;
     Ok(artifacts.dir())
@@ -199,7 +203,10 @@ async fn run_check(
         .map(|(n, j)| async move {
             let capture = n < diagnostics::CAPTURES_PER_CHECK;
             let name = format!("{}{}", check.name, j.suffix);
-            (j.suffix.clone(), artifacts.for_result(cx, &name, j, capture).await)
+            (
+                j.suffix.clone(),
+                artifacts.for_result(cx, &name, j, capture).await,
+            )
         });
     let files: Vec<(String, Vec<PathBuf>)> = futures::stream::iter(diagnose)
         .buffer_unordered(CONCURRENCY)
@@ -246,9 +253,17 @@ mod tests {
             stderr: String::new(),
         };
         let s = FakeSession::new()
-            .on("node1", "tcpdump", "### capture-flannel.1\nIP 10.244.1.0 > 10.244.2.2\n")
+            .on(
+                "node1",
+                "tcpdump",
+                "### capture-flannel.1\nIP 10.244.1.0 > 10.244.2.2\n",
+            )
             .on_out("node1", "ping -n -c 1 -W 1 10.244.2.2", reply)
-            .on("node1", "### ip-addr", "### ip-addr\n2: enp0s8\n### iptables\n")
+            .on(
+                "node1",
+                "### ip-addr",
+                "### ip-addr\n2: enp0s8\n### iptables\n",
+            )
             .on("node2", "### ip-addr", "### ip-addr\n3: enp0s8\n");
         let cx = cx_with(&lab, &s);
         let across = check(&lab, "node reaches pod across nodes");
@@ -265,19 +280,37 @@ mod tests {
         let names: Vec<String> = r[0]
             .artifacts
             .iter()
-            .map(|p| p.strip_prefix(artifacts.dir()).unwrap().display().to_string())
+            .map(|p| {
+                p.strip_prefix(artifacts.dir())
+                    .unwrap()
+                    .display()
+                    .to_string()
+            })
             .collect();
-        assert!(names.contains(&"nodes/node1/ip-addr.txt".to_string()), "{names:?}");
-        assert!(names.contains(&"nodes/node2/ip-addr.txt".to_string()), "{names:?}");
-        assert!(names.contains(&"nodes/node1/flannel.log".to_string()), "{names:?}");
         assert!(
-            names.contains(&"node-reaches-pod-across-nodes/node1-capture-flannel.1.txt".to_string()),
+            names.contains(&"nodes/node1/ip-addr.txt".to_string()),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&"nodes/node2/ip-addr.txt".to_string()),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&"nodes/node1/flannel.log".to_string()),
+            "{names:?}"
+        );
+        assert!(
+            names
+                .contains(&"node-reaches-pod-across-nodes/node1-capture-flannel.1.txt".to_string()),
             "{names:?}"
         );
         let ran = s.ran();
         let capture = ran.iter().find(|c| c.contains("tcpdump")).unwrap();
         assert!(capture.contains("-i \"$i\"") && capture.contains("flannel.1 enp0s3 enp0s8"));
-        assert!(capture.contains("'host 10.244.2.2 or udp port 8472'"), "{capture}");
+        assert!(
+            capture.contains("'host 10.244.2.2 or udp port 8472'"),
+            "{capture}"
+        );
     }
 
     #[tokio::test]
@@ -287,11 +320,19 @@ mod tests {
         let artifacts = diagnostics::Artifacts::new(dir.path(), "broken");
         let s = FakeSession::new().unreached("node1", "", "namespace gone");
         let cx = cx_with(&lab, &s);
-        let r = run_check(&cx, &artifacts, &check(&lab, "route to node2's pods goes through flannel.1"), "broken").await;
+        let r = run_check(
+            &cx,
+            &artifacts,
+            &check(&lab, "route to node2's pods goes through flannel.1"),
+            "broken",
+        )
+        .await;
         assert_eq!(r[0].verdict, Verdict::Error);
         assert!(r[0].observed.starts_with("could not run: "), "{r:?}");
         assert!(
-            r[0].artifacts.iter().any(|p| p.ends_with("nodes/node1/ssh-error.txt")),
+            r[0].artifacts
+                .iter()
+                .any(|p| p.ends_with("nodes/node1/ssh-error.txt")),
             "{r:?}"
         );
     }
@@ -302,7 +343,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let artifacts = diagnostics::Artifacts::new(dir.path(), "broken");
         let s = FakeSession::new();
-        let r = run_check(&cx_with(&lab, &s), &artifacts, &check(&lab, "every node is Ready"), "broken").await;
+        let r = run_check(
+            &cx_with(&lab, &s),
+            &artifacts,
+            &check(&lab, "every node is Ready"),
+            "broken",
+        )
+        .await;
         assert_eq!(r[0].verdict, Verdict::Skip);
         assert_eq!(r[0].observed, "the fake lab has no Kubernetes API");
         assert!(s.ran().is_empty());
@@ -334,14 +381,30 @@ mod tests {
         let s = FakeSession::new();
         let mut cx = cx_with(&lab, &s);
         cx.cni = broken;
-        let r = run_check(&cx, &artifacts, &check(&lab, "pod reaches pod across nodes"), "fixed").await;
+        let r = run_check(
+            &cx,
+            &artifacts,
+            &check(&lab, "pod reaches pod across nodes"),
+            "fixed",
+        )
+        .await;
         assert_ne!(r[0].verdict, Verdict::Pass);
         let ran = s.ran();
-        let capture = ran.iter().find(|c| c.contains("tcpdump")).expect("a capture");
+        let capture = ran
+            .iter()
+            .find(|c| c.contains("tcpdump"))
+            .expect("a capture");
         assert!(capture.starts_with("node1: "), "{capture}");
-        assert!(capture.contains("'host 10.244.2.2 or udp port 4789'"), "{capture}");
+        assert!(
+            capture.contains("'host 10.244.2.2 or udp port 4789'"),
+            "{capture}"
+        );
         // The pod's traffic is made from the pod, through the session.
-        assert!(ran.iter().any(|c| c.starts_with("pod nginx-deployment-node1-0: ping")), "{ran:?}");
+        assert!(
+            ran.iter()
+                .any(|c| c.starts_with("pod nginx-deployment-node1-0: ping")),
+            "{ran:?}"
+        );
     }
 
     /// The programs a shell command line runs (roughly: the first word of
@@ -350,7 +413,9 @@ mod tests {
     fn programs_in(line: &str) -> Vec<String> {
         // Keywords before a command, and what is no program at all.
         const BEFORE: &[&str] = &["do", "then", "while", "if", "!"];
-        const BUILTIN: &[&str] = &["for", "done", "fi", "echo", "kill", "wait", "break", "true", "["];
+        const BUILTIN: &[&str] = &[
+            "for", "done", "fi", "echo", "kill", "wait", "break", "true", "[",
+        ];
         let mut s = line.replace("2>&1", " ").replace(">/dev/null", " ");
         for sep in ["$(", ")", "&&", "||", "|", "&", "\n"] {
             s = s.replace(sep, ";");
@@ -400,18 +465,38 @@ mod tests {
         for line in s.ran() {
             let (_, cmd) = line.split_once(": ").unwrap();
             // A `run:` check's command is the lab file's.
-            if lab.checks.iter().any(|c| c.probe.label().ends_with(&format!("$ {cmd}"))) {
+            if lab
+                .checks
+                .iter()
+                .any(|c| c.probe.label().ends_with(&format!("$ {cmd}")))
+            {
                 continue;
             }
             for p in programs_in(cmd) {
-                assert!(declared.contains(&p.as_str()), "{p} (in `{cmd}`) is not declared: {declared:?}");
+                assert!(
+                    declared.contains(&p.as_str()),
+                    "{p} (in `{cmd}`) is not declared: {declared:?}"
+                );
                 seen.push(p);
             }
         }
-        for p in ["ping", "curl", "fping", "tcpdump", "ip", "bridge", "iptables-save", "cat"] {
+        for p in [
+            "ping",
+            "curl",
+            "fping",
+            "tcpdump",
+            "ip",
+            "bridge",
+            "iptables-save",
+            "cat",
+        ] {
             assert!(seen.iter().any(|s| s == p), "{p} never ran: {seen:?}");
         }
-        assert_eq!(programs_in("f=$(mktemp); timeout 15 tcpdump -i x & t=$!; for _ in $(seq 3); do grep -q a; done"),
-            ["mktemp", "timeout", "tcpdump", "seq", "grep"]);
+        assert_eq!(
+            programs_in(
+                "f=$(mktemp); timeout 15 tcpdump -i x & t=$!; for _ in $(seq 3); do grep -q a; done"
+            ),
+            ["mktemp", "timeout", "tcpdump", "seq", "grep"]
+        );
     }
 }

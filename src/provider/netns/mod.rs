@@ -71,7 +71,9 @@ pub const PROGRAMS: &[&str] = &[
 
 /// Programs of Debian's essential packages (dash, coreutils, grep), on
 /// every Debian system: no package to install.
-pub const ESSENTIAL: &[&str] = &["sh", "cat", "rm", "mktemp", "timeout", "sleep", "seq", "grep"];
+pub const ESSENTIAL: &[&str] = &[
+    "sh", "cat", "rm", "mktemp", "timeout", "sleep", "seq", "grep",
+];
 
 /// The programs of [`PACKAGES`] not found on this machine.
 pub fn missing_programs() -> Vec<(&'static str, &'static str)> {
@@ -484,7 +486,12 @@ mod tests {
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap();
             let text = text.split("#[cfg(test)]").next().unwrap();
-            for pat in ["Command::new(\"", "Tool::Ip => \"", "Tool::Bridge => \"", "find(\""] {
+            for pat in [
+                "Command::new(\"",
+                "Tool::Ip => \"",
+                "Tool::Bridge => \"",
+                "find(\"",
+            ] {
                 for (i, _) in text.match_indices(pat) {
                     let rest = &text[i + pat.len()..];
                     let name = &rest[..rest.find('"').unwrap()];
@@ -500,8 +507,19 @@ mod tests {
     #[test]
     fn packages_cover_every_program_the_provider_and_the_probes_run() {
         let started = started_in_source();
-        for p in ["ip", "bridge", "iptables-restore", "ssh-keygen", "sshd", "nginx", "sh"] {
-            assert!(started.iter().any(|s| s == p), "the scan misses {p}: {started:?}");
+        for p in [
+            "ip",
+            "bridge",
+            "iptables-restore",
+            "ssh-keygen",
+            "sshd",
+            "nginx",
+            "sh",
+        ] {
+            assert!(
+                started.iter().any(|s| s == p),
+                "the scan misses {p}: {started:?}"
+            );
         }
         // What the code starts is declared ...
         for p in &started {

@@ -496,7 +496,6 @@ async fn workload_pods(
     Ok(kube::pod_refs(&kube::pods(&out?.stdout)?, &apps))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,7 +49,10 @@ impl Session for VagrantSession {
     }
 
     async fn pod_output(&self, pod: &PodRef, command: &str) -> Result<Output> {
-        let mut out = self.pool.output(&pod.node, &in_pod(pod, command), None).await?;
+        let mut out = self
+            .pool
+            .output(&pod.node, &in_pod(pod, command), None)
+            .await?;
         match entered_pod(&out.stdout) {
             Some(rest) => {
                 out.stdout = rest;
@@ -65,7 +68,11 @@ impl Session for VagrantSession {
     async fn kubectl(&self, args: &[&str]) -> Result<Output> {
         let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
         self.pool
-            .output(&self.control_plane, &format!("{KUBECTL} {}", args.join(" ")), None)
+            .output(
+                &self.control_plane,
+                &format!("{KUBECTL} {}", args.join(" ")),
+                None,
+            )
             .await
     }
 
@@ -95,8 +102,14 @@ mod tests {
         let cmd = in_pod(&pod, "ping -c 1 1.2.3.4");
         assert!(cmd.starts_with("sudo nsenter -n -t \"$(sudo crictl inspect --output go-template --template '{{.info.pid}}' "));
         assert!(cmd.contains("--namespace default --name '^nginx-deployment-6d8f-abcde$'"));
-        assert!(cmd.ends_with(" -- sh -c 'echo LAB-IN-POD; ping -c 1 1.2.3.4'"), "{cmd}");
-        assert_eq!(entered_pod("LAB-IN-POD\nPING x\n").as_deref(), Some("PING x"));
+        assert!(
+            cmd.ends_with(" -- sh -c 'echo LAB-IN-POD; ping -c 1 1.2.3.4'"),
+            "{cmd}"
+        );
+        assert_eq!(
+            entered_pod("LAB-IN-POD\nPING x\n").as_deref(),
+            Some("PING x")
+        );
         assert_eq!(entered_pod("Cannot open network namespace"), None);
     }
 }

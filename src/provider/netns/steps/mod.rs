@@ -2,20 +2,20 @@
 //! steps (one file each), built from the lab as data and run by
 //! [`crate::bringup::run`].
 
-mod pod_network;
 mod namespaces;
 mod nics;
 mod node_roots;
+mod pod_network;
 mod pods;
 mod ready;
 mod state_folder;
 mod unflannel;
 mod unpods;
 
-pub use pod_network::PodNetwork;
 pub use namespaces::Namespaces;
 pub use nics::Nics;
 pub use node_roots::NodeRoots;
+pub use pod_network::PodNetwork;
 pub use pods::Pods;
 pub use ready::Ready;
 pub use state_folder::StateFolder;

@@ -63,7 +63,9 @@ impl Step<NetnsCtx> for Pods {
                 .iter()
                 .find(|l| l.node == node.name)
                 .map(|l| l.mtu)
-                .unwrap_or(super::super::flanneld::NIC_MTU - super::super::flanneld::VXLAN_OVERHEAD);
+                .unwrap_or(
+                    super::super::flanneld::NIC_MTU - super::super::flanneld::VXLAN_OVERHEAD,
+                );
             node_batches.push(Batch::ip(
                 names::node_ns(&lab.name, &node.name),
                 plan::node_pod_links(&lab, &plans, mtu),
