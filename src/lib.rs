@@ -19,9 +19,11 @@
 pub mod bringup;
 pub mod cli;
 pub mod clock;
+pub mod cni;
 pub mod error;
 pub mod exec;
 pub mod ops;
+pub mod probe;
 pub mod provider;
 pub mod report;
 pub mod session;

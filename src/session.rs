@@ -1,19 +1,23 @@
 //! The one way `lab` runs a command on a node of a lab (kind's `exec.Cmder`):
-//! "run this shell command line on node X, with this input, and give me its
-//! output". Checks, diagnostics and evidence all go through a [`Session`]
-//! that the provider hands out ([`crate::provider::Provider::session`]):
-//! over SSH for VMs ([`crate::ssh::Pool`]), by entering the node's
-//! namespaces directly for netns (`provider::netns::session`). A pod is
-//! entered from its node with the provider's `exec_prefix` unless the
-//! session can enter it directly.
+//! "run this shell command line on node X (or in pod Y, or kubectl against
+//! the cluster), with this input, and give me its output". Checks,
+//! diagnostics and evidence all go through a [`Session`] that the provider
+//! hands out ([`crate::provider::Provider::session`]): over SSH for VMs
+//! (`provider::vagrant::session`), by entering the node's namespaces
+//! directly for netns (`provider::netns::session`). How a pod is entered and
+//! how kubectl is run is the session's business: no caller builds a command
+//! prefix. [`fake::FakeSession`] answers from a script, for unit tests of
+//! verify, probes and diagnostics without root.
 //!
 //! An `Err` always means "could not ask" (the node could not be reached or
 //! entered, the deadline passed), never a command's answer: the verify
 //! engine must not mistake it for "unreachable".
 
-use crate::error::{LabError, Result};
+#[cfg(test)]
+pub mod fake;
+
+use crate::error::Result;
 use crate::provider::PodRef;
-use crate::verify::probe::{entered_pod, in_pod};
 use async_trait::async_trait;
 
 pub use crate::ssh::Output;
@@ -31,36 +35,17 @@ pub trait Session: Send + Sync {
         self.output(node, command, None).await
     }
 
-    /// Run `command` inside `pod` (its network). By default from the pod's
-    /// node, through the provider's `exec_prefix`, with a marker that tells
-    /// "entered the pod" from "could not".
-    async fn pod_output(&self, pod: &PodRef, command: &str) -> Result<Output> {
-        let mut out = self
-            .output(&pod.exec_node, &in_pod(&pod.exec_prefix, command), None)
-            .await?;
-        match entered_pod(&out.stdout) {
-            Some(rest) => {
-                out.stdout = rest;
-                Ok(out)
-            }
-            None => Err(LabError::Step {
-                step: "enter pod".into(),
-                message: format!("could not enter pod {}: {}", pod.name, out.text().trim()),
-            }),
-        }
-    }
+    /// Run the shell command line `command` inside `pod` (its network, with
+    /// the tools of its node: the workload's image need not have ping).
+    async fn pod_output(&self, pod: &PodRef, command: &str) -> Result<Output>;
+
+    /// Run `kubectl` with `args` against the lab's cluster, as its admin.
+    async fn kubectl(&self, args: &[&str]) -> Result<Output>;
+
+    /// Whether the lab has a Kubernetes API; if not, why (shown as the
+    /// reason Kubernetes-level checks are skipped).
+    fn kubernetes(&self) -> std::result::Result<(), String>;
 
     /// Release what the session holds (SSH masters); idempotent.
     async fn close(&self);
-}
-
-#[async_trait]
-impl Session for crate::ssh::Pool {
-    async fn output(&self, node: &str, command: &str, stdin: Option<Vec<u8>>) -> Result<Output> {
-        crate::ssh::Pool::output(self, node, command, stdin).await
-    }
-
-    async fn close(&self) {
-        crate::ssh::Pool::close(self).await
-    }
 }

@@ -43,7 +43,6 @@ pub async fn verify(s: &Settings, rep: &Reporter) -> Result<Ran> {
         &verify::Options {
             variant: s.variant.clone(),
             only: s.only.clone(),
-            no_diagnostics: false,
             artifacts_root: Some(run.root.clone()),
         },
         &run.rep,

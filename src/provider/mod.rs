@@ -41,24 +41,22 @@ pub struct PodRef {
     pub node: String,
     pub ip: Ipv4Addr,
     pub port: u16,
-    /// The node on which to run a command inside the pod ...
-    pub exec_node: String,
-    /// ... and the shell prefix that enters the pod there (`ip netns exec X`
-    /// on netns, `kubectl exec POD --` on vagrant).
-    pub exec_prefix: String,
+    /// Its Kubernetes namespace (how the session finds it on vagrant).
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
 }
 
-/// How the verify engine reaches a lab that is up.
+fn default_namespace() -> String {
+    "default".into()
+}
+
+/// How the verify engine and `lab ssh` reach a lab that is up.
 #[derive(Debug, Clone)]
 pub struct Access {
     /// OpenSSH config with one `Host` entry per node name.
     pub ssh_config: PathBuf,
-    pub nodes: Vec<String>,
+    /// The workload pods that run.
     pub pods: Vec<PodRef>,
-    /// Node and command prefix for `kubectl` (vagrant only).
-    pub kubectl: Option<(String, String)>,
-    /// Why Kubernetes-level checks cannot run here, when they cannot.
-    pub no_kubernetes: Option<String>,
 }
 
 /// One machine in `lab status`.
@@ -109,30 +107,16 @@ pub trait Provider: Send + Sync {
     /// How checks reach the nodes and pods.
     async fn access(&self, lab: &Lab, state: &State, rep: &Reporter) -> Result<Access>;
 
-    /// The session that runs commands on the lab's nodes, each with
-    /// `deadline` (see [`crate::session`]). By default SSH, through the ssh
-    /// config of `access`.
+    /// The session that runs commands on the lab's nodes, in its pods and
+    /// with kubectl, each with `deadline` (see [`crate::session`]).
     async fn session(
         &self,
-        _lab: &Lab,
-        _state: &State,
+        lab: &Lab,
+        state: &State,
         access: &Access,
         deadline: Option<std::time::Duration>,
         rep: &Reporter,
-    ) -> Result<Box<dyn crate::session::Session>> {
-        let opts = crate::ssh::Options {
-            deadline,
-            ..Default::default()
-        };
-        Ok(Box::new(crate::ssh::Pool::new(
-            &access.ssh_config,
-            rep,
-            opts,
-        )?))
-    }
-
-    /// The node and command that print flannel's log for `node`.
-    fn flannel_log(&self, lab: &Lab, node: &str) -> (String, String);
+    ) -> Result<Box<dyn crate::session::Session>>;
 
     /// Copy the provider's own logs (daemons, VMs) into `dir`.
     async fn collect_logs(

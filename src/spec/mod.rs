@@ -10,7 +10,7 @@ pub mod guard;
 pub mod locate;
 pub mod manifest;
 pub mod raw;
-mod validate;
+pub(crate) mod validate;
 
 use crate::error::{LabError, Problem, Problems, Result};
 use ipnet::Ipv4Net;
@@ -18,7 +18,9 @@ use serde::Serialize;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-pub use checks::{Check, Endpoint, Expect, Probe, SkippedCheck, Target};
+pub use crate::probe::expect::Expect;
+pub use crate::probe::target::{Endpoint, Target};
+pub use checks::{Check, SkippedCheck};
 pub use manifest::{FlannelConfig, Workload};
 
 /// File name of a lab definition inside its folder.
@@ -85,13 +87,14 @@ pub fn nth_host(net: Ipv4Net, n: u32) -> Ipv4Addr {
     Ipv4Addr::from(u32::from(net.network()) + n)
 }
 
-/// A pod network variant: a flannel manifest and what it configures.
+/// A pod network variant: a CNI manifest and what it configures.
 #[derive(Debug, Clone, Serialize)]
 pub struct Variant {
     pub name: String,
     pub manifest: PathBuf,
     pub about: String,
-    pub flannel: FlannelConfig,
+    /// The pod network its manifest configures.
+    pub cni: crate::cni::CniConfig,
 }
 
 /// A pod as the scheduler would place it: which node, which address.

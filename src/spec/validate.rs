@@ -322,7 +322,7 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
                     name: name.clone(),
                     manifest: path,
                     about: v.about.clone(),
-                    flannel,
+                    cni: crate::cni::CniConfig::Flannel(flannel),
                 });
             }
             Err(e) => c.push_manifest(&format!("{field}.network"), &path, e),

@@ -1,7 +1,10 @@
-//! Diagnostics of failed checks, collected before anything is torn down:
-//! each involved node's addresses, routes, neighbours, FDB, VXLAN device,
-//! subnet.env, flannel's log and iptables rules, and a short capture on the
-//! overlay and both NICs while the failing probe runs again.
+//! Diagnostics of results that did not pass, collected before anything is
+//! torn down: each involved node's addresses, routes, neighbours, FDB and
+//! iptables rules, with what the pod network plugin says is its own
+//! evidence (its overlay device, its state file, its log: see
+//! [`crate::cni`]), and a short capture on the overlay and both NICs while
+//! the failing probe's traffic is made again (the probe says which:
+//! [`crate::probe::Traffic`]).
 //!
 //! Files go to `<variant>/` under the run's artifacts root
 //! (`.lab/<lab>/artifacts/<run_id>/`, see [`crate::report::run`]); the
@@ -9,23 +12,39 @@
 //! verifies of one variant in one run never write into one folder, and a
 //! run that needs no diagnostics leaves none behind.
 
-use super::{Ctx, join_all, probe};
-use crate::session::Session;
-use crate::spec::{Check, Endpoint, Probe};
+use crate::probe::target::Endpoint;
+use crate::probe::{Cx, Judged, Traffic};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use tokio::sync::Mutex;
 
-/// The node-side commands, one file each.
+/// The node-side commands every lab gets, one file each (the plugin adds
+/// its own: [`crate::cni::Cni::evidence`]).
 const NODE_SECTIONS: &[(&str, &str)] = &[
     ("ip-addr", "ip addr"),
     ("ip-route", "ip route"),
     ("ip-neigh", "ip neigh"),
     ("bridge-fdb", "bridge fdb show"),
-    ("flannel.1", "ip -d link show flannel.1"),
-    ("subnet.env", "cat /run/flannel/subnet.env"),
     ("iptables", "iptables-save"),
 ];
+
+/// The programs diagnostics run on a node.
+pub const PROGRAMS: &[&str] = &[
+    "ip",
+    "bridge",
+    "iptables-save",
+    "tcpdump",
+    "timeout",
+    "mktemp",
+    "sleep",
+    "cat",
+    "rm",
+];
+
+/// Captures per check: a sweep with many failed sources collects the state
+/// of every node involved, and captures the traffic of the first few.
+pub const CAPTURES_PER_CHECK: usize = 3;
 
 /// Artifacts of one verify (or the evidence) of a run.
 pub struct Artifacts {
@@ -33,7 +52,6 @@ pub struct Artifacts {
     base: PathBuf,
     /// This verify's folder in it (its variant).
     name: String,
-    pub enabled: bool,
     /// The run's own folder, made on first use (a run that needs no
     /// diagnostics leaves none behind).
     dir: std::sync::Mutex<Option<PathBuf>>,
@@ -87,11 +105,10 @@ fn make_unique_dir(base: &Path, name: &str) -> std::io::Result<PathBuf> {
 
 impl Artifacts {
     /// Artifacts under `<run_root>/<name>/` (`name`: the variant).
-    pub fn new(run_root: &Path, name: &str, enabled: bool) -> Self {
+    pub fn new(run_root: &Path, name: &str) -> Self {
         Artifacts {
             base: run_root.to_path_buf(),
             name: name.to_string(),
-            enabled,
             dir: std::sync::Mutex::new(None),
             nodes: Mutex::new(HashMap::new()),
         }
@@ -112,23 +129,23 @@ impl Artifacts {
     }
 
     /// Collect a node's state (once per run) and return its files.
-    pub async fn node(
-        &self,
-        session: &dyn Session,
-        node: &str,
-        flannel_log: &(String, String),
-    ) -> Vec<PathBuf> {
+    pub async fn node(&self, cx: &Cx<'_>, node: &str) -> Vec<PathBuf> {
         let mut done = self.nodes.lock().await;
         if let Some(files) = done.get(node) {
             return files.clone();
         }
         let dir = self.dir().join("nodes").join(node);
-        let script: String = NODE_SECTIONS
+        let sections: Vec<(String, String)> = NODE_SECTIONS
+            .iter()
+            .map(|(n, c)| (n.to_string(), c.to_string()))
+            .chain(cx.cni.evidence())
+            .collect();
+        let script: String = sections
             .iter()
             .map(|(name, cmd)| format!("echo '### {name}'; {cmd} 2>&1; "))
             .collect();
         let mut files = Vec::new();
-        match session.output(node, &script, None).await {
+        match cx.session.output(node, &script, None).await {
             Ok(out) => {
                 for (name, body) in split_sections(&out.stdout) {
                     files.extend(write(&dir.join(format!("{name}.txt")), &body));
@@ -136,81 +153,59 @@ impl Artifacts {
             }
             Err(e) => files.extend(write(&dir.join("ssh-error.txt"), &format!("{e}\n"))),
         }
-        let (log_node, log_cmd) = flannel_log;
-        let log = match session.output(log_node, log_cmd, None).await {
+        let log = match cx.cni.log(cx.session, cx.provider, node).await {
             Ok(o) => o.text(),
-            Err(e) => format!("could not read flannel's log: {e}\n"),
+            Err(e) => format!("could not read {}'s log: {e}\n", cx.cni.name()),
         };
-        files.extend(write(&dir.join("flannel.log"), &log));
+        files.extend(write(&dir.join(format!("{}.log", cx.cni.name())), &log));
         done.insert(node.to_string(), files.clone());
         files
     }
 
-    /// Diagnostics of one failed check: its nodes, and a capture while its
-    /// probe runs again.
-    pub async fn for_check(&self, ctx: &Ctx, check: &Check) -> Vec<PathBuf> {
-        if !self.enabled {
-            return vec![];
-        }
-        let nodes = check.probe.nodes();
-        let per_node = join_all(nodes.iter().map(|n| {
-            let log = ctx
-                .flannel_logs
-                .iter()
-                .find(|(x, _)| x == n)
-                .map(|(_, l)| l.clone())
-                .unwrap_or_default();
-            async move { self.node(ctx.session.as_ref(), n, &log).await }
-        }))
-        .await;
+    /// Diagnostics of one result that did not pass (`name`: the check's,
+    /// with the result's suffix): its nodes, and, if `capture`, a capture
+    /// while its traffic is made again.
+    pub async fn for_result(
+        &self,
+        cx: &Cx<'_>,
+        name: &str,
+        judged: &Judged,
+        capture: bool,
+    ) -> Vec<PathBuf> {
+        let per_node =
+            futures::future::join_all(judged.nodes.iter().map(|n| self.node(cx, n))).await;
         let mut files: Vec<PathBuf> = per_node.into_iter().flatten().collect();
-        files.extend(self.capture(ctx, check).await);
+        if capture && let Some(t) = &judged.replay {
+            files.extend(self.capture(cx, name, t).await);
+        }
         files
     }
 
-    /// tcpdump on flannel.1 and both NICs of the probing node while the
-    /// failing probe runs again.
-    async fn capture(&self, ctx: &Ctx, check: &Check) -> Vec<PathBuf> {
-        let (from, target, cmd) = match &check.probe {
-            Probe::Ping { from, to } => (from, to, None),
-            Probe::Http {
-                from,
-                to,
-                port,
-                path,
-            } => (from, to, Some((*port, path.clone()))),
-            Probe::Capture { on, ping, .. } => (&Endpoint::Node(on.clone()), ping, None),
-            _ => return vec![],
-        };
-        let Ok(ip) = ctx.target_ip(target) else {
-            return vec![];
-        };
-        let probe_cmd = match cmd {
-            Some((port, path)) => probe::http(ip, port, &path),
-            None => probe::ping(ip, false),
-        };
-        let (node, probe_cmd) = match from {
-            Endpoint::Node(n) => (n.clone(), probe_cmd),
-            Endpoint::Pod { app, on } => match ctx.pod(app, on) {
-                Ok(p) => (
-                    p.exec_node.clone(),
-                    probe::in_pod(&p.exec_prefix, &probe_cmd),
-                ),
-                Err(_) => return vec![],
-            },
-        };
+    /// tcpdump on the overlay and both NICs of the node the traffic starts
+    /// on while it is made again: in the same shell when it starts on the
+    /// node, from the pod (through the session) when it starts in one.
+    async fn capture(&self, cx: &Cx<'_>, name: &str, t: &Traffic) -> Vec<PathBuf> {
+        let node = t.from.node().to_string();
+        let on_node = matches!(t.from, Endpoint::Node(_));
         let ifaces = [
-            "flannel.1",
-            ctx.lab.interfaces.nat.as_str(),
-            ctx.lab.interfaces.private.as_str(),
+            cx.cni.overlay_device(),
+            cx.lab.interfaces.nat.clone(),
+            cx.lab.interfaces.private.clone(),
         ];
-        let script = format!(
-            "d=$(mktemp -d); for i in {ifs}; do timeout 3 tcpdump -l -n -i \"$i\" -c 20 'host {ip} or udp port 8472' >\"$d/$i\" 2>&1 & done; \
-             sleep 0.5; {probe_cmd} >/dev/null 2>&1; wait; for i in {ifs}; do echo \"### capture-$i\"; cat \"$d/$i\"; done; rm -rf \"$d\"",
-            ifs = ifaces.join(" ")
+        let script = capture_script(
+            &ifaces,
+            &cx.cni.capture_filter(t.to),
+            if on_node { &t.command } else { "sleep 1" },
         );
-        let dir = self.dir().join(slug(&check.name));
-        match ctx.session.output(&node, &script, None).await {
+        let from_pod = async {
+            if !on_node {
+                tokio::time::sleep(Duration::from_millis(700)).await;
+                let _ = cx.run_from(&t.from, &t.command).await;
+            }
+        };
+        let (out, ()) = tokio::join!(cx.session.output(&node, &script, None), from_pod);
+        let dir = self.dir().join(slug(name));
+        match out {
             Ok(out) => split_sections(&out.stdout)
                 .into_iter()
                 .filter_map(|(name, body)| write(&dir.join(format!("{node}-{name}.txt")), &body))
@@ -223,6 +218,17 @@ impl Artifacts {
             .collect(),
         }
     }
+}
+
+/// Start a tcpdump with `filter` on each of `ifaces`, make the traffic
+/// (`traffic`, a command of this shell) half a second later, and print what
+/// each saw as a `### capture-<iface>` section.
+fn capture_script(ifaces: &[String], filter: &str, traffic: &str) -> String {
+    let ifs = ifaces.join(" ");
+    format!(
+        "d=$(mktemp -d); for i in {ifs}; do timeout 3 tcpdump -l -n -i \"$i\" -c 20 '{filter}' >\"$d/$i\" 2>&1 & done; \
+         sleep 0.5; {traffic} >/dev/null 2>&1; wait; for i in {ifs}; do echo \"### capture-$i\"; cat \"$d/$i\"; done; rm -rf \"$d\""
+    )
 }
 
 /// Split `### name` sections.
@@ -249,7 +255,7 @@ mod tests {
         let lab = tempfile::tempdir().unwrap();
         let dirs: Vec<PathBuf> = std::thread::scope(|s| {
             let runs: Vec<_> = (0..4)
-                .map(|_| s.spawn(|| Artifacts::new(lab.path(), "broken", true).dir()))
+                .map(|_| s.spawn(|| Artifacts::new(lab.path(), "broken").dir()))
                 .collect();
             runs.into_iter().map(|r| r.join().unwrap()).collect()
         });
@@ -261,7 +267,7 @@ mod tests {
         // A run that needs no diagnostics makes no folder.
         let quiet = tempfile::tempdir().unwrap();
         let root = quiet.path().join("run");
-        drop(Artifacts::new(&root, "fixed", true));
+        drop(Artifacts::new(&root, "fixed"));
         assert!(!root.exists());
     }
 

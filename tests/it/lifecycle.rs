@@ -574,7 +574,14 @@ fn ctrl_c_in_verify_leaves_no_command_running_in_the_lab() {
     assert_eq!(in_node1(), Vec::<i32>::new(), "a node runs no daemon");
     for sig in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
         let v = spawn(&lab, &["verify", &lab.name]);
-        stop_when(&v, "the long command in node1", || !in_node1().is_empty());
+        // The long command itself, not a probe that happens to run in node1
+        // first (those end on their own while `lab` is stopped).
+        stop_when(&v, "the long command in node1", || {
+            in_node1().iter().any(|p| {
+                std::fs::read(format!("/proc/{p}/cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).starts_with("sleep\u{0}300"))
+            })
+        });
         signal_stopped(&v, sig);
         let out = finish(v);
         assert_eq!(out.status.code(), Some(130), "{sig}: {}", text(&out));

@@ -134,7 +134,7 @@ fn capture_while_ping(lab: &TestLab, node: &str, ip: &str) -> String {
     // The same capture as the check's: tcpdump is waited for until it
     // listens (not a fixed sleep), then the ping runs.
     let ip: std::net::Ipv4Addr = ip.parse().unwrap();
-    let cmd = lab::verify::probe::capture("flannel.1", ip, &format!("ping -c 2 -W 1 {ip}"));
+    let cmd = lab::probe::capture::command("flannel.1", ip, &format!("ping -c 2 -W 1 {ip}"));
     ssh(lab, node, &cmd).1
 }
 

@@ -10,7 +10,7 @@
 
 use crate::harness::{self, fixture};
 use lab::error::{LabError, Problem};
-use lab::spec::{self, Endpoint, LoadOptions, Probe, Role, Target};
+use lab::spec::{self, LoadOptions, Role};
 use std::path::{Path, PathBuf};
 
 /// Every bad lab: (case, folder), sorted.
@@ -278,11 +278,13 @@ fn chapter4_loads_with_the_chapter_facts() {
     let variants: Vec<&str> = lab.variants.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(variants, ["broken", "fixed"]);
     assert_eq!(lab.default_variant, "broken");
-    assert!(lab.variants[0].flannel.iface.is_empty());
-    assert_eq!(lab.variants[1].flannel.iface, ["enp0s8"]);
-    for v in &lab.variants {
-        assert_eq!(v.flannel.network.to_string(), "10.244.0.0/16");
-        assert_eq!(v.flannel.backend, "vxlan");
+    let flannel = |i: usize| lab.variants[i].cni.flannel().expect("flannel");
+    assert!(flannel(0).iface.is_empty());
+    assert_eq!(flannel(1).iface, ["enp0s8"]);
+    for i in 0..lab.variants.len() {
+        assert_eq!(flannel(i).network.to_string(), "10.244.0.0/16");
+        assert_eq!(flannel(i).backend, "vxlan");
+        assert_eq!(lab.variants[i].cni.plugin().overlay_device(), "flannel.1");
     }
 
     let placed: Vec<(String, String)> = lab
@@ -313,19 +315,8 @@ fn chapter4_loads_with_the_chapter_facts() {
         .iter()
         .find(|c| c.name == "pod reaches pod across nodes")
         .expect("the chapter's pod-to-pod check");
-    assert_eq!(
-        across.probe,
-        Probe::Ping {
-            from: Endpoint::Pod {
-                app: "nginx".into(),
-                on: "node1".into()
-            },
-            to: Target::Pod {
-                app: "nginx".into(),
-                on: "node2".into()
-            },
-        }
-    );
+    assert_eq!(across.probe.label(), "pod nginx@node1 → pod nginx@node2");
+    assert_eq!(across.probe.nodes(), ["node1", "node2"]);
     assert_eq!(across.expect_for("broken").to_string(), "unreachable");
     assert_eq!(across.expect_for("fixed").to_string(), "reachable, ttl 62");
 }

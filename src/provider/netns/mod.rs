@@ -13,7 +13,7 @@
 mod ctx;
 pub mod destroy;
 pub mod files;
-pub mod flannel;
+pub mod flanneld;
 pub mod limits;
 pub mod names;
 pub mod plan;
@@ -47,9 +47,32 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("fping", "fping"),
     ("tcpdump", "tcpdump"),
     ("iptables-restore", "iptables"),
+    ("iptables-save", "iptables"),
     ("unshare", "util-linux"),
     ("nsenter", "util-linux"),
     ("curl", "curl"),
+];
+
+/// The programs the netns provider runs itself (on the host or entering a
+/// node), where it runs them: `ip`/`bridge` batches (`sys::Batch`),
+/// `iptables-restore` (the pod network step), `ssh-keygen` (the state
+/// folder step), `sshd` and `nginx` (`ctx::Programs`), and the `ssh` client
+/// of `lab ssh`. The probes, the CNI and diagnostics declare theirs
+/// ([`crate::probe::programs`]).
+pub const PROGRAMS: &[&str] = &[
+    "ip",
+    "bridge",
+    "iptables-restore",
+    "ssh-keygen",
+    "sshd",
+    "nginx",
+    "ssh",
+];
+
+/// Programs of Debian's essential packages (dash, coreutils, grep), on
+/// every Debian system: no package to install.
+pub const ESSENTIAL: &[&str] = &[
+    "sh", "cat", "rm", "mktemp", "timeout", "sleep", "seq", "grep",
 ];
 
 /// The programs of [`PACKAGES`] not found on this machine.
@@ -191,14 +214,26 @@ fn take_name(lab: &Lab, dir: &Path, instance: &str) -> Result<()> {
 }
 
 /// The variant can be reproduced: vxlan backend, flannel finds an interface.
+/// The flannel configuration of `variant`: netns stands in for flanneld.
+pub fn flannel_of(variant: &Variant) -> Result<&crate::spec::FlannelConfig> {
+    variant.cni.flannel().ok_or_else(|| {
+        LabError::Usage(format!(
+            "variant '{}' uses the {} pod network; the netns provider reproduces flannel only (use --provider vagrant)",
+            variant.name,
+            variant.cni.plugin().name()
+        ))
+    })
+}
+
 fn check_variant(lab: &Lab, variant: &Variant) -> Result<()> {
-    if variant.flannel.backend != "vxlan" {
+    let flannel = flannel_of(variant)?;
+    if flannel.backend != "vxlan" {
         return Err(LabError::Usage(format!(
             "variant '{}' uses flannel's '{}' backend; the netns provider reproduces the vxlan backend only (use --provider vagrant)",
-            variant.name, variant.flannel.backend
+            variant.name, flannel.backend
         )));
     }
-    flannel::leases(lab, &variant.flannel)
+    flanneld::leases(lab, flannel)
         .map(drop)
         .map_err(|e| LabError::Usage(format!("variant '{}': {e}", variant.name)))
 }
@@ -369,16 +404,11 @@ impl Provider for Netns {
         })
     }
 
-    async fn access(&self, lab: &Lab, state: &State, _rep: &Reporter) -> Result<Access> {
+    async fn access(&self, _lab: &Lab, state: &State, _rep: &Reporter) -> Result<Access> {
         let ps = NetnsState::from_value(&state.provider_state)?;
         Ok(Access {
             ssh_config: files::Layout::new(state.dir()).ssh_config(),
-            nodes: lab.nodes.iter().map(|n| n.name.clone()).collect(),
             pods: ps.pods,
-            kubectl: None,
-            no_kubernetes: Some(
-                "netns has no Kubernetes API server; it reproduces the chapter's network, not the cluster (Kubernetes-level checks need --provider vagrant)".into(),
-            ),
         })
     }
 
@@ -397,10 +427,6 @@ impl Provider for Netns {
             deadline,
             rep,
         )?))
-    }
-
-    fn flannel_log(&self, _lab: &Lab, node: &str) -> (String, String) {
-        (node.to_string(), "cat /run/flannel/flanneld.log".into())
     }
 
     async fn collect_logs(
@@ -443,21 +469,75 @@ impl Provider for Netns {
 mod tests {
     use super::*;
 
+    /// The programs the provider's own code starts: every
+    /// `Command::new("...")`, `ip`/`bridge` tool and `ctx::Programs` name in
+    /// its source.
+    fn started_in_source() -> Vec<String> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/provider/netns");
+        let mut files: Vec<PathBuf> = Vec::new();
+        for d in [dir.clone(), dir.join("steps")] {
+            for e in std::fs::read_dir(d).unwrap().flatten() {
+                if e.path().extension().is_some_and(|x| x == "rs") {
+                    files.push(e.path());
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let text = text.split("#[cfg(test)]").next().unwrap();
+            for pat in [
+                "Command::new(\"",
+                "Tool::Ip => \"",
+                "Tool::Bridge => \"",
+                "find(\"",
+            ] {
+                for (i, _) in text.match_indices(pat) {
+                    let rest = &text[i + pat.len()..];
+                    let name = &rest[..rest.find('"').unwrap()];
+                    out.push(name.rsplit('/').next().unwrap().to_string());
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
     #[test]
-    fn packages_cover_every_program_with_a_debian_package() {
-        for prog in [
+    fn packages_cover_every_program_the_provider_and_the_probes_run() {
+        let started = started_in_source();
+        for p in [
             "ip",
+            "bridge",
+            "iptables-restore",
+            "ssh-keygen",
             "sshd",
             "nginx",
-            "tcpdump",
-            "iptables-restore",
-            "unshare",
-            "curl",
-            "fping",
-            "ping",
-            "ssh-keygen",
+            "sh",
         ] {
-            assert!(PACKAGES.iter().any(|(p, _)| *p == prog), "{prog}");
+            assert!(
+                started.iter().any(|s| s == p),
+                "the scan misses {p}: {started:?}"
+            );
+        }
+        // What the code starts is declared ...
+        for p in &started {
+            assert!(
+                PROGRAMS.contains(&p.as_str()) || ESSENTIAL.contains(&p.as_str()),
+                "netns starts {p}: add it to netns::PROGRAMS (and its package to PACKAGES)"
+            );
+        }
+        // ... and what is declared, by the provider, the probes, the CNI and
+        // diagnostics, has a Debian package (or comes with every Debian).
+        let cni = crate::spec::FlannelConfig::vxlan("10.244.0.0/16".parse().unwrap());
+        let mut all: Vec<&str> = PROGRAMS.to_vec();
+        all.extend(crate::probe::programs(&cni));
+        for p in all {
+            assert!(
+                PACKAGES.iter().any(|(x, _)| *x == p) || ESSENTIAL.contains(&p),
+                "{p} is run but no package of netns::PACKAGES provides it"
+            );
         }
     }
 
@@ -483,7 +563,9 @@ mod tests {
             name: "broken".into(),
             manifest: "/x".into(),
             about: String::new(),
-            flannel: crate::spec::FlannelConfig::vxlan("10.244.0.0/16".parse().unwrap()),
+            cni: crate::cni::CniConfig::Flannel(crate::spec::FlannelConfig::vxlan(
+                "10.244.0.0/16".parse().unwrap(),
+            )),
         };
         assert!(
             preflight(&lab, &v)
@@ -492,7 +574,8 @@ mod tests {
                 .contains("reserved")
         );
         let mut v2 = v.clone();
-        v2.flannel.backend = "host-gw".into();
+        let crate::cni::CniConfig::Flannel(f) = &mut v2.cni;
+        f.backend = "host-gw".into();
         assert!(
             check_variant(&plan::tests::lab(), &v2)
                 .unwrap_err()

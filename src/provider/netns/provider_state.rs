@@ -9,7 +9,7 @@
 //! line itself is not compared, as sshd and nginx retitle themselves), or
 //! `destroy` refuses.
 
-use super::flannel::Lease;
+use super::flanneld::Lease;
 use crate::error::{LabError, Result};
 use crate::provider::PodRef;
 use serde::{Deserialize, Serialize};
@@ -208,8 +208,7 @@ mod tests {
             node: "node1".into(),
             ip: "10.244.1.2".parse().unwrap(),
             port: 80,
-            exec_node: "node1".into(),
-            exec_prefix: "nsenter --net=/run/netns/t1.pod.web-node1-0".into(),
+            namespace: "default".into(),
         });
         let state = crate::state::State {
             name: "t1".into(),

@@ -231,13 +231,27 @@ impl Session for NetnsSession {
         self.run(&pod.name, &ns, None, command, None)
             .await
             .map_err(|e| match e {
-                LabError::Enter { message, .. } => LabError::Step {
-                    step: "enter pod".into(),
-                    message: format!("could not enter pod {}: {message}", pod.name),
+                LabError::Enter { message, .. } => LabError::Enter {
+                    node: format!("{} (pod {})", pod.node, pod.name),
+                    message,
                 },
                 e => e,
             })
     }
 
+    async fn kubectl(&self, _args: &[&str]) -> Result<Output> {
+        Err(LabError::Unavailable {
+            provider: "netns".into(),
+            why: NO_KUBERNETES.into(),
+        })
+    }
+
+    fn kubernetes(&self) -> std::result::Result<(), String> {
+        Err(NO_KUBERNETES.into())
+    }
+
     async fn close(&self) {}
 }
+
+/// Why Kubernetes-level checks do not run on netns.
+const NO_KUBERNETES: &str = "netns has no Kubernetes API server; it reproduces the chapter's network, not the cluster (Kubernetes-level checks need --provider vagrant)";

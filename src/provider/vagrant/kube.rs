@@ -177,8 +177,7 @@ pub fn pod_refs(pods: &[PodInfo], apps: &[String]) -> Vec<PodRef> {
                 node: node.clone(),
                 ip,
                 port: p.port.unwrap_or(80),
-                exec_node: node,
-                exec_prefix: netns_prefix(&p.name, &p.namespace),
+                namespace: p.namespace.clone(),
             })
         })
         .collect();
@@ -257,14 +256,11 @@ mod tests {
             ("node1", "10.244.1.2", 80)
         );
         assert_eq!(refs[1].port, 8080);
-        assert_eq!(refs[0].exec_node, "node1");
-        assert!(refs[0].exec_prefix.starts_with("sudo nsenter -n -t \"$(sudo crictl inspect --output go-template --template '{{.info.pid}}' "));
-        assert!(
-            refs[0]
-                .exec_prefix
-                .contains("--name '^nginx-deployment-6d8f-abcde$'")
-        );
-        assert!(refs[0].exec_prefix.ends_with(" --"));
+        assert_eq!(refs[0].namespace, "default");
+        let prefix = netns_prefix(&refs[0].name, &refs[0].namespace);
+        assert!(prefix.starts_with("sudo nsenter -n -t \"$(sudo crictl inspect --output go-template --template '{{.info.pid}}' "));
+        assert!(prefix.contains("--name '^nginx-deployment-6d8f-abcde$'"));
+        assert!(prefix.ends_with(" --"));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod kube;
 pub mod provider_state;
 pub mod render;
+pub mod session;
 pub mod ssh_config;
 pub mod status;
 pub mod steps;
@@ -411,17 +412,25 @@ impl Provider for Vagrant {
             )));
         }
         let pods = workload_pods(lab, &dir, rep).await?;
-        Ok(Access {
-            ssh_config,
-            nodes: lab.nodes.iter().map(|n| n.name.clone()).collect(),
-            pods,
-            kubectl: Some((lab.control_plane().name.clone(), KUBECTL.to_string())),
-            no_kubernetes: None,
-        })
+        Ok(Access { ssh_config, pods })
     }
 
-    fn flannel_log(&self, lab: &Lab, node: &str) -> (String, String) {
-        (lab.control_plane().name.clone(), flannel_log_command(node))
+    async fn session(
+        &self,
+        lab: &Lab,
+        _state: &State,
+        access: &Access,
+        deadline: Option<Duration>,
+        rep: &Reporter,
+    ) -> Result<Box<dyn crate::session::Session>> {
+        let opts = crate::ssh::Options {
+            deadline,
+            ..Default::default()
+        };
+        Ok(Box::new(session::VagrantSession {
+            pool: crate::ssh::Pool::new(&access.ssh_config, rep, opts)?,
+            control_plane: lab.control_plane().name.clone(),
+        }))
     }
 
     async fn collect_logs(
@@ -493,14 +502,6 @@ async fn workload_pods(
     Ok(kube::pod_refs(&kube::pods(&out?.stdout)?, &apps))
 }
 
-/// A command for the control plane printing the log of the flannel pod on
-/// `node` (the chapter's `kubectl logs -n kube-system kube-flannel-ds-...`).
-pub fn flannel_log_command(node: &str) -> String {
-    format!(
-        "{KUBECTL} logs -n kube-system \"$({KUBECTL} get pods -n kube-system -l app=flannel --field-selector spec.nodeName={node} -o name | head -n1)\""
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -566,16 +567,5 @@ mod tests {
             ]
         );
         assert!(up_plan(&lab, "nope").is_err());
-    }
-
-    #[test]
-    fn flannel_log_finds_the_pod_on_the_node() {
-        let c = flannel_log_command("node1");
-        assert!(c.contains(
-            "get pods -n kube-system -l app=flannel --field-selector spec.nodeName=node1 -o name"
-        ));
-        assert!(c.starts_with(
-            "sudo kubectl --kubeconfig /etc/kubernetes/admin.conf logs -n kube-system "
-        ));
     }
 }

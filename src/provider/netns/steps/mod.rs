@@ -2,20 +2,20 @@
 //! steps (one file each), built from the lab as data and run by
 //! [`crate::bringup::run`].
 
-mod flannel;
 mod namespaces;
 mod nics;
 mod node_roots;
+mod pod_network;
 mod pods;
 mod ready;
 mod state_folder;
 mod unflannel;
 mod unpods;
 
-pub use flannel::Flannel;
 pub use namespaces::Namespaces;
 pub use nics::Nics;
 pub use node_roots::NodeRoots;
+pub use pod_network::PodNetwork;
 pub use pods::Pods;
 pub use ready::Ready;
 pub use state_folder::StateFolder;
@@ -49,7 +49,7 @@ pub fn up(lab: &Lab, variant: &Variant) -> Vec<Planned<NetnsCtx>> {
         ),
         Planned::new(
             format!("flannel ({}): vxlan, routes, cni0", variant.name),
-            Flannel { new_bridge: true },
+            PodNetwork { new_bridge: true },
         ),
         Planned::new(format!("{} with nginx", plural(pods, "pod")), Pods),
         Planned::new("wait for nginx", Ready),
@@ -65,7 +65,7 @@ pub fn apply(lab: &Lab, variant: &Variant) -> Vec<Planned<NetnsCtx>> {
         Planned::new("delete flannel.1", RemoveFlannel),
         Planned::new(
             format!("flannel ({}): vxlan, routes", variant.name),
-            Flannel { new_bridge: false },
+            PodNetwork { new_bridge: false },
         ),
         Planned::new(format!("{} with nginx", plural(pods, "pod")), Pods),
         Planned::new("wait for nginx", Ready),

@@ -27,18 +27,13 @@ impl Step<NetnsCtx> for Pods {
         ctx.ps.add_namespaces(pod_ns.iter().cloned());
         ctx.ps.pods = placements
             .iter()
-            .zip(&pod_ns)
-            .map(|(p, ns)| PodRef {
+            .map(|p| PodRef {
                 name: p.name.clone(),
                 app: p.app.clone(),
                 node: p.node.clone(),
                 ip: p.ip,
                 port: p.port,
-                exec_node: p.node.clone(),
-                // Only the network namespace: unlike `ip netns exec`, nsenter
-                // copies no mount table (a node sees every lab namespace
-                // mounted) and remounts no /sys.
-                exec_prefix: format!("nsenter --net=/run/netns/{ns}"),
+                namespace: "default".into(),
             })
             .collect();
         ctx.ps.pod_generation += 1;
@@ -68,7 +63,9 @@ impl Step<NetnsCtx> for Pods {
                 .iter()
                 .find(|l| l.node == node.name)
                 .map(|l| l.mtu)
-                .unwrap_or(super::super::flannel::NIC_MTU - super::super::flannel::VXLAN_OVERHEAD);
+                .unwrap_or(
+                    super::super::flanneld::NIC_MTU - super::super::flanneld::VXLAN_OVERHEAD,
+                );
             node_batches.push(Batch::ip(
                 names::node_ns(&lab.name, &node.name),
                 plan::node_pod_links(&lab, &plans, mtu),

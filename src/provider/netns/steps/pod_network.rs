@@ -5,23 +5,24 @@
 
 use super::super::ctx::NetnsCtx;
 use super::super::files::write_file;
-use super::super::flannel::{self, Lease};
+use super::super::flanneld::{self, Lease};
 use super::super::names::{self, MacKind};
 use super::super::sys::{self, Batch, Job};
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
 use async_trait::async_trait;
 
-pub struct Flannel {
+/// Program the pod network as flanneld would (see `netns::flanneld`).
+pub struct PodNetwork {
     /// Make `cni0` too (bring-up); on `apply` it is already there.
     pub new_bridge: bool,
 }
 
 #[async_trait]
-impl Step<NetnsCtx> for Flannel {
+impl Step<NetnsCtx> for PodNetwork {
     async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
-        let cfg = ctx.variant.flannel.clone();
-        let chosen = flannel::leases(&ctx.lab, &cfg).map_err(|message| LabError::Step {
+        let cfg = super::super::flannel_of(&ctx.variant)?.clone();
+        let chosen = flanneld::leases(&ctx.lab, &cfg).map_err(|message| LabError::Step {
             step: "flannel leases".into(),
             message,
         })?;
@@ -41,10 +42,10 @@ impl Step<NetnsCtx> for Flannel {
             });
             nodes.push(Batch::ip(
                 &ns,
-                flannel::node_batch(&cfg, me, &peers, bridge_mac.as_deref()),
+                flanneld::node_batch(&cfg, me, &peers, bridge_mac.as_deref()),
             ));
-            fdbs.push(Batch::bridge(&ns, flannel::fdb_batch(&peers)));
-            let text = flannel::iptables_rules(&cfg, me.subnet);
+            fdbs.push(Batch::bridge(&ns, flanneld::fdb_batch(&peers)));
+            let text = flanneld::iptables_rules(&cfg, me.subnet);
             rules.push(Job::new(
                 std::process::Command::new("iptables-restore"),
                 Some(ns.clone()),
@@ -71,12 +72,12 @@ impl Step<NetnsCtx> for Flannel {
             let dir = ctx.layout.flannel_dir(&me.node);
             write_file(
                 &dir.join("subnet.env"),
-                flannel::subnet_env(&cfg, me).as_bytes(),
+                flanneld::subnet_env(&cfg, me).as_bytes(),
                 0o644,
             )?;
             write_file(
                 &dir.join("flanneld.log"),
-                flannel::flanneld_log(&cfg, choice, me, &peers, now).as_bytes(),
+                flanneld::flanneld_log(&cfg, choice, me, &peers, now).as_bytes(),
                 0o644,
             )?;
         }

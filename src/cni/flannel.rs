@@ -1,0 +1,134 @@
+//! Flannel as the lab's [`Cni`]: its VXLAN device `flannel.<VNI>`, its UDP
+//! port and `subnet.env`, all from the variant's parsed `net-conf.json`, and
+//! its log: on Kubernetes the flannel pod's (`kubectl logs`, as the chapter
+//! reads it), on netns the file the stand-in for flanneld writes.
+
+use super::Cni;
+use crate::error::Result;
+use crate::provider::Kind;
+use crate::session::{Output, Session};
+use crate::spec::FlannelConfig;
+use async_trait::async_trait;
+
+/// Where flanneld writes what it configured.
+pub const SUBNET_ENV: &str = "/run/flannel/subnet.env";
+/// Where the netns stand-in for flanneld writes its log.
+pub const NETNS_LOG: &str = "/run/flannel/flanneld.log";
+
+#[async_trait]
+impl Cni for FlannelConfig {
+    fn name(&self) -> &'static str {
+        "flannel"
+    }
+
+    fn overlay_device(&self) -> String {
+        format!("flannel.{}", self.vni)
+    }
+
+    fn overlay_port(&self) -> u16 {
+        self.port
+    }
+
+    fn state_file(&self) -> &'static str {
+        SUBNET_ENV
+    }
+
+    async fn log(&self, session: &dyn Session, provider: Kind, node: &str) -> Result<Output> {
+        match provider {
+            Kind::Netns => {
+                session
+                    .output(node, &format!("cat {NETNS_LOG}"), None)
+                    .await
+            }
+            Kind::Vagrant => {
+                let field = format!("spec.nodeName={node}");
+                let pods = session
+                    .kubectl(&[
+                        "get",
+                        "pods",
+                        "-n",
+                        "kube-system",
+                        "-l",
+                        "app=flannel",
+                        "--field-selector",
+                        &field,
+                        "-o",
+                        "name",
+                    ])
+                    .await?;
+                match pods.stdout.lines().map(str::trim).find(|l| !l.is_empty()) {
+                    Some(pod) if pods.ok() => {
+                        session.kubectl(&["logs", "-n", "kube-system", pod]).await
+                    }
+                    _ => Ok(Output {
+                        code: Some(1),
+                        stdout: String::new(),
+                        stderr: format!("no flannel pod runs on {node}: {}", pods.text().trim()),
+                    }),
+                }
+            }
+        }
+    }
+
+    fn programs(&self) -> &'static [&'static str] {
+        &["ip", "cat"]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::fake::FakeSession;
+
+    fn config(port: u16) -> FlannelConfig {
+        let mut c = FlannelConfig::vxlan("10.244.0.0/16".parse().unwrap());
+        c.port = port;
+        c
+    }
+
+    #[test]
+    fn the_overlay_comes_from_the_manifest() {
+        let c = config(4789);
+        assert_eq!(c.overlay_device(), "flannel.1");
+        assert_eq!(
+            c.capture_filter("10.244.2.2".parse().unwrap()),
+            "host 10.244.2.2 or udp port 4789"
+        );
+        let ev = c.evidence();
+        assert_eq!(
+            ev[0],
+            ("flannel.1".into(), "ip -d link show flannel.1".into())
+        );
+        assert_eq!(
+            ev[1],
+            ("subnet.env".into(), "cat /run/flannel/subnet.env".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn the_log_is_read_where_the_provider_runs_flannel() {
+        let s = FakeSession::new()
+            .kubectl("get pods", "pod/kube-flannel-ds-abcde\n")
+            .kubectl(
+                "logs",
+                "I1127 main.go:1] Using interface with name enp0s8\n",
+            );
+        let out = config(8472).log(&s, Kind::Vagrant, "node1").await.unwrap();
+        assert!(out.stdout.contains("Using interface"));
+        assert_eq!(
+            s.ran(),
+            [
+                "kubectl get pods -n kube-system -l app=flannel --field-selector spec.nodeName=node1 -o name",
+                "kubectl logs -n kube-system pod/kube-flannel-ds-abcde"
+            ]
+        );
+        // No flannel pod on the node: the log's reader says so, not kubectl.
+        let s = FakeSession::new().kubectl("get pods", "");
+        let out = config(8472).log(&s, Kind::Vagrant, "node1").await.unwrap();
+        assert!(!out.ok() && out.stderr.contains("no flannel pod runs on node1"));
+
+        let s = FakeSession::new().on("node1", "cat /run/flannel/flanneld.log", "log\n");
+        let out = config(8472).log(&s, Kind::Netns, "node1").await.unwrap();
+        assert_eq!(out.stdout, "log\n");
+    }
+}

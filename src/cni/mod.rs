@@ -1,0 +1,85 @@
+//! The pod network plugin (CNI) behind one seam, so that the generic layers
+//! (verify, diagnostics, evidence) never name flannel's files, devices or
+//! ports: they ask the variant's [`Cni`]. Flannel is the one implementation
+//! today (`flannel.rs`); the variant's manifest is parsed into its config
+//! (`spec::manifest`), and every answer here comes from that config.
+//!
+//! To add a plugin: a config type parsed from its manifest, a variant of
+//! [`CniConfig`], and an `impl Cni` in a module of its own.
+
+pub mod flannel;
+
+use crate::error::Result;
+use crate::provider::Kind;
+use crate::session::{Output, Session};
+use crate::spec::FlannelConfig;
+use async_trait::async_trait;
+use serde::Serialize;
+
+/// What a pod network plugin looks like on a node, and how to read it.
+#[async_trait]
+pub trait Cni: Send + Sync {
+    /// The plugin's name (`flannel`).
+    fn name(&self) -> &'static str;
+
+    /// The overlay's device on every node (`flannel.1`).
+    fn overlay_device(&self) -> String;
+
+    /// The UDP port the overlay's packets travel on (VXLAN: 8472 unless
+    /// the manifest says otherwise).
+    fn overlay_port(&self) -> u16;
+
+    /// The file in which the plugin says what it configured on a node
+    /// (`/run/flannel/subnet.env`).
+    fn state_file(&self) -> &'static str;
+
+    /// The plugin's own evidence on a node: `(file name, command)` pairs.
+    fn evidence(&self) -> Vec<(String, String)> {
+        let dev = self.overlay_device();
+        vec![
+            (dev.clone(), format!("ip -d link show {dev}")),
+            (
+                file_name(self.state_file()),
+                format!("cat {}", self.state_file()),
+            ),
+        ]
+    }
+
+    /// A tcpdump filter for traffic to or from `ip`, and for the overlay's
+    /// own packets (which carry it between nodes).
+    fn capture_filter(&self, ip: std::net::Ipv4Addr) -> String {
+        format!("host {ip} or udp port {}", self.overlay_port())
+    }
+
+    /// The plugin's log on `node`, read the way `provider` runs the plugin.
+    async fn log(&self, session: &dyn Session, provider: Kind, node: &str) -> Result<Output>;
+
+    /// The programs reading its evidence and its log run on a node.
+    fn programs(&self) -> &'static [&'static str];
+}
+
+fn file_name(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).to_string()
+}
+
+/// The pod network of a variant, as its manifest configures it.
+#[derive(Debug, Clone, Serialize)]
+pub enum CniConfig {
+    Flannel(FlannelConfig),
+}
+
+impl CniConfig {
+    /// The plugin, to ask.
+    pub fn plugin(&self) -> &dyn Cni {
+        match self {
+            CniConfig::Flannel(f) => f,
+        }
+    }
+
+    /// Flannel's configuration, if flannel is the plugin.
+    pub fn flannel(&self) -> Option<&FlannelConfig> {
+        match self {
+            CniConfig::Flannel(f) => Some(f),
+        }
+    }
+}

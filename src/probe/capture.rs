@@ -1,0 +1,141 @@
+//! `capture: { iface, while: { ping: <target> } }` `on:` a node: tcpdump on
+//! one of the node's interfaces while the node pings a target, judged by
+//! what it saw (the chapter's "ICMP goes into the overlay").
+
+use super::expect::{Accepts, Expect};
+use super::parse::Resolver;
+use super::run::judge_output;
+use super::target::{Endpoint, Target, nodes_of};
+use super::{Asked, At, Cx, Judged, Place, Probe, ProbeKind, Traffic, ping};
+use async_trait::async_trait;
+use serde_norway::Value;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+pub struct Kind;
+
+/// `{ iface: flannel.1, while: { ping: ... } }`
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCapture {
+    iface: Option<String>,
+    #[serde(rename = "while")]
+    during: Option<RawWhile>,
+}
+
+/// `{ ping: <target> }`
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWhile {
+    ping: Option<Value>,
+}
+
+/// A Linux interface name: 1-15 of letters, digits, `.`, `_`, `-`.
+pub fn is_iface(i: &str) -> bool {
+    !i.is_empty()
+        && i.len() <= 15
+        && i.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+impl ProbeKind for Kind {
+    fn key(&self) -> &'static str {
+        "capture"
+    }
+    fn place(&self) -> Place {
+        Place::On
+    }
+    fn parse(&self, r: &mut Resolver, at: At, v: &Value) -> Option<Arc<dyn Probe>> {
+        let on = at.node();
+        let raw: RawCapture = if v.is_mapping() {
+            r.strict(v, "capture", |k| {
+                format!("unknown key '{k}' (a capture probe has: iface, while)")
+            })?
+        } else {
+            RawCapture {
+                iface: None,
+                during: None,
+            }
+        };
+        let iface = match raw.iface {
+            Some(i) if is_iface(&i) => i,
+            Some(i) => {
+                r.bad("capture.iface", format!("'{i}' is not an interface name"));
+                return None;
+            }
+            None => {
+                r.bad("capture.iface", "missing: the interface to capture on");
+                return None;
+            }
+        };
+        let Some(ping) = raw.during.and_then(|w| w.ping) else {
+            r.bad(
+                "capture.while",
+                "missing: { ping: <target> }, the traffic to make while capturing",
+            );
+            return None;
+        };
+        let ping = r.target(&ping, "capture.while.ping")?;
+        Some(Arc::new(Capture { on, iface, ping }))
+    }
+    fn programs(&self) -> &'static [&'static str] {
+        &[
+            "tcpdump", "ping", "timeout", "mktemp", "grep", "seq", "sleep", "cat", "rm",
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capture {
+    pub on: String,
+    pub iface: String,
+    pub ping: Target,
+}
+
+#[async_trait]
+impl Probe for Capture {
+    fn label(&self) -> String {
+        format!(
+            "{}: tcpdump -i {} while ping {}",
+            self.on, self.iface, self.ping
+        )
+    }
+    fn nodes(&self) -> Vec<String> {
+        nodes_of(&self.on, self.ping.node())
+    }
+    fn accepts(&self) -> Accepts {
+        Accepts::OUTPUT
+    }
+    async fn check(&self, cx: &Cx<'_>, expect: &Expect) -> Vec<Judged> {
+        let mut traffic = None;
+        let seen = async {
+            let ip = cx.ip(&self.ping)?;
+            let ping = ping::command(ip, false);
+            traffic = Some(Traffic {
+                from: Endpoint::Node(self.on.clone()),
+                to: ip,
+                command: ping.clone(),
+            });
+            let cmd = command(&self.iface, ip, &ping);
+            let o = cx.session.output(&self.on, &cmd, None).await?;
+            let text = format!("[{}] $ {cmd}\n{}", self.on, o.text());
+            let (v, t) = judge_output(expect, &[(self.on.clone(), o)]);
+            Asked::Ok((v, t, text))
+        }
+        .await;
+        vec![Judged::of(self, seen).replay(traffic)]
+    }
+}
+
+/// Start tcpdump on `iface` for ICMP to or from `ip`, wait until it listens,
+/// run `traffic`, and print what it saw (at most 4 packets). The wait for
+/// tcpdump is generous (10 s): on a busy host (another lab being built holds
+/// the kernel's rtnl lock) it has been seen to take over 3 s to start, and
+/// traffic sent before it listens is not seen.
+pub fn command(iface: &str, ip: Ipv4Addr, traffic: &str) -> String {
+    format!(
+        "f=$(mktemp); timeout 15 tcpdump -l -n -i {iface} -c 4 'icmp and host {ip}' >\"$f\" 2>&1 & t=$!; \
+         for _ in $(seq 100); do grep -q 'listening on' \"$f\" && break; sleep 0.1; done; \
+         {traffic} >/dev/null 2>&1; sleep 0.2; kill $t 2>/dev/null; wait $t; cat \"$f\"; rm -f \"$f\""
+    )
+}

@@ -1,0 +1,236 @@
+//! `http: { pod, on, port, path }` (or a node or an address) from a node or
+//! a pod: one GET with short deadlines, judged by its status, or as
+//! unreachable when nothing answered in time.
+
+use super::expect::{Accepts, Expect};
+use super::parse::{Port, RawPodRef, Resolver};
+use super::target::{Endpoint, Target, nodes_of};
+use super::{At, Cx, Judged, Place, Probe, ProbeKind, Traffic, held, misfit};
+use crate::report::Verdict;
+use async_trait::async_trait;
+use serde_norway::Value;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+pub struct Kind;
+
+/// `{ pod: nginx, on: node2, port: 80, path: / }`
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    pod: Option<String>,
+    on: Option<String>,
+    port: Option<Port>,
+    path: Option<String>,
+}
+
+impl ProbeKind for Kind {
+    fn key(&self) -> &'static str {
+        "http"
+    }
+    fn place(&self) -> Place {
+        Place::From
+    }
+    fn parse(&self, r: &mut Resolver, at: At, v: &Value) -> Option<Arc<dyn Probe>> {
+        let At::From(from) = at else { return None };
+        let (to, port, path) = match v {
+            Value::String(s) => (r.target_name(s, "http")?, None, None),
+            Value::Mapping(_) => {
+                let raw: RawHttp = r.strict(v, "http", |k| {
+                    format!("unknown key '{k}' (a http probe has: pod, on, port, path)")
+                })?;
+                let (app, on) = r.pod_ref(
+                    "http",
+                    &RawPodRef {
+                        pod: raw.pod,
+                        on: raw.on,
+                    },
+                )?;
+                (Target::Pod { app, on }, raw.port, raw.path)
+            }
+            _ => {
+                r.bad(
+                    "http",
+                    "must be a node, an IP, or { pod: <app>, on: <node> }",
+                );
+                return None;
+            }
+        };
+        let port = match port {
+            Some(p) => p.0,
+            None => r
+                .lab
+                .workloads
+                .iter()
+                .find(|w| matches!(&to, Target::Pod { app, .. } if *app == w.app))
+                .map_or(80, |w| w.port),
+        };
+        let path = path.unwrap_or_else(|| "/".into());
+        if !path.starts_with('/')
+            || !path
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'\'' && b != b'"' && b != b'\\')
+        {
+            r.bad(
+                "http.path",
+                "must be a URL path starting with / (no quotes or spaces)",
+            );
+        }
+        Some(Arc::new(Http {
+            from,
+            to,
+            port,
+            path,
+        }))
+    }
+    fn programs(&self) -> &'static [&'static str] {
+        &["curl"]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Http {
+    pub from: Endpoint,
+    pub to: Target,
+    pub port: u16,
+    pub path: String,
+}
+
+#[async_trait]
+impl Probe for Http {
+    fn label(&self) -> String {
+        format!(
+            "{} → http://{}:{}{}",
+            self.from, self.to, self.port, self.path
+        )
+    }
+    fn nodes(&self) -> Vec<String> {
+        nodes_of(self.from.node(), self.to.node())
+    }
+    fn accepts(&self) -> Accepts {
+        Accepts {
+            words: true,
+            status: true,
+            described: "unreachable or { status: N }",
+            ..Accepts::NONE
+        }
+    }
+    async fn check(&self, cx: &Cx<'_>, expect: &Expect) -> Vec<Judged> {
+        let mut traffic = None;
+        let seen = async {
+            let ip = cx.ip(&self.to)?;
+            let cmd = command(ip, self.port, &self.path);
+            traffic = Some(Traffic {
+                from: self.from.clone(),
+                to: ip,
+                command: cmd.clone(),
+            });
+            let out = cx.run_from(&self.from, &cmd).await?;
+            let (v, t) = judge(expect, &parse(&out.text()));
+            Ok((v, t, format!("$ {cmd}\n{}", out.text())))
+        }
+        .await;
+        vec![Judged::of(self, seen).replay(traffic)]
+    }
+}
+
+/// An HTTP GET with short deadlines; prints the status and curl's exit code.
+pub fn command(ip: Ipv4Addr, port: u16, path: &str) -> String {
+    format!(
+        "curl -sS -o /dev/null -w '%{{http_code}}' --connect-timeout 1 --max-time 2 http://{ip}:{port}{path}; echo \" curl-exit=$?\""
+    )
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpResult {
+    Status(u16),
+    /// No answer within the deadline.
+    Timeout,
+    /// The address answered but nothing listens on the port.
+    Refused,
+    Broken {
+        detail: String,
+    },
+}
+
+pub fn parse(out: &str) -> HttpResult {
+    let Some(exit) = out
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("curl-exit="))
+    else {
+        return HttpResult::Broken {
+            detail: format!("curl did not run: {}", out.trim()),
+        };
+    };
+    match exit {
+        "0" => out
+            .split_whitespace()
+            .next()
+            .and_then(|s| s.parse().ok())
+            .map(HttpResult::Status)
+            .unwrap_or(HttpResult::Broken {
+                detail: out.trim().into(),
+            }),
+        "28" => HttpResult::Timeout,
+        "7" => HttpResult::Refused,
+        e => HttpResult::Broken {
+            detail: format!("curl exited {e}: {}", out.trim()),
+        },
+    }
+}
+
+/// Compare an answer with what is expected.
+pub fn judge(expect: &Expect, seen: &HttpResult) -> (Verdict, String) {
+    match (expect, seen) {
+        (_, HttpResult::Broken { detail }) => (Verdict::Error, detail.clone()),
+        (Expect::Status(want), HttpResult::Status(got)) => held(want == got, format!("HTTP {got}")),
+        (Expect::Reachable { .. }, HttpResult::Status(got)) => held(true, format!("HTTP {got}")),
+        (Expect::Unreachable, HttpResult::Timeout) => {
+            held(true, "unreachable (no answer within 1s)".into())
+        }
+        (Expect::Unreachable, HttpResult::Status(s)) => held(false, format!("HTTP {s}")),
+        (_, HttpResult::Refused) => held(
+            false,
+            "connection refused (the pod answers, nothing listens)".into(),
+        ),
+        (Expect::Status(_) | Expect::Reachable { .. }, HttpResult::Timeout) => {
+            held(false, "no answer within 1s".into())
+        }
+        (e, _) => misfit(e, "an HTTP request"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_outputs() {
+        assert_eq!(parse("200 curl-exit=0"), HttpResult::Status(200));
+        assert_eq!(parse("000 curl-exit=28"), HttpResult::Timeout);
+        assert_eq!(
+            parse("000curl: (7) Failed to connect curl-exit=7"),
+            HttpResult::Refused
+        );
+        assert!(matches!(
+            parse("sh: curl: not found"),
+            HttpResult::Broken { .. }
+        ));
+    }
+
+    #[test]
+    fn unreachable_passes_only_on_no_answer() {
+        let e = Expect::Unreachable;
+        assert_eq!(judge(&e, &HttpResult::Timeout).0, Verdict::Pass);
+        assert_eq!(judge(&e, &HttpResult::Refused).0, Verdict::Fail);
+        assert_eq!(judge(&e, &HttpResult::Status(200)).0, Verdict::Fail);
+        assert_eq!(
+            judge(&Expect::Status(200), &HttpResult::Timeout).0,
+            Verdict::Fail
+        );
+        assert_eq!(
+            judge(&Expect::Status(200), &HttpResult::Status(200)).0,
+            Verdict::Pass
+        );
+    }
+}
