@@ -10,6 +10,7 @@ pub mod guard;
 pub mod locate;
 pub mod manifest;
 pub mod raw;
+pub mod schemas;
 mod validate;
 
 use crate::error::{LabError, Problem, Problems, Result};

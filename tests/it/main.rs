@@ -10,6 +10,7 @@ mod netns;
 mod overlay;
 mod report;
 mod report_paths;
+mod schemas;
 mod spec;
 mod vagrant;
 mod verify;
