@@ -78,7 +78,9 @@ pub async fn run(cmd: Command) -> Result<()> {
             lab,
             vm,
         } => interruptible(async { doctor(provider, fix, lab, vm) }).await,
-        Command::Proxy { .. } => unreachable!("handled before the runtime starts"),
+        Command::Proxy { .. } | Command::Box(_) => {
+            unreachable!("handled before the runtime starts")
+        }
     }
 }
 

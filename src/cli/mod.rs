@@ -2,6 +2,7 @@
 //! documented exit codes. Everything here returns typed [`LabError`]s;
 //! only the binary (`main.rs`) turns them into a message.
 
+mod box_cmd;
 mod commands;
 
 use crate::error::LabError;
@@ -125,6 +126,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "virtualbox")]
         vm: Vm,
     },
+    /// Vagrant boxes lab builds here (for `--vm libvirt`).
+    #[command(subcommand, name = "box")]
+    Box(box_cmd::BoxCommand),
     /// (internal) Enter a node and become `sshd -i` on stdin/stdout: the
     /// ProxyCommand of the netns ssh config.
     #[command(hide = true)]
@@ -145,6 +149,9 @@ pub fn run() -> Result<(), LabError> {
     // process has a single thread: before any runtime starts.
     if let Command::Proxy { state, lab, node } = &cli.command {
         return crate::provider::netns::proxy(state, lab, node);
+    }
+    if let Command::Box(b) = cli.command {
+        return box_cmd::run(b);
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)

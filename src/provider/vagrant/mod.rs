@@ -9,6 +9,7 @@
 //! `admin.conf`, `state.json`, `lab.log`, and Vagrant's own `.vagrant/`.
 
 pub mod ctx;
+pub mod box_build;
 pub mod doctor;
 pub mod kube;
 pub mod render;
