@@ -78,7 +78,7 @@ pub async fn run(cmd: Command) -> Result<()> {
             lab,
             vm,
         } => interruptible(async { doctor(provider, fix, lab, vm) }).await,
-        Command::Proxy { .. } | Command::Box(_) => {
+        Command::Proxy { .. } | Command::Box(_) | Command::TcpProxy { .. } => {
             unreachable!("handled before the runtime starts")
         }
     }

@@ -129,6 +129,10 @@ pub enum Command {
     /// Vagrant boxes lab builds here (for `--vm libvirt`).
     #[command(subcommand, name = "box")]
     Box(box_cmd::BoxCommand),
+    /// (internal) Connect stdin/stdout to HOST:PORT inside lab's libvirt
+    /// namespace: the ProxyCommand of a libvirt lab's ssh config.
+    #[command(hide = true, name = "tcp-proxy")]
+    TcpProxy { host: String, port: u16 },
     /// (internal) Enter a node and become `sshd -i` on stdin/stdout: the
     /// ProxyCommand of the netns ssh config.
     #[command(hide = true)]
@@ -149,6 +153,9 @@ pub fn run() -> Result<(), LabError> {
     // process has a single thread: before any runtime starts.
     if let Command::Proxy { state, lab, node } = &cli.command {
         return crate::provider::netns::proxy(state, lab, node);
+    }
+    if let Command::TcpProxy { host, port } = &cli.command {
+        return crate::provider::vagrant::libvirt_ns::tcp_proxy(host, *port);
     }
     if let Command::Box(b) = cli.command {
         return box_cmd::run(b);

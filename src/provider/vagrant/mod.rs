@@ -12,6 +12,7 @@ pub mod ctx;
 pub mod box_build;
 pub mod doctor;
 pub mod kube;
+pub mod libvirt_ns;
 pub mod render;
 pub mod ssh_config;
 pub mod status;
