@@ -41,8 +41,9 @@ pub async fn run(cmd: Command) -> Result<()> {
             variant,
             nodes,
             vm,
+            box_name,
             keep,
-        } => up(&lab, provider, vm, variant, nodes, keep).await,
+        } => up(&lab, provider, vm, variant, nodes, box_name, keep).await,
         Command::Apply { lab, variant } => interruptible(apply(&lab, &variant)).await,
         Command::Verify {
             lab,
@@ -56,10 +57,11 @@ pub async fn run(cmd: Command) -> Result<()> {
             provider,
             nodes,
             vm,
+            box_name,
             junit,
             json,
             keep,
-        } => test(&lab, provider, vm, nodes, junit, json, keep).await,
+        } => test(&lab, provider, vm, nodes, box_name, junit, json, keep).await,
         // A teardown is finished, not stopped half way, whatever signal
         // arrives: it is what an interrupted command would do anyway.
         Command::Destroy { lab, purge } => destroy(&lab, purge).await,
@@ -187,9 +189,10 @@ async fn up(
     vm: Option<Vm>,
     variant: Option<String>,
     nodes: Option<u32>,
+    box_name: Option<String>,
     keep: bool,
 ) -> Result<()> {
-    let lab = spec::load(arg, LoadOptions { workers: nodes })?;
+    let lab = with_box(spec::load(arg, LoadOptions { workers: nodes })?, box_name)?;
     let variant = variant.unwrap_or_else(|| lab.default_variant.clone());
     lab.variant(&variant)?;
     let fresh = !state::lab_dir(&lab.name).exists();
@@ -197,6 +200,14 @@ async fn up(
     up_locked(lab, kind, vm, variant, keep, fresh)
         .await
         .map(drop)
+}
+
+/// The lab with `--box` applied.
+fn with_box(lab: Lab, box_name: Option<String>) -> Result<Lab> {
+    match box_name {
+        Some(b) => lab.with_box(&b),
+        None => Ok(lab),
+    }
 }
 
 /// `up` of a lab whose lock the caller holds; `fresh`: its state folder
@@ -414,6 +425,7 @@ async fn test(
     kind: Option<Kind>,
     vm: Option<Vm>,
     nodes: Option<u32>,
+    box_name: Option<String>,
     junit: Option<PathBuf>,
     json: Option<PathBuf>,
     keep: bool,
@@ -421,7 +433,7 @@ async fn test(
     // Before the story: a bad report path must not cost a whole run.
     let reports = Reports::new(junit, json);
     reports.check(&state::root())?;
-    let lab = spec::load(arg, LoadOptions { workers: nodes })?;
+    let lab = with_box(spec::load(arg, LoadOptions { workers: nodes })?, box_name)?;
     let fresh = !state::lab_dir(&lab.name).exists();
     let _lock = Lock::acquire(&lab.name, "test")?;
     let variant = lab.default_variant.clone();

@@ -42,6 +42,10 @@ pub enum Command {
         /// VAGRANT_DEFAULT_PROVIDER, then virtualbox).
         #[arg(long, value_enum)]
         vm: Option<Vm>,
+        /// The Vagrant box (overrides the lab's `box:`), e.g. lab/debian12
+        /// from `lab box build`.
+        #[arg(long = "box", value_name = "NAME")]
+        box_name: Option<String>,
         /// Keep what was made when a step fails.
         #[arg(long)]
         keep: bool,
@@ -75,6 +79,9 @@ pub enum Command {
         nodes: Option<u32>,
         #[arg(long, value_enum)]
         vm: Option<Vm>,
+        /// The Vagrant box (overrides the lab's `box:`).
+        #[arg(long = "box", value_name = "NAME")]
+        box_name: Option<String>,
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
         #[arg(long, value_name = "FILE")]

@@ -149,6 +149,18 @@ impl Lab {
         })
     }
 
+    /// The lab with another Vagrant box (`--box`), held to the same alphabet
+    /// as `box:` in lab.yaml.
+    pub fn with_box(mut self, name: &str) -> Result<Lab> {
+        if !validate::is_box(name) {
+            return Err(LabError::Usage(format!(
+                "--box '{name}' is not a valid box name (like ubuntu/jammy64: letters, digits, . _ - and one /)"
+            )));
+        }
+        self.box_name = name.to_string();
+        Ok(self)
+    }
+
     pub fn control_plane(&self) -> &Node {
         self.nodes
             .iter()

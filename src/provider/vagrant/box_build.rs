@@ -299,6 +299,7 @@ pub fn build(vagrant_home: &Path, force: bool, log: &mut dyn FnMut(&str)) -> Res
         });
     }
     if !done {
+        unmount_under(&dir);
         let _ = std::fs::remove_dir_all(&dir);
         let rootfs = dir.join("rootfs");
         mkdirs(&dir)?;
@@ -403,6 +404,22 @@ pub fn build(vagrant_home: &Path, force: bool, log: &mut dyn FnMut(&str)) -> Res
         key,
         built: true,
     })
+}
+
+/// Unmount whatever a failed debootstrap left mounted in a build folder
+/// (its /proc), deepest first, before the folder is removed.
+fn unmount_under(dir: &Path) {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let mut under: Vec<PathBuf> = mounts
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .map(PathBuf::from)
+        .filter(|m| m.starts_with(dir))
+        .collect();
+    under.sort_by_key(|m| std::cmp::Reverse(m.components().count()));
+    for m in under {
+        let _ = nix::mount::umount2(&m, nix::mount::MntFlags::MNT_DETACH);
+    }
 }
 
 fn mkdirs(dir: &Path) -> Result<()> {

@@ -370,6 +370,49 @@ pub fn release(user: &Path, log: &mut dyn FnMut(&str)) -> Result<()> {
     Ok(())
 }
 
+/// The end of a lab on lab's libvirt (its `vagrant destroy` done): what
+/// Vagrant may have left of it (a domain or volume of an `up` killed while
+/// a machine was being made, named `<lab>-…` by the Vagrantfile's prefix)
+/// goes, and the lab stops counting as a user ([`release`]). A lab that
+/// never used lab's libvirt changes nothing.
+pub fn forget_lab(dir: &Path, log: &mut dyn FnMut(&str)) -> Result<()> {
+    let Some(rec) = read_record() else {
+        return Ok(());
+    };
+    if !rec.users.iter().any(|u| u == dir) {
+        return Ok(());
+    }
+    let lab = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if rec.libvirtd.as_ref().is_some_and(Daemon::alive) && !lab.is_empty() {
+        let prefix = format!("{lab}-");
+        let names = |args: &[&str]| -> Vec<String> {
+            virsh(args)
+                .output()
+                .map(|o| {
+                    String::from_utf8_lossy(&o.stdout)
+                        .lines()
+                        .map(|l| l.trim().to_string())
+                        .filter(|l| l.starts_with(&prefix))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for d in names(&["list", "--all", "--name"]) {
+            log(&format!("removing domain {d}, left by an interrupted up"));
+            let _ = virsh(&["destroy", &d]).output();
+            let _ = virsh(&["undefine", &d, "--remove-all-storage"]).output();
+        }
+        for v in names(&["vol-list", "default", "--name"]) {
+            log(&format!("removing volume {v}"));
+            let _ = virsh(&["vol-delete", &v, "--pool", "default"]).output();
+        }
+    }
+    release(dir, log)
+}
+
 /// Remove whatever libvirt holds (domains, networks, pools), then stop the
 /// recorded daemons and delete the namespace.
 fn stop_daemons(rec: &mut Record, log: &mut dyn FnMut(&str)) {
