@@ -13,4 +13,5 @@ mod report_paths;
 mod schemas;
 mod spec;
 mod vagrant;
+mod vagrant_boot;
 mod verify;
