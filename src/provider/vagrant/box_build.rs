@@ -371,7 +371,9 @@ pub fn build(vagrant_home: &Path, force: bool, log: &mut dyn FnMut(&str)) -> Res
             Command::new("tar")
                 .arg("-C")
                 .arg(&dir)
-                .args(["-cf", "box.box.part", "metadata.json", "Vagrantfile", "box.img"]),
+                .arg("-cf")
+                .arg(dir.join("box.box.part"))
+                .args(["metadata.json", "Vagrantfile", "box.img"]),
             log,
         )?;
         std::fs::rename(dir.join("box.box.part"), dir.join("box.box"))
