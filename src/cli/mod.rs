@@ -5,6 +5,7 @@
 //! an exit code.
 
 mod apply;
+mod box_cmd;
 mod destroy;
 mod doctor;
 mod output;
@@ -54,6 +55,13 @@ pub enum Command {
     Render(render::Args),
     /// Check this machine's prerequisites; --fix installs what is missing.
     Doctor(doctor::Args),
+    /// Vagrant boxes lab builds here (for `--vm libvirt`).
+    #[command(subcommand, name = "box")]
+    Box(box_cmd::BoxCommand),
+    /// (internal) Connect stdin/stdout to HOST:PORT inside lab's libvirt
+    /// namespace: the ProxyCommand of a libvirt lab's ssh config.
+    #[command(hide = true, name = "tcp-proxy")]
+    TcpProxy { host: String, port: u16 },
     /// (internal) Enter a node and become `sshd -i` on stdin/stdout: the
     /// ProxyCommand of the netns ssh config.
     #[command(hide = true)]
@@ -74,6 +82,12 @@ pub fn run() -> Result<(), LabError> {
     // process has a single thread: before any runtime starts.
     if let Command::Proxy { state, lab, node } = &cli.command {
         return crate::provider::netns::proxy(state, lab, node);
+    }
+    if let Command::TcpProxy { host, port } = &cli.command {
+        return crate::provider::vagrant::libvirt_ns::tcp_proxy(host, *port);
+    }
+    if let Command::Box(b) = cli.command {
+        return box_cmd::run(b);
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
@@ -102,7 +116,22 @@ async fn dispatch(cmd: Command) -> Result<(), LabError> {
         Command::Ssh(a) => ssh::run(a).await,
         Command::Render(a) => signals::interruptible(async { render::run(a) }).await,
         Command::Doctor(a) => signals::interruptible(async { doctor::run(a) }).await,
-        Command::Proxy { .. } => unreachable!("handled before the runtime starts"),
+        Command::Proxy { .. } | Command::Box(_) | Command::TcpProxy { .. } => {
+            unreachable!("handled before the runtime starts")
+        }
+    }
+}
+
+/// `lab` loaded from `arg`, with `--box` applied.
+fn load_lab(
+    arg: &str,
+    workers: Option<u32>,
+    box_name: Option<&str>,
+) -> Result<crate::spec::Lab, LabError> {
+    let lab = crate::spec::load(arg, crate::spec::LoadOptions { workers })?;
+    match box_name {
+        Some(b) => lab.with_box(b),
+        None => Ok(lab),
     }
 }
 

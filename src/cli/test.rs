@@ -7,7 +7,6 @@ use crate::ops::up;
 use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
 use crate::report::output::Reports;
-use crate::spec::{self, LoadOptions};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -19,6 +18,10 @@ pub struct Args {
     nodes: Option<u32>,
     #[arg(long, value_enum)]
     vm: Option<Vm>,
+    /// The Vagrant box (overrides the lab's `box:`), e.g. lab/debian12
+    /// from `lab box build`.
+    #[arg(long = "box", value_name = "NAME")]
+    box_name: Option<String>,
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
     #[arg(long, value_name = "FILE")]
@@ -32,7 +35,7 @@ pub async fn run(a: Args) -> Result<()> {
     // Before the story: a bad report path must not cost a whole run.
     let reports = Reports::new(a.junit, a.json);
     reports.check(&crate::state::root())?;
-    let lab = spec::load(&a.lab, LoadOptions { workers: a.nodes })?;
+    let lab = super::load_lab(&a.lab, a.nodes, a.box_name.as_deref())?;
     let settings = Settings {
         provider: up::choose_provider(a.provider, a.vm)?,
         vm: a.vm,

@@ -4,7 +4,6 @@ use crate::error::Result;
 use crate::ops::up::{self, Settings};
 use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
-use crate::spec::{self, LoadOptions};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -21,13 +20,17 @@ pub struct Args {
     /// VAGRANT_DEFAULT_PROVIDER, then virtualbox).
     #[arg(long, value_enum)]
     vm: Option<Vm>,
+    /// The Vagrant box (overrides the lab's `box:`), e.g. lab/debian12
+    /// from `lab box build`.
+    #[arg(long = "box", value_name = "NAME")]
+    box_name: Option<String>,
     /// Keep what was made when a step fails.
     #[arg(long)]
     keep: bool,
 }
 
 pub async fn run(a: Args) -> Result<()> {
-    let lab = spec::load(&a.lab, LoadOptions { workers: a.nodes })?;
+    let lab = super::load_lab(&a.lab, a.nodes, a.box_name.as_deref())?;
     let variant = up::choose_variant(&lab, a.variant)?;
     let settings = Settings {
         provider: up::choose_provider(a.provider, a.vm)?,

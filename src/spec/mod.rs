@@ -10,6 +10,7 @@ pub mod guard;
 pub mod locate;
 pub mod manifest;
 pub mod raw;
+pub mod schemas;
 pub(crate) mod validate;
 
 use crate::error::{LabError, Problem, Problems, Result};
@@ -149,6 +150,18 @@ impl Lab {
                 names.join(", ")
             ))
         })
+    }
+
+    /// The lab with another Vagrant box (`--box`), held to the same alphabet
+    /// as `box:` in lab.yaml.
+    pub fn with_box(mut self, name: &str) -> Result<Lab> {
+        if !validate::is_box(name) {
+            return Err(LabError::Usage(format!(
+                "--box '{name}' is not a valid box name (like ubuntu/jammy64: letters, digits, . _ - and one /)"
+            )));
+        }
+        self.box_name = name.to_string();
+        Ok(self)
     }
 
     pub fn control_plane(&self) -> &Node {

@@ -123,7 +123,7 @@ fn is_ifname(s: &str) -> bool {
 }
 
 /// A Vagrant box name: `owner/name` of letters, digits, `.`, `_`, `-`.
-fn is_box(s: &str) -> bool {
+pub(crate) fn is_box(s: &str) -> bool {
     let ok_part = |p: &str| {
         !p.is_empty()
             && p.bytes()

@@ -10,6 +10,8 @@ mod netns;
 mod overlay;
 mod report;
 mod report_paths;
+mod schemas;
 mod spec;
 mod vagrant;
+mod vagrant_boot;
 mod verify;

@@ -88,9 +88,19 @@ pub fn script_path(dir: &Path, node: &str, script: &str) -> PathBuf {
     dir.join(SCRIPTS_DIR).join(format!("{node}.{script}.sh"))
 }
 
-/// `vagrant <args>` run in the lab's folder, with its provider chosen.
+/// `vagrant <args>` run in the lab's folder, with its provider chosen. For
+/// libvirt, Vagrant's home is lab's own (where `lab box build` adds its box),
+/// unless `VAGRANT_HOME` is set; and while lab's libvirtd runs, vagrant runs
+/// in its network namespace, where the guests are.
 pub fn vagrant(dir: &Path, vm: Vm, args: &[&str]) -> Command {
-    let mut c = Command::new("vagrant");
+    let mut c = if vm == Vm::Libvirt && super::libvirt_ns::running() {
+        super::libvirt_ns::in_netns("vagrant")
+    } else {
+        Command::new("vagrant")
+    };
+    if vm == Vm::Libvirt && std::env::var_os("VAGRANT_HOME").is_none() {
+        c.env("VAGRANT_HOME", super::box_build::vagrant_home());
+    }
     c.args(args)
         .arg("--no-color")
         .current_dir(dir)

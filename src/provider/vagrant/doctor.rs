@@ -145,6 +145,29 @@ pub fn vbox_networks_line(conf: Option<&str>, net: Ipv4Net) -> DoctorLine {
     }
 }
 
+/// The lab's manifests against its Kubernetes version's schemas.
+fn manifests_line(lab: &Lab) -> DoctorLine {
+    let check = "manifests";
+    match crate::spec::schemas::validate(lab) {
+        Ok(p) if p.is_empty() => {
+            DoctorLine::ok(check, format!("valid for Kubernetes {}", lab.kubernetes))
+        }
+        Ok(p) => DoctorLine::problem(
+            check,
+            p.iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+            "fix the objects named, or set the lab's `kubernetes:` to a version they are valid for",
+        ),
+        Err(e) => DoctorLine::problem(
+            check,
+            format!("not validated: {e}"),
+            "pip install kubernetes-validate",
+        ),
+    }
+}
+
 fn program_line(check: &str, program: &str, fix: &str) -> DoctorLine {
     match which(program) {
         Some(p) => DoctorLine::ok(check, p.display().to_string()),
@@ -160,6 +183,9 @@ pub fn doctor(lab: Option<&Lab>, vm: Vm) -> Vec<DoctorLine> {
         program_line("vagrant", "vagrant", INSTALL_VAGRANT),
         program_line("ssh", "ssh", INSTALL_SSH),
     ];
+    if let Some(lab) = lab {
+        lines.push(manifests_line(lab));
+    }
     match vm {
         Vm::Virtualbox => {
             lines.push(program_line("VirtualBox", "VBoxManage", INSTALL_VBOX));

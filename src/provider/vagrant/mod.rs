@@ -8,9 +8,11 @@
 //! also the Vagrant project folder: `Vagrantfile`, `scripts/`, `ssh_config`,
 //! `admin.conf`, `state.json`, `lab.log`, and Vagrant's own `.vagrant/`.
 
+pub mod box_build;
 pub mod ctx;
 pub mod doctor;
 pub mod kube;
+pub mod libvirt_ns;
 pub mod provider_state;
 pub mod render;
 pub mod session;
@@ -270,6 +272,14 @@ pub async fn teardown(dir: &Path, vm: Vm, rep: &Reporter) -> Result<()> {
     if dir.join(VAGRANTFILE).is_file() {
         exec::run_async(rep, ctx::vagrant(dir, vm, &["destroy", "-f"]), None).await?;
     }
+    if vm == Vm::Libvirt {
+        let (dir, rep) = (dir.to_path_buf(), rep.clone());
+        tokio::task::spawn_blocking(move || {
+            libvirt_ns::forget_lab(&dir, &mut |l| rep.info(l.to_string()))
+        })
+        .await
+        .map_err(|e| LabError::Usage(format!("stopping libvirt: {e}")))??;
+    }
     state::clear_lab_dir(dir, true)
 }
 
@@ -304,7 +314,17 @@ impl Provider for Vagrant {
                 variant: s.variant,
             });
         }
-        let plan = up_plan(lab, variant)?;
+        let mut plan = up_plan(lab, variant)?;
+        if vm == Vm::Libvirt {
+            plan.insert(
+                1,
+                planned(
+                    format!("start libvirt in namespace {}", libvirt_ns::NETNS),
+                    MIN,
+                    StartLibvirt,
+                ),
+            );
+        }
         let dir = state::lab_dir(&lab.name);
         let st = State::new(
             lab,

@@ -69,8 +69,25 @@ fn node_value(n: &Node) -> Value {
     })
 }
 
+/// Where the libvirt machines run, when `lab` knows (at `up`): the domain
+/// type and lab's own libvirtd. Default: as vagrant-libvirt decides.
+#[derive(Debug, Clone, Default)]
+pub struct LibvirtHost {
+    /// `kvm` or `qemu` (TCG), as detected.
+    pub driver: Option<String>,
+    /// Why that driver (a comment in the Vagrantfile).
+    pub why: String,
+    /// The socket of lab's libvirtd, when lab runs one.
+    pub socket: Option<String>,
+    pub netns: String,
+}
+
 /// The template context shared by every file (see `templates/README.md`).
 fn context(lab: &Lab, vm: Vm) -> Value {
+    context_on(lab, vm, &LibvirtHost::default())
+}
+
+fn context_on(lab: &Lab, vm: Vm, host: &LibvirtHost) -> Value {
     let cp = lab.control_plane();
     json!({
         "lab": {
@@ -89,6 +106,12 @@ fn context(lab: &Lab, vm: Vm) -> Value {
         },
         "nodes": lab.nodes.iter().map(node_value).collect::<Vec<_>>(),
         "control_plane": { "name": cp.name, "ip": cp.ip.to_string() },
+        "libvirt": {
+            "driver": host.driver.clone().unwrap_or_default(),
+            "why": host.why,
+            "socket": host.socket.clone().unwrap_or_default(),
+            "netns": host.netns,
+        },
     })
 }
 
@@ -114,6 +137,11 @@ fn render_one(name: &str, template: &str, ctx: &Value) -> Result<String> {
 /// hostname, private address, CPUs and memory.
 pub fn vagrantfile(lab: &Lab, vm: Vm) -> Result<String> {
     render_one("Vagrantfile.tera", VAGRANTFILE, &context(lab, vm))
+}
+
+/// The Vagrantfile as `up` writes it for libvirt on this machine.
+pub fn vagrantfile_on(lab: &Lab, vm: Vm, host: &LibvirtHost) -> Result<String> {
+    render_one("Vagrantfile.tera", VAGRANTFILE, &context_on(lab, vm, host))
 }
 
 /// A provisioning script (`common`, `control-plane` or `worker`) for `node`.

@@ -5,7 +5,8 @@
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
 use crate::provider::vagrant::ctx::{SCRIPTS_DIR, VAGRANTFILE, VagrantCtx};
-use crate::provider::vagrant::render;
+use crate::provider::vagrant::libvirt_ns;
+use crate::provider::vagrant::render::{self, LibvirtHost, Vm};
 use crate::state::write_atomic;
 use async_trait::async_trait;
 
@@ -18,9 +19,27 @@ impl Step<VagrantCtx> for WriteFiles {
         std::fs::create_dir_all(&scripts)
             .map_err(|e| LabError::io(format!("creating {}", scripts.display()), e))?;
         ctx.state.save()?;
+        let host = if ctx.vm == Vm::Libvirt {
+            let ours = libvirt_ns::running() || !libvirt_ns::system_libvirtd();
+            ctx.state.provider_state["libvirt_ns"] = serde_json::json!(ours);
+            ctx.state.save()?;
+            let driver = libvirt_ns::driver();
+            LibvirtHost {
+                driver: Some(driver.to_string()),
+                why: if driver == "kvm" {
+                    "KVM runs guests here".into()
+                } else {
+                    "KVM cannot run guests here (no vmx/svm in /proc/cpuinfo, or no usable /dev/kvm): QEMU emulates (TCG)".into()
+                },
+                socket: ours.then(|| libvirt_ns::socket().display().to_string()),
+                netns: libvirt_ns::NETNS.into(),
+            }
+        } else {
+            LibvirtHost::default()
+        };
         write_atomic(
             &ctx.dir.join(VAGRANTFILE),
-            render::vagrantfile(&ctx.lab, ctx.vm)?.as_bytes(),
+            render::vagrantfile_on(&ctx.lab, ctx.vm, &host)?.as_bytes(),
         )?;
         for node in &ctx.lab.nodes {
             for script in render::scripts_for(node) {

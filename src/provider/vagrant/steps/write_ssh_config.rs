@@ -21,7 +21,18 @@ impl Step<VagrantCtx> for WriteSshConfig {
         let names: Vec<String> = ctx.lab.nodes.iter().map(|n| n.name.clone()).collect();
         args.extend(names.iter().map(String::as_str));
         let out = exec::run_async(&ctx.rep, ctx.vagrant(&args), None).await?;
-        let hosts = ssh_config::parse(&String::from_utf8_lossy(&out.stdout))?;
+        let mut hosts = ssh_config::parse(&String::from_utf8_lossy(&out.stdout))?;
+        // Guests on lab's libvirt are reachable only inside its namespace.
+        if ctx.state.provider_state["libvirt_ns"].as_bool() == Some(true) {
+            let exe = std::env::current_exe()
+                .map_err(|e| LabError::io("finding lab's own executable", e))?;
+            for h in &mut hosts {
+                h.proxy_command = Some(format!(
+                    "{} tcp-proxy %h %p",
+                    crate::exec::quote(&exe.display().to_string())
+                ));
+            }
+        }
         let missing: Vec<&str> = names
             .iter()
             .filter(|n| !hosts.iter().any(|h| &h.host == *n))

@@ -1,0 +1,232 @@
+//! The vagrant provider booted for real: vagrant-libvirt on QEMU (TCG where
+//! KVM cannot run guests), with the box `lab box build` makes here.
+//!
+//! What it checks, in one run of the chapter's lab (3 machines):
+//! - `lab box build` prints `lab/debian12` (built once per machine, then reused);
+//! - `lab up --provider vagrant --vm libvirt --box lab/debian12 --keep` makes
+//!   3 domains, runs provisioning over SSH until the Kubernetes apt
+//!   repository, and fails there with exit 3, naming the step, the nodes and
+//!   the unreachable repository, with the guests' output in `lab.log`;
+//! - `lab status` shows the 3 machines running; `lab ssh <lab> node1 -- ip -br
+//!   addr` (through the ssh config written from `vagrant ssh-config`) shows
+//!   node1's private address 10.100.198.201 on eth1;
+//! - `lab destroy` leaves no domain, QEMU, libvirtd, virtlogd or dnsmasq,
+//!   no `lab-libvirt` namespace, no libvirt state, and `vagrant
+//!   global-status --prune` lists nothing;
+//! - the host's own namespace is unchanged throughout: addresses, routes,
+//!   links, iptables and nftables rules are the same before and after.
+//!
+//! Skipped, saying why, only when the machine cannot: not root, or no QEMU,
+//! libvirt, Vagrant with vagrant-libvirt, or debootstrap (`.ci/install`
+//! installs them all).
+
+use crate::harness::{copy_lab, lab_cmd_in, unique_name};
+use std::process::Command;
+
+fn sh(cmd: &str) -> String {
+    let out = Command::new("sh").arg("-c").arg(cmd).output().expect("sh");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The host's own network, as text to compare (counters left out).
+fn host_network() -> String {
+    let strip_counters = |t: String| -> String {
+        t.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| {
+                regex::Regex::new(r"\[\d+:\d+\]")
+                    .unwrap()
+                    .replace_all(l, "[]")
+                    .into_owned()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    format!(
+        "== addr\n{}\n== route\n{}\n== link\n{}\n== iptables\n{}\n== nft\n{}",
+        sh("ip -br addr"),
+        sh("ip route; ip -6 route"),
+        sh("ip -br link"),
+        strip_counters(sh("iptables-save 2>/dev/null")),
+        sh("nft list ruleset 2>/dev/null"),
+    )
+}
+
+/// Processes whose command line mentions `needle` (to check, never to kill).
+fn processes_with(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) || name == std::process::id().to_string() {
+            continue;
+        }
+        if let Ok(c) = std::fs::read(e.path().join("cmdline")) {
+            let c = String::from_utf8_lossy(&c).replace('\0', " ");
+            if c.contains(needle) {
+                found.push(format!("{name}: {c}"));
+            }
+        }
+    }
+    found
+}
+
+fn cannot_run() -> Option<String> {
+    if !crate::harness::is_root() {
+        return Some("not root (debootstrap, libvirtd and namespaces need root)".into());
+    }
+    for p in [
+        "qemu-system-x86_64",
+        "libvirtd",
+        "virtlogd",
+        "virsh",
+        "vagrant",
+        "debootstrap",
+        "qemu-img",
+    ] {
+        if which::which(p).is_err() {
+            return Some(format!(
+                "{p} is not installed (bash .ci/install installs it)"
+            ));
+        }
+    }
+    None
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+#[ignore = "boots 3 QEMU guests (20+ min on a loaded 2-core host); not yet seen passing end to end: run with `cargo test --test it vagrant_boot -- --ignored`"]
+fn three_guests_boot_provision_to_the_internet_step_and_leave_nothing() {
+    if let Some(why) = cannot_run() {
+        eprintln!("SKIPPED vagrant_boot: {why}");
+        return;
+    }
+    let before = host_network();
+    let name = unique_name("vb");
+    let src = copy_lab("chapter4", &name);
+    let state = tempfile::Builder::new()
+        .prefix("lab-state-")
+        .tempdir()
+        .unwrap();
+    let lab = |args: &[&str]| {
+        let mut c = lab_cmd_in(state.path());
+        c.args(args)
+            .timeout(std::time::Duration::from_secs(40 * 60));
+        c.output().expect("lab runs")
+    };
+
+    let built = lab(&["box", "build"]);
+    assert!(built.status.success(), "box build: {}", text(&built));
+    assert_eq!(
+        String::from_utf8_lossy(&built.stdout).trim(),
+        "lab/debian12"
+    );
+
+    let dir = src.path().to_str().unwrap().to_string();
+    let up = lab(&[
+        "up",
+        &dir,
+        "--provider",
+        "vagrant",
+        "--vm",
+        "libvirt",
+        "--box",
+        "lab/debian12",
+        "--keep",
+    ]);
+    let up_text = text(&up);
+    // Whatever happens below, the lab goes.
+    struct Destroy<'a>(&'a dyn Fn(&[&str]) -> std::process::Output, String);
+    impl Drop for Destroy<'_> {
+        fn drop(&mut self) {
+            let _ = (self.0)(&["destroy", &self.1]);
+        }
+    }
+    let _guard = Destroy(&lab, name.clone());
+    assert_eq!(
+        up.status.code(),
+        Some(3),
+        "up fails at the internet step with exit 3: {up_text}"
+    );
+    let stderr = String::from_utf8_lossy(&up.stderr);
+    assert!(
+        stderr.contains("step 'install containerd and kubeadm on master, node1, node2' failed"),
+        "names the step: {up_text}"
+    );
+    for node in ["master", "node1", "node2"] {
+        assert!(
+            stderr.contains(&format!(
+                "{node} cannot reach the Kubernetes apt repository pkgs.k8s.io"
+            )),
+            "names {node} and the reason: {up_text}"
+        );
+    }
+    let log = std::fs::read_to_string(state.path().join(&name).join("lab.log")).unwrap();
+    for line in [
+        "==> [node1] configuring containerd to use the systemd cgroup driver",
+        "==> [master] adding the Kubernetes v1.32 apt repository",
+    ] {
+        assert!(log.contains(line), "guest output in lab.log: {line}");
+    }
+
+    let status = lab(&["status", &name]);
+    let status_text = String::from_utf8_lossy(&status.stdout).into_owned();
+    assert_eq!(
+        status_text
+            .lines()
+            .filter(|l| l.contains("running"))
+            .count(),
+        3,
+        "three machines running: {}",
+        text(&status)
+    );
+    let ssh = lab(&["ssh", &name, "node1", "--", "ip", "-br", "addr"]);
+    let addrs = String::from_utf8_lossy(&ssh.stdout).into_owned();
+    assert!(ssh.status.success(), "lab ssh: {}", text(&ssh));
+    assert!(
+        addrs
+            .lines()
+            .any(|l| l.starts_with("eth1") && l.contains("10.100.198.201/24")),
+        "node1's private NIC: {addrs}"
+    );
+    let virsh = sh(&format!(
+        "virsh -q -c 'qemu:///system?socket=/run/lab/libvirt/libvirt-sock' list --name | grep -c '^{name}-'"
+    ));
+    assert_eq!(virsh.trim(), "3", "three domains of the lab");
+
+    drop(_guard);
+    let after_destroy = lab(&["destroy", &name]);
+    assert!(after_destroy.status.success(), "{}", text(&after_destroy));
+    for what in ["qemu-system", "libvirtd", "virtlogd", "dnsmasq"] {
+        let left = processes_with(what);
+        assert!(left.is_empty(), "{what} left running: {left:?}");
+    }
+    assert!(!crate::harness::netns_list().contains(&"lab-libvirt".to_string()));
+    assert!(!std::path::Path::new("/run/lab/libvirt.json").exists());
+    assert!(
+        !std::path::Path::new("/var/lib/lab/libvirt").exists(),
+        "libvirt's state removed"
+    );
+    let global = Command::new("vagrant")
+        .args(["global-status", "--prune"])
+        .env("VAGRANT_HOME", "/var/lib/lab/vagrant.d")
+        .env("VAGRANT_CHECKPOINT_DISABLE", "1")
+        .output()
+        .unwrap();
+    let global = String::from_utf8_lossy(&global.stdout);
+    assert!(
+        global.contains("There are no active Vagrant environments"),
+        "{global}"
+    );
+    assert_eq!(
+        host_network(),
+        before,
+        "the host's own network is unchanged"
+    );
+}
