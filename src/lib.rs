@@ -17,6 +17,7 @@ pub mod cli;
 pub mod clock;
 pub mod error;
 pub mod exec;
+pub mod history;
 pub mod provider;
 pub mod report;
 pub mod session;
