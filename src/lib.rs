@@ -18,6 +18,7 @@ pub mod clock;
 pub mod error;
 pub mod exec;
 pub mod history;
+pub mod nightly;
 pub mod provider;
 pub mod report;
 pub mod session;

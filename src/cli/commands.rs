@@ -78,6 +78,7 @@ pub async fn run(cmd: Command) -> Result<()> {
             lab,
             vm,
         } => interruptible(async { doctor(provider, fix, lab, vm) }).await,
+        Command::Nightly(args) => super::nightly::run(args),
         Command::Proxy { .. } => unreachable!("handled before the runtime starts"),
     }
 }

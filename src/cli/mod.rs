@@ -3,6 +3,7 @@
 //! only the binary (`main.rs`) turns them into a message.
 
 mod commands;
+mod nightly;
 
 use crate::error::LabError;
 use crate::provider::Kind;
@@ -125,6 +126,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "virtualbox")]
         vm: Vm,
     },
+    /// The nightly regression: every lab on every provider that can run
+    /// here, into a history database, a dashboard, a summary and JUnit.
+    Nightly(nightly::NightlyArgs),
     /// (internal) Enter a node and become `sshd -i` on stdin/stdout: the
     /// ProxyCommand of the netns ssh config.
     #[command(hide = true)]

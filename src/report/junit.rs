@@ -23,6 +23,33 @@ fn esc(s: &str) -> String {
 
 /// Render results as JUnit XML, suites in the order variants first appear.
 pub fn render(lab: &str, results: &[CheckResult]) -> String {
+    render_runs(lab, &[(lab.to_string(), results.to_vec())])
+}
+
+/// Several runs in one document (a night of the nightly): each run's
+/// suites are named `<prefix>.<variant>`.
+pub fn render_runs(name: &str, runs: &[(String, Vec<CheckResult>)]) -> String {
+    let all: Vec<&CheckResult> = runs.iter().flat_map(|(_, r)| r.iter()).collect();
+    let count = |rs: &[&CheckResult], v: Verdict| rs.iter().filter(|r| r.verdict == v).count();
+    let total_time: f64 = all.iter().map(|r| r.elapsed.as_secs_f64()).sum();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        x,
+        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{total_time:.3}\">",
+        esc(name),
+        all.len(),
+        count(&all, Verdict::Fail),
+        count(&all, Verdict::Error),
+        count(&all, Verdict::Skip)
+    );
+    for (lab, results) in runs {
+        suites(&mut x, lab, results);
+    }
+    x.push_str("</testsuites>\n");
+    x
+}
+
+fn suites(x: &mut String, lab: &str, results: &[CheckResult]) {
     let mut variants: Vec<&str> = Vec::new();
     for r in results {
         if !variants.contains(&r.variant.as_str()) {
@@ -30,18 +57,6 @@ pub fn render(lab: &str, results: &[CheckResult]) -> String {
         }
     }
     let count = |rs: &[&CheckResult], v: Verdict| rs.iter().filter(|r| r.verdict == v).count();
-    let total_time: f64 = results.iter().map(|r| r.elapsed.as_secs_f64()).sum();
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let all: Vec<&CheckResult> = results.iter().collect();
-    let _ = writeln!(
-        x,
-        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{total_time:.3}\">",
-        esc(lab),
-        results.len(),
-        count(&all, Verdict::Fail),
-        count(&all, Verdict::Error),
-        count(&all, Verdict::Skip)
-    );
     for v in variants {
         let rs: Vec<&CheckResult> = results.iter().filter(|r| r.variant == v).collect();
         let time: f64 = rs.iter().map(|r| r.elapsed.as_secs_f64()).sum();
@@ -100,6 +115,4 @@ pub fn render(lab: &str, results: &[CheckResult]) -> String {
         }
         x.push_str("  </testsuite>\n");
     }
-    x.push_str("</testsuites>\n");
-    x
 }
