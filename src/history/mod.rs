@@ -325,7 +325,13 @@ impl History {
         }
         // SQLite writes its journal beside the file: both must be writable.
         use nix::unistd::{AccessFlags, access};
-        if exists && access(path, AccessFlags::W_OK).is_err() {
+        // A file nobody may write (`chmod a-w`) is read-only also for root,
+        // whom the kernel would let write it.
+        let no_write_bits = || {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o222 == 0)
+        };
+        if exists && (access(path, AccessFlags::W_OK).is_err() || no_write_bits()) {
             return Err(bad(path, "is read-only; nothing was changed"));
         }
         if access(&dir, AccessFlags::W_OK).is_err() {

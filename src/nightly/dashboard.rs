@@ -226,7 +226,7 @@ pub fn render(a: &Analysis) -> String {
          <span><span class=\"cell r-interrupted\"></span>interrupted</span>\
          <span><span class=\"cell r-not_run\"></span>not run here</span>\
          <span><span class=cell></span>not there</span>\
-         <span><span class=\"cell v-fail first\"></span>first failing night</span>\
+         <span><span class=\"cell first v-fail\"></span>first failing night</span>\
          <span><span class=chg style=\"display:inline-block\">◆</span>an input changed</span></div>\n",
     );
     h.push_str("</main><footer>Written by <code>lab nightly</code>. Hover a cell for its night, verdict and what was observed.</footer></body></html>\n");

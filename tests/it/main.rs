@@ -7,6 +7,7 @@ mod harness;
 mod labs;
 mod lifecycle;
 mod netns;
+mod nightly;
 mod overlay;
 mod report;
 mod report_paths;
