@@ -65,7 +65,7 @@ table { border-collapse: collapse; }
 .grid td, .grid th { padding: 0; }
 .grid th.row { text-align: left; font-weight: 500; padding-right: 14px; white-space: nowrap; max-width: 420px;
                overflow: hidden; text-overflow: ellipsis; }
-.grid th.night { font-weight: 400; font-size: 11px; color: var(--muted); height: 62px; vertical-align: bottom; }
+.grid th.night { font-weight: 400; font-size: 11px; color: var(--muted); height: 44px; vertical-align: bottom; }
 .grid th.night span { display: inline-block; writing-mode: vertical-rl; transform: rotate(180deg); }
 .cell { display: block; width: 16px; height: 16px; margin: 1px; border-radius: 3px; background: #fff;
         border: 1px dashed #d0d7de; }
@@ -81,7 +81,8 @@ table { border-collapse: collapse; }
 .mark { font-size: 11px; font-weight: 600; border-radius: 4px; padding: 0 5px; margin-left: 6px; }
 .mark.flaky { background: #fff8c5; color: #7d4e00; } .mark.new { background: #ffebe9; color: var(--fail); }
 .mark.gone { background: #eaeef2; color: #57606a; } .mark.still { background: #fff1e5; color: #bc4c00; }
-.note { font-size: 12px; color: var(--muted); padding-left: 14px; white-space: nowrap; }
+.note { font-size: 12px; color: var(--muted); padding-left: 14px; min-width: 260px; max-width: 420px; }
+.scroll { overflow-x: auto; }
 .steps td { padding: 3px 10px 3px 0; vertical-align: middle; }
 .steps td.num { text-align: right; font-variant-numeric: tabular-nums; color: var(--muted); font-size: 12px; }
 .legend { display: flex; gap: 14px; flex-wrap: wrap; color: var(--muted); font-size: 12px; margin-top: 8px; }
@@ -89,10 +90,14 @@ table { border-collapse: collapse; }
 footer { color: var(--muted); font-size: 12px; padding: 0 32px 24px; }
 "#;
 
+/// A night's column label: `2026-11-27T03:17:02Z` reads as `11-27`
+/// (the whole name is its tooltip); other names as they are, cut.
 fn night_label(name: &str) -> String {
-    // `2026-11-27T03:17:02Z` reads as `11-27 03:17`; other names as they are.
-    if name.len() >= 16 && name.as_bytes()[4] == b'-' && name.as_bytes()[10] == b'T' {
-        format!("{} {}", &name[5..10], &name[11..16])
+    let b = name.as_bytes();
+    if b.len() >= 11 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' {
+        name[5..10].to_string()
+    } else if name.chars().count() > 14 {
+        name.chars().take(13).collect::<String>() + "…"
     } else {
         name.to_string()
     }
@@ -306,7 +311,11 @@ fn tonight<'a>(h: &mut String, a: &'a Analysis, name_of: &dyn Fn(usize) -> &'a s
     }
     for i in a.flaky() {
         any = true;
-        let nights: Vec<&str> = i.flaky_nights.iter().map(|&k| name_of(k)).collect();
+        let nights: Vec<String> = i
+            .flaky_nights
+            .iter()
+            .map(|&k| night_label(name_of(k)))
+            .collect();
         let _ = write!(
             h,
             "<div class=\"card flaky\"><div class=what><span class=\"mark flaky\">⚑ flaky</span> {}</div><div class=why>{} flips with nothing changed: {}</div></div>\n",
@@ -367,7 +376,7 @@ fn lines_grid<'a>(
     if a.lines.is_empty() {
         return;
     }
-    h.push_str("<h2>Nights</h2><table class=grid>\n");
+    h.push_str("<h2>Nights</h2><div class=scroll><table class=grid>\n");
     night_header(h, shown, name_of, "");
     for line in &a.lines {
         let runs = &a.runs[line];
@@ -412,7 +421,7 @@ fn lines_grid<'a>(
             h.push_str("<td></td></tr>\n");
         }
     }
-    h.push_str("</table>\n");
+    h.push_str("</table></div>\n");
     // The nights where something changed, in words.
     let mut listed = String::new();
     for &i in shown.iter().rev() {
@@ -449,7 +458,11 @@ fn checks_grid<'a>(
         by_line.entry(&i.key.line).or_default().push(i);
     }
     for (line, items) in by_line {
-        let _ = write!(h, "<h3>{}</h3><table class=grid>\n", esc(&line.to_string()));
+        let _ = write!(
+            h,
+            "<h3>{}</h3><div class=scroll><table class=grid>\n",
+            esc(&line.to_string())
+        );
         night_header(h, shown, name_of, "");
         for i in items {
             let label = match i.key.kind {
@@ -554,7 +567,7 @@ fn checks_grid<'a>(
             };
             let _ = write!(h, "<td class=note>{note}</td></tr>\n");
         }
-        h.push_str("</table>\n");
+        h.push_str("</table></div>\n");
     }
 }
 
@@ -693,7 +706,7 @@ mod tests {
             esc("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
-        assert_eq!(night_label("2026-11-27T03:17:02Z"), "11-27 03:17");
+        assert_eq!(night_label("2026-11-27T03:17:02Z"), "11-27");
         assert_eq!(night_label("run-7"), "run-7");
         assert_eq!(short("sha256:0123456789abcdef0123"), "sha256:0123456789ab");
     }
