@@ -79,6 +79,10 @@ pub async fn run(cmd: Command) -> Result<()> {
             vm,
         } => interruptible(async { doctor(provider, fix, lab, vm) }).await,
         Command::Nightly(args) => super::nightly::run(args),
+        Command::List => list(),
+        Command::Completions { .. } | Command::Man => {
+            unreachable!("handled before the runtime starts")
+        }
         Command::Proxy { .. } => unreachable!("handled before the runtime starts"),
     }
 }
@@ -705,6 +709,54 @@ fn doctor_netns_limits(lab: &Lab) -> Option<String> {
         );
     }
     limits::exceeded(lab, &limits::Host::read())
+}
+
+/// `lab list`: every lab found by name, where it is, its variants, how
+/// many checks it has and its chapter (a lab that does not load says why).
+fn list() -> Result<()> {
+    let labs = spec::discover();
+    if labs.is_empty() {
+        out!("no lab found (labs/ here, LAB_PATH, or lab's own labs)");
+        return Ok(());
+    }
+    for (name, file) in labs {
+        match spec::load_file(&file, LoadOptions::default()) {
+            Ok(lab) => {
+                let variants: Vec<String> = lab
+                    .variants
+                    .iter()
+                    .map(|v| {
+                        if v.name == lab.default_variant {
+                            format!("{} (default)", v.name)
+                        } else {
+                            v.name.clone()
+                        }
+                    })
+                    .collect();
+                out!("{name}: {}", report::terminal::visible(&lab.title));
+                out!("  file      {}", file.display());
+                out!("  variants  {}", variants.join(", "));
+                out!("  checks    {}", lab.checks.len());
+                for c in &lab.checks {
+                    out!("    - {}", report::terminal::visible(&c.name));
+                }
+                out!(
+                    "  chapter   {}",
+                    crate::nightly::inputs::chapter_of(&lab.file)
+                        .map(|c| lab.dir.join(c).display().to_string())
+                        .unwrap_or_else(|| "(none)".into())
+                );
+            }
+            Err(e) => {
+                out!("{name}: does not load");
+                out!("  file      {}", file.display());
+                for l in e.to_string().lines() {
+                    out!("  {}", report::terminal::visible(l));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Install Debian packages, saying which first.

@@ -126,6 +126,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "virtualbox")]
         vm: Vm,
     },
+    /// The labs `lab` can find: their variants, checks and chapter.
+    List,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print lab's man page (roff), e.g. `lab man > lab.1; man ./lab.1`.
+    Man,
     /// The nightly regression: every lab on every provider that can run
     /// here, into a history database, a dashboard, a summary and JUnit.
     Nightly(nightly::NightlyArgs),
@@ -145,6 +154,25 @@ pub enum Command {
 /// ([`LabError::exit_code`]); the binary prints it.
 pub fn run() -> Result<(), LabError> {
     let cli = Cli::parse();
+    // Completions and the man page are made from the command line's own
+    // definition, so they never drift from it.
+    match &cli.command {
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(*shell, &mut Cli::command(), "lab", &mut std::io::stdout());
+            return Ok(());
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| LabError::io("rendering the man page", e))?;
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &out);
+            return Ok(());
+        }
+        _ => {}
+    }
     // `proxy` enters a network namespace, which must happen while the
     // process has a single thread: before any runtime starts.
     if let Command::Proxy { state, lab, node } = &cli.command {
