@@ -363,7 +363,10 @@ fn finish_checks(lab: &str, results: &[report::CheckResult], reports: &Reports) 
             out_raw!("{text}");
         }
     };
-    show(&report::table::render(results));
+    show(&report::table::render_fit(
+        results,
+        report::table::terminal_width(),
+    ));
     let unwritten = reports.write(lab, results);
     let t = Tally::of(results);
     show(&format!("{}\n", t.summary()));
