@@ -247,9 +247,9 @@ fn tonight<'a>(h: &mut String, a: &'a Analysis, name_of: &dyn Fn(usize) -> &'a s
     let mut any = false;
     for f in &a.run_failures {
         any = true;
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<div class=\"card {}\"><div class=what>{} · {}: run {}</div><div class=why>{}{}</div></div>\n",
+            "<div class=\"card {}\"><div class=what>{} · {}: run {}</div><div class=why>{}{}</div></div>",
             if f.new { "new" } else { "still" },
             esc(&f.line.lab),
             esc(&f.line.provider),
@@ -279,18 +279,18 @@ fn tonight<'a>(h: &mut String, a: &'a Analysis, name_of: &dyn Fn(usize) -> &'a s
         } else {
             format!("changed tonight: {}", changes_html(&i.cause))
         };
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<div class=\"card new\"><div class=what><span class=\"mark new\">NEW</span> {}</div><div class=why>{obs}<br>{why}</div></div>\n",
+            "<div class=\"card new\"><div class=what><span class=\"mark new\">NEW</span> {}</div><div class=why>{obs}<br>{why}</div></div>",
             item_title(i)
         );
     }
     for i in a.still_failing() {
         any = true;
         let since = i.failing_since.unwrap_or(n - 1);
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<div class=\"card still\"><div class=what>{}</div><div class=why>failing since <b>{}</b> ({} nights){}</div></div>\n",
+            "<div class=\"card still\"><div class=what>{}</div><div class=why>failing since <b>{}</b> ({} nights){}</div></div>",
             item_title(i),
             esc(name_of(since)),
             n - since,
@@ -303,9 +303,9 @@ fn tonight<'a>(h: &mut String, a: &'a Analysis, name_of: &dyn Fn(usize) -> &'a s
     }
     for i in a.recovered() {
         any = true;
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<div class=\"card rec\"><div class=what>{}</div><div class=why>passes again</div></div>\n",
+            "<div class=\"card rec\"><div class=what>{}</div><div class=why>passes again</div></div>",
             item_title(i)
         );
     }
@@ -316,9 +316,9 @@ fn tonight<'a>(h: &mut String, a: &'a Analysis, name_of: &dyn Fn(usize) -> &'a s
             .iter()
             .map(|&k| night_label(name_of(k)))
             .collect();
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<div class=\"card flaky\"><div class=what><span class=\"mark flaky\">⚑ flaky</span> {}</div><div class=why>{} flips with nothing changed: {}</div></div>\n",
+            "<div class=\"card flaky\"><div class=what><span class=\"mark flaky\">⚑ flaky</span> {}</div><div class=why>{} flips with nothing changed: {}</div></div>",
             item_title(i),
             i.unexplained_flips,
             esc(&nights.join(", "))
@@ -326,18 +326,18 @@ fn tonight<'a>(h: &mut String, a: &'a Analysis, name_of: &dyn Fn(usize) -> &'a s
     }
     for i in a.disappeared() {
         any = true;
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<div class=card><div class=what><span class=\"mark gone\">gone</span> {}</div><div class=why>last seen {}</div></div>\n",
+            "<div class=card><div class=what><span class=\"mark gone\">gone</span> {}</div><div class=why>last seen {}</div></div>",
             item_title(i),
             esc(i.last_seen.map(name_of).unwrap_or("-"))
         );
     }
     for (line, why) in &a.not_run {
         any = true;
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<div class=card><div class=what>{} · {}: not run here</div><div class=why>{}</div></div>\n",
+            "<div class=card><div class=what>{} · {}: not run here</div><div class=why>{}</div></div>",
             esc(&line.lab),
             esc(&line.provider),
             esc(why)
@@ -439,7 +439,7 @@ fn lines_grid<'a>(
         }
     }
     if !listed.is_empty() {
-        let _ = write!(h, "<h3>What changed, newest first</h3><ul>{listed}</ul>\n");
+        let _ = writeln!(h, "<h3>What changed, newest first</h3><ul>{listed}</ul>");
     }
 }
 
@@ -458,9 +458,9 @@ fn checks_grid<'a>(
         by_line.entry(&i.key.line).or_default().push(i);
     }
     for (line, items) in by_line {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<h3>{}</h3><div class=scroll><table class=grid>\n",
+            "<h3>{}</h3><div class=scroll><table class=grid>",
             esc(&line.to_string())
         );
         night_header(h, shown, name_of, "");
@@ -565,7 +565,7 @@ fn checks_grid<'a>(
                 }
                 None => String::new(),
             };
-            let _ = write!(h, "<td class=note>{note}</td></tr>\n");
+            let _ = writeln!(h, "<td class=note>{note}</td></tr>");
         }
         h.push_str("</table></div>\n");
     }
@@ -661,9 +661,9 @@ fn steps(h: &mut String, a: &Analysis, shown: &[usize]) {
             h.push_str("<h2>Step timings</h2>\n");
             any = true;
         }
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<h3>{}</h3><table class=steps><tr><th></th><th class=sub>last {} nights</th><th class=sub>last</th><th class=sub>median</th><th class=sub>max</th></tr>\n",
+            "<h3>{}</h3><table class=steps><tr><th></th><th class=sub>last {} nights</th><th class=sub>last</th><th class=sub>median</th><th class=sub>max</th></tr>",
             esc(&line.to_string()),
             shown.len()
         );
@@ -676,9 +676,9 @@ fn steps(h: &mut String, a: &Analysis, shown: &[usize]) {
             known.sort_by(|a, b| a.total_cmp(b));
             let median = known[known.len() / 2];
             let max = known[known.len() - 1];
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<tr><td>{label}</td><td>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td></tr>\n",
+                "<tr><td>{label}</td><td>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td></tr>",
                 sparkline(v),
                 secs(last),
                 secs(median),

@@ -298,7 +298,10 @@ mod tests {
         }
         let t = render_fit(&rs, Some(60));
         assert!(t.lines().all(|l| l.chars().count() <= 60), "{t}");
-        assert!(t.contains("\n    chapter's network, not the cluster (6 checks)\n"), "{t}");
+        assert!(
+            t.contains("\n    chapter's network, not the cluster (6 checks)\n"),
+            "{t}"
+        );
     }
 
     #[test]

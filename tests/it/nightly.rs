@@ -539,7 +539,8 @@ fn merged_databases_give_the_same_history() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let key = |s: &lab::history::Snapshot| -> Vec<(String, Vec<(String, String, RunData)>)> {
+    type Runs = Vec<(String, String, RunData)>;
+    let key = |s: &lab::history::Snapshot| -> Vec<(String, Runs)> {
         s.nights
             .iter()
             .map(|n| {
