@@ -810,6 +810,55 @@ fn a_killed_nightly_leaves_an_incomplete_night_and_nothing_running() {
     assert_eq!(snap.nights[0].status, NightStatus::Incomplete);
 }
 
+#[test]
+fn a_stopped_nightly_tears_down_and_marks_the_night_interrupted() {
+    if !is_root() {
+        eprintln!("skipped: needs root (netns)");
+        return;
+    }
+    let name = unique_name("ns");
+    let lab = copy_lab("chapter4", &name);
+    let work = tempfile::tempdir().unwrap();
+    let db = work.path().join("history.db");
+    let mut cmd = nightly_std(work.path(), lab.path(), &db, "stopped");
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let nightly = cmd.spawn().unwrap();
+    let prefix = format!("{name}.");
+    let up = wait_for(Duration::from_secs(60), || {
+        netns_list().iter().any(|n| n.starts_with(&prefix))
+    });
+    // What Ctrl-C or a service manager's stop sends.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(nightly.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let o = nightly.wait_with_output().unwrap();
+    assert!(up, "the lab never came up");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("stopping: the runs under way are told to stop"),
+        "{stderr}"
+    );
+    // The nightly waited for its child's teardown.
+    assert!(
+        netns_list().iter().all(|n| !n.starts_with(&prefix)),
+        "namespaces left: {:?}",
+        netns_list()
+    );
+    assert!(!lab_process_of(&name), "a lab process still runs");
+    let snap = History::open_read(&db).unwrap().load().unwrap();
+    assert_eq!(snap.nights[0].status, NightStatus::Interrupted);
+    assert_eq!(snap.nights[0].runs[0].data.status, RunStatus::Interrupted);
+    let summary = std::fs::read_to_string(work.path().join("out/summary.md")).unwrap();
+    assert!(
+        summary.contains("**This night is interrupted**"),
+        "{summary}"
+    );
+}
+
 fn wait_for(limit: Duration, mut ok: impl FnMut() -> bool) -> bool {
     let t = std::time::Instant::now();
     while t.elapsed() < limit {
