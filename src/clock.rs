@@ -35,6 +35,14 @@ impl Utc {
         }
     }
 
+    /// `2026-11-27T02:45:01Z`.
+    pub fn rfc3339(&self) -> String {
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        )
+    }
+
     /// Now.
     pub fn now() -> Utc {
         Utc::from_unix(

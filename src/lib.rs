@@ -22,6 +22,8 @@ pub mod clock;
 pub mod cni;
 pub mod error;
 pub mod exec;
+pub mod history;
+pub mod nightly;
 pub mod ops;
 pub mod probe;
 pub mod provider;

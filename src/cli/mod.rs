@@ -8,8 +8,10 @@ mod apply;
 mod box_cmd;
 mod destroy;
 mod doctor;
+mod list;
 mod output;
 mod render;
+mod nightly;
 mod ssh;
 mod status;
 mod test;
@@ -62,6 +64,18 @@ pub enum Command {
     /// namespace: the ProxyCommand of a libvirt lab's ssh config.
     #[command(hide = true, name = "tcp-proxy")]
     TcpProxy { host: String, port: u16 },
+    /// The labs `lab` can find: their variants, checks and chapter.
+    List,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print lab's man page (roff), e.g. `lab man > lab.1; man ./lab.1`.
+    Man,
+    /// The nightly regression: every lab on every provider that can run
+    /// here, into a history database, a dashboard, a summary and JUnit.
+    Nightly(nightly::NightlyArgs),
     /// (internal) Enter a node and become `sshd -i` on stdin/stdout: the
     /// ProxyCommand of the netns ssh config.
     #[command(hide = true)]
@@ -78,6 +92,44 @@ pub enum Command {
 /// ([`LabError::exit_code`]); the binary prints it.
 pub fn run() -> Result<(), LabError> {
     let cli = Cli::parse();
+    // Completions and the man page are made from the command line's own
+    // definition, so they never drift from it.
+    match &cli.command {
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(*shell, &mut Cli::command(), "lab", &mut std::io::stdout());
+            return Ok(());
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| LabError::io("rendering the man page", e))?;
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &out);
+            return Ok(());
+        }
+        _ => {}
+    }
+    // Completions and the man page are made from the command line's own
+    // definition, so they never drift from it.
+    match &cli.command {
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(*shell, &mut Cli::command(), "lab", &mut std::io::stdout());
+            return Ok(());
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| LabError::io("rendering the man page", e))?;
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &out);
+            return Ok(());
+        }
+        _ => {}
+    }
     // `proxy` enters a network namespace, which must happen while the
     // process has a single thread: before any runtime starts.
     if let Command::Proxy { state, lab, node } = &cli.command {
@@ -116,7 +168,13 @@ async fn dispatch(cmd: Command) -> Result<(), LabError> {
         Command::Ssh(a) => ssh::run(a).await,
         Command::Render(a) => signals::interruptible(async { render::run(a) }).await,
         Command::Doctor(a) => signals::interruptible(async { doctor::run(a) }).await,
-        Command::Proxy { .. } | Command::Box(_) | Command::TcpProxy { .. } => {
+        Command::Nightly(a) => nightly::run(a),
+        Command::List => list::run(),
+        Command::Proxy { .. }
+        | Command::Box(_)
+        | Command::TcpProxy { .. }
+        | Command::Completions { .. }
+        | Command::Man => {
             unreachable!("handled before the runtime starts")
         }
     }

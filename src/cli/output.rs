@@ -43,7 +43,7 @@ pub fn finish_run(ran: Ran, reports: &Reports) -> Result<()> {
     // the error says what happened.
     let shown = ran.error.is_none() || !report.results.is_empty();
     if shown {
-        show(&table::render(report));
+        show(&table::render_fit(report, table::terminal_width()));
     }
     let unwritten = reports.write(report);
     if shown {

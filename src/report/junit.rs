@@ -23,10 +23,46 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// Render a run as JUnit XML, suites in the order variants first appear.
+/// Render a run as JUnit XML, suites in the order variants first appear;
+/// artifacts are named where they are on disk.
 pub fn render(report: &RunReport) -> String {
-    let lab = report.lab.name.as_str();
-    let results = &report.results;
+    let lab = report.lab.name.clone();
+    let results = report
+        .results
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.artifacts = r.artifacts.iter().map(|a| report.evidence_path(a)).collect();
+            r
+        })
+        .collect();
+    render_runs(&lab, &[(lab.clone(), results)])
+}
+
+/// Several runs in one document (a night of the nightly): each run's
+/// suites are named `<prefix>.<variant>`.
+pub fn render_runs(name: &str, runs: &[(String, Vec<CheckResult>)]) -> String {
+    let all: Vec<&CheckResult> = runs.iter().flat_map(|(_, r)| r.iter()).collect();
+    let count = |rs: &[&CheckResult], v: Verdict| rs.iter().filter(|r| r.verdict == v).count();
+    let total_time: f64 = all.iter().map(|r| r.elapsed.as_secs_f64()).sum();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        x,
+        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{total_time:.3}\">",
+        esc(name),
+        all.len(),
+        count(&all, Verdict::Fail),
+        count(&all, Verdict::Error),
+        count(&all, Verdict::Skip)
+    );
+    for (lab, results) in runs {
+        suites(&mut x, lab, results);
+    }
+    x.push_str("</testsuites>\n");
+    x
+}
+
+fn suites(x: &mut String, lab: &str, results: &[CheckResult]) {
     let mut variants: Vec<&str> = Vec::new();
     for r in results {
         if !variants.contains(&r.variant.as_str()) {
@@ -34,18 +70,6 @@ pub fn render(report: &RunReport) -> String {
         }
     }
     let count = |rs: &[&CheckResult], v: Verdict| rs.iter().filter(|r| r.verdict == v).count();
-    let total_time: f64 = results.iter().map(|r| r.elapsed.as_secs_f64()).sum();
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let all: Vec<&CheckResult> = results.iter().collect();
-    let _ = writeln!(
-        x,
-        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{total_time:.3}\">",
-        esc(lab),
-        results.len(),
-        count(&all, Verdict::Fail),
-        count(&all, Verdict::Error),
-        count(&all, Verdict::Skip)
-    );
     for v in variants {
         let rs: Vec<&CheckResult> = results.iter().filter(|r| r.variant == v).collect();
         let time: f64 = rs.iter().map(|r| r.elapsed.as_secs_f64()).sum();
@@ -96,7 +120,7 @@ pub fn render(report: &RunReport) -> String {
                 r.path, r.expected, r.observed
             );
             for a in &r.artifacts {
-                let _ = writeln!(out, "artifact: {}", report.evidence_path(a).display());
+                let _ = writeln!(out, "artifact: {}", a.display());
             }
             out.push_str(&r.output);
             let _ = writeln!(x, "      <system-out>{}</system-out>", esc(&out));
@@ -104,6 +128,4 @@ pub fn render(report: &RunReport) -> String {
         }
         x.push_str("  </testsuite>\n");
     }
-    x.push_str("</testsuites>\n");
-    x
 }

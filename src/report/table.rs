@@ -1,9 +1,15 @@
 //! The results table printed after a run: check, from → to, expected,
 //! observed, verdict, time. Cells show control characters as escapes
 //! ([`visible`]): what a node printed must not drive the terminal.
+//!
+//! The table fits the terminal ([`render_fit`]): columns are cut, the least
+//! telling first, down to a minimum each; then `from → to`, the time and
+//! the expectation go, in that order, until it fits;
+//! a skip reason shared by several rows is said once, under the table.
 
 use super::run::RunReport;
 use super::terminal::visible;
+use super::{CheckResult, Verdict};
 
 /// The first line of `s`, at most `n` characters (clipped before control
 /// characters are spelled out, so an escape is never cut in half).
@@ -12,61 +18,171 @@ fn clip(s: &str, n: usize) -> String {
     let clipped = if one_line.chars().count() <= n {
         one_line.to_string()
     } else {
-        one_line.chars().take(n - 1).collect::<String>() + "…"
+        one_line
+            .chars()
+            .take(n.saturating_sub(1))
+            .collect::<String>()
+            + "…"
     };
     visible(&clipped).into_owned()
 }
 
-/// Render a run's results as a plain-text table, then the diagnostics
-/// files of each failed check (where they are on disk).
+const HEADER: [&str; 7] = [
+    "variant",
+    "check",
+    "from → to",
+    "expected",
+    "observed",
+    "verdict",
+    "time",
+];
+/// The widest each column gets.
+const CAP: [usize; 7] = [24, 44, 48, 36, 40, 7, 8];
+/// The narrowest a column is cut to when the terminal is narrow.
+const MIN: [usize; 7] = [7, 20, 12, 11, 16, 7, 6];
+/// Which columns give way first when the table is too wide.
+const SHRINK_ORDER: [usize; 5] = [2, 3, 4, 1, 0];
+/// Which columns go when cutting is not enough.
+const DROP_ORDER: [usize; 3] = [2, 6, 3];
+const GAP: usize = 2;
+
+/// Render a run's results as a plain-text table, as wide as its content,
+/// then the diagnostics files of each failed check (where they are on disk).
 pub fn render(report: &RunReport) -> String {
-    let results = &report.results;
-    let header = [
-        "variant",
-        "check",
-        "from → to",
-        "expected",
-        "observed",
-        "verdict",
-        "time",
-    ];
-    let rows: Vec<[String; 7]> = results
+    render_fit(report, None)
+}
+
+/// The width of the terminal the table goes to: `COLUMNS` when set, else
+/// the size of stdout's or stderr's terminal; `None` when neither is one.
+pub fn terminal_width() -> Option<usize> {
+    if let Some(c) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c >= 20)
+    {
+        return Some(c);
+    }
+    for fd in [libc::STDOUT_FILENO, libc::STDERR_FILENO] {
+        let mut ws = libc::winsize {
+            ws_row: 0,
+            ws_col: 0,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: TIOCGWINSZ fills the winsize we own; a non-terminal fails.
+        if unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) } == 0 && ws.ws_col >= 20 {
+            return Some(ws.ws_col as usize);
+        }
+    }
+    None
+}
+
+/// Render results as a plain-text table that fits in `width` columns
+/// (`None`: no limit).
+pub fn render_fit(report: &RunReport, width: Option<usize>) -> String {
+    table(&report.results, width, &|a| report.evidence_path(a))
+}
+
+/// The table of `results` in `width` columns; `evidence` says where a
+/// result's artifact is on disk.
+fn table(
+    results: &[CheckResult],
+    width: Option<usize>,
+    evidence: &dyn Fn(&std::path::Path) -> std::path::PathBuf,
+) -> String {
+    // Skip reasons said by two rows or more become numbered notes.
+    let mut notes: Vec<(String, usize)> = Vec::new();
+    for r in results.iter().filter(|r| r.verdict == Verdict::Skip) {
+        match notes.iter_mut().find(|(o, _)| *o == r.observed) {
+            Some((_, n)) => *n += 1,
+            None => notes.push((r.observed.clone(), 1)),
+        }
+    }
+    notes.retain(|(_, n)| *n > 1);
+    let note_of = |r: &CheckResult| {
+        (r.verdict == Verdict::Skip)
+            .then(|| notes.iter().position(|(o, _)| *o == r.observed))
+            .flatten()
+    };
+    let raw: Vec<[String; 7]> = results
         .iter()
         .map(|r| {
             [
-                visible(&r.variant).into_owned(),
-                clip(&r.name, 44),
-                clip(&r.path, 48),
-                clip(&r.expected, 36),
-                clip(&r.observed, 40),
+                r.variant.clone(),
+                r.name.clone(),
+                r.path.clone(),
+                r.expected.clone(),
+                match note_of(r) {
+                    Some(i) => format!("skipped [{}]", i + 1),
+                    None => r.observed.clone(),
+                },
                 r.verdict.as_str().to_string(),
                 format!("{:.2}s", r.elapsed.as_secs_f64()),
             ]
         })
         .collect();
-    let mut width = header.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in width.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+    let len = |s: &str| s.lines().next().unwrap_or("").chars().count();
+    let mut width_of = [0usize; 7];
+    for (i, h) in HEADER.iter().enumerate() {
+        width_of[i] = h.chars().count();
+    }
+    for row in &raw {
+        for (i, cell) in row.iter().enumerate() {
+            width_of[i] = width_of[i].max(len(cell).min(CAP[i]));
         }
     }
-    let line = |cells: &[String]| -> String {
-        let mut s = String::new();
-        for (i, (c, w)) in cells.iter().zip(width).enumerate() {
-            if i > 0 {
-                s.push_str("  ");
+    let mut shown = [true; 7];
+    if let Some(limit) = width {
+        let total = |w: &[usize; 7], shown: &[bool; 7]| -> usize {
+            let cols: Vec<usize> = (0..7).filter(|&i| shown[i]).map(|i| w[i]).collect();
+            cols.iter().sum::<usize>() + GAP * cols.len().saturating_sub(1)
+        };
+        for &i in &SHRINK_ORDER {
+            let over = total(&width_of, &shown).saturating_sub(limit);
+            if over == 0 {
+                break;
             }
-            s.push_str(c);
-            if i + 1 < cells.len() {
-                s.push_str(&" ".repeat(w - c.chars().count()));
+            let floor = MIN[i].max(HEADER[i].chars().count()).min(width_of[i]);
+            width_of[i] -= over.min(width_of[i] - floor);
+        }
+        // Still too wide: columns go, the least needed to read the
+        // verdicts first (where a check runs, its time, what it expected).
+        for i in DROP_ORDER {
+            if total(&width_of, &shown) <= limit {
+                break;
+            }
+            shown[i] = false;
+        }
+    }
+    let line = |cells: &[String; 7]| -> String {
+        let mut s = String::new();
+        let last = (0..7).rev().find(|&i| shown[i]).unwrap_or(6);
+        let mut first = true;
+        for i in (0..7).filter(|&i| shown[i]) {
+            if !first {
+                s.push_str(&" ".repeat(GAP));
+            }
+            first = false;
+            let c = clip(&cells[i], width_of[i]);
+            let n = clip_len(&cells[i], width_of[i]);
+            s.push_str(&c);
+            if i != last {
+                s.push_str(&" ".repeat(width_of[i].saturating_sub(n)));
             }
         }
         s.push('\n');
         s
     };
-    let mut out = line(&header.map(String::from));
-    for row in &rows {
+    let mut out = line(&HEADER.map(String::from));
+    for row in &raw {
         out.push_str(&line(row));
+    }
+    for (i, (reason, n)) in notes.iter().enumerate() {
+        let note = format!("[{}] {reason} ({n} checks)", i + 1);
+        for l in wrap(&note, width.unwrap_or(usize::MAX), 4) {
+            out.push_str(&visible(&l));
+            out.push('\n');
+        }
     }
     for r in results.iter().filter(|r| !r.artifacts.is_empty()) {
         out.push_str(&visible(&format!(
@@ -76,9 +192,145 @@ pub fn render(report: &RunReport) -> String {
         for a in &r.artifacts {
             out.push_str(&visible(&format!(
                 "  {}\n",
-                report.evidence_path(a).display()
+                evidence(a).display()
             )));
         }
     }
     out
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces (a
+/// word longer than a line is cut), lines after the first indented.
+fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ') {
+        let room = if lines.is_empty() {
+            width
+        } else {
+            width.saturating_sub(indent)
+        };
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > room {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    lines.push(cur);
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let room = if i == 0 {
+                width
+            } else {
+                width.saturating_sub(indent)
+            };
+            let l: String = l.chars().take(room.max(1)).collect();
+            if i == 0 {
+                l
+            } else {
+                format!("{}{l}", " ".repeat(indent))
+            }
+        })
+        .collect()
+}
+
+/// How many columns [`clip`] of `s` at `n` takes before escapes are spelled
+/// out (an escape widens a cell; the padding goes by the clipped text).
+fn clip_len(s: &str, n: usize) -> usize {
+    clip(s, n).chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn r(variant: &str, name: &str, verdict: Verdict, observed: &str) -> CheckResult {
+        CheckResult {
+            name: name.into(),
+            variant: variant.into(),
+            path: "pod nginx@node1 → pod nginx@node2 (through flannel.1)".into(),
+            expected: "{ reachable: true, ttl: 62 }".into(),
+            observed: observed.into(),
+            verdict,
+            elapsed: Duration::from_millis(1020),
+            output: String::new(),
+            artifacts: vec![],
+        }
+    }
+
+    fn rows() -> Vec<CheckResult> {
+        let mut v = vec![r(
+            "fixed",
+            "pod reaches pod across nodes and answers in time",
+            Verdict::Pass,
+            "reachable, ttl 62 (64 bytes from 10.244.2.2: icmp_seq=1 ttl=62)",
+        )];
+        for name in [
+            "every node is Ready",
+            "flannel runs",
+            "nginx replicas",
+            "x",
+            "y",
+            "z",
+        ] {
+            v.push(r(
+                "broken",
+                name,
+                Verdict::Skip,
+                "netns has no Kubernetes API server",
+            ));
+        }
+        v
+    }
+
+    #[test]
+    fn the_table_fits_the_width_it_is_given() {
+        for width in [60, 80, 100, 120] {
+            let t = table(&rows(), Some(width), &|a| a.to_path_buf());
+            for l in t.lines() {
+                assert!(l.chars().count() <= width, "{width}: {l:?}\n{t}");
+            }
+            assert!(t.contains("pass"), "{t}");
+        }
+        // Wide enough: as without a limit.
+        assert_eq!(table(&rows(), Some(400), &|a| a.to_path_buf()), table(&rows(), None, &|a| a.to_path_buf()));
+        // Narrow: `from → to` goes, the verdicts stay.
+        let t = table(&rows(), Some(60), &|a| a.to_path_buf());
+        assert!(!t.contains("from → to"), "{t}");
+        assert!(t.lines().nth(1).unwrap().contains("pass"), "{t}");
+    }
+
+    #[test]
+    fn a_long_note_wraps_at_the_width() {
+        let mut rs = rows();
+        for r in &mut rs[1..] {
+            r.observed = "netns has no Kubernetes API server; it reproduces the chapter's network, not the cluster".into();
+        }
+        let t = table(&rs, Some(60), &|a| a.to_path_buf());
+        assert!(t.lines().all(|l| l.chars().count() <= 60), "{t}");
+        assert!(
+            t.contains("\n    chapter's network, not the cluster (6 checks)\n"),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn a_skip_reason_shared_by_rows_is_said_once() {
+        let t = table(&rows(), None, &|a| a.to_path_buf());
+        assert_eq!(
+            t.matches("netns has no Kubernetes API server").count(),
+            1,
+            "{t}"
+        );
+        assert!(
+            t.contains("[1] netns has no Kubernetes API server (6 checks)"),
+            "{t}"
+        );
+        assert_eq!(t.matches("skipped [1]").count(), 6, "{t}");
+    }
 }

@@ -244,12 +244,7 @@ pub fn find(name_or_path: &str) -> Result<PathBuf> {
         });
     }
     let mut searched = Vec::new();
-    let mut roots = vec![PathBuf::from("labs")];
-    if let Some(lp) = std::env::var_os("LAB_PATH") {
-        roots.extend(std::env::split_paths(&lp));
-    }
-    roots.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("labs"));
-    for root in roots {
+    for root in search_roots() {
         let file = root.join(name_or_path).join(LAB_FILE);
         if file.is_file() {
             return Ok(file);
@@ -260,6 +255,44 @@ pub fn find(name_or_path: &str) -> Result<PathBuf> {
         name: name_or_path.into(),
         searched: searched.join(", "),
     })
+}
+
+/// Where labs are looked up by name, in order: `labs/` under the current
+/// directory, each folder of `LAB_PATH`, the labs shipped with `lab`.
+fn search_roots() -> Vec<PathBuf> {
+    let mut roots = vec![PathBuf::from("labs")];
+    if let Some(lp) = std::env::var_os("LAB_PATH") {
+        roots.extend(std::env::split_paths(&lp));
+    }
+    roots.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("labs"));
+    roots
+}
+
+/// Every lab `lab` can find by name: `(name, lab.yaml)`, sorted by name;
+/// a name found in two places is the one [`find`] would pick.
+pub fn discover() -> Vec<(String, PathBuf)> {
+    let mut out: Vec<(String, PathBuf)> = Vec::new();
+    for root in search_roots() {
+        let Ok(rd) = std::fs::read_dir(&root) else {
+            continue;
+        };
+        let mut found: Vec<(String, PathBuf)> = rd
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let file = e.path().join(LAB_FILE);
+                (validate_name(&name) && file.is_file()).then_some((name, file))
+            })
+            .collect();
+        found.sort();
+        for (name, file) in found {
+            if !out.iter().any(|(n, _)| *n == name) {
+                out.push((name, file));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Options that change how a lab file resolves.

@@ -3,10 +3,12 @@
 //! `harness` holds the helpers every area uses (a `lab` command with its own
 //! state folder, fixtures, throw-away copies of a lab with a unique name).
 
+mod cli;
 mod harness;
 mod labs;
 mod lifecycle;
 mod netns;
+mod nightly;
 mod overlay;
 mod report;
 mod report_paths;

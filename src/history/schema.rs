@@ -1,0 +1,82 @@
+//! The history database's schema, as an ordered list of migrations.
+//!
+//! The schema version is the number of migrations applied; it is kept both
+//! in SQLite's `user_version` (read before anything else, so a database
+//! written by a newer `lab` is refused untouched) and in `schema_migrations`
+//! (when and what each step did). A migration runs in the transaction that
+//! records it: a kill in the middle leaves the previous version.
+
+/// One step of the schema.
+pub struct Migration {
+    pub description: &'static str,
+    pub sql: &'static str,
+}
+
+/// Every migration, oldest first. Append only: never edit one that shipped.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    description: "nights, runs (night x lab x provider), results, steps, inputs",
+    sql: r#"
+CREATE TABLE nights (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'complete', 'incomplete', 'interrupted')),
+    host        TEXT
+);
+CREATE TABLE runs (
+    id           INTEGER PRIMARY KEY,
+    night_id     INTEGER NOT NULL REFERENCES nights(id) ON DELETE CASCADE,
+    lab          TEXT NOT NULL,
+    provider     TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('running', 'passed', 'failed', 'error', 'interrupted', 'not_run')),
+    reason       TEXT,
+    run_id       TEXT,
+    started_at   TEXT,
+    finished_at  TEXT,
+    duration_s   REAL,
+    host         TEXT,
+    kernel       TEXT,
+    -- Written with the results in one transaction: a reader can tell that
+    -- a run's rows are all there.
+    result_count INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (night_id, lab, provider)
+);
+CREATE TABLE results (
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('check', 'block')),
+    variant    TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    verdict    TEXT NOT NULL CHECK (verdict IN ('pass', 'fail', 'error', 'skip')),
+    detail     TEXT,
+    path       TEXT,
+    expected   TEXT,
+    observed   TEXT,
+    duration_s REAL,
+    PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE steps (
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    name       TEXT NOT NULL,
+    phase      TEXT NOT NULL,
+    variant    TEXT NOT NULL,
+    ok         INTEGER NOT NULL,
+    duration_s REAL NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE inputs (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key    TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+);
+CREATE INDEX runs_by_night ON runs(night_id);
+"#,
+}];
+
+/// The schema version this `lab` writes.
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}

@@ -1,0 +1,67 @@
+//! The command line around the commands: `lab list`, shell completions and
+//! the man page, all made from the one clap definition.
+
+use crate::harness::{lab_cmd, root};
+
+#[test]
+fn list_shows_each_lab_with_its_variants_checks_and_chapter() {
+    let (mut cmd, _state) = lab_cmd();
+    let out = cmd.current_dir(root()).arg("list").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("chapter4: Setup Network Using Flannel\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  variants  broken (default), fixed\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  checks    11\n    - every node is Ready\n"),
+        "{text}"
+    );
+    assert!(text.contains("  chapter   "), "{text}");
+}
+
+#[test]
+fn completions_are_valid_shell_and_know_every_command() {
+    let (mut cmd, _state) = lab_cmd();
+    let out = cmd.args(["completions", "bash"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let script = String::from_utf8_lossy(&out.stdout).into_owned();
+    for sub in ["nightly", "merge", "list", "verify", "doctor"] {
+        assert!(script.contains(sub), "no {sub} in the completions");
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &script).unwrap();
+    let ok = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(file.path())
+        .status()
+        .unwrap();
+    assert!(ok.success(), "bash -n refuses the completions");
+    let (mut cmd, _state) = lab_cmd();
+    assert_eq!(
+        cmd.args(["completions", "tcsh"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}
+
+#[test]
+fn the_man_page_is_roff_naming_the_commands() {
+    let (mut cmd, _state) = lab_cmd();
+    let out = cmd.arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.contains(".TH lab 1"), "{page}");
+    assert!(
+        page.contains("lab\\-nightly") || page.contains("nightly"),
+        "{page}"
+    );
+}
