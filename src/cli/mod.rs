@@ -9,9 +9,9 @@ mod box_cmd;
 mod destroy;
 mod doctor;
 mod list;
+mod nightly;
 mod output;
 mod render;
-mod nightly;
 mod ssh;
 mod status;
 mod test;
@@ -92,25 +92,6 @@ pub enum Command {
 /// ([`LabError::exit_code`]); the binary prints it.
 pub fn run() -> Result<(), LabError> {
     let cli = Cli::parse();
-    // Completions and the man page are made from the command line's own
-    // definition, so they never drift from it.
-    match &cli.command {
-        Command::Completions { shell } => {
-            use clap::CommandFactory;
-            clap_complete::generate(*shell, &mut Cli::command(), "lab", &mut std::io::stdout());
-            return Ok(());
-        }
-        Command::Man => {
-            use clap::CommandFactory;
-            let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut out)
-                .map_err(|e| LabError::io("rendering the man page", e))?;
-            let _ = std::io::Write::write_all(&mut std::io::stdout(), &out);
-            return Ok(());
-        }
-        _ => {}
-    }
     // Completions and the man page are made from the command line's own
     // definition, so they never drift from it.
     match &cli.command {

@@ -352,7 +352,8 @@ pub fn run(
                         job.provider,
                         describe(&data)
                     ));
-                    if let Err(e) = h.record_run(night, &job.lab.name, &job.provider.to_string(), &data)
+                    if let Err(e) =
+                        h.record_run(night, &job.lab.name, &job.provider.to_string(), &data)
                     {
                         write_err.lock().unwrap().get_or_insert(e);
                     }

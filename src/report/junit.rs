@@ -32,7 +32,11 @@ pub fn render(report: &RunReport) -> String {
         .iter()
         .map(|r| {
             let mut r = r.clone();
-            r.artifacts = r.artifacts.iter().map(|a| report.evidence_path(a)).collect();
+            r.artifacts = r
+                .artifacts
+                .iter()
+                .map(|a| report.evidence_path(a))
+                .collect();
             r
         })
         .collect();

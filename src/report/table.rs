@@ -190,10 +190,7 @@ fn table(
             r.name, r.variant
         )));
         for a in &r.artifacts {
-            out.push_str(&visible(&format!(
-                "  {}\n",
-                evidence(a).display()
-            )));
+            out.push_str(&visible(&format!("  {}\n", evidence(a).display())));
         }
     }
     out
@@ -298,7 +295,10 @@ mod tests {
             assert!(t.contains("pass"), "{t}");
         }
         // Wide enough: as without a limit.
-        assert_eq!(table(&rows(), Some(400), &|a| a.to_path_buf()), table(&rows(), None, &|a| a.to_path_buf()));
+        assert_eq!(
+            table(&rows(), Some(400), &|a| a.to_path_buf()),
+            table(&rows(), None, &|a| a.to_path_buf())
+        );
         // Narrow: `from → to` goes, the verdicts stay.
         let t = table(&rows(), Some(60), &|a| a.to_path_buf());
         assert!(!t.contains("from → to"), "{t}");
