@@ -10,8 +10,10 @@
 //! - [`ssh`]: reaching nodes over SSH;
 //! - [`verify`]: the checks engine;
 //! - [`report`]: events to a terminal view, JSON and JUnit;
+//! - [`book`]: the chapter's own Markdown replayed against the lab (`lab book`);
 //! - [`cli`]: the command line.
 
+pub mod book;
 pub mod bringup;
 pub mod cli;
 pub mod clock;

@@ -63,6 +63,7 @@ pub async fn run(cmd: Command) -> Result<()> {
         // A teardown is finished, not stopped half way, whatever signal
         // arrives: it is what an interrupted command would do anyway.
         Command::Destroy { lab, purge } => destroy(&lab, purge).await,
+        Command::Book(args) => super::book::run(args).await,
         Command::Status { lab } => interruptible(status(lab)).await,
         Command::Ssh { lab, node, command } => ssh(&lab, &node, &command).await,
         Command::Render {
@@ -82,7 +83,7 @@ pub async fn run(cmd: Command) -> Result<()> {
     }
 }
 
-fn reporter(lab_name: &str) -> Reporter {
+pub(super) fn reporter(lab_name: &str) -> Reporter {
     let rep = Reporter::new(vec![Box::new(Terminal::new())]);
     rep.log_to(&state::lab_dir(lab_name).join(state::LOG_FILE));
     rep
@@ -199,7 +200,7 @@ async fn up(
 
 /// `up` of a lab whose lock the caller holds; `fresh`: its state folder
 /// did not exist before (the lock made it).
-async fn up_locked(
+pub(super) async fn up_locked(
     lab: Lab,
     kind: Option<Kind>,
     vm: Option<Vm>,
@@ -284,7 +285,7 @@ async fn up_locked(
 /// dropped (with what it holds: SSH masters, temporary folders) and the
 /// command is `Interrupted`. An error that a signal caused (a child process
 /// killed by the terminal's Ctrl-C) is `Interrupted` too.
-async fn interruptible<T, F>(fut: F) -> Result<T>
+pub(super) async fn interruptible<T, F>(fut: F) -> Result<T>
 where
     F: std::future::Future<Output = Result<T>>,
 {

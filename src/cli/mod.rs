@@ -2,6 +2,7 @@
 //! documented exit codes. Everything here returns typed [`LabError`]s;
 //! only the binary (`main.rs`) turns them into a message.
 
+mod book;
 mod commands;
 
 use crate::error::LabError;
@@ -17,7 +18,7 @@ use std::path::PathBuf;
     about = "Build a book chapter's Kubernetes network lab, check it, clean it up."
 )]
 #[command(
-    after_help = "Exit codes: 0 ok; 1 a check did not hold; 2 usage or invalid lab; 3 a step failed; 4 provider unavailable; 5 lab busy; 130 interrupted."
+    after_help = "Exit codes: 0 ok; 1 a check did not hold (or the book drifted); 2 usage or invalid lab; 3 a step failed; 4 provider unavailable; 5 lab busy; 130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -82,6 +83,8 @@ pub enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Replay the lab's chapter against it and report drift, block by block.
+    Book(book::BookArgs),
     /// Remove a lab: its machines or namespaces, processes and files.
     Destroy {
         lab: String,
