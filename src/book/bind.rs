@@ -231,7 +231,14 @@ impl Binding {
         while let Some((start, end)) = next_ipv4(rest) {
             out.push_str(&rest[..start]);
             let word = &rest[start..end];
-            match word.parse::<Ipv4Addr>().ok().and_then(|ip| self.ip(ip, lab, pods).map(|b| (ip, b))) {
+            // A network wider than a node's subnet (FLANNEL_NETWORK=10.244.0.0/16)
+            // is the lab's own value: compared, not bound.
+            let wider = rest[end..]
+                .strip_prefix('/')
+                .and_then(|p| p.split(|c: char| !c.is_ascii_digit()).next()?.parse::<u8>().ok())
+                .is_some_and(|p| lab.nodes.first().is_some_and(|n| p < n.pod_subnet.prefix_len()));
+            let bound = if wider { None } else { word.parse::<Ipv4Addr>().ok().and_then(|ip| self.ip(ip, lab, pods).map(|b| (ip, b))) };
+            match bound {
                 Some((ip, (lab_ip, what))) => {
                     let note = format!("{ip} (book) = {what} = {lab_ip} (lab)");
                     if !notes.contains(&note) {

@@ -89,13 +89,13 @@ impl std::fmt::Display for PingFacts {
 }
 
 const ICMP_ERRORS: &[&str] = &[
-    "time to live exceeded",
-    "destination net unreachable",
-    "destination host unreachable",
-    "destination port unreachable",
-    "destination protocol unreachable",
-    "packet filtered",
-    "frag needed",
+    "Time to live exceeded",
+    "Destination Net Unreachable",
+    "Destination Host Unreachable",
+    "Destination Port Unreachable",
+    "Destination Protocol Unreachable",
+    "Packet filtered",
+    "Frag needed",
 ];
 
 /// Read a ping's output, iputils' (`From X icmp_seq=1 Time to live
@@ -105,7 +105,7 @@ pub fn ping_facts(lines: &[String]) -> PingFacts {
     for l in lines {
         let t = squash(l);
         let lower = t.to_lowercase();
-        if let Some(kind) = ICMP_ERRORS.iter().find(|k| lower.contains(*k)) {
+        if let Some(kind) = ICMP_ERRORS.iter().find(|k| lower.contains(&k.to_lowercase())) {
             if f.error.is_none() {
                 let from = t
                     .split_whitespace()
@@ -113,9 +113,7 @@ pub fn ping_facts(lines: &[String]) -> PingFacts {
                     .nth(1)
                     .map(|w| w.trim_end_matches(':').to_string())
                     .unwrap_or_default();
-                let mut k = kind.to_string();
-                k[..1].make_ascii_uppercase();
-                f.error = Some(format!("{k} from {from}"));
+                f.error = Some(format!("{kind} from {from}"));
             }
         } else if lower.contains(" bytes from ") && lower.contains("ttl=") {
             f.reply = true;
@@ -230,7 +228,7 @@ mod tests {
     #[test]
     fn ping_outcomes_both_formats() {
         let book = ping_facts(&v("PING 10.244.3.3 (10.244.3.3): 48 data bytes\n60 bytes from 10.244.1.1: Destination Net Unreachable"));
-        assert_eq!(book.error.as_deref(), Some("Destination net unreachable from 10.244.1.1"));
+        assert_eq!(book.error.as_deref(), Some("Destination Net Unreachable from 10.244.1.1"));
         let lab = ping_facts(&v("PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\nFrom 10.244.1.1 icmp_seq=1 Time to live exceeded"));
         assert_eq!(lab.error.as_deref(), Some("Time to live exceeded from 10.244.1.1"));
         assert_eq!(ping(&book, &lab).len(), 1);

@@ -208,7 +208,9 @@ fn node_line(c: &Cmd, target: Option<Ipv4Addr>, reply: bool) -> String {
     match c {
         Cmd::Ping { count, .. } => {
             let n = count.unwrap_or(1);
-            let one = format!("ping -n -c {n} -i 0.2 -W 1 -w {} {}", n + 1, target.expect("ping has a target"));
+            // -W bounds the wait for each reply, timeout the whole run (-w
+            // would keep sending until the count is answered).
+            let one = format!("timeout {} ping -n -c {n} -i 0.2 -W 1 {}", n + 2, target.expect("ping has a target"));
             if reply { format!("{one} || {one}") } else { one }
         }
         Cmd::RouteN => "route -n".into(),
@@ -218,6 +220,11 @@ fn node_line(c: &Cmd, target: Option<Ipv4Addr>, reply: bool) -> String {
         Cmd::Grep { inner, .. } => node_line(inner, target, reply),
         _ => String::new(),
     }
+}
+
+/// The ping left running while another session captures: two echoes.
+fn traffic(ip: Ipv4Addr) -> String {
+    format!("timeout 3 ping -n -c 2 -i 0.2 -W 1 {ip}")
 }
 
 /// Keep the lines a `| grep` keeps.
@@ -330,7 +337,7 @@ impl Replayer<'_> {
                 let lab_ip = self.target_ip(*target, &pods, &mut r.bindings);
                 let j = p.traffic_for.unwrap_or_default();
                 r.ran_on = p.node.clone();
-                r.ran = Some(format!("ping -n -c 2 -i 0.2 -W 1 -w 3 {lab_ip}"));
+                r.ran = Some(traffic(lab_ip));
                 r.reason = Some(format!(
                     "left running in one session while another captures (line {}); it ran as that capture's traffic",
                     all[j].step.line
@@ -416,7 +423,7 @@ impl Replayer<'_> {
         let line = match (c, &p.traffic) {
             (Cmd::Tcpdump { iface }, Some((from, ip, _))) if from == node => {
                 let lab_ip = self.target_ip(*ip, pods, &mut r.bindings);
-                let traffic = format!("ping -n -c 2 -i 0.2 -W 1 -w 3 {lab_ip}");
+                let traffic = traffic(lab_ip);
                 r.reason = Some(format!("captured while the ping at line {} ran in another session", p.traffic.as_ref().map(|t| t.2).unwrap_or(0)));
                 crate::verify::probe::capture(iface, lab_ip, &traffic)
             }

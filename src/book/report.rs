@@ -35,8 +35,7 @@ pub fn terminal(r: &BookReport) -> String {
         let first: String = if first.chars().count() > 70 { format!("{}…", first.chars().take(69).collect::<String>()) } else { first.to_string() };
         let _ = writeln!(s, "{:>5}  {:<14} {}", b.line, b.verdict.as_str(), visible(&first));
         for c in &b.commands {
-            let shown = c.verdict != b.verdict || b.commands.len() > 1 && c.verdict != Verdict::Match && c.verdict != Verdict::Skipped;
-            if shown && c.line != b.line + 1 || matches!(c.verdict, Verdict::Error | Verdict::NotUnderstood) {
+            if !matches!(c.verdict, Verdict::Match | Verdict::Skipped) && b.commands.len() > 1 {
                 let _ = writeln!(s, "         line {}: {} {}", c.line, c.verdict.as_str(), visible(&c.command));
             }
             if matches!(c.verdict, Verdict::Error | Verdict::NotUnderstood)
