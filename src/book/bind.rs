@@ -52,18 +52,50 @@ pub struct Table {
 
 impl Table {
     /// The first table in `lines` (a header line of upper-case names).
+    /// kubectl pads columns with at least two spaces, and some names have a
+    /// space (`NOMINATED NODE`): those are cut by the header's positions.
     pub fn parse(lines: &[String]) -> Option<Table> {
         let mut it = lines.iter().skip_while(|l| l.trim().is_empty());
-        let header: Vec<String> = it.next()?.split_whitespace().map(str::to_string).collect();
-        if header.is_empty() || !header.iter().all(|h| h.chars().all(|c| c.is_ascii_uppercase() || c == '-')) {
+        let head = it.next()?;
+        let mut header: Vec<(usize, String)> = Vec::new();
+        let mut start = None;
+        let b = head.as_bytes();
+        for i in 0..=b.len() {
+            let gap = i == b.len() || (b[i] == b' ' && (i + 1 == b.len() || b[i + 1] == b' ' || i > 0 && b[i - 1] == b' '));
+            match (start, gap) {
+                (None, false) if b[i] != b' ' => start = Some(i),
+                (Some(s), true) => {
+                    header.push((s, head[s..i].trim().to_string()));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if header.is_empty() || !header.iter().all(|(_, h)| h.chars().all(|c| c.is_ascii_uppercase() || c == '-' || c == ' ')) {
             return None;
         }
+        let spaced = header.iter().any(|(_, h)| h.contains(' '));
         let rows = it
             .take_while(|l| !l.trim().is_empty())
-            .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
-            .filter(|r| r.len() == header.len())
+            .filter_map(|l| {
+                if !spaced {
+                    let w: Vec<String> = l.split_whitespace().map(str::to_string).collect();
+                    return (w.len() == header.len()).then_some(w);
+                }
+                let cut = |i: usize| l.get(i..).map(|_| i).unwrap_or(l.len());
+                Some(
+                    header
+                        .iter()
+                        .enumerate()
+                        .map(|(k, (s, _))| {
+                            let end = header.get(k + 1).map(|(e, _)| cut(*e)).unwrap_or(l.len());
+                            l.get(cut(*s)..end).unwrap_or("").trim().to_string()
+                        })
+                        .collect(),
+                )
+            })
             .collect();
-        Some(Table { header, rows })
+        Some(Table { header: header.into_iter().map(|(_, h)| h).collect(), rows })
     }
 
     pub fn col(&self, name: &str) -> Option<usize> {

@@ -177,7 +177,8 @@ pub fn table_rows(t: &Table, columns: &[&str]) -> Vec<String> {
             columns
                 .iter()
                 .filter_map(|c| t.col(c).map(|i| (c, &r[i])))
-                .map(|(c, v)| if *c == "NAME" && v.contains('-') && t.col("NODE").is_some() || *c == "NAME" && v.starts_with("kube-") { format!("{}-*", super::bind::owner_of(v)) } else { v.clone() })
+                // A pod's name ends in hashes of its run; a node's does not.
+                .map(|(c, v)| if *c == "NAME" && t.col("ROLES").is_none() { format!("{}-*", super::bind::owner_of(v)) } else { v.clone() })
                 .collect::<Vec<_>>()
                 .join(" ")
         })
