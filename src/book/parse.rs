@@ -328,6 +328,18 @@ mod tests {
     }
 
     #[test]
+    fn tabs_and_blocks_without_a_language() {
+        let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/book/tabs-and-no-language.md")).unwrap();
+        let c = parse(Path::new("t.md"), &text).unwrap();
+        assert!(c.blocks[0].is_shell() && !c.blocks[1].is_shell());
+        let (steps, _) = steps(&c.blocks[0]);
+        let cmds: Vec<_> = steps.iter().map(|s| crate::book::recognize::recognize(&s.command)).collect();
+        assert_eq!(cmds[0], Ok(crate::book::recognize::Cmd::Ssh { node: "node1".into() }));
+        assert!(matches!(cmds[1], Ok(crate::book::recognize::Cmd::Ping { count: Some(1), .. })));
+        assert_eq!(steps[1].output.len(), 2);
+    }
+
+    #[test]
     fn unknown_programs_are_commands_not_output() {
         let c = p("```bash\nkubectl get nodes\nrm -rf /\n```\n").unwrap();
         let (steps, _) = steps(&c.blocks[0]);
