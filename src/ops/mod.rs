@@ -8,6 +8,7 @@
 //! - [`verify`]: run the checks of a lab that is up, as one recorded run;
 //! - [`test`]: the chapter's story (up, verify, evidence, every other
 //!   variant, verify, teardown) as one recorded run;
+//! - [`book`]: replay the lab's chapter against it (`lab book`);
 //! - [`destroy`]: remove a lab;
 //! - [`doctor`]: what the host lacks, and installing it.
 //!
@@ -18,6 +19,7 @@
 //! ([`crate::signals`]), undoing what it started; a teardown finishes first.
 
 pub mod apply;
+pub mod book;
 pub mod destroy;
 pub mod doctor;
 mod run;

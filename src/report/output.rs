@@ -148,7 +148,7 @@ impl Reports {
 }
 
 /// Why `path` cannot take a report, if it cannot.
-fn check_path(path: &Path, state_root: &Path) -> Result<(), String> {
+pub(crate) fn check_path(path: &Path, state_root: &Path) -> Result<(), String> {
     if path.as_os_str().is_empty() {
         return Err("an empty path".into());
     }
