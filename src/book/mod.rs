@@ -98,6 +98,8 @@ pub struct BlockReport {
     pub commands: Vec<CommandReport>,
     /// The author's remarks inside the block.
     pub prose: Vec<String>,
+    /// How long its replay took, seconds.
+    pub duration_s: f64,
 }
 
 impl BlockReport {
@@ -221,19 +223,4 @@ pub async fn run(
         report.blessed = true;
     }
     Ok(report)
-}
-
-/// The book's verdicts as checks, for `lab test`'s summary and JUnit: one
-/// result per block, named `book line N: first command`; a drift or error
-/// fails, known drift passes, a skipped block is skipped. The lead calls
-/// this from `lab test` once the run record of the `story` branch is in.
-pub async fn replay_as_checks(
-    lab: &Lab,
-    state: &mut State,
-    provider: &dyn Provider,
-    rep: &Reporter,
-) -> Result<Vec<crate::report::CheckResult>> {
-    let prepared = prepare(lab, &Settings::default())?;
-    let r = run(&Settings::default(), prepared, lab, state, provider, rep).await?;
-    Ok(report::as_checks(&r))
 }

@@ -671,6 +671,7 @@ pub async fn replay(chapter: &Chapter, lab: &Lab, target: &mut dyn Target, known
     };
     let mut blocks = Vec::new();
     for (block, (plans, prose)) in chapter.blocks.iter().zip(planned) {
+        let since = std::time::Instant::now();
         let mut commands = Vec::new();
         if !block.is_shell() {
             blocks.push(BlockReport {
@@ -680,6 +681,7 @@ pub async fn replay(chapter: &Chapter, lab: &Lab, target: &mut dyn Target, known
                 verdict: Verdict::Skipped,
                 commands,
                 prose: vec![format!("a `{}` block, not commands", block.lang)],
+                duration_s: 0.0,
             });
             continue;
         }
@@ -704,6 +706,7 @@ pub async fn replay(chapter: &Chapter, lab: &Lab, target: &mut dyn Target, known
             verdict: Verdict::Match,
             commands,
             prose,
+            duration_s: crate::report::run::seconds(since.elapsed()),
         });
     }
     let mut r = BookReport {

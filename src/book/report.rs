@@ -7,6 +7,7 @@
 //! network).
 
 use super::{BookReport, Verdict};
+use crate::report::escape as esc;
 use crate::report::terminal::visible;
 use std::fmt::Write;
 
@@ -75,115 +76,108 @@ pub fn json(r: &BookReport) -> String {
     serde_json::to_string_pretty(r).unwrap_or_default() + "\n"
 }
 
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t') => out.push('\u{fffd}'),
-            c => out.push(c),
+/// JUnit XML: one test case per block, in the suite `<lab>.book` (the
+/// blocks as results, rendered as `lab test`'s are).
+pub fn junit(r: &BookReport) -> String {
+    crate::report::junit::render_results(&r.lab, &as_checks(r), std::path::Path::new(""))
+}
+
+/// What a block's commands ran and printed, for JUnit and the run record.
+fn block_output(b: &super::BlockReport) -> String {
+    let mut out = String::new();
+    for c in &b.commands {
+        let _ = writeln!(
+            out,
+            "$ {}  [{}{}]",
+            c.command,
+            c.verdict.as_str(),
+            c.ran_on.as_ref().map(|o| format!(" on {o}")).unwrap_or_default()
+        );
+        for l in &c.lab {
+            let _ = writeln!(out, "{l}");
         }
     }
     out
 }
 
-/// JUnit XML: one test case per block.
-pub fn junit(r: &BookReport) -> String {
-    let m = &r.summary;
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let failures = m.drift + m.not_understood;
-    let _ = writeln!(
-        x,
-        "<testsuites name=\"book\" tests=\"{}\" failures=\"{failures}\" errors=\"{}\" skipped=\"{}\">",
-        r.blocks.len(),
-        m.error,
-        m.skipped
-    );
-    let _ = writeln!(
-        x,
-        "  <testsuite name=\"book.{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{}\" skipped=\"{}\">",
-        esc(&r.lab),
-        r.blocks.len(),
-        m.error,
-        m.skipped
-    );
-    for b in &r.blocks {
-        let _ = writeln!(x, "    <testcase classname=\"book.{}\" name=\"line {}: {}\">", esc(&r.lab), b.line, esc(b.first_command()));
-        let diffs: Vec<String> = b
-            .commands
-            .iter()
-            .flat_map(|c| c.differences.iter().enumerate().map(move |(i, d)| (c, i, d)))
-            .map(|(c, i, d)| match c.known.get(i).filter(|k| !k.is_empty()) {
-                Some(k) => format!("line {}: known: {d} (why: {k})", c.line),
-                None => format!("line {}: {d}", c.line),
-            })
-            .collect();
-        let reasons: Vec<String> = b.commands.iter().filter_map(|c| c.reason.as_ref().map(|r| format!("line {}: {} ({})", c.line, c.verdict.as_str(), r))).collect();
-        match b.verdict {
-            Verdict::Drift => {
-                let _ = writeln!(x, "      <failure message=\"the lab differs from the book\">{}</failure>", esc(&diffs.join("\n")));
-            }
-            Verdict::NotUnderstood => {
-                let _ = writeln!(x, "      <failure message=\"not understood\">{}</failure>", esc(&reasons.join("\n")));
-            }
-            Verdict::Error => {
-                let _ = writeln!(x, "      <error message=\"could not run\">{}</error>", esc(&reasons.join("\n")));
-            }
-            Verdict::Skipped => {
-                let _ = writeln!(x, "      <skipped message=\"{}\"/>", esc(&reasons.join("; ")));
-            }
-            Verdict::Match | Verdict::KnownDrift => {}
+/// What a block shows in one line: its verdict and why (the differences,
+/// known ones with their reasons; the reason it was skipped, not
+/// understood or could not run).
+fn block_observed(b: &super::BlockReport) -> String {
+    let diffs: Vec<String> = b
+        .commands
+        .iter()
+        .flat_map(|c| c.differences.iter().enumerate().map(move |(i, d)| (c, i, d)))
+        .map(|(c, i, d)| match c.known.get(i).filter(|k| !k.is_empty()) {
+            Some(k) => format!("line {}: {d} (known: {k})", c.line),
+            None => format!("line {}: {d}", c.line),
+        })
+        .collect();
+    let reasons: Vec<String> = b
+        .commands
+        .iter()
+        .filter(|c| c.verdict == b.verdict)
+        .filter_map(|c| c.reason.as_ref().map(|r| format!("line {}: {r}", c.line)))
+        .chain(b.commands.is_empty().then(|| b.prose.join("; ")))
+        .collect();
+    let v = b.verdict.as_str().replace('_', " ");
+    match b.verdict {
+        Verdict::Match => v,
+        Verdict::Drift | Verdict::KnownDrift => format!("{v}: {}", diffs.join("; ")),
+        Verdict::Skipped | Verdict::NotUnderstood | Verdict::Error => {
+            format!("{v}: {}", reasons.join("; "))
         }
-        let mut out = String::new();
-        for c in &b.commands {
-            let _ = writeln!(out, "$ {}  [{}{}]", c.command, c.verdict.as_str(), c.ran_on.as_ref().map(|o| format!(" on {o}")).unwrap_or_default());
-            for l in &c.lab {
-                let _ = writeln!(out, "{l}");
-            }
-        }
-        if !diffs.is_empty() && b.verdict == Verdict::KnownDrift {
-            let _ = writeln!(out, "{}", diffs.join("\n"));
-        }
-        let _ = writeln!(x, "      <system-out>{}</system-out>", esc(&out));
-        let _ = writeln!(x, "    </testcase>");
     }
-    x.push_str("  </testsuite>\n</testsuites>\n");
-    x
 }
 
-/// The verdicts as checks of `lab test` (see [`super::replay_as_checks`]).
+/// The verdicts as results of `lab test` (see [`super::replay_as_checks`]):
+/// one a block, in the variant `book`, named `line N: first command`, its
+/// path the chapter's file and line and the variant it ran in; a drift or
+/// a command not understood fails, an error is an error, known drift
+/// passes, a skipped block is skipped.
 pub fn as_checks(r: &BookReport) -> Vec<crate::report::CheckResult> {
     use crate::report::{CheckResult, Verdict as V};
+    let file = std::path::Path::new(&r.chapter)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| r.chapter.clone());
     r.blocks
         .iter()
         .map(|b| {
-            let diffs: Vec<String> = b.commands.iter().flat_map(|c| c.differences.clone()).collect();
+            let first = b.first_command();
+            let ran_in = b.commands.last().map(|c| c.variant.as_str()).unwrap_or_default();
             CheckResult {
-                name: format!("book line {}: {}", b.line, b.first_command()),
-                variant: b.commands.last().map(|c| c.variant.clone()).unwrap_or_default(),
-                path: "book".into(),
-                expected: "as the book shows".into(),
-                observed: match b.verdict {
-                    Verdict::Match => "match".into(),
-                    v => format!("{}{}", v.as_str(), if diffs.is_empty() { String::new() } else { format!(": {}", diffs.join("; ")) }),
+                name: if first.is_empty() {
+                    format!("line {}", b.line)
+                } else {
+                    format!("line {}: {first}", b.line)
                 },
+                variant: BOOK_VARIANT.into(),
+                path: if ran_in.is_empty() {
+                    format!("{file}:{}", b.line)
+                } else {
+                    format!("{file}:{} ({ran_in})", b.line)
+                },
+                expected: "as the book shows".into(),
+                observed: block_observed(b),
                 verdict: match b.verdict {
                     Verdict::Match | Verdict::KnownDrift => V::Pass,
                     Verdict::Skipped => V::Skip,
                     Verdict::Drift | Verdict::NotUnderstood => V::Fail,
                     Verdict::Error => V::Error,
                 },
-                elapsed: std::time::Duration::ZERO,
-                output: b.commands.iter().flat_map(|c| c.lab.clone()).collect::<Vec<_>>().join("\n"),
+                elapsed: std::time::Duration::from_secs_f64(b.duration_s),
+                output: block_output(b),
                 artifacts: Vec::new(),
             }
         })
         .collect()
 }
+
+/// The `variant` of the book's results in a run record: they are the
+/// chapter's, which switches variants itself (each result's `path` says in
+/// which one the block ran).
+pub const BOOK_VARIANT: &str = "book";
 
 const CSS: &str = "body{font:15px/1.5 system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}\
 h1,h2,h3{line-height:1.2}pre{margin:0;white-space:pre-wrap;word-break:break-all;font:13px/1.4 ui-monospace,monospace}\

@@ -3,30 +3,19 @@
 //! probe's output and the diagnostics files (absolute paths).
 
 use super::run::RunReport;
-use super::{CheckResult, Verdict};
+use super::{CheckResult, Verdict, escape as esc};
 use std::fmt::Write;
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters, even escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use std::path::Path;
 
 /// Render a run as JUnit XML, suites in the order variants first appear.
 pub fn render(report: &RunReport) -> String {
-    let lab = report.lab.name.as_str();
-    let results = &report.results;
+    render_results(&report.lab.name, &report.results, &report.artifacts_root)
+}
+
+/// Render `results` of `lab` as JUnit XML, one suite per variant in the
+/// order variants first appear; evidence paths are relative to
+/// `artifacts_root`. `lab book`'s JUnit is its blocks as results.
+pub fn render_results(lab: &str, results: &[CheckResult], artifacts_root: &Path) -> String {
     let mut variants: Vec<&str> = Vec::new();
     for r in results {
         if !variants.contains(&r.variant.as_str()) {
@@ -96,7 +85,7 @@ pub fn render(report: &RunReport) -> String {
                 r.path, r.expected, r.observed
             );
             for a in &r.artifacts {
-                let _ = writeln!(out, "artifact: {}", report.evidence_path(a).display());
+                let _ = writeln!(out, "artifact: {}", artifacts_root.join(a).display());
             }
             out.push_str(&r.output);
             let _ = writeln!(x, "      <system-out>{}</system-out>", esc(&out));
