@@ -21,7 +21,9 @@ pub enum PodKind {
     /// flannel's DaemonSet pod: `hostNetwork`, so it stands for its node.
     Flannel,
     /// A replica of a workload of the lab (by the lab's app label).
-    Workload { app: String },
+    Workload {
+        app: String,
+    },
     Unknown,
 }
 
@@ -61,7 +63,9 @@ impl Table {
         let mut start = None;
         let b = head.as_bytes();
         for i in 0..=b.len() {
-            let gap = i == b.len() || (b[i] == b' ' && (i + 1 == b.len() || b[i + 1] == b' ' || i > 0 && b[i - 1] == b' '));
+            let gap = i == b.len()
+                || (b[i] == b' '
+                    && (i + 1 == b.len() || b[i + 1] == b' ' || i > 0 && b[i - 1] == b' '));
             match (start, gap) {
                 (None, false) if b[i] != b' ' => start = Some(i),
                 (Some(s), true) => {
@@ -71,7 +75,12 @@ impl Table {
                 _ => {}
             }
         }
-        if header.is_empty() || !header.iter().all(|(_, h)| h.chars().all(|c| c.is_ascii_uppercase() || c == '-' || c == ' ')) {
+        if header.is_empty()
+            || !header.iter().all(|(_, h)| {
+                h.chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '-' || c == ' ')
+            })
+        {
             return None;
         }
         let spaced = header.iter().any(|(_, h)| h.contains(' '));
@@ -95,7 +104,10 @@ impl Table {
                 )
             })
             .collect();
-        Some(Table { header: header.into_iter().map(|(_, h)| h).collect(), rows })
+        Some(Table {
+            header: header.into_iter().map(|(_, h)| h).collect(),
+            rows,
+        })
     }
 
     pub fn col(&self, name: &str) -> Option<usize> {
@@ -116,7 +128,9 @@ impl Table {
 pub fn owner_of(pod: &str) -> &str {
     let parts: Vec<&str> = pod.rsplitn(3, '-').collect();
     match parts.as_slice() {
-        [_, hash, owner] if hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_alphanumeric()) => owner,
+        [_, hash, owner] if hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            owner
+        }
         _ => pod.rsplit_once('-').map(|(o, _)| o).unwrap_or(pod),
     }
 }
@@ -135,14 +149,22 @@ fn kind_of(lab: &Lab, pod: &str) -> PodKind {
 /// Gather the book's facts from every block, in the chapter's order.
 pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding {
     let mut b = Binding::default();
-    let prefix = lab.nodes.first().map(|n| n.pod_subnet.prefix_len()).unwrap_or(24);
+    let prefix = lab
+        .nodes
+        .first()
+        .map(|n| n.pod_subnet.prefix_len())
+        .unwrap_or(24);
     for steps in blocks {
         for (step, cmd) in steps {
             let Ok(Cmd::Kubectl(k)) = cmd else { continue };
             match &k.action {
                 KubeAction::Get(_) => {
-                    let Some(t) = Table::parse(&step.output) else { continue };
-                    let (Some(name), node, ip) = (t.col("NAME"), t.col("NODE"), t.col("IP")) else { continue };
+                    let Some(t) = Table::parse(&step.output) else {
+                        continue;
+                    };
+                    let (Some(name), node, ip) = (t.col("NAME"), t.col("NODE"), t.col("IP")) else {
+                        continue;
+                    };
                     for row in &t.rows {
                         let pod = row[name].clone();
                         let kind = kind_of(lab, &pod);
@@ -162,7 +184,8 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
                         }
                     }
                 }
-                KubeAction::Exec { pod, cmd } if matches!(**cmd, Cmd::Cat { ref path } if path.ends_with("subnet.env")) => {
+                KubeAction::Exec { pod, cmd } if matches!(**cmd, Cmd::Cat { ref path } if path.ends_with("subnet.env")) =>
+                {
                     let node = b.pods.get(pod).and_then(|p| p.node.clone());
                     let subnet = step
                         .output
@@ -212,10 +235,18 @@ impl Binding {
             .get(book_pod)
             .ok_or_else(|| format!("the book never shows pod {book_pod} in a `kubectl get pods` table, so lab cannot tell which pod it is"))?;
         let PodKind::Workload { app } = &p.kind else {
-            return Err(format!("pod {book_pod} is not a replica of the lab's workloads"));
+            return Err(format!(
+                "pod {book_pod} is not a replica of the lab's workloads"
+            ));
         };
-        let node = p.node.as_ref().ok_or_else(|| format!("the book never says which node runs pod {book_pod}"))?;
-        let on: Vec<&PodRef> = pods.iter().filter(|r| &r.app == app && &r.node == node).collect();
+        let node = p
+            .node
+            .as_ref()
+            .ok_or_else(|| format!("the book never says which node runs pod {book_pod}"))?;
+        let on: Vec<&PodRef> = pods
+            .iter()
+            .filter(|r| &r.app == app && &r.node == node)
+            .collect();
         on.get(p.index.min(on.len().saturating_sub(1)))
             .copied()
             .ok_or_else(|| format!("the lab runs no {app} pod on {node} now"))
@@ -224,10 +255,22 @@ impl Binding {
     /// The node a flannel pod of the book runs on.
     pub fn flannel_node(&self, book_pod: &str) -> Result<String, String> {
         match self.pods.get(book_pod) {
-            Some(BookPod { kind: PodKind::Flannel, node: Some(n), .. }) => Ok(n.clone()),
-            Some(BookPod { kind: PodKind::Flannel, .. }) | None if book_pod.starts_with("kube-flannel") => Err(format!(
-                "the book never shows flannel pod {book_pod} with its NODE (`kubectl get pods -o wide`)"
-            )),
+            Some(BookPod {
+                kind: PodKind::Flannel,
+                node: Some(n),
+                ..
+            }) => Ok(n.clone()),
+            Some(BookPod {
+                kind: PodKind::Flannel,
+                ..
+            })
+            | None
+                if book_pod.starts_with("kube-flannel") =>
+            {
+                Err(format!(
+                    "the book never shows flannel pod {book_pod} with its NODE (`kubectl get pods -o wide`)"
+                ))
+            }
             _ => Err(format!("{book_pod} is not a flannel pod")),
         }
     }
@@ -237,7 +280,11 @@ impl Binding {
     /// subnet to the same place in the lab's subnet of that node. `None`:
     /// the address is not the book run's (the lab fixes it), compare as is.
     pub fn ip(&self, ip: Ipv4Addr, lab: &Lab, pods: &[PodRef]) -> Option<(Ipv4Addr, String)> {
-        if let Some((name, _)) = self.pods.iter().find(|(_, p)| p.ip == Some(ip) && matches!(p.kind, PodKind::Workload { .. })) {
+        if let Some((name, _)) = self
+            .pods
+            .iter()
+            .find(|(_, p)| p.ip == Some(ip) && matches!(p.kind, PodKind::Workload { .. }))
+        {
             if let Ok(r) = self.lab_pod(name, pods) {
                 return Some((r.ip, format!("{} pod on {}", r.app, r.node)));
             }
@@ -267,9 +314,24 @@ impl Binding {
             // is the lab's own value: compared, not bound.
             let wider = rest[end..]
                 .strip_prefix('/')
-                .and_then(|p| p.split(|c: char| !c.is_ascii_digit()).next()?.parse::<u8>().ok())
-                .is_some_and(|p| lab.nodes.first().is_some_and(|n| p < n.pod_subnet.prefix_len()));
-            let bound = if wider { None } else { word.parse::<Ipv4Addr>().ok().and_then(|ip| self.ip(ip, lab, pods).map(|b| (ip, b))) };
+                .and_then(|p| {
+                    p.split(|c: char| !c.is_ascii_digit())
+                        .next()?
+                        .parse::<u8>()
+                        .ok()
+                })
+                .is_some_and(|p| {
+                    lab.nodes
+                        .first()
+                        .is_some_and(|n| p < n.pod_subnet.prefix_len())
+                });
+            let bound = if wider {
+                None
+            } else {
+                word.parse::<Ipv4Addr>()
+                    .ok()
+                    .and_then(|ip| self.ip(ip, lab, pods).map(|b| (ip, b)))
+            };
             match bound {
                 Some((ip, (lab_ip, what))) => {
                     let note = format!("{ip} (book) = {what} = {lab_ip} (lab)");
@@ -292,10 +354,15 @@ fn next_ipv4(s: &str) -> Option<(usize, usize)> {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i].is_ascii_digit() && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.')) {
+        if b[i].is_ascii_digit()
+            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
+        {
             let mut j = i;
             let mut dots = 0;
-            while j < b.len() && (b[j].is_ascii_digit() || (b[j] == b'.' && dots < 3 && j + 1 < b.len() && b[j + 1].is_ascii_digit())) {
+            while j < b.len()
+                && (b[j].is_ascii_digit()
+                    || (b[j] == b'.' && dots < 3 && j + 1 < b.len() && b[j + 1].is_ascii_digit()))
+            {
                 if b[j] == b'.' {
                     dots += 1;
                 }
@@ -318,7 +385,10 @@ mod tests {
 
     #[test]
     fn owners_of_pod_names() {
-        assert_eq!(owner_of("nginx-deployment-75675f5897-4dm42"), "nginx-deployment");
+        assert_eq!(
+            owner_of("nginx-deployment-75675f5897-4dm42"),
+            "nginx-deployment"
+        );
         assert_eq!(owner_of("kube-flannel-ds-59hmh"), "kube-flannel-ds");
     }
 

@@ -30,7 +30,13 @@ pub fn normalize(line: &str) -> String {
     }
     // tcpdump: `20:55:02.971181 IP ...`, `id 5874, `.
     let w: Vec<&str> = s.splitn(2, ' ').collect();
-    if w.len() == 2 && w[0].len() >= 8 && w[0].as_bytes()[2] == b':' && w[0].bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b'.') {
+    if w.len() == 2
+        && w[0].len() >= 8
+        && w[0].as_bytes()[2] == b':'
+        && w[0]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
+    {
         s = w[1].to_string();
     }
     if let Some(i) = s.find(", id ")
@@ -62,7 +68,9 @@ pub fn missing_in_order(book: &[String], lab: &[String]) -> Vec<String> {
     for b in book.iter().map(|l| normalize(l)).filter(|l| !l.is_empty()) {
         match lab[at..].iter().position(|l| *l == b) {
             Some(i) => at += i + 1,
-            None => missing.push(format!("the book shows `{b}`; the lab's output has no such line (in this order)")),
+            None => missing.push(format!(
+                "the book shows `{b}`; the lab's output has no such line (in this order)"
+            )),
         }
     }
     missing
@@ -101,11 +109,18 @@ const ICMP_ERRORS: &[&str] = &[
 /// Read a ping's output, iputils' (`From X icmp_seq=1 Time to live
 /// exceeded`) or BSD's (`60 bytes from X: Destination Net Unreachable`).
 pub fn ping_facts(lines: &[String]) -> PingFacts {
-    let mut f = PingFacts { reply: false, ttl: None, error: None };
+    let mut f = PingFacts {
+        reply: false,
+        ttl: None,
+        error: None,
+    };
     for l in lines {
         let t = squash(l);
         let lower = t.to_lowercase();
-        if let Some(kind) = ICMP_ERRORS.iter().find(|k| lower.contains(&k.to_lowercase())) {
+        if let Some(kind) = ICMP_ERRORS
+            .iter()
+            .find(|k| lower.contains(&k.to_lowercase()))
+        {
             if f.error.is_none() {
                 let from = t
                     .split_whitespace()
@@ -118,7 +133,9 @@ pub fn ping_facts(lines: &[String]) -> PingFacts {
         } else if lower.contains(" bytes from ") && lower.contains("ttl=") {
             f.reply = true;
             if f.ttl.is_none() {
-                f.ttl = t.split_whitespace().find_map(|w| w.strip_prefix("ttl=")?.parse().ok());
+                f.ttl = t
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("ttl=")?.parse().ok());
             }
         }
     }
@@ -165,7 +182,15 @@ pub fn routes(book: &[String], lab: &[String]) -> Vec<String> {
 }
 
 /// The columns of a kubectl table that are facts of a cluster.
-const FACT_COLUMNS: &[&str] = &["NAMESPACE", "NAME", "READY", "STATUS", "ROLES", "NODE", "IP"];
+const FACT_COLUMNS: &[&str] = &[
+    "NAMESPACE",
+    "NAME",
+    "READY",
+    "STATUS",
+    "ROLES",
+    "NODE",
+    "IP",
+];
 
 /// A table's rows reduced to the fact columns the book shows, pod names
 /// without their hash.
@@ -178,7 +203,13 @@ pub fn table_rows(t: &Table, columns: &[&str]) -> Vec<String> {
                 .iter()
                 .filter_map(|c| t.col(c).map(|i| (c, &r[i])))
                 // A pod's name ends in hashes of its run; a node's does not.
-                .map(|(c, v)| if *c == "NAME" && t.col("ROLES").is_none() { format!("{}-*", super::bind::owner_of(v)) } else { v.clone() })
+                .map(|(c, v)| {
+                    if *c == "NAME" && t.col("ROLES").is_none() {
+                        format!("{}-*", super::bind::owner_of(v))
+                    } else {
+                        v.clone()
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(" ")
         })
@@ -188,7 +219,11 @@ pub fn table_rows(t: &Table, columns: &[&str]) -> Vec<String> {
 }
 
 pub fn tables(book: &Table, lab: &Table) -> Vec<String> {
-    let cols: Vec<&str> = FACT_COLUMNS.iter().copied().filter(|c| book.col(c).is_some()).collect();
+    let cols: Vec<&str> = FACT_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| book.col(c).is_some())
+        .collect();
     let (b, l) = (table_rows(book, &cols), table_rows(lab, &cols));
     if b == l {
         return Vec::new();
@@ -211,13 +246,28 @@ mod tests {
 
     #[test]
     fn normalisation() {
-        assert_eq!(normalize("I1127 11:58:30.985486       1 match.go:263] Using interface with name enp0s3"), "Using interface with name enp0s3");
         assert_eq!(
-            normalize("20:55:02.971181 IP 10.244.1.0 > 10.244.3.3: ICMP echo request, id 5874, seq 1, length 64"),
+            normalize(
+                "I1127 11:58:30.985486       1 match.go:263] Using interface with name enp0s3"
+            ),
+            "Using interface with name enp0s3"
+        );
+        assert_eq!(
+            normalize(
+                "20:55:02.971181 IP 10.244.1.0 > 10.244.3.3: ICMP echo request, id 5874, seq 1, length 64"
+            ),
             "IP 10.244.1.0 > 10.244.3.3: ICMP echo request, seq 1, length 64"
         );
-        assert_eq!(normalize("listening on flannel.1, link-type EN10MB (Ethernet), capture size 262144 bytes"), "listening on flannel.1, link-type EN10MB (Ethernet)");
-        assert_eq!(normalize("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms"), "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64");
+        assert_eq!(
+            normalize(
+                "listening on flannel.1, link-type EN10MB (Ethernet), capture size 262144 bytes"
+            ),
+            "listening on flannel.1, link-type EN10MB (Ethernet)"
+        );
+        assert_eq!(
+            normalize("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms"),
+            "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64"
+        );
     }
 
     #[test]
@@ -228,23 +278,65 @@ mod tests {
 
     #[test]
     fn ping_outcomes_both_formats() {
-        let book = ping_facts(&v("PING 10.244.3.3 (10.244.3.3): 48 data bytes\n60 bytes from 10.244.1.1: Destination Net Unreachable"));
-        assert_eq!(book.error.as_deref(), Some("Destination Net Unreachable from 10.244.1.1"));
-        let lab = ping_facts(&v("PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\nFrom 10.244.1.1 icmp_seq=1 Time to live exceeded"));
-        assert_eq!(lab.error.as_deref(), Some("Time to live exceeded from 10.244.1.1"));
+        let book = ping_facts(&v(
+            "PING 10.244.3.3 (10.244.3.3): 48 data bytes\n60 bytes from 10.244.1.1: Destination Net Unreachable",
+        ));
+        assert_eq!(
+            book.error.as_deref(),
+            Some("Destination Net Unreachable from 10.244.1.1")
+        );
+        let lab = ping_facts(&v(
+            "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\nFrom 10.244.1.1 icmp_seq=1 Time to live exceeded",
+        ));
+        assert_eq!(
+            lab.error.as_deref(),
+            Some("Time to live exceeded from 10.244.1.1")
+        );
         assert_eq!(ping(&book, &lab).len(), 1);
-        let r = ping_facts(&v("56 bytes from 10.244.3.4: icmp_seq=0 ttl=62 time=0.947 ms"));
+        let r = ping_facts(&v(
+            "56 bytes from 10.244.3.4: icmp_seq=0 ttl=62 time=0.947 ms",
+        ));
         assert_eq!((r.reply, r.ttl), (true, Some(62)));
-        assert!(ping(&r, &ping_facts(&v("64 bytes from 10.244.2.2: icmp_seq=1 ttl=62 time=1 ms"))).is_empty());
-        assert_eq!(ping(&r, &ping_facts(&v("64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=1 ms"))).len(), 1);
+        assert!(
+            ping(
+                &r,
+                &ping_facts(&v("64 bytes from 10.244.2.2: icmp_seq=1 ttl=62 time=1 ms"))
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            ping(
+                &r,
+                &ping_facts(&v("64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=1 ms"))
+            )
+            .len(),
+            1
+        );
         let silent = ping_facts(&v("PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data."));
-        assert!(ping(&silent, &ping_facts(&v("PING x\n\n--- x ping statistics ---\n1 packets transmitted, 0 received"))).is_empty());
+        assert!(
+            ping(
+                &silent,
+                &ping_facts(&v(
+                    "PING x\n\n--- x ping statistics ---\n1 packets transmitted, 0 received"
+                ))
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn route_rows_compare() {
-        let b = v("Destination Gateway Genmask Flags Metric Ref Use Iface\n10.244.1.0 0.0.0.0 255.255.255.0 U 0 0 0 cni0\n172.17.0.0 0.0.0.0 255.255.0.0 U 0 0 0 docker0");
-        let l = v("Kernel IP routing table\n10.244.1.0      0.0.0.0         255.255.255.0   U     0      0        0 cni0");
-        assert_eq!(routes(&b, &l), ["route -n: the book has the row `172.17.0.0 0.0.0.0 255.255.0.0 U docker0`; the lab has none"]);
+        let b = v(
+            "Destination Gateway Genmask Flags Metric Ref Use Iface\n10.244.1.0 0.0.0.0 255.255.255.0 U 0 0 0 cni0\n172.17.0.0 0.0.0.0 255.255.0.0 U 0 0 0 docker0",
+        );
+        let l = v(
+            "Kernel IP routing table\n10.244.1.0      0.0.0.0         255.255.255.0   U     0      0        0 cni0",
+        );
+        assert_eq!(
+            routes(&b, &l),
+            [
+                "route -n: the book has the row `172.17.0.0 0.0.0.0 255.255.0.0 U docker0`; the lab has none"
+            ]
+        );
     }
 }

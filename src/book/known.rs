@@ -48,14 +48,28 @@ pub fn default_path(chapter: &Path) -> PathBuf {
 pub fn load(path: &Path) -> Result<KnownFile, String> {
     let text = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(KnownFile { version: 1, drift: vec![] }),
-        Err(e) => return Err(format!("{}: cannot read the known-drift file: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(KnownFile {
+                version: 1,
+                drift: vec![],
+            });
+        }
+        Err(e) => {
+            return Err(format!(
+                "{}: cannot read the known-drift file: {e}",
+                path.display()
+            ));
+        }
     };
     if text.len() > 1 << 20 {
-        return Err(format!("{}: a known-drift file of more than 1 MiB", path.display()));
+        return Err(format!(
+            "{}: a known-drift file of more than 1 MiB",
+            path.display()
+        ));
     }
     let text = String::from_utf8(text).map_err(|_| format!("{}: not UTF-8", path.display()))?;
-    crate::spec::guard::check_nesting(&text).map_err(|e| format!("{}:{}: {}", path.display(), e.line.unwrap_or(1), e.message))?;
+    crate::spec::guard::check_nesting(&text)
+        .map_err(|e| format!("{}:{}: {}", path.display(), e.line.unwrap_or(1), e.message))?;
     let k: KnownFile = serde_norway::from_str(&text).map_err(|e| {
         let line = e.location().map(|l| l.line()).unwrap_or(1);
         let msg = e.to_string();
@@ -63,14 +77,21 @@ pub fn load(path: &Path) -> Result<KnownFile, String> {
         format!("{}:{line}: {msg}", path.display())
     })?;
     if k.version != 1 {
-        return Err(format!("{}: version: {} is not 1", path.display(), k.version));
+        return Err(format!(
+            "{}: version: {} is not 1",
+            path.display(),
+            k.version
+        ));
     }
     for (i, e) in k.drift.iter().enumerate() {
         if e.difference.trim().is_empty() {
             return Err(format!("{}: drift[{i}].difference: empty", path.display()));
         }
         if e.line == 0 {
-            return Err(format!("{}: drift[{i}].line: lines count from 1", path.display()));
+            return Err(format!(
+                "{}: drift[{i}].line: lines count from 1",
+                path.display()
+            ));
         }
     }
     Ok(k)
@@ -79,7 +100,9 @@ pub fn load(path: &Path) -> Result<KnownFile, String> {
 impl KnownFile {
     /// The entry that explains `difference` of the block at `line`.
     pub fn find(&self, line: usize, difference: &str) -> Option<&Entry> {
-        self.drift.iter().find(|e| e.line == line && e.difference == difference)
+        self.drift
+            .iter()
+            .find(|e| e.line == line && e.difference == difference)
     }
 
     /// The file after `--bless`: every current difference, with the reason
@@ -91,7 +114,10 @@ impl KnownFile {
                 line: *line,
                 command: command.clone(),
                 difference: difference.clone(),
-                reason: self.find(*line, difference).map(|e| e.reason.clone()).unwrap_or_else(|| TODO.into()),
+                reason: self
+                    .find(*line, difference)
+                    .map(|e| e.reason.clone())
+                    .unwrap_or_else(|| TODO.into()),
             })
             .collect();
         KnownFile { version: 1, drift }
@@ -114,7 +140,12 @@ mod tests {
     fn bless_keeps_reasons_and_strict_parse() {
         let k = KnownFile {
             version: 1,
-            drift: vec![Entry { line: 3, command: "c".into(), difference: "d".into(), reason: "because".into() }],
+            drift: vec![Entry {
+                line: 3,
+                command: "c".into(),
+                difference: "d".into(),
+                reason: "because".into(),
+            }],
         };
         let b = k.blessed(&[(3, "c".into(), "d".into()), (9, "e".into(), "f".into())]);
         assert_eq!(b.drift[0].reason, "because");
@@ -123,10 +154,22 @@ mod tests {
         let p = dir.path().join("c.drift.yaml");
         std::fs::write(&p, b.to_yaml("c.md")).unwrap();
         assert_eq!(load(&p).unwrap(), b);
-        std::fs::write(&p, "version: 1\ndrift:\n  - line: 3\n    difference: d\n    reason: r\n    extra: 1\n").unwrap();
+        std::fs::write(
+            &p,
+            "version: 1\ndrift:\n  - line: 3\n    difference: d\n    reason: r\n    extra: 1\n",
+        )
+        .unwrap();
         let e = load(&p).unwrap_err();
         assert!(e.contains("c.drift.yaml:") && e.contains("extra"), "{e}");
-        assert_eq!(default_path(Path::new("/x/chapter.md")), Path::new("/x/chapter.drift.yaml"));
-        assert!(load(&dir.path().join("none.yaml")).unwrap().drift.is_empty());
+        assert_eq!(
+            default_path(Path::new("/x/chapter.md")),
+            Path::new("/x/chapter.drift.yaml")
+        );
+        assert!(
+            load(&dir.path().join("none.yaml"))
+                .unwrap()
+                .drift
+                .is_empty()
+        );
     }
 }

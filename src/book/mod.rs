@@ -53,7 +53,10 @@ impl Verdict {
 
     /// Whether this verdict fails a run (exit 1).
     pub fn fails(self) -> bool {
-        matches!(self, Verdict::Drift | Verdict::Error | Verdict::NotUnderstood)
+        matches!(
+            self,
+            Verdict::Drift | Verdict::Error | Verdict::NotUnderstood
+        )
     }
 }
 
@@ -104,7 +107,10 @@ pub struct BlockReport {
 
 impl BlockReport {
     pub fn first_command(&self) -> &str {
-        self.commands.first().map(|c| c.command.as_str()).unwrap_or("")
+        self.commands
+            .first()
+            .map(|c| c.command.as_str())
+            .unwrap_or("")
     }
 }
 
@@ -188,7 +194,10 @@ pub fn prepare(lab: &Lab, settings: &Settings) -> Result<Prepared> {
         }
     };
     let chapter = parse::read(&path).map_err(|e| LabError::Usage(e.to_string()))?;
-    let known_path = settings.known.clone().unwrap_or_else(|| known::default_path(&path));
+    let known_path = settings
+        .known
+        .clone()
+        .unwrap_or_else(|| known::default_path(&path));
     let known = known::load(&known_path).map_err(LabError::Usage)?;
     Ok(Prepared {
         chapter,
@@ -216,7 +225,12 @@ pub async fn run(
     if settings.bless {
         let current = report::current_drift(&report);
         let blessed = prepared.known.blessed(&current);
-        let name = prepared.chapter.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = prepared
+            .chapter
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         std::fs::write(&prepared.known_path, blessed.to_yaml(&name))
             .map_err(|e| LabError::io(format!("writing {}", prepared.known_path.display()), e))?;
         replay::judge(&mut report, &blessed);

@@ -91,17 +91,22 @@ pub fn read(path: &Path) -> Result<Chapter, ChapterError> {
         line,
         message,
     };
-    let meta = std::fs::metadata(path).map_err(|e| err(None, format!("cannot read the chapter: {e}")))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| err(None, format!("cannot read the chapter: {e}")))?;
     if !meta.is_file() {
         return Err(err(None, "is not a file".into()));
     }
     if meta.len() > MAX_BYTES as u64 {
         return Err(err(
             None,
-            format!("the chapter is {} bytes; at most {MAX_BYTES} are read", meta.len()),
+            format!(
+                "the chapter is {} bytes; at most {MAX_BYTES} are read",
+                meta.len()
+            ),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| err(None, format!("cannot read the chapter: {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| err(None, format!("cannot read the chapter: {e}")))?;
     parse(path, &bytes)
 }
 
@@ -161,7 +166,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                     if blocks.len() == MAX_BLOCKS {
                         return Err(err(
                             Some(*start),
-                            format!("more than {MAX_BLOCKS} fenced blocks; a chapter has at most {MAX_BLOCKS}"),
+                            format!(
+                                "more than {MAX_BLOCKS} fenced blocks; a chapter has at most {MAX_BLOCKS}"
+                            ),
                         ));
                     }
                     blocks.push(Block {
@@ -194,13 +201,77 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
 /// Programs whose name at the start of a line makes it a command, known to
 /// `lab` or not (an unknown one is reported, never taken for output).
 const PROGRAMS: &[&str] = &[
-    "kubectl", "vagrant", "kubeadm", "ping", "sudo", "route", "ip", "cat", "curl", "tcpdump",
-    "exit", "rm", "sh", "bash", "docker", "systemctl", "apt", "apt-get", "echo", "ls", "cd",
-    "wget", "chmod", "chown", "mv", "cp", "grep", "ssh", "helm", "export", "source", "mkdir",
-    "touch", "dd", "mkfs", "reboot", "shutdown", "kill", "killall", "pkill", "iptables", "tee",
-    "journalctl", "git", "make", "python", "python3", "perl", "nc", "telnet", "dig",
-    "nslookup", "traceroute", "ifconfig", "brctl", "bridge", "ethtool", "arp", "netstat", "ss",
-    "env", "eval", "exec", "nohup", "watch", "sleep", "yes", "sed", "awk", "xargs", "find",
+    "kubectl",
+    "vagrant",
+    "kubeadm",
+    "ping",
+    "sudo",
+    "route",
+    "ip",
+    "cat",
+    "curl",
+    "tcpdump",
+    "exit",
+    "rm",
+    "sh",
+    "bash",
+    "docker",
+    "systemctl",
+    "apt",
+    "apt-get",
+    "echo",
+    "ls",
+    "cd",
+    "wget",
+    "chmod",
+    "chown",
+    "mv",
+    "cp",
+    "grep",
+    "ssh",
+    "helm",
+    "export",
+    "source",
+    "mkdir",
+    "touch",
+    "dd",
+    "mkfs",
+    "reboot",
+    "shutdown",
+    "kill",
+    "killall",
+    "pkill",
+    "iptables",
+    "tee",
+    "journalctl",
+    "git",
+    "make",
+    "python",
+    "python3",
+    "perl",
+    "nc",
+    "telnet",
+    "dig",
+    "nslookup",
+    "traceroute",
+    "ifconfig",
+    "brctl",
+    "bridge",
+    "ethtool",
+    "arp",
+    "netstat",
+    "ss",
+    "env",
+    "eval",
+    "exec",
+    "nohup",
+    "watch",
+    "sleep",
+    "yes",
+    "sed",
+    "awk",
+    "xargs",
+    "find",
 ];
 
 /// Whether `line` is a command line in a book block (see the module doc).
@@ -285,9 +356,13 @@ mod tests {
 
     #[test]
     fn blocks_with_lines_and_languages() {
-        let c = p("# T\n\n```bash\nping 10.0.0.1\n```\n\ntext\n```\nkubectl get nodes\n```\n").unwrap();
+        let c =
+            p("# T\n\n```bash\nping 10.0.0.1\n```\n\ntext\n```\nkubectl get nodes\n```\n").unwrap();
         assert_eq!(c.blocks.len(), 2);
-        assert_eq!((c.blocks[0].line, c.blocks[0].lang.as_str(), c.blocks[0].end), (3, "bash", 5));
+        assert_eq!(
+            (c.blocks[0].line, c.blocks[0].lang.as_str(), c.blocks[0].end),
+            (3, "bash", 5)
+        );
         assert_eq!(c.blocks[1].line, 8);
         assert!(c.blocks[1].is_shell());
     }
@@ -321,7 +396,8 @@ mod tests {
         assert_eq!(steps[1].remark.as_deref(), Some("same node"));
         assert_eq!(steps[1].output.len(), 2);
         assert!(prose.is_empty());
-        let c = p("```bash\nkubectl logs x\n\n(removed lines for brevity)\nline one\n```\n").unwrap();
+        let c =
+            p("```bash\nkubectl logs x\n\n(removed lines for brevity)\nline one\n```\n").unwrap();
         let (steps, prose) = super::steps(&c.blocks[0]);
         assert_eq!(steps[0].output, ["line one"]);
         assert_eq!(prose[0].1, "(removed lines for brevity)");
@@ -329,13 +405,28 @@ mod tests {
 
     #[test]
     fn tabs_and_blocks_without_a_language() {
-        let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/book/tabs-and-no-language.md")).unwrap();
+        let text = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/book/tabs-and-no-language.md"
+        ))
+        .unwrap();
         let c = parse(Path::new("t.md"), &text).unwrap();
         assert!(c.blocks[0].is_shell() && !c.blocks[1].is_shell());
         let (steps, _) = steps(&c.blocks[0]);
-        let cmds: Vec<_> = steps.iter().map(|s| crate::book::recognize::recognize(&s.command)).collect();
-        assert_eq!(cmds[0], Ok(crate::book::recognize::Cmd::Ssh { node: "node1".into() }));
-        assert!(matches!(cmds[1], Ok(crate::book::recognize::Cmd::Ping { count: Some(1), .. })));
+        let cmds: Vec<_> = steps
+            .iter()
+            .map(|s| crate::book::recognize::recognize(&s.command))
+            .collect();
+        assert_eq!(
+            cmds[0],
+            Ok(crate::book::recognize::Cmd::Ssh {
+                node: "node1".into()
+            })
+        );
+        assert!(matches!(
+            cmds[1],
+            Ok(crate::book::recognize::Cmd::Ping { count: Some(1), .. })
+        ));
         assert_eq!(steps[1].output.len(), 2);
     }
 

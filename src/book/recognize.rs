@@ -14,21 +14,34 @@ use std::net::Ipv4Addr;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cmd {
     /// `vagrant ssh NODE`: the following commands run on NODE.
-    Ssh { node: String },
+    Ssh {
+        node: String,
+    },
     /// `exit`: leave the node.
     Exit,
     /// `ping [-c N] IP`.
-    Ping { target: Ipv4Addr, count: Option<u32> },
+    Ping {
+        target: Ipv4Addr,
+        count: Option<u32>,
+    },
     /// `[sudo] tcpdump -i IFACE`.
-    Tcpdump { iface: String },
+    Tcpdump {
+        iface: String,
+    },
     /// `route -n`.
     RouteN,
     /// `ip route` / `ip -4 route [show]`.
     IpRoute,
     /// `cat PATH` (Git Bash's `//run//x` normalised).
-    Cat { path: String },
+    Cat {
+        path: String,
+    },
     /// `CMD | grep [-i] WORD`: filtered by `lab`, not by a shell.
-    Grep { inner: Box<Cmd>, pattern: String, ignore_case: bool },
+    Grep {
+        inner: Box<Cmd>,
+        pattern: String,
+        ignore_case: bool,
+    },
     Kubectl(Kubectl),
     /// `[sudo] kubeadm init [--apiserver-advertise-address IP] [--pod-network-cidr CIDR]`.
     KubeadmInit {
@@ -48,13 +61,22 @@ pub struct Kubectl {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KubeAction {
     /// `exec [-it] POD [--] CMD`: CMD is itself a recognised command.
-    Exec { pod: String, cmd: Box<Cmd> },
+    Exec {
+        pod: String,
+        cmd: Box<Cmd>,
+    },
     /// `logs POD`.
-    Logs { pod: String },
+    Logs {
+        pod: String,
+    },
     /// `get pods|nodes [-l K=V] [-o wide] [--all-namespaces]`.
     Get(Get),
-    Apply { file: String },
-    Delete { file: String },
+    Apply {
+        file: String,
+    },
+    Delete {
+        file: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,26 +128,35 @@ const META: &[char] = &[
 pub fn is_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 253
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
         && !s.starts_with('-')
 }
 
 fn is_ifname(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 15
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 fn is_file(s: &str) -> bool {
     (s.ends_with(".yml") || s.ends_with(".yaml"))
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
         && !s.starts_with('.')
 }
 
 /// Recognise one command line (prompt and remark already stripped).
 pub fn recognize(line: &str) -> Result<Cmd, String> {
-    if let Some(c) = line.chars().find(|c| META.contains(c) || c.is_control() && *c != '\t') {
-        return Err(format!("`{}` is shell syntax that lab does not replay", c.escape_debug()));
+    if let Some(c) = line
+        .chars()
+        .find(|c| META.contains(c) || c.is_control() && *c != '\t')
+    {
+        return Err(format!(
+            "`{}` is shell syntax that lab does not replay",
+            c.escape_debug()
+        ));
     }
     let parts: Vec<&str> = line.split('|').collect();
     match parts.len() {
@@ -165,14 +196,19 @@ fn simple(w: &[&str]) -> Result<Cmd, String> {
         ["vagrant", "ssh", node] if is_label(node) => Ok(Cmd::Ssh {
             node: node.to_string(),
         }),
-        ["vagrant", "destroy"] | ["vagrant", "destroy", "-f" | "--force"] => Ok(Cmd::VagrantDestroy),
+        ["vagrant", "destroy"] | ["vagrant", "destroy", "-f" | "--force"] => {
+            Ok(Cmd::VagrantDestroy)
+        }
         ["exit"] => Ok(Cmd::Exit),
         ["ping", args @ ..] => ping(args),
         ["tcpdump", "-i", iface] if is_ifname(iface) => Ok(Cmd::Tcpdump {
             iface: iface.to_string(),
         }),
         ["route", "-n"] => Ok(Cmd::RouteN),
-        ["ip", "route"] | ["ip", "route", "show"] | ["ip", "-4", "route"] | ["ip", "-4", "route", "show"] => Ok(Cmd::IpRoute),
+        ["ip", "route"]
+        | ["ip", "route", "show"]
+        | ["ip", "-4", "route"]
+        | ["ip", "-4", "route", "show"] => Ok(Cmd::IpRoute),
         ["cat", path] => cat(path),
         ["kubectl", rest @ ..] => kubectl(rest),
         ["kubeadm", "init", rest @ ..] => kubeadm(rest),
@@ -183,14 +219,21 @@ fn simple(w: &[&str]) -> Result<Cmd, String> {
 fn ping(args: &[&str]) -> Result<Cmd, String> {
     let (count, rest) = match args {
         ["-c", n, rest @ ..] => (
-            Some(n.parse::<u32>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| format!("ping -c {n}: a count from 1 to 100"))?),
+            Some(
+                n.parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=100).contains(n))
+                    .ok_or_else(|| format!("ping -c {n}: a count from 1 to 100"))?,
+            ),
             rest,
         ),
         rest => (None, rest),
     };
     match rest {
         [ip] => Ok(Cmd::Ping {
-            target: ip.parse().map_err(|_| format!("ping {ip}: lab pings IPv4 addresses"))?,
+            target: ip
+                .parse()
+                .map_err(|_| format!("ping {ip}: lab pings IPv4 addresses"))?,
             count,
         }),
         _ => Err("ping with flags other than -c N".into()),
@@ -205,12 +248,15 @@ fn cat(path: &str) -> Result<Cmd, String> {
         p = p.replace("//", "/");
     }
     let ok = p.starts_with('/')
-        && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
+        && p.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
         && !p.split('/').any(|c| c == "..");
     if ok {
         Ok(Cmd::Cat { path: p })
     } else {
-        Err(format!("cat {path}: lab reads absolute paths of letters, digits, . _ - /"))
+        Err(format!(
+            "cat {path}: lab reads absolute paths of letters, digits, . _ - /"
+        ))
     }
 }
 
@@ -246,7 +292,9 @@ fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
     let action = match rest.as_slice() {
         ["exec", tail @ ..] => {
             let mut tail = tail;
-            while let Some(("-it" | "-ti" | "-i" | "-t", t)) = tail.split_first().map(|(a, t)| (*a, t)) {
+            while let Some(("-it" | "-ti" | "-i" | "-t", t)) =
+                tail.split_first().map(|(a, t)| (*a, t))
+            {
                 tail = t;
             }
             let (pod, cmd) = tail.split_first().ok_or("kubectl exec without a pod")?;
@@ -258,17 +306,29 @@ fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
                 c => c,
             };
             let inner = simple(cmd)?;
-            if !matches!(inner, Cmd::Ping { .. } | Cmd::Cat { .. } | Cmd::RouteN | Cmd::IpRoute) {
-                return Err(format!("kubectl exec of {}: lab runs ping, cat, route -n and ip route in pods", inner.shape()));
+            if !matches!(
+                inner,
+                Cmd::Ping { .. } | Cmd::Cat { .. } | Cmd::RouteN | Cmd::IpRoute
+            ) {
+                return Err(format!(
+                    "kubectl exec of {}: lab runs ping, cat, route -n and ip route in pods",
+                    inner.shape()
+                ));
             }
             KubeAction::Exec {
                 pod: pod.to_string(),
                 cmd: Box::new(inner),
             }
         }
-        ["logs", pod] if is_label(pod) => KubeAction::Logs { pod: pod.to_string() },
-        ["apply", "-f", file] if is_file(file) => KubeAction::Apply { file: file.to_string() },
-        ["delete", "-f", file] if is_file(file) => KubeAction::Delete { file: file.to_string() },
+        ["logs", pod] if is_label(pod) => KubeAction::Logs {
+            pod: pod.to_string(),
+        },
+        ["apply", "-f", file] if is_file(file) => KubeAction::Apply {
+            file: file.to_string(),
+        },
+        ["delete", "-f", file] if is_file(file) => KubeAction::Delete {
+            file: file.to_string(),
+        },
         ["get", what, flags @ ..] => {
             let what = match *what {
                 "pods" | "pod" | "po" => Resource::Pods,
@@ -324,16 +384,29 @@ fn kubeadm(w: &[&str]) -> Result<Cmd, String> {
         };
         match (flag, value) {
             ("--apiserver-advertise-address", Some(v)) => {
-                advertise = Some(v.parse().map_err(|_| format!("{flag} {v}: not an IPv4 address"))?)
+                advertise = Some(
+                    v.parse()
+                        .map_err(|_| format!("{flag} {v}: not an IPv4 address"))?,
+                )
             }
             ("--pod-network-cidr", Some(v)) => {
-                pod_cidr = Some(v.parse().map_err(|_| format!("{flag} {v}: not an IPv4 CIDR"))?)
+                pod_cidr = Some(
+                    v.parse()
+                        .map_err(|_| format!("{flag} {v}: not an IPv4 CIDR"))?,
+                )
             }
-            _ => return Err(format!("kubeadm init {flag}: lab checks --apiserver-advertise-address and --pod-network-cidr")),
+            _ => {
+                return Err(format!(
+                    "kubeadm init {flag}: lab checks --apiserver-advertise-address and --pod-network-cidr"
+                ));
+            }
         }
         w = t;
     }
-    Ok(Cmd::KubeadmInit { advertise, pod_cidr })
+    Ok(Cmd::KubeadmInit {
+        advertise,
+        pod_cidr,
+    })
 }
 
 #[cfg(test)]
@@ -342,34 +415,68 @@ mod tests {
 
     #[test]
     fn the_chapters_shapes() {
-        assert_eq!(recognize("vagrant ssh node1").unwrap(), Cmd::Ssh { node: "node1".into() });
+        assert_eq!(
+            recognize("vagrant ssh node1").unwrap(),
+            Cmd::Ssh {
+                node: "node1".into()
+            }
+        );
         assert_eq!(
             recognize("ping 10.244.1.2").unwrap(),
-            Cmd::Ping { target: "10.244.1.2".parse().unwrap(), count: None }
+            Cmd::Ping {
+                target: "10.244.1.2".parse().unwrap(),
+                count: None
+            }
         );
         assert_eq!(
             recognize("sudo tcpdump -i flannel.1").unwrap(),
-            Cmd::Tcpdump { iface: "flannel.1".into() }
+            Cmd::Tcpdump {
+                iface: "flannel.1".into()
+            }
         );
         let c = recognize("kubectl --kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-v8m8f cat //run//flannel//subnet.env").unwrap();
         let Cmd::Kubectl(k) = c else { panic!() };
         assert_eq!(k.namespace.as_deref(), Some("kube-system"));
         assert_eq!(
             k.action,
-            KubeAction::Exec { pod: "kube-flannel-ds-v8m8f".into(), cmd: Box::new(Cmd::Cat { path: "/run/flannel/subnet.env".into() }) }
+            KubeAction::Exec {
+                pod: "kube-flannel-ds-v8m8f".into(),
+                cmd: Box::new(Cmd::Cat {
+                    path: "/run/flannel/subnet.env".into()
+                })
+            }
         );
         let c = recognize("kubectl --kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-zzkf7 -- route -n").unwrap();
-        assert!(matches!(c, Cmd::Kubectl(Kubectl { action: KubeAction::Exec { ref cmd, .. }, .. }) if **cmd == Cmd::RouteN));
+        assert!(
+            matches!(c, Cmd::Kubectl(Kubectl { action: KubeAction::Exec { ref cmd, .. }, .. }) if **cmd == Cmd::RouteN)
+        );
         let c = recognize("kubectl --kubeconfig ./admin.conf exec -it nginx-deployment-75675f5897-4dm42 ping 10.244.3.3").unwrap();
         assert_eq!(c.shape(), "kubectl exec");
-        let c = recognize("kubectl --kubeconfig ./admin.conf get pods --all-namespaces -l app=flannel").unwrap();
-        assert!(matches!(c, Cmd::Kubectl(Kubectl { action: KubeAction::Get(Get { all_namespaces: true, .. }), .. })));
+        let c =
+            recognize("kubectl --kubeconfig ./admin.conf get pods --all-namespaces -l app=flannel")
+                .unwrap();
+        assert!(matches!(
+            c,
+            Cmd::Kubectl(Kubectl {
+                action: KubeAction::Get(Get {
+                    all_namespaces: true,
+                    ..
+                }),
+                ..
+            })
+        ));
         assert_eq!(
             recognize("sudo kubeadm init --apiserver-advertise-address 10.100.198.200 --pod-network-cidr 10.244.0.0/16").unwrap(),
             Cmd::KubeadmInit { advertise: Some("10.100.198.200".parse().unwrap()), pod_cidr: Some("10.244.0.0/16".parse().unwrap()) }
         );
-        assert_eq!(recognize("vagrant destroy -f").unwrap(), Cmd::VagrantDestroy);
-        assert!(matches!(recognize("route -n | grep flannel").unwrap(), Cmd::Grep { .. }));
+        assert_eq!(
+            recognize("vagrant destroy -f").unwrap(),
+            Cmd::VagrantDestroy
+        );
+        assert!(matches!(
+            recognize("route -n | grep flannel").unwrap(),
+            Cmd::Grep { .. }
+        ));
     }
 
     #[test]

@@ -66,9 +66,16 @@ pub struct LiveTarget<'a> {
 }
 
 impl<'a> LiveTarget<'a> {
-    pub async fn new(lab: &'a Lab, state: &'a mut State, provider: &'a dyn Provider, rep: &Reporter) -> Result<LiveTarget<'a>> {
+    pub async fn new(
+        lab: &'a Lab,
+        state: &'a mut State,
+        provider: &'a dyn Provider,
+        rep: &Reporter,
+    ) -> Result<LiveTarget<'a>> {
         let access = provider.access(lab, state, rep).await?;
-        let session = provider.session(lab, state, &access, Some(DEADLINE), rep).await?;
+        let session = provider
+            .session(lab, state, &access, Some(DEADLINE), rep)
+            .await?;
         Ok(LiveTarget {
             lab,
             state,
@@ -100,11 +107,27 @@ impl Target for LiveTarget<'_> {
     }
     async fn switch(&mut self, variant: &str) -> Result<()> {
         self.session.close().await;
-        self.provider.apply(self.lab, self.state, variant, &self.rep).await?;
-        self.access = self.provider.access(self.lab, self.state, &self.rep).await?;
+        // In a recorded run, the switch's steps are the book's, to `variant`.
+        self.rep.emit(crate::report::Event::PhaseStart {
+            phase: crate::report::run::RunPhase::Book,
+            variant: variant.to_string(),
+        });
+        self.provider
+            .apply(self.lab, self.state, variant, &self.rep)
+            .await?;
+        self.access = self
+            .provider
+            .access(self.lab, self.state, &self.rep)
+            .await?;
         self.session = self
             .provider
-            .session(self.lab, self.state, &self.access, Some(DEADLINE), &self.rep)
+            .session(
+                self.lab,
+                self.state,
+                &self.access,
+                Some(DEADLINE),
+                &self.rep,
+            )
             .await?;
         Ok(())
     }
@@ -123,7 +146,15 @@ struct Planned {
 }
 
 fn needs_node(c: &Cmd) -> bool {
-    matches!(c, Cmd::Ping { .. } | Cmd::Tcpdump { .. } | Cmd::RouteN | Cmd::IpRoute | Cmd::Cat { .. } | Cmd::Grep { .. })
+    matches!(
+        c,
+        Cmd::Ping { .. }
+            | Cmd::Tcpdump { .. }
+            | Cmd::RouteN
+            | Cmd::IpRoute
+            | Cmd::Cat { .. }
+            | Cmd::Grep { .. }
+    )
 }
 
 /// Recognise a block's commands and place them; any command not
@@ -139,7 +170,10 @@ fn plan(block: &parse::Block) -> (Vec<Planned>, Vec<String>) {
             Ok(Cmd::Ssh { node: n }) => node = Some(n.clone()),
             Ok(Cmd::Exit) => {
                 if node.is_none() {
-                    cmd = Err("`exit` outside a `vagrant ssh` session would leave the reader's own shell".into());
+                    cmd = Err(
+                        "`exit` outside a `vagrant ssh` session would leave the reader's own shell"
+                            .into(),
+                    );
                 }
                 node = None;
             }
@@ -162,7 +196,13 @@ fn plan(block: &parse::Block) -> (Vec<Planned>, Vec<String>) {
     // "Open another session": a ping without -c and without output, then
     // another `vagrant ssh`, then a capture.
     for i in 0..out.len() {
-        let Ok(Cmd::Ping { target, count: None }) = &out[i].cmd else { continue };
+        let Ok(Cmd::Ping {
+            target,
+            count: None,
+        }) = &out[i].cmd
+        else {
+            continue;
+        };
         if !out[i].step.output.is_empty() {
             continue;
         }
@@ -181,7 +221,13 @@ fn plan(block: &parse::Block) -> (Vec<Planned>, Vec<String>) {
             }
         }
     }
-    (out, prose.into_iter().map(|(n, l)| format!("line {n}: {l}")).collect())
+    (
+        out,
+        prose
+            .into_iter()
+            .map(|(n, l)| format!("line {n}: {l}"))
+            .collect(),
+    )
 }
 
 fn lines(s: &str) -> Vec<String> {
@@ -202,13 +248,24 @@ fn node_line(c: &Cmd, target: Option<Ipv4Addr>, reply: bool) -> String {
             let n = count.unwrap_or(1);
             // -W bounds the wait for each reply, timeout the whole run (-w
             // would keep sending until the count is answered).
-            let one = format!("timeout {} ping -n -c {n} -i 0.2 -W 1 {}", n + 2, target.expect("ping has a target"));
-            if reply { format!("{one} || {one}") } else { one }
+            let one = format!(
+                "timeout {} ping -n -c {n} -i 0.2 -W 1 {}",
+                n + 2,
+                target.expect("ping has a target")
+            );
+            if reply {
+                format!("{one} || {one}")
+            } else {
+                one
+            }
         }
         Cmd::RouteN => "route -n".into(),
         Cmd::IpRoute => "ip -4 route".into(),
         Cmd::Cat { path } => format!("cat {}", crate::exec::quote(path)),
-        Cmd::Tcpdump { iface } => format!("timeout 2 tcpdump -l -n -i {} -c 4 2>&1", crate::exec::quote(iface)),
+        Cmd::Tcpdump { iface } => format!(
+            "timeout 2 tcpdump -l -n -i {} -c 4 2>&1",
+            crate::exec::quote(iface)
+        ),
         Cmd::Grep { inner, .. } => node_line(inner, target, reply),
         _ => String::new(),
     }
@@ -222,9 +279,19 @@ fn traffic(ip: Ipv4Addr) -> String {
 /// Keep the lines a `| grep` keeps.
 fn grep(c: &Cmd, out: Vec<String>) -> Vec<String> {
     match c {
-        Cmd::Grep { pattern, ignore_case, .. } => out
+        Cmd::Grep {
+            pattern,
+            ignore_case,
+            ..
+        } => out
             .into_iter()
-            .filter(|l| if *ignore_case { l.to_lowercase().contains(&pattern.to_lowercase()) } else { l.contains(pattern.as_str()) })
+            .filter(|l| {
+                if *ignore_case {
+                    l.to_lowercase().contains(&pattern.to_lowercase())
+                } else {
+                    l.contains(pattern.as_str())
+                }
+            })
             .collect(),
         _ => out,
     }
@@ -258,7 +325,10 @@ fn report(p: &Planned, variant: &str) -> CommandReport {
 impl Replayer<'_> {
     /// The book's output in the lab's addresses.
     fn book_in_lab(&self, r: &mut CommandReport, pods: &[PodRef]) -> Vec<String> {
-        r.book.iter().map(|l| self.binding.text(l, self.lab, pods, &mut r.bindings)).collect()
+        r.book
+            .iter()
+            .map(|l| self.binding.text(l, self.lab, pods, &mut r.bindings))
+            .collect()
     }
 
     fn target_ip(&self, ip: Ipv4Addr, pods: &[PodRef], notes: &mut Vec<String>) -> Ipv4Addr {
@@ -282,7 +352,9 @@ impl Replayer<'_> {
             return;
         }
         r.differences = match c {
-            Cmd::Ping { .. } => compare::ping(&compare::ping_facts(&book), &compare::ping_facts(&r.lab)),
+            Cmd::Ping { .. } => {
+                compare::ping(&compare::ping_facts(&book), &compare::ping_facts(&r.lab))
+            }
             Cmd::RouteN => compare::routes(&book, &r.lab),
             _ => compare::missing_in_order(&book, &r.lab),
         };
@@ -315,7 +387,10 @@ impl Replayer<'_> {
                     Ok(o) => {
                         r.lab = output_lines(&o);
                         if o.stdout.trim() != node {
-                            r.differences.push(format!("vagrant ssh {node}: the node calls itself `{}`", o.stdout.trim()));
+                            r.differences.push(format!(
+                                "vagrant ssh {node}: the node calls itself `{}`",
+                                o.stdout.trim()
+                            ));
                         }
                     }
                     Err(e) => fail(&mut r, e.to_string()),
@@ -323,7 +398,10 @@ impl Replayer<'_> {
             }
             Cmd::Exit => {
                 r.verdict = Verdict::Skipped;
-                r.reason = Some(format!("leaves {}'s session", p.node.as_deref().unwrap_or("the node")));
+                r.reason = Some(format!(
+                    "leaves {}'s session",
+                    p.node.as_deref().unwrap_or("the node")
+                ));
             }
             Cmd::Ping { target, .. } if p.traffic_for.is_some() => {
                 let lab_ip = self.target_ip(*target, &pods, &mut r.bindings);
@@ -335,7 +413,12 @@ impl Replayer<'_> {
                     all[j].step.line
                 ));
             }
-            c @ (Cmd::Ping { .. } | Cmd::RouteN | Cmd::IpRoute | Cmd::Cat { .. } | Cmd::Tcpdump { .. } | Cmd::Grep { .. }) => {
+            c @ (Cmd::Ping { .. }
+            | Cmd::RouteN
+            | Cmd::IpRoute
+            | Cmd::Cat { .. }
+            | Cmd::Tcpdump { .. }
+            | Cmd::Grep { .. }) => {
                 let node = p.node.clone().unwrap_or_default();
                 self.node_command(t, c, &node, None, p, &mut r, &pods).await;
             }
@@ -345,8 +428,11 @@ impl Replayer<'_> {
                     if kind == Some(PodKind::Flannel) || pod.starts_with("kube-flannel") {
                         match self.binding.flannel_node(pod) {
                             Ok(node) => {
-                                r.bindings.push(format!("{pod} (book) = flannel on {node} (hostNetwork: {node} itself)"));
-                                self.node_command(t, inner, &node, None, p, &mut r, &pods).await;
+                                r.bindings.push(format!(
+                                    "{pod} (book) = flannel on {node} (hostNetwork: {node} itself)"
+                                ));
+                                self.node_command(t, inner, &node, None, p, &mut r, &pods)
+                                    .await;
                             }
                             Err(e) => fail(&mut r, e),
                         }
@@ -354,8 +440,12 @@ impl Replayer<'_> {
                         match self.binding.lab_pod(pod, &pods) {
                             Ok(lp) => {
                                 let lp = lp.clone();
-                                r.bindings.push(format!("{pod} (book) = {} pod on {} = {} (lab)", lp.app, lp.node, lp.name));
-                                self.node_command(t, inner, &lp.node, Some(&lp), p, &mut r, &pods).await;
+                                r.bindings.push(format!(
+                                    "{pod} (book) = {} pod on {} = {} (lab)",
+                                    lp.app, lp.node, lp.name
+                                ));
+                                self.node_command(t, inner, &lp.node, Some(&lp), p, &mut r, &pods)
+                                    .await;
                             }
                             Err(e) => fail(&mut r, e),
                         }
@@ -388,7 +478,10 @@ impl Replayer<'_> {
                 KubeAction::Apply { file } => self.apply(t, file, &mut r).await,
                 KubeAction::Delete { file } => self.delete(file, &mut r, all, p),
             },
-            Cmd::KubeadmInit { advertise, pod_cidr } => {
+            Cmd::KubeadmInit {
+                advertise,
+                pod_cidr,
+            } => {
                 r.verdict = Verdict::Skipped;
                 r.reason = Some("`lab up` initialised the cluster; the addresses in the book's command were checked against the lab".into());
                 let cp = self.lab.control_plane();
@@ -400,12 +493,15 @@ impl Replayer<'_> {
                 if let Some(c) = pod_cidr
                     && *c != self.lab.network.pods
                 {
-                    r.differences.push(format!("kubeadm init: the book's pod network is {c}; the lab's is {}", self.lab.network.pods));
+                    r.differences.push(format!(
+                        "kubeadm init: the book's pod network is {c}; the lab's is {}",
+                        self.lab.network.pods
+                    ));
                 }
             }
             Cmd::VagrantDestroy => {
                 r.verdict = Verdict::Skipped;
-                r.reason = Some("`lab book` tears the lab down when it ends (unless --keep, or the lab was up before)".into());
+                r.reason = Some("lab tears the lab down when it ends (unless --keep; `lab book` also leaves a lab up that was up before)".into());
             }
         }
         r
@@ -413,7 +509,16 @@ impl Replayer<'_> {
 
     /// A node-level command on `node`, or inside `pod`.
     #[allow(clippy::too_many_arguments)]
-    async fn node_command(&self, t: &dyn Target, c: &Cmd, node: &str, pod: Option<&PodRef>, p: &Planned, r: &mut CommandReport, pods: &[PodRef]) {
+    async fn node_command(
+        &self,
+        t: &dyn Target,
+        c: &Cmd,
+        node: &str,
+        pod: Option<&PodRef>,
+        p: &Planned,
+        r: &mut CommandReport,
+        pods: &[PodRef],
+    ) {
         let target = match c {
             Cmd::Ping { target, .. } => Some(self.target_ip(*target, pods, &mut r.bindings)),
             _ => None,
@@ -423,7 +528,10 @@ impl Replayer<'_> {
             (Cmd::Tcpdump { iface }, Some((from, ip, _))) if from == node => {
                 let lab_ip = self.target_ip(*ip, pods, &mut r.bindings);
                 let traffic = traffic(lab_ip);
-                r.reason = Some(format!("captured while the ping at line {} ran in another session", p.traffic.as_ref().map(|t| t.2).unwrap_or(0)));
+                r.reason = Some(format!(
+                    "captured while the ping at line {} ran in another session",
+                    p.traffic.as_ref().map(|t| t.2).unwrap_or(0)
+                ));
                 crate::probe::capture::command(iface, lab_ip, &traffic)
             }
             _ => node_line(c, target, reply),
@@ -465,7 +573,14 @@ impl Replayer<'_> {
         }
     }
 
-    async fn get(&self, t: &dyn Target, g: &Get, ns: Option<&str>, r: &mut CommandReport, pods: &[PodRef]) {
+    async fn get(
+        &self,
+        t: &dyn Target,
+        g: &Get,
+        ns: Option<&str>,
+        r: &mut CommandReport,
+        pods: &[PodRef],
+    ) {
         let book = Table::parse(&r.book);
         if let Err(why) = t.session().kubernetes() {
             r.verdict = Verdict::Skipped;
@@ -477,7 +592,15 @@ impl Replayer<'_> {
             }
             return;
         }
-        let mut args: Vec<String> = vec!["get".into(), if g.what == Resource::Pods { "pods" } else { "nodes" }.into()];
+        let mut args: Vec<String> = vec![
+            "get".into(),
+            if g.what == Resource::Pods {
+                "pods"
+            } else {
+                "nodes"
+            }
+            .into(),
+        ];
         if g.all_namespaces {
             args.push("--all-namespaces".into());
         } else if g.what == Resource::Pods
@@ -500,7 +623,9 @@ impl Replayer<'_> {
                 let book_lab = self.book_in_lab(r, pods);
                 match (Table::parse(&book_lab), Table::parse(&r.lab)) {
                     (Some(b), Some(l)) => r.differences = compare::tables(&b, &l),
-                    (Some(_), None) => r.differences.push("kubectl get: the lab printed no table".into()),
+                    (Some(_), None) => r
+                        .differences
+                        .push("kubectl get: the lab printed no table".into()),
                     _ => {}
                 }
             }
@@ -523,24 +648,40 @@ impl Replayer<'_> {
             let mut lab = node_names.clone();
             lab.sort();
             if book != lab {
-                d.push(format!("nodes: the book shows [{}]; the lab has [{}]", book.join(", "), lab.join(", ")));
+                d.push(format!(
+                    "nodes: the book shows [{}]; the lab has [{}]",
+                    book.join(", "),
+                    lab.join(", ")
+                ));
             }
             if let (Some(n), Some(ro)) = (t.col("NAME"), t.col("ROLES")) {
                 for row in &t.rows {
                     let cp = row[ro].contains("master") || row[ro].contains("control-plane");
-                    let lab_cp = self.lab.node(&row[n]).is_some_and(|x| x.role == crate::spec::Role::ControlPlane);
+                    let lab_cp = self
+                        .lab
+                        .node(&row[n])
+                        .is_some_and(|x| x.role == crate::spec::Role::ControlPlane);
                     if cp != lab_cp && self.lab.node(&row[n]).is_some() {
-                        d.push(format!("nodes: the book's {} has roles {}; in the lab it is a {}", row[n], row[ro], if lab_cp { "control plane" } else { "worker" }));
+                        d.push(format!(
+                            "nodes: the book's {} has roles {}; in the lab it is a {}",
+                            row[n],
+                            row[ro],
+                            if lab_cp { "control plane" } else { "worker" }
+                        ));
                     }
                 }
             }
             return d;
         }
         let flannel = g.selector.as_ref().is_some_and(|(_, v)| v == "flannel")
-            || t.values("NAME").iter().all(|n| n.starts_with("kube-flannel"));
+            || t.values("NAME")
+                .iter()
+                .all(|n| n.starts_with("kube-flannel"));
         for n in t.values("NODE") {
             if !node_names.contains(&n) {
-                d.push(format!("pods: the book shows a pod on {n}; the lab has no such node"));
+                d.push(format!(
+                    "pods: the book shows a pod on {n}; the lab has no such node"
+                ));
             }
         }
         if flannel {
@@ -559,21 +700,41 @@ impl Replayer<'_> {
         } else {
             let placed = self.lab.placements();
             for w in &self.lab.workloads {
-                let book: Vec<&str> = t.values("NAME").into_iter().filter(|n| bind::owner_of(n) == w.name).collect();
-                let lab: Vec<&crate::spec::PodPlacement> = placed.iter().filter(|p| p.app == w.app).collect();
+                let book: Vec<&str> = t
+                    .values("NAME")
+                    .into_iter()
+                    .filter(|n| bind::owner_of(n) == w.name)
+                    .collect();
+                let lab: Vec<&crate::spec::PodPlacement> =
+                    placed.iter().filter(|p| p.app == w.app).collect();
                 if book.is_empty() {
                     continue;
                 }
                 if book.len() != lab.len() {
-                    d.push(format!("pods: the book shows {} pods of {}; the lab runs {}", book.len(), w.name, lab.len()));
+                    d.push(format!(
+                        "pods: the book shows {} pods of {}; the lab runs {}",
+                        book.len(),
+                        w.name,
+                        lab.len()
+                    ));
                 }
                 if let Some(ni) = t.col("NODE") {
-                    let mut bn: Vec<&str> = t.rows.iter().filter(|r| bind::owner_of(&r[0]) == w.name).map(|r| r[ni].as_str()).collect();
+                    let mut bn: Vec<&str> = t
+                        .rows
+                        .iter()
+                        .filter(|r| bind::owner_of(&r[0]) == w.name)
+                        .map(|r| r[ni].as_str())
+                        .collect();
                     let mut ln: Vec<&str> = lab.iter().map(|p| p.node.as_str()).collect();
                     bn.sort();
                     ln.sort();
                     if bn != ln {
-                        d.push(format!("pods: the book's {} pods run on [{}]; the lab's on [{}]", w.name, bn.join(", "), ln.join(", ")));
+                        d.push(format!(
+                            "pods: the book's {} pods run on [{}]; the lab's on [{}]",
+                            w.name,
+                            bn.join(", "),
+                            ln.join(", ")
+                        ));
                     }
                 }
             }
@@ -581,15 +742,38 @@ impl Replayer<'_> {
         d
     }
 
-    fn manifest(&self, file: &str) -> std::result::Result<(Option<String>, Option<String>), String> {
+    fn manifest(
+        &self,
+        file: &str,
+    ) -> std::result::Result<(Option<String>, Option<String>), String> {
         let name_of = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
-        if let Some(v) = self.lab.variants.iter().find(|v| name_of(&v.manifest).as_deref() == Some(file)) {
+        if let Some(v) = self
+            .lab
+            .variants
+            .iter()
+            .find(|v| name_of(&v.manifest).as_deref() == Some(file))
+        {
             return Ok((Some(v.name.clone()), None));
         }
-        if let Some((i, _)) = self.lab.workload_files.iter().enumerate().find(|(_, f)| name_of(f).as_deref() == Some(file)) {
-            return Ok((None, self.lab.workloads.get(i).map(|w| w.name.clone()).or(Some(file.to_string()))));
+        if let Some((i, _)) = self
+            .lab
+            .workload_files
+            .iter()
+            .enumerate()
+            .find(|(_, f)| name_of(f).as_deref() == Some(file))
+        {
+            return Ok((
+                None,
+                self.lab
+                    .workloads
+                    .get(i)
+                    .map(|w| w.name.clone())
+                    .or(Some(file.to_string())),
+            ));
         }
-        Err(format!("the lab has no manifest {file} (its variants' network files and workloads are in lab.yaml)"))
+        Err(format!(
+            "the lab has no manifest {file} (its variants' network files and workloads are in lab.yaml)"
+        ))
     }
 
     fn delete(&mut self, file: &str, r: &mut CommandReport, all: &[Planned], p: &Planned) {
@@ -608,7 +792,11 @@ impl Replayer<'_> {
     }
 
     async fn apply(&mut self, t: &mut dyn Target, file: &str, r: &mut CommandReport) {
-        let note = if r.book.is_empty() { "" } else { "; kubectl's own message is not compared" };
+        let note = if r.book.is_empty() {
+            ""
+        } else {
+            "; kubectl's own message is not compared"
+        };
         match self.manifest(file) {
             Ok((Some(variant), _)) => {
                 r.ran_on = Some("lab".into());
@@ -619,7 +807,9 @@ impl Replayer<'_> {
                     r.ran = Some(format!("switch to variant {variant}"));
                     match t.switch(&variant).await {
                         Ok(()) => {
-                            r.lab = vec![format!("switched to variant {variant} ({file}): workloads and network removed, {file} applied, workloads again")];
+                            r.lab = vec![format!(
+                                "switched to variant {variant} ({file}): workloads and network removed, {file} applied, workloads again"
+                            )];
                             r.variant = variant;
                             r.reason = Some(format!("the variant switch{note}"));
                             self.net_deleted = false;
@@ -634,15 +824,27 @@ impl Replayer<'_> {
             }
             Ok((None, Some(workload))) => {
                 r.ran_on = Some("lab".into());
-                let app = self.lab.workloads.iter().find(|w| w.name == workload).map(|w| (w.app.clone(), w.replicas));
+                let app = self
+                    .lab
+                    .workloads
+                    .iter()
+                    .find(|w| w.name == workload)
+                    .map(|w| (w.app.clone(), w.replicas));
                 let pods = t.pods();
                 let (app, replicas) = app.unwrap_or_default();
-                let running: Vec<String> = pods.iter().filter(|p| p.app == app).map(|p| format!("{} on {} ({})", p.name, p.node, p.ip)).collect();
+                let running: Vec<String> = pods
+                    .iter()
+                    .filter(|p| p.app == app)
+                    .map(|p| format!("{} on {} ({})", p.name, p.node, p.ip))
+                    .collect();
                 r.lab = running.clone();
                 if self.net_deleted {
                     r.differences.push(format!("kubectl apply -f {file}: the chapter applies workloads before a network; the lab switches networks as a whole"));
                 } else if running.len() as u64 != u64::from(replicas) {
-                    r.differences.push(format!("{workload}: {replicas} replicas wanted; the lab runs {}", running.len()));
+                    r.differences.push(format!(
+                        "{workload}: {replicas} replicas wanted; the lab runs {}",
+                        running.len()
+                    ));
                 }
                 self.work_deleted = false;
                 r.reason = Some(format!("the workload's pods are running{note}"));
@@ -657,7 +859,12 @@ impl Replayer<'_> {
 }
 
 /// Replay every block of `chapter` against `target`, judged with `known`.
-pub async fn replay(chapter: &Chapter, lab: &Lab, target: &mut dyn Target, known: &KnownFile) -> BookReport {
+pub async fn replay(
+    chapter: &Chapter,
+    lab: &Lab,
+    target: &mut dyn Target,
+    known: &KnownFile,
+) -> BookReport {
     let planned: Vec<(Vec<Planned>, Vec<String>)> = chapter.blocks.iter().map(plan).collect();
     let for_binding: Vec<Vec<(Step, std::result::Result<Cmd, String>)>> = planned
         .iter()
@@ -685,14 +892,22 @@ pub async fn replay(chapter: &Chapter, lab: &Lab, target: &mut dyn Target, known
             });
             continue;
         }
-        let refused: Vec<usize> = plans.iter().filter(|p| p.cmd.is_err()).map(|p| p.step.line).collect();
+        let refused: Vec<usize> = plans
+            .iter()
+            .filter(|p| p.cmd.is_err())
+            .map(|p| p.step.line)
+            .collect();
         for p in &plans {
             if !refused.is_empty() && p.cmd.is_ok() {
                 let mut r = report(p, &target.variant());
                 r.verdict = Verdict::Skipped;
                 r.reason = Some(format!(
                     "not run: the block has a command lab does not understand (line {})",
-                    refused.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ")
+                    refused
+                        .iter()
+                        .map(|l| l.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
                 commands.push(r);
                 continue;
@@ -731,20 +946,36 @@ pub fn judge(r: &mut BookReport, known: &KnownFile) {
     for b in &mut r.blocks {
         for c in &mut b.commands {
             c.known.clear();
-            if c.differences.is_empty() || matches!(c.verdict, Verdict::Error | Verdict::NotUnderstood) {
+            if c.differences.is_empty()
+                || matches!(c.verdict, Verdict::Error | Verdict::NotUnderstood)
+            {
                 continue;
             }
             c.known = c
                 .differences
                 .iter()
-                .map(|d| known.find(b.line, d).map(|e| e.reason.clone()).unwrap_or_default())
+                .map(|d| {
+                    known
+                        .find(b.line, d)
+                        .map(|e| e.reason.clone())
+                        .unwrap_or_default()
+                })
                 .collect();
-            c.verdict = if c.known.iter().all(|k| !k.is_empty()) { Verdict::KnownDrift } else { Verdict::Drift };
+            c.verdict = if c.known.iter().all(|k| !k.is_empty()) {
+                Verdict::KnownDrift
+            } else {
+                Verdict::Drift
+            };
         }
         b.verdict = if b.commands.is_empty() {
             Verdict::Skipped
         } else {
-            b.commands.iter().map(|c| c.verdict).filter(|v| *v != Verdict::Skipped).max().unwrap_or(Verdict::Skipped)
+            b.commands
+                .iter()
+                .map(|c| c.verdict)
+                .filter(|v| *v != Verdict::Skipped)
+                .max()
+                .unwrap_or(Verdict::Skipped)
         };
     }
     r.summarize();
@@ -792,13 +1023,21 @@ mod tests {
         let near = "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.061 ms\n";
         let (from_node, from_pod) = if fixed {
             (
-                replied("PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=0.5 ms\n"),
-                replied("PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n64 bytes from 10.244.2.2: icmp_seq=1 ttl=62 time=0.9 ms\n"),
+                replied(
+                    "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=0.5 ms\n",
+                ),
+                replied(
+                    "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n64 bytes from 10.244.2.2: icmp_seq=1 ttl=62 time=0.9 ms\n",
+                ),
             )
         } else {
             (
-                failed("PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n\n--- 10.244.2.2 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss\n"),
-                failed("PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\nFrom 10.244.1.1 icmp_seq=1 Destination Net Unreachable\n"),
+                failed(
+                    "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n\n--- 10.244.2.2 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss\n",
+                ),
+                failed(
+                    "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\nFrom 10.244.1.1 icmp_seq=1 Destination Net Unreachable\n",
+                ),
             )
         };
         for node in ["master", "node1", "node2"] {
@@ -817,9 +1056,11 @@ mod tests {
                 );
         }
         for pod in [NGINX1, NGINX2] {
-            s = s
-                .in_pod(pod, " 10.244.1.", replied(near))
-                .in_pod(pod, " 10.244.2.2", from_pod.clone());
+            s = s.in_pod(pod, " 10.244.1.", replied(near)).in_pod(
+                pod,
+                " 10.244.2.2",
+                from_pod.clone(),
+            );
         }
         // Rules match by "contains", first one first: the most specific first.
         s.kubectl("--field-selector", "pod/kube-flannel-ds-8hz7q\n")
@@ -905,43 +1146,99 @@ mod tests {
     #[tokio::test]
     async fn vagrant_replays_every_block_as_the_chapter_says() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let lab = crate::spec::load_file(&root.join("labs/chapter4/lab.yaml"), Default::default()).unwrap();
+        let lab = crate::spec::load_file(&root.join("labs/chapter4/lab.yaml"), Default::default())
+            .unwrap();
         let chapter = parse::read(&root.join("labs/chapter4/chapter.md")).unwrap();
         let mut t = RecordedLab {
             broken: recorded(false),
             fixed: recorded(true),
             variant: "broken".into(),
             switches: Vec::new(),
-            pods: vec![pod(NGINX1, "node1", "10.244.1.2"), pod(NGINX2, "node2", "10.244.2.2")],
+            pods: vec![
+                pod(NGINX1, "node1", "10.244.1.2"),
+                pod(NGINX2, "node2", "10.244.2.2"),
+            ],
         };
         let r = replay(&chapter, &lab, &mut t, &KnownFile::default()).await;
-        let v: Vec<(usize, &str)> = r.blocks.iter().map(|b| (b.line, b.verdict.as_str())).collect();
+        let v: Vec<(usize, &str)> = r
+            .blocks
+            .iter()
+            .map(|b| (b.line, b.verdict.as_str()))
+            .collect();
         // kubectl get runs on VMs: compared as tables. The book's 1.10
         // cluster named the control plane's role `master`; the recorded
         // kubectl 1.32 says `control-plane`: a drift the report names.
         assert_eq!(
             v,
-            [(18, "skipped"), (31, "match"), (37, "match"), (48, "drift"), (61, "match"), (69, "match"), (81, "match"), (103, "match"), (116, "match"), (139, "drift"), (154, "match"), (169, "match"), (184, "skipped"), (194, "match"), (224, "match"), (247, "match"), (261, "skipped")],
+            [
+                (18, "skipped"),
+                (31, "match"),
+                (37, "match"),
+                (48, "drift"),
+                (61, "match"),
+                (69, "match"),
+                (81, "match"),
+                (103, "match"),
+                (116, "match"),
+                (139, "drift"),
+                (154, "match"),
+                (169, "match"),
+                (184, "skipped"),
+                (194, "match"),
+                (224, "match"),
+                (247, "match"),
+                (261, "skipped")
+            ],
             "{}",
             crate::book::report::terminal(&r)
         );
         let b48 = &r.blocks.iter().find(|b| b.line == 48).unwrap().commands[0];
-        assert!(b48.differences[0].contains("master Ready master") && b48.differences[0].contains("master Ready control-plane"), "{:?}", b48.differences);
+        assert!(
+            b48.differences[0].contains("master Ready master")
+                && b48.differences[0].contains("master Ready control-plane"),
+            "{:?}",
+            b48.differences
+        );
         let calls = t.ran();
         // Everything ran on the lab's machines, in its pods or with kubectl,
         // in shapes lab builds itself.
         for call in &calls {
             let place = call.split(':').next().unwrap_or_default();
             assert!(
-                ["master", "node1", "node2"].contains(&place) || place.starts_with("pod nginx-deployment-") || call.starts_with("kubectl "),
+                ["master", "node1", "node2"].contains(&place)
+                    || place.starts_with("pod nginx-deployment-")
+                    || call.starts_with("kubectl "),
                 "{call}"
             );
-            assert!(!call.contains("rm -rf") && !call.contains("./admin.conf"), "{call}");
+            assert!(
+                !call.contains("rm -rf") && !call.contains("./admin.conf"),
+                "{call}"
+            );
         }
         assert_eq!(t.switches, ["fixed"]);
-        assert!(calls.iter().any(|c| c.starts_with("kubectl get pods -n kube-system -l app=flannel")), "{calls:#?}");
-        assert!(calls.iter().any(|c| c.starts_with("kubectl logs -n kube-system pod/kube-flannel-ds-")), "{calls:#?}");
-        assert!(calls.iter().any(|c| c.starts_with("node1: sudo sh -c") && c.contains("tcpdump")), "{calls:#?}");
-        assert!(calls.iter().any(|c| c.starts_with(&format!("pod {NGINX1}: ")) && c.contains("ping")), "{calls:#?}");
+        assert!(
+            calls
+                .iter()
+                .any(|c| c.starts_with("kubectl get pods -n kube-system -l app=flannel")),
+            "{calls:#?}"
+        );
+        assert!(
+            calls
+                .iter()
+                .any(|c| c.starts_with("kubectl logs -n kube-system pod/kube-flannel-ds-")),
+            "{calls:#?}"
+        );
+        assert!(
+            calls
+                .iter()
+                .any(|c| c.starts_with("node1: sudo sh -c") && c.contains("tcpdump")),
+            "{calls:#?}"
+        );
+        assert!(
+            calls
+                .iter()
+                .any(|c| c.starts_with(&format!("pod {NGINX1}: ")) && c.contains("ping")),
+            "{calls:#?}"
+        );
     }
 }

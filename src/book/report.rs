@@ -30,14 +30,34 @@ pub fn current_drift(r: &BookReport) -> Vec<(usize, String, String)> {
 /// The terminal view.
 pub fn terminal(r: &BookReport) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "book {} against lab {} ({})", r.chapter, r.lab, r.provider);
+    let _ = writeln!(
+        s,
+        "book {} against lab {} ({})",
+        r.chapter, r.lab, r.provider
+    );
     for b in &r.blocks {
         let first = b.first_command();
-        let first: String = if first.chars().count() > 70 { format!("{}…", first.chars().take(69).collect::<String>()) } else { first.to_string() };
-        let _ = writeln!(s, "{:>5}  {:<14} {}", b.line, b.verdict.as_str(), visible(&first));
+        let first: String = if first.chars().count() > 70 {
+            format!("{}…", first.chars().take(69).collect::<String>())
+        } else {
+            first.to_string()
+        };
+        let _ = writeln!(
+            s,
+            "{:>5}  {:<14} {}",
+            b.line,
+            b.verdict.as_str(),
+            visible(&first)
+        );
         for c in &b.commands {
             if !matches!(c.verdict, Verdict::Match | Verdict::Skipped) && b.commands.len() > 1 {
-                let _ = writeln!(s, "         line {}: {} {}", c.line, c.verdict.as_str(), visible(&c.command));
+                let _ = writeln!(
+                    s,
+                    "         line {}: {} {}",
+                    c.line,
+                    c.verdict.as_str(),
+                    visible(&c.command)
+                );
             }
             if matches!(c.verdict, Verdict::Error | Verdict::NotUnderstood)
                 && let Some(why) = &c.reason
@@ -47,7 +67,12 @@ pub fn terminal(r: &BookReport) -> String {
             for (i, d) in c.differences.iter().enumerate() {
                 match c.known.get(i).filter(|k| !k.is_empty()) {
                     Some(k) => {
-                        let _ = writeln!(s, "           known: {}\n             why: {}", visible(d), visible(k));
+                        let _ = writeln!(
+                            s,
+                            "           known: {}\n             why: {}",
+                            visible(d),
+                            visible(k)
+                        );
                     }
                     None => {
                         let _ = writeln!(s, "           DRIFT: {}", visible(d));
@@ -67,7 +92,11 @@ pub fn terminal(r: &BookReport) -> String {
         m.skipped,
         m.not_understood,
         m.error,
-        if r.blessed { format!("; known drift written to {}", r.known_file) } else { String::new() }
+        if r.blessed {
+            format!("; known drift written to {}", r.known_file)
+        } else {
+            String::new()
+        }
     );
     s
 }
@@ -82,7 +111,8 @@ pub fn junit(r: &BookReport) -> String {
     crate::report::junit::render_results(&r.lab, &as_checks(r), std::path::Path::new(""))
 }
 
-/// What a block's commands ran and printed, for JUnit and the run record.
+/// What a block's commands ran and printed, and the reasons of its known
+/// drift, for JUnit and the run record.
 fn block_output(b: &super::BlockReport) -> String {
     let mut out = String::new();
     for c in &b.commands {
@@ -91,35 +121,64 @@ fn block_output(b: &super::BlockReport) -> String {
             "$ {}  [{}{}]",
             c.command,
             c.verdict.as_str(),
-            c.ran_on.as_ref().map(|o| format!(" on {o}")).unwrap_or_default()
+            c.ran_on
+                .as_ref()
+                .map(|o| format!(" on {o}"))
+                .unwrap_or_default()
         );
         for l in &c.lab {
             let _ = writeln!(out, "{l}");
+        }
+        for (d, k) in c
+            .differences
+            .iter()
+            .zip(&c.known)
+            .filter(|(_, k)| !k.is_empty())
+        {
+            let _ = writeln!(out, "known drift: {d}\n  why: {k}");
         }
     }
     out
 }
 
-/// What a block shows in one line: its verdict and why (the differences,
-/// known ones with their reasons; the reason it was skipped, not
-/// understood or could not run).
+/// What a block shows in one line: its verdict and why (its differences;
+/// the reasons it was skipped, not understood or could not run, each once
+/// with the lines it applies to).
 fn block_observed(b: &super::BlockReport) -> String {
     let diffs: Vec<String> = b
         .commands
         .iter()
-        .flat_map(|c| c.differences.iter().enumerate().map(move |(i, d)| (c, i, d)))
-        .map(|(c, i, d)| match c.known.get(i).filter(|k| !k.is_empty()) {
-            Some(k) => format!("line {}: {d} (known: {k})", c.line),
-            None => format!("line {}: {d}", c.line),
+        .flat_map(|c| {
+            c.differences.iter().enumerate().map(move |(i, d)| {
+                let known = c.known.get(i).is_some_and(|k| !k.is_empty());
+                format!(
+                    "line {}: {d}{}",
+                    c.line,
+                    if known { " (known)" } else { "" }
+                )
+            })
         })
         .collect();
-    let reasons: Vec<String> = b
-        .commands
-        .iter()
-        .filter(|c| c.verdict == b.verdict)
-        .filter_map(|c| c.reason.as_ref().map(|r| format!("line {}: {r}", c.line)))
-        .chain(b.commands.is_empty().then(|| b.prose.join("; ")))
+    let mut reasons: Vec<(Vec<String>, &str)> = Vec::new();
+    for c in b.commands.iter().filter(|c| c.verdict == b.verdict) {
+        let Some(why) = c.reason.as_deref() else {
+            continue;
+        };
+        match reasons.iter_mut().find(|(_, w)| *w == why) {
+            Some((lines, _)) => lines.push(c.line.to_string()),
+            None => reasons.push((vec![c.line.to_string()], why)),
+        }
+    }
+    let mut reasons: Vec<String> = reasons
+        .into_iter()
+        .map(|(lines, why)| {
+            let s = if lines.len() > 1 { "s" } else { "" };
+            format!("line{s} {}: {why}", lines.join(", "))
+        })
         .collect();
+    if b.commands.is_empty() {
+        reasons.extend(b.prose.iter().cloned());
+    }
     let v = b.verdict.as_str().replace('_', " ");
     match b.verdict {
         Verdict::Match => v,
@@ -145,7 +204,11 @@ pub fn as_checks(r: &BookReport) -> Vec<crate::report::CheckResult> {
         .iter()
         .map(|b| {
             let first = b.first_command();
-            let ran_in = b.commands.last().map(|c| c.variant.as_str()).unwrap_or_default();
+            let ran_in = b
+                .commands
+                .last()
+                .map(|c| c.variant.as_str())
+                .unwrap_or_default();
             CheckResult {
                 name: if first.is_empty() {
                     format!("line {}", b.line)
@@ -264,8 +327,16 @@ fn block_html(h: &mut String, b: &super::BlockReport, lines: &[&str]) {
         b.line, b.line
     );
     if b.commands.is_empty() {
-        let body: Vec<&str> = lines.get(b.line..b.end.saturating_sub(1)).unwrap_or(&[]).to_vec();
-        let _ = writeln!(h, "<div class=\"cmd\"><div><pre>{}</pre></div><div class=\"lab\">{}</div></div>", esc(&body.join("\n")), esc(&b.prose.join(" ")));
+        let body: Vec<&str> = lines
+            .get(b.line..b.end.saturating_sub(1))
+            .unwrap_or(&[])
+            .to_vec();
+        let _ = writeln!(
+            h,
+            "<div class=\"cmd\"><div><pre>{}</pre></div><div class=\"lab\">{}</div></div>",
+            esc(&body.join("\n")),
+            esc(&b.prose.join(" "))
+        );
     }
     for c in &b.commands {
         let cv = c.verdict.as_str();
@@ -279,7 +350,11 @@ fn block_html(h: &mut String, b: &super::BlockReport, lines: &[&str]) {
             .iter()
             .map(|l| {
                 let n = super::compare::normalize(l);
-                if !n.is_empty() && missing.iter().any(|m| *m == n || m.contains(&n)) { format!("<mark>{}</mark>", esc(l)) } else { esc(l) }
+                if !n.is_empty() && missing.iter().any(|m| *m == n || m.contains(&n)) {
+                    format!("<mark>{}</mark>", esc(l))
+                } else {
+                    esc(l)
+                }
             })
             .collect();
         let _ = writeln!(
@@ -288,8 +363,14 @@ fn block_html(h: &mut String, b: &super::BlockReport, lines: &[&str]) {
             c.line,
             esc(&c.command),
             book.join("\n"),
-            c.ran_on.as_ref().map(|o| format!(", on {}", esc(o))).unwrap_or_default(),
-            c.ran.as_ref().map(|r| format!("<b>$ {}</b>\n", esc(r))).unwrap_or_default(),
+            c.ran_on
+                .as_ref()
+                .map(|o| format!(", on {}", esc(o)))
+                .unwrap_or_default(),
+            c.ran
+                .as_ref()
+                .map(|r| format!("<b>$ {}</b>\n", esc(r)))
+                .unwrap_or_default(),
             esc(&c.lab.join("\n"))
         );
         for b in &c.bindings {
@@ -301,10 +382,19 @@ fn block_html(h: &mut String, b: &super::BlockReport, lines: &[&str]) {
         for (i, d) in c.differences.iter().enumerate() {
             match c.known.get(i).filter(|k| !k.is_empty()) {
                 Some(k) => {
-                    let _ = writeln!(h, "<div class=\"diff known\"><b>known drift:</b> {}<br><b>why:</b> {}</div>", esc(d), esc(k));
+                    let _ = writeln!(
+                        h,
+                        "<div class=\"diff known\"><b>known drift:</b> {}<br><b>why:</b> {}</div>",
+                        esc(d),
+                        esc(k)
+                    );
                 }
                 None => {
-                    let _ = writeln!(h, "<div class=\"diff\"><b>drift:</b> <mark>{}</mark></div>", esc(d));
+                    let _ = writeln!(
+                        h,
+                        "<div class=\"diff\"><b>drift:</b> <mark>{}</mark></div>",
+                        esc(d)
+                    );
                 }
             }
         }

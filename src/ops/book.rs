@@ -94,7 +94,8 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
             (up.state, up.lab, up.provider)
         }
     };
-    let replayed = interruptible(book::run(&s.book, prepared, &lab, &mut st, p.as_ref(), rep)).await;
+    let replayed =
+        interruptible(book::run(&s.book, prepared, &lab, &mut st, p.as_ref(), rep)).await;
     if let Some(sig) = signals::received() {
         rep.info(format!("{sig}: stopping"));
     }
@@ -111,7 +112,10 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
     let report = match (replayed, torn) {
         (Ok(r), torn) => (r, torn),
         (Err(e), Err(t)) => {
-            rep.info(format!("the teardown failed too: {t}; run `lab destroy {}`", lab.name));
+            rep.info(format!(
+                "the teardown failed too: {t}; run `lab destroy {}`",
+                lab.name
+            ));
             return Err(e);
         }
         (Err(e), Ok(())) => return Err(e),

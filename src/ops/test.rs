@@ -120,7 +120,15 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
             let from = st.variant.clone();
             run.phase(RunPhase::Book, &from);
             let since = Instant::now();
-            let r = book::run(&book::Settings::default(), prepared, &lab, &mut st, p.as_ref(), rep).await;
+            let r = book::run(
+                &book::Settings::default(),
+                prepared,
+                &lab,
+                &mut st,
+                p.as_ref(),
+                rep,
+            )
+            .await;
             run.record("book", RunPhase::Book, &from, since, r.as_ref().err());
             let r = r?;
             let checks = book::report::as_checks(&r);

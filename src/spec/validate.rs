@@ -153,7 +153,11 @@ fn manifest_path(c: &mut Collector, dir: &Path, field: &str, value: &str) -> Opt
             field,
             format!(
                 "{} '{value}' does not exist (looked for {})",
-                if field == "book" { "chapter" } else { "manifest" },
+                if field == "book" {
+                    "chapter"
+                } else {
+                    "manifest"
+                },
                 path.display()
             ),
         );
@@ -390,7 +394,10 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
 
     let book = raw.book.as_ref().and_then(|b| {
         if !b.ends_with(".md") {
-            c.push("book", format!("'{b}' is not a Markdown chapter (a .md file in the lab folder)"));
+            c.push(
+                "book",
+                format!("'{b}' is not a Markdown chapter (a .md file in the lab folder)"),
+            );
             return None;
         }
         manifest_path(&mut c, &dir, "book", b)

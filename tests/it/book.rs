@@ -19,7 +19,11 @@ fn seed() -> PathBuf {
 fn the_chapter_is_the_books_byte_for_byte() {
     let ours = std::fs::read(root().join("labs/chapter4/chapter.md")).unwrap();
     let book = std::fs::read(seed()).unwrap();
-    assert!(ours == book, "labs/chapter4/chapter.md differs from {}", seed().display());
+    assert!(
+        ours == book,
+        "labs/chapter4/chapter.md differs from {}",
+        seed().display()
+    );
     let lab = std::fs::read_to_string(root().join("labs/chapter4/lab.yaml")).unwrap();
     assert!(lab.lines().any(|l| l == "book: chapter.md"));
 }
@@ -29,12 +33,20 @@ fn verdicts(json: &Value) -> Vec<(u64, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|b| (b["line"].as_u64().unwrap(), b["verdict"].as_str().unwrap().to_string()))
+        .map(|b| {
+            (
+                b["line"].as_u64().unwrap(),
+                b["verdict"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
 fn no_namespaces_of(lab: &str) {
-    let left: Vec<String> = netns_list().into_iter().filter(|n| n.starts_with(&format!("{lab}."))).collect();
+    let left: Vec<String> = netns_list()
+        .into_iter()
+        .filter(|n| n.starts_with(&format!("{lab}.")))
+        .collect();
     assert!(left.is_empty(), "namespaces left: {left:?}");
 }
 
@@ -98,10 +110,16 @@ fn chapter4_replays_with_its_known_drift() {
     let want: Vec<(u64, String)> = CHAPTER4.iter().map(|(l, s)| (*l, s.to_string())).collect();
     assert_eq!(verdicts(&v), want, "{stdout}");
     assert_eq!(code, 0, "{stdout}");
-    assert!(stdout.contains("17 blocks: 9 match, 0 drift, 2 known drift, 6 skipped"), "{stdout}");
+    assert!(
+        stdout.contains("17 blocks: 9 match, 0 drift, 2 known drift, 6 skipped"),
+        "{stdout}"
+    );
     // Bound, not compared: the book's node2 pod is the lab's.
     let text = v.to_string();
-    assert!(text.contains("10.244.3.3 (book) = nginx pod on node2 = 10.244.2.2 (lab)"), "{text}");
+    assert!(
+        text.contains("10.244.3.3 (book) = nginx pod on node2 = 10.244.2.2 (lab)"),
+        "{text}"
+    );
     // Nothing is match that did not run.
     for b in v["blocks"].as_array().unwrap() {
         for c in b["commands"].as_array().unwrap() {
@@ -112,8 +130,18 @@ fn chapter4_replays_with_its_known_drift() {
     }
     let xml = std::fs::read_to_string(out.path().join("book.xml")).unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();
-    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("testcase")).count(), 17);
-    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("failure")).count(), 0);
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count(),
+        17
+    );
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .count(),
+        0
+    );
     let html = std::fs::read_to_string(out.path().join("book.html")).unwrap();
     assert!(html.contains("Setup Network Using Flannel") && html.contains("known drift:"));
     assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
@@ -130,9 +158,15 @@ fn without_its_known_drift_the_chapter_drifts() {
     let (code, stdout, v, ..) = book(&["--known", known.to_str().unwrap()]);
     assert_eq!(code, 1, "{stdout}");
     let got = verdicts(&v);
-    assert!(got.contains(&(103, "drift".into())) && got.contains(&(139, "drift".into())), "{got:?}");
+    assert!(
+        got.contains(&(103, "drift".into())) && got.contains(&(139, "drift".into())),
+        "{got:?}"
+    );
     assert!(stdout.contains("DRIFT: ping: the book shows no reply: Destination Net Unreachable from 10.244.1.1; the lab shows no reply: Time to live exceeded from 10.244.1.1"), "{stdout}");
-    assert!(!known.exists(), "a run without --bless wrote the known-drift file");
+    assert!(
+        !known.exists(),
+        "a run without --bless wrote the known-drift file"
+    );
 }
 
 #[test]
@@ -144,9 +178,27 @@ fn reachable_and_unreachable_each_fail_when_the_lab_says_otherwise() {
     let chapter = fixture("book/wrong-outcomes.md");
     let (code, stdout, v, ..) = book(&["--chapter", chapter.to_str().unwrap()]);
     assert_eq!(code, 1, "{stdout}");
-    assert_eq!(verdicts(&v), [(5, "drift".to_string()), (16, "match".into()), (22, "drift".into())], "{stdout}");
-    assert!(stdout.contains("the book shows a reply with ttl 63; the lab shows no reply and no ICMP error"), "{stdout}");
-    assert!(stdout.contains("the book shows no reply and no ICMP error; the lab shows a reply with ttl 63"), "{stdout}");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (5, "drift".to_string()),
+            (16, "match".into()),
+            (22, "drift".into())
+        ],
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "the book shows a reply with ttl 63; the lab shows no reply and no ICMP error"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "the book shows no reply and no ICMP error; the lab shows a reply with ttl 63"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -158,18 +210,38 @@ fn a_block_with_a_command_not_understood_runs_not_at_all() {
     let chapter = fixture("book/rm-rf.md");
     let (code, stdout, v, ..) = book(&["--chapter", chapter.to_str().unwrap()]);
     assert_eq!(code, 1, "{stdout}");
-    assert_eq!(verdicts(&v), [(3, "not_understood".to_string()), (9, "not_understood".into())], "{stdout}");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (3, "not_understood".to_string()),
+            (9, "not_understood".into())
+        ],
+        "{stdout}"
+    );
     for b in v["blocks"].as_array().unwrap() {
         for c in b["commands"].as_array().unwrap() {
-            assert!(c.get("ran").is_none() && c.get("ran_on").is_none(), "ran: {c}");
+            assert!(
+                c.get("ran").is_none() && c.get("ran_on").is_none(),
+                "ran: {c}"
+            );
         }
     }
     let b = &v["blocks"][0]["commands"];
     assert_eq!(b[2]["verdict"], "not_understood");
-    assert!(b[2]["reason"].as_str().unwrap().contains("`rm` is not a command lab replays"));
+    assert!(
+        b[2]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("`rm` is not a command lab replays")
+    );
     assert!(b[1]["reason"].as_str().unwrap().contains("not run"));
     // A ping outside a `vagrant ssh` session would run on the host.
-    assert!(v["blocks"][1]["commands"][0]["reason"].as_str().unwrap().contains("runs on the reader's machine"));
+    assert!(
+        v["blocks"][1]["commands"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("runs on the reader's machine")
+    );
 }
 
 /// Bad chapters are refused before anything is made: exit 2, the file and
@@ -178,13 +250,32 @@ fn a_block_with_a_command_not_understood_runs_not_at_all() {
 fn bad_chapters_are_refused_before_anything_is_made() {
     let dir = tempfile::tempdir().unwrap();
     let many = dir.path().join("many.md");
-    std::fs::write(&many, "```bash\nvagrant ssh node1\nping -c 1 10.244.1.2\nexit\n```\n".repeat(10_000)).unwrap();
+    std::fs::write(
+        &many,
+        "```bash\nvagrant ssh node1\nping -c 1 10.244.1.2\nexit\n```\n".repeat(10_000),
+    )
+    .unwrap();
     let cases: Vec<(PathBuf, &str)> = vec![
-        (fixture("book/unterminated-fence.md"), "unterminated-fence.md:3: the fence ````bash` is never closed"),
-        (fixture("book/crlf.md"), "crlf.md:1: a carriage return (CRLF line endings)"),
-        (fixture("book/not-utf8.md"), "not-utf8.md:5: bytes that are not UTF-8"),
-        (fixture("book/binary.md"), "binary.md:1: a NUL byte: this is a binary file"),
-        (dir.path().join("missing.md"), "missing.md: cannot read the chapter"),
+        (
+            fixture("book/unterminated-fence.md"),
+            "unterminated-fence.md:3: the fence ````bash` is never closed",
+        ),
+        (
+            fixture("book/crlf.md"),
+            "crlf.md:1: a carriage return (CRLF line endings)",
+        ),
+        (
+            fixture("book/not-utf8.md"),
+            "not-utf8.md:5: bytes that are not UTF-8",
+        ),
+        (
+            fixture("book/binary.md"),
+            "binary.md:1: a NUL byte: this is a binary file",
+        ),
+        (
+            dir.path().join("missing.md"),
+            "missing.md: cannot read the chapter",
+        ),
         (many, "many.md:5001: more than 1000 fenced blocks"),
     ];
     for (chapter, want) in cases {
@@ -198,9 +289,18 @@ fn bad_chapters_are_refused_before_anything_is_made() {
             .unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{}: {err}", chapter.display());
-        assert!(err.contains(want), "{}: wanted {want:?} in {err}", chapter.display());
+        assert!(
+            err.contains(want),
+            "{}: wanted {want:?} in {err}",
+            chapter.display()
+        );
         assert!(!err.contains("panicked"), "{err}");
-        assert_eq!(std::fs::read_dir(state.path()).unwrap().count(), 0, "{}: state made", chapter.display());
+        assert_eq!(
+            std::fs::read_dir(state.path()).unwrap().count(),
+            0,
+            "{}: state made",
+            chapter.display()
+        );
     }
 }
 
@@ -208,16 +308,29 @@ fn bad_chapters_are_refused_before_anything_is_made() {
 fn the_lab_files_book_is_validated_like_the_rest() {
     for (value, want) in [
         ("missing.md", "book: chapter 'missing.md' does not exist"),
-        ("../chapter.md", "book: '../chapter.md' is not a valid manifest path"),
-        ("flannel.yml", "book: 'flannel.yml' is not a Markdown chapter"),
+        (
+            "../chapter.md",
+            "book: '../chapter.md' is not a valid manifest path",
+        ),
+        (
+            "flannel.yml",
+            "book: 'flannel.yml' is not a Markdown chapter",
+        ),
     ] {
         let lab = copy_lab("chapter4", &unique_name("bv"));
-        crate::harness::edit(&lab.path().join("lab.yaml"), "book: chapter.md", &format!("book: {value}"));
+        crate::harness::edit(
+            &lab.path().join("lab.yaml"),
+            "book: chapter.md",
+            &format!("book: {value}"),
+        );
         let (mut cmd, state) = lab_cmd();
         let o = cmd.arg("book").arg(lab.path()).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{err}");
-        assert!(err.contains(want) && err.contains("lab.yaml:"), "wanted {want:?}: {err}");
+        assert!(
+            err.contains(want) && err.contains("lab.yaml:"),
+            "wanted {want:?}: {err}"
+        );
         assert_eq!(std::fs::read_dir(state.path()).unwrap().count(), 0);
     }
 }
