@@ -334,3 +334,77 @@ fn the_lab_files_book_is_validated_like_the_rest() {
         assert_eq!(std::fs::read_dir(state.path()).unwrap().count(), 0);
     }
 }
+
+/// `lab test` of a lab with `book:` replays the chapter too: without its
+/// known drift the chapter's two differences fail the story (exit 1),
+/// counted in the same summary as the checks, and the lab is gone.
+#[test]
+fn lab_test_fails_on_the_books_new_drift() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let name = unique_name("bt");
+    let lab = copy_lab("chapter4", &name);
+    std::fs::remove_file(lab.path().join("chapter.drift.yaml")).unwrap();
+    let (mut cmd, state) = lab_cmd();
+    let json = state.path().join("run.json");
+    let o = cmd
+        .arg("test")
+        .arg(lab.path())
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        stdout.lines().last(),
+        Some("25 passed, 2 failed, 12 skipped"),
+        "{stdout}"
+    );
+    let v: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(v["outcome"], "failed");
+    let failed: Vec<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["verdict"] == "fail")
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failed,
+        ["chapter.md:103 (broken)", "chapter.md:139 (broken)"]
+    );
+    no_namespaces_of(&name);
+}
+
+/// A chapter `lab test` cannot read is refused before anything is made,
+/// like a bad lab file: exit 2, the file and line named, no state, no run.
+#[test]
+fn lab_test_refuses_a_bad_chapter_before_anything_is_made() {
+    let lab = copy_lab("chapter4", &unique_name("bc"));
+    std::fs::copy(
+        fixture("book/unterminated-fence.md"),
+        lab.path().join("chapter.md"),
+    )
+    .unwrap();
+    let (mut cmd, state) = lab_cmd();
+    let o = cmd.arg("test").arg(lab.path()).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("chapter.md:3: the fence ````bash` is never closed"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(state.path()).unwrap().count(),
+        0,
+        "state made"
+    );
+}
