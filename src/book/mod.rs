@@ -90,6 +90,16 @@ pub struct CommandReport {
     pub reason: Option<String>,
 }
 
+impl CommandReport {
+    /// Each difference, with the reason it is known drift if it is.
+    pub fn differences_known(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.differences.iter().enumerate().map(|(i, d)| {
+            let known = self.known.get(i).map(String::as_str);
+            (d.as_str(), known.filter(|k| !k.is_empty()))
+        })
+    }
+}
+
 /// One fenced block of the chapter.
 #[derive(Debug, Clone, Serialize)]
 pub struct BlockReport {

@@ -235,9 +235,7 @@ fn lines(s: &str) -> Vec<String> {
 }
 
 fn output_lines(o: &Output) -> Vec<String> {
-    let mut v = lines(&o.stdout);
-    v.extend(lines(&o.stderr));
-    v
+    lines(&o.text())
 }
 
 /// The shell line of a recognised node-level command, rebuilt from typed

@@ -8,6 +8,7 @@
 
 use super::{BookReport, Verdict};
 use crate::report::escape as esc;
+use crate::report::table::clip;
 use crate::report::terminal::visible;
 use std::fmt::Write;
 
@@ -36,19 +37,8 @@ pub fn terminal(r: &BookReport) -> String {
         r.chapter, r.lab, r.provider
     );
     for b in &r.blocks {
-        let first = b.first_command();
-        let first: String = if first.chars().count() > 70 {
-            format!("{}…", first.chars().take(69).collect::<String>())
-        } else {
-            first.to_string()
-        };
-        let _ = writeln!(
-            s,
-            "{:>5}  {:<14} {}",
-            b.line,
-            b.verdict.as_str(),
-            visible(&first)
-        );
+        let first = clip(b.first_command(), 70);
+        let _ = writeln!(s, "{:>5}  {:<14} {first}", b.line, b.verdict.as_str());
         for c in &b.commands {
             if !matches!(c.verdict, Verdict::Match | Verdict::Skipped) && b.commands.len() > 1 {
                 let _ = writeln!(
@@ -64,8 +54,8 @@ pub fn terminal(r: &BookReport) -> String {
             {
                 let _ = writeln!(s, "           {}", visible(why));
             }
-            for (i, d) in c.differences.iter().enumerate() {
-                match c.known.get(i).filter(|k| !k.is_empty()) {
+            for (d, known) in c.differences_known() {
+                match known {
                     Some(k) => {
                         let _ = writeln!(
                             s,
@@ -129,12 +119,7 @@ fn block_output(b: &super::BlockReport) -> String {
         for l in &c.lab {
             let _ = writeln!(out, "{l}");
         }
-        for (d, k) in c
-            .differences
-            .iter()
-            .zip(&c.known)
-            .filter(|(_, k)| !k.is_empty())
-        {
+        for (d, k) in c.differences_known().filter_map(|(d, k)| Some((d, k?))) {
             let _ = writeln!(out, "known drift: {d}\n  why: {k}");
         }
     }
@@ -149,13 +134,9 @@ fn block_observed(b: &super::BlockReport) -> String {
         .commands
         .iter()
         .flat_map(|c| {
-            c.differences.iter().enumerate().map(move |(i, d)| {
-                let known = c.known.get(i).is_some_and(|k| !k.is_empty());
-                format!(
-                    "line {}: {d}{}",
-                    c.line,
-                    if known { " (known)" } else { "" }
-                )
+            c.differences_known().map(move |(d, known)| {
+                let known = if known.is_some() { " (known)" } else { "" };
+                format!("line {}: {d}{known}", c.line)
             })
         })
         .collect();
@@ -379,8 +360,8 @@ fn block_html(h: &mut String, b: &super::BlockReport, lines: &[&str]) {
         if let Some(r) = &c.reason {
             let _ = writeln!(h, "<div class=\"note\">{}</div>", esc(r));
         }
-        for (i, d) in c.differences.iter().enumerate() {
-            match c.known.get(i).filter(|k| !k.is_empty()) {
+        for (d, known) in c.differences_known() {
+            match known {
                 Some(k) => {
                     let _ = writeln!(
                         h,

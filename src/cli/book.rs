@@ -8,7 +8,7 @@ use crate::error::{LabError, Result};
 use crate::ops::book::{self as op, Settings};
 use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
-use crate::report::output::{Reports, Target, check_path};
+use crate::report::output::{Format, Reports};
 use crate::spec::{self, LoadOptions};
 use std::io::Write;
 use std::path::PathBuf;
@@ -43,15 +43,9 @@ pub struct Args {
 }
 
 pub async fn run(a: Args) -> Result<()> {
-    let reports = Reports::new(a.junit, a.json);
-    let root = crate::state::root();
-    reports.check(&root)?;
-    let html = a.html.map(Target::from_arg);
-    if let Some(Target::Path(p)) = &html {
-        check_path(p, &root).map_err(|why| {
-            LabError::Usage(format!("--html {}: {why}; nothing was run", p.display()))
-        })?;
-    }
+    // Before anything runs: a bad report path costs nothing.
+    let reports = Reports::new(a.junit, a.json).with_html(a.html);
+    reports.check(&crate::state::root())?;
     let settings = Settings {
         lab: spec::load(&a.lab, LoadOptions::default())?,
         provider: a.provider,
@@ -67,23 +61,18 @@ pub async fn run(a: Args) -> Result<()> {
     let r = &booked.report;
     // With a report on stdout, stdout is that report alone.
     let text = book::report::terminal(r);
-    if reports.to_stdout() || html == Some(Target::Stdout) {
+    if reports.to_stdout() {
         let _ = write!(std::io::stderr(), "{text}");
     } else {
         super::output::out_raw!("{text}");
     }
-    let mut unwritten = Vec::new();
-    for (flag, t, body) in [
-        ("--json", reports.json.as_ref(), book::report::json(r)),
-        ("--junit", reports.junit.as_ref(), book::report::junit(r)),
-        ("--html", html.as_ref(), book::report::html(r)),
-    ] {
-        if let Some(t) = t
-            && let Err(e) = t.write(body.as_bytes())
-        {
-            unwritten.push(format!("{flag} {t}: {e}"));
-        }
-    }
+    let unwritten = reports.write_with(|f| {
+        Some(match f {
+            Format::Json => book::report::json(r),
+            Format::Junit => book::report::junit(r),
+            Format::Html => book::report::html(r),
+        })
+    });
     if let Some(e) = booked.error {
         return Err(e);
     }
