@@ -9,11 +9,11 @@ use super::log_to_lab;
 use super::up::{self, up_locked};
 use crate::book::{self, BookReport};
 use crate::error::{LabError, Result};
+use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
-use crate::provider::{self, Kind};
 use crate::report::Reporter;
 use crate::signals::{self, interruptible};
-use crate::spec::{self, Lab, LoadOptions};
+use crate::spec::Lab;
 use crate::state::{self, Lock, Phase, State};
 
 /// What `lab book` was asked, resolved.
@@ -69,17 +69,11 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
                 )));
             }
             log_to_lab(rep, &name);
-            if let Some(w) = st.lab_drift() {
+            let r = super::Running::of(st)?;
+            if let Some(w) = &r.drift {
                 rep.info(format!("warning: {w}"));
             }
-            let lab = spec::load_file(
-                &st.lab_source(),
-                LoadOptions {
-                    workers: st.workers,
-                },
-            )?;
-            let p = provider::for_state(&st)?;
-            (st, lab, p)
+            (r.state, r.lab, r.provider)
         }
         None => {
             let variant = s.lab.default_variant.clone();

@@ -102,20 +102,27 @@ pub fn running(arg: Option<String>, need: Need) -> Result<Running> {
             }
         }
     }
-    let drift = st.lab_drift();
-    let lab = spec::load_file(
-        &st.lab_source(),
-        LoadOptions {
-            workers: st.workers,
-        },
-    )?;
-    let provider = provider::for_state(&st)?;
-    Ok(Running {
-        state: st,
-        lab,
-        provider,
-        drift,
-    })
+    Running::of(st)
+}
+
+impl Running {
+    /// The lab whose state is `st`, as `up` recorded it.
+    pub fn of(st: State) -> Result<Running> {
+        let drift = st.lab_drift();
+        let lab = spec::load_file(
+            &st.lab_source(),
+            LoadOptions {
+                workers: st.workers,
+            },
+        )?;
+        let provider = provider::for_state(&st)?;
+        Ok(Running {
+            state: st,
+            lab,
+            provider,
+            drift,
+        })
+    }
 }
 
 /// With no lab named, the one lab that is up here.

@@ -408,3 +408,39 @@ fn lab_test_refuses_a_bad_chapter_before_anything_is_made() {
         "state made"
     );
 }
+
+/// `lab book` of a lab that is up replays against it as it is and leaves
+/// it up (a second provider is refused); `lab destroy` removes it.
+#[test]
+fn a_lab_that_is_up_is_used_and_left_up() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let lab = crate::labs::TestLab::chapter4("bu");
+    lab.up(&[]);
+    let file = lab.file();
+    let path = file.to_str().unwrap();
+    let other = lab.lab(&["book", path, "--provider", "vagrant"]);
+    let err = String::from_utf8_lossy(&other.stderr);
+    assert_eq!(other.status.code(), Some(2), "{err}");
+    assert!(err.contains("is up with provider netns"), "{err}");
+    let o = lab.lab(&["book", path]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stdout}\n{err}");
+    assert!(
+        stdout.contains("17 blocks: 9 match, 0 drift, 2 known drift, 6 skipped"),
+        "{stdout}"
+    );
+    assert!(err.contains(&format!("lab {} stays up", lab.name)), "{err}");
+    let st = lab.lab(&["status", &lab.name]);
+    assert!(
+        st.status.success(),
+        "still up: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let d = lab.lab(&["destroy", &lab.name]);
+    assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
+    no_namespaces_of(&lab.name);
+}
