@@ -284,10 +284,9 @@ impl Binding {
             .pods
             .iter()
             .find(|(_, p)| p.ip == Some(ip) && matches!(p.kind, PodKind::Workload { .. }))
+            && let Ok(r) = self.lab_pod(name, pods)
         {
-            if let Ok(r) = self.lab_pod(name, pods) {
-                return Some((r.ip, format!("{} pod on {}", r.app, r.node)));
-            }
+            return Some((r.ip, format!("{} pod on {}", r.app, r.node)));
         }
         let (net, node) = self.subnets.iter().find(|(n, _)| n.contains(&ip))?;
         let lab_node = lab.node(node)?;

@@ -110,6 +110,10 @@ pub fn read(path: &Path) -> Result<Chapter, ChapterError> {
     parse(path, &bytes)
 }
 
+/// A fence being read: its line, its text, its language, its length in
+/// backticks, and the numbered lines of its body so far.
+type OpenFence = (usize, String, String, usize, Vec<(usize, String)>);
+
 /// Split a chapter's bytes into blocks.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     let err = |line, message: String| ChapterError {
@@ -143,7 +147,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
         ));
     }
     let mut blocks = Vec::new();
-    let mut open: Option<(usize, String, String, usize, Vec<(usize, String)>)> = None;
+    let mut open: Option<OpenFence> = None;
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         let trimmed = line.trim_start_matches(' ');
