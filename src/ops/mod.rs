@@ -7,12 +7,13 @@
 //! - [`apply`]: switch a running lab to another variant;
 //! - [`verify`]: run the checks of a lab that is up, as one recorded run;
 //! - [`test`]: the chapter's story (up, verify, evidence, every other
-//!   variant, verify, teardown) as one recorded run;
+//!   variant, verify, the chapter replayed when the lab has one, teardown)
+//!   as one recorded run;
 //! - [`book`]: replay the lab's chapter against it (`lab book`);
 //! - [`destroy`]: remove a lab;
 //! - [`doctor`]: what the host lacks, and installing it.
 //!
-//! Operations that change a lab (`up`, `apply`, `destroy`, `test`) hold its
+//! Operations that change a lab (`up`, `apply`, `destroy`, `test`, `book`) hold its
 //! [`Lock`] for their whole life; those that read it use the lab as `up`
 //! recorded it ([`running`]) and say when it is being changed or half made.
 //! Every operation stops on SIGINT, SIGTERM or SIGHUP
