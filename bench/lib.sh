@@ -11,7 +11,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 make_lab() {
   local n=$1 name=$2 dir=$3/lab-$1
   mkdir -p "$dir"
-  cp labs/chapter4/*.yml labs/chapter4/*.yaml "$dir"/
+  cp labs/chapter4/*.yml labs/chapter4/*.yaml labs/chapter4/*.md "$dir"/
   sed -i "s/^name: chapter4$/name: $name/" "$dir/lab.yaml"
   # More than 53 workers from .201 need more room than the chapter's /24.
   sed -i "s|private: 10.100.198.0/24|private: 10.100.0.0/16|" "$dir/lab.yaml"

@@ -14,8 +14,10 @@
 //! - [`ops`]: the operations behind the commands (up, apply, verify, test,
 //!   destroy), each over one settings struct;
 //! - [`signals`]: what SIGINT, SIGTERM and SIGHUP mean to every operation;
+//! - [`book`]: the chapter's own Markdown replayed against the lab (`lab book`);
 //! - [`cli`]: the command line, one file per command over [`ops`].
 
+pub mod book;
 pub mod bringup;
 pub mod cli;
 pub mod clock;

@@ -278,7 +278,8 @@ pub fn lab_files_of(lab: &crate::spec::Lab) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();
     let all = std::iter::once(&lab.file)
         .chain(lab.variants.iter().map(|v| &v.manifest))
-        .chain(lab.workload_files.iter());
+        .chain(lab.workload_files.iter())
+        .chain(lab.book.iter());
     for f in all {
         let rel = f.strip_prefix(base).unwrap_or(f);
         // Manifests are validated to be inside the lab folder; anything

@@ -5,6 +5,7 @@
 //! an exit code.
 
 mod apply;
+mod book;
 mod box_cmd;
 mod destroy;
 mod doctor;
@@ -30,7 +31,7 @@ use clap::{Parser, Subcommand};
     about = "Build a book chapter's Kubernetes network lab, check it, clean it up."
 )]
 #[command(
-    after_help = "Exit codes: 0 ok; 1 a check did not hold; 2 usage or invalid lab; 3 a step failed; 4 provider unavailable; 5 lab busy; 6 lab half made (the message says how to repair it); 130 interrupted."
+    after_help = "Exit codes: 0 ok; 1 a check did not hold (or the book drifted); 2 usage or invalid lab; 3 a step failed; 4 provider unavailable; 5 lab busy; 6 lab half made (the message says how to repair it); 130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -47,6 +48,8 @@ pub enum Command {
     Verify(verify::Args),
     /// The chapter's story: up, verify, evidence, each other variant, verify, destroy.
     Test(test::Args),
+    /// Replay the lab's chapter against it and report drift, block by block.
+    Book(book::Args),
     /// Remove a lab: its machines or namespaces, processes and files.
     Destroy(destroy::Args),
     /// Show a lab's nodes, pods, addresses and variant.
@@ -144,6 +147,7 @@ async fn dispatch(cmd: Command) -> Result<(), LabError> {
         Command::Apply(a) => apply::run(a).await,
         Command::Verify(a) => verify::run(a).await,
         Command::Test(a) => test::run(a).await,
+        Command::Book(a) => book::run(a).await,
         Command::Destroy(a) => destroy::run(a).await,
         Command::Status(a) => signals::interruptible(status::run(a)).await,
         Command::Ssh(a) => ssh::run(a).await,

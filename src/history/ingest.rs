@@ -138,7 +138,15 @@ pub fn test_report(text: &str, legacy: &Legacy) -> Result<RunData, String> {
 
 fn run_record(rec: RunRecord) -> Result<RunData, String> {
     let mut results = Vec::new();
-    for r in rec.results {
+    // `lab test` of a lab with a chapter has its blocks twice: as results
+    // (variant `book`) and as the `book` section, whose verdicts are the
+    // book's own words; the section is kept.
+    let has_book = rec.book.as_ref().is_some_and(|b| !b.is_null());
+    for r in rec
+        .results
+        .into_iter()
+        .filter(|r| !(has_book && r.variant == "book"))
+    {
         results.push(ResultRow {
             kind: ResultKind::Check,
             verdict: Verdict::parse(&r.verdict)
@@ -251,8 +259,8 @@ fn book_blocks(v: &serde_json::Value) -> Result<Vec<ResultRow>, String> {
             .ok_or_else(|| format!("block at line {line}: no verdict"))?;
         let verdict = match word {
             "match" | "known_drift" => Verdict::Pass,
-            "drift" => Verdict::Fail,
-            "skipped" | "not_understood" => Verdict::Skip,
+            "drift" | "not_understood" => Verdict::Fail,
+            "skipped" => Verdict::Skip,
             "error" => Verdict::Error,
             other => return Err(format!("block at line {line}: unknown verdict {other:?}")),
         };

@@ -22,7 +22,7 @@ pub mod summary;
 use crate::error::{LabError, Result};
 use crate::history::analysis::Analysis;
 use crate::history::ingest::{self, Legacy};
-use crate::history::{History, NightStatus, RunData, RunStatus, Verdict};
+use crate::history::{History, NightStatus, ResultKind, RunData, RunStatus, Verdict};
 use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
 use crate::report::CheckResult;
@@ -599,7 +599,11 @@ impl Ctx<'_> {
         d.duration_s.get_or_insert(duration);
         d.host = d.host.or_else(|| self.host.clone());
         d.kernel = d.kernel.or_else(inputs::kernel);
+        // `lab test` replays a lab's chapter itself (its record carries the
+        // blocks); a separate `lab book` runs only where it did not.
+        let test_had_book = d.results.iter().any(|r| r.kind == ResultKind::Block);
         if self.book_cmd
+            && !test_had_book
             && inputs::has_book(&lab.file)
             && !stopped()
             && d.status != RunStatus::NotRun

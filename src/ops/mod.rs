@@ -7,17 +7,20 @@
 //! - [`apply`]: switch a running lab to another variant;
 //! - [`verify`]: run the checks of a lab that is up, as one recorded run;
 //! - [`test`]: the chapter's story (up, verify, evidence, every other
-//!   variant, verify, teardown) as one recorded run;
+//!   variant, verify, the chapter replayed when the lab has one, teardown)
+//!   as one recorded run;
+//! - [`book`]: replay the lab's chapter against it (`lab book`);
 //! - [`destroy`]: remove a lab;
 //! - [`doctor`]: what the host lacks, and installing it.
 //!
-//! Operations that change a lab (`up`, `apply`, `destroy`, `test`) hold its
+//! Operations that change a lab (`up`, `apply`, `destroy`, `test`, `book`) hold its
 //! [`Lock`] for their whole life; those that read it use the lab as `up`
 //! recorded it ([`running`]) and say when it is being changed or half made.
 //! Every operation stops on SIGINT, SIGTERM or SIGHUP
 //! ([`crate::signals`]), undoing what it started; a teardown finishes first.
 
 pub mod apply;
+pub mod book;
 pub mod destroy;
 pub mod doctor;
 mod run;
@@ -100,20 +103,27 @@ pub fn running(arg: Option<String>, need: Need) -> Result<Running> {
             }
         }
     }
-    let drift = st.lab_drift();
-    let lab = spec::load_file(
-        &st.lab_source(),
-        LoadOptions {
-            workers: st.workers,
-        },
-    )?;
-    let provider = provider::for_state(&st)?;
-    Ok(Running {
-        state: st,
-        lab,
-        provider,
-        drift,
-    })
+    Running::of(st)
+}
+
+impl Running {
+    /// The lab whose state is `st`, as `up` recorded it.
+    pub fn of(st: State) -> Result<Running> {
+        let drift = st.lab_drift();
+        let lab = spec::load_file(
+            &st.lab_source(),
+            LoadOptions {
+                workers: st.workers,
+            },
+        )?;
+        let provider = provider::for_state(&st)?;
+        Ok(Running {
+            state: st,
+            lab,
+            provider,
+            drift,
+        })
+    }
 }
 
 /// With no lab named, the one lab that is up here.

@@ -190,6 +190,7 @@ impl Run {
             evidence,
             outcome,
             error: message,
+            book: None,
         };
         Ran { report, error }
     }

@@ -1,18 +1,21 @@
 //! `lab test`: the chapter's story as one recorded run. Up with the default
 //! variant, verify, collect the troubleshooting evidence, then every other
-//! variant in `lab.yaml` order (apply, verify), and tear down (always,
-//! unless `--keep`). Once the bring-up has started the run is recorded
+//! variant in `lab.yaml` order (apply, verify); when the lab has a chapter
+//! (`book:`), replay it as its own phase (it switches variants itself, from
+//! the default one on, as the chapter does, and ends in the variant the
+//! chapter ends in); and tear down (always, unless `--keep`). Once the bring-up has started the run is recorded
 //! whatever happens: a failed step, a signal or a failed teardown is the
 //! run's outcome and error, and the results of the checks that ran are kept.
 
 use super::run::{Run, is_refusal};
 use super::up::{self, up_locked};
 use super::{Ran, log_to_lab};
+use crate::book;
 use crate::error::{LabError, Result};
 use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
 use crate::report::run::{RunCommand, RunPhase};
-use crate::report::{CheckResult, Reporter};
+use crate::report::{CheckResult, Event, Reporter};
 use crate::signals::{self, interruptible};
 use crate::spec::Lab;
 use crate::state::{self, Lock, State};
@@ -35,6 +38,11 @@ pub struct Settings {
 /// provider unavailable) is an error and nothing is recorded.
 pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
     let name = s.lab.name.clone();
+    // A chapter that cannot be read is refused before anything is made.
+    let mut chapter = match &s.lab.book {
+        Some(_) => Some(book::prepare(&s.lab, &book::Settings::default())?),
+        None => None,
+    };
     let fresh = !state::lab_dir(&name).exists();
     let _lock = Lock::acquire(&name, "test")?;
     log_to_lab(rep, &name);
@@ -63,6 +71,7 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
     // Results in check order, variant after variant; kept if a step fails.
     let results: Mutex<Vec<CheckResult>> = Mutex::new(Vec::new());
     let evidence: Mutex<BTreeMap<String, Vec<PathBuf>>> = Mutex::new(BTreeMap::new());
+    let book_report: Mutex<Option<book::BookReport>> = Mutex::new(None);
     let story = async {
         let opts = verify::Options {
             artifacts_root: Some(run.root.clone()),
@@ -105,6 +114,30 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
                 ));
             }
         }
+        // The chapter, block by block, in the state it expects: it applies
+        // the variants' network files itself.
+        if let Some(prepared) = chapter.take() {
+            let from = st.variant.clone();
+            run.phase(RunPhase::Book, &from);
+            let since = Instant::now();
+            let r = book::run(
+                &book::Settings::default(),
+                prepared,
+                &lab,
+                &mut st,
+                p.as_ref(),
+                rep,
+            )
+            .await;
+            run.record("book", RunPhase::Book, &from, since, r.as_ref().err());
+            let r = r?;
+            let checks = book::report::as_checks(&r);
+            for c in &checks {
+                rep.emit(Event::CheckEnd(Box::new(c.clone())));
+            }
+            results.lock().unwrap().extend(checks);
+            *book_report.lock().unwrap() = Some(r);
+        }
         Ok::<(), LabError>(())
     };
     let mut errors: Vec<LabError> = interruptible(story).await.err().into_iter().collect();
@@ -127,5 +160,10 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
     }
     let results = results.into_inner().unwrap();
     let evidence = evidence.into_inner().unwrap();
-    Ok(run.finish(&lab, &origin, results, evidence, errors))
+    let mut ran = run.finish(&lab, &origin, results, evidence, errors);
+    ran.report.book = book_report
+        .into_inner()
+        .unwrap()
+        .map(|r| serde_json::to_value(&r).expect("a book report serializes"));
+    Ok(ran)
 }

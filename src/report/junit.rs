@@ -3,44 +3,29 @@
 //! probe's output and the diagnostics files (absolute paths).
 
 use super::run::RunReport;
-use super::{CheckResult, Verdict};
+use super::{CheckResult, Verdict, escape as esc};
 use std::fmt::Write;
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters, even escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use std::path::Path;
 
 /// Render a run as JUnit XML, suites in the order variants first appear;
 /// artifacts are named where they are on disk.
 pub fn render(report: &RunReport) -> String {
-    let lab = report.lab.name.clone();
-    let results = report
-        .results
+    render_results(&report.lab.name, &report.results, &report.artifacts_root)
+}
+
+/// Render `results` of `lab` as JUnit XML, one suite per variant in the
+/// order variants first appear; evidence paths are relative to
+/// `artifacts_root`. `lab book`'s JUnit is its blocks as results.
+pub fn render_results(lab: &str, results: &[CheckResult], artifacts_root: &Path) -> String {
+    let results = results
         .iter()
         .map(|r| {
             let mut r = r.clone();
-            r.artifacts = r
-                .artifacts
-                .iter()
-                .map(|a| report.evidence_path(a))
-                .collect();
+            r.artifacts = r.artifacts.iter().map(|a| artifacts_root.join(a)).collect();
             r
         })
         .collect();
-    render_runs(&lab, &[(lab.clone(), results)])
+    render_runs(lab, &[(lab.to_string(), results)])
 }
 
 /// Several runs in one document (a night of the nightly): each run's

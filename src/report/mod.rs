@@ -66,6 +66,25 @@ pub struct CheckResult {
     pub artifacts: Vec<PathBuf>,
 }
 
+/// `s` as text of an XML or HTML document (an element's text or an
+/// attribute's value): markup escaped, and the control characters XML 1.0
+/// forbids even escaped replaced with U+FFFD.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(run::seconds(*d))
 }

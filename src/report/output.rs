@@ -1,4 +1,5 @@
-//! Where the reports of a run go (`--junit F`, `--json F`).
+//! Where the reports of a run go (`--junit F`, `--json F`, and `lab book`'s
+//! `--html F`).
 //!
 //! A report path is the user's, so it is written through the way every Unix
 //! tool writes (`cmd > F`): a symlink is followed, a FIFO's reader and a
@@ -78,6 +79,26 @@ impl std::fmt::Display for Target {
 pub struct Reports {
     pub junit: Option<Target>,
     pub json: Option<Target>,
+    /// `lab book --html F`.
+    pub html: Option<Target>,
+}
+
+/// A kind of report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Junit,
+    Json,
+    Html,
+}
+
+impl Format {
+    fn flag(self) -> &'static str {
+        match self {
+            Format::Junit => "--junit",
+            Format::Json => "--json",
+            Format::Html => "--html",
+        }
+    }
 }
 
 impl Reports {
@@ -85,16 +106,24 @@ impl Reports {
         Reports {
             junit: junit.map(Target::from_arg),
             json: json.map(Target::from_arg),
+            html: None,
         }
     }
 
-    fn each(&self) -> impl Iterator<Item = (&'static str, &Target)> {
+    /// These reports and an HTML one (`--html F`).
+    pub fn with_html(mut self, html: Option<PathBuf>) -> Reports {
+        self.html = html.map(Target::from_arg);
+        self
+    }
+
+    fn each(&self) -> impl Iterator<Item = (Format, &Target)> {
         [
-            ("--junit", self.junit.as_ref()),
-            ("--json", self.json.as_ref()),
+            (Format::Junit, self.junit.as_ref()),
+            (Format::Json, self.json.as_ref()),
+            (Format::Html, self.html.as_ref()),
         ]
         .into_iter()
-        .filter_map(|(flag, t)| t.map(|t| (flag, t)))
+        .filter_map(|(f, t)| t.map(|t| (f, t)))
     }
 
     /// Whether a report goes to stdout (then the table and the summary go
@@ -112,36 +141,47 @@ impl Reports {
         let bad = |flag: &str, t: &Target, why: String| {
             LabError::Usage(format!("{flag} {t}: {why}; nothing was run"))
         };
-        for (flag, t) in self.each() {
+        let all: Vec<(Format, &Target)> = self.each().collect();
+        for (i, (f, t)) in all.iter().enumerate() {
             if let Target::Path(p) = t {
-                check_path(p, state_root).map_err(|why| bad(flag, t, why))?;
+                check_path(p, state_root).map_err(|why| bad(f.flag(), t, why))?;
             }
-        }
-        if let (Some(a), Some(b)) = (&self.junit, &self.json)
-            && same_destination(a, b)
-        {
-            return Err(bad(
-                "--json",
-                b,
-                "--junit writes there too; give each report its own file".into(),
-            ));
+            if let Some((earlier, _)) = all[..i].iter().find(|(_, e)| same_destination(e, t)) {
+                return Err(bad(
+                    f.flag(),
+                    t,
+                    format!(
+                        "{} writes there too; give each report its own file",
+                        earlier.flag()
+                    ),
+                ));
+            }
         }
         Ok(())
     }
 
-    /// Write every report asked for, each on its own: a failure of one
-    /// does not stop the other. Returns what failed, one line each.
+    /// Write every report of a run asked for (see [`Reports::write_with`]).
     pub fn write(&self, report: &RunReport) -> Vec<String> {
+        self.write_with(|f| match f {
+            Format::Junit => Some(super::junit::render(report)),
+            Format::Json => Some(report.to_json()),
+            Format::Html => None,
+        })
+    }
+
+    /// Write every report asked for, as `render` renders it, each on its
+    /// own: a failure of one does not stop the others. Returns what
+    /// failed, one line each.
+    pub fn write_with(&self, render: impl Fn(Format) -> Option<String>) -> Vec<String> {
         let mut failed = Vec::new();
-        if let Some(t) = &self.junit
-            && let Err(e) = t.write(super::junit::render(report).as_bytes())
-        {
-            failed.push(format!("--junit {t}: {e}"));
-        }
-        if let Some(t) = &self.json
-            && let Err(e) = t.write(report.to_json().as_bytes())
-        {
-            failed.push(format!("--json {t}: {e}"));
+        for (f, t) in self.each() {
+            let written = match render(f) {
+                Some(body) => t.write(body.as_bytes()).map_err(|e| e.to_string()),
+                None => Err("this command has no such report".to_string()),
+            };
+            if let Err(e) = written {
+                failed.push(format!("{} {t}: {e}", f.flag()));
+            }
         }
         failed
     }

@@ -57,6 +57,9 @@ pub enum RunPhase {
     Verify,
     /// Collecting the chapter's troubleshooting evidence.
     Evidence,
+    /// Replaying the chapter (`lab test` of a lab with `book:`); the
+    /// variant switches the chapter makes are steps of this phase.
+    Book,
     /// Tearing it down.
     Destroy,
 }
@@ -268,6 +271,11 @@ pub struct RunReport {
     pub outcome: Outcome,
     /// What made the run itself fail, if it did.
     pub error: Option<String>,
+    /// The chapter's replay (`lab test` of a lab with `book:`): the report
+    /// of `lab book --json`, as is. Its blocks are also in `results`
+    /// (variant `book`). Absent when no chapter was replayed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub book: Option<serde_json::Value>,
 }
 
 impl RunReport {

@@ -13,7 +13,7 @@ use super::{CheckResult, Verdict};
 
 /// The first line of `s`, at most `n` characters (clipped before control
 /// characters are spelled out, so an escape is never cut in half).
-fn clip(s: &str, n: usize) -> String {
+pub fn clip(s: &str, n: usize) -> String {
     let one_line = s.lines().next().unwrap_or("");
     let clipped = if one_line.chars().count() <= n {
         one_line.to_string()

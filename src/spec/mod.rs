@@ -127,6 +127,8 @@ pub struct Lab {
     pub default_variant: String,
     pub workload_files: Vec<PathBuf>,
     pub workloads: Vec<Workload>,
+    /// The chapter (`book:`), a Markdown file in the lab's folder.
+    pub book: Option<PathBuf>,
     pub checks: Vec<Check>,
     /// Checks of the file that do not apply to this lab's size (`--nodes`
     /// made fewer workers than a check names), with the reason.

@@ -22,6 +22,9 @@ pub struct RawLab {
     pub default_variant: String,
     #[serde(default)]
     pub workloads: Vec<String>,
+    /// The chapter this lab is the lab of (`lab book`), beside `lab.yaml`.
+    #[serde(default)]
+    pub book: Option<String>,
     /// Checks are kept as YAML values and resolved by `spec::checks`, which
     /// knows the nodes, pods and variants they refer to.
     #[serde(default)]

@@ -152,7 +152,12 @@ fn manifest_path(c: &mut Collector, dir: &Path, field: &str, value: &str) -> Opt
         c.push(
             field,
             format!(
-                "manifest '{value}' does not exist (looked for {})",
+                "{} '{value}' does not exist (looked for {})",
+                if field == "book" {
+                    "chapter"
+                } else {
+                    "manifest"
+                },
                 path.display()
             ),
         );
@@ -387,6 +392,16 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
         && variants.len() == raw.variants.0.len()
         && workload_files.len() == raw.workloads.len();
 
+    let book = raw.book.as_ref().and_then(|b| {
+        if !b.ends_with(".md") {
+            c.push(
+                "book",
+                format!("'{b}' is not a Markdown chapter (a .md file in the lab folder)"),
+            );
+            return None;
+        }
+        manifest_path(&mut c, &dir, "book", b)
+    });
     let lab_name = raw.name.clone();
     let mut lab = Lab {
         name: lab_name,
@@ -409,6 +424,7 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
         default_variant: raw.default_variant,
         workload_files,
         workloads,
+        book,
         checks: Vec::new(),
         skipped_checks: Vec::new(),
         workers_override: opts.workers,

@@ -3,6 +3,7 @@
 //! `harness` holds the helpers every area uses (a `lab` command with its own
 //! state folder, fixtures, throw-away copies of a lab with a unique name).
 
+mod book;
 mod cli;
 mod harness;
 mod labs;

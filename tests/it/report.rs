@@ -120,6 +120,7 @@ fn report() -> RunReport {
             "the teardown failed: step 'delete namespaces' failed: could not delete namespaces: t1.node1"
                 .into(),
         ),
+        book: None,
     }
 }
 
@@ -231,6 +232,81 @@ fn the_schema_check_fails_on_a_record_that_breaks_it() {
     assert!(!broken(&|d| d["steps"][0]["phase"] = "bringup".into()).is_empty());
     assert!(!broken(&|d| d["inputs"]["files"]["lab.yaml"] = "fnv:1".into()).is_empty());
     assert!(!broken(&|d| d["error"] = 3.into()).is_empty());
+}
+
+/// A record of a run that replayed the chapter: its blocks are results of
+/// the variant `book`, and its `book` section is `lab book`'s report; both
+/// are in the schema, and a block with a verdict the schema does not know
+/// breaks it.
+#[test]
+fn a_record_with_the_chapters_replay_matches_the_schema() {
+    use lab::book::{BlockReport, BookReport, CommandReport, Summary, Verdict as BookVerdict};
+    let mut book = BookReport {
+        version: 1,
+        chapter: "/labs/chapter4/chapter.md".into(),
+        lab: "chapter4".into(),
+        provider: "netns".into(),
+        known_file: "/labs/chapter4/chapter.drift.yaml".into(),
+        blocks: vec![BlockReport {
+            line: 139,
+            end: 150,
+            fence: "```bash".into(),
+            verdict: BookVerdict::KnownDrift,
+            commands: vec![CommandReport {
+                line: 140,
+                command: "route -n".into(),
+                verdict: BookVerdict::KnownDrift,
+                ran_on: Some("node1".into()),
+                ran: Some("route -n".into()),
+                variant: "broken".into(),
+                book: vec!["172.17.0.0 0.0.0.0 255.255.0.0 U 0 0 0 docker0".into()],
+                lab: vec!["10.244.1.0 0.0.0.0 255.255.255.0 U 0 0 0 cni0".into()],
+                bindings: vec![],
+                differences: vec!["route -n: the book has the row `docker0`".into()],
+                known: vec!["no Docker".into()],
+                reason: None,
+            }],
+            prose: vec![],
+            duration_s: 0.01,
+        }],
+        summary: Summary::default(),
+        blessed: false,
+        text: String::new(),
+    };
+    book.summarize();
+    let mut r = report();
+    let checks = lab::book::report::as_checks(&book);
+    assert_eq!(checks[0].variant, "book");
+    assert_eq!(checks[0].path, "chapter.md:139 (broken)");
+    assert_eq!(checks[0].name, "line 139: route -n");
+    assert_eq!(checks[0].verdict, Verdict::Pass, "known drift passes");
+    assert!(
+        checks[0].observed.starts_with("known drift: line 140: "),
+        "{}",
+        checks[0].observed
+    );
+    assert!(
+        checks[0].output.contains("why: no Docker"),
+        "{}",
+        checks[0].output
+    );
+    r.results.extend(checks);
+    r.book = Some(serde_json::to_value(&book).unwrap());
+    let doc: Value = serde_json::from_str(&r.to_json()).unwrap();
+    let schema = schema();
+    let problems = validate(&schema, &doc, "$");
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(doc["book"]["summary"]["known_drift"], 1);
+    let back: RunReport = serde_json::from_str(&r.to_json()).unwrap();
+    assert_eq!(back, r);
+    let mut broken = doc.clone();
+    broken["book"]["blocks"][0]["commands"][0]["verdict"] = "fine".into();
+    assert!(!validate(&schema, &broken, "$").is_empty());
+    let mut broken = doc;
+    broken["book"].as_object_mut().unwrap().remove("blocks");
+    assert!(!validate(&schema, &broken, "$").is_empty());
+    // A record without a chapter has no `book` at all.
+    assert!(!report().to_json().contains("\"book\""));
 }
 
 fn schema() -> Value {

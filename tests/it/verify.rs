@@ -74,7 +74,7 @@ fn chapter_story_passes_with_a_parseable_junit() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         stdout.lines().last(),
-        Some("16 passed, 0 failed, 6 skipped"),
+        Some("27 passed, 0 failed, 12 skipped"),
         "{shown}"
     );
 
@@ -90,14 +90,23 @@ fn chapter_story_passes_with_a_parseable_junit() {
         .iter()
         .map(|s| s.attribute("name").unwrap())
         .collect();
+    // The variants' checks, then the chapter's blocks (`book:`).
     assert_eq!(
         names,
         [
             format!("{}.broken", lab.name),
-            format!("{}.fixed", lab.name)
+            format!("{}.fixed", lab.name),
+            format!("{}.book", lab.name)
         ]
     );
-    for s in &suites {
+    let book_cases = suites[2]
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    assert_eq!(book_cases, 17, "a test case per block of the chapter");
+    assert_eq!(suites[2].attribute("failures"), Some("0"));
+    assert_eq!(suites[2].attribute("skipped"), Some("6"));
+    for s in &suites[..2] {
         let cases: Vec<_> = s
             .children()
             .filter(|n| n.has_tag_name("testcase"))
@@ -130,8 +139,55 @@ fn chapter_story_passes_with_a_parseable_junit() {
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("json written")).unwrap();
     assert_eq!(report["outcome"], "passed", "{report}");
-    assert_eq!(report["summary"]["passed"], 16);
+    assert_eq!(report["summary"]["passed"], 27);
     assert_eq!(report["variants"], serde_json::json!(["broken", "fixed"]));
+    // The chapter ran as its own phase after every variant's checks: from
+    // the variant the story ended in, it applied the broken network as the
+    // chapter does, then the fix, and the lab was torn down from there.
+    let phases: Vec<(&str, &str)> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["phase"].as_str().unwrap(), s["name"].as_str().unwrap()))
+        .collect();
+    let book_at = phases.iter().position(|p| p.0 == "book").unwrap();
+    assert!(
+        phases[..book_at].iter().any(|p| p.0 == "verify")
+            && phases[book_at..]
+                .iter()
+                .all(|p| p.0 == "book" || p.0 == "destroy"),
+        "{phases:?}"
+    );
+    assert!(phases.contains(&("book", "book")), "{phases:?}");
+    let book_results: Vec<&serde_json::Value> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["variant"] == "book")
+        .collect();
+    assert_eq!(book_results.len(), 17);
+    let ping = book_results
+        .iter()
+        .find(|r| r["path"] == "chapter.md:103 (broken)")
+        .expect("the broken ping of the chapter ran in the broken variant");
+    assert_eq!(ping["verdict"], "pass", "known drift: {ping}");
+    assert!(
+        ping["observed"]
+            .as_str()
+            .unwrap()
+            .starts_with("known drift: ")
+    );
+    let fixed = book_results
+        .iter()
+        .find(|r| r["path"] == "chapter.md:247 (fixed)")
+        .expect("the chapter's last ping ran in the fixed variant");
+    assert_eq!(fixed["observed"], "match", "{fixed}");
+    assert_eq!(
+        report["book"]["summary"]["known_drift"], 2,
+        "{}",
+        report["book"]
+    );
+    assert_eq!(report["book"]["blocks"].as_array().unwrap().len(), 17);
     let root = std::path::PathBuf::from(report["artifacts_root"].as_str().unwrap());
     assert_eq!(
         root.parent(),
@@ -546,7 +602,7 @@ fn a_failed_teardown_keeps_the_results_and_says_so() {
     );
     assert_eq!(
         stdout.lines().last(),
-        Some("16 passed, 0 failed, 6 skipped"),
+        Some("27 passed, 0 failed, 12 skipped"),
         "{shown}"
     );
     assert!(
@@ -558,7 +614,7 @@ fn a_failed_teardown_keeps_the_results_and_says_so() {
     assert_eq!(report["outcome"], "error", "{report}");
     let error = report["error"].as_str().unwrap();
     assert!(error.starts_with("the teardown failed: "), "{error}");
-    assert_eq!(report["summary"]["total"], 22);
+    assert_eq!(report["summary"]["total"], 39);
     let failed_step = report["steps"]
         .as_array()
         .unwrap()
@@ -572,7 +628,7 @@ fn a_failed_teardown_keeps_the_results_and_says_so() {
         doc.descendants()
             .filter(|n| n.has_tag_name("testcase"))
             .count(),
-        22
+        39
     );
     // The namespaces went before the folder failed.
     assert!(namespaces_of(&lab.name).is_empty());

@@ -258,6 +258,7 @@ pub(crate) mod tests {
             default_variant: "broken".into(),
             workload_files: vec![],
             workloads: vec![],
+            book: None,
             checks: vec![],
             workers_override: None,
             skipped_checks: vec![],

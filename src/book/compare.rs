@@ -1,0 +1,342 @@
+//! Compare facts, not bytes. Both sides are normalised the same way
+//! (timestamps, `time=` RTTs, ids, klog headers, tcpdump's version-worded
+//! banner, pod-name hashes, AGE and RESTARTS go; whitespace is collapsed),
+//! then compared by what each command's output means:
+//! - `ping`: reply or not, the TTL of a reply, the ICMP error and who sent it;
+//! - `route -n`: the rows (destination, gateway, mask, flags, interface);
+//! - tables: the NAME (without hash), READY, STATUS, NODE, IP, ROLES columns;
+//! - anything else (a file, a log, a capture): the lines the book shows must
+//!   appear in the lab's output in the same order, since books cut output.
+//!
+//! Each difference is one stable sentence, so the known-drift file can name it.
+
+use super::bind::Table;
+
+/// Collapse whitespace.
+pub fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A line with what varies between runs taken out.
+pub fn normalize(line: &str) -> String {
+    let mut s = squash(line);
+    // klog header: `I1127 11:58:30.985486       1 match.go:210] `.
+    if s.len() > 5
+        && matches!(s.as_bytes()[0], b'I' | b'W' | b'E' | b'F')
+        && s.as_bytes()[1..5].iter().all(u8::is_ascii_digit)
+        && let Some(i) = s.find("] ")
+    {
+        s = s[i + 2..].to_string();
+    }
+    // tcpdump: `20:55:02.971181 IP ...`, `id 5874, `.
+    let w: Vec<&str> = s.splitn(2, ' ').collect();
+    if w.len() == 2
+        && w[0].len() >= 8
+        && w[0].as_bytes()[2] == b':'
+        && w[0]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
+    {
+        s = w[1].to_string();
+    }
+    if let Some(i) = s.find(", id ")
+        && let Some(j) = s[i + 5..].find(", ")
+    {
+        s = format!("{}{}", &s[..i], &s[i + 5 + j..]);
+    }
+    // tcpdump's banner is worded by its version.
+    if s.starts_with("tcpdump: verbose output suppressed") {
+        return String::new();
+    }
+    if s.starts_with("listening on ")
+        && let Some(i) = s.find("), ")
+    {
+        s.truncate(i + 1);
+    }
+    // ping's `time=0.054 ms`.
+    if let Some(i) = s.find(" time=") {
+        s.truncate(i);
+    }
+    s
+}
+
+/// Book lines that do not appear, in order, in the lab's lines.
+pub fn missing_in_order(book: &[String], lab: &[String]) -> Vec<String> {
+    let lab: Vec<String> = lab.iter().map(|l| normalize(l)).collect();
+    let mut at = 0;
+    let mut missing = Vec::new();
+    for b in book.iter().map(|l| normalize(l)).filter(|l| !l.is_empty()) {
+        match lab[at..].iter().position(|l| *l == b) {
+            Some(i) => at += i + 1,
+            None => missing.push(format!(
+                "the book shows `{b}`; the lab's output has no such line (in this order)"
+            )),
+        }
+    }
+    missing
+}
+
+/// What a ping's output says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PingFacts {
+    pub reply: bool,
+    pub ttl: Option<u8>,
+    /// The ICMP error and who sent it: `Time to live exceeded from 10.244.1.1`.
+    pub error: Option<String>,
+}
+
+impl std::fmt::Display for PingFacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.reply, self.ttl, &self.error) {
+            (true, Some(t), _) => write!(f, "a reply with ttl {t}"),
+            (true, None, _) => write!(f, "a reply"),
+            (false, _, Some(e)) => write!(f, "no reply: {e}"),
+            (false, _, None) => write!(f, "no reply and no ICMP error"),
+        }
+    }
+}
+
+const ICMP_ERRORS: &[&str] = &[
+    "Time to live exceeded",
+    "Destination Net Unreachable",
+    "Destination Host Unreachable",
+    "Destination Port Unreachable",
+    "Destination Protocol Unreachable",
+    "Packet filtered",
+    "Frag needed",
+];
+
+/// Read a ping's output, iputils' (`From X icmp_seq=1 Time to live
+/// exceeded`) or BSD's (`60 bytes from X: Destination Net Unreachable`).
+pub fn ping_facts(lines: &[String]) -> PingFacts {
+    let mut f = PingFacts {
+        reply: false,
+        ttl: None,
+        error: None,
+    };
+    for l in lines {
+        let t = squash(l);
+        let lower = t.to_lowercase();
+        if let Some(kind) = ICMP_ERRORS
+            .iter()
+            .find(|k| lower.contains(&k.to_lowercase()))
+        {
+            if f.error.is_none() {
+                let from = t
+                    .split_whitespace()
+                    .skip_while(|w| !w.eq_ignore_ascii_case("from"))
+                    .nth(1)
+                    .map(|w| w.trim_end_matches(':').to_string())
+                    .unwrap_or_default();
+                f.error = Some(format!("{kind} from {from}"));
+            }
+        } else if lower.contains(" bytes from ") && lower.contains("ttl=") {
+            f.reply = true;
+            if f.ttl.is_none() {
+                f.ttl = t
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("ttl=")?.parse().ok());
+            }
+        }
+    }
+    f
+}
+
+/// Differences between the ping the book shows and the lab's.
+pub fn ping(book: &PingFacts, lab: &PingFacts) -> Vec<String> {
+    let differs = book.reply != lab.reply
+        || (book.reply && book.ttl.is_some() && book.ttl != lab.ttl)
+        || (!book.reply && book.error != lab.error);
+    if differs {
+        vec![format!("ping: the book shows {book}; the lab shows {lab}")]
+    } else {
+        Vec::new()
+    }
+}
+
+/// `route -n` rows: destination, gateway, mask, flags, interface.
+pub fn route_rows(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w.len() == 8 && w[0].parse::<std::net::Ipv4Addr>().is_ok())
+                .then(|| format!("{} {} {} {} {}", w[0], w[1], w[2], w[3], w[7]))
+        })
+        .collect()
+}
+
+pub fn routes(book: &[String], lab: &[String]) -> Vec<String> {
+    let (b, l) = (route_rows(book), route_rows(lab));
+    let mut d: Vec<String> = b
+        .iter()
+        .filter(|r| !l.contains(r))
+        .map(|r| format!("route -n: the book has the row `{r}`; the lab has none"))
+        .collect();
+    d.extend(
+        l.iter()
+            .filter(|r| !b.contains(r))
+            .map(|r| format!("route -n: the lab has the row `{r}`; the book has none")),
+    );
+    d
+}
+
+/// The columns of a kubectl table that are facts of a cluster.
+const FACT_COLUMNS: &[&str] = &[
+    "NAMESPACE",
+    "NAME",
+    "READY",
+    "STATUS",
+    "ROLES",
+    "NODE",
+    "IP",
+];
+
+/// A table's rows reduced to the fact columns the book shows, pod names
+/// without their hash.
+pub fn table_rows(t: &Table, columns: &[&str]) -> Vec<String> {
+    let mut rows: Vec<String> = t
+        .rows
+        .iter()
+        .map(|r| {
+            columns
+                .iter()
+                .filter_map(|c| t.col(c).map(|i| (c, &r[i])))
+                // A pod's name ends in hashes of its run; a node's does not.
+                .map(|(c, v)| {
+                    if *c == "NAME" && t.col("ROLES").is_none() {
+                        format!("{}-*", super::bind::owner_of(v))
+                    } else {
+                        v.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+pub fn tables(book: &Table, lab: &Table) -> Vec<String> {
+    let cols: Vec<&str> = FACT_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| book.col(c).is_some())
+        .collect();
+    let (b, l) = (table_rows(book, &cols), table_rows(lab, &cols));
+    if b == l {
+        return Vec::new();
+    }
+    vec![format!(
+        "table ({}): the book shows [{}]; the lab shows [{}]",
+        cols.join(" "),
+        b.join("; "),
+        l.join("; ")
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Vec<String> {
+        s.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn normalisation() {
+        assert_eq!(
+            normalize(
+                "I1127 11:58:30.985486       1 match.go:263] Using interface with name enp0s3"
+            ),
+            "Using interface with name enp0s3"
+        );
+        assert_eq!(
+            normalize(
+                "20:55:02.971181 IP 10.244.1.0 > 10.244.3.3: ICMP echo request, id 5874, seq 1, length 64"
+            ),
+            "IP 10.244.1.0 > 10.244.3.3: ICMP echo request, seq 1, length 64"
+        );
+        assert_eq!(
+            normalize(
+                "listening on flannel.1, link-type EN10MB (Ethernet), capture size 262144 bytes"
+            ),
+            "listening on flannel.1, link-type EN10MB (Ethernet)"
+        );
+        assert_eq!(
+            normalize("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms"),
+            "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64"
+        );
+    }
+
+    #[test]
+    fn lines_in_order() {
+        assert!(missing_in_order(&v("a\nc"), &v("a\nb\nc")).is_empty());
+        assert_eq!(missing_in_order(&v("c\na"), &v("a\nb\nc")).len(), 1);
+    }
+
+    #[test]
+    fn ping_outcomes_both_formats() {
+        let book = ping_facts(&v(
+            "PING 10.244.3.3 (10.244.3.3): 48 data bytes\n60 bytes from 10.244.1.1: Destination Net Unreachable",
+        ));
+        assert_eq!(
+            book.error.as_deref(),
+            Some("Destination Net Unreachable from 10.244.1.1")
+        );
+        let lab = ping_facts(&v(
+            "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\nFrom 10.244.1.1 icmp_seq=1 Time to live exceeded",
+        ));
+        assert_eq!(
+            lab.error.as_deref(),
+            Some("Time to live exceeded from 10.244.1.1")
+        );
+        assert_eq!(ping(&book, &lab).len(), 1);
+        let r = ping_facts(&v(
+            "56 bytes from 10.244.3.4: icmp_seq=0 ttl=62 time=0.947 ms",
+        ));
+        assert_eq!((r.reply, r.ttl), (true, Some(62)));
+        assert!(
+            ping(
+                &r,
+                &ping_facts(&v("64 bytes from 10.244.2.2: icmp_seq=1 ttl=62 time=1 ms"))
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            ping(
+                &r,
+                &ping_facts(&v("64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=1 ms"))
+            )
+            .len(),
+            1
+        );
+        let silent = ping_facts(&v("PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data."));
+        assert!(
+            ping(
+                &silent,
+                &ping_facts(&v(
+                    "PING x\n\n--- x ping statistics ---\n1 packets transmitted, 0 received"
+                ))
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn route_rows_compare() {
+        let b = v(
+            "Destination Gateway Genmask Flags Metric Ref Use Iface\n10.244.1.0 0.0.0.0 255.255.255.0 U 0 0 0 cni0\n172.17.0.0 0.0.0.0 255.255.0.0 U 0 0 0 docker0",
+        );
+        let l = v(
+            "Kernel IP routing table\n10.244.1.0      0.0.0.0         255.255.255.0   U     0      0        0 cni0",
+        );
+        assert_eq!(
+            routes(&b, &l),
+            [
+                "route -n: the book has the row `172.17.0.0 0.0.0.0 255.255.0.0 U docker0`; the lab has none"
+            ]
+        );
+    }
+}

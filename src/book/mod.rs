@@ -1,0 +1,250 @@
+//! `lab book`: the chapter is the test. The chapter's own Markdown is read
+//! block by block ([`parse`]), each command is recognised or not
+//! ([`recognize`]), the book's names and addresses are bound to the lab's
+//! ([`bind`]), what is recognised is replayed in the chapter's order and
+//! state, only through the provider's [`crate::session::Session`] on the
+//! lab's nodes and pods ([`replay`]), and what the lab shows is compared
+//! with what the book shows as facts ([`compare`]), against the known-drift
+//! file ([`known`]). [`report`] renders the verdicts for a terminal, JSON,
+//! JUnit and HTML.
+//!
+//! Nothing is `match` that did not run; a block with a command `lab` does
+//! not understand runs not at all.
+
+pub mod bind;
+pub mod compare;
+pub mod known;
+pub mod parse;
+pub mod recognize;
+pub mod replay;
+pub mod report;
+
+use crate::error::{LabError, Result};
+use crate::provider::Provider;
+use crate::report::Reporter;
+use crate::spec::Lab;
+use crate::state::State;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// The verdict of a block, or of a command inside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Match,
+    Skipped,
+    KnownDrift,
+    Drift,
+    NotUnderstood,
+    Error,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Match => "match",
+            Verdict::Drift => "drift",
+            Verdict::KnownDrift => "known_drift",
+            Verdict::Skipped => "skipped",
+            Verdict::NotUnderstood => "not_understood",
+            Verdict::Error => "error",
+        }
+    }
+
+    /// Whether this verdict fails a run (exit 1).
+    pub fn fails(self) -> bool {
+        matches!(
+            self,
+            Verdict::Drift | Verdict::Error | Verdict::NotUnderstood
+        )
+    }
+}
+
+/// One command of a block, as replayed.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommandReport {
+    pub line: usize,
+    /// The command as the book writes it (without prompt and remark).
+    pub command: String,
+    pub verdict: Verdict,
+    /// Where it ran: `node1`, `pod nginx-deployment-node1-0 on node1`, `lab`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ran_on: Option<String>,
+    /// The command line that ran there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ran: Option<String>,
+    /// The lab's variant when it ran.
+    pub variant: String,
+    /// The output the book shows.
+    pub book: Vec<String>,
+    /// The output the lab gave.
+    pub lab: Vec<String>,
+    /// Book names and addresses bound to the lab's.
+    pub bindings: Vec<String>,
+    /// Every difference, new or known.
+    pub differences: Vec<String>,
+    /// The reasons of the known ones, in the same order (empty where new).
+    pub known: Vec<String>,
+    /// Why it was skipped, not understood or an error; or a note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl CommandReport {
+    /// Each difference, with the reason it is known drift if it is.
+    pub fn differences_known(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.differences.iter().enumerate().map(|(i, d)| {
+            let known = self.known.get(i).map(String::as_str);
+            (d.as_str(), known.filter(|k| !k.is_empty()))
+        })
+    }
+}
+
+/// One fenced block of the chapter.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlockReport {
+    /// 1-based line of the opening fence.
+    pub line: usize,
+    pub end: usize,
+    pub fence: String,
+    pub verdict: Verdict,
+    pub commands: Vec<CommandReport>,
+    /// The author's remarks inside the block.
+    pub prose: Vec<String>,
+    /// How long its replay took, seconds.
+    pub duration_s: f64,
+}
+
+impl BlockReport {
+    pub fn first_command(&self) -> &str {
+        self.commands
+            .first()
+            .map(|c| c.command.as_str())
+            .unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    #[serde(rename = "match")]
+    pub matched: usize,
+    pub drift: usize,
+    pub known_drift: usize,
+    pub skipped: usize,
+    pub not_understood: usize,
+    pub error: usize,
+}
+
+/// The outcome of `lab book`: stable JSON (`version` 1).
+#[derive(Debug, Clone, Serialize)]
+pub struct BookReport {
+    pub version: u32,
+    pub chapter: String,
+    pub lab: String,
+    pub provider: String,
+    pub known_file: String,
+    pub blocks: Vec<BlockReport>,
+    pub summary: Summary,
+    /// Whether `--bless` rewrote the known-drift file.
+    pub blessed: bool,
+    #[serde(skip)]
+    pub text: String,
+}
+
+impl BookReport {
+    pub fn ok(&self) -> bool {
+        !self.blocks.iter().any(|b| b.verdict.fails())
+    }
+
+    pub fn summarize(&mut self) {
+        let mut s = Summary::default();
+        for b in &self.blocks {
+            *match b.verdict {
+                Verdict::Match => &mut s.matched,
+                Verdict::Drift => &mut s.drift,
+                Verdict::KnownDrift => &mut s.known_drift,
+                Verdict::Skipped => &mut s.skipped,
+                Verdict::NotUnderstood => &mut s.not_understood,
+                Verdict::Error => &mut s.error,
+            } += 1;
+        }
+        self.summary = s;
+    }
+}
+
+/// What `lab book` was asked.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The chapter (default: the lab's `book:`).
+    pub chapter: Option<PathBuf>,
+    /// The known-drift file (default: beside the chapter).
+    pub known: Option<PathBuf>,
+    /// Write the current drift to the known-drift file.
+    pub bless: bool,
+}
+
+/// A chapter read and understood, before anything runs: bad input stops here.
+pub struct Prepared {
+    pub chapter: parse::Chapter,
+    pub known_path: PathBuf,
+    pub known: known::KnownFile,
+}
+
+/// Read the chapter and its known-drift file; nothing is made or run.
+pub fn prepare(lab: &Lab, settings: &Settings) -> Result<Prepared> {
+    let path = match (&settings.chapter, &lab.book) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => p.clone(),
+        (None, None) => {
+            return Err(LabError::Usage(format!(
+                "lab '{}' has no `book:` in {}; name a chapter with --chapter FILE",
+                lab.name,
+                lab.file.display()
+            )));
+        }
+    };
+    let chapter = parse::read(&path).map_err(|e| LabError::Usage(e.to_string()))?;
+    let known_path = settings
+        .known
+        .clone()
+        .unwrap_or_else(|| known::default_path(&path));
+    let known = known::load(&known_path).map_err(LabError::Usage)?;
+    Ok(Prepared {
+        chapter,
+        known_path,
+        known,
+    })
+}
+
+/// Replay a prepared chapter against a lab that is up: the library
+/// operation behind `lab book` (bring-up and teardown are the caller's).
+/// With `settings.bless`, the known-drift file is rewritten first and the
+/// verdicts judged against it.
+pub async fn run(
+    settings: &Settings,
+    prepared: Prepared,
+    lab: &Lab,
+    state: &mut State,
+    provider: &dyn Provider,
+    rep: &Reporter,
+) -> Result<BookReport> {
+    let mut target = replay::LiveTarget::new(lab, state, provider, rep).await?;
+    let mut report = replay::replay(&prepared.chapter, lab, &mut target, &prepared.known).await;
+    target.close().await;
+    report.known_file = prepared.known_path.display().to_string();
+    if settings.bless {
+        let current = report::current_drift(&report);
+        let blessed = prepared.known.blessed(&current);
+        let name = prepared
+            .chapter
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        std::fs::write(&prepared.known_path, blessed.to_yaml(&name))
+            .map_err(|e| LabError::io(format!("writing {}", prepared.known_path.display()), e))?;
+        replay::judge(&mut report, &blessed);
+        report.blessed = true;
+    }
+    Ok(report)
+}

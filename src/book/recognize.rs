@@ -1,0 +1,505 @@
+//! The command shapes `lab book` understands, typed. A command is replayed
+//! only if it parses into one of these; anything else (another program, a
+//! flag it does not know, a shell metacharacter, a redirection, a second
+//! pipe) is not understood, and its block does not run at all.
+//!
+//! Values are held to safe alphabets here (addresses parse as addresses,
+//! names are DNS labels, paths and files a small alphabet), so what reaches
+//! a node is rebuilt from typed values, never the book's text.
+
+use ipnet::Ipv4Net;
+use std::net::Ipv4Addr;
+
+/// A recognised command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cmd {
+    /// `vagrant ssh NODE`: the following commands run on NODE.
+    Ssh {
+        node: String,
+    },
+    /// `exit`: leave the node.
+    Exit,
+    /// `ping [-c N] IP`.
+    Ping {
+        target: Ipv4Addr,
+        count: Option<u32>,
+    },
+    /// `[sudo] tcpdump -i IFACE`.
+    Tcpdump {
+        iface: String,
+    },
+    /// `route -n`.
+    RouteN,
+    /// `ip route` / `ip -4 route [show]`.
+    IpRoute,
+    /// `cat PATH` (Git Bash's `//run//x` normalised).
+    Cat {
+        path: String,
+    },
+    /// `CMD | grep [-i] WORD`: filtered by `lab`, not by a shell.
+    Grep {
+        inner: Box<Cmd>,
+        pattern: String,
+        ignore_case: bool,
+    },
+    Kubectl(Kubectl),
+    /// `[sudo] kubeadm init [--apiserver-advertise-address IP] [--pod-network-cidr CIDR]`.
+    KubeadmInit {
+        advertise: Option<Ipv4Addr>,
+        pod_cidr: Option<Ipv4Net>,
+    },
+    /// `vagrant destroy [-f]`.
+    VagrantDestroy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kubectl {
+    pub namespace: Option<String>,
+    pub action: KubeAction,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KubeAction {
+    /// `exec [-it] POD [--] CMD`: CMD is itself a recognised command.
+    Exec {
+        pod: String,
+        cmd: Box<Cmd>,
+    },
+    /// `logs POD`.
+    Logs {
+        pod: String,
+    },
+    /// `get pods|nodes [-l K=V] [-o wide] [--all-namespaces]`.
+    Get(Get),
+    Apply {
+        file: String,
+    },
+    Delete {
+        file: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Get {
+    pub what: Resource,
+    pub selector: Option<(String, String)>,
+    pub wide: bool,
+    pub all_namespaces: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Pods,
+    Nodes,
+}
+
+impl Cmd {
+    /// A short name of the shape, for reports.
+    pub fn shape(&self) -> &'static str {
+        match self {
+            Cmd::Ssh { .. } => "vagrant ssh",
+            Cmd::Exit => "exit",
+            Cmd::Ping { .. } => "ping",
+            Cmd::Tcpdump { .. } => "tcpdump",
+            Cmd::RouteN => "route -n",
+            Cmd::IpRoute => "ip route",
+            Cmd::Cat { .. } => "cat",
+            Cmd::Grep { .. } => "grep",
+            Cmd::Kubectl(k) => match k.action {
+                KubeAction::Exec { .. } => "kubectl exec",
+                KubeAction::Logs { .. } => "kubectl logs",
+                KubeAction::Get(_) => "kubectl get",
+                KubeAction::Apply { .. } => "kubectl apply",
+                KubeAction::Delete { .. } => "kubectl delete",
+            },
+            Cmd::KubeadmInit { .. } => "kubeadm init",
+            Cmd::VagrantDestroy => "vagrant destroy",
+        }
+    }
+}
+
+/// Characters that would make a line more than one simple command.
+const META: &[char] = &[
+    ';', '&', '<', '>', '$', '`', '\\', '(', ')', '{', '}', '*', '?', '!', '\'', '"', '#', '~',
+    '[', ']',
+];
+
+/// A DNS label (pod, node, namespace names).
+pub fn is_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && !s.starts_with('-')
+}
+
+fn is_ifname(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 15
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+fn is_file(s: &str) -> bool {
+    (s.ends_with(".yml") || s.ends_with(".yaml"))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        && !s.starts_with('.')
+}
+
+/// Recognise one command line (prompt and remark already stripped).
+pub fn recognize(line: &str) -> Result<Cmd, String> {
+    if let Some(c) = line
+        .chars()
+        .find(|c| META.contains(c) || c.is_control() && *c != '\t')
+    {
+        return Err(format!(
+            "`{}` is shell syntax that lab does not replay",
+            c.escape_debug()
+        ));
+    }
+    let parts: Vec<&str> = line.split('|').collect();
+    match parts.len() {
+        1 => simple(&words(parts[0])),
+        2 => {
+            let inner = simple(&words(parts[0]))?;
+            let g = words(parts[1]);
+            let (ignore_case, rest) = match g.as_slice() {
+                ["grep", "-i", rest @ ..] => (true, rest),
+                ["grep", rest @ ..] => (false, rest),
+                _ => return Err("a pipe into anything but grep".into()),
+            };
+            match rest {
+                [pattern] if !pattern.starts_with('-') => Ok(Cmd::Grep {
+                    inner: Box::new(inner),
+                    pattern: pattern.to_string(),
+                    ignore_case,
+                }),
+                _ => Err("grep with other than one word to look for".into()),
+            }
+        }
+        _ => Err("more than one pipe".into()),
+    }
+}
+
+fn words(s: &str) -> Vec<&str> {
+    s.split_whitespace().collect()
+}
+
+fn simple(w: &[&str]) -> Result<Cmd, String> {
+    let w = match w {
+        ["sudo", rest @ ..] => rest,
+        w => w,
+    };
+    match w {
+        [] => Err("an empty command".into()),
+        ["vagrant", "ssh", node] if is_label(node) => Ok(Cmd::Ssh {
+            node: node.to_string(),
+        }),
+        ["vagrant", "destroy"] | ["vagrant", "destroy", "-f" | "--force"] => {
+            Ok(Cmd::VagrantDestroy)
+        }
+        ["exit"] => Ok(Cmd::Exit),
+        ["ping", args @ ..] => ping(args),
+        ["tcpdump", "-i", iface] if is_ifname(iface) => Ok(Cmd::Tcpdump {
+            iface: iface.to_string(),
+        }),
+        ["route", "-n"] => Ok(Cmd::RouteN),
+        ["ip", "route"]
+        | ["ip", "route", "show"]
+        | ["ip", "-4", "route"]
+        | ["ip", "-4", "route", "show"] => Ok(Cmd::IpRoute),
+        ["cat", path] => cat(path),
+        ["kubectl", rest @ ..] => kubectl(rest),
+        ["kubeadm", "init", rest @ ..] => kubeadm(rest),
+        [prog, ..] => Err(format!("`{prog}` is not a command lab replays")),
+    }
+}
+
+fn ping(args: &[&str]) -> Result<Cmd, String> {
+    let (count, rest) = match args {
+        ["-c", n, rest @ ..] => (
+            Some(
+                n.parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=100).contains(n))
+                    .ok_or_else(|| format!("ping -c {n}: a count from 1 to 100"))?,
+            ),
+            rest,
+        ),
+        rest => (None, rest),
+    };
+    match rest {
+        [ip] => Ok(Cmd::Ping {
+            target: ip
+                .parse()
+                .map_err(|_| format!("ping {ip}: lab pings IPv4 addresses"))?,
+            count,
+        }),
+        _ => Err("ping with flags other than -c N".into()),
+    }
+}
+
+fn cat(path: &str) -> Result<Cmd, String> {
+    // Git Bash on Windows turns `/run/x` into `C:/...`; writing `//run//x`
+    // avoids that. On a node both mean `/run/x`.
+    let mut p = path.to_string();
+    while p.contains("//") {
+        p = p.replace("//", "/");
+    }
+    let ok = p.starts_with('/')
+        && p.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
+        && !p.split('/').any(|c| c == "..");
+    if ok {
+        Ok(Cmd::Cat { path: p })
+    } else {
+        Err(format!(
+            "cat {path}: lab reads absolute paths of letters, digits, . _ - /"
+        ))
+    }
+}
+
+fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
+    let mut namespace = None;
+    let mut rest: Vec<&str> = Vec::new();
+    // Global flags anywhere: --kubeconfig X (the book's own file; lab uses
+    // the cluster's), -n/--namespace NS.
+    while let Some((first, tail)) = w.split_first() {
+        match *first {
+            "--kubeconfig" => {
+                let (_, t) = tail.split_first().ok_or("--kubeconfig without a file")?;
+                w = t;
+            }
+            "-n" | "--namespace" => {
+                let (ns, t) = tail.split_first().ok_or("-n without a namespace")?;
+                if !is_label(ns) {
+                    return Err(format!("namespace {ns} is not a name"));
+                }
+                namespace = Some(ns.to_string());
+                w = t;
+            }
+            "--" => {
+                rest.extend_from_slice(w);
+                break;
+            }
+            _ => {
+                rest.push(first);
+                w = tail;
+            }
+        }
+    }
+    let action = match rest.as_slice() {
+        ["exec", tail @ ..] => {
+            let mut tail = tail;
+            while let Some(("-it" | "-ti" | "-i" | "-t", t)) =
+                tail.split_first().map(|(a, t)| (*a, t))
+            {
+                tail = t;
+            }
+            let (pod, cmd) = tail.split_first().ok_or("kubectl exec without a pod")?;
+            if !is_label(pod) {
+                return Err(format!("kubectl exec {pod}: not a pod name"));
+            }
+            let cmd = match cmd {
+                ["--", c @ ..] => c,
+                c => c,
+            };
+            let inner = simple(cmd)?;
+            if !matches!(
+                inner,
+                Cmd::Ping { .. } | Cmd::Cat { .. } | Cmd::RouteN | Cmd::IpRoute
+            ) {
+                return Err(format!(
+                    "kubectl exec of {}: lab runs ping, cat, route -n and ip route in pods",
+                    inner.shape()
+                ));
+            }
+            KubeAction::Exec {
+                pod: pod.to_string(),
+                cmd: Box::new(inner),
+            }
+        }
+        ["logs", pod] if is_label(pod) => KubeAction::Logs {
+            pod: pod.to_string(),
+        },
+        ["apply", "-f", file] if is_file(file) => KubeAction::Apply {
+            file: file.to_string(),
+        },
+        ["delete", "-f", file] if is_file(file) => KubeAction::Delete {
+            file: file.to_string(),
+        },
+        ["get", what, flags @ ..] => {
+            let what = match *what {
+                "pods" | "pod" | "po" => Resource::Pods,
+                "nodes" | "node" | "no" => Resource::Nodes,
+                w => return Err(format!("kubectl get {w}: lab reads pods and nodes")),
+            };
+            let mut g = Get {
+                what,
+                selector: None,
+                wide: false,
+                all_namespaces: false,
+            };
+            let mut f = flags;
+            while let Some((first, tail)) = f.split_first() {
+                match (*first, tail) {
+                    ("-o", ["wide", t @ ..]) => {
+                        g.wide = true;
+                        f = t;
+                    }
+                    ("--all-namespaces" | "-A", t) => {
+                        g.all_namespaces = true;
+                        f = t;
+                    }
+                    ("-l", [sel, t @ ..]) => {
+                        let (k, v) = sel.split_once('=').ok_or("-l without key=value")?;
+                        if !is_label(k) || !is_label(v) {
+                            return Err(format!("-l {sel}: lab reads key=value of names"));
+                        }
+                        g.selector = Some((k.to_string(), v.to_string()));
+                        f = t;
+                    }
+                    (x, _) => return Err(format!("kubectl get with {x}")),
+                }
+            }
+            KubeAction::Get(g)
+        }
+        [verb, ..] => return Err(format!("kubectl {verb} is not a command lab replays")),
+        [] => return Err("kubectl without a command".into()),
+    };
+    Ok(Cmd::Kubectl(Kubectl { namespace, action }))
+}
+
+fn kubeadm(w: &[&str]) -> Result<Cmd, String> {
+    let (mut advertise, mut pod_cidr) = (None, None);
+    let mut w = w;
+    while let Some((flag, tail)) = w.split_first() {
+        let (flag, value, t) = match flag.split_once('=') {
+            Some((f, v)) => (f, Some(v), tail),
+            None => match tail.split_first() {
+                Some((v, t)) => (*flag, Some(*v), t),
+                None => (*flag, None, tail),
+            },
+        };
+        match (flag, value) {
+            ("--apiserver-advertise-address", Some(v)) => {
+                advertise = Some(
+                    v.parse()
+                        .map_err(|_| format!("{flag} {v}: not an IPv4 address"))?,
+                )
+            }
+            ("--pod-network-cidr", Some(v)) => {
+                pod_cidr = Some(
+                    v.parse()
+                        .map_err(|_| format!("{flag} {v}: not an IPv4 CIDR"))?,
+                )
+            }
+            _ => {
+                return Err(format!(
+                    "kubeadm init {flag}: lab checks --apiserver-advertise-address and --pod-network-cidr"
+                ));
+            }
+        }
+        w = t;
+    }
+    Ok(Cmd::KubeadmInit {
+        advertise,
+        pod_cidr,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chapters_shapes() {
+        assert_eq!(
+            recognize("vagrant ssh node1").unwrap(),
+            Cmd::Ssh {
+                node: "node1".into()
+            }
+        );
+        assert_eq!(
+            recognize("ping 10.244.1.2").unwrap(),
+            Cmd::Ping {
+                target: "10.244.1.2".parse().unwrap(),
+                count: None
+            }
+        );
+        assert_eq!(
+            recognize("sudo tcpdump -i flannel.1").unwrap(),
+            Cmd::Tcpdump {
+                iface: "flannel.1".into()
+            }
+        );
+        let c = recognize("kubectl --kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-v8m8f cat //run//flannel//subnet.env").unwrap();
+        let Cmd::Kubectl(k) = c else { panic!() };
+        assert_eq!(k.namespace.as_deref(), Some("kube-system"));
+        assert_eq!(
+            k.action,
+            KubeAction::Exec {
+                pod: "kube-flannel-ds-v8m8f".into(),
+                cmd: Box::new(Cmd::Cat {
+                    path: "/run/flannel/subnet.env".into()
+                })
+            }
+        );
+        let c = recognize("kubectl --kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-zzkf7 -- route -n").unwrap();
+        assert!(
+            matches!(c, Cmd::Kubectl(Kubectl { action: KubeAction::Exec { ref cmd, .. }, .. }) if **cmd == Cmd::RouteN)
+        );
+        let c = recognize("kubectl --kubeconfig ./admin.conf exec -it nginx-deployment-75675f5897-4dm42 ping 10.244.3.3").unwrap();
+        assert_eq!(c.shape(), "kubectl exec");
+        let c =
+            recognize("kubectl --kubeconfig ./admin.conf get pods --all-namespaces -l app=flannel")
+                .unwrap();
+        assert!(matches!(
+            c,
+            Cmd::Kubectl(Kubectl {
+                action: KubeAction::Get(Get {
+                    all_namespaces: true,
+                    ..
+                }),
+                ..
+            })
+        ));
+        assert_eq!(
+            recognize("sudo kubeadm init --apiserver-advertise-address 10.100.198.200 --pod-network-cidr 10.244.0.0/16").unwrap(),
+            Cmd::KubeadmInit { advertise: Some("10.100.198.200".parse().unwrap()), pod_cidr: Some("10.244.0.0/16".parse().unwrap()) }
+        );
+        assert_eq!(
+            recognize("vagrant destroy -f").unwrap(),
+            Cmd::VagrantDestroy
+        );
+        assert!(matches!(
+            recognize("route -n | grep flannel").unwrap(),
+            Cmd::Grep { .. }
+        ));
+    }
+
+    #[test]
+    fn anything_else_is_not_understood() {
+        for bad in [
+            "rm -rf /",
+            "ping 10.0.0.1; rm -rf /",
+            "ping $(id)",
+            "cat /etc/shadow > /tmp/x",
+            "cat ../../etc/passwd",
+            "kubectl exec pod -- sh -c id",
+            "kubectl delete -f /etc/passwd",
+            "ping -f 10.0.0.1",
+            "ping -c 100000 10.0.0.1",
+            "ping example.com",
+            "route -n | sh",
+            "route -n | grep a | grep b",
+            "sudo",
+            "kubectl get secrets",
+            "tcpdump -i flannel.1 -w /tmp/x",
+            "kubeadm init --token abc",
+        ] {
+            assert!(recognize(bad).is_err(), "{bad} was recognised");
+        }
+    }
+}

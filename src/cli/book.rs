@@ -1,0 +1,94 @@
+//! `lab book <lab> [--chapter FILE] [--known FILE] [--bless] [--provider P] [--vm V] [--json F] [--junit F] [--html F] [--keep]`.
+//!
+//! Report paths are checked before anything runs; the operation
+//! ([`crate::ops::book`]) refuses a bad chapter before anything is made.
+
+use crate::book;
+use crate::error::{LabError, Result};
+use crate::ops::book::{self as op, Settings};
+use crate::provider::Kind;
+use crate::provider::vagrant::Vm;
+use crate::report::output::{Format, Reports};
+use crate::spec::{self, LoadOptions};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Lab name or path; its lab.yaml names the chapter (`book:`).
+    lab: String,
+    /// The chapter to replay instead of the lab's `book:`.
+    #[arg(long, value_name = "FILE")]
+    chapter: Option<PathBuf>,
+    /// The known-drift file (default: CHAPTER.drift.yaml beside the chapter).
+    #[arg(long, value_name = "FILE")]
+    known: Option<PathBuf>,
+    /// Write the chapter's current drift to the known-drift file.
+    #[arg(long)]
+    bless: bool,
+    #[arg(long, value_enum)]
+    provider: Option<Kind>,
+    #[arg(long, value_enum)]
+    vm: Option<Vm>,
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// The chapter as an HTML page with the verdicts beside each block.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Leave the lab up at the end.
+    #[arg(long)]
+    keep: bool,
+}
+
+pub async fn run(a: Args) -> Result<()> {
+    // Before anything runs: a bad report path costs nothing.
+    let reports = Reports::new(a.junit, a.json).with_html(a.html);
+    reports.check(&crate::state::root())?;
+    let settings = Settings {
+        lab: spec::load(&a.lab, LoadOptions::default())?,
+        provider: a.provider,
+        vm: a.vm,
+        book: book::Settings {
+            chapter: a.chapter,
+            known: a.known,
+            bless: a.bless,
+        },
+        keep: a.keep,
+    };
+    let booked = op::book(settings, &super::terminal()).await?;
+    let r = &booked.report;
+    // With a report on stdout, stdout is that report alone.
+    let text = book::report::terminal(r);
+    if reports.to_stdout() {
+        let _ = write!(std::io::stderr(), "{text}");
+    } else {
+        super::output::out_raw!("{text}");
+    }
+    let unwritten = reports.write_with(|f| {
+        Some(match f {
+            Format::Json => book::report::json(r),
+            Format::Junit => book::report::junit(r),
+            Format::Html => book::report::html(r),
+        })
+    });
+    if let Some(e) = booked.error {
+        return Err(e);
+    }
+    if !unwritten.is_empty() {
+        return Err(LabError::Step {
+            step: "write reports".into(),
+            message: format!("{}; the verdicts are above", unwritten.join("; ")),
+        });
+    }
+    if r.ok() {
+        Ok(())
+    } else {
+        let failed = r.blocks.iter().filter(|b| b.verdict.fails()).count();
+        Err(LabError::ChecksFailed {
+            failed,
+            total: r.blocks.len(),
+        })
+    }
+}

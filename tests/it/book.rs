@@ -1,0 +1,446 @@
+//! `lab book`: the chapter replayed against the lab, block by block.
+
+use crate::harness::{copy_lab, fixture, is_root, lab_cmd, netns_list, root, unique_name};
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// The book author's chapter, the input `lab book` exists for, in the
+/// steering repository's `shared/seed/` beside a checkout.
+fn seed() -> PathBuf {
+    let name = "shared/seed/000_ffddfef9adb6f271.txt";
+    root()
+        .ancestors()
+        .map(|a| a.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{name} not found above {}", root().display()))
+}
+
+#[test]
+fn the_chapter_is_the_books_byte_for_byte() {
+    let ours = std::fs::read(root().join("labs/chapter4/chapter.md")).unwrap();
+    let book = std::fs::read(seed()).unwrap();
+    assert!(
+        ours == book,
+        "labs/chapter4/chapter.md differs from {}",
+        seed().display()
+    );
+    let lab = std::fs::read_to_string(root().join("labs/chapter4/lab.yaml")).unwrap();
+    assert!(lab.lines().any(|l| l == "book: chapter.md"));
+}
+
+fn verdicts(json: &Value) -> Vec<(u64, String)> {
+    json["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["line"].as_u64().unwrap(),
+                b["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn no_namespaces_of(lab: &str) {
+    let left: Vec<String> = netns_list()
+        .into_iter()
+        .filter(|n| n.starts_with(&format!("{lab}.")))
+        .collect();
+    assert!(left.is_empty(), "namespaces left: {left:?}");
+}
+
+/// Run `lab book` on a throw-away copy of chapter4; returns the exit
+/// code, stdout, the JSON report and the folder of the reports.
+fn book(extra: &[&str]) -> (i32, String, Value, tempfile::TempDir, tempfile::TempDir) {
+    let name = unique_name("bk");
+    let lab = copy_lab("chapter4", &name);
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("book.json");
+    let (mut cmd, state) = lab_cmd();
+    let o = cmd
+        .current_dir(lab.path())
+        .arg("book")
+        .arg(lab.path())
+        .arg("--json")
+        .arg(&json)
+        .arg("--junit")
+        .arg(out.path().join("book.xml"))
+        .arg("--html")
+        .arg(out.path().join("book.html"))
+        .args(extra)
+        .output()
+        .unwrap();
+    no_namespaces_of(&name);
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let v: Value = serde_json::from_slice(&std::fs::read(&json).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("no JSON report ({e}); stdout {stdout}\nstderr {stderr}"));
+    drop(state);
+    (o.status.code().unwrap_or(-1), stdout, v, out, lab)
+}
+
+const CHAPTER4: &[(u64, &str)] = &[
+    (18, "skipped"),
+    (31, "match"),
+    (37, "skipped"),
+    (48, "skipped"),
+    (61, "match"),
+    (69, "skipped"),
+    (81, "match"),
+    (103, "known_drift"),
+    (116, "match"),
+    (139, "known_drift"),
+    (154, "match"),
+    (169, "match"),
+    (184, "skipped"),
+    (194, "match"),
+    (224, "match"),
+    (247, "match"),
+    (261, "skipped"),
+];
+
+#[test]
+fn chapter4_replays_with_its_known_drift() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let (code, stdout, v, out, _lab) = book(&[]);
+    let want: Vec<(u64, String)> = CHAPTER4.iter().map(|(l, s)| (*l, s.to_string())).collect();
+    assert_eq!(verdicts(&v), want, "{stdout}");
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("17 blocks: 9 match, 0 drift, 2 known drift, 6 skipped"),
+        "{stdout}"
+    );
+    // Bound, not compared: the book's node2 pod is the lab's.
+    let text = v.to_string();
+    assert!(
+        text.contains("10.244.3.3 (book) = nginx pod on node2 = 10.244.2.2 (lab)"),
+        "{text}"
+    );
+    // Nothing is match that did not run.
+    for b in v["blocks"].as_array().unwrap() {
+        for c in b["commands"].as_array().unwrap() {
+            if c["verdict"] == "match" {
+                assert!(c["ran_on"].is_string(), "{c}");
+            }
+        }
+    }
+    let xml = std::fs::read_to_string(out.path().join("book.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count(),
+        17
+    );
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .count(),
+        0
+    );
+    let html = std::fs::read_to_string(out.path().join("book.html")).unwrap();
+    assert!(html.contains("Setup Network Using Flannel") && html.contains("known drift:"));
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+}
+
+#[test]
+fn without_its_known_drift_the_chapter_drifts() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let none = tempfile::tempdir().unwrap();
+    let known = none.path().join("none.drift.yaml");
+    let (code, stdout, v, ..) = book(&["--known", known.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    let got = verdicts(&v);
+    assert!(
+        got.contains(&(103, "drift".into())) && got.contains(&(139, "drift".into())),
+        "{got:?}"
+    );
+    assert!(stdout.contains("DRIFT: ping: the book shows no reply: Destination Net Unreachable from 10.244.1.1; the lab shows no reply: Time to live exceeded from 10.244.1.1"), "{stdout}");
+    assert!(
+        !known.exists(),
+        "a run without --bless wrote the known-drift file"
+    );
+}
+
+#[test]
+fn reachable_and_unreachable_each_fail_when_the_lab_says_otherwise() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let chapter = fixture("book/wrong-outcomes.md");
+    let (code, stdout, v, ..) = book(&["--chapter", chapter.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (5, "drift".to_string()),
+            (16, "match".into()),
+            (22, "drift".into())
+        ],
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "the book shows a reply with ttl 63; the lab shows no reply and no ICMP error"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "the book shows no reply and no ICMP error; the lab shows a reply with ttl 63"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_block_with_a_command_not_understood_runs_not_at_all() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let chapter = fixture("book/rm-rf.md");
+    let (code, stdout, v, ..) = book(&["--chapter", chapter.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (3, "not_understood".to_string()),
+            (9, "not_understood".into())
+        ],
+        "{stdout}"
+    );
+    for b in v["blocks"].as_array().unwrap() {
+        for c in b["commands"].as_array().unwrap() {
+            assert!(
+                c.get("ran").is_none() && c.get("ran_on").is_none(),
+                "ran: {c}"
+            );
+        }
+    }
+    let b = &v["blocks"][0]["commands"];
+    assert_eq!(b[2]["verdict"], "not_understood");
+    assert!(
+        b[2]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("`rm` is not a command lab replays")
+    );
+    assert!(b[1]["reason"].as_str().unwrap().contains("not run"));
+    // A ping outside a `vagrant ssh` session would run on the host.
+    assert!(
+        v["blocks"][1]["commands"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("runs on the reader's machine")
+    );
+}
+
+/// Bad chapters are refused before anything is made: exit 2, the file and
+/// line named, no state, no namespace.
+#[test]
+fn bad_chapters_are_refused_before_anything_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let many = dir.path().join("many.md");
+    std::fs::write(
+        &many,
+        "```bash\nvagrant ssh node1\nping -c 1 10.244.1.2\nexit\n```\n".repeat(10_000),
+    )
+    .unwrap();
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (
+            fixture("book/unterminated-fence.md"),
+            "unterminated-fence.md:3: the fence ````bash` is never closed",
+        ),
+        (
+            fixture("book/crlf.md"),
+            "crlf.md:1: a carriage return (CRLF line endings)",
+        ),
+        (
+            fixture("book/not-utf8.md"),
+            "not-utf8.md:5: bytes that are not UTF-8",
+        ),
+        (
+            fixture("book/binary.md"),
+            "binary.md:1: a NUL byte: this is a binary file",
+        ),
+        (
+            dir.path().join("missing.md"),
+            "missing.md: cannot read the chapter",
+        ),
+        (many, "many.md:5001: more than 1000 fenced blocks"),
+    ];
+    for (chapter, want) in cases {
+        let (mut cmd, state) = lab_cmd();
+        let o = cmd
+            .arg("book")
+            .arg(root().join("labs/chapter4"))
+            .arg("--chapter")
+            .arg(&chapter)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{}: {err}", chapter.display());
+        assert!(
+            err.contains(want),
+            "{}: wanted {want:?} in {err}",
+            chapter.display()
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(
+            std::fs::read_dir(state.path()).unwrap().count(),
+            0,
+            "{}: state made",
+            chapter.display()
+        );
+    }
+}
+
+#[test]
+fn the_lab_files_book_is_validated_like_the_rest() {
+    for (value, want) in [
+        ("missing.md", "book: chapter 'missing.md' does not exist"),
+        (
+            "../chapter.md",
+            "book: '../chapter.md' is not a valid manifest path",
+        ),
+        (
+            "flannel.yml",
+            "book: 'flannel.yml' is not a Markdown chapter",
+        ),
+    ] {
+        let lab = copy_lab("chapter4", &unique_name("bv"));
+        crate::harness::edit(
+            &lab.path().join("lab.yaml"),
+            "book: chapter.md",
+            &format!("book: {value}"),
+        );
+        let (mut cmd, state) = lab_cmd();
+        let o = cmd.arg("book").arg(lab.path()).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(want) && err.contains("lab.yaml:"),
+            "wanted {want:?}: {err}"
+        );
+        assert_eq!(std::fs::read_dir(state.path()).unwrap().count(), 0);
+    }
+}
+
+/// `lab test` of a lab with `book:` replays the chapter too: without its
+/// known drift the chapter's two differences fail the story (exit 1),
+/// counted in the same summary as the checks, and the lab is gone.
+#[test]
+fn lab_test_fails_on_the_books_new_drift() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let name = unique_name("bt");
+    let lab = copy_lab("chapter4", &name);
+    std::fs::remove_file(lab.path().join("chapter.drift.yaml")).unwrap();
+    let (mut cmd, state) = lab_cmd();
+    let json = state.path().join("run.json");
+    let o = cmd
+        .arg("test")
+        .arg(lab.path())
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        stdout.lines().last(),
+        Some("25 passed, 2 failed, 12 skipped"),
+        "{stdout}"
+    );
+    let v: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(v["outcome"], "failed");
+    let failed: Vec<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["verdict"] == "fail")
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failed,
+        ["chapter.md:103 (broken)", "chapter.md:139 (broken)"]
+    );
+    no_namespaces_of(&name);
+}
+
+/// A chapter `lab test` cannot read is refused before anything is made,
+/// like a bad lab file: exit 2, the file and line named, no state, no run.
+#[test]
+fn lab_test_refuses_a_bad_chapter_before_anything_is_made() {
+    let lab = copy_lab("chapter4", &unique_name("bc"));
+    std::fs::copy(
+        fixture("book/unterminated-fence.md"),
+        lab.path().join("chapter.md"),
+    )
+    .unwrap();
+    let (mut cmd, state) = lab_cmd();
+    let o = cmd.arg("test").arg(lab.path()).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("chapter.md:3: the fence ````bash` is never closed"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(state.path()).unwrap().count(),
+        0,
+        "state made"
+    );
+}
+
+/// `lab book` of a lab that is up replays against it as it is and leaves
+/// it up (a second provider is refused); `lab destroy` removes it.
+#[test]
+fn a_lab_that_is_up_is_used_and_left_up() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let lab = crate::labs::TestLab::chapter4("bu");
+    lab.up(&[]);
+    let file = lab.file();
+    let path = file.to_str().unwrap();
+    let other = lab.lab(&["book", path, "--provider", "vagrant"]);
+    let err = String::from_utf8_lossy(&other.stderr);
+    assert_eq!(other.status.code(), Some(2), "{err}");
+    assert!(err.contains("is up with provider netns"), "{err}");
+    let o = lab.lab(&["book", path]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stdout}\n{err}");
+    assert!(
+        stdout.contains("17 blocks: 9 match, 0 drift, 2 known drift, 6 skipped"),
+        "{stdout}"
+    );
+    assert!(err.contains(&format!("lab {} stays up", lab.name)), "{err}");
+    let st = lab.lab(&["status", &lab.name]);
+    assert!(
+        st.status.success(),
+        "still up: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let d = lab.lab(&["destroy", &lab.name]);
+    assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
+    no_namespaces_of(&lab.name);
+}
