@@ -493,7 +493,7 @@ mod tests {
                 ("line 12: kubectl get nodes", Verdict::Pass, None),
                 ("line 40: ip route", Verdict::Fail, Some("drift")),
                 ("line 50", Verdict::Pass, Some("known_drift")),
-                ("line 60: vi x", Verdict::Skip, Some("not_understood")),
+                ("line 60: vi x", Verdict::Fail, Some("not_understood")),
             ]
         );
         assert!(book_report(r#"{"blocks":[{"line":1,"verdict":"maybe"}]}"#).is_err());

@@ -145,6 +145,22 @@ fn chapter4_replays_with_its_known_drift() {
     let html = std::fs::read_to_string(out.path().join("book.html")).unwrap();
     assert!(html.contains("Setup Network Using Flannel") && html.contains("known drift:"));
     assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+    // A real browser reads it: every block is a section with its verdict,
+    // the two known drifts among them.
+    let chromium = which::which("chromium").expect("chromium: `bash .ci/install` installs it");
+    let dom =
+        crate::harness::chromium_run(&chromium, &["--dump-dom"], &out.path().join("book.html"));
+    assert_eq!(
+        dom.matches("<section class=\"block v-").count(),
+        17,
+        "{dom}"
+    );
+    assert_eq!(
+        dom.matches("<section class=\"block v-known_drift").count(),
+        2,
+        "{dom}"
+    );
+    assert!(dom.contains("id=\"line-103\""), "{dom}");
 }
 
 #[test]

@@ -123,3 +123,27 @@ pub fn netns_list() -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Run headless Chromium on a file; its stdout.
+pub fn chromium_run(chromium: &std::path::Path, args: &[&str], file: &std::path::Path) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(format!("file://{}", file.display()))
+        .output()
+        .expect("run chromium");
+    assert!(
+        o.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}

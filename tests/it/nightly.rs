@@ -308,7 +308,7 @@ fn a_seeded_history_says_what_newly_fails_and_why() {
     let Some(chromium) = which::which("chromium").ok() else {
         panic!("chromium is missing: `bash .ci/install` installs it");
     };
-    let dom = chromium_run(&chromium, &["--dump-dom"], &html);
+    let dom = crate::harness::chromium_run(&chromium, &["--dump-dom"], &html);
     // The grid: a row per lab and provider, a column per night.
     for row in ["chapter4 · netns", "chapter4 · vagrant", "chapter5 · netns"] {
         assert!(
@@ -353,7 +353,7 @@ fn a_seeded_history_says_what_newly_fails_and_why() {
     let shot = std::env::var_os("LAB_NIGHTLY_SCREENSHOT")
         .map(PathBuf::from)
         .unwrap_or_else(|| dir.path().join("dashboard.png"));
-    chromium_run(
+    crate::harness::chromium_run(
         &chromium,
         &[
             &format!("--screenshot={}", shot.display()),
@@ -374,30 +374,6 @@ fn section(summary: &str, title: &str) -> String {
     let rest = &summary[start..];
     let end = rest[3..].find("\n## ").map(|e| e + 3).unwrap_or(rest.len());
     rest[..end].to_string()
-}
-
-/// Run headless Chromium on a file; its stdout.
-fn chromium_run(chromium: &Path, args: &[&str], file: &Path) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let o = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-dev-shm-usage",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(args)
-        .arg(format!("file://{}", file.display()))
-        .output()
-        .expect("run chromium");
-    assert!(
-        o.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 #[test]
@@ -708,7 +684,7 @@ fn two_real_nights_name_the_check_a_lab_change_broke() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(summary1.contains(&format!(
-        "{name} · netns: **passed** (16 passed, 0 failed, 6 skipped"
+        "{name} · netns: **passed** (27 passed, 0 failed, 12 skipped"
     )));
     // Between the nights the fixed variant's flannel loses --iface: its
     // cross-node checks now fail.
