@@ -73,6 +73,24 @@ pub async fn run_async(rep: &Reporter, cmd: Command, input: Option<Vec<u8>>) -> 
     finish(rep, shown, out)
 }
 
+/// The `lab` binary that ssh runs as `ProxyCommand`: `LAB_EXE` when set
+/// (tests that drive the library from another executable), else this one.
+/// A binary replaced while it runs (a rebuild, an upgrade) is named by
+/// Linux as `PATH (deleted)`: the binary now at `PATH` is meant.
+pub fn lab_exe() -> std::path::PathBuf {
+    use std::path::PathBuf;
+    match std::env::var_os("LAB_EXE") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => {
+            let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("lab"));
+            match exe.to_str().and_then(|s| s.strip_suffix(" (deleted)")) {
+                Some(now) if std::path::Path::new(now).is_file() => PathBuf::from(now),
+                _ => exe,
+            }
+        }
+    }
+}
+
 /// A process `lab` started that a later `lab` may have to stop: a `vagrant
 /// up` left running when the `lab up` that started it was killed (`kill -9`
 /// leaves no chance to stop children). It leads a process group of its own
