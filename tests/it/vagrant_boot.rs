@@ -14,7 +14,11 @@
 //!   no `lab-libvirt` namespace, no libvirt state, and `vagrant
 //!   global-status --prune` lists nothing;
 //! - the host's own namespace is unchanged throughout: addresses, routes,
-//!   links, iptables and nftables rules are the same before and after.
+//!   links, iptables and nftables rules are the same before and after;
+//! - then a second `lab up`, killed with SIGKILL once its first QEMU guest
+//!   runs, leaves `vagrant up` running on its own; `lab destroy` stops it
+//!   (by the PID and process group `lab up` recorded) and leaves nothing
+//!   either.
 //!
 //! Skipped, saying why, only when the machine cannot: not root, or no QEMU,
 //! libvirt, Vagrant with vagrant-libvirt, or debootstrap (`.ci/install`

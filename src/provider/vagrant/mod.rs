@@ -446,7 +446,14 @@ impl Provider for Vagrant {
                 lab.name
             )));
         }
-        let pods = workload_pods(lab, &dir, rep).await?;
+        // Pods exist only once `up` has finished: a failed `up` kept for
+        // inspection may have no Kubernetes at all, and `lab ssh` into it
+        // needs only the ssh config.
+        let pods = if matches!(state.phase, Phase::Up | Phase::Applying) {
+            workload_pods(lab, &dir, rep).await?
+        } else {
+            vec![]
+        };
         Ok(Access { ssh_config, pods })
     }
 
