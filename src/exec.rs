@@ -149,7 +149,22 @@ pub async fn run_async_recorded(rep: &Reporter, cmd: Command, record: &std::path
             crate::state::write_atomic(record, text.as_bytes())?;
         }
     }
+    // Dropped before it ends (Ctrl-C, a step's deadline): the whole group
+    // goes, not only its leader (which `kill_on_drop` kills).
+    struct KillGroup(Option<i32>);
+    impl Drop for KillGroup {
+        fn drop(&mut self) {
+            if let Some(pid) = self.0 {
+                let _ = nix::sys::signal::killpg(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+    }
+    let mut group = KillGroup(child.id().map(|p| p as i32));
     let out = child.wait_with_output().await;
+    group.0 = None;
     let _ = std::fs::remove_file(record);
     finish(rep, shown, out)
 }
@@ -253,6 +268,46 @@ mod recorded_tests {
             .filter(|c| String::from_utf8_lossy(c).contains(&marker))
             .collect();
         assert!(left.is_empty(), "the group's child is gone");
+    }
+
+    fn processes_named(marker: &str) -> usize {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .filter(|c| String::from_utf8_lossy(c).contains(marker))
+            .count()
+    }
+
+    /// A recorded command whose `lab` gives up on it (the future dropped:
+    /// Ctrl-C, a deadline) takes its whole group with it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dropped_run_kills_its_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = dir.path().join("proc.json");
+        let marker = format!("lab-dropped-test-{}", std::process::id());
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", &format!("sh -c 'sleep 300; true {marker}' & sleep 300")]);
+        let rec2 = record.clone();
+        let run = tokio::spawn(async move {
+            run_async_recorded(&Reporter::quiet(), cmd, &rec2).await
+        });
+        for _ in 0..100 {
+            if processes_named(&marker) > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(processes_named(&marker) >= 1, "the command and its child run");
+        run.abort();
+        let _ = run.await;
+        for _ in 0..40 {
+            if processes_named(&marker) == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(processes_named(&marker), 0, "the group's child is gone");
     }
 
     /// A record whose process is gone, or whose PID now belongs to another
