@@ -105,7 +105,7 @@ fn text(o: &std::process::Output) -> String {
 }
 
 #[test]
-#[ignore = "boots 4 QEMU guests under TCG (9–10 min here): `.ci/run` runs it time-boxed; by hand: `cargo test --test it vagrant_boot -- --ignored`"]
+#[ignore = "boots 4 QEMU guests under TCG (8–10 min here): `.ci/run` runs it time-boxed; by hand: `cargo test --test it vagrant_boot -- --ignored`"]
 fn three_guests_boot_provision_to_the_internet_step_and_leave_nothing() {
     if let Some(why) = cannot_run() {
         eprintln!("SKIPPED vagrant_boot: {why}");
