@@ -73,6 +73,129 @@ pub async fn run_async(rep: &Reporter, cmd: Command, input: Option<Vec<u8>>) -> 
     finish(rep, shown, out)
 }
 
+/// The `lab` binary that ssh runs as `ProxyCommand`: `LAB_EXE` when set
+/// (tests that drive the library from another executable), else this one.
+/// A binary replaced while it runs (a rebuild, an upgrade) is named by
+/// Linux as `PATH (deleted)`: the binary now at `PATH` is meant.
+pub fn lab_exe() -> std::path::PathBuf {
+    use std::path::PathBuf;
+    match std::env::var_os("LAB_EXE") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => {
+            let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("lab"));
+            match exe.to_str().and_then(|s| s.strip_suffix(" (deleted)")) {
+                Some(now) if std::path::Path::new(now).is_file() => PathBuf::from(now),
+                _ => exe,
+            }
+        }
+    }
+}
+
+/// A process `lab` started that a later `lab` may have to stop: a `vagrant
+/// up` left running when the `lab up` that started it was killed (`kill -9`
+/// leaves no chance to stop children). It leads a process group of its own
+/// (its PID is the group's), and its start time tells it from a process
+/// that reused the PID.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Recorded {
+    pub pid: i32,
+    /// Start time in clock ticks since boot (field 22 of `/proc/PID/stat`).
+    pub start_time: u64,
+    pub command: String,
+}
+
+/// The start time of `pid` (clock ticks since boot), if it runs and is not
+/// a zombie.
+pub fn start_time(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace();
+    if matches!(fields.next(), Some("Z" | "X")) {
+        return None;
+    }
+    fields.nth(18)?.parse().ok()
+}
+
+impl Recorded {
+    /// Still the process that was recorded.
+    pub fn alive(&self) -> bool {
+        self.pid > 1 && start_time(self.pid) == Some(self.start_time)
+    }
+}
+
+/// [`run_async`], with the command in a process group of its own and
+/// recorded in `record` (JSON) while it runs, so that [`stop_recorded`] can
+/// stop it, and what it started, if this `lab` dies first.
+pub async fn run_async_recorded(rep: &Reporter, cmd: Command, record: &std::path::Path) -> Result<Output> {
+    let mut cmd = tokio::process::Command::from(cmd);
+    let shown = display(cmd.as_std());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return finish(rep, shown, Err(e)),
+    };
+    if let Some(pid) = child.id().map(|p| p as i32) {
+        if let Some(start_time) = start_time(pid) {
+            let r = Recorded {
+                pid,
+                start_time,
+                command: shown.clone(),
+            };
+            let text = serde_json::to_string_pretty(&r).unwrap_or_default();
+            crate::state::write_atomic(record, text.as_bytes())?;
+        }
+    }
+    // Dropped before it ends (Ctrl-C, a step's deadline): the whole group
+    // goes, not only its leader (which `kill_on_drop` kills).
+    struct KillGroup(Option<i32>);
+    impl Drop for KillGroup {
+        fn drop(&mut self) {
+            if let Some(pid) = self.0 {
+                let _ = nix::sys::signal::killpg(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+    }
+    let mut group = KillGroup(child.id().map(|p| p as i32));
+    let out = child.wait_with_output().await;
+    group.0 = None;
+    let _ = std::fs::remove_file(record);
+    finish(rep, shown, out)
+}
+
+/// Stop the process recorded in `record` by [`run_async_recorded`], and its
+/// process group: SIGTERM, then SIGKILL after `grace`. Nothing recorded, or
+/// the recorded process gone (or its PID reused): nothing is signalled.
+/// The record is removed. Returns what was stopped.
+pub fn stop_recorded(record: &std::path::Path, grace: std::time::Duration) -> Option<Recorded> {
+    use nix::sys::signal::{Signal, killpg};
+    use nix::unistd::Pid;
+    let r: Option<Recorded> = std::fs::read_to_string(record)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let stopped = r.filter(Recorded::alive).inspect(|r| {
+        let group = Pid::from_raw(r.pid);
+        let _ = killpg(group, Signal::SIGTERM);
+        let deadline = std::time::Instant::now() + grace;
+        while r.alive() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        // What the group still holds (the leader, or children it left).
+        let _ = killpg(group, Signal::SIGKILL);
+        while r.alive() && std::time::Instant::now() < deadline + std::time::Duration::from_secs(5) {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    });
+    let _ = std::fs::remove_file(record);
+    stopped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +210,121 @@ mod tests {
         let mut c = Command::new("ip");
         c.args(["-n", "a b", "link"]);
         assert_eq!(display(&c), "ip -n 'a b' link");
+    }
+}
+
+#[cfg(test)]
+mod recorded_tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A recorded command and the children it started are stopped, through
+    /// the record, as a later `lab` would; the record goes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_recorded_group_is_stopped_with_its_children() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = dir.path().join("proc.json");
+        let marker = format!("lab-recorded-test-{}", std::process::id());
+        let mut cmd = Command::new("sh");
+        // A child shell (named by the marker) that would outlive `sh`.
+        cmd.args(["-c", &format!("sh -c 'sleep 300; true {marker}' & sleep 300")]);
+        let rec2 = record.clone();
+        let run = tokio::spawn(async move {
+            run_async_recorded(&Reporter::quiet(), cmd, &rec2).await
+        });
+        let mut r: Option<Recorded> = None;
+        for _ in 0..100 {
+            r = std::fs::read_to_string(&record)
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok());
+            if r.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let r = r.expect("the command was recorded");
+        assert!(r.alive());
+        assert_eq!(
+            nix::unistd::getpgid(Some(nix::unistd::Pid::from_raw(r.pid))).unwrap(),
+            nix::unistd::Pid::from_raw(r.pid),
+            "it leads its own process group"
+        );
+        let stopped = tokio::task::spawn_blocking({
+            let record = record.clone();
+            move || stop_recorded(&record, Duration::from_secs(5))
+        })
+        .await
+        .unwrap();
+        assert_eq!(stopped.as_ref(), Some(&r));
+        assert!(run.await.unwrap().is_err(), "the command was killed");
+        assert!(!r.alive());
+        assert!(!record.exists());
+        // Its child went with the group.
+        std::thread::sleep(Duration::from_millis(200));
+        let left: Vec<_> = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .filter(|c| String::from_utf8_lossy(c).contains(&marker))
+            .collect();
+        assert!(left.is_empty(), "the group's child is gone");
+    }
+
+    fn processes_named(marker: &str) -> usize {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .filter(|c| String::from_utf8_lossy(c).contains(marker))
+            .count()
+    }
+
+    /// A recorded command whose `lab` gives up on it (the future dropped:
+    /// Ctrl-C, a deadline) takes its whole group with it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dropped_run_kills_its_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = dir.path().join("proc.json");
+        let marker = format!("lab-dropped-test-{}", std::process::id());
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", &format!("sh -c 'sleep 300; true {marker}' & sleep 300")]);
+        let rec2 = record.clone();
+        let run = tokio::spawn(async move {
+            run_async_recorded(&Reporter::quiet(), cmd, &rec2).await
+        });
+        for _ in 0..100 {
+            if processes_named(&marker) > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(processes_named(&marker) >= 1, "the command and its child run");
+        run.abort();
+        let _ = run.await;
+        for _ in 0..40 {
+            if processes_named(&marker) == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(processes_named(&marker), 0, "the group's child is gone");
+    }
+
+    /// A record whose process is gone, or whose PID now belongs to another
+    /// process, signals nothing.
+    #[test]
+    fn a_stale_record_signals_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = dir.path().join("proc.json");
+        let me = std::process::id() as i32;
+        let stale = Recorded {
+            pid: me,
+            start_time: start_time(me).unwrap() + 1,
+            command: "vagrant up".into(),
+        };
+        std::fs::write(&record, serde_json::to_string(&stale).unwrap()).unwrap();
+        assert_eq!(stop_recorded(&record, Duration::from_millis(10)), None);
+        assert!(!record.exists());
+        assert_eq!(stop_recorded(&record, Duration::from_millis(10)), None);
     }
 }

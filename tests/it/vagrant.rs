@@ -190,6 +190,35 @@ fn vagrant_accepts_every_render() {
     );
 }
 
+/// The Vagrantfile as `up` writes it for lab's own libvirtd under TCG (a
+/// plain x86-64 CPU without SVM, no screen, the serial console in a file of
+/// the lab's folder, the long boot timeout) is accepted in full by
+/// vagrant-libvirt.
+#[test]
+fn the_tcg_render_for_labs_libvirtd_is_accepted() {
+    require_vagrant_libvirt();
+    let lab = chapter4(2);
+    let host = lab::provider::vagrant::render::LibvirtHost {
+        driver: Some("qemu".into()),
+        why: "no vmx/svm: QEMU emulates".into(),
+        socket: Some("/run/lab/libvirt/libvirt-sock".into()),
+        netns: "lab-libvirt".into(),
+    };
+    let text = lab::provider::vagrant::render::vagrantfile_on(&lab, Vm::Libvirt, &host).unwrap();
+    for line in [
+        r#"lv.driver = "qemu""#,
+        r#"lv.cpu_model = "kvm64""#,
+        r#"lv.graphics_type = "none""#,
+        r#"File.join(__dir__, "console-node1.log")"#,
+        "node.vm.boot_timeout = 1800",
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Vagrantfile"), &text).unwrap();
+    run(&mut vagrant(dir.path(), Vm::Libvirt, &["validate"]));
+}
+
 #[test]
 fn every_rendered_script_passes_shellcheck() {
     require("shellcheck", "apt-get install shellcheck");

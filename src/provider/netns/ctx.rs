@@ -96,8 +96,5 @@ impl NetnsCtx {
 /// The `lab` binary that ssh runs as `ProxyCommand`: `LAB_EXE` when set
 /// (tests that drive the library from another executable), else this one.
 pub fn lab_exe() -> PathBuf {
-    match std::env::var_os("LAB_EXE") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => std::env::current_exe().unwrap_or_else(|_| PathBuf::from("lab")),
-    }
+    crate::exec::lab_exe()
 }

@@ -95,11 +95,7 @@ pub struct Record {
     pub users: Vec<PathBuf>,
 }
 
-fn start_time(pid: i32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    rest.split_whitespace().nth(19)?.parse().ok()
-}
+use crate::exec::start_time;
 
 impl Daemon {
     fn of(pid: i32) -> Option<Daemon> {

@@ -262,12 +262,27 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
-/// `vagrant destroy -f` in `dir` if it holds a Vagrantfile, then remove
+/// Stop a `vagrant up` left running (recorded in `dir`), `vagrant destroy
+/// -f` in `dir` if it holds a Vagrantfile, then remove
 /// everything in `dir` but the evidence ([`state::EVIDENCE`]), and `dir` itself
 /// when nothing is left. Nothing there: nothing to do.
 pub async fn teardown(dir: &Path, vm: Vm, rep: &Reporter) -> Result<()> {
     if !dir.exists() {
         return Ok(());
+    }
+    // A `vagrant up` still running (its `lab up` was killed) would hold the
+    // machines' locks and go on making machines: stop it and its group first.
+    let record = dir.join(steps::vagrant_up::VAGRANT_PROCESS);
+    if let Some(r) = tokio::task::spawn_blocking(move || {
+        exec::stop_recorded(&record, Duration::from_secs(10))
+    })
+    .await
+    .map_err(|e| LabError::Usage(format!("stopping vagrant: {e}")))?
+    {
+        rep.info(format!(
+            "stopped `{}` (PID {} and its process group), left running by a `lab up` that did not finish",
+            r.command, r.pid
+        ));
     }
     if dir.join(VAGRANTFILE).is_file() {
         exec::run_async(rep, ctx::vagrant(dir, vm, &["destroy", "-f"]), None).await?;
@@ -431,7 +446,14 @@ impl Provider for Vagrant {
                 lab.name
             )));
         }
-        let pods = workload_pods(lab, &dir, rep).await?;
+        // Pods exist only once `up` has finished: a failed `up` kept for
+        // inspection may have no Kubernetes at all, and `lab ssh` into it
+        // needs only the ssh config.
+        let pods = if matches!(state.phase, Phase::Up | Phase::Applying) {
+            workload_pods(lab, &dir, rep).await?
+        } else {
+            vec![]
+        };
         Ok(Access { ssh_config, pods })
     }
 

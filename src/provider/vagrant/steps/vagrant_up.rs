@@ -2,6 +2,8 @@
 //! comes up alone first; workers follow together, in parallel where the VM
 //! provider allows it (libvirt), one by one where it does not (VirtualBox).
 //! Vagrant provisions nothing: `lab` installs Kubernetes over SSH itself.
+//! While it runs, `vagrant up` leads a process group of its own, recorded in
+//! the lab's folder, which `lab destroy` stops if `lab up` died first.
 
 use crate::bringup::Step;
 use crate::error::Result;
@@ -9,6 +11,10 @@ use crate::exec;
 use crate::provider::vagrant::ctx::VagrantCtx;
 use crate::provider::vagrant::render::Vm;
 use async_trait::async_trait;
+
+/// The record of a running `vagrant up`, in the lab's folder
+/// ([`exec::Recorded`]).
+pub const VAGRANT_PROCESS: &str = "vagrant-up.json";
 
 pub struct VagrantUp {
     pub machines: Vec<String>,
@@ -40,7 +46,10 @@ impl Step<VagrantCtx> for VagrantUp {
     async fn run(&self, ctx: &mut VagrantCtx) -> Result<()> {
         let args = up_args(ctx.vm, &self.machines);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        exec::run_async(&ctx.rep, ctx.vagrant(&args), None).await?;
+        // Recorded, so that `lab destroy` can stop a `vagrant up` whose
+        // `lab up` was killed before it could.
+        let record = ctx.dir.join(VAGRANT_PROCESS);
+        exec::run_async_recorded(&ctx.rep, ctx.vagrant(&args), &record).await?;
         Ok(())
     }
 }

@@ -24,8 +24,7 @@ impl Step<VagrantCtx> for WriteSshConfig {
         let mut hosts = ssh_config::parse(&String::from_utf8_lossy(&out.stdout))?;
         // Guests on lab's libvirt are reachable only inside its namespace.
         if ctx.state.provider_state["libvirt_ns"].as_bool() == Some(true) {
-            let exe = std::env::current_exe()
-                .map_err(|e| LabError::io("finding lab's own executable", e))?;
+            let exe = crate::exec::lab_exe();
             for h in &mut hosts {
                 h.proxy_command = Some(format!(
                     "{} tcp-proxy %h %p",
