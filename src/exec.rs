@@ -126,7 +126,11 @@ impl Recorded {
 /// [`run_async`], with the command in a process group of its own and
 /// recorded in `record` (JSON) while it runs, so that [`stop_recorded`] can
 /// stop it, and what it started, if this `lab` dies first.
-pub async fn run_async_recorded(rep: &Reporter, cmd: Command, record: &std::path::Path) -> Result<Output> {
+pub async fn run_async_recorded(
+    rep: &Reporter,
+    cmd: Command,
+    record: &std::path::Path,
+) -> Result<Output> {
     let mut cmd = tokio::process::Command::from(cmd);
     let shown = display(cmd.as_std());
     cmd.stdin(Stdio::null())
@@ -188,7 +192,8 @@ pub fn stop_recorded(record: &std::path::Path, grace: std::time::Duration) -> Op
         }
         // What the group still holds (the leader, or children it left).
         let _ = killpg(group, Signal::SIGKILL);
-        while r.alive() && std::time::Instant::now() < deadline + std::time::Duration::from_secs(5) {
+        while r.alive() && std::time::Instant::now() < deadline + std::time::Duration::from_secs(5)
+        {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
     });
@@ -227,11 +232,13 @@ mod recorded_tests {
         let marker = format!("lab-recorded-test-{}", std::process::id());
         let mut cmd = Command::new("sh");
         // A child shell (named by the marker) that would outlive `sh`.
-        cmd.args(["-c", &format!("sh -c 'sleep 300; true {marker}' & sleep 300")]);
+        cmd.args([
+            "-c",
+            &format!("sh -c 'sleep 300; true {marker}' & sleep 300"),
+        ]);
         let rec2 = record.clone();
-        let run = tokio::spawn(async move {
-            run_async_recorded(&Reporter::quiet(), cmd, &rec2).await
-        });
+        let run =
+            tokio::spawn(async move { run_async_recorded(&Reporter::quiet(), cmd, &rec2).await });
         let mut r: Option<Recorded> = None;
         for _ in 0..100 {
             r = std::fs::read_to_string(&record)
@@ -287,18 +294,23 @@ mod recorded_tests {
         let record = dir.path().join("proc.json");
         let marker = format!("lab-dropped-test-{}", std::process::id());
         let mut cmd = Command::new("sh");
-        cmd.args(["-c", &format!("sh -c 'sleep 300; true {marker}' & sleep 300")]);
+        cmd.args([
+            "-c",
+            &format!("sh -c 'sleep 300; true {marker}' & sleep 300"),
+        ]);
         let rec2 = record.clone();
-        let run = tokio::spawn(async move {
-            run_async_recorded(&Reporter::quiet(), cmd, &rec2).await
-        });
+        let run =
+            tokio::spawn(async move { run_async_recorded(&Reporter::quiet(), cmd, &rec2).await });
         for _ in 0..100 {
             if processes_named(&marker) > 0 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        assert!(processes_named(&marker) >= 1, "the command and its child run");
+        assert!(
+            processes_named(&marker) >= 1,
+            "the command and its child run"
+        );
         run.abort();
         let _ = run.await;
         for _ in 0..40 {

@@ -220,7 +220,14 @@ fn three_guests_boot_provision_to_the_internet_step_and_leave_nothing() {
         .env("NO_COLOR", "1")
         .env_remove("LAB_PATH")
         .args(["up", src2.path().to_str().unwrap()])
-        .args(["--provider", "vagrant", "--vm", "libvirt", "--box", "lab/debian12"])
+        .args([
+            "--provider",
+            "vagrant",
+            "--vm",
+            "libvirt",
+            "--box",
+            "lab/debian12",
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     let mut child = up.spawn().expect("lab up starts");
@@ -240,16 +247,18 @@ fn three_guests_boot_provision_to_the_internet_step_and_leave_nothing() {
             child.try_wait().unwrap().is_none(),
             "lab up ended before its first machine booted"
         );
-        assert!(std::time::Instant::now() < deadline, "no domain {domain} booted");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no domain {domain} booted"
+        );
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
     assert!(record.is_file(), "the running `vagrant up` is recorded");
-    let vagrant_pid: i32 = serde_json::from_str::<serde_json::Value>(
-        &std::fs::read_to_string(&record).unwrap(),
-    )
-    .unwrap()["pid"]
-        .as_i64()
-        .unwrap() as i32;
+    let vagrant_pid: i32 =
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&record).unwrap())
+            .unwrap()["pid"]
+            .as_i64()
+            .unwrap() as i32;
     child.kill().unwrap(); // SIGKILL: lab gets no chance to clean up
     child.wait().unwrap();
     // The domain still runs: only `lab up` died.
@@ -280,7 +289,13 @@ fn three_guests_boot_provision_to_the_internet_step_and_leave_nothing() {
 /// Nothing of lab's libvirt, QEMU or Vagrant is left, and the host's own
 /// network is as it was in `before`.
 fn assert_nothing_left(before: &str, when: &str) {
-    for what in ["qemu-system", "libvirtd", "virtlogd", "dnsmasq", "vagrant up"] {
+    for what in [
+        "qemu-system",
+        "libvirtd",
+        "virtlogd",
+        "dnsmasq",
+        "vagrant up",
+    ] {
         let left = processes_with(what);
         assert!(left.is_empty(), "{what} left running {when}: {left:?}");
     }
@@ -288,7 +303,10 @@ fn assert_nothing_left(before: &str, when: &str) {
         !crate::harness::netns_list().contains(&"lab-libvirt".to_string()),
         "namespace lab-libvirt left {when}"
     );
-    assert!(!std::path::Path::new("/run/lab/libvirt.json").exists(), "{when}");
+    assert!(
+        !std::path::Path::new("/run/lab/libvirt.json").exists(),
+        "{when}"
+    );
     assert!(
         !std::path::Path::new("/var/lib/lab/libvirt").exists(),
         "libvirt's state left {when}"

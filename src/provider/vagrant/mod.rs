@@ -273,11 +273,10 @@ pub async fn teardown(dir: &Path, vm: Vm, rep: &Reporter) -> Result<()> {
     // A `vagrant up` still running (its `lab up` was killed) would hold the
     // machines' locks and go on making machines: stop it and its group first.
     let record = dir.join(steps::vagrant_up::VAGRANT_PROCESS);
-    if let Some(r) = tokio::task::spawn_blocking(move || {
-        exec::stop_recorded(&record, Duration::from_secs(10))
-    })
-    .await
-    .map_err(|e| LabError::Usage(format!("stopping vagrant: {e}")))?
+    if let Some(r) =
+        tokio::task::spawn_blocking(move || exec::stop_recorded(&record, Duration::from_secs(10)))
+            .await
+            .map_err(|e| LabError::Usage(format!("stopping vagrant: {e}")))?
     {
         rep.info(format!(
             "stopped `{}` (PID {} and its process group), left running by a `lab up` that did not finish",
