@@ -7,9 +7,9 @@
 //!   3 domains, runs provisioning over SSH until the Kubernetes apt
 //!   repository, and fails there with exit 3, naming the step, the nodes and
 //!   the unreachable repository, with the guests' output in `lab.log`;
-//! - `lab status` shows the 3 machines running; `lab ssh <lab> node1 -- ip -br
+//! - `lab status` shows the 3 machines running; `lab ssh <lab> NODE -- ip -br
 //!   addr` (through the ssh config written from `vagrant ssh-config`) shows
-//!   node1's private address 10.100.198.201 on eth1;
+//!   each machine's private address (10.100.198.200/.201/.202) on eth1;
 //! - `lab destroy` leaves no domain, QEMU, libvirtd, virtlogd or dnsmasq,
 //!   no `lab-libvirt` namespace, no libvirt state, and `vagrant
 //!   global-status --prune` lists nothing;
@@ -190,15 +190,22 @@ fn three_guests_boot_provision_to_the_internet_step_and_leave_nothing() {
         "three machines running: {}",
         text(&status)
     );
-    let ssh = lab(&["ssh", &name, "node1", "--", "ip", "-br", "addr"]);
-    let addrs = String::from_utf8_lossy(&ssh.stdout).into_owned();
-    assert!(ssh.status.success(), "lab ssh: {}", text(&ssh));
-    assert!(
-        addrs
-            .lines()
-            .any(|l| l.starts_with("eth1") && l.contains("10.100.198.201/24")),
-        "node1's private NIC: {addrs}"
-    );
+    // Every machine has the chapter's private address on its private NIC.
+    for (node, ip) in [
+        ("master", "10.100.198.200/24"),
+        ("node1", "10.100.198.201/24"),
+        ("node2", "10.100.198.202/24"),
+    ] {
+        let ssh = lab(&["ssh", &name, node, "--", "ip", "-br", "addr"]);
+        let addrs = String::from_utf8_lossy(&ssh.stdout).into_owned();
+        assert!(ssh.status.success(), "lab ssh {node}: {}", text(&ssh));
+        assert!(
+            addrs
+                .lines()
+                .any(|l| l.starts_with("eth1") && l.contains(ip)),
+            "{node}'s private NIC: {addrs}"
+        );
+    }
     let virsh = sh(&format!(
         "virsh -q -c 'qemu:///system?socket=/run/lab/libvirt/libvirt-sock' list --name | grep -c '^{name}-'"
     ));
