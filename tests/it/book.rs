@@ -200,6 +200,49 @@ fn without_its_known_drift_the_chapter_drifts() {
 }
 
 #[test]
+fn bless_writes_the_drift_and_a_later_run_knows_it() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("chapter.drift.yaml");
+    let k = known.to_str().unwrap();
+    // --bless writes today's differences, each waiting for its reason.
+    let (code, stdout, v, ..) = book(&["--known", k, "--bless"]);
+    assert_eq!(code, 0, "{stdout}");
+    let got = verdicts(&v);
+    assert!(
+        got.contains(&(103, "known_drift".into())) && got.contains(&(139, "known_drift".into())),
+        "{got:?}"
+    );
+    let file = std::fs::read_to_string(&known).expect("--bless wrote the known-drift file");
+    assert!(
+        file.contains("line: 103") && file.contains("line: 139"),
+        "{file}"
+    );
+    assert!(file.contains("Destination Net Unreachable"), "{file}");
+    assert!(file.contains("reason:"), "{file}");
+    // A later run without --bless finds the same differences known.
+    let (code, stdout, v, ..) = book(&["--known", k]);
+    assert_eq!(code, 0, "{stdout}");
+    let want: Vec<(u64, String)> = CHAPTER4.iter().map(|(l, s)| (*l, s.to_string())).collect();
+    assert_eq!(verdicts(&v), want, "{stdout}");
+    // A difference that changed is drift again: the book's entry for 139
+    // now names another difference.
+    let edited = file.replacen("docker0", "docker9", 1);
+    assert_ne!(edited, file, "{file}");
+    std::fs::write(&known, edited).unwrap();
+    let (code, stdout, v, ..) = book(&["--known", k]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(verdicts(&v).contains(&(139, "drift".into())), "{stdout}");
+    assert!(
+        verdicts(&v).contains(&(103, "known_drift".into())),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn reachable_and_unreachable_each_fail_when_the_lab_says_otherwise() {
     if !is_root() {
         eprintln!("skipped: needs root");
