@@ -187,11 +187,9 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
                 KubeAction::Exec { pod, cmd } if matches!(**cmd, Cmd::Cat { ref path } if path.ends_with("subnet.env")) =>
                 {
                     let node = b.pods.get(pod).and_then(|p| p.node.clone());
-                    let subnet = step
-                        .output
-                        .iter()
-                        .find_map(|l| l.trim().strip_prefix("FLANNEL_SUBNET="))
-                        .and_then(|s| s.parse::<Ipv4Net>().ok());
+                    let subnet =
+                        crate::probe::run::env_value(&step.output.join("\n"), "FLANNEL_SUBNET")
+                            .and_then(|s| s.parse::<Ipv4Net>().ok());
                     if let (Some(node), Some(s)) = (node, subnet) {
                         b.add_subnet(s.trunc(), node);
                     }

@@ -133,9 +133,7 @@ pub fn ping_facts(lines: &[String]) -> PingFacts {
         } else if lower.contains(" bytes from ") && lower.contains("ttl=") {
             f.reply = true;
             if f.ttl.is_none() {
-                f.ttl = t
-                    .split_whitespace()
-                    .find_map(|w| w.strip_prefix("ttl=")?.parse().ok());
+                f.ttl = crate::probe::ping::ttl(&t);
             }
         }
     }

@@ -298,9 +298,9 @@ fn grep(c: &Cmd, out: Vec<String>) -> Vec<String> {
 struct Replayer<'a> {
     lab: &'a Lab,
     binding: Binding,
-    /// Network and workloads deleted by the chapter, waiting for its apply.
+    /// The network deleted by the chapter, waiting for its apply (a deleted
+    /// workload needs no note: the next apply or switch brings it back).
     net_deleted: bool,
-    work_deleted: bool,
 }
 
 fn report(p: &Planned, variant: &str) -> CommandReport {
@@ -474,7 +474,7 @@ impl Replayer<'_> {
                 },
                 KubeAction::Get(g) => self.get(t, g, k.namespace.as_deref(), &mut r, &pods).await,
                 KubeAction::Apply { file } => self.apply(t, file, &mut r).await,
-                KubeAction::Delete { file } => self.delete(file, &mut r, all, p),
+                KubeAction::Delete { file } => self.delete(file, &mut r),
             },
             Cmd::KubeadmInit {
                 advertise,
@@ -774,18 +774,16 @@ impl Replayer<'_> {
         ))
     }
 
-    fn delete(&mut self, file: &str, r: &mut CommandReport, all: &[Planned], p: &Planned) {
+    fn delete(&mut self, file: &str, r: &mut CommandReport) {
         r.verdict = Verdict::Skipped;
         match self.manifest(file) {
-            Ok((Some(_), _)) => self.net_deleted = true,
-            Ok((None, _)) => self.work_deleted = true,
+            Ok((variant, _)) => self.net_deleted |= variant.is_some(),
             Err(e) => {
                 r.verdict = Verdict::Error;
                 r.reason = Some(e);
                 return;
             }
         }
-        let _ = (all, p);
         r.reason = Some("the lab takes the workloads and the network down together, in the variant switch of the next `kubectl apply` of a network file".into());
     }
 
@@ -811,7 +809,6 @@ impl Replayer<'_> {
                             r.variant = variant;
                             r.reason = Some(format!("the variant switch{note}"));
                             self.net_deleted = false;
-                            self.work_deleted = false;
                         }
                         Err(e) => {
                             r.verdict = Verdict::Error;
@@ -844,7 +841,6 @@ impl Replayer<'_> {
                         running.len()
                     ));
                 }
-                self.work_deleted = false;
                 r.reason = Some(format!("the workload's pods are running{note}"));
             }
             Ok((None, None)) => {}
@@ -872,7 +868,6 @@ pub async fn replay(
         lab,
         binding: bind::gather(lab, &for_binding),
         net_deleted: false,
-        work_deleted: false,
     };
     let mut blocks = Vec::new();
     for (block, (plans, prose)) in chapter.blocks.iter().zip(planned) {

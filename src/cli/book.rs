@@ -10,7 +10,6 @@ use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
 use crate::report::output::{Format, Reports};
 use crate::spec::{self, LoadOptions};
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -59,13 +58,7 @@ pub async fn run(a: Args) -> Result<()> {
     };
     let booked = op::book(settings, &super::terminal()).await?;
     let r = &booked.report;
-    // With a report on stdout, stdout is that report alone.
-    let text = book::report::terminal(r);
-    if reports.to_stdout() {
-        let _ = write!(std::io::stderr(), "{text}");
-    } else {
-        super::output::out_raw!("{text}");
-    }
+    super::output::show(&reports, &book::report::terminal(r));
     let unwritten = reports.write_with(|f| {
         Some(match f {
             Format::Json => book::report::json(r),

@@ -24,20 +24,23 @@ macro_rules! out_raw {
 
 pub(crate) use {out, out_raw};
 
+/// Text for the terminal: on stdout, or on stderr when a report goes to
+/// stdout (stdout is then that report alone).
+pub fn show(reports: &Reports, text: &str) {
+    if reports.to_stdout() {
+        let _ = write!(std::io::stderr(), "{text}");
+    } else {
+        out_raw!("{text}");
+    }
+}
+
 /// Show a run's results (table, then summary) and write the reports asked
 /// for, then say how the run ended: the run's own error first (a failed
 /// step or teardown, a signal), then a report that could not be written,
 /// then failed checks. A report that cannot be written is said after the
 /// results, never instead of them, and does not stop the other report.
 pub fn finish_run(ran: Ran, reports: &Reports) -> Result<()> {
-    // With a report on stdout, stdout is that report alone.
-    let show = |text: &str| {
-        if reports.to_stdout() {
-            let _ = write!(std::io::stderr(), "{text}");
-        } else {
-            out_raw!("{text}");
-        }
-    };
+    let show = |text: &str| show(reports, text);
     let report = &ran.report;
     // A run that failed before any check ran (its bring-up) has no table:
     // the error says what happened.

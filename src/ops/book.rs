@@ -45,7 +45,7 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
     let name = s.lab.name.clone();
     let fresh = !state::lab_dir(&name).exists();
     let _lock = Lock::acquire(&name, "book")?;
-    let was_up = match State::load(&name) {
+    let loaded = match State::load(&name) {
         Ok(st) => st,
         Err(e) => {
             if fresh {
@@ -54,7 +54,8 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
             return Err(e);
         }
     };
-    let (mut st, lab, p) = match was_up.clone() {
+    let was_up = loaded.is_some();
+    let (mut st, lab, p) = match loaded {
         Some(st) => {
             if st.phase != Phase::Up {
                 return Err(LabError::NeedsRepair(format!(
@@ -93,7 +94,7 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
     if let Some(sig) = signals::received() {
         rep.info(format!("{sig}: stopping"));
     }
-    let torn = if s.keep || was_up.is_some() {
+    let torn = if s.keep || was_up {
         rep.info(format!(
             "lab {} stays up; `lab destroy {0}` removes it",
             lab.name
@@ -103,18 +104,18 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
         let now = State::load(&lab.name).ok().flatten();
         p.destroy(&lab.name, now.as_ref(), rep).await
     };
-    let report = match (replayed, torn) {
-        (Ok(r), torn) => (r, torn),
-        (Err(e), Err(t)) => {
-            rep.info(format!(
-                "the teardown failed too: {t}; run `lab destroy {}`",
-                lab.name
-            ));
+    let report = match replayed {
+        Ok(r) => r,
+        Err(e) => {
+            if let Err(t) = torn {
+                rep.info(format!(
+                    "the teardown failed too: {t}; run `lab destroy {}`",
+                    lab.name
+                ));
+            }
             return Err(e);
         }
-        (Err(e), Ok(())) => return Err(e),
     };
-    let (report, torn) = report;
     Ok(Booked {
         report,
         error: torn.err().map(|e| LabError::Teardown(Box::new(e))),

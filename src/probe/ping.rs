@@ -93,10 +93,14 @@ pub enum PingResult {
     Broken { detail: String },
 }
 
+/// The TTL of the first reply ping printed (`ttl=63`).
+pub fn ttl(out: &str) -> Option<u8> {
+    out.split_whitespace()
+        .find_map(|w| w.strip_prefix("ttl=").and_then(|t| t.parse().ok()))
+}
+
 pub fn parse(code: Option<i32>, out: &str) -> PingResult {
-    let ttl = out
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("ttl=").and_then(|t| t.parse().ok()));
+    let ttl = ttl(out);
     match code {
         Some(0) => PingResult::Reply { ttl },
         Some(1) => PingResult::NoReply {
