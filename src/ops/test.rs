@@ -74,7 +74,7 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
     let book_report: Mutex<Option<book::BookReport>> = Mutex::new(None);
     let story = async {
         let opts = verify::Options {
-            artifacts_root: Some(run.root.clone()),
+            artifacts_root: run.root.clone(),
             ..Default::default()
         };
         // The default variant first (then its evidence), then each other

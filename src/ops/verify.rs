@@ -43,7 +43,7 @@ pub async fn verify(s: &Settings, rep: &Reporter) -> Result<Ran> {
         &verify::Options {
             variant: s.variant.clone(),
             only: s.only.clone(),
-            artifacts_root: Some(run.root.clone()),
+            artifacts_root: run.root.clone(),
         },
         &run.rep,
     ))

@@ -283,6 +283,28 @@ pub fn misfit(e: &Expect, what: &str) -> (Verdict, String) {
     )
 }
 
+/// The one result of a Kubernetes condition (`holds:` only): `kubectl
+/// <args>` (JSON) judged by `judge` into whether it holds and what was seen.
+pub async fn kubectl_holds(
+    probe: &dyn Probe,
+    cx: &Cx<'_>,
+    expect: &Expect,
+    args: &[&str],
+    judge: impl FnOnce(&str) -> (bool, String),
+) -> Judged {
+    let seen = async {
+        let o = cx.session.kubectl(args).await?;
+        let (holds, detail) = judge(&o.stdout);
+        let (v, t) = match expect {
+            Expect::Holds => held(holds, detail),
+            e => misfit(e, "a Kubernetes condition"),
+        };
+        Asked::Ok((v, t, o.text()))
+    }
+    .await;
+    Judged::of(probe, seen)
+}
+
 /// Every program the probes and the CNI run on a node or in a pod.
 pub fn programs(cni: &dyn Cni) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = PROBES.iter().flat_map(|k| k.programs()).copied().collect();

@@ -3,7 +3,7 @@
 
 use super::expect::{Accepts, Expect};
 use super::parse::Resolver;
-use super::{Asked, At, Cx, Judged, Place, Probe, ProbeKind, held, misfit};
+use super::{At, Cx, Judged, Place, Probe, ProbeKind, kubectl_holds};
 use async_trait::async_trait;
 use serde_norway::Value;
 use std::sync::Arc;
@@ -53,17 +53,13 @@ impl Probe for NodesReady {
         true
     }
     async fn check(&self, cx: &Cx<'_>, expect: &Expect) -> Vec<Judged> {
-        let seen = async {
-            let o = cx.session.kubectl(&["get", "nodes", "-o", "json"]).await?;
-            let (holds, detail) = judge(&o.stdout, cx.lab.nodes.len());
-            let (v, t) = match expect {
-                Expect::Holds => held(holds, detail),
-                e => misfit(e, "a Kubernetes condition"),
-            };
-            Asked::Ok((v, t, o.text()))
-        }
-        .await;
-        vec![Judged::of(self, seen)]
+        let want = cx.lab.nodes.len();
+        vec![
+            kubectl_holds(self, cx, expect, &["get", "nodes", "-o", "json"], |o| {
+                judge(o, want)
+            })
+            .await,
+        ]
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::expect::{Accepts, Expect};
 use super::parse::{Flag, Resolver, checked};
-use super::{Asked, At, Cx, Judged, Place, Probe, ProbeKind, held, misfit};
+use super::{At, Cx, Judged, Place, Probe, ProbeKind, kubectl_holds};
 use async_trait::async_trait;
 use serde_norway::Value;
 use std::sync::Arc;
@@ -96,21 +96,14 @@ impl Probe for Pods {
         true
     }
     async fn check(&self, cx: &Cx<'_>, expect: &Expect) -> Vec<Judged> {
-        let seen = async {
-            let label = format!("app={}", self.app);
-            let o = cx
-                .session
-                .kubectl(&["get", "pods", "-A", "-l", &label, "-o", "json"])
-                .await?;
-            let (holds, detail) = judge(&o.stdout, self.running, self.on_distinct_nodes);
-            let (v, t) = match expect {
-                Expect::Holds => held(holds, detail),
-                e => misfit(e, "a Kubernetes condition"),
-            };
-            Asked::Ok((v, t, o.text()))
-        }
-        .await;
-        vec![Judged::of(self, seen)]
+        let label = format!("app={}", self.app);
+        let args = ["get", "pods", "-A", "-l", &label, "-o", "json"];
+        vec![
+            kubectl_holds(self, cx, expect, &args, |o| {
+                judge(o, self.running, self.on_distinct_nodes)
+            })
+            .await,
+        ]
     }
 }
 

@@ -34,20 +34,9 @@ pub struct Options {
     pub variant: Option<String>,
     /// Only checks whose name contains this (case-insensitive).
     pub only: Option<String>,
-    /// The run's artifacts root (see [`crate::report::run`]): diagnostics
-    /// go to `<root>/<variant>/`. None: a root of its own under the lab's
-    /// `artifacts/`.
-    pub artifacts_root: Option<PathBuf>,
-}
-
-/// The artifacts root of a run of `state`'s lab that was given none.
-fn own_root(state: &State) -> PathBuf {
-    let id = crate::report::run::new_run_id(
-        &state.name,
-        &state.provider.to_string(),
-        std::time::SystemTime::now(),
-    );
-    state.dir().join("artifacts").join(id)
+    /// The run's artifacts root (`ops::run::Run::root`):
+    /// diagnostics go to `<root>/<variant>/`.
+    pub artifacts_root: PathBuf,
 }
 
 /// Run every (selected) check of the lab in its current state.
@@ -90,11 +79,7 @@ pub async fn verify(
         cni: running.cni.plugin(),
         provider: provider.kind(),
     };
-    let root = opts
-        .artifacts_root
-        .clone()
-        .unwrap_or_else(|| own_root(state));
-    let artifacts = diagnostics::Artifacts::new(&root, &variant);
+    let artifacts = diagnostics::Artifacts::new(&opts.artifacts_root, &variant);
 
     let total = checks.iter().map(|c| c.probe.results(&cx)).sum();
     rep.emit(Event::ChecksStart {
