@@ -49,6 +49,12 @@ fn finish(rep: &Reporter, shown: String, out: std::io::Result<Output>) -> Result
     }
 }
 
+/// Run a command to completion (blocking; stdin empty).
+pub fn run(rep: &Reporter, cmd: &mut Command) -> Result<Output> {
+    let shown = display(cmd);
+    finish(rep, shown, cmd.output())
+}
+
 /// Run a command to completion without blocking the async runtime.
 pub async fn run_async(rep: &Reporter, cmd: Command, input: Option<Vec<u8>>) -> Result<Output> {
     let mut cmd = tokio::process::Command::from(cmd);
@@ -173,6 +179,11 @@ pub async fn run_async_recorded(
     finish(rep, shown, out)
 }
 
+/// What [`run_async_recorded`] recorded in `record`, if anything.
+pub fn read_recorded(record: &std::path::Path) -> Option<Recorded> {
+    serde_json::from_str(&std::fs::read_to_string(record).ok()?).ok()
+}
+
 /// Stop the process recorded in `record` by [`run_async_recorded`], and its
 /// process group: SIGTERM, then SIGKILL after `grace`. Nothing recorded, or
 /// the recorded process gone (or its PID reused): nothing is signalled.
@@ -180,10 +191,7 @@ pub async fn run_async_recorded(
 pub fn stop_recorded(record: &std::path::Path, grace: std::time::Duration) -> Option<Recorded> {
     use nix::sys::signal::{Signal, killpg};
     use nix::unistd::Pid;
-    let r: Option<Recorded> = std::fs::read_to_string(record)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
-    let stopped = r.filter(Recorded::alive).inspect(|r| {
+    let stopped = read_recorded(record).filter(Recorded::alive).inspect(|r| {
         let group = Pid::from_raw(r.pid);
         let _ = killpg(group, Signal::SIGTERM);
         let deadline = std::time::Instant::now() + grace;
@@ -230,20 +238,10 @@ mod recorded_tests {
         let dir = tempfile::tempdir().unwrap();
         let record = dir.path().join("proc.json");
         let marker = format!("lab-recorded-test-{}", std::process::id());
-        let mut cmd = Command::new("sh");
-        // A child shell (named by the marker) that would outlive `sh`.
-        cmd.args([
-            "-c",
-            &format!("sh -c 'sleep 300; true {marker}' & sleep 300"),
-        ]);
-        let rec2 = record.clone();
-        let run =
-            tokio::spawn(async move { run_async_recorded(&Reporter::quiet(), cmd, &rec2).await });
+        let run = spawn_group(&marker, &record);
         let mut r: Option<Recorded> = None;
         for _ in 0..100 {
-            r = std::fs::read_to_string(&record)
-                .ok()
-                .and_then(|t| serde_json::from_str(&t).ok());
+            r = read_recorded(&record);
             if r.is_some() {
                 break;
             }
@@ -268,13 +266,22 @@ mod recorded_tests {
         assert!(!record.exists());
         // Its child went with the group.
         std::thread::sleep(Duration::from_millis(200));
-        let left: Vec<_> = std::fs::read_dir("/proc")
-            .unwrap()
-            .flatten()
-            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-            .filter(|c| String::from_utf8_lossy(c).contains(&marker))
-            .collect();
-        assert!(left.is_empty(), "the group's child is gone");
+        assert_eq!(processes_named(&marker), 0, "the group's child is gone");
+    }
+
+    /// `sh` run recorded in `record`, with a child shell (named by
+    /// `marker`) that would outlive it.
+    fn spawn_group(
+        marker: &str,
+        record: &std::path::Path,
+    ) -> tokio::task::JoinHandle<Result<Output>> {
+        let mut cmd = Command::new("sh");
+        cmd.args([
+            "-c",
+            &format!("sh -c 'sleep 300; true {marker}' & sleep 300"),
+        ]);
+        let record = record.to_path_buf();
+        tokio::spawn(async move { run_async_recorded(&Reporter::quiet(), cmd, &record).await })
     }
 
     fn processes_named(marker: &str) -> usize {
@@ -293,14 +300,7 @@ mod recorded_tests {
         let dir = tempfile::tempdir().unwrap();
         let record = dir.path().join("proc.json");
         let marker = format!("lab-dropped-test-{}", std::process::id());
-        let mut cmd = Command::new("sh");
-        cmd.args([
-            "-c",
-            &format!("sh -c 'sleep 300; true {marker}' & sleep 300"),
-        ]);
-        let rec2 = record.clone();
-        let run =
-            tokio::spawn(async move { run_async_recorded(&Reporter::quiet(), cmd, &rec2).await });
+        let run = spawn_group(&marker, &record);
         for _ in 0..100 {
             if processes_named(&marker) > 0 {
                 break;

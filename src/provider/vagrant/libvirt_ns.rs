@@ -159,26 +159,14 @@ pub fn running() -> bool {
         .is_some_and(|d| d.alive())
 }
 
-fn ok(what: &str, cmd: &mut Command) -> Result<String> {
-    let shown = crate::exec::display(cmd);
-    let out = cmd.output().map_err(|e| LabError::Command {
-        command: shown.clone(),
-        status: "could not start".into(),
-        output: e.to_string(),
-    })?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(LabError::Step {
+/// Run a setup command; a failure is the step `what` failing.
+fn ok(what: &str, cmd: &mut Command) -> Result<()> {
+    crate::exec::run(&crate::report::Reporter::quiet(), cmd)
+        .map(drop)
+        .map_err(|e| LabError::Step {
             step: what.into(),
-            message: format!("`{shown}` failed ({}): {}", out.status, text.trim()),
+            message: e.to_string(),
         })
-    }
 }
 
 /// `virsh` against lab's libvirtd.
@@ -377,6 +365,20 @@ pub fn release(user: &Path, log: &mut dyn FnMut(&str)) -> Result<()> {
     Ok(())
 }
 
+/// The names a `virsh ... --name` listing prints (none when it fails).
+fn virsh_names(args: &[&str]) -> Vec<String> {
+    virsh(args)
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The end of a lab on lab's libvirt (its `vagrant destroy` done): what
 /// Vagrant may have left of it (a domain or volume of an `up` killed while
 /// a machine was being made, named `<lab>-…` by the Vagrantfile's prefix)
@@ -396,16 +398,9 @@ pub fn forget_lab(dir: &Path, log: &mut dyn FnMut(&str)) -> Result<()> {
     if rec.libvirtd.as_ref().is_some_and(Daemon::alive) && !lab.is_empty() {
         let prefix = format!("{lab}-");
         let names = |args: &[&str]| -> Vec<String> {
-            virsh(args)
-                .output()
-                .map(|o| {
-                    String::from_utf8_lossy(&o.stdout)
-                        .lines()
-                        .map(|l| l.trim().to_string())
-                        .filter(|l| l.starts_with(&prefix))
-                        .collect()
-                })
-                .unwrap_or_default()
+            let mut all = virsh_names(args);
+            all.retain(|n| n.starts_with(&prefix));
+            all
         };
         for d in names(&["list", "--all", "--name"]) {
             log(&format!("removing domain {d}, left by an interrupted up"));
@@ -425,29 +420,17 @@ pub fn forget_lab(dir: &Path, log: &mut dyn FnMut(&str)) -> Result<()> {
 fn stop_daemons(rec: &mut Record, log: &mut dyn FnMut(&str)) {
     let live = rec.libvirtd.as_ref().is_some_and(Daemon::alive);
     if live {
-        let list = |args: &[&str]| -> Vec<String> {
-            virsh(args)
-                .output()
-                .map(|o| {
-                    String::from_utf8_lossy(&o.stdout)
-                        .lines()
-                        .map(|l| l.trim().to_string())
-                        .filter(|l| !l.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        for d in list(&["list", "--all", "--name"]) {
+        for d in virsh_names(&["list", "--all", "--name"]) {
             log(&format!("removing leftover domain {d}"));
             let _ = virsh(&["destroy", &d]).output();
             let _ = virsh(&["undefine", &d, "--nvram", "--remove-all-storage"]).output();
         }
-        for n in list(&["net-list", "--all", "--name"]) {
+        for n in virsh_names(&["net-list", "--all", "--name"]) {
             let _ = virsh(&["net-destroy", &n]).output();
             let _ = virsh(&["net-undefine", &n]).output();
         }
-        for p in list(&["pool-list", "--all", "--name"]) {
-            for v in list(&["vol-list", &p, "--name"]) {
+        for p in virsh_names(&["pool-list", "--all", "--name"]) {
+            for v in virsh_names(&["vol-list", &p, "--name"]) {
                 let _ = virsh(&["vol-delete", &v, "--pool", &p]).output();
             }
             let _ = virsh(&["pool-destroy", &p]).output();
