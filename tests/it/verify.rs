@@ -55,20 +55,28 @@ fn artifacts(report: &serde_json::Value, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// `lab test` of `lab`'s file with `extra` arguments.
+fn lab_test(lab: &TestLab, extra: &[&str]) -> std::process::Output {
+    let file = lab.file();
+    let mut args = vec!["test", file.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    lab.lab(&args)
+}
+
 #[test]
 fn chapter_story_passes_with_a_parseable_junit() {
     let lab = TestLab::chapter4("st");
     let junit = lab.state.path().join("junit.xml");
     let json = lab.state.path().join("report.json");
-    let file = lab.file();
-    let out = lab.lab(&[
-        "test",
-        file.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-        "--json",
-        json.to_str().unwrap(),
-    ]);
+    let out = lab_test(
+        &lab,
+        &[
+            "--junit",
+            junit.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    );
     let shown = text(&out);
     assert!(out.status.success(), "lab test failed:\n{shown}");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -584,15 +592,15 @@ fn a_failed_teardown_keeps_the_results_and_says_so() {
     let stuck = Immutable::new(lab.dir().join("stuck"));
     let junit = lab.state.path().join("junit.xml");
     let json = lab.state.path().join("report.json");
-    let file = lab.file();
-    let out = lab.lab(&[
-        "test",
-        file.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-        "--json",
-        json.to_str().unwrap(),
-    ]);
+    let out = lab_test(
+        &lab,
+        &[
+            "--junit",
+            junit.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    );
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(3), "{shown}");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -643,13 +651,7 @@ fn a_failed_bring_up_is_recorded_as_the_runs_error() {
     let lab = TestLab::chapter4("bf");
     let stuck = Immutable::new(lab.dir().join("ssh"));
     let json = lab.state.path().join("report.json");
-    let file = lab.file();
-    let out = lab.lab(&[
-        "test",
-        file.to_str().unwrap(),
-        "--json",
-        json.to_str().unwrap(),
-    ]);
+    let out = lab_test(&lab, &["--json", json.to_str().unwrap()]);
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(3), "{shown}");
     assert!(
