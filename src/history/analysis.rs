@@ -45,12 +45,19 @@ pub struct ItemKey {
     pub name: String,
 }
 
+impl ItemKey {
+    /// What the item is shown under: its variant, or `book` for a block.
+    pub fn group(&self) -> &str {
+        match self.kind {
+            ResultKind::Check => &self.variant,
+            ResultKind::Block => "book",
+        }
+    }
+}
+
 impl std::fmt::Display for ItemKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.kind {
-            ResultKind::Check => write!(f, "{} [{}] {}", self.line, self.variant, self.name),
-            ResultKind::Block => write!(f, "{} [book] {}", self.line, self.name),
-        }
+        write!(f, "{} [{}] {}", self.line, self.group(), self.name)
     }
 }
 

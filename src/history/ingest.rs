@@ -2,15 +2,10 @@
 //! history.
 //!
 //! [`test_report`] accepts the versioned run record (`schema_version: 1`,
-//! `kind: "lab-run"`, written by `lab test --json`), and, until every `lab`
-//! writes it, the older unversioned shape (`{"passed", ..., "checks": [...]}`),
-//! which says nothing of steps or inputs: for that shape the caller passes
-//! what it knows ([`Legacy`]: the inputs it computed, the lab's `lab.log`
-//! for step durations). Dropping the old shape is deleting [`legacy`] and
-//! its branch in [`test_report`].
-//!
-//! [`book_report`] reads `lab book --json` (`{"chapter", "blocks": [{"line",
-//! "verdict", "commands"}]}`), also when the run record embeds it as `book`.
+//! `kind: "lab-run"`, written by `lab test --json`); the chapter's blocks
+//! come from its `book` section (`{"chapter", "blocks": [{"line",
+//! "verdict", "commands"}]}`), which `lab test` of a lab with a chapter
+//! writes.
 
 use super::{ResultKind, ResultRow, RunData, RunStatus, StepRow, Verdict};
 use serde::Deserialize;
@@ -18,19 +13,6 @@ use std::collections::BTreeMap;
 
 /// The run record schema this `lab` reads.
 pub const RUN_SCHEMA_VERSION: u64 = 1;
-
-/// What the caller knows of a run whose report is of the older shape.
-#[derive(Debug, Clone, Default)]
-pub struct Legacy {
-    pub inputs: BTreeMap<String, String>,
-    /// The text of the lab's `lab.log` for this run, if any.
-    pub lab_log: Option<String>,
-    pub started_at: Option<String>,
-    pub finished_at: Option<String>,
-    pub duration_s: Option<f64>,
-    pub host: Option<String>,
-    pub kernel: Option<String>,
-}
 
 #[derive(Deserialize)]
 struct RunRecord {
@@ -110,8 +92,8 @@ fn outcome_status(outcome: Option<&str>, results: &[ResultRow]) -> RunStatus {
     }
 }
 
-/// A `lab test --json` report (either shape) as a run.
-pub fn test_report(text: &str, legacy: &Legacy) -> Result<RunData, String> {
+/// A `lab test --json` run record as a run.
+pub fn test_report(text: &str) -> Result<RunData, String> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let obj = v.as_object().ok_or("not a JSON object")?;
     match obj.get("schema_version") {
@@ -131,8 +113,7 @@ pub fn test_report(text: &str, legacy: &Legacy) -> Result<RunData, String> {
                 serde_json::from_value(v.clone()).map_err(|e| format!("run record: {e}"))?;
             run_record(rec)
         }
-        None if obj.contains_key("checks") => legacy::test_report(&v, legacy),
-        None => Err("neither a run record (schema_version) nor a report with checks".into()),
+        None => Err("not a run record (no schema_version)".into()),
     }
 }
 
@@ -239,12 +220,7 @@ fn flatten_inputs(
     }
 }
 
-/// A `lab book --json` report's blocks as results.
-pub fn book_report(text: &str) -> Result<Vec<ResultRow>, String> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    book_blocks(&v)
-}
-
+/// The `book` section of a run record (a `lab book --json` report) as results.
 fn book_blocks(v: &serde_json::Value) -> Result<Vec<ResultRow>, String> {
     let blocks = v
         .get("blocks")
@@ -303,90 +279,6 @@ fn book_blocks(v: &serde_json::Value) -> Result<Vec<ResultRow>, String> {
     Ok(out)
 }
 
-/// The report `lab test --json` wrote before the versioned run record:
-/// `{"passed", "failed", "errored", "skipped", "checks": [{name, variant,
-/// route, expected, observed, verdict, elapsed, output, artifacts}]}`.
-/// Steps come from the lab's `lab.log`, inputs from the caller.
-mod legacy {
-    use super::*;
-
-    pub fn test_report(v: &serde_json::Value, ctx: &Legacy) -> Result<RunData, String> {
-        let checks = v
-            .get("checks")
-            .and_then(|c| c.as_array())
-            .ok_or("\"checks\" is not a list")?;
-        let mut results = Vec::new();
-        for c in checks {
-            let s = |k: &str| c.get(k).and_then(|x| x.as_str()).map(str::to_string);
-            let name = s("name").ok_or("a check without a name")?;
-            let word = s("verdict").unwrap_or_default();
-            results.push(ResultRow {
-                kind: ResultKind::Check,
-                verdict: Verdict::parse(&word)
-                    .ok_or_else(|| format!("check '{name}': unknown verdict {word:?}"))?,
-                variant: s("variant").unwrap_or_default(),
-                name,
-                detail: None,
-                path: s("route"),
-                expected: s("expected"),
-                observed: s("observed"),
-                duration_s: c.get("elapsed").and_then(|x| x.as_f64()),
-            });
-        }
-        let status = outcome_status(None, &results);
-        Ok(RunData {
-            status,
-            reason: None,
-            run_id: None,
-            started_at: ctx.started_at.clone(),
-            finished_at: ctx.finished_at.clone(),
-            duration_s: ctx.duration_s,
-            host: ctx.host.clone(),
-            kernel: ctx.kernel.clone(),
-            inputs: ctx.inputs.clone(),
-            steps: ctx.lab_log.as_deref().map(steps_of_log).unwrap_or_default(),
-            results,
-        })
-    }
-
-    /// Steps from `lab.log`'s `step end: NAME: ok in 0.123s` lines: before
-    /// the first run of checks they bring the lab up, between runs they
-    /// switch it (`apply`), after the last they tear it down.
-    pub fn steps_of_log(log: &str) -> Vec<StepRow> {
-        let step = regex::Regex::new(r"step end: (.+): (ok|FAILED) in ([0-9.]+)s").unwrap();
-        let checks = regex::Regex::new(r"checks start: \d+ checks, variant (\S+)").unwrap();
-        // First pass: the variant of each run of checks, in order.
-        let variants: Vec<String> = log
-            .lines()
-            .filter_map(|l| checks.captures(l).map(|c| c[1].to_string()))
-            .collect();
-        let mut out = Vec::new();
-        let mut runs_seen = 0;
-        for l in log.lines() {
-            if checks.is_match(l) {
-                runs_seen += 1;
-                continue;
-            }
-            let Some(c) = step.captures(l) else { continue };
-            let (phase, variant) = if runs_seen == 0 {
-                ("up", variants.first())
-            } else if runs_seen < variants.len() {
-                ("apply", variants.get(runs_seen))
-            } else {
-                ("destroy", None)
-            };
-            out.push(StepRow {
-                name: c[1].to_string(),
-                phase: phase.into(),
-                variant: variant.cloned().unwrap_or_default(),
-                ok: &c[2] == "ok",
-                duration_s: c[3].parse().unwrap_or(0.0),
-            });
-        }
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,7 +304,7 @@ mod tests {
 
     #[test]
     fn the_run_record_is_read_with_its_inputs_and_steps() {
-        let d = test_report(RECORD, &Legacy::default()).unwrap();
+        let d = test_report(RECORD).unwrap();
         assert_eq!(d.status, RunStatus::Failed);
         assert_eq!(
             d.run_id.as_deref(),
@@ -433,46 +325,9 @@ mod tests {
     #[test]
     fn a_newer_record_or_a_stranger_is_refused() {
         let newer = RECORD.replace("\"schema_version\": 1", "\"schema_version\": 2");
-        assert!(
-            test_report(&newer, &Legacy::default())
-                .unwrap_err()
-                .contains("newer")
-        );
-        assert!(test_report("{\"x\": 1}", &Legacy::default()).is_err());
-        assert!(test_report("[1]", &Legacy::default()).is_err());
-    }
-
-    #[test]
-    fn the_older_shape_takes_steps_from_the_log() {
-        let json = r#"{"passed":1,"failed":0,"errored":0,"skipped":1,"checks":[
-          {"name":"a","variant":"broken","route":"n1 → n2","expected":"unreachable","observed":"unreachable","verdict":"pass","elapsed":1.0,"output":"","artifacts":[]},
-          {"name":"b","variant":"fixed","route":"","expected":"x","observed":"netns has no API","verdict":"skip","elapsed":0.0,"output":"","artifacts":[]}]}"#;
-        let log = "[1.0] step end: namespaces for 3 nodes: ok in 0.028s\n\
-                   [1.1] checks start: 11 checks, variant broken\n\
-                   [1.2] step end: flannel (fixed): vxlan, routes: ok in 0.060s\n\
-                   [1.3] checks start: 11 checks, variant fixed\n\
-                   [1.4] step end: delete namespaces: FAILED in 0.010s\n";
-        let ctx = Legacy {
-            lab_log: Some(log.into()),
-            ..Default::default()
-        };
-        let d = test_report(json, &ctx).unwrap();
-        assert_eq!(d.status, RunStatus::Passed);
-        assert_eq!(d.results.len(), 2);
-        let phases: Vec<(&str, &str, bool)> = d
-            .steps
-            .iter()
-            .map(|s| (s.phase.as_str(), s.variant.as_str(), s.ok))
-            .collect();
-        assert_eq!(
-            phases,
-            [
-                ("up", "broken", true),
-                ("apply", "fixed", true),
-                ("destroy", "", false)
-            ]
-        );
-        assert_eq!(d.steps[1].name, "flannel (fixed): vxlan, routes");
+        assert!(test_report(&newer).unwrap_err().contains("newer"));
+        assert!(test_report("{\"x\": 1}").is_err());
+        assert!(test_report("[1]").is_err());
     }
 
     #[test]
@@ -482,6 +337,7 @@ mod tests {
             {"line":40,"verdict":"drift","commands":["ip route"]},
             {"line":50,"verdict":"known_drift","commands":[]},
             {"line":60,"verdict":"not_understood","commands":["vi x"]}]}"#;
+        let book_report = |t: &str| book_blocks(&serde_json::from_str(t).unwrap());
         let r = book_report(json).unwrap();
         let got: Vec<(&str, Verdict, Option<&str>)> = r
             .iter()

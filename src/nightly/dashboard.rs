@@ -138,21 +138,13 @@ fn changes_html(changes: &[Change]) -> String {
 }
 
 fn item_title(i: &Item) -> String {
-    match i.key.kind {
-        ResultKind::Check => format!(
-            "{} · {} <span class=sub>[{}]</span> {}",
-            esc(&i.key.line.lab),
-            esc(&i.key.line.provider),
-            esc(&i.key.variant),
-            esc(&i.key.name)
-        ),
-        ResultKind::Block => format!(
-            "{} · {} <span class=sub>[book]</span> {}",
-            esc(&i.key.line.lab),
-            esc(&i.key.line.provider),
-            esc(&i.key.name)
-        ),
-    }
+    format!(
+        "{} · {} <span class=sub>[{}]</span> {}",
+        esc(&i.key.line.lab),
+        esc(&i.key.line.provider),
+        esc(i.key.group()),
+        esc(&i.key.name)
+    )
 }
 
 /// The page.

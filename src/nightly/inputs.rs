@@ -53,14 +53,6 @@ pub fn chapter_of(lab_file: &Path) -> Option<PathBuf> {
     Some(PathBuf::from(file))
 }
 
-/// Whether the lab file has a `book:` section.
-pub fn has_book(lab_file: &Path) -> bool {
-    std::fs::read_to_string(lab_file)
-        .ok()
-        .and_then(|t| serde_norway::from_str::<serde_norway::Value>(&t).ok())
-        .is_some_and(|v| v.get("book").is_some())
-}
-
 /// The inputs of `lab` as it is on disk now.
 pub fn of_lab(lab: &Lab) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();

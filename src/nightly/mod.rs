@@ -1,8 +1,7 @@
 //! `lab nightly`: the nightly regression of the book. For each lab and each
 //! provider that can run here, it runs this very `lab` binary as a child
-//! (`lab test LAB --provider P --json F --junit F`, then `lab book LAB
-//! --json F` when the lab has a `book:` and the binary has the command),
-//! each with a state folder of its own (`LAB_STATE_DIR`), `-j N` at a time;
+//! (`lab test LAB --provider P --json F --junit F`, which replays the lab's
+//! chapter too when it has a `book:`), each with a state folder of its own (`LAB_STATE_DIR`), `-j N` at a time;
 //! providers that cannot run here are recorded as not run, with why. Each
 //! run's report enters the history database through one function
 //! ([`crate::history::ingest::test_report`]); the night's `summary.md`,
@@ -21,7 +20,7 @@ pub mod summary;
 
 use crate::error::{LabError, Result};
 use crate::history::analysis::Analysis;
-use crate::history::ingest::{self, Legacy};
+use crate::history::ingest;
 use crate::history::{History, NightStatus, ResultKind, RunData, RunStatus, Verdict};
 use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
@@ -186,17 +185,6 @@ pub fn unavailable(lab: &Lab, kind: Kind, vm: Option<Vm>) -> Option<String> {
     }
 }
 
-/// Whether this `lab` binary has the `book` command.
-fn has_book_command(exe: &Path) -> bool {
-    std::process::Command::new(exe)
-        .args(["book", "--help"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// The labs asked for (or every lab found), validated: a lab that cannot be
 /// found or is invalid stops the nightly before anything runs.
 fn resolve_labs(args: &[String]) -> Result<Vec<Lab>> {
@@ -265,9 +253,8 @@ pub fn run(
         .map_err(|e| LabError::io(format!("creating {}", work.display()), e))?;
     let host = inputs::hostname();
     let night = h.begin_night(&night_name, &started, host.as_deref())?;
-    let book_cmd = has_book_command(&exe);
     say(&format!(
-        "night {night_name}: {} lab{} × {} ({}), -j {}; history {}",
+        "night {night_name}: {} lab{} × {}, -j {}; history {}",
         labs.len(),
         if labs.len() == 1 { "" } else { "s" },
         opts.providers
@@ -275,11 +262,6 @@ pub fn run(
             .map(|k| k.to_string())
             .collect::<Vec<_>>()
             .join(", "),
-        if book_cmd {
-            "test and book"
-        } else {
-            "test; this lab has no `book` command yet"
-        },
         opts.jobs,
         opts.db.display()
     ));
@@ -305,7 +287,6 @@ pub fn run(
         exe: &exe,
         work: &work,
         vm: opts.vm,
-        book_cmd,
         host: host.clone(),
         children: &children,
     };
@@ -428,7 +409,6 @@ struct Ctx<'a> {
     exe: &'a Path,
     work: &'a Path,
     vm: Option<Vm>,
-    book_cmd: bool,
     host: Option<String>,
     children: &'a Mutex<BTreeMap<u32, String>>,
 }
@@ -533,16 +513,6 @@ impl Ctx<'_> {
         let finished = crate::clock::Utc::now().rfc3339();
         let duration = t0.elapsed().as_secs_f64();
         let log_text = std::fs::read_to_string(&log).unwrap_or_default();
-        let legacy = Legacy {
-            inputs: computed.clone(),
-            lab_log: std::fs::read_to_string(state.join(&lab.name).join(crate::state::LOG_FILE))
-                .ok(),
-            started_at: Some(started.clone()),
-            finished_at: Some(finished.clone()),
-            duration_s: Some(duration),
-            host: self.host.clone(),
-            kernel: inputs::kernel(),
-        };
         let report = std::fs::read_to_string(&json)
             .ok()
             .filter(|t| !t.trim().is_empty());
@@ -552,7 +522,7 @@ impl Ctx<'_> {
                 d.reason = Some(e.clone());
                 d
             }
-            (Ok(_), Some(text)) => match ingest::test_report(&text, &legacy) {
+            (Ok(_), Some(text)) => match ingest::test_report(&text) {
                 Ok(d) => d,
                 Err(e) => {
                     let mut d = RunData::empty(RunStatus::Error);
@@ -599,66 +569,7 @@ impl Ctx<'_> {
         d.duration_s.get_or_insert(duration);
         d.host = d.host.or_else(|| self.host.clone());
         d.kernel = d.kernel.or_else(inputs::kernel);
-        // `lab test` replays a lab's chapter itself (its record carries the
-        // blocks); a separate `lab book` runs only where it did not.
-        let test_had_book = d.results.iter().any(|r| r.kind == ResultKind::Block);
-        if self.book_cmd
-            && !test_had_book
-            && inputs::has_book(&lab.file)
-            && !stopped()
-            && d.status != RunStatus::NotRun
-        {
-            self.book(job, &dir, &state, &mut d);
-        }
         d
-    }
-
-    /// `lab book LAB --json F`: its blocks join the run's results.
-    fn book(&self, job: &Job, dir: &Path, state: &Path, d: &mut RunData) {
-        let json = dir.join("book.json");
-        let log = dir.join("book.log");
-        let args: Vec<&std::ffi::OsStr> = vec![
-            "book".as_ref(),
-            job.lab.file.as_os_str(),
-            "--json".as_ref(),
-            json.as_os_str(),
-        ];
-        let what = format!("lab book {}", job.lab.name);
-        let code = self.child(&what, &args, state, &log);
-        let failed = |why: String| crate::history::ResultRow {
-            kind: crate::history::ResultKind::Block,
-            variant: String::new(),
-            name: "(the book run)".into(),
-            verdict: Verdict::Error,
-            detail: None,
-            path: None,
-            expected: None,
-            observed: Some(why),
-            duration_s: None,
-        };
-        match std::fs::read_to_string(&json)
-            .map_err(|e| e.to_string())
-            .and_then(|t| ingest::book_report(&t))
-        {
-            Ok(blocks) => d.results.extend(blocks),
-            Err(e) => {
-                let log_text = std::fs::read_to_string(&log).unwrap_or_default();
-                d.results.push(failed(format!(
-                    "{} ({e})",
-                    match code {
-                        Ok(c) => format!(
-                            "lab book exited {}: {}",
-                            c.map(|c| c.to_string()).unwrap_or("by a signal".into()),
-                            error_line(&log_text).unwrap_or_default()
-                        ),
-                        Err(e) => e,
-                    }
-                )));
-            }
-        }
-        if d.status == RunStatus::Passed && d.results.iter().any(|r| r.verdict.failing()) {
-            d.status = RunStatus::Failed;
-        }
     }
 }
 
@@ -717,7 +628,7 @@ pub fn junit(a: &Analysis) -> String {
         for x in &r.data.results {
             results.push(CheckResult {
                 name: x.name.clone(),
-                variant: if x.kind == crate::history::ResultKind::Block {
+                variant: if x.kind == ResultKind::Block {
                     "book".into()
                 } else {
                     x.variant.clone()

@@ -5,7 +5,7 @@
 //! refuses more than 1 MiB): long lists are cut, the whole is capped.
 
 use crate::history::analysis::{Analysis, Change, Item};
-use crate::history::{NightStatus, ResultKind, RunStatus, Verdict};
+use crate::history::{NightStatus, RunStatus, Verdict};
 use std::fmt::Write;
 
 /// Entries shown per section; the rest are counted.
@@ -39,21 +39,13 @@ fn changes_text(changes: &[Change]) -> String {
 }
 
 fn item_name(i: &Item) -> String {
-    match i.key.kind {
-        ResultKind::Check => format!(
-            "{} · {} [{}] {}",
-            md(&i.key.line.lab),
-            md(&i.key.line.provider),
-            md(&i.key.variant),
-            md(&i.key.name)
-        ),
-        ResultKind::Block => format!(
-            "{} · {} [book] {}",
-            md(&i.key.line.lab),
-            md(&i.key.line.provider),
-            md(&i.key.name)
-        ),
-    }
+    format!(
+        "{} · {} [{}] {}",
+        md(&i.key.line.lab),
+        md(&i.key.line.provider),
+        md(i.key.group()),
+        md(&i.key.name)
+    )
 }
 
 fn observed(i: &Item) -> String {
