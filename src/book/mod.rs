@@ -24,11 +24,13 @@ use crate::provider::Provider;
 use crate::report::Reporter;
 use crate::spec::Lab;
 use crate::state::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// The verdict of a block, or of a command inside it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, PartialOrd, Ord,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Match,
@@ -61,17 +63,17 @@ impl Verdict {
 }
 
 /// One command of a block, as replayed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CommandReport {
     pub line: usize,
     /// The command as the book writes it (without prompt and remark).
     pub command: String,
     pub verdict: Verdict,
     /// Where it ran: `node1`, `pod nginx-deployment-node1-0 on node1`, `lab`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ran_on: Option<String>,
     /// The command line that ran there.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ran: Option<String>,
     /// The lab's variant when it ran.
     pub variant: String,
@@ -86,7 +88,7 @@ pub struct CommandReport {
     /// The reasons of the known ones, in the same order (empty where new).
     pub known: Vec<String>,
     /// Why it was skipped, not understood or an error; or a note.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -101,7 +103,7 @@ impl CommandReport {
 }
 
 /// One fenced block of the chapter.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BlockReport {
     /// 1-based line of the opening fence.
     pub line: usize,
@@ -124,7 +126,7 @@ impl BlockReport {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     #[serde(rename = "match")]
     pub matched: usize,
@@ -136,7 +138,7 @@ pub struct Summary {
 }
 
 /// The outcome of `lab book`: stable JSON (`version` 1).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BookReport {
     pub version: u32,
     pub chapter: String,
@@ -146,6 +148,7 @@ pub struct BookReport {
     pub blocks: Vec<BlockReport>,
     pub summary: Summary,
     /// Whether `--bless` rewrote the known-drift file.
+    #[serde(default)]
     pub blessed: bool,
     #[serde(skip)]
     pub text: String,

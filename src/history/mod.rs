@@ -29,40 +29,9 @@ use std::collections::BTreeMap;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
-/// The verdict of one result, across checks and book blocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Verdict {
-    Pass,
-    Fail,
-    Error,
-    Skip,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Error => "error",
-            Verdict::Skip => "skip",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Verdict> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "pass" => Verdict::Pass,
-            "fail" => Verdict::Fail,
-            "error" => Verdict::Error,
-            "skip" => Verdict::Skip,
-            _ => return None,
-        })
-    }
-
-    /// A failure for the nightly: the check did not hold or could not run.
-    pub fn failing(self) -> bool {
-        matches!(self, Verdict::Fail | Verdict::Error)
-    }
-}
+/// The verdict of one result, across checks and book blocks: the run
+/// record's own.
+pub use crate::report::Verdict;
 
 /// Whether a result is a check of `lab test` or a block of `lab book`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -206,6 +175,10 @@ pub struct RunData {
     pub inputs: BTreeMap<String, String>,
     pub steps: Vec<StepRow>,
     pub results: Vec<ResultRow>,
+    /// The run's own record, as `lab test` wrote it (stored whole, read back
+    /// as the same type); None for a run that wrote none (not run, killed)
+    /// and for runs stored before schema version 2.
+    pub record: Option<Box<crate::report::run::RunReport>>,
 }
 
 impl RunData {
@@ -231,6 +204,7 @@ impl RunData {
             inputs: BTreeMap::new(),
             steps: Vec::new(),
             results: Vec::new(),
+            record: None,
         }
     }
 }
@@ -580,8 +554,8 @@ impl History {
         .map_err(e)?;
         tx.execute(
             "INSERT INTO runs (night_id, lab, provider, status, reason, run_id, started_at, finished_at,
-                               duration_s, host, kernel, result_count)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                               duration_s, host, kernel, result_count, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 night,
                 lab,
@@ -594,7 +568,8 @@ impl History {
                 d.duration_s,
                 d.host,
                 d.kernel,
-                d.results.len() as i64
+                d.results.len() as i64,
+                d.record.as_ref().map(|r| r.to_json())
             ],
         )
         .map_err(e)?;
@@ -613,7 +588,7 @@ impl History {
                     r.kind.as_str(),
                     r.variant,
                     r.name,
-                    r.verdict.as_str(),
+                    r.verdict.key(),
                     r.detail,
                     r.path,
                     r.expected,
@@ -724,7 +699,7 @@ impl History {
                 .conn
                 .prepare(
                     "SELECT id, night_id, lab, provider, status, reason, run_id, started_at, finished_at,
-                            duration_s, host, kernel FROM runs ORDER BY lab, provider",
+                            duration_s, host, kernel, record FROM runs ORDER BY lab, provider",
                 )
                 .map_err(e)?;
             let rows = q
@@ -737,6 +712,12 @@ impl History {
                     d.duration_s = r.get(9)?;
                     d.host = r.get(10)?;
                     d.kernel = r.get(11)?;
+                    // A record this lab cannot read is left out, not fatal:
+                    // the rows above still say what the run did.
+                    d.record = r
+                        .get::<_, Option<String>>(12)?
+                        .and_then(|t| ingest::read_record(&t).ok())
+                        .map(Box::new);
                     Ok((
                         r.get::<_, i64>(0)?,
                         r.get::<_, i64>(1)?,
@@ -769,7 +750,7 @@ impl History {
                             kind: ResultKind::parse(&r.get::<_, String>(1)?),
                             variant: r.get(2)?,
                             name: r.get(3)?,
-                            verdict: Verdict::parse(&r.get::<_, String>(4)?)
+                            verdict: Verdict::from_key(&r.get::<_, String>(4)?)
                                 .unwrap_or(Verdict::Error),
                             detail: r.get(5)?,
                             path: r.get(6)?,

@@ -13,8 +13,9 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first. Append only: never edit one that shipped.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    description: "nights, runs (night x lab x provider), results, steps, inputs",
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        description: "nights, runs (night x lab x provider), results, steps, inputs",
     sql: r#"
 CREATE TABLE nights (
     id          INTEGER PRIMARY KEY,
@@ -74,7 +75,16 @@ CREATE TABLE inputs (
 );
 CREATE INDEX runs_by_night ON runs(night_id);
 "#,
-}];
+    },
+    Migration {
+        description: "runs keep their run record whole; the input flannel_image is named cni_image (run record v2)",
+        sql: r#"
+ALTER TABLE runs ADD COLUMN record TEXT;
+UPDATE inputs SET key = 'cni_image' WHERE key = 'flannel_image'
+    AND NOT EXISTS (SELECT 1 FROM inputs i WHERE i.run_id = inputs.run_id AND i.key = 'cni_image');
+"#,
+    },
+];
 
 /// The schema version this `lab` writes.
 pub fn current_version() -> i64 {

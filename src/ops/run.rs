@@ -5,11 +5,10 @@
 use crate::error::LabError;
 use crate::provider::Kind;
 use crate::report::run::{
-    self, HostInfo, Inputs, LabInfo, Recorder, RunCommand, RunPhase, RunReport, StepRecord,
+    self, HostInfo, Inputs, LabInfo, Recorder, RunCommand, RunPhase, RunReport, Summary,
 };
-use crate::report::{CheckResult, Event, Reporter, Tally};
+use crate::report::{CheckResult, Event, Reporter};
 use crate::spec::Lab;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -96,39 +95,26 @@ impl Run {
         });
     }
 
-    /// Record a step that the bring-up runner does not report (the checks
-    /// of a variant, the evidence), with how long it took.
-    pub fn record(
-        &self,
-        name: &str,
-        phase: RunPhase,
-        variant: &str,
-        since: Instant,
-        error: Option<&LabError>,
-    ) {
-        self.recorder.push(StepRecord {
+    /// The work of the current phase ended (a variant's checks, the
+    /// evidence, the chapter): a step of the record, as an event.
+    pub fn phase_end(&self, name: &str, since: Instant, error: Option<&LabError>) {
+        self.rep.emit(Event::PhaseEnd {
             name: name.to_string(),
-            phase,
-            variant: variant.to_string(),
             ok: error.is_none(),
-            duration_s: run::seconds(since.elapsed()),
+            elapsed: since.elapsed(),
             error: error.map(|e| e.to_string()),
         });
     }
 
-    /// End the run: its record from what was recorded, `results` (evidence
-    /// paths made relative to the artifacts root), the evidence collected
-    /// per variant, and `errors` (all that went wrong, the first deciding
-    /// the outcome and the exit code). Emits the run-end event.
-    pub fn finish(
-        self,
-        lab: &Lab,
-        origin: &Path,
-        results: Vec<CheckResult>,
-        evidence: BTreeMap<String, Vec<PathBuf>>,
-        mut errors: Vec<LabError>,
-    ) -> Ran {
-        let results: Vec<CheckResult> = results
+    /// End the run: its record from what the event stream said (evidence
+    /// paths made relative to the artifacts root) and `errors` (all that
+    /// went wrong, the first deciding the outcome and the exit code). Emits
+    /// the run-end event. `origin` is the folder the lab was brought up
+    /// from (for its git commit).
+    pub fn finish(self, lab: &Lab, origin: &Path, mut errors: Vec<LabError>) -> Ran {
+        let recorded = self.recorder.recorded();
+        let results: Vec<CheckResult> = recorded
+            .results
             .into_iter()
             .map(|mut r| {
                 r.artifacts = r
@@ -139,7 +125,8 @@ impl Run {
                 r
             })
             .collect();
-        let evidence = evidence
+        let evidence = recorded
+            .evidence
             .into_iter()
             .map(|(v, files)| {
                 let files = files.iter().map(|f| run::relative(f, &self.root)).collect();
@@ -183,14 +170,14 @@ impl Run {
             finished_at: run::rfc3339(SystemTime::now()),
             duration_s: run::seconds(elapsed),
             artifacts_root: self.root,
-            steps: self.recorder.steps(),
-            variants: self.recorder.variants(),
-            summary: Tally::of(&results).into(),
+            steps: recorded.steps,
+            variants: recorded.variants,
+            summary: Summary::of(&results),
             results,
             evidence,
             outcome,
             error: message,
-            book: None,
+            book: recorded.book,
         };
         Ran { report, error }
     }

@@ -15,14 +15,11 @@ use crate::error::{LabError, Result};
 use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
 use crate::report::run::{RunCommand, RunPhase};
-use crate::report::{CheckResult, Event, Reporter};
+use crate::report::{Event, Reporter};
 use crate::signals::{self, interruptible};
 use crate::spec::Lab;
 use crate::state::{self, Lock, State};
 use crate::verify;
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::Instant;
 
 /// What `lab test` was asked, resolved.
@@ -60,18 +57,14 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
     let up = match up_locked(settings, fresh, &run.rep).await {
         Ok(up) => up,
         Err(e) if is_refusal(&e) => {
-            run.finish(&lab, &origin, vec![], BTreeMap::new(), vec![]);
+            run.finish(&lab, &origin, vec![]);
             return Err(e);
         }
         // What the bring-up made was torn down (phase `destroy` of the record).
-        Err(e) => return Ok(run.finish(&lab, &origin, vec![], BTreeMap::new(), vec![e])),
+        Err(e) => return Ok(run.finish(&lab, &origin, vec![e])),
     };
     let (mut st, lab, p) = (up.state, up.lab, up.provider);
     let rep = &run.rep;
-    // Results in check order, variant after variant; kept if a step fails.
-    let results: Mutex<Vec<CheckResult>> = Mutex::new(Vec::new());
-    let evidence: Mutex<BTreeMap<String, Vec<PathBuf>>> = Mutex::new(BTreeMap::new());
-    let book_report: Mutex<Option<book::BookReport>> = Mutex::new(None);
     let story = async {
         let opts = verify::Options {
             artifacts_root: run.root.clone(),
@@ -94,20 +87,17 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
             run.phase(RunPhase::Verify, v);
             let since = Instant::now();
             let r = verify::verify(&lab, &st, p.as_ref(), &opts, rep).await;
-            run.record("checks", RunPhase::Verify, v, since, r.as_ref().err());
-            results.lock().unwrap().extend(r?);
+            run.phase_end("checks", since, r.as_ref().err());
+            r?;
             if i == 0 {
                 run.phase(RunPhase::Evidence, v);
                 let since = Instant::now();
                 let files = verify::collect_evidence(&lab, &st, p.as_ref(), &run.root, rep).await;
-                run.record(
-                    "troubleshooting evidence",
-                    RunPhase::Evidence,
-                    v,
-                    since,
-                    files.as_ref().err(),
-                );
-                evidence.lock().unwrap().insert(v.clone(), files?);
+                run.phase_end("troubleshooting evidence", since, files.as_ref().err());
+                rep.emit(Event::Evidence {
+                    variant: v.clone(),
+                    files: files?,
+                });
                 rep.info(format!(
                     "troubleshooting evidence ({v}) in {}",
                     run.root.join(format!("{v}-evidence")).display()
@@ -129,14 +119,13 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
                 rep,
             )
             .await;
-            run.record("book", RunPhase::Book, &from, since, r.as_ref().err());
+            run.phase_end(book::report::BOOK_VARIANT, since, r.as_ref().err());
             let r = r?;
             let checks = book::report::as_checks(&r);
-            for c in &checks {
-                rep.emit(Event::CheckEnd(Box::new(c.clone())));
+            rep.emit(Event::Book(Box::new(r)));
+            for c in checks {
+                rep.emit(Event::CheckEnd(Box::new(c)));
             }
-            results.lock().unwrap().extend(checks);
-            *book_report.lock().unwrap() = Some(r);
         }
         Ok::<(), LabError>(())
     };
@@ -158,12 +147,5 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
             errors.push(LabError::Teardown(Box::new(e)));
         }
     }
-    let results = results.into_inner().unwrap();
-    let evidence = evidence.into_inner().unwrap();
-    let mut ran = run.finish(&lab, &origin, results, evidence, errors);
-    ran.report.book = book_report
-        .into_inner()
-        .unwrap()
-        .map(|r| serde_json::to_value(&r).expect("a book report serializes"));
-    Ok(ran)
+    Ok(run.finish(&lab, &origin, errors))
 }

@@ -9,7 +9,6 @@ use crate::report::Reporter;
 use crate::report::run::{RunCommand, RunPhase};
 use crate::signals::interruptible;
 use crate::verify;
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// What `lab verify` was asked.
@@ -54,19 +53,20 @@ pub async fn verify(s: &Settings, rep: &Reporter) -> Result<Ran> {
         .parent()
         .unwrap_or(&r.state.lab_file)
         .to_path_buf();
-    let (results, errors) = match checked {
-        Ok(results) => {
-            run.record("checks", RunPhase::Verify, &variant, since, None);
-            (results, vec![])
+    // The results reached the record as events.
+    let errors = match checked {
+        Ok(_) => {
+            run.phase_end("checks", since, None);
+            vec![]
         }
         Err(e) => {
-            run.record("checks", RunPhase::Verify, &variant, since, Some(&e));
+            run.phase_end("checks", since, Some(&e));
             if is_refusal(&e) {
-                run.finish(&r.lab, &origin, vec![], BTreeMap::new(), vec![]);
+                run.finish(&r.lab, &origin, vec![]);
                 return Err(e);
             }
-            (vec![], vec![e])
+            vec![e]
         }
     };
-    Ok(run.finish(&r.lab, &origin, results, BTreeMap::new(), errors))
+    Ok(run.finish(&r.lab, &origin, errors))
 }

@@ -16,8 +16,21 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// The verdict of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The verdict of one check: the one verdict of the run record, the
+/// history and the nightly (its order and hash serve the history's maps).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// The expectation held.
@@ -31,6 +44,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict for a person's eye (failures in capitals).
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
@@ -39,11 +53,38 @@ impl Verdict {
             Verdict::Skip => "skip",
         }
     }
+
+    /// The verdict's word in the record's JSON and the history's rows
+    /// (`pass`, `fail`, `error`, `skip`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+            Verdict::Skip => "skip",
+        }
+    }
+
+    /// The verdict of a [`Verdict::key`] word (any case).
+    pub fn from_key(s: &str) -> Option<Verdict> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "pass" => Verdict::Pass,
+            "fail" => Verdict::Fail,
+            "error" => Verdict::Error,
+            "skip" => Verdict::Skip,
+            _ => return None,
+        })
+    }
+
+    /// A failure: the check did not hold or could not run.
+    pub fn failing(self) -> bool {
+        matches!(self, Verdict::Fail | Verdict::Error)
+    }
 }
 
 /// The result of one check in one variant (a `results` entry of the run
 /// record, field names as there).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckResult {
     pub name: String,
     pub variant: String,
@@ -57,6 +98,7 @@ pub struct CheckResult {
         serialize_with = "secs",
         deserialize_with = "from_secs"
     )]
+    #[schemars(with = "f64")]
     pub elapsed: Duration,
     /// The probe's commands and their output, for JUnit and JSON.
     pub output: String,
@@ -129,10 +171,24 @@ pub enum Event {
     Info(String),
     /// A run of checks begins.
     ChecksStart { variant: String, total: usize },
-    /// One check finished.
+    /// One check finished (in the order checks finish).
     CheckEnd(Box<CheckResult>),
-    /// The run of checks ended.
-    ChecksEnd { variant: String },
+    /// The run of checks ended; `order` names its results in check order
+    /// (the record keeps that order, not the order they finished in).
+    ChecksEnd { variant: String, order: Vec<String> },
+    /// A phase's own work ended (a variant's checks, the evidence, the
+    /// chapter's replay), with how long it took: a step of the record that
+    /// no bring-up step reports.
+    PhaseEnd {
+        name: String,
+        ok: bool,
+        elapsed: Duration,
+        error: Option<String>,
+    },
+    /// The troubleshooting evidence of a variant was written.
+    Evidence { variant: String, files: Vec<PathBuf> },
+    /// The chapter was replayed; its blocks follow as [`Event::CheckEnd`]s.
+    Book(Box<crate::book::BookReport>),
 }
 
 /// A consumer of events.
@@ -261,7 +317,26 @@ fn describe(e: &Event) -> String {
             r.observed,
             r.output
         ),
-        Event::ChecksEnd { variant } => format!("checks end: variant {variant}"),
+        Event::ChecksEnd { variant, .. } => format!("checks end: variant {variant}"),
+        Event::PhaseEnd {
+            name,
+            ok,
+            elapsed,
+            error,
+        } => format!(
+            "{name}: {} in {:.3}s{}",
+            if *ok { "ok" } else { "FAILED" },
+            elapsed.as_secs_f64(),
+            error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
+        ),
+        Event::Evidence { variant, files } => {
+            format!("evidence ({variant}): {} files", files.len())
+        }
+        Event::Book(b) => format!(
+            "book: {} blocks of {} replayed",
+            b.blocks.len(),
+            b.chapter
+        ),
     }
 }
 

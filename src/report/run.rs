@@ -3,8 +3,10 @@
 //! and that later tools (`lab nightly`'s history) read back.
 //!
 //! Its JSON shape is a contract, documented in `docs/run-report.md` and
-//! `docs/run-report.schema.json`; fields may be added, never renamed or
-//! removed without raising [`SCHEMA_VERSION`].
+//! `docs/run-report.schema.json` (generated from these types, [`schema`]);
+//! fields may be added, never renamed or removed without raising
+//! [`SCHEMA_VERSION`]. Records of version 1 are still read
+//! (`inputs.flannel_image` is version 2's `inputs.cni_image`).
 //!
 //! A run is recorded from the one event stream ([`super::Event`]): the
 //! [`Recorder`] sink keeps the steps of every phase with their durations
@@ -21,13 +23,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 /// The version of the record's JSON shape.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: `inputs.flannel_image` became `inputs.cni_image`; `book` is typed.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What `kind` says: this document is a run of `lab`.
 pub const KIND: &str = "lab-run";
 
 /// The command a run was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RunCommand {
     Test,
@@ -46,7 +49,7 @@ impl RunCommand {
 }
 
 /// The part of a run a step belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RunPhase {
     /// Bringing the lab up.
@@ -65,7 +68,7 @@ pub enum RunPhase {
 }
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// Every check held and every step succeeded.
@@ -79,7 +82,7 @@ pub enum Outcome {
 }
 
 /// The lab a run was of.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LabInfo {
     pub name: String,
     pub title: String,
@@ -88,7 +91,7 @@ pub struct LabInfo {
 }
 
 /// The machine a run was on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HostInfo {
     pub hostname: String,
     /// `uname -r`.
@@ -126,21 +129,35 @@ impl HostInfo {
 }
 
 /// What the results depend on, so that two runs can be compared.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Inputs {
     /// `sha256:<hex>` of the lab file and every manifest it names, by their
     /// path relative to the lab's folder.
+    #[schemars(schema_with = "sha256_map")]
     pub files: BTreeMap<String, String>,
-    /// The flannel image the manifests run, if any.
-    pub flannel_image: Option<String>,
+    /// The image of the CNI the manifests run (flannel's), if any; named
+    /// `flannel_image` in records of version 1.
+    #[serde(alias = "flannel_image")]
+    pub cni_image: Option<String>,
     /// The Kubernetes minor version of `lab.yaml`.
     pub kubernetes: Option<String>,
     /// The Vagrant box, for the vagrant provider.
     #[serde(rename = "box")]
     pub box_name: Option<String>,
     pub box_version: Option<String>,
-    /// The commit of the lab's folder, when it is inside a git repository.
+    /// The last commit that touched the lab's folder (`git log -1 -- DIR`),
+    /// when it is inside a git repository: it changes when the lab's own
+    /// files do, not with every commit elsewhere in the repository (this
+    /// `lab`'s version is `host.lab_version`).
     pub git_commit: Option<String>,
+}
+
+/// The schema of [`Inputs::files`]: every value a `sha256:` digest.
+fn sha256_map(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "additionalProperties": { "type": "string", "pattern": "^sha256:[0-9a-f]{64}$" }
+    })
 }
 
 impl Inputs {
@@ -160,14 +177,14 @@ impl Inputs {
                 digests.insert(f.to_string_lossy().into_owned(), format!("sha256:{hex}"));
             }
         }
-        let flannel_image = lab.variants.iter().find_map(|v| {
+        let cni_image = lab.variants.iter().find_map(|v| {
             std::fs::read_to_string(&v.manifest)
                 .ok()
                 .and_then(|t| flannel_image(&t))
         });
         Inputs {
             files: digests,
-            flannel_image,
+            cni_image,
             kubernetes: Some(lab.kubernetes.clone()),
             box_name: vagrant.then(|| lab.box_name.clone()),
             box_version: None,
@@ -190,13 +207,13 @@ pub fn flannel_image(manifest: &str) -> Option<String> {
     })
 }
 
-/// `git rev-parse HEAD` in `dir`, if it is inside a git repository (and git
-/// is installed).
-fn git_commit(dir: &Path) -> Option<String> {
+/// The last commit that touched `dir` (see [`Inputs::git_commit`]), if it is
+/// inside a git repository (and git is installed).
+pub fn git_commit(dir: &Path) -> Option<String> {
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)
-        .args(["rev-parse", "HEAD"])
+        .args(["log", "-1", "--format=%H", "--", "."])
         .stderr(std::process::Stdio::null())
         .output()
         .ok()?;
@@ -206,7 +223,7 @@ fn git_commit(dir: &Path) -> Option<String> {
 }
 
 /// One step of a run, in the order it ran.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StepRecord {
     pub name: String,
     pub phase: RunPhase,
@@ -220,13 +237,30 @@ pub struct StepRecord {
 
 /// Counts of verdicts; errors are counted apart from failures here (the
 /// terminal's closing line adds them up).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     pub passed: usize,
     pub failed: usize,
     pub errors: usize,
     pub skipped: usize,
     pub total: usize,
+    /// Results that passed as known drift (their `observed` starts with
+    /// `known drift`): the chapter's blocks whose differences are all known.
+    #[serde(default)]
+    pub known_drift: usize,
+}
+
+impl Summary {
+    /// The counts of `results`.
+    pub fn of(results: &[CheckResult]) -> Summary {
+        Summary {
+            known_drift: results
+                .iter()
+                .filter(|r| r.observed.starts_with("known drift"))
+                .count(),
+            ..Tally::of(results).into()
+        }
+    }
 }
 
 impl From<Tally> for Summary {
@@ -237,23 +271,30 @@ impl From<Tally> for Summary {
             errors: t.errored,
             skipped: t.skipped,
             total: t.passed + t.failed + t.errored + t.skipped,
+            known_drift: 0,
         }
     }
 }
 
 /// The record of one run (see the module's header and `docs/run-report.md`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunReport {
+    #[schemars(range(min = 1, max = 2))]
     pub schema_version: u32,
+    #[schemars(extend("const" = "lab-run"))]
     pub kind: String,
+    #[schemars(regex(pattern = r"^[0-9]{8}T[0-9]{6}Z-[a-z0-9-]+-[0-9a-f]{4}$"))]
     pub run_id: String,
     pub command: RunCommand,
     pub lab: LabInfo,
     pub provider: String,
     pub host: HostInfo,
     pub inputs: Inputs,
+    #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"))]
     pub started_at: String,
+    #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"))]
     pub finished_at: String,
+    #[schemars(range(min = 0))]
     pub duration_s: f64,
     /// Every file this run wrote is under it; the paths below are relative.
     pub artifacts_root: PathBuf,
@@ -272,10 +313,11 @@ pub struct RunReport {
     /// What made the run itself fail, if it did.
     pub error: Option<String>,
     /// The chapter's replay (`lab test` of a lab with `book:`): the report
-    /// of `lab book --json`, as is. Its blocks are also in `results`
-    /// (variant `book`). Absent when no chapter was replayed.
+    /// of `lab book --json`. Its blocks are also in `results` (variant
+    /// [`crate::book::report::BOOK_VARIANT`]). Absent when no chapter was
+    /// replayed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub book: Option<serde_json::Value>,
+    pub book: Option<crate::book::BookReport>,
 }
 
 impl RunReport {
@@ -312,17 +354,25 @@ pub fn new_run_id(lab: &str, provider: &str, at: SystemTime) -> String {
     )
 }
 
-/// RFC 3339 UTC time, to the second (`2026-11-27T12:01:02Z`).
+/// RFC 3339 UTC time, to the second (`2026-11-27T12:01:02Z`): the one
+/// formatter, [`crate::clock::Utc::rfc3339`].
 pub fn rfc3339(at: SystemTime) -> String {
     let secs = at
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let t = crate::clock::Utc::from_unix(secs);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year, t.month, t.day, t.hour, t.minute, t.second
-    )
+    crate::clock::Utc::from_unix(secs).rfc3339()
+}
+
+/// The record's JSON Schema, generated from [`RunReport`] (what
+/// `docs/run-report.schema.json` holds; a test keeps the two equal).
+pub fn schema() -> String {
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<RunReport>();
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serializes");
+    text.push('\n');
+    text
 }
 
 /// Seconds, to the millisecond.
@@ -330,18 +380,27 @@ pub fn seconds(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0).round() / 1000.0
 }
 
-/// Keeps what the event stream says of a run: the steps of each phase with
-/// their durations, and the variants in the order their checks ran.
+/// Builds a run's record from the event stream alone: the steps of each
+/// phase with their durations, the variants in the order their checks ran,
+/// every result (check order within a variant), the evidence per variant
+/// and the chapter's report. Nothing reaches the record beside the events.
 #[derive(Clone, Default)]
 pub struct Recorder {
     inner: Arc<Mutex<Recorded>>,
 }
 
-#[derive(Default)]
-struct Recorded {
+/// What a [`Recorder`] has kept so far.
+#[derive(Debug, Clone, Default)]
+pub struct Recorded {
     phase: Option<(RunPhase, String)>,
-    steps: Vec<StepRecord>,
-    variants: Vec<String>,
+    pub steps: Vec<StepRecord>,
+    pub variants: Vec<String>,
+    /// In check order, variant after variant (absolute evidence paths).
+    pub results: Vec<CheckResult>,
+    /// Where the current run of checks began in `results`.
+    segment: usize,
+    pub evidence: BTreeMap<String, Vec<PathBuf>>,
+    pub book: Option<crate::book::BookReport>,
 }
 
 impl Recorder {
@@ -349,9 +408,9 @@ impl Recorder {
         Recorder::default()
     }
 
-    /// Record a step the event stream does not carry.
-    pub fn push(&self, step: StepRecord) {
-        self.inner.lock().unwrap().steps.push(step);
+    /// What was recorded so far.
+    pub fn recorded(&self) -> Recorded {
+        self.inner.lock().unwrap().clone()
     }
 
     /// The steps recorded so far.
@@ -365,6 +424,20 @@ impl Recorder {
     }
 }
 
+impl Recorded {
+    fn step(&mut self, name: &str, ok: bool, elapsed: Duration, error: Option<&String>) {
+        let (phase, variant) = self.phase.clone().unwrap_or((RunPhase::Up, String::new()));
+        self.steps.push(StepRecord {
+            name: name.to_string(),
+            phase,
+            variant,
+            ok,
+            duration_s: seconds(elapsed),
+            error: if ok { None } else { error.cloned() },
+        });
+    }
+}
+
 impl Sink for Recorder {
     fn event(&self, e: &Event) {
         let mut r = self.inner.lock().unwrap();
@@ -375,21 +448,35 @@ impl Sink for Recorder {
                 ok,
                 elapsed,
                 detail,
-            } => {
-                let (phase, variant) = r.phase.clone().unwrap_or((RunPhase::Up, String::new()));
-                r.steps.push(StepRecord {
-                    name: step.clone(),
-                    phase,
-                    variant,
-                    ok: *ok,
-                    duration_s: seconds(*elapsed),
-                    error: if *ok { None } else { detail.clone() },
-                });
+            } => r.step(step, *ok, *elapsed, detail.as_ref()),
+            Event::PhaseEnd {
+                name,
+                ok,
+                elapsed,
+                error,
+            } => r.step(name, *ok, *elapsed, error.as_ref()),
+            Event::ChecksStart { variant, .. } => {
+                if !r.variants.contains(variant) {
+                    r.variants.push(variant.clone());
+                }
+                r.segment = r.results.len();
             }
-            Event::ChecksStart { variant, .. } if !r.variants.contains(variant) => {
-                r.variants.push(variant.clone());
+            Event::CheckEnd(c) => r.results.push((**c).clone()),
+            Event::ChecksEnd { order, .. } => {
+                // Results arrive as checks finish; the record keeps check order.
+                let at = r.segment;
+                let place = |name: &str| order.iter().position(|o| o == name).unwrap_or(usize::MAX);
+                r.results[at..].sort_by_key(|c| place(&c.name));
+                r.segment = r.results.len();
             }
-            _ => {}
+            Event::Evidence { variant, files } => {
+                r.evidence.insert(variant.clone(), files.clone());
+            }
+            Event::Book(b) => {
+                r.segment = r.results.len();
+                r.book = Some((**b).clone());
+            }
+            Event::RunStart { .. } | Event::RunEnd { .. } | Event::StepStart { .. } | Event::Info(_) => {}
         }
     }
 }

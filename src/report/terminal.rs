@@ -154,7 +154,12 @@ impl Sink for Terminal {
             }
             // The run's frame is for the record and `lab.log`; the terminal
             // shows its steps, checks and closing lines.
-            Event::RunStart { .. } | Event::PhaseStart { .. } | Event::RunEnd { .. } => {}
+            Event::RunStart { .. }
+            | Event::PhaseStart { .. }
+            | Event::RunEnd { .. }
+            | Event::PhaseEnd { .. }
+            | Event::Evidence { .. }
+            | Event::Book(_) => {}
         }
     }
 }

@@ -119,6 +119,7 @@ pub async fn verify(
     }
     rep.emit(Event::ChecksEnd {
         variant: variant.clone(),
+        order: results.iter().map(|r| r.name.clone()).collect(),
     });
 
     // Diagnostics before anything is torn down.

@@ -1,7 +1,8 @@
 //! Reports: the run record (`RunReport`) built from fixed values, its JSON
-//! pinned by a snapshot and validated against the documented schema
-//! (`docs/run-report.schema.json`), and the table and JUnit rendered from
-//! the same record.
+//! pinned by a snapshot and validated (by the `jsonschema` crate) against
+//! the documented schema (`docs/run-report.schema.json`, which must equal
+//! the one generated from the types), and the table and JUnit rendered
+//! from the same record.
 
 use lab::report::run::{
     HostInfo, Inputs, LabInfo, Outcome, RunCommand, RunPhase, RunReport, StepRecord, Summary,
@@ -89,7 +90,7 @@ fn report() -> RunReport {
                 format!("sha256:{}", "ab".repeat(32)),
             )]
             .into(),
-            flannel_image: Some("docker.io/flannel/flannel:v0.26.7".into()),
+            cni_image: Some("docker.io/flannel/flannel:v0.26.7".into()),
             kubernetes: Some("1.32".into()),
             box_name: None,
             box_version: None,
@@ -199,8 +200,7 @@ fn json_snapshot_matches_the_documented_schema() {
     let json = report().to_json();
     insta::assert_snapshot!(json);
     let doc: Value = serde_json::from_str(&json).unwrap();
-    let schema = schema();
-    let problems = validate(&schema, &doc, "$");
+    let problems = validate(&schema(), &doc);
     assert!(problems.is_empty(), "{problems:#?}");
     // The contract's field names.
     assert_eq!(doc["results"][0]["path"], "node1 → pod nginx@node2");
@@ -219,7 +219,7 @@ fn the_schema_check_fails_on_a_record_that_breaks_it() {
     let broken = |f: &dyn Fn(&mut Value)| {
         let mut d = good.clone();
         f(&mut d);
-        validate(&schema, &d, "$")
+        validate(&schema, &d)
     };
     assert!(
         !broken(&|d| {
@@ -232,6 +232,46 @@ fn the_schema_check_fails_on_a_record_that_breaks_it() {
     assert!(!broken(&|d| d["steps"][0]["phase"] = "bringup".into()).is_empty());
     assert!(!broken(&|d| d["inputs"]["files"]["lab.yaml"] = "fnv:1".into()).is_empty());
     assert!(!broken(&|d| d["error"] = 3.into()).is_empty());
+    assert!(!broken(&|d| d["kind"] = "lab-walk".into()).is_empty());
+    assert!(!broken(&|d| d["run_id"] = "yesterday".into()).is_empty());
+    assert!(broken(&|_| {}).is_empty());
+}
+
+/// The committed schema is the one the types generate (run with
+/// `UPDATE_SCHEMA=1` to write it after changing the record's types).
+#[test]
+fn the_committed_schema_is_generated_from_the_types() {
+    let path = crate::harness::root().join("docs/run-report.schema.json");
+    let generated = lab::report::run::schema();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        committed == generated,
+        "docs/run-report.schema.json differs from the schema of the types; \
+         run `UPDATE_SCHEMA=1 cargo test --test it committed_schema` and commit it"
+    );
+}
+
+/// A version 1 record (`inputs.flannel_image`) is still read, as version 2
+/// (`inputs.cni_image`).
+#[test]
+fn a_version_1_record_is_read_as_version_2() {
+    let mut v1: Value = serde_json::from_str(&report().to_json()).unwrap();
+    v1["schema_version"] = 1.into();
+    let inputs = v1["inputs"].as_object_mut().unwrap();
+    let image = inputs.remove("cni_image").unwrap();
+    inputs.insert("flannel_image".into(), image);
+    let read = lab::history::ingest::read_record(&v1.to_string()).unwrap();
+    assert_eq!(read, report());
+    let mut v3 = v1;
+    v3["schema_version"] = 3.into();
+    assert!(
+        lab::history::ingest::read_record(&v3.to_string())
+            .unwrap_err()
+            .contains("newer")
+    );
 }
 
 /// A record of a run that replayed the chapter: its blocks are results of
@@ -291,20 +331,20 @@ fn a_record_with_the_chapters_replay_matches_the_schema() {
         checks[0].output
     );
     r.results.extend(checks);
-    r.book = Some(serde_json::to_value(&book).unwrap());
+    r.book = Some(book);
     let doc: Value = serde_json::from_str(&r.to_json()).unwrap();
     let schema = schema();
-    let problems = validate(&schema, &doc, "$");
+    let problems = validate(&schema, &doc);
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(doc["book"]["summary"]["known_drift"], 1);
     let back: RunReport = serde_json::from_str(&r.to_json()).unwrap();
     assert_eq!(back, r);
     let mut broken = doc.clone();
     broken["book"]["blocks"][0]["commands"][0]["verdict"] = "fine".into();
-    assert!(!validate(&schema, &broken, "$").is_empty());
+    assert!(!validate(&schema, &broken).is_empty());
     let mut broken = doc;
     broken["book"].as_object_mut().unwrap().remove("blocks");
-    assert!(!validate(&schema, &broken, "$").is_empty());
+    assert!(!validate(&schema, &broken).is_empty());
     // A record without a chapter has no `book` at all.
     assert!(!report().to_json().contains("\"book\""));
 }
@@ -314,82 +354,13 @@ fn schema() -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).expect("the schema is JSON")
 }
 
-/// Check `v` against the part of JSON Schema that `docs/run-report.schema.json`
-/// uses (type, const, enum, pattern, minimum, required, properties,
-/// additionalProperties, items); returns every problem.
-fn validate(schema: &Value, v: &Value, at: &str) -> Vec<String> {
-    let mut problems = Vec::new();
-    let type_ok = |t: &str| match t {
-        "object" => v.is_object(),
-        "array" => v.is_array(),
-        "string" => v.is_string(),
-        "integer" => v.is_u64() || v.is_i64(),
-        "number" => v.is_number(),
-        "boolean" => v.is_boolean(),
-        "null" => v.is_null(),
-        other => panic!("the schema uses type {other}, which this check does not know"),
-    };
-    if let Some(t) = schema.get("type") {
-        let ok = match t {
-            Value::String(t) => type_ok(t),
-            Value::Array(ts) => ts.iter().any(|t| type_ok(t.as_str().unwrap())),
-            _ => panic!("bad type in schema at {at}"),
-        };
-        if !ok {
-            problems.push(format!("{at}: {v} is not of type {t}"));
-            return problems;
-        }
-    }
-    if let Some(c) = schema.get("const")
-        && c != v
-    {
-        problems.push(format!("{at}: {v} is not {c}"));
-    }
-    if let Some(e) = schema.get("enum")
-        && !e.as_array().unwrap().contains(v)
-    {
-        problems.push(format!("{at}: {v} is not one of {e}"));
-    }
-    if let (Some(p), Some(s)) = (schema.get("pattern"), v.as_str())
-        && !regex::Regex::new(p.as_str().unwrap()).unwrap().is_match(s)
-    {
-        problems.push(format!("{at}: {s:?} does not match {p}"));
-    }
-    if let (Some(m), Some(n)) = (schema.get("minimum"), v.as_f64())
-        && n < m.as_f64().unwrap()
-    {
-        problems.push(format!("{at}: {n} < {m}"));
-    }
-    if let Some(obj) = v.as_object() {
-        for r in schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if !obj.contains_key(r.as_str().unwrap()) {
-                problems.push(format!("{at}: missing required field {r}"));
-            }
-        }
-        let props = schema.get("properties").and_then(Value::as_object);
-        for (k, x) in obj {
-            let sub = format!("{at}.{k}");
-            match (
-                props.and_then(|p| p.get(k)),
-                schema.get("additionalProperties"),
-            ) {
-                (Some(s), _) => problems.extend(validate(s, x, &sub)),
-                (None, Some(s)) => problems.extend(validate(s, x, &sub)),
-                (None, None) => {}
-            }
-        }
-    }
-    if let (Some(items), Some(a)) = (schema.get("items"), v.as_array()) {
-        for (i, x) in a.iter().enumerate() {
-            problems.extend(validate(items, x, &format!("{at}[{i}]")));
-        }
-    }
-    problems
+/// Every problem the `jsonschema` crate finds in `v`.
+fn validate(schema: &Value, v: &Value) -> Vec<String> {
+    let validator = jsonschema::validator_for(schema).expect("the schema is a JSON Schema");
+    validator
+        .iter_errors(v)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
 }
 
 #[test]
