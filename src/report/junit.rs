@@ -1,11 +1,14 @@
-//! JUnit XML for CI dashboards, rendered from the run record: one test suite
-//! per variant, one test case per check, carrying what was observed, the
-//! probe's output and the diagnostics files (absolute paths).
+//! JUnit XML for CI dashboards, rendered from the run record's own types by
+//! `quick-junit`: one test suite per variant, one test case per check,
+//! carrying what was observed, the probe's output and the diagnostics files
+//! (absolute paths). `lab nightly`'s JUnit is the same, one prefix per run.
 
 use super::run::RunReport;
-use super::{CheckResult, Verdict, escape as esc};
+use super::{CheckResult, Verdict};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::fmt::Write;
 use std::path::Path;
+use std::time::Duration;
 
 /// Render a run as JUnit XML, suites in the order variants first appear;
 /// artifacts are named where they are on disk.
@@ -31,90 +34,74 @@ pub fn render_results(lab: &str, results: &[CheckResult], artifacts_root: &Path)
 /// Several runs in one document (a night of the nightly): each run's
 /// suites are named `<prefix>.<variant>`.
 pub fn render_runs(name: &str, runs: &[(String, Vec<CheckResult>)]) -> String {
-    let all: Vec<&CheckResult> = runs.iter().flat_map(|(_, r)| r.iter()).collect();
-    let count = |rs: &[&CheckResult], v: Verdict| rs.iter().filter(|r| r.verdict == v).count();
-    let total_time: f64 = all.iter().map(|r| r.elapsed.as_secs_f64()).sum();
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        x,
-        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{total_time:.3}\">",
-        esc(name),
-        all.len(),
-        count(&all, Verdict::Fail),
-        count(&all, Verdict::Error),
-        count(&all, Verdict::Skip)
-    );
-    for (lab, results) in runs {
-        suites(&mut x, lab, results);
+    let mut report = Report::new(name);
+    let mut total = Duration::ZERO;
+    for (prefix, results) in runs {
+        for suite in suites(prefix, results) {
+            total += suite.time.unwrap_or_default();
+            report.add_test_suite(suite);
+        }
     }
-    x.push_str("</testsuites>\n");
-    x
+    report.set_time(total);
+    report.to_string().expect("JUnit XML serializes")
 }
 
-fn suites(x: &mut String, lab: &str, results: &[CheckResult]) {
+fn suites(prefix: &str, results: &[CheckResult]) -> Vec<TestSuite> {
     let mut variants: Vec<&str> = Vec::new();
     for r in results {
         if !variants.contains(&r.variant.as_str()) {
             variants.push(&r.variant);
         }
     }
-    let count = |rs: &[&CheckResult], v: Verdict| rs.iter().filter(|r| r.verdict == v).count();
-    for v in variants {
-        let rs: Vec<&CheckResult> = results.iter().filter(|r| r.variant == v).collect();
-        let time: f64 = rs.iter().map(|r| r.elapsed.as_secs_f64()).sum();
-        let _ = writeln!(
-            x,
-            "  <testsuite name=\"{}.{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{time:.3}\">",
-            esc(lab),
-            esc(v),
-            rs.len(),
-            count(&rs, Verdict::Fail),
-            count(&rs, Verdict::Error),
-            count(&rs, Verdict::Skip)
-        );
-        for r in rs {
-            let _ = writeln!(
-                x,
-                "    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3}\">",
-                esc(lab),
-                esc(v),
-                esc(&r.name),
-                r.elapsed.as_secs_f64()
-            );
-            let msg = format!("expected {}, observed {}", r.expected, r.observed);
-            match r.verdict {
-                Verdict::Pass => {}
-                Verdict::Fail => {
-                    let _ = writeln!(
-                        x,
-                        "      <failure message=\"{}\">{}</failure>",
-                        esc(&msg),
-                        esc(&r.output)
-                    );
-                }
-                Verdict::Error => {
-                    let _ = writeln!(
-                        x,
-                        "      <error message=\"{}\">{}</error>",
-                        esc(&msg),
-                        esc(&r.output)
-                    );
-                }
-                Verdict::Skip => {
-                    let _ = writeln!(x, "      <skipped message=\"{}\"/>", esc(&r.observed));
-                }
+    variants
+        .into_iter()
+        .map(|v| {
+            let mut suite = TestSuite::new(format!("{prefix}.{v}"));
+            let mut time = Duration::ZERO;
+            for r in results.iter().filter(|r| r.variant == v) {
+                time += r.elapsed;
+                suite.add_test_case(case(&format!("{prefix}.{v}"), r));
             }
-            let mut out = format!(
-                "{}\nexpected: {}\nobserved: {}\n",
-                r.path, r.expected, r.observed
-            );
-            for a in &r.artifacts {
-                let _ = writeln!(out, "artifact: {}", a.display());
+            suite.set_time(time);
+            suite
+        })
+        .collect()
+}
+
+fn case(classname: &str, r: &CheckResult) -> TestCase {
+    let message = format!("expected {}, observed {}", r.expected, r.observed);
+    let status = match r.verdict {
+        Verdict::Pass => TestCaseStatus::success(),
+        Verdict::Fail | Verdict::Error => {
+            let kind = if r.verdict == Verdict::Fail {
+                NonSuccessKind::Failure
+            } else {
+                NonSuccessKind::Error
+            };
+            let mut s = TestCaseStatus::non_success(kind);
+            s.set_message(message);
+            if !r.output.is_empty() {
+                s.set_description(r.output.as_str());
             }
-            out.push_str(&r.output);
-            let _ = writeln!(x, "      <system-out>{}</system-out>", esc(&out));
-            x.push_str("    </testcase>\n");
+            s
         }
-        x.push_str("  </testsuite>\n");
+        Verdict::Skip => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(r.observed.as_str());
+            s
+        }
+    };
+    let mut case = TestCase::new(r.name.as_str(), status);
+    case.set_classname(classname);
+    case.set_time(r.elapsed);
+    let mut out = format!(
+        "{}\nexpected: {}\nobserved: {}\n",
+        r.path, r.expected, r.observed
+    );
+    for a in &r.artifacts {
+        let _ = writeln!(out, "artifact: {}", a.display());
     }
+    out.push_str(&r.output);
+    case.set_system_out(out);
+    case
 }
