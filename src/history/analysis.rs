@@ -36,8 +36,10 @@ impl std::fmt::Display for Line {
     }
 }
 
-/// A check in a variant (or a book block) of a line.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A check in a variant (or a book block) of a line. Items sort by line,
+/// checks before blocks, variant, then name; blocks by their line in the
+/// chapter (`line 18: …` before `line 103: …`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ItemKey {
     pub line: Line,
     pub kind: ResultKind,
@@ -45,12 +47,44 @@ pub struct ItemKey {
     pub name: String,
 }
 
+impl Ord for ItemKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let order = |k: &ItemKey| {
+            (
+                k.line.clone(),
+                k.kind,
+                k.variant.clone(),
+                k.chapter_line().unwrap_or(usize::MAX),
+            )
+        };
+        order(self)
+            .cmp(&order(other))
+            .then_with(|| self.name.cmp(&other.name))
+    }
+}
+
+impl PartialOrd for ItemKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 impl ItemKey {
+    /// The chapter line of a book block (`line 103: …` is 103).
+    pub fn chapter_line(&self) -> Option<usize> {
+        if self.kind != ResultKind::Block {
+            return None;
+        }
+        let rest = self.name.strip_prefix("line ")?;
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    }
+
     /// What the item is shown under: its variant, or `book` for a block.
     pub fn group(&self) -> &str {
         match self.kind {
             ResultKind::Check => &self.variant,
-            ResultKind::Block => "book",
+            ResultKind::Block => crate::book::report::BOOK_VARIANT,
         }
     }
 }
@@ -304,6 +338,18 @@ impl Analysis {
     }
     pub fn disappeared(&self) -> impl Iterator<Item = &Item> {
         self.items.iter().filter(|i| i.disappeared)
+    }
+
+    /// Tonight's state in words, whatever `--fail-on` makes of it:
+    /// `2 failing (0 new), 1 recovered` (a run that failed as a whole
+    /// counts as failing).
+    pub fn headline(&self) -> String {
+        let failing = self.items.iter().filter(|i| i.failing()).count() + self.run_failures.len();
+        let new = self.newly_failing().count() + self.run_failures.iter().filter(|f| f.new).count();
+        format!(
+            "{failing} failing ({new} new), {} recovered",
+            self.recovered().count()
+        )
     }
 
     /// Whether something newly fails tonight (a check, a block, or a run

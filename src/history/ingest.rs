@@ -154,7 +154,7 @@ pub fn run_data(rec: RunReport) -> RunData {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::report::Verdict;
 

@@ -170,7 +170,7 @@ pub struct RunData {
     pub duration_s: Option<f64>,
     pub host: Option<String>,
     pub kernel: Option<String>,
-    /// What the results depend on: `file:lab.yaml`, `flannel_image`,
+    /// What the results depend on: `file:lab.yaml`, `cni_image`,
     /// `kubernetes`, `kernel`, `git_commit`... (see [`ingest`]).
     pub inputs: BTreeMap<String, String>,
     pub steps: Vec<StepRow>,

@@ -11,28 +11,13 @@ use crate::history::analysis::{Analysis, Change, Item, Line};
 use crate::history::{NightStatus, ResultKind, Run, RunStatus, Verdict};
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::path::Path;
 
 /// Nights shown in the grids (the most recent).
 const SHOWN: usize = 60;
 
-/// HTML-escape text (also quotes, for attributes); control characters
-/// become U+FFFD.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("&#10;"),
-            c if c.is_control() => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// The one HTML escaper of lab's pages.
+use crate::report::escape as esc;
 
 const STYLE: &str = r#"
 :root { --pass:#2da44e; --fail:#cf222e; --error:#8250df; --skip:#afb8c1; --warn:#d4a72c;
@@ -43,6 +28,12 @@ body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, 
 header { padding: 20px 32px 16px; border-bottom: 1px solid var(--line); background: var(--bg); }
 h1 { margin: 0 0 4px; font-size: 22px; }
 h1 .verdict-ok { color: var(--pass); } h1 .verdict-bad { color: var(--fail); }
+.headline { display: inline-block; margin: 6px 0 2px; padding: 4px 12px; border-radius: 6px; font-size: 16px;
+            font-weight: 600; color: #fff; }
+.headline.ok { background: var(--pass); } .headline.bad { background: var(--fail); }
+a.cell:hover { outline: 2px solid #0969da; }
+.runs td, .runs th { padding: 2px 12px 2px 0; text-align: left; font-size: 13px; }
+.runs a { color: #0969da; }
 h2 { font-size: 17px; margin: 28px 0 10px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
 h3 { font-size: 14px; margin: 18px 0 8px; color: var(--muted); font-weight: 600; }
 main { padding: 0 32px 40px; max-width: 1400px; }
@@ -65,7 +56,7 @@ table { border-collapse: collapse; }
 .grid td, .grid th { padding: 0; }
 .grid th.row { text-align: left; font-weight: 500; padding-right: 14px; white-space: nowrap; max-width: 420px;
                overflow: hidden; text-overflow: ellipsis; }
-.grid th.night { font-weight: 400; font-size: 11px; color: var(--muted); height: 44px; vertical-align: bottom; }
+.grid th.night { font-weight: 400; font-size: 11px; color: var(--muted); height: 104px; vertical-align: bottom; }
 .grid th.night span { display: inline-block; writing-mode: vertical-rl; transform: rotate(180deg); }
 .cell { display: block; width: 16px; height: 16px; margin: 1px; border-radius: 3px; background: #fff;
         border: 1px dashed #d0d7de; }
@@ -90,13 +81,14 @@ table { border-collapse: collapse; }
 footer { color: var(--muted); font-size: 12px; padding: 0 32px 24px; }
 "#;
 
-/// A night's column label: `2026-11-27T03:17:02Z` reads as `11-27`
-/// (the whole name is its tooltip); other names as they are, cut.
+/// A night's column label: `2026-11-27T03:17:02Z` reads as
+/// `2026-11-27 03:17` (the whole name is its tooltip); other names as they
+/// are, cut.
 fn night_label(name: &str) -> String {
     let b = name.as_bytes();
-    if b.len() >= 11 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' {
-        name[5..10].to_string()
-    } else if name.chars().count() > 14 {
+    if b.len() >= 16 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' {
+        format!("{} {}", &name[..10], &name[11..16])
+    } else if name.chars().count() > 17 {
         name.chars().take(13).collect::<String>() + "…"
     } else {
         name.to_string()
@@ -147,8 +139,21 @@ fn item_title(i: &Item) -> String {
     )
 }
 
-/// The page.
-pub fn render(a: &Analysis) -> String {
+/// Where a run's files are, relative to the dashboard's folder: its
+/// `test.log`, `junit.xml` and chapter page (`book.html`), those that exist
+/// under `out` (a merged history may lack them).
+pub fn run_files(out: &Path, night: &str, line: &Line) -> Vec<(&'static str, String)> {
+    let dir = super::run_dir(night, &line.lab, &line.provider);
+    ["test.log", "junit.xml", "book.html"]
+        .into_iter()
+        .map(|f| (f, format!("{dir}/{f}")))
+        .filter(|(_, rel)| out.join(rel).is_file())
+        .collect()
+}
+
+/// The page; `out` is the folder it is written to (its runs' files are
+/// linked from it).
+pub fn render(a: &Analysis, out: &Path) -> String {
     let n = a.nights.len();
     let shown: Vec<usize> = (n.saturating_sub(SHOWN)..n).collect();
     let name_of = |i: usize| a.nights[i].name.as_str();
@@ -168,15 +173,13 @@ pub fn render(a: &Analysis) -> String {
     match a.tonight() {
         None => h.push_str("<h1>lab nightly</h1><p class=sub>No night recorded yet.</p>"),
         Some(t) => {
+            // Tonight's state, whatever `--fail-on` makes of it.
             let _ = write!(
                 h,
-                "<h1>lab nightly · {} · {}</h1>",
+                "<h1>lab nightly · {}</h1><div class=\"headline {}\">{}</div>",
                 esc(&t.name),
-                if newly == 0 {
-                    "<span class=verdict-ok>nothing newly fails</span>".to_string()
-                } else {
-                    format!("<span class=verdict-bad>{newly} newly failing</span>")
-                }
+                if a.anything_fails() { "bad" } else { "ok" },
+                esc(&a.headline())
             );
             let _ = write!(
                 h,
@@ -211,7 +214,8 @@ pub fn render(a: &Analysis) -> String {
     }
     h.push_str("</header><main>\n");
     tonight(&mut h, a, &name_of);
-    lines_grid(&mut h, a, &shown, &name_of);
+    lines_grid(&mut h, a, &shown, &name_of, out);
+    runs_table(&mut h, a, &shown, &name_of, out);
     checks_grid(&mut h, a, &shown, &name_of);
     steps(&mut h, a, &shown);
     h.push_str(
@@ -364,6 +368,7 @@ fn lines_grid<'a>(
     a: &'a Analysis,
     shown: &[usize],
     name_of: &dyn Fn(usize) -> &'a str,
+    out: &Path,
 ) {
     if a.lines.is_empty() {
         return;
@@ -376,9 +381,15 @@ fn lines_grid<'a>(
         for &i in shown {
             match &runs[i] {
                 Some(r) => {
+                    // The cell opens the run's log, when it is there.
+                    let files = run_files(out, name_of(i), line);
+                    let (tag, href) = match files.first() {
+                        Some((_, rel)) => ("a", format!(" href=\"{}\"", esc(rel))),
+                        None => ("span", String::new()),
+                    };
                     let _ = write!(
                         h,
-                        "<td><span class=\"cell r-{}\" title=\"{}\"></span></td>",
+                        "<td><{tag}{href} class=\"cell r-{}\" title=\"{}\"></{tag}></td>",
                         r.data.status.as_str(),
                         esc(&run_tip(name_of(i), r))
                     );
@@ -432,6 +443,45 @@ fn lines_grid<'a>(
     }
     if !listed.is_empty() {
         let _ = writeln!(h, "<h3>What changed, newest first</h3><ul>{listed}</ul>");
+    }
+}
+
+/// Each run of the shown nights, newest first, with links to its files.
+fn runs_table<'a>(
+    h: &mut String,
+    a: &'a Analysis,
+    shown: &[usize],
+    name_of: &dyn Fn(usize) -> &'a str,
+    out: &Path,
+) {
+    let mut rows = String::new();
+    for &i in shown.iter().rev() {
+        for line in &a.lines {
+            let Some(r) = &a.runs[line][i] else { continue };
+            let files = run_files(out, name_of(i), line);
+            if files.is_empty() {
+                continue;
+            }
+            let links: Vec<String> = files
+                .iter()
+                .map(|(f, rel)| format!("<a href=\"{}\">{}</a>", esc(rel), esc(f)))
+                .collect();
+            let _ = writeln!(
+                rows,
+                "<tr><td>{}</td><td>{}</td><td><span class=\"cell r-{}\" style=\"display:inline-block;vertical-align:middle\"></span> {}</td><td>{}</td></tr>",
+                esc(&night_label(name_of(i))),
+                esc(&line.to_string()),
+                r.data.status.as_str(),
+                esc(&r.data.status.as_str().replace('_', " ")),
+                links.join(" · ")
+            );
+        }
+    }
+    if !rows.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h3>Each run's files, newest first</h3><div class=scroll><table class=runs><tr><th>night</th><th>lab · provider</th><th>run</th><th>files</th></tr>\n{rows}</table></div>"
+        );
     }
 }
 
@@ -490,7 +540,7 @@ fn checks_grid<'a>(
                         let tip = format!(
                             "{}: {}{}{}{}",
                             name_of(k),
-                            r.verdict.as_str(),
+                            r.verdict.key(),
                             r.detail
                                 .as_deref()
                                 .map(|d| format!(" ({d})"))
@@ -517,7 +567,7 @@ fn checks_grid<'a>(
                         let _ = write!(
                             h,
                             "<td><span class=\"cell v-{}{}{}\" title=\"{}\"></span></td>",
-                            r.verdict.as_str(),
+                            r.verdict.key(),
                             if first { " first" } else { "" },
                             if flip { " flip" } else { "" },
                             esc(&tip)
@@ -696,9 +746,10 @@ mod tests {
     fn text_is_escaped_and_labels_are_short() {
         assert_eq!(
             esc("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
         );
-        assert_eq!(night_label("2026-11-27T03:17:02Z"), "11-27");
+        // Full dates, not `11-27` in every column (issue 19).
+        assert_eq!(night_label("2026-11-27T03:17:02Z"), "2026-11-27 03:17");
         assert_eq!(night_label("run-7"), "run-7");
         assert_eq!(short("sha256:0123456789abcdef0123"), "sha256:0123456789ab");
     }

@@ -25,6 +25,7 @@ use crate::history::{History, NightStatus, ResultKind, RunData, RunStatus, Verdi
 use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
 use crate::report::CheckResult;
+use crate::report::run::{HostInfo, Inputs};
 use crate::spec::{self, Lab, LoadOptions};
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -110,6 +111,13 @@ fn slug(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The folder of a night's run of `lab` on `provider`, relative to the
+/// nightly's output folder: `nights/<night>/<lab>.<provider>` (its
+/// `test.json`, `junit.xml`, `test.log`, `book.html`).
+pub fn run_dir(night: &str, lab: &str, provider: &str) -> String {
+    format!("nights/{}/{lab}.{provider}", slug(night))
 }
 
 /// Refuse an output folder that cannot be one, before anything is made.
@@ -251,7 +259,8 @@ pub fn run(
     let work = opts.out.join("nights").join(slug(&night_name));
     std::fs::create_dir_all(&work)
         .map_err(|e| LabError::io(format!("creating {}", work.display()), e))?;
-    let host = inputs::hostname();
+    let here = HostInfo::here();
+    let host = Some(here.hostname.clone()).filter(|h| !h.is_empty());
     let night = h.begin_night(&night_name, &started, host.as_deref())?;
     say(&format!(
         "night {night_name}: {} lab{} × {}, -j {}; history {}",
@@ -285,9 +294,10 @@ pub fn run(
     let (tx, rx) = mpsc::channel::<Msg>();
     let ctx = Ctx {
         exe: &exe,
-        work: &work,
+        out: &opts.out,
+        night: &night_name,
         vm: opts.vm,
-        host: host.clone(),
+        host: &here,
         children: &children,
     };
     let write_err: Arc<Mutex<Option<LabError>>> = Arc::new(Mutex::new(None));
@@ -407,9 +417,12 @@ fn describe(d: &RunData) -> String {
 /// What the workers share.
 struct Ctx<'a> {
     exe: &'a Path,
-    work: &'a Path,
+    /// The nightly's output folder; each run's files go to its
+    /// [`run_dir`].
+    out: &'a Path,
+    night: &'a str,
     vm: Option<Vm>,
-    host: Option<String>,
+    host: &'a HostInfo,
     children: &'a Mutex<BTreeMap<u32, String>>,
 }
 
@@ -477,20 +490,25 @@ impl Ctx<'_> {
 
     fn run_one(&self, job: &Job, stopped: &dyn Fn() -> bool) -> RunData {
         let lab = &job.lab;
-        let dir = self.work.join(format!("{}.{}", lab.name, job.provider));
+        let provider = job.provider.to_string();
+        let dir = self.out.join(run_dir(self.night, &lab.name, &provider));
         let state = dir.join("state");
         if let Err(e) = std::fs::create_dir_all(&state) {
             let mut d = RunData::empty(RunStatus::Error);
             d.reason = Some(format!("creating {}: {e}", state.display()));
             return d;
         }
-        let computed = inputs::of_lab(lab);
+        // What the run depends on, as the run record computes it: the
+        // record's own inputs are these; they stand in when it wrote none.
+        let computed = crate::history::ingest::input_keys(
+            &Inputs::of(lab, &lab.dir, job.provider == Kind::Vagrant),
+            self.host,
+        );
         let t0 = Instant::now();
         let started = crate::clock::Utc::now().rfc3339();
         let json = dir.join("test.json");
         let junit = dir.join("junit.xml");
         let log = dir.join("test.log");
-        let provider = job.provider.to_string();
         let mut args: Vec<&std::ffi::OsStr> = vec![
             "test".as_ref(),
             lab.file.as_os_str(),
@@ -567,8 +585,16 @@ impl Ctx<'_> {
         d.started_at.get_or_insert(started);
         d.finished_at.get_or_insert(finished);
         d.duration_s.get_or_insert(duration);
-        d.host = d.host.or_else(|| self.host.clone());
-        d.kernel = d.kernel.or_else(inputs::kernel);
+        d.host = d
+            .host
+            .or_else(|| Some(self.host.hostname.clone()).filter(|h| !h.is_empty()));
+        d.kernel = d
+            .kernel
+            .or_else(|| Some(self.host.kernel.clone()).filter(|k| !k.is_empty()));
+        // The chapter's page, from the record's typed book section.
+        if let Some(book) = d.record.as_ref().and_then(|r| r.book.as_ref()) {
+            let _ = std::fs::write(dir.join("book.html"), crate::book::report::html(book));
+        }
         d
     }
 }
@@ -580,28 +606,32 @@ pub fn render_outputs(h: &History, out: &Path) -> Result<Analysis> {
     std::fs::create_dir_all(out)
         .map_err(|e| LabError::io(format!("creating {}", out.display()), e))?;
     crate::state::write_atomic(&out.join("summary.md"), summary::render(&a).as_bytes())?;
-    crate::state::write_atomic(&out.join("index.html"), dashboard::render(&a).as_bytes())?;
+    crate::state::write_atomic(
+        &out.join("index.html"),
+        dashboard::render(&a, out).as_bytes(),
+    )?;
     crate::state::write_atomic(&out.join("junit.xml"), junit(&a).as_bytes())?;
     Ok(a)
 }
 
-/// The last night as JUnit: a suite per lab, provider and variant; a run
-/// that failed as a whole is one error, one not run is one skip.
+/// The last night as JUnit: a suite per lab, provider and variant, from
+/// each run's own record (its `CheckResult`s); a run that failed as a whole
+/// is one error, one not run is one skip. Runs stored without a record
+/// (before history schema 2) give their rows.
 pub fn junit(a: &Analysis) -> String {
     let n = a.nights.len();
     let mut runs: Vec<(String, Vec<CheckResult>)> = Vec::new();
-    let as_check =
-        |variant: &str, name: &str, v: crate::report::Verdict, observed: &str| CheckResult {
-            name: name.into(),
-            variant: variant.into(),
-            path: String::new(),
-            expected: String::new(),
-            observed: observed.into(),
-            verdict: v,
-            elapsed: Duration::ZERO,
-            output: String::new(),
-            artifacts: Vec::new(),
-        };
+    let as_check = |variant: &str, name: &str, v: Verdict, observed: &str| CheckResult {
+        name: name.into(),
+        variant: variant.into(),
+        path: String::new(),
+        expected: String::new(),
+        observed: observed.into(),
+        verdict: v,
+        elapsed: Duration::ZERO,
+        output: String::new(),
+        artifacts: Vec::new(),
+    };
     for line in &a.lines {
         let Some(Some(r)) = a.runs[line].get(n.wrapping_sub(1)) else {
             continue;
@@ -612,40 +642,44 @@ pub fn junit(a: &Analysis) -> String {
             RunStatus::NotRun => results.push(as_check(
                 "run",
                 "(not run here)",
-                crate::report::Verdict::Skip,
+                Verdict::Skip,
                 r.data.reason.as_deref().unwrap_or(""),
             )),
             RunStatus::Error | RunStatus::Interrupted | RunStatus::Running => {
                 results.push(as_check(
                     "run",
                     "(the run)",
-                    crate::report::Verdict::Error,
+                    Verdict::Error,
                     r.data.reason.as_deref().unwrap_or("did not finish"),
                 ))
             }
             _ => {}
         }
-        for x in &r.data.results {
-            results.push(CheckResult {
+        match &r.data.record {
+            Some(rec) => results.extend(rec.results.iter().map(|c| {
+                let mut c = c.clone();
+                c.artifacts = c
+                    .artifacts
+                    .iter()
+                    .map(|p| rec.evidence_path(p))
+                    .collect();
+                c
+            })),
+            None => results.extend(r.data.results.iter().map(|x| CheckResult {
                 name: x.name.clone(),
                 variant: if x.kind == ResultKind::Block {
-                    "book".into()
+                    crate::book::report::BOOK_VARIANT.into()
                 } else {
                     x.variant.clone()
                 },
                 path: x.path.clone().unwrap_or_default(),
                 expected: x.expected.clone().unwrap_or_default(),
                 observed: x.observed.clone().unwrap_or_default(),
-                verdict: match x.verdict {
-                    Verdict::Pass => crate::report::Verdict::Pass,
-                    Verdict::Fail => crate::report::Verdict::Fail,
-                    Verdict::Error => crate::report::Verdict::Error,
-                    Verdict::Skip => crate::report::Verdict::Skip,
-                },
+                verdict: x.verdict,
                 elapsed: Duration::from_secs_f64(x.duration_s.unwrap_or(0.0).max(0.0)),
                 output: String::new(),
                 artifacts: Vec::new(),
-            });
+            })),
         }
         runs.push((prefix, results));
     }
@@ -693,4 +727,121 @@ pub fn merge(sources: &[PathBuf], db: &Path, out: &Path, say: &dyn Fn(&str)) -> 
         analysis: render_outputs(&h, out)?,
         interrupted: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::ingest::{run_data, tests::record_with_book};
+    use crate::history::{Night, Run, Snapshot};
+
+    /// One night whose chapter4 run replayed the chapter: a block drifts.
+    fn night_with_a_drifting_block() -> Analysis {
+        let mut d = run_data(record_with_book());
+        d.status = RunStatus::Failed;
+        Analysis::of(&Snapshot {
+            nights: vec![Night {
+                name: "2026-12-04T03:17:00Z".into(),
+                started_at: "2026-12-04T03:17:00Z".into(),
+                finished_at: None,
+                status: NightStatus::Complete,
+                host: None,
+                runs: vec![Run {
+                    lab: "chapter4".into(),
+                    provider: "netns".into(),
+                    data: d,
+                }],
+            }],
+        })
+    }
+
+    #[test]
+    fn book_blocks_sort_by_their_line_in_the_chapter() {
+        let a = night_with_a_drifting_block();
+        let blocks: Vec<&str> = a
+            .items
+            .iter()
+            .filter(|i| i.key.kind == ResultKind::Block)
+            .map(|i| i.key.name.as_str())
+            .collect();
+        assert_eq!(
+            blocks,
+            ["line 18: ip route", "line 103: kubectl get pods -o wide"]
+        );
+    }
+
+    #[test]
+    fn the_drift_sentence_reaches_the_dashboard_and_the_summary() {
+        let a = night_with_a_drifting_block();
+        let sentence = "the book shows 10.244.1.2, the lab shows 10.244.1.9";
+        let md = summary::render(&a);
+        let newly = md.split("## Newly failing").nth(1).expect("a section");
+        assert!(newly.contains(sentence), "{md}");
+        assert!(newly.contains("line 103: kubectl get pods -o wide"), "{md}");
+        let dir = tempfile::tempdir().unwrap();
+        let html = dashboard::render(&a, dir.path());
+        assert!(html.contains(sentence), "the cell's detail says what differs");
+        assert!(html.contains("class=\"cell v-fail"), "verdict classes are the record's words");
+        assert!(!html.contains("{&quot;"), "no raw JSON in names");
+    }
+
+    #[test]
+    fn the_headline_says_tonights_state_whatever_fail_on_decides() {
+        let a = night_with_a_drifting_block();
+        let md = summary::render(&a);
+        assert!(
+            md.starts_with("# Nightly 2026-12-04T03:17:00Z: 2 failing (2 new), 0 recovered\n"),
+            "{md}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let html = dashboard::render(&a, dir.path());
+        assert!(
+            html.contains("<div class=\"headline bad\">2 failing (2 new), 0 recovered</div>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn each_nights_cell_links_to_that_runs_files() {
+        let a = night_with_a_drifting_block();
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir
+            .path()
+            .join(run_dir("2026-12-04T03:17:00Z", "chapter4", "netns"));
+        std::fs::create_dir_all(&run).unwrap();
+        for f in ["test.log", "junit.xml", "book.html"] {
+            std::fs::write(run.join(f), "x").unwrap();
+        }
+        let html = dashboard::render(&a, dir.path());
+        let rel = "nights/2026-12-04T03-17-00Z/chapter4.netns";
+        assert!(
+            html.contains(&format!("<a href=\"{rel}/test.log\" class=\"cell r-failed\"")),
+            "{html}"
+        );
+        for f in ["junit.xml", "book.html"] {
+            assert!(html.contains(&format!("<a href=\"{rel}/{f}\">{f}</a>")), "{f}");
+        }
+        assert!(html.contains(">2026-12-04 03:17<"), "full dates");
+    }
+
+    #[test]
+    fn the_nightlys_junit_is_the_records_results() {
+        let a = night_with_a_drifting_block();
+        let xml = junit(&a);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let names: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .filter_map(|n| n.attribute("name"))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "pod to pod",
+                "line 103: kubectl get pods -o wide",
+                "line 18: ip route"
+            ]
+        );
+        assert!(xml.contains("chapter4.netns.book"), "{xml}");
+    }
 }

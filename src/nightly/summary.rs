@@ -102,22 +102,8 @@ pub fn render(a: &Analysis) -> String {
     };
     let name_of = |i: usize| a.nights[i].name.clone();
     let newly: Vec<&Item> = a.newly_failing().collect();
-    let new_runs = a.run_failures.iter().filter(|f| f.new).count();
-    let headline = if newly.is_empty() && new_runs == 0 {
-        "nothing newly fails".to_string()
-    } else {
-        let mut parts = Vec::new();
-        if !newly.is_empty() {
-            parts.push(format!("{} newly failing", newly.len()));
-        }
-        if new_runs > 0 {
-            parts.push(format!(
-                "{new_runs} run{} failed",
-                if new_runs == 1 { "" } else { "s" }
-            ));
-        }
-        parts.join(", ")
-    };
+    // Tonight's state, whatever `--fail-on` makes of it for the exit code.
+    let headline = a.headline();
     let _ = writeln!(out, "# Nightly {}: {headline}\n", md(&night.name));
     if night.status != NightStatus::Complete {
         let _ = writeln!(

@@ -63,7 +63,7 @@ fn chapter4_netns(i: usize) -> RunData {
         .to_string(),
     );
     inputs.insert(
-        "flannel_image".to_string(),
+        "cni_image".to_string(),
         "docker.io/flannel/flannel:v0.26.7".to_string(),
     );
     inputs.insert("kernel".to_string(), "6.1.0-28-amd64".to_string());
@@ -146,7 +146,7 @@ fn chapter5_netns(i: usize) -> RunData {
     let mut d = RunData::empty(RunStatus::Passed);
     d.duration_s = Some(6.0 + (i as f64 * 0.3).cos() * 0.5);
     d.inputs.insert(
-        "flannel_image".into(),
+        "cni_image".into(),
         if i >= 9 {
             "docker.io/flannel/flannel:v0.26.7"
         } else {
@@ -226,7 +226,7 @@ fn a_seeded_history_says_what_newly_fails_and_why() {
     assert_eq!(code, 1, "{summary}");
     assert!(
         summary.starts_with(&format!(
-            "# Nightly {}: 1 newly failing",
+            "# Nightly {}: 1 failing (1 new), 0 recovered\n",
             night_name(BREAKS)
         )),
         "{summary}"
@@ -248,7 +248,15 @@ fn a_seeded_history_says_what_newly_fails_and_why() {
     seed(&db, BREAKS + 1..NIGHTS);
     let (code, summary) = report(&db, &out, "new");
     assert_eq!(code, 0, "{summary}");
-    assert!(summary.contains(": nothing newly fails"), "{summary}");
+    // The headline says tonight's state, not what `--fail-on new` makes
+    // of it (it said "nothing newly fails" over a failing check).
+    assert!(
+        summary.starts_with(&format!(
+            "# Nightly {}: 1 failing (0 new), 0 recovered\n",
+            night_name(NIGHTS - 1)
+        )),
+        "{summary}"
+    );
     assert!(!summary.contains("## Newly failing"), "{summary}");
     let still = section(&summary, "Still failing");
     assert!(
@@ -309,6 +317,16 @@ fn a_seeded_history_says_what_newly_fails_and_why() {
         panic!("chromium is missing: `bash .ci/install` installs it");
     };
     let dom = crate::harness::chromium_run(&chromium, &["--dump-dom"], &html);
+    // Tonight's state in words and in colour, whatever `--fail-on` says.
+    assert!(
+        dom.contains("<div class=\"headline bad\">1 failing (0 new), 0 recovered</div>"),
+        "the headline"
+    );
+    // Full dates in the columns, not `11-27` in every one.
+    assert!(dom.contains(&format!(
+        "<span>{} 03:17</span>",
+        &night_name(NIGHTS - 1)[..10]
+    )));
     // The grid: a row per lab and provider, a column per night.
     for row in ["chapter4 · netns", "chapter4 · vagrant", "chapter5 · netns"] {
         assert!(
