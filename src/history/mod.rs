@@ -922,6 +922,37 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_database_is_migrated_and_its_rows_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            // The database as lab wrote it before the record was kept whole.
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(schema::MIGRATIONS[0].sql).unwrap();
+            c.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, description TEXT NOT NULL);
+                 INSERT INTO schema_migrations VALUES (1, '2026-01-01T00:00:00Z', 'v1');
+                 INSERT INTO nights (id, name, started_at, status) VALUES (1, 'n1', '2026-01-01T00:00:00Z', 'complete');
+                 INSERT INTO runs (id, night_id, lab, provider, status) VALUES (1, 1, 'chapter4', 'netns', 'passed');
+                 INSERT INTO results VALUES (1, 0, 'check', 'broken', 'a check', 'pass', NULL, NULL, NULL, NULL, 0.5);
+                 INSERT INTO inputs VALUES (1, 'flannel_image', 'docker.io/flannel/flannel:v0.26.7');",
+            )
+            .unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let h = History::open(&path).unwrap();
+        assert_eq!(h.version().unwrap(), schema::current_version());
+        let run = &h.load().unwrap().nights[0].runs[0].data;
+        assert_eq!(
+            run.inputs.get("cni_image").map(String::as_str),
+            Some("docker.io/flannel/flannel:v0.26.7")
+        );
+        assert!(!run.inputs.contains_key("flannel_image"));
+        assert_eq!(run.results[0].name, "a check");
+        assert_eq!(run.record, None);
+    }
+
+    #[test]
     fn foreign_files_and_newer_schemas_are_refused_untouched() {
         let dir = tempfile::tempdir().unwrap();
         let text = dir.path().join("notes.db");

@@ -458,7 +458,7 @@ fn bad_databases_are_refused_and_left_alone() {
     let (code, err) = run_lab(&newer);
     assert_eq!(code, Some(2), "{err}");
     assert!(
-        err.contains("has schema version 7, newer than this lab's 1"),
+        err.contains("has schema version 7, newer than this lab's 2"),
         "{err}"
     );
     assert_eq!(std::fs::read(&newer).unwrap(), before);
