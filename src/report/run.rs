@@ -572,6 +572,42 @@ mod tests {
         assert_eq!(flannel_image("image: nginx:1.27\n"), None);
     }
 
+    /// `git_commit` is the last commit that touched the lab's folder, not
+    /// HEAD: a commit elsewhere in the repository changes nothing the lab's
+    /// results depend on (it was HEAD here and the folder's commit in the
+    /// nightly, so every night looked like a change).
+    #[test]
+    fn git_commit_is_the_last_commit_touching_the_lab_folder() {
+        let repo = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .arg("-C")
+                .arg(repo.path())
+                .args(["-c", "user.name=lab", "-c", "user.email=lab@example.invalid"])
+                .args(args)
+                .output()
+                .expect("git runs");
+            assert!(out.status.success(), "{out:?}");
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        };
+        git(&["init", "-q"]);
+        let lab = repo.path().join("labs/chapter4");
+        std::fs::create_dir_all(&lab).unwrap();
+        std::fs::write(lab.join("lab.yaml"), "name: chapter4\n").unwrap();
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "the lab"]);
+        let lab_commit = git(&["rev-parse", "HEAD"]);
+        std::fs::write(repo.path().join("README.md"), "elsewhere\n").unwrap();
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "elsewhere"]);
+        let head = git(&["rev-parse", "HEAD"]);
+        assert_ne!(head, lab_commit);
+        assert_eq!(git_commit(&lab).as_deref(), Some(lab_commit.as_str()));
+        assert_eq!(git_commit(repo.path()).as_deref(), Some(head.as_str()));
+        let outside = tempfile::tempdir().unwrap();
+        assert_eq!(git_commit(outside.path()), None);
+    }
+
     #[test]
     fn outcomes() {
         use crate::error::LabError;
