@@ -893,6 +893,9 @@ fn the_workflow_passes_actionlint() {
         "GITHUB_STEP_SUMMARY",
         "actions/upload-artifact",
         "nightly merge",
+        "nightly-history",
+        "actions/deploy-pages",
+        "mikepenz/action-junit-report",
     ] {
         assert!(text.contains(needed), "the workflow lacks {needed}");
     }
