@@ -89,7 +89,10 @@ pub fn run_data(rec: RunReport) -> RunData {
             let is_block = r.variant == BOOK_VARIANT;
             let detail = if is_block {
                 block += 1;
-                words.get(block - 1).filter(|w| **w != "match").map(|w| w.to_string())
+                words
+                    .get(block - 1)
+                    .filter(|w| **w != "match")
+                    .map(|w| w.to_string())
             } else {
                 None
             };
@@ -228,8 +231,7 @@ pub(crate) mod tests {
     pub(crate) fn record_with_book() -> RunReport {
         let mut rec = read_record(RECORD).unwrap();
         let book: crate::book::BookReport = serde_json::from_str(BOOK).unwrap();
-        rec.results
-            .extend(crate::book::report::as_checks(&book));
+        rec.results.extend(crate::book::report::as_checks(&book));
         rec.book = Some(book);
         rec
     }

@@ -16,7 +16,7 @@ pub struct Migration {
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         description: "nights, runs (night x lab x provider), results, steps, inputs",
-    sql: r#"
+        sql: r#"
 CREATE TABLE nights (
     id          INTEGER PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,

@@ -2,8 +2,8 @@
 //! `lab list`). The inputs of a run (digests, images, versions, git commit)
 //! are the run record's ([`crate::report::run::Inputs`]), computed there once.
 
-use std::path::PathBuf;
 use std::path::Path;
+use std::path::PathBuf;
 
 /// The chapter a lab file names (`book: FILE` or `book: { chapter: FILE }`
 /// at its top level), relative to the lab's folder.
@@ -21,4 +21,3 @@ pub fn chapter_of(lab_file: &Path) -> Option<PathBuf> {
     };
     Some(PathBuf::from(file))
 }
-

@@ -658,11 +658,7 @@ pub fn junit(a: &Analysis) -> String {
         match &r.data.record {
             Some(rec) => results.extend(rec.results.iter().map(|c| {
                 let mut c = c.clone();
-                c.artifacts = c
-                    .artifacts
-                    .iter()
-                    .map(|p| rec.evidence_path(p))
-                    .collect();
+                c.artifacts = c.artifacts.iter().map(|p| rec.evidence_path(p)).collect();
                 c
             })),
             None => results.extend(r.data.results.iter().map(|x| CheckResult {
@@ -780,8 +776,14 @@ mod tests {
         assert!(newly.contains("line 103: kubectl get pods -o wide"), "{md}");
         let dir = tempfile::tempdir().unwrap();
         let html = dashboard::render(&a, dir.path());
-        assert!(html.contains(sentence), "the cell's detail says what differs");
-        assert!(html.contains("class=\"cell v-fail"), "verdict classes are the record's words");
+        assert!(
+            html.contains(sentence),
+            "the cell's detail says what differs"
+        );
+        assert!(
+            html.contains("class=\"cell v-fail"),
+            "verdict classes are the record's words"
+        );
         assert!(!html.contains("{&quot;"), "no raw JSON in names");
     }
 
@@ -815,11 +817,16 @@ mod tests {
         let html = dashboard::render(&a, dir.path());
         let rel = "nights/2026-12-04T03-17-00Z/chapter4.netns";
         assert!(
-            html.contains(&format!("<a href=\"{rel}/test.log\" class=\"cell r-failed\"")),
+            html.contains(&format!(
+                "<a href=\"{rel}/test.log\" class=\"cell r-failed\""
+            )),
             "{html}"
         );
         for f in ["junit.xml", "book.html"] {
-            assert!(html.contains(&format!("<a href=\"{rel}/{f}\">{f}</a>")), "{f}");
+            assert!(
+                html.contains(&format!("<a href=\"{rel}/{f}\">{f}</a>")),
+                "{f}"
+            );
         }
         assert!(html.contains(">2026-12-04 03:17<"), "full dates");
     }

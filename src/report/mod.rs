@@ -186,7 +186,10 @@ pub enum Event {
         error: Option<String>,
     },
     /// The troubleshooting evidence of a variant was written.
-    Evidence { variant: String, files: Vec<PathBuf> },
+    Evidence {
+        variant: String,
+        files: Vec<PathBuf>,
+    },
     /// The chapter was replayed; its blocks follow as [`Event::CheckEnd`]s.
     Book(Box<crate::book::BookReport>),
 }
@@ -327,16 +330,15 @@ fn describe(e: &Event) -> String {
             "{name}: {} in {:.3}s{}",
             if *ok { "ok" } else { "FAILED" },
             elapsed.as_secs_f64(),
-            error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
+            error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
         ),
         Event::Evidence { variant, files } => {
             format!("evidence ({variant}): {} files", files.len())
         }
-        Event::Book(b) => format!(
-            "book: {} blocks of {} replayed",
-            b.blocks.len(),
-            b.chapter
-        ),
+        Event::Book(b) => format!("book: {} blocks of {} replayed", b.blocks.len(), b.chapter),
     }
 }
 

@@ -237,7 +237,9 @@ pub struct StepRecord {
 
 /// Counts of verdicts; errors are counted apart from failures here (the
 /// terminal's closing line adds them up).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Summary {
     pub passed: usize,
     pub failed: usize,
@@ -476,7 +478,10 @@ impl Sink for Recorder {
                 r.segment = r.results.len();
                 r.book = Some((**b).clone());
             }
-            Event::RunStart { .. } | Event::RunEnd { .. } | Event::StepStart { .. } | Event::Info(_) => {}
+            Event::RunStart { .. }
+            | Event::RunEnd { .. }
+            | Event::StepStart { .. }
+            | Event::Info(_) => {}
         }
     }
 }
@@ -583,7 +588,12 @@ mod tests {
             let out = std::process::Command::new("git")
                 .arg("-C")
                 .arg(repo.path())
-                .args(["-c", "user.name=lab", "-c", "user.email=lab@example.invalid"])
+                .args([
+                    "-c",
+                    "user.name=lab",
+                    "-c",
+                    "user.email=lab@example.invalid",
+                ])
                 .args(args)
                 .output()
                 .expect("git runs");

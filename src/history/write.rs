@@ -1,0 +1,184 @@
+//! The history's writes: nights begun and finished, runs begun and
+//! recorded (each whole, in one transaction), nights merged.
+
+use super::{History, Night, NightStatus, RunData};
+use crate::error::{LabError, Result};
+use rusqlite::{OptionalExtension, params};
+
+impl History {
+    /// Whether a night of that name is recorded.
+    pub fn has_night(&self, name: &str) -> Result<bool> {
+        self.night_id(name).map(|n| n.is_some())
+    }
+
+    fn night_id(&self, name: &str) -> Result<Option<i64>> {
+        self.conn
+            .query_row("SELECT id FROM nights WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Record a night that starts now (status `running`).
+    pub fn begin_night(&self, name: &str, started_at: &str, host: Option<&str>) -> Result<i64> {
+        self.conn
+            .execute(
+                "INSERT INTO nights (name, started_at, status, host) VALUES (?1, ?2, 'running', ?3)",
+                params![name, started_at, host],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The night ends.
+    pub fn finish_night(&self, night: i64, status: NightStatus, finished_at: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE nights SET status = ?2, finished_at = ?3 WHERE id = ?1",
+                params![night, status.as_str(), finished_at],
+            )
+            .map_err(|e| self.err(e))
+            .map(drop)
+    }
+
+    /// A run starts: its row says `running` until [`History::record_run`]
+    /// replaces it.
+    pub fn begin_run(&self, night: i64, lab: &str, provider: &str, started_at: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO runs (night_id, lab, provider, status, started_at) VALUES (?1, ?2, ?3, 'running', ?4)
+                 ON CONFLICT (night_id, lab, provider) DO UPDATE SET status = 'running', started_at = ?4",
+                params![night, lab, provider, started_at],
+            )
+            .map_err(|e| self.err(e))
+            .map(drop)
+    }
+
+    /// Record a whole run (its row, results, steps and inputs) in one
+    /// transaction, replacing what the night had for that lab and provider.
+    pub fn record_run(&mut self, night: i64, lab: &str, provider: &str, d: &RunData) -> Result<()> {
+        let path = self.path.clone();
+        let e = |e: rusqlite::Error| LabError::Step {
+            step: "history database".into(),
+            message: format!("{}: {e}", path.display()),
+        };
+        let tx = self.conn.transaction().map_err(e)?;
+        tx.execute(
+            "DELETE FROM runs WHERE night_id = ?1 AND lab = ?2 AND provider = ?3",
+            params![night, lab, provider],
+        )
+        .map_err(e)?;
+        tx.execute(
+            "INSERT INTO runs (night_id, lab, provider, status, reason, run_id, started_at, finished_at,
+                               duration_s, host, kernel, result_count, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                night,
+                lab,
+                provider,
+                d.status.as_str(),
+                d.reason,
+                d.run_id,
+                d.started_at,
+                d.finished_at,
+                d.duration_s,
+                d.host,
+                d.kernel,
+                d.results.len() as i64,
+                d.record.as_ref().map(|r| r.to_json())
+            ],
+        )
+        .map_err(e)?;
+        let run = tx.last_insert_rowid();
+        {
+            let mut ins = tx
+                .prepare(
+                    "INSERT INTO results (run_id, seq, kind, variant, name, verdict, detail, path, expected, observed, duration_s)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .map_err(e)?;
+            for (i, r) in d.results.iter().enumerate() {
+                ins.execute(params![
+                    run,
+                    i as i64,
+                    r.kind.as_str(),
+                    r.variant,
+                    r.name,
+                    r.verdict.key(),
+                    r.detail,
+                    r.path,
+                    r.expected,
+                    r.observed,
+                    r.duration_s
+                ])
+                .map_err(e)?;
+            }
+            let mut ins = tx
+                .prepare(
+                    "INSERT INTO steps (run_id, seq, name, phase, variant, ok, duration_s)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(e)?;
+            for (i, s) in d.steps.iter().enumerate() {
+                ins.execute(params![
+                    run,
+                    i as i64,
+                    s.name,
+                    s.phase,
+                    s.variant,
+                    s.ok,
+                    s.duration_s
+                ])
+                .map_err(e)?;
+            }
+            let mut ins = tx
+                .prepare("INSERT INTO inputs (run_id, key, value) VALUES (?1, ?2, ?3)")
+                .map_err(e)?;
+            for (k, v) in &d.inputs {
+                ins.execute(params![run, k, v]).map_err(e)?;
+            }
+        }
+        tx.commit().map_err(e)
+    }
+
+    /// Record a night that is over (a merge, a seeded history): the night
+    /// if it is new, each run in a transaction of its own.
+    pub fn upsert_night(&self, n: &Night) -> Result<i64> {
+        match self.night_id(&n.name)? {
+            Some(id) => Ok(id),
+            None => {
+                self.conn
+                    .execute(
+                        "INSERT INTO nights (name, started_at, finished_at, status, host) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![
+                            n.name,
+                            n.started_at,
+                            n.finished_at,
+                            n.status.as_str(),
+                            n.host
+                        ],
+                    )
+                    .map_err(|e| self.err(e))?;
+                Ok(self.conn.last_insert_rowid())
+            }
+        }
+    }
+
+    /// A merged night: its status and end, and the earlier of two starts.
+    pub fn update_night(
+        &self,
+        night: i64,
+        status: NightStatus,
+        finished_at: Option<&str>,
+        started_at: &str,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE nights SET status = ?2, finished_at = ?3, started_at = min(started_at, ?4) WHERE id = ?1",
+                params![night, status.as_str(), finished_at, started_at],
+            )
+            .map_err(|e| self.err(e))
+            .map(drop)
+    }
+}
