@@ -17,69 +17,9 @@ use std::path::Path;
 const SHOWN: usize = 60;
 
 /// The one HTML escaper of lab's pages.
-use crate::report::escape as esc;
+pub(super) use crate::report::escape as esc;
 
-const STYLE: &str = r#"
-:root { --pass:#2da44e; --fail:#cf222e; --error:#8250df; --skip:#afb8c1; --warn:#d4a72c;
-        --ink:#1f2328; --muted:#656d76; --line:#d0d7de; --bg:#f6f8fa; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif;
-       color: var(--ink); background: #fff; }
-header { padding: 20px 32px 16px; border-bottom: 1px solid var(--line); background: var(--bg); }
-h1 { margin: 0 0 4px; font-size: 22px; }
-h1 .verdict-ok { color: var(--pass); } h1 .verdict-bad { color: var(--fail); }
-.headline { display: inline-block; margin: 6px 0 2px; padding: 4px 12px; border-radius: 6px; font-size: 16px;
-            font-weight: 600; color: #fff; }
-.headline.ok { background: var(--pass); } .headline.bad { background: var(--fail); }
-a.cell:hover { outline: 2px solid #0969da; }
-.runs td, .runs th { padding: 2px 12px 2px 0; text-align: left; font-size: 13px; }
-.runs a { color: #0969da; }
-h2 { font-size: 17px; margin: 28px 0 10px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
-h3 { font-size: 14px; margin: 18px 0 8px; color: var(--muted); font-weight: 600; }
-main { padding: 0 32px 40px; max-width: 1400px; }
-.sub { color: var(--muted); }
-.badges { margin-top: 12px; display: flex; gap: 8px; flex-wrap: wrap; }
-.badge { display: inline-block; padding: 2px 10px; border-radius: 999px; font-size: 12px; font-weight: 600;
-         border: 1px solid var(--line); background: #fff; color: var(--muted); }
-.badge.new { background: #ffebe9; border-color: #ff818266; color: var(--fail); }
-.badge.still { background: #fff1e5; border-color: #ffb77c; color: #bc4c00; }
-.badge.rec { background: #dafbe1; border-color: #4ac26b66; color: #1a7f37; }
-.badge.flaky { background: #fff8c5; border-color: #d4a72c66; color: #7d4e00; }
-.badge.gone { background: #eaeef2; color: #57606a; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 10px; }
-.card { border: 1px solid var(--line); border-left: 4px solid var(--skip); border-radius: 6px; padding: 8px 12px; }
-.card.new { border-left-color: var(--fail); } .card.still { border-left-color: #bc4c00; }
-.card.rec { border-left-color: var(--pass); } .card.flaky { border-left-color: var(--warn); }
-.card .what { font-weight: 600; } .card .why { color: var(--muted); font-size: 13px; }
-.card code, td code { font-size: 12px; background: var(--bg); padding: 0 4px; border-radius: 4px; }
-table { border-collapse: collapse; }
-.grid td, .grid th { padding: 0; }
-.grid th.row { text-align: left; font-weight: 500; padding-right: 14px; white-space: nowrap; max-width: 420px;
-               overflow: hidden; text-overflow: ellipsis; }
-.grid th.night { font-weight: 400; font-size: 11px; color: var(--muted); height: 104px; vertical-align: bottom; }
-.grid th.night span { display: inline-block; writing-mode: vertical-rl; transform: rotate(180deg); }
-.cell { display: block; width: 16px; height: 16px; margin: 1px; border-radius: 3px; background: #fff;
-        border: 1px dashed #d0d7de; }
-.v-pass, .r-passed { background: var(--pass); border: none; }
-.v-fail, .r-failed { background: var(--fail); border: none; }
-.v-error, .r-error { background: var(--error); border: none; }
-.v-skip { background: var(--skip); border: none; }
-.r-interrupted, .r-running { background: var(--warn); border: none; }
-.r-not_run { background: repeating-linear-gradient(45deg, #eaeef2, #eaeef2 3px, #d0d7de 3px, #d0d7de 5px); border: none; }
-.cell.first { outline: 2px solid var(--ink); outline-offset: 1px; }
-.cell.flip { box-shadow: inset 0 0 0 2px #fff8c5; }
-.chg { display: block; width: 16px; height: 16px; margin: 1px; text-align: center; font-size: 11px; color: #0969da; }
-.mark { font-size: 11px; font-weight: 600; border-radius: 4px; padding: 0 5px; margin-left: 6px; }
-.mark.flaky { background: #fff8c5; color: #7d4e00; } .mark.new { background: #ffebe9; color: var(--fail); }
-.mark.gone { background: #eaeef2; color: #57606a; } .mark.still { background: #fff1e5; color: #bc4c00; }
-.note { font-size: 12px; color: var(--muted); padding-left: 14px; min-width: 260px; max-width: 420px; }
-.scroll { overflow-x: auto; }
-.steps td { padding: 3px 10px 3px 0; vertical-align: middle; }
-.steps td.num { text-align: right; font-variant-numeric: tabular-nums; color: var(--muted); font-size: 12px; }
-.legend { display: flex; gap: 14px; flex-wrap: wrap; color: var(--muted); font-size: 12px; margin-top: 8px; }
-.legend span.cell { display: inline-block; vertical-align: middle; margin-right: 4px; }
-footer { color: var(--muted); font-size: 12px; padding: 0 32px 24px; }
-"#;
+const STYLE: &str = include_str!("dashboard.css");
 
 /// A night's column label: `2026-11-27T03:17:02Z` reads as
 /// `2026-11-27 03:17` (the whole name is its tooltip); other names as they
@@ -217,7 +157,7 @@ pub fn render(a: &Analysis, out: &Path) -> String {
     lines_grid(&mut h, a, &shown, &name_of, out);
     runs_table(&mut h, a, &shown, &name_of, out);
     checks_grid(&mut h, a, &shown, &name_of);
-    steps(&mut h, a, &shown);
+    super::timings::steps(&mut h, a, &shown);
     h.push_str(
         "<div class=legend>\
          <span><span class=\"cell v-pass\"></span>pass</span>\
@@ -613,131 +553,6 @@ fn checks_grid<'a>(
     }
 }
 
-/// An inline SVG plot of values per night (gaps where a night has none).
-fn sparkline(values: &[Option<f64>]) -> String {
-    let (w, hgt, pad) = (260.0, 34.0, 3.0);
-    let known: Vec<f64> = values.iter().flatten().copied().collect();
-    if known.is_empty() {
-        return String::new();
-    }
-    let max = known.iter().cloned().fold(f64::MIN, f64::max);
-    let min = known.iter().cloned().fold(f64::MAX, f64::min).min(0.0);
-    let span = (max - min).max(1e-9);
-    let step = if values.len() > 1 {
-        (w - 2.0 * pad) / (values.len() - 1) as f64
-    } else {
-        0.0
-    };
-    let mut paths = Vec::new();
-    let mut cur = String::new();
-    let mut dots = String::new();
-    for (i, v) in values.iter().enumerate() {
-        match v {
-            Some(v) => {
-                let x = pad + step * i as f64;
-                let y = hgt - pad - (v - min) / span * (hgt - 2.0 * pad);
-                let _ = write!(
-                    cur,
-                    "{}{x:.1},{y:.1} ",
-                    if cur.is_empty() { "M" } else { "L" }
-                );
-                let _ = write!(dots, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"1.6\"/>");
-            }
-            None => {
-                if !cur.is_empty() {
-                    paths.push(std::mem::take(&mut cur));
-                }
-            }
-        }
-    }
-    if !cur.is_empty() {
-        paths.push(cur);
-    }
-    format!(
-        "<svg width=\"{w}\" height=\"{hgt}\" viewBox=\"0 0 {w} {hgt}\" role=img>\
-         <line x1=\"0\" y1=\"{b}\" x2=\"{w}\" y2=\"{b}\" stroke=\"#d0d7de\"/>\
-         <path d=\"{}\" fill=\"none\" stroke=\"#0969da\" stroke-width=\"1.5\"/>\
-         <g fill=\"#0969da\">{dots}</g></svg>",
-        paths.join(" "),
-        b = hgt - pad + 0.5
-    )
-}
-
-fn secs(v: f64) -> String {
-    if v < 1.0 {
-        format!("{:.0} ms", v * 1000.0)
-    } else {
-        format!("{v:.2} s")
-    }
-}
-
-fn steps(h: &mut String, a: &Analysis, shown: &[usize]) {
-    let mut any = false;
-    for line in &a.lines {
-        let runs = &a.runs[line];
-        // (phase, step) in first-seen order, durations per shown night.
-        let mut order: Vec<(String, String)> = Vec::new();
-        let mut series: BTreeMap<(String, String), Vec<Option<f64>>> = BTreeMap::new();
-        let mut total: Vec<Option<f64>> = Vec::new();
-        for (col, &i) in shown.iter().enumerate() {
-            total.push(
-                runs[i]
-                    .as_ref()
-                    .filter(|r| r.data.status.completed())
-                    .and_then(|r| r.data.duration_s),
-            );
-            let Some(r) = &runs[i] else { continue };
-            for s in &r.data.steps {
-                let key = (s.phase.clone(), s.name.clone());
-                if !series.contains_key(&key) {
-                    order.push(key.clone());
-                }
-                let v = series.entry(key).or_insert_with(|| vec![None; shown.len()]);
-                v[col] = Some(v[col].unwrap_or(0.0) + s.duration_s);
-            }
-        }
-        if order.is_empty() && total.iter().all(Option::is_none) {
-            continue;
-        }
-        if !any {
-            h.push_str("<h2>Step timings</h2>\n");
-            any = true;
-        }
-        let _ = writeln!(
-            h,
-            "<h3>{}</h3><table class=steps><tr><th></th><th class=sub>last {} nights</th><th class=sub>last</th><th class=sub>median</th><th class=sub>max</th></tr>",
-            esc(&line.to_string()),
-            shown.len()
-        );
-        let mut row = |label: String, v: &[Option<f64>]| {
-            let mut known: Vec<f64> = v.iter().flatten().copied().collect();
-            if known.is_empty() {
-                return;
-            }
-            let last = v.iter().rev().flatten().next().copied().unwrap_or(0.0);
-            known.sort_by(|a, b| a.total_cmp(b));
-            let median = known[known.len() / 2];
-            let max = known[known.len() - 1];
-            let _ = writeln!(
-                h,
-                "<tr><td>{label}</td><td>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td></tr>",
-                sparkline(v),
-                secs(last),
-                secs(median),
-                secs(max)
-            );
-        };
-        row("<b>whole run</b>".into(), &total);
-        for key in &order {
-            row(
-                format!("<span class=sub>{}</span> · {}", esc(&key.0), esc(&key.1)),
-                &series[key],
-            );
-        }
-        h.push_str("</table>\n");
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -752,12 +567,5 @@ mod tests {
         assert_eq!(night_label("2026-11-27T03:17:02Z"), "2026-11-27 03:17");
         assert_eq!(night_label("run-7"), "run-7");
         assert_eq!(short("sha256:0123456789abcdef0123"), "sha256:0123456789ab");
-    }
-
-    #[test]
-    fn a_sparkline_leaves_gaps_for_missing_nights() {
-        let s = sparkline(&[Some(1.0), None, Some(2.0), Some(3.0)]);
-        assert_eq!(s.matches('M').count(), 2, "{s}");
-        assert_eq!(s.matches("<circle").count(), 3);
     }
 }

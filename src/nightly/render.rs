@@ -1,0 +1,228 @@
+//! A night's outputs from the history: `summary.md`, `index.html` and
+//! `junit.xml` (the records' own results), for `lab nightly`, `report` and
+//! `merge` alike.
+
+use super::{dashboard, summary};
+use crate::error::{LabError, Result};
+use crate::history::analysis::Analysis;
+use crate::history::{History, ResultKind, RunStatus, Verdict};
+use crate::report::CheckResult;
+use std::path::Path;
+use std::time::Duration;
+
+/// Render the last night of `h` into `out`: `summary.md`, `index.html`,
+/// `junit.xml`. Returns the analysis they were made from.
+pub fn render_outputs(h: &History, out: &Path) -> Result<Analysis> {
+    let a = Analysis::of(&h.load()?);
+    std::fs::create_dir_all(out)
+        .map_err(|e| LabError::io(format!("creating {}", out.display()), e))?;
+    crate::state::write_atomic(&out.join("summary.md"), summary::render(&a).as_bytes())?;
+    crate::state::write_atomic(
+        &out.join("index.html"),
+        dashboard::render(&a, out).as_bytes(),
+    )?;
+    crate::state::write_atomic(&out.join("junit.xml"), junit(&a).as_bytes())?;
+    Ok(a)
+}
+
+/// The last night as JUnit: a suite per lab, provider and variant, from
+/// each run's own record (its `CheckResult`s); a run that failed as a whole
+/// is one error, one not run is one skip. Runs stored without a record
+/// (before history schema 2) give their rows.
+pub fn junit(a: &Analysis) -> String {
+    let n = a.nights.len();
+    let mut runs: Vec<(String, Vec<CheckResult>)> = Vec::new();
+    let as_check = |variant: &str, name: &str, v: Verdict, observed: &str| CheckResult {
+        name: name.into(),
+        variant: variant.into(),
+        path: String::new(),
+        expected: String::new(),
+        observed: observed.into(),
+        verdict: v,
+        elapsed: Duration::ZERO,
+        output: String::new(),
+        artifacts: Vec::new(),
+    };
+    for line in &a.lines {
+        let Some(Some(r)) = a.runs[line].get(n.wrapping_sub(1)) else {
+            continue;
+        };
+        let prefix = format!("{}.{}", line.lab, line.provider);
+        let mut results = Vec::new();
+        match r.data.status {
+            RunStatus::NotRun => results.push(as_check(
+                "run",
+                "(not run here)",
+                Verdict::Skip,
+                r.data.reason.as_deref().unwrap_or(""),
+            )),
+            RunStatus::Error | RunStatus::Interrupted | RunStatus::Running => {
+                results.push(as_check(
+                    "run",
+                    "(the run)",
+                    Verdict::Error,
+                    r.data.reason.as_deref().unwrap_or("did not finish"),
+                ))
+            }
+            _ => {}
+        }
+        match &r.data.record {
+            Some(rec) => results.extend(rec.results.iter().map(|c| {
+                let mut c = c.clone();
+                c.artifacts = c.artifacts.iter().map(|p| rec.evidence_path(p)).collect();
+                c
+            })),
+            None => results.extend(r.data.results.iter().map(|x| CheckResult {
+                name: x.name.clone(),
+                variant: if x.kind == ResultKind::Block {
+                    crate::book::report::BOOK_VARIANT.into()
+                } else {
+                    x.variant.clone()
+                },
+                path: x.path.clone().unwrap_or_default(),
+                expected: x.expected.clone().unwrap_or_default(),
+                observed: x.observed.clone().unwrap_or_default(),
+                verdict: x.verdict,
+                elapsed: Duration::from_secs_f64(x.duration_s.unwrap_or(0.0).max(0.0)),
+                output: String::new(),
+                artifacts: Vec::new(),
+            })),
+        }
+        runs.push((prefix, results));
+    }
+    let name = a
+        .tonight()
+        .map(|t| format!("nightly {}", t.name))
+        .unwrap_or_else(|| "nightly".into());
+    crate::report::junit::render_runs(&name, &runs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::run_dir;
+    use super::*;
+    use crate::history::NightStatus;
+    use crate::history::ingest::{run_data, tests::record_with_book};
+    use crate::history::{Night, Run, Snapshot};
+
+    /// One night whose chapter4 run replayed the chapter: a block drifts.
+    fn night_with_a_drifting_block() -> Analysis {
+        let mut d = run_data(record_with_book());
+        d.status = RunStatus::Failed;
+        Analysis::of(&Snapshot {
+            nights: vec![Night {
+                name: "2026-12-04T03:17:00Z".into(),
+                started_at: "2026-12-04T03:17:00Z".into(),
+                finished_at: None,
+                status: NightStatus::Complete,
+                host: None,
+                runs: vec![Run {
+                    lab: "chapter4".into(),
+                    provider: "netns".into(),
+                    data: d,
+                }],
+            }],
+        })
+    }
+
+    #[test]
+    fn book_blocks_sort_by_their_line_in_the_chapter() {
+        let a = night_with_a_drifting_block();
+        let blocks: Vec<&str> = a
+            .items
+            .iter()
+            .filter(|i| i.key.kind == ResultKind::Block)
+            .map(|i| i.key.name.as_str())
+            .collect();
+        assert_eq!(
+            blocks,
+            ["line 18: ip route", "line 103: kubectl get pods -o wide"]
+        );
+    }
+
+    #[test]
+    fn the_drift_sentence_reaches_the_dashboard_and_the_summary() {
+        let a = night_with_a_drifting_block();
+        let sentence = "the book shows 10.244.1.2, the lab shows 10.244.1.9";
+        let md = summary::render(&a);
+        let newly = md.split("## Newly failing").nth(1).expect("a section");
+        assert!(newly.contains(sentence), "{md}");
+        assert!(newly.contains("line 103: kubectl get pods -o wide"), "{md}");
+        let dir = tempfile::tempdir().unwrap();
+        let html = dashboard::render(&a, dir.path());
+        assert!(
+            html.contains(sentence),
+            "the cell's detail says what differs"
+        );
+        assert!(
+            html.contains("class=\"cell v-fail"),
+            "verdict classes are the record's words"
+        );
+        assert!(!html.contains("{&quot;"), "no raw JSON in names");
+    }
+
+    #[test]
+    fn the_headline_says_tonights_state_whatever_fail_on_decides() {
+        let a = night_with_a_drifting_block();
+        let md = summary::render(&a);
+        assert!(
+            md.starts_with("# Nightly 2026-12-04T03:17:00Z: 2 failing (2 new), 0 recovered\n"),
+            "{md}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let html = dashboard::render(&a, dir.path());
+        assert!(
+            html.contains("<div class=\"headline bad\">2 failing (2 new), 0 recovered</div>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn each_nights_cell_links_to_that_runs_files() {
+        let a = night_with_a_drifting_block();
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir
+            .path()
+            .join(run_dir("2026-12-04T03:17:00Z", "chapter4", "netns"));
+        std::fs::create_dir_all(&run).unwrap();
+        for f in ["test.log", "junit.xml", "book.html"] {
+            std::fs::write(run.join(f), "x").unwrap();
+        }
+        let html = dashboard::render(&a, dir.path());
+        let rel = "nights/2026-12-04T03-17-00Z/chapter4.netns";
+        assert!(
+            html.contains(&format!(
+                "<a href=\"{rel}/test.log\" class=\"cell r-failed\""
+            )),
+            "{html}"
+        );
+        for f in ["junit.xml", "book.html"] {
+            assert!(
+                html.contains(&format!("<a href=\"{rel}/{f}\">{f}</a>")),
+                "{f}"
+            );
+        }
+        assert!(html.contains(">2026-12-04 03:17<"), "full dates");
+    }
+
+    #[test]
+    fn the_nightlys_junit_is_the_records_results() {
+        let a = night_with_a_drifting_block();
+        let xml = junit(&a);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let names: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .filter_map(|n| n.attribute("name"))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "pod to pod",
+                "line 103: kubectl get pods -o wide",
+                "line 18: ip route"
+            ]
+        );
+        assert!(xml.contains("chapter4.netns.book"), "{xml}");
+    }
+}
