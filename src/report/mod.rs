@@ -6,6 +6,7 @@
 
 pub mod junit;
 pub mod output;
+pub mod recorder;
 pub mod run;
 pub mod table;
 pub mod terminal;
