@@ -408,7 +408,6 @@ pub fn relative(path: &Path, root: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Reporter;
 
     #[test]
     fn ids_times_and_images() {
