@@ -298,23 +298,19 @@ pub fn lab_files_of(lab: &crate::spec::Lab) -> Vec<PathBuf> {
     out
 }
 
-/// A digest of files (FNV-1a 64 over each name and content): stable across
-/// builds, enough to notice an edit. `None` when a file cannot be read.
+/// A digest of files (SHA-256 over each name and content, `sha256:<hex>`):
+/// enough to notice an edit. `None` when a file cannot be read.
 pub fn digest_files(base: &Path, files: &[PathBuf]) -> Option<String> {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
     for f in files {
-        eat(f.to_string_lossy().as_bytes());
-        eat(&[0]);
-        eat(&std::fs::read(base.join(f)).ok()?);
-        eat(&[0]);
+        h.update(f.to_string_lossy().as_bytes());
+        h.update([0]);
+        h.update(std::fs::read(base.join(f)).ok()?);
+        h.update([0]);
     }
-    Some(format!("{h:016x}"))
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!("sha256:{hex}"))
 }
 
 /// A random id (16 hex digits) for one bring-up of a lab.
