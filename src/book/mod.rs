@@ -13,6 +13,7 @@
 
 pub mod bind;
 pub mod compare;
+pub mod judge;
 pub mod known;
 pub mod parse;
 pub mod recognize;
@@ -145,6 +146,10 @@ pub struct BookReport {
     pub known_file: String,
     pub blocks: Vec<BlockReport>,
     pub summary: Summary,
+    /// Entries of the known-drift file that explained no difference of this
+    /// replay (stale: not a failure); with `blessed`, the ones dropped.
+    #[serde(default)]
+    pub stale: Vec<known::Entry>,
     /// Whether `--bless` rewrote the known-drift file.
     pub blessed: bool,
     #[serde(skip)]
@@ -233,8 +238,8 @@ pub async fn run(
     target.close().await;
     report.known_file = prepared.known_path.display().to_string();
     if settings.bless {
-        let current = report::current_drift(&report);
-        let blessed = prepared.known.blessed(&current);
+        let blessed = judge::blessed(&report, &prepared.known);
+        let dropped = std::mem::take(&mut report.stale);
         let name = prepared
             .chapter
             .path
@@ -243,7 +248,8 @@ pub async fn run(
             .unwrap_or_default();
         std::fs::write(&prepared.known_path, blessed.to_yaml(&name))
             .map_err(|e| LabError::io(format!("writing {}", prepared.known_path.display()), e))?;
-        replay::judge(&mut report, &blessed);
+        judge::judge(&mut report, &blessed);
+        report.stale = dropped;
         report.blessed = true;
     }
     Ok(report)

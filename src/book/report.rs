@@ -12,22 +12,6 @@ use crate::report::table::clip;
 use crate::report::terminal::visible;
 use std::fmt::Write;
 
-/// Every difference of the report that fails or is known, as
-/// `(block line, first command, difference)`: what `--bless` records.
-pub fn current_drift(r: &BookReport) -> Vec<(usize, String, String)> {
-    let mut out = Vec::new();
-    for b in &r.blocks {
-        for c in &b.commands {
-            if matches!(c.verdict, Verdict::Drift | Verdict::KnownDrift) {
-                for d in &c.differences {
-                    out.push((b.line, c.command.clone(), d.clone()));
-                }
-            }
-        }
-    }
-    out
-}
-
 /// The terminal view.
 pub fn terminal(r: &BookReport) -> String {
     let mut s = String::new();
