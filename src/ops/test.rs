@@ -131,6 +131,10 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
             .await;
             run.record("book", RunPhase::Book, &from, since, r.as_ref().err());
             let r = r?;
+            let stale = book::report::stale_text(&r);
+            if !stale.is_empty() {
+                rep.info(stale.trim_end().to_string());
+            }
             let checks = book::report::as_checks(&r);
             for c in &checks {
                 rep.emit(Event::CheckEnd(Box::new(c.clone())));
