@@ -118,7 +118,7 @@ pub fn stale_text(r: &BookReport) -> String {
         } else {
             e.command.as_str()
         };
-        let _ = writeln!(s, "  {at}{}{which}", clip(command, 70));
+        let _ = writeln!(s, "  {at}{command}{which}");
         let _ = writeln!(s, "    difference: {}", e.difference);
         let _ = writeln!(s, "    why: {}", clip(&e.reason, 70));
     }
