@@ -93,17 +93,21 @@ pub fn stale_text(r: &BookReport) -> String {
         return s;
     }
     let n = r.stale.len();
-    let entries = if n == 1 { "entry" } else { "entries" };
+    let (entries, them) = if n == 1 {
+        ("entry", "it")
+    } else {
+        ("entries", "them")
+    };
     let _ = if r.blessed {
         writeln!(
             s,
-            "stale known drift: dropped {n} {entries} from {} (explained no difference of this run):",
+            "stale known drift dropped from {} by --bless:\n{n} {entries} explained no difference of this run.",
             r.known_file
         )
     } else {
         writeln!(
             s,
-            "stale known drift: {n} {entries} of {} explained no difference of this run (not a failure; `lab book --bless` drops them):",
+            "stale known drift in {} (not a failure):\n{n} {entries} explained no difference of this run; `lab book --bless` drops {them}.",
             r.known_file
         )
     };
@@ -363,7 +367,11 @@ fn stale_html(h: &mut String, r: &BookReport) {
         if r.blessed {
             "dropped by <code>--bless</code>"
         } else {
-            "not a failure; <code>lab book --bless</code> drops them"
+            if r.stale.len() == 1 {
+                "not a failure; <code>lab book --bless</code> drops it"
+            } else {
+                "not a failure; <code>lab book --bless</code> drops them"
+            }
         }
     );
     for e in &r.stale {
@@ -530,7 +538,7 @@ mod tests {
         assert_eq!(r.stale.len(), 1);
         let t = terminal(&r);
         assert!(
-            t.contains("stale known drift: 1 entry of c.drift.yaml explained no difference")
+            t.contains("stale known drift in c.drift.yaml (not a failure):\n1 entry explained no difference of this run; `lab book --bless` drops it.\n")
                 && t.contains("  line 2: route -n\n    difference: route -n: the book has the row")
                 && t.contains("; 1 stale known-drift entry"),
             "{t}"
@@ -564,7 +572,9 @@ mod tests {
         assert_eq!(j["stale"][0]["reason"], "no Docker");
         // Dropped by --bless: said so.
         r.blessed = true;
-        assert!(terminal(&r).contains("dropped 1 entry from c.drift.yaml"));
+        assert!(terminal(&r).contains(
+            "stale known drift dropped from c.drift.yaml by --bless:\n1 entry explained"
+        ));
         // Nothing stale, nothing said.
         r.stale.clear();
         assert!(!terminal(&r).contains("stale") && !junit(&r).contains("<system-out>stale"));

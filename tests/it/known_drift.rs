@@ -98,7 +98,7 @@ fn an_entry_whose_command_changed_is_stale_and_bless_drops_it() {
     );
     assert!(
         stdout.contains(&format!(
-            "stale known drift: 1 entry of {k} explained no difference of this run"
+            "stale known drift in {k} (not a failure):\n1 entry explained no difference of this run;"
         )) && stdout.contains("; 1 stale known-drift entry"),
         "{stdout}"
     );
@@ -129,7 +129,9 @@ fn an_entry_whose_command_changed_is_stale_and_bless_drops_it() {
     );
     assert_eq!(code, 0, "{stdout}");
     assert!(
-        stdout.contains(&format!("stale known drift: dropped 1 entry from {k}")),
+        stdout.contains(&format!(
+            "stale known drift dropped from {k} by --bless:\n1 entry"
+        )),
         "{stdout}"
     );
     let blessed = lab::book::known::load(&known).unwrap();
