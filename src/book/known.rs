@@ -156,14 +156,14 @@ fn read_bounded(path: &Path) -> Result<Option<String>, String> {
     if !meta.is_file() {
         return Err(refuse(meta.file_type()));
     }
-    let too_big = |n: u64| {
+    let too_big = |size: String| {
         format!(
-            "{name}: the known-drift file is {n} bytes or more; at most {MAX_BYTES} ({} MiB) are read",
+            "{name}: the known-drift file is {size} bytes; at most {MAX_BYTES} ({} MiB) are read",
             MAX_BYTES >> 20
         )
     };
     if meta.len() > MAX_BYTES {
-        return Err(too_big(meta.len()));
+        return Err(too_big(meta.len().to_string()));
     }
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -181,7 +181,7 @@ fn read_bounded(path: &Path) -> Result<Option<String>, String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("{name}: cannot read the known-drift file: {e}"))?;
     if bytes.len() as u64 > MAX_BYTES {
-        return Err(too_big(bytes.len() as u64));
+        return Err(too_big(format!("more than {MAX_BYTES}")));
     }
     String::from_utf8(bytes).map(Some).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
@@ -572,6 +572,12 @@ mod tests {
             e.contains("big.yaml: the known-drift file is 104857600 bytes"),
             "{e}"
         );
+        // A file that says it is empty and is not (procfs): the read is cut.
+        let kallsyms = Path::new("/proc/kallsyms");
+        if kallsyms.metadata().is_ok_and(|m| m.len() == 0) {
+            let e = load(kallsyms).unwrap_err();
+            assert!(e.contains("is more than 1048576 bytes"), "{e}");
+        }
         let p = write(dir.path(), "latin1.yaml", "version: 2\n# caf\u{e9}\n");
         std::fs::write(&p, b"version: 2\n# caf\xe9\n").unwrap();
         let e = load(&p).unwrap_err();

@@ -262,7 +262,7 @@ fn bad_known_files_are_refused_before_anything_is_made() {
         ),
         (
             big.clone(),
-            "big.drift.yaml: the known-drift file is 104857600 bytes or more; at most 1048576".into(),
+            "big.drift.yaml: the known-drift file is 104857600 bytes; at most 1048576".into(),
         ),
     ];
     for (known, want) in &cases {
