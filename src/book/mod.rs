@@ -233,6 +233,14 @@ pub async fn run(
     provider: &dyn Provider,
     rep: &Reporter,
 ) -> Result<BookReport> {
+    if prepared.known.version < known::VERSION && !settings.bless {
+        rep.info(format!(
+            "{} is a version {} known-drift file; `lab book --bless` rewrites it as version {}, reasons kept",
+            prepared.known_path.display(),
+            prepared.known.version,
+            known::VERSION
+        ));
+    }
     let mut target = replay::LiveTarget::new(lab, state, provider, rep).await?;
     let mut report = replay::replay(&prepared.chapter, lab, &mut target, &prepared.known).await;
     target.close().await;
