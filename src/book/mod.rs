@@ -13,6 +13,7 @@
 
 pub mod bind;
 pub mod compare;
+pub mod judge;
 pub mod known;
 pub mod parse;
 pub mod recognize;
@@ -147,6 +148,10 @@ pub struct BookReport {
     pub known_file: String,
     pub blocks: Vec<BlockReport>,
     pub summary: Summary,
+    /// Entries of the known-drift file that explained no difference of this
+    /// replay (stale: not a failure); with `blessed`, the ones dropped.
+    #[serde(default)]
+    pub stale: Vec<known::Entry>,
     /// Whether `--bless` rewrote the known-drift file.
     #[serde(default)]
     pub blessed: bool,
@@ -231,13 +236,21 @@ pub async fn run(
     provider: &dyn Provider,
     rep: &Reporter,
 ) -> Result<BookReport> {
+    if prepared.known.version < known::VERSION && !settings.bless {
+        rep.info(format!(
+            "{} is a version {} known-drift file; `lab book --bless` rewrites it as version {}, reasons kept",
+            prepared.known_path.display(),
+            prepared.known.version,
+            known::VERSION
+        ));
+    }
     let mut target = replay::LiveTarget::new(lab, state, provider, rep).await?;
     let mut report = replay::replay(&prepared.chapter, lab, &mut target, &prepared.known).await;
     target.close().await;
     report.known_file = prepared.known_path.display().to_string();
     if settings.bless {
-        let current = report::current_drift(&report);
-        let blessed = prepared.known.blessed(&current);
+        let blessed = judge::blessed(&report, &prepared.known);
+        let dropped = std::mem::take(&mut report.stale);
         let name = prepared
             .chapter
             .path
@@ -246,7 +259,8 @@ pub async fn run(
             .unwrap_or_default();
         std::fs::write(&prepared.known_path, blessed.to_yaml(&name))
             .map_err(|e| LabError::io(format!("writing {}", prepared.known_path.display()), e))?;
-        replay::judge(&mut report, &blessed);
+        judge::judge(&mut report, &blessed);
+        report.stale = dropped;
         report.blessed = true;
     }
     Ok(report)

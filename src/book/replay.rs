@@ -925,53 +925,12 @@ pub async fn replay(
         known_file: String::new(),
         blocks,
         summary: Summary::default(),
+        stale: Vec::new(),
         blessed: false,
         text: chapter.text.clone(),
     };
-    judge(&mut r, known);
+    super::judge::judge(&mut r, known);
     r
-}
-
-/// Set each command's and block's verdict from its differences and the
-/// known-drift file: a command that ran (or whose facts were checked) with
-/// differences is `drift`, or `known_drift` when every difference is known.
-pub fn judge(r: &mut BookReport, known: &KnownFile) {
-    for b in &mut r.blocks {
-        for c in &mut b.commands {
-            c.known.clear();
-            if c.differences.is_empty()
-                || matches!(c.verdict, Verdict::Error | Verdict::NotUnderstood)
-            {
-                continue;
-            }
-            c.known = c
-                .differences
-                .iter()
-                .map(|d| {
-                    known
-                        .find(b.line, d)
-                        .map(|e| e.reason.clone())
-                        .unwrap_or_default()
-                })
-                .collect();
-            c.verdict = if c.known.iter().all(|k| !k.is_empty()) {
-                Verdict::KnownDrift
-            } else {
-                Verdict::Drift
-            };
-        }
-        b.verdict = if b.commands.is_empty() {
-            Verdict::Skipped
-        } else {
-            b.commands
-                .iter()
-                .map(|c| c.verdict)
-                .filter(|v| *v != Verdict::Skipped)
-                .max()
-                .unwrap_or(Verdict::Skipped)
-        };
-    }
-    r.summarize();
 }
 
 #[cfg(test)]

@@ -12,22 +12,6 @@ use crate::report::table::clip;
 use crate::report::terminal::visible;
 use std::fmt::Write;
 
-/// Every difference of the report that fails or is known, as
-/// `(block line, first command, difference)`: what `--bless` records.
-pub fn current_drift(r: &BookReport) -> Vec<(usize, String, String)> {
-    let mut out = Vec::new();
-    for b in &r.blocks {
-        for c in &b.commands {
-            if matches!(c.verdict, Verdict::Drift | Verdict::KnownDrift) {
-                for d in &c.differences {
-                    out.push((b.line, c.command.clone(), d.clone()));
-                }
-            }
-        }
-    }
-    out
-}
-
 /// The terminal view.
 pub fn terminal(r: &BookReport) -> String {
     let mut s = String::new();
@@ -71,10 +55,19 @@ pub fn terminal(r: &BookReport) -> String {
             }
         }
     }
+    for l in stale_text(r).lines() {
+        let _ = writeln!(s, "{}", visible(l));
+    }
     let m = &r.summary;
+    let stale = match (r.stale.len(), r.blessed) {
+        (0, _) => String::new(),
+        (1, false) => "; 1 stale known-drift entry".into(),
+        (n, false) => format!("; {n} stale known-drift entries"),
+        (n, true) => format!("; {n} stale dropped"),
+    };
     let _ = writeln!(
         s,
-        "{} blocks: {} match, {} drift, {} known drift, {} skipped, {} not understood, {} error{}",
+        "{} blocks: {} match, {} drift, {} known drift, {} skipped, {} not understood, {} error{stale}{}",
         r.blocks.len(),
         m.matched,
         m.drift,
@@ -91,14 +84,71 @@ pub fn terminal(r: &BookReport) -> String {
     s
 }
 
+/// The stale entries of the known-drift file (those that explained no
+/// difference of this replay; not a failure), or with `--bless` the ones it
+/// dropped, as lines of text: empty when there are none.
+pub fn stale_text(r: &BookReport) -> String {
+    let mut s = String::new();
+    if r.stale.is_empty() {
+        return s;
+    }
+    let n = r.stale.len();
+    let (entries, them) = if n == 1 {
+        ("entry", "it")
+    } else {
+        ("entries", "them")
+    };
+    let _ = if r.blessed {
+        writeln!(
+            s,
+            "stale known drift dropped from {} by --bless:\n{n} {entries} explained no difference of this run.",
+            r.known_file
+        )
+    } else {
+        writeln!(
+            s,
+            "stale known drift in {} (not a failure):\n{n} {entries} explained no difference of this run; `lab book --bless` drops {them}.",
+            r.known_file
+        )
+    };
+    for e in &r.stale {
+        let at = e.line.map(|l| format!("line {l}: ")).unwrap_or_default();
+        let which = e
+            .occurrence
+            .map(|o| format!(" (occurrence {o})"))
+            .unwrap_or_default();
+        let command = if e.by_line() {
+            "(version 1 entry, by line)"
+        } else {
+            e.command.as_str()
+        };
+        let _ = writeln!(s, "  {at}{command}{which}");
+        let _ = writeln!(s, "    difference: {}", e.difference);
+        let _ = writeln!(s, "    why: {}", clip(&e.reason, 70));
+    }
+    s
+}
+
 pub fn json(r: &BookReport) -> String {
     serde_json::to_string_pretty(r).unwrap_or_default() + "\n"
 }
 
 /// JUnit XML: one test case per block, in the suite `<lab>.book` (the
 /// blocks as results, rendered as `lab test`'s are).
+/// Stale known-drift entries are not test cases (they fail nothing): they
+/// are the suite's own `<system-out>`, after its test cases.
 pub fn junit(r: &BookReport) -> String {
-    crate::report::junit::render_results(&r.lab, &as_checks(r), std::path::Path::new(""))
+    let x = crate::report::junit::render_results(&r.lab, &as_checks(r), std::path::Path::new(""));
+    let stale = stale_text(r);
+    match x.rfind("  </testsuite>\n") {
+        Some(at) if !stale.is_empty() => format!(
+            "{}    <system-out>{}</system-out>\n{}",
+            &x[..at],
+            esc(&stale),
+            &x[at..]
+        ),
+        _ => x,
+    }
 }
 
 /// What a block's commands ran and printed, and the reasons of its known
@@ -163,7 +213,8 @@ fn block_observed(b: &super::BlockReport) -> String {
     let v = b.verdict.as_str().replace('_', " ");
     match b.verdict {
         Verdict::Match => v,
-        Verdict::Drift | Verdict::KnownDrift => format!("{v}: {}", diffs.join("; ")),
+        Verdict::KnownDrift => format!("{}{}", crate::report::KNOWN_DRIFT, diffs.join("; ")),
+        Verdict::Drift => format!("{v}: {}", diffs.join("; ")),
         Verdict::Skipped | Verdict::NotUnderstood | Verdict::Error => {
             format!("{v}: {}", reasons.join("; "))
         }
@@ -233,7 +284,8 @@ h1,h2,h3{line-height:1.2}pre{margin:0;white-space:pre-wrap;word-break:break-all;
 .cmd{display:grid;grid-template-columns:1fr 1fr;gap:0;border-top:1px solid #ddd}.cmd>div{padding:.4em .8em;overflow:auto}\
 .cmd .lab{background:#fafafa;border-left:1px solid #ddd}.cmd h4{margin:0 0 .3em;font-size:12px;color:#666;font-weight:600}\
 .line{color:#777}.diff{grid-column:1/3;padding:.4em .8em;background:#fff0f0}.diff.known{background:#fff7e6}\
-mark{background:#ffd0d0}.bind,.note{grid-column:1/3;padding:.2em .8em;font-size:13px;color:#555}";
+mark{background:#ffd0d0}.bind,.note{grid-column:1/3;padding:.2em .8em;font-size:13px;color:#555}\
+.stale{border:1px solid #e90;border-radius:4px;padding:.4em .8em;background:#fffaf0}.stale li{margin:.3em 0}";
 
 /// The chapter as one self-contained HTML page with the verdicts.
 pub fn html(r: &BookReport) -> String {
@@ -257,6 +309,7 @@ pub fn html(r: &BookReport) -> String {
         m.not_understood,
         m.error
     );
+    stale_html(&mut h, r);
     let lines: Vec<&str> = r.text.lines().collect();
     let mut i = 0;
     let mut para: Vec<&str> = Vec::new();
@@ -298,6 +351,43 @@ pub fn html(r: &BookReport) -> String {
     flush(&mut h, &mut para);
     h.push_str("</body></html>\n");
     h
+}
+
+/// The stale known-drift entries (or those `--bless` dropped), above the
+/// chapter: not a failure, but a file to tidy.
+fn stale_html(h: &mut String, r: &BookReport) {
+    if r.stale.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<section class=\"stale\" id=\"stale\"><b>Stale known drift</b>: {} of <code>{}</code> explained no difference of this run ({}).<ul>",
+        r.stale.len(),
+        esc(&r.known_file),
+        if r.blessed {
+            "dropped by <code>--bless</code>"
+        } else {
+            if r.stale.len() == 1 {
+                "not a failure; <code>lab book --bless</code> drops it"
+            } else {
+                "not a failure; <code>lab book --bless</code> drops them"
+            }
+        }
+    );
+    for e in &r.stale {
+        let _ = writeln!(
+            h,
+            "<li>{}<code>{}</code>{}<br><b>difference:</b> {}<br><b>why:</b> {}</li>",
+            e.line.map(|l| format!("line {l}: ")).unwrap_or_default(),
+            esc(&e.command),
+            e.occurrence
+                .map(|o| format!(" (occurrence {o})"))
+                .unwrap_or_default(),
+            esc(&e.difference),
+            esc(&e.reason)
+        );
+    }
+    h.push_str("</ul></section>\n");
 }
 
 fn block_html(h: &mut String, b: &super::BlockReport, lines: &[&str]) {
@@ -382,4 +472,112 @@ fn block_html(h: &mut String, b: &super::BlockReport, lines: &[&str]) {
         h.push_str("</div>\n");
     }
     h.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::known::{Entry, KnownFile};
+
+    /// A report of one block whose entry no longer matches: the stale entry
+    /// is listed in every rendering, and fails nothing.
+    fn stale_report() -> BookReport {
+        let mut r = BookReport {
+            version: 1,
+            chapter: "c.md".into(),
+            lab: "l".into(),
+            provider: "netns".into(),
+            known_file: "c.drift.yaml".into(),
+            blocks: vec![],
+            summary: Default::default(),
+            stale: vec![],
+            blessed: false,
+            text: "```bash\nroute -n\n```\n".into(),
+        };
+        r.blocks.push(super::super::BlockReport {
+            line: 1,
+            end: 3,
+            fence: "```bash".into(),
+            verdict: Verdict::Match,
+            commands: vec![super::super::CommandReport {
+                line: 2,
+                command: "route -n".into(),
+                verdict: Verdict::Match,
+                ran_on: Some("node1".into()),
+                ran: Some("route -n".into()),
+                variant: "broken".into(),
+                book: vec![],
+                lab: vec![],
+                bindings: vec![],
+                differences: vec![],
+                known: vec![],
+                reason: None,
+            }],
+            prose: vec![],
+            duration_s: 0.0,
+        });
+        let known = KnownFile {
+            version: 2,
+            drift: vec![Entry {
+                command: "route -n".into(),
+                line: Some(2),
+                occurrence: None,
+                difference: "route -n: the book has the row `docker0` & <more>".into(),
+                reason: "no Docker".into(),
+            }],
+        };
+        crate::book::judge::judge(&mut r, &known);
+        r
+    }
+
+    #[test]
+    fn stale_entries_are_listed_everywhere_and_fail_nothing() {
+        let mut r = stale_report();
+        assert!(r.ok());
+        assert_eq!(r.blocks[0].verdict, Verdict::Match);
+        assert_eq!(r.stale.len(), 1);
+        let t = terminal(&r);
+        assert!(
+            t.contains("stale known drift in c.drift.yaml (not a failure):\n1 entry explained no difference of this run; `lab book --bless` drops it.\n")
+                && t.contains("  line 2: route -n\n    difference: route -n: the book has the row")
+                && t.contains("; 1 stale known-drift entry"),
+            "{t}"
+        );
+        let x = junit(&r);
+        let doc = roxmltree::Document::parse(&x).unwrap();
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite"))
+            .unwrap();
+        let out = suite
+            .children()
+            .find(|n| n.has_tag_name("system-out"))
+            .expect("the suite's own system-out");
+        assert!(
+            out.text().unwrap().contains("the row `docker0` & <more>"),
+            "{x}"
+        );
+        assert_eq!(
+            doc.descendants()
+                .filter(|n| n.has_tag_name("failure"))
+                .count(),
+            0
+        );
+        let h = html(&r);
+        assert!(
+            h.contains("<section class=\"stale\"") && h.contains("`docker0` &amp; &lt;more&gt;"),
+            "{h}"
+        );
+        let j: serde_json::Value = serde_json::from_str(&json(&r)).unwrap();
+        assert_eq!(j["stale"][0]["reason"], "no Docker");
+        // Dropped by --bless: said so.
+        r.blessed = true;
+        assert!(terminal(&r).contains(
+            "stale known drift dropped from c.drift.yaml by --bless:\n1 entry explained"
+        ));
+        // Nothing stale, nothing said.
+        r.stale.clear();
+        assert!(!terminal(&r).contains("stale") && !junit(&r).contains("<system-out>stale"));
+        assert!(!html(&r).contains("class=\"stale\""));
+    }
 }

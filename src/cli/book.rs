@@ -22,7 +22,8 @@ pub struct Args {
     /// The known-drift file (default: CHAPTER.drift.yaml beside the chapter).
     #[arg(long, value_name = "FILE")]
     known: Option<PathBuf>,
-    /// Write the chapter's current drift to the known-drift file.
+    /// Write the chapter's current drift to the known-drift file: reasons of
+    /// entries that still match kept, new ones TODO, stale ones dropped.
     #[arg(long)]
     bless: bool,
     #[arg(long, value_enum)]

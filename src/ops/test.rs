@@ -121,6 +121,10 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
             .await;
             run.phase_end(book::report::BOOK_VARIANT, since, r.as_ref().err());
             let r = r?;
+            let stale = book::report::stale_text(&r);
+            if !stale.is_empty() {
+                rep.info(stale.trim_end().to_string());
+            }
             let checks = book::report::as_checks(&r);
             rep.emit(Event::Book(Box::new(r)));
             for c in checks {

@@ -343,13 +343,21 @@ fn describe(e: &Event) -> String {
     }
 }
 
+/// How the `observed` of a result that passed as known drift begins (a
+/// block of the book whose every difference is explained by its known-drift
+/// file; `docs/run-report.md`): such passes are counted apart.
+pub const KNOWN_DRIFT: &str = "known drift: ";
+
 /// Counts of verdicts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
+    /// Every pass, known drift included.
     pub passed: usize,
     pub failed: usize,
     pub errored: usize,
     pub skipped: usize,
+    /// The passes that are known drift, not matches.
+    pub known_drift: usize,
 }
 
 impl Tally {
@@ -357,7 +365,10 @@ impl Tally {
         let mut t = Tally::default();
         for r in results {
             match r.verdict {
-                Verdict::Pass => t.passed += 1,
+                Verdict::Pass => {
+                    t.passed += 1;
+                    t.known_drift += usize::from(r.observed.starts_with(KNOWN_DRIFT));
+                }
                 Verdict::Fail => t.failed += 1,
                 Verdict::Error => t.errored += 1,
                 Verdict::Skip => t.skipped += 1,
@@ -370,10 +381,15 @@ impl Tally {
         self.failed == 0 && self.errored == 0
     }
 
-    /// The closing line: "N passed, M failed" (errors count as failed).
+    /// The closing line: "N passed, M failed" (errors count as failed;
+    /// "N passed (K known drift)" where passes include known drift).
     pub fn summary(&self) -> String {
+        let known = match self.known_drift {
+            0 => String::new(),
+            k => format!(" ({k} known drift)"),
+        };
         let mut s = format!(
-            "{} passed, {} failed",
+            "{} passed{known}, {} failed",
             self.passed,
             self.failed + self.errored
         );

@@ -118,10 +118,15 @@ impl<'a> Locator<'a> {
         }
     }
 
-    /// The block below `line` (lines more indented than `col`).
+    /// The block below `line` (lines more indented than `col`, or a block
+    /// sequence's `- ` items at `col` itself, as YAML allows under a key).
     fn children(&self, line: usize, col: usize, end: usize, from: usize) -> Scope {
         let mut e = line + 1;
-        while e < end && (is_blank(self.lines[e]) || indent(self.lines[e]) > col) {
+        let item =
+            |l: &str| indent(l) == col && (l.trim() == "-" || l.trim_start().starts_with("- "));
+        while e < end
+            && (is_blank(self.lines[e]) || indent(self.lines[e]) > col || item(self.lines[e]))
+        {
             e += 1;
         }
         Scope {
@@ -236,6 +241,16 @@ mod tests {
         assert_eq!(l.locate("workloads[1]"), Some((12, 21)));
         // Unknown leaf: the deepest parent found.
         assert_eq!(l.locate("nodes[1].cpus"), Some((8, 3)));
+    }
+
+    #[test]
+    fn finds_items_of_a_sequence_at_its_keys_indent() {
+        let text =
+            "version: 2\ndrift:\n- command: a\n  reason: r\n- command: b\n  line: 0\nnext: 1\n";
+        let l = Locator::new(text);
+        assert_eq!(l.locate("drift[1].line"), Some((6, 3)));
+        assert_eq!(l.locate("drift[0].reason"), Some((4, 3)));
+        assert_eq!(l.locate("next"), Some((7, 1)));
     }
 
     #[test]

@@ -42,7 +42,7 @@ fn the_chapter_is_the_books_byte_for_byte() {
     assert!(lab.lines().any(|l| l == "book: chapter.md"));
 }
 
-fn verdicts(json: &Value) -> Vec<(u64, String)> {
+pub(crate) fn verdicts(json: &Value) -> Vec<(u64, String)> {
     json["blocks"]
         .as_array()
         .unwrap()
@@ -56,7 +56,7 @@ fn verdicts(json: &Value) -> Vec<(u64, String)> {
         .collect()
 }
 
-fn no_namespaces_of(lab: &str) {
+pub(crate) fn no_namespaces_of(lab: &str) {
     let left: Vec<String> = netns_list()
         .into_iter()
         .filter(|n| n.starts_with(&format!("{lab}.")))
@@ -64,11 +64,20 @@ fn no_namespaces_of(lab: &str) {
     assert!(left.is_empty(), "namespaces left: {left:?}");
 }
 
-/// Run `lab book` on a throw-away copy of chapter4; returns the exit
-/// code, stdout, the JSON report and the folder of the reports.
-fn book(extra: &[&str]) -> (i32, String, Value, tempfile::TempDir, tempfile::TempDir) {
+/// What [`book_in`] gives back: the exit code, stdout, the JSON report, the
+/// folder of the reports (`book.json`, `book.xml`, `book.html`) and the lab.
+pub(crate) type Booked = (i32, String, Value, tempfile::TempDir, tempfile::TempDir);
+
+/// Run `lab book` on a throw-away copy of chapter4.
+fn book(extra: &[&str]) -> Booked {
     let name = unique_name("bk");
     let lab = copy_lab("chapter4", &name);
+    book_in(&name, lab, extra)
+}
+
+/// Run `lab book` on `lab`, a copy of a lab named `name` (the caller may
+/// have edited it).
+pub(crate) fn book_in(name: &str, lab: tempfile::TempDir, extra: &[&str]) -> Booked {
     let out = tempfile::tempdir().unwrap();
     let json = out.path().join("book.json");
     let (mut cmd, state) = lab_cmd();
@@ -85,7 +94,7 @@ fn book(extra: &[&str]) -> (i32, String, Value, tempfile::TempDir, tempfile::Tem
         .args(extra)
         .output()
         .unwrap();
-    no_namespaces_of(&name);
+    no_namespaces_of(name);
     let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&o.stderr);
     let v: Value = serde_json::from_slice(&std::fs::read(&json).unwrap_or_default())
@@ -94,7 +103,7 @@ fn book(extra: &[&str]) -> (i32, String, Value, tempfile::TempDir, tempfile::Tem
     (o.status.code().unwrap_or(-1), stdout, v, out, lab)
 }
 
-const CHAPTER4: &[(u64, &str)] = &[
+pub(crate) const CHAPTER4: &[(u64, &str)] = &[
     (18, "skipped"),
     (31, "match"),
     (37, "skipped"),
@@ -217,8 +226,11 @@ fn bless_writes_the_drift_and_a_later_run_knows_it() {
         "{got:?}"
     );
     let file = std::fs::read_to_string(&known).expect("--bless wrote the known-drift file");
+    // Keyed by the command; `line` (the command's own) is a hint.
+    assert!(file.contains("version: 2\n"), "{file}");
     assert!(
-        file.contains("line: 103") && file.contains("line: 139"),
+        file.contains("- command: kubectl --kubeconfig ./admin.conf exec -it nginx-deployment-75675f5897-4dm42 ping 10.244.3.3\n  line: 104\n")
+            && file.contains("  line: 140\n"),
         "{file}"
     );
     assert!(file.contains("Destination Net Unreachable"), "{file}");
@@ -229,13 +241,20 @@ fn bless_writes_the_drift_and_a_later_run_knows_it() {
     let want: Vec<(u64, String)> = CHAPTER4.iter().map(|(l, s)| (*l, s.to_string())).collect();
     assert_eq!(verdicts(&v), want, "{stdout}");
     // A difference that changed is drift again: the book's entry for 139
-    // now names another difference.
+    // now names another difference, and explains nothing (stale).
     let edited = file.replacen("docker0", "docker9", 1);
     assert_ne!(edited, file, "{file}");
     std::fs::write(&known, edited).unwrap();
     let (code, stdout, v, ..) = book(&["--known", k]);
     assert_eq!(code, 1, "{stdout}");
     assert!(verdicts(&v).contains(&(139, "drift".into())), "{stdout}");
+    assert!(
+        v["stale"][0]["difference"]
+            .as_str()
+            .unwrap()
+            .contains("docker9"),
+        "{stdout}"
+    );
     assert!(
         verdicts(&v).contains(&(103, "known_drift".into())),
         "{stdout}"

@@ -6,6 +6,7 @@
 mod book;
 mod cli;
 mod harness;
+mod known_drift;
 mod labs;
 mod lifecycle;
 mod netns;

@@ -310,6 +310,13 @@ fn a_record_with_the_chapters_replay_matches_the_schema() {
             duration_s: 0.01,
         }],
         summary: Summary::default(),
+        stale: vec![lab::book::known::Entry {
+            command: "ping 10.244.3.3".into(),
+            line: Some(156),
+            occurrence: None,
+            difference: "ping: the book shows no reply".into(),
+            reason: "no longer seen".into(),
+        }],
         blessed: false,
         text: String::new(),
     };
@@ -331,12 +338,19 @@ fn a_record_with_the_chapters_replay_matches_the_schema() {
         checks[0].output
     );
     r.results.extend(checks);
+    // Known drift passes, counted apart from matches.
+    let t = Tally::of(&r.results);
+    assert_eq!(t.known_drift, 1);
+    assert_eq!(t.summary(), "2 passed (1 known drift), 2 failed, 1 skipped");
+    r.summary = t.into();
     r.book = Some(book);
     let doc: Value = serde_json::from_str(&r.to_json()).unwrap();
     let schema = schema();
     let problems = validate(&schema, &doc);
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(doc["book"]["summary"]["known_drift"], 1);
+    assert_eq!(doc["summary"]["known_drift"], 1);
+    assert_eq!(doc["book"]["stale"][0]["line"], 156);
     let back: RunReport = serde_json::from_str(&r.to_json()).unwrap();
     assert_eq!(back, r);
     let mut broken = doc.clone();

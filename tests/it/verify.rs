@@ -82,7 +82,7 @@ fn chapter_story_passes_with_a_parseable_junit() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         stdout.lines().last(),
-        Some("27 passed, 0 failed, 12 skipped"),
+        Some("27 passed (2 known drift), 0 failed, 12 skipped"),
         "{shown}"
     );
 
@@ -148,6 +148,7 @@ fn chapter_story_passes_with_a_parseable_junit() {
         serde_json::from_slice(&std::fs::read(&json).expect("json written")).unwrap();
     assert_eq!(report["outcome"], "passed", "{report}");
     assert_eq!(report["summary"]["passed"], 27);
+    assert_eq!(report["summary"]["known_drift"], 2);
     assert_eq!(report["variants"], serde_json::json!(["broken", "fixed"]));
     // The chapter ran as its own phase after every variant's checks: from
     // the variant the story ended in, it applied the broken network as the
@@ -610,7 +611,7 @@ fn a_failed_teardown_keeps_the_results_and_says_so() {
     );
     assert_eq!(
         stdout.lines().last(),
-        Some("27 passed, 0 failed, 12 skipped"),
+        Some("27 passed (2 known drift), 0 failed, 12 skipped"),
         "{shown}"
     );
     assert!(

@@ -1,0 +1,394 @@
+//! A replay judged against the known-drift file: each difference the lab
+//! showed is met with the entry that explains it, by content (the command
+//! as the book writes it and the difference sentence), not by line, so a
+//! chapter edited above a blessed drift keeps it known. Where the chapter
+//! has the same command more than once, the entry's `occurrence` says which,
+//! else the nearest `line`. Each entry explains one difference; an entry
+//! that explains none is stale (reported, not a failure; `--bless` drops
+//! it). Verdicts follow: a command with differences is `known_drift` when
+//! every one is explained, else `drift`; a block takes its worst command's.
+
+use super::known::{Entry, KnownFile, TODO, VERSION, normalize};
+use super::{BookReport, Verdict};
+
+/// One difference the replay showed, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    /// The line of its block's opening fence (what version 1 keyed by).
+    pub block: usize,
+    /// The command's own line.
+    pub line: usize,
+    /// The command as the book writes it, normalised.
+    pub command: String,
+    /// Which of the chapter's commands with this text (from 1).
+    pub occurrence: usize,
+    /// Whether the chapter has this command more than once.
+    pub repeated: bool,
+    pub difference: String,
+}
+
+/// Whether a command's differences are judged: it ran (or its facts were
+/// checked) and the lab differed. An error or a command not understood
+/// keeps its verdict.
+fn judged(c: &super::CommandReport) -> bool {
+    !c.differences.is_empty() && !matches!(c.verdict, Verdict::Error | Verdict::NotUnderstood)
+}
+
+/// Every judged difference of the report, in the chapter's order.
+pub fn seen(r: &BookReport) -> Vec<Seen> {
+    let mut count = std::collections::HashMap::<String, usize>::new();
+    let mut out = Vec::new();
+    let mut occurrences = Vec::new();
+    for b in &r.blocks {
+        for c in &b.commands {
+            let command = normalize(&c.command);
+            let n = count.entry(command.clone()).or_default();
+            *n += 1;
+            occurrences.push(*n);
+            if judged(c) {
+                for d in &c.differences {
+                    out.push(Seen {
+                        block: b.line,
+                        line: c.line,
+                        command: command.clone(),
+                        occurrence: *n,
+                        repeated: false,
+                        difference: d.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for s in &mut out {
+        s.repeated = count.get(&s.command).copied().unwrap_or(0) > 1;
+    }
+    out
+}
+
+/// For each seen difference, the index of the entry that explains it. In
+/// file order: first entries whose `occurrence` names the very command (and
+/// version 1 entries without a command, at their block's line), then the
+/// others, each to the nearest unexplained difference of its command and
+/// sentence.
+pub fn assign(known: &KnownFile, seen: &[Seen]) -> Vec<Option<usize>> {
+    let mut by: Vec<Option<usize>> = vec![None; seen.len()];
+    let mut used = vec![false; known.drift.len()];
+    let same = |e: &Entry, s: &Seen| {
+        e.command == s.command && normalize(&e.difference) == normalize(&s.difference)
+    };
+    for (i, e) in known.drift.iter().enumerate() {
+        let exact = |s: &Seen| {
+            if e.by_line() {
+                Some(s.block) == e.line && e.difference == s.difference
+            } else {
+                e.occurrence == Some(s.occurrence) && same(e, s)
+            }
+        };
+        if let Some(j) = (0..seen.len()).find(|&j| by[j].is_none() && exact(&seen[j])) {
+            by[j] = Some(i);
+            used[i] = true;
+        }
+    }
+    for (i, e) in known.drift.iter().enumerate() {
+        if used[i] || e.by_line() {
+            continue;
+        }
+        let nearest = (0..seen.len())
+            .filter(|&j| by[j].is_none() && same(e, &seen[j]))
+            .min_by_key(|&j| e.line.map(|l| l.abs_diff(seen[j].line)).unwrap_or(0));
+        if let Some(j) = nearest {
+            by[j] = Some(i);
+            used[i] = true;
+        }
+    }
+    by
+}
+
+/// Set each command's and block's verdict from its differences and the
+/// known-drift file, the report's stale entries, and its summary.
+pub fn judge(r: &mut BookReport, known: &KnownFile) {
+    let seen = seen(r);
+    let by = assign(known, &seen);
+    let mut reasons = by
+        .iter()
+        .map(|i| i.map(|i| known.drift[i].reason.clone()).unwrap_or_default());
+    for b in &mut r.blocks {
+        for c in &mut b.commands {
+            c.known.clear();
+            if !judged(c) {
+                continue;
+            }
+            c.known = c
+                .differences
+                .iter()
+                .map(|_| reasons.next().unwrap_or_default())
+                .collect();
+            c.verdict = if c.known.iter().all(|k| !k.is_empty()) {
+                Verdict::KnownDrift
+            } else {
+                Verdict::Drift
+            };
+        }
+        b.verdict = if b.commands.is_empty() {
+            Verdict::Skipped
+        } else {
+            b.commands
+                .iter()
+                .map(|c| c.verdict)
+                .filter(|v| *v != Verdict::Skipped)
+                .max()
+                .unwrap_or(Verdict::Skipped)
+        };
+    }
+    r.stale = known
+        .drift
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !by.contains(&Some(*i)))
+        .map(|(_, e)| e.clone())
+        .collect();
+    r.summarize();
+}
+
+/// The file `--bless` writes: every current difference, keyed by content,
+/// with the reason of the entry that explained it, or a TODO where it is
+/// new. Entries that explained nothing (stale) are left out.
+pub fn blessed(r: &BookReport, known: &KnownFile) -> KnownFile {
+    let seen = seen(r);
+    let by = assign(known, &seen);
+    let drift = seen
+        .iter()
+        .zip(&by)
+        .map(|(s, i)| Entry {
+            command: s.command.clone(),
+            line: Some(s.line),
+            occurrence: s.repeated.then_some(s.occurrence),
+            difference: s.difference.clone(),
+            reason: i
+                .map(|i| known.drift[i].reason.clone())
+                .unwrap_or_else(|| TODO.into()),
+        })
+        .collect();
+    KnownFile {
+        version: VERSION,
+        drift,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::{BlockReport, CommandReport, Summary};
+
+    fn command(line: usize, text: &str, differences: &[&str]) -> CommandReport {
+        CommandReport {
+            line,
+            command: text.into(),
+            verdict: Verdict::Match,
+            ran_on: Some("node1".into()),
+            ran: Some(text.into()),
+            variant: "broken".into(),
+            book: vec![],
+            lab: vec![],
+            bindings: vec![],
+            differences: differences.iter().map(|d| d.to_string()).collect(),
+            known: vec![],
+            reason: None,
+        }
+    }
+
+    fn block(line: usize, commands: Vec<CommandReport>) -> BlockReport {
+        BlockReport {
+            line,
+            end: line + 5,
+            fence: "```bash".into(),
+            verdict: Verdict::Match,
+            commands,
+            prose: vec![],
+            duration_s: 0.0,
+        }
+    }
+
+    fn report(blocks: Vec<BlockReport>) -> BookReport {
+        BookReport {
+            version: 1,
+            chapter: "c.md".into(),
+            lab: "l".into(),
+            provider: "netns".into(),
+            known_file: "c.drift.yaml".into(),
+            blocks,
+            summary: Summary::default(),
+            stale: vec![],
+            blessed: false,
+            text: String::new(),
+        }
+    }
+
+    /// A chapter with the ping at `at` and `route -n` twice, the second
+    /// missing a row.
+    fn chapter(at: usize) -> BookReport {
+        report(vec![
+            block(at, vec![command(at + 1, "ping  10.244.3.3", &["no reply"])]),
+            block(at + 10, vec![command(at + 11, "route -n", &[])]),
+            block(at + 20, vec![command(at + 21, "route -n", &["no docker0"])]),
+        ])
+    }
+
+    fn verdicts(r: &BookReport) -> Vec<&str> {
+        r.blocks.iter().map(|b| b.verdict.as_str()).collect()
+    }
+
+    #[test]
+    fn blessed_drift_stays_known_when_lines_are_added_above_it() {
+        let mut r = chapter(100);
+        judge(&mut r, &KnownFile::default());
+        assert_eq!(verdicts(&r), ["drift", "match", "drift"]);
+        assert_eq!(r.summary.drift, 2);
+        let k = blessed(&r, &KnownFile::default());
+        assert_eq!(k.drift[0].command, "ping 10.244.3.3");
+        assert_eq!(
+            k.drift[0].occurrence, None,
+            "a command the chapter has once"
+        );
+        assert_eq!(k.drift[1].occurrence, Some(2));
+        assert_eq!(k.drift[1].line, Some(121));
+        assert!(k.drift.iter().all(|e| e.reason == TODO));
+        // Two lines added near the top: every line moves, nothing drifts.
+        let mut moved = chapter(102);
+        judge(&mut moved, &k);
+        assert_eq!(verdicts(&moved), ["known_drift", "match", "known_drift"]);
+        assert!(moved.stale.is_empty());
+        assert_eq!(moved.summary.known_drift, 2);
+        // Keyed by line, as version 1 was, it would not be: the test can fail.
+        let by_line = KnownFile {
+            version: 1,
+            drift: k
+                .drift
+                .iter()
+                .map(|e| Entry {
+                    command: String::new(),
+                    line: Some(e.line.unwrap() - 1),
+                    occurrence: None,
+                    ..e.clone()
+                })
+                .collect(),
+        };
+        let mut same = chapter(100);
+        judge(&mut same, &by_line);
+        assert_eq!(verdicts(&same), ["known_drift", "match", "known_drift"]);
+        let mut moved = chapter(102);
+        judge(&mut moved, &by_line);
+        assert_eq!(verdicts(&moved), ["drift", "match", "drift"]);
+        assert_eq!(moved.stale.len(), 2);
+    }
+
+    #[test]
+    fn a_changed_command_is_new_drift_and_its_entry_stale() {
+        let mut r = chapter(100);
+        let mut k = blessed(&r, &KnownFile::default());
+        k.drift[0].reason = "the ICMP error differs".into();
+        r.blocks[0].commands[0].command = "ping -c 1 10.244.3.3".into();
+        judge(&mut r, &k);
+        assert_eq!(verdicts(&r), ["drift", "match", "known_drift"]);
+        assert_eq!(r.stale.len(), 1);
+        assert_eq!(r.stale[0].command, "ping 10.244.3.3");
+        assert_eq!(r.stale[0].reason, "the ICMP error differs");
+        // --bless drops the stale entry and adds the new one with a TODO,
+        // keeping the reason of the entry that still matches.
+        k.drift[1].reason = "no Docker".into();
+        let b = blessed(&r, &k);
+        assert_eq!(b.drift.len(), 2);
+        assert_eq!(b.drift[0].command, "ping -c 1 10.244.3.3");
+        assert_eq!(b.drift[0].reason, TODO);
+        assert_eq!(b.drift[1].reason, "no Docker");
+        // A changed difference is new drift too.
+        let mut r = chapter(100);
+        r.blocks[2].commands[0].differences[0] = "no docker9".into();
+        judge(&mut r, &k);
+        assert_eq!(verdicts(&r), ["known_drift", "match", "drift"]);
+        assert_eq!(r.stale[0].difference, "no docker0");
+    }
+
+    #[test]
+    fn identical_commands_are_told_apart() {
+        // Both `route -n` lack the row: two entries, one each; the reason
+        // of each stays with its occurrence even when the first is moved.
+        let mut r = chapter(100);
+        r.blocks[1].commands[0].differences = vec!["no docker0".into()];
+        let mut k = blessed(&r, &KnownFile::default());
+        assert_eq!(
+            k.drift.iter().map(|e| e.occurrence).collect::<Vec<_>>(),
+            [None, Some(1), Some(2)]
+        );
+        k.drift[1].reason = "first".into();
+        k.drift[2].reason = "second".into();
+        let mut moved = chapter(150);
+        moved.blocks[1].commands[0].differences = vec!["no docker0".into()];
+        judge(&mut moved, &k);
+        assert_eq!(moved.blocks[1].commands[0].known, ["first"]);
+        assert_eq!(moved.blocks[2].commands[0].known, ["second"]);
+        // Without occurrences (written by hand), the nearest line decides;
+        // one entry explains one difference.
+        let hand = KnownFile {
+            version: VERSION,
+            drift: vec![Entry {
+                command: "route -n".into(),
+                line: Some(160),
+                occurrence: None,
+                difference: "no docker0".into(),
+                reason: "by hand".into(),
+            }],
+        };
+        let mut r = chapter(100);
+        r.blocks[1].commands[0].differences = vec!["no docker0".into()];
+        judge(&mut r, &hand);
+        assert_eq!(verdicts(&r), ["drift", "drift", "known_drift"]);
+        assert!(r.stale.is_empty());
+    }
+
+    #[test]
+    fn version_1_entries_migrate_with_their_reasons() {
+        // As the shipped version 1 file had them: block line, command, reason.
+        let v1 = KnownFile {
+            version: 1,
+            drift: vec![
+                Entry {
+                    command: "ping 10.244.3.3".into(),
+                    line: Some(100),
+                    occurrence: None,
+                    difference: "no reply".into(),
+                    reason: "ICMP".into(),
+                },
+                Entry {
+                    command: String::new(),
+                    line: Some(120),
+                    occurrence: None,
+                    difference: "no docker0".into(),
+                    reason: "Docker".into(),
+                },
+            ],
+        };
+        let mut r = chapter(100);
+        judge(&mut r, &v1);
+        assert_eq!(verdicts(&r), ["known_drift", "match", "known_drift"]);
+        let b = blessed(&r, &v1);
+        assert_eq!(b.version, VERSION);
+        assert_eq!(b.drift[0].reason, "ICMP");
+        assert_eq!(b.drift[1].reason, "Docker");
+        assert_eq!(b.drift[1].command, "route -n");
+        assert_eq!(b.drift[1].line, Some(121));
+        // The migrated file keeps them known where v1 would not.
+        let mut moved = chapter(102);
+        judge(&mut moved, &b);
+        assert_eq!(verdicts(&moved), ["known_drift", "match", "known_drift"]);
+    }
+
+    #[test]
+    fn errors_and_commands_not_understood_keep_their_verdict() {
+        let mut r = chapter(100);
+        r.blocks[0].commands[0].verdict = Verdict::Error;
+        judge(&mut r, &KnownFile::default());
+        assert_eq!(verdicts(&r), ["error", "match", "drift"]);
+        assert!(r.blocks[0].commands[0].known.is_empty());
+    }
+}
