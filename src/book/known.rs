@@ -33,7 +33,7 @@ pub const VERSION: u32 = 2;
 pub const MAX_BYTES: u64 = 1 << 20;
 
 /// One explained difference (version 2, as written).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     /// The command as the book writes it, whitespace normalised. Empty only
