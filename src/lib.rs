@@ -31,10 +31,12 @@ pub mod probe;
 pub mod provider;
 pub mod report;
 pub mod session;
+pub mod shipped;
 pub mod signals;
 pub mod spec;
 pub mod ssh;
 pub mod state;
+pub mod suggest;
 pub mod verify;
 
 pub use error::{LabError, Result};
