@@ -50,7 +50,11 @@ pub fn finish_run(ran: Ran, reports: &Reports) -> Result<()> {
     }
     let unwritten = reports.write(report);
     if shown {
-        show(&format!("{}\n", report.tally().summary()));
+        show(&format!(
+            "{} in {}\n",
+            report.tally().summary(),
+            crate::report::style::duration(report.duration_s)
+        ));
     }
     let unwritten = (!unwritten.is_empty()).then(|| LabError::Step {
         step: "write reports".into(),

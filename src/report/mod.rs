@@ -7,6 +7,7 @@
 pub mod junit;
 pub mod output;
 pub mod run;
+pub mod style;
 pub mod table;
 pub mod terminal;
 
