@@ -24,6 +24,7 @@ pub mod clock;
 pub mod cni;
 pub mod error;
 pub mod exec;
+pub mod graph;
 pub mod history;
 pub mod nightly;
 pub mod ops;

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Lab name or path; its lab.yaml names the chapter (`book:`).
+    #[arg(add = super::complete::labs())]
     lab: String,
     /// The chapter to replay instead of the lab's `book:`.
     #[arg(long, value_name = "FILE")]
@@ -25,18 +26,22 @@ pub struct Args {
     /// Write the chapter's current drift to the known-drift file.
     #[arg(long)]
     bless: bool,
+    /// Where the lab runs when `book` brings it up (netns or vagrant).
     #[arg(long, value_enum)]
     provider: Option<Kind>,
+    /// The VM provider of --provider vagrant.
     #[arg(long, value_enum)]
     vm: Option<Vm>,
+    /// Write the book report as JSON to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write the verdicts as JUnit XML to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
     /// The chapter as an HTML page with the verdicts beside each block.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
-    /// Leave the lab up at the end.
+    /// Leave what was made, whatever happens: the lab stays up at the end.
     #[arg(long)]
     keep: bool,
 }

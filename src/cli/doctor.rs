@@ -11,14 +11,16 @@ use crate::spec::{self, Lab, LoadOptions};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// The provider to check for (default: netns as root, else vagrant).
     #[arg(long, value_enum)]
     provider: Option<Kind>,
     /// Install missing OS packages with apt-get.
     #[arg(long)]
     fix: bool,
     /// For vagrant: check the lab's private range against VirtualBox.
-    #[arg(long)]
+    #[arg(long, add = super::complete::labs())]
     lab: Option<String>,
+    /// The VM provider to check for (vagrant).
     #[arg(long, value_enum, default_value = "virtualbox")]
     vm: Vm,
 }

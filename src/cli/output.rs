@@ -82,3 +82,27 @@ pub fn finish_run(ran: Ran, reports: &Reports) -> Result<()> {
         None => Ok(()),
     }
 }
+
+/// `-o/--output`: how a command that describes something prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text for people.
+    #[default]
+    Table,
+    /// One JSON document, schema-versioned (see docs/*.schema.json).
+    Json,
+}
+
+/// The `-o/--output` option of a command.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct OutputArg {
+    /// Print as a table (default) or as JSON (schema in docs/).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_enum,
+        default_value = "table",
+        value_name = "FORMAT"
+    )]
+    pub output: Format,
+}

@@ -15,7 +15,7 @@ use crate::error::{LabError, Result};
 use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
 use crate::report::run::{RunCommand, RunPhase};
-use crate::report::{CheckResult, Event, Reporter};
+use crate::report::{CheckResult, Event, Reporter, Verdict};
 use crate::signals::{self, interruptible};
 use crate::spec::Lab;
 use crate::state::{self, Lock, State};
@@ -30,8 +30,10 @@ pub struct Settings {
     pub lab: Lab,
     pub provider: Kind,
     pub vm: Option<Vm>,
-    /// Leave the lab up at the end (`--keep`).
+    /// Leave what was made, whatever happens (`--keep`).
     pub keep: bool,
+    /// Leave the lab up when the run fails (`--keep-on-failure`).
+    pub keep_on_failure: bool,
 }
 
 /// Run the story. A refusal before anything is made (busy, already up,
@@ -55,7 +57,7 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
         provider: s.provider,
         vm: s.vm,
         variant: variant.clone(),
-        keep: false,
+        keep: s.keep || s.keep_on_failure,
     };
     let up = match up_locked(settings, fresh, &run.rep).await {
         Ok(up) => up,
@@ -144,9 +146,20 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
     if let Some(sig) = signals::received() {
         rep.info(format!("{sig}: stopping"));
     }
-    if s.keep {
+    let failed = !errors.is_empty()
+        || results
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error));
+    if s.keep || (s.keep_on_failure && failed) {
         rep.info(format!(
-            "--keep: lab {} stays up; `lab destroy {0}` removes it",
+            "{}: lab {} stays up; `lab destroy {1}` removes it",
+            if s.keep {
+                "--keep"
+            } else {
+                "--keep-on-failure"
+            },
             lab.name
         ));
     } else {

@@ -189,7 +189,11 @@ impl Sink for Terminal {
             // shows its steps, checks and closing lines.
             Event::PhaseStart { phase, variant } => {
                 if !style::quiet() {
-                    let head = format!("── {} ({})", format!("{phase:?}").to_lowercase(), visible(variant));
+                    let head = format!(
+                        "── {} ({})",
+                        format!("{phase:?}").to_lowercase(),
+                        visible(variant)
+                    );
                     self.println_visible(&paint(Paint::Bold, &head));
                 }
             }
