@@ -35,7 +35,19 @@ pub fn completions(shell: clap_complete::Shell) -> Result<()> {
 /// Every page: `(file name, roff)`, `lab.1` first, then `lab-up.1`, ...,
 /// and for commands with their own commands `lab-nightly-merge.1`, ...
 pub fn pages() -> Result<Vec<(String, Vec<u8>)>> {
-    let mut cmd = super::command();
+    // `lab help X` is `lab X --help`: not a page of its own.
+    fn no_help(c: clap::Command) -> clap::Command {
+        let names: Vec<String> = c
+            .get_subcommands()
+            .map(|s| s.get_name().to_string())
+            .collect();
+        let mut c = c.disable_help_subcommand(true);
+        for n in names {
+            c = c.mut_subcommand(n, no_help);
+        }
+        c
+    }
+    let mut cmd = no_help(super::command());
     cmd.build();
     let mut pages = Vec::new();
     add(&cmd, "lab", &mut pages)?;

@@ -317,7 +317,7 @@ fn schema() -> Value {
 /// Check `v` against the part of JSON Schema that `docs/run-report.schema.json`
 /// uses (type, const, enum, pattern, minimum, required, properties,
 /// additionalProperties, items); returns every problem.
-fn validate(schema: &Value, v: &Value, at: &str) -> Vec<String> {
+pub fn validate(schema: &Value, v: &Value, at: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let type_ok = |t: &str| match t {
         "object" => v.is_object(),
