@@ -356,7 +356,7 @@ mod tests {
         assert!(svg.contains("DECLARED"));
         let fixed = super::super::declared::topology(&lab, "fixed").unwrap();
         let svg = super::render(&fixed);
-        assert!(!svg.contains("shared"), "{svg}");
+        assert!(!svg.contains("✗ shared"), "{svg}");
         for v in [
             "VTEP 10.100.198.200",
             "VTEP 10.100.198.201",
