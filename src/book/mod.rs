@@ -13,6 +13,7 @@
 
 pub mod bind;
 pub mod compare;
+pub mod html;
 pub mod known;
 pub mod parse;
 pub mod recognize;

@@ -50,8 +50,10 @@ pub async fn run(a: Args) -> Result<()> {
     // Before anything runs: a bad report path costs nothing.
     let reports = Reports::new(a.junit, a.json).with_html(a.html);
     reports.check(&crate::state::root())?;
+    let lab = spec::load(&a.lab, LoadOptions::default())?;
+    let name = lab.name.clone();
     let settings = Settings {
-        lab: spec::load(&a.lab, LoadOptions::default())?,
+        lab: lab.clone(),
         provider: a.provider,
         vm: a.vm,
         book: book::Settings {
@@ -64,11 +66,18 @@ pub async fn run(a: Args) -> Result<()> {
     let booked = op::book(settings, &super::terminal()).await?;
     let r = &booked.report;
     super::output::show(&reports, &book::report::terminal(r));
+    // The page shows the lab's topology beside the chapter's figure: the
+    // live lab when it is still up, else what its file declares.
+    let graph = if reports.html.is_some() {
+        page_graph(&lab, &name).await
+    } else {
+        None
+    };
     let unwritten = reports.write_with(|f| {
         Some(match f {
             Format::Json => book::report::json(r),
             Format::Junit => book::report::junit(r),
-            Format::Html => book::report::html(r),
+            Format::Html => book::html::page(r, graph.as_ref()),
         })
     });
     if let Some(e) = booked.error {
@@ -89,4 +98,16 @@ pub async fn run(a: Args) -> Result<()> {
             total: r.blocks.len(),
         })
     }
+}
+
+async fn page_graph(lab: &crate::spec::Lab, name: &str) -> Option<crate::graph::Topology> {
+    if crate::state::lab_dir(name)
+        .join(crate::state::STATE_FILE)
+        .is_file()
+        && let Ok(r) = crate::ops::running(Some(name.to_string()), crate::ops::Need::Up)
+        && let Ok(t) = crate::graph::live::topology(&r).await
+    {
+        return Some(t);
+    }
+    crate::graph::declared::topology(lab, &lab.default_variant).ok()
 }
