@@ -96,6 +96,18 @@ fn quoted(d: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether the quoted text `q` is the line `n` (both normalized): equal,
+/// one inside the other, or the quote's words in the line in order (a
+/// table row quoted without its empty columns).
+fn quotes_line(q: &str, n: &str) -> bool {
+    if q == n || q.contains(n) || n.contains(q) {
+        return true;
+    }
+    let mut words = n.split_whitespace();
+    let qw: Vec<&str> = q.split_whitespace().collect();
+    qw.len() >= 2 && qw.iter().all(|w| words.any(|x| x == *w))
+}
+
 /// Lines as HTML, those a difference quotes marked.
 fn marked(lines: &[Value], quotes: &[String]) -> String {
     lines
@@ -106,7 +118,7 @@ fn marked(lines: &[Value], quotes: &[String]) -> String {
             if !n.is_empty()
                 && quotes
                     .iter()
-                    .any(|q| *q == n || q.contains(&n) || n.contains(q.as_str()))
+                    .any(|q| quotes_line(q, &n))
             {
                 format!("<mark>{}</mark>", esc(l))
             } else {
@@ -390,5 +402,16 @@ mod page_tests {
             !html.contains("http://") && !html.contains("<script"),
             "{html}"
         );
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    #[test]
+    fn a_row_quoted_without_its_columns_is_marked() {
+        let row = "172.17.0.0 0.0.0.0 255.255.0.0 U 0 0 0 docker0";
+        assert!(super::quotes_line("172.17.0.0 0.0.0.0 255.255.0.0 U docker0", row));
+        assert!(!super::quotes_line("10.244.3.0 docker0", row));
+        assert!(!super::quotes_line("docker0", "docker1 x"));
     }
 }
