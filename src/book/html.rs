@@ -115,11 +115,7 @@ fn marked(lines: &[Value], quotes: &[String]) -> String {
         .filter_map(Value::as_str)
         .map(|l| {
             let n = super::compare::normalize(l);
-            if !n.is_empty()
-                && quotes
-                    .iter()
-                    .any(|q| quotes_line(q, &n))
-            {
+            if !n.is_empty() && quotes.iter().any(|q| quotes_line(q, &n)) {
                 format!("<mark>{}</mark>", esc(l))
             } else {
                 esc(l)
@@ -410,7 +406,10 @@ mod quote_tests {
     #[test]
     fn a_row_quoted_without_its_columns_is_marked() {
         let row = "172.17.0.0 0.0.0.0 255.255.0.0 U 0 0 0 docker0";
-        assert!(super::quotes_line("172.17.0.0 0.0.0.0 255.255.0.0 U docker0", row));
+        assert!(super::quotes_line(
+            "172.17.0.0 0.0.0.0 255.255.0.0 U docker0",
+            row
+        ));
         assert!(!super::quotes_line("10.244.3.0 docker0", row));
         assert!(!super::quotes_line("docker0", "docker1 x"));
     }

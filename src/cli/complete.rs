@@ -92,9 +92,7 @@ fn lab_word(words: &[String]) -> Option<String> {
             continue;
         }
         // The word being completed is the last one: not a lab yet.
-        if it.peek().is_none() {
-            return None;
-        }
+        it.peek()?;
         positional += 1;
         // The first positional word is the command, the second the lab.
         if positional == 2 {

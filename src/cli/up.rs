@@ -32,11 +32,7 @@ pub struct Target {
 impl Target {
     /// The lab, with `--nodes` and `--box` applied.
     pub fn load(&self) -> Result<Lab> {
-        Ok(super::load_lab(
-            &self.lab,
-            self.nodes,
-            self.box_name.as_deref(),
-        )?)
+        super::load_lab(&self.lab, self.nodes, self.box_name.as_deref())
     }
 
     /// The provider asked for (or the default), checked against `--vm`.

@@ -28,12 +28,10 @@ struct Canvas {
 }
 
 impl Canvas {
+    /// A rectangle at `(x, y)`, `w` by `h`.
     fn rect(
         &mut self,
-        x0: i32,
-        y: i32,
-        w: i32,
-        h: i32,
+        (x0, y, w, h): (i32, i32, i32, i32),
         fill: &str,
         stroke: &str,
         sw: f32,
@@ -99,7 +97,7 @@ pub fn render(t: &Topology) -> String {
             GREEN,
         )
     };
-    c.rect(MARGIN, 62, width - 2 * MARGIN, 26, colour, colour, 1.0, 4);
+    c.rect((MARGIN, 62, width - 2 * MARGIN, 26), colour, colour, 1.0, 4);
     c.text(MARGIN + 10, 80, "banner", &banner);
     // The private network joining the nodes.
     let bar_y = 116;
@@ -240,10 +238,7 @@ fn node_column(
         ("#e8f5e9", GREEN)
     };
     body.rect(
-        inner,
-        vx_top,
-        COL - 2 * pad,
-        46,
+        (inner, vx_top, COL - 2 * pad, 46),
         fill,
         stroke,
         if bad { 3.0 } else { 1.5 },
@@ -278,10 +273,7 @@ fn node_column(
     let bridge = node.nics.iter().find(|n| n.kind == "bridge");
     let b_top = y;
     body.rect(
-        inner,
-        b_top,
-        COL - 2 * pad,
-        24,
+        (inner, b_top, COL - 2 * pad, 24),
         "#fff8e1",
         "#f9a825",
         1.5,
@@ -301,10 +293,7 @@ fn node_column(
         y += 10;
         body.line((inner + 20, y - 10), (inner + 20, y), "#f9a825", false);
         body.rect(
-            inner + 10,
-            y,
-            COL - 2 * pad - 20,
-            36,
+            (inner + 10, y, COL - 2 * pad - 20, 36),
             "#fffde7",
             "#f9a825",
             1.0,
@@ -336,7 +325,7 @@ fn node_column(
     }
     y += 12;
     let h = y - top;
-    c.rect(x0, top, COL, h, "#fafafa", "#424242", 1.5, 8);
+    c.rect((x0, top, COL, h), "#fafafa", "#424242", 1.5, 8);
     c.body.push_str(&body.body);
     (h, vx_mid)
 }

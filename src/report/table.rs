@@ -211,10 +211,7 @@ fn diagnostics(
     for r in results.iter().filter(|r| !r.artifacts.is_empty()) {
         let mut dirs: Vec<String> = Vec::new();
         for a in &r.artifacts {
-            let dir = a
-                .parent()
-                .map(|p| evidence(p))
-                .unwrap_or_else(|| evidence(a));
+            let dir = a.parent().map(evidence).unwrap_or_else(|| evidence(a));
             let d = shown(dir);
             if !dirs.contains(&d) {
                 dirs.push(d);
