@@ -1,10 +1,13 @@
 //! The labs shipped with `lab` (the repository's `labs/`), embedded in the
 //! binary so a copied or `cargo install`ed `lab` finds `chapter4` wherever
-//! it runs. They are written out, once per content, into a folder `lab`
-//! owns under the state root (`<LAB_STATE_DIR>/.shipped/<hash>/`): a lab's
-//! state names its `lab.yaml` by path, so the files must outlive the
-//! command. A folder whose name starts with a dot is never a lab's state
-//! folder (lab names are DNS labels).
+//! it runs. They are written out, once per content, into a cache folder
+//! `lab` owns (`LAB_CACHE_DIR`, else `$XDG_CACHE_HOME/lab`, else
+//! `~/.cache/lab`; then `shipped/<digest>/`), only when a name is not found
+//! elsewhere or `lab list` lists them. A lab that is up does not depend on
+//! it: `up` copies its files into the lab's state. Without a home the state
+//! root holds it (`<LAB_STATE_DIR>/.shipped/`; a folder whose name starts
+//! with a dot is never a lab's state folder), never a shared temporary
+//! folder another user could fill first.
 
 use crate::error::{LabError, Result};
 use include_dir::{Dir, include_dir};
@@ -53,7 +56,18 @@ fn digest() -> String {
 
 /// Where the shipped labs are (or will be) written out.
 pub fn dir() -> PathBuf {
-    let root = crate::state::root().join(".shipped").join(digest());
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let cache = var("LAB_CACHE_DIR")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("lab")))
+        .or_else(|| var("HOME").map(|h| h.join(".cache").join("lab")));
+    let root = match cache {
+        Some(c) => c.join("shipped").join(digest()),
+        None => crate::state::root().join(".shipped").join(digest()),
+    };
     std::path::absolute(&root).unwrap_or(root)
 }
 

@@ -33,8 +33,9 @@ use std::path::PathBuf;
 /// The environment variables `lab` reads, for `--help` and the man page.
 pub const ENVIRONMENT: &str = "\
 Environment:
-  LAB_STATE_DIR    where labs' state folders live (default ./.lab); the
-                   shipped labs are written out under it (.shipped/)
+  LAB_STATE_DIR    where labs' state folders live (default ./.lab)
+  LAB_CACHE_DIR    where the labs shipped in lab are written out when used
+                   (default $XDG_CACHE_HOME/lab, else ~/.cache/lab)
   LAB_PATH         folders (':'-separated) holding labs by name, searched
                    after ./labs and before the labs shipped with lab
   LAB_RUN_DIR      where claims on lab names live (default /run/lab)

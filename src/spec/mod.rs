@@ -248,7 +248,12 @@ pub fn find(name_or_path: &str) -> Result<PathBuf> {
         });
     }
     let mut searched = Vec::new();
-    for root in search_roots() {
+    // The shipped labs are written out only when nothing else has the name.
+    let shipped = || crate::shipped::materialise().unwrap_or_else(|_| crate::shipped::dir());
+    for root in user_roots()
+        .into_iter()
+        .chain(std::iter::once_with(shipped))
+    {
         let file = root.join(name_or_path).join(LAB_FILE);
         if file.is_file() {
             return Ok(file);
@@ -266,13 +271,19 @@ pub fn find(name_or_path: &str) -> Result<PathBuf> {
 /// Where labs are looked up by name, in order: `labs/` under the current
 /// directory, each folder of `LAB_PATH`, the labs shipped with `lab`.
 fn search_roots() -> Vec<PathBuf> {
+    let mut roots = user_roots();
+    // The labs shipped in the binary, written out to lab's cache (a copied
+    // or installed binary has no source tree).
+    roots.push(crate::shipped::materialise().unwrap_or_else(|_| crate::shipped::dir()));
+    roots
+}
+
+/// `labs/` here and the folders of `LAB_PATH`.
+fn user_roots() -> Vec<PathBuf> {
     let mut roots = vec![PathBuf::from("labs")];
     if let Some(lp) = std::env::var_os("LAB_PATH") {
         roots.extend(std::env::split_paths(&lp));
     }
-    // The labs shipped in the binary, written out where `lab` keeps its
-    // state (a copied or installed binary has no source tree).
-    roots.push(crate::shipped::materialise().unwrap_or_else(|_| crate::shipped::dir()));
     roots
 }
 

@@ -50,10 +50,12 @@ fn copied_binary() -> (tempfile::TempDir, std::path::PathBuf, tempfile::TempDir)
 fn a_copied_binary_in_an_empty_folder_finds_chapter4() {
     let (_bin_dir, bin, cwd) = copied_binary();
     let state = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(&bin)
         .current_dir(cwd.path())
         .env_remove("LAB_PATH")
         .env("LAB_STATE_DIR", state.path())
+        .env("LAB_CACHE_DIR", cache.path())
         .env("CI", "1")
         .arg("list")
         .output()
@@ -65,13 +67,13 @@ fn a_copied_binary_in_an_empty_folder_finds_chapter4() {
         "{stdout}"
     );
     assert!(stdout.contains("  checks    11\n"), "{stdout}");
-    // The files are written under the state folder, not in the repository.
+    // The files are written to lab's cache, not read from the repository.
     let file = stdout
         .lines()
         .find_map(|l| l.strip_prefix("  file      "))
         .unwrap();
     assert!(
-        file.starts_with(&state.path().display().to_string()),
+        file.starts_with(&cache.path().display().to_string()),
         "{file}"
     );
     assert!(!file.contains(env!("CARGO_MANIFEST_DIR")), "{file}");
@@ -80,6 +82,7 @@ fn a_copied_binary_in_an_empty_folder_finds_chapter4() {
         .current_dir(cwd.path())
         .env_remove("LAB_PATH")
         .env("LAB_STATE_DIR", state.path())
+        .env("LAB_CACHE_DIR", cache.path())
         .args(["render", "chapter4"])
         .output()
         .unwrap();
