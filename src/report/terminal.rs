@@ -48,6 +48,9 @@ pub struct Terminal {
     fancy: bool,
     /// The terminal's width, when known: lines are cut to it.
     width: Option<usize>,
+    /// The last skip reason said: a check skipped for the same one says
+    /// "as above" instead of repeating it.
+    last_skip: Mutex<Option<String>>,
     spinner: Mutex<Option<ProgressBar>>,
     bar: Mutex<Option<ProgressBar>>,
 }
@@ -59,6 +62,7 @@ impl Terminal {
         Terminal {
             fancy,
             width: super::table::terminal_width(),
+            last_skip: Mutex::new(None),
             spinner: Mutex::new(None),
             bar: Mutex::new(None),
         }
@@ -155,12 +159,25 @@ impl Sink for Terminal {
             Event::CheckEnd(r) => {
                 // One line, as wide as the terminal: the whole observation
                 // is in the table, the record and lab.log.
+                let first = r.observed.lines().next().unwrap_or("");
+                let said = if r.verdict == Verdict::Skip {
+                    let mut last = self.last_skip.lock().unwrap();
+                    let same = last.as_deref() == Some(first);
+                    *last = Some(first.to_string());
+                    if same {
+                        "(the same reason as above)"
+                    } else {
+                        first
+                    }
+                } else {
+                    first
+                };
                 let text = fit(
                     &visible(&format!(
                         "{} ({:.2}s): {}",
                         r.name,
                         r.elapsed.as_secs_f64(),
-                        r.observed.lines().next().unwrap_or("")
+                        said
                     )),
                     self.width.map(|w| w.saturating_sub(10)),
                 );
