@@ -62,8 +62,22 @@ pub enum LabError {
     Usage(String),
 
     /// No lab of that name or path could be found.
-    #[error("no lab named '{name}' (looked in: {searched})")]
-    LabNotFound { name: String, searched: String },
+    /// `hint` names the nearest labs and those found (may be empty).
+    #[error("no lab named '{name}' (looked in: {searched}){hint}")]
+    LabNotFound {
+        name: String,
+        searched: String,
+        hint: String,
+    },
+
+    /// `destroy` of a lab of which nothing exists here (no state folder,
+    /// no claim): nothing was done. `hint` names the labs that are up.
+    #[error("there is no lab '{name}' here to destroy (nothing in {dir}){hint}")]
+    NothingToDestroy {
+        name: String,
+        dir: PathBuf,
+        hint: String,
+    },
 
     /// The lab is not up (no state), for commands that need a running lab.
     #[error("lab '{0}' is not up (no state in {1}); run `lab up {0}` first")]
@@ -154,6 +168,7 @@ impl LabError {
             LabError::Invalid(_)
             | LabError::Usage(_)
             | LabError::LabNotFound { .. }
+            | LabError::NothingToDestroy { .. }
             | LabError::NotUp(..)
             | LabError::AlreadyUp { .. }
             | LabError::Untrusted(_) => 2,

@@ -13,6 +13,7 @@
 
 pub mod bind;
 pub mod compare;
+pub mod html;
 pub mod judge;
 pub mod known;
 pub mod parse;

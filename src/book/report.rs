@@ -2,12 +2,9 @@
 //! first command, verdict; each difference below it), JSON (the
 //! [`BookReport`] as is, `version` 1), JUnit (one test case per block, the
 //! differences in `<failure>`, the lab's output in `<system-out>`), and HTML
-//! (the chapter itself, readable, each block marked with its verdict and the
-//! lab's output beside the book's, differences highlighted; one file, no
-//! network).
+//! (rendered from a template by [`super::html`]).
 
 use super::{BookReport, Verdict};
-use crate::report::escape as esc;
 use crate::report::table::clip;
 use crate::report::terminal::visible;
 use std::fmt::Write;
@@ -144,7 +141,7 @@ pub fn junit(r: &BookReport) -> String {
         Some(at) if !stale.is_empty() => format!(
             "{}    <system-out>{}</system-out>\n{}",
             &x[..at],
-            esc(&stale),
+            crate::report::escape(&stale),
             &x[at..]
         ),
         _ => x,
@@ -274,204 +271,10 @@ pub fn as_checks(r: &BookReport) -> Vec<crate::report::CheckResult> {
 /// which one the block ran).
 pub const BOOK_VARIANT: &str = "book";
 
-const CSS: &str = "body{font:15px/1.5 system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}\
-h1,h2,h3{line-height:1.2}pre{margin:0;white-space:pre-wrap;word-break:break-all;font:13px/1.4 ui-monospace,monospace}\
-.summary span{display:inline-block;margin-right:1em}.block{border:1px solid #ccc;border-left:8px solid #999;margin:1em 0;border-radius:4px}\
-.block>header{padding:.3em .8em;background:#f4f4f4;font-weight:600}.v-match{border-left-color:#2a2}.v-drift{border-left-color:#d22}\
-.v-known_drift{border-left-color:#e90}.v-skipped{border-left-color:#999}.v-not_understood{border-left-color:#a2a}.v-error{border-left-color:#a00}\
-.badge{display:inline-block;padding:0 .5em;border-radius:3px;color:#fff;font-size:12px;margin-left:.5em}.b-match{background:#2a2}\
-.b-drift{background:#d22}.b-known_drift{background:#e90}.b-skipped{background:#888}.b-not_understood{background:#a2a}.b-error{background:#a00}\
-.cmd{display:grid;grid-template-columns:1fr 1fr;gap:0;border-top:1px solid #ddd}.cmd>div{padding:.4em .8em;overflow:auto}\
-.cmd .lab{background:#fafafa;border-left:1px solid #ddd}.cmd h4{margin:0 0 .3em;font-size:12px;color:#666;font-weight:600}\
-.line{color:#777}.diff{grid-column:1/3;padding:.4em .8em;background:#fff0f0}.diff.known{background:#fff7e6}\
-mark{background:#ffd0d0}.bind,.note{grid-column:1/3;padding:.2em .8em;font-size:13px;color:#555}\
-.stale{border:1px solid #e90;border-radius:4px;padding:.4em .8em;background:#fffaf0}.stale li{margin:.3em 0}";
-
-/// The chapter as one self-contained HTML page with the verdicts.
+/// The chapter as one self-contained HTML page with the verdicts (see
+/// [`super::html`]; `lab book --html` adds the lab's graph).
 pub fn html(r: &BookReport) -> String {
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>lab book: {}</title><style>{CSS}</style></head><body>\n",
-        esc(&r.chapter)
-    );
-    let m = &r.summary;
-    let _ = writeln!(
-        h,
-        "<div class=\"summary\"><p><b>lab book</b> {} against lab <b>{}</b> ({})</p><p><span>{} match</span><span>{} drift</span><span>{} known drift</span><span>{} skipped</span><span>{} not understood</span><span>{} error</span></p></div><hr>",
-        esc(&r.chapter),
-        esc(&r.lab),
-        esc(&r.provider),
-        m.matched,
-        m.drift,
-        m.known_drift,
-        m.skipped,
-        m.not_understood,
-        m.error
-    );
-    stale_html(&mut h, r);
-    let lines: Vec<&str> = r.text.lines().collect();
-    let mut i = 0;
-    let mut para: Vec<&str> = Vec::new();
-    let flush = |h: &mut String, para: &mut Vec<&str>| {
-        if !para.is_empty() {
-            let _ = writeln!(h, "<p>{}</p>", esc(&para.join(" ")));
-            para.clear();
-        }
-    };
-    let mut blocks = r.blocks.iter().peekable();
-    while i < lines.len() {
-        let n = i + 1;
-        if let Some(b) = blocks.peek()
-            && b.line == n
-        {
-            flush(&mut h, &mut para);
-            block_html(&mut h, b, &lines);
-            i = b.end;
-            blocks.next();
-            continue;
-        }
-        let l = lines[i];
-        if let Some(t) = l.strip_prefix("### ") {
-            flush(&mut h, &mut para);
-            let _ = writeln!(h, "<h3>{}</h3>", esc(t));
-        } else if let Some(t) = l.strip_prefix("## ") {
-            flush(&mut h, &mut para);
-            let _ = writeln!(h, "<h2>{}</h2>", esc(t));
-        } else if let Some(t) = l.strip_prefix("# ") {
-            flush(&mut h, &mut para);
-            let _ = writeln!(h, "<h1>{}</h1>", esc(t));
-        } else if l.trim().is_empty() {
-            flush(&mut h, &mut para);
-        } else {
-            para.push(l);
-        }
-        i += 1;
-    }
-    flush(&mut h, &mut para);
-    h.push_str("</body></html>\n");
-    h
-}
-
-/// The stale known-drift entries (or those `--bless` dropped), above the
-/// chapter: not a failure, but a file to tidy.
-fn stale_html(h: &mut String, r: &BookReport) {
-    if r.stale.is_empty() {
-        return;
-    }
-    let _ = writeln!(
-        h,
-        "<section class=\"stale\" id=\"stale\"><b>Stale known drift</b>: {} of <code>{}</code> explained no difference of this run ({}).<ul>",
-        r.stale.len(),
-        esc(&r.known_file),
-        if r.blessed {
-            "dropped by <code>--bless</code>"
-        } else {
-            if r.stale.len() == 1 {
-                "not a failure; <code>lab book --bless</code> drops it"
-            } else {
-                "not a failure; <code>lab book --bless</code> drops them"
-            }
-        }
-    );
-    for e in &r.stale {
-        let _ = writeln!(
-            h,
-            "<li>{}<code>{}</code>{}<br><b>difference:</b> {}<br><b>why:</b> {}</li>",
-            e.line.map(|l| format!("line {l}: ")).unwrap_or_default(),
-            esc(&e.command),
-            e.occurrence
-                .map(|o| format!(" (occurrence {o})"))
-                .unwrap_or_default(),
-            esc(&e.difference),
-            esc(&e.reason)
-        );
-    }
-    h.push_str("</ul></section>\n");
-}
-
-fn block_html(h: &mut String, b: &super::BlockReport, lines: &[&str]) {
-    let v = b.verdict.as_str();
-    let _ = writeln!(
-        h,
-        "<section class=\"block v-{v}\" id=\"line-{}\"><header>line {} <span class=\"badge b-{v}\">{v}</span></header>",
-        b.line, b.line
-    );
-    if b.commands.is_empty() {
-        let body: Vec<&str> = lines
-            .get(b.line..b.end.saturating_sub(1))
-            .unwrap_or(&[])
-            .to_vec();
-        let _ = writeln!(
-            h,
-            "<div class=\"cmd\"><div><pre>{}</pre></div><div class=\"lab\">{}</div></div>",
-            esc(&body.join("\n")),
-            esc(&b.prose.join(" "))
-        );
-    }
-    for c in &b.commands {
-        let cv = c.verdict.as_str();
-        let missing: Vec<String> = c
-            .differences
-            .iter()
-            .filter_map(|d| d.split('`').nth(1).map(str::to_string))
-            .collect();
-        let book: Vec<String> = c
-            .book
-            .iter()
-            .map(|l| {
-                let n = super::compare::normalize(l);
-                if !n.is_empty() && missing.iter().any(|m| *m == n || m.contains(&n)) {
-                    format!("<mark>{}</mark>", esc(l))
-                } else {
-                    esc(l)
-                }
-            })
-            .collect();
-        let _ = writeln!(
-            h,
-            "<div class=\"cmd\"><div><h4>book, line {}</h4><pre><b>$ {}</b>\n{}</pre></div><div class=\"lab\"><h4>lab{} <span class=\"badge b-{cv}\">{cv}</span></h4><pre>{}{}</pre></div>",
-            c.line,
-            esc(&c.command),
-            book.join("\n"),
-            c.ran_on
-                .as_ref()
-                .map(|o| format!(", on {}", esc(o)))
-                .unwrap_or_default(),
-            c.ran
-                .as_ref()
-                .map(|r| format!("<b>$ {}</b>\n", esc(r)))
-                .unwrap_or_default(),
-            esc(&c.lab.join("\n"))
-        );
-        for b in &c.bindings {
-            let _ = writeln!(h, "<div class=\"bind\">{}</div>", esc(b));
-        }
-        if let Some(r) = &c.reason {
-            let _ = writeln!(h, "<div class=\"note\">{}</div>", esc(r));
-        }
-        for (d, known) in c.differences_known() {
-            match known {
-                Some(k) => {
-                    let _ = writeln!(
-                        h,
-                        "<div class=\"diff known\"><b>known drift:</b> {}<br><b>why:</b> {}</div>",
-                        esc(d),
-                        esc(k)
-                    );
-                }
-                None => {
-                    let _ = writeln!(
-                        h,
-                        "<div class=\"diff\"><b>drift:</b> <mark>{}</mark></div>",
-                        esc(d)
-                    );
-                }
-            }
-        }
-        h.push_str("</div>\n");
-    }
-    h.push_str("</section>\n");
+    super::html::page(r, None)
 }
 
 #[cfg(test)]

@@ -6,8 +6,11 @@ use std::io::Write;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// The running lab.
+    #[arg(add = super::complete::labs())]
     lab: String,
-    #[arg(long)]
+    /// The variant to switch to.
+    #[arg(long, add = super::complete::variants())]
     variant: String,
 }
 

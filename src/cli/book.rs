@@ -15,6 +15,7 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Lab name or path; its lab.yaml names the chapter (`book:`).
+    #[arg(add = super::complete::labs())]
     lab: String,
     /// The chapter to replay instead of the lab's `book:`.
     #[arg(long, value_name = "FILE")]
@@ -26,18 +27,22 @@ pub struct Args {
     /// entries that still match kept, new ones TODO, stale ones dropped.
     #[arg(long)]
     bless: bool,
+    /// Where the lab runs when `book` brings it up (netns or vagrant).
     #[arg(long, value_enum)]
     provider: Option<Kind>,
+    /// The VM provider of --provider vagrant.
     #[arg(long, value_enum)]
     vm: Option<Vm>,
+    /// Write the book report as JSON to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write the verdicts as JUnit XML to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
     /// The chapter as an HTML page with the verdicts beside each block.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
-    /// Leave the lab up at the end.
+    /// Leave what was made, whatever happens: the lab stays up at the end.
     #[arg(long)]
     keep: bool,
 }
@@ -46,8 +51,10 @@ pub async fn run(a: Args) -> Result<()> {
     // Before anything runs: a bad report path costs nothing.
     let reports = Reports::new(a.junit, a.json).with_html(a.html);
     reports.check(&crate::state::root())?;
+    let lab = spec::load(&a.lab, LoadOptions::default())?;
+    let name = lab.name.clone();
     let settings = Settings {
-        lab: spec::load(&a.lab, LoadOptions::default())?,
+        lab: lab.clone(),
         provider: a.provider,
         vm: a.vm,
         book: book::Settings {
@@ -60,11 +67,18 @@ pub async fn run(a: Args) -> Result<()> {
     let booked = op::book(settings, &super::terminal()).await?;
     let r = &booked.report;
     super::output::show(&reports, &book::report::terminal(r));
+    // The page shows the lab's topology beside the chapter's figure: the
+    // live lab when it is still up, else what its file declares.
+    let graph = if reports.html.is_some() {
+        page_graph(&lab, &name).await
+    } else {
+        None
+    };
     let unwritten = reports.write_with(|f| {
         Some(match f {
             Format::Json => book::report::json(r),
             Format::Junit => book::report::junit(r),
-            Format::Html => book::report::html(r),
+            Format::Html => book::html::page(r, graph.as_ref()),
         })
     });
     if let Some(e) = booked.error {
@@ -85,4 +99,16 @@ pub async fn run(a: Args) -> Result<()> {
             total: r.blocks.len(),
         })
     }
+}
+
+async fn page_graph(lab: &crate::spec::Lab, name: &str) -> Option<crate::graph::Topology> {
+    if crate::state::lab_dir(name)
+        .join(crate::state::STATE_FILE)
+        .is_file()
+        && let Ok(r) = crate::ops::running(Some(name.to_string()), crate::ops::Need::Up)
+        && let Ok(t) = crate::graph::live::topology(&r).await
+    {
+        return Some(t);
+    }
+    crate::graph::declared::topology(lab, &lab.default_variant).ok()
 }

@@ -8,6 +8,8 @@ use std::io::Write;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// The lab's name (or its lab.yaml).
+    #[arg(add = super::complete::labs())]
     lab: String,
     /// Also remove kept diagnostics (artifacts/) and lab.log.
     #[arg(long)]

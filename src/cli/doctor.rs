@@ -11,14 +11,16 @@ use crate::spec::{self, Lab, LoadOptions};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// The provider to check for (default: netns as root, else vagrant).
     #[arg(long, value_enum)]
     provider: Option<Kind>,
     /// Install missing OS packages with apt-get.
     #[arg(long)]
     fix: bool,
     /// For vagrant: check the lab's private range against VirtualBox.
-    #[arg(long)]
+    #[arg(long, add = super::complete::labs())]
     lab: Option<String>,
+    /// The VM provider to check for (vagrant).
     #[arg(long, value_enum, default_value = "virtualbox")]
     vm: Vm,
 }
@@ -77,12 +79,20 @@ fn netns(fix: bool, lab: Option<&str>) -> Result<()> {
 /// line each; the refusal `lab up` would give, if any.
 fn netns_limits(lab: &Lab) -> Option<String> {
     for l in limits::limits(lab, &limits::Host::read()) {
+        // Memory is counted in KiB: said in MiB, with its unit.
+        let amount = |n: u64| {
+            if l.what.starts_with("memory") {
+                format!("{} MiB", n / 1024)
+            } else {
+                n.to_string()
+            }
+        };
         out!(
             "{} {} (needs {}, has {}){}",
             if l.ok() { "ok     " } else { "LIMIT  " },
             l.what,
-            l.needed,
-            l.available,
+            amount(l.needed),
+            amount(l.available),
             if l.ok() {
                 String::new()
             } else {

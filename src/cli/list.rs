@@ -1,55 +1,131 @@
-//! `lab list`: every lab `lab` can find by name, where it is, its variants,
-//! its checks and its chapter (a lab that does not load says why).
+//! `lab list [-o json]`: every lab `lab` can find by name, where it is, its
+//! variants, its checks and its chapter (a lab that does not load says
+//! why). JSON: `docs/lab-list.schema.json`.
 
+use super::output::{Format, OutputArg, out, out_raw};
 use crate::error::Result;
 use crate::report::terminal::visible;
 use crate::spec::{self, LoadOptions};
-use std::io::Write;
+use serde::Serialize;
 
-/// A line to stdout; a closed stdout (`lab list | head -1`) is not an error.
-fn out(line: String) {
-    let _ = writeln!(std::io::stdout(), "{line}");
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    output: OutputArg,
 }
 
-pub fn run() -> Result<()> {
-    let labs = spec::discover();
-    if labs.is_empty() {
-        out("no lab found (labs/ here, LAB_PATH, or lab's own labs)".into());
+/// Version of `lab list -o json`'s shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Listing {
+    schema_version: u32,
+    kind: &'static str,
+    labs: Vec<Entry>,
+}
+
+#[derive(Serialize)]
+struct Entry {
+    name: String,
+    file: String,
+    /// Why the lab does not load (then the fields below are empty).
+    error: Option<String>,
+    title: Option<String>,
+    variants: Vec<VariantEntry>,
+    checks: Vec<String>,
+    chapter: Option<String>,
+}
+
+#[derive(Serialize)]
+struct VariantEntry {
+    name: String,
+    default: bool,
+    about: String,
+}
+
+fn entries() -> Vec<Entry> {
+    spec::discover()
+        .into_iter()
+        .map(
+            |(name, file)| match spec::load_file(&file, LoadOptions::default()) {
+                Ok(lab) => Entry {
+                    name,
+                    file: file.display().to_string(),
+                    error: None,
+                    title: Some(lab.title.clone()),
+                    variants: lab
+                        .variants
+                        .iter()
+                        .map(|v| VariantEntry {
+                            name: v.name.clone(),
+                            default: v.name == lab.default_variant,
+                            about: v.about.clone(),
+                        })
+                        .collect(),
+                    checks: lab.checks.iter().map(|c| c.name.clone()).collect(),
+                    chapter: crate::nightly::inputs::chapter_of(&lab.file)
+                        .map(|c| lab.dir.join(c).display().to_string()),
+                },
+                Err(e) => Entry {
+                    name,
+                    file: file.display().to_string(),
+                    error: Some(e.to_string()),
+                    title: None,
+                    variants: vec![],
+                    checks: vec![],
+                    chapter: None,
+                },
+            },
+        )
+        .collect()
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let labs = entries();
+    if a.output.output == Format::Json {
+        let doc = Listing {
+            schema_version: SCHEMA_VERSION,
+            kind: "lab-list",
+            labs,
+        };
+        out_raw!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).expect("serializes")
+        );
         return Ok(());
     }
-    for (name, file) in labs {
-        match spec::load_file(&file, LoadOptions::default()) {
-            Ok(lab) => {
-                let variants: Vec<String> = lab
+    if labs.is_empty() {
+        out!("no lab found (labs/ here, LAB_PATH, or lab's own labs)");
+        return Ok(());
+    }
+    for e in labs {
+        match &e.error {
+            None => {
+                let variants: Vec<String> = e
                     .variants
                     .iter()
                     .map(|v| {
-                        if v.name == lab.default_variant {
+                        if v.default {
                             format!("{} (default)", v.name)
                         } else {
                             v.name.clone()
                         }
                     })
                     .collect();
-                out(format!("{name}: {}", visible(&lab.title)));
-                out(format!("  file      {}", file.display()));
-                out(format!("  variants  {}", variants.join(", ")));
-                out(format!("  checks    {}", lab.checks.len()));
-                for c in &lab.checks {
-                    out(format!("    - {}", visible(&c.name)));
+                out!("{}: {}", e.name, visible(e.title.as_deref().unwrap_or("")));
+                out!("  file      {}", e.file);
+                out!("  variants  {}", variants.join(", "));
+                out!("  checks    {}", e.checks.len());
+                for c in &e.checks {
+                    out!("    - {}", visible(c));
                 }
-                out(format!(
-                    "  chapter   {}",
-                    crate::nightly::inputs::chapter_of(&lab.file)
-                        .map(|c| lab.dir.join(c).display().to_string())
-                        .unwrap_or_else(|| "(none)".into())
-                ));
+                out!("  chapter   {}", e.chapter.as_deref().unwrap_or("(none)"));
             }
-            Err(e) => {
-                out(format!("{name}: does not load"));
-                out(format!("  file      {}", file.display()));
-                for l in e.to_string().lines() {
-                    out(format!("  {}", visible(l)));
+            Some(err) => {
+                out!("{}: does not load", e.name);
+                out!("  file      {}", e.file);
+                for l in err.lines() {
+                    out!("  {}", visible(l));
                 }
             }
         }

@@ -7,9 +7,13 @@
 mod apply;
 mod book;
 mod box_cmd;
+mod complete;
 mod destroy;
 mod doctor;
+mod graph;
+mod inspect;
 mod list;
+mod man;
 mod nightly;
 mod output;
 mod render;
@@ -20,20 +24,59 @@ mod up;
 mod verify;
 
 use crate::error::LabError;
+use crate::report::style::{self, ColorChoice};
 use crate::report::{Reporter, terminal::Terminal};
 use crate::signals;
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// The environment variables `lab` reads, for `--help` and the man page.
+pub const ENVIRONMENT: &str = "\
+Environment:
+  LAB_STATE_DIR    where labs' state folders live (default ./.lab)
+  LAB_CACHE_DIR    where the labs shipped in lab are written out when used
+                   (default $XDG_CACHE_HOME/lab, else ~/.cache/lab)
+  LAB_PATH         folders (':'-separated) holding labs by name, searched
+                   after ./labs and before the labs shipped with lab
+  LAB_RUN_DIR      where claims on lab names live (default /run/lab)
+  LAB_EXE          the lab binary ssh runs as ProxyCommand (default: this one)
+  LAB_VAGRANT_VM   the VM provider of --provider vagrant (then
+                   VAGRANT_DEFAULT_PROVIDER, then virtualbox)
+  LAB_VAGRANT_HOME, LAB_BOX_DIR, LAB_LIBVIRT_DIR
+                   Vagrant's home, built boxes and libvirt's state for --vm libvirt
+  NO_COLOR         no colour with --color auto; CLICOLOR_FORCE forces it
+  CI               plain lines instead of spinners and bars
+  COLUMNS          the width lines and tables are cut to";
+
+/// Exit codes, for `--help` and the man page.
+pub const EXIT_CODES: &str = "\
+Exit codes: 0 ok; 1 a check did not hold (or the book drifted); 2 usage,
+invalid lab or no such lab; 3 a step failed; 4 provider unavailable; 5 lab
+busy; 6 lab half made (the message says how to repair it); 130 interrupted.";
 
 #[derive(Parser, Debug)]
 #[command(
     name = "lab",
     version,
-    about = "Build a book chapter's Kubernetes network lab, check it, clean it up."
-)]
-#[command(
-    after_help = "Exit codes: 0 ok; 1 a check did not hold (or the book drifted); 2 usage or invalid lab; 3 a step failed; 4 provider unavailable; 5 lab busy; 6 lab half made (the message says how to repair it); 130 interrupted."
+    about = "Build a book chapter's Kubernetes network lab, check it, clean it up.",
+    after_help = format!("{EXIT_CODES}\n\n{ENVIRONMENT}")
 )]
 pub struct Cli {
+    /// Say less: failures and results only.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more: each step as it starts.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Colour verdicts: auto (on a terminal, unless NO_COLOR), always, never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -54,6 +97,12 @@ pub enum Command {
     Destroy(destroy::Args),
     /// Show a lab's nodes, pods, addresses and variant.
     Status(status::Args),
+    /// Every node of a running lab: role, addresses, NICs, the pod
+    /// network's interface choice, VTEP, routes and pods.
+    Inspect(inspect::Args),
+    /// Draw a lab's topology (SVG, Mermaid or Graphviz DOT): the live lab
+    /// when it is up, else what its file declares.
+    Graph(graph::Args),
     /// Open a shell on a node, or run a command there (like `vagrant ssh`).
     Ssh(ssh::Args),
     /// Print the Vagrantfile or a provisioning script of a lab.
@@ -66,16 +115,28 @@ pub enum Command {
     /// (internal) Connect stdin/stdout to HOST:PORT inside lab's libvirt
     /// namespace: the ProxyCommand of a libvirt lab's ssh config.
     #[command(hide = true, name = "tcp-proxy")]
-    TcpProxy { host: String, port: u16 },
+    TcpProxy {
+        /// The VM's address.
+        host: String,
+        /// The VM's port.
+        port: u16,
+    },
     /// The labs `lab` can find: their variants, checks and chapter.
-    List,
-    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    List(list::Args),
+    /// Print the shell script that completes lab's commands, options, and
+    /// lab, variant and node names (e.g. `source <(lab completions bash)`).
     Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print lab's man page (roff), e.g. `lab man > lab.1; man ./lab.1`.
-    Man,
+    /// Print lab's man page (roff), or with --out write one page per
+    /// command (lab.1, lab-up.1, ...) into a folder.
+    Man {
+        /// Write lab.1 and lab-COMMAND.1 for every command into DIR.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// The nightly regression: every lab on every provider that can run
     /// here, into a history database, a dashboard, a summary and JUnit.
     Nightly(nightly::NightlyArgs),
@@ -86,32 +147,36 @@ pub enum Command {
         /// The lab's state folder (its sshd_config, the node's /run and /root).
         #[arg(long)]
         state: std::path::PathBuf,
+        /// The lab.
         lab: String,
+        /// The node.
         node: String,
     },
+}
+
+/// The command line's definition (for completions, man pages and tests).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
 }
 
 /// Run the command line. The error, if any, carries its exit code
 /// ([`LabError::exit_code`]); the binary prints it.
 pub fn run() -> Result<(), LabError> {
+    // `COMPLETE=bash lab -- WORDS`: the shell asks for completions.
+    clap_complete::CompleteEnv::with_factory(command).complete();
     let cli = Cli::parse();
+    style::set_color(cli.color);
+    style::set_level(if cli.quiet {
+        -1
+    } else {
+        cli.verbose.min(8) as i8
+    });
     // Completions and the man page are made from the command line's own
     // definition, so they never drift from it.
     match &cli.command {
-        Command::Completions { shell } => {
-            use clap::CommandFactory;
-            clap_complete::generate(*shell, &mut Cli::command(), "lab", &mut std::io::stdout());
-            return Ok(());
-        }
-        Command::Man => {
-            use clap::CommandFactory;
-            let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut out)
-                .map_err(|e| LabError::io("rendering the man page", e))?;
-            let _ = std::io::Write::write_all(&mut std::io::stdout(), &out);
-            return Ok(());
-        }
+        Command::Completions { shell } => return man::completions(*shell),
+        Command::Man { out } => return man::man(out.as_deref()),
         _ => {}
     }
     // `proxy` enters a network namespace, which must happen while the
@@ -154,12 +219,14 @@ async fn dispatch(cmd: Command) -> Result<(), LabError> {
         Command::Render(a) => signals::interruptible(async { render::run(a) }).await,
         Command::Doctor(a) => signals::interruptible(async { doctor::run(a) }).await,
         Command::Nightly(a) => nightly::run(a),
-        Command::List => list::run(),
+        Command::List(a) => list::run(a),
+        Command::Inspect(a) => signals::interruptible(inspect::run(a)).await,
+        Command::Graph(a) => signals::interruptible(graph::run(a)).await,
         Command::Proxy { .. }
         | Command::Box(_)
         | Command::TcpProxy { .. }
         | Command::Completions { .. }
-        | Command::Man => {
+        | Command::Man { .. } => {
             unreachable!("handled before the runtime starts")
         }
     }

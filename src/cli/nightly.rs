@@ -64,6 +64,7 @@ pub enum Action {
     },
     /// Merge databases that parallel machines wrote (files, or folders holding *.db).
     Merge {
+        /// The databases to merge: files, or folders holding *.db.
         #[arg(required = true, value_name = "DB_OR_DIR")]
         sources: Vec<PathBuf>,
         #[command(flatten)]

@@ -50,7 +50,11 @@ pub fn finish_run(ran: Ran, reports: &Reports) -> Result<()> {
     }
     let unwritten = reports.write(report);
     if shown {
-        show(&format!("{}\n", report.tally().summary()));
+        show(&format!(
+            "{} in {}\n",
+            report.tally().summary(),
+            crate::report::style::duration(report.duration_s)
+        ));
     }
     let unwritten = (!unwritten.is_empty()).then(|| LabError::Step {
         step: "write reports".into(),
@@ -77,4 +81,28 @@ pub fn finish_run(ran: Ran, reports: &Reports) -> Result<()> {
         Some(failed) => Err(failed),
         None => Ok(()),
     }
+}
+
+/// `-o/--output`: how a command that describes something prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text for people.
+    #[default]
+    Table,
+    /// One JSON document, schema-versioned (see docs/*.schema.json).
+    Json,
+}
+
+/// The `-o/--output` option of a command.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct OutputArg {
+    /// Print as a table (default) or as JSON (schema in docs/).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_enum,
+        default_value = "table",
+        value_name = "FORMAT"
+    )]
+    pub output: Format,
 }

@@ -8,16 +8,20 @@ use crate::spec::{self, LoadOptions};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// Lab name or path.
+    #[arg(add = super::complete::labs())]
     lab: String,
+    /// Number of workers (overrides `count` in lab.yaml).
     #[arg(long)]
     nodes: Option<u32>,
+    /// The VM provider the Vagrantfile is for.
     #[arg(long, value_enum, default_value = "virtualbox")]
     vm: Vm,
     /// A provisioning script: common, control-plane or worker.
     #[arg(long, value_name = "NAME")]
     script: Option<String>,
     /// The node the script is for (default: the first that runs it).
-    #[arg(long)]
+    #[arg(long, add = super::complete::nodes())]
     node: Option<String>,
 }
 

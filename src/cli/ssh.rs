@@ -8,8 +8,13 @@ use std::io::Write;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// The lab.
+    #[arg(add = super::complete::labs())]
     lab: String,
+    /// The node (e.g. master, node1).
+    #[arg(add = super::complete::nodes())]
     node: String,
+    /// A command to run there instead of a shell (after `--`).
     #[arg(last = true)]
     command: Vec<String>,
 }

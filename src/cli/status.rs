@@ -1,6 +1,7 @@
-//! `lab status [<lab>]`: nodes, roles, states, addresses, pods, variant.
+//! `lab status [<lab>] [-o json]`: nodes, roles, states, addresses, pods,
+//! variant. JSON: `docs/lab-status.schema.json`.
 
-use super::output::out;
+use super::output::{Format, OutputArg, out, out_raw};
 use crate::error::Result;
 use crate::ops::{Need, phase_text, running};
 use crate::report::Reporter;
@@ -8,8 +9,15 @@ use std::io::Write;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// The lab (default: the one lab that is up here).
+    #[arg(add = super::complete::labs())]
     lab: Option<String>,
+    #[command(flatten)]
+    output: OutputArg,
 }
+
+/// Version of `lab status -o json`'s shape.
+pub const SCHEMA_VERSION: u32 = 1;
 
 pub async fn run(a: Args) -> Result<()> {
     let r = running(a.lab, Need::State)?;
@@ -18,6 +26,26 @@ pub async fn run(a: Args) -> Result<()> {
     }
     let (st, lab) = (&r.state, &r.lab);
     let s = r.provider.status(lab, st, &Reporter::quiet()).await?;
+    if a.output.output == Format::Json {
+        let doc = serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
+            "kind": "lab-status",
+            "lab": lab.name,
+            "title": lab.title,
+            "provider": st.provider.to_string(),
+            "variant": st.variant,
+            "phase": phase_text(st),
+            "nodes": s.nodes,
+            "pods": s.pods.iter().map(|p| serde_json::json!({
+                "name": p.name, "app": p.app, "node": p.node, "ip": p.ip.to_string(),
+            })).collect::<Vec<_>>(),
+        });
+        out_raw!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).expect("serializes")
+        );
+        return Ok(());
+    }
     out!(
         "lab {} ({}), provider {}, variant {} ({})",
         lab.name,

@@ -11,13 +11,18 @@ use std::path::PathBuf;
 pub struct Args {
     #[command(flatten)]
     target: Target,
+    /// Write the results as JUnit XML to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Write the run record (JSON, docs/run-report.schema.json) to FILE.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
-    /// Leave the lab up at the end.
-    #[arg(long)]
+    /// Leave what was made, whatever happens: the lab stays up at the end.
+    #[arg(long, conflicts_with = "keep_on_failure")]
     keep: bool,
+    /// Leave the lab up only when the run fails (a check, a step).
+    #[arg(long)]
+    keep_on_failure: bool,
 }
 
 pub async fn run(a: Args) -> Result<()> {
@@ -29,6 +34,7 @@ pub async fn run(a: Args) -> Result<()> {
         provider: a.target.provider()?,
         vm: a.target.vm,
         keep: a.keep,
+        keep_on_failure: a.keep_on_failure,
         lab,
     };
     let ran = test::test(settings, &super::terminal()).await?;

@@ -10,7 +10,10 @@ use crate::spec::Lab;
 #[derive(clap::Args, Debug)]
 pub struct Target {
     /// Lab name (found under labs/, LAB_PATH, or lab's own labs) or path.
+    #[arg(add = super::complete::labs())]
     lab: String,
+    /// Where the lab runs: netns (namespaces, the default as root) or
+    /// vagrant (VMs).
     #[arg(long, value_enum)]
     provider: Option<Kind>,
     /// Number of workers (overrides `count` in lab.yaml).
@@ -29,11 +32,7 @@ pub struct Target {
 impl Target {
     /// The lab, with `--nodes` and `--box` applied.
     pub fn load(&self) -> Result<Lab> {
-        Ok(super::load_lab(
-            &self.lab,
-            self.nodes,
-            self.box_name.as_deref(),
-        )?)
+        super::load_lab(&self.lab, self.nodes, self.box_name.as_deref())
     }
 
     /// The provider asked for (or the default), checked against `--vm`.
@@ -46,10 +45,12 @@ impl Target {
 pub struct Args {
     #[command(flatten)]
     target: Target,
-    #[arg(long)]
+    /// The pod network variant to start with (default: the lab's default).
+    #[arg(long, add = super::complete::variants())]
     variant: Option<String>,
-    /// Keep what was made when a step fails.
-    #[arg(long)]
+    /// Leave what was made, whatever happens (also when a step fails);
+    /// `--keep-on-failure` says the same for `up`.
+    #[arg(long, visible_alias = "keep-on-failure")]
     keep: bool,
 }
 

@@ -8,15 +8,19 @@ use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// The lab (default: the one lab that is up here).
+    #[arg(add = super::complete::labs())]
     lab: Option<String>,
     /// Judge with this variant's expectations (default: the current one).
-    #[arg(long)]
+    #[arg(long, add = super::complete::variants())]
     variant: Option<String>,
     /// Only checks whose name contains PATTERN.
     #[arg(long, value_name = "PATTERN")]
     only: Option<String>,
+    /// Write the results as JUnit XML to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Write the run record (JSON, docs/run-report.schema.json) to FILE.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
 }

@@ -83,7 +83,8 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
                 provider: up::choose_provider(s.provider, s.vm)?,
                 vm: s.vm,
                 variant,
-                keep: false,
+                // --keep: what was made stays, whatever happens.
+                keep: s.keep,
             };
             let up = up_locked(settings, fresh, rep).await?;
             (up.state, up.lab, up.provider)

@@ -1,6 +1,7 @@
 //! `lab destroy`: remove a lab's machines or namespaces, processes and
-//! files. Idempotent; a teardown is finished, not stopped half way, whatever
-//! signal arrives. `artifacts/` and `lab.log` stay unless purged.
+//! files. Idempotent while anything of the lab is left; a teardown is finished, not stopped half way, whatever
+//! signal arrives. `artifacts/` and `lab.log` stay unless purged. A lab of
+//! which nothing exists here is an error (a typo must not read "destroyed").
 
 use super::log_to_lab;
 use crate::error::{LabError, Result};
@@ -24,6 +25,14 @@ pub async fn destroy(s: &Settings, rep: &Reporter) -> Result<String> {
     // there must not leave a folder behind.
     let dir = state::lab_dir(&name);
     let exists = dir.exists();
+    if !exists && state::claim::read(&name).is_none() {
+        // Nothing of that name here: saying "destroyed" would hide a typo.
+        return Err(LabError::NothingToDestroy {
+            hint: crate::suggest::hint(&name, &super::labs_up(), "labs up here"),
+            name,
+            dir,
+        });
+    }
     let lock_file = dir.join(state::LOCK_FILE);
     let new_lock = exists && !lock_file.exists();
     let lock = if exists {

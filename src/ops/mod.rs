@@ -129,15 +129,7 @@ impl Running {
 /// With no lab named, the one lab that is up here.
 fn only_lab() -> Result<String> {
     let root = state::root();
-    let mut names: Vec<String> = std::fs::read_dir(&root)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .filter(|e| e.path().join(state::STATE_FILE).is_file())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
+    let mut names = labs_up();
     match names.len() {
         1 => Ok(names.remove(0)),
         0 => Err(LabError::Usage(format!(
@@ -149,6 +141,20 @@ fn only_lab() -> Result<String> {
             names.join(", ")
         ))),
     }
+}
+
+/// The labs with a state here (up, or half made), sorted.
+pub fn labs_up() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(state::root())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.path().join(state::STATE_FILE).is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
 }
 
 /// A lab's phase for people: `Up`, `applying fixed, interrupted`, ...

@@ -87,6 +87,11 @@ impl Run {
         }
     }
 
+    /// Whether a check or block of this run failed or could not run.
+    pub fn failing(&self) -> bool {
+        self.recorder.failing()
+    }
+
     /// A phase of the run begins; the steps that follow belong to it.
     pub fn phase(&self, phase: RunPhase, variant: &str) {
         self.rep.emit(Event::PhaseStart {

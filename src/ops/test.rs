@@ -27,8 +27,10 @@ pub struct Settings {
     pub lab: Lab,
     pub provider: Kind,
     pub vm: Option<Vm>,
-    /// Leave the lab up at the end (`--keep`).
+    /// Leave what was made, whatever happens (`--keep`).
     pub keep: bool,
+    /// Leave the lab up when the run fails (`--keep-on-failure`).
+    pub keep_on_failure: bool,
 }
 
 /// Run the story. A refusal before anything is made (busy, already up,
@@ -52,7 +54,7 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
         provider: s.provider,
         vm: s.vm,
         variant: variant.clone(),
-        keep: false,
+        keep: s.keep || s.keep_on_failure,
     };
     let up = match up_locked(settings, fresh, &run.rep).await {
         Ok(up) => up,
@@ -137,9 +139,15 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
     if let Some(sig) = signals::received() {
         rep.info(format!("{sig}: stopping"));
     }
-    if s.keep {
+    let failed = !errors.is_empty() || run.failing();
+    if s.keep || (s.keep_on_failure && failed) {
         rep.info(format!(
-            "--keep: lab {} stays up; `lab destroy {0}` removes it",
+            "{}: lab {} stays up; `lab destroy {1}` removes it",
+            if s.keep {
+                "--keep"
+            } else {
+                "--keep-on-failure"
+            },
             lab.name
         ));
     } else {

@@ -8,6 +8,7 @@ pub mod junit;
 pub mod output;
 pub mod recorder;
 pub mod run;
+pub mod style;
 pub mod table;
 pub mod terminal;
 

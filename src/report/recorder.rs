@@ -51,6 +51,16 @@ impl Recorder {
     pub fn variants(&self) -> Vec<String> {
         self.inner.lock().unwrap().variants.clone()
     }
+
+    /// Whether a result recorded so far failed or could not run.
+    pub fn failing(&self) -> bool {
+        self.inner
+            .lock()
+            .unwrap()
+            .results
+            .iter()
+            .any(|r| r.verdict.failing())
+    }
 }
 
 impl Recorded {

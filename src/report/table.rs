@@ -154,7 +154,7 @@ fn table(
             shown[i] = false;
         }
     }
-    let line = |cells: &[String; 7]| -> String {
+    let line = |cells: &[String; 7], header: bool| -> String {
         let mut s = String::new();
         let last = (0..7).rev().find(|&i| shown[i]).unwrap_or(6);
         let mut first = true;
@@ -165,7 +165,11 @@ fn table(
             first = false;
             let c = clip(&cells[i], width_of[i]);
             let n = clip_len(&cells[i], width_of[i]);
-            s.push_str(&c);
+            if i == 5 && !header {
+                s.push_str(&super::style::paint_mark(&c));
+            } else {
+                s.push_str(&c);
+            }
             if i != last {
                 s.push_str(&" ".repeat(width_of[i].saturating_sub(n)));
             }
@@ -173,9 +177,9 @@ fn table(
         s.push('\n');
         s
     };
-    let mut out = line(&HEADER.map(String::from));
+    let mut out = line(&HEADER.map(String::from), true);
     for row in &raw {
-        out.push_str(&line(row));
+        out.push_str(&line(row, false));
     }
     for (i, (reason, n)) in notes.iter().enumerate() {
         let note = format!("[{}] {reason} ({n} checks)", i + 1);
@@ -184,14 +188,41 @@ fn table(
             out.push('\n');
         }
     }
+    out.push_str(&diagnostics(results, evidence));
+    out
+}
+
+/// Where each failed check's diagnostics are: one line per check naming
+/// its folders (relative to the current folder when under it), not every
+/// file; the files are listed in the run record.
+fn diagnostics(
+    results: &[CheckResult],
+    evidence: &dyn Fn(&std::path::Path) -> std::path::PathBuf,
+) -> String {
+    let cwd = std::env::current_dir().ok();
+    let shown = |p: std::path::PathBuf| -> String {
+        let rel = cwd
+            .as_ref()
+            .and_then(|c| p.strip_prefix(c).ok().map(std::path::Path::to_path_buf))
+            .unwrap_or(p);
+        format!("{}/", rel.display())
+    };
+    let mut out = String::new();
     for r in results.iter().filter(|r| !r.artifacts.is_empty()) {
-        out.push_str(&visible(&format!(
-            "diagnostics for '{}' ({}):\n",
-            r.name, r.variant
-        )));
+        let mut dirs: Vec<String> = Vec::new();
         for a in &r.artifacts {
-            out.push_str(&visible(&format!("  {}\n", evidence(a).display())));
+            let dir = a.parent().map(evidence).unwrap_or_else(|| evidence(a));
+            let d = shown(dir);
+            if !dirs.contains(&d) {
+                dirs.push(d);
+            }
         }
+        out.push_str(&visible(&format!(
+            "diagnostics of '{}' ({}): {}\n",
+            r.name,
+            r.variant,
+            dirs.join(" ")
+        )));
     }
     out
 }

@@ -5,6 +5,7 @@
 //! (command output, flannel's log), so control characters are shown, never
 //! sent: an ESC or BEL in a node's output must not drive the user's terminal.
 
+use super::style::{self, Paint, fit, paint, paint_mark};
 use super::{Event, Sink, Verdict};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::borrow::Cow;
@@ -45,6 +46,11 @@ use std::time::Duration;
 
 pub struct Terminal {
     fancy: bool,
+    /// The terminal's width, when known: lines are cut to it.
+    width: Option<usize>,
+    /// The last skip reason said: a check skipped for the same one says
+    /// "as above" instead of repeating it.
+    last_skip: Mutex<Option<String>>,
     spinner: Mutex<Option<ProgressBar>>,
     bar: Mutex<Option<ProgressBar>>,
 }
@@ -55,19 +61,25 @@ impl Terminal {
         let fancy = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         Terminal {
             fancy,
+            width: super::table::terminal_width(),
+            last_skip: Mutex::new(None),
             spinner: Mutex::new(None),
             bar: Mutex::new(None),
         }
     }
 
     fn println(&self, line: &str) {
-        let line = &*visible(line);
+        self.println_visible(&visible(line));
+    }
+
+    /// A line already made visible (it may carry `style`'s colour).
+    fn println_visible(&self, line: &str) {
         if let Some(b) = self.bar.lock().unwrap().as_ref() {
             b.println(line);
         } else if let Some(s) = self.spinner.lock().unwrap().as_ref() {
             s.println(line);
         } else {
-            say!("{line}");
+            let _ = writeln!(std::io::stderr(), "{line}");
         }
     }
 }
@@ -91,7 +103,7 @@ impl Sink for Terminal {
                     s.set_message(visible(step).into_owned());
                     s.enable_steady_tick(Duration::from_millis(100));
                     *self.spinner.lock().unwrap() = Some(s);
-                } else {
+                } else if style::verbose() {
                     say!("==> {step}");
                 }
             }
@@ -104,17 +116,31 @@ impl Sink for Terminal {
                 if let Some(s) = self.spinner.lock().unwrap().take() {
                     s.finish_and_clear();
                 }
+                if *ok && style::quiet() {
+                    return;
+                }
                 let mark = if *ok { "ok" } else { "FAILED" };
                 let detail = detail
                     .as_deref()
                     .map(|d| format!("\n    {}", d.replace('\n', "\n    ")))
                     .unwrap_or_default();
-                say!(
-                    "  {mark:>6}  {step} ({:.2}s){detail}",
-                    elapsed.as_secs_f64()
+                let line = fit(
+                    &format!("{step} ({:.2}s)", elapsed.as_secs_f64()),
+                    self.width.map(|w| w.saturating_sub(10)),
+                );
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "  {}  {}{}",
+                    paint_mark(&format!("{mark:>6}")),
+                    visible(&line),
+                    visible(&detail)
                 );
             }
-            Event::Info(msg) => self.println(msg),
+            Event::Info(msg) => {
+                if !style::quiet() {
+                    self.println(msg)
+                }
+            }
             Event::ChecksStart { variant, total } => {
                 if self.fancy {
                     let b = ProgressBar::new(*total as u64);
@@ -126,26 +152,50 @@ impl Sink for Terminal {
                     );
                     b.set_message(visible(variant).into_owned());
                     *self.bar.lock().unwrap() = Some(b);
-                } else {
+                } else if !style::quiet() {
                     say!("==> {total} checks, variant {variant}");
                 }
             }
             Event::CheckEnd(r) => {
+                // One line, as wide as the terminal: the whole observation
+                // is in the table, the record and lab.log.
+                let first = r.observed.lines().next().unwrap_or("");
+                let said = if r.verdict == Verdict::Skip {
+                    let mut last = self.last_skip.lock().unwrap();
+                    let same = last.as_deref() == Some(first);
+                    *last = Some(first.to_string());
+                    if same {
+                        "(the same reason as above)"
+                    } else {
+                        first
+                    }
+                } else {
+                    first
+                };
+                let text = fit(
+                    &visible(&format!(
+                        "{} ({:.2}s): {}",
+                        r.name,
+                        r.elapsed.as_secs_f64(),
+                        said
+                    )),
+                    self.width.map(|w| w.saturating_sub(10)),
+                );
                 let line = format!(
-                    "  {:>6}  {} ({:.2}s): {}",
-                    r.verdict.as_str(),
-                    r.name,
-                    r.elapsed.as_secs_f64(),
-                    r.observed.lines().next().unwrap_or("")
+                    "  {}  {text}",
+                    paint_mark(&format!("{:>6}", r.verdict.as_str()))
                 );
                 if let Some(b) = self.bar.lock().unwrap().as_ref() {
                     if r.verdict != Verdict::Pass {
-                        b.println(visible(&line));
+                        b.println(line);
                     }
                     b.inc(1);
                     return;
                 }
-                say!("{line}");
+                if r.verdict == Verdict::Pass && style::quiet() {
+                    return;
+                }
+                let _ = writeln!(std::io::stderr(), "{line}");
             }
             Event::ChecksEnd { .. } => {
                 if let Some(b) = self.bar.lock().unwrap().take() {
@@ -154,8 +204,17 @@ impl Sink for Terminal {
             }
             // The run's frame is for the record and `lab.log`; the terminal
             // shows its steps, checks and closing lines.
+            Event::PhaseStart { phase, variant } => {
+                if !style::quiet() {
+                    let head = format!(
+                        "── {} ({})",
+                        format!("{phase:?}").to_lowercase(),
+                        visible(variant)
+                    );
+                    self.println_visible(&paint(Paint::Bold, &head));
+                }
+            }
             Event::RunStart { .. }
-            | Event::PhaseStart { .. }
             | Event::RunEnd { .. }
             | Event::PhaseEnd { .. }
             | Event::Evidence { .. }

@@ -225,7 +225,8 @@ impl Lab {
 
 /// Find a lab by name or path: a path (`./dir`, `dir/lab.yaml`) is used as
 /// is; a name is looked up as `labs/<name>/` under the current directory,
-/// then under each folder of `LAB_PATH`, then in the labs shipped with `lab`.
+/// then under each folder of `LAB_PATH`, then in the labs shipped with `lab`
+/// ([`crate::shipped`]). Not found: the error names the nearest labs.
 pub fn find(name_or_path: &str) -> Result<PathBuf> {
     let p = Path::new(name_or_path);
     let looks_like_path = name_or_path.contains('/')
@@ -243,30 +244,46 @@ pub fn find(name_or_path: &str) -> Result<PathBuf> {
         return Err(LabError::LabNotFound {
             name: name_or_path.into(),
             searched: file.display().to_string(),
+            hint: String::new(),
         });
     }
     let mut searched = Vec::new();
-    for root in search_roots() {
+    // The shipped labs are written out only when nothing else has the name.
+    let shipped = || crate::shipped::materialise().unwrap_or_else(|_| crate::shipped::dir());
+    for root in user_roots()
+        .into_iter()
+        .chain(std::iter::once_with(shipped))
+    {
         let file = root.join(name_or_path).join(LAB_FILE);
         if file.is_file() {
             return Ok(file);
         }
         searched.push(root.display().to_string());
     }
+    let known: Vec<String> = discover().into_iter().map(|(n, _)| n).collect();
     Err(LabError::LabNotFound {
         name: name_or_path.into(),
         searched: searched.join(", "),
+        hint: crate::suggest::hint(name_or_path, &known, "labs found"),
     })
 }
 
 /// Where labs are looked up by name, in order: `labs/` under the current
 /// directory, each folder of `LAB_PATH`, the labs shipped with `lab`.
 fn search_roots() -> Vec<PathBuf> {
+    let mut roots = user_roots();
+    // The labs shipped in the binary, written out to lab's cache (a copied
+    // or installed binary has no source tree).
+    roots.push(crate::shipped::materialise().unwrap_or_else(|_| crate::shipped::dir()));
+    roots
+}
+
+/// `labs/` here and the folders of `LAB_PATH`.
+fn user_roots() -> Vec<PathBuf> {
     let mut roots = vec![PathBuf::from("labs")];
     if let Some(lp) = std::env::var_os("LAB_PATH") {
         roots.extend(std::env::split_paths(&lp));
     }
-    roots.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("labs"));
     roots
 }
 

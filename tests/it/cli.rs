@@ -25,22 +25,25 @@ fn list_shows_each_lab_with_its_variants_checks_and_chapter() {
 }
 
 #[test]
-fn completions_are_valid_shell_and_know_every_command() {
-    let (mut cmd, _state) = lab_cmd();
-    let out = cmd.args(["completions", "bash"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let script = String::from_utf8_lossy(&out.stdout).into_owned();
-    for sub in ["nightly", "merge", "list", "verify", "doctor"] {
-        assert!(script.contains(sub), "no {sub} in the completions");
+fn completions_are_valid_shell_calling_lab_back() {
+    for shell in ["bash", "zsh", "fish"] {
+        let (mut cmd, _state) = lab_cmd();
+        let out = cmd.args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let script = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(script.contains("COMPLETE="), "{shell}: {script}");
+        assert!(!script.contains("proxy"), "{shell}: {script}");
+        if shell == "bash" {
+            let file = tempfile::NamedTempFile::new().unwrap();
+            std::fs::write(file.path(), &script).unwrap();
+            let ok = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(file.path())
+                .status()
+                .unwrap();
+            assert!(ok.success(), "bash -n refuses the completions");
+        }
     }
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), &script).unwrap();
-    let ok = std::process::Command::new("bash")
-        .arg("-n")
-        .arg(file.path())
-        .status()
-        .unwrap();
-    assert!(ok.success(), "bash -n refuses the completions");
     let (mut cmd, _state) = lab_cmd();
     assert_eq!(
         cmd.args(["completions", "tcsh"])

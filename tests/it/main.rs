@@ -16,6 +16,7 @@ mod report;
 mod report_paths;
 mod schemas;
 mod spec;
+mod ux;
 mod vagrant;
 mod vagrant_boot;
 mod verify;

@@ -369,7 +369,7 @@ fn schema() -> Value {
 }
 
 /// Every problem the `jsonschema` crate finds in `v`.
-fn validate(schema: &Value, v: &Value) -> Vec<String> {
+pub fn validate(schema: &Value, v: &Value) -> Vec<String> {
     let validator = jsonschema::validator_for(schema).expect("the schema is a JSON Schema");
     validator
         .iter_errors(v)

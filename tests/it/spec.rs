@@ -424,7 +424,8 @@ fn help_snapshots() {
         ("verify_help", &["verify", "--help"][..]),
     ] {
         let (mut cmd, _state) = harness::lab_cmd();
-        let out = cmd.args(args).output().unwrap();
+        // Help wraps to the terminal: the snapshot's is 100 columns.
+        let out = cmd.env("COLUMNS", "100").args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(0));
         insta::assert_snapshot!(name, String::from_utf8_lossy(&out.stdout));
     }

@@ -1,0 +1,417 @@
+//! The book page (`lab book --html F`): the chapter as one self-contained
+//! HTML page from `templates/book.html.tera`. The prose between the replayed
+//! blocks is Markdown rendered by pulldown-cmark (raw HTML in it is shown as
+//! text, never obeyed); each block carries its verdict, the book's output
+//! beside the lab's with the differing lines marked, and the differences;
+//! a jump list leads to every drifted block; the header says when the page
+//! was made, with which `lab` and against what. The chapter's figure
+//! reference is shown with the lab's own topology drawn beside it
+//! ([`crate::graph::svg`]).
+//!
+//! The template gets the report as JSON plus a few computed fields, so
+//! fields added to the report later reach it without a change here (a
+//! command's fields the template does not name are listed under it).
+
+use super::BookReport;
+use crate::graph::Topology;
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use serde_json::{Map, Value, json};
+
+const TEMPLATE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/templates/book.html.tera"
+));
+
+/// Fields of a command the template shows in their own place.
+const SHOWN: &[&str] = &[
+    "line",
+    "command",
+    "verdict",
+    "ran_on",
+    "ran",
+    "variant",
+    "book",
+    "lab",
+    "bindings",
+    "differences",
+    "known",
+    "reason",
+];
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Markdown to HTML; raw HTML shown as text; an image (the chapter's
+/// figures, not shipped with the lab) becomes a figure holding its caption
+/// and the lab's graph.
+pub fn markdown(text: &str, figure: &dyn Fn(&str, &str) -> String) -> String {
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_TASKLISTS);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    let events: Vec<Event> = Parser::new_ext(text, opts).collect();
+    let mut out: Vec<Event> = Vec::new();
+    let mut i = 0;
+    while i < events.len() {
+        match &events[i] {
+            Event::Html(h) | Event::InlineHtml(h) => out.push(Event::Text(h.clone())),
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                let dest = dest_url.to_string();
+                let mut alt = String::new();
+                i += 1;
+                while i < events.len() && !matches!(events[i], Event::End(TagEnd::Image)) {
+                    if let Event::Text(t) | Event::Code(t) = &events[i] {
+                        alt.push_str(t);
+                    }
+                    i += 1;
+                }
+                // A paragraph holding only the figure: the figure replaces it.
+                if matches!(out.last(), Some(Event::Start(Tag::Paragraph)))
+                    && matches!(events.get(i + 1), Some(Event::End(TagEnd::Paragraph)))
+                {
+                    out.pop();
+                    i += 1;
+                }
+                out.push(Event::Html(CowStr::from(figure(&alt, &dest))));
+            }
+            e => out.push(e.clone()),
+        }
+        i += 1;
+    }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    html
+}
+
+/// The strings a difference quotes (between backticks).
+fn quoted(d: &str) -> Vec<String> {
+    d.split('`')
+        .enumerate()
+        .filter(|(i, s)| i % 2 == 1 && !s.trim().is_empty())
+        .map(|(_, s)| super::compare::normalize(s))
+        .collect()
+}
+
+/// Whether the quoted text `q` is the line `n` (both normalized): equal,
+/// one inside the other, or the quote's words in the line in order (a
+/// table row quoted without its empty columns).
+fn quotes_line(q: &str, n: &str) -> bool {
+    if q == n || q.contains(n) || n.contains(q) {
+        return true;
+    }
+    let mut words = n.split_whitespace();
+    let qw: Vec<&str> = q.split_whitespace().collect();
+    qw.len() >= 2 && qw.iter().all(|w| words.any(|x| x == *w))
+}
+
+/// Lines as HTML, those a difference quotes marked.
+fn marked(lines: &[Value], quotes: &[String]) -> String {
+    lines
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|l| {
+            let n = super::compare::normalize(l);
+            if !n.is_empty() && quotes.iter().any(|q| quotes_line(q, &n)) {
+                format!("<mark>{}</mark>", esc(l))
+            } else {
+                esc(l)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One command of the report, with what the template needs computed.
+fn command(c: &Value) -> Value {
+    let mut c = c.as_object().cloned().unwrap_or_default();
+    let diffs: Vec<String> = c
+        .get("differences")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|d| d.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let known: Vec<String> = c
+        .get("known")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|k| k.as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let quotes: Vec<String> = diffs.iter().flat_map(|d| quoted(d)).collect();
+    let empty = Vec::new();
+    let book = c.get("book").and_then(Value::as_array).unwrap_or(&empty);
+    let lab = c.get("lab").and_then(Value::as_array).unwrap_or(&empty);
+    let book_html = marked(book, &quotes);
+    let lab_html = marked(lab, &quotes);
+    let diff_list: Vec<Value> = diffs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let k = known.get(i).filter(|k| !k.is_empty());
+            json!({ "text": d, "known": k })
+        })
+        .collect();
+    let extra: Vec<Value> = c
+        .iter()
+        .filter(|(k, v)| !SHOWN.contains(&k.as_str()) && !v.is_null())
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            json!({ "key": k, "value": text })
+        })
+        .collect();
+    c.insert("book_html".into(), book_html.into());
+    c.insert("lab_html".into(), lab_html.into());
+    c.insert("diffs".into(), diff_list.into());
+    c.insert("extra".into(), extra.into());
+    Value::Object(c)
+}
+
+/// The page of `r`; `graph` is the lab's topology drawn beside the
+/// chapter's figure (live when the lab was up, else declared).
+pub fn page(r: &BookReport, graph: Option<&Topology>) -> String {
+    let report = serde_json::to_value(r).expect("a book report serializes");
+    let blocks: Vec<Value> = report["blocks"].as_array().cloned().unwrap_or_default();
+    let svg = graph.map(|t| {
+        crate::graph::svg::render(t).replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+    });
+    let figures = std::cell::Cell::new(0);
+    let figure = |alt: &str, dest: &str| -> String {
+        figures.set(figures.get() + 1);
+        let mut f = format!(
+            "<figure class=\"chapter-figure\" id=\"figure-{}\"><figcaption>",
+            figures.get()
+        );
+        f.push_str(&format!(
+            "<b>{}</b><br><span class=\"dim\">the book's picture: <code>{}</code> (not shipped with the lab); beside it, this lab's topology{}</span></figcaption>",
+            esc(alt),
+            esc(dest),
+            graph
+                .map(|t| format!(
+                    ", {} (variant {})",
+                    if t.source == "live" { "read from the running lab" } else { "as its file declares it" },
+                    esc(&t.variant)
+                ))
+                .unwrap_or_default()
+        ));
+        if let Some(s) = &svg {
+            f.push_str(&format!("<div class=\"graph\">{s}</div>"));
+        }
+        f.push_str("</figure>");
+        f
+    };
+    // The chapter in order: prose, then a block, then prose, ...
+    let lines: Vec<&str> = r.text.lines().collect();
+    let mut segments: Vec<Value> = Vec::new();
+    let mut from = 0usize;
+    for (b, raw) in r.blocks.iter().zip(&blocks) {
+        let start = b.line.saturating_sub(1).min(lines.len());
+        if start > from {
+            segments.push(json!({ "kind": "prose", "html": markdown(&lines[from..start].join("\n"), &figure) }));
+        }
+        let mut block = raw.as_object().cloned().unwrap_or_default();
+        let commands: Vec<Value> = raw["commands"]
+            .as_array()
+            .map(|a| a.iter().map(command).collect())
+            .unwrap_or_default();
+        block.insert("commands".into(), commands.into());
+        block.insert(
+            "body".into(),
+            lines
+                .get(b.line.min(lines.len())..b.end.saturating_sub(1).min(lines.len()))
+                .unwrap_or(&[])
+                .join("\n")
+                .into(),
+        );
+        block.insert("first".into(), b.first_command().into());
+        segments.push(json!({ "kind": "block", "block": Value::Object(block) }));
+        from = b.end.min(lines.len()).max(from);
+    }
+    if from < lines.len() {
+        segments
+            .push(json!({ "kind": "prose", "html": markdown(&lines[from..].join("\n"), &figure) }));
+    }
+    let drifted: Vec<Value> = r
+        .blocks
+        .iter()
+        .filter(|b| !matches!(b.verdict, super::Verdict::Match | super::Verdict::Skipped))
+        .map(|b| json!({ "line": b.line, "verdict": b.verdict.as_str(), "first": b.first_command() }))
+        .collect();
+    // The summary's counts, the known verdicts first, any others after.
+    let order = [
+        "match",
+        "drift",
+        "known_drift",
+        "skipped",
+        "not_understood",
+        "error",
+    ];
+    let summary = report["summary"].as_object().cloned().unwrap_or_default();
+    let mut counts: Vec<Value> = order
+        .iter()
+        .filter_map(|k| Some(json!({ "verdict": k, "n": summary.get(*k)? })))
+        .collect();
+    counts.extend(
+        summary
+            .iter()
+            .filter(|(k, _)| !order.contains(&k.as_str()))
+            .map(|(k, n)| json!({ "verdict": k, "n": n })),
+    );
+    let mut ctx = Map::new();
+    ctx.insert("counts".into(), counts.into());
+    ctx.insert("report".into(), report.clone());
+    ctx.insert("segments".into(), segments.into());
+    ctx.insert("drifted".into(), drifted.into());
+    ctx.insert(
+        "generated_at".into(),
+        crate::clock::Utc::now().rfc3339().into(),
+    );
+    ctx.insert("lab_version".into(), env!("CARGO_PKG_VERSION").into());
+    ctx.insert(
+        "graph".into(),
+        graph
+            .map(|t| json!({ "source": t.source, "variant": t.variant }))
+            .unwrap_or(Value::Null),
+    );
+    let ctx = tera::Context::from_value(Value::Object(ctx)).expect("an object");
+    match tera::Tera::one_off(TEMPLATE, &ctx, true) {
+        Ok(html) => html,
+        // The template is the crate's own: a failure is a bug, shown on the page.
+        Err(e) => format!(
+            "<!DOCTYPE html><html><body><h1>internal error: the book template failed</h1><pre>{}</pre></body></html>\n",
+            esc(&format!("{e:?}"))
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markdown;
+
+    #[test]
+    fn markdown_renders_lists_emphasis_and_tasks_and_shows_raw_html_as_text() {
+        let fig = |alt: &str, dest: &str| format!("<figure>{alt}|{dest}</figure>");
+        let h = markdown(
+            "- [ ] Code\n\n*create local cluster* and `flannel.yml`\n\n<script>x</script>\n\n![Figure : Pod Network](images/a.png)\n",
+            &fig,
+        );
+        assert!(
+            h.contains("<input disabled=\"\" type=\"checkbox\"/>"),
+            "{h}"
+        );
+        assert!(h.contains("<em>create local cluster</em>"), "{h}");
+        assert!(h.contains("<code>flannel.yml</code>"), "{h}");
+        assert!(!h.contains("<script>"), "{h}");
+        assert!(h.contains("&lt;script&gt;"), "{h}");
+        assert!(
+            h.contains("<figure>Figure : Pod Network|images/a.png</figure>"),
+            "{h}"
+        );
+        assert!(!h.contains("<p><figure>"), "{h}");
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::super::{BlockReport, BookReport, CommandReport, Summary, Verdict};
+
+    fn report() -> BookReport {
+        let mut r = BookReport {
+            version: 1,
+            chapter: "chapter.md".into(),
+            lab: "t1".into(),
+            provider: "netns".into(),
+            known_file: "chapter.drift.yaml".into(),
+            stale: vec![],
+            blocks: vec![BlockReport {
+                line: 4,
+                end: 7,
+                fence: "bash".into(),
+                verdict: Verdict::Drift,
+                commands: vec![CommandReport {
+                    line: 5,
+                    command: "ip route".into(),
+                    verdict: Verdict::Drift,
+                    ran_on: Some("node1".into()),
+                    ran: Some("ip route".into()),
+                    variant: "broken".into(),
+                    book: vec!["10.244.2.0/24 via 10.244.2.0 dev flannel.1".into(), "same".into()],
+                    lab: vec!["same".into()],
+                    bindings: vec![],
+                    differences: vec![
+                        "the book shows `10.244.2.0/24 via 10.244.2.0 dev flannel.1`, the lab does not"
+                            .into(),
+                    ],
+                    known: vec![String::new()],
+                    reason: None,
+                }],
+                prose: vec![],
+                duration_s: 0.1,
+            }],
+            summary: Summary::default(),
+            blessed: false,
+            text: "# Title <b>x</b>\n\nSome *prose*.\n```bash\n$ ip route\n10.244.2.0/24 via 10.244.2.0 dev flannel.1\n```\n\n![Figure : net](images/n.png)\n".into(),
+        };
+        r.summarize();
+        r
+    }
+
+    #[test]
+    fn the_page_has_a_jump_list_marked_lines_rendered_prose_and_the_graph() {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("labs/chapter4/lab.yaml");
+        let lab = crate::spec::load_file(&file, Default::default()).unwrap();
+        let t = crate::graph::declared::topology(&lab, "broken").unwrap();
+        let html = super::page(&report(), Some(&t));
+        assert!(!html.contains("internal error"), "{html}");
+        assert!(html.contains("<a href=\"#line-4\">line 4</a>"), "{html}");
+        assert!(
+            html.contains("<section class=\"block v-drift\" id=\"line-4\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<mark>10.244.2.0&#x2F;24 via")
+                || html.contains("<mark>10.244.2.0/24 via"),
+            "{html}"
+        );
+        assert!(html.contains("<em>prose</em>"), "{html}");
+        assert!(
+            html.contains("&lt;b&gt;x&lt;&#x2F;b&gt;") || html.contains("&lt;b&gt;x&lt;/b&gt;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<figure class=\"chapter-figure\" id=\"figure-1\">"),
+            "{html}"
+        );
+        assert_eq!(html.matches("VTEP 10.0.2.15  ✗ shared").count(), 3);
+        assert!(html.contains("1 drift"), "{html}");
+        assert!(
+            !html.contains("http://") && !html.contains("<script"),
+            "{html}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    #[test]
+    fn a_row_quoted_without_its_columns_is_marked() {
+        let row = "172.17.0.0 0.0.0.0 255.255.0.0 U 0 0 0 docker0";
+        assert!(super::quotes_line(
+            "172.17.0.0 0.0.0.0 255.255.0.0 U docker0",
+            row
+        ));
+        assert!(!super::quotes_line("10.244.3.0 docker0", row));
+        assert!(!super::quotes_line("docker0", "docker1 x"));
+    }
+}

@@ -1,0 +1,85 @@
+//! `lab graph <lab> [--format svg|mermaid|dot] [--variant V] [--out FILE]`:
+//! the lab's topology as a picture. A lab that is up is read live
+//! ([`crate::graph::live`]); otherwise the lab file's declared topology is
+//! drawn ([`crate::graph::declared`]), marked as such.
+
+use super::output::out_raw;
+use crate::error::{LabError, Result};
+use crate::graph::{self, Topology};
+use crate::ops::{Need, running};
+use crate::spec::{self, LoadOptions};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// A standalone SVG picture.
+    Svg,
+    /// Mermaid flowchart text (renders on GitHub).
+    Mermaid,
+    /// Graphviz DOT (`dot -Tpng`).
+    Dot,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The lab: a running lab's name, or a lab name or path (then its
+    /// declared topology).
+    #[arg(add = super::complete::labs())]
+    lab: String,
+    /// What to draw in.
+    #[arg(long, value_enum, default_value = "svg")]
+    format: GraphFormat,
+    /// Draw the declared topology of this variant (never the live lab).
+    #[arg(long, add = super::complete::variants())]
+    variant: Option<String>,
+    /// Write to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// The topology `lab graph` draws: live when the lab is up and no variant
+/// is asked for, else declared.
+async fn topology(a: &Args) -> Result<Topology> {
+    if a.variant.is_none() {
+        let name = crate::ops::lab_name(&a.lab).ok();
+        let up = name.as_deref().is_some_and(|n| {
+            crate::state::lab_dir(n)
+                .join(crate::state::STATE_FILE)
+                .is_file()
+        });
+        if up {
+            let r = running(Some(a.lab.clone()), Need::Up)?;
+            return graph::live::topology(&r).await;
+        }
+    }
+    let lab = spec::load(&a.lab, LoadOptions::default())?;
+    let variant = a
+        .variant
+        .clone()
+        .unwrap_or_else(|| lab.default_variant.clone());
+    graph::declared::topology(&lab, &variant)
+}
+
+pub async fn run(a: Args) -> Result<()> {
+    let t = topology(&a).await?;
+    if t.source == "declared" {
+        let _ = writeln!(
+            std::io::stderr(),
+            "lab {} is not up here: drawing what its file declares (variant {})",
+            t.lab,
+            t.variant
+        );
+    }
+    let text = match a.format {
+        GraphFormat::Svg => graph::svg::render(&t),
+        GraphFormat::Mermaid => graph::text::mermaid(&t),
+        GraphFormat::Dot => graph::text::dot(&t),
+    };
+    match &a.out {
+        Some(f) => std::fs::write(f, text)
+            .map_err(|e| LabError::io(format!("writing {}", f.display()), e))?,
+        None => out_raw!("{text}"),
+    }
+    Ok(())
+}

@@ -1,0 +1,195 @@
+//! The topology of a running lab, read from its nodes through the session
+//! layer (the path every check takes): `ip -j -d addr` (NICs, addresses,
+//! the VXLAN device's local address: its VTEP), `ip -j route` (routes to
+//! the other nodes' pod subnets), the CNI's log (the interface it chose),
+//! and the provider's status (pods).
+
+use super::{Nic, NodeView, PodView, RouteView, SCHEMA_VERSION, Topology, chosen_interface};
+use crate::error::{LabError, Result};
+use crate::ops::Running;
+use crate::report::Reporter;
+use serde_json::Value;
+use std::time::Duration;
+
+const DEADLINE: Duration = Duration::from_secs(20);
+const SEP: &str = "@@lab-inspect@@";
+
+/// Read the topology of the running lab `r`.
+pub async fn topology(r: &Running) -> Result<Topology> {
+    let (lab, st) = (&r.lab, &r.state);
+    let quiet = Reporter::quiet();
+    let status = r.provider.status(lab, st, &quiet).await?;
+    let access = r.provider.access(lab, st, &quiet).await?;
+    let session = r
+        .provider
+        .session(lab, st, &access, Some(DEADLINE), &quiet)
+        .await?;
+    let variant = lab.variant(&st.variant)?;
+    let cni = variant.cni.plugin();
+    let mut nodes = Vec::new();
+    let result = async {
+        for n in &lab.nodes {
+            let cmd = format!("ip -j -d addr show; echo {SEP}; ip -j route show");
+            let out = session.output(&n.name, &cmd, None).await?;
+            if !out.ok() {
+                return Err(LabError::Command {
+                    command: format!("{}: {cmd}", n.name),
+                    status: format!("{:?}", out.code),
+                    output: out.text(),
+                });
+            }
+            let (addrs, routes) = out.stdout.split_once(SEP).unwrap_or((&out.stdout, "[]"));
+            let (nics, vtep) = parse_addrs(addrs, &cni.overlay_device())?;
+            let log = cni.log(session.as_ref(), st.provider, &n.name).await;
+            nodes.push(NodeView {
+                name: n.name.clone(),
+                role: n.role.as_str().to_string(),
+                nics,
+                cni_interface: log.ok().and_then(|o| chosen_interface(&o.text())),
+                vtep,
+                pod_subnet: n.pod_subnet.to_string(),
+                pods: status
+                    .pods
+                    .iter()
+                    .filter(|p| p.node == n.name)
+                    .map(|p| PodView {
+                        name: p.name.clone(),
+                        app: p.app.clone(),
+                        ip: p.ip.to_string(),
+                    })
+                    .collect(),
+                routes: parse_routes(routes, lab.network.pods, n.pod_subnet)?,
+            });
+        }
+        Ok(())
+    }
+    .await;
+    session.close().await;
+    result?;
+    Ok(Topology {
+        schema_version: SCHEMA_VERSION,
+        kind: "lab-inspect".into(),
+        lab: lab.name.clone(),
+        title: lab.title.clone(),
+        source: "live".into(),
+        provider: Some(st.provider.to_string()),
+        variant: st.variant.clone(),
+        cni: cni.name().to_string(),
+        overlay_device: cni.overlay_device(),
+        overlay_port: cni.overlay_port(),
+        private_network: lab.network.private.to_string(),
+        nat_network: lab.network.nat.to_string(),
+        pod_network: lab.network.pods.to_string(),
+        nodes,
+    })
+}
+
+fn bad_json(what: &str, e: serde_json::Error) -> LabError {
+    LabError::Step {
+        step: "inspect".into(),
+        message: format!("{what} is not the JSON `ip -j` prints: {e}"),
+    }
+}
+
+/// NICs (without loopback and the pods' veth ends) and the VTEP: the local
+/// address of the VXLAN device named `overlay`.
+pub fn parse_addrs(json: &str, overlay: &str) -> Result<(Vec<Nic>, Option<String>)> {
+    let links: Vec<Value> =
+        serde_json::from_str(json.trim()).map_err(|e| bad_json("ip addr", e))?;
+    let mut nics = Vec::new();
+    let mut vtep = None;
+    for l in &links {
+        let name = l["ifname"].as_str().unwrap_or("").to_string();
+        let kind = l["linkinfo"]["info_kind"].as_str().unwrap_or("");
+        if name == "lo" || kind == "veth" && name.starts_with("veth") {
+            continue;
+        }
+        if name == overlay {
+            vtep = l["linkinfo"]["info_data"]["local"]
+                .as_str()
+                .map(str::to_string);
+        }
+        let addresses = l["addr_info"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["family"] == "inet")
+            .filter_map(|a| {
+                Some(format!(
+                    "{}/{}",
+                    a["local"].as_str()?,
+                    a["prefixlen"].as_u64()?
+                ))
+            })
+            .collect();
+        nics.push(Nic {
+            name,
+            kind: if kind.is_empty() || kind == "veth" {
+                "ethernet".into()
+            } else {
+                kind.to_string()
+            },
+            addresses,
+        });
+    }
+    Ok((nics, vtep))
+}
+
+/// Routes to pod subnets inside `pods` other than the node's own.
+pub fn parse_routes(
+    json: &str,
+    pods: ipnet::Ipv4Net,
+    own: ipnet::Ipv4Net,
+) -> Result<Vec<RouteView>> {
+    let routes: Vec<Value> =
+        serde_json::from_str(json.trim()).map_err(|e| bad_json("ip route", e))?;
+    Ok(routes
+        .iter()
+        .filter_map(|r| {
+            let to: ipnet::Ipv4Net = r["dst"].as_str()?.parse().ok()?;
+            (pods.contains(&to) && to != own && to != pods).then(|| RouteView {
+                to: to.to_string(),
+                via: r["gateway"].as_str().map(str::to_string),
+                dev: r["dev"].as_str().unwrap_or("").to_string(),
+            })
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nics_vtep_and_pod_routes_are_read_from_ip_json() {
+        let addrs = r#"[{"ifname":"lo","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8}]},
+          {"ifname":"enp0s3","addr_info":[{"family":"inet","local":"10.0.2.15","prefixlen":24}]},
+          {"ifname":"flannel.1","linkinfo":{"info_kind":"vxlan","info_data":{"id":1,"local":"10.0.2.15"}},
+           "addr_info":[{"family":"inet","local":"10.244.1.0","prefixlen":32}]},
+          {"ifname":"veth0001","linkinfo":{"info_kind":"veth"},"addr_info":[]}]"#;
+        let (nics, vtep) = parse_addrs(addrs, "flannel.1").unwrap();
+        assert_eq!(vtep.as_deref(), Some("10.0.2.15"));
+        let names: Vec<_> = nics.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["enp0s3", "flannel.1"]);
+        assert_eq!(nics[1].kind, "vxlan");
+        assert_eq!(nics[0].addresses, ["10.0.2.15/24"]);
+        let routes = r#"[{"dst":"default","gateway":"10.0.2.2","dev":"enp0s3"},
+          {"dst":"10.244.0.0/24","gateway":"10.244.0.0","dev":"flannel.1","flags":["onlink"]},
+          {"dst":"10.244.1.0/24","dev":"cni0"}]"#;
+        let r = parse_routes(
+            routes,
+            "10.244.0.0/16".parse().unwrap(),
+            "10.244.1.0/24".parse().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            [RouteView {
+                to: "10.244.0.0/24".into(),
+                via: Some("10.244.0.0".into()),
+                dev: "flannel.1".into()
+            }]
+        );
+        assert!(parse_addrs("not json", "flannel.1").is_err());
+    }
+}

@@ -1,0 +1,193 @@
+//! The topology as Mermaid (`flowchart`) and Graphviz DOT: one box per
+//! node holding its NICs, bridge, VXLAN device (with its VTEP) and pods;
+//! the private network joining the nodes; the routes between pod subnets.
+//! A VTEP held by several nodes is marked (red, "shared").
+
+use super::Topology;
+
+fn id(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// Text safe inside a double-quoted Mermaid label.
+fn mq(s: &str) -> String {
+    s.replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
+}
+
+/// Text safe inside a double-quoted DOT string.
+fn dq(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn heading(t: &Topology) -> String {
+    format!(
+        "lab {} · variant {} · {}",
+        t.lab,
+        t.variant,
+        if t.source == "live" {
+            format!("live ({})", t.provider.as_deref().unwrap_or("?"))
+        } else {
+            "declared (from the lab file, not a running lab)".into()
+        }
+    )
+}
+
+pub fn mermaid(t: &Topology) -> String {
+    let shared = t.shared_vteps();
+    let mut s = format!("---\ntitle: \"{}\"\n---\nflowchart TB\n", mq(&heading(t)));
+    s.push_str(&format!(
+        "  private[\"private network {}\"]\n",
+        mq(&t.private_network)
+    ));
+    for n in &t.nodes {
+        let nid = id(&n.name);
+        s.push_str(&format!(
+            "  subgraph {nid}[\"{} ({})\"]\n",
+            mq(&n.name),
+            mq(&n.role)
+        ));
+        for nic in &n.nics {
+            let mut label = vec![mq(&format!("{} {}", nic.name, nic.addresses.join(" ")))];
+            if nic.name == t.overlay_device
+                && let Some(v) = &n.vtep
+            {
+                label.push(mq(&format!("VTEP {v}")));
+            }
+            if n.cni_interface.as_ref().is_some_and(|c| c.name == nic.name) {
+                label.push(mq(&format!("{} uses this", t.cni)));
+            }
+            s.push_str(&format!(
+                "    {nid}_{}[\"{}\"]\n",
+                id(&nic.name),
+                label.join("<br/>")
+            ));
+        }
+        for p in &n.pods {
+            s.push_str(&format!(
+                "    {nid}_{}([\"pod {} {}\"])\n",
+                id(&p.name),
+                mq(&p.name),
+                mq(&p.ip)
+            ));
+            s.push_str(&format!("    {nid}_cni0 --- {nid}_{}\n", id(&p.name)));
+        }
+        s.push_str("  end\n");
+        if let Some(private) = n.nics.iter().find(|x| {
+            x.addresses.iter().any(|a| {
+                a.parse::<ipnet::Ipv4Net>()
+                    .ok()
+                    .map(|a| a.trunc().to_string())
+                    == Some(t.private_network.clone())
+            })
+        }) {
+            s.push_str(&format!("  {nid}_{} --- private\n", id(&private.name)));
+        }
+        if n.vtep.as_ref().is_some_and(|v| shared.contains(v)) {
+            s.push_str(&format!(
+                "  style {nid}_{} fill:#fdd,stroke:#c00,stroke-width:3px\n",
+                id(&t.overlay_device)
+            ));
+        }
+    }
+    for n in &t.nodes {
+        for r in &n.routes {
+            if let Some(o) = t.nodes.iter().find(|o| o.pod_subnet == r.to) {
+                s.push_str(&format!(
+                    "  {}_{} -. \"{} via {}\" .-> {}_{}\n",
+                    id(&n.name),
+                    id(&r.dev),
+                    mq(&r.to),
+                    mq(r.via.as_deref().unwrap_or("-")),
+                    id(&o.name),
+                    id(&t.overlay_device)
+                ));
+            }
+        }
+    }
+    s
+}
+
+pub fn dot(t: &Topology) -> String {
+    let shared = t.shared_vteps();
+    let mut s = format!(
+        "digraph \"{}\" {{\n  label=\"{}\";\n  labelloc=t;\n  fontname=\"sans-serif\";\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n  edge [fontname=\"monospace\", fontsize=9];\n",
+        dq(&t.lab),
+        dq(&heading(t))
+    );
+    s.push_str(&format!(
+        "  private [label=\"private network {}\", shape=ellipse];\n",
+        dq(&t.private_network)
+    ));
+    for n in &t.nodes {
+        let nid = id(&n.name);
+        s.push_str(&format!(
+            "  subgraph cluster_{nid} {{\n    label=\"{} ({})\";\n",
+            dq(&n.name),
+            dq(&n.role)
+        ));
+        for nic in &n.nics {
+            let mut label = format!("{}\\n{}", dq(&nic.name), dq(&nic.addresses.join(" ")));
+            let mut extra = String::new();
+            if nic.name == t.overlay_device
+                && let Some(v) = &n.vtep
+            {
+                label.push_str(&format!("\\nVTEP {}", dq(v)));
+                if shared.contains(v) {
+                    label.push_str(" (shared!)");
+                    extra = ", color=red, penwidth=3, fontcolor=red".into();
+                }
+            }
+            if n.cni_interface.as_ref().is_some_and(|c| c.name == nic.name) {
+                label.push_str(&format!("\\n{} uses this", dq(&t.cni)));
+            }
+            s.push_str(&format!(
+                "    {nid}_{} [label=\"{label}\"{extra}];\n",
+                id(&nic.name)
+            ));
+        }
+        for p in &n.pods {
+            s.push_str(&format!(
+                "    {nid}_{} [label=\"pod {}\\n{}\", shape=oval];\n    {nid}_cni0 -> {nid}_{} [dir=none];\n",
+                id(&p.name),
+                dq(&p.name),
+                dq(&p.ip),
+                id(&p.name)
+            ));
+        }
+        s.push_str("  }\n");
+        if let Some(private) = n.nics.iter().find(|x| {
+            x.addresses.iter().any(|a| {
+                a.parse::<ipnet::Ipv4Net>()
+                    .ok()
+                    .map(|a| a.trunc().to_string())
+                    == Some(t.private_network.clone())
+            })
+        }) {
+            s.push_str(&format!(
+                "  {nid}_{} -> private [dir=none];\n",
+                id(&private.name)
+            ));
+        }
+    }
+    for n in &t.nodes {
+        for r in &n.routes {
+            if let Some(o) = t.nodes.iter().find(|o| o.pod_subnet == r.to) {
+                s.push_str(&format!(
+                    "  {}_{} -> {}_{} [style=dashed, label=\"{} via {}\"];\n",
+                    id(&n.name),
+                    id(&r.dev),
+                    id(&o.name),
+                    id(&t.overlay_device),
+                    dq(&r.to),
+                    dq(r.via.as_deref().unwrap_or("-"))
+                ));
+            }
+        }
+    }
+    s.push_str("}\n");
+    s
+}
