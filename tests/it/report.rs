@@ -331,8 +331,15 @@ fn a_record_with_the_chapters_replay_matches_the_schema() {
         checks[0].output
     );
     r.results.extend(checks);
-    assert_eq!(Summary::of(&r.results).known_drift, 1, "the known drift is counted");
-    assert_eq!(Summary::of(&report().results).known_drift, 0);
+    assert_eq!(
+        lab::report::run::Summary::of(&r.results).known_drift,
+        1,
+        "the known drift is counted"
+    );
+    assert_eq!(
+        lab::report::run::Summary::of(&report().results).known_drift,
+        0
+    );
     r.book = Some(book);
     let doc: Value = serde_json::from_str(&r.to_json()).unwrap();
     let schema = schema();
