@@ -343,6 +343,15 @@ fn a_record_with_the_chapters_replay_matches_the_schema() {
     assert_eq!(t.known_drift, 1);
     assert_eq!(t.summary(), "2 passed (1 known drift), 2 failed, 1 skipped");
     r.summary = t.into();
+    assert_eq!(
+        lab::report::run::Summary::of(&r.results).known_drift,
+        1,
+        "the known drift is counted"
+    );
+    assert_eq!(
+        lab::report::run::Summary::of(&report().results).known_drift,
+        0
+    );
     r.book = Some(book);
     let doc: Value = serde_json::from_str(&r.to_json()).unwrap();
     let schema = schema();
