@@ -13,9 +13,11 @@
 //!   kubeconfig whose server refuses at once, the lab's manifests under the
 //!   book's names);
 //! - [`judge`]: what kubectl said of a line before it connected;
-//! - [`matrix`]: every line through every minor found, and its summary.
+//! - [`matrix`]: every line through every minor found, and its summary;
+//! - [`install`]: the minors lab can install (`lab doctor --fix`).
 
 mod discover;
+pub mod install;
 mod judge;
 mod matrix;
 mod run;
