@@ -88,7 +88,9 @@ pub fn discover_in(dirs: &[PathBuf], extra: &[PathBuf], chosen: Option<&Path>) -
         let Ok(canon) = std::fs::canonicalize(&f) else {
             continue;
         };
-        if !is_executable_binary(&canon) {
+        // A wrapper script named by LAB_KUBECTL is the user's choice.
+        let named = chosen.as_deref() == Some(canon.as_path());
+        if !(is_executable_binary(&canon) || named && is_executable(&canon)) {
             continue;
         }
         let name = f
@@ -174,14 +176,16 @@ fn is_kubectl_name(name: &str) -> bool {
     }
 }
 
+/// An executable file.
+fn is_executable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.mode() & 0o111 != 0)
+}
+
 /// An executable file that is not a script: a `#!` wrapper (a pyenv shim)
 /// dispatches to a binary found elsewhere, by its own environment.
 fn is_executable_binary(path: &Path) -> bool {
     use std::io::Read;
-    let Ok(meta) = std::fs::metadata(path) else {
-        return false;
-    };
-    if !meta.is_file() || meta.mode() & 0o111 == 0 {
+    if !is_executable(path) {
         return false;
     }
     let mut head = [0u8; 2];
@@ -420,5 +424,19 @@ mod tests {
         assert_eq!(found[1].path, dispatcher);
         let found = discover_in(&[dir.path().to_path_buf()], &[], None);
         assert_eq!(found[1].path, k32b);
+        // A script is skipped, unless LAB_KUBECTL names it.
+        let script = std::fs::canonicalize(&script).unwrap();
+        let mut perm = std::fs::metadata(&script).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+        std::fs::set_permissions(&script, perm).unwrap();
+        VERSIONS
+            .lock()
+            .unwrap()
+            .get_or_insert_with(HashMap::new)
+            .insert(FileKey::of(&script).unwrap(), "v1.30.2".into());
+        let found = discover_in(&[dir.path().to_path_buf()], &[], None);
+        assert!(found.iter().all(|k| k.path != script));
+        let found = discover_in(&[dir.path().to_path_buf()], &[], Some(&script));
+        assert_eq!(found[1].path, script);
     }
 }
