@@ -87,7 +87,7 @@ pub fn report(fix: bool, lab: Option<&str>) -> Result<()> {
                     say("       ", &pick.kubectl.path.display().to_string());
                 }
                 Some(skew) => {
-                    say("SKEW   ", &format!("{skew} ({})", labs.join(", ")));
+                    say("SKEW   ", &format!("{}: {skew}", labs.join(", ")));
                     say("       ", &pick.kubectl.path.display().to_string());
                     let exact = all
                         .iter()
