@@ -232,6 +232,14 @@ async fn the_matrix_and_its_cache() {
     let again = kubectl::matrix_with(&all, &lines, dir.path(), &cache).await;
     assert_eq!(again, m);
     assert_eq!(cache.runs.load(std::sync::atomic::Ordering::Relaxed), 4);
+    // The folder's files changed: its runs are not reused.
+    let apply = vec![(32, words("--kubeconfig ./admin.conf apply -f flannel.yml"))];
+    let m = kubectl::matrix_with(&all, &apply, dir.path(), &cache).await;
+    assert_eq!(m.lines[0].cells[1].verdict, Verdict::Accepted);
+    std::fs::remove_file(dir.path().join("flannel.yml")).unwrap();
+    let m = kubectl::matrix_with(&all, &apply, dir.path(), &cache).await;
+    assert_eq!(cache.runs.load(std::sync::atomic::Ordering::Relaxed), 8);
+    assert_eq!(m.lines[0].cells[1].verdict, Verdict::Refused);
 }
 
 /// One kubectl per minor, sorted; google-cloud-cli's dispatcher
