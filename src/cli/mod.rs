@@ -10,6 +10,7 @@ mod box_cmd;
 mod complete;
 mod destroy;
 mod doctor;
+mod doctor_kubectl;
 mod graph;
 mod inspect;
 mod list;

@@ -7,6 +7,7 @@ mod book;
 mod cli;
 mod harness;
 mod known_drift;
+mod kubectl;
 mod labs;
 mod lifecycle;
 mod netns;
