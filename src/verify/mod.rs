@@ -78,6 +78,7 @@ pub async fn verify(
         session: session.as_ref(),
         cni: running.cni.plugin(),
         provider: provider.kind(),
+        rtt: Default::default(),
     };
     let artifacts = diagnostics::Artifacts::new(&opts.artifacts_root, &variant);
 
@@ -165,6 +166,7 @@ pub async fn collect_evidence(
         session: session.as_ref(),
         cni: lab.variant(&state.variant)?.cni.plugin(),
         provider: provider.kind(),
+        rtt: Default::default(),
     };
     let artifacts = diagnostics::Artifacts::new(root, &format!("{}-evidence", state.variant));
     let files = futures::future::join_all(lab.nodes.iter().map(|n| artifacts.node(&cx, &n.name)))
