@@ -268,7 +268,7 @@ mod tests {
                 "tcpdump",
                 "### capture-flannel.1\nIP 10.244.1.0 > 10.244.2.2\n",
             )
-            .on_out("node1", "ping -n -c 1 -W 1 10.244.2.2", reply)
+            .on_out("node1", "ping -n -c 1 -W 1", reply)
             .on(
                 "node1",
                 "### ip-addr",
