@@ -18,6 +18,7 @@ pub mod cni_log;
 pub mod deadline;
 pub mod expect;
 pub mod http;
+pub mod listen;
 pub mod mesh;
 pub mod nodes_ready;
 pub mod parse;

@@ -424,17 +424,21 @@ mod tests {
         // Keywords before a command, and what is no program at all.
         const BEFORE: &[&str] = &["do", "then", "while", "if", "!"];
         const BUILTIN: &[&str] = &[
-            "for", "done", "fi", "echo", "kill", "wait", "break", "true", "[",
+            "for", "done", "fi", "echo", "kill", "wait", "break", "true", "[", "case", "esac", "exec",
+            "read", "set",
         ];
-        let mut s = line.replace("2>&1", " ").replace(">/dev/null", " ");
-        for sep in ["$(", ")", "&&", "||", "|", "&", "\n"] {
+        let mut s = line
+            .replace("2>&1", " ")
+            .replace(">/dev/null", " ")
+            .replace("<&", "<");
+        for sep in ["$((", "$(", "(", ")", "&&", "||", "|", "&", "\n"] {
             s = s.replace(sep, ";");
         }
         let mut out = Vec::new();
         for seg in s.split(';') {
             let mut words = seg
                 .split_whitespace()
-                .skip_while(|w| BEFORE.contains(w) || w.contains('='));
+                .skip_while(|w| BEFORE.contains(w) || w.contains('=') || w.contains('+'));
             if let Some(w) = words.next() {
                 if BUILTIN.contains(&w) {
                     continue;

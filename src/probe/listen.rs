@@ -1,0 +1,122 @@
+//! Captures that wait for events, never for a fixed time: traffic starts
+//! when every tcpdump has said `listening on` (read from its stderr through
+//! a FIFO, as it prints it), and each tcpdump is stopped only when it has
+//! handled every packet the kernel gave it (asked with SIGUSR1, which makes
+//! tcpdump print `N packets captured, M packets received by filter, ...`
+//! without stopping; captured = received means nothing is left in its
+//! buffer). A tcpdump that cannot start (no such interface) ends its stderr
+//! and the script goes on; one that never answers is bounded by the
+//! session's deadline.
+//!
+//! Used by the `capture` probe and by diagnostics' captures (the latter
+//! with [`handshake`] when the traffic is made elsewhere, from a pod).
+
+/// Shell script: a tcpdump with `filter` on each of `ifaces` (at most
+/// `count` packets each), `traffic` (a command of this shell) run once all
+/// listen, then each stopped when it has handled what it received. Prints
+/// one `### capture-<iface>` section per interface: the packets, then
+/// tcpdump's own lines.
+pub fn script(ifaces: &[String], filter: &str, count: u32, traffic: &str) -> String {
+    let ifs = ifaces.join(" ");
+    format!(
+        "d=$(mktemp -d); mkfifo \"$d/ready\"; \
+         for i in {ifs}; do ( {one} ) & done; exec 4<>\"$d/ready\"; \
+         for i in {ifs}; do read -r _ <&4; done; \
+         {traffic} >/dev/null 2>&1; \
+         for i in {ifs}; do echo go >\"$d/$i.go\"; done; wait; \
+         for i in {ifs}; do echo \"### capture-$i\"; cat \"$d/$i\" \"$d/$i.log\"; done; rm -rf \"$d\"",
+        one = one(filter, count),
+    )
+}
+
+/// One interface `$i` in folder `$d`: tcpdump, its stderr read through a
+/// FIFO; says `ready` on `$d/ready` once it listens (or has ended); waits
+/// for `go` on `$d/$i.go`; then asks tcpdump for its counts until it has
+/// handled all it received (at most 100 times), and stops it.
+fn one(filter: &str, count: u32) -> String {
+    format!(
+        "mkfifo \"$d/$i.err\" \"$d/$i.go\"; \
+         tcpdump -l --immediate-mode -n -i \"$i\" -c {count} '{filter}' >\"$d/$i\" 2>\"$d/$i.err\" & t=$!; \
+         exec 3<\"$d/$i.err\"; \
+         while read -r l <&3; do echo \"$l\" >>\"$d/$i.log\"; case $l in *'listening on'*) break;; esac; done; \
+         echo ready >\"$d/ready\"; read -r _ <\"$d/$i.go\"; n=0; \
+         while [ $n -lt 100 ] && kill -USR1 $t 2>/dev/null; do \
+         got=; while read -r l <&3; do case $l in *' captured, '*) got=$l; break;; esac; echo \"$l\" >>\"$d/$i.log\"; done; \
+         [ -n \"$got\" ] || break; set -- $got; [ \"$2\" = \"$5\" ] && break; n=$((n+1)); done; \
+         kill $t 2>/dev/null; wait $t; cat <&3 >>\"$d/$i.log\""
+    )
+}
+
+/// Traffic made elsewhere (from a pod, through the session): the capture's
+/// `traffic` is this handshake on the node, in folder `dir` made by
+/// [`handshake_setup`]: it says `listening` on `dir/listening` and waits
+/// for `dir/made`.
+pub fn handshake(dir: &str) -> String {
+    format!("echo listening >{dir}/listening; read -r _ <{dir}/made")
+}
+
+/// Make the handshake's folder and FIFOs (before the capture starts).
+pub fn handshake_setup(dir: &str) -> String {
+    format!("mkdir -m 700 {dir} && mkfifo {dir}/listening {dir}/made")
+}
+
+/// Wait (at most 10 s) until the capture listens.
+pub fn handshake_wait(dir: &str) -> String {
+    format!("timeout 10 cat {dir}/listening")
+}
+
+/// Say the traffic was made (at most 10 s), and remove the folder.
+pub fn handshake_done(dir: &str) -> String {
+    format!("timeout 10 sh -c 'echo made >{dir}/made'; rm -rf {dir}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Run `script` with `sh` where tcpdump is a stand-in that prints what
+    /// the real one does (listening, one packet, counts on SIGUSR1).
+    #[test]
+    fn traffic_starts_when_every_capture_listens_and_all_is_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("tcpdump");
+        std::fs::write(
+            &fake,
+            "#!/bin/sh\n\
+             trap 'echo \"tcpdump: 1 packet captured, 1 packet received by filter, 0 packets dropped by kernel\" >&2' USR1\n\
+             trap 'kill $s; exit 0' TERM\n\
+             echo \"listening on $5, link-type EN10MB\" >&2\n\
+             echo \"IP 10.244.1.0 > 10.244.2.2: ICMP echo request ($5)\"\n\
+             sleep 30 & s=$!\n\
+             while :; do wait $s && exit 0; done\n",
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let marker = dir.path().join("traffic");
+        let ifaces = ["a".to_string(), "b".to_string()];
+        let s = script(
+            &ifaces,
+            "icmp",
+            4,
+            &format!("touch {}", marker.display()),
+        );
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&s)
+            .env(
+                "PATH",
+                format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap()),
+            )
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(marker.exists(), "the traffic ran: {text}");
+        for i in ["a", "b"] {
+            assert!(
+                text.contains(&format!("### capture-{i}\nIP 10.244.1.0 > 10.244.2.2: ICMP echo request ({i})\nlistening on {i}")),
+                "{text}"
+            );
+        }
+    }
+}
