@@ -116,14 +116,7 @@ impl Probe for Capture {
                 command: ping.clone(),
             });
             let cmd = command(&self.iface, ip, &ping);
-            let mut o = cx.session.output(&self.on, &cmd, None).await?;
-            // The one section's packets and tcpdump's lines, without its header.
-            o.stdout = o
-                .stdout
-                .lines()
-                .filter(|l| !l.starts_with("### capture-"))
-                .map(|l| format!("{l}\n"))
-                .collect();
+            let o = cx.session.output(&self.on, &cmd, None).await?;
             let text = format!("[{}] $ {cmd}\n{}", self.on, o.text());
             let (v, t) = judge_output(expect, &[(self.on.clone(), o)]);
             Asked::Ok((v, t, text))
@@ -136,10 +129,5 @@ impl Probe for Capture {
 /// tcpdump on `iface` for ICMP to or from `ip` (at most 4 packets), and
 /// `traffic` once it listens; prints what it saw (see [`super::listen`]).
 pub fn command(iface: &str, ip: Ipv4Addr, traffic: &str) -> String {
-    super::listen::script(
-        &[iface.to_string()],
-        &format!("icmp and host {ip}"),
-        4,
-        traffic,
-    )
+    super::listen::script_one(iface, &format!("icmp and host {ip}"), 4, traffic)
 }

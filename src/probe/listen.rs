@@ -14,9 +14,19 @@
 /// Shell script: a tcpdump with `filter` on each of `ifaces` (at most
 /// `count` packets each), `traffic` (a command of this shell) run once all
 /// listen, then each stopped when it has handled what it received. Prints
-/// one `### capture-<iface>` section per interface: the packets, then
-/// tcpdump's own lines.
+/// one `### capture-<iface>` section per interface: in tcpdump's own order,
+/// its lines up to `listening on`, the packets, its closing lines.
 pub fn script(ifaces: &[String], filter: &str, count: u32, traffic: &str) -> String {
+    scripted(ifaces, filter, count, traffic, "echo \"### capture-$i\"; ")
+}
+
+/// [`script`] for one interface, its output as tcpdump's alone would be
+/// (no section header).
+pub fn script_one(iface: &str, filter: &str, count: u32, traffic: &str) -> String {
+    scripted(&[iface.to_string()], filter, count, traffic, "")
+}
+
+fn scripted(ifaces: &[String], filter: &str, count: u32, traffic: &str, header: &str) -> String {
     let ifs = ifaces.join(" ");
     format!(
         "d=$(mktemp -d); mkfifo \"$d/ready\"; \
@@ -24,7 +34,7 @@ pub fn script(ifaces: &[String], filter: &str, count: u32, traffic: &str) -> Str
          for i in {ifs}; do read -r _ <&4; done; \
          {traffic} >/dev/null 2>&1; \
          for i in {ifs}; do echo go >\"$d/$i.go\"; done; wait; \
-         for i in {ifs}; do echo \"### capture-$i\"; cat \"$d/$i\" \"$d/$i.log\"; done; rm -rf \"$d\"",
+         for i in {ifs}; do {header}cat \"$d/$i.head\" \"$d/$i\" \"$d/$i.log\"; done; rm -rf \"$d\"",
         one = one(filter, count),
     )
 }
@@ -38,7 +48,7 @@ fn one(filter: &str, count: u32) -> String {
         "mkfifo \"$d/$i.err\" \"$d/$i.go\"; \
          tcpdump -l --immediate-mode -n -i \"$i\" -c {count} '{filter}' >\"$d/$i\" 2>\"$d/$i.err\" & t=$!; \
          exec 3<\"$d/$i.err\"; \
-         while read -r l <&3; do echo \"$l\" >>\"$d/$i.log\"; case $l in *'listening on'*) break;; esac; done; \
+         while read -r l <&3; do echo \"$l\" >>\"$d/$i.head\"; case $l in *'listening on'*) break;; esac; done; \
          echo ready >\"$d/ready\"; read -r _ <\"$d/$i.go\"; n=0; \
          while [ $n -lt 100 ] && kill -USR1 $t 2>/dev/null; do \
          got=; while read -r l <&3; do case $l in *' captured, '*) got=$l; break;; esac; echo \"$l\" >>\"$d/$i.log\"; done; \
@@ -114,7 +124,10 @@ mod tests {
         assert!(marker.exists(), "the traffic ran: {text}");
         for i in ["a", "b"] {
             assert!(
-                text.contains(&format!("### capture-{i}\nIP 10.244.1.0 > 10.244.2.2: ICMP echo request ({i})\nlistening on {i}")),
+                text.contains(&format!(
+                    "### capture-{i}\nlistening on {i}, link-type EN10MB\n\
+                     IP 10.244.1.0 > 10.244.2.2: ICMP echo request ({i})\n"
+                )),
                 "{text}"
             );
         }
