@@ -138,7 +138,11 @@ impl Probe for Http {
             // round-trip time.
             let (decided, mut text) = path::verdict(cx, &self.from, ip).await?;
             if let Some(why) = decided {
-                return Ok((Verdict::Pass, format!("unreachable (decided by: {why})"), text));
+                return Ok((
+                    Verdict::Pass,
+                    format!("unreachable (decided by: {why})"),
+                    text,
+                ));
             }
             let deadline = cx.rtt.deadline(cx).await;
             let cmd = command_within(ip, self.port, &self.path, &deadline.seconds());
@@ -174,7 +178,9 @@ pub enum HttpResult {
     Refused,
     /// The connection failed with an answer of the network (an ICMP error
     /// or the kernel's own: `No route to host`, `Network is unreachable`).
-    NoRoute { detail: String },
+    NoRoute {
+        detail: String,
+    },
     Broken {
         detail: String,
     },
@@ -253,7 +259,9 @@ mod tests {
             HttpResult::Refused
         );
         assert_eq!(
-            parse("000curl: (7) Failed to connect to 10.244.2.2 port 80: No route to host curl-exit=7"),
+            parse(
+                "000curl: (7) Failed to connect to 10.244.2.2 port 80: No route to host curl-exit=7"
+            ),
             HttpResult::NoRoute {
                 detail: "connect: No route to host".into()
             }

@@ -105,18 +105,17 @@ mod tests {
         std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
         let marker = dir.path().join("traffic");
         let ifaces = ["a".to_string(), "b".to_string()];
-        let s = script(
-            &ifaces,
-            "icmp",
-            4,
-            &format!("touch {}", marker.display()),
-        );
+        let s = script(&ifaces, "icmp", 4, &format!("touch {}", marker.display()));
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(&s)
             .env(
                 "PATH",
-                format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap()),
+                format!(
+                    "{}:{}",
+                    dir.path().display(),
+                    std::env::var("PATH").unwrap()
+                ),
             )
             .output()
             .unwrap();

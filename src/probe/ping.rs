@@ -6,10 +6,10 @@
 //! came back, or no reply within a deadline derived from the lab's measured
 //! round-trip time ([`super::deadline`]).
 
+use super::deadline::Deadline;
 use super::expect::{Accepts, Expect};
 use super::parse::Resolver;
 use super::target::{Endpoint, Target, nodes_of};
-use super::deadline::Deadline;
 use super::{At, Cx, Judged, Place, Probe, ProbeKind, Traffic, held, misfit, path};
 use crate::report::Verdict;
 use async_trait::async_trait;
@@ -72,7 +72,11 @@ impl Probe for Ping {
             // and a wait derived from the lab's round-trip time.
             let (decided, mut text) = path::verdict(cx, &self.from, ip).await?;
             if let Some(why) = decided {
-                return Ok((Verdict::Pass, format!("unreachable (decided by: {why})"), text));
+                return Ok((
+                    Verdict::Pass,
+                    format!("unreachable (decided by: {why})"),
+                    text,
+                ));
             }
             let deadline = cx.rtt.deadline(cx).await;
             let cmd = command_within(ip, &deadline);
@@ -239,7 +243,10 @@ mod tests {
     async fn without_a_verdict_an_echo_decides_and_a_reply_fails() {
         // The FDB sends node2's frames to node2: no verdict; the echo waits
         // the floor (the measured RTT is 50 µs).
-        let reply = out(0, "64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=0.1 ms\n");
+        let reply = out(
+            0,
+            "64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=0.1 ms\n",
+        );
         let (v, seen, _) = across(&node1(false), reply).await;
         assert_eq!((v, seen.as_str()), (Verdict::Fail, "reachable, ttl 63"));
         let silence = out(1, "1 packets transmitted, 0 received, 100% packet loss\n");
@@ -290,7 +297,10 @@ mod tests {
     #[test]
     fn ping_outputs() {
         let ok = "64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=0.1 ms\n";
-        assert_eq!(parse(Some(0), ok, "1 s"), PingResult::Reply { ttl: Some(63) });
+        assert_eq!(
+            parse(Some(0), ok, "1 s"),
+            PingResult::Reply { ttl: Some(63) }
+        );
         assert_eq!(
             parse(Some(1), "1 packets transmitted, 0 received", "1 s"),
             PingResult::NoReply {

@@ -424,8 +424,8 @@ mod tests {
         // Keywords before a command, and what is no program at all.
         const BEFORE: &[&str] = &["do", "then", "while", "if", "!"];
         const BUILTIN: &[&str] = &[
-            "for", "done", "fi", "echo", "kill", "wait", "break", "true", "[", "case", "esac", "exec",
-            "read", "set",
+            "for", "done", "fi", "echo", "kill", "wait", "break", "true", "[", "case", "esac",
+            "exec", "read", "set",
         ];
         let mut s = line
             .replace("2>&1", " ")

@@ -469,8 +469,7 @@ fn an_icmp_error_is_reported_as_what_came_back() {
     let check = &report["results"][0];
     assert_eq!(check["verdict"], "pass", "{check}");
     assert_eq!(
-        check["observed"],
-        "unreachable (decided by: ICMP Time to live exceeded from 10.244.1.1)",
+        check["observed"], "unreachable (decided by: ICMP Time to live exceeded from 10.244.1.1)",
         "{check}"
     );
 }
