@@ -409,12 +409,17 @@ mod tests {
             capture.contains("'host 10.244.2.2 or udp port 4789'"),
             "{capture}"
         );
-        // The pod's traffic is made from the pod, through the session.
-        assert!(
+        // The pod's traffic is made from the pod, through the session, once
+        // node1's captures listen, and node1 is told when it was made.
+        let at = |what: &str| {
             ran.iter()
-                .any(|c| c.starts_with("pod nginx-deployment-node1-0: ping")),
-            "{ran:?}"
-        );
+                .rposition(|c| c.contains(what))
+                .unwrap_or_else(|| panic!("{what} never ran: {ran:?}"))
+        };
+        let made = at("pod nginx-deployment-node1-0: ping");
+        assert!(at("mkfifo /tmp/lab-capture-") < made, "{ran:?}");
+        assert!(at("cat /tmp/lab-capture-") < made, "{ran:?}");
+        assert!(made < at("echo made >/tmp/lab-capture-"), "{ran:?}");
     }
 
     /// The programs a shell command line runs (roughly: the first word of

@@ -719,6 +719,17 @@ fn an_unreachable_names_what_decided_it_and_each_decision_fails_on_a_path_that_w
         observed(&report, "node reaches pod across nodes"),
         "reachable, ttl 63"
     );
+    // The pod's echo, made again from the pod once node1's captures listen,
+    // is in the capture on node1's overlay.
+    let overlay = artifacts(&report, "pod reaches pod across nodes")
+        .into_iter()
+        .find(|f| f.ends_with("node1-capture-flannel.1.txt"))
+        .expect("a capture on flannel.1");
+    let seen = std::fs::read_to_string(&overlay).unwrap();
+    assert!(
+        seen.contains("IP 10.244.1.2 > 10.244.2.2: ICMP echo request"),
+        "{seen}"
+    );
 
     // No evidence and no answer: the deadline decides, and says so; with
     // the silence lifted, the same check fails.
