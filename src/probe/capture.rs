@@ -79,7 +79,9 @@ impl ProbeKind for Kind {
         Some(Arc::new(Capture { on, iface, ping }))
     }
     fn programs(&self) -> &'static [&'static str] {
-        &["tcpdump", "ping", "mktemp", "mkfifo", "cat", "rm"]
+        &[
+            "tcpdump", "timeout", "sh", "ping", "mktemp", "mkfifo", "cat", "rm",
+        ]
     }
 }
 

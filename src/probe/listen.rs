@@ -5,8 +5,7 @@
 //! tcpdump print `N packets captured, M packets received by filter, ...`
 //! without stopping; captured = received means nothing is left in its
 //! buffer). A tcpdump that cannot start (no such interface) ends its stderr
-//! and the script goes on; one that never answers is bounded by the
-//! session's deadline.
+//! and the script goes on; none runs longer than 15 s.
 //!
 //! Used by the `capture` probe and by diagnostics' captures (the latter
 //! with [`handshake`] when the traffic is made elsewhere, from a pod).
@@ -28,46 +27,62 @@ pub fn script_one(iface: &str, filter: &str, count: u32, traffic: &str) -> Strin
 
 fn scripted(ifaces: &[String], filter: &str, count: u32, traffic: &str, header: &str) -> String {
     let ifs = ifaces.join(" ");
+    let jobs: String = ifaces
+        .iter()
+        .map(|i| format!("i={i}; ( {} ) & ", one(i, filter, count)))
+        .collect();
     format!(
         "d=$(mktemp -d); mkfifo \"$d/ready\"; \
-         for i in {ifs}; do ( {one} ) & done; exec 4<>\"$d/ready\"; \
+         {jobs}exec 4<>\"$d/ready\"; \
          for i in {ifs}; do read -r _ <&4; done; \
          {traffic} >/dev/null 2>&1; \
          for i in {ifs}; do echo go >\"$d/$i.go\"; done; wait; \
-         for i in {ifs}; do {header}cat \"$d/$i.head\" \"$d/$i\" \"$d/$i.log\"; done; rm -rf \"$d\"",
-        one = one(filter, count),
+         for i in {ifs}; do {header}cat \"$d/$i.head\" \"$d/$i\" \"$d/$i.log\"; done; rm -r \"$d\""
     )
 }
 
-/// One interface `$i` in folder `$d`: tcpdump, its stderr read through a
-/// FIFO; says `ready` on `$d/ready` once it listens (or has ended); waits
-/// for `go` on `$d/$i.go`; then asks tcpdump for its counts until it has
-/// handled all it received (at most 100 times), and stops it.
-fn one(filter: &str, count: u32) -> String {
+/// One interface `iface` (also in `$i`) in folder `$d`: tcpdump (its PID in `$d/$i.pid`,
+/// and at most 15 s under `timeout`, so none outlives a lost session), its
+/// stderr read through a FIFO; says `ready` on `$d/ready` once it listens
+/// (or has ended); waits for `go` on `$d/$i.go`; then asks tcpdump for its
+/// counts until it has handled all it received (at most 100 times), and
+/// stops it.
+fn one(iface: &str, filter: &str, count: u32) -> String {
     format!(
         "mkfifo \"$d/$i.err\" \"$d/$i.go\"; \
-         tcpdump -l --immediate-mode -n -i \"$i\" -c {count} '{filter}' >\"$d/$i\" 2>\"$d/$i.err\" & t=$!; \
+         timeout 15 sh -c 'echo $$ >\"$0.pid\" && exec tcpdump -l -n -i {iface} --immediate-mode -c {count} \"$1\"' \
+         \"$d/$i\" '{filter}' >\"$d/$i\" 2>\"$d/$i.err\" & \
          exec 3<\"$d/$i.err\"; \
          while read -r l <&3; do echo \"$l\" >>\"$d/$i.head\"; case $l in *'listening on'*) break;; esac; done; \
+         t=$(cat \"$d/$i.pid\" 2>/dev/null); [ -n \"$t\" ] || t=0; \
          echo ready >\"$d/ready\"; read -r _ <\"$d/$i.go\"; n=0; \
          while [ $n -lt 100 ] && kill -USR1 $t 2>/dev/null; do \
          got=; while read -r l <&3; do case $l in *' captured, '*) got=$l; break;; esac; echo \"$l\" >>\"$d/$i.log\"; done; \
          [ -n \"$got\" ] || break; set -- $got; [ \"$2\" = \"$5\" ] && break; n=$((n+1)); done; \
-         kill $t 2>/dev/null; wait $t; cat <&3 >>\"$d/$i.log\""
+         kill $t 2>/dev/null; wait; cat <&3 >>\"$d/$i.log\""
     )
 }
 
 /// Traffic made elsewhere (from a pod, through the session): the capture's
-/// `traffic` is this handshake on the node, in folder `dir` made by
-/// [`handshake_setup`]: it says `listening` on `dir/listening` and waits
-/// for `dir/made`.
+/// `traffic` is this handshake on the node, in folder `dir` that
+/// [`HANDSHAKE_SETUP`] made: it says `listening` on `dir/listening` and
+/// waits for `dir/made`.
 pub fn handshake(dir: &str) -> String {
     format!("echo listening >{dir}/listening; read -r _ <{dir}/made")
 }
 
-/// Make the handshake's folder and FIFOs (before the capture starts).
-pub fn handshake_setup(dir: &str) -> String {
-    format!("mkdir -m 700 {dir} && mkfifo {dir}/listening {dir}/made")
+/// Make the handshake's folder and FIFOs (before the capture starts);
+/// prints the folder.
+pub const HANDSHAKE_SETUP: &str = "d=$(mktemp -d /tmp/lab-capture.XXXXXXXX) && \
+     mkfifo \"$d/listening\" \"$d/made\" && echo \"$d\"";
+
+/// The folder [`HANDSHAKE_SETUP`] printed, if it is one.
+pub fn handshake_dir(out: &str) -> Option<String> {
+    let d = out.trim();
+    (d.starts_with("/tmp/lab-capture.")
+        && d.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b)))
+    .then(|| d.to_string())
 }
 
 /// Wait (at most 10 s) until the capture listens.
@@ -77,12 +92,28 @@ pub fn handshake_wait(dir: &str) -> String {
 
 /// Say the traffic was made (at most 10 s), and remove the folder.
 pub fn handshake_done(dir: &str) -> String {
-    format!("timeout 10 sh -c 'echo made >{dir}/made'; rm -rf {dir}")
+    format!("timeout 10 sh -c 'echo made >{dir}/made'; rm -r {dir}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_handshake_folder_is_only_what_mktemp_prints() {
+        assert_eq!(
+            handshake_dir("/tmp/lab-capture.Ab3-x_9\n").as_deref(),
+            Some("/tmp/lab-capture.Ab3-x_9")
+        );
+        for bad in [
+            "",
+            "/tmp/other",
+            "/tmp/lab-capture.a; rm x",
+            "mktemp: failed",
+        ] {
+            assert_eq!(handshake_dir(bad), None, "{bad}");
+        }
+    }
 
     /// Run `script` with `sh` where tcpdump is a stand-in that prints what
     /// the real one does (listening, one packet, counts on SIGUSR1).
@@ -95,8 +126,8 @@ mod tests {
             "#!/bin/sh\n\
              trap 'echo \"tcpdump: 1 packet captured, 1 packet received by filter, 0 packets dropped by kernel\" >&2' USR1\n\
              trap 'kill $s; exit 0' TERM\n\
-             echo \"listening on $5, link-type EN10MB\" >&2\n\
-             echo \"IP 10.244.1.0 > 10.244.2.2: ICMP echo request ($5)\"\n\
+             echo \"listening on $4, link-type EN10MB\" >&2\n\
+             echo \"IP 10.244.1.0 > 10.244.2.2: ICMP echo request ($4)\"\n\
              sleep 30 & s=$!\n\
              while :; do wait $s && exit 0; done\n",
         )

@@ -37,7 +37,6 @@ pub const PROGRAMS: &[&str] = &[
     "timeout",
     "mktemp",
     "mkfifo",
-    "mkdir",
     "sh",
     "cat",
     "rm",
@@ -199,14 +198,20 @@ impl Artifacts {
             let script = listen::script(&ifaces, &filter, 20, &t.command);
             cx.session.output(&node, &script, None).await
         } else {
-            let dir = handshake_dir();
             match cx
                 .session
-                .output(&node, &listen::handshake_setup(&dir), None)
+                .output(&node, listen::HANDSHAKE_SETUP, None)
                 .await
-            {
+                .and_then(|o| {
+                    listen::handshake_dir(&o.stdout).ok_or_else(|| {
+                        crate::error::LabError::Usage(format!(
+                            "no capture handshake on {node}: {}",
+                            o.text().trim()
+                        ))
+                    })
+                }) {
                 Err(e) => Err(e),
-                Ok(_) => {
+                Ok(dir) => {
                     let script = listen::script(&ifaces, &filter, 20, &listen::handshake(&dir));
                     let from_pod = async {
                         let _ = cx
@@ -237,17 +242,6 @@ impl Artifacts {
             .collect(),
         }
     }
-}
-
-/// A folder on a node for one capture's handshake, unique to this process
-/// and call.
-fn handshake_dir() -> String {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    format!(
-        "/tmp/lab-capture-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    )
 }
 
 /// Split `### name` sections.

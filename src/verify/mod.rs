@@ -316,7 +316,12 @@ mod tests {
         );
         let ran = s.ran();
         let capture = ran.iter().find(|c| c.contains("tcpdump")).unwrap();
-        assert!(capture.contains("-i \"$i\"") && capture.contains("flannel.1 enp0s3 enp0s8"));
+        for i in ["flannel.1", "enp0s3", "enp0s8"] {
+            assert!(
+                capture.contains(&format!("tcpdump -l -n -i {i} ")),
+                "{capture}"
+            );
+        }
         assert!(
             capture.contains("'host 10.244.2.2 or udp port 8472'"),
             "{capture}"
@@ -388,7 +393,11 @@ mod tests {
         assert_eq!(broken.overlay_port(), 4789);
 
         let artifacts = diagnostics::Artifacts::new(dir.path(), "broken");
-        let s = FakeSession::new();
+        let s = FakeSession::new().on(
+            "node1",
+            "mktemp -d /tmp/lab-capture.",
+            "/tmp/lab-capture.ab12\n",
+        );
         let mut cx = cx_with(&lab, &s);
         cx.cni = broken;
         let r = run_check(
@@ -403,7 +412,7 @@ mod tests {
         let capture = ran
             .iter()
             .find(|c| c.contains("tcpdump"))
-            .expect("a capture");
+            .unwrap_or_else(|| panic!("a capture: {ran:?}"));
         assert!(capture.starts_with("node1: "), "{capture}");
         assert!(
             capture.contains("'host 10.244.2.2 or udp port 4789'"),
@@ -417,9 +426,12 @@ mod tests {
                 .unwrap_or_else(|| panic!("{what} never ran: {ran:?}"))
         };
         let made = at("pod nginx-deployment-node1-0: ping");
-        assert!(at("mkfifo /tmp/lab-capture-") < made, "{ran:?}");
-        assert!(at("cat /tmp/lab-capture-") < made, "{ran:?}");
-        assert!(made < at("echo made >/tmp/lab-capture-"), "{ran:?}");
+        assert!(at("mktemp -d /tmp/lab-capture.") < made, "{ran:?}");
+        assert!(at("cat /tmp/lab-capture.ab12/listening") < made, "{ran:?}");
+        assert!(
+            made < at("echo made >/tmp/lab-capture.ab12/made"),
+            "{ran:?}"
+        );
     }
 
     /// The programs a shell command line runs (roughly: the first word of
@@ -444,7 +456,17 @@ mod tests {
             let mut words = seg
                 .split_whitespace()
                 .skip_while(|w| BEFORE.contains(w) || w.contains('=') || w.contains('+'));
-            if let Some(w) = words.next() {
+            if let Some(w) = words.next().map(|w| w.trim_start_matches('\'')) {
+                if w == "exec" {
+                    // `exec prog` runs prog; `exec 3<file` only redirects.
+                    out.extend(
+                        words
+                            .next()
+                            .filter(|p| !p.contains(['<', '>']))
+                            .map(str::to_string),
+                    );
+                    continue;
+                }
                 if BUILTIN.contains(&w) {
                     continue;
                 }
