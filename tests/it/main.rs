@@ -15,6 +15,7 @@ mod report;
 mod report_paths;
 mod schemas;
 mod spec;
+mod unreachable;
 mod vagrant;
 mod vagrant_boot;
 mod verify;
