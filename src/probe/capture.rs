@@ -80,7 +80,7 @@ impl ProbeKind for Kind {
     }
     fn programs(&self) -> &'static [&'static str] {
         &[
-            "tcpdump", "ping", "timeout", "mktemp", "grep", "seq", "sleep", "cat", "rm",
+            "tcpdump", "timeout", "sh", "ping", "mktemp", "mkfifo", "cat", "rm",
         ]
     }
 }
@@ -110,7 +110,8 @@ impl Probe for Capture {
         let mut traffic = None;
         let seen = async {
             let ip = cx.ip(&self.ping)?;
-            let ping = ping::command(ip, false);
+            let deadline = cx.rtt.deadline(cx).await;
+            let ping = ping::command_within(ip, &deadline);
             traffic = Some(Traffic {
                 from: Endpoint::Node(self.on.clone()),
                 to: ip,
@@ -127,15 +128,8 @@ impl Probe for Capture {
     }
 }
 
-/// Start tcpdump on `iface` for ICMP to or from `ip`, wait until it listens,
-/// run `traffic`, and print what it saw (at most 4 packets). The wait for
-/// tcpdump is generous (10 s): on a busy host (another lab being built holds
-/// the kernel's rtnl lock) it has been seen to take over 3 s to start, and
-/// traffic sent before it listens is not seen.
+/// tcpdump on `iface` for ICMP to or from `ip` (at most 4 packets), and
+/// `traffic` once it listens; prints what it saw (see [`super::listen`]).
 pub fn command(iface: &str, ip: Ipv4Addr, traffic: &str) -> String {
-    format!(
-        "f=$(mktemp); timeout 15 tcpdump -l -n -i {iface} -c 4 'icmp and host {ip}' >\"$f\" 2>&1 & t=$!; \
-         for _ in $(seq 100); do grep -q 'listening on' \"$f\" && break; sleep 0.1; done; \
-         {traffic} >/dev/null 2>&1; sleep 0.2; kill $t 2>/dev/null; wait $t; cat \"$f\"; rm -f \"$f\""
-    )
+    super::listen::script_one(iface, &format!("icmp and host {ip}"), 4, traffic)
 }

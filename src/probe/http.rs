@@ -1,11 +1,14 @@
 //! `http: { pod, on, port, path }` (or a node or an address) from a node or
 //! a pod: one GET with short deadlines, judged by its status, or as
-//! unreachable when nothing answered in time.
+//! unreachable on evidence, which the result names: the kernel's verdict on
+//! the path ([`super::path`]), a connection the network refused with an
+//! error (`No route to host`), or no answer within a deadline derived from
+//! the lab's round-trip time ([`super::deadline`]).
 
 use super::expect::{Accepts, Expect};
 use super::parse::{Port, RawPodRef, Resolver};
 use super::target::{Endpoint, Target, nodes_of};
-use super::{At, Cx, Judged, Place, Probe, ProbeKind, Traffic, held, misfit};
+use super::{At, Cx, Judged, Place, Probe, ProbeKind, Traffic, held, misfit, path};
 use crate::report::Verdict;
 use async_trait::async_trait;
 use serde_norway::Value;
@@ -125,9 +128,28 @@ impl Probe for Http {
                 to: ip,
                 command: cmd.clone(),
             });
+            if *expect != Expect::Unreachable {
+                let out = cx.run_from(&self.from, &cmd).await?;
+                let (v, t) = judge(expect, &parse(&out.text()), "1 s");
+                return Ok((v, t, format!("$ {cmd}\n{}", out.text())));
+            }
+            // Expected unreachable: the kernel's tables first, then one GET
+            // whose connection waits a deadline derived from the lab's
+            // round-trip time.
+            let (decided, mut text) = path::verdict(cx, &self.from, ip).await?;
+            if let Some(why) = decided {
+                return Ok((
+                    Verdict::Pass,
+                    format!("unreachable (decided by: {why})"),
+                    text,
+                ));
+            }
+            let deadline = cx.rtt.deadline(cx).await;
+            let cmd = command_within(ip, self.port, &self.path, &deadline.seconds());
             let out = cx.run_from(&self.from, &cmd).await?;
-            let (v, t) = judge(expect, &parse(&out.text()));
-            Ok((v, t, format!("$ {cmd}\n{}", out.text())))
+            text.push_str(&format!("$ {cmd}\n{}", out.text()));
+            let (v, t) = judge(expect, &parse(&out.text()), &deadline.to_string());
+            Ok((v, t, text))
         }
         .await;
         vec![Judged::of(self, seen).replay(traffic)]
@@ -136,8 +158,14 @@ impl Probe for Http {
 
 /// An HTTP GET with short deadlines; prints the status and curl's exit code.
 pub fn command(ip: Ipv4Addr, port: u16, path: &str) -> String {
+    command_within(ip, port, path, "1")
+}
+
+/// An HTTP GET whose connection waits `connect` seconds; once connected,
+/// the answer may take two seconds.
+pub fn command_within(ip: Ipv4Addr, port: u16, path: &str, connect: &str) -> String {
     format!(
-        "curl -sS -o /dev/null -w '%{{http_code}}' --connect-timeout 1 --max-time 2 http://{ip}:{port}{path}; echo \" curl-exit=$?\""
+        "curl -sS -o /dev/null -w '%{{http_code}}' --connect-timeout {connect} --max-time 2 http://{ip}:{port}{path}; echo \" curl-exit=$?\""
     )
 }
 
@@ -148,6 +176,11 @@ pub enum HttpResult {
     Timeout,
     /// The address answered but nothing listens on the port.
     Refused,
+    /// The connection failed with an answer of the network (an ICMP error
+    /// or the kernel's own: `No route to host`, `Network is unreachable`).
+    NoRoute {
+        detail: String,
+    },
     Broken {
         detail: String,
     },
@@ -172,21 +205,31 @@ pub fn parse(out: &str) -> HttpResult {
                 detail: out.trim().into(),
             }),
         "28" => HttpResult::Timeout,
-        "7" => HttpResult::Refused,
+        "7" => ["No route to host", "Network is unreachable"]
+            .into_iter()
+            .find(|w| out.contains(w))
+            .map_or(HttpResult::Refused, |w| HttpResult::NoRoute {
+                detail: format!("connect: {w}"),
+            }),
         e => HttpResult::Broken {
             detail: format!("curl exited {e}: {}", out.trim()),
         },
     }
 }
 
-/// Compare an answer with what is expected.
-pub fn judge(expect: &Expect, seen: &HttpResult) -> (Verdict, String) {
+/// Compare an answer with what is expected; `waited`: how long the
+/// connection waited, in words.
+pub fn judge(expect: &Expect, seen: &HttpResult, waited: &str) -> (Verdict, String) {
     match (expect, seen) {
         (_, HttpResult::Broken { detail }) => (Verdict::Error, detail.clone()),
         (Expect::Status(want), HttpResult::Status(got)) => held(want == got, format!("HTTP {got}")),
         (Expect::Reachable { .. }, HttpResult::Status(got)) => held(true, format!("HTTP {got}")),
-        (Expect::Unreachable, HttpResult::Timeout) => {
-            held(true, "unreachable (no answer within 1s)".into())
+        (Expect::Unreachable, HttpResult::Timeout) => held(
+            true,
+            format!("unreachable (decided by: no answer within {waited})"),
+        ),
+        (Expect::Unreachable, HttpResult::NoRoute { detail }) => {
+            held(true, format!("unreachable (decided by: {detail})"))
         }
         (Expect::Unreachable, HttpResult::Status(s)) => held(false, format!("HTTP {s}")),
         (_, HttpResult::Refused) => held(
@@ -194,7 +237,10 @@ pub fn judge(expect: &Expect, seen: &HttpResult) -> (Verdict, String) {
             "connection refused (the pod answers, nothing listens)".into(),
         ),
         (Expect::Status(_) | Expect::Reachable { .. }, HttpResult::Timeout) => {
-            held(false, "no answer within 1s".into())
+            held(false, format!("no answer within {waited}"))
+        }
+        (Expect::Status(_) | Expect::Reachable { .. }, HttpResult::NoRoute { detail }) => {
+            held(false, format!("unreachable ({detail})"))
         }
         (e, _) => misfit(e, "an HTTP request"),
     }
@@ -212,6 +258,14 @@ mod tests {
             parse("000curl: (7) Failed to connect curl-exit=7"),
             HttpResult::Refused
         );
+        assert_eq!(
+            parse(
+                "000curl: (7) Failed to connect to 10.244.2.2 port 80: No route to host curl-exit=7"
+            ),
+            HttpResult::NoRoute {
+                detail: "connect: No route to host".into()
+            }
+        );
         assert!(matches!(
             parse("sh: curl: not found"),
             HttpResult::Broken { .. }
@@ -221,15 +275,15 @@ mod tests {
     #[test]
     fn unreachable_passes_only_on_no_answer() {
         let e = Expect::Unreachable;
-        assert_eq!(judge(&e, &HttpResult::Timeout).0, Verdict::Pass);
-        assert_eq!(judge(&e, &HttpResult::Refused).0, Verdict::Fail);
-        assert_eq!(judge(&e, &HttpResult::Status(200)).0, Verdict::Fail);
+        assert_eq!(judge(&e, &HttpResult::Timeout, "1 s").0, Verdict::Pass);
+        assert_eq!(judge(&e, &HttpResult::Refused, "1 s").0, Verdict::Fail);
+        assert_eq!(judge(&e, &HttpResult::Status(200), "1 s").0, Verdict::Fail);
         assert_eq!(
-            judge(&Expect::Status(200), &HttpResult::Timeout).0,
+            judge(&Expect::Status(200), &HttpResult::Timeout, "1 s").0,
             Verdict::Fail
         );
         assert_eq!(
-            judge(&Expect::Status(200), &HttpResult::Status(200)).0,
+            judge(&Expect::Status(200), &HttpResult::Status(200), "1 s").0,
             Verdict::Pass
         );
     }

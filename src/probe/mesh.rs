@@ -4,6 +4,7 @@
 //! failure names its source, and its diagnostics cover the source's node and
 //! the nodes of the targets it could not reach.
 
+use super::deadline::Deadline;
 use super::expect::{Accepts, Expect};
 use super::parse::Resolver;
 use super::target::Endpoint;
@@ -129,12 +130,22 @@ impl Probe for Mesh {
             name,
             from,
         });
+        // Expected unreachable: one echo each, waiting a deadline derived
+        // from the lab's round-trip time; else a reply is expected, and a
+        // retry and half a second are what a failure costs.
+        let wait = match expect {
+            Expect::Unreachable => Some(cx.rtt.deadline(cx).await),
+            _ => None,
+        };
         futures::stream::iter(sweeps)
             .map(|s| async move {
                 let started = Instant::now();
-                let cmd = command(&s.targets);
+                let cmd = match &wait {
+                    Some(d) => command_within(&s.targets, d),
+                    None => command(&s.targets),
+                };
                 let r = cx.run_from(&s.from, &cmd).await;
-                let mut j = self.judged(cx, &s, expect, r.map_err(|e| e.0), &cmd);
+                let mut j = self.judged(cx, &s, expect, r.map_err(|e| e.0), &cmd, wait.as_ref());
                 j.elapsed = Some(started.elapsed());
                 j
             })
@@ -152,6 +163,7 @@ impl Mesh {
         expect: &Expect,
         r: Result<Output, String>,
         cmd: &str,
+        wait: Option<&Deadline>,
     ) -> Judged {
         let mut unreached = Vec::new();
         let (verdict, observed, output) = match r {
@@ -163,7 +175,10 @@ impl Mesh {
             ),
             Ok(o) => {
                 unreached = parse(&o.stdout, &o.stderr);
-                let (v, t) = judge(expect, s.targets.len(), &unreached);
+                let (v, mut t) = judge(expect, s.targets.len(), &unreached);
+                if let (Some(d), Verdict::Pass) = (wait, v) {
+                    t = format!("{t} (decided by: the ICMP error named, else no reply within {d})");
+                }
                 (v, t, format!("$ {cmd}\n{}", o.text()))
             }
         };
@@ -196,10 +211,21 @@ impl Mesh {
     }
 }
 
-/// Ping every address once, in parallel; prints the unreachable ones.
+/// Ping every address (one retry, 500 ms each), in parallel; prints the
+/// unreachable ones.
 pub fn command(ips: &[Ipv4Addr]) -> String {
     let list: Vec<String> = ips.iter().map(|i| i.to_string()).collect();
     format!("fping -u -r 1 -t 500 -i 1 {}", list.join(" "))
+}
+
+/// Ping every address once, expecting no reply: each waits `deadline`.
+pub fn command_within(ips: &[Ipv4Addr], deadline: &Deadline) -> String {
+    let list: Vec<String> = ips.iter().map(|i| i.to_string()).collect();
+    format!(
+        "fping -u -r 0 -t {} -i 1 {}",
+        deadline.wait.as_millis().max(1),
+        list.join(" ")
+    )
 }
 
 /// The targets of a [`command`] sweep that did not answer, each with the ICMP
@@ -282,6 +308,52 @@ mod tests {
         assert_eq!(
             judge(&Expect::Unreachable, 2, &["x".into()]).0,
             Verdict::Fail
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_sweep_waits_the_derived_deadline_and_fails_on_a_reply() {
+        let lab = lab();
+        let none = Output {
+            code: Some(1),
+            stdout: "10.244.2.2\n".into(),
+            stderr: String::new(),
+        };
+        let s = FakeSession::new()
+            .on(
+                "master",
+                "ping -n -c 1 -W 1 10.100.198.201",
+                "64 bytes from 10.100.198.201: icmp_seq=1 ttl=64 time=20.0 ms\n",
+            )
+            .in_pod("nginx-deployment-node1-0", "fping", none)
+            .in_pod(
+                "nginx-deployment-node2-0",
+                "fping",
+                Output {
+                    code: Some(0),
+                    stdout: String::new(),
+                    stderr: String::new(),
+                },
+            );
+        let mesh = Mesh {
+            app: "nginx".into(),
+            from_nodes: false,
+        };
+        let j = mesh.check(&cx_with(&lab, &s), &Expect::Unreachable).await;
+        assert_eq!(j[0].verdict, Verdict::Pass, "{j:?}");
+        assert_eq!(
+            j[0].observed,
+            "1 of 1 unreachable: 10.244.2.2 (decided by: the ICMP error named, \
+             else no reply within 200 ms, 10× the measured RTT)"
+        );
+        // The other pod's target answered: the sweep fails.
+        assert_eq!(j[1].verdict, Verdict::Fail, "{j:?}");
+        assert!(
+            s.ran()
+                .iter()
+                .any(|c| c.contains("fping -u -r 0 -t 200 -i 1")),
+            "{:?}",
+            s.ran()
         );
     }
 

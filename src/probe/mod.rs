@@ -15,11 +15,14 @@
 
 pub mod capture;
 pub mod cni_log;
+pub mod deadline;
 pub mod expect;
 pub mod http;
+pub mod listen;
 pub mod mesh;
 pub mod nodes_ready;
 pub mod parse;
+pub mod path;
 pub mod ping;
 pub mod pods;
 pub mod route;
@@ -152,6 +155,9 @@ pub struct Cx<'a> {
     pub cni: &'a dyn Cni,
     /// The provider that runs the lab (where the CNI's log is).
     pub provider: Kind,
+    /// The lab's round-trip time, measured once per run, from which the
+    /// wait for an answer expected not to come is derived.
+    pub rtt: deadline::Rtt,
 }
 
 /// Why a probe could not ask: a check `error`, never a network verdict.
@@ -347,6 +353,7 @@ pub(crate) mod tests {
             session,
             cni: lab.variants[0].cni.plugin(),
             provider: Kind::Netns,
+            rtt: Default::default(),
         }
     }
 }

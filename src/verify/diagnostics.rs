@@ -13,10 +13,9 @@
 //! run that needs no diagnostics leaves none behind.
 
 use crate::probe::target::Endpoint;
-use crate::probe::{Cx, Judged, Traffic};
+use crate::probe::{Cx, Judged, Traffic, listen};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use tokio::sync::Mutex;
 
 /// The node-side commands every lab gets, one file each (the plugin adds
@@ -37,7 +36,8 @@ pub const PROGRAMS: &[&str] = &[
     "tcpdump",
     "timeout",
     "mktemp",
-    "sleep",
+    "mkfifo",
+    "sh",
     "cat",
     "rm",
 ];
@@ -182,28 +182,52 @@ impl Artifacts {
     }
 
     /// tcpdump on the overlay and both NICs of the node the traffic starts
-    /// on while it is made again: in the same shell when it starts on the
-    /// node, from the pod (through the session) when it starts in one.
+    /// on while it is made again, once every tcpdump listens: in the same
+    /// shell when it starts on the node, from the pod (through the session)
+    /// when it starts in one, told by a handshake on the node when to start
+    /// and telling it when the traffic was made (see [`listen`]).
     async fn capture(&self, cx: &Cx<'_>, name: &str, t: &Traffic) -> Vec<PathBuf> {
         let node = t.from.node().to_string();
-        let on_node = matches!(t.from, Endpoint::Node(_));
         let ifaces = [
             cx.cni.overlay_device(),
             cx.lab.interfaces.nat.clone(),
             cx.lab.interfaces.private.clone(),
         ];
-        let script = capture_script(
-            &ifaces,
-            &cx.cni.capture_filter(t.to),
-            if on_node { &t.command } else { "sleep 1" },
-        );
-        let from_pod = async {
-            if !on_node {
-                tokio::time::sleep(Duration::from_millis(700)).await;
-                let _ = cx.run_from(&t.from, &t.command).await;
+        let filter = cx.cni.capture_filter(t.to);
+        let out = if matches!(t.from, Endpoint::Node(_)) {
+            let script = listen::script(&ifaces, &filter, 20, &t.command);
+            cx.session.output(&node, &script, None).await
+        } else {
+            match cx
+                .session
+                .output(&node, listen::HANDSHAKE_SETUP, None)
+                .await
+                .and_then(|o| {
+                    listen::handshake_dir(&o.stdout).ok_or_else(|| {
+                        crate::error::LabError::Usage(format!(
+                            "no capture handshake on {node}: {}",
+                            o.text().trim()
+                        ))
+                    })
+                }) {
+                Err(e) => Err(e),
+                Ok(dir) => {
+                    let script = listen::script(&ifaces, &filter, 20, &listen::handshake(&dir));
+                    let from_pod = async {
+                        let _ = cx
+                            .session
+                            .output(&node, &listen::handshake_wait(&dir), None)
+                            .await;
+                        let _ = cx.run_from(&t.from, &t.command).await;
+                        let _ = cx
+                            .session
+                            .output(&node, &listen::handshake_done(&dir), None)
+                            .await;
+                    };
+                    tokio::join!(cx.session.output(&node, &script, None), from_pod).0
+                }
             }
         };
-        let (out, ()) = tokio::join!(cx.session.output(&node, &script, None), from_pod);
         let dir = self.dir().join(slug(name));
         match out {
             Ok(out) => split_sections(&out.stdout)
@@ -218,17 +242,6 @@ impl Artifacts {
             .collect(),
         }
     }
-}
-
-/// Start a tcpdump with `filter` on each of `ifaces`, make the traffic
-/// (`traffic`, a command of this shell) half a second later, and print what
-/// each saw as a `### capture-<iface>` section.
-fn capture_script(ifaces: &[String], filter: &str, traffic: &str) -> String {
-    let ifs = ifaces.join(" ");
-    format!(
-        "d=$(mktemp -d); for i in {ifs}; do timeout 3 tcpdump -l -n -i \"$i\" -c 20 '{filter}' >\"$d/$i\" 2>&1 & done; \
-         sleep 0.5; {traffic} >/dev/null 2>&1; wait; for i in {ifs}; do echo \"### capture-$i\"; cat \"$d/$i\"; done; rm -rf \"$d\""
-    )
 }
 
 /// Split `### name` sections.

@@ -78,6 +78,7 @@ pub async fn verify(
         session: session.as_ref(),
         cni: running.cni.plugin(),
         provider: provider.kind(),
+        rtt: Default::default(),
     };
     let artifacts = diagnostics::Artifacts::new(&opts.artifacts_root, &variant);
 
@@ -166,6 +167,7 @@ pub async fn collect_evidence(
         session: session.as_ref(),
         cni: lab.variant(&state.variant)?.cni.plugin(),
         provider: provider.kind(),
+        rtt: Default::default(),
     };
     let artifacts = diagnostics::Artifacts::new(root, &format!("{}-evidence", state.variant));
     let files = futures::future::join_all(lab.nodes.iter().map(|n| artifacts.node(&cx, &n.name)))
@@ -267,7 +269,7 @@ mod tests {
                 "tcpdump",
                 "### capture-flannel.1\nIP 10.244.1.0 > 10.244.2.2\n",
             )
-            .on_out("node1", "ping -n -c 1 -W 1 10.244.2.2", reply)
+            .on_out("node1", "ping -n -c 1 -W 1", reply)
             .on(
                 "node1",
                 "### ip-addr",
@@ -315,7 +317,12 @@ mod tests {
         );
         let ran = s.ran();
         let capture = ran.iter().find(|c| c.contains("tcpdump")).unwrap();
-        assert!(capture.contains("-i \"$i\"") && capture.contains("flannel.1 enp0s3 enp0s8"));
+        for i in ["flannel.1", "enp0s3", "enp0s8"] {
+            assert!(
+                capture.contains(&format!("tcpdump -l -n -i {i} ")),
+                "{capture}"
+            );
+        }
         assert!(
             capture.contains("'host 10.244.2.2 or udp port 8472'"),
             "{capture}"
@@ -387,7 +394,11 @@ mod tests {
         assert_eq!(broken.overlay_port(), 4789);
 
         let artifacts = diagnostics::Artifacts::new(dir.path(), "broken");
-        let s = FakeSession::new();
+        let s = FakeSession::new().on(
+            "node1",
+            "mktemp -d /tmp/lab-capture.",
+            "/tmp/lab-capture.ab12\n",
+        );
         let mut cx = cx_with(&lab, &s);
         cx.cni = broken;
         let r = run_check(
@@ -402,16 +413,24 @@ mod tests {
         let capture = ran
             .iter()
             .find(|c| c.contains("tcpdump"))
-            .expect("a capture");
+            .unwrap_or_else(|| panic!("a capture: {ran:?}"));
         assert!(capture.starts_with("node1: "), "{capture}");
         assert!(
             capture.contains("'host 10.244.2.2 or udp port 4789'"),
             "{capture}"
         );
-        // The pod's traffic is made from the pod, through the session.
-        assert!(
+        // The pod's traffic is made from the pod, through the session, once
+        // node1's captures listen, and node1 is told when it was made.
+        let at = |what: &str| {
             ran.iter()
-                .any(|c| c.starts_with("pod nginx-deployment-node1-0: ping")),
+                .rposition(|c| c.contains(what))
+                .unwrap_or_else(|| panic!("{what} never ran: {ran:?}"))
+        };
+        let made = at("pod nginx-deployment-node1-0: ping");
+        assert!(at("mktemp -d /tmp/lab-capture.") < made, "{ran:?}");
+        assert!(at("cat /tmp/lab-capture.ab12/listening") < made, "{ran:?}");
+        assert!(
+            made < at("echo made >/tmp/lab-capture.ab12/made"),
             "{ran:?}"
         );
     }
@@ -423,18 +442,32 @@ mod tests {
         // Keywords before a command, and what is no program at all.
         const BEFORE: &[&str] = &["do", "then", "while", "if", "!"];
         const BUILTIN: &[&str] = &[
-            "for", "done", "fi", "echo", "kill", "wait", "break", "true", "[",
+            "for", "done", "fi", "echo", "kill", "wait", "break", "true", "[", "case", "esac",
+            "exec", "read", "set",
         ];
-        let mut s = line.replace("2>&1", " ").replace(">/dev/null", " ");
-        for sep in ["$(", ")", "&&", "||", "|", "&", "\n"] {
+        let mut s = line
+            .replace("2>&1", " ")
+            .replace(">/dev/null", " ")
+            .replace("<&", "<");
+        for sep in ["$((", "$(", "(", ")", "&&", "||", "|", "&", "\n"] {
             s = s.replace(sep, ";");
         }
         let mut out = Vec::new();
         for seg in s.split(';') {
             let mut words = seg
                 .split_whitespace()
-                .skip_while(|w| BEFORE.contains(w) || w.contains('='));
-            if let Some(w) = words.next() {
+                .skip_while(|w| BEFORE.contains(w) || w.contains('=') || w.contains('+'));
+            if let Some(w) = words.next().map(|w| w.trim_start_matches('\'')) {
+                if w == "exec" {
+                    // `exec prog` runs prog; `exec 3<file` only redirects.
+                    out.extend(
+                        words
+                            .next()
+                            .filter(|p| !p.contains(['<', '>']))
+                            .map(str::to_string),
+                    );
+                    continue;
+                }
                 if BUILTIN.contains(&w) {
                     continue;
                 }

@@ -17,6 +17,7 @@ mod report;
 mod report_paths;
 mod schemas;
 mod spec;
+mod unreachable;
 mod ux;
 mod vagrant;
 mod vagrant_boot;

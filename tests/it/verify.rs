@@ -4,7 +4,7 @@
 
 use crate::labs::{TestLab, namespaces_of, text, verdict};
 
-const CROSS_NODE: [&str; 3] = [
+pub(crate) const CROSS_NODE: [&str; 3] = [
     "node reaches pod across nodes",
     "pod reaches pod across nodes",
     "nginx answers across nodes",
@@ -23,7 +23,7 @@ fn failing(report: &serde_json::Value) -> Vec<String> {
 }
 
 /// Every check named failed (or errored) in a JSON report.
-fn assert_fail(report: &serde_json::Value, names: &[&str]) {
+pub(crate) fn assert_fail(report: &serde_json::Value, names: &[&str]) {
     let failed = failing(report);
     for name in names {
         assert!(
@@ -35,7 +35,7 @@ fn assert_fail(report: &serde_json::Value, names: &[&str]) {
 
 /// The diagnostics files a JSON report names for a check, where they are
 /// (the report names them relative to its artifacts root).
-fn artifacts(report: &serde_json::Value, name: &str) -> Vec<String> {
+pub(crate) fn artifacts(report: &serde_json::Value, name: &str) -> Vec<String> {
     let root = std::path::Path::new(report["artifacts_root"].as_str().unwrap());
     let check = report["results"]
         .as_array()

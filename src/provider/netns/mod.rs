@@ -72,7 +72,7 @@ pub const PROGRAMS: &[&str] = &[
 /// Programs of Debian's essential packages (dash, coreutils, grep), on
 /// every Debian system: no package to install.
 pub const ESSENTIAL: &[&str] = &[
-    "sh", "cat", "rm", "mktemp", "timeout", "sleep", "seq", "grep",
+    "sh", "cat", "rm", "mktemp", "mkfifo", "timeout", "sleep", "seq", "grep",
 ];
 
 /// The programs of [`PACKAGES`] not found on this machine.
