@@ -161,22 +161,109 @@ pub async fn run_async_recorded(
     }
     // Dropped before it ends (Ctrl-C, a step's deadline): the whole group
     // goes, not only its leader (which `kill_on_drop` kills).
-    struct KillGroup(Option<i32>);
-    impl Drop for KillGroup {
-        fn drop(&mut self) {
-            if let Some(pid) = self.0 {
-                let _ = nix::sys::signal::killpg(
-                    nix::unistd::Pid::from_raw(pid),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
-            }
-        }
-    }
     let mut group = KillGroup(child.id().map(|p| p as i32));
     let out = child.wait_with_output().await;
     group.0 = None;
     let _ = std::fs::remove_file(record);
     finish(rep, shown, out)
+}
+
+/// Kills the process group it names (SIGKILL) when dropped, unless
+/// disarmed (`.0 = None`): a command's whole group goes with it, not only
+/// its leader (which `kill_on_drop` kills).
+struct KillGroup(Option<i32>);
+
+impl Drop for KillGroup {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+/// How a [`run_bounded`] command ended.
+#[derive(Debug)]
+pub struct Bounded {
+    /// Exit code; `None` when killed by a signal (or at the deadline).
+    pub code: Option<i32>,
+    /// At most the cap's bytes of each stream.
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// The deadline passed: the group was killed.
+    pub timed_out: bool,
+    /// Bytes past the cap were read and dropped (stdout, stderr).
+    pub cut: (bool, bool),
+}
+
+/// Run `cmd` (stdin empty) in a process group of its own, keep at most
+/// `cap` bytes of each output stream (the rest is read and dropped, so the
+/// command never blocks on a full pipe), and kill the whole group at
+/// `deadline` (or when this future is dropped). The group is killed when
+/// the leader ends too, so nothing it started outlives it. An error only
+/// when the command could not start or its output could not be read.
+pub async fn run_bounded(
+    cmd: Command,
+    deadline: std::time::Duration,
+    cap: usize,
+) -> std::io::Result<Bounded> {
+    use tokio::io::{AsyncRead, AsyncReadExt};
+    let mut cmd = tokio::process::Command::from(cmd);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = cmd.spawn()?;
+    let group = KillGroup(child.id().map(|p| p as i32));
+    async fn keep<R: AsyncRead + Unpin>(
+        pipe: Option<R>,
+        cap: usize,
+    ) -> std::io::Result<(Vec<u8>, bool)> {
+        let (mut kept, mut cut) = (Vec::new(), false);
+        let Some(mut pipe) = pipe else {
+            return Ok((kept, cut));
+        };
+        let mut buf = [0u8; 8192];
+        loop {
+            let n = pipe.read(&mut buf).await?;
+            if n == 0 {
+                return Ok((kept, cut));
+            }
+            let room = cap.saturating_sub(kept.len());
+            kept.extend_from_slice(&buf[..n.min(room)]);
+            cut |= n > room;
+        }
+    }
+    let (so, se) = (child.stdout.take(), child.stderr.take());
+    let read = async { tokio::try_join!(keep(so, cap), keep(se, cap)) };
+    let read = tokio::time::timeout(deadline, read).await;
+    // Output read to its end (or the deadline passed): whatever the group
+    // still holds goes now, before the leader is reaped (until then its ID
+    // cannot name another group).
+    drop(group);
+    let status = child.wait().await?;
+    match read {
+        Ok(r) => {
+            let ((stdout, cut_out), (stderr, cut_err)) = r?;
+            Ok(Bounded {
+                code: status.code(),
+                stdout,
+                stderr,
+                timed_out: false,
+                cut: (cut_out, cut_err),
+            })
+        }
+        Err(_) => Ok(Bounded {
+            code: None,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            timed_out: true,
+            cut: (false, false),
+        }),
+    }
 }
 
 /// What [`run_async_recorded`] recorded in `record`, if anything.

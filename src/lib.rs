@@ -15,6 +15,7 @@
 //!   destroy), each over one settings struct;
 //! - [`signals`]: what SIGINT, SIGTERM and SIGHUP mean to every operation;
 //! - [`book`]: the chapter's own Markdown replayed against the lab (`lab book`);
+//! - [`kubectl`]: the real kubectl of given versions, for the book's kubectl lines;
 //! - [`cli`]: the command line, one file per command over [`ops`].
 
 pub mod book;
@@ -25,6 +26,7 @@ pub mod cni;
 pub mod error;
 pub mod exec;
 pub mod history;
+pub mod kubectl;
 pub mod nightly;
 pub mod ops;
 pub mod probe;

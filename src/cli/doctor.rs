@@ -1,6 +1,8 @@
 //! `lab doctor [--provider P] [--fix] [--lab L] [--vm V]`: what this host
 //! lacks for a provider, one line each; `--fix` installs missing Debian
-//! packages (netns).
+//! packages (netns). Then the kubectl of each lab's pinned Kubernetes minor
+//! (for the book's kubectl lines; see [`crate::kubectl`]): informational,
+//! a lab runs without it; `--fix` installs the minors lab can install.
 
 use super::output::out;
 use crate::error::{LabError, Result};
@@ -28,10 +30,12 @@ pub fn run(a: Args) -> Result<()> {
         Some(k) => k,
         None => provider::default_kind().unwrap_or(Kind::Vagrant),
     };
-    match kind {
+    let provider = match kind {
         Kind::Netns => netns(a.fix, a.lab.as_deref()),
         Kind::Vagrant => vagrant(a.lab.as_deref(), a.vm),
-    }
+    };
+    let kubectl = super::doctor_kubectl::report(a.fix, a.lab.as_deref());
+    provider.and(kubectl)
 }
 
 fn netns(fix: bool, lab: Option<&str>) -> Result<()> {

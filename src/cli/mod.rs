@@ -9,6 +9,7 @@ mod book;
 mod box_cmd;
 mod destroy;
 mod doctor;
+mod doctor_kubectl;
 mod list;
 mod nightly;
 mod output;

@@ -6,6 +6,7 @@
 mod book;
 mod cli;
 mod harness;
+mod kubectl;
 mod labs;
 mod lifecycle;
 mod netns;

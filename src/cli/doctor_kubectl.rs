@@ -1,0 +1,137 @@
+//! The kubectl part of `lab doctor`: which kubectl minors this machine has,
+//! and for each lab's pinned Kubernetes minor (`kubernetes:` in lab.yaml)
+//! the kubectl the book's kubectl lines run with (exact, or another minor
+//! with its skew, or none). It never fails the command: a lab comes up and
+//! is tested without kubectl (its lines are then not judged, and `lab
+//! book` says so). `--fix` installs the pinned minors lab can install
+//! ([`crate::kubectl::install`]); an install that fails is an error.
+
+use super::output::out;
+use crate::error::{LabError, Result};
+use crate::kubectl::{self, install};
+use crate::spec::{self, LoadOptions};
+use std::collections::BTreeMap;
+
+/// Print the kubectl lines of `lab doctor` for the lab `lab` (else every
+/// lab found), installing what is missing and possible when `fix`.
+pub fn report(fix: bool, lab: Option<&str>) -> Result<()> {
+    let pinned = pinned_minors(lab)?;
+    let mut all = kubectl::discover();
+    let mut failed: Vec<String> = Vec::new();
+    if fix {
+        let mut installed = false;
+        for &(major, minor) in pinned.keys() {
+            let have = all
+                .iter()
+                .any(|k| (k.version.major, k.version.minor) == (major, minor));
+            let source = install::source_of(major, minor);
+            if have || !matches!(source, install::Source::Pypi | install::Source::Debian) {
+                continue;
+            }
+            out!(
+                "installing kubectl {major}.{minor} ({})",
+                install::source_text(major, minor)
+            );
+            match install::install(major, minor) {
+                Ok(v) => {
+                    out!(
+                        "installed kubectl {v} in {}",
+                        install::install_dir(major, minor).display()
+                    );
+                    installed = true;
+                }
+                Err(e) => failed.push(format!("kubectl {major}.{minor}: {e}")),
+            }
+        }
+        if installed {
+            all = kubectl::discover();
+        }
+    }
+    let minors: Vec<String> = all.iter().map(|k| k.version.minor_str()).collect();
+    out!(
+        "{} kubectl minors present: {}",
+        if all.is_empty() { "MISSING" } else { "ok     " },
+        if minors.is_empty() {
+            "none".to_string()
+        } else {
+            minors.join(", ")
+        }
+    );
+    if let Some(p) = std::env::var_os("LAB_KUBECTL").filter(|p| !p.is_empty()) {
+        let p = std::path::PathBuf::from(p);
+        let found = std::fs::canonicalize(&p)
+            .ok()
+            .and_then(|c| all.iter().find(|k| k.path == c));
+        match found {
+            Some(k) => out!(
+                "ok      LAB_KUBECTL={} is kubectl {}",
+                p.display(),
+                k.version
+            ),
+            None => out!(
+                "PROBLEM LAB_KUBECTL={} is not a kubectl that answers `version --client`",
+                p.display()
+            ),
+        }
+    }
+    for ((major, minor), labs) in &pinned {
+        let want = format!("{major}.{minor}");
+        let who = format!("Kubernetes {want} ({})", labs.join(", "));
+        match kubectl::for_minor(&all, &want) {
+            Ok(pick) => match &pick.skew {
+                None => out!(
+                    "ok      kubectl {} for {who}: {}",
+                    pick.kubectl.version,
+                    pick.kubectl.path.display()
+                ),
+                Some(skew) => {
+                    out!(
+                        "SKEW    {skew} ({}): {}",
+                        labs.join(", "),
+                        pick.kubectl.path.display()
+                    );
+                    let exact = all
+                        .iter()
+                        .any(|k| (k.version.major, k.version.minor) == (*major, *minor));
+                    if exact {
+                        out!("        fix: unset LAB_KUBECTL to use the kubectl {want} found");
+                    } else {
+                        out!("        fix: {}", install::how_to_get(*major, *minor));
+                    }
+                }
+            },
+            Err(_) => {
+                out!("MISSING kubectl for {who}: the book's kubectl lines will not be judged");
+                out!("        fix: {}", install::how_to_get(*major, *minor));
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(LabError::Step {
+            step: "installing kubectl".into(),
+            message: failed.join("\n"),
+        })
+    }
+}
+
+/// The pinned Kubernetes minors, each with the labs that pin it: of `lab`,
+/// else of every lab found (one that does not load is left out: `lab
+/// list` says why).
+fn pinned_minors(lab: Option<&str>) -> Result<BTreeMap<(u32, u32), Vec<String>>> {
+    let labs: Vec<spec::Lab> = match lab {
+        Some(l) => vec![spec::load(l, LoadOptions::default())?],
+        None => spec::discover()
+            .into_iter()
+            .filter_map(|(_, file)| spec::load_file(&file, LoadOptions::default()).ok())
+            .collect(),
+    };
+    let mut out: BTreeMap<(u32, u32), Vec<String>> = BTreeMap::new();
+    for l in labs {
+        if let Some(m) = kubectl::parse_minor(&l.kubernetes) {
+            out.entry(m).or_default().push(l.name.clone());
+        }
+    }
+    Ok(out)
+}

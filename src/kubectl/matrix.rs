@@ -1,0 +1,427 @@
+//! The version matrix: every kubectl line of a chapter through every
+//! kubectl minor found, judged offline, and the one-line summary of which
+//! minors accept the chapter ("the chapter's kubectl lines work with
+//! kubectl 1.27–1.30; lines 104, 124 are refused from 1.31 (…)").
+//!
+//! Runs are concurrent but bounded ([`PARALLEL`]: the machines this runs on
+//! have two cores), and cached by (kubectl, args, folder): a line the
+//! chapter repeats runs once per kubectl, and a second matrix in the same
+//! process runs nothing again.
+
+use super::{Judgement, KubeVersion, Kubectl, judge, run};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// kubectl runs at once.
+pub const PARALLEL: usize = 2;
+
+/// The deadline of one offline line (it answers in well under a second).
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// One line's verdict from one kubectl.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Accepted without a word.
+    Accepted,
+    /// Accepted with a deprecation or warning (in `message`).
+    Deprecated,
+    /// Refused before connecting (kubectl's words in `message`).
+    Refused,
+    /// Not judged: kubectl could not be run or did not finish (why in
+    /// `message`). Never counted as accepted.
+    NotRun,
+}
+
+/// One cell: a line, judged by one kubectl.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cell {
+    pub version: KubeVersion,
+    pub verdict: Verdict,
+    /// kubectl's words: its warnings (one a line), its refusal, or why it
+    /// was not run; empty when accepted without a word.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+/// One kubectl line of the chapter and its cells, one per kubectl (in the
+/// order of [`Matrix::kubectls`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatrixLine {
+    /// Its line in the chapter.
+    pub line: usize,
+    /// The words after `kubectl`, as the book has them.
+    pub args: Vec<String>,
+    pub cells: Vec<Cell>,
+}
+
+/// Every line through every kubectl.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Matrix {
+    /// The kubectls, sorted by minor.
+    pub kubectls: Vec<Kubectl>,
+    pub lines: Vec<MatrixLine>,
+}
+
+/// What identifies a run: kubectl's path and version, the args, the folder.
+type RunKey = (PathBuf, KubeVersion, Vec<String>, PathBuf);
+
+/// Judgements of runs already made, by [`RunKey`].
+#[derive(Default)]
+pub struct RunCache {
+    done: Mutex<HashMap<RunKey, Cell>>,
+    /// How many kubectl processes this cache has started (for benchmarks
+    /// and tests).
+    pub runs: std::sync::atomic::AtomicUsize,
+}
+
+/// The process's cache, shared by every [`matrix`].
+fn global() -> &'static RunCache {
+    static CACHE: std::sync::OnceLock<RunCache> = std::sync::OnceLock::new();
+    CACHE.get_or_init(RunCache::default)
+}
+
+/// Every line of `lines` ((chapter line, words after `kubectl`)) through
+/// every kubectl of `all`, from `cwd` (an [`super::offline_dir`]), with
+/// the process's cache.
+pub async fn matrix(all: &[Kubectl], lines: &[(usize, Vec<String>)], cwd: &Path) -> Matrix {
+    matrix_with(all, lines, cwd, global()).await
+}
+
+/// [`matrix`] with the cache `cache`.
+pub async fn matrix_with(
+    all: &[Kubectl],
+    lines: &[(usize, Vec<String>)],
+    cwd: &Path,
+    cache: &RunCache,
+) -> Matrix {
+    // Each distinct (kubectl, args) once, then every line reads its cells.
+    let mut jobs: Vec<(&Kubectl, &Vec<String>)> = Vec::new();
+    for (_, args) in lines {
+        for k in all {
+            if !jobs.iter().any(|(jk, ja)| jk.path == k.path && *ja == args) {
+                jobs.push((k, args));
+            }
+        }
+    }
+    let key = |k: &Kubectl, args: &Vec<String>| {
+        (k.path.clone(), k.version, args.clone(), cwd.to_path_buf())
+    };
+    futures::stream::iter(jobs)
+        .for_each_concurrent(PARALLEL, |(k, args)| async move {
+            let seen = cache
+                .done
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains_key(&key(k, args));
+            if !seen {
+                cache
+                    .runs
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let cell = cell_of(k, run(k, args, cwd, DEADLINE).await);
+                cache
+                    .done
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key(k, args), cell);
+            }
+        })
+        .await;
+    let done = cache.done.lock().unwrap_or_else(|e| e.into_inner());
+    Matrix {
+        kubectls: all.to_vec(),
+        lines: lines
+            .iter()
+            .map(|(line, args)| MatrixLine {
+                line: *line,
+                args: args.clone(),
+                cells: all
+                    .iter()
+                    .map(|k| {
+                        done.get(&key(k, args)).cloned().unwrap_or(Cell {
+                            version: k.version,
+                            verdict: Verdict::NotRun,
+                            message: "not run".into(),
+                        })
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The cell of one run of `k`.
+fn cell_of(k: &Kubectl, out: crate::error::Result<crate::session::Output>) -> Cell {
+    let (verdict, message) = match out {
+        Err(e) => (Verdict::NotRun, e.to_string()),
+        Ok(out) => match judge(&out) {
+            Judgement::Accepted { warnings } if warnings.is_empty() => {
+                (Verdict::Accepted, String::new())
+            }
+            Judgement::Accepted { warnings } => (Verdict::Deprecated, warnings.join("\n")),
+            Judgement::Refused { message } => (Verdict::Refused, message),
+        },
+    };
+    Cell {
+        version: k.version,
+        verdict,
+        message,
+    }
+}
+
+/// Minors as ranges over the order of `all`: `1.27–1.30`, `1.32`.
+fn ranges(all: &[KubeVersion], pick: &[bool]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < all.len() {
+        if !pick[i] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i + 1 < all.len() && pick[i + 1] {
+            i += 1;
+        }
+        out.push(if start == i {
+            all[i].minor_str()
+        } else {
+            format!("{}–{}", all[start].minor_str(), all[i].minor_str())
+        });
+        i += 1;
+    }
+    out
+}
+
+/// A list of line numbers: "line 197", "lines 104, 124, 128".
+fn line_list(lines: &[usize]) -> String {
+    let nums: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    format!(
+        "line{} {}",
+        if lines.len() == 1 { "" } else { "s" },
+        nums.join(", ")
+    )
+}
+
+/// The first sentence of kubectl's message, for a one-line summary.
+fn short(message: &str) -> String {
+    let first = message.lines().next().unwrap_or("").trim();
+    match first.find(". ") {
+        Some(i) => format!("{}…", &first[..i]),
+        None if first.len() < message.trim().len() => format!("{first}…"),
+        None => first.to_string(),
+    }
+}
+
+impl Matrix {
+    /// One line: the range of minors that accept every line, and each
+    /// group of lines refused (or not judged) by the same minors for the
+    /// same reason.
+    pub fn summary(&self) -> String {
+        let versions: Vec<KubeVersion> = self.kubectls.iter().map(|k| k.version).collect();
+        if versions.is_empty() {
+            return "no kubectl found: the chapter's kubectl lines were not judged (`lab doctor --fix`)".into();
+        }
+        if self.lines.is_empty() {
+            return "the chapter has no kubectl line".into();
+        }
+        let all_range = ranges(&versions, &vec![true; versions.len()]).join(", ");
+        let clean: Vec<bool> = (0..versions.len())
+            .map(|i| {
+                self.lines
+                    .iter()
+                    .all(|l| matches!(l.cells[i].verdict, Verdict::Accepted | Verdict::Deprecated))
+            })
+            .collect();
+        if clean.iter().all(|c| *c) {
+            return format!("every kubectl line is accepted by kubectl {all_range}");
+        }
+        // Groups: (which minors, verdict, short message) -> lines.
+        type Group = (Vec<bool>, Verdict, String);
+        let mut groups: Vec<(Group, Vec<usize>)> = Vec::new();
+        for l in &self.lines {
+            for bad in [Verdict::Refused, Verdict::NotRun] {
+                let which: Vec<bool> = l.cells.iter().map(|c| c.verdict == bad).collect();
+                let Some(first) = l.cells.iter().find(|c| c.verdict == bad) else {
+                    continue;
+                };
+                let key = (which, bad, short(&first.message));
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, lines)) => lines.push(l.line),
+                    None => groups.push((key, vec![l.line])),
+                }
+            }
+        }
+        let head = if clean.iter().any(|c| *c) {
+            format!(
+                "the chapter's kubectl lines work with kubectl {}",
+                ranges(&versions, &clean).join(", ")
+            )
+        } else {
+            format!("no kubectl found ({all_range}) accepts every kubectl line of the chapter")
+        };
+        let parts: Vec<String> = groups
+            .iter()
+            .map(|((which, verdict, msg), lines)| {
+                let first = which.iter().position(|w| *w).unwrap_or(0);
+                let last = which.iter().rposition(|w| *w).unwrap_or(0);
+                let contiguous = which[first..=last].iter().all(|w| *w);
+                let by = if which.iter().all(|w| *w) {
+                    "by every kubectl".to_string()
+                } else if contiguous && last + 1 == which.len() {
+                    format!("from {}", versions[first].minor_str())
+                } else if contiguous && first == 0 {
+                    format!("up to {}", versions[last].minor_str())
+                } else {
+                    format!("by {}", ranges(&versions, which).join(", "))
+                };
+                let what = match (verdict, lines.len()) {
+                    (Verdict::NotRun, _) => "could not be judged",
+                    (_, 1) => "is refused",
+                    _ => "are refused",
+                };
+                format!("{} {what} {by} ({msg})", line_list(lines))
+            })
+            .collect();
+        format!("{head}; {}", parts.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(minor: u32) -> KubeVersion {
+        KubeVersion {
+            major: 1,
+            minor,
+            patch: 0,
+        }
+    }
+
+    fn cell(minor: u32, verdict: Verdict, message: &str) -> Cell {
+        Cell {
+            version: v(minor),
+            verdict,
+            message: message.into(),
+        }
+    }
+
+    const EXEC: &str =
+        "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead";
+
+    /// Lines 104 and 124 as kubectl 1.27–1.33 judge them (1.27–1.30
+    /// deprecate, 1.31 on refuse), line 140 accepted by all.
+    fn chapter_like(refuse_from: u32) -> Matrix {
+        let minors: Vec<u32> = (27..=33).collect();
+        let exec_line = |line| MatrixLine {
+            line,
+            args: vec!["exec".into()],
+            cells: minors
+                .iter()
+                .map(|&m| {
+                    if m >= refuse_from {
+                        cell(m, Verdict::Refused, EXEC)
+                    } else {
+                        cell(m, Verdict::Deprecated, "DEPRECATED")
+                    }
+                })
+                .collect(),
+        };
+        Matrix {
+            kubectls: minors
+                .iter()
+                .map(|&m| Kubectl {
+                    path: format!("/k.1.{m}").into(),
+                    version: v(m),
+                })
+                .collect(),
+            lines: vec![
+                exec_line(104),
+                exec_line(124),
+                MatrixLine {
+                    line: 140,
+                    args: vec!["exec".into(), "--".into()],
+                    cells: minors
+                        .iter()
+                        .map(|&m| cell(m, Verdict::Accepted, ""))
+                        .collect(),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn the_summary_names_the_range_and_the_refused_lines() {
+        assert_eq!(
+            chapter_like(31).summary(),
+            "the chapter's kubectl lines work with kubectl 1.27–1.30; lines 104, 124 are refused from 1.31 (error: exec [POD] [COMMAND] is not supported anymore…)"
+        );
+    }
+
+    /// The opposite: nothing refused, the summary says every line is
+    /// accepted.
+    #[test]
+    fn a_matrix_without_refusals_says_every_line_is_accepted() {
+        assert_eq!(
+            chapter_like(99).summary(),
+            "every kubectl line is accepted by kubectl 1.27–1.33"
+        );
+    }
+
+    #[test]
+    fn not_run_is_never_accepted() {
+        let mut m = chapter_like(99);
+        m.lines[2].cells[3] = cell(30, Verdict::NotRun, "did not finish within 20.0s");
+        assert_eq!(
+            m.summary(),
+            "the chapter's kubectl lines work with kubectl 1.27–1.29, 1.31–1.33; line 140 could not be judged by 1.30 (did not finish within 20.0s)"
+        );
+        let mut m = chapter_like(99);
+        for c in &mut m.lines[0].cells {
+            *c = cell(
+                c.version.minor,
+                Verdict::Refused,
+                "error: unknown flag: --x",
+            );
+        }
+        assert_eq!(
+            m.summary(),
+            "no kubectl found (1.27–1.33) accepts every kubectl line of the chapter; line 104 is refused by every kubectl (error: unknown flag: --x)"
+        );
+        let m = chapter_like(0);
+        assert!(m.summary().contains("refused by every kubectl"));
+    }
+
+    #[test]
+    fn refusals_up_to_a_minor() {
+        let mut m = chapter_like(99);
+        for c in &mut m.lines[0].cells[..2] {
+            *c = cell(
+                c.version.minor,
+                Verdict::Refused,
+                "error: unknown flag: --new",
+            );
+        }
+        assert!(
+            m.summary()
+                .ends_with("line 104 is refused up to 1.28 (error: unknown flag: --new)"),
+            "{}",
+            m.summary()
+        );
+    }
+
+    #[test]
+    fn the_matrix_serializes_for_the_run_record() {
+        let m = chapter_like(31);
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["lines"][0]["cells"][4]["verdict"], "refused");
+        assert_eq!(json["lines"][0]["cells"][4]["version"], "1.31.0");
+        assert_eq!(json["lines"][0]["cells"][0]["verdict"], "deprecated");
+        let back: Matrix = serde_json::from_value(json).unwrap();
+        assert_eq!(back, m);
+    }
+}
