@@ -249,6 +249,10 @@ impl Replayer<'_> {
                         self.flannel_log(t, node, r, epoch, pods).await;
                         "lab read that node's flannel log and compared that"
                     }
+                    (KubeAction::Logs { pod }, _) => {
+                        fail(r, format!("lab reads the logs of flannel pods; {pod} is not one"));
+                        return;
+                    }
                     (KubeAction::Get(g), _) => {
                         self.observed_table(t, g, r, epoch, pods).await;
                         "lab compared the book's table with what the lab observes"

@@ -191,7 +191,6 @@ impl Replayer<'_> {
             (_, Some(0)) => None,
             (Cmd::Ping { .. }, Some(1)) | (Cmd::Grep { .. }, Some(1)) => None,
             (Cmd::Tcpdump { .. }, Some(124)) => None,
-            (Cmd::Grep { inner, .. }, Some(1)) if matches!(**inner, Cmd::Ping { .. }) => None,
             (_, Some(n)) => Some(format!("exit {n}")),
             (_, None) => Some("killed by a signal".to_string()),
         };
