@@ -120,7 +120,10 @@ impl Replayer<'_> {
             KubeAction::Exec { pod, .. } | KubeAction::Logs { pod } => Some(pod.as_str()),
             _ => None,
         };
-        let ping_without_count = matches!(&k.action, KubeAction::Exec { cmd, .. } if matches!(**cmd, Cmd::Ping { count: None, .. }));
+        // Without `--`, kubectl reads the command's flags as its own: a
+        // count added there would change what kubectl judges.
+        let ping_without_count = words.contains(&"--")
+            && matches!(&k.action, KubeAction::Exec { cmd, .. } if matches!(**cmd, Cmd::Ping { count: None, .. }));
         let mut out = Vec::new();
         for w in words {
             if Some(w) == book_pod
@@ -274,6 +277,61 @@ impl Replayer<'_> {
         }
     }
 
+    /// A kubectl line lab does not understand (an unknown flag), given to
+    /// kubectl without a cluster all the same when its words are harmless:
+    /// if kubectl refuses it, the reader's command fails, in kubectl's
+    /// words (drift, not "not understood"); if kubectl accepts it, it stays
+    /// not understood (lab cannot tell what it means), with kubectl's note.
+    pub(super) async fn judge_unrecognised(
+        &self,
+        t: &dyn Target,
+        p: &Planned,
+        r: &mut CommandReport,
+    ) -> bool {
+        let Some(args) = judgeable(&p.step.command) else {
+            return false;
+        };
+        let Ok(run) = t.kubectl_line(&args, false).await else {
+            return false;
+        };
+        let minor = run.version.rsplitn(2, '.').nth(1).unwrap_or(&run.version).to_string();
+        let line = format!("kubectl {}", args.join(" "));
+        match run.said {
+            Said::Refused { message } => {
+                r.differences
+                    .push(format!("kubectl {minor} refuses the book's line: {message}"));
+                r.verdict = Verdict::Match;
+                r.reason = Some(format!(
+                    "kubectl refuses the line, so the reader's command fails (lab does not understand it either: {})",
+                    r.reason.clone().unwrap_or_default()
+                ));
+                r.kubectl = Some(KubectlReport {
+                    version: run.version.clone(),
+                    outcome: KubectlOutcome::Refused,
+                    said: vec![message],
+                    note: format!("refused by kubectl v{}: the reader's command fails: `{line}`", run.version),
+                    skew: run.skew,
+                });
+                r.ran_on = Some("kubectl".into());
+                r.ran = Some(line);
+                true
+            }
+            Said::Accepted { warnings } => {
+                r.kubectl = Some(KubectlReport {
+                    version: run.version.clone(),
+                    outcome: KubectlOutcome::Accepted,
+                    said: warnings,
+                    note: format!(
+                        "accepted by kubectl v{}; not run: lab does not understand it: `{line}`",
+                        run.version
+                    ),
+                    skew: run.skew,
+                });
+                false
+            }
+        }
+    }
+
     /// The command of an `exec`, run where the book's pod stands in the lab.
     async fn meaning(
         &self,
@@ -322,4 +380,37 @@ impl Replayer<'_> {
             Err(e) => fail(r, e.to_string()),
         }
     }
+}
+
+/// The words after `kubectl` of a line lab did not recognise, if they are
+/// harmless to give to kubectl without a cluster: a verb that reads or
+/// judges (`get`, `describe`, `exec`, `logs`, `apply`, `delete`), words of
+/// a small alphabet, no URL, no absolute path, no `..` (kubectl runs
+/// plugins, listens, copies and fetches for other verbs).
+pub(super) fn judgeable(line: &str) -> Option<Vec<String>> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (first, rest) = words.split_first()?;
+    if *first != "kubectl" {
+        return None;
+    }
+    let safe = |w: &str| {
+        !w.is_empty()
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._=/:,-".contains(&b))
+            && !w.contains("://")
+            && !w.starts_with('/')
+            && !w.split('/').any(|c| c == "..")
+    };
+    if !rest.iter().all(|w| safe(w)) {
+        return None;
+    }
+    // The verb: the first word that is neither a flag nor a flag's value.
+    let mut i = 0;
+    while i < rest.len() && rest[i].starts_with('-') {
+        i += if rest[i].contains('=') { 1 } else { 2 };
+    }
+    let verb = rest.get(i)?;
+    ["get", "describe", "exec", "logs", "apply", "delete"]
+        .contains(verb)
+        .then(|| rest.iter().map(|w| w.to_string()).collect())
 }

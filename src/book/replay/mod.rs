@@ -254,12 +254,41 @@ pub async fn replay(
             });
             continue;
         }
+        // A kubectl line lab does not understand that kubectl refuses is
+        // the reader's failing command, not a shape lab cannot judge.
+        let mut judged: Vec<Option<CommandReport>> = Vec::new();
+        for p in &plans {
+            let mut r = None;
+            if let Err(why) = &p.cmd {
+                let mut c = report(p, &target.variant());
+                c.verdict = Verdict::NotUnderstood;
+                c.reason = Some(why.clone());
+                let refused_by_kubectl = rp.judge_unrecognised(target, p, &mut c).await;
+                if refused_by_kubectl || c.kubectl.is_some() {
+                    r = Some((c, refused_by_kubectl));
+                }
+            }
+            judged.push(r.map(|(c, refused)| {
+                let mut c = c;
+                if !refused {
+                    c.verdict = Verdict::NotUnderstood;
+                }
+                c
+            }));
+        }
         let refused: Vec<usize> = plans
             .iter()
-            .filter(|p| p.cmd.is_err())
-            .map(|p| p.step.line)
+            .zip(&judged)
+            .filter(|(p, j)| {
+                p.cmd.is_err() && !j.as_ref().is_some_and(|c| c.verdict != Verdict::NotUnderstood)
+            })
+            .map(|(p, _)| p.step.line)
             .collect();
-        for p in &plans {
+        for (p, judged) in plans.iter().zip(judged) {
+            if let Some(c) = judged {
+                commands.push(c);
+                continue;
+            }
             if !refused.is_empty() && p.cmd.is_ok() {
                 let mut r = report(p, &target.variant());
                 r.verdict = Verdict::Skipped;
