@@ -459,4 +459,30 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn every_reply_is_compared() {
+        let book = v("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.060 ms");
+        let same = v("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=1 ms");
+        assert!(ping_replies(&book, &same).is_empty());
+        let second = v("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=63 time=1 ms");
+        assert_eq!(
+            ping_replies(&book, &second),
+            ["ping reply 2: the book shows from 10.244.1.2 icmp_seq 2 of the run ttl 64; the lab shows from 10.244.1.2 icmp_seq 2 of the run ttl 63"]
+        );
+        let one = v("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms");
+        assert_eq!(ping_replies(&book, &one)[0], "ping: the book shows 2 replies; the lab shows 1");
+        // BSD's ping counts from 0, iputils' from 1: the same first reply.
+        let bsd = v("56 bytes from 10.244.3.4: icmp_seq=0 ttl=62 time=0.947 ms");
+        let iputils = v("64 bytes from 10.244.3.4: icmp_seq=1 ttl=62 time=1 ms");
+        assert!(ping_replies(&bsd, &iputils).is_empty());
+    }
+
+    #[test]
+    fn an_error_the_book_does_not_show_is_a_difference() {
+        let lab = v("tcpdump: eth0: No such device exists\n(SIOCGIFHWADDR: No such device)");
+        assert_eq!(errors_not_in_book(&[], &lab).len(), 2);
+        assert!(errors_not_in_book(&lab, &lab).is_empty());
+        assert!(errors_not_in_book(&[], &v("FLANNEL_SUBNET=10.244.1.1/24")).is_empty());
+    }
 }

@@ -414,3 +414,29 @@ pub(super) fn judgeable(line: &str) -> Option<Vec<String>> {
         .contains(verb)
         .then(|| rest.iter().map(|w| w.to_string()).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::judgeable;
+
+    #[test]
+    fn only_harmless_lines_go_to_kubectl_unrecognised() {
+        assert_eq!(
+            judgeable("kubectl --kubeconfig ./admin.conf get pods --all-namespace").unwrap(),
+            ["--kubeconfig", "./admin.conf", "get", "pods", "--all-namespace"]
+        );
+        for bad in [
+            "kubectl proxy",
+            "kubectl cp a b",
+            "kubectl foo",
+            "kubectl port-forward pod/x 80",
+            "kubectl apply -f https://example.com/x.yml",
+            "kubectl --kubeconfig /etc/kubernetes/admin.conf get pods",
+            "kubectl apply -f ../x.yml",
+            "kubectl get pods > x",
+            "curl x",
+        ] {
+            assert_eq!(judgeable(bad), None, "{bad}");
+        }
+    }
+}
