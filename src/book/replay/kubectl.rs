@@ -164,11 +164,17 @@ impl Replayer<'_> {
         r: &mut CommandReport,
         pods: &[PodRef],
     ) {
+        // A pod lab cannot place still goes to kubectl, unbound: whether
+        // kubectl takes the line does not depend on it.
+        let mut unplaced = None;
         let place = match &k.action {
             KubeAction::Exec { pod, .. } | KubeAction::Logs { pod } => {
                 match self.place(pod, pods, r) {
                     Ok(pl) => Some(pl),
-                    Err(e) => return fail(r, e),
+                    Err(e) => {
+                        unplaced = Some(e);
+                        None
+                    }
                 }
             }
             _ => None,
@@ -214,6 +220,14 @@ impl Replayer<'_> {
         });
         r.ran_on = Some("kubectl".into());
         r.ran = Some(line);
+        if let Some(e) = unplaced {
+            if outcome == KubectlOutcome::Refused {
+                r.reason = Some(format!("kubectl refuses the line; its meaning could not be run in the lab: {e}"));
+            } else {
+                fail(r, e);
+            }
+            return;
+        }
         let epoch = self.epoch(p);
         match outcome {
             KubectlOutcome::Ran => {
