@@ -231,7 +231,9 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
             {
                 super::coherence::add_subnet(&mut b, net.trunc(), node, p.line);
             }
-            let c = count.entry((app.clone(), node.clone(), p.epoch)).or_default();
+            let c = count
+                .entry((app.clone(), node.clone(), p.epoch))
+                .or_default();
             if let Some(e) = b.pods.get_mut(&name) {
                 e.index = *c;
             }
@@ -245,7 +247,11 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
 impl Binding {
     /// The generation of pods the command at `line` is in.
     pub fn epoch(&self, line: usize) -> usize {
-        self.epochs.range(..=line).next_back().map(|(_, e)| *e).unwrap_or(0)
+        self.epochs
+            .range(..=line)
+            .next_back()
+            .map(|(_, e)| *e)
+            .unwrap_or(0)
     }
 
     /// The lab pod a workload pod of the book stands for, among `pods`.
@@ -267,7 +273,7 @@ impl Binding {
             .iter()
             .filter(|r| &r.app == app && &r.node == node)
             .collect();
-        on.sort_by(|a, b| a.ip.cmp(&b.ip));
+        on.sort_by_key(|p| p.ip);
         on.get(p.index).copied().ok_or_else(|| {
             format!(
                 "the book's {book_pod} is {app} pod {} on {node}; the lab runs {} there now",

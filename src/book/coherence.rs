@@ -20,7 +20,11 @@ use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 
 fn conflict(b: &mut Binding, line: usize, sentence: String) {
-    if !b.conflicts.iter().any(|(l, s)| *l == line && *s == sentence) {
+    if !b
+        .conflicts
+        .iter()
+        .any(|(l, s)| *l == line && *s == sentence)
+    {
         b.conflicts.push((line, sentence));
     }
 }
@@ -54,7 +58,9 @@ pub fn check(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String
     let pod_net = lab.network.pods;
     for (net, node, line) in b.subnets.clone() {
         if !pod_net.contains(&net) {
-            let s = format!("the book's pod subnet {net} of {node} is not in the pod network {pod_net}");
+            let s = format!(
+                "the book's pod subnet {net} of {node} is not in the pod network {pod_net}"
+            );
             conflict(b, line, s);
         }
     }

@@ -161,10 +161,16 @@ pub fn replies(lines: &[String]) -> Vec<Reply> {
             let t = squash(l);
             let rest = t.split_once(" bytes from ")?.1;
             let (from, rest) = rest.split_once(':')?;
-            let from = from.split_whitespace().last()?.trim_matches(|c| c == '(' || c == ')');
+            let from = from
+                .split_whitespace()
+                .last()?
+                .trim_matches(|c| c == '(' || c == ')');
             let seq = rest
                 .split_whitespace()
-                .find_map(|w| w.strip_prefix("icmp_seq=").or_else(|| w.strip_prefix("seq=")))?
+                .find_map(|w| {
+                    w.strip_prefix("icmp_seq=")
+                        .or_else(|| w.strip_prefix("seq="))
+                })?
                 .parse()
                 .ok()?;
             Some(Reply {
@@ -344,7 +350,10 @@ pub fn tables_named(book: &Table, lab: &Table, lab_name: &dyn Fn(&str) -> String
         .copied()
         .filter(|c| book.col(c).is_some())
         .collect();
-    let (b, l) = (table_rows(book, &cols), table_rows_named(lab, &cols, lab_name));
+    let (b, l) = (
+        table_rows(book, &cols),
+        table_rows_named(lab, &cols, lab_name),
+    );
     if b == l {
         return Vec::new();
     }
@@ -462,16 +471,27 @@ mod tests {
 
     #[test]
     fn every_reply_is_compared() {
-        let book = v("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.060 ms");
-        let same = v("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=1 ms");
+        let book = v(
+            "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.060 ms",
+        );
+        let same = v(
+            "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=1 ms",
+        );
         assert!(ping_replies(&book, &same).is_empty());
-        let second = v("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=63 time=1 ms");
+        let second = v(
+            "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=63 time=1 ms",
+        );
         assert_eq!(
             ping_replies(&book, &second),
-            ["ping reply 2: the book shows from 10.244.1.2 icmp_seq 2 of the run ttl 64; the lab shows from 10.244.1.2 icmp_seq 2 of the run ttl 63"]
+            [
+                "ping reply 2: the book shows from 10.244.1.2 icmp_seq 2 of the run ttl 64; the lab shows from 10.244.1.2 icmp_seq 2 of the run ttl 63"
+            ]
         );
         let one = v("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms");
-        assert_eq!(ping_replies(&book, &one)[0], "ping: the book shows 2 replies; the lab shows 1");
+        assert_eq!(
+            ping_replies(&book, &one)[0],
+            "ping: the book shows 2 replies; the lab shows 1"
+        );
         // BSD's ping counts from 0, iputils' from 1: the same first reply.
         let bsd = v("56 bytes from 10.244.3.4: icmp_seq=0 ttl=62 time=0.947 ms");
         let iputils = v("64 bytes from 10.244.3.4: icmp_seq=1 ttl=62 time=1 ms");

@@ -160,11 +160,13 @@ fn chapter4_replays_with_its_known_drift() {
     );
     // kubectl's rejection, in its words, at the blocks at 103, 116, 247.
     for b in v["blocks"].as_array().unwrap() {
-        let refused = b["commands"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["differences"].as_array().unwrap().iter().any(|d| d == EXEC_REFUSED));
+        let refused = b["commands"].as_array().unwrap().iter().any(|c| {
+            c["differences"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d == EXEC_REFUSED)
+        });
         assert_eq!(
             refused,
             [103, 116, 247].contains(&b["line"].as_u64().unwrap()),

@@ -54,11 +54,7 @@ impl Replayer<'_> {
     }
 
     /// The lab's name for a book pod, where kubectl will look it up.
-    async fn lab_pod_name(
-        &self,
-        t: &dyn Target,
-        place: &Place,
-    ) -> Result<Option<String>, String> {
+    async fn lab_pod_name(&self, t: &dyn Target, place: &Place) -> Result<Option<String>, String> {
         match place {
             Place::Pod(p) => Ok(Some(p.name.clone())),
             Place::Node(node) if t.kind() == Kind::Vagrant => {
@@ -130,7 +126,8 @@ impl Replayer<'_> {
                 && let Some(name) = &lab_name
             {
                 if name != w {
-                    r.why.push(format!("pod {w} is the book's; the lab's is {name}"));
+                    r.why
+                        .push(format!("pod {w} is the book's; the lab's is {name}"));
                 }
                 out.push(name.clone());
                 continue;
@@ -183,21 +180,37 @@ impl Replayer<'_> {
             Ok(a) => a,
             Err(e) => return fail(r, e),
         };
-        let cluster = !matches!(k.action, KubeAction::Apply { .. } | KubeAction::Delete { .. });
+        let cluster = !matches!(
+            k.action,
+            KubeAction::Apply { .. } | KubeAction::Delete { .. }
+        );
         let run = match t.kubectl_line(&args, cluster).await {
             Ok(run) => run,
-            Err(e) => return fail(r, format!("the book's line could not be given to kubectl: {e}")),
+            Err(e) => {
+                return fail(
+                    r,
+                    format!("the book's line could not be given to kubectl: {e}"),
+                );
+            }
         };
-        let minor = run.version.rsplitn(2, '.').nth(1).unwrap_or(&run.version).to_string();
+        let minor = run
+            .version
+            .rsplit_once('.')
+            .map_or(run.version.as_str(), |(m, _)| m)
+            .to_string();
         let line = format!("kubectl {}", args.join(" "));
         let (outcome, said, note) = match (&run.said, &run.offline) {
             (Said::Refused { message }, _) => {
-                r.differences
-                    .push(format!("kubectl {minor} refuses the book's line: {message}"));
+                r.differences.push(format!(
+                    "kubectl {minor} refuses the book's line: {message}"
+                ));
                 (
                     KubectlOutcome::Refused,
                     vec![message.clone()],
-                    format!("refused by kubectl v{}: the reader's command fails", run.version),
+                    format!(
+                        "refused by kubectl v{}: the reader's command fails",
+                        run.version
+                    ),
                 )
             }
             (Said::Accepted { warnings }, Some(why)) => (
@@ -222,7 +235,9 @@ impl Replayer<'_> {
         r.ran = Some(line);
         if let Some(e) = unplaced {
             if outcome == KubectlOutcome::Refused {
-                r.reason = Some(format!("kubectl refuses the line; its meaning could not be run in the lab: {e}"));
+                r.reason = Some(format!(
+                    "kubectl refuses the line; its meaning could not be run in the lab: {e}"
+                ));
             } else {
                 fail(r, e);
             }
@@ -250,9 +265,15 @@ impl Replayer<'_> {
                     self.meaning(t, cmd, pl, p, r, pods).await;
                     r.reason = Some(format!(
                         "kubectl refuses the line, so the reader's command fails; lab ran its meaning (as `exec POD -- CMD`) to show what the reader sees after fixing it{}",
-                        r.reason.as_ref().map(|x| format!(" ({x})")).unwrap_or_default()
+                        r.reason
+                            .as_ref()
+                            .map(|x| format!(" ({x})"))
+                            .unwrap_or_default()
                     ));
-                } else if matches!(k.action, KubeAction::Apply { .. } | KubeAction::Delete { .. }) {
+                } else if matches!(
+                    k.action,
+                    KubeAction::Apply { .. } | KubeAction::Delete { .. }
+                ) {
                     self.manifest_meaning(t, k, r).await;
                 }
             }
@@ -267,7 +288,10 @@ impl Replayer<'_> {
                         "lab read that node's flannel log and compared that"
                     }
                     (KubeAction::Logs { pod }, _) => {
-                        fail(r, format!("lab reads the logs of flannel pods; {pod} is not one"));
+                        fail(
+                            r,
+                            format!("lab reads the logs of flannel pods; {pod} is not one"),
+                        );
                         return;
                     }
                     (KubeAction::Get(g), _) => {
@@ -282,10 +306,17 @@ impl Replayer<'_> {
                 if r.verdict == Verdict::Match {
                     r.verdict = Verdict::Skipped;
                 }
-                let note = r.kubectl.as_ref().map(|k| k.note.clone()).unwrap_or_default();
+                let note = r
+                    .kubectl
+                    .as_ref()
+                    .map(|k| k.note.clone())
+                    .unwrap_or_default();
                 r.reason = Some(format!(
                     "kubectl itself did not run it ({note}); {did}{}",
-                    r.reason.as_ref().map(|x| format!(": {x}")).unwrap_or_default()
+                    r.reason
+                        .as_ref()
+                        .map(|x| format!(": {x}"))
+                        .unwrap_or_default()
                 ));
             }
         }
@@ -308,12 +339,17 @@ impl Replayer<'_> {
         let Ok(run) = t.kubectl_line(&args, false).await else {
             return false;
         };
-        let minor = run.version.rsplitn(2, '.').nth(1).unwrap_or(&run.version).to_string();
+        let minor = run
+            .version
+            .rsplit_once('.')
+            .map_or(run.version.as_str(), |(m, _)| m)
+            .to_string();
         let line = format!("kubectl {}", args.join(" "));
         match run.said {
             Said::Refused { message } => {
-                r.differences
-                    .push(format!("kubectl {minor} refuses the book's line: {message}"));
+                r.differences.push(format!(
+                    "kubectl {minor} refuses the book's line: {message}"
+                ));
                 r.verdict = Verdict::Match;
                 r.reason = Some(format!(
                     "kubectl refuses the line, so the reader's command fails (lab does not understand it either: {})",
@@ -323,7 +359,10 @@ impl Replayer<'_> {
                     version: run.version.clone(),
                     outcome: KubectlOutcome::Refused,
                     said: vec![message],
-                    note: format!("refused by kubectl v{}: the reader's command fails: `{line}`", run.version),
+                    note: format!(
+                        "refused by kubectl v{}: the reader's command fails: `{line}`",
+                        run.version
+                    ),
                     skew: run.skew,
                 });
                 r.ran_on = Some("kubectl".into());
@@ -365,7 +404,10 @@ impl Replayer<'_> {
             }
         }
         if let Some(k) = ran {
-            r.why.insert(0, format!("kubectl was given `{k}`; the line below ran in the lab"));
+            r.why.insert(
+                0,
+                format!("kubectl was given `{k}`; the line below ran in the lab"),
+            );
         }
     }
 
@@ -437,7 +479,13 @@ mod tests {
     fn only_harmless_lines_go_to_kubectl_unrecognised() {
         assert_eq!(
             judgeable("kubectl --kubeconfig ./admin.conf get pods --all-namespace").unwrap(),
-            ["--kubeconfig", "./admin.conf", "get", "pods", "--all-namespace"]
+            [
+                "--kubeconfig",
+                "./admin.conf",
+                "get",
+                "pods",
+                "--all-namespace"
+            ]
         );
         for bad in [
             "kubectl proxy",

@@ -255,32 +255,28 @@ pub async fn replay(
             continue;
         }
         // A kubectl line lab does not understand that kubectl refuses is
-        // the reader's failing command, not a shape lab cannot judge.
+        // the reader's failing command, not a shape lab cannot judge: it is
+        // reported as kubectl's refusal and does not stop its block.
         let mut judged: Vec<Option<CommandReport>> = Vec::new();
         for p in &plans {
-            let mut r = None;
+            let mut c = None;
             if let Err(why) = &p.cmd {
-                let mut c = report(p, &target.variant());
-                c.verdict = Verdict::NotUnderstood;
-                c.reason = Some(why.clone());
-                let refused_by_kubectl = rp.judge_unrecognised(target, p, &mut c).await;
-                if refused_by_kubectl || c.kubectl.is_some() {
-                    r = Some((c, refused_by_kubectl));
+                let mut r = report(p, &target.variant());
+                r.verdict = Verdict::NotUnderstood;
+                r.reason = Some(why.clone());
+                if rp.judge_unrecognised(target, p, &mut r).await || r.kubectl.is_some() {
+                    c = Some(r);
                 }
             }
-            judged.push(r.map(|(c, refused)| {
-                let mut c = c;
-                if !refused {
-                    c.verdict = Verdict::NotUnderstood;
-                }
-                c
-            }));
+            judged.push(c);
         }
         let refused: Vec<usize> = plans
             .iter()
             .zip(&judged)
             .filter(|(p, j)| {
-                p.cmd.is_err() && !j.as_ref().is_some_and(|c| c.verdict != Verdict::NotUnderstood)
+                p.cmd.is_err()
+                    && j.as_ref()
+                        .is_none_or(|c| c.verdict == Verdict::NotUnderstood)
             })
             .map(|(p, _)| p.step.line)
             .collect();

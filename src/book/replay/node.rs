@@ -33,7 +33,6 @@ impl Replayer<'_> {
         &self,
         c: &Cmd,
         p: &Planned,
-        kind: Kind,
         r: &mut CommandReport,
         pods: &[PodRef],
     ) -> (String, Vec<String>) {
@@ -91,7 +90,7 @@ impl Replayer<'_> {
                 pattern,
                 ignore_case,
             } => {
-                let (inner_line, inner_why) = self.typed(inner, p, kind, r, pods);
+                let (inner_line, inner_why) = self.typed(inner, p, r, pods);
                 why.extend(inner_why);
                 let bound = self
                     .binding
@@ -125,7 +124,7 @@ impl Replayer<'_> {
         pods: &[PodRef],
     ) {
         let epoch = self.epoch(p);
-        let (typed, mut why) = self.typed(c, p, t.kind(), r, pods);
+        let (typed, mut why) = self.typed(c, p, r, pods);
         let sudo = p.step.command.trim_start().starts_with("sudo ");
         let line = match (c, &p.traffic) {
             (Cmd::Tcpdump { .. }, Some((from, ip, at))) if from == node => {
@@ -199,10 +198,8 @@ impl Replayer<'_> {
         if let Some(how) = failed
             && !matches!(inner, Cmd::Ping { .. })
         {
-            r.differences.push(format!(
-                "`{}` failed in the lab ({how})",
-                r.command
-            ));
+            r.differences
+                .push(format!("`{}` failed in the lab ({how})", r.command));
         }
         if book.iter().all(|l| l.trim().is_empty()) {
             if r.differences.is_empty() {

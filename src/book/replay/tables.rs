@@ -40,6 +40,9 @@ fn print(header: &[&str], rows: &[Vec<String>]) -> Vec<String> {
         .collect()
 }
 
+/// Each lab pod's name and the workload it is a replica of.
+type LabNames = Vec<(String, String)>;
+
 impl Replayer<'_> {
     /// kubectl ran against the lab's cluster: its table against the book's.
     pub(super) fn cluster_table(&self, r: &mut CommandReport, epoch: usize, pods: &[PodRef]) {
@@ -75,35 +78,34 @@ impl Replayer<'_> {
                     .values("NAME")
                     .iter()
                     .all(|n| n.starts_with("kube-flannel")));
-        let (header, rows, names): (Vec<&str>, Vec<Vec<String>>, Vec<(String, String)>) =
-            match g.what {
-                Resource::Nodes => (
-                    vec!["NAME", "STATUS", "ROLES", "VERSION"],
-                    self.observed_nodes(t).await,
-                    Vec::new(),
-                ),
-                Resource::Pods if flannel => {
-                    let mut rows = self.observed_flannel(t).await;
-                    if g.all_namespaces {
-                        for r in &mut rows {
-                            r.insert(0, "kube-system".into());
-                        }
+        let (header, rows, names): (Vec<&str>, Vec<Vec<String>>, LabNames) = match g.what {
+            Resource::Nodes => (
+                vec!["NAME", "STATUS", "ROLES", "VERSION"],
+                self.observed_nodes(t).await,
+                Vec::new(),
+            ),
+            Resource::Pods if flannel => {
+                let mut rows = self.observed_flannel(t).await;
+                if g.all_namespaces {
+                    for r in &mut rows {
+                        r.insert(0, "kube-system".into());
                     }
-                    let mut h = vec!["NAME", "READY", "STATUS", "IP", "NODE"];
-                    if g.all_namespaces {
-                        h.insert(0, "NAMESPACE");
-                    }
-                    (h, rows, Vec::new())
                 }
-                Resource::Pods => {
-                    let (rows, names) = self.observed_pods(t, g).await;
-                    let mut h = vec!["NAME", "READY", "STATUS", "IP", "NODE"];
-                    if g.all_namespaces {
-                        h.insert(0, "NAMESPACE");
-                    }
-                    (h, rows, names)
+                let mut h = vec!["NAME", "READY", "STATUS", "IP", "NODE"];
+                if g.all_namespaces {
+                    h.insert(0, "NAMESPACE");
                 }
-            };
+                (h, rows, Vec::new())
+            }
+            Resource::Pods => {
+                let (rows, names) = self.observed_pods(t, g).await;
+                let mut h = vec!["NAME", "READY", "STATUS", "IP", "NODE"];
+                if g.all_namespaces {
+                    h.insert(0, "NAMESPACE");
+                }
+                (h, rows, names)
+            }
+        };
         r.lab = print(&header, &rows);
         r.ran_on = Some("lab (observed)".into());
         r.ran = Some(match g.what {
@@ -174,11 +176,7 @@ impl Replayer<'_> {
 
     /// The workload pods that run, in the namespaces the line asks for,
     /// and each lab pod's workload name.
-    async fn observed_pods(
-        &self,
-        t: &dyn Target,
-        g: &Get,
-    ) -> (Vec<Vec<String>>, Vec<(String, String)>) {
+    async fn observed_pods(&self, t: &dyn Target, g: &Get) -> (Vec<Vec<String>>, LabNames) {
         let mut rows = Vec::new();
         let mut names = Vec::new();
         for p in t.pods() {
@@ -194,7 +192,8 @@ impl Replayer<'_> {
                 .output_net(&p.node, &probe)
                 .await
                 .is_ok_and(|o| {
-                    crate::probe::http::parse(&o.stdout) == crate::probe::http::HttpResult::Status(200)
+                    crate::probe::http::parse(&o.stdout)
+                        == crate::probe::http::HttpResult::Status(200)
                 });
             let mut row = vec![
                 p.name.clone(),

@@ -124,11 +124,13 @@ impl<'a> LiveTarget<'a> {
 
     /// Where vagrant keeps the cluster's admin.conf (`.lab/<lab>/`).
     fn cluster_dir(&self) -> PathBuf {
-        crate::provider::vagrant::provider_state::VagrantState::from_value(&self.state.provider_state)
-            .ok()
-            .and_then(|v| v.admin_conf)
-            .and_then(|p| p.parent().map(PathBuf::from))
-            .unwrap_or_else(|| self.state.dir())
+        crate::provider::vagrant::provider_state::VagrantState::from_value(
+            &self.state.provider_state,
+        )
+        .ok()
+        .and_then(|v| v.admin_conf)
+        .and_then(|p| p.parent().map(PathBuf::from))
+        .unwrap_or_else(|| self.state.dir())
     }
 }
 

@@ -36,7 +36,8 @@ const NGINX1: &str = "nginx-deployment-6b7f6d9b8c-k2v9x";
 const NGINX2: &str = "nginx-deployment-6b7f6d9b8c-zt4mf";
 
 /// kubectl 1.32.3's refusal of `exec POD CMD`, recorded by hand.
-pub(super) const EXEC_REFUSED: &str = "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead";
+pub(super) const EXEC_REFUSED: &str =
+    "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead";
 
 const ROUTES: &str = "Kernel IP routing table\nDestination     Gateway         Genmask         Flags Metric Ref    Use Iface\n0.0.0.0         10.0.2.2        0.0.0.0         UG    100    0        0 enp0s3\n10.0.2.0        0.0.0.0         255.255.255.0   U     100    0        0 enp0s3\n10.100.198.0    0.0.0.0         255.255.255.0   U     0      0        0 enp0s8\n10.244.0.0      10.244.0.0      255.255.255.0   UG    0      0        0 flannel.1\n10.244.1.0      0.0.0.0         255.255.255.0   U     0      0        0 cni0\n10.244.2.0      10.244.2.0      255.255.255.0   UG    0      0        0 flannel.1\n";
 
@@ -153,7 +154,12 @@ impl RealKubectl {
             .iter()
             .map(|v| &v.manifest)
             .chain(lab.workload_files.iter())
-            .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p.clone()))
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    p.clone(),
+                )
+            })
             .collect();
         RealKubectl {
             pick,
@@ -258,7 +264,11 @@ impl Target for RecordedLab {
                 rest.push(a);
             }
         }
-        let output = self.session().kubectl(&rest).await.map_err(|e| e.to_string())?;
+        let output = self
+            .session()
+            .kubectl(&rest)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(KubectlRun {
             version,
             skew: None,
@@ -363,8 +373,16 @@ async fn vagrant_replays_every_block_as_the_reader_types_it() {
             "{:?}",
             c.differences
         );
-        assert!(c.reason.as_ref().unwrap().contains("after fixing it"), "{c:?}");
-        assert!(c.ran_on.as_ref().unwrap().starts_with("pod nginx-deployment-"));
+        assert!(
+            c.reason.as_ref().unwrap().contains("after fixing it"),
+            "{c:?}"
+        );
+        assert!(
+            c.ran_on
+                .as_ref()
+                .unwrap()
+                .starts_with("pod nginx-deployment-")
+        );
     }
     // Block 247's meaning agrees with the book (a reply, ttl 62): its only
     // difference is kubectl's refusal.
@@ -372,9 +390,16 @@ async fn vagrant_replays_every_block_as_the_reader_types_it() {
     // The apply of the variant already up ran nothing: not a match.
     let c31 = &block(&r, 31).commands[0];
     assert_eq!(c31.verdict, Verdict::Skipped);
-    assert!(c31.reason.as_ref().unwrap().contains("nothing ran"), "{c31:?}");
+    assert!(
+        c31.reason.as_ref().unwrap().contains("nothing ran"),
+        "{c31:?}"
+    );
     // The ping left running as the capture's traffic is not compared.
-    let c156 = block(&r, 154).commands.iter().find(|c| c.line == 156).unwrap();
+    let c156 = block(&r, 154)
+        .commands
+        .iter()
+        .find(|c| c.line == 156)
+        .unwrap();
     assert_eq!(c156.verdict, Verdict::Skipped);
     let calls = t.ran();
     for call in &calls {
@@ -392,15 +417,33 @@ async fn vagrant_replays_every_block_as_the_reader_types_it() {
     // Every kubectl line of the book went to kubectl, as typed, bound.
     assert_eq!(lines.len(), 19, "{lines:#?}");
     assert!(
-        lines.contains(&"--kubeconfig ./admin.conf exec -it nginx-deployment-6b7f6d9b8c-k2v9x ping 10.244.2.2".to_string()),
+        lines.contains(
+            &"--kubeconfig ./admin.conf exec -it nginx-deployment-6b7f6d9b8c-k2v9x ping 10.244.2.2"
+                .to_string()
+        ),
         "{lines:#?}"
     );
     for (line, want) in [
-        (8, "--kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-2xkcd cat //run//flannel//subnet.env"),
-        (9, "--kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-8hz7q cat //run//flannel//subnet.env"),
-        (10, "--kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-q5l9w cat //run//flannel//subnet.env"),
-        (12, "--kubeconfig ./admin.conf logs -n kube-system kube-flannel-ds-8hz7q"),
-        (16, "--kubeconfig ./admin.conf get pods --all-namespaces -l app=flannel"),
+        (
+            8,
+            "--kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-2xkcd cat //run//flannel//subnet.env",
+        ),
+        (
+            9,
+            "--kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-8hz7q cat //run//flannel//subnet.env",
+        ),
+        (
+            10,
+            "--kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-q5l9w cat //run//flannel//subnet.env",
+        ),
+        (
+            12,
+            "--kubeconfig ./admin.conf logs -n kube-system kube-flannel-ds-8hz7q",
+        ),
+        (
+            16,
+            "--kubeconfig ./admin.conf get pods --all-namespaces -l app=flannel",
+        ),
     ] {
         assert_eq!(lines[line - 1], want, "{lines:#?}");
     }

@@ -35,8 +35,12 @@ fn netns(fixed: bool) -> FakeSession {
         (reply("10.244.2.2", &[1], 63), reply("10.244.2.2", &[1], 62))
     } else {
         (
-            failed("PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n\n--- 10.244.2.2 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss\n"),
-            failed("PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\nFrom 10.244.1.1 icmp_seq=1 Time to live exceeded\n"),
+            failed(
+                "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n\n--- 10.244.2.2 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss\n",
+            ),
+            failed(
+                "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\nFrom 10.244.1.1 icmp_seq=1 Time to live exceeded\n",
+            ),
         )
     };
     for node in ["master", "node1", "node2"] {
@@ -77,7 +81,13 @@ async fn on_netns(text: &str) -> BookReport {
         real: Some(RealKubectl::of(&lab)),
         kubectl_lines: Default::default(),
     };
-    replay(&chapter, &lab, &mut t, &crate::book::known::KnownFile::default()).await
+    replay(
+        &chapter,
+        &lab,
+        &mut t,
+        &crate::book::known::KnownFile::default(),
+    )
+    .await
 }
 
 fn shipped() -> String {
@@ -106,7 +116,11 @@ fn dashed() -> String {
 /// `text` with `from` replaced by `to` on line `line` (1-based) only.
 fn mutate(text: &str, line: usize, from: &str, to: &str) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    assert!(lines[line - 1].contains(from), "line {line}: {}", lines[line - 1]);
+    assert!(
+        lines[line - 1].contains(from),
+        "line {line}: {}",
+        lines[line - 1]
+    );
     lines[line - 1] = lines[line - 1].replace(from, to);
     lines.join("\n") + "\n"
 }
@@ -126,13 +140,22 @@ async fn kubectl_refuses_the_chapters_exec_without_dashes_in_its_own_words() {
     let r = on_netns(&shipped()).await;
     let text = crate::book::report::terminal(&r);
     for line in [103, 116, 247] {
-        assert!(diffs(&r, line).iter().any(|d| d == REFUSAL), "{line}\n{text}");
+        assert!(
+            diffs(&r, line).iter().any(|d| d == REFUSAL),
+            "{line}\n{text}"
+        );
         assert_eq!(block(&r, line).verdict, Verdict::Drift, "{text}");
     }
     let refused: Vec<usize> = r
         .blocks
         .iter()
-        .filter(|b| b.commands.iter().any(|c| c.kubectl.as_ref().is_some_and(|k| k.outcome == KubectlOutcome::Refused)))
+        .filter(|b| {
+            b.commands.iter().any(|c| {
+                c.kubectl
+                    .as_ref()
+                    .is_some_and(|k| k.outcome == KubectlOutcome::Refused)
+            })
+        })
         .map(|b| b.line)
         .collect();
     assert_eq!(refused, [103, 116, 247], "{text}");
@@ -158,8 +181,17 @@ async fn with_dashes_kubectl_accepts_every_line_and_block_247_agrees_without_run
     let c = &block(&r, 247).commands[0];
     assert!(c.differences.is_empty(), "{text}");
     assert_eq!(c.verdict, Verdict::Skipped);
-    assert!(c.reason.as_ref().unwrap().contains("kubectl itself did not run it"), "{c:?}");
-    assert_eq!(c.ran_on.as_deref(), Some("pod nginx-deployment-node1-0 on node1"));
+    assert!(
+        c.reason
+            .as_ref()
+            .unwrap()
+            .contains("kubectl itself did not run it"),
+        "{c:?}"
+    );
+    assert_eq!(
+        c.ran_on.as_deref(),
+        Some("pod nginx-deployment-node1-0 on node1")
+    );
     for line in [69, 81, 116, 224] {
         assert!(diffs(&r, line).is_empty(), "{line}: {text}");
     }
@@ -172,11 +204,29 @@ async fn one_fact_changed_is_drift_at_the_block_where_it_stands() {
     let base = dashed();
     let before = on_netns(&base).await;
     let cases: [(usize, &str, &str, usize, &str); 6] = [
-        (134, "10.244.3.1/24", "10.244.5.1/24", 116, "FLANNEL_SUBNET=10.244.5.1/24"),
-        (73, "10.244.1.2   node1", "10.244.1.7   node1", 69, "10.244.1.7"),
+        (
+            134,
+            "10.244.3.1/24",
+            "10.244.5.1/24",
+            116,
+            "FLANNEL_SUBNET=10.244.5.1/24",
+        ),
+        (
+            73,
+            "10.244.1.2   node1",
+            "10.244.1.7   node1",
+            69,
+            "10.244.1.7",
+        ),
         (88, "icmp_seq=2", "icmp_seq=3", 81, "ping reply 2"),
         (88, "ttl=64", "ttl=65", 81, "ping reply 2"),
-        (197, "--all-namespaces", "--all-namespace", 194, "error: unknown flag: --all-namespace"),
+        (
+            197,
+            "--all-namespaces",
+            "--all-namespace",
+            194,
+            "error: unknown flag: --all-namespace",
+        ),
         (251, "ttl=62", "ttl=61", 247, "ttl 61"),
     ];
     for (line, from, to, at, says) in cases {
@@ -207,7 +257,10 @@ async fn a_grep_of_a_book_address_greps_the_labs() {
     assert_eq!(b.verdict, Verdict::Match, "{:#?}", b.commands);
     let grep = &b.commands[1];
     assert_eq!(grep.ran.as_deref(), Some("ip route | grep 10.244.2.0"));
-    assert!(grep.why.iter().any(|w| w.contains("greps for 10.244.3.0")), "{grep:?}");
+    assert!(
+        grep.why.iter().any(|w| w.contains("greps for 10.244.3.0")),
+        "{grep:?}"
+    );
     // The same block grepping an address no node of the book has.
     let r = on_netns(&text.replace("grep 10.244.3.0", "grep 10.244.7.0")).await;
     let b = r.blocks.last().unwrap();
