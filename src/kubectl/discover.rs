@@ -172,7 +172,7 @@ fn is_executable_binary(path: &Path) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 struct FileKey {
     path: PathBuf,
-    mtime_ns: i128,
+    mtime_ns: i64,
     size: u64,
 }
 
@@ -181,7 +181,7 @@ impl FileKey {
         let m = std::fs::metadata(path).ok()?;
         Some(FileKey {
             path: path.to_path_buf(),
-            mtime_ns: m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128,
+            mtime_ns: m.mtime().saturating_mul(1_000_000_000) + m.mtime_nsec(),
             size: m.size(),
         })
     }
@@ -224,7 +224,13 @@ fn load_cache() -> HashMap<FileKey, String> {
     let Ok(text) = std::fs::read_to_string(cache_file()) else {
         return HashMap::new();
     };
-    serde_json::from_str::<Vec<CacheEntry>>(&text)
+    parse_cache(&text)
+}
+
+/// The cache file's entries (none when it does not parse: it is only a
+/// cache).
+fn parse_cache(text: &str) -> HashMap<FileKey, String> {
+    serde_json::from_str::<Vec<CacheEntry>>(text)
         .map(|v| v.into_iter().map(|e| (e.key, e.git_version)).collect())
         .unwrap_or_default()
 }
@@ -308,6 +314,25 @@ mod tests {
         ] {
             assert!(!is_kubectl_name(no), "{no}");
         }
+    }
+
+    #[test]
+    fn the_cache_file_reads_back() {
+        let key = FileKey {
+            path: "/usr/bin/kubectl".into(),
+            mtime_ns: 1_750_434_293_000_000_001,
+            size: 57346792,
+        };
+        let text = serde_json::to_string(&[CacheEntry {
+            key: key.clone(),
+            git_version: "v1.32.4".into(),
+        }])
+        .unwrap();
+        assert_eq!(
+            parse_cache(&text).get(&key).map(String::as_str),
+            Some("v1.32.4")
+        );
+        assert!(parse_cache("not json").is_empty());
     }
 
     #[test]

@@ -70,13 +70,28 @@ pub struct Matrix {
 /// What identifies a run: kubectl's path and version, the args, the folder.
 type RunKey = (PathBuf, KubeVersion, Vec<String>, PathBuf);
 
-/// Judgements of runs already made, by [`RunKey`].
+/// Judgements of runs already made, by [`RunKey`]. A run that could not
+/// be judged ([`Verdict::NotRun`]) is not kept: the next matrix tries it
+/// again.
 #[derive(Default)]
 pub struct RunCache {
     done: Mutex<HashMap<RunKey, Cell>>,
+    /// Off: every (line, kubectl) runs, even a line the chapter repeats
+    /// (to measure what the cache saves).
+    off: bool,
     /// How many kubectl processes this cache has started (for benchmarks
     /// and tests).
     pub runs: std::sync::atomic::AtomicUsize,
+}
+
+impl RunCache {
+    /// A cache that keeps nothing: every (line, kubectl) runs.
+    pub fn off() -> RunCache {
+        RunCache {
+            off: true,
+            ..RunCache::default()
+        }
+    }
 }
 
 /// The process's cache, shared by every [`matrix`].
@@ -99,54 +114,76 @@ pub async fn matrix_with(
     cwd: &Path,
     cache: &RunCache,
 ) -> Matrix {
-    // Each distinct (kubectl, args) once, then every line reads its cells.
-    let mut jobs: Vec<(&Kubectl, &Vec<String>)> = Vec::new();
-    for (_, args) in lines {
-        for k in all {
-            if !jobs.iter().any(|(jk, ja)| jk.path == k.path && *ja == args) {
-                jobs.push((k, args));
+    let key = |k: &Kubectl, args: &Vec<String>| -> RunKey {
+        (k.path.clone(), k.version, args.clone(), cwd.to_path_buf())
+    };
+    let lock = || cache.done.lock().unwrap_or_else(|e| e.into_inner());
+    // Every (line, kubectl); with the cache on, each distinct key once and
+    // only if not judged already.
+    let mut jobs: Vec<(usize, usize)> = Vec::new();
+    // A job left out as a repeat of one queued: the one queued.
+    let mut same: HashMap<(usize, usize), (usize, usize)> = HashMap::new();
+    {
+        let done = lock();
+        let mut queued: HashMap<RunKey, (usize, usize)> = HashMap::new();
+        for (i, (_, args)) in lines.iter().enumerate() {
+            for (j, k) in all.iter().enumerate() {
+                let key = key(k, args);
+                if cache.off {
+                    jobs.push((i, j));
+                } else if let Some(first) = queued.get(&key) {
+                    same.insert((i, j), *first);
+                } else if !done.contains_key(&key) {
+                    queued.insert(key, (i, j));
+                    jobs.push((i, j));
+                }
             }
         }
     }
-    let key = |k: &Kubectl, args: &Vec<String>| {
-        (k.path.clone(), k.version, args.clone(), cwd.to_path_buf())
-    };
+    let fresh: Mutex<HashMap<(usize, usize), Cell>> = Mutex::new(HashMap::new());
     futures::stream::iter(jobs)
-        .for_each_concurrent(PARALLEL, |(k, args)| async move {
-            let seen = cache
-                .done
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .contains_key(&key(k, args));
-            if !seen {
+        .for_each_concurrent(PARALLEL, |(i, j)| {
+            let (k, args) = (&all[j], &lines[i].1);
+            let fresh = &fresh;
+            async move {
                 cache
                     .runs
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let cell = cell_of(k, run(k, args, cwd, DEADLINE).await);
-                cache
-                    .done
+                if !cache.off && cell.verdict != Verdict::NotRun {
+                    lock().insert(key(k, args), cell.clone());
+                }
+                fresh
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .insert(key(k, args), cell);
+                    .insert((i, j), cell);
             }
         })
         .await;
-    let done = cache.done.lock().unwrap_or_else(|e| e.into_inner());
+    let fresh = fresh.into_inner().unwrap_or_else(|e| e.into_inner());
+    let done = lock();
     Matrix {
         kubectls: all.to_vec(),
         lines: lines
             .iter()
-            .map(|(line, args)| MatrixLine {
+            .enumerate()
+            .map(|(i, (line, args))| MatrixLine {
                 line: *line,
                 args: args.clone(),
                 cells: all
                     .iter()
-                    .map(|k| {
-                        done.get(&key(k, args)).cloned().unwrap_or(Cell {
-                            version: k.version,
-                            verdict: Verdict::NotRun,
-                            message: "not run".into(),
-                        })
+                    .enumerate()
+                    .map(|(j, k)| {
+                        fresh
+                            .get(&(i, j))
+                            .or_else(|| same.get(&(i, j)).and_then(|f| fresh.get(f)))
+                            .or_else(|| done.get(&key(k, args)))
+                            .cloned()
+                            .unwrap_or(Cell {
+                                version: k.version,
+                                verdict: Verdict::NotRun,
+                                message: "not run".into(),
+                            })
                     })
                     .collect(),
             })
