@@ -66,12 +66,16 @@ fn netns(fixed: bool) -> FakeSession {
 /// Replay `text` (a chapter) against the scripted netns lab, with the real
 /// kubectl of chapter4's minor.
 async fn on_netns(text: &str) -> BookReport {
+    on(text, netns(false), netns(true)).await
+}
+
+async fn on(text: &str, broken: FakeSession, fixed: FakeSession) -> BookReport {
     let (lab, _) = chapter4();
     let chapter = parse::parse(std::path::Path::new("copy.md"), text.as_bytes()).unwrap();
     let mut t = RecordedLab {
         kind: Kind::Netns,
-        broken: netns(false),
-        fixed: netns(true),
+        broken,
+        fixed,
         variant: "broken".into(),
         switches: Vec::new(),
         pods: vec![
@@ -290,4 +294,25 @@ async fn a_grepped_ping_runs_and_errors_are_never_a_match() {
     let c = &r.blocks[3].commands[1];
     assert_eq!(c.verdict, Verdict::Skipped, "{c:?}");
     assert!(c.reason.as_ref().unwrap().contains("no output to compare"));
+}
+
+/// On netns a `kubectl get` table is compared with what the lab observes:
+/// a pod whose nginx does not answer is not `Running`, whatever lab.yaml
+/// declares (and the same lab with nginx answering has no such drift).
+#[tokio::test]
+async fn a_get_table_is_compared_with_what_the_lab_observes() {
+    let silent = || {
+        FakeSession::new()
+            .on_out("node2", "curl", replied("000 curl-exit=7\n"))
+            .merge(netns(false))
+    };
+    let r = on(&dashed(), silent(), netns(true)).await;
+    let d = diffs(&r, 69);
+    assert!(
+        d.iter().any(|d| d.contains("nginx-deployment-* 0/1 NotReady node2 10.244.2.2")),
+        "{d:#?}"
+    );
+    assert_eq!(block(&r, 69).verdict, Verdict::Drift);
+    let r = on_netns(&dashed()).await;
+    assert!(diffs(&r, 69).is_empty(), "{:#?}", diffs(&r, 69));
 }
