@@ -584,3 +584,87 @@ fn a_lab_that_is_up_is_used_and_left_up() {
     assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
     no_namespaces_of(&lab.name);
 }
+
+/// The chapter with `exec POD -- CMD` (as kubectl 1.31+ wants it): the real
+/// kubectl refuses none of its lines; block 247 agrees as far as netns can
+/// tell (its kubectl accepted, not run: no API server; the ping it means
+/// ran in the lab's pod and agrees), and is not counted as a match. The
+/// same copy with `--all-namespace` gets kubectl's own message at 194.
+#[test]
+fn with_dashes_kubectl_refuses_nothing_and_an_unknown_flag_is_kubectls_drift() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let text = std::fs::read_to_string(root().join("labs/chapter4/chapter.md")).unwrap();
+    let dashed: String = text
+        .lines()
+        .map(|l| {
+            if l.contains(" exec ") && !l.contains(" -- ") {
+                let w: Vec<&str> = l.split(' ').collect();
+                let at = w.iter().position(|x| *x == "ping" || *x == "cat").unwrap();
+                format!("{} -- {}\n", w[..at].join(" "), w[at..].join(" "))
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let chapter = dir.path().join("dashed.md");
+    std::fs::write(&chapter, &dashed).unwrap();
+    let (_, stdout, v, ..) = book(&["--chapter", chapter.to_str().unwrap()]);
+    for b in v["blocks"].as_array().unwrap() {
+        for c in b["commands"].as_array().unwrap() {
+            assert_ne!(c["kubectl"]["outcome"], "refused", "{c}\n{stdout}");
+        }
+    }
+    let b247 = v["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["line"] == 247)
+        .unwrap();
+    assert_eq!(b247["verdict"], "skipped", "{b247}");
+    let c = &b247["commands"][0];
+    assert_eq!(c["kubectl"]["outcome"], "accepted", "{c}");
+    assert!(
+        c["kubectl"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("not run: no API server on netns"),
+        "{c}"
+    );
+    assert_eq!(c["differences"].as_array().unwrap().len(), 0, "{c}");
+    assert!(c["ran_on"].as_str().unwrap().starts_with("pod "), "{c}");
+    assert!(
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .contains("kubectl itself did not run it"),
+        "{c}"
+    );
+    // One flag changed: kubectl's own message, at the block where it stands.
+    let typo = dashed.replace(
+        "get pods --all-namespaces -l app=flannel",
+        "get pods --all-namespace -l app=flannel",
+    );
+    assert_ne!(typo, dashed);
+    std::fs::write(&chapter, typo).unwrap();
+    let (code, stdout, v, ..) = book(&["--chapter", chapter.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    let b194 = v["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["line"] == 194)
+        .unwrap();
+    assert_eq!(b194["verdict"], "drift", "{b194}");
+    assert!(
+        b194.to_string()
+            .contains("kubectl 1.32 refuses the book's line: error: unknown flag: --all-namespace"),
+        "{b194}"
+    );
+    // The rest of the block ran: the fix was applied and the pods after it
+    // answer as the book says.
+    assert!(verdicts(&v).contains(&(224, "match".into())), "{stdout}");
+}

@@ -309,7 +309,8 @@ async fn a_get_table_is_compared_with_what_the_lab_observes() {
     let r = on(&dashed(), silent(), netns(true)).await;
     let d = diffs(&r, 69);
     assert!(
-        d.iter().any(|d| d.contains("nginx-deployment-* 0/1 NotReady node2 10.244.2.2")),
+        d.iter()
+            .any(|d| d.contains("nginx-deployment-* 0/1 NotReady node2 10.244.2.2")),
         "{d:#?}"
     );
     assert_eq!(block(&r, 69).verdict, Verdict::Drift);
