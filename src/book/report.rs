@@ -62,7 +62,7 @@ pub fn terminal(r: &BookReport) -> String {
                 .filter(|k| k.outcome == super::KubectlOutcome::Accepted)
             {
                 let head = k.note.split(": `").next().unwrap_or(&k.note);
-                let _ = writeln!(s, "           line {}: {}", c.line, visible(head));
+                let _ = writeln!(s, "         line {}: {}", c.line, visible(head));
             }
             for (d, known) in c.differences_known() {
                 match known {
