@@ -244,6 +244,10 @@ pub async fn run_bounded(
     // still holds goes now, before the leader is reaped (until then its ID
     // cannot name another group).
     drop(group);
+    if read.is_err() {
+        // The leader too, should the group signal not have reached it.
+        let _ = child.start_kill();
+    }
     let status = child.wait().await?;
     match read {
         Ok(r) => {

@@ -79,30 +79,41 @@ pub fn report(fix: bool, lab: Option<&str>) -> Result<()> {
         let who = format!("Kubernetes {want} ({})", labs.join(", "));
         match kubectl::for_minor(&all, &want) {
             Ok(pick) => match &pick.skew {
-                None => out!(
-                    "ok      kubectl {} for {who}: {}",
-                    pick.kubectl.version,
-                    pick.kubectl.path.display()
-                ),
-                Some(skew) => {
-                    out!(
-                        "SKEW    {skew} ({}): {}",
-                        labs.join(", "),
-                        pick.kubectl.path.display()
+                None => {
+                    say(
+                        "ok     ",
+                        &format!("kubectl {} for {who}", pick.kubectl.version),
                     );
+                    say("       ", &pick.kubectl.path.display().to_string());
+                }
+                Some(skew) => {
+                    say("SKEW   ", &format!("{}: {skew}", labs.join(", ")));
+                    say("       ", &pick.kubectl.path.display().to_string());
                     let exact = all
                         .iter()
                         .any(|k| (k.version.major, k.version.minor) == (*major, *minor));
                     if exact {
-                        out!("        fix: unset LAB_KUBECTL to use the kubectl {want} found");
+                        say(
+                            "       ",
+                            &format!("fix: unset LAB_KUBECTL to use the kubectl {want} found"),
+                        );
                     } else {
-                        out!("        fix: {}", install::how_to_get(*major, *minor));
+                        say(
+                            "       ",
+                            &format!("fix: {}", install::how_to_get(*major, *minor)),
+                        );
                     }
                 }
             },
             Err(_) => {
-                out!("MISSING kubectl for {who}: the book's kubectl lines will not be judged");
-                out!("        fix: {}", install::how_to_get(*major, *minor));
+                say(
+                    "MISSING",
+                    &format!("kubectl for {who}: the book's kubectl lines will not be judged"),
+                );
+                say(
+                    "       ",
+                    &format!("fix: {}", install::how_to_get(*major, *minor)),
+                );
             }
         }
     }
@@ -114,6 +125,28 @@ pub fn report(fix: bool, lab: Option<&str>) -> Result<()> {
             message: failed.join("\n"),
         })
     }
+}
+
+/// One item of the report: its 7-letter status, then `text`, wrapped at
+/// 80 columns under itself (a word longer than a line, a path, stays
+/// whole).
+fn say(status: &str, text: &str) {
+    let indent = " ".repeat(status.chars().count() + 1);
+    let mut line = format!("{status} ");
+    let mut empty = true;
+    for word in text.split(' ') {
+        if !empty && line.chars().count() + 1 + word.chars().count() > 80 {
+            out!("{}", line.trim_end());
+            line = indent.clone();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out!("{}", line.trim_end());
 }
 
 /// The pinned Kubernetes minors, each with the labs that pin it: of `lab`,

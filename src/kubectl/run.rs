@@ -179,7 +179,13 @@ pub fn offline_dir(dir: &Path, kubeconfig_name: &str, files: &[(String, PathBuf)
         .iter()
         .map(|(name, src)| Ok((inside(dir, name)?, src)))
         .collect::<Result<_>>()?;
-    for (_, src) in &targets {
+    for (to, src) in &targets {
+        if to.components().eq(kubeconfig.components()) {
+            return Err(LabError::Usage(format!(
+                "{}: a manifest cannot take the kubeconfig's name {kubeconfig_name:?}",
+                src.display()
+            )));
+        }
         if !src.is_file() {
             return Err(LabError::Usage(format!(
                 "{}: no such file (a manifest of the lab for the book's folder)",
@@ -242,6 +248,9 @@ mod tests {
             let e = offline_dir(&book, conf, &[(file.into(), src.clone())]).unwrap_err();
             assert!(e.to_string().contains("not a file name"), "{e}");
         }
+        let e =
+            offline_dir(&book, "admin.conf", &[("./admin.conf".into(), src.clone())]).unwrap_err();
+        assert!(e.to_string().contains("the kubeconfig's name"), "{e}");
         let e = offline_dir(
             &book,
             "admin.conf",

@@ -232,4 +232,62 @@ async fn the_matrix_and_its_cache() {
     let again = kubectl::matrix_with(&all, &lines, dir.path(), &cache).await;
     assert_eq!(again, m);
     assert_eq!(cache.runs.load(std::sync::atomic::Ordering::Relaxed), 4);
+    // The folder's files changed: its runs are not reused.
+    let apply = vec![(32, words("--kubeconfig ./admin.conf apply -f flannel.yml"))];
+    let m = kubectl::matrix_with(&all, &apply, dir.path(), &cache).await;
+    assert_eq!(m.lines[0].cells[1].verdict, Verdict::Accepted);
+    std::fs::remove_file(dir.path().join("flannel.yml")).unwrap();
+    let m = kubectl::matrix_with(&all, &apply, dir.path(), &cache).await;
+    assert_eq!(cache.runs.load(std::sync::atomic::Ordering::Relaxed), 8);
+    assert_eq!(m.lines[0].cells[1].verdict, Verdict::Refused);
+}
+
+/// One kubectl per minor, sorted; google-cloud-cli's dispatcher
+/// (`v1.32.4-dispatcher`) gives way to the versioned `kubectl.1.32`.
+#[test]
+fn discovery_prefers_the_versioned_binary() {
+    let all = kubectl::discover();
+    let minors: Vec<(u32, u32)> = all
+        .iter()
+        .map(|k| (k.version.major, k.version.minor))
+        .collect();
+    let mut sorted = minors.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(minors, sorted, "one per minor, sorted");
+    let versioned = Path::new("/usr/lib/google-cloud-sdk/bin/kubectl.1.32");
+    if !versioned.exists() {
+        eprintln!(
+            "\n*** SKIPPED: no {} on this machine ***\n",
+            versioned.display()
+        );
+        return;
+    }
+    let k32 = all
+        .iter()
+        .find(|k| k.version.minor_str() == "1.32")
+        .unwrap();
+    assert_eq!(k32.path, versioned);
+}
+
+/// `lab doctor` names the kubectl of chapter 4's pinned minor.
+#[test]
+fn doctor_names_the_kubectl_of_the_pinned_minor() {
+    if real("1.32").is_none() {
+        return;
+    }
+    let (mut cmd, _state) = harness::lab_cmd();
+    let out = cmd
+        .current_dir(harness::root())
+        .args(["doctor", "--provider", "netns"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("kubectl minors present: "), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("ok      kubectl 1.32.")
+            && l.contains("for Kubernetes 1.32 (")
+            && l.contains("chapter4")),
+        "{text}"
+    );
 }
