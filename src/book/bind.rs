@@ -2,10 +2,17 @@
 //! names carry hashes, its scheduler gave node2 the subnet 10.244.3.0/24
 //! where the lab's gives 10.244.2.0/24. This module reads what the book
 //! itself says about its run (the `kubectl get pods` tables: name, IP, node;
-//! the flannel pods' NODE column; each node's `subnet.env`; a pod's IP
-//! implies its node's subnet) and maps each name and address to the lab
-//! entity it stands for. Values the lab fixes (the pod network, node
-//! addresses, interface names) are not bound: they are compared.
+//! the flannel pods' NODE column; a pod's IP implies its node's subnet) and
+//! maps each name and address to the lab entity it stands for, once. Values
+//! the lab fixes (the pod network, node addresses, interface names) are not
+//! bound: they are compared. A `subnet.env` of the book never defines a
+//! binding: it is compared with what the lab's node has (a value that
+//! defined its own binding would always match itself); that the book's
+//! values agree with each other is checked in [`super::coherence`].
+//!
+//! The book's pods live in generations: each `kubectl apply -f` of a
+//! workload file makes new ones (the chapter's nginx before and after the
+//! fix). A pod address stands for a pod of its generation.
 
 use super::parse::Step;
 use super::recognize::{Cmd, KubeAction};
@@ -33,16 +40,25 @@ pub struct BookPod {
     pub kind: PodKind,
     pub node: Option<String>,
     pub ip: Option<Ipv4Addr>,
-    /// Its place among the book's pods of the same app on the same node.
+    /// Its place among the book's pods of the same app on the same node
+    /// in its generation.
     pub index: usize,
+    /// Its generation (see the module header).
+    pub epoch: usize,
+    /// The line of the table that shows it.
+    pub line: usize,
 }
 
 /// Everything the book says about its own run.
 #[derive(Debug, Clone, Default)]
 pub struct Binding {
     pub pods: BTreeMap<String, BookPod>,
-    /// Each node's pod subnet in the book's run.
-    pub subnets: Vec<(Ipv4Net, String)>,
+    /// Each node's pod subnet in the book's run, and the line that implies it.
+    pub subnets: Vec<(Ipv4Net, String, usize)>,
+    /// The generation of pods each command line of the chapter is in.
+    pub epochs: BTreeMap<usize, usize>,
+    /// Where the book's own values disagree: (line, sentence).
+    pub conflicts: Vec<(usize, String)>,
 }
 
 /// A table as kubectl prints it: a header of column names, rows of words.
@@ -146,7 +162,15 @@ fn kind_of(lab: &Lab, pod: &str) -> PodKind {
     }
 }
 
-/// Gather the book's facts from every block, in the chapter's order.
+/// Whether `file` is one of the lab's workload manifests (by file name).
+pub fn is_workload_file(lab: &Lab, file: &str) -> bool {
+    lab.workload_files
+        .iter()
+        .any(|f| f.file_name().is_some_and(|n| n.to_string_lossy() == file))
+}
+
+/// Gather the book's facts from every block, in the chapter's order, and
+/// check that they agree with each other ([`super::coherence`]).
 pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding {
     let mut b = Binding::default();
     let prefix = lab
@@ -154,10 +178,13 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
         .first()
         .map(|n| n.pod_subnet.prefix_len())
         .unwrap_or(24);
+    let mut epoch = 0;
     for steps in blocks {
         for (step, cmd) in steps {
+            b.epochs.insert(step.line, epoch);
             let Ok(Cmd::Kubectl(k)) = cmd else { continue };
             match &k.action {
+                KubeAction::Apply { file } if is_workload_file(lab, file) => epoch += 1,
                 KubeAction::Get(_) => {
                     let Some(t) = Table::parse(&step.output) else {
                         continue;
@@ -173,6 +200,8 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
                             node: None,
                             ip: None,
                             index: 0,
+                            epoch,
+                            line: step.line,
                         });
                         if let Some(i) = node {
                             e.node = Some(row[i].clone());
@@ -181,17 +210,8 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
                             && let Ok(a) = row[i].parse::<Ipv4Addr>()
                         {
                             e.ip = Some(a);
+                            e.line = step.line;
                         }
-                    }
-                }
-                KubeAction::Exec { pod, cmd } if matches!(**cmd, Cmd::Cat { ref path } if path.ends_with("subnet.env")) =>
-                {
-                    let node = b.pods.get(pod).and_then(|p| p.node.clone());
-                    let subnet =
-                        crate::probe::run::env_value(&step.output.join("\n"), "FLANNEL_SUBNET")
-                            .and_then(|s| s.parse::<Ipv4Net>().ok());
-                    if let (Some(node), Some(s)) = (node, subnet) {
-                        b.add_subnet(s.trunc(), node);
                     }
                 }
                 _ => {}
@@ -199,31 +219,39 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
         }
     }
     // A workload pod's IP implies its node's subnet; pods on one node of one
-    // app are numbered in the book's order.
-    let mut count: BTreeMap<(String, String), usize> = BTreeMap::new();
-    let pods: Vec<(String, BookPod)> = b.pods.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    // app are numbered in the book's order, in their generation.
+    let mut count: BTreeMap<(String, String, usize), usize> = BTreeMap::new();
+    let mut pods: Vec<(String, BookPod)> =
+        b.pods.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    pods.sort_by_key(|(_, p)| p.line);
     for (name, p) in pods {
         if let (PodKind::Workload { app }, Some(node)) = (&p.kind, &p.node) {
             if let Some(ip) = p.ip
                 && let Ok(net) = Ipv4Net::new(ip, prefix)
             {
-                b.add_subnet(net.trunc(), node.clone());
+                super::coherence::add_subnet(&mut b, net.trunc(), node, p.line);
             }
-            let c = count.entry((app.clone(), node.clone())).or_default();
+            let c = count
+                .entry((app.clone(), node.clone(), p.epoch))
+                .or_default();
             if let Some(e) = b.pods.get_mut(&name) {
                 e.index = *c;
             }
             *c += 1;
         }
     }
+    super::coherence::check(lab, &mut b, blocks);
     b
 }
 
 impl Binding {
-    fn add_subnet(&mut self, net: Ipv4Net, node: String) {
-        if !self.subnets.iter().any(|(n, _)| *n == net) {
-            self.subnets.push((net, node));
-        }
+    /// The generation of pods the command at `line` is in.
+    pub fn epoch(&self, line: usize) -> usize {
+        self.epochs
+            .range(..=line)
+            .next_back()
+            .map(|(_, e)| *e)
+            .unwrap_or(0)
     }
 
     /// The lab pod a workload pod of the book stands for, among `pods`.
@@ -241,13 +269,18 @@ impl Binding {
             .node
             .as_ref()
             .ok_or_else(|| format!("the book never says which node runs pod {book_pod}"))?;
-        let on: Vec<&PodRef> = pods
+        let mut on: Vec<&PodRef> = pods
             .iter()
             .filter(|r| &r.app == app && &r.node == node)
             .collect();
-        on.get(p.index.min(on.len().saturating_sub(1)))
-            .copied()
-            .ok_or_else(|| format!("the lab runs no {app} pod on {node} now"))
+        on.sort_by_key(|p| p.ip);
+        on.get(p.index).copied().ok_or_else(|| {
+            format!(
+                "the book's {book_pod} is {app} pod {} on {node}; the lab runs {} there now",
+                p.index + 1,
+                on.len()
+            )
+        })
     }
 
     /// The node a flannel pod of the book runs on.
@@ -277,16 +310,24 @@ impl Binding {
     /// address maps to the same pod in the lab, an address in a node's pod
     /// subnet to the same place in the lab's subnet of that node. `None`:
     /// the address is not the book run's (the lab fixes it), compare as is.
-    pub fn ip(&self, ip: Ipv4Addr, lab: &Lab, pods: &[PodRef]) -> Option<(Ipv4Addr, String)> {
+    pub fn ip(
+        &self,
+        ip: Ipv4Addr,
+        epoch: usize,
+        lab: &Lab,
+        pods: &[PodRef],
+    ) -> Option<(Ipv4Addr, String)> {
+        let workload = |p: &BookPod| p.ip == Some(ip) && matches!(p.kind, PodKind::Workload { .. });
         if let Some((name, _)) = self
             .pods
             .iter()
-            .find(|(_, p)| p.ip == Some(ip) && matches!(p.kind, PodKind::Workload { .. }))
+            .find(|(_, p)| workload(p) && p.epoch == epoch)
+            .or_else(|| self.pods.iter().find(|(_, p)| workload(p)))
             && let Ok(r) = self.lab_pod(name, pods)
         {
             return Some((r.ip, format!("{} pod on {}", r.app, r.node)));
         }
-        let (net, node) = self.subnets.iter().find(|(n, _)| n.contains(&ip))?;
+        let (net, node, _) = self.subnets.iter().find(|(n, ..)| n.contains(&ip))?;
         let lab_node = lab.node(node)?;
         let offset = u32::from(ip) - u32::from(net.network());
         let lab_ip = Ipv4Addr::from(u32::from(lab_node.pod_subnet.network()) + offset);
@@ -301,7 +342,14 @@ impl Binding {
     /// `text` with every book address replaced by its lab address; the
     /// bindings used are added to `notes` (`10.244.3.3 (book) = nginx pod on
     /// node2 = 10.244.2.2 (lab)`).
-    pub fn text(&self, text: &str, lab: &Lab, pods: &[PodRef], notes: &mut Vec<String>) -> String {
+    pub fn text(
+        &self,
+        text: &str,
+        epoch: usize,
+        lab: &Lab,
+        pods: &[PodRef],
+        notes: &mut Vec<String>,
+    ) -> String {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some((start, end)) = next_ipv4(rest) {
@@ -327,7 +375,7 @@ impl Binding {
             } else {
                 word.parse::<Ipv4Addr>()
                     .ok()
-                    .and_then(|ip| self.ip(ip, lab, pods).map(|b| (ip, b)))
+                    .and_then(|ip| self.ip(ip, epoch, lab, pods).map(|b| (ip, b)))
             };
             match bound {
                 Some((ip, (lab_ip, what))) => {
@@ -347,7 +395,7 @@ impl Binding {
 }
 
 /// The byte range of the next dotted-quad in `s`.
-fn next_ipv4(s: &str) -> Option<(usize, usize)> {
+pub fn next_ipv4(s: &str) -> Option<(usize, usize)> {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {

@@ -2,9 +2,14 @@
 //! (timestamps, `time=` RTTs, ids, klog headers, tcpdump's version-worded
 //! banner, pod-name hashes, AGE and RESTARTS go; whitespace is collapsed),
 //! then compared by what each command's output means:
-//! - `ping`: reply or not, the TTL of a reply, the ICMP error and who sent it;
+//! - `ping`: every reply, one by one (how many, icmp_seq counted from the
+//!   first reply, since BSD's ping counts from 0 and iputils' from 1, who
+//!   answered, the TTL; times go), or the ICMP error and who sent it;
 //! - `route -n`: the rows (destination, gateway, mask, flags, interface);
-//! - tables: the NAME (without hash), READY, STATUS, NODE, IP, ROLES columns;
+//! - tables: every row's NAME (without hash), READY, STATUS, NODE, IP,
+//!   ROLES, NAMESPACE, and VERSION (its minor) columns; AGE and RESTARTS go;
+//! - an error the lab's command printed (`No such device`, `No such file or
+//!   directory`) that the book does not show is a difference, never a match;
 //! - anything else (a file, a log, a capture): the lines the book shows must
 //!   appear in the lab's output in the same order, since books cut output.
 //!
@@ -140,6 +145,109 @@ pub fn ping_facts(lines: &[String]) -> PingFacts {
     f
 }
 
+/// One echo reply: its icmp_seq, who answered, its TTL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reply {
+    pub seq: u32,
+    pub from: std::net::Ipv4Addr,
+    pub ttl: Option<u8>,
+}
+
+/// Every reply of a ping's output, in order.
+pub fn replies(lines: &[String]) -> Vec<Reply> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let t = squash(l);
+            let rest = t.split_once(" bytes from ")?.1;
+            let (from, rest) = rest.split_once(':')?;
+            let from = from
+                .split_whitespace()
+                .last()?
+                .trim_matches(|c| c == '(' || c == ')');
+            let seq = rest
+                .split_whitespace()
+                .find_map(|w| {
+                    w.strip_prefix("icmp_seq=")
+                        .or_else(|| w.strip_prefix("seq="))
+                })?
+                .parse()
+                .ok()?;
+            Some(Reply {
+                seq,
+                from: from.parse().ok()?,
+                ttl: crate::probe::ping::ttl(rest),
+            })
+        })
+        .collect()
+}
+
+/// Every reply compared, one by one: their count, icmp_seq counted from
+/// the first reply, who answered and the TTL. Where neither shows a reply,
+/// [`ping`] compares the errors.
+pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
+    let (b, l) = (replies(book), replies(lab));
+    if b.is_empty() || l.is_empty() {
+        return ping(&ping_facts(book), &ping_facts(lab));
+    }
+    let mut d = Vec::new();
+    if b.len() != l.len() {
+        d.push(format!(
+            "ping: the book shows {} replies; the lab shows {}",
+            b.len(),
+            l.len()
+        ));
+    }
+    let (b0, l0) = (b[0].seq, l[0].seq);
+    for (i, (x, y)) in b.iter().zip(&l).enumerate() {
+        let show = |r: &Reply, first: u32| {
+            format!(
+                "from {} icmp_seq {} of the run ttl {}",
+                r.from,
+                r.seq.wrapping_sub(first) + 1,
+                r.ttl.map(|t| t.to_string()).unwrap_or_else(|| "?".into())
+            )
+        };
+        let (bs, ls) = (show(x, b0), show(y, l0));
+        if bs != ls {
+            d.push(format!(
+                "ping reply {}: the book shows {bs}; the lab shows {ls}",
+                i + 1
+            ));
+        }
+    }
+    d
+}
+
+/// Lines of the lab's output that say its command failed (`tcpdump: eth0:
+/// No such device exists`, `cat: x: No such file or directory`, `command
+/// not found`) and that the book does not show.
+pub fn errors_not_in_book(book: &[String], lab: &[String]) -> Vec<String> {
+    const SIGNS: &[&str] = &[
+        "no such device",
+        "no such file or directory",
+        "command not found",
+        "permission denied",
+        "operation not permitted",
+        "network is unreachable",
+        "unknown host",
+        "not supported",
+        "invalid argument",
+        "error:",
+        "cannot ",
+        "can't ",
+    ];
+    let book: Vec<String> = book.iter().map(|l| normalize(l)).collect();
+    lab.iter()
+        .map(|l| normalize(l))
+        .filter(|l| {
+            let low = l.to_lowercase();
+            SIGNS.iter().any(|s| low.contains(s)) && !book.contains(l)
+        })
+        .map(|l| format!("the lab's command printed an error the book does not show: `{l}`"))
+        .collect()
+}
+
 /// Differences between the ping the book shows and the lab's.
 pub fn ping(book: &PingFacts, lab: &PingFacts) -> Vec<String> {
     let differs = book.reply != lab.reply
@@ -188,11 +296,17 @@ const FACT_COLUMNS: &[&str] = &[
     "ROLES",
     "NODE",
     "IP",
+    "VERSION",
 ];
 
 /// A table's rows reduced to the fact columns the book shows, pod names
 /// without their hash.
 pub fn table_rows(t: &Table, columns: &[&str]) -> Vec<String> {
+    table_rows_named(t, columns, &|v| format!("{}-*", super::bind::owner_of(v)))
+}
+
+/// [`table_rows`] with pod names reduced by `name`.
+pub fn table_rows_named(t: &Table, columns: &[&str], name: &dyn Fn(&str) -> String) -> Vec<String> {
     let mut rows: Vec<String> = t
         .rows
         .iter()
@@ -203,7 +317,15 @@ pub fn table_rows(t: &Table, columns: &[&str]) -> Vec<String> {
                 // A pod's name ends in hashes of its run; a node's does not.
                 .map(|(c, v)| {
                     if *c == "NAME" && t.col("ROLES").is_none() {
-                        format!("{}-*", super::bind::owner_of(v))
+                        name(v)
+                    } else if *c == "VERSION" {
+                        // A node's Kubernetes minor is a fact; its patch
+                        // release is the day's.
+                        let mut parts = v.splitn(3, '.');
+                        match (parts.next(), parts.next()) {
+                            (Some(a), Some(b)) => format!("{a}.{b}"),
+                            _ => v.clone(),
+                        }
                     } else {
                         v.clone()
                     }
@@ -217,12 +339,21 @@ pub fn table_rows(t: &Table, columns: &[&str]) -> Vec<String> {
 }
 
 pub fn tables(book: &Table, lab: &Table) -> Vec<String> {
+    tables_named(book, lab, &|v| format!("{}-*", super::bind::owner_of(v)))
+}
+
+/// [`tables`] with the lab's pod names reduced by `lab_name` (the book's
+/// always lose their hash).
+pub fn tables_named(book: &Table, lab: &Table, lab_name: &dyn Fn(&str) -> String) -> Vec<String> {
     let cols: Vec<&str> = FACT_COLUMNS
         .iter()
         .copied()
         .filter(|c| book.col(c).is_some())
         .collect();
-    let (b, l) = (table_rows(book, &cols), table_rows(lab, &cols));
+    let (b, l) = (
+        table_rows(book, &cols),
+        table_rows_named(lab, &cols, lab_name),
+    );
     if b == l {
         return Vec::new();
     }
@@ -336,5 +467,42 @@ mod tests {
                 "route -n: the book has the row `172.17.0.0 0.0.0.0 255.255.0.0 U docker0`; the lab has none"
             ]
         );
+    }
+
+    #[test]
+    fn every_reply_is_compared() {
+        let book = v(
+            "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.060 ms",
+        );
+        let same = v(
+            "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=1 ms",
+        );
+        assert!(ping_replies(&book, &same).is_empty());
+        let second = v(
+            "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=63 time=1 ms",
+        );
+        assert_eq!(
+            ping_replies(&book, &second),
+            [
+                "ping reply 2: the book shows from 10.244.1.2 icmp_seq 2 of the run ttl 64; the lab shows from 10.244.1.2 icmp_seq 2 of the run ttl 63"
+            ]
+        );
+        let one = v("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms");
+        assert_eq!(
+            ping_replies(&book, &one)[0],
+            "ping: the book shows 2 replies; the lab shows 1"
+        );
+        // BSD's ping counts from 0, iputils' from 1: the same first reply.
+        let bsd = v("56 bytes from 10.244.3.4: icmp_seq=0 ttl=62 time=0.947 ms");
+        let iputils = v("64 bytes from 10.244.3.4: icmp_seq=1 ttl=62 time=1 ms");
+        assert!(ping_replies(&bsd, &iputils).is_empty());
+    }
+
+    #[test]
+    fn an_error_the_book_does_not_show_is_a_difference() {
+        let lab = v("tcpdump: eth0: No such device exists\n(SIOCGIFHWADDR: No such device)");
+        assert_eq!(errors_not_in_book(&[], &lab).len(), 2);
+        assert!(errors_not_in_book(&lab, &lab).is_empty());
+        assert!(errors_not_in_book(&[], &v("FLANNEL_SUBNET=10.244.1.1/24")).is_empty());
     }
 }

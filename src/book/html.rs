@@ -355,6 +355,8 @@ mod page_tests {
                     ],
                     known: vec![String::new()],
                     reason: None,
+                    kubectl: None,
+                    why: vec![],
                 }],
                 prose: vec![],
                 duration_s: 0.1,

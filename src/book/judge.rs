@@ -194,6 +194,8 @@ mod tests {
             differences: differences.iter().map(|d| d.to_string()).collect(),
             known: vec![],
             reason: None,
+            kubectl: None,
+            why: vec![],
         }
     }
 

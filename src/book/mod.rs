@@ -12,6 +12,7 @@
 //! not understand runs not at all.
 
 pub mod bind;
+pub mod coherence;
 pub mod compare;
 pub mod html;
 pub mod judge;
@@ -92,6 +93,46 @@ pub struct CommandReport {
     /// Why it was skipped, not understood or an error; or a note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Why the line that ran (`ran`) is not the book's line as typed: each
+    /// rewrite lab made (a deadline, a bound address, a dropped `sudo`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub why: Vec<String>,
+    /// What the real kubectl of the lab's minor said of a `kubectl` line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubectl: Option<KubectlReport>,
+}
+
+/// What the real kubectl said of a book line (issue 16): it ran against the
+/// lab's cluster, or, with no cluster to run against, it accepted the line
+/// (which then did not run) or refused it before connecting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct KubectlReport {
+    /// The kubectl that judged it: `1.32.3`.
+    pub version: String,
+    /// `ran`, `accepted` (not run) or `refused`.
+    pub outcome: KubectlOutcome,
+    /// kubectl's own words: its refusal, or its warnings.
+    #[serde(default)]
+    pub said: Vec<String>,
+    /// One sentence for a reader: `accepted by kubectl v1.32.3; not run: no
+    /// API server on netns`.
+    pub note: String,
+    /// A kubectl of another minor than the lab's, and how far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skew: Option<String>,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum KubectlOutcome {
+    /// It ran against the lab's cluster; its output is the lab's.
+    Ran,
+    /// kubectl accepted the line but it did not run (no cluster).
+    Accepted,
+    /// kubectl refused the line before connecting: the reader's command fails.
+    Refused,
 }
 
 impl CommandReport {

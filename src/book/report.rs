@@ -35,6 +35,16 @@ pub fn terminal(r: &BookReport) -> String {
             {
                 let _ = writeln!(s, "           {}", visible(why));
             }
+            // What kubectl said where it did not run the line: accepted,
+            // not run (the refusals are drift below, in kubectl's words).
+            if let Some(k) = c
+                .kubectl
+                .as_ref()
+                .filter(|k| k.outcome == super::KubectlOutcome::Accepted)
+            {
+                let head = k.note.split(": `").next().unwrap_or(&k.note);
+                let _ = writeln!(s, "         line {}: {}", c.line, visible(head));
+            }
             for (d, known) in c.differences_known() {
                 match known {
                     Some(k) => {
@@ -163,6 +173,15 @@ fn block_output(b: &super::BlockReport) -> String {
                 .map(|o| format!(" on {o}"))
                 .unwrap_or_default()
         );
+        if let Some(k) = &c.kubectl {
+            let _ = writeln!(out, "kubectl: {}", k.note);
+        }
+        if let Some(ran) = c.ran.as_ref().filter(|r| **r != c.command) {
+            let _ = writeln!(out, "ran: {ran}");
+            for w in &c.why {
+                let _ = writeln!(out, "  why: {w}");
+            }
+        }
         for l in &c.lab {
             let _ = writeln!(out, "{l}");
         }
@@ -315,6 +334,8 @@ mod tests {
                 differences: vec![],
                 known: vec![],
                 reason: None,
+                kubectl: None,
+                why: vec![],
             }],
             prose: vec![],
             duration_s: 0.0,

@@ -82,6 +82,14 @@ impl FakeSession {
         self
     }
 
+    /// These rules first, then `other`'s (a script with a few answers
+    /// changed).
+    pub fn merge(mut self, other: FakeSession) -> Self {
+        self.rules.extend(other.rules);
+        self.kubernetes |= other.kubernetes;
+        self
+    }
+
     /// What was asked, in order: `node: cmd`, `pod P: cmd`, `kubectl args`.
     pub fn ran(&self) -> Vec<String> {
         self.ran.lock().unwrap().clone()

@@ -305,6 +305,8 @@ fn a_record_with_the_chapters_replay_matches_the_schema() {
                 differences: vec!["route -n: the book has the row `docker0`".into()],
                 known: vec!["no Docker".into()],
                 reason: None,
+                why: vec![],
+                kubectl: None,
             }],
             prose: vec![],
             duration_s: 0.01,

@@ -1,0 +1,504 @@
+//! A book's `kubectl` line, as the reader types it, given to the real
+//! kubectl of the lab's pinned minor ([`Target::kubectl_line`]), after the
+//! names and addresses the lab cannot make equal are bound (a pod's hash
+//! suffix, an address assigned at run time; the line that ran says so):
+//! - on vagrant the line runs against the lab's cluster (`./admin.conf` in
+//!   the lab's state folder) and its output is compared with the book's;
+//! - on netns there is no API server: the line goes to kubectl against an
+//!   endpoint that refuses connections. What kubectl refuses before it
+//!   connects (a removed form, an unknown flag) is drift in kubectl's own
+//!   words; what it accepts did not run (never `match`), and lab runs its
+//!   meaning in the lab instead, saying so;
+//! - a refused `exec` fails for the reader: the block drifts with kubectl's
+//!   message, and lab also runs the line's meaning (as `exec POD -- CMD`)
+//!   to show what the reader would see after fixing it, labelled so.
+//!
+//! `apply`/`delete -f` are judged by kubectl without a cluster on both
+//! providers: lab switches the lab's network itself ([`super::manifest`]).
+//!
+//! How a line accepted but not run is counted: its command is `skipped`
+//! with kubectl's acceptance and the meaning's comparison in its reason
+//! (`drift` if the meaning differs), never `match`: kubectl did not run it.
+
+use super::plan::Planned;
+use super::{Replayer, Said, Target, fail, output_lines};
+use crate::book::bind::PodKind;
+use crate::book::recognize::{Cmd, KubeAction, Kubectl};
+use crate::book::{CommandReport, KubectlOutcome, KubectlReport, Verdict, compare};
+use crate::provider::{Kind, PodRef};
+
+/// Where a book pod's meaning runs: a node (a `hostNetwork` flannel pod),
+/// or a lab pod.
+enum Place {
+    Node(String),
+    Pod(PodRef),
+}
+
+impl Replayer<'_> {
+    /// The lab's place for a book pod, noting the binding.
+    fn place(&self, pod: &str, pods: &[PodRef], r: &mut CommandReport) -> Result<Place, String> {
+        let kind = self.binding.pods.get(pod).map(|b| b.kind.clone());
+        if kind == Some(PodKind::Flannel) || pod.starts_with("kube-flannel") {
+            let node = self.binding.flannel_node(pod)?;
+            r.bindings.push(format!(
+                "{pod} (book) = flannel on {node} (hostNetwork: {node} itself)"
+            ));
+            return Ok(Place::Node(node));
+        }
+        let lp = self.binding.lab_pod(pod, pods)?.clone();
+        r.bindings.push(format!(
+            "{pod} (book) = {} pod on {} = {} (lab)",
+            lp.app, lp.node, lp.name
+        ));
+        Ok(Place::Pod(lp))
+    }
+
+    /// The lab's name for a book pod, where kubectl will look it up.
+    async fn lab_pod_name(&self, t: &dyn Target, place: &Place) -> Result<Option<String>, String> {
+        match place {
+            Place::Pod(p) => Ok(Some(p.name.clone())),
+            Place::Node(node) if t.kind() == Kind::Vagrant => {
+                let field = format!("spec.nodeName={node}");
+                let o = t
+                    .session()
+                    .kubectl(&[
+                        "get",
+                        "pods",
+                        "-n",
+                        "kube-system",
+                        "-l",
+                        "app=flannel",
+                        "--field-selector",
+                        &field,
+                        "-o",
+                        "name",
+                    ])
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let name = o
+                    .stdout
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty())
+                    .map(|l| l.trim_start_matches("pod/").to_string());
+                name.map(Some)
+                    .ok_or_else(|| format!("no flannel pod runs on {node}"))
+            }
+            // No API server: kubectl never looks a name up.
+            Place::Node(_) => Ok(None),
+        }
+    }
+
+    /// The book's words after `kubectl`, with the pod and addresses bound
+    /// and a ping inside an `exec` given a count, and why.
+    async fn bound_args(
+        &self,
+        t: &dyn Target,
+        k: &Kubectl,
+        p: &Planned,
+        place: Option<&Place>,
+        r: &mut CommandReport,
+        pods: &[PodRef],
+    ) -> Result<Vec<String>, String> {
+        let epoch = self.epoch(p);
+        let words: Vec<&str> = p
+            .step
+            .command
+            .split_whitespace()
+            .skip_while(|w| *w == "sudo")
+            .skip(1)
+            .collect();
+        let lab_name = match place {
+            Some(pl) => self.lab_pod_name(t, pl).await?,
+            None => None,
+        };
+        let book_pod = match &k.action {
+            KubeAction::Exec { pod, .. } | KubeAction::Logs { pod } => Some(pod.as_str()),
+            _ => None,
+        };
+        // Without `--`, kubectl reads the command's flags as its own: a
+        // count added there would change what kubectl judges.
+        let ping_without_count = words.contains(&"--")
+            && matches!(&k.action, KubeAction::Exec { cmd, .. } if matches!(**cmd, Cmd::Ping { count: None, .. }));
+        let mut out = Vec::new();
+        for w in words {
+            if Some(w) == book_pod
+                && let Some(name) = &lab_name
+            {
+                if name != w {
+                    r.why
+                        .push(format!("pod {w} is the book's; the lab's is {name}"));
+                }
+                out.push(name.clone());
+                continue;
+            }
+            if let Ok(ip) = w.parse::<std::net::Ipv4Addr>() {
+                let lab_ip = self.target_ip(ip, epoch, pods, &mut r.bindings);
+                if lab_ip != ip {
+                    r.why
+                        .push(format!("{ip} is the book's address; the lab's is {lab_ip}"));
+                }
+                out.push(lab_ip.to_string());
+                continue;
+            }
+            out.push(w.to_string());
+            if w == "ping" && ping_without_count {
+                let n = (compare::replies(&r.book).len()).max(1);
+                r.why.push(format!(
+                    "-c {n} -W 1 added: the book's ping runs until Ctrl-C (a deadline)"
+                ));
+                out.extend(["-c".into(), n.to_string(), "-W".into(), "1".into()]);
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) async fn kubectl(
+        &mut self,
+        t: &mut dyn Target,
+        k: &Kubectl,
+        p: &Planned,
+        r: &mut CommandReport,
+        pods: &[PodRef],
+    ) {
+        // A pod lab cannot place still goes to kubectl, unbound: whether
+        // kubectl takes the line does not depend on it.
+        let mut unplaced = None;
+        let place = match &k.action {
+            KubeAction::Exec { pod, .. } | KubeAction::Logs { pod } => {
+                match self.place(pod, pods, r) {
+                    Ok(pl) => Some(pl),
+                    Err(e) => {
+                        unplaced = Some(e);
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let args = match self.bound_args(t, k, p, place.as_ref(), r, pods).await {
+            Ok(a) => a,
+            Err(e) => return fail(r, e),
+        };
+        let cluster = !matches!(
+            k.action,
+            KubeAction::Apply { .. } | KubeAction::Delete { .. }
+        );
+        let run = match t.kubectl_line(&args, cluster).await {
+            Ok(run) => run,
+            Err(e) => {
+                return fail(
+                    r,
+                    format!("the book's line could not be given to kubectl: {e}"),
+                );
+            }
+        };
+        let minor = run
+            .version
+            .rsplit_once('.')
+            .map_or(run.version.as_str(), |(m, _)| m)
+            .to_string();
+        let line = format!("kubectl {}", args.join(" "));
+        let (outcome, said, note) = match (&run.said, &run.offline) {
+            (Said::Refused { message }, _) => {
+                r.differences.push(format!(
+                    "kubectl {minor} refuses the book's line: {message}"
+                ));
+                (
+                    KubectlOutcome::Refused,
+                    vec![message.clone()],
+                    format!(
+                        "refused by kubectl v{}: the reader's command fails",
+                        run.version
+                    ),
+                )
+            }
+            (Said::Accepted { warnings }, Some(why)) => (
+                KubectlOutcome::Accepted,
+                warnings.clone(),
+                format!("accepted by kubectl v{}; not run: {why}", run.version),
+            ),
+            (Said::Accepted { warnings }, None) => (
+                KubectlOutcome::Ran,
+                warnings.clone(),
+                format!("run by kubectl v{} against the lab's cluster", run.version),
+            ),
+        };
+        r.kubectl = Some(KubectlReport {
+            version: run.version.clone(),
+            outcome,
+            said,
+            note: format!("{note}: `{line}`"),
+            skew: run.skew.clone(),
+        });
+        r.ran_on = Some("kubectl".into());
+        r.ran = Some(line);
+        if let Some(e) = unplaced {
+            if outcome == KubectlOutcome::Refused {
+                r.reason = Some(format!(
+                    "kubectl refuses the line; its meaning could not be run in the lab: {e}"
+                ));
+            } else {
+                fail(r, e);
+            }
+            return;
+        }
+        let epoch = self.epoch(p);
+        match outcome {
+            KubectlOutcome::Ran => {
+                r.lab = output_lines(&run.output);
+                match &k.action {
+                    KubeAction::Exec { cmd, .. } => {
+                        self.compare(cmd, run.output.code, r, epoch, pods)
+                    }
+                    KubeAction::Get(_) => self.cluster_table(r, epoch, pods),
+                    _ => {
+                        let book = self.book_in_lab(r, epoch, pods);
+                        r.differences
+                            .extend(compare::missing_in_order(&book, &r.lab));
+                    }
+                }
+            }
+            KubectlOutcome::Refused => {
+                // The reader's command fails; what it would show once fixed.
+                if let (KubeAction::Exec { cmd, .. }, Some(pl)) = (&k.action, &place) {
+                    self.meaning(t, cmd, pl, p, r, pods).await;
+                    r.reason = Some(format!(
+                        "kubectl refuses the line, so the reader's command fails; lab ran its meaning (as `exec POD -- CMD`) to show what the reader sees after fixing it{}",
+                        r.reason
+                            .as_ref()
+                            .map(|x| format!(" ({x})"))
+                            .unwrap_or_default()
+                    ));
+                } else if matches!(
+                    k.action,
+                    KubeAction::Apply { .. } | KubeAction::Delete { .. }
+                ) {
+                    self.manifest_meaning(t, k, r).await;
+                }
+            }
+            KubectlOutcome::Accepted => {
+                let did = match (&k.action, &place) {
+                    (KubeAction::Exec { cmd, .. }, Some(pl)) => {
+                        self.meaning(t, cmd, pl, p, r, pods).await;
+                        "lab ran its command in the lab and compared that"
+                    }
+                    (KubeAction::Logs { .. }, Some(Place::Node(node))) => {
+                        self.flannel_log(t, node, r, epoch, pods).await;
+                        "lab read that node's flannel log and compared that"
+                    }
+                    (KubeAction::Logs { pod }, _) => {
+                        fail(
+                            r,
+                            format!("lab reads the logs of flannel pods; {pod} is not one"),
+                        );
+                        return;
+                    }
+                    (KubeAction::Get(g), _) => {
+                        self.observed_table(t, g, r, epoch, pods).await;
+                        "lab compared the book's table with what the lab observes"
+                    }
+                    _ => {
+                        self.manifest_meaning(t, k, r).await;
+                        "lab did what the line means itself"
+                    }
+                };
+                if r.verdict == Verdict::Match {
+                    r.verdict = Verdict::Skipped;
+                }
+                let note = r
+                    .kubectl
+                    .as_ref()
+                    .map(|k| k.note.clone())
+                    .unwrap_or_default();
+                r.reason = Some(format!(
+                    "kubectl itself did not run it ({note}); {did}{}",
+                    r.reason
+                        .as_ref()
+                        .map(|x| format!(": {x}"))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+    }
+
+    /// A kubectl line lab does not understand (an unknown flag), given to
+    /// kubectl without a cluster all the same when its words are harmless:
+    /// if kubectl refuses it, the reader's command fails, in kubectl's
+    /// words (drift, not "not understood"); if kubectl accepts it, it stays
+    /// not understood (lab cannot tell what it means), with kubectl's note.
+    pub(super) async fn judge_unrecognised(
+        &self,
+        t: &dyn Target,
+        p: &Planned,
+        r: &mut CommandReport,
+    ) -> bool {
+        let Some(args) = judgeable(&p.step.command) else {
+            return false;
+        };
+        let Ok(run) = t.kubectl_line(&args, false).await else {
+            return false;
+        };
+        let minor = run
+            .version
+            .rsplit_once('.')
+            .map_or(run.version.as_str(), |(m, _)| m)
+            .to_string();
+        let line = format!("kubectl {}", args.join(" "));
+        match run.said {
+            Said::Refused { message } => {
+                r.differences.push(format!(
+                    "kubectl {minor} refuses the book's line: {message}"
+                ));
+                r.verdict = Verdict::Match;
+                r.reason = Some(format!(
+                    "kubectl refuses the line, so the reader's command fails (lab does not understand it either: {})",
+                    r.reason.clone().unwrap_or_default()
+                ));
+                r.kubectl = Some(KubectlReport {
+                    version: run.version.clone(),
+                    outcome: KubectlOutcome::Refused,
+                    said: vec![message],
+                    note: format!(
+                        "refused by kubectl v{}: the reader's command fails: `{line}`",
+                        run.version
+                    ),
+                    skew: run.skew,
+                });
+                r.ran_on = Some("kubectl".into());
+                r.ran = Some(line);
+                true
+            }
+            Said::Accepted { warnings } => {
+                r.kubectl = Some(KubectlReport {
+                    version: run.version.clone(),
+                    outcome: KubectlOutcome::Accepted,
+                    said: warnings,
+                    note: format!(
+                        "accepted by kubectl v{}; not run: lab does not understand it: `{line}`",
+                        run.version
+                    ),
+                    skew: run.skew,
+                });
+                false
+            }
+        }
+    }
+
+    /// The command of an `exec`, run where the book's pod stands in the lab.
+    async fn meaning(
+        &self,
+        t: &dyn Target,
+        cmd: &Cmd,
+        place: &Place,
+        p: &Planned,
+        r: &mut CommandReport,
+        pods: &[PodRef],
+    ) {
+        let ran = r.ran.take();
+        match place {
+            Place::Node(node) => self.node_command(t, cmd, node, None, p, r, pods).await,
+            Place::Pod(lp) => {
+                let node = lp.node.clone();
+                self.node_command(t, cmd, &node, Some(lp), p, r, pods).await
+            }
+        }
+        if let Some(k) = ran {
+            r.why.insert(
+                0,
+                format!("kubectl was given `{k}`; the line below ran in the lab"),
+            );
+        }
+    }
+
+    /// A flannel pod's log: that node's flannel log.
+    async fn flannel_log(
+        &self,
+        t: &dyn Target,
+        node: &str,
+        r: &mut CommandReport,
+        epoch: usize,
+        pods: &[PodRef],
+    ) {
+        let cni = match self.lab.variant(&t.variant()) {
+            Ok(v) => v.cni.plugin(),
+            Err(e) => return fail(r, e.to_string()),
+        };
+        r.ran_on = Some(node.to_string());
+        r.ran = Some(format!("{} log of {node}", cni.name()));
+        match cni.log(t.session(), t.kind(), node).await {
+            Ok(o) => {
+                r.lab = output_lines(&o);
+                let book = self.book_in_lab(r, epoch, pods);
+                r.differences
+                    .extend(compare::missing_in_order(&book, &r.lab));
+            }
+            Err(e) => fail(r, e.to_string()),
+        }
+    }
+}
+
+/// The words after `kubectl` of a line lab did not recognise, if they are
+/// harmless to give to kubectl without a cluster: a verb that reads or
+/// judges (`get`, `describe`, `exec`, `logs`, `apply`, `delete`), words of
+/// a small alphabet, no URL, no absolute path, no `..` (kubectl runs
+/// plugins, listens, copies and fetches for other verbs).
+pub(super) fn judgeable(line: &str) -> Option<Vec<String>> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (first, rest) = words.split_first()?;
+    if *first != "kubectl" {
+        return None;
+    }
+    let safe = |w: &str| {
+        !w.is_empty()
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._=/:,-".contains(&b))
+            && !w.contains("://")
+            && !w.starts_with('/')
+            && !w.split('/').any(|c| c == "..")
+    };
+    if !rest.iter().all(|w| safe(w)) {
+        return None;
+    }
+    // The verb: the first word that is neither a flag nor a flag's value.
+    let mut i = 0;
+    while i < rest.len() && rest[i].starts_with('-') {
+        i += if rest[i].contains('=') { 1 } else { 2 };
+    }
+    let verb = rest.get(i)?;
+    ["get", "describe", "exec", "logs", "apply", "delete"]
+        .contains(verb)
+        .then(|| rest.iter().map(|w| w.to_string()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::judgeable;
+
+    #[test]
+    fn only_harmless_lines_go_to_kubectl_unrecognised() {
+        assert_eq!(
+            judgeable("kubectl --kubeconfig ./admin.conf get pods --all-namespace").unwrap(),
+            [
+                "--kubeconfig",
+                "./admin.conf",
+                "get",
+                "pods",
+                "--all-namespace"
+            ]
+        );
+        for bad in [
+            "kubectl proxy",
+            "kubectl cp a b",
+            "kubectl foo",
+            "kubectl port-forward pod/x 80",
+            "kubectl apply -f https://example.com/x.yml",
+            "kubectl --kubeconfig /etc/kubernetes/admin.conf get pods",
+            "kubectl apply -f ../x.yml",
+            "kubectl get pods > x",
+            "curl x",
+        ] {
+            assert_eq!(judgeable(bad), None, "{bad}");
+        }
+    }
+}

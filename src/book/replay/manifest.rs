@@ -1,0 +1,136 @@
+//! What `kubectl apply|delete -f FILE` means in the lab. A variant's network
+//! file switches the lab's variant as the chapter does (workloads and
+//! network removed, the file applied, workloads again); a workload file's
+//! pods are checked. kubectl itself judged the line without a cluster
+//! ([`super::kubectl`]); its own message (`deployment "…" created`) is not
+//! compared. Nothing here is `match`: an apply of the variant already up
+//! runs nothing, a switch compares nothing.
+
+use super::{Replayer, Target, fail};
+use crate::book::recognize::{KubeAction, Kubectl};
+use crate::book::{CommandReport, Verdict};
+
+impl Replayer<'_> {
+    /// The variant or the workload a manifest of the book is, by file name.
+    fn manifest(
+        &self,
+        file: &str,
+    ) -> std::result::Result<(Option<String>, Option<String>), String> {
+        let name_of = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+        if let Some(v) = self
+            .lab
+            .variants
+            .iter()
+            .find(|v| name_of(&v.manifest).as_deref() == Some(file))
+        {
+            return Ok((Some(v.name.clone()), None));
+        }
+        if let Some((i, _)) = self
+            .lab
+            .workload_files
+            .iter()
+            .enumerate()
+            .find(|(_, f)| name_of(f).as_deref() == Some(file))
+        {
+            return Ok((
+                None,
+                self.lab
+                    .workloads
+                    .get(i)
+                    .map(|w| w.name.clone())
+                    .or(Some(file.to_string())),
+            ));
+        }
+        Err(format!(
+            "the lab has no manifest {file} (its variants' network files and workloads are in lab.yaml)"
+        ))
+    }
+
+    /// Do in the lab what an `apply`/`delete -f` line means.
+    pub(super) async fn manifest_meaning(
+        &mut self,
+        t: &mut dyn Target,
+        k: &Kubectl,
+        r: &mut CommandReport,
+    ) {
+        match &k.action {
+            KubeAction::Apply { file } => self.apply(t, file, r).await,
+            KubeAction::Delete { file } => self.delete(file, r),
+            _ => {}
+        }
+    }
+
+    fn delete(&mut self, file: &str, r: &mut CommandReport) {
+        r.verdict = Verdict::Skipped;
+        match self.manifest(file) {
+            Ok((variant, _)) => self.net_deleted |= variant.is_some(),
+            Err(e) => return fail(r, e),
+        }
+        r.reason = Some("the lab takes the workloads and the network down together, in the variant switch of the next `kubectl apply` of a network file".into());
+    }
+
+    async fn apply(&mut self, t: &mut dyn Target, file: &str, r: &mut CommandReport) {
+        let note = if r.book.is_empty() {
+            ""
+        } else {
+            "; kubectl's own message is not compared"
+        };
+        r.verdict = Verdict::Skipped;
+        match self.manifest(file) {
+            Ok((Some(variant), _)) => {
+                r.ran_on = Some("lab".into());
+                if t.variant() == variant && !self.net_deleted {
+                    r.lab = vec![format!("the lab runs variant {variant} ({file})")];
+                    r.ran = None;
+                    r.reason = Some(format!(
+                        "nothing ran: the lab already runs variant {variant}{note}"
+                    ));
+                } else {
+                    r.ran = Some(format!("switch to variant {variant}"));
+                    match t.switch(&variant).await {
+                        Ok(()) => {
+                            r.lab = vec![format!(
+                                "switched to variant {variant} ({file}): workloads and network removed, {file} applied, workloads again"
+                            )];
+                            r.variant = variant;
+                            r.reason = Some(format!(
+                                "the variant switch ran; the book shows nothing of it to compare{note}"
+                            ));
+                            self.net_deleted = false;
+                        }
+                        Err(e) => fail(r, e.to_string()),
+                    }
+                }
+            }
+            Ok((None, Some(workload))) => {
+                r.ran_on = Some("lab".into());
+                r.ran = Some(format!("the pods of {workload} listed"));
+                let (app, replicas) = self
+                    .lab
+                    .workloads
+                    .iter()
+                    .find(|w| w.name == workload)
+                    .map(|w| (w.app.clone(), w.replicas))
+                    .unwrap_or_default();
+                let running: Vec<String> = t
+                    .pods()
+                    .iter()
+                    .filter(|p| p.app == app)
+                    .map(|p| format!("{} on {} ({})", p.name, p.node, p.ip))
+                    .collect();
+                r.lab = running.clone();
+                if self.net_deleted {
+                    r.differences.push(format!("kubectl apply -f {file}: the chapter applies workloads before a network; the lab switches networks as a whole"));
+                } else if running.len() as u64 != u64::from(replicas) {
+                    r.differences.push(format!(
+                        "{workload}: {replicas} replicas wanted; the lab runs {}",
+                        running.len()
+                    ));
+                }
+                r.reason = Some(format!("the workload's pods were counted{note}"));
+            }
+            Ok((None, None)) => {}
+            Err(e) => fail(r, e),
+        }
+    }
+}

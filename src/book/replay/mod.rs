@@ -1,0 +1,328 @@
+//! Replaying a chapter as its reader types it: every block in the chapter's
+//! order, every command in the block's order and state (`vagrant ssh node1`
+//! … `exit`; a variant switched by `kubectl delete`/`apply` of its network
+//! file). Recognition ([`super::recognize`]) is the safety gate: a block
+//! with one command that is not understood, or that would run outside the
+//! lab, runs not at all. What runs is the book's line, with the book's
+//! names and addresses the lab cannot make equal bound to the lab's, and a
+//! deadline added where the book's command never ends by itself; each
+//! rewrite is said in the command's `why`.
+//!
+//! What runs where, for both providers:
+//! - `vagrant ssh NODE` enters NODE (`hostname` is asked and compared);
+//! - lines typed inside it run on that node as typed ([`node`]): `ping`,
+//!   `route -n`, `ip route`, `cat`, `sudo tcpdump`, a `| grep` (grepped
+//!   with the lab's bound value); a `ping` without `-c` left running while
+//!   "another session" captures is the capture's traffic (not compared);
+//! - every `kubectl` line goes to the real kubectl of the lab's pinned
+//!   minor, as typed ([`kubectl`]): against the cluster on vagrant, against
+//!   an endpoint that refuses connections on netns, where what kubectl
+//!   refuses is drift in its words and what it accepts did not run; the
+//!   line's meaning then runs in the lab (the command of an `exec` in the
+//!   pod bound to it, a flannel pod's on its node; the log; a variant
+//!   switch; a table compared with what the lab observes, [`tables`]).
+//!
+//! Nothing is `match` that did not run or where nothing was compared.
+
+mod kubectl;
+mod manifest;
+mod node;
+mod plan;
+mod tables;
+mod target;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_drift;
+
+pub use target::{DEADLINE, KubectlRun, LiveTarget, Said, Target};
+
+use super::bind::{self, Binding};
+use super::known::KnownFile;
+use super::parse::{Chapter, Step};
+use super::recognize::Cmd;
+use super::{BlockReport, BookReport, CommandReport, Summary, Verdict};
+use crate::provider::PodRef;
+use crate::session::Output;
+use crate::spec::Lab;
+use plan::{Planned, plan};
+
+fn lines(s: &str) -> Vec<String> {
+    s.lines().map(str::to_string).collect()
+}
+
+fn output_lines(o: &Output) -> Vec<String> {
+    lines(&o.text())
+}
+
+struct Replayer<'a> {
+    lab: &'a Lab,
+    binding: Binding,
+    /// The network deleted by the chapter, waiting for its apply (a deleted
+    /// workload needs no note: the next apply or switch brings it back).
+    net_deleted: bool,
+}
+
+fn report(p: &Planned, variant: &str) -> CommandReport {
+    CommandReport {
+        line: p.step.line,
+        command: p.step.command.clone(),
+        verdict: Verdict::Match,
+        ran_on: None,
+        ran: None,
+        variant: variant.to_string(),
+        book: p.step.output.clone(),
+        lab: Vec::new(),
+        bindings: Vec::new(),
+        differences: Vec::new(),
+        known: Vec::new(),
+        reason: None,
+        why: Vec::new(),
+        kubectl: None,
+    }
+}
+
+fn fail(r: &mut CommandReport, e: String) {
+    r.verdict = Verdict::Error;
+    r.reason = Some(e);
+}
+
+impl Replayer<'_> {
+    /// The generation of the book's pods at this command.
+    fn epoch(&self, p: &Planned) -> usize {
+        self.binding.epoch(p.step.line)
+    }
+
+    /// The book's output in the lab's addresses.
+    fn book_in_lab(&self, r: &mut CommandReport, epoch: usize, pods: &[PodRef]) -> Vec<String> {
+        r.book
+            .iter()
+            .map(|l| self.binding.text(l, epoch, self.lab, pods, &mut r.bindings))
+            .collect()
+    }
+
+    /// The lab's address for a book address, noting the binding.
+    fn target_ip(
+        &self,
+        ip: std::net::Ipv4Addr,
+        epoch: usize,
+        pods: &[PodRef],
+        notes: &mut Vec<String>,
+    ) -> std::net::Ipv4Addr {
+        match self.binding.ip(ip, epoch, self.lab, pods) {
+            Some((lab_ip, what)) => {
+                let n = format!("{ip} (book) = {what} = {lab_ip} (lab)");
+                if !notes.contains(&n) {
+                    notes.push(n);
+                }
+                lab_ip
+            }
+            None => ip,
+        }
+    }
+
+    async fn run(&mut self, t: &mut dyn Target, p: &Planned, all: &[Planned]) -> CommandReport {
+        let mut r = report(p, &t.variant());
+        let cmd = match &p.cmd {
+            Ok(c) => c.clone(),
+            Err(why) => {
+                r.verdict = Verdict::NotUnderstood;
+                r.reason = Some(why.clone());
+                return r;
+            }
+        };
+        let pods = t.pods();
+        match &cmd {
+            Cmd::Ssh { node } => {
+                if self.lab.node(node).is_none() {
+                    fail(&mut r, format!("the lab has no node {node}"));
+                    return r;
+                }
+                r.ran_on = Some(node.clone());
+                r.ran = Some("hostname".into());
+                r.why = vec![format!(
+                    "`vagrant ssh {node}` opens a shell on {node}; lab asks that shell its `hostname`"
+                )];
+                match t.session().output(node, "hostname", None).await {
+                    Ok(o) => {
+                        r.lab = output_lines(&o);
+                        if o.stdout.trim() != node {
+                            r.differences.push(format!(
+                                "vagrant ssh {node}: the node calls itself `{}`",
+                                o.stdout.trim()
+                            ));
+                        }
+                    }
+                    Err(e) => fail(&mut r, e.to_string()),
+                }
+            }
+            Cmd::Exit => {
+                r.verdict = Verdict::Skipped;
+                r.reason = Some(format!(
+                    "leaves {}'s session",
+                    p.node.as_deref().unwrap_or("the node")
+                ));
+            }
+            Cmd::Ping { target, .. } if p.traffic_for.is_some() => {
+                let epoch = self.epoch(p);
+                let lab_ip = self.target_ip(*target, epoch, &pods, &mut r.bindings);
+                let j = p.traffic_for.unwrap_or_default();
+                r.verdict = Verdict::Skipped;
+                r.ran_on = p.node.clone();
+                r.ran = Some(node::traffic(lab_ip));
+                r.reason = Some(format!(
+                    "left running in one session while another captures (line {}): it ran as that capture's traffic; the book shows no output of its own, so nothing of it is compared",
+                    all[j].step.line
+                ));
+            }
+            c @ (Cmd::Ping { .. }
+            | Cmd::RouteN
+            | Cmd::IpRoute
+            | Cmd::Cat { .. }
+            | Cmd::Tcpdump { .. }
+            | Cmd::Grep { .. }) => {
+                let node = p.node.clone().unwrap_or_default();
+                self.node_command(t, c, &node, None, p, &mut r, &pods).await;
+            }
+            Cmd::Kubectl(k) => self.kubectl(t, k, p, &mut r, &pods).await,
+            Cmd::KubeadmInit {
+                advertise,
+                pod_cidr,
+            } => {
+                r.verdict = Verdict::Skipped;
+                r.reason = Some("`lab up` initialised the cluster; the addresses in the book's command were checked against the lab".into());
+                let cp = self.lab.control_plane();
+                if let Some(a) = advertise
+                    && *a != cp.ip
+                {
+                    r.differences.push(format!("kubeadm init: the book advertises the API server on {a}; the lab's control plane {} has {}", cp.name, cp.ip));
+                }
+                if let Some(c) = pod_cidr
+                    && *c != self.lab.network.pods
+                {
+                    r.differences.push(format!(
+                        "kubeadm init: the book's pod network is {c}; the lab's is {}",
+                        self.lab.network.pods
+                    ));
+                }
+            }
+            Cmd::VagrantDestroy => {
+                r.verdict = Verdict::Skipped;
+                r.reason = Some("lab tears the lab down when it ends (unless --keep; `lab book` also leaves a lab up that was up before)".into());
+            }
+        }
+        // Where the book's own values disagree at this line (coherence).
+        for (line, s) in &self.binding.conflicts {
+            if *line == p.step.line && !matches!(r.verdict, Verdict::NotUnderstood) {
+                r.differences.push(s.clone());
+            }
+        }
+        r
+    }
+}
+
+/// Replay every block of `chapter` against `target`, judged with `known`.
+pub async fn replay(
+    chapter: &Chapter,
+    lab: &Lab,
+    target: &mut dyn Target,
+    known: &KnownFile,
+) -> BookReport {
+    let planned: Vec<(Vec<Planned>, Vec<String>)> = chapter.blocks.iter().map(plan).collect();
+    let for_binding: Vec<Vec<(Step, std::result::Result<Cmd, String>)>> = planned
+        .iter()
+        .map(|(ps, _)| ps.iter().map(|p| (p.step.clone(), p.cmd.clone())).collect())
+        .collect();
+    let mut rp = Replayer {
+        lab,
+        binding: bind::gather(lab, &for_binding),
+        net_deleted: false,
+    };
+    let mut blocks = Vec::new();
+    for (block, (plans, prose)) in chapter.blocks.iter().zip(planned) {
+        let since = std::time::Instant::now();
+        let mut commands = Vec::new();
+        if !block.is_shell() {
+            blocks.push(BlockReport {
+                line: block.line,
+                end: block.end,
+                fence: block.fence.clone(),
+                verdict: Verdict::Skipped,
+                commands,
+                prose: vec![format!("a `{}` block, not commands", block.lang)],
+                duration_s: 0.0,
+            });
+            continue;
+        }
+        // A kubectl line lab does not understand that kubectl refuses is
+        // the reader's failing command, not a shape lab cannot judge: it is
+        // reported as kubectl's refusal and does not stop its block.
+        let mut judged: Vec<Option<CommandReport>> = Vec::new();
+        for p in &plans {
+            let mut c = None;
+            if let Err(why) = &p.cmd {
+                let mut r = report(p, &target.variant());
+                r.verdict = Verdict::NotUnderstood;
+                r.reason = Some(why.clone());
+                if rp.judge_unrecognised(target, p, &mut r).await || r.kubectl.is_some() {
+                    c = Some(r);
+                }
+            }
+            judged.push(c);
+        }
+        let refused: Vec<usize> = plans
+            .iter()
+            .zip(&judged)
+            .filter(|(p, j)| {
+                p.cmd.is_err()
+                    && j.as_ref()
+                        .is_none_or(|c| c.verdict == Verdict::NotUnderstood)
+            })
+            .map(|(p, _)| p.step.line)
+            .collect();
+        for (p, judged) in plans.iter().zip(judged) {
+            if let Some(c) = judged {
+                commands.push(c);
+                continue;
+            }
+            if !refused.is_empty() && p.cmd.is_ok() {
+                let mut r = report(p, &target.variant());
+                r.verdict = Verdict::Skipped;
+                r.reason = Some(format!(
+                    "not run: the block has a command lab does not understand (line {})",
+                    refused
+                        .iter()
+                        .map(|l| l.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                commands.push(r);
+                continue;
+            }
+            commands.push(rp.run(target, p, &plans).await);
+        }
+        blocks.push(BlockReport {
+            line: block.line,
+            end: block.end,
+            fence: block.fence.clone(),
+            verdict: Verdict::Match,
+            commands,
+            prose,
+            duration_s: crate::report::run::seconds(since.elapsed()),
+        });
+    }
+    let mut r = BookReport {
+        version: 1,
+        chapter: chapter.path.display().to_string(),
+        lab: lab.name.clone(),
+        provider: target.kind().to_string(),
+        known_file: String::new(),
+        blocks,
+        summary: Summary::default(),
+        stale: Vec::new(),
+        blessed: false,
+        text: chapter.text.clone(),
+    };
+    crate::book::judge::judge(&mut r, known);
+    r
+}

@@ -1,0 +1,213 @@
+//! The book's `kubectl get` tables, every row and every fact column
+//! (NAMESPACE, NAME without its hash, READY, STATUS, ROLES, IP, NODE,
+//! VERSION's minor; AGE and RESTARTS are the day's): on vagrant against
+//! what kubectl printed from the lab's cluster; on netns, where no API
+//! server runs, against what the lab observes now, not what lab.yaml
+//! declares:
+//! - nodes: the ones that answer (`hostname`) are `Ready`; ROLES is what a
+//!   cluster of the lab's pinned Kubernetes names its control plane
+//!   (`control-plane`), VERSION the pinned minor;
+//! - flannel pods: one per node whose flannel wrote its `subnet.env`
+//!   (`Running`), with the node's address (`hostNetwork`);
+//! - workload pods: the pod namespaces that exist, their nodes and
+//!   addresses, `Running` where their nginx answers HTTP.
+
+use super::{Replayer, Target};
+use crate::book::bind::{Table, owner_of};
+use crate::book::recognize::{Get, Resource};
+use crate::book::{CommandReport, compare};
+use crate::provider::PodRef;
+
+/// A table printed as kubectl prints it (columns padded by three spaces).
+fn print(header: &[&str], rows: &[Vec<String>]) -> Vec<String> {
+    let mut width: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            width[i] = width[i].max(c.len());
+        }
+    }
+    std::iter::once(header.iter().map(|h| h.to_string()).collect::<Vec<_>>())
+        .chain(rows.iter().cloned())
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .map(|(i, c)| format!("{c:<w$}", w = width[i]))
+                .collect::<Vec<_>>()
+                .join("   ")
+                .trim_end()
+                .to_string()
+        })
+        .collect()
+}
+
+/// Each lab pod's name and the workload it is a replica of.
+type LabNames = Vec<(String, String)>;
+
+impl Replayer<'_> {
+    /// kubectl ran against the lab's cluster: its table against the book's.
+    pub(super) fn cluster_table(&self, r: &mut CommandReport, epoch: usize, pods: &[PodRef]) {
+        let book = self.book_in_lab(r, epoch, pods);
+        match (Table::parse(&book), Table::parse(&r.lab)) {
+            (Some(b), Some(l)) => r.differences = compare::tables(&b, &l),
+            (Some(_), None) => r
+                .differences
+                .push("kubectl get: the lab printed no table".into()),
+            (None, _) => {
+                r.reason = Some("the book shows no table to compare with".into());
+            }
+        }
+    }
+
+    /// No API server: the book's table against what the lab observes.
+    pub(super) async fn observed_table(
+        &self,
+        t: &dyn Target,
+        g: &Get,
+        r: &mut CommandReport,
+        epoch: usize,
+        pods: &[PodRef],
+    ) {
+        let book_lines = self.book_in_lab(r, epoch, pods);
+        let Some(book) = Table::parse(&book_lines) else {
+            r.reason = Some("the book shows no table to compare with".into());
+            return;
+        };
+        let flannel = g.selector.as_ref().is_some_and(|(_, v)| v == "flannel")
+            || (!book.rows.is_empty()
+                && book
+                    .values("NAME")
+                    .iter()
+                    .all(|n| n.starts_with("kube-flannel")));
+        let (header, rows, names): (Vec<&str>, Vec<Vec<String>>, LabNames) = match g.what {
+            Resource::Nodes => (
+                vec!["NAME", "STATUS", "ROLES", "VERSION"],
+                self.observed_nodes(t).await,
+                Vec::new(),
+            ),
+            Resource::Pods if flannel => {
+                let mut rows = self.observed_flannel(t).await;
+                if g.all_namespaces {
+                    for r in &mut rows {
+                        r.insert(0, "kube-system".into());
+                    }
+                }
+                let mut h = vec!["NAME", "READY", "STATUS", "IP", "NODE"];
+                if g.all_namespaces {
+                    h.insert(0, "NAMESPACE");
+                }
+                (h, rows, Vec::new())
+            }
+            Resource::Pods => {
+                let (rows, names) = self.observed_pods(t, g).await;
+                let mut h = vec!["NAME", "READY", "STATUS", "IP", "NODE"];
+                if g.all_namespaces {
+                    h.insert(0, "NAMESPACE");
+                }
+                (h, rows, names)
+            }
+        };
+        r.lab = print(&header, &rows);
+        r.ran_on = Some("lab (observed)".into());
+        r.ran = Some(match g.what {
+            Resource::Nodes => "each node asked its hostname".into(),
+            Resource::Pods if flannel => "each node's /run/flannel/subnet.env read".into(),
+            Resource::Pods => "each pod's namespace found and its nginx asked over HTTP".into(),
+        });
+        let lab = Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows,
+        };
+        let name = |v: &str| {
+            let owner = names
+                .iter()
+                .find(|(n, _)| n == v)
+                .map(|(_, w)| w.clone())
+                .unwrap_or_else(|| owner_of(v).to_string());
+            format!("{owner}-*")
+        };
+        r.differences = compare::tables_named(&book, &lab, &name);
+        r.reason = Some(
+            "the table's facts were compared with what the lab observes now, not with lab.yaml"
+                .into(),
+        );
+    }
+
+    async fn observed_nodes(&self, t: &dyn Target) -> Vec<Vec<String>> {
+        let mut rows = Vec::new();
+        for n in &self.lab.nodes {
+            let up = t
+                .session()
+                .output(&n.name, "hostname", None)
+                .await
+                .is_ok_and(|o| o.stdout.trim() == n.name);
+            rows.push(vec![
+                n.name.clone(),
+                if up { "Ready" } else { "NotReady" }.into(),
+                if n.role == crate::spec::Role::ControlPlane {
+                    "control-plane"
+                } else {
+                    "<none>"
+                }
+                .into(),
+                format!("v{}", self.lab.kubernetes),
+            ]);
+        }
+        rows
+    }
+
+    async fn observed_flannel(&self, t: &dyn Target) -> Vec<Vec<String>> {
+        let mut rows = Vec::new();
+        for n in &self.lab.nodes {
+            let running = t
+                .session()
+                .output(&n.name, "cat /run/flannel/subnet.env", None)
+                .await
+                .is_ok_and(|o| o.ok() && o.stdout.contains("FLANNEL_SUBNET="));
+            rows.push(vec![
+                format!("kube-flannel-ds-{}", n.name),
+                if running { "1/1" } else { "0/1" }.into(),
+                if running { "Running" } else { "NotRunning" }.into(),
+                n.ip.to_string(),
+                n.name.clone(),
+            ]);
+        }
+        rows
+    }
+
+    /// The workload pods that run, in the namespaces the line asks for,
+    /// and each lab pod's workload name.
+    async fn observed_pods(&self, t: &dyn Target, g: &Get) -> (Vec<Vec<String>>, LabNames) {
+        let mut rows = Vec::new();
+        let mut names = Vec::new();
+        for p in t.pods() {
+            if !g.all_namespaces && p.namespace != "default" {
+                continue;
+            }
+            let Some(w) = self.lab.workloads.iter().find(|w| w.app == p.app) else {
+                continue;
+            };
+            let probe = crate::probe::http::command(p.ip, p.port, "/");
+            let answers = t
+                .session()
+                .output_net(&p.node, &probe)
+                .await
+                .is_ok_and(|o| {
+                    crate::probe::http::parse(&o.stdout)
+                        == crate::probe::http::HttpResult::Status(200)
+                });
+            let mut row = vec![
+                p.name.clone(),
+                if answers { "1/1" } else { "0/1" }.into(),
+                if answers { "Running" } else { "NotReady" }.into(),
+                p.ip.to_string(),
+                p.node.clone(),
+            ];
+            if g.all_namespaces {
+                row.insert(0, p.namespace.clone());
+            }
+            names.push((p.name.clone(), w.name.clone()));
+            rows.push(row);
+        }
+        (rows, names)
+    }
+}

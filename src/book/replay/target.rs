@@ -1,0 +1,235 @@
+//! The lab as the replay sees it: where commands run, how the variant
+//! switches, and the real kubectl a book's `kubectl` line is given to.
+//! [`LiveTarget`] is a lab that is up; the unit tests replay the vagrant
+//! path against outputs recorded by hand through the same trait, kubectl
+//! faked there too.
+
+use crate::error::Result;
+use crate::provider::{Access, Kind, PodRef, Provider};
+use crate::report::Reporter;
+use crate::session::{Output, Session};
+use crate::spec::Lab;
+use crate::state::State;
+use async_trait::async_trait;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The deadline of one command on a node.
+pub const DEADLINE: Duration = Duration::from_secs(15);
+
+/// What the real kubectl said of one book line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Said {
+    /// Past its own checks (it connected, or tried to). Its warnings, in its
+    /// words.
+    Accepted { warnings: Vec<String> },
+    /// Refused before connecting, in its words.
+    Refused { message: String },
+}
+
+/// One book line given to the real kubectl.
+#[derive(Debug, Clone)]
+pub struct KubectlRun {
+    /// `1.32.3`.
+    pub version: String,
+    pub skew: Option<String>,
+    /// `Some(why)`: run against an endpoint that refuses connections, so an
+    /// accepted line did not run (`no API server on netns`); `None`: run
+    /// against the lab's cluster, its output is the lab's.
+    pub offline: Option<String>,
+    pub said: Said,
+    pub output: Output,
+}
+
+/// The lab the chapter is replayed against.
+#[async_trait]
+pub trait Target: Send + Sync {
+    fn kind(&self) -> Kind;
+    fn variant(&self) -> String;
+    fn pods(&self) -> Vec<PodRef>;
+    /// Runs commands on the lab's nodes, in its pods and with kubectl.
+    fn session(&self) -> &dyn Session;
+    /// Switch the pod network to `variant` (workloads and network removed,
+    /// the variant's network, workloads again).
+    async fn switch(&mut self, variant: &str) -> Result<()>;
+    /// Give `args` (the words after `kubectl`, as the book typed them, with
+    /// bound names and addresses) to the real kubectl of the lab's minor:
+    /// against the lab's cluster when it has one and `cluster` is true,
+    /// otherwise against an endpoint that refuses connections. `Err`: it
+    /// could not be asked (no kubectl, deadline).
+    async fn kubectl_line(
+        &self,
+        args: &[String],
+        cluster: bool,
+    ) -> std::result::Result<KubectlRun, String>;
+}
+
+/// A lab that is up, through its provider.
+pub struct LiveTarget<'a> {
+    lab: &'a Lab,
+    state: &'a mut State,
+    provider: &'a dyn Provider,
+    rep: Reporter,
+    access: Access,
+    session: Box<dyn Session>,
+    /// The kubectl of the lab's minor, or why there is none.
+    kubectl: std::result::Result<crate::kubectl::Pick, String>,
+}
+
+impl<'a> LiveTarget<'a> {
+    pub async fn new(
+        lab: &'a Lab,
+        state: &'a mut State,
+        provider: &'a dyn Provider,
+        rep: &Reporter,
+    ) -> Result<LiveTarget<'a>> {
+        let access = provider.access(lab, state, rep).await?;
+        let session = provider
+            .session(lab, state, &access, Some(DEADLINE), rep)
+            .await?;
+        let kubectl = crate::kubectl::for_minor(&crate::kubectl::discover(), &lab.kubernetes);
+        match &kubectl {
+            Ok(p) => {
+                if let Some(w) = &p.skew {
+                    rep.info(format!("warning: {w}"));
+                }
+            }
+            Err(e) => rep.info(format!("warning: {e}")),
+        }
+        Ok(LiveTarget {
+            lab,
+            state,
+            provider,
+            rep: rep.clone(),
+            access,
+            session,
+            kubectl,
+        })
+    }
+
+    pub async fn close(&self) {
+        self.session.close().await;
+    }
+
+    /// The lab's manifests under the names the book uses (their file names).
+    fn book_files(&self) -> Vec<(String, PathBuf)> {
+        self.lab
+            .variants
+            .iter()
+            .map(|v| &v.manifest)
+            .chain(self.lab.workload_files.iter())
+            .filter_map(|p| Some((p.file_name()?.to_string_lossy().into_owned(), p.clone())))
+            .collect()
+    }
+
+    /// Where vagrant keeps the cluster's admin.conf (`.lab/<lab>/`).
+    fn cluster_dir(&self) -> PathBuf {
+        crate::provider::vagrant::provider_state::VagrantState::from_value(
+            &self.state.provider_state,
+        )
+        .ok()
+        .and_then(|v| v.admin_conf)
+        .and_then(|p| p.parent().map(PathBuf::from))
+        .unwrap_or_else(|| self.state.dir())
+    }
+}
+
+/// The value of `--kubeconfig` in a kubectl line, if any.
+pub fn kubeconfig_of(args: &[String]) -> Option<&str> {
+    args.iter().enumerate().find_map(|(i, a)| {
+        if a == "--kubeconfig" {
+            args.get(i + 1).map(String::as_str)
+        } else {
+            a.strip_prefix("--kubeconfig=")
+        }
+    })
+}
+
+/// How long kubectl may take with a line.
+const KUBECTL_DEADLINE: Duration = Duration::from_secs(20);
+
+#[async_trait]
+impl Target for LiveTarget<'_> {
+    fn kind(&self) -> Kind {
+        self.provider.kind()
+    }
+    fn variant(&self) -> String {
+        self.state.variant.clone()
+    }
+    fn pods(&self) -> Vec<PodRef> {
+        self.access.pods.clone()
+    }
+    fn session(&self) -> &dyn Session {
+        self.session.as_ref()
+    }
+    async fn switch(&mut self, variant: &str) -> Result<()> {
+        self.session.close().await;
+        // In a recorded run, the switch's steps are the book's, to `variant`.
+        self.rep.emit(crate::report::Event::PhaseStart {
+            phase: crate::report::run::RunPhase::Book,
+            variant: variant.to_string(),
+        });
+        self.provider
+            .apply(self.lab, self.state, variant, &self.rep)
+            .await?;
+        self.access = self
+            .provider
+            .access(self.lab, self.state, &self.rep)
+            .await?;
+        self.session = self
+            .provider
+            .session(
+                self.lab,
+                self.state,
+                &self.access,
+                Some(DEADLINE),
+                &self.rep,
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn kubectl_line(
+        &self,
+        args: &[String],
+        cluster: bool,
+    ) -> std::result::Result<KubectlRun, String> {
+        let pick = self.kubectl.as_ref().map_err(Clone::clone)?;
+        let on_cluster = cluster && self.kind() == Kind::Vagrant;
+        let (dir, offline) = if on_cluster {
+            (self.cluster_dir(), None)
+        } else {
+            let dir = self.state.dir().join("book-kubectl");
+            let conf = kubeconfig_of(args).unwrap_or("admin.conf");
+            crate::kubectl::offline_dir(&dir, conf, &self.book_files())
+                .map_err(|e| e.to_string())?;
+            let why = if self.kind() == Kind::Netns {
+                "no API server on netns"
+            } else {
+                "lab switches the lab's network itself"
+            };
+            (dir, Some(why.to_string()))
+        };
+        let output = crate::kubectl::run(&pick.kubectl, args, &dir, KUBECTL_DEADLINE)
+            .await
+            .map_err(|e| e.to_string())?;
+        let said = match crate::kubectl::judge(&output) {
+            crate::kubectl::Judgement::Accepted { warnings } => Said::Accepted { warnings },
+            // On a cluster, a command run in a pod that exits non-zero
+            // (a ping without reply) ran: kubectl says so in these words.
+            crate::kubectl::Judgement::Refused { .. }
+                if on_cluster && output.stderr.contains("command terminated with exit code") =>
+            {
+                Said::Accepted { warnings: vec![] }
+            }
+            crate::kubectl::Judgement::Refused { message } => Said::Refused { message },
+        };
+        Ok(KubectlRun {
+            version: pick.kubectl.version.to_string(),
+            skew: pick.skew.clone(),
+            offline,
+            said,
+            output,
+        })
+    }
+}
