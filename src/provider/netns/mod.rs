@@ -12,12 +12,14 @@
 
 mod ctx;
 pub mod destroy;
+pub mod enter;
 pub mod files;
 pub mod flanneld;
 pub mod limits;
 pub mod names;
 pub mod plan;
 pub mod provider_state;
+pub mod rootfs;
 pub mod session;
 pub mod steps;
 pub mod sys;
