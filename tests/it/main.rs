@@ -6,6 +6,7 @@
 mod book;
 mod cli;
 mod harness;
+mod install;
 mod isolation;
 mod labs;
 mod lifecycle;
