@@ -52,10 +52,15 @@ impl Target {
             }
             Target::Stderr => std::io::stderr().lock().write_all(bytes),
             Target::Path(p) => {
+                use std::os::unix::fs::OpenOptionsExt;
+                // A report is made to be shared (CI artifacts, a browser):
+                // created 0644 (less under a stricter umask); a node's output in
+                // it comes from the node's own files, never the host's.
                 let mut f = std::fs::OpenOptions::new()
                     .write(true)
                     .create(true)
                     .truncate(true)
+                    .mode(0o644)
                     .open(p)?;
                 f.write_all(bytes)?;
                 f.flush()

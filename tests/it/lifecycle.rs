@@ -742,3 +742,37 @@ fn a_signal_during_destroy_lets_it_finish() {
     assert!(out.status.success(), "{}", text(&out));
     assert_nothing_left(&lab, &procs, "after SIGTERM of destroy");
 }
+
+/// Whoever holds a lab's lock (even a process that is not `lab`, with a
+/// lock file that names an old command) is the one the busy message names.
+#[test]
+fn busy_names_the_real_holder_of_the_lock() {
+    let (_, state) = crate::harness::lab_cmd();
+    let name = crate::harness::unique_name("busy");
+    let dir = state.path().join(&name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let lock = dir.join("lock");
+    std::fs::write(&lock, br#"{"command":"up","pid":1,"since":0}"#).unwrap();
+    let mut holder = Command::new("flock")
+        .arg("-x")
+        .arg(&lock)
+        .args(["sleep", "30"])
+        .spawn()
+        .unwrap();
+    let flock_pid = holder.id();
+    wait_for("flock to hold the lock", || {
+        std::fs::read_to_string("/proc/locks").is_ok_and(|l| l.contains(&format!(" {flock_pid} ")))
+    });
+    let out = crate::harness::lab_cmd_in(state.path())
+        .args(["destroy", &name])
+        .output()
+        .unwrap();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("PID {flock_pid}")),
+        "the busy message does not name the holder {flock_pid}: {}",
+        stderr(&out)
+    );
+}
