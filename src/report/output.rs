@@ -165,6 +165,29 @@ impl Reports {
         Ok(())
     }
 
+    /// Refuse, before anything runs, a report path that is one of the
+    /// lab's `inputs` (the lab file, a manifest, the chapter, the
+    /// known-drift file), named directly, through symlinks or as another
+    /// hard link of it: a report never overwrites what the run reads.
+    pub fn check_inputs(&self, inputs: &[PathBuf]) -> Result<()> {
+        let same = |a: &Path, b: &Path| match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(ma), Ok(mb)) => ma.dev() == mb.dev() && ma.ino() == mb.ino(),
+            _ => resolve(a).is_some() && resolve(a) == resolve(b),
+        };
+        for (f, t) in self.each() {
+            if let Target::Path(p) = t
+                && let Some(input) = inputs.iter().find(|i| same(p, i))
+            {
+                return Err(LabError::Usage(format!(
+                    "{} {t}: is the lab's input {} (the lab file, a manifest, the chapter or its known drift); a report never overwrites an input; nothing was run",
+                    f.flag(),
+                    input.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Write every report of a run asked for (see [`Reports::write_with`]).
     pub fn write(&self, report: &RunReport) -> Vec<String> {
         self.write_with(|f| match f {
