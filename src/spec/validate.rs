@@ -163,7 +163,25 @@ fn manifest_path(c: &mut Collector, dir: &Path, field: &str, value: &str) -> Opt
         );
         return None;
     }
-    Some(path)
+    // Symlinks included: what is read must be the lab folder's own file.
+    let (real, home) = (std::fs::canonicalize(&path), std::fs::canonicalize(dir));
+    match (real, home) {
+        (Ok(real), Ok(home)) if real.starts_with(&home) => Some(path),
+        (Ok(real), _) => {
+            c.push(
+                field,
+                format!(
+                    "'{value}' resolves (through a symlink) to {}, outside the lab folder; a lab reads only its own files",
+                    real.display()
+                ),
+            );
+            None
+        }
+        (Err(e), _) => {
+            c.push(field, format!("'{value}' cannot be resolved: {e}"));
+            None
+        }
+    }
 }
 
 pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) -> Result<Lab> {
