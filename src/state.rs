@@ -583,7 +583,7 @@ pub mod claim {
         }
     }
 
-    fn path(name: &str) -> PathBuf {
+    pub fn path(name: &str) -> PathBuf {
         root().join(format!("{name}.json"))
     }
 

@@ -776,3 +776,71 @@ fn busy_names_the_real_holder_of_the_lock() {
         stderr(&out)
     );
 }
+
+/// A namespace added to `state.json` that the lab's host-wide claim does
+/// not list is not the lab's: destroy refuses (exit 2) and removes nothing.
+#[test]
+fn destroy_refuses_a_state_naming_a_namespace_its_claim_does_not() {
+    let lab = TestLab::chapter4("fc");
+    lab.up(&[]);
+    let foreign = format!("{}.foreign", lab.name);
+    let mut guard = Foreign::add(&foreign);
+    let path = lab.dir().join("state.json");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let mut st: serde_json::Value = serde_json::from_str(&original).unwrap();
+    st["provider_state"]["namespaces"]
+        .as_array_mut()
+        .unwrap()
+        .push(foreign.clone().into());
+    std::fs::write(&path, serde_json::to_vec_pretty(&st).unwrap()).unwrap();
+    let out = lab.lab(&["destroy", &lab.name]);
+    let survived = namespaces_of(&lab.name).contains(&foreign);
+    let runs = guard.1.as_mut().unwrap().try_wait().unwrap().is_none();
+    std::fs::write(&path, &original).unwrap();
+    assert!(
+        survived && runs,
+        "the foreign namespace or its process was removed: {}",
+        text(&out)
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains(&foreign), "{}", text(&out));
+
+    // A process of the host whose command line names the state folder,
+    // recorded as the lab's: refused, and it runs on.
+    let mut other = Command::new("sh")
+        .args(["-c", "sleep 30"])
+        .arg(lab.dir())
+        .spawn()
+        .unwrap();
+    let pid = other.id() as i32;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let start: u64 = stat[stat.rfind(')').unwrap() + 1..]
+        .split_whitespace()
+        .nth(19)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut st: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let procs = st["provider_state"]["processes"].as_array_mut().unwrap();
+    let mut p = procs[0].clone();
+    p["pid"] = pid.into();
+    p["start_time"] = start.into();
+    procs.push(p);
+    std::fs::write(&path, serde_json::to_vec_pretty(&st).unwrap()).unwrap();
+    let out = lab.lab(&["destroy", &lab.name]);
+    let runs = other.try_wait().unwrap().is_none();
+    let _ = other.kill();
+    let _ = other.wait();
+    std::fs::write(&path, &original).unwrap();
+    assert!(runs, "destroy killed a host process: {}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains(&format!("PID {pid}")),
+        "{}",
+        text(&out)
+    );
+
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+    drop(guard);
+}
