@@ -517,3 +517,25 @@ fn a_lab_that_is_up_is_used_and_left_up() {
     assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
     no_namespaces_of(&lab.name);
 }
+
+/// A command whose output never ends is cut (bytes and lines) and stopped:
+/// `lab` stays small, the block is an error that says so, the lab goes.
+#[test]
+fn endless_output_is_cut_and_the_verdict_says_so() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let chapter = fixture("book/endless.md");
+    let (code, stdout, v, ..) = book(&["--chapter", chapter.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(verdicts(&v), [(3, "error".to_string())], "{stdout}");
+    let reason = v["blocks"][0]["commands"][1]["reason"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        reason.contains("output") && reason.contains("cut"),
+        "{}",
+        v["blocks"][0]
+    );
+}

@@ -39,6 +39,37 @@ const ENV: &[(&str, &str)] = &[
     ("LANG", "C"),
 ];
 
+/// The most of one stream of a command's output `lab` keeps: a command
+/// that prints more (`cat /dev/zero`) is stopped and its result is an
+/// error that says the output was cut, never a verdict on part of it.
+pub const MAX_OUTPUT_BYTES: usize = 8 << 20;
+pub const MAX_OUTPUT_LINES: usize = 200_000;
+
+/// Read a stream to its end, or until it passes [`MAX_OUTPUT_BYTES`] or
+/// [`MAX_OUTPUT_LINES`]: the bytes kept and whether it was cut.
+async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
+    pipe: Option<&mut R>,
+) -> std::io::Result<(Vec<u8>, bool)> {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let Some(pipe) = pipe else {
+        return Ok((out, false));
+    };
+    let mut buf = [0u8; 16 * 1024];
+    let mut lines = 0;
+    loop {
+        let n = pipe.read(&mut buf).await?;
+        if n == 0 {
+            return Ok((out, false));
+        }
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        if out.len() + n > MAX_OUTPUT_BYTES || lines > MAX_OUTPUT_LINES {
+            return Ok((out, true));
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+}
+
 /// Kills a command's process group when dropped.
 struct GroupGuard(i32);
 
@@ -148,24 +179,24 @@ impl NetnsSession {
             Ok::<(), std::io::Error>(())
         };
         let (mut so, mut se) = (child.stdout.take(), child.stderr.take());
+        let group = child.id().map(|p| p as i32);
+        // A stream that is cut stops the whole command at once (the other
+        // stream ends with it).
+        let stop_if_cut = |r: std::io::Result<(Vec<u8>, bool)>| {
+            if let (Ok((_, true)), Some(g)) = (&r, group) {
+                let _ = nix::sys::signal::killpg(
+                    nix::unistd::Pid::from_raw(g),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+            r
+        };
         let read = async {
-            use tokio::io::AsyncReadExt;
-            let (mut a, mut b) = (Vec::new(), Vec::new());
             let (ra, rb) = tokio::join!(
-                async {
-                    match so.as_mut() {
-                        Some(p) => p.read_to_end(&mut a).await.map(drop),
-                        None => Ok(()),
-                    }
-                },
-                async {
-                    match se.as_mut() {
-                        Some(p) => p.read_to_end(&mut b).await.map(drop),
-                        None => Ok(()),
-                    }
-                }
+                async { stop_if_cut(read_capped(so.as_mut()).await) },
+                async { stop_if_cut(read_capped(se.as_mut()).await) }
             );
-            ra.and(rb).map(|()| (a, b))
+            Ok::<_, std::io::Error>((ra?, rb?))
         };
         let run = async { tokio::join!(feed, read) };
         let (fed, read) = match self.deadline {
@@ -186,6 +217,19 @@ impl NetnsSession {
         };
         let (stdout, stderr) =
             read.map_err(|e| self.cannot(node, format!("reading the output of `{command}`: {e}")))?;
+        if stdout.1 || stderr.1 {
+            // The group is killed (the guard) and the child reaped on drop.
+            return Err(self.cannot(
+                node,
+                format!(
+                    "the output of `{}` was cut at {} MiB or {} lines and the command stopped: lab does not keep more",
+                    command.lines().next().unwrap_or(""),
+                    MAX_OUTPUT_BYTES >> 20,
+                    MAX_OUTPUT_LINES
+                ),
+            ));
+        }
+        let (stdout, stderr) = (stdout.0, stderr.0);
         drop(_group);
         let status = child
             .wait()
