@@ -491,3 +491,39 @@ fn a_chapter_or_manifest_that_leaves_the_lab_folder_through_a_symlink_is_refused
         );
     }
 }
+
+#[test]
+fn replicas_beyond_any_pod_subnet_are_refused_without_growing() {
+    use std::os::unix::process::CommandExt;
+    let dir = harness::copy_lab("chapter4", &harness::unique_name("t"));
+    harness::edit(
+        &dir.path().join("nginx-deployment.yaml"),
+        "replicas: 2",
+        "replicas: 2147483647",
+    );
+    let state = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lab"));
+    cmd.env("LAB_STATE_DIR", state.path())
+        .args(["render", dir.path().to_str().unwrap()]);
+    // 1 GiB of address space: far more than a lab file needs.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 1 << 30,
+                rlim_max: 1 << 30,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("nginx-deployment.yaml:11") && err.contains("spec.replicas"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(state.path()).unwrap().count(), 0);
+}
