@@ -723,24 +723,46 @@ fn two_ups_from_two_state_folders_leave_one_lab_up() {
 
 #[test]
 fn a_signal_during_destroy_lets_it_finish() {
-    let lab = TestLab::chapter4("ld");
-    lab.up(&[]);
-    let procs = crate::labs::recorded(&lab.dir());
-    let log = lab.dir().join("lab.log");
-    let started = std::fs::read_to_string(&log).unwrap().len();
-    let d = spawn(&lab, &["destroy", &lab.name]);
-    stop_when(&d, "destroy to start", || {
-        std::fs::read_to_string(&log)
-            .map(|t| {
-                t.get(started..)
-                    .is_some_and(|t| t.contains("stop processes"))
-            })
-            .unwrap_or(false)
-    });
-    signal_stopped(&d, Signal::SIGTERM);
-    let out = finish(d);
-    assert!(out.status.success(), "{}", text(&out));
-    assert_nothing_left(&lab, &procs, "after SIGTERM of destroy");
+    // Repeated, at two moments: early (stopping processes) and at the very
+    // end (removing the folder), where the signal used to race the exit.
+    for (trial, step) in [
+        "stop processes",
+        "remove state folder",
+        "remove state folder",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let lab = TestLab::chapter4("ld");
+        lab.up(&[]);
+        let procs = crate::labs::recorded(&lab.dir());
+        let log = lab.dir().join("lab.log");
+        let started = std::fs::read_to_string(&log).unwrap().len();
+        let d = spawn(&lab, &["destroy", &lab.name]);
+        stop_when(&d, "destroy to reach its step", || {
+            std::fs::read_to_string(&log)
+                .map(|t| t.get(started..).is_some_and(|t| t.contains(step)))
+                .unwrap_or(false)
+        });
+        let pid = d.0.as_ref().unwrap().id();
+        let stopped = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|s| s[s.rfind(')').unwrap() + 1..].trim_start().starts_with('T'));
+        signal_stopped(&d, Signal::SIGTERM);
+        let out = finish(d);
+        if !stopped {
+            // It had exited before the signal: nothing to judge.
+            eprintln!("trial {trial}: destroy ended before the signal");
+            continue;
+        }
+        assert_eq!(
+            out.status.code(),
+            Some(130),
+            "trial {trial} ({step}): {}",
+            text(&out)
+        );
+        assert!(stderr(&out).contains("destroyed"), "{}", text(&out));
+        assert_nothing_left(&lab, &procs, "after SIGTERM of destroy");
+    }
 }
 
 /// Whoever holds a lab's lock (even a process that is not `lab`, with a
