@@ -14,6 +14,9 @@ use std::sync::Arc;
 
 pub struct Kind;
 
+/// The capture's exit code when it cannot make its temporary file.
+pub const NO_TEMP_FILE: i32 = 97;
+
 /// `{ iface: flannel.1, while: { ping: ... } }`
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -118,6 +121,13 @@ impl Probe for Capture {
             });
             let cmd = command(&self.iface, ip, &ping);
             let o = cx.session.output(&self.on, &cmd, None).await?;
+            if o.code == Some(NO_TEMP_FILE) {
+                return Err(super::CouldNotAsk(format!(
+                    "the capture on {} could not make its temporary file (is the disk full?): {}",
+                    self.on,
+                    o.stderr.trim()
+                )));
+            }
             let text = format!("[{}] $ {cmd}\n{}", self.on, o.text());
             let (v, t) = judge_output(expect, &[(self.on.clone(), o)]);
             Asked::Ok((v, t, text))
@@ -131,11 +141,48 @@ impl Probe for Capture {
 /// run `traffic`, and print what it saw (at most 4 packets). The wait for
 /// tcpdump is generous (10 s): on a busy host (another lab being built holds
 /// the kernel's rtnl lock) it has been seen to take over 3 s to start, and
-/// traffic sent before it listens is not seen.
+/// traffic sent before it listens is not seen. Without its temporary file
+/// (a full disk) it exits [`NO_TEMP_FILE`] at once: an error, never an
+/// empty capture judged as one.
 pub fn command(iface: &str, ip: Ipv4Addr, traffic: &str) -> String {
     format!(
-        "f=$(mktemp); timeout 15 tcpdump -l -n -i {iface} -c 4 'icmp and host {ip}' >\"$f\" 2>&1 & t=$!; \
+        "f=$(mktemp) || exit {NO_TEMP_FILE}; timeout 15 tcpdump -l -n -i {iface} -c 4 'icmp and host {ip}' >\"$f\" 2>&1 & t=$!; \
          for _ in $(seq 100); do grep -q 'listening on' \"$f\" && break; sleep 0.1; done; \
          {traffic} >/dev/null 2>&1; sleep 0.2; kill $t 2>/dev/null; wait $t; cat \"$f\"; rm -f \"$f\""
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::tests::{cx_with, lab};
+    use crate::report::Verdict;
+    use crate::session::fake::FakeSession;
+
+    #[tokio::test]
+    async fn a_capture_without_its_temp_file_is_an_error_not_a_fail() {
+        let lab = lab();
+        let ip: Ipv4Addr = "10.244.2.2".parse().unwrap();
+        // What the shell on a node does when it cannot make the file.
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(command("lo", ip, "true"))
+            .env("TMPDIR", "/nonexistent-lab-capture")
+            .output()
+            .unwrap();
+        let out = crate::session::Output::new(out.status.code(), &out.stdout, &out.stderr);
+        let s = FakeSession::new().on_out("node1", "tcpdump", out);
+        let probe = Capture {
+            on: "node1".into(),
+            iface: "flannel.1".into(),
+            ping: Target::Ip(ip),
+        };
+        let expect = Expect::Output {
+            contains: vec!["ICMP echo request".into()],
+            not_contains: vec![],
+            distinct: None,
+        };
+        let j = probe.check(&cx_with(&lab, &s), &expect).await;
+        assert_eq!(j[0].verdict, Verdict::Error, "{}", j[0].observed);
+    }
 }
