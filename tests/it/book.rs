@@ -539,3 +539,30 @@ fn endless_output_is_cut_and_the_verdict_says_so() {
         v["blocks"][0]
     );
 }
+
+/// `kubectl exec POD cat PATH` reads the pod's files (its node's root made
+/// by lab), never the host's: the host's /etc/shadow is not in any report.
+#[test]
+fn a_pods_cat_reads_the_pods_files_not_the_hosts() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let host_root = std::fs::read_to_string("/etc/shadow")
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let chapter = fixture("book/pod-cat.md");
+    let (_, stdout, v, ..) = book(&["--chapter", chapter.to_str().unwrap()]);
+    let json = v.to_string();
+    assert!(
+        json.contains("root:*:19000:"),
+        "the pod's own shadow was not read: {stdout}\n{json}"
+    );
+    assert!(
+        !json.contains(&host_root),
+        "the host's /etc/shadow is in the report: {json}"
+    );
+}
