@@ -45,31 +45,6 @@ const ENV: &[(&str, &str)] = &[
 pub const MAX_OUTPUT_BYTES: usize = 8 << 20;
 pub const MAX_OUTPUT_LINES: usize = 200_000;
 
-/// Read a stream to its end, or until it passes [`MAX_OUTPUT_BYTES`] or
-/// [`MAX_OUTPUT_LINES`]: the bytes kept and whether it was cut.
-async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
-    pipe: Option<&mut R>,
-) -> std::io::Result<(Vec<u8>, bool)> {
-    use tokio::io::AsyncReadExt;
-    let mut out = Vec::new();
-    let Some(pipe) = pipe else {
-        return Ok((out, false));
-    };
-    let mut buf = [0u8; 16 * 1024];
-    let mut lines = 0;
-    loop {
-        let n = pipe.read(&mut buf).await?;
-        if n == 0 {
-            return Ok((out, false));
-        }
-        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
-        if out.len() + n > MAX_OUTPUT_BYTES || lines > MAX_OUTPUT_LINES {
-            return Ok((out, true));
-        }
-        out.extend_from_slice(&buf[..n]);
-    }
-}
-
 /// Kills a command's process group when dropped.
 struct GroupGuard(i32);
 
@@ -193,8 +168,18 @@ impl NetnsSession {
         };
         let read = async {
             let (ra, rb) = tokio::join!(
-                async { stop_if_cut(read_capped(so.as_mut()).await) },
-                async { stop_if_cut(read_capped(se.as_mut()).await) }
+                async {
+                    stop_if_cut(
+                        crate::exec::read_capped(so.as_mut(), MAX_OUTPUT_BYTES, MAX_OUTPUT_LINES)
+                            .await,
+                    )
+                },
+                async {
+                    stop_if_cut(
+                        crate::exec::read_capped(se.as_mut(), MAX_OUTPUT_BYTES, MAX_OUTPUT_LINES)
+                            .await,
+                    )
+                }
             );
             Ok::<_, std::io::Error>((ra?, rb?))
         };
