@@ -422,7 +422,7 @@ mod tests {
         // Keywords before a command, and what is no program at all.
         const BEFORE: &[&str] = &["do", "then", "while", "if", "!"];
         const BUILTIN: &[&str] = &[
-            "for", "done", "fi", "echo", "kill", "wait", "break", "true", "[",
+            "for", "done", "fi", "echo", "kill", "wait", "break", "true", "[", "exit",
         ];
         let mut s = line.replace("2>&1", " ").replace(">/dev/null", " ");
         for sep in ["$(", ")", "&&", "||", "|", "&", "\n"] {
