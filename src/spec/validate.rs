@@ -164,7 +164,12 @@ fn manifest_path(c: &mut Collector, dir: &Path, field: &str, value: &str) -> Opt
         return None;
     }
     // Symlinks included: what is read must be the lab folder's own file.
-    let (real, home) = (std::fs::canonicalize(&path), std::fs::canonicalize(dir));
+    let home = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let (real, home) = (std::fs::canonicalize(&path), std::fs::canonicalize(home));
     match (real, home) {
         (Ok(real), Ok(home)) if real.starts_with(&home) => Some(path),
         (Ok(real), _) => {
