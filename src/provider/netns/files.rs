@@ -392,9 +392,48 @@ pub fn nginx_conf(l: &Layout, pod: &str, node: &str, port: u16) -> String {
     )
 }
 
+/// The most of one log `collect_logs` copies.
+pub const MAX_LOG_BYTES: u64 = 16 << 20;
+
+/// Copy `from` to `to` if it is a regular file that really is inside `own`
+/// (symlinks resolved), and at most [`MAX_LOG_BYTES`] of it.
+pub fn copy_own_file(from: &Path, own: &Path, to: &Path) -> bool {
+    use std::io::Read;
+    let (Ok(real), Ok(own)) = (std::fs::canonicalize(from), std::fs::canonicalize(own)) else {
+        return false;
+    };
+    if !real.starts_with(&own) || !std::fs::metadata(&real).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let Ok(f) = std::fs::File::open(&real) else {
+        return false;
+    };
+    let mut bytes = Vec::new();
+    f.take(MAX_LOG_BYTES).read_to_end(&mut bytes).is_ok() && std::fs::write(to, bytes).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_that_a_node_links_out_of_its_folder_is_not_copied() {
+        let t = tempfile::tempdir().unwrap();
+        let own = t.path().join("nodes/node1");
+        std::fs::create_dir_all(&own).unwrap();
+        let secret = t.path().join("secret");
+        std::fs::write(&secret, "host secret").unwrap();
+        std::fs::write(own.join("ok.log"), "log").unwrap();
+        std::os::unix::fs::symlink(&secret, own.join("sshd.log")).unwrap();
+        let to = t.path().join("out");
+        assert!(copy_own_file(&own.join("ok.log"), &own, &to));
+        assert!(!copy_own_file(
+            &own.join("sshd.log"),
+            &own,
+            &t.path().join("out2")
+        ));
+        assert!(!t.path().join("out2").exists());
+    }
 
     #[test]
     fn sshd_config_has_the_lab_settings() {
