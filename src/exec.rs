@@ -55,6 +55,70 @@ pub fn run(rep: &Reporter, cmd: &mut Command) -> Result<Output> {
     finish(rep, shown, cmd.output())
 }
 
+/// Read a stream to its end, or until it passes `max_bytes` or
+/// `max_lines`: the bytes kept and whether it was cut (what a command
+/// prints is never held without a bound).
+pub async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
+    pipe: Option<&mut R>,
+    max_bytes: usize,
+    max_lines: usize,
+) -> std::io::Result<(Vec<u8>, bool)> {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let Some(pipe) = pipe else {
+        return Ok((out, false));
+    };
+    let mut buf = [0u8; 16 * 1024];
+    let mut lines = 0;
+    loop {
+        let n = pipe.read(&mut buf).await?;
+        if n == 0 {
+            return Ok((out, false));
+        }
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        if out.len() + n > max_bytes || lines > max_lines {
+            return Ok((out, true));
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// The most of one stream of a host command's output `lab` keeps.
+pub const MAX_OUTPUT_BYTES: usize = 32 << 20;
+pub const MAX_OUTPUT_LINES: usize = 1_000_000;
+
+/// Wait for `child`, reading its output with [`read_capped`]; a stream
+/// that is cut kills the child and is an error that says so.
+async fn wait_capped(mut child: tokio::process::Child) -> std::io::Result<Output> {
+    let (mut so, mut se) = (child.stdout.take(), child.stderr.take());
+    let pid = child.id().map(|p| nix::unistd::Pid::from_raw(p as i32));
+    // A stream that is cut stops the command at once (the other ends too).
+    let stop_if_cut = |r: std::io::Result<(Vec<u8>, bool)>| {
+        if let (Ok((_, true)), Some(pid)) = (&r, pid) {
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+        r
+    };
+    let (a, b) = tokio::join!(
+        async { stop_if_cut(read_capped(so.as_mut(), MAX_OUTPUT_BYTES, MAX_OUTPUT_LINES).await) },
+        async { stop_if_cut(read_capped(se.as_mut(), MAX_OUTPUT_BYTES, MAX_OUTPUT_LINES).await) }
+    );
+    let (a, b) = (a?, b?);
+    if a.1 || b.1 {
+        let _ = child.wait().await;
+        return Err(std::io::Error::other(format!(
+            "its output was cut at {} MiB or {MAX_OUTPUT_LINES} lines and it was stopped",
+            MAX_OUTPUT_BYTES >> 20
+        )));
+    }
+    let status = child.wait().await?;
+    Ok(Output {
+        status,
+        stdout: a.0,
+        stderr: b.0,
+    })
+}
+
 /// Run a command to completion without blocking the async runtime.
 pub async fn run_async(rep: &Reporter, cmd: Command, input: Option<Vec<u8>>) -> Result<Output> {
     let mut cmd = tokio::process::Command::from(cmd);
@@ -73,7 +137,7 @@ pub async fn run_async(rep: &Reporter, cmd: Command, input: Option<Vec<u8>>) -> 
             use tokio::io::AsyncWriteExt;
             stdin.write_all(&data).await?;
         }
-        child.wait_with_output().await
+        wait_capped(child).await
     }
     .await;
     finish(rep, shown, out)
@@ -162,7 +226,7 @@ pub async fn run_async_recorded(
     // Dropped before it ends (Ctrl-C, a step's deadline): the whole group
     // goes, not only its leader (which `kill_on_drop` kills).
     let mut group = KillGroup(child.id().map(|p| p as i32));
-    let out = child.wait_with_output().await;
+    let out = wait_capped(child).await;
     group.0 = None;
     let _ = std::fs::remove_file(record);
     finish(rep, shown, out)
@@ -429,5 +493,13 @@ mod recorded_tests {
         assert_eq!(stop_recorded(&record, Duration::from_millis(10)), None);
         assert!(!record.exists());
         assert_eq!(stop_recorded(&record, Duration::from_millis(10)), None);
+    }
+
+    #[tokio::test]
+    async fn endless_output_of_a_host_command_is_cut() {
+        let mut c = Command::new("cat");
+        c.arg("/dev/zero");
+        let e = run_async(&Reporter::quiet(), c, None).await.unwrap_err();
+        assert!(e.to_string().contains("cut at"), "{e}");
     }
 }

@@ -7,8 +7,19 @@
 
 use crate::error::{LabError, Result};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
+
+/// The signals, in the order of [`NAMES`].
+const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+const NAMES: [&str; 3] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/// Set by the signal handler itself (1 + the index in [`NAMES`]), so that a
+/// signal delivered before [`received`] is asked is always seen: tokio's
+/// own delivery wakes a task, which may not have run yet when a command
+/// that finished its work (a teardown) asks.
+static FLAG: AtomicUsize = AtomicUsize::new(0);
 
 static RECEIVED: OnceLock<watch::Sender<Option<&'static str>>> = OnceLock::new();
 
@@ -18,6 +29,15 @@ fn sender() -> &'static watch::Sender<Option<&'static str>> {
 
 /// Install the handlers (inside the runtime).
 pub fn install() -> Result<()> {
+    for (i, &sig) in SIGNALS.iter().enumerate() {
+        // SAFETY: the action only stores to an atomic (async-signal-safe).
+        unsafe {
+            signal_hook_registry::register(sig, move || {
+                let _ = FLAG.compare_exchange(0, i + 1, Ordering::SeqCst, Ordering::SeqCst);
+            })
+        }
+        .map_err(|e| LabError::io(format!("installing a {} handler", NAMES[i]), e))?;
+    }
     for (kind, name) in [
         (SignalKind::interrupt(), "SIGINT"),
         (SignalKind::terminate(), "SIGTERM"),
@@ -36,7 +56,10 @@ pub fn install() -> Result<()> {
 
 /// The signal received, if one was.
 pub fn received() -> Option<&'static str> {
-    *sender().borrow()
+    match FLAG.load(Ordering::SeqCst) {
+        0 => *sender().borrow(),
+        i => Some(NAMES[i - 1]),
+    }
 }
 
 /// Resolves once SIGINT, SIGTERM or SIGHUP has been received.

@@ -45,6 +45,16 @@ pub fn lab_dir(name: &str) -> PathBuf {
     }
 }
 
+/// Make a lab's state folder (and its parents) and make it private: 0700,
+/// so no other user can read its state or log, or open its lock.
+pub fn make_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| LabError::io(format!("making {} private", dir.display()), e))
+}
+
 /// What a lab's state folder keeps after `destroy`: the log and the
 /// diagnostics, the evidence of a failed night (removed by `--purge`).
 pub const EVIDENCE: [&str; 2] = [LOG_FILE, "artifacts"];
@@ -247,10 +257,9 @@ impl State {
 
     pub fn save(&self) -> Result<()> {
         let dir = self.dir();
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+        make_private_dir(&dir)?;
         let json = serde_json::to_vec_pretty(self).expect("state serializes");
-        write_atomic(&dir.join(STATE_FILE), &json)
+        write_atomic_mode(&dir.join(STATE_FILE), &json, 0o600)
     }
 }
 
@@ -412,12 +421,61 @@ fn read_holder(path: &Path) -> Option<Holder> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
+/// The PIDs that hold a `flock` on the file `path` (from `/proc/locks`,
+/// which names the file by device and inode).
+fn lock_holders(path: &Path) -> Vec<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(m) = std::fs::metadata(path) else {
+        return vec![];
+    };
+    let (major, minor) = (libc::major(m.dev()), libc::minor(m.dev()));
+    let want = format!("{major:02x}:{minor:02x}:{}", m.ino());
+    std::fs::read_to_string("/proc/locks")
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.contains("->"))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            // "1: FLOCK ADVISORY WRITE <pid> <maj:min:inode> 0 EOF"
+            (f.get(1) == Some(&"FLOCK") && f.get(5).is_some_and(|d| d.eq_ignore_ascii_case(&want)))
+                .then(|| f.get(4)?.parse().ok())
+                .flatten()
+        })
+        .collect()
+}
+
+/// Who holds the lock at `path`: the lab command its file names when that
+/// command's process is the one holding it, else the process that holds
+/// it, by PID and command line (a file can say anything).
+fn real_holder(path: &Path) -> String {
+    let said = read_holder(path);
+    let holders = lock_holders(path);
+    if let Some(h) = &said
+        && (holders.is_empty() || holders.contains(&h.pid))
+        && std::path::Path::new(&format!("/proc/{}", h.pid)).exists()
+    {
+        return h.to_string();
+    }
+    match holders.first() {
+        Some(pid) => {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| {
+                    String::from_utf8_lossy(&c)
+                        .replace('\0', " ")
+                        .trim()
+                        .to_string()
+                })
+                .unwrap_or_default();
+            format!("PID {pid} (`{cmdline}`, not a lab command)")
+        }
+        None => "another command".into(),
+    }
+}
+
 fn busy(name: &str, path: &Path) -> LabError {
     LabError::Busy {
         name: name.to_string(),
-        holder: read_holder(path)
-            .map(|h| h.to_string())
-            .unwrap_or_else(|| "another command".into()),
+        holder: real_holder(path),
     }
 }
 
@@ -425,18 +483,27 @@ impl Lock {
     /// Take the lab's lock for `command` (creating the state folder), or
     /// say who has it ([`LabError::Busy`]).
     pub fn acquire(name: &str, command: &str) -> Result<Lock> {
+        Lock::acquire_in(&lab_dir(name), name, command)
+    }
+
+    /// [`Lock::acquire`] in the state folder `dir`: the folder is made
+    /// 0700 and the lock file 0600 (only root can open either).
+    pub fn acquire_in(dir: &Path, name: &str, command: &str) -> Result<Lock> {
         use std::io::{Seek, Write};
-        let dir = lab_dir(name);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        make_private_dir(dir)?;
         let path = dir.join(LOCK_FILE);
         let mut f = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
             .map_err(|e| LabError::io(format!("opening {}", path.display()), e))?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| LabError::io(format!("making {} private", path.display()), e))?;
         match flock(&f, libc::LOCK_EX | libc::LOCK_NB) {
             Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(libc::EWOULDBLOCK) => return Err(busy(name, &path)),
@@ -512,7 +579,7 @@ pub mod claim {
         }
     }
 
-    fn path(name: &str) -> PathBuf {
+    pub fn path(name: &str) -> PathBuf {
         root().join(format!("{name}.json"))
     }
 
@@ -593,6 +660,28 @@ mod tests {
         let a = new_instance_id();
         assert_eq!(a.len(), 16);
         assert_ne!(a, new_instance_id());
+    }
+
+    #[test]
+    fn the_lock_and_its_folder_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("l1");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(dir.join(LOCK_FILE), "").unwrap();
+        std::fs::set_permissions(dir.join(LOCK_FILE), std::fs::Permissions::from_mode(0o666))
+            .unwrap();
+        let lock = Lock::acquire_in(&dir, "l1", "up").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join(LOCK_FILE)), 0o600);
+        // Held: a second taker is told it is this process.
+        let e = Lock::acquire_in(&dir, "l1", "apply")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(&format!("PID {}", std::process::id())), "{e}");
+        drop(lock);
     }
 
     #[test]

@@ -52,6 +52,13 @@ pub async fn run(a: Args) -> Result<()> {
     let reports = Reports::new(a.junit, a.json).with_html(a.html);
     reports.check(&crate::state::root())?;
     let lab = spec::load(&a.lab, LoadOptions::default())?;
+    let mut inputs = lab.input_files();
+    for c in a.chapter.iter() {
+        inputs.push(c.clone());
+        inputs.push(book::known::default_path(c));
+    }
+    inputs.extend(a.known.iter().cloned());
+    reports.check_inputs(&inputs)?;
     let name = lab.name.clone();
     let settings = Settings {
         lab: lab.clone(),

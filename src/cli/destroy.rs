@@ -1,6 +1,6 @@
 //! `lab destroy <lab> [--purge]`. A teardown is finished, not stopped half
 //! way, whatever signal arrives: it is what an interrupted command would do
-//! anyway.
+//! anyway; then the command is interrupted (exit 130) like any other.
 
 use crate::error::Result;
 use crate::ops::destroy::{self, Settings};
@@ -23,5 +23,8 @@ pub async fn run(a: Args) -> Result<()> {
     };
     let name = destroy::destroy(&settings, &super::terminal()).await?;
     let _ = writeln!(std::io::stderr(), "lab {name} destroyed");
-    Ok(())
+    match crate::signals::received() {
+        Some(_) => Err(crate::error::LabError::Interrupted),
+        None => Ok(()),
+    }
 }

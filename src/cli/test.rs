@@ -30,6 +30,7 @@ pub async fn run(a: Args) -> Result<()> {
     let reports = Reports::new(a.junit, a.json);
     reports.check(&crate::state::root())?;
     let lab = a.target.load()?;
+    reports.check_inputs(&lab.input_files())?;
     let settings = Settings {
         provider: a.target.provider()?,
         vm: a.target.vm,

@@ -14,6 +14,9 @@ use std::sync::Arc;
 
 pub struct Kind;
 
+/// The capture's exit code when it cannot make its temporary file.
+pub const NO_TEMP_FILE: i32 = 97;
+
 /// `{ iface: flannel.1, while: { ping: ... } }`
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -119,6 +122,13 @@ impl Probe for Capture {
             });
             let cmd = command(&self.iface, ip, &ping);
             let o = cx.session.output(&self.on, &cmd, None).await?;
+            if o.code == Some(NO_TEMP_FILE) {
+                return Err(super::CouldNotAsk(format!(
+                    "the capture on {} could not make its temporary file (is the disk full?): {}",
+                    self.on,
+                    o.stderr.trim()
+                )));
+            }
             let text = format!("[{}] $ {cmd}\n{}", self.on, o.text());
             let (v, t) = judge_output(expect, &[(self.on.clone(), o)]);
             Asked::Ok((v, t, text))
@@ -130,6 +140,43 @@ impl Probe for Capture {
 
 /// tcpdump on `iface` for ICMP to or from `ip` (at most 4 packets), and
 /// `traffic` once it listens; prints what it saw (see [`super::listen`]).
+/// Without its temporary folder (a full disk) it exits [`NO_TEMP_FILE`] at
+/// once: an error, never an empty capture judged as one.
 pub fn command(iface: &str, ip: Ipv4Addr, traffic: &str) -> String {
     super::listen::script_one(iface, &format!("icmp and host {ip}"), 4, traffic)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::tests::{cx_with, lab};
+    use crate::report::Verdict;
+    use crate::session::fake::FakeSession;
+
+    #[tokio::test]
+    async fn a_capture_without_its_temp_file_is_an_error_not_a_fail() {
+        let lab = lab();
+        let ip: Ipv4Addr = "10.244.2.2".parse().unwrap();
+        // What the shell on a node does when it cannot make the file.
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(command("lo", ip, "true"))
+            .env("TMPDIR", "/nonexistent-lab-capture")
+            .output()
+            .unwrap();
+        let out = crate::session::Output::new(out.status.code(), &out.stdout, &out.stderr);
+        let s = FakeSession::new().on_out("node1", "tcpdump", out);
+        let probe = Capture {
+            on: "node1".into(),
+            iface: "flannel.1".into(),
+            ping: Target::Ip(ip),
+        };
+        let expect = Expect::Output {
+            contains: vec!["ICMP echo request".into()],
+            not_contains: vec![],
+            distinct: None,
+        };
+        let j = probe.check(&cx_with(&lab, &s), &expect).await;
+        assert_eq!(j[0].verdict, Verdict::Error, "{}", j[0].observed);
+    }
 }

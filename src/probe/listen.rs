@@ -32,12 +32,13 @@ fn scripted(ifaces: &[String], filter: &str, count: u32, traffic: &str, header: 
         .map(|i| format!("i={i}; ( {} ) & ", one(i, filter, count)))
         .collect();
     format!(
-        "d=$(mktemp -d); mkfifo \"$d/ready\"; \
+        "d=$(mktemp -d) || exit {no_temp}; mkfifo \"$d/ready\"; \
          {jobs}exec 4<>\"$d/ready\"; \
          for i in {ifs}; do read -r _ <&4; done; \
          {traffic} >/dev/null 2>&1; \
          for i in {ifs}; do echo go >\"$d/$i.go\"; done; wait; \
-         for i in {ifs}; do {header}cat \"$d/$i.head\" \"$d/$i\" \"$d/$i.log\"; done; rm -r \"$d\""
+         for i in {ifs}; do {header}cat \"$d/$i.head\" \"$d/$i\" \"$d/$i.log\"; done; rm -r \"$d\"",
+        no_temp = super::capture::NO_TEMP_FILE
     )
 }
 

@@ -237,9 +237,13 @@ impl Reporter {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
+        use std::os::unix::fs::OpenOptionsExt;
+        // The log holds every command's full output: 0600, in the lab's
+        // 0700 state folder.
         if let Ok(f) = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
+            .mode(0o600)
             .open(path)
         {
             *self.log.lock().unwrap() = Some(f);

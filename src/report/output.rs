@@ -52,10 +52,15 @@ impl Target {
             }
             Target::Stderr => std::io::stderr().lock().write_all(bytes),
             Target::Path(p) => {
+                use std::os::unix::fs::OpenOptionsExt;
+                // A report is made to be shared (CI artifacts, a browser):
+                // created 0644 (less under a stricter umask); a node's output in
+                // it comes from the node's own files, never the host's.
                 let mut f = std::fs::OpenOptions::new()
                     .write(true)
                     .create(true)
                     .truncate(true)
+                    .mode(0o644)
                     .open(p)?;
                 f.write_all(bytes)?;
                 f.flush()
@@ -155,6 +160,29 @@ impl Reports {
                         earlier.flag()
                     ),
                 ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuse, before anything runs, a report path that is one of the
+    /// lab's `inputs` (the lab file, a manifest, the chapter, the
+    /// known-drift file), named directly, through symlinks or as another
+    /// hard link of it: a report never overwrites what the run reads.
+    pub fn check_inputs(&self, inputs: &[PathBuf]) -> Result<()> {
+        let same = |a: &Path, b: &Path| match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(ma), Ok(mb)) => ma.dev() == mb.dev() && ma.ino() == mb.ino(),
+            _ => resolve(a).is_some() && resolve(a) == resolve(b),
+        };
+        for (f, t) in self.each() {
+            if let Target::Path(p) = t
+                && let Some(input) = inputs.iter().find(|i| same(p, i))
+            {
+                return Err(LabError::Usage(format!(
+                    "{} {t}: is the lab's input {} (the lab file, a manifest, the chapter or its known drift); a report never overwrites an input; nothing was run",
+                    f.flag(),
+                    input.display()
+                )));
             }
         }
         Ok(())

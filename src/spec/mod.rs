@@ -138,6 +138,22 @@ pub struct Lab {
 }
 
 impl Lab {
+    /// The files the lab is read from: the lab file, its manifests, its
+    /// chapter and the chapter's known-drift file (which a run must never
+    /// write: see `report::output::Reports::check_inputs`).
+    pub fn input_files(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::iter::once(&self.file)
+            .chain(self.variants.iter().map(|v| &v.manifest))
+            .chain(self.workload_files.iter())
+            .chain(self.book.iter())
+            .cloned()
+            .collect();
+        if let Some(b) = &self.book {
+            v.push(crate::book::known::default_path(b));
+        }
+        v
+    }
+
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.name == name)
     }

@@ -163,7 +163,30 @@ fn manifest_path(c: &mut Collector, dir: &Path, field: &str, value: &str) -> Opt
         );
         return None;
     }
-    Some(path)
+    // Symlinks included: what is read must be the lab folder's own file.
+    let home = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let (real, home) = (std::fs::canonicalize(&path), std::fs::canonicalize(home));
+    match (real, home) {
+        (Ok(real), Ok(home)) if real.starts_with(&home) => Some(path),
+        (Ok(real), _) => {
+            c.push(
+                field,
+                format!(
+                    "'{value}' resolves (through a symlink) to {}, outside the lab folder; a lab reads only its own files",
+                    real.display()
+                ),
+            );
+            None
+        }
+        (Err(e), _) => {
+            c.push(field, format!("'{value}' cannot be resolved: {e}"));
+            None
+        }
+    }
 }
 
 pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) -> Result<Lab> {
@@ -380,8 +403,28 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
             Err(e) => c.push_manifest(&field, &path, e),
         }
     }
+    // Placements are made one per replica: never for more than fit.
+    let mut fits = true;
     if expanded.complete && pods.is_some_and(|p| p.prefix_len() <= 24) {
-        pods_fit(&mut c, &nodes, &workloads, &sources);
+        fits = pods_fit(&mut c, &nodes, &workloads, &sources);
+    } else {
+        for (w, (field, path)) in workloads.iter().zip(&sources) {
+            if u64::from(w.replicas) > MAX_REPLICAS {
+                fits = false;
+                c.push_manifest(
+                    field,
+                    path,
+                    ManifestError {
+                        field: format!("Deployment {}.spec.replicas", w.name),
+                        line: w.replicas_line,
+                        message: format!(
+                            "{} replicas: a lab holds at most {MAX_REPLICAS} pods",
+                            w.replicas
+                        ),
+                    },
+                );
+            }
+        }
     }
 
     // Checks name nodes, pod labels and variants: resolve them whenever those
@@ -389,6 +432,7 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
     // problem is reported at once; skip them when a node, variant or
     // workload is missing, since every reference to it would be noise.
     let refs_known = expanded.complete
+        && fits
         && variants.len() == raw.variants.0.len()
         && workload_files.len() == raw.workloads.len();
 
@@ -458,15 +502,16 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
 /// workload from the first worker on, so the first worker is the fullest.
 /// Replicas that do not fit are a problem of the manifest, found here, not
 /// a failed `ip route` or an allocation without end at bring-up.
+/// Whether they fit (else the problem is pushed).
 fn pods_fit(
     c: &mut Collector,
     nodes: &[Node],
     workloads: &[super::Workload],
     sources: &[(String, PathBuf)],
-) {
+) -> bool {
     let workers: Vec<&Node> = nodes.iter().filter(|n| n.role == Role::Worker).collect();
     let Some(first) = workers.first() else {
-        return;
+        return true;
     };
     let n = workers.len() as u64;
     let subnet = first.pod_subnet;
@@ -496,10 +541,15 @@ fn pods_fit(
                     ),
                 },
             );
-            return;
+            return false;
         }
     }
+    true
 }
+
+/// The most pods of a lab whose pod subnets were not checked one by one:
+/// as many as 1022 workers (the bridge's ports) hold at 253 pods each.
+const MAX_REPLICAS: u64 = 1022 * 253;
 
 /// The nodes of a lab after `count` expansion, control plane first.
 struct Expanded {

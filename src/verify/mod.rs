@@ -443,7 +443,7 @@ mod tests {
         const BEFORE: &[&str] = &["do", "then", "while", "if", "!"];
         const BUILTIN: &[&str] = &[
             "for", "done", "fi", "echo", "kill", "wait", "break", "true", "[", "case", "esac",
-            "exec", "read", "set",
+            "exec", "read", "set", "exit",
         ];
         let mut s = line
             .replace("2>&1", " ")

@@ -689,3 +689,52 @@ fn with_dashes_kubectl_refuses_nothing_and_an_unknown_flag_is_kubectls_drift() {
     // answer as the book says.
     assert!(verdicts(&v).contains(&(224, "match".into())), "{stdout}");
 }
+
+/// A command whose output never ends is cut (bytes and lines) and stopped:
+/// `lab` stays small, the block is an error that says so, the lab goes.
+#[test]
+fn endless_output_is_cut_and_the_verdict_says_so() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let chapter = fixture("book/endless.md");
+    let (code, stdout, v, ..) = book(&["--chapter", chapter.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(verdicts(&v), [(3, "error".to_string())], "{stdout}");
+    let reason = v["blocks"][0]["commands"][1]["reason"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        reason.contains("output") && reason.contains("cut"),
+        "{}",
+        v["blocks"][0]
+    );
+}
+
+/// `kubectl exec POD cat PATH` reads the pod's files (its node's root made
+/// by lab), never the host's: the host's /etc/shadow is not in any report.
+#[test]
+fn a_pods_cat_reads_the_pods_files_not_the_hosts() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let host_root = std::fs::read_to_string("/etc/shadow")
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let chapter = fixture("book/pod-cat.md");
+    let (_, stdout, v, ..) = book(&["--chapter", chapter.to_str().unwrap()]);
+    let json = v.to_string();
+    assert!(
+        json.contains("root:*:19000:"),
+        "the pod's own shadow was not read: {stdout}\n{json}"
+    );
+    assert!(
+        !json.contains(&host_root),
+        "the host's /etc/shadow is in the report: {json}"
+    );
+}

@@ -723,22 +723,146 @@ fn two_ups_from_two_state_folders_leave_one_lab_up() {
 
 #[test]
 fn a_signal_during_destroy_lets_it_finish() {
-    let lab = TestLab::chapter4("ld");
-    lab.up(&[]);
-    let procs = crate::labs::recorded(&lab.dir());
-    let log = lab.dir().join("lab.log");
-    let started = std::fs::read_to_string(&log).unwrap().len();
-    let d = spawn(&lab, &["destroy", &lab.name]);
-    stop_when(&d, "destroy to start", || {
-        std::fs::read_to_string(&log)
-            .map(|t| {
-                t.get(started..)
-                    .is_some_and(|t| t.contains("stop processes"))
-            })
-            .unwrap_or(false)
+    // Repeated, at two moments: early (stopping processes) and at the very
+    // end (removing the folder), where the signal used to race the exit.
+    for (trial, step) in [
+        "stop processes",
+        "remove state folder",
+        "remove state folder",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let lab = TestLab::chapter4("ld");
+        lab.up(&[]);
+        let procs = crate::labs::recorded(&lab.dir());
+        let log = lab.dir().join("lab.log");
+        let started = std::fs::read_to_string(&log).unwrap().len();
+        let d = spawn(&lab, &["destroy", &lab.name]);
+        stop_when(&d, "destroy to reach its step", || {
+            std::fs::read_to_string(&log)
+                .map(|t| t.get(started..).is_some_and(|t| t.contains(step)))
+                .unwrap_or(false)
+        });
+        let pid = d.0.as_ref().unwrap().id();
+        let stopped = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|s| s[s.rfind(')').unwrap() + 1..].trim_start().starts_with('T'));
+        signal_stopped(&d, Signal::SIGTERM);
+        let out = finish(d);
+        if !stopped {
+            // It had exited before the signal: nothing to judge.
+            eprintln!("trial {trial}: destroy ended before the signal");
+            continue;
+        }
+        assert_eq!(
+            out.status.code(),
+            Some(130),
+            "trial {trial} ({step}): {}",
+            text(&out)
+        );
+        assert!(stderr(&out).contains("destroyed"), "{}", text(&out));
+        assert_nothing_left(&lab, &procs, "after SIGTERM of destroy");
+    }
+}
+
+/// Whoever holds a lab's lock (even a process that is not `lab`, with a
+/// lock file that names an old command) is the one the busy message names.
+#[test]
+fn busy_names_the_real_holder_of_the_lock() {
+    let (_, state) = crate::harness::lab_cmd();
+    let name = crate::harness::unique_name("busy");
+    let dir = state.path().join(&name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let lock = dir.join("lock");
+    std::fs::write(&lock, br#"{"command":"up","pid":1,"since":0}"#).unwrap();
+    let mut holder = Command::new("flock")
+        .arg("-x")
+        .arg(&lock)
+        .args(["sleep", "30"])
+        .spawn()
+        .unwrap();
+    let flock_pid = holder.id();
+    wait_for("flock to hold the lock", || {
+        std::fs::read_to_string("/proc/locks").is_ok_and(|l| l.contains(&format!(" {flock_pid} ")))
     });
-    signal_stopped(&d, Signal::SIGTERM);
-    let out = finish(d);
+    let out = crate::harness::lab_cmd_in(state.path())
+        .args(["destroy", &name])
+        .output()
+        .unwrap();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("PID {flock_pid}")),
+        "the busy message does not name the holder {flock_pid}: {}",
+        stderr(&out)
+    );
+}
+
+/// A namespace added to `state.json` that the lab's host-wide claim does
+/// not list is not the lab's: destroy refuses (exit 2) and removes nothing.
+#[test]
+fn destroy_refuses_a_state_naming_a_namespace_its_claim_does_not() {
+    let lab = TestLab::chapter4("fc");
+    lab.up(&[]);
+    let foreign = format!("{}.foreign", lab.name);
+    let mut guard = Foreign::add(&foreign);
+    let path = lab.dir().join("state.json");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let mut st: serde_json::Value = serde_json::from_str(&original).unwrap();
+    st["provider_state"]["namespaces"]
+        .as_array_mut()
+        .unwrap()
+        .push(foreign.clone().into());
+    std::fs::write(&path, serde_json::to_vec_pretty(&st).unwrap()).unwrap();
+    let out = lab.lab(&["destroy", &lab.name]);
+    let survived = namespaces_of(&lab.name).contains(&foreign);
+    let runs = guard.1.as_mut().unwrap().try_wait().unwrap().is_none();
+    std::fs::write(&path, &original).unwrap();
+    assert!(
+        survived && runs,
+        "the foreign namespace or its process was removed: {}",
+        text(&out)
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains(&foreign), "{}", text(&out));
+
+    // A process of the host whose command line names the state folder,
+    // recorded as the lab's: refused, and it runs on.
+    let mut other = Command::new("sh")
+        .args(["-c", "sleep 30"])
+        .arg(lab.dir())
+        .spawn()
+        .unwrap();
+    let pid = other.id() as i32;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let start: u64 = stat[stat.rfind(')').unwrap() + 1..]
+        .split_whitespace()
+        .nth(19)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut st: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let procs = st["provider_state"]["processes"].as_array_mut().unwrap();
+    let mut p = procs[0].clone();
+    p["pid"] = pid.into();
+    p["start_time"] = start.into();
+    procs.push(p);
+    std::fs::write(&path, serde_json::to_vec_pretty(&st).unwrap()).unwrap();
+    let out = lab.lab(&["destroy", &lab.name]);
+    let runs = other.try_wait().unwrap().is_none();
+    let _ = other.kill();
+    let _ = other.wait();
+    std::fs::write(&path, &original).unwrap();
+    assert!(runs, "destroy killed a host process: {}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains(&format!("PID {pid}")),
+        "{}",
+        text(&out)
+    );
+
+    let out = lab.lab(&["destroy", &lab.name]);
     assert!(out.status.success(), "{}", text(&out));
-    assert_nothing_left(&lab, &procs, "after SIGTERM of destroy");
+    drop(guard);
 }

@@ -6,6 +6,8 @@
 mod book;
 mod cli;
 mod harness;
+mod install;
+mod isolation;
 mod known_drift;
 mod kubectl;
 mod labs;

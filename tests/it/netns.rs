@@ -58,13 +58,20 @@ fn ssh(lab: &TestLab, node: &str, cmd: &str) -> (i32, String) {
     (code, all)
 }
 
-/// Ping `ip` from `node` (or from `pod`, entered from its node): the reply's
-/// TTL, or what ping said when nothing came back.
+/// Ping `ip` from `node` over SSH (or from `pod`, entered from the host:
+/// a node does not see the host's namespaces): the reply's TTL, or what
+/// ping said when nothing came back.
 fn ping(lab: &TestLab, node: &str, from_pod: Option<&Pod>, ip: &str) -> Result<u32, String> {
-    let prefix = from_pod
-        .map(|p| format!("ip netns exec {}.pod.{} ", lab.name, p.name))
-        .unwrap_or_default();
-    let (code, out) = ssh(lab, node, &format!("{prefix}ping -c 1 -W 1 {ip}"));
+    let (code, out) = match from_pod {
+        Some(p) => {
+            let o = lab.in_ns(
+                &format!("pod.{}", p.name),
+                &["ping", "-c", "1", "-W", "1", ip],
+            );
+            (o.status.code().unwrap_or(-1), text(&o))
+        }
+        None => ssh(lab, node, &format!("ping -c 1 -W 1 {ip}")),
+    };
     let ttl = out
         .split("ttl=")
         .nth(1)

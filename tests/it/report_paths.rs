@@ -278,3 +278,53 @@ fn a_report_that_cannot_be_written_still_shows_the_results() {
     assert_eq!(doc["summary"]["passed"], 1, "the other report is written");
     assert!(is_char_device(&full));
 }
+
+/// A report never overwrites the lab's inputs: the chapter, the lab file, a
+/// manifest or the known-drift file (named directly or through a symlink)
+/// are refused with exit 2 before anything runs, and stay as they were.
+#[test]
+fn a_report_path_that_is_an_input_is_refused() {
+    let (_, state) = crate::harness::lab_cmd();
+    let name = crate::labs::unique_name("inp");
+    let src = crate::harness::copy_lab("chapter4", &name);
+    let d = src.path();
+    let link = d.join("link.json");
+    std::os::unix::fs::symlink(d.join("lab.yaml"), &link).unwrap();
+    let manifest = std::fs::read_dir(d)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "yml"))
+        .expect("a manifest");
+    let cases = [
+        ("book", "--html", d.join("chapter.md")),
+        ("book", "--json", d.join("lab.yaml")),
+        ("book", "--junit", d.join("chapter.drift.yaml")),
+        ("book", "--json", link.clone()),
+        ("test", "--json", manifest.clone()),
+        ("test", "--junit", d.join("lab.yaml")),
+    ];
+    for (cmd, flag, path) in cases {
+        let before = std::fs::read(&path).unwrap();
+        let out = crate::harness::lab_cmd_in(state.path())
+            .current_dir(d)
+            .args([cmd, "lab.yaml", flag, s(&path)])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{cmd} {flag} {}: {}",
+            path.display(),
+            text(&out)
+        );
+        assert!(text(&out).contains("input"), "{}", text(&out));
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "{} changed",
+            path.display()
+        );
+    }
+    assert!(namespaces_of(&name).is_empty());
+}

@@ -450,3 +450,81 @@ fn a_file_with_thousands_of_problems_reports_the_first_ones_and_counts_the_rest(
     let last = p.0.last().unwrap();
     assert_eq!(last.message, "4980 more problems not shown", "{last:?}");
 }
+
+#[test]
+fn a_chapter_or_manifest_that_leaves_the_lab_folder_through_a_symlink_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    let host_file = outside.path().join("host.md");
+    std::fs::write(&host_file, "# not the lab's\n").unwrap();
+    std::fs::write(outside.path().join("flannel.yml"), "kind: List\n").unwrap();
+    for (field, make) in [
+        ("book", "chapter.md"),
+        ("book", "sub/host.md"),
+        ("variants", "flannel.yml"),
+    ] {
+        let dir = harness::copy_lab("chapter4", &harness::unique_name("t"));
+        let d = dir.path();
+        match make {
+            "sub/host.md" => {
+                std::os::unix::fs::symlink(outside.path(), d.join("sub")).unwrap();
+                harness::edit(&d.join("lab.yaml"), "book: chapter.md", "book: sub/host.md");
+            }
+            f => {
+                std::fs::remove_file(d.join(f)).unwrap();
+                std::os::unix::fs::symlink(
+                    outside
+                        .path()
+                        .join(if f == "chapter.md" { "host.md" } else { f }),
+                    d.join(f),
+                )
+                .unwrap();
+            }
+        }
+        let Err(LabError::Invalid(p)) =
+            spec::load_file(&d.join("lab.yaml"), LoadOptions::default())
+        else {
+            panic!("{make} outside the lab folder was accepted");
+        };
+        assert!(
+            p.0.iter().any(|p| p.field.starts_with(field) && p.message.contains("outside the lab folder")),
+            "{make}: {:?}",
+            p.0
+        );
+    }
+}
+
+#[test]
+fn replicas_beyond_any_pod_subnet_are_refused_without_growing() {
+    use std::os::unix::process::CommandExt;
+    let dir = harness::copy_lab("chapter4", &harness::unique_name("t"));
+    harness::edit(
+        &dir.path().join("nginx-deployment.yaml"),
+        "replicas: 2",
+        "replicas: 2147483647",
+    );
+    let state = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lab"));
+    cmd.env("LAB_STATE_DIR", state.path())
+        .args(["render", dir.path().to_str().unwrap()]);
+    // 1 GiB of address space: far more than a lab file needs.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 1 << 30,
+                rlim_max: 1 << 30,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("nginx-deployment.yaml:11") && err.contains("spec.replicas"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(state.path()).unwrap().count(), 0);
+}

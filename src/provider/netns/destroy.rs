@@ -186,9 +186,21 @@ pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Resul
                 owns_claim = true;
                 if same {
                     ours.extend(c.namespaces.iter().cloned());
+                    // The state's namespaces are acted on only where the
+                    // host-wide claim agrees (a state file can be edited).
+                    if let Some(n) = ps
+                        .namespaces
+                        .iter()
+                        .find(|n| !c.namespaces.contains(n) && existing.contains(n))
+                    {
+                        return Err(LabError::Untrusted(format!(
+                            "the state in {} lists namespace {n}, which lab '{name}''s claim on this host ({}) does not: it was not made for this lab; nothing was changed",
+                            dir.display(),
+                            claim::path(name).display()
+                        )));
+                    }
                 }
             }
-            ours.extend(ps.namespaces.iter().cloned());
         }
         None => match &found {
             Some(c) if c.state_dir == dir => {
@@ -217,6 +229,17 @@ pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Resul
     ours.dedup();
     let prefix = names::prefix(name);
     ours.retain(|n| n.starts_with(&prefix) && !n.contains('/'));
+    // A recorded process that runs is signalled only if it runs inside
+    // the lab's own (claimed) namespaces, as every daemon lab starts does.
+    if !recorded.is_empty() {
+        let inside = sys::pids_in(&ours);
+        if let Some((pid, _)) = recorded.iter().find(|p| !inside.contains(p)) {
+            return Err(LabError::Untrusted(format!(
+                "the state in {} records PID {pid}, which does not run in lab '{name}''s namespaces: not a process lab started for this lab; nothing was changed",
+                dir.display()
+            )));
+        }
+    }
     let foreign: Vec<&String> = existing.iter().filter(|n| !ours.contains(n)).collect();
     if !foreign.is_empty() {
         rep.info(format!(

@@ -4,10 +4,12 @@
 //! ```text
 //! <state>/ssh/        host key, client key, authorized_keys, known_hosts,
 //!                     sshd_config, config (the client's, for `ssh -F`)
-//! <state>/nodes/<n>/  sshd.log, run/ (the node's own /run:
-//!                     flannel/, sshd/, netns/), root/ (its /root),
-//!                     fs/upper, fs/work (its overlay's layer: the
-//!                     node's own files)
+//! <state>/rootfs/     what every node's `/` starts from (lab-made /etc,
+//!                     empty /tmp, /var, /home; see `rootfs`)
+//! <state>/nodes/<n>/  run/ (the node's own /run: flannel/, sshd/,
+//!                     netns/), root/ (its /root), fs/upper, fs/work
+//!                     (its overlay's layer: the node's own files,
+//!                     sshd's log in fs/upper/var/log/sshd.log)
 //! <state>/pods/<p>/   nginx.conf, logs, pid, temp dirs, run/, root/
 //! /run/lab-root/<lab>/<n>  where node n's overlay is mounted: the node's `/`
 //! ```
@@ -19,7 +21,7 @@
 //! `unmount_lab` removes them (and anything mounted in the state folder)
 //! before the folder goes.
 
-use super::sys::{NodeRoot, NodeSetup};
+use super::enter::NodeSetup;
 use crate::error::LabError;
 use std::path::{Path, PathBuf};
 
@@ -79,29 +81,37 @@ impl Layout {
             hostname: node.to_string(),
             run: self.node_run(node),
             home: self.node_home(node),
-            root: Some(NodeRoot {
-                mount: node_rootfs(lab, node),
-                state: absolute(&self.root)?,
-            }),
+            root: node_rootfs(lab, node),
+            binds: vec![],
         })
     }
-    /// A pod's nginx: on its node's root filesystem, with the pod's own
-    /// hostname, /run and /root.
+    /// A pod (its nginx, and a command in it): on its node's root
+    /// filesystem, with the pod's own hostname, /run and /root, and its
+    /// nginx folder (configuration, logs, temp files) at the same path.
     pub fn pod_setup(&self, lab: &str, pod: &str, node: &str) -> crate::Result<NodeSetup> {
-        let dir = self.pod_dir(pod);
+        let dir = absolute(&self.pod_dir(pod))?;
         Ok(NodeSetup {
             // A hostname has at most 64 bytes; pod names are ASCII.
             hostname: pod.chars().take(63).collect(),
             run: dir.join("run"),
             home: dir.join("root"),
+            binds: vec![dir],
             ..self.node_setup(lab, node)?
         })
     }
     pub fn flannel_dir(&self, node: &str) -> PathBuf {
         self.node_run(node).join("flannel")
     }
+    /// sshd's log, which the node writes to its own `/var/log`.
     pub fn sshd_log(&self, node: &str) -> PathBuf {
-        self.node_dir(node).join("sshd.log")
+        self.node_fs(node)
+            .join("upper")
+            .join(super::rootfs::SSHD_LOG.trim_start_matches('/'))
+    }
+    /// The files every node's `/` starts from (the lower layer of each
+    /// node's overlay): see [`super::rootfs`].
+    pub fn rootfs(&self) -> PathBuf {
+        self.root.join("rootfs")
     }
     pub fn pod_dir(&self, pod: &str) -> PathBuf {
         self.root.join("pods").join(pod)
@@ -134,13 +144,13 @@ fn absolute(p: &Path) -> crate::Result<PathBuf> {
 pub const NODE_RESOLV_CONF: &str = "# written by lab: a node resolves through its own loopback (nothing answers)\nnameserver 127.0.0.1\n";
 
 /// Mount the node's root filesystem once, at bring-up: an overlay with the
-/// host's `/` below and the node's `fs/upper` above (the kernel accepts an
-/// upper layer inside the lower one; it hides it from the overlay's view).
-/// Only `/` itself is below: other host mounts are not part of a node's
-/// files. A mount left at the same place (a lab of this name that was not
-/// torn down) is replaced.
+/// lab's `rootfs` below (no file of the host's: the host's `/usr` is bound
+/// read-only into it by every entry, see [`super::enter`]) and the node's
+/// `fs/upper` above. A mount left at the same place (a lab of this name that
+/// was not torn down) is replaced.
 pub fn mount_node_root(l: &Layout, lab: &str, node: &str) -> crate::Result<()> {
     let fs = absolute(&l.node_fs(node))?;
+    let lower = absolute(&l.rootfs())?;
     let target = node_rootfs(lab, node);
     for m in mounts_under(&target) {
         let _ = nix::mount::umount2(&m, nix::mount::MntFlags::MNT_DETACH);
@@ -160,14 +170,15 @@ pub fn mount_node_root(l: &Layout, lab: &str, node: &str) -> crate::Result<()> {
         .map_err(|e| LabError::io(format!("writing {}/resolv.conf", etc.display()), e))?;
     // overlayfs splits its options at ',' and its lower dirs at ':'.
     let bad = |p: &Path| p.to_str().is_none_or(|s| s.contains([',', ':', '\\']));
-    if bad(&upper) || bad(&target) {
+    if bad(&upper) || bad(&target) || bad(&lower) {
         return Err(LabError::Usage(format!(
             "the state folder {} holds ',', ':' or '\\', which an overlay mount cannot name",
             l.root.display()
         )));
     }
     let opts = format!(
-        "lowerdir=/,upperdir={},workdir={}",
+        "lowerdir={},upperdir={},workdir={}",
+        lower.display(),
         upper.display(),
         work.display()
     );
@@ -279,11 +290,12 @@ fn p(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// sshd's configuration, shared by every node of the lab. `StrictModes no`:
-/// the state folder may live under a world-writable directory such as /tmp
-/// (tests), whose mode StrictModes would reject for `authorized_keys`; the
-/// key files themselves are root-owned and 0600.
-pub fn sshd_config(l: &Layout) -> String {
+/// sshd's configuration, shared by every node of the lab, as a node sees
+/// it: its files are the node's own (`rootfs` copies the lab's host key and
+/// authorized keys into every node's /etc/ssh); the lab's state folder is
+/// not part of a node's files. `StrictModes no`: the key files are
+/// root-owned and 0600 in any case.
+pub fn sshd_config() -> String {
     format!(
         "# sshd of every node of this lab, run inside the node's namespaces by lab.\n\
          ListenAddress 0.0.0.0:22\n\
@@ -305,8 +317,8 @@ pub fn sshd_config(l: &Layout) -> String {
          X11Forwarding no\n\
          LogLevel ERROR\n\
          Subsystem sftp internal-sftp\n",
-        host_key = ssh_value(&p(&l.host_key())),
-        authorized_keys = ssh_value(&p(&l.authorized_keys())),
+        host_key = super::rootfs::HOST_KEY,
+        authorized_keys = super::rootfs::AUTHORIZED_KEYS,
     )
 }
 
@@ -392,18 +404,57 @@ pub fn nginx_conf(l: &Layout, pod: &str, node: &str, port: u16) -> String {
     )
 }
 
+/// The most of one log `collect_logs` copies.
+pub const MAX_LOG_BYTES: u64 = 16 << 20;
+
+/// Copy `from` to `to` if it is a regular file that really is inside `own`
+/// (symlinks resolved), and at most [`MAX_LOG_BYTES`] of it.
+pub fn copy_own_file(from: &Path, own: &Path, to: &Path) -> bool {
+    use std::io::Read;
+    let (Ok(real), Ok(own)) = (std::fs::canonicalize(from), std::fs::canonicalize(own)) else {
+        return false;
+    };
+    if !real.starts_with(&own) || !std::fs::metadata(&real).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let Ok(f) = std::fs::File::open(&real) else {
+        return false;
+    };
+    let mut bytes = Vec::new();
+    f.take(MAX_LOG_BYTES).read_to_end(&mut bytes).is_ok() && std::fs::write(to, bytes).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    fn a_log_that_a_node_links_out_of_its_folder_is_not_copied() {
+        let t = tempfile::tempdir().unwrap();
+        let own = t.path().join("nodes/node1");
+        std::fs::create_dir_all(&own).unwrap();
+        let secret = t.path().join("secret");
+        std::fs::write(&secret, "host secret").unwrap();
+        std::fs::write(own.join("ok.log"), "log").unwrap();
+        std::os::unix::fs::symlink(&secret, own.join("sshd.log")).unwrap();
+        let to = t.path().join("out");
+        assert!(copy_own_file(&own.join("ok.log"), &own, &to));
+        assert!(!copy_own_file(
+            &own.join("sshd.log"),
+            &own,
+            &t.path().join("out2")
+        ));
+        assert!(!t.path().join("out2").exists());
+    }
+
+    #[test]
     fn sshd_config_has_the_lab_settings() {
-        let c = sshd_config(&Layout::new("/tmp/x/t1"));
+        let c = sshd_config();
         for line in [
             "ListenAddress 0.0.0.0:22",
-            "HostKey \"/tmp/x/t1/ssh/ssh_host_ed25519_key\"",
+            "HostKey /etc/ssh/ssh_host_ed25519_key",
             "PidFile none",
-            "AuthorizedKeysFile \"/tmp/x/t1/ssh/authorized_keys\"",
+            "AuthorizedKeysFile /etc/ssh/authorized_keys",
             "PermitRootLogin prohibit-password",
             "PasswordAuthentication no",
             "UsePAM no",

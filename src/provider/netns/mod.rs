@@ -12,12 +12,14 @@
 
 mod ctx;
 pub mod destroy;
+pub mod enter;
 pub mod files;
 pub mod flanneld;
 pub mod limits;
 pub mod names;
 pub mod plan;
 pub mod provider_state;
+pub mod rootfs;
 pub mod session;
 pub mod steps;
 pub mod sys;
@@ -440,24 +442,38 @@ impl Provider for Netns {
         let ps = NetnsState::from_value(&state.provider_state)?;
         std::fs::create_dir_all(dir)
             .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
-        let mut copies: Vec<(PathBuf, String)> = Vec::new();
+        // (file, its name among the artifacts, the folder it must be in):
+        // nodes and pods write these files themselves, so a symlink to
+        // anywhere else (the host's /etc/shadow) is not followed.
+        let mut copies: Vec<(PathBuf, String, PathBuf)> = Vec::new();
         for n in &lab.nodes {
             let f = l.flannel_dir(&n.name);
-            copies.push((f.join("flanneld.log"), format!("{}-flanneld.log", n.name)));
-            copies.push((f.join("subnet.env"), format!("{}-subnet.env", n.name)));
-            copies.push((l.sshd_log(&n.name), format!("{}-sshd.log", n.name)));
+            let own = l.node_dir(&n.name);
+            copies.push((
+                f.join("flanneld.log"),
+                format!("{}-flanneld.log", n.name),
+                own.clone(),
+            ));
+            copies.push((
+                f.join("subnet.env"),
+                format!("{}-subnet.env", n.name),
+                own.clone(),
+            ));
+            copies.push((l.sshd_log(&n.name), format!("{}-sshd.log", n.name), own));
         }
         for p in &ps.pods {
+            let own = l.pod_dir(&p.name);
             copies.push((
-                l.pod_dir(&p.name).join("error.log"),
+                own.join("error.log"),
                 format!("{}-nginx-error.log", p.name),
+                own.clone(),
             ));
-            copies.push((l.nginx_out(&p.name), format!("{}-nginx.out", p.name)));
+            copies.push((l.nginx_out(&p.name), format!("{}-nginx.out", p.name), own));
         }
         let mut out = Vec::new();
-        for (from, name) in copies {
+        for (from, name, own) in copies {
             let to = dir.join(name);
-            if std::fs::copy(&from, &to).is_ok() {
+            if files::copy_own_file(&from, &own, &to) {
                 out.push(to);
             }
         }

@@ -1,8 +1,10 @@
 //! Commands on a netns node without SSH: the child enters the node the way
 //! `lab ssh` does (its network namespace, hostname, /run, /root and its own
-//! files: see [`sys::NodeSetup`]) and runs `sh -c` there. A probe
-//! ([`Session::output_net`]) and a pod enter the network namespace alone,
-//! which copies no mount table. `lab` runs as root on the same kernel, so
+//! files, its own PID namespace and a node's capabilities: see
+//! [`enter`]) and runs `sh -c` there; a command in a pod enters the pod the
+//! same way. A probe ([`Session::output_net`], a command `lab` writes, never
+//! the chapter's text) enters the network namespace alone, which copies no
+//! mount table. `lab` runs as root on the same kernel, so
 //! nothing needs a key exchange: a sweep of a hundred nodes used to cost one
 //! SSH handshake per node (about 45 ms of CPU each, the bound of every
 //! sweep), and now costs one fork and a few system calls per command. The
@@ -11,7 +13,7 @@
 //! abandoned on Ctrl-C).
 
 use super::files::Layout;
-use super::{names, sys};
+use super::{enter, names, sys};
 use crate::error::{LabError, Result};
 use crate::provider::PodRef;
 use crate::report::Reporter;
@@ -37,6 +39,12 @@ const ENV: &[(&str, &str)] = &[
     ("LANG", "C"),
 ];
 
+/// The most of one stream of a command's output `lab` keeps: a command
+/// that prints more (`cat /dev/zero`) is stopped and its result is an
+/// error that says the output was cut, never a verdict on part of it.
+pub const MAX_OUTPUT_BYTES: usize = 8 << 20;
+pub const MAX_OUTPUT_LINES: usize = 200_000;
+
 /// Kills a command's process group when dropped.
 struct GroupGuard(i32);
 
@@ -51,7 +59,8 @@ impl Drop for GroupGuard {
 
 pub struct NetnsSession {
     lab: String,
-    nodes: HashMap<String, sys::NodeSetup>,
+    nodes: HashMap<String, enter::NodeSetup>,
+    layout: Layout,
     deadline: Option<Duration>,
     slots: tokio::sync::Semaphore,
     rep: Reporter,
@@ -74,6 +83,7 @@ impl NetnsSession {
                     Ok((n, s))
                 })
                 .collect::<Result<_>>()?,
+            layout: layout.clone(),
             deadline,
             slots: tokio::sync::Semaphore::new(PARALLEL),
             rep: rep.clone(),
@@ -81,20 +91,20 @@ impl NetnsSession {
     }
 
     /// How `node` is entered; an error if the lab has no such node.
-    fn setup(&self, node: &str) -> Result<&sys::NodeSetup> {
+    fn setup(&self, node: &str) -> Result<&enter::NodeSetup> {
         self.nodes
             .get(node)
             .ok_or_else(|| self.cannot(node, format!("lab {} has no node {node}", self.lab)))
     }
 
     /// Run `command` in the namespace `ns` of `node` (a node, or a pod by
-    /// its name), with the node's [`sys::NodeSetup`] when given (else in the
+    /// its name), with the node's [`enter::NodeSetup`] when given (else in the
     /// network namespace alone).
     async fn run(
         &self,
         node: &str,
         ns: &str,
-        setup: Option<&sys::NodeSetup>,
+        setup: Option<&enter::NodeSetup>,
         command: &str,
         stdin: Option<Vec<u8>>,
     ) -> Result<Output> {
@@ -111,7 +121,9 @@ impl NetnsSession {
             cmd.process_group(0);
         }
         match setup {
-            Some(setup) => sys::enter_node_before_exec(&mut cmd, &ns_file, setup)?,
+            Some(setup) => {
+                enter::enter_node_before_exec(&mut cmd, &ns_file, setup, enter::Mode::Wait)?
+            }
             None => sys::enter_netns_before_exec(&mut cmd, &ns_file),
         }
         let mut cmd = tokio::process::Command::from(cmd);
@@ -142,24 +154,34 @@ impl NetnsSession {
             Ok::<(), std::io::Error>(())
         };
         let (mut so, mut se) = (child.stdout.take(), child.stderr.take());
+        let group = child.id().map(|p| p as i32);
+        // A stream that is cut stops the whole command at once (the other
+        // stream ends with it).
+        let stop_if_cut = |r: std::io::Result<(Vec<u8>, bool)>| {
+            if let (Ok((_, true)), Some(g)) = (&r, group) {
+                let _ = nix::sys::signal::killpg(
+                    nix::unistd::Pid::from_raw(g),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+            r
+        };
         let read = async {
-            use tokio::io::AsyncReadExt;
-            let (mut a, mut b) = (Vec::new(), Vec::new());
             let (ra, rb) = tokio::join!(
                 async {
-                    match so.as_mut() {
-                        Some(p) => p.read_to_end(&mut a).await.map(drop),
-                        None => Ok(()),
-                    }
+                    stop_if_cut(
+                        crate::exec::read_capped(so.as_mut(), MAX_OUTPUT_BYTES, MAX_OUTPUT_LINES)
+                            .await,
+                    )
                 },
                 async {
-                    match se.as_mut() {
-                        Some(p) => p.read_to_end(&mut b).await.map(drop),
-                        None => Ok(()),
-                    }
+                    stop_if_cut(
+                        crate::exec::read_capped(se.as_mut(), MAX_OUTPUT_BYTES, MAX_OUTPUT_LINES)
+                            .await,
+                    )
                 }
             );
-            ra.and(rb).map(|()| (a, b))
+            Ok::<_, std::io::Error>((ra?, rb?))
         };
         let run = async { tokio::join!(feed, read) };
         let (fed, read) = match self.deadline {
@@ -180,6 +202,19 @@ impl NetnsSession {
         };
         let (stdout, stderr) =
             read.map_err(|e| self.cannot(node, format!("reading the output of `{command}`: {e}")))?;
+        if stdout.1 || stderr.1 {
+            // The group is killed (the guard) and the child reaped on drop.
+            return Err(self.cannot(
+                node,
+                format!(
+                    "the output of `{}` was cut at {} MiB or {} lines and the command stopped: lab does not keep more",
+                    command.lines().next().unwrap_or(""),
+                    MAX_OUTPUT_BYTES >> 20,
+                    MAX_OUTPUT_LINES
+                ),
+            ));
+        }
+        let (stdout, stderr) = (stdout.0, stderr.0);
         drop(_group);
         let status = child
             .wait()
@@ -225,10 +260,15 @@ impl Session for NetnsSession {
         self.run(node, &ns, None, command, None).await
     }
 
-    /// A pod is entered directly: its network namespace is what it has.
+    /// A pod is entered as its nginx was started: its network namespace,
+    /// its node's files with its own /run and /root, PID namespace and
+    /// capabilities of a node's (never the host's mount namespace: the
+    /// chapter's `kubectl exec POD cat PATH` reads the pod's files).
     async fn pod_output(&self, pod: &PodRef, command: &str) -> Result<Output> {
+        self.setup(&pod.node)?;
         let ns = names::pod_ns(&self.lab, &pod.name);
-        self.run(&pod.name, &ns, None, command, None)
+        let setup = self.layout.pod_setup(&self.lab, &pod.name, &pod.node)?;
+        self.run(&pod.name, &ns, Some(&setup), command, None)
             .await
             .map_err(|e| match e {
                 LabError::Enter { message, .. } => LabError::Enter {

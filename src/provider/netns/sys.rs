@@ -3,6 +3,7 @@
 //! started and stopped, work done on a thread inside a namespace, and the
 //! `lab proxy` byte pipe.
 
+use super::enter::{Mode, NodeSetup, enter_node_before_exec};
 use super::names;
 use crate::error::{LabError, Result};
 use crate::exec;
@@ -12,7 +13,6 @@ use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitPidFlag, waitpid};
 use nix::unistd::Pid;
 use std::collections::HashSet;
-use std::ffi::CString;
 use std::fs::File;
 
 use std::os::fd::{AsRawFd, RawFd};
@@ -463,265 +463,25 @@ pub fn stop(procs: &[(i32, u64)], grace: Duration) -> Vec<i32> {
     wait(Duration::from_secs(3))
 }
 
-/// What a node's daemon gets besides the node's network namespace: its own
-/// UTS namespace (the node's hostname) and mount namespace, where the
-/// node's run dir becomes /run (with /run/netns moved into it, so pods made
-/// later show there) and /sys shows the node's interfaces. This is what
-/// `ip netns exec NS unshare --uts --mount --propagation slave sh -c
-/// 'hostname N; mount --rbind /run/netns RUN/netns; mount --rbind RUN /run;
-/// exec sshd'` does, in one process and without copying mounts. The node
-/// also gets its own /root, as a fresh VM would (and the host's dotfiles
-/// stay out of the node's sessions).
-///
-/// With `root`, the node also gets its own files: its root is the node's
-/// overlay (the host's `/` below, the node's upper layer in the lab's state
-/// folder, mounted once by `files::mount_node_root`), with the host's /dev
-/// and /proc, a /sys of its network namespace, its /run and /root, and the
-/// lab's state folder (sshd's and nginx's configuration) bound into it; the
-/// process then pivots into it, so writes to /tmp, /etc, ... stay in the
-/// lab. Every entry to the node (sshd, a pod's nginx, a direct exec) that
-/// uses the same `NodeSetup` sees the same upper layer.
-#[derive(Debug, Clone)]
-pub struct NodeSetup {
-    pub hostname: String,
-    pub run: PathBuf,
-    /// Bound onto /root.
-    pub home: PathBuf,
-    pub root: Option<NodeRoot>,
-}
-
-/// A node's own root filesystem: where its overlay is mounted, and the
-/// lab's state folder to bind into it at the same path. Both absolute.
-#[derive(Debug, Clone)]
-pub struct NodeRoot {
-    pub mount: PathBuf,
-    pub state: PathBuf,
-}
-
-fn cstr(s: impl AsRef<std::ffi::OsStr>) -> Result<CString> {
-    use std::os::unix::ffi::OsStrExt;
-    CString::new(s.as_ref().as_bytes())
-        .map_err(|_| LabError::Internal(format!("a path holds a NUL byte: {:?}", s.as_ref())))
-}
-
-/// [`NodeSetup`]'s paths as C strings, made before the fork (the child must
-/// not allocate).
-struct NodeSetupC {
-    hostname: CString,
-    home: CString,
-    run: CString,
-    run_netns: CString,
-    root: CString,
-    slash: CString,
-    run_dir: CString,
-    netns_dir: CString,
-    sys: CString,
-    sysfs: CString,
-    own_root: Option<RootC>,
-}
-
-/// [`NodeRoot`]'s paths as C strings, made before the fork.
-struct RootC {
-    mount: CString,
-    /// Mount points inside the new root.
-    run: CString,
-    run_netns: CString,
-    root: CString,
-    dev: CString,
-    proc_: CString,
-    sys: CString,
-    /// The state folder, and its path inside the new root with every
-    /// ancestor (made if missing, outermost first).
-    state: CString,
-    state_dirs: Vec<CString>,
-    dev_src: CString,
-    proc_src: CString,
-    dot: CString,
-}
-
-impl NodeSetup {
-    fn to_c(&self) -> Result<NodeSetupC> {
-        Ok(NodeSetupC {
-            hostname: cstr(&self.hostname)?,
-            home: cstr(&self.home)?,
-            run: cstr(&self.run)?,
-            run_netns: cstr(self.run.join("netns"))?,
-            root: cstr("/root")?,
-            slash: cstr("/")?,
-            run_dir: cstr("/run")?,
-            netns_dir: cstr(NETNS_DIR)?,
-            sys: cstr("/sys")?,
-            sysfs: cstr("sysfs")?,
-            own_root: self.root.as_ref().map(NodeRoot::to_c).transpose()?,
-        })
-    }
-}
-
-impl NodeRoot {
-    fn to_c(&self) -> Result<RootC> {
-        let m = &self.mount;
-        let inside = |p: &str| cstr(m.join(p));
-        let rel = self.state.strip_prefix("/").map_err(|_| {
-            LabError::Internal(format!(
-                "the state folder {} is not an absolute path",
-                self.state.display()
-            ))
-        })?;
-        let state_dirs = rel
-            .ancestors()
-            .filter(|a| !a.as_os_str().is_empty())
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .map(|a| cstr(m.join(a)))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(RootC {
-            mount: cstr(m)?,
-            run: inside("run")?,
-            run_netns: inside("run/netns")?,
-            root: inside("root")?,
-            dev: inside("dev")?,
-            proc_: inside("proc")?,
-            sys: inside("sys")?,
-            state: cstr(&self.state)?,
-            state_dirs,
-            dev_src: cstr("/dev")?,
-            proc_src: cstr("/proc")?,
-            dot: cstr(".")?,
-        })
-    }
-}
-
-impl NodeSetupC {
-    /// The child's side of [`NodeSetup`], after it entered the node's
-    /// network namespace: system calls only (async-signal-safe).
-    fn apply_in_child(&self) -> std::io::Result<()> {
-        let check = |r: libc::c_int| {
-            if r != 0 {
-                Err(std::io::Error::last_os_error())
-            } else {
-                Ok(())
-            }
-        };
-        let mount = |src: *const libc::c_char,
-                     dst: &CString,
-                     fstype: *const libc::c_char,
-                     flags: libc::c_ulong| {
-            // SAFETY: NUL-terminated strings (or null) made before fork.
-            check(unsafe { libc::mount(src, dst.as_ptr(), fstype, flags, std::ptr::null()) })
-        };
-        let null = std::ptr::null();
-        // SAFETY: plain system calls on NUL-terminated strings made before fork.
-        check(unsafe { libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWUTS) })?;
-        mount(null, &self.slash, null, libc::MS_REC | libc::MS_SLAVE)?;
-        // SAFETY: as above.
-        check(unsafe {
-            libc::sethostname(self.hostname.as_ptr(), self.hostname.as_bytes().len())
-        })?;
-        if let Some(r) = &self.own_root {
-            return self.enter_root(r);
-        }
-        // RUN becomes a mount, /run/netns moves under it, RUN moves onto /run:
-        // no mount is copied, and namespaces added later on the host still
-        // propagate to the moved /run/netns.
-        mount(self.run.as_ptr(), &self.run, null, libc::MS_BIND)?;
-        mount(
-            self.netns_dir.as_ptr(),
-            &self.run_netns,
-            null,
-            libc::MS_MOVE,
-        )?;
-        mount(self.run.as_ptr(), &self.run_dir, null, libc::MS_MOVE)?;
-        mount(self.home.as_ptr(), &self.root, null, libc::MS_BIND)?;
-        // /sys of the node's network namespace, as `ip netns exec` does.
-        // SAFETY: as above.
-        if unsafe { libc::umount2(self.sys.as_ptr(), libc::MNT_DETACH) } == 0 {
-            mount(self.sysfs.as_ptr(), &self.sys, self.sysfs.as_ptr(), 0)?;
-        }
-        Ok(())
-    }
-
-    /// The node's own root (see [`NodeSetup`]): mounts into the node's
-    /// overlay, in this process's new mount namespace, then pivot_root into
-    /// it and detach the host's tree. System calls only.
-    fn enter_root(&self, r: &RootC) -> std::io::Result<()> {
-        let check = |rc: libc::c_int| {
-            if rc != 0 {
-                Err(std::io::Error::last_os_error())
-            } else {
-                Ok(())
-            }
-        };
-        let null: *const libc::c_char = std::ptr::null();
-        let mount = |src: &CString, dst: &CString, fstype: *const libc::c_char, flags| {
-            // SAFETY: NUL-terminated strings (or null) made before fork.
-            check(unsafe {
-                libc::mount(src.as_ptr(), dst.as_ptr(), fstype, flags, std::ptr::null())
-            })
-        };
-        let bind = libc::MS_BIND;
-        // RUN onto its /run, with the host's /run/netns moved under it (so
-        // namespaces added later still show), as without a root of its own.
-        mount(&self.run, &r.run, null, bind)?;
-        mount(&self.netns_dir, &r.run_netns, null, libc::MS_MOVE)?;
-        mount(&self.home, &r.root, null, bind)?;
-        mount(&r.dev_src, &r.dev, null, bind | libc::MS_REC)?;
-        mount(&r.proc_src, &r.proc_, null, bind | libc::MS_REC)?;
-        mount(&self.sysfs, &r.sys, self.sysfs.as_ptr(), 0)?;
-        for d in &r.state_dirs {
-            // SAFETY: as above. An existing folder is fine.
-            if unsafe { libc::mkdir(d.as_ptr(), 0o755) } != 0
-                && std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST)
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-        }
-        if let Some(inside) = r.state_dirs.last() {
-            mount(&r.state, inside, null, bind)?;
-        }
-        // pivot_root(".", "."): the host's tree ends up on top of the new
-        // root and is detached at once (what runc does).
-        // SAFETY: as above.
-        check(unsafe { libc::chdir(r.mount.as_ptr()) })?;
-        check(unsafe {
-            libc::syscall(libc::SYS_pivot_root, r.dot.as_ptr(), r.dot.as_ptr()) as libc::c_int
-        })?;
-        check(unsafe { libc::umount2(r.dot.as_ptr(), libc::MNT_DETACH) })?;
-        check(unsafe { libc::chdir(self.slash.as_ptr()) })
-    }
-}
-
 /// Make `cmd`'s child enter the network namespace open at `ns` (and nothing
 /// else) before it execs; the parent keeps `ns` open until the child started.
 pub fn enter_netns_before_exec(cmd: &mut Command, ns: &File) {
     enter_before_exec(cmd, ns.as_raw_fd());
 }
 
-/// Make `cmd`'s child enter a node the way every session on it does: the
-/// node's network namespace (open at `ns`, which the parent keeps open until
-/// the child has started), then its [`NodeSetup`].
-pub fn enter_node_before_exec(cmd: &mut Command, ns: &File, setup: &NodeSetup) -> Result<()> {
-    use std::os::unix::process::CommandExt;
-    enter_before_exec(cmd, ns.as_raw_fd());
-    let c = setup.to_c()?;
-    // SAFETY: the closure makes system calls only, on strings made before fork.
-    unsafe {
-        cmd.pre_exec(move || c.apply_in_child());
-    }
-    Ok(())
-}
-
-/// Start a daemon inside the lab namespace `netns` (and, for a node's
-/// daemon, its [`NodeSetup`]), in its own process group with output to
-/// `log`; returns its PID and start time. The child enters the namespaces
-/// and execs the daemon itself, so the PID is the daemon's. It is not
-/// waited for: it outlives `lab`.
+/// Start a daemon inside the lab namespace `netns` (and, for a pod's
+/// daemon, its [`NodeSetup`]: then the daemon is PID 1 of a PID namespace
+/// of its own, see [`super::enter`]), in its own process group with output
+/// to `log`; returns its (host) PID and start time. The child enters the
+/// namespaces and execs the daemon itself, so the PID is the daemon's. It is
+/// not waited for: it outlives `lab`.
 pub fn spawn_daemon(
     mut cmd: Command,
     netns: &str,
     node: Option<&NodeSetup>,
     log: &Path,
 ) -> Result<(i32, u64)> {
+    use std::io::Read;
     use std::os::unix::process::CommandExt;
     let shown = format!("{} (in netns {netns})", exec::display(&cmd));
     let out = std::fs::OpenOptions::new()
@@ -733,22 +493,46 @@ pub fn spawn_daemon(
         .try_clone()
         .map_err(|e| LabError::io("duplicating a file", e))?;
     let ns_file = open_netns(netns)?;
-    match node {
-        Some(n) => enter_node_before_exec(&mut cmd, &ns_file, n)?,
-        None => enter_before_exec(&mut cmd, ns_file.as_raw_fd()),
-    }
+    // The node's PID 1 is a grandchild: its host PID comes on this pipe.
+    let (mut report, report_w) = match node {
+        Some(n) => {
+            let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+                .map_err(|e| LabError::io("making a pipe", e.into()))?;
+            enter_node_before_exec(&mut cmd, &ns_file, n, Mode::Detach(w.as_raw_fd()))?;
+            (Some(File::from(r)), Some(w))
+        }
+        None => {
+            enter_before_exec(&mut cmd, ns_file.as_raw_fd());
+            (None, None)
+        }
+    };
     cmd.stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
         .process_group(0);
-    let child = cmd.spawn().map_err(|e| LabError::Command {
-        command: shown,
+    let mut child = cmd.spawn().map_err(|e| LabError::Command {
+        command: shown.clone(),
         status: "could not start".into(),
         output: e.to_string(),
     })?;
     drop(ns_file);
-    let pid = child.id() as i32;
-    // The child has exec'd: its start time is final.
+    drop(report_w);
+    let pid = match report.as_mut() {
+        None => child.id() as i32,
+        Some(r) => {
+            // The process between has exited (it reports, then _exits).
+            let _ = child.wait();
+            let mut b = [0u8; 4];
+            r.read_exact(&mut b).map_err(|e| LabError::Command {
+                command: shown,
+                status: "could not start".into(),
+                output: format!("no PID reported from inside the node: {e}"),
+            })?;
+            i32::from_ne_bytes(b)
+        }
+    };
+    // The daemon has exec'd (spawn returns when the exec-error pipe
+    // closes): its start time is final.
     let st = proc_stat(pid).map(|s| s.start_time).unwrap_or(0);
     Ok((pid, st))
 }
@@ -854,12 +638,19 @@ pub fn proxy(state_dir: &Path, lab: &str, node: &str) -> Result<()> {
     })?;
     let sshd = super::ctx::Programs::find().sshd;
     let mut cmd = Command::new(&sshd);
+    // The node's own configuration and log (see `rootfs`): the lab's
+    // state folder is not part of a node's files.
     cmd.arg("-i")
         .arg("-f")
-        .arg(&config)
+        .arg(super::rootfs::SSHD_CONFIG)
         .arg("-E")
-        .arg(layout.sshd_log(node));
-    enter_node_before_exec(&mut cmd, &ns_file, &layout.node_setup(lab, node)?)?;
+        .arg(super::rootfs::SSHD_LOG);
+    enter_node_before_exec(
+        &mut cmd,
+        &ns_file,
+        &layout.node_setup(lab, node)?,
+        Mode::Wait,
+    )?;
     let err = cmd.exec();
     Err(LabError::io(
         format!("starting {} in node {node}", sshd.display()),

@@ -64,7 +64,7 @@ impl Step<NetnsCtx> for StateFolder {
         let node_names: Vec<String> = ctx.lab.nodes.iter().map(|n| n.name.clone()).collect();
         let host_pub = read(&l.host_key().with_extension("pub"))?;
         let client_pub = read(&l.client_key().with_extension("pub"))?;
-        write_file(&l.sshd_config(), files::sshd_config(&l).as_bytes(), 0o644)?;
+        write_file(&l.sshd_config(), files::sshd_config().as_bytes(), 0o644)?;
         write_file(&l.authorized_keys(), client_pub.as_bytes(), 0o600)?;
         write_file(
             &l.known_hosts(),

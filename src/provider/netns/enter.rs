@@ -1,0 +1,508 @@
+//! How a process enters a node (or a pod) so that the node is a machine of
+//! its own and cannot reach the host: after the node's network namespace,
+//! the child makes its own mount, UTS, IPC and PID namespaces, builds the
+//! node's view of the files in the node's overlay (see `rootfs`): the
+//! host's `/usr` read-only, a minimal `/dev` (null, zero, full, random,
+//! urandom, tty, a devpts of its own, shm; no block device), a read-only
+//! `/sys` of its network namespace, the node's own `/run` and `/root`, and
+//! pivots into it; the host's tree is detached. It then forks: the child is
+//! PID 1 of the new PID namespace, mounts a `/proc` of that namespace (its
+//! kernel-wide files read-only, `/proc/sys/net` of its own network writable),
+//! drops from its bounding set every capability that reaches past its own
+//! namespaces ([`DROPPED`]), sets no_new_privs and execs the command.
+//! Everything the command starts lives in that PID namespace and dies with
+//! its PID 1.
+//!
+//! The parent of PID 1 stays on the host's side: it waits for PID 1 and
+//! exits with its status ([`Mode::Wait`]: sessions, `lab proxy`), or
+//! reports PID 1's host PID on a pipe and exits at once ([`Mode::Detach`]:
+//! a pod's nginx, which `lab` records and stops by that PID).
+//!
+//! Everything in the child is a system call on memory prepared before the
+//! fork (the parent is multi-threaded): [`Plan`] is built in the parent.
+
+use crate::error::{LabError, Result};
+use std::ffi::CString;
+use std::fs::File;
+use std::os::fd::RawFd;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// How every entry to a node (or a pod) sets itself up.
+#[derive(Debug, Clone)]
+pub struct NodeSetup {
+    pub hostname: String,
+    /// Bound onto /run.
+    pub run: PathBuf,
+    /// Bound onto /root.
+    pub home: PathBuf,
+    /// Where the node's overlay is mounted on the host (absolute): the
+    /// node's `/`.
+    pub root: PathBuf,
+    /// Host folders bound (read-write) at the same path (a pod's nginx
+    /// folder: its configuration, logs and temp files).
+    pub binds: Vec<PathBuf>,
+}
+
+/// What happens to the process between the host and the node's PID 1.
+#[derive(Debug, Clone, Copy)]
+pub enum Mode {
+    /// It waits for PID 1 and exits with its status; PID 1 dies with it.
+    Wait,
+    /// It writes PID 1's host PID (4 bytes, native order) to this fd and
+    /// exits.
+    Detach(RawFd),
+}
+
+/// Capabilities root in a node loses: what reaches the host or the kernel
+/// beyond the node's own namespaces. Kept: chown, dac_override, fowner,
+/// fsetid, kill, setgid, setuid, setpcap, net_bind_service, net_broadcast,
+/// net_admin, net_raw, sys_chroot, audit_write, setfcap (what sshd, nginx,
+/// tcpdump, ping and iptables need, on the node's own objects).
+pub const DROPPED: &[u32] = &[
+    2,  // CAP_DAC_READ_SEARCH (open_by_handle_at reaches host files)
+    9,  // CAP_LINUX_IMMUTABLE
+    14, // CAP_IPC_LOCK
+    15, // CAP_IPC_OWNER
+    16, // CAP_SYS_MODULE
+    17, // CAP_SYS_RAWIO
+    19, // CAP_SYS_PTRACE
+    20, // CAP_SYS_PACCT
+    21, // CAP_SYS_ADMIN
+    22, // CAP_SYS_BOOT
+    23, // CAP_SYS_NICE
+    24, // CAP_SYS_RESOURCE
+    25, // CAP_SYS_TIME
+    26, // CAP_SYS_TTY_CONFIG
+    27, // CAP_MKNOD
+    28, // CAP_LEASE
+    30, // CAP_AUDIT_CONTROL
+    32, // CAP_MAC_OVERRIDE
+    33, // CAP_MAC_ADMIN
+    34, // CAP_SYSLOG
+    35, // CAP_WAKE_ALARM
+    36, // CAP_BLOCK_SUSPEND
+    37, // CAP_AUDIT_READ
+    38, // CAP_PERFMON
+    39, // CAP_BPF
+    40, // CAP_CHECKPOINT_RESTORE
+];
+
+/// The devices of a node's `/dev` (bound from the host's).
+const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom", "tty"];
+
+/// `/proc` files and folders that act on the whole kernel: read-only.
+const PROC_READ_ONLY: &[&str] = &["sys", "sysrq-trigger", "irq", "bus", "fs"];
+
+/// Host folders a node sees read-only at the same place (when they are
+/// folders on the host; where the host links them into /usr, the node's
+/// root has the same link).
+pub const HOST_READ_ONLY: &[&str] = &["usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"];
+
+fn cstr(s: impl AsRef<std::ffi::OsStr>) -> Result<CString> {
+    use std::os::unix::ffi::OsStrExt;
+    CString::new(s.as_ref().as_bytes())
+        .map_err(|_| LabError::Internal(format!("a path holds a NUL byte: {:?}", s.as_ref())))
+}
+
+/// One step of the child's setup.
+enum Op {
+    Mount {
+        src: Option<CString>,
+        dst: CString,
+        fstype: Option<CString>,
+        flags: libc::c_ulong,
+        data: Option<CString>,
+    },
+    Mkdir(CString, libc::mode_t),
+    /// An empty file to bind a device onto.
+    Touch(CString),
+    Symlink(CString, CString),
+}
+
+impl Op {
+    fn mount(
+        src: Option<&str>,
+        dst: &Path,
+        fstype: Option<&str>,
+        flags: libc::c_ulong,
+        data: Option<&str>,
+    ) -> Result<Op> {
+        Ok(Op::Mount {
+            src: src.map(cstr).transpose()?,
+            dst: cstr(dst)?,
+            fstype: fstype.map(cstr).transpose()?,
+            flags,
+            data: data.map(cstr).transpose()?,
+        })
+    }
+    fn bind(src: &Path, dst: &Path, flags: libc::c_ulong) -> Result<Op> {
+        Ok(Op::Mount {
+            src: Some(cstr(src)?),
+            dst: cstr(dst)?,
+            fstype: None,
+            flags: libc::MS_BIND | flags,
+            data: None,
+        })
+    }
+    /// Make the bind mount at `dst` read-only.
+    fn read_only(dst: &Path) -> Result<Op> {
+        Op::mount(
+            None,
+            dst,
+            None,
+            libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
+            None,
+        )
+    }
+
+    /// Run in the child: system calls only.
+    fn apply(&self) -> std::io::Result<()> {
+        let ptr = |c: &Option<CString>| c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+        // SAFETY: NUL-terminated strings (or null) made before the fork.
+        let rc = unsafe {
+            match self {
+                Op::Mount {
+                    src,
+                    dst,
+                    fstype,
+                    flags,
+                    data,
+                } => libc::mount(
+                    ptr(src),
+                    dst.as_ptr(),
+                    ptr(fstype),
+                    *flags,
+                    ptr(data) as *const libc::c_void,
+                ),
+                Op::Mkdir(p, mode) => {
+                    if libc::mkdir(p.as_ptr(), *mode) != 0
+                        && std::io::Error::last_os_error().raw_os_error() == Some(libc::EEXIST)
+                    {
+                        0
+                    } else {
+                        libc::chmod(p.as_ptr(), *mode)
+                    }
+                }
+                Op::Touch(p) => {
+                    let fd = libc::open(
+                        p.as_ptr(),
+                        libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC,
+                        0o600,
+                    );
+                    if fd < 0 { -1 } else { libc::close(fd) }
+                }
+                Op::Symlink(target, link) => {
+                    if libc::symlink(target.as_ptr(), link.as_ptr()) != 0
+                        && std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST)
+                    {
+                        -1
+                    } else {
+                        0
+                    }
+                }
+            }
+        };
+        if rc != 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Everything the child does, prepared before the fork.
+struct Plan {
+    hostname: CString,
+    /// Before the pivot, in the node's root at its host path.
+    before: Vec<Op>,
+    root: CString,
+    /// After the fork, in PID 1, inside the node's root.
+    after: Vec<Op>,
+    dot: CString,
+    slash: CString,
+    mode: Mode,
+}
+
+impl NodeSetup {
+    fn plan(&self, mode: Mode) -> Result<Plan> {
+        let r = &self.root;
+        let inside = |p: &str| r.join(p);
+        let mut before = vec![
+            Op::bind(&self.run, &inside("run"), 0)?,
+            Op::bind(&self.home, &inside("root"), 0)?,
+        ];
+        for d in HOST_READ_ONLY {
+            let host = Path::new("/").join(d);
+            let is_dir = std::fs::symlink_metadata(&host).is_ok_and(|m| m.is_dir());
+            if is_dir {
+                before.push(Op::Mkdir(cstr(inside(d))?, 0o755));
+                before.push(Op::bind(&host, &inside(d), libc::MS_REC)?);
+                before.push(Op::read_only(&inside(d))?);
+            }
+        }
+        let dev = inside("dev");
+        before.push(Op::mount(
+            Some("tmpfs"),
+            &dev,
+            Some("tmpfs"),
+            libc::MS_NOSUID | libc::MS_NOEXEC,
+            Some("mode=755,size=64k"),
+        )?);
+        for d in DEVICES {
+            let host = Path::new("/dev").join(d);
+            if host.exists() {
+                before.push(Op::Touch(cstr(dev.join(d))?));
+                before.push(Op::bind(&host, &dev.join(d), 0)?);
+            }
+        }
+        before.push(Op::Mkdir(cstr(dev.join("pts"))?, 0o755));
+        before.push(Op::mount(
+            Some("devpts"),
+            &dev.join("pts"),
+            Some("devpts"),
+            libc::MS_NOSUID | libc::MS_NOEXEC,
+            Some("newinstance,ptmxmode=0666,mode=0620,gid=5"),
+        )?);
+        before.push(Op::Symlink(cstr("pts/ptmx")?, cstr(dev.join("ptmx"))?));
+        before.push(Op::Mkdir(cstr(dev.join("shm"))?, 0o1777));
+        before.push(Op::mount(
+            Some("shm"),
+            &dev.join("shm"),
+            Some("tmpfs"),
+            libc::MS_NOSUID | libc::MS_NODEV,
+            Some("mode=1777,size=16m"),
+        )?);
+        for (link, target) in [
+            ("fd", "/proc/self/fd"),
+            ("stdin", "/proc/self/fd/0"),
+            ("stdout", "/proc/self/fd/1"),
+            ("stderr", "/proc/self/fd/2"),
+        ] {
+            before.push(Op::Symlink(cstr(target)?, cstr(dev.join(link))?));
+        }
+        // /sys of the node's network namespace, read-only.
+        before.push(Op::mount(
+            Some("sysfs"),
+            &inside("sys"),
+            Some("sysfs"),
+            libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+            None,
+        )?);
+        for b in &self.binds {
+            let rel = b.strip_prefix("/").map_err(|_| {
+                LabError::Internal(format!("{} is not an absolute path", b.display()))
+            })?;
+            let mut dirs: Vec<&Path> = rel
+                .ancestors()
+                .filter(|a| !a.as_os_str().is_empty())
+                .collect();
+            dirs.reverse();
+            for d in dirs {
+                before.push(Op::Mkdir(cstr(r.join(d))?, 0o755));
+            }
+            before.push(Op::bind(b, &r.join(rel), 0)?);
+        }
+        let proc_ = Path::new("/proc");
+        let mut after = vec![Op::mount(
+            Some("proc"),
+            proc_,
+            Some("proc"),
+            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+            None,
+        )?];
+        // The node's own network sysctls stay writable; the kernel's are not.
+        let net = proc_.join("sys/net");
+        after.push(Op::bind(&net, &net, 0)?);
+        for p in PROC_READ_ONLY {
+            let p = proc_.join(p);
+            if p.exists() {
+                after.push(Op::bind(&p, &p, libc::MS_REC)?);
+                after.push(Op::read_only(&p)?);
+            }
+        }
+        Ok(Plan {
+            hostname: cstr(&self.hostname)?,
+            before,
+            root: cstr(r)?,
+            after,
+            dot: cstr(".")?,
+            slash: cstr("/")?,
+            mode,
+        })
+    }
+}
+
+fn check(rc: libc::c_int) -> std::io::Result<()> {
+    if rc != 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+impl Plan {
+    /// The child's side, after it entered the node's network namespace:
+    /// system calls only (async-signal-safe).
+    fn apply_in_child(&self) -> std::io::Result<()> {
+        let null = std::ptr::null();
+        // SAFETY: plain system calls on NUL-terminated strings made before fork.
+        unsafe {
+            check(libc::unshare(
+                libc::CLONE_NEWNS | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC | libc::CLONE_NEWPID,
+            ))?;
+            check(libc::mount(
+                null,
+                self.slash.as_ptr(),
+                null,
+                libc::MS_REC | libc::MS_SLAVE,
+                null as *const libc::c_void,
+            ))?;
+            check(libc::sethostname(
+                self.hostname.as_ptr(),
+                self.hostname.as_bytes().len(),
+            ))?;
+        }
+        for op in &self.before {
+            op.apply()?;
+        }
+        // pivot_root(".", "."): the host's tree ends up on top of the new
+        // root and is detached at once (what runc does).
+        // SAFETY: as above.
+        unsafe {
+            check(libc::chdir(self.root.as_ptr()))?;
+            check(
+                libc::syscall(libc::SYS_pivot_root, self.dot.as_ptr(), self.dot.as_ptr())
+                    as libc::c_int,
+            )?;
+            check(libc::umount2(self.dot.as_ptr(), libc::MNT_DETACH))?;
+            check(libc::chdir(self.slash.as_ptr()))?;
+        }
+        // SAFETY: fork is async-signal-safe; the child continues with
+        // system calls only, the parent waits or reports and _exits.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if pid > 0 {
+            self.between(pid);
+        }
+        if let Mode::Wait = self.mode {
+            // SAFETY: as above. PID 1 dies with the process that waits for it.
+            unsafe {
+                check(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0))?;
+            }
+        }
+        for op in &self.after {
+            op.apply()?;
+        }
+        drop_privileges()
+    }
+
+    /// The process between the host and PID 1: never returns.
+    fn between(&self, pid: libc::pid_t) -> ! {
+        // SAFETY: system calls only, then _exit.
+        unsafe {
+            match self.mode {
+                Mode::Detach(fd) => {
+                    let bytes = pid.to_ne_bytes();
+                    let ok = libc::write(fd, bytes.as_ptr() as *const libc::c_void, bytes.len())
+                        == bytes.len() as isize;
+                    libc::_exit(if ok { 0 } else { 1 })
+                }
+                Mode::Wait => {
+                    // Hold nothing of the caller's (the exec-error pipe
+                    // must close when PID 1 execs).
+                    libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+                    let mut status = 0;
+                    loop {
+                        let r = libc::waitpid(pid, &mut status, 0);
+                        if r == pid {
+                            break;
+                        }
+                        if r < 0
+                            && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR)
+                        {
+                            libc::_exit(127);
+                        }
+                    }
+                    if libc::WIFEXITED(status) {
+                        libc::_exit(libc::WEXITSTATUS(status))
+                    }
+                    libc::_exit(128 + libc::WTERMSIG(status))
+                }
+            }
+        }
+    }
+}
+
+/// The bounding set without [`DROPPED`], no inheritable or ambient
+/// capabilities, and no_new_privs: what the exec'd program gets is root's
+/// remaining set, and nothing it runs can gain more.
+fn drop_privileges() -> std::io::Result<()> {
+    // SAFETY: prctl and capget/capset on stack memory.
+    unsafe {
+        for &cap in DROPPED {
+            if libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) != 0
+                && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINVAL)
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        check(libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong,
+            0,
+            0,
+            0,
+        ))?;
+        #[repr(C)]
+        struct Header {
+            version: u32,
+            pid: i32,
+        }
+        #[repr(C)]
+        #[derive(Clone, Copy)]
+        struct Data {
+            effective: u32,
+            permitted: u32,
+            inheritable: u32,
+        }
+        let mut h = Header {
+            version: 0x2008_0522,
+            pid: 0,
+        };
+        let mut d = [Data {
+            effective: 0,
+            permitted: 0,
+            inheritable: 0,
+        }; 2];
+        check(
+            libc::syscall(libc::SYS_capget, &mut h as *mut Header, d.as_mut_ptr()) as libc::c_int,
+        )?;
+        for x in &mut d {
+            x.inheritable = 0;
+        }
+        check(libc::syscall(libc::SYS_capset, &mut h as *mut Header, d.as_ptr()) as libc::c_int)?;
+        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+    }
+}
+
+/// Make `cmd`'s child enter a node the way every session on it does: the
+/// node's network namespace (open at `ns`, which the parent keeps open until
+/// the child has started), then its [`NodeSetup`] (see the module's header).
+pub fn enter_node_before_exec(
+    cmd: &mut Command,
+    ns: &File,
+    setup: &NodeSetup,
+    mode: Mode,
+) -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    super::sys::enter_netns_before_exec(cmd, ns);
+    let plan = setup.plan(mode)?;
+    // SAFETY: the closure makes system calls only, on memory made before fork.
+    unsafe {
+        cmd.pre_exec(move || plan.apply_in_child());
+    }
+    Ok(())
+}

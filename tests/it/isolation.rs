@@ -1,0 +1,140 @@
+//! A node is a machine of its own: from `lab ssh LAB node1 -- …` root sees
+//! no host process, cannot add a namespace to the host, sees no other lab's
+//! namespaces and no host password hash, has no CAP_SYS_ADMIN, and what it
+//! starts does not outlive `destroy`.
+
+use crate::labs::{TestLab, text};
+use std::path::Path;
+
+/// Host processes whose command line holds `needle`.
+fn host_processes_with(needle: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+                .is_ok_and(|c| c.contains(needle))
+        })
+        .collect()
+}
+
+#[test]
+fn a_node_cannot_reach_the_host() {
+    let lab = TestLab::chapter4("iso");
+    lab.up(&[]);
+    let me = std::process::id();
+
+    // No host process is visible or signalled.
+    let out = lab.ssh("node1", &format!("kill -0 {me}"));
+    assert!(
+        !out.status.success(),
+        "node1 signals host PID {me}: {}",
+        text(&out)
+    );
+
+    // No namespace reaches the host.
+    let intruder = format!("{}x", lab.name);
+    let out = lab.ssh("node1", &format!("ip netns add {intruder}"));
+    let made = Path::new("/run/netns").join(&intruder).exists();
+    if made {
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &intruder])
+            .status();
+    }
+    assert!(!made, "node1 added namespace {intruder} to the host");
+    assert!(
+        !out.status.success(),
+        "ip netns add succeeded: {}",
+        text(&out)
+    );
+
+    // The host's /run/netns (this lab's own and any other) is not the node's.
+    let out = lab.ssh("node1", "ls -A /run/netns; ls -A /run");
+    assert!(out.status.success(), "{}", text(&out));
+    let seen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !seen.contains(&format!("{}.", lab.name)),
+        "node1 sees namespaces: {seen}"
+    );
+    assert!(
+        !seen.lines().any(|l| l == "lab" || l == "lab-root"),
+        "node1 sees /run/lab: {seen}"
+    );
+
+    // No host password hash.
+    let out = lab.ssh("node1", "cat /etc/shadow");
+    assert!(out.status.success(), "{}", text(&out));
+    let shadow = String::from_utf8_lossy(&out.stdout).into_owned();
+    let host = std::fs::read_to_string("/etc/shadow").unwrap();
+    assert_ne!(shadow, host, "node1 reads the host's /etc/shadow");
+    assert!(
+        shadow
+            .lines()
+            .all(|l| !l.split(':').nth(1).unwrap_or("").starts_with('$')),
+        "a password hash on node1: {shadow}"
+    );
+    assert!(shadow.lines().any(|l| l.starts_with("root:")), "{shadow}");
+
+    // Root in the node has its network, not the host's administration.
+    let out = lab.ssh("node1", "grep CapEff /proc/self/status");
+    let caps = String::from_utf8_lossy(&out.stdout);
+    let eff = u64::from_str_radix(caps.split_whitespace().nth(1).unwrap_or("x"), 16)
+        .unwrap_or_else(|_| panic!("CapEff: {}", text(&out)));
+    assert_eq!(eff & (1 << 21), 0, "CAP_SYS_ADMIN on node1: {eff:x}");
+    assert_eq!(eff & (1 << 19), 0, "CAP_SYS_PTRACE on node1: {eff:x}");
+    assert_eq!(eff & (1 << 16), 0, "CAP_SYS_MODULE on node1: {eff:x}");
+    assert_ne!(eff & (1 << 12), 0, "no CAP_NET_ADMIN on node1: {eff:x}");
+    assert_ne!(eff & (1 << 13), 0, "no CAP_NET_RAW on node1: {eff:x}");
+    // Its /dev has no block device; /proc shows its own processes.
+    let out = lab.ssh(
+        "node1",
+        "find /dev -type b | wc -l; ls /proc | grep -c '^[0-9]'",
+    );
+    let counts: Vec<u32> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert_eq!(
+        counts.first(),
+        Some(&0),
+        "block devices on node1: {}",
+        text(&out)
+    );
+    assert!(
+        counts.get(1).is_some_and(|&n| n < 20),
+        "host processes in node1's /proc: {}",
+        text(&out)
+    );
+    // The chapter's tools still work there.
+    let out = lab.ssh(
+        "node1",
+        "ip -br link show flannel.1 && iptables-save >/dev/null && timeout 5 tcpdump -c 1 -i lo -w /dev/null 2>/dev/null & sleep 0.5; ping -c 2 -W 2 127.0.0.1 >/dev/null && wait",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+
+    // What a node starts (even in a namespace of its own) ends with the lab.
+    let tag = format!("{}", 100_000 + me % 100_000);
+    let out = lab.ssh(
+        "node1",
+        &format!(
+            "(setsid sleep {tag}1 </dev/null >/dev/null 2>&1 &); (unshare -n setsid sleep {tag}2 </dev/null >/dev/null 2>&1 &); true"
+        ),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+    let left = host_processes_with(&format!("sleep {tag}"));
+    for pid in &left {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(*pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    assert_eq!(
+        left,
+        Vec::<i32>::new(),
+        "processes of node1 outlived destroy"
+    );
+}
