@@ -25,6 +25,7 @@ pub mod cni;
 pub mod error;
 pub mod exec;
 pub mod history;
+pub mod init;
 pub mod nightly;
 pub mod ops;
 pub mod probe;

@@ -9,6 +9,7 @@ mod book;
 mod box_cmd;
 mod destroy;
 mod doctor;
+mod init;
 mod list;
 mod nightly;
 mod output;
@@ -69,6 +70,8 @@ pub enum Command {
     TcpProxy { host: String, port: u16 },
     /// The labs `lab` can find: their variants, checks and chapter.
     List,
+    /// Draft a lab (lab.yaml, checks, manifests) from a chapter.
+    Init(init::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -155,6 +158,7 @@ async fn dispatch(cmd: Command) -> Result<(), LabError> {
         Command::Doctor(a) => signals::interruptible(async { doctor::run(a) }).await,
         Command::Nightly(a) => nightly::run(a),
         Command::List => list::run(),
+        Command::Init(a) => init::run(a),
         Command::Proxy { .. }
         | Command::Box(_)
         | Command::TcpProxy { .. }
