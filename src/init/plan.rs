@@ -211,7 +211,14 @@ pub fn plan(
         }
         _ => {
             why.push("nat: VirtualBox's first NIC (the chapter names none)".into());
-            let name = if nic_private == "enp0s3" { "eth0" } else { "enp0s3" };
+            // The first NIC of the same naming as the private one.
+            let name = if nic_private.starts_with("eth") && nic_private != "eth0" {
+                "eth0"
+            } else if nic_private == "enp0s3" {
+                "eth0"
+            } else {
+                "enp0s3"
+            };
             (
                 name.to_string(),
                 ("10.0.2.0/24".parse().expect("a CIDR"), "VirtualBox's NAT network (the chapter shows none)".into()),

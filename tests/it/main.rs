@@ -6,6 +6,7 @@
 mod book;
 mod cli;
 mod harness;
+mod init;
 mod labs;
 mod lifecycle;
 mod netns;
