@@ -98,7 +98,7 @@ pub fn group(plan: &Plan, claims: &[Claim]) -> Vec<Drafted> {
                         format!("on: {}", scalar(on)),
                         format!("route: {{ to: {{ pods_of: {} }} }}", scalar(to_pods_of)),
                     ],
-                    format!("line {line}: route -n on {on}: {to_pods_of}'s pod subnet via {dev} [{v}]"),
+                    format!("line {line}: {on}'s routes send {to_pods_of}'s pod subnet via {dev} [{v}]"),
                     Some(v),
                     format!("{{ dev: {} }}", scalar(dev)),
                     true,

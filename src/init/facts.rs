@@ -126,6 +126,25 @@ fn prose(ch: &Chapter) -> Vec<(usize, &str)> {
         .collect()
 }
 
+/// The prose in paragraphs: runs of non-blank lines with no block or
+/// blank line between them.
+fn paragraphs<'a>(prose: &[(usize, &'a str)]) -> Vec<Vec<(usize, &'a str)>> {
+    let mut out: Vec<Vec<(usize, &str)>> = Vec::new();
+    let mut last = 0;
+    for (n, l) in prose {
+        if l.trim().is_empty() {
+            last = 0;
+            continue;
+        }
+        match out.last_mut() {
+            Some(p) if last + 1 == *n => p.push((*n, l)),
+            _ => out.push(vec![(*n, l)]),
+        }
+        last = *n;
+    }
+    out
+}
+
 /// `--iface=X` in a line.
 fn iface_in(line: &str) -> Option<String> {
     let i = line.find("--iface=")?;
@@ -254,9 +273,13 @@ fn step(
 
 fn apply(f: &mut Facts, w: &mut claims::Walk, prose: &[(usize, &str)], file: &str, line: usize) {
     let lower = file.to_lowercase();
-    let named: Vec<&(usize, &str)> = prose.iter().filter(|(_, l)| l.contains(file)).collect();
+    // The paragraphs of prose that name the file.
+    let named: Vec<Vec<(usize, &str)>> = paragraphs(prose)
+        .into_iter()
+        .filter(|p| p.iter().any(|(_, l)| l.contains(file)))
+        .collect();
     let network = NETWORK_WORDS.iter().any(|w| lower.contains(w))
-        || named.iter().any(|(_, l)| {
+        || named.iter().flatten().any(|(_, l)| {
             let l = l.to_lowercase();
             l.contains("flannel") || l.contains("pod network")
         });
@@ -268,6 +291,7 @@ fn apply(f: &mut Facts, w: &mut claims::Walk, prose: &[(usize, &str)], file: &st
     }
     let iface = named
         .iter()
+        .flatten()
         .find_map(|(n, l)| iface_in(l).map(|i| at(i, *n)));
     f.applied.push(Applied {
         file: file.to_string(),

@@ -210,7 +210,7 @@ pub fn plan(
             )
         }
         _ => {
-            why.push("nat: VirtualBox's first NIC (the chapter names none)".into());
+            why.push("nat: the first NIC (the chapter names none)".into());
             // The first NIC of the same naming as the private one.
             let name = if nic_private.starts_with("eth") && nic_private != "eth0" {
                 "eth0"

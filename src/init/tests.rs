@@ -204,11 +204,7 @@ fn another_voice_two_nodes_another_range_and_one_variant() {
     assert_eq!(d.missing[0].0, "web.yaml");
     assert!(!d.validated);
     // With web.yaml beside it, the draft loads whole.
-    std::fs::write(
-        d.dir.join("web.yaml"),
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels: { app: web }\n  template:\n    metadata:\n      labels: { app: web }\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n",
-    )
-    .unwrap();
+    std::fs::copy(repo("tests/fixtures/init/web.yaml"), d.dir.join("web.yaml")).unwrap();
     let d = init(&Settings { force: true, ..s }).unwrap();
     assert!(d.validated && d.missing.is_empty(), "{d:?}");
     let lab = spec::load_file(&d.lab_file, Default::default()).unwrap();
@@ -221,7 +217,7 @@ fn another_voice_two_nodes_another_range_and_one_variant() {
     assert_eq!(
         nodes,
         [
-            ("cp", Role::ControlPlane, "192.168.56.10".into()),
+            ("ctrl", Role::ControlPlane, "192.168.56.10".into()),
             ("worker-a", Role::Worker, "192.168.56.11".into()),
         ]
     );
@@ -230,6 +226,8 @@ fn another_voice_two_nodes_another_range_and_one_variant() {
     assert_eq!(lab.interfaces.private, "eth1");
     assert_eq!(lab.interfaces.nat, "eth0");
     assert_eq!(lab.default_variant, "kube-flannel");
+    let crate::cni::CniConfig::Flannel(f) = &lab.variants[0].cni;
+    assert_eq!(f.iface, ["eth1"], "--iface from the paragraph naming the file");
     let got: Vec<(String, String)> = lab
         .checks
         .iter()
@@ -238,8 +236,8 @@ fn another_voice_two_nodes_another_range_and_one_variant() {
     let want = [
         ("every node has its own pod subnet", "FLANNEL_SUBNET distinct per node"),
         ("flannel on worker-a chose its interface", "Using interface with name eth1"),
-        ("cp pings web on worker-a", "reachable, ttl 63"),
-        ("route from cp to worker-a's pods goes through flannel.1", "flannel.1"),
+        ("ctrl pings web on worker-a", "reachable, ttl 63"),
+        ("route from ctrl to worker-a's pods goes through flannel.1", "flannel.1"),
         ("worker-a pings web on worker-a", "reachable, ttl 64"),
     ];
     for (name, e) in want {
@@ -261,7 +259,7 @@ fn the_expectation_follows_the_chapter_output() {
     std::fs::write(&ch, text).unwrap();
     let d = init(&settings(ch, &tmp.path().join("x"))).unwrap();
     let yaml = std::fs::read_to_string(&d.lab_file).unwrap();
-    let at = yaml.find("- name: \"cp pings web on worker-a\"").unwrap();
+    let at = yaml.find("- name: \"ctrl pings web on worker-a\"").unwrap();
     let expect = yaml[at..].lines().find(|l| l.contains("expect:")).unwrap();
     assert_eq!(expect.trim(), "expect: unreachable");
 }

@@ -65,6 +65,60 @@ fn a_lab_drafted_from_chapter4_passes_lab_test() {
 }
 
 #[test]
+fn a_lab_drafted_from_another_chapter_passes_lab_test() {
+    // Two nodes (ctrl, worker-a), 192.168.56.0/24, pods 10.42.0.0/16,
+    // eth0/eth1, one variant whose flannel manifest lab init drafts.
+    require_root();
+    let name = unique_name("in");
+    let tmp = tempfile::Builder::new()
+        .prefix("lab-init-")
+        .tempdir()
+        .expect("temporary folder");
+    let chapter = tmp.path().join("two-node.md");
+    std::fs::copy(root().join("tests/fixtures/init/two-node.md"), &chapter).unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("lab-init-")
+        .tempdir()
+        .expect("temporary lab folder");
+    std::fs::copy(
+        root().join("tests/fixtures/init/web.yaml"),
+        dir.path().join("web.yaml"),
+    )
+    .unwrap();
+    let lab = TestLab {
+        name: name.clone(),
+        src: dir,
+        state: tempfile::tempdir().expect("tempdir"),
+    };
+    let out = lab.lab(&[
+        "init",
+        chapter.to_str().unwrap(),
+        lab.src.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "lab init failed:\n{}", text(&out));
+    assert!(lab.src.path().join("kube-flannel.yml").is_file(), "drafted");
+    let file = lab.file();
+    let drafted = std::fs::read_to_string(&file).unwrap();
+    let first = drafted.lines().find(|l| l.starts_with("name:")).unwrap().to_string();
+    std::fs::write(&file, drafted.replacen(&first, &format!("name: {name}"), 1)).unwrap();
+    let json = lab.state.path().join("report.json");
+    let out = lab.lab(&["test", file.to_str().unwrap(), "--json", json.to_str().unwrap()]);
+    let shown = text(&out);
+    assert!(out.status.success(), "lab test of the drafted lab failed:\n{shown}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["book"]["summary"]["not_understood"], 0, "{shown}");
+    assert_eq!(report["book"]["summary"]["drift"], 0, "{shown}");
+    let passed = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["variant"] != "book" && r["verdict"] == "pass")
+        .count();
+    assert_eq!(passed, 5, "the five drafted checks held:\n{shown}");
+}
+
+#[test]
 fn bad_chapters_exit_2_naming_the_file_and_create_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let missing = tmp.path().join("nowhere.md");
