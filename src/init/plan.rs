@@ -105,6 +105,16 @@ pub fn plan(
     if facts.nodes.is_empty() {
         return Err("names no machines (no `vagrant ssh NAME`, no `kubectl get nodes` table, no NODE column of `kubectl get pods -o wide`)".into());
     }
+    if let Some(n) = facts
+        .nodes
+        .iter()
+        .find(|n| !crate::spec::validate_name(&n.name))
+    {
+        return Err(format!(
+            "line {}: the machine `{}` is not a name a lab can give a node (a DNS label: lowercase letters, digits and '-')",
+            n.line, n.name
+        ));
+    }
     let advertise = facts.advertise.as_ref();
     let cp = facts
         .nodes
