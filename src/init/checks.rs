@@ -22,6 +22,16 @@ pub struct Drafted {
 /// Per variant, the expectation's YAML.
 type ByVariant = BTreeMap<String, String>;
 
+/// A check being gathered: its key, its YAML lines without `expect:`, its
+/// comments, its expectations, and whether it is a fact of the overlay.
+struct Gathered {
+    key: String,
+    head: Vec<String>,
+    comments: Vec<String>,
+    by: ByVariant,
+    structural: bool,
+}
+
 /// `expect:` for the variants shown, and whether every variant is.
 fn expect_line(plan: &Plan, by: &ByVariant) -> (String, bool) {
     let all = plan.variants.iter().all(|v| by.contains_key(&v.name));
@@ -56,49 +66,91 @@ fn missing(plan: &Plan, by: &ByVariant) -> String {
 /// Group the claims into drafted checks, in the chapter's order.
 pub fn group(plan: &Plan, claims: &[Claim]) -> Vec<Drafted> {
     // (kind, key) → (comments, body without expect, expectations by variant)
-    let mut order: Vec<(String, Vec<String>, Vec<String>, ByVariant, bool)> = Vec::new();
-    let mut slot = |key: String, head: Vec<String>, comment: String, variant: Option<String>, expect: String, structural: bool| {
-        let i = match order.iter().position(|o| o.0 == key) {
+    let mut order: Vec<Gathered> = Vec::new();
+    let mut slot = |key: String,
+                    head: Vec<String>,
+                    comment: String,
+                    variant: Option<String>,
+                    expect: String,
+                    structural: bool| {
+        let i = match order.iter().position(|o| o.key == key) {
             Some(i) => i,
             None => {
-                order.push((key, head, Vec::new(), BTreeMap::new(), structural));
+                order.push(Gathered {
+                    key,
+                    head,
+                    comments: Vec::new(),
+                    by: BTreeMap::new(),
+                    structural,
+                });
                 order.len() - 1
             }
         };
         let e = &mut order[i];
-        e.2.push(comment);
+        e.comments.push(comment);
         if let Some(v) = variant {
-            e.3.entry(v).or_insert(expect);
+            e.by.entry(v).or_insert(expect);
         }
     };
     for c in claims {
         match c {
-            Claim::Ping { variant, line, from, to, outcome, remark } => {
+            Claim::Ping {
+                variant,
+                line,
+                from,
+                to,
+                outcome,
+                remark,
+            } => {
                 let v = plan.variant_of(variant.as_deref()).to_string();
-                let remark = remark.as_ref().map(|r| format!(" ({r})")).unwrap_or_default();
+                let remark = remark
+                    .as_ref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default();
                 slot(
                     format!("ping {from:?} {to:?}"),
                     vec![
-                        format!("name: {}", quote(&format!("{} pings {}", words(from, plan), words(to, plan)))),
+                        format!(
+                            "name: {}",
+                            quote(&format!("{} pings {}", words(from, plan), words(to, plan)))
+                        ),
                         format!("from: {}", target(from, plan)),
                         format!("ping: {}", target(to, plan)),
                     ],
-                    format!("line {line}: ping {}{remark} from {}: {} [{v}]", words(to, plan), words(from, plan), outcome_words(outcome)),
+                    format!(
+                        "line {line}: ping {}{remark} from {}: {} [{v}]",
+                        words(to, plan),
+                        words(from, plan),
+                        outcome_words(outcome)
+                    ),
                     Some(v),
                     reach(outcome),
                     false,
                 );
             }
-            Claim::Route { variant, line, on, to_pods_of, dev } => {
+            Claim::Route {
+                variant,
+                line,
+                on,
+                to_pods_of,
+                dev,
+            } => {
                 let v = plan.variant_of(variant.as_deref()).to_string();
                 slot(
                     format!("route {on} {to_pods_of}"),
                     vec![
-                        format!("name: {}", quote(&format!("route from {on} to {to_pods_of}'s pods goes through {dev}"))),
+                        format!(
+                            "name: {}",
+                            quote(&format!(
+                                "route from {on} to {to_pods_of}'s pods goes through {dev}"
+                            ))
+                        ),
                         format!("on: {}", scalar(on)),
                         format!("route: {{ to: {{ pods_of: {} }} }}", scalar(to_pods_of)),
                     ],
-                    format!("line {line}: {on}'s routes send {to_pods_of}'s pod subnet via {dev} [{v}]"),
+                    format!(
+                        "line {line}: {on}'s routes send {to_pods_of}'s pod subnet via {dev} [{v}]"
+                    ),
                     Some(v),
                     format!("{{ dev: {} }}", scalar(dev)),
                     true,
@@ -117,20 +169,40 @@ pub fn group(plan: &Plan, claims: &[Claim]) -> Vec<Drafted> {
                         "on: all".into(),
                         "run: cat /run/flannel/subnet.env".into(),
                     ],
-                    format!("lines {}: a different FLANNEL_SUBNET on each node", ls.join(", ")),
+                    format!(
+                        "lines {}: a different FLANNEL_SUBNET on each node",
+                        ls.join(", ")
+                    ),
                     Some(plan.variants[0].name.clone()),
                     format!("{{ distinct: FLANNEL_SUBNET{contains} }}"),
                     true,
                 );
             }
-            Claim::Capture { variant, line, on, iface, ping, contains } => {
+            Claim::Capture {
+                variant,
+                line,
+                on,
+                iface,
+                ping,
+                contains,
+            } => {
                 let v = plan.variant_of(variant.as_deref()).to_string();
                 slot(
                     format!("capture {on} {iface} {ping:?}"),
                     vec![
-                        format!("name: {}", quote(&format!("{on} sees the ping to {} on {iface}", words(ping, plan)))),
+                        format!(
+                            "name: {}",
+                            quote(&format!(
+                                "{on} sees the ping to {} on {iface}",
+                                words(ping, plan)
+                            ))
+                        ),
                         format!("on: {}", scalar(on)),
-                        format!("capture: {{ iface: {}, while: {{ ping: {} }} }}", scalar(iface), target(ping, plan)),
+                        format!(
+                            "capture: {{ iface: {}, while: {{ ping: {} }} }}",
+                            scalar(iface),
+                            target(ping, plan)
+                        ),
                     ],
                     format!("line {line}: tcpdump -i {iface} on {on} shows {contains:?} [{v}]"),
                     Some(v),
@@ -138,17 +210,28 @@ pub fn group(plan: &Plan, claims: &[Claim]) -> Vec<Drafted> {
                     true,
                 );
             }
-            Claim::Log { variant, line, on, lines } => {
+            Claim::Log {
+                variant,
+                line,
+                on,
+                lines,
+            } => {
                 let v = plan.variant_of(variant.as_deref()).to_string();
                 let list: Vec<String> = lines.iter().map(|l| quote(l)).collect();
                 slot(
                     format!("log {on}"),
                     vec![
-                        format!("name: {}", quote(&format!("flannel on {on} chose its interface"))),
+                        format!(
+                            "name: {}",
+                            quote(&format!("flannel on {on} chose its interface"))
+                        ),
                         format!("on: {}", scalar(on)),
                         "flannel_log: true".into(),
                     ],
-                    format!("line {line}: flannel's log on {on}: {} [{v}]", lines.join(" / ")),
+                    format!(
+                        "line {line}: flannel's log on {on}: {} [{v}]",
+                        lines.join(" / ")
+                    ),
                     Some(v),
                     format!("{{ contains: [{}] }}", list.join(", ")),
                     false,
@@ -158,13 +241,18 @@ pub fn group(plan: &Plan, claims: &[Claim]) -> Vec<Drafted> {
     }
     let mut names: Vec<String> = Vec::new();
     let mut out = Vec::new();
-    for (key, mut head, mut comments, mut by, structural) in order {
-        if key.starts_with("log ") {
-            infer_logs(plan, &key[4..], &mut by, &mut comments);
+    for g in order {
+        let Gathered {
+            key,
+            mut head,
+            mut comments,
+            mut by,
+            structural,
+        } = g;
+        if let Some(on) = key.strip_prefix("log ") {
+            infer_logs(plan, on, &mut by, &mut comments);
         }
-        if structural
-            && let Some(e) = by.values().next().cloned()
-        {
+        if structural && let Some(e) = by.values().next().cloned() {
             let shown: Vec<String> = by.keys().cloned().collect();
             for v in &plan.variants {
                 by.entry(v.name.clone()).or_insert_with(|| e.clone());

@@ -166,7 +166,10 @@ impl Walk {
             let Some(node) = by_env.or_else(by_pod) else {
                 f.skipped.push((
                     r.line,
-                    format!("route to {}: no subnet.env or pod table says whose pods those are", r.dest),
+                    format!(
+                        "route to {}: no subnet.env or pod table says whose pods those are",
+                        r.dest
+                    ),
                 ));
                 continue;
             };
@@ -221,7 +224,10 @@ pub fn observe(f: &mut Facts, w: &mut Walk, place: Place, cmd: &Cmd, b: &Block, 
             let Some(to) = w.target(f, *target) else {
                 f.skipped.push((
                     s.line,
-                    format!("`{}`: no table of the chapter says whose address {target} is", s.command),
+                    format!(
+                        "`{}`: no table of the chapter says whose address {target} is",
+                        s.command
+                    ),
                 ));
                 return;
             };
@@ -271,7 +277,8 @@ pub fn observe(f: &mut Facts, w: &mut Walk, place: Place, cmd: &Cmd, b: &Block, 
                 if let Some(v) = l.strip_prefix("FLANNEL_SUBNET=")
                     && let Ok(net) = v.parse::<Ipv4Net>()
                 {
-                    w.subnets.push((on.clone(), net.trunc(), line_of(b, s.line, l)));
+                    w.subnets
+                        .push((on.clone(), net.trunc(), line_of(b, s.line, l)));
                 } else if let Some(v) = l.strip_prefix("FLANNEL_NETWORK=")
                     && v.parse::<Ipv4Net>().is_ok()
                 {
@@ -311,7 +318,10 @@ fn route_row(l: &str) -> Option<(Ipv4Net, String)> {
         return Some((net.trunc(), w[7].to_string()));
     }
     let net: Ipv4Net = w.first()?.parse().ok()?;
-    let dev = w.iter().position(|x| *x == "dev").and_then(|i| w.get(i + 1))?;
+    let dev = w
+        .iter()
+        .position(|x| *x == "dev")
+        .and_then(|i| w.get(i + 1))?;
     Some((net.trunc(), dev.to_string()))
 }
 
@@ -356,17 +366,28 @@ mod tests {
     #[test]
     fn ping_outcomes() {
         assert_eq!(
-            o(&["PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.", "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms"]),
+            o(&[
+                "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.",
+                "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms"
+            ]),
             Some(Outcome::Reply { ttl: Some(64) })
         );
-        assert_eq!(o(&["PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data."]), Some(Outcome::NoReply));
         assert_eq!(
-            o(&["PING 10.244.3.3 (10.244.3.3): 48 data bytes", "60 bytes from 10.244.1.1: Destination Net Unreachable"]),
+            o(&["PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data."]),
+            Some(Outcome::NoReply)
+        );
+        assert_eq!(
+            o(&[
+                "PING 10.244.3.3 (10.244.3.3): 48 data bytes",
+                "60 bytes from 10.244.1.1: Destination Net Unreachable"
+            ]),
             Some(Outcome::Error("Destination Net Unreachable".into()))
         );
         assert_eq!(
             o(&["From 10.1.0.1 icmp_seq=1 Destination Host Unreachable"]),
-            Some(Outcome::Error("From 10.1.0.1 icmp_seq=1 Destination Host Unreachable".into()))
+            Some(Outcome::Error(
+                "From 10.1.0.1 icmp_seq=1 Destination Host Unreachable".into()
+            ))
         );
         assert_eq!(o(&[]), None);
     }
@@ -374,13 +395,18 @@ mod tests {
     #[test]
     fn route_rows() {
         assert_eq!(
-            route_row("10.244.3.0      10.244.3.0      255.255.255.0   UG    0      0        0 flannel.1"),
+            route_row(
+                "10.244.3.0      10.244.3.0      255.255.255.0   UG    0      0        0 flannel.1"
+            ),
             Some(("10.244.3.0/24".parse().unwrap(), "flannel.1".into()))
         );
         assert_eq!(
             route_row("10.42.2.0/24 via 10.42.2.0 dev flannel.1 onlink"),
             Some(("10.42.2.0/24".parse().unwrap(), "flannel.1".into()))
         );
-        assert_eq!(route_row("Destination Gateway Genmask Flags Metric Ref Use Iface"), None);
+        assert_eq!(
+            route_row("Destination Gateway Genmask Flags Metric Ref Use Iface"),
+            None
+        );
     }
 }

@@ -178,7 +178,10 @@ pub fn read(ch: &Chapter) -> Facts {
     }
     for (n, l) in ch.text.lines().enumerate() {
         if let Some(nic) = nic_in(l, n + 1)
-            && !f.nics.iter().any(|x| x.name == nic.name && x.addr == nic.addr)
+            && !f
+                .nics
+                .iter()
+                .any(|x| x.name == nic.name && x.addr == nic.addr)
         {
             f.nics.push(nic);
         }
@@ -248,10 +251,11 @@ fn step(
                     )),
                 }
             }
-            KubeAction::Logs { pod } => match w.place_of_pod(pod) {
-                Some(Place::Node(node)) => claims::log(f, w, &node, b, s),
-                _ => {}
-            },
+            KubeAction::Logs { pod } => {
+                if let Some(Place::Node(node)) = w.place_of_pod(pod) {
+                    claims::log(f, w, &node, b, s)
+                }
+            }
             KubeAction::Delete { .. } => {}
         },
         other => match w.on.clone() {
@@ -315,7 +319,10 @@ fn table(f: &mut Facts, w: &mut claims::Walk, g: &recognize::Get, b: &Block, s: 
     let cols: Vec<&str> = header.split_whitespace().collect();
     let col = |name: &str| cols.iter().position(|c| *c == name);
     let Some(name_col) = col("NAME") else { return };
-    let flannel = g.selector.as_ref().is_some_and(|(_, v)| v.contains("flannel"));
+    let flannel = g
+        .selector
+        .as_ref()
+        .is_some_and(|(_, v)| v.contains("flannel"));
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for (_, row) in lines {
         let n = line_of(b, s.line, row);

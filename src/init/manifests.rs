@@ -48,7 +48,7 @@ pub fn flannel(plan: &Plan, facts: &Facts, file: &str, chapter: &str) -> Result<
         "# Drafted by `lab init` from lab's flannel template for {chapter}:\n# flannel with the VXLAN backend, Network {pods} ({}",
         plan.pods.1
     );
-    head.push_str(")");
+    head.push(')');
     match &v.iface {
         Some((i, l)) => head.push_str(&format!(",\n# and --iface={i} (line {l}).\n")),
         None => head.push_str(",\n# no --iface: flanneld picks the default-route interface.\n"),
@@ -58,7 +58,12 @@ pub fn flannel(plan: &Plan, facts: &Facts, file: &str, chapter: &str) -> Result<
 }
 
 /// An nginx Deployment for a workload file, or why it cannot be drafted.
-pub fn workload(plan: &Plan, facts: &Facts, taken: &[String], file: &str) -> Result<(String, String), String> {
+pub fn workload(
+    plan: &Plan,
+    facts: &Facts,
+    taken: &[String],
+    file: &str,
+) -> Result<(String, String), String> {
     let dep = facts
         .deployments
         .keys()
@@ -66,7 +71,9 @@ pub fn workload(plan: &Plan, facts: &Facts, taken: &[String], file: &str) -> Res
         .ok_or("no `kubectl get pods` table shows its pods")?;
     let app = plan.app(dep);
     if !app.contains("nginx") && !dep.contains("nginx") {
-        return Err(format!("its pods ({dep}) are not nginx, lab's only workload template"));
+        return Err(format!(
+            "its pods ({dep}) are not nginx, lab's only workload template"
+        ));
     }
     let replicas = facts.deployments[dep];
     let text = body(NGINX)

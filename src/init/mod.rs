@@ -72,7 +72,12 @@ pub fn lab_name(dir: &Path) -> String {
     let s: String = s.trim_matches('-').chars().take(40).collect();
     let s = s.trim_end_matches('-').to_string();
     if s.is_empty() || !s.as_bytes()[0].is_ascii_lowercase() {
-        format!("lab-{s}").chars().take(40).collect::<String>().trim_end_matches('-').to_string()
+        format!("lab-{s}")
+            .chars()
+            .take(40)
+            .collect::<String>()
+            .trim_end_matches('-')
+            .to_string()
     } else {
         s
     }
@@ -179,14 +184,18 @@ pub fn init(s: &Settings) -> Result<Drafted> {
         dir: None,
         files: Vec::new(),
     };
-    let io = |what: &str, p: &Path, e: std::io::Error| LabError::io(format!("{what} {}", p.display()), e);
+    let io = |what: &str, p: &Path, e: std::io::Error| {
+        LabError::io(format!("{what} {}", p.display()), e)
+    };
     if !dir.exists() {
         std::fs::create_dir_all(&dir).map_err(|e| io("creating", &dir, e))?;
         made.dir = Some(dir.clone());
     }
     let r = (|| -> Result<bool> {
         let same = |a: &Path, b: &Path| {
-            a.canonicalize().ok().is_some_and(|a| b.canonicalize().ok() == Some(a))
+            a.canonicalize()
+                .ok()
+                .is_some_and(|a| b.canonicalize().ok() == Some(a))
         };
         let to = dir.join(&book);
         if !same(&s.chapter, &to) {

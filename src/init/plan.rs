@@ -138,11 +138,19 @@ pub fn plan(
     let mut known: Vec<(String, Ipv4Addr, String)> = Vec::new();
     for n in &order {
         if let Some(ip) = &n.ip {
-            known.push((n.name.clone(), ip.value, format!("line {}: its flannel pod's IP", ip.line)));
+            known.push((
+                n.name.clone(),
+                ip.value,
+                format!("line {}: its flannel pod's IP", ip.line),
+            ));
         } else if n.name == cp.name
             && let Some(a) = advertise
         {
-            known.push((n.name.clone(), a.value, format!("line {}: --apiserver-advertise-address", a.line)));
+            known.push((
+                n.name.clone(),
+                a.value,
+                format!("line {}: --apiserver-advertise-address", a.line),
+            ));
         }
     }
     let anchor = advertise
@@ -169,7 +177,9 @@ pub fn plan(
                 next += 1;
                 let ip = Ipv4Addr::from(next);
                 let why = match other {
-                    Some((_, book_ip, _)) => format!("the chapter's {book_ip} is outside {private}: the next free address"),
+                    Some((_, book_ip, _)) => format!(
+                        "the chapter's {book_ip} is outside {private}: the next free address"
+                    ),
                     None => "the chapter gives no address: the next free one".to_string(),
                 };
                 (ip, why)
@@ -222,21 +232,26 @@ pub fn plan(
         _ => {
             why.push("nat: the first NIC (the chapter names none)".into());
             // The first NIC of the same naming as the private one.
-            let name = if nic_private.starts_with("eth") && nic_private != "eth0" {
-                "eth0"
-            } else if nic_private == "enp0s3" {
+            let eth = nic_private.starts_with("eth") && nic_private != "eth0";
+            let name = if eth || nic_private == "enp0s3" {
                 "eth0"
             } else {
                 "enp0s3"
             };
             (
                 name.to_string(),
-                ("10.0.2.0/24".parse().expect("a CIDR"), "VirtualBox's NAT network (the chapter shows none)".into()),
+                (
+                    "10.0.2.0/24".parse().expect("a CIDR"),
+                    "VirtualBox's NAT network (the chapter shows none)".into(),
+                ),
             )
         }
     };
     let pods = match &facts.pod_cidr {
-        Some(p) => (p.value, format!("line {}: kubeadm init --pod-network-cidr", p.line)),
+        Some(p) => (
+            p.value,
+            format!("line {}: kubeadm init --pod-network-cidr", p.line),
+        ),
         None => (
             "10.244.0.0/16".parse().expect("a CIDR"),
             "flannel's default (the chapter gives no --pod-network-cidr)".into(),
@@ -259,7 +274,10 @@ pub fn plan(
         return Err("applies no pod network manifest (no `kubectl apply -f FILE` whose name or prose says flannel or network)".into());
     }
     let kube_why = match &facts.kube_version {
-        Some(v) => format!("lab's pinned version (the chapter's cluster ran {}, line {})", v.value, v.line),
+        Some(v) => format!(
+            "lab's pinned version (the chapter's cluster ran {}, line {})",
+            v.value, v.line
+        ),
         None => "lab's pinned version".into(),
     };
     Ok(Plan {
@@ -274,7 +292,10 @@ pub fn plan(
         nic_why: why.join("; "),
         kube_why,
         variants,
-        workloads: facts.workloads().map(|a| (a.file.clone(), a.line)).collect(),
+        workloads: facts
+            .workloads()
+            .map(|a| (a.file.clone(), a.line))
+            .collect(),
         apps,
         book: book.to_string(),
     })

@@ -37,7 +37,9 @@ pub fn quote(s: &str) -> String {
 
 /// A comment line's text: one line, nothing that ends the comment.
 fn comment(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 fn place(p: &Place, plan: &Plan) -> String {
@@ -65,12 +67,18 @@ pub fn render(plan: &Plan, claims: &[Claim], chapter: &str, skipped: &[(usize, S
         o.push_str(&s);
         o.push('\n');
     };
-    w(format!("# Drafted by `lab init` from {}.", comment(chapter)));
+    w(format!(
+        "# Drafted by `lab init` from {}.",
+        comment(chapter)
+    ));
     w("# Each value says where in the chapter it came from, or that it is lab's".into());
     w("# default. Review it, then: lab up DIR; lab test DIR; lab book DIR.".into());
     w(format!("name: {}", scalar(&plan.name)));
     w(format!("title: {}", quote(&plan.title)));
-    w(format!("kubernetes: \"1.32\"  # {}", comment(&plan.kube_why)));
+    w(format!(
+        "kubernetes: \"1.32\"  # {}",
+        comment(&plan.kube_why)
+    ));
     w("box: ubuntu/jammy64  # lab's default box".into());
     w(format!(
         "interfaces: {{ nat: {}, private: {} }}  # {}",
@@ -79,7 +87,11 @@ pub fn render(plan: &Plan, claims: &[Claim], chapter: &str, skipped: &[(usize, S
         comment(&plan.nic_why)
     ));
     w("network:".into());
-    for (k, (net, why)) in [("private", &plan.private), ("nat", &plan.nat), ("pods", &plan.pods)] {
+    for (k, (net, why)) in [
+        ("private", &plan.private),
+        ("nat", &plan.nat),
+        ("pods", &plan.pods),
+    ] {
         w(format!("  {k}: {net}  # {}", comment(why)));
     }
     w("nodes:".into());
@@ -88,7 +100,11 @@ pub fn render(plan: &Plan, claims: &[Claim], chapter: &str, skipped: &[(usize, S
         w(format!(
             "  - {{ name: {}, role: {}, ip: {} }}",
             scalar(&n.name),
-            if n.control_plane { "control-plane" } else { "worker" },
+            if n.control_plane {
+                "control-plane"
+            } else {
+                "worker"
+            },
             n.ip
         ));
     }
@@ -97,7 +113,10 @@ pub fn render(plan: &Plan, claims: &[Claim], chapter: &str, skipped: &[(usize, S
     w("variants:".into());
     for v in &plan.variants {
         let about = match &v.iface {
-            Some((i, l)) => format!("line {}: kubectl apply -f {} (--iface={i}, line {l})", v.line, v.file),
+            Some((i, l)) => format!(
+                "line {}: kubectl apply -f {} (--iface={i}, line {l})",
+                v.line, v.file
+            ),
             None => format!("line {}: kubectl apply -f {}", v.line, v.file),
         };
         w(format!(
@@ -107,13 +126,20 @@ pub fn render(plan: &Plan, claims: &[Claim], chapter: &str, skipped: &[(usize, S
             quote(&about)
         ));
     }
-    w(format!("default_variant: {}", scalar(&plan.variants[0].name)));
+    w(format!(
+        "default_variant: {}",
+        scalar(&plan.variants[0].name)
+    ));
     if plan.workloads.is_empty() {
         w("workloads: []".into());
     } else {
         w("workloads:".into());
         for (f, l) in &plan.workloads {
-            w(format!("  - {}  # line {l}: kubectl apply -f {}", quote(f), comment(f)));
+            w(format!(
+                "  - {}  # line {l}: kubectl apply -f {}",
+                quote(f),
+                comment(f)
+            ));
         }
     }
     w("# The chapter itself: `lab book DIR` replays it.".into());

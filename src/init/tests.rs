@@ -72,7 +72,16 @@ fn chapter4_drafts_its_machines_network_variants_workload_and_checks() {
     let variants: Vec<(&str, String)> = lab
         .variants
         .iter()
-        .map(|v| (v.name.as_str(), v.manifest.file_name().unwrap().to_string_lossy().into_owned()))
+        .map(|v| {
+            (
+                v.name.as_str(),
+                v.manifest
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            )
+        })
         .collect();
     assert_eq!(
         variants,
@@ -84,7 +93,10 @@ fn chapter4_drafts_its_machines_network_variants_workload_and_checks() {
     assert_eq!(lab.default_variant, "flannel");
     assert_eq!(lab.workloads.len(), 1);
     assert_eq!(lab.workloads[0].app, "nginx");
-    assert_eq!(lab.book.as_deref(), Some(dir.path().join("chapter.md").as_path()));
+    assert_eq!(
+        lab.book.as_deref(),
+        Some(dir.path().join("chapter.md").as_path())
+    );
     assert_eq!(
         std::fs::read(dir.path().join("chapter.md")).unwrap(),
         std::fs::read(repo("labs/chapter4/chapter.md")).unwrap(),
@@ -103,9 +115,16 @@ fn chapter4_drafts_its_machines_network_variants_workload_and_checks() {
     ] {
         assert!(names.contains(&n), "{n} not in {names:?}");
     }
-    let across = lab.checks.iter().find(|c| c.name == "node1 pings nginx on node2").unwrap();
+    let across = lab
+        .checks
+        .iter()
+        .find(|c| c.name == "node1 pings nginx on node2")
+        .unwrap();
     assert_eq!(across.expect_for("flannel").to_string(), "unreachable");
-    assert_eq!(across.expect_for("flannel-fix").to_string(), "reachable, ttl 63");
+    assert_eq!(
+        across.expect_for("flannel-fix").to_string(),
+        "reachable, ttl 63"
+    );
     let text = std::fs::read_to_string(&d.lab_file).unwrap();
     let chapter: Vec<String> = std::fs::read_to_string(repo("labs/chapter4/chapter.md"))
         .unwrap()
@@ -113,13 +132,25 @@ fn chapter4_drafts_its_machines_network_variants_workload_and_checks() {
         .map(str::to_string)
         .collect();
     let c = comments_of(&text, "node1 pings nginx on node2");
-    assert!(c.iter().any(|l| l.contains("line 90:") && l.contains("no reply")), "{c:?}");
-    assert!(c.iter().any(|l| l.contains("line 232:") && l.contains("ttl=63")), "{c:?}");
+    assert!(
+        c.iter()
+            .any(|l| l.contains("line 90:") && l.contains("no reply")),
+        "{c:?}"
+    );
+    assert!(
+        c.iter()
+            .any(|l| l.contains("line 232:") && l.contains("ttl=63")),
+        "{c:?}"
+    );
     assert!(chapter[89].starts_with("ping 10.244.3.3"));
     assert!(chapter[231].starts_with("ping 10.244.3.4"));
     for check in &lab.checks {
         let c = comments_of(&text, &check.name);
-        assert!(c.iter().any(|l| l.contains("line")), "{}: {c:?}", check.name);
+        assert!(
+            c.iter().any(|l| l.contains("line")),
+            "{}: {c:?}",
+            check.name
+        );
     }
 }
 
@@ -141,10 +172,7 @@ fn manifests_the_folder_lacks_are_drafted_from_labs_templates() {
             format!("{}:{:?}", f.network, f.iface)
         })
         .collect();
-    assert_eq!(
-        ifaces,
-        ["10.244.0.0/16:[]", "10.244.0.0/16:[\"enp0s8\"]"]
-    );
+    assert_eq!(ifaces, ["10.244.0.0/16:[]", "10.244.0.0/16:[\"enp0s8\"]"]);
     assert_eq!(lab.workloads[0].replicas, 2);
 }
 
@@ -156,11 +184,18 @@ fn an_existing_lab_file_is_kept_unless_forced() {
     let e = init(&s).unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("lab.yaml: exists; `--force`"), "{e}");
-    assert_eq!(std::fs::read_to_string(dir.path().join("lab.yaml")).unwrap(), "mine\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("lab.yaml")).unwrap(),
+        "mine\n"
+    );
     assert!(!dir.path().join("chapter.md").exists(), "nothing written");
     s.force = true;
     init(&s).unwrap();
-    assert!(std::fs::read_to_string(dir.path().join("lab.yaml")).unwrap().contains("name:"));
+    assert!(
+        std::fs::read_to_string(dir.path().join("lab.yaml"))
+            .unwrap()
+            .contains("name:")
+    );
 }
 
 #[test]
@@ -227,21 +262,37 @@ fn another_voice_two_nodes_another_range_and_one_variant() {
     assert_eq!(lab.interfaces.nat, "eth0");
     assert_eq!(lab.default_variant, "kube-flannel");
     let crate::cni::CniConfig::Flannel(f) = &lab.variants[0].cni;
-    assert_eq!(f.iface, ["eth1"], "--iface from the paragraph naming the file");
+    assert_eq!(
+        f.iface,
+        ["eth1"],
+        "--iface from the paragraph naming the file"
+    );
     let got: Vec<(String, String)> = lab
         .checks
         .iter()
         .map(|c| (c.name.clone(), c.expect_for("kube-flannel").to_string()))
         .collect();
     let want = [
-        ("every node has its own pod subnet", "FLANNEL_SUBNET distinct per node"),
-        ("flannel on worker-a chose its interface", "Using interface with name eth1"),
+        (
+            "every node has its own pod subnet",
+            "FLANNEL_SUBNET distinct per node",
+        ),
+        (
+            "flannel on worker-a chose its interface",
+            "Using interface with name eth1",
+        ),
         ("ctrl pings web on worker-a", "reachable, ttl 63"),
-        ("route from ctrl to worker-a's pods goes through flannel.1", "flannel.1"),
+        (
+            "route from ctrl to worker-a's pods goes through flannel.1",
+            "flannel.1",
+        ),
         ("worker-a pings web on worker-a", "reachable, ttl 64"),
     ];
     for (name, e) in want {
-        let c = got.iter().find(|g| g.0 == name).unwrap_or_else(|| panic!("{name}: {got:?}"));
+        let c = got
+            .iter()
+            .find(|g| g.0 == name)
+            .unwrap_or_else(|| panic!("{name}: {got:?}"));
         assert!(c.1.contains(e), "{name}: {}", c.1);
     }
     assert_eq!(got.len(), want.len(), "{got:?}");
@@ -270,9 +321,15 @@ fn a_chapter_with_no_machines_is_refused_and_nothing_is_made() {
     let dir = tmp.path().join("out");
     let e = init(&settings(repo("tests/fixtures/init/no-machines.md"), &dir)).unwrap_err();
     assert!(matches!(e, LabError::Usage(_)));
-    assert!(e.to_string().contains("no-machines.md: names no machines"), "{e}");
+    assert!(
+        e.to_string().contains("no-machines.md: names no machines"),
+        "{e}"
+    );
     assert!(!dir.exists());
     let e = init(&settings(tmp.path().join("absent.md"), &dir)).unwrap_err();
-    assert!(e.to_string().contains("absent.md: cannot read the chapter"), "{e}");
+    assert!(
+        e.to_string().contains("absent.md: cannot read the chapter"),
+        "{e}"
+    );
     assert!(!dir.exists());
 }

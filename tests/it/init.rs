@@ -37,9 +37,17 @@ fn a_lab_drafted_from_chapter4_passes_lab_test() {
         .to_string();
     std::fs::write(&file, drafted.replacen(&first, &format!("name: {name}"), 1)).unwrap();
     let json = lab.state.path().join("report.json");
-    let out = lab.lab(&["test", file.to_str().unwrap(), "--json", json.to_str().unwrap()]);
+    let out = lab.lab(&[
+        "test",
+        file.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
     let shown = text(&out);
-    assert!(out.status.success(), "lab test of the drafted lab failed:\n{shown}");
+    assert!(
+        out.status.success(),
+        "lab test of the drafted lab failed:\n{shown}"
+    );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("report")).expect("json");
     let book = &report["book"];
@@ -60,7 +68,10 @@ fn a_lab_drafted_from_chapter4_passes_lab_test() {
     ] {
         let ran: Vec<_> = results.iter().filter(|r| r["name"] == check).collect();
         assert_eq!(ran.len(), 2, "{check} once per variant:\n{shown}");
-        assert!(ran.iter().all(|r| r["verdict"] == "pass"), "{check}:\n{shown}");
+        assert!(
+            ran.iter().all(|r| r["verdict"] == "pass"),
+            "{check}:\n{shown}"
+        );
     }
 }
 
@@ -99,12 +110,24 @@ fn a_lab_drafted_from_another_chapter_passes_lab_test() {
     assert!(lab.src.path().join("kube-flannel.yml").is_file(), "drafted");
     let file = lab.file();
     let drafted = std::fs::read_to_string(&file).unwrap();
-    let first = drafted.lines().find(|l| l.starts_with("name:")).unwrap().to_string();
+    let first = drafted
+        .lines()
+        .find(|l| l.starts_with("name:"))
+        .unwrap()
+        .to_string();
     std::fs::write(&file, drafted.replacen(&first, &format!("name: {name}"), 1)).unwrap();
     let json = lab.state.path().join("report.json");
-    let out = lab.lab(&["test", file.to_str().unwrap(), "--json", json.to_str().unwrap()]);
+    let out = lab.lab(&[
+        "test",
+        file.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
     let shown = text(&out);
-    assert!(out.status.success(), "lab test of the drafted lab failed:\n{shown}");
+    assert!(
+        out.status.success(),
+        "lab test of the drafted lab failed:\n{shown}"
+    );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(report["book"]["summary"]["not_understood"], 0, "{shown}");
@@ -130,7 +153,10 @@ fn bad_chapters_exit_2_naming_the_file_and_create_nothing() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("nowhere.md") && err.contains("cannot read"), "{err}");
+    assert!(
+        err.contains("nowhere.md") && err.contains("cannot read"),
+        "{err}"
+    );
     assert!(!into.exists());
 
     let bare = root().join("tests/fixtures/init/no-machines.md");
