@@ -14,8 +14,7 @@ pub struct Args {
     /// Overwrite an existing lab.yaml in DIR.
     #[arg(long)]
     pub force: bool,
-    /// Refuse (exit 2, nothing written) if DIR lacks a manifest the chapter
-    /// applies, instead of drafting it or warning.
+    /// Refuse (exit 2) if DIR lacks a manifest the chapter applies.
     #[arg(long)]
     pub strict: bool,
 }
@@ -42,23 +41,22 @@ pub fn run(a: Args) -> Result<()> {
         );
     }
     if !d.drafted.is_empty() {
-        println!(
-            "  drafted from lab's templates (check them against the book's): {}",
-            d.drafted.join(", ")
-        );
+        println!("  drafted from lab's templates (check them against the book's):");
+        for f in &d.drafted {
+            println!("    {f}");
+        }
     }
     if !d.missing.is_empty() {
-        let names: Vec<String> = d
-            .missing
-            .iter()
-            .map(|(f, why)| format!("{f} ({why})"))
-            .collect();
+        let names: Vec<&str> = d.missing.iter().map(|(f, _)| f.as_str()).collect();
         eprintln!(
-            "warning: {} lacks manifests the chapter applies: {}; add them, then `lab up {}`",
+            "warning: {} lacks manifests the chapter applies: {}",
             d.dir.display(),
-            names.join(", "),
-            d.dir.display()
+            names.join(", ")
         );
+        for (f, why) in &d.missing {
+            eprintln!("  {f}: not drafted: {why}");
+        }
+        eprintln!("  add them, then `lab up {}`", d.dir.display());
     }
     if d.validated {
         println!("  it loads: `lab up {}` brings it up", d.dir.display());
