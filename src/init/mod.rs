@@ -158,6 +158,21 @@ pub fn init(s: &Settings) -> Result<Drafted> {
             ),
         ));
     }
+    // A chapter of the same name already in the folder must be this one.
+    let in_dir = dir.join(&book);
+    if in_dir.is_file()
+        && std::fs::read(&in_dir)
+            .map_err(|e| LabError::io(format!("reading {}", in_dir.display()), e))?
+            != chapter.text.as_bytes()
+    {
+        return Err(usage(
+            &in_dir,
+            format!(
+                "exists and differs from {}; nothing written (remove it, or draft into another folder)",
+                s.chapter.display()
+            ),
+        ));
+    }
     // Drafts of what the folder lacks.
     let mut drafts: Vec<(String, String)> = Vec::new();
     let mut missing = Vec::new();
@@ -198,7 +213,7 @@ pub fn init(s: &Settings) -> Result<Drafted> {
                 .is_some_and(|a| b.canonicalize().ok() == Some(a))
         };
         let to = dir.join(&book);
-        if !same(&s.chapter, &to) {
+        if !same(&s.chapter, &to) && !to.exists() {
             std::fs::write(&to, chapter.text.as_bytes()).map_err(|e| io("writing", &to, e))?;
             made.files.push(to.clone());
             let known = crate::book::known::default_path(&s.chapter);

@@ -199,6 +199,23 @@ fn an_existing_lab_file_is_kept_unless_forced() {
 }
 
 #[test]
+fn another_chapter_of_the_same_name_in_the_folder_is_kept() {
+    let dir = with_chapter4_manifests();
+    std::fs::write(dir.path().join("chapter.md"), "my own chapter\n").unwrap();
+    let e = init(&settings(repo("labs/chapter4/chapter.md"), dir.path())).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(
+        e.to_string().contains("chapter.md: exists and differs"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("chapter.md")).unwrap(),
+        "my own chapter\n"
+    );
+    assert!(!dir.path().join("lab.yaml").exists());
+}
+
+#[test]
 fn strict_refuses_a_folder_that_lacks_manifests_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("lab");
