@@ -237,6 +237,60 @@ pub fn group(plan: &Plan, claims: &[Claim]) -> Vec<Drafted> {
                     false,
                 );
             }
+            Claim::NodesReady { line } => slot(
+                "nodes".into(),
+                vec![
+                    "name: \"every node is Ready\"".into(),
+                    "nodes: Ready".into(),
+                ],
+                format!(
+                    "line {line}: kubectl get nodes: every node Ready (Kubernetes' view: vagrant; netns skips it)"
+                ),
+                Some(plan.variants[0].name.clone()),
+                "true".into(),
+                true,
+            ),
+            Claim::PodsRunning {
+                line,
+                label,
+                deployment,
+                running,
+                distinct,
+            } => {
+                let app = label
+                    .clone()
+                    .or_else(|| deployment.as_ref().map(|d| plan.app(d)))
+                    .unwrap_or_default();
+                let spread = if *distinct {
+                    ", on_distinct_nodes: true"
+                } else {
+                    ""
+                };
+                slot(
+                    format!("pods {app}"),
+                    vec![
+                        format!(
+                            "name: {}",
+                            quote(&if *running == 1 {
+                                format!("1 {app} pod runs")
+                            } else {
+                                format!("{running} {app} pods run")
+                            })
+                        ),
+                        format!(
+                            "pods: {{ app: {}, running: {running}{spread} }}",
+                            scalar(&app)
+                        ),
+                    ],
+                    format!(
+                        "line {line}: kubectl get pods: {running} {app} pods Running{} (Kubernetes' view: vagrant; netns skips it)",
+                        if *distinct { " on distinct nodes" } else { "" }
+                    ),
+                    Some(plan.variants[0].name.clone()),
+                    "true".into(),
+                    true,
+                );
+            }
         }
     }
     let mut names: Vec<String> = Vec::new();

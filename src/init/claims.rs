@@ -73,6 +73,17 @@ pub enum Claim {
         on: String,
         lines: Vec<String>,
     },
+    /// `kubectl get nodes`: every node Ready.
+    NodesReady { line: usize },
+    /// `kubectl get pods`: N pods Running (of an `app` label, or of a
+    /// Deployment), on distinct nodes if the table shows so.
+    PodsRunning {
+        line: usize,
+        label: Option<String>,
+        deployment: Option<String>,
+        running: usize,
+        distinct: bool,
+    },
 }
 
 /// A route row through an overlay device, before its node is known.

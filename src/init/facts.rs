@@ -324,6 +324,9 @@ fn table(f: &mut Facts, w: &mut claims::Walk, g: &recognize::Get, b: &Block, s: 
         .as_ref()
         .is_some_and(|(_, v)| v.contains("flannel"));
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    // Running pods by group (flannel's, or a Deployment's), with their nodes.
+    let mut running: BTreeMap<Option<String>, (usize, Vec<String>)> = BTreeMap::new();
+    let (mut rows, mut ready) = (0, 0);
     for (_, row) in lines {
         let n = line_of(b, s.line, row);
         let cells: Vec<&str> = row.split_whitespace().collect();
@@ -334,8 +337,11 @@ fn table(f: &mut Facts, w: &mut claims::Walk, g: &recognize::Get, b: &Block, s: 
         if !recognize::is_label(name) {
             continue;
         }
+        let status = col("STATUS").map(|c| cells[c]);
         match g.what {
             Resource::Nodes => {
+                rows += 1;
+                ready += usize::from(status == Some("Ready"));
                 let roles = col("ROLES").map(|c| cells[c]).unwrap_or("");
                 let version = col("VERSION").map(|c| cells[c].to_string());
                 let node = f.node(name, n);
@@ -347,6 +353,18 @@ fn table(f: &mut Facts, w: &mut claims::Walk, g: &recognize::Get, b: &Block, s: 
                 }
             }
             Resource::Pods => {
+                let is_flannel = flannel || name.starts_with("kube-flannel");
+                let group = if is_flannel {
+                    None
+                } else {
+                    deployment_of(name)
+                };
+                let node_of = col("NODE").map(|c| cells[c].to_string());
+                if status == Some("Running") && (is_flannel || group.is_some()) {
+                    let e = running.entry(group.clone()).or_default();
+                    e.0 += 1;
+                    e.1.extend(node_of.clone());
+                }
                 let (Some(ip_col), Some(node_col)) = (col("IP"), col("NODE")) else {
                     continue;
                 };
@@ -357,11 +375,11 @@ fn table(f: &mut Facts, w: &mut claims::Walk, g: &recognize::Get, b: &Block, s: 
                     continue;
                 }
                 f.node(node, n);
-                if flannel || name.starts_with("kube-flannel") {
+                if is_flannel {
                     let nf = f.node(node, n);
                     nf.ip.get_or_insert(at(ip, n));
                     w.flannel_pods.insert(name.to_string(), node.to_string());
-                } else if let Some(dep) = deployment_of(name) {
+                } else if let Some(dep) = group {
                     let r = PodRef {
                         deployment: dep.clone(),
                         node: node.to_string(),
@@ -374,6 +392,31 @@ fn table(f: &mut Facts, w: &mut claims::Walk, g: &recognize::Get, b: &Block, s: 
         }
     }
     f.deployments.extend(counts);
+    if rows >= 2 && ready == rows {
+        f.claims.push(Claim::NodesReady { line: s.line });
+    }
+    let label = g
+        .selector
+        .as_ref()
+        .filter(|(k, _)| k == "app")
+        .map(|(_, v)| v.clone());
+    for (group, (n, mut nodes)) in running {
+        let shown = nodes.len();
+        nodes.sort();
+        nodes.dedup();
+        let (label, deployment) = match group {
+            Some(d) => (None, Some(d)),
+            None if label.is_some() => (label.clone(), None),
+            None => continue,
+        };
+        f.claims.push(Claim::PodsRunning {
+            line: s.line,
+            label,
+            deployment,
+            running: n,
+            distinct: n >= 2 && shown == n && nodes.len() == n,
+        });
+    }
 }
 
 /// The line of an output line `text` of the command at line `after`.

@@ -304,6 +304,10 @@ fn another_voice_two_nodes_another_range_and_one_variant() {
             "flannel.1",
         ),
         ("worker-a pings web on worker-a", "reachable, ttl 64"),
+        // Kubernetes' own view, from the tables (run on vagrant).
+        ("every node is Ready", "holds"),
+        ("2 flannel pods run", "holds"),
+        ("1 web pod runs", "holds"),
     ];
     for (name, e) in want {
         let c = got
