@@ -27,6 +27,7 @@ pub mod error;
 pub mod exec;
 pub mod graph;
 pub mod history;
+pub mod init;
 pub mod kubectl;
 pub mod nightly;
 pub mod ops;

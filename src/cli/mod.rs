@@ -12,6 +12,7 @@ mod destroy;
 mod doctor;
 mod doctor_kubectl;
 mod graph;
+mod init;
 mod inspect;
 mod list;
 mod man;
@@ -124,6 +125,8 @@ pub enum Command {
     },
     /// The labs `lab` can find: their variants, checks and chapter.
     List(list::Args),
+    /// Draft a lab (lab.yaml, checks, manifests) from a chapter.
+    Init(init::Args),
     /// Print the shell script that completes lab's commands, options, and
     /// lab, variant and node names (e.g. `source <(lab completions bash)`).
     Completions {
@@ -221,6 +224,7 @@ async fn dispatch(cmd: Command) -> Result<(), LabError> {
         Command::Doctor(a) => signals::interruptible(async { doctor::run(a) }).await,
         Command::Nightly(a) => nightly::run(a),
         Command::List(a) => list::run(a),
+        Command::Init(a) => init::run(a),
         Command::Inspect(a) => signals::interruptible(inspect::run(a)).await,
         Command::Graph(a) => signals::interruptible(graph::run(a)).await,
         Command::Proxy { .. }

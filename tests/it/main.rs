@@ -6,6 +6,7 @@
 mod book;
 mod cli;
 mod harness;
+mod init;
 mod install;
 mod isolation;
 mod known_drift;
