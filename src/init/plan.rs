@@ -4,6 +4,9 @@
 //! chapter's line, or the default `lab init` fell back on), which the
 //! renderer writes as a comment.
 
+/// The minor a draft pins when the chapter names none lab can run.
+pub const DEFAULT_KUBERNETES: &str = "1.32";
+
 use super::facts::Facts;
 use ipnet::Ipv4Net;
 use std::collections::BTreeMap;
@@ -38,6 +41,8 @@ pub struct Plan {
     pub nic_nat: String,
     pub nic_private: String,
     pub nic_why: String,
+    /// The Kubernetes minor to pin (`kubernetes:`).
+    pub kubernetes: String,
     pub kube_why: String,
     pub variants: Vec<PlanVariant>,
     pub workloads: Vec<(String, usize)>,
@@ -273,12 +278,30 @@ pub fn plan(
     if variants.is_empty() {
         return Err("applies no pod network manifest (no `kubectl apply -f FILE` whose name or prose says flannel or network)".into());
     }
-    let kube_why = match &facts.kube_version {
-        Some(v) => format!(
-            "lab's pinned version (the chapter's cluster ran {}, line {})",
-            v.value, v.line
+    // The chapter's own minor where pkgs.k8s.io still serves it (1.24 on),
+    // so the book's tables and kubectl lines are judged by its version;
+    // otherwise lab's default, said so.
+    let chapter_minor = facts.kube_version.as_ref().and_then(|v| {
+        let mut it = v.value.trim_start_matches('v').split('.');
+        let (major, minor) = (
+            it.next()?.parse::<u32>().ok()?,
+            it.next()?.parse::<u32>().ok()?,
+        );
+        (major == 1 && minor >= 24).then(|| (format!("1.{minor}"), v))
+    });
+    let (kubernetes, kube_why) = match (&chapter_minor, &facts.kube_version) {
+        (Some((m, v)), _) => (
+            m.clone(),
+            format!("the chapter's cluster ran {}, line {}", v.value, v.line),
         ),
-        None => "lab's pinned version".into(),
+        (None, Some(v)) => (
+            DEFAULT_KUBERNETES.to_string(),
+            format!(
+                "lab's default (the chapter's cluster ran {}, line {}, older than pkgs.k8s.io serves)",
+                v.value, v.line
+            ),
+        ),
+        (None, None) => (DEFAULT_KUBERNETES.to_string(), "lab's default".into()),
     };
     Ok(Plan {
         name: name.to_string(),
@@ -290,6 +313,7 @@ pub fn plan(
         nic_nat,
         nic_private,
         nic_why: why.join("; "),
+        kubernetes,
         kube_why,
         variants,
         workloads: facts

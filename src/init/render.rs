@@ -76,7 +76,8 @@ pub fn render(plan: &Plan, claims: &[Claim], chapter: &str, skipped: &[(usize, S
     w(format!("name: {}", scalar(&plan.name)));
     w(format!("title: {}", quote(&plan.title)));
     w(format!(
-        "kubernetes: \"1.32\"  # {}",
+        "kubernetes: {}  # {}",
+        quote(&plan.kubernetes),
         comment(&plan.kube_why)
     ));
     w("box: ubuntu/jammy64  # lab's default box".into());

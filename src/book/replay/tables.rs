@@ -164,7 +164,7 @@ impl Replayer<'_> {
                 .await
                 .is_ok_and(|o| o.ok() && o.stdout.contains("FLANNEL_SUBNET="));
             rows.push(vec![
-                format!("kube-flannel-ds-{}", n.name),
+                format!("kube-flannel-ds-{}", n.name.replace(['-', '.'], "")),
                 if running { "1/1" } else { "0/1" }.into(),
                 if running { "Running" } else { "NotRunning" }.into(),
                 n.ip.to_string(),
