@@ -212,16 +212,16 @@ pub async fn run_async_recorded(
         Ok(c) => c,
         Err(e) => return finish(rep, shown, Err(e)),
     };
-    if let Some(pid) = child.id().map(|p| p as i32) {
-        if let Some(start_time) = start_time(pid) {
-            let r = Recorded {
-                pid,
-                start_time,
-                command: shown.clone(),
-            };
-            let text = serde_json::to_string_pretty(&r).unwrap_or_default();
-            crate::state::write_atomic(record, text.as_bytes())?;
-        }
+    if let Some(pid) = child.id().map(|p| p as i32)
+        && let Some(start_time) = start_time(pid)
+    {
+        let r = Recorded {
+            pid,
+            start_time,
+            command: shown.clone(),
+        };
+        let text = serde_json::to_string_pretty(&r).unwrap_or_default();
+        crate::state::write_atomic(record, text.as_bytes())?;
     }
     // Dropped before it ends (Ctrl-C, a step's deadline): the whole group
     // goes, not only its leader (which `kill_on_drop` kills).

@@ -317,17 +317,16 @@ fn start(rec: &mut Record, log: &mut dyn FnMut(&str)) -> Result<()> {
     loop {
         let l = read_pid("libvirtd.pid").and_then(Daemon::of);
         let v = read_pid("virtlogd.pid").and_then(Daemon::of);
-        if let (Some(l), Some(v)) = (l, v) {
-            if socket().exists()
-                && virsh(&["version"])
-                    .output()
-                    .is_ok_and(|o| o.status.success())
-            {
-                rec.netns = NETNS.into();
-                rec.libvirtd = Some(l);
-                rec.virtlogd = Some(v);
-                return Ok(());
-            }
+        if let (Some(l), Some(v)) = (l, v)
+            && socket().exists()
+            && virsh(&["version"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        {
+            rec.netns = NETNS.into();
+            rec.libvirtd = Some(l);
+            rec.virtlogd = Some(v);
+            return Ok(());
         }
         if std::time::Instant::now() > deadline {
             return Err(LabError::Step {
@@ -460,29 +459,6 @@ fn stop_daemons(rec: &mut Record, log: &mut dyn FnMut(&str)) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn virtualization_flags_decide() {
-        assert!(cpu_has_virtualization("flags\t\t: fpu vme vmx sse\n"));
-        assert!(cpu_has_virtualization("flags\t\t: fpu svm\n"));
-        assert!(!cpu_has_virtualization(
-            "flags\t\t: fpu vme sse hypervisor\n"
-        ));
-        assert!(!cpu_has_virtualization("model name : vmx-like\n"));
-    }
-
-    #[test]
-    fn the_mount_view_binds_libvirts_state_over_labs_own() {
-        let s = start_script(Path::new("/d"), true);
-        assert!(s.contains("mount --bind /d/no-kvm /dev/kvm"));
-        assert!(s.contains("mount --bind /d/qemu.conf /etc/libvirt/qemu.conf"));
-        assert!(!start_script(Path::new("/d"), false).contains("/dev/kvm"));
-    }
-}
-
 /// `lab tcp-proxy HOST PORT`, the ProxyCommand of the ssh config of a lab on
 /// lab's libvirt: enter [`NETNS`] (this thread only, before any other
 /// starts), connect to HOST:PORT there, and copy stdin to it and it to
@@ -517,4 +493,27 @@ pub fn tcp_proxy(host: &str, port: u16) -> Result<()> {
     }
     drop(t);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn virtualization_flags_decide() {
+        assert!(cpu_has_virtualization("flags\t\t: fpu vme vmx sse\n"));
+        assert!(cpu_has_virtualization("flags\t\t: fpu svm\n"));
+        assert!(!cpu_has_virtualization(
+            "flags\t\t: fpu vme sse hypervisor\n"
+        ));
+        assert!(!cpu_has_virtualization("model name : vmx-like\n"));
+    }
+
+    #[test]
+    fn the_mount_view_binds_libvirts_state_over_labs_own() {
+        let s = start_script(Path::new("/d"), true);
+        assert!(s.contains("mount --bind /d/no-kvm /dev/kvm"));
+        assert!(s.contains("mount --bind /d/qemu.conf /etc/libvirt/qemu.conf"));
+        assert!(!start_script(Path::new("/d"), false).contains("/dev/kvm"));
+    }
 }
