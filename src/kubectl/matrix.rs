@@ -23,7 +23,7 @@ pub const PARALLEL: usize = 2;
 const DEADLINE: Duration = Duration::from_secs(20);
 
 /// One line's verdict from one kubectl.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Accepted without a word.
@@ -38,8 +38,10 @@ pub enum Verdict {
 }
 
 /// One cell: a line, judged by one kubectl.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Cell {
+    /// The kubectl's version: `1.32.3`.
+    #[schemars(with = "String")]
     pub version: KubeVersion,
     pub verdict: Verdict,
     /// kubectl's words: its warnings (one a line), its refusal, or why it
@@ -50,7 +52,7 @@ pub struct Cell {
 
 /// One kubectl line of the chapter and its cells, one per kubectl (in the
 /// order of [`Matrix::kubectls`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MatrixLine {
     /// Its line in the chapter.
     pub line: usize,
@@ -60,7 +62,7 @@ pub struct MatrixLine {
 }
 
 /// Every line through every kubectl.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Matrix {
     /// The kubectls, sorted by minor.
     pub kubectls: Vec<Kubectl>,
@@ -240,7 +242,8 @@ fn cell_of(k: &Kubectl, out: crate::error::Result<crate::session::Output>) -> Ce
     }
 }
 
-/// Minors as ranges over the order of `all`: `1.27–1.30`, `1.32`.
+/// Minors as ranges over the order of `all`: `1.27–1.30`, `1.32` (a range
+/// only where no minor between is missing).
 fn ranges(all: &[KubeVersion], pick: &[bool]) -> Vec<String> {
     let mut out = Vec::new();
     let mut i = 0;
@@ -250,7 +253,13 @@ fn ranges(all: &[KubeVersion], pick: &[bool]) -> Vec<String> {
             continue;
         }
         let start = i;
-        while i + 1 < all.len() && pick[i + 1] {
+        // A range only over minors that follow each other: 1.30 and 1.32
+        // without 1.31 are two.
+        while i + 1 < all.len()
+            && pick[i + 1]
+            && all[i + 1].major == all[i].major
+            && all[i + 1].minor == all[i].minor + 1
+        {
             i += 1;
         }
         out.push(if start == i {
