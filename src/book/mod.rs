@@ -324,9 +324,7 @@ pub async fn run(
     }
     if settings.kubectl_matrix {
         let dir = state.dir().join("book-kubectl-matrix");
-        let m = kubectl_matrix(&prepared.chapter, lab, &dir).await?;
-        rep.info(m.summary());
-        report.kubectl_matrix = Some(m);
+        report.kubectl_matrix = Some(kubectl_matrix(&prepared.chapter, lab, &dir).await?);
     }
     Ok(report)
 }

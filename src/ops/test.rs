@@ -126,6 +126,9 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
             if !stale.is_empty() {
                 rep.info(stale.trim_end().to_string());
             }
+            if let Some(m) = &r.kubectl_matrix {
+                rep.info(format!("kubectl matrix: {}", m.summary()));
+            }
             let checks = book::report::as_checks(&r);
             rep.emit(Event::Book(Box::new(r)));
             for c in checks {
