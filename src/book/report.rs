@@ -94,8 +94,9 @@ pub fn terminal(r: &BookReport) -> String {
     s
 }
 
-/// The version matrix for a terminal of 80 columns: its one-line summary,
-/// then a line a kubectl line: its line in the chapter, one column per
+/// The version matrix for a terminal of 80 columns: its one-line summary
+/// (whole, on one line: what a log is searched for), then a line a kubectl
+/// line: its line in the chapter, one column per
 /// kubectl minor (`ok` accepted, `dep` accepted with a warning, `REF`
 /// refused, `--` not judged), and the line (clipped, its `--kubeconfig`
 /// left out).
@@ -113,13 +114,7 @@ pub fn matrix_table(m: &crate::kubectl::Matrix) -> String {
         .collect();
     let used = 6 + minors.len() * 5 + 2;
     let room = 80usize.saturating_sub(used).max(12);
-    let _ = writeln!(
-        s,
-        "{:>5} {}  {}",
-        "line",
-        minors.concat(),
-        clip("kubectl … (--kubeconfig left out)", room)
-    );
+    let _ = writeln!(s, "{:>5} {}  {}", "line", minors.concat(), "kubectl …");
     for l in &m.lines {
         let cells: String = l
             .cells
