@@ -73,7 +73,7 @@ pub fn terminal(r: &BookReport) -> String {
         (n, true) => format!("; {n} stale dropped"),
     };
     if let Some(m) = &r.kubectl_matrix {
-        s.push_str(&matrix_table(m));
+        s.push_str(&m.table());
     }
     let _ = writeln!(
         s,
@@ -91,65 +91,6 @@ pub fn terminal(r: &BookReport) -> String {
             String::new()
         }
     );
-    s
-}
-
-/// The version matrix for a terminal of 80 columns: its one-line summary
-/// (whole, on one line: what a log is searched for), then a line a kubectl
-/// line: its line in the chapter, one column per
-/// kubectl minor (`ok` accepted, `dep` accepted with a warning, `REF`
-/// refused, `--` not judged), and the line (clipped, its `--kubeconfig`
-/// left out).
-pub fn matrix_table(m: &crate::kubectl::Matrix) -> String {
-    use crate::kubectl::Verdict as K;
-    let mut s = String::new();
-    let _ = writeln!(s, "kubectl matrix: {}", visible(&m.summary()));
-    if m.kubectls.is_empty() || m.lines.is_empty() {
-        return s;
-    }
-    let minors: Vec<String> = m
-        .kubectls
-        .iter()
-        .map(|k| format!("{:>5}", k.version.minor_str()))
-        .collect();
-    let used = 6 + minors.len() * 5 + 2;
-    let room = 80usize.saturating_sub(used).max(12);
-    let _ = writeln!(s, "{:>5} {}  {}", "line", minors.concat(), "kubectl …");
-    for l in &m.lines {
-        let cells: String = l
-            .cells
-            .iter()
-            .map(|c| {
-                format!(
-                    "{:>5}",
-                    match c.verdict {
-                        K::Accepted => "ok",
-                        K::Deprecated => "dep",
-                        K::Refused => "REF",
-                        K::NotRun => "--",
-                    }
-                )
-            })
-            .collect();
-        let mut words: Vec<&str> = Vec::new();
-        let mut skip = false;
-        for w in &l.args {
-            if std::mem::take(&mut skip) {
-                continue;
-            }
-            if w == "--kubeconfig" {
-                skip = true;
-            } else if !w.starts_with("--kubeconfig=") {
-                words.push(w);
-            }
-        }
-        let _ = writeln!(
-            s,
-            "{:>5} {cells}  {}",
-            l.line,
-            clip(&visible(&words.join(" ")), room)
-        );
-    }
     s
 }
 

@@ -3,7 +3,7 @@
 //! `kubectl.1.32`, on every machine lab is developed and tested on), and
 //! its results for `lab test` ([`super::report::matrix_as_checks`]).
 
-use super::report::{as_checks, matrix_as_checks, matrix_table};
+use super::report::{as_checks, matrix_as_checks};
 use super::*;
 use crate::kubectl::{Kubectl, Matrix, Verdict as K};
 use crate::report::{KNOWN_DRIFT, Verdict as V};
@@ -181,7 +181,7 @@ async fn the_shipped_chapter_is_refused_from_132_and_deprecated_at_130() {
     );
     // The terminal's table: the summary, a header, a line a kubectl line,
     // 80 columns at most.
-    let t = matrix_table(&m);
+    let t = m.table();
     assert!(
         t.starts_with("kubectl matrix: the chapter's kubectl lines work"),
         "{t}"

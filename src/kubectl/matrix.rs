@@ -1,7 +1,8 @@
 //! The version matrix: every kubectl line of a chapter through every
 //! kubectl minor found, judged offline, and the one-line summary of which
 //! minors accept the chapter ("the chapter's kubectl lines work with
-//! kubectl 1.27–1.30; lines 104, 124 are refused from 1.31 (…)").
+//! kubectl 1.27–1.30; lines 104, 124 are refused from 1.31 (…)"), and
+//! its table for a terminal of 80 columns ([`Matrix::table`]).
 //!
 //! Runs are concurrent but bounded ([`PARALLEL`]: the machines this runs on
 //! have two cores), and cached by (kubectl, args, folder and its files): a
@@ -363,6 +364,68 @@ impl Matrix {
             })
             .collect();
         format!("{head}; {}", parts.join("; "))
+    }
+
+    /// The version matrix for a terminal of 80 columns: its one-line summary
+    /// (whole, on one line: what a log is searched for), then a line a kubectl
+    /// line: its line in the chapter, one column per
+    /// kubectl minor (`ok` accepted, `dep` accepted with a warning, `REF`
+    /// refused, `--` not judged), and the line (clipped, its `--kubeconfig`
+    /// left out).
+    pub fn table(&self) -> String {
+        use crate::report::table::clip;
+        use crate::report::terminal::visible;
+        use std::fmt::Write;
+        let m = self;
+        let mut s = String::new();
+        let _ = writeln!(s, "kubectl matrix: {}", visible(&m.summary()));
+        if m.kubectls.is_empty() || m.lines.is_empty() {
+            return s;
+        }
+        let minors: Vec<String> = m
+            .kubectls
+            .iter()
+            .map(|k| format!("{:>5}", k.version.minor_str()))
+            .collect();
+        let used = 6 + minors.len() * 5 + 2;
+        let room = 80usize.saturating_sub(used).max(12);
+        let _ = writeln!(s, " line {}  kubectl …", minors.concat());
+        for l in &m.lines {
+            let cells: String = l
+                .cells
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{:>5}",
+                        match c.verdict {
+                            Verdict::Accepted => "ok",
+                            Verdict::Deprecated => "dep",
+                            Verdict::Refused => "REF",
+                            Verdict::NotRun => "--",
+                        }
+                    )
+                })
+                .collect();
+            let mut words: Vec<&str> = Vec::new();
+            let mut skip = false;
+            for w in &l.args {
+                if std::mem::take(&mut skip) {
+                    continue;
+                }
+                if w == "--kubeconfig" {
+                    skip = true;
+                } else if !w.starts_with("--kubeconfig=") {
+                    words.push(w);
+                }
+            }
+            let _ = writeln!(
+                s,
+                "{:>5} {cells}  {}",
+                l.line,
+                clip(&visible(&words.join(" ")), room)
+            );
+        }
+        s
     }
 }
 
