@@ -535,6 +535,23 @@ mod tests {
         assert!(m.summary().contains("refused by every kubectl"));
     }
 
+    /// A range never spans a minor that is missing: without 1.29, 1.27–1.30
+    /// is `1.27–1.28, 1.30`.
+    #[test]
+    fn a_missing_minor_splits_the_range() {
+        let mut m = chapter_like(31);
+        m.kubectls.remove(2);
+        for l in &mut m.lines {
+            l.cells.remove(2);
+        }
+        assert!(
+            m.summary()
+                .starts_with("the chapter's kubectl lines work with kubectl 1.27–1.28, 1.30;"),
+            "{}",
+            m.summary()
+        );
+    }
+
     #[test]
     fn refusals_up_to_a_minor() {
         let mut m = chapter_like(99);
