@@ -363,6 +363,7 @@ mod page_tests {
             }],
             summary: Summary::default(),
             blessed: false,
+            kubectl_matrix: None,
             text: "# Title <b>x</b>\n\nSome *prose*.\n```bash\n$ ip route\n10.244.2.0/24 via 10.244.2.0 dev flannel.1\n```\n\n![Figure : net](images/n.png)\n".into(),
         };
         r.summarize();

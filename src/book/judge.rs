@@ -222,6 +222,7 @@ mod tests {
             summary: Summary::default(),
             stale: vec![],
             blessed: false,
+            kubectl_matrix: None,
             text: String::new(),
         }
     }

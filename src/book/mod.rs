@@ -21,6 +21,8 @@ pub mod parse;
 pub mod recognize;
 pub mod replay;
 pub mod report;
+#[cfg(test)]
+mod tests_matrix;
 
 use crate::error::{LabError, Result};
 use crate::provider::Provider;
@@ -197,13 +199,25 @@ pub struct BookReport {
     /// Whether `--bless` rewrote the known-drift file.
     #[serde(default)]
     pub blessed: bool,
+    /// `--kubectl-matrix`: every kubectl line of the chapter, as the book
+    /// types it, through every kubectl minor found, offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubectl_matrix: Option<crate::kubectl::Matrix>,
     #[serde(skip)]
     pub text: String,
 }
 
 impl BookReport {
+    /// No block fails, and no result of the version matrix
+    /// ([`report::matrix_as_checks`]) fails.
     pub fn ok(&self) -> bool {
         !self.blocks.iter().any(|b| b.verdict.fails())
+            && report::matrix_as_checks(self).iter().all(|c| {
+                !matches!(
+                    c.verdict,
+                    crate::report::Verdict::Fail | crate::report::Verdict::Error
+                )
+            })
     }
 
     pub fn summarize(&mut self) {
@@ -231,6 +245,9 @@ pub struct Settings {
     pub known: Option<PathBuf>,
     /// Write the current drift to the known-drift file.
     pub bless: bool,
+    /// After the replay, run every kubectl line through every kubectl
+    /// minor found (`--kubectl-matrix`; the nightly always does).
+    pub kubectl_matrix: bool,
 }
 
 /// A chapter read and understood, before anything runs: bad input stops here.
@@ -305,5 +322,56 @@ pub async fn run(
         report.stale = dropped;
         report.blessed = true;
     }
+    if settings.kubectl_matrix {
+        let dir = state.dir().join("book-kubectl-matrix");
+        report.kubectl_matrix = Some(kubectl_matrix(&prepared.chapter, lab, &dir).await?);
+    }
     Ok(report)
+}
+
+/// Every kubectl line of `chapter` as the book types it
+/// ([`replay::chapter_lines`]) through every kubectl found
+/// ([`crate::kubectl::discover`]), offline, from folders under `dir`: one
+/// per kubeconfig name the lines use (`--kubeconfig ./admin.conf`), each
+/// with the lab's manifests under the book's names.
+pub async fn kubectl_matrix(
+    chapter: &parse::Chapter,
+    lab: &Lab,
+    dir: &std::path::Path,
+) -> Result<crate::kubectl::Matrix> {
+    kubectl_matrix_with(&crate::kubectl::discover(), chapter, lab, dir).await
+}
+
+/// [`kubectl_matrix`] through the kubectls `all`.
+pub async fn kubectl_matrix_with(
+    all: &[crate::kubectl::Kubectl],
+    chapter: &parse::Chapter,
+    lab: &Lab,
+    dir: &std::path::Path,
+) -> Result<crate::kubectl::Matrix> {
+    let lines = replay::chapter_lines(chapter);
+    let files = replay::book_files(lab);
+    let mut confs: Vec<&str> = lines
+        .iter()
+        .map(|(_, a)| replay::kubeconfig_of(a).unwrap_or("admin.conf"))
+        .collect();
+    confs.sort();
+    confs.dedup();
+    let mut m = crate::kubectl::Matrix {
+        kubectls: all.to_vec(),
+        lines: Vec::new(),
+    };
+    for (i, conf) in confs.iter().enumerate() {
+        let folder = dir.join(i.to_string());
+        crate::kubectl::offline_dir(&folder, conf, &files)?;
+        let these: Vec<(usize, Vec<String>)> = lines
+            .iter()
+            .filter(|(_, a)| replay::kubeconfig_of(a).unwrap_or("admin.conf") == *conf)
+            .cloned()
+            .collect();
+        m.lines
+            .extend(crate::kubectl::matrix(all, &these, &folder).await.lines);
+    }
+    m.lines.sort_by_key(|l| l.line);
+    Ok(m)
 }

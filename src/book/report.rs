@@ -72,6 +72,9 @@ pub fn terminal(r: &BookReport) -> String {
         (n, false) => format!("; {n} stale known-drift entries"),
         (n, true) => format!("; {n} stale dropped"),
     };
+    if let Some(m) = &r.kubectl_matrix {
+        s.push_str(&m.table());
+    }
     let _ = writeln!(
         s,
         "{} blocks: {} match, {} drift, {} known drift, {} skipped, {} not understood, {} error{stale}{}",
@@ -241,7 +244,8 @@ fn block_observed(b: &super::BlockReport) -> String {
 /// one a block, in the variant `book`, named `line N: first command`, its
 /// path the chapter's file and line and the variant it ran in; a drift or
 /// a command not understood fails, an error is an error, known drift
-/// passes, a skipped block is skipped.
+/// passes, a skipped block is skipped; then the version matrix's results
+/// ([`matrix_as_checks`]), if it ran.
 pub fn as_checks(r: &BookReport) -> Vec<crate::report::CheckResult> {
     use crate::report::{CheckResult, Verdict as V};
     let file = std::path::Path::new(&r.chapter)
@@ -282,6 +286,135 @@ pub fn as_checks(r: &BookReport) -> Vec<crate::report::CheckResult> {
                 artifacts: Vec::new(),
             }
         })
+        .chain(matrix_as_checks(r))
+        .collect()
+}
+
+/// The version matrix as results of `lab test` (and the nightly's
+/// history): one a kubectl minor, in the variant `book`, named `kubectl
+/// 1.NN: the chapter's kubectl lines`. It passes when that kubectl accepts
+/// every line (warnings allowed); it passes as known drift when each line
+/// it refuses is one whose refusal by the pinned minor's kubectl is
+/// blessed known drift of this replay, in the same words; it fails, in
+/// kubectl's words, when it refuses any other line; it is an error when a
+/// line could not be judged. No kubectl or no kubectl line: one skipped
+/// result, never a pass.
+pub fn matrix_as_checks(r: &BookReport) -> Vec<crate::report::CheckResult> {
+    use crate::kubectl::Verdict as K;
+    use crate::report::{CheckResult, Verdict as V};
+    let Some(m) = &r.kubectl_matrix else {
+        return Vec::new();
+    };
+    let file = std::path::Path::new(&r.chapter)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| r.chapter.clone());
+    let result = |name: String, path: String, observed: String, verdict, output| CheckResult {
+        name,
+        variant: BOOK_VARIANT.into(),
+        path,
+        expected: "every kubectl line accepted (warnings allowed)".into(),
+        observed,
+        verdict,
+        elapsed: std::time::Duration::ZERO,
+        output,
+        artifacts: Vec::new(),
+    };
+    if m.kubectls.is_empty() || m.lines.is_empty() {
+        return vec![result(
+            "kubectl: the chapter's kubectl lines".into(),
+            file,
+            format!("skipped: {}", m.summary()),
+            V::Skip,
+            String::new(),
+        )];
+    }
+    // The refusals of the pinned minor blessed as known drift: (line,
+    // kubectl's words).
+    let blessed: Vec<(usize, String)> = r
+        .blocks
+        .iter()
+        .flat_map(|b| &b.commands)
+        .filter_map(|c| {
+            let k = c
+                .kubectl
+                .as_ref()
+                .filter(|k| k.outcome == super::KubectlOutcome::Refused)?;
+            c.differences_known()
+                .any(|(d, known)| known.is_some() && d.contains(" refuses the book's line: "))
+                .then(|| (c.line, k.said.join("\n")))
+        })
+        .collect();
+    let lines = |ls: &[(usize, &str)]| {
+        ls.iter()
+            .map(|(l, msg)| format!("line {l}: {}", msg.lines().next().unwrap_or("")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    m.kubectls
+        .iter()
+        .enumerate()
+        .map(|(j, k)| {
+            let mut output = String::new();
+            let (mut new, mut known, mut not_run, mut warned) = (vec![], vec![], vec![], 0);
+            for l in &m.lines {
+                let Some(c) = l.cells.get(j) else { continue };
+                let _ = writeln!(
+                    output,
+                    "line {}: {:?}: kubectl {}",
+                    l.line,
+                    c.verdict,
+                    l.args.join(" ")
+                );
+                for w in c.message.lines() {
+                    let _ = writeln!(output, "  {w}");
+                }
+                let at = (l.line, c.message.as_str());
+                match c.verdict {
+                    K::Accepted => {}
+                    K::Deprecated => warned += 1,
+                    K::Refused
+                        if blessed
+                            .iter()
+                            .any(|(bl, bm)| *bl == l.line && *bm == c.message) =>
+                    {
+                        known.push(at)
+                    }
+                    K::Refused => new.push(at),
+                    K::NotRun => not_run.push(at),
+                }
+            }
+            let n = m.lines.len();
+            let (verdict, observed) = if !new.is_empty() {
+                (V::Fail, format!("refused: {}", lines(&new)))
+            } else if !not_run.is_empty() {
+                (V::Error, format!("not judged: {}", lines(&not_run)))
+            } else if !known.is_empty() {
+                (
+                    V::Pass,
+                    format!(
+                        "{}refused as the pinned kubectl's blessed drift: {}",
+                        crate::report::KNOWN_DRIFT,
+                        lines(&known)
+                    ),
+                )
+            } else {
+                (
+                    V::Pass,
+                    format!("all {n} lines accepted ({warned} with a warning)"),
+                )
+            };
+            result(
+                format!(
+                    "kubectl {}: the chapter's kubectl lines",
+                    k.version.minor_str()
+                ),
+                format!("{file} (kubectl {} at {})", k.version, k.path.display()),
+                observed,
+                verdict,
+                output,
+            )
+        })
         .collect()
 }
 
@@ -314,6 +447,7 @@ mod tests {
             summary: Default::default(),
             stale: vec![],
             blessed: false,
+            kubectl_matrix: None,
             text: "```bash\nroute -n\n```\n".into(),
         };
         r.blocks.push(super::super::BlockReport {

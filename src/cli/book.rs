@@ -1,4 +1,4 @@
-//! `lab book <lab> [--chapter FILE] [--known FILE] [--bless] [--provider P] [--vm V] [--json F] [--junit F] [--html F] [--keep]`.
+//! `lab book <lab> [--chapter FILE] [--known FILE] [--bless] [--provider P] [--vm V] [--json F] [--junit F] [--html F] [--keep] [--kubectl-matrix]`.
 //!
 //! Report paths are checked before anything runs; the operation
 //! ([`crate::ops::book`]) refuses a bad chapter before anything is made.
@@ -45,6 +45,11 @@ pub struct Args {
     /// Leave what was made, whatever happens: the lab stays up at the end.
     #[arg(long)]
     keep: bool,
+    /// After the replay, run every kubectl line of the chapter through
+    /// every kubectl minor found on this machine (offline), and report
+    /// which accept, warn and refuse each line.
+    #[arg(long)]
+    kubectl_matrix: bool,
 }
 
 pub async fn run(a: Args) -> Result<()> {
@@ -68,6 +73,7 @@ pub async fn run(a: Args) -> Result<()> {
             chapter: a.chapter,
             known: a.known,
             bless: a.bless,
+            kubectl_matrix: a.kubectl_matrix,
         },
         keep: a.keep,
     };

@@ -1,4 +1,4 @@
-//! `lab test <lab> [--provider P] [--vm V] [--nodes N] [--junit F] [--json F] [--keep]`.
+//! `lab test <lab> [--provider P] [--vm V] [--nodes N] [--junit F] [--json F] [--keep] [--kubectl-matrix]`.
 
 use super::output::finish_run;
 use super::up::Target;
@@ -23,6 +23,10 @@ pub struct Args {
     /// Leave the lab up only when the run fails (a check, a step).
     #[arg(long)]
     keep_on_failure: bool,
+    /// After the chapter's replay, run its kubectl lines through every
+    /// kubectl minor found: one result per minor (the nightly always does).
+    #[arg(long)]
+    kubectl_matrix: bool,
 }
 
 pub async fn run(a: Args) -> Result<()> {
@@ -36,6 +40,7 @@ pub async fn run(a: Args) -> Result<()> {
         vm: a.target.vm,
         keep: a.keep,
         keep_on_failure: a.keep_on_failure,
+        kubectl_matrix: a.kubectl_matrix,
         lab,
     };
     let ran = test::test(settings, &super::terminal()).await?;

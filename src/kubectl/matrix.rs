@@ -1,7 +1,8 @@
 //! The version matrix: every kubectl line of a chapter through every
 //! kubectl minor found, judged offline, and the one-line summary of which
 //! minors accept the chapter ("the chapter's kubectl lines work with
-//! kubectl 1.27–1.30; lines 104, 124 are refused from 1.31 (…)").
+//! kubectl 1.27–1.30; lines 104, 124 are refused from 1.31 (…)"), and
+//! its table for a terminal of 80 columns ([`Matrix::table`]).
 //!
 //! Runs are concurrent but bounded ([`PARALLEL`]: the machines this runs on
 //! have two cores), and cached by (kubectl, args, folder and its files): a
@@ -23,7 +24,7 @@ pub const PARALLEL: usize = 2;
 const DEADLINE: Duration = Duration::from_secs(20);
 
 /// One line's verdict from one kubectl.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Accepted without a word.
@@ -38,8 +39,10 @@ pub enum Verdict {
 }
 
 /// One cell: a line, judged by one kubectl.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Cell {
+    /// The kubectl's version: `1.32.3`.
+    #[schemars(with = "String")]
     pub version: KubeVersion,
     pub verdict: Verdict,
     /// kubectl's words: its warnings (one a line), its refusal, or why it
@@ -50,7 +53,7 @@ pub struct Cell {
 
 /// One kubectl line of the chapter and its cells, one per kubectl (in the
 /// order of [`Matrix::kubectls`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MatrixLine {
     /// Its line in the chapter.
     pub line: usize,
@@ -60,7 +63,7 @@ pub struct MatrixLine {
 }
 
 /// Every line through every kubectl.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Matrix {
     /// The kubectls, sorted by minor.
     pub kubectls: Vec<Kubectl>,
@@ -240,7 +243,8 @@ fn cell_of(k: &Kubectl, out: crate::error::Result<crate::session::Output>) -> Ce
     }
 }
 
-/// Minors as ranges over the order of `all`: `1.27–1.30`, `1.32`.
+/// Minors as ranges over the order of `all`: `1.27–1.30`, `1.32` (a range
+/// only where no minor between is missing).
 fn ranges(all: &[KubeVersion], pick: &[bool]) -> Vec<String> {
     let mut out = Vec::new();
     let mut i = 0;
@@ -250,7 +254,13 @@ fn ranges(all: &[KubeVersion], pick: &[bool]) -> Vec<String> {
             continue;
         }
         let start = i;
-        while i + 1 < all.len() && pick[i + 1] {
+        // A range only over minors that follow each other: 1.30 and 1.32
+        // without 1.31 are two.
+        while i + 1 < all.len()
+            && pick[i + 1]
+            && all[i + 1].major == all[i].major
+            && all[i + 1].minor == all[i].minor + 1
+        {
             i += 1;
         }
         out.push(if start == i {
@@ -354,6 +364,68 @@ impl Matrix {
             })
             .collect();
         format!("{head}; {}", parts.join("; "))
+    }
+
+    /// The version matrix for a terminal of 80 columns: its one-line summary
+    /// (whole, on one line: what a log is searched for), then a line a kubectl
+    /// line: its line in the chapter, one column per
+    /// kubectl minor (`ok` accepted, `dep` accepted with a warning, `REF`
+    /// refused, `--` not judged), and the line (clipped, its `--kubeconfig`
+    /// left out).
+    pub fn table(&self) -> String {
+        use crate::report::table::clip;
+        use crate::report::terminal::visible;
+        use std::fmt::Write;
+        let m = self;
+        let mut s = String::new();
+        let _ = writeln!(s, "kubectl matrix: {}", visible(&m.summary()));
+        if m.kubectls.is_empty() || m.lines.is_empty() {
+            return s;
+        }
+        let minors: Vec<String> = m
+            .kubectls
+            .iter()
+            .map(|k| format!("{:>5}", k.version.minor_str()))
+            .collect();
+        let used = 6 + minors.len() * 5 + 2;
+        let room = 80usize.saturating_sub(used).max(12);
+        let _ = writeln!(s, " line {}  kubectl …", minors.concat());
+        for l in &m.lines {
+            let cells: String = l
+                .cells
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{:>5}",
+                        match c.verdict {
+                            Verdict::Accepted => "ok",
+                            Verdict::Deprecated => "dep",
+                            Verdict::Refused => "REF",
+                            Verdict::NotRun => "--",
+                        }
+                    )
+                })
+                .collect();
+            let mut words: Vec<&str> = Vec::new();
+            let mut skip = false;
+            for w in &l.args {
+                if std::mem::take(&mut skip) {
+                    continue;
+                }
+                if w == "--kubeconfig" {
+                    skip = true;
+                } else if !w.starts_with("--kubeconfig=") {
+                    words.push(w);
+                }
+            }
+            let _ = writeln!(
+                s,
+                "{:>5} {cells}  {}",
+                l.line,
+                clip(&visible(&words.join(" ")), room)
+            );
+        }
+        s
     }
 }
 
@@ -461,6 +533,23 @@ mod tests {
         );
         let m = chapter_like(0);
         assert!(m.summary().contains("refused by every kubectl"));
+    }
+
+    /// A range never spans a minor that is missing: without 1.29, 1.27–1.30
+    /// is `1.27–1.28, 1.30`.
+    #[test]
+    fn a_missing_minor_splits_the_range() {
+        let mut m = chapter_like(31);
+        m.kubectls.remove(2);
+        for l in &mut m.lines {
+            l.cells.remove(2);
+        }
+        assert!(
+            m.summary()
+                .starts_with("the chapter's kubectl lines work with kubectl 1.27–1.28, 1.30;"),
+            "{}",
+            m.summary()
+        );
     }
 
     #[test]

@@ -100,9 +100,11 @@ pub fn parse_minor(want: &str) -> Option<(u32, u32)> {
 }
 
 /// One kubectl binary and the version it reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Kubectl {
     pub path: PathBuf,
+    /// `1.32.3`.
+    #[schemars(with = "String")]
     pub version: KubeVersion,
 }
 

@@ -31,6 +31,9 @@ pub struct Settings {
     pub keep: bool,
     /// Leave the lab up when the run fails (`--keep-on-failure`).
     pub keep_on_failure: bool,
+    /// Run the chapter's kubectl lines through every kubectl minor found
+    /// (`--kubectl-matrix`): one result per minor.
+    pub kubectl_matrix: bool,
 }
 
 /// Run the story. A refusal before anything is made (busy, already up,
@@ -38,8 +41,12 @@ pub struct Settings {
 pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
     let name = s.lab.name.clone();
     // A chapter that cannot be read is refused before anything is made.
+    let book_settings = book::Settings {
+        kubectl_matrix: s.kubectl_matrix,
+        ..book::Settings::default()
+    };
     let mut chapter = match &s.lab.book {
-        Some(_) => Some(book::prepare(&s.lab, &book::Settings::default())?),
+        Some(_) => Some(book::prepare(&s.lab, &book_settings)?),
         None => None,
     };
     let fresh = !state::lab_dir(&name).exists();
@@ -112,20 +119,15 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
             let from = st.variant.clone();
             run.phase(RunPhase::Book, &from);
             let since = Instant::now();
-            let r = book::run(
-                &book::Settings::default(),
-                prepared,
-                &lab,
-                &mut st,
-                p.as_ref(),
-                rep,
-            )
-            .await;
+            let r = book::run(&book_settings, prepared, &lab, &mut st, p.as_ref(), rep).await;
             run.phase_end(book::report::BOOK_VARIANT, since, r.as_ref().err());
             let r = r?;
             let stale = book::report::stale_text(&r);
             if !stale.is_empty() {
                 rep.info(stale.trim_end().to_string());
+            }
+            if let Some(m) = &r.kubectl_matrix {
+                rep.info(format!("kubectl matrix: {}", m.summary()));
             }
             let checks = book::report::as_checks(&r);
             rep.emit(Event::Book(Box::new(r)));

@@ -706,11 +706,32 @@ fn two_real_nights_name_the_check_a_lab_change_broke() {
         "{summary1}\n{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    // The nightly runs the kubectl version matrix: a result per kubectl
+    // minor on this machine; those from 1.31 refuse the lines whose
+    // refusal by 1.32 is blessed: known drift, passed.
+    let minors = lab::kubectl::discover();
     assert!(
         summary1.contains(&format!(
-            "{name} · netns: **passed** (24 passed, 0 failed, 15 skipped"
+            "{name} · netns: **passed** ({} passed, 0 failed, 15 skipped",
+            24 + minors.len()
         )),
         "{summary1}"
+    );
+    // Each minor's result is in the history, passed (the refusing ones as
+    // known drift).
+    let first = History::open_read(&db).unwrap().load().unwrap();
+    let matrix: Vec<_> = first.nights[0].runs[0]
+        .data
+        .results
+        .iter()
+        .filter(|r| r.name.ends_with(": the chapter's kubectl lines"))
+        .collect();
+    assert_eq!(matrix.len(), minors.len(), "{matrix:#?}");
+    assert!(
+        matrix
+            .iter()
+            .all(|r| r.verdict == lab::report::Verdict::Pass),
+        "{matrix:#?}"
     );
     // Between the nights the fixed variant's flannel loses --iface: its
     // cross-node checks now fail.

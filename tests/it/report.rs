@@ -320,6 +320,7 @@ fn a_record_with_the_chapters_replay_matches_the_schema() {
             reason: "no longer seen".into(),
         }],
         blessed: false,
+        kubectl_matrix: None,
         text: String::new(),
     };
     book.summarize();

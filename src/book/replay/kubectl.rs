@@ -101,13 +101,7 @@ impl Replayer<'_> {
         pods: &[PodRef],
     ) -> Result<Vec<String>, String> {
         let epoch = self.epoch(p);
-        let words: Vec<&str> = p
-            .step
-            .command
-            .split_whitespace()
-            .skip_while(|w| *w == "sudo")
-            .skip(1)
-            .collect();
+        let words = book_words(&p.step.command);
         let lab_name = match place {
             Some(pl) => self.lab_pod_name(t, pl).await?,
             None => None,
@@ -436,6 +430,41 @@ impl Replayer<'_> {
             Err(e) => fail(r, e.to_string()),
         }
     }
+}
+
+/// The words after `kubectl` of a recognised kubectl line, as the book
+/// types them (a leading `sudo` dropped).
+fn book_words(command: &str) -> Vec<&str> {
+    command
+        .split_whitespace()
+        .skip_while(|w| *w == "sudo")
+        .skip(1)
+        .collect()
+}
+
+/// Every kubectl line of `chapter` that the replay gives to kubectl, as
+/// the book types it ((chapter line, words after `kubectl`), unbound): the
+/// recognised ones, and the ones lab does not understand but that are
+/// harmless to give to kubectl ([`judgeable`]). What the version matrix
+/// runs through every kubectl minor (`--kubectl-matrix`).
+pub fn chapter_lines(chapter: &crate::book::parse::Chapter) -> Vec<(usize, Vec<String>)> {
+    chapter
+        .blocks
+        .iter()
+        .filter(|b| b.is_shell())
+        .flat_map(|b| super::plan::plan(b).0)
+        .filter_map(|p| {
+            let words = match &p.cmd {
+                Ok(Cmd::Kubectl(_)) => book_words(&p.step.command)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+                Ok(_) => return None,
+                Err(_) => judgeable(&p.step.command)?,
+            };
+            Some((p.step.line, words))
+        })
+        .collect()
 }
 
 /// The words after `kubectl` of a line lab did not recognise, if they are

@@ -35,7 +35,8 @@ mod tests;
 #[cfg(test)]
 mod tests_drift;
 
-pub use target::{DEADLINE, KubectlRun, LiveTarget, Said, Target};
+pub use kubectl::chapter_lines;
+pub use target::{DEADLINE, KubectlRun, LiveTarget, Said, Target, book_files, kubeconfig_of};
 
 use super::bind::{self, Binding};
 use super::known::KnownFile;
@@ -321,6 +322,7 @@ pub async fn replay(
         summary: Summary::default(),
         stale: Vec::new(),
         blessed: false,
+        kubectl_matrix: None,
         text: chapter.text.clone(),
     };
     crate::book::judge::judge(&mut r, known);

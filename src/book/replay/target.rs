@@ -111,17 +111,6 @@ impl<'a> LiveTarget<'a> {
         self.session.close().await;
     }
 
-    /// The lab's manifests under the names the book uses (their file names).
-    fn book_files(&self) -> Vec<(String, PathBuf)> {
-        self.lab
-            .variants
-            .iter()
-            .map(|v| &v.manifest)
-            .chain(self.lab.workload_files.iter())
-            .filter_map(|p| Some((p.file_name()?.to_string_lossy().into_owned(), p.clone())))
-            .collect()
-    }
-
     /// Where vagrant keeps the cluster's admin.conf (`.lab/<lab>/`).
     fn cluster_dir(&self) -> PathBuf {
         crate::provider::vagrant::provider_state::VagrantState::from_value(
@@ -132,6 +121,17 @@ impl<'a> LiveTarget<'a> {
         .and_then(|p| p.parent().map(PathBuf::from))
         .unwrap_or_else(|| self.state.dir())
     }
+}
+
+/// The lab's manifests under the names the book uses (their file names):
+/// what a book's `apply -f`/`delete -f` finds in an offline folder.
+pub fn book_files(lab: &Lab) -> Vec<(String, PathBuf)> {
+    lab.variants
+        .iter()
+        .map(|v| &v.manifest)
+        .chain(lab.workload_files.iter())
+        .filter_map(|p| Some((p.file_name()?.to_string_lossy().into_owned(), p.clone())))
+        .collect()
 }
 
 /// The value of `--kubeconfig` in a kubectl line, if any.
@@ -201,7 +201,7 @@ impl Target for LiveTarget<'_> {
         } else {
             let dir = self.state.dir().join("book-kubectl");
             let conf = kubeconfig_of(args).unwrap_or("admin.conf");
-            crate::kubectl::offline_dir(&dir, conf, &self.book_files())
+            crate::kubectl::offline_dir(&dir, conf, &book_files(self.lab))
                 .map_err(|e| e.to_string())?;
             let why = if self.kind() == Kind::Netns {
                 "no API server on netns"
