@@ -164,9 +164,32 @@ fn command(c: &Value) -> Value {
         .iter()
         .filter(|(k, v)| !SHOWN.contains(&k.as_str()) && !v.is_null())
         .map(|(k, v)| {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
+            let text = match (k.as_str(), v) {
+                (_, Value::String(s)) => s.clone(),
+                // What the real kubectl said, in words.
+                ("kubectl", Value::Object(o)) => {
+                    let field = |f: &str| o.get(f).and_then(Value::as_str).unwrap_or("");
+                    let said: Vec<&str> = o
+                        .get("said")
+                        .and_then(Value::as_array)
+                        .map(|a| a.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default();
+                    let mut t = format!("{}: {}", field("outcome"), field("note"));
+                    if !said.is_empty() {
+                        t.push_str(&format!("; kubectl said: {}", said.join(" ")));
+                    }
+                    if !field("skew").is_empty() {
+                        t.push_str(&format!("; {}", field("skew")));
+                    }
+                    t
+                }
+                // Lists of sentences (`why`): one after the other.
+                (_, Value::Array(a)) if a.iter().all(Value::is_string) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                (_, other) => other.to_string(),
             };
             json!({ "key": k, "value": text })
         })
