@@ -11,9 +11,34 @@
 //! else, including tables that cannot be read, decides nothing: the probe
 //! then sends its packet and waits (see [`super::deadline`]).
 
+use super::deadline::Deadline;
 use super::target::Endpoint;
 use super::{Asked, Cx};
+use crate::report::Verdict;
 use std::net::Ipv4Addr;
+
+/// How an expected "unreachable" from `from` to an address is decided.
+pub enum Unreachable {
+    /// The kernel's tables decided: the verdict, what it says, what ran.
+    Decided((Verdict, String, String)),
+    /// They decided nothing: send the packet and wait this long (derived
+    /// from the lab's round-trip time); what ran so far.
+    Wait(Deadline, String),
+}
+
+/// An expected "unreachable": the kernel's tables first ([`verdict`]),
+/// then the deadline the probe's packet waits.
+pub async fn unreachable(cx: &Cx<'_>, from: &Endpoint, ip: Ipv4Addr) -> Asked<Unreachable> {
+    let (decided, text) = verdict(cx, from, ip).await?;
+    Ok(match decided {
+        Some(why) => Unreachable::Decided((
+            Verdict::Pass,
+            format!("unreachable (decided by: {why})"),
+            text,
+        )),
+        None => Unreachable::Wait(cx.rtt.deadline(cx).await, text),
+    })
+}
 
 /// The kernel's verdict on the way from `from` to `ip`, if it decides, and
 /// the command and its output. Read in the source's own namespace: a pod's

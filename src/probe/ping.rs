@@ -70,15 +70,10 @@ impl Probe for Ping {
             }
             // Expected unreachable: the kernel's tables first, then one echo
             // and a wait derived from the lab's round-trip time.
-            let (decided, mut text) = path::verdict(cx, &self.from, ip).await?;
-            if let Some(why) = decided {
-                return Ok((
-                    Verdict::Pass,
-                    format!("unreachable (decided by: {why})"),
-                    text,
-                ));
-            }
-            let deadline = cx.rtt.deadline(cx).await;
+            let (deadline, mut text) = match path::unreachable(cx, &self.from, ip).await? {
+                path::Unreachable::Decided(judged) => return Ok(judged),
+                path::Unreachable::Wait(deadline, text) => (deadline, text),
+            };
             let cmd = command_within(ip, &deadline);
             let out = cx.run_from(&self.from, &cmd).await?;
             let seen = parse(out.code, &out.text(), &deadline.to_string());

@@ -187,17 +187,10 @@ impl Replayer<'_> {
                 );
             }
         };
-        let minor = run
-            .version
-            .rsplit_once('.')
-            .map_or(run.version.as_str(), |(m, _)| m)
-            .to_string();
         let line = format!("kubectl {}", args.join(" "));
         let (outcome, said, note) = match (&run.said, &run.offline) {
             (Said::Refused { message }, _) => {
-                r.differences.push(format!(
-                    "kubectl {minor} refuses the book's line: {message}"
-                ));
+                r.differences.push(refusal(&run.version, message));
                 (
                     KubectlOutcome::Refused,
                     vec![message.clone()],
@@ -333,17 +326,10 @@ impl Replayer<'_> {
         let Ok(run) = t.kubectl_line(&args, false).await else {
             return false;
         };
-        let minor = run
-            .version
-            .rsplit_once('.')
-            .map_or(run.version.as_str(), |(m, _)| m)
-            .to_string();
         let line = format!("kubectl {}", args.join(" "));
         match run.said {
             Said::Refused { message } => {
-                r.differences.push(format!(
-                    "kubectl {minor} refuses the book's line: {message}"
-                ));
+                r.differences.push(refusal(&run.version, &message));
                 r.verdict = Verdict::Match;
                 r.reason = Some(format!(
                     "kubectl refuses the line, so the reader's command fails (lab does not understand it either: {})",
@@ -430,6 +416,13 @@ impl Replayer<'_> {
             Err(e) => fail(r, e.to_string()),
         }
     }
+}
+
+/// The drift a refusal is, the same wherever a line is refused:
+/// `kubectl 1.32 refuses the book's line: MESSAGE` (the minor of `version`).
+fn refusal(version: &str, message: &str) -> String {
+    let minor = version.rsplit_once('.').map_or(version, |(m, _)| m);
+    format!("kubectl {minor} refuses the book's line: {message}")
 }
 
 /// The words after `kubectl` of a recognised kubectl line, as the book
