@@ -13,15 +13,21 @@ pub mod ctx;
 pub mod doctor;
 pub mod kube;
 pub mod libvirt_ns;
+pub mod plan;
 pub mod provider_state;
 pub mod render;
 pub mod session;
 pub mod ssh_config;
 pub mod status;
 pub mod steps;
+pub mod teardown;
+pub mod vm_choice;
 
 pub use doctor::{DoctorLine, doctor};
+pub use plan::{apply_plan, up_plan};
 pub use render::{Vm, script, vagrantfile};
+pub use teardown::teardown;
+pub use vm_choice::{VM_ENV, resolve_vm};
 
 /// How the vagrant provider uses SSH: a new VM's host key is learned into the
 /// lab's own known_hosts on first contact (emptied at each `up`) and checked
@@ -42,17 +48,14 @@ use crate::report::Reporter;
 use crate::spec::Lab;
 use crate::state::{self, Phase, State};
 use async_trait::async_trait;
-use ctx::{SSH_CONFIG, VAGRANTFILE, VagrantCtx, planned};
+use ctx::{SSH_CONFIG, VagrantCtx, planned};
 use kube::KUBECTL;
+use plan::MIN;
 use provider_state::VagrantState;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use steps::*;
-
-/// Environment variable choosing the VM provider when `--vm` is not given.
-pub const VM_ENV: &str = "LAB_VAGRANT_VM";
-
-const MIN: Duration = Duration::from_secs(60);
+use steps::StartLibvirt;
+use vm_choice::state_vm;
 
 pub struct Vagrant {
     /// `--vm`, when given; else [`VM_ENV`], `VAGRANT_DEFAULT_PROVIDER`, VirtualBox.
@@ -83,218 +86,6 @@ impl Default for Vagrant {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// `--vm`, else `LAB_VAGRANT_VM` (which must be valid), else
-/// `VAGRANT_DEFAULT_PROVIDER` when it is one of ours, else VirtualBox (the
-/// chapter's).
-pub fn resolve_vm(
-    explicit: Option<Vm>,
-    lab_env: Option<&str>,
-    vagrant_env: Option<&str>,
-) -> Result<Vm> {
-    if let Some(vm) = explicit {
-        return Ok(vm);
-    }
-    if let Some(v) = lab_env.filter(|v| !v.trim().is_empty()) {
-        return Vm::parse(v).ok_or_else(|| {
-            LabError::Usage(format!(
-                "{VM_ENV}='{v}' is not a VM provider (virtualbox or libvirt)"
-            ))
-        });
-    }
-    Ok(vagrant_env.and_then(Vm::parse).unwrap_or_default())
-}
-
-/// The VM provider a lab was brought up with (VirtualBox when its state
-/// does not say).
-fn state_vm(state: Option<&State>) -> Vm {
-    state
-        .and_then(|s| VagrantState::from_value(&s.provider_state).ok())
-        .map(|v| v.vm)
-        .unwrap_or_default()
-}
-
-/// The steps of `up`, from the lab as data.
-pub fn up_plan(lab: &Lab, variant: &str) -> Result<Vec<Planned<VagrantCtx>>> {
-    let v = lab.variant(variant)?;
-    let cp = lab.control_plane().name.clone();
-    let workers: Vec<String> = lab.workers().map(|n| n.name.clone()).collect();
-    let all: Vec<String> = lab.nodes.iter().map(|n| n.name.clone()).collect();
-    let mut plan = vec![
-        planned(format!("write .lab/{}", lab.name), MIN, WriteFiles),
-        // The first `up` may download the box.
-        planned(
-            format!("vagrant up {cp}"),
-            30 * MIN,
-            VagrantUp {
-                machines: vec![cp.clone()],
-            },
-        ),
-    ];
-    if !workers.is_empty() {
-        let limit = MIN * (15 + 10 * workers.len() as u32);
-        plan.push(planned(
-            format!("vagrant up {}", workers.join(" ")),
-            limit,
-            VagrantUp {
-                machines: workers.clone(),
-            },
-        ));
-    }
-    plan.push(planned("read vagrant ssh-config", 3 * MIN, WriteSshConfig));
-    plan.push(planned(
-        format!("install containerd and kubeadm on {}", all.join(", ")),
-        30 * MIN,
-        Provision {
-            script: "common",
-            nodes: all,
-        },
-    ));
-    plan.push(planned(
-        format!("kubeadm init on {cp}"),
-        15 * MIN,
-        KubeadmInit,
-    ));
-    plan.push(planned(
-        format!("copy admin.conf to .lab/{}/admin.conf", lab.name),
-        MIN,
-        FetchAdminConf,
-    ));
-    if !workers.is_empty() {
-        plan.push(planned(
-            format!("kubeadm join {}", workers.join(", ")),
-            15 * MIN,
-            JoinWorkers { nodes: workers },
-        ));
-    }
-    plan.extend(network_and_workloads(lab, v));
-    Ok(plan)
-}
-
-/// Apply the variant's network, wait for it and the nodes, deploy the
-/// workloads and wait for them: the end of `up` and of `apply`.
-fn network_and_workloads(lab: &Lab, v: &crate::spec::Variant) -> Vec<Planned<VagrantCtx>> {
-    let mut plan = vec![
-        planned(
-            format!("apply network {} ({})", v.name, file_name(&v.manifest)),
-            5 * MIN,
-            Manifest {
-                action: Action::Apply,
-                file: v.manifest.clone(),
-            },
-        ),
-        planned(
-            "wait for flannel on every node",
-            10 * MIN,
-            WaitPods {
-                namespace: Some("kube-system".into()),
-                app: "flannel".into(),
-                count: lab.nodes.len(),
-                limit: 9 * MIN,
-            },
-        ),
-        planned(
-            "wait for nodes Ready",
-            10 * MIN,
-            WaitNodesReady {
-                nodes: lab.nodes.iter().map(|n| n.name.clone()).collect(),
-                limit: 9 * MIN,
-            },
-        ),
-    ];
-    for f in &lab.workload_files {
-        plan.push(planned(
-            format!("deploy {}", file_name(f)),
-            5 * MIN,
-            Manifest {
-                action: Action::Apply,
-                file: f.clone(),
-            },
-        ));
-    }
-    for w in &lab.workloads {
-        plan.push(planned(
-            format!("wait for {} pod(s) app={}", w.replicas, w.app),
-            10 * MIN,
-            WaitPods {
-                namespace: None,
-                app: w.app.clone(),
-                count: w.replicas as usize,
-                limit: 9 * MIN,
-            },
-        ));
-    }
-    plan
-}
-
-/// The steps of `apply`: as the chapter does it, workloads and the old
-/// network deleted, the new network applied, workloads deployed again.
-pub fn apply_plan(lab: &Lab, from: &str, to: &str) -> Result<Vec<Planned<VagrantCtx>>> {
-    let old = lab.variant(from)?;
-    let new = lab.variant(to)?;
-    let mut plan = Vec::new();
-    for f in &lab.workload_files {
-        plan.push(planned(
-            format!("delete {}", file_name(f)),
-            5 * MIN,
-            Manifest {
-                action: Action::Delete,
-                file: f.clone(),
-            },
-        ));
-    }
-    plan.push(planned(
-        format!("delete network {} ({})", old.name, file_name(&old.manifest)),
-        5 * MIN,
-        Manifest {
-            action: Action::Delete,
-            file: old.manifest.clone(),
-        },
-    ));
-    plan.extend(network_and_workloads(lab, new));
-    Ok(plan)
-}
-
-fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_else(|| p.display().to_string())
-}
-
-/// Stop a `vagrant up` left running (recorded in `dir`), `vagrant destroy
-/// -f` in `dir` if it holds a Vagrantfile, then remove
-/// everything in `dir` but the evidence ([`state::EVIDENCE`]), and `dir` itself
-/// when nothing is left. Nothing there: nothing to do.
-pub async fn teardown(dir: &Path, vm: Vm, rep: &Reporter) -> Result<()> {
-    if !dir.exists() {
-        return Ok(());
-    }
-    // A `vagrant up` still running (its `lab up` was killed) would hold the
-    // machines' locks and go on making machines: stop it and its group first.
-    let record = dir.join(steps::vagrant_up::VAGRANT_PROCESS);
-    if let Some(r) =
-        tokio::task::spawn_blocking(move || exec::stop_recorded(&record, Duration::from_secs(10)))
-            .await
-            .map_err(|e| LabError::Usage(format!("stopping vagrant: {e}")))?
-    {
-        rep.info(format!(
-            "stopped `{}` (PID {} and its process group), left running by a `lab up` that did not finish",
-            r.command, r.pid
-        ));
-    }
-    if dir.join(VAGRANTFILE).is_file() {
-        exec::run_async(rep, ctx::vagrant(dir, vm, &["destroy", "-f"]), None).await?;
-    }
-    if vm == Vm::Libvirt {
-        let (dir, rep) = (dir.to_path_buf(), rep.clone());
-        tokio::task::spawn_blocking(move || {
-            libvirt_ns::forget_lab(&dir, &mut |l| rep.info(l.to_string()))
-        })
-        .await
-        .map_err(|e| LabError::Usage(format!("stopping libvirt: {e}")))??;
-    }
-    state::clear_lab_dir(dir, true)
 }
 
 /// Run a plan; on failure, close SSH and return the error naming the step.
@@ -541,72 +332,4 @@ async fn workload_pods(
     ssh.close().await;
     let apps: Vec<String> = lab.workloads.iter().map(|w| w.app.clone()).collect();
     Ok(kube::pod_refs(&kube::pods(&out?.stdout)?, &apps))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn vm_choice_order() {
-        assert_eq!(
-            resolve_vm(Some(Vm::Libvirt), Some("virtualbox"), None).unwrap(),
-            Vm::Libvirt
-        );
-        assert_eq!(
-            resolve_vm(None, Some("libvirt"), Some("virtualbox")).unwrap(),
-            Vm::Libvirt
-        );
-        assert_eq!(
-            resolve_vm(None, None, Some("libvirt")).unwrap(),
-            Vm::Libvirt
-        );
-        assert_eq!(
-            resolve_vm(None, None, Some("docker")).unwrap(),
-            Vm::Virtualbox
-        );
-        assert_eq!(resolve_vm(None, Some(""), None).unwrap(), Vm::Virtualbox);
-        assert!(resolve_vm(None, Some("kvm"), None).is_err());
-    }
-
-    fn titles(plan: &[Planned<VagrantCtx>]) -> Vec<&str> {
-        plan.iter().map(|p| p.title.as_str()).collect()
-    }
-
-    #[test]
-    fn plans_follow_the_lab() {
-        let lab =
-            crate::spec::load("chapter4", crate::spec::LoadOptions { workers: Some(2) }).unwrap();
-        assert_eq!(
-            titles(&up_plan(&lab, "broken").unwrap()),
-            [
-                "write .lab/chapter4",
-                "vagrant up master",
-                "vagrant up node1 node2",
-                "read vagrant ssh-config",
-                "install containerd and kubeadm on master, node1, node2",
-                "kubeadm init on master",
-                "copy admin.conf to .lab/chapter4/admin.conf",
-                "kubeadm join node1, node2",
-                "apply network broken (flannel.yml)",
-                "wait for flannel on every node",
-                "wait for nodes Ready",
-                "deploy nginx-deployment.yaml",
-                "wait for 2 pod(s) app=nginx",
-            ]
-        );
-        assert_eq!(
-            titles(&apply_plan(&lab, "broken", "fixed").unwrap()),
-            [
-                "delete nginx-deployment.yaml",
-                "delete network broken (flannel.yml)",
-                "apply network fixed (flannel_fix.yml)",
-                "wait for flannel on every node",
-                "wait for nodes Ready",
-                "deploy nginx-deployment.yaml",
-                "wait for 2 pod(s) app=nginx",
-            ]
-        );
-        assert!(up_plan(&lab, "nope").is_err());
-    }
 }
