@@ -1,0 +1,123 @@
+//! The lab's own fields and its three networks: each a valid value, the
+//! networks apart from each other and large enough for what they hold.
+
+use super::{Collector, is_box, is_dns_label, is_ifname};
+use crate::spec::raw::RawLab;
+use ipnet::Ipv4Net;
+
+/// The lab's name, title, Kubernetes minor, box and interface names.
+pub(super) fn lab_fields(c: &mut Collector, raw: &RawLab) {
+    if !is_dns_label(&raw.name) {
+        c.push("name", format!("'{}' is not a valid lab name (a DNS label: lowercase letters, digits and '-', at most 63)", raw.name));
+    } else if raw.name.len() > 40 {
+        c.push(
+            "name",
+            format!(
+                "'{}' is too long (at most 40 characters: node and pod names are built from it)",
+                raw.name
+            ),
+        );
+    }
+    if raw.title.chars().any(char::is_control) {
+        c.push("title", "must be one line of text (no control characters)");
+    }
+    let kube_ok = raw.kubernetes.split_once('.').is_some_and(|(a, b)| {
+        !a.is_empty()
+            && !b.is_empty()
+            && a.bytes().all(|x| x.is_ascii_digit())
+            && b.bytes().all(|x| x.is_ascii_digit())
+    });
+    if !kube_ok {
+        c.push(
+            "kubernetes",
+            format!(
+                "'{}' is not a Kubernetes minor version (like \"1.32\")",
+                raw.kubernetes
+            ),
+        );
+    }
+    if !is_box(&raw.box_) {
+        c.push("box", format!("'{}' is not a valid box name (like ubuntu/jammy64: letters, digits, . _ - and one /)", raw.box_));
+    }
+    for (field, v) in [
+        ("interfaces.nat", &raw.interfaces.nat),
+        ("interfaces.private", &raw.interfaces.private),
+    ] {
+        if !is_ifname(v) {
+            c.push(
+                field,
+                format!(
+                    "'{v}' is not a valid Linux interface name (1-15 of letters, digits, . _ -)"
+                ),
+            );
+        }
+    }
+    if raw.interfaces.nat == raw.interfaces.private && is_ifname(&raw.interfaces.nat) {
+        c.push("interfaces.private", "must differ from interfaces.nat");
+    }
+}
+
+/// The networks that parsed: private, nat, pods.
+pub(super) struct Networks {
+    pub private: Option<Ipv4Net>,
+    pub nat: Option<Ipv4Net>,
+    pub pods: Option<Ipv4Net>,
+}
+
+/// `network.private`, `network.nat` and `network.pods`.
+pub(super) fn networks(c: &mut Collector, raw: &RawLab) -> Networks {
+    let mut net = |field: &str, v: &str| -> Option<Ipv4Net> {
+        match v.parse::<Ipv4Net>() {
+            Ok(n) if n.network() == n.addr() => Some(n),
+            Ok(n) => {
+                c.push(
+                    field,
+                    format!("'{v}' has host bits set (did you mean {}?)", n.trunc()),
+                );
+                None
+            }
+            Err(_) => {
+                c.push(
+                    field,
+                    format!("'{v}' is not an IPv4 CIDR (like 10.244.0.0/16)"),
+                );
+                None
+            }
+        }
+    };
+    let private = net("network.private", &raw.network.private);
+    let nat = net("network.nat", &raw.network.nat);
+    let pods = net("network.pods", &raw.network.pods);
+    for (other, name) in [(private, "network.private"), (nat, "network.nat")] {
+        if let (Some(p), Some(o)) = (pods, other)
+            && (p.contains(&o.network()) || o.contains(&p.network()))
+        {
+            c.push(
+                "network.pods",
+                format!("{p} overlaps {name} {o}; pick a pod range apart from both"),
+            );
+        }
+    }
+    if let (Some(p), Some(n)) = (private, nat)
+        && (p.contains(&n.network()) || n.contains(&p.network()))
+    {
+        c.push("network.nat", format!("{n} overlaps network.private {p}"));
+    }
+    if let Some(n) = nat
+        && n.prefix_len() > 27
+    {
+        c.push(
+            "network.nat",
+            format!("{n} is too small: it must hold the gateway .2 and the node address .15"),
+        );
+    }
+    if let Some(p) = pods
+        && p.prefix_len() > 24
+    {
+        c.push(
+            "network.pods",
+            format!("{p} is smaller than one /24; each node gets a /24 of it"),
+        );
+    }
+    Networks { private, nat, pods }
+}

@@ -1,0 +1,89 @@
+//! The `variants:` map: one pod network manifest each, parsed into its CNI's
+//! configuration and held to what the lab reproduces; the default one of
+//! them.
+
+use super::{Collector, files::manifest_path, is_dns_label, is_ifname};
+use crate::spec::Variant;
+use crate::spec::manifest;
+use crate::spec::raw::RawLab;
+use ipnet::Ipv4Net;
+use std::path::Path;
+
+/// The variants whose manifests are valid, in file order.
+pub(super) fn variants(
+    c: &mut Collector,
+    dir: &Path,
+    raw: &RawLab,
+    pods: Option<Ipv4Net>,
+) -> Vec<Variant> {
+    let mut variants = Vec::new();
+    if raw.variants.0.is_empty() {
+        c.push(
+            "variants",
+            "no variants: name at least one pod network manifest",
+        );
+    }
+    for (name, v) in &raw.variants.0 {
+        let field = format!("variants.{name}");
+        if !is_dns_label(name) {
+            c.push(
+                &field,
+                format!("'{name}' is not a valid variant name (lowercase letters, digits, '-')"),
+            );
+            continue;
+        }
+        let Some(path) = manifest_path(c, dir, &format!("{field}.network"), &v.network) else {
+            continue;
+        };
+        match manifest::read_documents(&path).and_then(|m| manifest::flannel_config(&m.docs)) {
+            Ok(flannel) => {
+                if let Some(p) = pods
+                    && flannel.network != p
+                {
+                    c.push(format!("{field}.network"), format!("{}: flannel's Network {} differs from network.pods {p} (kubeadm --pod-network-cidr)", v.network, flannel.network));
+                }
+                if flannel.backend != "vxlan" {
+                    c.push(
+                        format!("{field}.network"),
+                        format!(
+                            "{}: flannel backend '{}' is not reproduced; use vxlan",
+                            v.network, flannel.backend
+                        ),
+                    );
+                }
+                for i in &flannel.iface {
+                    if !is_ifname(i) {
+                        c.push(
+                            format!("{field}.network"),
+                            format!("{}: --iface={i} is not a valid interface name", v.network),
+                        );
+                    }
+                }
+                variants.push(Variant {
+                    name: name.clone(),
+                    manifest: path,
+                    about: v.about.clone(),
+                    cni: crate::cni::CniConfig::Flannel(flannel),
+                });
+            }
+            Err(e) => c.push_manifest(&format!("{field}.network"), &path, e),
+        }
+    }
+    if !raw
+        .variants
+        .0
+        .iter()
+        .any(|(n, _)| *n == raw.default_variant)
+    {
+        let known: Vec<&str> = raw.variants.0.iter().map(|(n, _)| n.as_str()).collect();
+        c.push(
+            "default_variant",
+            format!(
+                "'{}' is not a variant (variants: {})",
+                raw.default_variant,
+                known.join(", ")
+            ),
+        );
+    }
+    variants
+}
