@@ -3,9 +3,8 @@
 //! its log: on Kubernetes the flannel pod's (`kubectl logs`, as the chapter
 //! reads it), on netns the file the stand-in for flanneld writes.
 
-use super::Cni;
+use super::{Cni, Runs};
 use crate::error::Result;
-use crate::provider::Kind;
 use crate::session::{Output, Session};
 use crate::spec::FlannelConfig;
 use async_trait::async_trait;
@@ -33,14 +32,14 @@ impl Cni for FlannelConfig {
         SUBNET_ENV
     }
 
-    async fn log(&self, session: &dyn Session, provider: Kind, node: &str) -> Result<Output> {
-        match provider {
-            Kind::Netns => {
+    async fn log(&self, session: &dyn Session, runs: Runs, node: &str) -> Result<Output> {
+        match runs {
+            Runs::HostDaemon => {
                 session
                     .output(node, &format!("cat {NETNS_LOG}"), None)
                     .await
             }
-            Kind::Vagrant => {
+            Runs::KubernetesPods => {
                 let field = format!("spec.nodeName={node}");
                 let pods = session
                     .kubectl(&[
@@ -113,7 +112,10 @@ mod tests {
                 "logs",
                 "I1127 main.go:1] Using interface with name enp0s8\n",
             );
-        let out = config(8472).log(&s, Kind::Vagrant, "node1").await.unwrap();
+        let out = config(8472)
+            .log(&s, Runs::KubernetesPods, "node1")
+            .await
+            .unwrap();
         assert!(out.stdout.contains("Using interface"));
         assert_eq!(
             s.ran(),
@@ -124,11 +126,17 @@ mod tests {
         );
         // No flannel pod on the node: the log's reader says so, not kubectl.
         let s = FakeSession::new().kubectl("get pods", "");
-        let out = config(8472).log(&s, Kind::Vagrant, "node1").await.unwrap();
+        let out = config(8472)
+            .log(&s, Runs::KubernetesPods, "node1")
+            .await
+            .unwrap();
         assert!(!out.ok() && out.stderr.contains("no flannel pod runs on node1"));
 
         let s = FakeSession::new().on("node1", "cat /run/flannel/flanneld.log", "log\n");
-        let out = config(8472).log(&s, Kind::Netns, "node1").await.unwrap();
+        let out = config(8472)
+            .log(&s, Runs::HostDaemon, "node1")
+            .await
+            .unwrap();
         assert_eq!(out.stdout, "log\n");
     }
 }

@@ -10,7 +10,6 @@
 pub mod flannel;
 
 use crate::error::Result;
-use crate::provider::Kind;
 use crate::session::{Output, Session};
 use crate::spec::FlannelConfig;
 use async_trait::async_trait;
@@ -51,11 +50,22 @@ pub trait Cni: Send + Sync {
         format!("host {ip} or udp port {}", self.overlay_port())
     }
 
-    /// The plugin's log on `node`, read the way `provider` runs the plugin.
-    async fn log(&self, session: &dyn Session, provider: Kind, node: &str) -> Result<Output>;
+    /// The plugin's log on `node`, read where it is when the plugin `runs`
+    /// as it does on the lab's provider.
+    async fn log(&self, session: &dyn Session, runs: Runs, node: &str) -> Result<Output>;
 
     /// The programs reading its evidence and its log run on a node.
     fn programs(&self) -> &'static [&'static str];
+}
+
+/// How a provider runs the pod network plugin on its nodes (its registry
+/// entry says which): the plugin's own answers (where its log is) follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runs {
+    /// As Kubernetes runs it: its DaemonSet's pods (logs by kubectl).
+    KubernetesPods,
+    /// As a daemon the provider starts on each node itself (logs in a file).
+    HostDaemon,
 }
 
 fn file_name(path: &str) -> String {

@@ -40,7 +40,13 @@ pub async fn topology(r: &Running) -> Result<Topology> {
             }
             let (addrs, routes) = out.stdout.split_once(SEP).unwrap_or((&out.stdout, "[]"));
             let (nics, vtep) = parse_addrs(addrs, &cni.overlay_device())?;
-            let log = cni.log(session.as_ref(), st.provider, &n.name).await;
+            let log = cni
+                .log(
+                    session.as_ref(),
+                    st.provider.capabilities().cni_runs,
+                    &n.name,
+                )
+                .await;
             nodes.push(NodeView {
                 name: n.name.clone(),
                 role: n.role.as_str().to_string(),

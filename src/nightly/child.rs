@@ -7,7 +7,6 @@
 use super::{Job, run_dir};
 use crate::history::ingest;
 use crate::history::{RunData, RunStatus};
-use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
 use crate::report::run::{HostInfo, Inputs};
 use std::collections::BTreeMap;
@@ -102,7 +101,13 @@ impl Ctx<'_> {
         // What the run depends on, as the run record computes it: the
         // record's own inputs are these; they stand in when it wrote none.
         let computed = crate::history::ingest::input_keys(
-            &Inputs::of(lab, &lab.dir, job.provider == Kind::Vagrant),
+            &Inputs::of(
+                lab,
+                &lab.dir,
+                crate::provider::registry::entry(job.provider)
+                    .capabilities
+                    .boots_box,
+            ),
             self.host,
         );
         let t0 = Instant::now();
@@ -125,7 +130,7 @@ impl Ctx<'_> {
             "--kubectl-matrix".as_ref(),
         ];
         let vm = self.vm.map(|v| v.to_string());
-        if job.provider == Kind::Vagrant
+        if job.provider.capabilities().takes_vm
             && let Some(vm) = &vm
         {
             args.push("--vm".as_ref());

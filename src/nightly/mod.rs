@@ -154,47 +154,11 @@ pub fn check_out(out: &Path) -> Result<()> {
     }
 }
 
-/// Why `kind` cannot run `lab` here, if it cannot.
+/// Why `kind` cannot run `lab` here, if it cannot (the provider's own
+/// answer, from its registry entry).
 pub fn unavailable(lab: &Lab, kind: Kind, vm: Option<Vm>) -> Option<String> {
-    match kind {
-        Kind::Netns => {
-            if let Err(e) = crate::provider::default_kind() {
-                return Some(e.to_string());
-            }
-            let missing = crate::provider::netns::missing_programs();
-            if !missing.is_empty() {
-                let progs: Vec<&str> = missing.iter().map(|(p, _)| *p).collect();
-                return Some(format!(
-                    "netns: missing programs {} (`lab doctor --fix`)",
-                    progs.join(", ")
-                ));
-            }
-            use crate::provider::netns::limits;
-            limits::exceeded(lab, &limits::Host::read())
-        }
-        Kind::Vagrant => {
-            let vm = match vm {
-                Some(v) => v,
-                None => match crate::provider::vagrant::Vagrant::new().vm() {
-                    Ok(v) => v,
-                    Err(e) => return Some(e.to_string()),
-                },
-            };
-            let problems: Vec<String> = crate::provider::vagrant::doctor(Some(lab), vm)
-                .into_iter()
-                .filter(|l| !l.ok)
-                .map(|l| l.what)
-                .collect();
-            (!problems.is_empty()).then(|| {
-                format!(
-                    "vagrant ({}): {} (`lab doctor --provider vagrant --lab {}`)",
-                    vm,
-                    problems.join("; "),
-                    lab.name
-                )
-            })
-        }
-    }
+    let entry = crate::provider::registry::entry(kind);
+    (entry.unavailable)(lab, &crate::provider::registry::Options { vm })
 }
 
 /// The labs asked for (or every lab found), validated: a lab that cannot be

@@ -170,7 +170,7 @@ impl Run {
             },
             provider: self.provider.to_string(),
             host: HostInfo::here(),
-            inputs: Inputs::of(lab, origin, self.provider == Kind::Vagrant),
+            inputs: Inputs::of(lab, origin, self.provider.capabilities().boots_box),
             started_at: run::rfc3339(self.started_at),
             finished_at: run::rfc3339(SystemTime::now()),
             duration_s: run::seconds(elapsed),

@@ -30,8 +30,9 @@ pub struct Settings {
 /// The provider `lab up --provider P --vm V` asks for: `--vm` only with
 /// `--provider vagrant`; without `--provider`, this host's default.
 pub fn choose_provider(provider: Option<Kind>, vm: Option<Vm>) -> Result<Kind> {
+    let takes_vm = |k: Kind| k.capabilities().takes_vm;
     match (provider, vm) {
-        (Some(Kind::Vagrant), _) => Ok(Kind::Vagrant),
+        (Some(k), _) if takes_vm(k) => Ok(k),
         (_, Some(_)) => Err(LabError::Usage("--vm applies to --provider vagrant".into())),
         (Some(k), None) => Ok(k),
         (None, None) => provider::default_kind(),
@@ -48,10 +49,8 @@ pub fn choose_variant(lab: &Lab, variant: Option<String>) -> Result<String> {
 impl Settings {
     /// The provider these settings name.
     pub fn make_provider(&self) -> Box<dyn Provider> {
-        match (self.provider, self.vm) {
-            (Kind::Vagrant, Some(vm)) => Box::new(provider::vagrant::Vagrant::with_vm(vm)),
-            (kind, _) => provider::make(kind),
-        }
+        let options = provider::registry::Options { vm: self.vm };
+        provider::registry::make_with(self.provider, &options)
     }
 }
 

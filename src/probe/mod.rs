@@ -160,6 +160,14 @@ pub struct Cx<'a> {
     pub rtt: deadline::Rtt,
 }
 
+impl Cx<'_> {
+    /// How the provider runs the CNI (where its log is), from its registry
+    /// entry.
+    pub fn cni_runs(&self) -> crate::cni::Runs {
+        self.provider.capabilities().cni_runs
+    }
+}
+
 /// Why a probe could not ask: a check `error`, never a network verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CouldNotAsk(pub String);

@@ -2,11 +2,15 @@
 //! (as kind's provider interface: provision, list nodes, destroy, logs):
 //! - `netns`: the chapter's network on real Linux networking, the default;
 //! - `vagrant`: VMs with kubeadm and flannel, the real thing.
+//!
+//! This file is the trait and the types it speaks; which providers exist,
+//! how one is made and what each can do is [`registry`]'s.
 
 pub mod netns;
+pub mod registry;
 pub mod vagrant;
 
-use crate::error::{LabError, Result};
+use crate::error::Result;
 use crate::report::Reporter;
 use crate::spec::Lab;
 use crate::state::State;
@@ -30,6 +34,13 @@ impl fmt::Display for Kind {
         use clap::ValueEnum;
         let v = self.to_possible_value().expect("no variant is skipped");
         f.write_str(v.get_name())
+    }
+}
+
+impl Kind {
+    /// What this provider can do (its registry entry's word).
+    pub fn capabilities(self) -> registry::Capabilities {
+        registry::entry(self).capabilities
     }
 }
 
@@ -128,64 +139,4 @@ pub trait Provider: Send + Sync {
     ) -> Result<Vec<PathBuf>>;
 }
 
-/// The provider of kind `kind`, or the default one for this machine.
-pub fn get(kind: Option<Kind>) -> Result<Box<dyn Provider>> {
-    let kind = match kind {
-        Some(k) => k,
-        None => default_kind()?,
-    };
-    Ok(make(kind))
-}
-
-/// The provider of kind `kind`.
-pub fn make(kind: Kind) -> Box<dyn Provider> {
-    match kind {
-        Kind::Netns => Box::new(netns::Netns::new()),
-        Kind::Vagrant => Box::new(vagrant::Vagrant::new()),
-    }
-}
-
-/// netns on Linux as root; otherwise the user must choose.
-pub fn default_kind() -> Result<Kind> {
-    if cfg!(target_os = "linux") && nix::unistd::geteuid().is_root() {
-        Ok(Kind::Netns)
-    } else {
-        Err(LabError::Unavailable {
-            provider: "netns".into(),
-            why: if cfg!(target_os = "linux") {
-                "it needs root (CAP_NET_ADMIN) to make network namespaces; run `sudo lab ...`, or use VMs with `--provider vagrant`".into()
-            } else {
-                "it needs Linux network namespaces; use VMs with `--provider vagrant`".into()
-            },
-        })
-    }
-}
-
-/// The provider a lab that is up was made with. The state's word is
-/// cross-checked where the host can tell: a state saying `vagrant` while
-/// the lab's netns namespaces exist (claimed by this state folder) is wrong,
-/// and trusting it would leave them behind.
-pub fn for_state(state: &State) -> Result<Box<dyn Provider>> {
-    if state.provider != Kind::Netns {
-        // The namespaces are this state's lab's if its folder claimed them,
-        // or if nobody did (a claim from another folder makes them that
-        // folder's lab's).
-        let claim = crate::state::claim::read(&state.name);
-        let claimed = claim.as_ref().is_some_and(|c| c.state_dir == state.dir());
-        let net = netns::names::prefix(&state.name) + "net";
-        let namespaces = netns::sys::lab_namespaces(&state.name);
-        if claimed || (claim.is_none() && namespaces.contains(&net)) {
-            return Err(LabError::Untrusted(format!(
-                "the state of lab '{}' says provider {}, but netns namespaces of lab '{0}' exist ({}): the state does not match what runs; nothing was changed",
-                state.name,
-                state.provider,
-                if namespaces.is_empty() {
-                    "claimed in /run/lab".to_string()
-                } else {
-                    namespaces.join(", ")
-                }
-            )));
-        }
-    }
-    get(Some(state.provider))
-}
+pub use registry::{default_kind, for_state, get, make};

@@ -164,7 +164,7 @@ impl Inputs {
     /// The inputs of `lab`, read from its files as they are now (a lab
     /// loaded from the copy `up` made reads that copy); `origin` is the
     /// folder it was brought up from (for its git commit).
-    pub fn of(lab: &crate::spec::Lab, origin: &Path, vagrant: bool) -> Inputs {
+    pub fn of(lab: &crate::spec::Lab, origin: &Path, boots_box: bool) -> Inputs {
         use sha2::{Digest, Sha256};
         let base = lab.file.parent().unwrap_or(Path::new("."));
         let mut digests = BTreeMap::new();
@@ -186,7 +186,7 @@ impl Inputs {
             files: digests,
             cni_image,
             kubernetes: Some(lab.kubernetes.clone()),
-            box_name: vagrant.then(|| lab.box_name.clone()),
+            box_name: boots_box.then(|| lab.box_name.clone()),
             box_version: None,
             git_commit: git_commit(origin),
         }

@@ -153,7 +153,7 @@ impl Artifacts {
             }
             Err(e) => files.extend(write(&dir.join("ssh-error.txt"), &format!("{e}\n"))),
         }
-        let log = match cx.cni.log(cx.session, cx.provider, node).await {
+        let log = match cx.cni.log(cx.session, cx.cni_runs(), node).await {
             Ok(o) => o.text(),
             Err(e) => format!("could not read {}'s log: {e}\n", cx.cni.name()),
         };

@@ -25,7 +25,7 @@ use super::{Replayer, Said, Target, fail, output_lines};
 use crate::book::bind::PodKind;
 use crate::book::recognize::{Cmd, KubeAction, Kubectl};
 use crate::book::{CommandReport, KubectlOutcome, KubectlReport, Verdict, compare};
-use crate::provider::{Kind, PodRef};
+use crate::provider::PodRef;
 
 /// Where a book pod's meaning runs: a node (a `hostNetwork` flannel pod),
 /// or a lab pod.
@@ -57,7 +57,7 @@ impl Replayer<'_> {
     async fn lab_pod_name(&self, t: &dyn Target, place: &Place) -> Result<Option<String>, String> {
         match place {
             Place::Pod(p) => Ok(Some(p.name.clone())),
-            Place::Node(node) if t.kind() == Kind::Vagrant => {
+            Place::Node(node) if t.kind().capabilities().kubernetes => {
                 let field = format!("spec.nodeName={node}");
                 let o = t
                     .session()
@@ -406,7 +406,10 @@ impl Replayer<'_> {
         };
         r.ran_on = Some(node.to_string());
         r.ran = Some(format!("{} log of {node}", cni.name()));
-        match cni.log(t.session(), t.kind(), node).await {
+        match cni
+            .log(t.session(), t.kind().capabilities().cni_runs, node)
+            .await
+        {
             Ok(o) => {
                 r.lab = output_lines(&o);
                 let book = self.book_in_lab(r, epoch, pods);

@@ -12,7 +12,7 @@ use crate::book::compare;
 use crate::book::recognize::Cmd;
 use crate::book::{CommandReport, Verdict};
 use crate::exec::quote;
-use crate::provider::{Kind, PodRef};
+use crate::provider::PodRef;
 use std::net::Ipv4Addr;
 
 /// The ping left running while another session captures: two echoes.
@@ -137,10 +137,13 @@ impl Replayer<'_> {
             (Cmd::Tcpdump { .. }, _) => format!("timeout 2 {typed} 2>&1"),
             _ => typed.clone(),
         };
-        let line = match (t.kind(), sudo) {
-            (Kind::Vagrant, true) => format!("sudo sh -c {}", quote(&line)),
-            (Kind::Netns, true) => {
-                why.push("`sudo` dropped: a netns node runs commands as root".into());
+        let line = match (t.kind().capabilities().node_is_root, sudo) {
+            (false, true) => format!("sudo sh -c {}", quote(&line)),
+            (true, true) => {
+                why.push(format!(
+                    "`sudo` dropped: a {} node runs commands as root",
+                    t.kind()
+                ));
                 line
             }
             _ => line,

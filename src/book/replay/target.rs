@@ -195,7 +195,7 @@ impl Target for LiveTarget<'_> {
         cluster: bool,
     ) -> std::result::Result<KubectlRun, String> {
         let pick = self.kubectl.as_ref().map_err(Clone::clone)?;
-        let on_cluster = cluster && self.kind() == Kind::Vagrant;
+        let on_cluster = cluster && self.kind().capabilities().kubernetes;
         let (dir, offline) = if on_cluster {
             (self.cluster_dir(), None)
         } else {
@@ -203,12 +203,12 @@ impl Target for LiveTarget<'_> {
             let conf = kubeconfig_of(args).unwrap_or("admin.conf");
             crate::kubectl::offline_dir(&dir, conf, &book_files(self.lab))
                 .map_err(|e| e.to_string())?;
-            let why = if self.kind() == Kind::Netns {
-                "no API server on netns"
+            let why = if !self.kind().capabilities().kubernetes {
+                format!("no API server on {}", self.kind())
             } else {
-                "lab switches the lab's network itself"
+                "lab switches the lab's network itself".to_string()
             };
-            (dir, Some(why.to_string()))
+            (dir, Some(why))
         };
         let output = crate::kubectl::run(&pick.kubectl, args, &dir, KUBECTL_DEADLINE)
             .await

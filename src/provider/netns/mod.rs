@@ -13,6 +13,7 @@
 mod ctx;
 pub mod destroy;
 pub mod enter;
+pub mod entry;
 pub mod files;
 pub mod flanneld;
 pub mod limits;

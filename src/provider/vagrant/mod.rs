@@ -11,6 +11,7 @@
 pub mod box_build;
 pub mod ctx;
 pub mod doctor;
+pub mod entry;
 pub mod kube;
 pub mod libvirt_ns;
 pub mod plan;
