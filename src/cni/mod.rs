@@ -4,22 +4,43 @@
 //! today (`flannel.rs`); the variant's manifest is parsed into its config
 //! (`spec::manifest`), and every answer here comes from that config.
 //!
-//! To add a plugin: a config type parsed from its manifest, a variant of
-//! [`CniConfig`], and an `impl Cni` in a module of its own.
+//! To add a plugin: a module of its own with its config type (an `impl
+//! Cni`), its validation rules and its registry entry, and one line in
+//! [`registry::CNIS`]. Nothing outside `cni/` names a plugin.
 
 pub mod flannel;
+pub mod registry;
+#[cfg(test)]
+mod stub;
 
 use crate::error::Result;
 use crate::session::{Output, Session};
 use crate::spec::FlannelConfig;
 use async_trait::async_trait;
 use serde::Serialize;
+use std::any::Any;
+use std::sync::Arc;
 
 /// What a pod network plugin looks like on a node, and how to read it.
 #[async_trait]
-pub trait Cni: Send + Sync {
-    /// The plugin's name (`flannel`).
+pub trait Cni: Send + Sync + std::fmt::Debug {
+    /// The plugin's name (`flannel`), as its registry entry has it.
     fn name(&self) -> &'static str;
+
+    /// The configuration, as a value (`lab`'s own JSON views).
+    fn config_json(&self) -> serde_json::Value;
+
+    /// The configuration itself, for the provider that reproduces this
+    /// plugin and needs its own type (netns's stand-in for flanneld).
+    fn as_any(&self) -> &dyn Any;
+
+    /// The plugin's own image in its manifest's text (the run record's
+    /// `cni_image`), not a helper's image.
+    fn image(&self, manifest: &str) -> Option<String>;
+
+    /// When the plugin is ready on Kubernetes: one running pod with these
+    /// labels in this namespace on every node.
+    fn ready_pods(&self) -> ReadyPods;
 
     /// The overlay's device on every node (`flannel.1`).
     fn overlay_device(&self) -> String;
@@ -68,28 +89,45 @@ pub enum Runs {
     HostDaemon,
 }
 
+/// Where a plugin's pods run and how they are labelled (its readiness).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadyPods {
+    pub namespace: &'static str,
+    /// The value of their `app` label.
+    pub app: &'static str,
+}
+
 fn file_name(path: &str) -> String {
     path.rsplit('/').next().unwrap_or(path).to_string()
 }
 
-/// The pod network of a variant, as its manifest configures it.
-#[derive(Debug, Clone, Serialize)]
-pub enum CniConfig {
-    Flannel(FlannelConfig),
-}
+/// The pod network of a variant, as its manifest configures it: the
+/// plugin its registry entry read.
+#[derive(Debug, Clone)]
+pub struct CniConfig(Arc<dyn Cni>);
 
 impl CniConfig {
+    pub fn new(plugin: impl Cni + 'static) -> Self {
+        CniConfig(Arc::new(plugin))
+    }
+
     /// The plugin, to ask.
     pub fn plugin(&self) -> &dyn Cni {
-        match self {
-            CniConfig::Flannel(f) => f,
-        }
+        self.0.as_ref()
     }
 
     /// Flannel's configuration, if flannel is the plugin.
     pub fn flannel(&self) -> Option<&FlannelConfig> {
-        match self {
-            CniConfig::Flannel(f) => Some(f),
-        }
+        self.0.as_any().downcast_ref()
+    }
+}
+
+/// `{"<plugin>": <its configuration>}`.
+impl Serialize for CniConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry(self.0.name(), &self.0.config_json())?;
+        m.end()
     }
 }

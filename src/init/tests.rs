@@ -168,7 +168,7 @@ fn manifests_the_folder_lacks_are_drafted_from_labs_templates() {
         .variants
         .iter()
         .map(|v| {
-            let crate::cni::CniConfig::Flannel(f) = &v.cni;
+            let f = v.cni.flannel().unwrap();
             format!("{}:{:?}", f.network, f.iface)
         })
         .collect();
@@ -278,7 +278,7 @@ fn another_voice_two_nodes_another_range_and_one_variant() {
     assert_eq!(lab.interfaces.private, "eth1");
     assert_eq!(lab.interfaces.nat, "eth0");
     assert_eq!(lab.default_variant, "kube-flannel");
-    let crate::cni::CniConfig::Flannel(f) = &lab.variants[0].cni;
+    let f = lab.variants[0].cni.flannel().unwrap();
     assert_eq!(
         f.iface,
         ["eth1"],

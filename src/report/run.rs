@@ -180,7 +180,7 @@ impl Inputs {
         let cni_image = lab.variants.iter().find_map(|v| {
             std::fs::read_to_string(&v.manifest)
                 .ok()
-                .and_then(|t| flannel_image(&t))
+                .and_then(|t| v.cni.plugin().image(&t))
         });
         Inputs {
             files: digests,
@@ -191,20 +191,6 @@ impl Inputs {
             git_commit: git_commit(origin),
         }
     }
-}
-
-/// The first `image:` of a manifest whose repository is flannel itself
-/// (`…/flannel:TAG`, not the CNI plugin's image).
-pub fn flannel_image(manifest: &str) -> Option<String> {
-    manifest.lines().find_map(|l| {
-        let image = l
-            .trim()
-            .strip_prefix("image:")?
-            .trim()
-            .trim_matches(['"', '\'']);
-        let repo = image.rsplit_once(':').map_or(image, |(r, _)| r);
-        (repo == "flannel" || repo.ends_with("/flannel")).then(|| image.to_string())
-    })
 }
 
 /// The last commit that touched `dir` (see [`Inputs::git_commit`]), if it is
@@ -415,12 +401,6 @@ mod tests {
                 .is_match(&id)
         );
         assert_eq!(rfc3339(at), "2026-11-27T12:01:02Z");
-        let manifest = "      containers:\n        - image: docker.io/flannel/flannel-cni-plugin:v1.6.2-flannel1\n        - name: kube-flannel\n          image: \"docker.io/flannel/flannel:v0.26.7\"\n";
-        assert_eq!(
-            flannel_image(manifest).as_deref(),
-            Some("docker.io/flannel/flannel:v0.26.7")
-        );
-        assert_eq!(flannel_image("image: nginx:1.27\n"), None);
     }
 
     /// `git_commit` is the last commit that touched the lab's folder, not

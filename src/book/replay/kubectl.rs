@@ -59,15 +59,24 @@ impl Replayer<'_> {
             Place::Pod(p) => Ok(Some(p.name.clone())),
             Place::Node(node) if t.kind().capabilities().kubernetes => {
                 let field = format!("spec.nodeName={node}");
+                // The pod network plugin's pod on that node.
+                let ready = self
+                    .lab
+                    .variant(&t.variant())
+                    .map_err(|e| e.to_string())?
+                    .cni
+                    .plugin()
+                    .ready_pods();
+                let app = format!("app={}", ready.app);
                 let o = t
                     .session()
                     .kubectl(&[
                         "get",
                         "pods",
                         "-n",
-                        "kube-system",
+                        ready.namespace,
                         "-l",
-                        "app=flannel",
+                        &app,
                         "--field-selector",
                         &field,
                         "-o",

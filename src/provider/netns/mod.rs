@@ -580,7 +580,7 @@ mod tests {
             name: "broken".into(),
             manifest: "/x".into(),
             about: String::new(),
-            cni: crate::cni::CniConfig::Flannel(crate::spec::FlannelConfig::vxlan(
+            cni: crate::cni::CniConfig::new(crate::spec::FlannelConfig::vxlan(
                 "10.244.0.0/16".parse().unwrap(),
             )),
         };
@@ -591,8 +591,9 @@ mod tests {
                 .contains("reserved")
         );
         let mut v2 = v.clone();
-        let crate::cni::CniConfig::Flannel(f) = &mut v2.cni;
+        let mut f = v2.cni.flannel().unwrap().clone();
         f.backend = "host-gw".into();
+        v2.cni = crate::cni::CniConfig::new(f);
         assert!(
             check_variant(&plan::tests::lab(), &v2)
                 .unwrap_err()

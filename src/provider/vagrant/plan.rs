@@ -71,6 +71,7 @@ pub fn up_plan(lab: &Lab, variant: &str) -> Result<Vec<Planned<VagrantCtx>>> {
 /// Apply the variant's network, wait for it and the nodes, deploy the
 /// workloads and wait for them: the end of `up` and of `apply`.
 fn network_and_workloads(lab: &Lab, v: &crate::spec::Variant) -> Vec<Planned<VagrantCtx>> {
+    let ready = v.cni.plugin().ready_pods();
     let mut plan = vec![
         planned(
             format!("apply network {} ({})", v.name, file_name(&v.manifest)),
@@ -81,11 +82,11 @@ fn network_and_workloads(lab: &Lab, v: &crate::spec::Variant) -> Vec<Planned<Vag
             },
         ),
         planned(
-            "wait for flannel on every node",
+            format!("wait for {} on every node", v.cni.plugin().name()),
             10 * MIN,
             WaitPods {
-                namespace: Some("kube-system".into()),
-                app: "flannel".into(),
+                namespace: Some(ready.namespace.into()),
+                app: ready.app.into(),
                 count: lab.nodes.len(),
                 limit: 9 * MIN,
             },

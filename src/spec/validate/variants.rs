@@ -1,8 +1,8 @@
-//! The `variants:` map: one pod network manifest each, parsed into its CNI's
-//! configuration and held to what the lab reproduces; the default one of
-//! them.
+//! The `variants:` map: one pod network manifest each, read by the plugin
+//! it configures (`cni::registry`) and held to that plugin's rules; the
+//! default one of them.
 
-use super::{Collector, files::manifest_path, is_dns_label, is_ifname};
+use super::{Collector, files::manifest_path, is_dns_label};
 use crate::spec::Variant;
 use crate::spec::manifest;
 use crate::spec::raw::RawLab;
@@ -35,35 +35,21 @@ pub(super) fn variants(
         let Some(path) = manifest_path(c, dir, &format!("{field}.network"), &v.network) else {
             continue;
         };
-        match manifest::read_documents(&path).and_then(|m| manifest::flannel_config(&m.docs)) {
-            Ok(flannel) => {
-                if let Some(p) = pods
-                    && flannel.network != p
-                {
-                    c.push(format!("{field}.network"), format!("{}: flannel's Network {} differs from network.pods {p} (kubeadm --pod-network-cidr)", v.network, flannel.network));
-                }
-                if flannel.backend != "vxlan" {
-                    c.push(
-                        format!("{field}.network"),
-                        format!(
-                            "{}: flannel backend '{}' is not reproduced; use vxlan",
-                            v.network, flannel.backend
-                        ),
-                    );
-                }
-                for i in &flannel.iface {
-                    if !is_ifname(i) {
-                        c.push(
-                            format!("{field}.network"),
-                            format!("{}: --iface={i} is not a valid interface name", v.network),
-                        );
-                    }
+        // The plugin the manifest configures reads it and holds it to its
+        // own rules (the CNI registry); the problems are this field's.
+        let facts = crate::cni::registry::LabFacts { pods };
+        match manifest::read_documents(&path)
+            .and_then(|m| crate::cni::registry::read(&m.docs, &facts))
+        {
+            Ok((cni, problems)) => {
+                for p in problems {
+                    c.push(format!("{field}.network"), format!("{}: {p}", v.network));
                 }
                 variants.push(Variant {
                     name: name.clone(),
                     manifest: path,
                     about: v.about.clone(),
-                    cni: crate::cni::CniConfig::Flannel(flannel),
+                    cni,
                 });
             }
             Err(e) => c.push_manifest(&format!("{field}.network"), &path, e),

@@ -1,13 +1,42 @@
 //! Flannel as the lab's [`Cni`]: its VXLAN device `flannel.<VNI>`, its UDP
 //! port and `subnet.env`, all from the variant's parsed `net-conf.json`, and
 //! its log: on Kubernetes the flannel pod's (`kubectl logs`, as the chapter
-//! reads it), on netns the file the stand-in for flanneld writes.
+//! reads it), on netns the file the stand-in for flanneld writes. Its
+//! registry entry and validation rules are in `rules.rs`.
 
-use super::{Cni, Runs};
+pub mod rules;
+
+pub use rules::ENTRY;
+
+use super::{Cni, ReadyPods, Runs};
 use crate::error::Result;
 use crate::session::{Output, Session};
 use crate::spec::FlannelConfig;
 use async_trait::async_trait;
+
+/// Flannel's name in the registry.
+pub const NAME: &str = "flannel";
+
+/// flannel's DaemonSet's pods (`kube-flannel.yml` puts them in
+/// kube-system with `app: flannel`).
+pub const READY: ReadyPods = ReadyPods {
+    namespace: "kube-system",
+    app: "flannel",
+};
+
+/// The first `image:` of a manifest whose repository is flannel itself
+/// (`…/flannel:TAG`, not the CNI plugin's image).
+pub fn image(manifest: &str) -> Option<String> {
+    manifest.lines().find_map(|l| {
+        let image = l
+            .trim()
+            .strip_prefix("image:")?
+            .trim()
+            .trim_matches(['"', '\'']);
+        let repo = image.rsplit_once(':').map_or(image, |(r, _)| r);
+        (repo == "flannel" || repo.ends_with("/flannel")).then(|| image.to_string())
+    })
+}
 
 /// Where flanneld writes what it configured.
 pub const SUBNET_ENV: &str = "/run/flannel/subnet.env";
@@ -17,7 +46,23 @@ pub const NETNS_LOG: &str = "/run/flannel/flanneld.log";
 #[async_trait]
 impl Cni for FlannelConfig {
     fn name(&self) -> &'static str {
-        "flannel"
+        NAME
+    }
+
+    fn config_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn image(&self, manifest: &str) -> Option<String> {
+        image(manifest)
+    }
+
+    fn ready_pods(&self) -> ReadyPods {
+        READY
     }
 
     fn overlay_device(&self) -> String {
@@ -46,9 +91,9 @@ impl Cni for FlannelConfig {
                         "get",
                         "pods",
                         "-n",
-                        "kube-system",
+                        READY.namespace,
                         "-l",
-                        "app=flannel",
+                        &format!("app={}", READY.app),
                         "--field-selector",
                         &field,
                         "-o",
@@ -57,7 +102,7 @@ impl Cni for FlannelConfig {
                     .await?;
                 match pods.stdout.lines().map(str::trim).find(|l| !l.is_empty()) {
                     Some(pod) if pods.ok() => {
-                        session.kubectl(&["logs", "-n", "kube-system", pod]).await
+                        session.kubectl(&["logs", "-n", READY.namespace, pod]).await
                     }
                     _ => Ok(Output {
                         code: Some(1),
@@ -83,6 +128,16 @@ mod tests {
         let mut c = FlannelConfig::vxlan("10.244.0.0/16".parse().unwrap());
         c.port = port;
         c
+    }
+
+    #[test]
+    fn the_image_is_flannels_own() {
+        let manifest = "      containers:\n        - image: docker.io/flannel/flannel-cni-plugin:v1.6.2-flannel1\n        - name: kube-flannel\n          image: \"docker.io/flannel/flannel:v0.26.7\"\n";
+        assert_eq!(
+            image(manifest).as_deref(),
+            Some("docker.io/flannel/flannel:v0.26.7")
+        );
+        assert_eq!(image("image: nginx:1.27\n"), None);
     }
 
     #[test]

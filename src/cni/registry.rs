@@ -1,0 +1,64 @@
+//! Every pod network plugin `lab` knows, registered in one list ([`CNIS`],
+//! as probes are in `probe::PROBES` and providers in
+//! `provider::registry::PROVIDERS`): its name, which manifests are its, and
+//! how its configuration is read from one and held to what the lab
+//! reproduces. Validation asks this list, never a plugin by name.
+
+use super::CniConfig;
+use crate::spec::manifest::ManifestError;
+use ipnet::Ipv4Net;
+use serde_norway::Value;
+
+/// What a plugin's rules may check its configuration against.
+#[derive(Debug, Clone, Copy)]
+pub struct LabFacts {
+    /// `network.pods`, if it is valid.
+    pub pods: Option<Ipv4Net>,
+}
+
+/// One pod network plugin.
+pub struct Entry {
+    pub name: &'static str,
+    /// Whether a manifest's documents configure this plugin.
+    pub recognizes: fn(&[Value]) -> bool,
+    /// The plugin's configuration from its manifest's documents, and what
+    /// its rules find wrong with it for this lab (each a sentence; the
+    /// caller names the file and field). `Err` when the manifest does not
+    /// say what the plugin needs (with the field inside the manifest).
+    pub read: fn(&[Value], &LabFacts) -> Result<(CniConfig, Vec<String>), ManifestError>,
+}
+
+/// Every plugin, the default first (the one whose reading explains a
+/// manifest no plugin recognizes).
+#[cfg(not(test))]
+pub static CNIS: &[&Entry] = &[&super::flannel::ENTRY];
+#[cfg(test)]
+pub static CNIS: &[&Entry] = &[&super::flannel::ENTRY, &super::stub::ENTRY];
+
+/// The plugin a network manifest configures, read and checked by its entry.
+pub fn read(docs: &[Value], facts: &LabFacts) -> Result<(CniConfig, Vec<String>), ManifestError> {
+    let entry = CNIS
+        .iter()
+        .find(|e| (e.recognizes)(docs))
+        .unwrap_or(&CNIS[0]);
+    (entry.read)(docs, facts)
+}
+
+/// The names of the plugins, for messages.
+pub fn names() -> Vec<&'static str> {
+    CNIS.iter().map(|e| e.name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_the_default_comes_first() {
+        let mut n = names();
+        assert_eq!(n[0], "flannel");
+        n.sort();
+        n.dedup();
+        assert_eq!(n.len(), CNIS.len());
+    }
+}
