@@ -16,6 +16,10 @@ pub struct LabFacts {
     pub pods: Option<Ipv4Net>,
 }
 
+/// A plugin's reading of its manifest: its configuration and its rules'
+/// problems, or what the manifest lacks.
+pub type Reading = Result<(CniConfig, Vec<String>), ManifestError>;
+
 /// One pod network plugin.
 pub struct Entry {
     pub name: &'static str,
@@ -25,7 +29,7 @@ pub struct Entry {
     /// its rules find wrong with it for this lab (each a sentence; the
     /// caller names the file and field). `Err` when the manifest does not
     /// say what the plugin needs (with the field inside the manifest).
-    pub read: fn(&[Value], &LabFacts) -> Result<(CniConfig, Vec<String>), ManifestError>,
+    pub read: fn(&[Value], &LabFacts) -> Reading,
 }
 
 /// Every plugin, the default first (the one whose reading explains a
@@ -36,7 +40,7 @@ pub static CNIS: &[&Entry] = &[&super::flannel::ENTRY];
 pub static CNIS: &[&Entry] = &[&super::flannel::ENTRY, &super::stub::ENTRY];
 
 /// The plugin a network manifest configures, read and checked by its entry.
-pub fn read(docs: &[Value], facts: &LabFacts) -> Result<(CniConfig, Vec<String>), ManifestError> {
+pub fn read(docs: &[Value], facts: &LabFacts) -> Reading {
     let entry = CNIS
         .iter()
         .find(|e| (e.recognizes)(docs))

@@ -5,7 +5,7 @@
 //! and field. Its manifest is a ConfigMap with `data.stub-net.json`
 //! (`{"Mode": "bridge"}`); only `bridge` is accepted.
 
-use super::registry::{Entry, LabFacts};
+use super::registry::{Entry, LabFacts, Reading};
 use super::{Cni, CniConfig, ReadyPods, Runs};
 use crate::error::Result;
 use crate::session::{Output, Session};
@@ -33,10 +33,7 @@ fn recognizes(docs: &[Value]) -> bool {
     config_map(docs).is_some()
 }
 
-fn read(
-    docs: &[Value],
-    _: &LabFacts,
-) -> std::result::Result<(CniConfig, Vec<String>), ManifestError> {
+fn read(docs: &[Value], _: &LabFacts) -> Reading {
     let text = config_map(docs).and_then(Value::as_str).unwrap_or("{}");
     let conf: serde_json::Value = serde_json::from_str(text).map_err(|e| ManifestError {
         field: "ConfigMap.data.stub-net.json".into(),

@@ -4,9 +4,9 @@
 
 use super::NAME;
 use crate::cni::CniConfig;
-use crate::cni::registry::{Entry, LabFacts};
+use crate::cni::registry::{Entry, LabFacts, Reading};
 use crate::spec::FlannelConfig;
-use crate::spec::manifest::{self, ManifestError};
+use crate::spec::manifest;
 use serde_norway::Value;
 
 pub static ENTRY: Entry = Entry {
@@ -23,7 +23,7 @@ fn recognizes(docs: &[Value]) -> bool {
     })
 }
 
-fn read(docs: &[Value], facts: &LabFacts) -> Result<(CniConfig, Vec<String>), ManifestError> {
+fn read(docs: &[Value], facts: &LabFacts) -> Reading {
     let flannel = manifest::flannel_config(docs)?;
     let problems = check(&flannel, facts);
     Ok((CniConfig::new(flannel), problems))
