@@ -27,6 +27,8 @@ pub mod error;
 pub mod exec;
 pub mod graph;
 pub mod history;
+#[cfg(test)]
+mod import_graph;
 pub mod init;
 pub mod kubectl;
 pub mod nightly;

@@ -50,7 +50,7 @@ impl Probe for CniLog {
     }
     async fn check(&self, cx: &Cx<'_>, expect: &Expect) -> Vec<Judged> {
         let seen = async {
-            let o = cx.cni.log(cx.session, cx.cni_runs(), &self.on).await?;
+            let o = cx.cni.log(cx.session, cx.cni_runs, &self.on).await?;
             let text = format!("[{}] {} log\n{}", self.on, cx.cni.name(), o.text());
             let (v, t) = judge_output(expect, &[(self.on.clone(), o)]);
             Asked::Ok((v, t, text))

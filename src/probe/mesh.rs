@@ -149,7 +149,7 @@ impl Probe for Mesh {
                 j.elapsed = Some(started.elapsed());
                 j
             })
-            .buffered(crate::verify::CONCURRENCY)
+            .buffered(super::CONCURRENCY)
             .collect()
             .await
     }

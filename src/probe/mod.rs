@@ -31,8 +31,8 @@ pub mod target;
 
 use crate::cni::Cni;
 use crate::error::LabError;
-use crate::provider::{Kind, PodRef};
 use crate::report::Verdict;
+use crate::session::PodRef;
 use crate::session::{Output, Session};
 use crate::spec::Lab;
 use async_trait::async_trait;
@@ -153,19 +153,11 @@ pub struct Cx<'a> {
     pub session: &'a dyn Session,
     /// The pod network that runs.
     pub cni: &'a dyn Cni,
-    /// The provider that runs the lab (where the CNI's log is).
-    pub provider: Kind,
+    /// How the lab's provider runs the CNI (where its log is).
+    pub cni_runs: crate::cni::Runs,
     /// The lab's round-trip time, measured once per run, from which the
     /// wait for an answer expected not to come is derived.
     pub rtt: deadline::Rtt,
-}
-
-impl Cx<'_> {
-    /// How the provider runs the CNI (where its log is), from its registry
-    /// entry.
-    pub fn cni_runs(&self) -> crate::cni::Runs {
-        self.provider.capabilities().cni_runs
-    }
 }
 
 /// Why a probe could not ask: a check `error`, never a network verdict.
@@ -319,11 +311,30 @@ pub async fn kubectl_holds(
     Judged::of(probe, seen)
 }
 
-/// Every program the probes and the CNI run on a node or in a pod.
+/// How many checks run at once (and how many sources of one sweep); the
+/// verify engine's, declared here so that probes need not import it.
+pub const CONCURRENCY: usize = 16;
+
+/// The programs the verify engine's diagnostics run on a node (declared
+/// here, below verify, so that [`programs`] lists every program run).
+pub const DIAGNOSTIC_PROGRAMS: &[&str] = &[
+    "ip",
+    "bridge",
+    "iptables-save",
+    "tcpdump",
+    "timeout",
+    "mktemp",
+    "mkfifo",
+    "sh",
+    "cat",
+    "rm",
+];
+
+/// Every program the probes, the CNI and diagnostics run on a node or in a pod.
 pub fn programs(cni: &dyn Cni) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = PROBES.iter().flat_map(|k| k.programs()).copied().collect();
     out.extend(cni.programs());
-    out.extend(crate::verify::diagnostics::PROGRAMS);
+    out.extend(DIAGNOSTIC_PROGRAMS);
     out.sort();
     out.dedup();
     out
@@ -360,7 +371,7 @@ pub(crate) mod tests {
             pods: Box::leak(pods(lab).into_boxed_slice()),
             session,
             cni: lab.variants[0].cni.plugin(),
-            provider: Kind::Netns,
+            cni_runs: crate::cni::Runs::HostDaemon,
             rtt: Default::default(),
         }
     }

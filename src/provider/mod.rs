@@ -17,7 +17,6 @@ use crate::state::State;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -44,22 +43,7 @@ impl Kind {
     }
 }
 
-/// A running pod, as the checks see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PodRef {
-    pub name: String,
-    pub app: String,
-    pub node: String,
-    pub ip: Ipv4Addr,
-    pub port: u16,
-    /// Its Kubernetes namespace (how the session finds it on vagrant).
-    #[serde(default = "default_namespace")]
-    pub namespace: String,
-}
-
-fn default_namespace() -> String {
-    "default".into()
-}
+pub use crate::session::PodRef;
 
 /// How the verify engine and `lab ssh` reach a lab that is up.
 #[derive(Debug, Clone)]

@@ -2,9 +2,9 @@
 //! verify, the probes, the CNI seam and diagnostics are tested with it
 //! without root and without a lab.
 
+use super::PodRef;
 use super::{Output, Session};
 use crate::error::{LabError, Result};
-use crate::provider::PodRef;
 use async_trait::async_trait;
 use std::sync::Mutex;
 

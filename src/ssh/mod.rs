@@ -23,41 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{OnceCell, Semaphore};
 
-/// The output of a remote command.
-#[derive(Debug, Clone)]
-pub struct Output {
-    /// Exit code; `None` when the command was killed by a signal.
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Output {
-    /// From a finished process's exit code and raw output.
-    pub fn new(code: Option<i32>, stdout: &[u8], stderr: &[u8]) -> Output {
-        Output {
-            code,
-            stdout: String::from_utf8_lossy(stdout).into_owned(),
-            stderr: String::from_utf8_lossy(stderr).into_owned(),
-        }
-    }
-
-    pub fn ok(&self) -> bool {
-        self.code == Some(0)
-    }
-
-    /// stdout and stderr together, for reports and messages.
-    pub fn text(&self) -> String {
-        let mut t = self.stdout.clone();
-        if !self.stderr.trim().is_empty() {
-            if !t.is_empty() && !t.ends_with('\n') {
-                t.push('\n');
-            }
-            t.push_str(&self.stderr);
-        }
-        t
-    }
-}
+pub use crate::session::Output;
 
 /// How a pool connects and runs.
 #[derive(Debug, Clone)]

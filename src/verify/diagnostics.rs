@@ -28,19 +28,9 @@ const NODE_SECTIONS: &[(&str, &str)] = &[
     ("iptables", "iptables-save"),
 ];
 
-/// The programs diagnostics run on a node.
-pub const PROGRAMS: &[&str] = &[
-    "ip",
-    "bridge",
-    "iptables-save",
-    "tcpdump",
-    "timeout",
-    "mktemp",
-    "mkfifo",
-    "sh",
-    "cat",
-    "rm",
-];
+/// The programs diagnostics run on a node (declared beside the probes',
+/// in [`crate::probe`], which lists every program run on a node).
+pub use crate::probe::DIAGNOSTIC_PROGRAMS as PROGRAMS;
 
 /// Captures per check: a sweep with many failed sources collects the state
 /// of every node involved, and captures the traffic of the first few.
@@ -153,7 +143,7 @@ impl Artifacts {
             }
             Err(e) => files.extend(write(&dir.join("ssh-error.txt"), &format!("{e}\n"))),
         }
-        let log = match cx.cni.log(cx.session, cx.cni_runs(), node).await {
+        let log = match cx.cni.log(cx.session, cx.cni_runs, node).await {
             Ok(o) => o.text(),
             Err(e) => format!("could not read {}'s log: {e}\n", cx.cni.name()),
         };

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// How many checks run at once (and how many sources of one sweep).
-pub const CONCURRENCY: usize = 16;
+pub use crate::probe::CONCURRENCY;
 /// Deadline of one remote command of a check.
 const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -77,7 +77,7 @@ pub async fn verify(
         pods: &access.pods,
         session: session.as_ref(),
         cni: running.cni.plugin(),
-        provider: provider.kind(),
+        cni_runs: provider.kind().capabilities().cni_runs,
         rtt: Default::default(),
     };
     let artifacts = diagnostics::Artifacts::new(&opts.artifacts_root, &variant);
@@ -166,7 +166,7 @@ pub async fn collect_evidence(
         pods: &access.pods,
         session: session.as_ref(),
         cni: lab.variant(&state.variant)?.cni.plugin(),
-        provider: provider.kind(),
+        cni_runs: provider.kind().capabilities().cni_runs,
         rtt: Default::default(),
     };
     let artifacts = diagnostics::Artifacts::new(root, &format!("{}-evidence", state.variant));

@@ -12,15 +12,71 @@
 //! An `Err` always means "could not ask" (the node could not be reached or
 //! entered, the deadline passed), never a command's answer: the verify
 //! engine must not mistake it for "unreachable".
+//!
+//! The types a session speaks ([`Output`], [`PodRef`]) are defined here, so
+//! that the session layer imports nothing above it; `ssh` and `provider`
+//! re-export them.
 
 #[cfg(test)]
 pub mod fake;
 
 use crate::error::Result;
-use crate::provider::PodRef;
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
 
-pub use crate::ssh::Output;
+/// The output of a remote command.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Exit code; `None` when the command was killed by a signal.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// From a finished process's exit code and raw output.
+    pub fn new(code: Option<i32>, stdout: &[u8], stderr: &[u8]) -> Output {
+        Output {
+            code,
+            stdout: String::from_utf8_lossy(stdout).into_owned(),
+            stderr: String::from_utf8_lossy(stderr).into_owned(),
+        }
+    }
+
+    pub fn ok(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    /// stdout and stderr together, for reports and messages.
+    pub fn text(&self) -> String {
+        let mut t = self.stdout.clone();
+        if !self.stderr.trim().is_empty() {
+            if !t.is_empty() && !t.ends_with('\n') {
+                t.push('\n');
+            }
+            t.push_str(&self.stderr);
+        }
+        t
+    }
+}
+
+/// A running pod, as the checks see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodRef {
+    pub name: String,
+    pub app: String,
+    pub node: String,
+    pub ip: Ipv4Addr,
+    pub port: u16,
+    /// Its Kubernetes namespace (how the session finds it on vagrant).
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+}
+
+fn default_namespace() -> String {
+    "default".into()
+}
 
 #[async_trait]
 pub trait Session: Send + Sync {
