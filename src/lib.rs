@@ -1,21 +1,32 @@
 //! `lab` turns a chapter of a Kubernetes networking book into a lab that
 //! builds itself, checks itself and cleans up after itself.
 //!
-//! The library is organised the way the tools of this field are:
-//! - [`spec`]: the lab definition (strict parse, validation, resolved values);
-//! - [`provider`]: where a lab runs (`netns` on Linux, `vagrant` with VMs);
-//! - [`bringup`]: bring-up as a list of small steps with progress events;
-//! - [`session`]: running commands on nodes, the one path every check takes
-//!   (over [`ssh`] for VMs, by entering namespaces for netns);
-//! - [`ssh`]: reaching nodes over SSH;
-//! - [`verify`]: the checks engine;
-//! - [`report`]: the event stream and the versioned run record, rendered as
-//!   a terminal view, a table, JSON and JUnit;
-//! - [`ops`]: the operations behind the commands (up, apply, verify, test,
-//!   destroy), each over one settings struct;
+//! The library's rooms, one line each, lowest first (a room imports only
+//! rooms above it in this list; `docs/architecture.md` draws it and the
+//! `import_graph` test keeps it true):
+//! - [`error`]: typed errors and the exit codes they map to;
+//! - [`clock`]: UTC calendar time for names and log lines;
 //! - [`signals`]: what SIGINT, SIGTERM and SIGHUP mean to every operation;
-//! - [`book`]: the chapter's own Markdown replayed against the lab (`lab book`);
+//! - [`suggest`]: "did you mean" for names a user typed;
+//! - [`session`]: running commands on nodes, the one path every check takes;
+//! - [`report`]: the event stream and the versioned run record (terminal, JSON, JUnit);
+//! - [`spec`]: the lab definition (strict parse, validation, resolved values);
+//! - [`cni`]: pod network plugins behind one trait, registered in `cni::registry`;
+//! - [`probe`]: what a check asks of the network, one module per kind (`PROBES`);
+//! - [`state`]: a lab's state folder (what is up, where, with what);
+//! - [`shipped`]: the labs embedded in the binary;
+//! - [`exec`]: host programs, logged, failures typed;
+//! - [`ssh`]: reaching nodes over SSH (the session of VM providers);
 //! - [`kubectl`]: the real kubectl of given versions, for the book's kubectl lines;
+//! - [`bringup`]: bring-up as a list of small steps with progress events;
+//! - [`provider`]: where a lab runs (netns, vagrant), registered in `provider::registry`;
+//! - [`verify`]: the checks engine and its diagnostics;
+//! - [`graph`]: a lab's topology as data, drawn as text and SVG;
+//! - [`book`]: the chapter's own Markdown replayed against the lab (`lab book`);
+//! - [`history`]: the nightly's memory (SQLite) and its analysis;
+//! - [`init`]: `lab init`, a lab drafted from a chapter;
+//! - [`ops`]: the operations behind the commands, each over one settings struct;
+//! - [`nightly`]: `lab nightly`, the book's regression run and its dashboard;
 //! - [`cli`]: the command line, one file per command over [`ops`].
 
 pub mod book;
