@@ -17,6 +17,7 @@ pub mod files;
 pub mod flanneld;
 pub mod limits;
 pub mod names;
+pub mod netlink;
 pub mod plan;
 mod preflight;
 mod programs;

@@ -23,14 +23,14 @@ pub const PACKAGES: &[(&str, &str)] = &[
 ];
 
 /// The programs the netns provider runs itself (on the host or entering a
-/// node), where it runs them: `ip`/`bridge` batches (`sys::Batch`),
-/// `iptables-restore` (the pod network step), `ssh-keygen` (the state
+/// node), where it runs them: `ip addr show` (`lab status`; the lab's
+/// links, addresses, routes and neighbours are made over netlink, see
+/// `netlink`), `iptables-restore` (the pod network step), `ssh-keygen` (the state
 /// folder step), `sshd` and `nginx` (`ctx::Programs`), and the `ssh` client
 /// of `lab ssh`. The probes, the CNI and diagnostics declare theirs
 /// ([`crate::probe::programs`]).
 pub const PROGRAMS: &[&str] = &[
     "ip",
-    "bridge",
     "iptables-restore",
     "ssh-keygen",
     "sshd",
@@ -83,12 +83,7 @@ mod tests {
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap();
             let text = text.split("#[cfg(test)]").next().unwrap();
-            for pat in [
-                "Command::new(\"",
-                "Tool::Ip => \"",
-                "Tool::Bridge => \"",
-                "find(\"",
-            ] {
+            for pat in ["Command::new(\"", "find(\""] {
                 for (i, _) in text.match_indices(pat) {
                     let rest = &text[i + pat.len()..];
                     let name = &rest[..rest.find('"').unwrap()];
@@ -106,7 +101,6 @@ mod tests {
         let started = started_in_source();
         for p in [
             "ip",
-            "bridge",
             "iptables-restore",
             "ssh-keygen",
             "sshd",

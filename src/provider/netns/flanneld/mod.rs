@@ -1,6 +1,6 @@
 //! What flanneld would decide and program on each node, as pure functions:
 //! the external interface by flannel's documented rule ([`iface`]), the
-//! lease, the vxlan backend's kernel state (as `ip`/`bridge` batch text), the
+//! lease, the vxlan backend's kernel state (as netlink ops), the
 //! iptables rules, `subnet.env` and flanneld's log lines ([`log`]).
 
 mod iface;
@@ -10,6 +10,7 @@ pub use iface::*;
 pub use log::*;
 
 use super::names;
+use super::netlink::Op;
 use crate::spec::{FlannelConfig, Lab, nth_host};
 use ipnet::Ipv4Net;
 use std::fmt::Write as _;
@@ -65,68 +66,81 @@ pub fn leases(lab: &Lab, cfg: &FlannelConfig) -> Result<Vec<(Lease, Choice)>, St
         .collect()
 }
 
-/// `ip -batch` text for a node: the VXLAN device as flannel's vxlan backend
-/// makes it, a neighbour and a route for every other node's lease, and the
-/// CNI bridge with the node's gateway address (made with the MAC
-/// `new_bridge` when given; otherwise it stays from the previous variant, as
-/// on a real node, and only gets the MTU).
-pub fn node_batch(
+/// A node's ops: the VXLAN device as flannel's vxlan backend makes it, a
+/// neighbour and a route for every other node's lease, where each peer's
+/// VTEP MAC lives (an FDB entry: its public address), and the CNI bridge
+/// with the node's gateway address (made with the MAC `new_bridge` when
+/// given; otherwise it stays from the previous variant, as on a real node,
+/// and only gets the MTU).
+pub fn node_ops(
     cfg: &FlannelConfig,
     me: &Lease,
     peers: &[&Lease],
     new_bridge: Option<&str>,
-) -> String {
+) -> Vec<Op> {
     let vx = names::VXLAN_IF;
-    let mut b = String::new();
-    let _ = writeln!(
-        b,
-        "link add {vx} address {} mtu {} type vxlan id {} local {} dev {} dstport {} nolearning",
-        me.mac, me.mtu, cfg.vni, me.public_ip, me.iface, cfg.port
-    );
-    let _ = writeln!(b, "addr add {}/32 dev {vx}", me.vtep_ip());
-    let _ = writeln!(b, "link set {vx} up");
+    let mut b = vec![
+        Op::Vxlan {
+            name: vx.into(),
+            mac: me.mac.clone(),
+            mtu: me.mtu,
+            vni: cfg.vni,
+            local: me.public_ip,
+            dev: me.iface.clone(),
+            port: cfg.port,
+        },
+        Op::Addr {
+            dev: vx.into(),
+            addr: Ipv4Net::new(me.vtep_ip(), 32).expect("a /32"),
+        },
+        Op::Up {
+            dev: vx.into(),
+            master: None,
+        },
+    ];
     for p in peers {
-        let _ = writeln!(
-            b,
-            "neigh add {} lladdr {} dev {vx} nud permanent",
-            p.vtep_ip(),
-            p.mac
-        );
-        let _ = writeln!(
-            b,
-            "route add {} via {} dev {vx} onlink",
-            p.subnet,
-            p.vtep_ip()
-        );
+        b.push(Op::Neigh {
+            ip: p.vtep_ip(),
+            mac: p.mac.clone(),
+            dev: vx.into(),
+            replace: false,
+        });
+        b.push(Op::Route {
+            dst: p.subnet,
+            via: p.vtep_ip(),
+            dev: vx.into(),
+            onlink: true,
+        });
+    }
+    for p in peers {
+        b.push(Op::Fdb {
+            mac: p.mac.clone(),
+            dev: vx.into(),
+            dst: p.public_ip,
+        });
     }
     let cni = names::CNI_BRIDGE;
-    if let Some(mac) = new_bridge {
-        let _ = writeln!(b, "link add {cni} address {mac} mtu {} type bridge", me.mtu);
-        let _ = writeln!(
-            b,
-            "addr add {}/{} dev {cni}",
-            me.gateway(),
-            me.subnet.prefix_len()
-        );
-    } else {
-        let _ = writeln!(b, "link set {cni} mtu {}", me.mtu);
+    match new_bridge {
+        Some(mac) => {
+            b.push(Op::Bridge {
+                name: cni.into(),
+                mac: Some(mac.into()),
+                mtu: Some(me.mtu),
+            });
+            b.push(Op::Addr {
+                dev: cni.into(),
+                addr: Ipv4Net::new(me.gateway(), me.subnet.prefix_len()).expect("a lease's prefix"),
+            });
+        }
+        None => b.push(Op::Mtu {
+            dev: cni.into(),
+            mtu: me.mtu,
+        }),
     }
-    let _ = writeln!(b, "link set {cni} up");
-    b
-}
-
-/// `bridge -batch` text: where each peer's VTEP MAC lives (its public address).
-pub fn fdb_batch(peers: &[&Lease]) -> String {
-    let mut b = String::new();
-    for p in peers {
-        let _ = writeln!(
-            b,
-            "fdb append {} dev {} dst {}",
-            p.mac,
-            names::VXLAN_IF,
-            p.public_ip
-        );
-    }
+    b.push(Op::Up {
+        dev: cni.into(),
+        master: None,
+    });
     b
 }
 
@@ -184,6 +198,7 @@ pub fn subnet_env(cfg: &FlannelConfig, me: &Lease) -> String {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
+    use crate::provider::netns::netlink::text;
 
     pub(in super::super) fn cfg() -> FlannelConfig {
         FlannelConfig {
@@ -205,10 +220,10 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn node_batch_programs_what_the_vxlan_backend_does() {
+    fn node_ops_program_what_the_vxlan_backend_does() {
         let me = lease("node1", 1, "10.100.198.201");
         let p = lease("node2", 2, "10.100.198.202");
-        let b = node_batch(&cfg(), &me, &[&p], Some("16:00:00:00:00:01"));
+        let b = text(&node_ops(&cfg(), &me, &[&p], Some("16:00:00:00:00:01")));
         assert_eq!(
             b,
             "link add flannel.1 address 0e:00:00:00:00:01 mtu 1450 type vxlan id 1 local 10.100.198.201 dev enp0s8 dstport 8472 nolearning\n\
@@ -216,20 +231,17 @@ pub(super) mod tests {
              link set flannel.1 up\n\
              neigh add 10.244.2.0 lladdr 0e:00:00:00:00:02 dev flannel.1 nud permanent\n\
              route add 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink\n\
+             fdb append 0e:00:00:00:00:02 dev flannel.1 dst 10.100.198.202\n\
              link add cni0 address 16:00:00:00:00:01 mtu 1450 type bridge\n\
              addr add 10.244.1.1/24 dev cni0\n\
              link set cni0 up\n"
         );
-        let again = node_batch(&cfg(), &me, &[&p], None);
+        let again = text(&node_ops(&cfg(), &me, &[&p], None));
         assert!(
             again.ends_with("link set cni0 mtu 1450\nlink set cni0 up\n"),
             "{again}"
         );
         assert!(!again.contains("link add cni0"));
-        assert_eq!(
-            fdb_batch(&[&p]),
-            "fdb append 0e:00:00:00:00:02 dev flannel.1 dst 10.100.198.202\n"
-        );
     }
 
     #[test]

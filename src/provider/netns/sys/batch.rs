@@ -1,5 +1,5 @@
-//! Batches of `ip`/`bridge` commands and other commands run concurrently,
-//! each inside a lab namespace (entered by the child before it execs).
+//! Commands run concurrently (`iptables-restore`, `ip addr show`), each
+//! inside a lab namespace (entered by the child before it execs).
 
 use super::netns_path;
 use crate::error::{LabError, Result};
@@ -10,118 +10,11 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::process::Command;
 use std::sync::Arc;
 
-/// How many `ip`/`bridge` processes run at once.
+/// How many commands run at once.
 pub const PARALLEL: usize = 8;
 /// `iptables-restore` mostly waits on the kernel (nftables commits), so more
 /// of them run at once.
 pub const PARALLEL_WAITING: usize = 32;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tool {
-    Ip,
-    Bridge,
-}
-
-/// One batch of `ip` or `bridge` commands, run in one process, inside a
-/// lab namespace (or, for `netns add/del` only, from the host).
-#[derive(Debug, Clone)]
-pub struct Batch {
-    pub netns: Option<String>,
-    pub tool: Tool,
-    pub text: String,
-    /// Go on past failing lines and do not fail (deletions of what may be gone).
-    pub tolerant: bool,
-}
-
-impl Batch {
-    pub fn ip(netns: impl Into<String>, text: String) -> Batch {
-        Batch {
-            netns: Some(netns.into()),
-            tool: Tool::Ip,
-            text,
-            tolerant: false,
-        }
-    }
-    pub fn bridge(netns: impl Into<String>, text: String) -> Batch {
-        Batch {
-            netns: Some(netns.into()),
-            tool: Tool::Bridge,
-            text,
-            tolerant: false,
-        }
-    }
-    /// `netns add`/`netns del` lines, which act on the host's /run/netns.
-    pub fn namespaces(text: String) -> Batch {
-        Batch {
-            netns: None,
-            tool: Tool::Ip,
-            text,
-            tolerant: false,
-        }
-    }
-    pub fn tolerant(mut self) -> Batch {
-        self.tolerant = true;
-        self
-    }
-
-    fn command(&self) -> Command {
-        let mut c = Command::new(match self.tool {
-            Tool::Ip => "ip",
-            Tool::Bridge => "bridge",
-        });
-        if self.tolerant {
-            c.arg("-force");
-        }
-        c.args(["-batch", "-"]);
-        c
-    }
-}
-
-/// A failed batch: name the line `ip` complained about (`Command failed -:N`).
-fn explain(e: LabError, text: &str) -> LabError {
-    match e {
-        LabError::Command {
-            command,
-            status,
-            output,
-        } => {
-            let line = output
-                .split("Command failed -:")
-                .nth(1)
-                .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
-                .and_then(|n| n.parse::<usize>().ok())
-                .and_then(|n| text.lines().nth(n.saturating_sub(1)));
-            let output = match line {
-                Some(l) => format!("{output}\n(batch line: {l})"),
-                None => output,
-            };
-            LabError::Command {
-                command,
-                status,
-                output,
-            }
-        }
-        other => other,
-    }
-}
-
-/// Run batches concurrently (at most [`PARALLEL`] processes); the first
-/// failure is returned after all have finished. Each batch's text goes to
-/// the log only when it fails (with the failing line named).
-pub async fn run_batches(rep: &Reporter, batches: Vec<Batch>) -> Result<()> {
-    let jobs = batches
-        .into_iter()
-        .filter(|b| !b.text.is_empty())
-        .map(|b| Job {
-            cmd: b.command(),
-            netns: b.netns.clone(),
-            explain: Some(b.text.clone()),
-            input: Some(b.text.into_bytes()),
-            tolerant: b.tolerant,
-        })
-        .collect();
-    run_jobs(rep, jobs, PARALLEL).await.map(drop)
-}
 
 /// A command to run with optional input, inside a lab namespace or not.
 pub struct Job {
@@ -131,8 +24,6 @@ pub struct Job {
     /// host's mount table per process).
     pub netns: Option<String>,
     pub input: Option<Vec<u8>>,
-    /// Batch text, to name the failing line.
-    pub explain: Option<String>,
     /// A failure is logged, not returned.
     pub tolerant: bool,
 }
@@ -143,7 +34,6 @@ impl Job {
             cmd,
             netns,
             input,
-            explain: None,
             tolerant: false,
         }
     }
@@ -182,26 +72,20 @@ async fn run_job(rep: &Reporter, mut job: Job) -> Result<std::process::Output> {
     };
     let r = exec::run_async(rep, job.cmd, job.input).await;
     drop(ns_file);
-    r.map_err(|e| {
-        let e = match (&job.explain, e) {
-            (Some(t), e) => explain(e, t),
-            (None, e) => e,
-        };
-        match (e, &job.netns) {
-            (
-                LabError::Command {
-                    command,
-                    status,
-                    output,
-                },
-                Some(ns),
-            ) => LabError::Command {
-                command: format!("{command} (in netns {ns})"),
+    r.map_err(|e| match (e, &job.netns) {
+        (
+            LabError::Command {
+                command,
                 status,
                 output,
             },
-            (e, _) => e,
-        }
+            Some(ns),
+        ) => LabError::Command {
+            command: format!("{command} (in netns {ns})"),
+            status,
+            output,
+        },
+        (e, _) => e,
     })
 }
 
@@ -255,33 +139,5 @@ pub async fn run_jobs(
             .into_iter()
             .map(|o| o.expect("every job finished"))
             .collect()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn batch_errors_name_the_line() {
-        let e = LabError::Command {
-            command: "ip -batch -".into(),
-            status: "1".into(),
-            output: "Error: x\nCommand failed -:2".into(),
-        };
-        let e = explain(e, "link set lo up\nlink add bad\n");
-        assert!(e.to_string().contains("(batch line: link add bad)"), "{e}");
-    }
-
-    #[test]
-    fn batch_commands() {
-        let b = Batch::ip("t1.node1", "x\n".into());
-        assert_eq!(exec::display(&b.command()), "ip -batch -");
-        let b = Batch::bridge("t1.node1", "x\n".into()).tolerant();
-        assert_eq!(exec::display(&b.command()), "bridge -force -batch -");
-        assert_eq!(
-            exec::display(&Batch::namespaces(String::new()).command()),
-            "ip -batch -"
-        );
     }
 }
