@@ -50,10 +50,17 @@ restore_sysctls() {
   for kv in "${saved_sysctls[@]}"; do sysctl -q -w "$kv" >/dev/null; done
 }
 
+# The machine's load while a benchmark ran: the 1-minute load average at
+# its start and at its end (the machine is shared; numbers under load are
+# slower than the code is).
+load_start=$(cut -d' ' -f1 /proc/loadavg)
+load() { echo "load average $load_start at the start, $(cut -d' ' -f1 /proc/loadavg) at the end"; }
+
 # The host's neighbour-table thresholds, as the tables say them.
 thresholds() {
   echo "gc_thresh1/2/3 $(sysctl -n net.ipv4.neigh.default.gc_thresh1)/$(sysctl -n net.ipv4.neigh.default.gc_thresh2)/$(sysctl -n net.ipv4.neigh.default.gc_thresh3)"
 }
+thresholds_start=$(thresholds)
 
 # into_readme MARKER TABLE: put the file TABLE into README.md between
 # <!-- MARKER:start --> and <!-- MARKER:end -->.

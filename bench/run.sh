@@ -76,7 +76,7 @@ done
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 {
-  echo "Measured by \`bench/run.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores ($cpu), kernel $(uname -r), $(thresholds) for \`lab\` (Mininet raises them for its own runs; the script puts them back after each); medians."
+  echo "Measured by \`bench/run.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores ($cpu), kernel $(uname -r), $thresholds_start for \`lab\` (Mininet raises them for its own runs; the script puts them back after each; $(thresholds) after the run), $(load); medians."
   echo "One nginx pod per worker, variant \`fixed\`. A sweep is \`lab verify --only\` of a \`mesh\` check, run inside the nodes' and pods' own"
   echo "namespaces: every pod pings every other pod (the full mesh: n·(n−1) pings, as Mininet's \`pingall\` of n hosts), and every node pings"
   echo "every pod. **Whole** is \`lab up\` + the pod mesh + \`lab destroy\`, against Mininet's whole \`--test pingall\` run (build, ping, tear down)."

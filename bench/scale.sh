@@ -71,7 +71,7 @@ done
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 {
-  echo "Measured by \`bench/scale.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), host $(thresholds); one run each."
+  echo "Measured by \`bench/scale.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), host $thresholds_start ($(thresholds) after the run), $(load); one run each."
   echo "One nginx pod per worker, variant \`fixed\`. Memory is MemAvailable before \`up\` minus after it (nginx, namespaces, and the kernel's permanent neighbours, routes and FDB entries of the mesh)."
   echo
   echo "| workers | lab up | memory held | node → pod mesh | pod ↔ pod mesh | lab destroy | left after destroy |"

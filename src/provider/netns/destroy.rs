@@ -15,7 +15,7 @@
 //! and nothing is changed.
 
 use super::provider_state::NetnsState;
-use super::{names, plan, sys};
+use super::{names, netlink, sys};
 use crate::bringup::{self, Planned, Step};
 use crate::error::{LabError, Result};
 use crate::report::Reporter;
@@ -100,11 +100,7 @@ impl Step<DestroyCtx> for DeleteNamespaces {
                     sys::stop(&sys::pids_in(&scan), Duration::ZERO)
                 })
                 .await;
-                sys::run_batches(
-                    &ctx.rep,
-                    vec![sys::Batch::namespaces(plan::netns_del(&found)).tolerant()],
-                )
-                .await?;
+                netlink::delete_namespaces(&ctx.rep, found).await?;
             }
             if !ctx.settle || quiet >= 2 || std::time::Instant::now() >= deadline {
                 break;

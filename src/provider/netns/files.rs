@@ -156,6 +156,9 @@ pub fn mount_node_root(l: &Layout, lab: &str, node: &str) -> crate::Result<()> {
         let _ = nix::mount::umount2(&m, nix::mount::MntFlags::MNT_DETACH);
     }
     let (upper, work) = (fs.join("upper"), fs.join("work"));
+    // overlayfs' scratch folder, made anew: a `volatile` mount leaves a
+    // marker in it that a later mount refuses.
+    let _ = std::fs::remove_dir_all(&work);
     for d in [&upper, &work, &target] {
         std::fs::create_dir_all(d)
             .map_err(|e| LabError::io(format!("creating {}", d.display()), e))?;
@@ -176,8 +179,13 @@ pub fn mount_node_root(l: &Layout, lab: &str, node: &str) -> crate::Result<()> {
             l.root.display()
         )));
     }
+    // `volatile`: no sync of the upper folder's filesystem, ever. Without
+    // it every unmount synced the whole filesystem the state folder is on
+    // (a journal commit and a disk flush per node: `lab destroy` of 250
+    // workers spent 16.8 of its 17.7 s there); a node's files live as long
+    // as its lab and are never read after a crash of the host.
     let opts = format!(
-        "lowerdir={},upperdir={},workdir={}",
+        "lowerdir={},upperdir={},workdir={},volatile",
         lower.display(),
         upper.display(),
         work.display()

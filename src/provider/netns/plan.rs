@@ -1,7 +1,8 @@
-//! The lab's kernel state as batch text for `ip -batch` (pure functions, so
-//! the exact commands are unit-tested). Nothing here names the host's
-//! namespace: every batch runs inside a namespace of the lab (`ip -n`), and
-//! every veth is created with its peer already in another lab namespace.
+//! The lab's kernel state as netlink ops per namespace (pure functions, so
+//! the exact changes are unit-tested, read as `ip` commands). Nothing here
+//! names the host's namespace: every op is sent inside a namespace of the
+//! lab, and every veth is created with its peer already in another lab
+//! namespace.
 //!
 //! Every neighbour the lab's traffic needs is programmed as a permanent
 //! entry, from MACs fixed in advance ([`names::mac`]): a node's peers on the
@@ -19,8 +20,10 @@
 //! first packet of a fresh lab is never lost to resolution.
 
 use super::names::{self, MacKind};
+use super::netlink::{Op, Peer};
 use crate::spec::{Lab, Node, PodPlacement};
-use std::fmt::Write as _;
+use ipnet::Ipv4Net;
+use std::net::Ipv4Addr;
 
 /// Every namespace of the lab's machines (not pods), in creation order.
 pub fn machine_namespaces(lab: &Lab) -> Vec<String> {
@@ -31,117 +34,141 @@ pub fn machine_namespaces(lab: &Lab) -> Vec<String> {
     v
 }
 
-/// `ip -batch` text adding namespaces.
-pub fn netns_add(namespaces: &[String]) -> String {
-    namespaces
-        .iter()
-        .map(|n| format!("netns add {n}\n"))
-        .collect()
-}
-
-/// `ip -batch` text deleting namespaces.
-pub fn netns_del(namespaces: &[String]) -> String {
-    namespaces
-        .iter()
-        .map(|n| format!("netns del {n}\n"))
-        .collect()
-}
-
 /// The ifindex of the lab-side end of a node's veths (the NAT end and the
 /// bridge port of node `i`, each at `PEER_IFINDEX + i` in its namespace). A veth whose ifindex equals
 /// its peer's (each counts in its own namespace) gets its carrier changes
 /// batched by the kernel's linkwatch for up to a second, which left a bridge
 /// port disabled and dropped the first ARP of a fresh lab now and then. The
-/// lab side is created first with these fixed indexes, so the node side
-/// takes its natural 2 (`enp0s3`) and 3 (`enp0s8`), as in a VirtualBox VM,
-/// and the two ends never match.
+/// lab side is created with these fixed indexes, and the node side with 2
+/// (`enp0s3`) and 3 (`enp0s8`), as in a VirtualBox VM: the two ends never
+/// match.
 pub const PEER_IFINDEX: usize = 1000;
 
-/// The NAT dead ends, first round, in the lab's NAT namespace: for every
-/// node a veth whose other end, `enp0s3`, is sent into the node. Nothing is
-/// behind them: the node's default route via 10.0.2.2 leads nowhere, as
-/// VirtualBox's NAT without the internet (the gateway's MAC is a permanent
-/// neighbour of the node, so nothing waits for ARP either).
-pub fn nat_ends(lab: &Lab) -> String {
-    let mut b = String::from("link set lo up\n");
+/// A node's NICs' ifindexes: `enp0s3` is 2 and `enp0s8` 3 (after `lo`), as
+/// in a VirtualBox VM, whichever of the two rounds that make them runs first.
+pub const NAT_IFINDEX: u32 = 2;
+pub const PRIVATE_IFINDEX: u32 = 3;
+
+fn lo_up() -> Op {
+    up("lo", None)
+}
+
+fn up(dev: &str, master: Option<&str>) -> Op {
+    Op::Up {
+        dev: dev.to_string(),
+        master: master.map(str::to_string),
+    }
+}
+
+fn neigh(ip: Ipv4Addr, mac: String, dev: &str) -> Op {
+    Op::Neigh {
+        ip,
+        mac,
+        dev: dev.to_string(),
+        replace: true,
+    }
+}
+
+fn addr(ip: Ipv4Addr, prefix: u8, dev: &str) -> Op {
+    Op::Addr {
+        dev: dev.to_string(),
+        addr: Ipv4Net::new(ip, prefix).expect("a validated prefix"),
+    }
+}
+
+fn default_route(via: Ipv4Addr, dev: &str) -> Op {
+    Op::Route {
+        dst: Ipv4Net::default(),
+        via,
+        dev: dev.to_string(),
+        onlink: false,
+    }
+}
+
+/// The NAT dead ends, in the lab's NAT namespace: for every node a veth
+/// whose other end, `enp0s3`, is made in the node. Nothing is behind them:
+/// the node's default route via 10.0.2.2 leads nowhere, as VirtualBox's NAT
+/// without the internet (the gateway's MAC is a permanent neighbour of the
+/// node, so nothing waits for ARP either).
+pub fn nat_ends(lab: &Lab) -> Vec<Op> {
+    let mut b = vec![lo_up()];
     for n in &lab.nodes {
         let port = names::nat_port(n.index);
-        let _ = writeln!(
-            b,
-            "link add {port} index {} address {} type veth peer name {} address {} netns {}",
-            PEER_IFINDEX + n.index,
-            names::mac_of(MacKind::NatGateway, &lab.name, n.index),
-            lab.interfaces.nat,
-            names::mac_of(MacKind::Nat, &lab.name, n.index),
-            names::node_ns(&lab.name, &n.name)
-        );
-        let _ = writeln!(b, "link set {port} up");
+        b.push(Op::Veth {
+            name: port.clone(),
+            index: Some((PEER_IFINDEX + n.index) as u32),
+            mac: Some(names::mac_of(MacKind::NatGateway, &lab.name, n.index)),
+            mtu: None,
+            peer: Peer {
+                name: lab.interfaces.nat.clone(),
+                index: Some(NAT_IFINDEX),
+                mac: Some(names::mac_of(MacKind::Nat, &lab.name, n.index)),
+                mtu: None,
+                netns: names::node_ns(&lab.name, &n.name),
+            },
+        });
+        b.push(up(&port, None));
     }
     b
 }
 
-/// The lab's private network, second round: its bridge, and a port for every
-/// node whose peer `enp0s8` is sent into the node.
-pub fn net_bridge(lab: &Lab) -> String {
-    let mut b = format!(
-        "link set lo up\nlink add {0} type bridge\nlink set {0} up\n",
-        names::BRIDGE
-    );
+/// The lab's private network: its bridge, and a port for every node whose
+/// peer `enp0s8` is made in the node.
+pub fn net_bridge(lab: &Lab) -> Vec<Op> {
+    let mut b = vec![
+        lo_up(),
+        Op::Bridge {
+            name: names::BRIDGE.into(),
+            mac: None,
+            mtu: None,
+        },
+        up(names::BRIDGE, None),
+    ];
     for n in &lab.nodes {
         let port = names::bridge_port(n.index);
-        let _ = writeln!(
-            b,
-            "link add {port} index {} type veth peer name {} address {} netns {}",
-            PEER_IFINDEX + n.index,
-            lab.interfaces.private,
-            names::mac_of(MacKind::Private, &lab.name, n.index),
-            names::node_ns(&lab.name, &n.name)
-        );
-        let _ = writeln!(b, "link set {port} master {} up", names::BRIDGE);
+        b.push(Op::Veth {
+            name: port.clone(),
+            index: Some((PEER_IFINDEX + n.index) as u32),
+            mac: None,
+            mtu: None,
+            peer: Peer {
+                name: lab.interfaces.private.clone(),
+                index: Some(PRIVATE_IFINDEX),
+                mac: Some(names::mac_of(MacKind::Private, &lab.name, n.index)),
+                mtu: None,
+                netns: names::node_ns(&lab.name, &n.name),
+            },
+        });
+        b.push(up(&port, Some(names::BRIDGE)));
     }
     b
 }
 
-/// Inside a node, third round: addresses on both NICs (the NAT NIC first),
-/// the default route through the NAT gateway, as VirtualBox gives it, and
-/// the permanent neighbours of both networks: the gateway, and every other
-/// node on the private network.
-pub fn node_nics(lab: &Lab, node: &Node) -> String {
+/// Inside a node, once both NICs are there: addresses on both (the NAT NIC
+/// first), the default route through the NAT gateway, as VirtualBox gives
+/// it, and the permanent neighbours of both networks: the gateway, and every
+/// other node on the private network.
+pub fn node_nics(lab: &Lab, node: &Node) -> Vec<Op> {
     let (nat_if, priv_if) = (&lab.interfaces.nat, &lab.interfaces.private);
-    let mut b = String::new();
-    let _ = writeln!(b, "link set lo up");
-    let _ = writeln!(
-        b,
-        "addr add {}/{} dev {nat_if}",
-        lab.network.nat_ip(),
-        lab.network.nat.prefix_len()
-    );
-    let _ = writeln!(b, "link set {nat_if} up");
-    let _ = writeln!(
-        b,
-        "addr add {}/{} dev {priv_if}",
-        node.ip,
-        lab.network.private.prefix_len()
-    );
-    let _ = writeln!(b, "link set {priv_if} up");
-    let _ = writeln!(
-        b,
-        "route add default via {} dev {nat_if}",
-        lab.network.nat_gateway()
-    );
-    let _ = writeln!(
-        b,
-        "neigh replace {} lladdr {} dev {nat_if} nud permanent",
-        lab.network.nat_gateway(),
-        names::mac_of(MacKind::NatGateway, &lab.name, node.index)
-    );
+    let mut b = vec![
+        lo_up(),
+        addr(lab.network.nat_ip(), lab.network.nat.prefix_len(), nat_if),
+        up(nat_if, None),
+        addr(node.ip, lab.network.private.prefix_len(), priv_if),
+        up(priv_if, None),
+        default_route(lab.network.nat_gateway(), nat_if),
+        neigh(
+            lab.network.nat_gateway(),
+            names::mac_of(MacKind::NatGateway, &lab.name, node.index),
+            nat_if,
+        ),
+    ];
     for peer in lab.nodes.iter().filter(|p| p.index != node.index) {
-        let _ = writeln!(
-            b,
-            "neigh replace {} lladdr {} dev {priv_if} nud permanent",
+        b.push(neigh(
             peer.ip,
-            names::mac_of(MacKind::Private, &lab.name, peer.index)
-        );
+            names::mac_of(MacKind::Private, &lab.name, peer.index),
+            priv_if,
+        ));
     }
     b
 }
@@ -166,25 +193,24 @@ impl<'a> PodPlan<'a> {
 
 /// Inside a node: each of its pods' veth, `eth0` in the pod, the other end
 /// on `cni0`, and the pod as a permanent neighbour of `cni0`.
-pub fn node_pod_links(lab: &Lab, pods: &[PodPlan<'_>], mtu: u32) -> String {
-    let mut b = String::new();
+pub fn node_pod_links(lab: &Lab, pods: &[PodPlan<'_>], mtu: u32) -> Vec<Op> {
+    let mut b = Vec::new();
     for p in pods {
-        let v = &p.veth;
-        let _ = writeln!(
-            b,
-            "link add {v} mtu {mtu} type veth peer name {} address {} mtu {mtu} netns {}",
-            names::POD_IF,
-            p.mac,
-            names::pod_ns(&lab.name, &p.pod.name)
-        );
-        let _ = writeln!(b, "link set {v} master {} up", names::CNI_BRIDGE);
-        let _ = writeln!(
-            b,
-            "neigh replace {} lladdr {} dev {} nud permanent",
-            p.pod.ip,
-            p.mac,
-            names::CNI_BRIDGE
-        );
+        b.push(Op::Veth {
+            name: p.veth.clone(),
+            index: None,
+            mac: None,
+            mtu: Some(mtu),
+            peer: Peer {
+                name: names::POD_IF.into(),
+                index: None,
+                mac: Some(p.mac.clone()),
+                mtu: Some(mtu),
+                netns: names::pod_ns(&lab.name, &p.pod.name),
+            },
+        });
+        b.push(up(&p.veth, Some(names::CNI_BRIDGE)));
+        b.push(neigh(p.pod.ip, p.mac.clone(), names::CNI_BRIDGE));
     }
     b
 }
@@ -192,26 +218,19 @@ pub fn node_pod_links(lab: &Lab, pods: &[PodPlan<'_>], mtu: u32) -> String {
 /// Inside a pod: its address from the node's subnet, default route via `.1`,
 /// and permanent neighbours: the gateway (`cni0` of `node`) and the other
 /// pods on the same node (`beside`, which may include the pod itself).
-pub fn pod_net(lab: &Lab, node: &Node, pod: &PodPlacement, beside: &[PodPlan<'_>]) -> String {
+pub fn pod_net(lab: &Lab, node: &Node, pod: &PodPlacement, beside: &[PodPlan<'_>]) -> Vec<Op> {
     let subnet = node.pod_subnet;
     let gw = crate::spec::nth_host(subnet, 1);
     let e = names::POD_IF;
-    let mut b = format!(
-        "link set lo up\naddr add {}/{} dev {e}\nlink set {e} up\nroute add default via {gw} dev {e}\n",
-        pod.ip,
-        subnet.prefix_len(),
-    );
-    let _ = writeln!(
-        b,
-        "neigh replace {gw} lladdr {} dev {e} nud permanent",
-        names::mac_of(MacKind::Cni, &lab.name, node.index)
-    );
+    let mut b = vec![
+        lo_up(),
+        addr(pod.ip, subnet.prefix_len(), e),
+        up(e, None),
+        default_route(gw, e),
+        neigh(gw, names::mac_of(MacKind::Cni, &lab.name, node.index), e),
+    ];
     for other in beside.iter().filter(|o| o.pod.ip != pod.ip) {
-        let _ = writeln!(
-            b,
-            "neigh replace {} lladdr {} dev {e} nud permanent",
-            other.pod.ip, other.mac
-        );
+        b.push(neigh(other.pod.ip, other.mac.clone(), e));
     }
     b
 }
@@ -219,6 +238,7 @@ pub fn pod_net(lab: &Lab, node: &Node, pod: &PodPlacement, beside: &[PodPlan<'_>
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::provider::netns::netlink::text;
     use crate::spec::{Interfaces, Network, Role};
     use std::net::Ipv4Addr;
 
@@ -273,14 +293,12 @@ pub(crate) mod tests {
             ns,
             ["t1.net", "t1.nat", "t1.master", "t1.node1", "t1.node2"]
         );
-        assert_eq!(netns_add(&ns[..2]), "netns add t1.net\nnetns add t1.nat\n");
-        assert_eq!(netns_del(&ns[..1]), "netns del t1.net\n");
         let mac = |k, i| names::mac_of(k, "t1", i);
-        let nat = nat_ends(&l);
+        let nat = text(&nat_ends(&l));
         assert!(nat.starts_with("link set lo up\n"), "{nat}");
         assert!(
             nat.contains(&format!(
-                "link add g1 index 1001 address {} type veth peer name enp0s3 address {} netns t1.node1\nlink set g1 up\n",
+                "link add g1 index 1001 address {} type veth peer name enp0s3 index 2 address {} netns t1.node1\nlink set g1 up\n",
                 mac(MacKind::NatGateway, 1),
                 mac(MacKind::Nat, 1),
             )),
@@ -290,20 +308,20 @@ pub(crate) mod tests {
             !nat.contains("addr add"),
             "nothing answers behind the NAT: {nat}"
         );
-        let net = net_bridge(&l);
+        let net = text(&net_bridge(&l));
         assert!(
             net.starts_with("link set lo up\nlink add br0 type bridge\nlink set br0 up\n"),
             "{net}"
         );
         assert!(
             net.contains(&format!(
-                "link add p1 index 1001 type veth peer name enp0s8 address {} netns t1.node1\nlink set p1 master br0 up\n",
+                "link add p1 index 1001 type veth peer name enp0s8 index 3 address {} netns t1.node1\nlink set p1 master br0 up\n",
                 mac(MacKind::Private, 1)
             )),
             "{net}"
         );
         assert_eq!(
-            node_nics(&l, &l.nodes[1]),
+            text(&node_nics(&l, &l.nodes[1])),
             format!(
                 "link set lo up\n\
                  addr add 10.0.2.15/24 dev enp0s3\n\
@@ -327,9 +345,9 @@ pub(crate) mod tests {
     #[test]
     fn the_underlay_is_fully_programmed() {
         let l = lab();
-        let net = net_bridge(&l);
+        let net = text(&net_bridge(&l));
         for n in &l.nodes {
-            let batch = node_nics(&l, n);
+            let batch = text(&node_nics(&l, n));
             for peer in l.nodes.iter().filter(|p| p.index != n.index) {
                 let m = names::mac_of(MacKind::Private, "t1", peer.index);
                 assert!(
@@ -342,7 +360,7 @@ pub(crate) mod tests {
                     peer.name
                 );
                 assert!(net.contains(&format!(
-                    "peer name enp0s8 address {m} netns t1.{}",
+                    "peer name enp0s8 index 3 address {m} netns t1.{}",
                     peer.name
                 )));
             }
@@ -373,7 +391,7 @@ pub(crate) mod tests {
         let (ma, mb) = (&plans[0].mac, &plans[1].mac);
         assert_eq!(*ma, names::mac_of(MacKind::Pod, "t1", 0));
         assert_eq!(
-            node_pod_links(&l, &plans[..1], 1450),
+            text(&node_pod_links(&l, &plans[..1], 1450)),
             format!(
                 "link add veth00030000 mtu 1450 type veth peer name eth0 address {ma} mtu 1450 netns t1.pod.web-node1-0\n\
                  link set veth00030000 master cni0 up\n\
@@ -381,7 +399,7 @@ pub(crate) mod tests {
             )
         );
         assert_eq!(
-            pod_net(&l, &l.nodes[1], &a, &plans),
+            text(&pod_net(&l, &l.nodes[1], &a, &plans)),
             format!(
                 "link set lo up\naddr add 10.244.1.2/24 dev eth0\nlink set eth0 up\nroute add default via 10.244.1.1 dev eth0\n\
                  neigh replace 10.244.1.1 lladdr {} dev eth0 nud permanent\n\

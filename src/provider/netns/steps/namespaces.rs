@@ -1,9 +1,9 @@
 //! The machines' network namespaces: the private network, each node and
-//! its NAT dead end, made in one `ip -batch` (recorded before they exist),
-//! IPv4 only.
+//! its NAT dead end, made from lab's own process (recorded before they
+//! exist), IPv4 only.
 
 use super::super::ctx::NetnsCtx;
-use super::super::{plan, sys};
+use super::super::{netlink, plan, sys};
 use crate::bringup::Step;
 use crate::error::Result;
 use async_trait::async_trait;
@@ -16,11 +16,6 @@ impl Step<NetnsCtx> for Namespaces {
         let all = plan::machine_namespaces(&ctx.lab);
         ctx.ps.add_namespaces(all.iter().cloned());
         ctx.save()?;
-        sys::run_batches(
-            &ctx.rep,
-            vec![sys::Batch::namespaces(plan::netns_add(&all))],
-        )
-        .await?;
-        sys::sysctls(all, sys::NO_IPV6).await
+        netlink::add_namespaces(&ctx.rep, all, sys::NO_IPV6).await
     }
 }

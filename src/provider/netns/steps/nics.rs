@@ -1,11 +1,11 @@
 //! Each node's two NICs: `enp0s3` to its NAT dead end (10.0.2.15, default
-//! route via 10.0.2.2) and `enp0s8` on the lab's host-only bridge. Three
-//! rounds of batches (the NAT namespace, the private network, then every
-//! node concurrently); the veths are made from the lab's side (see
+//! route via 10.0.2.2) and `enp0s8` on the lab's host-only bridge. Two
+//! rounds of netlink ops (the NAT namespace and the private network at
+//! once, then every node); the veths are made from the lab's side (see
 //! `plan::PEER_IFINDEX` for why).
 
 use super::super::ctx::NetnsCtx;
-use super::super::sys::{self, Batch};
+use super::super::netlink::{self, Work};
 use super::super::{names, plan};
 use crate::bringup::Step;
 use crate::error::Result;
@@ -17,26 +17,23 @@ pub struct Nics;
 impl Step<NetnsCtx> for Nics {
     async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
         let lab = &ctx.lab;
-        // Round 1: the NAT namespace makes a veth per node, sending `enp0s3`
-        // into it (first, so it is the node's interface 2).
-        sys::run_batches(
+        // Round 1: the NAT namespace makes a veth per node with `enp0s3`
+        // in the node, and the private network its bridge and a port per
+        // node with `enp0s8` in the node (each at its fixed index).
+        netlink::apply(
             &ctx.rep,
-            vec![Batch::ip(names::nat_ns(&lab.name), plan::nat_ends(lab))],
+            vec![
+                Work::new(names::nat_ns(&lab.name), plan::nat_ends(lab)),
+                Work::new(names::net_ns(&lab.name), plan::net_bridge(lab)),
+            ],
         )
         .await?;
-        // Round 2: the private network makes its bridge and a port per node,
-        // sending `enp0s8` into each node.
-        sys::run_batches(
-            &ctx.rep,
-            vec![Batch::ip(names::net_ns(&lab.name), plan::net_bridge(lab))],
-        )
-        .await?;
-        // Round 3: the nodes configure their side.
+        // Round 2: the nodes configure their side.
         let nodes = lab
             .nodes
             .iter()
-            .map(|n| Batch::ip(names::node_ns(&lab.name, &n.name), plan::node_nics(lab, n)))
+            .map(|n| Work::new(names::node_ns(&lab.name, &n.name), plan::node_nics(lab, n)))
             .collect();
-        sys::run_batches(&ctx.rep, nodes).await
+        netlink::apply(&ctx.rep, nodes).await
     }
 }

@@ -7,7 +7,8 @@ use super::super::ctx::NetnsCtx;
 use super::super::files::write_file;
 use super::super::flanneld::{self, Lease};
 use super::super::names::{self, MacKind};
-use super::super::sys::{self, Batch, Job};
+use super::super::netlink::{self, Work};
+use super::super::sys::{self, Job};
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
 use async_trait::async_trait;
@@ -31,7 +32,6 @@ impl Step<NetnsCtx> for PodNetwork {
         ctx.save()?;
 
         let mut nodes = Vec::new();
-        let mut fdbs = Vec::new();
         let mut rules = Vec::new();
         for me in &leases {
             let ns = ctx.ns_of_node(&me.node);
@@ -40,11 +40,10 @@ impl Step<NetnsCtx> for PodNetwork {
                 let index = ctx.lab.nodes.iter().position(|n| n.name == me.node);
                 names::mac_of(MacKind::Cni, &ctx.lab.name, index.unwrap_or_default())
             });
-            nodes.push(Batch::ip(
+            nodes.push(Work::new(
                 &ns,
-                flanneld::node_batch(&cfg, me, &peers, bridge_mac.as_deref()),
+                flanneld::node_ops(&cfg, me, &peers, bridge_mac.as_deref()),
             ));
-            fdbs.push(Batch::bridge(&ns, flanneld::fdb_batch(&peers)));
             let text = flanneld::iptables_rules(&cfg, me.subnet);
             rules.push(Job::new(
                 std::process::Command::new("iptables-restore"),
@@ -52,14 +51,13 @@ impl Step<NetnsCtx> for PodNetwork {
                 Some(text.into_bytes()),
             ));
         }
-        sys::run_batches(&ctx.rep, nodes).await?;
         let namespaces: Vec<String> = leases.iter().map(|l| ctx.ns_of_node(&l.node)).collect();
-        let (fdb, ipt, fwd) = tokio::join!(
-            sys::run_batches(&ctx.rep, fdbs),
+        let (links, ipt, fwd) = tokio::join!(
+            netlink::apply(&ctx.rep, nodes),
             sys::run_jobs(&ctx.rep, rules, sys::PARALLEL_WAITING),
             sys::sysctls(namespaces, &[("net/ipv4/ip_forward", "1")]),
         );
-        fdb?;
+        links?;
         ipt?;
         fwd?;
 

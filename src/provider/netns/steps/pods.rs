@@ -4,9 +4,10 @@
 
 use super::super::ctx::NetnsCtx;
 use super::super::files::write_file;
+use super::super::netlink::{self, Work};
 use super::super::plan::{self, PodPlan};
 use super::super::provider_state::ProcRecord;
-use super::super::sys::{self, Batch};
+use super::super::sys;
 use super::super::{files, names};
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
@@ -42,8 +43,7 @@ impl Step<NetnsCtx> for Pods {
         if placements.is_empty() {
             return Ok(());
         }
-        sys::run_batches(&ctx.rep, vec![Batch::namespaces(plan::netns_add(&pod_ns))]).await?;
-        sys::sysctls(pod_ns.clone(), sys::NO_IPV6).await?;
+        netlink::add_namespaces(&ctx.rep, pod_ns.clone(), sys::NO_IPV6).await?;
 
         let mut node_batches = Vec::new();
         let mut pod_batches = Vec::new();
@@ -66,19 +66,19 @@ impl Step<NetnsCtx> for Pods {
                 .unwrap_or(
                     super::super::flanneld::NIC_MTU - super::super::flanneld::VXLAN_OVERHEAD,
                 );
-            node_batches.push(Batch::ip(
+            node_batches.push(Work::new(
                 names::node_ns(&lab.name, &node.name),
                 plan::node_pod_links(&lab, &plans, mtu),
             ));
             for p in &plans {
-                pod_batches.push(Batch::ip(
+                pod_batches.push(Work::new(
                     names::pod_ns(&lab.name, &p.pod.name),
                     plan::pod_net(&lab, node, p.pod, &plans),
                 ));
             }
         }
-        sys::run_batches(&ctx.rep, node_batches).await?;
-        sys::run_batches(&ctx.rep, pod_batches).await?;
+        netlink::apply(&ctx.rep, node_batches).await?;
+        netlink::apply(&ctx.rep, pod_batches).await?;
 
         let nginx = ctx.programs.nginx.to_string_lossy().into_owned();
         let mut result = Ok(());

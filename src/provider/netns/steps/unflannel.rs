@@ -4,7 +4,7 @@
 
 use super::super::ctx::NetnsCtx;
 use super::super::names;
-use super::super::sys::{self, Batch};
+use super::super::netlink::{self, Op, Work};
 use crate::bringup::Step;
 use crate::error::Result;
 use async_trait::async_trait;
@@ -17,14 +17,16 @@ impl Step<NetnsCtx> for RemoveFlannel {
         // Each deletion waits for an RCU grace period under the kernel's
         // global RTNL lock: the VXLAN device only (cni0 stays, as flannel
         // leaves it on a real node).
-        let text = format!("link del {}\n", names::VXLAN_IF);
-        let batches = ctx
+        let del = Op::Delete {
+            dev: names::VXLAN_IF.into(),
+        };
+        let works = ctx
             .lab
             .nodes
             .iter()
-            .map(|n| Batch::ip(ctx.ns_of_node(&n.name), text.clone()).tolerant())
+            .map(|n| Work::new(ctx.ns_of_node(&n.name), vec![del.clone()]).tolerant())
             .collect();
-        sys::run_batches(&ctx.rep, batches).await?;
+        netlink::apply(&ctx.rep, works).await?;
         ctx.ps.leases.clear();
         ctx.save()
     }

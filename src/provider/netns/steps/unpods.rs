@@ -3,8 +3,8 @@
 
 use super::super::ctx::NetnsCtx;
 use super::super::names;
-use super::super::plan;
-use super::super::sys::{self, Batch};
+use super::super::netlink::{self, Op, Work};
+use super::super::sys;
 use crate::bringup::Step;
 use crate::error::Result;
 use async_trait::async_trait;
@@ -56,30 +56,26 @@ impl Step<NetnsCtx> for RemovePods {
         // a veth deletes both.
         let generation = ctx.ps.pod_generation;
         let placements = lab.placements();
-        let by_node: Vec<Batch> = lab
+        let by_node: Vec<Work> = lab
             .nodes
             .iter()
             .filter_map(|node| {
-                let text: String = placements
+                let ops: Vec<Op> = placements
                     .iter()
                     .enumerate()
                     .filter(|(_, p)| p.node == node.name)
-                    .map(|(k, _)| format!("link del {}\n", names::pod_veth(generation, k)))
+                    .map(|(k, _)| Op::Delete {
+                        dev: names::pod_veth(generation, k),
+                    })
                     .collect();
-                (!text.is_empty())
-                    .then(|| Batch::ip(names::node_ns(&lab.name, &node.name), text).tolerant())
+                (!ops.is_empty())
+                    .then(|| Work::new(names::node_ns(&lab.name, &node.name), ops).tolerant())
             })
             .collect();
-        sys::run_batches(&ctx.rep, by_node).await?;
+        netlink::apply(&ctx.rep, by_node).await?;
         // Deleting a namespace is asynchronous in the kernel; the next pods'
         // veths have new names.
-        if !pod_ns.is_empty() {
-            sys::run_batches(
-                &ctx.rep,
-                vec![Batch::namespaces(plan::netns_del(&pod_ns)).tolerant()],
-            )
-            .await?;
-        }
+        netlink::delete_namespaces(&ctx.rep, pod_ns).await?;
         ctx.ps.processes.retain(|p| p.what != "nginx");
         ctx.ps.pods.clear();
         ctx.ps.namespaces.retain(|n| !n.starts_with(&pod_prefix));

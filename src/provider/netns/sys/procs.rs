@@ -1,0 +1,226 @@
+//! Processes: found by the lab namespace they run in, identified by PID and
+//! start time, stopped (SIGTERM, then SIGKILL), and daemons started inside a
+//! lab namespace.
+
+use super::super::enter::{Mode, NodeSetup, enter_node_before_exec};
+use super::batch::{enter_before_exec, open_netns};
+use super::netns_path;
+use crate::error::{LabError, Result};
+use crate::exec;
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{WaitPidFlag, waitpid};
+use nix::unistd::Pid;
+use std::collections::HashSet;
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What `/proc/<pid>/stat` says about a process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcStat {
+    pub state: char,
+    pub start_time: u64,
+}
+
+pub fn parse_stat(text: &str) -> Option<ProcStat> {
+    // The command name (field 2) may hold spaces and parentheses: the
+    // fields that follow start after its last ')'.
+    let rest = text.get(text.rfind(')')? + 1..)?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some(ProcStat {
+        state: f.first()?.chars().next()?,
+        start_time: f.get(19)?.parse().ok()?,
+    })
+}
+
+pub fn proc_stat(pid: i32) -> Option<ProcStat> {
+    parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// Whether the process `pid` that started at `start_time` still runs (a
+/// zombie does not; a new process with the same PID is another process).
+pub fn is_alive(pid: i32, start_time: u64) -> bool {
+    matches!(proc_stat(pid), Some(s) if s.start_time == start_time && s.state != 'Z' && s.state != 'X')
+}
+
+/// The processes (PID, start time) whose network namespace is one of `namespaces`.
+pub fn pids_in(namespaces: &[String]) -> Vec<(i32, u64)> {
+    let Ok(nsfs) = std::fs::metadata("/proc/self/ns/net").map(|m| m.dev()) else {
+        return vec![];
+    };
+    let inodes: HashSet<u64> = namespaces
+        .iter()
+        .filter_map(|n| std::fs::metadata(netns_path(n)).ok())
+        .filter(|m| m.dev() == nsfs)
+        .map(|m| m.ino())
+        .collect();
+    if inodes.is_empty() {
+        return vec![];
+    }
+    let me = std::process::id() as i32;
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Ok(link) = std::fs::read_link(format!("/proc/{pid}/ns/net")) else {
+            continue;
+        };
+        let ino = link
+            .to_str()
+            .and_then(|s| s.strip_prefix("net:["))
+            .and_then(|s| s.strip_suffix(']'))
+            .and_then(|s| s.parse::<u64>().ok());
+        if ino.is_some_and(|i| inodes.contains(&i))
+            && let Some(st) = proc_stat(pid)
+            && st.state != 'Z'
+        {
+            out.push((pid, st.start_time));
+        }
+    }
+    out
+}
+
+fn reap(pid: i32) {
+    // Only our own children (library use); ECHILD otherwise.
+    let _ = waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG));
+}
+
+/// Stop processes: SIGTERM, up to `grace` for them to exit, then SIGKILL.
+/// A PID whose start time differs is another process and is left alone.
+/// Returns the processes still alive at the end (none, normally).
+pub fn stop(procs: &[(i32, u64)], grace: Duration) -> Vec<i32> {
+    let signal = |sig: Signal| {
+        for &(pid, st) in procs {
+            if pid > 1 && is_alive(pid, st) {
+                let _ = kill(Pid::from_raw(pid), sig);
+            }
+        }
+    };
+    let wait = |limit: Duration| -> Vec<i32> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let left: Vec<i32> = procs
+                .iter()
+                .filter(|&&(pid, st)| {
+                    reap(pid);
+                    is_alive(pid, st)
+                })
+                .map(|&(pid, _)| pid)
+                .collect();
+            if left.is_empty() || Instant::now() >= deadline {
+                return left;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    signal(Signal::SIGTERM);
+    if wait(grace).is_empty() {
+        return vec![];
+    }
+    signal(Signal::SIGKILL);
+    wait(Duration::from_secs(3))
+}
+
+/// Make `cmd`'s child enter the network namespace open at `ns` (and nothing
+/// else) before it execs; the parent keeps `ns` open until the child started.
+pub fn enter_netns_before_exec(cmd: &mut Command, ns: &File) {
+    enter_before_exec(cmd, ns.as_raw_fd());
+}
+
+/// Start a daemon inside the lab namespace `netns` (and, for a pod's
+/// daemon, its [`NodeSetup`]: then the daemon is PID 1 of a PID namespace
+/// of its own, see [`super::enter`]), in its own process group with output
+/// to `log`; returns its (host) PID and start time. The child enters the
+/// namespaces and execs the daemon itself, so the PID is the daemon's. It is
+/// not waited for: it outlives `lab`.
+pub fn spawn_daemon(
+    mut cmd: Command,
+    netns: &str,
+    node: Option<&NodeSetup>,
+    log: &Path,
+) -> Result<(i32, u64)> {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    let shown = format!("{} (in netns {netns})", exec::display(&cmd));
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|e| LabError::io(format!("opening {}", log.display()), e))?;
+    let err = out
+        .try_clone()
+        .map_err(|e| LabError::io("duplicating a file", e))?;
+    let ns_file = open_netns(netns)?;
+    // The node's PID 1 is a grandchild: its host PID comes on this pipe.
+    let (mut report, report_w) = match node {
+        Some(n) => {
+            let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+                .map_err(|e| LabError::io("making a pipe", e.into()))?;
+            enter_node_before_exec(&mut cmd, &ns_file, n, Mode::Detach(w.as_raw_fd()))?;
+            (Some(File::from(r)), Some(w))
+        }
+        None => {
+            enter_before_exec(&mut cmd, ns_file.as_raw_fd());
+            (None, None)
+        }
+    };
+    cmd.stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .process_group(0);
+    let mut child = cmd.spawn().map_err(|e| LabError::Command {
+        command: shown.clone(),
+        status: "could not start".into(),
+        output: e.to_string(),
+    })?;
+    drop(ns_file);
+    drop(report_w);
+    let pid = match report.as_mut() {
+        None => child.id() as i32,
+        Some(r) => {
+            // The process between has exited (it reports, then _exits).
+            let _ = child.wait();
+            let mut b = [0u8; 4];
+            r.read_exact(&mut b).map_err(|e| LabError::Command {
+                command: shown,
+                status: "could not start".into(),
+                output: format!("no PID reported from inside the node: {e}"),
+            })?;
+            i32::from_ne_bytes(b)
+        }
+    };
+    // The daemon has exec'd (spawn returns when the exec-error pipe
+    // closes): its start time is final.
+    let st = proc_stat(pid).map(|s| s.start_time).unwrap_or(0);
+    Ok((pid, st))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_parsing_survives_odd_command_names() {
+        let line = "4242 (a) b) (c) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10 1 2 3";
+        assert_eq!(
+            parse_stat(line),
+            Some(ProcStat {
+                state: 'S',
+                start_time: 987654
+            })
+        );
+        let me = proc_stat(std::process::id() as i32).unwrap();
+        assert!(is_alive(std::process::id() as i32, me.start_time));
+        assert!(
+            !is_alive(std::process::id() as i32, me.start_time + 1),
+            "another start time is another process"
+        );
+    }
+}

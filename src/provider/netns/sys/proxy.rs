@@ -1,0 +1,60 @@
+//! `lab proxy`: a node's `sshd -i` as the ssh `ProxyCommand`.
+
+use super::super::enter::{Mode, enter_node_before_exec};
+use super::super::names;
+use super::netns_path;
+use crate::error::{LabError, Result};
+use std::fs::File;
+use std::path::Path;
+use std::process::Command;
+
+/// `lab proxy --state DIR <lab> <node>`: the ssh `ProxyCommand` of the lab's
+/// nodes. It enters the node (its network namespace and [`NodeSetup`], as
+/// every session on the node does) and becomes `sshd -i` there, speaking SSH
+/// on the stdin and stdout that ssh gave it: a real sshd for each
+/// connection, as systemd's socket-activated `ssh.socket` runs it, and no
+/// daemon per node waiting for connections. The host never gets an address
+/// in the lab's ranges, and a lab of a thousand nodes holds no process for
+/// its nodes. Call before any other thread exists; returns only on failure.
+pub fn proxy(state_dir: &Path, lab: &str, node: &str) -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    if !names::valid_lab_name(lab) || !names::valid_lab_name(node) {
+        return Err(LabError::Usage(format!(
+            "lab proxy: '{lab}' '{node}' are not a lab and a node name"
+        )));
+    }
+    let layout = super::super::files::Layout::new(state_dir);
+    let config = layout.sshd_config();
+    if !config.is_file() {
+        return Err(LabError::Usage(format!(
+            "lab proxy: {} is not the state folder of a netns lab (no {})",
+            state_dir.display(),
+            config.display()
+        )));
+    }
+    let ns = names::node_ns(lab, node);
+    let ns_file = File::open(netns_path(&ns)).map_err(|e| LabError::Enter {
+        node: node.to_string(),
+        message: format!("lab {lab} is not up here (namespace {ns}: {e})"),
+    })?;
+    let sshd = super::super::ctx::Programs::find().sshd;
+    let mut cmd = Command::new(&sshd);
+    // The node's own configuration and log (see `rootfs`): the lab's
+    // state folder is not part of a node's files.
+    cmd.arg("-i")
+        .arg("-f")
+        .arg(super::super::rootfs::SSHD_CONFIG)
+        .arg("-E")
+        .arg(super::super::rootfs::SSHD_LOG);
+    enter_node_before_exec(
+        &mut cmd,
+        &ns_file,
+        &layout.node_setup(lab, node)?,
+        Mode::Wait,
+    )?;
+    let err = cmd.exec();
+    Err(LabError::io(
+        format!("starting {} in node {node}", sshd.display()),
+        err,
+    ))
+}

@@ -1,0 +1,73 @@
+//! Waiting for daemons: each accepts TCP connections inside its namespace.
+
+use super::{is_alive, netns_path};
+use nix::sched::{CloneFlags, setns};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A daemon to wait for: it accepts on `127.0.0.1:port` inside `netns`.
+#[derive(Debug, Clone)]
+pub struct Ready {
+    pub netns: String,
+    pub port: u16,
+    pub what: String,
+    pub pid: i32,
+    pub start_time: u64,
+    pub log: PathBuf,
+}
+
+fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(10)..].join("\n")
+}
+
+/// Wait until every daemon accepts TCP connections, polling from this
+/// thread (which `setns`es into each namespace: call on a thread of its own).
+pub fn wait_ready(targets: &[Ready], timeout: Duration) -> std::result::Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    let mut pending: Vec<(&Ready, File)> = Vec::new();
+    for t in targets {
+        let f = File::open(netns_path(&t.netns))
+            .map_err(|e| format!("{}: namespace {} is gone: {e}", t.what, t.netns))?;
+        pending.push((t, f));
+    }
+    let addr = |port| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    loop {
+        let mut still = Vec::new();
+        for (t, f) in pending {
+            setns(&f, CloneFlags::CLONE_NEWNET)
+                .map_err(|e| format!("entering {}: {e}", t.netns))?;
+            if std::net::TcpStream::connect_timeout(&addr(t.port), Duration::from_millis(200))
+                .is_ok()
+            {
+                continue;
+            }
+            if !is_alive(t.pid, t.start_time) {
+                return Err(format!(
+                    "{} (pid {}) exited before accepting on port {}; its log ({}):\n{}",
+                    t.what,
+                    t.pid,
+                    t.port,
+                    t.log.display(),
+                    tail(&t.log)
+                ));
+            }
+            still.push((t, f));
+        }
+        pending = still;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            let names: Vec<&str> = pending.iter().map(|(t, _)| t.what.as_str()).collect();
+            return Err(format!(
+                "timed out after {}s waiting for {} to accept connections",
+                timeout.as_secs(),
+                names.join(", ")
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
