@@ -9,7 +9,7 @@
 //! never point `destroy` at another folder). What else the provider
 //! records (namespaces, PIDs) is checked by the provider before use.
 //!
-//! Four more things live here because every command needs them, one file
+//! Five more things live here because every command needs them, one file
 //! each:
 //! - [`folder`]: the state folder itself (private, emptied by `destroy`)
 //!   and atomic writes;
@@ -19,11 +19,13 @@
 //!   and the manifests it names into `.lab/<name>/lab/` and records their
 //!   digest, so later commands use the lab that is up, not a file edited or
 //!   moved since ([`State::lab_source`], [`State::lab_drift`]);
+//! - [`instance`]: one lab up under several names (`--name`);
 //! - [`claim`]: the host-wide record of which state folder owns a lab name
 //!   (namespace names are host-wide, so a running lab's name is too).
 
 pub mod claim;
 pub mod folder;
+pub mod instance;
 pub mod lab_copy;
 pub mod lock;
 
@@ -98,6 +100,10 @@ pub struct State {
     /// ([`claim`]).
     #[serde(default)]
     pub instance: Option<String>,
+    /// The lab this is an instance of, when it runs under another name
+    /// (`--name`, [`instance`]); None when `name` is the lab's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_of: Option<String>,
     /// What the provider records for itself (namespaces, PIDs, machines).
     #[serde(default)]
     pub provider_state: serde_json::Value,
@@ -129,6 +135,7 @@ impl State {
             phase: Phase::Creating,
             applying: None,
             instance: Some(new_instance_id()),
+            instance_of: lab.instance_of.clone(),
             provider_state,
         }
     }
@@ -167,6 +174,16 @@ impl State {
                         "{} names the lab file {} outside its state folder: it was crafted, so it is not believed",
                         path.display(),
                         f.display()
+                    )));
+                }
+                if let Some(of) = st
+                    .instance_of
+                    .as_deref()
+                    .filter(|of| !crate::spec::validate_name(of))
+                {
+                    return Err(LabError::Untrusted(format!(
+                        "{} says it is an instance of {of:?}, which is no lab name: it was crafted, so it is not believed",
+                        path.display()
                     )));
                 }
                 Ok(Some(st))
