@@ -155,6 +155,23 @@ fn two_instances_of_chapter4_run_side_by_side_and_die_alone() {
         "{listing}"
     );
 
+    // `--name <TAB>` offers the instances up here.
+    let out = ins
+        .lab
+        .cmd()
+        .env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", "3")
+        .env("_CLAP_IFS", "\n")
+        .args(["--", "lab", "verify", "--name", ""])
+        .output()
+        .unwrap();
+    let offered = String::from_utf8_lossy(&out.stdout);
+    let offered: Vec<&str> = offered.lines().collect();
+    assert!(
+        offered.contains(&a.as_str()) && offered.contains(&b.as_str()),
+        "{offered:?}"
+    );
+
     // The lab named alone is not up: never one of its instances.
     let out = ins.lab(&["destroy", &file]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
