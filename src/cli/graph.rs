@@ -43,13 +43,14 @@ pub struct Args {
 /// The topology `lab graph` draws: live when the lab is up and no variant
 /// is asked for, else declared.
 async fn topology(a: &Args) -> Result<Topology> {
+    // `--name` is checked whether or not the live lab is drawn.
+    let name = match &a.instance.name {
+        Some(n) => {
+            crate::ops::instance::addressed(Some(a.lab.clone()), Some(n.clone()), "lab graph")?
+        }
+        None => crate::ops::lab_name(&a.lab).ok(),
+    };
     if a.variant.is_none() {
-        let name = match &a.instance.name {
-            Some(n) => {
-                crate::ops::instance::addressed(Some(a.lab.clone()), Some(n.clone()), "lab graph")?
-            }
-            None => crate::ops::lab_name(&a.lab).ok(),
-        };
         let up = name.as_deref().is_some_and(|n| {
             crate::state::lab_dir(n)
                 .join(crate::state::STATE_FILE)

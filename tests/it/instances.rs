@@ -237,6 +237,7 @@ fn bad_instance_names_are_refused_and_nothing_is_made() {
             vec!["status", "chapter4", opt],
             vec!["inspect", opt],
             vec!["graph", "chapter4", opt],
+            vec!["graph", "chapter4", opt, "--variant", "fixed"],
             vec!["ssh", "chapter4", "master", opt],
         ] {
             let out = crate::harness::lab_cmd_in(state.path())
