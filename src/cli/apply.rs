@@ -9,6 +9,8 @@ pub struct Args {
     /// The running lab.
     #[arg(add = super::complete::labs())]
     lab: String,
+    #[command(flatten)]
+    instance: super::instance::Name,
     /// The variant to switch to.
     #[arg(long, add = super::complete::variants())]
     variant: String,
@@ -16,7 +18,7 @@ pub struct Args {
 
 pub async fn run(a: Args) -> Result<()> {
     let settings = Settings {
-        lab: a.lab,
+        lab: crate::ops::instance::addressed_one(a.lab, a.instance.name, "lab apply")?,
         variant: a.variant,
     };
     if apply::apply(&settings, &super::terminal()).await? == Applied::Already {

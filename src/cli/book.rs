@@ -17,6 +17,8 @@ pub struct Args {
     /// Lab name or path; its lab.yaml names the chapter (`book:`).
     #[arg(add = super::complete::labs())]
     lab: String,
+    #[command(flatten)]
+    instance: super::instance::Name,
     /// The chapter to replay instead of the lab's `book:`.
     #[arg(long, value_name = "FILE")]
     chapter: Option<PathBuf>,
@@ -57,6 +59,7 @@ pub async fn run(a: Args) -> Result<()> {
     let reports = Reports::new(a.junit, a.json).with_html(a.html);
     reports.check(&crate::state::root())?;
     let lab = spec::load(&a.lab, LoadOptions::default())?;
+    let lab = crate::ops::instance::bring_up(lab, a.instance.name.as_deref())?;
     let mut inputs = lab.input_files();
     for c in a.chapter.iter() {
         inputs.push(c.clone());

@@ -26,6 +26,20 @@ pub fn labs() -> ArgValueCandidates {
     })
 }
 
+/// Instance names: the instances up here, with the lab each is of.
+pub fn instances() -> ArgValueCandidates {
+    ArgValueCandidates::new(|| {
+        crate::state::instance::all()
+            .iter()
+            .map(|st| {
+                CompletionCandidate::new(&st.name).help(Some(
+                    format!("{}, {}", crate::state::instance::lab_of(st), st.variant).into(),
+                ))
+            })
+            .collect::<Vec<_>>()
+    })
+}
+
 /// The variants of the lab named on the line being completed.
 pub fn variants() -> ArgValueCandidates {
     ArgValueCandidates::new(|| {
@@ -75,6 +89,7 @@ const TAKES_VALUE: &[&str] = &[
     "--output",
     "-o",
     "--color",
+    "--name",
 ];
 
 /// The lab word of the line being completed (`lab ssh chapter4 <TAB>`):

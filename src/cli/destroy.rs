@@ -11,6 +11,8 @@ pub struct Args {
     /// The lab's name (or its lab.yaml).
     #[arg(add = super::complete::labs())]
     lab: String,
+    #[command(flatten)]
+    instance: super::instance::Name,
     /// Also remove kept diagnostics (artifacts/) and lab.log.
     #[arg(long)]
     purge: bool,
@@ -18,7 +20,7 @@ pub struct Args {
 
 pub async fn run(a: Args) -> Result<()> {
     let settings = Settings {
-        lab: a.lab,
+        lab: crate::ops::instance::addressed_one(a.lab, a.instance.name, "lab destroy")?,
         purge: a.purge,
     };
     let name = destroy::destroy(&settings, &super::terminal()).await?;

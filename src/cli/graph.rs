@@ -27,6 +27,8 @@ pub struct Args {
     /// declared topology).
     #[arg(add = super::complete::labs())]
     lab: String,
+    #[command(flatten)]
+    instance: super::instance::Name,
     /// What to draw in.
     #[arg(long, value_enum, default_value = "svg")]
     format: GraphFormat,
@@ -41,15 +43,21 @@ pub struct Args {
 /// The topology `lab graph` draws: live when the lab is up and no variant
 /// is asked for, else declared.
 async fn topology(a: &Args) -> Result<Topology> {
+    // `--name` is checked whether or not the live lab is drawn.
+    let name = match &a.instance.name {
+        Some(n) => {
+            crate::ops::instance::addressed(Some(a.lab.clone()), Some(n.clone()), "lab graph")?
+        }
+        None => crate::ops::lab_name(&a.lab).ok(),
+    };
     if a.variant.is_none() {
-        let name = crate::ops::lab_name(&a.lab).ok();
         let up = name.as_deref().is_some_and(|n| {
             crate::state::lab_dir(n)
                 .join(crate::state::STATE_FILE)
                 .is_file()
         });
         if up {
-            let r = running(Some(a.lab.clone()), Need::Up)?;
+            let r = running(name, Need::Up)?;
             return graph::live::topology(&r).await;
         }
     }

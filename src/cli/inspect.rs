@@ -16,11 +16,14 @@ pub struct Args {
     #[arg(add = super::complete::labs())]
     lab: Option<String>,
     #[command(flatten)]
+    instance: super::instance::Name,
+    #[command(flatten)]
     output: OutputArg,
 }
 
 pub async fn run(a: Args) -> Result<()> {
-    let r = running(a.lab, Need::Up)?;
+    let lab = crate::ops::instance::addressed(a.lab, a.instance.name, "lab inspect")?;
+    let r = running(lab, Need::Up)?;
     if let Some(w) = &r.drift {
         let _ = writeln!(std::io::stderr(), "warning: {w}");
     }

@@ -1,6 +1,7 @@
 //! `lab list [-o json]`: every lab `lab` can find by name, where it is, its
 //! variants, its checks and its chapter (a lab that does not load says
-//! why). JSON: `docs/lab-list.schema.json`.
+//! why), and the instances up here (`--name`), each with its lab. JSON:
+//! `docs/lab-list.schema.json`.
 
 use super::output::{Format, OutputArg, out, out_raw};
 use crate::error::Result;
@@ -22,6 +23,47 @@ struct Listing {
     schema_version: u32,
     kind: &'static str,
     labs: Vec<Entry>,
+    /// Every lab up here (in this state folder root), under its own name
+    /// or an instance's.
+    instances: Vec<InstanceEntry>,
+}
+
+#[derive(Serialize)]
+struct InstanceEntry {
+    name: String,
+    /// The lab it is of (its own name when `name` is the lab's).
+    lab: String,
+    provider: String,
+    variant: String,
+    /// `Up`, or how far it got (`creating, interrupted`, ...).
+    phase: String,
+    state_dir: String,
+}
+
+fn instances() -> Vec<InstanceEntry> {
+    crate::state::instance::all()
+        .into_iter()
+        .map(|st| InstanceEntry {
+            lab: crate::state::instance::lab_of(&st).to_string(),
+            provider: st.provider.to_string(),
+            variant: st.variant.clone(),
+            phase: crate::ops::phase_text(&st),
+            state_dir: st.dir().display().to_string(),
+            name: st.name,
+        })
+        .collect()
+}
+
+/// `a1, a2 (creating, interrupted)`: instance names, with a phase that is
+/// not `Up`.
+fn names(v: &[&InstanceEntry]) -> String {
+    v.iter()
+        .map(|i| match i.phase.as_str() {
+            "Up" => i.name.clone(),
+            p => format!("{} ({p})", i.name),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Serialize)]
@@ -82,11 +124,13 @@ fn entries() -> Vec<Entry> {
 
 pub fn run(a: Args) -> Result<()> {
     let labs = entries();
+    let up = instances();
     if a.output.output == Format::Json {
         let doc = Listing {
             schema_version: SCHEMA_VERSION,
             kind: "lab-list",
             labs,
+            instances: up,
         };
         out_raw!(
             "{}\n",
@@ -96,9 +140,8 @@ pub fn run(a: Args) -> Result<()> {
     }
     if labs.is_empty() {
         out!("no lab found (labs/ here, LAB_PATH, or lab's own labs)");
-        return Ok(());
     }
-    for e in labs {
+    for e in &labs {
         match &e.error {
             None => {
                 let variants: Vec<String> = e
@@ -120,6 +163,10 @@ pub fn run(a: Args) -> Result<()> {
                     out!("    - {}", visible(c));
                 }
                 out!("  chapter   {}", e.chapter.as_deref().unwrap_or("(none)"));
+                let mine: Vec<&InstanceEntry> = up.iter().filter(|i| i.lab == e.name).collect();
+                if !mine.is_empty() {
+                    out!("  up as     {}", names(&mine));
+                }
             }
             Some(err) => {
                 out!("{}: does not load", e.name);
@@ -128,6 +175,17 @@ pub fn run(a: Args) -> Result<()> {
                     out!("  {}", visible(l));
                 }
             }
+        }
+    }
+    // Instances of labs not found by name (brought up from a path).
+    let elsewhere: Vec<&InstanceEntry> = up
+        .iter()
+        .filter(|i| !labs.iter().any(|e| e.name == i.lab))
+        .collect();
+    if !elsewhere.is_empty() {
+        out!("up here, of labs found by path:");
+        for i in elsewhere {
+            out!("  {} (lab {}, {})", i.name, i.lab, i.phase);
         }
     }
     Ok(())

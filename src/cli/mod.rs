@@ -14,6 +14,7 @@ mod doctor_kubectl;
 mod graph;
 mod init;
 mod inspect;
+mod instance;
 mod list;
 mod man;
 mod nightly;

@@ -14,6 +14,8 @@ pub struct Args {
     /// The node (e.g. master, node1).
     #[arg(add = super::complete::nodes())]
     node: String,
+    #[command(flatten)]
+    instance: super::instance::Name,
     /// A command to run there instead of a shell (after `--`).
     #[arg(last = true)]
     command: Vec<String>,
@@ -21,7 +23,8 @@ pub struct Args {
 
 pub async fn run(a: Args) -> Result<()> {
     use std::os::unix::process::CommandExt;
-    let r = running(Some(a.lab), Need::State)?;
+    let lab = crate::ops::instance::addressed_one(a.lab, a.instance.name, "lab ssh")?;
+    let r = running(Some(lab), Need::State)?;
     if let Some(w) = &r.drift {
         let _ = writeln!(std::io::stderr(), "warning: {w}");
     }

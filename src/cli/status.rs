@@ -13,6 +13,8 @@ pub struct Args {
     #[arg(add = super::complete::labs())]
     lab: Option<String>,
     #[command(flatten)]
+    instance: super::instance::Name,
+    #[command(flatten)]
     output: OutputArg,
 }
 
@@ -20,7 +22,8 @@ pub struct Args {
 pub const SCHEMA_VERSION: u32 = 1;
 
 pub async fn run(a: Args) -> Result<()> {
-    let r = running(a.lab, Need::State)?;
+    let lab = crate::ops::instance::addressed(a.lab, a.instance.name, "lab status")?;
+    let r = running(lab, Need::State)?;
     if let Some(w) = &r.drift {
         let _ = writeln!(std::io::stderr(), "warning: {w}");
     }
@@ -31,6 +34,7 @@ pub async fn run(a: Args) -> Result<()> {
             "schema_version": SCHEMA_VERSION,
             "kind": "lab-status",
             "lab": lab.name,
+            "instance_of": st.instance_of,
             "title": lab.title,
             "provider": st.provider.to_string(),
             "variant": st.variant,
@@ -46,8 +50,12 @@ pub async fn run(a: Args) -> Result<()> {
         );
         return Ok(());
     }
+    let of = match &st.instance_of {
+        Some(l) => format!(", an instance of {l}"),
+        None => String::new(),
+    };
     out!(
-        "lab {} ({}), provider {}, variant {} ({})",
+        "lab {}{of} ({}), provider {}, variant {} ({})",
         lab.name,
         lab.title,
         st.provider,

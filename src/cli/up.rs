@@ -27,12 +27,16 @@ pub struct Target {
     /// from `lab box build`.
     #[arg(long = "box", value_name = "NAME")]
     box_name: Option<String>,
+    #[command(flatten)]
+    instance: super::instance::Name,
 }
 
 impl Target {
-    /// The lab, with `--nodes` and `--box` applied.
+    /// The lab, with `--nodes` and `--box` applied, as the instance
+    /// `--name` names.
     pub fn load(&self) -> Result<Lab> {
-        super::load_lab(&self.lab, self.nodes, self.box_name.as_deref())
+        let lab = super::load_lab(&self.lab, self.nodes, self.box_name.as_deref())?;
+        crate::ops::instance::bring_up(lab, self.instance.name.as_deref())
     }
 
     /// The provider asked for (or the default), checked against `--vm`.

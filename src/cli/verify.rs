@@ -11,6 +11,8 @@ pub struct Args {
     /// The lab (default: the one lab that is up here).
     #[arg(add = super::complete::labs())]
     lab: Option<String>,
+    #[command(flatten)]
+    instance: super::instance::Name,
     /// Judge with this variant's expectations (default: the current one).
     #[arg(long, add = super::complete::variants())]
     variant: Option<String>,
@@ -30,7 +32,7 @@ pub async fn run(a: Args) -> Result<()> {
     let reports = Reports::new(a.junit, a.json);
     reports.check(&crate::state::root())?;
     let settings = Settings {
-        lab: a.lab,
+        lab: crate::ops::instance::addressed(a.lab, a.instance.name, "lab verify")?,
         variant: a.variant,
         only: a.only,
     };

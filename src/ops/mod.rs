@@ -11,7 +11,8 @@
 //!   as one recorded run;
 //! - [`book`]: replay the lab's chapter against it (`lab book`);
 //! - [`destroy`]: remove a lab;
-//! - [`doctor`]: what the host lacks, and installing it.
+//! - [`doctor`]: what the host lacks, and installing it;
+//! - [`instance`]: which instance of a lab a command means (`--name`).
 //!
 //! Operations that change a lab (`up`, `apply`, `destroy`, `test`, `book`) hold its
 //! [`Lock`] for their whole life; those that read it use the lab as `up`
@@ -23,6 +24,7 @@ pub mod apply;
 pub mod book;
 pub mod destroy;
 pub mod doctor;
+pub mod instance;
 mod run;
 pub mod test;
 pub mod up;
@@ -116,6 +118,8 @@ impl Running {
                 workers: st.workers,
             },
         )?;
+        // An instance: its copy of the lab file says the lab's own name.
+        let lab = state::instance::as_state_names(lab, &st);
         let provider = provider::for_state(&st)?;
         Ok(Running {
             state: st,

@@ -84,6 +84,14 @@ pub(crate) async fn up_locked(s: Settings, fresh: bool, rep: &Reporter) -> Resul
         e
     };
     if let Some(st) = State::load(&lab.name)? {
+        let own = lab.instance_of.as_deref().unwrap_or(&lab.name);
+        if state::instance::lab_of(&st) != own {
+            return Err(LabError::Usage(format!(
+                "the name '{}' is taken here by an instance of lab '{}'; choose another --name (or `lab destroy {0}` first)",
+                lab.name,
+                state::instance::lab_of(&st)
+            )));
+        }
         return Err(LabError::AlreadyUp {
             name: lab.name.clone(),
             provider: st.provider.to_string(),

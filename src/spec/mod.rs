@@ -111,7 +111,13 @@ pub struct PodPlacement {
 /// A validated lab definition: every value here has been checked.
 #[derive(Debug, Clone, Serialize)]
 pub struct Lab {
+    /// The name every resource of the lab carries: the lab file's `name`,
+    /// or the instance's when it runs under another (`--name`, see
+    /// [`crate::state::instance`]).
     pub name: String,
+    /// The lab file's own `name` when this is an instance under another
+    /// name; None when `name` is the lab's own.
+    pub instance_of: Option<String>,
     pub title: String,
     pub kubernetes: String,
     pub box_name: String,

@@ -9,6 +9,7 @@ mod cli;
 mod harness;
 mod init;
 mod install;
+mod instances;
 mod isolation;
 mod known_drift;
 mod kubectl;

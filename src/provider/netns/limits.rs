@@ -58,6 +58,9 @@ pub const MESH_ENTRY_KIB: u64 = 1;
 pub struct Host {
     pub max_net_namespaces: u64,
     pub max_mnt_namespaces: u64,
+    /// Mount namespaces that exist now (other labs' and instances' pods
+    /// hold one each): distinct `/proc/*/ns/mnt`.
+    pub mnt_namespaces_in_use: u64,
     pub net_namespaces_in_use: u64,
     pub pid_max: u64,
     pub threads_max: u64,
@@ -96,6 +99,13 @@ impl Host {
                     .count() as u64
             })
             .unwrap_or(0);
+        let mnts = std::fs::read_dir("/proc")
+            .map(|rd| {
+                rd.filter_map(|e| std::fs::read_link(e.ok()?.path().join("ns/mnt")).ok())
+                    .collect::<std::collections::HashSet<_>>()
+                    .len() as u64
+            })
+            .unwrap_or(0);
         let nets = std::fs::read_dir(super::sys::NETNS_DIR)
             .map(|rd| rd.count() as u64)
             .unwrap_or(0);
@@ -106,6 +116,7 @@ impl Host {
         Host {
             max_net_namespaces: read_u64("/proc/sys/user/max_net_namespaces").unwrap_or(big),
             max_mnt_namespaces: read_u64("/proc/sys/user/max_mnt_namespaces").unwrap_or(big),
+            mnt_namespaces_in_use: mnts,
             net_namespaces_in_use: nets,
             pid_max: read_u64("/proc/sys/kernel/pid_max").unwrap_or(big),
             threads_max: read_u64("/proc/sys/kernel/threads-max").unwrap_or(big),
@@ -151,8 +162,11 @@ pub fn limits(lab: &Lab, host: &Host) -> Vec<Limit> {
             what: "mount namespaces (user.max_mnt_namespaces), one per pod and per command running on a node"
                 .into(),
             needed: pods + super::session::PARALLEL as u64,
-            available: host.max_mnt_namespaces,
-            fix: sysctl("user.max_mnt_namespaces", pods + 10_000),
+            available: left(host.max_mnt_namespaces, host.mnt_namespaces_in_use),
+            fix: sysctl(
+                "user.max_mnt_namespaces",
+                host.mnt_namespaces_in_use + pods + 10_000,
+            ),
         },
         Limit {
             what: "mounts (fs.mount-max), one per namespace under /run/netns".into(),
@@ -257,6 +271,7 @@ mod tests {
         Host {
             max_net_namespaces: 100_000,
             max_mnt_namespaces: 100_000,
+            mnt_namespaces_in_use: 20,
             net_namespaces_in_use: 10,
             pid_max: 4_194_304,
             threads_max: 200_000,
@@ -290,6 +305,16 @@ mod tests {
         assert!(msg.contains("network namespaces (user.max_net_namespaces): the lab needs 5, this host has 2 left"), "{msg}");
         assert!(
             msg.contains("sysctl -w user.max_net_namespaces=1039"),
+            "{msg}"
+        );
+        // What other labs (or instances) hold counts: their pods' mount
+        // namespaces.
+        let mut h = roomy();
+        h.mnt_namespaces_in_use = h.max_mnt_namespaces - 1;
+        let msg = exceeded(&lab, &h).unwrap();
+        assert!(
+            msg.contains("mount namespaces (user.max_mnt_namespaces")
+                && msg.contains("this host has 1 left"),
             "{msg}"
         );
         let mut h = roomy();

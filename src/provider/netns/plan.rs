@@ -255,6 +255,7 @@ pub(crate) mod tests {
         };
         Lab {
             name: "t1".into(),
+            instance_of: None,
             title: "t".into(),
             kubernetes: "1.32".into(),
             box_name: "b".into(),

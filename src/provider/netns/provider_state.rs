@@ -221,6 +221,7 @@ mod tests {
             phase: crate::state::Phase::Creating,
             applying: None,
             instance: None,
+            instance_of: None,
             provider_state: s.to_value(),
         };
         let text = serde_json::to_string(&state).unwrap();

@@ -67,6 +67,7 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
     let lab_name = raw.name.clone();
     let mut lab = Lab {
         name: lab_name,
+        instance_of: None,
         title: raw.title,
         kubernetes: raw.kubernetes,
         box_name: raw.box_,

@@ -1,0 +1,97 @@
+//! The host-wide record of running labs: `/run/lab/<name>.json` (or under
+//! `LAB_RUN_DIR`) says which state folder owns the lab name, with which
+//! instance id, and which namespaces that instance made. `/run` is a tmpfs,
+//! cleared at boot like the namespaces themselves.
+//!
+//! A claim is made before anything host-wide exists (a hard link of a
+//! complete file: two `up`s from different folders cannot both win), kept
+//! up to date as namespaces are recorded, and removed by `destroy`. It is
+//! the mark `destroy` goes by: only namespaces a claim of this lab (whose
+//! instance is the state's own) lists are removed, never another of the
+//! same prefix.
+
+use crate::error::{LabError, Result};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub name: String,
+    pub instance: String,
+    /// The state folder of the lab (absolute).
+    pub state_dir: PathBuf,
+    /// Every namespace the instance made or is about to make.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    /// The `up` that made the claim (PID, start time), alive until its
+    /// state is saved.
+    #[serde(default)]
+    pub owner: Option<(i32, u64)>,
+}
+
+/// Where claims live.
+pub fn root() -> PathBuf {
+    match std::env::var_os("LAB_RUN_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => PathBuf::from("/run/lab"),
+    }
+}
+
+pub fn path(name: &str) -> PathBuf {
+    root().join(format!("{name}.json"))
+}
+
+/// The claim on the lab name `name`, if any (an unreadable one counts
+/// as none).
+pub fn read(name: &str) -> Option<Claim> {
+    serde_json::from_slice(&std::fs::read(path(name)).ok()?).ok()
+}
+
+fn tmp_file(c: &Claim) -> Result<PathBuf> {
+    let dir = root();
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+    let tmp = dir.join(format!(".{}.{}.tmp", c.name, std::process::id()));
+    std::fs::write(
+        &tmp,
+        serde_json::to_vec_pretty(c).expect("claim serializes"),
+    )
+    .map_err(|e| LabError::io(format!("writing {}", tmp.display()), e))?;
+    Ok(tmp)
+}
+
+/// Claim the name; `Ok(Err(existing))` when another claim holds it.
+pub fn create(c: &Claim) -> Result<std::result::Result<(), Option<Claim>>> {
+    let tmp = tmp_file(c)?;
+    let r = std::fs::hard_link(&tmp, path(&c.name));
+    let _ = std::fs::remove_file(&tmp);
+    match r {
+        Ok(()) => Ok(Ok(())),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(Err(read(&c.name))),
+        Err(e) => Err(LabError::io(
+            format!("writing {}", path(&c.name).display()),
+            e,
+        )),
+    }
+}
+
+/// Rewrite our own claim (its namespaces changed).
+pub fn update(c: &Claim) -> Result<()> {
+    let tmp = tmp_file(c)?;
+    std::fs::rename(&tmp, path(&c.name)).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        LabError::io(format!("writing {}", path(&c.name).display()), e)
+    })
+}
+
+/// Remove the claim on `name` if it is `instance`'s.
+pub fn release(name: &str, instance: &str) {
+    if read(name).is_some_and(|c| c.instance == instance) {
+        let _ = std::fs::remove_file(path(name));
+    }
+}
+
+/// Remove the claim on `name` whatever it says (a stale one).
+pub fn remove(name: &str) {
+    let _ = std::fs::remove_file(path(name));
+}

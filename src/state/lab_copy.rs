@@ -1,0 +1,83 @@
+//! The lab as it was brought up: `up` copies the lab file and the manifests
+//! it names into `.lab/<name>/lab/` and records their digest, so later
+//! commands use the lab that is up, not a file edited or moved since.
+
+use super::LAB_COPY;
+use crate::error::{LabError, Result};
+use std::path::{Path, PathBuf};
+
+/// Copy the lab's files (the lab file and the manifests it names) into its
+/// state folder `dir`, where later commands read the lab as it was brought
+/// up ([`State::lab_source`]).
+pub fn copy_lab_files(lab: &crate::spec::Lab, dir: &Path) -> Result<()> {
+    let base = lab.file.parent().unwrap_or(Path::new("."));
+    let to = dir.join(LAB_COPY);
+    for f in lab_files_of(lab) {
+        let dst = to.join(&f);
+        if let Some(p) = dst.parent() {
+            std::fs::create_dir_all(p)
+                .map_err(|e| LabError::io(format!("creating {}", p.display()), e))?;
+        }
+        std::fs::copy(base.join(&f), &dst)
+            .map_err(|e| LabError::io(format!("copying {}", base.join(&f).display()), e))?;
+    }
+    Ok(())
+}
+
+/// The lab file and the manifests it names, relative to the lab file's folder.
+pub fn lab_files_of(lab: &crate::spec::Lab) -> Vec<PathBuf> {
+    let base = lab.file.parent().unwrap_or(Path::new("."));
+    let mut out: Vec<PathBuf> = Vec::new();
+    let all = std::iter::once(&lab.file)
+        .chain(lab.variants.iter().map(|v| &v.manifest))
+        .chain(lab.workload_files.iter())
+        .chain(lab.book.iter());
+    for f in all {
+        let rel = f.strip_prefix(base).unwrap_or(f);
+        // Manifests are validated to be inside the lab folder; anything
+        // else is not copied.
+        if rel.is_relative()
+            && !rel
+                .components()
+                .any(|c| c == std::path::Component::ParentDir)
+        {
+            let rel = rel.to_path_buf();
+            if !out.contains(&rel) {
+                out.push(rel);
+            }
+        }
+    }
+    out
+}
+
+/// A digest of files (SHA-256 over each name and content, `sha256:<hex>`):
+/// enough to notice an edit. `None` when a file cannot be read.
+pub fn digest_files(base: &Path, files: &[PathBuf]) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.to_string_lossy().as_bytes());
+        h.update([0]);
+        h.update(std::fs::read(base.join(f)).ok()?);
+        h.update([0]);
+    }
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!("sha256:{hex}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_notices_an_edit_and_a_missing_file() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("lab.yaml"), "count: 2\n").unwrap();
+        let files = vec![PathBuf::from("lab.yaml")];
+        let a = digest_files(d.path(), &files).unwrap();
+        assert_eq!(digest_files(d.path(), &files).unwrap(), a);
+        std::fs::write(d.path().join("lab.yaml"), "count: 3\n").unwrap();
+        assert_ne!(digest_files(d.path(), &files).unwrap(), a);
+        assert_eq!(digest_files(d.path(), &[PathBuf::from("gone.yml")]), None);
+    }
+}

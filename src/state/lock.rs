@@ -1,0 +1,214 @@
+//! One mutating command per lab at a time: an exclusive `flock` on
+//! `.lab/<name>/lock`, whose file says who holds it (and `/proc/locks`
+//! says whether that is true).
+
+use super::{lab_dir, make_private_dir};
+use crate::error::{LabError, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The lock file inside a lab's state folder.
+pub const LOCK_FILE: &str = "lock";
+
+/// Who holds a lab's lock: what the lock file says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    pub command: String,
+    pub pid: u32,
+    /// Unix time the command took the lock.
+    pub since: u64,
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = crate::clock::Utc::from_unix(self.since);
+        write!(
+            f,
+            "`lab {}` (PID {}) since {}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+            self.command, self.pid, t.year, t.month, t.day, t.hour, t.minute, t.second
+        )
+    }
+}
+
+/// One mutating command per lab at a time: an exclusive `flock` on
+/// `.lab/<name>/lock`, held while the value lives (the kernel drops it when
+/// the process ends, however it ends). The file says who holds it.
+#[derive(Debug)]
+pub struct Lock {
+    _file: std::fs::File,
+}
+
+fn flock(f: &std::fs::File, op: libc::c_int) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a file descriptor this process owns.
+    if unsafe { libc::flock(f.as_raw_fd(), op) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+fn read_holder(path: &Path) -> Option<Holder> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// The PIDs that hold a `flock` on the file `path` (from `/proc/locks`,
+/// which names the file by device and inode).
+fn lock_holders(path: &Path) -> Vec<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(m) = std::fs::metadata(path) else {
+        return vec![];
+    };
+    let (major, minor) = (libc::major(m.dev()), libc::minor(m.dev()));
+    let want = format!("{major:02x}:{minor:02x}:{}", m.ino());
+    std::fs::read_to_string("/proc/locks")
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.contains("->"))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            // "1: FLOCK ADVISORY WRITE <pid> <maj:min:inode> 0 EOF"
+            (f.get(1) == Some(&"FLOCK") && f.get(5).is_some_and(|d| d.eq_ignore_ascii_case(&want)))
+                .then(|| f.get(4)?.parse().ok())
+                .flatten()
+        })
+        .collect()
+}
+
+/// Who holds the lock at `path`: the lab command its file names when that
+/// command's process is the one holding it, else the process that holds
+/// it, by PID and command line (a file can say anything).
+fn real_holder(path: &Path) -> String {
+    let said = read_holder(path);
+    let holders = lock_holders(path);
+    if let Some(h) = &said
+        && (holders.is_empty() || holders.contains(&h.pid))
+        && std::path::Path::new(&format!("/proc/{}", h.pid)).exists()
+    {
+        return h.to_string();
+    }
+    match holders.first() {
+        Some(pid) => {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| {
+                    String::from_utf8_lossy(&c)
+                        .replace('\0', " ")
+                        .trim()
+                        .to_string()
+                })
+                .unwrap_or_default();
+            format!("PID {pid} (`{cmdline}`, not a lab command)")
+        }
+        None => "another command".into(),
+    }
+}
+
+fn busy(name: &str, path: &Path) -> LabError {
+    LabError::Busy {
+        name: name.to_string(),
+        holder: real_holder(path),
+    }
+}
+
+impl Lock {
+    /// Take the lab's lock for `command` (creating the state folder), or
+    /// say who has it ([`LabError::Busy`]).
+    pub fn acquire(name: &str, command: &str) -> Result<Lock> {
+        Lock::acquire_in(&lab_dir(name), name, command)
+    }
+
+    /// [`Lock::acquire`] in the state folder `dir`: the folder is made
+    /// 0700 and the lock file 0600 (only root can open either).
+    pub fn acquire_in(dir: &Path, name: &str, command: &str) -> Result<Lock> {
+        use std::io::{Seek, Write};
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        make_private_dir(dir)?;
+        let path = dir.join(LOCK_FILE);
+        let mut f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+            .map_err(|e| LabError::io(format!("opening {}", path.display()), e))?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| LabError::io(format!("making {} private", path.display()), e))?;
+        match flock(&f, libc::LOCK_EX | libc::LOCK_NB) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(libc::EWOULDBLOCK) => return Err(busy(name, &path)),
+            Err(e) => return Err(LabError::io(format!("locking {}", path.display()), e)),
+        }
+        let holder = Holder {
+            command: command.to_string(),
+            pid: std::process::id(),
+            since: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        };
+        let json = serde_json::to_vec(&holder).expect("holder serializes");
+        let w = f
+            .set_len(0)
+            .and_then(|()| f.rewind())
+            .and_then(|()| f.write_all(&json));
+        w.map_err(|e| LabError::io(format!("writing {}", path.display()), e))?;
+        Ok(Lock { _file: f })
+    }
+
+    /// The command changing the lab `name` right now, if any (for commands
+    /// that only read the lab: they do not wait, they say so).
+    pub fn holder(name: &str) -> Option<Holder> {
+        let path = lab_dir(name).join(LOCK_FILE);
+        let f = std::fs::File::open(&path).ok()?;
+        match flock(&f, libc::LOCK_SH | libc::LOCK_NB) {
+            Ok(()) => None,
+            Err(_) => Some(read_holder(&path).unwrap_or(Holder {
+                command: "?".into(),
+                pid: 0,
+                since: 0,
+            })),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lock_and_its_folder_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("l1");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(dir.join(LOCK_FILE), "").unwrap();
+        std::fs::set_permissions(dir.join(LOCK_FILE), std::fs::Permissions::from_mode(0o666))
+            .unwrap();
+        let lock = Lock::acquire_in(&dir, "l1", "up").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join(LOCK_FILE)), 0o600);
+        // Held: a second taker is told it is this process.
+        let e = Lock::acquire_in(&dir, "l1", "apply")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(&format!("PID {}", std::process::id())), "{e}");
+        drop(lock);
+    }
+
+    #[test]
+    fn holder_says_command_pid_and_time() {
+        let h = Holder {
+            command: "apply".into(),
+            pid: 42,
+            since: 1_795_747_501,
+        };
+        assert_eq!(
+            h.to_string(),
+            "`lab apply` (PID 42) since 2026-11-27 02:45:01 UTC"
+        );
+    }
+}
