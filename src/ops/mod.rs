@@ -23,6 +23,7 @@ pub mod apply;
 pub mod book;
 pub mod destroy;
 pub mod doctor;
+mod held;
 mod run;
 pub mod test;
 pub mod up;
