@@ -414,4 +414,18 @@ fn a_failing_verify_ends_its_last_line_and_names_one_folder_a_check() {
     let seen = String::from_utf8_lossy(&out.stdout);
     assert!(seen.ends_with(" s\r\n"), "{:?}", &seen[seen.len().saturating_sub(200)..]);
     assert!(seen.contains("0 passed, 1 failed in "), "{seen}");
+
+    // `lab status` at 80 columns: a node's addresses wrap, whole.
+    let out = lab
+        .cmd()
+        .env("COLUMNS", "80")
+        .args(["status", &lab.name])
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        status.lines().all(|l| l.chars().count() <= 80),
+        "{status}"
+    );
+    assert!(status.contains("enp0s8 10.100.198.201/24"), "{status}");
 }
