@@ -40,7 +40,6 @@ const SHOWN: &[&str] = &[
     "reason",
 ];
 
-
 /// Markdown to HTML; raw HTML shown as text; an image (the chapter's
 /// figures, not shipped with the lab) becomes a figure holding its caption
 /// and the lab's graph.
@@ -444,6 +443,9 @@ mod quote_tests {
         let line = "it's <b>\u{1}</b> & \"so\"";
         let html = super::marked(&[serde_json::Value::String(line.into())], &[]);
         assert_eq!(html, crate::report::escape(line));
-        assert_eq!(html, "it&apos;s &lt;b&gt;\u{fffd}&lt;/b&gt; &amp; &quot;so&quot;");
+        assert_eq!(
+            html,
+            "it&apos;s &lt;b&gt;\u{fffd}&lt;/b&gt; &amp; &quot;so&quot;"
+        );
     }
 }

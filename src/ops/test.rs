@@ -7,10 +7,10 @@
 //! whatever happens: a failed step, a signal or a failed teardown is the
 //! run's outcome and error, and the results of the checks that ran are kept.
 
-use super::run::{Run, is_refusal};
-use super::up::{self, up_locked};
 use super::Ran;
 use super::held::Held;
+use super::run::{Run, is_refusal};
+use super::up::{self, up_locked};
 use crate::book;
 use crate::error::{LabError, Result};
 use crate::provider::Kind;

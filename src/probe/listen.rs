@@ -226,7 +226,10 @@ mod tests {
         );
         let text = run(&dir, &s);
         assert!(marker.exists(), "the traffic ran: {text}");
-        assert!(listened.exists(), "the traffic ran before it listened: {text}");
+        assert!(
+            listened.exists(),
+            "the traffic ran before it listened: {text}"
+        );
         assert_eq!(
             text,
             "listening on flannel.1, link-type EN10MB\n\

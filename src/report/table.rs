@@ -280,7 +280,11 @@ fn diagnostics(
                 "  shared by {}:",
                 if failed.len() == 1 { "it" } else { "them" }
             ),
-            shared.iter().map(|d| shown(d)).collect::<Vec<_>>().join(" "),
+            shared
+                .iter()
+                .map(|d| shown(d))
+                .collect::<Vec<_>>()
+                .join(" "),
         ));
     }
     let mut out = String::new();
@@ -455,11 +459,15 @@ mod tests {
         let mut a = r("broken", "node reaches pod", Verdict::Fail, "unreachable");
         let mut b = r("broken", "nginx answers", Verdict::Fail, "no answer");
         for (c, own) in [(&mut a, "node-reaches-pod"), (&mut b, "nginx-answers")] {
-            c.artifacts = ["nodes/node1/ip-route.txt", "nodes/node1/fdb.txt", "nodes/node2/ip-route.txt"]
-                .iter()
-                .map(|f| std::path::PathBuf::from("broken").join(f))
-                .chain([format!("broken/{own}/node1-capture-flannel.1.txt").into()])
-                .collect();
+            c.artifacts = [
+                "nodes/node1/ip-route.txt",
+                "nodes/node1/fdb.txt",
+                "nodes/node2/ip-route.txt",
+            ]
+            .iter()
+            .map(|f| std::path::PathBuf::from("broken").join(f))
+            .chain([format!("broken/{own}/node1-capture-flannel.1.txt").into()])
+            .collect();
         }
         let results = vec![a, b];
         let evidence = |p: &std::path::Path| root.join(p);
@@ -473,7 +481,9 @@ mod tests {
         // Narrow: a folder goes to a line of its own, whole.
         let t = diagnostics(&results, &evidence, Some(40));
         assert!(
-            t.contains("  node reaches pod (broken):\n    artifacts/RUN/broken/node-reaches-pod/\n"),
+            t.contains(
+                "  node reaches pod (broken):\n    artifacts/RUN/broken/node-reaches-pod/\n"
+            ),
             "{t}"
         );
         // Nothing failed: nothing said.

@@ -1,6 +1,6 @@
 //! `lab book`: the chapter replayed against the lab, block by block.
 
-use crate::harness::{copy_lab, fixture, require_root, lab_cmd, netns_list, root, unique_name};
+use crate::harness::{copy_lab, fixture, lab_cmd, netns_list, require_root, root, unique_name};
 use serde_json::Value;
 use std::path::PathBuf;
 

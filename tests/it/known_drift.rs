@@ -4,7 +4,7 @@
 //! `--bless` migrates them, and bad files are refused before anything is made.
 
 use crate::book::{CHAPTER4, book_in, verdicts};
-use crate::harness::{copy_lab, require_root, lab_cmd, root, unique_name};
+use crate::harness::{copy_lab, lab_cmd, require_root, root, unique_name};
 use std::path::Path;
 
 /// CHAPTER4's verdicts with every block `by` lines further down.

@@ -4,7 +4,7 @@
 //! nightly and a database writer killed with SIGKILL; bad databases;
 //! merging; the CI workflow checked by actionlint.
 
-use crate::harness::{copy_lab, edit, require_root, lab_cmd_in, netns_list, root, unique_name};
+use crate::harness::{copy_lab, edit, lab_cmd_in, netns_list, require_root, root, unique_name};
 use lab::clock::Utc;
 use lab::history::{
     History, Night, NightStatus, ResultKind, ResultRow, Run, RunData, RunStatus, StepRow, Verdict,

@@ -375,10 +375,7 @@ fn a_failing_verify_ends_its_last_line_and_names_one_folder_a_check() {
     assert!(stdout.ends_with(" s\n"), "{stdout:?}");
     assert!(stderr.ends_with('\n'), "{stderr:?}");
     let last = stdout.lines().last().unwrap();
-    assert!(
-        last.starts_with("0 passed, 1 failed in "),
-        "{last:?}"
-    );
+    assert!(last.starts_with("0 passed, 1 failed in "), "{last:?}");
     let dir = lab.dir().display().to_string();
     let diagnostics = stdout
         .split_once("diagnostics, under the lab's folder ")
@@ -412,7 +409,11 @@ fn a_failing_verify_ends_its_last_line_and_names_one_folder_a_check() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let seen = String::from_utf8_lossy(&out.stdout);
-    assert!(seen.ends_with(" s\r\n"), "{:?}", &seen[seen.len().saturating_sub(200)..]);
+    assert!(
+        seen.ends_with(" s\r\n"),
+        "{:?}",
+        &seen[seen.len().saturating_sub(200)..]
+    );
     assert!(seen.contains("0 passed, 1 failed in "), "{seen}");
 
     // `lab status` at 80 columns: a node's addresses wrap, whole.
@@ -423,9 +424,6 @@ fn a_failing_verify_ends_its_last_line_and_names_one_folder_a_check() {
         .output()
         .unwrap();
     let status = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        status.lines().all(|l| l.chars().count() <= 80),
-        "{status}"
-    );
+    assert!(status.lines().all(|l| l.chars().count() <= 80), "{status}");
     assert!(status.contains("enp0s8 10.100.198.201/24"), "{status}");
 }
