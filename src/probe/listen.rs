@@ -40,19 +40,23 @@ pub fn script_one(iface: &str, filter: &str, count: u32, traffic: &str) -> Strin
 /// `--immediate-mode` is added, so that what it received is handled before
 /// it is stopped.
 pub fn script_typed(typed: &str, traffic: &str) -> String {
+    let args = typed.trim_start();
+    let args = args.strip_prefix("tcpdump").unwrap_or(args).trim_start();
     scripted(
-        &[("typed".to_string(), format!("{typed} --immediate-mode"))],
+        &[("typed".to_string(), format!("{args} --immediate-mode"))],
         traffic,
         "",
     )
 }
 
-/// The probes' tcpdump on `iface`: at most `count` packets of `filter`.
+/// The arguments of the probes' tcpdump on `iface`: at most `count`
+/// packets of `filter`.
 fn tcpdump(iface: &str, filter: &str, count: u32) -> String {
-    format!("tcpdump -l -n -i {iface} --immediate-mode -c {count} '{filter}'")
+    format!("-l -n -i {iface} --immediate-mode -c {count} '{filter}'")
 }
 
-/// `jobs`: (a name for its files, the tcpdump command line) each.
+/// `jobs`: (a name for its files, tcpdump's arguments, words of this
+/// shell) each.
 fn scripted(jobs: &[(String, String)], traffic: &str, header: &str) -> String {
     let ifs = jobs
         .iter()
@@ -61,7 +65,7 @@ fn scripted(jobs: &[(String, String)], traffic: &str, header: &str) -> String {
         .join(" ");
     let started: String = jobs
         .iter()
-        .map(|(i, cmd)| format!("i={i}; ( {} ) & ", one(cmd)))
+        .map(|(i, args)| format!("i={i}; ( {} ) & ", one(args)))
         .collect();
     format!(
         "d=$(mktemp -d) || exit {no_temp}; mkfifo \"$d/ready\"; \
@@ -74,17 +78,17 @@ fn scripted(jobs: &[(String, String)], traffic: &str, header: &str) -> String {
     )
 }
 
-/// One capture, the tcpdump command line `cmd`, with its files named by `$i`
+/// One capture, tcpdump with arguments `args`, with its files named by `$i`
 /// in folder `$d`: tcpdump (its PID in `$d/$i.pid`,
 /// and at most 15 s under `timeout`, so none outlives a lost session), its
 /// stderr read through a FIFO; says `ready` on `$d/ready` once it listens
 /// (or has ended); waits for `go` on `$d/$i.go`; then asks tcpdump for its
 /// counts until it has handled all it received (at most 100 times), and
 /// stops it.
-fn one(cmd: &str) -> String {
+fn one(args: &str) -> String {
     format!(
         "mkfifo \"$d/$i.err\" \"$d/$i.go\"; \
-         timeout 15 sh -c 'echo $$ >\"$0.pid\" && exec \"$@\"' \"$d/$i\" {cmd} \
+         timeout 15 sh -c 'echo $$ >\"$0.pid\" && exec tcpdump \"$@\"' \"$d/$i\" {args} \
          >\"$d/$i\" 2>\"$d/$i.err\" & \
          exec 3<\"$d/$i.err\"; \
          while read -r l <&3; do echo \"$l\" >>\"$d/$i.head\"; case $l in *'listening on'*) break;; esac; done; \
