@@ -19,7 +19,7 @@
 pub fn script(ifaces: &[String], filter: &str, count: u32, traffic: &str) -> String {
     let jobs: Vec<(String, String)> = ifaces
         .iter()
-        .map(|i| (i.clone(), tcpdump(i, filter, count)))
+        .map(|i| (i.clone(), one(&tcpdump(i, count), &format!("'{filter}'"))))
         .collect();
     scripted(&jobs, traffic, "echo \"### capture-$i\"; ")
 }
@@ -27,11 +27,8 @@ pub fn script(ifaces: &[String], filter: &str, count: u32, traffic: &str) -> Str
 /// [`script`] for one interface, its output as tcpdump's alone would be
 /// (no section header).
 pub fn script_one(iface: &str, filter: &str, count: u32, traffic: &str) -> String {
-    scripted(
-        &[(iface.to_string(), tcpdump(iface, filter, count))],
-        traffic,
-        "",
-    )
+    let job = one(&tcpdump(iface, count), &format!("'{filter}'"));
+    scripted(&[(iface.to_string(), job)], traffic, "")
 }
 
 /// A capture command line as someone typed it (the book's `tcpdump -l -n
@@ -41,22 +38,19 @@ pub fn script_one(iface: &str, filter: &str, count: u32, traffic: &str) -> Strin
 /// it is stopped.
 pub fn script_typed(typed: &str, traffic: &str) -> String {
     let args = typed.trim_start();
-    let args = args.strip_prefix("tcpdump").unwrap_or(args).trim_start();
-    scripted(
-        &[("typed".to_string(), format!("{args} --immediate-mode"))],
-        traffic,
-        "",
-    )
+    let args = args.strip_prefix("tcpdump").unwrap_or(args).trim();
+    // Inside the single quotes of `sh -c '…'`: a quote as '\''.
+    let body = format!("{} --immediate-mode", args.replace('\'', "'\\''"));
+    scripted(&[("typed".to_string(), one(&body, ""))], traffic, "")
 }
 
-/// The arguments of the probes' tcpdump on `iface`: at most `count`
-/// packets of `filter`.
-fn tcpdump(iface: &str, filter: &str, count: u32) -> String {
-    format!("-l -n -i {iface} --immediate-mode -c {count} '{filter}'")
+/// tcpdump's arguments for the probes: at most `count` packets on `iface`
+/// of the filter given as `$1`.
+fn tcpdump(iface: &str, count: u32) -> String {
+    format!("-l -n -i {iface} --immediate-mode -c {count} \"$1\"")
 }
 
-/// `jobs`: (a name for its files, tcpdump's arguments, words of this
-/// shell) each.
+/// `jobs`: (a name for its files, its capture from [`one`]) each.
 fn scripted(jobs: &[(String, String)], traffic: &str, header: &str) -> String {
     let ifs = jobs
         .iter()
@@ -65,7 +59,7 @@ fn scripted(jobs: &[(String, String)], traffic: &str, header: &str) -> String {
         .join(" ");
     let started: String = jobs
         .iter()
-        .map(|(i, args)| format!("i={i}; ( {} ) & ", one(args)))
+        .map(|(i, job)| format!("i={i}; ( {job} ) & "))
         .collect();
     format!(
         "d=$(mktemp -d) || exit {no_temp}; mkfifo \"$d/ready\"; \
@@ -78,17 +72,17 @@ fn scripted(jobs: &[(String, String)], traffic: &str, header: &str) -> String {
     )
 }
 
-/// One capture, tcpdump with arguments `args`, with its files named by `$i`
-/// in folder `$d`: tcpdump (its PID in `$d/$i.pid`,
+/// One capture, its files named by `$i` in folder `$d`: `tcpdump {args}`
+/// (`args` inside the single quotes of `sh -c`, `positional` its `$1`; its PID in `$d/$i.pid`,
 /// and at most 15 s under `timeout`, so none outlives a lost session), its
 /// stderr read through a FIFO; says `ready` on `$d/ready` once it listens
 /// (or has ended); waits for `go` on `$d/$i.go`; then asks tcpdump for its
 /// counts until it has handled all it received (at most 100 times), and
 /// stops it.
-fn one(args: &str) -> String {
+fn one(args: &str, positional: &str) -> String {
     format!(
         "mkfifo \"$d/$i.err\" \"$d/$i.go\"; \
-         timeout 15 sh -c 'echo $$ >\"$0.pid\" && exec tcpdump \"$@\"' \"$d/$i\" {args} \
+         timeout 15 sh -c 'echo $$ >\"$0.pid\" && exec tcpdump {args}' \"$d/$i\" {positional} \
          >\"$d/$i\" 2>\"$d/$i.err\" & \
          exec 3<\"$d/$i.err\"; \
          while read -r l <&3; do echo \"$l\" >>\"$d/$i.head\"; case $l in *'listening on'*) break;; esac; done; \
@@ -221,7 +215,7 @@ mod tests {
         let marker = dir.path().join("traffic");
         let listened = dir.path().join("listened");
         let s = script_typed(
-            "tcpdump -l -n -i flannel.1 -c 4",
+            "tcpdump -l -n -i 'flannel.1' -c 4",
             &format!(
                 "test -s \"$d/$i.head\" && touch {}; touch {}",
                 listened.display(),
