@@ -34,6 +34,7 @@ pub mod bringup;
 pub mod cli;
 pub mod clock;
 pub mod cni;
+pub mod digest;
 pub mod error;
 pub mod exec;
 pub mod graph;

@@ -14,6 +14,8 @@
 
 use super::BookReport;
 use crate::graph::Topology;
+/// The one escaper of lab's HTML and XML (the dashboard's and JUnit's too).
+use crate::report::escape as esc;
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use serde_json::{Map, Value, json};
 
@@ -37,13 +39,6 @@ const SHOWN: &[&str] = &[
     "known",
     "reason",
 ];
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// Markdown to HTML; raw HTML shown as text; an image (the chapter's
 /// figures, not shipped with the lab) becomes a figure holding its caption
@@ -439,5 +434,18 @@ mod quote_tests {
         ));
         assert!(!super::quotes_line("10.244.3.0 docker0", row));
         assert!(!super::quotes_line("docker0", "docker1 x"));
+    }
+
+    /// A line a node printed, with a quote and a control character, is
+    /// escaped as the dashboard and JUnit escape it (one escaper).
+    #[test]
+    fn a_nodes_line_is_escaped_as_everywhere_else() {
+        let line = "it's <b>\u{1}</b> & \"so\"";
+        let html = super::marked(&[serde_json::Value::String(line.into())], &[]);
+        assert_eq!(html, crate::report::escape(line));
+        assert_eq!(
+            html,
+            "it&apos;s &lt;b&gt;\u{fffd}&lt;/b&gt; &amp; &quot;so&quot;"
+        );
     }
 }

@@ -424,9 +424,24 @@ pub fn matrix_as_checks(r: &BookReport) -> Vec<crate::report::CheckResult> {
 pub const BOOK_VARIANT: &str = "book";
 
 /// The chapter as one self-contained HTML page with the verdicts (see
-/// [`super::html`]; `lab book --html` adds the lab's graph).
-pub fn html(r: &BookReport) -> String {
-    super::html::page(r, None)
+/// [`super::html`]), for a replay read back from a run record (the
+/// nightly's): the record keeps no chapter text, so the prose and its
+/// figure come from the chapter file it names, and the graph beside the
+/// figure is what `lab`'s file declares (the lab is gone by then; `lab
+/// book --html` draws the live one).
+pub fn html(r: &BookReport, lab: &crate::spec::Lab) -> String {
+    let read;
+    let r = if r.text.is_empty() {
+        read = BookReport {
+            text: std::fs::read_to_string(&r.chapter).unwrap_or_default(),
+            ..r.clone()
+        };
+        &read
+    } else {
+        r
+    };
+    let graph = crate::graph::declared::topology(lab, &lab.default_variant).ok();
+    super::html::page(r, graph.as_ref())
 }
 
 #[cfg(test)]
@@ -521,7 +536,7 @@ mod tests {
                 .count(),
             0
         );
-        let h = html(&r);
+        let h = super::super::html::page(&r, None);
         assert!(
             h.contains("<section class=\"stale\"") && h.contains("`docker0` &amp; &lt;more&gt;"),
             "{h}"
@@ -536,6 +551,33 @@ mod tests {
         // Nothing stale, nothing said.
         r.stale.clear();
         assert!(!terminal(&r).contains("stale") && !junit(&r).contains("<system-out>stale"));
-        assert!(!html(&r).contains("class=\"stale\""));
+        assert!(!super::super::html::page(&r, None).contains("class=\"stale\""));
+    }
+
+    /// A replay read back from a record (no chapter text) still shows the
+    /// chapter's prose and its figure with the lab's declared graph.
+    #[test]
+    fn a_page_from_a_record_shows_the_prose_the_figure_and_the_graph() {
+        let dir = tempfile::tempdir().unwrap();
+        let chapter = dir.path().join("chapter.md");
+        std::fs::write(
+            &chapter,
+            "Some *prose*.\n\n![Figure : Pod Network](images/x.png)\n\n```bash\nroute -n\n```\n",
+        )
+        .unwrap();
+        let mut r = stale_report();
+        r.chapter = chapter.display().to_string();
+        r.text = String::new();
+        r.blocks[0].line = 5;
+        r.blocks[0].end = 7;
+        let lab = crate::spec::load(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/labs/chapter4"),
+            crate::spec::LoadOptions::default(),
+        )
+        .unwrap();
+        let page = html(&r, &lab);
+        assert!(page.contains("<em>prose</em>"), "{page}");
+        assert!(page.contains("id=\"figure-1\""), "{page}");
+        assert!(page.contains("VTEP 10.0.2.15"), "{page}");
     }
 }

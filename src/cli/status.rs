@@ -63,14 +63,28 @@ pub async fn run(a: Args) -> Result<()> {
         phase_text(st)
     );
     out!("{:<12} {:<14} {:<10} ADDRESSES", "NODE", "ROLE", "STATE");
+    // On a terminal, a node's addresses go on as many lines as its width
+    // needs (one interface's address never split); piped, one line.
+    let width = crate::report::table::terminal_width();
     for n in &s.nodes {
-        out!(
-            "{:<12} {:<14} {:<10} {}",
-            n.name,
-            n.role,
-            n.state,
-            n.addresses.join(" ")
-        );
+        let head = format!("{:<12} {:<14} {:<10} ", n.name, n.role, n.state);
+        let indent = head.chars().count();
+        let mut line = head;
+        let mut first = true;
+        for a in &n.addresses {
+            let len = line.chars().count();
+            if !first && width.is_some_and(|w| len + 1 + a.chars().count() > w) {
+                out!("{}", line);
+                line = " ".repeat(indent);
+                first = true;
+            }
+            if !first {
+                line.push(' ');
+            }
+            line.push_str(a);
+            first = false;
+        }
+        out!("{}", line.trim_end());
     }
     if !s.pods.is_empty() {
         out!("\n{:<36} {:<10} {:<12} IP", "POD", "APP", "NODE");

@@ -191,6 +191,9 @@ pub(crate) mod tests {
         assert_eq!(d.inputs["file:flannel.yml"], "sha256:bb");
         assert_eq!(d.inputs["cni_image"], "docker.io/flannel/flannel:v0.26.1");
         assert_eq!(d.inputs["kernel"], "6.1.0-13");
+        // The record's git_commit (the lab folder's last commit) is the
+        // history's: one meaning, computed once (`report::run::Inputs`).
+        assert_eq!(d.inputs["git_commit"], "abc");
         assert!(!d.inputs.contains_key("box"));
         assert_eq!(d.steps[0].duration_s, 0.41);
         assert_eq!(d.results[0].verdict, Verdict::Fail);

@@ -203,7 +203,7 @@ impl Ctx<'_> {
             .or_else(|| Some(self.host.kernel.clone()).filter(|k| !k.is_empty()));
         // The chapter's page, from the record's typed book section.
         if let Some(book) = d.record.as_ref().and_then(|r| r.book.as_ref()) {
-            let _ = std::fs::write(dir.join("book.html"), crate::book::report::html(book));
+            let _ = std::fs::write(dir.join("book.html"), crate::book::report::html(book, lab));
         }
         d
     }

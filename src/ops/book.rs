@@ -5,7 +5,7 @@
 //! `--keep` or it was up before. A signal stops the replay; the teardown is
 //! finished first, as in every operation ([`crate::signals`]).
 
-use super::log_to_lab;
+use super::held::Held;
 use super::up::{self, up_locked};
 use crate::book::{self, BookReport};
 use crate::error::{LabError, Result};
@@ -14,7 +14,7 @@ use crate::provider::vagrant::Vm;
 use crate::report::Reporter;
 use crate::signals::{self, interruptible};
 use crate::spec::Lab;
-use crate::state::{self, Lock, Phase, State};
+use crate::state::{Phase, State};
 
 /// What `lab book` was asked, resolved.
 pub struct Settings {
@@ -43,17 +43,8 @@ pub struct Booked {
 pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
     let prepared = book::prepare(&s.lab, &s.book)?;
     let name = s.lab.name.clone();
-    let fresh = !state::lab_dir(&name).exists();
-    let _lock = Lock::acquire(&name, "book")?;
-    let loaded = match State::load(&name) {
-        Ok(st) => st,
-        Err(e) => {
-            if fresh {
-                let _ = std::fs::remove_dir_all(state::lab_dir(&name));
-            }
-            return Err(e);
-        }
-    };
+    let held = Held::acquire(&name, "book")?;
+    let loaded = State::load(&name).inspect_err(|_| held.refused())?;
     let was_up = loaded.is_some();
     let (mut st, lab, p) = match loaded {
         Some(st) => {
@@ -69,7 +60,7 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
                     st.provider
                 )));
             }
-            log_to_lab(rep, &name);
+            held.log_to(rep);
             let r = super::Running::of(st)?;
             if let Some(w) = &r.drift {
                 rep.info(format!("warning: {w}"));
@@ -86,7 +77,7 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
                 // --keep: what was made stays, whatever happens.
                 keep: s.keep,
             };
-            let up = up_locked(settings, fresh, rep).await?;
+            let up = up_locked(settings, &held, rep).await?;
             (up.state, up.lab, up.provider)
         }
     };
@@ -102,8 +93,7 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
         ));
         Ok(())
     } else {
-        let now = State::load(&lab.name).ok().flatten();
-        p.destroy(&lab.name, now.as_ref(), rep).await
+        held.teardown(p.as_ref(), rep).await
     };
     let report = match replayed {
         Ok(r) => r,

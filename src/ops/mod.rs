@@ -24,6 +24,7 @@ pub mod apply;
 pub mod book;
 pub mod destroy;
 pub mod doctor;
+mod held;
 pub mod instance;
 mod run;
 pub mod test;

@@ -59,13 +59,19 @@ pub(crate) struct Run {
 }
 
 impl Run {
-    /// Start a run of `lab` on `provider`: a new id, its artifacts root
-    /// (`.lab/<lab>/artifacts/<id>/`, made when something is written), the
-    /// run-start event.
-    pub fn start(command: RunCommand, lab: &str, provider: Kind, rep: &Reporter) -> Run {
+    /// Start a run of `lab` (its folder `dir`) on `provider`: a new id, its
+    /// artifacts root (`<dir>/artifacts/<id>/`, made when something is
+    /// written), the run-start event.
+    pub fn start(
+        command: RunCommand,
+        lab: &str,
+        dir: &std::path::Path,
+        provider: Kind,
+        rep: &Reporter,
+    ) -> Run {
         let started_at = SystemTime::now();
         let id = run::new_run_id(lab, &provider.to_string(), started_at);
-        let root = crate::state::lab_dir(lab).join("artifacts").join(&id);
+        let root = dir.join("artifacts").join(&id);
         let recorder = Recorder::new();
         let rep = rep.with_sink(Arc::new(recorder.clone()));
         rep.emit(Event::RunStart {

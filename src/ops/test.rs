@@ -7,9 +7,10 @@
 //! whatever happens: a failed step, a signal or a failed teardown is the
 //! run's outcome and error, and the results of the checks that ran are kept.
 
+use super::Ran;
+use super::held::Held;
 use super::run::{Run, is_refusal};
 use super::up::{self, up_locked};
-use super::{Ran, log_to_lab};
 use crate::book;
 use crate::error::{LabError, Result};
 use crate::provider::Kind;
@@ -18,7 +19,6 @@ use crate::report::run::{RunCommand, RunPhase};
 use crate::report::{Event, Reporter};
 use crate::signals::{self, interruptible};
 use crate::spec::Lab;
-use crate::state::{self, Lock, State};
 use crate::verify;
 use std::time::Instant;
 
@@ -49,10 +49,9 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
         Some(_) => Some(book::prepare(&s.lab, &book_settings)?),
         None => None,
     };
-    let fresh = !state::lab_dir(&name).exists();
-    let _lock = Lock::acquire(&name, "test")?;
-    log_to_lab(rep, &name);
-    let run = Run::start(RunCommand::Test, &name, s.provider, rep);
+    let held = Held::acquire(&name, "test")?;
+    held.log_to(rep);
+    let run = Run::start(RunCommand::Test, &name, &held.dir, s.provider, rep);
     let lab = s.lab.clone();
     let origin = lab.dir.clone();
     let variant = lab.default_variant.clone();
@@ -63,7 +62,7 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
         variant: variant.clone(),
         keep: s.keep || s.keep_on_failure,
     };
-    let up = match up_locked(settings, fresh, &run.rep).await {
+    let up = match up_locked(settings, &held, &run.rep).await {
         Ok(up) => up,
         Err(e) if is_refusal(&e) => {
             run.finish(&lab, &origin, vec![]);
@@ -155,9 +154,8 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
     } else {
         // The teardown runs whatever happened, and its failure is the run's
         // too: the results above are kept and reported all the same.
-        let st_now = State::load(&lab.name).ok().flatten();
         run.phase(RunPhase::Destroy, &st.variant);
-        if let Err(e) = p.destroy(&lab.name, st_now.as_ref(), rep).await {
+        if let Err(e) = held.teardown(p.as_ref(), rep).await {
             errors.push(LabError::Teardown(Box::new(e)));
         }
     }

@@ -4,7 +4,7 @@
 //! cannot run here) leaves nothing behind, not even the state folder the
 //! lock made.
 
-use super::log_to_lab;
+use super::held::Held;
 use crate::error::{LabError, Result};
 use crate::provider::vagrant::Vm;
 use crate::provider::{self, Kind, Provider};
@@ -12,7 +12,7 @@ use crate::report::run::RunPhase;
 use crate::report::{Event, Reporter};
 use crate::signals::{self, interruptible};
 use crate::spec::Lab;
-use crate::state::{self, Lock, State};
+use crate::state::{self, State};
 
 /// What `lab up` was asked, resolved.
 pub struct Settings {
@@ -63,23 +63,21 @@ pub struct Up {
 
 /// Bring the lab up, holding its lock.
 pub async fn up(s: Settings, rep: &Reporter) -> Result<Up> {
-    let fresh = !state::lab_dir(&s.lab.name).exists();
-    let _lock = Lock::acquire(&s.lab.name, "up")?;
-    up_locked(s, fresh, rep).await
+    let held = Held::acquire(&s.lab.name, "up")?;
+    up_locked(s, &held, rep).await
 }
 
-/// `up` of a lab whose lock the caller holds; `fresh`: its state folder
-/// did not exist before (the lock made it). The bring-up is phase `up` of
-/// the event stream; a teardown after a failure, phase `destroy`.
-pub(crate) async fn up_locked(s: Settings, fresh: bool, rep: &Reporter) -> Result<Up> {
+/// `up` of a lab the caller holds. The bring-up is phase `up` of the event
+/// stream; a teardown after a failure, phase `destroy`.
+pub(crate) async fn up_locked(s: Settings, held: &Held, rep: &Reporter) -> Result<Up> {
     let lab = &s.lab;
+    debug_assert_eq!(lab.name, held.name);
     let refused = |e: LabError| {
         // Nothing was made: a folder made for this `up` goes too.
-        let dir = state::lab_dir(&lab.name);
-        if fresh {
-            let _ = std::fs::remove_dir_all(&dir);
+        if held.fresh {
+            held.refused();
         } else {
-            let _ = state::clear_lab_dir(&dir, true);
+            let _ = state::clear_lab_dir(&held.dir, true);
         }
         e
     };
@@ -100,8 +98,8 @@ pub(crate) async fn up_locked(s: Settings, fresh: bool, rep: &Reporter) -> Resul
     }
     let p = s.make_provider();
     p.available().map_err(refused)?;
-    state::copy_lab_files(lab, &state::lab_dir(&lab.name)).map_err(refused)?;
-    log_to_lab(rep, &lab.name);
+    state::copy_lab_files(lab, &held.dir).map_err(refused)?;
+    held.log_to(rep);
     let variant = &s.variant;
     rep.info(format!(
         "lab {}: {} ({} nodes, provider {}, variant {variant})",

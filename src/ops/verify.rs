@@ -3,7 +3,7 @@
 //! artifacts root.
 
 use super::run::{Run, is_refusal};
-use super::{Need, Ran, log_to_lab, running};
+use super::{Need, Ran, running};
 use crate::error::Result;
 use crate::report::Reporter;
 use crate::report::run::{RunCommand, RunPhase};
@@ -27,12 +27,13 @@ pub struct Settings {
 /// the run is recorded whatever happens.
 pub async fn verify(s: &Settings, rep: &Reporter) -> Result<Ran> {
     let r = running(s.lab.clone(), Need::Up)?;
-    log_to_lab(rep, &r.lab.name);
+    let dir = crate::state::lab_dir(&r.lab.name);
+    rep.log_to(&dir.join(crate::state::LOG_FILE));
     if let Some(w) = &r.drift {
         rep.info(format!("warning: {w}"));
     }
     let variant = s.variant.clone().unwrap_or_else(|| r.state.variant.clone());
-    let run = Run::start(RunCommand::Verify, &r.lab.name, r.state.provider, rep);
+    let run = Run::start(RunCommand::Verify, &r.lab.name, &dir, r.state.provider, rep);
     run.phase(RunPhase::Verify, &variant);
     let since = Instant::now();
     let checked = interruptible(verify::verify(

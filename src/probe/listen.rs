@@ -7,8 +7,9 @@
 //! buffer). A tcpdump that cannot start (no such interface) ends its stderr
 //! and the script goes on; none runs longer than 15 s.
 //!
-//! Used by the `capture` probe and by diagnostics' captures (the latter
-//! with [`handshake`] when the traffic is made elsewhere, from a pod).
+//! Used by the `capture` probe, by diagnostics' captures (the latter
+//! with [`handshake`] when the traffic is made elsewhere, from a pod) and
+//! by the book's own tcpdump lines ([`script_typed`]).
 
 /// Shell script: a tcpdump with `filter` on each of `ifaces` (at most
 /// `count` packets each), `traffic` (a command of this shell) run once all
@@ -16,24 +17,53 @@
 /// one `### capture-<iface>` section per interface: in tcpdump's own order,
 /// its lines up to `listening on`, the packets, its closing lines.
 pub fn script(ifaces: &[String], filter: &str, count: u32, traffic: &str) -> String {
-    scripted(ifaces, filter, count, traffic, "echo \"### capture-$i\"; ")
+    let jobs: Vec<(String, String)> = ifaces
+        .iter()
+        .map(|i| (i.clone(), one(&tcpdump(i, count), &format!("'{filter}'"))))
+        .collect();
+    scripted(&jobs, traffic, "echo \"### capture-$i\"; ")
 }
 
 /// [`script`] for one interface, its output as tcpdump's alone would be
 /// (no section header).
 pub fn script_one(iface: &str, filter: &str, count: u32, traffic: &str) -> String {
-    scripted(&[iface.to_string()], filter, count, traffic, "")
+    let job = one(&tcpdump(iface, count), &format!("'{filter}'"));
+    scripted(&[(iface.to_string(), job)], traffic, "")
 }
 
-fn scripted(ifaces: &[String], filter: &str, count: u32, traffic: &str, header: &str) -> String {
-    let ifs = ifaces.join(" ");
-    let jobs: String = ifaces
+/// A capture command line as someone typed it (the book's `tcpdump -l -n
+/// -i IFACE -c N`: words of this shell, quoted), under the same events:
+/// `traffic` runs once it listens; its output as tcpdump's alone would be.
+/// `--immediate-mode` is added, so that what it received is handled before
+/// it is stopped.
+pub fn script_typed(typed: &str, traffic: &str) -> String {
+    let args = typed.trim_start();
+    let args = args.strip_prefix("tcpdump").unwrap_or(args).trim();
+    // Inside the single quotes of `sh -c '…'`: a quote as '\''.
+    let body = format!("{} --immediate-mode", args.replace('\'', "'\\''"));
+    scripted(&[("typed".to_string(), one(&body, ""))], traffic, "")
+}
+
+/// tcpdump's arguments for the probes: at most `count` packets on `iface`
+/// of the filter given as `$1`.
+fn tcpdump(iface: &str, count: u32) -> String {
+    format!("-l -n -i {iface} --immediate-mode -c {count} \"$1\"")
+}
+
+/// `jobs`: (a name for its files, its capture from [`one`]) each.
+fn scripted(jobs: &[(String, String)], traffic: &str, header: &str) -> String {
+    let ifs = jobs
         .iter()
-        .map(|i| format!("i={i}; ( {} ) & ", one(i, filter, count)))
+        .map(|(i, _)| i.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let started: String = jobs
+        .iter()
+        .map(|(i, job)| format!("i={i}; ( {job} ) & "))
         .collect();
     format!(
         "d=$(mktemp -d) || exit {no_temp}; mkfifo \"$d/ready\"; \
-         {jobs}exec 4<>\"$d/ready\"; \
+         {started}exec 4<>\"$d/ready\"; \
          for i in {ifs}; do read -r _ <&4; done; \
          {traffic} >/dev/null 2>&1; \
          for i in {ifs}; do echo go >\"$d/$i.go\"; done; wait; \
@@ -42,17 +72,18 @@ fn scripted(ifaces: &[String], filter: &str, count: u32, traffic: &str, header: 
     )
 }
 
-/// One interface `iface` (also in `$i`) in folder `$d`: tcpdump (its PID in `$d/$i.pid`,
+/// One capture, its files named by `$i` in folder `$d`: `tcpdump {args}`
+/// (`args` inside the single quotes of `sh -c`, `positional` its `$1`; its PID in `$d/$i.pid`,
 /// and at most 15 s under `timeout`, so none outlives a lost session), its
 /// stderr read through a FIFO; says `ready` on `$d/ready` once it listens
 /// (or has ended); waits for `go` on `$d/$i.go`; then asks tcpdump for its
 /// counts until it has handled all it received (at most 100 times), and
 /// stops it.
-fn one(iface: &str, filter: &str, count: u32) -> String {
+fn one(args: &str, positional: &str) -> String {
     format!(
         "mkfifo \"$d/$i.err\" \"$d/$i.go\"; \
-         timeout 15 sh -c 'echo $$ >\"$0.pid\" && exec tcpdump -l -n -i {iface} --immediate-mode -c {count} \"$1\"' \
-         \"$d/$i\" '{filter}' >\"$d/$i\" 2>\"$d/$i.err\" & \
+         timeout 15 sh -c 'echo $$ >\"$0.pid\" && exec tcpdump {args}' \"$d/$i\" {positional} \
+         >\"$d/$i\" 2>\"$d/$i.err\" & \
          exec 3<\"$d/$i.err\"; \
          while read -r l <&3; do echo \"$l\" >>\"$d/$i.head\"; case $l in *'listening on'*) break;; esac; done; \
          t=$(cat \"$d/$i.pid\" 2>/dev/null); [ -n \"$t\" ] || t=0; \
@@ -116,10 +147,10 @@ mod tests {
         }
     }
 
-    /// Run `script` with `sh` where tcpdump is a stand-in that prints what
-    /// the real one does (listening, one packet, counts on SIGUSR1).
-    #[test]
-    fn traffic_starts_when_every_capture_listens_and_all_is_printed() {
+    /// A stand-in for tcpdump that prints what the real one does
+    /// (listening, one packet, counts on SIGUSR1), in a folder to put first
+    /// on PATH.
+    fn fake_tcpdump() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         let fake = dir.path().join("tcpdump");
         std::fs::write(
@@ -128,19 +159,20 @@ mod tests {
              trap 'echo \"tcpdump: 1 packet captured, 1 packet received by filter, 0 packets dropped by kernel\" >&2' USR1\n\
              trap 'kill $s; exit 0' TERM\n\
              echo \"listening on $4, link-type EN10MB\" >&2\n\
-             echo \"IP 10.244.1.0 > 10.244.2.2: ICMP echo request ($4)\"\n\
+             echo \"IP 10.244.1.0 > 10.244.2.2: ICMP echo request ($4) [$*]\"\n\
              sleep 30 & s=$!\n\
              while :; do wait $s && exit 0; done\n",
         )
         .unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let marker = dir.path().join("traffic");
-        let ifaces = ["a".to_string(), "b".to_string()];
-        let s = script(&ifaces, "icmp", 4, &format!("touch {}", marker.display()));
+        dir
+    }
+
+    fn run(dir: &tempfile::TempDir, script: &str) -> String {
         let out = std::process::Command::new("sh")
             .arg("-c")
-            .arg(&s)
+            .arg(script)
             .env(
                 "PATH",
                 format!(
@@ -151,16 +183,56 @@ mod tests {
             )
             .output()
             .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    #[test]
+    fn traffic_starts_when_every_capture_listens_and_all_is_printed() {
+        let dir = fake_tcpdump();
+        let marker = dir.path().join("traffic");
+        let ifaces = ["a".to_string(), "b".to_string()];
+        let s = script(&ifaces, "icmp", 4, &format!("touch {}", marker.display()));
+        let text = run(&dir, &s);
         assert!(marker.exists(), "the traffic ran: {text}");
         for i in ["a", "b"] {
             assert!(
                 text.contains(&format!(
                     "### capture-{i}\nlistening on {i}, link-type EN10MB\n\
-                     IP 10.244.1.0 > 10.244.2.2: ICMP echo request ({i})\n"
+                     IP 10.244.1.0 > 10.244.2.2: ICMP echo request ({i}) \
+                     [-l -n -i {i} --immediate-mode -c 4 icmp]\n"
                 )),
                 "{text}"
             );
         }
+    }
+
+    /// The book's typed line runs as typed (plus `--immediate-mode`), the
+    /// traffic once it listens (the marker is made only after `listening
+    /// on`), and its output is tcpdump's alone.
+    #[test]
+    fn a_typed_capture_waits_for_listening_not_for_a_time() {
+        let dir = fake_tcpdump();
+        let marker = dir.path().join("traffic");
+        let listened = dir.path().join("listened");
+        let s = script_typed(
+            "tcpdump -l -n -i 'flannel.1' -c 4",
+            &format!(
+                "test -s \"$d/$i.head\" && touch {}; touch {}",
+                listened.display(),
+                marker.display()
+            ),
+        );
+        let text = run(&dir, &s);
+        assert!(marker.exists(), "the traffic ran: {text}");
+        assert!(
+            listened.exists(),
+            "the traffic ran before it listened: {text}"
+        );
+        assert_eq!(
+            text,
+            "listening on flannel.1, link-type EN10MB\n\
+             IP 10.244.1.0 > 10.244.2.2: ICMP echo request (flannel.1) \
+             [-l -n -i flannel.1 -c 4 --immediate-mode]\n"
+        );
     }
 }

@@ -165,15 +165,11 @@ impl Inputs {
     /// loaded from the copy `up` made reads that copy); `origin` is the
     /// folder it was brought up from (for its git commit).
     pub fn of(lab: &crate::spec::Lab, origin: &Path, boots_box: bool) -> Inputs {
-        use sha2::{Digest, Sha256};
         let base = lab.file.parent().unwrap_or(Path::new("."));
         let mut digests = BTreeMap::new();
         for f in crate::state::lab_files_of(lab) {
             if let Ok(bytes) = std::fs::read(base.join(&f)) {
-                let hex: String = Sha256::digest(&bytes)
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect();
+                let hex = crate::digest::sha256_hex(&bytes);
                 digests.insert(f.to_string_lossy().into_owned(), format!("sha256:{hex}"));
             }
         }

@@ -188,43 +188,129 @@ fn table(
             out.push('\n');
         }
     }
-    out.push_str(&diagnostics(results, evidence));
+    out.push_str(&diagnostics(results, evidence, width));
     out
 }
 
-/// Where each failed check's diagnostics are: one line per check naming
-/// its folders (relative to the current folder when under it), not every
-/// file; the files are listed in the run record.
+/// The name of the folder of a check's own diagnostics under its
+/// variant's folder (`node-reaches-pod-across-nodes`): its name, lower
+/// case, runs of other characters as one `-`, at most 60 characters.
+pub fn check_folder(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while out.contains("--") {
+        out = out.replace("--", "-");
+    }
+    out.trim_matches('-').chars().take(60).collect()
+}
+
+/// Where the failed checks' diagnostics are, relative to the lab's folder
+/// (named once, first): one folder per check (its own, named by
+/// [`check_folder`]), then once the folders they share (each node's state,
+/// the provider's logs); not every file (the run record lists them).
+/// Lines are wrapped to `width`.
 fn diagnostics(
     results: &[CheckResult],
     evidence: &dyn Fn(&std::path::Path) -> std::path::PathBuf,
+    width: Option<usize>,
 ) -> String {
-    let cwd = std::env::current_dir().ok();
-    let shown = |p: std::path::PathBuf| -> String {
-        let rel = cwd
-            .as_ref()
-            .and_then(|c| p.strip_prefix(c).ok().map(std::path::Path::to_path_buf))
-            .unwrap_or(p);
+    use std::path::{Path, PathBuf};
+    let failed: Vec<&CheckResult> = results.iter().filter(|r| !r.artifacts.is_empty()).collect();
+    if failed.is_empty() {
+        return String::new();
+    }
+    // The lab's folder: the one holding `artifacts/<run>/`.
+    let root = evidence(Path::new(""));
+    let lab_dir = root
+        .parent()
+        .filter(|p| p.file_name().is_some_and(|n| n == "artifacts"))
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| root.clone());
+    let shown = |p: &Path| -> String {
+        let rel = p.strip_prefix(&lab_dir).unwrap_or(p);
         format!("{}/", rel.display())
     };
-    let mut out = String::new();
-    for r in results.iter().filter(|r| !r.artifacts.is_empty()) {
-        let mut dirs: Vec<String> = Vec::new();
-        for a in &r.artifacts {
-            let dir = a.parent().map(evidence).unwrap_or_else(|| evidence(a));
-            let d = shown(dir);
-            if !dirs.contains(&d) {
-                dirs.push(d);
+    let dir_of = |a: &PathBuf| -> PathBuf {
+        let p = evidence(a);
+        p.parent().map(Path::to_path_buf).unwrap_or(p)
+    };
+    // (what is said, the folder): a folder is never cut; it goes to a line
+    // of its own when both do not fit.
+    let mut lines: Vec<(String, String)> = vec![(
+        "diagnostics, under the lab's folder".into(),
+        format!("{}/:", lab_dir.display()),
+    )];
+    let mut own: Vec<PathBuf> = Vec::new();
+    let mut shared: Vec<PathBuf> = Vec::new();
+    for r in &failed {
+        let name = check_folder(&r.name);
+        let dirs: Vec<PathBuf> = r.artifacts.iter().map(dir_of).collect();
+        // Its own folder, or (none made: no capture) where its files are.
+        let mine = dirs
+            .iter()
+            .find(|d| d.file_name().is_some_and(|n| n.to_string_lossy() == name))
+            .cloned()
+            .unwrap_or_else(|| common_dir(&dirs));
+        for d in dirs.iter().filter(|d| !d.starts_with(&mine)) {
+            // `nodes/node1/` and `nodes/node2/` are shown as `nodes/`.
+            let d = match d.parent() {
+                Some(p) if p != root && p.parent() != Some(root.as_path()) => p.to_path_buf(),
+                _ => d.clone(),
+            };
+            if !shared.contains(&d) {
+                shared.push(d);
             }
         }
-        out.push_str(&visible(&format!(
-            "diagnostics of '{}' ({}): {}\n",
-            r.name,
-            r.variant,
-            dirs.join(" ")
-        )));
+        own.push(mine.clone());
+        lines.push((format!("  {} ({}):", r.name, r.variant), shown(&mine)));
+    }
+    shared.retain(|d| !own.iter().any(|o| d.starts_with(o)));
+    if !shared.is_empty() {
+        lines.push((
+            format!(
+                "  shared by {}:",
+                if failed.len() == 1 { "it" } else { "them" }
+            ),
+            shared
+                .iter()
+                .map(|d| shown(d))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ));
+    }
+    let mut out = String::new();
+    for (said, folder) in lines {
+        let one = format!("{said} {folder}");
+        if width.is_none_or(|w| one.chars().count() <= w) {
+            out.push_str(&visible(&one));
+        } else {
+            out.push_str(&visible(&format!("{said}\n    {folder}")));
+        }
+        out.push('\n');
     }
     out
+}
+
+/// The deepest folder holding every one of `dirs`.
+fn common_dir(dirs: &[std::path::PathBuf]) -> std::path::PathBuf {
+    let mut common = dirs.first().cloned().unwrap_or_default();
+    for d in dirs {
+        while !d.starts_with(&common) {
+            if !common.pop() {
+                break;
+            }
+        }
+    }
+    common
 }
 
 /// `text` in lines of at most `width` characters, broken at spaces (a
@@ -363,5 +449,44 @@ mod tests {
             "{t}"
         );
         assert_eq!(t.matches("skipped [1]").count(), 6, "{t}");
+    }
+
+    /// Two failed checks: one folder each, relative to the lab's folder
+    /// (named once), and the nodes' folders they share said once.
+    #[test]
+    fn diagnostics_are_one_folder_a_check_relative_to_the_labs_folder() {
+        let root = std::path::PathBuf::from("/s/lab4/artifacts/RUN");
+        let mut a = r("broken", "node reaches pod", Verdict::Fail, "unreachable");
+        let mut b = r("broken", "nginx answers", Verdict::Fail, "no answer");
+        for (c, own) in [(&mut a, "node-reaches-pod"), (&mut b, "nginx-answers")] {
+            c.artifacts = [
+                "nodes/node1/ip-route.txt",
+                "nodes/node1/fdb.txt",
+                "nodes/node2/ip-route.txt",
+            ]
+            .iter()
+            .map(|f| std::path::PathBuf::from("broken").join(f))
+            .chain([format!("broken/{own}/node1-capture-flannel.1.txt").into()])
+            .collect();
+        }
+        let results = vec![a, b];
+        let evidence = |p: &std::path::Path| root.join(p);
+        assert_eq!(
+            diagnostics(&results, &evidence, None),
+            "diagnostics, under the lab's folder /s/lab4/:\n  \
+             node reaches pod (broken): artifacts/RUN/broken/node-reaches-pod/\n  \
+             nginx answers (broken): artifacts/RUN/broken/nginx-answers/\n  \
+             shared by them: artifacts/RUN/broken/nodes/\n"
+        );
+        // Narrow: a folder goes to a line of its own, whole.
+        let t = diagnostics(&results, &evidence, Some(40));
+        assert!(
+            t.contains(
+                "  node reaches pod (broken):\n    artifacts/RUN/broken/node-reaches-pod/\n"
+            ),
+            "{t}"
+        );
+        // Nothing failed: nothing said.
+        assert_eq!(diagnostics(&rows(), &evidence, None), "");
     }
 }

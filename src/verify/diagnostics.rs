@@ -49,22 +49,8 @@ pub struct Artifacts {
     nodes: Mutex<HashMap<String, Vec<PathBuf>>>,
 }
 
-fn slug(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    while out.contains("--") {
-        out = out.replace("--", "-");
-    }
-    out.trim_matches('-').chars().take(60).collect()
-}
+/// A check's own folder's name: [`crate::report::table::check_folder`].
+use crate::report::table::check_folder as slug;
 
 fn write(path: &Path, text: &str) -> Option<PathBuf> {
     if let Some(d) = path.parent() {

@@ -1,6 +1,6 @@
 //! `lab book`: the chapter replayed against the lab, block by block.
 
-use crate::harness::{copy_lab, fixture, is_root, lab_cmd, netns_list, root, unique_name};
+use crate::harness::{copy_lab, fixture, lab_cmd, netns_list, require_root, root, unique_name};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -137,10 +137,7 @@ const EXEC_REFUSED: &str = "kubectl 1.32 refuses the book's line: error: exec [P
 
 #[test]
 fn chapter4_replays_with_its_known_drift() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    require_root();
     let (code, stdout, v, out, _lab) = book(&[]);
     let want: Vec<(u64, String)> = CHAPTER4.iter().map(|(l, s)| (*l, s.to_string())).collect();
     assert_eq!(verdicts(&v), want, "{stdout}");
@@ -224,10 +221,7 @@ fn chapter4_replays_with_its_known_drift() {
 
 #[test]
 fn without_its_known_drift_the_chapter_drifts() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    require_root();
     let none = tempfile::tempdir().unwrap();
     let known = none.path().join("none.drift.yaml");
     let (code, stdout, v, ..) = book(&["--known", known.to_str().unwrap()]);
@@ -246,10 +240,7 @@ fn without_its_known_drift_the_chapter_drifts() {
 
 #[test]
 fn bless_writes_the_drift_and_a_later_run_knows_it() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    require_root();
     let dir = tempfile::tempdir().unwrap();
     let known = dir.path().join("chapter.drift.yaml");
     let k = known.to_str().unwrap();
@@ -303,10 +294,7 @@ fn bless_writes_the_drift_and_a_later_run_knows_it() {
 
 #[test]
 fn reachable_and_unreachable_each_fail_when_the_lab_says_otherwise() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    require_root();
     let chapter = fixture("book/wrong-outcomes.md");
     let (code, stdout, v, ..) = book(&["--chapter", chapter.to_str().unwrap()]);
     assert_eq!(code, 1, "{stdout}");
@@ -337,10 +325,7 @@ fn reachable_and_unreachable_each_fail_when_the_lab_says_otherwise() {
 
 #[test]
 fn a_block_with_a_command_not_understood_runs_not_at_all() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    require_root();
     let chapter = fixture("book/rm-rf.md");
     let (code, stdout, v, ..) = book(&["--chapter", chapter.to_str().unwrap()]);
     assert_eq!(code, 1, "{stdout}");
@@ -474,10 +459,7 @@ fn the_lab_files_book_is_validated_like_the_rest() {
 /// counted in the same summary as the checks, and the lab is gone.
 #[test]
 fn lab_test_fails_on_the_books_new_drift() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    require_root();
     let name = unique_name("bt");
     let lab = copy_lab("chapter4", &name);
     std::fs::remove_file(lab.path().join("chapter.drift.yaml")).unwrap();
@@ -555,10 +537,7 @@ fn lab_test_refuses_a_bad_chapter_before_anything_is_made() {
 /// it up (a second provider is refused); `lab destroy` removes it.
 #[test]
 fn a_lab_that_is_up_is_used_and_left_up() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    require_root();
     let lab = crate::labs::TestLab::chapter4("bu");
     lab.up(&[]);
     let file = lab.file();
@@ -595,10 +574,7 @@ fn a_lab_that_is_up_is_used_and_left_up() {
 /// same copy with `--all-namespace` gets kubectl's own message at 194.
 #[test]
 fn with_dashes_kubectl_refuses_nothing_and_an_unknown_flag_is_kubectls_drift() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    require_root();
     let text = std::fs::read_to_string(root().join("labs/chapter4/chapter.md")).unwrap();
     let dashed: String = text
         .lines()
@@ -676,10 +652,7 @@ fn with_dashes_kubectl_refuses_nothing_and_an_unknown_flag_is_kubectls_drift() {
 /// `lab` stays small, the block is an error that says so, the lab goes.
 #[test]
 fn endless_output_is_cut_and_the_verdict_says_so() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    require_root();
     let chapter = fixture("book/endless.md");
     let (code, stdout, v, ..) = book(&["--chapter", chapter.to_str().unwrap()]);
     assert_eq!(code, 1, "{stdout}");
@@ -698,10 +671,7 @@ fn endless_output_is_cut_and_the_verdict_says_so() {
 /// by lab), never the host's: the host's /etc/shadow is not in any report.
 #[test]
 fn a_pods_cat_reads_the_pods_files_not_the_hosts() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    require_root();
     let host_root = std::fs::read_to_string("/etc/shadow")
         .unwrap()
         .lines()

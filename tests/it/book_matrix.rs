@@ -3,14 +3,11 @@
 //! terminal and the JUnit results.
 
 use crate::book::book_in;
-use crate::harness::{copy_lab, is_root, unique_name};
+use crate::harness::{copy_lab, require_root, unique_name};
 
 #[test]
 fn book_with_the_kubectl_matrix_on_netns() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    require_root();
     let name = unique_name("bm");
     let lab = copy_lab("chapter4", &name);
     let known = lab.path().join("chapter.drift.yaml");

@@ -109,6 +109,15 @@ pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
 
+/// The one root policy of the tests: a test that needs root says so and
+/// fails when not root (CI runs as root); none prints "skipped" and passes.
+pub fn require_root() {
+    assert!(
+        is_root(),
+        "this test needs root (network namespaces); CI runs as root"
+    );
+}
+
 /// The network namespaces of this machine (`ip netns list`), names only;
 /// empty when `ip` is missing.
 pub fn netns_list() -> Vec<String> {

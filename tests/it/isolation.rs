@@ -110,9 +110,18 @@ fn a_node_cannot_reach_the_host() {
     // The chapter's tools still work there.
     let out = lab.ssh(
         "node1",
-        "ip -br link show flannel.1 && iptables-save >/dev/null && timeout 5 tcpdump -c 1 -i lo -w /dev/null 2>/dev/null & sleep 0.5; ping -c 2 -W 2 127.0.0.1 >/dev/null && wait",
+        // The ping once tcpdump says it listens (not after a sleep); then
+        // tcpdump's own count of what it caught.
+        "ip -br link show flannel.1 && iptables-save >/dev/null && \
+         timeout 5 tcpdump -c 1 -i lo -w /dev/null 2>&1 | \
+         { grep -q -m1 'listening on' && ping -c 2 -W 2 127.0.0.1 >/dev/null && cat; }",
     );
     assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 packet captured"),
+        "{}",
+        text(&out)
+    );
 
     // What a node starts (even in a namespace of its own) ends with the lab.
     let tag = format!("{}", 100_000 + me % 100_000);

@@ -4,7 +4,7 @@
 //! `--bless` migrates them, and bad files are refused before anything is made.
 
 use crate::book::{CHAPTER4, book_in, verdicts};
-use crate::harness::{copy_lab, is_root, lab_cmd, root, unique_name};
+use crate::harness::{copy_lab, lab_cmd, require_root, root, unique_name};
 use std::path::Path;
 
 /// CHAPTER4's verdicts with every block `by` lines further down.
@@ -53,10 +53,7 @@ fn add_two_lines_near_the_top(chapter: &Path) {
 
 #[test]
 fn lines_added_above_blessed_drift_leave_it_known() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    require_root();
     let name = unique_name("kd");
     let lab = copy_lab("chapter4", &name);
     add_two_lines_near_the_top(&lab.path().join("chapter.md"));
@@ -90,10 +87,7 @@ fn lines_added_above_blessed_drift_leave_it_known() {
 
 #[test]
 fn an_entry_whose_command_changed_is_stale_and_bless_drops_it() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    require_root();
     let name = unique_name("kc");
     let lab = copy_lab("chapter4", &name);
     let known = lab.path().join("chapter.drift.yaml");
@@ -187,10 +181,7 @@ fn an_entry_whose_command_changed_is_stale_and_bless_drops_it() {
 /// before; `--bless` rewrites them as version 2, reasons kept.
 #[test]
 fn version_1_files_still_load_and_bless_migrates_them() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    require_root();
     let dir = tempfile::tempdir().unwrap();
     let known = dir.path().join("old.drift.yaml");
     std::fs::write(&known, as_version_1(false)).unwrap();

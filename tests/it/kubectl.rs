@@ -2,24 +2,24 @@
 //! offline (`lab::kubectl`): each classification is shown on real output,
 //! and each with the input that gives the opposite verdict. Needs no root.
 //! kubectl 1.30 and 1.32 are on every machine of this project
-//! (google-cloud-cli's `kubectl` package); a test whose binary is absent
-//! says so loudly and does nothing else.
+//! (google-cloud-cli's `kubectl` package, `.ci/install`); a test whose
+//! binary is absent fails, saying which one (never skipped and passed).
 
 use super::harness;
 use lab::kubectl::{self, Judgement, Kubectl, Verdict};
 use std::path::Path;
 use std::time::Duration;
 
-/// The kubectl of `minor` found on this machine, or a loud skip.
-fn real(minor: &str) -> Option<Kubectl> {
-    let all = kubectl::discover();
-    let k = all.into_iter().find(|k| k.version.minor_str() == minor);
-    if k.is_none() {
-        eprintln!(
-            "\n*** SKIPPED: no kubectl {minor} on this machine (google-cloud-cli's `kubectl` package ships /usr/lib/google-cloud-sdk/bin/kubectl.{minor}) ***\n"
-        );
-    }
-    k
+/// The kubectl of `minor` found on this machine; the test fails without it.
+fn real(minor: &str) -> Kubectl {
+    kubectl::discover()
+        .into_iter()
+        .find(|k| k.version.minor_str() == minor)
+        .unwrap_or_else(|| {
+            panic!(
+                "this test needs kubectl {minor} (google-cloud-cli's `kubectl` package ships /usr/lib/google-cloud-sdk/bin/kubectl.{minor}; .ci/install installs it)"
+            )
+        })
 }
 
 /// An offline folder with the chapter's `admin.conf` and `flannel.yml`.
@@ -52,9 +52,7 @@ const EXEC_NO_DASHES: &str =
 
 #[tokio::test]
 async fn exec_without_dashes_is_deprecated_on_1_30_and_refused_on_1_32() {
-    let (Some(k30), Some(k32)) = (real("1.30"), real("1.32")) else {
-        return;
-    };
+    let (k30, k32) = (real("1.30"), real("1.32"));
     let dir = offline();
     assert_eq!(
         judged(&k30, EXEC_NO_DASHES, dir.path()).await,
@@ -84,9 +82,7 @@ async fn exec_without_dashes_is_deprecated_on_1_30_and_refused_on_1_32() {
 
 #[tokio::test]
 async fn exec_with_dashes_logs_and_get_nodes_are_accepted() {
-    let (Some(k30), Some(k32)) = (real("1.30"), real("1.32")) else {
-        return;
-    };
+    let (k30, k32) = (real("1.30"), real("1.32"));
     let dir = offline();
     for k in [&k30, &k32] {
         for line in [
@@ -110,7 +106,7 @@ async fn exec_with_dashes_logs_and_get_nodes_are_accepted() {
 /// is accepted.
 #[tokio::test]
 async fn an_unknown_flag_is_refused() {
-    let Some(k32) = real("1.32") else { return };
+    let k32 = real("1.32");
     let dir = offline();
     assert_eq!(
         judged(
@@ -129,7 +125,7 @@ async fn an_unknown_flag_is_refused() {
 /// connects for the schema), refused with it absent.
 #[tokio::test]
 async fn apply_needs_its_file() {
-    let Some(k32) = real("1.32") else { return };
+    let k32 = real("1.32");
     let dir = offline();
     let line = "--kubeconfig ./admin.conf apply -f flannel.yml";
     assert!(judged(&k32, line, dir.path()).await.accepted());
@@ -208,9 +204,7 @@ async fn the_deadline_kills_the_group() {
 /// runs nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_matrix_and_its_cache() {
-    let (Some(k30), Some(k32)) = (real("1.30"), real("1.32")) else {
-        return;
-    };
+    let (k30, k32) = (real("1.30"), real("1.32"));
     let dir = offline();
     let words = |l: &str| l.split(' ').map(str::to_string).collect::<Vec<_>>();
     let lines = vec![
@@ -256,13 +250,11 @@ fn discovery_prefers_the_versioned_binary() {
     sorted.dedup();
     assert_eq!(minors, sorted, "one per minor, sorted");
     let versioned = Path::new("/usr/lib/google-cloud-sdk/bin/kubectl.1.32");
-    if !versioned.exists() {
-        eprintln!(
-            "\n*** SKIPPED: no {} on this machine ***\n",
-            versioned.display()
-        );
-        return;
-    }
+    assert!(
+        versioned.exists(),
+        "this test needs {} (.ci/install installs it)",
+        versioned.display()
+    );
     let k32 = all
         .iter()
         .find(|k| k.version.minor_str() == "1.32")
@@ -273,9 +265,7 @@ fn discovery_prefers_the_versioned_binary() {
 /// `lab doctor` names the kubectl of chapter 4's pinned minor.
 #[test]
 fn doctor_names_the_kubectl_of_the_pinned_minor() {
-    if real("1.32").is_none() {
-        return;
-    }
+    real("1.32");
     let (mut cmd, _state) = harness::lab_cmd();
     let out = cmd
         .current_dir(harness::root())

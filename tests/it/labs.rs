@@ -9,12 +9,7 @@ pub use crate::harness::unique_name;
 
 static REPORTS: AtomicU32 = AtomicU32::new(0);
 
-pub fn require_root() {
-    assert!(
-        nix::unistd::geteuid().is_root(),
-        "this test needs root (network namespaces); CI runs as root"
-    );
-}
+pub use crate::harness::require_root;
 
 /// The lab's namespaces that exist now.
 pub fn namespaces_of(name: &str) -> Vec<String> {

@@ -302,19 +302,27 @@ fn daemons_of(lab: &TestLab) -> Vec<i32> {
 #[test]
 fn kill_9_of_up_midway_then_destroy_leaves_nothing() {
     let host = host_net();
-    // The chapter's lab at several points of its bring-up, and a bigger one
-    // (whose orphaned `ip -batch` may still be adding namespaces).
-    let runs: [(Option<&str>, u64); 8] = [
-        (None, 15),
-        (None, 40),
-        (None, 80),
-        (None, 130),
-        (None, 200),
-        (Some("30"), 60),
-        (Some("30"), 250),
-        (Some("30"), 600),
+    // The chapter's lab at several points of its bring-up, each told by
+    // what `up` has made so far (not by time), and a bigger one (whose
+    // orphaned `ip -batch` may still be adding namespaces).
+    type Made<'a> = &'a dyn Fn(&TestLab) -> bool;
+    let folder: Made = &|l| l.dir().exists();
+    let state: Made = &|l| l.dir().join("state.json").exists();
+    let one_ns: Made = &|l| !namespaces_of(&l.name).is_empty();
+    let three_ns: Made = &|l| namespaces_of(&l.name).len() >= 3;
+    let fifteen_ns: Made = &|l| namespaces_of(&l.name).len() >= 15;
+    let a_daemon: Made = &|l| !daemons_of(l).is_empty();
+    let runs: [(Option<&str>, &str, Made); 8] = [
+        (None, "its state folder exists", folder),
+        (None, "its state is recorded", state),
+        (None, "a namespace exists", one_ns),
+        (None, "3 namespaces exist", three_ns),
+        (None, "a daemon runs", a_daemon),
+        (Some("30"), "a namespace exists", one_ns),
+        (Some("30"), "15 namespaces exist", fifteen_ns),
+        (Some("30"), "a daemon runs", a_daemon),
     ];
-    for (nodes, delay_ms) in runs {
+    for (nodes, moment, made) in runs {
         let lab = TestLab::chapter4("nk");
         let file = lab.file();
         let mut args = vec!["up", file.to_str().unwrap()];
@@ -328,7 +336,13 @@ fn kill_9_of_up_midway_then_destroy_leaves_nothing() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
+        // Killed when it has made that much, or after `up` ended (then
+        // destroy removes a whole lab): at most 120 s.
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        while !made(&lab) && child.try_wait().unwrap().is_none() {
+            assert!(std::time::Instant::now() < deadline, "{moment}: never");
+            std::thread::yield_now();
+        }
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         let out = lab.lab(&["destroy", &lab.name]);
@@ -338,23 +352,23 @@ fn kill_9_of_up_midway_then_destroy_leaves_nothing() {
             && String::from_utf8_lossy(&out.stderr).contains("there is no lab");
         assert!(
             out.status.success() || nothing,
-            "after kill at {delay_ms} ms: {}",
+            "after kill when {moment}: {}",
             text(&out)
         );
         assert_eq!(
             namespaces_of(&lab.name),
             Vec::<String>::new(),
-            "after kill at {delay_ms} ms"
+            "after kill when {moment}"
         );
         assert_eq!(
             daemons_of(&lab),
             Vec::<i32>::new(),
-            "daemons left after kill at {delay_ms} ms"
+            "daemons left after kill when {moment}"
         );
         assert_eq!(
             crate::labs::mounts_of(&lab.name),
             Vec::<String>::new(),
-            "mounts left after kill at {delay_ms} ms"
+            "mounts left after kill when {moment}"
         );
         assert!(!lab.dir().join("state.json").exists());
     }

@@ -4,7 +4,7 @@
 //! nightly and a database writer killed with SIGKILL; bad databases;
 //! merging; the CI workflow checked by actionlint.
 
-use crate::harness::{copy_lab, edit, is_root, lab_cmd_in, netns_list, root, unique_name};
+use crate::harness::{copy_lab, edit, lab_cmd_in, netns_list, require_root, root, unique_name};
 use lab::clock::Utc;
 use lab::history::{
     History, Night, NightStatus, ResultKind, ResultRow, Run, RunData, RunStatus, StepRow, Verdict,
@@ -570,16 +570,34 @@ fn merged_databases_give_the_same_history() {
     );
 }
 
+/// A merging `lab nightly merge` killed (SIGKILL) again and again, at
+/// moments chosen by what it has done, not by time: when the target has
+/// grown to 0/6, 1/6, ... 5/6 of the source's size, at its next write
+/// transaction (it has its rollback journal open). The writer is stopped
+/// there first, so a kill counted as mid-write is one that landed while a
+/// transaction was open (the journal still open); at least one must have.
 #[test]
 fn a_writer_killed_at_any_moment_leaves_whole_runs() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("source.db");
     seed(&source, 0..NIGHTS);
     let target = dir.path().join("target.db");
+    let journal = dir.path().join("target.db-journal");
     let out = dir.path().join("out");
     let expected = History::open_read(&source).unwrap().load().unwrap();
-    // Kill the merging child after a growing delay, again and again.
-    for delay_ms in [5u64, 20, 40, 80, 120, 200] {
+    let full = std::fs::metadata(&source).unwrap().len();
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    // Whether process `pid` has the journal open: in a write transaction.
+    let writing = |pid: u32| {
+        std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|rd| {
+            rd.flatten()
+                .any(|e| std::fs::read_link(e.path()).is_ok_and(|l| l == journal))
+        })
+    };
+    let (mut mid_write, mut kills) = (0, 0);
+    for sixth in 0..6u64 {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lab"))
             .args(["nightly", "merge"])
             .arg(&source)
@@ -591,8 +609,31 @@ fn a_writer_killed_at_any_moment_leaves_whole_runs() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        let _ = child.kill(); // SIGKILL
+        let pid = Pid::from_raw(child.id() as i32);
+        // Wait (at most 60 s) for the moment: grown enough, and in a write.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let caught = loop {
+            if size(&target) >= full * sixth / 6 && writing(child.id()) {
+                break true;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break false;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the merge neither wrote nor ended"
+            );
+            std::thread::yield_now();
+        };
+        if caught {
+            let _ = kill(pid, Signal::SIGSTOP);
+            // Stopped: a journal open now is a transaction the kill cuts.
+            if writing(child.id()) {
+                mid_write += 1;
+            }
+            let _ = kill(pid, Signal::SIGKILL);
+            kills += 1;
+        }
         let _ = child.wait();
         if !target.exists() {
             continue;
@@ -639,6 +680,11 @@ fn a_writer_killed_at_any_moment_leaves_whole_runs() {
             }
         }
     }
+    eprintln!("{mid_write} of {kills} kills landed while a transaction was open");
+    assert!(
+        mid_write > 0,
+        "none of {kills} kills landed while a transaction was open"
+    );
     // A last merge, uninterrupted, completes it.
     let o = lab_cmd_in(dir.path())
         .args(["nightly", "merge"])
@@ -685,10 +731,7 @@ fn nightly_cmd(work: &Path, lab: &Path, db: &Path, night: &str) -> assert_cmd::C
 
 #[test]
 fn two_real_nights_name_the_check_a_lab_change_broke() {
-    if !is_root() {
-        eprintln!("skipped: needs root (netns)");
-        return;
-    }
+    require_root();
     let name = unique_name("ng");
     let lab = copy_lab("chapter4", &name);
     let work = tempfile::tempdir().unwrap();
@@ -785,10 +828,7 @@ fn two_real_nights_name_the_check_a_lab_change_broke() {
 
 #[test]
 fn a_killed_nightly_leaves_an_incomplete_night_and_nothing_running() {
-    if !is_root() {
-        eprintln!("skipped: needs root (netns)");
-        return;
-    }
+    require_root();
     let name = unique_name("nk");
     let lab = copy_lab("chapter4", &name);
     let work = tempfile::tempdir().unwrap();
@@ -835,10 +875,7 @@ fn a_killed_nightly_leaves_an_incomplete_night_and_nothing_running() {
 
 #[test]
 fn a_stopped_nightly_tears_down_and_marks_the_night_interrupted() {
-    if !is_root() {
-        eprintln!("skipped: needs root (netns)");
-        return;
-    }
+    require_root();
     let name = unique_name("ns");
     let lab = copy_lab("chapter4", &name);
     let work = tempfile::tempdir().unwrap();

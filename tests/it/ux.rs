@@ -350,3 +350,80 @@ fn graph_without_a_live_lab_draws_the_declared_topology_marked_as_such() {
     assert_eq!(svg.matches("VTEP 10.0.2.15  ✗ shared").count(), 3);
     assert!(String::from_utf8_lossy(&out.stderr).contains("not up here"));
 }
+
+/// A failing `lab verify`, piped and in a terminal (`script` gives it a
+/// pty of 80 columns): every stream's last line ends with a newline, the
+/// last line is the summary with the total time, and the diagnostics are
+/// one folder per check, relative to the lab's folder (named once).
+#[test]
+fn a_failing_verify_ends_its_last_line_and_names_one_folder_a_check() {
+    let lab = TestLab::new("chapter4", "vf", |y| {
+        y.replace(
+            "expect: { broken: unreachable, fixed: { status: 200 } }",
+            "expect: { status: 200 }",
+        )
+    });
+    lab.up(&[]);
+    let only = "nginx answers";
+    // Piped.
+    let out = lab.lab(&["verify", &lab.name, "--only", only]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(stdout.ends_with(" s\n"), "{stdout:?}");
+    assert!(stderr.ends_with('\n'), "{stderr:?}");
+    let last = stdout.lines().last().unwrap();
+    assert!(last.starts_with("0 passed, 1 failed in "), "{last:?}");
+    let dir = lab.dir().display().to_string();
+    let diagnostics = stdout
+        .split_once("diagnostics, under the lab's folder ")
+        .map(|(_, d)| d)
+        .unwrap_or_else(|| panic!("no diagnostics: {stdout}"));
+    let mine = format!("{dir}/:\n  nginx answers across nodes (broken): artifacts/");
+    assert!(diagnostics.starts_with(&mine), "{stdout}");
+    let folder = diagnostics.lines().nth(1).unwrap();
+    assert!(
+        folder.ends_with("/broken/nginx-answers-across-nodes/"),
+        "{folder}"
+    );
+    assert_eq!(stdout.matches(&dir).count(), 1, "{stdout}");
+    let rel = folder.rsplit_once(": ").unwrap().1;
+    assert!(lab.dir().join(rel).is_dir(), "{rel} is not a folder");
+
+    // In a terminal: what the user sees ends with the pty's newline.
+    let cmd = format!(
+        "stty cols 80; {} verify {} --only '{only}'",
+        env!("CARGO_BIN_EXE_lab"),
+        lab.name
+    );
+    let out = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+        .env("LAB_STATE_DIR", lab.state.path())
+        .env_remove("CI")
+        .env_remove("COLUMNS")
+        .current_dir(lab.src.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let seen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        seen.ends_with(" s\r\n"),
+        "{:?}",
+        &seen[seen.len().saturating_sub(200)..]
+    );
+    assert!(seen.contains("0 passed, 1 failed in "), "{seen}");
+
+    // `lab status` at 80 columns: a node's addresses wrap, whole.
+    let out = lab
+        .cmd()
+        .env("COLUMNS", "80")
+        .args(["status", &lab.name])
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&out.stdout);
+    assert!(status.lines().all(|l| l.chars().count() <= 80), "{status}");
+    assert!(status.contains("enp0s8 10.100.198.201/24"), "{status}");
+}

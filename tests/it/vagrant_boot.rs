@@ -107,9 +107,10 @@ fn text(o: &std::process::Output) -> String {
 #[test]
 #[ignore = "boots 4 QEMU guests under TCG (8–10 min here): `.ci/run` runs it time-boxed; by hand: `cargo test --test it vagrant_boot -- --ignored`"]
 fn three_guests_boot_provision_to_the_internet_step_and_leave_nothing() {
+    // One root policy: what it needs missing is a failure, said (`.ci/run`
+    // reports it as one), never a skip that passes.
     if let Some(why) = cannot_run() {
-        eprintln!("SKIPPED vagrant_boot: {why}");
-        return;
+        panic!("vagrant_boot cannot run here: {why}");
     }
     let before = host_network();
     let name = unique_name("vb");

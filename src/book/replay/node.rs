@@ -132,7 +132,7 @@ impl Replayer<'_> {
                 why.push(format!(
                     "captured while the ping at line {at} runs in another session: lab starts the capture, sends that ping's two echoes to {lab_ip}, then stops the capture"
                 ));
-                capture(&typed, &traffic(lab_ip))
+                crate::probe::listen::script_typed(&typed, &traffic(lab_ip))
             }
             (Cmd::Tcpdump { .. }, _) => format!("timeout 2 {typed} 2>&1"),
             _ => typed.clone(),
@@ -220,15 +220,4 @@ impl Replayer<'_> {
             _ => compare::missing_in_order(&book, &r.lab),
         });
     }
-}
-
-/// The book's capture (`tcpdump …`, typed) started in the background, the
-/// other session's ping run once it listens, then the capture stopped: its
-/// output, whatever it printed (an error included).
-fn capture(tcpdump: &str, traffic: &str) -> String {
-    format!(
-        "f=$(mktemp); timeout 15 {tcpdump} >\"$f\" 2>&1 & t=$!; \
-         for _ in $(seq 100); do grep -q 'listening on' \"$f\" && break; kill -0 $t 2>/dev/null || break; sleep 0.1; done; \
-         {traffic} >/dev/null 2>&1; sleep 0.2; kill $t 2>/dev/null; wait $t; cat \"$f\"; rm -f \"$f\""
-    )
 }

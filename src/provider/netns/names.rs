@@ -71,16 +71,6 @@ pub fn valid_lab_name(name: &str) -> bool {
         && !name.ends_with('-')
 }
 
-/// FNV-1a, 64 bits: a stable hash (std's is randomized per process).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
 /// What a lab-made MAC address belongs to: its first byte, locally
 /// administered unicast (`xxxxxx10`), so the kinds never collide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,13 +91,13 @@ pub enum MacKind {
 }
 
 /// The MAC of the `kind` interface of node (or pod) `index`: the kind's
-/// byte, three bytes from the lab's name, two from the index. Deterministic,
+/// byte, three bytes from the lab's name (its digest's), two from the index. Deterministic,
 /// so every neighbour a lab needs is known before its interfaces exist and
 /// is programmed as a permanent entry (see [`crate::provider::netns::plan`]),
 /// and a node keeps its VTEP MAC across variants, as flannel keeps it in the
 /// node's annotations.
 pub fn mac(kind: MacKind, lab: &str, index: usize) -> [u8; 6] {
-    let h = fnv1a(lab.as_bytes()).to_be_bytes();
+    let h = crate::digest::sha256(lab.as_bytes());
     [
         kind as u8,
         h[0],

@@ -154,30 +154,20 @@ pub fn apt_mirror() -> String {
     "http://deb.debian.org/debian".to_string()
 }
 
-/// FNV-1a, 64 bits: a content key stable across builds of `lab`.
-fn fnv(parts: &[&str]) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for p in parts {
-        for b in p.bytes().chain([0u8]) {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x100000001b3);
-        }
-    }
-    format!("{h:016x}")
-}
-
 /// The content key of a build from `mirror` (everything that shapes the box).
 pub fn content_key(mirror: &str) -> String {
     let packages = PACKAGES.join(",");
     let disk = DISK_GB.to_string();
-    fnv(&[
+    // 16 hex digits, as before: the key names the cached box's folder.
+    crate::digest::sha256_of_parts(&[
         SUITE,
         mirror,
         &packages,
         CONFIGURE,
         &box_vagrantfile(Path::new("/")),
         &disk,
-    ])
+    ])[..16]
+        .to_string()
 }
 
 /// Vagrant's published insecure public key, as Vagrant itself ships it.
