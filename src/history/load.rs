@@ -3,7 +3,7 @@
 
 use super::{
     History, Night, NightStatus, ResultKind, ResultRow, Run, RunData, RunStatus, Snapshot, StepRow,
-    Verdict, ingest, lock_path,
+    Verdict, bad, ingest, open_lock,
 };
 use crate::error::Result;
 use std::collections::BTreeMap;
@@ -12,8 +12,9 @@ use std::path::Path;
 
 impl History {
     /// The whole history, oldest night first; runs in lab, provider order.
+    /// A row it cannot read is the database's fault: bad input (exit 2).
     pub fn load(&self) -> Result<Snapshot> {
-        let e = |e| self.err(e);
+        let e = |e| bad(&self.path, e);
         let mut nights: Vec<(i64, Night)> = Vec::new();
         {
             let mut q = self
@@ -193,7 +194,7 @@ impl History {
 
 /// Whether a writer holds the database's lock now.
 fn lock_held(path: &Path) -> bool {
-    let Ok(f) = std::fs::File::open(lock_path(path)) else {
+    let Ok(f) = open_lock(path, false) else {
         return false;
     };
     // SAFETY: flock on a file descriptor this process owns.

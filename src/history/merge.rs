@@ -6,8 +6,9 @@
 //! that it has is replaced only by one that got further (finished where the
 //! target's did not, or finished later). Every run is written in a
 //! transaction of its own, so a merge killed half way leaves whole runs,
-//! and running it again completes it. A source is read from a private copy
-//! (migrated there if it is older), never changed.
+//! and running it again completes it. A source is never changed: it is
+//! read where it is (read-only), or, when older, from a private copy of its
+//! content, migrated there.
 
 use super::{History, Night, NightStatus, RunStatus, Snapshot};
 use crate::error::{LabError, Result};
@@ -67,10 +68,23 @@ pub fn sources(paths: &[PathBuf], target: &Path) -> Result<Vec<PathBuf>> {
 /// Read a source database as it is, without changing it.
 pub fn read_source(path: &Path) -> Result<Snapshot> {
     let dir = tempfile::tempdir().map_err(|e| LabError::io("a temporary folder", e))?;
-    let copy = dir.path().join("source.db");
-    super::check_header(path)?;
-    std::fs::copy(path, &copy)
-        .map_err(|e| LabError::Usage(format!("merge source {}: {e}", path.display())))?;
+    read_source_in(path, dir.path())
+}
+
+/// [`read_source`] with its private copy (if it needs one) in `scratch`.
+/// A source of this `lab`'s version is read where it is (read-only); an
+/// older one is copied by its content (`VACUUM INTO`: the pages in use, not
+/// the file's length, which may be a sparse terabyte) and migrated there.
+pub fn read_source_in(path: &Path, scratch: &Path) -> Result<Snapshot> {
+    let (h, v) = History::open_any(path)?;
+    if v == super::schema::current_version() {
+        return h.load();
+    }
+    let copy = scratch.join("source.db");
+    h.conn
+        .execute("VACUUM INTO ?1", [copy.to_string_lossy()])
+        .map_err(|e| super::bad(path, format!("copying it to migrate it: {e}")))?;
+    drop(h);
     let h = History::open(&copy).map_err(|e| match e {
         LabError::Usage(m) => {
             LabError::Usage(m.replace(&copy.display().to_string(), &path.display().to_string()))

@@ -53,24 +53,67 @@ fn bad(path: &Path, why: impl std::fmt::Display) -> LabError {
 
 const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 
-/// Refuse, before SQLite touches it, a file that is not a SQLite database.
-fn check_header(path: &Path) -> Result<bool> {
-    use std::io::Read;
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+/// What a file that is not a regular file is, in words.
+fn file_kind(t: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_dir() {
+        "a folder"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Open `path` to read without blocking (`O_NONBLOCK`: a FIFO would wait
+/// for a writer, a device never ends) and refuse, by its type, what is not
+/// a regular file. `None` when it does not exist.
+fn open_regular(path: &Path) -> Result<Option<std::fs::File>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(bad(path, e)),
     };
-    if meta.is_dir() {
+    let t = f.metadata().map_err(|e| bad(path, e))?.file_type();
+    if t.is_dir() {
         return Err(bad(path, "is a folder; name a file"));
     }
-    if meta.len() == 0 {
+    if !t.is_file() {
+        return Err(bad(
+            path,
+            format!(
+                "is {}, not a database file; nothing was changed",
+                file_kind(t)
+            ),
+        ));
+    }
+    Ok(Some(f))
+}
+
+/// Refuse, before SQLite touches it, a file that is not a SQLite database
+/// (by its type, then by its first bytes). Whether it exists.
+fn check_header(path: &Path) -> Result<bool> {
+    use std::io::Read;
+    let Some(mut f) = open_regular(path)? else {
+        return Ok(false);
+    };
+    let len = f.metadata().map_err(|e| bad(path, e))?.len();
+    if len == 0 {
         return Ok(true);
     }
     let mut head = [0u8; 16];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .map_err(|e| bad(path, e))?;
+    let n = f.read(&mut head).map_err(|e| bad(path, e))?;
     if n < 16 || head != SQLITE_MAGIC {
         return Err(bad(
             path,
@@ -85,6 +128,29 @@ fn lock_path(path: &Path) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(".lock");
     PathBuf::from(s)
+}
+
+/// Open the lock file beside `path` without blocking or following a
+/// symlink, refusing what is not a regular file; `create` makes it (0600).
+fn open_lock(path: &Path, create: bool) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(create)
+        .create(create)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(lock_path(path))?;
+    let t = f.metadata()?.file_type();
+    if !t.is_file() {
+        return Err(std::io::Error::other(format!(
+            "{} is {}",
+            lock_path(path).display(),
+            file_kind(t)
+        )));
+    }
+    Ok(f)
 }
 
 #[cfg(test)]
@@ -213,5 +279,200 @@ mod tests {
         drop(c);
         let e = History::open(&other).err().unwrap().to_string();
         assert!(e.contains("something else"), "{e}");
+    }
+
+    /// Runs `f` on another thread; `None` when it did not return within
+    /// 10 s (it blocked). `unblock` then frees it.
+    fn within<T: Send + 'static>(
+        f: impl FnOnce() -> T + Send + 'static,
+        unblock: impl FnOnce(),
+    ) -> Option<T> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        let r = rx.recv_timeout(std::time::Duration::from_secs(10)).ok();
+        if r.is_none() {
+            unblock();
+        }
+        r
+    }
+
+    #[test]
+    fn a_fifo_or_a_device_is_refused_by_its_type_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("f.db");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        // A thread stuck in open() of the FIFO is freed by a writer.
+        let free = |p: std::path::PathBuf| {
+            move || {
+                use std::os::unix::fs::OpenOptionsExt;
+                let _ = std::fs::OpenOptions::new()
+                    .write(true)
+                    .custom_flags(libc::O_NONBLOCK)
+                    .open(p);
+            }
+        };
+        type Open = fn(&Path) -> Result<()>;
+        let ways: [(&str, Open); 3] = [
+            ("open", |p| History::open(p).map(drop)),
+            ("open_read", |p| History::open_read(p).map(drop)),
+            ("merge source", |p| merge::read_source(p).map(drop)),
+        ];
+        for (what, way) in ways {
+            for (path, kind) in [
+                (fifo.clone(), "a FIFO"),
+                ("/dev/zero".into(), "a character device"),
+            ] {
+                let p = path.clone();
+                let e = within(move || way(&p).err(), free(path.clone()))
+                    .unwrap_or_else(|| panic!("{what} of {} blocked", path.display()))
+                    .unwrap_or_else(|| panic!("{what} of {} was accepted", path.display()));
+                assert_eq!(e.exit_code(), 2, "{what}: {e}");
+                assert!(e.to_string().contains(kind), "{what}: {e}");
+            }
+        }
+        assert!(!lock_path(&fifo).exists(), "no lock beside a refused file");
+        // A FIFO where the lock file goes neither blocks a writer nor a reader.
+        let db = dir.path().join("h.db");
+        drop(History::open(&db).unwrap());
+        std::fs::remove_file(lock_path(&db)).unwrap();
+        nix::unistd::mkfifo(
+            &lock_path(&db),
+            nix::sys::stat::Mode::from_bits_truncate(0o600),
+        )
+        .unwrap();
+        let p = db.clone();
+        let r = within(move || History::open(&p).err(), free(lock_path(&db)))
+            .expect("open with a FIFO lock blocked");
+        let e = r.expect("a FIFO as the lock file is refused");
+        assert!(e.to_string().contains("lock"), "{e}");
+        let p = db.clone();
+        within(
+            move || History::open_read(&p).and_then(|h| h.load()).map(drop),
+            free(lock_path(&db)),
+        )
+        .expect("a reader blocked on a FIFO lock")
+        .unwrap();
+    }
+
+    /// Databases that are SQLite but not a lab history of their version.
+    fn wrong_shapes(dir: &Path) -> Vec<(PathBuf, i64)> {
+        let mut out = Vec::new();
+        for (name, sql, v) in [
+            ("t1.db", "CREATE TABLE t (x)", 1),
+            (
+                "runs1.db",
+                "CREATE TABLE runs (x); CREATE TABLE inputs (key)",
+                1,
+            ),
+            ("t2.db", "CREATE TABLE t (x)", 2),
+        ] {
+            let p = dir.join(name);
+            let c = Connection::open(&p).unwrap();
+            c.execute_batch(sql).unwrap();
+            c.pragma_update(None, "user_version", v).unwrap();
+            out.push((p, v));
+        }
+        // Version 2's tables with a column missing.
+        let p = dir.join("cols2.db");
+        let c = Connection::open(&p).unwrap();
+        c.execute_batch(schema::MIGRATIONS[0].sql).unwrap();
+        c.execute_batch("ALTER TABLE runs ADD COLUMN recorded TEXT")
+            .unwrap();
+        c.pragma_update(None, "user_version", 2).unwrap();
+        out.push((p, 2));
+        out
+    }
+
+    #[test]
+    fn a_database_of_another_shape_is_bad_input_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        for (p, v) in wrong_shapes(dir.path()) {
+            let before = std::fs::read(&p).unwrap();
+            type Open = fn(&Path) -> Result<()>;
+            let ways: [(&str, Open); 3] = [
+                ("open", |p| History::open(p).map(drop)),
+                ("read", |p| {
+                    History::open_read(p).and_then(|h| h.load()).map(drop)
+                }),
+                ("merge source", |p| merge::read_source(p).map(drop)),
+            ];
+            for (what, way) in ways {
+                let e = way(&p).expect_err(what);
+                assert_eq!(e.exit_code(), 2, "{what} {}: {e}", p.display());
+                if v >= 1 {
+                    assert!(
+                        e.to_string().contains(&format!("schema version {v}")),
+                        "{what} {}: {e}",
+                        p.display()
+                    );
+                }
+                assert_eq!(std::fs::read(&p).unwrap(), before, "{what} changed it");
+                assert!(
+                    !lock_path(&p).exists(),
+                    "{what} left {} beside a refused database",
+                    lock_path(&p).display()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn refused_databases_leave_no_lock_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let newer = dir.path().join("newer.db");
+        drop(History::open(&newer).unwrap());
+        std::fs::remove_file(lock_path(&newer)).unwrap();
+        let c = Connection::open(&newer).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+        drop(c);
+        let other = dir.path().join("other.db");
+        let c = Connection::open(&other).unwrap();
+        c.execute_batch("CREATE TABLE t (x)").unwrap();
+        drop(c);
+        for p in [newer, other] {
+            assert!(History::open(&p).is_err());
+            assert!(!lock_path(&p).exists(), "{}", p.display());
+        }
+    }
+
+    #[test]
+    fn a_huge_sparse_source_is_not_copied() {
+        let dir = tempfile::tempdir().unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        // The current version is read where it is; an older one is copied
+        // by its content (pages in use), not by its length.
+        let current = dir.path().join("current.db");
+        drop(History::open(&current).unwrap());
+        let old = dir.path().join("old.db");
+        {
+            let c = Connection::open(&old).unwrap();
+            c.execute_batch(schema::MIGRATIONS[0].sql).unwrap();
+            c.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, description TEXT NOT NULL);",
+            )
+            .unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+        }
+        for p in [&current, &old] {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_len(4 << 30)
+                .unwrap();
+            merge::read_source_in(p, scratch.path()).unwrap();
+            for f in std::fs::read_dir(scratch.path()).unwrap() {
+                let f = f.unwrap();
+                let len = f.metadata().unwrap().len();
+                assert!(
+                    len < 1 << 20,
+                    "{} copied {len} bytes of {}",
+                    p.display(),
+                    f.path().display()
+                );
+            }
+        }
     }
 }

@@ -1,9 +1,10 @@
-//! Opening the history database: refused before anything changes when it
-//! is not SQLite, is of another program or a newer `lab`, cannot be
-//! written, or another writer holds it; then migrated ([`super::schema`])
-//! and cleared of what a dead writer left `running`.
+//! Opening the history database: refused before anything changes (no lock
+//! file made, nothing written) when it is not a regular file, not SQLite,
+//! of another program, of another shape than its version's, of a newer
+//! `lab`, cannot be written, or another writer holds it; then migrated
+//! ([`super::schema`]) and cleared of what a dead writer left `running`.
 
-use super::{History, bad, check_header, lock_path, schema};
+use super::{History, bad, check_header, lock_path, open_lock, schema};
 use crate::error::{LabError, Result};
 use rusqlite::{Connection, OpenFlags, params};
 use std::os::fd::AsRawFd;
@@ -43,12 +44,20 @@ impl History {
                 ),
             ));
         }
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(lock_path(path))
-            .map_err(|e| bad(path, format!("its lock file: {e}")))?;
+        if exists {
+            // Refused as it is, before a lock file is made beside it.
+            History::read_only(path)?.inspect()?;
+        }
+        let had_lock = std::fs::symlink_metadata(lock_path(path)).is_ok();
+        let opened = History::lock_and_open(path);
+        if opened.is_err() && !had_lock {
+            let _ = std::fs::remove_file(lock_path(path));
+        }
+        opened
+    }
+
+    fn lock_and_open(path: &Path) -> Result<History> {
+        let lock = open_lock(path, true).map_err(|e| bad(path, format!("its lock file: {e}")))?;
         // SAFETY: flock on a file descriptor this process owns.
         if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
             return Err(LabError::Busy {
@@ -74,9 +83,8 @@ impl History {
         Ok(h)
     }
 
-    /// Open an existing database to read it (a dashboard, a merge's
-    /// source): never written, also when it is read-only.
-    pub fn open_read(path: &Path) -> Result<History> {
+    /// An existing database opened read-only, its header checked first.
+    fn read_only(path: &Path) -> Result<History> {
         if !check_header(path)? {
             return Err(bad(path, "does not exist"));
         }
@@ -91,22 +99,69 @@ impl History {
             _lock: None,
         };
         h.prepare()?;
-        let v = h.version()?;
+        Ok(h)
+    }
+
+    /// Its schema version, when it is a lab history this `lab` can read or
+    /// migrate: not newer, and with the tables of its version (an empty
+    /// database is version 0).
+    pub(super) fn inspect(&self) -> Result<i64> {
+        let v = self.version()?;
+        let cur = schema::current_version();
+        if v > cur {
+            return Err(bad(
+                &self.path,
+                format!(
+                    "has schema version {v}, newer than this lab's {cur} (it was written by a newer lab; use that one); nothing was changed"
+                ),
+            ));
+        }
+        let have = schema::shape(&self.conn).map_err(|e| bad(&self.path, e))?;
+        if v == 0 {
+            // A database of ours always has a version; an empty file is
+            // fine, a foreign database is not ours to change.
+            if !have.is_empty() {
+                return Err(bad(
+                    &self.path,
+                    "is a SQLite database of something else (it has tables but no lab schema version); nothing was changed",
+                ));
+            }
+            return Ok(0);
+        }
+        if let Some(why) = schema::difference(&have, &schema::expected_shape(v)) {
+            return Err(bad(
+                &self.path,
+                format!(
+                    "says it is a lab history of schema version {v}, but {why}; nothing was changed"
+                ),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// Open an existing database to read it (a dashboard, a merge's
+    /// source): never written, also when it is read-only.
+    pub fn open_read(path: &Path) -> Result<History> {
+        let h = History::read_only(path)?;
+        let v = h.inspect()?;
         if v != schema::current_version() {
             return Err(bad(
                 path,
                 format!(
-                    "has schema version {v}, this lab reads version {}{}",
+                    "has schema version {v}, this lab reads version {} (open it with `lab nightly` once to migrate it)",
                     schema::current_version(),
-                    if v > schema::current_version() {
-                        " (it was written by a newer lab; use that one)"
-                    } else {
-                        " (open it with `lab nightly` once to migrate it)"
-                    }
                 ),
             ));
         }
         Ok(h)
+    }
+
+    /// Open an existing database to read it at whatever version it has
+    /// (a merge's source, which is migrated in a copy): its version.
+    pub(super) fn open_any(path: &Path) -> Result<(History, i64)> {
+        let h = History::read_only(path)?;
+        let v = h.inspect()?;
+        Ok((h, v))
     }
 
     pub fn path(&self) -> &Path {
@@ -138,34 +193,8 @@ impl History {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let v = self.version()?;
-        let cur = schema::current_version();
-        if v > cur {
-            return Err(bad(
-                &self.path,
-                format!(
-                    "has schema version {v}, newer than this lab's {cur} (it was written by a newer lab); nothing was changed"
-                ),
-            ));
-        }
-        if v == 0 {
-            // A database of ours always has the migrations table; an empty
-            // file is fine, a foreign database is not ours to change.
-            let tables: i64 = self
-                .conn
-                .query_row(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(|e| bad(&self.path, e))?;
-            if tables > 0 {
-                return Err(bad(
-                    &self.path,
-                    "is a SQLite database of something else (it has tables but no lab schema version); nothing was changed",
-                ));
-            }
-        }
+        // Again under the lock: what was checked before may have changed.
+        let v = self.inspect()?;
         let path = self.path.clone();
         for (i, m) in schema::MIGRATIONS.iter().enumerate().skip(v as usize) {
             let n = i as i64 + 1;

@@ -11,6 +11,17 @@ impl History {
         self.night_id(name).map(|n| n.is_some())
     }
 
+    /// Every night's name.
+    pub fn night_names(&self) -> Result<Vec<String>> {
+        let mut q = self
+            .conn
+            .prepare("SELECT name FROM nights ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        q.query_map([], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
     fn night_id(&self, name: &str) -> Result<Option<i64>> {
         self.conn
             .query_row("SELECT id FROM nights WHERE name = ?1", [name], |r| {

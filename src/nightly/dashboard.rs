@@ -5,6 +5,7 @@
 //! gone marks), then each step's duration over the nights as an inline SVG
 //! plot.
 
+use super::shown::cut;
 #[cfg(test)]
 use crate::history::analysis::short;
 use crate::history::analysis::{Analysis, Change, Item, Line};
@@ -48,7 +49,7 @@ fn run_tip(night: &str, r: &Run) -> String {
         );
     }
     if let Some(reason) = &r.data.reason {
-        let _ = write!(s, "\n{reason}");
+        let _ = write!(s, "\n{}", cut(reason));
     }
     s
 }
@@ -56,7 +57,7 @@ fn run_tip(night: &str, r: &Run) -> String {
 fn changes_tip(changes: &[Change]) -> String {
     changes
         .iter()
-        .map(|c| c.to_string())
+        .map(|c| cut(&c.to_string()).into_owned())
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -64,7 +65,7 @@ fn changes_tip(changes: &[Change]) -> String {
 fn changes_html(changes: &[Change]) -> String {
     changes
         .iter()
-        .map(|c| format!("<code>{}</code>", esc(&c.to_string())))
+        .map(|c| format!("<code>{}</code>", esc(&cut(&c.to_string()))))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -75,7 +76,7 @@ fn item_title(i: &Item) -> String {
         esc(&i.key.line.lab),
         esc(&i.key.line.provider),
         esc(i.key.group()),
-        esc(&i.key.name)
+        esc(&cut(&i.key.name))
     )
 }
 
@@ -190,7 +191,7 @@ fn tonight<'a>(h: &mut String, a: &'a Analysis, name_of: &dyn Fn(usize) -> &'a s
             esc(&f.line.lab),
             esc(&f.line.provider),
             esc(f.status.as_str()),
-            esc(&f.reason),
+            esc(&cut(&f.reason)),
             if f.changes.is_empty() {
                 String::new()
             } else {
@@ -205,8 +206,8 @@ fn tonight<'a>(h: &mut String, a: &'a Analysis, name_of: &dyn Fn(usize) -> &'a s
             .map(|r| {
                 format!(
                     "expected {}, observed {}",
-                    esc(r.expected.as_deref().unwrap_or("-")),
-                    esc(r.observed.as_deref().unwrap_or("-"))
+                    esc(&cut(r.expected.as_deref().unwrap_or("-"))),
+                    esc(&cut(r.observed.as_deref().unwrap_or("-")))
                 )
             })
             .unwrap_or_default();
@@ -276,7 +277,7 @@ fn tonight<'a>(h: &mut String, a: &'a Analysis, name_of: &dyn Fn(usize) -> &'a s
             "<div class=card><div class=what>{} · {}: not run here</div><div class=why>{}</div></div>",
             esc(&line.lab),
             esc(&line.provider),
-            esc(why)
+            esc(&cut(why))
         );
     }
     if !any {
@@ -451,9 +452,11 @@ fn checks_grid<'a>(
                 ResultKind::Check => format!(
                     "<span class=sub>{}</span> · {}",
                     esc(&i.key.variant),
-                    esc(&i.key.name)
+                    esc(&cut(&i.key.name))
                 ),
-                ResultKind::Block => format!("<span class=sub>book</span> · {}", esc(&i.key.name)),
+                ResultKind::Block => {
+                    format!("<span class=sub>book</span> · {}", esc(&cut(&i.key.name)))
+                }
             };
             let mut marks = String::new();
             if i.newly_failing() {
@@ -470,7 +473,7 @@ fn checks_grid<'a>(
             let _ = write!(
                 h,
                 "<tr><th class=row title=\"{}\">{label}{marks}</th>",
-                esc(&i.key.name)
+                esc(&cut(&i.key.name))
             );
             for &k in shown {
                 let first = i.failing_since == Some(k);
@@ -483,11 +486,11 @@ fn checks_grid<'a>(
                             r.verdict.key(),
                             r.detail
                                 .as_deref()
-                                .map(|d| format!(" ({d})"))
+                                .map(|d| format!(" ({})", cut(d)))
                                 .unwrap_or_default(),
                             r.observed
                                 .as_deref()
-                                .map(|o| format!("\nobserved: {o}"))
+                                .map(|o| format!("\nobserved: {}", cut(o)))
                                 .unwrap_or_default(),
                             if first {
                                 format!(

@@ -18,6 +18,7 @@ mod child;
 pub mod dashboard;
 pub mod inputs;
 mod render;
+pub mod shown;
 pub mod summary;
 mod timings;
 
@@ -104,17 +105,48 @@ enum Msg {
     Done(Job, Box<RunData>),
 }
 
-/// A folder name for a night (no `:`; CI artifact names refuse it).
+/// A folder name for a night: letters, digits, `-`, `_` and `.` kept,
+/// anything else `-` (no `:`; CI artifact names refuse it), and a leading
+/// `.` too, so `.`, `..` or `.x` stay a folder inside `nights/`. Two names
+/// with one folder are refused ([`check_night_name`]).
 fn slug(s: &str) -> String {
     s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+        .enumerate()
+        .map(|(i, c)| {
+            if c.is_ascii_alphanumeric() || "-_".contains(c) || (c == '.' && i > 0) {
                 c
             } else {
                 '-'
             }
         })
         .collect()
+}
+
+/// The longest night name (its folder is named after it).
+const NIGHT_NAME_MAX: usize = 100;
+
+/// Refuse a night name that cannot name a night, or whose folder would be
+/// another night's of `others` (`x:1` and `x-1`): exit 2, before anything
+/// is made.
+fn check_night_name(name: &str, others: &[String]) -> Result<()> {
+    if name.trim().is_empty() || name.chars().any(char::is_control) {
+        return Err(LabError::Usage(format!(
+            "--night {name:?}: give a name of printable characters"
+        )));
+    }
+    if name.chars().count() > NIGHT_NAME_MAX {
+        return Err(LabError::Usage(format!(
+            "--night: {} characters; give a name of at most {NIGHT_NAME_MAX}",
+            name.chars().count()
+        )));
+    }
+    if let Some(o) = others.iter().find(|o| *o != name && slug(o) == slug(name)) {
+        return Err(LabError::Usage(format!(
+            "--night '{name}': its folder nights/{} is night '{o}''s; give another --night",
+            slug(name)
+        )));
+    }
+    Ok(())
 }
 
 /// The folder of a night's run of `lab` on `provider`, relative to the
@@ -212,11 +244,7 @@ pub fn run(
     let mut h = History::open(&opts.db)?;
     let started = crate::clock::Utc::now().rfc3339();
     let night_name = opts.night.clone().unwrap_or_else(|| started.clone());
-    if night_name.trim().is_empty() || night_name.chars().any(char::is_control) {
-        return Err(LabError::Usage(format!(
-            "--night {night_name:?}: give a name of printable characters"
-        )));
-    }
+    check_night_name(&night_name, &h.night_names()?)?;
     if h.has_night(&night_name)? {
         return Err(LabError::Usage(format!(
             "night '{night_name}' is already in {}; give another --night",
@@ -419,4 +447,30 @@ pub fn merge(sources: &[PathBuf], db: &Path, out: &Path, say: &dyn Fn(&str)) -> 
         analysis: render_outputs(&h, out)?,
         interrupted: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_night_folder_stays_in_nights_and_is_its_nights_alone() {
+        for name in ["..", ".", "../x", "./..", "a/../../b"] {
+            let dir = run_dir(name, "chapter4", "netns");
+            let night = dir.split('/').nth(1).unwrap();
+            assert!(
+                !night.starts_with('.') && !night.contains('/'),
+                "{name:?} gives {dir}"
+            );
+        }
+        assert_eq!(slug("2026-11-27T03:17:02Z"), "2026-11-27T03-17-02Z");
+        let have = vec!["x:1".to_string()];
+        let e = check_night_name("x-1", &have).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("'x:1'"), "{e}");
+        check_night_name("x-2", &have).unwrap();
+        for bad in ["", " ", "a\nb", &"n".repeat(200)] {
+            assert!(check_night_name(bad, &[]).is_err(), "{bad:?}");
+        }
+    }
 }

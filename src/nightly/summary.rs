@@ -16,6 +16,7 @@ pub const MAX_BYTES: usize = 512 * 1024;
 /// Markdown-escape text from names and outputs (one line).
 pub fn md(s: &str) -> String {
     let one = s.lines().next().unwrap_or("");
+    let one = &*super::shown::cut(one);
     let mut out = String::with_capacity(one.len());
     for c in one.chars() {
         if "\\`*_[]<>|#".contains(c) {

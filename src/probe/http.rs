@@ -158,9 +158,12 @@ pub fn command(ip: Ipv4Addr, port: u16, path: &str) -> String {
 
 /// An HTTP GET whose connection waits `connect` seconds; once connected,
 /// the answer may take two seconds.
+/// The URL is one quoted word (a lab file's `path:` is never shell: the
+/// probe runs as root in the host's files) and never a curl glob (`-g`).
 pub fn command_within(ip: Ipv4Addr, port: u16, path: &str, connect: &str) -> String {
     format!(
-        "curl -sS -o /dev/null -w '%{{http_code}}' --connect-timeout {connect} --max-time 2 http://{ip}:{port}{path}; echo \" curl-exit=$?\""
+        "curl -gsS -o /dev/null -w '%{{http_code}}' --connect-timeout {connect} --max-time 2 {}; echo \" curl-exit=$?\"",
+        crate::exec::quote(&format!("http://{ip}:{port}{path}"))
     )
 }
 
@@ -281,5 +284,31 @@ mod tests {
             judge(&Expect::Status(200), &HttpResult::Status(200), "1 s").0,
             Verdict::Pass
         );
+    }
+
+    /// A lab file's `path:` is part of the URL, never shell: the probe runs
+    /// in the node's network alone, as root in the host's files.
+    #[test]
+    fn a_path_is_never_shell() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("ran");
+        for path in [
+            format!("/;touch${{IFS}}{}", marker.display()),
+            format!("/$(touch${{IFS}}{})", marker.display()),
+            format!("/`touch${{IFS}}{}`", marker.display()),
+            format!("/&touch${{IFS}}{}&", marker.display()),
+            format!("/|touch${{IFS}}{}", marker.display()),
+        ] {
+            // Loopback port 1: refused at once.
+            let cmd = command(Ipv4Addr::LOCALHOST, 1, &path);
+            let out = std::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg(&cmd)
+                .output()
+                .unwrap();
+            assert!(!marker.exists(), "{path} ran as shell: {cmd}");
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(parse(&text), HttpResult::Refused, "{cmd}: {text}");
+        }
     }
 }

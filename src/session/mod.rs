@@ -77,6 +77,13 @@ pub struct PodRef {
 fn default_namespace() -> String {
     "default".into()
 }
+/// The most of one stream of a node's command output `lab` keeps, on every
+/// provider: a command that prints more (`cat /dev/zero`) is stopped and
+/// its result is an error that says the output was cut, never a verdict on
+/// part of it.
+pub const MAX_OUTPUT_BYTES: usize = 8 << 20;
+pub const MAX_OUTPUT_LINES: usize = 200_000;
+
 
 #[async_trait]
 pub trait Session: Send + Sync {

@@ -199,7 +199,67 @@ impl Pool {
             }
             Ok::<(), std::io::Error>(())
         };
-        let (fed, out) = tokio::join!(feed, child.wait_with_output());
+        // Each stream read with the nodes' bound. A stream that passes it
+        // ends both reads at once (the other may wait for ever on a command
+        // blocked writing the first), and the node's connection is dropped
+        // so that sshd hangs the command up; the command is an error that
+        // says the output was cut.
+        struct Cut;
+        impl std::fmt::Debug for Cut {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("cut")
+            }
+        }
+        impl std::fmt::Display for Cut {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("cut")
+            }
+        }
+        impl std::error::Error for Cut {}
+        async fn read<R: tokio::io::AsyncRead + Unpin>(
+            mut pipe: Option<R>,
+        ) -> std::io::Result<Vec<u8>> {
+            match crate::exec::read_capped(
+                pipe.as_mut(),
+                crate::session::MAX_OUTPUT_BYTES,
+                crate::session::MAX_OUTPUT_LINES,
+            )
+            .await?
+            {
+                (_, true) => Err(std::io::Error::other(Cut)),
+                (kept, false) => Ok(kept),
+            }
+        }
+        let (so, se) = (child.stdout().take(), child.stderr().take());
+        let (fed, read) = tokio::join!(feed, async { tokio::try_join!(read(so), read(se)) });
+        if let Err(e) = &read
+            && e.get_ref().is_some_and(|x| x.is::<Cut>())
+        {
+            let message = format!(
+                "the output of `{}` was cut at {} MiB or {} lines and the command stopped: lab does not keep more",
+                first_line(command),
+                crate::session::MAX_OUTPUT_BYTES >> 20,
+                crate::session::MAX_OUTPUT_LINES
+            );
+            self.rep.log(&format!("$ ssh {node} {command}\n{message}"));
+            drop(child);
+            self.forget(node);
+            if let Ok(s) = Arc::try_unwrap(session) {
+                let _ = s.close().await;
+            }
+            return Err(LabError::Ssh {
+                node: node.into(),
+                message,
+            });
+        }
+        let out = match read {
+            Ok((stdout, stderr)) => child.wait().await.map(|status| std::process::Output {
+                status,
+                stdout,
+                stderr,
+            }),
+            Err(e) => Err(openssh::Error::ChildIo(e)),
+        };
         let out = match out {
             Ok(o) => o,
             Err(e @ (openssh::Error::RemoteProcessTerminated | openssh::Error::Disconnected)) => {

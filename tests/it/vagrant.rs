@@ -650,6 +650,28 @@ async fn scripts_run_over_the_labs_ssh_config() {
     // Exit 255 with the connection alive is the command's, not SSH's.
     let err = remote.run("master", "exit 255", None).await.unwrap_err();
     assert!(matches!(err, lab::LabError::Command { .. }), "{err}");
+    // Output is kept with a bound, as on netns: past it the command is an
+    // error that says so (bytes, then lines; stdout, then stderr).
+    for cmd in [
+        "head -c 40000000 /dev/zero",
+        "yes | head -n 250000",
+        "head -c 40000000 /dev/zero >&2",
+    ] {
+        let err = match remote.output("master", cmd, None).await {
+            Ok(o) => panic!("{cmd}: kept {} bytes", o.stdout.len() + o.stderr.len()),
+            Err(e) => e,
+        };
+        assert!(
+            err.to_string().contains("was cut at 8 MiB or 200000 lines"),
+            "{cmd}: {err}"
+        );
+    }
+    let out = remote.run("master", "echo still-here", None).await.unwrap();
+    assert_eq!(
+        out.stdout.trim(),
+        "still-here",
+        "the connection outlives a cut"
+    );
     remote.close().await;
 
     // The VM's key was learned into the lab's known_hosts ...

@@ -34,6 +34,8 @@ mod target;
 mod tests;
 #[cfg(test)]
 mod tests_drift;
+#[cfg(test)]
+mod tests_fuzz;
 
 pub use kubectl::chapter_lines;
 pub use target::{DEADLINE, KubectlRun, LiveTarget, Said, Target, book_files, kubeconfig_of};

@@ -39,11 +39,7 @@ const ENV: &[(&str, &str)] = &[
     ("LANG", "C"),
 ];
 
-/// The most of one stream of a command's output `lab` keeps: a command
-/// that prints more (`cat /dev/zero`) is stopped and its result is an
-/// error that says the output was cut, never a verdict on part of it.
-pub const MAX_OUTPUT_BYTES: usize = 8 << 20;
-pub const MAX_OUTPUT_LINES: usize = 200_000;
+pub use crate::session::{MAX_OUTPUT_BYTES, MAX_OUTPUT_LINES};
 
 /// Kills a command's process group when dropped.
 struct GroupGuard(i32);
