@@ -21,6 +21,7 @@ pub mod parse;
 pub mod recognize;
 pub mod replay;
 pub mod report;
+pub mod suggest;
 #[cfg(test)]
 mod tests_matrix;
 
