@@ -480,11 +480,18 @@ mod tests {
             Some(("10.244.3.3".into(), "10.244.2.2".into()))
         );
         assert_eq!(
-            parse_note("nginx-deployment-75675f5897-4dm42 (book) = nginx pod on node1 = nginx-deployment-node1-0 (lab)"),
-            Some(("nginx-deployment-75675f5897-4dm42".into(), "nginx-deployment-node1-0".into()))
+            parse_note(
+                "nginx-deployment-75675f5897-4dm42 (book) = nginx pod on node1 = nginx-deployment-node1-0 (lab)"
+            ),
+            Some((
+                "nginx-deployment-75675f5897-4dm42".into(),
+                "nginx-deployment-node1-0".into()
+            ))
         );
         assert_eq!(
-            parse_note("kube-flannel-ds-zzkf7 (book) = flannel on node1 (hostNetwork: node1 itself)"),
+            parse_note(
+                "kube-flannel-ds-zzkf7 (book) = flannel on node1 (hostNetwork: node1 itself)"
+            ),
             None
         );
     }

@@ -28,6 +28,8 @@ pub struct Settings {
     pub book: book::Settings,
     /// Leave the lab up at the end (`--keep`).
     pub keep: bool,
+    /// `--suggest`: the chapter's rewrite after the replay.
+    pub suggest: Option<book::suggest::Options>,
 }
 
 /// A replay that ended: the verdicts, and the error of the teardown after
@@ -35,6 +37,8 @@ pub struct Settings {
 pub struct Booked {
     pub report: BookReport,
     pub error: Option<LabError>,
+    /// With `--suggest`, the chapter's rewrite.
+    pub suggestion: Option<book::suggest::Suggestion>,
 }
 
 /// Replay the chapter. Refusals (a bad chapter or known-drift file, a busy
@@ -42,6 +46,7 @@ pub struct Booked {
 /// is made.
 pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
     let prepared = book::prepare(&s.lab, &s.book)?;
+    let chapter = s.suggest.map(|_| prepared.chapter.clone());
     let name = s.lab.name.clone();
     let fresh = !state::lab_dir(&name).exists();
     let _lock = Lock::acquire(&name, "book")?;
@@ -117,8 +122,36 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
             return Err(e);
         }
     };
+    let suggestion = match (s.suggest, chapter) {
+        (Some(o), Some(c)) => Some(suggest(&report, &c, &lab, &o).await),
+        _ => None,
+    };
     Ok(Booked {
         report,
         error: torn.err().map(|e| LabError::Teardown(Box::new(e))),
+        suggestion,
     })
+}
+
+/// The chapter's rewrite after `report`, refusals judged by the kubectl of
+/// the lab's minor (offline).
+pub async fn suggest(
+    report: &BookReport,
+    chapter: &book::parse::Chapter,
+    lab: &Lab,
+    o: &book::suggest::Options,
+) -> book::suggest::Suggestion {
+    /// No kubectl to ask: no refused line is rewritten.
+    struct Nobody(String);
+    #[async_trait::async_trait]
+    impl book::suggest::Judge for Nobody {
+        async fn accepts(&self, _: &[String]) -> std::result::Result<bool, String> {
+            Err(self.0.clone())
+        }
+    }
+    let header = book::suggest::header_path(&chapter.path);
+    match book::suggest::KubectlJudge::new(lab) {
+        Ok(j) => book::suggest::suggest(report, chapter, lab, &j, o, &header).await,
+        Err(e) => book::suggest::suggest(report, chapter, lab, &Nobody(e), o, &header).await,
+    }
 }

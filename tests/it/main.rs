@@ -21,6 +21,7 @@ mod report;
 mod report_paths;
 mod schemas;
 mod spec;
+mod suggest;
 mod unreachable;
 mod ux;
 mod vagrant;

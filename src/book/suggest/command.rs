@@ -102,7 +102,10 @@ struct Word<'a> {
 fn words(line: &str) -> Vec<Word<'_>> {
     let mut out = Vec::new();
     let mut start = None;
-    for (i, c) in line.char_indices().chain(std::iter::once((line.len(), ' '))) {
+    for (i, c) in line
+        .char_indices()
+        .chain(std::iter::once((line.len(), ' ')))
+    {
         match (start, c.is_whitespace()) {
             (None, false) => start = Some(i),
             (Some(s), true) => {
@@ -323,7 +326,8 @@ pub async fn rewrite(command: &str, message: &str, judge: &dyn Judge) -> Result<
 mod tests {
     use super::*;
 
-    const EXEC: &str = "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead";
+    const EXEC: &str =
+        "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead";
 
     /// Accepts a line as kubectl 1.32 does an `exec`: the pod before `--`,
     /// read with `-n` taking a value and `-it` none.
@@ -397,9 +401,13 @@ mod tests {
             .await
             .unwrap_err();
         assert!(e.contains("refuses every reading"), "{e}");
-        let e = rewrite("kubectl get pods --all-namespace", "error: unknown flag: --all-namespace", &Kubectl)
-            .await
-            .unwrap_err();
+        let e = rewrite(
+            "kubectl get pods --all-namespace",
+            "error: unknown flag: --all-namespace",
+            &Kubectl,
+        )
+        .await
+        .unwrap_err();
         assert!(e.contains("names no replacement"), "{e}");
         // A deprecated flag renamed: the word is replaced where it stands.
         struct Yes;

@@ -202,6 +202,12 @@ pub async fn suggest(
                 binding: &binding,
                 lab,
             };
+            let kept: Vec<&str> = c
+                .differences
+                .iter()
+                .map(String::as_str)
+                .filter(|d| !fix.contains(d))
+                .collect();
             let mut out = step.output.clone();
             let mut kinds = Vec::new();
             for d in &fix {
@@ -233,7 +239,7 @@ pub async fn suggest(
                     ));
                     continue;
                 }
-                out = output::rewrite(k, &out, &c.lab, &rev);
+                out = output::rewrite(k, &out, &c.lab, &rev, &kept);
             }
             if out != step.output {
                 edits.output(step, &out);
@@ -323,7 +329,10 @@ pub fn header_path(chapter: &std::path::Path) -> String {
 /// How to apply a patch written to `file` whose headers are `header`.
 pub fn apply_hint(chapter: &std::path::Path, header: &str, file: &std::path::Path) -> String {
     let here = std::fs::canonicalize(header).ok() == std::fs::canonicalize(chapter).ok();
-    match chapter.parent().filter(|p| !here && !p.as_os_str().is_empty()) {
+    match chapter
+        .parent()
+        .filter(|p| !here && !p.as_os_str().is_empty())
+    {
         Some(dir) => format!("patch -p0 -d {} < {}", dir.display(), file.display()),
         None => format!("patch -p0 < {}", file.display()),
     }

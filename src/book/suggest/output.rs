@@ -49,7 +49,12 @@ impl Reverse<'_> {
             // A network wider than a node's subnet is the lab's own value.
             let wider = rest[end..]
                 .strip_prefix('/')
-                .and_then(|p| p.split(|c: char| !c.is_ascii_digit()).next()?.parse::<u8>().ok())
+                .and_then(|p| {
+                    p.split(|c: char| !c.is_ascii_digit())
+                        .next()?
+                        .parse::<u8>()
+                        .ok()
+                })
                 .is_some_and(|p| p < prefix);
             let back = if wider {
                 None
@@ -94,7 +99,10 @@ impl Reverse<'_> {
 /// cut (klog's header, tcpdump's time) is cut from the new line too.
 const VOLATILE: &[(&str, bool)] = &[
     // klog's header: `I1127 11:58:30.985486       1 match.go:210] `.
-    (r"^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [\w.-]+:\d+\] ", true),
+    (
+        r"^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [\w.-]+:\d+\] ",
+        true,
+    ),
     // tcpdump's time.
     (r"^\d{2}:\d{2}:\d{2}\.\d+ ", true),
     (r"\bid \d+", false),
@@ -154,14 +162,28 @@ pub fn kind_of(difference: &str) -> Option<Kind> {
     }
 }
 
-/// The output the book should show for the lab, by `kind`.
-pub fn rewrite(kind: Kind, book: &[String], lab: &[String], rev: &Reverse) -> Vec<String> {
+/// The output the book should show for the lab, by `kind`; `kept`: the
+/// command's differences that stay (known drift without
+/// `--suggest-known`), whose lines are left as they are.
+pub fn rewrite(
+    kind: Kind,
+    book: &[String],
+    lab: &[String],
+    rev: &Reverse,
+    kept: &[&str],
+) -> Vec<String> {
     let lab: Vec<String> = lab.iter().map(|l| rev.line(l)).collect();
+    // The rows and lines a kept difference quotes (`the book has the row
+    // `R``, `the book shows `L``).
+    let quoted: Vec<&str> = kept
+        .iter()
+        .filter_map(|d| d.split_once('`')?.1.split_once('`').map(|(q, _)| q))
+        .collect();
     match kind {
         Kind::Ping => ping(book, &lab),
-        Kind::Routes => routes(book, &lab),
+        Kind::Routes => routes(book, &lab, &quoted),
         Kind::Table => table(book, &lab),
-        Kind::InOrder => in_order(book, &lab),
+        Kind::InOrder => in_order(book, &lab, &quoted),
     }
 }
 
@@ -212,9 +234,13 @@ fn route_row(l: &str) -> Option<String> {
     compare::route_rows(&[l.to_string()]).pop()
 }
 
-fn routes(book: &[String], lab: &[String]) -> Vec<String> {
-    let new: Vec<String> = lab
+/// The lab's rows, the book's line where it has the row; a row a kept
+/// difference quotes stays as it is (the book's) or away (the lab's).
+fn routes(book: &[String], lab: &[String], kept: &[&str]) -> Vec<String> {
+    let kept_row = |l: &str| route_row(l).is_some_and(|r| kept.contains(&r.as_str()));
+    let mut new: Vec<String> = lab
         .iter()
+        .filter(|l| !kept_row(l))
         .filter_map(|l| {
             let row = route_row(l)?;
             Some(
@@ -225,6 +251,7 @@ fn routes(book: &[String], lab: &[String]) -> Vec<String> {
             )
         })
         .collect();
+    new.extend(book.iter().filter(|l| kept_row(l)).cloned());
     splice(book, &|l| route_row(l).is_some(), new)
 }
 
@@ -263,7 +290,8 @@ fn table(book: &[String], lab: &[String]) -> Vec<String> {
     };
     let row_line = |r: &Vec<String>| -> Option<&String> {
         book.iter().find(|l| {
-            l.split_whitespace().collect::<Vec<_>>() == r.iter().map(String::as_str).collect::<Vec<_>>()
+            l.split_whitespace().collect::<Vec<_>>()
+                == r.iter().map(String::as_str).collect::<Vec<_>>()
         })
     };
     let facts = |t: &Table, r: &Vec<String>| {
@@ -271,10 +299,22 @@ fn table(book: &[String], lab: &[String]) -> Vec<String> {
             header: t.header.clone(),
             rows: vec![r.clone()],
         };
-        compare::table_rows(&one, &["NAMESPACE", "NAME", "READY", "STATUS", "ROLES", "NODE", "IP", "VERSION"]
+        compare::table_rows(
+            &one,
+            &[
+                "NAMESPACE",
+                "NAME",
+                "READY",
+                "STATUS",
+                "ROLES",
+                "NODE",
+                "IP",
+                "VERSION",
+            ]
             .into_iter()
             .filter(|c| bt.col(c).is_some())
-            .collect::<Vec<_>>())
+            .collect::<Vec<_>>(),
+        )
     };
     let mut used = vec![false; bt.rows.len()];
     let mut new_rows = Vec::new();
@@ -292,11 +332,17 @@ fn table(book: &[String], lab: &[String]) -> Vec<String> {
         let same = |i: usize, c: &str| {
             val(&lt, lr, c).is_some() && val(&lt, lr, c) == val(&bt, &bt.rows[i], c)
         };
-        let owner = |t: &Table, r: &Vec<String>| val(t, r, "NAME").map(|n| bind::owner_of(&n).to_string());
+        let owner =
+            |t: &Table, r: &Vec<String>| val(t, r, "NAME").map(|n| bind::owner_of(&n).to_string());
         let pair = ["NAME", "IP", "NODE"]
             .iter()
-            .find_map(|c| (0..bt.rows.len()).find(|&i| !used[i] && same(i, c) && owner(&bt, &bt.rows[i]) == owner(&lt, lr)))
-            .or_else(|| (0..bt.rows.len()).find(|&i| !used[i] && owner(&bt, &bt.rows[i]) == owner(&lt, lr)));
+            .find_map(|c| {
+                (0..bt.rows.len())
+                    .find(|&i| !used[i] && same(i, c) && owner(&bt, &bt.rows[i]) == owner(&lt, lr))
+            })
+            .or_else(|| {
+                (0..bt.rows.len()).find(|&i| !used[i] && owner(&bt, &bt.rows[i]) == owner(&lt, lr))
+            });
         if let Some(i) = pair {
             used[i] = true;
         }
@@ -307,7 +353,11 @@ fn table(book: &[String], lab: &[String]) -> Vec<String> {
             .map(|(k, c)| {
                 let theirs = pair.map(|i| bt.rows[i][k].clone());
                 match (c.as_str(), val(&lt, lr, c)) {
-                    ("NAME", _) if pair.is_some() && owner(&bt, &bt.rows[pair.unwrap_or(0)]) == owner(&lt, lr) && lt.col("ROLES").is_none() => {
+                    ("NAME", _)
+                        if pair.is_some()
+                            && owner(&bt, &bt.rows[pair.unwrap_or(0)]) == owner(&lt, lr)
+                            && lt.col("ROLES").is_none() =>
+                    {
                         theirs.unwrap_or_default()
                     }
                     (_, Some(v)) => v,
@@ -321,7 +371,9 @@ fn table(book: &[String], lab: &[String]) -> Vec<String> {
     }
     let is_row = |l: &str| {
         let w: Vec<&str> = l.split_whitespace().collect();
-        bt.rows.iter().any(|r| r.iter().map(String::as_str).collect::<Vec<_>>() == w)
+        bt.rows
+            .iter()
+            .any(|r| r.iter().map(String::as_str).collect::<Vec<_>>() == w)
     };
     splice(book, &is_row, new_rows)
 }
@@ -330,7 +382,7 @@ fn similarity(a: &str, b: &str) -> f32 {
     similar::TextDiff::from_chars(a, b).ratio()
 }
 
-fn in_order(book: &[String], lab: &[String]) -> Vec<String> {
+fn in_order(book: &[String], lab: &[String], kept: &[&str]) -> Vec<String> {
     let ln: Vec<String> = lab.iter().map(|l| compare::normalize(l)).collect();
     // The book lines found in order (as compare::missing_in_order reads
     // them): each one's place in the lab, or None.
@@ -356,12 +408,23 @@ fn in_order(book: &[String], lab: &[String]) -> Vec<String> {
     }
     let mut out: Vec<(Option<usize>, String)> = Vec::new();
     for (i, b) in book.iter().enumerate() {
-        if found[i].is_some() || compare::normalize(b).is_empty() {
+        let n = compare::normalize(b);
+        if found[i].is_some() || n.is_empty() || kept.contains(&n.as_str()) {
             out.push((found[i], b.clone()));
             continue;
         }
-        let lo = found[..i].iter().flatten().last().map(|x| x + 1).unwrap_or(0);
-        let hi = found[i..].iter().flatten().next().copied().unwrap_or(lab.len());
+        let lo = found[..i]
+            .iter()
+            .flatten()
+            .last()
+            .map(|x| x + 1)
+            .unwrap_or(0);
+        let hi = found[i..]
+            .iter()
+            .flatten()
+            .next()
+            .copied()
+            .unwrap_or(lab.len());
         let best = (lo..hi.max(lo))
             .filter(|&j| !used[j] && !ln[j].is_empty())
             .map(|j| (j, similarity(&compare::normalize(b), &ln[j])))
@@ -373,10 +436,8 @@ fn in_order(book: &[String], lab: &[String]) -> Vec<String> {
         }
     }
     // An error the lab printed that the book does not show, where it came.
-    let errors = compare::errors_not_in_book(
-        &out.iter().map(|(_, l)| l.clone()).collect::<Vec<_>>(),
-        lab,
-    );
+    let errors =
+        compare::errors_not_in_book(&out.iter().map(|(_, l)| l.clone()).collect::<Vec<_>>(), lab);
     for (j, l) in lab.iter().enumerate() {
         let shown = format!(
             "the lab's command printed an error the book does not show: `{}`",
@@ -424,49 +485,90 @@ mod tests {
 
     #[test]
     fn ping_replies_and_errors_are_replaced_the_header_kept() {
-        let book = v("PING 10.244.3.3 (10.244.3.3): 48 data bytes\n60 bytes from 10.244.1.1: Destination Net Unreachable");
-        let lab = v("PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.\nFrom 10.244.1.1 icmp_seq=1 Time to live exceeded\n\n--- 10.244.3.3 ping statistics ---\n1 packets transmitted, 0 received, +1 errors, 100% packet loss, time 0ms");
+        let book = v(
+            "PING 10.244.3.3 (10.244.3.3): 48 data bytes\n60 bytes from 10.244.1.1: Destination Net Unreachable",
+        );
+        let lab = v(
+            "PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.\nFrom 10.244.1.1 icmp_seq=1 Time to live exceeded\n\n--- 10.244.3.3 ping statistics ---\n1 packets transmitted, 0 received, +1 errors, 100% packet loss, time 0ms",
+        );
         assert_eq!(
             ping(&book, &lab),
-            v("PING 10.244.3.3 (10.244.3.3): 48 data bytes\nFrom 10.244.1.1 icmp_seq=1 Time to live exceeded")
+            v(
+                "PING 10.244.3.3 (10.244.3.3): 48 data bytes\nFrom 10.244.1.1 icmp_seq=1 Time to live exceeded"
+            )
         );
         let silent = v("PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.");
-        let got = ping(&silent, &v("64 bytes from 10.244.3.3: icmp_seq=1 ttl=62 time=1 ms"));
+        let got = ping(
+            &silent,
+            &v("64 bytes from 10.244.3.3: icmp_seq=1 ttl=62 time=1 ms"),
+        );
         assert_eq!(got.len(), 2);
-        assert!(compare::ping_replies(&got, &v("64 bytes from 10.244.3.3: icmp_seq=1 ttl=62 time=9 ms")).is_empty());
+        assert!(
+            compare::ping_replies(
+                &got,
+                &v("64 bytes from 10.244.3.3: icmp_seq=1 ttl=62 time=9 ms")
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn route_rows_follow_the_lab_the_books_kept() {
-        let book = v("Destination     Gateway         Genmask         Flags Metric Ref    Use Iface\n10.244.1.0      0.0.0.0         255.255.255.0   U     0      0        0 cni0\n172.17.0.0      0.0.0.0         255.255.0.0     U     0      0        0 docker0");
-        let lab = v("Kernel IP routing table\nDestination     Gateway         Genmask         Flags Metric Ref    Use Iface\n10.244.1.0      0.0.0.0         255.255.255.0   U     0      0        0 cni0\n10.244.3.0      10.244.3.0      255.255.255.0   UG    0      0        0 flannel.1");
-        let got = routes(&book, &lab);
+        let book = v(
+            "Destination     Gateway         Genmask         Flags Metric Ref    Use Iface\n10.244.1.0      0.0.0.0         255.255.255.0   U     0      0        0 cni0\n172.17.0.0      0.0.0.0         255.255.0.0     U     0      0        0 docker0",
+        );
+        let lab = v(
+            "Kernel IP routing table\nDestination     Gateway         Genmask         Flags Metric Ref    Use Iface\n10.244.1.0      0.0.0.0         255.255.255.0   U     0      0        0 cni0\n10.244.3.0      10.244.3.0      255.255.255.0   UG    0      0        0 flannel.1",
+        );
+        let got = routes(&book, &lab, &[]);
         assert_eq!(got[1], book[1]);
         assert!(got[2].contains("flannel.1"));
         assert_eq!(got.len(), 3);
         assert!(compare::routes(&got, &lab).is_empty());
+        // A row under known drift stays the book's.
+        let got = routes(&book, &lab, &["172.17.0.0 0.0.0.0 255.255.0.0 U docker0"]);
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[3], book[2]);
     }
 
     #[test]
     fn a_table_keeps_the_books_columns_names_and_ages() {
-        let book = v("NAME      STATUS    ROLES     AGE       VERSION\nmaster    Ready     master    8m        v1.10.0\nnode1     Ready     <none>    3m        v1.10.0");
-        let lab = v("NAME     STATUS   ROLES           VERSION\nmaster   Ready    control-plane   v1.32\nnode1    Ready    <none>          v1.32");
+        let book = v(
+            "NAME      STATUS    ROLES     AGE       VERSION\nmaster    Ready     master    8m        v1.10.0\nnode1     Ready     <none>    3m        v1.10.0",
+        );
+        let lab = v(
+            "NAME     STATUS   ROLES           VERSION\nmaster   Ready    control-plane   v1.32\nnode1    Ready    <none>          v1.32",
+        );
         let got = table(&book, &lab);
         assert_eq!(got[0], book[0]);
-        assert!(got[1].starts_with("master    Ready     control-plane   8m"), "{got:?}");
+        assert!(
+            got[1].starts_with("master    Ready     control-plane   8m"),
+            "{got:?}"
+        );
         let (b, l) = (Table::parse(&got).unwrap(), Table::parse(&lab).unwrap());
         assert!(compare::tables(&b, &l).is_empty(), "{got:?}");
     }
 
     #[test]
     fn missing_lines_take_the_nearest_lab_line_errors_are_added() {
-        let book = v("Determining IP address of default interface\nUsing interface with name enp0s3 and address 10.0.2.15\nDefaulting external address to interface address (10.0.2.15)");
-        let lab = v("I1127 11:58:30.985486 1 main.go:1] Determining IP address of default interface\nI1127 11:58:30.985486 1 main.go:2] Using interface with name eth9 and address 10.0.2.15\nI1127 11:58:30.985486 1 main.go:3] Defaulting external address to interface address (10.0.2.15)");
-        let got = in_order(&book, &lab);
+        let book = v(
+            "Determining IP address of default interface\nUsing interface with name enp0s3 and address 10.0.2.15\nDefaulting external address to interface address (10.0.2.15)",
+        );
+        let lab = v(
+            "I1127 11:58:30.985486 1 main.go:1] Determining IP address of default interface\nI1127 11:58:30.985486 1 main.go:2] Using interface with name eth9 and address 10.0.2.15\nI1127 11:58:30.985486 1 main.go:3] Defaulting external address to interface address (10.0.2.15)",
+        );
+        let got = in_order(&book, &lab, &[]);
         assert_eq!(got[0], book[0]);
-        assert_eq!(got[1], "Using interface with name eth9 and address 10.0.2.15");
+        assert_eq!(
+            got[1],
+            "Using interface with name eth9 and address 10.0.2.15"
+        );
         assert!(compare::missing_in_order(&got, &lab).is_empty());
-        let got = in_order(&v("FLANNEL_SUBNET=10.244.1.1/24"), &v("cat: /run/x: No such file or directory"));
+        let got = in_order(
+            &v("FLANNEL_SUBNET=10.244.1.1/24"),
+            &v("cat: /run/x: No such file or directory"),
+            &[],
+        );
         assert_eq!(got, v("cat: /run/x: No such file or directory"));
     }
 }

@@ -36,8 +36,8 @@ fn fixture() -> (BookReport, Chapter, Lab) {
     )
     .unwrap();
     let c = parse::read(&root.join("labs/chapter4/chapter.md")).unwrap();
-    let lab = crate::spec::load_file(&root.join("labs/chapter4/lab.yaml"), Default::default())
-        .unwrap();
+    let lab =
+        crate::spec::load_file(&root.join("labs/chapter4/lab.yaml"), Default::default()).unwrap();
     (r, c, lab)
 }
 
@@ -62,7 +62,15 @@ async fn known_drift_is_left_alone_unless_asked() {
 #[tokio::test]
 async fn suggest_known_rewrites_every_known_drift_and_no_prose() {
     let (r, c, lab) = fixture();
-    let s = suggest(&r, &c, &lab, &Kubectl132, &Options { known: true }, "chapter.md").await;
+    let s = suggest(
+        &r,
+        &c,
+        &lab,
+        &Kubectl132,
+        &Options { known: true },
+        "chapter.md",
+    )
+    .await;
     assert_eq!(s.blocks, [48, 103, 116, 139, 247], "{}", s.patch);
     assert!(s.left.is_empty(), "{:?}", s.left);
     for want in [
@@ -82,5 +90,9 @@ async fn suggest_known_rewrites_every_known_drift_and_no_prose() {
     assert!(!s.text.contains("10.244.2."), "{}", s.patch);
     assert_eq!(prose(&s.text), prose(&c.text));
     // Nothing the patch does not need: the matching blocks are untouched.
-    assert!(!s.patch.contains("-64 bytes from 10.244.1.2"), "{}", s.patch);
+    assert!(
+        !s.patch.contains("-64 bytes from 10.244.1.2"),
+        "{}",
+        s.patch
+    );
 }
