@@ -24,6 +24,7 @@ pub mod report;
 pub mod suggest;
 #[cfg(test)]
 mod tests_matrix;
+pub mod watch;
 
 use crate::error::{LabError, Result};
 use crate::provider::Provider;

@@ -1,4 +1,4 @@
-//! `lab book <lab> [--chapter FILE] [--known FILE] [--bless] [--provider P] [--vm V] [--json F] [--junit F] [--html F] [--keep] [--kubectl-matrix] [--suggest FILE [--suggest-known]]`.
+//! `lab book <lab> [--chapter FILE] [--known FILE] [--bless] [--provider P] [--vm V] [--json F] [--junit F] [--html F] [--keep] [--kubectl-matrix] [--suggest FILE [--suggest-known]] [--watch]`.
 //!
 //! Report paths are checked before anything runs; the operation
 //! ([`crate::ops::book`]) refuses a bad chapter before anything is made.
@@ -58,6 +58,11 @@ pub struct Args {
     /// With --suggest: rewrite the blocks under known drift too.
     #[arg(long, requires = "suggest")]
     suggest_known: bool,
+    /// Replay once, then again on every save of the chapter, its known
+    /// drift or the lab's files, until Ctrl-C (the lab is then torn down
+    /// unless --keep).
+    #[arg(long, conflicts_with_all = ["bless", "json", "junit", "html", "suggest", "kubectl_matrix"])]
+    watch: bool,
 }
 
 pub async fn run(a: Args) -> Result<()> {
@@ -91,6 +96,15 @@ pub async fn run(a: Args) -> Result<()> {
             known: a.suggest_known,
         }),
     };
+    if a.watch {
+        let width = crate::report::table::terminal_width().unwrap_or(80);
+        let print = |l: &str| super::output::out!("{l}");
+        let sink = book::watch::Sink {
+            print: &print,
+            width,
+        };
+        return op::watch(settings, &super::terminal(), &sink).await;
+    }
     let booked = op::book(settings, &super::terminal()).await?;
     let r = &booked.report;
     super::output::show(&reports, &book::report::terminal(r));

@@ -27,3 +27,4 @@ mod ux;
 mod vagrant;
 mod vagrant_boot;
 mod verify;
+mod watch;
