@@ -18,6 +18,7 @@ mod child;
 pub mod dashboard;
 pub mod inputs;
 mod render;
+pub mod suggestion;
 pub mod summary;
 mod timings;
 

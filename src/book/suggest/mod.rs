@@ -187,7 +187,11 @@ pub async fn suggest(
         let mut touched = false;
         for c in &b.commands {
             let fix = to_fix(c, o);
-            let Some(step) = steps.get(&c.line).filter(|_| !fix.is_empty()) else {
+            // The chapter as replayed (a record may be older than the file).
+            let Some(step) = steps
+                .get(&c.line)
+                .filter(|s| !fix.is_empty() && s.command == c.command)
+            else {
                 continue;
             };
             let mut pairs: Vec<(String, String)> = c
