@@ -117,3 +117,48 @@ fn a_drifted_copy_is_patched_back_to_no_new_drift() {
     assert_eq!(v["summary"]["drift"], 0, "{stdout}");
     assert_eq!(v["summary"]["known_drift"], 5, "{stdout}");
 }
+
+/// A chapter of another voice (a terse cheat sheet, `$ ` prompts, its own
+/// pod names and addresses) replayed against chapter4's lab: a refused
+/// `exec`, a TTL, flannel's interface and route rows drift; the patch keeps
+/// its names and addresses and makes it replay with no drift at all.
+#[test]
+fn a_cheat_sheet_of_its_own_voice_is_patched_to_no_drift() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let name = unique_name("sc");
+    let lab = copy_lab("chapter4", &name);
+    let dir = lab.path().to_path_buf();
+    std::fs::copy(
+        crate::harness::fixture("suggest/cheatsheet.md"),
+        dir.join("cheatsheet.md"),
+    )
+    .unwrap();
+    let patch = tempfile::NamedTempFile::new().unwrap();
+    let p = patch.path().to_str().unwrap();
+    let args = ["--chapter", "cheatsheet.md"];
+    let (code, stdout, v, _, lab) = book_in(&name, lab, &[&args[..], &["--suggest", p]].concat());
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(v["summary"]["drift"], 2, "{stdout}");
+    let text = std::fs::read_to_string(patch.path()).unwrap();
+    for want in [
+        "+$ kubectl --kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-m4q7x -- cat /run/flannel/subnet.env",
+        "+Using interface with name enp0s8 and address 10.100.198.201",
+        "+64 bytes from 10.244.2.7: icmp_seq=1 ttl=63 time=0.31 ms",
+        "+10.244.0.0      10.244.0.0      255.255.255.0   UG    0      0        0 flannel.1",
+    ] {
+        assert!(text.contains(want), "no {want:?} in\n{text}");
+    }
+    // The lab's own names and node2's lab address never enter the book.
+    assert!(
+        !text.contains("10.244.2.2") && !text.contains("node1-0"),
+        "{text}"
+    );
+    apply(&dir, patch.path());
+    let (code, stdout, v, _, _lab) = book_in(&name, lab, &args);
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(v["summary"]["drift"], 0, "{stdout}");
+    assert_eq!(v["summary"]["known_drift"], 0, "{stdout}");
+}

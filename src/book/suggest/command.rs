@@ -198,8 +198,8 @@ fn edits(r: &Replacement, w: &[Word], at: &[Vec<usize>], line_end: usize) -> Opt
                 old_index, old_len, ..
             } => {
                 lits(&r.old[old_index..old_index + old_len])?;
-                for j in old_index..old_index + old_len {
-                    let i = *at[j].first()?;
+                for bound in &at[old_index..old_index + old_len] {
+                    let i = *bound.first()?;
                     let end = w.get(i + 1).map(|n| n.start).unwrap_or(w[i].end);
                     out.push((w[i].start..end, String::new()));
                 }

@@ -54,8 +54,8 @@ pub fn select(
         }
     }
     let mut run: BTreeSet<usize> = BTreeSet::new();
-    for i in 0..new.blocks.len() {
-        if same[i].is_some() {
+    for (i, s) in same.iter().enumerate() {
+        if s.is_some() {
             continue;
         }
         run.insert(i);
