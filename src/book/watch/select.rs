@@ -3,8 +3,10 @@
 //! added above it is the same block); each block whose text changed is
 //! replayed, and so are the blocks after a changed block that changes the
 //! lab's state (a `kubectl apply|delete -f`), up to the next block that
-//! changes it again: they ran in the state it made. Every other block keeps
-//! its last verdict, moved to its new line.
+//! changes it again: they ran in the state it made; and the later blocks
+//! that use a name or address a changed table (`kubectl get`) shows, before
+//! or after the save: the book's bindings come from its tables. Every other
+//! block keeps its last verdict, moved to its new line.
 
 use crate::book::parse::{self, Block, Chapter};
 use crate::book::recognize::{Cmd, KubeAction, recognize};
@@ -53,12 +55,60 @@ pub fn select(
             }
         }
     }
+    // Names and addresses a changed table (a `kubectl get`) shows, before
+    // or after the save: the book's bindings, which later blocks use.
+    let defines = |b: &Block| {
+        b.body
+            .iter()
+            .any(|(_, l)| l.contains("kubectl") && l.contains(" get "))
+    };
+    let mut matched_old = vec![false; old.blocks.len()];
+    for o in same.iter().flatten() {
+        matched_old[*o] = true;
+    }
+    let mut bound: BTreeSet<String> = BTreeSet::new();
+    let changed_tables = new
+        .blocks
+        .iter()
+        .zip(&same)
+        .filter(|(_, s)| s.is_none())
+        .map(|(b, _)| b)
+        .chain(
+            old.blocks
+                .iter()
+                .zip(&matched_old)
+                .filter(|(_, m)| !**m)
+                .map(|(b, _)| b),
+        )
+        .filter(|b| defines(b));
+    for b in changed_tables {
+        for (_, l) in &b.body {
+            bound.extend(
+                l.split_whitespace()
+                    .filter(|w| {
+                        w.len() >= 7
+                            && w.contains(|c: char| c.is_ascii_digit())
+                            && w.contains(['.', '-'])
+                    })
+                    .map(str::to_string),
+            );
+        }
+    }
     let mut run: BTreeSet<usize> = BTreeSet::new();
     for (i, s) in same.iter().enumerate() {
         if s.is_some() {
             continue;
         }
         run.insert(i);
+        // Later blocks that use what a changed table binds.
+        for (j, b) in new.blocks.iter().enumerate().skip(i + 1) {
+            if b.body
+                .iter()
+                .any(|(_, l)| l.split_whitespace().any(|w| bound.contains(w)))
+            {
+                run.insert(j);
+            }
+        }
         if changes_state(&new.blocks[i]) {
             for j in i + 1..new.blocks.len() {
                 if changes_state(&new.blocks[j]) {
@@ -157,5 +207,14 @@ mod tests {
         assert_eq!(run, [1, 2]);
         let (run, _) = select(&old, &old, &report(&old));
         assert!(run.is_empty());
+    }
+
+    #[test]
+    fn blocks_using_a_changed_tables_addresses_are_replayed() {
+        let text = "```bash\nkubectl get pods -o wide\nNAME READY IP NODE\nweb-abcdefghij-x1 1/1 10.244.1.2 node1\n```\n\n```bash\nvagrant ssh node2\nroute -n\n```\n\n```bash\nvagrant ssh node2\nping -c 1 10.244.1.2\n```\n";
+        let old = chapter(text);
+        let new = chapter(&text.replace("10.244.1.2 node1", "10.244.1.3 node1"));
+        let (run, _) = select(&old, &new, &report(&old));
+        assert_eq!(run, [0, 2]);
     }
 }
