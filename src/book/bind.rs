@@ -394,6 +394,29 @@ impl Binding {
     }
 }
 
+/// A binding note as [`Binding::text`] and the replay write it (`10.244.3.3
+/// (book) = nginx pod on node2 = 10.244.2.2 (lab)`, or a pod's name), read
+/// back: (the book's value, the lab's). `None` for a note that names no lab
+/// value (a flannel pod is its node).
+pub fn parse_note(note: &str) -> Option<(String, String)> {
+    let (book, rest) = note.split_once(" (book) = ")?;
+    let rest = rest.strip_suffix(" (lab)")?;
+    let (_, lab) = rest.rsplit_once(" = ")?;
+    (!book.contains(' ') && !lab.contains(' ')).then(|| (book.to_string(), lab.to_string()))
+}
+
+impl Binding {
+    /// The book's address for a lab address in a node's pod subnet: the same
+    /// place in the book's subnet of that node (the reverse of [`Binding::ip`]
+    /// for addresses that are not a pod's). `None`: the lab fixes it.
+    pub fn book_ip(&self, lab_ip: Ipv4Addr, lab: &Lab) -> Option<Ipv4Addr> {
+        let node = lab.nodes.iter().find(|n| n.pod_subnet.contains(&lab_ip))?;
+        let (net, ..) = self.subnets.iter().find(|(_, n, _)| *n == node.name)?;
+        let offset = u32::from(lab_ip) - u32::from(node.pod_subnet.network());
+        Some(Ipv4Addr::from(u32::from(net.network()) + offset))
+    }
+}
+
 /// The byte range of the next dotted-quad in `s`.
 pub fn next_ipv4(s: &str) -> Option<(usize, usize)> {
     let b = s.as_bytes();
@@ -448,5 +471,28 @@ mod tests {
         assert_eq!(next_ipv4("via 10.244.3.0, x"), Some((4, 14)));
         assert_eq!(next_ipv4("v1.10.0 and 1.2.3"), None);
         assert_eq!(next_ipv4("10.244.3.1/24"), Some((0, 10)));
+    }
+
+    #[test]
+    fn notes_read_back() {
+        assert_eq!(
+            parse_note("10.244.3.3 (book) = nginx pod on node2 = 10.244.2.2 (lab)"),
+            Some(("10.244.3.3".into(), "10.244.2.2".into()))
+        );
+        assert_eq!(
+            parse_note(
+                "nginx-deployment-75675f5897-4dm42 (book) = nginx pod on node1 = nginx-deployment-node1-0 (lab)"
+            ),
+            Some((
+                "nginx-deployment-75675f5897-4dm42".into(),
+                "nginx-deployment-node1-0".into()
+            ))
+        );
+        assert_eq!(
+            parse_note(
+                "kube-flannel-ds-zzkf7 (book) = flannel on node1 (hostNetwork: node1 itself)"
+            ),
+            None
+        );
     }
 }

@@ -21,8 +21,10 @@ pub mod parse;
 pub mod recognize;
 pub mod replay;
 pub mod report;
+pub mod suggest;
 #[cfg(test)]
 mod tests_matrix;
+pub mod watch;
 
 use crate::error::{LabError, Result};
 use crate::provider::Provider;

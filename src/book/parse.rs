@@ -82,6 +82,8 @@ pub struct Step {
     pub remark: Option<String>,
     /// The lines the book shows after it, blank lines at either end dropped.
     pub output: Vec<String>,
+    /// The chapter line of each of `output` (what `--suggest` rewrites).
+    pub output_at: Vec<usize>,
 }
 
 /// Read and split a chapter file.
@@ -323,6 +325,7 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
                 && !s.output.is_empty()
             {
                 s.output.push(String::new());
+                s.output_at.push(*n);
             }
             continue;
         }
@@ -335,16 +338,19 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
                 command,
                 remark,
                 output: Vec::new(),
+                output_at: Vec::new(),
             });
         } else if is_remark(line) {
             prose.push((*n, line.trim().to_string()));
         } else if let Some(s) = steps.last_mut() {
             s.output.push(line.clone());
+            s.output_at.push(*n);
         }
     }
     for s in &mut steps {
         while s.output.last().is_some_and(|l| l.trim().is_empty()) {
             s.output.pop();
+            s.output_at.pop();
         }
     }
     (steps, prose)

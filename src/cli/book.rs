@@ -1,4 +1,4 @@
-//! `lab book <lab> [--chapter FILE] [--known FILE] [--bless] [--provider P] [--vm V] [--json F] [--junit F] [--html F] [--keep] [--kubectl-matrix]`.
+//! `lab book <lab> [--chapter FILE] [--known FILE] [--bless] [--provider P] [--vm V] [--json F] [--junit F] [--html F] [--keep] [--kubectl-matrix] [--suggest FILE [--suggest-known]] [--watch]`.
 //!
 //! Report paths are checked before anything runs; the operation
 //! ([`crate::ops::book`]) refuses a bad chapter before anything is made.
@@ -52,11 +52,27 @@ pub struct Args {
     /// which accept, warn and refuse each line.
     #[arg(long)]
     kubectl_matrix: bool,
+    /// Write a patch of the chapter (`patch -p0 < FILE`) that makes each
+    /// drifted block true for the lab: refused commands as the tool says,
+    /// output as the lab shows it, in the book's names. Known drift is left.
+    #[arg(long, value_name = "FILE")]
+    suggest: Option<PathBuf>,
+    /// With --suggest: rewrite the blocks under known drift too.
+    #[arg(long, requires = "suggest")]
+    suggest_known: bool,
+    /// Replay once, then again on every save of the chapter, its known
+    /// drift or the lab's files, until Ctrl-C (the lab is then torn down
+    /// unless --keep).
+    #[arg(long, conflicts_with_all = ["bless", "json", "junit", "html", "suggest", "kubectl_matrix"])]
+    watch: bool,
 }
 
 pub async fn run(a: Args) -> Result<()> {
     // Before anything runs: a bad report path costs nothing.
-    let reports = Reports::new(a.junit, a.json).with_html(a.html);
+    let patch_file = a.suggest.clone();
+    let reports = Reports::new(a.junit, a.json)
+        .with_html(a.html)
+        .with_patch(a.suggest);
     reports.check(&crate::state::root())?;
     let lab = spec::load(&a.lab, LoadOptions::default())?;
     let lab = crate::ops::instance::bring_up(lab, a.instance.name.as_deref())?;
@@ -79,7 +95,19 @@ pub async fn run(a: Args) -> Result<()> {
             kubectl_matrix: a.kubectl_matrix,
         },
         keep: a.keep,
+        suggest: patch_file.as_ref().map(|_| book::suggest::Options {
+            known: a.suggest_known,
+        }),
     };
+    if a.watch {
+        let width = crate::report::table::terminal_width().unwrap_or(80);
+        let print = |l: &str| super::output::out!("{l}");
+        let sink = book::watch::Sink {
+            print: &print,
+            width,
+        };
+        return op::watch(settings, &super::terminal(), &sink).await;
+    }
     let booked = op::book(settings, &super::terminal()).await?;
     let r = &booked.report;
     super::output::show(&reports, &book::report::terminal(r));
@@ -95,8 +123,12 @@ pub async fn run(a: Args) -> Result<()> {
             Format::Json => book::report::json(r),
             Format::Junit => book::report::junit(r),
             Format::Html => book::html::page(r, graph.as_ref()),
+            Format::Patch => booked.suggestion.as_ref()?.patch.clone(),
         })
     });
+    if let (Some(s), Some(f)) = (&booked.suggestion, &patch_file) {
+        super::output::show(&reports, &suggestion_text(s, &r.chapter, f));
+    }
     if let Some(e) = booked.error {
         return Err(e);
     }
@@ -115,6 +147,29 @@ pub async fn run(a: Args) -> Result<()> {
             total: r.blocks.len(),
         })
     }
+}
+
+/// What `--suggest` says: where the patch is and how to apply it, and
+/// what it left as it is, one line each.
+fn suggestion_text(s: &book::suggest::Suggestion, chapter: &str, file: &std::path::Path) -> String {
+    let mut t = if s.patch.is_empty() {
+        format!("suggest: nothing to rewrite; {} is empty\n", file.display())
+    } else {
+        let blocks: Vec<String> = s.blocks.iter().map(|l| l.to_string()).collect();
+        let header = book::suggest::header_path(std::path::Path::new(chapter));
+        format!(
+            "suggest: {} block{} rewritten (lines {}) in {}\n  apply: {}\n",
+            s.blocks.len(),
+            if s.blocks.len() == 1 { "" } else { "s" },
+            blocks.join(", "),
+            file.display(),
+            book::suggest::apply_hint(std::path::Path::new(chapter), &header, file)
+        )
+    };
+    for l in &s.left {
+        t.push_str(&format!("  left as is: {l}\n"));
+    }
+    t
 }
 
 async fn page_graph(lab: &crate::spec::Lab, name: &str) -> Option<crate::graph::Topology> {

@@ -19,6 +19,7 @@ pub mod dashboard;
 pub mod inputs;
 mod render;
 pub mod shown;
+pub mod suggestion;
 pub mod summary;
 mod timings;
 

@@ -1,6 +1,6 @@
 //! A night's outputs from the history: `summary.md`, `index.html` and
-//! `junit.xml` (the records' own results), for `lab nightly`, `report` and
-//! `merge` alike.
+//! `junit.xml` (the records' own results), and `suggestion.patch` when a
+//! book block newly drifts, for `lab nightly`, `report` and `merge` alike.
 
 use super::{dashboard, summary};
 use crate::error::{LabError, Result};
@@ -22,6 +22,8 @@ pub fn render_outputs(h: &History, out: &Path) -> Result<Analysis> {
         dashboard::render(&a, out).as_bytes(),
     )?;
     crate::state::write_atomic(&out.join("junit.xml"), junit(&a).as_bytes())?;
+    // When a book block newly drifts: the chapters' rewrite beside them.
+    super::suggestion::write(&a, out)?;
     Ok(a)
 }
 

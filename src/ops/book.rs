@@ -28,6 +28,8 @@ pub struct Settings {
     pub book: book::Settings,
     /// Leave the lab up at the end (`--keep`).
     pub keep: bool,
+    /// `--suggest`: the chapter's rewrite after the replay.
+    pub suggest: Option<book::suggest::Options>,
 }
 
 /// A replay that ended: the verdicts, and the error of the teardown after
@@ -35,18 +37,28 @@ pub struct Settings {
 pub struct Booked {
     pub report: BookReport,
     pub error: Option<LabError>,
+    /// With `--suggest`, the chapter's rewrite.
+    pub suggestion: Option<book::suggest::Suggestion>,
 }
 
-/// Replay the chapter. Refusals (a bad chapter or known-drift file, a busy
-/// lab, another provider, the provider unavailable) come before anything
-/// is made.
-pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
-    let prepared = book::prepare(&s.lab, &s.book)?;
+/// The lab brought up, or used as it is up: what a replay needs, and
+/// whether it was up before (then it stays up).
+struct Ready {
+    held: Held,
+    state: State,
+    lab: Lab,
+    provider: Box<dyn crate::provider::Provider>,
+    was_up: bool,
+}
+
+/// Lock the lab, and bring it up unless it is up. Refusals (a busy lab,
+/// another provider, the provider unavailable) come before anything is made.
+async fn ready(s: &Settings, rep: &Reporter) -> Result<Ready> {
     let name = s.lab.name.clone();
     let held = Held::acquire(&name, "book")?;
     let loaded = State::load(&name).inspect_err(|_| held.refused())?;
     let was_up = loaded.is_some();
-    let (mut st, lab, p) = match loaded {
+    let (st, lab, p) = match loaded {
         Some(st) => {
             if st.phase != Phase::Up {
                 return Err(LabError::NeedsRepair(format!(
@@ -68,12 +80,11 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
             (r.state, r.lab, r.provider)
         }
         None => {
-            let variant = s.lab.default_variant.clone();
             let settings = up::Settings {
-                lab: s.lab,
+                lab: s.lab.clone(),
                 provider: up::choose_provider(s.provider, s.vm)?,
                 vm: s.vm,
-                variant,
+                variant: s.lab.default_variant.clone(),
                 // --keep: what was made stays, whatever happens.
                 keep: s.keep,
             };
@@ -81,20 +92,72 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
             (up.state, up.lab, up.provider)
         }
     };
-    let replayed =
-        interruptible(book::run(&s.book, prepared, &lab, &mut st, p.as_ref(), rep)).await;
-    if let Some(sig) = signals::received() {
-        rep.info(format!("{sig}: stopping"));
-    }
-    let torn = if s.keep || was_up {
+    Ok(Ready {
+        held,
+        state: st,
+        lab,
+        provider: p,
+        was_up,
+    })
+}
+
+/// Tear the lab down at the end, unless `--keep` or it was up before.
+async fn finish(s: &Settings, r: &Ready, rep: &Reporter) -> Result<()> {
+    if s.keep || r.was_up {
         rep.info(format!(
             "lab {} stays up; `lab destroy {0}` removes it",
-            lab.name
+            r.lab.name
         ));
         Ok(())
     } else {
-        held.teardown(p.as_ref(), rep).await
-    };
+        r.held.teardown(r.provider.as_ref(), rep).await
+    }
+}
+
+/// `lab book --watch`: the lab brought up (or used), the chapter replayed,
+/// then replayed again as it, its known drift and the lab's files are saved
+/// ([`book::watch`]), until a signal; then the lab is torn down unless
+/// `--keep` or it was up before. Ends as interrupted (exit 130).
+pub async fn watch(s: Settings, rep: &Reporter, sink: &book::watch::Sink<'_>) -> Result<()> {
+    let prepared = book::prepare(&s.lab, &s.book)?;
+    let mut r = ready(&s, rep).await?;
+    let watched = interruptible(book::watch::watch(
+        r.lab.clone(),
+        &mut r.state,
+        r.provider.as_ref(),
+        prepared.chapter,
+        prepared.known_path,
+        prepared.known,
+        rep,
+        sink,
+    ))
+    .await;
+    if let Some(sig) = signals::received() {
+        rep.info(format!("{sig}: stopping"));
+    }
+    let torn = finish(&s, &r, rep).await;
+    match watched {
+        Ok(()) | Err(LabError::Interrupted) => {}
+        Err(e) => return Err(e),
+    }
+    torn.map_err(|e| LabError::Teardown(Box::new(e)))?;
+    Err(LabError::Interrupted)
+}
+
+/// Replay the chapter. Refusals (a bad chapter or known-drift file, a busy
+/// lab, another provider, the provider unavailable) come before anything
+/// is made.
+pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
+    let prepared = book::prepare(&s.lab, &s.book)?;
+    let chapter = s.suggest.map(|_| prepared.chapter.clone());
+    let mut r = ready(&s, rep).await?;
+    let (lab, p) = (r.lab.clone(), r.provider.as_ref());
+    let st = &mut r.state;
+    let replayed = interruptible(book::run(&s.book, prepared, &lab, st, p, rep)).await;
+    if let Some(sig) = signals::received() {
+        rep.info(format!("{sig}: stopping"));
+    }
+    let torn = finish(&s, &r, rep).await;
     let report = match replayed {
         Ok(r) => r,
         Err(e) => {
@@ -107,8 +170,36 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
             return Err(e);
         }
     };
+    let suggestion = match (s.suggest, chapter) {
+        (Some(o), Some(c)) => Some(suggest(&report, &c, &lab, &o).await),
+        _ => None,
+    };
     Ok(Booked {
         report,
         error: torn.err().map(|e| LabError::Teardown(Box::new(e))),
+        suggestion,
     })
+}
+
+/// The chapter's rewrite after `report`, refusals judged by the kubectl of
+/// the lab's minor (offline).
+pub async fn suggest(
+    report: &BookReport,
+    chapter: &book::parse::Chapter,
+    lab: &Lab,
+    o: &book::suggest::Options,
+) -> book::suggest::Suggestion {
+    /// No kubectl to ask: no refused line is rewritten.
+    struct Nobody(String);
+    #[async_trait::async_trait]
+    impl book::suggest::Judge for Nobody {
+        async fn accepts(&self, _: &[String]) -> std::result::Result<bool, String> {
+            Err(self.0.clone())
+        }
+    }
+    let header = book::suggest::header_path(&chapter.path);
+    match book::suggest::KubectlJudge::new(lab) {
+        Ok(j) => book::suggest::suggest(report, chapter, lab, &j, o, &header).await,
+        Err(e) => book::suggest::suggest(report, chapter, lab, &Nobody(e), o, &header).await,
+    }
 }

@@ -86,6 +86,8 @@ pub struct Reports {
     pub json: Option<Target>,
     /// `lab book --html F`.
     pub html: Option<Target>,
+    /// `lab book --suggest F`: the chapter's patch.
+    pub patch: Option<Target>,
 }
 
 /// A kind of report.
@@ -94,6 +96,7 @@ pub enum Format {
     Junit,
     Json,
     Html,
+    Patch,
 }
 
 impl Format {
@@ -102,6 +105,7 @@ impl Format {
             Format::Junit => "--junit",
             Format::Json => "--json",
             Format::Html => "--html",
+            Format::Patch => "--suggest",
         }
     }
 }
@@ -112,6 +116,7 @@ impl Reports {
             junit: junit.map(Target::from_arg),
             json: json.map(Target::from_arg),
             html: None,
+            patch: None,
         }
     }
 
@@ -121,11 +126,18 @@ impl Reports {
         self
     }
 
+    /// These reports and the chapter's patch (`lab book --suggest F`).
+    pub fn with_patch(mut self, patch: Option<PathBuf>) -> Reports {
+        self.patch = patch.map(Target::from_arg);
+        self
+    }
+
     fn each(&self) -> impl Iterator<Item = (Format, &Target)> {
         [
             (Format::Junit, self.junit.as_ref()),
             (Format::Json, self.json.as_ref()),
             (Format::Html, self.html.as_ref()),
+            (Format::Patch, self.patch.as_ref()),
         ]
         .into_iter()
         .filter_map(|(f, t)| t.map(|t| (f, t)))
@@ -193,7 +205,7 @@ impl Reports {
         self.write_with(|f| match f {
             Format::Junit => Some(super::junit::render(report)),
             Format::Json => Some(report.to_json()),
-            Format::Html => None,
+            Format::Html | Format::Patch => None,
         })
     }
 

@@ -776,6 +776,8 @@ fn two_real_nights_name_the_check_a_lab_change_broke() {
             .all(|r| r.verdict == lab::report::Verdict::Pass),
         "{matrix:#?}"
     );
+    // Nothing newly drifts: no suggestion.
+    assert!(!work.path().join("out/suggestion.patch").exists());
     // Between the nights the fixed variant's flannel loses --iface: its
     // cross-node checks now fail.
     edit(
@@ -807,6 +809,13 @@ fn two_real_nights_name_the_check_a_lab_change_broke() {
     assert_eq!(
         std::fs::read_to_string(work.path().join("out/summary.md")).unwrap(),
         summary
+    );
+    // The book's ping across nodes in the fixed variant newly drifts: the
+    // night suggests the chapter's rewrite beside its summary.
+    let patch = std::fs::read_to_string(work.path().join("out/suggestion.patch")).unwrap();
+    assert!(
+        patch.contains("-64 bytes from 10.244.3.4: icmp_seq=1 ttl=63"),
+        "{patch}"
     );
     // Steps were recorded for both nights (the timing trend).
     let snap = History::open_read(&db).unwrap().load().unwrap();

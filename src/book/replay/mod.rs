@@ -231,6 +231,18 @@ pub async fn replay(
     target: &mut dyn Target,
     known: &KnownFile,
 ) -> BookReport {
+    replay_only(chapter, lab, target, known, None).await
+}
+
+/// [`replay`] of the blocks opening at the lines `only` (all when None),
+/// the book's names bound from the whole chapter (`lab book --watch`).
+pub async fn replay_only(
+    chapter: &Chapter,
+    lab: &Lab,
+    target: &mut dyn Target,
+    known: &KnownFile,
+    only: Option<&[usize]>,
+) -> BookReport {
     let planned: Vec<(Vec<Planned>, Vec<String>)> = chapter.blocks.iter().map(plan).collect();
     let for_binding: Vec<Vec<(Step, std::result::Result<Cmd, String>)>> = planned
         .iter()
@@ -243,6 +255,9 @@ pub async fn replay(
     };
     let mut blocks = Vec::new();
     for (block, (plans, prose)) in chapter.blocks.iter().zip(planned) {
+        if only.is_some_and(|o| !o.contains(&block.line)) {
+            continue;
+        }
         let since = std::time::Instant::now();
         let mut commands = Vec::new();
         if !block.is_shell() {

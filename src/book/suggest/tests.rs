@@ -1,0 +1,98 @@
+//! `--suggest` on a recorded replay of chapter4 (netns, kubectl 1.32: the
+//! fixture is `lab book chapter4 --json` as it ran), with a judge that
+//! accepts what kubectl 1.32 accepts of an `exec`.
+
+use super::*;
+use crate::book::parse;
+use std::path::Path;
+
+struct Kubectl132;
+
+#[async_trait::async_trait]
+impl Judge for Kubectl132 {
+    async fn accepts(&self, words: &[String]) -> Result<bool, String> {
+        // The pod is the one word before `--`; `-n` and `--kubeconfig` take
+        // a value.
+        let mut pos = Vec::new();
+        let mut i = 0;
+        while i < words.len() && words[i] != "--" {
+            match words[i].as_str() {
+                "-n" | "--kubeconfig" => i += 2,
+                w if w.starts_with('-') => i += 1,
+                w => {
+                    pos.push(w.to_string());
+                    i += 1;
+                }
+            }
+        }
+        Ok(i < words.len() && pos.len() == 2)
+    }
+}
+
+fn fixture() -> (BookReport, Chapter, Lab) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let r: BookReport = serde_json::from_slice(
+        &std::fs::read(root.join("tests/fixtures/suggest/chapter4.book.json")).unwrap(),
+    )
+    .unwrap();
+    let c = parse::read(&root.join("labs/chapter4/chapter.md")).unwrap();
+    let lab =
+        crate::spec::load_file(&root.join("labs/chapter4/lab.yaml"), Default::default()).unwrap();
+    (r, c, lab)
+}
+
+/// The chapter's lines outside its fenced blocks, in order.
+fn prose(text: &str) -> Vec<String> {
+    let c = parse::parse(Path::new("c.md"), text.as_bytes()).unwrap();
+    text.lines()
+        .enumerate()
+        .filter(|(i, _)| !c.blocks.iter().any(|b| (b.line..=b.end).contains(&(i + 1))))
+        .map(|(_, l)| l.to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn known_drift_is_left_alone_unless_asked() {
+    let (r, c, lab) = fixture();
+    let s = suggest(&r, &c, &lab, &Kubectl132, &Options::default(), "chapter.md").await;
+    assert!(s.patch.is_empty(), "{}", s.patch);
+    assert!(s.blocks.is_empty());
+}
+
+#[tokio::test]
+async fn suggest_known_rewrites_every_known_drift_and_no_prose() {
+    let (r, c, lab) = fixture();
+    let s = suggest(
+        &r,
+        &c,
+        &lab,
+        &Kubectl132,
+        &Options { known: true },
+        "chapter.md",
+    )
+    .await;
+    assert_eq!(s.blocks, [48, 103, 116, 139, 247], "{}", s.patch);
+    assert!(s.left.is_empty(), "{:?}", s.left);
+    for want in [
+        "+kubectl --kubeconfig ./admin.conf exec -it nginx-deployment-75675f5897-4dm42 -- ping 10.244.3.3",
+        "+kubectl --kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-v8m8f -- cat //run//flannel//subnet.env",
+        "+$ kubectl --kubeconfig ./admin.conf exec -it nginx-deployment-75675f5897-rq75g -- ping 10.244.3.4",
+        "-172.17.0.0      0.0.0.0         255.255.0.0     U     0      0        0 docker0",
+        "+From 10.244.1.1 icmp_seq=1 Time to live exceeded",
+        "+master    Ready     control-plane   8m   v1.32",
+        "--- chapter.md",
+    ] {
+        assert!(s.patch.contains(want), "no {want:?} in\n{}", s.patch);
+    }
+    // The book's names and addresses stay the book's: no lab pod name, no
+    // lab address of node2's subnet.
+    assert!(!s.text.contains("nginx-deployment-node"), "{}", s.patch);
+    assert!(!s.text.contains("10.244.2."), "{}", s.patch);
+    assert_eq!(prose(&s.text), prose(&c.text));
+    // Nothing the patch does not need: the matching blocks are untouched.
+    assert!(
+        !s.patch.contains("-64 bytes from 10.244.1.2"),
+        "{}",
+        s.patch
+    );
+}
