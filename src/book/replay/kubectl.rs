@@ -220,6 +220,9 @@ impl Replayer<'_> {
         });
         r.ran_on = Some("kubectl".into());
         r.ran = Some(line);
+        if run.cached {
+            r.why.push(CACHED.into());
+        }
         if let Some(e) = unplaced {
             if outcome == KubectlOutcome::Refused {
                 r.reason = Some(format!(
@@ -347,6 +350,9 @@ impl Replayer<'_> {
                 });
                 r.ran_on = Some("kubectl".into());
                 r.ran = Some(line);
+                if run.cached {
+                    r.why.push(CACHED.into());
+                }
                 true
             }
             Said::Accepted { warnings } => {
@@ -417,6 +423,9 @@ impl Replayer<'_> {
         }
     }
 }
+
+/// Said of a line whose answer came from the kubectl run cache.
+const CACHED: &str = "kubectl's answer is the one the same kubectl gave to the same line from the same files before (kept in lab's cache, kubectl-runs/)";
 
 /// The drift a refusal is, the same wherever a line is refused:
 /// `kubectl 1.32 refuses the book's line: MESSAGE` (the minor of `version`).

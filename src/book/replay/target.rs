@@ -39,6 +39,9 @@ pub struct KubectlRun {
     pub offline: Option<String>,
     pub said: Said,
     pub output: Output,
+    /// The answer the same kubectl gave to the same line from the same
+    /// files before ([`crate::kubectl::cache`]), not run again.
+    pub cached: bool,
 }
 
 /// The lab the chapter is replayed against.
@@ -74,6 +77,9 @@ pub struct LiveTarget<'a> {
     session: Box<dyn Session>,
     /// The kubectl of the lab's minor, or why there is none.
     kubectl: std::result::Result<crate::kubectl::Pick, String>,
+    /// The offline folders made in this replay, by kubeconfig name (made
+    /// once: their files do not change while the replay runs).
+    offline_made: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl<'a> LiveTarget<'a> {
@@ -104,6 +110,7 @@ impl<'a> LiveTarget<'a> {
             access,
             session,
             kubectl,
+            offline_made: Default::default(),
         })
     }
 
@@ -201,8 +208,12 @@ impl Target for LiveTarget<'_> {
         } else {
             let dir = self.state.dir().join("book-kubectl");
             let conf = kubeconfig_of(args).unwrap_or("admin.conf");
-            crate::kubectl::offline_dir(&dir, conf, &book_files(self.lab))
-                .map_err(|e| e.to_string())?;
+            let made = || self.offline_made.lock().unwrap_or_else(|e| e.into_inner());
+            if !made().contains(conf) {
+                crate::kubectl::offline_dir(&dir, conf, &book_files(self.lab))
+                    .map_err(|e| e.to_string())?;
+                made().insert(conf.to_string());
+            }
             let why = if self.kind() == Kind::Netns {
                 "no API server on netns"
             } else {
@@ -210,9 +221,20 @@ impl Target for LiveTarget<'_> {
             };
             (dir, Some(why.to_string()))
         };
-        let output = crate::kubectl::run(&pick.kubectl, args, &dir, KUBECTL_DEADLINE)
-            .await
-            .map_err(|e| e.to_string())?;
+        // Offline, kubectl's answer depends on nothing but itself, the line
+        // and the folder's files: kept ([`crate::kubectl::cache`]).
+        let (output, cached) = if offline.is_some() {
+            let (o, source) = crate::kubectl::cache::global()
+                .output(&pick.kubectl, args, &dir, KUBECTL_DEADLINE)
+                .await
+                .map_err(|e| e.to_string())?;
+            (o, source == crate::kubectl::cache::Source::Cached)
+        } else {
+            let o = crate::kubectl::run(&pick.kubectl, args, &dir, KUBECTL_DEADLINE)
+                .await
+                .map_err(|e| e.to_string())?;
+            (o, false)
+        };
         let said = match crate::kubectl::judge(&output) {
             crate::kubectl::Judgement::Accepted { warnings } => Said::Accepted { warnings },
             // On a cluster, a command run in a pod that exits non-zero
@@ -230,6 +252,7 @@ impl Target for LiveTarget<'_> {
             offline,
             said,
             output,
+            cached,
         })
     }
 }
