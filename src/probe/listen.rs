@@ -7,8 +7,10 @@
 //! buffer). A tcpdump that cannot start (no such interface) ends its stderr
 //! and the script goes on; none runs longer than 15 s.
 //!
-//! Used by the `capture` probe and by diagnostics' captures (the latter
-//! with [`handshake`] when the traffic is made elsewhere, from a pod).
+//! Used by the `capture` probe, by diagnostics' captures (the latter with
+//! [`handshake`] when the traffic is made elsewhere, from a pod) and by the
+//! chapter's replay (the book's `tcpdump -i IFACE` with its "other
+//! session"'s ping as the traffic: [`script_unfiltered`]).
 
 /// Shell script: a tcpdump with `filter` on each of `ifaces` (at most
 /// `count` packets each), `traffic` (a command of this shell) run once all
@@ -16,16 +18,35 @@
 /// one `### capture-<iface>` section per interface: in tcpdump's own order,
 /// its lines up to `listening on`, the packets, its closing lines.
 pub fn script(ifaces: &[String], filter: &str, count: u32, traffic: &str) -> String {
-    scripted(ifaces, filter, count, traffic, "echo \"### capture-$i\"; ")
+    scripted(
+        ifaces,
+        Some(filter),
+        count,
+        traffic,
+        "echo \"### capture-$i\"; ",
+    )
 }
 
 /// [`script`] for one interface, its output as tcpdump's alone would be
 /// (no section header).
 pub fn script_one(iface: &str, filter: &str, count: u32, traffic: &str) -> String {
-    scripted(&[iface.to_string()], filter, count, traffic, "")
+    scripted(&[iface.to_string()], Some(filter), count, traffic, "")
 }
 
-fn scripted(ifaces: &[String], filter: &str, count: u32, traffic: &str, header: &str) -> String {
+/// [`script_one`] without a filter: every packet on `iface` (the book's
+/// `tcpdump -i IFACE`, which the replay runs as typed). `iface` must be an
+/// interface name (letters, digits, `._-`): it is written into the script.
+pub fn script_unfiltered(iface: &str, count: u32, traffic: &str) -> String {
+    scripted(&[iface.to_string()], None, count, traffic, "")
+}
+
+fn scripted(
+    ifaces: &[String],
+    filter: Option<&str>,
+    count: u32,
+    traffic: &str,
+    header: &str,
+) -> String {
     let ifs = ifaces.join(" ");
     let jobs: String = ifaces
         .iter()
@@ -48,11 +69,15 @@ fn scripted(ifaces: &[String], filter: &str, count: u32, traffic: &str, header: 
 /// (or has ended); waits for `go` on `$d/$i.go`; then asks tcpdump for its
 /// counts until it has handled all it received (at most 100 times), and
 /// stops it.
-fn one(iface: &str, filter: &str, count: u32) -> String {
+fn one(iface: &str, filter: Option<&str>, count: u32) -> String {
+    let (arg, filter) = match filter {
+        Some(f) => (" \"$1\"", format!(" '{f}'")),
+        None => ("", String::new()),
+    };
     format!(
         "mkfifo \"$d/$i.err\" \"$d/$i.go\"; \
-         timeout 15 sh -c 'echo $$ >\"$0.pid\" && exec tcpdump -l -n -i {iface} --immediate-mode -c {count} \"$1\"' \
-         \"$d/$i\" '{filter}' >\"$d/$i\" 2>\"$d/$i.err\" & \
+         timeout 15 sh -c 'echo $$ >\"$0.pid\" && exec tcpdump -l -n -i {iface} --immediate-mode -c {count}{arg}' \
+         \"$d/$i\"{filter} >\"$d/$i\" 2>\"$d/$i.err\" & \
          exec 3<\"$d/$i.err\"; \
          while read -r l <&3; do echo \"$l\" >>\"$d/$i.head\"; case $l in *'listening on'*) break;; esac; done; \
          t=$(cat \"$d/$i.pid\" 2>/dev/null); [ -n \"$t\" ] || t=0; \
@@ -114,6 +139,69 @@ mod tests {
         ] {
             assert_eq!(handshake_dir(bad), None, "{bad}");
         }
+    }
+
+    /// A stand-in tcpdump in `dir` that prints what the real one does
+    /// (listening, one packet, counts on SIGUSR1), and its arguments to
+    /// `dir/args`.
+    fn fake_tcpdump(dir: &std::path::Path) {
+        let fake = dir.join("tcpdump");
+        std::fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh
+echo \"$*\" >>{}
+\
+             trap 'echo \"tcpdump: 1 packet captured, 1 packet received by filter, 0 packets dropped by kernel\" >&2' USR1\n\
+             trap 'kill $s; exit 0' TERM\n\
+             echo \"listening on $4, link-type EN10MB\" >&2\n\
+             echo \"IP 10.244.1.0 > 10.244.2.2: ICMP echo request ($4)\"\n\
+             sleep 30 & s=$!\n\
+             while :; do wait $s && exit 0; done\n",
+                dir.join("args").display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    fn sh(dir: &std::path::Path, script: &str) -> String {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .env(
+                "PATH",
+                format!("{}:{}", dir.display(), std::env::var("PATH").unwrap()),
+            )
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The replay's capture: the book's interface, no filter, the traffic
+    /// once tcpdump listens, tcpdump's output as its own.
+    #[test]
+    fn an_unfiltered_capture_is_the_books_tcpdump() {
+        let dir = tempfile::tempdir().unwrap();
+        fake_tcpdump(dir.path());
+        let marker = dir.path().join("traffic");
+        let s = script_unfiltered("flannel.1", 4, &format!("touch {}", marker.display()));
+        let text = sh(dir.path(), &s);
+        assert!(marker.exists(), "the traffic ran: {text}");
+        assert_eq!(
+            text,
+            "listening on flannel.1, link-type EN10MB
+\
+             IP 10.244.1.0 > 10.244.2.2: ICMP echo request (flannel.1)
+"
+        );
+        let args = std::fs::read_to_string(dir.path().join("args")).unwrap();
+        assert_eq!(
+            args,
+            "-l -n -i flannel.1 --immediate-mode -c 4
+"
+        );
     }
 
     /// Run `script` with `sh` where tcpdump is a stand-in that prints what

@@ -62,6 +62,10 @@ struct Replayer<'a> {
     /// The network deleted by the chapter, waiting for its apply (a deleted
     /// workload needs no note: the next apply or switch brings it back).
     net_deleted: bool,
+    /// The lab's round-trip time, measured once (by the checks of the same
+    /// run, or by the first ping that waits for a reply expected not to
+    /// come).
+    rtt: crate::probe::deadline::Rtt,
 }
 
 fn report(p: &Planned, variant: &str) -> CommandReport {
@@ -170,7 +174,8 @@ impl Replayer<'_> {
                 let j = p.traffic_for.unwrap_or_default();
                 r.verdict = Verdict::Skipped;
                 r.ran_on = p.node.clone();
-                r.ran = Some(node::traffic(lab_ip));
+                let wait = self.deadline(t, &pods).await;
+                r.ran = Some(node::traffic(lab_ip, &wait.seconds()));
                 r.reason = Some(format!(
                     "left running in one session while another captures (line {}): it ran as that capture's traffic; the book shows no output of its own, so nothing of it is compared",
                     all[j].step.line
@@ -238,6 +243,7 @@ pub async fn replay(
         lab,
         binding: bind::gather(lab, &for_binding),
         net_deleted: false,
+        rtt: Default::default(),
     };
     let mut blocks = Vec::new();
     for (block, (plans, prose)) in chapter.blocks.iter().zip(planned) {
