@@ -41,7 +41,7 @@ pub use target::{DEADLINE, KubectlRun, LiveTarget, Said, Target, book_files, kub
 use super::bind::{self, Binding};
 use super::known::KnownFile;
 use super::parse::{Chapter, Step};
-use super::recognize::Cmd;
+use super::recognize::{Cmd, KubeAction, Kubectl};
 use super::{BlockReport, BookReport, CommandReport, Summary, Verdict};
 use crate::provider::PodRef;
 use crate::session::Output;
@@ -126,22 +126,59 @@ impl Replayer<'_> {
         }
     }
 
-    async fn run(&mut self, t: &mut dyn Target, p: &Planned, all: &[Planned]) -> CommandReport {
+    /// A command that changes the lab (an `apply`/`delete -f`) or watches
+    /// its traffic (a capture, whose ping is its own): it runs alone; the
+    /// commands between two such run at once.
+    fn alone(p: &Planned) -> bool {
+        matches!(
+            &p.cmd,
+            Ok(Cmd::Tcpdump { .. })
+                | Ok(Cmd::Kubectl(Kubectl {
+                    action: KubeAction::Apply { .. } | KubeAction::Delete { .. },
+                    ..
+                }))
+        )
+    }
+
+    /// Run one command, and its change of the lab (an `apply`/`delete -f`'s
+    /// meaning) after it.
+    async fn run_alone(
+        &mut self,
+        t: &mut dyn Target,
+        p: &Planned,
+        all: &[Planned],
+    ) -> CommandReport {
+        let (mut r, manifest) = self.run(&*t, p, all).await;
+        if let (Some(m), Ok(Cmd::Kubectl(k))) = (manifest, &p.cmd) {
+            self.manifest_done(t, k, &mut r, m).await;
+        }
+        r
+    }
+
+    /// Run one command that does not change the lab; an `apply`/`delete
+    /// -f` line comes back with its meaning still to do.
+    async fn run(
+        &self,
+        t: &dyn Target,
+        p: &Planned,
+        all: &[Planned],
+    ) -> (CommandReport, Option<kubectl::Manifest>) {
         let mut r = report(p, &t.variant());
         let cmd = match &p.cmd {
             Ok(c) => c.clone(),
             Err(why) => {
                 r.verdict = Verdict::NotUnderstood;
                 r.reason = Some(why.clone());
-                return r;
+                return (r, None);
             }
         };
+        let mut manifest = None;
         let pods = t.pods();
         match &cmd {
             Cmd::Ssh { node } => {
                 if self.lab.node(node).is_none() {
                     fail(&mut r, format!("the lab has no node {node}"));
-                    return r;
+                    return (r, None);
                 }
                 r.ran_on = Some(node.clone());
                 r.ran = Some("hostname".into());
@@ -190,7 +227,7 @@ impl Replayer<'_> {
                 let node = p.node.clone().unwrap_or_default();
                 self.node_command(t, c, &node, None, p, &mut r, &pods).await;
             }
-            Cmd::Kubectl(k) => self.kubectl(t, k, p, &mut r, &pods).await,
+            Cmd::Kubectl(k) => manifest = self.kubectl(t, k, p, &mut r, &pods).await,
             Cmd::KubeadmInit {
                 advertise,
                 pod_cidr,
@@ -223,7 +260,7 @@ impl Replayer<'_> {
                 r.differences.push(s.clone());
             }
         }
-        r
+        (r, manifest)
     }
 }
 
@@ -264,19 +301,17 @@ pub async fn replay(
         // A kubectl line lab does not understand that kubectl refuses is
         // the reader's failing command, not a shape lab cannot judge: it is
         // reported as kubectl's refusal and does not stop its block.
-        let mut judged: Vec<Option<CommandReport>> = Vec::new();
-        for p in &plans {
-            let mut c = None;
-            if let Err(why) = &p.cmd {
+        let judged: Vec<Option<CommandReport>> = {
+            let (rp, target) = (&rp, &*target);
+            futures::future::join_all(plans.iter().map(|p| async move {
+                let why = p.cmd.as_ref().err()?;
                 let mut r = report(p, &target.variant());
                 r.verdict = Verdict::NotUnderstood;
                 r.reason = Some(why.clone());
-                if rp.judge_unrecognised(target, p, &mut r).await || r.kubectl.is_some() {
-                    c = Some(r);
-                }
-            }
-            judged.push(c);
-        }
+                (rp.judge_unrecognised(target, p, &mut r).await || r.kubectl.is_some()).then_some(r)
+            }))
+            .await
+        };
         let refused: Vec<usize> = plans
             .iter()
             .zip(&judged)
@@ -287,9 +322,13 @@ pub async fn replay(
             })
             .map(|(p, _)| p.step.line)
             .collect();
+        // The commands that run: in the block's order, those between two
+        // that run alone ([`Replayer::alone`]) at once.
+        let mut todo: Vec<&Planned> = Vec::new();
+        let mut slots: Vec<Option<CommandReport>> = Vec::new();
         for (p, judged) in plans.iter().zip(judged) {
             if let Some(c) = judged {
-                commands.push(c);
+                slots.push(Some(c));
                 continue;
             }
             if !refused.is_empty() && p.cmd.is_ok() {
@@ -303,11 +342,35 @@ pub async fn replay(
                         .collect::<Vec<_>>()
                         .join(", ")
                 ));
-                commands.push(r);
+                slots.push(Some(r));
                 continue;
             }
-            commands.push(rp.run(target, p, &plans).await);
+            todo.push(p);
+            slots.push(None);
         }
+        let mut ran = Vec::new();
+        let mut at = 0;
+        while at < todo.len() {
+            if Replayer::alone(todo[at]) {
+                ran.push(rp.run_alone(target, todo[at], &plans).await);
+                at += 1;
+                continue;
+            }
+            let end = (at..todo.len())
+                .find(|&i| Replayer::alone(todo[i]))
+                .unwrap_or(todo.len());
+            let (rp, t, plans) = (&rp, &*target, &plans);
+            let group = futures::future::join_all(
+                todo[at..end]
+                    .iter()
+                    .map(|p| async move { rp.run(t, p, plans).await.0 }),
+            )
+            .await;
+            ran.extend(group);
+            at = end;
+        }
+        let mut ran = ran.into_iter();
+        commands.extend(slots.into_iter().filter_map(|s| s.or_else(|| ran.next())));
         blocks.push(BlockReport {
             line: block.line,
             end: block.end,

@@ -208,11 +208,15 @@ impl Target for LiveTarget<'_> {
         } else {
             let dir = self.state.dir().join("book-kubectl");
             let conf = kubeconfig_of(args).unwrap_or("admin.conf");
-            let made = || self.offline_made.lock().unwrap_or_else(|e| e.into_inner());
-            if !made().contains(conf) {
-                crate::kubectl::offline_dir(&dir, conf, &book_files(self.lab))
-                    .map_err(|e| e.to_string())?;
-                made().insert(conf.to_string());
+            // Made under the lock: lines of one block ask at once, and none
+            // may read a file another is still writing.
+            {
+                let mut made = self.offline_made.lock().unwrap_or_else(|e| e.into_inner());
+                if !made.contains(conf) {
+                    crate::kubectl::offline_dir(&dir, conf, &book_files(self.lab))
+                        .map_err(|e| e.to_string())?;
+                    made.insert(conf.to_string());
+                }
             }
             let why = if self.kind() == Kind::Netns {
                 "no API server on netns"
