@@ -90,6 +90,11 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
             (up.state, up.lab, up.provider)
         }
     };
+    // The replay's phase header (`lab test` has its own, from its run).
+    rep.emit(crate::report::Event::PhaseStart {
+        phase: crate::report::run::RunPhase::Book,
+        variant: st.variant.clone(),
+    });
     let replayed =
         interruptible(book::run(&s.book, prepared, &lab, &mut st, p.as_ref(), rep)).await;
     if let Some(sig) = signals::received() {

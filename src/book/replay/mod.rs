@@ -282,8 +282,22 @@ pub async fn replay(
         net_deleted: false,
         rtt: Default::default(),
     };
-    let mut blocks = Vec::new();
+    let mut r = BookReport {
+        version: 1,
+        chapter: chapter.path.display().to_string(),
+        lab: lab.name.clone(),
+        provider: target.kind().to_string(),
+        known_file: String::new(),
+        blocks: Vec::new(),
+        summary: Summary::default(),
+        stale: Vec::new(),
+        blessed: false,
+        kubectl_matrix: None,
+        text: chapter.text.clone(),
+    };
+    let total = chapter.blocks.len();
     for (block, (plans, prose)) in chapter.blocks.iter().zip(planned) {
+        let blocks = &mut r.blocks;
         let since = std::time::Instant::now();
         let mut commands = Vec::new();
         if !block.is_shell() {
@@ -296,6 +310,7 @@ pub async fn replay(
                 prose: vec![format!("a `{}` block, not commands", block.lang)],
                 duration_s: 0.0,
             });
+            progress(target, &r, known, total);
             continue;
         }
         // A kubectl line lab does not understand that kubectl refuses is
@@ -380,20 +395,29 @@ pub async fn replay(
             prose,
             duration_s: crate::report::run::seconds(since.elapsed()),
         });
+        progress(target, &r, known, total);
     }
-    let mut r = BookReport {
-        version: 1,
-        chapter: chapter.path.display().to_string(),
-        lab: lab.name.clone(),
-        provider: target.kind().to_string(),
-        known_file: String::new(),
-        blocks,
-        summary: Summary::default(),
-        stale: Vec::new(),
-        blessed: false,
-        kubectl_matrix: None,
-        text: chapter.text.clone(),
-    };
     crate::book::judge::judge(&mut r, known);
     r
+}
+
+/// The last block of `so_far` as progress, judged with the blocks so far.
+fn progress(target: &dyn Target, so_far: &BookReport, known: &KnownFile, total: usize) {
+    let Some(rep) = target.reporter() else { return };
+    let mut judged = BookReport {
+        text: String::new(),
+        ..so_far.clone()
+    };
+    crate::book::judge::judge(&mut judged, known);
+    let Some(b) = judged.blocks.last() else {
+        return;
+    };
+    rep.emit(crate::report::Event::BookBlock {
+        line: b.line,
+        command: b.first_command().to_string(),
+        verdict: b.verdict,
+        elapsed: std::time::Duration::from_secs_f64(b.duration_s.max(0.0)),
+        done: judged.blocks.len(),
+        total,
+    });
 }

@@ -52,6 +52,11 @@ pub trait Target: Send + Sync {
     fn pods(&self) -> Vec<PodRef>;
     /// Runs commands on the lab's nodes, in its pods and with kubectl.
     fn session(&self) -> &dyn Session;
+    /// Where the replay's progress goes (a line per block as it finishes);
+    /// none by default.
+    fn reporter(&self) -> Option<&Reporter> {
+        None
+    }
     /// Switch the pod network to `variant` (workloads and network removed,
     /// the variant's network, workloads again).
     async fn switch(&mut self, variant: &str) -> Result<()>;
@@ -168,6 +173,9 @@ impl Target for LiveTarget<'_> {
     }
     fn session(&self) -> &dyn Session {
         self.session.as_ref()
+    }
+    fn reporter(&self) -> Option<&Reporter> {
+        Some(&self.rep)
     }
     async fn switch(&mut self, variant: &str) -> Result<()> {
         self.session.close().await;
