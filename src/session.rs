@@ -15,6 +15,7 @@
 
 #[cfg(test)]
 pub mod fake;
+pub mod shared;
 
 use crate::error::Result;
 use crate::provider::PodRef;

@@ -280,7 +280,7 @@ pub async fn replay(
         lab,
         binding: bind::gather(lab, &for_binding),
         net_deleted: false,
-        rtt: Default::default(),
+        rtt: target.rtt(),
     };
     let mut r = BookReport {
         version: 1,

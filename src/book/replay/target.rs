@@ -5,13 +5,16 @@
 //! faked there too.
 
 use crate::error::Result;
+use crate::probe::deadline::Rtt;
 use crate::provider::{Access, Kind, PodRef, Provider};
 use crate::report::Reporter;
+use crate::session::shared::Shared;
 use crate::session::{Output, Session};
 use crate::spec::Lab;
 use crate::state::State;
 use async_trait::async_trait;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The deadline of one command on a node.
@@ -57,6 +60,11 @@ pub trait Target: Send + Sync {
     fn reporter(&self) -> Option<&Reporter> {
         None
     }
+    /// The round-trip time the replay's waits derive from (measured once
+    /// per run when the run shares it).
+    fn rtt(&self) -> Rtt {
+        Rtt::default()
+    }
     /// Switch the pod network to `variant` (workloads and network removed,
     /// the variant's network, workloads again).
     async fn switch(&mut self, variant: &str) -> Result<()>;
@@ -79,7 +87,12 @@ pub struct LiveTarget<'a> {
     provider: &'a dyn Provider,
     rep: Reporter,
     access: Access,
-    session: Box<dyn Session>,
+    session: Arc<dyn Session>,
+    /// The run's round-trip time (shared with its checks, if it shares).
+    rtt: Rtt,
+    /// The session is the run's (`lab test`): kept across switches, closed
+    /// by the run.
+    shared: bool,
     /// The kubectl of the lab's minor, or why there is none.
     kubectl: std::result::Result<crate::kubectl::Pick, String>,
     /// The offline folders made in this replay, by kubeconfig name (made
@@ -94,10 +107,30 @@ impl<'a> LiveTarget<'a> {
         provider: &'a dyn Provider,
         rep: &Reporter,
     ) -> Result<LiveTarget<'a>> {
+        LiveTarget::sharing(lab, state, provider, None, rep).await
+    }
+
+    /// A target over the run's `shared` session and round-trip time (one
+    /// session set-up per node per run: the checks' too), or its own.
+    pub async fn sharing(
+        lab: &'a Lab,
+        state: &'a mut State,
+        provider: &'a dyn Provider,
+        shared: Option<&Shared>,
+        rep: &Reporter,
+    ) -> Result<LiveTarget<'a>> {
         let access = provider.access(lab, state, rep).await?;
-        let session = provider
-            .session(lab, state, &access, Some(DEADLINE), rep)
-            .await?;
+        let (session, rtt) = match shared {
+            Some(s) => (s.session.clone(), s.rtt.clone()),
+            None => (
+                Arc::from(
+                    provider
+                        .session(lab, state, &access, Some(DEADLINE), rep)
+                        .await?,
+                ),
+                Rtt::default(),
+            ),
+        };
         let kubectl = crate::kubectl::for_minor(&crate::kubectl::discover(), &lab.kubernetes);
         match &kubectl {
             Ok(p) => {
@@ -114,13 +147,18 @@ impl<'a> LiveTarget<'a> {
             rep: rep.clone(),
             access,
             session,
+            rtt,
+            shared: shared.is_some(),
             kubectl,
             offline_made: Default::default(),
         })
     }
 
+    /// Release the session, unless it is the run's.
     pub async fn close(&self) {
-        self.session.close().await;
+        if !self.shared {
+            self.session.close().await;
+        }
     }
 
     /// Where vagrant keeps the cluster's admin.conf (`.lab/<lab>/`).
@@ -177,8 +215,13 @@ impl Target for LiveTarget<'_> {
     fn reporter(&self) -> Option<&Reporter> {
         Some(&self.rep)
     }
+    fn rtt(&self) -> Rtt {
+        self.rtt.clone()
+    }
     async fn switch(&mut self, variant: &str) -> Result<()> {
-        self.session.close().await;
+        if !self.shared {
+            self.session.close().await;
+        }
         // In a recorded run, the switch's steps are the book's, to `variant`.
         self.rep.emit(crate::report::Event::PhaseStart {
             phase: crate::report::run::RunPhase::Book,
@@ -191,16 +234,20 @@ impl Target for LiveTarget<'_> {
             .provider
             .access(self.lab, self.state, &self.rep)
             .await?;
-        self.session = self
-            .provider
-            .session(
-                self.lab,
-                self.state,
-                &self.access,
-                Some(DEADLINE),
-                &self.rep,
-            )
-            .await?;
+        // The nodes stay what they were: the run's session serves on.
+        if !self.shared {
+            self.session = Arc::from(
+                self.provider
+                    .session(
+                        self.lab,
+                        self.state,
+                        &self.access,
+                        Some(DEADLINE),
+                        &self.rep,
+                    )
+                    .await?,
+            );
+        }
         Ok(())
     }
 
