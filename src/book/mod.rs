@@ -297,6 +297,20 @@ pub async fn run(
     provider: &dyn Provider,
     rep: &Reporter,
 ) -> Result<BookReport> {
+    run_sharing(settings, prepared, lab, state, provider, None, rep).await
+}
+
+/// [`run`] over a run's `shared` session and round-trip time (`lab test`:
+/// its checks' too).
+pub async fn run_sharing(
+    settings: &Settings,
+    prepared: Prepared,
+    lab: &Lab,
+    state: &mut State,
+    provider: &dyn Provider,
+    shared: Option<&crate::session::shared::Shared>,
+    rep: &Reporter,
+) -> Result<BookReport> {
     if prepared.known.version < known::VERSION && !settings.bless {
         rep.info(format!(
             "{} is a version {} known-drift file; `lab book --bless` rewrites it as version {}, reasons kept",
@@ -305,7 +319,7 @@ pub async fn run(
             known::VERSION
         ));
     }
-    let mut target = replay::LiveTarget::new(lab, state, provider, rep).await?;
+    let mut target = replay::LiveTarget::sharing(lab, state, provider, shared, rep).await?;
     let mut report = replay::replay(&prepared.chapter, lab, &mut target, &prepared.known).await;
     target.close().await;
     report.known_file = prepared.known_path.display().to_string();

@@ -5,15 +5,16 @@
 //! its table for a terminal of 80 columns ([`Matrix::table`]).
 //!
 //! Runs are concurrent but bounded ([`PARALLEL`]: the machines this runs on
-//! have two cores), and cached by (kubectl, args, folder and its files): a
-//! line the chapter repeats runs once per kubectl, and a second matrix in
-//! the same process runs nothing again.
+//! have two cores), and cached by (kubectl, args, the folder's files:
+//! [`super::cache`]): a line the chapter repeats runs once per kubectl, and
+//! a second matrix (or the next process) runs nothing again.
 
-use super::{Judgement, KubeVersion, Kubectl, judge, run};
+use super::cache::RunCache;
+use super::{Judgement, KubeVersion, Kubectl, judge};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -70,67 +71,12 @@ pub struct Matrix {
     pub lines: Vec<MatrixLine>,
 }
 
-/// What identifies a run: kubectl's path and version, the args, the
-/// folder and what its files are ([`folder_print`]).
-type RunKey = (PathBuf, KubeVersion, Vec<String>, PathBuf, u64);
-
-/// What the files of `dir` are (names, sizes, modification times, one
-/// level down): a folder removed and made again under the same name with
-/// other files is another folder to the cache.
-fn folder_print(dir: &Path) -> u64 {
-    use std::hash::{Hash, Hasher};
-    use std::os::unix::fs::MetadataExt;
-    let mut entries: Vec<(std::ffi::OsString, u64, i64, i64)> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
-                .filter_map(|e| {
-                    let m = e.metadata().ok()?;
-                    Some((e.file_name(), m.size(), m.mtime(), m.mtime_nsec()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    entries.sort();
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    entries.hash(&mut h);
-    h.finish()
-}
-
-/// Judgements of runs already made, by [`RunKey`]. A run that could not
-/// be judged ([`Verdict::NotRun`]) is not kept: the next matrix tries it
-/// again.
-#[derive(Default)]
-pub struct RunCache {
-    done: Mutex<HashMap<RunKey, Cell>>,
-    /// Off: every (line, kubectl) runs, even a line the chapter repeats
-    /// (to measure what the cache saves).
-    off: bool,
-    /// How many kubectl processes this cache has started (for benchmarks
-    /// and tests).
-    pub runs: std::sync::atomic::AtomicUsize,
-}
-
-impl RunCache {
-    /// A cache that keeps nothing: every (line, kubectl) runs.
-    pub fn off() -> RunCache {
-        RunCache {
-            off: true,
-            ..RunCache::default()
-        }
-    }
-}
-
-/// The process's cache, shared by every [`matrix`].
-fn global() -> &'static RunCache {
-    static CACHE: std::sync::OnceLock<RunCache> = std::sync::OnceLock::new();
-    CACHE.get_or_init(RunCache::default)
-}
-
 /// Every line of `lines` ((chapter line, words after `kubectl`)) through
 /// every kubectl of `all`, from `cwd` (an [`super::offline_dir`]), with
-/// the process's cache.
+/// the process's cache ([`super::cache::global`]: the replay's runs of the
+/// pinned minor, and every earlier run kept on disk, are not run again).
 pub async fn matrix(all: &[Kubectl], lines: &[(usize, Vec<String>)], cwd: &Path) -> Matrix {
-    matrix_with(all, lines, cwd, global()).await
+    matrix_with(all, lines, cwd, super::cache::global()).await
 }
 
 /// [`matrix`] with the cache `cache`.
@@ -140,36 +86,25 @@ pub async fn matrix_with(
     cwd: &Path,
     cache: &RunCache,
 ) -> Matrix {
-    let print = folder_print(cwd);
-    let key = |k: &Kubectl, args: &Vec<String>| -> RunKey {
-        (
-            k.path.clone(),
-            k.version,
-            args.clone(),
-            cwd.to_path_buf(),
-            print,
-        )
-    };
-    let lock = || cache.done.lock().unwrap_or_else(|e| e.into_inner());
-    // Every (line, kubectl); with the cache on, each distinct key once and
-    // only if not judged already.
+    // Every (line, kubectl); with the cache on, each distinct key once (a
+    // line the chapter repeats runs once per kubectl).
     let mut jobs: Vec<(usize, usize)> = Vec::new();
     // A job left out as a repeat of one queued: the one queued.
     let mut same: HashMap<(usize, usize), (usize, usize)> = HashMap::new();
-    {
-        let done = lock();
-        let mut queued: HashMap<RunKey, (usize, usize)> = HashMap::new();
-        for (i, (_, args)) in lines.iter().enumerate() {
-            for (j, k) in all.iter().enumerate() {
-                let key = key(k, args);
-                if cache.off {
-                    jobs.push((i, j));
-                } else if let Some(first) = queued.get(&key) {
-                    same.insert((i, j), *first);
-                } else if !done.contains_key(&key) {
-                    queued.insert(key, (i, j));
-                    jobs.push((i, j));
-                }
+    let mut queued: HashMap<String, (usize, usize)> = HashMap::new();
+    for (i, (_, args)) in lines.iter().enumerate() {
+        for (j, k) in all.iter().enumerate() {
+            match cache.key(k, args, cwd) {
+                Some(key) => match queued.get(&key) {
+                    Some(first) => {
+                        same.insert((i, j), *first);
+                    }
+                    None => {
+                        queued.insert(key, (i, j));
+                        jobs.push((i, j));
+                    }
+                },
+                None => jobs.push((i, j)),
             }
         }
     }
@@ -179,13 +114,8 @@ pub async fn matrix_with(
             let (k, args) = (&all[j], &lines[i].1);
             let fresh = &fresh;
             async move {
-                cache
-                    .runs
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let cell = cell_of(k, run(k, args, cwd, DEADLINE).await);
-                if !cache.off && cell.verdict != Verdict::NotRun {
-                    lock().insert(key(k, args), cell.clone());
-                }
+                let out = cache.output(k, args, cwd, DEADLINE).await.map(|(o, _)| o);
+                let cell = cell_of(k, out);
                 fresh
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -194,7 +124,6 @@ pub async fn matrix_with(
         })
         .await;
     let fresh = fresh.into_inner().unwrap_or_else(|e| e.into_inner());
-    let done = lock();
     Matrix {
         kubectls: all.to_vec(),
         lines: lines
@@ -210,7 +139,6 @@ pub async fn matrix_with(
                         fresh
                             .get(&(i, j))
                             .or_else(|| same.get(&(i, j)).and_then(|f| fresh.get(f)))
-                            .or_else(|| done.get(&key(k, args)))
                             .cloned()
                             .unwrap_or(Cell {
                                 version: k.version,

@@ -13,18 +13,22 @@
 //!   kubeconfig whose server refuses at once, the lab's manifests under the
 //!   book's names);
 //! - [`judge`]: what kubectl said of a line before it connected;
+//! - [`cache`]: offline runs kept by (kubectl, line, folder's files), in
+//!   the process and on disk, shared by the replay and the matrix;
 //! - [`matrix`]: every line through every minor found, and its summary;
 //! - [`install`]: the minors lab can install (`lab doctor --fix`).
 
+pub mod cache;
 mod discover;
 pub mod install;
 mod judge;
 mod matrix;
 mod run;
 
+pub use cache::RunCache;
 pub use discover::{LAB_INSTALL_DIR, discover, discover_in};
 pub use judge::{Judgement, judge};
-pub use matrix::{Cell, Matrix, MatrixLine, RunCache, Verdict, matrix, matrix_with};
+pub use matrix::{Cell, Matrix, MatrixLine, Verdict, matrix, matrix_with};
 pub use run::{OFFLINE_SERVER, home_dir, offline_dir, run};
 
 use serde::{Deserialize, Serialize};

@@ -153,6 +153,11 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
     let mut r = ready(&s, rep).await?;
     let (lab, p) = (r.lab.clone(), r.provider.as_ref());
     let st = &mut r.state;
+    // The replay's phase header (`lab test` has its own, from its run).
+    rep.emit(crate::report::Event::PhaseStart {
+        phase: crate::report::run::RunPhase::Book,
+        variant: st.variant.clone(),
+    });
     let replayed = interruptible(book::run(&s.book, prepared, &lab, st, p, rep)).await;
     if let Some(sig) = signals::received() {
         rep.info(format!("{sig}: stopping"));

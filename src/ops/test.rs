@@ -17,10 +17,14 @@ use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
 use crate::report::run::{RunCommand, RunPhase};
 use crate::report::{Event, Reporter};
+use crate::session::shared::Shared;
 use crate::signals::{self, interruptible};
 use crate::spec::Lab;
 use crate::verify;
 use std::time::Instant;
+
+/// The deadline of one command of the run's shared session.
+const SHARED_DEADLINE: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// What `lab test` was asked, resolved.
 pub struct Settings {
@@ -73,9 +77,15 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
     };
     let (mut st, lab, p) = (up.state, up.lab, up.provider);
     let rep = &run.rep;
+    // One session (one set-up per node) and one round-trip time for the
+    // whole story: every variant's checks, the evidence and the chapter.
+    let shared: std::sync::OnceLock<Shared> = std::sync::OnceLock::new();
     let story = async {
+        let sharing = Shared::open(&lab, &st, p.as_ref(), SHARED_DEADLINE, rep).await?;
+        let sharing = shared.get_or_init(|| sharing);
         let opts = verify::Options {
             artifacts_root: run.root.clone(),
+            shared: Some(sharing.clone()),
             ..Default::default()
         };
         // The default variant first (then its evidence), then each other
@@ -100,7 +110,9 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
             if i == 0 {
                 run.phase(RunPhase::Evidence, v);
                 let since = Instant::now();
-                let files = verify::collect_evidence(&lab, &st, p.as_ref(), &run.root, rep).await;
+                let files =
+                    verify::collect_evidence(&lab, &st, p.as_ref(), &run.root, Some(sharing), rep)
+                        .await;
                 run.phase_end("troubleshooting evidence", since, files.as_ref().err());
                 rep.emit(Event::Evidence {
                     variant: v.clone(),
@@ -118,7 +130,16 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
             let from = st.variant.clone();
             run.phase(RunPhase::Book, &from);
             let since = Instant::now();
-            let r = book::run(&book_settings, prepared, &lab, &mut st, p.as_ref(), rep).await;
+            let r = book::run_sharing(
+                &book_settings,
+                prepared,
+                &lab,
+                &mut st,
+                p.as_ref(),
+                Some(sharing),
+                rep,
+            )
+            .await;
             run.phase_end(book::report::BOOK_VARIANT, since, r.as_ref().err());
             let r = r?;
             let stale = book::report::stale_text(&r);
@@ -137,6 +158,9 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
         Ok::<(), LabError>(())
     };
     let mut errors: Vec<LabError> = interruptible(story).await.err().into_iter().collect();
+    if let Some(s) = shared.get() {
+        s.close().await;
+    }
     if let Some(sig) = signals::received() {
         rep.info(format!("{sig}: stopping"));
     }

@@ -44,6 +44,7 @@ pub async fn verify(s: &Settings, rep: &Reporter) -> Result<Ran> {
             variant: s.variant.clone(),
             only: s.only.clone(),
             artifacts_root: run.root.clone(),
+            shared: None,
         },
         &run.rep,
     ))

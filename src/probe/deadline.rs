@@ -24,9 +24,10 @@ pub const FLOOR: Duration = Duration::from_millis(100);
 pub const UNMEASURED: Duration = Duration::from_secs(1);
 
 /// The round-trip time of a run: measured once, by the first probe that
-/// needs it.
-#[derive(Debug, Default)]
-pub struct Rtt(tokio::sync::OnceCell<Option<Duration>>);
+/// needs it. A clone shares the measurement (the checks of every variant
+/// and the chapter's replay of one run measure once).
+#[derive(Debug, Default, Clone)]
+pub struct Rtt(std::sync::Arc<tokio::sync::OnceCell<Option<Duration>>>);
 
 /// How long to wait for an answer that is expected not to come, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

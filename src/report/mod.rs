@@ -194,6 +194,20 @@ pub enum Event {
     },
     /// The chapter was replayed; its blocks follow as [`Event::CheckEnd`]s.
     Book(Box<crate::book::BookReport>),
+    /// One block of the chapter was replayed (progress while the replay
+    /// runs; its `verdict` is judged against the known-drift file with the
+    /// blocks so far: the report at the end is the one that counts).
+    BookBlock {
+        /// Its opening fence's line in the chapter.
+        line: usize,
+        /// Its first command, as the book writes it.
+        command: String,
+        verdict: crate::book::Verdict,
+        elapsed: Duration,
+        /// How many blocks are done, of how many.
+        done: usize,
+        total: usize,
+    },
 }
 
 /// A consumer of events.
@@ -345,6 +359,18 @@ fn describe(e: &Event) -> String {
             format!("evidence ({variant}): {} files", files.len())
         }
         Event::Book(b) => format!("book: {} blocks of {} replayed", b.blocks.len(), b.chapter),
+        Event::BookBlock {
+            line,
+            command,
+            verdict,
+            elapsed,
+            done,
+            total,
+        } => format!(
+            "book block {done}/{total} at line {line}: {} in {:.3}s: {command}",
+            verdict.as_str(),
+            elapsed.as_secs_f64()
+        ),
     }
 }
 

@@ -118,7 +118,8 @@ impl Sink for Recorder {
             Event::RunStart { .. }
             | Event::RunEnd { .. }
             | Event::StepStart { .. }
-            | Event::Info(_) => {}
+            | Event::Info(_)
+            | Event::BookBlock { .. } => {}
         }
     }
 }

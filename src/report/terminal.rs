@@ -214,6 +214,22 @@ impl Sink for Terminal {
                     self.println_visible(&paint(Paint::Bold, &head));
                 }
             }
+            // A block replayed: on a terminal only (piped, the report at
+            // the end lists every block, once).
+            Event::BookBlock {
+                line,
+                command,
+                verdict,
+                elapsed,
+                done,
+                total,
+            } => {
+                if self.fancy && !style::quiet() {
+                    self.println_visible(&book_block(
+                        *line, command, *verdict, *elapsed, *done, *total, self.width,
+                    ));
+                }
+            }
             Event::RunStart { .. }
             | Event::RunEnd { .. }
             | Event::PhaseEnd { .. }
@@ -223,9 +239,72 @@ impl Sink for Terminal {
     }
 }
 
+/// A replayed block's progress line, as wide as the terminal (80 columns
+/// when its width is unknown): `  known_drift  7/17  l.103  kubectl … (0.25s)`,
+/// the verdict coloured as the checks' are.
+fn book_block(
+    line: usize,
+    command: &str,
+    verdict: crate::book::Verdict,
+    elapsed: Duration,
+    done: usize,
+    total: usize,
+    width: Option<usize>,
+) -> String {
+    let head = format!("{done:>2}/{total}  l.{line:<4} ");
+    let tail = format!(" ({:.2}s)", elapsed.as_secs_f64());
+    let room = width
+        .unwrap_or(80)
+        .saturating_sub(2 + 14 + 2 + head.chars().count() + tail.chars().count());
+    let command = fit(&visible(command), Some(room.max(8)));
+    let mark = format!("{:>14}", verdict.as_str());
+    let mark = if verdict.fails() {
+        paint(Paint::Bad, &mark)
+    } else if verdict == crate::book::Verdict::Match {
+        paint(Paint::Good, &mark)
+    } else {
+        mark
+    };
+    format!("  {mark}  {head}{command}{tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::visible;
+
+    #[test]
+    fn a_replayed_block_is_one_line_of_at_most_80_columns() {
+        let long = format!("kubectl --kubeconfig ./admin.conf {}", "x".repeat(120));
+        let l = super::book_block(
+            103,
+            &long,
+            crate::book::Verdict::KnownDrift,
+            std::time::Duration::from_millis(250),
+            8,
+            17,
+            None,
+        );
+        assert_eq!(l.chars().count(), 80, "{l}");
+        assert!(
+            l.starts_with("     known_drift   8/17  l.103  kubectl --kubeconfig"),
+            "{l}"
+        );
+        assert!(l.ends_with("… (0.25s)"), "{l}");
+        assert!(!l.contains('\n'));
+        let short = super::book_block(
+            81,
+            "vagrant ssh node1",
+            crate::book::Verdict::Match,
+            std::time::Duration::from_millis(70),
+            7,
+            17,
+            Some(120),
+        );
+        assert!(
+            short.ends_with("l.81   vagrant ssh node1 (0.07s)"),
+            "{short}"
+        );
+    }
 
     #[test]
     fn control_characters_are_shown_as_escapes() {

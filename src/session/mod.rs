@@ -19,6 +19,7 @@
 
 #[cfg(test)]
 pub mod fake;
+pub mod shared;
 
 use crate::error::Result;
 use async_trait::async_trait;

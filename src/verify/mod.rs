@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::probe::Cx;
 use crate::provider::Provider;
 use crate::report::{CheckResult, Event, Reporter, Verdict};
+use crate::session::shared::Shared;
 use crate::spec::{Check, Lab};
 use crate::state::State;
 use futures::StreamExt;
@@ -37,6 +38,27 @@ pub struct Options {
     /// The run's artifacts root (`ops::run::Run::root`):
     /// diagnostics go to `<root>/<variant>/`.
     pub artifacts_root: PathBuf,
+    /// The run's session and round-trip time, when the run shares them
+    /// (`lab test`); else verify opens its own and closes it.
+    pub shared: Option<Shared>,
+}
+
+/// The session and round-trip time of a run: `shared`'s, or opened here
+/// (the bool: opened here, so closed here).
+async fn session_of(
+    lab: &Lab,
+    state: &State,
+    provider: &dyn Provider,
+    shared: Option<&Shared>,
+    rep: &Reporter,
+) -> Result<(Shared, bool)> {
+    Ok(match shared {
+        Some(s) => (s.clone(), false),
+        None => (
+            Shared::open(lab, state, provider, DEADLINE, rep).await?,
+            true,
+        ),
+    })
 }
 
 /// Run every (selected) check of the lab in its current state.
@@ -65,9 +87,7 @@ pub async fn verify(
         }));
     }
     let access = provider.access(lab, state, rep).await?;
-    let session = provider
-        .session(lab, state, &access, Some(DEADLINE), rep)
-        .await?;
+    let (shared, own) = session_of(lab, state, provider, opts.shared.as_ref(), rep).await?;
     // The pod network that runs (the expectations may be another variant's).
     let running = lab
         .variant(&state.variant)
@@ -75,10 +95,10 @@ pub async fn verify(
     let cx = Cx {
         lab,
         pods: &access.pods,
-        session: session.as_ref(),
+        session: shared.session.as_ref(),
         cni: running.cni.plugin(),
         cni_runs: provider.kind().capabilities().cni_runs,
-        rtt: Default::default(),
+        rtt: shared.rtt.clone(),
     };
     let artifacts = diagnostics::Artifacts::new(&opts.artifacts_root, &variant);
 
@@ -143,7 +163,9 @@ pub async fn verify(
             artifacts.dir().display()
         ));
     }
-    session.close().await;
+    if own {
+        shared.close().await;
+    }
     Ok(results)
 }
 
@@ -155,19 +177,18 @@ pub async fn collect_evidence(
     state: &State,
     provider: &dyn Provider,
     root: &std::path::Path,
+    shared: Option<&Shared>,
     rep: &Reporter,
 ) -> Result<Vec<PathBuf>> {
     let access = provider.access(lab, state, rep).await?;
-    let session = provider
-        .session(lab, state, &access, Some(DEADLINE), rep)
-        .await?;
+    let (shared, own) = session_of(lab, state, provider, shared, rep).await?;
     let cx = Cx {
         lab,
         pods: &access.pods,
-        session: session.as_ref(),
+        session: shared.session.as_ref(),
         cni: lab.variant(&state.variant)?.cni.plugin(),
         cni_runs: provider.kind().capabilities().cni_runs,
-        rtt: Default::default(),
+        rtt: shared.rtt.clone(),
     };
     let artifacts = diagnostics::Artifacts::new(root, &format!("{}-evidence", state.variant));
     let files = futures::future::join_all(lab.nodes.iter().map(|n| artifacts.node(&cx, &n.name)))
@@ -175,7 +196,9 @@ pub async fn collect_evidence(
         .into_iter()
         .flatten()
         .collect();
-    session.close().await;
+    if own {
+        shared.close().await;
+    }
     Ok(files)
 }
 

@@ -156,14 +156,17 @@ impl Replayer<'_> {
         Ok(out)
     }
 
+    /// A book's `kubectl` line: given to kubectl, then its meaning run in
+    /// the lab, except an `apply`/`delete -f`'s, which changes the lab: that
+    /// is left to [`Replayer::manifest_done`] (the [`Manifest`] returned).
     pub(super) async fn kubectl(
-        &mut self,
-        t: &mut dyn Target,
+        &self,
+        t: &dyn Target,
         k: &Kubectl,
         p: &Planned,
         r: &mut CommandReport,
         pods: &[PodRef],
-    ) {
+    ) -> Option<Manifest> {
         // A pod lab cannot place still goes to kubectl, unbound: whether
         // kubectl takes the line does not depend on it.
         let mut unplaced = None;
@@ -181,7 +184,10 @@ impl Replayer<'_> {
         };
         let args = match self.bound_args(t, k, p, place.as_ref(), r, pods).await {
             Ok(a) => a,
-            Err(e) => return fail(r, e),
+            Err(e) => {
+                fail(r, e);
+                return None;
+            }
         };
         let cluster = !matches!(
             k.action,
@@ -190,10 +196,11 @@ impl Replayer<'_> {
         let run = match t.kubectl_line(&args, cluster).await {
             Ok(run) => run,
             Err(e) => {
-                return fail(
+                fail(
                     r,
                     format!("the book's line could not be given to kubectl: {e}"),
                 );
+                return None;
             }
         };
         let line = format!("kubectl {}", args.join(" "));
@@ -229,6 +236,9 @@ impl Replayer<'_> {
         });
         r.ran_on = Some("kubectl".into());
         r.ran = Some(line);
+        if run.cached {
+            r.why.push(CACHED.into());
+        }
         if let Some(e) = unplaced {
             if outcome == KubectlOutcome::Refused {
                 r.reason = Some(format!(
@@ -237,7 +247,7 @@ impl Replayer<'_> {
             } else {
                 fail(r, e);
             }
-            return;
+            return None;
         }
         let epoch = self.epoch(p);
         match outcome {
@@ -270,7 +280,7 @@ impl Replayer<'_> {
                     k.action,
                     KubeAction::Apply { .. } | KubeAction::Delete { .. }
                 ) {
-                    self.manifest_meaning(t, k, r).await;
+                    return Some(Manifest { accepted: false });
                 }
             }
             KubectlOutcome::Accepted => {
@@ -288,33 +298,32 @@ impl Replayer<'_> {
                             r,
                             format!("lab reads the logs of flannel pods; {pod} is not one"),
                         );
-                        return;
+                        return None;
                     }
                     (KubeAction::Get(g), _) => {
                         self.observed_table(t, g, r, epoch, pods).await;
                         "lab compared the book's table with what the lab observes"
                     }
-                    _ => {
-                        self.manifest_meaning(t, k, r).await;
-                        "lab did what the line means itself"
-                    }
+                    _ => return Some(Manifest { accepted: true }),
                 };
-                if r.verdict == Verdict::Match {
-                    r.verdict = Verdict::Skipped;
-                }
-                let note = r
-                    .kubectl
-                    .as_ref()
-                    .map(|k| k.note.clone())
-                    .unwrap_or_default();
-                r.reason = Some(format!(
-                    "kubectl itself did not run it ({note}); {did}{}",
-                    r.reason
-                        .as_ref()
-                        .map(|x| format!(": {x}"))
-                        .unwrap_or_default()
-                ));
+                not_run(r, did);
             }
+        }
+        None
+    }
+
+    /// The meaning of an `apply`/`delete -f` line that [`Replayer::kubectl`]
+    /// left: done in the lab (a variant switch, the workload's pods counted).
+    pub(super) async fn manifest_done(
+        &mut self,
+        t: &mut dyn Target,
+        k: &Kubectl,
+        r: &mut CommandReport,
+        m: Manifest,
+    ) {
+        self.manifest_meaning(t, k, r).await;
+        if m.accepted {
+            not_run(r, "lab did what the line means itself");
         }
     }
 
@@ -356,6 +365,9 @@ impl Replayer<'_> {
                 });
                 r.ran_on = Some("kubectl".into());
                 r.ran = Some(line);
+                if run.cached {
+                    r.why.push(CACHED.into());
+                }
                 true
             }
             Said::Accepted { warnings } => {
@@ -429,6 +441,36 @@ impl Replayer<'_> {
         }
     }
 }
+
+/// An `apply`/`delete -f` line whose meaning is still to be done in the lab
+/// (it changes the lab, so it runs alone: [`Replayer::manifest_done`]).
+pub(super) struct Manifest {
+    /// kubectl accepted the line (else it refused it).
+    accepted: bool,
+}
+
+/// A line kubectl accepted without running it: never `match`, and its
+/// reason says what lab `did` instead.
+fn not_run(r: &mut CommandReport, did: &str) {
+    if r.verdict == Verdict::Match {
+        r.verdict = Verdict::Skipped;
+    }
+    let note = r
+        .kubectl
+        .as_ref()
+        .map(|k| k.note.clone())
+        .unwrap_or_default();
+    r.reason = Some(format!(
+        "kubectl itself did not run it ({note}); {did}{}",
+        r.reason
+            .as_ref()
+            .map(|x| format!(": {x}"))
+            .unwrap_or_default()
+    ));
+}
+
+/// Said of a line whose answer came from the kubectl run cache.
+const CACHED: &str = "kubectl's answer is the one the same kubectl gave to the same line from the same files before (kept in lab's cache, kubectl-runs/)";
 
 /// The drift a refusal is, the same wherever a line is refused:
 /// `kubectl 1.32 refuses the book's line: MESSAGE` (the minor of `version`).

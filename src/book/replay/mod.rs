@@ -43,7 +43,7 @@ pub use target::{DEADLINE, KubectlRun, LiveTarget, Said, Target, book_files, kub
 use super::bind::{self, Binding};
 use super::known::KnownFile;
 use super::parse::{Chapter, Step};
-use super::recognize::Cmd;
+use super::recognize::{Cmd, KubeAction, Kubectl};
 use super::{BlockReport, BookReport, CommandReport, Summary, Verdict};
 use crate::provider::PodRef;
 use crate::session::Output;
@@ -64,6 +64,10 @@ struct Replayer<'a> {
     /// The network deleted by the chapter, waiting for its apply (a deleted
     /// workload needs no note: the next apply or switch brings it back).
     net_deleted: bool,
+    /// The lab's round-trip time, measured once (by the checks of the same
+    /// run, or by the first ping that waits for a reply expected not to
+    /// come).
+    rtt: crate::probe::deadline::Rtt,
 }
 
 fn report(p: &Planned, variant: &str) -> CommandReport {
@@ -124,22 +128,59 @@ impl Replayer<'_> {
         }
     }
 
-    async fn run(&mut self, t: &mut dyn Target, p: &Planned, all: &[Planned]) -> CommandReport {
+    /// A command that changes the lab (an `apply`/`delete -f`) or watches
+    /// its traffic (a capture, whose ping is its own): it runs alone; the
+    /// commands between two such run at once.
+    fn alone(p: &Planned) -> bool {
+        matches!(
+            &p.cmd,
+            Ok(Cmd::Tcpdump { .. })
+                | Ok(Cmd::Kubectl(Kubectl {
+                    action: KubeAction::Apply { .. } | KubeAction::Delete { .. },
+                    ..
+                }))
+        )
+    }
+
+    /// Run one command, and its change of the lab (an `apply`/`delete -f`'s
+    /// meaning) after it.
+    async fn run_alone(
+        &mut self,
+        t: &mut dyn Target,
+        p: &Planned,
+        all: &[Planned],
+    ) -> CommandReport {
+        let (mut r, manifest) = self.run(&*t, p, all).await;
+        if let (Some(m), Ok(Cmd::Kubectl(k))) = (manifest, &p.cmd) {
+            self.manifest_done(t, k, &mut r, m).await;
+        }
+        r
+    }
+
+    /// Run one command that does not change the lab; an `apply`/`delete
+    /// -f` line comes back with its meaning still to do.
+    async fn run(
+        &self,
+        t: &dyn Target,
+        p: &Planned,
+        all: &[Planned],
+    ) -> (CommandReport, Option<kubectl::Manifest>) {
         let mut r = report(p, &t.variant());
         let cmd = match &p.cmd {
             Ok(c) => c.clone(),
             Err(why) => {
                 r.verdict = Verdict::NotUnderstood;
                 r.reason = Some(why.clone());
-                return r;
+                return (r, None);
             }
         };
+        let mut manifest = None;
         let pods = t.pods();
         match &cmd {
             Cmd::Ssh { node } => {
                 if self.lab.node(node).is_none() {
                     fail(&mut r, format!("the lab has no node {node}"));
-                    return r;
+                    return (r, None);
                 }
                 r.ran_on = Some(node.clone());
                 r.ran = Some("hostname".into());
@@ -172,7 +213,8 @@ impl Replayer<'_> {
                 let j = p.traffic_for.unwrap_or_default();
                 r.verdict = Verdict::Skipped;
                 r.ran_on = p.node.clone();
-                r.ran = Some(node::traffic(lab_ip));
+                let wait = self.deadline(t, &pods).await;
+                r.ran = Some(node::traffic(lab_ip, &wait.seconds()));
                 r.reason = Some(format!(
                     "left running in one session while another captures (line {}): it ran as that capture's traffic; the book shows no output of its own, so nothing of it is compared",
                     all[j].step.line
@@ -187,7 +229,7 @@ impl Replayer<'_> {
                 let node = p.node.clone().unwrap_or_default();
                 self.node_command(t, c, &node, None, p, &mut r, &pods).await;
             }
-            Cmd::Kubectl(k) => self.kubectl(t, k, p, &mut r, &pods).await,
+            Cmd::Kubectl(k) => manifest = self.kubectl(t, k, p, &mut r, &pods).await,
             Cmd::KubeadmInit {
                 advertise,
                 pod_cidr,
@@ -220,7 +262,7 @@ impl Replayer<'_> {
                 r.differences.push(s.clone());
             }
         }
-        r
+        (r, manifest)
     }
 }
 
@@ -252,12 +294,27 @@ pub async fn replay_only(
         lab,
         binding: bind::gather(lab, &for_binding),
         net_deleted: false,
+        rtt: target.rtt(),
     };
-    let mut blocks = Vec::new();
+    let mut r = BookReport {
+        version: 1,
+        chapter: chapter.path.display().to_string(),
+        lab: lab.name.clone(),
+        provider: target.kind().to_string(),
+        known_file: String::new(),
+        blocks: Vec::new(),
+        summary: Summary::default(),
+        stale: Vec::new(),
+        blessed: false,
+        kubectl_matrix: None,
+        text: chapter.text.clone(),
+    };
+    let total = chapter.blocks.len();
     for (block, (plans, prose)) in chapter.blocks.iter().zip(planned) {
         if only.is_some_and(|o| !o.contains(&block.line)) {
             continue;
         }
+        let blocks = &mut r.blocks;
         let since = std::time::Instant::now();
         let mut commands = Vec::new();
         if !block.is_shell() {
@@ -270,24 +327,23 @@ pub async fn replay_only(
                 prose: vec![format!("a `{}` block, not commands", block.lang)],
                 duration_s: 0.0,
             });
+            progress(target, &r, known, total);
             continue;
         }
         // A kubectl line lab does not understand that kubectl refuses is
         // the reader's failing command, not a shape lab cannot judge: it is
         // reported as kubectl's refusal and does not stop its block.
-        let mut judged: Vec<Option<CommandReport>> = Vec::new();
-        for p in &plans {
-            let mut c = None;
-            if let Err(why) = &p.cmd {
+        let judged: Vec<Option<CommandReport>> = {
+            let (rp, target) = (&rp, &*target);
+            futures::future::join_all(plans.iter().map(|p| async move {
+                let why = p.cmd.as_ref().err()?;
                 let mut r = report(p, &target.variant());
                 r.verdict = Verdict::NotUnderstood;
                 r.reason = Some(why.clone());
-                if rp.judge_unrecognised(target, p, &mut r).await || r.kubectl.is_some() {
-                    c = Some(r);
-                }
-            }
-            judged.push(c);
-        }
+                (rp.judge_unrecognised(target, p, &mut r).await || r.kubectl.is_some()).then_some(r)
+            }))
+            .await
+        };
         let refused: Vec<usize> = plans
             .iter()
             .zip(&judged)
@@ -298,9 +354,13 @@ pub async fn replay_only(
             })
             .map(|(p, _)| p.step.line)
             .collect();
+        // The commands that run: in the block's order, those between two
+        // that run alone ([`Replayer::alone`]) at once.
+        let mut todo: Vec<&Planned> = Vec::new();
+        let mut slots: Vec<Option<CommandReport>> = Vec::new();
         for (p, judged) in plans.iter().zip(judged) {
             if let Some(c) = judged {
-                commands.push(c);
+                slots.push(Some(c));
                 continue;
             }
             if !refused.is_empty() && p.cmd.is_ok() {
@@ -314,11 +374,35 @@ pub async fn replay_only(
                         .collect::<Vec<_>>()
                         .join(", ")
                 ));
-                commands.push(r);
+                slots.push(Some(r));
                 continue;
             }
-            commands.push(rp.run(target, p, &plans).await);
+            todo.push(p);
+            slots.push(None);
         }
+        let mut ran = Vec::new();
+        let mut at = 0;
+        while at < todo.len() {
+            if Replayer::alone(todo[at]) {
+                ran.push(rp.run_alone(target, todo[at], &plans).await);
+                at += 1;
+                continue;
+            }
+            let end = (at..todo.len())
+                .find(|&i| Replayer::alone(todo[i]))
+                .unwrap_or(todo.len());
+            let (rp, t, plans) = (&rp, &*target, &plans);
+            let group = futures::future::join_all(
+                todo[at..end]
+                    .iter()
+                    .map(|p| async move { rp.run(t, p, plans).await.0 }),
+            )
+            .await;
+            ran.extend(group);
+            at = end;
+        }
+        let mut ran = ran.into_iter();
+        commands.extend(slots.into_iter().filter_map(|s| s.or_else(|| ran.next())));
         blocks.push(BlockReport {
             line: block.line,
             end: block.end,
@@ -328,20 +412,29 @@ pub async fn replay_only(
             prose,
             duration_s: crate::report::run::seconds(since.elapsed()),
         });
+        progress(target, &r, known, total);
     }
-    let mut r = BookReport {
-        version: 1,
-        chapter: chapter.path.display().to_string(),
-        lab: lab.name.clone(),
-        provider: target.kind().to_string(),
-        known_file: String::new(),
-        blocks,
-        summary: Summary::default(),
-        stale: Vec::new(),
-        blessed: false,
-        kubectl_matrix: None,
-        text: chapter.text.clone(),
-    };
     crate::book::judge::judge(&mut r, known);
     r
+}
+
+/// The last block of `so_far` as progress, judged with the blocks so far.
+fn progress(target: &dyn Target, so_far: &BookReport, known: &KnownFile, total: usize) {
+    let Some(rep) = target.reporter() else { return };
+    let mut judged = BookReport {
+        text: String::new(),
+        ..so_far.clone()
+    };
+    crate::book::judge::judge(&mut judged, known);
+    let Some(b) = judged.blocks.last() else {
+        return;
+    };
+    rep.emit(crate::report::Event::BookBlock {
+        line: b.line,
+        command: b.first_command().to_string(),
+        verdict: b.verdict,
+        elapsed: std::time::Duration::from_secs_f64(b.duration_s.max(0.0)),
+        done: judged.blocks.len(),
+        total,
+    });
 }

@@ -12,12 +12,33 @@ use crate::book::compare;
 use crate::book::recognize::Cmd;
 use crate::book::{CommandReport, Verdict};
 use crate::exec::quote;
+use crate::probe::deadline::Deadline;
+use crate::probe::target::Endpoint;
+use crate::probe::{Cx, listen, path};
 use crate::provider::PodRef;
 use std::net::Ipv4Addr;
 
-/// The ping left running while another session captures: two echoes.
-pub fn traffic(ip: Ipv4Addr) -> String {
-    format!("timeout 3 ping -n -c 2 -i 0.2 -W 1 {ip}")
+/// The ping left running while another session captures: two echoes, a
+/// reply waited for `wait` (seconds; its output is not compared).
+pub fn traffic(ip: Ipv4Addr, wait: &str) -> String {
+    format!("timeout 3 ping -n -c 2 -i 0.05 -W {wait} {ip}")
+}
+
+/// How long a ping the book shows without a reply waits for one, and why
+/// (said in the command's `why`).
+pub(super) struct NoReply {
+    /// ping's `-W`, in seconds.
+    pub wait: String,
+    pub why: String,
+}
+
+/// The ping of a command (a ping, or a ping piped to grep).
+fn ping_of(c: &Cmd) -> Option<Ipv4Addr> {
+    match c {
+        Cmd::Ping { target, .. } => Some(*target),
+        Cmd::Grep { inner, .. } => ping_of(inner),
+        _ => None,
+    }
 }
 
 /// How many replies of a ping never ended by the book the lab sends: as
@@ -35,6 +56,7 @@ impl Replayer<'_> {
         p: &Planned,
         r: &mut CommandReport,
         pods: &[PodRef],
+        no_reply: Option<&NoReply>,
     ) -> (String, Vec<String>) {
         let epoch = self.epoch(p);
         let mut why = Vec::new();
@@ -52,11 +74,15 @@ impl Replayer<'_> {
                         "the book's ping runs until Ctrl-C; lab sends -c {n} (the replies the book shows)"
                     ));
                 }
+                let (wait, waited) = match no_reply {
+                    Some(nr) => (nr.wait.as_str(), nr.why.as_str()),
+                    None => ("1", "a reply waited for 1 s"),
+                };
                 why.push(format!(
-                    "-n -i 0.2 -W 1 and `timeout {}`: a deadline (names not looked up, a reply waited for 1 s)",
+                    "-n -i 0.2 -W {wait} and `timeout {}`: a deadline (names not looked up, {waited})",
                     n + 2
                 ));
-                format!("timeout {} ping -n -c {n} -i 0.2 -W 1 {lab_ip}", n + 2)
+                format!("timeout {} ping -n -c {n} -i 0.2 -W {wait} {lab_ip}", n + 2)
             }
             Cmd::RouteN => "route -n".into(),
             // One of `ip route`, `ip route show`, `ip -4 route [show]`.
@@ -80,17 +106,17 @@ impl Replayer<'_> {
             }
             Cmd::Tcpdump { iface } => {
                 why.push(
-                    "-l -n -c 4 and a deadline: the book's capture runs until Ctrl-C (line-buffered, names not looked up)"
+                    "-l -n --immediate-mode -c 4 and a deadline: the book's capture runs until Ctrl-C (line-buffered, names not looked up, each packet handed over as it comes)"
                         .into(),
                 );
-                format!("tcpdump -l -n -i {} -c 4", quote(iface))
+                format!("tcpdump -l -n -i {} --immediate-mode -c 4", quote(iface))
             }
             Cmd::Grep {
                 inner,
                 pattern,
                 ignore_case,
             } => {
-                let (inner_line, inner_why) = self.typed(inner, p, r, pods);
+                let (inner_line, inner_why) = self.typed(inner, p, r, pods, no_reply);
                 why.extend(inner_why);
                 let bound = self
                     .binding
@@ -124,15 +150,33 @@ impl Replayer<'_> {
         pods: &[PodRef],
     ) {
         let epoch = self.epoch(p);
-        let (typed, mut why) = self.typed(c, p, r, pods);
+        // A ping whose output the book shows without a reply: how long to
+        // wait for one (a book that shows nothing compares nothing).
+        let shown = r.book.iter().any(|l| !l.trim().is_empty());
+        let no_reply = match ping_of(c) {
+            Some(target) if shown && !compare::ping_facts(&r.book).reply => {
+                let ip = self.target_ip(target, epoch, pods, &mut r.bindings);
+                let from = match pod {
+                    Some(p) => Endpoint::Pod {
+                        app: p.app.clone(),
+                        on: p.node.clone(),
+                    },
+                    None => Endpoint::Node(node.to_string()),
+                };
+                Some(self.no_reply(t, &from, ip, pods).await)
+            }
+            _ => None,
+        };
+        let (typed, mut why) = self.typed(c, p, r, pods, no_reply.as_ref());
         let sudo = p.step.command.trim_start().starts_with("sudo ");
         let line = match (c, &p.traffic) {
             (Cmd::Tcpdump { .. }, Some((from, ip, at))) if from == node => {
                 let lab_ip = self.target_ip(*ip, epoch, pods, &mut r.bindings);
+                let wait = self.deadline(t, pods).await;
                 why.push(format!(
-                    "captured while the ping at line {at} runs in another session: lab starts the capture, sends that ping's two echoes to {lab_ip}, then stops the capture"
+                    "captured while the ping at line {at} runs in another session: lab starts the capture, sends that ping's two echoes to {lab_ip} once tcpdump says it listens (a reply waited for {wait}), and stops the capture when tcpdump has handled every packet it received"
                 ));
-                crate::probe::listen::script_typed(&typed, &traffic(lab_ip))
+                listen::script_typed(&typed, &traffic(lab_ip, &wait.seconds()))
             }
             (Cmd::Tcpdump { .. }, _) => format!("timeout 2 {typed} 2>&1"),
             _ => typed.clone(),
@@ -170,6 +214,81 @@ impl Replayer<'_> {
                 self.compare(c, o.code, r, epoch, pods);
             }
             Err(e) => fail(r, e.to_string()),
+        }
+    }
+
+    /// The checks' probe context over the replay's lab: the same session,
+    /// the pod network that runs, and the run's round-trip time.
+    fn probe_cx<'a>(&'a self, t: &'a dyn Target, pods: &'a [PodRef]) -> Option<Cx<'a>> {
+        let cni = self.lab.variant(&t.variant()).ok()?.cni.plugin();
+        Some(Cx {
+            lab: self.lab,
+            pods,
+            session: t.session(),
+            cni,
+            cni_runs: t.kind().capabilities().cni_runs,
+            rtt: self.rtt.clone(),
+        })
+    }
+
+    /// How long a reply expected not to come is waited for: the run's
+    /// deadline, derived from the lab's round-trip time ([`crate::probe::deadline`]).
+    pub(super) async fn deadline(&self, t: &dyn Target, pods: &[PodRef]) -> Deadline {
+        match self.probe_cx(t, pods) {
+            Some(cx) => cx.rtt.deadline(&cx).await,
+            None => Deadline::from_rtt(None),
+        }
+    }
+
+    /// A ping from `from` to `ip` that the book shows without a reply:
+    /// decided as the checks decide an expected "unreachable"
+    /// ([`path::unreachable`]): the kernel's tables first, which may say
+    /// that no reply can come, and the deadline derived from the lab's
+    /// round-trip time, which ping waits either way (an ICMP error the lab
+    /// sends back is shown, and compared, whatever decided).
+    async fn no_reply(
+        &self,
+        t: &dyn Target,
+        from: &Endpoint,
+        ip: Ipv4Addr,
+        pods: &[PodRef],
+    ) -> NoReply {
+        let Some(cx) = self.probe_cx(t, pods) else {
+            let d = Deadline::from_rtt(None);
+            return NoReply {
+                wait: d.seconds(),
+                why: format!("the book shows no reply: one is waited for {d}"),
+            };
+        };
+        let (d, why) = match path::unreachable(&cx, from, ip).await {
+            Ok(path::Unreachable::Decided((_, said, _))) => {
+                let d = cx.rtt.deadline(&cx).await;
+                (
+                    d,
+                    format!(
+                        "the book shows no reply, and the kernel's tables agree: {said}; ping waits {d} for an ICMP error the lab may send"
+                    ),
+                )
+            }
+            Ok(path::Unreachable::Wait(d, _)) => (
+                d,
+                format!(
+                    "the book shows no reply; the kernel's tables decide nothing, so one is waited for {d}"
+                ),
+            ),
+            Err(e) => {
+                let d = cx.rtt.deadline(&cx).await;
+                (
+                    d,
+                    format!(
+                        "the book shows no reply; the kernel's tables could not be read ({e}), so one is waited for {d}"
+                    ),
+                )
+            }
+        };
+        NoReply {
+            wait: d.seconds(),
+            why,
         }
     }
 

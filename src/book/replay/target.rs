@@ -5,13 +5,16 @@
 //! faked there too.
 
 use crate::error::Result;
+use crate::probe::deadline::Rtt;
 use crate::provider::{Access, Kind, PodRef, Provider};
 use crate::report::Reporter;
+use crate::session::shared::Shared;
 use crate::session::{Output, Session};
 use crate::spec::Lab;
 use crate::state::State;
 use async_trait::async_trait;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The deadline of one command on a node.
@@ -39,6 +42,9 @@ pub struct KubectlRun {
     pub offline: Option<String>,
     pub said: Said,
     pub output: Output,
+    /// The answer the same kubectl gave to the same line from the same
+    /// files before ([`crate::kubectl::cache`]), not run again.
+    pub cached: bool,
 }
 
 /// The lab the chapter is replayed against.
@@ -49,6 +55,16 @@ pub trait Target: Send + Sync {
     fn pods(&self) -> Vec<PodRef>;
     /// Runs commands on the lab's nodes, in its pods and with kubectl.
     fn session(&self) -> &dyn Session;
+    /// Where the replay's progress goes (a line per block as it finishes);
+    /// none by default.
+    fn reporter(&self) -> Option<&Reporter> {
+        None
+    }
+    /// The round-trip time the replay's waits derive from (measured once
+    /// per run when the run shares it).
+    fn rtt(&self) -> Rtt {
+        Rtt::default()
+    }
     /// Switch the pod network to `variant` (workloads and network removed,
     /// the variant's network, workloads again).
     async fn switch(&mut self, variant: &str) -> Result<()>;
@@ -71,9 +87,17 @@ pub struct LiveTarget<'a> {
     provider: &'a dyn Provider,
     rep: Reporter,
     access: Access,
-    session: Box<dyn Session>,
+    session: Arc<dyn Session>,
+    /// The run's round-trip time (shared with its checks, if it shares).
+    rtt: Rtt,
+    /// The session is the run's (`lab test`): kept across switches, closed
+    /// by the run.
+    shared: bool,
     /// The kubectl of the lab's minor, or why there is none.
     kubectl: std::result::Result<crate::kubectl::Pick, String>,
+    /// The offline folders made in this replay, by kubeconfig name (made
+    /// once: their files do not change while the replay runs).
+    offline_made: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl<'a> LiveTarget<'a> {
@@ -83,10 +107,30 @@ impl<'a> LiveTarget<'a> {
         provider: &'a dyn Provider,
         rep: &Reporter,
     ) -> Result<LiveTarget<'a>> {
+        LiveTarget::sharing(lab, state, provider, None, rep).await
+    }
+
+    /// A target over the run's `shared` session and round-trip time (one
+    /// session set-up per node per run: the checks' too), or its own.
+    pub async fn sharing(
+        lab: &'a Lab,
+        state: &'a mut State,
+        provider: &'a dyn Provider,
+        shared: Option<&Shared>,
+        rep: &Reporter,
+    ) -> Result<LiveTarget<'a>> {
         let access = provider.access(lab, state, rep).await?;
-        let session = provider
-            .session(lab, state, &access, Some(DEADLINE), rep)
-            .await?;
+        let (session, rtt) = match shared {
+            Some(s) => (s.session.clone(), s.rtt.clone()),
+            None => (
+                Arc::from(
+                    provider
+                        .session(lab, state, &access, Some(DEADLINE), rep)
+                        .await?,
+                ),
+                Rtt::default(),
+            ),
+        };
         let kubectl = crate::kubectl::for_minor(&crate::kubectl::discover(), &lab.kubernetes);
         match &kubectl {
             Ok(p) => {
@@ -103,12 +147,18 @@ impl<'a> LiveTarget<'a> {
             rep: rep.clone(),
             access,
             session,
+            rtt,
+            shared: shared.is_some(),
             kubectl,
+            offline_made: Default::default(),
         })
     }
 
+    /// Release the session, unless it is the run's.
     pub async fn close(&self) {
-        self.session.close().await;
+        if !self.shared {
+            self.session.close().await;
+        }
     }
 
     /// Where vagrant keeps the cluster's admin.conf (`.lab/<lab>/`).
@@ -162,8 +212,16 @@ impl Target for LiveTarget<'_> {
     fn session(&self) -> &dyn Session {
         self.session.as_ref()
     }
+    fn reporter(&self) -> Option<&Reporter> {
+        Some(&self.rep)
+    }
+    fn rtt(&self) -> Rtt {
+        self.rtt.clone()
+    }
     async fn switch(&mut self, variant: &str) -> Result<()> {
-        self.session.close().await;
+        if !self.shared {
+            self.session.close().await;
+        }
         // In a recorded run, the switch's steps are the book's, to `variant`.
         self.rep.emit(crate::report::Event::PhaseStart {
             phase: crate::report::run::RunPhase::Book,
@@ -176,16 +234,20 @@ impl Target for LiveTarget<'_> {
             .provider
             .access(self.lab, self.state, &self.rep)
             .await?;
-        self.session = self
-            .provider
-            .session(
-                self.lab,
-                self.state,
-                &self.access,
-                Some(DEADLINE),
-                &self.rep,
-            )
-            .await?;
+        // The nodes stay what they were: the run's session serves on.
+        if !self.shared {
+            self.session = Arc::from(
+                self.provider
+                    .session(
+                        self.lab,
+                        self.state,
+                        &self.access,
+                        Some(DEADLINE),
+                        &self.rep,
+                    )
+                    .await?,
+            );
+        }
         Ok(())
     }
 
@@ -201,8 +263,16 @@ impl Target for LiveTarget<'_> {
         } else {
             let dir = self.state.dir().join("book-kubectl");
             let conf = kubeconfig_of(args).unwrap_or("admin.conf");
-            crate::kubectl::offline_dir(&dir, conf, &book_files(self.lab))
-                .map_err(|e| e.to_string())?;
+            // Made under the lock: lines of one block ask at once, and none
+            // may read a file another is still writing.
+            {
+                let mut made = self.offline_made.lock().unwrap_or_else(|e| e.into_inner());
+                if !made.contains(conf) {
+                    crate::kubectl::offline_dir(&dir, conf, &book_files(self.lab))
+                        .map_err(|e| e.to_string())?;
+                    made.insert(conf.to_string());
+                }
+            }
             let why = if !self.kind().capabilities().kubernetes {
                 format!("no API server on {}", self.kind())
             } else {
@@ -210,9 +280,20 @@ impl Target for LiveTarget<'_> {
             };
             (dir, Some(why))
         };
-        let output = crate::kubectl::run(&pick.kubectl, args, &dir, KUBECTL_DEADLINE)
-            .await
-            .map_err(|e| e.to_string())?;
+        // Offline, kubectl's answer depends on nothing but itself, the line
+        // and the folder's files: kept ([`crate::kubectl::cache`]).
+        let (output, cached) = if offline.is_some() {
+            let (o, source) = crate::kubectl::cache::global()
+                .output(&pick.kubectl, args, &dir, KUBECTL_DEADLINE)
+                .await
+                .map_err(|e| e.to_string())?;
+            (o, source == crate::kubectl::cache::Source::Cached)
+        } else {
+            let o = crate::kubectl::run(&pick.kubectl, args, &dir, KUBECTL_DEADLINE)
+                .await
+                .map_err(|e| e.to_string())?;
+            (o, false)
+        };
         let said = match crate::kubectl::judge(&output) {
             crate::kubectl::Judgement::Accepted { warnings } => Said::Accepted { warnings },
             // On a cluster, a command run in a pod that exits non-zero
@@ -230,6 +311,7 @@ impl Target for LiveTarget<'_> {
             offline,
             said,
             output,
+            cached,
         })
     }
 }

@@ -229,6 +229,7 @@ impl Target for RecordedLab {
                 offline: Some("no API server on netns".into()),
                 said,
                 output,
+                cached: false,
             });
         }
         let exec = args.iter().any(|a| a == "exec");
@@ -242,6 +243,7 @@ impl Target for RecordedLab {
                     message: EXEC_REFUSED.into(),
                 },
                 output: failed(""),
+                cached: false,
             });
         }
         if !cluster {
@@ -251,6 +253,7 @@ impl Target for RecordedLab {
                 offline: Some("lab switches the lab's network itself".into()),
                 said: Said::Accepted { warnings: vec![] },
                 output: failed(""),
+                cached: false,
             });
         }
         // The cluster's answer: the session's kubectl, without the book's
@@ -275,6 +278,7 @@ impl Target for RecordedLab {
             offline: None,
             said: Said::Accepted { warnings: vec![] },
             output,
+            cached: false,
         })
     }
 }

@@ -335,3 +335,74 @@ async fn a_get_table_is_compared_with_what_the_lab_observes() {
     let r = on_netns(&dashed()).await;
     assert!(diffs(&r, 69).is_empty(), "{:#?}", diffs(&r, 69));
 }
+
+/// A ping the book shows without a reply is decided as a check's
+/// "unreachable" is: the kernel's tables (here: node1's FDB sends node2's
+/// pod to node1's own VTEP) and the deadline derived from the lab's
+/// round-trip time, which ping waits (never a fixed second). The opposite:
+/// the same block where the lab replies is drift, not a match.
+#[tokio::test]
+async fn a_ping_without_a_reply_in_the_book_waits_the_derived_deadline() {
+    let block = "```bash\nvagrant ssh node1\nping 10.244.3.4\n\nPING 10.244.3.4 (10.244.3.4) 56(84) bytes of data.\n\nexit\n```\n";
+    let text = dashed() + "\n" + block;
+    let rtt = "64 bytes from 10.100.198.201: icmp_seq=1 ttl=64 time=0.05 ms\n";
+    let tables = |own_vtep: bool| {
+        FakeSession::new()
+            .on(
+                "node1",
+                "ip -4 route get 10.244.2.2",
+                &crate::probe::path::tests::node1(own_vtep),
+            )
+            .on("master", "ping -n -c 1 -W 1 10.100.198.201", rtt)
+    };
+    // The chapter ends in the fixed variant: its block runs on the second
+    // session, scripted here as the broken network answers (the round-trip
+    // time is measured once, by the first ping that needs it).
+    let first = || FakeSession::new().on("master", "ping -n -c 1 -W 1 10.100.198.201", rtt);
+    let r = on(
+        &text,
+        first().merge(netns(false)),
+        tables(true).merge(netns(false)),
+    )
+    .await;
+    let b = r.blocks.last().unwrap();
+    assert_eq!(b.verdict, Verdict::Match, "{:#?}", b.commands);
+    let ping = &b.commands[1];
+    assert_eq!(
+        ping.ran.as_deref(),
+        Some("timeout 3 ping -n -c 1 -i 0.2 -W 0.100 10.244.2.2")
+    );
+    assert!(
+        ping.why
+            .iter()
+            .any(|w| w.contains("the kernel's tables agree")
+                && w.contains("flannel.1's FDB sends 10.244.2.2")
+                && w.contains("ping waits 100 ms, the floor")),
+        "{:#?}",
+        ping.why
+    );
+    // Tables that decide nothing: the deadline alone.
+    let r = on(
+        &text,
+        first().merge(netns(false)),
+        tables(false).merge(netns(false)),
+    )
+    .await;
+    let ping = &r.blocks.last().unwrap().commands[1];
+    assert!(
+        ping.why
+            .iter()
+            .any(|w| w.contains("the kernel's tables decide nothing, so one is waited for 100 ms")),
+        "{:#?}",
+        ping.why
+    );
+    // The lab replies (the fixed network): drift.
+    let r = on(
+        &text,
+        first().merge(netns(false)),
+        tables(false).merge(netns(true)),
+    )
+    .await;
+    let b = r.blocks.last().unwrap();
+    assert_eq!(b.verdict, Verdict::Drift, "{:#?}", b.commands);
+}
