@@ -166,7 +166,7 @@ fn add_share(names: Vec<NewNs>) -> std::result::Result<(), String> {
             .read(true)
             .write(true)
             .create_new(true)
-            .mode(0)
+            .mode(0o000)
             .open(&path)
             .map_err(|e| format!("creating {}: {e}", path.display()))?;
         let made = unshare(CloneFlags::CLONE_NEWNET)
