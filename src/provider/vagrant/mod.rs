@@ -11,8 +11,10 @@
 pub mod box_build;
 pub mod ctx;
 pub mod doctor;
+pub mod guest_net;
 pub mod kube;
 pub mod libvirt_ns;
+pub mod libvirt_plan;
 pub mod provider_state;
 pub mod render;
 pub mod session;
@@ -330,14 +332,7 @@ impl Provider for Vagrant {
         }
         let mut plan = up_plan(lab, variant)?;
         if vm == Vm::Libvirt {
-            plan.insert(
-                1,
-                planned(
-                    format!("start libvirt in namespace {}", libvirt_ns::NETNS),
-                    MIN,
-                    StartLibvirt,
-                ),
-            );
+            libvirt_plan::add(lab, &mut plan);
         }
         let dir = state::lab_dir(&lab.name);
         let st = State::new(
