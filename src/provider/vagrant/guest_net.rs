@@ -104,9 +104,18 @@ pub fn nat_netdev(lab: &Lab) -> Result<String> {
     ))
 }
 
+/// The PCI slot of the NAT NIC. QEMU reads `qemuargs` before libvirt's
+/// own devices, which libvirt numbers from slot 2 up: without a slot of its
+/// own the NIC takes slot 2 and the disk cannot start (measured). Slot 30
+/// is far above what libvirt gives a lab's machine.
+pub const NAT_PCI_SLOT: &str = "0x1e";
+
 /// QEMU's `-device` value for the NAT NIC.
 pub fn nat_device(macs: &NodeMacs) -> String {
-    format!("virtio-net-pci,netdev={NAT_NETDEV},mac={}", macs.nat)
+    format!(
+        "virtio-net-pci,netdev={NAT_NETDEV},mac={},addr={NAT_PCI_SLOT}",
+        macs.nat
+    )
 }
 
 /// The kernel command line for lab's box: its own, and the lab's NIC names
