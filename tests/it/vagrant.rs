@@ -330,7 +330,7 @@ fn libvirt_nodes_have_the_chapters_nics() {
             format!("lv.management_network_mac = \"{}\"", m.private),
             "lv.management_network_name = \"lab-chapter4\"".to_string(),
             "lv.management_network_mode = \"none\"".to_string(),
-            "lv.qemuargs :value => \"user,id=labnat,net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3,dhcpstart=10.0.2.15\"".to_string(),
+            "lv.qemuargs :value => \"user,id=labnat,ipv6=off,net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3,dhcpstart=10.0.2.15\"".to_string(),
             format!("lv.qemuargs :value => \"virtio-net-pci,netdev=labnat,mac={},addr=0x1e\"", m.nat),
         ] {
             assert!(vf.contains(&line), "{}: {line}", n.name);

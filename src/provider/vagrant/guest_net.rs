@@ -88,7 +88,8 @@ pub fn host_address(lab: &Lab) -> Result<Ipv4Addr> {
 }
 
 /// QEMU's `-netdev` value for the NAT NIC: the lab's `network.nat` with
-/// VirtualBox's addresses in it (gateway .2, DNS .3, the guest .15).
+/// VirtualBox's addresses in it (gateway .2, DNS .3, the guest .15), and no
+/// IPv6 (VirtualBox's NAT has none; QEMU's would announce a router).
 pub fn nat_netdev(lab: &Lab) -> Result<String> {
     let net = lab.network.nat;
     if net.prefix_len() > 27 {
@@ -97,7 +98,7 @@ pub fn nat_netdev(lab: &Lab) -> Result<String> {
         )));
     }
     Ok(format!(
-        "user,id={NAT_NETDEV},net={net},host={},dns={},dhcpstart={}",
+        "user,id={NAT_NETDEV},ipv6=off,net={net},host={},dns={},dhcpstart={}",
         lab.network.nat_gateway(),
         nth_host(net, 3),
         lab.network.nat_ip()
@@ -198,7 +199,7 @@ mod tests {
         let lab = chapter4();
         assert_eq!(
             nat_netdev(&lab).unwrap(),
-            "user,id=labnat,net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3,dhcpstart=10.0.2.15"
+            "user,id=labnat,ipv6=off,net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3,dhcpstart=10.0.2.15"
         );
         let mut small = lab.clone();
         small.network.nat = "10.0.2.0/28".parse().unwrap();
