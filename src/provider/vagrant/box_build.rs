@@ -78,6 +78,19 @@ IPv6AcceptRA=no
 
 [DHCPv4]
 ClientIdentifier=mac
+# As the chapter's `route -n`: no host route to the DNS server, metric 0.
+RoutesToDNS=no
+RouteMetric=0
+EOF
+# The initramfs's udev saw the NICs first (as eth0, eth1), so networkd may
+# take them up before the real root's udev renames them by the .link files
+# (measured: two guests of three kept eth0/eth1, "already up, cannot
+# rename"). networkd waits for udev's coldplug to be processed.
+mkdir -p "$root/etc/systemd/system/systemd-networkd.service.d"
+cat > "$root/etc/systemd/system/systemd-networkd.service.d/lab-names-first.conf" <<'EOF'
+[Unit]
+Wants=systemd-udev-settle.service
+After=systemd-udev-settle.service
 EOF
 for unit in systemd-networkd.service systemd-network-generator.service systemd-resolved.service; do
   chroot "$root" systemctl enable "$unit"
