@@ -275,7 +275,14 @@ fn renders_carry_the_chapters_facts() {
                 vf.contains(&format!("config.vm.define \"{name}\"")),
                 "{vm}: {name}"
             );
-            assert!(vf.contains(&format!("ip: \"{ip}\"")), "{vm}: {ip}");
+            match vm {
+                Vm::Virtualbox => {
+                    assert!(vf.contains(&format!("ip: \"{ip}\"")), "{vm}: {ip}")
+                }
+                // On libvirt the address is the DHCP reservation of the
+                // node's private MAC in the lab's network.
+                Vm::Libvirt => assert!(vf.contains(&format!("gives {ip};")), "{vm}: {ip}"),
+            }
         }
     }
     let cp = script(&lab, "control-plane", "master").unwrap();
@@ -303,6 +310,50 @@ fn renders_carry_the_chapters_facts() {
             .unwrap()
             .contains("--node-name node2")
     );
+}
+
+/// On libvirt, each node's NICs are the chapter's from inside: the only
+/// NIC libvirt attaches is the private one (Vagrant's management network
+/// is the lab's network, its MAC reserved to the node's address), the NAT
+/// NIC is QEMU's user network with VirtualBox's addresses, and lab's box
+/// names both from the lab's `interfaces:` by MAC.
+#[test]
+fn libvirt_nodes_have_the_chapters_nics() {
+    use lab::provider::vagrant::guest_net;
+    let mut lab = chapter4(2);
+    let vf = vagrantfile(&lab, Vm::Libvirt).unwrap();
+    assert!(!vf.contains("private_network"), "no NIC but the two: {vf}");
+    let xml = guest_net::network_xml(&lab).unwrap();
+    for (i, n) in lab.nodes.iter().enumerate() {
+        let m = guest_net::macs(&lab, i).unwrap();
+        for line in [
+            format!("lv.management_network_mac = \"{}\"", m.private),
+            "lv.management_network_name = \"lab-chapter4\"".to_string(),
+            "lv.management_network_mode = \"none\"".to_string(),
+            "lv.qemuargs :value => \"user,id=labnat,ipv6=off,net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3,dhcpstart=10.0.2.15\"".to_string(),
+            format!("lv.qemuargs :value => \"virtio-net-pci,netdev=labnat,mac={},addr=0x1e\"", m.nat),
+        ] {
+            assert!(vf.contains(&line), "{}: {line}", n.name);
+        }
+        assert!(xml.contains(&format!(
+            "<host mac='{}' name='{}' ip='{}'/>",
+            m.private, n.name, n.ip
+        )));
+    }
+    assert_eq!(vf.matches("lv.management_network_mac").count(), 3);
+    // Another box boots its own kernel: no command line from lab.
+    assert!(!vf.contains("lv.cmd_line"), "{vf}");
+    lab.box_name = "lab/debian12".into();
+    let vf = vagrantfile(&lab, Vm::Libvirt).unwrap();
+    let m = guest_net::macs(&lab, 1).unwrap();
+    assert!(vf.contains(&format!(
+        "ifname=enp0s3:{} ifname=enp0s8:{}\"",
+        m.nat, m.private
+    )));
+    // The same lab file with other names names other NICs.
+    lab.interfaces.nat = "eth0".into();
+    let vf = vagrantfile(&lab, Vm::Libvirt).unwrap();
+    assert!(vf.contains(&format!("ifname=eth0:{} ifname=enp0s8:", m.nat)));
 }
 
 #[test]

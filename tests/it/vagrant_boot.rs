@@ -7,9 +7,15 @@
 //!   3 domains, runs provisioning over SSH until the Kubernetes apt
 //!   repository, and fails there with exit 3, naming the step, the nodes and
 //!   the unreachable repository, with the guests' output in `lab.log`;
-//! - `lab status` shows the 3 machines running; `lab ssh <lab> NODE -- ip -br
-//!   addr` (through the ssh config written from `vagrant ssh-config`) shows
-//!   each machine's private address (10.100.198.200/.201/.202) on eth1;
+//! - `lab status` shows the 3 machines running; through `lab ssh` (the ssh
+//!   config written from `vagrant ssh-config`) every machine looks like the
+//!   chapter's VirtualBox nodes: `enp0s3` 10.0.2.15/24 and `enp0s8` with its
+//!   private address (10.100.198.200/.201/.202), no other NIC; the default
+//!   route via 10.0.2.2 on `enp0s3` and no route on another NIC; 10.0.2.2
+//!   answers; and each machine's 10.0.2.15 is itself (its NAT is its own:
+//!   the SSH host key at 10.0.2.15 is the machine's own, while the same probe
+//!   of another machine's private address gets that machine's key, so the
+//!   probe tells machines apart), with no neighbour on `enp0s3` but QEMU's;
 //! - `lab destroy` leaves no domain, QEMU, libvirtd, virtlogd or dnsmasq,
 //!   no `lab-libvirt` namespace, no libvirt state, and `vagrant
 //!   global-status --prune` lists nothing;
@@ -105,7 +111,7 @@ fn text(o: &std::process::Output) -> String {
 }
 
 #[test]
-#[ignore = "boots 4 QEMU guests under TCG (8–10 min here): `.ci/run` runs it time-boxed; by hand: `cargo test --test it vagrant_boot -- --ignored`"]
+#[ignore = "boots 4 QEMU guests under TCG (10–25 min here): `.ci/run` runs it time-boxed; by hand: `cargo test --test it vagrant_boot -- --ignored`"]
 fn three_guests_boot_provision_to_the_internet_step_and_leave_nothing() {
     // One root policy: what it needs missing is a failure, said (`.ci/run`
     // reports it as one), never a skip that passes.
@@ -191,22 +197,84 @@ fn three_guests_boot_provision_to_the_internet_step_and_leave_nothing() {
         "three machines running: {}",
         text(&status)
     );
-    // Every machine has the chapter's private address on its private NIC.
-    for (node, ip) in [
-        ("master", "10.100.198.200/24"),
-        ("node1", "10.100.198.201/24"),
-        ("node2", "10.100.198.202/24"),
-    ] {
-        let ssh = lab(&["ssh", &name, node, "--", "ip", "-br", "addr"]);
-        let addrs = String::from_utf8_lossy(&ssh.stdout).into_owned();
-        assert!(ssh.status.success(), "lab ssh {node}: {}", text(&ssh));
+    // Every machine looks, from inside, like the chapter's VirtualBox nodes.
+    let nodes = [
+        ("master", "10.100.198.200"),
+        ("node1", "10.100.198.201"),
+        ("node2", "10.100.198.202"),
+    ];
+    let on = |node: &str, cmd: &str| -> String {
+        let ssh = lab(&["ssh", &name, node, "--", cmd]);
+        assert!(ssh.status.success(), "lab ssh {node} {cmd}: {}", text(&ssh));
+        String::from_utf8_lossy(&ssh.stdout).into_owned()
+    };
+    let mut own_keys = Vec::new();
+    for (node, ip) in nodes {
+        let addrs = on(node, "ip -br addr");
+        let nics: Vec<Vec<&str>> = addrs
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|w| w.first().is_some_and(|n| *n != "lo"))
+            .collect();
+        let named = |nic: &str| nics.iter().find(|w| w[0] == nic);
+        assert_eq!(nics.len(), 2, "{node}: two NICs, no other: {addrs}");
         assert!(
-            addrs
-                .lines()
-                .any(|l| l.starts_with("eth1") && l.contains(ip)),
-            "{node}'s private NIC: {addrs}"
+            named("enp0s3").is_some_and(|w| w.contains(&"10.0.2.15/24")),
+            "{node}: enp0s3 has 10.0.2.15/24: {addrs}"
         );
+        assert!(
+            named("enp0s8").is_some_and(|w| w.contains(&format!("{ip}/24").as_str())),
+            "{node}: enp0s8 has {ip}/24: {addrs}"
+        );
+        let routes = on(node, "ip route");
+        let defaults: Vec<&str> = routes
+            .lines()
+            .filter(|l| l.starts_with("default"))
+            .collect();
+        assert_eq!(defaults.len(), 1, "{node}: one default route: {routes}");
+        assert!(
+            defaults[0].starts_with("default via 10.0.2.2 dev enp0s3"),
+            "{node}: the default route is via 10.0.2.2 on enp0s3: {routes}"
+        );
+        assert!(
+            routes
+                .lines()
+                .all(|l| l.contains(" dev enp0s3") || l.contains(" dev enp0s8")),
+            "{node}: routes only on enp0s3 and enp0s8: {routes}"
+        );
+        on(node, "ping -c 1 -W 10 10.0.2.2");
+        let neigh = on(node, "ip neigh show dev enp0s3");
+        assert!(
+            neigh
+                .lines()
+                .all(|l| l.starts_with("10.0.2.2 ") || l.starts_with("10.0.2.3 ")),
+            "{node}: no neighbour on its NAT but QEMU's: {neigh}"
+        );
+        let own = on(node, "cut -d' ' -f2 /etc/ssh/ssh_host_ed25519_key.pub");
+        let at_nat = on(
+            node,
+            "ssh-keyscan -T 20 -t ed25519 10.0.2.15 2>/dev/null | cut -d' ' -f3",
+        );
+        assert_eq!(
+            at_nat.trim(),
+            own.trim(),
+            "{node}: 10.0.2.15 is {node} itself"
+        );
+        assert!(!own.trim().is_empty(), "{node} has a host key");
+        own_keys.push(own.trim().to_string());
     }
+    let mut distinct = own_keys.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3, "three machines, three host keys");
+    // The probe tells machines apart: from node1, master's private address
+    // answers with master's key, not node1's.
+    let masters = on(
+        "node1",
+        "ssh-keyscan -T 20 -t ed25519 10.100.198.200 2>/dev/null | cut -d' ' -f3",
+    );
+    assert_eq!(masters.trim(), own_keys[0], "node1 reaches master's sshd");
+    assert_ne!(masters.trim(), own_keys[1]);
     let virsh = sh(&format!(
         "virsh -q -c 'qemu:///system?socket=/run/lab/libvirt/libvirt-sock' list --name | grep -c '^{name}-'"
     ));

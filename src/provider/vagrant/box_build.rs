@@ -25,19 +25,20 @@ use std::process::Command;
 /// The box `lab box build` adds, and `--box` names.
 pub const BOX_NAME: &str = "lab/debian12";
 const SUITE: &str = "bookworm";
-/// What Vagrant's Debian guest support and `lab` need: SSH, sudo, ifupdown
-/// for the private network, a kernel and an init; what the provisioning
+/// What Vagrant's Debian guest support and `lab` need: SSH, sudo, a kernel
+/// and an init, systemd-networkd (in `systemd`) and systemd-resolved for
+/// the network, as on the chapter's Ubuntu nodes; what the provisioning
 /// script installs from Debian.
 const PACKAGES: &[&str] = &[
     "linux-image-amd64",
     "systemd-sysv",
+    "systemd-resolved",
     "udev",
     "dbus",
     "openssh-server",
     "sudo",
-    "ifupdown",
-    "isc-dhcp-client",
     "iproute2",
+    "iputils-ping",
     "netbase",
     "ca-certificates",
     "curl",
@@ -49,8 +50,9 @@ const PACKAGES: &[&str] = &[
 /// Disk size of the guest (the qcow2 grows only as written).
 const DISK_GB: u32 = 8;
 /// The kernel command line for direct kernel boot: root on the virtio disk,
-/// the serial console (libvirt logs it), classic NIC names (eth0, eth1),
-/// which Vagrant's Debian guest support configures with ifupdown.
+/// the serial console (libvirt logs it), classic NIC names (eth0, eth1)
+/// unless the command line pins others by MAC (`ifname=NAME:MAC`, read by
+/// systemd-network-generator: how a lab's Vagrantfile names its NICs).
 pub const CMD_LINE: &str = "root=/dev/vda rw console=ttyS0 net.ifnames=0 biosdevname=0";
 
 /// Configures the debootstrapped tree (run with the tree as `$1`, the
@@ -60,14 +62,39 @@ root=$1 key=$2
 echo lab-debian12 > "$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tlab-debian12\n' > "$root/etc/hosts"
 printf '/dev/vda\t/\text4\trw,errors=remount-ro\t0\t1\n' > "$root/etc/fstab"
-cat > "$root/etc/network/interfaces" <<'EOF'
-# The NAT (management) NIC; Vagrant adds the private network below.
-auto lo
-iface lo inet loopback
+# Every Ethernet NIC asks DHCP: the NAT NIC gets 10.0.2.15, the default
+# route and DNS from QEMU's user network; the private NIC gets the node's
+# address from the lab's libvirt network (a reservation by MAC, no router).
+# Names come from `ifname=NAME:MAC` on the kernel command line.
+mkdir -p "$root/etc/systemd/network"
+cat > "$root/etc/systemd/network/50-lab-dhcp.network" <<'EOF'
+[Match]
+Type=ether
 
-allow-hotplug eth0
-iface eth0 inet dhcp
+[Network]
+DHCP=ipv4
+LinkLocalAddressing=no
+IPv6AcceptRA=no
+
+[DHCPv4]
+ClientIdentifier=mac
+# As the chapter's `route -n`: no host route to the DNS server, metric 0.
+RoutesToDNS=no
+RouteMetric=0
 EOF
+# The initramfs's udev saw the NICs first (as eth0, eth1), so networkd may
+# take them up before the real root's udev renames them by the .link files
+# (measured: two guests of three kept eth0/eth1, "already up, cannot
+# rename"). networkd waits for udev's coldplug to be processed.
+mkdir -p "$root/etc/systemd/system/systemd-networkd.service.d"
+cat > "$root/etc/systemd/system/systemd-networkd.service.d/lab-names-first.conf" <<'EOF'
+[Unit]
+Wants=systemd-udev-settle.service
+After=systemd-udev-settle.service
+EOF
+for unit in systemd-networkd.service systemd-network-generator.service systemd-resolved.service; do
+  chroot "$root" systemctl enable "$unit"
+done
 chroot "$root" useradd --create-home --shell /bin/bash --user-group vagrant
 echo 'vagrant:vagrant' | chroot "$root" chpasswd
 printf 'vagrant ALL=(ALL) NOPASSWD: ALL\nDefaults:vagrant !requiretty\n' > "$root/etc/sudoers.d/vagrant"

@@ -175,6 +175,41 @@ fn program_line(check: &str, program: &str, fix: &str) -> DoctorLine {
     }
 }
 
+/// Whether a QEMU's `-netdev help` lists the user-mode network (slirp),
+/// which a guest's NAT NIC is on libvirt (see `guest_net`).
+pub fn lists_user_netdev(netdev_help: &str) -> bool {
+    netdev_help.lines().any(|l| l.trim() == "user")
+}
+
+/// The guests' NAT: QEMU built with its user-mode network.
+fn qemu_user_net_line() -> DoctorLine {
+    let check = "QEMU user network";
+    let fix = "install a QEMU built with libslirp (Debian: `apt-get install -t bookworm-backports qemu-system-x86`, as .ci/install does)";
+    let Some(qemu) = which("qemu-system-x86_64") else {
+        return DoctorLine::problem(check, "qemu-system-x86_64 not found in PATH", fix);
+    };
+    let help = std::process::Command::new(&qemu)
+        .args(["-netdev", "help"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if lists_user_netdev(&help) {
+        DoctorLine::ok(
+            check,
+            format!("{} lists `user` (each guest's NAT NIC)", qemu.display()),
+        )
+    } else {
+        DoctorLine::problem(
+            check,
+            format!(
+                "{} -netdev help does not list `user`: no NAT NIC like VirtualBox's",
+                qemu.display()
+            ),
+            fix,
+        )
+    }
+}
+
 /// Every prerequisite of running `lab` with VMs under `vm`, with fixes.
 /// With a lab, VirtualBox's allowed host-only ranges are checked against the
 /// lab's private network; without one, they are listed.
@@ -210,6 +245,14 @@ pub fn doctor(lab: Option<&Lab>, vm: Vm) -> Vec<DoctorLine> {
             }
         }
         Vm::Libvirt => {
+            lines.push(qemu_user_net_line());
+            // libvirt runs dnsmasq for the private network's DHCP
+            // reservations, by which each node gets its address.
+            lines.push(program_line(
+                "dnsmasq",
+                "dnsmasq",
+                "install dnsmasq (Debian: `apt-get install dnsmasq-base`): libvirt's networks need it",
+            ));
             lines.push(match libvirt_present() {
                 Some(p) => DoctorLine::ok("libvirt", p),
                 None => DoctorLine::problem(
@@ -246,6 +289,15 @@ mod tests {
 
     fn net(s: &str) -> Ipv4Net {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn finds_the_user_network_in_qemus_list() {
+        let help = "Available netdev backend types:\nsocket\nstream\nuser\ntap\n";
+        assert!(lists_user_netdev(help));
+        assert!(!lists_user_netdev(
+            "Available netdev backend types:\nsocket\ntap\nvhost-user\n"
+        ));
     }
 
     #[test]

@@ -176,6 +176,22 @@ pub fn virsh(args: &[&str]) -> Command {
     c
 }
 
+/// `virsh` against lab's libvirtd (`ours`), else the system's.
+pub fn virsh_on(ours: bool, args: &[&str]) -> Command {
+    if ours {
+        return virsh(args);
+    }
+    let mut c = Command::new("virsh");
+    c.arg("-q").arg("-c").arg("qemu:///system").args(args);
+    c
+}
+
+/// Stop and undefine a libvirt network, if it exists.
+pub fn remove_network(ours: bool, name: &str) {
+    let _ = virsh_on(ours, &["net-destroy", name]).output();
+    let _ = virsh_on(ours, &["net-undefine", name]).output();
+}
+
 /// A command run inside the namespace (`ip netns exec lab-libvirt ...`).
 pub fn in_netns(program: &str) -> Command {
     let mut c = Command::new("ip");
@@ -409,6 +425,12 @@ pub fn forget_lab(dir: &Path, log: &mut dyn FnMut(&str)) -> Result<()> {
         for v in names(&["vol-list", "default", "--name"]) {
             log(&format!("removing volume {v}"));
             let _ = virsh(&["vol-delete", &v, "--pool", "default"]).output();
+        }
+        // The lab's network (`lab-<lab>`), which `lab up` defined.
+        let net = super::guest_net::network_of(&lab);
+        if virsh_names(&["net-list", "--all", "--name"]).contains(&net) {
+            log(&format!("removing network {net}"));
+            remove_network(true, &net);
         }
     }
     release(dir, log)

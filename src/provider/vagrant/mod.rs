@@ -12,8 +12,10 @@ pub mod box_build;
 pub mod ctx;
 pub mod doctor;
 pub mod entry;
+pub mod guest_net;
 pub mod kube;
 pub mod libvirt_ns;
+pub mod libvirt_plan;
 pub mod plan;
 pub mod provider_state;
 pub mod render;
@@ -49,13 +51,11 @@ use crate::report::Reporter;
 use crate::spec::Lab;
 use crate::state::{self, Phase, State};
 use async_trait::async_trait;
-use ctx::{SSH_CONFIG, VagrantCtx, planned};
+use ctx::{SSH_CONFIG, VagrantCtx};
 use kube::KUBECTL;
-use plan::MIN;
 use provider_state::VagrantState;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use steps::StartLibvirt;
 use vm_choice::state_vm;
 
 pub struct Vagrant {
@@ -122,14 +122,7 @@ impl Provider for Vagrant {
         }
         let mut plan = up_plan(lab, variant)?;
         if vm == Vm::Libvirt {
-            plan.insert(
-                1,
-                planned(
-                    format!("start libvirt in namespace {}", libvirt_ns::NETNS),
-                    MIN,
-                    StartLibvirt,
-                ),
-            );
+            libvirt_plan::add(lab, &mut plan);
         }
         let dir = state::lab_dir(&lab.name);
         let st = State::new(

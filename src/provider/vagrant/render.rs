@@ -7,6 +7,7 @@
 //! held to a safe alphabet by `spec::validate`. `templates/README.md` lists
 //! the context variables; Tera fails on a missing one, which the tests catch.
 
+use super::guest_net;
 use crate::error::{LabError, Result};
 use crate::spec::{Lab, Node, Role};
 use serde::{Deserialize, Serialize};
@@ -83,13 +84,40 @@ pub struct LibvirtHost {
 }
 
 /// The template context shared by every file (see `templates/README.md`).
-fn context(lab: &Lab, vm: Vm) -> Value {
+fn context(lab: &Lab, vm: Vm) -> Result<Value> {
     context_on(lab, vm, &LibvirtHost::default())
 }
 
-fn context_on(lab: &Lab, vm: Vm, host: &LibvirtHost) -> Value {
+/// On libvirt, each node's NICs as [`guest_net`] makes them (VirtualBox's
+/// look): their MACs, and the kernel command line naming them when the box
+/// is lab's own.
+fn libvirt_nodes(lab: &Lab) -> Result<Vec<Value>> {
+    let ours = lab.box_name == super::box_build::BOX_NAME;
+    let mut out = Vec::new();
+    for (i, n) in lab.nodes.iter().enumerate() {
+        let m = guest_net::macs(lab, i)?;
+        let mut v = node_value(n);
+        v["nat_mac"] = json!(m.nat);
+        v["private_mac"] = json!(m.private);
+        v["nat_device"] = json!(guest_net::nat_device(&m));
+        v["cmd_line"] = json!(if ours {
+            guest_net::cmd_line(lab, &m)
+        } else {
+            String::new()
+        });
+        out.push(v);
+    }
+    Ok(out)
+}
+
+fn context_on(lab: &Lab, vm: Vm, host: &LibvirtHost) -> Result<Value> {
     let cp = lab.control_plane();
-    json!({
+    let (nodes, nat_netdev) = if vm == Vm::Libvirt {
+        (libvirt_nodes(lab)?, guest_net::nat_netdev(lab)?)
+    } else {
+        (lab.nodes.iter().map(node_value).collect(), String::new())
+    };
+    Ok(json!({
         "lab": {
             "name": lab.name,
             "title": lab.title,
@@ -104,15 +132,17 @@ fn context_on(lab: &Lab, vm: Vm, host: &LibvirtHost) -> Value {
             "pods": lab.network.pods.to_string(),
             "nat": lab.network.nat.to_string(),
         },
-        "nodes": lab.nodes.iter().map(node_value).collect::<Vec<_>>(),
+        "nodes": nodes,
         "control_plane": { "name": cp.name, "ip": cp.ip.to_string() },
         "libvirt": {
             "driver": host.driver.clone().unwrap_or_default(),
             "why": host.why,
             "socket": host.socket.clone().unwrap_or_default(),
             "netns": host.netns,
+            "network": guest_net::network_name(lab),
+            "nat_netdev": nat_netdev,
         },
-    })
+    }))
 }
 
 fn render_one(name: &str, template: &str, ctx: &Value) -> Result<String> {
@@ -136,12 +166,12 @@ fn render_one(name: &str, template: &str, ctx: &Value) -> Result<String> {
 /// The lab's Vagrantfile for `vm`: the control plane and every worker, with
 /// hostname, private address, CPUs and memory.
 pub fn vagrantfile(lab: &Lab, vm: Vm) -> Result<String> {
-    render_one("Vagrantfile.tera", VAGRANTFILE, &context(lab, vm))
+    render_one("Vagrantfile.tera", VAGRANTFILE, &context(lab, vm)?)
 }
 
 /// The Vagrantfile as `up` writes it for libvirt on this machine.
 pub fn vagrantfile_on(lab: &Lab, vm: Vm, host: &LibvirtHost) -> Result<String> {
-    render_one("Vagrantfile.tera", VAGRANTFILE, &context_on(lab, vm, host))
+    render_one("Vagrantfile.tera", VAGRANTFILE, &context_on(lab, vm, host)?)
 }
 
 /// A provisioning script (`common`, `control-plane` or `worker`) for `node`.
@@ -165,7 +195,7 @@ pub fn script(lab: &Lab, name: &str, node: &str) -> Result<String> {
             )));
         }
     };
-    let mut ctx = context(lab, Vm::default());
+    let mut ctx = context(lab, Vm::default())?;
     ctx["node"] = node_value(n);
     render_one(&format!("{name}.sh.tera"), template, &ctx)
 }
