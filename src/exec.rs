@@ -5,19 +5,7 @@ use crate::error::{LabError, Result};
 use crate::report::Reporter;
 use std::process::{Command, Output, Stdio};
 
-/// Quote a string as one POSIX shell word: as is when it is safe, else in
-/// single quotes (`'` becomes `'\''`). The one quoting of the crate, for
-/// scripts sent over SSH, probes, ProxyCommands and shown command lines.
-pub fn quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@,%+".contains(&b))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
+pub use crate::shell::quote;
 
 /// A command line as a user would type it (for messages and the log).
 pub fn display(cmd: &Command) -> String {

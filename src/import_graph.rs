@@ -13,7 +13,7 @@ use std::path::Path;
 /// The rooms, lowest first: a room may import only rooms before it.
 pub const ROOMS: &[&str] = &[
     // Foundations: nothing of a lab.
-    "error", "clock", "signals", "suggest", "session", "report",
+    "error", "clock", "signals", "suggest", "digest", "shell", "session", "report",
     // The lab as data: the definition, its pod network plugins, its checks.
     "spec", "cni", "probe",
     // The host: state folders, processes, SSH, the real kubectl.

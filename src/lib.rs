@@ -8,6 +8,8 @@
 //! - [`clock`]: UTC calendar time for names and log lines;
 //! - [`signals`]: what SIGINT, SIGTERM and SIGHUP mean to every operation;
 //! - [`suggest`]: "did you mean" for names a user typed;
+//! - [`digest`]: SHA-256 digests, the one hash of the crate;
+//! - [`shell`]: shell words, the one quoting of the crate;
 //! - [`session`]: running commands on nodes, the one path every check takes;
 //! - [`report`]: the event stream and the versioned run record (terminal, JSON, JUnit);
 //! - [`spec`]: the lab definition (strict parse, validation, resolved values);
@@ -49,6 +51,7 @@ pub mod probe;
 pub mod provider;
 pub mod report;
 pub mod session;
+pub mod shell;
 pub mod shipped;
 pub mod signals;
 pub mod spec;

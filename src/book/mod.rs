@@ -308,7 +308,7 @@ pub async fn run_sharing(
     lab: &Lab,
     state: &mut State,
     provider: &dyn Provider,
-    shared: Option<&crate::session::shared::Shared>,
+    shared: Option<&crate::provider::shared::Shared>,
     rep: &Reporter,
 ) -> Result<BookReport> {
     if prepared.known.version < known::VERSION && !settings.bless {

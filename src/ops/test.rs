@@ -17,7 +17,7 @@ use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
 use crate::report::run::{RunCommand, RunPhase};
 use crate::report::{Event, Reporter};
-use crate::session::shared::Shared;
+use crate::provider::shared::Shared;
 use crate::signals::{self, interruptible};
 use crate::spec::Lab;
 use crate::verify;

@@ -163,7 +163,7 @@ pub fn command(ip: Ipv4Addr, port: u16, path: &str) -> String {
 pub fn command_within(ip: Ipv4Addr, port: u16, path: &str, connect: &str) -> String {
     format!(
         "curl -gsS -o /dev/null -w '%{{http_code}}' --connect-timeout {connect} --max-time 2 {}; echo \" curl-exit=$?\"",
-        crate::exec::quote(&format!("http://{ip}:{port}{path}"))
+        crate::shell::quote(&format!("http://{ip}:{port}{path}"))
     )
 }
 

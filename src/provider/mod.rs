@@ -8,6 +8,7 @@
 
 pub mod netns;
 pub mod registry;
+pub mod shared;
 pub mod vagrant;
 
 use crate::error::Result;

@@ -19,7 +19,6 @@
 
 #[cfg(test)]
 pub mod fake;
-pub mod shared;
 
 use crate::error::Result;
 use async_trait::async_trait;

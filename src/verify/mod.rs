@@ -16,7 +16,7 @@ use crate::error::Result;
 use crate::probe::Cx;
 use crate::provider::Provider;
 use crate::report::{CheckResult, Event, Reporter, Verdict};
-use crate::session::shared::Shared;
+use crate::provider::shared::Shared;
 use crate::spec::{Check, Lab};
 use crate::state::State;
 use futures::StreamExt;

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::probe::deadline::Rtt;
 use crate::provider::{Access, Kind, PodRef, Provider};
 use crate::report::Reporter;
-use crate::session::shared::Shared;
+use crate::provider::shared::Shared;
 use crate::session::{Output, Session};
 use crate::spec::Lab;
 use crate::state::State;

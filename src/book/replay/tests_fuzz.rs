@@ -163,9 +163,29 @@ fn replay_text(rt: &tokio::runtime::Runtime, lab: &Lab, kind: Kind, text: &[u8])
         real: None,
         kubectl_lines: Mutex::default(),
     };
-    // No panic is the property. (That a block not understood runs nothing
-    // does not hold yet for its kubectl lines: see PROBE.md.)
-    let _ = rt.block_on(replay(&chapter, lab, &mut t, &KnownFile::default()));
+    // No panic is the property; and a block with a command not understood
+    // runs nothing on the lab: its kubectl lines are only judged by kubectl
+    // offline (`ran_on: kubectl`, against an endpoint that refuses
+    // connections, on every provider), the rest is not run.
+    let r = rt.block_on(replay(&chapter, lab, &mut t, &KnownFile::default()));
+    for b in &r.blocks {
+        if !b
+            .commands
+            .iter()
+            .any(|c| c.verdict == crate::book::Verdict::NotUnderstood)
+        {
+            continue;
+        }
+        for c in &b.commands {
+            assert!(
+                matches!(c.ran_on.as_deref(), None | Some("kubectl")),
+                "line {}: `{}` ran on {:?} in a block not understood",
+                c.line,
+                c.command,
+                c.ran_on
+            );
+        }
+    }
 }
 
 proptest! {

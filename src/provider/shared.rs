@@ -5,10 +5,10 @@
 //! replay, and closed once at the end. A variant switch keeps it: it changes
 //! the pods (read again through the provider's access), not the nodes.
 
-use super::Session;
+use crate::session::Session;
 use crate::error::Result;
 use crate::probe::deadline::Rtt;
-use crate::provider::Provider;
+use super::Provider;
 use crate::report::Reporter;
 use crate::spec::Lab;
 use crate::state::State;
