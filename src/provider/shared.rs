@@ -5,11 +5,11 @@
 //! replay, and closed once at the end. A variant switch keeps it: it changes
 //! the pods (read again through the provider's access), not the nodes.
 
-use crate::session::Session;
+use super::Provider;
 use crate::error::Result;
 use crate::probe::deadline::Rtt;
-use super::Provider;
 use crate::report::Reporter;
+use crate::session::Session;
 use crate::spec::Lab;
 use crate::state::State;
 use std::sync::Arc;

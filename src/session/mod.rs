@@ -84,7 +84,6 @@ fn default_namespace() -> String {
 pub const MAX_OUTPUT_BYTES: usize = 8 << 20;
 pub const MAX_OUTPUT_LINES: usize = 200_000;
 
-
 #[async_trait]
 pub trait Session: Send + Sync {
     /// Run the shell command line `command` on `node` with `stdin` as its

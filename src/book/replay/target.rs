@@ -6,9 +6,9 @@
 
 use crate::error::Result;
 use crate::probe::deadline::Rtt;
+use crate::provider::shared::Shared;
 use crate::provider::{Access, Kind, PodRef, Provider};
 use crate::report::Reporter;
-use crate::provider::shared::Shared;
 use crate::session::{Output, Session};
 use crate::spec::Lab;
 use crate::state::State;
