@@ -13,6 +13,7 @@
 #
 # Usage (root, Linux): bench/scale.sh                 # 250 500 1000
 #                      SIZES="250" bench/scale.sh
+#                      LAB_BIN=/path/to/lab bench/scale.sh
 # Host settings are read, never changed: the lab must fit a stock kernel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,8 +22,8 @@ root=$(pwd)
 . bench/lib.sh
 [ "$(id -u)" = 0 ] || { echo "scale: needs root (network namespaces)" >&2; exit 2; }
 
-cargo build --release -q
-LAB=$root/target/release/lab
+# LAB_BIN: measure that binary instead (e.g. a release build of the same commit elsewhere).
+if [ -n "${LAB_BIN:-}" ]; then LAB=$LAB_BIN; else cargo build --release -q; LAB=$root/target/release/lab; fi
 SIZES=${SIZES:-"250 500 1000"}
 
 work=$(mktemp -d /tmp/lab-scale.XXXXXX)

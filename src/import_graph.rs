@@ -13,14 +13,36 @@ use std::path::Path;
 /// The rooms, lowest first: a room may import only rooms before it.
 pub const ROOMS: &[&str] = &[
     // Foundations: nothing of a lab.
-    "error", "clock", "signals", "suggest", "digest", "shell", "session", "report",
+    "error",
+    "clock",
+    "signals",
+    "suggest",
+    "digest",
+    "shell",
+    "input_file",
+    "session",
+    "report",
     // The lab as data: the definition, its pod network plugins, its checks.
-    "spec", "cni", "probe",
+    "spec",
+    "cni",
+    "probe",
     // The host: state folders, processes, SSH, the real kubectl.
-    "state", "shipped", "exec", "ssh", "kubectl", // Making and checking labs.
-    "bringup", "provider", "verify", "graph", "book", "history", "init",
+    "state",
+    "shipped",
+    "exec",
+    "ssh",
+    "kubectl", // Making and checking labs.
+    "bringup",
+    "provider",
+    "verify",
+    "graph",
+    "book",
+    "history",
+    "init",
     // The story and its faces.
-    "ops", "nightly", "cli",
+    "ops",
+    "nightly",
+    "cli",
 ];
 
 /// Imports that go up [`ROOMS`] today: each closes a circle still to be

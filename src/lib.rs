@@ -10,6 +10,7 @@
 //! - [`suggest`]: "did you mean" for names a user typed;
 //! - [`digest`]: SHA-256 digests, the one hash of the crate;
 //! - [`shell`]: shell words, the one quoting of the crate;
+//! - [`input_file`]: input files refused by type before they are read;
 //! - [`session`]: running commands on nodes, the one path every check takes;
 //! - [`report`]: the event stream and the versioned run record (terminal, JSON, JUnit);
 //! - [`spec`]: the lab definition (strict parse, validation, resolved values);
@@ -44,6 +45,7 @@ pub mod history;
 #[cfg(test)]
 mod import_graph;
 pub mod init;
+pub mod input_file;
 pub mod kubectl;
 pub mod nightly;
 pub mod ops;

@@ -357,19 +357,11 @@ impl Binding {
             let word = &rest[start..end];
             // A network wider than a node's subnet (FLANNEL_NETWORK=10.244.0.0/16)
             // is the lab's own value: compared, not bound.
-            let wider = rest[end..]
-                .strip_prefix('/')
-                .and_then(|p| {
-                    p.split(|c: char| !c.is_ascii_digit())
-                        .next()?
-                        .parse::<u8>()
-                        .ok()
-                })
-                .is_some_and(|p| {
-                    lab.nodes
-                        .first()
-                        .is_some_and(|n| p < n.pod_subnet.prefix_len())
-                });
+            let wider = prefix_after(&rest[end..]).is_some_and(|p| {
+                lab.nodes
+                    .first()
+                    .is_some_and(|n| p < n.pod_subnet.prefix_len())
+            });
             let bound = if wider {
                 None
             } else {
@@ -415,6 +407,17 @@ impl Binding {
         let offset = u32::from(lab_ip) - u32::from(node.pod_subnet.network());
         Some(Ipv4Addr::from(u32::from(net.network()) + offset))
     }
+}
+
+/// The prefix length written right after an address (the `16` of
+/// `10.244.0.0/16`: `after` is what follows the address), if any.
+pub fn prefix_after(after: &str) -> Option<u8> {
+    after.strip_prefix('/').and_then(|p| {
+        p.split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse::<u8>()
+            .ok()
+    })
 }
 
 /// The byte range of the next dotted-quad in `s`.

@@ -125,27 +125,12 @@ pub fn default_path(chapter: &Path) -> PathBuf {
 /// swapped). `Ok(None)`: there is no such file.
 fn read_bounded(path: &Path) -> Result<Option<String>, String> {
     use std::io::Read;
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    use std::os::unix::fs::OpenOptionsExt;
     let name = path.display();
-    let kind = |t: std::fs::FileType| {
-        if t.is_fifo() {
-            "a FIFO"
-        } else if t.is_char_device() {
-            "a character device"
-        } else if t.is_block_device() {
-            "a block device"
-        } else if t.is_socket() {
-            "a socket"
-        } else if t.is_dir() {
-            "a folder"
-        } else {
-            "not a regular file"
-        }
-    };
     let refuse = |t| {
         format!(
             "{name}: is {}; a known-drift file is a regular file",
-            kind(t)
+            crate::input_file::kind(t)
         )
     };
     let meta = match std::fs::metadata(path) {

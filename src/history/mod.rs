@@ -53,24 +53,6 @@ fn bad(path: &Path, why: impl std::fmt::Display) -> LabError {
 
 const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 
-/// What a file that is not a regular file is, in words.
-fn file_kind(t: std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if t.is_dir() {
-        "a folder"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_char_device() {
-        "a character device"
-    } else if t.is_block_device() {
-        "a block device"
-    } else if t.is_socket() {
-        "a socket"
-    } else {
-        "not a regular file"
-    }
-}
-
 /// Open `path` to read without blocking (`O_NONBLOCK`: a FIFO would wait
 /// for a writer, a device never ends) and refuse, by its type, what is not
 /// a regular file. `None` when it does not exist.
@@ -94,7 +76,7 @@ fn open_regular(path: &Path) -> Result<Option<std::fs::File>> {
             path,
             format!(
                 "is {}, not a database file; nothing was changed",
-                file_kind(t)
+                crate::input_file::kind(t)
             ),
         ));
     }
@@ -147,7 +129,7 @@ fn open_lock(path: &Path, create: bool) -> std::io::Result<std::fs::File> {
         return Err(std::io::Error::other(format!(
             "{} is {}",
             lock_path(path).display(),
-            file_kind(t)
+            crate::input_file::kind(t)
         )));
     }
     Ok(f)

@@ -47,15 +47,7 @@ impl Reverse<'_> {
             out.push_str(&self.names(&rest[..start]));
             let word = &rest[start..end];
             // A network wider than a node's subnet is the lab's own value.
-            let wider = rest[end..]
-                .strip_prefix('/')
-                .and_then(|p| {
-                    p.split(|c: char| !c.is_ascii_digit())
-                        .next()?
-                        .parse::<u8>()
-                        .ok()
-                })
-                .is_some_and(|p| p < prefix);
+            let wider = bind::prefix_after(&rest[end..]).is_some_and(|p| p < prefix);
             let back = if wider {
                 None
             } else {
