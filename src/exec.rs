@@ -407,8 +407,12 @@ mod recorded_tests {
         assert!(run.await.unwrap().is_err(), "the command was killed");
         assert!(!r.alive());
         assert!(!record.exists());
-        // Its child went with the group.
-        std::thread::sleep(Duration::from_millis(200));
+        // Its child went with the group (the kernel reaps it a moment after
+        // the kill: waited for, with a deadline).
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while processes_named(&marker) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         assert_eq!(processes_named(&marker), 0, "the group's child is gone");
     }
 
