@@ -26,8 +26,8 @@ command -v mn >/dev/null && command -v brctl >/dev/null || {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mininet bridge-utils >/dev/null
 }
 
-cargo build --release -q
-LAB=$root/target/release/lab
+# LAB_BIN: measure that binary instead (e.g. a release build of the same commit elsewhere).
+if [ -n "${LAB_BIN:-}" ]; then LAB=$LAB_BIN; else cargo build --release -q; LAB=$root/target/release/lab; fi
 SIZES=${SIZES:-"2 20 100"}
 RUNS=${RUNS:-5}
 
