@@ -425,7 +425,7 @@ mod recorded_tests {
         let mut cmd = Command::new("sh");
         cmd.args([
             "-c",
-            &format!("sh -c 'sleep 300; true {marker}' & sleep 300"),
+            &format!("sh -c 'tail -f /dev/null; true {marker}' & tail -f /dev/null"),
         ]);
         let record = record.to_path_buf();
         tokio::spawn(async move { run_async_recorded(&Reporter::quiet(), cmd, &record).await })

@@ -5,7 +5,7 @@
 //! NAT one, as in the chapter's broken variant). Nothing is asked of a
 //! machine; the result says `source: declared`.
 
-use super::{Chosen, Nic, NodeView, PodView, RouteView, SCHEMA_VERSION, Topology};
+use super::{Chosen, Nic, NodeView, PodView, RouteView, Topology};
 use crate::error::Result;
 use crate::spec::{Lab, nth_host};
 
@@ -79,22 +79,14 @@ pub fn topology(lab: &Lab, variant: &str) -> Result<Topology> {
             }
         })
         .collect();
-    Ok(Topology {
-        schema_version: SCHEMA_VERSION,
-        kind: "lab-inspect".into(),
-        lab: lab.name.clone(),
-        title: lab.title.clone(),
-        source: "declared".into(),
-        provider: None,
-        variant: variant.to_string(),
-        cni: cni.name().to_string(),
-        overlay_device: cni.overlay_device(),
-        overlay_port: cni.overlay_port(),
-        private_network: lab.network.private.to_string(),
-        nat_network: lab.network.nat.to_string(),
-        pod_network: lab.network.pods.to_string(),
+    Ok(Topology::of_lab(
+        lab,
+        cni,
+        "declared",
+        None,
+        variant.to_string(),
         nodes,
-    })
+    ))
 }
 
 /// flanneld's choice among the node's two NICs: `--iface` names (or

@@ -4,7 +4,7 @@
 //! the other nodes' pod subnets), the CNI's log (the interface it chose),
 //! and the provider's status (pods).
 
-use super::{Nic, NodeView, PodView, RouteView, SCHEMA_VERSION, Topology, chosen_interface};
+use super::{Nic, NodeView, PodView, RouteView, Topology, chosen_interface};
 use crate::error::{LabError, Result};
 use crate::ops::Running;
 use crate::report::Reporter;
@@ -72,22 +72,14 @@ pub async fn topology(r: &Running) -> Result<Topology> {
     .await;
     session.close().await;
     result?;
-    Ok(Topology {
-        schema_version: SCHEMA_VERSION,
-        kind: "lab-inspect".into(),
-        lab: lab.name.clone(),
-        title: lab.title.clone(),
-        source: "live".into(),
-        provider: Some(st.provider.to_string()),
-        variant: st.variant.clone(),
-        cni: cni.name().to_string(),
-        overlay_device: cni.overlay_device(),
-        overlay_port: cni.overlay_port(),
-        private_network: lab.network.private.to_string(),
-        nat_network: lab.network.nat.to_string(),
-        pod_network: lab.network.pods.to_string(),
+    Ok(Topology::of_lab(
+        lab,
+        cni,
+        "live",
+        Some(st.provider.to_string()),
+        st.variant.clone(),
         nodes,
-    })
+    ))
 }
 
 fn bad_json(what: &str, e: serde_json::Error) -> LabError {

@@ -40,6 +40,36 @@ pub struct Topology {
     pub nodes: Vec<NodeView>,
 }
 
+impl Topology {
+    /// A topology of `lab` on `variant` with `nodes`, as `source` (`live` or
+    /// `declared`) and, when live, on `provider`: the lab-wide fields once.
+    pub fn of_lab(
+        lab: &crate::spec::Lab,
+        cni: &dyn crate::cni::Cni,
+        source: &str,
+        provider: Option<String>,
+        variant: String,
+        nodes: Vec<NodeView>,
+    ) -> Topology {
+        Topology {
+            schema_version: SCHEMA_VERSION,
+            kind: "lab-inspect".into(),
+            lab: lab.name.clone(),
+            title: lab.title.clone(),
+            source: source.into(),
+            provider,
+            variant,
+            cni: cni.name().to_string(),
+            overlay_device: cni.overlay_device(),
+            overlay_port: cni.overlay_port(),
+            private_network: lab.network.private.to_string(),
+            nat_network: lab.network.nat.to_string(),
+            pod_network: lab.network.pods.to_string(),
+            nodes,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NodeView {
     pub name: String,
