@@ -119,6 +119,15 @@ pub enum LabError {
         output: String,
     },
 
+    /// A wait of bring-up passed its deadline (`cluster::poll`): what was
+    /// awaited, for how long, and each node or pod still missing.
+    #[error("waited {waited:?} for {awaited}; still missing: {}", .missing.join(", "))]
+    WaitTimedOut {
+        awaited: String,
+        waited: std::time::Duration,
+        missing: Vec<String>,
+    },
+
     /// SSH to a node failed (the connection, not the remote command).
     #[error("ssh to {node} failed: {message}")]
     Ssh { node: String, message: String },
@@ -174,6 +183,7 @@ impl LabError {
             | LabError::Untrusted(_) => 2,
             LabError::Step { .. }
             | LabError::Command { .. }
+            | LabError::WaitTimedOut { .. }
             | LabError::Ssh { .. }
             | LabError::Enter { .. }
             | LabError::Teardown(_)

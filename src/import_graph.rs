@@ -33,6 +33,7 @@ pub const ROOMS: &[&str] = &[
     "ssh",
     "kubectl", // Making and checking labs.
     "bringup",
+    "cluster",
     "provider",
     "verify",
     "graph",

@@ -22,6 +22,7 @@
 //! - [`ssh`]: reaching nodes over SSH (the session of VM providers);
 //! - [`kubectl`]: the real kubectl of given versions, for the book's kubectl lines;
 //! - [`bringup`]: bring-up as a list of small steps with progress events;
+//! - [`cluster`]: kubeadm init, join, waits and manifests, steps over any provider's session;
 //! - [`provider`]: where a lab runs (netns, vagrant), registered in `provider::registry`;
 //! - [`verify`]: the checks engine and its diagnostics;
 //! - [`graph`]: a lab's topology as data, drawn as text and SVG;
@@ -36,6 +37,7 @@ pub mod book;
 pub mod bringup;
 pub mod cli;
 pub mod clock;
+pub mod cluster;
 pub mod cni;
 pub mod digest;
 pub mod error;

@@ -11,7 +11,7 @@
 pub mod flannel;
 pub mod registry;
 #[cfg(test)]
-mod stub;
+pub(crate) mod stub;
 
 use crate::error::Result;
 use crate::session::{Output, Session};

@@ -23,13 +23,17 @@ enum Answer {
     Unreached(String),
 }
 
-/// Answers by the first rule whose place matches and whose pattern the
-/// command contains; an unscripted command exits 127, as a missing
-/// program does.
+/// Answers by the first rule whose place matches, whose pattern the
+/// command contains and which has answers left ([`FakeSession::times`]);
+/// an unscripted command exits 127, as a missing program does.
 #[derive(Default)]
 pub struct FakeSession {
     rules: Vec<(Place, String, Answer)>,
+    /// Answers left per rule (`None`: any number).
+    left: Mutex<Vec<Option<usize>>>,
     ran: Mutex<Vec<String>>,
+    /// What each command was given on stdin, in the order of `ran`.
+    inputs: Mutex<Vec<Option<Vec<u8>>>>,
     kubernetes: bool,
 }
 
@@ -79,13 +83,32 @@ impl FakeSession {
 
     fn rule(mut self, place: Place, pattern: &str, a: Answer) -> Self {
         self.rules.push((place, pattern.into(), a));
+        self.left.get_mut().unwrap().push(None);
         self
+    }
+
+    /// The rule just added answers `n` times, then the next rule that
+    /// matches does (a node NotReady twice, then Ready).
+    pub fn times(mut self, n: usize) -> Self {
+        if let Some(last) = self.left.get_mut().unwrap().last_mut() {
+            *last = Some(n);
+        }
+        self
+    }
+
+    /// What each command was given on stdin, in the order of [`Self::ran`].
+    pub fn inputs(&self) -> Vec<Option<Vec<u8>>> {
+        self.inputs.lock().unwrap().clone()
     }
 
     /// These rules first, then `other`'s (a script with a few answers
     /// changed).
     pub fn merge(mut self, other: FakeSession) -> Self {
         self.rules.extend(other.rules);
+        self.left
+            .get_mut()
+            .unwrap()
+            .extend(other.left.into_inner().unwrap());
         self.kubernetes |= other.kubernetes;
         self
     }
@@ -95,13 +118,30 @@ impl FakeSession {
         self.ran.lock().unwrap().clone()
     }
 
-    fn answer(&self, place: Place, command: &str, record: String) -> Result<Output> {
+    fn answer(
+        &self,
+        place: Place,
+        command: &str,
+        record: String,
+        stdin: Option<Vec<u8>>,
+    ) -> Result<Output> {
         self.ran.lock().unwrap().push(record);
+        self.inputs.lock().unwrap().push(stdin);
+        let mut left = self.left.lock().unwrap();
         let found = self
             .rules
             .iter()
-            .find(|(p, pat, _)| *p == place && command.contains(pat.as_str()));
-        match found.map(|(_, _, a)| a.clone()) {
+            .zip(left.iter_mut())
+            .find(|((p, pat, _), n)| {
+                *p == place && command.contains(pat.as_str()) && **n != Some(0)
+            });
+        let found = found.map(|((_, _, a), n)| {
+            if let Some(n) = n {
+                *n -= 1;
+            }
+            a.clone()
+        });
+        match found {
             Some(Answer::Out(o)) => Ok(o),
             Some(Answer::Unreached(why)) => Err(LabError::Enter {
                 node: format!("{place:?}"),
@@ -118,11 +158,12 @@ impl FakeSession {
 
 #[async_trait]
 impl Session for FakeSession {
-    async fn output(&self, node: &str, command: &str, _stdin: Option<Vec<u8>>) -> Result<Output> {
+    async fn output(&self, node: &str, command: &str, stdin: Option<Vec<u8>>) -> Result<Output> {
         self.answer(
             Place::Node(node.into()),
             command,
             format!("{node}: {command}"),
+            stdin,
         )
     }
 
@@ -131,12 +172,13 @@ impl Session for FakeSession {
             Place::Pod(pod.name.clone()),
             command,
             format!("pod {}: {command}", pod.name),
+            None,
         )
     }
 
     async fn kubectl(&self, args: &[&str]) -> Result<Output> {
         let line = args.join(" ");
-        self.answer(Place::Kubectl, &line, format!("kubectl {line}"))
+        self.answer(Place::Kubectl, &line, format!("kubectl {line}"), None)
     }
 
     fn kubernetes(&self) -> std::result::Result<(), String> {

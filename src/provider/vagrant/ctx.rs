@@ -1,10 +1,11 @@
 //! The context every vagrant bring-up step shares: the lab, where its files
 //! live, how to call Vagrant there, the SSH sessions, and what earlier steps
-//! learned (the join command). Also the timeout wrapper that gives each step
-//! its own deadline.
+//! learned (the join command); as a [`ClusterCtx`], the cluster's steps run
+//! over it. Also the timeout wrapper that gives each step its own deadline.
 
 use super::render::Vm;
 use crate::bringup::{Planned, Step};
+use crate::cluster::{ClusterCtx, JoinCommand, Root};
 use crate::error::{LabError, Result};
 use crate::report::Reporter;
 use crate::spec::Lab;
@@ -33,8 +34,8 @@ pub struct VagrantCtx {
     pub state: State,
     /// SSH sessions, once the ssh config is written.
     pub ssh: Option<Arc<Pool>>,
-    /// `kubeadm join ...`, printed by the control-plane script.
-    pub join_command: Option<String>,
+    /// `kubeadm join ...`, printed by the control plane at `kubeadm init`.
+    pub join_command: Option<JoinCommand>,
 }
 
 impl VagrantCtx {
@@ -109,6 +110,32 @@ pub fn vagrant(dir: &Path, vm: Vm, args: &[&str]) -> Command {
         // No call home for version checks: quiet and offline-safe.
         .env("VAGRANT_CHECKPOINT_DISABLE", "1");
     c
+}
+
+impl ClusterCtx for VagrantCtx {
+    fn lab(&self) -> &Lab {
+        &self.lab
+    }
+
+    fn reporter(&self) -> &Reporter {
+        &self.rep
+    }
+
+    fn root(&self) -> Root {
+        super::kube::root()
+    }
+
+    /// Commands over the lab's SSH sessions; kubectl on the control plane.
+    fn session(&mut self) -> Result<Arc<dyn crate::session::Session>> {
+        Ok(Arc::new(super::session::VagrantSession {
+            pool: self.ssh()?,
+            control_plane: self.lab.control_plane().name.clone(),
+        }))
+    }
+
+    fn join_command(&mut self) -> &mut Option<JoinCommand> {
+        &mut self.join_command
+    }
 }
 
 /// A step with a deadline: past it, the step is abandoned (its commands are

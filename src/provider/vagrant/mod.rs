@@ -45,6 +45,7 @@ pub fn ssh_options() -> crate::ssh::Options {
 
 use super::{Access, Kind, NodeStatus, Provider, Status};
 use crate::bringup::{self, Planned};
+use crate::cluster::objects;
 use crate::error::{LabError, Result};
 use crate::exec;
 use crate::report::Reporter;
@@ -52,7 +53,6 @@ use crate::spec::Lab;
 use crate::state::{self, Phase, State};
 use async_trait::async_trait;
 use ctx::{SSH_CONFIG, VagrantCtx};
-use kube::KUBECTL;
 use provider_state::VagrantState;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -254,7 +254,7 @@ impl Provider for Vagrant {
             ..Default::default()
         };
         Ok(Box::new(session::VagrantSession {
-            pool: crate::ssh::Pool::new(&access.ssh_config, rep, opts)?,
+            pool: std::sync::Arc::new(crate::ssh::Pool::new(&access.ssh_config, rep, opts)?),
             control_plane: lab.control_plane().name.clone(),
         }))
     }
@@ -292,7 +292,12 @@ impl Provider for Vagrant {
                 ]
             })
             .collect();
-        wanted.push((cp.clone(), "cluster.txt".into(), format!("{KUBECTL} get nodes -o wide; {KUBECTL} get pods -A -o wide; {KUBECTL} describe nodes")));
+        let k = kube::kubectl();
+        wanted.push((
+            cp.clone(),
+            "cluster.txt".into(),
+            format!("{k} get nodes -o wide; {k} get pods -A -o wide; {k} describe nodes"),
+        ));
         let mut written = Vec::new();
         for (node, file, cmd) in wanted {
             let text = match ssh.output(&node, &cmd, None).await {
@@ -319,11 +324,11 @@ async fn workload_pods(
     let out = ssh
         .run(
             &cp,
-            &format!("{KUBECTL} get pods --all-namespaces -o json"),
+            &format!("{} get pods --all-namespaces -o json", kube::kubectl()),
             None,
         )
         .await;
     ssh.close().await;
     let apps: Vec<String> = lab.workloads.iter().map(|w| w.app.clone()).collect();
-    Ok(kube::pod_refs(&kube::pods(&out?.stdout)?, &apps))
+    Ok(objects::pod_refs(&objects::pods(&out?.stdout)?, &apps))
 }

@@ -1,9 +1,11 @@
 //! The vagrant provider's bring-up as data: the steps of `up` and of
-//! `apply`, each with its title and deadline, from the lab definition.
+//! `apply`, each with its title and deadline, from the lab definition:
+//! Vagrant's own steps, then the cluster's ([`crate::cluster`]).
 
 use super::ctx::{VagrantCtx, planned};
 use super::steps::*;
 use crate::bringup::Planned;
+use crate::cluster::{Action, JoinWorkers, KubeadmInit, Manifest, Poll, WaitNodesReady, WaitPods};
 use crate::error::Result;
 use crate::spec::Lab;
 use std::path::Path;
@@ -50,10 +52,13 @@ pub fn up_plan(lab: &Lab, variant: &str) -> Result<Vec<Planned<VagrantCtx>>> {
     plan.push(planned(
         format!("kubeadm init on {cp}"),
         15 * MIN,
-        KubeadmInit,
+        KubeadmInit::default(),
     ));
     plan.push(planned(
-        format!("copy admin.conf to .lab/{}/admin.conf", lab.name),
+        format!(
+            "copy admin.conf to .lab/{}/admin.conf and {cp}'s ~/.kube/config",
+            lab.name
+        ),
         MIN,
         FetchAdminConf,
     ));
@@ -71,7 +76,7 @@ pub fn up_plan(lab: &Lab, variant: &str) -> Result<Vec<Planned<VagrantCtx>>> {
 /// Apply the variant's network, wait for it and the nodes, deploy the
 /// workloads and wait for them: the end of `up` and of `apply`.
 fn network_and_workloads(lab: &Lab, v: &crate::spec::Variant) -> Vec<Planned<VagrantCtx>> {
-    let ready = v.cni.plugin().ready_pods();
+    let poll = Poll::every_5s_for(9 * MIN);
     let mut plan = vec![
         planned(
             format!("apply network {} ({})", v.name, file_name(&v.manifest)),
@@ -84,19 +89,14 @@ fn network_and_workloads(lab: &Lab, v: &crate::spec::Variant) -> Vec<Planned<Vag
         planned(
             format!("wait for {} on every node", v.cni.plugin().name()),
             10 * MIN,
-            WaitPods {
-                namespace: Some(ready.namespace.into()),
-                app: ready.app.into(),
-                count: lab.nodes.len(),
-                limit: 9 * MIN,
-            },
+            WaitPods::cni(lab, v, poll),
         ),
         planned(
             "wait for nodes Ready",
             10 * MIN,
             WaitNodesReady {
                 nodes: lab.nodes.iter().map(|n| n.name.clone()).collect(),
-                limit: 9 * MIN,
+                poll,
             },
         ),
     ];
@@ -114,12 +114,7 @@ fn network_and_workloads(lab: &Lab, v: &crate::spec::Variant) -> Vec<Planned<Vag
         plan.push(planned(
             format!("wait for {} pod(s) app={}", w.replicas, w.app),
             10 * MIN,
-            WaitPods {
-                namespace: None,
-                app: w.app.clone(),
-                count: w.replicas as usize,
-                limit: 9 * MIN,
-            },
+            WaitPods::workload(w, poll),
         ));
     }
     plan
@@ -180,7 +175,7 @@ mod tests {
                 "read vagrant ssh-config",
                 "install containerd and kubeadm on master, node1, node2",
                 "kubeadm init on master",
-                "copy admin.conf to .lab/chapter4/admin.conf",
+                "copy admin.conf to .lab/chapter4/admin.conf and master's ~/.kube/config",
                 "kubeadm join node1, node2",
                 "apply network broken (flannel.yml)",
                 "wait for flannel on every node",

@@ -197,6 +197,10 @@ pub fn script(lab: &Lab, name: &str, node: &str) -> Result<String> {
     };
     let mut ctx = context(lab, Vm::default())?;
     ctx["node"] = node_value(n);
+    // kubeadm init's flags are the cluster step's own, one per line.
+    ctx["kubeadm"] = json!({
+        "init_flags": crate::cluster::init::init_flags(lab).join(" \\\n    "),
+    });
     render_one(&format!("{name}.sh.tera"), template, &ctx)
 }
 

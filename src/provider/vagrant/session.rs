@@ -4,20 +4,21 @@
 //! "entered the pod" from "could not"; kubectl run on the control plane
 //! with the admin kubeconfig.
 
-use super::kube::{self, KUBECTL};
+use super::kube;
 use crate::error::{LabError, Result};
 use crate::exec::quote;
 use crate::provider::PodRef;
 use crate::session::{Output, Session};
 use crate::ssh::Pool;
 use async_trait::async_trait;
+use std::sync::Arc;
 
 /// Printed first inside a pod, so that a probe that never got into its pod
 /// (namespace gone, container gone) is an error, not a network verdict.
 const IN_POD: &str = "LAB-IN-POD";
 
 pub struct VagrantSession {
-    pub pool: Pool,
+    pub pool: Arc<Pool>,
     /// Where kubectl runs.
     pub control_plane: String,
 }
@@ -70,7 +71,7 @@ impl Session for VagrantSession {
         self.pool
             .output(
                 &self.control_plane,
-                &format!("{KUBECTL} {}", args.join(" ")),
+                &format!("{} {}", kube::kubectl(), args.join(" ")),
                 None,
             )
             .await
