@@ -100,8 +100,17 @@ mod tests {
                 "master: sudo kubectl --kubeconfig /etc/kubernetes/admin.conf delete --ignore-not-found --wait=true -f -",
             ]
         );
-        let sent = std::fs::read(&file).unwrap();
-        assert_eq!(ctx.fake.inputs(), [Some(sent.clone()), Some(sent)]);
+        let sent = std::fs::read_to_string(&file).unwrap();
+        let given: Vec<Option<String>> = ctx
+            .fake
+            .inputs()
+            .into_iter()
+            .map(|i| i.map(|b| String::from_utf8_lossy(&b).into_owned()))
+            .collect();
+        assert!(
+            given == [Some(sent.clone()), Some(sent)],
+            "the manifest is not what kubectl was given: {given:?}"
+        );
     }
 
     #[tokio::test]
