@@ -13,6 +13,14 @@ pub trait Step<C: Send>: Send + Sync {
     async fn run(&self, ctx: &mut C) -> Result<()>;
 }
 
+/// A boxed step is a step (plans handed from one room to another).
+#[async_trait]
+impl<C: Send, S: Step<C> + ?Sized> Step<C> for Box<S> {
+    async fn run(&self, ctx: &mut C) -> Result<()> {
+        (**self).run(ctx).await
+    }
+}
+
 /// A step with the title shown while it runs.
 pub struct Planned<C> {
     pub title: String,

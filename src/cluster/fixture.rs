@@ -28,6 +28,11 @@ impl Events {
         (Reporter::quiet().with_sink(events.clone()), events)
     }
 
+    /// Every event, in order.
+    pub fn all(&self) -> Vec<Event> {
+        self.0.lock().unwrap().clone()
+    }
+
     /// The info lines, in order.
     pub fn infos(&self) -> Vec<String> {
         self.0
@@ -63,6 +68,8 @@ pub struct TestCtx {
     pub events: Arc<Events>,
     pub fake: Arc<FakeSession>,
     pub join: Option<JoinCommand>,
+    /// How node commands run as root (`sudo`, as on VMs, unless changed).
+    pub root: Root,
 }
 
 impl TestCtx {
@@ -74,6 +81,7 @@ impl TestCtx {
             events,
             fake: Arc::new(fake),
             join: None,
+            root: Root::Sudo,
         }
     }
 }
@@ -86,7 +94,7 @@ impl ClusterCtx for TestCtx {
         &self.rep
     }
     fn root(&self) -> Root {
-        Root::Sudo
+        self.root
     }
     fn session(&mut self) -> Result<Arc<dyn Session>> {
         Ok(self.fake.clone())

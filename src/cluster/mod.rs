@@ -17,6 +17,7 @@ pub mod init;
 pub mod join;
 pub mod manifests;
 pub mod objects;
+pub mod plan;
 pub mod poll;
 pub mod wait;
 

@@ -5,10 +5,9 @@
 use super::ctx::{VagrantCtx, planned};
 use super::steps::*;
 use crate::bringup::Planned;
-use crate::cluster::{Action, JoinWorkers, KubeadmInit, Manifest, Poll, WaitNodesReady, WaitPods};
+use crate::cluster::plan::{self as cluster, Timed};
 use crate::error::Result;
 use crate::spec::Lab;
-use std::path::Path;
 use std::time::Duration;
 
 pub(super) const MIN: Duration = Duration::from_secs(60);
@@ -49,11 +48,7 @@ pub fn up_plan(lab: &Lab, variant: &str) -> Result<Vec<Planned<VagrantCtx>>> {
             nodes: all,
         },
     ));
-    plan.push(planned(
-        format!("kubeadm init on {cp}"),
-        15 * MIN,
-        KubeadmInit::default(),
-    ));
+    plan.extend(with_deadlines(cluster::init(lab)));
     plan.push(planned(
         format!(
             "copy admin.conf to .lab/{}/admin.conf and {cp}'s ~/.kube/config",
@@ -62,96 +57,19 @@ pub fn up_plan(lab: &Lab, variant: &str) -> Result<Vec<Planned<VagrantCtx>>> {
         MIN,
         FetchAdminConf,
     ));
-    if !workers.is_empty() {
-        plan.push(planned(
-            format!("kubeadm join {}", workers.join(", ")),
-            15 * MIN,
-            JoinWorkers { nodes: workers },
-        ));
-    }
-    plan.extend(network_and_workloads(lab, v));
+    plan.extend(with_deadlines(cluster::join(lab)));
+    plan.extend(with_deadlines(cluster::network_and_workloads(lab, v)));
     Ok(plan)
 }
 
-/// Apply the variant's network, wait for it and the nodes, deploy the
-/// workloads and wait for them: the end of `up` and of `apply`.
-fn network_and_workloads(lab: &Lab, v: &crate::spec::Variant) -> Vec<Planned<VagrantCtx>> {
-    let poll = Poll::every_5s_for(9 * MIN);
-    let mut plan = vec![
-        planned(
-            format!("apply network {} ({})", v.name, file_name(&v.manifest)),
-            5 * MIN,
-            Manifest {
-                action: Action::Apply,
-                file: v.manifest.clone(),
-            },
-        ),
-        planned(
-            format!("wait for {} on every node", v.cni.plugin().name()),
-            10 * MIN,
-            WaitPods::cni(lab, v, poll),
-        ),
-        planned(
-            "wait for nodes Ready",
-            10 * MIN,
-            WaitNodesReady {
-                nodes: lab.nodes.iter().map(|n| n.name.clone()).collect(),
-                poll,
-            },
-        ),
-    ];
-    for f in &lab.workload_files {
-        plan.push(planned(
-            format!("deploy {}", file_name(f)),
-            5 * MIN,
-            Manifest {
-                action: Action::Apply,
-                file: f.clone(),
-            },
-        ));
-    }
-    for w in &lab.workloads {
-        plan.push(planned(
-            format!("wait for {} pod(s) app={}", w.replicas, w.app),
-            10 * MIN,
-            WaitPods::workload(w, poll),
-        ));
-    }
-    plan
+/// The cluster's steps, each with its deadline.
+fn with_deadlines(steps: Vec<Timed<VagrantCtx>>) -> impl Iterator<Item = Planned<VagrantCtx>> {
+    steps.into_iter().map(|t| planned(t.title, t.limit, t.step))
 }
 
-/// The steps of `apply`: as the chapter does it, workloads and the old
-/// network deleted, the new network applied, workloads deployed again.
+/// The steps of `apply`: the cluster's variant switch.
 pub fn apply_plan(lab: &Lab, from: &str, to: &str) -> Result<Vec<Planned<VagrantCtx>>> {
-    let old = lab.variant(from)?;
-    let new = lab.variant(to)?;
-    let mut plan = Vec::new();
-    for f in &lab.workload_files {
-        plan.push(planned(
-            format!("delete {}", file_name(f)),
-            5 * MIN,
-            Manifest {
-                action: Action::Delete,
-                file: f.clone(),
-            },
-        ));
-    }
-    plan.push(planned(
-        format!("delete network {} ({})", old.name, file_name(&old.manifest)),
-        5 * MIN,
-        Manifest {
-            action: Action::Delete,
-            file: old.manifest.clone(),
-        },
-    ));
-    plan.extend(network_and_workloads(lab, new));
-    Ok(plan)
-}
-
-fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_else(|| p.display().to_string())
+    Ok(with_deadlines(cluster::switch(lab, from, to)?).collect())
 }
 
 #[cfg(test)]
