@@ -1,8 +1,10 @@
 //! The vagrant provider: the chapter as written, on VMs. Vagrant makes the
 //! machines (VirtualBox, as in the chapter, or libvirt); `lab` then installs
-//! and wires Kubernetes over SSH itself (kubeadm, the variant's flannel
-//! manifest, the workloads), as a list of small steps with deadlines, and
-//! hands the verify engine an SSH config and the pods it found.
+//! the packages over SSH itself and makes the cluster with the
+//! provider-neutral steps of [`crate::cluster`] (kubeadm, the variant's
+//! pod network, the workloads) over its SSH session, as a list of small
+//! steps with deadlines, and hands the verify engine an SSH config and the
+//! pods it found.
 //!
 //! Everything of a lab lives in its state folder `.lab/<lab>/`, which is
 //! also the Vagrant project folder: `Vagrantfile`, `scripts/`, `ssh_config`,
