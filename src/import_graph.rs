@@ -49,29 +49,9 @@ pub const ROOMS: &[&str] = &[
 /// broken. `(from, to, why)`.
 pub const UPWARD_TODAY: &[(&str, &str, &str)] = &[
     (
-        "graph",
-        "ops",
-        "the live graph reads a running lab as ops::Running (and book draws graphs)",
-    ),
-    (
         "report",
         "book",
         "the run record holds the book's typed section (book::BookReport)",
-    ),
-    (
-        "report",
-        "spec",
-        "the run's inputs are computed from the resolved Lab",
-    ),
-    (
-        "report",
-        "state",
-        "run records are written with state::write_atomic",
-    ),
-    (
-        "spec",
-        "book",
-        "a lab's known drift file is found next to its chapter",
     ),
     (
         "spec",

@@ -21,7 +21,7 @@
 //! empty value are errors naming the file, the line and the field.
 
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What `--bless` writes as the reason of a new entry, for a person to fill in.
 pub const TODO: &str = "TODO: say why the lab differs from the book here";
@@ -110,14 +110,9 @@ pub fn normalize(command: &str) -> String {
     command.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The known-drift file beside a chapter: `chapter.md` → `chapter.drift.yaml`.
-pub fn default_path(chapter: &Path) -> PathBuf {
-    let stem = chapter
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "chapter".into());
-    chapter.with_file_name(format!("{stem}.drift.yaml"))
-}
+/// The known-drift file beside a chapter (the lab definition names it:
+/// [`crate::spec::known_drift_path`]).
+pub use crate::spec::known_drift_path as default_path;
 
 /// Read at most [`MAX_BYTES`] of a regular file as UTF-8, without blocking:
 /// a FIFO, a socket or a device is refused by its type before it is opened
@@ -381,6 +376,7 @@ impl KnownFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn entry(command: &str, line: usize, difference: &str, reason: &str) -> Entry {
         Entry {

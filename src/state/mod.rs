@@ -244,21 +244,10 @@ impl State {
     }
 }
 
-/// A random id (16 hex digits) for one bring-up of a lab.
+/// A random id (16 hex digits) for one bring-up of a lab
+/// ([`crate::digest::random_id`]).
 pub fn new_instance_id() -> String {
-    use std::io::Read;
-    let mut b = [0u8; 8];
-    let ok = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut b))
-        .is_ok();
-    if !ok {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        b = ((t as u64) ^ (u64::from(std::process::id()) << 32)).to_le_bytes();
-    }
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    crate::digest::random_id()
 }
 
 #[cfg(test)]
