@@ -68,11 +68,6 @@ pub const UPWARD_TODAY: &[(&str, &str, &str)] = &[
         "shipped",
         "discovery materialises the labs shipped inside the binary",
     ),
-    (
-        "state",
-        "provider",
-        "a lab's state names its provider (provider::Kind)",
-    ),
 ];
 
 /// Every room's imports of other rooms, from the `.rs` files under `src`.

@@ -28,9 +28,10 @@ pub mod folder;
 pub mod instance;
 pub mod lab_copy;
 pub mod lock;
+pub mod provider_kind;
 
 use crate::error::{LabError, Result};
-use crate::provider::Kind;
+use provider_kind::Kind;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
