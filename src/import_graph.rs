@@ -22,9 +22,10 @@ pub const ROOMS: &[&str] = &[
     "input_file",
     "session",
     "report",
-    // The lab as data: the definition, its pod network plugins, its checks.
-    "spec",
+    // The lab as data: its pod network plugins (which read their own
+    // manifests), the definition (which asks them), its checks.
     "cni",
+    "spec",
     "probe",
     // The host: state folders, processes, SSH, the real kubectl.
     "state",
@@ -52,11 +53,6 @@ pub const UPWARD_TODAY: &[(&str, &str, &str)] = &[
         "report",
         "book",
         "the run record holds the book's typed section (book::BookReport)",
-    ),
-    (
-        "spec",
-        "cni",
-        "validation reads each variant's manifest through the CNI registry",
     ),
     (
         "spec",

@@ -117,8 +117,14 @@ mod tests {
         let k = Kind::from_str("stub", false).expect("--provider stub is taken");
         assert_eq!(k, Kind::Stub);
         assert_eq!(registry::make(k).kind(), Kind::Stub);
-        assert!(Kind::from_str("nope", false).is_err(), "an unregistered name is refused");
-        let names: Vec<String> = Kind::value_variants().iter().map(|k| k.to_string()).collect();
+        assert!(
+            Kind::from_str("nope", false).is_err(),
+            "an unregistered name is refused"
+        );
+        let names: Vec<String> = Kind::value_variants()
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
         assert_eq!(names, ["netns", "vagrant", "stub"]);
     }
 
@@ -126,7 +132,10 @@ mod tests {
     fn the_stub_is_refused_where_it_cannot_run() {
         let lab = crate::spec::load("chapter4", crate::spec::LoadOptions::default()).unwrap();
         let why = (registry::entry(Kind::Stub).unavailable)(&lab, &Options::default());
-        assert_eq!(why.as_deref(), Some("stub: it is a test-only provider: it runs nothing on any host"));
+        assert_eq!(
+            why.as_deref(),
+            Some("stub: it is a test-only provider: it runs nothing on any host")
+        );
         let e = registry::make(Kind::Stub).available().unwrap_err();
         assert!(matches!(e, LabError::Unavailable { .. }), "{e}");
         assert_eq!(e.exit_code(), 4);
@@ -146,6 +155,10 @@ mod tests {
         let e = registry::for_state(&st).err().expect("refused");
         assert!(matches!(e, LabError::Untrusted(_)), "{e}");
         let text = e.to_string();
-        assert!(text.contains("names provider 'gone'") && text.contains("providers: netns, vagrant, stub"), "{text}");
+        assert!(
+            text.contains("names provider 'gone'")
+                && text.contains("providers: netns, vagrant, stub"),
+            "{text}"
+        );
     }
 }

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 pub use crate::probe::expect::Expect;
 pub use crate::probe::target::{Endpoint, Target};
 pub use checks::{Check, SkippedCheck};
-pub use manifest::{FlannelConfig, Workload};
+pub use manifest::Workload;
 
 /// File name of a lab definition inside its folder.
 pub const LAB_FILE: &str = "lab.yaml";

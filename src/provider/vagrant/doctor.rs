@@ -290,7 +290,11 @@ pub fn report(ask: &DoctorAsk<'_>, say: &mut dyn FnMut(&str)) -> Result<()> {
     let lines = doctor(ask.lab, ask.options.vm.unwrap_or_default());
     let mut bad = 0;
     for l in &lines {
-        say(&format!("{} {}", if l.ok { "ok     " } else { "PROBLEM" }, l.what));
+        say(&format!(
+            "{} {}",
+            if l.ok { "ok     " } else { "PROBLEM" },
+            l.what
+        ));
         if !l.ok {
             bad += 1;
             if let Some(fix) = &l.fix {
