@@ -20,6 +20,9 @@ pub const ROOMS: &[&str] = &[
     "digest",
     "shell",
     "input_file",
+    "places",
+    // The labs shipped in the binary, which the definition finds by name.
+    "shipped",
     "session",
     "report",
     // The lab as data: its pod network plugins (which read their own
@@ -29,7 +32,6 @@ pub const ROOMS: &[&str] = &[
     "probe",
     // The host: state folders, processes, SSH, the real kubectl.
     "state",
-    "shipped",
     "exec",
     "ssh",
     "kubectl", // Making and checking labs.
@@ -58,11 +60,6 @@ pub const UPWARD_TODAY: &[(&str, &str, &str)] = &[
         "spec",
         "probe",
         "checks are parsed and resolved by the probe registry (PROBES)",
-    ),
-    (
-        "spec",
-        "shipped",
-        "discovery materialises the labs shipped inside the binary",
     ),
 ];
 

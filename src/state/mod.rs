@@ -45,13 +45,9 @@ pub use lock::{Holder, LOCK_FILE, Lock};
 /// File name of the state inside a lab's state folder.
 pub const STATE_FILE: &str = "state.json";
 
-/// Where the state folders of all labs live: `LAB_STATE_DIR`, else `./.lab`.
-pub fn root() -> PathBuf {
-    match std::env::var_os("LAB_STATE_DIR") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => PathBuf::from(".lab"),
-    }
-}
+/// Where the state folders of all labs live: `LAB_STATE_DIR`, else `./.lab`
+/// ([`crate::places::state_root`]).
+pub use crate::places::state_root as root;
 
 /// The state folder of the lab `name`, as an absolute path.
 pub fn lab_dir(name: &str) -> PathBuf {
