@@ -188,6 +188,25 @@ mod tests {
         assert!(p.is_empty(), "{}", p.join("\n"));
     }
 
+    /// docs/architecture.md's table lists the rooms in [`ROOMS`]' order.
+    #[test]
+    fn the_architecture_table_is_rooms() {
+        let doc = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md"),
+        )
+        .expect("docs/architecture.md");
+        let table: Vec<&str> = doc
+            .lines()
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                let n = cells.get(1)?.parse::<usize>().ok()?;
+                let room = cells.get(2)?.trim_matches('`');
+                (n >= 1).then_some(room)
+            })
+            .collect();
+        assert_eq!(table, ROOMS, "docs/architecture.md's rooms are not ROOMS");
+    }
+
     #[test]
     fn an_upward_import_or_a_stale_entry_is_found() {
         let graph: BTreeMap<String, BTreeSet<String>> = [

@@ -15,8 +15,8 @@
 //! - [`shipped`]: the labs embedded in the binary;
 //! - [`session`]: running commands on nodes, the one path every check takes;
 //! - [`report`]: the event stream and the versioned run record (terminal, JSON, JUnit);
+//! - [`cni`]: pod network plugins behind one trait, registered in `cni::registry` (each reads its own manifest);
 //! - [`spec`]: the lab definition (strict parse, validation, resolved values);
-//! - [`cni`]: pod network plugins behind one trait, registered in `cni::registry`;
 //! - [`probe`]: what a check asks of the network, one module per kind (`PROBES`);
 //! - [`state`]: a lab's state folder (what is up, where, with what);
 //! - [`exec`]: host programs, logged, failures typed;
