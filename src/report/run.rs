@@ -267,7 +267,7 @@ pub struct RunReport {
     /// [`crate::book::report::BOOK_VARIANT`]). Absent when no chapter was
     /// replayed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub book: Option<crate::book::BookReport>,
+    pub book: Option<super::book_section::BookReport>,
 }
 
 impl RunReport {
