@@ -49,8 +49,12 @@ pub struct Entry {
     pub capabilities: Capabilities,
     /// What `lab doctor` says of this host for it, a line at a time
     /// through `say`; `Err` when the provider cannot run here.
-    pub doctor: fn(&DoctorAsk<'_>, &mut dyn FnMut(&str)) -> Result<()>,
+    pub doctor: Doctor,
 }
+
+/// A provider's doctor: what it says of this host, a line at a time
+/// through `say`; `Err` when the provider cannot run here.
+pub type Doctor = fn(&DoctorAsk<'_>, &mut dyn FnMut(&str)) -> Result<()>;
 
 /// What `lab doctor` was asked, for a provider's doctor.
 pub struct DoctorAsk<'a> {
