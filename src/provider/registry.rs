@@ -127,6 +127,16 @@ pub fn fallback_kind() -> Kind {
     Kind::Vagrant
 }
 
+/// Tear down what a lab without state left here: netns's namespaces and
+/// processes are found by the lab's claim (as root on Linux); a VM
+/// provider's machines are not found without state.
+pub async fn destroy_unrecorded(name: &str, rep: &crate::report::Reporter) -> Result<()> {
+    if cfg!(target_os = "linux") && nix::unistd::geteuid().is_root() {
+        make(Kind::Netns).destroy(name, None, rep).await?;
+    }
+    Ok(())
+}
+
 /// netns on Linux as root; otherwise the user must choose.
 pub fn default_kind() -> Result<Kind> {
     if cfg!(target_os = "linux") && nix::unistd::geteuid().is_root() {
