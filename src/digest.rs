@@ -2,6 +2,7 @@
 //! anything that must be the same across runs and builds (the run record's
 //! input digests, the box cache's content key, the bytes lab-made MAC
 //! addresses take from a lab's name); std's hasher is seeded per process.
+//! Random ids (a bring-up's, a run's) are here too: bytes, not a lab's.
 
 use sha2::{Digest, Sha256};
 
@@ -24,6 +25,24 @@ pub fn sha256_of_parts(parts: &[&str]) -> String {
         h.update([0u8]);
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A random id: 16 hex digits from `/dev/urandom` (from the time and the
+/// process id when it cannot be read), for a bring-up or a run.
+pub fn random_id() -> String {
+    use std::io::Read;
+    let mut b = [0u8; 8];
+    let ok = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .is_ok();
+    if !ok {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        b = ((t as u64) ^ (u64::from(std::process::id()) << 32)).to_le_bytes();
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -352,6 +352,41 @@ pub fn stop_recorded(record: &std::path::Path, grace: std::time::Duration) -> Op
     stopped
 }
 
+/// Install Debian packages with apt-get (`update`, then `install`), as root
+/// (`lab doctor --fix`), its output on the terminal.
+pub fn install_debian_packages(pkgs: &[&str]) -> Result<()> {
+    let status =
+        |c: &mut std::process::Command| c.env("DEBIAN_FRONTEND", "noninteractive").status();
+    let ok = status(
+        std::process::Command::new("apt-get")
+            .arg("update")
+            .arg("-qq"),
+    )
+    .map(|s| s.success())
+    .unwrap_or(false);
+    if !ok {
+        return Err(LabError::Step {
+            step: "apt-get update".into(),
+            message: "failed; install the packages by hand".into(),
+        });
+    }
+    let ok = status(
+        std::process::Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(pkgs),
+    )
+    .map(|s| s.success())
+    .unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        Err(LabError::Step {
+            step: "apt-get install".into(),
+            message: format!("failed to install {}", pkgs.join(" ")),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

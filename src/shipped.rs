@@ -16,17 +16,6 @@ use std::path::{Path, PathBuf};
 
 static LABS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/labs");
 
-/// The names of the shipped labs (folders holding a `lab.yaml`), sorted.
-pub fn names() -> Vec<String> {
-    let mut n: Vec<String> = LABS
-        .dirs()
-        .filter(|d| d.get_file(d.path().join(crate::spec::LAB_FILE)).is_some())
-        .filter_map(|d| d.path().file_name()?.to_str().map(str::to_string))
-        .collect();
-    n.sort();
-    n
-}
-
 /// A digest of every embedded file (path and bytes): the folder's name, so
 /// a binary with other labs never reads files another binary wrote.
 fn digest() -> String {
@@ -56,17 +45,9 @@ fn digest() -> String {
 
 /// Where the shipped labs are (or will be) written out.
 pub fn dir() -> PathBuf {
-    let var = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    let cache = var("LAB_CACHE_DIR")
-        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("lab")))
-        .or_else(|| var("HOME").map(|h| h.join(".cache").join("lab")));
-    let root = match cache {
+    let root = match crate::places::cache_dir() {
         Some(c) => c.join("shipped").join(digest()),
-        None => crate::state::root().join(".shipped").join(digest()),
+        None => crate::places::state_root().join(".shipped").join(digest()),
     };
     std::path::absolute(&root).unwrap_or(root)
 }
@@ -121,7 +102,6 @@ fn write_dir(d: &Dir<'_>, to: &Path) -> Result<()> {
 mod tests {
     #[test]
     fn chapter4_is_shipped_with_its_files() {
-        assert!(super::names().contains(&"chapter4".to_string()));
         let lab = super::LABS.get_dir("chapter4").expect("chapter4");
         for f in ["lab.yaml", "chapter.md", "flannel.yml", "flannel_fix.yml"] {
             assert!(

@@ -21,7 +21,11 @@
 //! empty value are errors naming the file, the line and the field.
 
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+
+/// One explained difference: the type is the record's
+/// ([`crate::report::book_section::Entry`]), its behaviour here.
+pub use crate::report::book_section::Entry;
+use std::path::Path;
 
 /// What `--bless` writes as the reason of a new entry, for a person to fill in.
 pub const TODO: &str = "TODO: say why the lab differs from the book here";
@@ -31,26 +35,6 @@ pub const VERSION: u32 = 2;
 
 /// The largest known-drift file read (the chapter's has two entries in 3 KB).
 pub const MAX_BYTES: u64 = 1 << 20;
-
-/// One explained difference (version 2, as written).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Entry {
-    /// The command as the book writes it, whitespace normalised. Empty only
-    /// in an entry read from a version 1 file that named none: that one is
-    /// matched by `line`, the line of its block's opening fence.
-    pub command: String,
-    /// Where the command stood when it was blessed: a hint for people, and
-    /// for telling identical commands apart when `occurrence` does not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    /// Which of the chapter's commands with this text (1 = the first);
-    /// written only where the chapter has that command more than once.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurrence: Option<usize>,
-    pub difference: String,
-    pub reason: String,
-}
 
 impl Entry {
     /// Whether the entry is a version 1 one without a command, matched by
@@ -110,14 +94,9 @@ pub fn normalize(command: &str) -> String {
     command.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The known-drift file beside a chapter: `chapter.md` → `chapter.drift.yaml`.
-pub fn default_path(chapter: &Path) -> PathBuf {
-    let stem = chapter
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "chapter".into());
-    chapter.with_file_name(format!("{stem}.drift.yaml"))
-}
+/// The known-drift file beside a chapter (the lab definition names it:
+/// [`crate::spec::known_drift_path`]).
+pub use crate::spec::known_drift_path as default_path;
 
 /// Read at most [`MAX_BYTES`] of a regular file as UTF-8, without blocking:
 /// a FIFO, a socket or a device is refused by its type before it is opened
@@ -381,6 +360,7 @@ impl KnownFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn entry(command: &str, line: usize, difference: &str, reason: &str) -> Entry {
         Entry {

@@ -31,22 +31,13 @@ use crate::provider::Provider;
 use crate::report::Reporter;
 use crate::spec::Lab;
 use crate::state::State;
-use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
 
-/// The verdict of a block, or of a command inside it.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, PartialOrd, Ord,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Match,
-    Skipped,
-    KnownDrift,
-    Drift,
-    NotUnderstood,
-    Error,
-}
+/// The book's section of the run record: its types live in
+/// [`crate::report::book_section`], their behaviour here.
+pub use crate::report::book_section::{
+    BlockReport, BookReport, CommandReport, KubectlOutcome, KubectlReport, Summary, Verdict,
+};
+use std::path::PathBuf;
 
 impl Verdict {
     pub fn as_str(self) -> &'static str {
@@ -69,76 +60,6 @@ impl Verdict {
     }
 }
 
-/// One command of a block, as replayed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct CommandReport {
-    pub line: usize,
-    /// The command as the book writes it (without prompt and remark).
-    pub command: String,
-    pub verdict: Verdict,
-    /// Where it ran: `node1`, `pod nginx-deployment-node1-0 on node1`, `lab`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ran_on: Option<String>,
-    /// The command line that ran there.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ran: Option<String>,
-    /// The lab's variant when it ran.
-    pub variant: String,
-    /// The output the book shows.
-    pub book: Vec<String>,
-    /// The output the lab gave.
-    pub lab: Vec<String>,
-    /// Book names and addresses bound to the lab's.
-    pub bindings: Vec<String>,
-    /// Every difference, new or known.
-    pub differences: Vec<String>,
-    /// The reasons of the known ones, in the same order (empty where new).
-    pub known: Vec<String>,
-    /// Why it was skipped, not understood or an error; or a note.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Why the line that ran (`ran`) is not the book's line as typed: each
-    /// rewrite lab made (a deadline, a bound address, a dropped `sudo`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub why: Vec<String>,
-    /// What the real kubectl of the lab's minor said of a `kubectl` line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kubectl: Option<KubectlReport>,
-}
-
-/// What the real kubectl said of a book line (issue 16): it ran against the
-/// lab's cluster, or, with no cluster to run against, it accepted the line
-/// (which then did not run) or refused it before connecting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
-pub struct KubectlReport {
-    /// The kubectl that judged it: `1.32.3`.
-    pub version: String,
-    /// `ran`, `accepted` (not run) or `refused`.
-    pub outcome: KubectlOutcome,
-    /// kubectl's own words: its refusal, or its warnings.
-    #[serde(default)]
-    pub said: Vec<String>,
-    /// One sentence for a reader: `accepted by kubectl v1.32.3; not run: no
-    /// API server on netns`.
-    pub note: String,
-    /// A kubectl of another minor than the lab's, and how far.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub skew: Option<String>,
-}
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum KubectlOutcome {
-    /// It ran against the lab's cluster; its output is the lab's.
-    Ran,
-    /// kubectl accepted the line but it did not run (no cluster).
-    Accepted,
-    /// kubectl refused the line before connecting: the reader's command fails.
-    Refused,
-}
-
 impl CommandReport {
     /// Each difference, with the reason it is known drift if it is.
     pub fn differences_known(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
@@ -149,21 +70,6 @@ impl CommandReport {
     }
 }
 
-/// One fenced block of the chapter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct BlockReport {
-    /// 1-based line of the opening fence.
-    pub line: usize,
-    pub end: usize,
-    pub fence: String,
-    pub verdict: Verdict,
-    pub commands: Vec<CommandReport>,
-    /// The author's remarks inside the block.
-    pub prose: Vec<String>,
-    /// How long its replay took, seconds.
-    pub duration_s: f64,
-}
-
 impl BlockReport {
     pub fn first_command(&self) -> &str {
         self.commands
@@ -171,42 +77,6 @@ impl BlockReport {
             .map(|c| c.command.as_str())
             .unwrap_or("")
     }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Summary {
-    #[serde(rename = "match")]
-    pub matched: usize,
-    pub drift: usize,
-    pub known_drift: usize,
-    pub skipped: usize,
-    pub not_understood: usize,
-    pub error: usize,
-}
-
-/// The outcome of `lab book`: stable JSON (`version` 1).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct BookReport {
-    pub version: u32,
-    pub chapter: String,
-    pub lab: String,
-    pub provider: String,
-    pub known_file: String,
-    pub blocks: Vec<BlockReport>,
-    pub summary: Summary,
-    /// Entries of the known-drift file that explained no difference of this
-    /// replay (stale: not a failure); with `blessed`, the ones dropped.
-    #[serde(default)]
-    pub stale: Vec<known::Entry>,
-    /// Whether `--bless` rewrote the known-drift file.
-    #[serde(default)]
-    pub blessed: bool,
-    /// `--kubectl-matrix`: every kubectl line of the chapter, as the book
-    /// types it, through every kubectl minor found, offline.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kubectl_matrix: Option<crate::kubectl::Matrix>,
-    #[serde(skip)]
-    pub text: String,
 }
 
 impl BookReport {

@@ -177,7 +177,7 @@ async fn page_graph(lab: &crate::spec::Lab, name: &str) -> Option<crate::graph::
         .join(crate::state::STATE_FILE)
         .is_file()
         && let Ok(r) = crate::ops::running(Some(name.to_string()), crate::ops::Need::Up)
-        && let Ok(t) = crate::graph::live::topology(&r).await
+        && let Ok(t) = crate::graph::live::topology(&r.lab, &r.state, r.provider.as_ref()).await
     {
         return Some(t);
     }

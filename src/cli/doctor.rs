@@ -5,11 +5,11 @@
 //! a lab runs without it; `--fix` installs the minors lab can install.
 
 use super::output::out;
-use crate::error::{LabError, Result};
-use crate::provider::netns::limits;
+use crate::error::Result;
+use crate::ops::doctor;
+use crate::provider::Kind;
+use crate::provider::registry::Options;
 use crate::provider::vagrant::Vm;
-use crate::provider::{self, Kind};
-use crate::spec::{self, Lab, LoadOptions};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -28,107 +28,13 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let kind = match a.provider {
-        Some(k) => k,
-        None => provider::default_kind().unwrap_or(Kind::Vagrant),
+    let settings = doctor::Settings {
+        provider: a.provider,
+        fix: a.fix,
+        lab: a.lab.clone(),
+        options: Options { vm: Some(a.vm) },
     };
-    let provider = match kind {
-        Kind::Netns => netns(a.fix, a.lab.as_deref()),
-        Kind::Vagrant => vagrant(a.lab.as_deref(), a.vm),
-    };
+    let provider = doctor::run(&settings, &mut |line| out!("{line}"));
     let kubectl = super::doctor_kubectl::report(a.fix, a.lab.as_deref());
     provider.and(kubectl)
-}
-
-fn netns(fix: bool, lab: Option<&str>) -> Result<()> {
-    let limits_fail = match lab {
-        Some(l) => netns_limits(&spec::load(l, LoadOptions::default())?),
-        None => None,
-    };
-    let missing = provider::netns::missing_programs();
-    for (prog, pkg) in provider::netns::PACKAGES {
-        let ok = !missing.iter().any(|(p, _)| p == prog);
-        out!(
-            "{} {prog:<16} (Debian package {pkg})",
-            if ok { "ok     " } else { "MISSING" }
-        );
-    }
-    if missing.is_empty() {
-        if let Some(why) = limits_fail {
-            return Err(LabError::Unavailable {
-                provider: "netns".into(),
-                why,
-            });
-        }
-        out!("netns provider: ready");
-        return Ok(());
-    }
-    let mut pkgs: Vec<&str> = missing.iter().map(|(_, p)| *p).collect();
-    pkgs.sort();
-    pkgs.dedup();
-    if !fix {
-        return Err(LabError::Unavailable {
-            provider: "netns".into(),
-            why: format!(
-                "missing programs; run `lab doctor --fix` or `apt-get install {}`",
-                pkgs.join(" ")
-            ),
-        });
-    }
-    out!("installing with apt-get: {}", pkgs.join(" "));
-    crate::ops::doctor::install_debian_packages(&pkgs)
-}
-
-/// `lab doctor --lab L` on netns: each limit of the host the lab needs, one
-/// line each; the refusal `lab up` would give, if any.
-fn netns_limits(lab: &Lab) -> Option<String> {
-    for l in limits::limits(lab, &limits::Host::read()) {
-        // Memory is counted in KiB: said in MiB, with its unit.
-        let amount = |n: u64| {
-            if l.what.starts_with("memory") {
-                format!("{} MiB", n / 1024)
-            } else {
-                n.to_string()
-            }
-        };
-        out!(
-            "{} {} (needs {}, has {}){}",
-            if l.ok() { "ok     " } else { "LIMIT  " },
-            l.what,
-            amount(l.needed),
-            amount(l.available),
-            if l.ok() {
-                String::new()
-            } else {
-                format!("\n        fix: {}", l.fix)
-            }
-        );
-    }
-    limits::exceeded(lab, &limits::Host::read())
-}
-
-fn vagrant(lab: Option<&str>, vm: Vm) -> Result<()> {
-    let lab = match lab {
-        Some(l) => Some(spec::load(l, LoadOptions::default())?),
-        None => None,
-    };
-    let lines = crate::provider::vagrant::doctor(lab.as_ref(), vm);
-    let mut bad = 0;
-    for l in &lines {
-        out!("{} {}", if l.ok { "ok     " } else { "PROBLEM" }, l.what);
-        if !l.ok {
-            bad += 1;
-            if let Some(fix) = &l.fix {
-                out!("        fix: {fix}");
-            }
-        }
-    }
-    if bad == 0 {
-        Ok(())
-    } else {
-        Err(LabError::Unavailable {
-            provider: "vagrant".into(),
-            why: format!("{bad} problem(s) above"),
-        })
-    }
 }

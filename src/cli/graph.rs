@@ -58,7 +58,7 @@ async fn topology(a: &Args) -> Result<Topology> {
         });
         if up {
             let r = running(name, Need::Up)?;
-            return graph::live::topology(&r).await;
+            return graph::live::topology(&r.lab, &r.state, r.provider.as_ref()).await;
         }
     }
     let lab = spec::load(&a.lab, LoadOptions::default())?;

@@ -27,7 +27,7 @@ pub async fn run(a: Args) -> Result<()> {
     if let Some(w) = &r.drift {
         let _ = writeln!(std::io::stderr(), "warning: {w}");
     }
-    let t = crate::graph::live::topology(&r).await?;
+    let t = crate::graph::live::topology(&r.lab, &r.state, r.provider.as_ref()).await?;
     match a.output.output {
         Format::Json => out_raw!("{}", t.to_json()),
         Format::Table => table(&t),

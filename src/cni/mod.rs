@@ -1,8 +1,8 @@
 //! The pod network plugin (CNI) behind one seam, so that the generic layers
 //! (verify, diagnostics, evidence) never name flannel's files, devices or
 //! ports: they ask the variant's [`Cni`]. Flannel is the one implementation
-//! today (`flannel.rs`); the variant's manifest is parsed into its config
-//! (`spec::manifest`), and every answer here comes from that config.
+//! today (`flannel/`); the variant's manifest is parsed into its config by
+//! the plugin (`flannel/config.rs`), and every answer here comes from it.
 //!
 //! To add a plugin: a module of its own with its config type (an `impl
 //! Cni`), its validation rules and its registry entry, and one line in
@@ -15,8 +15,8 @@ pub(crate) mod stub;
 
 use crate::error::Result;
 use crate::session::{Output, Session};
-use crate::spec::FlannelConfig;
 use async_trait::async_trait;
+use flannel::FlannelConfig;
 use serde::Serialize;
 use std::any::Any;
 use std::sync::Arc;

@@ -5,9 +5,16 @@
 //! reproduces. Validation asks this list, never a plugin by name.
 
 use super::CniConfig;
-use crate::spec::manifest::ManifestError;
 use ipnet::Ipv4Net;
 use serde_norway::Value;
+
+/// A manifest problem: the field path inside the manifest and what is wrong.
+#[derive(Debug, Clone)]
+pub struct ManifestError {
+    pub field: String,
+    pub message: String,
+    pub line: Option<usize>,
+}
 
 /// What a plugin's rules may check its configuration against.
 #[derive(Debug, Clone, Copy)]

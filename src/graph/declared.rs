@@ -93,7 +93,7 @@ pub fn topology(lab: &Lab, variant: &str) -> Result<Topology> {
 /// addresses) in order, then `--iface-regex`, then `--public-ip`'s, else the
 /// default route's interface (the NAT one).
 fn choose(
-    f: &crate::spec::FlannelConfig,
+    f: &crate::cni::flannel::FlannelConfig,
     nat: &(String, String),
     private: &(String, String),
 ) -> (String, String) {

@@ -6,22 +6,23 @@
 
 use super::{Nic, NodeView, PodView, RouteView, Topology, chosen_interface};
 use crate::error::{LabError, Result};
-use crate::ops::Running;
+use crate::provider::Provider;
 use crate::report::Reporter;
+use crate::spec::Lab;
+use crate::state::State;
 use serde_json::Value;
 use std::time::Duration;
 
 const DEADLINE: Duration = Duration::from_secs(20);
 const SEP: &str = "@@lab-inspect@@";
 
-/// Read the topology of the running lab `r`.
-pub async fn topology(r: &Running) -> Result<Topology> {
-    let (lab, st) = (&r.lab, &r.state);
+/// Read the topology of a running lab: its definition as `up` recorded it,
+/// its state and its provider.
+pub async fn topology(lab: &Lab, st: &State, provider: &dyn Provider) -> Result<Topology> {
     let quiet = Reporter::quiet();
-    let status = r.provider.status(lab, st, &quiet).await?;
-    let access = r.provider.access(lab, st, &quiet).await?;
-    let session = r
-        .provider
+    let status = provider.status(lab, st, &quiet).await?;
+    let access = provider.access(lab, st, &quiet).await?;
+    let session = provider
         .session(lab, st, &access, Some(DEADLINE), &quiet)
         .await?;
     let variant = lab.variant(&st.variant)?;

@@ -11,8 +11,10 @@
 
 use super::cache::RunCache;
 use super::{Judgement, KubeVersion, Kubectl, judge};
+/// The matrix's types are the record's ([`crate::report::kubectl_matrix`]);
+/// their behaviour is here.
+pub use crate::report::kubectl_matrix::{Cell, Matrix, MatrixLine, Verdict};
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
@@ -23,53 +25,6 @@ pub const PARALLEL: usize = 2;
 
 /// The deadline of one offline line (it answers in well under a second).
 const DEADLINE: Duration = Duration::from_secs(20);
-
-/// One line's verdict from one kubectl.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// Accepted without a word.
-    Accepted,
-    /// Accepted with a deprecation or warning (in `message`).
-    Deprecated,
-    /// Refused before connecting (kubectl's words in `message`).
-    Refused,
-    /// Not judged: kubectl could not be run or did not finish (why in
-    /// `message`). Never counted as accepted.
-    NotRun,
-}
-
-/// One cell: a line, judged by one kubectl.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Cell {
-    /// The kubectl's version: `1.32.3`.
-    #[schemars(with = "String")]
-    pub version: KubeVersion,
-    pub verdict: Verdict,
-    /// kubectl's words: its warnings (one a line), its refusal, or why it
-    /// was not run; empty when accepted without a word.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub message: String,
-}
-
-/// One kubectl line of the chapter and its cells, one per kubectl (in the
-/// order of [`Matrix::kubectls`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct MatrixLine {
-    /// Its line in the chapter.
-    pub line: usize,
-    /// The words after `kubectl`, as the book has them.
-    pub args: Vec<String>,
-    pub cells: Vec<Cell>,
-}
-
-/// Every line through every kubectl.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Matrix {
-    /// The kubectls, sorted by minor.
-    pub kubectls: Vec<Kubectl>,
-    pub lines: Vec<MatrixLine>,
-}
 
 /// Every line of `lines` ((chapter line, words after `kubectl`)) through
 /// every kubectl of `all`, from `cwd` (an [`super::offline_dir`]), with

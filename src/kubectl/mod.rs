@@ -31,18 +31,12 @@ pub use judge::{Judgement, judge};
 pub use matrix::{Cell, Matrix, MatrixLine, Verdict, matrix, matrix_with};
 pub use run::{OFFLINE_SERVER, home_dir, offline_dir, run};
 
+/// A kubectl and its version: the record's types
+/// ([`crate::report::kubectl_matrix`]), their behaviour here.
+pub use crate::report::kubectl_matrix::{KubeVersion, Kubectl};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::PathBuf;
-
-/// A kubectl release, `1.32.3`. Serialized as that string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(into = "String", try_from = "String")]
-pub struct KubeVersion {
-    pub major: u32,
-    pub minor: u32,
-    pub patch: u32,
-}
 
 impl KubeVersion {
     /// `1.32`: the minor, as `kubernetes:` in lab.yaml names it.
@@ -101,15 +95,6 @@ pub fn parse_minor(want: &str) -> Option<(u32, u32)> {
         Some(p) if parts.next().is_none() && p.parse::<u32>().is_ok() => Some((major, minor)),
         Some(_) => None,
     }
-}
-
-/// One kubectl binary and the version it reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Kubectl {
-    pub path: PathBuf,
-    /// `1.32.3`.
-    #[schemars(with = "String")]
-    pub version: KubeVersion,
 }
 
 /// The kubectl chosen for a lab, and the skew warning when its minor is not

@@ -5,7 +5,7 @@
 
 use super::log_to_lab;
 use crate::error::{LabError, Result};
-use crate::provider::{self, Kind};
+use crate::provider;
 use crate::report::Reporter;
 use crate::state::{self, Lock, State};
 
@@ -70,9 +70,7 @@ async fn destroy_locked(name: &str, exists: bool, purge: bool, rep: &Reporter) -
         }
         None => {
             // No state: what is left is found by the lab's claim.
-            if cfg!(target_os = "linux") && nix::unistd::geteuid().is_root() {
-                provider::make(Kind::Netns).destroy(name, None, rep).await?;
-            }
+            provider::registry::destroy_unrecorded(name, rep).await?;
         }
     }
     // Whatever the provider left (a folder without state), and with

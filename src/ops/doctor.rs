@@ -1,38 +1,37 @@
-//! `lab doctor --fix`: installing the Debian packages a provider needs
-//! (what is missing is asked of the provider: `provider::netns::missing_programs`).
+//! `lab doctor`: what this host lacks for a provider, asked of the
+//! provider's own doctor (its registry entry's `doctor`), which says it a
+//! line at a time and installs what it can with `--fix`.
 
-use crate::error::{LabError, Result};
+use crate::error::Result;
+use crate::provider::registry::{self, DoctorAsk, Options};
+use crate::provider::{self, Kind};
+use crate::spec::{self, LoadOptions};
 
-/// Install Debian packages with apt-get (`update`, then `install`), as root.
-pub fn install_debian_packages(pkgs: &[&str]) -> Result<()> {
-    let status =
-        |c: &mut std::process::Command| c.env("DEBIAN_FRONTEND", "noninteractive").status();
-    let ok = status(
-        std::process::Command::new("apt-get")
-            .arg("update")
-            .arg("-qq"),
-    )
-    .map(|s| s.success())
-    .unwrap_or(false);
-    if !ok {
-        return Err(LabError::Step {
-            step: "apt-get update".into(),
-            message: "failed; install the packages by hand".into(),
-        });
-    }
-    let ok = status(
-        std::process::Command::new("apt-get")
-            .args(["install", "-y", "-qq", "--no-install-recommends"])
-            .args(pkgs),
-    )
-    .map(|s| s.success())
-    .unwrap_or(false);
-    if ok {
-        Ok(())
-    } else {
-        Err(LabError::Step {
-            step: "apt-get install".into(),
-            message: format!("failed to install {}", pkgs.join(" ")),
-        })
-    }
+/// What `lab doctor` was asked.
+pub struct Settings {
+    /// `--provider`, else this host's default, else the first provider
+    /// that does not need what this host lacks for the default.
+    pub provider: Option<Kind>,
+    pub fix: bool,
+    /// `--lab`: the lab whose needs are checked.
+    pub lab: Option<String>,
+    pub options: Options,
+}
+
+/// The provider's doctor, its lines through `say`.
+pub fn run(s: &Settings, say: &mut dyn FnMut(&str)) -> Result<()> {
+    let kind = match s.provider {
+        Some(k) => k,
+        None => provider::default_kind().unwrap_or_else(|_| registry::fallback_kind()),
+    };
+    let lab = match &s.lab {
+        Some(l) => Some(spec::load(l, LoadOptions::default())?),
+        None => None,
+    };
+    let ask = DoctorAsk {
+        fix: s.fix,
+        lab: lab.as_ref(),
+        options: s.options,
+    };
+    (registry::entry(kind).doctor)(&ask, say)
 }

@@ -9,6 +9,8 @@
 pub mod netns;
 pub mod registry;
 pub mod shared;
+#[cfg(test)]
+pub mod stub;
 pub mod vagrant;
 
 use crate::error::Result;
@@ -16,26 +18,13 @@ use crate::report::Reporter;
 use crate::spec::Lab;
 use crate::state::State;
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
-use std::fmt;
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Netns,
-    Vagrant,
-}
-
-/// Its name, as `--provider` takes it (clap's value name, which serde's
-/// lowercase renaming agrees with).
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use clap::ValueEnum;
-        let v = self.to_possible_value().expect("no variant is skipped");
-        f.write_str(v.get_name())
-    }
-}
+/// A provider's name (the state file's and `--provider`'s word): each
+/// provider's entry declares its own (`Kind::Netns` in `netns/entry.rs`);
+/// [`registry::PROVIDERS`] says which exist.
+pub use crate::state::provider_kind::Kind;
 
 impl Kind {
     /// What this provider can do (its registry entry's word).

@@ -2,8 +2,10 @@
 //! probes are in `probe::PROBES`): its name, its constructor, why it cannot
 //! run a lab here, and what it can do. Nothing outside this file matches on
 //! a provider's kind: callers ask its [`Entry`] (`entry(kind).capabilities`).
-//! A new provider is a folder of its own with an `entry.rs`, one variant of
-//! [`Kind`] (the name the state file and `--provider` use) and one line here.
+//! A new provider is a folder of its own with an `entry.rs` (which names
+//! its [`Kind`] and brings its doctor) and one line here; `--provider`
+//! takes the names listed here, and a state file naming another is refused
+//! by [`for_state`]. The test-only stub (`provider/stub.rs`) shows it.
 
 use super::{Kind, Provider, netns, vagrant};
 use crate::cni::Runs;
@@ -45,17 +47,59 @@ pub struct Entry {
     /// "unavailable", with what to do).
     pub unavailable: fn(&Lab, &Options) -> Option<String>,
     pub capabilities: Capabilities,
+    /// What `lab doctor` says of this host for it, a line at a time
+    /// through `say`; `Err` when the provider cannot run here.
+    pub doctor: Doctor,
+}
+
+/// A provider's doctor: what it says of this host, a line at a time
+/// through `say`; `Err` when the provider cannot run here.
+pub type Doctor = fn(&DoctorAsk<'_>, &mut dyn FnMut(&str)) -> Result<()>;
+
+/// What `lab doctor` was asked, for a provider's doctor.
+pub struct DoctorAsk<'a> {
+    /// `--fix`: install what is missing, where the provider can.
+    pub fix: bool,
+    /// `--lab`: the lab whose needs are checked against this host.
+    pub lab: Option<&'a Lab>,
+    /// The command line's options (`--vm`).
+    pub options: Options,
 }
 
 /// Every provider, the default first.
+#[cfg(not(test))]
 pub static PROVIDERS: &[&Entry] = &[&netns::entry::ENTRY, &vagrant::entry::ENTRY];
+#[cfg(test)]
+pub static PROVIDERS: &[&Entry] = &[
+    &netns::entry::ENTRY,
+    &vagrant::entry::ENTRY,
+    &super::stub::ENTRY,
+];
 
-/// The entry of `kind` (every kind is registered; a test checks it).
+/// The entry of `kind`, if a provider has that name.
+pub fn find(kind: Kind) -> Option<&'static Entry> {
+    PROVIDERS.iter().copied().find(|e| e.kind == kind)
+}
+
+/// The entry of `kind`, a registered kind (`--provider` takes only those;
+/// a state file's kind is checked by [`for_state`] first).
 pub fn entry(kind: Kind) -> &'static Entry {
-    PROVIDERS
-        .iter()
-        .find(|e| e.kind == kind)
-        .expect("every provider kind is registered in PROVIDERS")
+    find(kind).expect("a kind from --provider or a checked state is registered in PROVIDERS")
+}
+
+/// The registered kinds, in [`PROVIDERS`]' order.
+static KINDS: std::sync::LazyLock<Vec<Kind>> =
+    std::sync::LazyLock::new(|| PROVIDERS.iter().map(|e| e.kind).collect());
+
+/// `--provider` takes the registered names (and says which they are).
+impl clap::ValueEnum for Kind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &KINDS
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let e = find(*self)?;
+        Some(clap::builder::PossibleValue::new(e.kind.as_str()))
+    }
 }
 
 /// The provider of kind `kind`, or the default one for this machine.
@@ -75,6 +119,22 @@ pub fn make(kind: Kind) -> Box<dyn Provider> {
 /// The provider of kind `kind` with the command line's options.
 pub fn make_with(kind: Kind, options: &Options) -> Box<dyn Provider> {
     (entry(kind).make)(options)
+}
+
+/// The provider `lab doctor` speaks of when the default cannot run here
+/// (the first that needs no root: vagrant).
+pub fn fallback_kind() -> Kind {
+    Kind::Vagrant
+}
+
+/// Tear down what a lab without state left here: netns's namespaces and
+/// processes are found by the lab's claim (as root on Linux); a VM
+/// provider's machines are not found without state.
+pub async fn destroy_unrecorded(name: &str, rep: &crate::report::Reporter) -> Result<()> {
+    if cfg!(target_os = "linux") && nix::unistd::geteuid().is_root() {
+        make(Kind::Netns).destroy(name, None, rep).await?;
+    }
+    Ok(())
 }
 
 /// netns on Linux as root; otherwise the user must choose.
@@ -98,6 +158,16 @@ pub fn default_kind() -> Result<Kind> {
 /// the lab's netns namespaces exist (claimed by this state folder) is wrong,
 /// and trusting it would leave them behind.
 pub fn for_state(state: &State) -> Result<Box<dyn Provider>> {
+    if find(state.provider).is_none() {
+        let known: Vec<&str> = PROVIDERS.iter().map(|e| e.kind.as_str()).collect();
+        return Err(LabError::Untrusted(format!(
+            "the state of lab '{}' ({}) names provider '{}', which this lab does not have (providers: {}); nothing was changed",
+            state.name,
+            state.dir().join(crate::state::STATE_FILE).display(),
+            state.provider,
+            known.join(", ")
+        )));
+    }
     if state.provider != Kind::Netns {
         // The namespaces are this state's lab's if its folder claimed them,
         // or if nobody did (a claim from another folder makes them that

@@ -4,7 +4,9 @@
 //! versioned record ([`run::RunReport`]), which the table, JSON and JUnit
 //! render, written to the paths the user gave ([`output`]).
 
+pub mod book_section;
 pub mod junit;
+pub mod kubectl_matrix;
 pub mod output;
 pub mod recorder;
 pub mod run;
@@ -193,7 +195,7 @@ pub enum Event {
         files: Vec<PathBuf>,
     },
     /// The chapter was replayed; its blocks follow as [`Event::CheckEnd`]s.
-    Book(Box<crate::book::BookReport>),
+    Book(Box<book_section::BookReport>),
     /// One block of the chapter was replayed (progress while the replay
     /// runs; its `verdict` is judged against the known-drift file with the
     /// blocks so far: the report at the end is the one that counts).
@@ -202,7 +204,7 @@ pub enum Event {
         line: usize,
         /// Its first command, as the book writes it.
         command: String,
-        verdict: crate::book::Verdict,
+        verdict: book_section::Verdict,
         elapsed: Duration,
         /// How many blocks are done, of how many.
         done: usize,

@@ -29,7 +29,7 @@ pub struct Recorded {
     /// Where the current run of checks began in `results`.
     segment: usize,
     pub evidence: BTreeMap<String, Vec<PathBuf>>,
-    pub book: Option<crate::book::BookReport>,
+    pub book: Option<super::book_section::BookReport>,
 }
 
 impl Recorder {

@@ -160,35 +160,6 @@ fn sha256_map(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     })
 }
 
-impl Inputs {
-    /// The inputs of `lab`, read from its files as they are now (a lab
-    /// loaded from the copy `up` made reads that copy); `origin` is the
-    /// folder it was brought up from (for its git commit).
-    pub fn of(lab: &crate::spec::Lab, origin: &Path, boots_box: bool) -> Inputs {
-        let base = lab.file.parent().unwrap_or(Path::new("."));
-        let mut digests = BTreeMap::new();
-        for f in crate::state::lab_files_of(lab) {
-            if let Ok(bytes) = std::fs::read(base.join(&f)) {
-                let hex = crate::digest::sha256_hex(&bytes);
-                digests.insert(f.to_string_lossy().into_owned(), format!("sha256:{hex}"));
-            }
-        }
-        let cni_image = lab.variants.iter().find_map(|v| {
-            std::fs::read_to_string(&v.manifest)
-                .ok()
-                .and_then(|t| v.cni.plugin().image(&t))
-        });
-        Inputs {
-            files: digests,
-            cni_image,
-            kubernetes: Some(lab.kubernetes.clone()),
-            box_name: boots_box.then(|| lab.box_name.clone()),
-            box_version: None,
-            git_commit: git_commit(origin),
-        }
-    }
-}
-
 /// The last commit that touched `dir` (see [`Inputs::git_commit`]), if it is
 /// inside a git repository (and git is installed).
 pub fn git_commit(dir: &Path) -> Option<String> {
@@ -296,7 +267,7 @@ pub struct RunReport {
     /// [`crate::book::report::BOOK_VARIANT`]). Absent when no chapter was
     /// replayed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub book: Option<crate::book::BookReport>,
+    pub book: Option<super::book_section::BookReport>,
 }
 
 impl RunReport {
@@ -326,7 +297,7 @@ pub fn new_run_id(lab: &str, provider: &str, at: SystemTime) -> String {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let t = crate::clock::Utc::from_unix(secs);
-    let random = &crate::state::new_instance_id()[..4];
+    let random = &crate::digest::random_id()[..4];
     format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{lab}-{provider}-{random}",
         t.year, t.month, t.day, t.hour, t.minute, t.second

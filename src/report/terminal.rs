@@ -245,7 +245,7 @@ impl Sink for Terminal {
 fn book_block(
     line: usize,
     command: &str,
-    verdict: crate::book::Verdict,
+    verdict: super::book_section::Verdict,
     elapsed: Duration,
     done: usize,
     total: usize,
@@ -260,7 +260,7 @@ fn book_block(
     let mark = format!("{:>14}", verdict.as_str());
     let mark = if verdict.fails() {
         paint(Paint::Bad, &mark)
-    } else if verdict == crate::book::Verdict::Match {
+    } else if verdict == super::book_section::Verdict::Match {
         paint(Paint::Good, &mark)
     } else {
         mark
@@ -278,7 +278,7 @@ mod tests {
         let l = super::book_block(
             103,
             &long,
-            crate::book::Verdict::KnownDrift,
+            crate::report::book_section::Verdict::KnownDrift,
             std::time::Duration::from_millis(250),
             8,
             17,
@@ -294,7 +294,7 @@ mod tests {
         let short = super::book_block(
             81,
             "vagrant ssh node1",
-            crate::book::Verdict::Match,
+            crate::report::book_section::Verdict::Match,
             std::time::Duration::from_millis(70),
             7,
             17,

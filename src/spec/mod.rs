@@ -7,6 +7,7 @@
 
 pub mod checks;
 pub mod guard;
+mod inputs;
 pub mod locate;
 pub mod manifest;
 pub mod raw;
@@ -22,7 +23,7 @@ use std::path::{Path, PathBuf};
 pub use crate::probe::expect::Expect;
 pub use crate::probe::target::{Endpoint, Target};
 pub use checks::{Check, SkippedCheck};
-pub use manifest::{FlannelConfig, Workload};
+pub use manifest::Workload;
 
 /// File name of a lab definition inside its folder.
 pub const LAB_FILE: &str = "lab.yaml";
@@ -155,9 +156,37 @@ impl Lab {
             .cloned()
             .collect();
         if let Some(b) = &self.book {
-            v.push(crate::book::known::default_path(b));
+            v.push(known_drift_path(b));
         }
         v
+    }
+
+    /// The lab file, the manifests it names and its chapter, relative to the
+    /// lab file's folder (what `up` copies into the state, and what the run
+    /// record digests).
+    pub fn own_files(&self) -> Vec<PathBuf> {
+        let base = self.file.parent().unwrap_or(Path::new("."));
+        let mut out: Vec<PathBuf> = Vec::new();
+        let all = std::iter::once(&self.file)
+            .chain(self.variants.iter().map(|v| &v.manifest))
+            .chain(self.workload_files.iter())
+            .chain(self.book.iter());
+        for f in all {
+            let rel = f.strip_prefix(base).unwrap_or(f);
+            // Manifests are validated to be inside the lab folder; anything
+            // else is not copied.
+            if rel.is_relative()
+                && !rel
+                    .components()
+                    .any(|c| c == std::path::Component::ParentDir)
+            {
+                let rel = rel.to_path_buf();
+                if !out.contains(&rel) {
+                    out.push(rel);
+                }
+            }
+        }
+        out
     }
 
     pub fn node(&self, name: &str) -> Option<&Node> {
@@ -243,6 +272,16 @@ impl Lab {
         }
         out
     }
+}
+
+/// The known-drift file beside a chapter: `chapter.md` → `chapter.drift.yaml`
+/// (one of a lab's input files, read by `book::known`).
+pub fn known_drift_path(chapter: &Path) -> PathBuf {
+    let stem = chapter
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "chapter".into());
+    chapter.with_file_name(format!("{stem}.drift.yaml"))
 }
 
 /// Find a lab by name or path: a path (`./dir`, `dir/lab.yaml`) is used as

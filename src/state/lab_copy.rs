@@ -24,30 +24,10 @@ pub fn copy_lab_files(lab: &crate::spec::Lab, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The lab file and the manifests it names, relative to the lab file's folder.
+/// The lab file and the manifests it names, relative to the lab file's
+/// folder ([`crate::spec::Lab::own_files`]).
 pub fn lab_files_of(lab: &crate::spec::Lab) -> Vec<PathBuf> {
-    let base = lab.file.parent().unwrap_or(Path::new("."));
-    let mut out: Vec<PathBuf> = Vec::new();
-    let all = std::iter::once(&lab.file)
-        .chain(lab.variants.iter().map(|v| &v.manifest))
-        .chain(lab.workload_files.iter())
-        .chain(lab.book.iter());
-    for f in all {
-        let rel = f.strip_prefix(base).unwrap_or(f);
-        // Manifests are validated to be inside the lab folder; anything
-        // else is not copied.
-        if rel.is_relative()
-            && !rel
-                .components()
-                .any(|c| c == std::path::Component::ParentDir)
-        {
-            let rel = rel.to_path_buf();
-            if !out.contains(&rel) {
-                out.push(rel);
-            }
-        }
-    }
-    out
+    lab.own_files()
 }
 
 /// A digest of files (SHA-256 over each name and content, `sha256:<hex>`):

@@ -28,9 +28,10 @@ pub mod folder;
 pub mod instance;
 pub mod lab_copy;
 pub mod lock;
+pub mod provider_kind;
 
 use crate::error::{LabError, Result};
-use crate::provider::Kind;
+use provider_kind::Kind;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -44,13 +45,9 @@ pub use lock::{Holder, LOCK_FILE, Lock};
 /// File name of the state inside a lab's state folder.
 pub const STATE_FILE: &str = "state.json";
 
-/// Where the state folders of all labs live: `LAB_STATE_DIR`, else `./.lab`.
-pub fn root() -> PathBuf {
-    match std::env::var_os("LAB_STATE_DIR") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => PathBuf::from(".lab"),
-    }
-}
+/// Where the state folders of all labs live: `LAB_STATE_DIR`, else `./.lab`
+/// ([`crate::places::state_root`]).
+pub use crate::places::state_root as root;
 
 /// The state folder of the lab `name`, as an absolute path.
 pub fn lab_dir(name: &str) -> PathBuf {
@@ -244,21 +241,10 @@ impl State {
     }
 }
 
-/// A random id (16 hex digits) for one bring-up of a lab.
+/// A random id (16 hex digits) for one bring-up of a lab
+/// ([`crate::digest::random_id`]).
 pub fn new_instance_id() -> String {
-    use std::io::Read;
-    let mut b = [0u8; 8];
-    let ok = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut b))
-        .is_ok();
-    if !ok {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        b = ((t as u64) ^ (u64::from(std::process::id()) << 32)).to_le_bytes();
-    }
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    crate::digest::random_id()
 }
 
 #[cfg(test)]

@@ -2,16 +2,18 @@
 //! port and `subnet.env`, all from the variant's parsed `net-conf.json`, and
 //! its log: on Kubernetes the flannel pod's (`kubectl logs`, as the chapter
 //! reads it), on netns the file the stand-in for flanneld writes. Its
-//! registry entry and validation rules are in `rules.rs`.
+//! registry entry and validation rules are in `rules.rs`, the reading of
+//! its manifest in `config.rs`.
 
+pub mod config;
 pub mod rules;
 
+pub use config::FlannelConfig;
 pub use rules::ENTRY;
 
 use super::{Cni, ReadyPods, Runs};
 use crate::error::Result;
 use crate::session::{Output, Session};
-use crate::spec::FlannelConfig;
 use async_trait::async_trait;
 
 /// Flannel's name in the registry.

@@ -3,10 +3,9 @@
 //! its backend the one reproduced (vxlan), its `--iface` names valid.
 
 use super::NAME;
+use super::config::{self, FlannelConfig};
 use crate::cni::CniConfig;
 use crate::cni::registry::{Entry, LabFacts, Reading};
-use crate::spec::FlannelConfig;
-use crate::spec::manifest;
 use serde_norway::Value;
 
 pub static ENTRY: Entry = Entry {
@@ -24,7 +23,7 @@ fn recognizes(docs: &[Value]) -> bool {
 }
 
 fn read(docs: &[Value], facts: &LabFacts) -> Reading {
-    let flannel = manifest::flannel_config(docs)?;
+    let flannel = config::read(docs)?;
     let problems = check(&flannel, facts);
     Ok((CniConfig::new(flannel), problems))
 }
@@ -47,7 +46,7 @@ pub fn check(flannel: &FlannelConfig, facts: &LabFacts) -> Vec<String> {
         ));
     }
     for i in &flannel.iface {
-        if !crate::spec::validate::is_ifname(i) {
+        if !crate::shell::is_ifname(i) {
             problems.push(format!("--iface={i} is not a valid interface name"));
         }
     }

@@ -9,6 +9,12 @@ use crate::provider::registry::{Capabilities, Entry, Options};
 use crate::provider::{Kind, Provider};
 use crate::spec::Lab;
 
+impl Kind {
+    /// This provider's name, as `--provider` and the state file write it.
+    #[allow(non_upper_case_globals)]
+    pub const Netns: Kind = Kind::named("netns");
+}
+
 pub static ENTRY: Entry = Entry {
     kind: Kind::Netns,
     about: "Linux network namespaces, veth, bridges and VXLAN (root)",
@@ -21,6 +27,7 @@ pub static ENTRY: Entry = Entry {
         boots_box: false,
         takes_vm: false,
     },
+    doctor: super::doctor::report,
 };
 
 fn make(_: &Options) -> Box<dyn Provider> {

@@ -12,6 +12,7 @@
 
 mod ctx;
 pub mod destroy;
+pub mod doctor;
 pub mod enter;
 pub mod entry;
 pub mod files;

@@ -113,7 +113,7 @@ pub(super) fn take_name(lab: &Lab, dir: &Path, instance: &str) -> Result<()> {
 
 /// The variant can be reproduced: vxlan backend, flannel finds an interface.
 /// The flannel configuration of `variant`: netns stands in for flanneld.
-pub fn flannel_of(variant: &Variant) -> Result<&crate::spec::FlannelConfig> {
+pub fn flannel_of(variant: &Variant) -> Result<&crate::cni::flannel::FlannelConfig> {
     variant.cni.flannel().ok_or_else(|| {
         LabError::Usage(format!(
             "variant '{}' uses the {} pod network; the netns provider reproduces flannel only (use --provider vagrant)",
@@ -149,7 +149,7 @@ mod tests {
             name: "broken".into(),
             manifest: "/x".into(),
             about: String::new(),
-            cni: crate::cni::CniConfig::new(crate::spec::FlannelConfig::vxlan(
+            cni: crate::cni::CniConfig::new(crate::cni::flannel::FlannelConfig::vxlan(
                 "10.244.0.0/16".parse().unwrap(),
             )),
         };

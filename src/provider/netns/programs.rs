@@ -121,7 +121,7 @@ mod tests {
         }
         // ... and what is declared, by the provider, the probes, the CNI and
         // diagnostics, has a Debian package (or comes with every Debian).
-        let cni = crate::spec::FlannelConfig::vxlan("10.244.0.0/16".parse().unwrap());
+        let cni = crate::cni::flannel::FlannelConfig::vxlan("10.244.0.0/16".parse().unwrap());
         let mut all: Vec<&str> = PROGRAMS.to_vec();
         all.extend(crate::probe::programs(&cni));
         for p in all {

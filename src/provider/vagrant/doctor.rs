@@ -11,6 +11,7 @@
 
 use super::render::Vm;
 use crate::error::{LabError, Result};
+use crate::provider::registry::DoctorAsk;
 use crate::spec::Lab;
 use ipnet::Ipv4Net;
 use std::path::Path;
@@ -281,6 +282,34 @@ pub fn doctor(lab: Option<&Lab>, vm: Vm) -> Vec<DoctorLine> {
         }
     }
     lines
+}
+
+/// vagrant's doctor (its entry's `doctor`): every prerequisite of VMs under
+/// `--vm`, with what to do about each one missing.
+pub fn report(ask: &DoctorAsk<'_>, say: &mut dyn FnMut(&str)) -> Result<()> {
+    let lines = doctor(ask.lab, ask.options.vm.unwrap_or_default());
+    let mut bad = 0;
+    for l in &lines {
+        say(&format!(
+            "{} {}",
+            if l.ok { "ok     " } else { "PROBLEM" },
+            l.what
+        ));
+        if !l.ok {
+            bad += 1;
+            if let Some(fix) = &l.fix {
+                say(&format!("        fix: {fix}"));
+            }
+        }
+    }
+    if bad == 0 {
+        Ok(())
+    } else {
+        Err(LabError::Unavailable {
+            provider: "vagrant".into(),
+            why: format!("{bad} problem(s) above"),
+        })
+    }
 }
 
 #[cfg(test)]

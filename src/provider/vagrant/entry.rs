@@ -8,6 +8,12 @@ use crate::provider::registry::{Capabilities, Entry, Options};
 use crate::provider::{Kind, Provider};
 use crate::spec::Lab;
 
+impl Kind {
+    /// This provider's name, as `--provider` and the state file write it.
+    #[allow(non_upper_case_globals)]
+    pub const Vagrant: Kind = Kind::named("vagrant");
+}
+
 pub static ENTRY: Entry = Entry {
     kind: Kind::Vagrant,
     about: "VMs made by Vagrant (VirtualBox or libvirt), kubeadm and the real flannel",
@@ -20,6 +26,7 @@ pub static ENTRY: Entry = Entry {
         boots_box: true,
         takes_vm: true,
     },
+    doctor: super::doctor::report,
 };
 
 fn make(o: &Options) -> Box<dyn Provider> {

@@ -1,6 +1,9 @@
 //! The safe alphabets: values that end up in a shell script or a
 //! Vagrantfile (names, box, interfaces) are held to them, so no lab file
-//! can inject code into what `lab` renders.
+//! can inject code into what `lab` renders. (Interface names are
+//! [`crate::shell::is_ifname`]: the pod network plugins check them too.)
+
+pub(crate) use crate::shell::is_ifname;
 
 /// A DNS label (RFC 1123): what Kubernetes and hostnames accept.
 pub(crate) fn is_dns_label(s: &str) -> bool {
@@ -10,17 +13,6 @@ pub(crate) fn is_dns_label(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
-}
-
-/// A Linux interface name that is also safe in a shell: 1 to 15 characters of
-/// letters, digits, `.`, `_` and `-`, not starting with `-` or `.`.
-pub(crate) fn is_ifname(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 15
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
-        && !s.starts_with('-')
-        && !s.starts_with('.')
 }
 
 /// A Vagrant box name: `owner/name` of letters, digits, `.`, `_`, `-`.

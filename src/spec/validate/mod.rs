@@ -17,6 +17,8 @@ mod variants;
 mod workloads;
 
 pub(crate) use alphabet::{is_box, is_dns_label, is_ifname};
+#[cfg(test)]
+mod tests_cni_stub;
 pub(crate) use collector::Collector;
 
 use super::raw::RawLab;

@@ -9,7 +9,8 @@
 //! `--public-ip` also overrides the external address.
 
 use super::{NIC_MTU, VXLAN_OVERHEAD};
-use crate::spec::{FlannelConfig, Lab, Node};
+use crate::cni::flannel::FlannelConfig;
+use crate::spec::{Lab, Node};
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 

@@ -2,7 +2,7 @@
 
 use super::names;
 use super::{Choice, Lease};
-use crate::spec::FlannelConfig;
+use crate::cni::flannel::FlannelConfig;
 use std::fmt::Write as _;
 
 /// flanneld's command line as the manifest gives it (reconstructed).

@@ -11,7 +11,8 @@ pub use log::*;
 
 use super::names;
 use super::netlink::Op;
-use crate::spec::{FlannelConfig, Lab, nth_host};
+use crate::cni::flannel::FlannelConfig;
+use crate::spec::{Lab, nth_host};
 use ipnet::Ipv4Net;
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
