@@ -1,9 +1,9 @@
 //! What `lab` runs on a node stays off the host even when it is not a
 //! session: a probe (ping, curl, `ip route get`, fping: the session's
 //! `output_net`, a command `lab` writes) runs in the node's network, in a
-//! read-only root of the lab's, as PID 1 of its own PID namespace with
-//! `CAP_NET_RAW` and `CAP_NET_ADMIN` alone; so a command injected into a
-//! probe cannot write a host file or signal a host process. And no node,
+//! read-only root of the lab's, as a user of its own whose only
+//! capabilities are `CAP_NET_RAW` and `CAP_NET_ADMIN`; so a command
+//! injected into a probe cannot write a host file or signal a host process. And no node,
 //! pod or probe can make a user namespace (`unshare -U`).
 
 use crate::labs::{TestLab, namespaces_of, text};
@@ -74,12 +74,27 @@ fn a_probe_cannot_write_host_files_nor_signal_host_processes() {
             .unwrap();
         assert!(!o.ok(), "{}", o.text());
 
-        // It sees and signals no host process (this test's is root's).
-        let o = session
-            .output_net("node1", &format!("kill -0 {me}"))
-            .await
-            .unwrap();
-        assert!(!o.ok(), "a probe signals host PID {me}: {}", o.text());
+        // It signals no host process (this test's, the host's first).
+        for pid in [me, 1] {
+            let o = session
+                .output_net("node1", &format!("kill -0 {pid}"))
+                .await
+                .unwrap();
+            assert!(!o.ok(), "a probe signals host PID {pid}: {}", o.text());
+        }
+        // Probes of one node at once read their own replies: a ping of an
+        // address that does not answer, beside pings of one that does.
+        let (lost, found) = tokio::join!(
+            session.output_net("node1", "ping -n -c 3 -i 0.2 -W 1 10.244.1.99"),
+            session.output_net("node1", "ping -n -c 6 -i 0.2 -W 1 10.244.1.2"),
+        );
+        let (lost, found) = (lost.unwrap(), found.unwrap());
+        assert!(found.ok(), "{}", found.text());
+        assert!(
+            !lost.ok() && !lost.stdout.contains("bytes from"),
+            "a reply for another probe: {}",
+            lost.text()
+        );
 
         // No user namespace, from a probe or a session.
         for o in [

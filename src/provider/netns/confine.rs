@@ -14,13 +14,17 @@
 //! random and urandom; no `/proc`, no `/sys`, no `/run`, nothing writable;
 //! the host's tree is detached. The session keeps it alive by an open file
 //! (no process stays in it). Each probe then only joins it ([`enter`]): the
-//! node's network namespace, that mount namespace (no copy), a PID and IPC
-//! namespace of its own (it is PID 1: it sees and signals no host process,
-//! and its whole tree dies with it), a bounding set of `CAP_NET_RAW` and
-//! `CAP_NET_ADMIN` alone, no_new_privs and no user namespace (`seccomp`).
-//! An injected `touch /etc/x`, `> /tmp/x` or `kill 1` fails there.
+//! node's network namespace, that mount namespace (no copy), an IPC
+//! namespace of its own, and it runs as a user of its own ([`PROBE_ID`]:
+//! it owns no host file and signals no host process) whose only
+//! capabilities are `CAP_NET_RAW` and `CAP_NET_ADMIN` (ambient; nothing
+//! else in the bounding set), with no_new_privs and no user namespace
+//! (`seccomp`). An injected `touch /etc/x`, `> /tmp/x` or `kill 1` fails
+//! there. (Not a PID namespace: every probe would be PID 1 there, and
+//! `ping` and `fping` take their ICMP identifier from their PID, so two
+//! probes of one node at once would read each other's replies.)
 
-use super::enter::{Op, check, cstr, drop_privileges, wait_for_pid1};
+use super::enter::{Op, check, cstr};
 use crate::error::{LabError, Result};
 use std::ffi::CString;
 use std::fs::File;
@@ -172,11 +176,17 @@ impl Plan {
     }
 }
 
+/// The user and group a probe runs as: no account of the host's has it, so
+/// a probe owns no host file and may signal no host process (and, unlike a
+/// PID namespace of its own, it keeps its host PID, which `ping` and `fping`
+/// use as their ICMP identifier: probes in one node must not share one).
+pub const PROBE_ID: u32 = 0x7FFF_FFF0;
+
 /// Make `cmd`'s child a probe: after it entered the node's network
 /// namespace (the caller's `pre_exec`, registered first), it joins `root`,
-/// becomes PID 1 of a PID (and IPC) namespace of its own, and keeps only
-/// [`KEPT`] (see the module's header). `root` must stay open until the
-/// child has started.
+/// an IPC namespace of its own, and becomes [`PROBE_ID`] with [`KEPT`] as
+/// its only (ambient) capabilities, no_new_privs and no user namespace (see
+/// the module's header). `root` must stay open until the child has started.
 pub fn enter(cmd: &mut Command, root: &ProbeRoot) {
     use std::os::unix::process::CommandExt;
     let fd: RawFd = root.mnt.as_raw_fd();
@@ -184,18 +194,75 @@ pub fn enter(cmd: &mut Command, root: &ProbeRoot) {
     unsafe {
         cmd.pre_exec(move || {
             check(libc::setns(fd, libc::CLONE_NEWNS))?;
-            check(libc::unshare(libc::CLONE_NEWPID | libc::CLONE_NEWIPC))?;
-            let pid = libc::fork();
-            if pid < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if pid > 0 {
-                wait_for_pid1(pid);
-            }
-            check(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0))?;
-            drop_privileges(&DROPPED)
+            check(libc::unshare(libc::CLONE_NEWIPC))?;
+            become_probe()
         });
     }
+}
+
+/// Root becomes [`PROBE_ID`] keeping [`KEPT`]: the bounding set without
+/// [`DROPPED`], the user and groups changed with the capabilities kept,
+/// then [`KEPT`] made inheritable and ambient (what an exec'd program that
+/// is not root gets), no_new_privs and the user-namespace filter.
+fn become_probe() -> std::io::Result<()> {
+    let kept = KEPT.iter().fold(0u64, |m, &c| m | (1u64 << c));
+    // SAFETY: prctl, setgroups, setres[ug]id and capset on stack memory.
+    unsafe {
+        for &cap in DROPPED.iter() {
+            if libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) != 0
+                && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINVAL)
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        check(libc::prctl(libc::PR_SET_KEEPCAPS, 1, 0, 0, 0))?;
+        check(libc::setgroups(0, std::ptr::null()))?;
+        check(libc::setresgid(PROBE_ID, PROBE_ID, PROBE_ID))?;
+        check(libc::setresuid(PROBE_ID, PROBE_ID, PROBE_ID))?;
+        #[repr(C)]
+        struct Header {
+            version: u32,
+            pid: i32,
+        }
+        #[repr(C)]
+        #[derive(Clone, Copy)]
+        struct Data {
+            effective: u32,
+            permitted: u32,
+            inheritable: u32,
+        }
+        let mut h = Header {
+            version: 0x2008_0522,
+            pid: 0,
+        };
+        let half = |shift: u32| {
+            let m = (kept >> shift) as u32;
+            Data {
+                effective: m,
+                permitted: m,
+                inheritable: m,
+            }
+        };
+        let d = [half(0), half(32)];
+        check(libc::syscall(libc::SYS_capset, &mut h as *mut Header, d.as_ptr()) as libc::c_int)?;
+        check(libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong,
+            0,
+            0,
+            0,
+        ))?;
+        for &cap in KEPT {
+            check(libc::prctl(
+                libc::PR_CAP_AMBIENT,
+                libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
+                cap as libc::c_ulong,
+                0,
+                0,
+            ))?;
+        }
+    }
+    super::seccomp::forbid_user_namespaces()
 }
 
 #[cfg(test)]

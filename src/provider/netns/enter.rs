@@ -396,7 +396,7 @@ impl Plan {
         for op in &self.after {
             op.apply()?;
         }
-        drop_privileges(DROPPED)
+        drop_privileges()
     }
 
     /// The process between the host and PID 1: never returns.
@@ -410,45 +410,40 @@ impl Plan {
                         == bytes.len() as isize;
                     libc::_exit(if ok { 0 } else { 1 })
                 }
-                Mode::Wait => wait_for_pid1(pid),
+                Mode::Wait => {
+                    // Hold nothing of the caller's (the exec-error pipe
+                    // must close when PID 1 execs).
+                    libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+                    let mut status = 0;
+                    loop {
+                        let r = libc::waitpid(pid, &mut status, 0);
+                        if r == pid {
+                            break;
+                        }
+                        if r < 0
+                            && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR)
+                        {
+                            libc::_exit(127);
+                        }
+                    }
+                    if libc::WIFEXITED(status) {
+                        libc::_exit(libc::WEXITSTATUS(status))
+                    }
+                    libc::_exit(128 + libc::WTERMSIG(status))
+                }
             }
         }
     }
 }
 
-/// The process between the host and a PID 1 it forked: it waits for it
-/// and exits with its status (PID 1 dies with it). Never returns.
-pub(super) fn wait_for_pid1(pid: libc::pid_t) -> ! {
-    // SAFETY: system calls only, then _exit.
-    unsafe {
-        // Hold nothing of the caller's (the exec-error pipe must close when
-        // PID 1 execs).
-        libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
-        let mut status = 0;
-        loop {
-            let r = libc::waitpid(pid, &mut status, 0);
-            if r == pid {
-                break;
-            }
-            if r < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-                libc::_exit(127);
-            }
-        }
-        if libc::WIFEXITED(status) {
-            libc::_exit(libc::WEXITSTATUS(status))
-        }
-        libc::_exit(128 + libc::WTERMSIG(status))
-    }
-}
-
-/// The bounding set without `dropped`, no inheritable or ambient
-/// capabilities, no_new_privs, and no user namespace (see `seccomp`): what
-/// the exec'd program gets is root's remaining set, and nothing it runs can
+/// The bounding set without [`DROPPED`], no inheritable or ambient
+/// capabilities, no_new_privs and no user namespace (`seccomp`): what the
+/// exec'd program gets is root's remaining set, and nothing it runs can
 /// gain more.
-pub(super) fn drop_privileges(dropped: &[u32]) -> std::io::Result<()> {
+fn drop_privileges() -> std::io::Result<()> {
     // SAFETY: prctl and capget/capset on stack memory.
     unsafe {
-        for &cap in dropped {
+        for &cap in DROPPED {
             if libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) != 0
                 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINVAL)
             {
