@@ -548,7 +548,7 @@ mod tests {
         }
         assert!(!target.exists() && !out.exists(), "{m}");
         // A source against the target: the target is left as it was.
-        let Err(e) = merge(&[b.clone()], &a, &out, &|_| {}) else {
+        let Err(e) = merge(std::slice::from_ref(&b), &a, &out, &|_| {}) else {
             panic!("merged")
         };
         assert!(
