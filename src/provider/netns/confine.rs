@@ -14,8 +14,8 @@
 //! random and urandom; no `/proc`, no `/sys`, no `/run`, nothing writable;
 //! the host's tree is detached. The session keeps it alive by an open file
 //! (no process stays in it). Each probe then only joins it ([`enter`]): the
-//! node's network namespace, that mount namespace (no copy), an IPC
-//! namespace of its own, and it runs as a user of its own ([`PROBE_ID`]:
+//! node's network namespace and that mount namespace (no copy), and it runs
+//! as a user of its own ([`PROBE_ID`]:
 //! it owns no host file and signals no host process) whose only
 //! capabilities are `CAP_NET_RAW` and `CAP_NET_ADMIN` (ambient; nothing
 //! else in the bounding set), with no_new_privs and no user namespace
@@ -183,8 +183,8 @@ impl Plan {
 pub const PROBE_ID: u32 = 0x7FFF_FFF0;
 
 /// Make `cmd`'s child a probe: after it entered the node's network
-/// namespace (the caller's `pre_exec`, registered first), it joins `root`,
-/// an IPC namespace of its own, and becomes [`PROBE_ID`] with [`KEPT`] as
+/// namespace (the caller's `pre_exec`, registered first), it joins `root`
+/// and becomes [`PROBE_ID`] with [`KEPT`] as
 /// its only (ambient) capabilities, no_new_privs and no user namespace (see
 /// the module's header). `root` must stay open until the child has started.
 pub fn enter(cmd: &mut Command, root: &ProbeRoot) {
@@ -194,7 +194,6 @@ pub fn enter(cmd: &mut Command, root: &ProbeRoot) {
     unsafe {
         cmd.pre_exec(move || {
             check(libc::setns(fd, libc::CLONE_NEWNS))?;
-            check(libc::unshare(libc::CLONE_NEWIPC))?;
             become_probe()
         });
     }
