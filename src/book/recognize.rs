@@ -216,14 +216,26 @@ fn simple(w: &[&str]) -> Result<Cmd, String> {
     }
 }
 
+/// The most echoes of a replayed ping: they go 0.2 s apart (the replay's
+/// `-i 0.2`), and the last reply is waited for up to a second, so 50 end
+/// in 11 s, inside the replay's deadline for one command
+/// ([`super::replay::DEADLINE`], 15 s). A larger count could never finish
+/// and would always be an `error`.
+pub const MAX_PING_COUNT: u32 = 50;
+
 fn ping(args: &[&str]) -> Result<Cmd, String> {
     let (count, rest) = match args {
         ["-c", n, rest @ ..] => (
             Some(
                 n.parse::<u32>()
                     .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or_else(|| format!("ping -c {n}: a count from 1 to 100"))?,
+                    .filter(|n| (1..=MAX_PING_COUNT).contains(n))
+                    .ok_or_else(|| {
+                        format!(
+                            "ping -c {n}: a count from 1 to {MAX_PING_COUNT} (0.2 s apart, they end inside the replay's {} s per command)",
+                            super::replay::DEADLINE.as_secs()
+                        )
+                    })?,
             ),
             rest,
         ),
@@ -477,6 +489,25 @@ mod tests {
             recognize("route -n | grep flannel").unwrap(),
             Cmd::Grep { .. }
         ));
+    }
+
+    #[test]
+    fn a_ping_count_ends_inside_the_replays_deadline() {
+        let spacing = 0.2;
+        let last_wait = 1.0;
+        assert!(
+            f64::from(MAX_PING_COUNT) * spacing + last_wait + 2.0
+                < super::super::replay::DEADLINE.as_secs_f64()
+        );
+        assert!(matches!(
+            recognize(&format!("ping -c {MAX_PING_COUNT} 10.0.0.1")),
+            Ok(Cmd::Ping {
+                count: Some(MAX_PING_COUNT),
+                ..
+            })
+        ));
+        let e = recognize(&format!("ping -c {} 10.0.0.1", MAX_PING_COUNT + 1)).unwrap_err();
+        assert!(e.contains("a count from 1 to 50"), "{e}");
     }
 
     #[test]

@@ -150,6 +150,27 @@ fn check_night_name(name: &str, others: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Refuse a merge that would give two nights one folder (`x:1` of one
+/// database, `x-1` of another): exit 2, naming both nights and the
+/// databases they come from, before the target is opened for writing.
+fn check_merged_night_folders(named: &[(&str, &Path)]) -> Result<()> {
+    for (i, (a, from_a)) in named.iter().enumerate() {
+        if let Some((b, from_b)) = named[..i]
+            .iter()
+            .find(|(b, _)| b != a && slug(b) == slug(a))
+        {
+            return Err(LabError::Usage(format!(
+                "night '{b}' ({}) and night '{a}' ({}) would share the folder nights/{}; \
+                 rename one of them (its `--night`) and merge again; nothing was merged",
+                from_b.display(),
+                from_a.display(),
+                slug(a)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The folder of a night's run of `lab` on `provider`, relative to the
 /// nightly's output folder: `nights/<night>/<lab>.<provider>` (its
 /// `test.json`, `junit.xml`, `test.log`, `book.html`).
@@ -430,6 +451,19 @@ pub fn merge(sources: &[PathBuf], db: &Path, out: &Path, say: &dyn Fn(&str)) -> 
     for f in &files {
         snaps.push((f, crate::history::merge::read_source(f)?));
     }
+    // The target's nights too (read as a source: nothing is changed yet).
+    let target = match db.exists() {
+        true => Some(crate::history::merge::read_source(db)?),
+        false => None,
+    };
+    let mut named: Vec<(&str, &Path)> = Vec::new();
+    if let Some(t) = &target {
+        named.extend(t.nights.iter().map(|n| (n.name.as_str(), db)));
+    }
+    for (f, snap) in &snaps {
+        named.extend(snap.nights.iter().map(|n| (n.name.as_str(), f.as_path())));
+    }
+    check_merged_night_folders(&named)?;
     let mut h = History::open(db)?;
     for (f, snap) in snaps {
         let m = crate::history::merge::merge(&mut h, &snap)?;
@@ -473,5 +507,59 @@ mod tests {
         for bad in ["", " ", "a\nb", &"n".repeat(200)] {
             assert!(check_night_name(bad, &[]).is_err(), "{bad:?}");
         }
+    }
+
+    /// A database with one finished night of that name.
+    fn db_with_night(path: &Path, night: &str) {
+        let h = History::open(path).unwrap();
+        let n = h.begin_night(night, "2026-01-01T00:00:00Z", None).unwrap();
+        h.finish_night(n, NightStatus::Complete, "2026-01-01T00:01:00Z")
+            .unwrap();
+    }
+
+    #[test]
+    fn a_merge_of_nights_that_share_a_folder_is_refused_naming_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (
+            dir.path().join("a.db"),
+            dir.path().join("b.db"),
+            dir.path().join("c.db"),
+        );
+        db_with_night(&a, "x:1");
+        db_with_night(&b, "x-1");
+        db_with_night(&c, "x:2");
+        let out = dir.path().join("out");
+        // Two sources: nothing is made, the target included.
+        let target = dir.path().join("all.db");
+        let Err(e) = merge(&[a.clone(), b.clone()], &target, &out, &|_| {}) else {
+            panic!("merged")
+        };
+        assert_eq!(e.exit_code(), 2, "{e}");
+        let m = e.to_string();
+        for want in [
+            "'x:1'",
+            "'x-1'",
+            "a.db",
+            "b.db",
+            "nights/x-1",
+            "nothing was merged",
+        ] {
+            assert!(m.contains(want), "{want} not in: {m}");
+        }
+        assert!(!target.exists() && !out.exists(), "{m}");
+        // A source against the target: the target is left as it was.
+        let Err(e) = merge(std::slice::from_ref(&b), &a, &out, &|_| {}) else {
+            panic!("merged")
+        };
+        assert!(
+            e.to_string().contains("'x:1'") && e.to_string().contains("'x-1'"),
+            "{e}"
+        );
+        let names = History::open_read(&a).unwrap().night_names().unwrap();
+        assert_eq!(names, vec!["x:1".to_string()]);
+        // Nights with folders of their own merge.
+        assert!(merge(&[c], &a, &out, &|_| {}).is_ok());
+        let names = History::open_read(&a).unwrap().night_names().unwrap();
+        assert_eq!(names, vec!["x:1".to_string(), "x:2".to_string()]);
     }
 }

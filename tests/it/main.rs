@@ -6,6 +6,7 @@
 mod book;
 mod book_matrix;
 mod cli;
+mod confine;
 mod harness;
 mod init;
 mod install;

@@ -99,14 +99,14 @@ const PROC_READ_ONLY: &[&str] = &["sys", "sysrq-trigger", "irq", "bus", "fs"];
 /// root has the same link).
 pub const HOST_READ_ONLY: &[&str] = &["usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"];
 
-fn cstr(s: impl AsRef<std::ffi::OsStr>) -> Result<CString> {
+pub(super) fn cstr(s: impl AsRef<std::ffi::OsStr>) -> Result<CString> {
     use std::os::unix::ffi::OsStrExt;
     CString::new(s.as_ref().as_bytes())
         .map_err(|_| LabError::Internal(format!("a path holds a NUL byte: {:?}", s.as_ref())))
 }
 
 /// One step of the child's setup.
-enum Op {
+pub(super) enum Op {
     Mount {
         src: Option<CString>,
         dst: CString,
@@ -121,7 +121,7 @@ enum Op {
 }
 
 impl Op {
-    fn mount(
+    pub(super) fn mount(
         src: Option<&str>,
         dst: &Path,
         fstype: Option<&str>,
@@ -136,7 +136,7 @@ impl Op {
             data: data.map(cstr).transpose()?,
         })
     }
-    fn bind(src: &Path, dst: &Path, flags: libc::c_ulong) -> Result<Op> {
+    pub(super) fn bind(src: &Path, dst: &Path, flags: libc::c_ulong) -> Result<Op> {
         Ok(Op::Mount {
             src: Some(cstr(src)?),
             dst: cstr(dst)?,
@@ -146,7 +146,7 @@ impl Op {
         })
     }
     /// Make the bind mount at `dst` read-only.
-    fn read_only(dst: &Path) -> Result<Op> {
+    pub(super) fn read_only(dst: &Path) -> Result<Op> {
         Op::mount(
             None,
             dst,
@@ -157,7 +157,7 @@ impl Op {
     }
 
     /// Run in the child: system calls only.
-    fn apply(&self) -> std::io::Result<()> {
+    pub(super) fn apply(&self) -> std::io::Result<()> {
         let ptr = |c: &Option<CString>| c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
         // SAFETY: NUL-terminated strings (or null) made before the fork.
         let rc = unsafe {
@@ -333,7 +333,7 @@ impl NodeSetup {
     }
 }
 
-fn check(rc: libc::c_int) -> std::io::Result<()> {
+pub(super) fn check(rc: libc::c_int) -> std::io::Result<()> {
     if rc != 0 {
         Err(std::io::Error::last_os_error())
     } else {
@@ -437,8 +437,9 @@ impl Plan {
 }
 
 /// The bounding set without [`DROPPED`], no inheritable or ambient
-/// capabilities, and no_new_privs: what the exec'd program gets is root's
-/// remaining set, and nothing it runs can gain more.
+/// capabilities, no_new_privs and no user namespace (`seccomp`): what the
+/// exec'd program gets is root's remaining set, and nothing it runs can
+/// gain more.
 fn drop_privileges() -> std::io::Result<()> {
     // SAFETY: prctl and capget/capset on stack memory.
     unsafe {
@@ -484,8 +485,9 @@ fn drop_privileges() -> std::io::Result<()> {
             x.inheritable = 0;
         }
         check(libc::syscall(libc::SYS_capset, &mut h as *mut Header, d.as_ptr()) as libc::c_int)?;
-        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
     }
+    super::seccomp::forbid_user_namespaces()
 }
 
 /// Make `cmd`'s child enter a node the way every session on it does: the

@@ -10,6 +10,7 @@
 //! namespace. Bring-up is a list of steps ([`steps`]) that program the
 //! kernel in batches (one `ip -batch` per namespace, run concurrently).
 
+mod confine;
 mod ctx;
 pub mod destroy;
 pub mod doctor;
@@ -25,6 +26,7 @@ mod preflight;
 mod programs;
 pub mod provider_state;
 pub mod rootfs;
+mod seccomp;
 pub mod session;
 pub mod steps;
 pub mod sys;

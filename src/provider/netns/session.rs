@@ -3,8 +3,9 @@
 //! files, its own PID namespace and a node's capabilities: see
 //! [`enter`]) and runs `sh -c` there; a command in a pod enters the pod the
 //! same way. A probe ([`Session::output_net`], a command `lab` writes, never
-//! the chapter's text) enters the network namespace alone, which copies no
-//! mount table. `lab` runs as root on the same kernel, so
+//! the chapter's text) enters the node's network namespace and a read-only
+//! root of the lab's that the session makes once ([`confine`]), which copies
+//! no mount table per probe. `lab` runs as root on the same kernel, so
 //! nothing needs a key exchange: a sweep of a hundred nodes used to cost one
 //! SSH handshake per node (about 45 ms of CPU each, the bound of every
 //! sweep), and now costs one fork and a few system calls per command. The
@@ -13,7 +14,7 @@
 //! abandoned on Ctrl-C).
 
 use super::files::Layout;
-use super::{enter, names, sys};
+use super::{confine, enter, names, sys};
 use crate::error::{LabError, Result};
 use crate::provider::PodRef;
 use crate::report::Reporter;
@@ -60,6 +61,17 @@ pub struct NetnsSession {
     deadline: Option<Duration>,
     slots: tokio::sync::Semaphore,
     rep: Reporter,
+    /// Where the probes run, made on the first one.
+    probe_root: tokio::sync::OnceCell<confine::ProbeRoot>,
+}
+
+/// How a command enters its node (or pod).
+#[derive(Clone, Copy)]
+enum Entry<'a> {
+    /// As a session: the node's (or pod's) own files, see [`enter`].
+    Node(&'a enter::NodeSetup),
+    /// As a probe: the network alone, in the probes' root ([`confine`]).
+    Probe(&'a confine::ProbeRoot),
 }
 
 impl NetnsSession {
@@ -83,7 +95,21 @@ impl NetnsSession {
             deadline,
             slots: tokio::sync::Semaphore::new(PARALLEL),
             rep: rep.clone(),
+            probe_root: tokio::sync::OnceCell::new(),
         })
+    }
+
+    /// The probes' root, made on first use (see [`confine`]).
+    async fn probe_root(&self, node: &str) -> Result<&confine::ProbeRoot> {
+        self.probe_root
+            .get_or_try_init(|| async {
+                let rootfs = self.layout.rootfs();
+                tokio::task::spawn_blocking(move || confine::ProbeRoot::make(&rootfs))
+                    .await
+                    .map_err(|e| LabError::Internal(format!("making the probes' root: {e}")))?
+            })
+            .await
+            .map_err(|e| self.cannot(node, e.to_string()))
     }
 
     /// How `node` is entered; an error if the lab has no such node.
@@ -94,13 +120,12 @@ impl NetnsSession {
     }
 
     /// Run `command` in the namespace `ns` of `node` (a node, or a pod by
-    /// its name), with the node's [`enter::NodeSetup`] when given (else in the
-    /// network namespace alone).
+    /// its name), entered as `entry` says.
     async fn run(
         &self,
         node: &str,
         ns: &str,
-        setup: Option<&enter::NodeSetup>,
+        entry: Entry<'_>,
         command: &str,
         stdin: Option<Vec<u8>>,
     ) -> Result<Output> {
@@ -116,11 +141,14 @@ impl NetnsSession {
             use std::os::unix::process::CommandExt;
             cmd.process_group(0);
         }
-        match setup {
-            Some(setup) => {
+        match entry {
+            Entry::Node(setup) => {
                 enter::enter_node_before_exec(&mut cmd, &ns_file, setup, enter::Mode::Wait)?
             }
-            None => sys::enter_netns_before_exec(&mut cmd, &ns_file),
+            Entry::Probe(root) => {
+                sys::enter_netns_before_exec(&mut cmd, &ns_file);
+                confine::enter(&mut cmd, root);
+            }
         }
         let mut cmd = tokio::process::Command::from(cmd);
         cmd.stdin(if stdin.is_some() {
@@ -243,17 +271,19 @@ impl Session for NetnsSession {
     async fn output(&self, node: &str, command: &str, stdin: Option<Vec<u8>>) -> Result<Output> {
         let setup = self.setup(node)?;
         let ns = names::node_ns(&self.lab, node);
-        self.run(node, &ns, Some(setup), command, stdin).await
+        self.run(node, &ns, Entry::Node(setup), command, stdin)
+            .await
     }
 
-    /// The node's network alone: no mount namespace is made (each one
-    /// copies the host's mount table, one mount per lab namespace under
-    /// /run/netns, and pivots into the node's overlay), which a probe does
-    /// not need.
+    /// The node's network in the probes' read-only root: no mount
+    /// namespace is made per probe (each one copies the host's mount table,
+    /// one mount per lab namespace under /run/netns, and pivots into the
+    /// node's overlay), which a probe does not need; see [`confine`].
     async fn output_net(&self, node: &str, command: &str) -> Result<Output> {
         self.setup(node)?;
+        let root = self.probe_root(node).await?;
         let ns = names::node_ns(&self.lab, node);
-        self.run(node, &ns, None, command, None).await
+        self.run(node, &ns, Entry::Probe(root), command, None).await
     }
 
     /// A pod is entered as its nginx was started: its network namespace,
@@ -264,7 +294,7 @@ impl Session for NetnsSession {
         self.setup(&pod.node)?;
         let ns = names::pod_ns(&self.lab, &pod.name);
         let setup = self.layout.pod_setup(&self.lab, &pod.name, &pod.node)?;
-        self.run(&pod.name, &ns, Some(&setup), command, None)
+        self.run(&pod.name, &ns, Entry::Node(&setup), command, None)
             .await
             .map_err(|e| match e {
                 LabError::Enter { message, .. } => LabError::Enter {

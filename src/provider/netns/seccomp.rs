@@ -1,0 +1,179 @@
+//! No user namespace in a node, a pod or a probe. Root in a node has lost
+//! `CAP_SYS_ADMIN` (see [`super::enter`]), but any process may still make a
+//! user namespace and be "root" inside it (`unshare -U`): that reaches no
+//! host object, yet it opens the kernel code that only root could reach
+//! (namespaced mounts, netfilter, ...) to whatever runs on a node. The
+//! limit `user.max_user_namespaces` is a host sysctl for the host's user
+//! namespace (which a node shares), and `lab` changes no host setting, so a
+//! seccomp filter does it instead, installed last by every entry (after
+//! no_new_privs, which lets an unprivileged process install one, and which
+//! no program it runs can lift):
+//!
+//! - `unshare` and `clone` with `CLONE_NEWUSER` fail with `EPERM`;
+//! - `clone3` fails with `ENOSYS` (its flags are behind a pointer a filter
+//!   cannot read; the C library then falls back to `clone`, as in Docker's
+//!   default profile);
+//! - a system call of another ABI (32-bit `int 0x80`, x32) kills the
+//!   process: a node has no such program, and those numbers would pass the
+//!   rules above unseen.
+//!
+//! Every other system call is allowed. The filter is a fixed array built at
+//! compile time, installed with two `prctl` calls (async-signal-safe: it
+//! runs in the child between fork and exec).
+
+/// The architecture a filter checks for, and its system calls' numbers.
+#[cfg(target_arch = "x86_64")]
+const ARCH: u32 = 0xC000_003E; // AUDIT_ARCH_X86_64
+#[cfg(target_arch = "aarch64")]
+const ARCH: u32 = 0xC000_00B7; // AUDIT_ARCH_AARCH64
+
+/// x32 system calls carry this bit on x86_64 (none on aarch64).
+#[cfg(target_arch = "x86_64")]
+const X32_BIT: u32 = 0x4000_0000;
+#[cfg(target_arch = "aarch64")]
+const X32_BIT: u32 = u32::MAX;
+
+const NR_UNSHARE: u32 = libc::SYS_unshare as u32;
+const NR_CLONE: u32 = libc::SYS_clone as u32;
+const NR_CLONE3: u32 = libc::SYS_clone3 as u32;
+
+// Offsets in `struct seccomp_data`: nr, arch, args[0] (its low half).
+const NR: u32 = 0;
+const ARCH_AT: u32 = 4;
+const ARG0_LOW: u32 = 16;
+
+const fn stmt(code: u32, k: u32) -> libc::sock_filter {
+    libc::sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    }
+}
+
+const fn jump(code: u32, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
+    libc::sock_filter {
+        code: code as u16,
+        jt,
+        jf,
+        k,
+    }
+}
+
+const LD: u32 = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+const JEQ: u32 = libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K;
+const JGE: u32 = libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K;
+const JSET: u32 = libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K;
+const RET: u32 = libc::BPF_RET | libc::BPF_K;
+const ALLOW: u32 = libc::SECCOMP_RET_ALLOW;
+const EPERM: u32 = libc::SECCOMP_RET_ERRNO | libc::EPERM as u32;
+const ENOSYS: u32 = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
+const KILL: u32 = libc::SECCOMP_RET_KILL_PROCESS;
+
+/// The program (jumps count the instructions skipped).
+const FILTER: [libc::sock_filter; 14] = [
+    /* 0 */ stmt(LD, ARCH_AT),
+    /* 1 */ jump(JEQ, ARCH, 1, 0),
+    /* 2 */ stmt(RET, KILL),
+    /* 3 */ stmt(LD, NR),
+    /* 4 */ jump(JGE, X32_BIT, 7, 0), // -> 12
+    /* 5 */ jump(JEQ, NR_UNSHARE, 3, 0), // -> 9
+    /* 6 */ jump(JEQ, NR_CLONE, 2, 0), // -> 9
+    /* 7 */ jump(JEQ, NR_CLONE3, 5, 0), // -> 13
+    /* 8 */ stmt(RET, ALLOW),
+    /* 9 */ stmt(LD, ARG0_LOW),
+    /* 10 */ jump(JSET, libc::CLONE_NEWUSER as u32, 1, 0), // -> 12
+    /* 11 */ stmt(RET, ALLOW),
+    /* 12 */ stmt(RET, EPERM),
+    /* 13 */ stmt(RET, ENOSYS),
+];
+
+/// Install the filter on the calling thread (and everything it execs and
+/// starts). System calls only; no_new_privs is set first.
+pub fn forbid_user_namespaces() -> std::io::Result<()> {
+    let prog = libc::sock_fprog {
+        len: FILTER.len() as u16,
+        filter: FILTER.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: prctl on a program that lives for the whole call (the kernel
+    // copies it).
+    unsafe {
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+            || libc::prctl(
+                libc::PR_SET_SECCOMP,
+                libc::SECCOMP_MODE_FILTER as libc::c_ulong,
+                &prog as *const libc::sock_fprog,
+            ) != 0
+        {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// In a forked child (system calls only, so safe in a threaded test):
+    /// whether `unshare(CLONE_NEWUSER)` works, before and after the filter,
+    /// and what `clone3` and an `unshare` without a user namespace give.
+    /// The child's exit code packs the answers.
+    fn in_child(filter: bool) -> i32 {
+        // SAFETY: the child makes system calls only, then _exits.
+        unsafe {
+            let pid = libc::fork();
+            assert!(pid >= 0);
+            if pid == 0 {
+                if filter && forbid_user_namespaces().is_err() {
+                    libc::_exit(100);
+                }
+                let errno = || *libc::__errno_location();
+                let user = if libc::unshare(libc::CLONE_NEWUSER) == 0 {
+                    0
+                } else {
+                    errno()
+                };
+                let clone3 = if libc::syscall(libc::SYS_clone3, std::ptr::null::<u8>(), 0usize) == 0
+                {
+                    0
+                } else {
+                    errno()
+                };
+                // A namespace that is not a user namespace is not this
+                // filter's business (the bounding set decides it).
+                let files = if libc::unshare(libc::CLONE_FILES) == 0 {
+                    0
+                } else {
+                    errno()
+                };
+                let code = match (user, clone3, files) {
+                    (libc::EPERM, libc::ENOSYS, 0) => 1,
+                    (0, libc::EINVAL, 0) | (0, libc::EFAULT, 0) => 2,
+                    _ => 3,
+                };
+                libc::_exit(code);
+            }
+            let mut status = 0;
+            assert_eq!(libc::waitpid(pid, &mut status, 0), pid);
+            assert!(libc::WIFEXITED(status), "child status {status:#x}");
+            libc::WEXITSTATUS(status)
+        }
+    }
+
+    #[test]
+    fn a_filtered_process_cannot_make_a_user_namespace() {
+        // Without the filter a process makes one (as any user may, on this
+        // kernel), so the assertion below is about the filter.
+        let unfiltered = in_child(false);
+        if unfiltered != 2 {
+            eprintln!("user namespaces are not available here ({unfiltered}): nothing to forbid");
+            return;
+        }
+        assert_eq!(
+            in_child(true),
+            1,
+            "unshare(CLONE_NEWUSER) must fail with EPERM and clone3 with ENOSYS"
+        );
+    }
+}
