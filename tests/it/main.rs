@@ -18,6 +18,7 @@ mod lifecycle;
 mod netns;
 mod nightly;
 mod overlay;
+mod probe_findings;
 mod report;
 mod report_paths;
 mod schemas;

@@ -1,0 +1,114 @@
+//! What the third probe of issue 21 found (`docs/security-probe.md`, the
+//! section of this session), one test each, each seen failing on main.
+
+use crate::labs::{TestLab, text};
+
+/// A node writes its own `/run` (a host folder of the lab's state, bound
+/// there). `lab`, root on the host, writes `flannel/subnet.env` and the
+/// flanneld log into it at every `apply`: through a link the node made, that
+/// write landed on any host file (`subnet.tmp.PID -> /etc/shadow`: the
+/// host's file truncated and overwritten) or in any host folder
+/// (`/run/flannel -> /etc`).
+#[test]
+fn a_node_cannot_make_lab_write_a_host_file_through_its_links() {
+    let lab = TestLab::chapter4("lnk");
+    lab.up(&[]);
+    let host = tempfile::Builder::new()
+        .prefix("lab-host-")
+        .tempdir()
+        .unwrap();
+    let victim = host.path().join("victim");
+    std::fs::write(&victim, "the host's file\n").unwrap();
+    let folder = host.path().join("folder");
+    std::fs::create_dir(&folder).unwrap();
+
+    // node1: a link for every PID the next write's temporary file could be
+    // named by (pid_max is 32768 here; the names main and this fix use).
+    let plant = format!(
+        "perl -e 'for my $n (1..32768) {{ for my $f (\"subnet.tmp.$n\", \"subnet.env.tmp.$n\", \"flanneld.tmp.$n\", \"flanneld.log.tmp.$n\") {{ symlink(\"{}\", \"/run/flannel/$f\") or die \"$f: $!\" }} }}'",
+        victim.display()
+    );
+    let out = lab.ssh("node1", &plant);
+    assert!(out.status.success(), "planting links: {}", text(&out));
+    let out = lab.lab(&["apply", &lab.name, "--variant", "fixed"]);
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "the host's file\n",
+        "apply wrote the host's file through node1's link: {}",
+        text(&out)
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = lab.ssh("node1", "cat /run/flannel/subnet.env");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("FLANNEL_SUBNET="),
+        "node1 has its subnet.env: {}",
+        text(&out)
+    );
+
+    // node2: its /run/flannel made a link to a host folder.
+    let out = lab.ssh(
+        "node2",
+        &format!(
+            "rm -rf /run/flannel && ln -s {} /run/flannel",
+            folder.display()
+        ),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = lab.lab(&["apply", &lab.name, "--variant", "broken"]);
+    let made: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(
+        made.is_empty(),
+        "apply wrote {made:?} into the host's folder through node2's /run/flannel: {}",
+        text(&out)
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        text(&out).contains("symbolic link"),
+        "the error says why: {}",
+        text(&out)
+    );
+}
+
+/// A chapter's kubectl line that lab does not understand still goes to
+/// kubectl without a cluster, to hear whether kubectl refuses it. Its words
+/// were checked for URLs and absolute paths, not for `--server`/`-s`: a
+/// chapter line made the host's kubectl send requests to any address it
+/// named (seen here on loopback; on another machine, anywhere).
+#[test]
+fn a_chapter_cannot_point_kubectl_at_a_server() {
+    use std::io::ErrorKind;
+    let lab = TestLab::chapter4("srv");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let at = listener.local_addr().unwrap();
+    let chapter = format!(
+        "# Hostile\n\n```bash\nkubectl --kubeconfig ./admin.conf -s {at} get nodes\n```\n\n\
+         ```bash\nkubectl --kubeconfig ./admin.conf get pods --server={at}\n```\n\n\
+         ```bash\nkubectl --kubeconfig ./admin.conf --server {at} get pods\n```\n"
+    );
+    std::fs::write(lab.src.path().join("chapter.md"), chapter).unwrap();
+    let _ = std::fs::remove_file(lab.src.path().join("chapter.drift.yaml"));
+    let file = lab.file();
+    let out = lab.lab(&["book", file.to_str().unwrap()]);
+    let accepted = match listener.accept() {
+        Ok((_, from)) => Some(from),
+        Err(e) if e.kind() == ErrorKind::WouldBlock => None,
+        Err(e) => panic!("accept: {e}"),
+    };
+    assert_eq!(
+        accepted,
+        None,
+        "kubectl connected to {at}, named by the chapter: {}",
+        text(&out)
+    );
+    let said = text(&out);
+    assert!(
+        said.contains("3 blocks:"),
+        "the chapter was replayed: {said}"
+    );
+    assert_ne!(out.status.code(), Some(0), "{said}");
+}
