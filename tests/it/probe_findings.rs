@@ -112,3 +112,30 @@ fn a_chapter_cannot_point_kubectl_at_a_server() {
     );
     assert_ne!(out.status.code(), Some(0), "{said}");
 }
+
+/// A report path is refused inside a lab's state folder, by its path: a
+/// hard link to the lab's `state.json` elsewhere was accepted, and
+/// `lab verify LAB --json LINK` replaced the running lab's state with the
+/// run record (every later command: "not valid lab state", exit 6).
+#[test]
+fn a_report_is_never_written_over_a_labs_state_through_a_hard_link() {
+    let lab = TestLab::chapter4("hln");
+    lab.up(&[]);
+    let state = lab.dir().join("state.json");
+    let before = std::fs::read(&state).unwrap();
+    let elsewhere = tempfile::tempdir_in(lab.state.path().parent().unwrap()).unwrap();
+    let link = elsewhere.path().join("report.json");
+    if std::fs::hard_link(&state, &link).is_err() {
+        panic!("cannot hard-link {} (another filesystem?)", state.display());
+    }
+    let out = lab.lab(&["verify", &lab.name, "--json", link.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read(&state).unwrap(),
+        before,
+        "the lab's state.json was overwritten through a hard link: {}",
+        text(&out)
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = lab.lab(&["status", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+}
