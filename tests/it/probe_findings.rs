@@ -139,3 +139,40 @@ fn a_report_is_never_written_over_a_labs_state_through_a_hard_link() {
     let out = lab.lab(&["status", &lab.name]);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+/// Keyrings are the user's, not a namespace's: root on a node added keys to
+/// (and could read keys of) the host root's keyrings. The key the node
+/// tries to add here must not reach the host's `/proc/keys`.
+#[test]
+fn a_node_cannot_reach_the_hosts_keyrings() {
+    let lab = TestLab::chapter4("key");
+    lab.up(&[]);
+    let desc = format!("{}-probe-key", lab.name);
+    // add_key(2) on x86_64 is 248; -4 is the user keyring.
+    let script = format!(
+        "perl -e 'my ($t, $d, $p) = (\"user\", \"{desc}\", \"from node1\"); my $r = syscall(248, $t, $d, $p, length($p), -4); print \"add_key: \", ($r < 0 ? \"refused: $!\" : \"key $r\"), \"\\n\"'"
+    );
+    let out = lab.ssh("node1", &script);
+    let keys = std::fs::read_to_string("/proc/keys").unwrap();
+    let reached: Vec<&str> = keys.lines().filter(|l| l.contains(&desc)).collect();
+    for l in &reached {
+        // Put the host back: invalidate the key the node added.
+        if let Some(id) = l
+            .split_whitespace()
+            .next()
+            .and_then(|h| i64::from_str_radix(h, 16).ok())
+        {
+            unsafe { libc::syscall(libc::SYS_keyctl, 21, id, 0, 0, 0) };
+        }
+    }
+    assert!(
+        reached.is_empty(),
+        "node1 added a key to the host's keyrings: {reached:?}; {}",
+        text(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("add_key: refused"),
+        "the node asked and was refused: {}",
+        text(&out)
+    );
+}

@@ -484,8 +484,10 @@ fn drop_privileges() -> std::io::Result<()> {
             x.inheritable = 0;
         }
         check(libc::syscall(libc::SYS_capset, &mut h as *mut Header, d.as_ptr()) as libc::c_int)?;
-        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
     }
+    // The host's keyrings are root's, whatever the namespaces.
+    super::seccomp::deny_keyrings()
 }
 
 /// Make `cmd`'s child enter a node the way every session on it does: the

@@ -25,6 +25,7 @@ mod preflight;
 mod programs;
 pub mod provider_state;
 pub mod rootfs;
+mod seccomp;
 pub mod session;
 pub mod steps;
 pub mod sys;
