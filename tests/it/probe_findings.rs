@@ -176,3 +176,49 @@ fn a_node_cannot_reach_the_hosts_keyrings() {
         text(&out)
     );
 }
+
+/// SIGTERM during `lab book`'s final teardown: the teardown is finished
+/// first (README), and the command still says it was interrupted (130).
+/// It exited 0, as if no signal had come.
+#[test]
+fn a_signal_during_the_final_teardown_still_means_interrupted() {
+    use std::io::{BufRead, BufReader};
+    let lab = TestLab::chapter4("sgt");
+    let file = lab.file();
+    let mut child = lab
+        .cmd()
+        .args(["book", file.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The steps are shown on stderr, the blocks on stdout.
+    let stdout = child.stdout.take().unwrap();
+    let outs = std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
+    let mut seen = String::new();
+    let mut signalled = false;
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        // The teardown's first step has ended; the others are still to run.
+        if !signalled && line.contains("stop processes") {
+            let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+            nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM)
+                .expect("lab book was still running");
+            signalled = true;
+        }
+    }
+    let status = child.wait().unwrap();
+    let errs = outs.join().unwrap();
+    assert!(signalled, "no teardown seen: {seen}\n{errs}");
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "TERM during the teardown: {seen}\n{errs}"
+    );
+    assert!(
+        crate::labs::namespaces_of(&lab.name).is_empty(),
+        "the teardown was finished: {seen}\n{errs}"
+    );
+}
