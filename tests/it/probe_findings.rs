@@ -222,3 +222,30 @@ fn a_signal_during_the_final_teardown_still_means_interrupted() {
         "the teardown was finished: {seen}\n{errs}"
     );
 }
+
+/// `book:` and manifests must resolve inside the lab folder; the
+/// known-drift file found beside the chapter followed a symlink anywhere
+/// (a lab folder from elsewhere could make `lab` read a host file, and its
+/// errors quote the file's values). Refused before anything is made.
+#[test]
+fn the_known_drift_file_beside_the_chapter_stays_in_its_folder() {
+    let lab = TestLab::chapter4("kdl");
+    let host = tempfile::Builder::new()
+        .prefix("lab-host-")
+        .tempdir()
+        .unwrap();
+    let outside = host.path().join("drift.yaml");
+    std::fs::write(&outside, "version: 2\ndrift: []\n").unwrap();
+    let beside = lab.src.path().join("chapter.drift.yaml");
+    std::fs::remove_file(&beside).unwrap();
+    std::os::unix::fs::symlink(&outside, &beside).unwrap();
+    let file = lab.file();
+    let out = lab.lab(&["book", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("outside the chapter's folder"),
+        "{}",
+        text(&out)
+    );
+    assert!(crate::labs::namespaces_of(&lab.name).is_empty());
+}
