@@ -37,7 +37,7 @@ use crate::state::State;
 pub use crate::report::book_section::{
     BlockReport, BookReport, CommandReport, KubectlOutcome, KubectlReport, Summary, Verdict,
 };
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 impl Verdict {
     pub fn as_str(self) -> &'static str {
@@ -147,12 +147,32 @@ pub fn prepare(lab: &Lab, settings: &Settings) -> Result<Prepared> {
         .known
         .clone()
         .unwrap_or_else(|| known::default_path(&path));
+    if settings.known.is_none() {
+        beside_the_chapter(&known_path, &path)?;
+    }
     let known = known::load(&known_path).map_err(LabError::Usage)?;
     Ok(Prepared {
         chapter,
         known_path,
         known,
     })
+}
+
+/// The known-drift file found beside the chapter is the lab's: a symlink
+/// that resolves out of the chapter's folder (to a host file) is refused,
+/// as `book:` and manifests are (another file is named with `--known`).
+fn beside_the_chapter(known: &Path, chapter: &Path) -> Result<()> {
+    let folder = chapter.parent().filter(|p| !p.as_os_str().is_empty());
+    let folder = std::fs::canonicalize(folder.unwrap_or(Path::new(".")));
+    match (std::fs::canonicalize(known), folder) {
+        (Ok(real), Ok(folder)) if !real.starts_with(&folder) => Err(LabError::Usage(format!(
+            "{}: resolves to {}, outside the chapter's folder {}; the known-drift file beside a chapter must be in its folder (name another with --known FILE)",
+            known.display(),
+            real.display(),
+            folder.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Replay a prepared chapter against a lab that is up: the library

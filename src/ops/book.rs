@@ -179,9 +179,14 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
         (Some(o), Some(c)) => Some(suggest(&report, &c, &lab, &o).await),
         _ => None,
     };
+    // A signal during the teardown: finished first, still interrupted.
+    let error = match torn {
+        Err(e) => Some(LabError::Teardown(Box::new(e))),
+        Ok(()) => signals::received().map(|_| LabError::Interrupted),
+    };
     Ok(Booked {
         report,
-        error: torn.err().map(|e| LabError::Teardown(Box::new(e))),
+        error,
         suggestion,
     })
 }

@@ -183,5 +183,10 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
             errors.push(LabError::Teardown(Box::new(e)));
         }
     }
+    // A signal that came during the teardown: it was finished first, and
+    // the run was still interrupted (exit 130, not 0).
+    if signals::received().is_some() && !errors.iter().any(|e| matches!(e, LabError::Interrupted)) {
+        errors.push(LabError::Interrupted);
+    }
     Ok(run.finish(&lab, &origin, errors))
 }

@@ -246,6 +246,15 @@ fn check_path(path: &Path, state_root: &Path) -> Result<(), String> {
     }
     match std::fs::metadata(&dest) {
         Ok(m) if m.is_dir() => return Err("is a folder; name a file in it".into()),
+        // Another name of a lab's `state.json` or `lock` (a hard link) is
+        // outside every state folder by its path: one file of several names
+        // is not overwritten.
+        Ok(m) if m.is_file() && m.nlink() > 1 => {
+            return Err(format!(
+                "is one file of {} names (hard links), perhaps a lab's state; write reports to a file of its own",
+                m.nlink()
+            ));
+        }
         Ok(_) => writable(&dest, "the file")?,
         Err(e)
             if matches!(

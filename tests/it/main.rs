@@ -19,6 +19,7 @@ mod lifecycle;
 mod netns;
 mod nightly;
 mod overlay;
+mod probe_findings;
 mod report;
 mod report_paths;
 mod schemas;

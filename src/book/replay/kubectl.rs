@@ -532,6 +532,7 @@ pub(super) fn judgeable(line: &str) -> Option<Vec<String>> {
             && !w.contains("://")
             && !w.starts_with('/')
             && !w.split('/').any(|c| c == "..")
+            && !names_a_server(w)
     };
     if !rest.iter().all(|w| safe(w)) {
         return None;
@@ -545,6 +546,14 @@ pub(super) fn judgeable(line: &str) -> Option<Vec<String>> {
     ["get", "describe", "exec", "logs", "apply", "delete"]
         .contains(verb)
         .then(|| rest.iter().map(|w| w.to_string()).collect())
+}
+
+/// Whether a word tells kubectl where to connect (`--server`, `-s`, and
+/// their `=` and joined forms): without it, every line goes to the offline
+/// kubeconfig's 127.0.0.1:1; with it, a chapter's line made the host's
+/// kubectl send requests to any address the chapter names.
+fn names_a_server(w: &str) -> bool {
+    w.starts_with("--server") || (w.starts_with("-s") && !w.starts_with("--"))
 }
 
 #[cfg(test)]
@@ -572,6 +581,11 @@ mod tests {
             "kubectl --kubeconfig /etc/kubernetes/admin.conf get pods",
             "kubectl apply -f ../x.yml",
             "kubectl get pods > x",
+            "kubectl -s 10.0.0.1:6443 get nodes",
+            "kubectl -s=10.0.0.1:6443 get nodes",
+            "kubectl -s10.0.0.1:6443 get nodes",
+            "kubectl get pods --server=10.0.0.1:6443",
+            "kubectl get pods --server 10.0.0.1:6443",
             "curl x",
         ] {
             assert_eq!(judgeable(bad), None, "{bad}");

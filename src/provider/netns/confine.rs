@@ -261,7 +261,7 @@ fn become_probe() -> std::io::Result<()> {
             ))?;
         }
     }
-    super::seccomp::forbid_user_namespaces()
+    super::seccomp::install()
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub mod flanneld;
 pub mod limits;
 pub mod names;
 pub mod netlink;
+mod node_write;
 pub mod plan;
 mod preflight;
 mod programs;

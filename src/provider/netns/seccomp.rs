@@ -1,4 +1,7 @@
-//! No user namespace in a node, a pod or a probe. Root in a node has lost
+//! The one system-call filter of a node, a pod and a probe: no user
+//! namespace, and no kernel keyrings.
+//!
+//! No user namespace. Root in a node has lost
 //! `CAP_SYS_ADMIN` (see [`super::enter`]), but any process may still make a
 //! user namespace and be "root" inside it (`unshare -U`): that reaches no
 //! host object, yet it opens the kernel code that only root could reach
@@ -13,9 +16,15 @@
 //! - `clone3` fails with `ENOSYS` (its flags are behind a pointer a filter
 //!   cannot read; the C library then falls back to `clone`, as in Docker's
 //!   default profile);
-//! - a system call of another ABI (32-bit `int 0x80`, x32) kills the
-//!   process: a node has no such program, and those numbers would pass the
-//!   rules above unseen.
+//! - a system call of another ABI kills the process (32-bit `int 0x80`)
+//!   or fails with `EPERM` (x32): a node has no such program, and those
+//!   numbers would pass the rules here unseen.
+//!
+//! No keyrings: `add_key`, `request_key` and `keyctl` fail with `EPERM`, as
+//! in Docker's default profile. Keyrings belong to a user (of a user
+//! namespace), not to a network, mount or PID namespace: root on a node was
+//! root's keyrings on the host (the third probe of issue 21 added a key from
+//! `lab ssh LAB node1` that the host's `/proc/keys` listed).
 //!
 //! Every other system call is allowed. The filter is a fixed array built at
 //! compile time, installed with two `prctl` calls (async-signal-safe: it
@@ -36,6 +45,9 @@ const X32_BIT: u32 = u32::MAX;
 const NR_UNSHARE: u32 = libc::SYS_unshare as u32;
 const NR_CLONE: u32 = libc::SYS_clone as u32;
 const NR_CLONE3: u32 = libc::SYS_clone3 as u32;
+const NR_ADD_KEY: u32 = libc::SYS_add_key as u32;
+const NR_REQUEST_KEY: u32 = libc::SYS_request_key as u32;
+const NR_KEYCTL: u32 = libc::SYS_keyctl as u32;
 
 // Offsets in `struct seccomp_data`: nr, arch, args[0] (its low half).
 const NR: u32 = 0;
@@ -71,26 +83,29 @@ const ENOSYS: u32 = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
 const KILL: u32 = libc::SECCOMP_RET_KILL_PROCESS;
 
 /// The program (jumps count the instructions skipped).
-const FILTER: [libc::sock_filter; 14] = [
+const FILTER: [libc::sock_filter; 17] = [
     /* 0 */ stmt(LD, ARCH_AT),
     /* 1 */ jump(JEQ, ARCH, 1, 0),
     /* 2 */ stmt(RET, KILL),
     /* 3 */ stmt(LD, NR),
-    /* 4 */ jump(JGE, X32_BIT, 7, 0), // -> 12
-    /* 5 */ jump(JEQ, NR_UNSHARE, 3, 0), // -> 9
-    /* 6 */ jump(JEQ, NR_CLONE, 2, 0), // -> 9
-    /* 7 */ jump(JEQ, NR_CLONE3, 5, 0), // -> 13
-    /* 8 */ stmt(RET, ALLOW),
-    /* 9 */ stmt(LD, ARG0_LOW),
-    /* 10 */ jump(JSET, libc::CLONE_NEWUSER as u32, 1, 0), // -> 12
+    /* 4 */ jump(JGE, X32_BIT, 10, 0), // -> 15
+    /* 5 */ jump(JEQ, NR_UNSHARE, 6, 0), // -> 12
+    /* 6 */ jump(JEQ, NR_CLONE, 5, 0), // -> 12
+    /* 7 */ jump(JEQ, NR_CLONE3, 8, 0), // -> 16
+    /* 8 */ jump(JEQ, NR_ADD_KEY, 6, 0), // -> 15
+    /* 9 */ jump(JEQ, NR_REQUEST_KEY, 5, 0), // -> 15
+    /* 10 */ jump(JEQ, NR_KEYCTL, 4, 0), // -> 15
     /* 11 */ stmt(RET, ALLOW),
-    /* 12 */ stmt(RET, EPERM),
-    /* 13 */ stmt(RET, ENOSYS),
+    /* 12 */ stmt(LD, ARG0_LOW),
+    /* 13 */ jump(JSET, libc::CLONE_NEWUSER as u32, 1, 0), // -> 15
+    /* 14 */ stmt(RET, ALLOW),
+    /* 15 */ stmt(RET, EPERM),
+    /* 16 */ stmt(RET, ENOSYS),
 ];
 
 /// Install the filter on the calling thread (and everything it execs and
 /// starts). System calls only; no_new_privs is set first.
-pub fn forbid_user_namespaces() -> std::io::Result<()> {
+pub fn install() -> std::io::Result<()> {
     let prog = libc::sock_fprog {
         len: FILTER.len() as u16,
         filter: FILTER.as_ptr() as *mut libc::sock_filter,
@@ -125,7 +140,7 @@ mod tests {
             let pid = libc::fork();
             assert!(pid >= 0);
             if pid == 0 {
-                if filter && forbid_user_namespaces().is_err() {
+                if filter && install().is_err() {
                     libc::_exit(100);
                 }
                 let errno = || *libc::__errno_location();
@@ -175,5 +190,37 @@ mod tests {
             1,
             "unshare(CLONE_NEWUSER) must fail with EPERM and clone3 with ENOSYS"
         );
+    }
+
+    /// `keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0)` in a forked
+    /// child: its errno (0 when it answered).
+    fn keyctl_in_child(filter: bool) -> i32 {
+        // SAFETY: the child makes system calls only, then _exits.
+        unsafe {
+            let pid = libc::fork();
+            assert!(pid >= 0);
+            if pid == 0 {
+                if filter && install().is_err() {
+                    libc::_exit(100);
+                }
+                let rc = libc::syscall(libc::SYS_keyctl, 0 as libc::c_long, -4 as libc::c_long, 0);
+                libc::_exit(if rc >= 0 {
+                    0
+                } else {
+                    *libc::__errno_location()
+                });
+            }
+            let mut status = 0;
+            assert_eq!(libc::waitpid(pid, &mut status, 0), pid);
+            assert!(libc::WIFEXITED(status), "child status {status:#x}");
+            libc::WEXITSTATUS(status)
+        }
+    }
+
+    #[test]
+    fn a_filtered_process_cannot_use_keyrings() {
+        let unfiltered = keyctl_in_child(false);
+        assert_ne!(unfiltered, libc::EPERM, "keyctl is refused even without the filter");
+        assert_eq!(keyctl_in_child(true), libc::EPERM);
     }
 }

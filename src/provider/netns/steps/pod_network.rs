@@ -4,14 +4,15 @@
 //! own `/run/flannel/subnet.env` and flanneld log.
 
 use super::super::ctx::NetnsCtx;
-use super::super::files::write_file;
 use super::super::flanneld::{self, Lease};
 use super::super::names::{self, MacKind};
 use super::super::netlink::{self, Work};
+use super::super::node_write::write_node_file;
 use super::super::sys::{self, Job};
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
 use async_trait::async_trait;
+use std::path::Path;
 
 /// Program the pod network as flanneld would (see `netns::flanneld`).
 pub struct PodNetwork {
@@ -67,14 +68,17 @@ impl Step<NetnsCtx> for PodNetwork {
             .as_micros() as u64;
         for (me, choice) in &chosen {
             let peers: Vec<&Lease> = leases.iter().filter(|l| l.node != me.node).collect();
-            let dir = ctx.layout.flannel_dir(&me.node);
-            write_file(
-                &dir.join("subnet.env"),
+            // The node's own /run: written without following its links.
+            let run = ctx.layout.node_run(&me.node);
+            write_node_file(
+                &run,
+                Path::new("flannel/subnet.env"),
                 flanneld::subnet_env(&cfg, me).as_bytes(),
                 0o644,
             )?;
-            write_file(
-                &dir.join("flanneld.log"),
+            write_node_file(
+                &run,
+                Path::new("flannel/flanneld.log"),
                 flanneld::flanneld_log(&cfg, choice, me, &peers, now).as_bytes(),
                 0o644,
             )?;

@@ -3,8 +3,8 @@
 //! subnet and a default route via `.1`, and a real nginx.
 
 use super::super::ctx::NetnsCtx;
-use super::super::files::write_file;
 use super::super::netlink::{self, Work};
+use super::super::node_write::write_node_file;
 use super::super::plan::{self, PodPlan};
 use super::super::provider_state::ProcRecord;
 use super::super::sys;
@@ -89,8 +89,10 @@ impl Step<NetnsCtx> for Pods {
                     .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
             }
             let conf = ctx.layout.nginx_conf(&p.name);
-            write_file(
-                &conf,
+            // The pod's folder is bound into the pod: no link of its followed.
+            write_node_file(
+                &dir,
+                std::path::Path::new("nginx.conf"),
                 files::nginx_conf(&ctx.layout, &p.name, &p.node, p.port).as_bytes(),
                 0o644,
             )?;

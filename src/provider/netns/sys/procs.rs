@@ -147,11 +147,14 @@ pub fn spawn_daemon(
     log: &Path,
 ) -> Result<(i32, u64)> {
     use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
     use std::os::unix::process::CommandExt;
     let shown = format!("{} (in netns {netns})", exec::display(&cmd));
+    // In the pod's own folder: a link made there is not followed.
     let out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(log)
         .map_err(|e| LabError::io(format!("opening {}", log.display()), e))?;
     let err = out
