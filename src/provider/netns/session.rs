@@ -275,6 +275,14 @@ impl Session for NetnsSession {
             })
     }
 
+    /// The pod's network alone, as [`Session::output_net`] for a node: a
+    /// sweep from a thousand pods copies no mount table.
+    async fn pod_output_net(&self, pod: &PodRef, command: &str) -> Result<Output> {
+        self.setup(&pod.node)?;
+        let ns = names::pod_ns(&self.lab, &pod.name);
+        self.run(&pod.name, &ns, None, command, None).await
+    }
+
     async fn kubectl(&self, _args: &[&str]) -> Result<Output> {
         Err(LabError::Unavailable {
             provider: "netns".into(),
