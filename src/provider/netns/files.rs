@@ -147,14 +147,13 @@ pub const NODE_RESOLV_CONF: &str = "# written by lab: a node resolves through it
 /// lab's `rootfs` below (no file of the host's: the host's `/usr` is bound
 /// read-only into it by every entry, see [`super::enter`]) and the node's
 /// `fs/upper` above. A mount left at the same place (a lab of this name that
-/// was not torn down) is replaced.
+/// was not torn down) must be gone first: `NodeRoots` unmounts them all
+/// after one read of the host's mount table (a read per node cost a
+/// thousand-node lab a thousand reads of thousands of lines).
 pub fn mount_node_root(l: &Layout, lab: &str, node: &str) -> crate::Result<()> {
     let fs = absolute(&l.node_fs(node))?;
     let lower = absolute(&l.rootfs())?;
     let target = node_rootfs(lab, node);
-    for m in mounts_under(&target) {
-        let _ = nix::mount::umount2(&m, nix::mount::MntFlags::MNT_DETACH);
-    }
     let (upper, work) = (fs.join("upper"), fs.join("work"));
     // overlayfs' scratch folder, made anew: a `volatile` mount leaves a
     // marker in it that a later mount refuses.
