@@ -20,7 +20,11 @@ fn results(report: &serde_json::Value, name: &str) -> Vec<(String, String, Strin
         .filter(|c| c["name"].as_str().is_some_and(|n| n.starts_with(name)))
         .map(|c| {
             (
-                c["name"].as_str().unwrap().trim_start_matches(name).to_string(),
+                c["name"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches(name)
+                    .to_string(),
                 c["verdict"].as_str().unwrap().to_string(),
                 c["observed"].as_str().unwrap_or("").to_string(),
             )
@@ -31,7 +35,10 @@ fn results(report: &serde_json::Value, name: &str) -> Vec<(String, String, Strin
 }
 
 fn pod_ip(lab: &TestLab, pod: &str) -> String {
-    let out = lab.in_ns(&format!("pod.{pod}"), &["ip", "-4", "-o", "addr", "show", "eth0"]);
+    let out = lab.in_ns(
+        &format!("pod.{pod}"),
+        &["ip", "-4", "-o", "addr", "show", "eth0"],
+    );
     let t = String::from_utf8_lossy(&out.stdout).into_owned();
     t.split_whitespace()
         .skip_while(|w| *w != "inet")
@@ -49,11 +56,18 @@ fn the_mesh_reports_each_dead_pair_and_no_live_one() {
     lab.up(&["--variant", "fixed"]);
     let pods: Vec<String> = crate::labs::namespaces_of(&lab.name)
         .iter()
-        .filter_map(|n| n.strip_prefix(&format!("{}.pod.", lab.name)).map(String::from))
+        .filter_map(|n| {
+            n.strip_prefix(&format!("{}.pod.", lab.name))
+                .map(String::from)
+        })
         .collect();
     let (on1, on2) = (
-        pods.iter().find(|p| p.contains("node1")).expect("a pod on node1"),
-        pods.iter().find(|p| p.contains("node2")).expect("a pod on node2"),
+        pods.iter()
+            .find(|p| p.contains("node1"))
+            .expect("a pod on node1"),
+        pods.iter()
+            .find(|p| p.contains("node2"))
+            .expect("a pod on node2"),
     );
     let (ip1, ip2) = (pod_ip(&lab, on1), pod_ip(&lab, on2));
 
@@ -69,7 +83,10 @@ fn the_mesh_reports_each_dead_pair_and_no_live_one() {
     assert_eq!(wrong.len(), 2, "{wrong:?}");
     for (from, v, observed) in &wrong {
         assert_eq!(v, "fail", "{from}: {observed}");
-        assert!(observed.starts_with("0 of 1 unreachable"), "{from}: {observed}");
+        assert!(
+            observed.starts_with("0 of 1 unreachable"),
+            "{from}: {observed}"
+        );
     }
     assert!(!out.status.success(), "{}", text(&out));
 

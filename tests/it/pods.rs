@@ -34,10 +34,7 @@ fn a_pod_is_one_nginx_process_that_serves_http() {
         );
         assert!(out.status.success(), "{pod}: {}", text(&out));
         let body = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            body.contains(" on node"),
-            "{pod} answered {body:?}"
-        );
+        assert!(body.contains(" on node"), "{pod} answered {body:?}");
     }
     // And across the pod network, as the chapter's check asks.
     let (out, report) = lab.verify(&["--only", "nginx answers across nodes"]);

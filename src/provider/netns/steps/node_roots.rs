@@ -25,7 +25,10 @@ impl Step<NetnsCtx> for NodeRoots {
             .iter()
             .map(|n| files::node_rootfs(&ctx.lab.name, &n.name))
             .collect();
-        for m in old.iter().filter(|m| targets.iter().any(|t| m.starts_with(t))) {
+        for m in old
+            .iter()
+            .filter(|m| targets.iter().any(|t| m.starts_with(t)))
+        {
             let _ = nix::mount::umount2(m, nix::mount::MntFlags::MNT_DETACH);
         }
         super::super::rootfs::build(&ctx.layout, &ctx.lab)?;

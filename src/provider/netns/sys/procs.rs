@@ -202,6 +202,9 @@ pub fn spawn_daemon(
     Ok((pid, st))
 }
 
+/// A started daemon's (host) PID and start time, or why it did not start.
+pub type Started = Result<(i32, u64)>;
+
 /// A daemon to start with [`spawn_daemons`].
 pub struct Daemon {
     pub program: String,
@@ -218,11 +221,11 @@ pub const STARTING_AT_ONCE: usize = 16;
 
 /// Start every daemon of `daemons` ([`spawn_daemon`]), [`STARTING_AT_ONCE`]
 /// at a time; the results are in `daemons`' order.
-pub fn spawn_daemons(daemons: &[Daemon]) -> Vec<Result<(i32, u64)>> {
+pub fn spawn_daemons(daemons: &[Daemon]) -> Vec<Started> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<(i32, u64)>>>> =
+    let results: Mutex<Vec<Option<Started>>> =
         Mutex::new((0..daemons.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..STARTING_AT_ONCE.min(daemons.len()) {
