@@ -41,8 +41,8 @@ fi
 
 # Per instance of chapter 4: namespaces (3 nodes, 2 pods, .net, .nat),
 # their bind mounts under /run/netns plus the pods' own /run and roots,
-# processes (nginx master and worker per pod).
-NS_PER=7; MOUNTS_PER=12; PROCS_PER=4; KIB_PER=4096
+# processes (one nginx per pod).
+NS_PER=7; MOUNTS_PER=12; PROCS_PER=2; KIB_PER=4096
 avail_kib() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
 # The kernel's own memory (slab, per-CPU, stacks, page tables), KiB: what
 # namespaces, interfaces, routes and neighbours are made of.

@@ -1,14 +1,15 @@
 //! `mesh: { pods: <app>, from: pods | nodes }`: a generated full sweep,
 //! every pod of `app` pings every other one (or every node pings every pod
-//! of `app`) with one `fping` per source; one result per source, so a
-//! failure names its source, and its diagnostics cover the source's node and
-//! the nodes of the targets it could not reach.
+//! of `app`) with one `fping` per source, run in the source's network
+//! namespace alone and sending back to back; one result per source, so a
+//! failure names its source and each target it could not reach, and its
+//! diagnostics cover the source's node and the nodes of those targets.
 
 use super::deadline::Deadline;
 use super::expect::{Accepts, Expect};
 use super::parse::Resolver;
 use super::target::Endpoint;
-use super::{At, Cx, Judged, Place, Probe, ProbeKind, Traffic, held, misfit, ping};
+use super::{Asked, At, Cx, Judged, Place, Probe, ProbeKind, Traffic, held, misfit, ping};
 use crate::report::Verdict;
 use crate::session::Output;
 use async_trait::async_trait;
@@ -144,7 +145,7 @@ impl Probe for Mesh {
                     Some(d) => command_within(&s.targets, d),
                     None => command(&s.targets),
                 };
-                let r = cx.run_from(&s.from, &cmd).await;
+                let r = sweep_from(cx, &s.from, &cmd).await;
                 let mut j = self.judged(cx, &s, expect, r.map_err(|e| e.0), &cmd, wait.as_ref());
                 j.elapsed = Some(started.elapsed());
                 j
@@ -211,18 +212,28 @@ impl Mesh {
     }
 }
 
-/// Ping every address (one retry, 500 ms each), in parallel; prints the
-/// unreachable ones.
+/// Run a sweep's `fping` in its source's network: a node's or a pod's
+/// network namespace alone (fping needs nothing of the node's files), so a
+/// sweep from a thousand sources makes no mount namespace.
+async fn sweep_from(cx: &Cx<'_>, from: &Endpoint, cmd: &str) -> Asked<Output> {
+    Ok(match from {
+        Endpoint::Node(n) => cx.session.output_net(n, cmd).await?,
+        Endpoint::Pod { app, on } => cx.session.pod_output_net(cx.pod(app, on)?, cmd).await?,
+    })
+}
+
+/// Ping every address, sent back to back (`-i 0`), one retry after 500 ms;
+/// prints the unreachable ones.
 pub fn command(ips: &[Ipv4Addr]) -> String {
     let list: Vec<String> = ips.iter().map(|i| i.to_string()).collect();
-    format!("fping -u -r 1 -t 500 -i 1 {}", list.join(" "))
+    format!("fping -u -r 1 -t 500 -i 0 {}", list.join(" "))
 }
 
 /// Ping every address once, expecting no reply: each waits `deadline`.
 pub fn command_within(ips: &[Ipv4Addr], deadline: &Deadline) -> String {
     let list: Vec<String> = ips.iter().map(|i| i.to_string()).collect();
     format!(
-        "fping -u -r 0 -t {} -i 1 {}",
+        "fping -u -r 0 -t {} -i 0 {}",
         deadline.wait.as_millis().max(1),
         list.join(" ")
     )
@@ -351,7 +362,7 @@ mod tests {
         assert!(
             s.ran()
                 .iter()
-                .any(|c| c.contains("fping -u -r 0 -t 200 -i 1")),
+                .any(|c| c.contains("fping -u -r 0 -t 200 -i 0")),
             "{:?}",
             s.ran()
         );

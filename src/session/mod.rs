@@ -101,6 +101,13 @@ pub trait Session: Send + Sync {
     /// the tools of its node: the workload's image need not have ping).
     async fn pod_output(&self, pod: &PodRef, command: &str) -> Result<Output>;
 
+    /// Like [`Session::pod_output`] for a command that needs only the pod's
+    /// network (a sweep's `fping`), which a session may run more cheaply.
+    /// By default the same as `pod_output`.
+    async fn pod_output_net(&self, pod: &PodRef, command: &str) -> Result<Output> {
+        self.pod_output(pod, command).await
+    }
+
     /// Run `kubectl` with `args` against the lab's cluster, as its admin.
     async fn kubectl(&self, args: &[&str]) -> Result<Output>;
 

@@ -147,14 +147,13 @@ pub const NODE_RESOLV_CONF: &str = "# written by lab: a node resolves through it
 /// lab's `rootfs` below (no file of the host's: the host's `/usr` is bound
 /// read-only into it by every entry, see [`super::enter`]) and the node's
 /// `fs/upper` above. A mount left at the same place (a lab of this name that
-/// was not torn down) is replaced.
+/// was not torn down) must be gone first: `NodeRoots` unmounts them all
+/// after one read of the host's mount table (a read per node cost a
+/// thousand-node lab a thousand reads of thousands of lines).
 pub fn mount_node_root(l: &Layout, lab: &str, node: &str) -> crate::Result<()> {
     let fs = absolute(&l.node_fs(node))?;
     let lower = absolute(&l.rootfs())?;
     let target = node_rootfs(lab, node);
-    for m in mounts_under(&target) {
-        let _ = nix::mount::umount2(&m, nix::mount::MntFlags::MNT_DETACH);
-    }
     let (upper, work) = (fs.join("upper"), fs.join("work"));
     // overlayfs' scratch folder, made anew: a `volatile` mount leaves a
     // marker in it that a later mount refuses.
@@ -378,13 +377,16 @@ pub fn known_hosts(lab: &str, nodes: &[String], host_pub: &str) -> String {
     nodes.iter().map(|n| format!("{lab}.{n} {key}\n")).collect()
 }
 
-/// An nginx that says which pod on which node answered.
+/// An nginx that says which pod on which node answered: one process
+/// (`master_process off`: no master and worker pair), which serves HTTP
+/// itself; a thousand pods are a thousand processes.
 pub fn nginx_conf(l: &Layout, pod: &str, node: &str, port: u16) -> String {
     let d = p(&l.pod_dir(pod));
     let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     let tmp = |t: &str| q(&format!("{d}/tmp/{t}"));
     format!(
         "daemon off;\n\
+         master_process off;\n\
          worker_processes 1;\n\
          pid {pid};\n\
          error_log {err};\n\
@@ -516,7 +518,7 @@ mod tests {
     fn nginx_conf_answers_with_pod_and_node() {
         let c = nginx_conf(&Layout::new("/s/t1"), "web-node1-0", "node1", 8080);
         assert!(c.starts_with(
-            "daemon off;\nworker_processes 1;\npid \"/s/t1/pods/web-node1-0/nginx.pid\";\n"
+            "daemon off;\nmaster_process off;\nworker_processes 1;\npid \"/s/t1/pods/web-node1-0/nginx.pid\";\n"
         ));
         assert!(c.contains("listen 8080;"));
         assert!(c.contains("return 200 \"web-node1-0 on node1\\n\";"));

@@ -305,6 +305,17 @@ impl Session for NetnsSession {
             })
     }
 
+    /// The pod's network in the probes' read-only root, as
+    /// [`Session::output_net`] for a node: a sweep from a thousand pods
+    /// copies no mount table and writes no host file.
+    async fn pod_output_net(&self, pod: &PodRef, command: &str) -> Result<Output> {
+        self.setup(&pod.node)?;
+        let root = self.probe_root(&pod.node).await?;
+        let ns = names::pod_ns(&self.lab, &pod.name);
+        self.run(&pod.name, &ns, Entry::Probe(root), command, None)
+            .await
+    }
+
     async fn kubectl(&self, _args: &[&str]) -> Result<Output> {
         Err(LabError::Unavailable {
             provider: "netns".into(),

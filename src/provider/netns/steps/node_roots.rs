@@ -16,11 +16,20 @@ pub struct NodeRoots;
 #[async_trait]
 impl Step<NetnsCtx> for NodeRoots {
     async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
-        for node in &ctx.lab.nodes {
-            // Old overlays over an old rootfs go before it is made again.
-            for m in files::mounts_under(&files::node_rootfs(&ctx.lab.name, &node.name)) {
-                let _ = nix::mount::umount2(&m, nix::mount::MntFlags::MNT_DETACH);
-            }
+        // Old overlays over an old rootfs go before it is made again: the
+        // host's mount table is read once (deepest mounts first).
+        let old = files::mounts_under(&files::lab_mounts(&ctx.lab.name));
+        let targets: Vec<_> = ctx
+            .lab
+            .nodes
+            .iter()
+            .map(|n| files::node_rootfs(&ctx.lab.name, &n.name))
+            .collect();
+        for m in old
+            .iter()
+            .filter(|m| targets.iter().any(|t| m.starts_with(t)))
+        {
+            let _ = nix::mount::umount2(m, nix::mount::MntFlags::MNT_DETACH);
         }
         super::super::rootfs::build(&ctx.layout, &ctx.lab)?;
         for node in &ctx.lab.nodes {

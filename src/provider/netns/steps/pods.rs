@@ -81,7 +81,7 @@ impl Step<NetnsCtx> for Pods {
         netlink::apply(&ctx.rep, pod_batches).await?;
 
         let nginx = ctx.programs.nginx.to_string_lossy().into_owned();
-        let mut result = Ok(());
+        let mut daemons = Vec::new();
         for (p, ns) in placements.iter().zip(&pod_ns) {
             let dir = ctx.layout.pod_dir(&p.name);
             for sub in ["tmp", "run/netns", "root"] {
@@ -96,17 +96,31 @@ impl Step<NetnsCtx> for Pods {
                 files::nginx_conf(&ctx.layout, &p.name, &p.node, p.port).as_bytes(),
                 0o644,
             )?;
-            let conf = conf.to_string_lossy();
-            let mut cmd = std::process::Command::new(&nginx);
-            cmd.args(["-e", "stderr", "-c", &conf]);
+            let args: Vec<String> = ["-e", "stderr", "-c"]
+                .iter()
+                .map(|a| a.to_string())
+                .chain([conf.to_string_lossy().into_owned()])
+                .collect();
             ctx.rep.log(&format!(
                 "$ {} & (in netns {ns})",
-                crate::exec::display(&cmd)
+                crate::exec::display(std::process::Command::new(&nginx).args(&args))
             ));
             // nginx sees its node's files, as a pod's container would see
             // its image: writes stay in the lab.
-            let setup = ctx.layout.pod_setup(&lab.name, &p.name, &p.node)?;
-            match sys::spawn_daemon(cmd, ns, Some(&setup), &ctx.layout.nginx_out(&p.name)) {
+            daemons.push(sys::Daemon {
+                program: nginx.clone(),
+                args,
+                netns: ns.clone(),
+                node: Some(ctx.layout.pod_setup(&lab.name, &p.name, &p.node)?),
+                log: ctx.layout.nginx_out(&p.name),
+            });
+        }
+        // The pods start side by side (see `sys::STARTING_AT_ONCE`); every
+        // one that started is recorded, whatever else failed.
+        let started = sys::on_thread(move || sys::spawn_daemons(&daemons)).await?;
+        let mut result = Ok(());
+        for (p, (r, ns)) in placements.iter().zip(started.into_iter().zip(&pod_ns)) {
+            match r {
                 Ok((pid, start_time)) => ctx.ps.processes.push(ProcRecord {
                     pid,
                     start_time,
@@ -114,10 +128,8 @@ impl Step<NetnsCtx> for Pods {
                     of: p.name.clone(),
                     netns: ns.clone(),
                 }),
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
+                Err(e) if result.is_ok() => result = Err(e),
+                Err(_) => {}
             }
         }
         ctx.save()?;
