@@ -68,6 +68,44 @@ fn a_probe_cannot_write_host_files_nor_signal_host_processes() {
             assert!(!made, "a probe wrote the host's {}", t.display());
             assert!(!o.ok(), "writing {} succeeded: {}", t.display(), o.text());
         }
+        // A pod's sweep (the mesh from a pod: `pod_output_net`) is confined
+        // the same way.
+        let spec = lab::spec::load_file(&lab.file(), lab::spec::LoadOptions::default()).unwrap();
+        let p = spec
+            .placements()
+            .into_iter()
+            .find(|p| p.node == "node1")
+            .expect("a pod on node1");
+        let pod = lab::session::PodRef {
+            name: p.name.clone(),
+            app: p.app.clone(),
+            node: p.node.clone(),
+            ip: p.ip,
+            port: p.port,
+            namespace: "default".into(),
+        };
+        let o = session
+            .pod_output_net(&pod, &format!("ping -n -c 1 -W 2 {}", p.ip))
+            .await
+            .unwrap();
+        assert!(o.ok(), "a pod's probe does not run: {}", o.text());
+        for t in &targets {
+            let o = session
+                .pod_output_net(&pod, &format!("touch {0} || echo x > {0}", t.display()))
+                .await
+                .unwrap();
+            let made = t.exists();
+            if made {
+                let _ = std::fs::remove_file(t);
+            }
+            assert!(!made, "a pod's probe wrote the host's {}", t.display());
+            assert!(
+                !o.ok(),
+                "writing {} from a pod succeeded: {}",
+                t.display(),
+                o.text()
+            );
+        }
         let o = session
             .output_net("node1", "mkdir /x; mount -t tmpfs x /tmp")
             .await

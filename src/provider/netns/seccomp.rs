@@ -220,7 +220,11 @@ mod tests {
     #[test]
     fn a_filtered_process_cannot_use_keyrings() {
         let unfiltered = keyctl_in_child(false);
-        assert_ne!(unfiltered, libc::EPERM, "keyctl is refused even without the filter");
+        assert_ne!(
+            unfiltered,
+            libc::EPERM,
+            "keyctl is refused even without the filter"
+        );
         assert_eq!(keyctl_in_child(true), libc::EPERM);
     }
 }
