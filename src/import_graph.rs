@@ -15,6 +15,7 @@ pub const ROOMS: &[&str] = &[
     // Foundations: nothing of a lab.
     "error",
     "clock",
+    "fault",
     "signals",
     "suggest",
     "digest",

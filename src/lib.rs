@@ -6,6 +6,7 @@
 //! `import_graph` test keeps it true):
 //! - [`error`]: typed errors and the exit codes they map to;
 //! - [`clock`]: UTC calendar time for names and log lines;
+//! - [`fault`]: a panic (a bug) becomes an internal error after the same teardown;
 //! - [`signals`]: what SIGINT, SIGTERM and SIGHUP mean to every operation;
 //! - [`suggest`]: "did you mean" for names a user typed;
 //! - [`digest`]: SHA-256 digests, the one hash of the crate;
@@ -43,6 +44,7 @@ pub mod cni;
 pub mod digest;
 pub mod error;
 pub mod exec;
+pub mod fault;
 pub mod graph;
 pub mod history;
 #[cfg(test)]

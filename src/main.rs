@@ -5,7 +5,12 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    match lab::cli::run() {
+    lab::fault::install();
+    // A panic that no operation caught is an internal error too (exit 3),
+    // never Rust's 101.
+    let ran =
+        std::panic::catch_unwind(lab::cli::run).unwrap_or_else(|p| Err(lab::fault::internal(p)));
+    match ran {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let code = e.exit_code();

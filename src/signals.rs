@@ -72,13 +72,49 @@ pub async fn interrupted() -> &'static str {
 /// Run `fut` until it ends or SIGINT, SIGTERM or SIGHUP arrives; then it is
 /// dropped (with what it holds: SSH masters, temporary folders) and the
 /// command is `Interrupted`. An error that a signal caused (a child process
-/// killed by the terminal's Ctrl-C) is `Interrupted` too.
+/// killed by the terminal's Ctrl-C) is `Interrupted` too. A panic inside
+/// `fut` is an internal error ([`crate::fault`]).
 pub async fn interruptible<T, F>(fut: F) -> Result<T>
 where
     F: std::future::Future<Output = Result<T>>,
 {
+    use futures::FutureExt;
+    // A panic inside is an internal error, returned like any other: the
+    // caller's failure path (a teardown, the reports) runs after it.
+    let fut = std::panic::AssertUnwindSafe(fut).catch_unwind();
     tokio::select! {
-        r = fut => r.map_err(|e| if received().is_some() { LabError::Interrupted } else { e }),
+        r = fut => match r {
+            Ok(r) => r.map_err(|e| if received().is_some() { LabError::Interrupted } else { e }),
+            Err(panic) => Err(crate::fault::internal(panic)),
+        },
         _ = interrupted() => Err(LabError::Interrupted),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic inside an operation comes back as an internal error (exit 3)
+    /// naming what panicked, so the operation's failure path runs after it.
+    #[test]
+    fn a_panic_inside_is_an_internal_error_returned() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let r: Result<()> = rt.block_on(interruptible(async {
+            if std::hint::black_box(true) {
+                panic!("ping has a target");
+            }
+            Ok(())
+        }));
+        let e = r.unwrap_err();
+        assert!(matches!(e, LabError::Internal(_)), "{e:?}");
+        assert_eq!(e.exit_code(), 3);
+        assert!(e.to_string().contains("ping has a target"), "{e}");
+        // And what went right stays right.
+        let ok: Result<u8> = rt.block_on(interruptible(async { Ok(7) }));
+        assert_eq!(ok.unwrap(), 7);
     }
 }
