@@ -311,4 +311,3 @@ impl book::replay::Switching for Switches<'_> {
         done.map(|()| since.elapsed()).map_err(|e| self.failed(e))
     }
 }
-

@@ -319,7 +319,11 @@ mod tests {
         let lab = crate::probe::tests::lab();
         let mut s = crate::session::fake::FakeSession::new();
         for n in &lab.nodes {
-            s = s.on(&n.name, "### ip-addr", &format!("### ip-addr\n{} addr\n", n.name));
+            s = s.on(
+                &n.name,
+                "### ip-addr",
+                &format!("### ip-addr\n{} addr\n", n.name),
+            );
         }
         let session = AllAtOnce {
             inner: s,

@@ -124,7 +124,11 @@ pub async fn verify(
     all.sort_by_key(|(i, _)| *i);
     let mut results: Vec<CheckResult> = all.into_iter().flat_map(|(_, r)| r).collect();
     // Checks that `--nodes` left without their nodes: skipped, with the reason.
-    for s in lab.skipped_checks.iter().filter(|s| selected(only, &s.name)) {
+    for s in lab
+        .skipped_checks
+        .iter()
+        .filter(|s| selected(only, &s.name))
+    {
         let r = CheckResult {
             name: s.name.clone(),
             variant: variant.clone(),
@@ -589,4 +593,3 @@ mod tests {
         );
     }
 }
-

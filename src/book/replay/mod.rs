@@ -39,8 +39,7 @@ mod tests_fuzz;
 
 pub use kubectl::chapter_lines;
 pub use target::{
-    ApplyOnly, DEADLINE, KubectlRun, LiveTarget, Said, Switching, Target, book_files,
-    kubeconfig_of,
+    ApplyOnly, DEADLINE, KubectlRun, LiveTarget, Said, Switching, Target, book_files, kubeconfig_of,
 };
 
 use super::bind::{self, Binding};
