@@ -61,14 +61,28 @@ test_walls="${walls[*]}"
 phases=$(python3 - "$work/record.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-order, total = [], {}
+# Phases in the order they first ran, each with its variant (`book` once,
+# over its stretches). A `book` step spans the chapter's stretch, the
+# variant switches it made itself included: those are shown inside it,
+# not added to it.
+order, total, within = [], {}, 0.0
 for s in r["steps"]:
+    if s["phase"] == "book" and s["name"] != "book":
+        within += s["duration_s"]
+        continue
     key = s["phase"] if s["phase"] in ("up", "book", "destroy") else f'{s["phase"]} {s["variant"]}'
     if key not in total:
         order.append(key)
         total[key] = 0.0
     total[key] += s["duration_s"]
-print("; ".join(f"{k} {total[k]:.2f} s" for k in order) + f'; whole {r["duration_s"]:.2f} s')
+def shown(k):
+    t = f"{k} {total[k]:.2f} s"
+    if k == "book" and within:
+        t += f" (of which the chapter's own variant switches {within:.2f} s)"
+    return t
+blocks = sorted(((b["duration_s"], b["line"]) for b in (r.get("book") or {}).get("blocks", [])), reverse=True)[:4]
+print("; ".join(shown(k) for k in order) + f'; whole {r["duration_s"]:.2f} s'
+      + ("; the chapter's slowest blocks: " + ", ".join(f"line {l} {d:.2f} s" for d, l in blocks) if blocks else ""))
 PY
 )
 measure book

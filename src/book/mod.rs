@@ -190,15 +190,23 @@ pub async fn run(
     run_sharing(settings, prepared, lab, state, provider, None, rep).await
 }
 
-/// [`run`] over a run's `shared` session and round-trip time (`lab test`:
-/// its checks' too).
+/// What a recorded run (`lab test`) gives its replay: its session and
+/// round-trip time (its checks' too), and how the chapter's variant
+/// switches are made (as the run's own apply and checks).
+#[derive(Clone, Copy)]
+pub struct FromRun<'a> {
+    pub shared: &'a crate::provider::shared::Shared,
+    pub switching: &'a dyn replay::Switching,
+}
+
+/// [`run`] within a recorded run ([`FromRun`]).
 pub async fn run_sharing(
     settings: &Settings,
     prepared: Prepared,
     lab: &Lab,
     state: &mut State,
     provider: &dyn Provider,
-    shared: Option<&crate::provider::shared::Shared>,
+    from_run: Option<FromRun<'_>>,
     rep: &Reporter,
 ) -> Result<BookReport> {
     if prepared.known.version < known::VERSION && !settings.bless {
@@ -209,7 +217,12 @@ pub async fn run_sharing(
             known::VERSION
         ));
     }
-    let mut target = replay::LiveTarget::sharing(lab, state, provider, shared, rep).await?;
+    let (shared, switching) = match from_run {
+        Some(f) => (Some(f.shared), f.switching),
+        None => (None, &replay::ApplyOnly as &dyn replay::Switching),
+    };
+    let mut target =
+        replay::LiveTarget::sharing(lab, state, provider, shared, switching, rep).await?;
     let mut report = replay::replay(&prepared.chapter, lab, &mut target, &prepared.known).await;
     target.close().await;
     report.known_file = prepared.known_path.display().to_string();

@@ -13,14 +13,16 @@ use super::run::{Run, is_refusal};
 use super::up::{self, up_locked};
 use crate::book;
 use crate::error::{LabError, Result};
-use crate::provider::Kind;
 use crate::provider::shared::Shared;
 use crate::provider::vagrant::Vm;
+use crate::provider::{Kind, Provider};
 use crate::report::run::{RunCommand, RunPhase};
 use crate::report::{Event, Reporter};
 use crate::signals::{self, interruptible};
 use crate::spec::Lab;
+use crate::state::State;
 use crate::verify;
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// The deadline of one command of the run's shared session.
@@ -88,59 +90,54 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
             shared: Some(sharing.clone()),
             ..Default::default()
         };
-        // The default variant first (then its evidence), then each other
-        // variant in `lab.yaml` order, switched to.
-        let mut order = vec![lab.default_variant.clone()];
-        order.extend(
+        // The default variant first, then its evidence.
+        let first = lab.default_variant.clone();
+        checks(&run, &lab, &st, p.as_ref(), &opts, &first).await?;
+        run.phase(RunPhase::Evidence, &first);
+        let since = Instant::now();
+        let files =
+            verify::collect_evidence(&lab, &st, p.as_ref(), &run.root, Some(sharing), rep).await;
+        run.phase_end("troubleshooting evidence", since, files.as_ref().err());
+        rep.emit(Event::Evidence {
+            variant: first.clone(),
+            files: files?,
+        });
+        rep.info(format!(
+            "troubleshooting evidence ({first}) in {}",
+            run.root.join(format!("{first}-evidence")).display()
+        ));
+        // The other variants, in `lab.yaml` order, each switched to and
+        // checked; with a chapter, at the chapter's own switches.
+        let others = Switches::new(
+            &run,
+            &opts,
             lab.variants
                 .iter()
                 .map(|v| v.name.clone())
-                .filter(|v| *v != lab.default_variant),
+                .filter(|v| *v != lab.default_variant)
+                .collect(),
         );
-        for (i, v) in order.iter().enumerate() {
-            if i > 0 {
-                run.phase(RunPhase::Apply, v);
-                p.apply(&lab, &mut st, v, rep).await?;
-            }
-            run.phase(RunPhase::Verify, v);
-            let since = Instant::now();
-            let r = verify::verify(&lab, &st, p.as_ref(), &opts, rep).await;
-            run.phase_end("checks", since, r.as_ref().err());
-            r?;
-            if i == 0 {
-                run.phase(RunPhase::Evidence, v);
-                let since = Instant::now();
-                let files =
-                    verify::collect_evidence(&lab, &st, p.as_ref(), &run.root, Some(sharing), rep)
-                        .await;
-                run.phase_end("troubleshooting evidence", since, files.as_ref().err());
-                rep.emit(Event::Evidence {
-                    variant: v.clone(),
-                    files: files?,
-                });
-                rep.info(format!(
-                    "troubleshooting evidence ({v}) in {}",
-                    run.root.join(format!("{v}-evidence")).display()
-                ));
-            }
-        }
-        // The chapter, block by block, in the state it expects: it applies
-        // the variants' network files itself.
+        // The chapter, block by block, from the default variant on, as
+        // the chapter itself starts: it applies the variants' network files
+        // itself, and a switch to a variant whose checks have not run is
+        // the run's apply of it, its checks run right there ([`Switches`]).
         if let Some(prepared) = chapter.take() {
-            let from = st.variant.clone();
-            run.phase(RunPhase::Book, &from);
-            let since = Instant::now();
+            run.phase(RunPhase::Book, &st.variant);
+            others.book_since(Instant::now());
             let r = book::run_sharing(
                 &book_settings,
                 prepared,
                 &lab,
                 &mut st,
                 p.as_ref(),
-                Some(sharing),
+                Some(book::FromRun {
+                    shared: sharing,
+                    switching: &others,
+                }),
                 rep,
             )
             .await;
-            run.phase_end(book::report::BOOK_VARIANT, since, r.as_ref().err());
+            others.book_end(r.as_ref().err());
             let r = r?;
             let stale = book::report::stale_text(&r);
             if !stale.is_empty() {
@@ -154,6 +151,18 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
             for c in checks {
                 rep.emit(Event::CheckEnd(Box::new(c)));
             }
+            // A switch whose apply or checks failed: the replay marked its
+            // block and went on; the run fails with it, as without a chapter.
+            if let Some(e) = others.failure() {
+                return Err(e);
+            }
+        }
+        // The variants the chapter did not switch to (all of them without
+        // a chapter), in `lab.yaml` order.
+        for v in others.unchecked() {
+            run.phase(RunPhase::Apply, &v);
+            p.apply(&lab, &mut st, &v, rep).await?;
+            checks(&run, &lab, &st, p.as_ref(), &opts, &v).await?;
         }
         Ok::<(), LabError>(())
     };
@@ -189,4 +198,121 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
         errors.push(LabError::Interrupted);
     }
     Ok(run.finish(&lab, &origin, errors))
+}
+
+/// The checks of `variant`, the lab being in it: the run's verify phase.
+async fn checks(
+    run: &Run,
+    lab: &Lab,
+    st: &State,
+    p: &dyn Provider,
+    opts: &verify::Options,
+    variant: &str,
+) -> Result<()> {
+    run.phase(RunPhase::Verify, variant);
+    let since = Instant::now();
+    let r = verify::verify(lab, st, p, opts, &run.rep).await;
+    run.phase_end("checks", since, r.as_ref().err());
+    r.map(|_| ())
+}
+
+/// The chapter's variant switches within `lab test`: a switch to a variant
+/// whose checks have not run is the run's own apply of it (phase `apply`),
+/// and its checks run right after (phase `verify`), before the chapter
+/// goes on (phase `book` again): one switch serves both, where the chapter
+/// replayed after all the checks would switch back to the default variant
+/// and then forward again. A switch to a variant already checked is the
+/// chapter's alone ([`book::replay::ApplyOnly`]). The chapter's own time
+/// (phase `book`, step `book`) is counted without the apply and checks
+/// made within it.
+struct Switches<'a> {
+    run: &'a Run,
+    opts: &'a verify::Options,
+    /// Not yet checked, in `lab.yaml` order.
+    unchecked: Mutex<Vec<String>>,
+    /// When the chapter's current stretch began (phase `book`).
+    since: Mutex<Option<Instant>>,
+    /// The first apply or checks that failed in a switch.
+    failed: Mutex<Option<LabError>>,
+}
+
+impl<'a> Switches<'a> {
+    fn new(run: &'a Run, opts: &'a verify::Options, unchecked: Vec<String>) -> Switches<'a> {
+        Switches {
+            run,
+            opts,
+            unchecked: Mutex::new(unchecked),
+            since: Mutex::new(None),
+            failed: Mutex::new(None),
+        }
+    }
+
+    /// The variants whose checks have not run, in `lab.yaml` order.
+    fn unchecked(&self) -> Vec<String> {
+        std::mem::take(&mut *lock(&self.unchecked))
+    }
+
+    /// The chapter's stretch begins (phase `book`).
+    fn book_since(&self, at: Instant) {
+        *lock(&self.since) = Some(at);
+    }
+
+    /// The chapter's stretch ends: a step `book` of its own length.
+    fn book_end(&self, error: Option<&LabError>) {
+        if let Some(since) = lock(&self.since).take() {
+            self.run.phase_end(book::report::BOOK_VARIANT, since, error);
+        }
+    }
+
+    /// The first apply or checks that failed in a switch.
+    fn failure(&self) -> Option<LabError> {
+        lock(&self.failed).take()
+    }
+
+    /// Keep `e` as the run's error; the replay is told its words.
+    fn failed(&self, e: LabError) -> LabError {
+        let told = LabError::Step {
+            step: "variant switch".into(),
+            message: e.to_string(),
+        };
+        lock(&self.failed).get_or_insert(e);
+        told
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[async_trait::async_trait]
+impl book::replay::Switching for Switches<'_> {
+    async fn switch(
+        &self,
+        lab: &Lab,
+        state: &mut State,
+        provider: &dyn Provider,
+        variant: &str,
+        rep: &Reporter,
+    ) -> Result<std::time::Duration> {
+        let check = {
+            let mut u = lock(&self.unchecked);
+            let at = u.iter().position(|v| v == variant);
+            at.map(|i| u.remove(i)).is_some()
+        };
+        if !check {
+            return book::replay::ApplyOnly
+                .switch(lab, state, provider, variant, rep)
+                .await;
+        }
+        self.book_end(None);
+        let since = Instant::now();
+        self.run.phase(RunPhase::Apply, variant);
+        let done = match provider.apply(lab, state, variant, rep).await {
+            Ok(()) => checks(self.run, lab, state, provider, self.opts, variant).await,
+            Err(e) => Err(e),
+        };
+        self.run.phase(RunPhase::Book, variant);
+        self.book_since(Instant::now());
+        done.map(|()| since.elapsed()).map_err(|e| self.failed(e))
+    }
 }

@@ -16,7 +16,8 @@ use crate::probe::target::Endpoint;
 use crate::probe::{Cx, Judged, Traffic, listen};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use tokio::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
 
 /// The node-side commands every lab gets, one file each (the plugin adds
 /// its own: [`crate::cni::Cni::evidence`]).
@@ -44,9 +45,10 @@ pub struct Artifacts {
     name: String,
     /// The run's own folder, made on first use (a run that needs no
     /// diagnostics leaves none behind).
-    dir: std::sync::Mutex<Option<PathBuf>>,
-    /// Files already collected per node (each node once per run).
-    nodes: Mutex<HashMap<String, Vec<PathBuf>>>,
+    dir: Mutex<Option<PathBuf>>,
+    /// Files collected per node: each node once per run, the nodes at once
+    /// (a node's cell is held only while that node is collected).
+    nodes: Mutex<HashMap<String, Arc<OnceCell<Vec<PathBuf>>>>>,
 }
 
 /// A check's own folder's name: [`crate::report::table::check_folder`].
@@ -85,7 +87,7 @@ impl Artifacts {
         Artifacts {
             base: run_root.to_path_buf(),
             name: name.to_string(),
-            dir: std::sync::Mutex::new(None),
+            dir: Mutex::new(None),
             nodes: Mutex::new(HashMap::new()),
         }
     }
@@ -106,10 +108,20 @@ impl Artifacts {
 
     /// Collect a node's state (once per run) and return its files.
     pub async fn node(&self, cx: &Cx<'_>, node: &str) -> Vec<PathBuf> {
-        let mut done = self.nodes.lock().await;
-        if let Some(files) = done.get(node) {
-            return files.clone();
-        }
+        let cell = self
+            .nodes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(node.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| self.collect_node(cx, node))
+            .await
+            .clone()
+    }
+
+    /// A node's state and its pod network plugin's log, asked at once.
+    async fn collect_node(&self, cx: &Cx<'_>, node: &str) -> Vec<PathBuf> {
         let dir = self.dir().join("nodes").join(node);
         let sections: Vec<(String, String)> = NODE_SECTIONS
             .iter()
@@ -120,8 +132,12 @@ impl Artifacts {
             .iter()
             .map(|(name, cmd)| format!("echo '### {name}'; {cmd} 2>&1; "))
             .collect();
+        let (out, log) = tokio::join!(
+            cx.session.output(node, &script, None),
+            cx.cni.log(cx.session, cx.cni_runs, node)
+        );
         let mut files = Vec::new();
-        match cx.session.output(node, &script, None).await {
+        match out {
             Ok(out) => {
                 for (name, body) in split_sections(&out.stdout) {
                     files.extend(write(&dir.join(format!("{name}.txt")), &body));
@@ -129,12 +145,11 @@ impl Artifacts {
             }
             Err(e) => files.extend(write(&dir.join("ssh-error.txt"), &format!("{e}\n"))),
         }
-        let log = match cx.cni.log(cx.session, cx.cni_runs, node).await {
+        let log = match log {
             Ok(o) => o.text(),
             Err(e) => format!("could not read {}'s log: {e}\n", cx.cni.name()),
         };
         files.extend(write(&dir.join(format!("{}.log", cx.cni.name())), &log));
-        done.insert(node.to_string(), files.clone());
         files
     }
 
@@ -258,6 +273,83 @@ mod tests {
         let root = quiet.path().join("run");
         drop(Artifacts::new(&root, "fixed"));
         assert!(!root.exists());
+    }
+
+    /// A session whose evidence script on each node returns only once all
+    /// `n` nodes have asked for theirs: collecting nodes one after another
+    /// never gets past the first.
+    struct AllAtOnce {
+        inner: crate::session::fake::FakeSession,
+        all: tokio::sync::Barrier,
+    }
+
+    use crate::session::Session;
+
+    #[async_trait::async_trait]
+    impl Session for AllAtOnce {
+        async fn output(
+            &self,
+            node: &str,
+            command: &str,
+            stdin: Option<Vec<u8>>,
+        ) -> crate::error::Result<crate::session::Output> {
+            if command.starts_with("echo '### ip-addr'") {
+                self.all.wait().await;
+            }
+            Session::output(&self.inner, node, command, stdin).await
+        }
+        async fn pod_output(
+            &self,
+            pod: &crate::provider::PodRef,
+            command: &str,
+        ) -> crate::error::Result<crate::session::Output> {
+            Session::pod_output(&self.inner, pod, command).await
+        }
+        async fn kubectl(&self, args: &[&str]) -> crate::error::Result<crate::session::Output> {
+            Session::kubectl(&self.inner, args).await
+        }
+        fn kubernetes(&self) -> std::result::Result<(), String> {
+            Session::kubernetes(&self.inner)
+        }
+        async fn close(&self) {}
+    }
+
+    #[tokio::test]
+    async fn the_nodes_are_collected_at_once_and_each_once() {
+        let lab = crate::probe::tests::lab();
+        let mut s = crate::session::fake::FakeSession::new();
+        for n in &lab.nodes {
+            s = s.on(
+                &n.name,
+                "### ip-addr",
+                &format!("### ip-addr\n{} addr\n", n.name),
+            );
+        }
+        let session = AllAtOnce {
+            inner: s,
+            all: tokio::sync::Barrier::new(lab.nodes.len()),
+        };
+        let cx = crate::probe::tests::cx_with(&lab, &session);
+        let root = tempfile::tempdir().unwrap();
+        let a = Artifacts::new(root.path(), "broken-evidence");
+        // A deadlock (nodes one after another) fails here, not a timing.
+        let files = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            futures::future::join_all(lab.nodes.iter().map(|n| a.node(&cx, &n.name))),
+        )
+        .await
+        .expect("every node's evidence is asked for at once");
+        for (n, f) in lab.nodes.iter().zip(&files) {
+            let addr = f.iter().find(|p| p.ends_with("ip-addr.txt")).unwrap();
+            assert_eq!(
+                std::fs::read_to_string(addr).unwrap(),
+                format!("{} addr\n", n.name)
+            );
+        }
+        // Asked again: the files of the first time, nothing run again.
+        let asked = session.inner.ran().len();
+        assert_eq!(a.node(&cx, &lab.nodes[0].name).await, files[0]);
+        assert_eq!(session.inner.ran().len(), asked);
     }
 
     #[test]

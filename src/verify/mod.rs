@@ -74,12 +74,12 @@ pub async fn verify(
         .clone()
         .unwrap_or_else(|| state.variant.clone());
     lab.variant(&variant)?;
-    let selected = |name: &str| {
-        opts.only
-            .as_ref()
-            .is_none_or(|p| name.to_lowercase().contains(&p.to_lowercase()))
-    };
-    let checks: Vec<&Check> = lab.checks.iter().filter(|c| selected(&c.name)).collect();
+    let only = opts.only.as_deref();
+    let checks: Vec<&Check> = lab
+        .checks
+        .iter()
+        .filter(|c| selected(only, &c.name))
+        .collect();
     if checks.is_empty() && lab.skipped_checks.is_empty() {
         return Err(crate::error::LabError::Usage(match &opts.only {
             Some(p) => format!("no check of lab '{}' matches '{p}'", lab.name),
@@ -108,22 +108,27 @@ pub async fn verify(
         total,
     });
     let (cx, artifacts, variant_ref) = (&cx, &artifacts, variant.as_str());
-    let mut all: Vec<(usize, Vec<CheckResult>)> =
-        futures::stream::iter(checks.into_iter().enumerate())
-            .map(|(i, check)| async move {
-                let results = run_check(cx, artifacts, check, variant_ref).await;
-                for r in &results {
-                    rep.emit(Event::CheckEnd(Box::new(r.clone())));
-                }
-                (i, results)
-            })
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
+    // The futures made before they are awaited (no closure held across an
+    // await): `verify` is then `Send` for every lifetime, so a caller may
+    // await it inside a `Send` future (`lab test` checks a variant within
+    // the chapter's switch to it).
+    let each: Vec<_> = checks
+        .into_iter()
+        .enumerate()
+        .map(|(i, check)| run_and_emit(cx, artifacts, check, variant_ref, rep, i))
+        .collect();
+    let mut all: Vec<(usize, Vec<CheckResult>)> = futures::stream::iter(each)
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
     all.sort_by_key(|(i, _)| *i);
     let mut results: Vec<CheckResult> = all.into_iter().flat_map(|(_, r)| r).collect();
     // Checks that `--nodes` left without their nodes: skipped, with the reason.
-    for s in lab.skipped_checks.iter().filter(|s| selected(&s.name)) {
+    for s in lab
+        .skipped_checks
+        .iter()
+        .filter(|s| selected(only, &s.name))
+    {
         let r = CheckResult {
             name: s.name.clone(),
             variant: variant.clone(),
@@ -202,6 +207,27 @@ pub async fn collect_evidence(
     Ok(files)
 }
 
+/// Whether `--only`'s pattern (if any) selects the check `name`.
+fn selected(only: Option<&str>, name: &str) -> bool {
+    only.is_none_or(|p| name.to_lowercase().contains(&p.to_lowercase()))
+}
+
+/// [`run_check`], its results emitted as they come; `i` its place.
+async fn run_and_emit(
+    cx: &Cx<'_>,
+    artifacts: &diagnostics::Artifacts,
+    check: &Check,
+    variant: &str,
+    rep: &Reporter,
+    i: usize,
+) -> (usize, Vec<CheckResult>) {
+    let results = run_check(cx, artifacts, check, variant).await;
+    for r in &results {
+        rep.emit(Event::CheckEnd(Box::new(r.clone())));
+    }
+    (i, results)
+}
+
 /// Run one check: its probe's results, each with diagnostics when it did
 /// not pass.
 async fn run_check(
@@ -241,7 +267,9 @@ async fn run_check(
                 j.suffix.clone(),
                 artifacts.for_result(cx, &name, j, capture).await,
             )
-        });
+        })
+        // Made before they are awaited (see `verify`).
+        .collect::<Vec<_>>();
     let files: Vec<(String, Vec<PathBuf>)> = futures::stream::iter(diagnose)
         .buffer_unordered(CONCURRENCY)
         .collect()

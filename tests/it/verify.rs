@@ -155,24 +155,63 @@ fn chapter_story_passes_with_a_parseable_junit() {
     assert_eq!(report["summary"]["passed"], 24);
     assert_eq!(report["summary"]["known_drift"], 5);
     assert_eq!(report["variants"], serde_json::json!(["broken", "fixed"]));
-    // The chapter ran as its own phase after every variant's checks: from
-    // the variant the story ended in, it applied the broken network as the
-    // chapter does, then the fix, and the lab was torn down from there.
-    let phases: Vec<(&str, &str)> = report["steps"]
+    // The chapter ran from the default variant on, right after its checks
+    // and evidence: its switch to the fix (line 194) was the run's apply of
+    // the fixed variant, whose checks ran right there, and the chapter went
+    // on in it. One switch in the whole run, none made by the chapter alone.
+    let steps: Vec<(&str, &str, &str)> = report["steps"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["phase"].as_str().unwrap(), s["name"].as_str().unwrap()))
+        .map(|s| {
+            (
+                s["phase"].as_str().unwrap(),
+                s["variant"].as_str().unwrap(),
+                s["name"].as_str().unwrap(),
+            )
+        })
         .collect();
-    let book_at = phases.iter().position(|p| p.0 == "book").unwrap();
-    assert!(
-        phases[..book_at].iter().any(|p| p.0 == "verify")
-            && phases[book_at..]
-                .iter()
-                .all(|p| p.0 == "book" || p.0 == "destroy"),
-        "{phases:?}"
+    let mut phases: Vec<(&str, &str)> = steps.iter().map(|s| (s.0, s.1)).collect();
+    phases.dedup();
+    assert_eq!(
+        phases,
+        [
+            ("up", "broken"),
+            ("verify", "broken"),
+            ("evidence", "broken"),
+            ("book", "broken"),
+            ("apply", "fixed"),
+            ("verify", "fixed"),
+            ("book", "fixed"),
+            ("destroy", "fixed"),
+        ],
+        "{steps:?}"
     );
-    assert!(phases.contains(&("book", "book")), "{phases:?}");
+    let networks_made = steps
+        .iter()
+        .filter(|s| s.2.starts_with("flannel ("))
+        .count();
+    assert_eq!(networks_made, 2, "the bring-up's and one switch: {steps:?}");
+    assert!(
+        steps
+            .iter()
+            .filter(|s| s.0 == "book")
+            .all(|s| s.2 == "book"),
+        "the chapter's own steps are its stretches, no switch of its own: {steps:?}"
+    );
+    let blocks = report["book"]["blocks"].as_array().unwrap();
+    let block = |line: u64| blocks.iter().find(|b| b["line"] == line).unwrap();
+    let first_apply = &block(31)["commands"][0];
+    assert_eq!(first_apply["variant"], "broken", "{first_apply}");
+    assert_eq!(first_apply["ran"], serde_json::Value::Null, "{first_apply}");
+    assert_eq!(
+        first_apply["lab"],
+        serde_json::json!(["the lab runs variant broken (flannel.yml)"]),
+        "{first_apply}"
+    );
+    let fix = &block(194)["commands"][0];
+    assert_eq!(fix["variant"], "fixed", "{fix}");
+    assert_eq!(fix["ran"], "switch to variant fixed", "{fix}");
     let book_results: Vec<&serde_json::Value> = report["results"]
         .as_array()
         .unwrap()

@@ -38,7 +38,9 @@ mod tests_drift;
 mod tests_fuzz;
 
 pub use kubectl::chapter_lines;
-pub use target::{DEADLINE, KubectlRun, LiveTarget, Said, Target, book_files, kubeconfig_of};
+pub use target::{
+    ApplyOnly, DEADLINE, KubectlRun, LiveTarget, Said, Switching, Target, book_files, kubeconfig_of,
+};
 
 use super::bind::{self, Binding};
 use super::known::KnownFile;
@@ -316,6 +318,7 @@ pub async fn replay_only(
         }
         let blocks = &mut r.blocks;
         let since = std::time::Instant::now();
+        let run_phases = target.run_phases();
         let mut commands = Vec::new();
         if !block.is_shell() {
             blocks.push(BlockReport {
@@ -410,7 +413,12 @@ pub async fn replay_only(
             verdict: Verdict::Match,
             commands,
             prose,
-            duration_s: crate::report::run::seconds(since.elapsed()),
+            // The chapter's own time: a switch's checks of the run are not.
+            duration_s: crate::report::run::seconds(
+                since
+                    .elapsed()
+                    .saturating_sub(target.run_phases().saturating_sub(run_phases)),
+            ),
         });
         progress(target, &r, known, total);
     }

@@ -18,10 +18,17 @@ use crate::probe::{Cx, listen, path};
 use crate::provider::PodRef;
 use std::net::Ipv4Addr;
 
+/// The seconds between the echoes of a ping the lab sends for the book:
+/// the book's ping sends one a second until Ctrl-C, and what is compared
+/// is which replies came (their count, source and TTL), not when. 10 ms
+/// keeps the echoes apart and is allowed to a ping that is not root (2 ms
+/// is its least, on a vagrant node's user).
+pub const INTERVAL: &str = "0.01";
+
 /// The ping left running while another session captures: two echoes, a
 /// reply waited for `wait` (seconds; its output is not compared).
 pub fn traffic(ip: Ipv4Addr, wait: &str) -> String {
-    format!("timeout 3 ping -n -c 2 -i 0.05 -W {wait} {ip}")
+    format!("timeout 3 ping -n -c 2 -i {INTERVAL} -W {wait} {ip}")
 }
 
 /// How long a ping the book shows without a reply waits for one, and why
@@ -79,10 +86,13 @@ impl Replayer<'_> {
                     None => ("1", "a reply waited for 1 s"),
                 };
                 why.push(format!(
-                    "-n -i 0.2 -W {wait} and `timeout {}`: a deadline (names not looked up, {waited})",
+                    "-n -i {INTERVAL} -W {wait} and `timeout {}`: a deadline (names not looked up, {waited})",
                     n + 2
                 ));
-                format!("timeout {} ping -n -c {n} -i 0.2 -W {wait} {lab_ip}", n + 2)
+                format!(
+                    "timeout {} ping -n -c {n} -i {INTERVAL} -W {wait} {lab_ip}",
+                    n + 2
+                )
             }
             Cmd::RouteN => "route -n".into(),
             // One of `ip route`, `ip route show`, `ip -4 route [show]`.

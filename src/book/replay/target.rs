@@ -47,6 +47,49 @@ pub struct KubectlRun {
     pub cached: bool,
 }
 
+/// How a [`LiveTarget`] switches the lab's variant when the chapter does.
+/// [`ApplyOnly`] (`lab book`): the provider's apply, as a step of the
+/// replay. `lab test` gives its own: a variant whose checks have not run
+/// yet is applied and checked right there, as the run's own phases, so the
+/// chapter and the checks share one switch instead of each making its own.
+#[async_trait]
+pub trait Switching: Send + Sync {
+    /// Switch `state`'s lab to `variant` with `provider`. Returns how much
+    /// of that time was the run's own phases rather than the chapter's
+    /// (zero for [`ApplyOnly`]): a block's time does not count it.
+    async fn switch(
+        &self,
+        lab: &Lab,
+        state: &mut State,
+        provider: &dyn Provider,
+        variant: &str,
+        rep: &Reporter,
+    ) -> Result<Duration>;
+}
+
+/// A switch of the replay is the provider's apply, recorded as the
+/// chapter's (its steps in the book phase, to `variant`).
+pub struct ApplyOnly;
+
+#[async_trait]
+impl Switching for ApplyOnly {
+    async fn switch(
+        &self,
+        lab: &Lab,
+        state: &mut State,
+        provider: &dyn Provider,
+        variant: &str,
+        rep: &Reporter,
+    ) -> Result<Duration> {
+        rep.emit(crate::report::Event::PhaseStart {
+            phase: crate::report::run::RunPhase::Book,
+            variant: variant.to_string(),
+        });
+        provider.apply(lab, state, variant, rep).await?;
+        Ok(Duration::ZERO)
+    }
+}
+
 /// The lab the chapter is replayed against.
 #[async_trait]
 pub trait Target: Send + Sync {
@@ -64,6 +107,11 @@ pub trait Target: Send + Sync {
     /// per run when the run shares it).
     fn rtt(&self) -> Rtt {
         Rtt::default()
+    }
+    /// How long the variant switches so far spent on the run's own phases
+    /// ([`Switching::switch`]): not the chapter's time, not a block's.
+    fn run_phases(&self) -> Duration {
+        Duration::ZERO
     }
     /// Switch the pod network to `variant` (workloads and network removed,
     /// the variant's network, workloads again).
@@ -98,6 +146,10 @@ pub struct LiveTarget<'a> {
     /// The offline folders made in this replay, by kubeconfig name (made
     /// once: their files do not change while the replay runs).
     offline_made: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// What a variant switch does ([`ApplyOnly`] unless the run gives its own).
+    switching: &'a dyn Switching,
+    /// [`Target::run_phases`].
+    run_phases: Duration,
 }
 
 impl<'a> LiveTarget<'a> {
@@ -107,16 +159,18 @@ impl<'a> LiveTarget<'a> {
         provider: &'a dyn Provider,
         rep: &Reporter,
     ) -> Result<LiveTarget<'a>> {
-        LiveTarget::sharing(lab, state, provider, None, rep).await
+        LiveTarget::sharing(lab, state, provider, None, &ApplyOnly, rep).await
     }
 
     /// A target over the run's `shared` session and round-trip time (one
-    /// session set-up per node per run: the checks' too), or its own.
+    /// session set-up per node per run: the checks' too), or its own; its
+    /// variant switches made by `switching`.
     pub async fn sharing(
         lab: &'a Lab,
         state: &'a mut State,
         provider: &'a dyn Provider,
         shared: Option<&Shared>,
+        switching: &'a dyn Switching,
         rep: &Reporter,
     ) -> Result<LiveTarget<'a>> {
         let access = provider.access(lab, state, rep).await?;
@@ -151,6 +205,8 @@ impl<'a> LiveTarget<'a> {
             shared: shared.is_some(),
             kubectl,
             offline_made: Default::default(),
+            switching,
+            run_phases: Duration::ZERO,
         })
     }
 
@@ -218,17 +274,16 @@ impl Target for LiveTarget<'_> {
     fn rtt(&self) -> Rtt {
         self.rtt.clone()
     }
+    fn run_phases(&self) -> Duration {
+        self.run_phases
+    }
     async fn switch(&mut self, variant: &str) -> Result<()> {
         if !self.shared {
             self.session.close().await;
         }
-        // In a recorded run, the switch's steps are the book's, to `variant`.
-        self.rep.emit(crate::report::Event::PhaseStart {
-            phase: crate::report::run::RunPhase::Book,
-            variant: variant.to_string(),
-        });
-        self.provider
-            .apply(self.lab, self.state, variant, &self.rep)
+        self.run_phases += self
+            .switching
+            .switch(self.lab, self.state, self.provider, variant, &self.rep)
             .await?;
         self.access = self
             .provider

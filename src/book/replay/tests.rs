@@ -79,7 +79,7 @@ fn recorded(fixed: bool) -> FakeSession {
                 "tcpdump -l -n -i flannel.1",
                 "tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\nlistening on flannel.1, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n20:55:02.971181 IP 10.244.1.0 > 10.244.2.2: ICMP echo request, id 9, seq 1, length 64\n",
             )
-            .on(node, "-c 2 -i 0.2 -W 1 10.244.1.", near2)
+            .on(node, "-c 2 -i 0.01 -W 1 10.244.1.", near2)
             .on(node, " 10.244.1.", near1)
             .on_out(node, " 10.244.2.2", from_node.clone())
             .on(node, "route -n", ROUTES);

@@ -51,8 +51,8 @@ fn netns(fixed: bool) -> FakeSession {
             .on_out(node, "tcpdump -l -n -i eth0", failed("tcpdump: eth0: No such device exists\n(SIOCGIFHWADDR: No such device)\n"))
             .on_out(node, "cat /run/flannel/nothing.env", failed("cat: /run/flannel/nothing.env: No such file or directory\n"))
             .on(node, "cat /run/flannel/flanneld.log", "I1204 12:00:00.000001 1 main.go:1] Determining IP address of default interface\nI1204 12:00:00.000001 1 main.go:1] Using interface with name enp0s3 and address 10.0.2.15\nI1204 12:00:00.000001 1 main.go:1] Defaulting external address to interface address (10.0.2.15)\n")
-            .on_out(node, "-c 2 -i 0.2 -W 1 10.244.1.2", reply("10.244.1.2", &[1, 2], 64))
-            .on_out(node, "-c 1 -i 0.2 -W 1 10.244.1.2", reply("10.244.1.2", &[1], 64))
+            .on_out(node, "-c 2 -i 0.01 -W 1 10.244.1.2", reply("10.244.1.2", &[1, 2], 64))
+            .on_out(node, "-c 1 -i 0.01 -W 1 10.244.1.2", reply("10.244.1.2", &[1], 64))
             .on_out(node, " 10.244.2.2", node_far.clone())
             .on_out(node, "curl", replied("200 curl-exit=0\n"))
             .on(node, "route -n", "Kernel IP routing table\nDestination     Gateway         Genmask         Flags Metric Ref    Use Iface\n0.0.0.0         10.0.2.2        0.0.0.0         UG    0      0        0 enp0s3\n10.0.2.0        0.0.0.0         255.255.255.0   U     0      0        0 enp0s3\n10.100.198.0    0.0.0.0         255.255.255.0   U     0      0        0 enp0s8\n10.244.0.0      10.244.0.0      255.255.255.0   UG    0      0        0 flannel.1\n10.244.1.0      0.0.0.0         255.255.255.0   U     0      0        0 cni0\n10.244.2.0      10.244.2.0      255.255.255.0   UG    0      0        0 flannel.1\n");
@@ -299,7 +299,7 @@ async fn a_grepped_ping_runs_and_errors_are_never_a_match() {
     let ping = &r.blocks[0].commands[1];
     assert_eq!(
         ping.ran.as_deref(),
-        Some("timeout 3 ping -n -c 1 -i 0.2 -W 1 10.244.1.2 | grep ttl")
+        Some("timeout 3 ping -n -c 1 -i 0.01 -W 1 10.244.1.2 | grep ttl")
     );
     assert_ne!(ping.verdict, Verdict::Error, "{ping:?}");
     for i in [1, 2] {
@@ -370,7 +370,7 @@ async fn a_ping_without_a_reply_in_the_book_waits_the_derived_deadline() {
     let ping = &b.commands[1];
     assert_eq!(
         ping.ran.as_deref(),
-        Some("timeout 3 ping -n -c 1 -i 0.2 -W 0.100 10.244.2.2")
+        Some("timeout 3 ping -n -c 1 -i 0.01 -W 0.100 10.244.2.2")
     );
     assert!(
         ping.why
