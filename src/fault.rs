@@ -47,6 +47,20 @@ fn message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
+/// A point where the suite makes `lab` panic on purpose, to show that a
+/// fault is torn down and reported like any failure: debug builds only
+/// (the test binary's), when `LAB_FAULT_INJECT` names `point`. A release
+/// build has no such point.
+#[track_caller]
+pub fn injected(point: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var("LAB_FAULT_INJECT").is_ok_and(|p| p == point) {
+        panic!("fault injected at {point} (LAB_FAULT_INJECT)");
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = point;
+}
+
 /// The error a caught panic is: its place and message when the hook saw
 /// them, else what its payload says.
 pub fn internal(payload: Box<dyn Any + Send>) -> LabError {

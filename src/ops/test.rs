@@ -122,6 +122,7 @@ pub async fn test(s: Settings, rep: &Reporter) -> Result<Ran> {
         // itself, and a switch to a variant whose checks have not run is
         // the run's apply of it, its checks run right there ([`Switches`]).
         if let Some(prepared) = chapter.take() {
+            crate::fault::injected("test.book");
             run.phase(RunPhase::Book, &st.variant);
             others.book_since(Instant::now());
             let r = book::run_sharing(

@@ -731,3 +731,46 @@ fn a_failed_bring_up_is_recorded_as_the_runs_error() {
     assert!(namespaces_of(&lab.name).is_empty());
     drop(stuck);
 }
+
+/// A fault inside `lab` (a panic, injected here at the start of the book
+/// phase: debug builds only) is an internal error, exit 3, after the same
+/// teardown and with the same reports as any failure; never Rust's 101
+/// with the lab left up.
+#[test]
+fn a_panic_is_an_internal_error_after_the_teardown() {
+    let lab = TestLab::chapter4("pn");
+    let json = lab.state.path().join("report.json");
+    let file = lab.file();
+    let out = lab
+        .cmd()
+        .env("LAB_FAULT_INJECT", "test.book")
+        .env_remove("RUST_BACKTRACE")
+        .args([
+            "test",
+            file.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{shown}");
+    assert!(
+        shown.contains("internal error: panicked at")
+            && shown.contains("fault injected at test.book"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("RUST_BACKTRACE"),
+        "Rust's own panic report: {shown}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).unwrap();
+    assert_eq!(report["outcome"], "error", "{report}");
+    // The checks before the fault are kept.
+    assert!(
+        report["summary"]["passed"].as_u64().unwrap() > 0,
+        "{report}"
+    );
+    assert!(namespaces_of(&lab.name).is_empty(), "the lab was left up");
+}
