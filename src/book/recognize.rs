@@ -216,9 +216,10 @@ fn simple(w: &[&str]) -> Result<Cmd, String> {
     }
 }
 
-/// The most echoes of a replayed ping: they go 0.2 s apart (the replay's
-/// `-i 0.2`), and the last reply is waited for up to a second, so 50 end
-/// in 11 s, inside the replay's deadline for one command
+/// The most echoes of a replayed ping: even 0.2 s apart (the replay sends
+/// them 10 ms apart, `replay::node::INTERVAL`; 0.2 s is the shortest a ping
+/// without root may use), with the last reply waited for up to a second,
+/// 50 end in 11 s, inside the replay's deadline for one command
 /// ([`super::replay::DEADLINE`], 15 s). A larger count could never finish
 /// and would always be an `error`.
 pub const MAX_PING_COUNT: u32 = 50;
@@ -232,7 +233,7 @@ fn ping(args: &[&str]) -> Result<Cmd, String> {
                     .filter(|n| (1..=MAX_PING_COUNT).contains(n))
                     .ok_or_else(|| {
                         format!(
-                            "ping -c {n}: a count from 1 to {MAX_PING_COUNT} (0.2 s apart, they end inside the replay's {} s per command)",
+                            "ping -c {n}: a count from 1 to {MAX_PING_COUNT} (so that they end inside the replay's {} s per command)",
                             super::replay::DEADLINE.as_secs()
                         )
                     })?,

@@ -49,9 +49,12 @@ fn ping_of(c: &Cmd) -> Option<Ipv4Addr> {
 }
 
 /// How many replies of a ping never ended by the book the lab sends: as
-/// many as the book shows (at least one).
+/// many as the book shows (at least one), and never more than a counted
+/// ping may ask ([`crate::book::recognize::MAX_PING_COUNT`]), so that it
+/// ends inside the replay's deadline; a book that shows more replies than
+/// that drifts by the ones the lab did not send, it is never cut to match.
 fn count_for(book: &[String]) -> u32 {
-    (compare::replies(book).len() as u32).max(1)
+    (compare::replies(book).len() as u32).clamp(1, crate::book::recognize::MAX_PING_COUNT)
 }
 
 impl Replayer<'_> {
@@ -348,5 +351,28 @@ impl Replayer<'_> {
             Cmd::RouteN => compare::routes(&book, &r.lab),
             _ => compare::missing_in_order(&book, &r.lab),
         });
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    use super::count_for;
+    use crate::book::recognize::MAX_PING_COUNT;
+
+    fn shown(n: usize) -> Vec<String> {
+        (1..=n)
+            .map(|i| format!("64 bytes from 10.244.1.2: icmp_seq={i} ttl=64 time=0.05 ms"))
+            .collect()
+    }
+
+    /// As many echoes as the book shows replies, at least one, and never
+    /// more than a counted ping may ask (a book showing 500 replies of a
+    /// ping it ended by hand would otherwise run past the deadline).
+    #[test]
+    fn a_ping_the_book_ended_by_hand_sends_what_it_shows_within_the_bound() {
+        assert_eq!(count_for(&[]), 1);
+        assert_eq!(count_for(&shown(3)), 3);
+        assert_eq!(count_for(&shown(MAX_PING_COUNT as usize)), MAX_PING_COUNT);
+        assert_eq!(count_for(&shown(500)), MAX_PING_COUNT);
     }
 }
