@@ -85,6 +85,7 @@ fn cpu_seconds() -> f64 {
         .map(|who| {
             // SAFETY: getrusage fills the struct it is given.
             let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: `u` is a valid rusage for the call to write.
             if unsafe { libc::getrusage(who, &mut u) } != 0 {
                 return 0.0;
             }
