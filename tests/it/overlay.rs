@@ -53,6 +53,25 @@ fn a_nodes_writes_stay_in_the_lab_and_destroy_removes_its_layers() {
     );
     assert!(out.status.success(), "{}", text(&out));
     assert!(!mounts_of(&lab).is_empty(), "no overlay mounted");
+    // The nodes' and pods' folders are on the lab's own tmpfs, outside the
+    // state folder (destroy detaches it instead of unlinking every file).
+    let files = format!("/run/lab-root/{}/.files", lab.name);
+    let tmpfs = std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .any(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            let dash = f.iter().position(|x| *x == "-").unwrap_or(f.len());
+            f.get(4) == Some(&files.as_str())
+                && f.get(dash + 1) == Some(&"tmpfs")
+                && f.get(dash + 2) == Some(&format!("lab.{}.files", lab.name).as_str())
+        });
+    assert!(tmpfs, "no tmpfs lab.{}.files at {files}", lab.name);
+    for d in ["nodes", "pods"] {
+        let link = std::fs::read_link(lab.dir().join(d)).unwrap();
+        assert_eq!(link, Path::new(&files).join(d));
+    }
+    assert!(Path::new(&files).join("nodes/node1/fs/upper").is_dir());
 
     let out = lab.lab(&["destroy", &lab.name]);
     assert!(out.status.success(), "{}", text(&out));

@@ -89,11 +89,9 @@ fn apply_share(works: Vec<Work>) -> std::result::Result<(), String> {
             .map_err(|e| format!("opening namespace {}: {e}", w.netns))?;
         setns(&ns, CloneFlags::CLONE_NEWNET).map_err(|e| format!("entering {}: {e}", w.netns))?;
         let mut s = Socket::open().map_err(|e| format!("a netlink socket in {}: {e}", w.netns))?;
-        let r = w
-            .ops
-            .iter()
-            .try_for_each(|op| s.push(op, w.tolerant))
-            .and_then(|()| s.flush());
+        let r = (0..w.ops.len())
+            .try_for_each(|at| s.push(&w.ops, at, w.tolerant))
+            .and_then(|()| s.flush(&w.ops));
         if let Err(Refused { op, error }) = r {
             return Err(format!("in netns {}: `{op}`: {error}", w.netns));
         }

@@ -34,8 +34,11 @@ pub struct Socket {
     /// Namespaces of veth peers in the batch being built (open until sent).
     peers: HashMap<String, File>,
     buf: Vec<u8>,
-    /// Sequence number → (op as text, tolerant) of the batch being built.
-    pending: Vec<(u32, String, bool)>,
+    /// Sequence number → (the op's place in the caller's list, tolerant) of
+    /// the batch being built. An op is shown as text only when refused: at
+    /// 1000 workers, formatting each of three million ops cost more than
+    /// encoding it.
+    pending: Vec<(u32, usize, bool)>,
     last: usize,
 }
 
@@ -89,13 +92,14 @@ impl Socket {
         })
     }
 
-    /// Add `op` to the batch (sending what is queued first when the op
+    /// Add `ops[at]` to the batch (sending what is queued first when the op
     /// needs a device index that an earlier op of the batch may make).
     /// A tolerant op may fail (a deletion of what may be gone).
-    pub fn push(&mut self, op: &Op, tolerant: bool) -> Result<(), Refused> {
+    pub fn push(&mut self, ops: &[Op], at: usize, tolerant: bool) -> Result<(), Refused> {
+        let op = &ops[at];
         for dev in op.devices() {
             if !self.index.contains_key(dev) {
-                self.flush()?;
+                self.flush(ops)?;
                 let index = if_index(dev).ok_or_else(|| Refused {
                     op: op.to_string(),
                     error: format!("no device {dev}"),
@@ -118,19 +122,20 @@ impl Socket {
         let mut buf = std::mem::take(&mut self.buf);
         msg::encode(&mut buf, op, self.seq, self);
         self.buf = buf;
-        self.pending.push((self.seq, op.to_string(), tolerant));
+        self.pending.push((self.seq, at, tolerant));
         if let Some(dev) = op.changes() {
             self.index.remove(dev);
         }
         if self.buf.len() >= BATCH_BYTES || self.peers.len() >= 256 {
-            self.flush()?;
+            self.flush(ops)?;
         }
         Ok(())
     }
 
     /// Send the batch and wait for the kernel's verdict on all of it: the
-    /// first refused op that was not tolerant, if any.
-    pub fn flush(&mut self) -> Result<(), Refused> {
+    /// first refused op that was not tolerant, if any (`ops`: the list the
+    /// pushed places are in).
+    pub fn flush(&mut self, ops: &[Op]) -> Result<(), Refused> {
         if self.pending.is_empty() {
             return Ok(());
         }
@@ -145,7 +150,7 @@ impl Socket {
                 op: format!(
                     "{} ops ending with `{}`",
                     pending.len(),
-                    pending[pending.len() - 1].1
+                    ops[pending[pending.len() - 1].1]
                 ),
                 error: format!("sending to the kernel: {e}"),
             });
@@ -176,12 +181,12 @@ impl Socket {
             for (seq, errno, text) in errors(&rbuf[..n as usize]) {
                 if errno != 0
                     && first.is_none()
-                    && let Some((_, op, tolerant)) = pending.iter().find(|p| p.0 == seq)
+                    && let Some((_, at, tolerant)) = pending.iter().find(|p| p.0 == seq)
                     && !tolerant
                 {
                     let e = io::Error::from_raw_os_error(errno);
                     first = Some(Refused {
-                        op: op.clone(),
+                        op: ops[*at].to_string(),
                         error: match text {
                             Some(t) => format!("{e} ({t})"),
                             None => e.to_string(),

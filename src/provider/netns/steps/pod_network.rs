@@ -14,6 +14,9 @@ use crate::error::{LabError, Result};
 use async_trait::async_trait;
 use std::path::Path;
 
+/// How many nodes' ops are built and sent at once.
+const NODES_AT_ONCE: usize = 64;
+
 /// Program the pod network as flanneld would (see `netns::flanneld`).
 pub struct PodNetwork {
     /// Make `cni0` too (bring-up); on `apply` it is already there.
@@ -32,29 +35,41 @@ impl Step<NetnsCtx> for PodNetwork {
         ctx.ps.leases = leases.clone();
         ctx.save()?;
 
-        let mut nodes = Vec::new();
-        let mut rules = Vec::new();
-        for me in &leases {
-            let ns = ctx.ns_of_node(&me.node);
-            let peers: Vec<&Lease> = leases.iter().filter(|l| l.node != me.node).collect();
-            let bridge_mac = self.new_bridge.then(|| {
-                let index = ctx.lab.nodes.iter().position(|n| n.name == me.node);
-                names::mac_of(MacKind::Cni, &ctx.lab.name, index.unwrap_or_default())
-            });
-            nodes.push(Work::new(
-                &ns,
-                flanneld::node_ops(&cfg, me, &peers, bridge_mac.as_deref()),
-            ));
-            let text = flanneld::iptables_rules(&cfg, me.subnet);
-            rules.push(Job::new(
-                std::process::Command::new("iptables-restore"),
-                Some(ns.clone()),
-                Some(text.into_bytes()),
-            ));
-        }
+        let rules: Vec<Job> = leases
+            .iter()
+            .map(|me| {
+                Job::new(
+                    std::process::Command::new("iptables-restore"),
+                    Some(ctx.ns_of_node(&me.node)),
+                    Some(flanneld::iptables_rules(&cfg, me.subnet).into_bytes()),
+                )
+            })
+            .collect();
         let namespaces: Vec<String> = leases.iter().map(|l| ctx.ns_of_node(&l.node)).collect();
+        // The nodes' ops are built and sent a chunk of nodes at a time: all
+        // at once, 1000 workers' three million ops held about 700 MB of
+        // lab's heap, and every `iptables-restore` (and later every nginx)
+        // forked from lab copied its page tables.
+        let links = async {
+            for chunk in leases.chunks(NODES_AT_ONCE) {
+                let mut nodes = Vec::new();
+                for me in chunk {
+                    let peers: Vec<&Lease> = leases.iter().filter(|l| l.node != me.node).collect();
+                    let bridge_mac = self.new_bridge.then(|| {
+                        let index = ctx.lab.nodes.iter().position(|n| n.name == me.node);
+                        names::mac_of(MacKind::Cni, &ctx.lab.name, index.unwrap_or_default())
+                    });
+                    nodes.push(Work::new(
+                        ctx.ns_of_node(&me.node),
+                        flanneld::node_ops(&cfg, me, &peers, bridge_mac.as_deref()),
+                    ));
+                }
+                netlink::apply(&ctx.rep, nodes).await?;
+            }
+            Ok::<(), LabError>(())
+        };
         let (links, ipt, fwd) = tokio::join!(
-            netlink::apply(&ctx.rep, nodes),
+            links,
             sys::run_jobs(&ctx.rep, rules, sys::PARALLEL_WAITING),
             sys::sysctls(namespaces, &[("net/ipv4/ip_forward", "1")]),
         );
