@@ -54,18 +54,18 @@ pub async fn run(a: Args) -> Result<()> {
         Some(l) => format!(", an instance of {l}"),
         None => String::new(),
     };
-    out!(
-        "lab {}{of} ({}), provider {}, variant {} ({})",
-        lab.name,
-        lab.title,
-        st.provider,
-        st.variant,
-        phase_text(st)
-    );
-    out!("{:<12} {:<14} {:<10} ADDRESSES", "NODE", "ROLE", "STATE");
-    // On a terminal, a node's addresses go on as many lines as its width
-    // needs (one interface's address never split); piped, one line.
+    // On a terminal, the heading and a node's addresses go on as many
+    // lines as its width needs (a part never split); piped, one line each.
     let width = crate::report::table::terminal_width();
+    let heading = [
+        format!("lab {}{of} ({}),", lab.name, lab.title),
+        format!("provider {},", st.provider),
+        format!("variant {} ({})", st.variant, phase_text(st)),
+    ];
+    for line in wrapped(&heading, width, "  ") {
+        out!("{}", line);
+    }
+    out!("{:<12} {:<14} {:<10} ADDRESSES", "NODE", "ROLE", "STATE");
     for n in &s.nodes {
         let head = format!("{:<12} {:<14} {:<10} ", n.name, n.role, n.state);
         let indent = head.chars().count();
@@ -99,4 +99,50 @@ pub async fn run(a: Args) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `parts` joined by spaces, on as many lines as `width` needs (a part is
+/// never split; lines after the first start with `indent`).
+fn wrapped(parts: &[String], width: Option<usize>, indent: &str) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for p in parts {
+        let line = lines.last_mut().expect("one line");
+        if line.is_empty() {
+            line.push_str(p);
+        } else if width.is_some_and(|w| line.chars().count() + 1 + p.chars().count() > w) {
+            lines.push(format!("{indent}{p}"));
+        } else {
+            line.push(' ');
+            line.push_str(p);
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped;
+
+    #[test]
+    fn a_heading_wraps_between_parts_only_on_a_width() {
+        let parts = [
+            "lab abcdefghij (Setup Network Using Flannel),",
+            "provider netns,",
+            "variant broken (Up)",
+        ]
+        .map(String::from);
+        assert_eq!(
+            wrapped(&parts, None, "  "),
+            ["lab abcdefghij (Setup Network Using Flannel), provider netns, variant broken (Up)"]
+        );
+        let lines = wrapped(&parts, Some(80), "  ");
+        assert_eq!(
+            lines,
+            [
+                "lab abcdefghij (Setup Network Using Flannel), provider netns,",
+                "  variant broken (Up)"
+            ]
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 80));
+    }
 }
