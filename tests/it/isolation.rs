@@ -147,3 +147,33 @@ fn a_node_cannot_reach_the_host() {
         "processes of node1 outlived destroy"
     );
 }
+
+/// What a node writes is held in the lab's tmpfs, which has a size as a
+/// VM's disk has: a node that writes more than it gets `ENOSPC`, and the
+/// host's memory is not what runs out.
+#[test]
+fn a_node_that_fills_its_disk_gets_enospc_not_the_hosts_memory() {
+    let lab = TestLab::chapter4("fill");
+    lab.up(&[]);
+    // Chapter 4's bound is 104 MiB for all its nodes and pods together.
+    let out = lab.ssh(
+        "node1",
+        "dd if=/dev/zero of=/tmp/fill bs=1M count=400 2>&1; echo rc=$?",
+    );
+    let said = text(&out);
+    assert!(said.contains("No space left on device"), "{said}");
+    assert!(!said.contains("rc=0"), "{said}");
+    let out = lab.ssh("node1", "du -m /tmp/fill | cut -f1; rm -f /tmp/fill");
+    let held: u64 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{}", text(&out)));
+    assert!(held <= 104, "node1 held {held} MiB");
+    // Freed, the node writes again.
+    let out = lab.ssh("node1", "echo ok > /tmp/small && cat /tmp/small");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("ok"),
+        "{}",
+        text(&out)
+    );
+}

@@ -12,6 +12,11 @@
 //! the disk was busy; `destroy` now detaches one mount (see
 //! `files::unmount_lab`, which detaches every mount under the lab's
 //! mount folder) and the kernel frees the files with it.
+//!
+//! The tmpfs has a size, as a VM has a disk: what a node writes (its
+//! overlay layer holds its `/tmp`, `/var`, `/root`) is the host's memory,
+//! so a node that fills it gets `ENOSPC`, never the host's RAM
+//! ([`tmpfs_bytes`]).
 
 use super::super::ctx::NetnsCtx;
 use super::super::files;
@@ -54,6 +59,33 @@ pub fn volatile_dir(lab: &str) -> PathBuf {
     files::lab_mounts(lab).join(".files")
 }
 
+/// The most a lab's nodes and pods may write, together: 64 MiB, and 8 MiB
+/// more per node and per pod (what they write in the chapter is tens of
+/// KiB: 15 MiB for 250 workers and their pods), never more than a quarter
+/// of the host's memory.
+pub fn tmpfs_bytes(nodes: usize, pods: usize, mem_total: Option<u64>) -> u64 {
+    const MIB: u64 = 1 << 20;
+    let want = 64 * MIB + 8 * MIB * (nodes + pods) as u64;
+    match mem_total {
+        Some(total) => want.min((total / 4).max(64 * MIB)),
+        None => want,
+    }
+}
+
+/// The host's memory (`MemTotal` of `/proc/meminfo`), in bytes.
+fn mem_total() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib = info
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    Some(kib * 1024)
+}
+
 /// Whether `path` is a mount point now.
 fn is_mount_point(path: &Path) -> bool {
     let want = path.to_string_lossy();
@@ -66,19 +98,23 @@ fn is_mount_point(path: &Path) -> bool {
 /// Mount the lab's tmpfs (unless it is mounted already) and link the state
 /// folder's `nodes` and `pods` to folders on it; what those names held
 /// before (a lab of this name that was not torn down) is removed.
-fn volatile_folders(root: &Path, lab: &str) -> Result<()> {
+fn volatile_folders(root: &Path, lab: &str, bytes: u64) -> Result<()> {
     let dir = volatile_dir(lab);
     if !is_mount_point(&dir) {
         mkdir(&dir, 0o755)?;
+        let options = format!("mode=0755,size={bytes}");
         nix::mount::mount(
             Some(format!("lab.{lab}.files").as_str()),
             &dir,
             Some("tmpfs"),
             nix::mount::MsFlags::MS_NOSUID | nix::mount::MsFlags::MS_NODEV,
-            Some("mode=0755"),
+            Some(options.as_str()),
         )
         .map_err(|e| LabError::Command {
-            command: format!("mount -t tmpfs lab.{lab}.files {}", dir.display()),
+            command: format!(
+                "mount -t tmpfs -o {options} lab.{lab}.files {}",
+                dir.display()
+            ),
             status: "failed".into(),
             output: e.to_string(),
         })?;
@@ -108,7 +144,8 @@ impl Step<NetnsCtx> for StateFolder {
         mkdir(&l.ssh_dir(), 0o700)?;
         let root = std::path::absolute(&l.root)
             .map_err(|e| LabError::io(format!("resolving {}", l.root.display()), e))?;
-        volatile_folders(&root, &lab)?;
+        let bytes = tmpfs_bytes(ctx.lab.nodes.len(), ctx.lab.placements().len(), mem_total());
+        volatile_folders(&root, &lab, bytes)?;
         let (host, client) = tokio::join!(
             exec::run_async(
                 &ctx.rep,
@@ -162,5 +199,20 @@ impl Step<NetnsCtx> for StateFolder {
         }
         mkdir(&l.root.join("pods"), 0o755)?;
         ctx.save()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tmpfs_bytes;
+
+    #[test]
+    fn the_nodes_files_are_bounded_by_the_lab_and_the_host() {
+        const MIB: u64 = 1 << 20;
+        // Chapter 4: 3 nodes, 2 pods.
+        assert_eq!(tmpfs_bytes(3, 2, Some(24 << 30)), 104 * MIB);
+        assert_eq!(tmpfs_bytes(3, 2, None), 104 * MIB);
+        // 1000 workers: a quarter of the host's 24 GiB, not 16 GiB.
+        assert_eq!(tmpfs_bytes(1001, 1000, Some(24 << 30)), 6 << 30);
     }
 }
