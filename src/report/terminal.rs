@@ -230,11 +230,22 @@ impl Sink for Terminal {
                     ));
                 }
             }
+            // The chapter's blocks follow as checks, once the whole chapter
+            // is judged: under a heading of their own, not under the last
+            // phase's (`lab test` replays the chapter across two variants).
+            Event::Book(b) => {
+                if !style::quiet() {
+                    let head = format!(
+                        "── the chapter: {} blocks (the variant each ran in: in the table)",
+                        b.blocks.len()
+                    );
+                    self.println_visible(&paint(Paint::Bold, &head));
+                }
+            }
             Event::RunStart { .. }
             | Event::RunEnd { .. }
             | Event::PhaseEnd { .. }
-            | Event::Evidence { .. }
-            | Event::Book(_) => {}
+            | Event::Evidence { .. } => {}
         }
     }
 }

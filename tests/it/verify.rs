@@ -90,6 +90,16 @@ fn chapter_story_passes_with_a_parseable_junit() {
             .is_some_and(|l| l.starts_with("24 passed (5 known drift), 0 failed, 15 skipped in ")),
         "{shown}"
     );
+    // Piped, the chapter's blocks are listed once it is judged, under a
+    // heading of their own, not under the last phase's ("book (fixed)"),
+    // which would put line 31 (replayed in broken) in the fixed variant.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let heading = stderr
+        .find("── the chapter: 17 blocks")
+        .unwrap_or_else(|| panic!("no heading for the chapter's blocks: {shown}"));
+    let last_phase = stderr.rfind("── book (").expect("a book phase");
+    assert!(last_phase < heading, "{shown}");
+    assert!(stderr[heading..].contains("line 31: "), "{shown}");
 
     let xml = std::fs::read_to_string(&junit).expect("junit written");
     let doc = roxmltree::Document::parse(&xml).expect("JUnit parses as XML");
