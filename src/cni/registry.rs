@@ -60,6 +60,21 @@ pub fn names() -> Vec<&'static str> {
     CNIS.iter().map(|e| e.name).collect()
 }
 
+/// A manifest document's `kind` ("" when it has none).
+pub fn kind(v: &serde_norway::Value) -> &str {
+    v.get("kind")
+        .and_then(serde_norway::Value::as_str)
+        .unwrap_or("")
+}
+
+/// A manifest document's `metadata.name` ("" when it has none).
+pub fn name(v: &serde_norway::Value) -> &str {
+    v.get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(serde_norway::Value::as_str)
+        .unwrap_or("")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

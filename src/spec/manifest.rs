@@ -173,16 +173,7 @@ fn show(v: &Value) -> String {
     }
 }
 
-fn kind(v: &Value) -> &str {
-    v.get("kind").and_then(Value::as_str).unwrap_or("")
-}
-
-fn name(v: &Value) -> &str {
-    v.get("metadata")
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-}
+use crate::cni::registry::{kind, name};
 
 /// Read the Deployments of a workload manifest.
 pub fn workloads(m: &Manifest) -> Result<Vec<Workload>, ManifestError> {

@@ -53,16 +53,7 @@ fn err(field: impl Into<String>, message: impl Into<String>) -> ManifestError {
     }
 }
 
-fn kind(v: &Value) -> &str {
-    v.get("kind").and_then(Value::as_str).unwrap_or("")
-}
-
-fn name(v: &Value) -> &str {
-    v.get("metadata")
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-}
+use crate::cni::registry::{kind, name};
 
 /// Read flannel's configuration from a network manifest.
 pub fn read(docs: &[Value]) -> Result<FlannelConfig, ManifestError> {

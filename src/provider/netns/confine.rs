@@ -218,18 +218,7 @@ fn become_probe() -> std::io::Result<()> {
         check(libc::setgroups(0, std::ptr::null()))?;
         check(libc::setresgid(PROBE_ID, PROBE_ID, PROBE_ID))?;
         check(libc::setresuid(PROBE_ID, PROBE_ID, PROBE_ID))?;
-        #[repr(C)]
-        struct Header {
-            version: u32,
-            pid: i32,
-        }
-        #[repr(C)]
-        #[derive(Clone, Copy)]
-        struct Data {
-            effective: u32,
-            permitted: u32,
-            inheritable: u32,
-        }
+        use super::enter::{Data, Header};
         let mut h = Header {
             version: 0x2008_0522,
             pid: 0,

@@ -436,6 +436,23 @@ impl Plan {
     }
 }
 
+/// `capget`/`capset`'s header (`struct __user_cap_header_struct`), version 3.
+#[repr(C)]
+pub(super) struct Header {
+    pub(super) version: u32,
+    pub(super) pid: i32,
+}
+
+/// One half of `capget`/`capset`'s data (`struct __user_cap_data_struct`):
+/// version 3 takes two, capabilities 0-31 and 32-63.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(super) struct Data {
+    pub(super) effective: u32,
+    pub(super) permitted: u32,
+    pub(super) inheritable: u32,
+}
+
 /// The bounding set without [`DROPPED`], no inheritable or ambient
 /// capabilities, no_new_privs and no user namespace (`seccomp`): what the
 /// exec'd program gets is root's remaining set, and nothing it runs can
@@ -457,18 +474,6 @@ fn drop_privileges() -> std::io::Result<()> {
             0,
             0,
         ))?;
-        #[repr(C)]
-        struct Header {
-            version: u32,
-            pid: i32,
-        }
-        #[repr(C)]
-        #[derive(Clone, Copy)]
-        struct Data {
-            effective: u32,
-            permitted: u32,
-            inheritable: u32,
-        }
         let mut h = Header {
             version: 0x2008_0522,
             pid: 0,
