@@ -56,12 +56,35 @@ impl Target {
                 // A report is made to be shared (CI artifacts, a browser):
                 // created 0644 (less under a stricter umask); a node's output in
                 // it comes from the node's own files, never the host's.
+                // Opened without blocking: a FIFO that no one reads is an
+                // error at once (ENXIO), never a hang that ignores signals;
+                // one that is read (`--json /dev/stdout | jq`) works.
                 let mut f = std::fs::OpenOptions::new()
                     .write(true)
                     .create(true)
                     .truncate(true)
                     .mode(0o644)
-                    .open(p)?;
+                    .custom_flags(libc::O_NONBLOCK)
+                    .open(p)
+                    .map_err(|e| {
+                        if e.raw_os_error() == Some(libc::ENXIO) {
+                            std::io::Error::new(
+                                e.kind(),
+                                format!("{} is a FIFO that no one reads", p.display()),
+                            )
+                        } else {
+                            e
+                        }
+                    })?;
+                // Then its writes block as any file's do.
+                let fd = std::os::fd::AsRawFd::as_raw_fd(&f);
+                // SAFETY: fcntl on a descriptor this function owns.
+                unsafe {
+                    let flags = libc::fcntl(fd, libc::F_GETFL);
+                    if flags >= 0 {
+                        libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+                    }
+                }
                 f.write_all(bytes)?;
                 f.flush()
             }
@@ -424,14 +447,23 @@ mod tests {
 
         let fifo = d.path().join("fifo");
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
-        let reader = {
-            let fifo = fifo.clone();
-            std::thread::spawn(move || std::fs::read(fifo).unwrap())
-        };
+        // No one reads it: an error at once, not a hang.
+        let e = Target::Path(fifo.clone()).write(b"nobody").unwrap_err();
+        assert!(e.to_string().contains("no one reads"), "{e}");
+        // Read (its reader open already, as `| jq` is): written through.
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut reader = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo)
+            .unwrap();
         Target::Path(fifo.clone())
             .write(b"through the pipe")
             .unwrap();
-        assert_eq!(reader.join().unwrap(), b"through the pipe");
+        let mut got = Vec::new();
+        reader.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"through the pipe");
         assert!(
             std::fs::symlink_metadata(&fifo)
                 .unwrap()

@@ -177,3 +177,51 @@ fn a_node_that_fills_its_disk_gets_enospc_not_the_hosts_memory() {
         text(&out)
     );
 }
+
+/// A node's root may make a setuid file in its own files; no host user
+/// may reach them (the lab's mount folder is root's alone), so none can
+/// run it. And a pod's nginx answers its one page, 404 for any other
+/// path (a check of a mistyped path is not a 200).
+#[test]
+fn a_host_user_cannot_reach_a_nodes_files_and_nginx_has_one_page() {
+    let lab = TestLab::chapter4("suid");
+    lab.up(&["--variant", "fixed"]);
+    let out = lab.ssh(
+        "node1",
+        "cp /usr/bin/id /tmp/sid && chmod 4755 /tmp/sid && echo made",
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("made"),
+        "{}",
+        text(&out)
+    );
+    let sid = format!("/run/lab-root/{}/node1/tmp/sid", lab.name);
+    assert!(Path::new(&sid).exists(), "{sid}");
+    let out = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "sh",
+            "-c",
+            &sid,
+        ])
+        .output()
+        .unwrap();
+    let said = text(&out);
+    assert!(
+        !out.status.success(),
+        "a host user ran the node's setuid file: {said}"
+    );
+    assert!(!said.contains("euid=0"), "{said}");
+    let out = lab.ssh(
+        "node1",
+        "curl -s -o /dev/null -o /dev/null -w '%{http_code} ' http://10.244.2.2/ http://10.244.2.2/nonexistent",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "200 404",
+        "{}",
+        text(&out)
+    );
+}

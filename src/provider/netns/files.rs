@@ -400,7 +400,7 @@ pub fn nginx_conf(l: &Layout, pod: &str, node: &str, port: u16) -> String {
          \x20 scgi_temp_path {scgi};\n\
          \x20 server {{\n\
          \x20   listen {port};\n\
-         \x20   location / {{ default_type text/plain; return 200 \"{pod} on {node}\\n\"; }}\n\
+         \x20   location = / {{ default_type text/plain; return 200 \"{pod} on {node}\\n\"; }} location / {{ return 404; }}\n\
          \x20 }}\n\
          }}\n",
         pid = q(&format!("{d}/nginx.pid")),

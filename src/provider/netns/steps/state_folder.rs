@@ -100,6 +100,10 @@ fn is_mount_point(path: &Path) -> bool {
 /// before (a lab of this name that was not torn down) is removed.
 fn volatile_folders(root: &Path, lab: &str, bytes: u64) -> Result<()> {
     let dir = volatile_dir(lab);
+    // The lab's mount folder (its nodes' roots, this tmpfs) is root's
+    // alone: a node's root may make a setuid file in its own files, which
+    // no host user may then reach and run.
+    mkdir(&files::lab_mounts(lab), 0o700)?;
     if !is_mount_point(&dir) {
         mkdir(&dir, 0o755)?;
         let options = format!("mode=0755,size={bytes}");
