@@ -162,17 +162,8 @@ impl Plan {
         for op in &self.ops {
             op.apply()?;
         }
-        // SAFETY: as above; pivot_root(".", ".") then the host's tree
-        // detached (as `enter` does).
-        unsafe {
-            check(libc::chdir(self.root.as_ptr()))?;
-            check(
-                libc::syscall(libc::SYS_pivot_root, self.dot.as_ptr(), self.dot.as_ptr())
-                    as libc::c_int,
-            )?;
-            check(libc::umount2(self.dot.as_ptr(), libc::MNT_DETACH))?;
-            check(libc::chdir(self.slash.as_ptr()))
-        }
+        // The host's tree detached, as a node's entry does.
+        super::enter::pivot_into(&self.root, &self.dot, &self.slash)
     }
 }
 

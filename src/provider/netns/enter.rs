@@ -366,18 +366,7 @@ impl Plan {
         for op in &self.before {
             op.apply()?;
         }
-        // pivot_root(".", "."): the host's tree ends up on top of the new
-        // root and is detached at once (what runc does).
-        // SAFETY: as above.
-        unsafe {
-            check(libc::chdir(self.root.as_ptr()))?;
-            check(
-                libc::syscall(libc::SYS_pivot_root, self.dot.as_ptr(), self.dot.as_ptr())
-                    as libc::c_int,
-            )?;
-            check(libc::umount2(self.dot.as_ptr(), libc::MNT_DETACH))?;
-            check(libc::chdir(self.slash.as_ptr()))?;
-        }
+        pivot_into(&self.root, &self.dot, &self.slash)?;
         // SAFETY: fork is async-signal-safe; the child continues with
         // system calls only, the parent waits or reports and _exits.
         let pid = unsafe { libc::fork() };
@@ -433,6 +422,24 @@ impl Plan {
                 }
             }
         }
+    }
+}
+
+/// `pivot_root(".", ".")` into `root`: the host's tree ends up on top of
+/// the new root and is detached at once (what runc does), then `/`
+/// (`dot` is ".", `slash` is "/"). System calls only: safe between fork
+/// and exec.
+pub(super) fn pivot_into(
+    root: &std::ffi::CStr,
+    dot: &std::ffi::CStr,
+    slash: &std::ffi::CStr,
+) -> std::io::Result<()> {
+    // SAFETY: system calls on NUL-terminated paths that outlive them.
+    unsafe {
+        check(libc::chdir(root.as_ptr()))?;
+        check(libc::syscall(libc::SYS_pivot_root, dot.as_ptr(), dot.as_ptr()) as libc::c_int)?;
+        check(libc::umount2(dot.as_ptr(), libc::MNT_DETACH))?;
+        check(libc::chdir(slash.as_ptr()))
     }
 }
 
