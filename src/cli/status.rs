@@ -68,23 +68,15 @@ pub async fn run(a: Args) -> Result<()> {
     out!("{:<12} {:<14} {:<10} ADDRESSES", "NODE", "ROLE", "STATE");
     for n in &s.nodes {
         let head = format!("{:<12} {:<14} {:<10} ", n.name, n.role, n.state);
-        let indent = head.chars().count();
-        let mut line = head;
-        let mut first = true;
-        for a in &n.addresses {
-            let len = line.chars().count();
-            if !first && width.is_some_and(|w| len + 1 + a.chars().count() > w) {
-                out!("{}", line);
-                line = " ".repeat(indent);
-                first = true;
-            }
-            if !first {
-                line.push(' ');
-            }
-            line.push_str(a);
-            first = false;
+        let indent = " ".repeat(head.chars().count());
+        let mut parts = n.addresses.clone();
+        match parts.first_mut() {
+            Some(a) => *a = format!("{head}{a}"),
+            None => parts.push(head.trim_end().to_string()),
         }
-        out!("{}", line.trim_end());
+        for line in wrapped(&parts, width, &indent) {
+            out!("{}", line);
+        }
     }
     if !s.pods.is_empty() {
         out!("\n{:<36} {:<10} {:<12} IP", "POD", "APP", "NODE");

@@ -109,6 +109,21 @@ pub struct PodPlacement {
     pub port: u16,
 }
 
+impl PodPlacement {
+    /// The running pod this placement makes, as the checks see it (in
+    /// Kubernetes' `default` namespace, where the lab's workloads run).
+    pub fn pod_ref(&self) -> crate::session::PodRef {
+        crate::session::PodRef {
+            name: self.name.clone(),
+            app: self.app.clone(),
+            node: self.node.clone(),
+            ip: self.ip,
+            port: self.port,
+            namespace: "default".into(),
+        }
+    }
+}
+
 /// A validated lab definition: every value here has been checked.
 #[derive(Debug, Clone, Serialize)]
 pub struct Lab {

@@ -76,14 +76,7 @@ fn a_probe_cannot_write_host_files_nor_signal_host_processes() {
             .into_iter()
             .find(|p| p.node == "node1")
             .expect("a pod on node1");
-        let pod = lab::session::PodRef {
-            name: p.name.clone(),
-            app: p.app.clone(),
-            node: p.node.clone(),
-            ip: p.ip,
-            port: p.port,
-            namespace: "default".into(),
-        };
+        let pod = p.pod_ref();
         let o = session
             .pod_output_net(&pod, &format!("ping -n -c 1 -W 2 {}", p.ip))
             .await

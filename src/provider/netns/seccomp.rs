@@ -130,11 +130,11 @@ pub fn install() -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    /// In a forked child (system calls only, so safe in a threaded test):
-    /// whether `unshare(CLONE_NEWUSER)` works, before and after the filter,
-    /// and what `clone3` and an `unshare` without a user namespace give.
-    /// The child's exit code packs the answers.
-    fn in_child(filter: bool) -> i32 {
+    /// Run `probe` in a forked child, with the filter when `filter`; its
+    /// return value is the child's exit code (100: the filter could not be
+    /// installed). `probe` makes system calls only, so a fork in a threaded
+    /// test is safe.
+    fn in_child(filter: bool, probe: fn() -> i32) -> i32 {
         // SAFETY: the child makes system calls only, then _exits.
         unsafe {
             let pid = libc::fork();
@@ -143,88 +143,81 @@ mod tests {
                 if filter && install().is_err() {
                     libc::_exit(100);
                 }
-                let errno = || *libc::__errno_location();
-                let user = if libc::unshare(libc::CLONE_NEWUSER) == 0 {
-                    0
-                } else {
-                    errno()
-                };
-                let clone3 = if libc::syscall(libc::SYS_clone3, std::ptr::null::<u8>(), 0usize) == 0
-                {
-                    0
-                } else {
-                    errno()
-                };
-                // A namespace that is not a user namespace is not this
-                // filter's business (the bounding set decides it).
-                let files = if libc::unshare(libc::CLONE_FILES) == 0 {
-                    0
-                } else {
-                    errno()
-                };
-                let code = match (user, clone3, files) {
-                    (libc::EPERM, libc::ENOSYS, 0) => 1,
-                    (0, libc::EINVAL, 0) | (0, libc::EFAULT, 0) => 2,
-                    _ => 3,
-                };
-                libc::_exit(code);
+                libc::_exit(probe());
             }
             let mut status = 0;
             assert_eq!(libc::waitpid(pid, &mut status, 0), pid);
             assert!(libc::WIFEXITED(status), "child status {status:#x}");
             libc::WEXITSTATUS(status)
         }
+    }
+
+    /// The errno of the last failed call (0 when `rc` says it worked).
+    fn errno_of(rc: libc::c_long) -> i32 {
+        if rc >= 0 {
+            0
+        } else {
+            // SAFETY: reads this thread's errno.
+            unsafe { *libc::__errno_location() }
+        }
+    }
+
+    /// Whether `unshare(CLONE_NEWUSER)` works, what `clone3` and an
+    /// `unshare` without a user namespace give, packed in one code.
+    fn user_namespaces() -> i32 {
+        // SAFETY: system calls only.
+        let (user, clone3, files) = unsafe {
+            (
+                errno_of(libc::unshare(libc::CLONE_NEWUSER).into()),
+                errno_of(libc::syscall(
+                    libc::SYS_clone3,
+                    std::ptr::null::<u8>(),
+                    0usize,
+                )),
+                // A namespace that is not a user namespace is not this
+                // filter's business (the bounding set decides it).
+                errno_of(libc::unshare(libc::CLONE_FILES).into()),
+            )
+        };
+        match (user, clone3, files) {
+            (libc::EPERM, libc::ENOSYS, 0) => 1,
+            (0, libc::EINVAL, 0) | (0, libc::EFAULT, 0) => 2,
+            _ => 3,
+        }
+    }
+
+    /// `keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0)`: its errno.
+    fn keyctl() -> i32 {
+        // SAFETY: a system call with no pointers.
+        errno_of(unsafe {
+            libc::syscall(libc::SYS_keyctl, 0 as libc::c_long, -4 as libc::c_long, 0)
+        })
     }
 
     #[test]
     fn a_filtered_process_cannot_make_a_user_namespace() {
         // Without the filter a process makes one (as any user may, on this
         // kernel), so the assertion below is about the filter.
-        let unfiltered = in_child(false);
+        let unfiltered = in_child(false, user_namespaces);
         if unfiltered != 2 {
             eprintln!("user namespaces are not available here ({unfiltered}): nothing to forbid");
             return;
         }
         assert_eq!(
-            in_child(true),
+            in_child(true, user_namespaces),
             1,
             "unshare(CLONE_NEWUSER) must fail with EPERM and clone3 with ENOSYS"
         );
     }
 
-    /// `keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0)` in a forked
-    /// child: its errno (0 when it answered).
-    fn keyctl_in_child(filter: bool) -> i32 {
-        // SAFETY: the child makes system calls only, then _exits.
-        unsafe {
-            let pid = libc::fork();
-            assert!(pid >= 0);
-            if pid == 0 {
-                if filter && install().is_err() {
-                    libc::_exit(100);
-                }
-                let rc = libc::syscall(libc::SYS_keyctl, 0 as libc::c_long, -4 as libc::c_long, 0);
-                libc::_exit(if rc >= 0 {
-                    0
-                } else {
-                    *libc::__errno_location()
-                });
-            }
-            let mut status = 0;
-            assert_eq!(libc::waitpid(pid, &mut status, 0), pid);
-            assert!(libc::WIFEXITED(status), "child status {status:#x}");
-            libc::WEXITSTATUS(status)
-        }
-    }
-
     #[test]
     fn a_filtered_process_cannot_use_keyrings() {
-        let unfiltered = keyctl_in_child(false);
+        let unfiltered = in_child(false, keyctl);
         assert_ne!(
             unfiltered,
             libc::EPERM,
             "keyctl is refused even without the filter"
         );
-        assert_eq!(keyctl_in_child(true), libc::EPERM);
+        assert_eq!(in_child(true, keyctl), libc::EPERM);
     }
 }

@@ -11,7 +11,6 @@ use super::super::sys;
 use super::super::{files, names};
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
-use crate::provider::PodRef;
 use async_trait::async_trait;
 
 pub struct Pods;
@@ -26,17 +25,7 @@ impl Step<NetnsCtx> for Pods {
             .map(|p| names::pod_ns(&lab.name, &p.name))
             .collect();
         ctx.ps.add_namespaces(pod_ns.iter().cloned());
-        ctx.ps.pods = placements
-            .iter()
-            .map(|p| PodRef {
-                name: p.name.clone(),
-                app: p.app.clone(),
-                node: p.node.clone(),
-                ip: p.ip,
-                port: p.port,
-                namespace: "default".into(),
-            })
-            .collect();
+        ctx.ps.pods = placements.iter().map(|p| p.pod_ref()).collect();
         ctx.ps.pod_generation += 1;
         let generation = ctx.ps.pod_generation;
         ctx.save()?;
