@@ -2,10 +2,11 @@
 //! `src/`) import one way only: down the order of [`ROOMS`], which
 //! `docs/architecture.md` draws. This test reads every `crate::…` path of
 //! `src/` (comments aside) and fails on an import that goes up the order
-//! or sideways, so no new circle between rooms can land. The imports that
-//! go up today are listed in [`UPWARD_TODAY`] with why; the list may only
-//! shrink (an entry that no longer occurs fails the test, so that it is
-//! struck off when its circle is broken). A room's own `mod` tree is free.
+//! or sideways, so no new circle between rooms can land. None goes up
+//! today: [`UPWARD_TODAY`], where one would have to be listed with why, is
+//! empty (and an entry that no longer occurs fails the test, so a listed
+//! one is struck off when its circle is broken). A room's own `mod` tree
+//! is free.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -27,15 +28,18 @@ pub const ROOMS: &[&str] = &[
     "session",
     "report",
     // The lab as data: its pod network plugins (which read their own
-    // manifests), the definition (which asks them), its checks.
+    // manifests), its testbed (which asks them), what its checks ask (which
+    // resolve against the testbed), the definition (testbed and checks).
     "cni",
-    "spec",
+    "testbed",
     "probe",
+    "spec",
     // The host: state folders, processes, SSH, the real kubectl.
     "state",
     "exec",
     "ssh",
-    "kubectl", // Making and checking labs.
+    "kubectl",
+    // Making and checking labs.
     "bringup",
     "cluster",
     "provider",
@@ -50,13 +54,11 @@ pub const ROOMS: &[&str] = &[
     "cli",
 ];
 
-/// Imports that go up [`ROOMS`] today: each closes a circle still to be
-/// broken. `(from, to, why)`.
-pub const UPWARD_TODAY: &[(&str, &str, &str)] = &[(
-    "spec",
-    "probe",
-    "checks are parsed and resolved by the probe registry (PROBES)",
-)];
+/// Imports that go up [`ROOMS`] today, each closing a circle still to be
+/// broken: `(from, to, why)`. Empty since `spec` -> `probe` was broken (the
+/// lab's testbed moved below the probes, `spec` above them); kept, empty:
+/// an import going up fails the test unless it is listed here, with why.
+pub const UPWARD_TODAY: &[(&str, &str, &str)] = &[];
 
 /// Every room's imports of other rooms, from the `.rs` files under `src`.
 pub fn room_imports(src: &Path) -> BTreeMap<String, BTreeSet<String>> {

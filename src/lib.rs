@@ -17,8 +17,9 @@
 //! - [`session`]: running commands on nodes, the one path every check takes;
 //! - [`report`]: the event stream and the versioned run record (terminal, JSON, JUnit);
 //! - [`cni`]: pod network plugins behind one trait, registered in `cni::registry` (each reads its own manifest);
-//! - [`spec`]: the lab definition (strict parse, validation, resolved values);
+//! - [`testbed`]: a lab file without its checks (strict parse, validation, resolved values);
 //! - [`probe`]: what a check asks of the network, one module per kind (`PROBES`);
+//! - [`spec`]: the lab definition: its testbed with its checks resolved; loading, discovery;
 //! - [`state`]: a lab's state folder (what is up, where, with what);
 //! - [`exec`]: host programs, logged, failures typed;
 //! - [`ssh`]: reaching nodes over SSH (the session of VM providers);
@@ -66,6 +67,7 @@ pub mod spec;
 pub mod ssh;
 pub mod state;
 pub mod suggest;
+pub mod testbed;
 pub mod verify;
 
 pub use error::{LabError, Result};

@@ -183,10 +183,10 @@ pub fn load(path: &Path) -> Result<KnownFile, String> {
 /// Parse and validate the text of a known-drift file read from `path`.
 pub fn parse(path: &Path, text: &str) -> Result<KnownFile, String> {
     let name = path.display();
-    crate::spec::guard::check_nesting(text)
+    crate::testbed::guard::check_nesting(text)
         .map_err(|e| format!("{name}:{}: {}", e.line.unwrap_or(1), e.message))?;
     let head: Head = serde_norway::from_str(text).map_err(|e| yaml_error(path, e))?;
-    let at = crate::spec::locate::Locator::new(text);
+    let at = crate::testbed::locate::Locator::new(text);
     let line_of = |field: &str| at.locate(field).map(|(l, _)| l).unwrap_or(1);
     let k = match head.version {
         None => {

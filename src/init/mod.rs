@@ -91,10 +91,10 @@ fn usage(file: &Path, why: impl std::fmt::Display) -> LabError {
 fn apps_in(dir: &Path, files: &[String]) -> BTreeMap<String, String> {
     let mut apps = BTreeMap::new();
     for f in files {
-        let Ok(m) = crate::spec::manifest::read_documents(&dir.join(f)) else {
+        let Ok(m) = crate::testbed::manifest::read_documents(&dir.join(f)) else {
             continue;
         };
-        if let Ok(ws) = crate::spec::manifest::workloads(&m) {
+        if let Ok(ws) = crate::testbed::manifest::workloads(&m) {
             for w in ws {
                 apps.insert(w.name, w.app);
             }

@@ -45,7 +45,7 @@ pub fn lab_name(arg: &str) -> Result<String> {
     if !is_path && spec::validate_name(arg) {
         return Ok(arg.to_string());
     }
-    Ok(spec::load(arg, LoadOptions::default())?.name)
+    Ok(spec::load(arg, LoadOptions::default())?.testbed.name)
 }
 
 /// Send `rep`'s log to the lab's `lab.log` from now on.

@@ -1,17 +1,19 @@
 //! Probes: what a check asks of the network, one module per kind, each
 //! behind the two traits here. A [`ProbeKind`] is the YAML key users write
 //! (`ping:`) and reads its value strictly into typed raw structs, resolved
-//! against the lab; the [`Probe`] it makes says where it runs (nodes, for
-//! diagnostics), its label for reports, which expectations apply to it, how
-//! many results it expands to, how it observes through the provider's
-//! [`Session`] and judges what it saw, and what traffic to replay under a
-//! capture when it fails.
+//! against the lab's [`Testbed`]; the [`Probe`] it makes says where it runs
+//! (nodes, for diagnostics), its label for reports, which expectations
+//! apply to it, how many results it expands to, how it observes through the
+//! provider's [`Session`] and judges what it saw, and what traffic to
+//! replay under a capture when it fails.
 //!
 //! To add a probe: a new file here with a `Kind` (implementing
 //! [`ProbeKind`]) and its probe type (implementing [`Probe`]), and one line
 //! in [`PROBES`]. Nothing else names probe kinds: the check parser
-//! (`spec::checks`), the verify engine and diagnostics go through the list
-//! and the traits.
+//! (`spec::checks`, above this room), the verify engine and diagnostics go
+//! through the list and the traits. Probes see the testbed only, never the
+//! lab with its checks (`spec::Lab`), so the checks can be resolved by
+//! this registry without a circle.
 
 pub mod capture;
 pub mod cni_log;
@@ -34,7 +36,7 @@ use crate::error::LabError;
 use crate::report::Verdict;
 use crate::session::PodRef;
 use crate::session::{Output, Session};
-use crate::spec::Lab;
+use crate::testbed::Testbed;
 use async_trait::async_trait;
 use expect::{Accepts, Expect};
 use parse::Resolver;
@@ -147,7 +149,7 @@ pub trait Probe: fmt::Debug + Send + Sync {
 
 /// What the probes of a run share: the lab as it is up, and the way in.
 pub struct Cx<'a> {
-    pub lab: &'a Lab,
+    pub lab: &'a Testbed,
     /// The pods that run.
     pub pods: &'a [PodRef],
     pub session: &'a dyn Session,
@@ -344,28 +346,19 @@ pub fn programs(cni: &dyn Cni) -> Vec<&'static str> {
 pub(crate) mod tests {
     use super::*;
 
-    /// chapter4 as shipped.
-    pub fn lab() -> Lab {
-        crate::spec::load("chapter4", crate::spec::LoadOptions::default()).expect("chapter4")
+    /// chapter4's testbed as shipped (its checks are `spec`'s, above).
+    pub fn lab() -> Testbed {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("labs/chapter4/lab.yaml");
+        crate::testbed::load_file(&file, Default::default()).expect("chapter4")
     }
 
     /// The pods of `lab` as its placement puts them.
-    pub fn pods(lab: &Lab) -> Vec<PodRef> {
-        lab.placements()
-            .into_iter()
-            .map(|p| PodRef {
-                name: p.name,
-                app: p.app,
-                node: p.node,
-                ip: p.ip,
-                port: p.port,
-                namespace: "default".into(),
-            })
-            .collect()
+    pub fn pods(lab: &Testbed) -> Vec<PodRef> {
+        lab.placements().iter().map(|p| p.pod_ref()).collect()
     }
 
     /// A netns context of `lab` over `session`, with its pods placed.
-    pub fn cx_with<'a>(lab: &'a Lab, session: &'a dyn Session) -> Cx<'a> {
+    pub fn cx_with<'a>(lab: &'a Testbed, session: &'a dyn Session) -> Cx<'a> {
         Cx {
             lab,
             pods: Box::leak(pods(lab).into_boxed_slice()),

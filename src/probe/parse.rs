@@ -2,7 +2,7 @@
 //! `deny_unknown_fields`) for every mapping a probe or an expectation takes,
 //! and a [`Resolver`] that turns names in them (nodes, pod labels) into what
 //! the lab has, collecting every problem with its field path so that the lab
-//! file's line and column can be found (see `spec::locate`).
+//! file's line and column can be found (see `testbed::locate`).
 //!
 //! Wrong values keep their own messages: a field whose value must be
 //! checked (a port, a status, an interface name) is a newtype here whose
@@ -10,8 +10,8 @@
 //! the field serde was in (`checks[6].expect.fixed.status`).
 
 use super::target::{Endpoint, Target};
-use crate::spec::validate::Collector;
-use crate::spec::{Lab, Role};
+use crate::testbed::validate::Collector;
+use crate::testbed::{Role, Testbed};
 use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, Visitor};
 use serde_norway::Value;
 use std::net::Ipv4Addr;
@@ -19,7 +19,7 @@ use std::net::Ipv4Addr;
 /// Resolves one check against the lab, collecting its problems.
 pub struct Resolver<'a, 'b> {
     pub(crate) c: &'a mut Collector<'b>,
-    pub lab: &'a Lab,
+    pub lab: &'a Testbed,
     /// The check's field path (`checks[3]`).
     pub base: String,
     /// No problem was found in this check so far.

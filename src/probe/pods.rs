@@ -47,7 +47,7 @@ impl ProbeKind for Kind {
             }
         };
         let app = raw.app.unwrap_or_default();
-        if app.is_empty() || !crate::spec::validate_name(&app) {
+        if app.is_empty() || !crate::testbed::validate_name(&app) {
             r.bad("pods.app", "missing or invalid: the pods' app label");
             return None;
         }

@@ -4,11 +4,11 @@
 //! node, pod label or variant never runs. What each probe takes is its own
 //! module's to say (`crate::probe`); this is the part every check shares.
 
-use super::Lab;
-use super::validate::Collector;
 use crate::probe::expect::{self, Expect};
 use crate::probe::parse::{Resolver, key_str};
 use crate::probe::{At, PROBES, Place, Probe};
+use crate::testbed::Testbed;
+use crate::testbed::validate::Collector;
 use serde::Serialize;
 use serde_norway::{Mapping, Value};
 use std::collections::BTreeMap;
@@ -56,8 +56,8 @@ fn probe_keys() -> Vec<&'static str> {
 /// is about workers this size of the lab does not have, and is skipped.
 pub(crate) fn resolve(
     c: &mut Collector,
-    lab: &Lab,
-    nominal: Option<&Lab>,
+    lab: &Testbed,
+    nominal: Option<&Testbed>,
     raw: &[Value],
 ) -> (Vec<Check>, Vec<SkippedCheck>) {
     let mut out = Vec::new();

@@ -23,7 +23,7 @@ use crate::error::{LabError, Result};
 use crate::spec::Lab;
 
 /// The longest name: node and pod namespace names are built from it (as
-/// from a lab's name, see `spec::validate`).
+/// from a lab's name, see `testbed::validate`).
 pub const MAX_LEN: usize = 40;
 
 /// Why `name` cannot name an instance, if it cannot: like a lab name, a

@@ -296,9 +296,10 @@ async fn run_check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::tests::{cx_with, lab};
+    use crate::probe::tests::cx_with;
     use crate::session::Output;
     use crate::session::fake::FakeSession;
+    use crate::spec::tests::lab;
 
     fn check(lab: &Lab, name: &str) -> Check {
         lab.checks.iter().find(|c| c.name == name).unwrap().clone()

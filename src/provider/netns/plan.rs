@@ -239,7 +239,7 @@ pub fn pod_net(lab: &Lab, node: &Node, pod: &PodPlacement, beside: &[PodPlan<'_>
 pub(crate) mod tests {
     use super::*;
     use crate::provider::netns::netlink::text;
-    use crate::spec::{Interfaces, Network, Role};
+    use crate::spec::{Interfaces, Network, Role, Testbed};
     use std::net::Ipv4Addr;
 
     /// A small resolved lab (master, node1, node2) without files.
@@ -254,34 +254,36 @@ pub(crate) mod tests {
             pod_subnet: format!("10.244.{i}.0/24").parse().unwrap(),
         };
         Lab {
-            name: "t1".into(),
-            instance_of: None,
-            title: "t".into(),
-            kubernetes: "1.32".into(),
-            box_name: "b".into(),
-            dir: "/nonexistent".into(),
-            file: "/nonexistent/lab.yaml".into(),
-            interfaces: Interfaces {
-                nat: "enp0s3".into(),
-                private: "enp0s8".into(),
+            testbed: Testbed {
+                name: "t1".into(),
+                instance_of: None,
+                title: "t".into(),
+                kubernetes: "1.32".into(),
+                box_name: "b".into(),
+                dir: "/nonexistent".into(),
+                file: "/nonexistent/lab.yaml".into(),
+                interfaces: Interfaces {
+                    nat: "enp0s3".into(),
+                    private: "enp0s8".into(),
+                },
+                network: Network {
+                    private: "10.100.198.0/24".parse().unwrap(),
+                    nat: "10.0.2.0/24".parse().unwrap(),
+                    pods: "10.244.0.0/16".parse().unwrap(),
+                },
+                nodes: vec![
+                    node("master", Role::ControlPlane, 0, "10.100.198.200"),
+                    node("node1", Role::Worker, 1, "10.100.198.201"),
+                    node("node2", Role::Worker, 2, "10.100.198.202"),
+                ],
+                variants: vec![],
+                default_variant: "broken".into(),
+                workload_files: vec![],
+                workloads: vec![],
+                book: None,
+                workers_override: None,
             },
-            network: Network {
-                private: "10.100.198.0/24".parse().unwrap(),
-                nat: "10.0.2.0/24".parse().unwrap(),
-                pods: "10.244.0.0/16".parse().unwrap(),
-            },
-            nodes: vec![
-                node("master", Role::ControlPlane, 0, "10.100.198.200"),
-                node("node1", Role::Worker, 1, "10.100.198.201"),
-                node("node2", Role::Worker, 2, "10.100.198.202"),
-            ],
-            variants: vec![],
-            default_variant: "broken".into(),
-            workload_files: vec![],
-            workloads: vec![],
-            book: None,
             checks: vec![],
-            workers_override: None,
             skipped_checks: vec![],
         }
     }

@@ -4,7 +4,7 @@
 //! The templates are embedded in the binary, so `lab` renders the same files
 //! wherever it is installed. The context is built here, once, from the
 //! validated [`Lab`]: every value that reaches Ruby or a shell has already been
-//! held to a safe alphabet by `spec::validate`. `templates/README.md` lists
+//! held to a safe alphabet by `testbed::validate`. `templates/README.md` lists
 //! the context variables; Tera fails on a missing one, which the tests catch.
 
 use super::guest_net;

@@ -2,7 +2,7 @@
 //! networks apart from each other and large enough for what they hold.
 
 use super::{Collector, is_box, is_dns_label, is_ifname};
-use crate::spec::raw::RawLab;
+use crate::testbed::raw::RawLab;
 use ipnet::Ipv4Net;
 
 /// The lab's name, title, Kubernetes minor, box and interface names.

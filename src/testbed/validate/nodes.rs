@@ -2,8 +2,8 @@
 //! nodes with their addresses, resources and pod subnets.
 
 use super::{Collector, is_dns_label};
-use crate::spec::raw::RawNode;
-use crate::spec::{Node, Role, nth_host};
+use crate::testbed::raw::RawNode;
+use crate::testbed::{Node, Role, nth_host};
 use ipnet::Ipv4Net;
 use std::collections::HashSet;
 use std::net::Ipv4Addr;

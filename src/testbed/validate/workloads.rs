@@ -2,9 +2,9 @@
 //! accepts, and replicas that fit in the pod subnets of the workers.
 
 use super::{Collector, files::manifest_path, is_dns_label};
-use crate::spec::manifest::{self, ManifestError};
-use crate::spec::raw::RawLab;
-use crate::spec::{Node, Role, Workload, nth_host};
+use crate::testbed::manifest::{self, ManifestError};
+use crate::testbed::raw::RawLab;
+use crate::testbed::{Node, Role, Workload, nth_host};
 use ipnet::Ipv4Net;
 use std::path::{Path, PathBuf};
 
@@ -87,7 +87,7 @@ pub(super) fn workloads(
 
 /// Every replica takes an address of its node's pod subnet, from .2 to the
 /// last before the broadcast address (.1 is the node's cni0), as
-/// `Lab::placements` hands them out: round-robin over the workers, each
+/// `Testbed::placements` hands them out: round-robin over the workers, each
 /// workload from the first worker on, so the first worker is the fullest.
 /// Replicas that do not fit are a problem of the manifest, found here, not
 /// a failed `ip route` or an allocation without end at bring-up.

@@ -4,12 +4,12 @@
 //! field.
 
 use crate::error::LabError;
-use crate::spec::{LoadOptions, load_file};
+use crate::testbed::{LoadOptions, load_file};
 use std::path::Path;
 
 /// chapter4's lab with its `broken` variant's manifest replaced by a
 /// stub manifest of `mode`; loaded from a temporary folder.
-fn load_with_stub(mode: &str) -> (tempfile::TempDir, crate::Result<crate::spec::Lab>) {
+fn load_with_stub(mode: &str) -> (tempfile::TempDir, crate::Result<crate::testbed::Testbed>) {
     let dir = tempfile::tempdir().unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("labs/chapter4");
     for f in [

@@ -3,9 +3,9 @@
 //! default one of them.
 
 use super::{Collector, files::manifest_path, is_dns_label};
-use crate::spec::Variant;
-use crate::spec::manifest;
-use crate::spec::raw::RawLab;
+use crate::testbed::Variant;
+use crate::testbed::manifest;
+use crate::testbed::raw::RawLab;
 use ipnet::Ipv4Net;
 use std::path::Path;
 

@@ -1,8 +1,9 @@
-//! The validation pass: raw values in, a trusted `Lab` out, or every problem
-//! found, each with file, line, field and what would be valid. One idea per
-//! file: the collector of problems, the safe alphabets, the files a lab
-//! names, its fields and networks, its nodes, variants and workloads; this
-//! file runs them in order and assembles the `Lab`.
+//! The validation pass: raw values in, a trusted `Testbed` out, or every
+//! problem found, each with file, line, field and what would be valid. One
+//! idea per file: the collector of problems, the safe alphabets, the files a
+//! lab names, its fields and networks, its nodes, variants and workloads;
+//! this file runs them in order, assembles the `Testbed` and hands the raw
+//! checks to the caller's resolver (`spec::checks`, above the probes).
 //!
 //! Values that end up in a shell script or a Vagrantfile (names, box,
 //! interfaces, versions) are held to a safe alphabet here, so no lab file can
@@ -22,13 +23,22 @@ mod tests_cni_stub;
 pub(crate) use collector::Collector;
 
 use super::raw::RawLab;
-use super::{Interfaces, Lab, LoadOptions, Network, checks};
+use super::{Interfaces, LoadOptions, Network, Testbed};
 use crate::error::{LabError, Problems, Result};
 use files::manifest_path;
 use nodes::expand_nodes;
+use serde_norway::Value;
 use std::path::Path;
 
-pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) -> Result<Lab> {
+/// The testbed of `raw`, and what `then` resolves of its checks (see
+/// [`super::load_file_with`]).
+pub(crate) fn validate<T: Default>(
+    file: &Path,
+    text: &str,
+    raw: RawLab,
+    opts: LoadOptions,
+    then: impl FnOnce(&mut Collector, &Testbed, Option<&Testbed>, &[Value]) -> T,
+) -> Result<(Testbed, T)> {
     let mut c = Collector::new(file, text);
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
 
@@ -67,7 +77,7 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
         manifest_path(&mut c, &dir, "book", b)
     });
     let lab_name = raw.name.clone();
-    let mut lab = Lab {
+    let lab = Testbed {
         name: lab_name,
         instance_of: None,
         title: raw.title,
@@ -90,10 +100,9 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
         workload_files,
         workloads,
         book,
-        checks: Vec::new(),
-        skipped_checks: Vec::new(),
         workers_override: opts.workers,
     };
+    let mut checks = T::default();
     if refs_known {
         // With `--nodes N`, a check about a node that only the file's own
         // count makes (node2 with --nodes 1) does not apply: it is left out
@@ -101,17 +110,15 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
         let nominal = opts.workers.and_then(|_| {
             let mut scratch = c.scratch();
             let e = expand_nodes(&mut scratch, &raw.nodes, private, nat, pods, None);
-            (e.complete && scratch.problems.is_empty()).then(|| Lab {
+            (e.complete && scratch.problems.is_empty()).then(|| Testbed {
                 nodes: e.nodes,
                 ..lab.clone()
             })
         });
-        let (resolved, skipped) = checks::resolve(&mut c, &lab, nominal.as_ref(), &raw.checks);
-        lab.checks = resolved;
-        lab.skipped_checks = skipped;
+        checks = then(&mut c, &lab, nominal.as_ref(), &raw.checks);
     }
     if c.problems.is_empty() {
-        Ok(lab)
+        Ok((lab, checks))
     } else {
         Err(LabError::Invalid(Problems(c.finish())))
     }

@@ -2,8 +2,8 @@
 //! pass, each located at its line in the file by the field it names.
 
 use crate::error::Problem;
-use crate::spec::locate::Locator;
-use crate::spec::manifest::ManifestError;
+use crate::testbed::locate::Locator;
+use crate::testbed::manifest::ManifestError;
 use std::path::Path;
 
 /// The most problems reported for one lab; the rest are counted.
