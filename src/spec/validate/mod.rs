@@ -40,6 +40,7 @@ pub(crate) fn validate(file: &Path, text: &str, raw: RawLab, opts: LoadOptions) 
     let nodes = expanded.nodes;
 
     let variants = variants::variants(&mut c, &dir, &raw, pods);
+    network::interfaces_free(&mut c, &raw, &variants);
 
     let workloads::Workloads {
         workloads,
