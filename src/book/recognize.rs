@@ -7,6 +7,7 @@
 //! names are DNS labels, paths and files a small alphabet), so what reaches
 //! a node is rebuilt from typed values, never the book's text.
 
+use crate::shell::is_ifname;
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 
@@ -131,13 +132,6 @@ pub fn is_label(s: &str) -> bool {
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
         && !s.starts_with('-')
-}
-
-fn is_ifname(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 15
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 fn is_file(s: &str) -> bool {

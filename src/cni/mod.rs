@@ -45,6 +45,13 @@ pub trait Cni: Send + Sync + std::fmt::Debug {
     /// The overlay's device on every node (`flannel.1`).
     fn overlay_device(&self) -> String;
 
+    /// What a node's interface named `name` is to the plugin, when the
+    /// plugin makes it (its overlay device, its bridge, its pods' veths):
+    /// a lab may not give a node's own NIC such a name.
+    fn node_device(&self, name: &str) -> Option<&'static str> {
+        (name == self.overlay_device()).then_some("the overlay's device")
+    }
+
     /// The UDP port the overlay's packets travel on (VXLAN: 8472 unless
     /// the manifest says otherwise).
     fn overlay_port(&self) -> u16;

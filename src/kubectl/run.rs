@@ -31,17 +31,13 @@ const CAP_BYTES: usize = 64 * 1024;
 /// At most this many lines of each stream are kept.
 const CAP_LINES: usize = 400;
 
-/// lab's cache folder: `$XDG_CACHE_HOME/lab`, else `$HOME/.cache/lab`,
-/// else one under the temporary folder.
+/// lab's cache folder ([`crate::places::cache_dir`]: `LAB_CACHE_DIR`,
+/// else `$XDG_CACHE_HOME/lab`, else `$HOME/.cache/lab`), else one under the
+/// temporary folder.
 pub(super) fn cache_dir() -> PathBuf {
-    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-    if let Some(x) = var("XDG_CACHE_HOME") {
-        return PathBuf::from(x).join("lab");
-    }
-    if let Some(h) = var("HOME") {
-        return PathBuf::from(h).join(".cache/lab");
-    }
-    std::env::temp_dir().join(format!("lab-cache-{}", nix::unistd::getuid()))
+    crate::places::cache_dir().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("lab-cache-{}", nix::unistd::getuid()))
+    })
 }
 
 /// The `HOME` kubectl runs with: lab's own folder (kubectl keeps its

@@ -60,8 +60,11 @@ pub enum RunPhase {
     Verify,
     /// Collecting the chapter's troubleshooting evidence.
     Evidence,
-    /// Replaying the chapter (`lab test` of a lab with `book:`); the
-    /// variant switches the chapter makes are steps of this phase.
+    /// Replaying the chapter (`lab test` or `lab book` of a lab with
+    /// `book:`). A variant switch the chapter makes is a step of this
+    /// phase, except where `lab test` checks that variant: then the switch
+    /// is the run's own `apply` phase, followed by its checks, and the
+    /// replay goes on after them.
     Book,
     /// Tearing it down.
     Destroy,

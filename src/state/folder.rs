@@ -10,10 +10,26 @@ use std::path::Path;
 /// so no other user can read its state or log, or open its lock.
 pub fn make_private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
+    root_is_a_folder()?;
     std::fs::create_dir_all(dir)
         .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
         .map_err(|e| LabError::io(format!("making {} private", dir.display()), e))
+}
+
+/// The state root (`LAB_STATE_DIR`), when it exists, must be a folder: a
+/// device, a FIFO or a file there is the user's setting to fix (exit 2),
+/// not a failure of `lab`.
+pub(super) fn root_is_a_folder() -> Result<()> {
+    let root = super::root();
+    match std::fs::metadata(&root) {
+        Ok(m) if !m.is_dir() => Err(LabError::Usage(format!(
+            "the state root {} (LAB_STATE_DIR, else ./.lab) is not a folder: \
+             point LAB_STATE_DIR at a folder, or unset it",
+            root.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// What a lab's state folder keeps after `destroy`: the log and the

@@ -186,7 +186,10 @@ impl State {
                 Ok(Some(st))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(LabError::io(format!("reading {}", path.display()), e)),
+            Err(e) => {
+                folder::root_is_a_folder()?;
+                Err(LabError::io(format!("reading {}", path.display()), e))
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 //! The command line around the commands: `lab list`, shell completions and
-//! the man page, all made from the one clap definition.
+//! the man page, all made from the one clap definition; the settings the
+//! environment gives (the state root).
 
 use crate::harness::{lab_cmd, root};
 
@@ -67,4 +68,36 @@ fn the_man_page_is_roff_naming_the_commands() {
         page.contains("lab\\-nightly") || page.contains("nightly"),
         "{page}"
     );
+}
+
+/// A state root that is not a folder (a device, a FIFO) is the user's
+/// setting to fix: exit 2 naming `LAB_STATE_DIR`, nothing made, no hang on
+/// the FIFO. (The fourth probe's F6: it was exit 3, "Not a directory".)
+#[test]
+fn a_state_root_that_is_not_a_folder_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    for root in [std::path::Path::new("/dev/null"), fifo.as_path()] {
+        for command in ["up", "status"] {
+            let out = crate::harness::lab_cmd_in(root)
+                .args([command, "chapter4"])
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{command} {}: {err}",
+                root.display()
+            );
+            assert!(
+                err.contains("LAB_STATE_DIR") && err.contains("is not a folder"),
+                "{err}"
+            );
+        }
+    }
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }

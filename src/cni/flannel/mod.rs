@@ -71,6 +71,23 @@ impl Cni for FlannelConfig {
         format!("flannel.{}", self.vni)
     }
 
+    fn node_device(&self, name: &str) -> Option<&'static str> {
+        // The CNI bridge plugin flannel delegates to names its bridge
+        // `cni0` and each pod's host end `veth` and eight hex digits.
+        let pod_veth = name
+            .strip_prefix("veth")
+            .is_some_and(|h| h.len() == 8 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        if name == self.overlay_device() {
+            Some("flannel's VXLAN device")
+        } else if name == "cni0" {
+            Some("the pods' bridge")
+        } else if pod_veth {
+            Some("the host end of a pod's veth")
+        } else {
+            None
+        }
+    }
+
     fn overlay_port(&self) -> u16 {
         self.port
     }

@@ -50,6 +50,7 @@ pub(crate) fn validate<T: Default>(
     let nodes = expanded.nodes;
 
     let variants = variants::variants(&mut c, &dir, &raw, pods);
+    network::interfaces_free(&mut c, &raw, &variants);
 
     let workloads::Workloads {
         workloads,

@@ -2,6 +2,7 @@
 //! networks apart from each other and large enough for what they hold.
 
 use super::{Collector, is_box, is_dns_label, is_ifname};
+use crate::testbed::Variant;
 use crate::testbed::raw::RawLab;
 use ipnet::Ipv4Net;
 
@@ -54,6 +55,38 @@ pub(super) fn lab_fields(c: &mut Collector, raw: &RawLab) {
     }
     if raw.interfaces.nat == raw.interfaces.private && is_ifname(&raw.interfaces.nat) {
         c.push("interfaces.private", "must differ from interfaces.nat");
+    }
+}
+
+/// A node's NICs (`interfaces.nat`, `interfaces.private`) may not take a
+/// name that a node already has: the loopback device, or a device the pod
+/// network plugin of a variant makes (`cni0`, `flannel.1`, a pod's veth).
+pub(super) fn interfaces_free(c: &mut Collector, raw: &RawLab, variants: &[Variant]) {
+    for (field, v) in [
+        ("interfaces.nat", &raw.interfaces.nat),
+        ("interfaces.private", &raw.interfaces.private),
+    ] {
+        let taken = if v == "lo" {
+            Some("the loopback device every node has".to_string())
+        } else {
+            variants.iter().find_map(|var| {
+                var.cni.plugin().node_device(v).map(|what| {
+                    format!(
+                        "{what} on every node (variant {}: {})",
+                        var.name,
+                        var.cni.plugin().name()
+                    )
+                })
+            })
+        };
+        if let Some(what) = taken {
+            c.push(
+                field,
+                format!(
+                    "'{v}' is {what}; name the node's NIC something else (like enp0s3, enp0s8)"
+                ),
+            );
+        }
     }
 }
 
