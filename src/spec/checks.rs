@@ -1,8 +1,10 @@
 //! The checks of a lab: a name, where the probe runs, one probe, and what
 //! each variant expects. Read strictly and resolved against the lab's
-//! nodes, pods and variants at load time, so a check that names an unknown
-//! node, pod label or variant never runs. What each probe takes is its own
-//! module's to say (`crate::probe`); this is the part every check shares.
+//! testbed (its nodes, pods and variants) at load time, in the testbed's
+//! validation pass (`testbed::load_file_with` hands [`resolve`] the raw
+//! checks), so a check that names an unknown node, pod label or variant
+//! never runs. What each probe takes is its own module's to say
+//! (`crate::probe`, below this room); this is the part every check shares.
 
 use crate::probe::expect::{self, Expect};
 use crate::probe::parse::{Resolver, key_str};
