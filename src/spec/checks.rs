@@ -1,7 +1,7 @@
 //! The checks of a lab: a name, where the probe runs, one probe, and what
 //! each variant expects. Read strictly and resolved against the lab's
 //! testbed (its nodes, pods and variants) at load time, in the testbed's
-//! validation pass (`testbed::load_file_with` hands [`resolve`] the raw
+//! validation pass (`testbed::load_file_with` hands `resolve` the raw
 //! checks), so a check that names an unknown node, pod label or variant
 //! never runs. What each probe takes is its own module's to say
 //! (`crate::probe`, below this room); this is the part every check shares.
