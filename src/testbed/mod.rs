@@ -9,7 +9,7 @@
 //! that collects every problem with its file, line and field (`validate`,
 //! located in the text by `locate`), and the resolved, typed [`Testbed`]
 //! that the rest of `lab` trusts. The checks' values are resolved in the
-//! same pass, by the caller's `then` ([`load_file_with`]: `spec` passes the
+//! same pass, by the caller's `then` (`load_file_with`: `spec` passes the
 //! probe registry's), so that every problem of a file is reported at once.
 
 pub mod guard;
