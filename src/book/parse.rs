@@ -93,8 +93,17 @@ pub fn read(path: &Path) -> Result<Chapter, ChapterError> {
         line,
         message,
     };
-    let meta =
-        std::fs::metadata(path).map_err(|e| err(None, format!("cannot read the chapter: {e}")))?;
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let cannot = |e: std::io::Error| err(None, format!("cannot read the chapter: {e}"));
+    // Opened without blocking, then its type read from what was opened: a
+    // FIFO swapped in (`lab book --watch`) never waits for a writer.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
     if !meta.is_file() {
         return Err(err(None, "is not a file".into()));
     }
@@ -107,8 +116,10 @@ pub fn read(path: &Path) -> Result<Chapter, ChapterError> {
             ),
         ));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| err(None, format!("cannot read the chapter: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES as u64)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
     parse(path, &bytes)
 }
 
