@@ -22,6 +22,7 @@ mod nightly;
 mod overlay;
 mod pods;
 mod probe_findings;
+mod probe5;
 mod report;
 mod report_paths;
 mod schemas;

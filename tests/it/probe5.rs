@@ -1,0 +1,245 @@
+//! What the fifth probe of issue 21 found (`docs/security-probe.md`, its
+//! section "2026-12-04, fifth probe"), one test each, each seen failing on
+//! the code before its fix.
+
+use crate::book::no_namespaces_of;
+use crate::harness::{copy_lab, lab_cmd_in, root, unique_name};
+use crate::labs::{TestLab, require_root, text, verdict};
+use crate::watch::{Child, Lines};
+use std::io::BufRead;
+use std::path::Path;
+use std::sync::mpsc;
+
+/// A capture check is judged on what tcpdump saw; a tcpdump that never
+/// listened (no such interface) saw nothing, which is no evidence: before,
+/// `not_contains: "ICMP echo request"` on a mistyped interface passed.
+#[test]
+fn a_capture_on_an_interface_that_does_not_exist_is_an_error_not_a_pass() {
+    let lab = TestLab::new("chapter4", "cap", |y| {
+        format!(
+            "{y}  - name: p5 no echo on a mistyped interface\n    on: node1\n    capture: {{ iface: flanel.1, while: {{ ping: {{ pod: nginx, on: node2 }} }} }}\n    expect: {{ not_contains: \"ICMP echo request\" }}\n  - name: p5 no echo in the overlay\n    on: node1\n    capture: {{ iface: flannel.1, while: {{ ping: {{ pod: nginx, on: node2 }} }} }}\n    expect: {{ not_contains: \"ICMP echo request\" }}\n"
+        )
+    });
+    lab.up(&[]);
+    let (out, report) = lab.verify(&["--only", "p5 no echo"]);
+    // The echo does go into the overlay: `not_contains` fails where it is seen.
+    assert_eq!(
+        verdict(&report, "p5 no echo in the overlay"),
+        "fail",
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        verdict(&report, "p5 no echo on a mistyped interface"),
+        "error",
+        "{}",
+        text(&out)
+    );
+    let observed = report["results"]
+        .as_array()
+        .and_then(|r| {
+            r.iter()
+                .find(|c| c["name"] == "p5 no echo on a mistyped interface")
+        })
+        .map(|c| c["observed"].to_string())
+        .unwrap_or_default();
+    assert!(observed.contains("flanel.1"), "{observed}");
+}
+
+/// The state folder may exist before `lab` makes anything in it (`.lab/` of
+/// a cloned repository, a shared `LAB_STATE_DIR`). Before, links planted in
+/// it were followed: `lab.log` was created or appended anywhere, the lab's
+/// files were copied and its private keys written into any folder.
+#[test]
+fn a_state_folder_with_links_planted_in_it_is_refused_and_nothing_goes_through_them() {
+    let lab = TestLab::chapter4("sfl");
+    let host = tempfile::Builder::new()
+        .prefix("lab-host-")
+        .tempdir()
+        .unwrap();
+    let (copies, keys) = (host.path().join("copies"), host.path().join("keys"));
+    std::fs::create_dir(&copies).unwrap();
+    std::fs::create_dir(&keys).unwrap();
+    let dir = lab.dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(host.path().join("log"), dir.join("lab.log")).unwrap();
+    std::os::unix::fs::symlink(&copies, dir.join("lab")).unwrap();
+    std::os::unix::fs::symlink(&keys, dir.join("ssh")).unwrap();
+    let out = lab.lab(&["up", lab.file().to_str().unwrap()]);
+    let written: Vec<_> = std::fs::read_dir(host.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .chain(std::fs::read_dir(&copies).unwrap().flatten().map(|e| e.path()))
+        .chain(std::fs::read_dir(&keys).unwrap().flatten().map(|e| e.path()))
+        .filter(|p| *p != copies && *p != keys)
+        .collect();
+    assert!(
+        written.is_empty(),
+        "written through the links: {written:?}\n{}",
+        text(&out)
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("symbolic link"), "{err}");
+    no_namespaces_of(&lab.name);
+}
+
+/// `lab init` writes the chapter's copy and the manifests it drafts into
+/// the folder; a link already there (a folder from elsewhere) was
+/// followed, and the file it names, anywhere, was made with the chapter's
+/// or the draft's text (and left there: "nothing was written").
+#[test]
+fn lab_init_never_writes_through_a_link_in_its_folder() {
+    let state = tempfile::tempdir().unwrap();
+    let host = tempfile::Builder::new()
+        .prefix("lab-host-")
+        .tempdir()
+        .unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("lab-init-")
+        .tempdir()
+        .unwrap();
+    let src = root().join("labs/chapter4");
+    std::fs::copy(src.join("flannel.yml"), dir.path().join("flannel.yml")).unwrap();
+    for (link, to) in [
+        ("chapter.md", "chapter"),
+        ("flannel_fix.yml", "manifest"),
+        ("nginx-deployment.yaml", "workload"),
+    ] {
+        std::os::unix::fs::symlink(host.path().join(to), dir.path().join(link)).unwrap();
+    }
+    let out = lab_cmd_in(state.path())
+        .args(["init", src.join("chapter.md").to_str().unwrap()])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let made: Vec<_> = std::fs::read_dir(host.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(made.is_empty(), "written through links: {made:?}\n{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("symbolic link"), "{err}");
+    assert!(!dir.path().join("lab.yaml").exists(), "lab.yaml written");
+    // The links are not lab's to remove either.
+    assert!(
+        std::fs::symlink_metadata(dir.path().join("chapter.md")).is_ok(),
+        "the link was removed"
+    );
+}
+
+/// `lab book DIR --watch` of `lab_dir`, its lines read on a thread.
+fn watch(lab_dir: &Path, state: &Path, extra: &[&str]) -> (Child, Lines) {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_lab"))
+        .env("LAB_STATE_DIR", state)
+        .env("CI", "1")
+        .env("NO_COLOR", "1")
+        .env_remove("LAB_PATH")
+        .current_dir(lab_dir)
+        .env("COLUMNS", "80")
+        .arg("book")
+        .arg(lab_dir)
+        .arg("--watch")
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Child(child);
+    let (tx, rx) = mpsc::channel();
+    let out = child.0.stdout.take().unwrap();
+    let err = child.0.stderr.take().unwrap();
+    let tx2 = tx.clone();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx2.send(format!("stderr: {l}"));
+        }
+    });
+    (child, Lines { rx, seen: vec![] })
+}
+
+/// Opens a FIFO for writing when dropped: a reader blocked in `open()`
+/// goes on.
+struct Unblock(std::ffi::CString);
+
+impl Drop for Unblock {
+    fn drop(&mut self) {
+        let fd = unsafe { libc::open(self.0.as_ptr(), libc::O_WRONLY | libc::O_NONBLOCK) };
+        if fd >= 0 {
+            unsafe { libc::close(fd) };
+        }
+    }
+}
+
+fn interrupt(child: &mut Child) -> Option<i32> {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.0.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    child.0.wait().unwrap().code()
+}
+
+/// A watched file swapped for a FIFO: before, the watch read it whole,
+/// blocking in `open()` for a writer that never came, deaf to Ctrl-C and
+/// SIGTERM, its lab up (a device, `/dev/zero`, grew it without bound).
+#[test]
+fn a_watched_file_swapped_for_a_fifo_is_said_and_the_watch_goes_on() {
+    require_root();
+    let name = unique_name("wf");
+    let lab = copy_lab("chapter4", &name);
+    let state = tempfile::tempdir().unwrap();
+    let (mut child, mut lines) = watch(lab.path(), state.path(), &[]);
+    lines.wait("watching", |l| l.starts_with("watching chapter.md"));
+    let known = lab.path().join("chapter.drift.yaml");
+    std::fs::remove_file(&known).unwrap();
+    let c = std::ffi::CString::new(known.as_os_str().as_encoded_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    // Should the watch block in open() (the bug), a writer lets it go
+    // before the child is stopped, so that a failing test leaves no lab.
+    let _writer = Unblock(c);
+    lines.wait("the FIFO said", |l| l.contains("a FIFO"));
+    assert_eq!(interrupt(&mut child), Some(130), "{:?}", lines.seen);
+    no_namespaces_of(&name);
+}
+
+/// `lab book LAB --name N --watch`: a save of a lab file loads the lab
+/// again; before, the loaded lab kept the file's own name, and the variant
+/// was re-applied to the namespaces of the lab of that name: another lab,
+/// up beside it, lost its pods and had its overlay rebuilt.
+#[test]
+fn a_watch_of_an_instance_reapplies_its_own_namespaces_not_the_labs_of_its_files_name() {
+    let other = TestLab::chapter4("wo");
+    other.up(&[]);
+    let vtep = || {
+        let out = other.in_ns("node1", &["ip", "-d", "link", "show", "flannel.1"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(vtep().contains("local 10.0.2.15"), "{}", vtep());
+    let instance = unique_name("wi");
+    let (mut child, mut lines) = watch(
+        other.src.path(),
+        other.state.path(),
+        &["--name", &instance],
+    );
+    lines.wait("watching", |l| l.starts_with("watching chapter.md"));
+    let fix = other.src.path().join("flannel_fix.yml");
+    let mut t = std::fs::read_to_string(&fix).unwrap();
+    t.push_str("# saved again\n");
+    std::fs::write(&fix, t).unwrap();
+    lines.wait("re-applied", |l| l == "lab: variant fixed re-applied");
+    // The other lab is as it was: its broken overlay, its pods, its checks.
+    assert!(vtep().contains("local 10.0.2.15"), "{}", vtep());
+    let (out, _) = other.verify(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(interrupt(&mut child), Some(130), "{:?}", lines.seen);
+    no_namespaces_of(&instance);
+}
