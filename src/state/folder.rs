@@ -26,12 +26,12 @@ pub fn make_private_dir(dir: &Path) -> Result<()> {
 /// anything is written there.
 const OWN_LINKS: [&str; 2] = ["nodes", "pods"];
 
-/// [`make_private_dir`]'s check: `dir` is a folder, not a link, and holds
-/// no link but [`OWN_LINKS`].
-fn refuse_links(dir: &Path) -> Result<()> {
+/// [`make_private_dir`]'s check (and the nightly's, for a run's folder):
+/// `dir` is a folder, not a link, and holds no link but [`OWN_LINKS`].
+pub fn refuse_links(dir: &Path) -> Result<()> {
     let refuse = |p: &Path| {
         LabError::Untrusted(format!(
-            "{} is a symbolic link in the lab's state folder, not made by lab; lab writes only its own files there (remove it); nothing was changed",
+            "{} is a symbolic link, not made by lab, where lab writes its own files (remove it); nothing was changed",
             p.display()
         ))
     };

@@ -243,3 +243,50 @@ fn a_watch_of_an_instance_reapplies_its_own_namespaces_not_the_labs_of_its_files
     assert_eq!(interrupt(&mut child), Some(130), "{:?}", lines.seen);
     no_namespaces_of(&instance);
 }
+
+/// `lab nightly`'s output folder may predate it (`.lab/nightly/` of a
+/// cloned repository, an `--out` another can write); before, a link planted
+/// in a run's folder (`nights/NIGHT/LAB.netns/test.json`) took that run's
+/// report to any file.
+#[test]
+fn a_nightly_run_folder_holding_a_link_is_an_error_and_nothing_goes_through_it() {
+    require_root();
+    let name = unique_name("nl");
+    let lab = copy_lab("chapter4", &name);
+    let work = tempfile::tempdir().unwrap();
+    let victim = work.path().join("victim");
+    std::fs::write(&victim, "the host's file\n").unwrap();
+    let run = work
+        .path()
+        .join("out/nights/n1")
+        .join(format!("{name}.netns"));
+    std::fs::create_dir_all(&run).unwrap();
+    std::os::unix::fs::symlink(&victim, run.join("test.json")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lab"))
+        .env("LAB_STATE_DIR", work.path().join("state"))
+        .env("CI", "1")
+        .env("NO_COLOR", "1")
+        .env_remove("LAB_PATH")
+        .current_dir(work.path())
+        .arg("nightly")
+        .arg(lab.path())
+        .args(["--providers", "netns", "--night", "n1", "--db"])
+        .arg(work.path().join("history.db"))
+        .arg("--out")
+        .arg(work.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "the host's file\n",
+        "{}",
+        text(&out)
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("symbolic link"),
+        "{}",
+        text(&out)
+    );
+    no_namespaces_of(&name);
+}
