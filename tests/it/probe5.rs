@@ -290,3 +290,35 @@ fn a_nightly_run_folder_holding_a_link_is_an_error_and_nothing_goes_through_it()
     );
     no_namespaces_of(&name);
 }
+
+/// `lab graph --out FILE` wrote the picture over any file: the lab's own
+/// `lab.yaml` (exit 0, the lab file an SVG), live or declared.
+#[test]
+fn lab_graph_never_writes_its_picture_over_the_labs_inputs() {
+    let lab = TestLab::chapter4("gr");
+    let file = lab.file();
+    let before = std::fs::read(&file).unwrap();
+    let chapter = lab.src.path().join("chapter.md");
+    let declared = lab.lab(&[
+        "graph",
+        file.to_str().unwrap(),
+        "--variant",
+        "fixed",
+        "--out",
+        chapter.to_str().unwrap(),
+    ]);
+    assert_eq!(declared.status.code(), Some(2), "{}", text(&declared));
+    lab.up(&[]);
+    let live = lab.lab(&["graph", &lab.name, "--out", file.to_str().unwrap()]);
+    assert_eq!(live.status.code(), Some(2), "{}", text(&live));
+    assert_eq!(std::fs::read(&file).unwrap(), before, "lab.yaml overwritten");
+    assert!(
+        !std::fs::read_to_string(&chapter).unwrap().contains("<svg"),
+        "chapter.md overwritten"
+    );
+    // A path of its own is written.
+    let svg = lab.state.path().join("lab.svg");
+    let ok = lab.lab(&["graph", &lab.name, "--out", svg.to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+}
