@@ -60,7 +60,11 @@ async fn topology(a: &Args) -> Result<(Topology, Vec<PathBuf>)> {
         if up {
             let r = running(name, Need::Up)?;
             // The files as brought up, where they were, and as `lab` reads them now.
-            let base = r.state.lab_file.parent().unwrap_or(std::path::Path::new("."));
+            let base = r
+                .state
+                .lab_file
+                .parent()
+                .unwrap_or(std::path::Path::new("."));
             let mut inputs: Vec<PathBuf> = r.state.lab_files.iter().map(|f| base.join(f)).collect();
             inputs.push(r.state.lab_file.clone());
             inputs.extend(r.lab.input_files());
@@ -73,7 +77,10 @@ async fn topology(a: &Args) -> Result<(Topology, Vec<PathBuf>)> {
         .variant
         .clone()
         .unwrap_or_else(|| lab.default_variant.clone());
-    Ok((graph::declared::topology(&lab, &variant)?, lab.input_files()))
+    Ok((
+        graph::declared::topology(&lab, &variant)?,
+        lab.input_files(),
+    ))
 }
 
 pub async fn run(a: Args) -> Result<()> {

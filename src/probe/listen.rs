@@ -99,7 +99,8 @@ fn one(args: &str, positional: &str) -> String {
 /// IFACE, ...`): one that never did (no such interface, no permission) saw
 /// nothing, which is no evidence of what the network carried.
 pub fn listened(out: &str) -> bool {
-    out.lines().any(|l| l.trim_start().starts_with("listening on "))
+    out.lines()
+        .any(|l| l.trim_start().starts_with("listening on "))
 }
 
 /// Traffic made elsewhere (from a pod, through the session): the capture's

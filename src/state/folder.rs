@@ -40,8 +40,8 @@ pub fn refuse_links(dir: &Path) -> Result<()> {
     if meta.file_type().is_symlink() {
         return Err(refuse(dir));
     }
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| LabError::io(format!("reading {}", dir.display()), e))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| LabError::io(format!("reading {}", dir.display()), e))?;
     for e in entries.flatten() {
         let own = e
             .file_name()
@@ -152,7 +152,10 @@ mod tests {
         let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
         std::os::unix::fs::symlink(&victim, &tmp).unwrap();
         super::write_atomic(&path, b"page").unwrap();
-        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "the host's file\n");
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            "the host's file\n"
+        );
         assert_eq!(std::fs::read(&path).unwrap(), b"page");
         assert!(std::fs::symlink_metadata(&tmp).is_err(), "the link is left");
     }

@@ -36,8 +36,8 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 pub use folder::{
-    EVIDENCE, LOG_FILE, clear_lab_dir, make_private_dir, refuse_links, replace_file,
-    write_atomic, write_atomic_mode,
+    EVIDENCE, LOG_FILE, clear_lab_dir, make_private_dir, refuse_links, replace_file, write_atomic,
+    write_atomic_mode,
 };
 pub use lab_copy::{copy_lab_files, digest_files, lab_files_of};
 pub use lock::{Holder, LOCK_FILE, Lock};

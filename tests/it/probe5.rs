@@ -70,8 +70,18 @@ fn a_state_folder_with_links_planted_in_it_is_refused_and_nothing_goes_through_t
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .chain(std::fs::read_dir(&copies).unwrap().flatten().map(|e| e.path()))
-        .chain(std::fs::read_dir(&keys).unwrap().flatten().map(|e| e.path()))
+        .chain(
+            std::fs::read_dir(&copies)
+                .unwrap()
+                .flatten()
+                .map(|e| e.path()),
+        )
+        .chain(
+            std::fs::read_dir(&keys)
+                .unwrap()
+                .flatten()
+                .map(|e| e.path()),
+        )
         .filter(|p| *p != copies && *p != keys)
         .collect();
     assert!(
@@ -119,7 +129,11 @@ fn lab_init_never_writes_through_a_link_in_its_folder() {
         .flatten()
         .map(|e| e.path())
         .collect();
-    assert!(made.is_empty(), "written through links: {made:?}\n{}", text(&out));
+    assert!(
+        made.is_empty(),
+        "written through links: {made:?}\n{}",
+        text(&out)
+    );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("symbolic link"), "{err}");
@@ -225,11 +239,8 @@ fn a_watch_of_an_instance_reapplies_its_own_namespaces_not_the_labs_of_its_files
     };
     assert!(vtep().contains("local 10.0.2.15"), "{}", vtep());
     let instance = unique_name("wi");
-    let (mut child, mut lines) = watch(
-        other.src.path(),
-        other.state.path(),
-        &["--name", &instance],
-    );
+    let (mut child, mut lines) =
+        watch(other.src.path(), other.state.path(), &["--name", &instance]);
     lines.wait("watching", |l| l.starts_with("watching chapter.md"));
     let fix = other.src.path().join("flannel_fix.yml");
     let mut t = std::fs::read_to_string(&fix).unwrap();
@@ -311,7 +322,11 @@ fn lab_graph_never_writes_its_picture_over_the_labs_inputs() {
     lab.up(&[]);
     let live = lab.lab(&["graph", &lab.name, "--out", file.to_str().unwrap()]);
     assert_eq!(live.status.code(), Some(2), "{}", text(&live));
-    assert_eq!(std::fs::read(&file).unwrap(), before, "lab.yaml overwritten");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "lab.yaml overwritten"
+    );
     assert!(
         !std::fs::read_to_string(&chapter).unwrap().contains("<svg"),
         "chapter.md overwritten"
@@ -321,4 +336,61 @@ fn lab_graph_never_writes_its_picture_over_the_labs_inputs() {
     let ok = lab.lab(&["graph", &lab.name, "--out", svg.to_str().unwrap()]);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
     assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+}
+
+/// A kubectl line lab does not understand goes to kubectl offline when its
+/// verb reads or judges; a switch before the verb hid the real one from
+/// lab (`--warnings-as-errors proxy get`: lab saw `get`), and `lab book`
+/// ran `kubectl proxy --www=DIR` on the host, as root, serving the host's
+/// files on the address the chapter named for the 20 s kubectl is given.
+#[test]
+fn a_chapter_cannot_make_lab_serve_host_files_through_a_hidden_kubectl_verb() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let lab = TestLab::chapter4("kp");
+    let www = tempfile::tempdir().unwrap();
+    std::fs::write(www.path().join("secret.txt"), "the host's file\n").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let line = format!(
+        "kubectl --kubeconfig ./admin.conf --warnings-as-errors proxy get --address=127.0.0.1 --port={port} --www={} --www-prefix=/s/",
+        www.path().display()
+    );
+    std::fs::write(
+        lab.src.path().join("chapter.md"),
+        format!("# A chapter\n\n```\n$ {line}\nStarting to serve on 127.0.0.1:{port}\n```\n"),
+    )
+    .unwrap();
+    let _ = std::fs::remove_file(lab.src.path().join("chapter.drift.yaml"));
+    let (stop, served) = (
+        std::sync::Arc::new(AtomicBool::new(false)),
+        std::sync::Arc::new(AtomicBool::new(false)),
+    );
+    let poll = {
+        let (stop, served) = (stop.clone(), served.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    served.store(true, Ordering::SeqCst);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        })
+    };
+    let out = lab.lab(&["book", lab.file().to_str().unwrap()]);
+    stop.store(true, Ordering::SeqCst);
+    poll.join().unwrap();
+    assert!(
+        !served.load(Ordering::SeqCst),
+        "kubectl proxy listened on 127.0.0.1:{port} during lab book\n{}",
+        text(&out)
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("not_understood"),
+        "{}",
+        text(&out)
+    );
 }
