@@ -394,3 +394,45 @@ fn a_chapter_cannot_make_lab_serve_host_files_through_a_hidden_kubectl_verb() {
         text(&out)
     );
 }
+
+/// A chapter whose workload lab does not read (`kubectl apply -f
+/// ../nginx.yaml`: not a file of the lab folder) still shows its pods in
+/// its tables; `lab init` drafted checks of those pods that its own lab
+/// file could not load, and said "internal error" (exit 3) for the
+/// chapter's shape: now they are drafted commented out, and the draft loads.
+#[test]
+fn lab_init_of_a_chapter_whose_workload_lab_cannot_read_drafts_a_lab_that_loads() {
+    let state = tempfile::tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("lab-init-")
+        .tempdir()
+        .unwrap();
+    let src = root().join("labs/chapter4");
+    for f in ["flannel.yml", "flannel_fix.yml"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    let book = std::fs::read_to_string(src.join("chapter.md"))
+        .unwrap()
+        .replace("apply -f nginx-deployment.yaml", "apply -f ../nginx.yaml");
+    let chapter = dir.path().join("chapter.md");
+    std::fs::write(&chapter, book).unwrap();
+    let out = lab_cmd_in(state.path())
+        .args(["init", chapter.to_str().unwrap()])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let drafted = std::fs::read_to_string(dir.path().join("lab.yaml")).unwrap();
+    let pods: Vec<&str> = drafted.lines().filter(|l| l.contains("{ pod: ")).collect();
+    assert!(!pods.is_empty(), "{drafted}");
+    assert!(
+        pods.iter().all(|l| l.trim_start().starts_with('#')),
+        "{drafted}"
+    );
+    let loads = lab_cmd_in(state.path())
+        .args(["render"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(loads.status.code(), Some(0), "{}", text(&loads));
+}
