@@ -436,3 +436,38 @@ fn lab_init_of_a_chapter_whose_workload_lab_cannot_read_drafts_a_lab_that_loads(
         .unwrap();
     assert_eq!(loads.status.code(), Some(0), "{}", text(&loads));
 }
+
+/// The patch's headers named the chapter by its path from the current
+/// folder: a lab folder named `evil\n+++ x` (a folder of a cloned
+/// repository) gave `--- evil` / `+++ x/chapter.md` / `+++ evil` / ...,
+/// headers of files the folder's name chose for `patch -p0` to change.
+#[test]
+fn a_suggested_patch_has_one_header_pair_whatever_the_folders_name() {
+    require_root();
+    let name = unique_name("sg");
+    let copy = copy_lab("chapter4", &name);
+    let work = tempfile::tempdir().unwrap();
+    let lab = work.path().join("evil\n+++ x");
+    std::fs::create_dir(&lab).unwrap();
+    for e in std::fs::read_dir(copy.path()).unwrap().flatten() {
+        std::fs::copy(e.path(), lab.join(e.file_name())).unwrap();
+    }
+    let patch = work.path().join("fix.patch");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lab"))
+        .env("LAB_STATE_DIR", work.path().join("state"))
+        .env("CI", "1")
+        .env("NO_COLOR", "1")
+        .env_remove("LAB_PATH")
+        .current_dir(work.path())
+        .arg("book")
+        .arg(&lab)
+        .args(["--suggest-known", "--suggest"])
+        .arg(&patch)
+        .output()
+        .unwrap();
+    no_namespaces_of(&name);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let p = std::fs::read_to_string(&patch).unwrap();
+    let headers: Vec<&str> = p.lines().take_while(|l| !l.starts_with("@@")).collect();
+    assert_eq!(headers, ["--- chapter.md", "+++ chapter.md"], "{p}");
+}
