@@ -471,3 +471,27 @@ fn a_suggested_patch_has_one_header_pair_whatever_the_folders_name() {
     let headers: Vec<&str> = p.lines().take_while(|l| !l.starts_with("@@")).collect();
     assert_eq!(headers, ["--- chapter.md", "+++ chapter.md"], "{p}");
 }
+
+/// A save of `lab.yaml` that changes the nodes (`count: 2` → `3`) was
+/// re-applied as a variant switch, which programs the nodes the new file
+/// names: "opening namespace LAB.node3: No such file", exit 3, the lab
+/// torn down. It is said, and the lab stays as it was.
+#[test]
+fn a_watch_says_a_saved_lab_with_other_nodes_and_keeps_the_lab() {
+    require_root();
+    let name = unique_name("wn");
+    let lab = copy_lab("chapter4", &name);
+    let state = tempfile::tempdir().unwrap();
+    let (mut child, mut lines) = watch(lab.path(), state.path(), &[]);
+    lines.wait("watching", |l| l.starts_with("watching chapter.md"));
+    crate::harness::edit(&lab.path().join("lab.yaml"), "count: 2", "count: 3");
+    lines.wait("said", |l| l.contains("nodes or networks changed"));
+    // Then a manifest saved: re-applied as before.
+    let fix = lab.path().join("flannel_fix.yml");
+    let mut t = std::fs::read_to_string(&fix).unwrap();
+    t.push_str("# saved again\n");
+    std::fs::write(&fix, t).unwrap();
+    lines.wait("refused again", |l| l.contains("nodes or networks changed"));
+    assert_eq!(interrupt(&mut child), Some(130), "{:?}", lines.seen);
+    no_namespaces_of(&name);
+}

@@ -269,7 +269,10 @@ pub async fn watch(
             }
             if changed.iter().any(|p| files.lab.contains(p)) {
                 match crate::spec::load_file(&lab_file, LoadOptions { workers }) {
-                    Ok(l) => break Some(l),
+                    Ok(l) => match not_switchable(&lab, &l, &target.variant()) {
+                        None => break Some(l),
+                        Some(why) => (sink.print)(&format!("lab: {why}; the lab stays as it was")),
+                    },
                     Err(e) => (sink.print)(&format!("lab: {e}; the lab stays as it was")),
                 }
             }
@@ -323,6 +326,18 @@ pub async fn watch(
             reapply = true;
         }
     }
+}
+
+/// Why a saved lab cannot be brought in by re-applying the variant `now`,
+/// if it cannot: a variant switch changes the pod network and workloads,
+/// never the nodes or their networks, and needs the variant it re-applies.
+fn not_switchable(old: &Lab, new: &Lab, now: &str) -> Option<String> {
+    let machines = |l: &Lab| serde_json::to_value((&l.nodes, &l.network, &l.interfaces)).ok();
+    if machines(old) != machines(new) {
+        return Some("its nodes or networks changed, which a variant switch does not change (`lab destroy`, then `lab book` again)".into());
+    }
+    (!new.variants.iter().any(|v| v.name == now))
+        .then(|| format!("it has no variant {now}, the one the lab is in"))
 }
 
 /// The blocks of `new` that a save made stale, replayed (each run of them
