@@ -495,3 +495,34 @@ fn a_watch_says_a_saved_lab_with_other_nodes_and_keeps_the_lab() {
     assert_eq!(interrupt(&mut child), Some(130), "{:?}", lines.seen);
     no_namespaces_of(&name);
 }
+
+/// A false green: a block in a shell's own prompt style (`vagrant@node1:~$
+/// ping ...` after `vagrant ssh node1`) claimed a reply, read as the output
+/// of `vagrant ssh`, which lab does not compare: "match" on the broken
+/// variant, where that ping gets no reply. It is replayed: drift.
+#[test]
+fn a_command_after_a_shell_prompt_is_replayed_not_a_match() {
+    let lab = TestLab::chapter4("sp");
+    std::fs::write(
+        lab.src.path().join("chapter.md"),
+        "# A chapter\n\n```\n$ vagrant ssh node1\nvagrant@node1:~$ ping -c 1 10.244.2.2\n64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=0.4 ms\n```\n",
+    )
+    .unwrap();
+    let _ = std::fs::remove_file(lab.src.path().join("chapter.drift.yaml"));
+    let json = lab.state.path().join("book.json");
+    let out = lab.lab(&[
+        "book",
+        lab.file().to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["blocks"][0]["verdict"], "drift", "{}", text(&out));
+    assert_eq!(
+        report["blocks"][0]["commands"][1]["command"],
+        "ping -c 1 10.244.2.2",
+        "{}",
+        text(&out)
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
