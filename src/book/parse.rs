@@ -93,8 +93,17 @@ pub fn read(path: &Path) -> Result<Chapter, ChapterError> {
         line,
         message,
     };
-    let meta =
-        std::fs::metadata(path).map_err(|e| err(None, format!("cannot read the chapter: {e}")))?;
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let cannot = |e: std::io::Error| err(None, format!("cannot read the chapter: {e}"));
+    // Opened without blocking, then its type read from what was opened: a
+    // FIFO swapped in (`lab book --watch`) never waits for a writer.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
     if !meta.is_file() {
         return Err(err(None, "is not a file".into()));
     }
@@ -107,8 +116,10 @@ pub fn read(path: &Path) -> Result<Chapter, ChapterError> {
             ),
         ));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| err(None, format!("cannot read the chapter: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES as u64)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
     parse(path, &bytes)
 }
 
@@ -286,7 +297,7 @@ fn is_command(line: &str, first: bool) -> bool {
     if t.is_empty() {
         return false;
     }
-    if first || t.starts_with("$ ") || t == "$" {
+    if first || t.starts_with("$ ") || t == "$" || shell_prompt(t).is_some() {
         return true;
     }
     let word = t.split_whitespace().next().unwrap_or("");
@@ -299,9 +310,31 @@ pub fn is_remark(line: &str) -> bool {
     t.starts_with('(') && t.ends_with(')')
 }
 
+/// The length of a shell's own prompt opening `t`, `USER@HOST:DIR$ ` or
+/// `USER@HOST:DIR# ` (`vagrant@node1:~$ ping ...`): a command, as after
+/// `$ ` (read as the output of the line above, it was never compared).
+fn shell_prompt(t: &str) -> Option<usize> {
+    let end = t.find(['$', '#'])?;
+    let (who, dir) = t[..end].split_once(':')?;
+    let (user, host) = who.split_once('@')?;
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    };
+    let after = &t[end + 1..];
+    (word(user) && word(host) && !dir.contains(char::is_whitespace))
+        .then_some(())
+        .filter(|()| after.is_empty() || after.starts_with(' '))
+        .map(|()| end + 1)
+}
+
 /// A command line without its prompt and trailing remark.
 fn strip(line: &str) -> (String, Option<String>) {
     let mut t = line.trim();
+    if let Some(n) = shell_prompt(t) {
+        t = t[n..].trim();
+    }
     if let Some(rest) = t.strip_prefix("$ ") {
         t = rest.trim();
     }
@@ -446,5 +479,26 @@ mod tests {
         let (steps, _) = steps(&c.blocks[0]);
         assert_eq!(steps.len(), 2);
         assert_eq!(steps[1].command, "rm -rf /");
+    }
+
+    /// The fifth probe: `vagrant@node1:~$ ping ...` after `vagrant ssh
+    /// node1` was read as that line's output, which lab never compares
+    /// (it asks the node its hostname): a block claiming a reply the lab
+    /// does not give was a match.
+    #[test]
+    fn a_shell_prompt_opens_a_command() {
+        let c = p("```\n$ vagrant ssh node1\nvagrant@node1:~$ ping -c 1 10.244.2.2\n64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=0.4 ms\nroot@node1:/run# cat flannel/subnet.env\nFLANNEL_MTU=1450\nenp0s3@if2: <UP> $ # not a prompt\n```\n").unwrap();
+        let (steps, _) = steps(&c.blocks[0]);
+        let cmds: Vec<&str> = steps.iter().map(|s| s.command.as_str()).collect();
+        assert_eq!(
+            cmds,
+            [
+                "vagrant ssh node1",
+                "ping -c 1 10.244.2.2",
+                "cat flannel/subnet.env"
+            ]
+        );
+        assert_eq!(steps[1].output.len(), 1);
+        assert_eq!(steps[2].output.len(), 2);
     }
 }

@@ -41,8 +41,9 @@ pub struct Args {
 }
 
 /// The topology `lab graph` draws: live when the lab is up and no variant
-/// is asked for, else declared.
-async fn topology(a: &Args) -> Result<Topology> {
+/// is asked for, else declared; and the lab's input files (`--out` never
+/// overwrites one).
+async fn topology(a: &Args) -> Result<(Topology, Vec<PathBuf>)> {
     // `--name` is checked whether or not the live lab is drawn.
     let name = match &a.instance.name {
         Some(n) => {
@@ -58,7 +59,17 @@ async fn topology(a: &Args) -> Result<Topology> {
         });
         if up {
             let r = running(name, Need::Up)?;
-            return graph::live::topology(&r.lab, &r.state, r.provider.as_ref()).await;
+            // The files as brought up, where they were, and as `lab` reads them now.
+            let base = r
+                .state
+                .lab_file
+                .parent()
+                .unwrap_or(std::path::Path::new("."));
+            let mut inputs: Vec<PathBuf> = r.state.lab_files.iter().map(|f| base.join(f)).collect();
+            inputs.push(r.state.lab_file.clone());
+            inputs.extend(r.lab.input_files());
+            let t = graph::live::topology(&r.lab, &r.state, r.provider.as_ref()).await?;
+            return Ok((t, inputs));
         }
     }
     let lab = spec::load(&a.lab, LoadOptions::default())?;
@@ -66,11 +77,23 @@ async fn topology(a: &Args) -> Result<Topology> {
         .variant
         .clone()
         .unwrap_or_else(|| lab.default_variant.clone());
-    graph::declared::topology(&lab, &variant)
+    Ok((
+        graph::declared::topology(&lab, &variant)?,
+        lab.input_files(),
+    ))
 }
 
 pub async fn run(a: Args) -> Result<()> {
-    let t = topology(&a).await?;
+    let (t, inputs) = topology(&a).await?;
+    if let Some(f) = &a.out
+        && let Some(input) = crate::report::output::input_at(f, &inputs)
+    {
+        return Err(LabError::Usage(format!(
+            "--out {}: is the lab's input {} (the lab file, a manifest, the chapter or its known drift); a picture never overwrites an input; nothing was written",
+            f.display(),
+            input.display()
+        )));
+    }
     if t.source == "declared" {
         let _ = writeln!(
             std::io::stderr(),

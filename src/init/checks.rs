@@ -318,9 +318,14 @@ pub fn group(plan: &Plan, claims: &[Claim]) -> Vec<Drafted> {
                 ));
             }
         }
-        let (expect, complete) = expect_line(plan, &by);
+        let (expect, mut complete) = expect_line(plan, &by);
         if !complete {
             comments.push(missing(plan, &by));
+        }
+        // Pods no workload deploys: a check of them would not load.
+        if plan.workloads.is_empty() && head.iter().any(|l| l.contains("{ pod: ")) {
+            comments.push("no manifest the chapter applies (that lab reads) deploys these pods: name it under `workloads:`, then uncomment".into());
+            complete = false;
         }
         let mut name = head[0].clone();
         let mut k = 2;

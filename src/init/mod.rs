@@ -120,6 +120,19 @@ impl Made {
     }
 }
 
+/// Write a file that must be new: never through a link, never over a
+/// file that appeared since it was looked for.
+fn write_new(p: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(p)?
+        .write_all(bytes)
+}
+
 /// Draft the lab of `s.chapter` into its folder.
 pub fn init(s: &Settings) -> Result<Drafted> {
     let chapter = parse::read(&s.chapter).map_err(|e| LabError::Usage(e.to_string()))?;
@@ -195,6 +208,20 @@ pub fn init(s: &Settings) -> Result<Drafted> {
     let drafted_checks = checks::group(&plan, &facts.claims);
     // Write: the folder, the chapter, its known drift, the drafts, then the
     // lab file under a temporary name until it validates.
+    // A link where lab init writes (a folder from elsewhere) is never
+    // followed: the file it names could be anywhere.
+    let to = dir.join(&book);
+    let targets = [to.clone(), crate::book::known::default_path(&to)]
+        .into_iter()
+        .chain(drafts.iter().map(|(f, _)| dir.join(f)));
+    for p in targets {
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(usage(
+                &p,
+                "is a symbolic link; lab init writes only files of its own (nothing written)",
+            ));
+        }
+    }
     let mut made = Made {
         dir: None,
         files: Vec::new(),
@@ -212,24 +239,25 @@ pub fn init(s: &Settings) -> Result<Drafted> {
                 .ok()
                 .is_some_and(|a| b.canonicalize().ok() == Some(a))
         };
-        let to = dir.join(&book);
         if !same(&s.chapter, &to) && !to.exists() {
-            std::fs::write(&to, chapter.text.as_bytes()).map_err(|e| io("writing", &to, e))?;
+            write_new(&to, chapter.text.as_bytes()).map_err(|e| io("writing", &to, e))?;
             made.files.push(to.clone());
             let known = crate::book::known::default_path(&s.chapter);
             let known_to = crate::book::known::default_path(&to);
             if known.is_file() && !known_to.exists() {
-                std::fs::copy(&known, &known_to).map_err(|e| io("copying", &known, e))?;
+                std::fs::read(&known)
+                    .and_then(|b| write_new(&known_to, &b))
+                    .map_err(|e| io("copying", &known, e))?;
                 made.files.push(known_to);
             }
         }
         for (f, text) in &drafts {
             let p = dir.join(f);
-            std::fs::write(&p, text).map_err(|e| io("writing", &p, e))?;
+            write_new(&p, text.as_bytes()).map_err(|e| io("writing", &p, e))?;
             made.files.push(p);
         }
         let tmp = dir.join(format!(".lab-init-{}.yaml", std::process::id()));
-        std::fs::write(&tmp, &text).map_err(|e| io("writing", &tmp, e))?;
+        write_new(&tmp, text.as_bytes()).map_err(|e| io("writing", &tmp, e))?;
         made.files.push(tmp.clone());
         let loaded = crate::spec::load_file(&tmp, Default::default());
         let validated = match loaded {

@@ -93,6 +93,16 @@ impl Ctx<'_> {
         let provider = job.provider.to_string();
         let dir = self.out.join(run_dir(self.night, &lab.name, &provider));
         let state = dir.join("state");
+        // The run's folder may predate this night (an `--out` another can
+        // write): a link in it would take the run's reports anywhere.
+        if let Err(e) = std::fs::create_dir_all(&dir)
+            .map_err(|e| crate::error::LabError::io(format!("creating {}", dir.display()), e))
+            .and_then(|()| crate::state::refuse_links(&dir))
+        {
+            let mut d = RunData::empty(RunStatus::Error);
+            d.reason = Some(e.to_string());
+            return d;
+        }
         if let Err(e) = std::fs::create_dir_all(&state) {
             let mut d = RunData::empty(RunStatus::Error);
             d.reason = Some(format!("creating {}: {e}", state.display()));

@@ -129,6 +129,14 @@ impl Probe for Capture {
                     o.stderr.trim()
                 )));
             }
+            if !super::listen::listened(&o.text()) {
+                return Err(super::CouldNotAsk(format!(
+                    "tcpdump -i {} on {} did not start: {}",
+                    self.iface,
+                    self.on,
+                    o.text().lines().next().unwrap_or("no output").trim()
+                )));
+            }
             let text = format!("[{}] $ {cmd}\n{}", self.on, o.text());
             let (v, t) = judge_output(expect, &[(self.on.clone(), o)]);
             Asked::Ok((v, t, text))

@@ -95,6 +95,14 @@ fn one(args: &str, positional: &str) -> String {
     )
 }
 
+/// Whether a capture's output shows that tcpdump listened (`listening on
+/// IFACE, ...`): one that never did (no such interface, no permission) saw
+/// nothing, which is no evidence of what the network carried.
+pub fn listened(out: &str) -> bool {
+    out.lines()
+        .any(|l| l.trim_start().starts_with("listening on "))
+}
+
 /// Traffic made elsewhere (from a pod, through the session): the capture's
 /// `traffic` is this handshake on the node, in folder `dir` that
 /// [`HANDSHAKE_SETUP`] made: it says `listening` on `dir/listening` and

@@ -256,10 +256,12 @@ impl Reporter {
         use std::os::unix::fs::OpenOptionsExt;
         // The log holds every command's full output: 0600, in the lab's
         // 0700 state folder.
+        // Never through a link (a state folder can predate lab).
         if let Ok(f) = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(path)
         {
             *self.log.lock().unwrap() = Some(f);

@@ -133,6 +133,16 @@ impl Format {
     }
 }
 
+/// The one of `inputs` that `p` names, directly, through symlinks or as
+/// another hard link of it (a path a command writes must be none of them).
+pub fn input_at<'a>(p: &Path, inputs: &'a [PathBuf]) -> Option<&'a PathBuf> {
+    let same = |a: &Path, b: &Path| match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(ma), Ok(mb)) => ma.dev() == mb.dev() && ma.ino() == mb.ino(),
+        _ => resolve(a).is_some() && resolve(a) == resolve(b),
+    };
+    inputs.iter().find(|i| same(p, i))
+}
+
 impl Reports {
     pub fn new(junit: Option<PathBuf>, json: Option<PathBuf>) -> Reports {
         Reports {
@@ -205,13 +215,9 @@ impl Reports {
     /// known-drift file), named directly, through symlinks or as another
     /// hard link of it: a report never overwrites what the run reads.
     pub fn check_inputs(&self, inputs: &[PathBuf]) -> Result<()> {
-        let same = |a: &Path, b: &Path| match (std::fs::metadata(a), std::fs::metadata(b)) {
-            (Ok(ma), Ok(mb)) => ma.dev() == mb.dev() && ma.ino() == mb.ino(),
-            _ => resolve(a).is_some() && resolve(a) == resolve(b),
-        };
         for (f, t) in self.each() {
             if let Target::Path(p) = t
-                && let Some(input) = inputs.iter().find(|i| same(p, i))
+                && let Some(input) = input_at(p, inputs)
             {
                 return Err(LabError::Usage(format!(
                     "{} {t}: is the lab's input {} (the lab file, a manifest, the chapter or its known drift); a report never overwrites an input; nothing was run",

@@ -7,12 +7,17 @@ use crate::error::{LabError, Result};
 use std::path::Path;
 
 /// Make a lab's state folder (and its parents) and make it private: 0700,
-/// so no other user can read its state or log, or open its lock.
+/// so no other user can read its state or log, or open its lock. A folder
+/// that holds a symbolic link (or is one) is refused: it may have been
+/// there before `lab` (`.lab/` of a cloned repository, a shared
+/// `LAB_STATE_DIR`), and `lab`, root, would write its log, its copies of
+/// the lab's files and its keys wherever the links point.
 pub fn make_private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     root_is_a_folder()?;
     std::fs::create_dir_all(dir)
         .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+    refuse_links(dir)?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
         .map_err(|e| LabError::io(format!("making {} private", dir.display()), e))
 }
@@ -30,6 +35,39 @@ pub(super) fn root_is_a_folder() -> Result<()> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// The links a state folder may hold: the netns provider's `nodes` and
+/// `pods`, which `up` itself replaces by links to the lab's tmpfs before
+/// anything is written there.
+const OWN_LINKS: [&str; 2] = ["nodes", "pods"];
+
+/// [`make_private_dir`]'s check (and the nightly's, for a run's folder):
+/// `dir` is a folder, not a link, and holds no link but [`OWN_LINKS`].
+pub fn refuse_links(dir: &Path) -> Result<()> {
+    let refuse = |p: &Path| {
+        LabError::Untrusted(format!(
+            "{} is a symbolic link, not made by lab, where lab writes its own files (remove it); nothing was changed",
+            p.display()
+        ))
+    };
+    let meta = std::fs::symlink_metadata(dir)
+        .map_err(|e| LabError::io(format!("reading {}", dir.display()), e))?;
+    if meta.file_type().is_symlink() {
+        return Err(refuse(dir));
+    }
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| LabError::io(format!("reading {}", dir.display()), e))?;
+    for e in entries.flatten() {
+        let own = e
+            .file_name()
+            .to_str()
+            .is_some_and(|n| OWN_LINKS.contains(&n));
+        if !own && e.file_type().is_ok_and(|t| t.is_symlink()) {
+            return Err(refuse(&e.path()));
+        }
+    }
+    Ok(())
 }
 
 /// What a lab's state folder keeps after `destroy`: the log and the
@@ -92,10 +130,16 @@ pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, sync: bool) -> Result<
     use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
     let write = || -> std::io::Result<()> {
+        // Its name is known in advance: one found there (a link planted in
+        // a folder another can write) is removed, never followed.
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
         let mut f = std::fs::OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
             .mode(mode)
             .open(&tmp)?;
         f.write_all(bytes)?;
@@ -108,4 +152,27 @@ pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, sync: bool) -> Result<
         let _ = std::fs::remove_file(&tmp);
         LabError::io(format!("writing {}", path.display()), e)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The temporary file's name is known in advance (`<name>.tmp.<pid>`):
+    /// one planted as a link (a folder another may write, a nightly's
+    /// `--out`) made `lab` truncate and write the file it names.
+    #[test]
+    fn a_file_is_replaced_without_following_a_link_planted_as_its_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "the host's file\n").unwrap();
+        let path = dir.path().join("index.html");
+        let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &tmp).unwrap();
+        super::write_atomic(&path, b"page").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            "the host's file\n"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"page");
+        assert!(std::fs::symlink_metadata(&tmp).is_err(), "the link is left");
+    }
 }

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 pub use folder::{
-    EVIDENCE, LOG_FILE, clear_lab_dir, make_private_dir, replace_file, write_atomic,
+    EVIDENCE, LOG_FILE, clear_lab_dir, make_private_dir, refuse_links, replace_file, write_atomic,
     write_atomic_mode,
 };
 pub use lab_copy::{copy_lab_files, digest_files, lab_files_of};

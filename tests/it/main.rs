@@ -21,6 +21,7 @@ mod netns;
 mod nightly;
 mod overlay;
 mod pods;
+mod probe5;
 mod probe_findings;
 mod report;
 mod report_paths;

@@ -10,15 +10,15 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Lines of the child's stdout, read on a thread.
-struct Lines {
-    rx: mpsc::Receiver<String>,
-    seen: Vec<String>,
+pub(crate) struct Lines {
+    pub(crate) rx: mpsc::Receiver<String>,
+    pub(crate) seen: Vec<String>,
 }
 
 impl Lines {
     /// Wait for a line for which `want` holds; panics with every line seen
     /// after a deadline far past what it takes.
-    fn wait(&mut self, what: &str, want: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait(&mut self, what: &str, want: impl Fn(&str) -> bool) -> String {
         let until = Instant::now() + Duration::from_secs(180);
         loop {
             let left = until.saturating_duration_since(Instant::now());
@@ -37,7 +37,7 @@ impl Lines {
 
 /// The child, stopped as Ctrl-C stops it if the test ends before it did
 /// (so a failing test leaves no lab behind).
-struct Child(std::process::Child);
+pub(crate) struct Child(pub(crate) std::process::Child);
 
 impl Drop for Child {
     fn drop(&mut self) {

@@ -517,8 +517,8 @@ pub fn chapter_lines(chapter: &crate::book::parse::Chapter) -> Vec<(usize, Vec<S
 /// The words after `kubectl` of a line lab did not recognise, if they are
 /// harmless to give to kubectl without a cluster: a verb that reads or
 /// judges (`get`, `describe`, `exec`, `logs`, `apply`, `delete`), words of
-/// a small alphabet, no URL, no absolute path, no `..` (kubectl runs
-/// plugins, listens, copies and fetches for other verbs).
+/// a small alphabet, no URL, no absolute path (`--x=/p` neither), no `..`
+/// (kubectl runs plugins, listens, copies and fetches for other verbs).
 pub(super) fn judgeable(line: &str) -> Option<Vec<String>> {
     let words: Vec<&str> = line.split_whitespace().collect();
     let (first, rest) = words.split_first()?;
@@ -531,15 +531,21 @@ pub(super) fn judgeable(line: &str) -> Option<Vec<String>> {
                 .all(|b| b.is_ascii_alphanumeric() || b"._=/:,-".contains(&b))
             && !w.contains("://")
             && !w.starts_with('/')
+            && !w.contains("=/")
             && !w.split('/').any(|c| c == "..")
             && !names_a_server(w)
     };
     if !rest.iter().all(|w| safe(w)) {
         return None;
     }
-    // The verb: the first word that is neither a flag nor a flag's value.
+    // The verb: after flags known to take a value; another may be a switch
+    // (`--warnings-as-errors proxy get`) or take one (`--token get proxy`).
     let mut i = 0;
     while i < rest.len() && rest[i].starts_with('-') {
+        let flag = rest[i].split('=').next()?;
+        ["--kubeconfig", "-n", "--namespace", "--context"]
+            .contains(&flag)
+            .then_some(())?;
         i += if rest[i].contains('=') { 1 } else { 2 };
     }
     let verb = rest.get(i)?;
@@ -549,9 +555,8 @@ pub(super) fn judgeable(line: &str) -> Option<Vec<String>> {
 }
 
 /// Whether a word tells kubectl where to connect (`--server`, `-s`, and
-/// their `=` and joined forms): without it, every line goes to the offline
-/// kubeconfig's 127.0.0.1:1; with it, a chapter's line made the host's
-/// kubectl send requests to any address the chapter names.
+/// their `=` and joined forms): with it, a chapter's line made the host's
+/// kubectl send requests to any address (not the offline 127.0.0.1:1).
 fn names_a_server(w: &str) -> bool {
     w.starts_with("--server") || (w.starts_with("-s") && !w.starts_with("--"))
 }

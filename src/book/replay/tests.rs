@@ -458,3 +458,27 @@ async fn vagrant_replays_every_block_as_the_reader_types_it() {
         "{calls:#?}"
     );
 }
+
+/// The fifth probe: a switch before the verb hid it from lab
+/// (`--warnings-as-errors proxy get`: lab read `proxy` as the switch's
+/// value and `get` as the verb; kubectl ran `proxy --www=DIR`, serving host
+/// files), as did a value flag lab did not know (`--token get proxy`); a
+/// flag's value that is an absolute path names a host file.
+#[test]
+fn a_verb_hidden_behind_a_flag_is_not_judged() {
+    for bad in [
+        "kubectl --kubeconfig ./admin.conf --warnings-as-errors proxy get --www=/etc",
+        "kubectl --kubeconfig ./admin.conf --warnings-as-errors create --insecure-skip-tls-verify secret --disable-compression generic get --from-file=x",
+        "kubectl --token get proxy --address=0.0.0.0",
+        "kubectl get pods -o=go-template-file=/etc/shadow",
+    ] {
+        assert_eq!(kubectl::judgeable(bad), None, "{bad}");
+    }
+    for good in [
+        "kubectl --kubeconfig ./admin.conf get pods -o wide",
+        "kubectl --kubeconfig=./admin.conf -n kube-system get pods",
+        "kubectl --namespace=x --context c describe pod p",
+    ] {
+        assert!(kubectl::judgeable(good).is_some(), "{good}");
+    }
+}

@@ -321,12 +321,25 @@ pub fn header_path(chapter: &std::path::Path) -> String {
     let cwd = std::env::current_dir()
         .ok()
         .and_then(|d| std::fs::canonicalize(d).ok());
-    match cwd.and_then(|d| abs.strip_prefix(&d).ok().map(|p| p.to_path_buf())) {
-        Some(rel) => rel.display().to_string(),
-        None => abs
+    header_of(&abs, cwd.as_deref())
+}
+
+/// [`header_path`] of the absolute `chapter` seen from `cwd`. A path with a
+/// control character is never a header: a newline in a folder's name
+/// (`x\n+++ DIR`) would add a header line naming another file for
+/// `patch` to change; the file name alone is (`book:` is plain).
+fn header_of(chapter: &std::path::Path, cwd: Option<&std::path::Path>) -> String {
+    let name = || {
+        chapter
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+            .unwrap_or_default()
+    };
+    match cwd.and_then(|d| chapter.strip_prefix(d).ok()) {
+        Some(rel) if !rel.to_string_lossy().chars().any(char::is_control) => {
+            rel.display().to_string()
+        }
+        _ => name(),
     }
 }
 

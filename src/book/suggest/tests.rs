@@ -96,3 +96,25 @@ async fn suggest_known_rewrites_every_known_drift_and_no_prose() {
         s.patch
     );
 }
+
+/// The fifth probe: the headers named the chapter by its path from the
+/// current folder, newlines included: a lab folder named `evil\n+++ x`
+/// gave `--- evil` / `+++ x/chapter.md` / `+++ evil` / ..., headers of
+/// files the folder's name chose.
+#[test]
+fn a_header_never_holds_a_newline_from_a_folders_name() {
+    use std::path::Path;
+    let cwd = Path::new("/tmp/p");
+    assert_eq!(
+        super::header_of(Path::new("/tmp/p/labs/ch4/chapter.md"), Some(cwd)),
+        "labs/ch4/chapter.md"
+    );
+    assert_eq!(
+        super::header_of(Path::new("/tmp/p/evil\n+++ x/chapter.md"), Some(cwd)),
+        "chapter.md"
+    );
+    assert_eq!(
+        super::header_of(Path::new("/elsewhere/chapter.md"), Some(cwd)),
+        "chapter.md"
+    );
+}

@@ -105,7 +105,7 @@ impl Files {
             seen: BTreeMap::new(),
         };
         for p in f.all() {
-            let c = std::fs::read(&p).ok();
+            let c = seen_content(&p);
             f.seen.insert(p, c);
         }
         f
@@ -124,7 +124,7 @@ impl Files {
             if !paths.iter().any(|e| abs(e) == p) {
                 continue;
             }
-            let now = std::fs::read(&p).ok();
+            let now = seen_content(&p);
             if self.seen.get(&p) != Some(&now) {
                 self.seen.insert(p.clone(), now);
                 out.push(p);
@@ -132,6 +132,30 @@ impl Files {
         }
         out
     }
+}
+
+/// What a watched file holds now, to tell a save: its bytes (at most
+/// [`parse::MAX_BYTES`] and one more), or `None` when it is gone or is not
+/// a regular file (a change the loader of that file then explains).
+/// Opened without blocking and read only when regular: a file swapped for
+/// a FIFO would wait for a writer, deaf to Ctrl-C, and a link to a device
+/// would never end.
+fn seen_content(p: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(p)
+        .ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    f.take(parse::MAX_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    Some(bytes)
 }
 
 fn abs(p: &Path) -> PathBuf {
@@ -245,7 +269,10 @@ pub async fn watch(
             }
             if changed.iter().any(|p| files.lab.contains(p)) {
                 match crate::spec::load_file(&lab_file, LoadOptions { workers }) {
-                    Ok(l) => break Some(l),
+                    Ok(l) => match not_switchable(&lab, &l, &target.variant()) {
+                        None => break Some(l),
+                        Some(why) => (sink.print)(&format!("lab: {why}; the lab stays as it was")),
+                    },
                     Err(e) => (sink.print)(&format!("lab: {e}; the lab stays as it was")),
                 }
             }
@@ -287,6 +314,9 @@ pub async fn watch(
         target.close().await;
         drop(target);
         if let Some(l) = new_lab {
+            // The lab as the instance that is up (`--name`), never the lab
+            // its file names: that one may be up beside it.
+            let l = state::instance::as_state_names(l, state);
             let base = lab_file.parent().unwrap_or(Path::new("."));
             state::copy_lab_files(&l, &state.dir())?;
             state.lab_files = state::lab_files_of(&l);
@@ -296,6 +326,18 @@ pub async fn watch(
             reapply = true;
         }
     }
+}
+
+/// Why a saved lab cannot be brought in by re-applying the variant `now`,
+/// if it cannot: a variant switch changes the pod network and workloads,
+/// never the nodes or their networks, and needs the variant it re-applies.
+fn not_switchable(old: &Lab, new: &Lab, now: &str) -> Option<String> {
+    let machines = |l: &Lab| serde_json::to_value((&l.nodes, &l.network, &l.interfaces)).ok();
+    if machines(old) != machines(new) {
+        return Some("its nodes or networks changed, which a variant switch does not change (`lab destroy`, then `lab book` again)".into());
+    }
+    (!new.variants.iter().any(|v| v.name == now))
+        .then(|| format!("it has no variant {now}, the one the lab is in"))
 }
 
 /// The blocks of `new` that a save made stale, replayed (each run of them

@@ -427,9 +427,19 @@ pub fn copy_own_file(from: &Path, own: &Path, to: &Path) -> bool {
     if !real.starts_with(&own) || !std::fs::metadata(&real).is_ok_and(|m| m.is_file()) {
         return false;
     }
-    let Ok(f) = std::fs::File::open(&real) else {
+    // The node may swap the file between the check and the open: never
+    // through a link, never waiting on a FIFO, only a regular file.
+    use std::os::unix::fs::OpenOptionsExt;
+    let Ok(f) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
+        .open(&real)
+    else {
         return false;
     };
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let mut bytes = Vec::new();
     f.take(MAX_LOG_BYTES).read_to_end(&mut bytes).is_ok() && std::fs::write(to, bytes).is_ok()
 }
