@@ -26,6 +26,7 @@ mod report;
 mod report_paths;
 mod schemas;
 mod spec;
+mod submounts;
 mod suggest;
 mod unreachable;
 mod ux;

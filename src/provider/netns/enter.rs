@@ -2,7 +2,7 @@
 //! its own and cannot reach the host: after the node's network namespace,
 //! the child makes its own mount, UTS, IPC and PID namespaces, builds the
 //! node's view of the files in the node's overlay (see `rootfs`): the
-//! host's `/usr` read-only, a minimal `/dev` (null, zero, full, random,
+//! host's `/usr` read-only (and every mount under it), a minimal `/dev` (null, zero, full, random,
 //! urandom, tty, a devpts of its own, shm; no block device), a read-only
 //! `/sys` of its network namespace, the node's own `/run` and `/root`, and
 //! pivots into it; the host's tree is detached. It then forks: the child is
@@ -118,7 +118,23 @@ pub(super) enum Op {
     /// An empty file to bind a device onto.
     Touch(CString),
     Symlink(CString, CString),
+    /// The mount at this path and every mount under it read-only (with
+    /// nosuid and nodev): `mount_setattr(2)` with `AT_RECURSIVE`, so a
+    /// separate mount under a host folder (`/usr/local`) is read-only too.
+    ReadOnlyTree(CString),
 }
+
+/// `struct mount_attr` of `mount_setattr(2)`.
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// `MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV`.
+const READ_ONLY_ATTRS: u64 = 0x1 | 0x2 | 0x4;
 
 impl Op {
     pub(super) fn mount(
@@ -145,8 +161,14 @@ impl Op {
             data: None,
         })
     }
-    /// Make the bind mount at `dst` read-only.
+    /// Make the bind mount at `dst`, and every mount under it, read-only.
     pub(super) fn read_only(dst: &Path) -> Result<Op> {
+        Ok(Op::ReadOnlyTree(cstr(dst)?))
+    }
+    /// Make the bind mount at `dst` read-only, and not the mounts under it
+    /// (a node's `/proc/sys` is, its own `/proc/sys/net` under it is not; a
+    /// probe's `/` is, the devices bound under it stay writable devices).
+    pub(super) fn read_only_top(dst: &Path) -> Result<Op> {
         Op::mount(
             None,
             dst,
@@ -191,6 +213,22 @@ impl Op {
                         0o600,
                     );
                     if fd < 0 { -1 } else { libc::close(fd) }
+                }
+                Op::ReadOnlyTree(p) => {
+                    let attr = MountAttr {
+                        attr_set: READ_ONLY_ATTRS,
+                        attr_clr: 0,
+                        propagation: 0,
+                        userns_fd: 0,
+                    };
+                    libc::syscall(
+                        libc::SYS_mount_setattr,
+                        libc::AT_FDCWD,
+                        p.as_ptr(),
+                        libc::AT_RECURSIVE as libc::c_uint,
+                        &attr as *const MountAttr,
+                        std::mem::size_of::<MountAttr>(),
+                    ) as libc::c_int
                 }
                 Op::Symlink(target, link) => {
                     if libc::symlink(target.as_ptr(), link.as_ptr()) != 0
@@ -318,7 +356,7 @@ impl NodeSetup {
             let p = proc_.join(p);
             if p.exists() {
                 after.push(Op::bind(&p, &p, libc::MS_REC)?);
-                after.push(Op::read_only(&p)?);
+                after.push(Op::read_only_top(&p)?);
             }
         }
         Ok(Plan {
