@@ -5,8 +5,10 @@
 
 mod book;
 mod book_matrix;
+mod cgroups;
 mod cli;
 mod confine;
+mod full_disk;
 mod harness;
 mod init;
 mod install;

@@ -42,6 +42,9 @@ pub struct NodeSetup {
     /// Host folders bound (read-write) at the same path (a pod's nginx
     /// folder: its configuration, logs and temp files).
     pub binds: Vec<PathBuf>,
+    /// The node's (or pod's) cgroup, which every entry joins where it
+    /// exists (see `cgroups`).
+    pub cgroup: String,
 }
 
 /// What happens to the process between the host and the node's PID 1.
@@ -122,6 +125,8 @@ pub(super) enum Op {
     /// nosuid and nodev): `mount_setattr(2)` with `AT_RECURSIVE`, so a
     /// separate mount under a host folder (`/usr/local`) is read-only too.
     ReadOnlyTree(CString),
+    /// Join a cgroup: `0` (this process) written to its `cgroup.procs`.
+    Join(CString),
 }
 
 /// `struct mount_attr` of `mount_setattr(2)`.
@@ -230,6 +235,23 @@ impl Op {
                         std::mem::size_of::<MountAttr>(),
                     ) as libc::c_int
                 }
+                Op::Join(procs) => {
+                    let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                    if fd < 0 {
+                        -1
+                    } else {
+                        let n = libc::write(fd, b"0".as_ptr() as *const libc::c_void, 1);
+                        let e = std::io::Error::last_os_error();
+                        libc::close(fd);
+                        if n == 1 {
+                            0
+                        } else {
+                            // The write's error, not close's.
+                            *libc::__errno_location() = e.raw_os_error().unwrap_or(libc::EIO);
+                            -1
+                        }
+                    }
+                }
                 Op::Symlink(target, link) => {
                     if libc::symlink(target.as_ptr(), link.as_ptr()) != 0
                         && std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST)
@@ -266,10 +288,13 @@ impl NodeSetup {
     fn plan(&self, mode: Mode) -> Result<Plan> {
         let r = &self.root;
         let inside = |p: &str| r.join(p);
-        let mut before = vec![
-            Op::bind(&self.run, &inside("run"), 0)?,
-            Op::bind(&self.home, &inside("root"), 0)?,
-        ];
+        // The node's cgroups first: PID 1 and all it starts are counted.
+        let mut before = super::cgroups::procs_files(&self.cgroup)
+            .iter()
+            .map(|f| Ok(Op::Join(cstr(f)?)))
+            .collect::<Result<Vec<_>>>()?;
+        before.push(Op::bind(&self.run, &inside("run"), 0)?);
+        before.push(Op::bind(&self.home, &inside("root"), 0)?);
         for d in HOST_READ_ONLY {
             let host = Path::new("/").join(d);
             let is_dir = std::fs::symlink_metadata(&host).is_ok_and(|m| m.is_dir());

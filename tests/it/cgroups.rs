@@ -1,0 +1,184 @@
+//! A node has a process and a memory limit of its own (cgroups named
+//! `lab-<lab>.<node>`): a fork bomb or a memory hog in `lab ssh LAB node1
+//! -- …` stops at the node's limit, the host and the lab's other nodes go
+//! on, and `destroy` leaves no cgroup.
+
+use crate::labs::{TestLab, cgroups_of, text};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// A file of the cgroup of `lab`'s namespace `ns` (`node1`), in whichever
+/// hierarchy has it.
+fn cgroup_file(lab: &TestLab, ns: &str, file: &str) -> std::path::PathBuf {
+    let name = format!("lab-{}.{ns}", lab.name);
+    cgroups_of(&lab.name)
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .filter(|d| d.file_name().is_some_and(|f| f.to_string_lossy() == name))
+        .map(|d| d.join(file))
+        .find(|f| f.exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "no {file} of cgroup {name} (the lab's cgroups: {:?})",
+                cgroups_of(&lab.name)
+            )
+        })
+}
+
+/// `key N` of a flat keyed cgroup file (`pids.events`, `memory.events`,
+/// v1's `memory.oom_control`).
+fn keyed(path: &std::path::Path, key: &str) -> u64 {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key} "))?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in {}", path.display()))
+}
+
+/// The node's processes (those in its network namespace) at most, while
+/// `cmd` runs over `lab ssh` (at most `for_at_most`), and whether it ended.
+fn most_processes_while(lab: &TestLab, node: &str, cmd: &str, for_at_most: Duration) -> usize {
+    let mut ssh = lab
+        .cmd()
+        .args(["ssh", &lab.name, node, "--", cmd])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + for_at_most;
+    let mut most = 0;
+    while ssh.try_wait().unwrap().is_none() && Instant::now() < deadline && most <= 1100 {
+        most = most.max(lab.pids_in(node).len());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Ending the session ends the node's PID namespace: all it started.
+    let _ = ssh.kill();
+    let _ = ssh.wait();
+    most
+}
+
+#[test]
+fn a_fork_bomb_in_a_node_stops_at_the_nodes_limit_and_the_host_and_lab_go_on() {
+    let lab = TestLab::chapter4("fb");
+    lab.up(&[]);
+    // More processes than a node may have (harmless to the host even
+    // without a limit): they stop at the node's limit.
+    let most = most_processes_while(
+        &lab,
+        "node1",
+        "for i in $(seq 1500); do sleep 60 </dev/null >/dev/null 2>&1 & done; wait",
+        Duration::from_secs(60),
+    );
+    assert!(
+        most <= 1024,
+        "node1 ran {most} processes: it has no limit of 1024"
+    );
+    let events = cgroup_file(&lab, "node1", "pids.events");
+    let refused = keyed(&events, "max");
+    assert!(refused > 0, "no fork refused by node1's limit");
+    let max = std::fs::read_to_string(cgroup_file(&lab, "node1", "pids.max")).unwrap();
+    assert_eq!(max.trim(), "1024");
+
+    // A real fork bomb, for 5 s (the session's end ends it).
+    let bomb = lab
+        .cmd()
+        .args([
+            "ssh",
+            &lab.name,
+            "node1",
+            "--",
+            "sleep 5 & s=$!; (b() { b & b & }; b) </dev/null >/dev/null 2>&1 & wait $s; echo survived",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Meanwhile node2 answers and the host forks.
+    let current = cgroup_file(&lab, "node1", "pids.current");
+    let mut peak = 0u64;
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(2) {
+        let n: u64 = std::fs::read_to_string(&current)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        peak = peak.max(n);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = lab.ssh("node2", "echo node2-ok");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("node2-ok"),
+        "node2 during node1's fork bomb: {}",
+        text(&out)
+    );
+    let out = bomb.wait_with_output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("survived"),
+        "{}",
+        text(&out)
+    );
+    assert!(peak <= 1024, "node1 held {peak} processes");
+    assert!(
+        keyed(&events, "max") > refused,
+        "the bomb was not stopped by node1's limit (peak {peak})"
+    );
+    // The node itself goes on.
+    let out = lab.ssh("node1", "echo node1-ok");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("node1-ok"),
+        "node1 after its fork bomb: {}",
+        text(&out)
+    );
+
+    // Every node and pod has its cgroup; destroy removes them all.
+    let all = cgroups_of(&lab.name);
+    for ns in ["master", "node1", "node2", "pod.nginx-deployment-node1-0"] {
+        let name = format!("lab-{}.{ns}", lab.name);
+        assert!(all.iter().any(|c| c.ends_with(&name)), "{name}: {all:?}");
+    }
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(cgroups_of(&lab.name), Vec::<String>::new());
+}
+
+#[test]
+fn a_memory_hog_in_a_node_is_killed_by_the_nodes_limit() {
+    let lab = TestLab::chapter4("mh");
+    lab.up(&[]);
+    // `tail` holds a line without end in memory: 1100 MiB of it (bounded,
+    // so the host is safe even without a limit), past node1's 512 MiB.
+    let out = lab.ssh("node1", "head -c 1100M /dev/zero | tail | wc -c");
+    let said = text(&out);
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("1153433600"),
+        "node1 held 1100 MiB: {said}"
+    );
+    let (file, key) = match lab_memory_events(&lab) {
+        Some(f) => (f, "oom_kill"),
+        None => (cgroup_file(&lab, "node1", "memory.oom_control"), "oom_kill"),
+    };
+    assert!(
+        keyed(&file, key) >= 1,
+        "no OOM kill in node1's cgroup: {said}"
+    );
+    let out = lab.ssh("node1", "echo node1-ok");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("node1-ok"),
+        "node1 after the hog: {}",
+        text(&out)
+    );
+}
+
+/// cgroup v2's `memory.events` of node1, if the memory limit is v2's.
+fn lab_memory_events(lab: &TestLab) -> Option<std::path::PathBuf> {
+    let name = format!("lab-{}.node1", lab.name);
+    cgroups_of(&lab.name)
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .filter(|d| d.file_name().is_some_and(|f| f.to_string_lossy() == name))
+        .map(|d| d.join("memory.events"))
+        .find(|f| f.exists())
+}
