@@ -182,3 +182,43 @@ fn lab_memory_events(lab: &TestLab) -> Option<std::path::PathBuf> {
         .map(|d| d.join("memory.events"))
         .find(|f| f.exists())
 }
+
+/// Where the cgroup filesystem is read-only (a container; here, every
+/// cgroup mount made read-only in a private mount namespace of the test's
+/// own, where `doctor`, `up`, `ssh` and `destroy` run), `up` works without
+/// limits and says so, `doctor` says so plainly, and no cgroup is made.
+#[test]
+fn without_a_writable_cgroup_filesystem_up_works_and_says_nodes_have_no_limits() {
+    let lab = TestLab::chapter4("ro");
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(format!(
+            "for m in $(findmnt -rn -t cgroup,cgroup2 -o TARGET); do \
+               mount -o remount,bind,ro \"$m\" || exit 9; done; \
+             \"$0\" doctor; \"$0\" up \"$1\" || exit 8; \
+             \"$0\" ssh {name} node1 -- echo node1-ok; \
+             echo made=$(find /sys/fs/cgroup -maxdepth 2 -name 'lab-{name}.*' | wc -l); \
+             \"$0\" destroy {name}",
+            name = lab.name
+        ))
+        .arg(env!("CARGO_BIN_EXE_lab"))
+        .arg(lab.file())
+        .env("LAB_STATE_DIR", lab.state.path())
+        .env("CI", "1")
+        .output()
+        .unwrap();
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("NOTE    nodes and pods run WITHOUT memory or process limits")
+            && said.contains("read-only"),
+        "doctor: {said}"
+    );
+    assert!(
+        said.contains("nodes and pods run WITHOUT memory or process limits: the cgroup filesystem"),
+        "up: {said}"
+    );
+    assert!(said.contains("node1-ok"), "{said}");
+    assert!(said.contains("made=0"), "{said}");
+    assert_eq!(cgroups_of(&lab.name), Vec::<String>::new());
+}
