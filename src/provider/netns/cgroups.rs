@@ -157,7 +157,7 @@ pub fn from_mountinfo(info: &str, delegated: impl Fn(&Path) -> String) -> Suppor
             Hierarchy { pids: true, ..p },
         ]),
         (m, _) => Support::None(format!(
-            "no cgroup hierarchy with the {} controller is mounted (neither cgroup v1's nor a cgroup v2 root that delegates it)",
+            "no cgroup hierarchy has the {} controller (v1's, or v2 delegated)",
             if m.is_none() { "memory" } else { "pids" }
         )),
     }
@@ -193,10 +193,9 @@ fn unescape(s: &str) -> String {
 /// Why lab cannot make a cgroup in `dir`, if it cannot.
 fn not_writable(dir: &Path) -> Option<String> {
     match nix::sys::statvfs::statvfs(dir) {
-        Ok(s) if s.flags().contains(nix::sys::statvfs::FsFlags::ST_RDONLY) => Some(format!(
-            "the cgroup filesystem at {} is read-only (in a container?)",
-            dir.display()
-        )),
+        Ok(s) if s.flags().contains(nix::sys::statvfs::FsFlags::ST_RDONLY) => {
+            Some(format!("{} is read-only (in a container?)", dir.display()))
+        }
         Ok(_) => nix::unistd::access(dir, nix::unistd::AccessFlags::W_OK)
             .err()
             .map(|e| format!("{} is not writable: {e}", dir.display())),
@@ -314,12 +313,16 @@ pub fn remove(ns: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `lab doctor`'s line: the limits nodes and pods get, or plainly that they
-/// run without.
+/// `lab doctor`'s lines: the limits nodes and pods get, or plainly that
+/// they run without (at most 80 columns, but for a long mount point).
 pub fn doctor_line() -> String {
-    match support() {
+    doctor_lines_of(&support())
+}
+
+fn doctor_lines_of(support: &Support) -> String {
+    match support {
         Support::Limits(hs) => format!(
-            "ok      node limits: {} MiB and {} processes a node, {} MiB and {} processes a pod (cgroup {} at {})",
+            "ok      node limits: {} MiB and {} processes a node, {} MiB and {} a pod\n        (cgroup {}: {})",
             NODE.memory / MIB,
             NODE.processes,
             POD.memory / MIB,
@@ -331,7 +334,7 @@ pub fn doctor_line() -> String {
                 .join(", ")
         ),
         Support::None(why) => format!(
-            "NOTE    nodes and pods run WITHOUT memory or process limits: {why}; a fork bomb or a memory hog on a node reaches the host"
+            "NOTE    nodes and pods run WITHOUT memory or process limits:\n        {why};\n        a fork bomb or a memory hog on a node reaches the host"
         ),
     }
 }
@@ -398,6 +401,23 @@ mod tests {
         match from_mountinfo("", |_| String::new()) {
             Support::None(why) => assert!(why.contains("memory"), "{why}"),
             s => panic!("{s:?}"),
+        }
+    }
+
+    #[test]
+    fn doctor_says_the_limits_or_plainly_that_there_are_none_in_80_columns() {
+        let yes = doctor_lines_of(&from_mountinfo(HYBRID, |_| String::new()));
+        assert_eq!(
+            yes,
+            "ok      node limits: 512 MiB and 1024 processes a node, 128 MiB and 128 a pod\n        \
+             (cgroup v1: /sys/fs/cgroup/memory, /sys/fs/cgroup/pids)"
+        );
+        let no = doctor_lines_of(&Support::None(
+            "/sys/fs/cgroup/memory is read-only (in a container?)".into(),
+        ));
+        assert!(no.starts_with("NOTE    nodes and pods run WITHOUT"), "{no}");
+        for l in yes.lines().chain(no.lines()) {
+            assert!(l.len() <= 80, "{l}");
         }
     }
 

@@ -40,7 +40,7 @@ pub async fn limit(ctx: &NetnsCtx, ns: Vec<String>, limits: cgroups::Limits) -> 
         static SAID: std::sync::Once = std::sync::Once::new();
         SAID.call_once(|| {
             ctx.rep.info(format!(
-                "nodes and pods run WITHOUT memory or process limits: {why}"
+                "nodes and pods run WITHOUT memory or process limits:\n  {why}"
             ))
         });
     }
