@@ -65,20 +65,22 @@ fn scripted(jobs: &[(String, String)], traffic: &str, header: &str) -> String {
         .join(" ");
     let started: String = jobs
         .iter()
-        .map(|(i, job)| format!("i={i}; ( {job} ) & p=\"$p $!\"; "))
+        .map(|(i, job)| format!("i={i}; ( {job} ) & set -- \"$@\" $!; "))
         .collect();
+    // Says why on stderr, removes the folder, exits NO_TEMP_FILE.
+    let no_space = format!(
+        "exec sh -c 'echo \"lab: the capture cannot write its temporary files in $0: \
+         is the disk of the node full?\" >&2; rm -r \"$0\"; exit {NO_TEMP_FILE}' \"$d\""
+    );
     format!(
-        "d=$(mktemp -d) || exit {no_temp}; \
-         nospace() {{ echo \"lab: the capture cannot write its temporary files in $d \
-         (is the node's disk full?)\" >&2; rm -r \"$d\"; exit {no_temp}; }}; \
-         echo lab | cat >\"$d/.space\" || nospace; mkfifo \"$d/ready\" || nospace; p=; \
+        "d=$(mktemp -d) || exit {NO_TEMP_FILE}; \
+         echo lab | cat >\"$d/.space\" && mkfifo \"$d/ready\" || {no_space}; set --; \
          {started}exec 4<>\"$d/ready\"; \
          for i in {ifs}; do read -r _ <&4; done; \
          {traffic} >/dev/null 2>&1; \
          for i in {ifs}; do echo go >\"$d/$i.go\"; done; \
-         f=0; for j in $p; do wait $j || f=$?; done; [ $f != {no_temp} ] || nospace; \
-         for i in {ifs}; do {header}cat \"$d/$i.head\" \"$d/$i\" \"$d/$i.log\"; done; rm -r \"$d\"",
-        no_temp = NO_TEMP_FILE
+         f=0; for j in \"$@\"; do wait $j || f=$?; done; [ $f != {NO_TEMP_FILE} ] || {no_space}; \
+         for i in {ifs}; do {header}cat \"$d/$i.head\" \"$d/$i\" \"$d/$i.log\"; done; rm -r \"$d\""
     )
 }
 

@@ -41,7 +41,9 @@ fn a_capture_on_a_full_disk_is_an_error_that_says_why() {
     assert_eq!(verdict(&report, CAPTURE), "error", "{r}");
     let said = r.to_string();
     assert!(
-        said.contains("could not write its temporary files") && said.contains("disk full"),
+        said.contains("could not write its temporary files")
+            && said.contains("No space left on device")
+            && said.contains("is the disk of the node full?"),
         "the error does not say why: {said}"
     );
 
