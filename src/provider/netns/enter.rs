@@ -2,10 +2,12 @@
 //! its own and cannot reach the host: after the node's network namespace,
 //! the child makes its own mount, UTS, IPC and PID namespaces, builds the
 //! node's view of the files in the node's overlay (see `rootfs`): the
-//! host's `/usr` read-only (and every mount under it), a minimal `/dev` (null, zero, full, random,
-//! urandom, tty, a devpts of its own, shm; no block device), a read-only
-//! `/sys` of its network namespace, the node's own `/run` and `/root`, and
-//! pivots into it; the host's tree is detached. It then forks: the child is
+//! host's `/usr` read-only (and every mount under it), a minimal `/dev`
+//! (null, zero, full, random, urandom, tty, a devpts of its own, shm; no
+//! block device), a read-only `/sys` of its network namespace, the node's
+//! own `/run` and `/root`, and pivots into it; the host's tree is detached.
+//! Before all that it joins the node's cgroups (its memory and process
+//! limit, see `cgroups`). It then forks: the child is
 //! PID 1 of the new PID namespace, mounts a `/proc` of that namespace (its
 //! kernel-wide files read-only, `/proc/sys/net` of its own network writable),
 //! drops from its bounding set every capability that reaches past its own
