@@ -133,12 +133,28 @@ fn a_fork_bomb_in_a_node_stops_at_the_nodes_limit_and_the_host_and_lab_go_on() {
         text(&out)
     );
 
-    // Every node and pod has its cgroup; destroy removes them all.
+    // Every node and pod has its cgroup; a pod's nginx runs in its own,
+    // with a pod's limits; destroy removes them all.
     let all = cgroups_of(&lab.name);
     for ns in ["master", "node1", "node2", "pod.nginx-deployment-node1-0"] {
         let name = format!("lab-{}.{ns}", lab.name);
         assert!(all.iter().any(|c| c.ends_with(&name)), "{name}: {all:?}");
     }
+    let pod = "pod.nginx-deployment-node1-0";
+    let procs = std::fs::read_to_string(cgroup_file(&lab, pod, "cgroup.procs")).unwrap();
+    let nginx: Vec<i32> = procs
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    assert!(
+        nginx
+            .iter()
+            .any(|p| std::fs::read_to_string(format!("/proc/{p}/comm"))
+                .is_ok_and(|c| c.trim() == "nginx")),
+        "no nginx in the pod's cgroup: {procs}"
+    );
+    let max = std::fs::read_to_string(cgroup_file(&lab, pod, "pids.max")).unwrap();
+    assert_eq!(max.trim(), "128");
     let out = lab.lab(&["destroy", &lab.name]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(cgroups_of(&lab.name), Vec::<String>::new());
@@ -155,6 +171,22 @@ fn a_memory_hog_in_a_node_is_killed_by_the_nodes_limit() {
     assert!(
         !String::from_utf8_lossy(&out.stdout).contains("1153433600"),
         "node1 held 1100 MiB: {said}"
+    );
+    let limit = ["memory.max", "memory.limit_in_bytes"]
+        .iter()
+        .find_map(|f| {
+            let name = format!("lab-{}.node1", lab.name);
+            cgroups_of(&lab.name)
+                .into_iter()
+                .map(|d| std::path::PathBuf::from(d).join(f))
+                .find(|p| p.exists() && p.parent().unwrap().ends_with(&name))
+        })
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .unwrap_or_default();
+    assert_eq!(
+        limit.trim(),
+        (512u64 << 20).to_string(),
+        "node1's memory limit"
     );
     let (file, key) = match lab_memory_events(&lab) {
         Some(f) => (f, "oom_kill"),
