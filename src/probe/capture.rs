@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 pub struct Kind;
 
-/// The capture's exit code when it cannot make its temporary file.
-pub const NO_TEMP_FILE: i32 = 97;
+/// The capture's exit code when it cannot write its temporary files.
+pub use super::listen::NO_TEMP_FILE;
 
 /// `{ iface: flannel.1, while: { ping: ... } }`
 #[derive(Debug, serde::Deserialize)]
@@ -124,7 +124,7 @@ impl Probe for Capture {
             let o = cx.session.output(&self.on, &cmd, None).await?;
             if o.code == Some(NO_TEMP_FILE) {
                 return Err(super::CouldNotAsk(format!(
-                    "the capture on {} could not make its temporary file (is the disk full?): {}",
+                    "the capture on {} could not write its temporary files, so it saw nothing it could report: {}",
                     self.on,
                     o.stderr.trim()
                 )));
@@ -148,8 +148,8 @@ impl Probe for Capture {
 
 /// tcpdump on `iface` for ICMP to or from `ip` (at most 4 packets), and
 /// `traffic` once it listens; prints what it saw (see [`super::listen`]).
-/// Without its temporary folder (a full disk) it exits [`NO_TEMP_FILE`] at
-/// once: an error, never an empty capture judged as one.
+/// Without its temporary files (a full disk) it exits [`NO_TEMP_FILE`]:
+/// an error, never an empty capture judged as one.
 pub fn command(iface: &str, ip: Ipv4Addr, traffic: &str) -> String {
     super::listen::script_one(iface, &format!("icmp and host {ip}"), 4, traffic)
 }

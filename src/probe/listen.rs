@@ -51,6 +51,12 @@ fn tcpdump(iface: &str, count: u32) -> String {
 }
 
 /// `jobs`: (a name for its files, its capture from [`one`]) each.
+///
+/// A capture that cannot write its files (the node's disk is full) exits
+/// [`NO_TEMP_FILE`] saying so on stderr, after its tcpdumps ended: what it
+/// saw is not a capture that saw nothing. It checks once before it starts
+/// (a write whose error names the cause), and each capture counts every
+/// write it makes after that.
 fn scripted(jobs: &[(String, String)], traffic: &str, header: &str) -> String {
     let ifs = jobs
         .iter()
@@ -59,39 +65,53 @@ fn scripted(jobs: &[(String, String)], traffic: &str, header: &str) -> String {
         .join(" ");
     let started: String = jobs
         .iter()
-        .map(|(i, job)| format!("i={i}; ( {job} ) & "))
+        .map(|(i, job)| format!("i={i}; ( {job} ) & set -- \"$@\" $!; "))
         .collect();
+    // Says why on stderr, removes the folder, exits NO_TEMP_FILE.
+    let no_space = format!(
+        "exec sh -c 'echo \"lab: the capture cannot write its temporary files in $0: \
+         is the disk of the node full?\" >&2; rm -r \"$0\"; exit {NO_TEMP_FILE}' \"$d\""
+    );
     format!(
-        "d=$(mktemp -d) || exit {no_temp}; mkfifo \"$d/ready\"; \
+        "d=$(mktemp -d) || exit {NO_TEMP_FILE}; \
+         echo lab | cat >\"$d/.space\" && mkfifo \"$d/ready\" || {no_space}; set --; \
          {started}exec 4<>\"$d/ready\"; \
          for i in {ifs}; do read -r _ <&4; done; \
          {traffic} >/dev/null 2>&1; \
-         for i in {ifs}; do echo go >\"$d/$i.go\"; done; wait; \
-         for i in {ifs}; do {header}cat \"$d/$i.head\" \"$d/$i\" \"$d/$i.log\"; done; rm -r \"$d\"",
-        no_temp = super::capture::NO_TEMP_FILE
+         for i in {ifs}; do echo go >\"$d/$i.go\"; done; \
+         f=0; for j in \"$@\"; do wait $j || f=$?; done; [ $f != {NO_TEMP_FILE} ] || {no_space}; \
+         for i in {ifs}; do {header}cat \"$d/$i.head\" \"$d/$i\" \"$d/$i.log\"; done; rm -r \"$d\""
     )
 }
 
+/// The exit code of a capture that cannot write its temporary files (see
+/// [`scripted`]).
+pub const NO_TEMP_FILE: i32 = 97;
+
 /// One capture, its files named by `$i` in folder `$d`: `tcpdump {args}`
 /// (`args` inside the single quotes of `sh -c`, `positional` its `$1`; its PID in `$d/$i.pid`,
-/// and at most 15 s under `timeout`, so none outlives a lost session), its
+/// its packets written to `$d/$i` by a `cat` whose failure is seen, and at
+/// most 15 s under `timeout`, so none outlives a lost session), its
 /// stderr read through a FIFO; says `ready` on `$d/ready` once it listens
 /// (or has ended); waits for `go` on `$d/$i.go`; then asks tcpdump for its
 /// counts until it has handled all it received (at most 100 times), and
-/// stops it.
+/// stops it. It exits [`NO_TEMP_FILE`] if any of its writes failed (a
+/// missing PID is one: never `kill 0`, the whole group), 0 otherwise.
 fn one(args: &str, positional: &str) -> String {
     format!(
-        "mkfifo \"$d/$i.err\" \"$d/$i.go\"; \
+        "f=0; mkfifo \"$d/$i.err\" \"$d/$i.go\" || f={no_temp}; \
          timeout 15 sh -c 'echo $$ >\"$0.pid\" && exec tcpdump {args}' \"$d/$i\" {positional} \
-         >\"$d/$i\" 2>\"$d/$i.err\" & \
+         2>\"$d/$i.err\" | cat >\"$d/$i\" & c=$!; \
          exec 3<\"$d/$i.err\"; \
-         while read -r l <&3; do echo \"$l\" >>\"$d/$i.head\"; case $l in *'listening on'*) break;; esac; done; \
-         t=$(cat \"$d/$i.pid\" 2>/dev/null); [ -n \"$t\" ] || t=0; \
+         while read -r l <&3; do echo \"$l\" >>\"$d/$i.head\" || f={no_temp}; case $l in *'listening on'*) break;; esac; done; \
+         t=$(cat \"$d/$i.pid\" 2>/dev/null); [ -n \"$t\" ] || f={no_temp}; \
          echo ready >\"$d/ready\"; read -r _ <\"$d/$i.go\"; n=0; \
-         while [ $n -lt 100 ] && kill -USR1 $t 2>/dev/null; do \
-         got=; while read -r l <&3; do case $l in *' captured, '*) got=$l; break;; esac; echo \"$l\" >>\"$d/$i.log\"; done; \
+         while [ -n \"$t\" ] && [ $n -lt 100 ] && kill -USR1 $t 2>/dev/null; do \
+         got=; while read -r l <&3; do case $l in *' captured, '*) got=$l; break;; esac; echo \"$l\" >>\"$d/$i.log\" || f={no_temp}; done; \
          [ -n \"$got\" ] || break; set -- $got; [ \"$2\" = \"$5\" ] && break; n=$((n+1)); done; \
-         kill $t 2>/dev/null; wait; cat <&3 >>\"$d/$i.log\""
+         [ -z \"$t\" ] || kill $t 2>/dev/null; wait $c || f={no_temp}; wait; \
+         cat <&3 >>\"$d/$i.log\" || f={no_temp}; exit $f",
+        no_temp = NO_TEMP_FILE
     )
 }
 

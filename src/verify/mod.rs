@@ -499,6 +499,7 @@ mod tests {
         ];
         let mut s = line
             .replace("2>&1", " ")
+            .replace(">&2", " ")
             .replace(">/dev/null", " ")
             .replace("<&", "<");
         for sep in ["$((", "$(", "(", ")", "&&", "||", "|", "&", "\n"] {

@@ -137,6 +137,10 @@ impl Drop for TestLab {
         if !left.is_empty() && !std::thread::panicking() {
             panic!("namespaces of {} left after destroy: {left:?}", self.name);
         }
+        let left = cgroups_of(&self.name);
+        if !left.is_empty() && !std::thread::panicking() {
+            panic!("cgroups of {} left after destroy: {left:?}", self.name);
+        }
     }
 }
 
@@ -201,4 +205,28 @@ pub fn mounts_of(name: &str) -> Vec<String> {
         .filter(|l| l.contains(&root))
         .map(str::to_string)
         .collect()
+}
+
+/// The host's cgroups of the lab `name` (`lab-<name>.*`), in every
+/// hierarchy under `/sys/fs/cgroup` (v1's per controller, v2's root).
+pub fn cgroups_of(name: &str) -> Vec<String> {
+    let prefix = format!("lab-{name}.");
+    let root = std::path::Path::new("/sys/fs/cgroup");
+    let mut places = vec![root.to_path_buf()];
+    places.extend(
+        std::fs::read_dir(root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir()),
+    );
+    let mut out: Vec<String> = places
+        .iter()
+        .flat_map(|p| std::fs::read_dir(p).into_iter().flatten().flatten())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path().display().to_string())
+        .collect();
+    out.sort();
+    out
 }

@@ -117,7 +117,7 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Nothing of the lab is left: namespaces, daemons, state.
+/// Nothing of the lab is left: namespaces, daemons, state, mounts, cgroups.
 fn assert_nothing_left(lab: &TestLab, procs: &[(i32, u64)], when: &str) {
     assert_eq!(namespaces_of(&lab.name), Vec::<String>::new(), "{when}");
     for &(pid, st) in procs {
@@ -137,6 +137,11 @@ fn assert_nothing_left(lab: &TestLab, procs: &[(i32, u64)], when: &str) {
         crate::labs::mounts_of(&lab.name),
         Vec::<String>::new(),
         "{when}: a node's root is still mounted"
+    );
+    assert_eq!(
+        crate::labs::cgroups_of(&lab.name),
+        Vec::<String>::new(),
+        "{when}: a cgroup of the lab is left"
     );
 }
 

@@ -5,8 +5,10 @@
 
 mod book;
 mod book_matrix;
+mod cgroups;
 mod cli;
 mod confine;
+mod full_disk;
 mod harness;
 mod init;
 mod install;
@@ -27,6 +29,7 @@ mod report;
 mod report_paths;
 mod schemas;
 mod spec;
+mod submounts;
 mod suggest;
 mod unreachable;
 mod ux;

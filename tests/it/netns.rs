@@ -370,6 +370,11 @@ fn kill_9_of_up_midway_then_destroy_leaves_nothing() {
             Vec::<String>::new(),
             "mounts left after kill when {moment}"
         );
+        assert_eq!(
+            crate::labs::cgroups_of(&lab.name),
+            Vec::<String>::new(),
+            "cgroups left after kill when {moment}"
+        );
         assert!(!lab.dir().join("state.json").exists());
     }
     assert_host_unchanged(&host);

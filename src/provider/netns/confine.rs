@@ -10,8 +10,9 @@
 //! So a session makes one [`ProbeRoot`] (once, on its first probe): a mount
 //! namespace whose `/` is the lab's `rootfs` (lab-made `/etc`, empty
 //! folders), **read-only**, with the host's `/usr` (and `/bin`, `/lib`, ...
-//! where they are folders) read-only, and a `/dev` of null, zero, full,
-//! random and urandom; no `/proc`, no `/sys`, no `/run`, nothing writable;
+//! where they are folders) read-only with every mount under them, and a
+//! `/dev` of null, zero, full, random and urandom; no `/proc`, no `/sys`,
+//! no `/run`, nothing writable;
 //! the host's tree is detached. The session keeps it alive by an open file
 //! (no process stays in it). Each probe then only joins it ([`enter`]): the
 //! node's network namespace and that mount namespace (no copy), and it runs
@@ -135,7 +136,9 @@ fn plan(r: &Path) -> Result<Plan> {
         libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NOEXEC,
         None,
     )?);
-    ops.push(Op::read_only(r)?);
+    // Its top only: the host folders under it are read-only all the way
+    // down already, and `/dev/null` bound under it must stay writable.
+    ops.push(Op::read_only_top(r)?);
     Ok(Plan {
         ops,
         root: cstr(r)?,

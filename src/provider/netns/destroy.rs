@@ -1,6 +1,6 @@
 //! Teardown: stop exactly the processes `lab` started (recorded PIDs, start
 //! times and command lines checked) and whatever runs inside the lab's own
-//! namespaces, delete the namespaces, remove the state folder (except
+//! namespaces, delete the namespaces and the cgroups named after them, remove the state folder (except
 //! `lab.log` and `artifacts/`, the evidence the CLI keeps unless told to
 //! purge; the folder goes when nothing else is left) and the lab's claim on
 //! its name. Idempotent.
@@ -107,6 +107,12 @@ impl Step<DestroyCtx> for DeleteNamespaces {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // The nodes' and pods' cgroups, named after the lab's own
+        // namespaces (their processes are stopped by now).
+        let ours = ctx.ours.clone();
+        tokio::task::spawn_blocking(move || super::cgroups::remove(&ours))
+            .await
+            .map_err(|e| LabError::Internal(format!("removing cgroups: {e}")))??;
         let left = existing_ours(ctx);
         if left.is_empty() {
             Ok(())

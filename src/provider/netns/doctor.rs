@@ -17,6 +17,7 @@ pub fn report(ask: &DoctorAsk<'_>, say: &mut dyn FnMut(&str)) -> Result<()> {
         Some(lab) => netns_limits(lab, say),
         None => None,
     };
+    say(&super::cgroups::doctor_line());
     let missing = super::missing_programs();
     for (prog, pkg) in super::PACKAGES {
         let ok = !missing.iter().any(|(p, _)| p == prog);

@@ -2,10 +2,12 @@
 //! its own and cannot reach the host: after the node's network namespace,
 //! the child makes its own mount, UTS, IPC and PID namespaces, builds the
 //! node's view of the files in the node's overlay (see `rootfs`): the
-//! host's `/usr` read-only, a minimal `/dev` (null, zero, full, random,
-//! urandom, tty, a devpts of its own, shm; no block device), a read-only
-//! `/sys` of its network namespace, the node's own `/run` and `/root`, and
-//! pivots into it; the host's tree is detached. It then forks: the child is
+//! host's `/usr` read-only (and every mount under it), a minimal `/dev`
+//! (null, zero, full, random, urandom, tty, a devpts of its own, shm; no
+//! block device), a read-only `/sys` of its network namespace, the node's
+//! own `/run` and `/root`, and pivots into it; the host's tree is detached.
+//! Before all that it joins the node's cgroups (its memory and process
+//! limit, see `cgroups`). It then forks: the child is
 //! PID 1 of the new PID namespace, mounts a `/proc` of that namespace (its
 //! kernel-wide files read-only, `/proc/sys/net` of its own network writable),
 //! drops from its bounding set every capability that reaches past its own
@@ -42,6 +44,9 @@ pub struct NodeSetup {
     /// Host folders bound (read-write) at the same path (a pod's nginx
     /// folder: its configuration, logs and temp files).
     pub binds: Vec<PathBuf>,
+    /// The node's (or pod's) cgroup, which every entry joins where it
+    /// exists (see `cgroups`).
+    pub cgroup: String,
 }
 
 /// What happens to the process between the host and the node's PID 1.
@@ -118,7 +123,25 @@ pub(super) enum Op {
     /// An empty file to bind a device onto.
     Touch(CString),
     Symlink(CString, CString),
+    /// The mount at this path and every mount under it read-only (with
+    /// nosuid and nodev): `mount_setattr(2)` with `AT_RECURSIVE`, so a
+    /// separate mount under a host folder (`/usr/local`) is read-only too.
+    ReadOnlyTree(CString),
+    /// Join a cgroup: `0` (this process) written to its `cgroup.procs`.
+    Join(CString),
 }
+
+/// `struct mount_attr` of `mount_setattr(2)`.
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// `MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV`.
+const READ_ONLY_ATTRS: u64 = 0x1 | 0x2 | 0x4;
 
 impl Op {
     pub(super) fn mount(
@@ -145,8 +168,14 @@ impl Op {
             data: None,
         })
     }
-    /// Make the bind mount at `dst` read-only.
+    /// Make the bind mount at `dst`, and every mount under it, read-only.
     pub(super) fn read_only(dst: &Path) -> Result<Op> {
+        Ok(Op::ReadOnlyTree(cstr(dst)?))
+    }
+    /// Make the bind mount at `dst` read-only, and not the mounts under it
+    /// (a node's `/proc/sys` is, its own `/proc/sys/net` under it is not; a
+    /// probe's `/` is, the devices bound under it stay writable devices).
+    pub(super) fn read_only_top(dst: &Path) -> Result<Op> {
         Op::mount(
             None,
             dst,
@@ -192,6 +221,39 @@ impl Op {
                     );
                     if fd < 0 { -1 } else { libc::close(fd) }
                 }
+                Op::ReadOnlyTree(p) => {
+                    let attr = MountAttr {
+                        attr_set: READ_ONLY_ATTRS,
+                        attr_clr: 0,
+                        propagation: 0,
+                        userns_fd: 0,
+                    };
+                    libc::syscall(
+                        libc::SYS_mount_setattr,
+                        libc::AT_FDCWD,
+                        p.as_ptr(),
+                        libc::AT_RECURSIVE as libc::c_uint,
+                        &attr as *const MountAttr,
+                        std::mem::size_of::<MountAttr>(),
+                    ) as libc::c_int
+                }
+                Op::Join(procs) => {
+                    let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                    if fd < 0 {
+                        -1
+                    } else {
+                        let n = libc::write(fd, b"0".as_ptr() as *const libc::c_void, 1);
+                        let e = std::io::Error::last_os_error();
+                        libc::close(fd);
+                        if n == 1 {
+                            0
+                        } else {
+                            // The write's error, not close's.
+                            *libc::__errno_location() = e.raw_os_error().unwrap_or(libc::EIO);
+                            -1
+                        }
+                    }
+                }
                 Op::Symlink(target, link) => {
                     if libc::symlink(target.as_ptr(), link.as_ptr()) != 0
                         && std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST)
@@ -228,10 +290,13 @@ impl NodeSetup {
     fn plan(&self, mode: Mode) -> Result<Plan> {
         let r = &self.root;
         let inside = |p: &str| r.join(p);
-        let mut before = vec![
-            Op::bind(&self.run, &inside("run"), 0)?,
-            Op::bind(&self.home, &inside("root"), 0)?,
-        ];
+        // The node's cgroups first: PID 1 and all it starts are counted.
+        let mut before = super::cgroups::procs_files(&self.cgroup)
+            .iter()
+            .map(|f| Ok(Op::Join(cstr(f)?)))
+            .collect::<Result<Vec<_>>>()?;
+        before.push(Op::bind(&self.run, &inside("run"), 0)?);
+        before.push(Op::bind(&self.home, &inside("root"), 0)?);
         for d in HOST_READ_ONLY {
             let host = Path::new("/").join(d);
             let is_dir = std::fs::symlink_metadata(&host).is_ok_and(|m| m.is_dir());
@@ -318,7 +383,7 @@ impl NodeSetup {
             let p = proc_.join(p);
             if p.exists() {
                 after.push(Op::bind(&p, &p, libc::MS_REC)?);
-                after.push(Op::read_only(&p)?);
+                after.push(Op::read_only_top(&p)?);
             }
         }
         Ok(Plan {

@@ -83,6 +83,7 @@ impl Layout {
             home: self.node_home(node),
             root: node_rootfs(lab, node),
             binds: vec![],
+            cgroup: super::cgroups::name_of(&super::names::node_ns(lab, node)),
         })
     }
     /// A pod (its nginx, and a command in it): on its node's root
@@ -96,6 +97,7 @@ impl Layout {
             run: dir.join("run"),
             home: dir.join("root"),
             binds: vec![dir],
+            cgroup: super::cgroups::name_of(&super::names::pod_ns(lab, pod)),
             ..self.node_setup(lab, node)?
         })
     }

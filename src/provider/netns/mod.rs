@@ -10,6 +10,7 @@
 //! namespace. Bring-up is a list of steps ([`steps`]) that program the
 //! kernel in batches (one `ip -batch` per namespace, run concurrently).
 
+pub mod cgroups;
 mod confine;
 mod ctx;
 pub mod destroy;
@@ -67,6 +68,24 @@ fn unavailable(why: impl Into<String>) -> LabError {
     }
 }
 
+/// Whether this kernel has `mount_setattr(2)` (Linux 5.12): asked with
+/// arguments it refuses (`EBADF`, `EINVAL`) where it exists, `ENOSYS` where
+/// it does not.
+fn has_mount_setattr() -> bool {
+    // SAFETY: a system call with a null path and a zero size: nothing is read.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            -1,
+            std::ptr::null::<libc::c_char>(),
+            0,
+            std::ptr::null::<libc::c_void>(),
+            0,
+        )
+    };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ENOSYS)
+}
+
 /// One address line of `ip -o -4 addr show`, as `"<dev> <addr>/<len>"`.
 fn parse_addr_line(line: &str) -> Option<(String, String)> {
     let f: Vec<&str> = line.split_whitespace().collect();
@@ -96,6 +115,11 @@ impl Provider for Netns {
         if !nix::unistd::geteuid().is_root() {
             return Err(unavailable(
                 "it needs root (CAP_NET_ADMIN) to make network namespaces; run `sudo lab ...`, or use VMs with `--provider vagrant`",
+            ));
+        }
+        if !has_mount_setattr() {
+            return Err(unavailable(
+                "it needs Linux 5.12 or newer (mount_setattr(2), which makes the host's /usr read-only in a node with every mount under it); use VMs with `--provider vagrant`",
             ));
         }
         let missing = missing_programs();
@@ -310,6 +334,12 @@ impl Provider for Netns {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn this_kernel_has_mount_setattr() {
+        // Linux 5.12 or newer, as every machine this project runs on.
+        assert!(super::has_mount_setattr());
+    }
+
     use super::*;
 
     #[test]

@@ -1,9 +1,10 @@
 //! The machines' network namespaces: the private network, each node and
 //! its NAT dead end, made from lab's own process (recorded before they
-//! exist), IPv4 only.
+//! exist), IPv4 only; and each node's cgroup (its memory and process
+//! limit, see [`cgroups`]).
 
 use super::super::ctx::NetnsCtx;
-use super::super::{netlink, plan, sys};
+use super::super::{cgroups, names, netlink, plan, sys};
 use crate::bringup::Step;
 use crate::error::Result;
 use async_trait::async_trait;
@@ -16,6 +17,32 @@ impl Step<NetnsCtx> for Namespaces {
         let all = plan::machine_namespaces(&ctx.lab);
         ctx.ps.add_namespaces(all.iter().cloned());
         ctx.save()?;
-        netlink::add_namespaces(&ctx.rep, all, sys::NO_IPV6).await
+        netlink::add_namespaces(&ctx.rep, all, sys::NO_IPV6).await?;
+        // Each node's memory and process limit (named after its namespace,
+        // which is recorded: `destroy` finds them).
+        let nodes: Vec<String> = ctx
+            .lab
+            .nodes
+            .iter()
+            .map(|n| names::node_ns(&ctx.lab.name, &n.name))
+            .collect();
+        limit(ctx, nodes, cgroups::NODE).await
     }
+}
+
+/// Make the cgroups of the namespaces `ns` with `limits`; where the host
+/// gives none, say so (once per run) and go on without.
+pub async fn limit(ctx: &NetnsCtx, ns: Vec<String>, limits: cgroups::Limits) -> Result<()> {
+    let made = tokio::task::spawn_blocking(move || cgroups::make(&ns, limits))
+        .await
+        .map_err(|e| crate::error::LabError::Internal(format!("making cgroups: {e}")))??;
+    if let Some(why) = made {
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            ctx.rep.info(format!(
+                "nodes and pods run WITHOUT memory or process limits:\n  {why}"
+            ))
+        });
+    }
+    Ok(())
 }

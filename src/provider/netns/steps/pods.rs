@@ -69,6 +69,7 @@ impl Step<NetnsCtx> for Pods {
         netlink::apply(&ctx.rep, node_batches).await?;
         netlink::apply(&ctx.rep, pod_batches).await?;
 
+        super::namespaces::limit(ctx, pod_ns.clone(), super::super::cgroups::POD).await?;
         let nginx = ctx.programs.nginx.to_string_lossy().into_owned();
         let mut daemons = Vec::new();
         for (p, ns) in placements.iter().zip(&pod_ns) {

@@ -1,5 +1,5 @@
 //! Delete the pods (as `kubectl delete -f nginx-deployment.yaml` does):
-//! stop their nginx, delete their namespaces.
+//! stop their nginx, delete their namespaces and cgroups.
 
 use super::super::ctx::NetnsCtx;
 use super::super::names;
@@ -48,6 +48,10 @@ impl Step<NetnsCtx> for RemovePods {
             ctx.rep
                 .info(format!("processes still alive after SIGKILL: {left:?}"));
         }
+        let gone = pod_ns.clone();
+        tokio::task::spawn_blocking(move || super::super::cgroups::remove(&gone))
+            .await
+            .map_err(|e| crate::error::LabError::Internal(format!("removing cgroups: {e}")))??;
 
         // The pods' veths leave cni0 now, not when the kernel gets round to
         // cleaning up their namespaces: a new pod has the same address and

@@ -1,0 +1,431 @@
+//! A node (and a pod) has a memory and a process limit, as a VM has its
+//! RAM and its kernel's process table: a fork bomb or a memory hog in
+//! `lab ssh LAB node1 -- …` stops at the node's limit, not at the host's.
+//!
+//! Each node and pod gets a cgroup named after its namespace, `lab-<ns>`
+//! (`lab-chapter4.node1`, `lab-chapter4.pod.web-0`: it carries the lab's
+//! name, so labs coexist and `destroy` removes exactly its own, found from
+//! the namespaces the lab recorded), made by `up` at the top of each
+//! hierarchy that has the controller: cgroup v1's `memory` and `pids`
+//! hierarchies (this project's machines: a hybrid layout), or a cgroup v2
+//! hierarchy whose root already delegates `memory` and `pids` to its
+//! children (`cgroup.subtree_control`; `lab` never changes it). Every entry
+//! to the node joins it before it makes its PID namespace ([`procs_files`]:
+//! written by the entering child, see `enter`), so everything the node runs
+//! is counted. Where no hierarchy has both controllers, or the cgroup
+//! filesystem is read-only (a container), nodes run without limits: `up`
+//! says so and `lab doctor` says so plainly ([`Support`]).
+
+use crate::error::{LabError, Result};
+use std::path::{Path, PathBuf};
+
+/// A node's or a pod's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of memory (processes, kernel memory, and the files it writes
+    /// in the lab's tmpfs), no swap.
+    pub memory: u64,
+    /// Processes and threads.
+    pub processes: u64,
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// A node: sshd per connection, a shell, the chapter's commands (`ip`,
+/// `iptables`, `tcpdump`, `ping`, `curl`) use tens of MiB and tens of
+/// processes; 512 MiB and 1024 processes leave ten times that, and keep a
+/// runaway node far from the host (a hundred-node lab is still bounded by
+/// the host's memory check in `limits`).
+pub const NODE: Limits = Limits {
+    memory: 512 * MIB,
+    processes: 1024,
+};
+
+/// A pod: one nginx process (a few MiB) and a check's command at a time.
+pub const POD: Limits = Limits {
+    memory: 128 * MIB,
+    processes: 128,
+};
+
+/// The cgroup of the node or pod whose namespace is `ns`.
+pub fn name_of(ns: &str) -> String {
+    format!("lab-{ns}")
+}
+
+/// A cgroup hierarchy lab makes its cgroups in, and which of the limits
+/// it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hierarchy {
+    /// Where it is mounted (the parent of the lab's cgroups).
+    pub dir: PathBuf,
+    /// cgroup v2 (`memory.max`) rather than v1 (`memory.limit_in_bytes`).
+    pub v2: bool,
+    pub memory: bool,
+    pub pids: bool,
+}
+
+/// Whether nodes get limits on this host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Support {
+    /// The hierarchies that hold the memory and the process limit.
+    Limits(Vec<Hierarchy>),
+    /// Why nodes run without limits.
+    None(String),
+}
+
+/// What this host offers, read from `/proc/self/mountinfo` (and, for v2,
+/// the root's `cgroup.subtree_control`).
+/// Read once per process: the host's hierarchies do not change under a run.
+pub fn support() -> Support {
+    static ONCE: std::sync::OnceLock<Support> = std::sync::OnceLock::new();
+    ONCE.get_or_init(read_support).clone()
+}
+
+fn read_support() -> Support {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let support = from_mountinfo(&info, |dir| {
+        std::fs::read_to_string(dir.join("cgroup.subtree_control")).unwrap_or_default()
+    });
+    let Support::Limits(hs) = &support else {
+        return support;
+    };
+    for h in hs {
+        if let Some(why) = not_writable(&h.dir) {
+            return Support::None(why);
+        }
+    }
+    support
+}
+
+/// [`support`] from a mountinfo text; `delegated` reads a v2 root's
+/// `cgroup.subtree_control`.
+pub fn from_mountinfo(info: &str, delegated: impl Fn(&Path) -> String) -> Support {
+    let mut memory: Option<Hierarchy> = None;
+    let mut pids: Option<Hierarchy> = None;
+    let mut v2_dirs = Vec::new();
+    for line in info.lines() {
+        let Some((left, right)) = line.split_once(" - ") else {
+            continue;
+        };
+        let f: Vec<&str> = left.split(' ').collect();
+        let r: Vec<&str> = right.split(' ').collect();
+        let (Some(dir), Some(fstype)) = (f.get(4), r.first()) else {
+            continue;
+        };
+        let dir = PathBuf::from(unescape(dir));
+        let supers: Vec<&str> = r.get(2).map_or(vec![], |s| s.split(',').collect());
+        match *fstype {
+            "cgroup" => {
+                if memory.is_none() && supers.contains(&"memory") {
+                    memory = Some(v1(&dir));
+                }
+                if pids.is_none() && supers.contains(&"pids") {
+                    pids = Some(v1(&dir));
+                }
+            }
+            "cgroup2" => v2_dirs.push(dir),
+            _ => {}
+        }
+    }
+    for dir in v2_dirs {
+        let on: Vec<String> = delegated(&dir)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let has = |c: &str| on.iter().any(|x| x == c);
+        let h = Hierarchy {
+            dir: dir.clone(),
+            v2: true,
+            memory: false,
+            pids: false,
+        };
+        if memory.is_none() && has("memory") {
+            memory = Some(h.clone());
+        }
+        if pids.is_none() && has("pids") {
+            pids = Some(h);
+        }
+    }
+    match (memory, pids) {
+        (Some(m), Some(p)) if m.dir == p.dir => Support::Limits(vec![Hierarchy {
+            memory: true,
+            pids: true,
+            ..m
+        }]),
+        (Some(m), Some(p)) => Support::Limits(vec![
+            Hierarchy { memory: true, ..m },
+            Hierarchy { pids: true, ..p },
+        ]),
+        (m, _) => Support::None(format!(
+            "no cgroup hierarchy has the {} controller (v1's, or v2 delegated)",
+            if m.is_none() { "memory" } else { "pids" }
+        )),
+    }
+}
+
+fn v1(dir: &Path) -> Hierarchy {
+    Hierarchy {
+        dir: dir.to_path_buf(),
+        v2: false,
+        memory: false,
+        pids: false,
+    }
+}
+
+/// mountinfo's octal escapes (`\040` for a space).
+fn unescape(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(u8::is_ascii_digit) {
+            let n = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
+            out.push(n);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Why lab cannot make a cgroup in `dir`, if it cannot.
+fn not_writable(dir: &Path) -> Option<String> {
+    match nix::sys::statvfs::statvfs(dir) {
+        Ok(s) if s.flags().contains(nix::sys::statvfs::FsFlags::ST_RDONLY) => {
+            Some(format!("{} is read-only (in a container?)", dir.display()))
+        }
+        Ok(_) => nix::unistd::access(dir, nix::unistd::AccessFlags::W_OK)
+            .err()
+            .map(|e| format!("{} is not writable: {e}", dir.display())),
+        Err(e) => Some(format!("{}: {e}", dir.display())),
+    }
+}
+
+/// The files (one per hierarchy) a process writes `0` to, to join the
+/// cgroup `name`: those of its cgroups that exist (none where nodes run
+/// without limits, or for a lab made before limits).
+pub fn procs_files(name: &str) -> Vec<PathBuf> {
+    let Support::Limits(hs) = support() else {
+        return vec![];
+    };
+    hs.iter()
+        .map(|h| h.dir.join(name))
+        .filter(|d| d.is_dir())
+        .map(|d| d.join("cgroup.procs"))
+        .collect()
+}
+
+/// Make the cgroups of the namespaces `ns` with `limits`: `Ok(None)` when
+/// made (or already there), `Ok(Some(why))` when this host gives nodes no
+/// limits (nothing made).
+pub fn make(ns: &[String], limits: Limits) -> Result<Option<String>> {
+    let hs = match support() {
+        Support::Limits(hs) => hs,
+        Support::None(why) => return Ok(Some(why)),
+    };
+    for n in ns {
+        for h in &hs {
+            make_one(h, &name_of(n), limits)?;
+        }
+    }
+    Ok(None)
+}
+
+fn make_one(h: &Hierarchy, name: &str, limits: Limits) -> Result<()> {
+    let dir = h.dir.join(name);
+    match std::fs::create_dir(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(LabError::io(format!("making cgroup {}", dir.display()), e)),
+    }
+    let write = |file: &str, value: String| -> Result<()> {
+        let p = dir.join(file);
+        std::fs::write(&p, value).map_err(|e| LabError::io(format!("writing {}", p.display()), e))
+    };
+    let exists = |file: &str| dir.join(file).exists();
+    if h.memory {
+        let bytes = limits.memory.to_string();
+        if h.v2 {
+            write("memory.max", bytes)?;
+            if exists("memory.swap.max") {
+                write("memory.swap.max", "0".into())?;
+            }
+        } else {
+            write("memory.limit_in_bytes", bytes.clone())?;
+            // Memory and swap together no more than memory: no swap.
+            if exists("memory.memsw.limit_in_bytes") {
+                write("memory.memsw.limit_in_bytes", bytes)?;
+            }
+        }
+    }
+    if h.pids {
+        write("pids.max", limits.processes.to_string())?;
+    }
+    Ok(())
+}
+
+/// The cgroups of the namespaces `ns` that exist now (a test's and
+/// `destroy`'s view), as folders.
+pub fn existing(ns: &[String]) -> Vec<PathBuf> {
+    let Support::Limits(hs) = support() else {
+        return vec![];
+    };
+    ns.iter()
+        .flat_map(|n| hs.iter().map(move |h| h.dir.join(name_of(n))))
+        .filter(|d| d.is_dir())
+        .collect()
+}
+
+/// The processes in the cgroup folder `dir` (the lab's own: whatever a node
+/// or pod of it runs).
+pub fn processes_in(dir: &Path) -> Vec<i32> {
+    std::fs::read_to_string(dir.join("cgroup.procs"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Remove the cgroups of the namespaces `ns`: whatever still runs in them
+/// (nothing, after the lab's processes were stopped) is stopped first.
+pub fn remove(ns: &[String]) -> Result<()> {
+    for dir in existing(ns) {
+        let procs: Vec<(i32, u64)> = processes_in(&dir)
+            .into_iter()
+            .filter_map(|p| super::sys::proc_stat(p).map(|s| (p, s.start_time)))
+            .collect();
+        if !procs.is_empty() {
+            super::sys::stop(&procs, std::time::Duration::from_secs(1));
+        }
+        match std::fs::remove_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(LabError::io(
+                    format!("removing cgroup {}", dir.display()),
+                    e,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `lab doctor`'s lines: the limits nodes and pods get, or plainly that
+/// they run without (at most 80 columns, but for a long mount point).
+pub fn doctor_line() -> String {
+    doctor_lines_of(&support())
+}
+
+fn doctor_lines_of(support: &Support) -> String {
+    match support {
+        Support::Limits(hs) => format!(
+            "ok      node limits: {} MiB and {} processes a node, {} MiB and {} a pod\n        (cgroup {}: {})",
+            NODE.memory / MIB,
+            NODE.processes,
+            POD.memory / MIB,
+            POD.processes,
+            if hs.iter().all(|h| h.v2) { "v2" } else { "v1" },
+            hs.iter()
+                .map(|h| h.dir.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Support::None(why) => format!(
+            "NOTE    nodes and pods run WITHOUT memory or process limits:\n        {why};\n        a fork bomb or a memory hog on a node reaches the host"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HYBRID: &str = "\
+35 25 0:30 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755
+36 35 0:31 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw
+39 35 0:34 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:14 - cgroup cgroup rw,memory
+40 35 0:35 / /sys/fs/cgroup/pids rw,nosuid,nodev,noexec,relatime shared:15 - cgroup cgroup rw,pids
+41 35 0:36 / /sys/fs/cgroup/cpu,cpuacct rw,relatime shared:16 - cgroup cgroup rw,cpu,cpuacct
+";
+
+    const V2: &str = "\
+30 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate
+";
+
+    #[test]
+    fn hybrid_hosts_use_v1_memory_and_pids() {
+        // The unified hierarchy has no controllers there.
+        let s = from_mountinfo(HYBRID, |_| String::new());
+        assert_eq!(
+            s,
+            Support::Limits(vec![
+                Hierarchy {
+                    dir: "/sys/fs/cgroup/memory".into(),
+                    v2: false,
+                    memory: true,
+                    pids: false
+                },
+                Hierarchy {
+                    dir: "/sys/fs/cgroup/pids".into(),
+                    v2: false,
+                    memory: false,
+                    pids: true
+                },
+            ])
+        );
+    }
+
+    #[test]
+    fn v2_is_used_where_its_root_delegates_both_controllers() {
+        let s = from_mountinfo(V2, |d| {
+            assert_eq!(d, Path::new("/sys/fs/cgroup"));
+            "cpuset cpu io memory hugetlb pids rdma misc\n".into()
+        });
+        assert_eq!(
+            s,
+            Support::Limits(vec![Hierarchy {
+                dir: "/sys/fs/cgroup".into(),
+                v2: true,
+                memory: true,
+                pids: true
+            }])
+        );
+        // Not delegated: no limits, and it says which controller is missing.
+        match from_mountinfo(V2, |_| "cpu memory".into()) {
+            Support::None(why) => assert!(why.contains("pids"), "{why}"),
+            s => panic!("{s:?}"),
+        }
+        match from_mountinfo("", |_| String::new()) {
+            Support::None(why) => assert!(why.contains("memory"), "{why}"),
+            s => panic!("{s:?}"),
+        }
+    }
+
+    #[test]
+    fn doctor_says_the_limits_or_plainly_that_there_are_none_in_80_columns() {
+        let yes = doctor_lines_of(&from_mountinfo(HYBRID, |_| String::new()));
+        assert_eq!(
+            yes,
+            "ok      node limits: 512 MiB and 1024 processes a node, 128 MiB and 128 a pod\n        \
+             (cgroup v1: /sys/fs/cgroup/memory, /sys/fs/cgroup/pids)"
+        );
+        let no = doctor_lines_of(&Support::None(
+            "/sys/fs/cgroup/memory is read-only (in a container?)".into(),
+        ));
+        assert!(no.starts_with("NOTE    nodes and pods run WITHOUT"), "{no}");
+        for l in yes.lines().chain(no.lines()) {
+            assert!(l.len() <= 80, "{l}");
+        }
+    }
+
+    #[test]
+    fn names_carry_the_lab_and_mount_points_are_unescaped() {
+        assert_eq!(name_of("chapter4.node1"), "lab-chapter4.node1");
+        assert_eq!(name_of("chapter4.pod.web-0"), "lab-chapter4.pod.web-0");
+        assert_eq!(unescape(r"/a\040b"), "/a b");
+        assert_eq!(unescape(r"/a\04"), r"/a\04");
+    }
+}

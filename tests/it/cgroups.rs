@@ -1,0 +1,256 @@
+//! A node has a process and a memory limit of its own (cgroups named
+//! `lab-<lab>.<node>`): a fork bomb or a memory hog in `lab ssh LAB node1
+//! -- …` stops at the node's limit, the host and the lab's other nodes go
+//! on, and `destroy` leaves no cgroup.
+
+use crate::labs::{TestLab, cgroups_of, text};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// A file of the cgroup of `lab`'s namespace `ns` (`node1`), in whichever
+/// hierarchy has it.
+fn cgroup_file(lab: &TestLab, ns: &str, file: &str) -> std::path::PathBuf {
+    let name = format!("lab-{}.{ns}", lab.name);
+    cgroups_of(&lab.name)
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .filter(|d| d.file_name().is_some_and(|f| f.to_string_lossy() == name))
+        .map(|d| d.join(file))
+        .find(|f| f.exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "no {file} of cgroup {name} (the lab's cgroups: {:?})",
+                cgroups_of(&lab.name)
+            )
+        })
+}
+
+/// `key N` of a flat keyed cgroup file (`pids.events`, `memory.events`,
+/// v1's `memory.oom_control`).
+fn keyed(path: &std::path::Path, key: &str) -> u64 {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key} "))?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in {}", path.display()))
+}
+
+/// The node's processes (those in its network namespace) at most, while
+/// `cmd` runs over `lab ssh` (at most `for_at_most`), and whether it ended.
+fn most_processes_while(lab: &TestLab, node: &str, cmd: &str, for_at_most: Duration) -> usize {
+    let mut ssh = lab
+        .cmd()
+        .args(["ssh", &lab.name, node, "--", cmd])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + for_at_most;
+    let mut most = 0;
+    while ssh.try_wait().unwrap().is_none() && Instant::now() < deadline && most <= 1100 {
+        most = most.max(lab.pids_in(node).len());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Ending the session ends the node's PID namespace: all it started.
+    let _ = ssh.kill();
+    let _ = ssh.wait();
+    most
+}
+
+#[test]
+fn a_fork_bomb_in_a_node_stops_at_the_nodes_limit_and_the_host_and_lab_go_on() {
+    let lab = TestLab::chapter4("fb");
+    lab.up(&[]);
+    // More processes than a node may have (harmless to the host even
+    // without a limit): they stop at the node's limit.
+    let most = most_processes_while(
+        &lab,
+        "node1",
+        "for i in $(seq 1500); do sleep 60 </dev/null >/dev/null 2>&1 & done; wait",
+        Duration::from_secs(60),
+    );
+    assert!(
+        most <= 1024,
+        "node1 ran {most} processes: it has no limit of 1024"
+    );
+    let events = cgroup_file(&lab, "node1", "pids.events");
+    let refused = keyed(&events, "max");
+    assert!(refused > 0, "no fork refused by node1's limit");
+    let max = std::fs::read_to_string(cgroup_file(&lab, "node1", "pids.max")).unwrap();
+    assert_eq!(max.trim(), "1024");
+
+    // A real fork bomb, for 5 s (the session's end ends it).
+    let bomb = lab
+        .cmd()
+        .args([
+            "ssh",
+            &lab.name,
+            "node1",
+            "--",
+            "sleep 5 & s=$!; (b() { b & b & }; b) </dev/null >/dev/null 2>&1 & wait $s; echo survived",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Meanwhile node2 answers and the host forks.
+    let current = cgroup_file(&lab, "node1", "pids.current");
+    let mut peak = 0u64;
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(2) {
+        let n: u64 = std::fs::read_to_string(&current)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        peak = peak.max(n);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = lab.ssh("node2", "echo node2-ok");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("node2-ok"),
+        "node2 during node1's fork bomb: {}",
+        text(&out)
+    );
+    let out = bomb.wait_with_output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("survived"),
+        "{}",
+        text(&out)
+    );
+    assert!(peak <= 1024, "node1 held {peak} processes");
+    assert!(
+        keyed(&events, "max") > refused,
+        "the bomb was not stopped by node1's limit (peak {peak})"
+    );
+    // The node itself goes on.
+    let out = lab.ssh("node1", "echo node1-ok");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("node1-ok"),
+        "node1 after its fork bomb: {}",
+        text(&out)
+    );
+
+    // Every node and pod has its cgroup; a pod's nginx runs in its own,
+    // with a pod's limits; destroy removes them all.
+    let all = cgroups_of(&lab.name);
+    for ns in ["master", "node1", "node2", "pod.nginx-deployment-node1-0"] {
+        let name = format!("lab-{}.{ns}", lab.name);
+        assert!(all.iter().any(|c| c.ends_with(&name)), "{name}: {all:?}");
+    }
+    let pod = "pod.nginx-deployment-node1-0";
+    let procs = std::fs::read_to_string(cgroup_file(&lab, pod, "cgroup.procs")).unwrap();
+    let nginx: Vec<i32> = procs
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    assert!(
+        nginx
+            .iter()
+            .any(|p| std::fs::read_to_string(format!("/proc/{p}/comm"))
+                .is_ok_and(|c| c.trim() == "nginx")),
+        "no nginx in the pod's cgroup: {procs}"
+    );
+    let max = std::fs::read_to_string(cgroup_file(&lab, pod, "pids.max")).unwrap();
+    assert_eq!(max.trim(), "128");
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(cgroups_of(&lab.name), Vec::<String>::new());
+}
+
+#[test]
+fn a_memory_hog_in_a_node_is_killed_by_the_nodes_limit() {
+    let lab = TestLab::chapter4("mh");
+    lab.up(&[]);
+    // `tail` holds a line without end in memory: 1100 MiB of it (bounded,
+    // so the host is safe even without a limit), past node1's 512 MiB.
+    let out = lab.ssh("node1", "head -c 1100M /dev/zero | tail | wc -c");
+    let said = text(&out);
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("1153433600"),
+        "node1 held 1100 MiB: {said}"
+    );
+    let limit = ["memory.max", "memory.limit_in_bytes"]
+        .iter()
+        .find_map(|f| {
+            let name = format!("lab-{}.node1", lab.name);
+            cgroups_of(&lab.name)
+                .into_iter()
+                .map(|d| std::path::PathBuf::from(d).join(f))
+                .find(|p| p.exists() && p.parent().unwrap().ends_with(&name))
+        })
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .unwrap_or_default();
+    assert_eq!(
+        limit.trim(),
+        (512u64 << 20).to_string(),
+        "node1's memory limit"
+    );
+    let (file, key) = match lab_memory_events(&lab) {
+        Some(f) => (f, "oom_kill"),
+        None => (cgroup_file(&lab, "node1", "memory.oom_control"), "oom_kill"),
+    };
+    assert!(
+        keyed(&file, key) >= 1,
+        "no OOM kill in node1's cgroup: {said}"
+    );
+    let out = lab.ssh("node1", "echo node1-ok");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("node1-ok"),
+        "node1 after the hog: {}",
+        text(&out)
+    );
+}
+
+/// cgroup v2's `memory.events` of node1, if the memory limit is v2's.
+fn lab_memory_events(lab: &TestLab) -> Option<std::path::PathBuf> {
+    let name = format!("lab-{}.node1", lab.name);
+    cgroups_of(&lab.name)
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .filter(|d| d.file_name().is_some_and(|f| f.to_string_lossy() == name))
+        .map(|d| d.join("memory.events"))
+        .find(|f| f.exists())
+}
+
+/// Where the cgroup filesystem is read-only (a container; here, every
+/// cgroup mount made read-only in a private mount namespace of the test's
+/// own, where `doctor`, `up`, `ssh` and `destroy` run), `up` works without
+/// limits and says so, `doctor` says so plainly, and no cgroup is made.
+#[test]
+fn without_a_writable_cgroup_filesystem_up_works_and_says_nodes_have_no_limits() {
+    let lab = TestLab::chapter4("ro");
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(format!(
+            "for m in $(findmnt -rn -t cgroup,cgroup2 -o TARGET); do \
+               mount -o remount,bind,ro \"$m\" || exit 9; done; \
+             \"$0\" doctor; \"$0\" up \"$1\" || exit 8; \
+             \"$0\" ssh {name} node1 -- echo node1-ok; \
+             echo made=$(find /sys/fs/cgroup -maxdepth 2 -name 'lab-{name}.*' | wc -l); \
+             \"$0\" destroy {name}",
+            name = lab.name
+        ))
+        .arg(env!("CARGO_BIN_EXE_lab"))
+        .arg(lab.file())
+        .env("LAB_STATE_DIR", lab.state.path())
+        .env("CI", "1")
+        .output()
+        .unwrap();
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("NOTE    nodes and pods run WITHOUT memory or process limits:\n")
+            && said.contains("is read-only (in a container?);\n"),
+        "doctor: {said}"
+    );
+    assert!(
+        said.contains("nodes and pods run WITHOUT memory or process limits:\n  /sys/fs/cgroup"),
+        "up: {said}"
+    );
+    assert!(said.contains("node1-ok"), "{said}");
+    assert!(said.contains("made=0"), "{said}");
+    assert_eq!(cgroups_of(&lab.name), Vec::<String>::new());
+}
