@@ -5,7 +5,9 @@
 use super::{lab_dir, make_private_dir};
 use crate::error::{LabError, Result};
 use serde::{Deserialize, Serialize};
+use std::os::fd::AsRawFd;
 use std::path::Path;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// The lock file inside a lab's state folder.
 pub const LOCK_FILE: &str = "lock";
@@ -35,11 +37,42 @@ impl std::fmt::Display for Holder {
 /// the process ends, however it ends). The file says who holds it.
 #[derive(Debug)]
 pub struct Lock {
-    _file: std::fs::File,
+    file: std::fs::File,
+}
+
+/// The descriptors of the locks this process holds. A child of `lab`
+/// between `fork` and `exec` shares them (`O_CLOEXEC` closes them only at
+/// `exec`), so if `lab` is killed while a child sets itself up (a node's
+/// entry mounts and pivots before it execs), that child would hold the lab's
+/// lock after `lab` is gone and a `destroy` run at once would find the lab
+/// busy. Such a child lets go of them first ([`let_go_in_child`]).
+static HELD: [AtomicI32; 16] = [const { AtomicI32::new(-1) }; 16];
+
+/// In a child between `fork` and `exec`: close this process's copies of
+/// the lab locks' descriptors (the parent's lock stays held).
+/// Async-signal-safe: atomic loads and `close`.
+pub fn let_go_in_child() {
+    for held in &HELD {
+        let fd = held.load(Ordering::SeqCst);
+        if fd >= 0 {
+            // SAFETY: closing a descriptor of the child's own table.
+            unsafe { libc::close(fd) };
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Forgotten before the file closes: a child forked in between
+        // holds the descriptor only until its exec.
+        let fd = self.file.as_raw_fd();
+        for held in &HELD {
+            let _ = held.compare_exchange(fd, -1, Ordering::SeqCst, Ordering::SeqCst);
+        }
+    }
 }
 
 fn flock(f: &std::fs::File, op: libc::c_int) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
     // SAFETY: flock on a file descriptor this process owns.
     if unsafe { libc::flock(f.as_raw_fd(), op) } == 0 {
         Ok(())
@@ -154,7 +187,14 @@ impl Lock {
             .and_then(|()| f.rewind())
             .and_then(|()| f.write_all(&json));
         w.map_err(|e| LabError::io(format!("writing {}", path.display()), e))?;
-        Ok(Lock { _file: f })
+        let fd = f.as_raw_fd();
+        // A process holding more locks than slots (none does: one lab a
+        // command) keeps the others across a child's setup, as before.
+        let _ = HELD.iter().find(|h| {
+            h.compare_exchange(-1, fd, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        });
+        Ok(Lock { file: f })
     }
 
     /// The command changing the lab `name` right now, if any (for commands
@@ -197,6 +237,49 @@ mod tests {
             .to_string();
         assert!(e.contains(&format!("PID {}", std::process::id())), "{e}");
         drop(lock);
+    }
+
+    /// A child forked while the lock is held, still setting itself up
+    /// when its parent lets go (or dies), holds the lock only if it did not
+    /// let go of it: the flaky "busy" of a `destroy` right after `kill -9`
+    /// of `up`.
+    #[test]
+    fn a_child_between_fork_and_exec_does_not_keep_the_lab_locked() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("l2");
+        for lets_go in [false, true] {
+            let lock = Lock::acquire_in(&dir, "l2", "up").unwrap();
+            let (mut ready, ready_w) = nix::unistd::pipe()
+                .map(|(r, w)| (std::fs::File::from(r), w))
+                .unwrap();
+            // SAFETY: the child runs async-signal-safe calls only, then _exits.
+            let pid = unsafe { libc::fork() };
+            assert!(pid >= 0);
+            if pid == 0 {
+                if lets_go {
+                    let_go_in_child();
+                }
+                unsafe {
+                    libc::write(
+                        std::os::fd::AsRawFd::as_raw_fd(&ready_w),
+                        b"r".as_ptr().cast(),
+                        1,
+                    );
+                    libc::pause();
+                    libc::_exit(0);
+                }
+            }
+            drop(ready_w);
+            let mut b = [0u8; 1];
+            std::io::Read::read_exact(&mut ready, &mut b).unwrap();
+            drop(lock);
+            let again = Lock::acquire_in(&dir, "l2", "destroy");
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+            assert_eq!(again.is_ok(), lets_go, "{lets_go}: {again:?}");
+        }
     }
 
     #[test]

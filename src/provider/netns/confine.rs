@@ -150,6 +150,7 @@ fn plan(r: &Path) -> Result<Plan> {
 impl Plan {
     /// In the child: system calls only.
     fn apply(&self) -> std::io::Result<()> {
+        crate::state::lock::let_go_in_child();
         let null = std::ptr::null();
         // SAFETY: system calls on NUL-terminated strings made before fork.
         unsafe {

@@ -410,6 +410,7 @@ impl Plan {
     /// The child's side, after it entered the node's network namespace:
     /// system calls only (async-signal-safe).
     fn apply_in_child(&self) -> std::io::Result<()> {
+        crate::state::lock::let_go_in_child();
         let null = std::ptr::null();
         // SAFETY: plain system calls on NUL-terminated strings made before fork.
         unsafe {
