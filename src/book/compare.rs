@@ -65,12 +65,34 @@ pub fn normalize(line: &str) -> String {
     s
 }
 
+/// Whether a book line marks output the author cut (`...`, `…`, `[...]`,
+/// `<snip>`): not a line to find, and the lines around it a part of the
+/// output, not all of it.
+pub fn is_elision(line: &str) -> bool {
+    let t = line.trim();
+    let inner = t
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .or_else(|| t.strip_prefix('(').and_then(|x| x.strip_suffix(')')))
+        .or_else(|| t.strip_prefix('<').and_then(|x| x.strip_suffix('>')))
+        .unwrap_or(t)
+        .trim();
+    (inner.len() >= 3 && inner.chars().all(|c| c == '.'))
+        || inner == "\u{2026}"
+        || inner.eq_ignore_ascii_case("snip")
+}
+
 /// Book lines that do not appear, in order, in the lab's lines.
 pub fn missing_in_order(book: &[String], lab: &[String]) -> Vec<String> {
     let lab: Vec<String> = lab.iter().map(|l| normalize(l)).collect();
     let mut at = 0;
     let mut missing = Vec::new();
-    for b in book.iter().map(|l| normalize(l)).filter(|l| !l.is_empty()) {
+    for b in book
+        .iter()
+        .filter(|l| !is_elision(l))
+        .map(|l| normalize(l))
+        .filter(|l| !l.is_empty())
+    {
         match lab[at..].iter().position(|l| *l == b) {
             Some(i) => at += i + 1,
             None => missing.push(format!(
@@ -272,8 +294,13 @@ pub fn route_rows(lines: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// `route -n` rows of the book and the lab's; where the book cut its
+/// output ([`is_elision`]), only the rows it shows are compared.
 pub fn routes(book: &[String], lab: &[String]) -> Vec<String> {
-    let (b, l) = (route_rows(book), route_rows(lab));
+    let (b, mut l) = (route_rows(book), route_rows(lab));
+    if book.iter().any(|x| is_elision(x)) {
+        l.retain(|r| b.contains(r));
+    }
     let mut d: Vec<String> = b
         .iter()
         .filter(|r| !l.contains(r))
@@ -338,13 +365,24 @@ pub fn table_rows_named(t: &Table, columns: &[&str], name: &dyn Fn(&str) -> Stri
     rows
 }
 
-pub fn tables(book: &Table, lab: &Table) -> Vec<String> {
-    tables_named(book, lab, &|v| format!("{}-*", super::bind::owner_of(v)))
+pub fn tables(book: &Table, lab: &Table, cut: bool) -> Vec<String> {
+    tables_named(
+        book,
+        lab,
+        &|v| format!("{}-*", super::bind::owner_of(v)),
+        cut,
+    )
 }
 
 /// [`tables`] with the lab's pod names reduced by `lab_name` (the book's
-/// always lose their hash).
-pub fn tables_named(book: &Table, lab: &Table, lab_name: &dyn Fn(&str) -> String) -> Vec<String> {
+/// always lose their hash); `cut`: the book cut the table ([`is_elision`]),
+/// so the lab's rows it does not show are not a difference.
+pub fn tables_named(
+    book: &Table,
+    lab: &Table,
+    lab_name: &dyn Fn(&str) -> String,
+    cut: bool,
+) -> Vec<String> {
     let cols: Vec<&str> = FACT_COLUMNS
         .iter()
         .copied()
@@ -354,6 +392,17 @@ pub fn tables_named(book: &Table, lab: &Table, lab_name: &dyn Fn(&str) -> String
         table_rows(book, &cols),
         table_rows_named(lab, &cols, lab_name),
     );
+    if cut {
+        // Each book row, as many times as it shows, among the lab's.
+        let mut left = l.clone();
+        let shown: Vec<String> = b
+            .iter()
+            .filter_map(|r| left.iter().position(|x| x == r).map(|i| left.remove(i)))
+            .collect();
+        if shown.len() == b.len() {
+            return Vec::new();
+        }
+    }
     if b == l {
         return Vec::new();
     }
@@ -451,6 +500,38 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn cut_output_is_compared_on_what_it_shows() {
+        assert!(is_elision("...") && is_elision(" [...] ") && is_elision("\u{2026}"));
+        assert!(is_elision("<snip>") && !is_elision("..") && !is_elision("a..."));
+        let head = "Destination Gateway Genmask Flags Metric Ref Use Iface";
+        let lab = v(&format!(
+            "{head}\n10.244.1.0 0.0.0.0 255.255.255.0 U 0 0 0 cni0\n10.244.2.0 10.244.2.0 255.255.255.0 UG 0 0 0 flannel.1"
+        ));
+        let cut = v(&format!(
+            "{head}\n10.244.1.0 0.0.0.0 255.255.255.0 U 0 0 0 cni0\n..."
+        ));
+        assert!(routes(&cut, &lab).is_empty());
+        // Uncut, the lab's other row is a difference; cut or not, a wrong row is.
+        assert_eq!(routes(&cut[..2], &lab).len(), 1);
+        let wrong = v(&format!(
+            "{head}\n10.244.1.0 0.0.0.0 255.255.255.0 U 0 0 0 flannel.1\n..."
+        ));
+        assert_eq!(routes(&wrong, &lab).len(), 1);
+        assert!(missing_in_order(&v("a\n...\nc"), &v("a\nb\nc")).is_empty());
+        let t = |s: &str| Table::parse(&v(s)).unwrap();
+        let lab = t(
+            "NAME    READY   STATUS    IP         NODE\nweb-1   1/1     Running   10.0.1.2   w1\nweb-2   1/1     Running   10.0.2.2   w2",
+        );
+        let book =
+            t("NAME    READY   STATUS    IP         NODE\nweb-9   1/1     Running   10.0.1.2   w1");
+        assert!(tables(&book, &lab, true).is_empty());
+        assert_eq!(tables(&book, &lab, false).len(), 1);
+        let book =
+            t("NAME    READY   STATUS    IP         NODE\nweb-9   1/1     Running   10.0.1.9   w1");
+        assert_eq!(tables(&book, &lab, true).len(), 1);
     }
 
     #[test]

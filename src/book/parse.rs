@@ -3,8 +3,9 @@
 //! the author's prose remarks (`(same node)`, `exit (from node1)`,
 //! `(removed lines for brevity, only top few lines)`).
 //!
-//! A book block has no prompt marker, so a line is a command when it opens
-//! the block, when it carries a `$ ` prompt, or when its first word is a
+//! A book block may have no prompt marker, so a line is a command when it
+//! opens the block, when it carries a prompt (`$ `, `user@host:~$ `,
+//! `[root@host ~]# `, `# ` before a program), or when its first word is a
 //! program (`kubectl`, `vagrant`, `ping`, `rm`...): an unknown command is
 //! still a command, so it can be reported as not understood rather than
 //! mistaken for output. Everything else is the output of the command above it.
@@ -112,9 +113,9 @@ pub fn read(path: &Path) -> Result<Chapter, ChapterError> {
     parse(path, &bytes)
 }
 
-/// A fence being read: its line, its text, its language, its length in
-/// backticks, and the numbered lines of its body so far.
-type OpenFence = (usize, String, String, usize, Vec<(usize, String)>);
+/// A fence being read: its line, its text, its language, its length
+/// (in backticks; negative: in tildes), and the numbered lines of its body so far.
+type OpenFence = (usize, String, String, isize, Vec<(usize, String)>);
 
 /// Split a chapter's bytes into blocks.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
@@ -150,33 +151,37 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     }
     let mut blocks = Vec::new();
     let mut open: Option<OpenFence> = None;
+    let mut indented = Indented {
+        may_open: true,
+        ..Indented::default()
+    };
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         let trimmed = line.trim_start_matches(' ');
         let indent = line.len() - trimmed.len();
-        let fence_len = trimmed.bytes().take_while(|b| *b == b'`').count();
+        let fence_char = trimmed.chars().next().filter(|c| *c == '`' || *c == '~');
+        let fence_len = fence_char.map_or(0, |c| trimmed.chars().take_while(|x| *x == c).count());
         match &mut open {
             None => {
                 if indent <= 3 && fence_len >= 3 {
                     let info = trimmed[fence_len..].trim();
-                    if info.contains('`') {
+                    if fence_char == Some('`') && info.contains('`') {
                         // Inline code that starts a line: not a fence.
+                        indented.prose(line);
                         continue;
                     }
+                    indented.close(&mut blocks);
                     let lang = info.split_whitespace().next().unwrap_or("").to_lowercase();
-                    open = Some((n, line.to_string(), lang, fence_len, Vec::new()));
+                    let len = fence_len as isize * if fence_char == Some('~') { -1 } else { 1 };
+                    open = Some((n, line.to_string(), lang, len, Vec::new()));
+                } else {
+                    indented.line(n, line, &mut blocks);
                 }
             }
             Some((start, fence, lang, len, body)) => {
-                if indent <= 3 && fence_len >= *len && trimmed[fence_len..].trim().is_empty() {
-                    if blocks.len() == MAX_BLOCKS {
-                        return Err(err(
-                            Some(*start),
-                            format!(
-                                "more than {MAX_BLOCKS} fenced blocks; a chapter has at most {MAX_BLOCKS}"
-                            ),
-                        ));
-                    }
+                let closes = fence_char == Some(if *len < 0 { '~' } else { '`' })
+                    && fence_len >= len.unsigned_abs() as usize;
+                if indent <= 3 && closes && trimmed[fence_len..].trim().is_empty() {
                     blocks.push(Block {
                         line: *start,
                         fence: std::mem::take(fence),
@@ -185,11 +190,25 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                         end: n,
                     });
                     open = None;
+                    indented.after_fence();
                 } else {
                     body.push((n, line.to_string()));
                 }
             }
         }
+        if blocks.len() > MAX_BLOCKS {
+            return Err(err(
+                Some(blocks[MAX_BLOCKS].line),
+                format!("more than {MAX_BLOCKS} fenced blocks; a chapter has at most {MAX_BLOCKS}"),
+            ));
+        }
+    }
+    indented.close(&mut blocks);
+    if blocks.len() > MAX_BLOCKS {
+        return Err(err(
+            Some(blocks[MAX_BLOCKS].line),
+            format!("more than {MAX_BLOCKS} fenced blocks; a chapter has at most {MAX_BLOCKS}"),
+        ));
     }
     if let Some((start, fence, ..)) = open {
         return Err(err(
@@ -202,6 +221,87 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
         text,
         blocks,
     })
+}
+
+/// CommonMark's indented code block (four spaces or a tab), read as a
+/// block without a language: it opens after a blank line (or a heading, a
+/// fence, the start), never inside a list item (whose continuation lines
+/// are indented too) or a paragraph; its `fence` is empty, `line` its first
+/// line and `end` its last.
+#[derive(Default)]
+struct Indented {
+    /// The previous line lets an indented block open.
+    may_open: bool,
+    /// Inside a list: indented lines continue its items.
+    in_list: bool,
+    /// The block being read, blank lines inside it kept.
+    body: Vec<(usize, String)>,
+}
+
+impl Indented {
+    fn code(line: &str) -> Option<&str> {
+        line.strip_prefix("    ")
+            .or_else(|| line.strip_prefix('\t'))
+    }
+
+    fn line(&mut self, n: usize, line: &str, blocks: &mut Vec<Block>) {
+        if !self.body.is_empty() {
+            if line.trim().is_empty() {
+                self.body.push((n, String::new()));
+                return;
+            }
+            if let Some(code) = Self::code(line) {
+                self.body.push((n, code.to_string()));
+                return;
+            }
+            self.close(blocks);
+        }
+        if self.may_open && !self.in_list && !line.trim().is_empty() {
+            if let Some(code) = Self::code(line) {
+                self.body.push((n, code.to_string()));
+                return;
+            }
+        }
+        self.prose(line);
+    }
+
+    /// A line of prose (or a heading, a list item, a blank line).
+    fn prose(&mut self, line: &str) {
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        let marker = t.split_whitespace().next().unwrap_or("");
+        let item = matches!(marker, "-" | "*" | "+")
+            || marker
+                .strip_suffix(['.', ')'])
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if item && indent <= 3 {
+            self.in_list = true;
+        } else if !t.is_empty() && indent == 0 {
+            self.in_list = false;
+        }
+        self.may_open = t.is_empty() || t.starts_with('#');
+    }
+
+    fn after_fence(&mut self) {
+        self.may_open = true;
+    }
+
+    fn close(&mut self, blocks: &mut Vec<Block>) {
+        while self.body.last().is_some_and(|(_, l)| l.is_empty()) {
+            self.body.pop();
+        }
+        let body = std::mem::take(&mut self.body);
+        if let (Some((first, _)), Some((last, _))) = (body.first(), body.last()) {
+            blocks.push(Block {
+                line: *first,
+                fence: String::new(),
+                lang: String::new(),
+                end: *last,
+                body,
+            });
+        }
+        self.may_open = false;
+    }
 }
 
 /// Programs whose name at the start of a line makes it a command, known to
@@ -280,17 +380,45 @@ const PROGRAMS: &[&str] = &[
     "find",
 ];
 
+/// A shell prompt before a command: `$ `, `user@host:~$ `, `[root@host ~]# `,
+/// `host:~# `, and `# ` when a program follows (else `#` opens a comment).
+static PROMPT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"^(?:\[[\w.-]+@[\w.-]+(?: [^\]]*)?\]|[\w.-]+@[\w.-]+(?::\S*)?|[\w.-]+:[~/]\S*)?\s?[$#](?:\s+|$)",
+    )
+    .expect("prompt pattern")
+});
+
+/// The command after a line's prompt, if the line has one.
+fn after_prompt(line: &str) -> Option<&str> {
+    let t = line.trim();
+    let m = PROMPT.find(t)?;
+    let rest = t[m.end()..].trim();
+    // `# word`: a root prompt only when a program follows; `#word` never.
+    if t.starts_with('#') && !(m.end() > 1 && is_program(rest)) {
+        return None;
+    }
+    Some(rest)
+}
+
+/// Whether the line's first word is a program (see [`PROGRAMS`]).
+fn is_program(t: &str) -> bool {
+    let word = t.split_whitespace().next().unwrap_or("");
+    PROGRAMS.contains(&word) || word.starts_with("./") || word.starts_with('/')
+}
+
+/// A shell comment (`# ...` that is no root prompt).
+fn is_comment(line: &str) -> bool {
+    line.trim().starts_with('#') && after_prompt(line).is_none()
+}
+
 /// Whether `line` is a command line in a book block (see the module doc).
 fn is_command(line: &str, first: bool) -> bool {
     let t = line.trim();
     if t.is_empty() {
         return false;
     }
-    if first || t.starts_with("$ ") || t == "$" {
-        return true;
-    }
-    let word = t.split_whitespace().next().unwrap_or("");
-    PROGRAMS.contains(&word) || word.starts_with("./") || word.starts_with('/')
+    first || after_prompt(t).is_some() || is_program(t)
 }
 
 /// Whether a whole line is a remark of the author's: `(removed lines ...)`.
@@ -302,8 +430,15 @@ pub fn is_remark(line: &str) -> bool {
 /// A command line without its prompt and trailing remark.
 fn strip(line: &str) -> (String, Option<String>) {
     let mut t = line.trim();
-    if let Some(rest) = t.strip_prefix("$ ") {
-        t = rest.trim();
+    if let Some(rest) = after_prompt(t) {
+        t = rest;
+    }
+    // A trailing `# remark`, as a shell reads it (outside quotes).
+    if let Some(at) = t.find(" #")
+        && !t[..at].contains(['\'', '"'])
+    {
+        let remark = t[at + 2..].trim().to_string();
+        return (t[..at].trim().to_string(), Some(remark));
     }
     if t.ends_with(')')
         && let Some(open) = t.rfind(" (")
@@ -327,6 +462,11 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
                 s.output.push(String::new());
                 s.output_at.push(*n);
             }
+            continue;
+        }
+        if !seen_any && is_comment(line) {
+            // A comment before the block's first command: prose.
+            prose.push((*n, line.trim().to_string()));
             continue;
         }
         if is_command(line, !seen_any) {
@@ -446,5 +586,37 @@ mod tests {
         let (steps, _) = steps(&c.blocks[0]);
         assert_eq!(steps.len(), 2);
         assert_eq!(steps[1].command, "rm -rf /");
+    }
+
+    #[test]
+    fn prompts_tildes_and_indented_blocks() {
+        let c = p("text\n\n~~~console\nvagrant@node1:~$ ping -c 1 10.0.0.1\nPING x\n[root@node1 ~]# ip route\n# cat /run/flannel/subnet.env\nFLANNEL_SUBNET=10.244.1.1/24\n# a comment that is output\nnode1:~# exit\n~~~\n\nProse:\n\n    # first a comment\n    ping 10.0.0.2   # the other node\n\n    PING y\n\nmore prose\n    not code: a paragraph goes on\n\n- item\n\n    item text, not code\n").unwrap();
+        assert_eq!(c.blocks.len(), 2, "{:?}", c.blocks);
+        let (s, _) = steps(&c.blocks[0]);
+        let cmds: Vec<&str> = s.iter().map(|s| s.command.as_str()).collect();
+        assert_eq!(
+            cmds,
+            [
+                "ping -c 1 10.0.0.1",
+                "ip route",
+                "cat /run/flannel/subnet.env",
+                "exit"
+            ]
+        );
+        assert_eq!(
+            s[2].output,
+            ["FLANNEL_SUBNET=10.244.1.1/24", "# a comment that is output"]
+        );
+        let b = &c.blocks[1];
+        assert_eq!((b.line, b.end, b.fence.as_str()), (15, 18, ""));
+        let (s, prose) = steps(b);
+        assert_eq!(prose, [(15, "# first a comment".to_string())]);
+        assert_eq!(s[0].command, "ping 10.0.0.2");
+        assert_eq!(s[0].remark.as_deref(), Some("the other node"));
+        assert_eq!(s[0].output, ["PING y"]);
+        // A backtick fence is not closed by tildes, nor the other way.
+        let c = p("```\nls\n~~~\n```\n~~~~\nls\n```\n~~~~\n").unwrap();
+        assert_eq!(c.blocks.len(), 2);
+        assert_eq!(c.blocks[0].body.len(), 2);
     }
 }

@@ -690,3 +690,56 @@ fn a_pods_cat_reads_the_pods_files_not_the_hosts() {
         "the host's /etc/shadow is in the report: {json}"
     );
 }
+
+/// Blocks written the ways other books write them (`tests/fixtures/book/
+/// prompts-and-fences.md`): `user@host:~$`, `[root@host ~]#` and `# `
+/// prompts, a `~~~` fence, an indented block with a comment, a `route -n`
+/// cut with `...`, a login banner. Each is replayed and compared: the wrong
+/// TTLs are drift at their lines, the cut table is compared only on the row
+/// it shows, and the banner nothing compares is never a match.
+#[test]
+fn prompts_tilde_fences_indented_blocks_and_cut_output_are_read_as_a_reader_reads_them() {
+    require_root();
+    let chapter = fixture("book/prompts-and-fences.md");
+    let (code, stdout, v, ..) = book(&["--chapter", chapter.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (6, "match".to_string()),
+            (17, "drift".into()),
+            (27, "drift".into()),
+            (36, "match".into()),
+            (48, "skipped".into()),
+        ],
+        "{stdout}"
+    );
+    let diffs: Vec<(u64, String)> = v["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["commands"].as_array().unwrap().iter())
+        .flat_map(|c| {
+            let line = c["line"].as_u64().unwrap();
+            c["differences"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |d| (line, d.as_str().unwrap().to_string()))
+        })
+        .collect();
+    assert_eq!(diffs.len(), 2, "{diffs:?}");
+    assert_eq!(diffs[0].0, 19);
+    assert!(diffs[0].1.contains("ttl 61; the lab shows"), "{diffs:?}");
+    assert_eq!(diffs[1].0, 29);
+    assert!(diffs[1].1.contains("ttl 62; the lab shows"), "{diffs:?}");
+    // Every ping of the three prompt styles ran on node1.
+    let pings = v["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["commands"].as_array().unwrap().iter())
+        .filter(|c| c["command"] == "ping -c 1 10.244.1.2" && c["ran_on"] == "node1")
+        .count();
+    assert_eq!(pings, 3, "{stdout}");
+}

@@ -47,12 +47,19 @@ impl Replayer<'_> {
     /// kubectl ran against the lab's cluster: its table against the book's.
     pub(super) fn cluster_table(&self, r: &mut CommandReport, epoch: usize, pods: &[PodRef]) {
         let book = self.book_in_lab(r, epoch, pods);
+        let cut = book.iter().any(|l| compare::is_elision(l));
+        let book: Vec<String> = book
+            .into_iter()
+            .filter(|l| !compare::is_elision(l))
+            .collect();
         match (Table::parse(&book), Table::parse(&r.lab)) {
-            (Some(b), Some(l)) => r.differences = compare::tables(&b, &l),
+            (Some(b), Some(l)) => r.differences = compare::tables(&b, &l, cut),
             (Some(_), None) => r
                 .differences
                 .push("kubectl get: the lab printed no table".into()),
             (None, _) => {
+                // Nothing compared: never a match.
+                r.verdict = crate::book::Verdict::Skipped;
                 r.reason = Some("the book shows no table to compare with".into());
             }
         }
@@ -68,6 +75,11 @@ impl Replayer<'_> {
         pods: &[PodRef],
     ) {
         let book_lines = self.book_in_lab(r, epoch, pods);
+        let cut = book_lines.iter().any(|l| compare::is_elision(l));
+        let book_lines: Vec<String> = book_lines
+            .into_iter()
+            .filter(|l| !compare::is_elision(l))
+            .collect();
         let Some(book) = Table::parse(&book_lines) else {
             r.reason = Some("the book shows no table to compare with".into());
             return;
@@ -125,7 +137,7 @@ impl Replayer<'_> {
                 .unwrap_or_else(|| owner_of(v).to_string());
             format!("{owner}-*")
         };
-        r.differences = compare::tables_named(&book, &lab, &name);
+        r.differences = compare::tables_named(&book, &lab, &name, cut);
         r.reason = Some(
             "the table's facts were compared with what the lab observes now, not with lab.yaml"
                 .into(),

@@ -538,7 +538,7 @@ mod tests {
             "{got:?}"
         );
         let (b, l) = (Table::parse(&got).unwrap(), Table::parse(&lab).unwrap());
-        assert!(compare::tables(&b, &l).is_empty(), "{got:?}");
+        assert!(compare::tables(&b, &l, false).is_empty(), "{got:?}");
     }
 
     #[test]
