@@ -274,9 +274,29 @@ fn lay_out(header: &str, values: &[String]) -> String {
 }
 
 fn table(book: &[String], lab: &[String]) -> Vec<String> {
-    let (Some(bt), Some(lt)) = (Table::parse(book), Table::parse(lab)) else {
+    let (Some(bt), Some(mut lt)) = (Table::parse(book), Table::parse(lab)) else {
         return book.to_vec();
     };
+    // A lab pod's name the binding did not write back (`web-w1-0`, the lab's
+    // replica of the book's `web-5d8f7c9b6d-x2x7q`) is read as a replica of
+    // the book's workload whose name it starts with, as the replay reads it.
+    let mut lab_names = vec![String::new(); lt.rows.len()];
+    if let (Some(c), None) = (lt.col("NAME"), lt.col("ROLES")) {
+        let owners: Vec<&str> = bt
+            .col("NAME")
+            .map(|b| bt.rows.iter().map(|r| bind::owner_of(&r[b])).collect())
+            .unwrap_or_default();
+        for (r, orig) in lt.rows.iter_mut().zip(&mut lab_names) {
+            *orig = r[c].clone();
+            if let Some(o) = owners
+                .iter()
+                .filter(|o| bind::owner_of(&r[c]) != **o && r[c].starts_with(&format!("{o}-")))
+                .max_by_key(|o| o.len())
+            {
+                r[c] = format!("{o}-0000llab-{}", &r[c][o.len() + 1..].replace('-', ""));
+            }
+        }
+    }
     let Some(header) = book.iter().find(|l| !l.trim().is_empty()).cloned() else {
         return book.to_vec();
     };
@@ -310,7 +330,7 @@ fn table(book: &[String], lab: &[String]) -> Vec<String> {
     };
     let mut used = vec![false; bt.rows.len()];
     let mut new_rows = Vec::new();
-    for lr in &lt.rows {
+    for (lr, lab_name) in lt.rows.iter().zip(&lab_names) {
         let lf = facts(&lt, lr);
         // A book row that already agrees stays as the book has it.
         if let Some(i) = (0..bt.rows.len()).find(|&i| !used[i] && facts(&bt, &bt.rows[i]) == lf) {
@@ -352,6 +372,7 @@ fn table(book: &[String], lab: &[String]) -> Vec<String> {
                     {
                         theirs.unwrap_or_default()
                     }
+                    ("NAME", Some(_)) if !lab_name.is_empty() => lab_name.clone(),
                     (_, Some(v)) => v,
                     (_, None) => theirs
                         .or_else(|| bt.rows.first().map(|r| r[k].clone()))
@@ -521,6 +542,24 @@ mod tests {
         let got = routes(&book, &lab, &["172.17.0.0 0.0.0.0 255.255.0.0 U docker0"]);
         assert_eq!(got.len(), 4);
         assert_eq!(got[3], book[2]);
+    }
+
+    /// A book table with a row too many, the lab's pods under their own
+    /// names (no binding wrote them back): only the extra row goes; the
+    /// book's pod names stay (they were `web-w1-0`, breaking every later
+    /// line that names the book's pods).
+    #[test]
+    fn a_row_too_many_goes_and_the_books_pod_names_stay() {
+        let book = v(
+            "NAME                   READY   STATUS    RESTARTS   AGE   IP          NODE\nweb-5d8f7c9b6d-x2x7q   1/1     Running   0          40s   10.42.1.4   w1\nweb-5d8f7c9b6d-k8p2m   1/1     Running   0          40s   10.42.2.4   w2\nweb-5d8f7c9b6d-zz9q1   1/1     Running   0          40s   10.42.0.4   cp",
+        );
+        let lab = v(
+            "NAME       READY   STATUS    IP          NODE\nweb-w1-0   1/1     Running   10.42.1.4   w1\nweb-w2-0   1/1     Running   10.42.2.4   w2",
+        );
+        let got = table(&book, &lab);
+        assert_eq!(got, book[..3], "{got:#?}");
+        let (b, l) = (Table::parse(&got).unwrap(), Table::parse(&lab).unwrap());
+        assert!(compare::tables_named(&b, &l, &|n| format!("{}-*", &n[..3]), false).is_empty());
     }
 
     #[test]
