@@ -421,6 +421,29 @@ fn is_command(line: &str, first: bool) -> bool {
     first || after_prompt(t).is_some() || is_program(t)
 }
 
+/// Whether `line`, whose first word is a program, is still the output of
+/// `last`: a row of the table it prints (its header of capitals above, no
+/// blank line between: a node called `cp`), or, where the block shows
+/// prompts, any line without one after output began.
+fn continues_output(line: &str, last: Option<&Step>, prompted: bool) -> bool {
+    let Some(last) = last else { return false };
+    if after_prompt(line).is_some() || last.output.last().is_none_or(|l| l.trim().is_empty()) {
+        return false;
+    }
+    if prompted {
+        return true;
+    }
+    let header = last.output.iter().find(|l| !l.trim().is_empty());
+    header.is_some_and(|h| {
+        let words: Vec<&str> = h.split_whitespace().collect();
+        words.len() >= 2
+            && words.iter().all(|w| {
+                w.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"-_()%/".contains(&b))
+            })
+    }) && line.split_whitespace().count() >= 2
+}
+
 /// Whether a whole line is a remark of the author's: `(removed lines ...)`.
 pub fn is_remark(line: &str) -> bool {
     let t = line.trim();
@@ -454,6 +477,8 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
     let mut steps: Vec<Step> = Vec::new();
     let mut prose = Vec::new();
     let mut seen_any = false;
+    // A block whose author shows prompts: its typed lines carry one.
+    let prompted = block.body.iter().any(|(_, l)| after_prompt(l).is_some());
     for (n, line) in &block.body {
         if line.trim().is_empty() {
             if let Some(s) = steps.last_mut()
@@ -469,7 +494,7 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
             prose.push((*n, line.trim().to_string()));
             continue;
         }
-        if is_command(line, !seen_any) {
+        if is_command(line, !seen_any) && !continues_output(line, steps.last(), prompted) {
             seen_any = true;
             let (command, remark) = strip(line);
             steps.push(Step {
@@ -497,126 +522,5 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(text: &str) -> Result<Chapter, ChapterError> {
-        parse(Path::new("c.md"), text.as_bytes())
-    }
-
-    #[test]
-    fn blocks_with_lines_and_languages() {
-        let c =
-            p("# T\n\n```bash\nping 10.0.0.1\n```\n\ntext\n```\nkubectl get nodes\n```\n").unwrap();
-        assert_eq!(c.blocks.len(), 2);
-        assert_eq!(
-            (c.blocks[0].line, c.blocks[0].lang.as_str(), c.blocks[0].end),
-            (3, "bash", 5)
-        );
-        assert_eq!(c.blocks[1].line, 8);
-        assert!(c.blocks[1].is_shell());
-    }
-
-    #[test]
-    fn bad_input_is_refused_with_its_line() {
-        let e = p("a\n```bash\nls\n").unwrap_err();
-        assert_eq!(e.line, Some(2));
-        assert!(e.message.contains("never closed"), "{e}");
-        let e = p("a\r\nb\r\n").unwrap_err();
-        assert_eq!(e.line, Some(1));
-        assert!(e.message.contains("CRLF"));
-        let e = parse(Path::new("c.md"), b"ok\n\xff\xfe\n").unwrap_err();
-        assert_eq!(e.line, Some(2));
-        assert!(e.message.contains("UTF-8"));
-        let e = parse(Path::new("c.md"), b"\x7fELF\x02\x01\x00\x00").unwrap_err();
-        assert!(e.message.contains("binary"));
-        let many = "```bash\nping -c 1 10.0.0.1\n```\n".repeat(MAX_BLOCKS + 1);
-        let e = p(&many).unwrap_err();
-        assert!(e.message.contains("more than 1000"), "{e}");
-        let e = read(Path::new("/nonexistent/chapter.md")).unwrap_err();
-        assert!(e.to_string().contains("cannot read the chapter"), "{e}");
-    }
-
-    #[test]
-    fn steps_split_commands_output_and_remarks() {
-        let c = p("```bash\nvagrant ssh node1\n\nping 10.244.1.2  (same node)\n\nPING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n\nexit (from node1)\n```\n").unwrap();
-        let (steps, prose) = steps(&c.blocks[0]);
-        let cmds: Vec<&str> = steps.iter().map(|s| s.command.as_str()).collect();
-        assert_eq!(cmds, ["vagrant ssh node1", "ping 10.244.1.2", "exit"]);
-        assert_eq!(steps[1].remark.as_deref(), Some("same node"));
-        assert_eq!(steps[1].output.len(), 2);
-        assert!(prose.is_empty());
-        let c =
-            p("```bash\nkubectl logs x\n\n(removed lines for brevity)\nline one\n```\n").unwrap();
-        let (steps, prose) = super::steps(&c.blocks[0]);
-        assert_eq!(steps[0].output, ["line one"]);
-        assert_eq!(prose[0].1, "(removed lines for brevity)");
-    }
-
-    #[test]
-    fn tabs_and_blocks_without_a_language() {
-        let text = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/book/tabs-and-no-language.md"
-        ))
-        .unwrap();
-        let c = parse(Path::new("t.md"), &text).unwrap();
-        assert!(c.blocks[0].is_shell() && !c.blocks[1].is_shell());
-        let (steps, _) = steps(&c.blocks[0]);
-        let cmds: Vec<_> = steps
-            .iter()
-            .map(|s| crate::book::recognize::recognize(&s.command))
-            .collect();
-        assert_eq!(
-            cmds[0],
-            Ok(crate::book::recognize::Cmd::Ssh {
-                node: "node1".into()
-            })
-        );
-        assert!(matches!(
-            cmds[1],
-            Ok(crate::book::recognize::Cmd::Ping { count: Some(1), .. })
-        ));
-        assert_eq!(steps[1].output.len(), 2);
-    }
-
-    #[test]
-    fn unknown_programs_are_commands_not_output() {
-        let c = p("```bash\nkubectl get nodes\nrm -rf /\n```\n").unwrap();
-        let (steps, _) = steps(&c.blocks[0]);
-        assert_eq!(steps.len(), 2);
-        assert_eq!(steps[1].command, "rm -rf /");
-    }
-
-    #[test]
-    fn prompts_tildes_and_indented_blocks() {
-        let c = p("text\n\n~~~console\nvagrant@node1:~$ ping -c 1 10.0.0.1\nPING x\n[root@node1 ~]# ip route\n# cat /run/flannel/subnet.env\nFLANNEL_SUBNET=10.244.1.1/24\n# a comment that is output\nnode1:~# exit\n~~~\n\nProse:\n\n    # first a comment\n    ping 10.0.0.2   # the other node\n\n    PING y\n\nmore prose\n    not code: a paragraph goes on\n\n- item\n\n    item text, not code\n").unwrap();
-        assert_eq!(c.blocks.len(), 2, "{:?}", c.blocks);
-        let (s, _) = steps(&c.blocks[0]);
-        let cmds: Vec<&str> = s.iter().map(|s| s.command.as_str()).collect();
-        assert_eq!(
-            cmds,
-            [
-                "ping -c 1 10.0.0.1",
-                "ip route",
-                "cat /run/flannel/subnet.env",
-                "exit"
-            ]
-        );
-        assert_eq!(
-            s[2].output,
-            ["FLANNEL_SUBNET=10.244.1.1/24", "# a comment that is output"]
-        );
-        let b = &c.blocks[1];
-        assert_eq!((b.line, b.end, b.fence.as_str()), (15, 18, ""));
-        let (s, prose) = steps(b);
-        assert_eq!(prose, [(15, "# first a comment".to_string())]);
-        assert_eq!(s[0].command, "ping 10.0.0.2");
-        assert_eq!(s[0].remark.as_deref(), Some("the other node"));
-        assert_eq!(s[0].output, ["PING y"]);
-        // A backtick fence is not closed by tildes, nor the other way.
-        let c = p("```\nls\n~~~\n```\n~~~~\nls\n```\n~~~~\n").unwrap();
-        assert_eq!(c.blocks.len(), 2);
-        assert_eq!(c.blocks[0].body.len(), 2);
-    }
-}
+#[path = "parse_tests.rs"]
+mod tests;
