@@ -396,6 +396,10 @@ fn similarity(a: &str, b: &str) -> f32 {
 }
 
 fn in_order(book: &[String], lab: &[String], kept: &[&str]) -> Vec<String> {
+    // A line's trailing blanks (`ip route` ends its lines with one) are
+    // nothing a reader sees: a patch does not write them.
+    let lab: Vec<String> = lab.iter().map(|l| l.trim_end().to_string()).collect();
+    let lab = &lab[..];
     let ln: Vec<String> = lab.iter().map(|l| compare::normalize(l)).collect();
     // The book lines found in order (as compare::missing_in_order reads
     // them): each one's place in the lab, or None.
@@ -542,6 +546,22 @@ mod tests {
         let got = routes(&book, &lab, &["172.17.0.0 0.0.0.0 255.255.0.0 U docker0"]);
         assert_eq!(got.len(), 4);
         assert_eq!(got[3], book[2]);
+    }
+
+    /// `ip route` ends its lines with a blank; the patch writes none.
+    #[test]
+    fn no_trailing_blanks_are_written() {
+        let book = v(
+            "10.10.2.0/24 via 10.10.2.0 dev flannel.1 onlink\n192.168.56.0/24 dev eth1 scope link src 192.168.56.21",
+        );
+        let lab = v(
+            "10.10.2.0/24 via 10.10.2.0 dev flannel.1 onlink \n192.168.56.0/24 dev eth1 scope link src 192.168.56.11 ",
+        );
+        let got = in_order(&book, &lab, &[]);
+        assert_eq!(
+            got[1],
+            "192.168.56.0/24 dev eth1 scope link src 192.168.56.11"
+        );
     }
 
     /// A book table with a row too many, the lab's pods under their own
