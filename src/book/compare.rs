@@ -103,6 +103,20 @@ pub fn missing_in_order(book: &[String], lab: &[String]) -> Vec<String> {
     missing
 }
 
+/// `ip route` lines of the book the lab's lines lack, in any order: a
+/// route is a fact, and the kernel lists a table's routes in an order of
+/// its own (like `route -n`'s rows, [`routes`]). Books cut output: the
+/// lab's other routes are no difference.
+pub fn missing_routes(book: &[String], lab: &[String]) -> Vec<String> {
+    let lab: Vec<String> = lab.iter().map(|l| squash(&normalize(l))).collect();
+    book.iter()
+        .filter(|l| !is_elision(l))
+        .map(|l| squash(&normalize(l)))
+        .filter(|l| !l.is_empty() && !lab.contains(l))
+        .map(|b| format!("the book shows `{b}`; the lab's output has no such line"))
+        .collect()
+}
+
 /// What a ping's output says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PingFacts {
@@ -499,6 +513,25 @@ mod tests {
                 ))
             )
             .is_empty()
+        );
+    }
+
+    #[test]
+    fn ip_route_lines_are_routes_in_any_order() {
+        let lab = v(
+            "default via 10.0.2.2 dev eth0 \n10.10.2.0/24 via 10.10.2.0 dev flannel.1 onlink \n10.10.3.0/24 via 10.10.3.0 dev flannel.1 onlink ",
+        );
+        let swapped = v(
+            "10.10.3.0/24 via 10.10.3.0 dev flannel.1 onlink\n10.10.2.0/24 via 10.10.2.0 dev flannel.1 onlink",
+        );
+        assert!(missing_routes(&swapped, &lab).is_empty());
+        assert_eq!(missing_in_order(&swapped, &lab).len(), 1);
+        let wrong = v("10.10.3.0/24 via 10.10.3.0 dev cni0");
+        assert_eq!(
+            missing_routes(&wrong, &lab),
+            [
+                "the book shows `10.10.3.0/24 via 10.10.3.0 dev cni0`; the lab's output has no such line"
+            ]
         );
     }
 

@@ -146,6 +146,7 @@ pub fn kind_of(difference: &str) -> Option<Kind> {
     } else if difference.starts_with("table (") {
         Some(Kind::Table)
     } else if difference.ends_with("the lab's output has no such line (in this order)")
+        || difference.ends_with("the lab's output has no such line")
         || difference.starts_with("the lab's command printed an error the book does not show")
     {
         Some(Kind::InOrder)
