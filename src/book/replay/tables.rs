@@ -70,6 +70,7 @@ impl Replayer<'_> {
         &self,
         t: &dyn Target,
         g: &Get,
+        namespace: Option<&str>,
         r: &mut CommandReport,
         epoch: usize,
         pods: &[PodRef],
@@ -97,7 +98,18 @@ impl Replayer<'_> {
                 Vec::new(),
             ),
             Resource::Pods if flannel => {
-                let mut rows = self.observed_flannel(t).await;
+                // Its pods are in the namespace the variant's plugin runs
+                // them in; a line that asks another sees none of them.
+                let theirs = self
+                    .lab
+                    .variant(&t.variant())
+                    .map(|v| v.cni.plugin().ready_pods().namespace)
+                    .unwrap_or("kube-system");
+                let mut rows = if g.all_namespaces || namespace.unwrap_or("default") == theirs {
+                    self.observed_flannel(t).await
+                } else {
+                    Vec::new()
+                };
                 if g.all_namespaces {
                     for r in &mut rows {
                         r.insert(0, "kube-system".into());
@@ -110,7 +122,7 @@ impl Replayer<'_> {
                 (h, rows, Vec::new())
             }
             Resource::Pods => {
-                let (rows, names) = self.observed_pods(t, g).await;
+                let (rows, names) = self.observed_pods(t, g, namespace).await;
                 let mut h = vec!["NAME", "READY", "STATUS", "IP", "NODE"];
                 if g.all_namespaces {
                     h.insert(0, "NAMESPACE");
@@ -188,11 +200,16 @@ impl Replayer<'_> {
 
     /// The workload pods that run, in the namespaces the line asks for,
     /// and each lab pod's workload name.
-    async fn observed_pods(&self, t: &dyn Target, g: &Get) -> (Vec<Vec<String>>, LabNames) {
+    async fn observed_pods(
+        &self,
+        t: &dyn Target,
+        g: &Get,
+        namespace: Option<&str>,
+    ) -> (Vec<Vec<String>>, LabNames) {
         let mut rows = Vec::new();
         let mut names = Vec::new();
         for p in t.pods() {
-            if !g.all_namespaces && p.namespace != "default" {
+            if !g.all_namespaces && p.namespace != namespace.unwrap_or("default") {
                 continue;
             }
             let Some(w) = self.lab.workloads.iter().find(|w| w.app == p.app) else {
