@@ -180,7 +180,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
             }
             Some((start, fence, lang, len, body)) => {
                 let closes = fence_char == Some(if *len < 0 { '~' } else { '`' })
-                    && fence_len >= len.unsigned_abs() as usize;
+                    && fence_len >= len.unsigned_abs();
                 if indent <= 3 && closes && trimmed[fence_len..].trim().is_empty() {
                     blocks.push(Block {
                         line: *start,
@@ -256,11 +256,13 @@ impl Indented {
             }
             self.close(blocks);
         }
-        if self.may_open && !self.in_list && !line.trim().is_empty() {
-            if let Some(code) = Self::code(line) {
-                self.body.push((n, code.to_string()));
-                return;
-            }
+        if self.may_open
+            && !self.in_list
+            && !line.trim().is_empty()
+            && let Some(code) = Self::code(line)
+        {
+            self.body.push((n, code.to_string()));
+            return;
         }
         self.prose(line);
     }
