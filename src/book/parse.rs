@@ -85,6 +85,8 @@ pub struct Step {
     pub output: Vec<String>,
     /// The chapter line of each of `output` (what `--suggest` rewrites).
     pub output_at: Vec<usize>,
+    /// The host its prompt names (`w1` of `vagrant@w1:~$ `).
+    pub host: Option<String>,
 }
 
 /// Read and split a chapter file.
@@ -386,10 +388,20 @@ const PROGRAMS: &[&str] = &[
 /// `host:~# `, and `# ` when a program follows (else `#` opens a comment).
 static PROMPT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
-        r"^(?:\[[\w.-]+@[\w.-]+(?: [^\]]*)?\]|[\w.-]+@[\w.-]+(?::\S*)?|[\w.-]+:[~/]\S*)?\s?[$#](?:\s+|$)",
+        r"^(?:\[[\w.-]+@(?P<a>[\w.-]+)(?: [^\]]*)?\]|[\w.-]+@(?P<b>[\w.-]+)(?::\S*)?|(?P<c>[\w.-]+):[~/]\S*)?\s?[$#](?:\s+|$)",
     )
     .expect("prompt pattern")
 });
+
+/// The host a line's prompt names (`w1` of `vagrant@w1:~$ `), if any.
+fn prompt_host(line: &str) -> Option<String> {
+    after_prompt(line)?;
+    let c = PROMPT.captures(line.trim())?;
+    ["a", "b", "c"]
+        .iter()
+        .find_map(|g| c.name(g))
+        .map(|m| m.as_str().to_string())
+}
 
 /// The command after a line's prompt, if the line has one.
 fn after_prompt(line: &str) -> Option<&str> {
@@ -506,6 +518,7 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
                 remark,
                 output: Vec::new(),
                 output_at: Vec::new(),
+                host: prompt_host(line),
             });
         } else if is_remark(line) {
             prose.push((*n, line.trim().to_string()));

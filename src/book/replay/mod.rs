@@ -239,6 +239,14 @@ impl Replayer<'_> {
             | Cmd::Tcpdump { .. }
             | Cmd::Grep { .. }) => {
                 let node = p.node.clone().unwrap_or_default();
+                if self.lab.node(&node).is_none() {
+                    r.verdict = Verdict::NotUnderstood;
+                    r.reason = Some(format!(
+                        "`{}` typed at the prompt of {node}, which is no node of the lab; lab runs commands only on the lab's nodes and pods",
+                        c.shape()
+                    ));
+                    return (r, None);
+                }
                 self.node_command(t, c, &node, None, p, &mut r, &pods).await;
             }
             Cmd::Kubectl(k) => manifest = self.kubectl(t, k, p, &mut r, &pods).await,
