@@ -65,12 +65,34 @@ pub fn normalize(line: &str) -> String {
     s
 }
 
+/// Whether a book line marks output the author cut (`...`, `…`, `[...]`,
+/// `<snip>`): not a line to find, and the lines around it a part of the
+/// output, not all of it.
+pub fn is_elision(line: &str) -> bool {
+    let t = line.trim();
+    let inner = t
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .or_else(|| t.strip_prefix('(').and_then(|x| x.strip_suffix(')')))
+        .or_else(|| t.strip_prefix('<').and_then(|x| x.strip_suffix('>')))
+        .unwrap_or(t)
+        .trim();
+    (inner.len() >= 3 && inner.chars().all(|c| c == '.'))
+        || inner == "\u{2026}"
+        || inner.eq_ignore_ascii_case("snip")
+}
+
 /// Book lines that do not appear, in order, in the lab's lines.
 pub fn missing_in_order(book: &[String], lab: &[String]) -> Vec<String> {
     let lab: Vec<String> = lab.iter().map(|l| normalize(l)).collect();
     let mut at = 0;
     let mut missing = Vec::new();
-    for b in book.iter().map(|l| normalize(l)).filter(|l| !l.is_empty()) {
+    for b in book
+        .iter()
+        .filter(|l| !is_elision(l))
+        .map(|l| normalize(l))
+        .filter(|l| !l.is_empty())
+    {
         match lab[at..].iter().position(|l| *l == b) {
             Some(i) => at += i + 1,
             None => missing.push(format!(
@@ -79,6 +101,20 @@ pub fn missing_in_order(book: &[String], lab: &[String]) -> Vec<String> {
         }
     }
     missing
+}
+
+/// `ip route` lines of the book the lab's lines lack, in any order: a
+/// route is a fact, and the kernel lists a table's routes in an order of
+/// its own (like `route -n`'s rows, [`routes`]). Books cut output: the
+/// lab's other routes are no difference.
+pub fn missing_routes(book: &[String], lab: &[String]) -> Vec<String> {
+    let lab: Vec<String> = lab.iter().map(|l| squash(&normalize(l))).collect();
+    book.iter()
+        .filter(|l| !is_elision(l))
+        .map(|l| squash(&normalize(l)))
+        .filter(|l| !l.is_empty() && !lab.contains(l))
+        .map(|b| format!("the book shows `{b}`; the lab's output has no such line"))
+        .collect()
 }
 
 /// What a ping's output says.
@@ -272,8 +308,13 @@ pub fn route_rows(lines: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// `route -n` rows of the book and the lab's; where the book cut its
+/// output ([`is_elision`]), only the rows it shows are compared.
 pub fn routes(book: &[String], lab: &[String]) -> Vec<String> {
-    let (b, l) = (route_rows(book), route_rows(lab));
+    let (b, mut l) = (route_rows(book), route_rows(lab));
+    if book.iter().any(|x| is_elision(x)) {
+        l.retain(|r| b.contains(r));
+    }
     let mut d: Vec<String> = b
         .iter()
         .filter(|r| !l.contains(r))
@@ -338,13 +379,24 @@ pub fn table_rows_named(t: &Table, columns: &[&str], name: &dyn Fn(&str) -> Stri
     rows
 }
 
-pub fn tables(book: &Table, lab: &Table) -> Vec<String> {
-    tables_named(book, lab, &|v| format!("{}-*", super::bind::owner_of(v)))
+pub fn tables(book: &Table, lab: &Table, cut: bool) -> Vec<String> {
+    tables_named(
+        book,
+        lab,
+        &|v| format!("{}-*", super::bind::owner_of(v)),
+        cut,
+    )
 }
 
 /// [`tables`] with the lab's pod names reduced by `lab_name` (the book's
-/// always lose their hash).
-pub fn tables_named(book: &Table, lab: &Table, lab_name: &dyn Fn(&str) -> String) -> Vec<String> {
+/// always lose their hash); `cut`: the book cut the table ([`is_elision`]),
+/// so the lab's rows it does not show are not a difference.
+pub fn tables_named(
+    book: &Table,
+    lab: &Table,
+    lab_name: &dyn Fn(&str) -> String,
+    cut: bool,
+) -> Vec<String> {
     let cols: Vec<&str> = FACT_COLUMNS
         .iter()
         .copied()
@@ -354,6 +406,17 @@ pub fn tables_named(book: &Table, lab: &Table, lab_name: &dyn Fn(&str) -> String
         table_rows(book, &cols),
         table_rows_named(lab, &cols, lab_name),
     );
+    if cut {
+        // Each book row, as many times as it shows, among the lab's.
+        let mut left = l.clone();
+        let shown: Vec<String> = b
+            .iter()
+            .filter_map(|r| left.iter().position(|x| x == r).map(|i| left.remove(i)))
+            .collect();
+        if shown.len() == b.len() {
+            return Vec::new();
+        }
+    }
     if b == l {
         return Vec::new();
     }
@@ -366,143 +429,5 @@ pub fn tables_named(book: &Table, lab: &Table, lab_name: &dyn Fn(&str) -> String
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn v(s: &str) -> Vec<String> {
-        s.lines().map(str::to_string).collect()
-    }
-
-    #[test]
-    fn normalisation() {
-        assert_eq!(
-            normalize(
-                "I1127 11:58:30.985486       1 match.go:263] Using interface with name enp0s3"
-            ),
-            "Using interface with name enp0s3"
-        );
-        assert_eq!(
-            normalize(
-                "20:55:02.971181 IP 10.244.1.0 > 10.244.3.3: ICMP echo request, id 5874, seq 1, length 64"
-            ),
-            "IP 10.244.1.0 > 10.244.3.3: ICMP echo request, seq 1, length 64"
-        );
-        assert_eq!(
-            normalize(
-                "listening on flannel.1, link-type EN10MB (Ethernet), capture size 262144 bytes"
-            ),
-            "listening on flannel.1, link-type EN10MB (Ethernet)"
-        );
-        assert_eq!(
-            normalize("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms"),
-            "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64"
-        );
-    }
-
-    #[test]
-    fn lines_in_order() {
-        assert!(missing_in_order(&v("a\nc"), &v("a\nb\nc")).is_empty());
-        assert_eq!(missing_in_order(&v("c\na"), &v("a\nb\nc")).len(), 1);
-    }
-
-    #[test]
-    fn ping_outcomes_both_formats() {
-        let book = ping_facts(&v(
-            "PING 10.244.3.3 (10.244.3.3): 48 data bytes\n60 bytes from 10.244.1.1: Destination Net Unreachable",
-        ));
-        assert_eq!(
-            book.error.as_deref(),
-            Some("Destination Net Unreachable from 10.244.1.1")
-        );
-        let lab = ping_facts(&v(
-            "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\nFrom 10.244.1.1 icmp_seq=1 Time to live exceeded",
-        ));
-        assert_eq!(
-            lab.error.as_deref(),
-            Some("Time to live exceeded from 10.244.1.1")
-        );
-        assert_eq!(ping(&book, &lab).len(), 1);
-        let r = ping_facts(&v(
-            "56 bytes from 10.244.3.4: icmp_seq=0 ttl=62 time=0.947 ms",
-        ));
-        assert_eq!((r.reply, r.ttl), (true, Some(62)));
-        assert!(
-            ping(
-                &r,
-                &ping_facts(&v("64 bytes from 10.244.2.2: icmp_seq=1 ttl=62 time=1 ms"))
-            )
-            .is_empty()
-        );
-        assert_eq!(
-            ping(
-                &r,
-                &ping_facts(&v("64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=1 ms"))
-            )
-            .len(),
-            1
-        );
-        let silent = ping_facts(&v("PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data."));
-        assert!(
-            ping(
-                &silent,
-                &ping_facts(&v(
-                    "PING x\n\n--- x ping statistics ---\n1 packets transmitted, 0 received"
-                ))
-            )
-            .is_empty()
-        );
-    }
-
-    #[test]
-    fn route_rows_compare() {
-        let b = v(
-            "Destination Gateway Genmask Flags Metric Ref Use Iface\n10.244.1.0 0.0.0.0 255.255.255.0 U 0 0 0 cni0\n172.17.0.0 0.0.0.0 255.255.0.0 U 0 0 0 docker0",
-        );
-        let l = v(
-            "Kernel IP routing table\n10.244.1.0      0.0.0.0         255.255.255.0   U     0      0        0 cni0",
-        );
-        assert_eq!(
-            routes(&b, &l),
-            [
-                "route -n: the book has the row `172.17.0.0 0.0.0.0 255.255.0.0 U docker0`; the lab has none"
-            ]
-        );
-    }
-
-    #[test]
-    fn every_reply_is_compared() {
-        let book = v(
-            "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.060 ms",
-        );
-        let same = v(
-            "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=1 ms",
-        );
-        assert!(ping_replies(&book, &same).is_empty());
-        let second = v(
-            "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=63 time=1 ms",
-        );
-        assert_eq!(
-            ping_replies(&book, &second),
-            [
-                "ping reply 2: the book shows from 10.244.1.2 icmp_seq 2 of the run ttl 64; the lab shows from 10.244.1.2 icmp_seq 2 of the run ttl 63"
-            ]
-        );
-        let one = v("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms");
-        assert_eq!(
-            ping_replies(&book, &one)[0],
-            "ping: the book shows 2 replies; the lab shows 1"
-        );
-        // BSD's ping counts from 0, iputils' from 1: the same first reply.
-        let bsd = v("56 bytes from 10.244.3.4: icmp_seq=0 ttl=62 time=0.947 ms");
-        let iputils = v("64 bytes from 10.244.3.4: icmp_seq=1 ttl=62 time=1 ms");
-        assert!(ping_replies(&bsd, &iputils).is_empty());
-    }
-
-    #[test]
-    fn an_error_the_book_does_not_show_is_a_difference() {
-        let lab = v("tcpdump: eth0: No such device exists\n(SIOCGIFHWADDR: No such device)");
-        assert_eq!(errors_not_in_book(&[], &lab).len(), 2);
-        assert!(errors_not_in_book(&lab, &lab).is_empty());
-        assert!(errors_not_in_book(&[], &v("FLANNEL_SUBNET=10.244.1.1/24")).is_empty());
-    }
-}
+#[path = "compare_tests.rs"]
+mod tests;

@@ -121,6 +121,17 @@ fn marked(lines: &[Value], quotes: &[String]) -> String {
 }
 
 /// One command of the report, with what the template needs computed.
+/// The 0-based range of a block's body in the chapter's lines: between
+/// its fences, or (an indented block, no fence) from its first line to its
+/// last.
+fn body_lines(b: &super::BlockReport, len: usize) -> std::ops::Range<usize> {
+    if b.fence.is_empty() {
+        b.line.saturating_sub(1).min(len)..b.end.min(len)
+    } else {
+        b.line.min(len)..b.end.saturating_sub(1).min(len)
+    }
+}
+
 fn command(c: &Value) -> Value {
     let mut c = c.as_object().cloned().unwrap_or_default();
     let diffs: Vec<String> = c
@@ -247,7 +258,7 @@ pub fn page(r: &BookReport, graph: Option<&Topology>) -> String {
         block.insert(
             "body".into(),
             lines
-                .get(b.line.min(lines.len())..b.end.saturating_sub(1).min(lines.len()))
+                .get(body_lines(b, lines.len()))
                 .unwrap_or(&[])
                 .join("\n")
                 .into(),

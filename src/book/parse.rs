@@ -3,8 +3,9 @@
 //! the author's prose remarks (`(same node)`, `exit (from node1)`,
 //! `(removed lines for brevity, only top few lines)`).
 //!
-//! A book block has no prompt marker, so a line is a command when it opens
-//! the block, when it carries a `$ ` prompt, or when its first word is a
+//! A book block may have no prompt marker, so a line is a command when it
+//! opens the block, when it carries a prompt (`$ `, `user@host:~$ `,
+//! `[root@host ~]# `, `# ` before a program), or when its first word is a
 //! program (`kubectl`, `vagrant`, `ping`, `rm`...): an unknown command is
 //! still a command, so it can be reported as not understood rather than
 //! mistaken for output. Everything else is the output of the command above it.
@@ -84,6 +85,8 @@ pub struct Step {
     pub output: Vec<String>,
     /// The chapter line of each of `output` (what `--suggest` rewrites).
     pub output_at: Vec<usize>,
+    /// The host its prompt names (`w1` of `vagrant@w1:~$ `).
+    pub host: Option<String>,
 }
 
 /// Read and split a chapter file.
@@ -123,9 +126,9 @@ pub fn read(path: &Path) -> Result<Chapter, ChapterError> {
     parse(path, &bytes)
 }
 
-/// A fence being read: its line, its text, its language, its length in
-/// backticks, and the numbered lines of its body so far.
-type OpenFence = (usize, String, String, usize, Vec<(usize, String)>);
+/// A fence being read: its line, its text, its language, its length
+/// (in backticks; negative: in tildes), and the numbered lines of its body so far.
+type OpenFence = (usize, String, String, isize, Vec<(usize, String)>);
 
 /// Split a chapter's bytes into blocks.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
@@ -161,33 +164,37 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     }
     let mut blocks = Vec::new();
     let mut open: Option<OpenFence> = None;
+    let mut indented = Indented {
+        may_open: true,
+        ..Indented::default()
+    };
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         let trimmed = line.trim_start_matches(' ');
         let indent = line.len() - trimmed.len();
-        let fence_len = trimmed.bytes().take_while(|b| *b == b'`').count();
+        let fence_char = trimmed.chars().next().filter(|c| *c == '`' || *c == '~');
+        let fence_len = fence_char.map_or(0, |c| trimmed.chars().take_while(|x| *x == c).count());
         match &mut open {
             None => {
                 if indent <= 3 && fence_len >= 3 {
                     let info = trimmed[fence_len..].trim();
-                    if info.contains('`') {
+                    if fence_char == Some('`') && info.contains('`') {
                         // Inline code that starts a line: not a fence.
+                        indented.prose(line);
                         continue;
                     }
+                    indented.close(&mut blocks);
                     let lang = info.split_whitespace().next().unwrap_or("").to_lowercase();
-                    open = Some((n, line.to_string(), lang, fence_len, Vec::new()));
+                    let len = fence_len as isize * if fence_char == Some('~') { -1 } else { 1 };
+                    open = Some((n, line.to_string(), lang, len, Vec::new()));
+                } else {
+                    indented.line(n, line, &mut blocks);
                 }
             }
             Some((start, fence, lang, len, body)) => {
-                if indent <= 3 && fence_len >= *len && trimmed[fence_len..].trim().is_empty() {
-                    if blocks.len() == MAX_BLOCKS {
-                        return Err(err(
-                            Some(*start),
-                            format!(
-                                "more than {MAX_BLOCKS} fenced blocks; a chapter has at most {MAX_BLOCKS}"
-                            ),
-                        ));
-                    }
+                let closes = fence_char == Some(if *len < 0 { '~' } else { '`' })
+                    && fence_len >= len.unsigned_abs();
+                if indent <= 3 && closes && trimmed[fence_len..].trim().is_empty() {
                     blocks.push(Block {
                         line: *start,
                         fence: std::mem::take(fence),
@@ -196,11 +203,25 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                         end: n,
                     });
                     open = None;
+                    indented.after_fence();
                 } else {
                     body.push((n, line.to_string()));
                 }
             }
         }
+        if blocks.len() > MAX_BLOCKS {
+            return Err(err(
+                Some(blocks[MAX_BLOCKS].line),
+                format!("more than {MAX_BLOCKS} fenced blocks; a chapter has at most {MAX_BLOCKS}"),
+            ));
+        }
+    }
+    indented.close(&mut blocks);
+    if blocks.len() > MAX_BLOCKS {
+        return Err(err(
+            Some(blocks[MAX_BLOCKS].line),
+            format!("more than {MAX_BLOCKS} fenced blocks; a chapter has at most {MAX_BLOCKS}"),
+        ));
     }
     if let Some((start, fence, ..)) = open {
         return Err(err(
@@ -213,6 +234,89 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
         text,
         blocks,
     })
+}
+
+/// CommonMark's indented code block (four spaces or a tab), read as a
+/// block without a language: it opens after a blank line (or a heading, a
+/// fence, the start), never inside a list item (whose continuation lines
+/// are indented too) or a paragraph; its `fence` is empty, `line` its first
+/// line and `end` its last.
+#[derive(Default)]
+struct Indented {
+    /// The previous line lets an indented block open.
+    may_open: bool,
+    /// Inside a list: indented lines continue its items.
+    in_list: bool,
+    /// The block being read, blank lines inside it kept.
+    body: Vec<(usize, String)>,
+}
+
+impl Indented {
+    fn code(line: &str) -> Option<&str> {
+        line.strip_prefix("    ")
+            .or_else(|| line.strip_prefix('\t'))
+    }
+
+    fn line(&mut self, n: usize, line: &str, blocks: &mut Vec<Block>) {
+        if !self.body.is_empty() {
+            if line.trim().is_empty() {
+                self.body.push((n, String::new()));
+                return;
+            }
+            if let Some(code) = Self::code(line) {
+                self.body.push((n, code.to_string()));
+                return;
+            }
+            self.close(blocks);
+        }
+        if self.may_open
+            && !self.in_list
+            && !line.trim().is_empty()
+            && let Some(code) = Self::code(line)
+        {
+            self.body.push((n, code.to_string()));
+            return;
+        }
+        self.prose(line);
+    }
+
+    /// A line of prose (or a heading, a list item, a blank line).
+    fn prose(&mut self, line: &str) {
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        let marker = t.split_whitespace().next().unwrap_or("");
+        let item = matches!(marker, "-" | "*" | "+")
+            || marker
+                .strip_suffix(['.', ')'])
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if item && indent <= 3 {
+            self.in_list = true;
+        } else if !t.is_empty() && indent == 0 {
+            self.in_list = false;
+        }
+        self.may_open = t.is_empty() || t.starts_with('#');
+    }
+
+    fn after_fence(&mut self) {
+        self.may_open = true;
+    }
+
+    fn close(&mut self, blocks: &mut Vec<Block>) {
+        while self.body.last().is_some_and(|(_, l)| l.is_empty()) {
+            self.body.pop();
+        }
+        let body = std::mem::take(&mut self.body);
+        if let (Some((first, _)), Some((last, _))) = (body.first(), body.last()) {
+            blocks.push(Block {
+                line: *first,
+                fence: String::new(),
+                lang: String::new(),
+                end: *last,
+                body,
+            });
+        }
+        self.may_open = false;
+    }
 }
 
 /// Programs whose name at the start of a line makes it a command, known to
@@ -291,17 +395,78 @@ const PROGRAMS: &[&str] = &[
     "find",
 ];
 
+/// A shell prompt before a command: `$ `, `user@host:~$ `, `[root@host ~]# `,
+/// `host:~# `, and `# ` when a program follows (else `#` opens a comment).
+static PROMPT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"^(?:\[[\w.-]+@(?P<a>[\w.-]+)(?: [^\]]*)?\]|[\w.-]+@(?P<b>[\w.-]+)(?::\S*)?|(?P<c>[\w.-]+):[~/]\S*)?\s?[$#](?:\s+|$)",
+    )
+    .expect("prompt pattern")
+});
+
+/// The host a line's prompt names (`w1` of `vagrant@w1:~$ `), if any.
+fn prompt_host(line: &str) -> Option<String> {
+    after_prompt(line)?;
+    let c = PROMPT.captures(line.trim())?;
+    ["a", "b", "c"]
+        .iter()
+        .find_map(|g| c.name(g))
+        .map(|m| m.as_str().to_string())
+}
+
+/// The command after a line's prompt, if the line has one.
+fn after_prompt(line: &str) -> Option<&str> {
+    let t = line.trim();
+    let m = PROMPT.find(t)?;
+    let rest = t[m.end()..].trim();
+    // `# word`: a root prompt only when a program follows; `#word` never.
+    if t.starts_with('#') && !(m.end() > 1 && is_program(rest)) {
+        return None;
+    }
+    Some(rest)
+}
+
+/// Whether the line's first word is a program (see [`PROGRAMS`]).
+fn is_program(t: &str) -> bool {
+    let word = t.split_whitespace().next().unwrap_or("");
+    PROGRAMS.contains(&word) || word.starts_with("./") || word.starts_with('/')
+}
+
+/// A shell comment (`# ...` that is no root prompt).
+fn is_comment(line: &str) -> bool {
+    line.trim().starts_with('#') && after_prompt(line).is_none()
+}
+
 /// Whether `line` is a command line in a book block (see the module doc).
 fn is_command(line: &str, first: bool) -> bool {
     let t = line.trim();
     if t.is_empty() {
         return false;
     }
-    if first || t.starts_with("$ ") || t == "$" || shell_prompt(t).is_some() {
+    first || after_prompt(t).is_some() || is_program(t)
+}
+
+/// Whether `line`, whose first word is a program, is still the output of
+/// `last`: a row of the table it prints (its header of capitals above, no
+/// blank line between: a node called `cp`), or, where the block shows
+/// prompts, any line without one after output began.
+fn continues_output(line: &str, last: Option<&Step>, prompted: bool) -> bool {
+    let Some(last) = last else { return false };
+    if after_prompt(line).is_some() || last.output.last().is_none_or(|l| l.trim().is_empty()) {
+        return false;
+    }
+    if prompted {
         return true;
     }
-    let word = t.split_whitespace().next().unwrap_or("");
-    PROGRAMS.contains(&word) || word.starts_with("./") || word.starts_with('/')
+    let header = last.output.iter().find(|l| !l.trim().is_empty());
+    header.is_some_and(|h| {
+        let words: Vec<&str> = h.split_whitespace().collect();
+        words.len() >= 2
+            && words.iter().all(|w| {
+                w.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"-_()%/".contains(&b))
+            })
+    }) && line.split_whitespace().count() >= 2
 }
 
 /// Whether a whole line is a remark of the author's: `(removed lines ...)`.
@@ -310,33 +475,18 @@ pub fn is_remark(line: &str) -> bool {
     t.starts_with('(') && t.ends_with(')')
 }
 
-/// The length of a shell's own prompt opening `t`, `USER@HOST:DIR$ ` or
-/// `USER@HOST:DIR# ` (`vagrant@node1:~$ ping ...`): a command, as after
-/// `$ ` (read as the output of the line above, it was never compared).
-fn shell_prompt(t: &str) -> Option<usize> {
-    let end = t.find(['$', '#'])?;
-    let (who, dir) = t[..end].split_once(':')?;
-    let (user, host) = who.split_once('@')?;
-    let word = |w: &str| {
-        !w.is_empty()
-            && w.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-    };
-    let after = &t[end + 1..];
-    (word(user) && word(host) && !dir.contains(char::is_whitespace))
-        .then_some(())
-        .filter(|()| after.is_empty() || after.starts_with(' '))
-        .map(|()| end + 1)
-}
-
 /// A command line without its prompt and trailing remark.
 fn strip(line: &str) -> (String, Option<String>) {
     let mut t = line.trim();
-    if let Some(n) = shell_prompt(t) {
-        t = t[n..].trim();
+    if let Some(rest) = after_prompt(t) {
+        t = rest;
     }
-    if let Some(rest) = t.strip_prefix("$ ") {
-        t = rest.trim();
+    // A trailing `# remark`, as a shell reads it (outside quotes).
+    if let Some(at) = t.find(" #")
+        && !t[..at].contains(['\'', '"'])
+    {
+        let remark = t[at + 2..].trim().to_string();
+        return (t[..at].trim().to_string(), Some(remark));
     }
     if t.ends_with(')')
         && let Some(open) = t.rfind(" (")
@@ -352,6 +502,8 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
     let mut steps: Vec<Step> = Vec::new();
     let mut prose = Vec::new();
     let mut seen_any = false;
+    // A block whose author shows prompts: its typed lines carry one.
+    let prompted = block.body.iter().any(|(_, l)| after_prompt(l).is_some());
     for (n, line) in &block.body {
         if line.trim().is_empty() {
             if let Some(s) = steps.last_mut()
@@ -362,7 +514,12 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
             }
             continue;
         }
-        if is_command(line, !seen_any) {
+        if !seen_any && is_comment(line) {
+            // A comment before the block's first command: prose.
+            prose.push((*n, line.trim().to_string()));
+            continue;
+        }
+        if is_command(line, !seen_any) && !continues_output(line, steps.last(), prompted) {
             seen_any = true;
             let (command, remark) = strip(line);
             steps.push(Step {
@@ -372,6 +529,7 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
                 remark,
                 output: Vec::new(),
                 output_at: Vec::new(),
+                host: prompt_host(line),
             });
         } else if is_remark(line) {
             prose.push((*n, line.trim().to_string()));
@@ -390,115 +548,5 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(text: &str) -> Result<Chapter, ChapterError> {
-        parse(Path::new("c.md"), text.as_bytes())
-    }
-
-    #[test]
-    fn blocks_with_lines_and_languages() {
-        let c =
-            p("# T\n\n```bash\nping 10.0.0.1\n```\n\ntext\n```\nkubectl get nodes\n```\n").unwrap();
-        assert_eq!(c.blocks.len(), 2);
-        assert_eq!(
-            (c.blocks[0].line, c.blocks[0].lang.as_str(), c.blocks[0].end),
-            (3, "bash", 5)
-        );
-        assert_eq!(c.blocks[1].line, 8);
-        assert!(c.blocks[1].is_shell());
-    }
-
-    #[test]
-    fn bad_input_is_refused_with_its_line() {
-        let e = p("a\n```bash\nls\n").unwrap_err();
-        assert_eq!(e.line, Some(2));
-        assert!(e.message.contains("never closed"), "{e}");
-        let e = p("a\r\nb\r\n").unwrap_err();
-        assert_eq!(e.line, Some(1));
-        assert!(e.message.contains("CRLF"));
-        let e = parse(Path::new("c.md"), b"ok\n\xff\xfe\n").unwrap_err();
-        assert_eq!(e.line, Some(2));
-        assert!(e.message.contains("UTF-8"));
-        let e = parse(Path::new("c.md"), b"\x7fELF\x02\x01\x00\x00").unwrap_err();
-        assert!(e.message.contains("binary"));
-        let many = "```bash\nping -c 1 10.0.0.1\n```\n".repeat(MAX_BLOCKS + 1);
-        let e = p(&many).unwrap_err();
-        assert!(e.message.contains("more than 1000"), "{e}");
-        let e = read(Path::new("/nonexistent/chapter.md")).unwrap_err();
-        assert!(e.to_string().contains("cannot read the chapter"), "{e}");
-    }
-
-    #[test]
-    fn steps_split_commands_output_and_remarks() {
-        let c = p("```bash\nvagrant ssh node1\n\nping 10.244.1.2  (same node)\n\nPING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n\nexit (from node1)\n```\n").unwrap();
-        let (steps, prose) = steps(&c.blocks[0]);
-        let cmds: Vec<&str> = steps.iter().map(|s| s.command.as_str()).collect();
-        assert_eq!(cmds, ["vagrant ssh node1", "ping 10.244.1.2", "exit"]);
-        assert_eq!(steps[1].remark.as_deref(), Some("same node"));
-        assert_eq!(steps[1].output.len(), 2);
-        assert!(prose.is_empty());
-        let c =
-            p("```bash\nkubectl logs x\n\n(removed lines for brevity)\nline one\n```\n").unwrap();
-        let (steps, prose) = super::steps(&c.blocks[0]);
-        assert_eq!(steps[0].output, ["line one"]);
-        assert_eq!(prose[0].1, "(removed lines for brevity)");
-    }
-
-    #[test]
-    fn tabs_and_blocks_without_a_language() {
-        let text = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/book/tabs-and-no-language.md"
-        ))
-        .unwrap();
-        let c = parse(Path::new("t.md"), &text).unwrap();
-        assert!(c.blocks[0].is_shell() && !c.blocks[1].is_shell());
-        let (steps, _) = steps(&c.blocks[0]);
-        let cmds: Vec<_> = steps
-            .iter()
-            .map(|s| crate::book::recognize::recognize(&s.command))
-            .collect();
-        assert_eq!(
-            cmds[0],
-            Ok(crate::book::recognize::Cmd::Ssh {
-                node: "node1".into()
-            })
-        );
-        assert!(matches!(
-            cmds[1],
-            Ok(crate::book::recognize::Cmd::Ping { count: Some(1), .. })
-        ));
-        assert_eq!(steps[1].output.len(), 2);
-    }
-
-    #[test]
-    fn unknown_programs_are_commands_not_output() {
-        let c = p("```bash\nkubectl get nodes\nrm -rf /\n```\n").unwrap();
-        let (steps, _) = steps(&c.blocks[0]);
-        assert_eq!(steps.len(), 2);
-        assert_eq!(steps[1].command, "rm -rf /");
-    }
-
-    /// The fifth probe: `vagrant@node1:~$ ping ...` after `vagrant ssh
-    /// node1` was read as that line's output, which lab never compares
-    /// (it asks the node its hostname): a block claiming a reply the lab
-    /// does not give was a match.
-    #[test]
-    fn a_shell_prompt_opens_a_command() {
-        let c = p("```\n$ vagrant ssh node1\nvagrant@node1:~$ ping -c 1 10.244.2.2\n64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=0.4 ms\nroot@node1:/run# cat flannel/subnet.env\nFLANNEL_MTU=1450\nenp0s3@if2: <UP> $ # not a prompt\n```\n").unwrap();
-        let (steps, _) = steps(&c.blocks[0]);
-        let cmds: Vec<&str> = steps.iter().map(|s| s.command.as_str()).collect();
-        assert_eq!(
-            cmds,
-            [
-                "vagrant ssh node1",
-                "ping -c 1 10.244.2.2",
-                "cat flannel/subnet.env"
-            ]
-        );
-        assert_eq!(steps[1].output.len(), 1);
-        assert_eq!(steps[2].output.len(), 2);
-    }
-}
+#[path = "parse_tests.rs"]
+mod tests;

@@ -173,3 +173,122 @@ fn bad_chapters_exit_2_naming_the_file_and_create_nothing() {
     );
     assert!(!into.exists(), "nothing created");
 }
+
+/// Another author's chapter on another lab (`tests/fixtures/init/
+/// three-workers.md`): nodes `cp`, `w1`–`w3`, 192.168.56.0/24, pods
+/// 10.10.0.0/16, `eth0` NAT and `eth1` private, 3 replicas, prompts in
+/// `console` blocks, the broken overlay and the fix with `--iface=eth1`.
+/// Drafted by `lab init`, it passes `lab test` with every block understood
+/// and none drifting (the nodes table's row `cp` was taken for the `cp`
+/// program: not understood). A copy whose claims are wrong (a cross-node
+/// ping answered in the broken variant, a pod's ping answered, a wrong
+/// source address, flannel choosing eth1) drifts at exactly those lines.
+#[test]
+fn another_authors_chapter_on_a_three_worker_lab_replays_and_its_wrong_claims_drift() {
+    require_root();
+    let name = unique_name("tw");
+    let tmp = tempfile::Builder::new()
+        .prefix("lab-init-")
+        .tempdir()
+        .expect("temporary folder");
+    let chapter = tmp.path().join("three-workers.md");
+    std::fs::copy(
+        root().join("tests/fixtures/init/three-workers.md"),
+        &chapter,
+    )
+    .unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("lab-init-")
+        .tempdir()
+        .expect("temporary lab folder");
+    std::fs::copy(
+        root().join("tests/fixtures/init/web3.yaml"),
+        dir.path().join("web.yaml"),
+    )
+    .unwrap();
+    let lab = TestLab {
+        name: name.clone(),
+        src: dir,
+        state: tempfile::tempdir().expect("tempdir"),
+    };
+    let out = lab.lab(&[
+        "init",
+        chapter.to_str().unwrap(),
+        lab.src.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "lab init failed:\n{}", text(&out));
+    let file = lab.file();
+    let drafted = std::fs::read_to_string(&file).unwrap();
+    for want in [
+        "interfaces: { nat: eth0, private: eth1 }",
+        "pods: 10.10.0.0/16",
+        "name: cp, role: control-plane, ip: 192.168.56.10",
+        "name: w3, role: worker, ip: 192.168.56.13",
+    ] {
+        assert!(drafted.contains(want), "{want}:\n{drafted}");
+    }
+    let first = drafted
+        .lines()
+        .find(|l| l.starts_with("name:"))
+        .unwrap()
+        .to_string();
+    std::fs::write(&file, drafted.replacen(&first, &format!("name: {name}"), 1)).unwrap();
+    let json = lab.state.path().join("report.json");
+    let out = lab.lab(&[
+        "test",
+        file.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let shown = text(&out);
+    assert!(out.status.success(), "lab test failed:\n{shown}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let summary = &report["book"]["summary"];
+    assert_eq!(summary["not_understood"], 0, "{shown}");
+    assert_eq!(summary["drift"], 0, "{shown}");
+    assert_eq!(summary["match"], 3, "{shown}");
+    let wrong = root().join("tests/fixtures/init/three-workers-wrong.md");
+    let json = lab.state.path().join("book.json");
+    let out = lab.lab(&[
+        "book",
+        file.to_str().unwrap(),
+        "--chapter",
+        wrong.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let drifted: Vec<(u64, String)> = report["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["commands"].as_array().unwrap().iter())
+        .filter(|c| c["verdict"] == "drift")
+        .map(|c| {
+            (
+                c["line"].as_u64().unwrap(),
+                c["differences"][0].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let lines: Vec<u64> = drifted.iter().map(|d| d.0).collect();
+    assert_eq!(lines, [50, 59, 70, 90], "{drifted:#?}\n{shown}");
+    assert!(
+        drifted[0]
+            .1
+            .contains("the book shows a reply with ttl 63; the lab shows no reply"),
+        "{drifted:#?}"
+    );
+    assert!(
+        drifted[1]
+            .1
+            .contains("Time to live exceeded from 10.10.1.1"),
+        "{drifted:#?}"
+    );
+    assert!(drifted[2].1.contains("src 192.168.56.21"), "{drifted:#?}");
+    assert!(drifted[3].1.contains("name eth1"), "{drifted:#?}");
+}

@@ -4,6 +4,7 @@
 //! state folder, fixtures, throw-away copies of a lab with a unique name).
 
 mod book;
+mod book_forms;
 mod book_matrix;
 mod cgroups;
 mod cli;

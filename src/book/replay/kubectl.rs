@@ -301,7 +301,8 @@ impl Replayer<'_> {
                         return None;
                     }
                     (KubeAction::Get(g), _) => {
-                        self.observed_table(t, g, r, epoch, pods).await;
+                        self.observed_table(t, g, k.namespace.as_deref(), r, epoch, pods)
+                            .await;
                         "lab compared the book's table with what the lab observes"
                     }
                     _ => return Some(Manifest { accepted: true }),

@@ -197,6 +197,16 @@ impl Replayer<'_> {
                                 "vagrant ssh {node}: the node calls itself `{}`",
                                 o.stdout.trim()
                             ));
+                        } else if r.book.iter().any(|l| !l.trim().is_empty()) {
+                            // The book's lines after it (a login banner, or
+                            // commands behind a prompt lab does not read)
+                            // are compared with nothing: never a match.
+                            r.verdict = Verdict::Skipped;
+                            r.reason = Some(format!(
+                                "the book shows {} line(s) after `vagrant ssh {node}` (from line {}) that lab does not compare",
+                                r.book.len(),
+                                p.step.output_at.first().copied().unwrap_or(p.step.line)
+                            ));
                         }
                     }
                     Err(e) => fail(&mut r, e.to_string()),
@@ -229,6 +239,14 @@ impl Replayer<'_> {
             | Cmd::Tcpdump { .. }
             | Cmd::Grep { .. }) => {
                 let node = p.node.clone().unwrap_or_default();
+                if self.lab.node(&node).is_none() {
+                    r.verdict = Verdict::NotUnderstood;
+                    r.reason = Some(format!(
+                        "`{}` typed at the prompt of {node}, which is no node of the lab; lab runs commands only on the lab's nodes and pods",
+                        c.shape()
+                    ));
+                    return (r, None);
+                }
                 self.node_command(t, c, &node, None, p, &mut r, &pods).await;
             }
             Cmd::Kubectl(k) => manifest = self.kubectl(t, k, p, &mut r, &pods).await,

@@ -349,6 +349,7 @@ impl Replayer<'_> {
         r.differences.extend(match inner {
             Cmd::Ping { .. } => compare::ping_replies(&book, &r.lab),
             Cmd::RouteN => compare::routes(&book, &r.lab),
+            Cmd::IpRoute => compare::missing_routes(&book, &r.lab),
             _ => compare::missing_in_order(&book, &r.lab),
         });
     }

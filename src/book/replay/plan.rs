@@ -41,11 +41,19 @@ pub fn plan(block: &parse::Block) -> (Vec<Planned>, Vec<String>) {
     let mut out: Vec<Planned> = Vec::new();
     for step in steps {
         let mut cmd = recognize(&step.command);
-        let here = node.clone();
+        let mut here = node.clone();
+        // Typed at a node's prompt (`vagrant@w1:~$ route -n`) outside a
+        // `vagrant ssh`: the prompt says where the reader is.
+        if here.is_none()
+            && let (Some(h), Ok(c)) = (&step.host, &cmd)
+            && (needs_node(c) || matches!(c, Cmd::Grep { .. } | Cmd::Exit))
+        {
+            here = Some(h.clone());
+        }
         match &cmd {
             Ok(Cmd::Ssh { node: n }) => node = Some(n.clone()),
             Ok(Cmd::Exit) => {
-                if node.is_none() {
+                if here.is_none() {
                     cmd = Err(
                         "`exit` outside a `vagrant ssh` session would leave the reader's own shell"
                             .into(),

@@ -47,12 +47,19 @@ impl Replayer<'_> {
     /// kubectl ran against the lab's cluster: its table against the book's.
     pub(super) fn cluster_table(&self, r: &mut CommandReport, epoch: usize, pods: &[PodRef]) {
         let book = self.book_in_lab(r, epoch, pods);
+        let cut = book.iter().any(|l| compare::is_elision(l));
+        let book: Vec<String> = book
+            .into_iter()
+            .filter(|l| !compare::is_elision(l))
+            .collect();
         match (Table::parse(&book), Table::parse(&r.lab)) {
-            (Some(b), Some(l)) => r.differences = compare::tables(&b, &l),
+            (Some(b), Some(l)) => r.differences = compare::tables(&b, &l, cut),
             (Some(_), None) => r
                 .differences
                 .push("kubectl get: the lab printed no table".into()),
             (None, _) => {
+                // Nothing compared: never a match.
+                r.verdict = crate::book::Verdict::Skipped;
                 r.reason = Some("the book shows no table to compare with".into());
             }
         }
@@ -63,11 +70,17 @@ impl Replayer<'_> {
         &self,
         t: &dyn Target,
         g: &Get,
+        namespace: Option<&str>,
         r: &mut CommandReport,
         epoch: usize,
         pods: &[PodRef],
     ) {
         let book_lines = self.book_in_lab(r, epoch, pods);
+        let cut = book_lines.iter().any(|l| compare::is_elision(l));
+        let book_lines: Vec<String> = book_lines
+            .into_iter()
+            .filter(|l| !compare::is_elision(l))
+            .collect();
         let Some(book) = Table::parse(&book_lines) else {
             r.reason = Some("the book shows no table to compare with".into());
             return;
@@ -85,7 +98,18 @@ impl Replayer<'_> {
                 Vec::new(),
             ),
             Resource::Pods if flannel => {
-                let mut rows = self.observed_flannel(t).await;
+                // Its pods are in the namespace the variant's plugin runs
+                // them in; a line that asks another sees none of them.
+                let theirs = self
+                    .lab
+                    .variant(&t.variant())
+                    .map(|v| v.cni.plugin().ready_pods().namespace)
+                    .unwrap_or("kube-system");
+                let mut rows = if g.all_namespaces || namespace.unwrap_or("default") == theirs {
+                    self.observed_flannel(t).await
+                } else {
+                    Vec::new()
+                };
                 if g.all_namespaces {
                     for r in &mut rows {
                         r.insert(0, "kube-system".into());
@@ -98,7 +122,7 @@ impl Replayer<'_> {
                 (h, rows, Vec::new())
             }
             Resource::Pods => {
-                let (rows, names) = self.observed_pods(t, g).await;
+                let (rows, names) = self.observed_pods(t, g, namespace).await;
                 let mut h = vec!["NAME", "READY", "STATUS", "IP", "NODE"];
                 if g.all_namespaces {
                     h.insert(0, "NAMESPACE");
@@ -125,7 +149,7 @@ impl Replayer<'_> {
                 .unwrap_or_else(|| owner_of(v).to_string());
             format!("{owner}-*")
         };
-        r.differences = compare::tables_named(&book, &lab, &name);
+        r.differences = compare::tables_named(&book, &lab, &name, cut);
         r.reason = Some(
             "the table's facts were compared with what the lab observes now, not with lab.yaml"
                 .into(),
@@ -176,11 +200,16 @@ impl Replayer<'_> {
 
     /// The workload pods that run, in the namespaces the line asks for,
     /// and each lab pod's workload name.
-    async fn observed_pods(&self, t: &dyn Target, g: &Get) -> (Vec<Vec<String>>, LabNames) {
+    async fn observed_pods(
+        &self,
+        t: &dyn Target,
+        g: &Get,
+        namespace: Option<&str>,
+    ) -> (Vec<Vec<String>>, LabNames) {
         let mut rows = Vec::new();
         let mut names = Vec::new();
         for p in t.pods() {
-            if !g.all_namespaces && p.namespace != "default" {
+            if !g.all_namespaces && p.namespace != namespace.unwrap_or("default") {
                 continue;
             }
             let Some(w) = self.lab.workloads.iter().find(|w| w.app == p.app) else {

@@ -406,3 +406,28 @@ async fn a_ping_without_a_reply_in_the_book_waits_the_derived_deadline() {
     let b = r.blocks.last().unwrap();
     assert_eq!(b.verdict, Verdict::Drift, "{:#?}", b.commands);
 }
+
+/// A `get pods` in a namespace the lab's pods are not in (`-n
+/// kube-flannel`, where the variant's flannel runs in kube-system; `-n
+/// web` for the workload) shows none of them, as kubectl would: the book's
+/// rows are drift. The chapter's own namespaces agree.
+#[tokio::test]
+async fn a_get_in_another_namespace_sees_none_of_the_labs_pods() {
+    let moved = dashed()
+        .replace(
+            "get pods -n kube-system -l app=flannel -o wide",
+            "get pods -n kube-flannel -l app=flannel -o wide",
+        )
+        .replace(
+            "admin.conf get pods -o wide\n\nNAME                                READY     STATUS    RESTARTS   AGE       IP           NODE\nnginx-deployment-75675f5897-4dm42",
+            "admin.conf get pods -n web -o wide\n\nNAME                                READY     STATUS    RESTARTS   AGE       IP           NODE\nnginx-deployment-75675f5897-4dm42",
+        );
+    assert_ne!(moved, dashed());
+    let r = on_netns(&moved).await;
+    let d = diffs(&r, 116);
+    assert!(d.iter().any(|d| d.ends_with("the lab shows []")), "{d:#?}");
+    let d = diffs(&r, 69);
+    assert!(d.iter().any(|d| d.ends_with("the lab shows []")), "{d:#?}");
+    let r = on_netns(&dashed()).await;
+    assert!(diffs(&r, 116).is_empty(), "{:#?}", diffs(&r, 116));
+}

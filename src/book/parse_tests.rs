@@ -1,0 +1,160 @@
+//! Unit tests of [`super`]: blocks, prompts, fences, steps.
+use super::*;
+
+fn p(text: &str) -> Result<Chapter, ChapterError> {
+    parse(Path::new("c.md"), text.as_bytes())
+}
+
+#[test]
+fn blocks_with_lines_and_languages() {
+    let c = p("# T\n\n```bash\nping 10.0.0.1\n```\n\ntext\n```\nkubectl get nodes\n```\n").unwrap();
+    assert_eq!(c.blocks.len(), 2);
+    assert_eq!(
+        (c.blocks[0].line, c.blocks[0].lang.as_str(), c.blocks[0].end),
+        (3, "bash", 5)
+    );
+    assert_eq!(c.blocks[1].line, 8);
+    assert!(c.blocks[1].is_shell());
+}
+
+#[test]
+fn bad_input_is_refused_with_its_line() {
+    let e = p("a\n```bash\nls\n").unwrap_err();
+    assert_eq!(e.line, Some(2));
+    assert!(e.message.contains("never closed"), "{e}");
+    let e = p("a\r\nb\r\n").unwrap_err();
+    assert_eq!(e.line, Some(1));
+    assert!(e.message.contains("CRLF"));
+    let e = parse(Path::new("c.md"), b"ok\n\xff\xfe\n").unwrap_err();
+    assert_eq!(e.line, Some(2));
+    assert!(e.message.contains("UTF-8"));
+    let e = parse(Path::new("c.md"), b"\x7fELF\x02\x01\x00\x00").unwrap_err();
+    assert!(e.message.contains("binary"));
+    let many = "```bash\nping -c 1 10.0.0.1\n```\n".repeat(MAX_BLOCKS + 1);
+    let e = p(&many).unwrap_err();
+    assert!(e.message.contains("more than 1000"), "{e}");
+    let e = read(Path::new("/nonexistent/chapter.md")).unwrap_err();
+    assert!(e.to_string().contains("cannot read the chapter"), "{e}");
+}
+
+#[test]
+fn steps_split_commands_output_and_remarks() {
+    let c = p("```bash\nvagrant ssh node1\n\nping 10.244.1.2  (same node)\n\nPING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n\nexit (from node1)\n```\n").unwrap();
+    let (steps, prose) = steps(&c.blocks[0]);
+    let cmds: Vec<&str> = steps.iter().map(|s| s.command.as_str()).collect();
+    assert_eq!(cmds, ["vagrant ssh node1", "ping 10.244.1.2", "exit"]);
+    assert_eq!(steps[1].remark.as_deref(), Some("same node"));
+    assert_eq!(steps[1].output.len(), 2);
+    assert!(prose.is_empty());
+    let c = p("```bash\nkubectl logs x\n\n(removed lines for brevity)\nline one\n```\n").unwrap();
+    let (steps, prose) = super::steps(&c.blocks[0]);
+    assert_eq!(steps[0].output, ["line one"]);
+    assert_eq!(prose[0].1, "(removed lines for brevity)");
+}
+
+#[test]
+fn tabs_and_blocks_without_a_language() {
+    let text = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/book/tabs-and-no-language.md"
+    ))
+    .unwrap();
+    let c = parse(Path::new("t.md"), &text).unwrap();
+    assert!(c.blocks[0].is_shell() && !c.blocks[1].is_shell());
+    let (steps, _) = steps(&c.blocks[0]);
+    let cmds: Vec<_> = steps
+        .iter()
+        .map(|s| crate::book::recognize::recognize(&s.command))
+        .collect();
+    assert_eq!(
+        cmds[0],
+        Ok(crate::book::recognize::Cmd::Ssh {
+            node: "node1".into()
+        })
+    );
+    assert!(matches!(
+        cmds[1],
+        Ok(crate::book::recognize::Cmd::Ping { count: Some(1), .. })
+    ));
+    assert_eq!(steps[1].output.len(), 2);
+}
+
+#[test]
+fn unknown_programs_are_commands_not_output() {
+    let c = p("```bash\nkubectl get nodes\nrm -rf /\n```\n").unwrap();
+    let (steps, _) = steps(&c.blocks[0]);
+    assert_eq!(steps.len(), 2);
+    assert_eq!(steps[1].command, "rm -rf /");
+}
+
+#[test]
+fn prompts_tildes_and_indented_blocks() {
+    let c = p("text\n\n~~~console\nvagrant@node1:~$ ping -c 1 10.0.0.1\nPING x\n[root@node1 ~]# ip route\n# cat /run/flannel/subnet.env\nFLANNEL_SUBNET=10.244.1.1/24\n# a comment that is output\nnode1:~# exit\n~~~\n\nProse:\n\n    # first a comment\n    ping 10.0.0.2   # the other node\n\n    PING y\n\nmore prose\n    not code: a paragraph goes on\n\n- item\n\n    item text, not code\n").unwrap();
+    assert_eq!(c.blocks.len(), 2, "{:?}", c.blocks);
+    let (s, _) = steps(&c.blocks[0]);
+    let cmds: Vec<&str> = s.iter().map(|s| s.command.as_str()).collect();
+    assert_eq!(
+        cmds,
+        [
+            "ping -c 1 10.0.0.1",
+            "ip route",
+            "cat /run/flannel/subnet.env",
+            "exit"
+        ]
+    );
+    assert_eq!(
+        s[2].output,
+        ["FLANNEL_SUBNET=10.244.1.1/24", "# a comment that is output"]
+    );
+    let b = &c.blocks[1];
+    assert_eq!((b.line, b.end, b.fence.as_str()), (15, 18, ""));
+    let (s, prose) = steps(b);
+    assert_eq!(prose, [(15, "# first a comment".to_string())]);
+    assert_eq!(s[0].command, "ping 10.0.0.2");
+    assert_eq!(s[0].remark.as_deref(), Some("the other node"));
+    assert_eq!(s[0].output, ["PING y"]);
+    // A backtick fence is not closed by tildes, nor the other way.
+    let c = p("```\nls\n~~~\n```\n~~~~\nls\n```\n~~~~\n").unwrap();
+    assert_eq!(c.blocks.len(), 2);
+    assert_eq!(c.blocks[0].body.len(), 2);
+}
+
+/// A node named like a program (`cp`) in a table's rows is output, not
+/// a command; a program after a blank line is a command again.
+#[test]
+fn table_rows_named_like_programs_are_output() {
+    for text in [
+        "```\nkubectl get nodes\nNAME   STATUS\ncp     Ready\nw1     Ready\n\ncat /run/x\n```\n",
+        "```console\n$ kubectl get nodes\nNAME   STATUS\ncp     Ready\nw1     Ready\n$ cat /run/x\n```\n",
+    ] {
+        let c = p(text).unwrap();
+        let (s, _) = steps(&c.blocks[0]);
+        let cmds: Vec<&str> = s.iter().map(|s| s.command.as_str()).collect();
+        assert_eq!(cmds, ["kubectl get nodes", "cat /run/x"], "{text}");
+        assert_eq!(
+            s[0].output,
+            ["NAME   STATUS", "cp     Ready", "w1     Ready"]
+        );
+    }
+}
+
+/// The fifth probe: `vagrant@node1:~$ ping ...` after `vagrant ssh
+/// node1` was read as that line's output, which lab never compares
+/// (it asks the node its hostname): a block claiming a reply the lab
+/// does not give was a match.
+#[test]
+fn a_shell_prompt_opens_a_command() {
+    let c = p("```\n$ vagrant ssh node1\nvagrant@node1:~$ ping -c 1 10.244.2.2\n64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=0.4 ms\nroot@node1:/run# cat flannel/subnet.env\nFLANNEL_MTU=1450\nenp0s3@if2: <UP> $ # not a prompt\n```\n").unwrap();
+    let (steps, _) = steps(&c.blocks[0]);
+    let cmds: Vec<&str> = steps.iter().map(|s| s.command.as_str()).collect();
+    assert_eq!(
+        cmds,
+        [
+            "vagrant ssh node1",
+            "ping -c 1 10.244.2.2",
+            "cat flannel/subnet.env"
+        ]
+    );
+    assert_eq!(steps[1].output.len(), 1);
+    assert_eq!(steps[2].output.len(), 2);
+}
