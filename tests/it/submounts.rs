@@ -23,7 +23,9 @@ const UNDER_USR: &str = "/usr/local/share";
 fn a_mount_under_usr_is_read_only_in_a_node_and_a_probe() {
     let lab = TestLab::chapter4("sub");
     lab.up(&[]);
-    let exe = std::env::current_exe().unwrap();
+    // This process's own binary, even if a build has replaced the file
+    // since it started (the path of `current_exe` is then gone).
+    let exe = format!("/proc/{}/exe", std::process::id());
     let out = std::process::Command::new("unshare")
         .args(["--mount", "--propagation", "private", "sh", "-c"])
         .arg(format!(
