@@ -237,7 +237,8 @@ impl Replayer<'_> {
             | Cmd::IpRoute
             | Cmd::Cat { .. }
             | Cmd::Tcpdump { .. }
-            | Cmd::Grep { .. }) => {
+            | Cmd::Grep { .. }
+            | Cmd::Curl(_)) => {
                 let node = p.node.clone().unwrap_or_default();
                 if self.lab.node(&node).is_none() {
                     r.verdict = Verdict::NotUnderstood;
