@@ -221,17 +221,22 @@ impl Curl {
     /// The line that runs for this curl against `ip` (the lab's address
     /// for the book's): typed values only, the URL one quoted word, no glob
     /// (`-g`), no progress meter and errors shown (`-sS`: the output is no
-    /// terminal), and a deadline: the book's `-m`/`--connect-timeout`, else
+    /// terminal; `-s` alone where the book's is silent), and a deadline: the book's `-m`/`--connect-timeout`, else
     /// a connection waited `wait` seconds and the answer 2 s more; the
     /// whole under `timeout`. Also says why it is not the book's line.
     pub fn line(&self, ip: Ipv4Addr, wait: &str) -> (String, Vec<String>) {
         let mut why = Vec::new();
-        let mut w = vec!["curl".to_string(), "-gsS".to_string()];
-        if !(self.silent && self.show_error) {
-            why.push(
-                "-sS: no progress meter (the lab's output is no terminal) and curl's error shown"
-                    .into(),
-            );
+        // A silent curl (-s without -S) prints no error: the reader sees
+        // none, and the exit says why. Any other is run with -sS: no
+        // progress meter (the lab's output is no terminal; a reader's curl
+        // writing to a terminal shows none) and its error shown.
+        let quiet = self.silent && !self.show_error;
+        let mut w = vec![
+            "curl".to_string(),
+            if quiet { "-gs" } else { "-gsS" }.to_string(),
+        ];
+        if !self.silent {
+            why.push("-sS: no progress meter (the book's curl wrote to a terminal; the lab's output is none)".into());
         }
         for (on, f) in [
             (self.head, "-I"),
@@ -290,6 +295,9 @@ pub enum Failure {
     Refused,
     NoRoute,
     NotResolved,
+    /// Exit 7 without the kernel's reason (curl 7.8x says `Couldn't
+    /// connect to server` for a refusal and a route error alike).
+    CouldNotConnect,
     /// Another curl error: its exit code.
     Other(i32),
 }
@@ -301,8 +309,22 @@ impl fmt::Display for Failure {
             Failure::Refused => write!(f, "connection refused"),
             Failure::NoRoute => write!(f, "no route to the host"),
             Failure::NotResolved => write!(f, "the host not resolved"),
+            Failure::CouldNotConnect => write!(f, "could not connect"),
             Failure::Other(n) => write!(f, "curl error {n}"),
         }
+    }
+}
+
+impl Failure {
+    /// The same failure as `other`, by meaning: a bare "could not connect"
+    /// is a refusal or a route error worded by a newer curl.
+    pub fn agrees(&self, other: &Failure) -> bool {
+        use Failure::*;
+        self == other
+            || matches!(
+                (self, other),
+                (CouldNotConnect, Refused | NoRoute) | (Refused | NoRoute, CouldNotConnect)
+            )
     }
 }
 
@@ -359,6 +381,8 @@ fn failure_of(code: i32, msg: &str) -> Failure {
         Failure::NoRoute
     } else if code == 6 || low.contains("resolve host") {
         Failure::NotResolved
+    } else if code == 7 {
+        Failure::CouldNotConnect
     } else {
         Failure::Other(code)
     }
@@ -429,7 +453,9 @@ pub fn differences(book: &Facts, lab: &Facts) -> (Vec<String>, bool) {
         differs |= book.title.is_some() && lab.title.is_some() && book.title != lab.title;
     }
     if !differs && !answered {
-        differs |= book.failure.is_some() && lab.failure.is_some() && book.failure != lab.failure;
+        if let (Some(b), Some(l)) = (&book.failure, &lab.failure) {
+            differs |= !b.agrees(l);
+        }
     }
     if differs {
         (

@@ -116,7 +116,7 @@ fn the_line_that_runs_is_rebuilt_with_a_deadline() {
     let (l, _) = curl("curl -s -o /dev/null 10.244.3.3").line(ip, "0.4");
     assert_eq!(
         l,
-        "timeout 5 curl -gsS -o /dev/null --connect-timeout 0.4 --max-time 2.4 http://10.244.2.2/"
+        "timeout 5 curl -gs -o /dev/null --connect-timeout 0.4 --max-time 2.4 http://10.244.2.2/"
     );
 }
 
@@ -145,7 +145,10 @@ fn facts_of_pages_heads_and_errors() {
     let refused = lines(
         "curl: (7) Failed to connect to 10.244.1.2 port 81 after 0 ms: Couldn't connect to server",
     );
-    assert_eq!(facts(&refused, Some(7)).failure, Some(Failure::Other(7)));
+    assert_eq!(
+        facts(&refused, Some(7)).failure,
+        Some(Failure::CouldNotConnect)
+    );
     let refused =
         lines("curl: (7) Failed to connect to 10.244.1.2 port 81 after 0 ms: Connection refused");
     assert_eq!(facts(&refused, Some(7)).failure, Some(Failure::Refused));
@@ -195,6 +198,19 @@ fn differences_are_of_facts() {
             "curl: the book shows no answer (timed out); the lab shows no answer (no route to the host)"
         ]
     );
+    // curl 7.88's words for a refusal agree with an older curl's.
+    let refused = facts(
+        &lines("curl: (7) Failed to connect to 10.244.1.2 port 81: Connection refused"),
+        None,
+    );
+    let lab_couldnt = facts(
+        &lines(
+            "curl: (7) Failed to connect to 10.244.1.2 port 81 after 0 ms: Couldn't connect to server",
+        ),
+        Some(7),
+    );
+    assert!(differences(&refused, &lab_couldnt).0.is_empty());
+    assert_eq!(differences(&book_timeout, &lab_couldnt).0.len(), 1);
     let title = |t: &str| facts(&lines(&format!("<title>{t}</title>")), Some(0));
     let book_page = facts(&lines("<title>Welcome to nginx!</title>"), None);
     assert!(

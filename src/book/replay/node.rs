@@ -108,7 +108,7 @@ impl Replayer<'_> {
                 }
                 let wait = no_reply.map_or("1", |nr| nr.wait.as_str());
                 if let Some(nr) = no_reply {
-                    why.push(nr.why.clone());
+                    why.push(nr.why.replace("ping waits", "curl waits"));
                 }
                 let (line, w) = curl.line(lab_ip, wait);
                 why.extend(w);
@@ -187,8 +187,11 @@ impl Replayer<'_> {
             Cmd::Curl(_) => crate::book::curl::facts(&r.book, None).answered == Some(true),
             _ => compare::ping_facts(&r.book).reply,
         };
+        // A curl given its own deadline (-m, --connect-timeout) waits that.
+        let own_deadline =
+            matches!(c, Cmd::Curl(k) if k.max_time.is_some() || k.connect_timeout.is_some());
         let no_reply = match ping_of(c) {
-            Some(target) if shown && !answer_shown => {
+            Some(target) if shown && !answer_shown && !own_deadline => {
                 let ip = self.target_ip(target, epoch, pods, &mut r.bindings);
                 let from = match pod {
                     Some(p) => Endpoint::Pod {
