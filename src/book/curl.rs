@@ -21,6 +21,7 @@
 //! not compared (the book's nginx version is not the lab's, and the netns
 //! pods serve a page of their own naming the pod, without a title).
 
+use super::recognize::{Cmd, KubeAction, Kubectl};
 use super::{CommandReport, Verdict};
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -51,6 +52,45 @@ pub struct Curl {
     pub discard: bool,
     pub max_time: Option<u32>,
     pub connect_timeout: Option<u32>,
+    /// `-w '%{http_code}'`: the status printed after the page.
+    pub write_code: bool,
+}
+
+/// The write-outs lab reads, as a book quotes them.
+const WRITE_OUTS: &[&str] = &[
+    "'%{http_code}'",
+    "\"%{http_code}\"",
+    "'%{http_code}\\n'",
+    "\"%{http_code}\\n\"",
+];
+
+/// `line` without its `-w '%{http_code}'` (or `--write-out`, `"..."`,
+/// with `\n`), and whether it had one.
+pub fn take_write_out(line: &str) -> (String, bool) {
+    for w in WRITE_OUTS {
+        for flag in ["-w ", "--write-out "] {
+            let said = format!("{flag}{w}");
+            if line.contains(&said) {
+                return (line.replacen(&said, "", 1), true);
+            }
+        }
+    }
+    (line.to_string(), false)
+}
+
+/// Put a write-out taken by [`take_write_out`] back on the line's curl.
+pub fn with_write_out(cmd: &mut Cmd) -> Result<(), String> {
+    match cmd {
+        Cmd::Curl(c) => {
+            c.write_code = true;
+            Ok(())
+        }
+        Cmd::Kubectl(Kubectl {
+            action: KubeAction::Exec { cmd, .. },
+            ..
+        }) => with_write_out(cmd),
+        _ => Err("-w '%{http_code}' is curl's; lab reads it only on a curl".into()),
+    }
 }
 
 fn seconds(flag: &str, v: Option<&&str>) -> Result<u32, String> {
@@ -82,6 +122,7 @@ pub fn recognize(args: &[&str]) -> Result<Curl, String> {
         discard: false,
         max_time: None,
         connect_timeout: None,
+        write_code: false,
     };
     let mut url = None;
     let mut i = 0;
@@ -252,6 +293,9 @@ impl Curl {
         if self.discard {
             w.extend(["-o".into(), "/dev/null".into()]);
         }
+        if self.write_code {
+            w.extend(["-w".into(), "'%{http_code}\\n'".into()]);
+        }
         let wait_s: f64 = wait.parse().unwrap_or(1.0);
         let connect = match (self.connect_timeout, self.max_time) {
             (Some(c), _) => c.to_string(),
@@ -410,9 +454,15 @@ fn title(l: &str) -> Option<String> {
 /// lab's), None for the book's (read from its lines alone).
 pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
     let mut f = Facts::default();
+    let mut written = None;
     for l in lines {
         if f.status.is_none() {
             f.status = status_line(l);
+        }
+        // `-w '%{http_code}'`: three digits on a line of their own.
+        let t = l.trim();
+        if t.len() == 3 && t.bytes().all(|b| b.is_ascii_digit()) {
+            written = t.parse::<u16>().ok();
         }
         if f.title.is_none() {
             f.title = title(l);
@@ -422,6 +472,14 @@ pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
         {
             f.failure = Some(failure_of(n, msg));
         }
+    }
+    match written {
+        Some(0) if code.is_none() && f.failure.is_none() => f.answered = Some(false),
+        Some(n) if n > 0 && f.status.is_none() => f.status = Some(n),
+        _ => {}
+    }
+    if f.answered == Some(false) {
+        return f;
     }
     f.answered = match code {
         Some(0) => Some(true),

@@ -34,6 +34,9 @@ fn the_common_shapes_are_understood() {
     assert_eq!(c.max_time, Some(4));
     let c = curl("curl -sm 2 10.0.0.1");
     assert_eq!(c.max_time, Some(2));
+    let c = curl("curl -s -o /dev/null -w '%{http_code}' 10.244.1.2");
+    assert!(c.write_code && c.discard);
+    assert!(curl("curl --write-out \"%{http_code}\\n\" -s 10.244.1.2").write_code);
     // In a pod, the `--` form.
     let Ok(Cmd::Kubectl(Kubectl {
         action: KubeAction::Exec { cmd, .. },
@@ -84,7 +87,10 @@ fn other_curls_are_not_understood() {
         "curl 10.244.1.2:99999",
         "curl 10.244.1.2/../../etc",
         "curl http://10.244.1.2/a%20b",
-        "curl -w '%{http_code}' 10.244.1.2",
+        "curl -w '%{time_total}' 10.244.1.2",
+        "curl -w '%{http_code}' -w '%{http_code}' 10.244.1.2",
+        "ping -w '%{http_code}' 10.244.1.2",
+        "cat -w '%{http_code}' /etc/hostname",
         "curl 10.244.1.2 > /tmp/x",
         "curl -s 10.244.1.2 | grep title",
         "curl -s 10.244.1.2 | sh",
@@ -113,6 +119,11 @@ fn the_line_that_runs_is_rebuilt_with_a_deadline() {
         "timeout 7 curl -gsS -I --connect-timeout 5 --max-time 5 http://10.244.2.2:80/x"
     );
     assert!(why.is_empty(), "{why:?}");
+    let (l, _) = curl("curl -s -o /dev/null -w '%{http_code}' 10.244.3.3").line(ip, "1");
+    assert_eq!(
+        l,
+        "timeout 5 curl -gs -o /dev/null -w '%{http_code}\\n' --connect-timeout 1 --max-time 3 http://10.244.2.2/"
+    );
     let (l, _) = curl("curl -s -o /dev/null 10.244.3.3").line(ip, "0.4");
     assert_eq!(
         l,
@@ -159,6 +170,15 @@ fn facts_of_pages_heads_and_errors() {
         Some(Failure::NotResolved)
     );
     assert_eq!(facts(&[], None).answered, None);
+    // `-w '%{http_code}'`.
+    assert_eq!(facts(&lines("200"), None).status, Some(200));
+    assert_eq!(facts(&lines("200"), None).answered, Some(true));
+    assert_eq!(facts(&lines("000"), None).answered, Some(false));
+    let f = facts(&lines("000"), Some(28));
+    assert_eq!(
+        (f.answered, f.failure),
+        (Some(false), Some(Failure::TimedOut))
+    );
     assert_eq!(facts(&[], Some(0)).answered, Some(true));
 }
 

@@ -146,6 +146,17 @@ fn is_file(s: &str) -> bool {
 
 /// Recognise one command line (prompt and remark already stripped).
 pub fn recognize(line: &str) -> Result<Cmd, String> {
+    // curl's `-w '%{http_code}'`, the one quoted word lab reads, is taken
+    // out before the shell check and put back on the curl as a flag.
+    let (line, write_code) = super::curl::take_write_out(line);
+    let mut cmd = one_line(&line)?;
+    if write_code {
+        super::curl::with_write_out(&mut cmd)?;
+    }
+    Ok(cmd)
+}
+
+fn one_line(line: &str) -> Result<Cmd, String> {
     if let Some(c) = line
         .chars()
         .find(|c| META.contains(c) || c.is_control() && *c != '\t')

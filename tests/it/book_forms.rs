@@ -172,7 +172,7 @@ fn curl_lines_are_replayed_and_judged_by_their_facts() {
     let at = |line: u64| *commands.iter().find(|c| c["line"] == line).unwrap();
     // Every curl ran, on node1 or in node1's pod, against the lab's bound
     // address, with a deadline.
-    for line in [17, 23, 40, 49, 58, 73, 82, 90, 92] {
+    for line in [17, 23, 40, 49, 58, 73, 82, 90, 92, 93] {
         let c = at(line);
         let ran = c["ran"].as_str().unwrap();
         assert!(ran.starts_with("timeout "), "{line}: {ran}");
@@ -185,6 +185,12 @@ fn curl_lines_are_replayed_and_judged_by_their_facts() {
     assert_eq!(at(82)["verdict"], "skipped", "{stdout}");
     assert!(at(82)["differences"].as_array().unwrap().is_empty());
     assert_eq!(at(92)["verdict"], "skipped", "{stdout}");
+    // `-w '%{http_code}'`: the status compared.
+    assert_eq!(at(93)["verdict"], "match", "{stdout}");
+    assert!(
+        at(93)["ran"].as_str().unwrap().contains("-w '%{http_code}\\n'"),
+        "{stdout}"
+    );
     assert!(
         at(92)["reason"]
             .as_str()
