@@ -510,10 +510,11 @@ pub fn differences(book: &Facts, lab: &Facts) -> (Vec<String>, bool) {
         differs |= book.status.is_some() && lab.status.is_none();
         differs |= book.title.is_some() && lab.title.is_some() && book.title != lab.title;
     }
-    if !differs && !answered {
-        if let (Some(b), Some(l)) = (&book.failure, &lab.failure) {
-            differs |= !b.agrees(l);
-        }
+    if !differs
+        && !answered
+        && let (Some(b), Some(l)) = (&book.failure, &lab.failure)
+    {
+        differs |= !b.agrees(l);
     }
     if differs {
         (

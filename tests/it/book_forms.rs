@@ -188,7 +188,10 @@ fn curl_lines_are_replayed_and_judged_by_their_facts() {
     // `-w '%{http_code}'`: the status compared.
     assert_eq!(at(93)["verdict"], "match", "{stdout}");
     assert!(
-        at(93)["ran"].as_str().unwrap().contains("-w '%{http_code}\\n'"),
+        at(93)["ran"]
+            .as_str()
+            .unwrap()
+            .contains("-w '%{http_code}\\n'"),
         "{stdout}"
     );
     assert!(

@@ -33,6 +33,8 @@ mod target;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_curl;
+#[cfg(test)]
 mod tests_drift;
 #[cfg(test)]
 mod tests_fuzz;

@@ -180,6 +180,23 @@ impl Replayer<'_> {
         pods: &[PodRef],
     ) {
         let epoch = self.epoch(p);
+        // A curl goes only to the lab's own addresses (its nodes' and pods'
+        // networks): an address of the reader's world is not the lab's.
+        if let Cmd::Curl(k) = c {
+            let ip = self.target_ip(k.ip, epoch, pods, &mut r.bindings);
+            let n = &self.lab.network;
+            if ![n.pods, n.private, n.nat]
+                .iter()
+                .any(|net| net.contains(&ip))
+            {
+                r.verdict = Verdict::NotUnderstood;
+                r.reason = Some(format!(
+                    "curl to {ip}: lab runs curl only to the lab's addresses ({}, {}, {})",
+                    n.pods, n.private, n.nat
+                ));
+                return;
+            }
+        }
         // A ping whose output the book shows without a reply: how long to
         // wait for one (a book that shows nothing compares nothing).
         let shown = r.book.iter().any(|l| !l.trim().is_empty());

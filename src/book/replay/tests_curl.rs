@@ -1,0 +1,73 @@
+//! A curl on a node whose pods serve the real nginx image's page (the
+//! vagrant lab's; recorded by hand, no VMs run here): its `<title>` is
+//! compared, and an address that is none of the lab's is not curled.
+
+use super::tests::{RecordedLab, chapter4, pod, replied};
+use super::*;
+use crate::book::parse;
+use crate::provider::Kind;
+use crate::session::fake::FakeSession;
+
+const PAGE: &str = "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n</body>\n</html>\n";
+
+const CHAPTER: &str = "# Pages\n\n```console\n$ vagrant ssh node1\nvagrant@node1:~$ curl 10.244.1.2\n<title>Welcome to nginx!</title>\nvagrant@node1:~$ exit\n```\n\n```console\n$ vagrant ssh node1\nvagrant@node1:~$ curl 10.244.1.2\n<title>It works!</title>\nvagrant@node1:~$ exit\n```\n\n```console\n$ vagrant ssh node1\nvagrant@node1:~$ curl -m 2 http://192.0.2.7/\n<title>Elsewhere</title>\nvagrant@node1:~$ exit\n```\n";
+
+#[tokio::test]
+async fn a_pages_title_is_compared_and_only_the_labs_addresses_are_curled() {
+    let (lab, _) = chapter4();
+    let session = || {
+        FakeSession::new()
+            .on("node1", "hostname", "node1\n")
+            .on_out("node1", "curl -gsS", replied(PAGE))
+    };
+    let chapter = parse::parse(std::path::Path::new("pages.md"), CHAPTER.as_bytes()).unwrap();
+    let mut t = RecordedLab {
+        kind: Kind::Vagrant,
+        broken: session(),
+        fixed: session(),
+        variant: "broken".into(),
+        switches: Vec::new(),
+        pods: vec![
+            pod("nginx-deployment-6b7f6d9b8c-k2v9x", "node1", "10.244.1.2"),
+            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
+        ],
+        real: None,
+        kubectl_lines: Default::default(),
+    };
+    let r = replay(
+        &chapter,
+        &lab,
+        &mut t,
+        &crate::book::known::KnownFile::default(),
+    )
+    .await;
+    let curl = |line: usize| {
+        r.blocks
+            .iter()
+            .flat_map(|b| &b.commands)
+            .find(|c| c.line == line)
+            .unwrap()
+    };
+    assert_eq!(curl(5).verdict, Verdict::Match, "{:?}", curl(5));
+    assert_eq!(curl(5).ran_on.as_deref(), Some("node1"));
+    assert_eq!(curl(12).verdict, Verdict::Drift, "{:?}", curl(12));
+    assert_eq!(
+        curl(12).differences,
+        [
+            "curl: the book shows an answer (the title `It works!`); the lab shows an answer (the title `Welcome to nginx!`)"
+        ]
+    );
+    assert_eq!(curl(19).verdict, Verdict::NotUnderstood, "{:?}", curl(19));
+    assert!(
+        curl(19)
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("curl to 192.0.2.7"),
+        "{:?}",
+        curl(19)
+    );
+    let asked = t.broken.ran();
+    assert!(!asked.iter().any(|a| a.contains("192.0.2.7")), "{asked:?}");
+    assert_eq!(asked.iter().filter(|a| a.contains("curl")).count(), 2);
+}
