@@ -24,6 +24,7 @@
 //!
 //! Nothing is `match` that did not run or where nothing was compared.
 
+mod judgeable;
 mod kubectl;
 mod manifest;
 mod node;
