@@ -124,8 +124,16 @@ impl Replayer<'_> {
         // count added there would change what kubectl judges.
         let ping_without_count = words.contains(&"--")
             && matches!(&k.action, KubeAction::Exec { cmd, .. } if matches!(**cmd, Cmd::Ping { count: None, .. }));
+        // A curl after `--` runs as typed in the cluster's pod: given a
+        // deadline where it has none, its write-out unquoted (argv, no shell).
+        let curl_without_deadline = words.contains(&"--")
+            && matches!(&k.action, KubeAction::Exec { cmd, .. } if matches!(&**cmd, Cmd::Curl(c) if c.max_time.is_none() && c.connect_timeout.is_none()));
         let mut out = Vec::new();
         for w in words {
+            if execs_curl(&k.action) && w.starts_with(['\'', '"']) {
+                out.push(w.trim_matches(['\'', '"']).to_string());
+                continue;
+            }
             if Some(w) == book_pod
                 && let Some(name) = &lab_name
             {
@@ -146,6 +154,11 @@ impl Replayer<'_> {
                 continue;
             }
             out.push(w.to_string());
+            if w == "curl" && curl_without_deadline {
+                r.why
+                    .push("--connect-timeout 1 -m 3 added: the book's curl has no deadline".into());
+                out.extend(["--connect-timeout", "1", "-m", "3"].map(String::from));
+            }
             if w == "ping" && ping_without_count {
                 let n = (compare::replies(&r.book).len()).max(1);
                 r.why.push(format!(
@@ -453,6 +466,12 @@ pub(super) struct Manifest {
 
 /// A line kubectl accepted without running it: never `match`, and its
 /// reason says what lab `did` instead.
+/// Whether an exec's command is a curl (its only quoted word is the
+/// write-out recognition allowed).
+fn execs_curl(a: &KubeAction) -> bool {
+    matches!(a, KubeAction::Exec { cmd, .. } if matches!(**cmd, Cmd::Curl(_)))
+}
+
 fn not_run(r: &mut CommandReport, did: &str) {
     if r.verdict == Verdict::Match {
         r.verdict = Verdict::Skipped;

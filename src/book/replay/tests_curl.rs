@@ -71,3 +71,62 @@ async fn a_pages_title_is_compared_and_only_the_labs_addresses_are_curled() {
     assert!(!asked.iter().any(|a| a.contains("192.0.2.7")), "{asked:?}");
     assert_eq!(asked.iter().filter(|a| a.contains("curl")).count(), 2);
 }
+
+const TABLE: &str = "NAME                                READY   STATUS    RESTARTS   AGE   IP           NODE\nnginx-deployment-6b7f6d9b8c-k2v9x   1/1     Running   0          2m    10.244.1.2   node1\nnginx-deployment-6b7f6d9b8c-zt4mf   1/1     Running   0          2m    10.244.2.2   node2\n";
+
+/// On a cluster the book's `kubectl exec POD -- curl` runs as typed (argv):
+/// its `-w '%{http_code}'` unquoted (no shell takes the quotes off) and a
+/// deadline added where the book's curl has none; the status it prints is
+/// compared (the same answer drifts where the book claims `000`).
+#[tokio::test]
+async fn a_curl_in_a_clusters_pod_gets_a_deadline_and_its_write_out_unquoted() {
+    let (lab, _) = chapter4();
+    let pod1 = "nginx-deployment-6b7f6d9b8c-k2v9x";
+    let text = format!(
+        "```bash\nkubectl get pods -o wide\n{TABLE}```\n\n```bash\nkubectl exec {pod1} -- curl -s -o /dev/null -w '%{{http_code}}' 10.244.2.2\n200\n```\n\n```bash\nkubectl exec {pod1} -- curl -s -o /dev/null -w '%{{http_code}}' 10.244.2.2\n000\n```\n"
+    );
+    let session = || {
+        FakeSession::new()
+            .kubectl("get pods -o wide", TABLE)
+            .kubectl(
+                "-- curl --connect-timeout 1 -m 3 -s -o /dev/null -w %{http_code} 10.244.2.2",
+                "200\n",
+            )
+    };
+    let chapter = parse::parse(std::path::Path::new("pod.md"), text.as_bytes()).unwrap();
+    let mut t = RecordedLab {
+        kind: Kind::Vagrant,
+        broken: session(),
+        fixed: session(),
+        variant: "broken".into(),
+        switches: Vec::new(),
+        pods: vec![
+            pod(pod1, "node1", "10.244.1.2"),
+            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
+        ],
+        real: None,
+        kubectl_lines: Default::default(),
+    };
+    let r = replay(
+        &chapter,
+        &lab,
+        &mut t,
+        &crate::book::known::KnownFile::default(),
+    )
+    .await;
+    let c = |i: usize| &r.blocks[i + 1].commands[0];
+    assert_eq!(c(0).verdict, Verdict::Match, "{:?}", c(0));
+    assert_eq!(c(1).verdict, Verdict::Drift, "{:?}", c(1));
+    assert_eq!(
+        c(1).differences,
+        ["curl: the book shows no answer; the lab shows an answer (HTTP 200)"]
+    );
+    let lines = t.kubectl_lines.lock().unwrap().clone();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines.iter().skip(1).all(|l| l.ends_with(
+            "-- curl --connect-timeout 1 -m 3 -s -o /dev/null -w %{http_code} 10.244.2.2"
+        )),
+        "{lines:?}"
+    );
+}
