@@ -77,13 +77,14 @@ const TABLE: &str = "NAME                                READY   STATUS    RESTA
 /// On a cluster the book's `kubectl exec POD -- curl` runs as typed (argv):
 /// its `-w '%{http_code}'` unquoted (no shell takes the quotes off) and a
 /// deadline added where the book's curl has none; the status it prints is
-/// compared (the same answer drifts where the book claims `000`).
+/// compared (the same answer drifts where the book claims `000`). The old
+/// form without `--` stays kubectl's refusal, its meaning run in the pod.
 #[tokio::test]
 async fn a_curl_in_a_clusters_pod_gets_a_deadline_and_its_write_out_unquoted() {
     let (lab, _) = chapter4();
     let pod1 = "nginx-deployment-6b7f6d9b8c-k2v9x";
     let text = format!(
-        "```bash\nkubectl get pods -o wide\n{TABLE}```\n\n```bash\nkubectl exec {pod1} -- curl -s -o /dev/null -w '%{{http_code}}' 10.244.2.2\n200\n```\n\n```bash\nkubectl exec {pod1} -- curl -s -o /dev/null -w '%{{http_code}}' 10.244.2.2\n000\n```\n"
+        "```bash\nkubectl get pods -o wide\n{TABLE}```\n\n```bash\nkubectl exec {pod1} -- curl -s -o /dev/null -w '%{{http_code}}' 10.244.2.2\n200\n```\n\n```bash\nkubectl exec {pod1} -- curl -s -o /dev/null -w '%{{http_code}}' 10.244.2.2\n000\n```\n\n```bash\nkubectl exec {pod1} curl -I 10.244.2.2\nHTTP/1.1 200 OK\n```\n"
     );
     let session = || {
         FakeSession::new()
@@ -92,6 +93,7 @@ async fn a_curl_in_a_clusters_pod_gets_a_deadline_and_its_write_out_unquoted() {
                 "-- curl --connect-timeout 1 -m 3 -s -o /dev/null -w %{http_code} 10.244.2.2",
                 "200\n",
             )
+            .in_pod(pod1, "curl -gsS -I", replied("HTTP/1.1 200 OK\n"))
     };
     let chapter = parse::parse(std::path::Path::new("pod.md"), text.as_bytes()).unwrap();
     let mut t = RecordedLab {
@@ -121,10 +123,20 @@ async fn a_curl_in_a_clusters_pod_gets_a_deadline_and_its_write_out_unquoted() {
         c(1).differences,
         ["curl: the book shows no answer; the lab shows an answer (HTTP 200)"]
     );
-    let lines = t.kubectl_lines.lock().unwrap().clone();
-    assert_eq!(lines.len(), 3, "{lines:?}");
+    // The old form: kubectl 1.32 refuses it (drift in its words); its
+    // meaning ran in the pod, through the probes' path, and agrees.
+    assert_eq!(c(2).verdict, Verdict::Drift, "{:?}", c(2));
+    assert_eq!(c(2).differences.len(), 1, "{:?}", c(2));
     assert!(
-        lines.iter().skip(1).all(|l| l.ends_with(
+        c(2).differences[0].contains("refuses the book's line"),
+        "{:?}",
+        c(2)
+    );
+    assert_eq!(c(2).lab, ["HTTP/1.1 200 OK"], "{:?}", c(2));
+    let lines = t.kubectl_lines.lock().unwrap().clone();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(
+        lines[1..3].iter().all(|l| l.ends_with(
             "-- curl --connect-timeout 1 -m 3 -s -o /dev/null -w %{http_code} 10.244.2.2"
         )),
         "{lines:?}"
