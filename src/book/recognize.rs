@@ -51,6 +51,8 @@ pub enum Cmd {
     },
     /// `vagrant destroy [-f]`.
     VagrantDestroy,
+    /// `curl [FLAGS] [http://]IP[:PORT][/PATH]` ([`super::curl`]).
+    Curl(super::curl::Curl),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +117,7 @@ impl Cmd {
             },
             Cmd::KubeadmInit { .. } => "kubeadm init",
             Cmd::VagrantDestroy => "vagrant destroy",
+            Cmd::Curl(_) => "curl",
         }
     }
 }
@@ -143,6 +146,17 @@ fn is_file(s: &str) -> bool {
 
 /// Recognise one command line (prompt and remark already stripped).
 pub fn recognize(line: &str) -> Result<Cmd, String> {
+    // curl's `-w '%{http_code}'`, the one quoted word lab reads, is taken
+    // out before the shell check and put back on the curl as a flag.
+    let (line, write_code) = super::curl::take_write_out(line);
+    let mut cmd = one_line(&line)?;
+    if write_code {
+        super::curl::with_write_out(&mut cmd)?;
+    }
+    Ok(cmd)
+}
+
+fn one_line(line: &str) -> Result<Cmd, String> {
     if let Some(c) = line
         .chars()
         .find(|c| META.contains(c) || c.is_control() && *c != '\t')
@@ -157,6 +171,9 @@ pub fn recognize(line: &str) -> Result<Cmd, String> {
         1 => simple(&words(parts[0])),
         2 => {
             let inner = simple(&words(parts[0]))?;
+            if matches!(inner, Cmd::Curl(_)) {
+                return Err("curl piped into grep: lab compares a curl's own output".into());
+            }
             let g = words(parts[1]);
             let (ignore_case, rest) = match g.as_slice() {
                 ["grep", "-i", rest @ ..] => (true, rest),
@@ -206,6 +223,7 @@ fn simple(w: &[&str]) -> Result<Cmd, String> {
         ["cat", path] => cat(path),
         ["kubectl", rest @ ..] => kubectl(rest),
         ["kubeadm", "init", rest @ ..] => kubeadm(rest),
+        ["curl", args @ ..] => super::curl::recognize(args).map(Cmd::Curl),
         [prog, ..] => Err(format!("`{prog}` is not a command lab replays")),
     }
 }
@@ -308,19 +326,27 @@ fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
             if !is_label(pod) {
                 return Err(format!("kubectl exec {pod}: not a pod name"));
             }
-            let cmd = match cmd {
-                ["--", c @ ..] => c,
-                c => c,
+            let (cmd, dashes) = match cmd {
+                ["--", c @ ..] => (c, true),
+                c => (c, false),
             };
             let inner = simple(cmd)?;
             if !matches!(
                 inner,
-                Cmd::Ping { .. } | Cmd::Cat { .. } | Cmd::RouteN | Cmd::IpRoute
+                Cmd::Ping { .. } | Cmd::Cat { .. } | Cmd::RouteN | Cmd::IpRoute | Cmd::Curl(_)
             ) {
                 return Err(format!(
-                    "kubectl exec of {}: lab runs ping, cat, route -n and ip route in pods",
+                    "kubectl exec of {}: lab runs ping, cat, route -n, ip route and curl in pods",
                     inner.shape()
                 ));
+            }
+            // Without `--` kubectl reads the command's flags as its own:
+            // curl's `-s` would be kubectl's `--server`, sending the
+            // host's kubectl to the book's address.
+            if !dashes && matches!(inner, Cmd::Curl(_)) && cmd.iter().any(|w| names_server(w)) {
+                return Err(
+                    "kubectl exec POD curl -s … without `--`: kubectl would read curl's -s as its own --server".into(),
+                );
             }
             KubeAction::Exec {
                 pod: pod.to_string(),
@@ -376,6 +402,12 @@ fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
         [] => return Err("kubectl without a command".into()),
     };
     Ok(Cmd::Kubectl(Kubectl { namespace, action }))
+}
+
+/// A word kubectl would read as `-s`/`--server` (a short flag cluster
+/// with an `s` in it: `-is` is `-i -s`).
+fn names_server(w: &str) -> bool {
+    w.starts_with("--server") || (w.starts_with('-') && !w.starts_with("--") && w.contains('s'))
 }
 
 fn kubeadm(w: &[&str]) -> Result<Cmd, String> {

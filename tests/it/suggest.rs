@@ -7,7 +7,7 @@ use crate::harness::{copy_lab, edit, is_root, unique_name};
 use std::path::Path;
 
 /// Apply `patch` in `dir` as a reader would: git's check, then patch.
-fn apply(dir: &Path, patch: &Path) {
+pub(crate) fn apply(dir: &Path, patch: &Path) {
     let check = std::process::Command::new("git")
         .current_dir(dir)
         .args(["apply", "-p0", "--check"])

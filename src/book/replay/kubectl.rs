@@ -20,6 +20,7 @@
 //! with kubectl's acceptance and the meaning's comparison in its reason
 //! (`drift` if the meaning differs), never `match`: kubectl did not run it.
 
+use super::judgeable::judgeable;
 use super::plan::Planned;
 use super::{Replayer, Said, Target, fail, output_lines};
 use crate::book::bind::PodKind;
@@ -123,8 +124,16 @@ impl Replayer<'_> {
         // count added there would change what kubectl judges.
         let ping_without_count = words.contains(&"--")
             && matches!(&k.action, KubeAction::Exec { cmd, .. } if matches!(**cmd, Cmd::Ping { count: None, .. }));
+        // A curl after `--` runs as typed in the cluster's pod: given a
+        // deadline where it has none, its write-out unquoted (argv, no shell).
+        let curl_without_deadline = words.contains(&"--")
+            && matches!(&k.action, KubeAction::Exec { cmd, .. } if matches!(&**cmd, Cmd::Curl(c) if c.max_time.is_none() && c.connect_timeout.is_none()));
         let mut out = Vec::new();
         for w in words {
+            if execs_curl(&k.action) && w.starts_with(['\'', '"']) {
+                out.push(w.trim_matches(['\'', '"']).to_string());
+                continue;
+            }
             if Some(w) == book_pod
                 && let Some(name) = &lab_name
             {
@@ -145,6 +154,11 @@ impl Replayer<'_> {
                 continue;
             }
             out.push(w.to_string());
+            if w == "curl" && curl_without_deadline {
+                r.why
+                    .push("--connect-timeout 1 -m 3 added: the book's curl has no deadline".into());
+                out.extend(["--connect-timeout", "1", "-m", "3"].map(String::from));
+            }
             if w == "ping" && ping_without_count {
                 let n = (compare::replies(&r.book).len()).max(1);
                 r.why.push(format!(
@@ -452,6 +466,12 @@ pub(super) struct Manifest {
 
 /// A line kubectl accepted without running it: never `match`, and its
 /// reason says what lab `did` instead.
+/// Whether an exec's command is a curl (its only quoted word is the
+/// write-out recognition allowed).
+fn execs_curl(a: &KubeAction) -> bool {
+    matches!(a, KubeAction::Exec { cmd, .. } if matches!(**cmd, Cmd::Curl(_)))
+}
+
 fn not_run(r: &mut CommandReport, did: &str) {
     if r.verdict == Verdict::Match {
         r.verdict = Verdict::Skipped;
@@ -513,88 +533,4 @@ pub fn chapter_lines(chapter: &crate::book::parse::Chapter) -> Vec<(usize, Vec<S
             Some((p.step.line, words))
         })
         .collect()
-}
-
-/// The words after `kubectl` of a line lab did not recognise, if they are
-/// harmless to give to kubectl without a cluster: a verb that reads or
-/// judges (`get`, `describe`, `exec`, `logs`, `apply`, `delete`), words of
-/// a small alphabet, no URL, no absolute path (`--x=/p` neither), no `..`
-/// (kubectl runs plugins, listens, copies and fetches for other verbs).
-pub(super) fn judgeable(line: &str) -> Option<Vec<String>> {
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let (first, rest) = words.split_first()?;
-    if *first != "kubectl" {
-        return None;
-    }
-    let safe = |w: &str| {
-        !w.is_empty()
-            && w.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._=/:,-".contains(&b))
-            && !w.contains("://")
-            && !w.starts_with('/')
-            && !w.contains("=/")
-            && !w.split('/').any(|c| c == "..")
-            && !names_a_server(w)
-    };
-    if !rest.iter().all(|w| safe(w)) {
-        return None;
-    }
-    // The verb: after flags known to take a value; another may be a switch
-    // (`--warnings-as-errors proxy get`) or take one (`--token get proxy`).
-    let mut i = 0;
-    while i < rest.len() && rest[i].starts_with('-') {
-        let flag = rest[i].split('=').next()?;
-        ["--kubeconfig", "-n", "--namespace", "--context"]
-            .contains(&flag)
-            .then_some(())?;
-        i += if rest[i].contains('=') { 1 } else { 2 };
-    }
-    let verb = rest.get(i)?;
-    ["get", "describe", "exec", "logs", "apply", "delete"]
-        .contains(verb)
-        .then(|| rest.iter().map(|w| w.to_string()).collect())
-}
-
-/// Whether a word tells kubectl where to connect (`--server`, `-s`, and
-/// their `=` and joined forms): with it, a chapter's line made the host's
-/// kubectl send requests to any address (not the offline 127.0.0.1:1).
-fn names_a_server(w: &str) -> bool {
-    w.starts_with("--server") || (w.starts_with("-s") && !w.starts_with("--"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::judgeable;
-
-    #[test]
-    fn only_harmless_lines_go_to_kubectl_unrecognised() {
-        assert_eq!(
-            judgeable("kubectl --kubeconfig ./admin.conf get pods --all-namespace").unwrap(),
-            [
-                "--kubeconfig",
-                "./admin.conf",
-                "get",
-                "pods",
-                "--all-namespace"
-            ]
-        );
-        for bad in [
-            "kubectl proxy",
-            "kubectl cp a b",
-            "kubectl foo",
-            "kubectl port-forward pod/x 80",
-            "kubectl apply -f https://example.com/x.yml",
-            "kubectl --kubeconfig /etc/kubernetes/admin.conf get pods",
-            "kubectl apply -f ../x.yml",
-            "kubectl get pods > x",
-            "kubectl -s 10.0.0.1:6443 get nodes",
-            "kubectl -s=10.0.0.1:6443 get nodes",
-            "kubectl -s10.0.0.1:6443 get nodes",
-            "kubectl get pods --server=10.0.0.1:6443",
-            "kubectl get pods --server 10.0.0.1:6443",
-            "curl x",
-        ] {
-            assert_eq!(judgeable(bad), None, "{bad}");
-        }
-    }
 }

@@ -24,6 +24,7 @@
 //!
 //! Nothing is `match` that did not run or where nothing was compared.
 
+mod judgeable;
 mod kubectl;
 mod manifest;
 mod node;
@@ -32,6 +33,8 @@ mod tables;
 mod target;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_curl;
 #[cfg(test)]
 mod tests_drift;
 #[cfg(test)]
@@ -237,7 +240,8 @@ impl Replayer<'_> {
             | Cmd::IpRoute
             | Cmd::Cat { .. }
             | Cmd::Tcpdump { .. }
-            | Cmd::Grep { .. }) => {
+            | Cmd::Grep { .. }
+            | Cmd::Curl(_)) => {
                 let node = p.node.clone().unwrap_or_default();
                 if self.lab.node(&node).is_none() {
                     r.verdict = Verdict::NotUnderstood;

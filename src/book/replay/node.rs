@@ -39,10 +39,11 @@ pub(super) struct NoReply {
     pub why: String,
 }
 
-/// The ping of a command (a ping, or a ping piped to grep).
+/// The ping of a command (a ping, or a ping piped to grep), or its curl.
 fn ping_of(c: &Cmd) -> Option<Ipv4Addr> {
     match c {
         Cmd::Ping { target, .. } => Some(*target),
+        Cmd::Curl(c) => Some(c.ip),
         Cmd::Grep { inner, .. } => ping_of(inner),
         _ => None,
     }
@@ -96,6 +97,22 @@ impl Replayer<'_> {
                     "timeout {} ping -n -c {n} -i {INTERVAL} -W {wait} {lab_ip}",
                     n + 2
                 )
+            }
+            Cmd::Curl(curl) => {
+                let lab_ip = self.target_ip(curl.ip, epoch, pods, &mut r.bindings);
+                if lab_ip != curl.ip {
+                    why.push(format!(
+                        "{} is the book's address; the lab's is {lab_ip} (bound)",
+                        curl.ip
+                    ));
+                }
+                let wait = no_reply.map_or("1", |nr| nr.wait.as_str());
+                if let Some(nr) = no_reply {
+                    why.push(nr.why.replace("ping waits", "curl waits"));
+                }
+                let (line, w) = curl.line(lab_ip, wait);
+                why.extend(w);
+                line
             }
             Cmd::RouteN => "route -n".into(),
             // One of `ip route`, `ip route show`, `ip -4 route [show]`.
@@ -163,11 +180,35 @@ impl Replayer<'_> {
         pods: &[PodRef],
     ) {
         let epoch = self.epoch(p);
+        // A curl goes only to the lab's own addresses (its nodes' and pods'
+        // networks): an address of the reader's world is not the lab's.
+        if let Cmd::Curl(k) = c {
+            let ip = self.target_ip(k.ip, epoch, pods, &mut r.bindings);
+            let n = &self.lab.network;
+            if ![n.pods, n.private, n.nat]
+                .iter()
+                .any(|net| net.contains(&ip))
+            {
+                r.verdict = Verdict::NotUnderstood;
+                r.reason = Some(format!(
+                    "curl to {ip}: lab runs curl only to the lab's addresses ({}, {}, {})",
+                    n.pods, n.private, n.nat
+                ));
+                return;
+            }
+        }
         // A ping whose output the book shows without a reply: how long to
         // wait for one (a book that shows nothing compares nothing).
         let shown = r.book.iter().any(|l| !l.trim().is_empty());
+        let answer_shown = match c {
+            Cmd::Curl(_) => crate::book::curl::facts(&r.book, None).answered == Some(true),
+            _ => compare::ping_facts(&r.book).reply,
+        };
+        // A curl given its own deadline (-m, --connect-timeout) waits that.
+        let own_deadline =
+            matches!(c, Cmd::Curl(k) if k.max_time.is_some() || k.connect_timeout.is_some());
         let no_reply = match ping_of(c) {
-            Some(target) if shown && !compare::ping_facts(&r.book).reply => {
+            Some(target) if shown && !answer_shown && !own_deadline => {
                 let ip = self.target_ip(target, epoch, pods, &mut r.bindings);
                 let from = match pod {
                     Some(p) => Endpoint::Pod {
@@ -210,11 +251,16 @@ impl Replayer<'_> {
         let out = match pod {
             Some(pod) => {
                 r.ran_on = Some(format!("pod {} on {}", pod.name, pod.node));
-                t.session().pod_output(pod, &line).await
+                // A curl needs only the pod's network: the probes' root.
+                if matches!(c, Cmd::Curl(_)) {
+                    t.session().pod_output_net(pod, &line).await
+                } else {
+                    t.session().pod_output(pod, &line).await
+                }
             }
             None => {
                 r.ran_on = Some(node.to_string());
-                if matches!(c, Cmd::Ping { .. }) {
+                if matches!(c, Cmd::Ping { .. } | Cmd::Curl(_)) {
                     t.session().output_net(node, &line).await
                 } else {
                     t.session().output(node, &line, None).await
@@ -315,6 +361,9 @@ impl Replayer<'_> {
         pods: &[PodRef],
     ) {
         let book = self.book_in_lab(r, epoch, pods);
+        if let Cmd::Curl(_) = c {
+            return crate::book::curl::judge(&book, code, r);
+        }
         let inner = match c {
             Cmd::Grep { inner, .. } => inner.as_ref(),
             c => c,

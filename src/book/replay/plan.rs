@@ -30,6 +30,7 @@ fn needs_node(c: &Cmd) -> bool {
             | Cmd::IpRoute
             | Cmd::Cat { .. }
             | Cmd::Grep { .. }
+            | Cmd::Curl(_)
     )
 }
 

@@ -472,13 +472,13 @@ fn a_verb_hidden_behind_a_flag_is_not_judged() {
         "kubectl --token get proxy --address=0.0.0.0",
         "kubectl get pods -o=go-template-file=/etc/shadow",
     ] {
-        assert_eq!(kubectl::judgeable(bad), None, "{bad}");
+        assert_eq!(judgeable::judgeable(bad), None, "{bad}");
     }
     for good in [
         "kubectl --kubeconfig ./admin.conf get pods -o wide",
         "kubectl --kubeconfig=./admin.conf -n kube-system get pods",
         "kubectl --namespace=x --context c describe pod p",
     ] {
-        assert!(kubectl::judgeable(good).is_some(), "{good}");
+        assert!(judgeable::judgeable(good).is_some(), "{good}");
     }
 }

@@ -134,12 +134,16 @@ pub enum Kind {
     Routes,
     Table,
     InOrder,
+    /// A curl's facts ([`crate::book::curl`]): the lab's output replaces the book's.
+    Curl,
 }
 
 /// The comparison a difference sentence comes from ([`super::compare`]'s
 /// stable sentences), if its output can be rewritten.
 pub fn kind_of(difference: &str) -> Option<Kind> {
-    if difference.starts_with("ping") {
+    if difference.starts_with("curl:") {
+        Some(Kind::Curl)
+    } else if difference.starts_with("ping") {
         Some(Kind::Ping)
     } else if difference.starts_with("route -n:") {
         Some(Kind::Routes)
@@ -177,6 +181,7 @@ pub fn rewrite(
         Kind::Routes => routes(book, &lab, &quoted),
         Kind::Table => table(book, &lab),
         Kind::InOrder => in_order(book, &lab, &quoted),
+        Kind::Curl => crate::book::curl::rewrite(&lab),
     }
 }
 

@@ -1,0 +1,573 @@
+//! `curl` in a chapter: the shapes `lab book` understands, the line the lab
+//! runs for one, and the facts compared. A chapter tests pod networking with
+//! curl as often as with ping (`curl 10.244.1.2`, `curl -I -m 5
+//! http://10.244.2.3:80/`, `kubectl exec POD -- curl -s ...`).
+//!
+//! Understood: `curl [FLAGS] URL`, FLAGS among `-s/--silent`,
+//! `-S/--show-error`, `-I/--head`, `-i/--include`, `-v/--verbose`,
+//! `-L/--location`, `-k/--insecure`, `-m/--max-time N`, `--connect-timeout
+//! N` (N from 1 to [`MAX_SECONDS`]), `-o /dev/null` (short flags may be
+//! joined: `-sI`); URL `http://IP[:PORT][/PATH]` or `IP[:PORT][/PATH]`
+//! (curl's default scheme is http). Anything else (a host name, https,
+//! `-o FILE`, `-d`, `-X`, `-K`, a proxy, `file://`) is not understood. What
+//! runs is rebuilt from these typed values ([`Curl::line`]), never the
+//! book's text.
+//!
+//! Compared ([`facts`], [`differences`]): whether it answered, the HTTP
+//! status (a `-I`/`-i`/`-v` status line), why it did not answer (timed out,
+//! refused, no route, name not resolved: by meaning, so an old curl's `(7)
+//! ... Connection timed out` is a timeout as a new curl's `(28)` is), and
+//! the page's `<title>` when both pages have one. A page's other bytes are
+//! not compared (the book's nginx version is not the lab's, and the netns
+//! pods serve a page of their own naming the pod, without a title).
+
+use super::recognize::{Cmd, KubeAction, Kubectl};
+use super::{CommandReport, Verdict};
+use std::fmt;
+use std::net::Ipv4Addr;
+
+/// The longest `-m`/`--connect-timeout` a book's curl may ask: it must end
+/// inside the replay's deadline for one command ([`super::replay::DEADLINE`]).
+pub const MAX_SECONDS: u32 = 10;
+
+/// A recognised `curl` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Curl {
+    pub ip: Ipv4Addr,
+    pub port: Option<u16>,
+    /// Starts with `/`.
+    pub path: String,
+    /// `-I`: a HEAD request, the headers shown.
+    pub head: bool,
+    /// `-i`: the headers shown before the page.
+    pub include: bool,
+    /// `-v`: the exchange shown on stderr.
+    pub verbose: bool,
+    /// `-s`: no progress meter, and no error message unless `-S`.
+    pub silent: bool,
+    pub show_error: bool,
+    pub follow: bool,
+    pub insecure: bool,
+    /// `-o /dev/null`: the page thrown away.
+    pub discard: bool,
+    pub max_time: Option<u32>,
+    pub connect_timeout: Option<u32>,
+    /// `-w '%{http_code}'`: the status printed after the page.
+    pub write_code: bool,
+}
+
+/// The write-outs lab reads, as a book quotes them.
+const WRITE_OUTS: &[&str] = &[
+    "'%{http_code}'",
+    "\"%{http_code}\"",
+    "'%{http_code}\\n'",
+    "\"%{http_code}\\n\"",
+];
+
+/// `line` without its `-w '%{http_code}'` (or `--write-out`, `"..."`,
+/// with `\n`), and whether it had one.
+pub fn take_write_out(line: &str) -> (String, bool) {
+    for w in WRITE_OUTS {
+        for flag in ["-w ", "--write-out "] {
+            let said = format!("{flag}{w}");
+            if line.contains(&said) {
+                return (line.replacen(&said, "", 1), true);
+            }
+        }
+    }
+    (line.to_string(), false)
+}
+
+/// Put a write-out taken by [`take_write_out`] back on the line's curl.
+pub fn with_write_out(cmd: &mut Cmd) -> Result<(), String> {
+    match cmd {
+        Cmd::Curl(c) => {
+            c.write_code = true;
+            Ok(())
+        }
+        Cmd::Kubectl(Kubectl {
+            action: KubeAction::Exec { cmd, .. },
+            ..
+        }) => with_write_out(cmd),
+        _ => Err("-w '%{http_code}' is curl's; lab reads it only on a curl".into()),
+    }
+}
+
+fn seconds(flag: &str, v: Option<&&str>) -> Result<u32, String> {
+    let v = v.ok_or_else(|| format!("curl {flag} without a number of seconds"))?;
+    v.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_SECONDS).contains(n))
+        .ok_or_else(|| {
+            format!(
+                "curl {flag} {v}: lab replays whole seconds from 1 to {MAX_SECONDS} (so that it ends inside the replay's {} s per command)",
+                super::replay::DEADLINE.as_secs()
+            )
+        })
+}
+
+/// Recognise the words after `curl`.
+pub fn recognize(args: &[&str]) -> Result<Curl, String> {
+    let mut c = Curl {
+        ip: Ipv4Addr::UNSPECIFIED,
+        port: None,
+        path: "/".into(),
+        head: false,
+        include: false,
+        verbose: false,
+        silent: false,
+        show_error: false,
+        follow: false,
+        insecure: false,
+        discard: false,
+        max_time: None,
+        connect_timeout: None,
+        write_code: false,
+    };
+    let mut url = None;
+    let mut i = 0;
+    while i < args.len() {
+        let w = args[i];
+        let next = args.get(i + 1);
+        i += 1;
+        let long = |f: &str| w == f || w.strip_prefix(f).is_some_and(|r| r.starts_with('='));
+        let value = |f: &str| -> Option<&str> { w.strip_prefix(f)?.strip_prefix('=') };
+        match w {
+            "--silent" => c.silent = true,
+            "--show-error" => c.show_error = true,
+            "--head" => c.head = true,
+            "--include" => c.include = true,
+            "--verbose" => c.verbose = true,
+            "--location" => c.follow = true,
+            "--insecure" => c.insecure = true,
+            _ if long("--max-time") || long("--connect-timeout") => {
+                let (flag, v) = match (value("--max-time"), value("--connect-timeout")) {
+                    (Some(v), _) => ("--max-time", v),
+                    (_, Some(v)) => ("--connect-timeout", v),
+                    _ => {
+                        i += 1;
+                        (w, *next.unwrap_or(&""))
+                    }
+                };
+                let n = seconds(flag, Some(&v).filter(|v| !v.is_empty()))?;
+                if flag == "--max-time" {
+                    c.max_time = Some(n);
+                } else {
+                    c.connect_timeout = Some(n);
+                }
+            }
+            "--output" | "-o" => {
+                if next != Some(&"/dev/null") {
+                    return Err(format!(
+                        "curl {w} {}: lab writes no file (only -o /dev/null)",
+                        next.unwrap_or(&"")
+                    ));
+                }
+                c.discard = true;
+                i += 1;
+            }
+            _ if w.starts_with("--") => {
+                return Err(format!(
+                    "curl {w}: lab replays -s, -S, -I, -i, -v, -L, -k, -m N, --connect-timeout N and -o /dev/null"
+                ));
+            }
+            _ if w.starts_with('-') && w.len() > 1 => {
+                let flags: Vec<char> = w[1..].chars().collect();
+                for (k, f) in flags.iter().enumerate() {
+                    match f {
+                        's' => c.silent = true,
+                        'S' => c.show_error = true,
+                        'I' => c.head = true,
+                        'i' => c.include = true,
+                        'v' => c.verbose = true,
+                        'L' => c.follow = true,
+                        'k' => c.insecure = true,
+                        'm' | 'o' if k + 1 == flags.len() => {
+                            let v = args.get(i);
+                            i += 1;
+                            if *f == 'm' {
+                                c.max_time = Some(seconds("-m", v)?);
+                            } else if v != Some(&"/dev/null") {
+                                return Err(format!(
+                                    "curl -o {}: lab writes no file (only -o /dev/null)",
+                                    v.unwrap_or(&"")
+                                ));
+                            } else {
+                                c.discard = true;
+                            }
+                        }
+                        f => {
+                            return Err(format!(
+                                "curl -{f}: lab replays -s, -S, -I, -i, -v, -L, -k, -m N, --connect-timeout N and -o /dev/null"
+                            ));
+                        }
+                    }
+                }
+            }
+            _ if url.is_none() => url = Some(w),
+            _ => return Err("curl with more than one URL".into()),
+        }
+    }
+    let url = url.ok_or("curl without a URL")?;
+    let (ip, port, path) = parse_url(url)?;
+    c.ip = ip;
+    c.port = port;
+    c.path = path;
+    Ok(c)
+}
+
+/// `http://IP[:PORT][/PATH]` or `IP[:PORT][/PATH]`.
+fn parse_url(url: &str) -> Result<(Ipv4Addr, Option<u16>, String), String> {
+    let rest = match url.split_once("://") {
+        Some(("http" | "HTTP", r)) => r,
+        Some((scheme, _)) => {
+            return Err(format!(
+                "curl {url}: lab replays http:// to the lab's addresses, not {scheme}://"
+            ));
+        }
+        None => url,
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let (host, port) = match authority.split_once(':') {
+        Some((h, p)) => (
+            h,
+            Some(
+                p.parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| format!("curl {url}: the port {p} is not a port"))?,
+            ),
+        ),
+        None => (authority, None),
+    };
+    let ip = host.parse::<Ipv4Addr>().map_err(|_| {
+        format!("curl {url}: lab replays curl to IPv4 addresses of the lab, not the host `{host}`")
+    })?;
+    let safe = path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
+        && !path.split('/').any(|c| c == "..");
+    if !safe {
+        return Err(format!(
+            "curl {url}: lab replays URL paths of letters, digits, . _ - /"
+        ));
+    }
+    Ok((ip, port, path.to_string()))
+}
+
+impl Curl {
+    /// The line that runs for this curl against `ip` (the lab's address
+    /// for the book's): typed values only, the URL one quoted word, no glob
+    /// (`-g`), no progress meter and errors shown (`-sS`: the output is no
+    /// terminal; `-s` alone where the book's is silent), and a deadline: the book's `-m`/`--connect-timeout`, else
+    /// a connection waited `wait` seconds and the answer 2 s more; the
+    /// whole under `timeout`. Also says why it is not the book's line.
+    pub fn line(&self, ip: Ipv4Addr, wait: &str) -> (String, Vec<String>) {
+        let mut why = Vec::new();
+        // A silent curl (-s without -S) prints no error: the reader sees
+        // none, and the exit says why. Any other is run with -sS: no
+        // progress meter (the lab's output is no terminal; a reader's curl
+        // writing to a terminal shows none) and its error shown.
+        let quiet = self.silent && !self.show_error;
+        let mut w = vec![
+            "curl".to_string(),
+            if quiet { "-gs" } else { "-gsS" }.to_string(),
+        ];
+        if !self.silent {
+            why.push("-sS: no progress meter (the book's curl wrote to a terminal; the lab's output is none)".into());
+        }
+        for (on, f) in [
+            (self.head, "-I"),
+            (self.include, "-i"),
+            (self.verbose, "-v"),
+            (self.follow, "-L"),
+            (self.insecure, "-k"),
+        ] {
+            if on {
+                w.push(f.into());
+            }
+        }
+        if self.discard {
+            w.extend(["-o".into(), "/dev/null".into()]);
+        }
+        if self.write_code {
+            w.extend(["-w".into(), "'%{http_code}\\n'".into()]);
+        }
+        let wait_s: f64 = wait.parse().unwrap_or(1.0);
+        let connect = match (self.connect_timeout, self.max_time) {
+            (Some(c), _) => c.to_string(),
+            (None, Some(m)) => m.to_string(),
+            (None, None) => wait.to_string(),
+        };
+        let max = match self.max_time {
+            Some(m) => m as f64,
+            None => {
+                let m = self.connect_timeout.map_or(wait_s, f64::from) + 2.0;
+                why.push(format!(
+                    "--connect-timeout {connect} --max-time {m}: the book's curl has no -m; lab's own deadline (a connection waited {connect} s, the answer 2 s more)"
+                ));
+                m
+            }
+        };
+        w.extend(["--connect-timeout".into(), connect]);
+        w.extend(["--max-time".into(), fmt_secs(max)]);
+        let port = self.port.map(|p| format!(":{p}")).unwrap_or_default();
+        w.push(crate::shell::quote(&format!(
+            "http://{ip}{port}{}",
+            self.path
+        )));
+        let line = format!("timeout {} {}", (max.ceil() as u64) + 2, w.join(" "));
+        (line, why)
+    }
+}
+
+fn fmt_secs(s: f64) -> String {
+    if s.fract() == 0.0 {
+        format!("{}", s as u64)
+    } else {
+        format!("{s}")
+    }
+}
+
+/// Why a curl got no answer, by meaning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    TimedOut,
+    Refused,
+    NoRoute,
+    NotResolved,
+    /// Exit 7 without the kernel's reason (curl 7.8x says `Couldn't
+    /// connect to server` for a refusal and a route error alike).
+    CouldNotConnect,
+    /// Another curl error: its exit code.
+    Other(i32),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::TimedOut => write!(f, "timed out"),
+            Failure::Refused => write!(f, "connection refused"),
+            Failure::NoRoute => write!(f, "no route to the host"),
+            Failure::NotResolved => write!(f, "the host not resolved"),
+            Failure::CouldNotConnect => write!(f, "could not connect"),
+            Failure::Other(n) => write!(f, "curl error {n}"),
+        }
+    }
+}
+
+impl Failure {
+    /// The same failure as `other`, by meaning: a bare "could not connect"
+    /// is a refusal or a route error worded by a newer curl.
+    pub fn agrees(&self, other: &Failure) -> bool {
+        use Failure::*;
+        self == other
+            || matches!(
+                (self, other),
+                (CouldNotConnect, Refused | NoRoute) | (Refused | NoRoute, CouldNotConnect)
+            )
+    }
+}
+
+/// What a curl's output says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// Whether it answered; None: the output does not say.
+    pub answered: Option<bool>,
+    pub status: Option<u16>,
+    pub failure: Option<Failure>,
+    pub title: Option<String>,
+}
+
+impl fmt::Display for Facts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.answered, &self.failure) {
+            (Some(false), Some(why)) => return write!(f, "no answer ({why})"),
+            (Some(false), None) => return write!(f, "no answer"),
+            (None, _) => return write!(f, "nothing"),
+            _ => {}
+        }
+        let mut said = Vec::new();
+        if let Some(s) = self.status {
+            said.push(format!("HTTP {s}"));
+        }
+        if let Some(t) = &self.title {
+            said.push(format!("the title `{t}`"));
+        }
+        if said.is_empty() {
+            write!(f, "an answer")
+        } else {
+            write!(f, "an answer ({})", said.join(", "))
+        }
+    }
+}
+
+/// curl's error line: `curl: (N) message`.
+fn error_line(l: &str) -> Option<(i32, &str)> {
+    let r = l.trim().strip_prefix("curl: (")?;
+    let (n, msg) = r.split_once(')')?;
+    Some((n.parse().ok()?, msg.trim()))
+}
+
+fn failure_of(code: i32, msg: &str) -> Failure {
+    let low = msg.to_lowercase();
+    if code == 28 || low.contains("timed out") || low.contains("timeout was reached") {
+        Failure::TimedOut
+    } else if low.contains("connection refused") {
+        Failure::Refused
+    } else if low.contains("no route to host")
+        || low.contains("network is unreachable")
+        || low.contains("host is unreachable")
+    {
+        Failure::NoRoute
+    } else if code == 6 || low.contains("resolve host") {
+        Failure::NotResolved
+    } else if code == 7 {
+        Failure::CouldNotConnect
+    } else {
+        Failure::Other(code)
+    }
+}
+
+/// An HTTP status line (`HTTP/1.1 200 OK`, `< HTTP/1.1 200 OK`, `HTTP/2 200`).
+fn status_line(l: &str) -> Option<u16> {
+    let t = l.trim().trim_start_matches("< ");
+    let (proto, rest) = t.split_once(' ')?;
+    if !proto.starts_with("HTTP/") {
+        return None;
+    }
+    let code = rest.split_whitespace().next()?;
+    (code.len() == 3).then(|| code.parse().ok()).flatten()
+}
+
+fn title(l: &str) -> Option<String> {
+    let low = l.to_lowercase();
+    let i = low.find("<title>")? + "<title>".len();
+    let j = low[i..].find("</title>")? + i;
+    Some(crate::book::compare::squash(&l[i..j]))
+}
+
+/// The facts of a curl's output; `code`: its exit code, when it ran (the
+/// lab's), None for the book's (read from its lines alone).
+pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
+    let mut f = Facts::default();
+    let mut written = None;
+    for l in lines {
+        if f.status.is_none() {
+            f.status = status_line(l);
+        }
+        // `-w '%{http_code}'`: three digits on a line of their own.
+        let t = l.trim();
+        if t.len() == 3 && t.bytes().all(|b| b.is_ascii_digit()) {
+            written = t.parse::<u16>().ok();
+        }
+        if f.title.is_none() {
+            f.title = title(l);
+        }
+        if f.failure.is_none()
+            && let Some((n, msg)) = error_line(l)
+        {
+            f.failure = Some(failure_of(n, msg));
+        }
+    }
+    match written {
+        Some(0) if code.is_none() && f.failure.is_none() => f.answered = Some(false),
+        Some(n) if n > 0 && f.status.is_none() => f.status = Some(n),
+        _ => {}
+    }
+    if f.answered == Some(false) {
+        return f;
+    }
+    f.answered = match code {
+        Some(0) => Some(true),
+        Some(n) => {
+            if f.failure.is_none() {
+                f.failure = Some(failure_of(n, ""));
+            }
+            Some(false)
+        }
+        None if f.failure.is_some() => Some(false),
+        None if f.status.is_some() || f.title.is_some() => Some(true),
+        // Lines that are no error: a page, or the exchange of -v.
+        None if lines.iter().any(|l| !l.trim().is_empty()) => Some(true),
+        None => None,
+    };
+    f
+}
+
+/// The differences between the book's curl and the lab's (one stable
+/// sentence each, starting `curl:`), and whether anything was compared.
+pub fn differences(book: &Facts, lab: &Facts) -> (Vec<String>, bool) {
+    let Some(answered) = book.answered else {
+        return (Vec::new(), false);
+    };
+    let mut differs = lab.answered != Some(answered);
+    if !differs && answered {
+        differs |= book.status.is_some() && lab.status.is_some() && book.status != lab.status;
+        differs |= book.status.is_some() && lab.status.is_none();
+        differs |= book.title.is_some() && lab.title.is_some() && book.title != lab.title;
+    }
+    if !differs
+        && !answered
+        && let (Some(b), Some(l)) = (&book.failure, &lab.failure)
+    {
+        differs |= !b.agrees(l);
+    }
+    if differs {
+        (
+            vec![format!("curl: the book shows {book}; the lab shows {lab}")],
+            true,
+        )
+    } else {
+        (Vec::new(), true)
+    }
+}
+
+/// Judge a curl the lab ran (`r.lab` its output, `code` its exit) against
+/// `book` (the book's lines in the lab's addresses).
+pub fn judge(book: &[String], code: Option<i32>, r: &mut CommandReport) {
+    let Some(code) = code else {
+        r.differences
+            .push(format!("`{}` was killed by a signal in the lab", r.command));
+        return;
+    };
+    let lab = facts(&r.lab, Some(code));
+    let theirs = facts(book, None);
+    if let Some(Failure::Other(n)) = lab.failure {
+        // Not an answer of the network: curl could not do its work.
+        r.differences
+            .push(format!("`{}` failed in the lab (exit {n})", r.command));
+        return;
+    }
+    if theirs.answered.is_none() {
+        r.verdict = Verdict::Skipped;
+        r.reason = Some(format!(
+            "the book shows no output of this curl, so nothing says whether it answered; the lab's shows {lab}"
+        ));
+        return;
+    }
+    if let (Some(t), None, Some(true)) = (&theirs.title, &lab.title, lab.answered) {
+        r.why.push(format!(
+            "the book's page has the title `{t}`; the lab's page has none (a netns pod's nginx serves a line naming its pod): the title is not compared, whether it answered is"
+        ));
+    }
+    let (diffs, _) = differences(&theirs, &lab);
+    r.differences.extend(diffs);
+}
+
+/// The output the book should show for the lab's curl: the lab's lines
+/// (already in the book's addresses), whose facts are what was compared.
+pub fn rewrite(lab: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = lab.to_vec();
+    while out.last().is_some_and(|l| l.trim().is_empty()) {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "curl_tests.rs"]
+mod tests;

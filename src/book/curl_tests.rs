@@ -1,0 +1,247 @@
+use super::*;
+use crate::book::recognize::{Cmd, KubeAction, Kubectl, recognize as line};
+
+fn lines(s: &str) -> Vec<String> {
+    s.lines().map(str::to_string).collect()
+}
+
+fn curl(l: &str) -> Curl {
+    match line(l) {
+        Ok(Cmd::Curl(c)) => c,
+        other => panic!("{l}: {other:?}"),
+    }
+}
+
+#[test]
+fn the_common_shapes_are_understood() {
+    let c = curl("curl 10.244.1.2");
+    assert_eq!(
+        (c.ip, c.port, c.path.as_str()),
+        ("10.244.1.2".parse().unwrap(), None, "/")
+    );
+    let c = curl("curl -s http://10.244.2.3:80/");
+    assert!(c.silent);
+    assert_eq!(c.port, Some(80));
+    let c = curl("curl -I -m 5 http://10.244.2.3/index.html");
+    assert!(c.head);
+    assert_eq!(c.max_time, Some(5));
+    assert_eq!(c.path, "/index.html");
+    let c = curl("curl -sSL --connect-timeout 3 -o /dev/null 10.244.1.2:8080");
+    assert!(c.silent && c.show_error && c.follow && c.discard);
+    assert_eq!(c.connect_timeout, Some(3));
+    let c = curl("curl -sI --max-time=4 -vik 10.0.0.1");
+    assert!(c.head && c.verbose && c.include && c.insecure);
+    assert_eq!(c.max_time, Some(4));
+    let c = curl("curl -sm 2 10.0.0.1");
+    assert_eq!(c.max_time, Some(2));
+    let c = curl("curl -s -o /dev/null -w '%{http_code}' 10.244.1.2");
+    assert!(c.write_code && c.discard);
+    assert!(curl("curl --write-out \"%{http_code}\\n\" -s 10.244.1.2").write_code);
+    // In a pod, the `--` form.
+    let Ok(Cmd::Kubectl(Kubectl {
+        action: KubeAction::Exec { cmd, .. },
+        ..
+    })) = line("kubectl exec -it web-7f9c-abcde -- curl -s -m 3 http://10.244.2.2")
+    else {
+        panic!()
+    };
+    assert!(matches!(
+        *cmd,
+        Cmd::Curl(Curl {
+            max_time: Some(3),
+            ..
+        })
+    ));
+    // The old form is recognised (kubectl refuses it: drift in its words),
+    // unless a curl flag would be kubectl's --server.
+    assert!(line("kubectl exec web-7f9c-abcde curl -I 10.244.2.2").is_ok());
+}
+
+#[test]
+fn other_curls_are_not_understood() {
+    for bad in [
+        "curl",
+        "curl http://example.com/",
+        "curl example.com",
+        "curl https://10.244.1.2/",
+        "curl file:///etc/passwd",
+        "curl -o /tmp/page 10.244.1.2",
+        "curl -o/tmp/page 10.244.1.2",
+        "curl --output /tmp/page 10.244.1.2",
+        "curl -O 10.244.1.2/x",
+        "curl -d a=b 10.244.1.2",
+        "curl --data a=b 10.244.1.2",
+        "curl -X DELETE 10.244.1.2",
+        "curl -K /etc/curlrc 10.244.1.2",
+        "curl --config /etc/curlrc 10.244.1.2",
+        "curl --unix-socket /run/docker.sock http://10.244.1.2/",
+        "curl -x 10.0.0.9:3128 10.244.1.2",
+        "curl --proxy 10.0.0.9:3128 10.244.1.2",
+        "curl -T /etc/passwd 10.244.1.2",
+        "curl @file",
+        "curl -m 100 10.244.1.2",
+        "curl -m 0 10.244.1.2",
+        "curl -m 10.244.1.2",
+        "curl --connect-timeout 99 10.244.1.2",
+        "curl 10.244.1.2 10.244.1.3",
+        "curl 10.244.1.2:99999",
+        "curl 10.244.1.2/../../etc",
+        "curl http://10.244.1.2/a%20b",
+        "curl -w '%{time_total}' 10.244.1.2",
+        "curl -w '%{http_code}' -w '%{http_code}' 10.244.1.2",
+        "ping -w '%{http_code}' 10.244.1.2",
+        "cat -w '%{http_code}' /etc/hostname",
+        "curl 10.244.1.2 > /tmp/x",
+        "curl -s 10.244.1.2 | grep title",
+        "curl -s 10.244.1.2 | sh",
+        "curl gopher://10.244.1.2/",
+        "kubectl exec web-7f9c-abcde curl -s 10.244.2.2",
+        "kubectl exec web-7f9c-abcde curl -is 10.244.2.2",
+        "kubectl exec web-7f9c-abcde curl --server 10.244.2.2",
+        "kubectl exec web-7f9c-abcde -- curl -d x 10.244.2.2",
+    ] {
+        assert!(line(bad).is_err(), "{bad} was recognised");
+    }
+}
+
+#[test]
+fn the_line_that_runs_is_rebuilt_with_a_deadline() {
+    let ip = "10.244.2.2".parse().unwrap();
+    let (l, why) = curl("curl 10.244.3.3").line(ip, "1");
+    assert_eq!(
+        l,
+        "timeout 5 curl -gsS --connect-timeout 1 --max-time 3 http://10.244.2.2/"
+    );
+    assert!(why.iter().any(|w| w.contains("has no -m")), "{why:?}");
+    let (l, why) = curl("curl -sS -I -m 5 http://10.244.3.3:80/x").line(ip, "1");
+    assert_eq!(
+        l,
+        "timeout 7 curl -gsS -I --connect-timeout 5 --max-time 5 http://10.244.2.2:80/x"
+    );
+    assert!(why.is_empty(), "{why:?}");
+    let (l, _) = curl("curl -s -o /dev/null -w '%{http_code}' 10.244.3.3").line(ip, "1");
+    assert_eq!(
+        l,
+        "timeout 5 curl -gs -o /dev/null -w '%{http_code}\\n' --connect-timeout 1 --max-time 3 http://10.244.2.2/"
+    );
+    let (l, _) = curl("curl -s -o /dev/null 10.244.3.3").line(ip, "0.4");
+    assert_eq!(
+        l,
+        "timeout 5 curl -gs -o /dev/null --connect-timeout 0.4 --max-time 2.4 http://10.244.2.2/"
+    );
+}
+
+#[test]
+fn facts_of_pages_heads_and_errors() {
+    let page = lines(
+        "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n</body>\n</html>",
+    );
+    let f = facts(&page, None);
+    assert_eq!(f.answered, Some(true));
+    assert_eq!(f.title.as_deref(), Some("Welcome to nginx!"));
+    let head = lines(
+        "HTTP/1.1 200 OK\nServer: nginx/1.13.12\nDate: Mon, 16 Apr 2018 10:00:00 GMT\nContent-Type: text/html",
+    );
+    assert_eq!(facts(&head, None).status, Some(200));
+    let v = lines("*   Trying 10.244.1.2:80...\n> GET / HTTP/1.1\n< HTTP/1.1 404 Not Found");
+    assert_eq!(facts(&v, None).status, Some(404));
+    let old = lines("curl: (7) Failed to connect to 10.244.3.3 port 80: Connection timed out");
+    let new = lines("curl: (28) Connection timed out after 5001 milliseconds");
+    let f = facts(&old, None);
+    assert_eq!(
+        (f.answered, f.failure.clone()),
+        (Some(false), Some(Failure::TimedOut))
+    );
+    assert_eq!(facts(&new, Some(28)).failure, Some(Failure::TimedOut));
+    let refused = lines(
+        "curl: (7) Failed to connect to 10.244.1.2 port 81 after 0 ms: Couldn't connect to server",
+    );
+    assert_eq!(
+        facts(&refused, Some(7)).failure,
+        Some(Failure::CouldNotConnect)
+    );
+    let refused =
+        lines("curl: (7) Failed to connect to 10.244.1.2 port 81 after 0 ms: Connection refused");
+    assert_eq!(facts(&refused, Some(7)).failure, Some(Failure::Refused));
+    let noroute = lines("curl: (7) Failed to connect to 10.244.2.2 port 80: No route to host");
+    assert_eq!(facts(&noroute, None).failure, Some(Failure::NoRoute));
+    assert_eq!(
+        facts(&lines("curl: (6) Could not resolve host: web"), None).failure,
+        Some(Failure::NotResolved)
+    );
+    assert_eq!(facts(&[], None).answered, None);
+    // `-w '%{http_code}'`.
+    assert_eq!(facts(&lines("200"), None).status, Some(200));
+    assert_eq!(facts(&lines("200"), None).answered, Some(true));
+    assert_eq!(facts(&lines("000"), None).answered, Some(false));
+    let f = facts(&lines("000"), Some(28));
+    assert_eq!(
+        (f.answered, f.failure),
+        (Some(false), Some(Failure::TimedOut))
+    );
+    assert_eq!(facts(&[], Some(0)).answered, Some(true));
+}
+
+/// Where the book claims an answer and the lab gets none (or the other way
+/// round, or another status or title) the difference is one sentence; where
+/// the book shows nothing, nothing is compared (never a match).
+#[test]
+fn differences_are_of_facts() {
+    let ok = facts(&lines("HTTP/1.1 200 OK"), None);
+    let lab_ok = facts(&lines("HTTP/1.1 200 OK\nServer: nginx/1.22.1"), Some(0));
+    let lab_timeout = facts(
+        &lines("curl: (28) Connection timed out after 1001 milliseconds"),
+        Some(28),
+    );
+    assert_eq!(differences(&ok, &lab_ok), (vec![], true));
+    let (d, compared) = differences(&ok, &lab_timeout);
+    assert!(compared);
+    assert_eq!(
+        d,
+        ["curl: the book shows an answer (HTTP 200); the lab shows no answer (timed out)"]
+    );
+    let book_timeout = facts(
+        &lines("curl: (7) Failed to connect to 10.244.3.3 port 80: Connection timed out"),
+        None,
+    );
+    assert_eq!(differences(&book_timeout, &lab_timeout), (vec![], true));
+    assert_eq!(differences(&book_timeout, &lab_ok).0.len(), 1);
+    let lab_404 = facts(&lines("HTTP/1.1 404 Not Found"), Some(0));
+    assert_eq!(differences(&ok, &lab_404).0.len(), 1);
+    let lab_noroute = facts(
+        &lines("curl: (7) Failed to connect to 10.244.2.2 port 80 after 3 ms: No route to host"),
+        Some(7),
+    );
+    assert_eq!(
+        differences(&book_timeout, &lab_noroute).0,
+        [
+            "curl: the book shows no answer (timed out); the lab shows no answer (no route to the host)"
+        ]
+    );
+    // curl 7.88's words for a refusal agree with an older curl's.
+    let refused = facts(
+        &lines("curl: (7) Failed to connect to 10.244.1.2 port 81: Connection refused"),
+        None,
+    );
+    let lab_couldnt = facts(
+        &lines(
+            "curl: (7) Failed to connect to 10.244.1.2 port 81 after 0 ms: Couldn't connect to server",
+        ),
+        Some(7),
+    );
+    assert!(differences(&refused, &lab_couldnt).0.is_empty());
+    assert_eq!(differences(&book_timeout, &lab_couldnt).0.len(), 1);
+    let title = |t: &str| facts(&lines(&format!("<title>{t}</title>")), Some(0));
+    let book_page = facts(&lines("<title>Welcome to nginx!</title>"), None);
+    assert!(
+        differences(&book_page, &title("Welcome to nginx!"))
+            .0
+            .is_empty()
+    );
+    assert_eq!(differences(&book_page, &title("It works!")).0.len(), 1);
+    // A page without a title (the netns pods'): it answered, compared so.
+    let plain = facts(&lines("nginx-node2-0 on node2"), Some(0));
+    assert_eq!(differences(&book_page, &plain), (vec![], true));
+    // The book shows nothing: nothing compared.
+    assert_eq!(differences(&facts(&[], None), &lab_ok), (vec![], false));
+}

@@ -1,0 +1,144 @@
+//! A curl on a node whose pods serve the real nginx image's page (the
+//! vagrant lab's; recorded by hand, no VMs run here): its `<title>` is
+//! compared, and an address that is none of the lab's is not curled.
+
+use super::tests::{RecordedLab, chapter4, pod, replied};
+use super::*;
+use crate::book::parse;
+use crate::provider::Kind;
+use crate::session::fake::FakeSession;
+
+const PAGE: &str = "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n</body>\n</html>\n";
+
+const CHAPTER: &str = "# Pages\n\n```console\n$ vagrant ssh node1\nvagrant@node1:~$ curl 10.244.1.2\n<title>Welcome to nginx!</title>\nvagrant@node1:~$ exit\n```\n\n```console\n$ vagrant ssh node1\nvagrant@node1:~$ curl 10.244.1.2\n<title>It works!</title>\nvagrant@node1:~$ exit\n```\n\n```console\n$ vagrant ssh node1\nvagrant@node1:~$ curl -m 2 http://192.0.2.7/\n<title>Elsewhere</title>\nvagrant@node1:~$ exit\n```\n";
+
+#[tokio::test]
+async fn a_pages_title_is_compared_and_only_the_labs_addresses_are_curled() {
+    let (lab, _) = chapter4();
+    let session = || {
+        FakeSession::new()
+            .on("node1", "hostname", "node1\n")
+            .on_out("node1", "curl -gsS", replied(PAGE))
+    };
+    let chapter = parse::parse(std::path::Path::new("pages.md"), CHAPTER.as_bytes()).unwrap();
+    let mut t = RecordedLab {
+        kind: Kind::Vagrant,
+        broken: session(),
+        fixed: session(),
+        variant: "broken".into(),
+        switches: Vec::new(),
+        pods: vec![
+            pod("nginx-deployment-6b7f6d9b8c-k2v9x", "node1", "10.244.1.2"),
+            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
+        ],
+        real: None,
+        kubectl_lines: Default::default(),
+    };
+    let r = replay(
+        &chapter,
+        &lab,
+        &mut t,
+        &crate::book::known::KnownFile::default(),
+    )
+    .await;
+    let curl = |line: usize| {
+        r.blocks
+            .iter()
+            .flat_map(|b| &b.commands)
+            .find(|c| c.line == line)
+            .unwrap()
+    };
+    assert_eq!(curl(5).verdict, Verdict::Match, "{:?}", curl(5));
+    assert_eq!(curl(5).ran_on.as_deref(), Some("node1"));
+    assert_eq!(curl(12).verdict, Verdict::Drift, "{:?}", curl(12));
+    assert_eq!(
+        curl(12).differences,
+        [
+            "curl: the book shows an answer (the title `It works!`); the lab shows an answer (the title `Welcome to nginx!`)"
+        ]
+    );
+    assert_eq!(curl(19).verdict, Verdict::NotUnderstood, "{:?}", curl(19));
+    assert!(
+        curl(19)
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("curl to 192.0.2.7"),
+        "{:?}",
+        curl(19)
+    );
+    let asked = t.broken.ran();
+    assert!(!asked.iter().any(|a| a.contains("192.0.2.7")), "{asked:?}");
+    assert_eq!(asked.iter().filter(|a| a.contains("curl")).count(), 2);
+}
+
+const TABLE: &str = "NAME                                READY   STATUS    RESTARTS   AGE   IP           NODE\nnginx-deployment-6b7f6d9b8c-k2v9x   1/1     Running   0          2m    10.244.1.2   node1\nnginx-deployment-6b7f6d9b8c-zt4mf   1/1     Running   0          2m    10.244.2.2   node2\n";
+
+/// On a cluster the book's `kubectl exec POD -- curl` runs as typed (argv):
+/// its `-w '%{http_code}'` unquoted (no shell takes the quotes off) and a
+/// deadline added where the book's curl has none; the status it prints is
+/// compared (the same answer drifts where the book claims `000`). The old
+/// form without `--` stays kubectl's refusal, its meaning run in the pod.
+#[tokio::test]
+async fn a_curl_in_a_clusters_pod_gets_a_deadline_and_its_write_out_unquoted() {
+    let (lab, _) = chapter4();
+    let pod1 = "nginx-deployment-6b7f6d9b8c-k2v9x";
+    let text = format!(
+        "```bash\nkubectl get pods -o wide\n{TABLE}```\n\n```bash\nkubectl exec {pod1} -- curl -s -o /dev/null -w '%{{http_code}}' 10.244.2.2\n200\n```\n\n```bash\nkubectl exec {pod1} -- curl -s -o /dev/null -w '%{{http_code}}' 10.244.2.2\n000\n```\n\n```bash\nkubectl exec {pod1} curl -I 10.244.2.2\nHTTP/1.1 200 OK\n```\n"
+    );
+    let session = || {
+        FakeSession::new()
+            .kubectl("get pods -o wide", TABLE)
+            .kubectl(
+                "-- curl --connect-timeout 1 -m 3 -s -o /dev/null -w %{http_code} 10.244.2.2",
+                "200\n",
+            )
+            .in_pod(pod1, "curl -gsS -I", replied("HTTP/1.1 200 OK\n"))
+    };
+    let chapter = parse::parse(std::path::Path::new("pod.md"), text.as_bytes()).unwrap();
+    let mut t = RecordedLab {
+        kind: Kind::Vagrant,
+        broken: session(),
+        fixed: session(),
+        variant: "broken".into(),
+        switches: Vec::new(),
+        pods: vec![
+            pod(pod1, "node1", "10.244.1.2"),
+            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
+        ],
+        real: None,
+        kubectl_lines: Default::default(),
+    };
+    let r = replay(
+        &chapter,
+        &lab,
+        &mut t,
+        &crate::book::known::KnownFile::default(),
+    )
+    .await;
+    let c = |i: usize| &r.blocks[i + 1].commands[0];
+    assert_eq!(c(0).verdict, Verdict::Match, "{:?}", c(0));
+    assert_eq!(c(1).verdict, Verdict::Drift, "{:?}", c(1));
+    assert_eq!(
+        c(1).differences,
+        ["curl: the book shows no answer; the lab shows an answer (HTTP 200)"]
+    );
+    // The old form: kubectl 1.32 refuses it (drift in its words); its
+    // meaning ran in the pod, through the probes' path, and agrees.
+    assert_eq!(c(2).verdict, Verdict::Drift, "{:?}", c(2));
+    assert_eq!(c(2).differences.len(), 1, "{:?}", c(2));
+    assert!(
+        c(2).differences[0].contains("refuses the book's line"),
+        "{:?}",
+        c(2)
+    );
+    assert_eq!(c(2).lab, ["HTTP/1.1 200 OK"], "{:?}", c(2));
+    let lines = t.kubectl_lines.lock().unwrap().clone();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(
+        lines[1..3].iter().all(|l| l.ends_with(
+            "-- curl --connect-timeout 1 -m 3 -s -o /dev/null -w %{http_code} 10.244.2.2"
+        )),
+        "{lines:?}"
+    );
+}
