@@ -346,6 +346,26 @@ impl Replayer<'_> {
             }
             return;
         }
+        // Output the author cut down to nothing (`...` alone, or a ping's
+        // header then `...`: whether a reply came is what was cut) claims
+        // nothing: never a match (a ping's was read as "no reply").
+        let cut = book.iter().any(|l| compare::is_elision(l));
+        let shows = |l: &String| !l.trim().is_empty() && !compare::is_elision(l);
+        let ping_says = |f: compare::PingFacts| f.reply || f.error.is_some();
+        let claims = match inner {
+            Cmd::Ping { .. } => ping_says(compare::ping_facts(&book)),
+            _ => book.iter().any(shows),
+        };
+        if cut && !claims {
+            if r.differences.is_empty() {
+                r.verdict = Verdict::Skipped;
+                r.reason = Some(
+                    "it ran without an error, but the book cut its output (`...`) and shows nothing to compare it with"
+                        .into(),
+                );
+            }
+            return;
+        }
         r.differences.extend(match inner {
             Cmd::Ping { .. } => compare::ping_replies(&book, &r.lab),
             Cmd::RouteN => compare::routes(&book, &r.lab),

@@ -1,0 +1,75 @@
+//! The sixth adversarial probe of issue 21 (`docs/security-probe.md`,
+//! "sixth probe"): each test is a finding, seen failing on the code before
+//! its fix.
+
+use crate::book::{book_in, verdicts};
+use crate::harness::{copy_lab, fixture, require_root, unique_name};
+
+/// `lab book` of a throw-away copy of chapter4 with the chapter `name`
+/// of `tests/fixtures/book/`.
+fn book_of(chapter: &str) -> crate::book::Booked {
+    let name = unique_name("p6");
+    let lab = copy_lab("chapter4", &name);
+    let chapter = fixture(&format!("book/{chapter}"));
+    book_in(&name, lab, &["--chapter", chapter.to_str().unwrap()])
+}
+
+/// False green: a block whose output the author cut down to nothing (`...`,
+/// `[...]`, `<snip>`, `…`, or ping's header then a cut) claims nothing, yet
+/// each was `match`: a ping with a cut output was read as "no reply" (and
+/// node1 gets none from node2's pod in the broken variant), a capture, a
+/// route table and a file compared no line at all. Now each is `skipped`
+/// and says that the book shows nothing to compare.
+#[test]
+fn output_cut_down_to_nothing_is_never_a_match() {
+    require_root();
+    let (code, stdout, v, ..) = book_of("probe6-cut.md");
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (7, "skipped".to_string()),
+            (12, "skipped".into()),
+            (18, "skipped".into()),
+            (23, "skipped".into()),
+            (28, "skipped".into()),
+        ],
+        "{stdout}"
+    );
+    // They ran (the lab's output is kept), and say why nothing matched.
+    for b in v["blocks"].as_array().unwrap() {
+        let c = &b["commands"][0];
+        assert_eq!(c["ran_on"], "node1", "{c}");
+        let reason = c["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains("nothing to compare"), "{c}");
+    }
+}
+
+/// Wrong node, and a false green: inside `vagrant ssh node2`, a line at
+/// node1's prompt (`vagrant@node1:~$ ping ...`) ran on node2, so node2's
+/// reply from its own pod was a `match` of a page that shows node1
+/// reaching node2's pod (which the broken variant does not do). A prompt
+/// that names another node than the session's is a contradiction lab
+/// cannot replay: the block is not understood and runs nothing; a prompt
+/// that names the session's node is replayed as before.
+#[test]
+fn a_prompt_naming_another_node_than_the_session_runs_nowhere() {
+    require_root();
+    let (code, stdout, v, ..) = book_of("probe6-prompt.md");
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (3, "not_understood".to_string()),
+            (10, "match".into()),
+            (17, "not_understood".into()),
+        ],
+        "{stdout}"
+    );
+    let first = &v["blocks"][0]["commands"][1];
+    assert!(first["ran_on"].is_null(), "{first}");
+    assert!(
+        first["reason"].as_str().unwrap_or_default().contains("node1"),
+        "{first}"
+    );
+}
