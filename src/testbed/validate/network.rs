@@ -60,7 +60,8 @@ pub(super) fn lab_fields(c: &mut Collector, raw: &RawLab) {
 
 /// A node's NICs (`interfaces.nat`, `interfaces.private`) may not take a
 /// name that a node already has: the loopback device, or a device the pod
-/// network plugin of a variant makes (`cni0`, `flannel.1`, a pod's veth).
+/// network plugin of a variant makes (`cni0`, `flannel.1`, a pod's veth);
+/// nor `all` or `default`, which the kernel keeps for itself.
 pub(super) fn interfaces_free(c: &mut Collector, raw: &RawLab, variants: &[Variant]) {
     for (field, v) in [
         ("interfaces.nat", &raw.interfaces.nat),
@@ -68,6 +69,11 @@ pub(super) fn interfaces_free(c: &mut Collector, raw: &RawLab, variants: &[Varia
     ] {
         let taken = if v == "lo" {
             Some("the loopback device every node has".to_string())
+        } else if v == "all" || v == "default" {
+            // The kernel refuses a device of either name (EINVAL at `up`).
+            Some(format!(
+                "a name the kernel keeps for its settings of every interface (/proc/sys/net/ipv4/conf/{v})"
+            ))
         } else {
             variants.iter().find_map(|var| {
                 var.cni.plugin().node_device(v).map(|what| {
