@@ -35,6 +35,8 @@ mod tests;
 #[cfg(test)]
 mod tests_drift;
 #[cfg(test)]
+mod tests_cut;
+#[cfg(test)]
 mod tests_fuzz;
 
 pub use kubectl::chapter_lines;
