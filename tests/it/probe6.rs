@@ -73,3 +73,39 @@ fn a_prompt_naming_another_node_than_the_session_runs_nowhere() {
         "{first}"
     );
 }
+
+/// False green: in a block that shows prompts, `exit` and `vagrant ssh
+/// node2` typed without one were read as the output of the ping above
+/// them, so the last ping, which the page shows on node2 (reaching node1's
+/// pod: the broken variant does not), ran on node1 and was a `match`. A
+/// line that moves the reader to another machine is always a command.
+#[test]
+fn an_unprompted_exit_and_vagrant_ssh_still_move_the_session() {
+    require_root();
+    let (code, stdout, v, ..) = book_of("probe6-session.md");
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(verdicts(&v), [(3, "drift".to_string())], "{stdout}");
+    let ran: Vec<(u64, String, String)> = v["blocks"][0]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["line"].as_u64().unwrap(),
+                c["command"].as_str().unwrap().to_string(),
+                c["ran_on"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ran,
+        [
+            (4, "vagrant ssh node1".to_string(), "node1".to_string()),
+            (5, "ping -c 1 10.244.1.2".into(), "node1".into()),
+            (7, "exit".into(), "".into()),
+            (8, "vagrant ssh node2".into(), "node2".into()),
+            (9, "ping -c 1 10.244.1.2".into(), "node2".into()),
+        ],
+        "{stdout}"
+    );
+}
