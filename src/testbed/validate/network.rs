@@ -27,6 +27,10 @@ pub(super) fn lab_fields(c: &mut Collector, raw: &RawLab) {
             && !b.is_empty()
             && a.bytes().all(|x| x.is_ascii_digit())
             && b.bytes().all(|x| x.is_ascii_digit())
+            // A number kubectl's minors can be (`1.99999999999999999999`
+            // passed here, then failed every kubectl line of the book).
+            && a.parse::<u32>().is_ok()
+            && b.parse::<u32>().is_ok()
     });
     if !kube_ok {
         c.push(
