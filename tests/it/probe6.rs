@@ -109,3 +109,37 @@ fn an_unprompted_exit_and_vagrant_ssh_still_move_the_session() {
         "{stdout}"
     );
 }
+
+/// A state folder under `/usr` (`LAB_STATE_DIR` there, or `.lab` of a
+/// project in `/usr/src`), which every node sees read-only: `up` made the
+/// lab's keys and state there, then failed with exit 3 ("nginx.conf ... No
+/// such file or directory": the pods' folders are hidden under the bind)
+/// and left the folder. Now it is a usage error naming `LAB_STATE_DIR`,
+/// exit 2, with nothing made.
+#[test]
+fn a_state_folder_that_nodes_see_is_refused_before_anything_is_made() {
+    require_root();
+    let name = unique_name("p6");
+    let lab = copy_lab("chapter4", &name);
+    let root = tempfile::Builder::new()
+        .prefix("lab-p6-")
+        .tempdir_in("/usr/local")
+        .expect("a folder in /usr/local");
+    let out = crate::harness::lab_cmd_in(root.path())
+        .args(["up"])
+        .arg(lab.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Whatever it said, nothing of it may stay.
+    let _ = crate::harness::lab_cmd_in(root.path())
+        .args(["destroy", &name, "--purge"])
+        .output();
+    crate::book::no_namespaces_of(&name);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("LAB_STATE_DIR") && err.contains("every node sees"),
+        "{err}"
+    );
+    assert!(!root.path().join(&name).exists(), "{err}");
+}

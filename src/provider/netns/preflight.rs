@@ -27,7 +27,45 @@ pub(super) fn preflight(lab: &Lab, variant: &Variant) -> Result<()> {
         )));
     }
     check_variant(lab, variant)?;
-    check_name(lab, &crate::state::lab_dir(&lab.name))
+    let dir = crate::state::lab_dir(&lab.name);
+    outside_what_nodes_see(&dir)?;
+    check_name(lab, &dir)
+}
+
+/// A state folder under a host folder that every node, pod and probe sees
+/// read-only (`/usr`, `/bin`, ..., [`super::enter::HOST_READ_ONLY`]; `.lab`
+/// of a project in `/usr/src`) would let every node read the lab's keys,
+/// state and log, and the pods' nginx could not reach their files there
+/// (`up` failed with exit 3 naming nginx.conf): refused before anything is
+/// made, naming `LAB_STATE_DIR`.
+fn outside_what_nodes_see(dir: &Path) -> Result<()> {
+    let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    // Links resolved through the longest part that exists.
+    let mut base = abs.as_path();
+    let mut rest = Vec::new();
+    while !base.exists() {
+        match (base.parent(), base.file_name()) {
+            (Some(p), Some(n)) => {
+                rest.push(n);
+                base = p;
+            }
+            _ => break,
+        }
+    }
+    let mut real = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    real.extend(rest.iter().rev());
+    for d in super::enter::HOST_READ_ONLY {
+        let host = Path::new("/").join(d);
+        let host = std::fs::canonicalize(&host).unwrap_or(host);
+        if real.starts_with(&host) {
+            return Err(LabError::Usage(format!(
+                "the lab's state folder {} is under {}, which every node sees (read-only): its keys, state and log would be readable from the nodes, and its pods could not reach their files; set LAB_STATE_DIR to a folder elsewhere (nothing was made)",
+                real.display(),
+                host.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Whether a claim's lab still has anything: its state, a namespace, or the
