@@ -143,3 +143,55 @@ fn a_state_folder_that_nodes_see_is_refused_before_anything_is_made() {
     );
     assert!(!root.path().join(&name).exists(), "{err}");
 }
+
+/// Host processes killed and a host cgroup changed: a cgroup named like
+/// one of the lab's (`lab-<lab>.node1`) that lab did not make, with a
+/// process of the host in it, was adopted by `up` (its `pids.max` 50
+/// became 1024) and `destroy` stopped that process and removed the cgroup.
+/// Now `up` refuses, as it refuses namespaces of the lab's names that it
+/// did not make: exit 2, the cgroup and its process untouched.
+#[test]
+fn a_cgroup_named_like_the_labs_that_lab_did_not_make_is_refused_untouched() {
+    use lab::provider::netns::cgroups::{Support, support};
+    require_root();
+    let Support::Limits(hs) = support() else {
+        eprintln!("skipped: nodes run without cgroup limits here");
+        return;
+    };
+    let name = unique_name("p6");
+    let lab = copy_lab("chapter4", &name);
+    let dirs: Vec<std::path::PathBuf> = hs
+        .iter()
+        .map(|h| h.dir.join(format!("lab-{name}.node1")))
+        .collect();
+    let mut host = std::process::Command::new("sleep")
+        .arg("600")
+        .spawn()
+        .unwrap();
+    let pids = hs.iter().position(|h| h.pids).unwrap();
+    for d in &dirs {
+        std::fs::create_dir(d).unwrap();
+        std::fs::write(d.join("cgroup.procs"), host.id().to_string()).unwrap();
+    }
+    std::fs::write(dirs[pids].join("pids.max"), "50").unwrap();
+    let (mut cmd, state) = crate::harness::lab_cmd();
+    let out = cmd.arg("up").arg(lab.path()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let _ = crate::harness::lab_cmd_in(state.path())
+        .args(["destroy", &name, "--purge"])
+        .output();
+    let alive = host.try_wait().unwrap().is_none();
+    let max = std::fs::read_to_string(dirs[pids].join("pids.max")).unwrap_or_default();
+    let _ = host.kill();
+    let _ = host.wait();
+    let kept: Vec<bool> = dirs.iter().map(|d| d.is_dir()).collect();
+    for d in &dirs {
+        let _ = std::fs::remove_dir(d);
+    }
+    crate::book::no_namespaces_of(&name);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cgroups named like"), "{err}");
+    assert!(alive, "lab stopped a process it did not start: {err}");
+    assert_eq!(max.trim(), "50", "lab changed a cgroup it did not make");
+    assert!(kept.iter().all(|k| *k), "lab removed a cgroup it did not make");
+}

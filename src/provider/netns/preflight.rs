@@ -115,6 +115,19 @@ fn check_name(lab: &Lab, dir: &Path) -> Result<()> {
             list(&existing)
         )));
     }
+    // A cgroup lab makes always has a claim until `destroy` removes both:
+    // one without is not the lab's (adopted, its limits were rewritten and
+    // `destroy` stopped the processes in it).
+    let groups: Vec<String> = super::cgroups::named_like(name)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    if !groups.is_empty() {
+        return Err(LabError::Usage(format!(
+            "cgroups named like lab '{name}' exist ({}) that lab did not make for it (no record of them): lab will not use, change or remove them; if they are yours remove them (`rmdir`), or give this lab another name",
+            list(&groups)
+        )));
+    }
     Ok(())
 }
 
