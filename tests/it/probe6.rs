@@ -69,7 +69,10 @@ fn a_prompt_naming_another_node_than_the_session_runs_nowhere() {
     let first = &v["blocks"][0]["commands"][1];
     assert!(first["ran_on"].is_null(), "{first}");
     assert!(
-        first["reason"].as_str().unwrap_or_default().contains("node1"),
+        first["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("node1"),
         "{first}"
     );
 }
@@ -193,5 +196,8 @@ fn a_cgroup_named_like_the_labs_that_lab_did_not_make_is_refused_untouched() {
     assert!(err.contains("cgroups named like"), "{err}");
     assert!(alive, "lab stopped a process it did not start: {err}");
     assert_eq!(max.trim(), "50", "lab changed a cgroup it did not make");
-    assert!(kept.iter().all(|k| *k), "lab removed a cgroup it did not make");
+    assert!(
+        kept.iter().all(|k| *k),
+        "lab removed a cgroup it did not make"
+    );
 }

@@ -33,9 +33,9 @@ mod target;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_drift;
-#[cfg(test)]
 mod tests_cut;
+#[cfg(test)]
+mod tests_drift;
 #[cfg(test)]
 mod tests_fuzz;
 
