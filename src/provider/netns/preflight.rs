@@ -59,7 +59,7 @@ fn outside_what_nodes_see(dir: &Path) -> Result<()> {
         let host = std::fs::canonicalize(&host).unwrap_or(host);
         if real.starts_with(&host) {
             return Err(LabError::Usage(format!(
-                "the lab's state folder {} is under {}, which every node sees (read-only): its keys, state and log would be readable from the nodes, and its pods could not reach their files; set LAB_STATE_DIR to a folder elsewhere (nothing was made)",
+                "the lab's state folder {} is under {}, which every node sees (read-only): its keys, state and log would be readable from the nodes, and its pods could not reach their files; set LAB_STATE_DIR to a folder elsewhere (nothing of the lab was made)",
                 real.display(),
                 host.display()
             )));
