@@ -455,6 +455,15 @@ fn continues_output(line: &str, last: Option<&Step>, prompted: bool) -> bool {
     if after_prompt(line).is_some() || last.output.last().is_none_or(|l| l.trim().is_empty()) {
         return false;
     }
+    // A line that moves the reader to another machine (`exit`, `vagrant
+    // ssh node2`, `ssh node2`) is a command even without a prompt: read as
+    // output, the lines after it ran on the machine the reader had left.
+    if matches!(
+        line.split_whitespace().next(),
+        Some("exit" | "logout" | "vagrant" | "ssh")
+    ) {
+        return false;
+    }
     if prompted {
         return true;
     }

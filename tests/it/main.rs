@@ -25,6 +25,7 @@ mod nightly;
 mod overlay;
 mod pods;
 mod probe5;
+mod probe6;
 mod probe_findings;
 mod report;
 mod report_paths;

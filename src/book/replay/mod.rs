@@ -36,6 +36,8 @@ mod tests;
 #[cfg(test)]
 mod tests_curl;
 #[cfg(test)]
+mod tests_cut;
+#[cfg(test)]
 mod tests_drift;
 #[cfg(test)]
 mod tests_fuzz;

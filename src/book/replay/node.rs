@@ -49,6 +49,21 @@ fn ping_of(c: &Cmd) -> Option<Ipv4Addr> {
     }
 }
 
+/// Whether a book line is ping's own, saying no reply came (its header,
+/// its statistics, a timeout), unlike the author's `[output omitted]`.
+fn pings_own(line: &str) -> bool {
+    let t = line.trim().to_lowercase();
+    t.starts_with("ping ")
+        || [
+            "packets transmitted",
+            "ping statistics",
+            "request timeout",
+            "request timed out",
+        ]
+        .iter()
+        .any(|w| t.contains(w))
+}
+
 /// How many replies of a ping never ended by the book the lab sends: as
 /// many as the book shows (at least one), and never more than a counted
 /// ping may ask ([`crate::book::recognize::MAX_PING_COUNT`]), so that it
@@ -390,6 +405,32 @@ impl Replayer<'_> {
                 r.verdict = Verdict::Skipped;
                 r.reason = Some(
                     "it ran without an error, but the book shows no output to compare it with"
+                        .into(),
+                );
+            }
+            return;
+        }
+        // Output the author cut down to nothing (`...` alone, or a ping's
+        // header then `...`: whether a reply came is what was cut), or
+        // replaced by words of their own under a ping (`[output omitted]`),
+        // claims nothing: never a match (a ping's was read as "no reply").
+        let cut = book.iter().any(|l| compare::is_elision(l));
+        let says_nothing = match inner {
+            Cmd::Ping { .. } => {
+                let f = compare::ping_facts(&book);
+                !(f.reply || f.error.is_some() || (!cut && book.iter().any(|l| pings_own(l))))
+            }
+            _ => {
+                cut && !book
+                    .iter()
+                    .any(|l| !l.trim().is_empty() && !compare::is_elision(l))
+            }
+        };
+        if says_nothing {
+            if r.differences.is_empty() {
+                r.verdict = Verdict::Skipped;
+                r.reason = Some(
+                    "it ran without an error, but the book cut its output (`...`) or shows none of the command's own lines: nothing to compare it with"
                         .into(),
                 );
             }

@@ -51,6 +51,18 @@ pub fn plan(block: &parse::Block) -> (Vec<Planned>, Vec<String>) {
         {
             here = Some(h.clone());
         }
+        // Typed at another machine's prompt inside a `vagrant ssh` session
+        // (`vagrant ssh node2`, then `vagrant@node1:~$ ping ...`): the page
+        // says one node, the session another; running it on either would
+        // compare a claim about the other (a false green).
+        if let (Some(s), Some(h)) = (&node, &step.host)
+            && h != s
+            && !matches!(cmd, Ok(Cmd::Ssh { .. }))
+        {
+            cmd = Err(format!(
+                "typed at the prompt of {h} inside `vagrant ssh {s}`: the book names two machines for one line, so lab runs it on neither"
+            ));
+        }
         match &cmd {
             Ok(Cmd::Ssh { node: n }) => node = Some(n.clone()),
             Ok(Cmd::Exit) => {

@@ -42,7 +42,7 @@ pub(super) const EXEC_REFUSED: &str =
 const ROUTES: &str = "Kernel IP routing table\nDestination     Gateway         Genmask         Flags Metric Ref    Use Iface\n0.0.0.0         10.0.2.2        0.0.0.0         UG    100    0        0 enp0s3\n10.0.2.0        0.0.0.0         255.255.255.0   U     100    0        0 enp0s3\n10.100.198.0    0.0.0.0         255.255.255.0   U     0      0        0 enp0s8\n10.244.0.0      10.244.0.0      255.255.255.0   UG    0      0        0 flannel.1\n10.244.1.0      0.0.0.0         255.255.255.0   U     0      0        0 cni0\n10.244.2.0      10.244.2.0      255.255.255.0   UG    0      0        0 flannel.1\n";
 
 /// What the lab's VMs answer in `variant` (recorded by hand).
-fn recorded(fixed: bool) -> FakeSession {
+pub(super) fn recorded(fixed: bool) -> FakeSession {
     let mut s = FakeSession::new();
     for (n, node) in ["master", "node1", "node2"].iter().enumerate() {
         s = s.on(node, "hostname", &format!("{node}\n")).on(

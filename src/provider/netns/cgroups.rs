@@ -278,6 +278,24 @@ pub fn existing(ns: &[String]) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Every cgroup named like one of the lab `lab`'s (`lab-<lab>.*`: the
+/// prefix ends at the dot, so lab `a` never names `a-1`'s), made by lab or
+/// not: `up` refuses a lab whose names are taken ([`super::preflight`]).
+pub fn named_like(lab: &str) -> Vec<PathBuf> {
+    let Support::Limits(hs) = support() else {
+        return vec![];
+    };
+    let prefix = name_of(&format!("{lab}."));
+    let mut out: Vec<PathBuf> = hs
+        .iter()
+        .flat_map(|h| std::fs::read_dir(&h.dir).into_iter().flatten().flatten())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .collect();
+    out.sort();
+    out
+}
+
 /// The processes in the cgroup folder `dir` (the lab's own: whatever a node
 /// or pod of it runs).
 pub fn processes_in(dir: &Path) -> Vec<i32> {

@@ -27,7 +27,45 @@ pub(super) fn preflight(lab: &Lab, variant: &Variant) -> Result<()> {
         )));
     }
     check_variant(lab, variant)?;
-    check_name(lab, &crate::state::lab_dir(&lab.name))
+    let dir = crate::state::lab_dir(&lab.name);
+    outside_what_nodes_see(&dir)?;
+    check_name(lab, &dir)
+}
+
+/// A state folder under a host folder that every node, pod and probe sees
+/// read-only (`/usr`, `/bin`, ..., [`super::enter::HOST_READ_ONLY`]; `.lab`
+/// of a project in `/usr/src`) would let every node read the lab's keys,
+/// state and log, and the pods' nginx could not reach their files there
+/// (`up` failed with exit 3 naming nginx.conf): refused before anything is
+/// made, naming `LAB_STATE_DIR`.
+fn outside_what_nodes_see(dir: &Path) -> Result<()> {
+    let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    // Links resolved through the longest part that exists.
+    let mut base = abs.as_path();
+    let mut rest = Vec::new();
+    while !base.exists() {
+        match (base.parent(), base.file_name()) {
+            (Some(p), Some(n)) => {
+                rest.push(n);
+                base = p;
+            }
+            _ => break,
+        }
+    }
+    let mut real = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    real.extend(rest.iter().rev());
+    for d in super::enter::HOST_READ_ONLY {
+        let host = Path::new("/").join(d);
+        let host = std::fs::canonicalize(&host).unwrap_or(host);
+        if real.starts_with(&host) {
+            return Err(LabError::Usage(format!(
+                "the lab's state folder {} is under {}, which every node sees (read-only): its keys, state and log would be readable from the nodes, and its pods could not reach their files; set LAB_STATE_DIR to a folder elsewhere (nothing of the lab was made)",
+                real.display(),
+                host.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Whether a claim's lab still has anything: its state, a namespace, or the
@@ -75,6 +113,19 @@ fn check_name(lab: &Lab, dir: &Path) -> Result<()> {
         return Err(LabError::Usage(format!(
             "namespaces named like lab '{name}' exist ({}) that lab did not make for it (no record of them): lab will not use or remove them; if they are yours remove them (`ip netns delete NAME`), or give this lab another name",
             list(&existing)
+        )));
+    }
+    // A cgroup lab makes always has a claim until `destroy` removes both:
+    // one without is not the lab's (adopted, its limits were rewritten and
+    // `destroy` stopped the processes in it).
+    let groups: Vec<String> = super::cgroups::named_like(name)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    if !groups.is_empty() {
+        return Err(LabError::Usage(format!(
+            "cgroups named like lab '{name}' exist ({}) that lab did not make for it (no record of them): lab will not use, change or remove them; if they are yours remove them (`rmdir`), or give this lab another name",
+            list(&groups)
         )));
     }
     Ok(())

@@ -27,6 +27,10 @@ pub(super) fn lab_fields(c: &mut Collector, raw: &RawLab) {
             && !b.is_empty()
             && a.bytes().all(|x| x.is_ascii_digit())
             && b.bytes().all(|x| x.is_ascii_digit())
+            // A number kubectl's minors can be (`1.99999999999999999999`
+            // passed here, then failed every kubectl line of the book).
+            && a.parse::<u32>().is_ok()
+            && b.parse::<u32>().is_ok()
     });
     if !kube_ok {
         c.push(
@@ -60,7 +64,8 @@ pub(super) fn lab_fields(c: &mut Collector, raw: &RawLab) {
 
 /// A node's NICs (`interfaces.nat`, `interfaces.private`) may not take a
 /// name that a node already has: the loopback device, or a device the pod
-/// network plugin of a variant makes (`cni0`, `flannel.1`, a pod's veth).
+/// network plugin of a variant makes (`cni0`, `flannel.1`, a pod's veth);
+/// nor `all` or `default`, which the kernel keeps for itself.
 pub(super) fn interfaces_free(c: &mut Collector, raw: &RawLab, variants: &[Variant]) {
     for (field, v) in [
         ("interfaces.nat", &raw.interfaces.nat),
@@ -68,6 +73,11 @@ pub(super) fn interfaces_free(c: &mut Collector, raw: &RawLab, variants: &[Varia
     ] {
         let taken = if v == "lo" {
             Some("the loopback device every node has".to_string())
+        } else if v == "all" || v == "default" {
+            // The kernel refuses a device of either name (EINVAL at `up`).
+            Some(format!(
+                "a name the kernel keeps for its settings of every interface (/proc/sys/net/ipv4/conf/{v})"
+            ))
         } else {
             variants.iter().find_map(|var| {
                 var.cni.plugin().node_device(v).map(|what| {

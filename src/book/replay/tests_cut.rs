@@ -1,0 +1,70 @@
+//! A table the book cut down to its header (`...` right below it) shows no
+//! row, so it compares nothing: never a match (the sixth probe; vagrant's
+//! cluster tables, which no VM here can show end to end).
+
+use super::tests::{RecordedLab, chapter4, pod, recorded, verdicts};
+use super::*;
+use crate::book::known::KnownFile;
+use crate::book::parse;
+use crate::provider::Kind;
+use std::sync::Mutex;
+
+const CUT: &str = "# Cut tables
+
+```bash
+kubectl --kubeconfig ./admin.conf get nodes
+
+NAME      STATUS    ROLES     AGE       VERSION
+...
+```
+
+```bash
+kubectl --kubeconfig ./admin.conf get pods -o wide
+
+NAME                                READY     STATUS    RESTARTS   AGE       IP           NODE
+[...]
+```
+
+```bash
+kubectl --kubeconfig ./admin.conf get nodes
+
+NAME      STATUS    ROLES     AGE       VERSION
+master    Ready     master    8m        v1.10.0
+...
+```
+";
+
+#[tokio::test]
+async fn a_table_cut_down_to_its_header_is_never_a_match() {
+    let (lab, _) = chapter4();
+    let chapter = parse::parse(std::path::Path::new("cut.md"), CUT.as_bytes()).unwrap();
+    let mut t = RecordedLab {
+        kind: Kind::Vagrant,
+        broken: recorded(false),
+        fixed: recorded(true),
+        variant: "broken".into(),
+        switches: Vec::new(),
+        pods: vec![
+            pod("nginx-deployment-6b7f6d9b8c-k2v9x", "node1", "10.244.1.2"),
+            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
+        ],
+        real: None,
+        kubectl_lines: Mutex::default(),
+    };
+    let r = replay(&chapter, &lab, &mut t, &KnownFile::default()).await;
+    // The row the third block shows is still compared (and drifts: the
+    // book's 1.10 cluster called the control plane `master`).
+    assert_eq!(
+        verdicts(&r),
+        [(3, "skipped"), (10, "skipped"), (17, "drift")],
+        "{}",
+        crate::book::report::terminal(&r)
+    );
+    for b in &r.blocks[..2] {
+        let c = &b.commands[0];
+        assert!(
+            c.reason.as_deref().unwrap_or("").contains("no row"),
+            "{c:?}"
+        );
+    }
+}
