@@ -172,23 +172,9 @@ fn v1(dir: &Path) -> Hierarchy {
     }
 }
 
-/// mountinfo's octal escapes (`\040` for a space).
-fn unescape(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(u8::is_ascii_digit) {
-            let n = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
-            out.push(n);
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+// mountinfo's octal escapes (`\040` for a space): one reading, the
+// node roots' ([`super::files::unescape_mountinfo`]).
+use super::files::unescape_mountinfo as unescape;
 
 /// Why lab cannot make a cgroup in `dir`, if it cannot.
 fn not_writable(dir: &Path) -> Option<String> {
