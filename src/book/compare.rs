@@ -65,6 +65,14 @@ pub fn normalize(line: &str) -> String {
     s
 }
 
+/// Whether a line is tcpdump's own banner (`tcpdump: verbose output
+/// suppressed ...`, `listening on IF, link-type ...`), not a packet.
+pub fn is_tcpdump_banner(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with("tcpdump: verbose output suppressed")
+        || (t.starts_with("listening on ") && t.contains("link-type"))
+}
+
 /// Whether a book line marks output the author cut (`...`, `…`, `[...]`,
 /// `<snip>`): not a line to find, and the lines around it a part of the
 /// output, not all of it.

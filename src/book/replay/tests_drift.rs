@@ -431,3 +431,35 @@ async fn a_get_in_another_namespace_sees_none_of_the_labs_pods() {
     let r = on_netns(&dashed()).await;
     assert!(diffs(&r, 116).is_empty(), "{:#?}", diffs(&r, 116));
 }
+
+/// A capture the book shows by tcpdump's banner alone claims no packet
+/// either way: never a match, though the lab's banner agrees (the sixth
+/// probe, by reading). With a packet line the lab shows, it is compared and
+/// matches; with one the lab lacks, it drifts.
+#[tokio::test]
+async fn a_capture_shown_by_its_banner_alone_is_never_a_match() {
+    let banner = "tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\n\
+                  listening on flannel.1, link-type EN10MB (Ethernet), capture size 262144 bytes\n";
+    let block = |packets: &str| {
+        format!(
+            "```bash\nvagrant ssh node1\nsudo tcpdump -i flannel.1\n{banner}{packets}exit\n```\n\n"
+        )
+    };
+    let text = block("")
+        + &block(
+            "12:00:00.000001 IP 10.244.1.0 > 10.244.2.2: ICMP echo request, id 7, seq 1, length 64\n",
+        )
+        + &block(
+            "12:00:00.000001 IP 10.244.1.0 > 10.244.2.9: ICMP echo request, id 7, seq 1, length 64\n",
+        );
+    let r = on_netns(&text).await;
+    let verdicts: Vec<Verdict> = r.blocks.iter().map(|b| b.commands[1].verdict).collect();
+    assert_eq!(
+        verdicts,
+        [Verdict::Skipped, Verdict::Match, Verdict::Drift],
+        "{:#?}",
+        r.blocks
+    );
+    let c = &r.blocks[0].commands[1];
+    assert!(c.reason.as_ref().unwrap().contains("banner alone"), "{c:?}");
+}
