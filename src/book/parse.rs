@@ -523,6 +523,11 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
             }
             continue;
         }
+        if after_prompt(line).is_some_and(|rest| rest.trim().is_empty()) {
+            // A bare prompt (the terminal waiting): nothing typed, and no
+            // output of the line above.
+            continue;
+        }
         if !seen_any && is_comment(line) {
             // A comment before the block's first command: prose.
             prose.push((*n, line.trim().to_string()));

@@ -158,3 +158,17 @@ fn a_shell_prompt_opens_a_command() {
     assert_eq!(steps[1].output.len(), 1);
     assert_eq!(steps[2].output.len(), 2);
 }
+
+/// A bare prompt closing a block (the terminal waiting) is neither an
+/// empty command (the block was not understood: a false red, the sixth
+/// probe) nor output of the line above.
+#[test]
+fn a_bare_prompt_is_no_command_and_no_output() {
+    let c =
+        p("```\n$ vagrant ssh node1\nvagrant@node1:~$ hostname\nnode1\nvagrant@node1:~$\n```\n")
+            .unwrap();
+    let (steps, _) = steps(&c.blocks[0]);
+    let cmds: Vec<&str> = steps.iter().map(|s| s.command.as_str()).collect();
+    assert_eq!(cmds, ["vagrant ssh node1", "hostname"]);
+    assert_eq!(steps[1].output, ["node1"]);
+}
