@@ -172,6 +172,26 @@ impl Testbed {
         v
     }
 
+    /// A problem a provider finds with the node `node` of the lab file
+    /// (a name it reserves), located at that node's `name` in the file as
+    /// the validation pass locates its own: exit 2 with file, line, field.
+    pub fn node_problem(&self, node: &str, message: String) -> crate::error::LabError {
+        use crate::error::{LabError, Problem, Problems};
+        let text = std::fs::read_to_string(&self.file).unwrap_or_default();
+        let raw: Option<raw::RawLab> = serde_norway::from_str(&text).ok();
+        let field = raw
+            .and_then(|r| r.nodes.iter().position(|n| n.name == node))
+            .map_or_else(|| "nodes".to_string(), |i| format!("nodes[{i}].name"));
+        let at = locate::Locator::new(&text).locate(&field);
+        LabError::Invalid(Problems(vec![Problem {
+            file: self.file.clone(),
+            line: at.map(|a| a.0),
+            column: at.map(|a| a.1),
+            field,
+            message,
+        }]))
+    }
+
     /// The lab file, the manifests it names and its chapter, relative to the
     /// lab file's folder (what `up` copies into the state, and what the run
     /// record digests).

@@ -501,3 +501,22 @@ fn up_refuses_a_lab_the_host_cannot_hold() {
     // The same lab, with the limit as it was, comes up.
     lab.up(&[]);
 }
+
+/// A node named like one of the netns provider's own namespaces (`net`,
+/// `nat`, `pod`) is refused by `up` with the lab file's line and field,
+/// exit 2, nothing made (it had no file or line: the sixth probe).
+#[test]
+fn a_node_name_the_provider_reserves_is_refused_at_its_line() {
+    let lab = TestLab::new("chapter4", "rn", |y| {
+        y.replacen("{ name: master,", "{ name: net,", 1)
+    });
+    let out = lab.lab(&["up", lab.file().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("lab.yaml:15:") && err.contains("nodes[0].name: 'net' is reserved"),
+        "{err}"
+    );
+    assert!(namespaces_of(&lab.name).is_empty());
+    assert!(!lab.dir().join("state.json").exists());
+}

@@ -21,10 +21,13 @@ pub(super) fn preflight(lab: &Lab, variant: &Variant) -> Result<()> {
         .iter()
         .find(|n| names::RESERVED_NODE_NAMES.contains(&n.name.as_str()))
     {
-        return Err(LabError::Usage(format!(
-            "node name '{}' is reserved by the netns provider (namespaces {}.net, {}.nat and {}.pod.* are the lab's own); rename the node",
-            n.name, lab.name, lab.name, lab.name
-        )));
+        return Err(lab.node_problem(
+            &n.name,
+            format!(
+                "'{}' is reserved by the netns provider (namespaces {}.net, {}.nat and {}.pod.* are the lab's own); rename the node",
+                n.name, lab.name, lab.name, lab.name
+            ),
+        ));
     }
     check_variant(lab, variant)?;
     let dir = crate::state::lab_dir(&lab.name);
