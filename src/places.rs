@@ -5,7 +5,7 @@
 //! (`state`) and the labs shipped in the binary (`shipped`, which the lab
 //! definition's discovery reads) ask the same rule.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A variable's value, when it is set and not empty.
 fn var(k: &str) -> Option<PathBuf> {
@@ -25,4 +25,39 @@ pub fn cache_dir() -> Option<PathBuf> {
     var("LAB_CACHE_DIR")
         .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("lab")))
         .or_else(|| var("HOME").map(|h| h.join(".cache").join("lab")))
+}
+
+/// Where the path `p` really is, whether or not it exists yet: absolute,
+/// its longest existing ancestor resolved (links included), then the rest
+/// as written. The one reading of "where will this land" for the checks
+/// that keep lab's files apart from what they must not touch (report paths
+/// and inputs, a state folder and what nodes see).
+pub fn real_path(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut base = abs.as_path();
+    let mut rest = Vec::new();
+    while !base.exists() {
+        match (base.parent(), base.file_name()) {
+            (Some(up), Some(name)) => {
+                rest.push(name);
+                base = up;
+            }
+            _ => break,
+        }
+    }
+    let mut real = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    real.extend(rest.iter().rev());
+    real
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_path_that_does_not_exist_yet_is_resolved_through_its_existing_part() {
+        let t = tempfile::tempdir().unwrap();
+        let real = std::fs::canonicalize(t.path()).unwrap();
+        std::os::unix::fs::symlink(&real, real.join("link")).unwrap();
+        assert_eq!(super::real_path(&real.join("link/a/b")), real.join("a/b"));
+        assert_eq!(super::real_path(&real.join("link")), real);
+    }
 }

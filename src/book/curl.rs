@@ -106,6 +106,32 @@ fn seconds(flag: &str, v: Option<&&str>) -> Result<u32, String> {
         })
 }
 
+/// A switch of curl's that lab replays: its short and long name, and the
+/// flag of [`Curl`] it sets.
+type Switch = (char, &'static str, fn(&mut Curl) -> &mut bool);
+
+const SWITCHES: [Switch; 7] = [
+    ('s', "--silent", |c| &mut c.silent),
+    ('S', "--show-error", |c| &mut c.show_error),
+    ('I', "--head", |c| &mut c.head),
+    ('i', "--include", |c| &mut c.include),
+    ('v', "--verbose", |c| &mut c.verbose),
+    ('L', "--location", |c| &mut c.follow),
+    ('k', "--insecure", |c| &mut c.insecure),
+];
+
+/// Set the switch named by its long name `word` or its short name
+/// `short`; false when no switch is named so.
+fn set_switch(c: &mut Curl, word: &str, short: Option<char>) -> bool {
+    let found = SWITCHES
+        .iter()
+        .find(|(s, long, _)| *long == word || Some(*s) == short);
+    if let Some((_, _, flag)) = found {
+        *flag(c) = true;
+    }
+    found.is_some()
+}
+
 /// Recognise the words after `curl`.
 pub fn recognize(args: &[&str]) -> Result<Curl, String> {
     let mut c = Curl {
@@ -133,13 +159,7 @@ pub fn recognize(args: &[&str]) -> Result<Curl, String> {
         let long = |f: &str| w == f || w.strip_prefix(f).is_some_and(|r| r.starts_with('='));
         let value = |f: &str| -> Option<&str> { w.strip_prefix(f)?.strip_prefix('=') };
         match w {
-            "--silent" => c.silent = true,
-            "--show-error" => c.show_error = true,
-            "--head" => c.head = true,
-            "--include" => c.include = true,
-            "--verbose" => c.verbose = true,
-            "--location" => c.follow = true,
-            "--insecure" => c.insecure = true,
+            _ if set_switch(&mut c, w, None) => {}
             _ if long("--max-time") || long("--connect-timeout") => {
                 let (flag, v) = match (value("--max-time"), value("--connect-timeout")) {
                     (Some(v), _) => ("--max-time", v),
@@ -174,14 +194,10 @@ pub fn recognize(args: &[&str]) -> Result<Curl, String> {
             _ if w.starts_with('-') && w.len() > 1 => {
                 let flags: Vec<char> = w[1..].chars().collect();
                 for (k, f) in flags.iter().enumerate() {
+                    if set_switch(&mut c, "", Some(*f)) {
+                        continue;
+                    }
                     match f {
-                        's' => c.silent = true,
-                        'S' => c.show_error = true,
-                        'I' => c.head = true,
-                        'i' => c.include = true,
-                        'v' => c.verbose = true,
-                        'L' => c.follow = true,
-                        'k' => c.insecure = true,
                         'm' | 'o' if k + 1 == flags.len() => {
                             let v = args.get(i);
                             i += 1;

@@ -138,7 +138,7 @@ impl Format {
 pub fn input_at<'a>(p: &Path, inputs: &'a [PathBuf]) -> Option<&'a PathBuf> {
     let same = |a: &Path, b: &Path| match (std::fs::metadata(a), std::fs::metadata(b)) {
         (Ok(ma), Ok(mb)) => ma.dev() == mb.dev() && ma.ino() == mb.ino(),
-        _ => resolve(a).is_some() && resolve(a) == resolve(b),
+        _ => crate::places::real_path(a) == crate::places::real_path(b),
     };
     inputs.iter().find(|i| same(p, i))
 }
@@ -328,20 +328,14 @@ fn writable(p: &Path, what: &str) -> Result<(), String> {
     access(p, AccessFlags::W_OK).map_err(|e| format!("{what} is not writable ({})", e.desc()))
 }
 
-/// Where `dest` really is: canonical if it exists, else its canonical
-/// folder and its name.
-fn resolve(dest: &Path) -> Option<PathBuf> {
-    std::fs::canonicalize(dest).ok().or_else(|| {
-        let dir = std::fs::canonicalize(parent_of(dest)).ok()?;
-        Some(dir.join(dest.file_name()?))
-    })
-}
-
 /// The lab state folder (`<root>/<lab>/`) `dest` lies in, if any. Files
 /// directly in the root are no lab's.
 fn inside_lab_state(dest: &Path, state_root: &Path) -> Option<PathBuf> {
     let root = std::fs::canonicalize(state_root).ok()?;
-    let rel = resolve(dest)?.strip_prefix(&root).ok()?.to_path_buf();
+    let rel = crate::places::real_path(dest)
+        .strip_prefix(&root)
+        .ok()?
+        .to_path_buf();
     let mut parts = rel.components();
     let lab = parts.next()?;
     parts.next()?;
@@ -355,7 +349,7 @@ fn same_destination(a: &Target, b: &Target) -> bool {
         (Target::Stdout, Target::Stdout) | (Target::Stderr, Target::Stderr) => true,
         (Target::Path(a), Target::Path(b)) => match (std::fs::metadata(a), std::fs::metadata(b)) {
             (Ok(ma), Ok(mb)) => ma.is_file() && ma.dev() == mb.dev() && ma.ino() == mb.ino(),
-            (Err(_), Err(_)) => resolve(a).is_some() && resolve(a) == resolve(b),
+            (Err(_), Err(_)) => crate::places::real_path(a) == crate::places::real_path(b),
             _ => false,
         },
         _ => false,

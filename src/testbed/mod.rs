@@ -176,20 +176,15 @@ impl Testbed {
     /// (a name it reserves), located at that node's `name` in the file as
     /// the validation pass locates its own: exit 2 with file, line, field.
     pub fn node_problem(&self, node: &str, message: String) -> crate::error::LabError {
-        use crate::error::{LabError, Problem, Problems};
+        use crate::error::{LabError, Problems};
         let text = std::fs::read_to_string(&self.file).unwrap_or_default();
         let raw: Option<raw::RawLab> = serde_norway::from_str(&text).ok();
         let field = raw
             .and_then(|r| r.nodes.iter().position(|n| n.name == node))
             .map_or_else(|| "nodes".to_string(), |i| format!("nodes[{i}].name"));
-        let at = locate::Locator::new(&text).locate(&field);
-        LabError::Invalid(Problems(vec![Problem {
-            file: self.file.clone(),
-            line: at.map(|a| a.0),
-            column: at.map(|a| a.1),
-            field,
-            message,
-        }]))
+        let mut c = validate::Collector::new(&self.file, &text);
+        c.push(field, message);
+        LabError::Invalid(Problems(c.finish()))
     }
 
     /// The lab file, the manifests it names and its chapter, relative to the

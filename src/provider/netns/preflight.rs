@@ -42,21 +42,7 @@ pub(super) fn preflight(lab: &Lab, variant: &Variant) -> Result<()> {
 /// (`up` failed with exit 3 naming nginx.conf): refused before anything is
 /// made, naming `LAB_STATE_DIR`.
 fn outside_what_nodes_see(dir: &Path) -> Result<()> {
-    let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-    // Links resolved through the longest part that exists.
-    let mut base = abs.as_path();
-    let mut rest = Vec::new();
-    while !base.exists() {
-        match (base.parent(), base.file_name()) {
-            (Some(p), Some(n)) => {
-                rest.push(n);
-                base = p;
-            }
-            _ => break,
-        }
-    }
-    let mut real = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
-    real.extend(rest.iter().rev());
+    let real = crate::places::real_path(dir);
     for d in super::enter::HOST_READ_ONLY {
         let host = Path::new("/").join(d);
         let host = std::fs::canonicalize(&host).unwrap_or(host);

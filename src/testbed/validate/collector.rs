@@ -49,7 +49,7 @@ impl<'a> Collector<'a> {
     /// The problems to report: the first `MAX_SHOWN`, located in the lab
     /// file, and a count of the rest. Locating scans the text, so a file
     /// with a problem on each of its many lines must not locate them all.
-    pub(super) fn finish(self) -> Vec<Problem> {
+    pub(crate) fn finish(self) -> Vec<Problem> {
         let mut problems = self.problems;
         let more = problems.len().saturating_sub(MAX_SHOWN);
         problems.truncate(MAX_SHOWN);

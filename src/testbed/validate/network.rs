@@ -44,10 +44,7 @@ pub(super) fn lab_fields(c: &mut Collector, raw: &RawLab) {
     if !is_box(&raw.box_) {
         c.push("box", format!("'{}' is not a valid box name (like ubuntu/jammy64: letters, digits, . _ - and one /)", raw.box_));
     }
-    for (field, v) in [
-        ("interfaces.nat", &raw.interfaces.nat),
-        ("interfaces.private", &raw.interfaces.private),
-    ] {
+    for (field, v) in node_nics(raw) {
         if !is_ifname(v) {
             c.push(
                 field,
@@ -62,15 +59,20 @@ pub(super) fn lab_fields(c: &mut Collector, raw: &RawLab) {
     }
 }
 
+/// A node's two NICs: their fields and names.
+fn node_nics(raw: &RawLab) -> [(&'static str, &str); 2] {
+    [
+        ("interfaces.nat", &raw.interfaces.nat),
+        ("interfaces.private", &raw.interfaces.private),
+    ]
+}
+
 /// A node's NICs (`interfaces.nat`, `interfaces.private`) may not take a
 /// name that a node already has: the loopback device, or a device the pod
 /// network plugin of a variant makes (`cni0`, `flannel.1`, a pod's veth);
 /// nor `all` or `default`, which the kernel keeps for itself.
 pub(super) fn interfaces_free(c: &mut Collector, raw: &RawLab, variants: &[Variant]) {
-    for (field, v) in [
-        ("interfaces.nat", &raw.interfaces.nat),
-        ("interfaces.private", &raw.interfaces.private),
-    ] {
+    for (field, v) in node_nics(raw) {
         let taken = if v == "lo" {
             Some("the loopback device every node has".to_string())
         } else if v == "all" || v == "default" {

@@ -63,17 +63,14 @@ pub(super) fn workloads(
         for (w, (field, path)) in workloads.iter().zip(&sources) {
             if u64::from(w.replicas) > MAX_REPLICAS {
                 fits = false;
-                c.push_manifest(
-                    field,
-                    path,
-                    ManifestError {
-                        field: format!("Deployment {}.spec.replicas", w.name),
-                        line: w.replicas_line,
-                        message: format!(
-                            "{} replicas: a lab holds at most {MAX_REPLICAS} pods",
-                            w.replicas
-                        ),
-                    },
+                too_many(
+                    c,
+                    w,
+                    (field, path),
+                    format!(
+                        "{} replicas: a lab holds at most {MAX_REPLICAS} pods",
+                        w.replicas
+                    ),
                 );
             }
         }
@@ -115,25 +112,36 @@ fn pods_fit(
                 0 => String::new(),
                 k => format!(" (with {k} of the workloads before it)"),
             };
-            c.push_manifest(
-                field,
-                path,
-                ManifestError {
-                    field: format!("Deployment {}.spec.replicas", w.name),
-                    line: w.replicas_line,
-                    message: format!(
-                        "{r} replicas on {n} worker{} put {pods} pods on {}{earlier}, but its pod subnet {subnet} holds {room} ({} to {})",
-                        if n == 1 { "" } else { "s" },
-                        first.name,
-                        nth_host(subnet, 2),
-                        nth_host(subnet, room as u32 + 1),
-                    ),
-                },
+            too_many(
+                c,
+                w,
+                (field, path),
+                format!(
+                    "{r} replicas on {n} worker{} put {pods} pods on {}{earlier}, but its pod subnet {subnet} holds {room} ({} to {})",
+                    if n == 1 { "" } else { "s" },
+                    first.name,
+                    nth_host(subnet, 2),
+                    nth_host(subnet, room as u32 + 1),
+                ),
             );
             return false;
         }
     }
     true
+}
+
+/// A workload's replicas that do not fit: a problem of its manifest, at
+/// its `replicas` line.
+fn too_many(c: &mut Collector, w: &Workload, (field, path): (&str, &Path), message: String) {
+    c.push_manifest(
+        field,
+        path,
+        ManifestError {
+            field: format!("Deployment {}.spec.replicas", w.name),
+            line: w.replicas_line,
+            message,
+        },
+    );
 }
 
 /// The most pods of a lab whose pod subnets were not checked one by one:
