@@ -1,0 +1,171 @@
+//! What a curl's output says ([`Facts`]): whether it answered, its HTTP
+//! status, why it did not answer ([`Failure`], by meaning), its page's
+//! `<title>`; read the same from the book's lines and from the lab's.
+
+use std::fmt;
+
+/// Why a curl got no answer, by meaning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    TimedOut,
+    Refused,
+    NoRoute,
+    NotResolved,
+    /// Exit 7 without the kernel's reason (curl 7.8x says `Couldn't
+    /// connect to server` for a refusal and a route error alike).
+    CouldNotConnect,
+    /// Another curl error: its exit code.
+    Other(i32),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::TimedOut => write!(f, "timed out"),
+            Failure::Refused => write!(f, "connection refused"),
+            Failure::NoRoute => write!(f, "no route to the host"),
+            Failure::NotResolved => write!(f, "the host not resolved"),
+            Failure::CouldNotConnect => write!(f, "could not connect"),
+            Failure::Other(n) => write!(f, "curl error {n}"),
+        }
+    }
+}
+
+impl Failure {
+    /// The same failure as `other`, by meaning: a bare "could not connect"
+    /// is a refusal or a route error worded by a newer curl.
+    pub fn agrees(&self, other: &Failure) -> bool {
+        use Failure::*;
+        self == other
+            || matches!(
+                (self, other),
+                (CouldNotConnect, Refused | NoRoute) | (Refused | NoRoute, CouldNotConnect)
+            )
+    }
+}
+
+/// What a curl's output says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// Whether it answered; None: the output does not say.
+    pub answered: Option<bool>,
+    pub status: Option<u16>,
+    pub failure: Option<Failure>,
+    pub title: Option<String>,
+}
+
+impl fmt::Display for Facts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.answered, &self.failure) {
+            (Some(false), Some(why)) => return write!(f, "no answer ({why})"),
+            (Some(false), None) => return write!(f, "no answer"),
+            (None, _) => return write!(f, "nothing"),
+            _ => {}
+        }
+        let mut said = Vec::new();
+        if let Some(s) = self.status {
+            said.push(format!("HTTP {s}"));
+        }
+        if let Some(t) = &self.title {
+            said.push(format!("the title `{t}`"));
+        }
+        if said.is_empty() {
+            write!(f, "an answer")
+        } else {
+            write!(f, "an answer ({})", said.join(", "))
+        }
+    }
+}
+
+/// curl's error line: `curl: (N) message`.
+fn error_line(l: &str) -> Option<(i32, &str)> {
+    let r = l.trim().strip_prefix("curl: (")?;
+    let (n, msg) = r.split_once(')')?;
+    Some((n.parse().ok()?, msg.trim()))
+}
+
+fn failure_of(code: i32, msg: &str) -> Failure {
+    let low = msg.to_lowercase();
+    if code == 28 || low.contains("timed out") || low.contains("timeout was reached") {
+        Failure::TimedOut
+    } else if low.contains("connection refused") {
+        Failure::Refused
+    } else if low.contains("no route to host")
+        || low.contains("network is unreachable")
+        || low.contains("host is unreachable")
+    {
+        Failure::NoRoute
+    } else if code == 6 || low.contains("resolve host") {
+        Failure::NotResolved
+    } else if code == 7 {
+        Failure::CouldNotConnect
+    } else {
+        Failure::Other(code)
+    }
+}
+
+/// An HTTP status line (`HTTP/1.1 200 OK`, `< HTTP/1.1 200 OK`, `HTTP/2 200`).
+fn status_line(l: &str) -> Option<u16> {
+    let t = l.trim().trim_start_matches("< ");
+    let (proto, rest) = t.split_once(' ')?;
+    if !proto.starts_with("HTTP/") {
+        return None;
+    }
+    let code = rest.split_whitespace().next()?;
+    (code.len() == 3).then(|| code.parse().ok()).flatten()
+}
+
+fn title(l: &str) -> Option<String> {
+    let low = l.to_lowercase();
+    let i = low.find("<title>")? + "<title>".len();
+    let j = low[i..].find("</title>")? + i;
+    Some(crate::book::compare::squash(&l[i..j]))
+}
+
+/// The facts of a curl's output; `code`: its exit code, when it ran (the
+/// lab's), None for the book's (read from its lines alone).
+pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
+    let mut f = Facts::default();
+    let mut written = None;
+    for l in lines {
+        if f.status.is_none() {
+            f.status = status_line(l);
+        }
+        // `-w '%{http_code}'`: three digits on a line of their own.
+        let t = l.trim();
+        if t.len() == 3 && t.bytes().all(|b| b.is_ascii_digit()) {
+            written = t.parse::<u16>().ok();
+        }
+        if f.title.is_none() {
+            f.title = title(l);
+        }
+        if f.failure.is_none()
+            && let Some((n, msg)) = error_line(l)
+        {
+            f.failure = Some(failure_of(n, msg));
+        }
+    }
+    match written {
+        Some(0) if code.is_none() && f.failure.is_none() => f.answered = Some(false),
+        Some(n) if n > 0 && f.status.is_none() => f.status = Some(n),
+        _ => {}
+    }
+    if f.answered == Some(false) {
+        return f;
+    }
+    f.answered = match code {
+        Some(0) => Some(true),
+        Some(n) => {
+            if f.failure.is_none() {
+                f.failure = Some(failure_of(n, ""));
+            }
+            Some(false)
+        }
+        None if f.failure.is_some() => Some(false),
+        None if f.status.is_some() || f.title.is_some() => Some(true),
+        // Lines that are no error: a page, or the exchange of -v.
+        None if lines.iter().any(|l| !l.trim().is_empty()) => Some(true),
+        None => None,
+    };
+    f
+}
