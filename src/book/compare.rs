@@ -184,9 +184,24 @@ pub fn ping_facts(lines: &[String]) -> PingFacts {
             if f.ttl.is_none() {
                 f.ttl = crate::probe::ping::ttl(&t);
             }
+        } else if received(&lower).is_some_and(|n| n > 0) {
+            // The statistics alone (`1 packets transmitted, 1 received`)
+            // say a reply came as surely as its line.
+            f.reply = true;
         }
     }
     f
+}
+
+/// How many replies ping's statistics line counts (`3 packets
+/// transmitted, 2 received` or `2 packets received`).
+fn received(lower: &str) -> Option<u32> {
+    let (_, rest) = lower.split_once("packets transmitted,")?;
+    let said = rest.split(',').next()?.trim();
+    let n = said
+        .strip_suffix("packets received")
+        .or_else(|| said.strip_suffix("received"))?;
+    n.trim().parse().ok()
 }
 
 /// One echo reply: its icmp_seq, who answered, its TTL.

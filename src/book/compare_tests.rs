@@ -182,3 +182,24 @@ fn an_error_the_book_does_not_show_is_a_difference() {
     assert!(errors_not_in_book(&lab, &lab).is_empty());
     assert!(errors_not_in_book(&[], &v("FLANNEL_SUBNET=10.244.1.1/24")).is_empty());
 }
+
+/// The seventh probe's false green: a book showing ping's statistics alone
+/// (`1 packets transmitted, 1 received`) claims a reply, yet it was read as
+/// "no reply" (only `bytes from` lines were), so a lab whose ping got none
+/// matched it. The count received says whether a reply came.
+#[test]
+fn a_ping_whose_statistics_count_a_reply_claims_one() {
+    let lab_none = v(
+        "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n\n--- 10.244.2.2 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss, time 0ms",
+    );
+    for stats in [
+        "--- 10.244.2.2 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms",
+        "--- 10.244.2.2 ping statistics ---\n3 packets transmitted, 3 packets received, 0% packet loss",
+    ] {
+        let book = ping_facts(&v(stats));
+        assert!(book.reply, "{stats}");
+        assert_eq!(ping_replies(&v(stats), &lab_none).len(), 1, "{stats}");
+    }
+    assert!(!ping_facts(&lab_none).reply);
+    assert!(ping_replies(&lab_none, &lab_none).is_empty());
+}

@@ -398,7 +398,7 @@ pub fn judge(book: &[String], code: Option<i32>, r: &mut CommandReport) {
     if theirs.answered.is_none() {
         r.verdict = Verdict::Skipped;
         r.reason = Some(format!(
-            "the book shows no output of this curl, so nothing says whether it answered; the lab's shows {lab}"
+            "the book shows no output of this curl (or cut it: `...`), so nothing says whether it answered; the lab's shows {lab}"
         ));
         return;
     }

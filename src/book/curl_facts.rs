@@ -104,6 +104,24 @@ fn failure_of(code: i32, msg: &str) -> Failure {
     }
 }
 
+/// Whether a `-v` line (lowercased, after its `*`) says the connection
+/// was not made.
+fn connect_failed(low: &str) -> bool {
+    [
+        "failed to connect",
+        "connection timed out",
+        "connection refused",
+        "no route to host",
+        "network is unreachable",
+        "couldn't connect",
+        "could not resolve",
+        "timed out after",
+    ]
+    .iter()
+    .any(|w| low.contains(w))
+        || (low.contains("connect to ") && low.contains(" failed"))
+}
+
 /// An HTTP status line (`HTTP/1.1 200 OK`, `< HTTP/1.1 200 OK`, `HTTP/2 200`).
 fn status_line(l: &str) -> Option<u16> {
     let t = l.trim().trim_start_matches("< ");
@@ -127,7 +145,34 @@ fn title(l: &str) -> Option<String> {
 pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
     let mut f = Facts::default();
     let mut written = None;
-    for l in lines {
+    // A cut (`...`) says that output was there, not what it was.
+    let lines: Vec<&String> = lines
+        .iter()
+        .filter(|l| !crate::book::compare::is_elision(l))
+        .collect();
+    let mut connected = false;
+    let mut verbose_failure = None;
+    for l in lines.iter().copied() {
+        // `-v`'s account of a connection: `* Connected to ...`, or why
+        // none was made (`curl -sv` prints no `curl: (N)` line).
+        if let Some(said) = l.trim().strip_prefix('*') {
+            let low = said.to_lowercase();
+            connected |= low.trim_start().starts_with("connected to");
+            if verbose_failure.is_none() && connect_failed(&low) {
+                verbose_failure = Some(failure_of(7, said));
+            }
+        }
+        // kubectl's words for a command in a pod that failed (a silent
+        // curl's exit).
+        if f.failure.is_none()
+            && let Some(n) = l
+                .trim()
+                .strip_prefix("command terminated with exit code ")
+                .and_then(|n| n.trim().parse::<i32>().ok())
+            && n != 0
+        {
+            f.failure = Some(failure_of(n, ""));
+        }
         if f.status.is_none() {
             f.status = status_line(l);
         }
@@ -144,6 +189,9 @@ pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
         {
             f.failure = Some(failure_of(n, msg));
         }
+    }
+    if f.failure.is_none() && f.status.is_none() && !connected {
+        f.failure = verbose_failure;
     }
     match written {
         Some(0) if code.is_none() && f.failure.is_none() => f.answered = Some(false),

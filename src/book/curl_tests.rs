@@ -245,3 +245,49 @@ fn differences_are_of_facts() {
     // The book shows nothing: nothing compared.
     assert_eq!(differences(&facts(&[], None), &lab_ok), (vec![], false));
 }
+
+/// The seventh probe's false greens: a book whose curl output claims a
+/// failure in words lab did not read (`-v`'s `* Failed to connect ...`
+/// lines without curl's own error line, as `curl -sv` prints; kubectl's
+/// `command terminated with exit code 28` after an exec'd silent curl) was
+/// read as a page, so an answering lab matched it; and a book that cut the
+/// output down to nothing (`...`) compared nothing yet matched. Each is now
+/// a failure (compared as one), or claims nothing.
+#[test]
+fn a_failure_in_other_words_is_no_answer_and_a_cut_output_claims_nothing() {
+    let lab_ok = facts(&lines("nginx-node1-0 on node1"), Some(0));
+    let verbose = lines(
+        "*   Trying 10.244.1.2:80...\n* connect to 10.244.1.2 port 80 failed: Connection timed out\n* Failed to connect to 10.244.1.2 port 80 after 2001 ms: Connection timed out\n* Closing connection 0",
+    );
+    let f = facts(&verbose, None);
+    assert_eq!(
+        (f.answered, f.failure.clone()),
+        (Some(false), Some(Failure::TimedOut))
+    );
+    assert_eq!(differences(&f, &lab_ok).0.len(), 1);
+    let refused = facts(
+        &lines(
+            "*   Trying 10.244.1.2:81...\n* connect to 10.244.1.2 port 81 failed: Connection refused",
+        ),
+        None,
+    );
+    assert_eq!(refused.failure, Some(Failure::Refused));
+    // A successful exchange of -v is still an answer.
+    let ok = lines(
+        "*   Trying 10.244.1.2:80...\n* Connected to 10.244.1.2 (10.244.1.2) port 80 (#0)\n> GET / HTTP/1.1\n< HTTP/1.1 200 OK",
+    );
+    assert_eq!(facts(&ok, None).answered, Some(true));
+    let exec = facts(&lines("command terminated with exit code 28"), None);
+    assert_eq!(
+        (exec.answered, exec.failure.clone()),
+        (Some(false), Some(Failure::TimedOut))
+    );
+    assert_eq!(differences(&exec, &lab_ok).0.len(), 1);
+    for cut in ["...", "[...]", "<snip>", "\u{2026}"] {
+        assert_eq!(facts(&lines(cut), None).answered, None, "{cut}");
+        assert_eq!(
+            differences(&facts(&lines(cut), None), &lab_ok),
+            (vec![], false)
+        );
+    }
+}

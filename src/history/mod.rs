@@ -263,6 +263,47 @@ mod tests {
         assert!(e.contains("something else"), "{e}");
     }
 
+    /// The seventh probe's false green: a trigger planted in a history (a
+    /// merge's target comes from a branch) turned every failing run and
+    /// result it was given into a pass, and the night's exit was 0. A
+    /// history with a trigger or a view (SQLite runs their code on a
+    /// write or a read) is not lab's: refused, untouched.
+    #[test]
+    fn a_history_with_a_trigger_or_a_view_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        for (file, planted) in [
+            (
+                "trigger.db",
+                "CREATE TRIGGER greenwash AFTER INSERT ON results BEGIN
+                   UPDATE results SET verdict = 'pass' WHERE run_id = NEW.run_id AND seq = NEW.seq;
+                 END;",
+            ),
+            (
+                "view.db",
+                "CREATE VIEW v AS SELECT * FROM runs WHERE status = 'passed';",
+            ),
+        ] {
+            let path = dir.path().join(file);
+            drop(History::open(&path).unwrap());
+            Connection::open(&path)
+                .unwrap()
+                .execute_batch(planted)
+                .unwrap();
+            let before = std::fs::read(&path).unwrap();
+            for e in [
+                History::open(&path).err(),
+                History::open_read(&path).err(),
+                History::open_any(&path).err(),
+            ] {
+                let e = e
+                    .expect("a history with code of its own is refused")
+                    .to_string();
+                assert!(e.contains("nothing was changed"), "{e}");
+            }
+            assert_eq!(std::fs::read(&path).unwrap(), before, "{file}");
+        }
+    }
+
     /// Runs `f` on another thread; `None` when it did not return within
     /// 10 s (it blocked). `unblock` then frees it.
     fn within<T: Send + 'static>(

@@ -116,6 +116,14 @@ impl History {
                 ),
             ));
         }
+        if let Some(code) = schema::code(&self.conn).map_err(|e| bad(&self.path, e))? {
+            return Err(bad(
+                &self.path,
+                format!(
+                    "has a {code}, which a lab history never has (SQLite would run it on lab's reads or writes); nothing was changed"
+                ),
+            ));
+        }
         let have = schema::shape(&self.conn).map_err(|e| bad(&self.path, e))?;
         if v == 0 {
             // A database of ours always has a version; an empty file is

@@ -134,6 +134,19 @@ pub fn expected_shape(v: i64) -> Shape {
     shape(&c).expect("the shape of an in-memory database")
 }
 
+/// What `conn` holds that runs code of its own (a trigger on a write, a
+/// view on a read): a lab history has none, so one there was planted (a
+/// trigger can turn every failing result it is given into a pass).
+pub fn code(conn: &rusqlite::Connection) -> rusqlite::Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    conn.query_row(
+        "SELECT type || ' `' || name || '`' FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY name LIMIT 1",
+        [],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
 /// How `have` differs from `want`, in words (the first difference), or
 /// `None` when they are the same.
 pub fn difference(have: &Shape, want: &Shape) -> Option<String> {

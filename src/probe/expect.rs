@@ -182,6 +182,10 @@ impl Accepts {
 }
 
 /// One expectation (for one variant, or for all), in a form `accepts` takes.
+/// Why an expectation that compares nothing is refused: it would always
+/// pass.
+const NOTHING: &str = "expects nothing, so the check would pass whatever the lab does: give what it must show (contains, not_contains, distinct; a route's dev or via)";
+
 pub fn parse(r: &mut Resolver, v: &Value, field: &str, accepts: &Accepts) -> Option<Expect> {
     match v {
         Value::String(s) if accepts.words && s == "reachable" => {
@@ -216,14 +220,45 @@ pub fn parse(r: &mut Resolver, v: &Value, field: &str, accepts: &Accepts) -> Opt
         }
         Value::Mapping(_) if accepts.output && fits::<RawOutput>(v) => {
             let m: RawOutput = r.strict(v, field, |_| String::new())?;
-            return Some(Expect::Output {
-                contains: m.contains.unwrap_or_default().0,
-                not_contains: m.not_contains.unwrap_or_default().0,
+            let contains = m.contains.unwrap_or_default().0;
+            let not_contains = m.not_contains.unwrap_or_default().0;
+            if contains.is_empty() && not_contains.is_empty() && m.distinct.is_none() {
+                r.bad(field, NOTHING);
+                return None;
+            }
+            let mut ok = true;
+            for (key, words) in [("contains", &contains), ("not_contains", &not_contains)] {
+                if words.iter().any(String::is_empty) {
+                    r.bad(
+                        &format!("{field}.{key}"),
+                        "an empty string is in every output, so it can decide nothing: give the text to look for",
+                    );
+                    ok = false;
+                }
+            }
+            if m.distinct.as_deref().is_some_and(|d| d.trim().is_empty()) {
+                r.bad(
+                    &format!("{field}.distinct"),
+                    "must name a KEY of KEY=value lines",
+                );
+                ok = false;
+            }
+            return ok.then_some(Expect::Output {
+                contains,
+                not_contains,
                 distinct: m.distinct,
             });
         }
         Value::Mapping(_) if accepts.route && fits::<RawRoute>(v) => {
             let m: RawRoute = r.strict(v, field, |_| String::new())?;
+            if m.dev.is_none() && m.via.is_none() {
+                r.bad(field, NOTHING);
+                return None;
+            }
+            if m.dev.as_deref().is_some_and(|d| d.trim().is_empty()) {
+                r.bad(&format!("{field}.dev"), "must name an interface");
+                return None;
+            }
             return Some(Expect::Route {
                 dev: m.dev,
                 via: m.via.map(|v| v.0),

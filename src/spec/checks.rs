@@ -360,4 +360,41 @@ mod tests {
             assert_eq!((field, *line, message.as_str()), (f, Some(*l), *m));
         }
     }
+
+    /// The seventh probe's false greens from a lab file: an expectation
+    /// that compares nothing (`expect: {}`, `contains: []`, a route's `{}`)
+    /// or holds for every output (`contains: ""`) passed, "as expected".
+    /// Each is refused at its line, and `not_contains: ""` (which never
+    /// holds) with them.
+    #[test]
+    fn an_expectation_that_compares_nothing_is_refused() {
+        let run = |expect: &str| {
+            format!(
+                "  - name: nothing compared\n    on: node1\n    run: cat /run/flannel/subnet.env\n    expect: {expect}\n"
+            )
+        };
+        for (expect, field, says) in [
+            ("{}", "expect", "expects nothing"),
+            ("{ contains: [] }", "expect", "expects nothing"),
+            ("{ contains: \"\" }", "expect.contains", "empty"),
+            ("{ contains: [FLANNEL, \"\"] }", "expect.contains", "empty"),
+            ("{ not_contains: \"\" }", "expect.not_contains", "empty"),
+        ] {
+            let got = problems(&run(expect));
+            assert_eq!(got.len(), 1, "{expect}: {got:?}");
+            assert!(got[0].0.ends_with(field), "{expect}: {got:?}");
+            assert!(
+                got[0].1.is_some() && got[0].2.contains(says),
+                "{expect}: {got:?}"
+            );
+        }
+        let route = "  - name: a route of nothing\n    on: node1\n    route: { to: { pods_of: node2 } }\n    expect: {}\n";
+        let got = problems(route);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].2.contains("expects nothing"), "{got:?}");
+        let capture = "  - name: a capture of anything\n    on: node1\n    capture: { iface: flannel.1, while: { ping: { pod: nginx, on: node2 } } }\n    expect: { contains: \"\" }\n";
+        assert_eq!(problems(capture).len(), 1);
+        // What chapter4 checks still loads.
+        assert!(problems("").is_empty());
+    }
 }

@@ -26,6 +26,7 @@ mod overlay;
 mod pods;
 mod probe5;
 mod probe6;
+mod probe7;
 mod probe_findings;
 mod report;
 mod report_paths;
