@@ -94,6 +94,16 @@ pub async fn run(a: Args) -> Result<()> {
             input.display()
         )));
     }
+    if let Some(f) = &a.out {
+        crate::report::output::check_written(
+            f,
+            &crate::state::root(),
+            &crate::state::claim::root(),
+        )
+        .map_err(|why| {
+            LabError::Usage(format!("--out {}: {why}; nothing was written", f.display()))
+        })?;
+    }
     if t.source == "declared" {
         let _ = writeln!(
             std::io::stderr(),

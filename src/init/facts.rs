@@ -165,7 +165,15 @@ pub fn read(ch: &Chapter) -> Facts {
             && let Some(h) = t.strip_prefix("# ")
             && !h.trim().eq_ignore_ascii_case("todo")
         {
-            f.title = Some(h.trim().to_string());
+            // A title is words to show: a terminal's control characters
+            // (which the lab file refuses in one) are left out.
+            f.title = Some(
+                h.chars()
+                    .filter(|c| !c.is_control())
+                    .collect::<String>()
+                    .trim()
+                    .to_string(),
+            );
         }
         if f.iface.is_none()
             && let Some(i) = iface_in(t)

@@ -354,3 +354,31 @@ fn a_chapter_with_no_machines_is_refused_and_nothing_is_made() {
     );
     assert!(!dir.exists());
 }
+
+/// The seventh probe: a chapter whose title holds a terminal's control
+/// characters (`ESC ] 0 ; ... BEL`) made `lab init` draft a title its own
+/// lab file refuses: "internal error ... a bug of lab init", exit 3. A
+/// title is words to show; its control characters are left out.
+#[test]
+fn a_title_with_control_characters_drafts_a_lab_that_loads() {
+    let dir = with_chapter4_manifests();
+    let text = std::fs::read_to_string(repo("labs/chapter4/chapter.md")).unwrap();
+    let heading = "# Setup Network Using Flannel\n";
+    assert!(text.contains(heading));
+    let src = tempfile::tempdir().unwrap();
+    let chapter = src.path().join("chapter.md");
+    let hostile = text.replacen(
+        heading,
+        "# Setup Network Using Flannel\u{1b}]0;pwn\u{7}\n",
+        1,
+    );
+    std::fs::write(&chapter, hostile).unwrap();
+    let d = init(&settings(chapter, dir.path())).unwrap();
+    let lab = spec::load_file(&d.lab_file, Default::default()).unwrap();
+    assert!(!lab.title.chars().any(char::is_control), "{:?}", lab.title);
+    assert!(
+        lab.title.starts_with("Setup Network Using Flannel"),
+        "{:?}",
+        lab.title
+    );
+}

@@ -229,6 +229,22 @@ impl Reports {
         Ok(())
     }
 
+    /// Refuse, before anything runs, a report path in the folder of the
+    /// host-wide claims (`claims`: `/run/lab`, or `LAB_RUN_DIR`), directly
+    /// or through links: a report there replaced a lab's claim (`lab
+    /// verify L --json /run/lab/L.json`), and `lab destroy` then refused
+    /// that lab, whose namespaces and processes stayed.
+    pub fn check_claims(&self, claims: &Path) -> Result<()> {
+        for (f, t) in self.each() {
+            if let Target::Path(p) = t {
+                in_claims(p, claims).map_err(|why| {
+                    LabError::Usage(format!("{} {t}: {why}; nothing was run", f.flag()))
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     /// Write every report of a run asked for (see [`Reports::write_with`]).
     pub fn write(&self, report: &RunReport) -> Vec<String> {
         self.write_with(|f| match f {
@@ -261,18 +277,7 @@ fn check_path(path: &Path, state_root: &Path) -> Result<(), String> {
     if path.as_os_str().is_empty() {
         return Err("an empty path".into());
     }
-    // What opening it would open or create: symlinks followed, also a
-    // dangling one (whose target would be created).
-    let mut dest = path.to_path_buf();
-    for _ in 0..40 {
-        match std::fs::symlink_metadata(&dest) {
-            Ok(m) if m.file_type().is_symlink() => {
-                let to = std::fs::read_link(&dest).map_err(|e| e.to_string())?;
-                dest = parent_of(&dest).join(to);
-            }
-            _ => break,
-        }
-    }
+    let dest = destination(path)?;
     match std::fs::metadata(&dest) {
         Ok(m) if m.is_dir() => return Err("is a folder; name a file in it".into()),
         // Another name of a lab's `state.json` or `lock` (a hard link) is
@@ -313,6 +318,44 @@ fn check_path(path: &Path, state_root: &Path) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Why a file that is not a report (`lab graph --out`) cannot be written
+/// at `path`: as a report's path ([`Reports::check`],
+/// [`Reports::check_claims`]).
+pub fn check_written(path: &Path, state_root: &Path, claims: &Path) -> Result<(), String> {
+    check_path(path, state_root)?;
+    in_claims(path, claims)
+}
+
+/// Refuse `path` when it lands in the folder of the host-wide claims.
+fn in_claims(path: &Path, claims: &Path) -> Result<(), String> {
+    let Ok(root) = std::fs::canonicalize(claims) else {
+        return Ok(());
+    };
+    if destination(path).is_ok_and(|d| crate::places::real_path(&d).starts_with(&root)) {
+        return Err(format!(
+            "is in {}, where lab keeps its claims on lab names; lab never writes over one",
+            root.display()
+        ));
+    }
+    Ok(())
+}
+
+/// What opening `path` would open or create: symlinks followed, also a
+/// dangling one (whose target would be created).
+fn destination(path: &Path) -> Result<PathBuf, String> {
+    let mut dest = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&dest) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&dest).map_err(|e| e.to_string())?;
+                dest = parent_of(&dest).join(to);
+            }
+            _ => break,
+        }
+    }
+    Ok(dest)
 }
 
 /// The folder a path is in (`.` for a bare file name).

@@ -36,3 +36,99 @@ fn a_claim_in_other_words_is_compared_and_a_cut_curl_is_never_a_match() {
     );
     assert!(diffs(2).contains("the book shows a reply"), "{}", diffs(2));
 }
+
+/// A lab left that `destroy` refused: `lab verify L --json /run/lab/L.json`
+/// (a report path in the folder of the host-wide claims) wrote the report
+/// over the lab's claim, exit 0; `lab destroy L` then refused ("records PID
+/// ..., which does not run in lab's namespaces ... nothing was changed",
+/// exit 2) and the lab's 7 namespaces stayed (by hand on the code before
+/// the fix; another lab's verify could do the same to it). Now a report
+/// path there is refused before anything runs, exit 2, the claim as it was.
+#[test]
+fn a_report_never_replaces_a_labs_claim() {
+    require_root();
+    let name = unique_name("p7");
+    let lab = copy_lab("chapter4", &name);
+    let (mut up, state) = crate::harness::lab_cmd();
+    let o = up.arg("up").arg(lab.path()).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let claim = std::path::Path::new("/run/lab").join(format!("{name}.json"));
+    let before = std::fs::read(&claim).unwrap();
+    let link = lab.path().join("report.json");
+    std::os::unix::fs::symlink(&claim, &link).unwrap();
+    let mut said = Vec::new();
+    for target in [&claim, &link] {
+        let o = crate::harness::lab_cmd_in(state.path())
+            .args(["verify", &name, "--json"])
+            .arg(target)
+            .output()
+            .unwrap();
+        said.push((
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        ));
+    }
+    let after = std::fs::read(&claim).unwrap_or_default();
+    // Put back what a failing run replaced, so that `destroy` cleans up.
+    std::fs::write(&claim, &before).unwrap();
+    let d = crate::harness::lab_cmd_in(state.path())
+        .args(["destroy", &name])
+        .output()
+        .unwrap();
+    crate::book::no_namespaces_of(&name);
+    for (code, err) in &said {
+        assert_eq!(*code, Some(2), "{err}");
+        assert!(err.contains("claims on lab names"), "{err}");
+    }
+    assert!(after == before, "the claim was replaced");
+    assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
+}
+
+/// `lab graph L --out FILE` wrote its picture over the lab's claim in
+/// `/run/lab` and over its `state.json` (exit 0, by hand on the code
+/// before the fix: `destroy` then refused, the lab stayed). Now both are
+/// refused as a report's path is, exit 2, nothing written.
+#[test]
+fn a_picture_never_replaces_a_labs_claim_or_state() {
+    require_root();
+    let name = unique_name("p7");
+    let lab = copy_lab("chapter4", &name);
+    let (mut up, state) = crate::harness::lab_cmd();
+    let o = up.arg("up").arg(lab.path()).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let claim = std::path::Path::new("/run/lab").join(format!("{name}.json"));
+    let state_file = state.path().join(&name).join("state.json");
+    let before = (
+        std::fs::read(&claim).unwrap(),
+        std::fs::read(&state_file).unwrap(),
+    );
+    let mut said = Vec::new();
+    for target in [&claim, &state_file] {
+        let o = crate::harness::lab_cmd_in(state.path())
+            .args(["graph", &name, "--out"])
+            .arg(target)
+            .output()
+            .unwrap();
+        said.push((
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        ));
+    }
+    let after = (
+        std::fs::read(&claim).unwrap_or_default(),
+        std::fs::read(&state_file).unwrap_or_default(),
+    );
+    // Put back what a failing run replaced, so that `destroy` cleans up.
+    std::fs::write(&claim, &before.0).unwrap();
+    std::fs::write(&state_file, &before.1).unwrap();
+    let d = crate::harness::lab_cmd_in(state.path())
+        .args(["destroy", &name])
+        .output()
+        .unwrap();
+    crate::book::no_namespaces_of(&name);
+    for (code, err) in &said {
+        assert_eq!(*code, Some(2), "{err}");
+    }
+    assert!(after == before, "the claim or the state was replaced");
+    assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
+}
