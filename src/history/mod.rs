@@ -304,6 +304,57 @@ mod tests {
         }
     }
 
+    /// A history as a writer killed in the middle of a transaction leaves
+    /// it: the database file with pages of the unfinished transaction and
+    /// its hot journal beside it (`<db>-journal`), copied while the
+    /// transaction is open.
+    fn killed_mid_write(dir: &Path) -> PathBuf {
+        let live = dir.join("live.db");
+        {
+            let h = History::open(&live).unwrap();
+            let n = h.begin_night("n1", "2026-01-01T00:00:00Z", None).unwrap();
+            h.finish_night(n, NightStatus::Complete, "2026-01-01T00:01:00Z")
+                .unwrap();
+        }
+        let c = Connection::open(&live).unwrap();
+        c.execute_batch(
+            "PRAGMA journal_mode = DELETE; PRAGMA cache_size = 1; PRAGMA cache_spill = 1;
+             BEGIN; UPDATE nights SET status = 'running';
+             CREATE TABLE pad (x);",
+        )
+        .unwrap();
+        for _ in 0..200 {
+            c.execute("INSERT INTO pad VALUES (randomblob(3000))", [])
+                .unwrap();
+        }
+        let copy = dir.join("h.db");
+        std::fs::copy(&live, &copy).unwrap();
+        std::fs::copy(dir.join("live.db-journal"), dir.join("h.db-journal")).unwrap();
+        c.execute_batch("ROLLBACK").unwrap();
+        copy
+    }
+
+    /// The seventh probe: `kill -9` of `lab nightly merge` in the middle of
+    /// its transaction left a hot journal; from then on `report`, `merge`
+    /// and `nightly` refused the history, exit 2, "is not a readable SQLite
+    /// database: attempt to write a readonly database" (the read-only check
+    /// cannot roll it back), and lab had no way to recover it. A writer now
+    /// rolls it back under its lock (SQLite's own recovery) and checks the
+    /// history after; a reader says what is there and what recovers it.
+    #[test]
+    fn a_writer_killed_mid_write_leaves_a_history_the_next_writer_recovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = killed_mid_write(dir.path());
+        let e = History::open_read(&copy).err().unwrap().to_string();
+        assert!(e.contains("h.db-journal") && e.contains("killed"), "{e}");
+        let h = History::open(&copy).unwrap();
+        let s = h.load().unwrap();
+        assert_eq!(s.nights.len(), 1);
+        assert_eq!(s.nights[0].status, NightStatus::Complete);
+        drop(h);
+        assert!(History::open_read(&copy).is_ok());
+    }
+
     /// Runs `f` on another thread; `None` when it did not return within
     /// 10 s (it blocked). `unblock` then frees it.
     fn within<T: Send + 'static>(

@@ -45,8 +45,16 @@ impl History {
             ));
         }
         if exists {
-            // Refused as it is, before a lock file is made beside it.
-            History::read_only(path)?.inspect()?;
+            // Refused as it is, before a lock file is made beside it; but a
+            // history a killed writer left with a hot journal is rolled
+            // back by the writer's own connection, under the lock, and
+            // checked there ([`History::migrate`] inspects it again).
+            match History::read_only(path).and_then(|h| h.inspect()) {
+                Err(_) if hot_journal(path) => {}
+                checked => {
+                    checked?;
+                }
+            }
         }
         let had_lock = std::fs::symlink_metadata(lock_path(path)).is_ok();
         let opened = History::lock_and_open(path);
@@ -98,7 +106,19 @@ impl History {
             path: path.to_path_buf(),
             _lock: None,
         };
-        h.prepare()?;
+        h.prepare().map_err(|e| {
+            if hot_journal(path) {
+                bad(
+                    path,
+                    format!(
+                        "has {} beside it, the journal of a write that a killed writer left half done, which a reader cannot roll back; `lab nightly` or `lab nightly merge ... --db` with it rolls it back; nothing was changed",
+                        journal_path(path).display()
+                    ),
+                )
+            } else {
+                e
+            }
+        })?;
         Ok(h)
     }
 
@@ -251,4 +271,17 @@ impl History {
             message: format!("{}: {e}", self.path.display()),
         }
     }
+}
+
+/// SQLite's rollback journal beside a database.
+fn journal_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push("-journal");
+    PathBuf::from(s)
+}
+
+/// Whether a journal with content is beside the database: a write left
+/// half done (SQLite rolls it back on the next write access).
+fn hot_journal(path: &Path) -> bool {
+    std::fs::symlink_metadata(journal_path(path)).is_ok_and(|m| m.is_file() && m.len() > 0)
 }
