@@ -45,16 +45,9 @@ impl History {
             ));
         }
         if exists {
-            // Refused as it is, before a lock file is made beside it; but a
-            // history a killed writer left with a hot journal is rolled
-            // back by the writer's own connection, under the lock, and
-            // checked there ([`History::migrate`] inspects it again).
-            match History::read_only(path).and_then(|h| h.inspect()) {
-                Err(_) if hot_journal(path) => {}
-                checked => {
-                    checked?;
-                }
-            }
+            History::recover(path)?;
+            // Refused as it is, before a lock file is made beside it.
+            History::read_only(path)?.inspect()?;
         }
         let had_lock = std::fs::symlink_metadata(lock_path(path)).is_ok();
         let opened = History::lock_and_open(path);
@@ -62,6 +55,46 @@ impl History {
             let _ = std::fs::remove_file(lock_path(path));
         }
         opened
+    }
+
+    /// Roll back the write a killed writer left half done (its hot
+    /// journal beside the database: SQLite's own recovery, which a
+    /// read-only check cannot do), under the writers' lock, and nothing
+    /// else: the history is then checked as any other. Nothing to do
+    /// without such a journal.
+    pub fn recover(path: &Path) -> Result<()> {
+        if !hot_journal(path) {
+            return Ok(());
+        }
+        let had_lock = std::fs::symlink_metadata(lock_path(path)).is_ok();
+        let recovered = (|| {
+            let lock =
+                open_lock(path, true).map_err(|e| bad(path, format!("its lock file: {e}")))?;
+            // SAFETY: flock on a file descriptor this process owns.
+            if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+                return Err(LabError::Busy {
+                    name: path.display().to_string(),
+                    holder: "another `lab nightly`".into(),
+                });
+            }
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| bad(path, e))?;
+            // The first read rolls the journal back.
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+                .map_err(|e| {
+                    bad(
+                        path,
+                        format!("rolling back {}: {e}", journal_path(path).display()),
+                    )
+                })
+        })();
+        if !had_lock {
+            let _ = std::fs::remove_file(lock_path(path));
+        }
+        recovered
     }
 
     fn lock_and_open(path: &Path) -> Result<History> {

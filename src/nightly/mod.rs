@@ -453,7 +453,11 @@ pub fn merge(sources: &[PathBuf], db: &Path, out: &Path, say: &dyn Fn(&str)) -> 
     }
     // The target's nights too (read as a source: nothing is changed yet).
     let target = match db.exists() {
-        true => Some(crate::history::merge::read_source(db)?),
+        true => {
+            // What a killed writer left half done is rolled back first.
+            History::recover(db)?;
+            Some(crate::history::merge::read_source(db)?)
+        }
         false => None,
     };
     let mut named: Vec<(&str, &Path)> = Vec::new();
