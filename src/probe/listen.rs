@@ -185,7 +185,8 @@ mod tests {
             &fake,
             "#!/bin/sh\n\
              trap 'echo \"tcpdump: 1 packet captured, 1 packet received by filter, 0 packets dropped by kernel\" >&2' USR1\n\
-             trap 'kill $s; exit 0' TERM\n\
+             s=\n\
+             trap 'test -n \"$s\" && kill $s; exit 0' TERM\n\
              echo \"listening on $4, link-type EN10MB\" >&2\n\
              echo \"IP 10.244.1.0 > 10.244.2.2: ICMP echo request ($4) [$*]\"\n\
              sleep 30 & s=$!\n\
