@@ -85,9 +85,39 @@ pub fn is_elision(line: &str) -> bool {
         .or_else(|| t.strip_prefix('<').and_then(|x| x.strip_suffix('>')))
         .unwrap_or(t)
         .trim();
+    let bracketed = inner.len() < t.len();
     (inner.len() >= 3 && inner.chars().all(|c| c == '.'))
         || inner == "\u{2026}"
         || inner.eq_ignore_ascii_case("snip")
+        || (bracketed && is_authors_note(inner))
+}
+
+/// The author's words in brackets for output left out (`[output omitted]`,
+/// `(truncated)`, `<... 20 more lines ...>`): a cut, never output.
+fn is_authors_note(inner: &str) -> bool {
+    const CUT: &[&str] = &[
+        "omitted",
+        "truncated",
+        "snip",
+        "snipped",
+        "elided",
+        "trimmed",
+        "removed",
+        "cut",
+        "shortened",
+        "abbreviated",
+    ];
+    let low = inner.to_lowercase();
+    let words: Vec<&str> = low
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().any(|w| CUT.contains(w))
+        || (low.starts_with("...") || low.starts_with('\u{2026}'))
+            && (low.ends_with("...") || low.ends_with('\u{2026}'))
+            && words
+                .iter()
+                .any(|w| *w == "lines" || *w == "line" || *w == "more")
 }
 
 /// Book lines that do not appear, in order, in the lab's lines.

@@ -102,6 +102,9 @@ fn ip_route_lines_are_routes_in_any_order() {
 fn cut_output_is_compared_on_what_it_shows() {
     assert!(is_elision("...") && is_elision(" [...] ") && is_elision("\u{2026}"));
     assert!(is_elision("<snip>") && !is_elision("..") && !is_elision("a..."));
+    assert!(is_elision("[output omitted]") && is_elision("(truncated)"));
+    assert!(is_elision("<... 12 more lines ...>") && !is_elision("output omitted"));
+    assert!(!is_elision("[ok]") && !is_elision("(running)") && !is_elision("<none>"));
     let head = "Destination Gateway Genmask Flags Metric Ref Use Iface";
     let lab = v(&format!(
         "{head}\n10.244.1.0 0.0.0.0 255.255.255.0 U 0 0 0 cni0\n10.244.2.0 10.244.2.0 255.255.255.0 UG 0 0 0 flannel.1"

@@ -140,6 +140,14 @@ fn title(l: &str) -> Option<String> {
     Some(crate::book::compare::squash(&l[i..j]))
 }
 
+/// The status an HTTP error page's title names: three digits from 100 to
+/// 599, then the reason (`404 Not Found`).
+fn status_of_title(t: &str) -> Option<u16> {
+    let (code, reason) = t.split_once(' ')?;
+    let n: u16 = code.parse().ok()?;
+    (code.len() == 3 && (100..600).contains(&n) && !reason.trim().is_empty()).then_some(n)
+}
+
 /// The facts of a curl's output; `code`: its exit code, when it ran (the
 /// lab's), None for the book's (read from its lines alone).
 pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
@@ -189,6 +197,11 @@ pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
         {
             f.failure = Some(failure_of(n, msg));
         }
+    }
+    // An error page says its status in its title (`<title>503 Service
+    // Temporarily Unavailable</title>`): the status when no line says it.
+    if f.status.is_none() {
+        f.status = f.title.as_deref().and_then(status_of_title);
     }
     if f.failure.is_none() && f.status.is_none() && !connected {
         f.failure = verbose_failure;

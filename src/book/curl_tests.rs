@@ -291,3 +291,51 @@ fn a_failure_in_other_words_is_no_answer_and_a_cut_output_claims_nothing() {
         );
     }
 }
+
+/// The seventh probe's lesser findings: an error page (nginx's
+/// `<title>503 Service Temporarily Unavailable</title>`) shown without a
+/// status line matched a lab's page without a title that answered 200,
+/// and `[output omitted]` was read as a page. The title of an error page
+/// names its status; the author's bracketed note is a cut.
+#[test]
+fn an_error_page_names_its_status_and_the_authors_note_claims_nothing() {
+    let book_503 = facts(
+        &lines(
+            "<html>\n<head><title>503 Service Temporarily Unavailable</title></head>\n<body>\n<center><h1>503 Service Temporarily Unavailable</h1></center>\n</body>\n</html>",
+        ),
+        None,
+    );
+    assert_eq!(book_503.status, Some(503));
+    let lab_ok = facts(&lines("nginx-node1-0 on node1"), Some(0));
+    assert_eq!(differences(&book_503, &lab_ok).0.len(), 1);
+    let lab_503 = facts(
+        &lines("<head><title>503 Service Temporarily Unavailable</title></head>"),
+        Some(0),
+    );
+    assert!(differences(&book_503, &lab_503).0.is_empty());
+    // A title that is no status stays a title.
+    let welcome = facts(&lines("<title>Welcome to nginx!</title>"), None);
+    assert_eq!(welcome.status, None);
+    assert_eq!(
+        facts(&lines("<title>200 reasons</title>"), None).status,
+        Some(200)
+    );
+    assert_eq!(
+        facts(&lines("<title>2000 reasons</title>"), None).status,
+        None
+    );
+    for note in [
+        "[output omitted]",
+        "(output truncated)",
+        "<... 20 more lines ...>",
+        "[snipped]",
+    ] {
+        assert_eq!(facts(&lines(note), None).answered, None, "{note}");
+        assert_eq!(
+            differences(&facts(&lines(note), None), &lab_ok),
+            (vec![], false)
+        );
+    }
+    // Words in brackets that are no note about a cut are output.
+    assert_eq!(facts(&lines("[ok]"), None).answered, Some(true));
+}
