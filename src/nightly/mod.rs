@@ -21,6 +21,8 @@ mod render;
 pub mod shown;
 pub mod suggestion;
 pub mod summary;
+#[cfg(test)]
+mod tests_merge;
 mod timings;
 
 pub use render::{junit, render_outputs};
@@ -464,6 +466,23 @@ pub fn merge(sources: &[PathBuf], db: &Path, out: &Path, say: &dyn Fn(&str)) -> 
         named.extend(snap.nights.iter().map(|n| (n.name.as_str(), f.as_path())));
     }
     check_merged_night_folders(&named)?;
+    // A refused merge leaves nothing it made (a new target included).
+    let made = crate::history::Made::before(db);
+    let merged = merge_into(db, snaps, out, say);
+    if merged.is_err() {
+        made.undo();
+    }
+    merged
+}
+
+/// [`merge`] once every source is read and checked: the target opened (or
+/// made), the sources merged into it, the dashboard rendered.
+fn merge_into(
+    db: &Path,
+    snaps: Vec<(&PathBuf, crate::history::Snapshot)>,
+    out: &Path,
+    say: &dyn Fn(&str),
+) -> Result<Outcome> {
     let mut h = History::open(db)?;
     for (f, snap) in snaps {
         let m = crate::history::merge::merge(&mut h, &snap)?;
