@@ -50,8 +50,115 @@ pub fn real_path(p: &Path) -> PathBuf {
     real
 }
 
+/// The kernel's own filesystems, where a folder is no place for files
+/// (`/proc`, `/sys`: `mkdir` fails) or is a kernel object (a cgroup, a
+/// resctrl group, a configfs item): named for the message.
+const KERNEL_FILESYSTEMS: [(u32, &str); 17] = [
+    (libc::PROC_SUPER_MAGIC as u32, "proc"),
+    (libc::SYSFS_MAGIC as u32, "sysfs"),
+    (libc::CGROUP_SUPER_MAGIC as u32, "cgroup"),
+    (libc::CGROUP2_SUPER_MAGIC as u32, "cgroup2"),
+    (libc::DEBUGFS_MAGIC as u32, "debugfs"),
+    (libc::TRACEFS_MAGIC as u32, "tracefs"),
+    (libc::SECURITYFS_MAGIC as u32, "securityfs"),
+    (libc::BPF_FS_MAGIC as u32, "bpf"),
+    (libc::DEVPTS_SUPER_MAGIC as u32, "devpts"),
+    (libc::SELINUX_MAGIC as u32, "selinuxfs"),
+    (libc::NSFS_MAGIC as u32, "nsfs"),
+    (libc::RDTGROUP_SUPER_MAGIC as u32, "resctrl"),
+    (0x6265_6570, "configfs"),
+    (0xde5e_81e4, "efivarfs"),
+    (0x6165_676c, "pstore"),
+    (0x1980_0202, "mqueue"),
+    (0x4249_4e4d, "binfmt_misc"),
+];
+
+/// Why `lab` cannot make its folders in `dir` (a state root, the cache),
+/// judged without making anything: `dir`, or the nearest folder above it
+/// that exists (where `create_dir_all` would start), is not a folder, is
+/// in one of the kernel's own filesystems, is on a read-only mount, or is
+/// not writable by this user. None when it can (as far as can be told).
+pub fn unusable(dir: &Path) -> Option<String> {
+    let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let (at, meta) = abs
+        .ancestors()
+        .find_map(|a| std::fs::metadata(a).ok().map(|m| (a, m)))?;
+    let here = if at == abs.as_path() {
+        "is".to_string()
+    } else {
+        format!("is under {}, which is", at.display())
+    };
+    if !meta.is_dir() {
+        let what = match meta.is_file() {
+            true => "a file",
+            false => crate::input_file::kind(meta.file_type()),
+        };
+        return Some(format!("{here} not a folder (it is {what})"));
+    }
+    // A folder lab could make there (the tmpfs holding cgroup v1's
+    // hierarchies) is still among the kernel's objects, and hidden from
+    // the nodes, which have a /sys and /proc of their own.
+    let real = real_path(&abs);
+    if let Some(k) = ["/sys", "/proc"].iter().find(|k| real.starts_with(k)) {
+        return Some(format!(
+            "is under {k}, the kernel's own objects, where lab's folders do not belong"
+        ));
+    }
+    if let Ok(fs) = nix::sys::statfs::statfs(at) {
+        let t = fs.filesystem_type().0 as u32;
+        if let Some((_, name)) = KERNEL_FILESYSTEMS.iter().find(|(m, _)| *m == t) {
+            return Some(format!(
+                "{here} in the kernel's {name} filesystem, where lab cannot make its folders"
+            ));
+        }
+    }
+    if nix::sys::statvfs::statvfs(at)
+        .is_ok_and(|v| v.flags().contains(nix::sys::statvfs::FsFlags::ST_RDONLY))
+    {
+        return Some(format!("{here} on a read-only mount"));
+    }
+    use nix::unistd::{AccessFlags, access};
+    if access(at, AccessFlags::W_OK | AccessFlags::X_OK).is_err() {
+        return Some(format!("{here} not writable by this user"));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_place_where_no_folder_can_be_made_says_why() {
+        let t = tempfile::tempdir().unwrap();
+        assert_eq!(super::unusable(t.path()), None);
+        assert_eq!(super::unusable(&t.path().join("a/b")), None);
+        let file = t.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        let why = super::unusable(&file.join("x")).unwrap();
+        assert!(
+            why.contains("which is not a folder (it is a file)"),
+            "{why}"
+        );
+        for (p, fs) in [
+            ("/proc/self", "proc"),
+            ("/proc/self/x/y", "proc"),
+            ("/sys/kernel", "sys"),
+            ("/sys/fs/cgroup/x", "sys"),
+        ] {
+            let why = super::unusable(std::path::Path::new(p)).unwrap();
+            assert!(
+                why.contains(&format!("is under /{fs}, the kernel's")),
+                "{p}: {why}"
+            );
+        }
+        let why = super::unusable(std::path::Path::new("/dev/pts/lab")).unwrap();
+        assert!(why.contains("kernel's devpts filesystem"), "{why}");
+        let why = super::unusable(std::path::Path::new("/dev/null")).unwrap();
+        assert!(
+            why.contains("not a folder (it is a character device)"),
+            "{why}"
+        );
+    }
+
     #[test]
     fn a_path_that_does_not_exist_yet_is_resolved_through_its_existing_part() {
         let t = tempfile::tempdir().unwrap();

@@ -1,0 +1,58 @@
+//! Issue 21's lesser findings (the fifth and sixth probes' "found, not
+//! fixed"): a state root or cache where lab cannot make its folders, ...
+
+use crate::harness;
+
+/// A state root where lab cannot make its folders (in a kernel filesystem,
+/// on a read-only mount) is the user's setting: a usage error naming
+/// `LAB_STATE_DIR`, the path and why, nothing made; also for the commands
+/// that only read state. The read-only mount is a tmpfs in a mount
+/// namespace of the test's own (`unshare -m`), so nothing is left mounted.
+#[test]
+fn a_state_root_where_lab_cannot_make_folders_is_a_usage_error() {
+    harness::require_root();
+    let name = harness::unique_name("ls");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["up", "chapter4", "--name", &name],
+        vec!["status", &name],
+        vec!["status"],
+        vec!["verify", &name],
+        vec!["destroy", &name],
+    ];
+    let ro = tempfile::tempdir().unwrap();
+    let roots: Vec<(String, &str)> = vec![
+        ("/proc/self".into(), "is under /proc, the kernel's"),
+        ("/sys/kernel".into(), "is under /sys, the kernel's"),
+        (
+            "/sys/fs/cgroup/lab-test".into(),
+            "is under /sys, the kernel's",
+        ),
+        ("/proc/self/x/y".into(), "is under /proc, the kernel's"),
+        (ro.path().display().to_string(), "read-only mount"),
+    ];
+    for (root, why) in &roots {
+        for c in &commands {
+            let lab = env!("CARGO_BIN_EXE_lab");
+            let mut cmd;
+            if why.contains("read-only") {
+                cmd = std::process::Command::new("unshare");
+                let script = format!("mount -t tmpfs -o ro lab-test {root} && exec \"$0\" \"$@\"");
+                cmd.args(["-m", "sh", "-c", &script, lab]);
+            } else {
+                cmd = std::process::Command::new(lab);
+            }
+            cmd.env("LAB_STATE_DIR", root)
+                .env("CI", "1")
+                .env("NO_COLOR", "1")
+                .env_remove("LAB_PATH");
+            let out = cmd.args(c).output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{c:?} at {root}: {err}");
+            for want in ["LAB_STATE_DIR", root.as_str(), why] {
+                assert!(err.contains(want), "{c:?} at {root}: {want} not in {err}");
+            }
+        }
+    }
+    assert_eq!(std::fs::read_dir(ro.path()).unwrap().count(), 0);
+    assert!(!harness::netns_list().iter().any(|n| n.contains(&name)));
+}
