@@ -22,9 +22,27 @@ pub fn state_root() -> PathBuf {
 /// `lab`'s cache folder: `LAB_CACHE_DIR`, else `$XDG_CACHE_HOME/lab`, else
 /// `~/.cache/lab`; None without any of them (no home).
 pub fn cache_dir() -> Option<PathBuf> {
+    cache_dir_from().map(|(d, _)| d)
+}
+
+/// [`cache_dir`] and the variable it comes from (for messages).
+pub fn cache_dir_from() -> Option<(PathBuf, &'static str)> {
     var("LAB_CACHE_DIR")
-        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("lab")))
-        .or_else(|| var("HOME").map(|h| h.join(".cache").join("lab")))
+        .map(|d| (d, "LAB_CACHE_DIR"))
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| (d.join("lab"), "XDG_CACHE_HOME")))
+        .or_else(|| var("HOME").map(|h| (h.join(".cache").join("lab"), "HOME")))
+}
+
+/// Why `lab` cannot keep its cache where its variables say
+/// ([`unusable`]), naming the variable; None when it can, or when there is
+/// no cache folder (no home).
+pub fn cache_problem() -> Option<String> {
+    let (dir, from) = cache_dir_from()?;
+    let why = unusable(&dir)?;
+    Some(format!(
+        "the cache folder {} (from {from}) {why}: point LAB_CACHE_DIR at a folder lab can write, or unset it",
+        dir.display()
+    ))
 }
 
 /// Where the path `p` really is, whether or not it exists yet: absolute,

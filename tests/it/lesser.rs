@@ -56,3 +56,44 @@ fn a_state_root_where_lab_cannot_make_folders_is_a_usage_error() {
     assert_eq!(std::fs::read_dir(ro.path()).unwrap().count(), 0);
     assert!(!harness::netns_list().iter().any(|n| n.contains(&name)));
 }
+
+/// A cache folder where lab cannot write out the labs it ships
+/// (`LAB_CACHE_DIR` at a device, a FIFO, under `/proc`): the error names
+/// the variable, the path and why, exit 2, no hang; `lab list` warns.
+#[test]
+fn a_cache_folder_where_lab_cannot_write_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let state = dir.path().join("state");
+    let caches = [
+        (
+            "/dev/null".to_string(),
+            "is not a folder (it is a character device)",
+        ),
+        (fifo.display().to_string(), "is not a folder (it is a FIFO)"),
+        ("/proc/self".to_string(), "is under /proc"),
+    ];
+    for (cache, why) in &caches {
+        for (args, code) in [(vec!["render", "chapter4"], 2), (vec!["list"], 0)] {
+            let out = harness::lab_cmd_in(&state)
+                .current_dir(dir.path())
+                .env("LAB_CACHE_DIR", cache)
+                .args(&args)
+                .timeout(std::time::Duration::from_secs(60))
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(code), "{args:?} at {cache}: {err}");
+            for want in ["LAB_CACHE_DIR", cache.as_str(), why] {
+                assert!(
+                    err.contains(want),
+                    "{args:?} at {cache}: {want} not in {err}"
+                );
+            }
+        }
+    }
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
