@@ -97,3 +97,54 @@ fn a_cache_folder_where_lab_cannot_write_says_so() {
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+/// During `lab book --watch`, a chapter or known-drift file swapped for a
+/// link out of the lab folder: before, it was read (the start's check was
+/// not repeated), the chapter's blocks printed and run, a known-drift
+/// file's errors quoting its values. Now each re-read checks what the
+/// start checked: said, not read, and the watch goes on.
+#[test]
+fn a_watched_file_swapped_for_a_link_out_of_the_lab_folder_is_not_read() {
+    use crate::probe5::{interrupt, watch};
+    harness::require_root();
+    let name = harness::unique_name("wl");
+    let lab = harness::copy_lab("chapter4", &name);
+    let state = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let secret_chapter = outside.path().join("host.md");
+    std::fs::write(
+        &secret_chapter,
+        "# Host\n\n```\n$ echo SECRETCHAPTERWORD\nSECRETCHAPTERWORD\n```\n",
+    )
+    .unwrap();
+    let secret_known = outside.path().join("host.yaml");
+    std::fs::write(&secret_known, "version: 2\ndrift: SECRETKNOWNWORD\n").unwrap();
+    let (mut child, mut lines) = watch(lab.path(), state.path(), &[]);
+    lines.wait("watching", |l| l.starts_with("watching chapter.md"));
+    let swap = |file: &str, to: &std::path::Path| {
+        let p = lab.path().join(file);
+        let tmp = lab.path().join(format!("{file}.new"));
+        std::os::unix::fs::symlink(to, &tmp).unwrap();
+        std::fs::rename(&tmp, &p).unwrap();
+    };
+    swap("chapter.drift.yaml", &secret_known);
+    lines.wait("the known-drift link said", |l| {
+        l.contains("chapter.drift.yaml") && l.contains("outside") || l.contains("SECRET")
+    });
+    swap("chapter.md", &secret_chapter);
+    lines.wait("the chapter link said", |l| {
+        l.contains("chapter.md") && l.contains("outside") || l.contains("SECRET")
+    });
+    assert_eq!(interrupt(&mut child), Some(130), "{:?}", lines.seen);
+    while let Ok(l) = lines.rx.recv_timeout(std::time::Duration::from_secs(5)) {
+        lines.seen.push(l);
+    }
+    for l in &lines.seen {
+        assert!(
+            !l.contains("SECRETCHAPTERWORD") && !l.contains("SECRETKNOWNWORD"),
+            "read through a link: {l}\n{:?}",
+            lines.seen
+        );
+    }
+    crate::book::no_namespaces_of(&name);
+}
