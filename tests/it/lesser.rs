@@ -148,3 +148,55 @@ fn a_watched_file_swapped_for_a_link_out_of_the_lab_folder_is_not_read() {
     }
     crate::book::no_namespaces_of(&name);
 }
+
+/// A node's root names interfaces as it likes; before, a name holding ESC
+/// and BEL (which `ip -j` prints raw) made `lab inspect` and the live
+/// `lab graph` exit 3 ("control character"). Now both show the names
+/// escaped, exit 0, and never print a raw control character.
+#[test]
+fn interface_names_with_escapes_made_in_a_node_are_shown_escaped() {
+    use std::os::unix::ffi::OsStrExt;
+    let lab = crate::labs::TestLab::chapter4("le");
+    lab.up(&[]);
+    let names: [&[u8]; 4] = [b"\x1b]0;pwn\x07x", b"a\\nb", b"x%dy", b"\xffz"];
+    for (i, n) in names.iter().enumerate() {
+        let out = std::process::Command::new("ip")
+            .args(["netns", "exec", &format!("{}.node1", lab.name)])
+            .args(["ip", "link", "add"])
+            .arg(std::ffi::OsStr::from_bytes(n))
+            .args(["type", "veth", "peer", "name", &format!("lzp{i}")])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", crate::labs::text(&out));
+    }
+    let mut commands = vec![vec!["inspect", lab.name.as_str()]];
+    for f in ["svg", "mermaid", "dot"] {
+        commands.push(vec!["graph", &lab.name, "--format", f]);
+    }
+    for args in commands {
+        let out = lab.lab(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            crate::labs::text(&out)
+        );
+        let raw = out
+            .stdout
+            .iter()
+            .chain(&out.stderr)
+            .any(|&b| b < 0x20 && b != b'\n' || b == 0x7f || b == 0xff);
+        assert!(
+            !raw,
+            "{args:?} printed a raw control byte: {}",
+            crate::labs::text(&out)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        if args[0] == "inspect" {
+            // (`x%dy` is the kernel's template for a free number: `x0y`.)
+            for want in ["\\u{1b}]0;pwn\\u{7}x", "a\\\\nb", "x0y", "\u{fffd}z"] {
+                assert!(text.contains(want), "{want} not in {text}");
+            }
+        }
+    }
+}
