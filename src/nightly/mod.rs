@@ -444,8 +444,15 @@ pub fn report(db: &Path, out: &Path) -> Result<Outcome> {
     })
 }
 
-/// `lab nightly merge SRC… --db FILE`: merge, then render.
-pub fn merge(sources: &[PathBuf], db: &Path, out: &Path, say: &dyn Fn(&str)) -> Result<Outcome> {
+/// `lab nightly merge SRC… --db FILE`: merge, then render; a signal
+/// (`stop`) ends it between runs, interrupted.
+pub fn merge(
+    sources: &[PathBuf],
+    db: &Path,
+    out: &Path,
+    say: &dyn Fn(&str),
+    stop: &dyn Fn() -> bool,
+) -> Result<Outcome> {
     check_out(out)?;
     let files = crate::history::merge::sources(sources, db)?;
     // Every source is read (and refused if bad) before the target changes.
@@ -468,7 +475,7 @@ pub fn merge(sources: &[PathBuf], db: &Path, out: &Path, say: &dyn Fn(&str)) -> 
     check_merged_night_folders(&named)?;
     // A refused merge leaves nothing it made (a new target included).
     let made = crate::history::Made::before(db);
-    let merged = merge_into(db, snaps, out, say);
+    let merged = merge_into(db, snaps, out, say, stop);
     if merged.is_err() {
         made.undo();
     }
@@ -482,10 +489,11 @@ fn merge_into(
     snaps: Vec<(&PathBuf, crate::history::Snapshot)>,
     out: &Path,
     say: &dyn Fn(&str),
+    stop: &dyn Fn() -> bool,
 ) -> Result<Outcome> {
     let mut h = History::open(db)?;
     for (f, snap) in snaps {
-        let m = crate::history::merge::merge(&mut h, &snap)?;
+        let m = crate::history::merge::merge(&mut h, &snap, stop)?;
         say(&format!(
             "{}: {} night{} added, {} run{} added, {} replaced, {} kept",
             f.display(),
@@ -550,7 +558,7 @@ mod tests {
         let out = dir.path().join("out");
         // Two sources: nothing is made, the target included.
         let target = dir.path().join("all.db");
-        let Err(e) = merge(&[a.clone(), b.clone()], &target, &out, &|_| {}) else {
+        let Err(e) = merge(&[a.clone(), b.clone()], &target, &out, &|_| {}, &|| false) else {
             panic!("merged")
         };
         assert_eq!(e.exit_code(), 2, "{e}");
@@ -567,7 +575,7 @@ mod tests {
         }
         assert!(!target.exists() && !out.exists(), "{m}");
         // A source against the target: the target is left as it was.
-        let Err(e) = merge(std::slice::from_ref(&b), &a, &out, &|_| {}) else {
+        let Err(e) = merge(std::slice::from_ref(&b), &a, &out, &|_| {}, &|| false) else {
             panic!("merged")
         };
         assert!(
@@ -577,7 +585,7 @@ mod tests {
         let names = History::open_read(&a).unwrap().night_names().unwrap();
         assert_eq!(names, vec!["x:1".to_string()]);
         // Nights with folders of their own merge.
-        assert!(merge(&[c], &a, &out, &|_| {}).is_ok());
+        assert!(merge(&[c], &a, &out, &|_| {}, &|| false).is_ok());
         let names = History::open_read(&a).unwrap().night_names().unwrap();
         assert_eq!(names, vec!["x:1".to_string(), "x:2".to_string()]);
     }

@@ -42,7 +42,9 @@ fn a_merge_refused_by_planted_journal_links_leaves_no_new_database() {
     let before = names(&work);
     let target = work.join("new.db");
     let out = dir.path().join("out");
-    let Err(e) = merge(std::slice::from_ref(&src), &target, &out, &|_| {}) else {
+    let Err(e) = merge(std::slice::from_ref(&src), &target, &out, &|_| {}, &|| {
+        false
+    }) else {
         panic!("merged through planted links")
     };
     assert_eq!(e.exit_code(), 2, "{e}");
@@ -52,7 +54,49 @@ fn a_merge_refused_by_planted_journal_links_leaves_no_new_database() {
 
     // An empty target that was there before is kept, as it was.
     std::fs::write(&target, b"").unwrap();
-    assert!(merge(std::slice::from_ref(&src), &target, &out, &|_| {}).is_err());
+    assert!(
+        merge(std::slice::from_ref(&src), &target, &out, &|_| {}, &|| {
+            false
+        })
+        .is_err()
+    );
     assert!(target.is_file(), "a file that existed before was removed");
     assert_eq!(std::fs::metadata(&target).unwrap().len(), 0);
+}
+
+/// A signal during a merge stops it (exit 130) between runs: a new target
+/// is not left behind; an existing one keeps what was merged before it
+/// (whole runs, each in its transaction: merging again completes it).
+/// Before, the merge went on to its end and exited 0.
+#[test]
+fn a_merge_stopped_by_a_signal_is_interrupted_between_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    db_with_night(&a, "n1");
+    db_with_night(&b, "n2");
+    let out = dir.path().join("out");
+    let target = dir.path().join("new.db");
+    let Err(e) = merge(&[a.clone(), b.clone()], &target, &out, &|_| {}, &|| true) else {
+        panic!("merged while stopped")
+    };
+    assert_eq!(e.exit_code(), 130, "{e}");
+    assert!(!target.exists(), "a new target was left");
+    assert_eq!(
+        names(dir.path()),
+        ["a.db", "a.db.lock", "b.db", "b.db.lock"]
+    );
+    // An existing target: the first source merged, then the signal.
+    let kept = dir.path().join("kept.db");
+    db_with_night(&kept, "n0");
+    let asked = std::cell::Cell::new(0);
+    let stop = || {
+        asked.set(asked.get() + 1);
+        asked.get() > 1
+    };
+    let Err(e) = merge(&[a, b], &kept, &out, &|_| {}, &stop) else {
+        panic!("merged while stopped")
+    };
+    assert_eq!(e.exit_code(), 130, "{e}");
+    let names = History::open_read(&kept).unwrap().night_names().unwrap();
+    assert_eq!(names, ["n0", "n1"]);
 }
