@@ -122,6 +122,14 @@ pub fn unusable(dir: &Path) -> Option<String> {
             "is under {k}, the kernel's own objects, where lab's folders do not belong"
         ));
     }
+    // `ip netns` takes every entry there for a network namespace: a lab's
+    // folder (its `lab.log`, kept after `destroy`) breaks `ip netns list`.
+    if real.starts_with("/run/netns") {
+        return Some(
+            "is under /run/netns, where `ip netns` takes every entry for a network namespace"
+                .into(),
+        );
+    }
     if let Ok(fs) = nix::sys::statfs::statfs(at) {
         let t = fs.filesystem_type().0 as u32;
         if let Some((_, name)) = KERNEL_FILESYSTEMS.iter().find(|(m, _)| *m == t) {
@@ -168,6 +176,8 @@ mod tests {
                 "{p}: {why}"
             );
         }
+        let why = super::unusable(std::path::Path::new("/run/netns/lab")).unwrap();
+        assert!(why.contains("is under /run/netns"), "{why}");
         let why = super::unusable(std::path::Path::new("/dev/pts/lab")).unwrap();
         assert!(why.contains("kernel's devpts filesystem"), "{why}");
         let why = super::unusable(std::path::Path::new("/dev/null")).unwrap();
