@@ -22,7 +22,7 @@ pub mod shown;
 pub mod suggestion;
 pub mod summary;
 #[cfg(test)]
-mod tests_merge;
+mod tests_ends;
 mod timings;
 
 pub use render::{junit, render_outputs};
@@ -406,9 +406,12 @@ pub fn run(
         &crate::clock::Utc::now().rfc3339(),
     )?;
     let analysis = render_outputs(&h, &opts.out)?;
+    // A signal after the last run was recorded (while the dashboard was
+    // written) ends the night as interrupted too: its record and outputs
+    // are whole, and the exit code says the signal came (130).
     Ok(Outcome {
         analysis,
-        interrupted,
+        interrupted: interrupted || stop(),
     })
 }
 
@@ -507,7 +510,7 @@ fn merge_into(
     }
     Ok(Outcome {
         analysis: render_outputs(&h, out)?,
-        interrupted: false,
+        interrupted: stop(),
     })
 }
 
