@@ -160,6 +160,30 @@ impl Homes {
     }
 }
 
+/// The opened `file` is inside `home` (when there is one), or why not: its
+/// place as the kernel resolved it when it was opened (`/proc/self/fd`),
+/// not the path that named it.
+fn opened_inside(
+    file: &std::fs::File,
+    home: Option<&Path>,
+    what: &str,
+) -> std::result::Result<(), String> {
+    use std::os::fd::AsRawFd;
+    let Some(home) = home else {
+        return Ok(());
+    };
+    let real = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .map_err(|e| format!("cannot tell where it resolves: {e}; not read"))?;
+    match real.starts_with(home) {
+        true => Ok(()),
+        false => Err(format!(
+            "resolves to {}, outside {what} {}; not read",
+            real.display(),
+            home.display()
+        )),
+    }
+}
+
 /// `p` resolves inside `home` (when there is one), or why not. A file that
 /// does not resolve (gone) is its reader's to say.
 fn inside(p: &Path, home: Option<&Path>, what: &str) -> std::result::Result<(), String> {

@@ -297,11 +297,8 @@ pub async fn watch(
             }
             let mut last = report.take().expect("a replay before a save");
             if changed.contains(&files.known) {
-                // The start's rules at every re-read.
-                match homes
-                    .known_ok(&known_path)
-                    .and_then(|()| known::load(&known_path))
-                {
+                // The start's rules at every re-read (on the opened file).
+                match known::load_within(&known_path, homes.known.as_deref()) {
                     Ok(k) => {
                         known = k;
                         let before: Vec<Verdict> = last.blocks.iter().map(|b| b.verdict).collect();
@@ -319,10 +316,8 @@ pub async fn watch(
                 }
             }
             if changed.contains(&files.chapter) {
-                let read = homes
-                    .chapter_ok(&chapter.path)
-                    .and_then(|()| parse::read(&chapter.path).map_err(|e| e.to_string()));
-                match read {
+                let read = parse::read_within(&chapter.path, homes.chapter.as_deref());
+                match read.map_err(|e| e.to_string()) {
                     Ok(new) => {
                         last = again(&chapter, new.clone(), last, &lab, &mut target, &known, sink)
                             .await?;
