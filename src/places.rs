@@ -51,20 +51,27 @@ pub fn cache_problem() -> Option<String> {
 /// that keep lab's files apart from what they must not touch (report paths
 /// and inputs, a state folder and what nodes see).
 pub fn real_path(p: &Path) -> PathBuf {
+    use std::path::Component;
     let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut base = abs.as_path();
-    let mut rest = Vec::new();
-    while !base.exists() {
-        match (base.parent(), base.file_name()) {
-            (Some(up), Some(name)) => {
-                rest.push(name);
-                base = up;
+    // Component by component, as the kernel walks it: what exists is
+    // resolved (links included), `..` goes up from what was resolved, and
+    // what does not exist yet is kept as written (`create_dir_all` would
+    // make it a folder, so a `..` after it comes back out of it).
+    let mut real = PathBuf::from("/");
+    for c in abs.components() {
+        match c {
+            Component::Normal(n) => {
+                real.push(n);
+                if let Ok(r) = std::fs::canonicalize(&real) {
+                    real = r;
+                }
             }
-            _ => break,
+            Component::ParentDir => {
+                real.pop();
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
         }
     }
-    let mut real = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
-    real.extend(rest.iter().rev());
     real
 }
 
@@ -97,11 +104,11 @@ const KERNEL_FILESYSTEMS: [(u32, &str); 17] = [
 /// in one of the kernel's own filesystems, is on a read-only mount, or is
 /// not writable by this user. None when it can (as far as can be told).
 pub fn unusable(dir: &Path) -> Option<String> {
-    let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let (at, meta) = abs
+    let real = real_path(dir);
+    let (at, meta) = real
         .ancestors()
         .find_map(|a| std::fs::metadata(a).ok().map(|m| (a, m)))?;
-    let here = if at == abs.as_path() {
+    let here = if at == real.as_path() {
         "is".to_string()
     } else {
         format!("is under {}, which is", at.display())
@@ -116,7 +123,6 @@ pub fn unusable(dir: &Path) -> Option<String> {
     // A folder lab could make there (the tmpfs holding cgroup v1's
     // hierarchies) is still among the kernel's objects, and hidden from
     // the nodes, which have a /sys and /proc of their own.
-    let real = real_path(&abs);
     if let Some(k) = ["/sys", "/proc"].iter().find(|k| real.starts_with(k)) {
         return Some(format!(
             "is under {k}, the kernel's own objects, where lab's folders do not belong"
@@ -176,6 +182,10 @@ mod tests {
                 "{p}: {why}"
             );
         }
+        // `..` after a folder not made yet comes back out of it.
+        let up = t.path().join("nx/../../../../../../../../../../proc/self");
+        let why = super::unusable(&up).unwrap();
+        assert!(why.contains("is under /proc"), "{why}");
         let why = super::unusable(std::path::Path::new("/run/netns/lab")).unwrap();
         assert!(why.contains("is under /run/netns"), "{why}");
         let why = super::unusable(std::path::Path::new("/dev/pts/lab")).unwrap();
