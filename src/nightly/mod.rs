@@ -16,6 +16,7 @@
 
 mod child;
 pub mod dashboard;
+mod folders;
 pub mod inputs;
 mod render;
 pub mod shown;
@@ -35,6 +36,7 @@ use crate::provider::vagrant::Vm;
 use crate::report::run::HostInfo;
 use crate::spec::{self, Lab, LoadOptions};
 use child::Ctx;
+pub use folders::check_out;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -180,36 +182,6 @@ pub fn run_dir(night: &str, lab: &str, provider: &str) -> String {
     format!("nights/{}/{lab}.{provider}", slug(night))
 }
 
-/// Refuse an output folder that cannot be one, before anything is made.
-pub fn check_out(out: &Path) -> Result<()> {
-    match std::fs::metadata(out) {
-        Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(LabError::Usage(format!(
-            "--out {}: is a file, not a folder; nothing was run",
-            out.display()
-        ))),
-        Err(_) => {
-            // It will be made: its nearest existing ancestor must be a folder.
-            let mut p = out.to_path_buf();
-            while !p.exists() {
-                match p.parent() {
-                    Some(q) if !q.as_os_str().is_empty() => p = q.to_path_buf(),
-                    _ => return Ok(()),
-                }
-            }
-            if p.is_dir() {
-                Ok(())
-            } else {
-                Err(LabError::Usage(format!(
-                    "--out {}: {} is not a folder; nothing was run",
-                    out.display(),
-                    p.display()
-                )))
-            }
-        }
-    }
-}
-
 /// Why `kind` cannot run `lab` here, if it cannot (the provider's own
 /// answer, from its registry entry).
 pub fn unavailable(lab: &Lab, kind: Kind, vm: Option<Vm>) -> Option<String> {
@@ -265,9 +237,11 @@ pub fn run(
         return Err(LabError::Usage("--providers names no provider".into()));
     }
     check_out(&opts.out)?;
-    let mut h = History::open(&opts.db)?;
     let started = crate::clock::Utc::now().rfc3339();
     let night_name = opts.night.clone().unwrap_or_else(|| started.clone());
+    let work = opts.out.join("nights").join(slug(&night_name));
+    folders::refuse_linked_night(&opts.out, &work)?;
+    let mut h = History::open(&opts.db)?;
     check_night_name(&night_name, &h.night_names()?)?;
     if h.has_night(&night_name)? {
         return Err(LabError::Usage(format!(
@@ -276,7 +250,6 @@ pub fn run(
         )));
     }
     let exe = std::env::current_exe().map_err(|e| LabError::io("finding the lab binary", e))?;
-    let work = opts.out.join("nights").join(slug(&night_name));
     std::fs::create_dir_all(&work)
         .map_err(|e| LabError::io(format!("creating {}", work.display()), e))?;
     let here = HostInfo::here();

@@ -132,3 +132,41 @@ fn a_signal_while_the_night_is_rendered_ends_it_interrupted() {
         130
     );
 }
+
+/// The nightly's output folder may predate it (`.lab/nightly/` of a cloned
+/// repository): a link planted as `nights` or `nights/NIGHT` took the
+/// night's folders, and the runs' reports, wherever it pointed (the fifth
+/// probe). Now refused, exit 2, nothing made there, no night begun.
+#[test]
+fn a_night_folder_planted_as_a_link_is_refused() {
+    for planted in ["nights", "nights/n1"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(out.join("nights")).unwrap();
+        std::fs::create_dir(&elsewhere).unwrap();
+        if planted == "nights" {
+            std::fs::remove_dir(out.join("nights")).unwrap();
+        }
+        std::os::unix::fs::symlink(&elsewhere, out.join(planted)).unwrap();
+        let opts = super::Options {
+            labs: vec![concat!(env!("CARGO_MANIFEST_DIR"), "/labs/chapter4").into()],
+            providers: vec![crate::provider::Kind::Stub],
+            vm: None,
+            db: dir.path().join("h.db"),
+            out: out.clone(),
+            jobs: 1,
+            night: Some("n1".into()),
+        };
+        let Err(e) = super::run(&opts, &|_| {}, &|| false) else {
+            panic!("{planted}: ran through a link")
+        };
+        assert_eq!(e.exit_code(), 2, "{planted}: {e}");
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert_eq!(names(&elsewhere), Vec::<String>::new(), "{planted}");
+        if dir.path().join("h.db").exists() {
+            let h = History::open_read(&dir.path().join("h.db")).unwrap();
+            assert!(h.night_names().unwrap().is_empty(), "{planted}");
+        }
+    }
+}
