@@ -59,6 +59,20 @@ pub fn materialise() -> Result<PathBuf> {
     if target.is_dir() {
         return Ok(target);
     }
+    // The user's setting, said as such (a cache at /dev/null, a FIFO,
+    // under /proc), before anything is tried there.
+    if let Some(why) = crate::places::cache_problem() {
+        return Err(LabError::Usage(why));
+    }
+    if crate::places::cache_dir().is_none() {
+        let root = crate::places::state_root();
+        if let Some(why) = crate::places::unusable(&root) {
+            return Err(LabError::Usage(format!(
+                "the state root {} (LAB_STATE_DIR, else ./.lab; there is no home for a cache) {why}",
+                root.display()
+            )));
+        }
+    }
     let parent = target.parent().expect("a folder under the state root");
     std::fs::create_dir_all(parent)
         .map_err(|e| LabError::io(format!("creating {}", parent.display()), e))?;

@@ -102,7 +102,7 @@ pub use crate::spec::known_drift_path as default_path;
 /// a FIFO, a socket or a device is refused by its type before it is opened
 /// (and the file is opened non-blocking and checked again, in case it was
 /// swapped). `Ok(None)`: there is no such file.
-fn read_bounded(path: &Path) -> Result<Option<String>, String> {
+fn read_bounded(path: &Path, home: Option<&Path>) -> Result<Option<String>, String> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let name = path.display();
@@ -140,6 +140,8 @@ fn read_bounded(path: &Path) -> Result<Option<String>, String> {
     if !meta.is_file() {
         return Err(refuse(meta.file_type()));
     }
+    super::opened_inside(&file, home, "the chapter's folder")
+        .map_err(|why| format!("{name}: {why}"))?;
     let mut bytes = Vec::new();
     file.take(MAX_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -174,7 +176,13 @@ fn yaml_error(path: &Path, e: serde_norway::Error) -> String {
 
 /// Read a known-drift file; a missing file is an empty one.
 pub fn load(path: &Path) -> Result<KnownFile, String> {
-    let Some(text) = read_bounded(path)? else {
+    load_within(path, None)
+}
+
+/// [`load`], the file read only when what was opened resolves inside
+/// `home` (when given; `lab book --watch`, as [`super::parse::read_within`]).
+pub fn load_within(path: &Path, home: Option<&Path>) -> Result<KnownFile, String> {
+    let Some(text) = read_bounded(path, home)? else {
         return Ok(KnownFile::default());
     };
     parse(path, &text)

@@ -128,6 +128,74 @@ pub struct Prepared {
     pub chapter: parse::Chapter,
     pub known_path: PathBuf,
     pub known: known::KnownFile,
+    /// Where they must resolve when read again (`--watch`).
+    pub homes: Homes,
+}
+
+/// Where the chapter and its known-drift file must resolve (links
+/// included), as `lab book` checked at the start: the chapter of `book:`
+/// in the lab folder (the validation pass checks it), the known-drift file
+/// found beside the chapter in the chapter's folder; a file named with
+/// `--chapter` or `--known` is the user's choice, without such a rule.
+/// `lab book --watch` checks again at every re-read: a file swapped for a
+/// link out of the folder is said, not read.
+#[derive(Debug, Clone, Default)]
+pub struct Homes {
+    /// The lab folder (resolved), when the chapter is the lab's `book:`.
+    pub chapter: Option<PathBuf>,
+    /// The chapter's folder (resolved), when the known-drift file is the
+    /// one found beside it.
+    pub known: Option<PathBuf>,
+}
+
+impl Homes {
+    /// The chapter at `p` may be read.
+    pub fn chapter_ok(&self, p: &Path) -> std::result::Result<(), String> {
+        inside(p, self.chapter.as_deref(), "the lab folder")
+    }
+
+    /// The known-drift file at `p` may be read.
+    pub fn known_ok(&self, p: &Path) -> std::result::Result<(), String> {
+        inside(p, self.known.as_deref(), "the chapter's folder")
+    }
+}
+
+/// The opened `file` is inside `home` (when there is one), or why not: its
+/// place as the kernel resolved it when it was opened (`/proc/self/fd`),
+/// not the path that named it.
+fn opened_inside(
+    file: &std::fs::File,
+    home: Option<&Path>,
+    what: &str,
+) -> std::result::Result<(), String> {
+    use std::os::fd::AsRawFd;
+    let Some(home) = home else {
+        return Ok(());
+    };
+    let real = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .map_err(|e| format!("cannot tell where it resolves: {e}; not read"))?;
+    match real.starts_with(home) {
+        true => Ok(()),
+        false => Err(format!(
+            "resolves to {}, outside {what} {}; not read",
+            real.display(),
+            home.display()
+        )),
+    }
+}
+
+/// `p` resolves inside `home` (when there is one), or why not. A file that
+/// does not resolve (gone) is its reader's to say.
+fn inside(p: &Path, home: Option<&Path>, what: &str) -> std::result::Result<(), String> {
+    match (home, std::fs::canonicalize(p)) {
+        (Some(home), Ok(real)) if !real.starts_with(home) => Err(format!(
+            "{}: resolves to {}, outside {what} {}; not read",
+            p.display(),
+            real.display(),
+            home.display()
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Read the chapter and its known-drift file; nothing is made or run.
@@ -152,10 +220,25 @@ pub fn prepare(lab: &Lab, settings: &Settings) -> Result<Prepared> {
         beside_the_chapter(&known_path, &path)?;
     }
     let known = known::load(&known_path).map_err(LabError::Usage)?;
+    let folder_of = |p: &Path| {
+        let d = p.parent().filter(|d| !d.as_os_str().is_empty());
+        std::fs::canonicalize(d.unwrap_or(Path::new("."))).ok()
+    };
+    let homes = Homes {
+        chapter: match settings.chapter {
+            None => folder_of(&lab.file),
+            Some(_) => None,
+        },
+        known: match settings.known {
+            None => folder_of(&path),
+            Some(_) => None,
+        },
+    };
     Ok(Prepared {
         chapter,
         known_path,
         known,
+        homes,
     })
 }
 

@@ -91,6 +91,13 @@ pub struct Step {
 
 /// Read and split a chapter file.
 pub fn read(path: &Path) -> Result<Chapter, ChapterError> {
+    read_within(path, None)
+}
+
+/// [`read`], the file read only when what was opened resolves inside
+/// `home` (when given): checked on the opened file, so a swap for a link
+/// between a check and the read slips nothing in (`lab book --watch`).
+pub fn read_within(path: &Path, home: Option<&Path>) -> Result<Chapter, ChapterError> {
     let err = |line, message: String| ChapterError {
         file: path.to_path_buf(),
         line,
@@ -110,6 +117,7 @@ pub fn read(path: &Path) -> Result<Chapter, ChapterError> {
     if !meta.is_file() {
         return Err(err(None, "is not a file".into()));
     }
+    super::opened_inside(&file, home, "the lab folder").map_err(|why| err(None, why))?;
     if meta.len() > MAX_BYTES as u64 {
         return Err(err(
             None,

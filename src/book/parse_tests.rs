@@ -172,3 +172,36 @@ fn a_bare_prompt_is_no_command_and_no_output() {
     assert_eq!(cmds, ["vagrant ssh node1", "hostname"]);
     assert_eq!(steps[1].output, ["node1"]);
 }
+
+/// `read_within` checks where the opened file is, not the name: a chapter
+/// (or known-drift file) that is a link out of its folder is not read, one
+/// in it is.
+#[test]
+fn a_file_read_within_a_folder_is_refused_when_it_resolves_outside() {
+    let (home, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let home_real = std::fs::canonicalize(home.path()).unwrap();
+    std::fs::write(out.path().join("host.md"), "# Host\n").unwrap();
+    std::fs::write(out.path().join("host.yaml"), "version: 2\ndrift: SECRET\n").unwrap();
+    std::fs::write(home.path().join("own.md"), "# Own\n").unwrap();
+    let link = home.path().join("chapter.md");
+    std::os::unix::fs::symlink(out.path().join("host.md"), &link).unwrap();
+    let e = read_within(&link, Some(&home_real))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("outside the lab folder") && e.contains("not read"),
+        "{e}"
+    );
+    assert!(
+        read(&link).is_ok(),
+        "without a home it is read, as --chapter is"
+    );
+    assert!(read_within(&home.path().join("own.md"), Some(&home_real)).is_ok());
+    let known = home.path().join("chapter.drift.yaml");
+    std::os::unix::fs::symlink(out.path().join("host.yaml"), &known).unwrap();
+    let e = crate::book::known::load_within(&known, Some(&home_real)).unwrap_err();
+    assert!(
+        e.contains("outside the chapter's folder") && !e.contains("SECRET"),
+        "{e}"
+    );
+}

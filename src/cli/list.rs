@@ -125,6 +125,9 @@ fn entries() -> Vec<Entry> {
 pub fn run(a: Args) -> Result<()> {
     let labs = entries();
     let up = instances();
+    if let Some(e) = spec::shipped_problem() {
+        eprintln!("warning: lab's own labs could not be written out: {e}");
+    }
     if a.output.output == Format::Json {
         let doc = Listing {
             schema_version: SCHEMA_VERSION,

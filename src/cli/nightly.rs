@@ -100,7 +100,9 @@ pub fn run(args: NightlyArgs) -> Result<()> {
             finish(o, &common)
         }
         Some(Action::Merge { sources, common }) => {
-            let o = nightly::merge(&sources, &common.db, &common.out, &say)?;
+            let o = nightly::merge(&sources, &common.db, &common.out, &say, &|| {
+                signals::received().is_some()
+            })?;
             finish(o, &common)
         }
         None => {

@@ -52,7 +52,12 @@ pub async fn topology(lab: &Lab, st: &State, provider: &dyn Provider) -> Result<
                 name: n.name.clone(),
                 role: n.role.as_str().to_string(),
                 nics,
-                cni_interface: log.ok().and_then(|o| chosen_interface(&o.text())),
+                cni_interface: log.ok().and_then(|o| chosen_interface(&o.text())).map(|c| {
+                    super::Chosen {
+                        name: shown_name(&c.name),
+                        ..c
+                    }
+                }),
                 vtep,
                 pod_subnet: n.pod_subnet.to_string(),
                 pods: status
@@ -90,11 +95,62 @@ fn bad_json(what: &str, e: serde_json::Error) -> LabError {
     }
 }
 
+/// `ip -j`'s output as JSON: iproute2 escapes newlines, tabs and
+/// backslashes in its strings but prints the other control characters raw
+/// (an interface name a node's root chose: `ip link add $'\e]0;x\a' ...`),
+/// which JSON forbids; they are escaped here, inside strings only.
+fn controls_escaped(json: &str) -> std::borrow::Cow<'_, str> {
+    if !json
+        .chars()
+        .any(|c| c < ' ' && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let (mut out, mut in_string, mut escaped) = (String::with_capacity(json.len()), false, false);
+    for c in json.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            c if in_string && c < ' ' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A name a node chose, as a terminal may print it: control and
+/// direction-changing characters escaped (`\n`, `\u{1b}`), a backslash
+/// doubled (so that `\n` is never two ways to read); other names as they
+/// are (`%`, spaces, U+FFFD for bytes that were not UTF-8).
+pub fn shown_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.extend(c.escape_unicode())
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// NICs (without loopback and the pods' veth ends) and the VTEP: the local
-/// address of the VXLAN device named `overlay`.
+/// address of the VXLAN device named `overlay`. Names as [`shown_name`].
 pub fn parse_addrs(json: &str, overlay: &str) -> Result<(Vec<Nic>, Option<String>)> {
     let links: Vec<Value> =
-        serde_json::from_str(json.trim()).map_err(|e| bad_json("ip addr", e))?;
+        serde_json::from_str(controls_escaped(json).trim()).map_err(|e| bad_json("ip addr", e))?;
     let mut nics = Vec::new();
     let mut vtep = None;
     for l in &links {
@@ -122,7 +178,7 @@ pub fn parse_addrs(json: &str, overlay: &str) -> Result<(Vec<Nic>, Option<String
             })
             .collect();
         nics.push(Nic {
-            name,
+            name: shown_name(&name),
             kind: if kind.is_empty() || kind == "veth" {
                 "ethernet".into()
             } else {
@@ -141,7 +197,7 @@ pub fn parse_routes(
     own: ipnet::Ipv4Net,
 ) -> Result<Vec<RouteView>> {
     let routes: Vec<Value> =
-        serde_json::from_str(json.trim()).map_err(|e| bad_json("ip route", e))?;
+        serde_json::from_str(controls_escaped(json).trim()).map_err(|e| bad_json("ip route", e))?;
     Ok(routes
         .iter()
         .filter_map(|r| {
@@ -149,7 +205,7 @@ pub fn parse_routes(
             (pods.contains(&to) && to != own && to != pods).then(|| RouteView {
                 to: to.to_string(),
                 via: r["gateway"].as_str().map(str::to_string),
-                dev: r["dev"].as_str().unwrap_or("").to_string(),
+                dev: shown_name(r["dev"].as_str().unwrap_or("")),
             })
         })
         .collect())
@@ -190,5 +246,41 @@ mod tests {
             }]
         );
         assert!(parse_addrs("not json", "flannel.1").is_err());
+    }
+
+    /// A node's root names interfaces as it likes (`ip link add NAME`):
+    /// `ip -j` prints ESC and BEL raw inside its JSON strings (newlines,
+    /// tabs and backslashes escaped), so `lab inspect` and the live graph
+    /// failed (exit 3, "control character"). Read, and shown escaped.
+    #[test]
+    fn interface_names_a_node_made_with_escapes_are_read_and_shown_escaped() {
+        let addrs = "[{\"ifname\":\"\u{1b}]0;pwn\u{7}x\",\"addr_info\":[]},\
+            {\"ifname\":\"a\\nb\",\"addr_info\":[]},\
+            {\"ifname\":\"a\\\\nb\",\"addr_info\":[]},\
+            {\"ifname\":\"50% up\",\"addr_info\":[]},\
+            {\"ifname\":\"x\u{fffd}y\u{202e}\",\"addr_info\":[]},\
+            {\"ifname\":\"eth0\",\"addr_info\":[{\"family\":\"inet\",\"local\":\"10.0.2.15\",\"prefixlen\":24}]}]";
+        let (nics, _) = parse_addrs(addrs, "flannel.1").unwrap();
+        let names: Vec<_> = nics.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "\\u{1b}]0;pwn\\u{7}x",
+                "a\\nb",
+                "a\\\\nb",
+                "50% up",
+                "x\u{fffd}y\\u{202e}",
+                "eth0"
+            ]
+        );
+        assert_eq!(nics[5].addresses, ["10.0.2.15/24"]);
+        let routes = "[{\"dst\":\"10.244.2.0/24\",\"dev\":\"f\u{1b}[2J\"}]";
+        let r = parse_routes(
+            routes,
+            "10.244.0.0/16".parse().unwrap(),
+            "10.244.1.0/24".parse().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(r[0].dev, "f\\u{1b}[2J");
     }
 }

@@ -6,7 +6,8 @@
 //! that it has is replaced only by one that got further (finished where the
 //! target's did not, or finished later). Every run is written in a
 //! transaction of its own, so a merge killed half way leaves whole runs,
-//! and running it again completes it. A source is never changed: it is
+//! and running it again completes it; a signal (SIGINT, SIGTERM) stops it
+//! the same way, between runs (exit 130; a target it made is removed). A source is never changed: it is
 //! read where it is (read-only), or, when older, from a private copy of its
 //! content, migrated there.
 
@@ -105,11 +106,17 @@ fn rank(s: RunStatus) -> u8 {
     }
 }
 
-/// Merge `src` into `into`.
-pub fn merge(into: &mut History, src: &Snapshot) -> Result<Merged> {
+/// Merge `src` into `into`, stopping (interrupted) between nights and
+/// runs when `stop` says so (a signal): what was written is whole runs.
+pub fn merge(into: &mut History, src: &Snapshot, stop: &dyn Fn() -> bool) -> Result<Merged> {
     let mut m = Merged::default();
     let have = into.load()?;
+    let stopped = || match stop() {
+        true => Err(LabError::Interrupted),
+        false => Ok(()),
+    };
     for night in &src.nights {
+        stopped()?;
         let existing = have.nights.iter().find(|n| n.name == night.name);
         if existing.is_none() {
             m.nights_added += 1;
@@ -134,6 +141,7 @@ pub fn merge(into: &mut History, src: &Snapshot) -> Result<Merged> {
             into.update_night(id, status, finished.as_deref(), night.started_at.as_str())?;
         }
         for run in &night.runs {
+            stopped()?;
             let theirs = existing.and_then(|e| {
                 e.runs
                     .iter()

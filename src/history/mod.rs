@@ -33,6 +33,7 @@ mod write;
 pub use model::{
     Night, NightStatus, ResultKind, ResultRow, Run, RunData, RunStatus, Snapshot, StepRow, Verdict,
 };
+pub use open::Made;
 
 use crate::error::{LabError, Result};
 use rusqlite::Connection;

@@ -10,6 +10,58 @@ use rusqlite::{Connection, OpenFlags, params};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
+/// What opening a database for writing may make that was not there
+/// before: the file itself, its lock, SQLite's journals beside it, the
+/// folders above it. A refused open (or merge) removes these and only
+/// these: a file that was there before is never removed, and a link
+/// planted where SQLite writes is not SQLite's to remove either (it was
+/// there before).
+pub struct Made {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Made {
+    /// What of `path`'s own files and folders is missing now.
+    pub fn before(path: &Path) -> Made {
+        let missing = |p: &Path| std::fs::symlink_metadata(p).is_err();
+        let beside = |end: &str| {
+            let mut s = path.as_os_str().to_owned();
+            s.push(end);
+            PathBuf::from(s)
+        };
+        let files = [
+            path.to_path_buf(),
+            lock_path(path),
+            beside("-journal"),
+            beside("-wal"),
+            beside("-shm"),
+        ]
+        .into_iter()
+        .filter(|p| missing(p))
+        .collect();
+        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let dirs = abs
+            .ancestors()
+            .skip(1)
+            .take_while(|d| missing(d))
+            .map(Path::to_path_buf)
+            .collect();
+        Made { files, dirs }
+    }
+
+    /// Remove what was made since [`Made::before`]: the files, then the
+    /// folders (deepest first, only when empty).
+    pub fn undo(&self) {
+        for f in &self.files {
+            let _ = std::fs::remove_file(f);
+        }
+        for d in &self.dirs {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+}
+
 impl History {
     /// Open (or create) the database at `path` for writing: refused when it
     /// is not SQLite, is from a newer `lab`, cannot be written, or another
@@ -17,6 +69,7 @@ impl History {
     /// dead writer left `running` as incomplete.
     pub fn open(path: &Path) -> Result<History> {
         let exists = check_header(path)?;
+        let made = Made::before(path);
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -49,10 +102,9 @@ impl History {
             // Refused as it is, before a lock file is made beside it.
             History::read_only(path)?.inspect()?;
         }
-        let had_lock = std::fs::symlink_metadata(lock_path(path)).is_ok();
         let opened = History::lock_and_open(path);
-        if opened.is_err() && !had_lock {
-            let _ = std::fs::remove_file(lock_path(path));
+        if opened.is_err() {
+            made.undo();
         }
         opened
     }

@@ -66,6 +66,9 @@ pub(super) fn clean_env(cmd: &mut std::process::Command) {
 /// be asked: it could not start, or the deadline passed.
 pub async fn run(k: &Kubectl, args: &[String], cwd: &Path, deadline: Duration) -> Result<Output> {
     let home = home_dir();
+    if let Some(why) = crate::places::cache_problem() {
+        return Err(LabError::Usage(why));
+    }
     std::fs::create_dir_all(&home)
         .map_err(|e| LabError::io(format!("creating kubectl's HOME {}", home.display()), e))?;
     let mut cmd = std::process::Command::new(&k.path);

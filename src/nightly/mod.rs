@@ -16,11 +16,14 @@
 
 mod child;
 pub mod dashboard;
+mod folders;
 pub mod inputs;
 mod render;
 pub mod shown;
 pub mod suggestion;
 pub mod summary;
+#[cfg(test)]
+mod tests_ends;
 mod timings;
 
 pub use render::{junit, render_outputs};
@@ -33,6 +36,7 @@ use crate::provider::vagrant::Vm;
 use crate::report::run::HostInfo;
 use crate::spec::{self, Lab, LoadOptions};
 use child::Ctx;
+pub use folders::check_out;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -178,36 +182,6 @@ pub fn run_dir(night: &str, lab: &str, provider: &str) -> String {
     format!("nights/{}/{lab}.{provider}", slug(night))
 }
 
-/// Refuse an output folder that cannot be one, before anything is made.
-pub fn check_out(out: &Path) -> Result<()> {
-    match std::fs::metadata(out) {
-        Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(LabError::Usage(format!(
-            "--out {}: is a file, not a folder; nothing was run",
-            out.display()
-        ))),
-        Err(_) => {
-            // It will be made: its nearest existing ancestor must be a folder.
-            let mut p = out.to_path_buf();
-            while !p.exists() {
-                match p.parent() {
-                    Some(q) if !q.as_os_str().is_empty() => p = q.to_path_buf(),
-                    _ => return Ok(()),
-                }
-            }
-            if p.is_dir() {
-                Ok(())
-            } else {
-                Err(LabError::Usage(format!(
-                    "--out {}: {} is not a folder; nothing was run",
-                    out.display(),
-                    p.display()
-                )))
-            }
-        }
-    }
-}
-
 /// Why `kind` cannot run `lab` here, if it cannot (the provider's own
 /// answer, from its registry entry).
 pub fn unavailable(lab: &Lab, kind: Kind, vm: Option<Vm>) -> Option<String> {
@@ -263,9 +237,11 @@ pub fn run(
         return Err(LabError::Usage("--providers names no provider".into()));
     }
     check_out(&opts.out)?;
-    let mut h = History::open(&opts.db)?;
     let started = crate::clock::Utc::now().rfc3339();
     let night_name = opts.night.clone().unwrap_or_else(|| started.clone());
+    let work = opts.out.join("nights").join(slug(&night_name));
+    folders::refuse_linked_night(&opts.out, &work)?;
+    let mut h = History::open(&opts.db)?;
     check_night_name(&night_name, &h.night_names()?)?;
     if h.has_night(&night_name)? {
         return Err(LabError::Usage(format!(
@@ -274,7 +250,6 @@ pub fn run(
         )));
     }
     let exe = std::env::current_exe().map_err(|e| LabError::io("finding the lab binary", e))?;
-    let work = opts.out.join("nights").join(slug(&night_name));
     std::fs::create_dir_all(&work)
         .map_err(|e| LabError::io(format!("creating {}", work.display()), e))?;
     let here = HostInfo::here();
@@ -404,9 +379,12 @@ pub fn run(
         &crate::clock::Utc::now().rfc3339(),
     )?;
     let analysis = render_outputs(&h, &opts.out)?;
+    // A signal after the last run was recorded (while the dashboard was
+    // written) ends the night as interrupted too: its record and outputs
+    // are whole, and the exit code says the signal came (130).
     Ok(Outcome {
         analysis,
-        interrupted,
+        interrupted: interrupted || stop(),
     })
 }
 
@@ -442,8 +420,15 @@ pub fn report(db: &Path, out: &Path) -> Result<Outcome> {
     })
 }
 
-/// `lab nightly merge SRC… --db FILE`: merge, then render.
-pub fn merge(sources: &[PathBuf], db: &Path, out: &Path, say: &dyn Fn(&str)) -> Result<Outcome> {
+/// `lab nightly merge SRC… --db FILE`: merge, then render; a signal
+/// (`stop`) ends it between runs, interrupted.
+pub fn merge(
+    sources: &[PathBuf],
+    db: &Path,
+    out: &Path,
+    say: &dyn Fn(&str),
+    stop: &dyn Fn() -> bool,
+) -> Result<Outcome> {
     check_out(out)?;
     let files = crate::history::merge::sources(sources, db)?;
     // Every source is read (and refused if bad) before the target changes.
@@ -468,9 +453,27 @@ pub fn merge(sources: &[PathBuf], db: &Path, out: &Path, say: &dyn Fn(&str)) -> 
         named.extend(snap.nights.iter().map(|n| (n.name.as_str(), f.as_path())));
     }
     check_merged_night_folders(&named)?;
+    // A refused merge leaves nothing it made (a new target included).
+    let made = crate::history::Made::before(db);
+    let merged = merge_into(db, snaps, out, say, stop);
+    if merged.is_err() {
+        made.undo();
+    }
+    merged
+}
+
+/// [`merge`] once every source is read and checked: the target opened (or
+/// made), the sources merged into it, the dashboard rendered.
+fn merge_into(
+    db: &Path,
+    snaps: Vec<(&PathBuf, crate::history::Snapshot)>,
+    out: &Path,
+    say: &dyn Fn(&str),
+    stop: &dyn Fn() -> bool,
+) -> Result<Outcome> {
     let mut h = History::open(db)?;
     for (f, snap) in snaps {
-        let m = crate::history::merge::merge(&mut h, &snap)?;
+        let m = crate::history::merge::merge(&mut h, &snap, stop)?;
         say(&format!(
             "{}: {} night{} added, {} run{} added, {} replaced, {} kept",
             f.display(),
@@ -484,7 +487,7 @@ pub fn merge(sources: &[PathBuf], db: &Path, out: &Path, say: &dyn Fn(&str)) -> 
     }
     Ok(Outcome {
         analysis: render_outputs(&h, out)?,
-        interrupted: false,
+        interrupted: stop(),
     })
 }
 
@@ -535,7 +538,7 @@ mod tests {
         let out = dir.path().join("out");
         // Two sources: nothing is made, the target included.
         let target = dir.path().join("all.db");
-        let Err(e) = merge(&[a.clone(), b.clone()], &target, &out, &|_| {}) else {
+        let Err(e) = merge(&[a.clone(), b.clone()], &target, &out, &|_| {}, &|| false) else {
             panic!("merged")
         };
         assert_eq!(e.exit_code(), 2, "{e}");
@@ -552,7 +555,7 @@ mod tests {
         }
         assert!(!target.exists() && !out.exists(), "{m}");
         // A source against the target: the target is left as it was.
-        let Err(e) = merge(std::slice::from_ref(&b), &a, &out, &|_| {}) else {
+        let Err(e) = merge(std::slice::from_ref(&b), &a, &out, &|_| {}, &|| false) else {
             panic!("merged")
         };
         assert!(
@@ -562,7 +565,7 @@ mod tests {
         let names = History::open_read(&a).unwrap().night_names().unwrap();
         assert_eq!(names, vec!["x:1".to_string()]);
         // Nights with folders of their own merge.
-        assert!(merge(&[c], &a, &out, &|_| {}).is_ok());
+        assert!(merge(&[c], &a, &out, &|_| {}, &|| false).is_ok());
         let names = History::open_read(&a).unwrap().night_names().unwrap();
         assert_eq!(names, vec!["x:1".to_string(), "x:2".to_string()]);
     }

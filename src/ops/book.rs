@@ -128,6 +128,7 @@ pub async fn watch(s: Settings, rep: &Reporter, sink: &book::watch::Sink<'_>) ->
         prepared.chapter,
         prepared.known_path,
         prepared.known,
+        &prepared.homes,
         rep,
         sink,
     ))

@@ -26,7 +26,9 @@ pub async fn destroy(s: &Settings, rep: &Reporter) -> Result<String> {
     let dir = state::lab_dir(&name);
     let exists = dir.exists();
     if !exists && state::claim::read(&name).is_none() {
-        // Nothing of that name here: saying "destroyed" would hide a typo.
+        // Nothing of that name here: saying "destroyed" would hide a typo
+        // (or a state root where no lab can ever be).
+        state::root_is_usable()?;
         return Err(LabError::NothingToDestroy {
             hint: crate::suggest::hint(&name, &super::labs_up(), "labs up here"),
             name,

@@ -137,10 +137,13 @@ fn only_lab() -> Result<String> {
     let mut names = labs_up();
     match names.len() {
         1 => Ok(names.remove(0)),
-        0 => Err(LabError::Usage(format!(
-            "no lab is up here ({}); name one",
-            root.display()
-        ))),
+        0 => {
+            state::root_is_usable()?;
+            Err(LabError::Usage(format!(
+                "no lab is up here ({}); name one",
+                root.display()
+            )))
+        }
         _ => Err(LabError::Usage(format!(
             "several labs are up ({}); name one",
             names.join(", ")

@@ -93,24 +93,39 @@ pub fn find(name_or_path: &str) -> Result<PathBuf> {
         });
     }
     let mut searched = Vec::new();
-    // The shipped labs are written out only when nothing else has the name.
-    let shipped = || crate::shipped::materialise().unwrap_or_else(|_| crate::shipped::dir());
-    for root in user_roots()
-        .into_iter()
-        .chain(std::iter::once_with(shipped))
-    {
+    for root in user_roots() {
         let file = root.join(name_or_path).join(LAB_FILE);
         if file.is_file() {
             return Ok(file);
         }
         searched.push(root.display().to_string());
     }
+    // The shipped labs are written out only when nothing else has the name.
+    let (shipped, unwritten) = match crate::shipped::materialise() {
+        Ok(d) => (d, None),
+        Err(e) => (crate::shipped::dir(), Some(e)),
+    };
+    let file = shipped.join(name_or_path).join(LAB_FILE);
+    if file.is_file() {
+        return Ok(file);
+    }
+    searched.push(shipped.display().to_string());
     let known: Vec<String> = discover().into_iter().map(|(n, _)| n).collect();
+    let mut hint = crate::suggest::hint(name_or_path, &known, "labs found");
+    if let Some(e) = unwritten {
+        hint.push_str(&format!("; lab's own labs could not be written out: {e}"));
+    }
     Err(LabError::LabNotFound {
         name: name_or_path.into(),
         searched: searched.join(", "),
-        hint: crate::suggest::hint(name_or_path, &known, "labs found"),
+        hint,
     })
+}
+
+/// Why the labs shipped with `lab` cannot be written out (`lab list` says
+/// it), if they cannot.
+pub fn shipped_problem() -> Option<LabError> {
+    crate::shipped::materialise().err()
 }
 
 /// Where labs are looked up by name, in order: `labs/` under the current

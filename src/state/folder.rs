@@ -14,7 +14,7 @@ use std::path::Path;
 /// the lab's files and its keys wherever the links point.
 pub fn make_private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    root_is_a_folder()?;
+    root_is_usable()?;
     std::fs::create_dir_all(dir)
         .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
     refuse_links(dir)?;
@@ -22,18 +22,19 @@ pub fn make_private_dir(dir: &Path) -> Result<()> {
         .map_err(|e| LabError::io(format!("making {} private", dir.display()), e))
 }
 
-/// The state root (`LAB_STATE_DIR`), when it exists, must be a folder: a
-/// device, a FIFO or a file there is the user's setting to fix (exit 2),
-/// not a failure of `lab`.
-pub(super) fn root_is_a_folder() -> Result<()> {
+/// The state root (`LAB_STATE_DIR`) must be a place where lab can make its
+/// folders ([`crate::places::unusable`]): a device, a FIFO or a file
+/// there, a kernel filesystem (`/proc`, `/sys`) or a read-only mount is the
+/// user's setting to fix (exit 2, nothing made), not a failure of `lab`.
+pub fn root_is_usable() -> Result<()> {
     let root = super::root();
-    match std::fs::metadata(&root) {
-        Ok(m) if !m.is_dir() => Err(LabError::Usage(format!(
-            "the state root {} (LAB_STATE_DIR, else ./.lab) is not a folder: \
-             point LAB_STATE_DIR at a folder, or unset it",
+    match crate::places::unusable(&root) {
+        Some(why) => Err(LabError::Usage(format!(
+            "the state root {} (LAB_STATE_DIR, else ./.lab) {why}: \
+             point LAB_STATE_DIR at a folder lab can write, or unset it; nothing was made",
             root.display()
         ))),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 

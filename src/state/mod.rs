@@ -36,8 +36,8 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 pub use folder::{
-    EVIDENCE, LOG_FILE, clear_lab_dir, make_private_dir, refuse_links, replace_file, write_atomic,
-    write_atomic_mode,
+    EVIDENCE, LOG_FILE, clear_lab_dir, make_private_dir, refuse_links, replace_file,
+    root_is_usable, write_atomic, write_atomic_mode,
 };
 pub use lab_copy::{copy_lab_files, digest_files, lab_files_of};
 pub use lock::{Holder, LOCK_FILE, Lock};
@@ -185,9 +185,13 @@ impl State {
                 }
                 Ok(Some(st))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // No state, or a root where none can ever be: say which.
+                folder::root_is_usable()?;
+                Ok(None)
+            }
             Err(e) => {
-                folder::root_is_a_folder()?;
+                folder::root_is_usable()?;
                 Err(LabError::io(format!("reading {}", path.display()), e))
             }
         }

@@ -18,6 +18,7 @@ mod isolation;
 mod known_drift;
 mod kubectl;
 mod labs;
+mod lesser;
 mod lifecycle;
 mod mesh;
 mod netns;

@@ -146,7 +146,7 @@ fn lab_init_never_writes_through_a_link_in_its_folder() {
 }
 
 /// `lab book DIR --watch` of `lab_dir`, its lines read on a thread.
-fn watch(lab_dir: &Path, state: &Path, extra: &[&str]) -> (Child, Lines) {
+pub(crate) fn watch(lab_dir: &Path, state: &Path, extra: &[&str]) -> (Child, Lines) {
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_lab"))
         .env("LAB_STATE_DIR", state)
         .env("CI", "1")
@@ -193,7 +193,7 @@ impl Drop for Unblock {
     }
 }
 
-fn interrupt(child: &mut Child) -> Option<i32> {
+pub(crate) fn interrupt(child: &mut Child) -> Option<i32> {
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.0.id() as i32),
         nix::sys::signal::Signal::SIGINT,

@@ -22,7 +22,7 @@ pub mod select;
 use super::known::{self, KnownFile};
 use super::parse::{self, Chapter};
 use super::replay::{self, LiveTarget, Target};
-use super::{BlockReport, BookReport, Verdict, judge};
+use super::{BlockReport, BookReport, Homes, Verdict, judge};
 use crate::error::{LabError, Result};
 use crate::provider::Provider;
 use crate::report::Reporter;
@@ -85,6 +85,8 @@ impl Sink<'_> {
 struct Files {
     chapter: PathBuf,
     known: PathBuf,
+    /// Where the chapter and the known-drift file must resolve.
+    homes: Homes,
     /// The lab file and the manifests it names (the originals).
     lab: Vec<PathBuf>,
     /// Each file's last content seen.
@@ -92,11 +94,12 @@ struct Files {
 }
 
 impl Files {
-    fn new(chapter: &Path, known: &Path, lab: &Lab, lab_file: &Path) -> Files {
+    fn new(chapter: &Path, known: &Path, homes: &Homes, lab: &Lab, lab_file: &Path) -> Files {
         let base = lab_file.parent().unwrap_or(Path::new("."));
         let mut f = Files {
             chapter: abs(chapter),
             known: abs(known),
+            homes: homes.clone(),
             lab: state::lab_files_of(lab)
                 .into_iter()
                 .map(|p| abs(&base.join(p)))
@@ -105,10 +108,25 @@ impl Files {
             seen: BTreeMap::new(),
         };
         for p in f.all() {
-            let c = seen_content(&p);
+            let c = f.content(&p);
             f.seen.insert(p, c);
         }
         f
+    }
+
+    /// [`seen_content`] of a watched file, never read where the start's
+    /// rules would not read it (a chapter or known-drift file swapped for a
+    /// link out of its folder: `None`, a change its check then says).
+    fn content(&self, p: &Path) -> Option<Vec<u8>> {
+        let allowed = if *p == self.chapter {
+            self.homes.chapter_ok(p)
+        } else if *p == self.known {
+            self.homes.known_ok(p)
+        } else {
+            Ok(())
+        };
+        allowed.ok()?;
+        seen_content(p)
     }
 
     fn all(&self) -> Vec<PathBuf> {
@@ -124,7 +142,7 @@ impl Files {
             if !paths.iter().any(|e| abs(e) == p) {
                 continue;
             }
-            let now = seen_content(&p);
+            let now = self.content(&p);
             if self.seen.get(&p) != Some(&now) {
                 self.seen.insert(p.clone(), now);
                 out.push(p);
@@ -185,12 +203,13 @@ pub async fn watch(
     mut chapter: Chapter,
     known_path: PathBuf,
     mut known: KnownFile,
+    homes: &Homes,
     rep: &Reporter,
     sink: &Sink<'_>,
 ) -> Result<()> {
     let lab_file = state.lab_file.clone();
     let workers = state.workers;
-    let mut files = Files::new(&chapter.path, &known_path, &lab, &lab_file);
+    let mut files = Files::new(&chapter.path, &known_path, homes, &lab, &lab_file);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<PathBuf>>();
     let mut watcher = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
         if let Ok(e) = e {
@@ -278,7 +297,8 @@ pub async fn watch(
             }
             let mut last = report.take().expect("a replay before a save");
             if changed.contains(&files.known) {
-                match known::load(&known_path) {
+                // The start's rules at every re-read (on the opened file).
+                match known::load_within(&known_path, homes.known.as_deref()) {
                     Ok(k) => {
                         known = k;
                         let before: Vec<Verdict> = last.blocks.iter().map(|b| b.verdict).collect();
@@ -296,7 +316,8 @@ pub async fn watch(
                 }
             }
             if changed.contains(&files.chapter) {
-                match parse::read(&chapter.path) {
+                let read = parse::read_within(&chapter.path, homes.chapter.as_deref());
+                match read.map_err(|e| e.to_string()) {
                     Ok(new) => {
                         last = again(&chapter, new.clone(), last, &lab, &mut target, &known, sink)
                             .await?;
@@ -306,7 +327,7 @@ pub async fn watch(
                             saved.elapsed().as_secs_f64()
                         ));
                     }
-                    Err(e) => (sink.print)(&e.to_string()),
+                    Err(e) => (sink.print)(&e),
                 }
             }
             report = Some(last);
