@@ -135,9 +135,7 @@ pub fn shown_name(name: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control()
-                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
-            {
+            c if c.is_control() || crate::report::terminal::is_unseen_format(c) => {
                 out.extend(c.escape_unicode())
             }
             c => out.push(c),

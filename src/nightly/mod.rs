@@ -134,9 +134,10 @@ const NIGHT_NAME_MAX: usize = 100;
 /// another night's of `others` (`x:1` and `x-1`): exit 2, before anything
 /// is made.
 fn check_night_name(name: &str, others: &[String]) -> Result<()> {
-    if name.trim().is_empty() || name.chars().any(char::is_control) {
+    let unseen = |c: char| c.is_control() || crate::report::terminal::is_unseen_format(c);
+    if name.trim().is_empty() || name.chars().any(unseen) {
         return Err(LabError::Usage(format!(
-            "--night {name:?}: give a name of printable characters"
+            "--night {name:?}: give a name of printable characters (no control, direction or zero-width character)"
         )));
     }
     if name.chars().count() > NIGHT_NAME_MAX {
@@ -511,7 +512,15 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("'x:1'"), "{e}");
         check_night_name("x-2", &have).unwrap();
-        for bad in ["", " ", "a\nb", &"n".repeat(200)] {
+        // The seventh probe: a right-to-left override showed the name reordered.
+        for bad in [
+            "",
+            " ",
+            "a\nb",
+            "a\u{202e}b",
+            "a\u{200b}b",
+            &"n".repeat(200),
+        ] {
             assert!(check_night_name(bad, &[]).is_err(), "{bad:?}");
         }
     }

@@ -20,14 +20,27 @@ macro_rules! say {
     }};
 }
 
+/// A Unicode format character a reader does not see but that changes what
+/// is shown: the bidirectional overrides, embeddings and isolates (U+202A-E,
+/// U+2066-9, the marks U+200E/F and U+061C), zero-width characters
+/// (U+200B-D, U+2060-4) and the byte order mark (U+FEFF).
+pub fn is_unseen_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{061c}'
+            | '\u{feff}'
+    )
+}
+
 /// `text` safe for a terminal: control characters other than newline and
 /// tab (C0, DEL, C1 such as the one-byte CSI) and bidirectional overrides
 /// are written as Rust escapes (`\u{1b}`), so they are seen, not obeyed.
 pub fn visible(text: &str) -> Cow<'_, str> {
-    let hidden = |c: char| {
-        (c.is_control() && c != '\n' && c != '\t')
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
+    let hidden = |c: char| (c.is_control() && c != '\n' && c != '\t') || is_unseen_format(c);
     if !text.chars().any(hidden) {
         return Cow::Borrowed(text);
     }
