@@ -177,7 +177,10 @@ mod tests {
 
     /// A stand-in for tcpdump that prints what the real one does
     /// (listening, one packet, counts on SIGUSR1), in a folder to put first
-    /// on PATH.
+    /// on PATH. Its packet is printed before it says it listens: the
+    /// capture may ask for its counts as soon as it listens, and a fake
+    /// that answered before printing its packet would end without it (a
+    /// race of the fake's, which failed 2 runs in 60 under load).
     fn fake_tcpdump() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         let fake = dir.path().join("tcpdump");
@@ -187,8 +190,8 @@ mod tests {
              trap 'echo \"tcpdump: 1 packet captured, 1 packet received by filter, 0 packets dropped by kernel\" >&2' USR1\n\
              s=\n\
              trap 'test -n \"$s\" && kill $s; exit 0' TERM\n\
-             echo \"listening on $4, link-type EN10MB\" >&2\n\
              echo \"IP 10.244.1.0 > 10.244.2.2: ICMP echo request ($4) [$*]\"\n\
+             echo \"listening on $4, link-type EN10MB\" >&2\n\
              sleep 30 & s=$!\n\
              while :; do wait $s && exit 0; done\n",
         )
