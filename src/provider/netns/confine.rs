@@ -213,7 +213,7 @@ fn become_probe() -> std::io::Result<()> {
         check(libc::setgroups(0, std::ptr::null()))?;
         check(libc::setresgid(PROBE_ID, PROBE_ID, PROBE_ID))?;
         check(libc::setresuid(PROBE_ID, PROBE_ID, PROBE_ID))?;
-        use super::enter::{Data, Header};
+        use super::privileges::{Data, Header};
         let mut h = Header {
             version: 0x2008_0522,
             pid: 0,

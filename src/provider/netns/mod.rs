@@ -25,6 +25,7 @@ pub mod netlink;
 mod node_write;
 pub mod plan;
 mod preflight;
+mod privileges;
 mod programs;
 pub mod provider_state;
 pub mod rootfs;
