@@ -34,6 +34,7 @@ mod spec;
 mod submounts;
 mod suggest;
 mod unreachable;
+mod userns;
 mod ux;
 mod vagrant;
 mod vagrant_boot;

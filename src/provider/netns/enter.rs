@@ -47,6 +47,22 @@ pub struct NodeSetup {
     /// The node's (or pod's) cgroup, which every entry joins where it
     /// exists (see `cgroups`).
     pub cgroup: String,
+    /// A node or a pod: what root keeps of the network.
+    pub machine: Machine,
+}
+
+/// What is entered, and so what root keeps of the network. Either's
+/// network namespace is owned by a user namespace of its own (see
+/// `sys::userns`), which the entry joins first: root there has its
+/// capabilities over that namespace only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Machine {
+    /// A node: root keeps `CAP_NET_ADMIN` and `CAP_NET_RAW` over the
+    /// node's network.
+    Node,
+    /// A pod: root has no `CAP_NET_ADMIN` (as a Kubernetes container by
+    /// default).
+    Pod,
 }
 
 /// What happens to the process between the host and the node's PID 1.
@@ -242,10 +258,17 @@ impl Op {
 /// Everything the child does, prepared before the fork.
 struct Plan {
     hostname: CString,
-    /// Before the pivot, in the node's root at its host path.
+    /// First, still in the host's user namespace: the cgroups joined.
+    joins: Vec<Op>,
+    /// The network namespace's fd (open in the child as in the parent):
+    /// the entry joins the user namespace that owns it.
+    netns: RawFd,
+    machine: Machine,
+    /// Before the fork, in the node's root at its host path.
     before: Vec<Op>,
     root: CString,
-    /// After the fork, in PID 1, inside the node's root.
+    /// After the fork, in PID 1, before the pivot (the node's /proc, which
+    /// a user namespace may mount only where the host's is visible).
     after: Vec<Op>,
     dot: CString,
     slash: CString,
@@ -253,14 +276,18 @@ struct Plan {
 }
 
 impl NodeSetup {
-    fn plan(&self, mode: Mode) -> Result<Plan> {
+    fn plan(&self, mode: Mode, netns: RawFd) -> Result<Plan> {
         let r = &self.root;
         let inside = |p: &str| r.join(p);
         // The node's cgroups first: PID 1 and all it starts are counted.
-        let mut before = super::cgroups::procs_files(&self.cgroup)
+        let joins = super::cgroups::procs_files(&self.cgroup)
             .iter()
             .map(|f| Ok(Op::Join(cstr(f)?)))
             .collect::<Result<Vec<_>>>()?;
+        // The root bound on itself: a mount of this namespace's own (what
+        // a user namespace copied from the host is locked, and
+        // `pivot_root` refuses a locked new root).
+        let mut before = vec![Op::bind(r, r, libc::MS_REC)?];
         before.push(Op::bind(&self.run, &inside("run"), 0)?);
         before.push(Op::bind(&self.home, &inside("root"), 0)?);
         for d in HOST_READ_ONLY {
@@ -334,10 +361,10 @@ impl NodeSetup {
             }
             before.push(Op::bind(b, &r.join(rel), 0)?);
         }
-        let proc_ = Path::new("/proc");
+        let proc_ = inside("proc");
         let mut after = vec![Op::mount(
             Some("proc"),
-            proc_,
+            &proc_,
             Some("proc"),
             libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
             None,
@@ -346,14 +373,19 @@ impl NodeSetup {
         let net = proc_.join("sys/net");
         after.push(Op::bind(&net, &net, 0)?);
         for p in PROC_READ_ONLY {
+            // The host's /proc has the same entries as the node's will.
+            let there = Path::new("/proc").join(p).exists();
             let p = proc_.join(p);
-            if p.exists() {
+            if there {
                 after.push(Op::bind(&p, &p, libc::MS_REC)?);
                 after.push(Op::read_only_top(&p)?);
             }
         }
         Ok(Plan {
             hostname: cstr(&self.hostname)?,
+            joins,
+            netns,
+            machine: self.machine,
             before,
             root: cstr(r)?,
             after,
@@ -377,6 +409,10 @@ impl Plan {
     /// system calls only (async-signal-safe).
     fn apply_in_child(&self) -> std::io::Result<()> {
         crate::state::lock::let_go_in_child();
+        for op in &self.joins {
+            op.apply()?;
+        }
+        join_owner(self.netns)?;
         let null = std::ptr::null();
         // SAFETY: plain system calls on NUL-terminated strings made before fork.
         unsafe {
@@ -398,7 +434,6 @@ impl Plan {
         for op in &self.before {
             op.apply()?;
         }
-        pivot_into(&self.root, &self.dot, &self.slash)?;
         // SAFETY: fork is async-signal-safe; the child continues with
         // system calls only, the parent waits or reports and _exits.
         let pid = unsafe { libc::fork() };
@@ -414,10 +449,17 @@ impl Plan {
                 check(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0))?;
             }
         }
+        // PID 1 mounts its PID namespace's /proc while the host's is still
+        // in view, then pivots (the process between stays where it is).
         for op in &self.after {
             op.apply()?;
         }
-        super::privileges::drop_privileges()
+        pivot_into(&self.root, &self.dot, &self.slash)?;
+        let extra: &[u32] = match self.machine {
+            Machine::Node => &[],
+            Machine::Pod => &[12 /* CAP_NET_ADMIN */],
+        };
+        super::privileges::drop_privileges(extra)
     }
 
     /// The process between the host and PID 1: never returns.
@@ -457,6 +499,31 @@ impl Plan {
     }
 }
 
+/// `NS_GET_USERNS` of `ioctl_ns(2)`: the user namespace owning a namespace.
+const NS_GET_USERNS: libc::c_ulong = 0xb701;
+
+/// Join the user namespace that owns the network namespace open at
+/// `netns` (a node's own, see `sys::userns`): from here on this process's
+/// capabilities count there, and what it makes next (mount, UTS, IPC and
+/// PID namespaces) is that user namespace's. System calls only.
+fn join_owner(netns: RawFd) -> std::io::Result<()> {
+    // SAFETY: ioctl on an open namespace fd; setns and close on the fd it
+    // returns.
+    unsafe {
+        let user = libc::ioctl(netns, NS_GET_USERNS as _);
+        if user < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let r = libc::setns(user, libc::CLONE_NEWUSER);
+        let e = std::io::Error::last_os_error();
+        libc::close(user);
+        if r != 0 {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
 /// `pivot_root(".", ".")` into `root`: the host's tree ends up on top of
 /// the new root and is detached at once (what runc does), then `/`
 /// (`dot` is ".", `slash` is "/"). System calls only: safe between fork
@@ -484,9 +551,10 @@ pub fn enter_node_before_exec(
     setup: &NodeSetup,
     mode: Mode,
 ) -> Result<()> {
+    use std::os::fd::AsRawFd;
     use std::os::unix::process::CommandExt;
     super::sys::enter_netns_before_exec(cmd, ns);
-    let plan = setup.plan(mode)?;
+    let plan = setup.plan(mode, ns.as_raw_fd())?;
     // SAFETY: the closure makes system calls only, on memory made before fork.
     unsafe {
         cmd.pre_exec(move || plan.apply_in_child());

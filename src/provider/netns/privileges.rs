@@ -57,14 +57,15 @@ pub(super) struct Data {
     pub(super) inheritable: u32,
 }
 
-/// The bounding set without [`DROPPED`], no inheritable or ambient
+/// The bounding set without [`DROPPED`] and `extra` (a pod's
+/// `CAP_NET_ADMIN`, see `enter::Machine`), no inheritable or ambient
 /// capabilities, no_new_privs and no user namespace (`seccomp`): what the
 /// exec'd program gets is root's remaining set, and nothing it runs can
 /// gain more.
-pub(super) fn drop_privileges() -> std::io::Result<()> {
+pub(super) fn drop_privileges(extra: &[u32]) -> std::io::Result<()> {
     // SAFETY: prctl and capget/capset on stack memory.
     unsafe {
-        for &cap in DROPPED {
+        for &cap in DROPPED.iter().chain(extra) {
             if libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) != 0
                 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINVAL)
             {

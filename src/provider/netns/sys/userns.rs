@@ -1,0 +1,118 @@
+//! A node's network namespace is owned by a user namespace of its own, so
+//! that root in the node (which enters that user namespace, see `enter`)
+//! has `CAP_NET_ADMIN` and `CAP_NET_RAW` over the node's network only. The
+//! kernel checks a capability against the user namespace that owns the
+//! object: a node's network namespace holds ids of the namespaces its veths'
+//! peers live in (the lab's bridge, its NAT ends, its pods), and netlink's
+//! `IFLA_TARGET_NETNSID` acts there for whoever has `CAP_NET_ADMIN` over
+//! *their* owner; with the host's user namespace owning them and the node's
+//! root in its own, it has not.
+//!
+//! A user namespace can only be made by a process that is alone in its
+//! address space's thread group (`unshare(CLONE_NEWUSER)` refuses a
+//! multi-threaded one), so a child is cloned with `CLONE_NEWUSER |
+//! CLONE_NEWNET`: it shares lab's memory (`CLONE_VM`: nothing of a large
+//! heap is copied) and runs on a small stack of its own, where it only
+//! blocks every signal and pauses. The thread that cloned it writes its
+//! identity maps (every uid and gid maps to itself: the node's files and
+//! users are the host's numbers, as before), bind-mounts its network
+//! namespace on `/run/netns/NAME` (the network namespace keeps its user
+//! namespace alive) and kills it.
+
+use std::ffi::c_void;
+use std::fs::File;
+use std::path::Path;
+
+/// Every uid (gid) to itself: what `/proc/self/uid_map` of the host says.
+pub const IDENTITY_MAP: &str = "0 0 4294967295\n";
+
+/// The cloned child's stack: it calls nothing but three system calls.
+const STACK_BYTES: usize = 16 * 1024;
+
+/// The child: all signals blocked (lab's handlers are not its), a parent
+/// death signal (it ends with the thread that made it), then a pause until
+/// it is killed. Raw system calls only: it shares lab's memory, and libc's
+/// wrappers would write `errno` into the cloning thread's.
+extern "C" fn hold(_: *mut c_void) -> libc::c_int {
+    // SAFETY: system calls on a stack value; none returns an error here.
+    unsafe {
+        let all: [u64; 1] = [!0];
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_BLOCK,
+            all.as_ptr(),
+            std::ptr::null_mut::<u64>(),
+            8usize,
+        );
+        libc::syscall(libc::SYS_prctl, libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        loop {
+            libc::syscall(libc::SYS_pause);
+        }
+    }
+}
+
+/// The child between its clone and its end: killed and reaped when dropped,
+/// whatever happened in between (its stack lives as long as it).
+struct Holder {
+    pid: libc::pid_t,
+    _stack: Vec<u8>,
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        // SAFETY: our own child, by the PID clone returned; reaped once.
+        unsafe {
+            libc::kill(self.pid, libc::SIGKILL);
+            let mut status = 0;
+            while libc::waitpid(self.pid, &mut status, 0) < 0
+                && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
+            {}
+        }
+    }
+}
+
+/// Make a network namespace owned by a new user namespace (identity maps)
+/// and bind-mount it on `path` (an existing empty file); returns it open.
+pub fn new_owned_netns(path: &Path) -> std::result::Result<File, String> {
+    use nix::mount::{MsFlags, mount};
+    let mut stack = vec![0u8; STACK_BYTES];
+    // The top, 16-byte aligned (the stack grows down).
+    let top = {
+        let end = stack.as_mut_ptr() as usize + STACK_BYTES;
+        (end & !15) as *mut c_void
+    };
+    // SAFETY: `hold` touches nothing of ours but its own stack, which the
+    // Holder keeps until the child is reaped.
+    let pid = unsafe {
+        libc::clone(
+            hold,
+            top,
+            libc::CLONE_VM | libc::CLONE_NEWUSER | libc::CLONE_NEWNET | libc::SIGCHLD,
+            std::ptr::null_mut(),
+        )
+    };
+    if pid < 0 {
+        return Err(format!(
+            "a new user and network namespace: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    let holder = Holder { pid, _stack: stack };
+    let proc_ = Path::new("/proc").join(holder.pid.to_string());
+    for map in ["uid_map", "gid_map"] {
+        std::fs::write(proc_.join(map), IDENTITY_MAP)
+            .map_err(|e| format!("writing {map} of a node's user namespace: {e}"))?;
+    }
+    let net = proc_.join("ns/net");
+    let ns = File::open(&net).map_err(|e| format!("opening {}: {e}", net.display()))?;
+    mount(
+        Some(&net),
+        path,
+        Some("none"),
+        MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .map_err(|e| format!("mounting {}: {e}", path.display()))?;
+    drop(holder);
+    Ok(ns)
+}
