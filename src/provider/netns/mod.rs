@@ -123,6 +123,11 @@ impl Provider for Netns {
                 "it needs Linux 5.12 or newer (mount_setattr(2), which makes the host's /usr read-only in a node with every mount under it); use VMs with `--provider vagrant`",
             ));
         }
+        if let Err(e) = sys::userns::can_make() {
+            return Err(unavailable(format!(
+                "it needs user namespaces (each node's and pod's network is owned by one of its own, so root in a node has its own network only), and this host refuses to make one ({e}; is user.max_user_namespaces 0?); raise it with `sysctl -w user.max_user_namespaces=15000`, or use VMs with `--provider vagrant`"
+            )));
+        }
         let missing = missing_programs();
         if !missing.is_empty() {
             let progs: Vec<&str> = missing.iter().map(|(p, _)| *p).collect();
