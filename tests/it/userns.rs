@@ -212,3 +212,35 @@ fn root_in_a_node_still_runs_its_own_network() {
     assert!(said.contains("192.0.2.1/32"), "{}", text(&out));
     assert!(said.contains("1 packet captured"), "{}", text(&out));
 }
+
+/// `lab` as root of a user namespace of this test's whose own limit of
+/// user namespaces is 0 (`/proc/sys/user` there is that namespace's; the
+/// host's limit is not touched): it can make none.
+fn lab_without_user_namespaces(lab: &TestLab, args: &[&str]) -> std::process::Output {
+    let mut c = std::process::Command::new("unshare");
+    c.args(["--user", "--map-root-user", "sh", "-c"])
+        .arg("echo 0 > /proc/sys/user/max_user_namespaces && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_lab"))
+        .args(args)
+        .env("LAB_STATE_DIR", lab.state.path())
+        .env("CI", "1")
+        .current_dir(lab.src.path());
+    c.output().expect("unshare")
+}
+
+#[test]
+fn where_user_namespaces_cannot_be_made_netns_refuses_with_exit_4_and_makes_nothing() {
+    let lab = TestLab::chapter4("unz");
+    let file = lab.file();
+    for args in [vec!["doctor"], vec!["up", file.to_str().unwrap()]] {
+        let out = lab_without_user_namespaces(&lab, &args);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("it needs user namespaces"),
+            "{args:?}: {}",
+            text(&out)
+        );
+    }
+    assert!(crate::labs::namespaces_of(&lab.name).is_empty());
+    assert!(!lab.dir().exists(), "up made the state folder");
+}

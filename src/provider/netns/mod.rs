@@ -124,9 +124,7 @@ impl Provider for Netns {
             ));
         }
         if let Err(e) = sys::userns::can_make() {
-            return Err(unavailable(format!(
-                "it needs user namespaces (each node's and pod's network is owned by one of its own, so root in a node has its own network only), and this host refuses to make one ({e}; is user.max_user_namespaces 0?); raise it with `sysctl -w user.max_user_namespaces=15000`, or use VMs with `--provider vagrant`"
-            )));
+            return Err(unavailable(sys::userns::refused(&e)));
         }
         let missing = missing_programs();
         if !missing.is_empty() {

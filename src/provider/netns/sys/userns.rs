@@ -118,6 +118,22 @@ pub fn can_make() -> std::io::Result<()> {
     Holder::clone(libc::CLONE_NEWUSER).map(drop)
 }
 
+/// Why the netns provider cannot run where [`can_make`] fails.
+pub fn refused(e: &std::io::Error) -> String {
+    format!(
+        "it needs user namespaces (each node's and pod's network is owned by one of its own, so root in a node has its own network only), and this host refuses to make one ({e}; is user.max_user_namespaces 0?); raise it with `sysctl -w user.max_user_namespaces=15000`, or use VMs with `--provider vagrant`"
+    )
+}
+
+/// `lab doctor`'s line: whether lab can make user namespaces here (what
+/// [`can_make`] said).
+pub fn doctor_line(made: &std::io::Result<()>) -> String {
+    match made {
+        Ok(()) => "ok      user namespaces (one owns each node's and pod's network)".into(),
+        Err(e) => format!("MISSING user namespaces: this host refuses to make one ({e})"),
+    }
+}
+
 /// Make a network namespace owned by a new user namespace (identity maps)
 /// and bind-mount it on `path` (an existing empty file); returns it open.
 pub fn new_owned_netns(path: &Path) -> std::result::Result<File, String> {
