@@ -244,3 +244,55 @@ fn where_user_namespaces_cannot_be_made_netns_refuses_with_exit_4_and_makes_noth
     assert!(crate::labs::namespaces_of(&lab.name).is_empty());
     assert!(!lab.dir().exists(), "up made the state folder");
 }
+
+/// A probe (`output_net`: ping, curl, fping, a command `lab` writes) keeps
+/// `CAP_NET_ADMIN` and `CAP_NET_RAW` over the network it runs in, counted
+/// in the user namespace that owns it: were a command injected into one,
+/// it reaches no other namespace of the lab by its id either.
+#[test]
+fn a_probe_cannot_reach_its_labs_other_namespaces_by_namespace_id() {
+    let lab = TestLab::chapter4("unq");
+    lab.up(&[]);
+    let session = NetnsSession::new(
+        &lab.name,
+        &Layout::new(lab.dir()),
+        ["node1".to_string()],
+        Some(Duration::from_secs(30)),
+        &Reporter::quiet(),
+    )
+    .unwrap();
+    let before: Vec<String> = ["net", "nat", "node2"]
+        .iter()
+        .map(|ns| links(&lab, ns))
+        .collect();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (own, nl) = rt.block_on(async {
+        // Its own network, as before: a raw-socket ping, a route lookup.
+        let own = session
+            .output_net(
+                "node1",
+                "ping -n -c 1 -W 2 10.100.198.202 >/dev/null && ip route get 10.100.198.202",
+            )
+            .await
+            .unwrap();
+        let nl = session
+            .output_net(
+                "node1",
+                &format!("python3 - 1000 1001 1002 1003 <<'EOF'\n{NETLINK_BY_NSID}\nEOF"),
+            )
+            .await
+            .unwrap();
+        (own, nl)
+    });
+    assert!(own.ok(), "{}", own.text());
+    assert!(nl.ok(), "{}", nl.text());
+    let after: Vec<String> = ["net", "nat", "node2"]
+        .iter()
+        .map(|ns| links(&lab, ns))
+        .collect();
+    assert_eq!(before, after, "a probe changed its lab's namespaces");
+    assert_refused("a probe", &nl.stdout);
+}

@@ -506,7 +506,7 @@ const NS_GET_USERNS: libc::c_ulong = 0xb701;
 /// `netns` (a node's own, see `sys::userns`): from here on this process's
 /// capabilities count there, and what it makes next (mount, UTS, IPC and
 /// PID namespaces) is that user namespace's. System calls only.
-fn join_owner(netns: RawFd) -> std::io::Result<()> {
+pub(super) fn join_owner(netns: RawFd) -> std::io::Result<()> {
     // SAFETY: ioctl on an open namespace fd; setns and close on the fd it
     // returns.
     unsafe {

@@ -147,7 +147,7 @@ impl NetnsSession {
             }
             Entry::Probe(root) => {
                 sys::enter_netns_before_exec(&mut cmd, &ns_file);
-                confine::enter(&mut cmd, root);
+                confine::enter(&mut cmd, root, &ns_file);
             }
         }
         let mut cmd = tokio::process::Command::from(cmd);
