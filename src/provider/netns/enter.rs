@@ -1,21 +1,28 @@
 //! How a process enters a node (or a pod) so that the node is a machine of
 //! its own and cannot reach the host: after the node's network namespace,
-//! the child makes its own mount, UTS, IPC and PID namespaces, builds the
-//! node's view of the files in the node's overlay (see `rootfs`): the
-//! host's `/usr` read-only (and every mount under it), a minimal `/dev`
-//! (null, zero, full, random, urandom, tty, a devpts of its own, shm; no
-//! block device), a read-only `/sys` of its network namespace, the node's
-//! own `/run` and `/root`, and pivots into it; the host's tree is detached.
-//! Before all that it joins the node's cgroups (its memory and process
-//! limit, see `cgroups`). It then forks: the child is
-//! PID 1 of the new PID namespace, mounts a `/proc` of that namespace (its
-//! kernel-wide files read-only, `/proc/sys/net` of its own network writable),
-//! drops from its bounding set every capability that reaches past its own
-//! namespaces (`privileges`), sets no_new_privs and execs the command.
-//! Everything the command starts lives in that PID namespace and dies with
-//! its PID 1.
+//! the child joins the node's cgroups (its memory and process limit, see
+//! `cgroups`), then the user namespace that owns the node's network (a
+//! node's own, see `sys::userns`: from there on its capabilities count in
+//! that namespace, so root in a node has its own network and nothing of the
+//! lab's other namespaces), makes its own mount, UTS, IPC and PID
+//! namespaces (that user namespace's), and builds the node's view of the
+//! files in the node's overlay (see `rootfs`), bound on itself first (what
+//! a user namespace copies of the host's mounts is locked, and
+//! `pivot_root` refuses a locked root): the host's `/usr` read-only (and
+//! every mount under it), a minimal `/dev` (null, zero, full, random,
+//! urandom, tty, a devpts of its own, shm; no block device), a read-only
+//! `/sys` of its network namespace, the node's own `/run` and `/root`. It
+//! then forks: the child is PID 1 of the new PID namespace, mounts a
+//! `/proc` of that namespace in the node's root while the host's is still
+//! in view (a user namespace may mount a proc only then), its kernel-wide
+//! files read-only and `/proc/sys/net` of its own network writable, pivots
+//! into the node's root (the host's tree is detached), drops from its
+//! bounding set every capability that reaches past its own namespaces
+//! (`privileges`; a pod loses `CAP_NET_ADMIN` too, see [`Machine`]), sets
+//! no_new_privs and execs the command. Everything the command starts lives
+//! in that PID namespace and dies with its PID 1.
 //!
-//! The parent of PID 1 stays on the host's side: it waits for PID 1 and
+//! The parent of PID 1 execs nothing and runs no node code: it waits for PID 1 and
 //! exits with its status ([`Mode::Wait`]: sessions, `lab proxy`), or
 //! reports PID 1's host PID on a pipe and exits at once ([`Mode::Detach`]:
 //! a pod's nginx, which `lab` records and stops by that PID).
