@@ -22,8 +22,8 @@
 //! no_new_privs and execs the command. Everything the command starts lives
 //! in that PID namespace and dies with its PID 1.
 //!
-//! The parent of PID 1 execs nothing and runs no node code: it waits for PID 1 and
-//! exits with its status ([`Mode::Wait`]: sessions, `lab proxy`), or
+//! The parent of PID 1 execs nothing and runs no node code: it waits for
+//! PID 1 and exits with its status ([`Mode::Wait`]: sessions, `lab proxy`), or
 //! reports PID 1's host PID on a pipe and exits at once ([`Mode::Detach`]:
 //! a pod's nginx, which `lab` records and stops by that PID).
 //!
