@@ -344,7 +344,7 @@ mod tests {
         let msg = exceeded(&lab, &h).unwrap();
         assert!(
             msg.contains("user namespaces (user.max_user_namespaces), one per node and per pod: the lab needs 3, this host has 2 left")
-                && msg.contains("sysctl -w user.max_user_namespaces=101027"),
+                && msg.contains("sysctl -w user.max_user_namespaces=101025"),
             "{msg}"
         );
         let mut h = roomy();
