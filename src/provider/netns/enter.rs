@@ -416,6 +416,13 @@ impl Plan {
     /// system calls only (async-signal-safe).
     fn apply_in_child(&self) -> std::io::Result<()> {
         crate::state::lock::let_go_in_child();
+        // The process between waits for PID 1 with SIGCHLD at its default:
+        // a handler of the caller's (which it inherits) would run there on
+        // memory and descriptors it no longer has.
+        // SAFETY: sigaction is async-signal-safe.
+        unsafe {
+            libc::signal(libc::SIGCHLD, libc::SIG_DFL);
+        }
         for op in &self.joins {
             op.apply()?;
         }

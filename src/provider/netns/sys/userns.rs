@@ -33,7 +33,7 @@ use std::path::Path;
 /// Every uid (gid) to itself: what `/proc/self/uid_map` of the host says.
 pub const IDENTITY_MAP: &str = "0 0 4294967295\n";
 
-/// The cloned child's stack: it calls nothing but three system calls.
+/// The cloned child's stack: it makes a few system calls and no call deeper.
 const STACK_BYTES: usize = 16 * 1024;
 
 /// The child: none of lab's files (its lock, its output pipes: lab killed,
