@@ -213,13 +213,12 @@ fn root_in_a_node_still_runs_its_own_network() {
     assert!(said.contains("1 packet captured"), "{}", text(&out));
 }
 
-/// `lab` as root of a user namespace of this test's whose own limit of
-/// user namespaces is 0 (`/proc/sys/user` there is that namespace's; the
-/// host's limit is not touched): it can make none.
-fn lab_without_user_namespaces(lab: &TestLab, args: &[&str]) -> std::process::Output {
+/// `lab` as root of a user namespace of this test's after `setup` (a
+/// shell line) ran there.
+fn lab_in_a_user_namespace(lab: &TestLab, setup: &str, args: &[&str]) -> std::process::Output {
     let mut c = std::process::Command::new("unshare");
-    c.args(["--user", "--map-root-user", "sh", "-c"])
-        .arg("echo 0 > /proc/sys/user/max_user_namespaces && exec \"$0\" \"$@\"")
+    c.args(["--user", "--map-root-user", "--mount", "--fork", "sh", "-c"])
+        .arg(format!("{setup} && exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_lab"))
         .args(args)
         .env("LAB_STATE_DIR", lab.state.path())
@@ -228,18 +227,41 @@ fn lab_without_user_namespaces(lab: &TestLab, args: &[&str]) -> std::process::Ou
     c.output().expect("unshare")
 }
 
+/// Where user namespaces cannot be made, or a node's entry could not mount
+/// its `/proc` in one, netns refuses up front (exit 4) and makes nothing.
+/// Each case in a user namespace of this test's: there its own limit of
+/// user namespaces set to 0 (`/proc/sys/user` is that namespace's; the
+/// host's limit is not touched), or a read-only tmpfs over `/proc/sys/fs` in
+/// its own mount namespace (as a container masks it).
 #[test]
 fn where_user_namespaces_cannot_be_made_netns_refuses_with_exit_4_and_makes_nothing() {
     let lab = TestLab::chapter4("unz");
     let file = lab.file();
-    for args in [vec!["doctor"], vec!["up", file.to_str().unwrap()]] {
-        let out = lab_without_user_namespaces(&lab, &args);
-        assert_eq!(out.status.code(), Some(4), "{args:?}: {}", text(&out));
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains("it needs user namespaces"),
-            "{args:?}: {}",
-            text(&out)
-        );
+    for (setup, why) in [
+        (
+            "echo 0 > /proc/sys/user/max_user_namespaces",
+            "user.max_user_namespaces",
+        ),
+        (
+            "mount -t tmpfs -o ro none /proc/sys/fs",
+            "/proc is not fully visible",
+        ),
+    ] {
+        for args in [vec!["doctor"], vec!["up", file.to_str().unwrap()]] {
+            let out = lab_in_a_user_namespace(&lab, setup, &args);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                out.status.code(),
+                Some(4),
+                "{setup}: {args:?}: {}",
+                text(&out)
+            );
+            assert!(
+                err.contains("it needs user namespaces") && err.contains(why),
+                "{setup}: {args:?}: {}",
+                text(&out)
+            );
+        }
     }
     assert!(crate::labs::namespaces_of(&lab.name).is_empty());
     assert!(!lab.dir().exists(), "up made the state folder");

@@ -73,32 +73,53 @@ struct Holder {
 
 impl Drop for Holder {
     fn drop(&mut self) {
-        // SAFETY: our own child, by the PID clone returned; reaped once.
-        unsafe {
-            libc::kill(self.pid, libc::SIGKILL);
-            let mut status = 0;
-            while libc::waitpid(self.pid, &mut status, 0) < 0
-                && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
-            {}
+        // Never 0 or below here (that would name a process group).
+        if self.pid > 0 {
+            // SAFETY: our own child, by the PID clone returned, not reaped.
+            unsafe { libc::kill(self.pid, libc::SIGKILL) };
+            self.reap();
         }
     }
 }
 
 impl Holder {
+    /// Wait for the child to end (reaped once: its PID is not waited for
+    /// again); its wait status.
+    fn reap(&mut self) -> libc::c_int {
+        let mut status = 0;
+        if self.pid > 0 {
+            // SAFETY: our own child, by the PID clone returned.
+            while unsafe { libc::waitpid(self.pid, &mut status, 0) } < 0
+                && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
+            {}
+            self.pid = 0;
+        }
+        status
+    }
+
     /// Clone a child with `flags` (`CLONE_NEWUSER`, ...) that holds
     /// still until it is dropped.
     fn clone(flags: libc::c_int) -> std::io::Result<Holder> {
+        Holder::clone_running(hold, flags)
+    }
+
+    /// Clone a child with `flags` that runs `child` (raw system calls only)
+    /// on a stack of its own; `lab`'s PID is its argument.
+    fn clone_running(
+        child: extern "C" fn(*mut c_void) -> libc::c_int,
+        flags: libc::c_int,
+    ) -> std::io::Result<Holder> {
         let mut stack = vec![0u8; STACK_BYTES];
         // The top, 16-byte aligned (the stack grows down).
         let top = {
             let end = stack.as_mut_ptr() as usize + STACK_BYTES;
             (end & !15) as *mut c_void
         };
-        // SAFETY: `hold` touches nothing of ours but its own stack, which
+        // SAFETY: `child` touches nothing of ours but its own stack, which
         // the Holder keeps until the child is reaped.
         let pid = unsafe {
             libc::clone(
-                hold,
+                child,
                 top,
                 libc::CLONE_VM | flags | libc::SIGCHLD,
                 std::process::id() as usize as *mut c_void,
@@ -111,17 +132,85 @@ impl Holder {
     }
 }
 
-/// Whether this host lets lab make a user namespace (`user.max_user_namespaces`
-/// above 0, a kernel built with them, no filter refusing them): one is
-/// made and let go.
-pub fn can_make() -> std::io::Result<()> {
-    Holder::clone(libc::CLONE_NEWUSER).map(drop)
+/// The child of [`can_make`], in new user, mount, PID and network
+/// namespaces: what a node's entry mounts there, a `/proc` and a `/sys`
+/// (the kernel allows them in a user namespace only where the host's are
+/// fully visible: not in a container that masks parts of its `/proc`),
+/// over the host's in its private copy of the mounts. Exit status: 0, or
+/// the step that was refused (1-3).
+extern "C" fn try_mounts(_: *mut c_void) -> libc::c_int {
+    // None of lab's files, none of its signal handlers (as [`hold`]).
+    // SAFETY: system calls on a stack value.
+    unsafe {
+        libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32);
+        let all: [u64; 1] = [!0];
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_BLOCK,
+            all.as_ptr(),
+            std::ptr::null_mut::<u64>(),
+            8usize,
+        );
+    }
+    let mount = |src: &[u8], dst: &[u8], fs: &[u8], flags: libc::c_ulong| {
+        let p = |b: &[u8]| {
+            if b.is_empty() {
+                std::ptr::null()
+            } else {
+                b.as_ptr()
+            }
+        };
+        // SAFETY: NUL-terminated static strings, or null.
+        unsafe { libc::syscall(libc::SYS_mount, p(src), p(dst), p(fs), flags, 0usize) == 0 }
+    };
+    let ro = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+    let step = if !mount(b"", b"/\0", b"", libc::MS_REC | libc::MS_PRIVATE) {
+        1
+    } else if !mount(b"proc\0", b"/proc\0", b"proc\0", ro) {
+        2
+    } else if !mount(b"sysfs\0", b"/sys\0", b"sysfs\0", ro | libc::MS_RDONLY) {
+        3
+    } else {
+        0
+    };
+    // SAFETY: the raw exit of this child alone.
+    unsafe { libc::syscall(libc::SYS_exit, step) };
+    step
 }
 
-/// Why the netns provider cannot run where [`can_make`] fails.
+/// Whether this host lets lab give a node a user namespace of its own and
+/// enter it (`user.max_user_namespaces` above 0, a kernel built with them,
+/// no filter refusing them, a `/proc` and `/sys` a user namespace may
+/// mount): a child in new namespaces tries, and ends.
+pub fn can_make() -> std::io::Result<()> {
+    let mut child = Holder::clone_running(
+        try_mounts,
+        libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWNET,
+    )?;
+    let status = child.reap();
+    if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+        return Ok(());
+    }
+    let what = match libc::WEXITSTATUS(status) {
+        2 => {
+            "mounting a /proc in it was refused: the host's /proc is not fully visible (parts masked, as in a container)"
+        }
+        3 => "mounting a /sys in it was refused: the host's /sys is not fully visible",
+        _ => "its mounts could not be made private",
+    };
+    Err(std::io::Error::other(what))
+}
+
+/// Why the netns provider cannot run where [`can_make`] fails, and what
+/// to do.
 pub fn refused(e: &std::io::Error) -> String {
+    let fix = if e.kind() == std::io::ErrorKind::Other {
+        "run lab where the host's /proc and /sys are whole (not in a container that masks them)"
+    } else {
+        "is user.max_user_namespaces 0? raise it with `sysctl -w user.max_user_namespaces=15000`"
+    };
     format!(
-        "it needs user namespaces (each node's and pod's network is owned by one of its own, so root in a node has its own network only), and this host refuses to make one ({e}; is user.max_user_namespaces 0?); raise it with `sysctl -w user.max_user_namespaces=15000`, or use VMs with `--provider vagrant`"
+        "it needs user namespaces (each node's and pod's network is owned by one of its own, so root in a node has its own network only), and this host refuses them ({e}); {fix}, or use VMs with `--provider vagrant`"
     )
 }
 
@@ -130,7 +219,7 @@ pub fn refused(e: &std::io::Error) -> String {
 pub fn doctor_line(made: &std::io::Result<()>) -> String {
     match made {
         Ok(()) => "ok      user namespaces (one owns each node's and pod's network)".into(),
-        Err(e) => format!("MISSING user namespaces: this host refuses to make one ({e})"),
+        Err(e) => format!("MISSING user namespaces: this host refuses them ({e})"),
     }
 }
 
