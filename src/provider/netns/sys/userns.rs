@@ -192,10 +192,8 @@ pub fn can_make() -> std::io::Result<()> {
         return Ok(());
     }
     let what = match libc::WEXITSTATUS(status) {
-        2 => {
-            "mounting a /proc in it was refused: the host's /proc is not fully visible (parts masked, as in a container)"
-        }
-        3 => "mounting a /sys in it was refused: the host's /sys is not fully visible",
+        2 => "a /proc there is refused: the host's /proc is not fully visible (masked?)",
+        3 => "a /sys there is refused: the host's /sys is not fully visible (masked?)",
         _ => "its mounts could not be made private",
     };
     Err(std::io::Error::other(what))
@@ -219,7 +217,9 @@ pub fn refused(e: &std::io::Error) -> String {
 pub fn doctor_line(made: &std::io::Result<()>) -> String {
     match made {
         Ok(()) => "ok      user namespaces (one owns each node's and pod's network)".into(),
-        Err(e) => format!("MISSING user namespaces: this host refuses them ({e})"),
+        Err(e) => format!(
+            "MISSING user namespaces (one owns each node's and pod's network):\n        {e}"
+        ),
     }
 }
 
