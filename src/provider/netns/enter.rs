@@ -464,7 +464,7 @@ impl Plan {
             }
         }
         // PID 1 mounts its PID namespace's /proc while the host's is still
-        // in view, then pivots (the process between stays where it is).
+        // in view, then pivots (the process between only waits or reports).
         for op in &self.after {
             op.apply()?;
         }
