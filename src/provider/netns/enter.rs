@@ -513,9 +513,6 @@ impl Plan {
     }
 }
 
-/// `NS_GET_USERNS` of `ioctl_ns(2)`: the user namespace owning a namespace.
-const NS_GET_USERNS: libc::c_ulong = 0xb701;
-
 /// Join the user namespace that owns the network namespace open at
 /// `netns` (a node's own, see `sys::userns`): from here on this process's
 /// capabilities count there, and what it makes next (mount, UTS, IPC and
@@ -524,7 +521,7 @@ pub(super) fn join_owner(netns: RawFd) -> std::io::Result<()> {
     // SAFETY: ioctl on an open namespace fd; setns and close on the fd it
     // returns.
     unsafe {
-        let user = libc::ioctl(netns, NS_GET_USERNS as _);
+        let user = libc::ioctl(netns, super::sys::userns::NS_GET_USERNS as _);
         if user < 0 {
             return Err(std::io::Error::last_os_error());
         }
@@ -567,6 +564,14 @@ pub fn enter_node_before_exec(
 ) -> Result<()> {
     use std::os::fd::AsRawFd;
     use std::os::unix::process::CommandExt;
+    let apart = super::sys::userns::owned_apart(ns)
+        .map_err(|e| LabError::io("finding who owns a network namespace", e))?;
+    if !apart {
+        return Err(LabError::Enter {
+            node: setup.hostname.clone(),
+            message: super::sys::userns::MADE_BY_AN_OLDER_LAB.into(),
+        });
+    }
     super::sys::enter_netns_before_exec(cmd, ns);
     let plan = setup.plan(mode, ns.as_raw_fd())?;
     // SAFETY: the closure makes system calls only, on memory made before fork.

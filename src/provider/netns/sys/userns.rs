@@ -30,6 +30,9 @@ use std::ffi::c_void;
 use std::fs::File;
 use std::path::Path;
 
+/// `NS_GET_USERNS` of `ioctl_ns(2)`: the user namespace owning a namespace.
+pub const NS_GET_USERNS: libc::c_ulong = 0xb701;
+
 /// Every uid (gid) to itself: what `/proc/self/uid_map` of the host says.
 pub const IDENTITY_MAP: &str = "0 0 4294967295\n";
 
@@ -248,6 +251,27 @@ pub fn new_owned_netns(path: &Path) -> std::result::Result<File, String> {
     Ok(ns)
 }
 
+/// Whether the namespace open as `ns` is owned by a user namespace other
+/// than this process's: a node's or pod's own (see [`new_owned_netns`]),
+/// not one of a lab brought up by an older `lab`, which the host's owns.
+pub fn owned_apart(ns: &File) -> std::io::Result<bool> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: an ioctl on an open namespace fd; the fd it returns is ours.
+    let owner = unsafe {
+        let fd = libc::ioctl(ns.as_raw_fd(), NS_GET_USERNS as _);
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        File::from_raw_fd(fd)
+    };
+    let (theirs, ours) = (owner.metadata()?, std::fs::metadata("/proc/self/ns/user")?);
+    Ok((theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()))
+}
+
+/// What an entry says of a namespace the host's user namespace owns.
+pub const MADE_BY_AN_OLDER_LAB: &str = "its network namespace has no user namespace of its own: the lab was brought up by an older lab; `lab destroy` it and bring it up again";
+
 #[cfg(test)]
 mod tests {
     /// Where the tests run as root, a user namespace can be made and let
@@ -258,5 +282,19 @@ mod tests {
             return;
         }
         super::can_make().unwrap();
+    }
+
+    /// A namespace made with a user namespace of its own is told apart
+    /// from one the host's owns (this process's own network namespace).
+    #[test]
+    fn a_namespace_of_its_own_user_namespace_is_told_from_the_hosts() {
+        if !nix::unistd::geteuid().is_root() {
+            return;
+        }
+        let host = std::fs::File::open("/proc/self/ns/net").unwrap();
+        assert!(!super::owned_apart(&host).unwrap());
+        let child = super::Holder::clone(libc::CLONE_NEWUSER | libc::CLONE_NEWNET).unwrap();
+        let ns = std::fs::File::open(format!("/proc/{}/ns/net", child.pid)).unwrap();
+        assert!(super::owned_apart(&ns).unwrap());
     }
 }
