@@ -36,6 +36,7 @@ mod spec;
 mod submounts;
 mod suggest;
 mod unreachable;
+mod userns;
 mod ux;
 mod vagrant;
 mod vagrant_boot;

@@ -15,7 +15,8 @@
 //! no `/run`, nothing writable;
 //! the host's tree is detached. The session keeps it alive by an open file
 //! (no process stays in it). Each probe then only joins it ([`enter`]): the
-//! node's network namespace and that mount namespace (no copy), and it runs
+//! node's network namespace, that mount namespace (no copy) and the user
+//! namespace that owns the node's network (see `sys::userns`), and it runs
 //! as a user of its own ([`PROBE_ID`]:
 //! it owns no host file and signals no host process) whose only
 //! capabilities are `CAP_NET_RAW` and `CAP_NET_ADMIN` (ambient; nothing
@@ -178,17 +179,21 @@ impl Plan {
 pub const PROBE_ID: u32 = 0x7FFF_FFF0;
 
 /// Make `cmd`'s child a probe: after it entered the node's network
-/// namespace (the caller's `pre_exec`, registered first), it joins `root`
-/// and becomes [`PROBE_ID`] with [`KEPT`] as
-/// its only (ambient) capabilities, no_new_privs and no user namespace (see
-/// the module's header). `root` must stay open until the child has started.
-pub fn enter(cmd: &mut Command, root: &ProbeRoot) {
+/// namespace `netns` (the caller's `pre_exec`, registered first), it joins
+/// `root`, then the user namespace that owns the network (a node's or
+/// pod's own: the capabilities it keeps count there, over that network
+/// only), and becomes [`PROBE_ID`] with [`KEPT`] as its only (ambient)
+/// capabilities, no_new_privs and no user namespace (see the module's
+/// header). `root` and `netns` must stay open until the child has started.
+pub fn enter(cmd: &mut Command, root: &ProbeRoot, netns: &File) {
     use std::os::unix::process::CommandExt;
     let fd: RawFd = root.mnt.as_raw_fd();
+    let net: RawFd = netns.as_raw_fd();
     // SAFETY: system calls only in the child, on nothing allocated there.
     unsafe {
         cmd.pre_exec(move || {
             check(libc::setns(fd, libc::CLONE_NEWNS))?;
+            super::enter::join_owner(net)?;
             become_probe()
         });
     }
@@ -213,7 +218,7 @@ fn become_probe() -> std::io::Result<()> {
         check(libc::setgroups(0, std::ptr::null()))?;
         check(libc::setresgid(PROBE_ID, PROBE_ID, PROBE_ID))?;
         check(libc::setresuid(PROBE_ID, PROBE_ID, PROBE_ID))?;
-        use super::enter::{Data, Header};
+        use super::privileges::{Data, Header};
         let mut h = Header {
             version: 0x2008_0522,
             pid: 0,

@@ -18,6 +18,8 @@ pub fn report(ask: &DoctorAsk<'_>, say: &mut dyn FnMut(&str)) -> Result<()> {
         None => None,
     };
     say(&super::cgroups::doctor_line());
+    let userns = super::sys::userns::can_make();
+    say(&super::sys::userns::doctor_line(&userns));
     let missing = super::missing_programs();
     for (prog, pkg) in super::PACKAGES {
         let ok = !missing.iter().any(|(p, _)| p == prog);
@@ -25,6 +27,12 @@ pub fn report(ask: &DoctorAsk<'_>, say: &mut dyn FnMut(&str)) -> Result<()> {
             "{} {prog:<16} (Debian package {pkg})",
             if ok { "ok     " } else { "MISSING" }
         ));
+    }
+    if let Err(e) = userns {
+        return Err(LabError::Unavailable {
+            provider: "netns".into(),
+            why: super::sys::userns::refused(&e),
+        });
     }
     if missing.is_empty() {
         if let Some(why) = limits_fail {

@@ -1,22 +1,29 @@
 //! How a process enters a node (or a pod) so that the node is a machine of
 //! its own and cannot reach the host: after the node's network namespace,
-//! the child makes its own mount, UTS, IPC and PID namespaces, builds the
-//! node's view of the files in the node's overlay (see `rootfs`): the
-//! host's `/usr` read-only (and every mount under it), a minimal `/dev`
-//! (null, zero, full, random, urandom, tty, a devpts of its own, shm; no
-//! block device), a read-only `/sys` of its network namespace, the node's
-//! own `/run` and `/root`, and pivots into it; the host's tree is detached.
-//! Before all that it joins the node's cgroups (its memory and process
-//! limit, see `cgroups`). It then forks: the child is
-//! PID 1 of the new PID namespace, mounts a `/proc` of that namespace (its
-//! kernel-wide files read-only, `/proc/sys/net` of its own network writable),
-//! drops from its bounding set every capability that reaches past its own
-//! namespaces ([`DROPPED`]), sets no_new_privs and execs the command.
-//! Everything the command starts lives in that PID namespace and dies with
-//! its PID 1.
+//! the child joins the node's cgroups (its memory and process limit, see
+//! `cgroups`), then the user namespace that owns the node's network (a
+//! node's own, see `sys::userns`: from there on its capabilities count in
+//! that namespace, so root in a node has its own network and nothing of the
+//! lab's other namespaces), makes its own mount, UTS, IPC and PID
+//! namespaces (that user namespace's), and builds the node's view of the
+//! files in the node's overlay (see `rootfs`), bound on itself first (what
+//! a user namespace copies of the host's mounts is locked, and
+//! `pivot_root` refuses a locked root): the host's `/usr` read-only (and
+//! every mount under it), a minimal `/dev` (null, zero, full, random,
+//! urandom, tty, a devpts of its own, shm; no block device), a read-only
+//! `/sys` of its network namespace, the node's own `/run` and `/root`. It
+//! then forks: the child is PID 1 of the new PID namespace, mounts a
+//! `/proc` of that namespace in the node's root while the host's is still
+//! in view (a user namespace may mount a proc only then), its kernel-wide
+//! files read-only and `/proc/sys/net` of its own network writable, pivots
+//! into the node's root (the host's tree is detached), drops from its
+//! bounding set every capability that reaches past its own namespaces
+//! (`privileges`; a pod loses `CAP_NET_ADMIN` too, see [`Machine`]), sets
+//! no_new_privs and execs the command. Everything the command starts lives
+//! in that PID namespace and dies with its PID 1.
 //!
-//! The parent of PID 1 stays on the host's side: it waits for PID 1 and
-//! exits with its status ([`Mode::Wait`]: sessions, `lab proxy`), or
+//! The parent of PID 1 execs nothing and runs no node code: it waits for
+//! PID 1 and exits with its status ([`Mode::Wait`]: sessions, `lab proxy`), or
 //! reports PID 1's host PID on a pipe and exits at once ([`Mode::Detach`]:
 //! a pod's nginx, which `lab` records and stops by that PID).
 //!
@@ -47,6 +54,22 @@ pub struct NodeSetup {
     /// The node's (or pod's) cgroup, which every entry joins where it
     /// exists (see `cgroups`).
     pub cgroup: String,
+    /// A node or a pod: what root keeps of the network.
+    pub machine: Machine,
+}
+
+/// What is entered, and so what root keeps of the network. Either's
+/// network namespace is owned by a user namespace of its own (see
+/// `sys::userns`), which the entry joins first: root there has its
+/// capabilities over that namespace only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Machine {
+    /// A node: root keeps `CAP_NET_ADMIN` and `CAP_NET_RAW` over the
+    /// node's network.
+    Node,
+    /// A pod: root has no `CAP_NET_ADMIN` (as a Kubernetes container by
+    /// default).
+    Pod,
 }
 
 /// What happens to the process between the host and the node's PID 1.
@@ -58,40 +81,6 @@ pub enum Mode {
     /// exits.
     Detach(RawFd),
 }
-
-/// Capabilities root in a node loses: what reaches the host or the kernel
-/// beyond the node's own namespaces. Kept: chown, dac_override, fowner,
-/// fsetid, kill, setgid, setuid, setpcap, net_bind_service, net_broadcast,
-/// net_admin, net_raw, sys_chroot, audit_write, setfcap (what sshd, nginx,
-/// tcpdump, ping and iptables need, on the node's own objects).
-pub const DROPPED: &[u32] = &[
-    2,  // CAP_DAC_READ_SEARCH (open_by_handle_at reaches host files)
-    9,  // CAP_LINUX_IMMUTABLE
-    14, // CAP_IPC_LOCK
-    15, // CAP_IPC_OWNER
-    16, // CAP_SYS_MODULE
-    17, // CAP_SYS_RAWIO
-    19, // CAP_SYS_PTRACE
-    20, // CAP_SYS_PACCT
-    21, // CAP_SYS_ADMIN
-    22, // CAP_SYS_BOOT
-    23, // CAP_SYS_NICE
-    24, // CAP_SYS_RESOURCE
-    25, // CAP_SYS_TIME
-    26, // CAP_SYS_TTY_CONFIG
-    27, // CAP_MKNOD
-    28, // CAP_LEASE
-    30, // CAP_AUDIT_CONTROL
-    32, // CAP_MAC_OVERRIDE
-    33, // CAP_MAC_ADMIN
-    34, // CAP_SYSLOG
-    35, // CAP_WAKE_ALARM
-    36, // CAP_BLOCK_SUSPEND
-    37, // CAP_AUDIT_READ
-    38, // CAP_PERFMON
-    39, // CAP_BPF
-    40, // CAP_CHECKPOINT_RESTORE
-];
 
 /// The devices of a node's `/dev` (bound from the host's).
 const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom", "tty"];
@@ -276,10 +265,17 @@ impl Op {
 /// Everything the child does, prepared before the fork.
 struct Plan {
     hostname: CString,
-    /// Before the pivot, in the node's root at its host path.
+    /// First, still in the host's user namespace: the cgroups joined.
+    joins: Vec<Op>,
+    /// The network namespace's fd (open in the child as in the parent):
+    /// the entry joins the user namespace that owns it.
+    netns: RawFd,
+    machine: Machine,
+    /// Before the fork, in the node's root at its host path.
     before: Vec<Op>,
     root: CString,
-    /// After the fork, in PID 1, inside the node's root.
+    /// After the fork, in PID 1, before the pivot (the node's /proc, which
+    /// a user namespace may mount only where the host's is visible).
     after: Vec<Op>,
     dot: CString,
     slash: CString,
@@ -287,14 +283,18 @@ struct Plan {
 }
 
 impl NodeSetup {
-    fn plan(&self, mode: Mode) -> Result<Plan> {
+    fn plan(&self, mode: Mode, netns: RawFd) -> Result<Plan> {
         let r = &self.root;
         let inside = |p: &str| r.join(p);
         // The node's cgroups first: PID 1 and all it starts are counted.
-        let mut before = super::cgroups::procs_files(&self.cgroup)
+        let joins = super::cgroups::procs_files(&self.cgroup)
             .iter()
             .map(|f| Ok(Op::Join(cstr(f)?)))
             .collect::<Result<Vec<_>>>()?;
+        // The root bound on itself: a mount of this namespace's own (what
+        // a user namespace copied from the host is locked, and
+        // `pivot_root` refuses a locked new root).
+        let mut before = vec![Op::bind(r, r, libc::MS_REC)?];
         before.push(Op::bind(&self.run, &inside("run"), 0)?);
         before.push(Op::bind(&self.home, &inside("root"), 0)?);
         for d in HOST_READ_ONLY {
@@ -368,10 +368,10 @@ impl NodeSetup {
             }
             before.push(Op::bind(b, &r.join(rel), 0)?);
         }
-        let proc_ = Path::new("/proc");
+        let proc_ = inside("proc");
         let mut after = vec![Op::mount(
             Some("proc"),
-            proc_,
+            &proc_,
             Some("proc"),
             libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
             None,
@@ -380,14 +380,19 @@ impl NodeSetup {
         let net = proc_.join("sys/net");
         after.push(Op::bind(&net, &net, 0)?);
         for p in PROC_READ_ONLY {
+            // The host's /proc has the same entries as the node's will.
+            let there = Path::new("/proc").join(p).exists();
             let p = proc_.join(p);
-            if p.exists() {
+            if there {
                 after.push(Op::bind(&p, &p, libc::MS_REC)?);
                 after.push(Op::read_only_top(&p)?);
             }
         }
         Ok(Plan {
             hostname: cstr(&self.hostname)?,
+            joins,
+            netns,
+            machine: self.machine,
             before,
             root: cstr(r)?,
             after,
@@ -411,6 +416,17 @@ impl Plan {
     /// system calls only (async-signal-safe).
     fn apply_in_child(&self) -> std::io::Result<()> {
         crate::state::lock::let_go_in_child();
+        // The process between waits for PID 1 with SIGCHLD at its default:
+        // a handler of the caller's (which it inherits) would run there on
+        // memory and descriptors it no longer has.
+        // SAFETY: sigaction is async-signal-safe.
+        unsafe {
+            libc::signal(libc::SIGCHLD, libc::SIG_DFL);
+        }
+        for op in &self.joins {
+            op.apply()?;
+        }
+        join_owner(self.netns)?;
         let null = std::ptr::null();
         // SAFETY: plain system calls on NUL-terminated strings made before fork.
         unsafe {
@@ -432,7 +448,6 @@ impl Plan {
         for op in &self.before {
             op.apply()?;
         }
-        pivot_into(&self.root, &self.dot, &self.slash)?;
         // SAFETY: fork is async-signal-safe; the child continues with
         // system calls only, the parent waits or reports and _exits.
         let pid = unsafe { libc::fork() };
@@ -448,10 +463,17 @@ impl Plan {
                 check(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0))?;
             }
         }
+        // PID 1 mounts its PID namespace's /proc while the host's is still
+        // in view, then pivots (the process between only waits or reports).
         for op in &self.after {
             op.apply()?;
         }
-        drop_privileges()
+        pivot_into(&self.root, &self.dot, &self.slash)?;
+        let extra: &[u32] = match self.machine {
+            Machine::Node => &[],
+            Machine::Pod => &[12 /* CAP_NET_ADMIN */],
+        };
+        super::privileges::drop_privileges(extra)
     }
 
     /// The process between the host and PID 1: never returns.
@@ -491,6 +513,28 @@ impl Plan {
     }
 }
 
+/// Join the user namespace that owns the network namespace open at
+/// `netns` (a node's own, see `sys::userns`): from here on this process's
+/// capabilities count there, and what it makes next (mount, UTS, IPC and
+/// PID namespaces) is that user namespace's. System calls only.
+pub(super) fn join_owner(netns: RawFd) -> std::io::Result<()> {
+    // SAFETY: ioctl on an open namespace fd; setns and close on the fd it
+    // returns.
+    unsafe {
+        let user = libc::ioctl(netns, super::sys::userns::NS_GET_USERNS as _);
+        if user < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let r = libc::setns(user, libc::CLONE_NEWUSER);
+        let e = std::io::Error::last_os_error();
+        libc::close(user);
+        if r != 0 {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
 /// `pivot_root(".", ".")` into `root`: the host's tree ends up on top of
 /// the new root and is detached at once (what runc does), then `/`
 /// (`dot` is ".", `slash` is "/"). System calls only: safe between fork
@@ -509,66 +553,6 @@ pub(super) fn pivot_into(
     }
 }
 
-/// `capget`/`capset`'s header (`struct __user_cap_header_struct`), version 3.
-#[repr(C)]
-pub(super) struct Header {
-    pub(super) version: u32,
-    pub(super) pid: i32,
-}
-
-/// One half of `capget`/`capset`'s data (`struct __user_cap_data_struct`):
-/// version 3 takes two, capabilities 0-31 and 32-63.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub(super) struct Data {
-    pub(super) effective: u32,
-    pub(super) permitted: u32,
-    pub(super) inheritable: u32,
-}
-
-/// The bounding set without [`DROPPED`], no inheritable or ambient
-/// capabilities, no_new_privs and no user namespace (`seccomp`): what the
-/// exec'd program gets is root's remaining set, and nothing it runs can
-/// gain more.
-fn drop_privileges() -> std::io::Result<()> {
-    // SAFETY: prctl and capget/capset on stack memory.
-    unsafe {
-        for &cap in DROPPED {
-            if libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) != 0
-                && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINVAL)
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-        }
-        check(libc::prctl(
-            libc::PR_CAP_AMBIENT,
-            libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong,
-            0,
-            0,
-            0,
-        ))?;
-        let mut h = Header {
-            version: 0x2008_0522,
-            pid: 0,
-        };
-        let mut d = [Data {
-            effective: 0,
-            permitted: 0,
-            inheritable: 0,
-        }; 2];
-        check(
-            libc::syscall(libc::SYS_capget, &mut h as *mut Header, d.as_mut_ptr()) as libc::c_int,
-        )?;
-        for x in &mut d {
-            x.inheritable = 0;
-        }
-        check(libc::syscall(libc::SYS_capset, &mut h as *mut Header, d.as_ptr()) as libc::c_int)?;
-        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
-    }
-    // No user namespace, no keyrings: the one filter, installed last.
-    super::seccomp::install()
-}
-
 /// Make `cmd`'s child enter a node the way every session on it does: the
 /// node's network namespace (open at `ns`, which the parent keeps open until
 /// the child has started), then its [`NodeSetup`] (see the module's header).
@@ -578,9 +562,18 @@ pub fn enter_node_before_exec(
     setup: &NodeSetup,
     mode: Mode,
 ) -> Result<()> {
+    use std::os::fd::AsRawFd;
     use std::os::unix::process::CommandExt;
+    let apart = super::sys::userns::owned_apart(ns)
+        .map_err(|e| LabError::io("finding who owns a network namespace", e))?;
+    if !apart {
+        return Err(LabError::Enter {
+            node: setup.hostname.clone(),
+            message: super::sys::userns::MADE_BY_AN_OLDER_LAB.into(),
+        });
+    }
     super::sys::enter_netns_before_exec(cmd, ns);
-    let plan = setup.plan(mode)?;
+    let plan = setup.plan(mode, ns.as_raw_fd())?;
     // SAFETY: the closure makes system calls only, on memory made before fork.
     unsafe {
         cmd.pre_exec(move || plan.apply_in_child());

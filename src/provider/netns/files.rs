@@ -21,7 +21,7 @@
 //! `unmount_lab` removes them (and anything mounted in the state folder)
 //! before the folder goes.
 
-use super::enter::NodeSetup;
+use super::enter::{Machine, NodeSetup};
 use crate::error::LabError;
 use std::path::{Path, PathBuf};
 
@@ -84,6 +84,7 @@ impl Layout {
             root: node_rootfs(lab, node),
             binds: vec![],
             cgroup: super::cgroups::name_of(&super::names::node_ns(lab, node)),
+            machine: Machine::Node,
         })
     }
     /// A pod (its nginx, and a command in it): on its node's root
@@ -98,6 +99,7 @@ impl Layout {
             home: dir.join("root"),
             binds: vec![dir],
             cgroup: super::cgroups::name_of(&super::names::pod_ns(lab, pod)),
+            machine: Machine::Pod,
             ..self.node_setup(lab, node)?
         })
     }

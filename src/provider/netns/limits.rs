@@ -6,7 +6,7 @@
 //!
 //! What a lab holds: one network namespace per node and per pod, one for the
 //! private network and one for the NAT dead ends (each one a bind mount under
-//! /run/netns); two processes per pod (nginx's master and its one worker, in
+//! /run/netns), and a user namespace owning each node's and pod's; two processes per pod (nginx's master and its one worker, in
 //! a mount namespace of its own, its node's files);
 //! no process per node (see [`super::session`]); a port on the private
 //! bridge per node; and kernel memory for the permanent neighbours, routes
@@ -57,6 +57,11 @@ pub const MESH_ENTRY_KIB: u64 = 1;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Host {
     pub max_net_namespaces: u64,
+    pub max_user_namespaces: u64,
+    /// User namespaces that exist now, at most: distinct `/proc/*/ns/user`
+    /// and every named network namespace (a lab's node or pod holds one
+    /// without a process).
+    pub user_namespaces_in_use: u64,
     pub max_mnt_namespaces: u64,
     /// Mount namespaces that exist now (other labs' and instances' pods
     /// hold one each): distinct `/proc/*/ns/mnt`.
@@ -99,13 +104,16 @@ impl Host {
                     .count() as u64
             })
             .unwrap_or(0);
-        let mnts = std::fs::read_dir("/proc")
-            .map(|rd| {
-                rd.filter_map(|e| std::fs::read_link(e.ok()?.path().join("ns/mnt")).ok())
-                    .collect::<std::collections::HashSet<_>>()
-                    .len() as u64
-            })
-            .unwrap_or(0);
+        let distinct = |ns: &str| {
+            std::fs::read_dir("/proc")
+                .map(|rd| {
+                    rd.filter_map(|e| std::fs::read_link(e.ok()?.path().join(ns)).ok())
+                        .collect::<std::collections::HashSet<_>>()
+                        .len() as u64
+                })
+                .unwrap_or(0)
+        };
+        let mnts = distinct("ns/mnt");
         let nets = std::fs::read_dir(super::sys::NETNS_DIR)
             .map(|rd| rd.count() as u64)
             .unwrap_or(0);
@@ -115,6 +123,8 @@ impl Host {
         let hard = open_files().map(|(_, h)| h).unwrap_or(1024);
         Host {
             max_net_namespaces: read_u64("/proc/sys/user/max_net_namespaces").unwrap_or(big),
+            max_user_namespaces: read_u64("/proc/sys/user/max_user_namespaces").unwrap_or(big),
+            user_namespaces_in_use: distinct("ns/user") + nets,
             max_mnt_namespaces: read_u64("/proc/sys/user/max_mnt_namespaces").unwrap_or(big),
             mnt_namespaces_in_use: mnts,
             net_namespaces_in_use: nets,
@@ -156,6 +166,15 @@ pub fn limits(lab: &Lab, host: &Host) -> Vec<Limit> {
             fix: sysctl(
                 "user.max_net_namespaces",
                 host.net_namespaces_in_use + namespaces + 1024,
+            ),
+        },
+        Limit {
+            what: "user namespaces (user.max_user_namespaces), one per node and per pod".into(),
+            needed: nodes + pods,
+            available: left(host.max_user_namespaces, host.user_namespaces_in_use),
+            fix: sysctl(
+                "user.max_user_namespaces",
+                host.user_namespaces_in_use + nodes + pods + 1024,
             ),
         },
         Limit {
@@ -270,6 +289,8 @@ mod tests {
     fn roomy() -> Host {
         Host {
             max_net_namespaces: 100_000,
+            max_user_namespaces: 100_000,
+            user_namespaces_in_use: 30,
             max_mnt_namespaces: 100_000,
             mnt_namespaces_in_use: 20,
             net_namespaces_in_use: 10,
@@ -315,6 +336,15 @@ mod tests {
         assert!(
             msg.contains("mount namespaces (user.max_mnt_namespaces")
                 && msg.contains("this host has 1 left"),
+            "{msg}"
+        );
+        // One user namespace per node (3) and pod (none here).
+        let mut h = roomy();
+        h.user_namespaces_in_use = h.max_user_namespaces - 2;
+        let msg = exceeded(&lab, &h).unwrap();
+        assert!(
+            msg.contains("user namespaces (user.max_user_namespaces), one per node and per pod: the lab needs 3, this host has 2 left")
+                && msg.contains("sysctl -w user.max_user_namespaces=101025"),
             "{msg}"
         );
         let mut h = roomy();

@@ -25,6 +25,7 @@ pub mod netlink;
 mod node_write;
 pub mod plan;
 mod preflight;
+mod privileges;
 mod programs;
 pub mod provider_state;
 pub mod rootfs;
@@ -121,6 +122,9 @@ impl Provider for Netns {
             return Err(unavailable(
                 "it needs Linux 5.12 or newer (mount_setattr(2), which makes the host's /usr read-only in a node with every mount under it); use VMs with `--provider vagrant`",
             ));
+        }
+        if let Err(e) = sys::userns::can_make() {
+            return Err(unavailable(sys::userns::refused(&e)));
         }
         let missing = missing_programs();
         if !missing.is_empty() {

@@ -146,8 +146,11 @@ impl NetnsSession {
                 enter::enter_node_before_exec(&mut cmd, &ns_file, setup, enter::Mode::Wait)?
             }
             Entry::Probe(root) => {
+                if !sys::userns::owned_apart(&ns_file).unwrap_or(true) {
+                    return Err(self.cannot(node, sys::userns::MADE_BY_AN_OLDER_LAB));
+                }
                 sys::enter_netns_before_exec(&mut cmd, &ns_file);
-                confine::enter(&mut cmd, root);
+                confine::enter(&mut cmd, root, &ns_file);
             }
         }
         let mut cmd = tokio::process::Command::from(cmd);

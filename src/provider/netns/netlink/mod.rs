@@ -17,7 +17,7 @@ pub mod msg;
 pub mod run;
 pub mod socket;
 
-pub use run::{Work, add_namespaces, apply, delete_namespaces};
+pub use run::{Owner, Work, add_namespaces, apply, delete_namespaces};
 
 use ipnet::Ipv4Net;
 use std::fmt;

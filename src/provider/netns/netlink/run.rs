@@ -153,12 +153,21 @@ fn prepare_netns_dir() -> std::result::Result<(), String> {
     }
 }
 
-type NewNs = (String, &'static [(&'static str, &'static str)]);
+/// Who owns a new network namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// The host's user namespace (the lab's private network and NAT ends).
+    Host,
+    /// A user namespace of its own (a node, a pod: see `sys::userns`).
+    OwnUser,
+}
+
+type NewNs = (String, Owner, &'static [(&'static str, &'static str)]);
 
 fn add_share(names: Vec<NewNs>) -> std::result::Result<(), String> {
     use nix::mount::{MsFlags, mount};
     use std::os::unix::fs::OpenOptionsExt;
-    for (name, settings) in names {
+    for (name, owner, settings) in names {
         let path = netns_path(&name);
         std::fs::OpenOptions::new()
             .read(true)
@@ -167,19 +176,28 @@ fn add_share(names: Vec<NewNs>) -> std::result::Result<(), String> {
             .mode(0o000)
             .open(&path)
             .map_err(|e| format!("creating {}: {e}", path.display()))?;
-        let made = unshare(CloneFlags::CLONE_NEWNET)
-            .map_err(|e| format!("a new network namespace for {name}: {e}"))
-            .and_then(|()| {
-                mount(
-                    Some("/proc/thread-self/ns/net"),
-                    &path,
-                    Some("none"),
-                    MsFlags::MS_BIND,
-                    None::<&str>,
-                )
-                .map_err(|e| format!("mounting namespace {name}: {e}"))
-            });
+        let made = match owner {
+            Owner::Host => unshare(CloneFlags::CLONE_NEWNET)
+                .map_err(|e| format!("a new network namespace for {name}: {e}"))
+                .and_then(|()| {
+                    mount(
+                        Some("/proc/thread-self/ns/net"),
+                        &path,
+                        Some("none"),
+                        MsFlags::MS_BIND,
+                        None::<&str>,
+                    )
+                    .map_err(|e| format!("mounting namespace {name}: {e}"))
+                }),
+            Owner::OwnUser => sys::userns::new_owned_netns(&path)
+                .map_err(|e| format!("{name}: {e}"))
+                .and_then(|ns| {
+                    setns(&ns, CloneFlags::CLONE_NEWNET)
+                        .map_err(|e| format!("entering {name}: {e}"))
+                }),
+        };
         if let Err(e) = made {
+            let _ = nix::mount::umount2(&path, nix::mount::MntFlags::MNT_DETACH);
             let _ = std::fs::remove_file(&path);
             return Err(e);
         }
@@ -195,24 +213,28 @@ fn add_share(names: Vec<NewNs>) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Make the namespaces `names` (none may exist), each with the sysctls
-/// `settings` set before any interface is made in it.
+/// Make the namespaces `names` (none may exist), each owned as it says,
+/// with the sysctls `settings` set before any interface is made in it.
 pub async fn add_namespaces(
     rep: &Reporter,
-    names: Vec<String>,
+    names: Vec<(String, Owner)>,
     settings: &'static [(&'static str, &'static str)],
 ) -> Result<()> {
     if names.is_empty() {
         return Ok(());
     }
-    rep.log(&format!("netns add: {} namespaces", names.len()));
+    let own = names.iter().filter(|(_, o)| *o == Owner::OwnUser).count();
+    rep.log(&format!(
+        "netns add: {} namespaces ({own} with a user namespace of their own)",
+        names.len()
+    ));
     sys::on_thread(prepare_netns_dir)
         .await?
         .map_err(|message| LabError::Step {
             step: "namespaces".into(),
             message,
         })?;
-    let items: Vec<NewNs> = names.into_iter().map(|n| (n, settings)).collect();
+    let items: Vec<NewNs> = names.into_iter().map(|(n, o)| (n, o, settings)).collect();
     on_threads(items, add_share)
         .await
         .map_err(|message| LabError::Step {

@@ -1,6 +1,6 @@
-//! The machines' network namespaces: the private network, each node and
-//! its NAT dead end, made from lab's own process (recorded before they
-//! exist), IPv4 only; and each node's cgroup (its memory and process
+//! The machines' network namespaces: the private network, each node (owned
+//! by a user namespace of its own) and the NAT dead ends, made from lab's
+//! own process (recorded before they exist), IPv4 only; and each node's cgroup (its memory and process
 //! limit, see [`cgroups`]).
 
 use super::super::ctx::NetnsCtx;
@@ -17,15 +17,26 @@ impl Step<NetnsCtx> for Namespaces {
         let all = plan::machine_namespaces(&ctx.lab);
         ctx.ps.add_namespaces(all.iter().cloned());
         ctx.save()?;
-        netlink::add_namespaces(&ctx.rep, all, sys::NO_IPV6).await?;
-        // Each node's memory and process limit (named after its namespace,
-        // which is recorded: `destroy` finds them).
         let nodes: Vec<String> = ctx
             .lab
             .nodes
             .iter()
             .map(|n| names::node_ns(&ctx.lab.name, &n.name))
             .collect();
+        // A node's network is owned by a user namespace of its own (root in
+        // the node has its network only, see `sys::userns`); the lab's
+        // private network and NAT ends by the host's.
+        let owned = all.into_iter().map(|n| {
+            let owner = if nodes.contains(&n) {
+                netlink::Owner::OwnUser
+            } else {
+                netlink::Owner::Host
+            };
+            (n, owner)
+        });
+        netlink::add_namespaces(&ctx.rep, owned.collect(), sys::NO_IPV6).await?;
+        // Each node's memory and process limit (named after its namespace,
+        // which is recorded: `destroy` finds them).
         limit(ctx, nodes, cgroups::NODE).await
     }
 }

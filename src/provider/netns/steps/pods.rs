@@ -32,7 +32,11 @@ impl Step<NetnsCtx> for Pods {
         if placements.is_empty() {
             return Ok(());
         }
-        netlink::add_namespaces(&ctx.rep, pod_ns.clone(), sys::NO_IPV6).await?;
+        // A pod's network, as a node's, is owned by a user namespace of its
+        // own: root in a pod is then no root of the host's user namespace,
+        // which owns every node's (see `sys::userns`).
+        let owned = pod_ns.iter().map(|n| (n.clone(), netlink::Owner::OwnUser));
+        netlink::add_namespaces(&ctx.rep, owned.collect(), sys::NO_IPV6).await?;
 
         let mut node_batches = Vec::new();
         let mut pod_batches = Vec::new();

@@ -7,6 +7,7 @@ mod batch;
 mod procs;
 mod proxy;
 mod ready;
+pub mod userns;
 
 pub use batch::*;
 pub use procs::*;
