@@ -42,13 +42,17 @@ fn error_line(log: &str) -> Option<String> {
 
 impl Ctx<'_> {
     /// Run `args` of this binary with its own state folder, its output to
-    /// `log`; returns its exit code (None: killed by a signal).
+    /// `log`; returns its exit code (None: killed by a signal). A stop
+    /// (`stopped`) that came while it was being started, before the
+    /// nightly's stopping thread could see it among the children, is
+    /// passed to it here (SIGTERM), so no run goes on after a stop.
     fn child(
         &self,
         what: &str,
         args: &[&std::ffi::OsStr],
         state: &Path,
         log: &Path,
+        stopped: &dyn Fn() -> bool,
     ) -> Result<Option<i32>, String> {
         use std::os::unix::process::CommandExt;
         let out = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
@@ -79,10 +83,17 @@ impl Ctx<'_> {
         let mut c = cmd
             .spawn()
             .map_err(|e| format!("starting {}: {e}", self.exe.display()))?;
-        self.children
-            .lock()
-            .unwrap()
-            .insert(c.id(), what.to_string());
+        let missed_stop = {
+            let mut children = self.children.lock().unwrap();
+            children.insert(c.id(), what.to_string());
+            stopped()
+        };
+        if missed_stop {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(c.id() as i32),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+        }
         let status = c.wait();
         self.children.lock().unwrap().remove(&c.id());
         status.map(|s| s.code()).map_err(|e| e.to_string())
@@ -147,7 +158,7 @@ impl Ctx<'_> {
             args.push(vm.as_ref());
         }
         let what = format!("lab test {} --provider {}", lab.name, job.provider);
-        let code = self.child(&what, &args, &state, &log);
+        let code = self.child(&what, &args, &state, &log, stopped);
         let finished = crate::clock::Utc::now().rfc3339();
         let duration = t0.elapsed().as_secs_f64();
         let log_text = std::fs::read_to_string(&log).unwrap_or_default();
@@ -216,5 +227,40 @@ impl Ctx<'_> {
             let _ = std::fs::write(dir.join("book.html"), crate::book::report::html(book, lab));
         }
         d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The seventh probe's race, by reading: a stop between a worker's
+    /// start of its child and the child's place among the children was
+    /// never passed to it (the run went on to its end). Here the stop is
+    /// already there when the child starts: it is told at once.
+    #[test]
+    fn a_stop_while_a_child_starts_is_passed_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = HostInfo::here();
+        let children = Mutex::new(BTreeMap::new());
+        let ctx = Ctx {
+            exe: Path::new("/bin/sleep"),
+            out: dir.path(),
+            night: "n",
+            vm: None,
+            host: &host,
+            children: &children,
+        };
+        let code = ctx
+            .child(
+                "sleep",
+                &["20".as_ref()],
+                dir.path(),
+                &dir.path().join("log"),
+                &|| true,
+            )
+            .unwrap();
+        assert_eq!(code, None, "sleep ended by itself: the stop was not passed");
+        assert!(children.lock().unwrap().is_empty());
     }
 }
