@@ -1,0 +1,128 @@
+//! The eighth adversarial probe of issue 21 (`docs/security-probe.md`,
+//! "eighth probe"): each test is a finding, seen failing on the code
+//! before its fix.
+
+use crate::harness::{copy_lab, require_root, unique_name};
+use std::path::Path;
+
+/// `lab` as the harness runs it, as a std `Command` (stdio and `pre_exec`
+/// of the caller's choosing).
+fn lab_std(state: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lab"));
+    cmd.env("LAB_STATE_DIR", state)
+        .env("CI", "1")
+        .env("NO_COLOR", "1")
+        .env_remove("LAB_PATH");
+    cmd
+}
+
+/// A node reached the host's terminal: `lab ssh L node1` runs a node's
+/// `sshd -i` as ssh's `ProxyCommand`, which inherited ssh's stderr, the
+/// user's terminal; so PID 1 of every session on a node held the host's
+/// terminal as its fd 2, and root in the node opened `/proc/1/fd/2`
+/// read-write (by hand: it wrote to the host's `/dev/pts/0` and could read
+/// what was typed there). Now sshd's stderr is `/dev/null` (it logs to its
+/// own file, `-E`): nothing of the host's is open in the node.
+#[test]
+fn a_nodes_sshd_holds_nothing_of_the_callers_terminal() {
+    require_root();
+    let name = unique_name("p8");
+    let lab = copy_lab("chapter4", &name);
+    let (mut up, state) = crate::harness::lab_cmd();
+    let o = up.arg("up").arg(lab.path()).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The caller's stderr: a file of the host's that the node must not see.
+    let caller = lab.path().join("callers-stderr");
+    let err = std::fs::File::create(&caller).unwrap();
+    let o = lab_std(state.path())
+        .args(["ssh", &name, "node1", "--", "readlink", "/proc/1/fd/2"])
+        .stderr(err)
+        .output()
+        .unwrap();
+    let seen = String::from_utf8_lossy(&o.stdout).into_owned();
+    let d = crate::harness::lab_cmd_in(state.path())
+        .args(["destroy", &name])
+        .output()
+        .unwrap();
+    crate::book::no_namespaces_of(&name);
+    assert!(
+        o.status.success(),
+        "{}",
+        std::fs::read_to_string(&caller).unwrap_or_default()
+    );
+    assert_eq!(seen.trim(), "/dev/null", "the node's sshd holds {seen}");
+    assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
+}
+
+/// The processes of a lab's pods (their nginx, whole lifetimes).
+fn pod_processes(name: &str) -> Vec<String> {
+    let prefix = format!("lab-{name}.pod.");
+    let mut pids = Vec::new();
+    for base in ["/sys/fs/cgroup/pids", "/sys/fs/cgroup"] {
+        let Ok(dirs) = std::fs::read_dir(base) else {
+            continue;
+        };
+        for d in dirs.flatten() {
+            if d.file_name().to_string_lossy().starts_with(&prefix) {
+                let procs = std::fs::read_to_string(d.path().join("cgroup.procs"));
+                pids.extend(procs.unwrap_or_default().lines().map(str::to_string));
+            }
+        }
+        if !pids.is_empty() {
+            break;
+        }
+    }
+    pids
+}
+
+/// A pod reached the host's files through a file `lab`'s caller left
+/// open: `exec 7</; lab up L` (a shell's redirection, make's jobserver
+/// pipes, a CI runner's sockets are open without close-on-exec) gave each
+/// pod's nginx the host's `/` as its fd 7 for the pod's life, and a
+/// process with the pod's namespaces and capabilities read the host's
+/// `/etc/shadow` and wrote a host file through `/proc/1/fd/7` (by hand on
+/// the code before the fix). Now every entry to a node or pod, and every
+/// probe, closes what it inherited above stderr at exec.
+#[test]
+fn a_pod_inherits_no_file_of_labs_caller() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    require_root();
+    let name = unique_name("p8");
+    let lab = copy_lab("chapter4", &name);
+    let marker = tempfile::tempdir().unwrap();
+    let dir = std::fs::File::open(marker.path()).unwrap();
+    let fd = dir.as_raw_fd();
+    let state = tempfile::tempdir().unwrap();
+    let mut up = lab_std(state.path());
+    up.arg("up").arg(lab.path());
+    // SAFETY: dup2 only, in the child: fd 100 without close-on-exec, as a
+    // shell's `exec 100<DIR` leaves it.
+    unsafe {
+        up.pre_exec(move || {
+            if libc::dup2(fd, 100) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let o = up.output().unwrap();
+    let pods = pod_processes(&name);
+    let mut held = Vec::new();
+    for pid in &pods {
+        for f in std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().flatten() {
+            if std::fs::read_link(f.path()).is_ok_and(|t| t == marker.path()) {
+                held.push(format!("{pid}: fd {}", f.file_name().to_string_lossy()));
+            }
+        }
+    }
+    let d = crate::harness::lab_cmd_in(state.path())
+        .args(["destroy", &name])
+        .output()
+        .unwrap();
+    crate::book::no_namespaces_of(&name);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!pods.is_empty(), "no pod process found");
+    assert!(held.is_empty(), "pods hold the caller's folder: {held:?}");
+    assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
+}
