@@ -126,3 +126,40 @@ fn a_pod_inherits_no_file_of_labs_caller() {
     assert!(held.is_empty(), "pods hold the caller's folder: {held:?}");
     assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
 }
+
+/// A pod read `lab`'s caller's environment: each pod's nginx was started
+/// with `lab up`'s whole environment (a CI runner's tokens, the user's
+/// variables) and root in the pod reads its `/proc/1/environ` (by hand:
+/// `SECRET_TOKEN=...` there, on the code before the fix). Now a pod's
+/// daemon, like a session's command, gets a root login's environment only.
+#[test]
+fn a_pod_gets_nothing_of_labs_callers_environment() {
+    require_root();
+    let name = unique_name("p8");
+    let lab = copy_lab("chapter4", &name);
+    let state = tempfile::tempdir().unwrap();
+    let o = lab_std(state.path())
+        .arg("up")
+        .arg(lab.path())
+        .env("P8_CALLERS_SECRET", "hunter2")
+        .output()
+        .unwrap();
+    let pods = pod_processes(&name);
+    let leaked: Vec<String> = pods
+        .iter()
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|e| String::from_utf8_lossy(&e).contains("P8_CALLERS_SECRET"))
+        })
+        .cloned()
+        .collect();
+    let d = lab_std(state.path())
+        .args(["destroy", &name])
+        .output()
+        .unwrap();
+    crate::book::no_namespaces_of(&name);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!pods.is_empty(), "no pod process found");
+    assert!(leaked.is_empty(), "pods hold the caller's environment: {leaked:?}");
+    assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
+}
