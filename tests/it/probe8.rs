@@ -163,3 +163,29 @@ fn a_pod_gets_nothing_of_labs_callers_environment() {
     assert!(leaked.is_empty(), "pods hold the caller's environment: {leaked:?}");
     assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
 }
+
+/// False greens on netns (broken variant): `route -n` cut (`...`) right
+/// below its two header lines compared the header, which every output
+/// has (`match`); a curl whose page the author cut with a rule of dashes
+/// (`---snip---`, `-- output omitted --`) was read as a page, so node1's own
+/// pod answering matched. All three were `match` (exit 0 for them); now
+/// skipped, and a row the book does show is still compared (a match here).
+#[test]
+fn output_cut_below_its_header_or_by_a_rule_is_never_a_match() {
+    require_root();
+    let name = unique_name("p8");
+    let lab = copy_lab("chapter4", &name);
+    let chapter = crate::harness::fixture("book/probe8-cut.md");
+    let (_, stdout, v, ..) =
+        crate::book::book_in(&name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    assert_eq!(
+        crate::book::verdicts(&v),
+        [
+            (9, "skipped".to_string()),
+            (18, "skipped".into()),
+            (23, "skipped".into()),
+            (30, "match".into()),
+        ],
+        "{stdout}"
+    );
+}
