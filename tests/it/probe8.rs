@@ -189,3 +189,61 @@ fn output_cut_below_its_header_or_by_a_rule_is_never_a_match() {
         "{stdout}"
     );
 }
+
+/// A pod gained its node's `CAP_NET_ADMIN`: a pod saw its node's files
+/// writable, so its root wrote node1's `/etc/ld.so.preload` (by hand on
+/// the code before the fix), and every program node1 ran next (a `lab ssh`
+/// session, `verify`'s and `book`'s commands) loaded the pod's code as the
+/// node's root. Now a pod sees its node's files read-only; its own folder
+/// (nginx's files), `/run` and `/root` stay writable.
+#[test]
+fn a_pod_cannot_write_its_nodes_files() {
+    use crate::labs::TestLab;
+    use lab::provider::netns::files::Layout;
+    use lab::provider::netns::session::NetnsSession;
+    use lab::report::Reporter;
+    use lab::session::Session;
+    let lab = TestLab::chapter4("p8w");
+    lab.up(&[]);
+    let session = NetnsSession::new(
+        &lab.name,
+        &Layout::new(lab.dir()),
+        ["node1".to_string()],
+        Some(std::time::Duration::from_secs(30)),
+        &Reporter::quiet(),
+    )
+    .unwrap();
+    let spec = lab::spec::load_file(&lab.file(), lab::spec::LoadOptions::default()).unwrap();
+    let p = spec
+        .placements()
+        .into_iter()
+        .find(|p| p.node == "node1")
+        .expect("a pod on node1");
+    let pod = p.pod_ref();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (wrote, own, seen) = rt.block_on(async {
+        let wrote = session
+            .pod_output(&pod, "echo x > /etc/p8-pod-wrote; echo rc=$?")
+            .await
+            .unwrap();
+        let own = session
+            .pod_output(&pod, "echo x > /root/p8 && echo x > /run/p8 && echo own-ok")
+            .await
+            .unwrap();
+        let seen = session
+            .output("node1", "test -e /etc/p8-pod-wrote && echo seen || echo absent", None)
+            .await
+            .unwrap();
+        (wrote, own, seen)
+    });
+    assert!(
+        wrote.stdout.contains("rc=") && !wrote.stdout.contains("rc=0"),
+        "the pod wrote its node's /etc: {}",
+        wrote.text()
+    );
+    assert_eq!(seen.stdout.trim(), "absent", "{}", seen.text());
+    assert!(own.stdout.contains("own-ok"), "{}", own.text());
+}

@@ -368,6 +368,13 @@ impl NodeSetup {
             }
             before.push(Op::bind(b, &r.join(rel), 0)?);
         }
+        // A pod sees its node's files read-only (its own folder, /run and
+        // /root are mounts of their own, writable): a pod's root wrote the
+        // node's /etc/ld.so.preload, and the node's next command ran the
+        // pod's code with the node's CAP_NET_ADMIN.
+        if self.machine == Machine::Pod {
+            before.push(Op::read_only_top(r)?);
+        }
         let proc_ = inside("proc");
         let mut after = vec![Op::mount(
             Some("proc"),
