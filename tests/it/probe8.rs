@@ -247,3 +247,42 @@ fn a_pod_cannot_write_its_nodes_files() {
     assert_eq!(seen.stdout.trim(), "absent", "{}", seen.text());
     assert!(own.stdout.contains("own-ok"), "{}", own.text());
 }
+
+/// A node made `lab` write the host's files: a pod's folder is bound into
+/// the pod at its host path, and the folders on the way are the node's own
+/// files, made by each pod entry before it pivots, as root on the host's
+/// paths. From `lab ssh L node1`, `pods` (on the way) replaced by a link to
+/// a host folder: the next pod entry (`apply` starting nginx) made
+/// `nginx-deployment-node1-0` in that host folder (and bound the pod's
+/// folder there). Now each folder on the way is opened without following a
+/// link: the entry fails, and nothing is made outside the node.
+#[test]
+fn a_link_a_node_plants_on_a_pods_way_is_not_followed_to_the_host() {
+    use crate::labs::{TestLab, text};
+    let lab = TestLab::chapter4("p8l");
+    lab.up(&[]);
+    let host = tempfile::tempdir().unwrap();
+    let pods = std::path::absolute(lab.dir().join("pods")).unwrap();
+    let plant = format!(
+        "mv {p} {p}.x && ln -s {h} {p} && echo planted",
+        p = pods.display(),
+        h = host.path().display()
+    );
+    let o = lab.ssh("node1", &plant);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("planted"),
+        "{}",
+        text(&o)
+    );
+    let apply = lab.lab(&["apply", &lab.name, "--variant", "fixed"]);
+    let made: Vec<String> = std::fs::read_dir(host.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        made.is_empty(),
+        "lab made {made:?} in a host folder; apply: {}",
+        text(&apply)
+    );
+}
