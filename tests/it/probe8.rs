@@ -110,7 +110,10 @@ fn a_pod_inherits_no_file_of_labs_caller() {
     let pods = pod_processes(&name);
     let mut held = Vec::new();
     for pid in &pods {
-        for f in std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().flatten() {
+        for f in std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .unwrap()
+            .flatten()
+        {
             if std::fs::read_link(f.path()).is_ok_and(|t| t == marker.path()) {
                 held.push(format!("{pid}: fd {}", f.file_name().to_string_lossy()));
             }
@@ -160,7 +163,10 @@ fn a_pod_gets_nothing_of_labs_callers_environment() {
     crate::book::no_namespaces_of(&name);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!pods.is_empty(), "no pod process found");
-    assert!(leaked.is_empty(), "pods hold the caller's environment: {leaked:?}");
+    assert!(
+        leaked.is_empty(),
+        "pods hold the caller's environment: {leaked:?}"
+    );
     assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
 }
 
@@ -234,7 +240,11 @@ fn a_pod_cannot_write_its_nodes_files() {
             .await
             .unwrap();
         let seen = session
-            .output("node1", "test -e /etc/p8-pod-wrote && echo seen || echo absent", None)
+            .output(
+                "node1",
+                "test -e /etc/p8-pod-wrote && echo seen || echo absent",
+                None,
+            )
             .await
             .unwrap();
         (wrote, own, seen)

@@ -15,7 +15,8 @@ use std::ffi::{CStr, CString};
 /// Bind `src` onto `root/parts[0]/parts[1]/...`, making the folders that
 /// are missing (0755), following no symbolic link below `root`.
 pub(super) fn bind(src: &CStr, root: &CStr, parts: &[CString]) -> std::io::Result<()> {
-    const DIR: libc::c_int = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    const DIR: libc::c_int =
+        libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
     let err = std::io::Error::last_os_error;
     // SAFETY: system calls on NUL-terminated strings made before the fork
     // and on fds opened here (each closed once).

@@ -43,7 +43,8 @@ pub fn proxy(state_dir: &Path, lab: &str, node: &str) -> Result<()> {
     // The node's own configuration and log (see `rootfs`): the lab's
     // state folder is not part of a node's files.
     // Nothing of ssh's environment (the user's) reaches the node.
-    cmd.env_clear().envs(super::super::session::ENV.iter().copied());
+    cmd.env_clear()
+        .envs(super::super::session::ENV.iter().copied());
     cmd.arg("-i")
         .arg("-f")
         .arg(super::super::rootfs::SSHD_CONFIG)
