@@ -296,3 +296,50 @@ fn a_link_a_node_plants_on_a_pods_way_is_not_followed_to_the_host() {
         text(&apply)
     );
 }
+
+/// A chapter copied a host file into its reports through a file `lab`'s
+/// caller left open: with a folder open as fd 7, a block `cat
+/// /proc/self/fd/7/etc/hostname` on node1 showed the host's name in the
+/// JSON report (by hand on main; a pod's `kubectl exec POD -- cat
+/// /proc/1/fd/7/...` the same). The session's command inherited it; now
+/// it is closed at exec, as for a pod's daemon.
+#[test]
+fn a_chapter_reads_no_host_file_through_a_file_labs_caller_left_open() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    require_root();
+    let name = unique_name("p8");
+    let lab = copy_lab("chapter4", &name);
+    let marker = tempfile::tempdir().unwrap();
+    std::fs::write(marker.path().join("marker"), "p8-host-secret\n").unwrap();
+    let dir = std::fs::File::open(marker.path()).unwrap();
+    let fd = dir.as_raw_fd();
+    let state = tempfile::tempdir().unwrap();
+    let json = state.path().join("book.json");
+    let chapter = crate::harness::fixture("book/probe8-fd.md");
+    let mut book = lab_std(state.path());
+    book.arg("book")
+        .arg(lab.path())
+        .arg("--chapter")
+        .arg(&chapter)
+        .arg("--json")
+        .arg(&json);
+    // SAFETY: dup2 only, in the child (see `a_pod_inherits_no_file_of_labs_caller`).
+    unsafe {
+        book.pre_exec(move || {
+            if libc::dup2(fd, 100) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let o = book.output().unwrap();
+    crate::book::no_namespaces_of(&name);
+    let report = std::fs::read_to_string(&json).unwrap_or_default();
+    assert!(!report.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        !report.contains("p8-host-secret"),
+        "the host's file is in the report: {report}"
+    );
+    assert!(report.contains("drift"), "{report}");
+}
