@@ -90,6 +90,18 @@ pub fn is_elision(line: &str) -> bool {
         || inner == "\u{2026}"
         || inner.eq_ignore_ascii_case("snip")
         || (bracketed && is_authors_note(inner))
+        || framed_note(t).is_some_and(|n| n.eq_ignore_ascii_case("snip") || is_authors_note(n))
+}
+
+/// The words between rules of two or more `-`, `=`, `~` or `*` on both
+/// sides (`---snip---`, `-- output omitted --`): how authors also mark a
+/// cut. ping's `--- 10.244.2.2 ping statistics ---` is framed too, and no
+/// note.
+fn framed_note(t: &str) -> Option<&str> {
+    let rule = |c: char| matches!(c, '-' | '=' | '~' | '*');
+    let after = t.trim_start_matches(rule);
+    let inner = after.trim_end_matches(rule);
+    (t.len() - after.len() >= 2 && after.len() - inner.len() >= 2).then(|| inner.trim())
 }
 
 /// The author's words in brackets for output left out (`[output omitted]`,

@@ -206,3 +206,25 @@ fn a_ping_whose_statistics_count_a_reply_claims_one() {
     assert!(!ping_facts(&lab_none).reply);
     assert!(ping_replies(&lab_none, &lab_none).is_empty());
 }
+
+#[test]
+fn a_cut_framed_by_rules_is_a_cut_and_pings_statistics_header_is_not() {
+    for cut in [
+        "---snip---",
+        "-- snip --",
+        "=== output omitted ===",
+        "~~ 40 lines removed ~~",
+        "** truncated **",
+    ] {
+        assert!(is_elision(cut), "{cut}");
+    }
+    for line in [
+        "--- 10.244.2.2 ping statistics ---",
+        "----",
+        "-snip-",
+        "--snip",
+        "== ok ==",
+    ] {
+        assert!(!is_elision(line), "{line}");
+    }
+}

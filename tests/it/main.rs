@@ -28,6 +28,7 @@ mod pods;
 mod probe5;
 mod probe6;
 mod probe7;
+mod probe8;
 mod probe_findings;
 mod report;
 mod report_paths;

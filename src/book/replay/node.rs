@@ -426,6 +426,9 @@ impl Replayer<'_> {
             Cmd::Tcpdump { .. } => !book.iter().any(|l| {
                 !l.trim().is_empty() && !compare::is_elision(l) && !compare::is_tcpdump_banner(l)
             }),
+            // `route -n`'s two header lines are in every output: cut below
+            // them, the book shows no row (they were a match).
+            Cmd::RouteN => cut && compare::route_rows(&book).is_empty(),
             _ => {
                 cut && !book
                     .iter()

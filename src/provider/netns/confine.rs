@@ -250,6 +250,7 @@ fn become_probe() -> std::io::Result<()> {
             ))?;
         }
     }
+    super::privileges::keep_no_inherited_files()?;
     super::seccomp::install()
 }
 

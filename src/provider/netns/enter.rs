@@ -118,6 +118,8 @@ pub(super) enum Op {
     ReadOnlyTree(CString),
     /// Join a cgroup: `0` (this process) written to its `cgroup.procs`.
     Join(CString),
+    /// Bind a folder below a root the node can change (see `beneath`).
+    BindBeneath(CString, CString, Vec<CString>),
 }
 
 /// `struct mount_attr` of `mount_setattr(2)`.
@@ -243,6 +245,9 @@ impl Op {
                         }
                     }
                 }
+                Op::BindBeneath(src, root, parts) => {
+                    return super::beneath::bind(src, root, parts);
+                }
                 Op::Symlink(target, link) => {
                     if libc::symlink(target.as_ptr(), link.as_ptr()) != 0
                         && std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST)
@@ -358,15 +363,15 @@ impl NodeSetup {
             let rel = b.strip_prefix("/").map_err(|_| {
                 LabError::Internal(format!("{} is not an absolute path", b.display()))
             })?;
-            let mut dirs: Vec<&Path> = rel
-                .ancestors()
-                .filter(|a| !a.as_os_str().is_empty())
-                .collect();
-            dirs.reverse();
-            for d in dirs {
-                before.push(Op::Mkdir(cstr(r.join(d))?, 0o755));
-            }
-            before.push(Op::bind(b, &r.join(rel), 0)?);
+            let parts = rel.iter().map(cstr).collect::<Result<Vec<_>>>()?;
+            before.push(Op::BindBeneath(cstr(b)?, cstr(r)?, parts));
+        }
+        // A pod sees its node's files read-only (its own folder, /run and
+        // /root are mounts of their own, writable): a pod's root wrote the
+        // node's /etc/ld.so.preload, and the node's next command ran the
+        // pod's code with the node's CAP_NET_ADMIN.
+        if self.machine == Machine::Pod {
+            before.push(Op::read_only_top(r)?);
         }
         let proc_ = inside("proc");
         let mut after = vec![Op::mount(

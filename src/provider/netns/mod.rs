@@ -10,6 +10,7 @@
 //! namespace. Bring-up is a list of steps ([`steps`]) that program the
 //! kernel in batches (one `ip -batch` per namespace, run concurrently).
 
+mod beneath;
 pub mod cgroups;
 mod confine;
 mod ctx;

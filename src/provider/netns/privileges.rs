@@ -97,6 +97,42 @@ pub(super) fn drop_privileges(extra: &[u32]) -> std::io::Result<()> {
         check(libc::syscall(libc::SYS_capset, &mut h as *mut Header, d.as_ptr()) as libc::c_int)?;
         check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
     }
+    keep_no_inherited_files()?;
     // No user namespace, no keyrings: the one filter, installed last.
     super::seccomp::install()
+}
+
+/// Every file above stderr closes at exec: what the exec'd program gets is
+/// its stdin, stdout and stderr. `lab` opens its own files close-on-exec,
+/// but whatever started `lab` may have left files open without it (a
+/// shell's `exec 7</`, make's jobserver pipes, a CI runner's sockets), and
+/// a child inherits them: a pod's nginx kept them for the pod's life, and
+/// root in the pod opened `/proc/1/fd/7/etc/shadow`, the host's. The exec
+/// error pipe of `Command` is close-on-exec already. System calls only.
+pub(super) fn keep_no_inherited_files() -> std::io::Result<()> {
+    // SAFETY: close_range on fds of this process; no memory.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    if r == 0 {
+        return Ok(());
+    }
+    // A kernel before 5.11: each possible fd, up to the limit of open files.
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit into a stack value, fcntl on fds of this process.
+    unsafe {
+        check(libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim))?;
+        for fd in 3..lim.rlim_cur.min(1 << 20) as libc::c_int {
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+    }
+    Ok(())
 }

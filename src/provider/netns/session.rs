@@ -27,8 +27,9 @@ use std::time::Duration;
 /// How many commands run at once across the lab (each is a process).
 pub const PARALLEL: usize = 32;
 
-/// The environment of a command on a node: what a root login gets.
-const ENV: &[(&str, &str)] = &[
+/// The environment of a command on a node: what a root login gets (a
+/// pod's daemon and a node's sshd get it too: nothing of `lab`'s own).
+pub(super) const ENV: &[(&str, &str)] = &[
     (
         "PATH",
         "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

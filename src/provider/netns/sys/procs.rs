@@ -174,6 +174,10 @@ pub fn spawn_daemon(
             (None, None)
         }
     };
+    // Nothing of the caller's environment (a CI runner's tokens) reaches the
+    // daemon, whose root in the pod reads its `/proc/1/environ`.
+    cmd.env_clear()
+        .envs(super::super::session::ENV.iter().copied());
     cmd.stdin(Stdio::null())
         .stdout(out)
         .stderr(err)

@@ -5,6 +5,7 @@ use super::super::names;
 use super::netns_path;
 use crate::error::{LabError, Result};
 use std::fs::File;
+use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::process::Command;
 
@@ -41,6 +42,9 @@ pub fn proxy(state_dir: &Path, lab: &str, node: &str) -> Result<()> {
     let mut cmd = Command::new(&sshd);
     // The node's own configuration and log (see `rootfs`): the lab's
     // state folder is not part of a node's files.
+    // Nothing of ssh's environment (the user's) reaches the node.
+    cmd.env_clear()
+        .envs(super::super::session::ENV.iter().copied());
     cmd.arg("-i")
         .arg("-f")
         .arg(super::super::rootfs::SSHD_CONFIG)
@@ -52,6 +56,25 @@ pub fn proxy(state_dir: &Path, lab: &str, node: &str) -> Result<()> {
         &layout.node_setup(lab, node)?,
         Mode::Wait,
     )?;
+    // sshd's stderr is no file of the host's: ssh gives its `ProxyCommand`
+    // its own stderr, the user's terminal, which root in the node would
+    // open as `/proc/1/fd/2` (read what is typed there, write to it). sshd
+    // logs to its file (`-E`); lab's own errors until the node is entered
+    // still reach the user (this runs in PID 1, after the entry's steps).
+    let null = File::options()
+        .write(true)
+        .open("/dev/null")
+        .map_err(|e| LabError::io("opening /dev/null", e))?;
+    let null_fd = null.as_raw_fd();
+    // SAFETY: dup2 only, on an fd open until exec (close-on-exec itself).
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::dup2(null_fd, libc::STDERR_FILENO) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
     let err = cmd.exec();
     Err(LabError::io(
         format!("starting {} in node {node}", sshd.display()),

@@ -1,0 +1,96 @@
+//! A bind mount onto a folder below a node's root that the node itself can
+//! change: a pod's folder, bound into the pod at its host path (see
+//! `files::Layout::pod_setup`). The folders on the way are the node's own
+//! files (its overlay), and an entry makes them before it pivots, as root
+//! on the host's paths: a node's root replaced one by a symbolic link
+//! (`/tmp/S/LAB/pods -> /some/host/folder`) and the next pod entry made
+//! `nginx-deployment-node1-0` in that host folder (the eighth probe of
+//! issue 21). So each folder is made and opened below the last one with
+//! `O_NOFOLLOW` (a link on the way fails the entry), and the mount's target
+//! is the open folder (`/proc/self/fd/N`), never a path resolved again.
+//! System calls only: it runs in the child between fork and exec.
+
+use std::ffi::{CStr, CString};
+
+/// Bind `src` onto `root/parts[0]/parts[1]/...`, making the folders that
+/// are missing (0755), following no symbolic link below `root`.
+pub(super) fn bind(src: &CStr, root: &CStr, parts: &[CString]) -> std::io::Result<()> {
+    const DIR: libc::c_int =
+        libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    let err = std::io::Error::last_os_error;
+    // SAFETY: system calls on NUL-terminated strings made before the fork
+    // and on fds opened here (each closed once).
+    unsafe {
+        let mut fd = libc::open(root.as_ptr(), DIR);
+        if fd < 0 {
+            return Err(err());
+        }
+        for p in parts {
+            let made = libc::mkdirat(fd, p.as_ptr(), 0o755) == 0;
+            if !made && err().raw_os_error() != Some(libc::EEXIST) {
+                let e = err();
+                libc::close(fd);
+                return Err(e);
+            }
+            let next = libc::openat(fd, p.as_ptr(), DIR);
+            let e = err();
+            libc::close(fd);
+            if next < 0 {
+                return Err(e);
+            }
+            fd = next;
+            if made && libc::fchmod(fd, 0o755) != 0 {
+                let e = err();
+                libc::close(fd);
+                return Err(e);
+            }
+        }
+        let path = fd_path(fd);
+        let rc = libc::mount(
+            src.as_ptr(),
+            path.as_ptr() as *const libc::c_char,
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        );
+        let e = err();
+        libc::close(fd);
+        if rc != 0 { Err(e) } else { Ok(()) }
+    }
+}
+
+/// `/proc/self/fd/N`, NUL-terminated, without allocating.
+fn fd_path(fd: libc::c_int) -> [u8; 32] {
+    const PREFIX: &[u8] = b"/proc/self/fd/";
+    let mut path = [0u8; 32];
+    path[..PREFIX.len()].copy_from_slice(PREFIX);
+    let mut digits = [0u8; 10];
+    let (mut n, mut k) = (fd.max(0) as u32, 0);
+    loop {
+        digits[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        k += 1;
+        if n == 0 {
+            break;
+        }
+    }
+    for i in 0..k {
+        path[PREFIX.len() + i] = digits[k - 1 - i];
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fd_path;
+
+    #[test]
+    fn an_fds_path_is_its_number_under_proc_self_fd() {
+        let p = fd_path(1234);
+        let end = p.iter().position(|&b| b == 0).unwrap();
+        assert_eq!(&p[..end], b"/proc/self/fd/1234");
+        let p = fd_path(0);
+        let end = p.iter().position(|&b| b == 0).unwrap();
+        assert_eq!(&p[..end], b"/proc/self/fd/0");
+    }
+}
