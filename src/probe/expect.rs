@@ -228,10 +228,11 @@ pub fn parse(r: &mut Resolver, v: &Value, field: &str, accepts: &Accepts) -> Opt
             }
             let mut ok = true;
             for (key, words) in [("contains", &contains), ("not_contains", &not_contains)] {
-                if words.iter().any(String::is_empty) {
+                // A blank one (a space, a tab) is in almost every output.
+                if words.iter().any(|w| w.trim().is_empty()) {
                     r.bad(
                         &format!("{field}.{key}"),
-                        "an empty string is in every output, so it can decide nothing: give the text to look for",
+                        "an empty (or blank) string is in every output, so it can decide nothing: give the text to look for",
                     );
                     ok = false;
                 }

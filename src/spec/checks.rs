@@ -397,4 +397,22 @@ mod tests {
         // What chapter4 checks still loads.
         assert!(problems("").is_empty());
     }
+
+    /// A blank string (a space, a tab) is in almost every output: `contains:
+    /// [" "]` passed whatever the lab showed (the eighth probe, by reading).
+    #[test]
+    fn a_blank_expectation_is_refused() {
+        for expect in [
+            "{ contains: \" \" }",
+            "{ contains: [FLANNEL, \"\\t\"] }",
+            "{ not_contains: \"  \" }",
+        ] {
+            let check = format!(
+                "  - name: blank\n    on: node1\n    run: cat /run/flannel/subnet.env\n    expect: {expect}\n"
+            );
+            let got = problems(&check);
+            assert_eq!(got.len(), 1, "{expect}: {got:?}");
+            assert!(got[0].2.contains("blank"), "{expect}: {got:?}");
+        }
+    }
 }

@@ -17,8 +17,32 @@ pub struct Ready {
     pub log: PathBuf,
 }
 
+/// The last lines of a pod's log, for the error that says its daemon died.
+/// The pod writes its folder: a link there is not followed, a FIFO not
+/// waited on, and at most the log's last 64 KiB are read.
 fn tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+    use std::io::{Read, Seek, SeekFrom};
+    use std::os::unix::fs::OpenOptionsExt;
+    const MOST: u64 = 64 << 10;
+    let Ok(mut f) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+    else {
+        return String::new();
+    };
+    let Ok(m) = f.metadata() else {
+        return String::new();
+    };
+    if !m.is_file()
+        || f.seek(SeekFrom::Start(m.len().saturating_sub(MOST)))
+            .is_err()
+    {
+        return String::new();
+    }
+    let mut bytes = Vec::new();
+    let _ = f.take(MOST).read_to_end(&mut bytes);
+    let text = String::from_utf8_lossy(&bytes);
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(10)..].join("\n")
 }
@@ -69,5 +93,27 @@ pub fn wait_ready(targets: &[Ready], timeout: Duration) -> std::result::Result<(
             ));
         }
         std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tail;
+
+    #[test]
+    fn a_pods_log_is_read_without_following_a_link_or_waiting_on_a_fifo() {
+        let t = tempfile::tempdir().unwrap();
+        let secret = t.path().join("secret");
+        std::fs::write(&secret, "host secret\n").unwrap();
+        let link = t.path().join("nginx.out");
+        std::os::unix::fs::symlink(&secret, &link).unwrap();
+        assert_eq!(tail(&link), "");
+        let fifo = t.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        assert_eq!(tail(&fifo), "");
+        let log = t.path().join("ok.log");
+        let text: String = (0..20).map(|i| format!("line {i}\n")).collect();
+        std::fs::write(&log, text).unwrap();
+        assert!(tail(&log).starts_with("line 10\nline 11"));
     }
 }
