@@ -327,6 +327,8 @@ fn an_error_page_names_its_status_and_the_authors_note_claims_nothing() {
     for note in [
         "[output omitted]",
         "(output truncated)",
+        "# output trimmed",
+        "etc.",
         "<... 20 more lines ...>",
         "[snipped]",
     ] {
