@@ -141,7 +141,13 @@ impl Replayer<'_> {
                 .trim()
                 .to_string(),
             Cmd::Cat { path } => {
-                let typed = p.step.command.split_whitespace().nth(1).unwrap_or(path);
+                // The word after `cat` (a pod's cat comes after kubectl's words).
+                let mut words = p.step.command.split_whitespace();
+                let typed = words
+                    .by_ref()
+                    .find(|w| *w == "cat")
+                    .and_then(|_| words.next())
+                    .unwrap_or(path);
                 if typed != path {
                     why.push(format!(
                         "`{typed}` is Git Bash's way to write {path}; on a node both are {path}"
