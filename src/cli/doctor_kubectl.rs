@@ -48,14 +48,13 @@ pub fn report(fix: bool, lab: Option<&str>) -> Result<()> {
         }
     }
     let minors: Vec<String> = all.iter().map(|k| k.version.minor_str()).collect();
+    let head = format!(
+        "{} kubectl minors present:",
+        if all.is_empty() { "MISSING" } else { "ok     " }
+    );
     out!(
-        "{} kubectl minors present: {}",
-        if all.is_empty() { "MISSING" } else { "ok     " },
-        if minors.is_empty() {
-            "none".to_string()
-        } else {
-            minors.join(", ")
-        }
+        "{}",
+        wrapped(&head, &minors, if minors.is_empty() { "none" } else { "" })
     );
     if let Some(p) = std::env::var_os("LAB_KUBECTL").filter(|p| !p.is_empty()) {
         let p = std::path::PathBuf::from(p);
@@ -167,4 +166,48 @@ fn pinned_minors(lab: Option<&str>) -> Result<BTreeMap<(u32, u32), Vec<String>>>
         }
     }
     Ok(out)
+}
+
+/// `head` and `items` (comma-separated) within 80 columns: further lines
+/// indented by 8, under the status column's text; `empty` where there is no
+/// item.
+fn wrapped(head: &str, items: &[String], empty: &str) -> String {
+    let mut out = head.to_string();
+    let mut line = out.chars().count();
+    if items.is_empty() {
+        return format!("{out} {empty}");
+    }
+    for (i, item) in items.iter().enumerate() {
+        let word = if i + 1 < items.len() {
+            format!("{item},")
+        } else {
+            item.clone()
+        };
+        if line + 1 + word.chars().count() > 80 {
+            out.push_str("\n       ");
+            line = 7;
+        }
+        out.push(' ');
+        out.push_str(&word);
+        line += 1 + word.chars().count();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_minors_line_keeps_to_80_columns() {
+        let minors: Vec<String> = (20..40).map(|m| format!("1.{m}")).collect();
+        let text = super::wrapped("ok      kubectl minors present:", &minors, "none");
+        assert!(text.lines().count() > 1, "{text}");
+        for l in text.lines() {
+            assert!(l.chars().count() <= 80, "{l:?}");
+        }
+        assert_eq!(text.replace("\n       ", "").matches("1.").count(), 20);
+        assert_eq!(
+            super::wrapped("MISSING kubectl minors present:", &[], "none"),
+            "MISSING kubectl minors present: none"
+        );
+    }
 }
