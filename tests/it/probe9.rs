@@ -126,3 +126,36 @@ fn a_fifo_a_pod_plants_for_its_log_does_not_hang_apply() {
         "apply with a FIFO for nginx's log: {status}"
     );
 }
+
+/// A report wrote over a lab's nodes' and pods' files: a lab's `nodes`
+/// and `pods` are links from its state folder to the lab's own tmpfs
+/// (`/run/lab-root/LAB/.files`), so a report path through them (or
+/// straight into `/run/lab-root`) was outside every state folder by its
+/// real path. `lab verify L --json STATE/L/nodes/node1/run/flannel/subnet.env`
+/// exited 0 with the run record as node1's `subnet.env`, and `--json
+/// /run/lab-root/L/node1/etc/hosts` replaced node1's `/etc/hosts` (its
+/// next check failed). Now both are refused, exit 2, the files untouched.
+#[test]
+fn a_report_never_replaces_a_nodes_or_pods_files() {
+    let lab = TestLab::chapter4("p9j");
+    lab.up(&[]);
+    let subnet = lab.dir().join("nodes/node1/run/flannel/subnet.env");
+    let hosts = std::path::PathBuf::from(format!("/run/lab-root/{}/node1/etc/hosts", lab.name));
+    for f in [&subnet, &hosts] {
+        let before = std::fs::read(f).unwrap();
+        let out = lab.lab(&["verify", &lab.name, "--json", f.to_str().unwrap()]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}: {}",
+            f.display(),
+            text(&out)
+        );
+        assert_eq!(
+            std::fs::read(f).unwrap(),
+            before,
+            "{} was replaced",
+            f.display()
+        );
+    }
+}

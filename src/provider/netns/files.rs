@@ -129,7 +129,7 @@ impl Layout {
 }
 
 /// Where the nodes' overlays of lab `lab` are mounted.
-pub const MOUNTS_DIR: &str = "/run/lab-root";
+pub const MOUNTS_DIR: &str = crate::places::MOUNTS_ROOT;
 
 pub fn lab_mounts(lab: &str) -> PathBuf {
     Path::new(MOUNTS_DIR).join(lab)
