@@ -14,6 +14,11 @@ fn var(k: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// Where the netns provider mounts each lab's nodes' roots and its own
+/// tmpfs (the nodes' and pods' files, linked from the state folder as
+/// `nodes` and `pods`): `/run/lab-root/<lab>`. Reports never land there.
+pub const MOUNTS_ROOT: &str = "/run/lab-root";
+
 /// Where the state folders of all labs live: `LAB_STATE_DIR`, else `./.lab`.
 pub fn state_root() -> PathBuf {
     var("LAB_STATE_DIR").unwrap_or_else(|| PathBuf::from(".lab"))

@@ -314,7 +314,14 @@ pub fn page(r: &BookReport, graph: Option<&Topology>) -> String {
             .unwrap_or(Value::Null),
     );
     let ctx = tera::Context::from_value(Value::Object(ctx)).expect("an object");
-    match tera::Tera::one_off(TEMPLATE, &ctx, true) {
+    // Every value through the one escaper: Tera's own left a node's control
+    // characters (an interface named with ESC) in the page.
+    let mut tera = tera::Tera::default();
+    tera.set_escape_fn(esc);
+    let rendered = tera
+        .add_raw_template("book.html", TEMPLATE)
+        .and_then(|()| tera.render("book.html", &ctx));
+    match rendered {
         Ok(html) => html,
         // The template is the crate's own: a failure is a bug, shown on the page.
         Err(e) => format!(
@@ -430,6 +437,26 @@ mod page_tests {
         assert!(
             !html.contains("http://") && !html.contains("<script"),
             "{html}"
+        );
+    }
+
+    /// A node's interface named with ESC and BEL (`ip link add
+    /// "$(printf 'x\033]0;PWN\007y')" ...`) reached the page raw through a
+    /// drift sentence, which the template escaped with its own escaper
+    /// (the ninth probe of issue 21): every value of the page goes through
+    /// the one escaper.
+    #[test]
+    fn a_drift_sentence_reaches_the_page_without_control_characters() {
+        let mut r = report();
+        r.blocks[0].commands[0].differences =
+            vec!["route -n: the lab has the row `10.9.9.0 U x\u{1b}]0;PWN\u{7}y`".into()];
+        r.blocks[0].commands[0].command = "route -n \u{1b}[2J".into();
+        let html = super::page(&r, None);
+        assert!(!html.contains("internal error"), "{html}");
+        assert!(html.contains("PWN"), "{html}");
+        assert!(
+            !html.contains('\u{1b}') && !html.contains('\u{7}'),
+            "a control character reached the page"
         );
     }
 }

@@ -311,6 +311,14 @@ fn check_path(path: &Path, state_root: &Path) -> Result<(), String> {
         }
         Err(e) => return Err(e.to_string()),
     }
+    // A lab's `nodes` and `pods` (links from its state folder) and its
+    // nodes' roots: the files of running nodes and pods.
+    if crate::places::real_path(&dest).starts_with(crate::places::MOUNTS_ROOT) {
+        return Err(format!(
+            "is inside {}, the files of a lab's nodes and pods; write reports elsewhere",
+            crate::places::MOUNTS_ROOT
+        ));
+    }
     if let Some(lab_dir) = inside_lab_state(&dest, state_root) {
         return Err(format!(
             "is inside the state folder {} of a lab (its state, keys and log); write reports elsewhere",

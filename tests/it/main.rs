@@ -29,6 +29,7 @@ mod probe5;
 mod probe6;
 mod probe7;
 mod probe8;
+mod probe9;
 mod probe_findings;
 mod report;
 mod report_paths;

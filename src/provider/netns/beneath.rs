@@ -15,11 +15,56 @@ use std::ffi::{CStr, CString};
 /// Bind `src` onto `root/parts[0]/parts[1]/...`, making the folders that
 /// are missing (0755), following no symbolic link below `root`.
 pub(super) fn bind(src: &CStr, root: &CStr, parts: &[CString]) -> std::io::Result<()> {
+    let fd = open_beneath(root, parts)?;
+    let path = fd_path(fd);
+    // SAFETY: NUL-terminated strings; `fd` opened here, closed once.
+    unsafe {
+        let rc = libc::mount(
+            src.as_ptr(),
+            path.as_ptr() as *const libc::c_char,
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        );
+        let e = std::io::Error::last_os_error();
+        libc::close(fd);
+        if rc != 0 { Err(e) } else { Ok(()) }
+    }
+}
+
+/// Bind the folder `root/parts[0]/...` onto `dst`, opening the source as
+/// [`bind`] opens a target: a pod's `/run` and `/root` are bound from
+/// `run` and `root` of the pod's own folder, which the pod can replace by
+/// a link to a host folder; the next entry bound that host folder as the
+/// pod's `/run`, writable, and `lab apply` made `run/netns` in it (the
+/// ninth probe of issue 21).
+pub(super) fn bind_from(root: &CStr, parts: &[CString], dst: &CStr) -> std::io::Result<()> {
+    let fd = open_beneath(root, parts)?;
+    let path = fd_path(fd);
+    // SAFETY: NUL-terminated strings; `fd` opened here, closed once.
+    unsafe {
+        let rc = libc::mount(
+            path.as_ptr() as *const libc::c_char,
+            dst.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        );
+        let e = std::io::Error::last_os_error();
+        libc::close(fd);
+        if rc != 0 { Err(e) } else { Ok(()) }
+    }
+}
+
+/// Make (0755) and open `root/parts[0]/parts[1]/...`, each folder below the
+/// last with `O_NOFOLLOW`: a link on the way is an error (`ELOOP`,
+/// `ENOTDIR`), never followed. Returns the open folder (close it).
+pub(super) fn open_beneath(root: &CStr, parts: &[CString]) -> std::io::Result<libc::c_int> {
     const DIR: libc::c_int =
         libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
     let err = std::io::Error::last_os_error;
     // SAFETY: system calls on NUL-terminated strings made before the fork
-    // and on fds opened here (each closed once).
+    // and on fds opened here (each closed once but the one returned).
     unsafe {
         let mut fd = libc::open(root.as_ptr(), DIR);
         if fd < 0 {
@@ -45,18 +90,32 @@ pub(super) fn bind(src: &CStr, root: &CStr, parts: &[CString]) -> std::io::Resul
                 return Err(e);
             }
         }
-        let path = fd_path(fd);
-        let rc = libc::mount(
-            src.as_ptr(),
-            path.as_ptr() as *const libc::c_char,
-            std::ptr::null(),
-            libc::MS_BIND,
-            std::ptr::null(),
-        );
-        let e = err();
-        libc::close(fd);
-        if rc != 0 { Err(e) } else { Ok(()) }
+        Ok(fd)
     }
+}
+
+/// `root/rel` made as [`open_beneath`] makes it, in `lab` itself (a pod's
+/// folders, before its entry): a link the pod planted there is an error.
+pub fn make_beneath(root: &std::path::Path, rel: &std::path::Path) -> crate::Result<()> {
+    let shown = root.join(rel);
+    let io = |e: std::io::Error| {
+        crate::error::LabError::io(
+            format!(
+                "creating {} (a symbolic link on the way is not followed)",
+                shown.display()
+            ),
+            e,
+        )
+    };
+    let c = |s: &std::ffi::OsStr| {
+        use std::os::unix::ffi::OsStrExt;
+        CString::new(s.as_bytes()).map_err(|e| io(std::io::Error::other(e)))
+    };
+    let parts = rel.iter().map(c).collect::<crate::Result<Vec<CString>>>()?;
+    let fd = open_beneath(&c(root.as_os_str())?, &parts).map_err(io)?;
+    // SAFETY: `fd` was opened by `open_beneath` and is closed once.
+    unsafe { libc::close(fd) };
+    Ok(())
 }
 
 /// `/proc/self/fd/N`, NUL-terminated, without allocating.
@@ -83,6 +142,21 @@ fn fd_path(fd: libc::c_int) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::fd_path;
+
+    #[test]
+    fn a_pods_folder_is_made_without_following_a_link_it_planted() {
+        let t = tempfile::tempdir().unwrap();
+        let pod = t.path().join("pod");
+        let host = t.path().join("host");
+        std::fs::create_dir_all(&pod).unwrap();
+        std::fs::create_dir(&host).unwrap();
+        std::os::unix::fs::symlink(&host, pod.join("run")).unwrap();
+        let r = super::make_beneath(&pod, std::path::Path::new("run/netns"));
+        assert!(r.is_err(), "a link on the way was followed");
+        assert_eq!(std::fs::read_dir(&host).unwrap().count(), 0);
+        super::make_beneath(&pod, std::path::Path::new("tmp/a")).unwrap();
+        assert!(pod.join("tmp/a").is_dir());
+    }
 
     #[test]
     fn an_fds_path_is_its_number_under_proc_self_fd() {

@@ -120,6 +120,8 @@ pub(super) enum Op {
     Join(CString),
     /// Bind a folder below a root the node can change (see `beneath`).
     BindBeneath(CString, CString, Vec<CString>),
+    /// Bind onto a path a folder below a root the pod can change.
+    BindFrom(CString, Vec<CString>, CString),
 }
 
 /// `struct mount_attr` of `mount_setattr(2)`.
@@ -248,6 +250,9 @@ impl Op {
                 Op::BindBeneath(src, root, parts) => {
                     return super::beneath::bind(src, root, parts);
                 }
+                Op::BindFrom(root, parts, dst) => {
+                    return super::beneath::bind_from(root, parts, dst);
+                }
                 Op::Symlink(target, link) => {
                     if libc::symlink(target.as_ptr(), link.as_ptr()) != 0
                         && std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST)
@@ -300,8 +305,19 @@ impl NodeSetup {
         // a user namespace copied from the host is locked, and
         // `pivot_root` refuses a locked new root).
         let mut before = vec![Op::bind(r, r, libc::MS_REC)?];
-        before.push(Op::bind(&self.run, &inside("run"), 0)?);
-        before.push(Op::bind(&self.home, &inside("root"), 0)?);
+        for (own, at) in [(&self.run, "run"), (&self.home, "root")] {
+            let (Some(dir), Some(name)) = (own.parent(), own.file_name()) else {
+                return Err(LabError::Internal(format!(
+                    "{} names no folder",
+                    own.display()
+                )));
+            };
+            before.push(Op::BindFrom(
+                cstr(dir)?,
+                vec![cstr(name)?],
+                cstr(inside(at))?,
+            ));
+        }
         for d in HOST_READ_ONLY {
             let host = Path::new("/").join(d);
             let is_dir = std::fs::symlink_metadata(&host).is_ok_and(|m| m.is_dir());

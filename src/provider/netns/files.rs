@@ -129,7 +129,7 @@ impl Layout {
 }
 
 /// Where the nodes' overlays of lab `lab` are mounted.
-pub const MOUNTS_DIR: &str = "/run/lab-root";
+pub const MOUNTS_DIR: &str = crate::places::MOUNTS_ROOT;
 
 pub fn lab_mounts(lab: &str) -> PathBuf {
     Path::new(MOUNTS_DIR).join(lab)
@@ -421,26 +421,30 @@ pub fn nginx_conf(l: &Layout, pod: &str, node: &str, port: u16) -> String {
 /// The most of one log `collect_logs` copies.
 pub const MAX_LOG_BYTES: u64 = 16 << 20;
 
-/// Copy `from` to `to` if it is a regular file that really is inside `own`
-/// (symlinks resolved), and at most [`MAX_LOG_BYTES`] of it.
+/// Copy `from` to `to` if it is a regular file inside `own`, reached
+/// from `own` without following any symbolic link (`openat2` with
+/// `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`: one walk, no check before it
+/// that the node could race), and at most [`MAX_LOG_BYTES`] of it. A node
+/// that swapped its `/run/flannel` for a link to a host folder between a
+/// check and the open made `lab verify` copy the host's file (the ninth
+/// probe of issue 21).
 pub fn copy_own_file(from: &Path, own: &Path, to: &Path) -> bool {
+    use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat2};
     use std::io::Read;
-    let (Ok(real), Ok(own)) = (std::fs::canonicalize(from), std::fs::canonicalize(own)) else {
+    let Ok(rel) = from.strip_prefix(own) else {
         return false;
     };
-    if !real.starts_with(&own) || !std::fs::metadata(&real).is_ok_and(|m| m.is_file()) {
-        return false;
-    }
-    // The node may swap the file between the check and the open: never
-    // through a link, never waiting on a FIFO, only a regular file.
-    use std::os::unix::fs::OpenOptionsExt;
-    let Ok(f) = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
-        .open(&real)
-    else {
+    let Ok(top) = std::fs::File::open(own) else {
         return false;
     };
+    // Never waiting on a FIFO, never a terminal, only a regular file.
+    let how = OpenHow::new()
+        .flags(OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
+        .resolve(ResolveFlag::RESOLVE_BENEATH | ResolveFlag::RESOLVE_NO_SYMLINKS);
+    let Ok(fd) = openat2(&top, rel, how) else {
+        return false;
+    };
+    let f = std::fs::File::from(fd);
     if !f.metadata().is_ok_and(|m| m.is_file()) {
         return false;
     }
@@ -451,6 +455,51 @@ pub fn copy_own_file(from: &Path, own: &Path, to: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ninth probe of issue 21: a node swapping its `/run/flannel`
+    /// with a link to a host folder (`renameat2(RENAME_EXCHANGE)` in a
+    /// loop) made `lab verify` copy the host's `subnet.env` into the
+    /// artifacts (1 of 25 runs by hand): the check resolved the real
+    /// folder, the open a moment later followed the link.
+    #[test]
+    fn a_folder_a_node_swaps_for_a_link_is_never_followed() {
+        let t = tempfile::tempdir().unwrap();
+        let own = t.path().join("nodes/node1");
+        let run = own.join("run");
+        std::fs::create_dir_all(run.join("flannel")).unwrap();
+        std::fs::write(run.join("flannel/subnet.env"), "FLANNEL_SUBNET=own\n").unwrap();
+        let host = t.path().join("host");
+        std::fs::create_dir(&host).unwrap();
+        std::fs::write(host.join("subnet.env"), "HOST SECRET\n").unwrap();
+        std::os::unix::fs::symlink(&host, run.join("link")).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let swapper = {
+            let (stop, run) = (stop.clone(), run.clone());
+            std::thread::spawn(move || {
+                use nix::fcntl::{AT_FDCWD, RenameFlags, renameat2};
+                let (a, b) = (run.join("flannel"), run.join("link"));
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let _ = renameat2(AT_FDCWD, &a, AT_FDCWD, &b, RenameFlags::RENAME_EXCHANGE);
+                }
+            })
+        };
+        let to = t.path().join("out");
+        let mut leaked = 0;
+        for _ in 0..3000 {
+            let _ = std::fs::remove_file(&to);
+            if copy_own_file(&run.join("flannel/subnet.env"), &own, &to)
+                && std::fs::read_to_string(&to).unwrap().contains("HOST")
+            {
+                leaked += 1;
+            }
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        swapper.join().unwrap();
+        assert_eq!(
+            leaked, 0,
+            "the host's file was copied {leaked} times of 3000"
+        );
+    }
 
     #[test]
     fn a_log_that_a_node_links_out_of_its_folder_is_not_copied() {

@@ -78,9 +78,11 @@ impl Step<NetnsCtx> for Pods {
         let mut daemons = Vec::new();
         for (p, ns) in placements.iter().zip(&pod_ns) {
             let dir = ctx.layout.pod_dir(&p.name);
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+            // The pod's own folders: a link it planted there is not followed.
             for sub in ["tmp", "run/netns", "root"] {
-                std::fs::create_dir_all(dir.join(sub))
-                    .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+                super::super::beneath::make_beneath(&dir, std::path::Path::new(sub))?;
             }
             let conf = ctx.layout.nginx_conf(&p.name);
             // The pod's folder is bound into the pod: no link of its followed.
