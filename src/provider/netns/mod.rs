@@ -21,6 +21,7 @@ pub mod entry;
 pub mod files;
 pub mod flanneld;
 pub mod limits;
+mod mount_op;
 pub mod names;
 pub mod netlink;
 mod node_write;
