@@ -120,15 +120,7 @@ impl History {
         }
         let had_lock = std::fs::symlink_metadata(lock_path(path)).is_ok();
         let recovered = (|| {
-            let lock =
-                open_lock(path, true).map_err(|e| bad(path, format!("its lock file: {e}")))?;
-            // SAFETY: flock on a file descriptor this process owns.
-            if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-                return Err(LabError::Busy {
-                    name: path.display().to_string(),
-                    holder: "another `lab nightly`".into(),
-                });
-            }
+            let _lock = writer_lock(path)?;
             let conn = Connection::open_with_flags(
                 path,
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -150,14 +142,7 @@ impl History {
     }
 
     fn lock_and_open(path: &Path) -> Result<History> {
-        let lock = open_lock(path, true).map_err(|e| bad(path, format!("its lock file: {e}")))?;
-        // SAFETY: flock on a file descriptor this process owns.
-        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            return Err(LabError::Busy {
-                name: path.display().to_string(),
-                holder: "another `lab nightly`".into(),
-            });
-        }
+        let lock = writer_lock(path)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -369,4 +354,19 @@ fn journal_path(path: &Path) -> PathBuf {
 /// half done (SQLite rolls it back on the next write access).
 fn hot_journal(path: &Path) -> bool {
     std::fs::symlink_metadata(journal_path(path)).is_ok_and(|m| m.is_file() && m.len() > 0)
+}
+
+/// The writers' lock of the history at `path` (`<db>.lock`, an exclusive
+/// `flock`), held as long as the file returned is open; busy if another
+/// writer holds it.
+fn writer_lock(path: &Path) -> Result<std::fs::File> {
+    let lock = open_lock(path, true).map_err(|e| bad(path, format!("its lock file: {e}")))?;
+    // SAFETY: flock on a file descriptor this process owns.
+    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return Err(LabError::Busy {
+            name: path.display().to_string(),
+            holder: "another `lab nightly`".into(),
+        });
+    }
+    Ok(lock)
 }

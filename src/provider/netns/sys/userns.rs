@@ -39,14 +39,11 @@ pub const IDENTITY_MAP: &str = "0 0 4294967295\n";
 /// The cloned child's stack: it makes a few system calls and no call deeper.
 const STACK_BYTES: usize = 16 * 1024;
 
-/// The child: none of lab's files (its lock, its output pipes: lab killed,
-/// nothing of it stays open here), all signals blocked (lab's handlers are
-/// not its), a parent death signal (it ends with the thread that made it;
-/// if that already ended, it ends now), then a pause until it is killed.
-/// Raw system calls only: it shares lab's memory, and libc's wrappers would
-/// write `errno` into the cloning thread's. `parent` is lab's PID.
-extern "C" fn hold(parent: *mut c_void) -> libc::c_int {
-    // SAFETY: system calls on a stack value; none returns an error here.
+/// A cloned child's first step: none of lab's files (its copies closed:
+/// lab killed, nothing of it stays open here) and none of its signal
+/// handlers (every signal blocked). Raw system calls on a stack value.
+fn forget_lab() {
+    // SAFETY: system calls on a stack value; neither fails here.
     unsafe {
         libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32);
         let all: [u64; 1] = [!0];
@@ -57,6 +54,19 @@ extern "C" fn hold(parent: *mut c_void) -> libc::c_int {
             std::ptr::null_mut::<u64>(),
             8usize,
         );
+    }
+}
+
+/// The child: none of lab's files (its lock, its output pipes: lab killed,
+/// nothing of it stays open here), all signals blocked (lab's handlers are
+/// not its), a parent death signal (it ends with the thread that made it;
+/// if that already ended, it ends now), then a pause until it is killed.
+/// Raw system calls only: it shares lab's memory, and libc's wrappers would
+/// write `errno` into the cloning thread's. `parent` is lab's PID.
+extern "C" fn hold(parent: *mut c_void) -> libc::c_int {
+    forget_lab();
+    // SAFETY: system calls on a stack value; none returns an error here.
+    unsafe {
         libc::syscall(libc::SYS_prctl, libc::PR_SET_PDEATHSIG, libc::SIGKILL);
         if libc::syscall(libc::SYS_getppid) != parent as libc::c_long {
             libc::syscall(libc::SYS_exit, 0);
@@ -142,19 +152,7 @@ impl Holder {
 /// over the host's in its private copy of the mounts. Exit status: 0, or
 /// the step that was refused (1-3).
 extern "C" fn try_mounts(_: *mut c_void) -> libc::c_int {
-    // None of lab's files, none of its signal handlers (as [`hold`]).
-    // SAFETY: system calls on a stack value.
-    unsafe {
-        libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32);
-        let all: [u64; 1] = [!0];
-        libc::syscall(
-            libc::SYS_rt_sigprocmask,
-            libc::SIG_BLOCK,
-            all.as_ptr(),
-            std::ptr::null_mut::<u64>(),
-            8usize,
-        );
-    }
+    forget_lab();
     let mount = |src: &[u8], dst: &[u8], fs: &[u8], flags: libc::c_ulong| {
         let p = |b: &[u8]| {
             if b.is_empty() {
