@@ -362,6 +362,8 @@ pub fn differences(book: &Facts, lab: &Facts) -> (Vec<String>, bool) {
         differs |= book.status.is_some() && lab.status.is_some() && book.status != lab.status;
         differs |= book.status.is_some() && lab.status.is_none();
         differs |= book.title.is_some() && lab.title.is_some() && book.title != lab.title;
+        differs |=
+            book.pod_page.is_some() && lab.pod_page.is_some() && book.pod_page != lab.pod_page;
     }
     if !differs
         && !answered

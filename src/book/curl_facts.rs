@@ -52,6 +52,9 @@ pub struct Facts {
     pub status: Option<u16>,
     pub failure: Option<Failure>,
     pub title: Option<String>,
+    /// The page a netns pod serves names its pod and node (`NAME on
+    /// NODE`): which pod answered, where a book shows such a page.
+    pub pod_page: Option<String>,
 }
 
 impl fmt::Display for Facts {
@@ -68,6 +71,9 @@ impl fmt::Display for Facts {
         }
         if let Some(t) = &self.title {
             said.push(format!("the title `{t}`"));
+        }
+        if let Some(p) = &self.pod_page {
+            said.push(format!("the page `{p}`"));
         }
         if said.is_empty() {
             write!(f, "an answer")
@@ -140,6 +146,19 @@ fn title(l: &str) -> Option<String> {
     Some(crate::book::compare::squash(&l[i..j]))
 }
 
+/// A netns pod's page (`nginx-deployment-node1-0 on node1`): two names
+/// joined by ` on `, nothing else on the line.
+fn pod_page(l: &str) -> Option<String> {
+    let t = l.trim();
+    let (pod, node) = t.split_once(" on ")?;
+    let name = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+    };
+    (name(pod) && name(node)).then(|| t.to_string())
+}
+
 /// The status an HTTP error page's title names: three digits from 100 to
 /// 599, then the reason (`404 Not Found`).
 fn status_of_title(t: &str) -> Option<u16> {
@@ -192,6 +211,9 @@ pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
         if f.title.is_none() {
             f.title = title(l);
         }
+        if f.pod_page.is_none() {
+            f.pod_page = pod_page(l);
+        }
         if f.failure.is_none()
             && let Some((n, msg)) = error_line(l)
         {
@@ -223,7 +245,7 @@ pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
             Some(false)
         }
         None if f.failure.is_some() => Some(false),
-        None if f.status.is_some() || f.title.is_some() => Some(true),
+        None if f.status.is_some() || f.title.is_some() || f.pod_page.is_some() => Some(true),
         // Lines that are no error: a page, or the exchange of -v.
         None if lines.iter().any(|l| !l.trim().is_empty()) => Some(true),
         None => None,

@@ -341,3 +341,26 @@ fn an_error_page_names_its_status_and_the_authors_note_claims_nothing() {
     // Words in brackets that are no note about a cut are output.
     assert_eq!(facts(&lines("[ok]"), None).answered, Some(true));
 }
+
+/// The tenth probe's false green: a book showing node2's pod's page where
+/// node1's own pod answered was a match (the page was never compared).
+/// Where both pages are a netns pod's (`NAME on NODE`), which pod answered
+/// is compared; a real nginx page in the book is still compared by its
+/// answer alone.
+#[test]
+fn which_pod_answered_is_compared_where_both_pages_name_it() {
+    let lab = facts(&lines("nginx-deployment-node1-0 on node1"), Some(0));
+    let other = facts(&lines("nginx-deployment-node2-0 on node2"), None);
+    assert_eq!(
+        differences(&other, &lab).0,
+        [
+            "curl: the book shows an answer (the page `nginx-deployment-node2-0 on node2`); the lab shows an answer (the page `nginx-deployment-node1-0 on node1`)"
+        ]
+    );
+    let same = facts(&lines("nginx-deployment-node1-0 on node1"), None);
+    assert_eq!(differences(&same, &lab), (vec![], true));
+    let welcome = facts(&lines("<title>Welcome to nginx!</title>"), None);
+    assert_eq!(welcome.pod_page, None);
+    assert_eq!(differences(&welcome, &lab), (vec![], true));
+    assert_eq!(facts(&lines("Turn the light on now"), None).pod_page, None);
+}
