@@ -7,11 +7,7 @@
 //! pod or probe can make a user namespace (`unshare -U`).
 
 use crate::labs::{TestLab, namespaces_of, text};
-use lab::provider::netns::files::Layout;
-use lab::provider::netns::session::NetnsSession;
-use lab::report::Reporter;
 use lab::session::Session;
-use std::time::Duration;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -24,14 +20,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn a_probe_cannot_write_host_files_nor_signal_host_processes() {
     let lab = TestLab::chapter4("cfn");
     lab.up(&[]);
-    let session = NetnsSession::new(
-        &lab.name,
-        &Layout::new(lab.dir()),
-        ["node1".to_string()],
-        Some(Duration::from_secs(30)),
-        &Reporter::quiet(),
-    )
-    .unwrap();
+    let session = lab.node1_session();
     // Host paths: a fresh folder of this test's, and places a probe's root
     // has too (read-only there).
     let host = tempfile::tempdir().unwrap();

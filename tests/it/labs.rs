@@ -32,6 +32,29 @@ pub struct TestLab {
 }
 
 impl TestLab {
+    /// A session on node1 of this lab (up), as lab's library makes it:
+    /// 30 s a command.
+    pub fn node1_session(&self) -> lab::provider::netns::session::NetnsSession {
+        lab::provider::netns::session::NetnsSession::new(
+            &self.name,
+            &lab::provider::netns::files::Layout::new(self.dir()),
+            ["node1".to_string()],
+            Some(std::time::Duration::from_secs(30)),
+            &lab::report::Reporter::quiet(),
+        )
+        .unwrap()
+    }
+
+    /// The pod the lab file places on `node`.
+    pub fn pod_on(&self, node: &str) -> lab::testbed::PodPlacement {
+        lab::spec::load_file(&self.file(), lab::spec::LoadOptions::default())
+            .unwrap()
+            .placements()
+            .into_iter()
+            .find(|p| p.node == node)
+            .unwrap_or_else(|| panic!("a pod on {node}"))
+    }
+
     /// A copy of `labs/<lab>` named uniquely; `edit` may change lab.yaml's text.
     pub fn new(lab: &str, prefix: &str, edit: impl FnOnce(String) -> String) -> TestLab {
         require_root();

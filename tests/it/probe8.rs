@@ -205,26 +205,12 @@ fn output_cut_below_its_header_or_by_a_rule_is_never_a_match() {
 #[test]
 fn a_pod_cannot_write_its_nodes_files() {
     use crate::labs::TestLab;
-    use lab::provider::netns::files::Layout;
-    use lab::provider::netns::session::NetnsSession;
-    use lab::report::Reporter;
+
     use lab::session::Session;
     let lab = TestLab::chapter4("p8w");
     lab.up(&[]);
-    let session = NetnsSession::new(
-        &lab.name,
-        &Layout::new(lab.dir()),
-        ["node1".to_string()],
-        Some(std::time::Duration::from_secs(30)),
-        &Reporter::quiet(),
-    )
-    .unwrap();
-    let spec = lab::spec::load_file(&lab.file(), lab::spec::LoadOptions::default()).unwrap();
-    let p = spec
-        .placements()
-        .into_iter()
-        .find(|p| p.node == "node1")
-        .expect("a pod on node1");
+    let session = lab.node1_session();
+    let p = lab.pod_on("node1");
     let pod = p.pod_ref();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

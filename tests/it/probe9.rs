@@ -4,8 +4,6 @@
 
 use crate::labs::{TestLab, text};
 use lab::provider::netns::files::Layout;
-use lab::provider::netns::session::NetnsSession;
-use lab::report::Reporter;
 use lab::session::Session;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -21,20 +19,8 @@ fn try_as_pod_root(
     lab: &TestLab,
     cmd: impl Fn(&str) -> String,
 ) -> Result<(String, PathBuf), String> {
-    let session = NetnsSession::new(
-        &lab.name,
-        &Layout::new(lab.dir()),
-        ["node1".to_string()],
-        Some(Duration::from_secs(30)),
-        &Reporter::quiet(),
-    )
-    .unwrap();
-    let spec = lab::spec::load_file(&lab.file(), lab::spec::LoadOptions::default()).unwrap();
-    let p = spec
-        .placements()
-        .into_iter()
-        .find(|p| p.node == "node1")
-        .expect("a pod on node1");
+    let session = lab.node1_session();
+    let p = lab.pod_on("node1");
     let dir = std::path::absolute(Layout::new(lab.dir()).pod_dir(&p.name)).unwrap();
     let pod = p.pod_ref();
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -9,11 +9,7 @@
 //! what root in a VM does.
 
 use crate::labs::{TestLab, text};
-use lab::provider::netns::files::Layout;
-use lab::provider::netns::session::NetnsSession;
-use lab::report::Reporter;
 use lab::session::Session;
-use std::time::Duration;
 
 /// Raw netlink from inside a node or pod: after a link dump (which makes
 /// the kernel give ids to the peers' namespaces), for every namespace id
@@ -124,20 +120,8 @@ fn a_node_cannot_change_its_labs_other_namespaces_by_namespace_id() {
 fn a_pod_has_no_net_admin_and_cannot_reach_its_nodes_namespace() {
     let lab = TestLab::chapter4("unp");
     lab.up(&[]);
-    let session = NetnsSession::new(
-        &lab.name,
-        &Layout::new(lab.dir()),
-        ["node1".to_string()],
-        Some(Duration::from_secs(30)),
-        &Reporter::quiet(),
-    )
-    .unwrap();
-    let spec = lab::spec::load_file(&lab.file(), lab::spec::LoadOptions::default()).unwrap();
-    let p = spec
-        .placements()
-        .into_iter()
-        .find(|p| p.node == "node1")
-        .expect("a pod on node1");
+    let session = lab.node1_session();
+    let p = lab.pod_on("node1");
     let pod = p.pod_ref();
     let before = links(&lab, "node1");
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -275,14 +259,7 @@ fn where_user_namespaces_cannot_be_made_netns_refuses_with_exit_4_and_makes_noth
 fn a_probe_cannot_reach_its_labs_other_namespaces_by_namespace_id() {
     let lab = TestLab::chapter4("unq");
     lab.up(&[]);
-    let session = NetnsSession::new(
-        &lab.name,
-        &Layout::new(lab.dir()),
-        ["node1".to_string()],
-        Some(Duration::from_secs(30)),
-        &Reporter::quiet(),
-    )
-    .unwrap();
+    let session = lab.node1_session();
     let before: Vec<String> = ["net", "nat", "node2"]
         .iter()
         .map(|ns| links(&lab, ns))
