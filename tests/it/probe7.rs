@@ -56,18 +56,7 @@ fn a_report_never_replaces_a_labs_claim() {
     let before = std::fs::read(&claim).unwrap();
     let link = lab.path().join("report.json");
     std::os::unix::fs::symlink(&claim, &link).unwrap();
-    let mut said = Vec::new();
-    for target in [&claim, &link] {
-        let o = crate::harness::lab_cmd_in(state.path())
-            .args(["verify", &name, "--json"])
-            .arg(target)
-            .output()
-            .unwrap();
-        said.push((
-            o.status.code(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        ));
-    }
+    let said = each_exit(state.path(), &["verify", &name, "--json"], &[&claim, &link]);
     let after = std::fs::read(&claim).unwrap_or_default();
     // Put back what a failing run replaced, so that `destroy` cleans up.
     std::fs::write(&claim, &before).unwrap();
@@ -102,18 +91,11 @@ fn a_picture_never_replaces_a_labs_claim_or_state() {
         std::fs::read(&claim).unwrap(),
         std::fs::read(&state_file).unwrap(),
     );
-    let mut said = Vec::new();
-    for target in [&claim, &state_file] {
-        let o = crate::harness::lab_cmd_in(state.path())
-            .args(["graph", &name, "--out"])
-            .arg(target)
-            .output()
-            .unwrap();
-        said.push((
-            o.status.code(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        ));
-    }
+    let said = each_exit(
+        state.path(),
+        &["graph", &name, "--out"],
+        &[&claim, &state_file],
+    );
     let after = (
         std::fs::read(&claim).unwrap_or_default(),
         std::fs::read(&state_file).unwrap_or_default(),
@@ -131,4 +113,26 @@ fn a_picture_never_replaces_a_labs_claim_or_state() {
     }
     assert!(after == before, "the claim or the state was replaced");
     assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
+}
+
+/// `lab ARGS TARGET` for each of `targets`: its exit code and stderr.
+fn each_exit(
+    state: &std::path::Path,
+    args: &[&str],
+    targets: &[&std::path::Path],
+) -> Vec<(Option<i32>, String)> {
+    targets
+        .iter()
+        .map(|target| {
+            let o = crate::harness::lab_cmd_in(state)
+                .args(args)
+                .arg(target)
+                .output()
+                .unwrap();
+            (
+                o.status.code(),
+                String::from_utf8_lossy(&o.stderr).into_owned(),
+            )
+        })
+        .collect()
 }
