@@ -17,19 +17,7 @@ use std::ffi::{CStr, CString};
 pub(super) fn bind(src: &CStr, root: &CStr, parts: &[CString]) -> std::io::Result<()> {
     let fd = open_beneath(root, parts)?;
     let path = fd_path(fd);
-    // SAFETY: NUL-terminated strings; `fd` opened here, closed once.
-    unsafe {
-        let rc = libc::mount(
-            src.as_ptr(),
-            path.as_ptr() as *const libc::c_char,
-            std::ptr::null(),
-            libc::MS_BIND,
-            std::ptr::null(),
-        );
-        let e = std::io::Error::last_os_error();
-        libc::close(fd);
-        if rc != 0 { Err(e) } else { Ok(()) }
-    }
+    bind_and_close(src.as_ptr(), path.as_ptr() as *const libc::c_char, fd)
 }
 
 /// Bind the folder `root/parts[0]/...` onto `dst`, opening the source as
@@ -41,15 +29,21 @@ pub(super) fn bind(src: &CStr, root: &CStr, parts: &[CString]) -> std::io::Resul
 pub(super) fn bind_from(root: &CStr, parts: &[CString], dst: &CStr) -> std::io::Result<()> {
     let fd = open_beneath(root, parts)?;
     let path = fd_path(fd);
-    // SAFETY: NUL-terminated strings; `fd` opened here, closed once.
+    bind_and_close(path.as_ptr() as *const libc::c_char, dst.as_ptr(), fd)
+}
+
+/// `mount(src, dst, MS_BIND)`, then close `fd` (the folder one of them
+/// names through `/proc/self/fd`), whatever the mount gave. System calls
+/// only: safe between fork and exec.
+fn bind_and_close(
+    src: *const libc::c_char,
+    dst: *const libc::c_char,
+    fd: libc::c_int,
+) -> std::io::Result<()> {
+    // SAFETY: NUL-terminated strings the caller keeps alive; `fd` opened by
+    // the caller, closed here once.
     unsafe {
-        let rc = libc::mount(
-            path.as_ptr() as *const libc::c_char,
-            dst.as_ptr(),
-            std::ptr::null(),
-            libc::MS_BIND,
-            std::ptr::null(),
-        );
+        let rc = libc::mount(src, dst, std::ptr::null(), libc::MS_BIND, std::ptr::null());
         let e = std::io::Error::last_os_error();
         libc::close(fd);
         if rc != 0 { Err(e) } else { Ok(()) }
