@@ -45,6 +45,16 @@ pub const SUBNET_ENV: &str = "/run/flannel/subnet.env";
 /// Where the netns stand-in for flanneld writes its log.
 pub const NETNS_LOG: &str = "/run/flannel/flanneld.log";
 
+/// A shell command that prints the file at `path` (on a node), refusing
+/// by type, before `cat` would wait on it, what is there and is not a
+/// regular file: a FIFO the node planted cost a whole command's bound, with
+/// a message that did not say why.
+fn read_regular(path: &str) -> String {
+    let q = crate::shell::quote(path);
+    let why = crate::shell::quote(&format!("{path} is not a regular file"));
+    format!("[ -f {q} ] || [ ! -e {q} ] || {{ echo {why} >&2; exit 1; }}; cat {q}")
+}
+
 #[async_trait]
 impl Cni for FlannelConfig {
     fn name(&self) -> &'static str {
@@ -98,11 +108,7 @@ impl Cni for FlannelConfig {
 
     async fn log(&self, session: &dyn Session, runs: Runs, node: &str) -> Result<Output> {
         match runs {
-            Runs::HostDaemon => {
-                session
-                    .output(node, &format!("cat {NETNS_LOG}"), None)
-                    .await
-            }
+            Runs::HostDaemon => session.output(node, &read_regular(NETNS_LOG), None).await,
             Runs::KubernetesPods => {
                 let field = format!("spec.nodeName={node}");
                 let pods = session
@@ -212,5 +218,37 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(out.stdout, "log\n");
+    }
+
+    /// A FIFO a node planted at its flanneld log cost `verify` two 20 s
+    /// bounds and said nothing of why (the tenth probe of issue 21): now it
+    /// is refused by type, naming the file, before `cat` would wait.
+    #[test]
+    fn a_log_that_is_not_a_regular_file_is_refused_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("flanneld.log");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let file = dir.path().join("ok.log");
+        std::fs::write(&file, "I1204 log\n").unwrap();
+        // `timeout` only ends a command that would wait: the test asks
+        // what it says, not how long it took.
+        let run = |p: &std::path::Path| {
+            std::process::Command::new("timeout")
+                .args(["10", "sh", "-c", &read_regular(&p.to_string_lossy())])
+                .output()
+                .unwrap()
+        };
+        let out = run(&fifo);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(
+            err.trim(),
+            format!("{} is not a regular file", fifo.display())
+        );
+        let out = run(&file);
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "I1204 log\n");
+        let out = run(&dir.path().join("none"));
+        assert!(!out.status.success());
     }
 }

@@ -92,6 +92,20 @@ impl Step<NetnsCtx> for Pods {
                 files::nginx_conf(&ctx.layout, &p.name, &p.node, p.port).as_bytes(),
                 0o644,
             )?;
+            // nginx opens its logs itself and would wait on a FIFO the pod
+            // planted for one (until the readiness bound, saying nothing of
+            // why): refused by type first, naming the file.
+            for log in ["access.log", "error.log"] {
+                let path = dir.join(log);
+                crate::input_file::regular_or_absent(&path).map_err(|e| LabError::Step {
+                    step: "pods with nginx".into(),
+                    message: format!(
+                        "pod {}'s {} {e} (made by the pod?); nginx would wait on it",
+                        p.name,
+                        path.display()
+                    ),
+                })?;
+            }
             let args: Vec<String> = ["-e", "stderr", "-c"]
                 .iter()
                 .map(|a| a.to_string())

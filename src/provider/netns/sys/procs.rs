@@ -147,23 +147,15 @@ pub fn spawn_daemon(
     log: &Path,
 ) -> Result<(i32, u64)> {
     use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
     use std::os::unix::process::CommandExt;
     let shown = format!("{} (in netns {netns})", exec::display(&cmd));
     // In the pod's own folder: a link made there is not followed, and a
     // FIFO the pod made there is not waited on (`apply` hung on one).
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(log)
-        .map_err(|e| LabError::io(format!("opening {}", log.display()), e))?;
-    if !out.metadata().is_ok_and(|m| m.is_file()) {
-        return Err(LabError::io(
-            format!("opening {}", log.display()),
-            std::io::Error::other("not a regular file (made by the pod?)"),
-        ));
-    }
+    let out =
+        crate::input_file::open_regular(std::fs::OpenOptions::new().create(true).append(true), log)
+            .map_err(|e| {
+                LabError::io(format!("opening {} (made by the pod?)", log.display()), e)
+            })?;
     let err = out
         .try_clone()
         .map_err(|e| LabError::io("duplicating a file", e))?;

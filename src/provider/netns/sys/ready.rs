@@ -22,21 +22,16 @@ pub struct Ready {
 /// waited on, and at most the log's last 64 KiB are read.
 fn tail(path: &Path) -> String {
     use std::io::{Read, Seek, SeekFrom};
-    use std::os::unix::fs::OpenOptionsExt;
     const MOST: u64 = 64 << 10;
-    let Ok(mut f) = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
+    let Ok(mut f) = crate::input_file::open_regular(std::fs::OpenOptions::new().read(true), path)
     else {
         return String::new();
     };
     let Ok(m) = f.metadata() else {
         return String::new();
     };
-    if !m.is_file()
-        || f.seek(SeekFrom::Start(m.len().saturating_sub(MOST)))
-            .is_err()
+    if f.seek(SeekFrom::Start(m.len().saturating_sub(MOST)))
+        .is_err()
     {
         return String::new();
     }
