@@ -57,11 +57,48 @@ async fn apply_inner(s: &Settings, rep: &Reporter) -> Result<Applied> {
     log_to_lab(rep, &lab.name);
     if st.phase == Phase::Applying {
         rep.info(format!(
-            "completing the interrupted switch ({}) with variant {variant}",
+            "completing the unfinished switch ({}) with variant {variant}",
             phase_text(&st)
         ));
     }
-    p.apply(&lab, &mut st, variant, rep).await?;
+    // A switch that fails says why to the commands that find it half done
+    // (`verify`, `status`); one interrupted by a signal or a kill says so.
+    st.apply_failed = None;
+    let r = p.apply(&lab, &mut st, variant, rep).await;
+    if let Err(e) = &r {
+        record_failure(&st.name, e);
+    }
+    r?;
     rep.info(format!("lab {} now runs variant {variant}", lab.name));
     Ok(Applied::Switched)
+}
+
+/// Record why an `apply` failed in the state it left half switched (not
+/// for a signal: that one was interrupted). Best effort: the error itself
+/// is what this `apply` reports.
+fn record_failure(name: &str, e: &LabError) {
+    if matches!(e, LabError::Interrupted) {
+        return;
+    }
+    if let Ok(Some(mut st)) = State::load(name)
+        && st.phase == Phase::Applying
+    {
+        st.apply_failed = Some(failure_text(e));
+        let _ = st.save();
+    }
+}
+
+/// An error as one line of at most 300 characters, for the state file.
+fn failure_text(e: &LabError) -> String {
+    let one: String = e
+        .to_string()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    match one.char_indices().nth(300) {
+        Some((i, _)) => format!("{}...", &one[..i]),
+        None => one,
+    }
 }

@@ -94,8 +94,12 @@ pub fn running(arg: Option<String>, need: Need) -> Result<Running> {
                 )));
             }
             Phase::Applying => {
+                let how = match &st.apply_failed {
+                    Some(why) => format!("failed ({why})"),
+                    None => "was interrupted".to_string(),
+                };
                 return Err(LabError::NeedsRepair(format!(
-                    "lab '{name}' is half switched: its `lab apply --variant {}` was interrupted; run it again to complete it",
+                    "lab '{name}' is half switched: its `lab apply --variant {}` {how}; run it again to complete it",
                     st.applying.as_deref().unwrap_or("V")
                 )));
             }
@@ -174,8 +178,9 @@ pub fn phase_text(st: &State) -> String {
         Phase::Applying => format!("applying {}", st.applying.as_deref().unwrap_or("?")),
         Phase::Destroying => "destroying".to_string(),
     };
-    match busy {
-        Some(h) => format!("{what}, by {h}"),
-        None => format!("{what}, interrupted"),
+    match (busy, &st.apply_failed) {
+        (Some(h), _) => format!("{what}, by {h}"),
+        (None, Some(why)) if st.phase == Phase::Applying => format!("{what}, failed: {why}"),
+        (None, _) => format!("{what}, interrupted"),
     }
 }

@@ -93,6 +93,10 @@ pub struct State {
     /// changes (phase [`Phase::Applying`]).
     #[serde(default)]
     pub applying: Option<String>,
+    /// Why the last `apply` failed (not interrupted), recorded with the
+    /// phase it left ([`Phase::Applying`]); cleared when `apply` starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_failed: Option<String>,
     /// This bring-up of the lab: the mark its host-wide resources carry
     /// ([`claim`]).
     #[serde(default)]
@@ -131,6 +135,7 @@ impl State {
             variant: variant.to_string(),
             phase: Phase::Creating,
             applying: None,
+            apply_failed: None,
             instance: Some(new_instance_id()),
             instance_of: lab.instance_of.clone(),
             provider_state,

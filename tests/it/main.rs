@@ -19,6 +19,7 @@ mod known_drift;
 mod kubectl;
 mod labs;
 mod lesser;
+mod lesser2;
 mod lifecycle;
 mod mesh;
 mod netns;

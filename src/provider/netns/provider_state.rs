@@ -220,6 +220,7 @@ mod tests {
             variant: "broken".into(),
             phase: crate::state::Phase::Creating,
             applying: None,
+            apply_failed: None,
             instance: None,
             instance_of: None,
             provider_state: s.to_value(),
