@@ -91,6 +91,17 @@ pub(super) fn open_beneath(root: &CStr, parts: &[CString]) -> std::io::Result<li
 /// `root/rel` made as [`open_beneath`] makes it, in `lab` itself (a pod's
 /// folders, before its entry): a link the pod planted there is an error.
 pub fn make_beneath(root: &std::path::Path, rel: &std::path::Path) -> crate::Result<()> {
+    make_beneath_mode(root, rel, None)
+}
+
+/// [`make_beneath`], then `root/rel` (made or found) given `mode` through
+/// the folder it opened (`fchmod`), never a path resolved again: a node's
+/// own folders, which the node can replace by links.
+pub fn make_beneath_mode(
+    root: &std::path::Path,
+    rel: &std::path::Path,
+    mode: Option<u32>,
+) -> crate::Result<()> {
     let shown = root.join(rel);
     let io = |e: std::io::Error| {
         crate::error::LabError::io(
@@ -108,8 +119,15 @@ pub fn make_beneath(root: &std::path::Path, rel: &std::path::Path) -> crate::Res
     let parts = rel.iter().map(c).collect::<crate::Result<Vec<CString>>>()?;
     let fd = open_beneath(&c(root.as_os_str())?, &parts).map_err(io)?;
     // SAFETY: `fd` was opened by `open_beneath` and is closed once.
-    unsafe { libc::close(fd) };
-    Ok(())
+    let chmod = unsafe {
+        let rc = mode.map_or(0, |m| libc::fchmod(fd, m as libc::mode_t));
+        let e = std::io::Error::last_os_error();
+        libc::close(fd);
+        if rc != 0 { Err(e) } else { Ok(()) }
+    };
+    chmod.map_err(|e| {
+        crate::error::LabError::io(format!("setting the mode of {}", shown.display()), e)
+    })
 }
 
 /// `/proc/self/fd/N`, NUL-terminated, without allocating.

@@ -18,9 +18,11 @@
 //! so a node that fills it gets `ENOSPC`, never the host's RAM
 //! ([`tmpfs_bytes`]).
 
+use super::super::beneath;
 use super::super::ctx::NetnsCtx;
 use super::super::files;
 use super::super::files::write_file;
+use super::super::node_write::write_node_file;
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
 use crate::exec;
@@ -140,6 +142,32 @@ fn volatile_folders(root: &Path, lab: &str, bytes: u64) -> Result<()> {
     Ok(())
 }
 
+/// A node's own folders under `nodes` (the lab's tmpfs): its `/run`,
+/// root-owned 0755 all the way (sshd's privilege separation directory
+/// `/run/sshd` is checked for that), and its home (0700) with a `.bashrc`.
+/// The node can replace these by links (they are its `/run` and `/root`):
+/// each is made, and given its mode, below the last without following one
+/// (`beneath`), and `.bashrc` written as a node's file (`node_write`).
+fn node_folders(nodes: &Path, node: &str) -> Result<()> {
+    let own = nodes.join(node);
+    beneath::make_beneath_mode(nodes, Path::new(node), Some(0o755))?;
+    for (rel, mode) in [
+        ("run", 0o755),
+        ("run/netns", 0o755),
+        ("run/sshd", 0o755),
+        ("run/flannel", 0o755),
+        ("root", 0o700),
+    ] {
+        beneath::make_beneath_mode(&own, Path::new(rel), Some(mode))?;
+    }
+    write_node_file(
+        &own,
+        Path::new("root/.bashrc"),
+        files::BASHRC.as_bytes(),
+        0o644,
+    )
+}
+
 #[async_trait]
 impl Step<NetnsCtx> for StateFolder {
     async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
@@ -189,17 +217,9 @@ impl Step<NetnsCtx> for StateFolder {
             files::ssh_config(&l, &lab, &addrs, &ctx.exe).as_bytes(),
             0o644,
         )?;
+        let nodes = volatile_dir(&lab).join("nodes");
         for n in &ctx.lab.nodes {
-            let run = l.node_run(&n.name);
-            // The node's /run: root-owned 0755 all the way (sshd's privilege
-            // separation directory /run/sshd is checked for that).
-            mkdir(&run, 0o755)?;
-            for sub in ["netns", "sshd", "flannel"] {
-                mkdir(&run.join(sub), 0o755)?;
-            }
-            let home = l.node_home(&n.name);
-            mkdir(&home, 0o700)?;
-            write_file(&home.join(".bashrc"), files::BASHRC.as_bytes(), 0o644)?;
+            node_folders(&nodes, &n.name)?;
         }
         mkdir(&l.root.join("pods"), 0o755)?;
         ctx.save()
@@ -208,7 +228,54 @@ impl Step<NetnsCtx> for StateFolder {
 
 #[cfg(test)]
 mod tests {
-    use super::tmpfs_bytes;
+    use super::{node_folders, tmpfs_bytes};
+    use std::os::unix::fs::PermissionsExt;
+
+    /// `up` made a node's `run/{netns,sshd,flannel}` and home with
+    /// `create_dir_all` and `set_permissions`, which follow links: a node's
+    /// link there (were `up` ever to run over an old lab's tmpfs) would
+    /// have had `lab` make folders in, and chmod, a host folder (the tenth
+    /// probe of issue 21, by reading). Now nothing below `nodes` is
+    /// followed: the link is an error, the host folder untouched.
+    #[test]
+    fn a_nodes_folders_are_made_without_following_its_links() {
+        for planted in ["run", "run/flannel", "root"] {
+            let t = tempfile::tempdir().unwrap();
+            let nodes = t.path().join("nodes");
+            let host = t.path().join("host");
+            std::fs::create_dir_all(&host).unwrap();
+            std::fs::set_permissions(&host, std::fs::Permissions::from_mode(0o750)).unwrap();
+            let at = nodes.join("node1").join(planted);
+            std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink(&host, &at).unwrap();
+            let r = node_folders(&nodes, "node1");
+            assert!(r.is_err(), "{planted}: a link was followed");
+            assert_eq!(std::fs::read_dir(&host).unwrap().count(), 0, "{planted}");
+            let mode = std::fs::metadata(&host).unwrap().permissions().mode();
+            assert_eq!(
+                mode & 0o7777,
+                0o750,
+                "{planted}: the host folder's mode changed"
+            );
+        }
+        // Without links: every folder made, with its mode.
+        let t = tempfile::tempdir().unwrap();
+        let nodes = t.path().join("nodes");
+        std::fs::create_dir(&nodes).unwrap();
+        node_folders(&nodes, "node1").unwrap();
+        for (rel, want) in [
+            ("run", 0o755),
+            ("run/netns", 0o755),
+            ("run/sshd", 0o755),
+            ("run/flannel", 0o755),
+            ("root", 0o700),
+        ] {
+            let m = std::fs::metadata(nodes.join("node1").join(rel)).unwrap();
+            assert!(m.is_dir());
+            assert_eq!(m.permissions().mode() & 0o7777, want, "{rel}");
+        }
+        assert!(nodes.join("node1/root/.bashrc").is_file());
+    }
 
     #[test]
     fn the_nodes_files_are_bounded_by_the_lab_and_the_host() {
