@@ -58,3 +58,38 @@ fn a_failed_apply_is_told_as_failed_naming_the_fifo_a_pod_planted() {
         "status after a failed apply: {said}"
     );
 }
+
+/// One node that filled the lab's one tmpfs (104 MiB for chapter 4's
+/// nodes and pods together) left its lab's other nodes without space:
+/// node2 could not write a byte. Now each node's writable part (its
+/// overlay layer, `/run`, `/root`) is a tmpfs of its own, a share of the
+/// lab's bound: node1 fills its own, node2 still writes.
+#[test]
+fn a_node_that_fills_its_disk_leaves_the_other_nodes_room() {
+    let lab = TestLab::chapter4("l2d");
+    lab.up(&[]);
+    let out = lab.ssh(
+        "node1",
+        "dd if=/dev/zero of=/tmp/fill bs=1M count=400 2>&1; echo rc=$?",
+    );
+    let said = text(&out);
+    assert!(said.contains("No space left on device"), "{said}");
+    for node in ["node2", "master"] {
+        let out = lab.ssh(
+            node,
+            "dd if=/dev/zero of=/tmp/room bs=1M count=4 2>&1 && rm /tmp/room && echo wrote",
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("wrote"),
+            "{node} could not write 4 MiB while node1's disk was full: {}",
+            text(&out)
+        );
+    }
+    // node1's own share, still a bound: at most the lab's whole.
+    let out = lab.ssh("node1", "du -m /tmp/fill | cut -f1; rm -f /tmp/fill");
+    let held: u64 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{}", text(&out)));
+    assert!(held < 104, "node1 held {held} MiB: the lab's whole");
+}

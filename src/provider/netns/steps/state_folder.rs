@@ -16,7 +16,9 @@
 //! The tmpfs has a size, as a VM has a disk: what a node writes (its
 //! overlay layer holds its `/tmp`, `/var`, `/root`) is the host's memory,
 //! so a node that fills it gets `ENOSPC`, never the host's RAM
-//! ([`tmpfs_bytes`]).
+//! ([`tmpfs_bytes`]). Each node's folder is a tmpfs of its own, an equal
+//! share of that bound ([`Shares`]): a node that fills its disk does not
+//! take its lab's other nodes' room (the tenth probe of issue 21).
 
 use super::super::beneath;
 use super::super::ctx::NetnsCtx;
@@ -71,6 +73,25 @@ pub fn tmpfs_bytes(nodes: usize, pods: usize, mem_total: Option<u64>) -> u64 {
     match mem_total {
         Some(total) => want.min((total / 4).max(64 * MIB)),
         None => want,
+    }
+}
+
+/// The lab's bound cut in shares: each node's own tmpfs, and what is
+/// left for the shared one (the pods' folders). They add up to the bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shares {
+    pub node: u64,
+    pub shared: u64,
+}
+
+impl Shares {
+    /// `total` in `nodes + 1` equal parts (whole MiB, at least one): one
+    /// per node, the rest shared.
+    pub fn of(total: u64, nodes: usize) -> Shares {
+        const MIB: u64 = 1 << 20;
+        let node = (total / (nodes as u64 + 1) / MIB).max(1) * MIB;
+        let shared = total.saturating_sub(node * nodes as u64).max(node);
+        Shares { node, shared }
     }
 }
 
@@ -142,15 +163,51 @@ fn volatile_folders(root: &Path, lab: &str, bytes: u64) -> Result<()> {
     Ok(())
 }
 
+/// Mount the node's own tmpfs (`bytes`) on its folder `nodes/NODE`,
+/// unless one is there: the folder is opened without following a link and
+/// the mount's target is the open folder.
+fn node_tmpfs(lab: &str, nodes: &Path, node: &str, bytes: u64) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = nodes.join(node);
+    if is_mount_point(&dir) {
+        return Ok(());
+    }
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(&dir)
+        .map_err(|e| LabError::io(format!("opening {}", dir.display()), e))?;
+    let options = format!("mode=0755,size={bytes}");
+    let source = format!("lab.{lab}.{node}.files");
+    nix::mount::mount(
+        Some(source.as_str()),
+        format!("/proc/self/fd/{}", f.as_raw_fd()).as_str(),
+        Some("tmpfs"),
+        nix::mount::MsFlags::MS_NOSUID | nix::mount::MsFlags::MS_NODEV,
+        Some(options.as_str()),
+    )
+    .map_err(|e| LabError::Command {
+        command: format!("mount -t tmpfs -o {options} {source} {}", dir.display()),
+        status: "failed".into(),
+        output: e.to_string(),
+    })
+}
+
 /// A node's own folders under `nodes` (the lab's tmpfs): its `/run`,
 /// root-owned 0755 all the way (sshd's privilege separation directory
-/// `/run/sshd` is checked for that), and its home (0700) with a `.bashrc`.
+/// `/run/sshd` is checked for that), and its home (0700) with a `.bashrc`;
+/// with `tmpfs` (the lab's name and the bytes of the node's share), on a
+/// tmpfs of the node's own.
 /// The node can replace these by links (they are its `/run` and `/root`):
 /// each is made, and given its mode, below the last without following one
 /// (`beneath`), and `.bashrc` written as a node's file (`node_write`).
-fn node_folders(nodes: &Path, node: &str) -> Result<()> {
+fn node_folders(nodes: &Path, node: &str, tmpfs: Option<(&str, u64)>) -> Result<()> {
     let own = nodes.join(node);
     beneath::make_beneath_mode(nodes, Path::new(node), Some(0o755))?;
+    if let Some((lab, bytes)) = tmpfs {
+        node_tmpfs(lab, nodes, node, bytes)?;
+    }
     for (rel, mode) in [
         ("run", 0o755),
         ("run/netns", 0o755),
@@ -177,7 +234,8 @@ impl Step<NetnsCtx> for StateFolder {
         let root = std::path::absolute(&l.root)
             .map_err(|e| LabError::io(format!("resolving {}", l.root.display()), e))?;
         let bytes = tmpfs_bytes(ctx.lab.nodes.len(), ctx.lab.placements().len(), mem_total());
-        volatile_folders(&root, &lab, bytes)?;
+        let shares = Shares::of(bytes, ctx.lab.nodes.len());
+        volatile_folders(&root, &lab, shares.shared)?;
         let (host, client) = tokio::join!(
             exec::run_async(
                 &ctx.rep,
@@ -219,7 +277,7 @@ impl Step<NetnsCtx> for StateFolder {
         )?;
         let nodes = volatile_dir(&lab).join("nodes");
         for n in &ctx.lab.nodes {
-            node_folders(&nodes, &n.name)?;
+            node_folders(&nodes, &n.name, Some((&lab, shares.node)))?;
         }
         mkdir(&l.root.join("pods"), 0o755)?;
         ctx.save()
@@ -228,7 +286,7 @@ impl Step<NetnsCtx> for StateFolder {
 
 #[cfg(test)]
 mod tests {
-    use super::{node_folders, tmpfs_bytes};
+    use super::{Shares, node_folders, tmpfs_bytes};
     use std::os::unix::fs::PermissionsExt;
 
     /// `up` made a node's `run/{netns,sshd,flannel}` and home with
@@ -248,7 +306,7 @@ mod tests {
             let at = nodes.join("node1").join(planted);
             std::fs::create_dir_all(at.parent().unwrap()).unwrap();
             std::os::unix::fs::symlink(&host, &at).unwrap();
-            let r = node_folders(&nodes, "node1");
+            let r = node_folders(&nodes, "node1", None);
             assert!(r.is_err(), "{planted}: a link was followed");
             assert_eq!(std::fs::read_dir(&host).unwrap().count(), 0, "{planted}");
             let mode = std::fs::metadata(&host).unwrap().permissions().mode();
@@ -262,7 +320,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let nodes = t.path().join("nodes");
         std::fs::create_dir(&nodes).unwrap();
-        node_folders(&nodes, "node1").unwrap();
+        node_folders(&nodes, "node1", None).unwrap();
         for (rel, want) in [
             ("run", 0o755),
             ("run/netns", 0o755),
@@ -285,5 +343,25 @@ mod tests {
         assert_eq!(tmpfs_bytes(3, 2, None), 104 * MIB);
         // 1000 workers: a quarter of the host's 24 GiB, not 16 GiB.
         assert_eq!(tmpfs_bytes(1001, 1000, Some(24 << 30)), 6 << 30);
+    }
+
+    #[test]
+    fn each_node_has_an_equal_share_of_the_bound_and_they_add_up() {
+        const MIB: u64 = 1 << 20;
+        // Chapter 4: 104 MiB, 3 nodes: 26 MiB each, 26 MiB shared.
+        let s = Shares::of(104 * MIB, 3);
+        assert_eq!(
+            s,
+            Shares {
+                node: 26 * MIB,
+                shared: 26 * MIB
+            }
+        );
+        // 1001 nodes, 6 GiB: 6 MiB each, the rest (at least a share) shared.
+        let s = Shares::of(6 << 30, 1001);
+        assert_eq!(s.node, 6 * MIB);
+        assert_eq!(s.node * 1001 + s.shared, 6 << 30);
+        // Never a share of nothing.
+        assert_eq!(Shares::of(MIB, 10).node, MIB);
     }
 }
