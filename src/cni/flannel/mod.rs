@@ -52,7 +52,7 @@ pub const NETNS_LOG: &str = "/run/flannel/flanneld.log";
 fn read_regular(path: &str) -> String {
     let q = crate::shell::quote(path);
     let why = crate::shell::quote(&format!("{path} is not a regular file"));
-    format!("[ -f {q} ] || [ ! -e {q} ] || {{ echo {why} >&2; exit 1; }}; cat {q}")
+    format!("if [ -e {q} ] && [ ! -f {q} ]; then echo {why} >&2; exit 1; fi; cat {q}")
 }
 
 #[async_trait]
