@@ -7,7 +7,6 @@ use super::{
 };
 use crate::error::Result;
 use std::collections::BTreeMap;
-use std::os::fd::AsRawFd;
 use std::path::Path;
 
 impl History {
@@ -192,11 +191,11 @@ impl History {
     }
 }
 
-/// Whether a writer holds the database's lock now.
+/// Whether a writer holds the database's lock now (the shared lock taken
+/// to see is let go of at once: [`super::open::Flock`]).
 fn lock_held(path: &Path) -> bool {
     let Ok(f) = open_lock(path, false) else {
         return false;
     };
-    // SAFETY: flock on a file descriptor this process owns.
-    unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) != 0 }
+    super::open::Flock::take(f, libc::LOCK_SH).is_none()
 }

@@ -44,7 +44,7 @@ pub struct History {
     conn: Connection,
     path: PathBuf,
     /// The writer's lock, held while open for writing.
-    _lock: Option<std::fs::File>,
+    _lock: Option<open::Flock>,
 }
 
 /// A database problem: exit 2, nothing changed.
