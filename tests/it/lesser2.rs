@@ -93,3 +93,29 @@ fn a_node_that_fills_its_disk_leaves_the_other_nodes_room() {
         .unwrap_or_else(|_| panic!("{}", text(&out)));
     assert!(held < 104, "node1 held {held} MiB: the lab's whole");
 }
+
+/// `lab proxy` (ssh's `ProxyCommand`) for a node or lab that is not up
+/// here exited 3, a fault of lab's own ("could not enter node"): it is
+/// the caller's wrong name, exit 2 (README's exit codes), saying which.
+/// The state folder is one of a netns lab's as far as `proxy` looks (its
+/// sshd configuration), with no namespace of the lab.
+#[test]
+fn proxy_to_a_node_that_is_not_up_is_a_usage_error() {
+    let name = crate::harness::unique_name("l2p");
+    let state = tempfile::tempdir().unwrap();
+    let dir = state.path().join(&name);
+    std::fs::create_dir_all(dir.join("ssh")).unwrap();
+    std::fs::write(dir.join("ssh/sshd_config"), "").unwrap();
+    for node in ["node1", "node9"] {
+        let out = crate::harness::lab_cmd_in(state.path())
+            .args(["proxy", "--state", dir.to_str().unwrap(), &name, node])
+            .output()
+            .unwrap();
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{said}");
+        assert!(
+            said.contains(&format!("lab {name} has no node {node} up here")),
+            "{said}"
+        );
+    }
+}

@@ -34,9 +34,16 @@ pub fn proxy(state_dir: &Path, lab: &str, node: &str) -> Result<()> {
         )));
     }
     let ns = names::node_ns(lab, node);
-    let ns_file = File::open(netns_path(&ns)).map_err(|e| LabError::Enter {
-        node: node.to_string(),
-        message: format!("lab {lab} is not up here (namespace {ns}: {e})"),
+    // No such namespace: the caller named a lab or node that is not up
+    // here (exit 2), not a fault of lab's (README's exit codes).
+    let ns_file = File::open(netns_path(&ns)).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => LabError::Usage(format!(
+            "lab proxy: lab {lab} has no node {node} up here (no namespace {ns})"
+        )),
+        _ => LabError::Enter {
+            node: node.to_string(),
+            message: format!("namespace {ns}: {e}"),
+        },
     })?;
     let sshd = super::super::ctx::Programs::find().sshd;
     let mut cmd = Command::new(&sshd);
