@@ -106,6 +106,27 @@ impl Artifacts {
         }
     }
 
+    /// Keep the lab's runs within [`super::kept::MAX_KEPT`]: the oldest
+    /// runs' folders go (this run stays), said when any does.
+    pub fn bound_kept(&self, rep: &crate::report::Reporter) {
+        let Some(all) = self.base.parent() else {
+            return;
+        };
+        let gone = super::kept::bound(all, &self.base, super::kept::MAX_KEPT);
+        if !gone.is_empty() {
+            let names: Vec<String> = gone
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            rep.info(format!(
+                "removed the oldest runs' diagnostics to keep {} under {} MiB: {}",
+                all.display(),
+                super::kept::MAX_KEPT >> 20,
+                names.join(", ")
+            ));
+        }
+    }
+
     /// Collect a node's state (once per run) and return its files.
     pub async fn node(&self, cx: &Cx<'_>, node: &str) -> Vec<PathBuf> {
         let cell = self

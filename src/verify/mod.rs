@@ -11,6 +11,7 @@
 //! an error of the command: `verify` fails only when it cannot start.
 
 pub mod diagnostics;
+pub mod kept;
 
 use crate::error::Result;
 use crate::probe::Cx;
@@ -167,6 +168,7 @@ pub async fn verify(
             "diagnostics written to {}",
             artifacts.dir().display()
         ));
+        artifacts.bound_kept(rep);
     }
     if own {
         shared.close().await;

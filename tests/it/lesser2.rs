@@ -119,3 +119,58 @@ fn proxy_to_a_node_that_is_not_up_is_a_usage_error() {
         );
     }
 }
+
+/// The bytes of the files under `dir`.
+fn bytes_under(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir).map_or(0, |rd| {
+        rd.flatten()
+            .map(|e| match e.file_type() {
+                Ok(t) if t.is_dir() => bytes_under(&e.path()),
+                _ => e.metadata().map_or(0, |m| m.len()),
+            })
+            .sum()
+    })
+}
+
+/// A failing `verify` copies its nodes' logs (up to 16 MiB each) into the
+/// run's artifacts, which `destroy` keeps: nodes writing 16 MiB logs grew
+/// the state folder by 32 MiB a run, without end (the ninth probe: 92 MiB
+/// after three runs). Now the lab's artifacts keep at most 64 MiB, the
+/// oldest runs going first, the newest kept, and `verify` says so.
+#[test]
+fn a_labs_kept_diagnostics_are_bounded_over_runs() {
+    let lab = TestLab::chapter4("l2k");
+    lab.up(&[]);
+    for node in ["node1", "node2"] {
+        let out = lab.ssh(
+            node,
+            "head -c 16777216 /dev/zero | tr '\\0' x > /run/flannel/flanneld.log && echo wrote",
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("wrote"),
+            "{}",
+            text(&out)
+        );
+    }
+    let mut said = String::new();
+    for _ in 0..4 {
+        let out = lab.lab(&["verify", &lab.name]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        said = text(&out);
+    }
+    let destroy = lab.lab(&["destroy", &lab.name]);
+    assert!(destroy.status.success(), "{}", text(&destroy));
+    let artifacts = lab.dir().join("artifacts");
+    let kept = bytes_under(&artifacts);
+    assert!(
+        kept <= 64 << 20,
+        "the lab keeps {} MiB of diagnostics after 4 runs",
+        kept >> 20
+    );
+    let runs = std::fs::read_dir(&artifacts).unwrap().count();
+    assert!(runs >= 1, "the newest run's diagnostics are kept");
+    assert!(
+        said.contains("removed the oldest runs' diagnostics"),
+        "verify does not say it removed older runs: {said}"
+    );
+}
