@@ -459,6 +459,16 @@ pub fn table_rows_named(t: &Table, columns: &[&str], name: &dyn Fn(&str) -> Stri
     rows
 }
 
+/// The columns of the book's table that are facts lab compares (none: a
+/// header it cannot read, `NAME STATUS` with one space, is one column).
+pub fn fact_columns(book: &Table) -> Vec<&'static str> {
+    FACT_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| book.col(c).is_some())
+        .collect()
+}
+
 pub fn tables(book: &Table, lab: &Table, cut: bool) -> Vec<String> {
     tables_named(
         book,
@@ -477,11 +487,14 @@ pub fn tables_named(
     lab_name: &dyn Fn(&str) -> String,
     cut: bool,
 ) -> Vec<String> {
-    let cols: Vec<&str> = FACT_COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| book.col(c).is_some())
-        .collect();
+    let cols = fact_columns(book);
+    if cols.is_empty() {
+        // Callers skip such a table first ([`fact_columns`]); never a match.
+        return vec![format!(
+            "table: the book's header ({}) names no column lab compares",
+            book.header.join(", ")
+        )];
+    }
     let (b, l) = (
         table_rows(book, &cols),
         table_rows_named(lab, &cols, lab_name),

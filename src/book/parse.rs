@@ -492,6 +492,16 @@ pub fn is_remark(line: &str) -> bool {
     t.starts_with('(') && t.ends_with(')')
 }
 
+/// A remark in brackets that says output was cut (`(output omitted)`),
+/// below output the step already shows: a cut of that output, kept in it
+/// (a table cut so was compared whole, its drift message empty: the ninth
+/// probe of issue 21). Above the output (`(removed lines for brevity)`
+/// right below the command) it stays the author's remark.
+fn cuts_output(line: &str, step: Option<&Step>) -> bool {
+    crate::book::compare::is_elision(line)
+        && step.is_some_and(|s| s.output.iter().any(|l| !l.trim().is_empty()))
+}
+
 /// A command line without its prompt and trailing remark.
 fn strip(line: &str) -> (String, Option<String>) {
     let mut t = line.trim();
@@ -553,7 +563,7 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
                 output_at: Vec::new(),
                 host: prompt_host(line),
             });
-        } else if is_remark(line) {
+        } else if is_remark(line) && !cuts_output(line, steps.last()) {
             prose.push((*n, line.trim().to_string()));
         } else if let Some(s) = steps.last_mut() {
             s.output.push(line.clone());

@@ -114,7 +114,7 @@ fn proxy_to_a_node_that_is_not_up_is_a_usage_error() {
         let said = text(&out);
         assert_eq!(out.status.code(), Some(2), "{said}");
         assert!(
-            said.contains(&format!("lab {name} has no node {node} up here")),
+            said.contains(&format!("node {node} of lab {name} is not up here")),
             "{said}"
         );
     }

@@ -68,3 +68,67 @@ async fn a_table_cut_down_to_its_header_is_never_a_match() {
         );
     }
 }
+
+/// `kubectl get nodes` showing `NAME STATUS` and `(output omitted)`: was
+/// drift with the message "table (): the book shows []; the lab shows
+/// [; ; ]" (the ninth probe): the note was read as the author's remark,
+/// not a cut, and the one-space header as one column, which no fact is.
+/// Now the note cuts the table, a header naming no fact column is
+/// skipped (it matched any lab when a row was shown), and a drift says
+/// which rows differ.
+#[tokio::test]
+async fn a_table_cut_with_an_authors_note_is_skipped_or_says_what_drifted() {
+    let cases = [
+        ("NAME      STATUS\n(output omitted)", "skipped", "no row"),
+        ("NAME      STATUS\n[output omitted]", "skipped", "no row"),
+        ("NAME STATUS\n(output omitted)", "skipped", "no row"),
+        (
+            "NAME STATUS\nmaster Ready\n(output omitted)",
+            "skipped",
+            "names no column",
+        ),
+        (
+            "NAME      STATUS    ROLES\nmaster    Ready     control-plane\n(output omitted)",
+            "match",
+            "",
+        ),
+        (
+            "NAME      STATUS    ROLES\nmaster    NotReady  control-plane\n(output omitted)",
+            "drift",
+            "master NotReady",
+        ),
+    ];
+    for kind in [Kind::Vagrant, Kind::Netns] {
+        for (shown, verdict, said) in cases {
+            let text = format!(
+                "# Cut\n\n```bash\nkubectl --kubeconfig ./admin.conf get nodes\n\n{shown}\n```\n"
+            );
+            let (lab, _) = chapter4();
+            let chapter = parse::parse(std::path::Path::new("cut.md"), text.as_bytes()).unwrap();
+            let mut t = RecordedLab {
+                kind,
+                broken: recorded(false),
+                fixed: recorded(true),
+                variant: "broken".into(),
+                switches: Vec::new(),
+                pods: vec![],
+                real: None,
+                kubectl_lines: Mutex::default(),
+            };
+            let r = replay(&chapter, &lab, &mut t, &KnownFile::default()).await;
+            let c = &r.blocks[0].commands[0];
+            let why = format!(
+                "{} {}",
+                c.reason.as_deref().unwrap_or(""),
+                c.differences.join("; ")
+            );
+            assert_eq!(
+                verdicts(&r),
+                [(3, verdict)],
+                "{kind:?} {shown:?}: {why}\n{}",
+                crate::book::report::terminal(&r)
+            );
+            assert!(why.contains(said), "{kind:?} {shown:?}: {why}");
+        }
+    }
+}

@@ -38,7 +38,7 @@ pub fn proxy(state_dir: &Path, lab: &str, node: &str) -> Result<()> {
     // here (exit 2), not a fault of lab's (README's exit codes).
     let ns_file = File::open(netns_path(&ns)).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => LabError::Usage(format!(
-            "lab proxy: lab {lab} has no node {node} up here (no namespace {ns})"
+            "lab proxy: node {node} of lab {lab} is not up here (no namespace {ns})"
         )),
         _ => LabError::Enter {
             node: node.to_string(),
