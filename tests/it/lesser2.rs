@@ -174,3 +174,32 @@ fn a_labs_kept_diagnostics_are_bounded_over_runs() {
         "verify does not say it removed older runs: {said}"
     );
 }
+
+/// A FIFO a node planted at its sshd log (`/var/log/sshd.log`, which sshd
+/// opens itself) made every `lab ssh` to it end after ssh's 10 s banner
+/// timeout with "Connection timed out during banner exchange". Now
+/// `lab proxy` refuses it by type first, naming the file.
+#[test]
+fn a_fifo_a_node_plants_for_its_sshd_log_is_named() {
+    let lab = TestLab::chapter4("l2s");
+    lab.up(&[]);
+    let out = lab.ssh(
+        "node1",
+        "rm -f /var/log/sshd.log && mkfifo /var/log/sshd.log && echo planted",
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("planted"),
+        "{}",
+        text(&out)
+    );
+    let out = lab.ssh("node1", "echo in");
+    let said = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("/var/log/sshd.log is a FIFO, not a regular file"),
+        "{said}"
+    );
+    // node2 is untouched.
+    let out = lab.ssh("node2", "echo in");
+    assert!(out.status.success(), "{}", text(&out));
+}

@@ -45,6 +45,16 @@ pub fn proxy(state_dir: &Path, lab: &str, node: &str) -> Result<()> {
             message: format!("namespace {ns}: {e}"),
         },
     })?;
+    // sshd opens its log itself: a FIFO the node planted there made every
+    // `lab ssh` wait for ssh's banner timeout, saying nothing of why.
+    let log = layout.sshd_log(node);
+    crate::input_file::regular_or_absent(&log).map_err(|e| LabError::Enter {
+        node: node.to_string(),
+        message: format!(
+            "its {} {e} (made on the node?): sshd would wait on it",
+            super::super::rootfs::SSHD_LOG
+        ),
+    })?;
     let sshd = super::super::ctx::Programs::find().sshd;
     let mut cmd = Command::new(&sshd);
     // The node's own configuration and log (see `rootfs`): the lab's
