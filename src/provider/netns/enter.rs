@@ -299,6 +299,17 @@ impl Plan {
                 check(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0))?;
             }
         }
+        // PID 1 starts a session of its own, so nothing in the node keeps
+        // the terminal `lab` was run from as its controlling one: root in a
+        // node opened `/dev/tty` from `verify`'s commands (a library in its
+        // own /etc/ld.so.preload) and typed into the user's shell
+        // (`TIOCSTI`), and a pod's nginx held it for its life (the
+        // eleventh probe of issue 21). Its process group is its own then:
+        // what stops a session kills the process between, and PID 1 with it.
+        // SAFETY: setsid is async-signal-safe.
+        if unsafe { libc::setsid() } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
         // PID 1 mounts its PID namespace's /proc while the host's is still
         // in view, then pivots (the process between only waits or reports).
         for op in &self.after {
