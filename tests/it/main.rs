@@ -26,6 +26,7 @@ mod netns;
 mod nightly;
 mod overlay;
 mod pods;
+mod probe11;
 mod probe5;
 mod probe6;
 mod probe7;

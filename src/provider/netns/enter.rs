@@ -299,6 +299,28 @@ impl Plan {
                 check(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0))?;
             }
         }
+        // PID 1 lets go of the terminal `lab` was run from (its controlling
+        // one, which all it starts would inherit; it stays in its process
+        // group, so what stops a session still reaches it): root in a node
+        // opened `/dev/tty` from `verify`'s commands (a library in its own
+        // /etc/ld.so.preload) and typed into the user's shell (`TIOCSTI`),
+        // and a pod's nginx held it for its life (the eleventh probe of
+        // issue 21). The host's /dev is still in view here.
+        // SAFETY: open, ioctl and close are async-signal-safe.
+        unsafe {
+            let tty = libc::open(
+                c"/dev/tty".as_ptr(),
+                libc::O_RDWR | libc::O_NOCTTY | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            );
+            if tty >= 0 {
+                let r = libc::ioctl(tty, libc::TIOCNOTTY);
+                let e = std::io::Error::last_os_error();
+                libc::close(tty);
+                if r != 0 {
+                    return Err(e);
+                }
+            }
+        }
         // PID 1 mounts its PID namespace's /proc while the host's is still
         // in view, then pivots (the process between only waits or reports).
         for op in &self.after {
