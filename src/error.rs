@@ -136,6 +136,12 @@ pub enum LabError {
     #[error("could not enter node {node}: {message}")]
     Enter { node: String, message: String },
 
+    /// A command entered a node (netns) but its run failed: it passed its
+    /// time, its output was cut, or its pipes failed. Not a verdict on the
+    /// command's answer.
+    #[error("on node {node}: {message}")]
+    OnNode { node: String, message: String },
+
     /// The lab is left half made, half switched or half destroyed, or its
     /// state cannot be read: the message names the command that completes
     /// or removes it. This command touched nothing.
@@ -186,6 +192,7 @@ impl LabError {
             | LabError::WaitTimedOut { .. }
             | LabError::Ssh { .. }
             | LabError::Enter { .. }
+            | LabError::OnNode { .. }
             | LabError::Teardown(_)
             | LabError::Internal(_)
             | LabError::Io { .. } => 3,
@@ -239,12 +246,29 @@ mod tests {
             ),
             (LabError::NeedsRepair("half made".into()), 6),
             (LabError::Interrupted, 130),
+            (
+                LabError::OnNode {
+                    node: "node1".into(),
+                    message: "m".into(),
+                },
+                3,
+            ),
         ] {
             assert_eq!(e.exit_code(), code, "{e:?}");
         }
         assert_eq!(
             LabError::Teardown(Box::new(step())).to_string(),
             "the teardown failed: step 's' failed: m"
+        );
+        // A command that ran and failed in its run was entered: the
+        // message must not say otherwise (the eleventh probe).
+        let cut = LabError::OnNode {
+            node: "node1".into(),
+            message: "the output of `ip -4 addr` was cut".into(),
+        };
+        assert_eq!(
+            cut.to_string(),
+            "on node node1: the output of `ip -4 addr` was cut"
         );
     }
 }

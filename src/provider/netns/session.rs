@@ -217,7 +217,7 @@ impl NetnsSession {
             Some(d) => match tokio::time::timeout(d, run).await {
                 Ok(r) => r,
                 Err(_) => {
-                    return Err(self.cannot(
+                    return Err(self.failed_on(
                         node,
                         format!(
                             "`{}` did not finish within {}s",
@@ -228,11 +228,11 @@ impl NetnsSession {
                 }
             },
         };
-        let (stdout, stderr) =
-            read.map_err(|e| self.cannot(node, format!("reading the output of `{command}`: {e}")))?;
+        let (stdout, stderr) = read
+            .map_err(|e| self.failed_on(node, format!("reading the output of `{command}`: {e}")))?;
         if stdout.1 || stderr.1 {
             // The group is killed (the guard) and the child reaped on drop.
-            return Err(self.cannot(
+            return Err(self.failed_on(
                 node,
                 format!(
                     "the output of `{}` was cut at {} MiB or {} lines and the command stopped: lab does not keep more",
@@ -247,7 +247,7 @@ impl NetnsSession {
         let status = child
             .wait()
             .await
-            .map_err(|e| self.cannot(node, format!("waiting for `{command}`: {e}")))?;
+            .map_err(|e| self.failed_on(node, format!("waiting for `{command}`: {e}")))?;
         let result = Output::new(status.code(), &stdout, &stderr);
         self.rep.log(&format!(
             "$ [{node}] {command}\n(exit {:?})\n{}",
@@ -257,13 +257,21 @@ impl NetnsSession {
         if let Err(e) = fed
             && result.ok()
         {
-            return Err(self.cannot(node, format!("writing the input of `{command}`: {e}")));
+            return Err(self.failed_on(node, format!("writing the input of `{command}`: {e}")));
         }
         Ok(result)
     }
 
     fn cannot(&self, node: &str, message: impl Into<String>) -> LabError {
         LabError::Enter {
+            node: node.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The command was started in the node; its run failed.
+    fn failed_on(&self, node: &str, message: impl Into<String>) -> LabError {
+        LabError::OnNode {
             node: node.to_string(),
             message: message.into(),
         }
@@ -302,6 +310,10 @@ impl Session for NetnsSession {
             .await
             .map_err(|e| match e {
                 LabError::Enter { message, .. } => LabError::Enter {
+                    node: format!("{} (pod {})", pod.node, pod.name),
+                    message,
+                },
+                LabError::OnNode { message, .. } => LabError::OnNode {
                     node: format!("{} (pod {})", pod.node, pod.name),
                     message,
                 },
