@@ -92,15 +92,46 @@ fn reap(pid: i32) {
     let _ = waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG));
 }
 
+/// Send `sig` to the process `pid` only if it is the one that started at
+/// `start_time`. The process is held by a pidfd before its start time is
+/// read, so a number freed and given to another process in between is
+/// never signalled (the eleventh probe of issue 21). Where pidfds are not
+/// available (kernels before 5.3), the number is signalled after the check.
+fn signal_if_same(pid: i32, start_time: u64, sig: Signal) {
+    if pid <= 1 {
+        return;
+    }
+    // SAFETY: pidfd_open takes a PID and flags and returns a new descriptor.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+    if fd < 0 {
+        if is_alive(pid, start_time) {
+            let _ = kill(Pid::from_raw(pid), sig);
+        }
+        return;
+    }
+    // SAFETY: fd was just returned to us and is owned here only.
+    let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+    if is_alive(pid, start_time) {
+        // SAFETY: a pidfd we own, a signal number, no siginfo, no flags.
+        unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                std::os::fd::AsRawFd::as_raw_fd(&fd),
+                sig as i32,
+                std::ptr::null::<libc::siginfo_t>(),
+                0,
+            );
+        }
+    }
+}
+
 /// Stop processes: SIGTERM, up to `grace` for them to exit, then SIGKILL.
 /// A PID whose start time differs is another process and is left alone.
 /// Returns the processes still alive at the end (none, normally).
 pub fn stop(procs: &[(i32, u64)], grace: Duration) -> Vec<i32> {
     let signal = |sig: Signal| {
         for &(pid, st) in procs {
-            if pid > 1 && is_alive(pid, st) {
-                let _ = kill(Pid::from_raw(pid), sig);
-            }
+            signal_if_same(pid, st, sig);
         }
     };
     let wait = |limit: Duration| -> Vec<i32> {
@@ -275,5 +306,29 @@ mod tests {
             !is_alive(std::process::id() as i32, me.start_time + 1),
             "another start time is another process"
         );
+    }
+
+    /// A recorded PID is signalled only while it is the process recorded:
+    /// the same number with another start time is left running, the right
+    /// one is stopped.
+    #[test]
+    fn stop_signals_only_the_process_that_was_recorded() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        let st = proc_stat(pid).unwrap().start_time;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || tx.send(child.wait().ok()));
+        assert_eq!(stop(&[(pid, st + 1)], Duration::ZERO), Vec::<i32>::new());
+        // A signalled `sleep` ends at once; one left alone runs its 30 s.
+        assert!(
+            rx.recv_timeout(Duration::from_secs(1)).is_err(),
+            "another start time was signalled"
+        );
+        assert!(stop(&[(pid, st)], Duration::from_secs(2)).is_empty());
+        assert!(!is_alive(pid, st), "the recorded process still runs");
+        let _ = waiter.join();
     }
 }
