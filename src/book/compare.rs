@@ -147,21 +147,47 @@ fn is_authors_note(inner: &str) -> bool {
                 .any(|w| *w == "lines" || *w == "line" || *w == "more")
 }
 
+/// A line as compared: normalised ([`normalize`]); a line normalising
+/// takes out whole (tcpdump's version-worded banner) is compared as
+/// "such a line", which only another such line is. Dropped instead, a
+/// `cat` whose book output is that banner compared nothing and matched.
+fn compared(line: &str) -> Option<String> {
+    let n = normalize(line);
+    match (n.is_empty(), line.trim().is_empty()) {
+        (_, true) => None,
+        (true, false) => Some(BANNER.into()),
+        (false, false) => Some(n),
+    }
+}
+
+/// What [`compared`] makes of a line normalising takes out whole.
+const BANNER: &str = "\u{0}banner";
+
+/// A book line as a difference quotes it: as compared, or as written
+/// where that was a [`BANNER`].
+fn shown(line: &str, compared: &str) -> String {
+    if compared == BANNER {
+        squash(line)
+    } else {
+        compared.to_string()
+    }
+}
+
 /// Book lines that do not appear, in order, in the lab's lines.
 pub fn missing_in_order(book: &[String], lab: &[String]) -> Vec<String> {
-    let lab: Vec<String> = lab.iter().map(|l| normalize(l)).collect();
+    let lab: Vec<Option<String>> = lab.iter().map(|l| compared(l)).collect();
     let mut at = 0;
     let mut missing = Vec::new();
-    for b in book
+    for (line, b) in book
         .iter()
         .filter(|l| !is_elision(l))
-        .map(|l| normalize(l))
-        .filter(|l| !l.is_empty())
+        .filter_map(|l| Some((l, compared(l)?)))
     {
-        match lab[at..].iter().position(|l| *l == b) {
+        match lab[at..].iter().position(|l| l.as_ref() == Some(&b)) {
             Some(i) => at += i + 1,
             None => missing.push(format!(
-                "the book shows `{b}`; the lab's output has no such line (in this order)"
+                "the book shows `{}`; the lab's output has no such line (in this order)",
+                shown(line, &b)
             )),
         }
     }
@@ -173,12 +199,17 @@ pub fn missing_in_order(book: &[String], lab: &[String]) -> Vec<String> {
 /// its own (like `route -n`'s rows, [`routes`]). Books cut output: the
 /// lab's other routes are no difference.
 pub fn missing_routes(book: &[String], lab: &[String]) -> Vec<String> {
-    let lab: Vec<String> = lab.iter().map(|l| squash(&normalize(l))).collect();
+    let lab: Vec<String> = lab.iter().filter_map(|l| compared(l)).collect();
     book.iter()
         .filter(|l| !is_elision(l))
-        .map(|l| squash(&normalize(l)))
-        .filter(|l| !l.is_empty() && !lab.contains(l))
-        .map(|b| format!("the book shows `{b}`; the lab's output has no such line"))
+        .filter_map(|l| Some((l, compared(l)?)))
+        .filter(|(_, b)| !lab.contains(b))
+        .map(|(l, b)| {
+            format!(
+                "the book shows `{}`; the lab's output has no such line",
+                shown(l, &b)
+            )
+        })
         .collect()
 }
 
@@ -269,8 +300,12 @@ pub struct Reply {
     pub ttl: Option<u8>,
 }
 
-/// Every reply of a ping's output, in order.
+/// Every reply of a ping's output, in order. Its number is iputils'
+/// `icmp_seq=`, old iputils' `icmp_req=` or BSD's `seq=`; a reply line
+/// without one (but with its `ttl=`) is the one after the last: read as
+/// no reply at all, its count and who answered went uncompared.
 pub fn replies(lines: &[String]) -> Vec<Reply> {
+    let mut last: Option<u32> = None;
     lines
         .iter()
         .filter_map(|l| {
@@ -281,14 +316,17 @@ pub fn replies(lines: &[String]) -> Vec<Reply> {
                 .split_whitespace()
                 .last()?
                 .trim_matches(|c| c == '(' || c == ')');
-            let seq = rest
-                .split_whitespace()
-                .find_map(|w| {
-                    w.strip_prefix("icmp_seq=")
-                        .or_else(|| w.strip_prefix("seq="))
-                })?
-                .parse()
-                .ok()?;
+            let said = rest.split_whitespace().find_map(|w| {
+                ["icmp_seq=", "icmp_req=", "seq="]
+                    .iter()
+                    .find_map(|p| w.strip_prefix(p))
+            });
+            let seq = match said {
+                Some(n) => n.parse().ok()?,
+                None if rest.contains("ttl=") => last.map_or(1, |s: u32| s.wrapping_add(1)),
+                None => return None,
+            };
+            last = Some(seq);
             Some(Reply {
                 seq,
                 from: from.parse().ok()?,

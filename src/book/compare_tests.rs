@@ -231,3 +231,53 @@ fn a_cut_framed_by_rules_is_a_cut_and_pings_statistics_header_is_not() {
         assert!(!is_elision(line), "{line}");
     }
 }
+
+/// tcpdump's banner, which comparison takes out whole (it is worded by
+/// tcpdump's version), is "such a line" for a file or a route table: only
+/// another banner finds it. Dropped, it made a `cat` whose book output is
+/// the banner compare nothing (twelfth probe: `match`).
+#[test]
+fn a_line_normalising_takes_out_whole_is_still_a_line_to_find() {
+    let banner = "tcpdump: verbose output suppressed, use -v or -vv for full protocol decode";
+    let file = v("FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24");
+    let missing = missing_in_order(&v(banner), &file);
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(missing[0].contains(banner), "{missing:?}");
+    assert_eq!(missing_routes(&v(banner), &file).len(), 1);
+    // A capture: the lab's banner, in its own version's words, finds it.
+    let capture = v(
+        "tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\nlistening on flannel.1, link-type EN10MB (Ethernet), snapshot length 262144 bytes",
+    );
+    let book = v(&format!(
+        "{banner}\nlistening on flannel.1, link-type EN10MB (Ethernet), capture size 262144 bytes"
+    ));
+    assert!(missing_in_order(&book, &capture).is_empty());
+}
+
+/// Old iputils numbers replies `icmp_req=`, and a reply line may carry no
+/// number: each is still a reply, compared one by one (count, who
+/// answered, TTL). Read by their facts alone, replies from node2's pod
+/// matched node1's pod answering (twelfth probe).
+#[test]
+fn an_old_pings_replies_are_compared_one_by_one() {
+    let lab = v(
+        "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.04 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.02 ms",
+    );
+    let same = v(
+        "64 bytes from 10.244.1.2: icmp_req=1 ttl=64 time=0.054 ms\n64 bytes from 10.244.1.2: icmp_req=2 ttl=64 time=0.060 ms",
+    );
+    assert!(ping_replies(&same, &lab).is_empty());
+    let other = v(
+        "64 bytes from 10.244.3.3: icmp_req=1 ttl=64 time=0.054 ms\n64 bytes from 10.244.3.3: icmp_req=2 ttl=64 time=0.060 ms",
+    );
+    assert_eq!(ping_replies(&other, &lab).len(), 2);
+    let unnumbered = v("64 bytes from 10.100.198.202: ttl=64 time=0.054 ms");
+    let d = ping_replies(&unnumbered, &lab);
+    assert!(d.iter().any(|x| x.contains("10.100.198.202")), "{d:?}");
+    let three = v(
+        "64 bytes from 10.244.1.2: icmp_req=1 ttl=64\n64 bytes from 10.244.1.2: icmp_req=2 ttl=64\n64 bytes from 10.244.1.2: icmp_req=3 ttl=64",
+    );
+    assert!(!ping_replies(&three, &lab).is_empty());
+    // BSD's error line has neither a number nor a TTL: no reply.
+    assert!(replies(&v("60 bytes from 10.244.1.1: Destination Net Unreachable")).is_empty());
+}

@@ -25,6 +25,7 @@ mod netns;
 mod nightly;
 mod overlay;
 mod pods;
+mod probe12;
 mod probe5;
 mod probe6;
 mod probe7;

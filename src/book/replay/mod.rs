@@ -430,6 +430,7 @@ pub async fn replay_only(
         }
         let mut ran = ran.into_iter();
         commands.extend(slots.into_iter().filter_map(|s| s.or_else(|| ran.next())));
+        login_alone(&plans, &mut commands);
         blocks.push(BlockReport {
             line: block.line,
             end: block.end,
@@ -448,6 +449,41 @@ pub async fn replay_only(
     }
     crate::book::judge::judge(&mut r, known);
     r
+}
+
+/// A block whose every command but its logins (`vagrant ssh`, `exit`)
+/// compared nothing (cut, not shown, a capture's traffic) compared nothing
+/// the book claims: its logins' `match` (the node answered its name) is
+/// then skipped, so the block is too (a login then a ping cut to `...`
+/// was a matching block).
+fn login_alone(plans: &[Planned], commands: &mut [CommandReport]) {
+    let login = |p: &Planned| matches!(p.cmd, Ok(Cmd::Ssh { .. } | Cmd::Exit));
+    let claims: Vec<&CommandReport> = plans
+        .iter()
+        .zip(commands.iter())
+        .filter(|(p, _)| !login(p))
+        .map(|(_, c)| c)
+        .collect();
+    if claims.is_empty()
+        || claims
+            .iter()
+            .any(|c| c.verdict != Verdict::Skipped || !c.differences.is_empty())
+    {
+        return;
+    }
+    for (_, c) in plans
+        .iter()
+        .zip(commands.iter_mut())
+        .filter(|(p, _)| login(p))
+    {
+        if c.verdict == Verdict::Match && c.differences.is_empty() {
+            c.verdict = Verdict::Skipped;
+            c.reason = Some(
+                "the node answered, but the block's other commands compared nothing: a login alone is no claim of the book's"
+                    .into(),
+            );
+        }
+    }
 }
 
 /// The last block of `so_far` as progress, judged with the blocks so far.
