@@ -73,6 +73,32 @@ pub fn is_tcpdump_banner(line: &str) -> bool {
         || (t.starts_with("listening on ") && t.contains("link-type"))
 }
 
+/// Whether a book line ends a capture the reader stopped: the `^C` typed,
+/// and tcpdump's counts of what it had handled by then (`2 packets
+/// captured`, `... received by filter`, `... dropped by kernel`), which
+/// measure when the reader pressed Ctrl-C, not the network; the packets'
+/// own lines say what came. `0 packets captured` stays: it claims none.
+pub fn is_capture_end(line: &str) -> bool {
+    let t = squash(line);
+    if t == "^C" {
+        return true;
+    }
+    let Some((n, what)) = t.split_once(' ') else {
+        return false;
+    };
+    n.parse::<u64>()
+        .is_ok_and(|n| n > 0 || !what.ends_with("captured"))
+        && [
+            "packet captured",
+            "packets captured",
+            "packet received by filter",
+            "packets received by filter",
+            "packet dropped by kernel",
+            "packets dropped by kernel",
+        ]
+        .contains(&what)
+}
+
 /// Whether a book line marks output the author cut (`...`, `…`, `[...]`,
 /// `<snip>`): not a line to find, and the lines around it a part of the
 /// output, not all of it.

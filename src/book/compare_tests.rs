@@ -281,3 +281,41 @@ fn an_old_pings_replies_are_compared_one_by_one() {
     // BSD's error line has neither a number nor a TTL: no reply.
     assert!(replies(&v("60 bytes from 10.244.1.1: Destination Net Unreachable")).is_empty());
 }
+
+/// kubectl 1.22 and later print RESTARTS as `7 (2m ago)`: the row is
+/// still a row (it was dropped, so a book table of such rows compared
+/// nothing, twelfth probe), and its facts are compared.
+#[test]
+fn a_row_with_a_restart_time_is_a_row() {
+    let t = |s: &str| Table::parse(&v(s)).unwrap();
+    let book = t(
+        "NAME                      READY   STATUS             RESTARTS      AGE\ncoredns-5dd5756b68-7xk2p  0/1     CrashLoopBackOff   7 (2m ago)    20m",
+    );
+    assert_eq!(book.rows.len(), 1);
+    assert_eq!(book.rows[0][3], "7 (2m ago)");
+    let lab = t("NAME   READY   STATUS   IP   NODE");
+    assert_eq!(tables(&book, &lab, false).len(), 1);
+}
+
+/// The `^C` that stopped a capture and tcpdump's counts then are not the
+/// network's (a true capture drifted by them); `0 packets captured` is a
+/// claim, and stays.
+#[test]
+fn a_captures_end_is_not_compared_but_none_captured_is() {
+    for end in [
+        "^C",
+        "1 packet captured",
+        "12 packets captured",
+        "3 packets received by filter",
+        "0 packets dropped by kernel",
+    ] {
+        assert!(is_capture_end(end), "{end}");
+    }
+    for line in [
+        "0 packets captured",
+        "IP 10.244.1.0 > 10.244.2.2: ICMP echo request, seq 1, length 64",
+        "x packets captured",
+    ] {
+        assert!(!is_capture_end(line), "{line}");
+    }
+}

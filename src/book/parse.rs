@@ -407,7 +407,7 @@ const PROGRAMS: &[&str] = &[
 /// `host:~# `, and `# ` when a program follows (else `#` opens a comment).
 static PROMPT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
-        r"^(?:\[[\w.-]+@(?P<a>[\w.-]+)(?: [^\]]*)?\]|[\w.-]+@(?P<b>[\w.-]+)(?::\S*)?|(?P<c>[\w.-]+):[~/]\S*)?\s?[$#](?:\s+|$)",
+        r"^(?:\[[\w.-]+@(?P<a>[\w.-]+)(?: [^\]]*)?\]|[\w.-]+@(?P<b>[\w.-]+)(?::[^\s$#]*)?|(?P<c>[\w.-]+):[~/][^\s$#]*)?\s?[$#](?:\s+|$)",
     )
     .expect("prompt pattern")
 });
@@ -534,6 +534,13 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
         if after_prompt(line).is_some_and(|rest| rest.trim().is_empty()) {
             // A bare prompt (the terminal waiting): nothing typed, and no
             // output of the line above.
+            continue;
+        }
+        if after_prompt(line).is_some_and(|rest| rest.starts_with('#')) {
+            // A comment typed at a prompt (`vagrant@node1:~$ # ping ...`):
+            // the shell runs nothing (it ran the ping: the prompt's path
+            // took the `$`, and the `#` was read as a root prompt).
+            prose.push((*n, line.trim().to_string()));
             continue;
         }
         if !seen_any && is_comment(line) {

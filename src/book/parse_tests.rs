@@ -205,3 +205,15 @@ fn a_file_read_within_a_folder_is_refused_when_it_resolves_outside() {
         "{e}"
     );
 }
+
+/// A comment typed at a prompt is no command: `vagrant@node1:~$ # ping
+/// -c 1 10.244.3.3` ran the ping (the prompt's path took the `$` and the
+/// comment's `#` was read as a root prompt; twelfth probe).
+#[test]
+fn a_comment_at_a_prompt_is_no_command() {
+    let c = p("```\n$ vagrant ssh node1\nvagrant@node1:~$ # ping -c 1 10.244.3.3\nroot@node1:~# # route -n\n$ # cat /etc/hostname\nvagrant@node1:~$ route -n\n```\n").unwrap();
+    let (steps, prose) = steps(&c.blocks[0]);
+    let cmds: Vec<&str> = steps.iter().map(|s| s.command.as_str()).collect();
+    assert_eq!(cmds, ["vagrant ssh node1", "route -n"]);
+    assert_eq!(prose.len(), 3, "{prose:?}");
+}

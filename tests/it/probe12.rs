@@ -33,3 +33,41 @@ fn a_claim_in_another_commands_words_or_an_old_pings_is_never_a_false_match() {
         "{stdout}"
     );
 }
+
+/// Lesser findings of the same probe, one fixture: on netns a `get pods`
+/// table is compared with what the lab observes, and the line's `-l
+/// app=X` was not (flannel's pods for `-l app=nginx`, nginx's for `-l
+/// app=redis`: skipped without a difference); a row of a newer kubectl
+/// (`RESTARTS 7 (2m ago)`) was dropped, so a table of such rows compared
+/// nothing; a comment at a prompt (`vagrant@node1:~$ # ping ...`) ran the
+/// ping; a true capture drifted by the reader's `^C` and tcpdump's counts.
+/// On the code before the fixes: 13, 24, 34 skipped, block 43 ran `ping`,
+/// 49 drift.
+#[test]
+fn a_table_for_another_line_drifts_and_a_comment_runs_nothing() {
+    require_root();
+    let name = unique_name("p12");
+    let lab = copy_lab("chapter4", &name);
+    let chapter = crate::harness::fixture("book/probe12-tables.md");
+    let (_, stdout, v, ..) =
+        crate::book::book_in(&name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    assert_eq!(
+        crate::book::verdicts(&v),
+        [
+            (3, "skipped".to_string()),
+            (13, "drift".into()),
+            (24, "drift".into()),
+            (34, "drift".into()),
+            (43, "skipped".into()),
+            (49, "match".into()),
+        ],
+        "{stdout}"
+    );
+    let comment = &v["blocks"][4];
+    assert_eq!(comment["line"], 43);
+    assert_eq!(
+        comment["commands"].as_array().map(Vec::len),
+        Some(0),
+        "{comment}"
+    );
+}

@@ -381,7 +381,7 @@ impl Replayer<'_> {
         epoch: usize,
         pods: &[PodRef],
     ) {
-        let book = self.book_in_lab(r, epoch, pods);
+        let mut book = self.book_in_lab(r, epoch, pods);
         if let Cmd::Curl(_) = c {
             return crate::book::curl::judge(&book, code, r);
         }
@@ -389,6 +389,9 @@ impl Replayer<'_> {
             Cmd::Grep { inner, .. } => inner.as_ref(),
             c => c,
         };
+        if let Cmd::Tcpdump { .. } = inner {
+            book.retain(|l| !compare::is_capture_end(l));
+        }
         // A ping without reply exits 1, a grep that finds nothing too, and a
         // capture stopped by its deadline 124: their output says the rest.
         let failed = match (c, code) {
