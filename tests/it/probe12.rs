@@ -71,3 +71,114 @@ fn a_table_for_another_line_drifts_and_a_comment_runs_nothing() {
         "{comment}"
     );
 }
+
+/// `lab nightly` of `lab`, its record kept in `db`, its reports in `out`.
+fn nightly(work: &std::path::Path, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lab"))
+        .env("LAB_STATE_DIR", work.join("state"))
+        .env("CI", "1")
+        .env("NO_COLOR", "1")
+        .env_remove("LAB_PATH")
+        .current_dir(work)
+        .arg("nightly")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A database made a read-only `nightly report` read a file of the
+/// host's: the night's `suggestion.patch` was computed from the chapter at
+/// the path a run's record names, when that path is a file here. A record
+/// naming a 0600 file whose line matched the record's command copied the
+/// lines around it into the 0644 patch (by hand: `SECRET_TOKEN=...` of a
+/// root-only file outside every lab). Databases are inputs (`nightly
+/// merge` takes other machines'). Now the patch is the lab's own `book:`'s.
+/// On the code before the fix the patch below held `SECRET_TOKEN`.
+#[test]
+fn a_database_never_makes_the_nightly_read_a_file_it_names() {
+    use std::ffi::OsStr;
+    require_root();
+    let name = unique_name("p12");
+    let lab = copy_lab("chapter4", &name);
+    let work = tempfile::tempdir().unwrap();
+    let db = work.path().join("history.db");
+    let out = work.path().join("out");
+    let night = |n: &str| {
+        let o = nightly(
+            work.path(),
+            &[
+                lab.path().as_os_str(),
+                OsStr::new("--providers"),
+                OsStr::new("netns"),
+                OsStr::new("--night"),
+                OsStr::new(n),
+                OsStr::new("--db"),
+                db.as_os_str(),
+                OsStr::new("--out"),
+                out.as_os_str(),
+            ],
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    night("night-1");
+    // Between the nights the chapter's first reply on node1 gets TTL 65:
+    // that block newly drifts, so the night suggests a patch.
+    crate::harness::edit(
+        &lab.path().join("chapter.md"),
+        "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64",
+        "64 bytes from 10.244.1.2: icmp_seq=1 ttl=65",
+    );
+    let summary = night("night-2");
+    let patch = std::fs::read_to_string(out.join("suggestion.patch")).unwrap_or_default();
+    assert!(
+        patch.contains("-64 bytes from 10.244.1.2: icmp_seq=1 ttl=65"),
+        "{patch}\n{summary}"
+    );
+    // A file the record names, with the drifting command at its line.
+    let secret = lab.path().join("notes").join("secret.md");
+    std::fs::create_dir(secret.parent().unwrap()).unwrap();
+    let mut text: Vec<String> = (1..83).map(|i| format!("filler {i}")).collect();
+    text.extend(
+        [
+            "```",
+            "ping 10.244.1.2",
+            "SECRET_TOKEN=p12-hunter2",
+            "64 bytes from 10.244.1.2: icmp_seq=1 ttl=65 time=0.054 ms",
+            "```",
+            "",
+        ]
+        .map(String::from),
+    );
+    std::fs::write(&secret, text.join("\n")).unwrap();
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let changed = c
+        .execute(
+            "UPDATE runs SET record = json_set(record, '$.book.chapter', ?1) WHERE id = (SELECT max(id) FROM runs WHERE record IS NOT NULL)",
+            [secret.to_str().unwrap()],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    drop(c);
+    let again = work.path().join("again");
+    let o = nightly(
+        work.path(),
+        &[
+            OsStr::new("report"),
+            OsStr::new("--db"),
+            db.as_os_str(),
+            OsStr::new("--out"),
+            again.as_os_str(),
+        ],
+    );
+    let patch = std::fs::read_to_string(again.join("suggestion.patch")).unwrap_or_default();
+    assert!(
+        !patch.contains("SECRET_TOKEN"),
+        "{patch}\n{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // The lab's own chapter still gives the night its patch.
+    assert!(
+        patch.contains("-64 bytes from 10.244.1.2: icmp_seq=1 ttl=65"),
+        "{patch}"
+    );
+}
