@@ -24,6 +24,7 @@
 //!
 //! Nothing is `match` that did not run or where nothing was compared.
 
+mod budget;
 mod judgeable;
 mod kubectl;
 mod manifest;
@@ -303,13 +304,26 @@ pub async fn replay(
 }
 
 /// [`replay`] of the blocks opening at the lines `only` (all when None),
-/// the book's names bound from the whole chapter (`lab book --watch`).
+/// the book's names bound from the whole chapter (`lab book --watch`),
+/// within the replay's [`budget::BUDGET`].
 pub async fn replay_only(
     chapter: &Chapter,
     lab: &Lab,
     target: &mut dyn Target,
     known: &KnownFile,
     only: Option<&[usize]>,
+) -> BookReport {
+    replay_within(chapter, lab, target, known, only, &budget::BUDGET).await
+}
+
+/// [`replay_only`], each block and the chapter within `budget`.
+async fn replay_within(
+    chapter: &Chapter,
+    lab: &Lab,
+    target: &mut dyn Target,
+    known: &KnownFile,
+    only: Option<&[usize]>,
+    budget: &budget::Budget,
 ) -> BookReport {
     let planned: Vec<(Vec<Planned>, Vec<String>)> = chapter.blocks.iter().map(plan).collect();
     let for_binding: Vec<Vec<(Step, std::result::Result<Cmd, String>)>> = planned
@@ -336,6 +350,7 @@ pub async fn replay_only(
         text: chapter.text.clone(),
     };
     let total = chapter.blocks.len();
+    let (started, phases_at_start) = (std::time::Instant::now(), target.run_phases());
     for (block, (plans, prose)) in chapter.blocks.iter().zip(planned) {
         if only.is_some_and(|o| !o.contains(&block.line)) {
             continue;
@@ -410,6 +425,20 @@ pub async fn replay_only(
         let mut ran = Vec::new();
         let mut at = 0;
         while at < todo.len() {
+            let ours = |since: std::time::Instant, phases| {
+                since
+                    .elapsed()
+                    .saturating_sub(target.run_phases().saturating_sub(phases))
+            };
+            if let Some(why) = budget.spent(ours(since, run_phases), ours(started, phases_at_start))
+            {
+                for p in &todo[at..] {
+                    let mut r = report(p, &target.variant());
+                    fail(&mut r, why.clone());
+                    ran.push(r);
+                }
+                break;
+            }
             if Replayer::alone(todo[at]) {
                 ran.push(rp.run_alone(target, todo[at], &plans).await);
                 at += 1;

@@ -136,3 +136,59 @@ async fn a_log_the_book_does_not_show_is_never_a_match() {
         crate::book::report::terminal(&r)
     );
 }
+
+/// A replay is bounded: past its block's or its chapter's budget, the
+/// commands not yet run are errors that say why, never a match (a block
+/// of 10 captures took 20 s here; a 4 MiB chapter holds about 90,000).
+/// Shown with budgets already spent; the full budgets let the same
+/// chapter run.
+#[tokio::test]
+async fn a_block_or_a_chapter_past_its_budget_runs_no_more() {
+    use std::time::Duration;
+    let (lab, chapter) = chapter4();
+    let target = || RecordedLab {
+        kind: Kind::Vagrant,
+        broken: recorded(false),
+        fixed: recorded(true),
+        variant: "broken".into(),
+        switches: Vec::new(),
+        pods: vec![
+            pod("nginx-deployment-6b7f6d9b8c-k2v9x", "node1", "10.244.1.2"),
+            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
+        ],
+        real: None,
+        kubectl_lines: Mutex::default(),
+    };
+    let known = KnownFile::default();
+    for spent in [
+        budget::Budget {
+            block: Duration::ZERO,
+            chapter: Duration::from_secs(3600),
+        },
+        budget::Budget {
+            block: Duration::from_secs(300),
+            chapter: Duration::ZERO,
+        },
+    ] {
+        let mut t = target();
+        let r = replay_within(&chapter, &lab, &mut t, &known, None, &spent).await;
+        let shell: Vec<_> = r.blocks.iter().filter(|b| !b.commands.is_empty()).collect();
+        assert!(!shell.is_empty());
+        for b in shell {
+            assert_eq!(b.verdict, Verdict::Error, "{b:?}");
+            assert!(
+                b.commands.iter().all(|c| c.verdict == Verdict::Error
+                    && c.reason.as_deref().unwrap_or("").contains("budget")),
+                "{b:?}"
+            );
+        }
+        assert!(t.ran().is_empty(), "{:?}", t.ran());
+    }
+    let mut t = target();
+    let r = replay_within(&chapter, &lab, &mut t, &known, None, &budget::BUDGET).await;
+    assert!(
+        r.blocks.iter().all(|b| b.verdict != Verdict::Error),
+        "{}",
+        crate::book::report::terminal(&r)
+    );
+}
