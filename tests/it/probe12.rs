@@ -182,3 +182,43 @@ fn a_database_never_makes_the_nightly_read_a_file_it_names() {
         "{patch}"
     );
 }
+
+/// `lab nightly --out DIR` wrote its pages, `nights/` and `suggestion.patch`
+/// into the claims' folder (`/run/lab`), a lab's state folder and a node's
+/// `/etc` (by hand: exit 1 after writing), where every other report is
+/// refused. Now such a folder is a usage error, exit 2, nothing written.
+#[test]
+fn the_nightlys_reports_never_land_among_claims_state_or_a_nodes_files() {
+    use std::ffi::OsStr;
+    require_root();
+    let work = tempfile::tempdir().unwrap();
+    let state = work.path().join("state");
+    let lab_state = state.join("p12-some-lab");
+    std::fs::create_dir_all(&lab_state).unwrap();
+    std::fs::write(lab_state.join("lock"), "").unwrap();
+    let claims = std::path::PathBuf::from("/run/lab");
+    let outs = [
+        claims.join(unique_name("p12out")),
+        std::path::PathBuf::from("/run/lab-root").join(unique_name("p12out")),
+        lab_state.join("reports"),
+    ];
+    for out in &outs {
+        let o = nightly(
+            work.path(),
+            &[
+                OsStr::new("report"),
+                OsStr::new("--db"),
+                work.path().join("history.db").as_os_str(),
+                OsStr::new("--out"),
+                out.as_os_str(),
+            ],
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{}: {err}", out.display());
+        assert!(
+            err.contains("--out") && err.contains("write reports elsewhere"),
+            "{err}"
+        );
+        assert!(!out.exists(), "{} was made", out.display());
+    }
+}
