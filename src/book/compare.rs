@@ -112,17 +112,26 @@ pub fn is_elision(line: &str) -> bool {
         .unwrap_or(t)
         .trim();
     let bracketed = inner.len() < t.len();
-    (inner.len() >= 3 && inner.chars().all(|c| c == '.'))
-        || inner == "\u{2026}"
+    // Dots, spaced or not (`...`, `. . .`), and the ellipses of Unicode
+    // (`…`, vertical `⋮`, midline `⋯`, `︙`).
+    let dots = inner.chars().filter(|c| *c == '.').count();
+    (dots >= 3 && inner.chars().all(|c| c == '.' || c == ' '))
+        || (!inner.is_empty() && inner.chars().all(|c| ELLIPSES.contains(&c)))
         || inner.eq_ignore_ascii_case("snip")
         || (bracketed && is_authors_note(inner))
         || framed_note(t).is_some_and(|n| n.eq_ignore_ascii_case("snip") || is_authors_note(n))
-        || remark(t).is_some_and(is_authors_note)
+        || remark(t).is_some_and(|r| is_authors_note(r) || (r != t && is_elision(r)))
         || matches!(
-            t.to_ascii_lowercase().as_str(),
-            "etc" | "etc." | "...etc." | "and so on"
+            t.trim_start_matches(|c| c == '.' || ELLIPSES.contains(&c))
+                .trim()
+                .to_ascii_lowercase()
+                .as_str(),
+            "etc" | "etc." | "and so on"
         )
 }
+
+/// Unicode's ellipses: `…`, `⋮`, `⋯`, `︙`.
+const ELLIPSES: &[char] = &['\u{2026}', '\u{22EE}', '\u{22EF}', '\u{FE19}'];
 
 /// The words of a remark line in output (`# output trimmed`, `// rest
 /// omitted`): how authors also say they cut. A remark counts as a cut only
@@ -139,7 +148,7 @@ fn remark(t: &str) -> Option<&str> {
 /// cut. ping's `--- 10.244.2.2 ping statistics ---` is framed too, and no
 /// note.
 fn framed_note(t: &str) -> Option<&str> {
-    let rule = |c: char| matches!(c, '-' | '=' | '~' | '*');
+    let rule = |c: char| matches!(c, '-' | '=' | '~' | '*' | '\u{2013}' | '\u{2014}');
     let after = t.trim_start_matches(rule);
     let inner = after.trim_end_matches(rule);
     (t.len() - after.len() >= 2 && after.len() - inner.len() >= 2).then(|| inner.trim())

@@ -560,7 +560,10 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
                 output_at: Vec::new(),
                 host: prompt_host(line),
             });
-        } else if is_remark(line) {
+        } else if is_remark(line) && !(super::compare::is_elision(line) && steps.last().is_some()) {
+            // (A remark that says output was cut, `(output omitted)`, stays
+            // in the output as the cut it is: dropped, a ping's header
+            // above it claimed "no reply".)
             prose.push((*n, line.trim().to_string()));
         } else if let Some(s) = steps.last_mut() {
             s.output.push(line.clone());

@@ -222,3 +222,31 @@ fn the_nightlys_reports_never_land_among_claims_state_or_a_nodes_files() {
         assert!(!out.exists(), "{} was made", out.display());
     }
 }
+
+/// False greens of `lab book`: a ping's replies cut in forms the cut rules
+/// did not know (`⋮`, `. . .`, `# ...`, `—snip—`) or by a remark in
+/// parentheses (`(output omitted)`, read as the author's prose and dropped)
+/// left its header alone, which claims "no reply": a `match` against
+/// node2's pod, which does not answer. On the code before the fix all six
+/// were `match`; the last (the header alone, no cut) still is.
+#[test]
+fn replies_cut_in_other_forms_are_never_a_match() {
+    require_root();
+    let name = unique_name("p12");
+    let lab = copy_lab("chapter4", &name);
+    let chapter = crate::harness::fixture("book/probe12-cuts.md");
+    let (_, stdout, v, ..) =
+        crate::book::book_in(&name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    assert_eq!(
+        crate::book::verdicts(&v),
+        [
+            (7, "skipped".to_string()),
+            (13, "skipped".into()),
+            (19, "skipped".into()),
+            (25, "skipped".into()),
+            (31, "skipped".into()),
+            (39, "match".into()),
+        ],
+        "{stdout}"
+    );
+}
