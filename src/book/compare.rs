@@ -316,6 +316,24 @@ pub fn ping_facts(lines: &[String]) -> PingFacts {
     f
 }
 
+/// The address a ping's own header names (`PING 10.244.1.2 (10.244.1.2)
+/// 56(84) bytes of data.`, BSD's `PING 10.244.1.2 (10.244.1.2): 56 data
+/// bytes`, the statistics' `--- 10.244.1.2 ping statistics ---`): the
+/// target of the ping whose output the book shows.
+pub fn ping_header_target(lines: &[String]) -> Option<std::net::Ipv4Addr> {
+    lines.iter().find_map(|l| {
+        let t = squash(l);
+        let rest = t.strip_prefix("PING ").or_else(|| {
+            t.strip_prefix("--- ")
+                .filter(|r| r.ends_with(" ping statistics ---"))
+        })?;
+        let word = rest.split_whitespace().next()?;
+        word.trim_matches(|c| c == '(' || c == ')' || c == ':')
+            .parse()
+            .ok()
+    })
+}
+
 /// How many replies ping's statistics line counts (`3 packets
 /// transmitted, 2 received` or `2 packets received`).
 fn received(lower: &str) -> Option<u32> {

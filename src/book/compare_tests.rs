@@ -350,3 +350,24 @@ fn ellipses_spaced_dots_remarks_and_dash_rules_are_cuts() {
         assert!(!is_elision(line), "{line}");
     }
 }
+
+/// The address a ping's output names, in its header or statistics.
+#[test]
+fn a_pings_output_names_its_target() {
+    let t = |s: &str| ping_header_target(&v(s));
+    let ip = |s: &str| Some(s.parse().unwrap());
+    assert_eq!(
+        t("PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data."),
+        ip("10.244.1.2")
+    );
+    assert_eq!(
+        t("PING 10.244.1.2 (10.244.1.2): 56 data bytes"),
+        ip("10.244.1.2")
+    );
+    assert_eq!(
+        t("--- 10.244.2.2 ping statistics ---\n1 packets transmitted, 0 received"),
+        ip("10.244.2.2")
+    );
+    assert_eq!(t("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64"), None);
+    assert_eq!(t("PING node1-pod (10.244.1.2)"), None);
+}

@@ -403,6 +403,18 @@ impl Replayer<'_> {
         };
         r.differences
             .extend(compare::errors_not_in_book(&book, &r.lab));
+        // The book's ping header names what its ping pinged: another
+        // address is another command's output (its "no reply" matched).
+        if let Cmd::Ping { target, .. } = inner
+            && let Some(shown) = compare::ping_header_target(&book)
+        {
+            let lab_ip = self.target_ip(*target, epoch, pods, &mut r.bindings);
+            if shown != lab_ip {
+                r.differences.push(format!(
+                    "ping: the book's output is a ping of {shown}; the command pings {lab_ip}"
+                ));
+            }
+        }
         if let Some(how) = failed
             && !matches!(inner, Cmd::Ping { .. })
         {
