@@ -371,3 +371,16 @@ fn a_pings_output_names_its_target() {
     assert_eq!(t("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64"), None);
     assert_eq!(t("PING node1-pod (10.244.1.2)"), None);
 }
+
+/// A ping shown by its statistics alone is compared by its count too.
+#[test]
+fn a_pings_statistics_alone_count_its_replies() {
+    let lab = v(
+        "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.04 ms\n\n--- 10.244.1.2 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms",
+    );
+    let five = v("5 packets transmitted, 5 received, 0% packet loss, time 4005ms");
+    let d = ping_replies(&five, &lab);
+    assert_eq!(d, ["ping: the book counts 5 replies; the lab 1"]);
+    let one = v("1 packets transmitted, 1 received, 0% packet loss, time 0ms");
+    assert!(ping_replies(&one, &lab).is_empty());
+}

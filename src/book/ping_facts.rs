@@ -153,7 +153,24 @@ pub fn replies(lines: &[String]) -> Vec<Reply> {
 pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
     let (b, l) = (replies(book), replies(lab));
     if b.is_empty() || l.is_empty() {
-        return ping(&ping_facts(book), &ping_facts(lab));
+        let mut d = ping(&ping_facts(book), &ping_facts(lab));
+        // A book that shows the statistics alone counts its replies there
+        // (`5 packets transmitted, 5 received` matched a `-c 1`).
+        let counted = |lines: &[String]| {
+            lines
+                .iter()
+                .find_map(|x| received(&squash(x).to_lowercase()))
+        };
+        if d.is_empty()
+            && b.is_empty()
+            && let Some(n) = counted(book).filter(|n| *n > 0)
+        {
+            let got = counted(lab).unwrap_or(l.len() as u32);
+            if got != n {
+                d.push(format!("ping: the book counts {n} replies; the lab {got}"));
+            }
+        }
+        return d;
     }
     let mut d = Vec::new();
     if b.len() != l.len() {
