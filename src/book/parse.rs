@@ -176,10 +176,25 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
         may_open: true,
         ..Indented::default()
     };
+    // Inside an HTML comment (`<!--` opening a line, up to `-->`): what a
+    // reader never sees is no block (CommonMark reads no fence there; a
+    // hidden block ran and was counted).
+    let mut in_comment = false;
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         let trimmed = line.trim_start_matches(' ');
         let indent = line.len() - trimmed.len();
+        if open.is_none() && (in_comment || (indent <= 3 && trimmed.starts_with("<!--"))) {
+            let after = if in_comment {
+                trimmed
+            } else {
+                indented.close(&mut blocks);
+                &trimmed[4..]
+            };
+            in_comment = !after.contains("-->");
+            indented.prose(line);
+            continue;
+        }
         let fence_char = trimmed.chars().next().filter(|c| *c == '`' || *c == '~');
         let fence_len = fence_char.map_or(0, |c| trimmed.chars().take_while(|x| *x == c).count());
         match &mut open {

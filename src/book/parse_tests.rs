@@ -232,3 +232,12 @@ fn a_remark_that_cuts_output_is_output() {
     assert_eq!(steps[0].output[1], "(output omitted)");
     assert_eq!(prose.len(), 1, "{prose:?}");
 }
+
+/// A block inside an HTML comment is hidden from every reader: it is no
+/// block (it ran and was counted; twelfth probe). One after it is.
+#[test]
+fn a_block_in_an_html_comment_is_no_block() {
+    let c = p("# T\n\n<!--\n```console\nvagrant@node1:~$ ping -c 1 10.244.1.2\n```\n-->\n\n<!-- one line -->\n\n```console\nvagrant@node1:~$ route -n\n```\n").unwrap();
+    assert_eq!(c.blocks.len(), 1);
+    assert_eq!(c.blocks[0].line, 11);
+}
