@@ -58,6 +58,9 @@ use crate::session::Output;
 use crate::spec::Lab;
 use plan::{Planned, plan};
 
+/// The most commands of a block that run at once.
+const AT_ONCE: usize = 8;
+
 fn lines(s: &str) -> Vec<String> {
     s.lines().map(str::to_string).collect()
 }
@@ -448,11 +451,18 @@ async fn replay_within(
                 .find(|&i| Replayer::alone(todo[i]))
                 .unwrap_or(todo.len());
             let (rp, t, plans) = (&rp, &*target, &plans);
-            let group = futures::future::join_all(
+            // A few at a time, in the block's order: each holds up to its
+            // output cap (8 MiB) while it runs, and a block may hold
+            // thousands of commands (40 `cat`s of a large file at once
+            // took 206 MB here).
+            use futures::StreamExt;
+            let group: Vec<CommandReport> = futures::stream::iter(
                 todo[at..end]
                     .iter()
                     .map(|p| async move { rp.run(t, p, plans).await.0 }),
             )
+            .buffered(AT_ONCE)
+            .collect()
             .await;
             ran.extend(group);
             at = end;
