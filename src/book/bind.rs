@@ -68,6 +68,26 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
+/// A table row's values: its words, a value's parenthesised tail kept
+/// with it (kubectl 1.22's RESTARTS `7 (2m ago)`: split, the row had more
+/// values than columns and was dropped, so a book's table of such rows
+/// compared none).
+fn row_words(line: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for w in line.split_whitespace() {
+        match out.last_mut() {
+            Some(last) if open || w.starts_with('(') => {
+                last.push(' ');
+                last.push_str(w);
+                open = !w.ends_with(')');
+            }
+            _ => out.push(w.to_string()),
+        }
+    }
+    out
+}
+
 impl Table {
     /// The first table in `lines` (a header line of upper-case names).
     /// kubectl pads columns with at least two spaces, and some names have a
@@ -104,7 +124,7 @@ impl Table {
             .take_while(|l| !l.trim().is_empty())
             .filter_map(|l| {
                 if !spaced {
-                    let w: Vec<String> = l.split_whitespace().map(str::to_string).collect();
+                    let w = row_words(l);
                     return (w.len() == header.len()).then_some(w);
                 }
                 let cut = |i: usize| l.get(i..).map(|_| i).unwrap_or(l.len());

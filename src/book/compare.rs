@@ -16,6 +16,9 @@
 //! Each difference is one stable sentence, so the known-drift file can name it.
 
 use super::bind::Table;
+pub use super::ping_facts::{
+    PingFacts, Reply, ping, ping_facts, ping_header_target, ping_replies, replies,
+};
 
 /// Collapse whitespace.
 pub fn squash(s: &str) -> String {
@@ -73,6 +76,32 @@ pub fn is_tcpdump_banner(line: &str) -> bool {
         || (t.starts_with("listening on ") && t.contains("link-type"))
 }
 
+/// Whether a book line ends a capture the reader stopped: the `^C` typed,
+/// and tcpdump's counts of what it had handled by then (`2 packets
+/// captured`, `... received by filter`, `... dropped by kernel`), which
+/// measure when the reader pressed Ctrl-C, not the network; the packets'
+/// own lines say what came. `0 packets captured` stays: it claims none.
+pub fn is_capture_end(line: &str) -> bool {
+    let t = squash(line);
+    if t == "^C" {
+        return true;
+    }
+    let Some((n, what)) = t.split_once(' ') else {
+        return false;
+    };
+    n.parse::<u64>()
+        .is_ok_and(|n| n > 0 || !what.ends_with("captured"))
+        && [
+            "packet captured",
+            "packets captured",
+            "packet received by filter",
+            "packets received by filter",
+            "packet dropped by kernel",
+            "packets dropped by kernel",
+        ]
+        .contains(&what)
+}
+
 /// Whether a book line marks output the author cut (`...`, `…`, `[...]`,
 /// `<snip>`): not a line to find, and the lines around it a part of the
 /// output, not all of it.
@@ -86,17 +115,26 @@ pub fn is_elision(line: &str) -> bool {
         .unwrap_or(t)
         .trim();
     let bracketed = inner.len() < t.len();
-    (inner.len() >= 3 && inner.chars().all(|c| c == '.'))
-        || inner == "\u{2026}"
+    // Dots, spaced or not (`...`, `. . .`), and the ellipses of Unicode
+    // (`…`, vertical `⋮`, midline `⋯`, `︙`).
+    let dots = inner.chars().filter(|c| *c == '.').count();
+    (dots >= 3 && inner.chars().all(|c| c == '.' || c == ' '))
+        || (!inner.is_empty() && inner.chars().all(|c| ELLIPSES.contains(&c)))
         || inner.eq_ignore_ascii_case("snip")
         || (bracketed && is_authors_note(inner))
         || framed_note(t).is_some_and(|n| n.eq_ignore_ascii_case("snip") || is_authors_note(n))
-        || remark(t).is_some_and(is_authors_note)
+        || remark(t).is_some_and(|r| is_authors_note(r) || (r != t && is_elision(r)))
         || matches!(
-            t.to_ascii_lowercase().as_str(),
-            "etc" | "etc." | "...etc." | "and so on"
+            t.trim_start_matches(|c| c == '.' || ELLIPSES.contains(&c))
+                .trim()
+                .to_ascii_lowercase()
+                .as_str(),
+            "etc" | "etc." | "and so on"
         )
 }
+
+/// Unicode's ellipses: `…`, `⋮`, `⋯`, `︙`.
+const ELLIPSES: &[char] = &['\u{2026}', '\u{22EE}', '\u{22EF}', '\u{FE19}'];
 
 /// The words of a remark line in output (`# output trimmed`, `// rest
 /// omitted`): how authors also say they cut. A remark counts as a cut only
@@ -113,7 +151,7 @@ fn remark(t: &str) -> Option<&str> {
 /// cut. ping's `--- 10.244.2.2 ping statistics ---` is framed too, and no
 /// note.
 fn framed_note(t: &str) -> Option<&str> {
-    let rule = |c: char| matches!(c, '-' | '=' | '~' | '*');
+    let rule = |c: char| matches!(c, '-' | '=' | '~' | '*' | '\u{2013}' | '\u{2014}');
     let after = t.trim_start_matches(rule);
     let inner = after.trim_end_matches(rule);
     (t.len() - after.len() >= 2 && after.len() - inner.len() >= 2).then(|| inner.trim())
@@ -147,21 +185,47 @@ fn is_authors_note(inner: &str) -> bool {
                 .any(|w| *w == "lines" || *w == "line" || *w == "more")
 }
 
+/// A line as compared: normalised ([`normalize`]); a line normalising
+/// takes out whole (tcpdump's version-worded banner) is compared as
+/// "such a line", which only another such line is. Dropped instead, a
+/// `cat` whose book output is that banner compared nothing and matched.
+fn compared(line: &str) -> Option<String> {
+    let n = normalize(line);
+    match (n.is_empty(), line.trim().is_empty()) {
+        (_, true) => None,
+        (true, false) => Some(BANNER.into()),
+        (false, false) => Some(n),
+    }
+}
+
+/// What [`compared`] makes of a line normalising takes out whole.
+const BANNER: &str = "\u{0}banner";
+
+/// A book line as a difference quotes it: as compared, or as written
+/// where that was a [`BANNER`].
+fn shown(line: &str, compared: &str) -> String {
+    if compared == BANNER {
+        squash(line)
+    } else {
+        compared.to_string()
+    }
+}
+
 /// Book lines that do not appear, in order, in the lab's lines.
 pub fn missing_in_order(book: &[String], lab: &[String]) -> Vec<String> {
-    let lab: Vec<String> = lab.iter().map(|l| normalize(l)).collect();
+    let lab: Vec<Option<String>> = lab.iter().map(|l| compared(l)).collect();
     let mut at = 0;
     let mut missing = Vec::new();
-    for b in book
+    for (line, b) in book
         .iter()
         .filter(|l| !is_elision(l))
-        .map(|l| normalize(l))
-        .filter(|l| !l.is_empty())
+        .filter_map(|l| Some((l, compared(l)?)))
     {
-        match lab[at..].iter().position(|l| *l == b) {
+        match lab[at..].iter().position(|l| l.as_ref() == Some(&b)) {
             Some(i) => at += i + 1,
             None => missing.push(format!(
-                "the book shows `{b}`; the lab's output has no such line (in this order)"
+                "the book shows `{}`; the lab's output has no such line (in this order)",
+                shown(line, &b)
             )),
         }
     }
@@ -173,166 +237,18 @@ pub fn missing_in_order(book: &[String], lab: &[String]) -> Vec<String> {
 /// its own (like `route -n`'s rows, [`routes`]). Books cut output: the
 /// lab's other routes are no difference.
 pub fn missing_routes(book: &[String], lab: &[String]) -> Vec<String> {
-    let lab: Vec<String> = lab.iter().map(|l| squash(&normalize(l))).collect();
+    let lab: Vec<String> = lab.iter().filter_map(|l| compared(l)).collect();
     book.iter()
         .filter(|l| !is_elision(l))
-        .map(|l| squash(&normalize(l)))
-        .filter(|l| !l.is_empty() && !lab.contains(l))
-        .map(|b| format!("the book shows `{b}`; the lab's output has no such line"))
-        .collect()
-}
-
-/// What a ping's output says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PingFacts {
-    pub reply: bool,
-    pub ttl: Option<u8>,
-    /// The ICMP error and who sent it: `Time to live exceeded from 10.244.1.1`.
-    pub error: Option<String>,
-}
-
-impl std::fmt::Display for PingFacts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.reply, self.ttl, &self.error) {
-            (true, Some(t), _) => write!(f, "a reply with ttl {t}"),
-            (true, None, _) => write!(f, "a reply"),
-            (false, _, Some(e)) => write!(f, "no reply: {e}"),
-            (false, _, None) => write!(f, "no reply and no ICMP error"),
-        }
-    }
-}
-
-const ICMP_ERRORS: &[&str] = &[
-    "Time to live exceeded",
-    "Destination Net Unreachable",
-    "Destination Host Unreachable",
-    "Destination Port Unreachable",
-    "Destination Protocol Unreachable",
-    "Packet filtered",
-    "Frag needed",
-];
-
-/// Read a ping's output, iputils' (`From X icmp_seq=1 Time to live
-/// exceeded`) or BSD's (`60 bytes from X: Destination Net Unreachable`).
-pub fn ping_facts(lines: &[String]) -> PingFacts {
-    let mut f = PingFacts {
-        reply: false,
-        ttl: None,
-        error: None,
-    };
-    for l in lines {
-        let t = squash(l);
-        let lower = t.to_lowercase();
-        if let Some(kind) = ICMP_ERRORS
-            .iter()
-            .find(|k| lower.contains(&k.to_lowercase()))
-        {
-            if f.error.is_none() {
-                let from = t
-                    .split_whitespace()
-                    .skip_while(|w| !w.eq_ignore_ascii_case("from"))
-                    .nth(1)
-                    .map(|w| w.trim_end_matches(':').to_string())
-                    .unwrap_or_default();
-                f.error = Some(format!("{kind} from {from}"));
-            }
-        } else if lower.contains(" bytes from ") && lower.contains("ttl=") {
-            f.reply = true;
-            if f.ttl.is_none() {
-                f.ttl = crate::probe::ping::ttl(&t);
-            }
-        } else if received(&lower).is_some_and(|n| n > 0) {
-            // The statistics alone (`1 packets transmitted, 1 received`)
-            // say a reply came as surely as its line.
-            f.reply = true;
-        }
-    }
-    f
-}
-
-/// How many replies ping's statistics line counts (`3 packets
-/// transmitted, 2 received` or `2 packets received`).
-fn received(lower: &str) -> Option<u32> {
-    let (_, rest) = lower.split_once("packets transmitted,")?;
-    let said = rest.split(',').next()?.trim();
-    let n = said
-        .strip_suffix("packets received")
-        .or_else(|| said.strip_suffix("received"))?;
-    n.trim().parse().ok()
-}
-
-/// One echo reply: its icmp_seq, who answered, its TTL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reply {
-    pub seq: u32,
-    pub from: std::net::Ipv4Addr,
-    pub ttl: Option<u8>,
-}
-
-/// Every reply of a ping's output, in order.
-pub fn replies(lines: &[String]) -> Vec<Reply> {
-    lines
-        .iter()
-        .filter_map(|l| {
-            let t = squash(l);
-            let rest = t.split_once(" bytes from ")?.1;
-            let (from, rest) = rest.split_once(':')?;
-            let from = from
-                .split_whitespace()
-                .last()?
-                .trim_matches(|c| c == '(' || c == ')');
-            let seq = rest
-                .split_whitespace()
-                .find_map(|w| {
-                    w.strip_prefix("icmp_seq=")
-                        .or_else(|| w.strip_prefix("seq="))
-                })?
-                .parse()
-                .ok()?;
-            Some(Reply {
-                seq,
-                from: from.parse().ok()?,
-                ttl: crate::probe::ping::ttl(rest),
-            })
+        .filter_map(|l| Some((l, compared(l)?)))
+        .filter(|(_, b)| !lab.contains(b))
+        .map(|(l, b)| {
+            format!(
+                "the book shows `{}`; the lab's output has no such line",
+                shown(l, &b)
+            )
         })
         .collect()
-}
-
-/// Every reply compared, one by one: their count, icmp_seq counted from
-/// the first reply, who answered and the TTL. Where neither shows a reply,
-/// [`ping`] compares the errors.
-pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
-    let (b, l) = (replies(book), replies(lab));
-    if b.is_empty() || l.is_empty() {
-        return ping(&ping_facts(book), &ping_facts(lab));
-    }
-    let mut d = Vec::new();
-    if b.len() != l.len() {
-        d.push(format!(
-            "ping: the book shows {} replies; the lab shows {}",
-            b.len(),
-            l.len()
-        ));
-    }
-    let (b0, l0) = (b[0].seq, l[0].seq);
-    for (i, (x, y)) in b.iter().zip(&l).enumerate() {
-        let show = |r: &Reply, first: u32| {
-            format!(
-                "from {} icmp_seq {} of the run ttl {}",
-                r.from,
-                r.seq.wrapping_sub(first) + 1,
-                r.ttl.map(|t| t.to_string()).unwrap_or_else(|| "?".into())
-            )
-        };
-        let (bs, ls) = (show(x, b0), show(y, l0));
-        if bs != ls {
-            d.push(format!(
-                "ping reply {}: the book shows {bs}; the lab shows {ls}",
-                i + 1
-            ));
-        }
-    }
-    d
 }
 
 /// Lines of the lab's output that say its command failed (`tcpdump: eth0:
@@ -362,18 +278,6 @@ pub fn errors_not_in_book(book: &[String], lab: &[String]) -> Vec<String> {
         })
         .map(|l| format!("the lab's command printed an error the book does not show: `{l}`"))
         .collect()
-}
-
-/// Differences between the ping the book shows and the lab's.
-pub fn ping(book: &PingFacts, lab: &PingFacts) -> Vec<String> {
-    let differs = book.reply != lab.reply
-        || (book.reply && book.ttl.is_some() && book.ttl != lab.ttl)
-        || (!book.reply && book.error != lab.error);
-    if differs {
-        vec![format!("ping: the book shows {book}; the lab shows {lab}")]
-    } else {
-        Vec::new()
-    }
 }
 
 /// `route -n` rows: destination, gateway, mask, flags, interface.

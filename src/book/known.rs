@@ -190,6 +190,9 @@ pub fn load_within(path: &Path, home: Option<&Path>) -> Result<KnownFile, String
 
 /// Parse and validate the text of a known-drift file read from `path`.
 pub fn parse(path: &Path, text: &str) -> Result<KnownFile, String> {
+    // A byte order mark (Windows editors write one) is no YAML: read
+    // with it, the file was "more than one document" (a lab file reads).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let name = path.display();
     crate::testbed::guard::check_nesting(text)
         .map_err(|e| format!("{name}:{}: {}", e.line.unwrap_or(1), e.message))?;
@@ -384,6 +387,15 @@ mod tests {
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
         p
+    }
+
+    /// A file saved with a byte order mark reads as without one (it was
+    /// refused as "more than one document").
+    #[test]
+    fn a_byte_order_mark_is_not_yaml() {
+        let k = parse(Path::new("k.yaml"), "\u{feff}version: 2\ndrift: []\n").unwrap();
+        assert_eq!(k.version, VERSION);
+        assert!(k.drift.is_empty());
     }
 
     #[test]

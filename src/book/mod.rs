@@ -19,6 +19,7 @@ pub mod html;
 pub mod judge;
 pub mod known;
 pub mod parse;
+mod ping_facts;
 pub mod recognize;
 pub mod replay;
 pub mod report;

@@ -176,10 +176,25 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
         may_open: true,
         ..Indented::default()
     };
+    // Inside an HTML comment (`<!--` opening a line, up to `-->`): what a
+    // reader never sees is no block (CommonMark reads no fence there; a
+    // hidden block ran and was counted).
+    let mut in_comment = false;
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         let trimmed = line.trim_start_matches(' ');
         let indent = line.len() - trimmed.len();
+        if open.is_none() && (in_comment || (indent <= 3 && trimmed.starts_with("<!--"))) {
+            let after = if in_comment {
+                trimmed
+            } else {
+                indented.close(&mut blocks);
+                &trimmed[4..]
+            };
+            in_comment = !after.contains("-->");
+            indented.prose(line);
+            continue;
+        }
         let fence_char = trimmed.chars().next().filter(|c| *c == '`' || *c == '~');
         let fence_len = fence_char.map_or(0, |c| trimmed.chars().take_while(|x| *x == c).count());
         match &mut open {
@@ -407,7 +422,7 @@ const PROGRAMS: &[&str] = &[
 /// `host:~# `, and `# ` when a program follows (else `#` opens a comment).
 static PROMPT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
-        r"^(?:\[[\w.-]+@(?P<a>[\w.-]+)(?: [^\]]*)?\]|[\w.-]+@(?P<b>[\w.-]+)(?::\S*)?|(?P<c>[\w.-]+):[~/]\S*)?\s?[$#](?:\s+|$)",
+        r"^(?:\[[\w.-]+@(?P<a>[\w.-]+)(?: [^\]]*)?\]|[\w.-]+@(?P<b>[\w.-]+)(?::[^\s$#]*)?|(?P<c>[\w.-]+):[~/][^\s$#]*)?\s?[$#](?:\s+|$)",
     )
     .expect("prompt pattern")
 });
@@ -492,14 +507,14 @@ pub fn is_remark(line: &str) -> bool {
     t.starts_with('(') && t.ends_with(')')
 }
 
-/// A remark in brackets that says output was cut (`(output omitted)`),
-/// below output the step already shows: a cut of that output, kept in it
-/// (a table cut so was compared whole, its drift message empty: the ninth
-/// probe of issue 21). Above the output (`(removed lines for brevity)`
-/// right below the command) it stays the author's remark.
+/// A remark in brackets that says output was cut (`(output omitted)`,
+/// `(removed lines for brevity)`), below a step's command: a cut of its
+/// output, kept in it as the cut it is. Dropped as the author's remark, a
+/// table cut so was compared whole, its drift message empty (the ninth
+/// probe of issue 21), and a ping's header above it claimed "no reply"
+/// (the twelfth).
 fn cuts_output(line: &str, step: Option<&Step>) -> bool {
-    crate::book::compare::is_elision(line)
-        && step.is_some_and(|s| s.output.iter().any(|l| !l.trim().is_empty()))
+    crate::book::compare::is_elision(line) && step.is_some()
 }
 
 /// A command line without its prompt and trailing remark.
@@ -544,6 +559,13 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
         if after_prompt(line).is_some_and(|rest| rest.trim().is_empty()) {
             // A bare prompt (the terminal waiting): nothing typed, and no
             // output of the line above.
+            continue;
+        }
+        if after_prompt(line).is_some_and(|rest| rest.starts_with('#')) {
+            // A comment typed at a prompt (`vagrant@node1:~$ # ping ...`):
+            // the shell runs nothing (it ran the ping: the prompt's path
+            // took the `$`, and the `#` was read as a root prompt).
+            prose.push((*n, line.trim().to_string()));
             continue;
         }
         if !seen_any && is_comment(line) {

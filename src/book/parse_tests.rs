@@ -48,8 +48,11 @@ fn steps_split_commands_output_and_remarks() {
     assert!(prose.is_empty());
     let c = p("```bash\nkubectl logs x\n\n(removed lines for brevity)\nline one\n```\n").unwrap();
     let (steps, prose) = super::steps(&c.blocks[0]);
-    assert_eq!(steps[0].output, ["line one"]);
-    assert_eq!(prose[0].1, "(removed lines for brevity)");
+    // A remark that says lines were removed is the output's cut (twelfth
+    // probe: dropped as prose, a ping's header above one claimed "no
+    // reply"); comparison skips it as it skips `...`.
+    assert_eq!(steps[0].output, ["(removed lines for brevity)", "line one"]);
+    assert!(prose.is_empty(), "{prose:?}");
 }
 
 #[test]
@@ -204,4 +207,37 @@ fn a_file_read_within_a_folder_is_refused_when_it_resolves_outside() {
         e.contains("outside the chapter's folder") && !e.contains("SECRET"),
         "{e}"
     );
+}
+
+/// A comment typed at a prompt is no command: `vagrant@node1:~$ # ping
+/// -c 1 10.244.3.3` ran the ping (the prompt's path took the `$` and the
+/// comment's `#` was read as a root prompt; twelfth probe).
+#[test]
+fn a_comment_at_a_prompt_is_no_command() {
+    let c = p("```\n$ vagrant ssh node1\nvagrant@node1:~$ # ping -c 1 10.244.3.3\nroot@node1:~# # route -n\n$ # cat /etc/hostname\nvagrant@node1:~$ route -n\n```\n").unwrap();
+    let (steps, prose) = steps(&c.blocks[0]);
+    let cmds: Vec<&str> = steps.iter().map(|s| s.command.as_str()).collect();
+    assert_eq!(cmds, ["vagrant ssh node1", "route -n"]);
+    assert_eq!(prose.len(), 3, "{prose:?}");
+}
+
+/// A remark in parentheses that says output was cut stays in the output
+/// as a cut: dropped as prose, a ping's header above it claimed "no
+/// reply" (twelfth probe); other remarks stay prose.
+#[test]
+fn a_remark_that_cuts_output_is_output() {
+    let c = p("```\nvagrant@node1:~$ ping 10.244.3.3\nPING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.\n(output omitted)\n(same node)\n```\n").unwrap();
+    let (steps, prose) = steps(&c.blocks[0]);
+    assert_eq!(steps[0].output.len(), 2, "{:?}", steps[0].output);
+    assert_eq!(steps[0].output[1], "(output omitted)");
+    assert_eq!(prose.len(), 1, "{prose:?}");
+}
+
+/// A block inside an HTML comment is hidden from every reader: it is no
+/// block (it ran and was counted; twelfth probe). One after it is.
+#[test]
+fn a_block_in_an_html_comment_is_no_block() {
+    let c = p("# T\n\n<!--\n```console\nvagrant@node1:~$ ping -c 1 10.244.1.2\n```\n-->\n\n<!-- one line -->\n\n```console\nvagrant@node1:~$ route -n\n```\n").unwrap();
+    assert_eq!(c.blocks.len(), 1);
+    assert_eq!(c.blocks[0].line, 11);
 }

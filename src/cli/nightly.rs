@@ -4,7 +4,7 @@
 //! input, 130 interrupted).
 
 use super::signals;
-use crate::error::Result;
+use crate::error::{LabError, Result};
 use crate::nightly::{self, FailOn, Outcome};
 use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
@@ -94,6 +94,21 @@ fn finish(o: Outcome, common: &Common) -> Result<()> {
 }
 
 pub fn run(args: NightlyArgs) -> Result<()> {
+    let common = match &args.action {
+        Some(Action::Report { common } | Action::Merge { common, .. }) => common,
+        None => &args.common,
+    };
+    crate::report::output::check_folder(
+        &common.out,
+        &crate::places::state_root(),
+        &crate::state::claim::root(),
+    )
+    .map_err(|why| {
+        LabError::Usage(format!(
+            "--out {}: {why}; nothing was run",
+            common.out.display()
+        ))
+    })?;
     match args.action {
         Some(Action::Report { common }) => {
             let o = nightly::report(&common.db, &common.out)?;

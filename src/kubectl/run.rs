@@ -64,7 +64,17 @@ pub(super) fn clean_env(cmd: &mut std::process::Command) {
 /// `deadline`. Its output, whatever its exit code; each stream capped (at
 /// 64 KiB and 400 lines) with a note saying so. An error means it could not
 /// be asked: it could not start, or the deadline passed.
+/// The most kubectl processes `lab` runs at once. Each is a Go program of
+/// tens of MB: a chapter's block of thousands of kubectl lines (4 MiB
+/// holds about 90,000) started them all at once (twelfth probe: 50 of 60
+/// seen running together), as much memory as the host has.
+pub const AT_ONCE: usize = 4;
+
+static RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(AT_ONCE);
+
 pub async fn run(k: &Kubectl, args: &[String], cwd: &Path, deadline: Duration) -> Result<Output> {
+    // Never closed, so a permit always comes.
+    let _permit = RUNNING.acquire().await;
     let home = home_dir();
     if let Some(why) = crate::places::cache_problem() {
         return Err(LabError::Usage(why));
@@ -211,6 +221,40 @@ pub fn offline_dir(dir: &Path, kubeconfig_name: &str, files: &[(String, PathBuf)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// At most [`AT_ONCE`] kubectl run together, however many are asked
+    /// for at once (a stand-in kubectl records how many run beside it).
+    #[tokio::test]
+    async fn kubectl_runs_a_few_at_a_time() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display();
+        let path = dir.path().join("kubectl");
+        std::fs::write(
+            &path,
+            format!(
+                "#!/bin/sh\nmkdir {d}/run.$$\nls -d {d}/run.* | wc -l >>{d}/seen\nsleep 1\nrmdir {d}/run.$$\n"
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let k = Kubectl {
+            path,
+            version: super::super::KubeVersion::parse("1.32.3").unwrap(),
+        };
+        let args: Vec<String> = vec!["version".into()];
+        let runs = (0..3 * AT_ONCE).map(|_| run(&k, &args, dir.path(), Duration::from_secs(20)));
+        for r in futures::future::join_all(runs).await {
+            r.unwrap();
+        }
+        let seen = std::fs::read_to_string(dir.path().join("seen")).unwrap();
+        let most = seen
+            .lines()
+            .filter_map(|l| l.trim().parse::<usize>().ok())
+            .max();
+        assert_eq!(seen.lines().count(), 3 * AT_ONCE);
+        assert!(most.is_some_and(|m| m <= AT_ONCE), "{seen}");
+    }
 
     #[test]
     fn the_offline_folder_has_the_books_names() {

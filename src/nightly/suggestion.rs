@@ -53,14 +53,14 @@ async fn one(a: &Analysis, line: &Line) -> std::result::Result<String, String> {
         .and_then(|r| r.book.as_ref())
         .ok_or("its record has no book report")?;
     let lab = lab_of(&line.lab, Path::new(&book.chapter))?;
-    let recorded = PathBuf::from(&book.chapter);
-    let path = if recorded.is_file() {
-        recorded
-    } else {
-        lab.book
-            .clone()
-            .ok_or_else(|| format!("lab {} has no `book:`", line.lab))?
-    };
+    // The lab's own chapter (`book:`, validated inside its folder), never
+    // the path the record names: a database is an input (merged from other
+    // machines), and a record naming a host file made a read-only `nightly
+    // report` copy that file's lines into the world-readable patch.
+    let path = lab
+        .book
+        .clone()
+        .ok_or_else(|| format!("lab {} has no `book:`", line.lab))?;
     let chapter = crate::book::parse::read(&path).map_err(|e| e.to_string())?;
     let s = crate::ops::book::suggest(book, &chapter, &lab, &Options::default()).await;
     Ok(s.patch)

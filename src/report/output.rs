@@ -336,6 +336,44 @@ pub fn check_written(path: &Path, state_root: &Path, claims: &Path) -> Result<()
     in_claims(path, claims)
 }
 
+/// Why a folder of reports (`lab nightly --out`, which writes its pages,
+/// `nights/` and `suggestion.patch` there) cannot be `dir`: inside the
+/// claims' folder, a lab's state folder or the files of a lab's nodes and
+/// pods, where reports are refused ([`check_written`]; `--out` wrote into
+/// `/run/lab`, a state folder and a node's `/etc`).
+pub fn check_folder(dir: &Path, state_root: &Path, claims: &Path) -> Result<(), String> {
+    let real = crate::places::real_path(dir);
+    let under = |root: &Path| {
+        std::fs::canonicalize(root).is_ok_and(|r| real.starts_with(r))
+            || real.starts_with(crate::places::real_path(root))
+    };
+    if under(claims) {
+        return Err(format!(
+            "is in {}, where lab keeps its claims on lab names; write reports elsewhere",
+            claims.display()
+        ));
+    }
+    if under(Path::new(crate::places::MOUNTS_ROOT)) {
+        return Err(format!(
+            "is inside {}, the files of a lab's nodes and pods; write reports elsewhere",
+            crate::places::MOUNTS_ROOT
+        ));
+    }
+    // `.lab/nightly` (the default) is beside the labs' state folders in
+    // `.lab`; a lab's own folder holds its `lock`.
+    if let Ok(root) = std::fs::canonicalize(state_root)
+        && let Ok(rel) = real.strip_prefix(&root)
+        && let Some(lab) = rel.components().next()
+        && root.join(lab).join("lock").exists()
+    {
+        return Err(format!(
+            "is inside the state folder {} of a lab (its state, keys and log); write reports elsewhere",
+            root.join(lab).display()
+        ));
+    }
+    Ok(())
+}
+
 /// Refuse `path` when it lands in the folder of the host-wide claims.
 fn in_claims(path: &Path, claims: &Path) -> Result<(), String> {
     let Ok(root) = std::fs::canonicalize(claims) else {

@@ -274,8 +274,25 @@ impl Replayer<'_> {
                     KubeAction::Get(_) => self.cluster_table(r, epoch, pods),
                     _ => {
                         let book = self.book_in_lab(r, epoch, pods);
+                        if let Some(n) = run.output.code.filter(|c| *c != 0) {
+                            r.differences
+                                .push(format!("`{}` failed in the lab (exit {n})", r.command));
+                        }
                         r.differences
                             .extend(compare::missing_in_order(&book, &r.lab));
+                        // A log the book shows none of (or cuts to `...`)
+                        // compares nothing: never a match.
+                        if r.differences.is_empty()
+                            && book
+                                .iter()
+                                .all(|l| l.trim().is_empty() || compare::is_elision(l))
+                        {
+                            r.verdict = Verdict::Skipped;
+                            r.reason = Some(
+                                "kubectl ran it, but the book shows none of its output (or cut it to `...`): nothing to compare it with"
+                                    .into(),
+                            );
+                        }
                     }
                 }
             }

@@ -24,6 +24,7 @@
 //!
 //! Nothing is `match` that did not run or where nothing was compared.
 
+mod budget;
 mod judgeable;
 mod kubectl;
 mod manifest;
@@ -56,6 +57,9 @@ use crate::provider::PodRef;
 use crate::session::Output;
 use crate::spec::Lab;
 use plan::{Planned, plan};
+
+/// The most commands of a block that run at once.
+const AT_ONCE: usize = 8;
 
 fn lines(s: &str) -> Vec<String> {
     s.lines().map(str::to_string).collect()
@@ -303,13 +307,26 @@ pub async fn replay(
 }
 
 /// [`replay`] of the blocks opening at the lines `only` (all when None),
-/// the book's names bound from the whole chapter (`lab book --watch`).
+/// the book's names bound from the whole chapter (`lab book --watch`),
+/// within the replay's [`budget::BUDGET`].
 pub async fn replay_only(
     chapter: &Chapter,
     lab: &Lab,
     target: &mut dyn Target,
     known: &KnownFile,
     only: Option<&[usize]>,
+) -> BookReport {
+    replay_within(chapter, lab, target, known, only, &budget::BUDGET).await
+}
+
+/// [`replay_only`], each block and the chapter within `budget`.
+async fn replay_within(
+    chapter: &Chapter,
+    lab: &Lab,
+    target: &mut dyn Target,
+    known: &KnownFile,
+    only: Option<&[usize]>,
+    budget: &budget::Budget,
 ) -> BookReport {
     let planned: Vec<(Vec<Planned>, Vec<String>)> = chapter.blocks.iter().map(plan).collect();
     let for_binding: Vec<Vec<(Step, std::result::Result<Cmd, String>)>> = planned
@@ -336,6 +353,7 @@ pub async fn replay_only(
         text: chapter.text.clone(),
     };
     let total = chapter.blocks.len();
+    let (started, phases_at_start) = (std::time::Instant::now(), target.run_phases());
     for (block, (plans, prose)) in chapter.blocks.iter().zip(planned) {
         if only.is_some_and(|o| !o.contains(&block.line)) {
             continue;
@@ -410,6 +428,20 @@ pub async fn replay_only(
         let mut ran = Vec::new();
         let mut at = 0;
         while at < todo.len() {
+            let ours = |since: std::time::Instant, phases| {
+                since
+                    .elapsed()
+                    .saturating_sub(target.run_phases().saturating_sub(phases))
+            };
+            if let Some(why) = budget.spent(ours(since, run_phases), ours(started, phases_at_start))
+            {
+                for p in &todo[at..] {
+                    let mut r = report(p, &target.variant());
+                    fail(&mut r, why.clone());
+                    ran.push(r);
+                }
+                break;
+            }
             if Replayer::alone(todo[at]) {
                 ran.push(rp.run_alone(target, todo[at], &plans).await);
                 at += 1;
@@ -419,17 +451,25 @@ pub async fn replay_only(
                 .find(|&i| Replayer::alone(todo[i]))
                 .unwrap_or(todo.len());
             let (rp, t, plans) = (&rp, &*target, &plans);
-            let group = futures::future::join_all(
+            // A few at a time, in the block's order: each holds up to its
+            // output cap (8 MiB) while it runs, and a block may hold
+            // thousands of commands (40 `cat`s of a large file at once
+            // took 206 MB here).
+            use futures::StreamExt;
+            let group: Vec<CommandReport> = futures::stream::iter(
                 todo[at..end]
                     .iter()
                     .map(|p| async move { rp.run(t, p, plans).await.0 }),
             )
+            .buffered(AT_ONCE)
+            .collect()
             .await;
             ran.extend(group);
             at = end;
         }
         let mut ran = ran.into_iter();
         commands.extend(slots.into_iter().filter_map(|s| s.or_else(|| ran.next())));
+        login_alone(&plans, &mut commands);
         blocks.push(BlockReport {
             line: block.line,
             end: block.end,
@@ -448,6 +488,41 @@ pub async fn replay_only(
     }
     crate::book::judge::judge(&mut r, known);
     r
+}
+
+/// A block whose every command but its logins (`vagrant ssh`, `exit`)
+/// compared nothing (cut, not shown, a capture's traffic) compared nothing
+/// the book claims: its logins' `match` (the node answered its name) is
+/// then skipped, so the block is too (a login then a ping cut to `...`
+/// was a matching block).
+fn login_alone(plans: &[Planned], commands: &mut [CommandReport]) {
+    let login = |p: &Planned| matches!(p.cmd, Ok(Cmd::Ssh { .. } | Cmd::Exit));
+    let claims: Vec<&CommandReport> = plans
+        .iter()
+        .zip(commands.iter())
+        .filter(|(p, _)| !login(p))
+        .map(|(_, c)| c)
+        .collect();
+    if claims.is_empty()
+        || claims
+            .iter()
+            .any(|c| c.verdict != Verdict::Skipped || !c.differences.is_empty())
+    {
+        return;
+    }
+    for (_, c) in plans
+        .iter()
+        .zip(commands.iter_mut())
+        .filter(|(p, _)| login(p))
+    {
+        if c.verdict == Verdict::Match && c.differences.is_empty() {
+            c.verdict = Verdict::Skipped;
+            c.reason = Some(
+                "the node answered, but the block's other commands compared nothing: a login alone is no claim of the book's"
+                    .into(),
+            );
+        }
+    }
 }
 
 /// The last block of `so_far` as progress, judged with the blocks so far.

@@ -381,7 +381,7 @@ impl Replayer<'_> {
         epoch: usize,
         pods: &[PodRef],
     ) {
-        let book = self.book_in_lab(r, epoch, pods);
+        let mut book = self.book_in_lab(r, epoch, pods);
         if let Cmd::Curl(_) = c {
             return crate::book::curl::judge(&book, code, r);
         }
@@ -389,6 +389,9 @@ impl Replayer<'_> {
             Cmd::Grep { inner, .. } => inner.as_ref(),
             c => c,
         };
+        if let Cmd::Tcpdump { .. } = inner {
+            book.retain(|l| !compare::is_capture_end(l));
+        }
         // A ping without reply exits 1, a grep that finds nothing too, and a
         // capture stopped by its deadline 124: their output says the rest.
         let failed = match (c, code) {
@@ -400,6 +403,18 @@ impl Replayer<'_> {
         };
         r.differences
             .extend(compare::errors_not_in_book(&book, &r.lab));
+        // The book's ping header names what its ping pinged: another
+        // address is another command's output (its "no reply" matched).
+        if let Cmd::Ping { target, .. } = inner
+            && let Some(shown) = compare::ping_header_target(&book)
+        {
+            let lab_ip = self.target_ip(*target, epoch, pods, &mut r.bindings);
+            if shown != lab_ip {
+                r.differences.push(format!(
+                    "ping: the book's output is a ping of {shown}; the command pings {lab_ip}"
+                ));
+            }
+        }
         if let Some(how) = failed
             && !matches!(inner, Cmd::Ping { .. })
         {

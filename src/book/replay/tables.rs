@@ -115,8 +115,12 @@ impl Replayer<'_> {
         if no_fact_column(r, &book) {
             return;
         }
+        // A book whose rows are all flannel's is flannel's table only when
+        // the line selects nothing else (`-l app=nginx` showing flannel's
+        // pods is another command's output).
         let flannel = g.selector.as_ref().is_some_and(|(_, v)| v == "flannel")
-            || (!book.rows.is_empty()
+            || (g.selector.is_none()
+                && !book.rows.is_empty()
                 && book
                     .values("NAME")
                     .iter()
@@ -245,6 +249,13 @@ impl Replayer<'_> {
             let Some(w) = self.lab.workloads.iter().find(|w| w.app == p.app) else {
                 continue;
             };
+            // `-l app=X` sees X's pods only (the one label lab knows).
+            if g.selector
+                .as_ref()
+                .is_some_and(|(k, v)| k == "app" && *v != p.app)
+            {
+                continue;
+            }
             let probe = crate::probe::http::command(p.ip, p.port, "/");
             let answers = t
                 .session()

@@ -132,3 +132,127 @@ async fn a_table_cut_with_an_authors_note_is_skipped_or_says_what_drifted() {
         }
     }
 }
+
+const LOGS: &str = "# Logs shown by nothing
+
+```bash
+kubectl --kubeconfig ./admin.conf get pods -n kube-system -l app=flannel -o wide
+
+NAME                    READY     STATUS    RESTARTS   AGE       IP               NODE
+kube-flannel-ds-v8m8f   1/1       Running   0          1h        10.100.198.200   master
+kube-flannel-ds-zzkf7   1/1       Running   0          1h        10.100.198.201   node1
+kube-flannel-ds-59hmh   1/1       Running   0          1h        10.100.198.202   node2
+```
+
+```bash
+kubectl --kubeconfig ./admin.conf logs -n kube-system kube-flannel-ds-zzkf7
+...
+```
+
+```bash
+kubectl --kubeconfig ./admin.conf logs -n kube-system kube-flannel-ds-zzkf7
+```
+
+```bash
+kubectl --kubeconfig ./admin.conf logs -n kube-system kube-flannel-ds-zzkf7
+tcpdump: verbose output suppressed, use -v or -vv for full protocol decode
+```
+
+```bash
+kubectl --kubeconfig ./admin.conf logs -n kube-system kube-flannel-ds-zzkf7
+Using interface with name enp0s3 and address 10.0.2.15
+```
+";
+
+/// On a cluster kubectl runs a `logs` line, and its output was compared
+/// line by line with the book's: a book that shows none (or cuts it to
+/// `...`, or shows another command's banner) compared nothing and was a
+/// `match` (twelfth probe, by reading: vagrant, recorded outputs). The
+/// last block is true.
+#[tokio::test]
+async fn a_log_the_book_does_not_show_is_never_a_match() {
+    let (lab, _) = chapter4();
+    let chapter = parse::parse(std::path::Path::new("logs.md"), LOGS.as_bytes()).unwrap();
+    let mut t = RecordedLab {
+        kind: Kind::Vagrant,
+        broken: recorded(false),
+        fixed: recorded(true),
+        variant: "broken".into(),
+        switches: Vec::new(),
+        pods: vec![
+            pod("nginx-deployment-6b7f6d9b8c-k2v9x", "node1", "10.244.1.2"),
+            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
+        ],
+        real: None,
+        kubectl_lines: Mutex::default(),
+    };
+    let r = replay(&chapter, &lab, &mut t, &KnownFile::default()).await;
+    assert_eq!(
+        verdicts(&r),
+        [
+            (3, "match"),
+            (12, "skipped"),
+            (17, "skipped"),
+            (21, "drift"),
+            (26, "match")
+        ],
+        "{}",
+        crate::book::report::terminal(&r)
+    );
+}
+
+/// A replay is bounded: past its block's or its chapter's budget, the
+/// commands not yet run are errors that say why, never a match (a block
+/// of 10 captures took 20 s here; a 4 MiB chapter holds about 90,000).
+/// Shown with budgets already spent; the full budgets let the same
+/// chapter run.
+#[tokio::test]
+async fn a_block_or_a_chapter_past_its_budget_runs_no_more() {
+    use std::time::Duration;
+    let (lab, chapter) = chapter4();
+    let target = || RecordedLab {
+        kind: Kind::Vagrant,
+        broken: recorded(false),
+        fixed: recorded(true),
+        variant: "broken".into(),
+        switches: Vec::new(),
+        pods: vec![
+            pod("nginx-deployment-6b7f6d9b8c-k2v9x", "node1", "10.244.1.2"),
+            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
+        ],
+        real: None,
+        kubectl_lines: Mutex::default(),
+    };
+    let known = KnownFile::default();
+    for spent in [
+        budget::Budget {
+            block: Duration::ZERO,
+            chapter: Duration::from_secs(3600),
+        },
+        budget::Budget {
+            block: Duration::from_secs(300),
+            chapter: Duration::ZERO,
+        },
+    ] {
+        let mut t = target();
+        let r = replay_within(&chapter, &lab, &mut t, &known, None, &spent).await;
+        let shell: Vec<_> = r.blocks.iter().filter(|b| !b.commands.is_empty()).collect();
+        assert!(!shell.is_empty());
+        for b in shell {
+            assert_eq!(b.verdict, Verdict::Error, "{b:?}");
+            assert!(
+                b.commands.iter().all(|c| c.verdict == Verdict::Error
+                    && c.reason.as_deref().unwrap_or("").contains("budget")),
+                "{b:?}"
+            );
+        }
+        assert!(t.ran().is_empty(), "{:?}", t.ran());
+    }
+    let mut t = target();
+    let r = replay_within(&chapter, &lab, &mut t, &known, None, &budget::BUDGET).await;
+    assert!(
+        r.blocks.iter().all(|b| b.verdict != Verdict::Error),
+        "{}",
+        crate::book::report::terminal(&r)
+    );
+}

@@ -26,9 +26,16 @@ pub fn kubectl() -> String {
 /// chapter's "pod reaches pod" test is about. The pod's sandbox is found with
 /// crictl (containerd's CRI client, shipped with kubeadm), its first
 /// container's PID with `crictl inspect`.
+/// The pod's namespace and name come from the cluster's JSON (Kubernetes
+/// holds them to DNS names); they are quoted all the same, as every value
+/// lab writes into a shell line.
 pub fn netns_prefix(pod: &str, namespace: &str) -> String {
+    let (namespace, name) = (
+        crate::shell::quote(namespace),
+        crate::shell::quote(&format!("^{pod}$")),
+    );
     format!(
-        "sudo nsenter -n -t \"$(sudo crictl inspect --output go-template --template '{{{{.info.pid}}}}' \"$(sudo crictl ps -q --pod \"$(sudo crictl pods -q --namespace {namespace} --name '^{pod}$')\" | head -n1)\")\" --"
+        "sudo nsenter -n -t \"$(sudo crictl inspect --output go-template --template '{{{{.info.pid}}}}' \"$(sudo crictl ps -q --pod \"$(sudo crictl pods -q --namespace {namespace} --name {name})\" | head -n1)\")\" --"
     )
 }
 
@@ -46,5 +53,12 @@ mod tests {
         assert!(prefix.starts_with("sudo nsenter -n -t \"$(sudo crictl inspect --output go-template --template '{{.info.pid}}' "));
         assert!(prefix.contains("--name '^nginx-deployment-6d8f-abcde$'"));
         assert!(prefix.ends_with(" --"));
+        // Each value one word, whatever it holds (twelfth probe: they were
+        // written as they came).
+        let odd = netns_prefix("a'b", "x; touch /tmp/p12");
+        assert!(
+            odd.contains("--namespace 'x; touch /tmp/p12' --name '^a'\\''b$'"),
+            "{odd}"
+        );
     }
 }

@@ -102,6 +102,23 @@ pub(super) fn interfaces_free(c: &mut Collector, raw: &RawLab, variants: &[Varia
     }
 }
 
+/// The ranges the kernel keeps for a purpose of its own, which a lab's
+/// network may not touch: accepted, `nat: 0.0.0.0/24` failed `up` at its
+/// default route (exit 3), and `127.0.0.0/24` or `169.254.0.0/24` came up
+/// with addresses no packet may leave or reach on a NIC.
+fn special(n: Ipv4Net) -> Option<(Ipv4Net, &'static str)> {
+    [
+        ("0.0.0.0/8", "\"this network\""),
+        ("127.0.0.0/8", "loopback"),
+        ("169.254.0.0/16", "link-local"),
+        ("224.0.0.0/4", "multicast"),
+        ("240.0.0.0/4", "reserved (and the broadcast address)"),
+    ]
+    .into_iter()
+    .filter_map(|(r, what)| Some((r.parse::<Ipv4Net>().ok()?, what)))
+    .find(|(r, _)| r.contains(&n.network()) || n.contains(&r.network()))
+}
+
 /// The networks that parsed: private, nat, pods.
 pub(super) struct Networks {
     pub private: Option<Ipv4Net>,
@@ -113,7 +130,16 @@ pub(super) struct Networks {
 pub(super) fn networks(c: &mut Collector, raw: &RawLab) -> Networks {
     let mut net = |field: &str, v: &str| -> Option<Ipv4Net> {
         match v.parse::<Ipv4Net>() {
-            Ok(n) if n.network() == n.addr() => Some(n),
+            Ok(n) if n.network() == n.addr() => match special(n) {
+                Some((range, what)) => {
+                    c.push(
+                        field,
+                        format!("{n} is in {range}, {what}: no node, pod or NAT can use it; pick a private range (like 10.0.0.0/8)"),
+                    );
+                    None
+                }
+                None => Some(n),
+            },
             Ok(n) => {
                 c.push(
                     field,

@@ -1,0 +1,214 @@
+//! What a ping's output says, iputils' or BSD's: each reply (its number,
+//! who answered, the TTL), the ICMP error and who sent it, the count its
+//! statistics give, the address its header names; and the differences
+//! between the book's ping and the lab's ([`super::compare`] re-exports
+//! them: one place for what output means).
+
+use super::compare::squash;
+
+/// What a ping's output says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PingFacts {
+    pub reply: bool,
+    pub ttl: Option<u8>,
+    /// The ICMP error and who sent it: `Time to live exceeded from 10.244.1.1`.
+    pub error: Option<String>,
+}
+
+impl std::fmt::Display for PingFacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.reply, self.ttl, &self.error) {
+            (true, Some(t), _) => write!(f, "a reply with ttl {t}"),
+            (true, None, _) => write!(f, "a reply"),
+            (false, _, Some(e)) => write!(f, "no reply: {e}"),
+            (false, _, None) => write!(f, "no reply and no ICMP error"),
+        }
+    }
+}
+
+const ICMP_ERRORS: &[&str] = &[
+    "Time to live exceeded",
+    "Destination Net Unreachable",
+    "Destination Host Unreachable",
+    "Destination Port Unreachable",
+    "Destination Protocol Unreachable",
+    "Packet filtered",
+    "Frag needed",
+];
+
+/// Read a ping's output, iputils' (`From X icmp_seq=1 Time to live
+/// exceeded`) or BSD's (`60 bytes from X: Destination Net Unreachable`).
+pub fn ping_facts(lines: &[String]) -> PingFacts {
+    let mut f = PingFacts {
+        reply: false,
+        ttl: None,
+        error: None,
+    };
+    for l in lines {
+        let t = squash(l);
+        let lower = t.to_lowercase();
+        if let Some(kind) = ICMP_ERRORS
+            .iter()
+            .find(|k| lower.contains(&k.to_lowercase()))
+        {
+            if f.error.is_none() {
+                let from = t
+                    .split_whitespace()
+                    .skip_while(|w| !w.eq_ignore_ascii_case("from"))
+                    .nth(1)
+                    .map(|w| w.trim_end_matches(':').to_string())
+                    .unwrap_or_default();
+                f.error = Some(format!("{kind} from {from}"));
+            }
+        } else if lower.contains(" bytes from ") && lower.contains("ttl=") {
+            f.reply = true;
+            if f.ttl.is_none() {
+                f.ttl = crate::probe::ping::ttl(&t);
+            }
+        } else if received(&lower).is_some_and(|n| n > 0) {
+            // The statistics alone (`1 packets transmitted, 1 received`)
+            // say a reply came as surely as its line.
+            f.reply = true;
+        }
+    }
+    f
+}
+
+/// The address a ping's own header names (`PING 10.244.1.2 (10.244.1.2)
+/// 56(84) bytes of data.`, BSD's `PING 10.244.1.2 (10.244.1.2): 56 data
+/// bytes`, the statistics' `--- 10.244.1.2 ping statistics ---`): the
+/// target of the ping whose output the book shows.
+pub fn ping_header_target(lines: &[String]) -> Option<std::net::Ipv4Addr> {
+    lines.iter().find_map(|l| {
+        let t = squash(l);
+        let rest = t.strip_prefix("PING ").or_else(|| {
+            t.strip_prefix("--- ")
+                .filter(|r| r.ends_with(" ping statistics ---"))
+        })?;
+        let word = rest.split_whitespace().next()?;
+        word.trim_matches(|c| c == '(' || c == ')' || c == ':')
+            .parse()
+            .ok()
+    })
+}
+
+/// How many replies ping's statistics line counts (`3 packets
+/// transmitted, 2 received` or `2 packets received`).
+fn received(lower: &str) -> Option<u32> {
+    let (_, rest) = lower.split_once("packets transmitted,")?;
+    let said = rest.split(',').next()?.trim();
+    let n = said
+        .strip_suffix("packets received")
+        .or_else(|| said.strip_suffix("received"))?;
+    n.trim().parse().ok()
+}
+
+/// One echo reply: its icmp_seq, who answered, its TTL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reply {
+    pub seq: u32,
+    pub from: std::net::Ipv4Addr,
+    pub ttl: Option<u8>,
+}
+
+/// Every reply of a ping's output, in order. Its number is iputils'
+/// `icmp_seq=`, old iputils' `icmp_req=` or BSD's `seq=`; a reply line
+/// without one (but with its `ttl=`) is the one after the last: read as
+/// no reply at all, its count and who answered went uncompared.
+pub fn replies(lines: &[String]) -> Vec<Reply> {
+    let mut last: Option<u32> = None;
+    lines
+        .iter()
+        .filter_map(|l| {
+            let t = squash(l);
+            let rest = t.split_once(" bytes from ")?.1;
+            let (from, rest) = rest.split_once(':')?;
+            let from = from
+                .split_whitespace()
+                .last()?
+                .trim_matches(|c| c == '(' || c == ')');
+            let said = rest.split_whitespace().find_map(|w| {
+                ["icmp_seq=", "icmp_req=", "seq="]
+                    .iter()
+                    .find_map(|p| w.strip_prefix(p))
+            });
+            let seq = match said {
+                Some(n) => n.parse().ok()?,
+                None if rest.contains("ttl=") => last.map_or(1, |s: u32| s.wrapping_add(1)),
+                None => return None,
+            };
+            last = Some(seq);
+            Some(Reply {
+                seq,
+                from: from.parse().ok()?,
+                ttl: crate::probe::ping::ttl(rest),
+            })
+        })
+        .collect()
+}
+
+/// Every reply compared, one by one: their count, icmp_seq counted from
+/// the first reply, who answered and the TTL. Where neither shows a reply,
+/// [`ping`] compares the errors.
+pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
+    let (b, l) = (replies(book), replies(lab));
+    if b.is_empty() || l.is_empty() {
+        let mut d = ping(&ping_facts(book), &ping_facts(lab));
+        // A book that shows the statistics alone counts its replies there
+        // (`5 packets transmitted, 5 received` matched a `-c 1`).
+        let counted = |lines: &[String]| {
+            lines
+                .iter()
+                .find_map(|x| received(&squash(x).to_lowercase()))
+        };
+        if d.is_empty()
+            && b.is_empty()
+            && let Some(n) = counted(book).filter(|n| *n > 0)
+        {
+            let got = counted(lab).unwrap_or(l.len() as u32);
+            if got != n {
+                d.push(format!("ping: the book counts {n} replies; the lab {got}"));
+            }
+        }
+        return d;
+    }
+    let mut d = Vec::new();
+    if b.len() != l.len() {
+        d.push(format!(
+            "ping: the book shows {} replies; the lab shows {}",
+            b.len(),
+            l.len()
+        ));
+    }
+    let (b0, l0) = (b[0].seq, l[0].seq);
+    for (i, (x, y)) in b.iter().zip(&l).enumerate() {
+        let show = |r: &Reply, first: u32| {
+            format!(
+                "from {} icmp_seq {} of the run ttl {}",
+                r.from,
+                r.seq.wrapping_sub(first) + 1,
+                r.ttl.map(|t| t.to_string()).unwrap_or_else(|| "?".into())
+            )
+        };
+        let (bs, ls) = (show(x, b0), show(y, l0));
+        if bs != ls {
+            d.push(format!(
+                "ping reply {}: the book shows {bs}; the lab shows {ls}",
+                i + 1
+            ));
+        }
+    }
+    d
+}
+
+/// Differences between the ping the book shows and the lab's.
+pub fn ping(book: &PingFacts, lab: &PingFacts) -> Vec<String> {
+    let differs = book.reply != lab.reply
+        || (book.reply && book.ttl.is_some() && book.ttl != lab.ttl)
+        || (!book.reply && book.error != lab.error);
+    if differs {
+        vec![format!("ping: the book shows {book}; the lab shows {lab}")]
+    } else {
+        Vec::new()
+    }
+}
