@@ -1,0 +1,266 @@
+//! What each line of a chapter's block is, read as a person reads it: a
+//! command (it carries a prompt or opens with a program's name), output of
+//! the command above it, or the author's remark in brackets (a remark that
+//! says output was cut stays in the output as the cut it is). `parse` finds
+//! the blocks; this finds the steps in one.
+
+use super::{Block, Step};
+
+/// Programs whose name at the start of a line makes it a command, known to
+/// `lab` or not (an unknown one is reported, never taken for output).
+const PROGRAMS: &[&str] = &[
+    "kubectl",
+    "vagrant",
+    "kubeadm",
+    "ping",
+    "sudo",
+    "route",
+    "ip",
+    "cat",
+    "curl",
+    "tcpdump",
+    "exit",
+    "rm",
+    "sh",
+    "bash",
+    "docker",
+    "systemctl",
+    "apt",
+    "apt-get",
+    "echo",
+    "ls",
+    "cd",
+    "wget",
+    "chmod",
+    "chown",
+    "mv",
+    "cp",
+    "grep",
+    "ssh",
+    "helm",
+    "export",
+    "source",
+    "mkdir",
+    "touch",
+    "dd",
+    "mkfs",
+    "reboot",
+    "shutdown",
+    "kill",
+    "killall",
+    "pkill",
+    "iptables",
+    "tee",
+    "journalctl",
+    "git",
+    "make",
+    "python",
+    "python3",
+    "perl",
+    "nc",
+    "telnet",
+    "dig",
+    "nslookup",
+    "traceroute",
+    "ifconfig",
+    "brctl",
+    "bridge",
+    "ethtool",
+    "arp",
+    "netstat",
+    "ss",
+    "env",
+    "eval",
+    "exec",
+    "nohup",
+    "watch",
+    "sleep",
+    "yes",
+    "sed",
+    "awk",
+    "xargs",
+    "find",
+];
+
+/// A shell prompt before a command: `$ `, `user@host:~$ `, `[root@host ~]# `,
+/// `host:~# `, and `# ` when a program follows (else `#` opens a comment).
+static PROMPT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"^(?:\[[\w.-]+@(?P<a>[\w.-]+)(?: [^\]]*)?\]|[\w.-]+@(?P<b>[\w.-]+)(?::[^\s$#]*)?|(?P<c>[\w.-]+):[~/][^\s$#]*)?\s?[$#](?:\s+|$)",
+    )
+    .expect("prompt pattern")
+});
+
+/// The host a line's prompt names (`w1` of `vagrant@w1:~$ `), if any.
+fn prompt_host(line: &str) -> Option<String> {
+    after_prompt(line)?;
+    let c = PROMPT.captures(line.trim())?;
+    ["a", "b", "c"]
+        .iter()
+        .find_map(|g| c.name(g))
+        .map(|m| m.as_str().to_string())
+}
+
+/// The command after a line's prompt, if the line has one.
+fn after_prompt(line: &str) -> Option<&str> {
+    let t = line.trim();
+    let m = PROMPT.find(t)?;
+    let rest = t[m.end()..].trim();
+    // `# word`: a root prompt only when a program follows; `#word` never.
+    if t.starts_with('#') && !(m.end() > 1 && is_program(rest)) {
+        return None;
+    }
+    Some(rest)
+}
+
+/// Whether the line's first word is a program (see [`PROGRAMS`]).
+fn is_program(t: &str) -> bool {
+    let word = t.split_whitespace().next().unwrap_or("");
+    PROGRAMS.contains(&word) || word.starts_with("./") || word.starts_with('/')
+}
+
+/// A shell comment (`# ...` that is no root prompt).
+fn is_comment(line: &str) -> bool {
+    line.trim().starts_with('#') && after_prompt(line).is_none()
+}
+
+/// Whether `line` is a command line in a book block (see the module doc).
+fn is_command(line: &str, first: bool) -> bool {
+    let t = line.trim();
+    if t.is_empty() {
+        return false;
+    }
+    first || after_prompt(t).is_some() || is_program(t)
+}
+
+/// Whether `line`, whose first word is a program, is still the output of
+/// `last`: a row of the table it prints (its header of capitals above, no
+/// blank line between: a node called `cp`), or, where the block shows
+/// prompts, any line without one after output began.
+fn continues_output(line: &str, last: Option<&Step>, prompted: bool) -> bool {
+    let Some(last) = last else { return false };
+    if after_prompt(line).is_some() || last.output.last().is_none_or(|l| l.trim().is_empty()) {
+        return false;
+    }
+    // A line that moves the reader to another machine (`exit`, `vagrant
+    // ssh node2`, `ssh node2`) is a command even without a prompt: read as
+    // output, the lines after it ran on the machine the reader had left.
+    if matches!(
+        line.split_whitespace().next(),
+        Some("exit" | "logout" | "vagrant" | "ssh")
+    ) {
+        return false;
+    }
+    if prompted {
+        return true;
+    }
+    let header = last.output.iter().find(|l| !l.trim().is_empty());
+    header.is_some_and(|h| {
+        let words: Vec<&str> = h.split_whitespace().collect();
+        words.len() >= 2
+            && words.iter().all(|w| {
+                w.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"-_()%/".contains(&b))
+            })
+    }) && line.split_whitespace().count() >= 2
+}
+
+/// Whether a whole line is a remark of the author's: `(removed lines ...)`.
+pub fn is_remark(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with('(') && t.ends_with(')')
+}
+
+/// A remark in brackets that says output was cut (`(output omitted)`,
+/// `(removed lines for brevity)`), below a step's command: a cut of its
+/// output, kept in it as the cut it is. Dropped as the author's remark, a
+/// table cut so was compared whole, its drift message empty (the ninth
+/// probe of issue 21), and a ping's header above it claimed "no reply"
+/// (the twelfth).
+fn cuts_output(line: &str, step: Option<&Step>) -> bool {
+    crate::book::compare::is_elision(line) && step.is_some()
+}
+
+/// A command line without its prompt and trailing remark.
+fn strip(line: &str) -> (String, Option<String>) {
+    let mut t = line.trim();
+    if let Some(rest) = after_prompt(t) {
+        t = rest;
+    }
+    // A trailing `# remark`, as a shell reads it (outside quotes).
+    if let Some(at) = t.find(" #")
+        && !t[..at].contains(['\'', '"'])
+    {
+        let remark = t[at + 2..].trim().to_string();
+        return (t[..at].trim().to_string(), Some(remark));
+    }
+    if t.ends_with(')')
+        && let Some(open) = t.rfind(" (")
+    {
+        let remark = t[open + 2..t.len() - 1].trim().to_string();
+        return (t[..open].trim().to_string(), Some(remark));
+    }
+    (t.to_string(), None)
+}
+
+/// The block's commands, each with its output, and its prose lines.
+pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
+    let mut steps: Vec<Step> = Vec::new();
+    let mut prose = Vec::new();
+    let mut seen_any = false;
+    // A block whose author shows prompts: its typed lines carry one.
+    let prompted = block.body.iter().any(|(_, l)| after_prompt(l).is_some());
+    for (n, line) in &block.body {
+        if line.trim().is_empty() {
+            if let Some(s) = steps.last_mut()
+                && !s.output.is_empty()
+            {
+                s.output.push(String::new());
+                s.output_at.push(*n);
+            }
+            continue;
+        }
+        if after_prompt(line).is_some_and(|rest| rest.trim().is_empty()) {
+            // A bare prompt (the terminal waiting): nothing typed, and no
+            // output of the line above.
+            continue;
+        }
+        if after_prompt(line).is_some_and(|rest| rest.starts_with('#')) {
+            // A comment typed at a prompt (`vagrant@node1:~$ # ping ...`):
+            // the shell runs nothing (it ran the ping: the prompt's path
+            // took the `$`, and the `#` was read as a root prompt).
+            prose.push((*n, line.trim().to_string()));
+            continue;
+        }
+        if !seen_any && is_comment(line) {
+            // A comment before the block's first command: prose.
+            prose.push((*n, line.trim().to_string()));
+            continue;
+        }
+        if is_command(line, !seen_any) && !continues_output(line, steps.last(), prompted) {
+            seen_any = true;
+            let (command, remark) = strip(line);
+            steps.push(Step {
+                line: *n,
+                written: line.clone(),
+                command,
+                remark,
+                output: Vec::new(),
+                output_at: Vec::new(),
+                host: prompt_host(line),
+            });
+        } else if is_remark(line) && !cuts_output(line, steps.last()) {
+            prose.push((*n, line.trim().to_string()));
+        } else if let Some(s) = steps.last_mut() {
+            s.output.push(line.clone());
+            s.output_at.push(*n);
+        }
+    }
+    for s in &mut steps {
+        while s.output.last().is_some_and(|l| l.trim().is_empty()) {
+            s.output.pop();
+            s.output_at.pop();
+        }
+    }
+    (steps, prose)
+}
