@@ -127,6 +127,7 @@ fn plan(r: &Path) -> Result<Plan> {
         if host.exists() {
             ops.push(Op::Touch(cstr(dev.join(d))?));
             ops.push(Op::bind(&host, &dev.join(d), 0)?);
+            ops.push(Op::read_only_device(&dev.join(d))?);
         }
     }
     // The folder under the devices, then the root, read-only.

@@ -14,8 +14,8 @@
 //! `/sys` of its network namespace, the node's own `/run` and `/root`. It
 //! then forks: the child is PID 1 of the new PID namespace, mounts a
 //! `/proc` of that namespace in the node's root while the host's is still
-//! in view (a user namespace may mount a proc only then), its kernel-wide
-//! files read-only and `/proc/sys/net` of its own network writable, pivots
+//! in view (a user namespace may mount a proc only then), read-only but
+//! for `/proc/sys/net` of its own network, pivots
 //! into the node's root (the host's tree is detached), drops from its
 //! bounding set every capability that reaches past its own namespaces
 //! (`privileges`; a pod loses `CAP_NET_ADMIN` too, see [`Machine`]), sets
@@ -86,9 +86,6 @@ pub enum Mode {
 
 /// The devices of a node's `/dev` (bound from the host's).
 const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom", "tty"];
-
-/// `/proc` files and folders that act on the whole kernel: read-only.
-const PROC_READ_ONLY: &[&str] = &["sys", "sysrq-trigger", "irq", "bus", "fs"];
 
 /// Host folders a node sees read-only at the same place (when they are
 /// folders on the host; where the host links them into /usr, the node's
@@ -163,6 +160,7 @@ impl NodeSetup {
             if host.exists() {
                 before.push(Op::Touch(cstr(dev.join(d))?));
                 before.push(Op::bind(&host, &dev.join(d), 0)?);
+                before.push(Op::read_only_device(&dev.join(d))?);
             }
         }
         before.push(Op::Mkdir(cstr(dev.join("pts"))?, 0o755));
@@ -171,7 +169,7 @@ impl NodeSetup {
             &dev.join("pts"),
             Some("devpts"),
             libc::MS_NOSUID | libc::MS_NOEXEC,
-            Some("newinstance,ptmxmode=0666,mode=0620,gid=5"),
+            Some("newinstance,ptmxmode=0666,mode=0620,gid=5,max=64"),
         )?);
         before.push(Op::Symlink(cstr("pts/ptmx")?, cstr(dev.join("ptmx"))?));
         before.push(Op::Mkdir(cstr(dev.join("shm"))?, 0o1777));
@@ -220,18 +218,14 @@ impl NodeSetup {
             libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
             None,
         )?];
-        // The node's own network sysctls stay writable; the kernel's are not.
+        // The node's own network sysctls stay writable; the rest of its
+        // /proc is read-only: the kernel's sysctls, and its top-level
+        // entries (`/proc/dma`, `/proc/kcore`...), whose mode and owner are
+        // the kernel's, one for every namespace: a node's `chmod` of one
+        // reached the host and outlived the lab (the thirteenth probe).
         let net = proc_.join("sys/net");
         after.push(Op::bind(&net, &net, 0)?);
-        for p in PROC_READ_ONLY {
-            // The host's /proc has the same entries as the node's will.
-            let there = Path::new("/proc").join(p).exists();
-            let p = proc_.join(p);
-            if there {
-                after.push(Op::bind(&p, &p, libc::MS_REC)?);
-                after.push(Op::read_only_top(&p)?);
-            }
-        }
+        after.push(Op::read_only_top(&proc_)?);
         Ok(Plan {
             hostname: cstr(&self.hostname)?,
             joins,

@@ -93,6 +93,21 @@ impl Op {
         )
     }
 
+    /// Make the device bound at `dst` read-only as a file: it is still
+    /// read and written as a device, but its mode and owner cannot be
+    /// changed (`EROFS`): a node's root is the host's uid 0 and had
+    /// `chmod 000 /dev/full`, `chown tcpdump /dev/null` reach the host's
+    /// own device files (the thirteenth probe of issue 21).
+    pub(super) fn read_only_device(dst: &Path) -> Result<Op> {
+        Op::mount(
+            None,
+            dst,
+            None,
+            libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NOEXEC,
+            None,
+        )
+    }
+
     /// Run in the child: system calls only.
     pub(super) fn apply(&self) -> std::io::Result<()> {
         let ptr = |c: &Option<CString>| c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
