@@ -27,6 +27,7 @@ mod nightly;
 mod overlay;
 mod pods;
 mod probe11;
+mod probe13;
 mod probe5;
 mod probe6;
 mod probe7;
