@@ -27,7 +27,13 @@ fn a_nodes_root_cannot_change_the_hosts_device_files() {
     let lab = TestLab::chapter4("p13d");
     lab.up(&[]);
     let mut changed = Vec::new();
-    for dev in ["/dev/null", "/dev/zero", "/dev/full", "/dev/urandom", "/dev/tty"] {
+    for dev in [
+        "/dev/null",
+        "/dev/zero",
+        "/dev/full",
+        "/dev/urandom",
+        "/dev/tty",
+    ] {
         let m = std::fs::metadata(dev).unwrap();
         let (uid, gid, mode) = (m.uid(), m.gid(), m.mode() & 0o7777);
         let before = ctime(dev);
