@@ -118,3 +118,58 @@ fn a_pods_control_characters_never_reach_the_terminal_through_status() {
         "a pod's control characters reached the terminal: {said:?}"
     );
 }
+
+/// FAILS ON MAIN (db63e56): a state folder whose path holds a space
+/// (`LAB_STATE_DIR="/tmp/p13/s x"`) is accepted by `lab up`, which brings
+/// the lab up, but `lab destroy` then refuses it, exit 2: "PID … runs
+/// `/usr/sbin/nginx -e stderr -c /tmp/p13/s x/…`, not a process lab started
+/// from this state folder; it was copied or crafted" (`provider_state.rs`
+/// `trusted` splits the pod's command line at spaces), and leaves its 7
+/// namespaces, 14 mounts, cgroups and both nginx. The test kills the
+/// recorded nginx itself when `destroy` fails, so it leaves nothing.
+#[test]
+fn a_lab_in_a_state_folder_with_a_space_is_destroyed() {
+    use crate::harness::{copy_lab, lab_cmd_in, require_root, unique_name};
+    require_root();
+    let name = unique_name("p13s");
+    let src = copy_lab("chapter4", &name);
+    let base = tempfile::tempdir().unwrap();
+    let state = base.path().join("state x");
+    std::fs::create_dir(&state).unwrap();
+    let up = lab_cmd_in(&state)
+        .args(["up", &src.path().join("lab.yaml").to_string_lossy()])
+        .output()
+        .unwrap();
+    assert!(up.status.success(), "{}", text(&up));
+    let destroy = lab_cmd_in(&state)
+        .args(["destroy", &name])
+        .output()
+        .unwrap();
+    let said = text(&destroy);
+    if !destroy.status.success() {
+        for (pid, st) in crate::labs::recorded(&state.join(&name)) {
+            if crate::labs::alive(pid, st) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+        for _ in 0..50 {
+            let left = crate::labs::recorded(&state.join(&name));
+            if left.iter().all(|&(p, s)| !crate::labs::alive(p, s)) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let again = lab_cmd_in(&state)
+            .args(["destroy", &name])
+            .output()
+            .unwrap();
+        assert!(again.status.success(), "{}", text(&again));
+    }
+    assert!(
+        destroy.status.success(),
+        "destroy refused a lab it brought up: {said}"
+    );
+}
