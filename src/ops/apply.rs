@@ -88,7 +88,9 @@ fn record_failure(name: &str, e: &LabError) {
     }
 }
 
-/// An error as one line of at most 300 characters, for the state file.
+/// An error as one line of at most 300 characters, for the state file,
+/// its control characters escaped: it may quote a pod's own log, and
+/// `lab status` prints it to the user's terminal (the thirteenth probe).
 fn failure_text(e: &LabError) -> String {
     let one: String = e
         .to_string()
@@ -97,8 +99,31 @@ fn failure_text(e: &LabError) -> String {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("; ");
+    let one = crate::graph::live::shown_name(&one);
     match one.char_indices().nth(300) {
         Some((i, _)) => format!("{}...", &one[..i]),
         None => one,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// What a pod wrote into its log reaches `state.json`'s reason, and
+    /// `lab status` prints that: its control characters are escaped.
+    #[test]
+    fn a_failures_reason_has_no_control_character() {
+        let e = crate::error::LabError::Command {
+            command: "nginx".into(),
+            status: "exit 1".into(),
+            output: "\u{1b}]0;TITLE\u{7}\u{1b}[2Jfrom the pod\u{202e}".into(),
+        };
+        let text = super::failure_text(&e);
+        assert!(text.contains("from the pod"), "{text}");
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() || crate::report::terminal::is_unseen_format(c)),
+            "{text:?}"
+        );
     }
 }

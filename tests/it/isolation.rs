@@ -113,7 +113,7 @@ fn a_node_cannot_reach_the_host() {
         // The ping once tcpdump says it listens (not after a sleep); then
         // tcpdump's own count of what it caught.
         "ip -br link show flannel.1 && iptables-save >/dev/null && \
-         timeout 5 tcpdump -c 1 -i lo -w /dev/null 2>&1 | \
+         timeout 5 tcpdump -c 1 -i lo -w /tmp/lo.pcap 2>&1 | \
          { grep -q -m1 'listening on' && ping -c 2 -W 2 127.0.0.1 >/dev/null && cat; }",
     );
     assert!(out.status.success(), "{}", text(&out));

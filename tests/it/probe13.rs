@@ -1,7 +1,7 @@
 //! The thirteenth probe of issue 21 (`docs/security-probe.md`, "thirteenth
 //! probe"): a reproduction of what it found, report only.
 //!
-//! FAILS ON MAIN (db63e56): a node's `/dev/null`, `/dev/zero`, `/dev/full`,
+//! Failed on db63e56 (fixed since, the lead): a node's `/dev/null`, `/dev/zero`, `/dev/full`,
 //! `/dev/random`, `/dev/urandom` and `/dev/tty` are the host's own device
 //! files (read-write binds of the host's devtmpfs inodes), and a node's root
 //! (uid 0 mapped to the host's 0, `CAP_CHOWN`, `CAP_FOWNER`) changes their
@@ -54,7 +54,7 @@ fn a_nodes_root_cannot_change_the_hosts_device_files() {
     );
 }
 
-/// FAILS ON MAIN (db63e56): a node's `/proc` is a proc of its own PID
+/// Failed on db63e56 (fixed since, the lead): a node's `/proc` is a proc of its own PID
 /// namespace, but its top-level entries (`/proc/meminfo`, `/proc/dma`, ...)
 /// are the kernel's one `proc_dir_entry` each, and `chmod`/`chown` on them
 /// (`proc_notify_change`) changes that entry for every `/proc` on the host:
@@ -78,7 +78,7 @@ fn a_nodes_root_cannot_change_the_kernels_proc_entries() {
     );
 }
 
-/// FAILS ON MAIN (db63e56): a failed `apply`'s reason (`state.json`'s
+/// Failed on db63e56 (fixed since, the lead): a failed `apply`'s reason (`state.json`'s
 /// `apply_failed`, new this session) quotes the tail of a pod's own
 /// `nginx.out`, which the pod's root writes, and `lab status` prints it to
 /// the user's terminal unescaped: a pod that put `ESC ] 0 ; title BEL` and
@@ -119,7 +119,7 @@ fn a_pods_control_characters_never_reach_the_terminal_through_status() {
     );
 }
 
-/// FAILS ON MAIN (db63e56): a state folder whose path holds a space
+/// Failed on db63e56 (fixed since, the lead): a state folder whose path holds a space
 /// (`LAB_STATE_DIR="/tmp/p13/s x"`) is accepted by `lab up`, which brings
 /// the lab up, but `lab destroy` then refuses it, exit 2: "PID … runs
 /// `/usr/sbin/nginx -e stderr -c /tmp/p13/s x/…`, not a process lab started

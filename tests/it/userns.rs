@@ -188,7 +188,7 @@ fn root_in_a_node_still_runs_its_own_network() {
          ip addr add 192.0.2.1/32 dev v0; ip link set v0 up; ip -br addr show v0; \
          ip link del v0; ip addr add 192.0.2.9/32 dev enp0s8; ip addr del 192.0.2.9/32 dev enp0s8; \
          echo 1 > /proc/sys/net/ipv4/ip_forward; iptables -L -n >/dev/null; \
-         timeout 5 tcpdump -c 1 -i enp0s8 -w /dev/null 2>&1 | \
+         timeout 5 tcpdump -c 1 -i enp0s8 -w /tmp/enp0s8.pcap 2>&1 | \
          { grep -q -m1 'listening on' && ping -c 2 -W 2 10.100.198.202 >/dev/null && cat; }",
     );
     assert!(out.status.success(), "{}", text(&out));

@@ -67,6 +67,20 @@ pub fn exe_of(pid: i32) -> Option<String> {
         .map(|p| p.to_string_lossy().into_owned())
 }
 
+/// Whether a command line (`/proc/PID/cmdline`: arguments split by NULs,
+/// or one retitled string) names `dir` or a path beneath it, as a word of
+/// its own: the text after it ends there or goes on with `/`.
+fn names_folder(cmdline: &[u8], dir: &[u8]) -> bool {
+    let dir = dir.strip_suffix(b"/").unwrap_or(dir);
+    if dir.is_empty() {
+        return false;
+    }
+    let word_start = |i: usize| i == 0 || matches!(cmdline[i - 1], 0 | b' ' | b'=');
+    let word_goes_on = |j: usize| j == cmdline.len() || matches!(cmdline[j], 0 | b' ' | b'/');
+    (0..cmdline.len().saturating_sub(dir.len() - 1))
+        .any(|i| cmdline[i..].starts_with(dir) && word_start(i) && word_goes_on(i + dir.len()))
+}
+
 /// A process's command line now (arguments joined by spaces).
 pub fn cmdline_of(pid: i32) -> Option<String> {
     let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
@@ -155,21 +169,26 @@ impl NetnsState {
                 "namespace '{n}' is not one of lab '{name}'"
             )));
         }
-        let dir_text = dir.to_string_lossy().into_owned();
+        let dir_bytes = dir.as_os_str().as_encoded_bytes();
         let mut running = Vec::new();
         for p in &self.processes {
             if p.pid <= 1 || !super::sys::is_alive(p.pid, p.start_time) {
                 continue; // gone (or a reused PID, which is another process)
             }
+            let raw = std::fs::read(format!("/proc/{}/cmdline", p.pid)).unwrap_or_default();
             let now = cmdline_of(p.pid).unwrap_or_default();
             let recorded = self
                 .exes
                 .iter()
                 .find(|c| c.pid == p.pid && c.start_time == p.start_time);
             let same = recorded.is_none_or(|c| Some(&c.exe) == exe_of(p.pid).as_ref());
-            let ours = now
-                .split(' ')
-                .any(|arg| Path::new(arg).starts_with(&dir_text));
+            // Lab's: its command line names the state folder (spaces in
+            // the folder's path included: split at spaces, a lab under
+            // "my labs" could never be destroyed: the thirteenth probe), or
+            // it runs in the lab namespace it was recorded in (a pod's
+            // nginx may retitle itself; no process can join a namespace
+            // of the lab's from outside it).
+            let ours = names_folder(&raw, dir_bytes) || super::sys::runs_in(p.pid, &p.netns);
             if !same || !ours {
                 return Err(untrusted(format!(
                     "PID {} recorded as {} of {} runs `{now}`, not a process lab started from this state folder",
@@ -288,5 +307,33 @@ mod tests {
         recorded.record_exes();
         assert_eq!(recorded.exes.len(), 1);
         assert_eq!(recorded.trusted("t1", parent).unwrap(), vec![(me, st)]);
+    }
+
+    /// The state folder is found in a command line whole, spaces in its
+    /// path and a retitled nginx's one string included, never as the
+    /// start of another folder's name.
+    #[test]
+    fn a_command_line_names_the_state_folder_as_a_word() {
+        let dir = b"/tmp/my labs/.lab/t1";
+        for (cmdline, named) in [
+            (&b"nginx\0-p\0/tmp/my labs/.lab/t1/pods/x/\0"[..], true),
+            (
+                b"nginx: master process nginx -p /tmp/my labs/.lab/t1/pods/x/",
+                true,
+            ),
+            (b"sshd\0-f\0/tmp/my labs/.lab/t1\0", true),
+            (b"x\0--conf=/tmp/my labs/.lab/t1/c\0", true),
+            (b"nginx\0-p\0/tmp/my labs/.lab/t10/pods/x/\0", false),
+            (b"nginx\0-p\0/tmp/my\0labs/.lab/t1\0", false),
+            (b"sleep\0infinity\0", false),
+            (b"", false),
+        ] {
+            assert_eq!(
+                names_folder(cmdline, dir),
+                named,
+                "{}",
+                String::from_utf8_lossy(cmdline)
+            );
+        }
     }
 }

@@ -46,17 +46,32 @@ pub fn is_alive(pid: i32, start_time: u64) -> bool {
     matches!(proc_stat(pid), Some(s) if s.start_time == start_time && s.state != 'Z' && s.state != 'X')
 }
 
+/// The inode of the network namespace `name` (`/run/netns/NAME`), if it
+/// is one (on nsfs, as `/proc/self/ns/net` is).
+fn netns_inode(name: &str) -> Option<u64> {
+    let nsfs = std::fs::metadata("/proc/self/ns/net").ok()?.dev();
+    let m = std::fs::metadata(netns_path(name)).ok()?;
+    (m.dev() == nsfs).then(|| m.ino())
+}
+
+/// The inode of the network namespace `pid` runs in.
+fn net_inode_of(pid: i32) -> Option<u64> {
+    let link = std::fs::read_link(format!("/proc/{pid}/ns/net")).ok()?;
+    link.to_str()?
+        .strip_prefix("net:[")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()
+}
+
+/// Whether `pid` runs in the network namespace `name`.
+pub fn runs_in(pid: i32, name: &str) -> bool {
+    matches!((net_inode_of(pid), netns_inode(name)), (Some(a), Some(b)) if a == b)
+}
+
 /// The processes (PID, start time) whose network namespace is one of `namespaces`.
 pub fn pids_in(namespaces: &[String]) -> Vec<(i32, u64)> {
-    let Ok(nsfs) = std::fs::metadata("/proc/self/ns/net").map(|m| m.dev()) else {
-        return vec![];
-    };
-    let inodes: HashSet<u64> = namespaces
-        .iter()
-        .filter_map(|n| std::fs::metadata(netns_path(n)).ok())
-        .filter(|m| m.dev() == nsfs)
-        .map(|m| m.ino())
-        .collect();
+    let inodes: HashSet<u64> = namespaces.iter().filter_map(|n| netns_inode(n)).collect();
     if inodes.is_empty() {
         return vec![];
     }
@@ -69,14 +84,7 @@ pub fn pids_in(namespaces: &[String]) -> Vec<(i32, u64)> {
         if pid == me {
             continue;
         }
-        let Ok(link) = std::fs::read_link(format!("/proc/{pid}/ns/net")) else {
-            continue;
-        };
-        let ino = link
-            .to_str()
-            .and_then(|s| s.strip_prefix("net:["))
-            .and_then(|s| s.strip_suffix(']'))
-            .and_then(|s| s.parse::<u64>().ok());
+        let ino = net_inode_of(pid);
         if ino.is_some_and(|i| inodes.contains(&i))
             && let Some(st) = proc_stat(pid)
             && st.state != 'Z'
