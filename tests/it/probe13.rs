@@ -173,3 +173,48 @@ fn a_lab_in_a_state_folder_with_a_space_is_destroyed() {
         "destroy refused a lab it brought up: {said}"
     );
 }
+
+/// Failed on db63e56 (fixed since, the lead): the kernel charges a user
+/// namespace's per-user counters (inotify instances, message queue bytes)
+/// to its owner as well, and root owned every node's: a node that held its
+/// 128 inotify instances left the host's root none (`lab book --watch`
+/// exited "Too many open files"). Each node's user namespace is owned by a
+/// uid of its own now. The node holds as many as it may, and while it
+/// holds them this test process (the host's root) makes one.
+#[test]
+fn a_node_that_uses_up_its_inotify_instances_leaves_the_hosts_root_its_own() {
+    use std::io::BufRead;
+    let lab = TestLab::chapter4("p13i");
+    lab.up(&[]);
+    let hold = "python3 -c 'import ctypes, sys, time\n\
+        libc = ctypes.CDLL(None)\n\
+        fds = [fd for fd in (libc.inotify_init() for _ in range(1000)) if fd >= 0]\n\
+        print(\"held\", len(fds), flush=True)\n\
+        sys.stdin.read()'";
+    let mut node = lab
+        .cmd()
+        .args(["ssh", &lab.name, "node1", "--", hold])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run lab ssh");
+    let mut line = String::new();
+    std::io::BufReader::new(node.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    // SAFETY: a system call; the fd it returns is closed at once.
+    let fd = unsafe { libc::inotify_init1(libc::IN_CLOEXEC) };
+    let host_error = std::io::Error::last_os_error();
+    if fd >= 0 {
+        // SAFETY: our own fd.
+        unsafe { libc::close(fd) };
+    }
+    drop(node.stdin.take());
+    let _ = node.wait();
+    assert!(line.starts_with("held "), "{line}");
+    assert!(
+        fd >= 0,
+        "while node1 {}, the host's root could not make one: {host_error}",
+        line.trim()
+    );
+}
