@@ -110,6 +110,13 @@ const KERNEL_FILESYSTEMS: [(u32, &str); 17] = [
 /// not writable by this user. None when it can (as far as can be told).
 pub fn unusable(dir: &Path) -> Option<String> {
     let real = real_path(dir);
+    // Its path is written into the lab's state and host-wide claim (JSON):
+    // a path that is not UTF-8 panicked `up` after the folder was made.
+    if real.to_str().is_none() {
+        return Some(
+            "is not UTF-8 text, which lab's state and claims (JSON) must name it in".into(),
+        );
+    }
     let (at, meta) = real
         .ancestors()
         .find_map(|a| std::fs::metadata(a).ok().map(|m| (a, m)))?;
@@ -163,6 +170,17 @@ pub fn unusable(dir: &Path) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    /// A state root whose path is not UTF-8 is refused before anything is
+    /// made (it panicked `up` with its folder made: the thirteenth probe).
+    #[test]
+    fn a_path_that_is_not_utf8_is_unusable() {
+        use std::os::unix::ffi::OsStrExt;
+        let p = std::path::Path::new(std::ffi::OsStr::from_bytes(b"/tmp/lab-\xff/state"));
+        let why = super::unusable(p).expect("refused");
+        assert!(why.contains("not UTF-8"), "{why}");
+        assert!(super::unusable(std::path::Path::new("/tmp/lab-ok/state")).is_none());
+    }
+
     #[test]
     fn a_place_where_no_folder_can_be_made_says_why() {
         let t = tempfile::tempdir().unwrap();

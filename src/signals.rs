@@ -51,7 +51,24 @@ pub fn install() -> Result<()> {
             }
         });
     }
+    carry_over(&FLAG, sender());
     Ok(())
+}
+
+/// A signal that came after the flag's handler was installed and before
+/// tokio's listeners were set only the flag, and [`interrupted`] waits on
+/// the listeners: it is passed on to them here, or a command that then
+/// succeeded ended 0 (the thirteenth probe: 2 of 300 early signals).
+fn carry_over(flag: &AtomicUsize, tx: &watch::Sender<Option<&'static str>>) {
+    if let i @ 1.. = flag.load(Ordering::SeqCst) {
+        tx.send_if_modified(|v| {
+            let unset = v.is_none();
+            if unset {
+                *v = Some(NAMES[i - 1]);
+            }
+            unset
+        });
+    }
 }
 
 /// The signal received, if one was.
@@ -93,6 +110,22 @@ where
 
 #[cfg(test)]
 mod tests {
+    /// A signal only the flag saw is passed on to the listeners, once.
+    #[test]
+    fn a_signal_only_the_flag_saw_is_passed_on() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        let flag = AtomicUsize::new(0);
+        super::carry_over(&flag, &tx);
+        assert_eq!(*rx.borrow(), None);
+        flag.store(2, Ordering::SeqCst);
+        super::carry_over(&flag, &tx);
+        assert_eq!(*rx.borrow(), Some("SIGTERM"));
+        tx.send_replace(Some("SIGINT"));
+        super::carry_over(&flag, &tx);
+        assert_eq!(*rx.borrow(), Some("SIGINT"), "a listener's own stays");
+    }
+
     use super::*;
 
     /// A panic inside an operation comes back as an internal error (exit 3)
