@@ -17,7 +17,7 @@
 
 use super::bind::Table;
 pub use super::ping_facts::{
-    PingFacts, Reply, ping, ping_facts, ping_header_target, ping_replies, replies,
+    PingFacts, Reply, is_pings_own, ping, ping_facts, ping_header_target, ping_replies, replies,
 };
 
 /// Collapse whitespace.

@@ -34,7 +34,39 @@ const ICMP_ERRORS: &[&str] = &[
     "Destination Protocol Unreachable",
     "Packet filtered",
     "Frag needed",
+    "Redirect Host",
+    "Redirect Network",
 ];
+
+/// Whether a line names one of ping's ICMP errors.
+fn names_icmp_error(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    ICMP_ERRORS
+        .iter()
+        .any(|k| lower.contains(&k.to_lowercase()))
+}
+
+/// Whether a line of a ping's output is ping's own (iputils' or BSD's):
+/// its header, a reply or an ICMP error, a timeout, its statistics and
+/// round-trip line, its own `ping:` error, the reader's `^C`, or blank.
+/// Any other line (a cut in a form lab does not know, `etc...`, another
+/// program's output, Windows' `Reply from`) is not: output with one cannot
+/// say that no reply came (the fourteenth probe).
+pub fn is_pings_own(line: &str) -> bool {
+    let t = squash(line);
+    let lower = t.trim().to_lowercase();
+    lower.is_empty()
+        || lower == "^c"
+        || lower.starts_with("ping ")
+        || lower.starts_with("ping:")
+        || lower.contains(" bytes from ")
+        || lower.starts_with("from ")
+        || lower.starts_with("request timeout")
+        || (lower.starts_with("--- ") && lower.ends_with(" ping statistics ---"))
+        || lower.contains("packets transmitted")
+        || lower.starts_with("rtt ")
+        || lower.starts_with("round-trip ")
+}
 
 /// Read a ping's output, iputils' (`From X icmp_seq=1 Time to live
 /// exceeded`) or BSD's (`60 bytes from X: Destination Net Unreachable`).
@@ -60,7 +92,9 @@ pub fn ping_facts(lines: &[String]) -> PingFacts {
                     .unwrap_or_default();
                 f.error = Some(format!("{kind} from {from}"));
             }
-        } else if lower.contains(" bytes from ") && lower.contains("ttl=") {
+        } else if lower.contains(" bytes from ") {
+            // A reply shown without its `ttl=` (or `time=`) is a reply
+            // still: read as none, it matched a lab without one.
             f.reply = true;
             if f.ttl.is_none() {
                 f.ttl = crate::probe::ping::ttl(&t);
@@ -85,10 +119,19 @@ pub fn ping_header_target(lines: &[String]) -> Option<std::net::Ipv4Addr> {
             t.strip_prefix("--- ")
                 .filter(|r| r.ends_with(" ping statistics ---"))
         })?;
+        // `PING 10.244.1.2 (10.244.1.2)`, `PING 10.244.1.2(10.244.1.2)`, or
+        // a name first, `PING web (10.244.1.2)`: its address is the one in
+        // brackets (a header by name was never compared).
         let word = rest.split_whitespace().next()?;
-        word.trim_matches(|c| c == '(' || c == ')' || c == ':')
+        let first = word.split('(').next().unwrap_or(word);
+        first
+            .trim_matches(|c| c == '(' || c == ')' || c == ':')
             .parse()
             .ok()
+            .or_else(|| {
+                let inside = rest.split_once('(')?.1.split_once(')')?.0;
+                inside.trim().parse().ok()
+            })
     })
 }
 
@@ -134,7 +177,7 @@ pub fn replies(lines: &[String]) -> Vec<Reply> {
             });
             let seq = match said {
                 Some(n) => n.parse().ok()?,
-                None if rest.contains("ttl=") => last.map_or(1, |s: u32| s.wrapping_add(1)),
+                None if !names_icmp_error(rest) => last.map_or(1, |s: u32| s.wrapping_add(1)),
                 None => return None,
             };
             last = Some(seq);

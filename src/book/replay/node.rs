@@ -437,9 +437,28 @@ impl Replayer<'_> {
         // claims nothing: never a match (a ping's was read as "no reply").
         let cut = book.iter().any(|l| compare::is_elision(l));
         let says_nothing = match inner {
-            Cmd::Ping { .. } => {
+            Cmd::Ping { target, .. } => {
                 let f = compare::ping_facts(&book);
-                !(f.reply || f.error.is_some() || (!cut && book.iter().any(|l| pings_own(l))))
+                // "No reply" is claimed by ping's own lines alone, about
+                // an address of the lab's: a line of any other kind may be
+                // what the author put for the replies, and a ping to an
+                // address that is no node's or pod's of the lab (a book
+                // address left unbound) gets no reply whatever the lab is.
+                let lab_ip = self.target_ip(*target, epoch, pods, &mut r.bindings);
+                let of_lab = pods.iter().any(|p| p.ip == lab_ip)
+                    || self.lab.nodes.iter().any(|n| n.ip == lab_ip);
+                let no_reply = !cut
+                    && book.iter().all(|l| compare::is_pings_own(l))
+                    && book.iter().any(|l| pings_own(l));
+                if !f.reply && f.error.is_none() && no_reply && !of_lab && r.differences.is_empty()
+                {
+                    r.verdict = Verdict::Skipped;
+                    r.reason = Some(format!(
+                        "the book shows no reply from {target}, which is no node or pod of the lab here ({lab_ip}): a ping to it gets none whatever the lab is, nothing to compare"
+                    ));
+                    return;
+                }
+                !(f.reply || f.error.is_some() || no_reply)
             }
             // tcpdump's banner says which interface it listened on, not
             // what came: a capture shown by its banner alone (books often
