@@ -28,6 +28,7 @@ mod overlay;
 mod pods;
 mod probe11;
 mod probe12;
+mod probe14;
 mod probe5;
 mod probe6;
 mod probe7;
