@@ -45,3 +45,28 @@ fn a_reply_line_without_ttl_is_still_a_reply() {
         "the book shows a reply, the lab none: no difference"
     );
 }
+
+/// False green of `lab book` (fixed variant: node2's pod answers): chapter
+/// 4 up to its fix, then a ping of node2's pod (10.244.3.4) whose book
+/// output claims no reply (false after the fix: drift when the chapter
+/// ends there), then two later tables that contradict the book's pods. The
+/// later tables drop the pod binding chapter-wide: the earlier ping runs to
+/// `10.244.2.4` ("address .4 of node2's pod subnet"), which no lab pod has,
+/// so "no reply" matches in every variant. With the two tables blessed as
+/// known drift (as an author would: they do differ) `lab book` exits 0.
+/// FAILS ON MAIN at 5b17cf5: block 222 is `match`.
+#[test]
+fn a_later_table_never_turns_a_ping_of_a_pod_into_a_ping_of_nothing() {
+    require_root();
+    let name = unique_name("p14");
+    let lab = copy_lab("chapter4", &name);
+    let chapter = crate::harness::fixture("book/probe14-unbound.md");
+    let (_, stdout, v, ..) =
+        crate::book::book_in(&name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let got = crate::book::verdicts(&v);
+    let ping = got.iter().find(|(line, _)| *line == 222);
+    assert!(
+        ping.is_some_and(|(_, verdict)| verdict != "match"),
+        "{got:?}\n{stdout}"
+    );
+}
