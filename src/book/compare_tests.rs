@@ -369,7 +369,14 @@ fn a_pings_output_names_its_target() {
         ip("10.244.2.2")
     );
     assert_eq!(t("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64"), None);
-    assert_eq!(t("PING node1-pod (10.244.1.2)"), None);
+    // By name, its address in brackets; without a space (the fourteenth
+    // probe: neither was compared).
+    assert_eq!(t("PING node1-pod (10.244.1.2)"), ip("10.244.1.2"));
+    assert_eq!(
+        t("PING 10.244.1.2(10.244.1.2) 56(84) bytes"),
+        ip("10.244.1.2")
+    );
+    assert_eq!(t("PING node1-pod"), None);
 }
 
 /// A ping shown by its statistics alone is compared by its count too.

@@ -87,6 +87,10 @@ pub struct Step {
     pub output_at: Vec<usize>,
     /// The host its prompt names (`w1` of `vagrant@w1:~$ `).
     pub host: Option<String>,
+    /// The author's remarks in brackets below its output (also in the
+    /// block's prose): they may stand for output the book does not show
+    /// (`(replies continue until Ctrl-C)` under a ping's header).
+    pub remarks_below: Vec<String>,
 }
 
 /// Read and split a chapter file.

@@ -248,8 +248,14 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
                 output: Vec::new(),
                 output_at: Vec::new(),
                 host: prompt_host(line),
+                remarks_below: Vec::new(),
             });
         } else if is_remark(line) && !cuts_output(line, steps.last()) {
+            if let Some(s) = steps.last_mut()
+                && s.output.iter().any(|l| !l.trim().is_empty())
+            {
+                s.remarks_below.push(line.trim().to_string());
+            }
             prose.push((*n, line.trim().to_string()));
         } else if let Some(s) = steps.last_mut() {
             s.output.push(line.clone());

@@ -228,7 +228,11 @@ fn the_nightlys_reports_never_land_among_claims_state_or_a_nodes_files() {
 /// parentheses (`(output omitted)`, read as the author's prose and dropped)
 /// left its header alone, which claims "no reply": a `match` against
 /// node2's pod, which does not answer. On the code before the fix all six
-/// were `match`; the sixth (the header alone, no cut) still is. The last
+/// were `match`; the sixth (the header alone, no cut) was `match` until
+/// the fourteenth probe: no table of the chapter binds 10.244.3.3 to a lab
+/// pod, and a ping to an address that is nothing of the lab's gets no
+/// reply whatever the lab is (skipped now; chapter 4's own header-alone
+/// ping, bound to node2's pod, still matches). The last
 /// shows another ping's header (node1's own pod's) for node2's pod: `match`
 /// before, now drift.
 #[test]
@@ -247,7 +251,7 @@ fn replies_cut_in_other_forms_are_never_a_match() {
             (19, "skipped".into()),
             (25, "skipped".into()),
             (31, "skipped".into()),
-            (39, "match".into()),
+            (39, "skipped".into()),
             (46, "drift".into()),
         ],
         "{stdout}"

@@ -1,6 +1,6 @@
 //! The fourteenth probe's findings (docs/security-probe.md, "fourteenth
-//! probe", report only): reproductions that FAIL ON MAIN at 5b17cf5; the
-//! fix is the owner's.
+//! probe", report only): reproductions that failed on main at 5b17cf5;
+//! fixed since (the lead: `book::ping_facts`, `replay/node.rs`).
 
 use crate::harness::{copy_lab, require_root, unique_name};
 
@@ -12,7 +12,7 @@ use crate::harness::{copy_lab, require_root, unique_name};
 /// parenthesised remark) claims "no reply"; a header naming its target by
 /// name or without a space (`PING web (10.244.1.2)`,
 /// `PING 10.244.1.2(10.244.1.2)`) is never read as another ping's. This
-/// test FAILS ON MAIN at 5b17cf5: blocks 18 to 65 are all `match` there.
+/// test failed on 5b17cf5 (fixed since): blocks 18 to 65 are all `match` there.
 #[test]
 fn a_reply_without_ttl_an_unknown_cut_or_a_named_header_is_never_a_match() {
     require_root();
@@ -31,8 +31,8 @@ fn a_reply_without_ttl_an_unknown_cut_or_a_named_header_is_never_a_match() {
 }
 
 /// The same first finding, by the function: the book shows a reply from
-/// 10.244.3.3 (no `ttl=` on its line), the lab shows none. FAILS ON MAIN
-/// at 5b17cf5 (no difference).
+/// 10.244.3.3 (no `ttl=` on its line), the lab shows none. Failed on 5b17cf5
+/// (no difference).
 #[test]
 fn a_reply_line_without_ttl_is_still_a_reply() {
     let book = [
@@ -54,7 +54,7 @@ fn a_reply_line_without_ttl_is_still_a_reply() {
 /// `10.244.2.4` ("address .4 of node2's pod subnet"), which no lab pod has,
 /// so "no reply" matches in every variant. With the two tables blessed as
 /// known drift (as an author would: they do differ) `lab book` exits 0.
-/// FAILS ON MAIN at 5b17cf5: block 222 is `match`.
+/// Failed on 5b17cf5 (fixed since): block 222 is `match`.
 #[test]
 fn a_later_table_never_turns_a_ping_of_a_pod_into_a_ping_of_nothing() {
     require_root();

@@ -269,7 +269,8 @@ impl Replayer<'_> {
                 r.lab = output_lines(&run.output);
                 match &k.action {
                     KubeAction::Exec { cmd, .. } => {
-                        self.compare(cmd, run.output.code, r, epoch, pods)
+                        let remarked = !p.step.remarks_below.is_empty();
+                        self.compare(cmd, run.output.code, r, (epoch, remarked), pods)
                     }
                     KubeAction::Get(_) => self.cluster_table(r, epoch, pods),
                     _ => {

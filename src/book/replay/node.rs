@@ -291,7 +291,8 @@ impl Replayer<'_> {
         match out {
             Ok(o) => {
                 r.lab = output_lines(&o);
-                self.compare(c, o.code, r, epoch, pods);
+                let remarked = !p.step.remarks_below.is_empty();
+                self.compare(c, o.code, r, (epoch, remarked), pods);
             }
             Err(e) => fail(r, e.to_string()),
         }
@@ -378,7 +379,7 @@ impl Replayer<'_> {
         c: &Cmd,
         code: Option<i32>,
         r: &mut CommandReport,
-        epoch: usize,
+        (epoch, remarked): (usize, bool),
         pods: &[PodRef],
     ) {
         let mut book = self.book_in_lab(r, epoch, pods);
@@ -448,6 +449,7 @@ impl Replayer<'_> {
                 let of_lab = pods.iter().any(|p| p.ip == lab_ip)
                     || self.lab.nodes.iter().any(|n| n.ip == lab_ip);
                 let no_reply = !cut
+                    && !remarked
                     && book.iter().all(|l| compare::is_pings_own(l))
                     && book.iter().any(|l| pings_own(l));
                 if !f.reply && f.error.is_none() && no_reply && !of_lab && r.differences.is_empty()
