@@ -8,12 +8,12 @@
 //! *their* owner; with the host's user namespace owning them and the node's
 //! root in its own, it has not.
 //!
-//! A pod's network namespace is owned by one of its own too: a pod's root
-//! left in the host's user namespace would keep the host root's reach over
-//! its node's network (by the id of its veth's peer) even without
-//! `CAP_NET_ADMIN`. Each user namespace made here is owned by a host uid
-//! of its own ([`owner_uid`]), not root: the kernel charges the per-user
-//! counters of what runs inside (inotify, message queues) to the owner.
+//! A pod's network namespace is owned by one of its own too: the user
+//! namespace made here is owned by uid 0 of the host's, and the kernel gives
+//! that uid every capability in it, whatever its capability sets; so a pod's
+//! root left in the host's user namespace would have `CAP_NET_ADMIN` over
+//! its node's network (by the id of its veth's peer) even without the
+//! capability.
 //!
 //! A user namespace can only be made by a process that is alone in its
 //! address space's thread group (`unshare(CLONE_NEWUSER)` refuses a
@@ -224,89 +224,12 @@ pub fn doctor_line(made: &std::io::Result<()>) -> String {
     }
 }
 
-/// The first uid of the range whose uids own nodes' and pods' user
-/// namespaces: above systemd's container range (up to 0x6FFFFFFF), below
-/// the probes' uid (2147483632); no host user or file has one.
-const OWNER_BASE: u32 = 0x7000_0000;
-
-/// The host uid that owns the user namespace of the network namespace
-/// `name` (one of 2^24, by its name's FNV-1a hash): the kernel charges a
-/// user namespace's per-user counters (inotify instances and watches,
-/// POSIX message queue bytes, ...) to its owner too, and with root as the
-/// owner a node that used them up left the host's root without (the
-/// thirteenth probe of issue 21). No process runs as that uid on the host,
-/// so owning it gives no one a capability there.
-pub fn owner_uid(name: &str) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in name.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    OWNER_BASE + (h & 0x00ff_ffff)
-}
-
-/// This thread's effective uid set to `uid` with its capabilities kept
-/// (`SECBIT_NO_SETUID_FIXUP`), for the one `clone` that makes a user
-/// namespace (its owner is the caller's effective uid); put back when
-/// dropped. Credentials are a thread's own: raw system calls change this
-/// thread's alone (libc's wrappers would change every thread's).
-struct ActingAs {
-    bits: libc::c_long,
-}
-
-impl ActingAs {
-    fn uid(uid: u32) -> std::io::Result<ActingAs> {
-        const SECBIT_NO_SETUID_FIXUP: libc::c_long = 1 << 2;
-        // SAFETY: prctl and setresuid on this thread's credentials.
-        unsafe {
-            let bits = libc::syscall(libc::SYS_prctl, libc::PR_GET_SECUREBITS);
-            if bits < 0
-                || libc::syscall(
-                    libc::SYS_prctl,
-                    libc::PR_SET_SECUREBITS,
-                    bits | SECBIT_NO_SETUID_FIXUP,
-                ) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            let back = ActingAs { bits };
-            if libc::syscall(libc::SYS_setresuid, -1i32, uid, -1i32) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(back)
-        }
-    }
-}
-
-impl Drop for ActingAs {
-    fn drop(&mut self) {
-        // SAFETY: as above; the capabilities were kept, so these succeed.
-        let ok = unsafe {
-            libc::syscall(libc::SYS_setresuid, -1i32, 0u32, -1i32) == 0
-                && libc::syscall(libc::SYS_prctl, libc::PR_SET_SECUREBITS, self.bits) == 0
-        };
-        if !ok {
-            // A thread of lab's left acting as another uid must not go on.
-            std::process::abort();
-        }
-    }
-}
-
 /// Make a network namespace owned by a new user namespace (identity maps)
 /// and bind-mount it on `path` (an existing empty file); returns it open.
-/// The user namespace is owned by [`owner_uid`] of the path's name.
 pub fn new_owned_netns(path: &Path) -> std::result::Result<File, String> {
     use nix::mount::{MsFlags, mount};
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let holder = {
-        let _as = ActingAs::uid(owner_uid(&name))
-            .map_err(|e| format!("acting as the namespace's owner: {e}"))?;
-        Holder::clone(libc::CLONE_NEWUSER | libc::CLONE_NEWNET)
-    }
-    .map_err(|e| format!("a new user and network namespace: {e}"))?;
+    let holder = Holder::clone(libc::CLONE_NEWUSER | libc::CLONE_NEWNET)
+        .map_err(|e| format!("a new user and network namespace: {e}"))?;
     let proc_ = Path::new("/proc").join(holder.pid.to_string());
     for map in ["uid_map", "gid_map"] {
         std::fs::write(proc_.join(map), IDENTITY_MAP)
@@ -371,19 +294,5 @@ mod tests {
         let child = super::Holder::clone(libc::CLONE_NEWUSER | libc::CLONE_NEWNET).unwrap();
         let ns = std::fs::File::open(format!("/proc/{}/ns/net", child.pid)).unwrap();
         assert!(super::owned_apart(&ns).unwrap());
-    }
-
-    /// Owners are above systemd's container range and below the probes'
-    /// uid, and two namespaces' names give two owners.
-    #[test]
-    fn owners_are_in_their_range_and_differ_by_name() {
-        let (a, b) = (
-            super::owner_uid("lab1.node1"),
-            super::owner_uid("lab1.node2"),
-        );
-        assert_ne!(a, b);
-        for u in [a, b, super::owner_uid("")] {
-            assert!((0x7000_0000..0x7100_0000).contains(&u), "{u:#x}");
-        }
     }
 }
