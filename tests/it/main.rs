@@ -29,6 +29,7 @@ mod pods;
 mod probe11;
 mod probe12;
 mod probe13;
+mod probe15;
 mod probe5;
 mod probe6;
 mod probe7;
