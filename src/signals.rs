@@ -101,7 +101,13 @@ where
     let fut = std::panic::AssertUnwindSafe(fut).catch_unwind();
     tokio::select! {
         r = fut => match r {
-            Ok(r) => r.map_err(|e| if received().is_some() { LabError::Interrupted } else { e }),
+            // A signal that came while the work ended is the command's
+            // still: it ran to its end, but README says a signal is 130
+            // (the fifteenth probe saw early ones end 0).
+            Ok(r) => match (r, received()) {
+                (_, Some(_)) => Err(LabError::Interrupted),
+                (r, None) => r,
+            },
             Err(panic) => Err(crate::fault::internal(panic)),
         },
         _ = interrupted() => Err(LabError::Interrupted),

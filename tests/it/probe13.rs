@@ -101,7 +101,7 @@ fn a_pods_control_characters_never_reach_the_terminal_through_status() {
         .unwrap();
     let cmd = format!(
         "printf '\\033]0;P13-TITLE\\007\\033[2JP13-FROM-POD\\n' >> {dir}/nginx.out && \
-         rm -f {dir}/nginx.pid && mkdir {dir}/nginx.pid && echo planted"
+         rm -rf {dir}/nginx.pid && mkdir {dir}/nginx.pid && echo planted"
     );
     // nginx listens before it writes its pid file: under load lab's
     // readiness may connect in that moment and the apply succeed (the pod

@@ -181,14 +181,20 @@ impl NetnsState {
                 .exes
                 .iter()
                 .find(|c| c.pid == p.pid && c.start_time == p.start_time);
-            let same = recorded.is_none_or(|c| Some(&c.exe) == exe_of(p.pid).as_ref());
+            // A process inside the lab namespace it was recorded in is the
+            // lab's whatever it runs now: a pod's nginx that exec'd another
+            // program (or whose package was upgraded: `... (deleted)`) made
+            // the lab undestroyable (the fifteenth probe). Outside, it must
+            // still be the executable recorded.
+            let inside = super::sys::runs_in(p.pid, &p.netns);
+            let same = inside || recorded.is_none_or(|c| Some(&c.exe) == exe_of(p.pid).as_ref());
             // Lab's: its command line names the state folder (spaces in
             // the folder's path included: split at spaces, a lab under
             // "my labs" could never be destroyed: the thirteenth probe), or
             // it runs in the lab namespace it was recorded in (a pod's
             // nginx may retitle itself; no process can join a namespace
             // of the lab's from outside it).
-            let ours = names_folder(&raw, dir_bytes) || super::sys::runs_in(p.pid, &p.netns);
+            let ours = inside || names_folder(&raw, dir_bytes);
             if !same || !ours {
                 return Err(untrusted(format!(
                     "PID {} recorded as {} of {} runs `{now}`, not a process lab started from this state folder",

@@ -53,7 +53,24 @@ pub fn wait_ready(targets: &[Ready], timeout: Duration) -> std::result::Result<(
         pending.push((t, f));
     }
     let addr = |port| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    // A daemon that accepted is ready once it is still alive a round
+    // later: nginx listens before it writes its pid file, and one that
+    // cannot write it exits after a connect was accepted (an `apply` said
+    // ready with no nginx left: seen under load).
+    let mut accepted: Vec<&Ready> = Vec::new();
     loop {
+        for t in std::mem::take(&mut accepted) {
+            if !is_alive(t.pid, t.start_time) {
+                return Err(format!(
+                    "{} (pid {}) exited after accepting on port {}; its log ({}):\n{}",
+                    t.what,
+                    t.pid,
+                    t.port,
+                    t.log.display(),
+                    tail(&t.log)
+                ));
+            }
+        }
         let mut still = Vec::new();
         for (t, f) in pending {
             setns(&f, CloneFlags::CLONE_NEWNET)
@@ -61,6 +78,7 @@ pub fn wait_ready(targets: &[Ready], timeout: Duration) -> std::result::Result<(
             if std::net::TcpStream::connect_timeout(&addr(t.port), Duration::from_millis(200))
                 .is_ok()
             {
+                accepted.push(t);
                 continue;
             }
             if !is_alive(t.pid, t.start_time) {
@@ -76,7 +94,7 @@ pub fn wait_ready(targets: &[Ready], timeout: Duration) -> std::result::Result<(
             still.push((t, f));
         }
         pending = still;
-        if pending.is_empty() {
+        if pending.is_empty() && accepted.is_empty() {
             return Ok(());
         }
         if Instant::now() >= deadline {
