@@ -42,6 +42,19 @@ fn tail(path: &Path) -> String {
     lines[lines.len().saturating_sub(10)..].join("\n")
 }
 
+/// A daemon that exited `when` ("before", "after") accepting, with the
+/// end of its log.
+fn gone(t: &Ready, when: &str) -> String {
+    format!(
+        "{} (pid {}) exited {when} accepting on port {}; its log ({}):\n{}",
+        t.what,
+        t.pid,
+        t.port,
+        t.log.display(),
+        tail(&t.log)
+    )
+}
+
 /// Wait until every daemon accepts TCP connections, polling from this
 /// thread (which `setns`es into each namespace: call on a thread of its own).
 pub fn wait_ready(targets: &[Ready], timeout: Duration) -> std::result::Result<(), String> {
@@ -61,14 +74,7 @@ pub fn wait_ready(targets: &[Ready], timeout: Duration) -> std::result::Result<(
     loop {
         for t in std::mem::take(&mut accepted) {
             if !is_alive(t.pid, t.start_time) {
-                return Err(format!(
-                    "{} (pid {}) exited after accepting on port {}; its log ({}):\n{}",
-                    t.what,
-                    t.pid,
-                    t.port,
-                    t.log.display(),
-                    tail(&t.log)
-                ));
+                return Err(gone(t, "after"));
             }
         }
         let mut still = Vec::new();
@@ -82,14 +88,7 @@ pub fn wait_ready(targets: &[Ready], timeout: Duration) -> std::result::Result<(
                 continue;
             }
             if !is_alive(t.pid, t.start_time) {
-                return Err(format!(
-                    "{} (pid {}) exited before accepting on port {}; its log ({}):\n{}",
-                    t.what,
-                    t.pid,
-                    t.port,
-                    t.log.display(),
-                    tail(&t.log)
-                ));
+                return Err(gone(t, "before"));
             }
             still.push((t, f));
         }
