@@ -30,6 +30,7 @@ mod probe11;
 mod probe12;
 mod probe13;
 mod probe14;
+mod probe16;
 mod probe5;
 mod probe6;
 mod probe7;
