@@ -31,6 +31,7 @@ mod probe12;
 mod probe13;
 mod probe14;
 mod probe15;
+mod probe16;
 mod probe5;
 mod probe6;
 mod probe7;
