@@ -46,30 +46,80 @@ fn names_icmp_error(line: &str) -> bool {
         .any(|k| lower.contains(&k.to_lowercase()))
 }
 
-/// Whether a line of a ping's output is ping's own (iputils' or BSD's):
-/// its header, a reply or an ICMP error, a timeout, its statistics and
-/// round-trip line, its own `ping:` error, the reader's `^C`, or blank.
-/// Any other line (a cut in a form lab does not know, `etc...`, another
-/// program's output, Windows' `Reply from`) is not: output with one cannot
-/// say that no reply came (the fourteenth probe).
+/// What follows `N bytes from ADDR:` on a reply (its number, TTL or
+/// time, or nothing: the line cut there), not an error's words (BSD's
+/// `Communication prohibited by filter`).
+fn is_reply_rest(rest: &str) -> bool {
+    let r = rest.trim().to_lowercase();
+    r.is_empty()
+        || ["icmp_seq=", "icmp_req=", "seq=", "ttl=", "time="]
+            .iter()
+            .any(|k| r.contains(k))
+}
+
+/// `N bytes from ADDR: REST`: ADDR and REST.
+fn bytes_from(t: &str) -> Option<(&str, &str)> {
+    let mut w = t.splitn(4, ' ');
+    let (n, bytes, from) = (w.next()?, w.next()?, w.next()?);
+    if !(n.parse::<u32>().is_ok() && bytes == "bytes" && from == "from") {
+        return None;
+    }
+    let rest = w.next()?;
+    let (addr, rest) = rest.split_once(':')?;
+    Some((addr.trim(), rest))
+}
+
+/// iputils' error line, `From ADDR [(ADDR)] icmp_seq=N WORDS`: ADDR and
+/// WORDS.
+fn from_error(t: &str) -> Option<(&str, String)> {
+    let words: Vec<&str> = t.split_whitespace().collect();
+    if !words.first()?.eq_ignore_ascii_case("from") {
+        return None;
+    }
+    let at = words.iter().take(4).position(|w| {
+        let w = w.to_lowercase();
+        w.starts_with("icmp_seq=") || w.starts_with("icmp_req=")
+    })?;
+    Some((
+        words.get(1)?.trim_end_matches(':'),
+        words[at + 1..].join(" "),
+    ))
+}
+
+/// Whether a line of a ping's output is ping's own (iputils' or BSD's),
+/// by its whole shape, not its first word: its header (`PING ADDR ...
+/// bytes of data` / `data bytes`), a reply or BSD error (`N bytes from
+/// ADDR:`), an iputils error (`From ADDR icmp_seq=N ...`), a timeout, its
+/// statistics and round-trip lines, its own `ping: ...` error, the
+/// reader's `^C`, or blank. Any other line (a cut in a form lab does not
+/// know, the author's words, another program's output, Windows' `Reply
+/// from`) is not: output with one cannot say that no reply came (the
+/// fourteenth and sixteenth probes).
 pub fn is_pings_own(line: &str) -> bool {
     let t = squash(line);
-    let lower = t.trim().to_lowercase();
+    let t = t.trim();
+    let lower = t.to_lowercase();
     lower.is_empty()
         || lower == "^c"
-        || lower.starts_with("ping ")
-        || lower.starts_with("ping:")
-        || lower.contains(" bytes from ")
-        || lower.starts_with("from ")
-        || lower.starts_with("request timeout")
+        || (lower.starts_with("ping ")
+            && (lower.contains("bytes of data") || lower.contains("data bytes")))
+        || lower.starts_with("ping: ")
+        || bytes_from(t).is_some()
+        || from_error(t).is_some()
+        || lower.starts_with("request timeout for icmp_seq")
         || (lower.starts_with("--- ") && lower.ends_with(" ping statistics ---"))
-        || lower.contains("packets transmitted")
-        || lower.starts_with("rtt ")
-        || lower.starts_with("round-trip ")
+        || (lower.contains("packets transmitted") && lower.contains("received"))
+        || ((lower.starts_with("rtt ") || lower.starts_with("round-trip "))
+            && lower.contains("min/avg/max"))
 }
 
 /// Read a ping's output, iputils' (`From X icmp_seq=1 Time to live
 /// exceeded`) or BSD's (`60 bytes from X: Destination Net Unreachable`).
+/// An error is any of ping's error lines, named by its own words where
+/// lab does not know them (`Destination Host Prohibited`, `ping: sendmsg:
+/// Operation not permitted`, the statistics' `+1 errors`): a book that
+/// shows one claims it (the sixteenth probe: read as "no error", they
+/// matched a lab that got no reply and no error).
 pub fn ping_facts(lines: &[String]) -> PingFacts {
     let mut f = PingFacts {
         reply: false,
@@ -78,26 +128,40 @@ pub fn ping_facts(lines: &[String]) -> PingFacts {
     };
     for l in lines {
         let t = squash(l);
+        let t = t.trim();
         let lower = t.to_lowercase();
-        if let Some(kind) = ICMP_ERRORS
+        let known = ICMP_ERRORS
             .iter()
-            .find(|k| lower.contains(&k.to_lowercase()))
-        {
+            .find(|k| lower.contains(&k.to_lowercase()));
+        let error = if let Some(kind) = known {
+            let from = t
+                .split_whitespace()
+                .skip_while(|w| !w.eq_ignore_ascii_case("from"))
+                .nth(1)
+                .map(|w| w.trim_end_matches(':').to_string())
+                .unwrap_or_default();
+            Some(format!("{kind} from {from}"))
+        } else if let Some((from, words)) = from_error(t) {
+            Some(format!("{words} from {from}"))
+        } else if let Some((from, rest)) = bytes_from(t).filter(|(_, r)| !is_reply_rest(r)) {
+            Some(format!("{} from {from}", rest.trim()))
+        } else if lower.starts_with("ping: ") {
+            Some(t.to_string())
+        } else if lower.contains("packets transmitted") && lower.contains(" errors") {
+            Some("errors counted by its statistics".to_string())
+        } else {
+            None
+        };
+        if let Some(e) = error {
             if f.error.is_none() {
-                let from = t
-                    .split_whitespace()
-                    .skip_while(|w| !w.eq_ignore_ascii_case("from"))
-                    .nth(1)
-                    .map(|w| w.trim_end_matches(':').to_string())
-                    .unwrap_or_default();
-                f.error = Some(format!("{kind} from {from}"));
+                f.error = Some(e);
             }
-        } else if lower.contains(" bytes from ") {
+        } else if bytes_from(t).is_some() {
             // A reply shown without its `ttl=` (or `time=`) is a reply
             // still: read as none, it matched a lab without one.
             f.reply = true;
             if f.ttl.is_none() {
-                f.ttl = crate::probe::ping::ttl(&t);
+                f.ttl = crate::probe::ping::ttl(t);
             }
         } else if received(&lower).is_some_and(|n| n > 0) {
             // The statistics alone (`1 packets transmitted, 1 received`)
@@ -177,7 +241,9 @@ pub fn replies(lines: &[String]) -> Vec<Reply> {
             });
             let seq = match said {
                 Some(n) => n.parse().ok()?,
-                None if !names_icmp_error(rest) => last.map_or(1, |s: u32| s.wrapping_add(1)),
+                None if !names_icmp_error(rest) && is_reply_rest(rest) => {
+                    last.map_or(1, |s: u32| s.wrapping_add(1))
+                }
                 None => return None,
             };
             last = Some(seq);

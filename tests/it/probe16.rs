@@ -1,6 +1,6 @@
 //! The sixteenth probe's findings (docs/security-probe.md, "sixteenth
-//! probe", report only): reproductions that FAIL on main at e2211f1 (not
-//! fixed: the fix is the owner's).
+//! probe", report only): reproductions that failed on main at e2211f1;
+//! fixed since (the lead) but the last, which is open and ignored.
 
 use crate::harness::{copy_lab, require_root, unique_name};
 
@@ -108,8 +108,9 @@ fn a_curl_or_ping_of_another_pod_than_the_books_is_never_a_match() {
 /// own pod answers node1 and node2's does not, so both pings (a header alone
 /// for node1's pod, a reply with ttl 64 from node2's pod) are false; both
 /// are `match`, the first (true) table is drift and the later (false) one
-/// `skipped`, with no coherence difference. FAILS on main at e2211f1.
+/// `skipped`, with no coherence difference. Failed on e2211f1; open.
 #[test]
+#[ignore = "open (issue 21): a later table that swaps the same pods between nodes rebinds the book's addresses chapter-wide (book::bind, book::coherence)"]
 fn a_later_table_that_swaps_the_pods_never_turns_an_earlier_false_ping_into_a_match() {
     require_root();
     let name = unique_name("p16");

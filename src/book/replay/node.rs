@@ -445,9 +445,14 @@ impl Replayer<'_> {
                 // what the author put for the replies, and a ping to an
                 // address that is no node's or pod's of the lab (a book
                 // address left unbound) gets no reply whatever the lab is.
+                // A node's address is the lab file's own; a pod's is the
+                // lab's only where a table of the chapter binds the book's
+                // address to it (one written as it is may be another pod
+                // of the lab's: the sixteenth probe).
+                let bound = self.binding.ip(*target, epoch, self.lab, pods);
                 let lab_ip = self.target_ip(*target, epoch, pods, &mut r.bindings);
-                let of_lab = pods.iter().any(|p| p.ip == lab_ip)
-                    || self.lab.nodes.iter().any(|n| n.ip == lab_ip);
+                let of_lab = self.lab.nodes.iter().any(|n| n.ip == *target)
+                    || (bound.is_some() && pods.iter().any(|p| p.ip == lab_ip));
                 let no_reply = !cut
                     && !remarked
                     && book.iter().all(|l| compare::is_pings_own(l))
@@ -456,7 +461,7 @@ impl Replayer<'_> {
                 {
                     r.verdict = Verdict::Skipped;
                     r.reason = Some(format!(
-                        "the book shows no reply from {target}, which is no node or pod of the lab here ({lab_ip}): a ping to it gets none whatever the lab is, nothing to compare"
+                        "the book shows no reply from {target}, which no table of the chapter binds to a pod of the lab and is no node's ({lab_ip} here): what it is in the lab is not known, nothing to compare"
                     ));
                     return;
                 }

@@ -188,7 +188,10 @@ pub fn rewrite(
 /// Whether a ping line is a reply or an ICMP error (what is compared).
 fn ping_fact(l: &str) -> bool {
     let one = [l.to_string()];
-    !compare::replies(&one).is_empty() || compare::ping_facts(&one).error.is_some()
+    // A reply or an error line; the statistics (which count errors too)
+    // stay the book's.
+    !compare::replies(&one).is_empty()
+        || (compare::ping_facts(&one).error.is_some() && !l.contains("packets transmitted"))
 }
 
 fn ping(book: &[String], lab: &[String]) -> Vec<String> {
