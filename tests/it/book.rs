@@ -76,6 +76,17 @@ fn book(extra: &[&str]) -> Booked {
 }
 
 /// Run `lab book` on `lab`, a copy of a lab named `name` (the caller may
+/// `lab book` of a copy of chapter 4 (its lab named from `prefix`) with
+/// the chapter `fixture` (a path under tests/fixtures): its terminal
+/// output and its JSON report.
+pub(crate) fn chapter4_with(prefix: &str, fixture: &str) -> (String, serde_json::Value) {
+    let name = crate::harness::unique_name(prefix);
+    let lab = crate::harness::copy_lab("chapter4", &name);
+    let chapter = crate::harness::fixture(fixture);
+    let (_, stdout, v, ..) = book_in(&name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    (stdout, v)
+}
+
 /// have edited it).
 pub(crate) fn book_in(name: &str, lab: tempfile::TempDir, extra: &[&str]) -> Booked {
     let out = tempfile::tempdir().unwrap();

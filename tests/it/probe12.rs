@@ -14,11 +14,7 @@ use crate::harness::{copy_lab, require_root, unique_name};
 #[test]
 fn a_claim_in_another_commands_words_or_an_old_pings_is_never_a_false_match() {
     require_root();
-    let name = unique_name("p12");
-    let lab = copy_lab("chapter4", &name);
-    let chapter = crate::harness::fixture("book/probe12-claims.md");
-    let (_, stdout, v, ..) =
-        crate::book::book_in(&name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let (stdout, v) = crate::book::chapter4_with("p12", "book/probe12-claims.md");
     assert_eq!(
         crate::book::verdicts(&v),
         [
@@ -46,11 +42,7 @@ fn a_claim_in_another_commands_words_or_an_old_pings_is_never_a_false_match() {
 #[test]
 fn a_table_for_another_line_drifts_and_a_comment_runs_nothing() {
     require_root();
-    let name = unique_name("p12");
-    let lab = copy_lab("chapter4", &name);
-    let chapter = crate::harness::fixture("book/probe12-tables.md");
-    let (_, stdout, v, ..) =
-        crate::book::book_in(&name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let (stdout, v) = crate::book::chapter4_with("p12", "book/probe12-tables.md");
     assert_eq!(
         crate::book::verdicts(&v),
         [
@@ -238,11 +230,7 @@ fn the_nightlys_reports_never_land_among_claims_state_or_a_nodes_files() {
 #[test]
 fn replies_cut_in_other_forms_are_never_a_match() {
     require_root();
-    let name = unique_name("p12");
-    let lab = copy_lab("chapter4", &name);
-    let chapter = crate::harness::fixture("book/probe12-cuts.md");
-    let (_, stdout, v, ..) =
-        crate::book::book_in(&name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let (stdout, v) = crate::book::chapter4_with("p12", "book/probe12-cuts.md");
     assert_eq!(
         crate::book::verdicts(&v),
         [

@@ -2,7 +2,7 @@
 //! probe", report only): reproductions that failed on main at 5b17cf5;
 //! fixed since (the lead: `book::ping_facts`, `replay/node.rs`).
 
-use crate::harness::{copy_lab, require_root, unique_name};
+use crate::harness::require_root;
 
 /// False greens of `lab book` (broken variant: node2's pod does not
 /// answer): a reply line without `ttl=` (cut after its number, or shown
@@ -16,11 +16,7 @@ use crate::harness::{copy_lab, require_root, unique_name};
 #[test]
 fn a_reply_without_ttl_an_unknown_cut_or_a_named_header_is_never_a_match() {
     require_root();
-    let name = unique_name("p14");
-    let lab = copy_lab("chapter4", &name);
-    let chapter = crate::harness::fixture("book/probe14-pings.md");
-    let (_, stdout, v, ..) =
-        crate::book::book_in(&name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let (stdout, v) = crate::book::chapter4_with("p14", "book/probe14-pings.md");
     let got = crate::book::verdicts(&v);
     let matched: Vec<u64> = got
         .iter()
@@ -58,11 +54,7 @@ fn a_reply_line_without_ttl_is_still_a_reply() {
 #[test]
 fn a_later_table_never_turns_a_ping_of_a_pod_into_a_ping_of_nothing() {
     require_root();
-    let name = unique_name("p14");
-    let lab = copy_lab("chapter4", &name);
-    let chapter = crate::harness::fixture("book/probe14-unbound.md");
-    let (_, stdout, v, ..) =
-        crate::book::book_in(&name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let (stdout, v) = crate::book::chapter4_with("p14", "book/probe14-unbound.md");
     let got = crate::book::verdicts(&v);
     let ping = got.iter().find(|(line, _)| *line == 222);
     assert!(

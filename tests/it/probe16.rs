@@ -2,7 +2,7 @@
 //! probe", report only): reproductions that failed on main at e2211f1;
 //! fixed since (the lead) but the last, which is open and ignored.
 
-use crate::harness::{copy_lab, require_root, unique_name};
+use crate::harness::require_root;
 
 /// False greens of `lab book` (broken variant: node2's pod does not
 /// answer and no ICMP error comes back). `ping_facts::is_pings_own` takes
@@ -19,11 +19,7 @@ use crate::harness::{copy_lab, require_root, unique_name};
 #[test]
 fn a_pings_error_or_the_authors_words_are_never_a_no_reply_match() {
     require_root();
-    let name = unique_name("p16");
-    let lab = copy_lab("chapter4", &name);
-    let chapter = crate::harness::fixture("book/probe16-pings.md");
-    let (_, stdout, v, ..) =
-        crate::book::book_in(&name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let (stdout, v) = crate::book::chapter4_with("p16", "book/probe16-pings.md");
     let got = crate::book::verdicts(&v);
     let matched: Vec<u64> = got
         .iter()
@@ -87,11 +83,7 @@ fn an_icmp_error_lab_does_not_list_is_still_compared() {
 #[test]
 fn a_curl_or_ping_of_another_pod_than_the_books_is_never_a_match() {
     require_root();
-    let name = unique_name("p16");
-    let lab = copy_lab("chapter4", &name);
-    let chapter = crate::harness::fixture("book/probe16-another.md");
-    let (_, stdout, v, ..) =
-        crate::book::book_in(&name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let (stdout, v) = crate::book::chapter4_with("p16", "book/probe16-another.md");
     let got = crate::book::verdicts(&v);
     let matched: Vec<u64> = got
         .iter()
@@ -113,11 +105,7 @@ fn a_curl_or_ping_of_another_pod_than_the_books_is_never_a_match() {
 #[ignore = "open (issue 21): a later table that swaps the same pods between nodes rebinds the book's addresses chapter-wide (book::bind, book::coherence)"]
 fn a_later_table_that_swaps_the_pods_never_turns_an_earlier_false_ping_into_a_match() {
     require_root();
-    let name = unique_name("p16");
-    let lab = copy_lab("chapter4", &name);
-    let chapter = crate::harness::fixture("book/probe16-swapped.md");
-    let (_, stdout, v, ..) =
-        crate::book::book_in(&name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let (stdout, v) = crate::book::chapter4_with("p16", "book/probe16-swapped.md");
     let got = crate::book::verdicts(&v);
     let matched: Vec<u64> = got
         .iter()
