@@ -364,3 +364,28 @@ fn which_pod_answered_is_compared_where_both_pages_name_it() {
     assert_eq!(differences(&welcome, &lab), (vec![], true));
     assert_eq!(facts(&lines("Turn the light on now"), None).pod_page, None);
 }
+
+/// Whom curl's own lines say it reached: the address in brackets of a
+/// `Connected to NAME (ADDR)`, a `Trying ADDR:PORT...`, a `Host:` header,
+/// an error's `Failed to connect to ADDR port N`; nothing from a page.
+#[test]
+fn curls_own_lines_name_whom_it_reached() {
+    let p = |s: &str| super::peer(&s.lines().map(String::from).collect::<Vec<_>>());
+    assert_eq!(
+        p("* Connected to web (10.244.3.3) port 80 (#0)").as_deref(),
+        Some("10.244.3.3:80")
+    );
+    assert_eq!(
+        p("*   Trying 10.244.1.2:80...").as_deref(),
+        Some("10.244.1.2:80")
+    );
+    assert_eq!(p("> Host: 10.244.1.2").as_deref(), Some("10.244.1.2"));
+    assert_eq!(
+        p("curl: (7) Failed to connect to 10.244.3.3 port 8080: Connection refused").as_deref(),
+        Some("10.244.3.3:8080")
+    );
+    assert_eq!(
+        p("<h1>Welcome to nginx!</h1>\nnginx-deployment-node1-0 on node1"),
+        None
+    );
+}
