@@ -1,7 +1,7 @@
-//! A node has a process and a memory limit of its own (cgroups named
-//! `lab-<lab>.<node>`): a fork bomb or a memory hog in `lab ssh LAB node1
-//! -- …` stops at the node's limit, the host and the lab's other nodes go
-//! on, and `destroy` leaves no cgroup.
+//! A node has a process, a memory and a CPU limit of its own (cgroups
+//! named `lab-<lab>.<node>`): a fork bomb, a memory hog or a spinner on
+//! every core in `lab ssh LAB node1 -- …` stops at the node's limit, the
+//! host and the lab's other nodes go on, and `destroy` leaves no cgroup.
 
 use crate::labs::{TestLab, cgroups_of, text};
 use std::process::Stdio;
@@ -155,6 +155,84 @@ fn a_fork_bomb_in_a_node_stops_at_the_nodes_limit_and_the_host_and_lab_go_on() {
     );
     let max = std::fs::read_to_string(cgroup_file(&lab, pod, "pids.max")).unwrap();
     assert_eq!(max.trim(), "128");
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(cgroups_of(&lab.name), Vec::<String>::new());
+}
+
+#[test]
+fn a_node_spinning_on_every_core_is_held_to_one_cpu() {
+    // Where the host has no cpu controller (not this project's machines),
+    // there is nothing to hold it: say so rather than pass.
+    let has_cpu = std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .any(|l| {
+            l.contains(" - cgroup ")
+                && l.split(' ')
+                    .next_back()
+                    .is_some_and(|o| o.split(',').any(|c| c == "cpu"))
+        });
+    assert!(
+        has_cpu,
+        "this host has no v1 cpu controller: the test needs one"
+    );
+    let lab = TestLab::chapter4("cpu");
+    lab.up(&[]);
+    let quota = cgroup_file(&lab, "node1", "cpu.cfs_quota_us");
+    assert_eq!(std::fs::read_to_string(&quota).unwrap().trim(), "100000");
+    let pod = cgroups_of(&lab.name)
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .find(|d| d.join("cpu.cfs_quota_us").exists() && d.to_string_lossy().contains(".pod."))
+        .expect("a pod's cpu cgroup");
+    let pod_quota = std::fs::read_to_string(pod.join("cpu.cfs_quota_us")).unwrap();
+    assert_eq!(pod_quota.trim(), "50000", "{}", pod.display());
+    // Four spinners: every process the node runs is in its cpu cgroup,
+    // so the quota holds them all. (Whether the kernel then throttles
+    // them depends on the host's load, not on lab: a loaded 2-core host
+    // never gives them more than the quota anyway, so that is not asserted.)
+    let spin = lab
+        .cmd()
+        .args([
+            "ssh",
+            &lab.name,
+            "node1",
+            "--",
+            "for i in 1 2 3 4; do (while :; do :; done) </dev/null >/dev/null 2>&1 & done; \
+             sleep 3; kill $(jobs -p); echo spun",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let cpu_cgroup = quota.parent().unwrap().to_path_buf();
+    let mut most = 0;
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(3) {
+        let n = std::fs::read_to_string(cpu_cgroup.join("cgroup.procs"))
+            .unwrap()
+            .lines()
+            .count();
+        most = most.max(n);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = spin.wait_with_output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("spun"),
+        "{}",
+        text(&out)
+    );
+    // The session's shell, sleep and the four spinners at least.
+    assert!(
+        most >= 5,
+        "node1's cpu cgroup held at most {most} processes during the spin"
+    );
+    eprintln!(
+        "node1 cpu.stat after the spin: {}",
+        std::fs::read_to_string(cpu_cgroup.join("cpu.stat")).unwrap_or_default()
+    );
     let out = lab.lab(&["destroy", &lab.name]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(cgroups_of(&lab.name), Vec::<String>::new());

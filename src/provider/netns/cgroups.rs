@@ -1,6 +1,9 @@
 //! A node (and a pod) has a memory and a process limit, as a VM has its
 //! RAM and its kernel's process table: a fork bomb or a memory hog in
 //! `lab ssh LAB node1 -- …` stops at the node's limit, not at the host's.
+//! Where the host has a `cpu` controller, a node also has one CPU's time
+//! (and a pod half of one), as a VM has its vCPU: a node spinning on every
+//! core is throttled, not the host.
 //!
 //! Each node and pod gets a cgroup named after its namespace, `lab-<ns>`
 //! (`lab-chapter4.node1`, `lab-chapter4.pod.web-0`: it carries the lab's
@@ -27,6 +30,8 @@ pub struct Limits {
     pub memory: u64,
     /// Processes and threads.
     pub processes: u64,
+    /// CPU time per period, in hundredths of one CPU (100: one CPU).
+    pub cpu_percent: u64,
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -39,13 +44,19 @@ const MIB: u64 = 1024 * 1024;
 pub const NODE: Limits = Limits {
     memory: 512 * MIB,
     processes: 1024,
+    cpu_percent: 100,
 };
 
 /// A pod: one nginx process (a few MiB) and a check's command at a time.
 pub const POD: Limits = Limits {
     memory: 128 * MIB,
     processes: 128,
+    cpu_percent: 50,
 };
+
+/// The scheduler period the CPU limit is a share of (the kernel's default
+/// CFS period), in microseconds.
+const CPU_PERIOD_US: u64 = 100_000;
 
 /// The cgroup of the node or pod whose namespace is `ns`.
 pub fn name_of(ns: &str) -> String {
@@ -62,6 +73,9 @@ pub struct Hierarchy {
     pub v2: bool,
     pub memory: bool,
     pub pids: bool,
+    /// Holds the CPU limit (optional: without a `cpu` controller nodes run
+    /// with memory and process limits only, and `doctor` says so).
+    pub cpu: bool,
 }
 
 /// Whether nodes get limits on this host.
@@ -98,10 +112,13 @@ fn read_support() -> Support {
 }
 
 /// [`support`] from a mountinfo text; `delegated` reads a v2 root's
-/// `cgroup.subtree_control`.
+/// `cgroup.subtree_control`. v1's hierarchies come first (a hybrid host's
+/// unified hierarchy delegates nothing); each controller is taken from the
+/// first hierarchy that has it.
 pub fn from_mountinfo(info: &str, delegated: impl Fn(&Path) -> String) -> Support {
-    let mut memory: Option<Hierarchy> = None;
-    let mut pids: Option<Hierarchy> = None;
+    // (hierarchy, v2) of each controller: memory, pids, cpu.
+    let mut found: [Option<(PathBuf, bool)>; 3] = [None, None, None];
+    const CONTROLLERS: [&str; 3] = ["memory", "pids", "cpu"];
     let mut v2_dirs = Vec::new();
     for line in info.lines() {
         let Some((left, right)) = line.split_once(" - ") else {
@@ -116,11 +133,10 @@ pub fn from_mountinfo(info: &str, delegated: impl Fn(&Path) -> String) -> Suppor
         let supers: Vec<&str> = r.get(2).map_or(vec![], |s| s.split(',').collect());
         match *fstype {
             "cgroup" => {
-                if memory.is_none() && supers.contains(&"memory") {
-                    memory = Some(v1(&dir));
-                }
-                if pids.is_none() && supers.contains(&"pids") {
-                    pids = Some(v1(&dir));
+                for (slot, c) in found.iter_mut().zip(CONTROLLERS) {
+                    if slot.is_none() && supers.contains(&c) {
+                        *slot = Some((dir.clone(), false));
+                    }
                 }
             }
             "cgroup2" => v2_dirs.push(dir),
@@ -128,48 +144,47 @@ pub fn from_mountinfo(info: &str, delegated: impl Fn(&Path) -> String) -> Suppor
         }
     }
     for dir in v2_dirs {
-        let on: Vec<String> = delegated(&dir)
-            .split_whitespace()
-            .map(str::to_string)
-            .collect();
-        let has = |c: &str| on.iter().any(|x| x == c);
-        let h = Hierarchy {
-            dir: dir.clone(),
-            v2: true,
-            memory: false,
-            pids: false,
-        };
-        if memory.is_none() && has("memory") {
-            memory = Some(h.clone());
-        }
-        if pids.is_none() && has("pids") {
-            pids = Some(h);
+        let on = delegated(&dir);
+        for (slot, c) in found.iter_mut().zip(CONTROLLERS) {
+            if slot.is_none() && on.split_whitespace().any(|x| x == c) {
+                *slot = Some((dir.clone(), true));
+            }
         }
     }
-    match (memory, pids) {
-        (Some(m), Some(p)) if m.dir == p.dir => Support::Limits(vec![Hierarchy {
-            memory: true,
-            pids: true,
-            ..m
-        }]),
-        (Some(m), Some(p)) => Support::Limits(vec![
-            Hierarchy { memory: true, ..m },
-            Hierarchy { pids: true, ..p },
-        ]),
-        (m, _) => Support::None(format!(
+    let [memory, pids, cpu] = found;
+    let (Some(memory), Some(pids)) = (memory.clone(), pids.clone()) else {
+        return Support::None(format!(
             "no cgroup hierarchy has the {} controller (v1's, or v2 delegated)",
-            if m.is_none() { "memory" } else { "pids" }
-        )),
+            if memory.is_none() { "memory" } else { "pids" }
+        ));
+    };
+    // One entry per hierarchy, in the order memory, pids, cpu.
+    let mut hs: Vec<Hierarchy> = Vec::new();
+    for (i, (dir, v2)) in [Some(memory), Some(pids), cpu]
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, h)| Some((i, h?)))
+    {
+        let h = match hs.iter_mut().find(|h| h.dir == dir) {
+            Some(h) => h,
+            None => {
+                hs.push(Hierarchy {
+                    dir,
+                    v2,
+                    memory: false,
+                    pids: false,
+                    cpu: false,
+                });
+                hs.last_mut().expect("just pushed")
+            }
+        };
+        match i {
+            0 => h.memory = true,
+            1 => h.pids = true,
+            _ => h.cpu = true,
+        }
     }
-}
-
-fn v1(dir: &Path) -> Hierarchy {
-    Hierarchy {
-        dir: dir.to_path_buf(),
-        v2: false,
-        memory: false,
-        pids: false,
-    }
+    Support::Limits(hs)
 }
 
 // mountinfo's octal escapes (`\040` for a space): one reading, the
@@ -249,6 +264,15 @@ fn make_one(h: &Hierarchy, name: &str, limits: Limits) -> Result<()> {
     if h.pids {
         write("pids.max", limits.processes.to_string())?;
     }
+    if h.cpu {
+        let quota = CPU_PERIOD_US * limits.cpu_percent / 100;
+        if h.v2 {
+            write("cpu.max", format!("{quota} {CPU_PERIOD_US}"))?;
+        } else {
+            write("cpu.cfs_period_us", CPU_PERIOD_US.to_string())?;
+            write("cpu.cfs_quota_us", quota.to_string())?;
+        }
+    }
     Ok(())
 }
 
@@ -325,21 +349,69 @@ pub fn doctor_line() -> String {
 
 fn doctor_lines_of(support: &Support) -> String {
     match support {
-        Support::Limits(hs) => format!(
-            "ok      node limits: {} MiB and {} processes a node, {} MiB and {} a pod\n        (cgroup {}: {})",
-            NODE.memory / MIB,
-            NODE.processes,
-            POD.memory / MIB,
-            POD.processes,
-            if hs.iter().all(|h| h.v2) { "v2" } else { "v1" },
-            hs.iter()
-                .map(|h| h.dir.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Support::Limits(hs) => {
+            let cpu = hs.iter().any(|h| h.cpu);
+            format!(
+                "ok      node limits: {} MiB, {} processes{} a node;\n        \
+                 {} MiB, {} processes{} a pod\n{}{}",
+                NODE.memory / MIB,
+                NODE.processes,
+                if cpu { cpus(NODE) } else { String::new() },
+                POD.memory / MIB,
+                POD.processes,
+                if cpu { cpus(POD) } else { String::new() },
+                wrapped(
+                    &format!(
+                        "        (cgroup {}: ",
+                        if hs.iter().all(|h| h.v2) { "v2" } else { "v1" }
+                    ),
+                    hs.iter().map(|h| h.dir.display().to_string()).collect(),
+                ),
+                if cpu {
+                    ""
+                } else {
+                    "\n        no CPU limit: no cgroup hierarchy has the cpu controller"
+                }
+            )
+        }
         Support::None(why) => format!(
             "NOTE    nodes and pods run WITHOUT memory or process limits:\n        {why};\n        a fork bomb or a memory hog on a node reaches the host"
         ),
+    }
+}
+
+/// `first` and then `items` separated by `, ` and closed by `)`, a new
+/// line (indented under the first item) before an item that would pass 80
+/// columns (a long mount point alone still passes them).
+fn wrapped(first: &str, items: Vec<String>) -> String {
+    let indent = " ".repeat(first.len());
+    let mut out = String::new();
+    let mut line = first.to_string();
+    let last = items.len().saturating_sub(1);
+    for (i, item) in items.into_iter().enumerate() {
+        let item = if i == last { item + ")" } else { item + "," };
+        if line.len() + item.len() > 80 && line.len() > indent.len() {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = indent.clone();
+        }
+        line.push_str(&item);
+        line.push(' ');
+    }
+    out.push_str(line.trim_end());
+    out
+}
+
+/// `, 1 CPU` / `, 0.5 CPU` of a limit.
+fn cpus(l: Limits) -> String {
+    let (whole, part) = (l.cpu_percent / 100, l.cpu_percent % 100);
+    if part == 0 {
+        format!(", {whole} CPU")
+    } else {
+        format!(
+            ", {whole}.{} CPU",
+            format!("{part:02}").trim_end_matches('0')
+        )
     }
 }
 
@@ -370,13 +442,22 @@ mod tests {
                     dir: "/sys/fs/cgroup/memory".into(),
                     v2: false,
                     memory: true,
-                    pids: false
+                    pids: false,
+                    cpu: false,
                 },
                 Hierarchy {
                     dir: "/sys/fs/cgroup/pids".into(),
                     v2: false,
                     memory: false,
-                    pids: true
+                    pids: true,
+                    cpu: false,
+                },
+                Hierarchy {
+                    dir: "/sys/fs/cgroup/cpu,cpuacct".into(),
+                    v2: false,
+                    memory: false,
+                    pids: false,
+                    cpu: true,
                 },
             ])
         );
@@ -394,7 +475,19 @@ mod tests {
                 dir: "/sys/fs/cgroup".into(),
                 v2: true,
                 memory: true,
-                pids: true
+                pids: true,
+                cpu: true,
+            }])
+        );
+        // cpu is optional: without it, memory and pids still hold.
+        assert_eq!(
+            from_mountinfo(V2, |_| "memory pids".into()),
+            Support::Limits(vec![Hierarchy {
+                dir: "/sys/fs/cgroup".into(),
+                v2: true,
+                memory: true,
+                pids: true,
+                cpu: false,
             }])
         );
         // Not delegated: no limits, and it says which controller is missing.
@@ -413,14 +506,19 @@ mod tests {
         let yes = doctor_lines_of(&from_mountinfo(HYBRID, |_| String::new()));
         assert_eq!(
             yes,
-            "ok      node limits: 512 MiB and 1024 processes a node, 128 MiB and 128 a pod\n        \
-             (cgroup v1: /sys/fs/cgroup/memory, /sys/fs/cgroup/pids)"
+            "ok      node limits: 512 MiB, 1024 processes, 1 CPU a node;\n        \
+             128 MiB, 128 processes, 0.5 CPU a pod\n        \
+             (cgroup v1: /sys/fs/cgroup/memory, /sys/fs/cgroup/pids,\n                    \
+             /sys/fs/cgroup/cpu,cpuacct)"
         );
+        let no_cpu = doctor_lines_of(&from_mountinfo(V2, |_| "memory pids".into()));
+        assert!(no_cpu.ends_with("no CPU limit: no cgroup hierarchy has the cpu controller"));
+        assert!(!no_cpu.contains(" CPU a node"), "{no_cpu}");
         let no = doctor_lines_of(&Support::None(
             "/sys/fs/cgroup/memory is read-only (in a container?)".into(),
         ));
         assert!(no.starts_with("NOTE    nodes and pods run WITHOUT"), "{no}");
-        for l in yes.lines().chain(no.lines()) {
+        for l in yes.lines().chain(no.lines()).chain(no_cpu.lines()) {
             assert!(l.len() <= 80, "{l}");
         }
     }
