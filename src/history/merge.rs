@@ -57,7 +57,13 @@ pub fn sources(paths: &[PathBuf], target: &Path) -> Result<Vec<PathBuf>> {
             out.push(p.clone());
         }
     }
-    out.retain(|p| std::fs::canonicalize(p).ok() != target);
+    let found = out.len();
+    out.retain(|p| target.is_none() || std::fs::canonicalize(p).ok() != target);
+    if out.is_empty() && found > 0 {
+        return Err(LabError::Usage(
+            "the only merge source is the --db target itself; nothing was merged".into(),
+        ));
+    }
     if out.is_empty() {
         return Err(LabError::Usage(
             "no history database (*.db) among the merge sources; nothing was merged".into(),

@@ -16,6 +16,7 @@ pub fn render_outputs(h: &History, out: &Path) -> Result<Analysis> {
     let a = Analysis::of(&h.load()?);
     std::fs::create_dir_all(out)
         .map_err(|e| LabError::io(format!("creating {}", out.display()), e))?;
+    super::folders::mark(out)?;
     crate::state::write_atomic(&out.join("summary.md"), summary::render(&a).as_bytes())?;
     crate::state::write_atomic(
         &out.join("index.html"),

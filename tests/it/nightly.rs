@@ -996,3 +996,84 @@ fn the_workflow_passes_actionlint() {
         .unwrap();
     assert!(!o.status.success(), "actionlint accepted a broken workflow");
 }
+
+/// `--out` naming a folder of other files (`/etc`, a website) is refused,
+/// exit 2, nothing written in it; a new folder gets the nightly's mark and
+/// may be written again; a folder of the nightly's own names is its own.
+#[test]
+fn a_report_never_writes_into_a_folder_of_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    seed(&db, 0..2);
+    let others = dir.path().join("etc");
+    std::fs::create_dir(&others).unwrap();
+    std::fs::write(others.join("passwd"), "root:x:0:0\n").unwrap();
+    std::fs::write(others.join("index.html"), "<p>the site's own</p>").unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let o = lab_cmd_in(scratch.path())
+        .args(["nightly", "report", "--db"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&others)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("a folder lab nightly did not write in") && said.contains("\"passwd\""),
+        "{said}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(others.join("index.html")).unwrap(),
+        "<p>the site's own</p>"
+    );
+    let mut names: Vec<_> = std::fs::read_dir(&others)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["index.html", "passwd"]);
+    // A new folder: written, marked, and written again.
+    let out = dir.path().join("out");
+    assert_eq!(report(&db, &out, "new").0, 0);
+    assert!(out.join(".lab-nightly").is_file());
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    assert_eq!(
+        report(&db, &out, "new").0,
+        0,
+        "a marked folder is the nightly's"
+    );
+    // Reports of an older lab (no mark) beside their history: its own.
+    let old = dir.path().join("old");
+    std::fs::create_dir(&old).unwrap();
+    for f in ["index.html", "summary.md", "junit.xml", "h.db"] {
+        std::fs::write(old.join(f), "").unwrap();
+    }
+    assert_eq!(report(&db, &old, "new").0, 0);
+}
+
+/// `merge X.db --db X.db` says the source is the target (it said there was
+/// no database among the sources), exit 2, nothing changed.
+#[test]
+fn merging_a_history_into_itself_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    seed(&db, 0..1);
+    let before = std::fs::read(&db).unwrap();
+    let o = lab_cmd_in(dir.path())
+        .args(["nightly", "merge"])
+        .arg(&db)
+        .arg("--db")
+        .arg(&db)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("the only merge source is the --db target itself; nothing was merged"),
+        "{said}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
