@@ -279,13 +279,17 @@ impl Reporter {
         self.emit(Event::Info(msg.into()));
     }
 
-    /// Write to `lab.log` only (commands and their full output).
+    /// Write to `lab.log` only (commands and their full output). What a
+    /// node or pod printed is written as a terminal would show it safely
+    /// (control characters as `\u{1b}`, [`terminal::visible`]): `cat
+    /// lab.log` replays no escape a pod wrote.
     pub fn log(&self, text: &str) {
         if let Some(f) = self.log.lock().unwrap().as_mut() {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap_or_default();
             for line in text.lines() {
+                let line = terminal::visible(line);
                 let _ = writeln!(f, "[{}.{:03}] {line}", now.as_secs(), now.subsec_millis());
             }
         }
@@ -432,5 +436,29 @@ impl Tally {
             s.push_str(&format!(", {} skipped", self.skipped));
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::*;
+
+    #[test]
+    fn lab_log_keeps_a_pods_escapes_as_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lab.log");
+        let r = Reporter::quiet();
+        r.log_to(&path);
+        r.log("nginx.out: \u{1b}]0;TITLE\u{7}\u{1b}[2Jcleared\r\nnext\tline\n");
+        let log = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !log.contains('\u{1b}') && !log.contains('\u{7}') && !log.contains('\r'),
+            "{log:?}"
+        );
+        assert!(
+            log.contains(r"\u{1b}]0;TITLE\u{7}\u{1b}[2Jcleared"),
+            "{log}"
+        );
+        assert!(log.contains("] next\tline\n"), "{log}");
     }
 }
