@@ -159,7 +159,9 @@ fn pods_kept(b: &mut Binding) {
 
 /// An address of the pod network is one pod's in a generation.
 fn addresses_one_pods(b: &mut Binding, pod_net: Ipv4Net) {
-    let mut by: Vec<((Ipv4Addr, usize), Vec<(String, usize)>)> = Vec::new();
+    // (address, generation) and the pods shown with it: (name, line).
+    type Holders = Vec<(String, usize)>;
+    let mut by: Vec<((Ipv4Addr, usize), Holders)> = Vec::new();
     for s in &b.shown {
         let Some(p) = b.pods.get(&s.pod) else {
             continue;
