@@ -53,7 +53,8 @@ pub struct BookPod {
     pub index: usize,
     /// Its generation (see the module header).
     pub epoch: usize,
-    /// The line of the table that shows it.
+    /// The line of the table that binds its address (else the first that
+    /// shows it).
     pub line: usize,
 }
 
