@@ -13,9 +13,17 @@
 //! The book's pods live in generations: each `kubectl apply -f` of a
 //! workload file makes new ones (the chapter's nginx before and after the
 //! fix). A pod address stands for a pod of its generation.
+//!
+//! A pod's binding is made by the first row that shows it (its node, its
+//! address) and is never replaced: every later row is kept as a fact of its
+//! own ([`Binding::shown`]), which [`super::coherence`] holds against the
+//! first. A later table that shows the same pod elsewhere does not move the
+//! earlier blocks (the sixteenth probe's swapped tables): the book
+//! contradicts itself, and every block that uses the contested value is
+//! told so ([`Binding::contested`]), never a match.
 
 use super::parse::Step;
-use super::recognize::{Cmd, KubeAction};
+use super::recognize::{Cmd, KubeAction, Resource};
 use crate::provider::PodRef;
 use crate::spec::Lab;
 use ipnet::Ipv4Net;
@@ -45,14 +53,48 @@ pub struct BookPod {
     pub index: usize,
     /// Its generation (see the module header).
     pub epoch: usize,
-    /// The line of the table that shows it.
+    /// The line of the table that binds its address (else the first that
+    /// shows it).
     pub line: usize,
+}
+
+/// One row of a `kubectl get pods` table of the book: a fact of its own,
+/// whether or not an earlier row showed the same pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub pod: String,
+    pub node: Option<String>,
+    pub ip: Option<Ipv4Addr>,
+    /// The line of the table's command.
+    pub line: usize,
+}
+
+/// A value of the book's run that the book contradicts itself about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Contested {
+    /// A pod shown on two nodes or with two addresses: its name, and every
+    /// address a row gives it, in its generation.
+    Pod {
+        name: String,
+        addresses: Vec<Ipv4Addr>,
+        epoch: usize,
+    },
+    /// An address shown as two pods' in one generation.
+    Address(Ipv4Addr, usize),
+    /// A subnet shown as two nodes', or a node's shown as two subnets.
+    Subnet(Ipv4Net),
 }
 
 /// Everything the book says about its own run.
 #[derive(Debug, Clone, Default)]
 pub struct Binding {
+    /// Each pod as the first row that shows it binds it.
     pub pods: BTreeMap<String, BookPod>,
+    /// Every row of the book's pod tables, in the chapter's order.
+    pub shown: Vec<Shown>,
+    /// What the book contradicts itself about, and the sentence that says
+    /// where ([`super::coherence`]).
+    pub contested: Vec<(Contested, String)>,
     /// Each node's pod subnet in the book's run, and the line that implies it.
     pub subnets: Vec<(Ipv4Net, String, usize)>,
     /// The generation of pods each command line of the chapter is in.
@@ -205,7 +247,7 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
             let Ok(Cmd::Kubectl(k)) = cmd else { continue };
             match &k.action {
                 KubeAction::Apply { file } if is_workload_file(lab, file) => epoch += 1,
-                KubeAction::Get(_) => {
+                KubeAction::Get(g) if g.what == Resource::Pods => {
                     let Some(t) = Table::parse(&step.output) else {
                         continue;
                     };
@@ -213,44 +255,58 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
                         continue;
                     };
                     for row in &t.rows {
-                        let pod = row[name].clone();
-                        let kind = kind_of(lab, &pod);
-                        let e = b.pods.entry(pod).or_insert(BookPod {
-                            kind: kind.clone(),
+                        let shown = Shown {
+                            pod: row[name].clone(),
+                            node: node.map(|i| row[i].clone()),
+                            ip: ip.and_then(|i| row[i].parse::<Ipv4Addr>().ok()),
+                            line: step.line,
+                        };
+                        let e = b.pods.entry(shown.pod.clone()).or_insert(BookPod {
+                            kind: kind_of(lab, &shown.pod),
                             node: None,
                             ip: None,
                             index: 0,
                             epoch,
                             line: step.line,
                         });
-                        if let Some(i) = node {
-                            e.node = Some(row[i].clone());
+                        // The first row that shows a value binds it; a later
+                        // one only fills in what no earlier row showed.
+                        if e.node.is_none() {
+                            e.node.clone_from(&shown.node);
                         }
-                        if let Some(i) = ip
-                            && let Ok(a) = row[i].parse::<Ipv4Addr>()
-                        {
-                            e.ip = Some(a);
+                        if e.ip.is_none() && shown.ip.is_some() {
+                            e.ip = shown.ip;
                             e.line = step.line;
                         }
+                        b.shown.push(shown);
                     }
                 }
                 _ => {}
             }
         }
     }
-    // A workload pod's IP implies its node's subnet; pods on one node of one
-    // app are numbered in the book's order, in their generation.
+    // Every row of a workload pod implies its node's subnet (each row, not
+    // each pod's first: a later row is a fact too).
+    for s in b.shown.clone() {
+        let workload = b
+            .pods
+            .get(&s.pod)
+            .is_some_and(|p| matches!(p.kind, PodKind::Workload { .. }));
+        if let (true, Some(node), Some(ip)) = (workload, &s.node, s.ip)
+            && let Ok(net) = Ipv4Net::new(ip, prefix)
+        {
+            super::coherence::add_subnet(&mut b, net.trunc(), node, s.line);
+        }
+    }
+    // Pods on one node of one app are numbered in the book's order (the
+    // table that binds each, then its address, as the lab's are), in their
+    // generation.
     let mut count: BTreeMap<(String, String, usize), usize> = BTreeMap::new();
     let mut pods: Vec<(String, BookPod)> =
         b.pods.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    pods.sort_by_key(|(_, p)| p.line);
+    pods.sort_by_key(|(_, p)| (p.line, p.ip));
     for (name, p) in pods {
         if let (PodKind::Workload { app }, Some(node)) = (&p.kind, &p.node) {
-            if let Some(ip) = p.ip
-                && let Ok(net) = Ipv4Net::new(ip, prefix)
-            {
-                super::coherence::add_subnet(&mut b, net.trunc(), node, p.line);
-            }
             let c = count
                 .entry((app.clone(), node.clone(), p.epoch))
                 .or_default();
@@ -338,11 +394,19 @@ impl Binding {
         pods: &[PodRef],
     ) -> Option<(Ipv4Addr, String)> {
         let workload = |p: &BookPod| p.ip == Some(ip) && matches!(p.kind, PodKind::Workload { .. });
+        // The pod of this generation, else the first the book shows (by
+        // line, not by name).
         if let Some((name, _)) = self
             .pods
             .iter()
-            .find(|(_, p)| workload(p) && p.epoch == epoch)
-            .or_else(|| self.pods.iter().find(|(_, p)| workload(p)))
+            .filter(|(_, p)| workload(p) && p.epoch == epoch)
+            .min_by_key(|(_, p)| p.line)
+            .or_else(|| {
+                self.pods
+                    .iter()
+                    .filter(|(_, p)| workload(p))
+                    .min_by_key(|(_, p)| p.line)
+            })
             && let Ok(r) = self.lab_pod(name, pods)
         {
             return Some((r.ip, format!("{} pod on {}", r.app, r.node)));

@@ -9,10 +9,19 @@
 //!   addresses) stands for a pod the book shows in that generation: one book
 //!   value, one lab value, and back.
 //!
+//! - a pod keeps its node and its address for its life: every row that
+//!   shows it again agrees with the first; an address is one pod's in a
+//!   generation.
+//!
 //! Each disagreement is a sentence at the line where the fact stands; the
-//! replay reports it as drift of that line's block.
+//! replay reports it as drift of that line's block. Where the book
+//! contradicts itself about a value that binds (a pod, an address, a
+//! node's subnet), no table can say which lab value it stands for: the
+//! value is contested, and every block that uses it (its command or output
+//! names it), before and after the contradiction alike, carries the
+//! sentence too, so it is never a match.
 
-use super::bind::{Binding, PodKind, next_ipv4};
+use super::bind::{Binding, Contested, PodKind, next_ipv4, prefix_after};
 use super::parse::Step;
 use super::recognize::{Cmd, KubeAction};
 use crate::spec::Lab;
@@ -32,20 +41,34 @@ fn conflict(b: &mut Binding, line: usize, sentence: String) {
 /// Record that the book's pod at `line` puts `node`'s pod subnet at `net`,
 /// or say where that disagrees with what the book said before.
 pub fn add_subnet(b: &mut Binding, net: Ipv4Net, node: &str, line: usize) {
-    if let Some((n, _, l)) = b.subnets.iter().find(|(_, o, _)| o == node)
-        && *n != net
+    if let Some((n, _, l)) = b.subnets.iter().find(|(_, o, _)| o == node).cloned()
+        && n != net
     {
         let s = format!(
             "the book puts {node}'s pods in {net} here and in {n} at line {l}: a node has one pod subnet"
         );
         conflict(b, line, s);
+        let why = format!(
+            "the book puts {node}'s pods in {n} at line {l} and in {net} at line {line}: a node has one pod subnet, so which lab subnet each stands for is contested"
+        );
+        contest(b, Contested::Subnet(n), &why);
+        contest(b, Contested::Subnet(net), &why);
         return;
     }
-    if let Some((_, other, l)) = b.subnets.iter().find(|(n, o, _)| *n == net && o != node) {
+    if let Some((_, other, l)) = b
+        .subnets
+        .iter()
+        .find(|(n, o, _)| *n == net && o != node)
+        .cloned()
+    {
         let s = format!(
             "the book puts pods of {node} in {net} here and pods of {other} in it at line {l}: a subnet is one node's"
         );
         conflict(b, line, s);
+        let why = format!(
+            "the book puts pods of {other} in {net} at line {l} and pods of {node} in it at line {line}: a subnet is one node's, so which lab subnet {net} stands for is contested"
+        );
+        contest(b, Contested::Subnet(net), &why);
         return;
     }
     if !b.subnets.iter().any(|(n, ..)| *n == net) {
@@ -64,11 +87,190 @@ pub fn check(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String
             conflict(b, line, s);
         }
     }
+    pods_kept(b);
+    addresses_one_pods(b, pod_net);
+    let prefix = lab
+        .nodes
+        .first()
+        .map(|n| n.pod_subnet.prefix_len())
+        .unwrap_or(24);
     for steps in blocks {
         for (step, cmd) in steps {
             subnet_env(b, step, cmd);
             addresses(b, step, pod_net);
+            uses_contested(b, step, pod_net, prefix);
         }
+    }
+}
+
+fn contest(b: &mut Binding, value: Contested, why: &str) {
+    if !b.contested.iter().any(|(v, _)| *v == value) {
+        b.contested.push((value, why.to_string()));
+    }
+}
+
+/// A pod keeps its node and its address for its life: each later row of a
+/// pod against the first row that bound it.
+fn pods_kept(b: &mut Binding) {
+    for (name, p) in b.pods.clone() {
+        let rows: Vec<_> = b.shown.iter().filter(|s| s.pod == name).cloned().collect();
+        let differs = |s: &super::bind::Shown| {
+            matches!((&s.node, &p.node), (Some(a), Some(f)) if a != f)
+                || matches!((s.ip, p.ip), (Some(a), Some(f)) if a != f)
+        };
+        if !rows.iter().any(differs) {
+            continue;
+        }
+        let said: Vec<String> = rows
+            .iter()
+            .map(|s| {
+                let on = s
+                    .node
+                    .as_deref()
+                    .map(|n| format!(" on {n}"))
+                    .unwrap_or_default();
+                let with = s.ip.map(|a| format!(" with {a}")).unwrap_or_default();
+                format!("{on}{with} at line {}", s.line)
+            })
+            .fold(Vec::new(), |mut v, s| {
+                if !v.contains(&s) {
+                    v.push(s);
+                }
+                v
+            });
+        let mut addresses: Vec<Ipv4Addr> = Vec::new();
+        for a in rows.iter().filter_map(|s| s.ip) {
+            if !addresses.contains(&a) {
+                addresses.push(a);
+            }
+        }
+        let why = format!(
+            "the book shows pod {name}{}: a pod keeps its node and its address for its life, so which lab pod it stands for is contested",
+            said.join(" and")
+        );
+        let value = Contested::Pod {
+            name: name.clone(),
+            addresses,
+            epoch: p.epoch,
+        };
+        contest(b, value, &why);
+    }
+}
+
+/// An address of the pod network is one pod's in a generation.
+fn addresses_one_pods(b: &mut Binding, pod_net: Ipv4Net) {
+    // (address, generation) and the pods shown with it: (name, line).
+    type Holders = Vec<(String, usize)>;
+    let mut by: Vec<((Ipv4Addr, usize), Holders)> = Vec::new();
+    for s in &b.shown {
+        let Some(p) = b.pods.get(&s.pod) else {
+            continue;
+        };
+        let Some(ip) = s.ip.filter(|a| pod_net.contains(a)) else {
+            continue;
+        };
+        if p.kind == PodKind::Flannel {
+            continue;
+        }
+        let key = (ip, p.epoch);
+        match by.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, holders)) if !holders.iter().any(|(n, _)| *n == s.pod) => {
+                holders.push((s.pod.clone(), s.line))
+            }
+            Some(_) => {}
+            None => by.push((key, vec![(s.pod.clone(), s.line)])),
+        }
+    }
+    for ((ip, epoch), holders) in by {
+        if holders.len() < 2 {
+            continue;
+        }
+        let who: Vec<String> = holders
+            .iter()
+            .map(|(n, l)| format!("{n} (line {l})"))
+            .collect();
+        let why = format!(
+            "the book shows {ip} as the address of {} in one generation of pods: an address is one pod's, so which lab pod it stands for is contested",
+            who.join(" and ")
+        );
+        contest(b, Contested::Address(ip, epoch), &why);
+    }
+}
+
+/// The sentence of what the book contradicts itself about, for `ip` in a
+/// command of generation `epoch`: a contested subnet it lies in, or the
+/// contested pod or address it binds to (that generation's, or where that
+/// generation shows none, any).
+pub fn contest_of_ip(b: &Binding, ip: Ipv4Addr, epoch: usize) -> Option<&str> {
+    let in_epoch = b.pods.values().any(|p| {
+        p.ip == Some(ip) && p.epoch == epoch && matches!(p.kind, PodKind::Workload { .. })
+    }) || b
+        .shown
+        .iter()
+        .any(|s| s.ip == Some(ip) && b.pods.get(&s.pod).is_some_and(|p| p.epoch == epoch));
+    // The pod's own contest first, then the address's, then the subnet's.
+    let rank = |c: &Contested| match c {
+        Contested::Pod {
+            addresses,
+            epoch: e,
+            ..
+        } => (addresses.contains(&ip) && (*e == epoch || !in_epoch)).then_some(0),
+        Contested::Address(a, e) => (*a == ip && (*e == epoch || !in_epoch)).then_some(1),
+        Contested::Subnet(n) => n.contains(&ip).then_some(2),
+    };
+    b.contested
+        .iter()
+        .filter_map(|(c, why)| Some((rank(c)?, why.as_str())))
+        .min_by_key(|(r, _)| *r)
+        .map(|(_, why)| why)
+}
+
+/// Whether `text` names the pod `name` as a word of its own (not a part of
+/// a longer name).
+fn names(text: &str, name: &str) -> bool {
+    let part = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+    text.match_indices(name)
+        .any(|(at, _)| !text[..at].ends_with(part) && !text[at + name.len()..].starts_with(part))
+}
+
+/// Every command whose line or output names a contested value carries the
+/// contest (see the module header): which lab value it stands for is not
+/// known, so nothing there can be a match.
+fn uses_contested(b: &mut Binding, step: &Step, pod_net: Ipv4Net, prefix: u8) {
+    let epoch = b.epoch(step.line);
+    let mut found: Vec<String> = Vec::new();
+    for text in std::iter::once(&step.command).chain(step.output.iter()) {
+        for (c, why) in &b.contested {
+            if let Contested::Pod { name, .. } = c
+                && names(text, name)
+                && !found.contains(why)
+            {
+                found.push(why.clone());
+            }
+        }
+        let mut rest = text.as_str();
+        while let Some((s, e)) = next_ipv4(rest) {
+            let word = &rest[s..e];
+            let after = &rest[e..];
+            rest = after;
+            // A network wider than a node's subnet is the lab's own value.
+            let wider = prefix_after(after).is_some_and(|p| p < prefix);
+            let Ok(ip) = word.parse::<Ipv4Addr>() else {
+                continue;
+            };
+            if wider || !pod_net.contains(&ip) {
+                continue;
+            }
+            if let Some(why) = contest_of_ip(b, ip, epoch)
+                && !found.iter().any(|f| f == why)
+            {
+                found.push(why.to_string());
+            }
+        }
+    }
+    for why in found {
+        let s = format!("{why}; nothing that uses it here is a match");
+        conflict(b, step.line, s);
     }
 }
 
@@ -174,5 +376,20 @@ fn addresses(b: &mut Binding, step: &Step, pod_net: Ipv4Net) {
                 conflict(b, line, s);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_pod_is_named_as_a_word_of_its_own() {
+        let pod = "nginx-deployment-75675f5897-4dm42";
+        assert!(super::names(
+            "kubectl exec -it nginx-deployment-75675f5897-4dm42 -- ping",
+            pod
+        ));
+        assert!(super::names("pod/nginx-deployment-75675f5897-4dm42", pod));
+        assert!(!super::names("nginx-deployment-75675f5897-4dm42x 1/1", pod));
+        assert!(!super::names("my-nginx-deployment-75675f5897-4dm42", pod));
     }
 }

@@ -1,6 +1,6 @@
 //! The sixteenth probe's findings (docs/security-probe.md, "sixteenth
 //! probe", report only): reproductions that failed on main at e2211f1;
-//! fixed since (the lead) but the last, which is open and ignored.
+//! fixed since (the lead; the last by the rebind session).
 
 use crate::harness::require_root;
 
@@ -100,9 +100,11 @@ fn a_curl_or_ping_of_another_pod_than_the_books_is_never_a_match() {
 /// own pod answers node1 and node2's does not, so both pings (a header alone
 /// for node1's pod, a reply with ttl 64 from node2's pod) are false; both
 /// are `match`, the first (true) table is drift and the later (false) one
-/// `skipped`, with no coherence difference. Failed on e2211f1; open.
+/// `skipped`, with no coherence difference. Failed on e2211f1 and on the
+/// rebind session's base (4b7d941, run ignored); fixed: the first row binds,
+/// a later one contradicting it contests the pod, and every block naming
+/// the pod or its address (both tables, both pings) is drift.
 #[test]
-#[ignore = "open (issue 21): a later table that swaps the same pods between nodes rebinds the book's addresses chapter-wide (book::bind, book::coherence)"]
 fn a_later_table_that_swaps_the_pods_never_turns_an_earlier_false_ping_into_a_match() {
     require_root();
     let (stdout, v) = crate::book::chapter4_with("p16", "book/probe16-swapped.md");

@@ -42,6 +42,8 @@ mod tests_cut;
 mod tests_drift;
 #[cfg(test)]
 mod tests_fuzz;
+#[cfg(test)]
+mod tests_rebind;
 
 pub use kubectl::chapter_lines;
 pub use target::{

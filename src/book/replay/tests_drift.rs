@@ -13,7 +13,7 @@ use crate::session::fake::FakeSession;
 
 /// What a netns lab of chapter4 answers in `variant` (scripted by hand in
 /// the formats iputils, net-tools and tcpdump print).
-fn netns(fixed: bool) -> FakeSession {
+pub(super) fn netns(fixed: bool) -> FakeSession {
     let mut s = FakeSession::new();
     for (n, node) in ["master", "node1", "node2"].iter().enumerate() {
         s = s.on(node, "hostname", &format!("{node}\n")).on(
@@ -65,11 +65,25 @@ fn netns(fixed: bool) -> FakeSession {
 
 /// Replay `text` (a chapter) against the scripted netns lab, with the real
 /// kubectl of chapter4's minor.
-async fn on_netns(text: &str) -> BookReport {
+pub(super) async fn on_netns(text: &str) -> BookReport {
     on(text, netns(false), netns(true)).await
 }
 
 async fn on(text: &str, broken: FakeSession, fixed: FakeSession) -> BookReport {
+    let pods = vec![
+        pod("nginx-deployment-node1-0", "node1", "10.244.1.2"),
+        pod("nginx-deployment-node2-0", "node2", "10.244.2.2"),
+    ];
+    on_pods(text, broken, fixed, pods).await
+}
+
+/// [`on`] with the lab's pods given.
+pub(super) async fn on_pods(
+    text: &str,
+    broken: FakeSession,
+    fixed: FakeSession,
+    pods: Vec<crate::provider::PodRef>,
+) -> BookReport {
     let (lab, _) = chapter4();
     let chapter = parse::parse(std::path::Path::new("copy.md"), text.as_bytes()).unwrap();
     let mut t = RecordedLab {
@@ -78,10 +92,7 @@ async fn on(text: &str, broken: FakeSession, fixed: FakeSession) -> BookReport {
         fixed,
         variant: "broken".into(),
         switches: Vec::new(),
-        pods: vec![
-            pod("nginx-deployment-node1-0", "node1", "10.244.1.2"),
-            pod("nginx-deployment-node2-0", "node2", "10.244.2.2"),
-        ],
+        pods,
         real: Some(RealKubectl::of(&lab)),
         kubectl_lines: Default::default(),
     };
@@ -100,7 +111,7 @@ fn shipped() -> String {
 }
 
 /// The chapter with `exec POD -- CMD` everywhere.
-fn dashed() -> String {
+pub(super) fn dashed() -> String {
     shipped()
         .lines()
         .map(|l| {
@@ -129,7 +140,7 @@ fn mutate(text: &str, line: usize, from: &str, to: &str) -> String {
     lines.join("\n") + "\n"
 }
 
-fn diffs(r: &BookReport, line: usize) -> Vec<String> {
+pub(super) fn diffs(r: &BookReport, line: usize) -> Vec<String> {
     block(r, line)
         .commands
         .iter()
