@@ -20,6 +20,7 @@ pub mod enter;
 pub mod entry;
 pub mod files;
 pub mod flanneld;
+pub mod ids;
 pub mod limits;
 mod mount_op;
 pub mod names;
@@ -154,7 +155,18 @@ impl Provider for Netns {
         let state = State::new(lab, Kind::Netns, &v.name, serde_json::Value::Null);
         let instance = state.instance.clone().expect("a new state has an instance");
         take_name(lab, &state.dir(), &instance)?;
-        let mut ctx = NetnsCtx::new(lab, v, state, NetnsState::default(), rep);
+        let ids = match ids::reserve(&lab.name) {
+            Ok(ids) => ids,
+            Err(e) => {
+                claim::release(&lab.name, &instance);
+                return Err(e);
+            }
+        };
+        let ps = NetnsState {
+            ids: Some(ids),
+            ..NetnsState::default()
+        };
+        let mut ctx = NetnsCtx::new(lab, v, state, ps, rep);
         if let Err(e) = ctx.save() {
             claim::release(&lab.name, &instance);
             return Err(e);
