@@ -45,6 +45,7 @@ mod spec;
 mod submounts;
 mod suggest;
 mod unreachable;
+mod uidmap;
 mod userns;
 mod ux;
 mod vagrant;
