@@ -136,7 +136,7 @@ fn two_labs_get_disjoint_ranges() {
     let b = TestLab::chapter4("uidb");
     b.up(&[]);
     let (x, y) = (recorded_base(&a), recorded_base(&b));
-    let block = 131072;
+    let block = lab::provider::netns::ids::BLOCK;
     assert!(
         x.abs_diff(y) >= block,
         "ranges {x}.. and {y}.. meet (each is {block} ids)"
