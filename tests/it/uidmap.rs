@@ -43,11 +43,13 @@ fn a_process_in_a_pod_runs_as_the_labs_uid_on_the_host() {
     let uid = host_uid(pid);
     assert_ne!(uid, 0, "pod {}'s nginx runs as the host's root", pod.name);
     let base = recorded_base(&lab);
-    assert_eq!(uid, base, "nginx runs as the pod's root, the lab's first uid");
-    let claim: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(format!("/run/lab/{}.json", lab.name)).unwrap(),
-    )
-    .unwrap();
+    assert_eq!(
+        uid, base,
+        "nginx runs as the pod's root, the lab's first uid"
+    );
+    let claim: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(format!("/run/lab/{}.json", lab.name)).unwrap())
+            .unwrap();
     assert_eq!(claim["ids"].as_u64(), Some(u64::from(base)), "{claim}");
     // In the node, the same process is root.
     let out = lab.ssh("node1", "id -u; id -g");

@@ -8,15 +8,19 @@
 //! namespaces (that user namespace's), and builds the node's view of the
 //! files in the node's overlay (see `rootfs`), bound on itself first (what
 //! a user namespace copies of the host's mounts is locked, and
-//! `pivot_root` refuses a locked root): the host's `/usr` read-only (and
-//! every mount under it), a minimal `/dev` (null, zero, full, random,
-//! urandom, tty, a devpts of its own, shm; no block device), a read-only
-//! `/sys` of its network namespace, the node's own `/run` and `/root`. It
-//! then forks: the child is PID 1 of the new PID namespace, mounts a
-//! `/proc` of that namespace in the node's root while the host's is still
-//! in view (a user namespace may mount a proc only then), read-only but
-//! for `/proc/sys/net` of its own network, pivots
-//! into the node's root (the host's tree is detached), drops from its
+//! `pivot_root` refuses a locked root), with the node's `/run` and `/root`
+//! (and a pod's folder) bound in by their host paths, still as the host's
+//! uid 0 (the lab's folders are root's alone). It then works in the node's
+//! root and becomes the namespace's root ([`become_its_root`]: the lab's
+//! first host uid, see `ids`), and goes on by paths relative to it: the
+//! host's `/usr` read-only (and every mount under it), a minimal `/dev`
+//! (null, zero, full, random, urandom, tty, a devpts of its own, shm; no
+//! block device), a read-only `/sys` of its network namespace. It then
+//! forks: the child is PID 1 of the new PID namespace, mounts a `/proc` of
+//! that namespace in the node's root while the host's is still in view (a
+//! user namespace may mount a proc only then), read-only but for
+//! `/proc/sys/net` of its own network, pivots into the node's root (the
+//! host's tree is detached), drops from its
 //! bounding set every capability that reaches past its own namespaces
 //! (`privileges`; a pod loses `CAP_NET_ADMIN` too, see [`Machine`]), sets
 //! no_new_privs and execs the command. Everything the command starts lives
@@ -414,7 +418,10 @@ pub(super) fn become_its_root() -> std::io::Result<()> {
     // SAFETY: raw system calls on this process's credentials (a child
     // between fork and exec: one thread).
     unsafe {
-        check(libc::syscall(libc::SYS_setgroups, 0usize, std::ptr::null::<libc::gid_t>()) as libc::c_int)?;
+        check(
+            libc::syscall(libc::SYS_setgroups, 0usize, std::ptr::null::<libc::gid_t>())
+                as libc::c_int,
+        )?;
         check(libc::syscall(libc::SYS_setresgid, 0u32, 0u32, 0u32) as libc::c_int)?;
         check(libc::syscall(libc::SYS_setresuid, 0u32, 0u32, 0u32) as libc::c_int)
     }

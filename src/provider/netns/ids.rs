@@ -121,7 +121,10 @@ fn ids_of(text: &str) -> impl Iterator<Item = u32> + '_ {
 fn ranges_of(text: &str) -> impl Iterator<Item = (u64, u64)> + '_ {
     text.lines().filter_map(|l| {
         let f: Vec<&str> = l.split(':').collect();
-        Some((f.get(1)?.trim().parse().ok()?, f.get(2)?.trim().parse().ok()?))
+        Some((
+            f.get(1)?.trim().parse().ok()?,
+            f.get(2)?.trim().parse().ok()?,
+        ))
     })
 }
 
@@ -258,7 +261,12 @@ mod tests {
             group: format!("g:x:{}:\n", FIRST + BLOCK - 1),
             ..host(plain, "")
         };
-        assert_eq!(choose(&h, &[]), Some(Ids { base: FIRST + BLOCK }));
+        assert_eq!(
+            choose(&h, &[]),
+            Some(Ids {
+                base: FIRST + BLOCK
+            })
+        );
     }
 
     #[test]

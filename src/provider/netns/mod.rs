@@ -188,6 +188,9 @@ impl Provider for Netns {
         check_variant(lab, v)?;
         let ps = NetnsState::from_value(&state.provider_state)?;
         let mut ctx = NetnsCtx::new(lab, v, state.clone(), ps, rep);
+        // A lab of an older `lab` has no range of ids: refused before
+        // anything changes.
+        ctx.ids()?;
         // The target first: an `apply` interrupted anywhere below leaves a
         // state that says so, and the next `apply` redoes the switch (its
         // steps remove whatever pods and flannel are there, half made or not).

@@ -107,7 +107,8 @@ mod tests {
         );
         std::fs::remove_dir_all(own.join("flannel")).unwrap();
         std::os::unix::fs::symlink(&host, own.join("flannel")).unwrap();
-        let e = write_node_file(&own, Path::new("flannel/subnet.env"), b"lab", 0o644, None).unwrap_err();
+        let e = write_node_file(&own, Path::new("flannel/subnet.env"), b"lab", 0o644, None)
+            .unwrap_err();
         assert!(e.to_string().contains("symbolic link"), "{e}");
         assert!(!host.join("subnet.env").exists());
     }

@@ -224,7 +224,10 @@ pub async fn add_namespaces(
     if names.is_empty() {
         return Ok(());
     }
-    let own = names.iter().filter(|(_, o)| matches!(o, Owner::OwnUser(_))).count();
+    let own = names
+        .iter()
+        .filter(|(_, o)| matches!(o, Owner::OwnUser(_)))
+        .count();
     rep.log(&format!(
         "netns add: {} namespaces ({own} with a user namespace of their own)",
         names.len()

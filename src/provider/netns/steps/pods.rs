@@ -139,6 +139,7 @@ impl Step<NetnsCtx> for Pods {
                 netns: ns.clone(),
                 node: Some(ctx.layout.pod_setup(&lab.name, &p.name, &p.node)?),
                 log: ctx.layout.nginx_out(&p.name),
+                log_owner: Some(pod_root),
             });
         }
         // The pods start side by side (see `sys::STARTING_AT_ONCE`); every

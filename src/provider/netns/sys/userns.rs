@@ -35,7 +35,6 @@ use super::super::ids::Ids;
 /// `NS_GET_USERNS` of `ioctl_ns(2)`: the user namespace owning a namespace.
 pub const NS_GET_USERNS: libc::c_ulong = 0xb701;
 
-
 /// The cloned child's stack: it makes a few system calls and no call deeper.
 const STACK_BYTES: usize = 16 * 1024;
 
@@ -282,9 +281,19 @@ pub fn new_owned_netns(path: &Path, ids: Ids) -> std::result::Result<File, Strin
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let owner = ids.owner(&name);
+    // The owner has every capability in the namespace: a host account of
+    // that uid (a directory's, which no file of the host lists) would be
+    // root in the node.
+    if let Ok(Some(u)) = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(owner)) {
+        return Err(format!(
+            "the host account {} has uid {owner}, which would own the namespace: a lab's range must be no account's; destroy the lab and bring it up again (another range is chosen)",
+            u.name
+        ));
+    }
     let holder = {
-        let _as = ActingAs::uid(ids.owner(&name))
-            .map_err(|e| format!("acting as the namespace's owner: {e}"))?;
+        let _as =
+            ActingAs::uid(owner).map_err(|e| format!("acting as the namespace's owner: {e}"))?;
         Holder::clone(libc::CLONE_NEWUSER | libc::CLONE_NEWNET)
     }
     .map_err(|e| format!("a new user and network namespace: {e}"))?;
