@@ -152,3 +152,65 @@ fn two_labs_get_disjoint_ranges() {
         assert_eq!(host_uid(pid), base, "{}'s nginx", lab.name);
     }
 }
+
+/// A node that makes POSIX message queues until its `RLIMIT_MSGQUEUE`
+/// bytes are used up leaves the host's root its own: the kernel charges
+/// them to the namespace's owner too, a uid of the lab's range. (By hand
+/// on main: node1 made 9 queues of 10 x 8192 bytes, and the host root's
+/// `mq_open` of one more failed with `EMFILE`.)
+#[test]
+fn a_nodes_message_queue_bytes_are_not_charged_to_the_host_root() {
+    let lab = TestLab::chapter4("uidq");
+    lab.up(&[]);
+    // Makes queues of 10 x 8192 bytes named after argv 1 until one fails
+    // (at most argv 2); prints how many and the error; with a third
+    // argument, holds them until its stdin ends; unlinks them.
+    let fill = "import ctypes, os, sys\n\
+        rt = ctypes.CDLL('librt.so.1', use_errno=True)\n\
+        class Attr(ctypes.Structure):\n\
+        \x20   _fields_ = [('flags', ctypes.c_long), ('maxmsg', ctypes.c_long), ('msgsize', ctypes.c_long), ('cur', ctypes.c_long), ('pad', ctypes.c_long * 4)]\n\
+        a = Attr(0, 10, 8192, 0)\n\
+        names = []\n\
+        while len(names) < int(sys.argv[2]):\n\
+        \x20   n = ('/%s%d' % (sys.argv[1], len(names))).encode()\n\
+        \x20   if rt.mq_open(n, os.O_CREAT | os.O_RDWR, 0o600, ctypes.byref(a)) < 0: break\n\
+        \x20   names.append(n)\n\
+        print('made', len(names), ctypes.get_errno(), flush=True)\n\
+        if len(sys.argv) > 3: sys.stdin.read()\n\
+        for n in names: rt.mq_unlink(n)\n";
+    let mut put = lab
+        .cmd()
+        .args(["ssh", &lab.name, "node1", "--", "cat > /root/mq.py"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("run lab ssh");
+    std::io::Write::write_all(&mut put.stdin.take().unwrap(), fill.as_bytes()).unwrap();
+    assert!(put.wait().unwrap().success(), "mq.py copied to node1");
+    let mut node = lab
+        .cmd()
+        .args(["ssh", &lab.name, "node1", "--", "python3 /root/mq.py q 1000 hold"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run lab ssh");
+    let mut line = String::new();
+    std::io::BufReader::new(node.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let host = Command::new("/usr/bin/python3")
+        .args(["-c", fill, &format!("{}q", lab.name), "1"])
+        .output()
+        .expect("python3");
+    drop(node.stdin.take());
+    let _ = node.wait();
+    let made: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(made.first(), Some(&"made"), "node1 said {line:?}");
+    assert_eq!(made.get(2), Some(&"24"), "node1 ran out (EMFILE): {line:?}");
+    let said = String::from_utf8_lossy(&host.stdout);
+    assert!(
+        said.starts_with("made 1 "),
+        "while node1 held {} message queues, the host's root could make none: {said} {}",
+        made[1],
+        String::from_utf8_lossy(&host.stderr)
+    );
+}
