@@ -188,7 +188,13 @@ fn a_nodes_message_queue_bytes_are_not_charged_to_the_host_root() {
     assert!(put.wait().unwrap().success(), "mq.py copied to node1");
     let mut node = lab
         .cmd()
-        .args(["ssh", &lab.name, "node1", "--", "python3 /root/mq.py q 1000 hold"])
+        .args([
+            "ssh",
+            &lab.name,
+            "node1",
+            "--",
+            "python3 /root/mq.py q 1000 hold",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
