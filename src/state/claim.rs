@@ -27,6 +27,11 @@ pub struct Claim {
     /// state is saved.
     #[serde(default)]
     pub owner: Option<(i32, u64)>,
+    /// The first host uid (and gid) of the lab's range, which its nodes'
+    /// and pods' ids map to (`provider::netns::ids`): no other claim may
+    /// hold the same.
+    #[serde(default)]
+    pub ids: Option<u32>,
 }
 
 /// Where claims live.
@@ -45,6 +50,21 @@ pub fn path(name: &str) -> PathBuf {
 /// as none).
 pub fn read(name: &str) -> Option<Claim> {
     serde_json::from_slice(&std::fs::read(path(name)).ok()?).ok()
+}
+
+/// Every claim of this host (unreadable ones left out).
+pub fn all() -> Vec<Claim> {
+    let Ok(dir) = std::fs::read_dir(root()) else {
+        return vec![];
+    };
+    dir.flatten()
+        .filter(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            n.ends_with(".json") && !n.starts_with('.')
+        })
+        .filter_map(|e| serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok())
+        .collect()
 }
 
 fn tmp_file(c: &Claim) -> Result<PathBuf> {

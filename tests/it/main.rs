@@ -45,6 +45,7 @@ mod schemas;
 mod spec;
 mod submounts;
 mod suggest;
+mod uidmap;
 mod unreachable;
 mod userns;
 mod ux;

@@ -159,13 +159,17 @@ fn a_pod_has_no_net_admin_and_cannot_reach_its_nodes_namespace() {
 fn root_in_a_node_still_runs_its_own_network() {
     let lab = TestLab::chapter4("uno");
     lab.up(&[]);
-    // Its own user namespace, the identity map: files and users as they are.
+    // Its own user namespace, its ids 0..65535 the lab's range on the host
+    // (see `provider::netns::ids`).
     let out = lab.ssh(
         "node1",
         "readlink /proc/self/ns/user; cat /proc/self/uid_map",
     );
     assert!(out.status.success(), "{}", text(&out));
     let seen = String::from_utf8_lossy(&out.stdout).into_owned();
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lab.dir().join("state.json")).unwrap()).unwrap();
+    let base = state["provider_state"]["ids"]["base"].as_u64().unwrap();
     let host = std::fs::read_link("/proc/self/ns/user").unwrap();
     let mut lines = seen.lines();
     assert_ne!(
@@ -176,8 +180,8 @@ fn root_in_a_node_still_runs_its_own_network() {
     assert_eq!(
         lines
             .next()
-            .map(|l| l.split_whitespace().collect::<Vec<_>>()),
-        Some(vec!["0", "0", "4294967295"]),
+            .map(|l| l.split_whitespace().map(String::from).collect::<Vec<_>>()),
+        Some(vec!["0".to_string(), base.to_string(), "65536".to_string()]),
         "{seen}"
     );
     // What a VM's root does to its own network: links, addresses, sysctls,

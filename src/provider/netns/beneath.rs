@@ -88,19 +88,18 @@ pub(super) fn open_beneath(root: &CStr, parts: &[CString]) -> std::io::Result<li
     }
 }
 
-/// `root/rel` made as [`open_beneath`] makes it, in `lab` itself (a pod's
-/// folders, before its entry): a link the pod planted there is an error.
-pub fn make_beneath(root: &std::path::Path, rel: &std::path::Path) -> crate::Result<()> {
-    make_beneath_mode(root, rel, None)
-}
-
-/// [`make_beneath`], then `root/rel` (made or found) given `mode` through
+/// `root/rel` made as [`open_beneath`] makes it, in `lab` itself (a node's
+/// or pod's folders, before its entry: a link planted there is an error),
+/// then (made or found) given `mode` through
 /// the folder it opened (`fchmod`), never a path resolved again: a node's
-/// own folders, which the node can replace by links.
+/// own folders, which the node can replace by links. With `owner` (host
+/// uid and gid), `root/rel` is given to them the same way (`fchown`): a
+/// node's root owns its folders (see `ids`).
 pub fn make_beneath_mode(
     root: &std::path::Path,
     rel: &std::path::Path,
     mode: Option<u32>,
+    owner: Option<(u32, u32)>,
 ) -> crate::Result<()> {
     let shown = root.join(rel);
     let io = |e: std::io::Error| {
@@ -120,7 +119,10 @@ pub fn make_beneath_mode(
     let fd = open_beneath(&c(root.as_os_str())?, &parts).map_err(io)?;
     // SAFETY: `fd` was opened by `open_beneath` and is closed once.
     let chmod = unsafe {
-        let rc = mode.map_or(0, |m| libc::fchmod(fd, m as libc::mode_t));
+        let mut rc = owner.map_or(0, |(u, g)| libc::fchown(fd, u, g));
+        if rc == 0 {
+            rc = mode.map_or(0, |m| libc::fchmod(fd, m as libc::mode_t));
+        }
         let e = std::io::Error::last_os_error();
         libc::close(fd);
         if rc != 0 { Err(e) } else { Ok(()) }
@@ -163,10 +165,10 @@ mod tests {
         std::fs::create_dir_all(&pod).unwrap();
         std::fs::create_dir(&host).unwrap();
         std::os::unix::fs::symlink(&host, pod.join("run")).unwrap();
-        let r = super::make_beneath(&pod, std::path::Path::new("run/netns"));
+        let r = super::make_beneath_mode(&pod, std::path::Path::new("run/netns"), None, None);
         assert!(r.is_err(), "a link on the way was followed");
         assert_eq!(std::fs::read_dir(&host).unwrap().count(), 0);
-        super::make_beneath(&pod, std::path::Path::new("tmp/a")).unwrap();
+        super::make_beneath_mode(&pod, std::path::Path::new("tmp/a"), None, None).unwrap();
         assert!(pod.join("tmp/a").is_dir());
     }
 

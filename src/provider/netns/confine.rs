@@ -173,11 +173,13 @@ impl Plan {
     }
 }
 
-/// The user and group a probe runs as: no account of the host's has it, so
-/// a probe owns no host file and may signal no host process (and, unlike a
-/// PID namespace of its own, it keeps its host PID, which `ping` and `fping`
+/// The user and group a probe runs as, in the node's user namespace: no
+/// account of the node's has it, and on the host it is a uid of the lab's
+/// range (see `ids`), which no account of the host's has either, so a probe
+/// owns no host file and may signal no host process (and, unlike a PID
+/// namespace of its own, it keeps its host PID, which `ping` and `fping`
 /// use as their ICMP identifier: probes in one node must not share one).
-pub const PROBE_ID: u32 = 0x7FFF_FFF0;
+pub const PROBE_ID: u32 = 65533;
 
 /// Make `cmd`'s child a probe: after it entered the node's network
 /// namespace `netns` (the caller's `pre_exec`, registered first), it joins

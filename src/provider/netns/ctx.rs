@@ -88,6 +88,22 @@ impl NetnsCtx {
         Ok(())
     }
 
+    /// The lab's host uids and gids (see `ids`), chosen at `up`.
+    pub fn ids(&self) -> Result<super::ids::Ids> {
+        self.ps.ids.ok_or_else(|| {
+            crate::error::LabError::Usage(format!(
+                "lab '{}' was brought up by an older lab, whose nodes' root is the host's: `lab destroy` it and bring it up again",
+                self.lab.name
+            ))
+        })
+    }
+
+    /// A node's root on the host: uid and gid (see `ids`).
+    pub fn node_root(&self) -> Result<(u32, u32)> {
+        let ids = self.ids()?;
+        Ok((ids.root(), ids.root()))
+    }
+
     pub fn ns_of_node(&self, node: &str) -> String {
         super::names::node_ns(&self.lab.name, node)
     }

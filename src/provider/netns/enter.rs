@@ -8,15 +8,19 @@
 //! namespaces (that user namespace's), and builds the node's view of the
 //! files in the node's overlay (see `rootfs`), bound on itself first (what
 //! a user namespace copies of the host's mounts is locked, and
-//! `pivot_root` refuses a locked root): the host's `/usr` read-only (and
-//! every mount under it), a minimal `/dev` (null, zero, full, random,
-//! urandom, tty, a devpts of its own, shm; no block device), a read-only
-//! `/sys` of its network namespace, the node's own `/run` and `/root`. It
-//! then forks: the child is PID 1 of the new PID namespace, mounts a
-//! `/proc` of that namespace in the node's root while the host's is still
-//! in view (a user namespace may mount a proc only then), read-only but
-//! for `/proc/sys/net` of its own network, pivots
-//! into the node's root (the host's tree is detached), drops from its
+//! `pivot_root` refuses a locked root), with the node's `/run` and `/root`
+//! (and a pod's folder) bound in by their host paths, still as the host's
+//! uid 0 (the lab's folders are root's alone). It then works in the node's
+//! root and becomes the namespace's root ([`become_its_root`]: the lab's
+//! first host uid, see `ids`), and goes on by paths relative to it: the
+//! host's `/usr` read-only (and every mount under it), a minimal `/dev`
+//! (null, zero, full, random, urandom, tty, a devpts of its own, shm; no
+//! block device), a read-only `/sys` of its network namespace. It then
+//! forks: the child is PID 1 of the new PID namespace, mounts a `/proc` of
+//! that namespace in the node's root while the host's is still in view (a
+//! user namespace may mount a proc only then), read-only but for
+//! `/proc/sys/net` of its own network, pivots into the node's root (the
+//! host's tree is detached), drops from its
 //! bounding set every capability that reaches past its own namespaces
 //! (`privileges`; a pod loses `CAP_NET_ADMIN` too, see [`Machine`]), sets
 //! no_new_privs and execs the command. Everything the command starts lives
@@ -101,9 +105,14 @@ struct Plan {
     /// the entry joins the user namespace that owns it.
     netns: RawFd,
     machine: Machine,
-    /// Before the fork, in the node's root at its host path.
-    before: Vec<Op>,
+    /// Before the fork, still as the host's uid 0 (its files and the lab's
+    /// folders, which are root's alone, are reached by their host paths):
+    /// the node's root bound on itself, its own folders bound into it.
+    on_host_paths: Vec<Op>,
+    /// The node's root (the working folder from here on).
     root: CString,
+    /// Before the fork, as the node's root, relative to the node's root.
+    before: Vec<Op>,
     /// After the fork, in PID 1, before the pivot (the node's /proc, which
     /// a user namespace may mount only where the host's is visible).
     after: Vec<Op>,
@@ -124,7 +133,7 @@ impl NodeSetup {
         // The root bound on itself: a mount of this namespace's own (what
         // a user namespace copied from the host is locked, and
         // `pivot_root` refuses a locked new root).
-        let mut before = vec![Op::bind(r, r, libc::MS_REC)?];
+        let mut on_host_paths = vec![Op::bind(r, r, libc::MS_REC)?];
         for (own, at) in [(&self.run, "run"), (&self.home, "root")] {
             let (Some(dir), Some(name)) = (own.parent(), own.file_name()) else {
                 return Err(LabError::Internal(format!(
@@ -132,12 +141,23 @@ impl NodeSetup {
                     own.display()
                 )));
             };
-            before.push(Op::BindFrom(
+            on_host_paths.push(Op::BindFrom(
                 cstr(dir)?,
                 vec![cstr(name)?],
                 cstr(inside(at))?,
             ));
         }
+        for b in &self.binds {
+            let rel = b.strip_prefix("/").map_err(|_| {
+                LabError::Internal(format!("{} is not an absolute path", b.display()))
+            })?;
+            let parts = rel.iter().map(cstr).collect::<Result<Vec<_>>>()?;
+            on_host_paths.push(Op::BindBeneath(cstr(b)?, cstr(r)?, parts));
+        }
+        // From here on, paths are the node's, relative to its root (the
+        // working folder): the node's root may not pass the lab's folders.
+        let inside = |p: &str| PathBuf::from(p);
+        let mut before = vec![];
         for d in HOST_READ_ONLY {
             let host = Path::new("/").join(d);
             let is_dir = std::fs::symlink_metadata(&host).is_ok_and(|m| m.is_dir());
@@ -196,19 +216,12 @@ impl NodeSetup {
             libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
             None,
         )?);
-        for b in &self.binds {
-            let rel = b.strip_prefix("/").map_err(|_| {
-                LabError::Internal(format!("{} is not an absolute path", b.display()))
-            })?;
-            let parts = rel.iter().map(cstr).collect::<Result<Vec<_>>>()?;
-            before.push(Op::BindBeneath(cstr(b)?, cstr(r)?, parts));
-        }
         // A pod sees its node's files read-only (its own folder, /run and
         // /root are mounts of their own, writable): a pod's root wrote the
         // node's /etc/ld.so.preload, and the node's next command ran the
         // pod's code with the node's CAP_NET_ADMIN.
         if self.machine == Machine::Pod {
-            before.push(Op::read_only_top(r)?);
+            before.push(Op::read_only_top(Path::new("."))?);
         }
         let proc_ = inside("proc");
         let mut after = vec![Op::mount(
@@ -231,8 +244,9 @@ impl NodeSetup {
             joins,
             netns,
             machine: self.machine,
-            before,
+            on_host_paths,
             root: cstr(r)?,
+            before,
             after,
             dot: cstr(".")?,
             slash: cstr("/")?,
@@ -275,6 +289,12 @@ impl Plan {
                 self.hostname.as_bytes().len(),
             ))?;
         }
+        for op in &self.on_host_paths {
+            op.apply()?;
+        }
+        // SAFETY: chdir on a string made before the fork.
+        check(unsafe { libc::chdir(self.root.as_ptr()) })?;
+        become_its_root()?;
         for op in &self.before {
             op.apply()?;
         }
@@ -320,7 +340,7 @@ impl Plan {
         for op in &self.after {
             op.apply()?;
         }
-        pivot_into(&self.root, &self.dot, &self.slash)?;
+        pivot_into(&self.dot, &self.dot, &self.slash)?;
         let extra: &[u32] = match self.machine {
             Machine::Node => &[],
             Machine::Pod => &[12 /* CAP_NET_ADMIN */],
@@ -385,6 +405,26 @@ pub(super) fn join_owner(netns: RawFd) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// After [`join_owner`]: become the user namespace's root (uid and gid 0
+/// there, the lab's first host uid: see `ids`), with no supplementary
+/// group, the capabilities kept (the kernel keeps them for a change to the
+/// namespace's root). What the process makes from here on (a node's files,
+/// its `/dev`) is the node root's, and what it is charged (epoll watches,
+/// pipe buffers) is the lab's uid's, never the host root's. System calls
+/// only.
+pub(super) fn become_its_root() -> std::io::Result<()> {
+    // SAFETY: raw system calls on this process's credentials (a child
+    // between fork and exec: one thread).
+    unsafe {
+        check(
+            libc::syscall(libc::SYS_setgroups, 0usize, std::ptr::null::<libc::gid_t>())
+                as libc::c_int,
+        )?;
+        check(libc::syscall(libc::SYS_setresgid, 0u32, 0u32, 0u32) as libc::c_int)?;
+        check(libc::syscall(libc::SYS_setresuid, 0u32, 0u32, 0u32) as libc::c_int)
+    }
 }
 
 /// `pivot_root(".", ".")` into `root`: the host's tree ends up on top of

@@ -154,7 +154,12 @@ pub const NODE_RESOLV_CONF: &str = "# written by lab: a node resolves through it
 /// was not torn down) must be gone first: `NodeRoots` unmounts them all
 /// after one read of the host's mount table (a read per node cost a
 /// thousand-node lab a thousand reads of thousands of lines).
-pub fn mount_node_root(l: &Layout, lab: &str, node: &str) -> crate::Result<()> {
+pub fn mount_node_root(
+    l: &Layout,
+    lab: &str,
+    node: &str,
+    ids: super::ids::Ids,
+) -> crate::Result<()> {
     let fs = absolute(&l.node_fs(node))?;
     let lower = absolute(&l.rootfs())?;
     let target = node_rootfs(lab, node);
@@ -174,6 +179,10 @@ pub fn mount_node_root(l: &Layout, lab: &str, node: &str) -> crate::Result<()> {
     std::fs::create_dir_all(&etc)
         .and_then(|()| std::fs::write(etc.join("resolv.conf"), NODE_RESOLV_CONF))
         .map_err(|e| LabError::io(format!("writing {}/resolv.conf", etc.display()), e))?;
+    // The top of the node's `/` and what lab wrote there are its root's.
+    for p in [upper.clone(), etc.clone(), etc.join("resolv.conf")] {
+        ids.chown(&p, 0, 0)?;
+    }
     // overlayfs splits its options at ',' and its lower dirs at ':'.
     let bad = |p: &Path| p.to_str().is_none_or(|s| s.contains([',', ':', '\\']));
     if bad(&upper) || bad(&target) || bad(&lower) {

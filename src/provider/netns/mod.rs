@@ -20,6 +20,7 @@ pub mod enter;
 pub mod entry;
 pub mod files;
 pub mod flanneld;
+pub mod ids;
 pub mod limits;
 mod mount_op;
 pub mod names;
@@ -154,7 +155,18 @@ impl Provider for Netns {
         let state = State::new(lab, Kind::Netns, &v.name, serde_json::Value::Null);
         let instance = state.instance.clone().expect("a new state has an instance");
         take_name(lab, &state.dir(), &instance)?;
-        let mut ctx = NetnsCtx::new(lab, v, state, NetnsState::default(), rep);
+        let ids = match ids::reserve(&lab.name) {
+            Ok(ids) => ids,
+            Err(e) => {
+                claim::release(&lab.name, &instance);
+                return Err(e);
+            }
+        };
+        let ps = NetnsState {
+            ids: Some(ids),
+            ..NetnsState::default()
+        };
+        let mut ctx = NetnsCtx::new(lab, v, state, ps, rep);
         if let Err(e) = ctx.save() {
             claim::release(&lab.name, &instance);
             return Err(e);
@@ -176,6 +188,9 @@ impl Provider for Netns {
         check_variant(lab, v)?;
         let ps = NetnsState::from_value(&state.provider_state)?;
         let mut ctx = NetnsCtx::new(lab, v, state.clone(), ps, rep);
+        // A lab of an older `lab` has no range of ids: refused before
+        // anything changes.
+        ctx.ids()?;
         // The target first: an `apply` interrupted anywhere below leaves a
         // state that says so, and the next `apply` redoes the switch (its
         // steps remove whatever pods and flannel are there, half made or not).

@@ -15,8 +15,16 @@ use std::path::Path;
 /// O_NOFOLLOW`, after removing one of that name) and renamed inside that
 /// folder. Otherwise `/run/flannel -> /etc` or `subnet.tmp.PID ->
 /// /etc/shadow`, made by `lab ssh LAB node1`, made `lab` (root on the host)
-/// write the host's file at the next `apply`.
-pub fn write_node_file(own: &Path, rel: &Path, bytes: &[u8], mode: u32) -> crate::Result<()> {
+/// write the host's file at the next `apply`. With `owner` (host uid and
+/// gid), the file is given to them before it takes its name: a node's own
+/// file (its root's, in the lab's range: see `ids`).
+pub fn write_node_file(
+    own: &Path,
+    rel: &Path,
+    bytes: &[u8],
+    mode: u32,
+    owner: Option<(u32, u32)>,
+) -> crate::Result<()> {
     use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat, openat2, renameat};
     use nix::sys::stat::Mode;
     use nix::unistd::{UnlinkatFlags, unlinkat};
@@ -57,9 +65,17 @@ pub fn write_node_file(own: &Path, rel: &Path, bytes: &[u8], mode: u32) -> crate
     let flags =
         OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
     let fd = openat(&dir, tmp, flags, Mode::from_bits_truncate(mode)).map_err(fail)?;
-    let written = std::fs::File::from(fd)
-        .write_all(bytes)
-        .map_err(|e| LabError::io(format!("writing {}", shown.display()), e));
+    let file = std::fs::File::from(fd);
+    let given = match owner {
+        Some((uid, gid)) => std::os::unix::fs::fchown(&file, Some(uid), Some(gid))
+            .map_err(|e| LabError::io(format!("giving {} to the node", shown.display()), e)),
+        None => Ok(()),
+    };
+    let written = given.and_then(|()| {
+        (&file)
+            .write_all(bytes)
+            .map_err(|e| LabError::io(format!("writing {}", shown.display()), e))
+    });
     let renamed = written.and_then(|()| renameat(&dir, tmp, &dir, name).map_err(fail));
     if renamed.is_err() {
         let _ = unlinkat(&dir, tmp, UnlinkatFlags::NoRemoveDir);
@@ -80,7 +96,7 @@ mod tests {
         std::fs::write(host.join("victim"), "host").unwrap();
         let tmp = format!("subnet.env.tmp.{}", std::process::id());
         std::os::unix::fs::symlink(host.join("victim"), own.join("flannel").join(tmp)).unwrap();
-        write_node_file(&own, Path::new("flannel/subnet.env"), b"lab", 0o644).unwrap();
+        write_node_file(&own, Path::new("flannel/subnet.env"), b"lab", 0o644, None).unwrap();
         assert_eq!(
             std::fs::read_to_string(host.join("victim")).unwrap(),
             "host"
@@ -91,7 +107,8 @@ mod tests {
         );
         std::fs::remove_dir_all(own.join("flannel")).unwrap();
         std::os::unix::fs::symlink(&host, own.join("flannel")).unwrap();
-        let e = write_node_file(&own, Path::new("flannel/subnet.env"), b"lab", 0o644).unwrap_err();
+        let e = write_node_file(&own, Path::new("flannel/subnet.env"), b"lab", 0o644, None)
+            .unwrap_err();
         assert!(e.to_string().contains("symbolic link"), "{e}");
         assert!(!host.join("subnet.env").exists());
     }

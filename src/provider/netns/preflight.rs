@@ -138,6 +138,7 @@ pub(super) fn take_name(lab: &Lab, dir: &Path, instance: &str) -> Result<()> {
         state_dir: dir.to_path_buf(),
         namespaces: vec![],
         owner: sys::proc_stat(me).map(|s| (me, s.start_time)),
+        ids: None,
     };
     match claim::create(&c)? {
         Ok(()) => Ok(()),

@@ -49,6 +49,10 @@ pub struct NetnsState {
     /// The executable of each recorded process, read when it was recorded.
     #[serde(default)]
     pub exes: Vec<ProcExe>,
+    /// The lab's host uids and gids (chosen at `up`, see `ids`); none in
+    /// the state of a lab brought up by an older `lab`.
+    #[serde(default)]
+    pub ids: Option<super::ids::Ids>,
 }
 
 /// The executable (`/proc/<pid>/exe`) of a recorded process, with its PID

@@ -127,8 +127,11 @@ pub fn hosts(lab: &Lab) -> String {
     s
 }
 
-/// Make `<state>/rootfs` afresh (after the state folder step made the keys).
-pub fn build(l: &Layout, lab: &Lab) -> Result<()> {
+/// Make `<state>/rootfs` afresh (after the state folder step made the keys),
+/// every file of it the node's (`ids`: what root owns here, the node's
+/// root owns; `/etc/shadow` and the host key stay 0600, sshd's
+/// `StrictModes` finds them its own).
+pub fn build(l: &Layout, lab: &Lab, ids: super::ids::Ids) -> Result<()> {
     let r = l.rootfs();
     if r.exists() {
         std::fs::remove_dir_all(&r).map_err(io("removing", &r))?;
@@ -199,7 +202,8 @@ pub fn build(l: &Layout, lab: &Lab) -> Result<()> {
     }
     let host_pub = l.host_key().with_extension("pub");
     let bytes = std::fs::read(&host_pub).map_err(io("reading", &host_pub))?;
-    write_file(&ssh(&format!("{HOST_KEY}.pub")), &bytes, 0o644)
+    write_file(&ssh(&format!("{HOST_KEY}.pub")), &bytes, 0o644)?;
+    ids.chown_tree(&r)
 }
 
 #[cfg(test)]

@@ -158,8 +158,9 @@ fn prepare_netns_dir() -> std::result::Result<(), String> {
 pub enum Owner {
     /// The host's user namespace (the lab's private network and NAT ends).
     Host,
-    /// A user namespace of its own (a node, a pod: see `sys::userns`).
-    OwnUser,
+    /// A user namespace of its own (a node, a pod: see `sys::userns`),
+    /// mapping the lab's ids.
+    OwnUser(super::super::ids::Ids),
 }
 
 type NewNs = (String, Owner, &'static [(&'static str, &'static str)]);
@@ -189,7 +190,7 @@ fn add_share(names: Vec<NewNs>) -> std::result::Result<(), String> {
                     )
                     .map_err(|e| format!("mounting namespace {name}: {e}"))
                 }),
-            Owner::OwnUser => sys::userns::new_owned_netns(&path)
+            Owner::OwnUser(ids) => sys::userns::new_owned_netns(&path, ids)
                 .map_err(|e| format!("{name}: {e}"))
                 .and_then(|ns| {
                     setns(&ns, CloneFlags::CLONE_NEWNET)
@@ -223,7 +224,10 @@ pub async fn add_namespaces(
     if names.is_empty() {
         return Ok(());
     }
-    let own = names.iter().filter(|(_, o)| *o == Owner::OwnUser).count();
+    let own = names
+        .iter()
+        .filter(|(_, o)| matches!(o, Owner::OwnUser(_)))
+        .count();
     rep.log(&format!(
         "netns add: {} namespaces ({own} with a user namespace of their own)",
         names.len()

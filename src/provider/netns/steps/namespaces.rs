@@ -26,9 +26,10 @@ impl Step<NetnsCtx> for Namespaces {
         // A node's network is owned by a user namespace of its own (root in
         // the node has its network only, see `sys::userns`); the lab's
         // private network and NAT ends by the host's.
+        let ids = ctx.ids()?;
         let owned = all.into_iter().map(|n| {
             let owner = if nodes.contains(&n) {
-                netlink::Owner::OwnUser
+                netlink::Owner::OwnUser(ids)
             } else {
                 netlink::Owner::Host
             };

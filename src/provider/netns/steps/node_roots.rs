@@ -31,9 +31,10 @@ impl Step<NetnsCtx> for NodeRoots {
         {
             let _ = nix::mount::umount2(m, nix::mount::MntFlags::MNT_DETACH);
         }
-        super::super::rootfs::build(&ctx.layout, &ctx.lab)?;
+        let ids = ctx.ids()?;
+        super::super::rootfs::build(&ctx.layout, &ctx.lab, ids)?;
         for node in &ctx.lab.nodes {
-            files::mount_node_root(&ctx.layout, &ctx.lab.name, &node.name)?;
+            files::mount_node_root(&ctx.layout, &ctx.lab.name, &node.name, ids)?;
             ctx.rep.log(&format!(
                 "mounted node {}'s root: {}",
                 node.name,

@@ -81,6 +81,7 @@ impl Step<NetnsCtx> for PodNetwork {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
             .as_micros() as u64;
+        let root = ctx.node_root()?;
         for (me, choice) in &chosen {
             let peers: Vec<&Lease> = leases.iter().filter(|l| l.node != me.node).collect();
             // The node's own /run: written without following its links.
@@ -90,12 +91,14 @@ impl Step<NetnsCtx> for PodNetwork {
                 Path::new("flannel/subnet.env"),
                 flanneld::subnet_env(&cfg, me).as_bytes(),
                 0o644,
+                Some(root),
             )?;
             write_node_file(
                 &run,
                 Path::new("flannel/flanneld.log"),
                 flanneld::flanneld_log(&cfg, choice, me, &peers, now).as_bytes(),
                 0o644,
+                Some(root),
             )?;
         }
         ctx.save()

@@ -35,7 +35,10 @@ impl Step<NetnsCtx> for Pods {
         // A pod's network, as a node's, is owned by a user namespace of its
         // own: root in a pod is then no root of the host's user namespace,
         // which owns every node's (see `sys::userns`).
-        let owned = pod_ns.iter().map(|n| (n.clone(), netlink::Owner::OwnUser));
+        let ids = ctx.ids()?;
+        let owned = pod_ns
+            .iter()
+            .map(|n| (n.clone(), netlink::Owner::OwnUser(ids)));
         netlink::add_namespaces(&ctx.rep, owned.collect(), sys::NO_IPV6).await?;
 
         let mut node_batches = Vec::new();
@@ -76,13 +79,25 @@ impl Step<NetnsCtx> for Pods {
         super::namespaces::limit(ctx, pod_ns.clone(), super::super::cgroups::POD).await?;
         let nginx = ctx.programs.nginx.to_string_lossy().into_owned();
         let mut daemons = Vec::new();
+        let pod_root = ctx.node_root()?;
         for (p, ns) in placements.iter().zip(&pod_ns) {
             let dir = ctx.layout.pod_dir(&p.name);
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
-            // The pod's own folders: a link it planted there is not followed.
-            for sub in ["tmp", "run/netns", "root"] {
-                super::super::beneath::make_beneath(&dir, std::path::Path::new(sub))?;
+            // The state folder's `pods` is a link of lab's own to the
+            // lab's tmpfs: the pods' folders are made below its target.
+            let pods = super::state_folder::volatile_dir(&lab.name).join("pods");
+            // The pod's own folders, its root's (nginx writes its logs, pid
+            // and temporary files there): a link it planted is not followed.
+            let made = |root: &std::path::Path, rel: &str| {
+                super::super::beneath::make_beneath_mode(
+                    root,
+                    std::path::Path::new(rel),
+                    None,
+                    Some(pod_root),
+                )
+            };
+            made(&pods, &p.name)?;
+            for sub in ["tmp", "run", "run/netns", "root"] {
+                made(&dir, sub)?;
             }
             let conf = ctx.layout.nginx_conf(&p.name);
             // The pod's folder is bound into the pod: no link of its followed.
@@ -91,6 +106,7 @@ impl Step<NetnsCtx> for Pods {
                 std::path::Path::new("nginx.conf"),
                 files::nginx_conf(&ctx.layout, &p.name, &p.node, p.port).as_bytes(),
                 0o644,
+                None,
             )?;
             // nginx opens its logs itself and would wait on a FIFO the pod
             // planted for one (until the readiness bound, saying nothing of
@@ -123,6 +139,7 @@ impl Step<NetnsCtx> for Pods {
                 netns: ns.clone(),
                 node: Some(ctx.layout.pod_setup(&lab.name, &p.name, &p.node)?),
                 log: ctx.layout.nginx_out(&p.name),
+                log_owner: Some(pod_root),
             });
         }
         // The pods start side by side (see `sys::STARTING_AT_ONCE`); every

@@ -195,16 +195,22 @@ fn node_tmpfs(lab: &str, nodes: &Path, node: &str, bytes: u64) -> Result<()> {
 }
 
 /// A node's own folders under `nodes` (the lab's tmpfs): its `/run`,
-/// root-owned 0755 all the way (sshd's privilege separation directory
-/// `/run/sshd` is checked for that), and its home (0700) with a `.bashrc`;
+/// owned by the node's root (`root`: its host uid and gid, see `ids`) and
+/// 0755 all the way (sshd's privilege separation directory `/run/sshd` is
+/// checked for that), and its home (0700) with a `.bashrc`;
 /// with `tmpfs` (the lab's name and the bytes of the node's share), on a
 /// tmpfs of the node's own.
 /// The node can replace these by links (they are its `/run` and `/root`):
 /// each is made, and given its mode, below the last without following one
 /// (`beneath`), and `.bashrc` written as a node's file (`node_write`).
-fn node_folders(nodes: &Path, node: &str, tmpfs: Option<(&str, u64)>) -> Result<()> {
+fn node_folders(
+    nodes: &Path,
+    node: &str,
+    tmpfs: Option<(&str, u64)>,
+    root: Option<(u32, u32)>,
+) -> Result<()> {
     let own = nodes.join(node);
-    beneath::make_beneath_mode(nodes, Path::new(node), Some(0o755))?;
+    beneath::make_beneath_mode(nodes, Path::new(node), Some(0o755), None)?;
     if let Some((lab, bytes)) = tmpfs {
         node_tmpfs(lab, nodes, node, bytes)?;
     }
@@ -215,13 +221,14 @@ fn node_folders(nodes: &Path, node: &str, tmpfs: Option<(&str, u64)>) -> Result<
         ("run/flannel", 0o755),
         ("root", 0o700),
     ] {
-        beneath::make_beneath_mode(&own, Path::new(rel), Some(mode))?;
+        beneath::make_beneath_mode(&own, Path::new(rel), Some(mode), root)?;
     }
     write_node_file(
         &own,
         Path::new("root/.bashrc"),
         files::BASHRC.as_bytes(),
         0o644,
+        root,
     )
 }
 
@@ -276,8 +283,9 @@ impl Step<NetnsCtx> for StateFolder {
             0o644,
         )?;
         let nodes = volatile_dir(&lab).join("nodes");
+        let root = ctx.node_root()?;
         for n in &ctx.lab.nodes {
-            node_folders(&nodes, &n.name, Some((&lab, shares.node)))?;
+            node_folders(&nodes, &n.name, Some((&lab, shares.node)), Some(root))?;
         }
         mkdir(&l.root.join("pods"), 0o755)?;
         ctx.save()
@@ -306,7 +314,7 @@ mod tests {
             let at = nodes.join("node1").join(planted);
             std::fs::create_dir_all(at.parent().unwrap()).unwrap();
             std::os::unix::fs::symlink(&host, &at).unwrap();
-            let r = node_folders(&nodes, "node1", None);
+            let r = node_folders(&nodes, "node1", None, None);
             assert!(r.is_err(), "{planted}: a link was followed");
             assert_eq!(std::fs::read_dir(&host).unwrap().count(), 0, "{planted}");
             let mode = std::fs::metadata(&host).unwrap().permissions().mode();
@@ -320,7 +328,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let nodes = t.path().join("nodes");
         std::fs::create_dir(&nodes).unwrap();
-        node_folders(&nodes, "node1", None).unwrap();
+        node_folders(&nodes, "node1", None, None).unwrap();
         for (rel, want) in [
             ("run", 0o755),
             ("run/netns", 0o755),

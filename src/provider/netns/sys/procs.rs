@@ -184,6 +184,7 @@ pub fn spawn_daemon(
     netns: &str,
     node: Option<&NodeSetup>,
     log: &Path,
+    log_owner: Option<(u32, u32)>,
 ) -> Result<(i32, u64)> {
     use std::io::Read;
     use std::os::unix::process::CommandExt;
@@ -195,6 +196,11 @@ pub fn spawn_daemon(
             .map_err(|e| {
                 LabError::io(format!("opening {} (made by the pod?)", log.display()), e)
             })?;
+    // The log is the daemon's own output: its owner's (a pod's root).
+    if let Some((uid, gid)) = log_owner {
+        std::os::unix::fs::fchown(&out, Some(uid), Some(gid))
+            .map_err(|e| LabError::io(format!("giving {} to the pod", log.display()), e))?;
+    }
     let err = out
         .try_clone()
         .map_err(|e| LabError::io("duplicating a file", e))?;
@@ -257,6 +263,8 @@ pub struct Daemon {
     pub netns: String,
     pub node: Option<NodeSetup>,
     pub log: std::path::PathBuf,
+    /// Who owns the log on the host (a pod's root: see `ids`).
+    pub log_owner: Option<(u32, u32)>,
 }
 
 /// How many daemons start at once: each start waits mostly on the kernel
@@ -280,7 +288,7 @@ pub fn spawn_daemons(daemons: &[Daemon]) -> Vec<Started> {
                     let Some(d) = daemons.get(i) else { break };
                     let mut cmd = Command::new(&d.program);
                     cmd.args(&d.args);
-                    let r = spawn_daemon(cmd, &d.netns, d.node.as_ref(), &d.log);
+                    let r = spawn_daemon(cmd, &d.netns, d.node.as_ref(), &d.log, d.log_owner);
                     results.lock().expect("no panic holds it")[i] = Some(r);
                 }
             });

@@ -8,33 +8,32 @@
 //! *their* owner; with the host's user namespace owning them and the node's
 //! root in its own, it has not.
 //!
-//! A pod's network namespace is owned by one of its own too: the user
-//! namespace made here is owned by uid 0 of the host's, and the kernel gives
-//! that uid every capability in it, whatever its capability sets; so a pod's
-//! root left in the host's user namespace would have `CAP_NET_ADMIN` over
+//! A pod's network namespace is owned by one of its own too: a pod's root
+//! left in the host's user namespace would keep the host root's reach over
 //! its node's network (by the id of its veth's peer) even without the
-//! capability.
+//! capability. Each user namespace made here is owned by a host uid of the
+//! lab's range (no host account has one, see `ids`): the kernel charges
+//! what runs inside to the owner too (inotify, message queues).
 //!
 //! A user namespace can only be made by a process that is alone in its
 //! address space's thread group (`unshare(CLONE_NEWUSER)` refuses a
 //! multi-threaded one), so a child is cloned with `CLONE_NEWUSER |
 //! CLONE_NEWNET`: it shares lab's memory (`CLONE_VM`: nothing of a large
 //! heap is copied) and runs on a small stack of its own, where it only
-//! blocks every signal and pauses. The thread that cloned it writes its
-//! identity maps (every uid and gid maps to itself: the node's files and
-//! users are the host's numbers, as before), bind-mounts its network
-//! namespace on `/run/netns/NAME` (the network namespace keeps its user
-//! namespace alive) and kills it.
+//! blocks every signal and pauses. The thread that cloned it (acting as the
+//! namespace's owner for that one call) writes its maps (the node's uids
+//! and gids 0..65535 to the lab's range on the host: see `ids`),
+//! bind-mounts its network namespace on `/run/netns/NAME` (the network
+//! namespace keeps its user namespace alive) and kills it.
 
 use std::ffi::c_void;
 use std::fs::File;
 use std::path::Path;
 
+use super::super::ids::Ids;
+
 /// `NS_GET_USERNS` of `ioctl_ns(2)`: the user namespace owning a namespace.
 pub const NS_GET_USERNS: libc::c_ulong = 0xb701;
-
-/// Every uid (gid) to itself: what `/proc/self/uid_map` of the host says.
-pub const IDENTITY_MAP: &str = "0 0 4294967295\n";
 
 /// The cloned child's stack: it makes a few system calls and no call deeper.
 const STACK_BYTES: usize = 16 * 1024;
@@ -224,15 +223,83 @@ pub fn doctor_line(made: &std::io::Result<()>) -> String {
     }
 }
 
-/// Make a network namespace owned by a new user namespace (identity maps)
-/// and bind-mount it on `path` (an existing empty file); returns it open.
-pub fn new_owned_netns(path: &Path) -> std::result::Result<File, String> {
+/// This thread's effective uid set to `uid` with its capabilities kept
+/// (`SECBIT_NO_SETUID_FIXUP`), for the one `clone` that makes a user
+/// namespace (its owner is the caller's effective uid); put back when
+/// dropped. Credentials are a thread's own: raw system calls change this
+/// thread's alone (libc's wrappers would change every thread's).
+struct ActingAs {
+    bits: libc::c_long,
+}
+
+impl ActingAs {
+    fn uid(uid: u32) -> std::io::Result<ActingAs> {
+        const SECBIT_NO_SETUID_FIXUP: libc::c_long = 1 << 2;
+        // SAFETY: prctl and setresuid on this thread's credentials.
+        unsafe {
+            let bits = libc::syscall(libc::SYS_prctl, libc::PR_GET_SECUREBITS);
+            if bits < 0
+                || libc::syscall(
+                    libc::SYS_prctl,
+                    libc::PR_SET_SECUREBITS,
+                    bits | SECBIT_NO_SETUID_FIXUP,
+                ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            let back = ActingAs { bits };
+            if libc::syscall(libc::SYS_setresuid, -1i32, uid, -1i32) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(back)
+        }
+    }
+}
+
+impl Drop for ActingAs {
+    fn drop(&mut self) {
+        // SAFETY: as above; the capabilities were kept, so these succeed.
+        let ok = unsafe {
+            libc::syscall(libc::SYS_setresuid, -1i32, 0u32, -1i32) == 0
+                && libc::syscall(libc::SYS_prctl, libc::PR_SET_SECUREBITS, self.bits) == 0
+        };
+        if !ok {
+            // A thread of lab's left acting as another uid must not go on.
+            std::process::abort();
+        }
+    }
+}
+
+/// Make a network namespace owned by a new user namespace and bind-mount
+/// it on `path` (an existing empty file); returns it open. The user
+/// namespace maps uids and gids 0..65535 to the lab's range and is owned
+/// by a uid of the range of its own ([`Ids::owner`] of the path's name):
+/// see `ids`.
+pub fn new_owned_netns(path: &Path, ids: Ids) -> std::result::Result<File, String> {
     use nix::mount::{MsFlags, mount};
-    let holder = Holder::clone(libc::CLONE_NEWUSER | libc::CLONE_NEWNET)
-        .map_err(|e| format!("a new user and network namespace: {e}"))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let owner = ids.owner(&name);
+    // The owner has every capability in the namespace: a host account of
+    // that uid (a directory's, which no file of the host lists) would be
+    // root in the node.
+    if let Ok(Some(u)) = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(owner)) {
+        return Err(format!(
+            "the host account {} has uid {owner}, which would own the namespace: a lab's range must be no account's; destroy the lab and bring it up again (another range is chosen)",
+            u.name
+        ));
+    }
+    let holder = {
+        let _as =
+            ActingAs::uid(owner).map_err(|e| format!("acting as the namespace's owner: {e}"))?;
+        Holder::clone(libc::CLONE_NEWUSER | libc::CLONE_NEWNET)
+    }
+    .map_err(|e| format!("a new user and network namespace: {e}"))?;
     let proc_ = Path::new("/proc").join(holder.pid.to_string());
     for map in ["uid_map", "gid_map"] {
-        std::fs::write(proc_.join(map), IDENTITY_MAP)
+        std::fs::write(proc_.join(map), ids.map())
             .map_err(|e| format!("writing {map} of a new user namespace: {e}"))?;
     }
     let net = proc_.join("ns/net");
