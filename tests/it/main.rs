@@ -34,6 +34,7 @@ mod probe15;
 mod probe16;
 mod probe17;
 mod probe18;
+mod probe19;
 mod probe5;
 mod probe6;
 mod probe7;
