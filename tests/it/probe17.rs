@@ -21,7 +21,7 @@ use crate::harness::require_root;
 /// FAILS on main at 4b7d941: blocks 19, 31, 51, 72 and 79 are `match` (exit
 /// 0); only 79 is true.
 #[test]
-#[ignore = "open (issue 21): unlisted programs read as output, hand-ended pings' lost echoes and grep-filtered ping facts are never compared (seventeenth probe, findings 1-3)"]
+
 fn a_false_block_of_these_forms_is_never_a_match() {
     require_root();
     let (stdout, v) = crate::book::chapter4_with("p17", "book/probe17-false-greens.md");
@@ -40,7 +40,7 @@ fn a_false_block_of_these_forms_is_never_a_match() {
 /// counts them: a false claim there leaves the chapter green. FAILS on main
 /// at 4b7d941: the report has no block at line 43 nor at 60.
 #[test]
-#[ignore = "open (issue 21): a fenced block in a list item or a block quote is no block of the report (seventeenth probe, finding 4)"]
+
 fn a_block_in_a_list_item_or_a_quote_is_in_the_report() {
     require_root();
     let (stdout, v) = crate::book::chapter4_with("p17", "book/probe17-false-greens.md");
@@ -58,7 +58,7 @@ fn a_block_in_a_list_item_or_a_quote_is_in_the_report() {
 /// `lab nightly --fail-on any` (by hand): a drift nobody explained is green.
 /// FAILS on main at 4b7d941: the second run exits 0.
 #[test]
-#[ignore = "open (issue 21): a blessed drift whose reason is still TODO counts as known drift, exit 0 (seventeenth probe, finding 5)"]
+
 fn a_drift_blessed_without_a_reason_is_not_green() {
     require_root();
     let name = crate::harness::unique_name("p17");
