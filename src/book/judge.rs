@@ -305,8 +305,9 @@ mod tests {
         assert!(r.stale.is_empty());
         let text = crate::book::report::terminal(&r);
         assert!(
-            text.contains("blessed in c.drift.yaml (the entry of line 101) with its reason still the TODO")
-                && text.contains("; 1 blessed without a reason (drift)"),
+            text.contains(
+                "blessed in c.drift.yaml (the entry of line 101) with its reason still the TODO"
+            ) && text.contains("; 1 blessed without a reason (drift)"),
             "{text}"
         );
         assert_eq!(blessed(&r, &k).drift[0].reason, TODO);

@@ -210,6 +210,55 @@ fn received(lower: &str) -> Option<u32> {
     n.trim().parse().ok()
 }
 
+/// How many echoes a ping's output shows were sent: its statistics'
+/// `N packets transmitted`, else the highest echo number it shows (a
+/// reply's, an ICMP error's, a BSD timeout's; BSD counts from 0), else
+/// its replies. A ping the book ended by hand is sent as many by the lab,
+/// so the echoes the book shows lost are sent too (counted by its replies
+/// alone, they never were: the seventeenth probe of issue 21).
+pub fn echoes_sent(lines: &[String]) -> usize {
+    let mut transmitted: Option<usize> = None;
+    let (mut highest, mut from_zero) = (None::<usize>, false);
+    for l in lines {
+        let t = squash(l).to_lowercase();
+        if let Some((n, _)) = t.split_once(" packets transmitted") {
+            transmitted = transmitted.or(n.trim().rsplit(' ').next().and_then(|n| n.parse().ok()));
+        }
+        from_zero |= t.starts_with("request timeout for icmp_seq")
+            || (t.starts_with("ping ") && t.contains("data bytes"));
+        let words: Vec<&str> = t.split_whitespace().collect();
+        for (i, w) in words.iter().enumerate() {
+            let said = ["icmp_seq=", "icmp_req=", "seq="]
+                .iter()
+                .find_map(|p| w.strip_prefix(p))
+                .or_else(|| {
+                    (*w == "icmp_seq")
+                        .then(|| words.get(i + 1).copied())
+                        .flatten()
+                });
+            if let Some(n) = said.and_then(|n| n.trim_end_matches(',').parse::<usize>().ok()) {
+                from_zero |= n == 0;
+                highest = highest.max(Some(n));
+            }
+        }
+    }
+    let numbered = highest.map(|h| h + usize::from(from_zero));
+    transmitted
+        .or(numbered)
+        .unwrap_or(0)
+        .max(replies(lines).len())
+}
+
+/// The statistics' counts, `N packets transmitted, M received`: (N, M).
+fn counts(lines: &[String]) -> Option<(u32, u32)> {
+    lines.iter().find_map(|l| {
+        let lower = squash(l).to_lowercase();
+        let (n, _) = lower.split_once(" packets transmitted")?;
+        let n = n.trim().rsplit(' ').next()?.parse().ok()?;
+        Some((n, received(&lower)?))
+    })
+}
+
 /// One echo reply: its icmp_seq, who answered, its TTL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reply {
@@ -282,6 +331,28 @@ pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
         return d;
     }
     let mut d = Vec::new();
+    // Both show replies: the ICMP errors and the statistics the book
+    // shows are claims too (one reply, then `Destination Host
+    // Unreachable` twice, matched a lab whose every echo was answered).
+    let (bf, lf) = (ping_facts(book), ping_facts(lab));
+    if bf.error.is_some() && bf.error != lf.error {
+        d.push(format!(
+            "ping: the book shows an ICMP error ({}); the lab shows {}",
+            bf.error.as_deref().unwrap_or_default(),
+            lf.error.as_deref().unwrap_or("none")
+        ));
+    }
+    if let Some((bt, br)) = counts(book) {
+        match counts(lab) {
+            Some((lt, lr)) if (lt, lr) == (bt, br) => {}
+            Some((lt, lr)) => d.push(format!(
+                "ping: the book counts {br} received of {bt} transmitted; the lab {lr} of {lt}"
+            )),
+            None => d.push(format!(
+                "ping: the book counts {br} received of {bt} transmitted; the lab shows no statistics"
+            )),
+        }
+    }
     if b.len() != l.len() {
         d.push(format!(
             "ping: the book shows {} replies; the lab shows {}",

@@ -147,7 +147,10 @@ fn an_entry_whose_command_changed_is_stale_and_bless_drops_it() {
         &["--known", &k, "--bless"],
     );
     assert_eq!(code, 1, "{stdout}");
-    assert!(stdout.contains("; 1 blessed without a reason (drift)"), "{stdout}");
+    assert!(
+        stdout.contains("; 1 blessed without a reason (drift)"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains(&format!(
             "stale known drift dropped from {k} by --bless:\n1 entry"

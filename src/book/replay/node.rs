@@ -64,13 +64,16 @@ fn pings_own(line: &str) -> bool {
         .any(|w| t.contains(w))
 }
 
-/// How many replies of a ping never ended by the book the lab sends: as
-/// many as the book shows (at least one), and never more than a counted
-/// ping may ask ([`crate::book::recognize::MAX_PING_COUNT`]), so that it
-/// ends inside the replay's deadline; a book that shows more replies than
-/// that drifts by the ones the lab did not send, it is never cut to match.
+/// How many echoes of a ping never ended by the book the lab sends: as
+/// many as the book shows sent ([`compare::echoes_sent`]: its statistics'
+/// transmitted, its highest echo number, its replies; at least one), and
+/// never more than a counted ping may ask
+/// ([`crate::book::recognize::MAX_PING_COUNT`]), so that it ends inside
+/// the replay's deadline; a book that shows more than that drifts by the
+/// ones the lab did not send, it is never cut to match.
 fn count_for(book: &[String]) -> u32 {
-    (compare::replies(book).len() as u32).clamp(1, crate::book::recognize::MAX_PING_COUNT)
+    (compare::echoes_sent(book).min(u32::MAX as usize) as u32)
+        .clamp(1, crate::book::recognize::MAX_PING_COUNT)
 }
 
 impl Replayer<'_> {
@@ -97,7 +100,7 @@ impl Replayer<'_> {
                 let n = count.unwrap_or_else(|| count_for(&r.book));
                 if count.is_none() {
                     why.push(format!(
-                        "the book's ping runs until Ctrl-C; lab sends -c {n} (the replies the book shows)"
+                        "the book's ping runs until Ctrl-C; lab sends -c {n} (the echoes the book shows sent)"
                     ));
                 }
                 let (wait, waited) = match no_reply {
@@ -521,5 +524,37 @@ mod count_tests {
         assert_eq!(count_for(&shown(3)), 3);
         assert_eq!(count_for(&shown(MAX_PING_COUNT as usize)), MAX_PING_COUNT);
         assert_eq!(count_for(&shown(500)), MAX_PING_COUNT);
+    }
+
+    fn lines(l: &[&str]) -> Vec<String> {
+        l.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// The echoes the book shows lost are sent too: its statistics'
+    /// transmitted, else its highest echo number (an ICMP error's, a BSD
+    /// timeout's, BSD counting from 0). Counted by replies, one was sent.
+    #[test]
+    fn a_ping_the_book_ended_by_hand_sends_the_echoes_it_shows_lost() {
+        let reply = "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms";
+        let stats = lines(&[
+            reply,
+            "^C",
+            "--- 10.244.1.2 ping statistics ---",
+            "5 packets transmitted, 1 received, 80% packet loss, time 4004ms",
+        ]);
+        assert_eq!(count_for(&stats), 5);
+        let errors = lines(&[
+            reply,
+            "From 10.244.1.1 icmp_seq=2 Destination Host Unreachable",
+            "From 10.244.1.1 icmp_seq=3 Destination Host Unreachable",
+        ]);
+        assert_eq!(count_for(&errors), 3);
+        let bsd = lines(&[
+            "PING 10.244.3.4 (10.244.3.4): 48 data bytes",
+            "56 bytes from 10.244.3.4: icmp_seq=0 ttl=62 time=0.947 ms",
+            "Request timeout for icmp_seq 1",
+        ]);
+        assert_eq!(count_for(&bsd), 2);
+        assert_eq!(count_for(&bsd[..2]), 1, "chapter 4's own BSD ping");
     }
 }
