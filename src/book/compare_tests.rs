@@ -440,3 +440,42 @@ fn a_ping_with_replies_compares_its_errors_and_its_statistics() {
     ]);
     assert!(ping_replies(&same, &same).is_empty());
 }
+
+/// A ping piped to grep: what the book's kept lines say came back is held
+/// against the lab's whole output (a reply grep dropped is a reply still),
+/// then the kept lines as the book shows them.
+#[test]
+fn a_grepped_ping_is_judged_on_its_whole_output() {
+    let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let answered = v(&[
+        "PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.",
+        "64 bytes from 10.244.3.3: icmp_seq=1 ttl=63 time=0.403 ms",
+        "",
+        "--- 10.244.3.3 ping statistics ---",
+        "1 packets transmitted, 1 received, 0% packet loss, time 0ms",
+    ]);
+    let total_loss = v(&["1 packets transmitted, 0 received, 100% packet loss, time 0ms"]);
+    let kept = grep_keeps(&answered, "100%", false);
+    assert!(kept.is_empty());
+    let d = grepped_ping(&total_loss, &answered, &kept);
+    assert_eq!(
+        d[0],
+        "ping: the book's grep shows no reply and no ICMP error; the lab's ping (its whole output) shows a reply with ttl 63"
+    );
+    let unreachable = v(&["From 10.244.1.1 icmp_seq=1 Destination Host Unreachable"]);
+    let d = grepped_ping(
+        &unreachable,
+        &answered,
+        &grep_keeps(&answered, "Unreachable", false),
+    );
+    assert!(d[0].ends_with("shows a reply with ttl 63"), "{d:?}");
+    // The same facts on both sides, the same kept lines: a match.
+    let ttl = grep_keeps(&answered, "TTL", true);
+    assert_eq!(ttl.len(), 1);
+    assert!(grepped_ping(&ttl, &answered, &ttl).is_empty());
+    assert_eq!(grep_keeps(&answered, "^1.packets", false).len(), 1);
+    assert!(grep_keeps(&answered, "^packets", false).is_empty());
+    // A line the book shows that grep keeps none of in the lab.
+    let header = v(&["PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data."]);
+    assert_eq!(grepped_ping(&header, &answered, &[]).len(), 1);
+}

@@ -2,7 +2,8 @@
 //! who answered, the TTL), the ICMP error and who sent it, the count its
 //! statistics give, the address its header names; and the differences
 //! between the book's ping and the lab's ([`super::compare`] re-exports
-//! them: one place for what output means).
+//! them: one place for what output means), a ping piped to grep included
+//! (its facts read from the lab's whole output, never from what grep left).
 
 use super::compare::squash;
 
@@ -391,4 +392,83 @@ pub fn ping(book: &PingFacts, lab: &PingFacts) -> Vec<String> {
     } else {
         Vec::new()
     }
+}
+
+/// The lines `grep PATTERN` (`-i`: `ignore_case`) keeps of `lines`. The
+/// pattern is one word recognition let through (no quote, bracket, star,
+/// backslash nor `$`): its `.` is any character and a leading `^` anchors
+/// it, as grep reads them; every other character is itself.
+pub fn grep_keeps(lines: &[String], pattern: &str, ignore_case: bool) -> Vec<String> {
+    let (anchor, rest) = match pattern.strip_prefix('^') {
+        Some(rest) => ("^", rest),
+        None => ("", pattern),
+    };
+    let body = regex::escape(rest).replace("\\.", ".");
+    let flags = if ignore_case { "(?i)" } else { "" };
+    match regex::Regex::new(&format!("{flags}{anchor}{body}")) {
+        Ok(re) => lines.iter().filter(|l| re.is_match(l)).cloned().collect(),
+        // An escaped word is a valid pattern; were it not, grep's
+        // literal reading is the nearest.
+        Err(_) => lines
+            .iter()
+            .filter(|l| l.contains(pattern))
+            .cloned()
+            .collect(),
+    }
+}
+
+/// Whether a line of ping's says something of what came back: a reply, an
+/// ICMP error, a timeout, its statistics, its own `ping: ...` error.
+fn tells_what_came(line: &str) -> bool {
+    let t = squash(line);
+    let lower = t.trim().to_lowercase();
+    bytes_from(t.trim()).is_some()
+        || from_error(t.trim()).is_some()
+        || lower.starts_with("request timeout")
+        || lower.starts_with("ping: ")
+        || lower.contains("packets transmitted")
+}
+
+/// A ping piped to grep: the book shows the lines its grep kept, the lab
+/// ran the ping alone (`full`) and kept the same (`kept`). What the book's
+/// lines say came back (a reply, an error, the statistics' counts) is held
+/// against the lab's whole output: read from what grep left, a reply the
+/// grep dropped was "no reply" (`| grep 100%` matched a lab that got one:
+/// the seventeenth probe of issue 21). Then the kept lines are compared as
+/// the book shows them.
+pub fn grepped_ping(book: &[String], full: &[String], kept: &[String]) -> Vec<String> {
+    let shown: Vec<&String> = book.iter().filter(|l| !l.trim().is_empty()).collect();
+    let mut d = Vec::new();
+    if shown.iter().any(|l| tells_what_came(l)) {
+        let (bf, lf) = (ping_facts(book), ping_facts(full));
+        let differs = bf.reply != lf.reply
+            || (bf.reply && bf.ttl.is_some() && bf.ttl != lf.ttl)
+            || (bf.error.is_some() && bf.error != lf.error);
+        if differs {
+            d.push(format!(
+                "ping: the book's grep shows {bf}; the lab's ping (its whole output) shows {lf}"
+            ));
+        }
+        if let Some((bt, br)) = counts(book) {
+            match counts(full) {
+                Some(l) if l == (bt, br) => {}
+                Some((lt, lr)) => d.push(format!(
+                    "ping: the book counts {br} received of {bt} transmitted; the lab {lr} of {lt}"
+                )),
+                None => d.push(format!(
+                    "ping: the book counts {br} received of {bt} transmitted; the lab's ping shows no statistics"
+                )),
+            }
+        }
+        if d.is_empty() && !replies(book).is_empty() {
+            d.extend(ping_replies(book, kept));
+        }
+    }
+    if !shown.is_empty() && kept.iter().all(|l| l.trim().is_empty()) && d.is_empty() {
+        d.push(format!(
+            "grep keeps none of the lab's ping lines (the lab's ping shows {})",
+            ping_facts(full)
+        ));
+    }
+    d
 }

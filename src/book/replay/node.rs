@@ -172,13 +172,17 @@ impl Replayer<'_> {
             } => {
                 let (inner_line, inner_why) = self.typed(inner, p, r, pods, no_reply);
                 why.extend(inner_why);
-                let bound = self
-                    .binding
-                    .text(pattern, epoch, self.lab, pods, &mut r.bindings);
+                let bound = self.grep_pattern(c, epoch, pods, r).unwrap_or_default();
                 if bound != *pattern {
                     why.push(format!(
                         "the book greps for {pattern}, its own address; lab greps for the lab's {bound}"
                     ));
+                }
+                if let Cmd::Ping { .. } = inner.as_ref() {
+                    why.push(format!(
+                        "the ping runs without `| grep {bound}`: what came back is read from its whole output, then the lines grep keeps are compared with the book's"
+                    ));
+                    return (inner_line, why);
                 }
                 format!(
                     "{inner_line} | grep {}{}",
@@ -189,6 +193,24 @@ impl Replayer<'_> {
             _ => String::new(),
         };
         (line, why)
+    }
+
+    /// A grep's pattern in the lab's words (the book's address bound to
+    /// the lab's), if `c` is a grep.
+    fn grep_pattern(
+        &self,
+        c: &Cmd,
+        epoch: usize,
+        pods: &[PodRef],
+        r: &mut CommandReport,
+    ) -> Option<String> {
+        let Cmd::Grep { pattern, .. } = c else {
+            return None;
+        };
+        Some(
+            self.binding
+                .text(pattern, epoch, self.lab, pods, &mut r.bindings),
+        )
     }
 
     /// A node-level command on `node`, or inside `pod`.
@@ -295,7 +317,19 @@ impl Replayer<'_> {
             Ok(o) => {
                 r.lab = output_lines(&o);
                 let remarked = !p.step.remarks_below.is_empty();
-                self.compare(c, o.code, r, (epoch, remarked), pods);
+                // A ping piped to grep ran alone: the book's lines are
+                // the ones grep keeps, its facts the whole output's.
+                let full = match c {
+                    Cmd::Grep {
+                        inner, ignore_case, ..
+                    } if matches!(inner.as_ref(), Cmd::Ping { .. }) => {
+                        let pattern = self.grep_pattern(c, epoch, pods, r).unwrap_or_default();
+                        let kept = compare::grep_keeps(&r.lab, &pattern, *ignore_case);
+                        Some(std::mem::replace(&mut r.lab, kept))
+                    }
+                    _ => None,
+                };
+                self.compare(c, o.code, r, (epoch, remarked), pods, full.as_deref());
             }
             Err(e) => fail(r, e.to_string()),
         }
@@ -376,7 +410,8 @@ impl Replayer<'_> {
         }
     }
 
-    /// Compare what a node-level command showed with what the book shows.
+    /// Compare what a node-level command showed with what the book shows
+    /// (`full_ping`: the whole output of a ping whose grep left `r.lab`).
     pub(super) fn compare(
         &self,
         c: &Cmd,
@@ -384,6 +419,7 @@ impl Replayer<'_> {
         r: &mut CommandReport,
         (epoch, remarked): (usize, bool),
         pods: &[PodRef],
+        full_ping: Option<&[String]>,
     ) {
         let mut book = self.book_in_lab(r, epoch, pods);
         if let Cmd::Curl(_) = c {
@@ -496,7 +532,10 @@ impl Replayer<'_> {
             return;
         }
         r.differences.extend(match inner {
-            Cmd::Ping { .. } => compare::ping_replies(&book, &r.lab),
+            Cmd::Ping { .. } => match full_ping {
+                Some(full) => compare::grepped_ping(&book, full, &r.lab),
+                None => compare::ping_replies(&book, &r.lab),
+            },
             Cmd::RouteN => compare::routes(&book, &r.lab),
             Cmd::IpRoute => compare::missing_routes(&book, &r.lab),
             _ => compare::missing_in_order(&book, &r.lab),

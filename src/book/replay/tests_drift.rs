@@ -240,7 +240,15 @@ async fn one_fact_changed_is_drift_at_the_block_where_it_stands() {
             69,
             "10.244.1.7",
         ),
-        (88, "icmp_seq=2", "icmp_seq=3", 81, "ping reply 2"),
+        // A book whose second reply is echo 3 shows three echoes sent:
+        // lab sends three (the fake node answers none of a `-c 3`).
+        (
+            88,
+            "icmp_seq=2",
+            "icmp_seq=3",
+            81,
+            "ping: the book shows a reply",
+        ),
         (88, "ttl=64", "ttl=65", 81, "ping reply 2"),
         (
             197,
@@ -297,9 +305,15 @@ async fn a_grepped_ping_runs_and_errors_are_never_a_match() {
                 ```bash\nvagrant ssh node1\ncat /run/flannel/subnet.env\nexit\n```\n";
     let r = on_netns(text).await;
     let ping = &r.blocks[0].commands[1];
+    // The ping runs alone: its facts are its whole output's, then the
+    // lines grep keeps are compared (the seventeenth probe).
     assert_eq!(
         ping.ran.as_deref(),
-        Some("timeout 3 ping -n -c 1 -i 0.01 -W 1 10.244.1.2 | grep ttl")
+        Some("timeout 3 ping -n -c 1 -i 0.01 -W 1 10.244.1.2")
+    );
+    assert!(
+        ping.why.iter().any(|w| w.contains("without `| grep ttl`")),
+        "{ping:?}"
     );
     assert_ne!(ping.verdict, Verdict::Error, "{ping:?}");
     for i in [1, 2] {
