@@ -6,9 +6,12 @@
 //! A book block may have no prompt marker, so a line is a command when it
 //! opens the block, when it carries a prompt (`$ `, `user@host:~$ `,
 //! `[root@host ~]# `, `# ` before a program), or when its first word is a
-//! program (`kubectl`, `vagrant`, `ping`, `rm`...): an unknown command is
-//! still a command, so it can be reported as not understood rather than
-//! mistaken for output. Everything else is the output of the command above it.
+//! program (`kubectl`, `vagrant`, `ping`, `rm`...), or, in a block without
+//! prompts, when it has a command's shape where the output above cannot
+//! hold it (`sysctl ...` after a ping's lines or a blank line): an unknown
+//! command is still a command, so it can be reported as not understood
+//! rather than mistaken for output. Everything else is the output of the
+//! command above it.
 //!
 //! Input that is not a readable chapter is refused here, before anything is
 //! made: a missing or unreadable file, non-UTF-8 or binary bytes, CRLF line
