@@ -37,6 +37,17 @@ pub fn unwritten(reason: &str) -> bool {
     normalize(reason) == TODO
 }
 
+/// How many differences of a judged report met an entry whose reason is
+/// still [`TODO`].
+pub fn unwritten_in(r: &crate::book::BookReport) -> usize {
+    let known = r
+        .blocks
+        .iter()
+        .flat_map(|b| &b.commands)
+        .flat_map(|c| &c.known);
+    known.filter(|k| unwritten(k)).count()
+}
+
 /// The version `--bless` writes.
 pub const VERSION: u32 = 2;
 

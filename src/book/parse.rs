@@ -187,8 +187,33 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     // reader never sees is no block (CommonMark reads no fence there; a
     // hidden block ran and was counted).
     let mut in_comment = false;
-    for (i, line) in text.lines().enumerate() {
+    // Block quotes and list items around the line: a block inside one is a
+    // block ([`containers`]); `fence_at`: the depth and indentation of the
+    // open fence's line.
+    let mut containers = containers::Containers::default();
+    let mut fence_at = (0, 0);
+    for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
+        let inside = containers.enter(raw, open.is_some() || in_comment);
+        if inside.depth < fence_at.0
+            && let Some((start, fence, lang, _, body)) = &mut open
+        {
+            // The container that held the fence closed: so does the fence.
+            blocks.push(Block {
+                line: *start,
+                fence: std::mem::take(fence),
+                lang: std::mem::take(lang),
+                body: std::mem::take(body),
+                end: n - 1,
+            });
+            open = None;
+            indented.after_fence();
+        }
+        if inside.changed && open.is_none() {
+            indented.close(&mut blocks);
+            indented.after_fence();
+        }
+        let line = inside.content;
         let trimmed = line.trim_start_matches(' ');
         let indent = line.len() - trimmed.len();
         if open.is_none() && (in_comment || (indent <= 3 && trimmed.starts_with("<!--"))) {
@@ -216,7 +241,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                     indented.close(&mut blocks);
                     let lang = info.split_whitespace().next().unwrap_or("").to_lowercase();
                     let len = fence_len as isize * if fence_char == Some('~') { -1 } else { 1 };
-                    open = Some((n, line.to_string(), lang, len, Vec::new()));
+                    open = Some((n, raw.to_string(), lang, len, Vec::new()));
+                    fence_at = (inside.depth, indent);
                 } else {
                     indented.line(n, line, &mut blocks);
                 }
@@ -235,7 +261,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                     open = None;
                     indented.after_fence();
                 } else {
-                    body.push((n, line.to_string()));
+                    // The fence's own indentation is not the code's.
+                    body.push((n, line[indent.min(fence_at.1)..].to_string()));
                 }
             }
         }
@@ -348,6 +375,9 @@ impl Indented {
         self.may_open = false;
     }
 }
+
+#[path = "parse_containers.rs"]
+mod containers;
 
 #[path = "parse_lines.rs"]
 mod lines;

@@ -305,3 +305,40 @@ fn an_unlisted_program_in_an_unprompted_block_is_a_command() {
         ["sysctl net.ipv4.ip_forward"]
     );
 }
+
+/// A fenced block in a list item (indented as the item's content) or in a
+/// block quote, nested or not, and an indented block in an item, are
+/// blocks, at their chapter lines, their bodies without the containers'
+/// markers (read as prose, they were never replayed: the seventeenth probe
+/// of issue 21). A fence left open in a quote ends with the quote.
+#[test]
+fn blocks_in_list_items_and_quotes_are_blocks() {
+    let text = "1. A step:\n\n    ```console\n    $ ping -c 1 10.0.0.1\n    64 bytes\n    ```\n\n> ```bash\n> route -n\n> ```\n\n- item\n  > ```\n  > ip route\n  > ```\n\n* item\n\n      ping 10.0.0.2\n\n> ```\n> ls\n\nafter\n";
+    let c = p(text).unwrap();
+    let got: Vec<(usize, usize, &str, Vec<&str>)> = c
+        .blocks
+        .iter()
+        .map(|b| {
+            (
+                b.line,
+                b.end,
+                b.lang.as_str(),
+                b.body.iter().map(|(_, l)| l.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (3, 6, "console", vec!["$ ping -c 1 10.0.0.1", "64 bytes"]),
+            (8, 10, "bash", vec!["route -n"]),
+            (13, 15, "", vec!["ip route"]),
+            (19, 19, "", vec!["ping 10.0.0.2"]),
+            (21, 22, "", vec!["ls"]),
+        ]
+    );
+    assert_eq!(c.blocks[0].body[0].0, 4);
+    assert_eq!(c.blocks[0].fence, "    ```console");
+    // A top-level fence left open is still refused.
+    assert!(p("- x\n\n```\nls\n").is_err());
+}

@@ -82,13 +82,7 @@ pub fn terminal(r: &BookReport) -> String {
         (n, false) => format!("; {n} stale known-drift entries"),
         (n, true) => format!("; {n} stale dropped"),
     };
-    let unwritten = r
-        .blocks
-        .iter()
-        .flat_map(|b| &b.commands)
-        .flat_map(|c| &c.known)
-        .filter(|k| super::known::unwritten(k))
-        .count();
+    let unwritten = super::known::unwritten_in(r);
     let stale = match unwritten {
         0 => stale,
         n => format!("{stale}; {n} blessed without a reason (drift)"),
