@@ -1,6 +1,6 @@
 //! The seventeenth probe's findings (docs/security-probe.md, "seventeenth
-//! probe", report only): false greens of `lab book` on main at 4b7d941,
-//! each test seen failing there and ignored as open.
+//! probe"): false greens of `lab book` on main at 4b7d941, each test seen
+//! failing there, and passing since fix17 ("### Since (fix17)").
 
 use crate::harness::require_root;
 
@@ -18,8 +18,8 @@ use crate::harness::require_root;
 ///   the lab's ping got a reply, but its facts are read from the grep's
 ///   output, which is empty, so "no reply" matches.
 ///
-/// FAILS on main at 4b7d941: blocks 19, 31, 51, 72 and 79 are `match` (exit
-/// 0); only 79 is true.
+/// Failed on main at 4b7d941: blocks 19, 31, 51, 72 and 79 were `match`
+/// (exit 0); only 79 is true.
 #[test]
 
 fn a_false_block_of_these_forms_is_never_a_match() {
@@ -37,8 +37,8 @@ fn a_false_block_of_these_forms_is_never_a_match() {
 /// A fenced block inside a list item (indented four spaces, as
 /// Python-Markdown requires and CommonMark allows) and one inside a block
 /// quote are shown to a reader as code, but `lab book` neither replays nor
-/// counts them: a false claim there leaves the chapter green. FAILS on main
-/// at 4b7d941: the report has no block at line 43 nor at 60.
+/// counts them: a false claim there leaves the chapter green. Failed on main
+/// at 4b7d941: the report had no block at line 43 nor at 60.
 #[test]
 
 fn a_block_in_a_list_item_or_a_quote_is_in_the_report() {
@@ -56,7 +56,7 @@ fn a_block_in_a_list_item_or_a_quote_is_in_the_report() {
 /// `lab book --bless` writes every drift with `reason: TODO: …`; the next
 /// `lab book` counts them known drift and exits 0, as do `lab test` and
 /// `lab nightly --fail-on any` (by hand): a drift nobody explained is green.
-/// FAILS on main at 4b7d941: the second run exits 0.
+/// Failed on main at 4b7d941: the second run exited 0.
 #[test]
 
 fn a_drift_blessed_without_a_reason_is_not_green() {
