@@ -318,6 +318,7 @@ mod tests {
         let mut r = chapter(100);
         let mut k = blessed(&r, &KnownFile::default());
         k.drift[0].reason = "the ICMP error differs".into();
+        k.drift[1].reason = "no Docker".into();
         r.blocks[0].commands[0].command = "ping -c 1 10.244.3.3".into();
         judge(&mut r, &k);
         assert_eq!(verdicts(&r), ["drift", "match", "known_drift"]);
