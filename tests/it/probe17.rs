@@ -21,7 +21,6 @@ use crate::harness::require_root;
 /// Failed on main at 4b7d941: blocks 19, 31, 51, 72 and 79 were `match`
 /// (exit 0); only 79 is true.
 #[test]
-
 fn a_false_block_of_these_forms_is_never_a_match() {
     require_root();
     let (stdout, v) = crate::book::chapter4_with("p17", "book/probe17-false-greens.md");
@@ -40,7 +39,6 @@ fn a_false_block_of_these_forms_is_never_a_match() {
 /// counts them: a false claim there leaves the chapter green. Failed on main
 /// at 4b7d941: the report had no block at line 43 nor at 60.
 #[test]
-
 fn a_block_in_a_list_item_or_a_quote_is_in_the_report() {
     require_root();
     let (stdout, v) = crate::book::chapter4_with("p17", "book/probe17-false-greens.md");
@@ -58,7 +56,6 @@ fn a_block_in_a_list_item_or_a_quote_is_in_the_report() {
 /// `lab nightly --fail-on any` (by hand): a drift nobody explained is green.
 /// Failed on main at 4b7d941: the second run exited 0.
 #[test]
-
 fn a_drift_blessed_without_a_reason_is_not_green() {
     require_root();
     let name = crate::harness::unique_name("p17");

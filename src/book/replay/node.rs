@@ -178,10 +178,16 @@ impl Replayer<'_> {
                         "the book greps for {pattern}, its own address; lab greps for the lab's {bound}"
                     ));
                 }
-                if let Cmd::Ping { .. } = inner.as_ref() {
-                    why.push(format!(
+                match inner.as_ref() {
+                    Cmd::Ping { .. } => why.push(format!(
                         "the ping runs without `| grep {bound}`: what came back is read from its whole output, then the lines grep keeps are compared with the book's"
-                    ));
+                    )),
+                    Cmd::Tcpdump { .. } => why.push(format!(
+                        "the capture runs as lab runs one (bounded), without `| grep {bound}`; then the lines grep keeps are compared with the book's"
+                    )),
+                    _ => {}
+                }
+                if matches!(inner.as_ref(), Cmd::Ping { .. } | Cmd::Tcpdump { .. }) {
                     return (inner_line, why);
                 }
                 format!(
@@ -269,7 +275,16 @@ impl Replayer<'_> {
         };
         let (typed, mut why) = self.typed(c, p, r, pods, no_reply.as_ref());
         let sudo = p.step.command.trim_start().starts_with("sudo ");
-        let line = match (c, &p.traffic) {
+        // A ping or a capture piped to grep runs alone (its grep is lab's).
+        let alone = match c {
+            Cmd::Grep { inner, .. }
+                if matches!(**inner, Cmd::Ping { .. } | Cmd::Tcpdump { .. }) =>
+            {
+                inner.as_ref()
+            }
+            c => c,
+        };
+        let line = match (alone, &p.traffic) {
             (Cmd::Tcpdump { .. }, Some((from, ip, at))) if from == node => {
                 let lab_ip = self.target_ip(*ip, epoch, pods, &mut r.bindings);
                 let wait = self.deadline(t, pods).await;
@@ -320,12 +335,11 @@ impl Replayer<'_> {
                 // A ping piped to grep ran alone: the book's lines are
                 // the ones grep keeps, its facts the whole output's.
                 let full = match c {
-                    Cmd::Grep {
-                        inner, ignore_case, ..
-                    } if matches!(inner.as_ref(), Cmd::Ping { .. }) => {
+                    Cmd::Grep { ignore_case, .. } if !std::ptr::eq(alone, c) => {
                         let pattern = self.grep_pattern(c, epoch, pods, r).unwrap_or_default();
                         let kept = compare::grep_keeps(&r.lab, &pattern, *ignore_case);
                         Some(std::mem::replace(&mut r.lab, kept))
+                            .filter(|_| matches!(alone, Cmd::Ping { .. }))
                     }
                     _ => None,
                 };
@@ -438,6 +452,7 @@ impl Replayer<'_> {
             (_, Some(0)) => None,
             (Cmd::Ping { .. }, Some(1)) | (Cmd::Grep { .. }, Some(1)) => None,
             (Cmd::Tcpdump { .. }, Some(124)) => None,
+            (Cmd::Grep { inner, .. }, Some(124)) if matches!(**inner, Cmd::Tcpdump { .. }) => None,
             (_, Some(n)) => Some(format!("exit {n}")),
             (_, None) => Some("killed by a signal".to_string()),
         };
@@ -544,56 +559,5 @@ impl Replayer<'_> {
 }
 
 #[cfg(test)]
-mod count_tests {
-    use super::count_for;
-    use crate::book::recognize::MAX_PING_COUNT;
-
-    fn shown(n: usize) -> Vec<String> {
-        (1..=n)
-            .map(|i| format!("64 bytes from 10.244.1.2: icmp_seq={i} ttl=64 time=0.05 ms"))
-            .collect()
-    }
-
-    /// As many echoes as the book shows replies, at least one, and never
-    /// more than a counted ping may ask (a book showing 500 replies of a
-    /// ping it ended by hand would otherwise run past the deadline).
-    #[test]
-    fn a_ping_the_book_ended_by_hand_sends_what_it_shows_within_the_bound() {
-        assert_eq!(count_for(&[]), 1);
-        assert_eq!(count_for(&shown(3)), 3);
-        assert_eq!(count_for(&shown(MAX_PING_COUNT as usize)), MAX_PING_COUNT);
-        assert_eq!(count_for(&shown(500)), MAX_PING_COUNT);
-    }
-
-    fn lines(l: &[&str]) -> Vec<String> {
-        l.iter().map(|s| s.to_string()).collect()
-    }
-
-    /// The echoes the book shows lost are sent too: its statistics'
-    /// transmitted, else its highest echo number (an ICMP error's, a BSD
-    /// timeout's, BSD counting from 0). Counted by replies, one was sent.
-    #[test]
-    fn a_ping_the_book_ended_by_hand_sends_the_echoes_it_shows_lost() {
-        let reply = "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms";
-        let stats = lines(&[
-            reply,
-            "^C",
-            "--- 10.244.1.2 ping statistics ---",
-            "5 packets transmitted, 1 received, 80% packet loss, time 4004ms",
-        ]);
-        assert_eq!(count_for(&stats), 5);
-        let errors = lines(&[
-            reply,
-            "From 10.244.1.1 icmp_seq=2 Destination Host Unreachable",
-            "From 10.244.1.1 icmp_seq=3 Destination Host Unreachable",
-        ]);
-        assert_eq!(count_for(&errors), 3);
-        let bsd = lines(&[
-            "PING 10.244.3.4 (10.244.3.4): 48 data bytes",
-            "56 bytes from 10.244.3.4: icmp_seq=0 ttl=62 time=0.947 ms",
-            "Request timeout for icmp_seq 1",
-        ]);
-        assert_eq!(count_for(&bsd), 2);
-        assert_eq!(count_for(&bsd[..2]), 1, "chapter 4's own BSD ping");
-    }
-}
+#[path = "node_tests.rs"]
+mod count_tests;
