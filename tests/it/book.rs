@@ -264,7 +264,10 @@ fn bless_writes_the_drift_and_a_later_run_knows_it() {
         .map(|(l, s)| (*l, s.replace("known_drift", "drift")))
         .collect();
     assert_eq!(verdicts(&v), want, "{stdout}");
-    assert!(stdout.contains("blessed without a reason (drift)"), "{stdout}");
+    assert!(
+        stdout.contains("blessed without a reason (drift)"),
+        "{stdout}"
+    );
     let file = std::fs::read_to_string(&known).expect("--bless wrote the known-drift file");
     // Keyed by the command; `line` (the command's own) is a hint.
     assert!(file.contains("version: 2\n"), "{file}");
