@@ -391,3 +391,91 @@ fn a_pings_statistics_alone_count_its_replies() {
     let one = v("1 packets transmitted, 1 received, 0% packet loss, time 0ms");
     assert!(ping_replies(&one, &lab).is_empty());
 }
+
+/// Where both show a reply, the book's ICMP errors and its statistics are
+/// claims too: one reply then two `Destination Host Unreachable` does not
+/// match one reply and two echoes silently lost, nor `5 transmitted, 1
+/// received` five answered echoes (the seventeenth probe of issue 21).
+#[test]
+fn a_ping_with_replies_compares_its_errors_and_its_statistics() {
+    let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let reply = |n: u32| format!("64 bytes from 10.244.1.2: icmp_seq={n} ttl=64 time=0.054 ms");
+    let book = v(&[
+        &reply(1),
+        "From 10.244.1.1 icmp_seq=2 Destination Host Unreachable",
+        "From 10.244.1.1 icmp_seq=3 Destination Host Unreachable",
+    ]);
+    let lab = v(&[
+        &reply(1),
+        "",
+        "--- 10.244.1.2 ping statistics ---",
+        "3 packets transmitted, 1 received, 66.6667% packet loss, time 20ms",
+    ]);
+    let d = ping_replies(&book, &lab);
+    assert_eq!(
+        d,
+        [
+            "ping: the book shows an ICMP error (Destination Host Unreachable from 10.244.1.1); the lab shows none"
+        ]
+    );
+    let book = v(&[
+        &reply(1),
+        "^C",
+        "--- 10.244.1.2 ping statistics ---",
+        "5 packets transmitted, 1 received, 80% packet loss, time 4004ms",
+    ]);
+    let mut lab: Vec<String> = (1..=5).map(reply).collect();
+    lab.push("5 packets transmitted, 5 received, 0% packet loss, time 40ms".into());
+    let d = ping_replies(&book, &lab);
+    assert!(
+        d.contains(
+            &"ping: the book counts 1 received of 5 transmitted; the lab 5 of 5".to_string()
+        ),
+        "{d:?}"
+    );
+    // The same counts, and no error shown: nothing more to say.
+    let same = v(&[
+        &reply(1),
+        "1 packets transmitted, 1 received, 0% packet loss, time 0ms",
+    ]);
+    assert!(ping_replies(&same, &same).is_empty());
+}
+
+/// A ping piped to grep: what the book's kept lines say came back is held
+/// against the lab's whole output (a reply grep dropped is a reply still),
+/// then the kept lines as the book shows them.
+#[test]
+fn a_grepped_ping_is_judged_on_its_whole_output() {
+    let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let answered = v(&[
+        "PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.",
+        "64 bytes from 10.244.3.3: icmp_seq=1 ttl=63 time=0.403 ms",
+        "",
+        "--- 10.244.3.3 ping statistics ---",
+        "1 packets transmitted, 1 received, 0% packet loss, time 0ms",
+    ]);
+    let total_loss = v(&["1 packets transmitted, 0 received, 100% packet loss, time 0ms"]);
+    let kept = grep_keeps(&answered, "100%", false);
+    assert!(kept.is_empty());
+    let d = grepped_ping(&total_loss, &answered, &kept);
+    assert_eq!(
+        d[0],
+        "ping: the book's grep shows no reply and no ICMP error; the lab's ping (its whole output) shows a reply with ttl 63"
+    );
+    let unreachable = v(&["From 10.244.1.1 icmp_seq=1 Destination Host Unreachable"]);
+    let d = grepped_ping(
+        &unreachable,
+        &answered,
+        &grep_keeps(&answered, "Unreachable", false),
+    );
+    assert!(d[0].ends_with("shows a reply with ttl 63"), "{d:?}");
+    // The same facts on both sides, the same kept lines: a match.
+    let ttl = grep_keeps(&answered, "TTL", true);
+    assert_eq!(ttl.len(), 1);
+    assert!(grepped_ping(&ttl, &answered, &ttl).is_empty());
+    assert_eq!(grep_keeps(&answered, "^1.packets", false).len(), 1);
+    assert!(grep_keeps(&answered, "^packets", false).is_empty());
+    // A line the book shows that grep keeps none of in the lab.
+    let header = v(&["PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data."]);
+    assert_eq!(grepped_ping(&header, &answered, &[]).len(), 1);
+}

@@ -67,7 +67,10 @@ impl CommandReport {
     pub fn differences_known(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
         self.differences.iter().enumerate().map(|(i, d)| {
             let known = self.known.get(i).map(String::as_str);
-            (d.as_str(), known.filter(|k| !k.is_empty()))
+            (
+                d.as_str(),
+                known.filter(|k| !k.is_empty() && !crate::book::known::unwritten(k)),
+            )
         })
     }
 }

@@ -6,9 +6,12 @@
 //! A book block may have no prompt marker, so a line is a command when it
 //! opens the block, when it carries a prompt (`$ `, `user@host:~$ `,
 //! `[root@host ~]# `, `# ` before a program), or when its first word is a
-//! program (`kubectl`, `vagrant`, `ping`, `rm`...): an unknown command is
-//! still a command, so it can be reported as not understood rather than
-//! mistaken for output. Everything else is the output of the command above it.
+//! program (`kubectl`, `vagrant`, `ping`, `rm`...), or, in a block without
+//! prompts, when it has a command's shape where the output above cannot
+//! hold it (`sysctl ...` after a ping's lines or a blank line): an unknown
+//! command is still a command, so it can be reported as not understood
+//! rather than mistaken for output. Everything else is the output of the
+//! command above it.
 //!
 //! Input that is not a readable chapter is refused here, before anything is
 //! made: a missing or unreadable file, non-UTF-8 or binary bytes, CRLF line
@@ -184,8 +187,33 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     // reader never sees is no block (CommonMark reads no fence there; a
     // hidden block ran and was counted).
     let mut in_comment = false;
-    for (i, line) in text.lines().enumerate() {
+    // Block quotes and list items around the line: a block inside one is a
+    // block ([`containers`]); `fence_at`: the depth and indentation of the
+    // open fence's line.
+    let mut containers = containers::Containers::default();
+    let mut fence_at = (0, 0);
+    for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
+        let inside = containers.enter(raw, open.is_some() || in_comment);
+        if inside.depth < fence_at.0
+            && let Some((start, fence, lang, _, body)) = &mut open
+        {
+            // The container that held the fence closed: so does the fence.
+            blocks.push(Block {
+                line: *start,
+                fence: std::mem::take(fence),
+                lang: std::mem::take(lang),
+                body: std::mem::take(body),
+                end: n - 1,
+            });
+            open = None;
+            indented.after_fence();
+        }
+        if inside.changed && open.is_none() {
+            indented.close(&mut blocks);
+            indented.after_fence();
+        }
+        let line = inside.content;
         let trimmed = line.trim_start_matches(' ');
         let indent = line.len() - trimmed.len();
         if open.is_none() && (in_comment || (indent <= 3 && trimmed.starts_with("<!--"))) {
@@ -213,7 +241,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                     indented.close(&mut blocks);
                     let lang = info.split_whitespace().next().unwrap_or("").to_lowercase();
                     let len = fence_len as isize * if fence_char == Some('~') { -1 } else { 1 };
-                    open = Some((n, line.to_string(), lang, len, Vec::new()));
+                    open = Some((n, raw.to_string(), lang, len, Vec::new()));
+                    fence_at = (inside.depth, indent);
                 } else {
                     indented.line(n, line, &mut blocks);
                 }
@@ -232,7 +261,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                     open = None;
                     indented.after_fence();
                 } else {
-                    body.push((n, line.to_string()));
+                    // The fence's own indentation is not the code's.
+                    body.push((n, line[indent.min(fence_at.1)..].to_string()));
                 }
             }
         }
@@ -345,6 +375,9 @@ impl Indented {
         self.may_open = false;
     }
 }
+
+#[path = "parse_containers.rs"]
+mod containers;
 
 #[path = "parse_lines.rs"]
 mod lines;

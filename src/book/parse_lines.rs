@@ -133,6 +133,50 @@ fn is_command(line: &str, first: bool) -> bool {
     first || after_prompt(t).is_some() || is_program(t)
 }
 
+/// The shape of a command line, whatever its program: it starts at the
+/// block's margin with a command's name (a lowercase letter, then lowercase
+/// letters, digits and single `-`, `_`, `.` between them: `sysctl`,
+/// `iptables-save`, `crictl`), and no word after it is a lone `=` or `:`
+/// (`net.ipv4.ip_forward = 0` is a value printed). An unknown program is
+/// read as a command only where the output above cannot hold the line
+/// ([`may_be_output_of`]).
+fn command_shaped(line: &str) -> bool {
+    static NAME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*$").expect("command name")
+    });
+    if line.starts_with([' ', '\t']) {
+        return false;
+    }
+    let mut words = line.split_whitespace();
+    let Some(name) = words.next() else {
+        return false;
+    };
+    name.len() >= 2 && NAME.is_match(name) && words.all(|w| !matches!(w, "=" | ":" | "->"))
+}
+
+/// Whether `line` (command-shaped, its program not one lab lists) may be
+/// output of `last`, by the shapes of output lab knows: a ping's lines are
+/// its own ([`crate::book::compare::is_pings_own`]); `route -n` prints a
+/// table of addresses and capitals; a move to a machine or a folder
+/// (`vagrant ssh`, `ssh`, `exit`, `cd`, `export`) prints nothing a book
+/// shows. Any other command's output is read on while it goes on without a
+/// blank line; after one, a line of a command's shape is a new command.
+/// Read as output, an unlisted command never ran and was never reported
+/// (the seventeenth probe of issue 21: `sysctl` after a ping's reply).
+fn may_be_output_of(last: &Step, line: &str) -> bool {
+    let words: Vec<&str> = last
+        .command
+        .split_whitespace()
+        .skip_while(|w| *w == "sudo")
+        .take(2)
+        .collect();
+    match words.as_slice() {
+        ["ping", ..] => crate::book::compare::is_pings_own(line),
+        ["route", ..] | ["vagrant", "ssh"] | ["ssh" | "exit" | "cd" | "export", ..] => false,
+        _ => !last.output.last().is_some_and(|l| l.trim().is_empty()),
+    }
+}
+
 /// Whether `line`, whose first word is a program, is still the output of
 /// `last`: a row of the table it prints (its header of capitals above, no
 /// blank line between: a node called `cp`), or, where the block shows
@@ -237,7 +281,12 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
             prose.push((*n, line.trim().to_string()));
             continue;
         }
-        if is_command(line, !seen_any) && !continues_output(line, steps.last(), prompted) {
+        let unlisted = !prompted
+            && command_shaped(line)
+            && steps.last().is_some_and(|s| !may_be_output_of(s, line));
+        if (is_command(line, !seen_any) || unlisted)
+            && !continues_output(line, steps.last(), prompted)
+        {
             seen_any = true;
             let (command, remark) = strip(line);
             steps.push(Step {

@@ -241,3 +241,104 @@ fn a_block_in_an_html_comment_is_no_block() {
     assert_eq!(c.blocks.len(), 1);
     assert_eq!(c.blocks[0].line, 11);
 }
+
+/// The commands of an unprompted block's steps, by their block.
+fn commands_of(body: &str) -> Vec<String> {
+    let c = p(&format!("```bash\n{body}```\n")).unwrap();
+    let (steps, _) = steps(&c.blocks[0]);
+    steps.into_iter().map(|s| s.command).collect()
+}
+
+/// In a block without prompts, a line with a command's shape whose program
+/// `lab` does not list is a command (reported as not understood) wherever
+/// the output above cannot hold it: after a ping's own lines, after
+/// `route -n`'s table, after a move (`vagrant ssh`), after a blank line.
+/// Read as output, it never ran and the block was a match (the seventeenth
+/// probe of issue 21). Output lab knows stays output.
+#[test]
+fn an_unlisted_program_in_an_unprompted_block_is_a_command() {
+    let ping = "ping -c 1 10.244.1.2\nPING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n";
+    for (then, want) in [
+        (
+            "\nsysctl net.ipv4.ip_forward\nnet.ipv4.ip_forward = 0\n",
+            "sysctl net.ipv4.ip_forward",
+        ),
+        ("crictl ps\n", "crictl ps"),
+        ("nsenter -t 1 -n ip addr\n", "nsenter -t 1 -n ip addr"),
+        ("conntrack -L\n", "conntrack -L"),
+    ] {
+        let got = commands_of(&format!("vagrant ssh node1\n{ping}{then}"));
+        assert_eq!(got.last().map(String::as_str), Some(want), "{got:?}");
+    }
+    let route = "route -n\nKernel IP routing table\nDestination     Gateway         Genmask         Flags Metric Ref    Use Iface\n0.0.0.0         10.0.2.2        0.0.0.0         UG    100    0        0 eth0\n";
+    let got = commands_of(&format!(
+        "{route}hostname -I\n10.0.2.15\n\niptables-save -t nat\n*nat\nCOMMIT\n"
+    ));
+    assert_eq!(got, ["route -n", "hostname -I", "iptables-save -t nat"]);
+    assert_eq!(
+        commands_of("vagrant ssh node1\nsysctl -w net.ipv4.ip_forward=1\n"),
+        ["vagrant ssh node1", "sysctl -w net.ipv4.ip_forward=1"]
+    );
+    // Output of the shapes lab knows stays output: a ping's round-trip
+    // line, a capture's banner, a table's rows, `ip route`'s rows, a
+    // value printed as `name = value`.
+    let stats = format!(
+        "{ping}\n--- 10.244.1.2 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms\nrtt min/avg/max/mdev = 0.054/0.054/0.054/0.000 ms\n"
+    );
+    assert_eq!(commands_of(&stats), ["ping -c 1 10.244.1.2"]);
+    assert_eq!(
+        commands_of(
+            "sudo tcpdump -i flannel.1\ntcpdump: verbose output suppressed, use -v or -vv for full protocol decode\nlistening on flannel.1, link-type EN10MB (Ethernet), capture size 262144 bytes\n"
+        ),
+        ["sudo tcpdump -i flannel.1"]
+    );
+    assert_eq!(
+        commands_of("crictl ps\nCONTAINER      IMAGE     NAME\nabc123def      nginx     web\n"),
+        ["crictl ps"]
+    );
+    assert_eq!(
+        commands_of("ip route\ndefault via 10.0.2.2 dev eth0\nblackhole 10.244.1.0/24\n"),
+        ["ip route"]
+    );
+    assert_eq!(
+        commands_of("sysctl net.ipv4.ip_forward\nnet.ipv4.ip_forward = 0\n"),
+        ["sysctl net.ipv4.ip_forward"]
+    );
+}
+
+/// A fenced block in a list item (indented as the item's content) or in a
+/// block quote, nested or not, and an indented block in an item, are
+/// blocks, at their chapter lines, their bodies without the containers'
+/// markers (read as prose, they were never replayed: the seventeenth probe
+/// of issue 21). A fence left open in a quote ends with the quote.
+#[test]
+fn blocks_in_list_items_and_quotes_are_blocks() {
+    let text = "1. A step:\n\n    ```console\n    $ ping -c 1 10.0.0.1\n    64 bytes\n    ```\n\n> ```bash\n> route -n\n> ```\n\n- item\n  > ```\n  > ip route\n  > ```\n\n* item\n\n      ping 10.0.0.2\n\n> ```\n> ls\n\nafter\n";
+    let c = p(text).unwrap();
+    let got: Vec<(usize, usize, &str, Vec<&str>)> = c
+        .blocks
+        .iter()
+        .map(|b| {
+            (
+                b.line,
+                b.end,
+                b.lang.as_str(),
+                b.body.iter().map(|(_, l)| l.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (3, 6, "console", vec!["$ ping -c 1 10.0.0.1", "64 bytes"]),
+            (8, 10, "bash", vec!["route -n"]),
+            (13, 15, "", vec!["ip route"]),
+            (19, 19, "", vec!["ping 10.0.0.2"]),
+            (21, 22, "", vec!["ls"]),
+        ]
+    );
+    assert_eq!(c.blocks[0].body[0].0, 4);
+    assert_eq!(c.blocks[0].fence, "    ```console");
+    // A top-level fence left open is still refused.
+    assert!(p("- x\n\n```\nls\n").is_err());
+}

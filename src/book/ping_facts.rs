@@ -2,7 +2,8 @@
 //! who answered, the TTL), the ICMP error and who sent it, the count its
 //! statistics give, the address its header names; and the differences
 //! between the book's ping and the lab's ([`super::compare`] re-exports
-//! them: one place for what output means).
+//! them: one place for what output means), a ping piped to grep included
+//! (its facts read from the lab's whole output, never from what grep left).
 
 use super::compare::squash;
 
@@ -210,6 +211,55 @@ fn received(lower: &str) -> Option<u32> {
     n.trim().parse().ok()
 }
 
+/// How many echoes a ping's output shows were sent: its statistics'
+/// `N packets transmitted`, else the highest echo number it shows (a
+/// reply's, an ICMP error's, a BSD timeout's; BSD counts from 0), else
+/// its replies. A ping the book ended by hand is sent as many by the lab,
+/// so the echoes the book shows lost are sent too (counted by its replies
+/// alone, they never were: the seventeenth probe of issue 21).
+pub fn echoes_sent(lines: &[String]) -> usize {
+    let mut transmitted: Option<usize> = None;
+    let (mut highest, mut from_zero) = (None::<usize>, false);
+    for l in lines {
+        let t = squash(l).to_lowercase();
+        if let Some((n, _)) = t.split_once(" packets transmitted") {
+            transmitted = transmitted.or(n.trim().rsplit(' ').next().and_then(|n| n.parse().ok()));
+        }
+        from_zero |= t.starts_with("request timeout for icmp_seq")
+            || (t.starts_with("ping ") && t.contains("data bytes"));
+        let words: Vec<&str> = t.split_whitespace().collect();
+        for (i, w) in words.iter().enumerate() {
+            let said = ["icmp_seq=", "icmp_req=", "seq="]
+                .iter()
+                .find_map(|p| w.strip_prefix(p))
+                .or_else(|| {
+                    (*w == "icmp_seq")
+                        .then(|| words.get(i + 1).copied())
+                        .flatten()
+                });
+            if let Some(n) = said.and_then(|n| n.trim_end_matches(',').parse::<usize>().ok()) {
+                from_zero |= n == 0;
+                highest = highest.max(Some(n));
+            }
+        }
+    }
+    let numbered = highest.map(|h| h + usize::from(from_zero));
+    transmitted
+        .or(numbered)
+        .unwrap_or(0)
+        .max(replies(lines).len())
+}
+
+/// The statistics' counts, `N packets transmitted, M received`: (N, M).
+fn counts(lines: &[String]) -> Option<(u32, u32)> {
+    lines.iter().find_map(|l| {
+        let lower = squash(l).to_lowercase();
+        let (n, _) = lower.split_once(" packets transmitted")?;
+        let n = n.trim().rsplit(' ').next()?.parse().ok()?;
+        Some((n, received(&lower)?))
+    })
+}
+
 /// One echo reply: its icmp_seq, who answered, its TTL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reply {
@@ -282,6 +332,28 @@ pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
         return d;
     }
     let mut d = Vec::new();
+    // Both show replies: the ICMP errors and the statistics the book
+    // shows are claims too (one reply, then `Destination Host
+    // Unreachable` twice, matched a lab whose every echo was answered).
+    let (bf, lf) = (ping_facts(book), ping_facts(lab));
+    if bf.error.is_some() && bf.error != lf.error {
+        d.push(format!(
+            "ping: the book shows an ICMP error ({}); the lab shows {}",
+            bf.error.as_deref().unwrap_or_default(),
+            lf.error.as_deref().unwrap_or("none")
+        ));
+    }
+    if let Some((bt, br)) = counts(book) {
+        match counts(lab) {
+            Some((lt, lr)) if (lt, lr) == (bt, br) => {}
+            Some((lt, lr)) => d.push(format!(
+                "ping: the book counts {br} received of {bt} transmitted; the lab {lr} of {lt}"
+            )),
+            None => d.push(format!(
+                "ping: the book counts {br} received of {bt} transmitted; the lab shows no statistics"
+            )),
+        }
+    }
     if b.len() != l.len() {
         d.push(format!(
             "ping: the book shows {} replies; the lab shows {}",
@@ -320,4 +392,83 @@ pub fn ping(book: &PingFacts, lab: &PingFacts) -> Vec<String> {
     } else {
         Vec::new()
     }
+}
+
+/// The lines `grep PATTERN` (`-i`: `ignore_case`) keeps of `lines`. The
+/// pattern is one word recognition let through (no quote, bracket, star,
+/// backslash nor `$`): its `.` is any character and a leading `^` anchors
+/// it, as grep reads them; every other character is itself.
+pub fn grep_keeps(lines: &[String], pattern: &str, ignore_case: bool) -> Vec<String> {
+    let (anchor, rest) = match pattern.strip_prefix('^') {
+        Some(rest) => ("^", rest),
+        None => ("", pattern),
+    };
+    let body = regex::escape(rest).replace("\\.", ".");
+    let flags = if ignore_case { "(?i)" } else { "" };
+    match regex::Regex::new(&format!("{flags}{anchor}{body}")) {
+        Ok(re) => lines.iter().filter(|l| re.is_match(l)).cloned().collect(),
+        // An escaped word is a valid pattern; were it not, grep's
+        // literal reading is the nearest.
+        Err(_) => lines
+            .iter()
+            .filter(|l| l.contains(pattern))
+            .cloned()
+            .collect(),
+    }
+}
+
+/// Whether a line of ping's says something of what came back: a reply, an
+/// ICMP error, a timeout, its statistics, its own `ping: ...` error.
+fn tells_what_came(line: &str) -> bool {
+    let t = squash(line);
+    let lower = t.trim().to_lowercase();
+    bytes_from(t.trim()).is_some()
+        || from_error(t.trim()).is_some()
+        || lower.starts_with("request timeout")
+        || lower.starts_with("ping: ")
+        || lower.contains("packets transmitted")
+}
+
+/// A ping piped to grep: the book shows the lines its grep kept, the lab
+/// ran the ping alone (`full`) and kept the same (`kept`). What the book's
+/// lines say came back (a reply, an error, the statistics' counts) is held
+/// against the lab's whole output: read from what grep left, a reply the
+/// grep dropped was "no reply" (`| grep 100%` matched a lab that got one:
+/// the seventeenth probe of issue 21). Then the kept lines are compared as
+/// the book shows them.
+pub fn grepped_ping(book: &[String], full: &[String], kept: &[String]) -> Vec<String> {
+    let shown: Vec<&String> = book.iter().filter(|l| !l.trim().is_empty()).collect();
+    let mut d = Vec::new();
+    if shown.iter().any(|l| tells_what_came(l)) {
+        let (bf, lf) = (ping_facts(book), ping_facts(full));
+        let differs = bf.reply != lf.reply
+            || (bf.reply && bf.ttl.is_some() && bf.ttl != lf.ttl)
+            || (bf.error.is_some() && bf.error != lf.error);
+        if differs {
+            d.push(format!(
+                "ping: the book's grep shows {bf}; the lab's ping (its whole output) shows {lf}"
+            ));
+        }
+        if let Some((bt, br)) = counts(book) {
+            match counts(full) {
+                Some(l) if l == (bt, br) => {}
+                Some((lt, lr)) => d.push(format!(
+                    "ping: the book counts {br} received of {bt} transmitted; the lab {lr} of {lt}"
+                )),
+                None => d.push(format!(
+                    "ping: the book counts {br} received of {bt} transmitted; the lab's ping shows no statistics"
+                )),
+            }
+        }
+        if d.is_empty() && !replies(book).is_empty() {
+            d.extend(ping_replies(book, kept));
+        }
+    }
+    if !shown.is_empty() && kept.iter().all(|l| l.trim().is_empty()) && d.is_empty() {
+        d.push(format!(
+            "grep keeps none of the lab's ping lines (the lab's ping shows {})",
+            ping_facts(full)
+        ));
+    }
+    d
 }

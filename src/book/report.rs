@@ -45,7 +45,17 @@ pub fn terminal(r: &BookReport) -> String {
                 let head = k.note.split(": `").next().unwrap_or(&k.note);
                 let _ = writeln!(s, "         line {}: {}", c.line, visible(head));
             }
-            for (d, known) in c.differences_known() {
+            for (i, (d, known)) in c.differences_known().enumerate() {
+                if c.known.get(i).is_some_and(|k| super::known::unwritten(k)) {
+                    let _ = writeln!(
+                        s,
+                        "           DRIFT: {}\n             blessed in {} (the entry of line {}) with its reason still the TODO `--bless` wrote: not known until a person writes why",
+                        visible(d),
+                        r.known_file,
+                        c.line
+                    );
+                    continue;
+                }
                 match known {
                     Some(k) => {
                         let _ = writeln!(
@@ -71,6 +81,11 @@ pub fn terminal(r: &BookReport) -> String {
         (1, false) => "; 1 stale known-drift entry".into(),
         (n, false) => format!("; {n} stale known-drift entries"),
         (n, true) => format!("; {n} stale dropped"),
+    };
+    let unwritten = super::known::unwritten_in(r);
+    let stale = match unwritten {
+        0 => stale,
+        n => format!("{stale}; {n} blessed without a reason (drift)"),
     };
     if let Some(m) = &r.kubectl_matrix {
         s.push_str(&m.table());

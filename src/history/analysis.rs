@@ -183,6 +183,13 @@ impl Item {
     pub fn recovered(&self) -> bool {
         self.now == Some(Verdict::Pass) && self.before.is_some_and(Verdict::failing)
     }
+    /// Passed in the line's previous completed run, skipped tonight: what
+    /// was compared no longer is (a chapter's block cut to `...`, a check
+    /// the lab stopped running). Not a failure, but said: silent, a change
+    /// that stops comparing a block went unseen (the seventeenth probe).
+    pub fn no_longer_compared(&self) -> bool {
+        self.now == Some(Verdict::Skip) && self.before == Some(Verdict::Pass)
+    }
     /// Tonight's result, if any.
     pub fn tonight(&self) -> Option<&ResultRow> {
         self.results.last().and_then(|r| r.as_ref())
@@ -336,18 +343,26 @@ impl Analysis {
     pub fn flaky(&self) -> impl Iterator<Item = &Item> {
         self.items.iter().filter(|i| i.flaky())
     }
+    pub fn no_longer_compared(&self) -> impl Iterator<Item = &Item> {
+        self.items.iter().filter(|i| i.no_longer_compared())
+    }
     pub fn disappeared(&self) -> impl Iterator<Item = &Item> {
         self.items.iter().filter(|i| i.disappeared)
     }
 
     /// Tonight's state in words, whatever `--fail-on` makes of it:
     /// `2 failing (0 new), 1 recovered` (a run that failed as a whole
-    /// counts as failing).
+    /// counts as failing), and `, 1 passed before and skipped now` when
+    /// something stopped being compared.
     pub fn headline(&self) -> String {
         let failing = self.items.iter().filter(|i| i.failing()).count() + self.run_failures.len();
         let new = self.newly_failing().count() + self.run_failures.iter().filter(|f| f.new).count();
+        let skipped = match self.no_longer_compared().count() {
+            0 => String::new(),
+            n => format!(", {n} passed before and skipped now"),
+        };
         format!(
-            "{failing} failing ({new} new), {} recovered",
+            "{failing} failing ({new} new), {} recovered{skipped}",
             self.recovered().count()
         )
     }

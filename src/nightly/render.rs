@@ -164,6 +164,57 @@ mod tests {
         assert!(!html.contains("{&quot;"), "no raw JSON in names");
     }
 
+    /// A block that passed the night before and is skipped tonight is no
+    /// failure, but the headline and the summary say it (silent, a lab
+    /// change that stopped comparing a block went unseen: the seventeenth
+    /// probe of issue 21).
+    #[test]
+    fn a_result_that_passed_and_is_skipped_now_is_said() {
+        let night = |name: &str, block: Verdict| {
+            let mut d = run_data(record_with_book());
+            d.status = RunStatus::Passed;
+            for r in &mut d.results {
+                r.verdict = if r.kind == ResultKind::Block {
+                    block
+                } else {
+                    Verdict::Pass
+                };
+            }
+            Night {
+                name: name.into(),
+                started_at: name.into(),
+                finished_at: None,
+                status: NightStatus::Complete,
+                host: None,
+                runs: vec![Run {
+                    lab: "chapter4".into(),
+                    provider: "netns".into(),
+                    data: d,
+                }],
+            }
+        };
+        let a = Analysis::of(&Snapshot {
+            nights: vec![
+                night("2026-12-03T03:17:00Z", Verdict::Pass),
+                night("2026-12-04T03:17:00Z", Verdict::Skip),
+            ],
+        });
+        let md = summary::render(&a);
+        assert!(
+            md.starts_with("# Nightly 2026-12-04T03:17:00Z: 0 failing (0 new), 0 recovered, 2 passed before and skipped now\n"),
+            "{md}"
+        );
+        let section = md
+            .split("## Passed before, skipped now")
+            .nth(1)
+            .expect("a section");
+        assert!(
+            section.contains("line 103: kubectl get pods -o wide"),
+            "{md}"
+        );
+        assert!(!a.anything_fails());
+    }
+
     #[test]
     fn the_headline_says_tonights_state_whatever_fail_on_decides() {
         let a = night_with_a_drifting_block();

@@ -1,7 +1,8 @@
 //! `summary.md`: what a person needs from last night, in a few lines:
 //! what newly fails (and what changed), what still fails (since when),
-//! which runs failed as a whole, what recovered, what is flaky, what is
-//! gone, what was not run. Short enough for `$GITHUB_STEP_SUMMARY` (which
+//! which runs failed as a whole, what recovered, what passed before and is
+//! skipped now (no longer compared), what is flaky, what is gone, what was
+//! not run. Short enough for `$GITHUB_STEP_SUMMARY` (which
 //! refuses more than 1 MiB): long lists are cut, the whole is capped.
 
 use crate::history::analysis::{Analysis, Change, Item};
@@ -202,6 +203,12 @@ pub fn render(a: &Analysis) -> String {
     section(&mut out, "Recovered", a.recovered(), |i| {
         format!("{}: passes again", item_name(i))
     });
+    section(
+        &mut out,
+        "Passed before, skipped now (no longer compared)",
+        a.no_longer_compared(),
+        |i| format!("{}: {}", item_name(i), observed(i)),
+    );
     section(&mut out, "Flaky", a.flaky(), |i| {
         let nights: Vec<String> = i.flaky_nights.iter().map(|&k| md(&name_of(k))).collect();
         format!(

@@ -255,15 +255,19 @@ fn bless_writes_the_drift_and_a_later_run_knows_it() {
     let dir = tempfile::tempdir().unwrap();
     let known = dir.path().join("chapter.drift.yaml");
     let k = known.to_str().unwrap();
-    // --bless writes today's differences, each waiting for its reason.
+    // --bless writes today's differences, each waiting for its reason:
+    // drift until a person writes one (the seventeenth probe).
     let (code, stdout, v, ..) = book(&["--known", k, "--bless"]);
-    assert_eq!(code, 0, "{stdout}");
-    let got = verdicts(&v);
+    assert_eq!(code, 1, "{stdout}");
     let want: Vec<(u64, String)> = CHAPTER4_BLESSED
         .iter()
-        .map(|(l, s)| (*l, s.to_string()))
+        .map(|(l, s)| (*l, s.replace("known_drift", "drift")))
         .collect();
-    assert_eq!(got, want, "{stdout}");
+    assert_eq!(verdicts(&v), want, "{stdout}");
+    assert!(
+        stdout.contains("blessed without a reason (drift)"),
+        "{stdout}"
+    );
     let file = std::fs::read_to_string(&known).expect("--bless wrote the known-drift file");
     // Keyed by the command; `line` (the command's own) is a hint.
     assert!(file.contains("version: 2\n"), "{file}");
@@ -274,7 +278,11 @@ fn bless_writes_the_drift_and_a_later_run_knows_it() {
     );
     assert!(file.contains("Destination Net Unreachable"), "{file}");
     assert!(file.contains("reason:"), "{file}");
-    // A later run without --bless finds the same differences known.
+    let (code, stdout, ..) = book(&["--known", k]);
+    assert_eq!(code, 1, "a bless alone is no reason: {stdout}");
+    // Reasons written, a later run without --bless finds them known.
+    let file = file.replace(lab::book::known::TODO, "explained by a person");
+    std::fs::write(&known, &file).unwrap();
     let (code, stdout, v, ..) = book(&["--known", k]);
     assert_eq!(code, 0, "{stdout}");
     let want: Vec<(u64, String)> = CHAPTER4_BLESSED

@@ -138,14 +138,19 @@ fn an_entry_whose_command_changed_is_stale_and_bless_drops_it() {
         "{html}"
     );
     // --bless drops it (saying so), keeps the reason still current, and
-    // writes the new drift with a TODO for a person.
+    // writes the new drift with a TODO for a person: drift until one
+    // writes why (the seventeenth probe), so the bless run exits 1.
     let name = unique_name("kc");
     let (code, stdout, ..) = book_in(
         &name,
         copy_lab("chapter4", &name),
         &["--known", &k, "--bless"],
     );
-    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("; 1 blessed without a reason (drift)"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains(&format!(
             "stale known drift dropped from {k} by --bless:\n1 entry"

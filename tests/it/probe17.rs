@@ -1,6 +1,6 @@
 //! The seventeenth probe's findings (docs/security-probe.md, "seventeenth
-//! probe", report only): false greens of `lab book` on main at 4b7d941,
-//! each test seen failing there and ignored as open.
+//! probe"): false greens of `lab book` on main at 4b7d941, each test seen
+//! failing there, and passing since fix17 ("### Since (fix17)").
 
 use crate::harness::require_root;
 
@@ -18,10 +18,9 @@ use crate::harness::require_root;
 ///   the lab's ping got a reply, but its facts are read from the grep's
 ///   output, which is empty, so "no reply" matches.
 ///
-/// FAILS on main at 4b7d941: blocks 19, 31, 51, 72 and 79 are `match` (exit
-/// 0); only 79 is true.
+/// Failed on main at 4b7d941: blocks 19, 31, 51, 72 and 79 were `match`
+/// (exit 0); only 79 is true.
 #[test]
-#[ignore = "open (issue 21): unlisted programs read as output, hand-ended pings' lost echoes and grep-filtered ping facts are never compared (seventeenth probe, findings 1-3)"]
 fn a_false_block_of_these_forms_is_never_a_match() {
     require_root();
     let (stdout, v) = crate::book::chapter4_with("p17", "book/probe17-false-greens.md");
@@ -37,10 +36,9 @@ fn a_false_block_of_these_forms_is_never_a_match() {
 /// A fenced block inside a list item (indented four spaces, as
 /// Python-Markdown requires and CommonMark allows) and one inside a block
 /// quote are shown to a reader as code, but `lab book` neither replays nor
-/// counts them: a false claim there leaves the chapter green. FAILS on main
-/// at 4b7d941: the report has no block at line 43 nor at 60.
+/// counts them: a false claim there leaves the chapter green. Failed on main
+/// at 4b7d941: the report had no block at line 43 nor at 60.
 #[test]
-#[ignore = "open (issue 21): a fenced block in a list item or a block quote is no block of the report (seventeenth probe, finding 4)"]
 fn a_block_in_a_list_item_or_a_quote_is_in_the_report() {
     require_root();
     let (stdout, v) = crate::book::chapter4_with("p17", "book/probe17-false-greens.md");
@@ -56,9 +54,8 @@ fn a_block_in_a_list_item_or_a_quote_is_in_the_report() {
 /// `lab book --bless` writes every drift with `reason: TODO: …`; the next
 /// `lab book` counts them known drift and exits 0, as do `lab test` and
 /// `lab nightly --fail-on any` (by hand): a drift nobody explained is green.
-/// FAILS on main at 4b7d941: the second run exits 0.
+/// Failed on main at 4b7d941: the second run exited 0.
 #[test]
-#[ignore = "open (issue 21): a blessed drift whose reason is still TODO counts as known drift, exit 0 (seventeenth probe, finding 5)"]
 fn a_drift_blessed_without_a_reason_is_not_green() {
     require_root();
     let name = crate::harness::unique_name("p17");

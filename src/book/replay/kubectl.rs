@@ -270,7 +270,7 @@ impl Replayer<'_> {
                 match &k.action {
                     KubeAction::Exec { cmd, .. } => {
                         let remarked = !p.step.remarks_below.is_empty();
-                        self.compare(cmd, run.output.code, r, (epoch, remarked), pods)
+                        self.compare(cmd, run.output.code, r, (epoch, remarked), pods, None)
                     }
                     KubeAction::Get(_) => self.cluster_table(r, epoch, pods),
                     _ => {

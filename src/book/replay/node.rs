@@ -64,13 +64,16 @@ fn pings_own(line: &str) -> bool {
         .any(|w| t.contains(w))
 }
 
-/// How many replies of a ping never ended by the book the lab sends: as
-/// many as the book shows (at least one), and never more than a counted
-/// ping may ask ([`crate::book::recognize::MAX_PING_COUNT`]), so that it
-/// ends inside the replay's deadline; a book that shows more replies than
-/// that drifts by the ones the lab did not send, it is never cut to match.
+/// How many echoes of a ping never ended by the book the lab sends: as
+/// many as the book shows sent ([`compare::echoes_sent`]: its statistics'
+/// transmitted, its highest echo number, its replies; at least one), and
+/// never more than a counted ping may ask
+/// ([`crate::book::recognize::MAX_PING_COUNT`]), so that it ends inside
+/// the replay's deadline; a book that shows more than that drifts by the
+/// ones the lab did not send, it is never cut to match.
 fn count_for(book: &[String]) -> u32 {
-    (compare::replies(book).len() as u32).clamp(1, crate::book::recognize::MAX_PING_COUNT)
+    (compare::echoes_sent(book).min(u32::MAX as usize) as u32)
+        .clamp(1, crate::book::recognize::MAX_PING_COUNT)
 }
 
 impl Replayer<'_> {
@@ -97,7 +100,7 @@ impl Replayer<'_> {
                 let n = count.unwrap_or_else(|| count_for(&r.book));
                 if count.is_none() {
                     why.push(format!(
-                        "the book's ping runs until Ctrl-C; lab sends -c {n} (the replies the book shows)"
+                        "the book's ping runs until Ctrl-C; lab sends -c {n} (the echoes the book shows sent)"
                     ));
                 }
                 let (wait, waited) = match no_reply {
@@ -169,13 +172,23 @@ impl Replayer<'_> {
             } => {
                 let (inner_line, inner_why) = self.typed(inner, p, r, pods, no_reply);
                 why.extend(inner_why);
-                let bound = self
-                    .binding
-                    .text(pattern, epoch, self.lab, pods, &mut r.bindings);
+                let bound = self.grep_pattern(c, epoch, pods, r).unwrap_or_default();
                 if bound != *pattern {
                     why.push(format!(
                         "the book greps for {pattern}, its own address; lab greps for the lab's {bound}"
                     ));
+                }
+                match inner.as_ref() {
+                    Cmd::Ping { .. } => why.push(format!(
+                        "the ping runs without `| grep {bound}`: what came back is read from its whole output, then the lines grep keeps are compared with the book's"
+                    )),
+                    Cmd::Tcpdump { .. } => why.push(format!(
+                        "the capture runs as lab runs one (bounded), without `| grep {bound}`; then the lines grep keeps are compared with the book's"
+                    )),
+                    _ => {}
+                }
+                if matches!(inner.as_ref(), Cmd::Ping { .. } | Cmd::Tcpdump { .. }) {
+                    return (inner_line, why);
                 }
                 format!(
                     "{inner_line} | grep {}{}",
@@ -186,6 +199,24 @@ impl Replayer<'_> {
             _ => String::new(),
         };
         (line, why)
+    }
+
+    /// A grep's pattern in the lab's words (the book's address bound to
+    /// the lab's), if `c` is a grep.
+    fn grep_pattern(
+        &self,
+        c: &Cmd,
+        epoch: usize,
+        pods: &[PodRef],
+        r: &mut CommandReport,
+    ) -> Option<String> {
+        let Cmd::Grep { pattern, .. } = c else {
+            return None;
+        };
+        Some(
+            self.binding
+                .text(pattern, epoch, self.lab, pods, &mut r.bindings),
+        )
     }
 
     /// A node-level command on `node`, or inside `pod`.
@@ -244,7 +275,16 @@ impl Replayer<'_> {
         };
         let (typed, mut why) = self.typed(c, p, r, pods, no_reply.as_ref());
         let sudo = p.step.command.trim_start().starts_with("sudo ");
-        let line = match (c, &p.traffic) {
+        // A ping or a capture piped to grep runs alone (its grep is lab's).
+        let alone = match c {
+            Cmd::Grep { inner, .. }
+                if matches!(**inner, Cmd::Ping { .. } | Cmd::Tcpdump { .. }) =>
+            {
+                inner.as_ref()
+            }
+            c => c,
+        };
+        let line = match (alone, &p.traffic) {
             (Cmd::Tcpdump { .. }, Some((from, ip, at))) if from == node => {
                 let lab_ip = self.target_ip(*ip, epoch, pods, &mut r.bindings);
                 let wait = self.deadline(t, pods).await;
@@ -292,7 +332,18 @@ impl Replayer<'_> {
             Ok(o) => {
                 r.lab = output_lines(&o);
                 let remarked = !p.step.remarks_below.is_empty();
-                self.compare(c, o.code, r, (epoch, remarked), pods);
+                // A ping piped to grep ran alone: the book's lines are
+                // the ones grep keeps, its facts the whole output's.
+                let full = match c {
+                    Cmd::Grep { ignore_case, .. } if !std::ptr::eq(alone, c) => {
+                        let pattern = self.grep_pattern(c, epoch, pods, r).unwrap_or_default();
+                        let kept = compare::grep_keeps(&r.lab, &pattern, *ignore_case);
+                        Some(std::mem::replace(&mut r.lab, kept))
+                            .filter(|_| matches!(alone, Cmd::Ping { .. }))
+                    }
+                    _ => None,
+                };
+                self.compare(c, o.code, r, (epoch, remarked), pods, full.as_deref());
             }
             Err(e) => fail(r, e.to_string()),
         }
@@ -373,7 +424,8 @@ impl Replayer<'_> {
         }
     }
 
-    /// Compare what a node-level command showed with what the book shows.
+    /// Compare what a node-level command showed with what the book shows
+    /// (`full_ping`: the whole output of a ping whose grep left `r.lab`).
     pub(super) fn compare(
         &self,
         c: &Cmd,
@@ -381,6 +433,7 @@ impl Replayer<'_> {
         r: &mut CommandReport,
         (epoch, remarked): (usize, bool),
         pods: &[PodRef],
+        full_ping: Option<&[String]>,
     ) {
         let mut book = self.book_in_lab(r, epoch, pods);
         if let Cmd::Curl(_) = c {
@@ -399,6 +452,7 @@ impl Replayer<'_> {
             (_, Some(0)) => None,
             (Cmd::Ping { .. }, Some(1)) | (Cmd::Grep { .. }, Some(1)) => None,
             (Cmd::Tcpdump { .. }, Some(124)) => None,
+            (Cmd::Grep { inner, .. }, Some(124)) if matches!(**inner, Cmd::Tcpdump { .. }) => None,
             (_, Some(n)) => Some(format!("exit {n}")),
             (_, None) => Some("killed by a signal".to_string()),
         };
@@ -493,7 +547,10 @@ impl Replayer<'_> {
             return;
         }
         r.differences.extend(match inner {
-            Cmd::Ping { .. } => compare::ping_replies(&book, &r.lab),
+            Cmd::Ping { .. } => match full_ping {
+                Some(full) => compare::grepped_ping(&book, full, &r.lab),
+                None => compare::ping_replies(&book, &r.lab),
+            },
             Cmd::RouteN => compare::routes(&book, &r.lab),
             Cmd::IpRoute => compare::missing_routes(&book, &r.lab),
             _ => compare::missing_in_order(&book, &r.lab),
@@ -502,24 +559,5 @@ impl Replayer<'_> {
 }
 
 #[cfg(test)]
-mod count_tests {
-    use super::count_for;
-    use crate::book::recognize::MAX_PING_COUNT;
-
-    fn shown(n: usize) -> Vec<String> {
-        (1..=n)
-            .map(|i| format!("64 bytes from 10.244.1.2: icmp_seq={i} ttl=64 time=0.05 ms"))
-            .collect()
-    }
-
-    /// As many echoes as the book shows replies, at least one, and never
-    /// more than a counted ping may ask (a book showing 500 replies of a
-    /// ping it ended by hand would otherwise run past the deadline).
-    #[test]
-    fn a_ping_the_book_ended_by_hand_sends_what_it_shows_within_the_bound() {
-        assert_eq!(count_for(&[]), 1);
-        assert_eq!(count_for(&shown(3)), 3);
-        assert_eq!(count_for(&shown(MAX_PING_COUNT as usize)), MAX_PING_COUNT);
-        assert_eq!(count_for(&shown(500)), MAX_PING_COUNT);
-    }
-}
+#[path = "node_tests.rs"]
+mod count_tests;

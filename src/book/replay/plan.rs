@@ -114,7 +114,8 @@ pub fn plan(block: &parse::Block) -> (Vec<Planned>, Vec<String>) {
         for j in i + 1..out.len() {
             match &out[j].cmd {
                 Ok(Cmd::Ssh { .. }) => other_session = true,
-                Ok(Cmd::Tcpdump { .. }) if other_session && out[j].traffic.is_none() => {
+                // A capture, or a capture piped to grep.
+                Ok(c) if other_session && out[j].traffic.is_none() && is_capture(c) => {
                     let n = out[i].node.clone().unwrap_or_default();
                     out[j].traffic = Some((n, target, out[i].step.line));
                     out[i].traffic_for = Some(j);
@@ -131,4 +132,13 @@ pub fn plan(block: &parse::Block) -> (Vec<Planned>, Vec<String>) {
             .map(|(n, l)| format!("line {n}: {l}"))
             .collect(),
     )
+}
+
+/// Whether a command is a capture, alone or piped to grep.
+fn is_capture(c: &Cmd) -> bool {
+    match c {
+        Cmd::Tcpdump { .. } => true,
+        Cmd::Grep { inner, .. } => matches!(**inner, Cmd::Tcpdump { .. }),
+        _ => false,
+    }
 }

@@ -251,7 +251,15 @@ async fn one_fact_changed_is_drift_at_the_block_where_it_stands() {
             69,
             "10.244.1.7",
         ),
-        (88, "icmp_seq=2", "icmp_seq=3", 81, "ping reply 2"),
+        // A book whose second reply is echo 3 shows three echoes sent:
+        // lab sends three (the fake node answers none of a `-c 3`).
+        (
+            88,
+            "icmp_seq=2",
+            "icmp_seq=3",
+            81,
+            "ping: the book shows a reply",
+        ),
         (88, "ttl=64", "ttl=65", 81, "ping reply 2"),
         (
             197,
@@ -308,9 +316,15 @@ async fn a_grepped_ping_runs_and_errors_are_never_a_match() {
                 ```bash\nvagrant ssh node1\ncat /run/flannel/subnet.env\nexit\n```\n";
     let r = on_netns(text).await;
     let ping = &r.blocks[0].commands[1];
+    // The ping runs alone: its facts are its whole output's, then the
+    // lines grep keeps are compared (the seventeenth probe).
     assert_eq!(
         ping.ran.as_deref(),
-        Some("timeout 3 ping -n -c 1 -i 0.01 -W 1 10.244.1.2 | grep ttl")
+        Some("timeout 3 ping -n -c 1 -i 0.01 -W 1 10.244.1.2")
+    );
+    assert!(
+        ping.why.iter().any(|w| w.contains("without `| grep ttl`")),
+        "{ping:?}"
     );
     assert_ne!(ping.verdict, Verdict::Error, "{ping:?}");
     for i in [1, 2] {
@@ -473,4 +487,30 @@ async fn a_capture_shown_by_its_banner_alone_is_never_a_match() {
     );
     let c = &r.blocks[0].commands[1];
     assert!(c.reason.as_ref().unwrap().contains("banner alone"), "{c:?}");
+}
+
+/// A capture piped to grep in another session runs as lab runs a capture
+/// (bounded, the other session's ping sent while it listens), without the
+/// grep, whose lines lab keeps itself: run as typed it had no bound and was
+/// an error after the replay's 15 s (the seventeenth probe of issue 21).
+#[tokio::test]
+async fn a_capture_piped_to_grep_runs_bounded_then_is_filtered() {
+    let text = "```bash\nvagrant ssh node1\nping 10.244.3.3\n\nvagrant ssh node1\n\nsudo tcpdump -i flannel.1 | grep request\n20:55:02.971181 IP 10.244.1.0 > 10.244.3.3: ICMP echo request, id 5874, seq 1, length 64\n```\n";
+    let r = on_netns(&(dashed() + "\n" + text)).await;
+    let b = r.blocks.last().unwrap();
+    let capture = b.commands.last().unwrap();
+    let ran = capture.ran.as_deref().unwrap_or_default();
+    assert!(
+        ran.contains("tcpdump -l -n -i flannel.1") && !ran.contains("grep"),
+        "{capture:#?}"
+    );
+    assert!(
+        capture.why.iter().any(|w| w.contains("in another session")),
+        "{capture:#?}"
+    );
+    assert_ne!(capture.verdict, Verdict::Error, "{capture:#?}");
+    assert!(
+        capture.lab.iter().all(|l| l.contains("request")),
+        "grep's lines only: {capture:#?}"
+    );
 }

@@ -81,8 +81,10 @@ impl Edits {
         out
     }
 
-    /// The edits that turn `step`'s output into `new`.
-    fn output(&mut self, step: &Step, new: &[String]) {
+    /// The edits that turn `step`'s output into `new`, each new line after
+    /// `prefix` (the markers of the block quote or list item the block is
+    /// in: its lines keep them).
+    fn output(&mut self, step: &Step, new: &[String], prefix: &str) {
         use similar::{DiffOp, capture_diff_slices};
         let at = &step.output_at;
         let end = at.last().map(|l| l + 1);
@@ -117,10 +119,18 @@ impl Edits {
                 (None, None) => (step.line + 1, Some(String::new())),
             };
             let v = self.before.entry(line).or_default();
-            v.extend(lead);
-            v.extend(ins.iter().cloned());
+            v.extend(lead.map(|l| format!("{prefix}{l}").trim_end().to_string()));
+            v.extend(ins.iter().map(|l| format!("{prefix}{l}")));
         }
     }
+}
+
+/// What stands before a step's line in the chapter that is not the
+/// block's (`> ` of a block quote, a list item's indentation): empty at the
+/// top level.
+fn container_prefix<'a>(text: &'a str, step: &Step) -> &'a str {
+    let raw = text.lines().nth(step.line.saturating_sub(1)).unwrap_or("");
+    raw.strip_suffix(step.written.as_str()).unwrap_or("")
 }
 
 /// Every command step of the chapter by its line, and the binding the
@@ -219,7 +229,8 @@ pub async fn suggest(
                     match command::rewrite(&step.command, message, judge).await {
                         Ok(new) => {
                             let line = step.written.replacen(&step.command, &new, 1);
-                            edits.replace.insert(step.line, line);
+                            let prefix = container_prefix(&chapter.text, step);
+                            edits.replace.insert(step.line, format!("{prefix}{line}"));
                             touched = true;
                         }
                         Err(why) => s.left.push(format!("line {}: {why}: {d}", c.line)),
@@ -246,7 +257,7 @@ pub async fn suggest(
                 out = output::rewrite(k, &out, &c.lab, &rev, &kept);
             }
             if out != step.output {
-                edits.output(step, &out);
+                edits.output(step, &out, container_prefix(&chapter.text, step));
                 touched = true;
             }
         }

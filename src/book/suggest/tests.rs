@@ -118,3 +118,25 @@ fn a_header_never_holds_a_newline_from_a_folders_name() {
         "chapter.md"
     );
 }
+
+/// A block in a block quote or a list item: the lines `--suggest` writes
+/// keep the quote's `> ` (or the item's indentation); without it the patch
+/// ended the quote. Blocks there are read since the seventeenth probe.
+#[test]
+fn a_rewrite_inside_a_quote_keeps_its_markers() {
+    let text = "> ```console\n> $ ping -c 1 10.0.0.1\n> 64 bytes from 10.0.0.1: icmp_seq=1 ttl=64\n> ```\n";
+    let chapter = parse::parse(Path::new("c.md"), text.as_bytes()).unwrap();
+    let (steps, _) = parse::steps(&chapter.blocks[0]);
+    let step = &steps[0];
+    assert_eq!(container_prefix(&chapter.text, step), "> ");
+    let mut edits = Edits::default();
+    edits.output(
+        step,
+        &["64 bytes from 10.0.0.1: icmp_seq=1 ttl=63".to_string()],
+        container_prefix(&chapter.text, step),
+    );
+    assert_eq!(
+        edits.apply(text),
+        "> ```console\n> $ ping -c 1 10.0.0.1\n> 64 bytes from 10.0.0.1: icmp_seq=1 ttl=63\n> ```\n"
+    );
+}
