@@ -12,7 +12,7 @@
 //! read where it is (read-only), or, when older, from a private copy of its
 //! content, migrated there.
 
-use super::{History, Night, NightStatus, RunStatus, Snapshot};
+use super::{History, NightStatus, RunStatus, Snapshot};
 use crate::error::{LabError, Result};
 use std::path::{Path, PathBuf};
 
