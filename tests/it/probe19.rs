@@ -93,7 +93,6 @@ fn a_new_drift_that_moves_onto_a_failing_blocks_line_is_new() {
 /// with ttl 63"). FAILS on main at 6a848cb: no replay of block 81 follows
 /// the save.
 #[test]
-#[ignore = "open (issue 21): a saved manifest of a variant the chapter left leaves that variant's blocks' verdicts stale (nineteenth probe, finding 3)"]
 fn a_saved_manifest_of_a_variant_the_chapter_left_replays_its_blocks() {
     require_root();
     let name = unique_name("p19w");
