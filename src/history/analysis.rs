@@ -155,6 +155,15 @@ pub struct Item {
     /// what changed that night.
     pub failing_since: Option<usize>,
     pub cause: Vec<Change>,
+    /// When failing tonight: the night the failing streak is compared with
+    /// (the line's completed night before it); None on the line's first.
+    pub compared_to: Option<usize>,
+    /// Failing tonight and in the line's previous completed run, but for
+    /// another reason (its detail, expected or observed differ): that
+    /// night's result. A block's name is `line N: FIRST COMMAND`, so
+    /// another block that moved onto a failing block's line and command
+    /// fails differently too. Such a failure is new, never "still".
+    pub failed_differently: Option<ResultRow>,
     /// Flips with no input change, in the last [`FLAKY_WINDOW`] nights.
     pub unexplained_flips: usize,
     /// Nights (indexes) where it flipped with nothing changed.
@@ -173,12 +182,15 @@ impl Item {
         self.now.is_some_and(Verdict::failing)
     }
     /// Failing tonight, and not failing in the line's previous completed
-    /// run (passed, skipped, or not there yet).
+    /// run (passed, skipped, or not there yet), or failing there for
+    /// another reason ([`Item::failed_differently`]).
     pub fn newly_failing(&self) -> bool {
-        self.failing() && !self.before.is_some_and(Verdict::failing)
+        self.failing()
+            && (!self.before.is_some_and(Verdict::failing) || self.failed_differently.is_some())
     }
+    /// Failing tonight as in the line's previous completed run.
     pub fn still_failing(&self) -> bool {
-        self.failing() && self.before.is_some_and(Verdict::failing)
+        self.failing() && !self.newly_failing()
     }
     pub fn recovered(&self) -> bool {
         self.now == Some(Verdict::Pass) && self.before.is_some_and(Verdict::failing)
@@ -379,6 +391,23 @@ impl Analysis {
     }
 }
 
+/// Whether two results fail the same way: the same verdict, word
+/// (detail), expectation and observation.
+fn same_failure(a: Option<&ResultRow>, b: Option<&ResultRow>) -> bool {
+    let how = |r: &ResultRow| {
+        (
+            r.verdict,
+            r.detail.clone(),
+            r.expected.clone(),
+            r.observed.clone(),
+        )
+    };
+    match (a, b) {
+        (Some(a), Some(b)) => how(a) == how(b),
+        _ => false,
+    }
+}
+
 fn completed_at(runs: &[Option<Run>], i: usize) -> Option<&Run> {
     runs[i].as_ref().filter(|r| r.data.status.completed())
 }
@@ -409,6 +438,13 @@ fn item(
         None
     };
     let before = prev_night.and_then(verdict);
+    let failed_differently = prev_night
+        .filter(|&p| {
+            now.is_some_and(Verdict::failing)
+                && verdict(p).is_some_and(Verdict::failing)
+                && !same_failure(results[p].as_ref(), results[n - 1].as_ref())
+        })
+        .and_then(|p| results[p].clone());
     let disappeared = tonight_completed && now.is_none() && before.is_some();
     // Flips between consecutive observations of a non-skip verdict.
     let mut unexplained_flips = 0;
@@ -432,13 +468,18 @@ fn item(
         }
         last = Some((i, v.failing()));
     }
-    // The failing streak that reaches tonight.
-    let (failing_since, cause) = if now.is_some_and(Verdict::failing) {
+    // The failing streak that reaches tonight: nights failing the same way.
+    let (failing_since, cause, compared_to) = if now.is_some_and(Verdict::failing) {
         let mut first = n - 1;
         let mut prior = None;
         for &i in observed.iter().rev().skip(1) {
             match verdict(i) {
-                Some(v) if v.failing() => first = i,
+                Some(v)
+                    if v.failing()
+                        && same_failure(results[i].as_ref(), results[first].as_ref()) =>
+                {
+                    first = i
+                }
                 _ => {
                     prior = Some(i);
                     break;
@@ -455,9 +496,9 @@ fn item(
             ),
             None => Vec::new(),
         };
-        (Some(first), cause)
+        (Some(first), cause, prior)
     } else {
-        (None, Vec::new())
+        (None, Vec::new(), None)
     };
     let last_seen = (0..n).rev().find(|&i| results[i].is_some());
     Item {
@@ -467,6 +508,8 @@ fn item(
         before,
         failing_since,
         cause,
+        compared_to,
+        failed_differently,
         unexplained_flips,
         flaky_nights,
         disappeared,

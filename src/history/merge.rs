@@ -4,14 +4,15 @@
 //! Nights are matched by name (`--night`, the same on every job of one CI
 //! run); a run (night × lab × provider) that the target lacks is added, one
 //! that it has is replaced only by one that got further (finished where the
-//! target's did not, or finished later). Every run is written in a
-//! transaction of its own, so a merge killed half way leaves whole runs,
-//! and running it again completes it; a signal (SIGINT, SIGTERM) stops it
-//! the same way, between runs (exit 130; a target it made is removed). A source is never changed: it is
+//! target's did not, or finished later). Every night is written with the
+//! runs it takes in one transaction, so a merge killed half way leaves whole
+//! nights (never one marked complete without its runs), and running it
+//! again completes it; a signal (SIGINT, SIGTERM) stops it the same way,
+//! between nights (exit 130; a target it made is removed). A source is never changed: it is
 //! read where it is (read-only), or, when older, from a private copy of its
 //! content, migrated there.
 
-use super::{History, Night, NightStatus, RunStatus, Snapshot};
+use super::{History, NightStatus, RunStatus, Snapshot};
 use crate::error::{LabError, Result};
 use std::path::{Path, PathBuf};
 
@@ -113,7 +114,8 @@ fn rank(s: RunStatus) -> u8 {
 }
 
 /// Merge `src` into `into`, stopping (interrupted) between nights and
-/// runs when `stop` says so (a signal): what was written is whole runs.
+/// runs when `stop` says so (a signal): each night is written with the runs
+/// it takes in one transaction, so what was written is whole nights.
 pub fn merge(into: &mut History, src: &Snapshot, stop: &dyn Fn() -> bool) -> Result<Merged> {
     let mut m = Merged::default();
     let have = into.load()?;
@@ -123,15 +125,12 @@ pub fn merge(into: &mut History, src: &Snapshot, stop: &dyn Fn() -> bool) -> Res
     };
     for night in &src.nights {
         stopped()?;
+        let mut counted = Merged::default();
         let existing = have.nights.iter().find(|n| n.name == night.name);
         if existing.is_none() {
-            m.nights_added += 1;
+            counted.nights_added += 1;
         }
-        let id = into.upsert_night(&Night {
-            runs: Vec::new(),
-            ..night.clone()
-        })?;
-        if let Some(e) = existing {
+        let joined = existing.map(|e| {
             // The night is complete when one of its parts says so, and
             // spans both.
             let status =
@@ -144,8 +143,9 @@ pub fn merge(into: &mut History, src: &Snapshot, stop: &dyn Fn() -> bool) -> Res
                 (Some(a), Some(b)) => Some(a.max(b).clone()),
                 (a, b) => a.clone().or(b.clone()),
             };
-            into.update_night(id, status, finished.as_deref(), night.started_at.as_str())?;
-        }
+            (status, finished)
+        });
+        let mut taken = Vec::new();
         for run in &night.runs {
             stopped()?;
             let theirs = existing.and_then(|e| {
@@ -155,21 +155,73 @@ pub fn merge(into: &mut History, src: &Snapshot, stop: &dyn Fn() -> bool) -> Res
             });
             match theirs {
                 None => {
-                    into.record_run(id, &run.lab, &run.provider, &run.data)?;
-                    m.runs_added += 1;
+                    taken.push(run);
+                    counted.runs_added += 1;
                 }
                 Some(t) => {
                     let better = (rank(run.data.status), run.data.finished_at.as_deref())
                         > (rank(t.data.status), t.data.finished_at.as_deref());
                     if better {
-                        into.record_run(id, &run.lab, &run.provider, &run.data)?;
-                        m.runs_replaced += 1;
+                        taken.push(run);
+                        counted.runs_replaced += 1;
                     } else {
-                        m.runs_kept += 1;
+                        counted.runs_kept += 1;
                     }
                 }
             }
         }
+        let joined = joined.as_ref().map(|(s, f)| (*s, f.as_deref()));
+        into.merge_night(night, joined, &taken)?;
+        m.nights_added += counted.nights_added;
+        m.runs_added += counted.runs_added;
+        m.runs_replaced += counted.runs_replaced;
+        m.runs_kept += counted.runs_kept;
     }
     Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{Run, RunData};
+
+    /// A signal between a night and its runs. Before, the night was
+    /// written (`complete`, in a transaction of its own) and its runs were
+    /// not: a report of the target said nothing failed (nineteenth probe,
+    /// finding 2). Now the night and its runs are one transaction.
+    #[test]
+    fn a_merge_stopped_between_a_night_and_its_runs_leaves_neither() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut src = History::open(&dir.path().join("src.db")).unwrap();
+        let n = src.begin_night("n1", "2026-01-01T00:00:00Z", None).unwrap();
+        src.record_run(n, "chapter4", "netns", &RunData::empty(RunStatus::Failed))
+            .unwrap();
+        src.finish_night(n, NightStatus::Complete, "2026-01-01T00:01:00Z")
+            .unwrap();
+        let snap = src.load().unwrap();
+        let mut into = History::open(&dir.path().join("into.db")).unwrap();
+        let asked = std::cell::Cell::new(0);
+        let stop = || {
+            asked.set(asked.get() + 1);
+            asked.get() > 1
+        };
+        let Err(e) = merge(&mut into, &snap, &stop) else {
+            panic!("merged while stopped")
+        };
+        assert_eq!(e.exit_code(), 130, "{e}");
+        assert_eq!(asked.get(), 2, "stopped before the night's run");
+        let got = into.load().unwrap();
+        assert!(
+            got.nights.iter().all(|n| !n.runs.is_empty()),
+            "a night without its runs: {:?}",
+            got.nights
+        );
+        // Merging again writes the night with its run.
+        let m = merge(&mut into, &snap, &|| false).unwrap();
+        assert_eq!((m.nights_added, m.runs_added), (1, 1));
+        let got = into.load().unwrap();
+        let runs: Vec<&Run> = got.nights.iter().flat_map(|n| &n.runs).collect();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].data.status, RunStatus::Failed);
+    }
 }

@@ -1,7 +1,8 @@
 //! The history's writes: nights begun and finished, runs begun and
-//! recorded (each whole, in one transaction), nights merged.
+//! recorded (each whole, in one transaction), nights merged (each with
+//! its runs, in one transaction).
 
-use super::{History, Night, NightStatus, RunData};
+use super::{History, Night, NightStatus, Run, RunData};
 use crate::error::{LabError, Result};
 use rusqlite::{OptionalExtension, params};
 
@@ -75,86 +76,12 @@ impl History {
             message: format!("{}: {e}", path.display()),
         };
         let tx = self.conn.transaction().map_err(e)?;
-        tx.execute(
-            "DELETE FROM runs WHERE night_id = ?1 AND lab = ?2 AND provider = ?3",
-            params![night, lab, provider],
-        )
-        .map_err(e)?;
-        tx.execute(
-            "INSERT INTO runs (night_id, lab, provider, status, reason, run_id, started_at, finished_at,
-                               duration_s, host, kernel, result_count, record)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            params![
-                night,
-                lab,
-                provider,
-                d.status.as_str(),
-                d.reason,
-                d.run_id,
-                d.started_at,
-                d.finished_at,
-                d.duration_s,
-                d.host,
-                d.kernel,
-                d.results.len() as i64,
-                d.record.as_ref().map(|r| r.to_json())
-            ],
-        )
-        .map_err(e)?;
-        let run = tx.last_insert_rowid();
-        {
-            let mut ins = tx
-                .prepare(
-                    "INSERT INTO results (run_id, seq, kind, variant, name, verdict, detail, path, expected, observed, duration_s)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                )
-                .map_err(e)?;
-            for (i, r) in d.results.iter().enumerate() {
-                ins.execute(params![
-                    run,
-                    i as i64,
-                    r.kind.as_str(),
-                    r.variant,
-                    r.name,
-                    r.verdict.key(),
-                    r.detail,
-                    r.path,
-                    r.expected,
-                    r.observed,
-                    r.duration_s
-                ])
-                .map_err(e)?;
-            }
-            let mut ins = tx
-                .prepare(
-                    "INSERT INTO steps (run_id, seq, name, phase, variant, ok, duration_s)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(e)?;
-            for (i, s) in d.steps.iter().enumerate() {
-                ins.execute(params![
-                    run,
-                    i as i64,
-                    s.name,
-                    s.phase,
-                    s.variant,
-                    s.ok,
-                    s.duration_s
-                ])
-                .map_err(e)?;
-            }
-            let mut ins = tx
-                .prepare("INSERT INTO inputs (run_id, key, value) VALUES (?1, ?2, ?3)")
-                .map_err(e)?;
-            for (k, v) in &d.inputs {
-                ins.execute(params![run, k, v]).map_err(e)?;
-            }
-        }
+        write_run(&tx, night, lab, provider, d).map_err(e)?;
         tx.commit().map_err(e)
     }
 
-    /// Record a night that is over (a merge, a seeded history): the night
-    /// if it is new, each run in a transaction of its own.
+    /// Record a night that is over (a seeded history) if it is new; its
+    /// runs are recorded after it ([`History::merge_night`] writes both at once).
     pub fn upsert_night(&self, n: &Night) -> Result<i64> {
         match self.night_id(&n.name)? {
             Some(id) => Ok(id),
@@ -176,20 +103,130 @@ impl History {
         }
     }
 
-    /// A merged night: its status and end, and the earlier of two starts.
-    pub fn update_night(
-        &self,
-        night: i64,
-        status: NightStatus,
-        finished_at: Option<&str>,
-        started_at: &str,
+    /// A merged night and the runs it takes, in one transaction: the night
+    /// appears (or gets its new status) with all of those runs or not at
+    /// all, so a merge killed between the two cannot leave a night marked
+    /// complete without its runs. `joined` is the status and end of a night
+    /// the target had (its start becomes the earlier of the two).
+    pub fn merge_night(
+        &mut self,
+        n: &Night,
+        joined: Option<(NightStatus, Option<&str>)>,
+        runs: &[&Run],
     ) -> Result<()> {
-        self.conn
-            .execute(
+        let path = self.path.clone();
+        let e = |e: rusqlite::Error| LabError::Step {
+            step: "history database".into(),
+            message: format!("{}: {e}", path.display()),
+        };
+        let tx = self.conn.transaction().map_err(e)?;
+        let id: Option<i64> = tx
+            .query_row("SELECT id FROM nights WHERE name = ?1", [&n.name], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(e)?;
+        let id = match id {
+            Some(id) => id,
+            None => {
+                tx.execute(
+                    "INSERT INTO nights (name, started_at, finished_at, status, host) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![n.name, n.started_at, n.finished_at, n.status.as_str(), n.host],
+                )
+                .map_err(e)?;
+                tx.last_insert_rowid()
+            }
+        };
+        if let Some((status, finished_at)) = joined {
+            tx.execute(
                 "UPDATE nights SET status = ?2, finished_at = ?3, started_at = min(started_at, ?4) WHERE id = ?1",
-                params![night, status.as_str(), finished_at, started_at],
+                params![id, status.as_str(), finished_at, n.started_at],
             )
-            .map_err(|e| self.err(e))
-            .map(drop)
+            .map_err(e)?;
+        }
+        for r in runs {
+            write_run(&tx, id, &r.lab, &r.provider, &r.data).map_err(e)?;
+        }
+        tx.commit().map_err(e)
     }
+}
+
+/// A whole run's rows (its row, results, steps and inputs), replacing what
+/// the night had for that lab and provider, in the caller's transaction.
+fn write_run(
+    tx: &rusqlite::Connection,
+    night: i64,
+    lab: &str,
+    provider: &str,
+    d: &RunData,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM runs WHERE night_id = ?1 AND lab = ?2 AND provider = ?3",
+        params![night, lab, provider],
+    )?;
+    tx.execute(
+            "INSERT INTO runs (night_id, lab, provider, status, reason, run_id, started_at, finished_at,
+                               duration_s, host, kernel, result_count, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                night,
+                lab,
+                provider,
+                d.status.as_str(),
+                d.reason,
+                d.run_id,
+                d.started_at,
+                d.finished_at,
+                d.duration_s,
+                d.host,
+                d.kernel,
+                d.results.len() as i64,
+                d.record.as_ref().map(|r| r.to_json())
+            ],
+        )
+        ?;
+    let run = tx.last_insert_rowid();
+    {
+        let mut ins = tx
+                .prepare(
+                    "INSERT INTO results (run_id, seq, kind, variant, name, verdict, detail, path, expected, observed, duration_s)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                ?;
+        for (i, r) in d.results.iter().enumerate() {
+            ins.execute(params![
+                run,
+                i as i64,
+                r.kind.as_str(),
+                r.variant,
+                r.name,
+                r.verdict.key(),
+                r.detail,
+                r.path,
+                r.expected,
+                r.observed,
+                r.duration_s
+            ])?;
+        }
+        let mut ins = tx.prepare(
+            "INSERT INTO steps (run_id, seq, name, phase, variant, ok, duration_s)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (i, s) in d.steps.iter().enumerate() {
+            ins.execute(params![
+                run,
+                i as i64,
+                s.name,
+                s.phase,
+                s.variant,
+                s.ok,
+                s.duration_s
+            ])?;
+        }
+        let mut ins = tx.prepare("INSERT INTO inputs (run_id, key, value) VALUES (?1, ?2, ?3)")?;
+        for (k, v) in &d.inputs {
+            ins.execute(params![run, k, v])?;
+        }
+    }
+    Ok(())
 }

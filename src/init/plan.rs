@@ -262,6 +262,22 @@ pub fn plan(
             "flannel's default (the chapter gives no --pod-network-cidr)".into(),
         ),
     };
+    // Networks that overlap make a lab the loader refuses; the chapter's
+    // own facts say so here, with where each came from.
+    let nets = [
+        ("the node network", &private, &private_why),
+        ("the NAT network", &nat.0, &nat.1),
+        ("the pod network", &pods.0, &pods.1),
+    ];
+    for (i, (a, an, aw)) in nets.iter().enumerate() {
+        for (b, bn, bw) in &nets[i + 1..] {
+            if an.contains(&bn.network()) || bn.contains(&an.network()) {
+                return Err(format!(
+                    "{a} {an} ({aw}) overlaps {b} {bn} ({bw}): a lab needs them apart"
+                ));
+            }
+        }
+    }
     let mut variants: Vec<PlanVariant> = Vec::new();
     for a in facts.networks() {
         let mut name = variant_name(&a.file);

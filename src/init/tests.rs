@@ -382,3 +382,34 @@ fn a_title_with_control_characters_drafts_a_lab_that_loads() {
         lab.title
     );
 }
+
+/// The nineteenth probe: a chapter whose pod network overlaps its node
+/// network (`--pod-network-cidr 10.100.0.0/16`, nodes on 10.100.198.0/24)
+/// made `lab init` say "internal error ... a bug of lab init", exit 3. It
+/// is the chapter's facts: refused (exit 2), saying which networks overlap
+/// and where each came from, nothing written.
+#[test]
+fn a_pod_network_over_the_node_network_is_refused_saying_why() {
+    let dir = with_chapter4_manifests();
+    let text = std::fs::read_to_string(repo("labs/chapter4/chapter.md")).unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let chapter = src.path().join("chapter.md");
+    let cidr = "--pod-network-cidr 10.244.0.0/16";
+    assert!(text.contains(cidr));
+    std::fs::write(
+        &chapter,
+        text.replace(cidr, "--pod-network-cidr 10.100.0.0/16"),
+    )
+    .unwrap();
+    let before: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    let e = init(&settings(chapter, dir.path())).unwrap_err();
+    assert_eq!(e.exit_code(), 2, "{e}");
+    let said = e.to_string();
+    assert!(
+        said.contains("overlaps the pod network 10.100.0.0/16 (line 19"),
+        "{said}"
+    );
+    assert!(said.contains("the node network 10.100.198.0/24"), "{said}");
+    let after: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(before.len(), after.len(), "nothing written");
+}

@@ -211,11 +211,20 @@ fn tonight<'a>(h: &mut String, a: &'a Analysis, name_of: &dyn Fn(usize) -> &'a s
                 )
             })
             .unwrap_or_default();
-        let why = if i.cause.is_empty() {
+        let mut why = match &i.failed_differently {
+            Some(was) => format!(
+                "fails differently from the night before, which observed {}<br>",
+                esc(&cut(was.observed.as_deref().unwrap_or("-")))
+            ),
+            None => String::new(),
+        };
+        why.push_str(&if i.compared_to.is_none() {
+            "the first night recorded for this lab and provider".to_string()
+        } else if i.cause.is_empty() {
             "nothing recorded changed since the night before".to_string()
         } else {
             format!("changed tonight: {}", changes_html(&i.cause))
-        };
+        });
         let _ = writeln!(
             h,
             "<div class=\"card new\"><div class=what><span class=\"mark new\">NEW</span> {}</div><div class=why>{obs}<br>{why}</div></div>",

@@ -279,4 +279,86 @@ mod tests {
         );
         assert!(xml.contains("chapter4.netns.book"), "{xml}");
     }
+
+    /// Nights of chapter4 on netns; on each, block 103 (`line 103: kubectl
+    /// get pods -o wide`) observes what `observed` says (None: as recorded).
+    fn nights_of_block_103(observed: &[Option<&str>]) -> Analysis {
+        let nights = observed
+            .iter()
+            .enumerate()
+            .map(|(k, o)| {
+                let mut d = run_data(record_with_book());
+                d.status = RunStatus::Failed;
+                if let Some(o) = o {
+                    let r = d
+                        .results
+                        .iter_mut()
+                        .find(|r| r.name.starts_with("line 103"));
+                    r.expect("block 103").observed = Some(o.to_string());
+                }
+                Night {
+                    name: format!("night-{}", k + 1),
+                    started_at: format!("2026-12-0{}T03:17:00Z", k + 1),
+                    finished_at: None,
+                    status: NightStatus::Complete,
+                    host: None,
+                    runs: vec![Run {
+                        lab: "chapter4".into(),
+                        provider: "netns".into(),
+                        data: d,
+                    }],
+                }
+            })
+            .collect();
+        Analysis::of(&Snapshot { nights })
+    }
+
+    /// A block (named `line N: FIRST COMMAND`) that fails tonight for
+    /// another reason than the same-named block the night before is new,
+    /// and says so in the summary and the dashboard; failing the same way
+    /// again, it is still failing since that night. Before, it was "still
+    /// failing" and `--fail-on new` passed (nineteenth probe, finding 1).
+    /// The first night says it is the first, not that nothing changed.
+    #[test]
+    fn a_block_that_fails_differently_is_new() {
+        let other = "the book shows ICMP echo reply, the lab shows ICMP echo request";
+        let a = nights_of_block_103(&[None]);
+        let md = summary::render(&a);
+        assert!(md.contains("The first night recorded"), "{md}");
+        assert!(!md.contains("Nothing recorded changed"), "{md}");
+
+        let a = nights_of_block_103(&[None, Some(other)]);
+        assert!(a.anything_new_fails());
+        let md = summary::render(&a);
+        assert!(
+            md.starts_with("# Nightly night-2: 2 failing (1 new), 0 recovered\n"),
+            "{md}"
+        );
+        let newly = md.split("## Newly failing").nth(1).expect("a section");
+        let newly = newly.split("## Still failing").next().unwrap();
+        assert!(newly.contains("line 103: kubectl get pods -o wide"), "{md}");
+        assert!(
+            newly.contains("Fails differently from the night before"),
+            "{md}"
+        );
+        assert!(
+            newly.contains("10.244.1.9"),
+            "last night's observation: {md}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let html = dashboard::render(&a, dir.path());
+        assert!(
+            html.contains("fails differently from the night before"),
+            "{html}"
+        );
+        assert!(html.contains("2 failing (1 new), 0 recovered"), "{html}");
+
+        let a = nights_of_block_103(&[None, Some(other), Some(other)]);
+        assert!(!a.anything_new_fails());
+        let md = summary::render(&a);
+        assert!(
+            md.contains("line 103: kubectl get pods -o wide: failing since night-2 (2 nights)"),
+            "{md}"
+        );
+    }
 }

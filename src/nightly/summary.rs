@@ -157,7 +157,16 @@ pub fn render(a: &Analysis) -> String {
     }
     section(&mut out, "Newly failing", newly.into_iter(), |i| {
         let mut s = format!("**{}**: {}", item_name(i), observed(i));
-        if i.cause.is_empty() {
+        if let Some(was) = &i.failed_differently {
+            let _ = write!(
+                s,
+                ". Fails differently from the night before, which observed {}",
+                md(was.observed.as_deref().unwrap_or("-"))
+            );
+        }
+        if i.compared_to.is_none() {
+            s.push_str(". The first night recorded for this lab and provider");
+        } else if i.cause.is_empty() {
             s.push_str(". Nothing recorded changed since the night before");
             if i.unexplained_flips > 0 {
                 s.push_str(" (flaky?)");

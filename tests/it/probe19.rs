@@ -1,7 +1,7 @@
 //! The nineteenth probe's findings (docs/security-probe.md, "nineteenth
-//! probe", report only): false greens of `lab nightly` and stale greens of
-//! `lab book --watch` on main at 6a848cb, each test seen failing there and
-//! ignored as open.
+//! probe"): false greens of `lab nightly` and stale greens of `lab book
+//! --watch` on main at 6a848cb, each test seen failing there; fixed by
+//! fix19 (see "Since (fix19)").
 
 use crate::book::no_namespaces_of;
 use crate::harness::{copy_lab, edit, require_root, unique_name};
@@ -45,7 +45,6 @@ fn night(work: &Path, lab: &Path, db: &Path, name: &str) -> (i32, String) {
 /// the fixed block is not "recovered" either.
 /// FAILS on main at 6a848cb: night 2 exits 0 with `1 failing (0 new)`.
 #[test]
-#[ignore = "open (issue 21): a new drift on a block that moved onto a failing block's line with the same first command is not new (nineteenth probe, finding 1)"]
 fn a_new_drift_that_moves_onto_a_failing_blocks_line_is_new() {
     require_root();
     let name = unique_name("p19n");
@@ -93,7 +92,6 @@ fn a_new_drift_that_moves_onto_a_failing_blocks_line_is_new() {
 /// with ttl 63"). FAILS on main at 6a848cb: no replay of block 81 follows
 /// the save.
 #[test]
-#[ignore = "open (issue 21): a saved manifest of a variant the chapter left leaves that variant's blocks' verdicts stale (nineteenth probe, finding 3)"]
 fn a_saved_manifest_of_a_variant_the_chapter_left_replays_its_blocks() {
     require_root();
     let name = unique_name("p19w");

@@ -246,7 +246,9 @@ fn a_watch_of_an_instance_reapplies_its_own_namespaces_not_the_labs_of_its_files
     let mut t = std::fs::read_to_string(&fix).unwrap();
     t.push_str("# saved again\n");
     std::fs::write(&fix, t).unwrap();
-    lines.wait("re-applied", |l| l == "lab: variant fixed re-applied");
+    lines.wait("re-applied", |l| {
+        l == "lab: variant broken re-applied; replaying the whole chapter"
+    });
     // The other lab is as it was: its broken overlay, its pods, its checks.
     assert!(vtep().contains("local 10.0.2.15"), "{}", vtep());
     let (out, _) = other.verify(&[]);

@@ -119,12 +119,15 @@ fn watch_replays_a_saved_block_and_a_manifest_change_then_tears_down() {
         .filter(|l| l.starts_with("  ") && !l.starts_with("       "))
         .collect();
     assert_eq!(replayed.len(), 2, "{replayed:?}");
-    // The fixed variant's manifest saved: re-applied, then its blocks replayed.
+    // The fixed variant's manifest saved: the first variant re-applied, then
+    // the whole chapter replayed (a lab change can change any block's view).
     let fix = lab.path().join("flannel_fix.yml");
     let mut text = std::fs::read_to_string(&fix).unwrap();
     text.push_str("# saved again\n");
     std::fs::write(&fix, text).unwrap();
-    lines.wait("re-applied", |l| l == "lab: variant fixed re-applied");
+    lines.wait("re-applied", |l| {
+        l == "lab: variant broken re-applied; replaying the whole chapter"
+    });
     lines.wait("224 after the switch", block("224", "match"));
     // Ctrl-C: it ends, and the lab it brought up is torn down.
     nix::sys::signal::kill(

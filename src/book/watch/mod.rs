@@ -8,9 +8,11 @@
 //!   that depend on their state ([`select`]), from the variant the lab was
 //!   in before the first of them; the other blocks keep their verdicts;
 //! - a save of the known-drift file judges the last replay again;
-//! - a save of the lab's files loads the lab again and, when the current
-//!   variant's manifest, a workload or the lab file changed, re-applies the
-//!   variant (the variant switch) before replaying the blocks that ran in it.
+//! - a save of the lab's files (the lab file, a manifest of any variant, a
+//!   workload) loads the lab again, re-applies its first variant (the
+//!   variant switch) and replays the whole chapter: such a change can
+//!   change what any block saw, a block of a variant the chapter has left
+//!   too, and a verdict a fresh `lab book` would not give is never kept.
 //!
 //! Each replayed block is one line: its opening line, its verdict, its first
 //! command (each new difference below it). Bad input (a chapter that does
@@ -243,18 +245,18 @@ pub async fn watch(
         let mut target = LiveTarget::new(&lab, state, provider, rep).await?;
         let since = Instant::now();
         if reapply {
-            let v = target.variant();
+            // A saved lab file or manifest (of any variant) or a changed
+            // `kubernetes:` can change what any block saw, also blocks of
+            // a variant the chapter has left: the whole chapter is replayed
+            // from its first variant, as a fresh `lab book` would.
+            let v = lab.default_variant.clone();
             target.switch(&v).await?;
-            (sink.print)(&format!("lab: variant {v} re-applied"));
-            let last = report.as_ref().expect("a replay before a lab change");
-            let lines: Vec<usize> = last
-                .blocks
-                .iter()
-                .filter(|b| b.commands.first().is_some_and(|c| c.variant == v))
-                .map(|b| b.line)
-                .collect();
-            let got = replay::replay_only(&chapter, &lab, &mut target, &known, Some(&lines)).await;
-            report = Some(merge(last, got, &chapter, &known, sink));
+            (sink.print)(&format!(
+                "lab: variant {v} re-applied; replaying the whole chapter"
+            ));
+            let r = replay::replay(&chapter, &lab, &mut target, &known).await;
+            sink.blocks(&r.blocks);
+            report = Some(r);
         } else if report.is_none() {
             let r = replay::replay(&chapter, &lab, &mut target, &known).await;
             sink.blocks(&r.blocks);
@@ -410,25 +412,4 @@ async fn again(
     let lines: Vec<usize> = run.iter().map(|&k| new.blocks[k].line).collect();
     sink.blocks(r.blocks.iter().filter(|b| lines.contains(&b.line)));
     Ok(r)
-}
-
-/// `got` (some blocks replayed again) merged into `last`, judged.
-fn merge(
-    last: &BookReport,
-    got: BookReport,
-    chapter: &Chapter,
-    known: &KnownFile,
-    sink: &Sink<'_>,
-) -> BookReport {
-    let mut r = last.clone();
-    let lines: Vec<usize> = got.blocks.iter().map(|b| b.line).collect();
-    for b in got.blocks {
-        if let Some(x) = r.blocks.iter_mut().find(|x| x.line == b.line) {
-            *x = b;
-        }
-    }
-    r.text = chapter.text.clone();
-    judge::judge(&mut r, known);
-    sink.blocks(r.blocks.iter().filter(|b| lines.contains(&b.line)));
-    r
 }
