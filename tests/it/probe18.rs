@@ -45,7 +45,6 @@ fn hold_on_node1(lab: &TestLab, cmd: &str) -> (Child, String) {
 /// host root's `io_setup(1)` failed with `EAGAIN` (by hand: the same from
 /// `lab ssh p18a node1`). A node must not use up a host-wide kernel count.
 #[test]
-#[ignore = "open (issue 21): a node takes every AIO context of the host (fs.aio-max-nr is host-wide; io_setup is allowed in a node)"]
 fn a_node_cannot_take_the_hosts_aio_contexts() {
     let lab = TestLab::chapter4("p18i");
     lab.up(&[]);
