@@ -262,7 +262,6 @@ fn a_state_naming_another_range_than_its_claim_is_refused() {
 /// after 24.2 s, when the lock was let go (SIGTERM at 10 s did not end the
 /// wait). Every `lab up` of the host waits for as long as that user likes.
 #[test]
-#[ignore = "open (issue 21): any host user can lock the claims' .ids.lock and hang every lab up"]
 fn a_host_user_cannot_hold_every_lab_up() {
     use std::os::unix::fs::PermissionsExt;
     let lab = TestLab::chapter4("p18h");
@@ -294,43 +293,87 @@ fn a_host_user_cannot_hold_every_lab_up() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     assert!(lock.exists(), "lab made {}", lock.display());
-    // `nobody` locks it until its stdin ends.
-    let mut holder = Command::new("setpriv")
-        .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
-        .args(["/usr/bin/python3", "-c"])
-        .arg(
-            "import fcntl, sys\n\
-             f = open(sys.argv[1])\n\
-             fcntl.flock(f, fcntl.LOCK_EX)\n\
-             print('locked', flush=True)\n\
-             sys.stdin.read()\n",
-        )
-        .arg(&lock)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(
+        mode(&lock),
+        0o600,
+        "lab makes {} root's alone",
+        lock.display()
+    );
+    // As an older `lab` left it: 0644. `nobody` opens and locks it until
+    // its stdin ends.
+    std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let nobody_locks = |stdin: Stdio| {
+        Command::new("setpriv")
+            .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+            .args(["/usr/bin/python3", "-c"])
+            .arg(
+                "import fcntl, sys\n\
+                 f = open(sys.argv[1])\n\
+                 fcntl.flock(f, fcntl.LOCK_EX)\n\
+                 print('locked', flush=True)\n\
+                 sys.stdin.read()\n",
+            )
+            .arg(&lock)
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut holder = nobody_locks(Stdio::piped());
     let mut line = String::new();
     std::io::BufReader::new(holder.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let mut second = up();
-    let started = std::time::Instant::now();
-    let mut finished = None;
-    while started.elapsed() < std::time::Duration::from_secs(20) {
-        if let Some(s) = second.try_wait().unwrap() {
-            finished = Some(s);
-            break;
+    let second = lab
+        .cmd()
+        .env("LAB_RUN_DIR", run.path())
+        .args(["up", file.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = {
+        let started = std::time::Instant::now();
+        let mut second = second;
+        let mut finished = None;
+        while started.elapsed() < std::time::Duration::from_secs(20) {
+            if let Some(s) = second.try_wait().unwrap() {
+                finished = Some(s);
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
         }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+        if finished.is_none() {
+            let _ = second.kill();
+        }
+        let out = second.wait_with_output().unwrap();
+        finished.map(|_| out)
+    };
+    let holder_pid = holder.id();
     drop(holder.stdin.take());
     let _ = holder.wait();
-    let _ = second.wait();
-    assert_eq!(line.trim(), "locked", "nobody could not open the lock");
+    assert_eq!(line.trim(), "locked", "nobody could not open the 0644 lock");
+    let out = out.unwrap_or_else(|| {
+        panic!(
+            "lab up still waited after 20 s while nobody held {}",
+            lock.display()
+        )
+    });
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "lab up: {err}");
     assert!(
-        finished.is_some(),
-        "lab up still waited after 20 s while nobody held {}",
-        lock.display()
+        err.contains(&format!("PID {holder_pid}")),
+        "names the holder: {err}"
     );
+    // The lock is 0600 again: nobody cannot open it any more.
+    assert_eq!(mode(&lock), 0o600);
+    let mut again = nobody_locks(Stdio::null());
+    let mut line = String::new();
+    std::io::BufReader::new(again.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = again.wait();
+    assert_eq!(line, "", "nobody opened the 0600 lock");
 }

@@ -182,27 +182,81 @@ pub fn choose(host: &HostIds, taken: &[u32]) -> Option<Ids> {
     None
 }
 
+/// How long [`reserve`] waits for another `lab` to let go of the ranges'
+/// lock: each holds it for the time it takes to read the claims and the
+/// host's account files (milliseconds), so a longer hold is a stuck or
+/// hostile holder, which `up` names rather than waits for.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Open (making it) and lock the ranges' lock file `path`, trying for at
+/// most `wait`; a signal ends the wait ([`LabError::Interrupted`], exit
+/// 130). The file is root's and 0600 (opened `O_NOFOLLOW`, made 0600; one
+/// an older `lab` made 0644 is made 0600): no host user can open it and
+/// hold every `up` (the eighteenth probe of issue 21); a link, a folder or
+/// a file of another owner there is refused, not used.
+pub fn lock_ids(path: &Path, wait: std::time::Duration) -> Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+    }
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| LabError::io(format!("opening {}", path.display()), e))?;
+    let m = lock
+        .metadata()
+        .map_err(|e| LabError::io(format!("reading {}", path.display()), e))?;
+    // SAFETY: geteuid has no arguments and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if !m.file_type().is_file() || m.uid() != me {
+        return Err(LabError::Untrusted(format!(
+            "{} is not a regular file of uid {me} (uid {}, mode {:o}): lab will not lock it; remove it",
+            path.display(),
+            m.uid(),
+            m.mode()
+        )));
+    }
+    if m.mode() & 0o7777 != 0o600 {
+        lock.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| LabError::io(format!("making {} private", path.display()), e))?;
+    }
+    let started = std::time::Instant::now();
+    loop {
+        // SAFETY: flock on an fd we own; released when it closes.
+        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(lock);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EWOULDBLOCK) {
+            return Err(LabError::io(format!("locking {}", path.display()), e));
+        }
+        if crate::signals::received().is_some() {
+            return Err(LabError::Interrupted);
+        }
+        if started.elapsed() >= wait {
+            return Err(LabError::Held {
+                what: format!("{} (the lock on the host's uid ranges)", path.display()),
+                holder: crate::state::lock::real_holder(path),
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// Choose the lab `name`'s range among every claim's of this host and
 /// record it in its claim (made by `take_name`), under a lock on the
 /// claims' folder: two `up`s at once never get the same one. A claim that
 /// holds a range already keeps it.
 pub fn reserve(name: &str) -> Result<Ids> {
     use crate::state::claim;
-    use std::os::fd::AsRawFd;
     let lock_path = claim::root().join(".ids.lock");
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| LabError::io(format!("opening {}", lock_path.display()), e))?;
-    // SAFETY: flock on an fd we own; released when it closes.
-    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
-        return Err(LabError::io(
-            format!("locking {}", lock_path.display()),
-            std::io::Error::last_os_error(),
-        ));
-    }
+    let _lock = lock_ids(&lock_path, LOCK_WAIT)?;
     let Some(mine) = claim::read(name) else {
         return Err(LabError::Internal(format!(
             "lab '{name}' has no claim to record its uids in"
@@ -293,6 +347,34 @@ mod tests {
         // The last candidate ends at END, never past it.
         let sub = format!("all:{}:{}\n", FIRST, END - FIRST - BLOCK);
         assert_eq!(choose(&host("", &sub), &[]).unwrap().base, END - BLOCK);
+    }
+
+    #[test]
+    fn the_ranges_lock_is_private_and_its_wait_bounded() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join(".ids.lock");
+        // One an older lab made 0644 is made 0600.
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let held = lock_ids(&path, std::time::Duration::ZERO).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o600);
+        // Held (another open file description): the next taker gives up,
+        // naming this process.
+        let e = lock_ids(&path, std::time::Duration::from_millis(200)).unwrap_err();
+        assert_eq!(e.exit_code(), 5, "{e}");
+        assert!(
+            e.to_string()
+                .contains(&format!("PID {}", std::process::id())),
+            "{e}"
+        );
+        drop(held);
+        assert!(lock_ids(&path, std::time::Duration::ZERO).is_ok());
+        // A link there is refused, not followed.
+        let link = t.path().join("link.lock");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        assert!(lock_ids(&link, std::time::Duration::ZERO).is_err());
     }
 
     #[test]
