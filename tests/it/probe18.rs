@@ -91,7 +91,6 @@ fn a_node_cannot_take_the_hosts_aio_contexts() {
 /// and to the hard limit (not run: it stalls the host's own sockets). This
 /// test asks that node1 cannot hold more TCP memory than its memory limit.
 #[test]
-#[ignore = "open (issue 21): a node's TCP buffers are charged to the host-wide tcp_mem, not to its memory limit"]
 fn a_nodes_tcp_buffers_stay_within_its_memory_limit() {
     let lab = TestLab::chapter4("p18t");
     lab.up(&[]);
