@@ -225,7 +225,6 @@ fn labs_with_different_claims_folders_get_disjoint_ranges() {
 /// uid 0. The claim still said 2000683008. A state that names a range other
 /// than its claim's must be refused before anything changes.
 #[test]
-#[ignore = "open (issue 21): apply trusts the state's uid range, never compared with the claim's"]
 fn a_state_naming_another_range_than_its_claim_is_refused() {
     use std::os::unix::fs::MetadataExt;
     let lab = TestLab::chapter4("p18e");
@@ -249,6 +248,8 @@ fn a_state_naming_another_range_than_its_claim_is_refused() {
         out.status.code(),
         text(&out)
     );
+    assert_eq!(out.status.code(), Some(2), "refused: {}", text(&out));
+    assert!(text(&out).contains("untrusted state"), "{}", text(&out));
 }
 
 /// Fails on uidmap at 294f99f: `ids::reserve` waits on the lock file

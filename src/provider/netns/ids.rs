@@ -286,6 +286,40 @@ pub fn reserve(name: &str) -> Result<Ids> {
     Ok(ids)
 }
 
+/// The range the lab `name`'s state records (`recorded`), once its claim,
+/// which [`reserve`] wrote under the ranges' lock, records the same and it
+/// lies within [`FIRST`]..[`END`]: a state edited to name another range
+/// (uid 0: a pod's root the host's) is refused before anything is made
+/// with it (exit 2; the eighteenth probe of issue 21). A state with none
+/// is a lab of an older `lab`, whose nodes' root is the host's.
+pub fn trusted(name: &str, recorded: Option<Ids>) -> Result<Ids> {
+    let Some(ids) = recorded else {
+        return Err(LabError::Usage(format!(
+            "lab '{name}' was brought up by an older lab, whose nodes' root is the host's: `lab destroy` it and bring it up again"
+        )));
+    };
+    let claimed = crate::state::claim::read(name).and_then(|c| c.ids);
+    check(name, ids, claimed)
+}
+
+/// [`trusted`]'s rule: `ids` within the candidates and the claim's.
+fn check(name: &str, ids: Ids, claimed: Option<u32>) -> Result<Ids> {
+    let inside =
+        (u64::from(FIRST)..=u64::from(END) - u64::from(BLOCK)).contains(&u64::from(ids.base));
+    if inside && claimed == Some(ids.base) {
+        return Ok(ids);
+    }
+    Err(LabError::Untrusted(format!(
+        "lab '{name}''s state names the host uids from {} for its nodes, {}: lab will not use it (untrusted state, nothing changed); `lab destroy` it and bring it up again",
+        ids.base,
+        match claimed {
+            _ if !inside => format!("outside the range lab uses ({FIRST} to {END})"),
+            Some(c) => format!("but its claim reserved those from {c}"),
+            None => "but its claim reserved none".into(),
+        }
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,6 +409,28 @@ mod tests {
         let link = t.path().join("link.lock");
         std::os::unix::fs::symlink(&path, &link).unwrap();
         assert!(lock_ids(&link, std::time::Duration::ZERO).is_err());
+    }
+
+    #[test]
+    fn a_state_range_is_used_only_as_its_claim_reserved_it() {
+        let ours = Ids {
+            base: FIRST + BLOCK,
+        };
+        assert_eq!(check("l", ours, Some(FIRST + BLOCK)).unwrap(), ours);
+        for (ids, claimed) in [
+            (Ids { base: 0 }, Some(FIRST + BLOCK)),
+            (Ids { base: FIRST }, Some(FIRST + BLOCK)),
+            (ours, None),
+            // The claim edited as well: still outside the candidates.
+            (Ids { base: 0 }, Some(0)),
+            (Ids { base: u32::MAX }, Some(u32::MAX)),
+            (Ids { base: END }, Some(END)),
+        ] {
+            let e = check("l", ids, claimed).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{ids:?} {claimed:?}: {e}");
+            assert!(e.to_string().contains("untrusted state"), "{e}");
+        }
+        assert_eq!(trusted("l", None).unwrap_err().exit_code(), 2);
     }
 
     #[test]
