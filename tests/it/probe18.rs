@@ -178,7 +178,6 @@ fn recorded_base(lab: &TestLab) -> u64 {
 /// references" (`ETOOMANYREFS`); epoll watches and pipe pages are shared
 /// the same way. Two labs up at once must never share a range.
 #[test]
-#[ignore = "open (issue 21): two labs whose claims live in different LAB_RUN_DIRs get the same uid range"]
 fn labs_with_different_claims_folders_get_disjoint_ranges() {
     let a = TestLab::chapter4("p18c");
     a.up(&[]);

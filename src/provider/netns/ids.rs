@@ -249,14 +249,20 @@ pub fn lock_ids(path: &Path, wait: std::time::Duration) -> Result<std::fs::File>
     }
 }
 
-/// Choose the lab `name`'s range among every claim's of this host and
-/// record it in its claim (made by `take_name`), under a lock on the
-/// claims' folder: two `up`s at once never get the same one. A claim that
+/// Choose the lab `name`'s range among every claim's of this host (of
+/// every claims' folder: `reservations`) and record it in its claim (made
+/// by `take_name`) and host-wide, under a lock on the claims' folder and
+/// the host-wide one: two `up`s at once never get the same one. A claim that
 /// holds a range already keeps it.
 pub fn reserve(name: &str) -> Result<Ids> {
+    use super::reservations;
     use crate::state::claim;
     let lock_path = claim::root().join(".ids.lock");
     let _lock = lock_ids(&lock_path, LOCK_WAIT)?;
+    // Uids are host-wide: the claims of every folder count (see
+    // `reservations`), under the host-wide lock as well.
+    let host_dir = Path::new(reservations::DIR);
+    let _host_lock = reservations::lock(host_dir)?;
     let Some(mine) = claim::read(name) else {
         return Err(LabError::Internal(format!(
             "lab '{name}' has no claim to record its uids in"
@@ -269,6 +275,8 @@ pub fn reserve(name: &str) -> Result<Ids> {
         .into_iter()
         .filter(|c| c.name != name)
         .filter_map(|c| c.ids)
+        .chain(reservations::live(host_dir))
+        .chain(reservations::default_claims())
         .collect();
     let Some(ids) = choose(&HostIds::read(), &taken) else {
         return Err(LabError::Unavailable {
@@ -283,6 +291,7 @@ pub fn reserve(name: &str) -> Result<Ids> {
         ids: Some(ids.base),
         ..mine
     })?;
+    reservations::record(host_dir, ids, &claim::path(name))?;
     Ok(ids)
 }
 
