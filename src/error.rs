@@ -98,6 +98,11 @@ pub enum LabError {
     #[error("lab '{name}' is busy: {holder} is changing it; try again when it has finished")]
     Busy { name: String, holder: String },
 
+    /// A host-wide lock `lab` needs (`what`) was held longer than `lab`
+    /// waits for it. Nothing was touched.
+    #[error("busy: {what} is held by {holder}; try again when it lets go")]
+    Held { what: String, holder: String },
+
     /// The lab's state does not agree with where it was found or with what
     /// runs (a copied or crafted state folder). Nothing was touched.
     #[error("{0}")]
@@ -197,7 +202,7 @@ impl LabError {
             | LabError::Internal(_)
             | LabError::Io { .. } => 3,
             LabError::Unavailable { .. } => 4,
-            LabError::Busy { .. } => 5,
+            LabError::Busy { .. } | LabError::Held { .. } => 5,
             LabError::NeedsRepair(_) => 6,
             LabError::Interrupted => 130,
         }
@@ -240,6 +245,13 @@ mod tests {
             (
                 LabError::Busy {
                     name: "l".into(),
+                    holder: "h".into(),
+                },
+                5,
+            ),
+            (
+                LabError::Held {
+                    what: "w".into(),
                     holder: "h".into(),
                 },
                 5,

@@ -54,7 +54,12 @@ pub fn read(name: &str) -> Option<Claim> {
 
 /// Every claim of this host (unreadable ones left out).
 pub fn all() -> Vec<Claim> {
-    let Ok(dir) = std::fs::read_dir(root()) else {
+    all_in(&root())
+}
+
+/// Every claim in the claims' folder `dir` (unreadable ones left out).
+pub fn all_in(dir: &std::path::Path) -> Vec<Claim> {
+    let Ok(dir) = std::fs::read_dir(dir) else {
         return vec![];
     };
     dir.flatten()

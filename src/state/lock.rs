@@ -111,7 +111,7 @@ fn lock_holders(path: &Path) -> Vec<u32> {
 /// Who holds the lock at `path`: the lab command its file names when that
 /// command's process is the one holding it, else the process that holds
 /// it, by PID and command line (a file can say anything).
-fn real_holder(path: &Path) -> String {
+pub(crate) fn real_holder(path: &Path) -> String {
     let said = read_holder(path);
     let holders = lock_holders(path);
     if let Some(h) = &said

@@ -5,6 +5,19 @@
 //! (and a pod half of one), as a VM has its vCPU: a node spinning on every
 //! core is throttled, not the host.
 //!
+//! A node's TCP buffers count too. TCP memory is one host-wide budget
+//! (`net.ipv4.tcp_mem`); cgroup v1's `memory.limit_in_bytes` leaves socket
+//! buffers out, so a node held 628 MiB of it (sent, never read) behind a
+//! 512 MiB limit (the eighteenth probe of issue 21). On v1 each cgroup's
+//! `memory.kmem.tcp.limit_in_bytes` is set to [`tcp_limit`] (a quarter of
+//! its memory) where the kernel has that file; on v2 socket memory is
+//! charged to `memory.max` already, nothing more is needed. On v1 the limit
+//! is a pressure mark, not a wall: past it the node's sockets are under
+//! memory pressure and keep their minimum buffers (28 pages a loopback
+//! pair, measured, against about 980 without), but the kernel forces the
+//! charge rather than fail a send, so a node with all its descriptors in
+//! sockets still holds more than its limit (open, issue 21).
+//!
 //! Each node and pod gets a cgroup named after its namespace, `lab-<ns>`
 //! (`lab-chapter4.node1`, `lab-chapter4.pod.web-0`: it carries the lab's
 //! name, so labs coexist and `destroy` removes exactly its own, found from
@@ -53,6 +66,17 @@ pub const POD: Limits = Limits {
     processes: 128,
     cpu_percent: 50,
 };
+
+/// The TCP buffer memory a node or pod may hold on cgroup v1, where it is
+/// counted apart from its memory limit: a quarter of that limit (128 MiB a
+/// node, 32 MiB a pod). A chapter's traffic (ssh, curl, ping, iperf-sized
+/// transfers) needs a few MiB of buffers; a quarter keeps a node with its
+/// sockets full at 1.25 times its memory limit at most, and one node far
+/// below the host's `tcp_mem` pressure threshold (1.4 GiB on this
+/// project's machines), so the host's own sockets never stall for it.
+pub fn tcp_limit(limits: Limits) -> u64 {
+    limits.memory / 4
+}
 
 /// The scheduler period the CPU limit is a share of (the kernel's default
 /// CFS period), in microseconds.
@@ -258,6 +282,13 @@ fn make_one(h: &Hierarchy, name: &str, limits: Limits) -> Result<()> {
             // Memory and swap together no more than memory: no swap.
             if exists("memory.memsw.limit_in_bytes") {
                 write("memory.memsw.limit_in_bytes", bytes)?;
+            }
+            // Socket buffers, which v1 counts apart (see the module's doc).
+            if exists("memory.kmem.tcp.limit_in_bytes") {
+                write(
+                    "memory.kmem.tcp.limit_in_bytes",
+                    tcp_limit(limits).to_string(),
+                )?;
             }
         }
     }

@@ -88,14 +88,10 @@ impl NetnsCtx {
         Ok(())
     }
 
-    /// The lab's host uids and gids (see `ids`), chosen at `up`.
+    /// The lab's host uids and gids (see `ids`), chosen at `up`: the
+    /// state's, once its claim says the same ([`super::ids::trusted`]).
     pub fn ids(&self) -> Result<super::ids::Ids> {
-        self.ps.ids.ok_or_else(|| {
-            crate::error::LabError::Usage(format!(
-                "lab '{}' was brought up by an older lab, whose nodes' root is the host's: `lab destroy` it and bring it up again",
-                self.lab.name
-            ))
-        })
+        super::ids::trusted(&self.lab.name, self.ps.ids)
     }
 
     /// A node's root on the host: uid and gid (see `ids`).

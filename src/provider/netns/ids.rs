@@ -182,27 +182,87 @@ pub fn choose(host: &HostIds, taken: &[u32]) -> Option<Ids> {
     None
 }
 
-/// Choose the lab `name`'s range among every claim's of this host and
-/// record it in its claim (made by `take_name`), under a lock on the
-/// claims' folder: two `up`s at once never get the same one. A claim that
-/// holds a range already keeps it.
-pub fn reserve(name: &str) -> Result<Ids> {
-    use crate::state::claim;
+/// How long [`reserve`] waits for another `lab` to let go of the ranges'
+/// lock: each holds it for the time it takes to read the claims and the
+/// host's account files (milliseconds), so a longer hold is a stuck or
+/// hostile holder, which `up` names rather than waits for.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Open (making it) and lock the ranges' lock file `path`, trying for at
+/// most `wait`; a signal ends the wait ([`LabError::Interrupted`], exit
+/// 130). The file is root's and 0600 (opened `O_NOFOLLOW`, made 0600; one
+/// an older `lab` made 0644 is made 0600): no host user can open it and
+/// hold every `up` (the eighteenth probe of issue 21); a link, a folder or
+/// a file of another owner there is refused, not used.
+pub fn lock_ids(path: &Path, wait: std::time::Duration) -> Result<std::fs::File> {
     use std::os::fd::AsRawFd;
-    let lock_path = claim::root().join(".ids.lock");
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+    }
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(&lock_path)
-        .map_err(|e| LabError::io(format!("opening {}", lock_path.display()), e))?;
-    // SAFETY: flock on an fd we own; released when it closes.
-    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
-        return Err(LabError::io(
-            format!("locking {}", lock_path.display()),
-            std::io::Error::last_os_error(),
-        ));
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| LabError::io(format!("opening {}", path.display()), e))?;
+    let m = lock
+        .metadata()
+        .map_err(|e| LabError::io(format!("reading {}", path.display()), e))?;
+    // SAFETY: geteuid has no arguments and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if !m.file_type().is_file() || m.uid() != me {
+        return Err(LabError::Untrusted(format!(
+            "{} is not a regular file of uid {me} (uid {}, mode {:o}): lab will not lock it; remove it",
+            path.display(),
+            m.uid(),
+            m.mode()
+        )));
     }
+    if m.mode() & 0o7777 != 0o600 {
+        lock.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| LabError::io(format!("making {} private", path.display()), e))?;
+    }
+    let started = std::time::Instant::now();
+    loop {
+        // SAFETY: flock on an fd we own; released when it closes.
+        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(lock);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EWOULDBLOCK) {
+            return Err(LabError::io(format!("locking {}", path.display()), e));
+        }
+        if crate::signals::received().is_some() {
+            return Err(LabError::Interrupted);
+        }
+        if started.elapsed() >= wait {
+            return Err(LabError::Held {
+                what: format!("{} (the lock on the host's uid ranges)", path.display()),
+                holder: crate::state::lock::real_holder(path),
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Choose the lab `name`'s range among every claim's of this host (of
+/// every claims' folder: `reservations`) and record it in its claim (made
+/// by `take_name`) and host-wide, under a lock on the claims' folder and
+/// the host-wide one: two `up`s at once never get the same one. A claim that
+/// holds a range already keeps it.
+pub fn reserve(name: &str) -> Result<Ids> {
+    use super::reservations;
+    use crate::state::claim;
+    let lock_path = claim::root().join(".ids.lock");
+    let _lock = lock_ids(&lock_path, LOCK_WAIT)?;
+    // Uids are host-wide: the claims of every folder count (see
+    // `reservations`), under the host-wide lock as well.
+    let host_dir = Path::new(reservations::DIR);
+    let _host_lock = reservations::lock(host_dir)?;
     let Some(mine) = claim::read(name) else {
         return Err(LabError::Internal(format!(
             "lab '{name}' has no claim to record its uids in"
@@ -215,6 +275,8 @@ pub fn reserve(name: &str) -> Result<Ids> {
         .into_iter()
         .filter(|c| c.name != name)
         .filter_map(|c| c.ids)
+        .chain(reservations::live(host_dir))
+        .chain(reservations::default_claims())
         .collect();
     let Some(ids) = choose(&HostIds::read(), &taken) else {
         return Err(LabError::Unavailable {
@@ -229,7 +291,42 @@ pub fn reserve(name: &str) -> Result<Ids> {
         ids: Some(ids.base),
         ..mine
     })?;
+    reservations::record(host_dir, ids, &claim::path(name))?;
     Ok(ids)
+}
+
+/// The range the lab `name`'s state records (`recorded`), once its claim,
+/// which [`reserve`] wrote under the ranges' lock, records the same and it
+/// lies within [`FIRST`]..[`END`]: a state edited to name another range
+/// (uid 0: a pod's root the host's) is refused before anything is made
+/// with it (exit 2; the eighteenth probe of issue 21). A state with none
+/// is a lab of an older `lab`, whose nodes' root is the host's.
+pub fn trusted(name: &str, recorded: Option<Ids>) -> Result<Ids> {
+    let Some(ids) = recorded else {
+        return Err(LabError::Usage(format!(
+            "lab '{name}' was brought up by an older lab, whose nodes' root is the host's: `lab destroy` it and bring it up again"
+        )));
+    };
+    let claimed = crate::state::claim::read(name).and_then(|c| c.ids);
+    check(name, ids, claimed)
+}
+
+/// [`trusted`]'s rule: `ids` within the candidates and the claim's.
+fn check(name: &str, ids: Ids, claimed: Option<u32>) -> Result<Ids> {
+    let inside =
+        (u64::from(FIRST)..=u64::from(END) - u64::from(BLOCK)).contains(&u64::from(ids.base));
+    if inside && claimed == Some(ids.base) {
+        return Ok(ids);
+    }
+    Err(LabError::Untrusted(format!(
+        "lab '{name}''s state names the host uids from {} for its nodes, {}: lab will not use it (untrusted state, nothing changed); `lab destroy` it and bring it up again",
+        ids.base,
+        match claimed {
+            _ if !inside => format!("outside the range lab uses ({FIRST} to {END})"),
+            Some(c) => format!("but its claim reserved those from {c}"),
+            None => "but its claim reserved none".into(),
+        }
+    )))
 }
 
 #[cfg(test)]
@@ -293,6 +390,56 @@ mod tests {
         // The last candidate ends at END, never past it.
         let sub = format!("all:{}:{}\n", FIRST, END - FIRST - BLOCK);
         assert_eq!(choose(&host("", &sub), &[]).unwrap().base, END - BLOCK);
+    }
+
+    #[test]
+    fn the_ranges_lock_is_private_and_its_wait_bounded() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join(".ids.lock");
+        // One an older lab made 0644 is made 0600.
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let held = lock_ids(&path, std::time::Duration::ZERO).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o600);
+        // Held (another open file description): the next taker gives up,
+        // naming this process.
+        let e = lock_ids(&path, std::time::Duration::from_millis(200)).unwrap_err();
+        assert_eq!(e.exit_code(), 5, "{e}");
+        assert!(
+            e.to_string()
+                .contains(&format!("PID {}", std::process::id())),
+            "{e}"
+        );
+        drop(held);
+        assert!(lock_ids(&path, std::time::Duration::ZERO).is_ok());
+        // A link there is refused, not followed.
+        let link = t.path().join("link.lock");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        assert!(lock_ids(&link, std::time::Duration::ZERO).is_err());
+    }
+
+    #[test]
+    fn a_state_range_is_used_only_as_its_claim_reserved_it() {
+        let ours = Ids {
+            base: FIRST + BLOCK,
+        };
+        assert_eq!(check("l", ours, Some(FIRST + BLOCK)).unwrap(), ours);
+        for (ids, claimed) in [
+            (Ids { base: 0 }, Some(FIRST + BLOCK)),
+            (Ids { base: FIRST }, Some(FIRST + BLOCK)),
+            (ours, None),
+            // The claim edited as well: still outside the candidates.
+            (Ids { base: 0 }, Some(0)),
+            (Ids { base: u32::MAX }, Some(u32::MAX)),
+            (Ids { base: END }, Some(END)),
+        ] {
+            let e = check("l", ids, claimed).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{ids:?} {claimed:?}: {e}");
+            assert!(e.to_string().contains("untrusted state"), "{e}");
+        }
+        assert_eq!(trusted("l", None).unwrap_err().exit_code(), 2);
     }
 
     #[test]

@@ -31,6 +31,7 @@ mod preflight;
 mod privileges;
 mod programs;
 pub mod provider_state;
+pub mod reservations;
 pub mod rootfs;
 mod seccomp;
 pub mod session;
