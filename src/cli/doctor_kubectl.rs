@@ -172,26 +172,10 @@ fn pinned_minors(lab: Option<&str>) -> Result<BTreeMap<(u32, u32), Vec<String>>>
 /// indented by 8, under the status column's text; `empty` where there is no
 /// item.
 fn wrapped(head: &str, items: &[String], empty: &str) -> String {
-    let mut out = head.to_string();
-    let mut line = out.chars().count();
     if items.is_empty() {
-        return format!("{out} {empty}");
+        return format!("{head} {empty}");
     }
-    for (i, item) in items.iter().enumerate() {
-        let word = if i + 1 < items.len() {
-            format!("{item},")
-        } else {
-            item.clone()
-        };
-        if line + 1 + word.chars().count() > 80 {
-            out.push_str("\n       ");
-            line = 7;
-        }
-        out.push(' ');
-        out.push_str(&word);
-        line += 1 + word.chars().count();
-    }
-    out
+    crate::report::terminal::wrap_list(head, items, 8)
 }
 
 #[cfg(test)]

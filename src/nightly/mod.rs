@@ -253,7 +253,6 @@ pub fn run(
     let exe = std::env::current_exe().map_err(|e| LabError::io("finding the lab binary", e))?;
     std::fs::create_dir_all(&work)
         .map_err(|e| LabError::io(format!("creating {}", work.display()), e))?;
-    folders::mark(&opts.out)?;
     let here = HostInfo::here();
     let host = Some(here.hostname.clone()).filter(|h| !h.is_empty());
     let night = h.begin_night(&night_name, &started, host.as_deref())?;

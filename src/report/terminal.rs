@@ -36,6 +36,34 @@ pub fn is_unseen_format(c: char) -> bool {
     )
 }
 
+/// `head`, then `items` separated by `, `, within 80 columns (`lab
+/// doctor`'s lists): a further line starts with `indent` spaces (at least
+/// one); an item too wide for any line stands alone on its own.
+pub fn wrap_list(head: &str, items: &[String], indent: usize) -> String {
+    let indent = indent.max(1);
+    let mut out = head.to_string();
+    let mut line = out.chars().count();
+    let mut on_line = false;
+    for (i, item) in items.iter().enumerate() {
+        let word = if i + 1 < items.len() {
+            format!("{item},")
+        } else {
+            item.clone()
+        };
+        let width = word.chars().count();
+        if on_line && line + 1 + width > 80 {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent - 1));
+            line = indent - 1;
+        }
+        out.push(' ');
+        out.push_str(&word);
+        line += 1 + width;
+        on_line = true;
+    }
+    out
+}
+
 /// `text` safe for a terminal: control characters other than newline and
 /// tab (C0, DEL, C1 such as the one-byte CSI) and bidirectional overrides
 /// are written as Rust escapes (`\u{1b}`), so they are seen, not obeyed.

@@ -49,7 +49,12 @@ pub fn path(name: &str) -> PathBuf {
 /// The claim on the lab name `name`, if any (an unreadable one counts
 /// as none).
 pub fn read(name: &str) -> Option<Claim> {
-    serde_json::from_slice(&std::fs::read(path(name)).ok()?).ok()
+    read_at(&path(name))
+}
+
+/// The claim in the file `path` (of any claims' folder), if readable.
+pub fn read_at(path: &std::path::Path) -> Option<Claim> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
 /// Every claim of this host (unreadable ones left out).
@@ -68,7 +73,7 @@ pub fn all_in(dir: &std::path::Path) -> Vec<Claim> {
             let n = n.to_string_lossy();
             n.ends_with(".json") && !n.starts_with('.')
         })
-        .filter_map(|e| serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok())
+        .filter_map(|e| read_at(&e.path()))
         .collect()
 }
 

@@ -81,6 +81,66 @@ fn flock(f: &std::fs::File, op: libc::c_int) -> std::io::Result<()> {
     }
 }
 
+/// Open (making it) the lock file `path`, a file only its owner can open:
+/// never through a link nor blocking (a FIFO), a regular file of this
+/// process's user (one planted by another is refused, untouched), 0600 (an
+/// older, wider one is made so).
+pub(crate) fn open_private(path: &Path) -> Result<std::fs::File> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| LabError::io(format!("opening {}", path.display()), e))?;
+    let m = f
+        .metadata()
+        .map_err(|e| LabError::io(format!("reading {}", path.display()), e))?;
+    // SAFETY: geteuid has no arguments and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if !m.file_type().is_file() || m.uid() != me {
+        return Err(LabError::Untrusted(format!(
+            "{} is not a regular file of uid {me} (uid {}, mode {:o}): lab will not lock it; remove it",
+            path.display(),
+            m.uid(),
+            m.mode()
+        )));
+    }
+    if m.mode() & 0o7777 != 0o600 {
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| LabError::io(format!("making {} private", path.display()), e))?;
+    }
+    Ok(f)
+}
+
+/// Take `f`'s exclusive `flock`, trying for up to `wait` (none: once):
+/// `Ok(false)` when it is still held then; a signal ends the wait
+/// ([`LabError::Interrupted`]).
+pub(crate) fn take_within(
+    f: &std::fs::File,
+    path: &Path,
+    wait: std::time::Duration,
+) -> Result<bool> {
+    let started = std::time::Instant::now();
+    loop {
+        match flock(f, libc::LOCK_EX | libc::LOCK_NB) {
+            Ok(()) => return Ok(true),
+            Err(e) if e.raw_os_error() == Some(libc::EWOULDBLOCK) => {}
+            Err(e) => return Err(LabError::io(format!("locking {}", path.display()), e)),
+        }
+        if started.elapsed() >= wait {
+            return Ok(false);
+        }
+        if crate::signals::received().is_some() {
+            return Err(LabError::Interrupted);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 fn read_holder(path: &Path) -> Option<Holder> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
@@ -154,24 +214,11 @@ impl Lock {
     /// 0700 and the lock file 0600 (only root can open either).
     pub fn acquire_in(dir: &Path, name: &str, command: &str) -> Result<Lock> {
         use std::io::{Seek, Write};
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         make_private_dir(dir)?;
         let path = dir.join(LOCK_FILE);
-        let mut f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&path)
-            .map_err(|e| LabError::io(format!("opening {}", path.display()), e))?;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| LabError::io(format!("making {} private", path.display()), e))?;
-        match flock(&f, libc::LOCK_EX | libc::LOCK_NB) {
-            Ok(()) => {}
-            Err(e) if e.raw_os_error() == Some(libc::EWOULDBLOCK) => return Err(busy(name, &path)),
-            Err(e) => return Err(LabError::io(format!("locking {}", path.display()), e)),
+        let mut f = open_private(&path)?;
+        if !take_within(&f, &path, std::time::Duration::ZERO)? {
+            return Err(busy(name, &path));
         }
         let holder = Holder {
             command: command.to_string(),

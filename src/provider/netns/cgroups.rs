@@ -391,13 +391,7 @@ fn doctor_lines_of(support: &Support) -> String {
                 POD.memory / MIB,
                 POD.processes,
                 if cpu { cpus(POD) } else { String::new() },
-                wrapped(
-                    &format!(
-                        "        (cgroup {}: ",
-                        if hs.iter().all(|h| h.v2) { "v2" } else { "v1" }
-                    ),
-                    hs.iter().map(|h| h.dir.display().to_string()).collect(),
-                ),
+                hierarchies(hs),
                 if cpu {
                     ""
                 } else {
@@ -411,26 +405,18 @@ fn doctor_lines_of(support: &Support) -> String {
     }
 }
 
-/// `first` and then `items` separated by `, ` and closed by `)`, a new
-/// line (indented under the first item) before an item that would pass 80
-/// columns (a long mount point alone still passes them).
-fn wrapped(first: &str, items: Vec<String>) -> String {
-    let indent = " ".repeat(first.len());
-    let mut out = String::new();
-    let mut line = first.to_string();
-    let last = items.len().saturating_sub(1);
-    for (i, item) in items.into_iter().enumerate() {
-        let item = if i == last { item + ")" } else { item + "," };
-        if line.len() + item.len() > 80 && line.len() > indent.len() {
-            out.push_str(line.trim_end());
-            out.push('\n');
-            line = indent.clone();
-        }
-        line.push_str(&item);
-        line.push(' ');
+/// `        (cgroup v1: DIR, DIR)`, wrapped under the first folder.
+fn hierarchies(hs: &[Hierarchy]) -> String {
+    let head = format!(
+        "        (cgroup {}:",
+        if hs.iter().all(|h| h.v2) { "v2" } else { "v1" }
+    );
+    let mut dirs: Vec<String> = hs.iter().map(|h| h.dir.display().to_string()).collect();
+    if let Some(last) = dirs.last_mut() {
+        last.push(')');
     }
-    out.push_str(line.trim_end());
-    out
+    let indent = head.chars().count() + 1;
+    crate::report::terminal::wrap_list(&head, &dirs, indent)
 }
 
 /// `, 1 CPU` / `, 0.5 CPU` of a limit.

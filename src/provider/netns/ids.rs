@@ -195,58 +195,19 @@ pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// hold every `up` (the eighteenth probe of issue 21); a link, a folder or
 /// a file of another owner there is refused, not used.
 pub fn lock_ids(path: &Path, wait: std::time::Duration) -> Result<std::fs::File> {
-    use std::os::fd::AsRawFd;
-    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    use crate::state::lock::{open_private, real_holder, take_within};
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
     }
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| LabError::io(format!("opening {}", path.display()), e))?;
-    let m = lock
-        .metadata()
-        .map_err(|e| LabError::io(format!("reading {}", path.display()), e))?;
-    // SAFETY: geteuid has no arguments and cannot fail.
-    let me = unsafe { libc::geteuid() };
-    if !m.file_type().is_file() || m.uid() != me {
-        return Err(LabError::Untrusted(format!(
-            "{} is not a regular file of uid {me} (uid {}, mode {:o}): lab will not lock it; remove it",
-            path.display(),
-            m.uid(),
-            m.mode()
-        )));
+    let lock = open_private(path)?;
+    if take_within(&lock, path, wait)? {
+        return Ok(lock);
     }
-    if m.mode() & 0o7777 != 0o600 {
-        lock.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| LabError::io(format!("making {} private", path.display()), e))?;
-    }
-    let started = std::time::Instant::now();
-    loop {
-        // SAFETY: flock on an fd we own; released when it closes.
-        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-            return Ok(lock);
-        }
-        let e = std::io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EWOULDBLOCK) {
-            return Err(LabError::io(format!("locking {}", path.display()), e));
-        }
-        if crate::signals::received().is_some() {
-            return Err(LabError::Interrupted);
-        }
-        if started.elapsed() >= wait {
-            return Err(LabError::Held {
-                what: format!("{} (the lock on the host's uid ranges)", path.display()),
-                holder: crate::state::lock::real_holder(path),
-            });
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    Err(LabError::Held {
+        what: format!("{} (the lock on the host's uid ranges)", path.display()),
+        holder: real_holder(path),
+    })
 }
 
 /// Choose the lab `name`'s range among every claim's of this host (of

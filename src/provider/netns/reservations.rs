@@ -13,7 +13,7 @@
 
 use super::ids::{Ids, LOCK_WAIT, lock_ids};
 use crate::error::{LabError, Result};
-use crate::state::claim::{self, Claim};
+use crate::state::claim;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -29,10 +29,6 @@ const DEFAULT_CLAIMS: &str = "/run/lab";
 struct Record {
     base: u32,
     claim: PathBuf,
-}
-
-fn read_claim(path: &Path) -> Option<Claim> {
-    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
 /// The folder [`DIR`] (or `dir`, a test's), made 0700 and checked to be a
@@ -83,7 +79,7 @@ pub fn live(dir: &Path) -> Vec<u32> {
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
         match record {
-            Some(r) if read_claim(&r.claim).and_then(|c| c.ids) == Some(r.base) => {
+            Some(r) if claim::read_at(&r.claim).and_then(|c| c.ids) == Some(r.base) => {
                 bases.push(r.base)
             }
             _ => {
@@ -111,11 +107,10 @@ pub fn record(dir: &Path, ids: Ids, claim_path: &Path) -> Result<()> {
         base: ids.base,
         claim,
     };
-    let path = dir.join(format!("{}.json", ids.base));
-    let tmp = dir.join(format!(".{}.{}.tmp", ids.base, std::process::id()));
-    std::fs::write(&tmp, serde_json::to_vec(&r).expect("record serializes"))
-        .and_then(|()| std::fs::rename(&tmp, &path))
-        .map_err(|e| LabError::io(format!("writing {}", path.display()), e))
+    crate::state::write_atomic(
+        &dir.join(format!("{}.json", ids.base)),
+        &serde_json::to_vec(&r).expect("record serializes"),
+    )
 }
 
 #[cfg(test)]
