@@ -136,6 +136,26 @@ pub(super) struct RecordedLab {
     pub kubectl_lines: Mutex<Vec<String>>,
 }
 
+impl RecordedLab {
+    /// Chapter 4 on vagrant as recorded: the broken variant first, its two
+    /// nginx pods on node1 and node2, kubectl faked.
+    pub(super) fn vagrant_chapter4() -> RecordedLab {
+        RecordedLab {
+            kind: Kind::Vagrant,
+            broken: recorded(false),
+            fixed: recorded(true),
+            variant: "broken".into(),
+            switches: Vec::new(),
+            pods: vec![
+                pod(NGINX1, "node1", "10.244.1.2"),
+                pod(NGINX2, "node2", "10.244.2.2"),
+            ],
+            real: None,
+            kubectl_lines: Mutex::default(),
+        }
+    }
+}
+
 /// The real kubectl of the lab's minor, offline, in a folder of its own.
 pub(super) struct RealKubectl {
     pub pick: crate::kubectl::Pick,
@@ -316,19 +336,7 @@ pub(super) fn block(r: &BookReport, line: usize) -> &BlockReport {
 #[tokio::test]
 async fn vagrant_replays_every_block_as_the_reader_types_it() {
     let (lab, chapter) = chapter4();
-    let mut t = RecordedLab {
-        kind: Kind::Vagrant,
-        broken: recorded(false),
-        fixed: recorded(true),
-        variant: "broken".into(),
-        switches: Vec::new(),
-        pods: vec![
-            pod(NGINX1, "node1", "10.244.1.2"),
-            pod(NGINX2, "node2", "10.244.2.2"),
-        ],
-        real: None,
-        kubectl_lines: Mutex::default(),
-    };
+    let mut t = RecordedLab::vagrant_chapter4();
     let r = replay(&chapter, &lab, &mut t, &KnownFile::default()).await;
     // kubectl 1.32 refuses `exec POD CMD` (blocks 103, 116, 247); the
     // book's 1.10 cluster named the control plane's role `master` and ran

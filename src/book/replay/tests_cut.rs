@@ -2,7 +2,7 @@
 //! row, so it compares nothing: never a match (the sixth probe; vagrant's
 //! cluster tables, which no VM here can show end to end).
 
-use super::tests::{RecordedLab, chapter4, pod, recorded, verdicts};
+use super::tests::{RecordedLab, chapter4, recorded, verdicts};
 use super::*;
 use crate::book::known::KnownFile;
 use crate::book::parse;
@@ -38,19 +38,7 @@ master    Ready     master    8m        v1.10.0
 async fn a_table_cut_down_to_its_header_is_never_a_match() {
     let (lab, _) = chapter4();
     let chapter = parse::parse(std::path::Path::new("cut.md"), CUT.as_bytes()).unwrap();
-    let mut t = RecordedLab {
-        kind: Kind::Vagrant,
-        broken: recorded(false),
-        fixed: recorded(true),
-        variant: "broken".into(),
-        switches: Vec::new(),
-        pods: vec![
-            pod("nginx-deployment-6b7f6d9b8c-k2v9x", "node1", "10.244.1.2"),
-            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
-        ],
-        real: None,
-        kubectl_lines: Mutex::default(),
-    };
+    let mut t = RecordedLab::vagrant_chapter4();
     let r = replay(&chapter, &lab, &mut t, &KnownFile::default()).await;
     // The row the third block shows is still compared (and drifts: the
     // book's 1.10 cluster called the control plane `master`).
@@ -173,19 +161,7 @@ Using interface with name enp0s3 and address 10.0.2.15
 async fn a_log_the_book_does_not_show_is_never_a_match() {
     let (lab, _) = chapter4();
     let chapter = parse::parse(std::path::Path::new("logs.md"), LOGS.as_bytes()).unwrap();
-    let mut t = RecordedLab {
-        kind: Kind::Vagrant,
-        broken: recorded(false),
-        fixed: recorded(true),
-        variant: "broken".into(),
-        switches: Vec::new(),
-        pods: vec![
-            pod("nginx-deployment-6b7f6d9b8c-k2v9x", "node1", "10.244.1.2"),
-            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
-        ],
-        real: None,
-        kubectl_lines: Mutex::default(),
-    };
+    let mut t = RecordedLab::vagrant_chapter4();
     let r = replay(&chapter, &lab, &mut t, &KnownFile::default()).await;
     assert_eq!(
         verdicts(&r),
@@ -210,19 +186,7 @@ async fn a_log_the_book_does_not_show_is_never_a_match() {
 async fn a_block_or_a_chapter_past_its_budget_runs_no_more() {
     use std::time::Duration;
     let (lab, chapter) = chapter4();
-    let target = || RecordedLab {
-        kind: Kind::Vagrant,
-        broken: recorded(false),
-        fixed: recorded(true),
-        variant: "broken".into(),
-        switches: Vec::new(),
-        pods: vec![
-            pod("nginx-deployment-6b7f6d9b8c-k2v9x", "node1", "10.244.1.2"),
-            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
-        ],
-        real: None,
-        kubectl_lines: Mutex::default(),
-    };
+    let target = || RecordedLab::vagrant_chapter4();
     let known = KnownFile::default();
     for spent in [
         budget::Budget {
