@@ -44,6 +44,7 @@ mod probe_findings;
 mod report;
 mod report_paths;
 mod schemas;
+mod shared_tables;
 mod spec;
 mod submounts;
 mod suggest;

@@ -37,6 +37,7 @@ mod seccomp;
 pub mod session;
 pub mod steps;
 pub mod sys;
+pub mod table_bounds;
 
 pub use ctx::NetnsCtx;
 pub use preflight::flannel_of;

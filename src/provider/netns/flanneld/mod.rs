@@ -145,13 +145,23 @@ pub fn node_ops(
     b
 }
 
+/// Whether flanneld's rules track connections (its NAT rules do).
+pub fn tracks_connections(cfg: &FlannelConfig) -> bool {
+    cfg.ip_masq
+}
+
 /// flanneld's iptables rules on a node, for `iptables-restore` (both tables
-/// complete, so restoring replaces what a previous variant left).
-pub fn iptables_rules(cfg: &FlannelConfig, subnet: Ipv4Net) -> String {
+/// complete, so restoring replaces what a previous variant left), after the
+/// lab's own filter lines `lab_filter` (see `table_bounds`: first in every
+/// chain, so flannel's `ACCEPT`s do not pass them by).
+pub fn iptables_rules(cfg: &FlannelConfig, subnet: Ipv4Net, lab_filter: &[String]) -> String {
     let net = cfg.network;
     let mut r = String::new();
     let _ = writeln!(r, "*filter");
     let _ = writeln!(r, ":FORWARD ACCEPT [0:0]");
+    for line in lab_filter {
+        let _ = writeln!(r, "{line}");
+    }
     let _ = writeln!(r, ":FLANNEL-FWD - [0:0]");
     let c = "-m comment --comment \"flanneld forward\"";
     let _ = writeln!(r, "-A FORWARD {c} -j FLANNEL-FWD");
@@ -252,7 +262,7 @@ pub(super) mod tests {
             subnet_env(&cfg(), &me),
             "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n"
         );
-        let r = iptables_rules(&cfg(), me.subnet);
+        let r = iptables_rules(&cfg(), me.subnet, &[]);
         assert!(r.contains(
             "-A FLANNEL-FWD -s 10.244.0.0/16 -m comment --comment \"flanneld forward\" -j ACCEPT"
         ));
@@ -260,6 +270,6 @@ pub(super) mod tests {
         assert_eq!(r.matches("COMMIT").count(), 2);
         let mut f = cfg();
         f.ip_masq = false;
-        assert!(!iptables_rules(&f, me.subnet).contains("MASQUERADE"));
+        assert!(!iptables_rules(&f, me.subnet, &[]).contains("MASQUERADE"));
     }
 }

@@ -4,7 +4,7 @@
 //! limit, see [`cgroups`]).
 
 use super::super::ctx::NetnsCtx;
-use super::super::{cgroups, names, netlink, plan, sys};
+use super::super::{cgroups, names, netlink, plan, table_bounds};
 use crate::bringup::Step;
 use crate::error::Result;
 use async_trait::async_trait;
@@ -35,7 +35,7 @@ impl Step<NetnsCtx> for Namespaces {
             };
             (n, owner)
         });
-        netlink::add_namespaces(&ctx.rep, owned.collect(), sys::NO_IPV6).await?;
+        netlink::add_namespaces(&ctx.rep, owned.collect(), table_bounds::NAMESPACE_SYSCTLS).await?;
         // Each node's memory and process limit (named after its namespace,
         // which is recorded: `destroy` finds them).
         limit(ctx, nodes, cgroups::NODE).await

@@ -9,6 +9,7 @@ use super::super::names::{self, MacKind};
 use super::super::netlink::{self, Work};
 use super::super::node_write::write_node_file;
 use super::super::sys::{self, Job};
+use super::super::table_bounds;
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
 use async_trait::async_trait;
@@ -35,13 +36,23 @@ impl Step<NetnsCtx> for PodNetwork {
         ctx.ps.leases = leases.clone();
         ctx.save()?;
 
+        // Each node's filter table starts with the lab's bounds on what its
+        // processes add to the host's shared tables (`table_bounds`), for
+        // the pods the lab places on it.
+        let placements = ctx.lab.placements();
         let rules: Vec<Job> = leases
             .iter()
-            .map(|me| {
+            .zip(&ctx.lab.nodes)
+            .map(|(me, node)| {
+                let bounds = table_bounds::filter_lines(
+                    &table_bounds::node_networks(&ctx.lab, node, &placements),
+                    true,
+                    flanneld::tracks_connections(&cfg),
+                );
                 Job::new(
                     std::process::Command::new("iptables-restore"),
                     Some(ctx.ns_of_node(&me.node)),
-                    Some(flanneld::iptables_rules(&cfg, me.subnet).into_bytes()),
+                    Some(flanneld::iptables_rules(&cfg, me.subnet, &bounds).into_bytes()),
                 )
             })
             .collect();

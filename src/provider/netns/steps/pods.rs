@@ -8,6 +8,7 @@ use super::super::node_write::write_node_file;
 use super::super::plan::{self, PodPlan};
 use super::super::provider_state::ProcRecord;
 use super::super::sys;
+use super::super::table_bounds;
 use super::super::{files, names};
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
@@ -39,7 +40,12 @@ impl Step<NetnsCtx> for Pods {
         let owned = pod_ns
             .iter()
             .map(|n| (n.clone(), netlink::Owner::OwnUser(ids)));
-        netlink::add_namespaces(&ctx.rep, owned.collect(), sys::NO_IPV6).await?;
+        netlink::add_namespaces(
+            &ctx.rep,
+            owned.collect(),
+            super::super::table_bounds::NAMESPACE_SYSCTLS,
+        )
+        .await?;
 
         let mut node_batches = Vec::new();
         let mut pod_batches = Vec::new();
@@ -75,6 +81,23 @@ impl Step<NetnsCtx> for Pods {
         }
         netlink::apply(&ctx.rep, node_batches).await?;
         netlink::apply(&ctx.rep, pod_batches).await?;
+        // Each pod's filter table: the lab's bound on what its processes add
+        // to the host's one neighbour table (`table_bounds`).
+        let bounds: Vec<sys::Job> = placements
+            .iter()
+            .zip(&pod_ns)
+            .filter_map(|(p, ns)| {
+                let node = lab.nodes.iter().find(|n| n.name == p.node)?;
+                let rules =
+                    table_bounds::pod_restore(&table_bounds::pod_networks(node, &placements));
+                Some(sys::Job::new(
+                    std::process::Command::new("iptables-restore"),
+                    Some(ns.clone()),
+                    Some(rules.into_bytes()),
+                ))
+            })
+            .collect();
+        sys::run_jobs(&ctx.rep, bounds, sys::PARALLEL_WAITING).await?;
 
         super::namespaces::limit(ctx, pod_ns.clone(), super::super::cgroups::POD).await?;
         let nginx = ctx.programs.nginx.to_string_lossy().into_owned();

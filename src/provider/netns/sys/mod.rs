@@ -76,15 +76,6 @@ pub async fn sysctls(
     })
 }
 
-/// No IPv6 in a lab namespace: the chapter's network is IPv4, and every new
-/// interface's IPv6 start-up (DAD, router and multicast listener messages)
-/// is flooded by the lab's bridges to every port, which kept a fresh
-/// 100-node lab busy for seconds. Set before any interface is made.
-pub const NO_IPV6: &[(&str, &str)] = &[
-    ("net/ipv6/conf/all/disable_ipv6", "1"),
-    ("net/ipv6/conf/default/disable_ipv6", "1"),
-];
-
 /// Run `f` on a new thread (which may `setns`, as it ends with `f`) without
 /// blocking the async runtime.
 pub async fn on_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {

@@ -1,0 +1,347 @@
+//! Bounds on what a node's or a pod's processes add to kernel tables that
+//! are not theirs alone (pure functions: the rules are unit-tested as text).
+//!
+//! **Neighbours.** The kernel's IPv4 neighbour table is one table for the
+//! whole host: its dynamic entries, every namespace's together, are capped
+//! by `net.ipv4.neigh.default.gc_thresh3` (1024 on a stock kernel), and an
+//! entry younger than five seconds that is still being resolved cannot be
+//! reclaimed; past the cap the host itself loses new neighbours ("neighbor
+//! table overflow"). Every neighbour the lab's traffic needs is permanent
+//! (see [`super::plan`]), so a dynamic entry in a lab namespace comes only
+//! from a packet to an address of one of its networks that no machine of the
+//! lab holds (a reader's ping of a deleted pod, a sweep of a subnet), or from
+//! what a peer sends: an ARP packet or an ICMP redirect. Packets to such an
+//! unheld address go through [`UNHELD`] first: a burst of
+//! [`UNHELD_BURST`], then [`UNHELD_PER_SECOND`] a second; past that they are
+//! refused before any entry is made, with the ICMP "host unreachable" the
+//! kernel itself gives for an address that does not answer (so a reader's
+//! `ping` of an unheld address prints what it prints on a VM). A namespace
+//! then holds at most about ten entries young enough to resist the kernel's
+//! reclaim, whatever its unprivileged users send, and [`NAMESPACE_SYSCTLS`]
+//! make its interfaces answer no ARP, learn from none and take no redirect.
+//!
+//! **Tracked connections.** A node whose NAT rules turn connection tracking
+//! on keeps an entry per flow, its own and its peers' (a UDP datagram to a
+//! new port is one): kernel memory outside the node's memory limit, up to
+//! `nf_conntrack_max` (262144) per namespace. [`CONNTRACK`] refuses a new
+//! connection while [`MAX_TRACKED`] are tracked.
+//!
+//! Root in a node has `CAP_NET_ADMIN` over its own network namespace, as
+//! root in a VM has over its kernel, and can remove these rules and undo
+//! these sysctls; they bound what every other process of a node, and every
+//! process of a pod (whose root has no `CAP_NET_ADMIN`), can do.
+
+use super::names;
+use crate::spec::{Lab, Node, nth_host};
+use crate::testbed::PodPlacement;
+use ipnet::Ipv4Net;
+use std::net::Ipv4Addr;
+
+/// The chain every packet a namespace sends or forwards goes through.
+pub const NEIGHBOURS: &str = "LAB-NEIGHBOURS";
+/// Where packets to an unheld address of an attached network go.
+pub const UNHELD: &str = "LAB-UNHELD";
+/// Where a node's new connections, in, out and through, are counted.
+pub const CONNTRACK: &str = "LAB-CONNTRACK";
+/// Packets to unheld addresses let through at once ...
+pub const UNHELD_BURST: u32 = 5;
+/// ... and a second after that.
+pub const UNHELD_PER_SECOND: u32 = 1;
+/// New connections a node refuses while this many are tracked.
+pub const MAX_TRACKED: u32 = 4096;
+
+/// Set in every namespace of a lab before any interface is made in it.
+pub const NAMESPACE_SYSCTLS: &[(&str, &str)] = &[
+    // No IPv6: the chapter's network is IPv4, and every new interface's
+    // IPv6 start-up (DAD, router and multicast listener messages) is flooded
+    // by the lab's bridges to every port, which kept a fresh 100-node lab
+    // busy for seconds.
+    ("net/ipv6/conf/all/disable_ipv6", "1"),
+    ("net/ipv6/conf/default/disable_ipv6", "1"),
+    // Answer no ARP request (8: "not for any local address"): the kernel
+    // learns a request's sender only when it answers, and a pod's root can
+    // forge senders. Every neighbour the lab needs is permanent, so nothing
+    // of the lab asks.
+    ("net/ipv4/conf/all/arp_ignore", "8"),
+    // Learn no neighbour from unsolicited (gratuitous) ARP.
+    ("net/ipv4/conf/all/arp_accept", "0"),
+    ("net/ipv4/conf/default/arp_accept", "0"),
+    // Take no ICMP redirect: each names a new gateway, a new neighbour.
+    ("net/ipv4/conf/all/accept_redirects", "0"),
+    ("net/ipv4/conf/default/accept_redirects", "0"),
+];
+
+/// A network a namespace reaches without a router: its interface, its
+/// prefix, and the addresses on it that a machine of the lab holds (each a
+/// permanent neighbour of the namespace).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attached {
+    pub dev: String,
+    pub net: Ipv4Net,
+    pub held: Vec<Ipv4Addr>,
+}
+
+/// A node's attached networks: the NAT network (its gateway), the private
+/// network (the other nodes) and `cni0`'s pod subnet (the node's pods).
+pub fn node_networks(lab: &Lab, node: &Node, placements: &[PodPlacement]) -> Vec<Attached> {
+    vec![
+        Attached {
+            dev: lab.interfaces.nat.clone(),
+            net: lab.network.nat,
+            held: vec![lab.network.nat_gateway()],
+        },
+        Attached {
+            dev: lab.interfaces.private.clone(),
+            net: lab.network.private,
+            held: lab
+                .nodes
+                .iter()
+                .filter(|n| n.index != node.index)
+                .map(|n| n.ip)
+                .collect(),
+        },
+        Attached {
+            dev: names::CNI_BRIDGE.into(),
+            net: node.pod_subnet,
+            held: placements
+                .iter()
+                .filter(|p| p.node == node.name)
+                .map(|p| p.ip)
+                .collect(),
+        },
+    ]
+}
+
+/// A pod's one attached network: its node's pod subnet on `eth0` (the
+/// gateway, and the pods beside it).
+pub fn pod_networks(node: &Node, placements: &[PodPlacement]) -> Vec<Attached> {
+    let mut held = vec![nth_host(node.pod_subnet, 1)];
+    held.extend(
+        placements
+            .iter()
+            .filter(|p| p.node == node.name)
+            .map(|p| p.ip),
+    );
+    vec![Attached {
+        dev: names::POD_IF.into(),
+        net: node.pod_subnet,
+        held,
+    }]
+}
+
+/// The filter table's lines (chains, hooks and rules; no `*filter` or
+/// `COMMIT`) that bound a namespace: the neighbour bound for `attached`,
+/// from `OUTPUT` and, where it forwards (a node), `FORWARD`; and where
+/// `tracking` (the namespace's other rules track connections), the bound
+/// on tracked connections, from `INPUT`, `FORWARD` and `OUTPUT`.
+pub fn filter_lines(attached: &[Attached], forwards: bool, tracking: bool) -> Vec<String> {
+    let mut l = vec![
+        format!(":{NEIGHBOURS} - [0:0]"),
+        format!(":{UNHELD} - [0:0]"),
+    ];
+    if tracking {
+        l.push(format!(":{CONNTRACK} - [0:0]"));
+    }
+    let mut hooks = vec!["OUTPUT"];
+    if forwards {
+        hooks.push("FORWARD");
+    }
+    for h in &hooks {
+        l.push(format!("-A {h} -j {NEIGHBOURS}"));
+    }
+    if tracking {
+        for h in ["INPUT", "FORWARD", "OUTPUT"] {
+            l.push(format!("-A {h} -j {CONNTRACK}"));
+        }
+    }
+    for a in attached.iter().filter(|a| a.net.prefix_len() < 31) {
+        let mut held: Vec<Ipv4Addr> = a
+            .held
+            .iter()
+            .copied()
+            .filter(|ip| a.net.contains(ip))
+            .chain([a.net.broadcast()])
+            .collect();
+        held.sort();
+        held.dedup();
+        for block in blocks(&held) {
+            l.push(format!("-A {NEIGHBOURS} -d {block} -o {} -j RETURN", a.dev));
+        }
+        l.push(format!(
+            "-A {NEIGHBOURS} -d {} -o {} -j {UNHELD}",
+            a.net, a.dev
+        ));
+    }
+    l.push(format!(
+        "-A {UNHELD} -m limit --limit {UNHELD_PER_SECOND}/sec --limit-burst {UNHELD_BURST} -j RETURN"
+    ));
+    l.push(format!(
+        "-A {UNHELD} -j REJECT --reject-with icmp-host-unreachable"
+    ));
+    if tracking {
+        l.push(format!(
+            "-A {CONNTRACK} -m conntrack --ctstate NEW -m connlimit --connlimit-above {MAX_TRACKED} --connlimit-mask 0 -j REJECT"
+        ));
+    }
+    l
+}
+
+/// A pod's whole filter table, for `iptables-restore`.
+pub fn pod_restore(attached: &[Attached]) -> String {
+    let mut s = String::from("*filter\n");
+    for line in filter_lines(attached, false, false) {
+        s.push_str(&line);
+        s.push('\n');
+    }
+    s.push_str("COMMIT\n");
+    s
+}
+
+/// The fewest CIDR blocks that cover exactly `sorted` (ascending, no
+/// repeats): runs of consecutive addresses, each split at alignment.
+pub fn blocks(sorted: &[Ipv4Addr]) -> Vec<Ipv4Net> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = u32::from(sorted[i]);
+        let mut end = start;
+        while i + 1 < sorted.len() && u32::from(sorted[i + 1]) == end.wrapping_add(1) {
+            end += 1;
+            i += 1;
+        }
+        i += 1;
+        let mut at = u64::from(start);
+        let last = u64::from(end);
+        while at <= last {
+            // The largest aligned block at `at` that stays within the run.
+            let mut size = if at == 0 {
+                1u64 << 32
+            } else {
+                1u64 << at.trailing_zeros().min(32)
+            };
+            while at + size - 1 > last {
+                size >>= 1;
+            }
+            let prefix = 32 - size.trailing_zeros() as u8;
+            out.push(Ipv4Net::new(Ipv4Addr::from(at as u32), prefix).expect("a prefix up to 32"));
+            at += size;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::netns::plan::tests::lab;
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    /// A pod on node1 (10.244.1.2) and one on node2.
+    fn placements() -> Vec<PodPlacement> {
+        [("node1", "10.244.1.2"), ("node2", "10.244.2.2")]
+            .iter()
+            .map(|(node, addr)| PodPlacement {
+                name: format!("web-{node}"),
+                app: "web".into(),
+                node: node.to_string(),
+                ip: ip(addr),
+                port: 80,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn blocks_cover_exactly_the_addresses() {
+        let v = |s: &[&str]| s.iter().map(|x| ip(x)).collect::<Vec<_>>();
+        let b = |s: &[&str]| {
+            blocks(&v(s))
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            b(&["10.0.2.2", "10.0.2.255"]),
+            ["10.0.2.2/32", "10.0.2.255/32"]
+        );
+        assert_eq!(
+            b(&["10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4", "10.1.0.5"]),
+            ["10.1.0.1/32", "10.1.0.2/31", "10.1.0.4/31"]
+        );
+        assert_eq!(
+            b(&["10.1.0.0", "10.1.0.1", "10.1.0.2", "10.1.0.3"]),
+            ["10.1.0.0/30"]
+        );
+        assert!(b(&[]).is_empty());
+        // Every address of a long run, and nothing else, is covered.
+        let run: Vec<Ipv4Addr> = (7u32..1003)
+            .map(|k| Ipv4Addr::from(0x0a00_0000 + k))
+            .collect();
+        let got = blocks(&run);
+        assert!(got.len() < 20, "{got:?}");
+        let covered: u64 = got.iter().map(|n| 1u64 << (32 - n.prefix_len())).sum();
+        assert_eq!(covered, run.len() as u64);
+        assert!(run.iter().all(|a| got.iter().any(|n| n.contains(a))));
+    }
+
+    #[test]
+    fn a_nodes_rules_hold_its_peers_gateway_and_pods() {
+        let lab = lab();
+        let placements = placements();
+        let node1 = &lab.nodes[1];
+        let nets = node_networks(&lab, node1, &placements);
+        let text = filter_lines(&nets, true, true).join("\n");
+        for want in [
+            "-A OUTPUT -j LAB-NEIGHBOURS",
+            "-A FORWARD -j LAB-NEIGHBOURS",
+            "-A INPUT -j LAB-CONNTRACK",
+            "-A LAB-NEIGHBOURS -d 10.0.2.2/32 -o enp0s3 -j RETURN",
+            "-A LAB-NEIGHBOURS -d 10.0.2.0/24 -o enp0s3 -j LAB-UNHELD",
+            "-A LAB-NEIGHBOURS -d 10.100.198.200/32 -o enp0s8 -j RETURN",
+            "-A LAB-NEIGHBOURS -d 10.100.198.202/32 -o enp0s8 -j RETURN",
+            "-A LAB-NEIGHBOURS -d 10.100.198.255/32 -o enp0s8 -j RETURN",
+            "-A LAB-NEIGHBOURS -d 10.244.1.0/24 -o cni0 -j LAB-UNHELD",
+            "-A LAB-UNHELD -m limit --limit 1/sec --limit-burst 5 -j RETURN",
+            "-A LAB-UNHELD -j REJECT --reject-with icmp-host-unreachable",
+            "--connlimit-above 4096 --connlimit-mask 0 -j REJECT",
+        ] {
+            assert!(text.contains(want), "{want}\n{text}");
+        }
+        // The node's own address is local, never a neighbour; another
+        // node's pod is reached through flannel.1, not cni0.
+        assert!(!text.contains("10.100.198.201"), "{text}");
+        assert!(!text.contains("10.244.2.2"), "{text}");
+        assert!(
+            text.contains("-A LAB-NEIGHBOURS -d 10.244.1.2/32 -o cni0 -j RETURN"),
+            "{text}"
+        );
+        // Untracked: no conntrack chain, no INPUT hook.
+        let plain = filter_lines(&nets, true, false).join("\n");
+        assert!(
+            !plain.contains("CONNTRACK") && !plain.contains("INPUT"),
+            "{plain}"
+        );
+    }
+
+    #[test]
+    fn a_pods_rules_hold_its_gateway_and_the_pods_beside_it() {
+        let lab = lab();
+        let placements = placements();
+        let node1 = &lab.nodes[1];
+        let r = pod_restore(&pod_networks(node1, &placements));
+        assert!(r.starts_with("*filter\n") && r.ends_with("COMMIT\n"), "{r}");
+        for held in ["10.244.1.1/32", "10.244.1.2/32", "10.244.1.255/32"] {
+            assert!(
+                r.contains(&format!("-A LAB-NEIGHBOURS -d {held} -o eth0 -j RETURN")),
+                "{held}: {r}"
+            );
+        }
+        assert!(
+            r.contains("-A LAB-NEIGHBOURS -d 10.244.1.0/24 -o eth0 -j LAB-UNHELD"),
+            "{r}"
+        );
+        assert!(!r.contains("FORWARD") && !r.contains("CONNTRACK"), "{r}");
+    }
+}

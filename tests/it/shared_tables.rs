@@ -1,0 +1,228 @@
+//! What a node's or a pod's processes add to kernel tables the host shares
+//! with them (`provider::netns::table_bounds`): the one IPv4 neighbour table
+//! of the whole host, and the connection tracking entries that are kernel
+//! memory outside a node's memory limit. The twentieth probe found both
+//! unbounded; each test failed on main at a26d8c0 (a sweep left one dynamic
+//! neighbour per address, forged ARP one per sender, and a UDP spray one
+//! tracked connection per port).
+
+use crate::labs::{TestLab, text};
+use std::net::Ipv4Addr;
+
+/// At most this many dynamic neighbours a lab namespace may hold after a
+/// sweep: the unheld burst (5) and what the rate lets through in the
+/// seconds a test takes, with room to spare; a sweep without the bound
+/// leaves one per address (hundreds).
+const FEW: usize = 24;
+
+/// The dynamic (not permanent) neighbour entries of one of the lab's
+/// namespaces, read from the host.
+fn dynamic_neighbours(lab: &TestLab, ns: &str) -> Vec<String> {
+    let out = lab.in_ns(ns, &["ip", "-4", "neigh", "show", "nud", "all"]);
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.contains("PERMANENT") && !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A Python program that sends one UDP datagram to every address of each
+/// `/24` given, and prints how many sends the kernel refused.
+const SWEEP: &str = "import socket,sys\n\
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+refused=0\n\
+for net in sys.argv[1:]:\n  a,b,c,_=net.split('.')\n  for i in range(1,255):\n    try: s.sendto(b'x',('%s.%s.%s.%d'%(a,b,c,i),9))\n    except OSError: refused+=1\n\
+print('refused',refused)\n";
+
+fn slash24(ip: Ipv4Addr) -> String {
+    let o = ip.octets();
+    format!("{}.{}.{}.0", o[0], o[1], o[2])
+}
+
+/// An unprivileged user in a node sweeps its private network and its pod
+/// bridge's: the node's namespace keeps only a few dynamic neighbours (the
+/// host's table is one for every namespace, 1024 entries on a stock kernel).
+#[test]
+fn a_sweep_of_a_nodes_networks_leaves_few_neighbours_in_the_hosts_table() {
+    let lab = TestLab::chapter4("sweep");
+    lab.up(&[]);
+    let pod = lab.pod_on("node1");
+    let nets = format!("10.100.198.0 {}", slash24(pod.ip));
+    let cmd = format!(
+        "setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c \"$(printf '%s' '{}' | base64 -d)\" {nets}",
+        base64(SWEEP)
+    );
+    let out = lab.ssh("node1", &cmd);
+    assert!(text(&out).contains("refused"), "{}", text(&out));
+    let left = dynamic_neighbours(&lab, "node1");
+    assert!(
+        left.len() <= FEW,
+        "a sweep by uid 65534 left {} dynamic neighbours in node1 (at most {FEW}): {}\n{}",
+        left.len(),
+        left.iter().take(5).cloned().collect::<Vec<_>>().join("\n"),
+        text(&out)
+    );
+    // The lab's own traffic is untouched: node1 still reaches node2 and its pod.
+    let out = lab.ssh(
+        "node1",
+        &format!("ping -c 1 -W 2 10.100.198.202 && ping -c 1 -W 2 {}", pod.ip),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+/// The same from a pod: the pod's own namespace keeps a few, and what the
+/// pod sends to the node's private network through its node too.
+#[test]
+fn a_sweep_from_a_pod_leaves_few_neighbours_in_the_pod_or_its_node() {
+    let lab = TestLab::chapter4("psweep");
+    lab.up(&[]);
+    let pod = lab.pod_on("node1");
+    let ns = format!("pod.{}", pod.name);
+    let nets = [slash24(pod.ip), "10.100.198.0".to_string()];
+    let mut args = vec![
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "/usr/bin/python3",
+        "-c",
+        SWEEP,
+    ];
+    args.extend(nets.iter().map(String::as_str));
+    let out = lab.in_ns(&ns, &args);
+    assert!(text(&out).contains("refused"), "{}", text(&out));
+    for ns in [ns.as_str(), "node1"] {
+        let left = dynamic_neighbours(&lab, ns);
+        assert!(
+            left.len() <= FEW,
+            "a pod's sweep left {} dynamic neighbours in {ns} (at most {FEW}): {}",
+            left.len(),
+            left.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
+        );
+    }
+}
+
+/// A ping of an address no machine of the lab holds says what it says on a
+/// VM (the kernel's "Destination Host Unreachable"), not a refusal of
+/// `lab`'s: a reader's single pings are within the bound.
+#[test]
+fn a_ping_of_an_unheld_address_is_unreachable_as_on_a_vm() {
+    let lab = TestLab::chapter4("unheld");
+    lab.up(&[]);
+    let out = lab.ssh("node1", "ping -c 2 -W 4 10.100.198.77");
+    let said = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("Destination Host Unreachable"), "{said}");
+    assert!(!said.contains("not permitted"), "{said}");
+}
+
+/// A pod's root (it has `CAP_NET_RAW`) sends ARP requests for its gateway
+/// from 100 made-up senders: on a VM each would become a neighbour of the
+/// node; here the node learns none (every neighbour the lab needs is
+/// permanent, so a lab namespace answers no ARP and learns from none).
+#[test]
+fn forged_arp_from_a_pod_teaches_its_node_no_neighbours() {
+    let lab = TestLab::chapter4("farp");
+    lab.up(&[]);
+    let pod = lab.pod_on("node1");
+    let gw = {
+        let o = pod.ip.octets();
+        Ipv4Addr::new(o[0], o[1], o[2], 1)
+    };
+    let before = dynamic_neighbours(&lab, "node1").len();
+    let forge = format!(
+        "import socket,struct\n\
+s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n\
+s.bind(('eth0',0))\n\
+me=s.getsockname()[4]\n\
+tip=socket.inet_aton('{gw}')\n\
+for i in range(100):\n  sip=socket.inet_aton('10.244.{o2}.%d'%(100+i))\n  \
+arp=struct.pack('!HHBBH6s4s6s4s',1,0x0800,6,4,1,me,sip,b'\\x00'*6,tip)\n  \
+s.send(b'\\xff'*6+me+b'\\x08\\x06'+arp)\n\
+print('sent')\n",
+        o2 = pod.ip.octets()[2]
+    );
+    let out = lab.in_ns(
+        &format!("pod.{}", pod.name),
+        &["/usr/bin/python3", "-c", &forge],
+    );
+    assert!(text(&out).contains("sent"), "{}", text(&out));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let left = dynamic_neighbours(&lab, "node1");
+    assert!(
+        left.len() <= before + 2,
+        "forged ARP from a pod made {} dynamic neighbours in node1 (before {before}): {}",
+        left.len(),
+        left.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
+    );
+    for ns in ["node1".to_string(), format!("pod.{}", pod.name)] {
+        let out = lab.in_ns(
+            &ns,
+            &["cat", "/proc/sys/net/ipv4/conf/all/accept_redirects"],
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "0",
+            "{ns} takes ICMP redirects (each a neighbour): {}",
+            text(&out)
+        );
+    }
+}
+
+/// How many connections the kernel tracks in one of the lab's namespaces.
+fn tracked(lab: &TestLab, ns: &str) -> usize {
+    let out = lab.in_ns(ns, &["cat", "/proc/sys/net/netfilter/nf_conntrack_count"]);
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("no conntrack count in {ns}: {}", text(&out)))
+}
+
+/// An unprivileged user in node1 sends UDP to 6000 ports of node2: each
+/// is a tracked connection in both nodes (kernel memory outside their
+/// memory limits); a node tracks at most 4096 new ones and refuses more.
+#[test]
+fn a_udp_spray_between_nodes_tracks_a_bounded_number_of_connections() {
+    let lab = TestLab::chapter4("ctspray");
+    lab.up(&[]);
+    let spray = "import socket\n\
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+refused=0\n\
+for p in range(20000,26000):\n  try: s.sendto(b'x',('10.100.198.202',p))\n  except OSError: refused+=1\n\
+print('refused',refused)\n";
+    let cmd = format!(
+        "setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c \"$(printf '%s' '{}' | base64 -d)\"",
+        base64(spray)
+    );
+    let out = lab.ssh("node1", &cmd);
+    assert!(text(&out).contains("refused"), "{}", text(&out));
+    for ns in ["node1", "node2"] {
+        let n = tracked(&lab, ns);
+        assert!(
+            n <= 4096 + 64,
+            "{ns} tracks {n} connections after node1's spray of 6000 (at most 4096 new): {}",
+            text(&out)
+        );
+    }
+}
+
+/// Standard base64 of `s` (the node's shell gets the program as one word).
+fn base64(s: &str) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = s.as_bytes();
+    let mut o = String::new();
+    for c in b.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for k in 0..4 {
+            if k <= c.len() {
+                o.push(T[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                o.push('=');
+            }
+        }
+    }
+    o
+}
