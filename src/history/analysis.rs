@@ -392,20 +392,43 @@ impl Analysis {
 }
 
 /// Whether two results fail the same way: the same verdict, word
-/// (detail), expectation and observation.
+/// (detail), expectation and observation, numbers aside (a ping's times, a
+/// capture's counts differ every night; a failure that differs only in them
+/// is the same failure, not a new one each night).
 fn same_failure(a: Option<&ResultRow>, b: Option<&ResultRow>) -> bool {
+    let words = |t: &Option<String>| t.as_deref().map(numbers_aside);
     let how = |r: &ResultRow| {
         (
             r.verdict,
-            r.detail.clone(),
-            r.expected.clone(),
-            r.observed.clone(),
+            words(&r.detail),
+            words(&r.expected),
+            words(&r.observed),
         )
     };
     match (a, b) {
         (Some(a), Some(b)) => how(a) == how(b),
         _ => false,
     }
+}
+
+/// `text` with every number (digits, and a decimal point between them) as `#`.
+fn numbers_aside(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            while chars
+                .peek()
+                .is_some_and(|d| d.is_ascii_digit() || *d == '.')
+            {
+                chars.next();
+            }
+            out.push('#');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn completed_at(runs: &[Option<Run>], i: usize) -> Option<&Run> {

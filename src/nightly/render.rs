@@ -353,6 +353,21 @@ mod tests {
         );
         assert!(html.contains("2 failing (1 new), 0 recovered"), "{html}");
 
+        // Only its numbers differ (a time, a count): the same failure, not a
+        // new one each night (a false red the twentieth probe saw).
+        let a = nights_of_block_103(&[
+            None,
+            Some("3 packets transmitted, 0 received, time 2031ms rtt 0.41 ms"),
+            Some("3 packets transmitted, 0 received, time 2046ms rtt 0.38 ms"),
+        ]);
+        assert!(!a.anything_new_fails(), "{}", summary::render(&a));
+        // Words that differ still do.
+        let a = nights_of_block_103(&[
+            None,
+            Some("3 packets transmitted, 0 received"),
+            Some("3 packets transmitted, 3 received, ttl mismatch"),
+        ]);
+        assert!(a.anything_new_fails());
         let a = nights_of_block_103(&[None, Some(other), Some(other)]);
         assert!(!a.anything_new_fails());
         let md = summary::render(&a);
