@@ -225,3 +225,108 @@ fn a_host_user_cannot_reach_a_nodes_files_and_nginx_has_one_page() {
         text(&out)
     );
 }
+
+/// A node's command that stops the entry's PID 1: `ptrace(PTRACE_ATTACH,
+/// 1)` (the same uid needs no `CAP_SYS_PTRACE`; it sends PID 1 a SIGSTOP a
+/// signal from inside could not), then exits without waiting, which leaves
+/// PID 1 stopped. The twentieth probe's script did this right after its
+/// `process_vm_readv(1, …)`, and read it as a kill by seccomp.
+const STOP_PID_1: &str = "python3 -c 'import ctypes; print(\"attached\", ctypes.CDLL(None).ptrace(16, 1, None, None), flush=True)'";
+
+/// A command the nodes' seccomp filter kills: a system call of the 32-bit
+/// ABI (`int 0x80`, getpid), from code of its own.
+#[cfg(target_arch = "x86_64")]
+const KILLED_BY_SECCOMP: &str = "python3 -c 'import ctypes, mmap; m = mmap.mmap(-1, 4096, prot=7); m.write(bytes([0xb8, 20, 0, 0, 0, 0xcd, 0x80, 0xc3])); ctypes.CFUNCTYPE(ctypes.c_long)(ctypes.addressof(ctypes.c_char.from_buffer(m)))()'";
+
+/// `lab ssh LAB node1 -- cmd`, stopped (SIGTERM: ssh then ends its
+/// `lab proxy`, and the node's entry with it) if it has not returned
+/// within `bound`: its exit code, or `None` for that, and what it printed.
+fn ssh_within(lab: &TestLab, cmd: &str, bound: std::time::Duration) -> (Option<i32>, String) {
+    use std::io::Read;
+    let mut ssh = lab
+        .cmd()
+        .args(["ssh", &lab.name, "node1", "--", cmd])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run lab ssh");
+    let deadline = std::time::Instant::now() + bound;
+    let code = loop {
+        if let Some(s) = ssh.try_wait().unwrap() {
+            break Some(s.code().unwrap_or(-1));
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(ssh.id() as i32),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let _ = ssh.wait();
+    let mut said = String::new();
+    let _ = ssh.stdout.take().unwrap().read_to_string(&mut said);
+    let _ = ssh.stderr.take().unwrap().read_to_string(&mut said);
+    (code, said)
+}
+
+/// An entry's PID 1 (`sshd -i` for `lab ssh`, `sh -c` for a check's or a
+/// book's command) that a node's command left stopped is resumed: the
+/// session ends when its command does, with its status, and leaves no
+/// zombie behind. Before, `lab ssh` waited until its ssh was killed (the
+/// twentieth probe's "about 10 minutes"), and a session until its
+/// deadline. A command the seccomp filter kills ends as a shell reports a
+/// SIGSYS (159).
+#[test]
+fn a_command_that_stops_its_entrys_pid_1_still_ends_its_session() {
+    let lab = TestLab::chapter4("stop1");
+    lab.up(&[]);
+    let bound = std::time::Duration::from_secs(60);
+    for cmd in [
+        STOP_PID_1.to_string(),
+        format!("{STOP_PID_1}; echo after $?"),
+    ] {
+        let (code, said) = ssh_within(&lab, &cmd, bound);
+        assert_eq!(
+            code,
+            Some(0),
+            "`lab ssh -- {cmd}` did not return within {bound:?} (None) or failed: {said}"
+        );
+        assert!(
+            said.contains("attached 0"),
+            "`{cmd}` stopped no PID 1: {said}"
+        );
+    }
+    let session = lab.node1_session();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cmd = format!("{STOP_PID_1}; echo after $?");
+    let out = rt
+        .block_on(lab::session::Session::output(&session, "node1", &cmd, None))
+        .unwrap_or_else(|e| panic!("a session of `{cmd}`: {e}"));
+    assert!(
+        out.stdout.contains("attached 0") && out.stdout.contains("after 0"),
+        "{}",
+        out.text()
+    );
+    #[cfg(target_arch = "x86_64")]
+    {
+        let cmd = format!("{KILLED_BY_SECCOMP}; echo after $?");
+        let (code, said) = ssh_within(&lab, &cmd, bound);
+        assert_eq!(code, Some(0), "{said}");
+        assert!(said.contains("after 159"), "{said}");
+        let out = rt
+            .block_on(lab::session::Session::output(
+                &session,
+                "node1",
+                KILLED_BY_SECCOMP,
+                None,
+            ))
+            .unwrap_or_else(|e| panic!("a session of the killed command: {e}"));
+        assert_eq!(out.code, Some(159), "{}", out.text());
+    }
+}

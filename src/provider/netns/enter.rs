@@ -27,7 +27,8 @@
 //! in that PID namespace and dies with its PID 1.
 //!
 //! The parent of PID 1 execs nothing and runs no node code: it waits for
-//! PID 1 and exits with its status ([`Mode::Wait`]: sessions, `lab proxy`), or
+//! PID 1 (resuming it when a node's tracer left it stopped) and exits with
+//! its status ([`Mode::Wait`]: sessions, `lab proxy`), or
 //! reports PID 1's host PID on a pipe and exits at once ([`Mode::Detach`]:
 //! a pod's nginx, which `lab` records and stops by that PID).
 //!
@@ -82,6 +83,15 @@ pub enum Machine {
 #[derive(Debug, Clone, Copy)]
 pub enum Mode {
     /// It waits for PID 1 and exits with its status; PID 1 dies with it.
+    /// A PID 1 that stops is resumed at once (SIGCONT): no signal from
+    /// inside stops a PID namespace's init, but a node's command of the
+    /// same uid may trace it (`ptrace(PTRACE_ATTACH, 1)` needs no
+    /// `CAP_SYS_PTRACE` there), and a tracer that exits without a wait
+    /// leaves it stopped with nothing in the node that could resume it:
+    /// `sshd` then reaped no command and `lab ssh` waited until its ssh was
+    /// killed (the twentieth probe's zombie), a session until its deadline.
+    /// Stops while a tracer holds PID 1 are the tracer's (its parent sees
+    /// none); this one is reported once the tracer has let go.
     Wait,
     /// It writes PID 1's host PID (4 bytes, native order) to this fd and
     /// exits.
@@ -363,9 +373,14 @@ impl Plan {
                     // Hold nothing of the caller's (the exec-error pipe
                     // must close when PID 1 execs).
                     libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+                    // PID 1 left stopped is resumed (see [`Mode::Wait`]).
                     let mut status = 0;
                     loop {
-                        let r = libc::waitpid(pid, &mut status, 0);
+                        let r = libc::waitpid(pid, &mut status, libc::WUNTRACED);
+                        if r == pid && libc::WIFSTOPPED(status) {
+                            libc::kill(pid, libc::SIGCONT);
+                            continue;
+                        }
                         if r == pid {
                             break;
                         }
