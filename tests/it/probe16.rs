@@ -116,28 +116,3 @@ fn a_later_table_that_swaps_the_pods_never_turns_an_earlier_false_ping_into_a_ma
         .collect();
     assert!(matched.is_empty(), "{got:?}\n{stdout}");
 }
-
-/// The sixteenth probe's lesser finding (C7, C8): a ping of a node's own
-/// `cni0` address (its pod subnet's .1; `flannel.1` holds the .0), shown
-/// with its header alone ("no reply"), was `skipped` saying the address
-/// "is no node's or pod's of the lab": the lab's nodes have both addresses
-/// and answer. FAILED on main at a26d8c0: blocks 18 and 25 `skipped`. Now
-/// compared (drift: the lab's node answers); the true reply of node2's
-/// `cni0` matches, and an address in no subnet the book shows stays
-/// `skipped`, its sentence true.
-#[test]
-fn a_ping_of_a_nodes_cni0_or_flannel1_address_is_compared() {
-    require_root();
-    let (stdout, v) = crate::book::chapter4_with("lesser3c", "book/cni0-ping.md");
-    assert_eq!(
-        crate::book::verdicts(&v),
-        [
-            (8, "skipped".to_string()),
-            (18, "drift".into()),
-            (25, "drift".into()),
-            (32, "match".into()),
-            (43, "skipped".into()),
-        ],
-        "{stdout}"
-    );
-}
