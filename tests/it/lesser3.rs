@@ -55,3 +55,37 @@ fn a_curl_showing_another_servers_page_is_never_a_match() {
         "{stdout}"
     );
 }
+
+/// The nineteenth probe's lesser findings on kubectl's refusals: a book
+/// showing a refusal (an older kubectl's `error: exec [POD] [COMMAND] is
+/// not supported anymore…`) under a line kubectl 1.32 takes (with `--`) was
+/// `skipped` ("nothing to compare"); the reader's ping runs, so the book is
+/// false: drift, saying kubectl takes the line. Reverse: the book showing
+/// the pinned kubectl's own refusal under the line it refuses (`exec POD
+/// ping`, `get pods --all-namespace`) drifted ("kubectl 1.32 refuses the
+/// book's line"), though the reader meets exactly that: a match. Failed on
+/// a26d8c0: 16 `skipped`, 32 and 52 `drift`. kubectl that could not reach
+/// its server (24) stays `skipped` on netns, where no API server is.
+#[test]
+fn a_refusal_the_book_shows_is_compared_with_kubectls() {
+    require_root();
+    let (stdout, v) = chapter4_with("lesser3k", "book/kubectl-refusals.md");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (5, "skipped".to_string()),
+            (16, "drift".into()),
+            (24, "skipped".into()),
+            (32, "match".into()),
+            (40, "skipped".into()),
+            (52, "match".into()),
+        ],
+        "{stdout}"
+    );
+    let block16 = &v["blocks"][1]["commands"][0]["differences"];
+    assert_eq!(
+        block16[0].as_str().unwrap_or_default(),
+        "kubectl 1.32 takes the book's line; the book shows kubectl failing: error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead",
+        "{stdout}"
+    );
+}
