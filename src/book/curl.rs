@@ -16,10 +16,14 @@
 //! Compared ([`facts`], [`differences`]): whether it answered, the HTTP
 //! status (a `-I`/`-i`/`-v` status line), why it did not answer (timed out,
 //! refused, no route, name not resolved: by meaning, so an old curl's `(7)
-//! ... Connection timed out` is a timeout as a new curl's `(28)` is), and
-//! the page's `<title>` when both pages have one. A page's other bytes are
-//! not compared (the book's nginx version is not the lab's, and the netns
-//! pods serve a page of their own naming the pod, without a title).
+//! ... Connection timed out` is a timeout as a new curl's `(28)` is), the
+//! `Server:` header's product where both show one (`apache` is not
+//! `nginx`), and the page's `<title>` when both pages have one. A page's
+//! other bytes are not compared (the book's nginx version is not the lab's,
+//! and the netns pods serve a page of their own naming the pod, without a
+//! title); where the lab's page has no title, a book page that cannot be
+//! nginx's (another title, or no title and no line naming a pod) is
+//! `skipped`, never a match on "it answered" ([`another_server`]).
 
 use super::recognize::{Cmd, KubeAction, Kubectl};
 use super::{CommandReport, Verdict};
@@ -371,13 +375,46 @@ pub fn differences(book: &Facts, lab: &Facts) -> (Vec<String>, bool) {
     {
         differs |= !b.agrees(l);
     }
+    let mut out = Vec::new();
     if differs {
-        (
-            vec![format!("curl: the book shows {book}; the lab shows {lab}")],
-            true,
-        )
-    } else {
-        (Vec::new(), true)
+        out.push(format!("curl: the book shows {book}; the lab shows {lab}"));
+    }
+    // The `Server:` header says which server answered (`apache` is not the
+    // lab's `nginx`), where both show one.
+    if let (Some(b), Some(l)) = (&book.server, &lab.server)
+        && b != l
+    {
+        out.push(format!(
+            "curl: the book's answer names the server `{b}` (its `Server:` header); the lab's names `{l}`"
+        ));
+    }
+    (out, true)
+}
+
+/// The titles nginx's own pages have: its default page's, and an error
+/// page's (`404 Not Found`, whose status is compared).
+fn nginx_title(t: &str) -> bool {
+    t.eq_ignore_ascii_case("Welcome to nginx!") || facts::status_of_title(t).is_some()
+}
+
+/// Why the book's page cannot be the lab's server's, where the lab's page
+/// has no title (a netns pod's nginx serves a line naming its pod): a
+/// title that none of nginx's pages has, or a page with neither a title
+/// nor a line naming its pod (`<h1>It works!</h1>`): the book may show
+/// another server's page, so that both answered is no match.
+fn another_server(book: &Facts, lab: &Facts) -> Option<String> {
+    if lab.answered != Some(true) || lab.title.is_some() {
+        return None;
+    }
+    let labs = "the lab's page has no title (a netns pod's nginx serves a line naming its pod)";
+    match (&book.title, &book.pod_page, &book.page_line) {
+        (Some(t), ..) if !nginx_title(t) => Some(format!(
+            "the book's page has the title `{t}`, which none of nginx's pages has (its own is `Welcome to nginx!`), and {labs}: the book may show another server's page, so that it answered is no match"
+        )),
+        (None, None, Some(l)) => Some(format!(
+            "the book's page (`{l}`) has no title and no line naming its pod, and {labs}: which server's page the book shows is not known, so that it answered is no match"
+        )),
+        _ => None,
     }
 }
 
@@ -404,7 +441,10 @@ pub fn judge(book: &[String], code: Option<i32>, r: &mut CommandReport) {
         ));
         return;
     }
-    if let (Some(t), None, Some(true)) = (&theirs.title, &lab.title, lab.answered) {
+    let other_page = another_server(&theirs, &lab);
+    if other_page.is_none()
+        && let (Some(t), None, Some(true)) = (&theirs.title, &lab.title, lab.answered)
+    {
         r.why.push(format!(
             "the book's page has the title `{t}`; the lab's page has none (a netns pod's nginx serves a line naming its pod): the title is not compared, whether it answered is"
         ));
@@ -428,6 +468,12 @@ pub fn judge(book: &[String], code: Option<i32>, r: &mut CommandReport) {
                 "curl: the book's output reached {b}; the lab's curl reached {l}"
             ));
         }
+    }
+    if let Some(why) = other_page
+        && r.differences.is_empty()
+    {
+        r.verdict = Verdict::Skipped;
+        r.reason = Some(why);
     }
 }
 

@@ -55,6 +55,12 @@ pub struct Facts {
     /// The page a netns pod serves names its pod and node (`NAME on
     /// NODE`): which pod answered, where a book shows such a page.
     pub pod_page: Option<String>,
+    /// The product of the `Server:` header (`nginx` of `Server:
+    /// nginx/1.13.12`, `apache` of `Server: Apache/2.4.29 (Ubuntu)`).
+    pub server: Option<String>,
+    /// The first line of a page that is no status, header, curl's own line
+    /// or write-out: the page's own text (`<h1>It works!</h1>`).
+    pub page_line: Option<String>,
 }
 
 impl fmt::Display for Facts {
@@ -159,9 +165,42 @@ fn pod_page(l: &str) -> Option<String> {
     (name(pod) && name(node)).then(|| t.to_string())
 }
 
+/// The product a `Server:` header names, lowercased (`< Server: X` of
+/// `-v` too).
+fn server(l: &str) -> Option<String> {
+    let t = l.trim().trim_start_matches("< ");
+    let (name, value) = t.split_once(':')?;
+    if !name.eq_ignore_ascii_case("server") {
+        return None;
+    }
+    let product = value.split_whitespace().next()?.split('/').next()?;
+    (!product.is_empty()).then(|| product.to_lowercase())
+}
+
+/// Whether a line is curl's or HTTP's own rather than the page's: `-v`'s
+/// (`* `, `> `, `< `, `{ `, `} `), a header (`Name: value`), curl's error,
+/// its progress meter, kubectl's exit line.
+fn not_page(l: &str) -> bool {
+    let t = l.trim();
+    let header = t.split_once(':').is_some_and(|(name, _)| {
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    ["* ", "> ", "< ", "{ ", "} "]
+        .iter()
+        .any(|p| t.starts_with(p))
+        || ["*", ">", "<"].contains(&t)
+        || header
+        || status_line(t).is_some()
+        || error_line(t).is_some()
+        || t.contains("% Total")
+        || t.contains("Dload")
+        || t.contains("--:--:--")
+        || t.starts_with("command terminated with exit code ")
+}
+
 /// The status an HTTP error page's title names: three digits from 100 to
 /// 599, then the reason (`404 Not Found`).
-fn status_of_title(t: &str) -> Option<u16> {
+pub(super) fn status_of_title(t: &str) -> Option<u16> {
     let (code, reason) = t.split_once(' ')?;
     let n: u16 = code.parse().ok()?;
     (code.len() == 3 && (100..600).contains(&n) && !reason.trim().is_empty()).then_some(n)
@@ -205,7 +244,8 @@ pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
         }
         // `-w '%{http_code}'`: three digits on a line of their own.
         let t = l.trim();
-        if t.len() == 3 && t.bytes().all(|b| b.is_ascii_digit()) {
+        let code_line = t.len() == 3 && t.bytes().all(|b| b.is_ascii_digit());
+        if code_line {
             written = t.parse::<u16>().ok();
         }
         if f.title.is_none() {
@@ -213,6 +253,12 @@ pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
         }
         if f.pod_page.is_none() {
             f.pod_page = pod_page(l);
+        }
+        if f.server.is_none() {
+            f.server = server(l);
+        }
+        if f.page_line.is_none() && !t.is_empty() && !code_line && !not_page(l) {
+            f.page_line = Some(crate::book::compare::squash(t));
         }
         if f.failure.is_none()
             && let Some((n, msg)) = error_line(l)

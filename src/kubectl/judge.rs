@@ -34,6 +34,45 @@ impl Judgement {
     }
 }
 
+/// What a line of a book's output says kubectl did, where it is kubectl's
+/// own failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failed {
+    /// Its own `error:` (cobra's `Error:`): what it says of a line it
+    /// refuses ([`refusal`]), or of a command that failed.
+    Error,
+    /// It could not reach its server.
+    Unreached,
+}
+
+/// Whether `line` (of a book) is kubectl's own failure, and which.
+pub fn failed(line: &str) -> Option<Failed> {
+    let t = line.trim();
+    if t.starts_with("error:") || t.starts_with("Error:") {
+        Some(Failed::Error)
+    } else if is_connection_refused(t) || t.starts_with("Unable to connect to the server") {
+        Some(Failed::Unreached)
+    } else {
+        None
+    }
+}
+
+/// Whether `book` (a command's output in a book) is `message`, a refusal
+/// of kubectl's, as kubectl prints it: its every line kubectl's (the
+/// message's lines, kubectl's pointer to `--help`), the message's first
+/// line among them.
+pub fn shows_refusal(book: &[String], message: &str) -> bool {
+    let said: Vec<&str> = message.lines().map(str::trim).collect();
+    let shown: Vec<&str> = book
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let help = |l: &str| l.starts_with("See '") && (l.contains("-h") || l.contains("--help"));
+    said.first().is_some_and(|first| shown.contains(first))
+        && shown.iter().all(|l| said.contains(l) || help(l))
+}
+
 /// A line showing kubectl tried to reach its server and was refused.
 fn is_connection_refused(line: &str) -> bool {
     (line.contains("The connection to the server ") && line.contains(" was refused"))
@@ -204,5 +243,38 @@ The connection to the server 127.0.0.1:1 was refused - did you specify the right
     fn exit_zero_is_accepted() {
         let j = judge(&out(0, "Client Version: v1.32.5\n", ""));
         assert_eq!(j, Judgement::Accepted { warnings: vec![] });
+    }
+
+    /// A book shows the refusal only with kubectl's own lines: a false
+    /// reply after it (the nineteenth probe's "held") is not the refusal.
+    #[test]
+    fn a_refusal_is_shown_only_by_kubectls_own_lines() {
+        let msg = "error: unknown flag: --all-namespace";
+        let book = |s: &str| s.lines().map(str::to_string).collect::<Vec<_>>();
+        assert!(shows_refusal(
+            &book("error: unknown flag: --all-namespace\nSee 'kubectl get --help' for usage.\n"),
+            msg
+        ));
+        assert!(!shows_refusal(
+            &book(
+                "error: unknown flag: --all-namespace\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64"
+            ),
+            msg
+        ));
+        assert!(!shows_refusal(
+            &book("See 'kubectl get --help' for usage."),
+            msg
+        ));
+        assert_eq!(
+            failed("Error: unknown command \"pod\""),
+            Some(Failed::Error)
+        );
+        assert_eq!(
+            failed(
+                "The connection to the server localhost:8080 was refused - did you specify the right host or port?"
+            ),
+            Some(Failed::Unreached)
+        );
+        assert_eq!(failed("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64"), None);
     }
 }

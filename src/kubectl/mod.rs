@@ -27,7 +27,7 @@ mod run;
 
 pub use cache::RunCache;
 pub use discover::{LAB_INSTALL_DIR, discover, discover_in};
-pub use judge::{Judgement, judge};
+pub use judge::{Failed, Judgement, failed, judge, shows_refusal};
 pub use matrix::{Cell, Matrix, MatrixLine, Verdict, matrix, matrix_with};
 pub use run::{OFFLINE_SERVER, home_dir, offline_dir, run};
 

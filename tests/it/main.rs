@@ -20,6 +20,7 @@ mod kubectl;
 mod labs;
 mod lesser;
 mod lesser2;
+mod lesser3;
 mod lifecycle;
 mod mesh;
 mod netns;

@@ -7,8 +7,10 @@
 //! - on netns there is no API server: the line goes to kubectl against an
 //!   endpoint that refuses connections. What kubectl refuses before it
 //!   connects (a removed form, an unknown flag) is drift in kubectl's own
-//!   words; what it accepts did not run (never `match`), and lab runs its
-//!   meaning in the lab instead, saying so;
+//!   words (unless the book shows that refusal alone: what the reader
+//!   meets); what it accepts did not run (never `match`), and lab runs its
+//!   meaning in the lab instead, saying so; a book that shows kubectl
+//!   failing under a line it takes drifts (the reader does not meet that);
 //! - a refused `exec` fails for the reader: the block drifts with kubectl's
 //!   message, and lab also runs the line's meaning (as `exec POD -- CMD`)
 //!   to show what the reader would see after fixing it, labelled so.
@@ -22,6 +24,7 @@
 
 use super::judgeable::judgeable;
 use super::plan::Planned;
+use super::refusal::{failure_not_met, minor, refusal};
 use super::{Replayer, Said, Target, fail, output_lines};
 use crate::book::bind::PodKind;
 use crate::book::recognize::{Cmd, KubeAction, Kubectl};
@@ -218,9 +221,14 @@ impl Replayer<'_> {
             }
         };
         let line = format!("kubectl {}", args.join(" "));
+        // The book showing the pinned kubectl's own refusal: the reader
+        // meets that, word for word.
+        let refusal_shown = matches!(&run.said, Said::Refused { message } if crate::kubectl::shows_refusal(&r.book, message));
         let (outcome, said, note) = match (&run.said, &run.offline) {
             (Said::Refused { message }, _) => {
-                r.differences.push(refusal(&run.version, message));
+                if !refusal_shown {
+                    r.differences.push(refusal(&run.version, message));
+                }
                 (
                     KubectlOutcome::Refused,
                     vec![message.clone()],
@@ -252,6 +260,22 @@ impl Replayer<'_> {
         r.ran = Some(line);
         if run.cached {
             r.why.push(CACHED.into());
+        }
+        if outcome != KubectlOutcome::Refused {
+            r.differences.extend(failure_not_met(
+                &r.book,
+                &run,
+                outcome == KubectlOutcome::Ran,
+            ));
+        }
+        // An `apply`/`delete -f` refused still has its meaning done in the
+        // lab (below); any other line refused as shown is all it claims.
+        if refusal_shown && cluster {
+            r.reason = Some(format!(
+                "kubectl {} refuses the line as the book shows: the reader meets that refusal",
+                minor(&run.version)
+            ));
+            return None;
         }
         if let Some(e) = unplaced {
             if outcome == KubectlOutcome::Refused {
@@ -380,12 +404,20 @@ impl Replayer<'_> {
         let line = format!("kubectl {}", args.join(" "));
         match run.said {
             Said::Refused { message } => {
-                r.differences.push(refusal(&run.version, &message));
                 r.verdict = Verdict::Match;
-                r.reason = Some(format!(
-                    "kubectl refuses the line, so the reader's command fails (lab does not understand it either: {})",
-                    r.reason.clone().unwrap_or_default()
-                ));
+                if crate::kubectl::shows_refusal(&r.book, &message) {
+                    r.reason = Some(format!(
+                        "kubectl {} refuses the line as the book shows: the reader meets that refusal (lab does not understand the line: {})",
+                        minor(&run.version),
+                        r.reason.clone().unwrap_or_default()
+                    ));
+                } else {
+                    r.differences.push(refusal(&run.version, &message));
+                    r.reason = Some(format!(
+                        "kubectl refuses the line, so the reader's command fails (lab does not understand it either: {})",
+                        r.reason.clone().unwrap_or_default()
+                    ));
+                }
                 r.kubectl = Some(KubectlReport {
                     version: run.version.clone(),
                     outcome: KubectlOutcome::Refused,
@@ -510,13 +542,6 @@ fn not_run(r: &mut CommandReport, did: &str) {
 
 /// Said of a line whose answer came from the kubectl run cache.
 const CACHED: &str = "kubectl's answer is the one the same kubectl gave to the same line from the same files before (kept in lab's cache, kubectl-runs/)";
-
-/// The drift a refusal is, the same wherever a line is refused:
-/// `kubectl 1.32 refuses the book's line: MESSAGE` (the minor of `version`).
-fn refusal(version: &str, message: &str) -> String {
-    let minor = version.rsplit_once('.').map_or(version, |(m, _)| m);
-    format!("kubectl {minor} refuses the book's line: {message}")
-}
 
 /// The words after `kubectl` of a recognised kubectl line, as the book
 /// types them (a leading `sudo` dropped).

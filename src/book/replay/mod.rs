@@ -30,6 +30,7 @@ mod kubectl;
 mod manifest;
 mod node;
 mod plan;
+mod refusal;
 mod tables;
 mod target;
 #[cfg(test)]

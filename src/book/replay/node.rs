@@ -499,14 +499,22 @@ impl Replayer<'_> {
                 // what the author put for the replies, and a ping to an
                 // address that is no node's or pod's of the lab (a book
                 // address left unbound) gets no reply whatever the lab is.
-                // A node's address is the lab file's own; a pod's is the
-                // lab's only where a table of the chapter binds the book's
+                // A node's address is the lab file's own; a pod's, or a
+                // node's `cni0` (its pod subnet's .1) or `flannel.1` (.0),
+                // is the lab's only where the chapter binds the book's
                 // address to it (one written as it is may be another pod
-                // of the lab's: the sixteenth probe).
+                // of the lab's: the sixteenth probe). Every lab node has
+                // both of its pod subnet's addresses.
                 let bound = self.binding.ip(*target, epoch, self.lab, pods);
                 let lab_ip = self.target_ip(*target, epoch, pods, &mut r.bindings);
+                let nodes_own = |n: &crate::testbed::Node| {
+                    let net = u32::from(n.pod_subnet.network());
+                    [net, net + 1].contains(&u32::from(lab_ip))
+                };
                 let of_lab = self.lab.nodes.iter().any(|n| n.ip == *target)
-                    || (bound.is_some() && pods.iter().any(|p| p.ip == lab_ip));
+                    || (bound.is_some()
+                        && (pods.iter().any(|p| p.ip == lab_ip)
+                            || self.lab.nodes.iter().any(nodes_own)));
                 let no_reply = !cut
                     && !remarked
                     && book.iter().all(|l| compare::is_pings_own(l))
@@ -515,7 +523,7 @@ impl Replayer<'_> {
                 {
                     r.verdict = Verdict::Skipped;
                     r.reason = Some(format!(
-                        "the book shows no reply from {target}, which no table of the chapter binds to a pod of the lab and is no node's ({lab_ip} here): what it is in the lab is not known, nothing to compare"
+                        "the book shows no reply from {target}, which is no node's address and which the chapter binds to no pod of the lab nor to a node's cni0 or flannel.1 ({lab_ip} here): what it is in the lab is not known, nothing to compare"
                     ));
                     return;
                 }

@@ -22,11 +22,14 @@ pub(super) fn lab_fields(c: &mut Collector, raw: &RawLab) {
     if raw.title.chars().any(char::is_control) {
         c.push("title", "must be one line of text (no control characters)");
     }
+    // Each number as Kubernetes writes it: digits, no leading zero (`1.032`
+    // passed here, then was printed `v1.032`, a version no kubectl has).
+    let number = |n: &str| {
+        !n.is_empty() && n.bytes().all(|x| x.is_ascii_digit()) && (n == "0" || !n.starts_with('0'))
+    };
     let kube_ok = raw.kubernetes.split_once('.').is_some_and(|(a, b)| {
-        !a.is_empty()
-            && !b.is_empty()
-            && a.bytes().all(|x| x.is_ascii_digit())
-            && b.bytes().all(|x| x.is_ascii_digit())
+        number(a)
+            && number(b)
             // A number kubectl's minors can be (`1.99999999999999999999`
             // passed here, then failed every kubectl line of the book).
             && a.parse::<u32>().is_ok()

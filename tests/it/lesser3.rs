@@ -1,0 +1,91 @@
+//! Lesser findings of the sixteenth, nineteenth and twentieth probes
+//! (`docs/security-probe.md`, "lesser3 session"), each test seen failing
+//! on main at a26d8c0 first: blocks of `lab book` skipped with a false
+//! sentence, matched on another server's page, or skipped where kubectl
+//! refuses nothing the book shows it refusing.
+
+use crate::book::{chapter4_with, verdicts};
+use crate::harness::require_root;
+
+/// The sixteenth probe's lesser finding (C7, C8): a ping of a node's own
+/// `cni0` address (its pod subnet's .1; `flannel.1` holds the .0), shown
+/// with its header alone ("no reply"), was `skipped` saying the address
+/// "is no node's or pod's of the lab": the lab's nodes have both addresses
+/// and answer. Failed on a26d8c0: blocks 18 and 25 `skipped`. Now compared
+/// (drift: the lab's node answers); the true reply of node2's `cni0`
+/// matches, and an address in no subnet the book shows stays `skipped`.
+#[test]
+fn a_ping_of_a_nodes_cni0_or_flannel1_address_is_compared() {
+    require_root();
+    let (stdout, v) = chapter4_with("lesser3c", "book/cni0-ping.md");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (8, "skipped".to_string()),
+            (18, "drift".into()),
+            (25, "drift".into()),
+            (32, "match".into()),
+            (43, "skipped".into()),
+        ],
+        "{stdout}"
+    );
+}
+
+/// The twentieth probe's lesser finding: a curl of the lab's nginx pod
+/// whose book output is another server's page (Apache's title, Apache's
+/// `Server:` header, httpd's untitled page) was `match` on netns, where
+/// the pod's page is a line naming it and only "it answered" was compared.
+/// Failed on a26d8c0: blocks 18, 31 and 41 `match`. Now the page lab
+/// cannot tell for its server's is `skipped` saying so, the other server's
+/// header a drift; nginx's own page and header still match.
+#[test]
+fn a_curl_showing_another_servers_page_is_never_a_match() {
+    require_root();
+    let (stdout, v) = chapter4_with("lesser3s", "book/curl-other-server.md");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (8, "skipped".to_string()),
+            (18, "skipped".into()),
+            (31, "drift".into()),
+            (41, "skipped".into()),
+            (48, "match".into()),
+            (60, "match".into()),
+        ],
+        "{stdout}"
+    );
+}
+
+/// The nineteenth probe's lesser findings on kubectl's refusals: a book
+/// showing a refusal (an older kubectl's `error: exec [POD] [COMMAND] is
+/// not supported anymore…`) under a line kubectl 1.32 takes (with `--`) was
+/// `skipped` ("nothing to compare"); the reader's ping runs, so the book is
+/// false: drift, saying kubectl takes the line. Reverse: the book showing
+/// the pinned kubectl's own refusal under the line it refuses (`exec POD
+/// ping`, `get pods --all-namespace`) drifted ("kubectl 1.32 refuses the
+/// book's line"), though the reader meets exactly that: a match. Failed on
+/// a26d8c0: 16 `skipped`, 32 and 52 `drift`. kubectl that could not reach
+/// its server (24) stays `skipped` on netns, where no API server is.
+#[test]
+fn a_refusal_the_book_shows_is_compared_with_kubectls() {
+    require_root();
+    let (stdout, v) = chapter4_with("lesser3k", "book/kubectl-refusals.md");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (5, "skipped".to_string()),
+            (16, "drift".into()),
+            (24, "skipped".into()),
+            (32, "match".into()),
+            (40, "skipped".into()),
+            (52, "match".into()),
+        ],
+        "{stdout}"
+    );
+    let block16 = &v["blocks"][1]["commands"][0]["differences"];
+    assert_eq!(
+        block16[0].as_str().unwrap_or_default(),
+        "kubectl 1.32 takes the book's line; the book shows kubectl failing: error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead",
+        "{stdout}"
+    );
+}
