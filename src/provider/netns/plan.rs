@@ -121,6 +121,7 @@ pub fn net_bridge(lab: &Lab) -> Vec<Op> {
             name: names::BRIDGE.into(),
             mac: None,
             mtu: None,
+            max_learned: super::table_bounds::learned_macs(lab.nodes.len()),
         },
         up(names::BRIDGE, None),
     ];
@@ -313,7 +314,9 @@ pub(crate) mod tests {
         );
         let net = text(&net_bridge(&l));
         assert!(
-            net.starts_with("link set lo up\nlink add br0 type bridge\nlink set br0 up\n"),
+            net.starts_with(
+                "link set lo up\nlink add br0 type bridge fdb_max_learned 67\nlink set br0 up\n"
+            ),
             "{net}"
         );
         assert!(

@@ -28,7 +28,7 @@
 //! [`NEW_FLOWS_PER_SECOND`] a second, and refuses the rest. A flow with no
 //! socket behind it is tracked at most 120 s (unanswered UDP 30 s, a closing
 //! or unanswered TCP connection 120 s), so a node holds at most about
-//! 2000 + 100 × 120 = 14,000 of them (256 bytes each: 3.5 MiB); an
+//! 4000 + 200 × 120 = 28,000 of them (256 bytes each: 7 MiB); an
 //! established connection's entry lives as long as its sockets, which are
 //! charged to the node's memory. (An exact count, connlimit over every
 //! source, walks every tracked flow of the namespace at each new one: a
@@ -56,9 +56,18 @@ pub const UNHELD_BURST: u32 = 5;
 /// ... and a second after that.
 pub const UNHELD_PER_SECOND: u32 = 1;
 /// New flows a node lets through at once ...
-pub const NEW_FLOWS_BURST: u32 = 2000;
+pub const NEW_FLOWS_BURST: u32 = 4000;
 /// ... and a second after that.
-pub const NEW_FLOWS_PER_SECOND: u32 = 100;
+pub const NEW_FLOWS_PER_SECOND: u32 = 200;
+
+/// The most forwarding entries a lab bridge with `ports` ports learns: one
+/// MAC a port and room to spare. Every frame from a new source MAC is a
+/// new entry (128 bytes, 300 s), with no bound of the kernel's by default:
+/// a pod's root (`CAP_NET_RAW`) sending frames from made-up MACs grew its
+/// node's `cni0` to 105,008 entries (the probe of 2026-12-05, probe21a).
+pub fn learned_macs(ports: usize) -> u32 {
+    u32::try_from(ports).unwrap_or(u32::MAX).saturating_add(64)
+}
 
 /// Set in every namespace of a lab before any interface is made in it.
 pub const NAMESPACE_SYSCTLS: &[(&str, &str)] = &[
@@ -139,12 +148,42 @@ pub fn pod_networks(node: &Node, placements: &[PodPlacement]) -> Vec<Attached> {
     }]
 }
 
+/// A node's lines of the lab's own, per table (no `*table` or `COMMIT`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NodeRules {
+    pub raw: Vec<String>,
+    pub filter: Vec<String>,
+}
+
+/// A node's bounds: the neighbour bound for `attached` (from `OUTPUT` and
+/// `FORWARD`) and, where `tracking` (its NAT rules track connections), the
+/// bound on new flows (from `INPUT`, `FORWARD` and `OUTPUT`). Its VXLAN
+/// underlay (UDP to `vxlan_port`) is not tracked at all: each inner flow is
+/// an outer flow of its own (the source port is a hash of the inner one),
+/// NAT never touches it, and counted, a 120-worker lab's pod mesh used up
+/// the bound and lost pings.
+pub fn node_rules(attached: &[Attached], tracking: bool, vxlan_port: u16) -> NodeRules {
+    let mut raw = Vec::new();
+    if tracking {
+        let c = "-m comment --comment \"lab: VXLAN underlay untracked\"";
+        for h in ["PREROUTING", "OUTPUT"] {
+            raw.push(format!(
+                "-A {h} -p udp -m udp --dport {vxlan_port} {c} -j CT --notrack"
+            ));
+        }
+    }
+    NodeRules {
+        raw,
+        filter: filter_lines(attached, true, tracking),
+    }
+}
+
 /// The filter table's lines (chains, hooks and rules; no `*filter` or
 /// `COMMIT`) that bound a namespace: the neighbour bound for `attached`,
 /// from `OUTPUT` and, where it forwards (a node), `FORWARD`; and where
 /// `tracking` (the namespace's other rules track connections), the bound
-/// on tracked connections, from `INPUT`, `FORWARD` and `OUTPUT`.
-pub fn filter_lines(attached: &[Attached], forwards: bool, tracking: bool) -> Vec<String> {
+/// on new flows, from `INPUT`, `FORWARD` and `OUTPUT`.
+fn filter_lines(attached: &[Attached], forwards: bool, tracking: bool) -> Vec<String> {
     let mut l = vec![
         format!(":{NEIGHBOURS} - [0:0]"),
         format!(":{UNHELD} - [0:0]"),
@@ -182,6 +221,9 @@ pub fn filter_lines(attached: &[Attached], forwards: bool, tracking: bool) -> Ve
             a.net, a.dev
         ));
     }
+    // A multicast group is a neighbour of its own too (no ARP, reclaimed
+    // first, but counted against the host's thresholds).
+    l.push(format!("-A {NEIGHBOURS} -d 224.0.0.0/4 -j {UNHELD}"));
     l.push(format!(
         "-A {UNHELD} -m limit --limit {UNHELD_PER_SECOND}/sec --limit-burst {UNHELD_BURST} -j RETURN"
     ));
@@ -305,7 +347,15 @@ mod tests {
         let placements = placements();
         let node1 = &lab.nodes[1];
         let nets = node_networks(&lab, node1, &placements);
-        let text = filter_lines(&nets, true, true).join("\n");
+        let rules = node_rules(&nets, true, 8472);
+        let text = rules.filter.join("\n");
+        assert_eq!(
+            rules.raw,
+            [
+                "-A PREROUTING -p udp -m udp --dport 8472 -m comment --comment \"lab: VXLAN underlay untracked\" -j CT --notrack",
+                "-A OUTPUT -p udp -m udp --dport 8472 -m comment --comment \"lab: VXLAN underlay untracked\" -j CT --notrack",
+            ]
+        );
         for want in [
             "-A OUTPUT -j LAB-NEIGHBOURS",
             "-A FORWARD -j LAB-NEIGHBOURS",
@@ -318,7 +368,8 @@ mod tests {
             "-A LAB-NEIGHBOURS -d 10.244.1.0/24 -o cni0 -j LAB-UNHELD",
             "-A LAB-UNHELD -m limit --limit 1/sec --limit-burst 5 -j RETURN",
             "-A LAB-UNHELD -j REJECT --reject-with icmp-host-unreachable",
-            "-A LAB-CONNTRACK -m conntrack --ctstate NEW -m limit --limit 100/sec --limit-burst 2000 -j RETURN",
+            "-A LAB-CONNTRACK -m conntrack --ctstate NEW -m limit --limit 200/sec --limit-burst 4000 -j RETURN",
+            "-A LAB-NEIGHBOURS -d 224.0.0.0/4 -j LAB-UNHELD",
             "-A LAB-CONNTRACK -m conntrack --ctstate NEW -j REJECT",
         ] {
             assert!(text.contains(want), "{want}\n{text}");

@@ -11,6 +11,7 @@ pub use log::*;
 
 use super::names;
 use super::netlink::Op;
+use super::table_bounds::NodeRules;
 use crate::cni::flannel::FlannelConfig;
 use crate::spec::{Lab, nth_host};
 use ipnet::Ipv4Net;
@@ -127,6 +128,10 @@ pub fn node_ops(
                 name: cni.into(),
                 mac: Some(mac.into()),
                 mtu: Some(me.mtu),
+                // Its pods and its own port: at most a subnet's hosts.
+                max_learned: super::table_bounds::learned_macs(
+                    1 << (32 - u32::from(me.subnet.prefix_len()).max(8)),
+                ),
             });
             b.push(Op::Addr {
                 dev: cni.into(),
@@ -152,14 +157,19 @@ pub fn tracks_connections(cfg: &FlannelConfig) -> bool {
 
 /// flanneld's iptables rules on a node, for `iptables-restore` (both tables
 /// complete, so restoring replaces what a previous variant left), after the
-/// lab's own filter lines `lab_filter` (see `table_bounds`: first in every
-/// chain, so flannel's `ACCEPT`s do not pass them by).
-pub fn iptables_rules(cfg: &FlannelConfig, subnet: Ipv4Net, lab_filter: &[String]) -> String {
+/// lab's own lines `lab` (see `table_bounds`: first in every chain, so
+/// flannel's `ACCEPT`s do not pass them by).
+pub fn iptables_rules(cfg: &FlannelConfig, subnet: Ipv4Net, lab: &NodeRules) -> String {
     let net = cfg.network;
     let mut r = String::new();
+    let _ = writeln!(r, "*raw");
+    for line in &lab.raw {
+        let _ = writeln!(r, "{line}");
+    }
+    let _ = writeln!(r, "COMMIT");
     let _ = writeln!(r, "*filter");
     let _ = writeln!(r, ":FORWARD ACCEPT [0:0]");
-    for line in lab_filter {
+    for line in &lab.filter {
         let _ = writeln!(r, "{line}");
     }
     let _ = writeln!(r, ":FLANNEL-FWD - [0:0]");
@@ -243,7 +253,7 @@ pub(super) mod tests {
              neigh add 10.244.2.0 lladdr 0e:00:00:00:00:02 dev flannel.1 nud permanent\n\
              route add 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink\n\
              fdb append 0e:00:00:00:00:02 dev flannel.1 dst 10.100.198.202\n\
-             link add cni0 address 16:00:00:00:00:01 mtu 1450 type bridge\n\
+             link add cni0 address 16:00:00:00:00:01 mtu 1450 type bridge fdb_max_learned 320\n\
              addr add 10.244.1.1/24 dev cni0\n\
              link set cni0 up\n"
         );
@@ -262,14 +272,14 @@ pub(super) mod tests {
             subnet_env(&cfg(), &me),
             "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n"
         );
-        let r = iptables_rules(&cfg(), me.subnet, &[]);
+        let r = iptables_rules(&cfg(), me.subnet, &NodeRules::default());
         assert!(r.contains(
             "-A FLANNEL-FWD -s 10.244.0.0/16 -m comment --comment \"flanneld forward\" -j ACCEPT"
         ));
         assert!(r.contains("-A FLANNEL-POSTRTG -s 10.244.1.0/24 -d 10.244.0.0/16"));
-        assert_eq!(r.matches("COMMIT").count(), 2);
+        assert_eq!(r.matches("COMMIT").count(), 3);
         let mut f = cfg();
         f.ip_masq = false;
-        assert!(!iptables_rules(&f, me.subnet, &[]).contains("MASQUERADE"));
+        assert!(!iptables_rules(&f, me.subnet, &NodeRules::default()).contains("MASQUERADE"));
     }
 }

@@ -46,11 +46,15 @@ pub enum Op {
         mtu: Option<u32>,
         peer: Peer,
     },
-    /// `ip link add NAME [address M] [mtu U] type bridge`
+    /// `ip link add NAME [address M] [mtu U] type bridge fdb_max_learned N`
     Bridge {
         name: String,
         mac: Option<String>,
         mtu: Option<u32>,
+        /// The most forwarding entries it learns (see
+        /// `table_bounds::learned_macs`); past it, frames to a MAC it did
+        /// not learn are flooded, as to any unknown MAC.
+        max_learned: u32,
     },
     /// `ip link add NAME address M mtu U type vxlan id VNI local IP dev DEV dstport P nolearning`
     Vxlan {
@@ -144,11 +148,16 @@ impl fmt::Display for Op {
                 opt(f, "mtu", &peer.mtu)?;
                 write!(f, " netns {}", peer.netns)
             }
-            Op::Bridge { name, mac, mtu } => {
+            Op::Bridge {
+                name,
+                mac,
+                mtu,
+                max_learned,
+            } => {
                 write!(f, "link add {name}")?;
                 opt(f, "address", mac)?;
                 opt(f, "mtu", mtu)?;
-                write!(f, " type bridge")
+                write!(f, " type bridge fdb_max_learned {max_learned}")
             }
             Op::Vxlan {
                 name,

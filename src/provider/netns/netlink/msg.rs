@@ -35,6 +35,8 @@ const IFLA_INFO_KIND: u16 = 1;
 const IFLA_INFO_DATA: u16 = 2;
 const VETH_INFO_PEER: u16 = 1;
 const IFLA_VXLAN_ID: u16 = 1;
+/// `IFLA_BR_FDB_MAX_LEARNED` (Linux 6.8); an older kernel ignores it.
+const IFLA_BR_FDB_MAX_LEARNED: u16 = 49;
 const IFLA_VXLAN_LINK: u16 = 3;
 const IFLA_VXLAN_LOCAL: u16 = 4;
 const IFLA_VXLAN_LEARNING: u16 = 7;
@@ -167,10 +169,20 @@ pub fn encode(b: &mut Vec<u8>, op: &Op, seq: u32, l: &dyn Lookup) {
                 });
             });
         }
-        Op::Bridge { name, mac, mtu } => {
+        Op::Bridge {
+            name,
+            mac,
+            mtu,
+            max_learned,
+        } => {
             ifinfomsg(b, 0, 0, 0);
             link_attrs(b, name, mac, mtu);
-            nest(b, IFLA_LINKINFO, |b| attr_str(b, IFLA_INFO_KIND, "bridge"));
+            nest(b, IFLA_LINKINFO, |b| {
+                attr_str(b, IFLA_INFO_KIND, "bridge");
+                nest(b, IFLA_INFO_DATA, |b| {
+                    attr(b, IFLA_BR_FDB_MAX_LEARNED, &max_learned.to_ne_bytes());
+                });
+            });
         }
         Op::Vxlan {
             name,

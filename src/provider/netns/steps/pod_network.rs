@@ -44,10 +44,10 @@ impl Step<NetnsCtx> for PodNetwork {
             .iter()
             .zip(&ctx.lab.nodes)
             .map(|(me, node)| {
-                let bounds = table_bounds::filter_lines(
+                let bounds = table_bounds::node_rules(
                     &table_bounds::node_networks(&ctx.lab, node, &placements),
-                    true,
                     flanneld::tracks_connections(&cfg),
+                    cfg.port,
                 );
                 Job::new(
                     std::process::Command::new("iptables-restore"),
