@@ -88,6 +88,15 @@ pub const NAMESPACE_SYSCTLS: &[(&str, &str)] = &[
     // Take no ICMP redirect: each names a new gateway, a new neighbour.
     ("net/ipv4/conf/all/accept_redirects", "0"),
     ("net/ipv4/conf/default/accept_redirects", "0"),
+    // Frames a bridge forwards (`cni0` between pods) skip iptables and
+    // connection tracking (the kernel's default, where `br_netfilter` is
+    // loaded, is to track them): nothing of the lab filters or NATs them,
+    // and tracked, a pod's root that forges both directions of made-up
+    // flows between addresses of its subnet makes entries that live the
+    // five days of an established connection, with no socket behind them.
+    ("net/bridge/bridge-nf-call-iptables", "0"),
+    ("net/bridge/bridge-nf-call-ip6tables", "0"),
+    ("net/bridge/bridge-nf-call-arptables", "0"),
 ];
 
 /// A network a namespace reaches without a router: its interface, its
@@ -155,27 +164,66 @@ pub struct NodeRules {
     pub filter: Vec<String>,
 }
 
+/// What a node's overlay is: flannel's VXLAN port, the pod network, and the
+/// node's VTEP address (its `flannel.1`'s).
+#[derive(Debug, Clone, Copy)]
+pub struct Overlay {
+    pub port: u16,
+    pub network: Ipv4Net,
+    pub vtep: Ipv4Addr,
+}
+
 /// A node's bounds: the neighbour bound for `attached` (from `OUTPUT` and
 /// `FORWARD`) and, where `tracking` (its NAT rules track connections), the
-/// bound on new flows (from `INPUT`, `FORWARD` and `OUTPUT`). Its VXLAN
-/// underlay (UDP to `vxlan_port`) is not tracked at all: each inner flow is
-/// an outer flow of its own (the source port is a hash of the inner one),
-/// NAT never touches it, and counted, a 120-worker lab's pod mesh used up
-/// the bound and lost pings.
-pub fn node_rules(attached: &[Attached], tracking: bool, vxlan_port: u16) -> NodeRules {
+/// bound on new flows (from `INPUT`, `FORWARD` and `OUTPUT`) and what is
+/// tracked at all.
+///
+/// Untracked: the VXLAN underlay (UDP to the overlay's port: each inner
+/// flow is an outer flow of its own, the source port a hash of the inner
+/// one; counted, a 120-worker lab's pod mesh used up the bound and lost
+/// pings), and the pod network's own traffic, pod to pod, as it arrives
+/// from `cni0` or `flannel.1` (never NATed: flannel's rules return it
+/// before `MASQUERADE`). Tracked, what NAT needs: a pod's traffic leaving
+/// the pod network, and what comes back to the VTEP address, where a node's
+/// own traffic to another node's pods is masqueraded. A flow the node tracks
+/// then has one of its ends behind the node's own stack or outside the pod
+/// network, where a real stack answers: a tracked flow whose both
+/// directions are made up (what a VXLAN frame sent to the port, or a pod's
+/// root on a bridge, could make, each an established connection for five
+/// days with no socket behind it) is not possible without a node's root.
+/// Only the pod network travels the overlay (anything else arriving on
+/// `flannel.1` is dropped), and pods never send to the VXLAN port.
+pub fn node_rules(attached: &[Attached], tracking: bool, overlay: Overlay) -> NodeRules {
+    let Overlay {
+        port,
+        network,
+        vtep,
+    } = overlay;
+    let (vx, cni) = (names::VXLAN_IF, names::CNI_BRIDGE);
     let mut raw = Vec::new();
     if tracking {
-        let c = "-m comment --comment \"lab: VXLAN underlay untracked\"";
+        let c = "-m comment --comment \"lab: untracked\"";
         for h in ["PREROUTING", "OUTPUT"] {
             raw.push(format!(
-                "-A {h} -p udp -m udp --dport {vxlan_port} {c} -j CT --notrack"
+                "-A {h} -p udp -m udp --dport {port} {c} -j CT --notrack"
             ));
         }
+        raw.push(format!(
+            "-A PREROUTING -i {vx} ! -d {vtep}/32 {c} -j CT --notrack"
+        ));
+        raw.push(format!(
+            "-A PREROUTING -i {cni} -d {network} {c} -j CT --notrack"
+        ));
     }
-    NodeRules {
-        raw,
-        filter: filter_lines(attached, true, tracking),
+    let mut filter = filter_lines(attached, true, tracking);
+    let c = "-m comment --comment \"lab: the overlay carries the pod network\"";
+    for h in ["INPUT", "FORWARD"] {
+        filter.push(format!("-A {h} -i {vx} ! -s {network} {c} -j DROP"));
+        filter.push(format!(
+            "-A {h} -i {cni} -p udp -m udp --dport {port} {c} -j DROP"
+        ));
     }
+    NodeRules { raw, filter }
 }
 
 /// The filter table's lines (chains, hooks and rules; no `*filter` or
@@ -347,15 +395,30 @@ mod tests {
         let placements = placements();
         let node1 = &lab.nodes[1];
         let nets = node_networks(&lab, node1, &placements);
-        let rules = node_rules(&nets, true, 8472);
+        let overlay = Overlay {
+            port: 8472,
+            network: "10.244.0.0/16".parse().unwrap(),
+            vtep: ip("10.244.1.0"),
+        };
+        let rules = node_rules(&nets, true, overlay);
         let text = rules.filter.join("\n");
+        let c = "-m comment --comment \"lab: untracked\"";
         assert_eq!(
             rules.raw,
             [
-                "-A PREROUTING -p udp -m udp --dport 8472 -m comment --comment \"lab: VXLAN underlay untracked\" -j CT --notrack",
-                "-A OUTPUT -p udp -m udp --dport 8472 -m comment --comment \"lab: VXLAN underlay untracked\" -j CT --notrack",
+                format!("-A PREROUTING -p udp -m udp --dport 8472 {c} -j CT --notrack"),
+                format!("-A OUTPUT -p udp -m udp --dport 8472 {c} -j CT --notrack"),
+                format!("-A PREROUTING -i flannel.1 ! -d 10.244.1.0/32 {c} -j CT --notrack"),
+                format!("-A PREROUTING -i cni0 -d 10.244.0.0/16 {c} -j CT --notrack"),
             ]
         );
+        let c = "-m comment --comment \"lab: the overlay carries the pod network\"";
+        for want in [
+            format!("-A FORWARD -i flannel.1 ! -s 10.244.0.0/16 {c} -j DROP"),
+            format!("-A INPUT -i cni0 -p udp -m udp --dport 8472 {c} -j DROP"),
+        ] {
+            assert!(rules.filter.contains(&want), "{want}");
+        }
         for want in [
             "-A OUTPUT -j LAB-NEIGHBOURS",
             "-A FORWARD -j LAB-NEIGHBOURS",

@@ -47,7 +47,11 @@ impl Step<NetnsCtx> for PodNetwork {
                 let bounds = table_bounds::node_rules(
                     &table_bounds::node_networks(&ctx.lab, node, &placements),
                     flanneld::tracks_connections(&cfg),
-                    cfg.port,
+                    table_bounds::Overlay {
+                        port: cfg.port,
+                        network: cfg.network,
+                        vtep: me.vtep_ip(),
+                    },
                 );
                 Job::new(
                     std::process::Command::new("iptables-restore"),
