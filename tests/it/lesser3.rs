@@ -89,3 +89,28 @@ fn a_refusal_the_book_shows_is_compared_with_kubectls() {
         "{stdout}"
     );
 }
+
+/// probe21b's false green: `kubectl apply -f FIX -n default`, whose
+/// objects are all in `kube-system`, switched the lab's network (the
+/// apply `skipped`, the cross-node ping after it `match`), while the
+/// reader's kubectl refuses the line ("the namespace from the provided
+/// object … does not match …") and the reader's network stays broken.
+/// Failed on b6301e3: blocks 16 and 20 `skipped` and `match`. Now the
+/// apply is drift and does nothing, the ping after it drift; the same
+/// apply with `-n kube-system` switches and its ping matches.
+#[test]
+fn an_apply_with_another_namespace_than_its_objects_switches_nothing() {
+    require_root();
+    let (stdout, v) = chapter4_with("nsapply", "book/apply-wrong-namespace.md");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (8, "skipped".to_string()),
+            (16, "drift".into()),
+            (20, "drift".into()),
+            (31, "skipped".into()),
+            (35, "match".into()),
+        ],
+        "{stdout}"
+    );
+}

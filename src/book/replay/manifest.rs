@@ -46,6 +46,29 @@ impl Replayer<'_> {
         ))
     }
 
+    /// kubectl's refusal of `-n namespace` with the manifest `file`, when an
+    /// object of the file names another namespace (kubectl: "the namespace
+    /// from the provided object … does not match the namespace …").
+    fn namespace_refusal(&self, file: &str, namespace: Option<&str>) -> Option<String> {
+        let namespace = namespace?;
+        let name_of = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+        let path = self
+            .lab
+            .variants
+            .iter()
+            .map(|v| &v.manifest)
+            .chain(self.lab.workload_files.iter())
+            .find(|p| name_of(p).as_deref() == Some(file))?;
+        let m = crate::testbed::manifest::read_documents(path).ok()?;
+        let other = m.docs.iter().find_map(|d| {
+            let ns = d.get("metadata")?.get("namespace")?.as_str()?;
+            (ns != namespace).then(|| ns.to_string())
+        })?;
+        Some(format!(
+            "kubectl refuses the line: the namespace from the provided object \"{other}\" does not match the namespace \"{namespace}\" (you must pass '--namespace={other}')"
+        ))
+    }
+
     /// Do in the lab what an `apply`/`delete -f` line means.
     pub(super) async fn manifest_meaning(
         &mut self,
@@ -53,6 +76,22 @@ impl Replayer<'_> {
         k: &Kubectl,
         r: &mut CommandReport,
     ) {
+        let file = match &k.action {
+            KubeAction::Apply { file } | KubeAction::Delete { file } => file,
+            _ => return,
+        };
+        // kubectl refuses a `-n` other than the file's objects' own: the
+        // reader's line does nothing, and nor does the lab.
+        if let Some(refusal) = self.namespace_refusal(file, k.namespace.as_deref()) {
+            r.verdict = Verdict::Skipped;
+            r.ran_on = Some("lab".into());
+            r.differences.push(refusal);
+            r.reason = Some(
+                "kubectl refuses the line for the reader (its -n is not the objects' namespace): the lab does nothing of it"
+                    .into(),
+            );
+            return;
+        }
         match &k.action {
             KubeAction::Apply { file } => self.apply(t, file, r).await,
             KubeAction::Delete { file } => self.delete(file, r),
