@@ -50,11 +50,7 @@ fn a_sweep_of_a_nodes_networks_leaves_few_neighbours_in_the_hosts_table() {
     lab.up(&[]);
     let pod = lab.pod_on("node1");
     let nets = format!("10.100.198.0 {}", slash24(pod.ip));
-    let cmd = format!(
-        "setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c \"$(printf '%s' '{}' | base64 -d)\" {nets}",
-        base64(SWEEP)
-    );
-    let out = lab.ssh("node1", &cmd);
+    let out = python_as_nobody(&lab, "node1", SWEEP, &nets);
     assert!(text(&out).contains("refused"), "{}", text(&out));
     let left = dynamic_neighbours(&lab, "node1");
     assert!(
@@ -194,11 +190,7 @@ s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
 refused=0\n\
 for p in range(20000,40000):\n  try: s.sendto(b'x',('10.100.198.202',p))\n  except OSError: refused+=1\n\
 print('refused',refused,'seconds',int(time.time()-t)+1)\n";
-    let cmd = format!(
-        "setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c \"$(printf '%s' '{}' | base64 -d)\"",
-        base64(spray)
-    );
-    let out = lab.ssh("node1", &cmd);
+    let out = python_as_nobody(&lab, "node1", spray, "");
     let said = text(&out);
     let seconds: usize = said
         .split("seconds ")
@@ -216,6 +208,19 @@ print('refused',refused,'seconds',int(time.time()-t)+1)\n";
             "{ns} tracks {n} flows after node1's spray of 20,000 in {seconds} s (at most {bound}): {said}"
         );
     }
+}
+
+/// Run the Python program `program` with `args` on `node` of `lab` as uid
+/// 65534, over the lab's SSH path (the program reaches the node's shell as
+/// one base64 word).
+fn python_as_nobody(lab: &TestLab, node: &str, program: &str, args: &str) -> std::process::Output {
+    lab.ssh(
+        node,
+        &format!(
+            "setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c \"$(printf '%s' '{}' | base64 -d)\" {args}",
+            base64(program)
+        ),
+    )
 }
 
 /// Standard base64 of `s` (the node's shell gets the program as one word).
@@ -327,11 +332,7 @@ s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
 refused=0\n\
 for i in range(1,101):\n  try: s.sendto(b'x',('239.1.0.%d'%i,9))\n  except OSError: refused+=1\n\
 print('refused',refused)\n";
-    let cmd = format!(
-        "setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c \"$(printf '%s' '{}' | base64 -d)\"",
-        base64(groups)
-    );
-    let out = lab.ssh("node1", &cmd);
+    let out = python_as_nobody(&lab, "node1", groups, "");
     assert!(text(&out).contains("refused"), "{}", text(&out));
     let left = dynamic_neighbours(&lab, "node1");
     assert!(
@@ -381,11 +382,7 @@ fn vxlan_frames_sent_by_a_user_or_a_pod_make_no_tracked_flows() {
     lab.up(&["--variant", "fixed"]);
     let mac = vtep_mac(&lab, "node1");
     let before = tracked(&lab, "node1");
-    let cmd = format!(
-        "setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c \"$(printf '%s' '{}' | base64 -d)\" {mac} 127.0.0.1",
-        base64(INJECT)
-    );
-    let out = lab.ssh("node1", &cmd);
+    let out = python_as_nobody(&lab, "node1", INJECT, &format!("{mac} 127.0.0.1"));
     assert!(text(&out).contains("refused"), "{}", text(&out));
     let pod = lab.pod_on("node1");
     let gw = {
