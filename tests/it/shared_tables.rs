@@ -413,3 +413,51 @@ fn vxlan_frames_sent_by_a_user_or_a_pod_make_no_tracked_flows() {
         text(&from_pod)
     );
 }
+
+/// A pod's root (`CAP_NET_RAW`) sends both directions of 50 made-up TCP
+/// handshakes between two other nodes' addresses through its node: each
+/// would be an established flow the node tracks five days, with no socket
+/// behind it (probe21c: 1050 of them). A pod sends from its own subnet now:
+/// none is tracked.
+#[test]
+fn a_pods_made_up_handshakes_between_other_addresses_are_not_tracked() {
+    let lab = TestLab::chapter4("forge");
+    lab.up(&["--variant", "fixed"]);
+    let pod = lab.pod_on("node1");
+    let forge = "import socket,struct\n\
+def cs(b):\n  b+=b'\\0'*(len(b)%2);t=sum(struct.unpack('!%dH'%(len(b)//2),b));t=(t>>16)+(t&0xffff);t+=t>>16;return (~t)&0xffff\n\
+def tcp(a,b,sp,dp,seq,ack,fl):\n  h=struct.pack('!HHIIBBHHH',sp,dp,seq,ack,80,fl,65535,0,0)\n  \
+c=cs(socket.inet_aton(a)+socket.inet_aton(b)+struct.pack('!BBH',0,6,20)+h);h=h[:16]+struct.pack('!H',c)+h[18:]\n  \
+i=struct.pack('!BBHHHBBH4s4s',69,0,40,1,0,64,6,0,socket.inet_aton(a),socket.inet_aton(b));return i+h\n\
+s=socket.socket(socket.AF_INET,socket.SOCK_RAW,socket.IPPROTO_RAW)\n\
+a,b='10.100.198.200','10.100.198.202'\n\
+for k in range(50):\n  s.sendto(tcp(a,b,41000+k,80,100,0,2),(b,0));s.sendto(tcp(b,a,80,41000+k,500,101,18),(a,0));s.sendto(tcp(a,b,41000+k,80,101,501,16),(b,0))\n\
+print('sent')\n";
+    let before = tracked(&lab, "node1");
+    let out = lab.in_ns(
+        &format!("pod.{}", pod.name),
+        &["/usr/bin/python3", "-c", forge],
+    );
+    assert!(text(&out).contains("sent"), "{}", text(&out));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let after = tracked(&lab, "node1");
+    assert!(
+        after <= before + 5,
+        "node1 tracked {before} flows, then {after} after a pod's made-up handshakes"
+    );
+    // A protocol conntrack has no tracker for (a pod's root sends any) is
+    // tracked as long as an answered UDP flow, not the kernel's 600 s.
+    let out = lab.in_ns(
+        "node1",
+        &[
+            "cat",
+            "/proc/sys/net/netfilter/nf_conntrack_generic_timeout",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "120",
+        "{}",
+        text(&out)
+    );
+}

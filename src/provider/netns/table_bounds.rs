@@ -69,6 +69,12 @@ pub fn learned_macs(ports: usize) -> u32 {
     u32::try_from(ports).unwrap_or(u32::MAX).saturating_add(64)
 }
 
+/// Set in a node once its rules track connections: a flow of a protocol
+/// conntrack has no tracker for (a pod's root sends any) is tracked 600 s
+/// by default; as long as an answered UDP flow, now.
+pub const TRACKING_SYSCTLS: &[(&str, &str)] =
+    &[("net/netfilter/nf_conntrack_generic_timeout", "120")];
+
 /// Set in every namespace of a lab before any interface is made in it.
 pub const NAMESPACE_SYSCTLS: &[(&str, &str)] = &[
     // No IPv6: the chapter's network is IPv4, and every new interface's
@@ -164,12 +170,14 @@ pub struct NodeRules {
     pub filter: Vec<String>,
 }
 
-/// What a node's overlay is: flannel's VXLAN port, the pod network, and the
-/// node's VTEP address (its `flannel.1`'s).
+/// What a node's overlay is: flannel's VXLAN port, the pod network, the
+/// node's own pod subnet (its pods' addresses), and the node's VTEP address
+/// (its `flannel.1`'s).
 #[derive(Debug, Clone, Copy)]
 pub struct Overlay {
     pub port: u16,
     pub network: Ipv4Net,
+    pub subnet: Ipv4Net,
     pub vtep: Ipv4Addr,
 }
 
@@ -197,10 +205,17 @@ pub fn node_rules(attached: &[Attached], tracking: bool, overlay: Overlay) -> No
     let Overlay {
         port,
         network,
+        subnet,
         vtep,
     } = overlay;
     let (vx, cni) = (names::VXLAN_IF, names::CNI_BRIDGE);
-    let mut raw = Vec::new();
+    // A pod sends from its own address: a frame from `cni0` with another
+    // source is made up (a pod's root has `CAP_NET_RAW`), and forged
+    // sources let one pod play both ends of a flow its node forwards (a
+    // made-up handshake between two nodes' addresses: tracked five days).
+    let mut raw = vec![format!(
+        "-A PREROUTING -i {cni} ! -s {subnet} -m comment --comment \"lab: a pod sends from its own subnet\" -j DROP"
+    )];
     if tracking {
         let c = "-m comment --comment \"lab: untracked\"";
         for h in ["PREROUTING", "OUTPUT"] {
@@ -398,6 +413,7 @@ mod tests {
         let overlay = Overlay {
             port: 8472,
             network: "10.244.0.0/16".parse().unwrap(),
+            subnet: "10.244.1.0/24".parse().unwrap(),
             vtep: ip("10.244.1.0"),
         };
         let rules = node_rules(&nets, true, overlay);
@@ -406,6 +422,7 @@ mod tests {
         assert_eq!(
             rules.raw,
             [
+                "-A PREROUTING -i cni0 ! -s 10.244.1.0/24 -m comment --comment \"lab: a pod sends from its own subnet\" -j DROP".to_string(),
                 format!("-A PREROUTING -p udp -m udp --dport 8472 {c} -j CT --notrack"),
                 format!("-A OUTPUT -p udp -m udp --dport 8472 {c} -j CT --notrack"),
                 format!("-A PREROUTING -i flannel.1 ! -d 10.244.1.0/32 {c} -j CT --notrack"),

@@ -50,6 +50,7 @@ impl Step<NetnsCtx> for PodNetwork {
                     table_bounds::Overlay {
                         port: cfg.port,
                         network: cfg.network,
+                        subnet: me.subnet,
                         vtep: me.vtep_ip(),
                     },
                 );
@@ -91,6 +92,12 @@ impl Step<NetnsCtx> for PodNetwork {
         links?;
         ipt?;
         fwd?;
+        // Once the rules track connections (they load conntrack), its
+        // timeouts in every node (`table_bounds::TRACKING_SYSCTLS`).
+        if flanneld::tracks_connections(&cfg) {
+            let namespaces: Vec<String> = leases.iter().map(|l| ctx.ns_of_node(&l.node)).collect();
+            sys::sysctls(namespaces, table_bounds::TRACKING_SYSCTLS).await?;
+        }
 
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
