@@ -417,6 +417,35 @@ pub fn grep_keeps(lines: &[String], pattern: &str, ignore_case: bool) -> Vec<Str
     }
 }
 
+/// The lines of `book` (the output shown under `INNER | grep P`) that grep
+/// would not have printed, each a difference: grep prints only the lines P
+/// matches. What the inner program writes to stderr bypasses the pipe (its
+/// own `ping: ...`/`tcpdump: ...` messages, a capture's `listening on`), as
+/// do cuts and blank lines.
+pub fn lines_grep_drops(
+    book: &[String],
+    inner: &crate::book::recognize::Cmd,
+    pattern: &str,
+    ignore_case: bool,
+) -> Vec<String> {
+    let program = inner.shape().split(' ').next().unwrap_or_default();
+    let on_stderr = |l: &str| {
+        let t = l.trim();
+        t.starts_with(&format!("{program}:"))
+            || (program == "tcpdump" && t.starts_with("listening on "))
+    };
+    book.iter()
+        .filter(|l| !l.trim().is_empty() && !super::compare::is_elision(l) && !on_stderr(l))
+        .filter(|l| grep_keeps(std::slice::from_ref(*l), pattern, ignore_case).is_empty())
+        .map(|l| {
+            format!(
+                "the book shows `{}` under `| grep {pattern}`, which grep does not print",
+                l.trim()
+            )
+        })
+        .collect()
+}
+
 /// Whether a line of ping's says something of what came back: a reply, an
 /// ICMP error, a timeout, its statistics, its own `ping: ...` error.
 fn tells_what_came(line: &str) -> bool {

@@ -114,3 +114,25 @@ fn an_apply_with_another_namespace_than_its_objects_switches_nothing() {
         "{stdout}"
     );
 }
+
+/// probe21d's false greens: a non-breaking space (U+00A0) between a
+/// command's words was read as a space (the reader's shell runs a command
+/// named `ping\u{a0}-c`: not found), and a `| grep` whose book output is a
+/// line grep drops matched. Failed on 40cb941: blocks 17 and 27 `match`.
+/// Now the first is not understood, the second drift; the same grep
+/// showing what it prints still matches.
+#[test]
+fn words_a_shell_reads_otherwise_and_lines_grep_drops_are_never_a_match() {
+    require_root();
+    let (stdout, v) = chapter4_with("words21d", "book/probe21d-words.md");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (6, "skipped".to_string()),
+            (17, "not_understood".into()),
+            (28, "drift".into()),
+            (35, "match".into()),
+        ],
+        "{stdout}"
+    );
+}

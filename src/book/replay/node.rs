@@ -446,6 +446,18 @@ impl Replayer<'_> {
         if let Cmd::Tcpdump { .. } = inner {
             book.retain(|l| !compare::is_capture_end(l));
         }
+        // Under `| grep P` the reader sees only the lines P matches (and
+        // what the program says on stderr): a line of the book that grep
+        // drops is not what the reader sees.
+        if let Cmd::Grep { ignore_case, .. } = c {
+            let pattern = self.grep_pattern(c, epoch, pods, r).unwrap_or_default();
+            r.differences.extend(compare::lines_grep_drops(
+                &book,
+                inner,
+                &pattern,
+                *ignore_case,
+            ));
+        }
         // A ping without reply exits 1, a grep that finds nothing too, and a
         // capture stopped by its deadline 124: their output says the rest.
         let failed = match (c, code) {

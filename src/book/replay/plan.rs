@@ -42,6 +42,19 @@ pub fn plan(block: &parse::Block) -> (Vec<Planned>, Vec<String>) {
     let mut out: Vec<Planned> = Vec::new();
     for step in steps {
         let mut cmd = recognize(&step.command);
+        // A space the shell does not split on (U+00A0, U+2003, ...) where
+        // the page shows one: the reader's shell reads one word there
+        // (`ping\u{a0}-c` is "command not found"); lab's words would not.
+        if let Some(odd) = step
+            .written
+            .chars()
+            .find(|c| c.is_whitespace() && !matches!(c, ' ' | '\t' | '\r' | '\n'))
+        {
+            cmd = Err(format!(
+                "the line holds U+{:04X}, a space a shell does not split words on: the reader's command is not the one it looks like",
+                odd as u32
+            ));
+        }
         let mut here = node.clone();
         // Typed at a node's prompt (`vagrant@w1:~$ route -n`) outside a
         // `vagrant ssh`: the prompt says where the reader is.

@@ -69,11 +69,21 @@ pub fn learned_macs(ports: usize) -> u32 {
     u32::try_from(ports).unwrap_or(u32::MAX).saturating_add(64)
 }
 
-/// Set in a node once its rules track connections: a flow of a protocol
-/// conntrack has no tracker for (a pod's root sends any) is tracked 600 s
-/// by default; as long as an answered UDP flow, now.
-pub const TRACKING_SYSCTLS: &[(&str, &str)] =
-    &[("net/netfilter/nf_conntrack_generic_timeout", "120")];
+/// Set in a node once its rules track connections, so that a flow no
+/// socket holds is tracked at most 120 s: a protocol conntrack has no
+/// tracker for (a pod's root sends any) is tracked 600 s by default; a TCP
+/// flow picked up mid-stream (a lone ACK, no handshake) 300 s as
+/// "unacknowledged" (probe21d: 8077 such flows in 20 s). The lab's
+/// connections all begin with a handshake.
+pub const TRACKING_SYSCTLS: &[(&str, &str)] = &[
+    ("net/netfilter/nf_conntrack_generic_timeout", "120"),
+    ("net/netfilter/nf_conntrack_tcp_loose", "0"),
+    (
+        "net/netfilter/nf_conntrack_tcp_timeout_unacknowledged",
+        "120",
+    ),
+    ("net/netfilter/nf_conntrack_tcp_timeout_max_retrans", "120"),
+];
 
 /// Set in every namespace of a lab before any interface is made in it.
 pub const NAMESPACE_SYSCTLS: &[(&str, &str)] = &[
