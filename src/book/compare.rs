@@ -233,13 +233,20 @@ pub fn missing_in_order(book: &[String], lab: &[String]) -> Vec<String> {
     missing
 }
 
-/// `ip route` lines of the book the lab's lines lack, in any order: a
-/// route is a fact, and the kernel lists a table's routes in an order of
-/// its own (like `route -n`'s rows, [`routes`]). Books cut output: the
-/// lab's other routes are no difference.
+/// `ip route` lines of the book and the lab's, in any order: a route is a
+/// fact, and the kernel lists a table's routes in an order of its own (like
+/// `route -n`'s rows, [`routes`]). Both ways, as `route -n`'s: a route the
+/// lab has and the book leaves out is one the reader sees; where the book
+/// cut its output ([`is_elision`]), only the lines it shows are compared.
 pub fn missing_routes(book: &[String], lab: &[String]) -> Vec<String> {
     let lab: Vec<String> = lab.iter().filter_map(|l| compared(l)).collect();
-    book.iter()
+    let shown_lines: Vec<String> = book
+        .iter()
+        .filter(|l| !is_elision(l))
+        .filter_map(|l| compared(l))
+        .collect();
+    let mut d: Vec<String> = book
+        .iter()
         .filter(|l| !is_elision(l))
         .filter_map(|l| Some((l, compared(l)?)))
         .filter(|(_, b)| !lab.contains(b))
@@ -249,7 +256,15 @@ pub fn missing_routes(book: &[String], lab: &[String]) -> Vec<String> {
                 shown(l, &b)
             )
         })
-        .collect()
+        .collect();
+    if !book.iter().any(|x| is_elision(x)) {
+        d.extend(
+            lab.iter()
+                .filter(|l| !shown_lines.contains(l))
+                .map(|l| format!("ip route: the lab has the route `{l}`; the book has none")),
+        );
+    }
+    d
 }
 
 /// Lines of the lab's output that say its command failed (`tcpdump: eth0:
@@ -300,11 +315,28 @@ pub fn routes(book: &[String], lab: &[String]) -> Vec<String> {
     if book.iter().any(|x| is_elision(x)) {
         l.retain(|r| b.contains(r));
     }
-    let mut d: Vec<String> = b
+    // A line that opens with an address but has not the table's 8
+    // columns is no row `route -n` prints: never passed over.
+    let mut d: Vec<String> = book
         .iter()
-        .filter(|r| !l.contains(r))
-        .map(|r| format!("route -n: the book has the row `{r}`; the lab has none"))
+        .filter(|x| {
+            let w: Vec<&str> = x.split_whitespace().collect();
+            w.len() != 8
+                && w.first()
+                    .is_some_and(|a| a.parse::<std::net::Ipv4Addr>().is_ok())
+        })
+        .map(|x| {
+            format!(
+                "route -n: the book shows `{}`, which is no row of route -n's 8 columns",
+                squash(x)
+            )
+        })
         .collect();
+    d.extend(
+        b.iter()
+            .filter(|r| !l.contains(r))
+            .map(|r| format!("route -n: the book has the row `{r}`; the lab has none")),
+    );
     d.extend(
         l.iter()
             .filter(|r| !b.contains(r))
