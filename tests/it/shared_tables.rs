@@ -129,8 +129,7 @@ fn forged_arp_from_a_pod_teaches_its_node_no_neighbours() {
     };
     let before = dynamic_neighbours(&lab, "node1").len();
     let forge = format!(
-        "import socket,struct\n\
-s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n\
+        "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n\
 s.bind(('eth0',0))\n\
 me=s.getsockname()[4]\n\
 tip=socket.inet_aton('{gw}')\n\
@@ -140,11 +139,7 @@ s.send(b'\\xff'*6+me+b'\\x08\\x06'+arp)\n\
 print('sent')\n",
         o2 = pod.ip.octets()[2]
     );
-    let out = lab.in_ns(
-        &format!("pod.{}", pod.name),
-        &["/usr/bin/python3", "-c", &forge],
-    );
-    assert!(text(&out).contains("sent"), "{}", text(&out));
+    python_in_pod(&lab, &pod.name, &forge, &[]);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let left = dynamic_neighbours(&lab, "node1");
     assert!(
@@ -299,17 +294,12 @@ fn frames_from_made_up_macs_teach_a_bridge_a_bounded_number() {
     let lab = TestLab::chapter4("fdbfl");
     lab.up(&[]);
     let pod = lab.pod_on("node1");
-    let flood = "import socket,struct\n\
-s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n\
+    let flood = "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n\
 s.bind(('eth0',0))\n\
 for i in range(2000):\n  src=b'\\x02\\x00'+struct.pack('!I',i+1)\n  \
 s.send(b'\\xff'*6+src+b'\\x88\\xb5'+b'x'*46)\n\
 print('sent')\n";
-    let out = lab.in_ns(
-        &format!("pod.{}", pod.name),
-        &["/usr/bin/python3", "-c", flood],
-    );
-    assert!(text(&out).contains("sent"), "{}", text(&out));
+    python_in_pod(&lab, &pod.name, flood, &[]);
     let out = lab.in_ns("node1", &["bridge", "fdb", "show", "br", "cni0"]);
     let learned = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -343,13 +333,30 @@ print('refused',refused)\n";
     );
 }
 
+/// What every packet-making program below starts with: its imports and
+/// the Internet checksum `cs`.
+const PY_PACKETS: &str = "import socket,struct\n\
+def cs(b):\n  b+=b'\\0'*(len(b)%2);t=sum(struct.unpack('!%dH'%(len(b)//2),b));t=(t>>16)+(t&0xffff);t+=t>>16;return (~t)&0xffff\n";
+
+/// Run the Python `program` as root in the pod `pod`'s namespace (with its
+/// `CAP_NET_RAW`), with [`PY_PACKETS`] before it, and check it ran to its
+/// `sent`/`refused` line.
+fn python_in_pod(lab: &TestLab, pod: &str, program: &str, args: &[&str]) -> std::process::Output {
+    let code = [PY_PACKETS, program].concat();
+    let mut cmd = vec!["/usr/bin/python3", "-c", code.as_str()];
+    cmd.extend_from_slice(args);
+    let out = lab.in_ns(&format!("pod.{pod}"), &cmd);
+    let said = text(&out);
+    assert!(said.contains("sent") || said.contains("refused"), "{said}");
+    out
+}
+
 /// A Python program that sends VXLAN frames (VNI 1) to `TARGET`:8472, each
 /// carrying a TCP ACK of a made-up flow and its made-up reply, three
 /// frames a flow, for 50 flows of each pair; the inner frames are
 /// addressed to flannel.1's MAC `DST`. Prints how many sends were refused.
-const INJECT: &str = "import socket,struct,sys\n\
+const INJECT: &str = "import sys\n\
 DST=bytes.fromhex(sys.argv[1].replace(':',''));TARGET=sys.argv[2]\n\
-def cs(b):\n  b+=b'\\0'*(len(b)%2);t=sum(struct.unpack('!%dH'%(len(b)//2),b));t=(t>>16)+(t&0xffff);t+=t>>16;return (~t)&0xffff\n\
 def tcp(a,b,sp,dp,seq,ack):\n  h=struct.pack('!HHIIBBHHH',sp,dp,seq,ack,80,16,65535,0,0)\n  \
 c=cs(socket.inet_aton(a)+socket.inet_aton(b)+struct.pack('!BBH',0,6,20)+h);h=h[:16]+struct.pack('!H',c)+h[18:]\n  \
 i=struct.pack('!BBHHHBBH4s4s',69,0,40,1,0,64,6,0,socket.inet_aton(a),socket.inet_aton(b));i=i[:10]+struct.pack('!H',cs(i))+i[12:]\n  \
@@ -378,11 +385,12 @@ fn vtep_mac(lab: &TestLab, node: &str) -> String {
 /// traffic is not tracked; pods never reach the VXLAN port.
 #[test]
 fn vxlan_frames_sent_by_a_user_or_a_pod_make_no_tracked_flows() {
-    let lab = TestLab::new("chapter4", "vxinj", |y| y);
+    let lab = TestLab::chapter4("vxinj");
     lab.up(&["--variant", "fixed"]);
     let mac = vtep_mac(&lab, "node1");
     let before = tracked(&lab, "node1");
-    let out = python_as_nobody(&lab, "node1", INJECT, &format!("{mac} 127.0.0.1"));
+    let inject = [PY_PACKETS, INJECT].concat();
+    let out = python_as_nobody(&lab, "node1", &inject, &format!("{mac} 127.0.0.1"));
     assert!(text(&out).contains("refused"), "{}", text(&out));
     let pod = lab.pod_on("node1");
     let gw = {
@@ -398,7 +406,7 @@ fn vxlan_frames_sent_by_a_user_or_a_pod_make_no_tracked_flows() {
             "--clear-groups",
             "/usr/bin/python3",
             "-c",
-            INJECT,
+            &inject,
             &mac,
             &gw,
         ],
@@ -424,9 +432,7 @@ fn a_pods_made_up_handshakes_between_other_addresses_are_not_tracked() {
     let lab = TestLab::chapter4("forge");
     lab.up(&["--variant", "fixed"]);
     let pod = lab.pod_on("node1");
-    let forge = "import socket,struct\n\
-def cs(b):\n  b+=b'\\0'*(len(b)%2);t=sum(struct.unpack('!%dH'%(len(b)//2),b));t=(t>>16)+(t&0xffff);t+=t>>16;return (~t)&0xffff\n\
-def tcp(a,b,sp,dp,seq,ack,fl):\n  h=struct.pack('!HHIIBBHHH',sp,dp,seq,ack,80,fl,65535,0,0)\n  \
+    let forge = "def tcp(a,b,sp,dp,seq,ack,fl):\n  h=struct.pack('!HHIIBBHHH',sp,dp,seq,ack,80,fl,65535,0,0)\n  \
 c=cs(socket.inet_aton(a)+socket.inet_aton(b)+struct.pack('!BBH',0,6,20)+h);h=h[:16]+struct.pack('!H',c)+h[18:]\n  \
 i=struct.pack('!BBHHHBBH4s4s',69,0,40,1,0,64,6,0,socket.inet_aton(a),socket.inet_aton(b));return i+h\n\
 s=socket.socket(socket.AF_INET,socket.SOCK_RAW,socket.IPPROTO_RAW)\n\
@@ -434,11 +440,7 @@ a,b='10.100.198.200','10.100.198.202'\n\
 for k in range(50):\n  s.sendto(tcp(a,b,41000+k,80,100,0,2),(b,0));s.sendto(tcp(b,a,80,41000+k,500,101,18),(a,0));s.sendto(tcp(a,b,41000+k,80,101,501,16),(b,0))\n\
 print('sent')\n";
     let before = tracked(&lab, "node1");
-    let out = lab.in_ns(
-        &format!("pod.{}", pod.name),
-        &["/usr/bin/python3", "-c", forge],
-    );
-    assert!(text(&out).contains("sent"), "{}", text(&out));
+    python_in_pod(&lab, &pod.name, forge, &[]);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let after = tracked(&lab, "node1");
     assert!(
@@ -462,20 +464,14 @@ print('sent')\n";
     }
     // Lone ACKs (no handshake) from the pod's own address to an address
     // that never answers are not picked up (probe21d: 300 s each).
-    let ack = "import socket,struct\n\
-def cs(b):\n  b+=b'\\0'*(len(b)%2);t=sum(struct.unpack('!%dH'%(len(b)//2),b));t=(t>>16)+(t&0xffff);t+=t>>16;return (~t)&0xffff\n\
-s=socket.socket(socket.AF_INET,socket.SOCK_RAW,socket.IPPROTO_TCP)\n\
+    let ack = "s=socket.socket(socket.AF_INET,socket.SOCK_RAW,socket.IPPROTO_TCP)\n\
 a='POD';b='10.0.2.2'\n\
 for k in range(50):\n  h=struct.pack('!HHIIBBHHH',42000+k,80,1,1,80,16,65535,0,0)\n  \
 c=cs(socket.inet_aton(a)+socket.inet_aton(b)+struct.pack('!BBH',0,6,20)+h);s.sendto(h[:16]+struct.pack('!H',c)+h[18:],(b,0))\n\
 print('sent')\n"
         .replace("POD", &pod.ip.to_string());
     let before = tracked(&lab, "node1");
-    let out = lab.in_ns(
-        &format!("pod.{}", pod.name),
-        &["/usr/bin/python3", "-c", &ack],
-    );
-    assert!(text(&out).contains("sent"), "{}", text(&out));
+    python_in_pod(&lab, &pod.name, &ack, &[]);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let after = tracked(&lab, "node1");
     assert!(

@@ -87,7 +87,7 @@ impl Step<NetnsCtx> for PodNetwork {
         let (links, ipt, fwd) = tokio::join!(
             links,
             sys::run_jobs(&ctx.rep, rules, sys::PARALLEL_WAITING),
-            sys::sysctls(namespaces, &[("net/ipv4/ip_forward", "1")]),
+            sys::sysctls(namespaces.clone(), &[("net/ipv4/ip_forward", "1")]),
         );
         links?;
         ipt?;
@@ -95,7 +95,6 @@ impl Step<NetnsCtx> for PodNetwork {
         // Once the rules track connections (they load conntrack), its
         // timeouts in every node (`table_bounds::TRACKING_SYSCTLS`).
         if flanneld::tracks_connections(&cfg) {
-            let namespaces: Vec<String> = leases.iter().map(|l| ctx.ns_of_node(&l.node)).collect();
             sys::sysctls(namespaces, table_bounds::TRACKING_SYSCTLS).await?;
         }
 
