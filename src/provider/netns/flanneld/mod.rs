@@ -128,7 +128,8 @@ pub fn node_ops(
                 name: cni.into(),
                 mac: Some(mac.into()),
                 mtu: Some(me.mtu),
-                // Its pods and its own port: at most a subnet's hosts.
+                // Its pods and its own port: at most every address of the
+                // subnet (2^(32 - prefix); a /8's at most).
                 max_learned: super::table_bounds::learned_macs(
                     1 << (32 - u32::from(me.subnet.prefix_len()).max(8)),
                 ),
