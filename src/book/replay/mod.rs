@@ -78,6 +78,9 @@ struct Replayer<'a> {
     /// The network deleted by the chapter, waiting for its apply (a deleted
     /// workload needs no note: the next apply or switch brings it back).
     net_deleted: bool,
+    /// The line of the chapter's `vagrant destroy`: after it the reader has
+    /// no machine, so nothing of the lab's is what the reader sees.
+    destroyed_at: Option<usize>,
     /// The lab's round-trip time, measured once (by the checks of the same
     /// run, or by the first ping that waits for a reply expected not to
     /// come).
@@ -149,6 +152,7 @@ impl Replayer<'_> {
         matches!(
             &p.cmd,
             Ok(Cmd::Tcpdump { .. })
+                | Ok(Cmd::VagrantDestroy)
                 | Ok(Cmd::Kubectl(Kubectl {
                     action: KubeAction::Apply { .. } | KubeAction::Delete { .. },
                     ..
@@ -165,6 +169,9 @@ impl Replayer<'_> {
         all: &[Planned],
     ) -> CommandReport {
         let (mut r, manifest) = self.run(&*t, p, all).await;
+        if matches!(p.cmd, Ok(Cmd::VagrantDestroy)) {
+            self.destroyed_at.get_or_insert(p.step.line);
+        }
         if let (Some(m), Ok(Cmd::Kubectl(k))) = (manifest, &p.cmd) {
             self.manifest_done(t, k, &mut r, m).await;
         }
@@ -188,6 +195,13 @@ impl Replayer<'_> {
                 return (r, None);
             }
         };
+        if let Some(at) = self.destroyed_at {
+            r.verdict = Verdict::Skipped;
+            r.reason = Some(format!(
+                "the chapter destroyed its machines (`vagrant destroy`, line {at}): the reader has no node or pod to run this on, and the lab's are not what the reader sees; nothing ran"
+            ));
+            return (r, None);
+        }
         let mut manifest = None;
         let pods = t.pods();
         match &cmd {
@@ -340,6 +354,7 @@ async fn replay_within(
         lab,
         binding: bind::gather(lab, &for_binding),
         net_deleted: false,
+        destroyed_at: None,
         rtt: target.rtt(),
     };
     let mut r = BookReport {
