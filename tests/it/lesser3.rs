@@ -178,3 +178,43 @@ fn nothing_after_vagrant_destroy_is_a_match() {
         "{stdout}"
     );
 }
+
+/// Between the chapter's `kubectl delete -f` of a workload file and its
+/// next apply, the reader has none of the workload's pods, while the lab
+/// keeps its own (probe21f's false green, its second half). Failed before
+/// the fix: block 29 (a node's ping of the deleted pod) `match`, block 40
+/// (an exec in it) `drift`. Now both, and the listing of its pods, are
+/// `skipped` saying why; after the apply again, the same ping matches.
+#[test]
+fn nothing_on_a_deleted_workload_is_a_match() {
+    require_root();
+    let (stdout, v) = chapter4_with("wdel21f", "book/after-workload-delete.md");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (3, "skipped".to_string()),
+            (14, "match".into()),
+            (23, "skipped".into()),
+            (29, "skipped".into()),
+            (40, "skipped".into()),
+            (46, "skipped".into()),
+            (56, "skipped".into()),
+            (65, "match".into()),
+        ],
+        "{stdout}"
+    );
+    let reasons: Vec<&str> = v["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| [29, 40, 46].contains(&b["line"].as_u64().unwrap()))
+        .flat_map(|b| b["commands"].as_array().unwrap())
+        .map(|c| c["reason"].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r.contains("the chapter deleted nginx-deployment")),
+        "{reasons:#?}"
+    );
+}

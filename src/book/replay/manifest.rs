@@ -100,12 +100,18 @@ impl Replayer<'_> {
     }
 
     fn delete(&mut self, file: &str, r: &mut CommandReport) {
+        let line = r.line;
         r.verdict = Verdict::Skipped;
         match self.manifest(file) {
-            Ok((variant, _)) => self.net_deleted |= variant.is_some(),
+            Ok((variant, workload)) => {
+                self.net_deleted |= variant.is_some();
+                if let Some(w) = workload {
+                    self.workload_deleted(&w, line);
+                }
+            }
             Err(e) => return fail(r, e),
         }
-        r.reason = Some("the lab takes the workloads and the network down together, in the variant switch of the next `kubectl apply` of a network file".into());
+        r.reason = Some("the lab takes the workloads and the network down together, in the variant switch of the next `kubectl apply` of a network file; until the file is applied again, nothing of its pods is compared".into());
     }
 
     async fn apply(&mut self, t: &mut dyn Target, file: &str, r: &mut CommandReport) {
@@ -142,6 +148,7 @@ impl Replayer<'_> {
                 }
             }
             Ok((None, Some(workload))) => {
+                self.workload_applied(&workload);
                 r.ran_on = Some("lab".into());
                 r.ran = Some(format!("the pods of {workload} listed"));
                 let (app, replicas) = self

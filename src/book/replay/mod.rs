@@ -25,6 +25,7 @@
 //! Nothing is `match` that did not run or where nothing was compared.
 
 mod budget;
+mod gone;
 mod judgeable;
 mod kubectl;
 mod manifest;
@@ -81,6 +82,9 @@ struct Replayer<'a> {
     /// The line of the chapter's `vagrant destroy`: after it the reader has
     /// no machine, so nothing of the lab's is what the reader sees.
     destroyed_at: Option<usize>,
+    /// The workloads the chapter deleted and has not applied again, with
+    /// the line of the delete ([`gone`]).
+    deleted: std::collections::BTreeMap<String, usize>,
     /// The lab's round-trip time, measured once (by the checks of the same
     /// run, or by the first ping that waits for a reply expected not to
     /// come).
@@ -195,11 +199,9 @@ impl Replayer<'_> {
                 return (r, None);
             }
         };
-        if let Some(at) = self.destroyed_at {
+        if let Some(why) = self.gone_before(p) {
             r.verdict = Verdict::Skipped;
-            r.reason = Some(format!(
-                "the chapter destroyed its machines (`vagrant destroy`, line {at}): the reader has no node or pod to run this on, and the lab's are not what the reader sees; nothing ran"
-            ));
+            r.reason = Some(why);
             return (r, None);
         }
         let mut manifest = None;
@@ -303,6 +305,15 @@ impl Replayer<'_> {
                 r.reason = Some("lab tears the lab down when it ends (unless --keep; `lab book` also leaves a lab up that was up before)".into());
             }
         }
+        if let Some(why) = self.gone_after(&r, &pods) {
+            r.verdict = Verdict::Skipped;
+            r.why.extend(
+                r.differences
+                    .drain(..)
+                    .map(|d| format!("not compared: {d}")),
+            );
+            r.reason = Some(why);
+        }
         // Where the book's own values disagree at this line (coherence).
         for (line, s) in &self.binding.conflicts {
             if *line == p.step.line && !matches!(r.verdict, Verdict::NotUnderstood) {
@@ -355,6 +366,7 @@ async fn replay_within(
         binding: bind::gather(lab, &for_binding),
         net_deleted: false,
         destroyed_at: None,
+        deleted: Default::default(),
         rtt: target.rtt(),
     };
     let mut r = BookReport {

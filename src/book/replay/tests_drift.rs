@@ -128,6 +128,15 @@ pub(super) fn dashed() -> String {
         + "\n"
 }
 
+/// The dashed chapter with `block` before its closing `vagrant destroy`
+/// (nothing after it is replayed), and the line of the block's fence.
+pub(super) fn dashed_with(block: &str) -> (String, usize) {
+    let text = dashed();
+    let at = text.find("```bash\nvagrant destroy").unwrap();
+    let line = text[..at].lines().count() + 1;
+    (format!("{}{block}\n{}", &text[..at], &text[at..]), line)
+}
+
 /// `text` with `from` replaced by `to` on line `line` (1-based) only.
 fn mutate(text: &str, line: usize, from: &str, to: &str) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
@@ -290,11 +299,9 @@ async fn one_fact_changed_is_drift_at_the_block_where_it_stands() {
 #[tokio::test]
 async fn a_grep_of_a_book_address_greps_the_labs() {
     let block = "```bash\nvagrant ssh node1\nip route | grep 10.244.3.0\n10.244.3.0/24 via 10.244.3.0 dev flannel.1 onlink\nexit\n```\n";
-    let text = dashed() + "\n" + block;
-    let at = text.lines().count() - 5;
+    let (text, at) = dashed_with(block);
     let r = on_netns(&text).await;
-    let b = r.blocks.last().unwrap();
-    assert_eq!(b.line, at);
+    let b = r.blocks.iter().find(|b| b.line == at).unwrap();
     assert_eq!(b.verdict, Verdict::Match, "{:#?}", b.commands);
     let grep = &b.commands[1];
     assert_eq!(grep.ran.as_deref(), Some("ip route | grep 10.244.2.0"));
@@ -304,7 +311,7 @@ async fn a_grep_of_a_book_address_greps_the_labs() {
     );
     // The same block grepping an address no node of the book has.
     let r = on_netns(&text.replace("grep 10.244.3.0", "grep 10.244.7.0")).await;
-    let b = r.blocks.last().unwrap();
+    let b = r.blocks.iter().find(|b| b.line == at).unwrap();
     assert_eq!(b.verdict, Verdict::Drift, "{:#?}", b.commands);
 }
 
@@ -369,7 +376,7 @@ async fn a_get_table_is_compared_with_what_the_lab_observes() {
 #[tokio::test]
 async fn a_ping_without_a_reply_in_the_book_waits_the_derived_deadline() {
     let block = "```bash\nvagrant ssh node1\nping 10.244.3.4\n\nPING 10.244.3.4 (10.244.3.4) 56(84) bytes of data.\n\nexit\n```\n";
-    let text = dashed() + "\n" + block;
+    let (text, at) = dashed_with(block);
     let rtt = "64 bytes from 10.100.198.201: icmp_seq=1 ttl=64 time=0.05 ms\n";
     let tables = |own_vtep: bool| {
         FakeSession::new()
@@ -390,7 +397,7 @@ async fn a_ping_without_a_reply_in_the_book_waits_the_derived_deadline() {
         tables(true).merge(netns(false)),
     )
     .await;
-    let b = r.blocks.last().unwrap();
+    let b = r.blocks.iter().find(|b| b.line == at).unwrap();
     assert_eq!(b.verdict, Verdict::Match, "{:#?}", b.commands);
     let ping = &b.commands[1];
     assert_eq!(
@@ -413,7 +420,7 @@ async fn a_ping_without_a_reply_in_the_book_waits_the_derived_deadline() {
         tables(false).merge(netns(false)),
     )
     .await;
-    let ping = &r.blocks.last().unwrap().commands[1];
+    let ping = &r.blocks.iter().find(|b| b.line == at).unwrap().commands[1];
     assert!(
         ping.why
             .iter()
@@ -428,7 +435,7 @@ async fn a_ping_without_a_reply_in_the_book_waits_the_derived_deadline() {
         tables(false).merge(netns(true)),
     )
     .await;
-    let b = r.blocks.last().unwrap();
+    let b = r.blocks.iter().find(|b| b.line == at).unwrap();
     assert_eq!(b.verdict, Verdict::Drift, "{:#?}", b.commands);
 }
 
@@ -496,8 +503,9 @@ async fn a_capture_shown_by_its_banner_alone_is_never_a_match() {
 #[tokio::test]
 async fn a_capture_piped_to_grep_runs_bounded_then_is_filtered() {
     let text = "```bash\nvagrant ssh node1\nping 10.244.3.3\n\nvagrant ssh node1\n\nsudo tcpdump -i flannel.1 | grep request\n20:55:02.971181 IP 10.244.1.0 > 10.244.3.3: ICMP echo request, id 5874, seq 1, length 64\n```\n";
-    let r = on_netns(&(dashed() + "\n" + text)).await;
-    let b = r.blocks.last().unwrap();
+    let (text, at) = dashed_with(text);
+    let r = on_netns(&text).await;
+    let b = r.blocks.iter().find(|b| b.line == at).unwrap();
     let capture = b.commands.last().unwrap();
     let ran = capture.ran.as_deref().unwrap_or_default();
     assert!(

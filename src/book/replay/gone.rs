@@ -1,0 +1,156 @@
+//! What the reader no longer has. After the chapter's `kubectl delete -f`
+//! of a workload file, and until it applies that file again, the reader has
+//! none of its pods; after `vagrant destroy`, no machine at all. The lab
+//! keeps its own (it switches networks as a whole, and tears down only when
+//! the run ends), so a command on what the reader deleted would compare the
+//! lab's pods with a book the reader cannot reproduce: a `match` there is a
+//! false green, a difference a false red. Such a command is skipped, saying
+//! why.
+
+use super::Replayer;
+use super::plan::Planned;
+use crate::book::CommandReport;
+use crate::book::bind::{PodKind, next_ipv4, owner_of};
+use crate::book::recognize::{Cmd, KubeAction, Kubectl};
+use crate::session::PodRef;
+
+impl Replayer<'_> {
+    /// The workloads a `kubectl delete -f` of the chapter removed (by
+    /// name), with its line; an apply of the file brings them back.
+    pub(super) fn workload_deleted(&mut self, workload: &str, line: usize) {
+        self.deleted.entry(workload.to_string()).or_insert(line);
+    }
+
+    pub(super) fn workload_applied(&mut self, workload: &str) {
+        self.deleted.remove(workload);
+    }
+
+    /// Why the command, before it runs, is about something the reader no
+    /// longer has (`None`: it is not).
+    pub(super) fn gone_before(&self, p: &Planned) -> Option<String> {
+        if let Some(at) = self.destroyed_at {
+            return Some(format!(
+                "the chapter destroyed its machines (`vagrant destroy`, line {at}): the reader has no node or pod to run this on, and the lab's are not what the reader sees; nothing ran"
+            ));
+        }
+        if self.deleted.is_empty() || changes_the_lab(p) {
+            return None;
+        }
+        let words = p
+            .step
+            .command
+            .split(|c: char| c.is_whitespace() || c == '/');
+        for w in words.chain(p.step.output.iter().flat_map(|l| l.split_whitespace())) {
+            if let Some(why) = self.book_pod_gone(w) {
+                return Some(why);
+            }
+        }
+        let text = std::iter::once(p.step.command.as_str())
+            .chain(p.step.output.iter().map(String::as_str));
+        for t in text {
+            let mut rest = t;
+            while let Some((start, end)) = next_ipv4(rest) {
+                if let Some(why) = rest[start..end]
+                    .parse()
+                    .ok()
+                    .and_then(|ip| self.book_ip_gone(ip))
+                {
+                    return Some(why);
+                }
+                rest = &rest[end..];
+            }
+        }
+        None
+    }
+
+    /// Why the command, having run, showed the lab's pods of a workload the
+    /// reader deleted (a `get pods` listing them).
+    pub(super) fn gone_after(&self, r: &CommandReport, pods: &[PodRef]) -> Option<String> {
+        if self.deleted.is_empty() {
+            return None;
+        }
+        for (workload, line) in &self.deleted {
+            let Some(app) = self.app_of(workload) else {
+                continue;
+            };
+            let shown = pods.iter().filter(|p| p.app == app).find(|p| {
+                let ip = p.ip.to_string();
+                r.lab
+                    .iter()
+                    .any(|l| l.split_whitespace().any(|w| w == p.name || w == ip))
+            });
+            if let Some(p) = shown {
+                return Some(self.gone_reason(
+                    workload,
+                    *line,
+                    &format!("the lab's output shows its pod {}", p.name),
+                ));
+            }
+        }
+        None
+    }
+
+    fn app_of(&self, workload: &str) -> Option<&str> {
+        self.lab
+            .workloads
+            .iter()
+            .find(|w| w.name == workload)
+            .map(|w| w.app.as_str())
+    }
+
+    fn gone_reason(&self, workload: &str, line: usize, what: &str) -> String {
+        format!(
+            "the chapter deleted {workload} (`kubectl delete -f`, line {line}) and has not applied it again: the reader has none of its pods, the lab keeps its own ({what}); nothing of it is compared"
+        )
+    }
+
+    /// A book pod name (or a word ending in one) of a deleted workload.
+    fn book_pod_gone(&self, word: &str) -> Option<String> {
+        let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-');
+        if word.is_empty() {
+            return None;
+        }
+        for (workload, line) in &self.deleted {
+            let app = self.app_of(workload);
+            let bound = self.binding.pods.get(word).is_some_and(
+                |p| matches!(&p.kind, PodKind::Workload { app: a } if Some(a.as_str()) == app),
+            );
+            if bound || (word != workload && owner_of(word) == workload) {
+                return Some(self.gone_reason(workload, *line, &format!("the book's pod {word}")));
+            }
+        }
+        None
+    }
+
+    /// A book address of a pod of a deleted workload.
+    fn book_ip_gone(&self, ip: std::net::Ipv4Addr) -> Option<String> {
+        for (workload, line) in &self.deleted {
+            let app = self.app_of(workload);
+            let pod = self.binding.pods.iter().find(|(_, p)| {
+                p.ip == Some(ip)
+                    && matches!(&p.kind, PodKind::Workload { app: a } if Some(a.as_str()) == app)
+            });
+            if let Some((name, _)) = pod {
+                return Some(self.gone_reason(
+                    workload,
+                    *line,
+                    &format!("{ip} is the book's pod {name}"),
+                ));
+            }
+        }
+        None
+    }
+}
+
+/// The chapter's own changes (an apply or delete, the destroy) are never
+/// about what it deleted: they are what deletes and brings back.
+fn changes_the_lab(p: &Planned) -> bool {
+    matches!(
+        &p.cmd,
+        Ok(Cmd::VagrantDestroy | Cmd::Ssh { .. } | Cmd::Exit)
+            | Ok(Cmd::Kubectl(Kubectl {
+                action: KubeAction::Apply { .. } | KubeAction::Delete { .. },
+                ..
+            }))
+    )
+}
