@@ -218,3 +218,35 @@ fn nothing_on_a_deleted_workload_is_a_match() {
         "{reasons:#?}"
     );
 }
+
+/// A netns node's files outside what the lab fills as the cluster does are
+/// the host's (its `/etc/os-release` says Debian where the book's box is
+/// Ubuntu): a `cat` of one, directly or through a link, is never compared
+/// (probe21f). Failed before the fix: blocks 5 and 10 `match` on a Debian
+/// host. The kernel's network settings and flannel's file still match.
+#[test]
+fn a_file_of_the_hosts_image_is_never_a_match() {
+    require_root();
+    let (stdout, v) = chapter4_with("img21f", "book/host-files.md");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (5, "skipped".to_string()),
+            (10, "skipped".into()),
+            (15, "skipped".into()),
+            (23, "skipped".into()),
+            (29, "match".into()),
+            (34, "match".into()),
+        ],
+        "{stdout}"
+    );
+    for b in [0, 1] {
+        let reason = v["blocks"][b]["commands"][0]["reason"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            reason.contains("os-release") && reason.contains("is not the reader's"),
+            "{reason}"
+        );
+    }
+}

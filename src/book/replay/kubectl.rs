@@ -343,7 +343,11 @@ impl Replayer<'_> {
                 let did = match (&k.action, &place) {
                     (KubeAction::Exec { cmd, .. }, Some(pl)) => {
                         self.meaning(t, cmd, pl, p, r, pods).await;
-                        "lab ran its command in the lab and compared that"
+                        if r.verdict == Verdict::Skipped {
+                            "lab took its command to the lab"
+                        } else {
+                            "lab ran its command in the lab and compared that"
+                        }
                     }
                     (KubeAction::Logs { .. }, Some(Place::Node(node))) => {
                         self.flannel_log(t, node, r, epoch, pods).await;

@@ -26,6 +26,7 @@
 
 mod budget;
 mod gone;
+mod image;
 mod judgeable;
 mod kubectl;
 mod manifest;

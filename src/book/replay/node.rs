@@ -232,6 +232,12 @@ impl Replayer<'_> {
         pods: &[PodRef],
     ) {
         let epoch = self.epoch(p);
+        if let Some(why) = self.not_the_readers(t, c, node, pod).await {
+            r.verdict = Verdict::Skipped;
+            r.ran_on = Some(node.to_string());
+            r.reason = Some(why);
+            return;
+        }
         // A curl goes only to the lab's own addresses (its nodes' and pods'
         // networks): an address of the reader's world is not the lab's.
         if let Cmd::Curl(k) = c {

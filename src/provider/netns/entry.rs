@@ -26,6 +26,7 @@ pub static ENTRY: Entry = Entry {
         node_is_root: true,
         boots_box: false,
         takes_vm: false,
+        cluster_files: Some(super::rootfs::CLUSTER_FILES),
     },
     doctor: super::doctor::report,
 };

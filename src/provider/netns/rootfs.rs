@@ -24,6 +24,21 @@ pub const HOST_KEY: &str = "/etc/ssh/ssh_host_ed25519_key";
 pub const AUTHORIZED_KEYS: &str = "/etc/ssh/authorized_keys";
 pub const SSHD_LOG: &str = "/var/log/sshd.log";
 
+/// Where a node's files are the chapter's cluster's, as a VM of the book's
+/// would have them: the network's state (`/run/flannel`) and what the
+/// kernel keeps per network namespace (`/proc/sys/net`, `/proc/net`, the
+/// interfaces in `/sys`). Everything else a node shows is the host's:
+/// its programs ([`HOST_READ_ONLY`], [`HOST_ETC`]), its kernel and machine
+/// (`/proc/version`, `/proc/cpuinfo`), or what this module writes for the
+/// node to run at all (accounts, hosts, sshd): not the reader's box.
+pub const CLUSTER_FILES: &[&str] = &[
+    "/run/flannel/",
+    "/proc/sys/net/",
+    "/proc/net/",
+    "/sys/class/net/",
+    "/sys/devices/virtual/net/",
+];
+
 /// The host's files under /etc a node gets a copy of: none holds a secret.
 pub const HOST_ETC: &[&str] = &[
     "alternatives",

@@ -25,6 +25,7 @@ pub static ENTRY: Entry = Entry {
         node_is_root: false,
         boots_box: true,
         takes_vm: true,
+        cluster_files: None,
     },
     doctor: super::doctor::report,
 };

@@ -1,0 +1,127 @@
+//! Which of a node's files are the reader's. On a provider that boots the
+//! reader's box (vagrant) every file a `cat` shows is what the reader's
+//! machine has. A provider that boots none (netns) fills only some folders
+//! as the chapter's cluster does ([`crate::provider::registry::Capabilities::cluster_files`]);
+//! the rest of its node is the host's programs (its `/etc/os-release` says
+//! Debian where the book's box is Ubuntu) or the lab's own plumbing, so a
+//! `cat` of it compares the host with the book: a match there is a false
+//! green. Such a `cat` is skipped, saying why. The path is resolved where
+//! it is read (`realpath` in the node or pod), so a link into the host's
+//! files (`/etc/os-release`, `/proc/self/root/…`) is judged by where it
+//! leads.
+
+use super::{Replayer, Target};
+use crate::book::recognize::Cmd;
+use crate::exec::quote;
+use crate::provider::PodRef;
+
+/// The path a `cat` (or a `cat` piped to grep) reads.
+fn cat_path(c: &Cmd) -> Option<&str> {
+    match c {
+        Cmd::Cat { path } => Some(path),
+        Cmd::Grep { inner, .. } => cat_path(inner),
+        _ => None,
+    }
+}
+
+/// `path` with `.`, `..` and repeated slashes taken out, as written (no
+/// link followed): what is judged when the node cannot resolve it.
+fn lexical(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Whether `path` (absolute, resolved) lies under one of `folders` (each
+/// ending in `/`). A process's own view (`/proc/self/net`, which resolves
+/// to `/proc/PID/net`) is the namespace's `/proc/net`.
+fn under(path: &str, folders: &[&str]) -> bool {
+    let own = path.strip_prefix("/proc/").and_then(|rest| {
+        let (pid, rest) = rest.split_once('/')?;
+        (pid == "self" || pid.bytes().all(|b| b.is_ascii_digit())).then(|| format!("/proc/{rest}"))
+    });
+    let path = own
+        .as_deref()
+        .filter(|p| p.starts_with("/proc/net"))
+        .unwrap_or(path);
+    folders
+        .iter()
+        .any(|f| path.starts_with(f) || f.strip_suffix('/') == Some(path))
+}
+
+impl Replayer<'_> {
+    /// Why the file `c` reads is not the reader's on this provider (`None`:
+    /// it is, or `c` reads none).
+    pub(super) async fn not_the_readers(
+        &self,
+        t: &dyn Target,
+        c: &Cmd,
+        node: &str,
+        pod: Option<&PodRef>,
+    ) -> Option<String> {
+        let path = cat_path(c)?;
+        let folders = t.kind().capabilities().cluster_files?;
+        let line = format!("realpath -e -- {}", quote(path));
+        let out = match pod {
+            Some(p) => t.session().pod_output(p, &line).await,
+            None => t.session().output(node, &line, None).await,
+        };
+        let resolved = match out {
+            Ok(o) if o.code == Some(0) && o.stdout.lines().count() == 1 => {
+                o.stdout.trim().to_string()
+            }
+            _ => lexical(path),
+        };
+        if under(&resolved, folders) {
+            return None;
+        }
+        let on = pod.map_or_else(|| node.to_string(), |p| format!("pod {}", p.name));
+        let leads = if resolved == lexical(path) {
+            String::new()
+        } else {
+            format!(" (it leads to {resolved})")
+        };
+        Some(format!(
+            "{path}{leads} on {on} is not the reader's: a {} lab boots no box, and fills only {} as the chapter's cluster does; its other files are the host's programs or the lab's own, so nothing of it is compared (the vagrant provider reads the box's)",
+            t.kind(),
+            folders.join(", ")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_is_judged_by_where_it_leads() {
+        assert_eq!(
+            lexical("//run//flannel//subnet.env"),
+            "/run/flannel/subnet.env"
+        );
+        assert_eq!(
+            lexical("/run/flannel/../../usr/lib/os-release"),
+            "/usr/lib/os-release"
+        );
+        assert_eq!(lexical("/../etc/./os-release"), "/etc/os-release");
+        let f = crate::provider::netns::rootfs::CLUSTER_FILES;
+        assert!(under("/run/flannel/subnet.env", f));
+        assert!(under("/run/flannel", f));
+        assert!(under("/proc/sys/net/ipv4/ip_forward", f));
+        assert!(under("/proc/4242/net/arp", f));
+        assert!(!under("/proc/4242/root/etc/shadow", f));
+        assert!(!under("/proc/version", f));
+        assert!(!under("/proc/cpuinfo", f));
+        assert!(!under("/run/flannelx/a", f));
+        assert!(!under("/usr/lib/os-release", f));
+        assert!(!under("/etc/os-release", f));
+    }
+}
