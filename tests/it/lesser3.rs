@@ -97,7 +97,11 @@ fn a_refusal_the_book_shows_is_compared_with_kubectls() {
 /// object … does not match …") and the reader's network stays broken.
 /// Failed on b6301e3: blocks 16 and 20 `skipped` and `match`. Now the
 /// apply is drift and does nothing, the ping after it drift; the same
-/// apply with `-n kube-system` switches and its ping matches.
+/// apply with `-n kube-system` switches and its ping matches. A book that
+/// shows kubectl's refusal word for word is told no difference (before:
+/// block 46 drift with two that contradicted each other, "kubectl takes
+/// the book's line" and "kubectl refuses the line"); one that shows
+/// another refusal, one difference.
 #[test]
 fn an_apply_with_another_namespace_than_its_objects_switches_nothing() {
     require_root();
@@ -110,8 +114,26 @@ fn an_apply_with_another_namespace_than_its_objects_switches_nothing() {
             (20, "drift".into()),
             (31, "skipped".into()),
             (35, "match".into()),
+            (46, "skipped".into()),
+            (54, "drift".into()),
         ],
         "{stdout}"
+    );
+    let differences = |block: usize| {
+        v["blocks"][block]["commands"][0]["differences"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(differences(5).len(), 0, "{}", v["blocks"][5]);
+    let other = differences(6);
+    assert_eq!(other.len(), 1, "{other:?}");
+    assert!(
+        other[0]
+            .as_str()
+            .unwrap()
+            .contains("kubectl refuses the line: error: the namespace from the provided object \"kube-system\""),
+        "{other:?}"
     );
 }
 

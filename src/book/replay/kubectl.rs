@@ -261,7 +261,15 @@ impl Replayer<'_> {
         if run.cached {
             r.why.push(CACHED.into());
         }
-        if outcome != KubectlOutcome::Refused {
+        // A `-n` that is not the objects' own: kubectl refuses the line
+        // before it asks a server ([`Replayer::manifest_meaning`] says so).
+        let namespace_refused = match &k.action {
+            KubeAction::Apply { file } | KubeAction::Delete { file } => self
+                .namespace_refusal(file, k.namespace.as_deref())
+                .is_some(),
+            _ => false,
+        };
+        if outcome != KubectlOutcome::Refused && !namespace_refused {
             r.differences.extend(failure_not_met(
                 &r.book,
                 &run,

@@ -47,9 +47,10 @@ impl Replayer<'_> {
     }
 
     /// kubectl's refusal of `-n namespace` with the manifest `file`, when an
-    /// object of the file names another namespace (kubectl: "the namespace
-    /// from the provided object … does not match the namespace …").
-    fn namespace_refusal(&self, file: &str, namespace: Option<&str>) -> Option<String> {
+    /// object of the file names another namespace, as kubectl prints it
+    /// (kubectl checks this before it asks a server, so the lab says it
+    /// without one).
+    pub(super) fn namespace_refusal(&self, file: &str, namespace: Option<&str>) -> Option<String> {
         let namespace = namespace?;
         let name_of = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
         let path = self
@@ -65,7 +66,7 @@ impl Replayer<'_> {
             (ns != namespace).then(|| ns.to_string())
         })?;
         Some(format!(
-            "kubectl refuses the line: the namespace from the provided object \"{other}\" does not match the namespace \"{namespace}\" (you must pass '--namespace={other}')"
+            "error: the namespace from the provided object \"{other}\" does not match the namespace \"{namespace}\". You must pass '--namespace={other}' to perform this operation."
         ))
     }
 
@@ -85,11 +86,15 @@ impl Replayer<'_> {
         if let Some(refusal) = self.namespace_refusal(file, k.namespace.as_deref()) {
             r.verdict = Verdict::Skipped;
             r.ran_on = Some("lab".into());
-            r.differences.push(refusal);
-            r.reason = Some(
-                "kubectl refuses the line for the reader (its -n is not the objects' namespace): the lab does nothing of it"
-                    .into(),
-            );
+            let shown = r.book.iter().any(|l| l.trim() == refusal);
+            if !shown {
+                r.differences
+                    .push(format!("kubectl refuses the line: {refusal}"));
+            }
+            r.reason = Some(format!(
+                "kubectl refuses the line for the reader (its -n is not the objects' namespace){}: the lab does nothing of it",
+                if shown { ", as the book shows" } else { "" }
+            ));
             return;
         }
         match &k.action {
