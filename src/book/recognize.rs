@@ -285,6 +285,13 @@ fn cat(path: &str) -> Result<Cmd, String> {
     }
 }
 
+/// The namespace of a `--namespace=NS`, `-n=NS` or `-nNS` word.
+fn namespace_joined(word: &str) -> Option<&str> {
+    word.strip_prefix("--namespace=")
+        .or_else(|| word.strip_prefix("-n="))
+        .or_else(|| word.strip_prefix("-n").filter(|v| !v.is_empty()))
+}
+
 fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
     let mut namespace = None;
     let mut rest: Vec<&str> = Vec::new();
@@ -303,6 +310,17 @@ fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
                 }
                 namespace = Some(ns.to_string());
                 w = t;
+            }
+            // kubectl's flag parser takes these too: `--kubeconfig=X`,
+            // `--namespace=NS`, `-n=NS`, `-nNS`.
+            f if f.starts_with("--kubeconfig=") => w = tail,
+            f if namespace_joined(f).is_some() => {
+                let ns = namespace_joined(f).unwrap_or_default();
+                if !is_label(ns) {
+                    return Err(format!("namespace {ns} is not a name"));
+                }
+                namespace = Some(ns.to_string());
+                w = tail;
             }
             "--" => {
                 rest.extend_from_slice(w);
@@ -476,6 +494,15 @@ mod tests {
         let c = recognize("kubectl --kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-v8m8f cat //run//flannel//subnet.env").unwrap();
         let Cmd::Kubectl(k) = c else { panic!() };
         assert_eq!(k.namespace.as_deref(), Some("kube-system"));
+        for form in ["-nkube-system", "-n=kube-system", "--namespace=kube-system"] {
+            let line = format!("kubectl --kubeconfig=./admin.conf get pods {form} -l app=flannel");
+            let Ok(Cmd::Kubectl(k)) = recognize(&line) else {
+                panic!("{line}: not understood");
+            };
+            assert_eq!(k.namespace.as_deref(), Some("kube-system"), "{line}");
+        }
+        assert!(recognize("kubectl get pods -n=").is_err());
+        assert!(recognize("kubectl get pods --namespace=a_b").is_err());
         assert_eq!(
             k.action,
             KubeAction::Exec {
