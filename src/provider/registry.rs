@@ -27,10 +27,11 @@ pub struct Capabilities {
     pub boots_box: bool,
     /// It takes `--vm` (which VM provider makes its machines).
     pub takes_vm: bool,
-    /// Where a node's files are what the reader's machine has: `None`,
-    /// everywhere (the lab boots the reader's box); else only under these
-    /// folders, which the lab fills as the chapter's cluster does (the rest
-    /// of a node's files are the host's programs or the lab's own).
+    /// Which of a node's files are what the reader's machine has: `None`,
+    /// all (the lab boots the reader's box); else only these (a pattern
+    /// ending in `/` is a folder, `*` one path component), which the lab
+    /// makes as the chapter's cluster does (the rest of a node's files are
+    /// the host's or the lab's own).
     pub cluster_files: Option<&'static [&'static str]>,
 }
 

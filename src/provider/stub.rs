@@ -34,7 +34,7 @@ pub static ENTRY: Entry = Entry {
         node_is_root: true,
         boots_box: false,
         takes_vm: false,
-        cluster_files: Some(&["/run/", "/proc/sys/net/", "/proc/net/"]),
+        cluster_files: Some(&["/run/", "/proc/sys/net/ipv4/ip_forward", "/proc/net/route"]),
     },
     doctor,
 };

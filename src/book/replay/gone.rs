@@ -26,8 +26,9 @@ impl Replayer<'_> {
     }
 
     /// Why the command, before it runs, is about something the reader no
-    /// longer has (`None`: it is not).
-    pub(super) fn gone_before(&self, p: &Planned) -> Option<String> {
+    /// longer has (`None`: it is not): a deleted pod it names, or the state
+    /// of a node those pods kept (`pods`: the lab's, which it keeps).
+    pub(super) fn gone_before(&self, p: &Planned, pods: &[PodRef]) -> Option<String> {
         if let Some(at) = self.destroyed_at {
             return Some(format!(
                 "the chapter destroyed its machines (`vagrant destroy`, line {at}): the reader has no node or pod to run this on, and the lab's are not what the reader sees; nothing ran"
@@ -44,6 +45,9 @@ impl Replayer<'_> {
             if let Some(why) = self.book_pod_gone(w) {
                 return Some(why);
             }
+        }
+        if let Some(why) = self.node_state_gone(p, pods) {
+            return Some(why);
         }
         let text = std::iter::once(p.step.command.as_str())
             .chain(p.step.output.iter().map(String::as_str));
@@ -88,6 +92,47 @@ impl Replayer<'_> {
             }
         }
         None
+    }
+
+    /// A node's routes (and a capture on its bridge or a pod's veth) as
+    /// its deleted pods left them: the reader's `cni0` may have no port
+    /// left (no carrier: its route `linkdown`, its captures silent) or
+    /// another pod's (the reader's CoreDNS may run there), while the lab's
+    /// keeps the lab's pods. Which node: the `vagrant ssh` session's, or a
+    /// flannel pod's (`hostNetwork`: its node's).
+    fn node_state_gone(&self, p: &Planned, pods: &[PodRef]) -> Option<String> {
+        let (node, cmd) = match &p.cmd {
+            Ok(Cmd::Kubectl(Kubectl {
+                action: KubeAction::Exec { pod, cmd },
+                ..
+            })) => (self.binding.flannel_node(pod).ok()?, cmd.as_ref()),
+            Ok(c) => (p.node.clone()?, c),
+            Err(_) => return None,
+        };
+        let shaped = |c: &Cmd| match c {
+            Cmd::IpRoute => true,
+            Cmd::Tcpdump { iface } => iface == "cni0" || iface.starts_with("veth"),
+            _ => false,
+        };
+        let shaped = match cmd {
+            Cmd::Grep { inner, .. } => shaped(inner),
+            c => shaped(c),
+        };
+        if !shaped {
+            return None;
+        }
+        self.deleted.iter().find_map(|(workload, line)| {
+            let app = self.app_of(workload)?;
+            pods.iter().any(|p| p.app == app && p.node == node).then(|| {
+                self.gone_reason(
+                    workload,
+                    *line,
+                    &format!(
+                        "its pods on {node}: the reader's {node} may have none left on cni0, or another's, so its routes' `linkdown` and its bridge's traffic are not the lab's"
+                    ),
+                )
+            })
+        })
     }
 
     fn app_of(&self, workload: &str) -> Option<&str> {

@@ -1,11 +1,11 @@
 //! Which of a node's files are the reader's. On a provider that boots the
 //! reader's box (vagrant) every file a `cat` shows is what the reader's
-//! machine has. A provider that boots none (netns) fills only some folders
-//! as the chapter's cluster does ([`crate::provider::registry::Capabilities::cluster_files`]);
-//! the rest of its node is the host's programs (its `/etc/os-release` says
-//! Debian where the book's box is Ubuntu) or the lab's own plumbing, so a
-//! `cat` of it compares the host with the book: a match there is a false
-//! green. Such a `cat` is skipped, saying why. The path is resolved where
+//! machine has. A provider that boots none (netns) has only a few files as
+//! the chapter's cluster has them ([`crate::provider::registry::Capabilities::cluster_files`]);
+//! the rest of its node is the host's (its `/etc/os-release` says Debian
+//! where the book's box is Ubuntu; `nf_conntrack_max` follows the host's
+//! memory) or the lab's own plumbing, so a `cat` of it compares the host
+//! with the book: a match there is a false green. Such a `cat` is skipped, saying why. The path is resolved where
 //! it is read (`realpath` in the node or pod), so a link into the host's
 //! files (`/etc/os-release`, `/proc/self/root/…`) is judged by where it
 //! leads.
@@ -40,21 +40,27 @@ fn lexical(path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
-/// Whether `path` (absolute, resolved) lies under one of `folders` (each
-/// ending in `/`). A process's own view (`/proc/self/net`, which resolves
-/// to `/proc/PID/net`) is the namespace's `/proc/net`.
-fn under(path: &str, folders: &[&str]) -> bool {
+/// Whether `path` (absolute, resolved) is one of `files`: a pattern ending
+/// in `/` is a folder (anything under it); else the same components, `*`
+/// standing for any one. A process's own view (`/proc/self/net/…`, which
+/// resolves to `/proc/PID/net/…`) is the namespace's `/proc/net/…`.
+fn listed(path: &str, files: &[&str]) -> bool {
     let own = path.strip_prefix("/proc/").and_then(|rest| {
         let (pid, rest) = rest.split_once('/')?;
         (pid == "self" || pid.bytes().all(|b| b.is_ascii_digit())).then(|| format!("/proc/{rest}"))
     });
     let path = own
         .as_deref()
-        .filter(|p| p.starts_with("/proc/net"))
+        .filter(|p| p.starts_with("/proc/net/"))
         .unwrap_or(path);
-    folders
-        .iter()
-        .any(|f| path.starts_with(f) || f.strip_suffix('/') == Some(path))
+    files.iter().any(|f| match f.strip_suffix('/') {
+        Some(folder) => path == folder || path.starts_with(f),
+        None => {
+            let (a, b): (Vec<&str>, Vec<&str>) =
+                (path.split('/').collect(), f.split('/').collect());
+            a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| *y == "*" || x == y)
+        }
+    })
 }
 
 impl Replayer<'_> {
@@ -68,7 +74,7 @@ impl Replayer<'_> {
         pod: Option<&PodRef>,
     ) -> Option<String> {
         let path = cat_path(c)?;
-        let folders = t.kind().capabilities().cluster_files?;
+        let files = t.kind().capabilities().cluster_files?;
         let line = format!("realpath -e -- {}", quote(path));
         let out = match pod {
             Some(p) => t.session().pod_output(p, &line).await,
@@ -80,7 +86,7 @@ impl Replayer<'_> {
             }
             _ => lexical(path),
         };
-        if under(&resolved, folders) {
+        if listed(&resolved, files) {
             return None;
         }
         let on = pod.map_or_else(|| node.to_string(), |p| format!("pod {}", p.name));
@@ -90,9 +96,9 @@ impl Replayer<'_> {
             format!(" (it leads to {resolved})")
         };
         Some(format!(
-            "{path}{leads} on {on} is not the reader's: a {} lab boots no box, and fills only {} as the chapter's cluster does; its other files are the host's programs or the lab's own, so nothing of it is compared (the vagrant provider reads the box's)",
+            "{path}{leads} on {on} is not the reader's: a {} lab boots no box, and only {} are as the chapter's cluster has them; its other files are the host's (programs, kernel values) or the lab's own, so nothing of it is compared (the vagrant provider reads the box's)",
             t.kind(),
-            folders.join(", ")
+            files.join(", ")
         ))
     }
 }
@@ -113,15 +119,21 @@ mod tests {
         );
         assert_eq!(lexical("/../etc/./os-release"), "/etc/os-release");
         let f = crate::provider::netns::rootfs::CLUSTER_FILES;
-        assert!(under("/run/flannel/subnet.env", f));
-        assert!(under("/run/flannel", f));
-        assert!(under("/proc/sys/net/ipv4/ip_forward", f));
-        assert!(under("/proc/4242/net/arp", f));
-        assert!(!under("/proc/4242/root/etc/shadow", f));
-        assert!(!under("/proc/version", f));
-        assert!(!under("/proc/cpuinfo", f));
-        assert!(!under("/run/flannelx/a", f));
-        assert!(!under("/usr/lib/os-release", f));
-        assert!(!under("/etc/os-release", f));
+        assert!(listed("/run/flannel/subnet.env", f));
+        assert!(listed("/run/flannel", f));
+        assert!(listed("/proc/sys/net/ipv4/ip_forward", f));
+        assert!(listed("/proc/4242/net/route", f));
+        assert!(listed("/proc/self/net/route", f));
+        assert!(!listed("/proc/4242/root/etc/shadow", f));
+        assert!(!listed("/proc/4242/net/softnet_stat", f));
+        assert!(!listed("/proc/sys/net/netfilter/nf_conntrack_max", f));
+        assert!(!listed("/proc/sys/net/ipv4/tcp_rmem", f));
+        assert!(!listed("/sys/class/net/enp0s3/speed", f));
+        assert!(!listed("/proc/version", f));
+        assert!(!listed("/run/flannelx/a", f));
+        let star = &["/sys/class/net/*/mtu"];
+        assert!(listed("/sys/class/net/cni0/mtu", star));
+        assert!(!listed("/sys/class/net/cni0/speed", star));
+        assert!(!listed("/sys/class/net/mtu", star));
     }
 }

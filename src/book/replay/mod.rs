@@ -46,6 +46,8 @@ mod tests_drift;
 #[cfg(test)]
 mod tests_fuzz;
 #[cfg(test)]
+mod tests_gone;
+#[cfg(test)]
 mod tests_rebind;
 
 pub use kubectl::chapter_lines;
@@ -200,13 +202,13 @@ impl Replayer<'_> {
                 return (r, None);
             }
         };
-        if let Some(why) = self.gone_before(p) {
+        let pods = t.pods();
+        if let Some(why) = self.gone_before(p, &pods) {
             r.verdict = Verdict::Skipped;
             r.reason = Some(why);
             return (r, None);
         }
         let mut manifest = None;
-        let pods = t.pods();
         match &cmd {
             Cmd::Ssh { node } => {
                 if self.lab.node(node).is_none() {

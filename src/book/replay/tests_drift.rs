@@ -69,7 +69,7 @@ pub(super) async fn on_netns(text: &str) -> BookReport {
     on(text, netns(false), netns(true)).await
 }
 
-async fn on(text: &str, broken: FakeSession, fixed: FakeSession) -> BookReport {
+pub(super) async fn on(text: &str, broken: FakeSession, fixed: FakeSession) -> BookReport {
     let pods = vec![
         pod("nginx-deployment-node1-0", "node1", "10.244.1.2"),
         pod("nginx-deployment-node2-0", "node2", "10.244.2.2"),

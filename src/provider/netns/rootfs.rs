@@ -24,19 +24,21 @@ pub const HOST_KEY: &str = "/etc/ssh/ssh_host_ed25519_key";
 pub const AUTHORIZED_KEYS: &str = "/etc/ssh/authorized_keys";
 pub const SSHD_LOG: &str = "/var/log/sshd.log";
 
-/// Where a node's files are the chapter's cluster's, as a VM of the book's
-/// would have them: the network's state (`/run/flannel`) and what the
-/// kernel keeps per network namespace (`/proc/sys/net`, `/proc/net`, the
-/// interfaces in `/sys`). Everything else a node shows is the host's:
-/// its programs ([`HOST_READ_ONLY`], [`HOST_ETC`]), its kernel and machine
-/// (`/proc/version`, `/proc/cpuinfo`), or what this module writes for the
-/// node to run at all (accounts, hosts, sshd): not the reader's box.
+/// The files of a node that are the chapter's cluster's, as a VM of the
+/// book's would have them: flannel's own (`/run/flannel/`, a folder), the
+/// forwarding kubeadm asks for, and the node's routes as the kernel lists
+/// them. Nothing else: a node's other files are the host's programs
+/// ([`HOST_READ_ONLY`], [`HOST_ETC`]) or what this module writes for the
+/// node to run at all (accounts, hosts, sshd), and most of the kernel's
+/// network values follow the host's kernel, memory and CPUs
+/// (`nf_conntrack_max`, `tcp_rmem`, the congestion controls, a veth's
+/// `speed`), or the lab's own bounds (`arp_ignore`, `bridge-nf-call-*`):
+/// not the reader's box (probe21g). A pattern ending in `/` is a folder;
+/// `*` is one path component.
 pub const CLUSTER_FILES: &[&str] = &[
     "/run/flannel/",
-    "/proc/sys/net/",
-    "/proc/net/",
-    "/sys/class/net/",
-    "/sys/devices/virtual/net/",
+    "/proc/sys/net/ipv4/ip_forward",
+    "/proc/net/route",
 ];
 
 /// The host's files under /etc a node gets a copy of: none holds a secret.

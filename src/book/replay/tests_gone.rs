@@ -1,0 +1,100 @@
+//! What the reader no longer has, and what is not the reader's, against a
+//! netns lab scripted by hand (no root): each scripted answer is what a
+//! netns node gives and the book shows the same, so a command compared
+//! here would be `match`; lab must skip it, saying why (probe21g).
+
+use super::tests::{block, chapter4};
+use super::tests_drift::{netns, on};
+use super::*;
+use crate::session::fake::FakeSession;
+
+/// Chapter 4 up to its first `get pods -o wide` table (the book's pods
+/// bound), then `blocks`.
+fn head_with(blocks: &str) -> (String, usize) {
+    let (_, c) = chapter4();
+    let head: Vec<&str> = c.text.lines().take(75).collect();
+    let text = format!("{}\n\n{blocks}", head.join("\n"));
+    (text, head.len() + 2)
+}
+
+fn session_block(node: &str, lines: &str) -> String {
+    format!("```bash\nvagrant ssh {node}\n{lines}\nexit\n```\n\n")
+}
+
+/// The host's kernel values under `/proc/sys/net` (the host's memory and
+/// modules decide them) are not compared; the forwarding kubeadm asks for
+/// is.
+#[tokio::test]
+async fn a_kernel_value_the_host_decides_is_not_compared() {
+    let blocks = session_block("node1", "cat /proc/sys/net/core/rmem_max\n4194304")
+        + &session_block("node1", "cat /proc/sys/net/ipv4/ip_forward\n1");
+    let (text, at) = head_with(&blocks);
+    let lab = || {
+        FakeSession::new()
+            .on("node1", "cat /proc/sys/net/core/rmem_max", "4194304\n")
+            .on("node1", "cat /proc/sys/net/ipv4/ip_forward", "1\n")
+    };
+    let r = on(&text, lab().merge(netns(false)), lab().merge(netns(true))).await;
+    let host = block(&r, at);
+    assert_eq!(host.verdict, Verdict::Skipped, "{:#?}", host.commands);
+    assert!(
+        host.commands[1]
+            .reason
+            .as_deref()
+            .is_some_and(|w| w.contains("/proc/sys/net/core/rmem_max on node1 is not the reader's")),
+        "{:#?}",
+        host.commands[1]
+    );
+    let forwarding = r.blocks.iter().find(|b| b.line > at).unwrap();
+    assert_eq!(
+        forwarding.verdict,
+        Verdict::Match,
+        "{:#?}",
+        forwarding.commands
+    );
+}
+
+/// After the chapter deletes the workload, node1's routes are what its
+/// pods left (the reader's cni0 may have no port: `linkdown`), while the
+/// lab's keeps the lab's pods: `ip route` there is skipped; `route -n`
+/// (which shows no carrier) is still compared.
+#[tokio::test]
+async fn a_nodes_routes_after_its_pods_are_deleted_are_not_compared() {
+    let route = "10.244.1.0/24 dev cni0 proto kernel scope link src 10.244.1.1";
+    let row = "10.244.1.0      0.0.0.0         255.255.255.0   U     0      0        0 cni0";
+    let blocks = format!(
+        "```bash\nkubectl --kubeconfig ./admin.conf delete -f nginx-deployment.yaml\n```\n\n{}{}",
+        session_block("node1", &format!("ip route | grep cni0\n{route}")),
+        session_block("node1", &format!("route -n | grep cni0\n{row}"))
+    );
+    let (text, at) = head_with(&blocks);
+    let lab = || {
+        FakeSession::new()
+            .on("node1", "ip route | grep cni0", &format!("{route}\n"))
+            .on("node1", "route -n | grep cni0", &format!("{row}\n"))
+    };
+    let r = on(&text, lab().merge(netns(false)), lab().merge(netns(true))).await;
+    let routes: Vec<&BlockReport> = r.blocks.iter().filter(|b| b.line > at).collect();
+    assert_eq!(routes.len(), 2, "{:#?}", r.blocks);
+    assert_eq!(
+        routes[0].verdict,
+        Verdict::Skipped,
+        "{:#?}",
+        routes[0].commands
+    );
+    assert!(
+        routes[0].commands[1]
+            .reason
+            .as_deref()
+            .is_some_and(|w| w.contains("the chapter deleted nginx-deployment")
+                && w.contains("its pods on node1")),
+        "{:#?}",
+        routes[0].commands[1]
+    );
+    assert_eq!(
+        routes[1].verdict,
+        Verdict::Match,
+        "{:#?}",
+        routes[1].commands
+    );
+}
