@@ -5,7 +5,8 @@
 //! - `ping`: every reply, one by one (how many, icmp_seq counted from the
 //!   first reply, since BSD's ping counts from 0 and iputils' from 1, who
 //!   answered, the TTL; times go), or the ICMP error and who sent it;
-//! - `route -n`: the rows (destination, gateway, mask, flags, interface);
+//! - `route -n`: the rows (destination, gateway, mask, flags, interface),
+//!   and each row's metric;
 //! - tables: every row's NAME (without hash), READY, STATUS, NODE, IP,
 //!   ROLES, NAMESPACE, and VERSION (its minor) columns; AGE and RESTARTS go;
 //! - an error the lab's command printed (`No such device`, `No such file or
@@ -327,7 +328,33 @@ pub fn routes(book: &[String], lab: &[String]) -> Vec<String> {
             .filter(|r| !b.contains(r))
             .map(|r| format!("route -n: the lab has the row `{r}`; the book has none")),
     );
+    // A row both have is compared for its metric too (a DHCP route's 100
+    // where the book shows 0); its own sentence, so that the row's stays
+    // what known-drift files name.
+    let (bm, lm) = (route_metrics(book), route_metrics(lab));
+    d.extend(bm.iter().filter_map(|(row, m)| {
+        let theirs = lm.iter().find(|(r, _)| r == row)?.1;
+        (theirs != *m).then(|| {
+            format!("route -n: the row `{row}` has metric {m} in the book; the lab's has {theirs}")
+        })
+    }));
     d
+}
+
+/// Each `route -n` row (as [`route_rows`] names it) with its Metric.
+fn route_metrics(lines: &[String]) -> Vec<(String, &str)> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w.len() == 8 && w[0].parse::<std::net::Ipv4Addr>().is_ok()).then(|| {
+                (
+                    format!("{} {} {} {} {}", w[0], w[1], w[2], w[3], w[7]),
+                    w[4],
+                )
+            })
+        })
+        .collect()
 }
 
 /// The columns of a kubectl table that are facts of a cluster.

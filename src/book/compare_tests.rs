@@ -150,6 +150,17 @@ fn route_rows_compare() {
             "route -n: the book has the row `172.17.0.0 0.0.0.0 255.255.0.0 U docker0`; the lab has none"
         ]
     );
+    // The same row with another metric (a DHCP route's 100).
+    let dhcp = v("Destination Gateway Genmask Flags Metric Ref Use Iface
+0.0.0.0 10.0.2.2 0.0.0.0 UG 100 0 0 enp0s3");
+    let lab = v("0.0.0.0         10.0.2.2        0.0.0.0         UG    0      0        0 enp0s3");
+    assert_eq!(
+        routes(&dhcp, &lab),
+        [
+            "route -n: the row `0.0.0.0 10.0.2.2 0.0.0.0 UG enp0s3` has metric 100 in the book; the lab's has 0"
+        ]
+    );
+    assert!(routes(&lab, &lab).is_empty());
 }
 
 #[test]
