@@ -80,6 +80,33 @@ const PROGRAMS: &[&str] = &[
     "awk",
     "xargs",
     "find",
+    // What a networking chapter types to change a node (read as the output
+    // above them, they never ran: probe21h's `sysctl -w` and `tc qdisc`
+    // under a curl's page).
+    "sysctl",
+    "tc",
+    "nft",
+    "ebtables",
+    "ip6tables",
+    "iptables-save",
+    "iptables-restore",
+    "ipvsadm",
+    "conntrack",
+    "modprobe",
+    "rmmod",
+    "insmod",
+    "crictl",
+    "ctr",
+    "netplan",
+    "nmcli",
+    "dhclient",
+    "hostnamectl",
+    "resolvectl",
+    "swapoff",
+    "mount",
+    "umount",
+    "nsenter",
+    "unshare",
 ];
 
 /// A shell prompt before a command: `$ `, `user@host:~$ `, `[root@host ~]# `,
@@ -172,9 +199,18 @@ fn may_be_output_of(last: &Step, line: &str) -> bool {
         .collect();
     match words.as_slice() {
         ["ping", ..] => crate::book::compare::is_pings_own(line),
+        // A page goes on while its HTML document is open; headers (`curl
+        // -I`) and what follows `</html>` hold no line of a command's shape.
+        ["curl", ..] => html_open(&last.output),
         ["route", ..] | ["vagrant", "ssh"] | ["ssh" | "exit" | "cd" | "export", ..] => false,
         _ => !last.output.last().is_some_and(|l| l.trim().is_empty()),
     }
+}
+
+/// Whether `output` (a curl's, so far) is an HTML document not yet closed.
+fn html_open(output: &[String]) -> bool {
+    let lower = |l: &String| l.to_ascii_lowercase();
+    output.iter().any(|l| l.contains('<')) && !output.iter().any(|l| lower(l).contains("</html>"))
 }
 
 /// Whether `line`, whose first word is a program, is still the output of

@@ -304,6 +304,31 @@ fn an_unlisted_program_in_an_unprompted_block_is_a_command() {
         commands_of("sysctl net.ipv4.ip_forward\nnet.ipv4.ip_forward = 0\n"),
         ["sysctl net.ipv4.ip_forward"]
     );
+    // Under a curl's page (closed) or its headers, a command's shape is a
+    // command (probe21h: read as the page, `sysctl -w` and `tc` never ran
+    // and the chapter passed); an open page's lines stay the page.
+    let page =
+        "curl 10.244.1.2\n<!DOCTYPE html>\n<html>\n<title>Welcome to nginx!</title>\n</html>\n";
+    assert_eq!(
+        commands_of(&format!(
+            "{page}sysctl -w net.ipv4.ip_forward=0\ntc qdisc add dev cni0 root netem loss 100%\n"
+        )),
+        [
+            "curl 10.244.1.2",
+            "sysctl -w net.ipv4.ip_forward=0",
+            "tc qdisc add dev cni0 root netem loss 100%"
+        ]
+    );
+    assert_eq!(
+        commands_of("curl -sI 10.244.1.2\nHTTP/1.1 200 OK\nServer: nginx/1.27.0\nlsmod\n"),
+        ["curl -sI 10.244.1.2", "lsmod"]
+    );
+    assert_eq!(
+        commands_of(
+            "curl 10.244.1.2\n<html>\n<p>further configuration is\nrequired here</p>\n</html>\n"
+        ),
+        ["curl 10.244.1.2"]
+    );
 }
 
 /// A fenced block in a list item (indented as the item's content) or in a

@@ -272,3 +272,43 @@ fn a_file_of_the_hosts_image_is_never_a_match() {
         );
     }
 }
+
+/// probe21h's false greens: a line lab does not understand that may change
+/// what the reader has (`kubectl scale … --replicas=0`) was not run, and the
+/// blocks after it were compared with a lab that never saw it; lines that
+/// change a node (`sysctl -w`, `tc`) under a curl's page were read as the
+/// page and never ran, and the chapter passed. Failed on 532dccc: blocks
+/// 98, 79 and 96 `match`. Now the line under the page is a command (not
+/// understood), and every later command is `skipped` saying which line;
+/// a line that only reads (`kubectl describe`) stops nothing.
+#[test]
+fn a_change_lab_did_not_see_stops_every_later_match() {
+    require_root();
+    let (stdout, v) = chapter4_with("unseen21h", "book/probe21h-unseen.md");
+    let got = verdicts(&v);
+    assert_eq!(
+        got[got.len() - 4..],
+        [
+            (79, "not_understood".to_string()),
+            (83, "match".into()),
+            (94, "not_understood".into()),
+            (98, "skipped".into()),
+        ],
+        "{stdout}"
+    );
+    let reason = v["blocks"].as_array().unwrap().last().unwrap()["commands"][0]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        reason.contains("line 95 (`kubectl --kubeconfig ./admin.conf scale deployment"),
+        "{reason}"
+    );
+    let (stdout, v) = chapter4_with("page21h", "book/probe21h-page.md");
+    let got = verdicts(&v);
+    assert_eq!(
+        got[got.len() - 2..],
+        [(79, "not_understood".to_string()), (96, "skipped".into())],
+        "{stdout}"
+    );
+}

@@ -1,6 +1,8 @@
 //! What the reader no longer has. After the chapter's `kubectl delete -f`
 //! of a workload file, and until it applies that file again, the reader has
-//! none of its pods; after `vagrant destroy`, no machine at all. The lab
+//! none of its pods; after `vagrant destroy`, no machine at all; after a
+//! line lab does not understand that may change things ([`super::reads`]),
+//! nothing lab can vouch for. The lab
 //! keeps its own (it switches networks as a whole, and tears down only when
 //! the run ends), so a command on what the reader deleted would compare the
 //! lab's pods with a book the reader cannot reproduce: a `match` there is a
@@ -32,6 +34,11 @@ impl Replayer<'_> {
         if let Some(at) = self.destroyed_at {
             return Some(format!(
                 "the chapter destroyed its machines (`vagrant destroy`, line {at}): the reader has no node or pod to run this on, and the lab's are not what the reader sees; nothing ran"
+            ));
+        }
+        if let Some((line, command)) = self.unseen.iter().find(|(l, _)| *l < p.step.line) {
+            return Some(format!(
+                "line {line} (`{command}`), which lab does not understand, may change what the reader has, and the lab never saw it: nothing after it is compared"
             ));
         }
         if self.deleted.is_empty() || changes_the_lab(p) {
@@ -185,6 +192,18 @@ impl Replayer<'_> {
         }
         None
     }
+}
+
+/// The lines lab does not understand that may change what the reader has
+/// ([`super::reads::effect`]), with their lines, in the chapter's order.
+pub(super) fn unseen_changes(planned: &[(Vec<Planned>, Vec<String>)]) -> Vec<(usize, String)> {
+    planned
+        .iter()
+        .flat_map(|(ps, _)| ps)
+        .filter(|p| p.cmd.is_err())
+        .filter(|p| super::reads::effect(&p.step.command) == super::reads::Effect::Changes)
+        .map(|p| (p.step.line, p.step.command.clone()))
+        .collect()
 }
 
 /// The chapter's own changes (an apply or delete, the destroy) are never

@@ -32,6 +32,7 @@ mod kubectl;
 mod manifest;
 mod node;
 mod plan;
+mod reads;
 mod refusal;
 mod tables;
 mod target;
@@ -88,6 +89,9 @@ struct Replayer<'a> {
     /// The workloads the chapter deleted and has not applied again, with
     /// the line of the delete ([`gone`]).
     deleted: std::collections::BTreeMap<String, usize>,
+    /// Lines lab does not understand that may change what the reader has
+    /// (kubectl refusing one takes it out: the reader's line failed).
+    unseen: Vec<(usize, String)>,
     /// The lab's round-trip time, measured once (by the checks of the same
     /// run, or by the first ping that waits for a reply expected not to
     /// come).
@@ -370,6 +374,7 @@ async fn replay_within(
         net_deleted: false,
         destroyed_at: None,
         deleted: Default::default(),
+        unseen: gone::unseen_changes(&planned),
         rtt: target.rtt(),
     };
     let mut r = BookReport {
@@ -422,6 +427,15 @@ async fn replay_within(
             }))
             .await
         };
+        // A line kubectl refuses fails for the reader: it changes nothing.
+        for c in judged.iter().flatten() {
+            if c.kubectl
+                .as_ref()
+                .is_some_and(|k| k.outcome == crate::book::KubectlOutcome::Refused)
+            {
+                rp.unseen.retain(|(l, _)| *l != c.line);
+            }
+        }
         let refused: Vec<usize> = plans
             .iter()
             .zip(&judged)
