@@ -149,9 +149,6 @@ const SETUP: &[&[&str]] = &[
     &["yum"],
     &["dnf"],
     &["mkdir"],
-    &["cp"],
-    &["chown"],
-    &["chmod"],
     &["wget"],
     &["tar"],
     &["source"],
@@ -176,7 +173,12 @@ pub fn effect(line: &str) -> Effect {
             .split_whitespace()
             .skip_while(|w| *w == "sudo")
             .collect();
-        SETUP.iter().any(|s| words.starts_with(s)) || part_reads(part)
+        // The kubeconfig copied and made the user's (`cp -i
+        // /etc/kubernetes/admin.conf $HOME/.kube/config`, `chown`): a copy
+        // elsewhere may replace a file lab compares.
+        let kubeconfig = matches!(words.first(), Some(&("cp" | "chown" | "chmod")))
+            && words.last().is_some_and(|w| w.contains(".kube"));
+        kubeconfig || SETUP.iter().any(|s| words.starts_with(s)) || part_reads(part)
     };
     let parts = line
         .split(['|', ';', '&'])
@@ -333,6 +335,14 @@ mod tests {
             Effect::Changes
         );
         assert_eq!(effect("sudo kubeadm reset -f"), Effect::Changes);
+        assert_eq!(
+            effect("sudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config"),
+            Effect::Setup
+        );
+        assert_eq!(
+            effect("sudo cp /tmp/subnet.env /run/flannel/subnet.env"),
+            Effect::Changes
+        );
     }
 
     #[test]
