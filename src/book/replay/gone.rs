@@ -20,7 +20,17 @@ impl Replayer<'_> {
     /// The workloads a `kubectl delete -f` of the chapter removed (by
     /// name), with its line; an apply of the file brings them back.
     pub(super) fn workload_deleted(&mut self, workload: &str, line: usize) {
-        self.deleted.entry(workload.to_string()).or_insert(line);
+        self.deleted
+            .entry(workload.to_string())
+            .or_insert((line, None));
+    }
+
+    /// A workload the chapter applied with `-n NS` into a namespace where
+    /// the lab runs none of it (its objects name none, so the reader's
+    /// pods are NS's): the reader's pods are not the lab's.
+    pub(super) fn workload_elsewhere(&mut self, workload: &str, line: usize, namespace: &str) {
+        self.deleted
+            .insert(workload.to_string(), (line, Some(namespace.to_string())));
     }
 
     pub(super) fn workload_applied(&mut self, workload: &str) {
@@ -80,7 +90,7 @@ impl Replayer<'_> {
         if self.deleted.is_empty() {
             return None;
         }
-        for (workload, line) in &self.deleted {
+        for (workload, gone) in &self.deleted {
             let Some(app) = self.app_of(workload) else {
                 continue;
             };
@@ -93,7 +103,7 @@ impl Replayer<'_> {
             if let Some(p) = shown {
                 return Some(self.gone_reason(
                     workload,
-                    *line,
+                    gone,
                     &format!("the lab's output shows its pod {}", p.name),
                 ));
             }
@@ -128,12 +138,10 @@ impl Replayer<'_> {
         if !shaped {
             return None;
         }
-        self.deleted.iter().find_map(|(workload, line)| {
+        self.deleted.iter().find_map(|(workload, gone)| {
             let app = self.app_of(workload)?;
             pods.iter().any(|p| p.app == app && p.node == node).then(|| {
-                self.gone_reason(
-                    workload,
-                    *line,
+                self.gone_reason(workload, gone,
                     &format!(
                         "its pods on {node}: the reader's {node} may have none left on cni0, or another's, so its routes' `linkdown` and its bridge's traffic are not the lab's"
                     ),
@@ -150,10 +158,15 @@ impl Replayer<'_> {
             .map(|w| w.app.as_str())
     }
 
-    fn gone_reason(&self, workload: &str, line: usize, what: &str) -> String {
-        format!(
-            "the chapter deleted {workload} (`kubectl delete -f`, line {line}) and has not applied it again: the reader has none of its pods, the lab keeps its own ({what}); nothing of it is compared"
-        )
+    fn gone_reason(&self, workload: &str, gone: &(usize, Option<String>), what: &str) -> String {
+        match gone {
+            (line, None) => format!(
+                "the chapter deleted {workload} (`kubectl delete -f`, line {line}) and has not applied it again: the reader has none of its pods, the lab keeps its own ({what}); nothing of it is compared"
+            ),
+            (line, Some(ns)) => format!(
+                "the chapter applied {workload} into namespace {ns} (line {line}), where the lab runs none of it: the reader's pods are not the lab's ({what}); nothing of it is compared"
+            ),
+        }
     }
 
     /// A book pod name (or a word ending in one) of a deleted workload.
@@ -162,13 +175,13 @@ impl Replayer<'_> {
         if word.is_empty() {
             return None;
         }
-        for (workload, line) in &self.deleted {
+        for (workload, gone) in &self.deleted {
             let app = self.app_of(workload);
             let bound = self.binding.pods.get(word).is_some_and(
                 |p| matches!(&p.kind, PodKind::Workload { app: a } if Some(a.as_str()) == app),
             );
             if bound || (word != workload && owner_of(word) == workload) {
-                return Some(self.gone_reason(workload, *line, &format!("the book's pod {word}")));
+                return Some(self.gone_reason(workload, gone, &format!("the book's pod {word}")));
             }
         }
         None
@@ -176,7 +189,7 @@ impl Replayer<'_> {
 
     /// A book address of a pod of a deleted workload.
     fn book_ip_gone(&self, ip: std::net::Ipv4Addr) -> Option<String> {
-        for (workload, line) in &self.deleted {
+        for (workload, gone) in &self.deleted {
             let app = self.app_of(workload);
             let pod = self.binding.pods.iter().find(|(_, p)| {
                 p.ip == Some(ip)
@@ -185,7 +198,7 @@ impl Replayer<'_> {
             if let Some((name, _)) = pod {
                 return Some(self.gone_reason(
                     workload,
-                    *line,
+                    gone,
                     &format!("{ip} is the book's pod {name}"),
                 ));
             }

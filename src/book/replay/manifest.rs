@@ -98,7 +98,7 @@ impl Replayer<'_> {
             return;
         }
         match &k.action {
-            KubeAction::Apply { file } => self.apply(t, file, r).await,
+            KubeAction::Apply { file } => self.apply(t, file, k.namespace.as_deref(), r).await,
             KubeAction::Delete { file } => self.delete(file, r),
             _ => {}
         }
@@ -119,7 +119,13 @@ impl Replayer<'_> {
         r.reason = Some("the lab takes the workloads and the network down together, in the variant switch of the next `kubectl apply` of a network file; until the file is applied again, nothing of its pods is compared".into());
     }
 
-    async fn apply(&mut self, t: &mut dyn Target, file: &str, r: &mut CommandReport) {
+    async fn apply(
+        &mut self,
+        t: &mut dyn Target,
+        file: &str,
+        namespace: Option<&str>,
+        r: &mut CommandReport,
+    ) {
         let note = if r.book.is_empty() {
             ""
         } else {
@@ -153,8 +159,27 @@ impl Replayer<'_> {
                 }
             }
             Ok((None, Some(workload))) => {
-                self.workload_applied(&workload);
                 r.ran_on = Some("lab".into());
+                let app = self
+                    .lab
+                    .workloads
+                    .iter()
+                    .find(|w| w.name == workload)
+                    .map(|w| w.app.clone())
+                    .unwrap_or_default();
+                let labs = t
+                    .pods()
+                    .iter()
+                    .find(|p| p.app == app)
+                    .map_or_else(|| "default".to_string(), |p| p.namespace.clone());
+                if let Some(ns) = namespace.filter(|ns| *ns != labs) {
+                    self.workload_elsewhere(&workload, r.line, ns);
+                    r.reason = Some(format!(
+                        "the reader's pods of {workload} go to namespace {ns}; the lab runs them in {labs} only, so nothing of them is compared until the file is applied there{note}"
+                    ));
+                    return;
+                }
+                self.workload_applied(&workload);
                 r.ran = Some(format!("the pods of {workload} listed"));
                 let (app, replicas) = self
                     .lab

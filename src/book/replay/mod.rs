@@ -88,7 +88,8 @@ struct Replayer<'a> {
     destroyed_at: Option<usize>,
     /// The workloads the chapter deleted and has not applied again, with
     /// the line of the delete ([`gone`]).
-    deleted: std::collections::BTreeMap<String, usize>,
+    /// (and, for one applied into another namespace, that namespace).
+    deleted: std::collections::BTreeMap<String, (usize, Option<String>)>,
     /// Lines lab does not understand that may change what the reader has
     /// (kubectl refusing one takes it out: the reader's line failed).
     unseen: Vec<(usize, String)>,

@@ -98,3 +98,38 @@ async fn a_nodes_routes_after_its_pods_are_deleted_are_not_compared() {
         routes[1].commands
     );
 }
+
+/// A workload applied again with `-n kube-system` (its objects name no
+/// namespace, so the reader's pods go there) is not the lab's, which runs
+/// it in `default`: its pods stay out of the comparison (probe21g: it
+/// counted as applied again).
+#[tokio::test]
+async fn a_workload_applied_into_another_namespace_is_not_the_labs() {
+    let ping = session_block(
+        "node1",
+        "ping -c 1 10.244.1.2\nPING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.05 ms",
+    );
+    let blocks = format!(
+        "```bash\nkubectl --kubeconfig ./admin.conf delete -f nginx-deployment.yaml\nkubectl --kubeconfig ./admin.conf apply -f nginx-deployment.yaml -n kube-system\n```\n\n{ping}"
+    );
+    let (text, at) = head_with(&blocks);
+    let r = on(&text, netns(false), netns(true)).await;
+    let apply = &block(&r, at).commands[1];
+    assert!(
+        apply
+            .reason
+            .as_deref()
+            .is_some_and(|w| w.contains("go to namespace kube-system")),
+        "{apply:#?}"
+    );
+    let after = r.blocks.iter().find(|b| b.line > at).unwrap();
+    assert_eq!(after.verdict, Verdict::Skipped, "{:#?}", after.commands);
+    assert!(
+        after.commands[1]
+            .reason
+            .as_deref()
+            .is_some_and(|w| w.contains("applied nginx-deployment into namespace kube-system")),
+        "{:#?}",
+        after.commands[1]
+    );
+}
