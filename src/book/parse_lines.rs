@@ -107,6 +107,23 @@ const PROGRAMS: &[&str] = &[
     "umount",
     "nsenter",
     "unshare",
+    "ufw",
+    "firewall-cmd",
+    "networkctl",
+    "iptables-legacy",
+    "iptables-nft",
+    "ipset",
+    "arptables",
+    "wg",
+    "printf",
+    "timeout",
+    "time",
+    "doas",
+    "poweroff",
+    "halt",
+    "kustomize",
+    "envsubst",
+    "lsmod",
 ];
 
 /// A shell prompt before a command: `$ `, `user@host:~$ `, `[root@host ~]# `,
@@ -167,7 +184,7 @@ fn is_command(line: &str, first: bool) -> bool {
 /// (`net.ipv4.ip_forward = 0` is a value printed). An unknown program is
 /// read as a command only where the output above cannot hold the line
 /// ([`may_be_output_of`]).
-fn command_shaped(line: &str) -> bool {
+pub fn command_shaped(line: &str) -> bool {
     static NAME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*$").expect("command name")
     });

@@ -312,3 +312,31 @@ fn a_change_lab_did_not_see_stops_every_later_match() {
         "{stdout}"
     );
 }
+
+/// probe21j's false greens. A line of a command's shape right under the
+/// output of a command whose output lab does not read line by line (a
+/// `cat` netns does not run) was read as output and never ran: the chapter
+/// passed. And `sed -i` of the fix's manifest was read as a line that
+/// only reads, so the chapter's fix after it matched. Failed on 2bf03ef:
+/// blocks 79 `skipped` (its `udevadm` line never ran) and 126 `match`.
+/// Now the swallowed line makes its command not understood, the listed
+/// `printf … | tee` is a command, and the fix after the edit is skipped.
+#[test]
+fn a_line_lab_cannot_tell_from_output_or_an_edit_is_never_passed_over() {
+    require_root();
+    let (stdout, v) = chapter4_with("swallow21j", "book/probe21j-swallowed.md");
+    let got = verdicts(&v);
+    assert_eq!(
+        got[got.len() - 3..],
+        [
+            (79, "not_understood".to_string()),
+            (89, "not_understood".into()),
+            (101, "skipped".into()),
+        ],
+        "{stdout}"
+    );
+    let (stdout, v) = chapter4_with("edit21j", "book/probe21j-edited-fix.md");
+    let got = verdicts(&v);
+    assert!(got.contains(&(79, "not_understood".to_string())), "{stdout}");
+    assert_eq!(got.last(), Some(&(126, "skipped".to_string())), "{stdout}");
+}

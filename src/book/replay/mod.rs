@@ -34,6 +34,8 @@ mod node;
 mod plan;
 mod reads;
 mod refusal;
+mod setup;
+mod swallowed;
 mod tables;
 mod target;
 #[cfg(test)]
@@ -313,6 +315,7 @@ impl Replayer<'_> {
                 r.reason = Some("lab tears the lab down when it ends (unless --keep; `lab book` also leaves a lab up that was up before)".into());
             }
         }
+        swallowed::check(p, &mut r);
         if let Some(why) = self.gone_after(&r, &pods) {
             r.verdict = Verdict::Skipped;
             r.why.extend(

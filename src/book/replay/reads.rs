@@ -1,25 +1,27 @@
 //! Whether a line lab does not understand only reads. Such a line runs
 //! nowhere, but the reader types it: if it changes what the reader has
 //! (`kubectl delete deployment …`, `kubectl scale … --replicas=0`,
-//! `vagrant halt node2`, `ip link set cni0 down`, `sysctl -w …`), the
-//! blocks after it compare a lab that never saw the change with a book
-//! that did, and a `match` there is a false green (probe21h). So a line
-//! lab does not understand counts as a change unless its shape is one that
-//! only reads (a `kubectl get`, an `ip … show`, `iptables -L`, ...); a
-//! change stops every later command from being compared
+//! `vagrant halt node2`, `ip link set cni0 down`, `sysctl -w …`, `sed -i`
+//! of a manifest), the blocks after it compare a lab that never saw the
+//! change with a book that did, and a `match` there is a false green
+//! (probe21h, probe21j). So a line lab does not understand counts as a
+//! change unless its shape is one that only reads (every flag of it
+//! known not to write) or one the bring-up stands for ([`super::setup`]);
+//! a change stops every later command from being compared
 //! ([`super::gone`]).
 
-/// Programs that only read, whatever their arguments.
+pub use super::setup::{Effect, effect};
+
+/// Programs none of whose flags write or change anything.
 const READERS: &[&str] = &[
     "cat",
     "ls",
     "echo",
-    "hostname",
+    "printf",
     "whoami",
     "id",
     "uname",
     "pwd",
-    "date",
     "uptime",
     "dig",
     "nslookup",
@@ -27,12 +29,8 @@ const READERS: &[&str] = &[
     "traceroute",
     "tracepath",
     "netstat",
-    "ss",
     "ping",
-    "curl",
     "tcpdump",
-    "journalctl",
-    "dmesg",
     "lsmod",
     "free",
     "df",
@@ -46,8 +44,6 @@ const READERS: &[&str] = &[
     "less",
     "more",
     "wc",
-    "sort",
-    "uniq",
     "which",
     "whereis",
     "type",
@@ -62,28 +58,26 @@ const READERS: &[&str] = &[
     "logout",
     "clear",
     "sleep",
-    "export",
     "true",
     "lsof",
     "nproc",
     "lscpu",
     "lsblk",
     "mtr",
-    "arping",
-    "route",
-    "awk",
-    "sed",
     "cut",
     "tr",
     "column",
     "jq",
-    "yq",
     "base64",
     "md5sum",
     "sha256sum",
     "diff",
-    "history",
-    "env",
+];
+
+/// Programs that run the command after their own words, which is judged
+/// instead: `sudo`, `env`, `watch`, `timeout 5`, `xargs`, ...
+const WRAPPERS: &[&str] = &[
+    "sudo", "env", "watch", "timeout", "time", "nice", "nohup", "xargs", "stdbuf",
 ];
 
 /// kubectl verbs that change nothing.
@@ -97,7 +91,6 @@ const KUBECTL_READS: &[&str] = &[
     "api-resources",
     "api-versions",
     "top",
-    "auth",
     "diff",
     "events",
     "wait",
@@ -122,75 +115,6 @@ const KUBECTL_VALUED: &[&str] = &[
     "--output",
 ];
 
-/// What a line lab does not understand does to what the reader has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Effect {
-    /// It only reads.
-    Reads,
-    /// It sets a machine up as the lab's bring-up already did (`vagrant
-    /// up`, `kubeadm join`, `swapoff -a`, installing packages, the
-    /// kubeconfig copied): the lab stands for it.
-    Setup,
-    /// It may change what later blocks compare.
-    Changes,
-}
-
-/// Programs (with the first argument, where it matters) that set a
-/// machine up as `lab up` does.
-const SETUP: &[&[&str]] = &[
-    &["vagrant", "up"],
-    &["kubeadm", "join"],
-    &["kubeadm", "token"],
-    &["kubeadm", "config"],
-    &["kubeadm", "version"],
-    &["swapoff"],
-    &["apt"],
-    &["apt-get"],
-    &["yum"],
-    &["dnf"],
-    &["mkdir"],
-    &["wget"],
-    &["tar"],
-    &["source"],
-    &["usermod"],
-    &["newgrp"],
-    &["modprobe", "br_netfilter"],
-    &["modprobe", "overlay"],
-    &["sysctl", "--system"],
-    &["sysctl", "-p"],
-    &["systemctl", "enable"],
-    &["systemctl", "daemon-reload"],
-];
-
-/// What `line` (a whole command line as the book types it, prompt gone)
-/// does: see [`Effect`].
-pub fn effect(line: &str) -> Effect {
-    if reads_only(line) {
-        return Effect::Reads;
-    }
-    let setup = |part: &str| {
-        let words: Vec<&str> = part
-            .split_whitespace()
-            .skip_while(|w| *w == "sudo")
-            .collect();
-        // The kubeconfig copied and made the user's (`cp -i
-        // /etc/kubernetes/admin.conf $HOME/.kube/config`, `chown`): a copy
-        // elsewhere may replace a file lab compares.
-        let kubeconfig = matches!(words.first(), Some(&("cp" | "chown" | "chmod")))
-            && words.last().is_some_and(|w| w.contains(".kube"));
-        kubeconfig || SETUP.iter().any(|s| words.starts_with(s)) || part_reads(part)
-    };
-    let parts = line
-        .split(['|', ';', '&'])
-        .map(str::trim)
-        .filter(|p| !p.is_empty());
-    if !line.contains('>') && parts.clone().all(setup) {
-        Effect::Setup
-    } else {
-        Effect::Changes
-    }
-}
-
 /// Whether `line` (a whole command line as the book types it, prompt
 /// gone) only reads: every part of its pipes and lists does, and it
 /// writes no file (`>`) and runs nothing it does not show (`$(…)`).
@@ -198,25 +122,75 @@ pub fn reads_only(line: &str) -> bool {
     if line.contains('>') || line.contains("$(") || line.contains('`') {
         return false;
     }
+    parts(line).all(|p| part_reads(&words(p)))
+}
+
+/// The commands of a line's pipes and lists.
+pub(super) fn parts(line: &str) -> impl Iterator<Item = &str> + Clone {
     line.split(['|', ';', '&'])
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .all(part_reads)
 }
 
-fn part_reads(part: &str) -> bool {
-    let words: Vec<&str> = part
-        .split_whitespace()
-        .skip_while(|w| *w == "sudo" || w.contains('=') && !w.starts_with('-'))
-        .collect();
+/// A command's words with what runs it taken off: `sudo [-E] [-u U]`,
+/// `env [-i] [-u NAME] [NAME=V]…`, `watch [-n N]`, `timeout [-s SIG] N`,
+/// `xargs [-r]`, and `NAME=V` before a program.
+pub(super) fn words(part: &str) -> Vec<&str> {
+    let mut w: Vec<&str> = part.split_whitespace().collect();
+    loop {
+        match w.first() {
+            Some(first) if WRAPPERS.contains(first) => {
+                let valued = |x: &str| {
+                    matches!(
+                        x,
+                        "-u" | "-n" | "-s" | "-k" | "-g" | "-C" | "-I" | "-L" | "-P" | "-d"
+                    )
+                };
+                let mut i = 1;
+                while i < w.len() {
+                    let x = w[i];
+                    if valued(x) {
+                        i += 2;
+                    } else if x.starts_with('-')
+                        || (x.contains('=') && !x.starts_with('='))
+                        || (*first == "timeout"
+                            && x.chars().next().is_some_and(|c| c.is_ascii_digit()))
+                    {
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                w.drain(..i.min(w.len()));
+            }
+            Some(first) if first.contains('=') && !first.starts_with('-') => {
+                w.remove(0);
+            }
+            _ => return w,
+        }
+    }
+}
+
+/// Whether one command (its words, [`words`]) only reads.
+fn part_reads(words: &[&str]) -> bool {
     let Some((program, args)) = words.split_first() else {
         return true;
     };
     let has = |flag: &str| args.contains(&flag);
+    // A short flag cluster (`-ni`) or a joined one (`-pFILE`) holding `c`.
+    let short = |c: char| {
+        args.iter()
+            .any(|w| w.starts_with('-') && !w.starts_with("--") && w[1..].contains(c))
+    };
+    let positional = || args.iter().any(|w| !w.starts_with('-'));
     match *program {
         p if READERS.contains(&p) => true,
         "kubectl" => kubectl_verb(args).is_some_and(|(verb, rest)| {
             KUBECTL_READS.contains(&verb)
+                || (verb == "auth"
+                    && rest
+                        .first()
+                        .is_some_and(|w| ["can-i", "whoami"].contains(w)))
                 || (verb == "config"
                     && rest.first().is_some_and(|w| {
                         ["view", "get-contexts", "current-context", "get-clusters"].contains(w)
@@ -227,11 +201,16 @@ fn part_reads(part: &str) -> bool {
                 ["status", "global-status", "ssh-config", "version", "port"].contains(w)
             }) || args.starts_with(&["box", "list"])
         }
-        // `ip [-OPTS] OBJECT [show|list|get …]`.
+        // `ip [-OPTS] OBJECT [show|list|get …]`, never `-batch`/`-force`.
         "ip" | "bridge" => {
+            let batch = args
+                .iter()
+                .any(|w| matches!(*w, "-b" | "-batch" | "--batch" | "-force" | "-f"));
             let rest: Vec<&&str> = args.iter().skip_while(|w| w.starts_with('-')).collect();
-            rest.get(1)
-                .is_none_or(|verb| ["show", "list", "lst", "sh", "ls", "get"].contains(verb))
+            !batch
+                && rest.get(1).is_none_or(|verb| {
+                    ["show", "list", "lst", "sh", "ls", "get", "monitor"].contains(verb)
+                })
         }
         "iptables" | "ip6tables" => {
             args.iter().all(|w| {
@@ -255,13 +234,82 @@ fn part_reads(part: &str) -> bool {
                 .any(|w| w.contains('L') || *w == "-S" || *w == "--list")
         }
         "sysctl" => {
-            ["-w", "--write", "-p", "--load", "--system"]
-                .iter()
-                .all(|f| !has(f))
+            !short('w')
+                && !short('p')
+                && !short('f')
+                && ["--write", "--load", "--system"].iter().all(|f| !has(f))
                 && args.iter().all(|w| !w.contains('='))
         }
         "ifconfig" => args.len() <= 1 || args == ["-a"],
-        "arp" => !has("-s") && !has("-d"),
+        "arp" => {
+            args.iter()
+                .all(|w| ["-n", "-a", "-e", "-v", "-i"].contains(w) || !w.starts_with('-'))
+                && !args
+                    .iter()
+                    .any(|w| ["-s", "-d", "-f", "--set", "--delete", "--file"].contains(w))
+        }
+        "route" => args
+            .iter()
+            .all(|w| ["-n", "-e", "-ee", "-v", "-A", "inet", "--numeric", "-C"].contains(w)),
+        "hostname" => args
+            .iter()
+            .all(|w| w.starts_with('-') && !matches!(*w, "-F" | "--file" | "-b" | "--boot")),
+        "date" => args.iter().all(|w| {
+            w.starts_with('+')
+                || matches!(*w, "-u" | "-R" | "--utc")
+                || w.starts_with("-I")
+                || w.starts_with("--iso")
+        }),
+        "dmesg" => {
+            !short('C')
+                && !short('c')
+                && !short('n')
+                && !short('D')
+                && !short('E')
+                && args.iter().all(|w| {
+                    !w.starts_with("--clear")
+                        && !w.starts_with("--read-clear")
+                        && !w.starts_with("--console")
+                })
+        }
+        "ss" => !short('K') && !has("--kill"),
+        "sort" => !short('o') && !args.iter().any(|w| w.starts_with("--output")),
+        "sed" => {
+            !short('i')
+                && !args.iter().any(|w| w.starts_with("--in-place"))
+                && !args.iter().any(|w| {
+                    !w.starts_with('-')
+                        && (w.contains("w ")
+                            || w.contains("/w")
+                            || w.contains("/e")
+                            || w.ends_with('w')
+                            || w.ends_with('e'))
+                })
+        }
+        "awk" => !args
+            .iter()
+            .any(|w| w.contains("system") || w.contains("getline") || w.contains("print >")),
+        "curl" => !args.iter().any(|w| {
+            matches!(
+                *w,
+                "-X" | "--request"
+                    | "-T"
+                    | "--upload-file"
+                    | "-F"
+                    | "--form"
+                    | "-o"
+                    | "-O"
+                    | "--output"
+                    | "--remote-name"
+                    | "-K"
+                    | "--config"
+            ) || w.starts_with("-d")
+                || w.starts_with("--data")
+                || w.starts_with("-X") && *w != "-XGET"
+        }),
+        "journalctl" => !args
+            .iter()
+            .any(|w| w.starts_with("--vacuum") || matches!(*w, "--rotate" | "--flush" | "--sync")),
         "brctl" => args
             .first()
             .is_some_and(|w| ["show", "showmacs", "showstp"].contains(w)),
@@ -269,16 +317,30 @@ fn part_reads(part: &str) -> bool {
             .iter()
             .all(|w| !w.starts_with('-') || ["-i", "-S", "-k", "-g"].contains(w)),
         "nft" => args.first().is_some_and(|w| *w == "list"),
-        "tc" => args.iter().any(|w| ["show", "ls", "list"].contains(w)),
-        "conntrack" => args
-            .iter()
-            .any(|w| ["-L", "--dump", "-C", "--count", "-S", "--stats"].contains(w)),
+        "tc" => {
+            !args.iter().any(|w| {
+                [
+                    "add", "del", "delete", "change", "replace", "link", "-batch", "-b",
+                ]
+                .contains(w)
+            }) && args.iter().any(|w| ["show", "ls", "list"].contains(w))
+        }
+        "conntrack" => {
+            args.iter().all(|w| {
+                ["-L", "--dump", "-C", "--count", "-S", "--stats", "-n", "-p"].contains(w)
+                    || !w.starts_with('-')
+            }) && args
+                .iter()
+                .any(|w| ["-L", "--dump", "-C", "--count", "-S", "--stats"].contains(w))
+        }
         "systemctl" => args.first().is_some_and(|w| {
             [
                 "status",
                 "is-active",
                 "is-enabled",
+                "is-failed",
                 "list-units",
+                "list-unit-files",
                 "show",
                 "cat",
             ]
@@ -290,7 +352,7 @@ fn part_reads(part: &str) -> bool {
             ]
             .contains(w)
         }),
-        "watch" => part_reads(&args.join(" ")),
+        "env" | "export" | "history" => !positional() || *program == "export",
         _ => false,
     }
 }
@@ -313,37 +375,7 @@ fn kubectl_verb<'a>(args: &'a [&'a str]) -> Option<(&'a str, &'a [&'a str])> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Effect, effect, reads_only};
-
-    #[test]
-    fn the_bring_up_stands_for_a_chapters_setup() {
-        for line in [
-            "vagrant up",
-            "sudo kubeadm join 10.100.198.200:6443 --token abc --discovery-token-ca-cert-hash sha256:x",
-            "sudo swapoff -a",
-            "sudo apt-get install -y kubelet kubeadm kubectl",
-            "mkdir -p $HOME/.kube",
-            "sudo chown $(id -u):$(id -g) $HOME/.kube/config",
-            "sudo sysctl --system",
-        ] {
-            assert_eq!(effect(line), Effect::Setup, "{line}");
-        }
-        assert_eq!(effect("kubectl get pods"), Effect::Reads);
-        assert_eq!(effect("vagrant halt node2"), Effect::Changes);
-        assert_eq!(
-            effect("echo 0 > /proc/sys/net/ipv4/ip_forward"),
-            Effect::Changes
-        );
-        assert_eq!(effect("sudo kubeadm reset -f"), Effect::Changes);
-        assert_eq!(
-            effect("sudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config"),
-            Effect::Setup
-        );
-        assert_eq!(
-            effect("sudo cp /tmp/subnet.env /run/flannel/subnet.env"),
-            Effect::Changes
-        );
-    }
+    use super::reads_only;
 
     #[test]
     fn lines_that_change_what_the_reader_has_are_told_apart() {
@@ -361,6 +393,16 @@ mod tests {
             "watch kubectl get pods",
             "arp -n",
             "ifconfig cni0",
+            "sudo -E ip route show",
+            "timeout 5 ping -c 1 10.244.1.2",
+            "env",
+            "sed -n '1,5p' /run/flannel/subnet.env",
+            "curl -sI 10.244.1.2",
+            "kubectl auth can-i get pods",
+            "hostname -I",
+            "date +%s",
+            "route -n",
+            "tc -s qdisc show dev cni0",
         ] {
             assert!(reads_only(line), "{line}");
         }
@@ -385,6 +427,27 @@ mod tests {
             "cat /run/flannel/subnet.env > /tmp/x",
             "echo $(reboot)",
             "ls; reboot",
+            // probe21j's: flags that write, and what runs a command.
+            "sed -i 's/--iface=enp0s8/--iface=enp0s3/' flannel_fix.yml",
+            "sudo route del -net 10.244.1.0 netmask 255.255.255.0 dev cni0",
+            "sudo env ip link set cni0 down",
+            "env -i ip link set cni0 down",
+            "sudo -E ip link set cni0 down",
+            "watch -n 1 ip link set cni0 down",
+            "kubectl get pods -o name | xargs kubectl delete",
+            "sudo sysctl -f /tmp/x.conf",
+            "sysctl -p/tmp/x.conf",
+            "awk 'BEGIN{system(\"ip link set cni0 down\")}'",
+            "ip -batch /tmp/cmds",
+            "ss -K dst 10.244.1.2",
+            "sort -o /etc/hosts /etc/hosts",
+            "curl -X DELETE http://127.0.0.1:8001/api/v1/namespaces/default/pods/x",
+            "kubectl auth reconcile -f rbac.yaml",
+            "arp -f /tmp/ethers",
+            "hostname node9",
+            "date -s '2020-01-01'",
+            "dmesg -C",
+            "tc qdisc del dev cni0 root",
             "swapoff -a",
             "kubeadm join 10.100.198.200:6443 --token x",
         ] {
