@@ -242,9 +242,12 @@ fn continues_output(line: &str, last: Option<&Step>, prompted: bool) -> bool {
     // A line that moves the reader to another machine (`exit`, `vagrant
     // ssh node2`, `ssh node2`) is a command even without a prompt: read as
     // output, the lines after it ran on the machine the reader had left.
+    // Nor is a row ever a `kubectl`, `kubeadm` or `sudo` line (probe21j:
+    // `kubectl … scale … --replicas=0` under a `get pods` table was read as
+    // one of its rows and never reported).
     if matches!(
         line.split_whitespace().next(),
-        Some("exit" | "logout" | "vagrant" | "ssh")
+        Some("exit" | "logout" | "vagrant" | "ssh" | "kubectl" | "kubeadm" | "sudo")
     ) {
         return false;
     }

@@ -320,6 +320,15 @@ fn an_unlisted_program_in_an_unprompted_block_is_a_command() {
         ]
     );
     assert_eq!(
+        commands_of(
+            "kubectl get pods -o wide\nNAME    READY   STATUS    IP         NODE\nweb-1   1/1     Running   10.0.1.2   w1\nkubectl scale deployment web --replicas=0\n"
+        ),
+        [
+            "kubectl get pods -o wide",
+            "kubectl scale deployment web --replicas=0"
+        ]
+    );
+    assert_eq!(
         commands_of("curl -sI 10.244.1.2\nHTTP/1.1 200 OK\nServer: nginx/1.27.0\nlsmod\n"),
         ["curl -sI 10.244.1.2", "lsmod"]
     );

@@ -337,6 +337,9 @@ fn a_line_lab_cannot_tell_from_output_or_an_edit_is_never_passed_over() {
     );
     let (stdout, v) = chapter4_with("edit21j", "book/probe21j-edited-fix.md");
     let got = verdicts(&v);
-    assert!(got.contains(&(79, "not_understood".to_string())), "{stdout}");
+    assert!(
+        got.contains(&(79, "not_understood".to_string())),
+        "{stdout}"
+    );
     assert_eq!(got.last(), Some(&(126, "skipped".to_string())), "{stdout}");
 }
