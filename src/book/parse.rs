@@ -381,7 +381,7 @@ mod containers;
 
 #[path = "parse_lines.rs"]
 mod lines;
-pub use lines::{command_shaped, is_remark, steps};
+pub use lines::{command_shaped, is_program, is_remark, steps};
 
 #[cfg(test)]
 #[path = "parse_tests.rs"]

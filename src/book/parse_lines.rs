@@ -158,7 +158,7 @@ fn after_prompt(line: &str) -> Option<&str> {
 }
 
 /// Whether the line's first word is a program (see [`PROGRAMS`]).
-fn is_program(t: &str) -> bool {
+pub fn is_program(t: &str) -> bool {
     let word = t.split_whitespace().next().unwrap_or("");
     PROGRAMS.contains(&word) || word.starts_with("./") || word.starts_with('/')
 }

@@ -318,7 +318,7 @@ fn a_change_lab_did_not_see_stops_every_later_match() {
 /// `cat` netns does not run) was read as output and never ran: the chapter
 /// passed. And `sed -i` of the fix's manifest was read as a line that
 /// only reads, so the chapter's fix after it matched. Failed on 2bf03ef:
-/// blocks 79 `skipped` (its `udevadm` line never ran) and 126 `match`.
+/// blocks 79 `skipped` (its swallowed line never ran) and 126 `match`.
 /// Now the swallowed line makes its command not understood, the listed
 /// `printf … | tee` is a command, and the fix after the edit is skipped.
 #[test]
@@ -342,4 +342,30 @@ fn a_line_lab_cannot_tell_from_output_or_an_edit_is_never_passed_over() {
         "{stdout}"
     );
     assert_eq!(got.last(), Some(&(126, "skipped".to_string())), "{stdout}");
+}
+
+/// probe21k's: a line naming a program right under the output of a kubectl
+/// line (an exec's ping, `apply`'s message), which lab compares by facts
+/// or not at all, was read as output and never ran; the chapter passed.
+/// Failed on 584b165: blocks 79 and 88 `skipped`. Now both are not
+/// understood, naming the line.
+#[test]
+fn a_program_under_kubectls_output_is_never_passed_over() {
+    require_root();
+    let (stdout, v) = chapter4_with("swallow21k", "book/probe21k-swallowed.md");
+    let got = verdicts(&v);
+    assert_eq!(
+        got[got.len() - 2..],
+        [
+            (79, "not_understood".to_string()),
+            (88, "not_understood".into()),
+        ],
+        "{stdout}"
+    );
+    let said = v.to_string();
+    assert!(
+        said.contains("the book shows `ln -sf flannel.yml flannel_fix.yml` right under")
+            && said.contains("the book shows `gzip admin.conf` right under"),
+        "{said}"
+    );
 }

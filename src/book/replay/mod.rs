@@ -188,6 +188,7 @@ impl Replayer<'_> {
         }
         if let (Some(m), Ok(Cmd::Kubectl(k))) = (manifest, &p.cmd) {
             self.manifest_done(t, k, &mut r, m).await;
+            swallowed::check(p, &mut r);
         }
         r
     }

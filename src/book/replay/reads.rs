@@ -52,8 +52,6 @@ const READERS: &[&str] = &[
     "tree",
     "file",
     "stat",
-    "iptables-save",
-    "cd",
     "exit",
     "logout",
     "clear",
@@ -75,9 +73,10 @@ const READERS: &[&str] = &[
 ];
 
 /// Programs that run the command after their own words, which is judged
-/// instead: `sudo`, `env`, `watch`, `timeout 5`, `xargs`, ...
+/// instead: `sudo`, `env`, `watch`, `timeout 5`, ... (`xargs` runs words
+/// from its input: what it runs must read whatever they are).
 const WRAPPERS: &[&str] = &[
-    "sudo", "env", "watch", "timeout", "time", "nice", "nohup", "xargs", "stdbuf",
+    "sudo", "env", "watch", "timeout", "time", "nice", "nohup", "stdbuf",
 ];
 
 /// kubectl verbs that change nothing.
@@ -119,10 +118,16 @@ const KUBECTL_VALUED: &[&str] = &[
 /// gone) only reads: every part of its pipes and lists does, and it
 /// writes no file (`>`) and runs nothing it does not show (`$(…)`).
 pub fn reads_only(line: &str) -> bool {
-    if line.contains('>') || line.contains("$(") || line.contains('`') {
+    if runs_unseen(line) {
         return false;
     }
     parts(line).all(|p| part_reads(&words(p)))
+}
+
+/// Whether `line` writes a file (`>`) or runs what it does not show
+/// (`$(…)`, backquotes, `<(…)`).
+pub(super) fn runs_unseen(line: &str) -> bool {
+    line.contains('>') || line.contains("$(") || line.contains('`') || line.contains("<(")
 }
 
 /// The commands of a line's pipes and lists.
@@ -251,9 +256,11 @@ fn part_reads(words: &[&str]) -> bool {
         "route" => args
             .iter()
             .all(|w| ["-n", "-e", "-ee", "-v", "-A", "inet", "--numeric", "-C"].contains(w)),
-        "hostname" => args
-            .iter()
-            .all(|w| w.starts_with('-') && !matches!(*w, "-F" | "--file" | "-b" | "--boot")),
+        "hostname" => args.iter().all(|w| {
+            w.starts_with('-')
+                && !matches!(*w, "-F" | "--file" | "-b" | "--boot")
+                && !w.starts_with("--file=")
+        }),
         "date" => args.iter().all(|w| {
             w.starts_with('+')
                 || matches!(*w, "-u" | "-R" | "--utc")
@@ -272,41 +279,74 @@ fn part_reads(words: &[&str]) -> bool {
                         && !w.starts_with("--console")
                 })
         }
-        "ss" => !short('K') && !has("--kill"),
+        "ss" => {
+            !short('K')
+                && !short('D')
+                && !args
+                    .iter()
+                    .any(|w| w.starts_with("--kill") || w.starts_with("--diag"))
+        }
+        "iptables-save" | "ip6tables-save" => {
+            !short('f') && !args.iter().any(|w| w.starts_with("--file"))
+        }
+        // What it runs reads whatever words come in.
+        "xargs" => {
+            let rest: Vec<&str> = args
+                .iter()
+                .skip_while(|w| w.starts_with('-'))
+                .copied()
+                .collect();
+            rest.first().is_some_and(|p| READERS.contains(p))
+        }
         "sort" => !short('o') && !args.iter().any(|w| w.starts_with("--output")),
+        // No in-place edit, no script from a file, and no script word
+        // that could hold a `w`, `W` or `e` command (the last word is the
+        // file read).
         "sed" => {
+            let named: Vec<&&str> = args.iter().filter(|w| !w.starts_with('-')).collect();
             !short('i')
-                && !args.iter().any(|w| w.starts_with("--in-place"))
+                && !short('f')
                 && !args.iter().any(|w| {
-                    !w.starts_with('-')
-                        && (w.contains("w ")
-                            || w.contains("/w")
-                            || w.contains("/e")
-                            || w.ends_with('w')
-                            || w.ends_with('e'))
+                    w.starts_with("--in-place")
+                        || w.starts_with("--file")
+                        || w.starts_with("--expression")
+                })
+                && named
+                    .iter()
+                    .take(named.len().saturating_sub(1).max(1))
+                    .all(|w| !w.contains(['w', 'W', 'e']))
+        }
+        "awk" => {
+            !short('f')
+                && !args.iter().any(|w| {
+                    w.starts_with("--file") || w.contains("system") || w.contains("getline")
                 })
         }
-        "awk" => !args
-            .iter()
-            .any(|w| w.contains("system") || w.contains("getline") || w.contains("print >")),
-        "curl" => !args.iter().any(|w| {
-            matches!(
-                *w,
-                "-X" | "--request"
-                    | "-T"
-                    | "--upload-file"
-                    | "-F"
-                    | "--form"
-                    | "-o"
-                    | "-O"
-                    | "--output"
-                    | "--remote-name"
-                    | "-K"
-                    | "--config"
-            ) || w.starts_with("-d")
-                || w.starts_with("--data")
-                || w.starts_with("-X") && *w != "-XGET"
-        }),
+        "curl" => {
+            !args.iter().any(|w| {
+                matches!(
+                    *w,
+                    "-X" | "--request"
+                        | "-T"
+                        | "--upload-file"
+                        | "-F"
+                        | "--form"
+                        | "-o"
+                        | "-O"
+                        | "--output"
+                        | "--remote-name"
+                        | "-K"
+                        | "--config"
+                ) || w.starts_with("--data")
+                    || w.starts_with("--json")
+                    || w.starts_with("--dump-header")
+                    || w.starts_with("--cookie-jar")
+                    || w.starts_with("--stderr")
+                    || w.starts_with("--trace")
+                    || w.starts_with("--remote-name")
+                    || w.starts_with("--output")
+            }) && !"oOXdTFKDc".chars().any(short)
+        }
         "journalctl" => !args
             .iter()
             .any(|w| w.starts_with("--vacuum") || matches!(*w, "--rotate" | "--flush" | "--sync")),
@@ -346,13 +386,18 @@ fn part_reads(words: &[&str]) -> bool {
             ]
             .contains(w)
         }),
-        "crictl" | "docker" | "ctr" => args.first().is_some_and(|w| {
+        "ctr" => match args {
+            [verb, ..] if ["version", "info"].contains(verb) => true,
+            [_, verb, ..] => ["ls", "list"].contains(verb),
+            _ => false,
+        },
+        "crictl" | "docker" => args.first().is_some_and(|w| {
             [
                 "ps", "images", "inspect", "logs", "info", "version", "pods", "stats",
             ]
             .contains(w)
         }),
-        "env" | "export" | "history" => !positional() || *program == "export",
+        "env" | "history" => !positional(),
         _ => false,
     }
 }
@@ -365,6 +410,18 @@ fn kubectl_verb<'a>(args: &'a [&'a str]) -> Option<(&'a str, &'a [&'a str])> {
         if KUBECTL_VALUED.contains(&w) {
             i += 2;
         } else if w.starts_with('-') {
+            // A flag lab does not know may take the next word as its value
+            // (`--as get delete …`): the verb is then not known.
+            let known = w.contains('=')
+                || [
+                    "--insecure-skip-tls-verify",
+                    "--match-server-version",
+                    "--warnings-as-errors",
+                ]
+                .contains(&w);
+            if !known {
+                return None;
+            }
             i += 1;
         } else {
             return Some((w, &args[i + 1..]));
@@ -403,6 +460,10 @@ mod tests {
             "date +%s",
             "route -n",
             "tc -s qdisc show dev cni0",
+            "kubectl get pods -o name | xargs echo",
+            "ctr images ls",
+            "sudo iptables-save -t nat",
+            "sed -n '1,5p' /run/flannel/subnet.env",
         ] {
             assert!(reads_only(line), "{line}");
         }
@@ -448,6 +509,21 @@ mod tests {
             "date -s '2020-01-01'",
             "dmesg -C",
             "tc qdisc del dev cni0 root",
+            // probe21k's.
+            "export HTTPS_PROXY=http://127.0.0.1:9",
+            "cat <(sudo ip link set cni0 down)",
+            "echo link set cni0 down | xargs sudo ip",
+            "echo net.ipv4.ip_forward=0 | xargs sudo sysctl",
+            "echo 'w /run/flannel/subnet.env' | sudo sed -f /dev/stdin /dev/null",
+            "echo 'BEGIN{x}' | sudo awk -f /dev/stdin",
+            "sudo sed -n '1W /run/flannel/subnet.env' /run/flannel/subnet.env",
+            "sudo iptables-save -f /run/flannel/subnet.env",
+            "sudo ss -D /run/flannel/subnet.env",
+            "sudo curl -so /run/flannel/subnet.env http://10.244.1.2/",
+            "curl -sX DELETE http://10.244.1.2/",
+            "ctr images rm docker.io/library/nginx:latest",
+            "hostname --file=/tmp/name",
+            "kubectl --as get delete pod x",
             "swapoff -a",
             "kubeadm join 10.100.198.200:6443 --token x",
         ] {

@@ -5,7 +5,7 @@
 //! enabling another service (`ufw`), a copy elsewhere or a sysctl file of
 //! the chapter's own may change what later blocks compare (probe21j).
 
-use super::reads::{parts, reads_only, words};
+use super::reads::{parts, reads_only, runs_unseen, words};
 
 /// What a line lab does not understand does to what the reader has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +49,9 @@ pub fn effect(line: &str) -> Effect {
     if reads_only(line) {
         return Effect::Reads;
     }
-    if !line.contains('>') && parts(line).all(|p| sets_up(&words(p)) || reads_only(p)) {
+    // The kubeconfig's owner is the one `$(…)` a guide types.
+    let shown = line.replace("$(id -u):$(id -g)", "USER");
+    if !runs_unseen(&shown) && parts(line).all(|p| sets_up(&words(p)) || reads_only(p)) {
         Effect::Setup
     } else {
         Effect::Changes
@@ -87,7 +89,12 @@ fn sets_up(w: &[&str]) -> bool {
         ("modprobe", [module]) => args.len() == 1 && ["br_netfilter", "overlay"].contains(module),
         ("sysctl", []) => args == ["--system"] || args == ["-p"],
         ("mkdir", _) => true,
-        ("usermod" | "newgrp", _) => true,
+        // The user let into docker's group; the lab folder entered; the
+        // kubeconfig named.
+        ("usermod", ["docker", _]) => args.first().is_some_and(|f| *f == "-aG"),
+        ("newgrp", ["docker"]) => true,
+        ("cd", [_]) => true,
+        ("export", [var]) => ["KUBECONFIG=", "PATH="].iter().any(|v| var.starts_with(v)),
         ("cp" | "chown" | "chmod", [_, ..]) => {
             // chown's owner word and chmod's mode aside, every path is the
             // kubeconfig's.
@@ -120,6 +127,10 @@ mod tests {
             "mkdir -p $HOME/.kube",
             "sudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config",
             "sudo sysctl --system",
+            "sudo chown $(id -u):$(id -g) $HOME/.kube/config",
+            "sudo usermod -aG docker $USER",
+            "cd k8s-lab",
+            "export KUBECONFIG=$HOME/.kube/config",
         ] {
             assert_eq!(effect(line), Effect::Setup, "{line}");
         }
@@ -135,6 +146,10 @@ mod tests {
             "tar -C /opt/cni/bin -xzf cni.tgz",
             "vagrant halt node2",
             "echo 0 > /proc/sys/net/ipv4/ip_forward",
+            // probe21k's.
+            "sudo usermod -s /usr/sbin/nologin vagrant",
+            "mkdir -p $(sudo ip link set cni0 down)",
+            "export HTTPS_PROXY=http://127.0.0.1:9",
         ] {
             assert_eq!(effect(line), Effect::Changes, "{line}");
         }
