@@ -17,9 +17,20 @@ pub fn terminal(r: &BookReport) -> String {
         "book {} against lab {} ({})",
         r.chapter, r.lab, r.provider
     );
+    // Where the rest of the chapter stops being compared, said once.
+    let mut stopped = false;
     for b in &r.blocks {
         let first = clip(b.first_command(), 70);
         let _ = writeln!(s, "{:>5}  {:<14} {first}", b.line, b.verdict.as_str());
+        if let Some(why) = b.commands.iter().find_map(|c| {
+            c.reason
+                .as_deref()
+                .filter(|w| w.ends_with(super::replay::gone::STOPPED))
+        }) && !stopped
+        {
+            stopped = true;
+            let _ = writeln!(s, "           from here on: {}", visible(why));
+        }
         for c in &b.commands {
             if !matches!(c.verdict, Verdict::Match | Verdict::Skipped) && b.commands.len() > 1 {
                 let _ = writeln!(

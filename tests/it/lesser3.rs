@@ -199,6 +199,12 @@ fn nothing_after_vagrant_destroy_is_a_match() {
         ],
         "{stdout}"
     );
+    assert!(
+        stdout.contains(
+            "from here on: the chapter destroyed its machines (`vagrant destroy`, line 23)"
+        ),
+        "{stdout}"
+    );
 }
 
 /// Between the chapter's `kubectl delete -f` of a workload file and its
@@ -303,6 +309,12 @@ fn a_change_lab_did_not_see_stops_every_later_match() {
     assert!(
         reason.contains("line 95 (`kubectl --kubeconfig ./admin.conf scale deployment"),
         "{reason}"
+    );
+    // The terminal says where the comparison stops, once.
+    assert_eq!(
+        stdout.matches("from here on: line 95 (`kubectl").count(),
+        1,
+        "{stdout}"
     );
     let (stdout, v) = chapter4_with("page21h", "book/probe21h-page.md");
     let got = verdicts(&v);

@@ -16,6 +16,10 @@ use crate::book::bind::{PodKind, next_ipv4, owner_of};
 use crate::book::recognize::{Cmd, KubeAction, Kubectl};
 use crate::session::PodRef;
 
+/// How a reason ends that stops the rest of the chapter from being
+/// compared (the terminal says it once, where it starts).
+pub const STOPPED: &str = "nothing after it is compared";
+
 impl Replayer<'_> {
     /// The workloads a `kubectl delete -f` of the chapter removed (by
     /// name), with its line; an apply of the file brings them back.
@@ -43,12 +47,12 @@ impl Replayer<'_> {
     pub(super) fn gone_before(&self, p: &Planned, pods: &[PodRef]) -> Option<String> {
         if let Some(at) = self.destroyed_at {
             return Some(format!(
-                "the chapter destroyed its machines (`vagrant destroy`, line {at}): the reader has no node or pod to run this on, and the lab's are not what the reader sees; nothing ran"
+                "the chapter destroyed its machines (`vagrant destroy`, line {at}): the reader has no node or pod to run anything on, and the lab's are not what the reader sees: {STOPPED}"
             ));
         }
         if let Some((line, command)) = self.unseen.iter().find(|(l, _)| *l < p.step.line) {
             return Some(format!(
-                "line {line} (`{command}`), which lab does not understand, may change what the reader has, and the lab never saw it: nothing after it is compared"
+                "line {line} (`{command}`), which lab does not understand, may change what the reader has, and the lab never saw it: {STOPPED}"
             ));
         }
         if self.deleted.is_empty() || changes_the_lab(p) {

@@ -25,7 +25,7 @@
 //! Nothing is `match` that did not run or where nothing was compared.
 
 mod budget;
-mod gone;
+pub mod gone;
 mod image;
 mod judgeable;
 mod kubectl;
