@@ -387,6 +387,15 @@ pub fn install_debian_packages(pkgs: &[&str]) -> Result<()> {
     }
 }
 
+/// Whether `program` is installed here: on `PATH`, or in the system's
+/// `sbin` and `bin` folders (root's programs, not on every user's `PATH`).
+pub fn installed(program: &str) -> bool {
+    which::which(program).is_ok()
+        || ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+            .iter()
+            .any(|d| std::path::Path::new(d).join(program).is_file())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

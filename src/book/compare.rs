@@ -282,15 +282,24 @@ pub fn errors_not_in_book(book: &[String], lab: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// A `route -n` row: destination, gateway, mask, flags, interface (what
+/// names the row), and its metric.
+fn route_row(line: &str) -> Option<(String, &str)> {
+    let w: Vec<&str> = line.split_whitespace().collect();
+    (w.len() == 8 && w[0].parse::<std::net::Ipv4Addr>().is_ok()).then(|| {
+        (
+            format!("{} {} {} {} {}", w[0], w[1], w[2], w[3], w[7]),
+            w[4],
+        )
+    })
+}
+
 /// `route -n` rows: destination, gateway, mask, flags, interface.
 pub fn route_rows(lines: &[String]) -> Vec<String> {
     lines
         .iter()
-        .filter_map(|l| {
-            let w: Vec<&str> = l.split_whitespace().collect();
-            (w.len() == 8 && w[0].parse::<std::net::Ipv4Addr>().is_ok())
-                .then(|| format!("{} {} {} {} {}", w[0], w[1], w[2], w[3], w[7]))
-        })
+        .filter_map(|l| route_row(l))
+        .map(|(row, _)| row)
         .collect()
 }
 
@@ -331,7 +340,8 @@ pub fn routes(book: &[String], lab: &[String]) -> Vec<String> {
     // A row both have is compared for its metric too (a DHCP route's 100
     // where the book shows 0); its own sentence, so that the row's stays
     // what known-drift files name.
-    let (bm, lm) = (route_metrics(book), route_metrics(lab));
+    let bm: Vec<(String, &str)> = book.iter().filter_map(|l| route_row(l)).collect();
+    let lm: Vec<(String, &str)> = lab.iter().filter_map(|l| route_row(l)).collect();
     d.extend(bm.iter().filter_map(|(row, m)| {
         let theirs = lm.iter().find(|(r, _)| r == row)?.1;
         (theirs != *m).then(|| {
@@ -339,22 +349,6 @@ pub fn routes(book: &[String], lab: &[String]) -> Vec<String> {
         })
     }));
     d
-}
-
-/// Each `route -n` row (as [`route_rows`] names it) with its Metric.
-fn route_metrics(lines: &[String]) -> Vec<(String, &str)> {
-    lines
-        .iter()
-        .filter_map(|l| {
-            let w: Vec<&str> = l.split_whitespace().collect();
-            (w.len() == 8 && w[0].parse::<std::net::Ipv4Addr>().is_ok()).then(|| {
-                (
-                    format!("{} {} {} {} {}", w[0], w[1], w[2], w[3], w[7]),
-                    w[4],
-                )
-            })
-        })
-        .collect()
 }
 
 /// The columns of a kubectl table that are facts of a cluster.

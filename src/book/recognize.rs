@@ -285,6 +285,15 @@ fn cat(path: &str) -> Result<Cmd, String> {
     }
 }
 
+/// A namespace the book names, if it is a name.
+fn namespace_named(ns: &str) -> Result<String, String> {
+    if is_label(ns) {
+        Ok(ns.to_string())
+    } else {
+        Err(format!("namespace {ns} is not a name"))
+    }
+}
+
 /// The namespace of a `--namespace=NS`, `-n=NS` or `-nNS` word.
 fn namespace_joined(word: &str) -> Option<&str> {
     word.strip_prefix("--namespace=")
@@ -305,29 +314,21 @@ fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
             }
             "-n" | "--namespace" => {
                 let (ns, t) = tail.split_first().ok_or("-n without a namespace")?;
-                if !is_label(ns) {
-                    return Err(format!("namespace {ns} is not a name"));
-                }
-                namespace = Some(ns.to_string());
+                namespace = Some(namespace_named(ns)?);
                 w = t;
             }
             // kubectl's flag parser takes these too: `--kubeconfig=X`,
             // `--namespace=NS`, `-n=NS`, `-nNS`.
             f if f.starts_with("--kubeconfig=") => w = tail,
-            f if namespace_joined(f).is_some() => {
-                let ns = namespace_joined(f).unwrap_or_default();
-                if !is_label(ns) {
-                    return Err(format!("namespace {ns} is not a name"));
-                }
-                namespace = Some(ns.to_string());
-                w = tail;
-            }
             "--" => {
                 rest.extend_from_slice(w);
                 break;
             }
-            _ => {
-                rest.push(first);
+            f => {
+                match namespace_joined(f) {
+                    Some(ns) => namespace = Some(namespace_named(ns)?),
+                    None => rest.push(first),
+                }
                 w = tail;
             }
         }

@@ -7,6 +7,18 @@
 use crate::book::{chapter4_with, verdicts};
 use crate::harness::require_root;
 
+/// That the last blocks of a replay (the crafted ones after chapter 4's
+/// head) have the verdicts `want`.
+fn assert_last_blocks(stdout: &str, v: &serde_json::Value, want: &[(u64, &str)]) {
+    let got = verdicts(v);
+    let want: Vec<(u64, String)> = want.iter().map(|(l, s)| (*l, s.to_string())).collect();
+    assert_eq!(
+        got[got.len().saturating_sub(want.len())..],
+        want,
+        "{stdout}"
+    );
+}
+
 /// The sixteenth probe's lesser finding (C7, C8): a ping of a node's own
 /// `cni0` address (its pod subnet's .1; `flannel.1` holds the .0), shown
 /// with its header alone ("no reply"), was `skipped` saying the address
@@ -291,16 +303,15 @@ fn a_file_of_the_hosts_image_is_never_a_match() {
 fn a_change_lab_did_not_see_stops_every_later_match() {
     require_root();
     let (stdout, v) = chapter4_with("unseen21h", "book/probe21h-unseen.md");
-    let got = verdicts(&v);
-    assert_eq!(
-        got[got.len() - 4..],
-        [
-            (79, "not_understood".to_string()),
-            (83, "match".into()),
-            (94, "not_understood".into()),
-            (98, "skipped".into()),
+    assert_last_blocks(
+        &stdout,
+        &v,
+        &[
+            (79, "not_understood"),
+            (83, "match"),
+            (94, "not_understood"),
+            (98, "skipped"),
         ],
-        "{stdout}"
     );
     let reason = v["blocks"].as_array().unwrap().last().unwrap()["commands"][0]["reason"]
         .as_str()
@@ -317,12 +328,7 @@ fn a_change_lab_did_not_see_stops_every_later_match() {
         "{stdout}"
     );
     let (stdout, v) = chapter4_with("page21h", "book/probe21h-page.md");
-    let got = verdicts(&v);
-    assert_eq!(
-        got[got.len() - 2..],
-        [(79, "not_understood".to_string()), (96, "skipped".into())],
-        "{stdout}"
-    );
+    assert_last_blocks(&stdout, &v, &[(79, "not_understood"), (96, "skipped")]);
 }
 
 /// probe21j's false greens. A line of a command's shape right under the
@@ -337,15 +343,14 @@ fn a_change_lab_did_not_see_stops_every_later_match() {
 fn a_line_lab_cannot_tell_from_output_or_an_edit_is_never_passed_over() {
     require_root();
     let (stdout, v) = chapter4_with("swallow21j", "book/probe21j-swallowed.md");
-    let got = verdicts(&v);
-    assert_eq!(
-        got[got.len() - 3..],
-        [
-            (79, "not_understood".to_string()),
-            (89, "not_understood".into()),
-            (101, "skipped".into()),
+    assert_last_blocks(
+        &stdout,
+        &v,
+        &[
+            (79, "not_understood"),
+            (89, "not_understood"),
+            (101, "skipped"),
         ],
-        "{stdout}"
     );
     let (stdout, v) = chapter4_with("edit21j", "book/probe21j-edited-fix.md");
     let got = verdicts(&v);
@@ -365,14 +370,10 @@ fn a_line_lab_cannot_tell_from_output_or_an_edit_is_never_passed_over() {
 fn a_program_under_kubectls_output_is_never_passed_over() {
     require_root();
     let (stdout, v) = chapter4_with("swallow21k", "book/probe21k-swallowed.md");
-    let got = verdicts(&v);
-    assert_eq!(
-        got[got.len() - 2..],
-        [
-            (79, "not_understood".to_string()),
-            (88, "not_understood".into()),
-        ],
-        "{stdout}"
+    assert_last_blocks(
+        &stdout,
+        &v,
+        &[(79, "not_understood"), (88, "not_understood")],
     );
     let said = v.to_string();
     assert!(

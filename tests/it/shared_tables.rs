@@ -28,6 +28,18 @@ fn dynamic_neighbours(lab: &TestLab, ns: &str) -> Vec<String> {
         .collect()
 }
 
+/// That `ns` holds at most `at_most` dynamic neighbours after `what`
+/// (`context`: what the program printed).
+fn assert_neighbours_at_most(lab: &TestLab, ns: &str, at_most: usize, what: &str, context: &str) {
+    let left = dynamic_neighbours(lab, ns);
+    assert!(
+        left.len() <= at_most,
+        "{what} left {} dynamic neighbours in {ns} (at most {at_most}): {}\n{context}",
+        left.len(),
+        left.iter().take(5).cloned().collect::<Vec<_>>().join("\n"),
+    );
+}
+
 /// A Python program that sends one UDP datagram to every address of each
 /// `/24` given, and prints how many sends the kernel refused.
 const SWEEP: &str = "import socket,sys\n\
@@ -52,14 +64,7 @@ fn a_sweep_of_a_nodes_networks_leaves_few_neighbours_in_the_hosts_table() {
     let nets = format!("10.100.198.0 {}", slash24(pod.ip));
     let out = python_as_nobody(&lab, "node1", SWEEP, &nets);
     assert!(text(&out).contains("refused"), "{}", text(&out));
-    let left = dynamic_neighbours(&lab, "node1");
-    assert!(
-        left.len() <= FEW,
-        "a sweep by uid 65534 left {} dynamic neighbours in node1 (at most {FEW}): {}\n{}",
-        left.len(),
-        left.iter().take(5).cloned().collect::<Vec<_>>().join("\n"),
-        text(&out)
-    );
+    assert_neighbours_at_most(&lab, "node1", FEW, "a sweep by uid 65534", &text(&out));
     // The lab's own traffic is untouched: node1 still reaches node2 and its pod.
     let out = lab.ssh(
         "node1",
@@ -90,13 +95,7 @@ fn a_sweep_from_a_pod_leaves_few_neighbours_in_the_pod_or_its_node() {
     let out = lab.in_ns(&ns, &args);
     assert!(text(&out).contains("refused"), "{}", text(&out));
     for ns in [ns.as_str(), "node1"] {
-        let left = dynamic_neighbours(&lab, ns);
-        assert!(
-            left.len() <= FEW,
-            "a pod's sweep left {} dynamic neighbours in {ns} (at most {FEW}): {}",
-            left.len(),
-            left.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
-        );
+        assert_neighbours_at_most(&lab, ns, FEW, "a pod's sweep", &text(&out));
     }
 }
 
@@ -141,12 +140,12 @@ print('sent')\n",
     );
     python_in_pod(&lab, &pod.name, &forge, &[]);
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let left = dynamic_neighbours(&lab, "node1");
-    assert!(
-        left.len() <= before + 2,
-        "forged ARP from a pod made {} dynamic neighbours in node1 (before {before}): {}",
-        left.len(),
-        left.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
+    assert_neighbours_at_most(
+        &lab,
+        "node1",
+        before + 2,
+        &format!("forged ARP from a pod (before: {before})"),
+        "",
     );
     for ns in ["node1".to_string(), format!("pod.{}", pod.name)] {
         let out = lab.in_ns(
@@ -324,13 +323,7 @@ for i in range(1,101):\n  try: s.sendto(b'x',('239.1.0.%d'%i,9))\n  except OSErr
 print('refused',refused)\n";
     let out = python_as_nobody(&lab, "node1", groups, "");
     assert!(text(&out).contains("refused"), "{}", text(&out));
-    let left = dynamic_neighbours(&lab, "node1");
-    assert!(
-        left.len() <= FEW,
-        "sends to 100 groups left {} dynamic neighbours in node1 (at most {FEW}): {}",
-        left.len(),
-        left.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
-    );
+    assert_neighbours_at_most(&lab, "node1", FEW, "sends to 100 groups", &text(&out));
 }
 
 /// What every packet-making program below starts with: its imports and

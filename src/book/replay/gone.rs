@@ -1,7 +1,7 @@
 //! What the reader no longer has. After the chapter's `kubectl delete -f`
 //! of a workload file, and until it applies that file again, the reader has
 //! none of its pods; after `vagrant destroy`, no machine at all; after a
-//! line lab does not understand that may change things ([`super::reads`]),
+//! line lab does not understand that may change things ([`super::setup`]),
 //! nothing lab can vouch for. The lab
 //! keeps its own (it switches networks as a whole, and tears down only when
 //! the run ends), so a command on what the reader deleted would compare the
@@ -20,42 +20,69 @@ use crate::session::PodRef;
 /// compared (the terminal says it once, where it starts).
 pub const STOPPED: &str = "nothing after it is compared";
 
+/// A line after which nothing of the chapter is compared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Stop {
+    /// `vagrant destroy`: the reader has no machine left.
+    Destroyed,
+    /// A line lab does not understand that may change what the reader has
+    /// ([`super::setup::effect`]); the line as written.
+    Unseen(String),
+}
+
+/// A workload the reader's pods of are not the lab's: deleted at `line`
+/// (and not applied again), or applied at `line` into `namespace`, where
+/// the lab runs none of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct GoneWorkload {
+    pub line: usize,
+    pub namespace: Option<String>,
+}
+
 impl Replayer<'_> {
     /// The workloads a `kubectl delete -f` of the chapter removed (by
     /// name), with its line; an apply of the file brings them back.
     pub(super) fn workload_deleted(&mut self, workload: &str, line: usize) {
-        self.deleted
+        self.gone_workloads
             .entry(workload.to_string())
-            .or_insert((line, None));
+            .or_insert(GoneWorkload {
+                line,
+                namespace: None,
+            });
     }
 
     /// A workload the chapter applied with `-n NS` into a namespace where
     /// the lab runs none of it (its objects name none, so the reader's
     /// pods are NS's): the reader's pods are not the lab's.
     pub(super) fn workload_elsewhere(&mut self, workload: &str, line: usize, namespace: &str) {
-        self.deleted
-            .insert(workload.to_string(), (line, Some(namespace.to_string())));
+        self.gone_workloads.insert(
+            workload.to_string(),
+            GoneWorkload {
+                line,
+                namespace: Some(namespace.to_string()),
+            },
+        );
     }
 
     pub(super) fn workload_applied(&mut self, workload: &str) {
-        self.deleted.remove(workload);
+        self.gone_workloads.remove(workload);
     }
 
     /// Why the command, before it runs, is about something the reader no
     /// longer has (`None`: it is not): a deleted pod it names, or the state
     /// of a node those pods kept (`pods`: the lab's, which it keeps).
     pub(super) fn gone_before(&self, p: &Planned, pods: &[PodRef]) -> Option<String> {
-        if let Some(at) = self.destroyed_at {
-            return Some(format!(
-                "the chapter destroyed its machines (`vagrant destroy`, line {at}): the reader has no node or pod to run anything on, and the lab's are not what the reader sees: {STOPPED}"
-            ));
+        if let Some((line, stop)) = self.stops.iter().find(|(l, _)| *l < p.step.line) {
+            return Some(match stop {
+                Stop::Destroyed => format!(
+                    "the chapter destroyed its machines (`vagrant destroy`, line {line}): the reader has no node or pod to run anything on, and the lab's are not what the reader sees: {STOPPED}"
+                ),
+                Stop::Unseen(command) => format!(
+                    "line {line} (`{command}`), which lab does not understand, may change what the reader has, and the lab never saw it: {STOPPED}"
+                ),
+            });
         }
-        if let Some((line, command)) = self.unseen.iter().find(|(l, _)| *l < p.step.line) {
-            return Some(format!(
-                "line {line} (`{command}`), which lab does not understand, may change what the reader has, and the lab never saw it: {STOPPED}"
-            ));
-        }
-        if self.deleted.is_empty() || changes_the_lab(p) {
+        if self.gone_workloads.is_empty() || changes_the_lab(p) {
             return None;
         }
         let words = p
@@ -91,10 +118,10 @@ impl Replayer<'_> {
     /// Why the command, having run, showed the lab's pods of a workload the
     /// reader deleted (a `get pods` listing them).
     pub(super) fn gone_after(&self, r: &CommandReport, pods: &[PodRef]) -> Option<String> {
-        if self.deleted.is_empty() {
+        if self.gone_workloads.is_empty() {
             return None;
         }
-        for (workload, gone) in &self.deleted {
+        for (workload, gone) in &self.gone_workloads {
             let Some(app) = self.app_of(workload) else {
                 continue;
             };
@@ -142,7 +169,7 @@ impl Replayer<'_> {
         if !shaped {
             return None;
         }
-        self.deleted.iter().find_map(|(workload, gone)| {
+        self.gone_workloads.iter().find_map(|(workload, gone)| {
             let app = self.app_of(workload)?;
             pods.iter().any(|p| p.app == app && p.node == node).then(|| {
                 self.gone_reason(workload, gone,
@@ -154,7 +181,7 @@ impl Replayer<'_> {
         })
     }
 
-    fn app_of(&self, workload: &str) -> Option<&str> {
+    pub(super) fn app_of(&self, workload: &str) -> Option<&str> {
         self.lab
             .workloads
             .iter()
@@ -162,12 +189,13 @@ impl Replayer<'_> {
             .map(|w| w.app.as_str())
     }
 
-    fn gone_reason(&self, workload: &str, gone: &(usize, Option<String>), what: &str) -> String {
-        match gone {
-            (line, None) => format!(
+    fn gone_reason(&self, workload: &str, gone: &GoneWorkload, what: &str) -> String {
+        let line = gone.line;
+        match &gone.namespace {
+            None => format!(
                 "the chapter deleted {workload} (`kubectl delete -f`, line {line}) and has not applied it again: the reader has none of its pods, the lab keeps its own ({what}); nothing of it is compared"
             ),
-            (line, Some(ns)) => format!(
+            Some(ns) => format!(
                 "the chapter applied {workload} into namespace {ns} (line {line}), where the lab runs none of it: the reader's pods are not the lab's ({what}); nothing of it is compared"
             ),
         }
@@ -179,7 +207,7 @@ impl Replayer<'_> {
         if word.is_empty() {
             return None;
         }
-        for (workload, gone) in &self.deleted {
+        for (workload, gone) in &self.gone_workloads {
             let app = self.app_of(workload);
             let bound = self.binding.pods.get(word).is_some_and(
                 |p| matches!(&p.kind, PodKind::Workload { app: a } if Some(a.as_str()) == app),
@@ -193,7 +221,7 @@ impl Replayer<'_> {
 
     /// A book address of a pod of a deleted workload.
     fn book_ip_gone(&self, ip: std::net::Ipv4Addr) -> Option<String> {
-        for (workload, gone) in &self.deleted {
+        for (workload, gone) in &self.gone_workloads {
             let app = self.app_of(workload);
             let pod = self.binding.pods.iter().find(|(_, p)| {
                 p.ip == Some(ip)
@@ -211,15 +239,21 @@ impl Replayer<'_> {
     }
 }
 
-/// The lines lab does not understand that may change what the reader has
-/// ([`super::reads::effect`]), with their lines, in the chapter's order.
-pub(super) fn unseen_changes(planned: &[(Vec<Planned>, Vec<String>)]) -> Vec<(usize, String)> {
+/// The chapter's stops, with their lines, in the chapter's order: its
+/// `vagrant destroy`, and the lines lab does not understand that may
+/// change what the reader has.
+pub(super) fn stops(planned: &[(Vec<Planned>, Vec<String>)]) -> Vec<(usize, Stop)> {
+    use super::setup::{Effect, effect};
     planned
         .iter()
         .flat_map(|(ps, _)| ps)
-        .filter(|p| p.cmd.is_err())
-        .filter(|p| super::reads::effect(&p.step.command) == super::reads::Effect::Changes)
-        .map(|p| (p.step.line, p.step.command.clone()))
+        .filter_map(|p| match &p.cmd {
+            Ok(Cmd::VagrantDestroy) => Some((p.step.line, Stop::Destroyed)),
+            Err(_) if effect(&p.step.command) == Effect::Changes => {
+                Some((p.step.line, Stop::Unseen(p.step.command.clone())))
+            }
+            _ => None,
+        })
         .collect()
 }
 

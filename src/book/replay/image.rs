@@ -5,10 +5,10 @@
 //! the rest of its node is the host's (its `/etc/os-release` says Debian
 //! where the book's box is Ubuntu; `nf_conntrack_max` follows the host's
 //! memory) or the lab's own plumbing, so a `cat` of it compares the host
-//! with the book: a match there is a false green. Such a `cat` is skipped, saying why. The path is resolved where
-//! it is read (`realpath` in the node or pod), so a link into the host's
-//! files (`/etc/os-release`, `/proc/self/root/…`) is judged by where it
-//! leads.
+//! with the book: a match there is a false green. Such a `cat` is skipped,
+//! saying why. The path is resolved where it is read (`realpath` in the
+//! node or pod), so a link into the host's files (`/etc/os-release`,
+//! `/proc/self/root/…`) is judged by where it leads.
 
 use super::{Replayer, Target};
 use crate::book::recognize::Cmd;
@@ -80,17 +80,18 @@ impl Replayer<'_> {
             Some(p) => t.session().pod_output(p, &line).await,
             None => t.session().output(node, &line, None).await,
         };
+        let written = lexical(path);
         let resolved = match out {
             Ok(o) if o.code == Some(0) && o.stdout.lines().count() == 1 => {
                 o.stdout.trim().to_string()
             }
-            _ => lexical(path),
+            _ => written.clone(),
         };
         if listed(&resolved, files) {
             return None;
         }
         let on = pod.map_or_else(|| node.to_string(), |p| format!("pod {}", p.name));
-        let leads = if resolved == lexical(path) {
+        let leads = if resolved == written {
             String::new()
         } else {
             format!(" (it leads to {resolved})")

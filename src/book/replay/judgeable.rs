@@ -27,20 +27,61 @@ pub(super) fn judgeable(line: &str) -> Option<Vec<String>> {
     if !rest.iter().all(|w| safe(w)) {
         return None;
     }
-    // The verb: after flags known to take a value; another may be a switch
-    // (`--warnings-as-errors proxy get`) or take one (`--token get proxy`).
-    let mut i = 0;
-    while i < rest.len() && rest[i].starts_with('-') {
-        let flag = rest[i].split('=').next()?;
-        ["--kubeconfig", "-n", "--namespace", "--context"]
-            .contains(&flag)
-            .then_some(())?;
-        i += if rest[i].contains('=') { 1 } else { 2 };
-    }
-    let verb = rest.get(i)?;
+    // Only these flags before the verb: they name nothing outside the lab.
+    let at = kubectl_verb(rest)?;
+    let harmless = ["--kubeconfig", "-n", "--namespace", "--context"];
+    rest[..at]
+        .iter()
+        .filter(|w| w.starts_with('-'))
+        .all(|w| harmless.contains(&w.split('=').next().unwrap_or(w)))
+        .then_some(())?;
     ["get", "describe", "exec", "logs", "apply", "delete"]
-        .contains(verb)
+        .contains(&rest[at])
         .then(|| rest.iter().map(|w| w.to_string()).collect())
+}
+
+/// kubectl's global flags that take the next word as their value.
+const VALUED: &[&str] = &[
+    "--kubeconfig",
+    "-n",
+    "--namespace",
+    "--context",
+    "--cluster",
+    "--user",
+    "-s",
+    "--server",
+    "-l",
+    "--selector",
+    "-o",
+    "--output",
+];
+
+/// kubectl's global flags that take no value.
+const SWITCHES: &[&str] = &[
+    "--insecure-skip-tls-verify",
+    "--match-server-version",
+    "--warnings-as-errors",
+];
+
+/// Where a kubectl line's verb is among `args` (the words after
+/// `kubectl`): after flags known to take a value (`-n NS`, or joined:
+/// `--namespace=NS`) or none. Another flag may take the next word as its
+/// value (`--token get proxy`, `--as get delete …`): the verb is then not
+/// known.
+pub(super) fn kubectl_verb(args: &[&str]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        if VALUED.contains(w) {
+            i += 2;
+        } else if w.contains('=') && w.starts_with('-') || SWITCHES.contains(w) {
+            i += 1;
+        } else if w.starts_with('-') {
+            return None;
+        } else {
+            return Some(i);
+        }
+    }
+    None
 }
 
 /// Whether a word tells kubectl where to connect (`--server`, `-s`, and

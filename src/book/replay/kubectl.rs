@@ -23,6 +23,7 @@
 //! (`drift` if the meaning differs), never `match`: kubectl did not run it.
 
 use super::judgeable::judgeable;
+use super::manifest::Manifest;
 use super::plan::Planned;
 use super::refusal::{failure_not_met, minor, refusal};
 use super::{Replayer, Said, Target, fail, output_lines};
@@ -263,13 +264,13 @@ impl Replayer<'_> {
         }
         // A `-n` that is not the objects' own: kubectl refuses the line
         // before it asks a server ([`Replayer::manifest_meaning`] says so).
-        let namespace_refused = match &k.action {
-            KubeAction::Apply { file } | KubeAction::Delete { file } => self
-                .namespace_refusal(file, k.namespace.as_deref())
-                .is_some(),
-            _ => false,
+        let namespace_refusal = match &k.action {
+            KubeAction::Apply { file } | KubeAction::Delete { file } => {
+                self.namespace_refusal(file, k.namespace.as_deref())
+            }
+            _ => None,
         };
-        if outcome != KubectlOutcome::Refused && !namespace_refused {
+        if outcome != KubectlOutcome::Refused && namespace_refusal.is_none() {
             r.differences.extend(failure_not_met(
                 &r.book,
                 &run,
@@ -344,7 +345,10 @@ impl Replayer<'_> {
                     k.action,
                     KubeAction::Apply { .. } | KubeAction::Delete { .. }
                 ) {
-                    return Some(Manifest { accepted: false });
+                    return Some(Manifest {
+                        accepted: false,
+                        namespace_refusal,
+                    });
                 }
             }
             KubectlOutcome::Accepted => {
@@ -373,27 +377,17 @@ impl Replayer<'_> {
                             .await;
                         "lab compared the book's table with what the lab observes"
                     }
-                    _ => return Some(Manifest { accepted: true }),
+                    _ => {
+                        return Some(Manifest {
+                            accepted: true,
+                            namespace_refusal,
+                        });
+                    }
                 };
                 not_run(r, did);
             }
         }
         None
-    }
-
-    /// The meaning of an `apply`/`delete -f` line that [`Replayer::kubectl`]
-    /// left: done in the lab (a variant switch, the workload's pods counted).
-    pub(super) async fn manifest_done(
-        &mut self,
-        t: &mut dyn Target,
-        k: &Kubectl,
-        r: &mut CommandReport,
-        m: Manifest,
-    ) {
-        self.manifest_meaning(t, k, r).await;
-        if m.accepted {
-            not_run(r, "lab did what the line means itself");
-        }
     }
 
     /// A kubectl line lab does not understand (an unknown flag), given to
@@ -519,13 +513,6 @@ impl Replayer<'_> {
     }
 }
 
-/// An `apply`/`delete -f` line whose meaning is still to be done in the lab
-/// (it changes the lab, so it runs alone: [`Replayer::manifest_done`]).
-pub(super) struct Manifest {
-    /// kubectl accepted the line (else it refused it).
-    accepted: bool,
-}
-
 /// A line kubectl accepted without running it: never `match`, and its
 /// reason says what lab `did` instead.
 /// Whether an exec's command is a curl (its only quoted word is the
@@ -534,7 +521,7 @@ fn execs_curl(a: &KubeAction) -> bool {
     matches!(a, KubeAction::Exec { cmd, .. } if matches!(**cmd, Cmd::Curl(_)))
 }
 
-fn not_run(r: &mut CommandReport, did: &str) {
+pub(super) fn not_run(r: &mut CommandReport, did: &str) {
     if r.verdict == Verdict::Match {
         r.verdict = Verdict::Skipped;
     }

@@ -6,23 +6,48 @@
 //! compared. Nothing here is `match`: an apply of the variant already up
 //! runs nothing, a switch compares nothing.
 
+use super::kubectl::not_run;
 use super::{Replayer, Target, fail};
 use crate::book::recognize::{KubeAction, Kubectl};
 use crate::book::{CommandReport, Verdict};
 
+/// An `apply`/`delete -f` line whose meaning is still to be done in the lab
+/// (it changes the lab, so it runs alone: [`Replayer::manifest_done`]).
+pub(super) struct Manifest {
+    /// kubectl accepted the line (else it refused it).
+    pub accepted: bool,
+    /// kubectl's refusal of the line's `-n` ([`Replayer::namespace_refusal`]).
+    pub namespace_refusal: Option<String>,
+}
+
+/// Whether the manifest at `path` is the book's `file` (by file name).
+fn named(path: &std::path::Path, file: &str) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy() == file)
+}
+
 impl Replayer<'_> {
+    /// The meaning of an `apply`/`delete -f` line that [`Replayer::kubectl`]
+    /// left: done in the lab (a variant switch, the workload's pods counted).
+    pub(super) async fn manifest_done(
+        &mut self,
+        t: &mut dyn Target,
+        k: &Kubectl,
+        r: &mut CommandReport,
+        m: Manifest,
+    ) {
+        self.manifest_meaning(t, k, r, m.namespace_refusal).await;
+        if m.accepted {
+            not_run(r, "lab did what the line means itself");
+        }
+    }
+
     /// The variant or the workload a manifest of the book is, by file name.
     fn manifest(
         &self,
         file: &str,
     ) -> std::result::Result<(Option<String>, Option<String>), String> {
-        let name_of = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
-        if let Some(v) = self
-            .lab
-            .variants
-            .iter()
-            .find(|v| name_of(&v.manifest).as_deref() == Some(file))
-        {
+        if let Some(v) = self.lab.variants.iter().find(|v| named(&v.manifest, file)) {
             return Ok((Some(v.name.clone()), None));
         }
         if let Some((i, _)) = self
@@ -30,7 +55,7 @@ impl Replayer<'_> {
             .workload_files
             .iter()
             .enumerate()
-            .find(|(_, f)| name_of(f).as_deref() == Some(file))
+            .find(|(_, f)| named(f, file))
         {
             return Ok((
                 None,
@@ -52,14 +77,13 @@ impl Replayer<'_> {
     /// without one).
     pub(super) fn namespace_refusal(&self, file: &str, namespace: Option<&str>) -> Option<String> {
         let namespace = namespace?;
-        let name_of = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
         let path = self
             .lab
             .variants
             .iter()
             .map(|v| &v.manifest)
             .chain(self.lab.workload_files.iter())
-            .find(|p| name_of(p).as_deref() == Some(file))?;
+            .find(|p| named(p, file))?;
         let m = crate::testbed::manifest::read_documents(path).ok()?;
         let other = m.docs.iter().find_map(|d| {
             let ns = d.get("metadata")?.get("namespace")?.as_str()?;
@@ -70,20 +94,18 @@ impl Replayer<'_> {
         ))
     }
 
-    /// Do in the lab what an `apply`/`delete -f` line means.
+    /// Do in the lab what an `apply`/`delete -f` line means; `refusal`:
+    /// kubectl's of its `-n` ([`Replayer::namespace_refusal`]).
     pub(super) async fn manifest_meaning(
         &mut self,
         t: &mut dyn Target,
         k: &Kubectl,
         r: &mut CommandReport,
+        refusal: Option<String>,
     ) {
-        let file = match &k.action {
-            KubeAction::Apply { file } | KubeAction::Delete { file } => file,
-            _ => return,
-        };
         // kubectl refuses a `-n` other than the file's objects' own: the
         // reader's line does nothing, and nor does the lab.
-        if let Some(refusal) = self.namespace_refusal(file, k.namespace.as_deref()) {
+        if let Some(refusal) = refusal {
             r.verdict = Verdict::Skipped;
             r.ran_on = Some("lab".into());
             let shown = r.book.iter().any(|l| l.trim() == refusal);
@@ -160,12 +182,12 @@ impl Replayer<'_> {
             }
             Ok((None, Some(workload))) => {
                 r.ran_on = Some("lab".into());
-                let app = self
+                let (app, replicas) = self
                     .lab
                     .workloads
                     .iter()
                     .find(|w| w.name == workload)
-                    .map(|w| w.app.clone())
+                    .map(|w| (w.app.clone(), w.replicas))
                     .unwrap_or_default();
                 let labs = t
                     .pods()
@@ -181,13 +203,6 @@ impl Replayer<'_> {
                 }
                 self.workload_applied(&workload);
                 r.ran = Some(format!("the pods of {workload} listed"));
-                let (app, replicas) = self
-                    .lab
-                    .workloads
-                    .iter()
-                    .find(|w| w.name == workload)
-                    .map(|w| (w.app.clone(), w.replicas))
-                    .unwrap_or_default();
                 let running: Vec<String> = t
                     .pods()
                     .iter()

@@ -25,7 +25,7 @@
 //! Nothing is `match` that did not run or where nothing was compared.
 
 mod budget;
-pub mod gone;
+mod gone;
 mod image;
 mod judgeable;
 mod kubectl;
@@ -53,6 +53,7 @@ mod tests_gone;
 #[cfg(test)]
 mod tests_rebind;
 
+pub use gone::STOPPED;
 pub use kubectl::chapter_lines;
 pub use target::{
     ApplyOnly, DEADLINE, KubectlRun, LiveTarget, Said, Switching, Target, book_files, kubeconfig_of,
@@ -85,16 +86,12 @@ struct Replayer<'a> {
     /// The network deleted by the chapter, waiting for its apply (a deleted
     /// workload needs no note: the next apply or switch brings it back).
     net_deleted: bool,
-    /// The line of the chapter's `vagrant destroy`: after it the reader has
-    /// no machine, so nothing of the lab's is what the reader sees.
-    destroyed_at: Option<usize>,
-    /// The workloads the chapter deleted and has not applied again, with
-    /// the line of the delete ([`gone`]).
-    /// (and, for one applied into another namespace, that namespace).
-    deleted: std::collections::BTreeMap<String, (usize, Option<String>)>,
-    /// Lines lab does not understand that may change what the reader has
-    /// (kubectl refusing one takes it out: the reader's line failed).
-    unseen: Vec<(usize, String)>,
+    /// The workloads whose pods the reader no longer has as the lab has
+    /// them, by name ([`gone`]).
+    gone_workloads: std::collections::BTreeMap<String, gone::GoneWorkload>,
+    /// The lines after which nothing is compared ([`gone::stops`]; kubectl
+    /// refusing an unseen line takes it out: the reader's line failed).
+    stops: Vec<(usize, gone::Stop)>,
     /// The lab's round-trip time, measured once (by the checks of the same
     /// run, or by the first ping that waits for a reply expected not to
     /// come).
@@ -166,7 +163,6 @@ impl Replayer<'_> {
         matches!(
             &p.cmd,
             Ok(Cmd::Tcpdump { .. })
-                | Ok(Cmd::VagrantDestroy)
                 | Ok(Cmd::Kubectl(Kubectl {
                     action: KubeAction::Apply { .. } | KubeAction::Delete { .. },
                     ..
@@ -183,9 +179,6 @@ impl Replayer<'_> {
         all: &[Planned],
     ) -> CommandReport {
         let (mut r, manifest) = self.run(&*t, p, all).await;
-        if matches!(p.cmd, Ok(Cmd::VagrantDestroy)) {
-            self.destroyed_at.get_or_insert(p.step.line);
-        }
         if let (Some(m), Ok(Cmd::Kubectl(k))) = (manifest, &p.cmd) {
             self.manifest_done(t, k, &mut r, m).await;
             swallowed::check(p, &mut r);
@@ -200,7 +193,7 @@ impl Replayer<'_> {
         t: &dyn Target,
         p: &Planned,
         all: &[Planned],
-    ) -> (CommandReport, Option<kubectl::Manifest>) {
+    ) -> (CommandReport, Option<manifest::Manifest>) {
         let mut r = report(p, &t.variant());
         let cmd = match &p.cmd {
             Ok(c) => c.clone(),
@@ -316,7 +309,11 @@ impl Replayer<'_> {
                 r.reason = Some("lab tears the lab down when it ends (unless --keep; `lab book` also leaves a lab up that was up before)".into());
             }
         }
-        swallowed::check(p, &mut r);
+        // An apply/delete line is checked once its meaning is done
+        // ([`Replayer::run_alone`]).
+        if manifest.is_none() {
+            swallowed::check(p, &mut r);
+        }
         if let Some(why) = self.gone_after(&r, &pods) {
             r.verdict = Verdict::Skipped;
             r.why.extend(
@@ -377,9 +374,8 @@ async fn replay_within(
         lab,
         binding: bind::gather(lab, &for_binding),
         net_deleted: false,
-        destroyed_at: None,
-        deleted: Default::default(),
-        unseen: gone::unseen_changes(&planned),
+        gone_workloads: Default::default(),
+        stops: gone::stops(&planned),
         rtt: target.rtt(),
     };
     let mut r = BookReport {
@@ -438,7 +434,7 @@ async fn replay_within(
                 .as_ref()
                 .is_some_and(|k| k.outcome == crate::book::KubectlOutcome::Refused)
             {
-                rp.unseen.retain(|(l, _)| *l != c.line);
+                rp.stops.retain(|(l, _)| *l != c.line);
             }
         }
         let refused: Vec<usize> = plans

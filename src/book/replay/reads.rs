@@ -10,7 +10,7 @@
 //! a change stops every later command from being compared
 //! ([`super::gone`]).
 
-pub use super::setup::{Effect, effect};
+use super::judgeable::kubectl_verb;
 
 /// Programs none of whose flags write or change anything.
 const READERS: &[&str] = &[
@@ -98,22 +98,6 @@ const KUBECTL_READS: &[&str] = &[
     "help",
 ];
 
-/// kubectl flags that take the next word as their value.
-const KUBECTL_VALUED: &[&str] = &[
-    "--kubeconfig",
-    "-n",
-    "--namespace",
-    "--context",
-    "--cluster",
-    "--user",
-    "-s",
-    "--server",
-    "-l",
-    "--selector",
-    "-o",
-    "--output",
-];
-
 /// Whether `line` (a whole command line as the book types it, prompt
 /// gone) only reads: every part of its pipes and lists does, and it
 /// writes no file (`>`) and runs nothing it does not show (`$(…)`).
@@ -139,7 +123,7 @@ pub(super) fn parts(line: &str) -> impl Iterator<Item = &str> + Clone {
 
 /// A command's words with what runs it taken off: `sudo [-E] [-u U]`,
 /// `env [-i] [-u NAME] [NAME=V]…`, `watch [-n N]`, `timeout [-s SIG] N`,
-/// `xargs [-r]`, and `NAME=V` before a program.
+/// and `NAME=V` before a program.
 pub(super) fn words(part: &str) -> Vec<&str> {
     let mut w: Vec<&str> = part.split_whitespace().collect();
     loop {
@@ -177,7 +161,7 @@ pub(super) fn words(part: &str) -> Vec<&str> {
 }
 
 /// Whether one command (its words, [`words`]) only reads.
-fn part_reads(words: &[&str]) -> bool {
+pub(super) fn part_reads(words: &[&str]) -> bool {
     let Some((program, args)) = words.split_first() else {
         return true;
     };
@@ -190,7 +174,8 @@ fn part_reads(words: &[&str]) -> bool {
     let positional = || args.iter().any(|w| !w.starts_with('-'));
     match *program {
         p if READERS.contains(&p) => true,
-        "kubectl" => kubectl_verb(args).is_some_and(|(verb, rest)| {
+        "kubectl" => kubectl_verb(args).is_some_and(|at| {
+            let (verb, rest) = (args[at], &args[at + 1..]);
             KUBECTL_READS.contains(&verb)
                 || (verb == "auth"
                     && rest
@@ -400,34 +385,6 @@ fn part_reads(words: &[&str]) -> bool {
         "env" | "history" => !positional(),
         _ => false,
     }
-}
-
-/// A kubectl line's verb and the words after it (global flags skipped).
-fn kubectl_verb<'a>(args: &'a [&'a str]) -> Option<(&'a str, &'a [&'a str])> {
-    let mut i = 0;
-    while i < args.len() {
-        let w = args[i];
-        if KUBECTL_VALUED.contains(&w) {
-            i += 2;
-        } else if w.starts_with('-') {
-            // A flag lab does not know may take the next word as its value
-            // (`--as get delete …`): the verb is then not known.
-            let known = w.contains('=')
-                || [
-                    "--insecure-skip-tls-verify",
-                    "--match-server-version",
-                    "--warnings-as-errors",
-                ]
-                .contains(&w);
-            if !known {
-                return None;
-            }
-            i += 1;
-        } else {
-            return Some((w, &args[i + 1..]));
-        }
-    }
-    None
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! enabling another service (`ufw`), a copy elsewhere or a sysctl file of
 //! the chapter's own may change what later blocks compare (probe21j).
 
-use super::reads::{parts, reads_only, runs_unseen, words};
+use super::reads::{part_reads, parts, reads_only, runs_unseen, words};
 
 /// What a line lab does not understand does to what the reader has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +51,12 @@ pub fn effect(line: &str) -> Effect {
     }
     // The kubeconfig's owner is the one `$(…)` a guide types.
     let shown = line.replace("$(id -u):$(id -g)", "USER");
-    if !runs_unseen(&shown) && parts(line).all(|p| sets_up(&words(p)) || reads_only(p)) {
+    if !runs_unseen(&shown)
+        && parts(line).all(|p| {
+            let w = words(p);
+            sets_up(&w) || (part_reads(&w) && !runs_unseen(p))
+        })
+    {
         Effect::Setup
     } else {
         Effect::Changes

@@ -12,10 +12,10 @@
 //! not understood: lab cannot tell the line from the output.
 //!
 //! A line is taken for a possible command when it has a command's shape
-//! and names a program: one lab lists, or one this host has in its
-//! `PATH` folders (the reader's box has the same programs: `ln`, `gzip`,
-//! `truncate`), so that a file's `nameserver 10.0.2.3` or a table's row is
-//! not.
+//! and names a program: one lab lists, or one installed on this host
+//! ([`crate::exec::installed`]; the reader's box has the same: `ln`,
+//! `gzip`, `truncate`), so that a file's `nameserver 10.0.2.3` or a
+//! table's row is not.
 
 use super::plan::Planned;
 use crate::book::compare::{is_pings_own, normalize, squash};
@@ -23,27 +23,13 @@ use crate::book::parse::{command_shaped, is_program};
 use crate::book::recognize::Cmd;
 use crate::book::{CommandReport, Verdict};
 
-/// The folders a program a reader types is looked for in.
-const PATH: &[&str] = &[
-    "/usr/local/sbin",
-    "/usr/local/bin",
-    "/usr/sbin",
-    "/usr/bin",
-    "/sbin",
-    "/bin",
-];
-
 /// Whether `word` names a program: listed by lab, or on this host.
 fn names_a_program(word: &str) -> bool {
     let plain = !word.is_empty()
         && word
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.+".contains(&b));
-    is_program(word)
-        || (plain
-            && PATH
-                .iter()
-                .any(|d| std::path::Path::new(d).join(word).is_file()))
+    is_program(word) || (plain && crate::exec::installed(word))
 }
 
 /// Whether `line` of a command's output may be a command the reader types.
@@ -64,7 +50,9 @@ fn may_be_typed(line: &str) -> bool {
 /// (no difference, not an error) and its book output holds a line that may
 /// be a command the reader types which the lab's output does not have.
 pub(super) fn check(p: &Planned, r: &mut CommandReport) {
-    let own_lines = !matches!(
+    // Commands whose output the book shows and lab reads in part or not at
+    // all (a login's, a destroy's, a `kubeadm init`'s is no claim).
+    let shows_output = matches!(
         p.cmd,
         Ok(Cmd::Kubectl(_)
             | Cmd::Cat { .. }
@@ -75,7 +63,7 @@ pub(super) fn check(p: &Planned, r: &mut CommandReport) {
             | Cmd::Ping { .. }
             | Cmd::Tcpdump { .. })
     );
-    if own_lines
+    if !shows_output
         || !r.differences.is_empty()
         || !matches!(r.verdict, Verdict::Match | Verdict::Skipped)
     {

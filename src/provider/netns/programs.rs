@@ -1,8 +1,6 @@
 //! What the netns provider needs on the host: the programs it runs and the
 //! Debian packages that provide them (`lab doctor` asks here).
 
-use std::path::Path;
-
 /// The programs the netns provider runs (on the host or inside the lab's
 /// namespaces) and the Debian packages that provide them.
 pub const PACKAGES: &[(&str, &str)] = &[
@@ -48,12 +46,7 @@ pub const ESSENTIAL: &[&str] = &[
 pub fn missing_programs() -> Vec<(&'static str, &'static str)> {
     PACKAGES
         .iter()
-        .filter(|(prog, _)| {
-            which::which(prog).is_err()
-                && !["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
-                    .iter()
-                    .any(|d| Path::new(d).join(prog).is_file())
-        })
+        .filter(|(prog, _)| !crate::exec::installed(prog))
         .copied()
         .collect()
 }
@@ -61,7 +54,7 @@ pub fn missing_programs() -> Vec<(&'static str, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
     /// The programs the provider's own code starts: every
     /// `Command::new("...")`, `ip`/`bridge` tool and `ctx::Programs` name in
