@@ -82,17 +82,8 @@ fn a_sweep_from_a_pod_leaves_few_neighbours_in_the_pod_or_its_node() {
     let pod = lab.pod_on("node1");
     let ns = format!("pod.{}", pod.name);
     let nets = [slash24(pod.ip), "10.100.198.0".to_string()];
-    let mut args = vec![
-        "setpriv",
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "/usr/bin/python3",
-        "-c",
-        SWEEP,
-    ];
-    args.extend(nets.iter().map(String::as_str));
-    let out = lab.in_ns(&ns, &args);
+    let nets: Vec<&str> = nets.iter().map(String::as_str).collect();
+    let out = python_as_nobody_in(&lab, &ns, SWEEP, &nets);
     assert!(text(&out).contains("refused"), "{}", text(&out));
     for ns in [ns.as_str(), "node1"] {
         assert_neighbours_at_most(&lab, ns, FEW, "a pod's sweep", &text(&out));
@@ -215,6 +206,27 @@ fn python_as_nobody(lab: &TestLab, node: &str, program: &str, args: &str) -> std
             base64(program)
         ),
     )
+}
+
+/// Run `program` with `args` by Python as uid 65534 in the lab namespace
+/// `ns` (a pod's: `pod.NAME`), from the host.
+fn python_as_nobody_in(
+    lab: &TestLab,
+    ns: &str,
+    program: &str,
+    args: &[&str],
+) -> std::process::Output {
+    let mut cmd = vec![
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "/usr/bin/python3",
+        "-c",
+        program,
+    ];
+    cmd.extend_from_slice(args);
+    lab.in_ns(ns, &cmd)
 }
 
 /// Standard base64 of `s` (the node's shell gets the program as one word).
@@ -390,20 +402,7 @@ fn vxlan_frames_sent_by_a_user_or_a_pod_make_no_tracked_flows() {
         let o = pod.ip.octets();
         format!("{}.{}.{}.1", o[0], o[1], o[2])
     };
-    let from_pod = lab.in_ns(
-        &format!("pod.{}", pod.name),
-        &[
-            "setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "/usr/bin/python3",
-            "-c",
-            &inject,
-            &mac,
-            &gw,
-        ],
-    );
+    let from_pod = python_as_nobody_in(&lab, &format!("pod.{}", pod.name), &inject, &[&mac, &gw]);
     assert!(text(&from_pod).contains("refused"), "{}", text(&from_pod));
     std::thread::sleep(std::time::Duration::from_millis(300));
     let after = tracked(&lab, "node1");
