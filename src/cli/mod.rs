@@ -145,6 +145,18 @@ pub enum Command {
     /// The nightly regression: every lab on every provider that can run
     /// here, into a history database, a dashboard, a summary and JUnit.
     Nightly(nightly::NightlyArgs),
+    /// (internal) Keep the tables of lab LAB's nodes NODE... within BOUND
+    /// entries each, until the nodes are gone: started by `up`.
+    #[command(hide = true)]
+    Guard {
+        /// The most entries a node's table keeps.
+        #[arg(long)]
+        bound: usize,
+        /// The lab.
+        lab: String,
+        /// Its nodes.
+        nodes: Vec<String>,
+    },
     /// (internal) Enter a node and become `sshd -i` on stdin/stdout: the
     /// ProxyCommand of the netns ssh config.
     #[command(hide = true)]
@@ -189,6 +201,10 @@ pub fn run() -> Result<(), LabError> {
     if let Command::Proxy { state, lab, node } = &cli.command {
         return crate::provider::netns::proxy(state, lab, node);
     }
+    // The guard enters the nodes' namespaces in turn: a single thread too.
+    if let Command::Guard { bound, lab, nodes } = &cli.command {
+        return crate::provider::netns::guard::run(lab, *bound, nodes);
+    }
     if let Command::TcpProxy { host, port } = &cli.command {
         return crate::provider::vagrant::libvirt_ns::tcp_proxy(host, *port);
     }
@@ -229,6 +245,7 @@ async fn dispatch(cmd: Command) -> Result<(), LabError> {
         Command::Inspect(a) => signals::interruptible(inspect::run(a)).await,
         Command::Graph(a) => signals::interruptible(graph::run(a)).await,
         Command::Proxy { .. }
+        | Command::Guard { .. }
         | Command::Box(_)
         | Command::TcpProxy { .. }
         | Command::Completions { .. }

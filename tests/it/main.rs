@@ -10,6 +10,7 @@ mod cgroups;
 mod cli;
 mod confine;
 mod full_disk;
+mod guard;
 mod harness;
 mod init;
 mod install;

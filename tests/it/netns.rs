@@ -260,8 +260,8 @@ fn chapter4_broken_then_fixed_over_ssh() {
     let procs = crate::labs::recorded(&lab.dir());
     assert_eq!(
         procs.len(),
-        2,
-        "2 nginx recorded (nodes run no daemon): {procs:?}"
+        3,
+        "2 nginx and the guard of the nodes' tables recorded (nodes run no daemon): {procs:?}"
     );
     let out = lab.lab(&["destroy", &lab.name]);
     assert!(out.status.success(), "{}", text(&out));

@@ -113,7 +113,8 @@ read _
         ("PATH", std::env::var("PATH").unwrap_or_default()),
     ];
     let (seen, master, mut shell) = on_a_terminal(script, &env, "p11-ready");
-    // While the shell (the session's leader) runs, as a user's does.
+    // While the shell (the session's leader) runs, as a user's does: the
+    // pods' nginx and the guard of the nodes' tables.
     let nginx: Vec<(i32, u64)> = recorded(&lab.dir())
         .into_iter()
         .map(|(pid, _)| (pid, controlling_tty(pid)))
@@ -125,10 +126,12 @@ read _
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
         .unwrap_or(serde_json::Value::Null);
     assert!(seen.contains("up=0"), "{seen}");
-    assert_eq!(nginx.len(), 2, "{seen}");
+    assert_eq!(nginx.len(), 3, "{seen}");
     let mut held = Vec::new();
     if nginx.iter().any(|(_, tty)| *tty != 0) {
-        held.push(format!("the pods' nginx (PID, tty_nr): {nginx:?}"));
+        held.push(format!(
+            "the pods' nginx and the guard (PID, tty_nr): {nginx:?}"
+        ));
     }
     if !seen.contains("sshd-tty=0") {
         held.push("node1's sshd under `lab ssh`".to_string());

@@ -38,6 +38,10 @@ impl Layout {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Layout { root: root.into() }
     }
+    /// The output of the lab's guard of its nodes' tables (see `guard`).
+    pub fn guard_log(&self) -> PathBuf {
+        self.root.join("guard.log")
+    }
     pub fn ssh_dir(&self) -> PathBuf {
         self.root.join("ssh")
     }

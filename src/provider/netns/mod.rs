@@ -20,6 +20,7 @@ pub mod enter;
 pub mod entry;
 pub mod files;
 pub mod flanneld;
+pub mod guard;
 pub mod ids;
 pub mod limits;
 mod mount_op;

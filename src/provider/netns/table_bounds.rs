@@ -69,6 +69,21 @@ pub fn learned_macs(ports: usize) -> u32 {
     u32::try_from(ports).unwrap_or(u32::MAX).saturating_add(64)
 }
 
+/// The most entries [`super::guard`] lets each of a node's forwarding,
+/// neighbour and proxy-neighbour tables hold, in a lab of `nodes` nodes
+/// whose busiest node runs `pods` pods. What the lab itself puts in a node's
+/// forwarding table is about four entries a pod (its port's own addresses,
+/// its MAC learnt), a few a device, and one a peer node (flannel.1); in its
+/// neighbour table one a peer node and one a pod: chapter4's busiest node
+/// holds 14 and 6. The bound leaves eight times that, and 256 more for what
+/// a reader adds by hand: 288 in chapter4, 8272 in a lab of 1000 workers.
+/// An entry costs the host at most about 460 bytes (the probe of issue 21:
+/// 996,781 entries, 457 MB), so three full tables are about 0.4 MB of a
+/// chapter4 node's memory, not charged to its limit (512 MiB).
+pub fn entries_a_node_keeps(nodes: usize, pods: usize) -> usize {
+    256usize.saturating_add(nodes.saturating_add(pods).saturating_mul(8))
+}
+
 /// Set in a node once its rules track connections, so that a flow no
 /// socket holds is tracked at most 120 s: a protocol conntrack has no
 /// tracker for (a pod's root sends any) is tracked 600 s by default; a TCP

@@ -2,6 +2,7 @@
 //! steps (one file each), built from the lab as data and run by
 //! [`crate::bringup::run`].
 
+mod guard;
 mod namespaces;
 mod nics;
 mod node_roots;
@@ -12,6 +13,7 @@ mod state_folder;
 mod unflannel;
 mod unpods;
 
+pub use guard::Guard;
 pub use namespaces::Namespaces;
 pub use nics::Nics;
 pub use node_roots::NodeRoots;
@@ -53,6 +55,7 @@ pub fn up(lab: &Lab, variant: &Variant) -> Vec<Planned<NetnsCtx>> {
         ),
         Planned::new(format!("{} with nginx", plural(pods, "pod")), Pods),
         Planned::new("wait for nginx", Ready),
+        Planned::new("guard of the nodes' tables", Guard),
     ]
 }
 
@@ -69,5 +72,6 @@ pub fn apply(lab: &Lab, variant: &Variant) -> Vec<Planned<NetnsCtx>> {
         ),
         Planned::new(format!("{} with nginx", plural(pods, "pod")), Pods),
         Planned::new("wait for nginx", Ready),
+        Planned::new("guard of the nodes' tables", Guard),
     ]
 }

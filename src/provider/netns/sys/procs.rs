@@ -222,10 +222,24 @@ pub fn spawn_daemon(
     // daemon, whose root in the pod reads its `/proc/1/environ`.
     cmd.env_clear()
         .envs(super::super::session::ENV.iter().copied());
-    cmd.stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .process_group(0);
+    cmd.stdin(Stdio::null()).stdout(out).stderr(err);
+    match node {
+        // Entering a node makes a session of its own (see `enter`).
+        Some(_) => {
+            cmd.process_group(0);
+        }
+        // A session of its own: no terminal of the caller's (the guard
+        // held the terminal `lab up` ran in).
+        None => {
+            // SAFETY: setsid is async-signal-safe.
+            unsafe {
+                cmd.pre_exec(|| {
+                    nix::unistd::setsid().map_err(std::io::Error::from)?;
+                    Ok(())
+                });
+            }
+        }
+    }
     let mut child = cmd.spawn().map_err(|e| LabError::Command {
         command: shown.clone(),
         status: "could not start".into(),

@@ -1,0 +1,148 @@
+//! A node's multicast addresses (`ip maddr add`, the `SIOCADDMULTI` ioctl):
+//! no event tells of one added, and a VXLAN device's are in no dump, so
+//! the guard reads them where the kernel lists them all
+//! (`/proc/net/dev_mcast` of the node's namespace) and removes those past
+//! the bound with `SIOCDELMULTI`, the one way to remove an address
+//! `SIOCADDMULTI` added. What the kernel itself joined (`global_use` 0) is
+//! never touched. Called inside the node's namespace.
+
+use std::io::{BufRead, BufReader};
+
+/// The most removals one look makes (the next look makes more).
+const AT_ONCE: usize = 100_000;
+
+/// A line of `dev_mcast`: ifindex, device, users, `global_use`, address
+/// (hex, no colons). Returns (device, address) of an address `ip maddr`
+/// added.
+fn added_by_hand(line: &str) -> Option<(String, [u8; 6])> {
+    let f: Vec<&str> = line.split_whitespace().collect();
+    let [_, dev, _, global, hex] = f.as_slice() else {
+        return None;
+    };
+    if *global == "0" || hex.len() != 12 {
+        return None;
+    }
+    let mut mac = [0u8; 6];
+    for (i, b) in mac.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some((dev.to_string(), mac))
+}
+
+/// Given the file twice (its lines, in order), the addresses added by hand
+/// to remove so that at most `bound` lines stay: the last ones added by
+/// hand (the kernel's own stay, wherever they stand).
+pub fn past_bound<I: Iterator<Item = String>>(
+    mut read: impl FnMut() -> I,
+    bound: usize,
+) -> Vec<(String, [u8; 6])> {
+    let (mut total, mut by_hand) = (0usize, 0usize);
+    for l in read() {
+        total += 1;
+        by_hand += usize::from(added_by_hand(&l).is_some());
+    }
+    let excess = total.saturating_sub(bound).min(by_hand);
+    if excess == 0 {
+        return vec![];
+    }
+    read()
+        .filter_map(|l| added_by_hand(&l))
+        .skip(by_hand - excess)
+        .take(AT_ONCE)
+        .collect()
+}
+
+/// Remove the multicast address `mac` of device `dev` that `SIOCADDMULTI`
+/// added, with the socket `s` of the calling thread's namespace.
+pub fn remove(s: libc::c_int, dev: &[u8], mac: [u8; 6]) -> bool {
+    if dev.is_empty() || dev.len() >= libc::IFNAMSIZ {
+        return false;
+    }
+    // SAFETY: an ifreq of ours, its name NUL-terminated within IFNAMSIZ.
+    unsafe {
+        let mut r: libc::ifreq = std::mem::zeroed();
+        for (d, b) in r.ifr_name.iter_mut().zip(dev) {
+            *d = *b as libc::c_char;
+        }
+        r.ifr_ifru.ifru_hwaddr.sa_family = libc::AF_UNSPEC as u16;
+        for (d, b) in r.ifr_ifru.ifru_hwaddr.sa_data.iter_mut().zip(mac) {
+            *d = b as libc::c_char;
+        }
+        libc::ioctl(s, libc::SIOCDELMULTI, &r) == 0
+    }
+}
+
+/// A socket of the calling thread's namespace for [`remove`], closed when
+/// dropped.
+pub struct IoctlSocket(libc::c_int);
+
+impl IoctlSocket {
+    pub fn open() -> IoctlSocket {
+        // SAFETY: a plain socket call; -1 on failure makes every remove fail.
+        IoctlSocket(unsafe {
+            libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0)
+        })
+    }
+    pub fn fd(&self) -> libc::c_int {
+        self.0
+    }
+}
+
+impl Drop for IoctlSocket {
+    fn drop(&mut self) {
+        if self.0 >= 0 {
+            // SAFETY: the socket opened in `open`.
+            unsafe { libc::close(self.0) };
+        }
+    }
+}
+
+/// Remove the addresses added by hand past the first `bound` of the
+/// calling thread's namespace; returns how many went.
+pub fn trim(bound: usize) -> usize {
+    let read = || {
+        std::fs::File::open("/proc/thread-self/net/dev_mcast")
+            .into_iter()
+            .flat_map(|f| BufReader::new(f).lines().map_while(Result::ok))
+    };
+    let excess = past_bound(read, bound);
+    if excess.is_empty() {
+        return 0;
+    }
+    let s = IoctlSocket::open();
+    excess
+        .into_iter()
+        .filter(|(dev, mac)| remove(s.fd(), dev.as_bytes(), *mac))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_addresses_added_by_hand_past_the_bound_go() {
+        let file = "2    enp0s3          1     0     333300000001\n\
+                    2    enp0s3          1     1     01005e7e0001\n\
+                    4    flannel.1       1     1     01005e7e0002\n\
+                    4    flannel.1       1     0     01005e000001\n\
+                    4    flannel.1       1     1     01005e7e00\n";
+        let lines = || file.lines().map(str::to_string);
+        assert_eq!(past_bound(lines, 5), vec![]);
+        // Two lines too many: the last two added by hand go, the kernel's
+        // own line after them stays.
+        assert_eq!(
+            past_bound(lines, 3),
+            vec![
+                ("enp0s3".to_string(), [1, 0, 0x5e, 0x7e, 0, 1]),
+                ("flannel.1".to_string(), [1, 0, 0x5e, 0x7e, 0, 2]),
+            ]
+        );
+        assert_eq!(
+            past_bound(lines, 4),
+            vec![("flannel.1".to_string(), [1, 0, 0x5e, 0x7e, 0, 2])]
+        );
+        // Never more than were added by hand.
+        assert_eq!(past_bound(lines, 0).len(), 2);
+    }
+}

@@ -1,0 +1,335 @@
+//! One node watched: a rtnetlink socket opened inside the node's network
+//! namespace, joined to its neighbour events, that dumps the node's tables
+//! one at a time and removes the entries the node's [`Table`] does not keep.
+
+use super::entry::{self, Class, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH};
+use super::multicast;
+use super::table::{Table, Verdict};
+use std::collections::{HashSet, VecDeque};
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
+
+const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+const NLM_F_REQUEST: u16 = 0x1;
+const NLM_F_DUMP: u16 = 0x300;
+/// `RTMGRP_NEIGH`: neighbour and forwarding entries added, changed, gone.
+const RTMGRP_NEIGH: u32 = 0x4;
+/// The receive buffer: events of a burst wait here (past it they are lost,
+/// the kernel says so with `ENOBUFS`, and the tables are dumped again).
+const RECEIVE_BYTES: libc::c_int = 4 << 20;
+/// Bytes of removals sent at once (below the socket's send buffer).
+const SEND_BYTES: usize = 64 * 1024;
+
+pub struct Watch {
+    /// The node's namespace name (`LAB.NODE`).
+    pub name: String,
+    netns: File,
+    fd: OwnedFd,
+    pub table: Table,
+    /// Tables to dump, in turn; the first runs when `dumping` is set.
+    queue: VecDeque<Class>,
+    dumping: Option<(Class, u32)>,
+    seq: u32,
+    out: Vec<u8>,
+    /// Multicast addresses to remove with `SIOCDELMULTI`, with the
+    /// `RTM_DELNEIGH` to send if that fails.
+    multicast_out: Vec<(i32, [u8; 6], Vec<u8>)>,
+    /// Entries removed since the last report, by table.
+    pub removed: [u64; 3],
+    /// Multicast addresses removed since the last report.
+    pub removed_multicast: u64,
+    /// Removals the kernel refused since the last report.
+    pub refused: u64,
+    /// Entries asked to be removed whose removal the kernel has not told
+    /// of yet (a neighbour's addition is told twice): not asked again
+    /// until the next sweep.
+    removing: HashSet<Vec<u8>>,
+}
+
+fn check(r: libc::c_int) -> io::Result<libc::c_int> {
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+/// Run `f` inside the network namespace `netns`, then return to `home`.
+fn inside<T>(netns: &File, home: &File, f: impl FnOnce() -> T) -> io::Result<T> {
+    // SAFETY: setns on descriptors we hold open.
+    check(unsafe { libc::setns(netns.as_raw_fd(), libc::CLONE_NEWNET) })?;
+    let out = f();
+    // SAFETY: as above. Failing to return would leave the guard in a node.
+    if unsafe { libc::setns(home.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+        let e = io::Error::last_os_error();
+        eprintln!("lab guard: cannot return to its own namespace: {e}");
+        std::process::exit(3);
+    }
+    Ok(out)
+}
+
+fn neighbour_socket() -> io::Result<OwnedFd> {
+    // SAFETY: plain system calls; the descriptor is owned right away.
+    let fd = check(unsafe {
+        libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            libc::NETLINK_ROUTE,
+        )
+    })?;
+    // SAFETY: `fd` was just returned by socket(2) and is ours.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: a sockaddr_nl and an int option of the right sizes.
+    unsafe {
+        let mut sa: libc::sockaddr_nl = std::mem::zeroed();
+        sa.nl_family = libc::AF_NETLINK as u16;
+        sa.nl_groups = RTMGRP_NEIGH;
+        check(libc::bind(
+            fd.as_raw_fd(),
+            &sa as *const _ as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_nl>() as u32,
+        ))?;
+        check(libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            &RECEIVE_BYTES as *const _ as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as u32,
+        ))?;
+    }
+    Ok(fd)
+}
+
+fn header(b: &mut Vec<u8>, len: usize, ty: u16, flags: u16, seq: u32) {
+    b.extend_from_slice(&(len as u32 + 16).to_ne_bytes());
+    b.extend_from_slice(&ty.to_ne_bytes());
+    b.extend_from_slice(&flags.to_ne_bytes());
+    b.extend_from_slice(&seq.to_ne_bytes());
+    b.extend_from_slice(&0u32.to_ne_bytes());
+}
+
+impl Watch {
+    /// Watch the namespace `name`, from the guard's own namespace `home`.
+    pub fn open(name: &str, home: &File, bound: usize) -> io::Result<Watch> {
+        let netns = File::open(super::super::sys::netns_path(name))?;
+        let fd = inside(&netns, home, neighbour_socket)??;
+        Ok(Watch {
+            name: name.to_string(),
+            netns,
+            fd,
+            table: Table::new(bound),
+            queue: Class::ALL.into_iter().collect(),
+            dumping: None,
+            seq: 0,
+            out: Vec::new(),
+            multicast_out: Vec::new(),
+            removed: [0; 3],
+            removed_multicast: 0,
+            refused: 0,
+            removing: HashSet::new(),
+        })
+    }
+
+    pub fn fd(&self) -> i32 {
+        self.fd.as_raw_fd()
+    }
+
+    /// Whether `/run/netns/NAME` is still the namespace watched (`destroy`
+    /// deleted it, or it was made again): a guard must not keep a
+    /// namespace alive that the lab let go.
+    pub fn still_there(&self) -> bool {
+        let (Ok(a), Ok(b)) = (
+            self.netns.metadata(),
+            std::fs::metadata(super::super::sys::netns_path(&self.name)),
+        ) else {
+            return false;
+        };
+        a.ino() == b.ino() && a.dev() == b.dev()
+    }
+
+    /// Dump `class` again (unless it is waiting already: one running may
+    /// have passed what was lost).
+    pub fn queue(&mut self, class: Class) {
+        if !self.queue.contains(&class) {
+            self.queue.push_back(class);
+        }
+    }
+
+    /// The sweep's look at what no event tells of: proxy neighbours are
+    /// dumped, multicast addresses read and trimmed.
+    pub fn sweep(&mut self, home: &File) {
+        self.removing.clear();
+        self.queue(Class::Proxy);
+        let bound = self.table.bound();
+        let gone = inside(&self.netns, home, || multicast::trim(bound)).unwrap_or(0);
+        self.removed_multicast += gone as u64;
+    }
+
+    /// Start the next dump if none runs.
+    pub fn next_dump(&mut self) -> io::Result<()> {
+        if self.dumping.is_some() {
+            return Ok(());
+        }
+        let Some(class) = self.queue.pop_front() else {
+            return Ok(());
+        };
+        self.seq = self.seq.wrapping_add(1).max(1);
+        let mut b = Vec::with_capacity(28);
+        header(
+            &mut b,
+            12,
+            RTM_GETNEIGH,
+            NLM_F_REQUEST | NLM_F_DUMP,
+            self.seq,
+        );
+        b.extend_from_slice(&class.dump_request());
+        self.send(&b)?;
+        self.table.dump_started(class);
+        self.dumping = Some((class, self.seq));
+        Ok(())
+    }
+
+    fn send(&self, b: &[u8]) -> io::Result<()> {
+        // SAFETY: a buffer we own, of its length.
+        let n = unsafe { libc::send(self.fd.as_raw_fd(), b.as_ptr().cast(), b.len(), 0) };
+        check(n as libc::c_int).map(|_| ())
+    }
+
+    /// Remove the multicast addresses decided so far, inside the node: one
+    /// `ip maddr add` made is removed only this way; one that is not (a
+    /// `bridge fdb add … self`) goes with the netlink removals.
+    fn drop_multicast(&mut self, home: &File) {
+        let list = std::mem::take(&mut self.multicast_out);
+        if list.is_empty() {
+            return;
+        }
+        let mut fallback = Vec::new();
+        let _ = inside(&self.netns, home, || {
+            let s = multicast::IoctlSocket::open();
+            for (index, mac, m) in list {
+                let mut name = [0 as libc::c_char; libc::IFNAMSIZ];
+                // SAFETY: if_indextoname writes at most IFNAMSIZ bytes.
+                let found =
+                    !unsafe { libc::if_indextoname(index as u32, name.as_mut_ptr()) }.is_null();
+                let dev: Vec<u8> = name
+                    .iter()
+                    .take_while(|c| **c != 0)
+                    .map(|c| *c as u8)
+                    .collect();
+                if !(found && multicast::remove(s.fd(), &dev, mac)) {
+                    fallback.extend_from_slice(&m);
+                }
+            }
+        });
+        self.out.extend_from_slice(&fallback);
+    }
+
+    /// Send the removals decided so far.
+    fn flush(&mut self, home: &File) -> io::Result<()> {
+        self.drop_multicast(home);
+        let out = std::mem::take(&mut self.out);
+        let mut at = 0;
+        while at < out.len() {
+            // Whole messages, up to SEND_BYTES.
+            let mut end = at;
+            while end < out.len() && (end == at || end - at < SEND_BYTES) {
+                let len = u32::from_ne_bytes(out[end..end + 4].try_into().expect("4 bytes"));
+                end += len as usize;
+            }
+            self.send(&out[at..end])?;
+            at = end;
+        }
+        Ok(())
+    }
+
+    /// Read what the kernel sent until nothing waits, sending the removals
+    /// each receive decides before the next (a dump must not show again
+    /// what is about to go). Returns `Err` only for a socket that no longer
+    /// works.
+    pub fn read(&mut self, buf: &mut [u8], home: &File) -> io::Result<()> {
+        loop {
+            // SAFETY: receiving into a buffer we own, of its length.
+            let n = unsafe {
+                libc::recv(
+                    self.fd.as_raw_fd(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    libc::MSG_DONTWAIT,
+                )
+            };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                match e.raw_os_error() {
+                    Some(libc::EAGAIN) => return Ok(()),
+                    Some(libc::EINTR) => continue,
+                    // Events were lost: what is there is learnt again.
+                    Some(libc::ENOBUFS) => {
+                        for c in Class::ALL {
+                            self.queue(c);
+                        }
+                        continue;
+                    }
+                    _ => return Err(e),
+                }
+            }
+            self.handle(&buf[..n as usize]);
+            self.flush(home)?;
+        }
+    }
+
+    /// Handle the messages of one receive.
+    fn handle(&mut self, b: &[u8]) {
+        let mut at = 0;
+        while at + 16 <= b.len() {
+            let len = u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes")) as usize;
+            if len < 16 || at + len > b.len() {
+                break;
+            }
+            let ty = u16::from_ne_bytes([b[at + 4], b[at + 5]]);
+            let seq = u32::from_ne_bytes(b[at + 8..at + 12].try_into().expect("4 bytes"));
+            let body = &b[at + 16..at + len];
+            match ty {
+                RTM_NEWNEIGH => {
+                    if let Some(e) = entry::parse(body)
+                        && self.table.added(&e) == Verdict::Remove
+                        && self.removing.insert(e.key.clone())
+                    {
+                        self.removed[e.class.index()] += 1;
+                        let mut m = Vec::with_capacity(16 + e.delete.len());
+                        header(&mut m, e.delete.len(), RTM_DELNEIGH, NLM_F_REQUEST, 0);
+                        m.extend_from_slice(&e.delete);
+                        match e.multicast {
+                            Some((index, mac)) => self.multicast_out.push((index, mac, m)),
+                            None => self.out.extend_from_slice(&m),
+                        }
+                    }
+                }
+                RTM_DELNEIGH => {
+                    if let Some(e) = entry::parse(body) {
+                        self.table.removed(&e);
+                        self.removing.remove(&e.key);
+                    }
+                }
+                NLMSG_DONE | NLMSG_ERROR => match self.dumping {
+                    Some((class, s)) if s == seq && seq != 0 => {
+                        self.dumping = None;
+                        if ty == NLMSG_DONE {
+                            self.table.dump_ended(class);
+                        } else {
+                            // The dump failed (it is tried at the next sweep).
+                            self.table.dump_abandoned(class);
+                        }
+                    }
+                    // A removal refused (gone meanwhile, or not removable).
+                    _ if ty == NLMSG_ERROR => self.refused += 1,
+                    _ => {}
+                },
+                _ => {}
+            }
+            at += (len + 3) & !3;
+        }
+    }
+}

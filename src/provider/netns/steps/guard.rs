@@ -1,0 +1,93 @@
+//! Start the guard of the nodes' tables (see [`super::super::guard`]) unless
+//! the one recorded still runs, record it, and wait until it watches.
+
+use super::super::ctx::NetnsCtx;
+use super::super::provider_state::ProcRecord;
+use super::super::{names, sys, table_bounds};
+use crate::bringup::Step;
+use crate::error::{LabError, Result};
+use async_trait::async_trait;
+use std::time::{Duration, Instant};
+
+pub struct Guard;
+
+/// How long the guard gets to open a socket in every node.
+const TIMEOUT: Duration = Duration::from_secs(30);
+pub const WHAT: &str = "guard";
+
+#[async_trait]
+impl Step<NetnsCtx> for Guard {
+    async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
+        let running = ctx
+            .ps
+            .processes
+            .iter()
+            .any(|p| p.what == WHAT && sys::is_alive(p.pid, p.start_time));
+        if running {
+            return Ok(());
+        }
+        ctx.ps.processes.retain(|p| p.what != WHAT);
+        let lab = &ctx.lab;
+        let placements = lab.placements();
+        let busiest = lab
+            .nodes
+            .iter()
+            .map(|n| placements.iter().filter(|p| p.node == n.name).count())
+            .max()
+            .unwrap_or(0);
+        let bound = table_bounds::entries_a_node_keeps(lab.nodes.len(), busiest);
+        let mut cmd = std::process::Command::new(&ctx.exe);
+        cmd.args(["guard", "--bound", &bound.to_string(), &lab.name])
+            .args(lab.nodes.iter().map(|n| &n.name));
+        let netns = names::nat_ns(&lab.name);
+        let log = ctx.layout.guard_log();
+        ctx.rep.log(&format!(
+            "$ {} & (in netns {netns})",
+            crate::exec::display(&cmd)
+        ));
+        let (pid, start_time) = {
+            let (log, netns) = (log.clone(), netns.clone());
+            sys::on_thread(move || sys::spawn_daemon(cmd, &netns, None, &log, None)).await??
+        };
+        ctx.ps.processes.push(ProcRecord {
+            pid,
+            start_time,
+            what: WHAT.into(),
+            of: lab.name.clone(),
+            netns,
+        });
+        ctx.save()?;
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let said = said_by(&log);
+            if said
+                .lines()
+                .any(|l| l.starts_with(super::super::guard::WATCHING))
+            {
+                return Ok(());
+            }
+            if !sys::is_alive(pid, start_time) || Instant::now() > deadline {
+                return Err(LabError::Step {
+                    step: "guard of the nodes' tables".into(),
+                    message: format!(
+                        "the guard (PID {pid}) does not watch the nodes; its log {} says: {}",
+                        log.display(),
+                        said.trim()
+                    ),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// The first 64 KiB of the guard's log (the lab's own file, in its 0700
+/// state folder).
+fn said_by(log: &std::path::Path) -> String {
+    use std::io::Read;
+    let mut out = Vec::new();
+    if let Ok(f) = crate::input_file::open_regular(std::fs::OpenOptions::new().read(true), log) {
+        let _ = f.take(64 << 10).read_to_end(&mut out);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,161 @@
+//! The guard of a lab's nodes' tables (`provider::netns::guard`): root in a
+//! node adds static forwarding entries, VXLAN remotes, permanent and proxy
+//! neighbours and multicast addresses, none of which the kernel bounds or
+//! charges to the node (probe21i: 996,781 entries on one node's `cni0`,
+//! 457 MB of the host's memory). Seen failing with the guard's step taken
+//! out of `up`: node1 kept 4004 forwarding entries, 1506 neighbours, 1000
+//! proxies and 312 multicast addresses (bound 288).
+
+use crate::labs::{TestLab, alive, text};
+use std::time::{Duration, Instant};
+
+/// What node1's root adds: 3000 static entries on a `cni0` port, 1000
+/// remotes of flannel.1's all-zero entry, 1500 permanent neighbours, 1000
+/// proxies, and 300 multicast addresses (of which no event tells).
+const FLOOD: &str = r#"set -e
+port=$(ls /sys/class/net | grep '^veth' | head -n 1)
+python3 - "$port" <<'PY'
+import sys
+port = sys.argv[1]
+with open('/root/fdb', 'w') as f:
+    for i in range(3000):
+        f.write('fdb add 02:00:00:01:%02x:%02x dev %s master static\n' % (i >> 8, i & 255, port))
+    for i in range(1000):
+        f.write('fdb append 00:00:00:00:00:00 dev flannel.1 dst 10.77.%d.%d\n' % (i >> 8, i & 255))
+with open('/root/neigh', 'w') as f:
+    for i in range(1500):
+        f.write('neigh add 10.99.%d.%d lladdr 02:00:00:02:00:01 dev cni0 nud permanent\n' % (i >> 8, i & 255))
+    for i in range(1000):
+        f.write('neigh add proxy 10.98.%d.%d dev cni0\n' % (i >> 8, i & 255))
+PY
+bridge -force -batch /root/fdb 2>/dev/null || true
+ip -force -batch /root/neigh 2>/dev/null || true
+i=0
+while [ $i -lt 300 ]; do
+  ip maddr add 01:00:5e:7e:$(printf '%02x:%02x' $((i / 256)) $((i % 256))) dev cni0 || true
+  i=$((i + 1))
+done
+echo flooded"#;
+
+/// Lines of a table listing in node1, read from the host, that `keep`.
+fn rows(lab: &TestLab, cmd: &[&str], keep: fn(&str) -> bool) -> usize {
+    let out = lab.in_ns("node1", cmd);
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| keep(l))
+        .count()
+}
+
+/// Whether a `bridge fdb` line's MAC is a multicast address (its first
+/// byte odd): one of a device's multicast addresses, counted apart.
+fn multicast(line: &str) -> bool {
+    u8::from_str_radix(&line[..2.min(line.len())], 16).is_ok_and(|b| b & 1 == 1)
+}
+
+/// node1's forwarding entries (multicast addresses apart), neighbours,
+/// proxy neighbours and multicast addresses.
+fn tables(lab: &TestLab) -> [usize; 4] {
+    [
+        rows(lab, &["bridge", "fdb", "show"], |l| !multicast(l)),
+        rows(lab, &["ip", "neigh", "show"], |_| true),
+        rows(lab, &["ip", "neigh", "show", "proxy"], |_| true),
+        rows(lab, &["cat", "/proc/net/dev_mcast"], |_| true),
+    ]
+}
+
+/// The guard's PID and start time, from the lab's state.
+fn guard_of(lab: &TestLab) -> Option<(i32, u64)> {
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lab.dir().join("state.json")).ok()?).ok()?;
+    let p = state["provider_state"]["processes"]
+        .as_array()?
+        .iter()
+        .find(|p| p["what"] == "guard")?;
+    Some((p["pid"].as_i64()? as i32, p["start_time"].as_u64()?))
+}
+
+#[test]
+fn a_nodes_root_cannot_grow_its_tables_past_the_guards_bound() {
+    let lab = TestLab::chapter4("guard");
+    lab.up(&[]);
+    // chapter4: 3 nodes, one pod on the busiest.
+    let bound = lab::provider::netns::table_bounds::entries_a_node_keeps(3, 1);
+    let before = tables(&lab);
+    assert!(before.iter().all(|n| *n < bound / 4), "{before:?}");
+    let out = lab.ssh("node1", FLOOD);
+    assert!(text(&out).contains("flooded"), "{}", text(&out));
+    // Events are acted on at once; proxies and multicast addresses at the
+    // guard's next sweep (every second), which reports what went.
+    let said = [
+        "forwarding entries",
+        "neighbour entries",
+        "proxy neighbour entries",
+        "multicast addresses",
+    ]
+    .map(|t| format!("{}.node1: removed ", lab.name) + "|" + t);
+    let log = || std::fs::read_to_string(lab.dir().join("guard.log")).unwrap_or_default();
+    let reported = |log: &str| {
+        said.iter().all(|s| {
+            let (who, what) = s.split_once('|').unwrap();
+            log.lines().any(|l| {
+                l.starts_with(who) && l.contains(&format!(" {what} past the bound of {bound}"))
+            })
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut now = tables(&lab);
+    while (now.iter().any(|n| *n > bound) || !reported(&log())) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        now = tables(&lab);
+    }
+    assert!(
+        now.iter().all(|n| *n <= bound),
+        "node1's forwarding, neighbour, proxy and multicast tables hold {now:?} entries (bound {bound}); the guard's log:\n{}",
+        log()
+    );
+    assert!(reported(&log()), "{}", log());
+    // What the lab put there stays: node1 still reaches node2 and its pod.
+    let pod = lab.pod_on("node1");
+    let out = lab.ssh(
+        "node1",
+        &format!("ping -c 1 -W 2 10.100.198.202 && ping -c 1 -W 2 {}", pod.ip),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+/// The guard is a recorded process of the lab: `apply` starts it again if
+/// it is gone, `destroy` stops it, and a `lab guard` with a name that is
+/// not a lab's is refused.
+#[test]
+fn the_guard_lives_as_long_as_its_lab() {
+    let lab = TestLab::chapter4("guardlife");
+    lab.up(&[]);
+    let (pid, start) = guard_of(&lab).expect("a guard recorded");
+    assert!(alive(pid, start));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(pid, start) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = lab.lab(&["apply", "--variant", "fixed", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+    let (again, again_start) = guard_of(&lab).expect("a guard recorded");
+    assert_ne!((again, again_start), (pid, start));
+    assert!(alive(again, again_start));
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!alive(again, again_start), "the guard outlived destroy");
+
+    let out = lab.lab(&["guard", "--bound", "5", &lab.name, "../x"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("not a lab's or a node's name"),
+        "{}",
+        text(&out)
+    );
+}
