@@ -159,3 +159,56 @@ fn the_guard_lives_as_long_as_its_lab() {
         text(&out)
     );
 }
+
+/// Root in node1 adds an HTB qdisc with 600 classes and 400 filters on a
+/// veth of its own: traffic control objects are kernel memory no cgroup
+/// is charged for (probe21l: 99,338 classes, 322 MB of the host's). Seen
+/// failing with the guard's step taken out of `up`: node1 kept 1112
+/// classes and filters (bound 288).
+#[test]
+fn a_nodes_root_cannot_grow_traffic_control_past_the_guards_bound() {
+    let lab = TestLab::chapter4("guardtc");
+    lab.up(&[]);
+    let bound = lab::provider::netns::table_bounds::entries_a_node_keeps(3, 1);
+    let script = r#"set -e
+python3 - <<'PY'
+with open('/root/tc', 'w') as f:
+    f.write('qdisc add dev tcx0 root handle 1: htb\n')
+    for i in range(1, 601):
+        f.write('class add dev tcx0 parent 1: classid 1:%x htb rate 1mbit\n' % i)
+    for i in range(1, 401):
+        f.write('filter add dev tcx0 parent 1: protocol ip prio %d u32 match ip dst 10.1.%d.%d flowid 1:1\n' % (i, i >> 8, i & 255))
+PY
+ip link add tcx0 type veth peer name tcx1
+ip link set tcx0 up
+tc -force -batch /root/tc 2>/dev/null || true
+echo added"#;
+    let out = lab.ssh("node1", script);
+    assert!(text(&out).contains("added"), "{}", text(&out));
+    let count = |what: &[&str], keep: fn(&str) -> bool| {
+        let out = lab.in_ns("node1", what);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| keep(l))
+            .count()
+    };
+    let objects = || {
+        count(&["tc", "class", "show", "dev", "tcx0"], |_| true)
+            + count(&["tc", "filter", "show", "dev", "tcx0"], |l| {
+                l.contains("fh 8")
+            })
+    };
+    let said = format!("traffic control entries past the bound of {bound}");
+    let log = || std::fs::read_to_string(lab.dir().join("guard.log")).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while (objects() > bound || !log().contains(&said)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let log = log();
+    assert!(
+        objects() <= bound,
+        "node1 keeps {} classes and filters (bound {bound}); the guard's log:\n{log}",
+        objects()
+    );
+    assert!(log.contains(&said), "{log}");
+}

@@ -49,16 +49,19 @@ pub enum Class {
     Neighbour,
     /// Proxy neighbours (`ip neigh add proxy`): no event tells of these.
     Proxy,
+    /// Traffic control: qdiscs, classes, filters, chains, actions (`tc`).
+    Tc,
 }
 
 impl Class {
-    pub const ALL: [Class; 3] = [Class::Fdb, Class::Neighbour, Class::Proxy];
+    pub const ALL: [Class; 4] = [Class::Fdb, Class::Neighbour, Class::Proxy, Class::Tc];
 
     pub fn index(self) -> usize {
         match self {
             Class::Fdb => 0,
             Class::Neighbour => 1,
             Class::Proxy => 2,
+            Class::Tc => 3,
         }
     }
 
@@ -67,20 +70,23 @@ impl Class {
             Class::Fdb => "forwarding",
             Class::Neighbour => "neighbour",
             Class::Proxy => "proxy neighbour",
+            Class::Tc => "traffic control",
         }
     }
 
-    /// The `RTM_GETNEIGH` body that dumps this table: family and flags.
-    pub fn dump_request(self) -> [u8; 12] {
+    /// The request (message type and body) that dumps this table: for
+    /// traffic control, every qdisc (see [`super::tc`]).
+    pub fn dump_request(self) -> (u16, Vec<u8>) {
         let (family, flags) = match self {
             Class::Fdb => (AF_BRIDGE, 0),
             Class::Neighbour => (0, 0),
             Class::Proxy => (0, NTF_PROXY),
+            Class::Tc => return (super::tc::RTM_GETQDISC, vec![0; 20]),
         };
-        let mut b = [0u8; 12];
+        let mut b = vec![0u8; 12];
         b[0] = family;
         b[10] = flags;
-        b
+        (RTM_GETNEIGH, b)
     }
 }
 
@@ -89,14 +95,17 @@ impl Class {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub class: Class,
+    /// What identifies it; bytes 4..8 are its device's index (0 for none).
     pub key: Vec<u8>,
+    /// The message type and body that remove it.
+    pub del_type: u16,
     pub delete: Vec<u8>,
     /// A device's own multicast address (ifindex, MAC): one `ip maddr add`
     /// made (`SIOCADDMULTI`) is removed only by `SIOCDELMULTI`.
     pub multicast: Option<(i32, [u8; 6])>,
 }
 
-fn attrs(b: &[u8]) -> Vec<(u16, &[u8])> {
+pub fn attrs(b: &[u8]) -> Vec<(u16, &[u8])> {
     let mut out = Vec::new();
     let mut at = 0;
     while at + 4 <= b.len() {
@@ -111,7 +120,7 @@ fn attrs(b: &[u8]) -> Vec<(u16, &[u8])> {
     out
 }
 
-fn put_attr(b: &mut Vec<u8>, ty: u16, data: &[u8]) {
+pub fn put_attr(b: &mut Vec<u8>, ty: u16, data: &[u8]) {
     b.extend_from_slice(&((4 + data.len()) as u16).to_ne_bytes());
     b.extend_from_slice(&ty.to_ne_bytes());
     b.extend_from_slice(data);
@@ -175,6 +184,7 @@ pub fn parse(body: &[u8]) -> Option<Entry> {
     Some(Entry {
         class,
         key: delete.clone(),
+        del_type: RTM_DELNEIGH,
         delete,
         multicast,
     })

@@ -9,19 +9,22 @@
 //! itself: static bridge and VXLAN forwarding entries (`bridge fdb add …
 //! static`; `fdb_max_learned` bounds only learned ones), permanent and
 //! proxy neighbours (`ip neigh add … nud permanent`, `ip neigh add proxy`),
-//! a device's address lists (`bridge fdb add … self`, `ip maddr add`). A
-//! probe put 996,781 entries on one node's `cni0`, 457 MB of the host's
-//! memory, while the node's own memory rose 53 KB. No sysctl bounds them,
-//! and `lab` changes no host setting.
+//! a device's address lists (`bridge fdb add … self`, `ip maddr add`),
+//! traffic control's qdiscs, classes, filters, chains and actions. A probe
+//! put 996,781 entries on one node's `cni0`, 457 MB of the host's memory,
+//! while the node's own memory rose 53 KB; another 99,338 HTB classes,
+//! 322 MB. No sysctl bounds them, and `lab` changes no host setting.
 //!
 //! How: one rtnetlink socket inside each node's namespace, joined to its
-//! neighbour events, which tell of every forwarding and neighbour entry
-//! added, changed or gone ([`watch`]). An entry past a table's bound
+//! neighbour, traffic control and device events, which tell of every
+//! forwarding and neighbour entry and traffic control object added,
+//! changed or gone ([`watch`], [`tc`]). An entry past a table's bound
 //! ([`crate::provider::netns::table_bounds::entries_a_node_keeps`], many
 //! times what the lab itself puts there) is removed as soon as its event is
 //! read ([`table`], [`entry`]). When events were lost (a burst filled the
 //! socket's buffer: `ENOBUFS`), the node's tables are dumped and whatever is
-//! past the bound removed. No event tells of proxy neighbours or multicast
+//! past the bound removed (traffic control, which cannot be dumped whole, is
+//! removed whole: see [`tc`]). No event tells of proxy neighbours or multicast
 //! addresses: each sweep (every second, or less often when a sweep is slow:
 //! at most 5 % of a core) dumps proxies and reads multicast addresses
 //! ([`multicast`]).
@@ -36,6 +39,7 @@
 pub mod entry;
 mod multicast;
 mod table;
+mod tc;
 mod watch;
 
 use super::names;
@@ -185,6 +189,12 @@ fn report(w: &mut Watch) {
             "{}: removed {n} multicast addresses past the bound of {}",
             w.name,
             w.table.bound()
+        ));
+    }
+    if std::mem::take(&mut w.wiped_tc) > 0 {
+        say(&format!(
+            "{}: events were lost: every qdisc attached and every action removed",
+            w.name
         ));
     }
     let refused = std::mem::take(&mut w.refused);

@@ -4,7 +4,8 @@
 //! Pure: the decisions, no socket.
 
 use super::entry::{Class, Entry};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 
 /// What to do with an entry the kernel told of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,25 +14,44 @@ pub enum Verdict {
     Remove,
 }
 
+/// An entry as kept: its device's index and a hash of its key (a lab of
+/// 1000 workers keeps two million entries; whole keys took 160 MB). The
+/// hash is keyed at random, so no node can make two entries collide.
+type Id = (u32, u64);
+
 #[derive(Debug, Default)]
 struct Kept {
-    keys: HashSet<Vec<u8>>,
-    /// While a dump of this table runs: the keys it (or an event) showed.
-    seen: Option<HashSet<Vec<u8>>>,
+    ids: HashSet<Id>,
+    /// While a dump of this table runs: the entries it (or an event) showed.
+    seen: Option<HashSet<Id>>,
 }
 
 #[derive(Debug)]
 pub struct Table {
     bound: usize,
-    kept: [Kept; 3],
+    hasher: std::collections::hash_map::RandomState,
+    kept: [Kept; 4],
+    /// The whole keys of traffic control objects, which say what goes with
+    /// a qdisc (see `tc::gone_with`).
+    tc_keys: HashMap<Id, Vec<u8>>,
 }
 
 impl Table {
     pub fn new(bound: usize) -> Table {
         Table {
             bound,
+            hasher: Default::default(),
             kept: Default::default(),
+            tc_keys: HashMap::new(),
         }
+    }
+
+    fn id(&self, key: &[u8]) -> Id {
+        let dev = key
+            .get(4..8)
+            .map(|b| u32::from_ne_bytes(b.try_into().expect("4 bytes")))
+            .unwrap_or(0);
+        (dev, self.hasher.hash_one(key))
     }
 
     pub fn bound(&self) -> usize {
@@ -40,32 +60,79 @@ impl Table {
 
     /// How many entries of `class` are kept.
     pub fn len(&self, class: Class) -> usize {
-        self.kept[class.index()].keys.len()
+        self.kept[class.index()].ids.len()
     }
 
     /// An entry is there (added, changed, or shown by a dump): kept if it
     /// was, or if its table has room; otherwise it is to be removed.
     pub fn added(&mut self, e: &Entry) -> Verdict {
+        let id = self.id(&e.key);
         let bound = self.bound;
         let t = &mut self.kept[e.class.index()];
-        let keep = t.keys.contains(&e.key) || t.keys.len() < bound;
-        if keep {
-            t.keys.insert(e.key.clone());
-            if let Some(seen) = &mut t.seen {
-                seen.insert(e.key.clone());
-            }
-            Verdict::Keep
-        } else {
-            Verdict::Remove
+        if !t.ids.contains(&id) && t.ids.len() >= bound {
+            return Verdict::Remove;
+        }
+        t.ids.insert(id);
+        if let Some(seen) = &mut t.seen {
+            seen.insert(id);
+        }
+        if e.class == Class::Tc {
+            self.tc_keys.insert(id, e.key.clone());
+        }
+        Verdict::Keep
+    }
+
+    fn drop_id(&mut self, class: Class, id: Id) {
+        let t = &mut self.kept[class.index()];
+        t.ids.remove(&id);
+        if let Some(seen) = &mut t.seen {
+            seen.remove(&id);
+        }
+        if class == Class::Tc {
+            self.tc_keys.remove(&id);
         }
     }
 
     /// An entry is gone.
     pub fn removed(&mut self, e: &Entry) {
-        let t = &mut self.kept[e.class.index()];
-        t.keys.remove(&e.key);
-        if let Some(seen) = &mut t.seen {
-            seen.remove(&e.key);
+        let id = self.id(&e.key);
+        self.drop_id(e.class, id);
+    }
+
+    /// The device `ifindex` is gone, and with it whatever was on it
+    /// (not every table tells of each entry that goes with a device).
+    pub fn device_gone(&mut self, ifindex: &[u8]) {
+        let Ok(dev) = <[u8; 4]>::try_from(ifindex).map(u32::from_ne_bytes) else {
+            return;
+        };
+        for t in &mut self.kept {
+            t.ids.retain(|(d, _)| *d != dev);
+            if let Some(seen) = &mut t.seen {
+                seen.retain(|(d, _)| *d != dev);
+            }
+        }
+        self.tc_keys.retain(|(d, _), _| *d != dev);
+    }
+
+    /// The keys of the traffic control objects kept.
+    pub fn tc_keys(&self) -> Vec<&Vec<u8>> {
+        self.tc_keys.values().collect()
+    }
+
+    /// Forget the traffic control objects `keys` (gone without a word of
+    /// the kernel's).
+    pub fn forget_tc(&mut self, keys: &[Vec<u8>]) {
+        for k in keys {
+            let id = self.id(k);
+            self.drop_id(Class::Tc, id);
+        }
+    }
+
+    /// Forget every entry of `class` (all were removed).
+    pub fn clear(&mut self, class: Class) {
+        self.kept[class.index()] = Kept::default();
+        if class == Class::Tc {
+            self.tc_keys.clear();
         }
     }
 
@@ -83,7 +150,7 @@ impl Table {
     pub fn dump_ended(&mut self, class: Class) {
         let t = &mut self.kept[class.index()];
         if let Some(seen) = t.seen.take() {
-            t.keys.retain(|k| seen.contains(k));
+            t.ids.retain(|k| seen.contains(k));
         }
     }
 }
@@ -96,6 +163,7 @@ mod tests {
         Entry {
             class,
             key: vec![n],
+            del_type: 0,
             delete: vec![n],
             multicast: None,
         }
@@ -134,5 +202,24 @@ mod tests {
         assert_eq!(t.added(&entry(Class::Fdb, 4)), Verdict::Keep);
         // Another table's dump is not this one's.
         assert_eq!(t.len(Class::Proxy), 1);
+    }
+
+    #[test]
+    fn a_device_gone_takes_its_entries() {
+        let mut t = Table::new(2);
+        let on = |class, dev: u8, n: u8| Entry {
+            class,
+            key: vec![0, 0, 0, 0, dev, 0, 0, 0, n],
+            del_type: 0,
+            delete: vec![],
+            multicast: None,
+        };
+        t.added(&on(Class::Tc, 5, 1));
+        t.added(&on(Class::Tc, 6, 1));
+        t.added(&on(Class::Fdb, 5, 2));
+        assert_eq!(t.added(&on(Class::Tc, 7, 1)), Verdict::Remove);
+        t.device_gone(&[5, 0, 0, 0]);
+        assert_eq!((t.len(Class::Tc), t.len(Class::Fdb)), (1, 0));
+        assert_eq!(t.added(&on(Class::Tc, 7, 1)), Verdict::Keep);
     }
 }

@@ -2,9 +2,9 @@
 //! namespace, joined to its neighbour events, that dumps the node's tables
 //! one at a time and removes the entries the node's [`Table`] does not keep.
 
-use super::entry::{self, Class, RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH};
-use super::multicast;
+use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
 use super::table::{Table, Verdict};
+use super::{multicast, tc};
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::io;
@@ -15,8 +15,11 @@ const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
 const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_DUMP: u16 = 0x300;
-/// `RTMGRP_NEIGH`: neighbour and forwarding entries added, changed, gone.
-const RTMGRP_NEIGH: u32 = 0x4;
+/// `RTMGRP_LINK`, `RTMGRP_NEIGH`, `RTMGRP_TC`: devices, neighbour and
+/// forwarding entries, traffic control objects added, changed, gone.
+const GROUPS: u32 = 0x1 | 0x4 | 0x8;
+const RTM_DELLINK: u16 = 17;
+const NLM_F_ROOT: u16 = 0x100;
 /// The receive buffer: events of a burst wait here (past it they are lost,
 /// the kernel says so with `ENOBUFS`, and the tables are dumped again).
 const RECEIVE_BYTES: libc::c_int = 4 << 20;
@@ -38,7 +41,7 @@ pub struct Watch {
     /// `RTM_DELNEIGH` to send if that fails.
     multicast_out: Vec<(i32, [u8; 6], Vec<u8>)>,
     /// Entries removed since the last report, by table.
-    pub removed: [u64; 3],
+    pub removed: [u64; 4],
     /// Multicast addresses removed since the last report.
     pub removed_multicast: u64,
     /// Removals the kernel refused since the last report.
@@ -47,6 +50,12 @@ pub struct Watch {
     /// of yet (a neighbour's addition is told twice): not asked again
     /// until the next sweep.
     removing: HashSet<Vec<u8>>,
+    /// The next dump of qdiscs removes every attached one (events lost).
+    wipe_tc: bool,
+    /// Kinds of actions seen (to flush them when events were lost).
+    action_kinds: HashSet<Vec<u8>>,
+    /// Traffic control wiped since the last report.
+    pub wiped_tc: u64,
 }
 
 fn check(r: libc::c_int) -> io::Result<libc::c_int> {
@@ -86,7 +95,7 @@ fn neighbour_socket() -> io::Result<OwnedFd> {
     unsafe {
         let mut sa: libc::sockaddr_nl = std::mem::zeroed();
         sa.nl_family = libc::AF_NETLINK as u16;
-        sa.nl_groups = RTMGRP_NEIGH;
+        sa.nl_groups = GROUPS;
         check(libc::bind(
             fd.as_raw_fd(),
             &sa as *const _ as *const libc::sockaddr,
@@ -126,10 +135,13 @@ impl Watch {
             seq: 0,
             out: Vec::new(),
             multicast_out: Vec::new(),
-            removed: [0; 3],
+            removed: [0; 4],
             removed_multicast: 0,
             refused: 0,
             removing: HashSet::new(),
+            wipe_tc: false,
+            action_kinds: HashSet::new(),
+            wiped_tc: 0,
         })
     }
 
@@ -177,17 +189,15 @@ impl Watch {
             return Ok(());
         };
         self.seq = self.seq.wrapping_add(1).max(1);
-        let mut b = Vec::with_capacity(28);
-        header(
-            &mut b,
-            12,
-            RTM_GETNEIGH,
-            NLM_F_REQUEST | NLM_F_DUMP,
-            self.seq,
-        );
-        b.extend_from_slice(&class.dump_request());
+        let (ty, body) = class.dump_request();
+        let mut b = Vec::with_capacity(16 + body.len());
+        header(&mut b, body.len(), ty, NLM_F_REQUEST | NLM_F_DUMP, self.seq);
+        b.extend_from_slice(&body);
         self.send(&b)?;
-        self.table.dump_started(class);
+        // Qdiscs alone are no table of traffic control (see `tc`).
+        if class != Class::Tc {
+            self.table.dump_started(class);
+        }
         self.dumping = Some((class, self.seq));
         Ok(())
     }
@@ -270,6 +280,7 @@ impl Watch {
                         for c in Class::ALL {
                             self.queue(c);
                         }
+                        self.wipe_tc = true;
                         continue;
                     }
                     _ => return Err(e),
@@ -277,6 +288,66 @@ impl Watch {
             }
             self.handle(&buf[..n as usize]);
             self.flush(home)?;
+        }
+    }
+
+    /// Decide on an entry the kernel told of: kept, or removed.
+    fn judge(&mut self, e: &Entry) {
+        if self.table.added(e) == Verdict::Keep || !self.removing.insert(e.key.clone()) {
+            return;
+        }
+        self.removed[e.class.index()] += 1;
+        let mut m = Vec::with_capacity(16 + e.delete.len());
+        header(&mut m, e.delete.len(), e.del_type, NLM_F_REQUEST, 0);
+        m.extend_from_slice(&e.delete);
+        match e.multicast {
+            Some((index, mac)) => self.multicast_out.push((index, mac, m)),
+            None => self.out.extend_from_slice(&m),
+        }
+    }
+
+    fn gone(&mut self, e: &Entry) {
+        self.table.removed(e);
+        self.removing.remove(&e.key);
+    }
+
+    /// Queue a removal that is not of one entry (see [`tc`]).
+    fn remove_raw(&mut self, ty: u16, flags: u16, body: &[u8]) {
+        header(&mut self.out, body.len(), ty, NLM_F_REQUEST | flags, 0);
+        self.out.extend_from_slice(body);
+    }
+
+    /// A traffic control message: objects added (judged; in a dump after
+    /// lost events, every attached qdisc removed) or gone (with a qdisc,
+    /// what was under it).
+    fn handle_tc(&mut self, ty: u16, seq: u32, body: &[u8]) {
+        let in_dump = self
+            .dumping
+            .is_some_and(|(c, s)| c == Class::Tc && s == seq);
+        if in_dump && self.wipe_tc {
+            if let Some(d) = tc::attached_qdisc(body) {
+                self.removed[Class::Tc.index()] += 1;
+                self.remove_raw(tc::RTM_DELQDISC, 0, &d);
+            }
+            return;
+        }
+        if ty == tc::RTM_NEWACTION {
+            for k in tc::action_kinds(body) {
+                if self.action_kinds.len() < 64 {
+                    self.action_kinds.insert(k);
+                }
+            }
+        }
+        for e in tc::parse(ty, body) {
+            if tc::is_added(ty) {
+                self.judge(&e);
+            } else {
+                if ty == tc::RTM_DELQDISC {
+                    let under = tc::gone_with(&e.key, &self.table.tc_keys());
+                    self.table.forget_tc(&under);
+                }
+                self.gone(&e);
+            }
         }
     }
 
@@ -293,30 +364,28 @@ impl Watch {
             let body = &b[at + 16..at + len];
             match ty {
                 RTM_NEWNEIGH => {
-                    if let Some(e) = entry::parse(body)
-                        && self.table.added(&e) == Verdict::Remove
-                        && self.removing.insert(e.key.clone())
-                    {
-                        self.removed[e.class.index()] += 1;
-                        let mut m = Vec::with_capacity(16 + e.delete.len());
-                        header(&mut m, e.delete.len(), RTM_DELNEIGH, NLM_F_REQUEST, 0);
-                        m.extend_from_slice(&e.delete);
-                        match e.multicast {
-                            Some((index, mac)) => self.multicast_out.push((index, mac, m)),
-                            None => self.out.extend_from_slice(&m),
-                        }
+                    if let Some(e) = entry::parse(body) {
+                        self.judge(&e);
                     }
                 }
                 RTM_DELNEIGH => {
                     if let Some(e) = entry::parse(body) {
-                        self.table.removed(&e);
-                        self.removing.remove(&e.key);
+                        self.gone(&e);
                     }
                 }
+                // A device gone takes its entries and objects with it.
+                RTM_DELLINK => {
+                    if let Some(index) = body.get(4..8) {
+                        self.table.device_gone(index);
+                    }
+                }
+                _ if tc::is_added(ty) || tc::is_removed(ty) => self.handle_tc(ty, seq, body),
                 NLMSG_DONE | NLMSG_ERROR => match self.dumping {
                     Some((class, s)) if s == seq && seq != 0 => {
                         self.dumping = None;
-                        if ty == NLMSG_DONE {
+                        if class == Class::Tc {
+                            self.tc_dump_ended();
+                        } else if ty == NLMSG_DONE {
                             self.table.dump_ended(class);
                         } else {
                             // The dump failed (it is tried at the next sweep).
@@ -331,5 +400,19 @@ impl Watch {
             }
             at += (len + 3) & !3;
         }
+    }
+
+    /// After the qdiscs were dumped: when events were lost, every action
+    /// of the kinds seen is flushed too, and what the table held is gone.
+    fn tc_dump_ended(&mut self) {
+        if !std::mem::take(&mut self.wipe_tc) {
+            return;
+        }
+        let kinds: Vec<Vec<u8>> = self.action_kinds.iter().cloned().collect();
+        for k in kinds {
+            self.remove_raw(tc::RTM_DELACTION, NLM_F_ROOT, &tc::flush_actions(&k));
+        }
+        self.table.clear(Class::Tc);
+        self.wiped_tc += 1;
     }
 }
