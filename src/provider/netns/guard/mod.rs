@@ -62,7 +62,8 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stdout(), "{line}");
 }
 
-/// Let the process hold a socket and a namespace for each node.
+/// Let the process hold, for each node, its namespace, two sockets and
+/// its multicast list.
 fn allow_files(n: u64) {
     // SAFETY: getrlimit/setrlimit on a struct of ours.
     unsafe {
@@ -96,7 +97,7 @@ fn namespaces(lab: &str, nodes: &[String]) -> Result<Vec<String>> {
 /// each of a node's tables, until their namespaces are gone.
 pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
     let namespaces = namespaces(lab, nodes)?;
-    allow_files(2 * namespaces.len() as u64 + 64);
+    allow_files(4 * namespaces.len() as u64 + 64);
     let home = File::open("/proc/thread-self/ns/net")
         .map_err(|e| LabError::io("opening the guard's own network namespace", e))?;
     let mut watches = Vec::with_capacity(namespaces.len());
@@ -140,7 +141,7 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
                 if p.revents == 0 {
                     continue;
                 }
-                let r = w.read(&mut buf, &home);
+                let r = w.read(&mut buf);
                 if let Err(e) = r {
                     say(&format!("{}: {e}", w.name));
                 }
@@ -162,7 +163,7 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
             return Ok(());
         }
         for w in &mut watches {
-            w.sweep(&home);
+            w.sweep();
             report(w);
         }
         next_sweep = Instant::now() + SWEEP.max(started.elapsed() * SWEEP_SHARE);

@@ -4,9 +4,11 @@
 //! (`/proc/net/dev_mcast` of the node's namespace) and removes those past
 //! the bound with `SIOCDELMULTI`, the one way to remove an address
 //! `SIOCADDMULTI` added. What the kernel itself joined (`global_use` 0) is
-//! never touched. Called inside the node's namespace.
+//! never touched. The file and the socket are opened inside the node's
+//! namespace and stay its: a look needs no entering.
 
-use std::io::{BufRead, BufReader};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 
 /// The most removals one look makes (the next look makes more).
 const AT_ONCE: usize = 100_000;
@@ -54,7 +56,7 @@ pub fn past_bound<I: Iterator<Item = String>>(
 
 /// Remove the multicast address `mac` of device `dev` that `SIOCADDMULTI`
 /// added, with the socket `s` of the calling thread's namespace.
-pub fn remove(s: libc::c_int, dev: &[u8], mac: [u8; 6]) -> bool {
+fn remove(s: libc::c_int, dev: &[u8], mac: [u8; 6]) -> bool {
     if dev.is_empty() || dev.len() >= libc::IFNAMSIZ {
         return false;
     }
@@ -72,48 +74,73 @@ pub fn remove(s: libc::c_int, dev: &[u8], mac: [u8; 6]) -> bool {
     }
 }
 
-/// A socket of the calling thread's namespace for [`remove`], closed when
-/// dropped.
-pub struct IoctlSocket(libc::c_int);
-
-impl IoctlSocket {
-    pub fn open() -> IoctlSocket {
-        // SAFETY: a plain socket call; -1 on failure makes every remove fail.
-        IoctlSocket(unsafe {
-            libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0)
-        })
-    }
-    pub fn fd(&self) -> libc::c_int {
-        self.0
-    }
+/// A namespace's multicast addresses: its `dev_mcast` and a socket for
+/// its ioctls, both opened inside it.
+pub struct Multicast {
+    list: File,
+    socket: std::os::fd::OwnedFd,
 }
 
-impl Drop for IoctlSocket {
-    fn drop(&mut self) {
-        if self.0 >= 0 {
-            // SAFETY: the socket opened in `open`.
-            unsafe { libc::close(self.0) };
+impl Multicast {
+    /// Open the calling thread's namespace's.
+    pub fn open() -> std::io::Result<Multicast> {
+        let list = File::open("/proc/thread-self/net/dev_mcast")?;
+        // SAFETY: a plain socket call, owned at once.
+        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just returned by socket(2) and is ours.
+        let socket = unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) };
+        Ok(Multicast { list, socket })
+    }
+
+    fn fd(&self) -> libc::c_int {
+        std::os::fd::AsRawFd::as_raw_fd(&self.socket)
+    }
+
+    /// The name of device `index` of the namespace.
+    pub fn name_of(&self, index: i32) -> Option<Vec<u8>> {
+        // SAFETY: an ifreq of ours; the kernel writes a NUL-terminated
+        // name within IFNAMSIZ.
+        unsafe {
+            let mut r: libc::ifreq = std::mem::zeroed();
+            r.ifr_ifru.ifru_ifindex = index;
+            if libc::ioctl(self.fd(), libc::SIOCGIFNAME, &mut r) != 0 {
+                return None;
+            }
+            Some(
+                r.ifr_name
+                    .iter()
+                    .take_while(|c| **c != 0)
+                    .map(|c| *c as u8)
+                    .collect(),
+            )
         }
     }
-}
 
-/// Remove the addresses added by hand past the first `bound` of the
-/// calling thread's namespace; returns how many went.
-pub fn trim(bound: usize) -> usize {
-    let read = || {
-        std::fs::File::open("/proc/thread-self/net/dev_mcast")
-            .into_iter()
-            .flat_map(|f| BufReader::new(f).lines().map_while(Result::ok))
-    };
-    let excess = past_bound(read, bound);
-    if excess.is_empty() {
-        return 0;
+    /// Remove the multicast address `mac` of device `dev` that
+    /// `SIOCADDMULTI` added.
+    pub fn remove(&self, dev: &[u8], mac: [u8; 6]) -> bool {
+        remove(self.fd(), dev, mac)
     }
-    let s = IoctlSocket::open();
-    excess
-        .into_iter()
-        .filter(|(dev, mac)| remove(s.fd(), dev.as_bytes(), *mac))
-        .count()
+
+    /// Remove the addresses added by hand past the first `bound`; returns
+    /// how many went.
+    pub fn trim(&self, bound: usize) -> usize {
+        let read = || {
+            let mut f = &self.list;
+            let at_start = f.seek(SeekFrom::Start(0)).is_ok();
+            at_start
+                .then(|| BufReader::new(f).lines().map_while(Result::ok))
+                .into_iter()
+                .flatten()
+        };
+        past_bound(read, bound)
+            .into_iter()
+            .filter(|(dev, mac)| self.remove(dev.as_bytes(), *mac))
+            .count()
+    }
 }
 
 #[cfg(test)]

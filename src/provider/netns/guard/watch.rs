@@ -31,6 +31,7 @@ pub struct Watch {
     pub name: String,
     netns: File,
     fd: OwnedFd,
+    multicast: multicast::Multicast,
     pub table: Table,
     /// Tables to dump, in turn; the first runs when `dumping` is set.
     queue: VecDeque<Class>,
@@ -124,11 +125,14 @@ impl Watch {
     /// Watch the namespace `name`, from the guard's own namespace `home`.
     pub fn open(name: &str, home: &File, bound: usize) -> io::Result<Watch> {
         let netns = File::open(super::super::sys::netns_path(name))?;
-        let fd = inside(&netns, home, neighbour_socket)??;
+        let (fd, multicast) = inside(&netns, home, || {
+            Ok::<_, io::Error>((neighbour_socket()?, multicast::Multicast::open()?))
+        })??;
         Ok(Watch {
             name: name.to_string(),
             netns,
             fd,
+            multicast,
             table: Table::new(bound),
             queue: Class::ALL.into_iter().collect(),
             dumping: None,
@@ -172,12 +176,10 @@ impl Watch {
 
     /// The sweep's look at what no event tells of: proxy neighbours are
     /// dumped, multicast addresses read and trimmed.
-    pub fn sweep(&mut self, home: &File) {
+    pub fn sweep(&mut self) {
         self.removing.clear();
         self.queue(Class::Proxy);
-        let bound = self.table.bound();
-        let gone = inside(&self.netns, home, || multicast::trim(bound)).unwrap_or(0);
-        self.removed_multicast += gone as u64;
+        self.removed_multicast += self.multicast.trim(self.table.bound()) as u64;
     }
 
     /// Start the next dump if none runs.
@@ -211,35 +213,21 @@ impl Watch {
     /// Remove the multicast addresses decided so far, inside the node: one
     /// `ip maddr add` made is removed only this way; one that is not (a
     /// `bridge fdb add … self`) goes with the netlink removals.
-    fn drop_multicast(&mut self, home: &File) {
-        let list = std::mem::take(&mut self.multicast_out);
-        if list.is_empty() {
-            return;
-        }
-        let mut fallback = Vec::new();
-        let _ = inside(&self.netns, home, || {
-            let s = multicast::IoctlSocket::open();
-            for (index, mac, m) in list {
-                let mut name = [0 as libc::c_char; libc::IFNAMSIZ];
-                // SAFETY: if_indextoname writes at most IFNAMSIZ bytes.
-                let found =
-                    !unsafe { libc::if_indextoname(index as u32, name.as_mut_ptr()) }.is_null();
-                let dev: Vec<u8> = name
-                    .iter()
-                    .take_while(|c| **c != 0)
-                    .map(|c| *c as u8)
-                    .collect();
-                if !(found && multicast::remove(s.fd(), &dev, mac)) {
-                    fallback.extend_from_slice(&m);
-                }
+    fn drop_multicast(&mut self) {
+        for (index, mac, m) in std::mem::take(&mut self.multicast_out) {
+            let removed = self
+                .multicast
+                .name_of(index)
+                .is_some_and(|dev| self.multicast.remove(&dev, mac));
+            if !removed {
+                self.out.extend_from_slice(&m);
             }
-        });
-        self.out.extend_from_slice(&fallback);
+        }
     }
 
     /// Send the removals decided so far.
-    fn flush(&mut self, home: &File) -> io::Result<()> {
-        self.drop_multicast(home);
+    fn flush(&mut self) -> io::Result<()> {
+        self.drop_multicast();
         let out = std::mem::take(&mut self.out);
         let mut at = 0;
         while at < out.len() {
@@ -259,7 +247,7 @@ impl Watch {
     /// each receive decides before the next (a dump must not show again
     /// what is about to go). Returns `Err` only for a socket that no longer
     /// works.
-    pub fn read(&mut self, buf: &mut [u8], home: &File) -> io::Result<()> {
+    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<()> {
         loop {
             // SAFETY: receiving into a buffer we own, of its length.
             let n = unsafe {
@@ -287,7 +275,7 @@ impl Watch {
                 }
             }
             self.handle(&buf[..n as usize]);
-            self.flush(home)?;
+            self.flush()?;
         }
     }
 
