@@ -122,10 +122,10 @@ fn marked(lines: &[Value], quotes: &[String]) -> String {
 
 /// One command of the report, with what the template needs computed.
 /// The 0-based range of a block's body in the chapter's lines: between
-/// its fences, or (an indented block, no fence) from its first line to its
-/// last.
+/// its fences, or (an indented block, no fence; a block of HTML, whose
+/// tags share its lines) from its first line to its last.
 fn body_lines(b: &super::BlockReport, len: usize) -> std::ops::Range<usize> {
-    if b.fence.is_empty() {
+    if b.fence.is_empty() || b.fence.starts_with('<') {
         b.line.saturating_sub(1).min(len)..b.end.min(len)
     } else {
         b.line.min(len)..b.end.saturating_sub(1).min(len)

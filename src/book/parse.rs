@@ -192,9 +192,19 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     // open fence's line.
     let mut containers = containers::Containers::default();
     let mut fence_at = (0, 0);
+    // A code block of raw HTML being read ([`html`]).
+    let mut html_open: Option<html::HtmlBlock> = None;
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
-        let inside = containers.enter(raw, open.is_some() || in_comment);
+        let inside = containers.enter(raw, open.is_some() || in_comment || html_open.is_some());
+        if let Some(h) = &mut html_open {
+            if let Some(block) = h.line(n, inside.content) {
+                blocks.push(block);
+                html_open = None;
+                indented.after_fence();
+            }
+            continue;
+        }
         if inside.depth < fence_at.0
             && let Some((start, fence, lang, _, body)) = &mut open
         {
@@ -229,6 +239,18 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
         }
         let fence_char = trimmed.chars().next().filter(|c| *c == '`' || *c == '~');
         let fence_len = fence_char.map_or(0, |c| trimmed.chars().take_while(|x| *x == c).count());
+        if open.is_none()
+            && let Some(mut h) = html::HtmlBlock::open(n, line)
+        {
+            indented.close(&mut blocks);
+            if h.done {
+                blocks.push(h.finish(n));
+                indented.after_fence();
+            } else {
+                html_open = Some(h);
+            }
+            continue;
+        }
         match &mut open {
             None => {
                 if indent <= 3 && fence_len >= 3 {
@@ -274,6 +296,16 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
         }
     }
     indented.close(&mut blocks);
+    if let Some(mut h) = html_open {
+        if h.must_close() {
+            let (start, tag) = h.start();
+            return Err(err(
+                Some(start),
+                format!("the HTML block `{}` is never closed", tag.trim()),
+            ));
+        }
+        blocks.push(h.finish(text.lines().count()));
+    }
     if blocks.len() > MAX_BLOCKS {
         return Err(err(
             Some(blocks[MAX_BLOCKS].line),
@@ -379,9 +411,12 @@ impl Indented {
 #[path = "parse_containers.rs"]
 mod containers;
 
+#[path = "parse_html.rs"]
+mod html;
+
 #[path = "parse_lines.rs"]
 mod lines;
-pub use lines::{command_shaped, is_program, is_remark, steps};
+pub use lines::{after_assignments, command_shaped, is_program, is_remark, steps};
 
 #[cfg(test)]
 #[path = "parse_tests.rs"]

@@ -157,10 +157,41 @@ fn after_prompt(line: &str) -> Option<&str> {
     Some(rest)
 }
 
-/// Whether the line's first word is a program (see [`PROGRAMS`]).
+/// Whether the line's first word is a program (see [`PROGRAMS`]), past
+/// the `NAME=value` words a shell reads as assignments before it.
 pub fn is_program(t: &str) -> bool {
-    let word = t.split_whitespace().next().unwrap_or("");
+    let word = after_assignments(t).split_whitespace().next().unwrap_or("");
     PROGRAMS.contains(&word) || word.starts_with("./") || word.starts_with('/')
+}
+
+/// `line` from its program on: the `NAME=value` words before it, which a
+/// shell reads as assignments for the program, taken off
+/// (`IFACE=cni0 sudo ip link set cni0 down` runs `sudo`; read by its first
+/// word, it had no command's shape and was taken for a ping's reply,
+/// probe21l). A line of assignments alone (a file's `FLANNEL_MTU=1450`)
+/// is left empty.
+pub fn after_assignments(line: &str) -> &str {
+    static ASSIGNMENT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"^[A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|'[^']*'|[^\s'"])*(?:\s+|$)"#)
+            .expect("assignment")
+    });
+    let mut rest = line.trim_start();
+    while let Some(m) = ASSIGNMENT.find(rest) {
+        rest = &rest[m.end()..];
+    }
+    rest
+}
+
+/// A whole line in brackets whose inside has a command's shape and names a
+/// program lab lists: a subshell the reader runs (`(sudo ip link set cni0
+/// down)`), never the author's remark (probe21l: under a `cat`'s lines it
+/// was taken for one and never ran).
+fn is_subshell(line: &str) -> bool {
+    let t = line.trim();
+    t.strip_prefix('(')
+        .and_then(|t| t.strip_suffix(')'))
+        .map(str::trim)
+        .is_some_and(|inner| command_shaped(inner) && is_program(inner))
 }
 
 /// A shell comment (`# ...` that is no root prompt).
@@ -174,7 +205,7 @@ fn is_command(line: &str, first: bool) -> bool {
     if t.is_empty() {
         return false;
     }
-    first || after_prompt(t).is_some() || is_program(t)
+    first || after_prompt(t).is_some() || is_program(t) || is_subshell(t)
 }
 
 /// The shape of a command line, whatever its program: it starts at the
@@ -191,7 +222,7 @@ pub fn command_shaped(line: &str) -> bool {
     if line.starts_with([' ', '\t']) {
         return false;
     }
-    let mut words = line.split_whitespace();
+    let mut words = after_assignments(line).split_whitespace();
     let Some(name) = words.next() else {
         return false;
     };
@@ -208,8 +239,7 @@ pub fn command_shaped(line: &str) -> bool {
 /// Read as output, an unlisted command never ran and was never reported
 /// (the seventeenth probe of issue 21: `sysctl` after a ping's reply).
 fn may_be_output_of(last: &Step, line: &str) -> bool {
-    let words: Vec<&str> = last
-        .command
+    let words: Vec<&str> = after_assignments(&last.command)
         .split_whitespace()
         .skip_while(|w| *w == "sudo")
         .take(2)
@@ -245,10 +275,13 @@ fn continues_output(line: &str, last: Option<&Step>, prompted: bool) -> bool {
     // Nor is a row ever a `kubectl`, `kubeadm` or `sudo` line (probe21j:
     // `kubectl … scale … --replicas=0` under a `get pods` table was read as
     // one of its rows and never reported).
-    if matches!(
-        line.split_whitespace().next(),
-        Some("exit" | "logout" | "vagrant" | "ssh" | "kubectl" | "kubeadm" | "sudo")
-    ) {
+    // Nor a subshell (probe21l).
+    if is_subshell(line)
+        || matches!(
+            after_assignments(line).split_whitespace().next(),
+            Some("exit" | "logout" | "vagrant" | "ssh" | "kubectl" | "kubeadm" | "sudo")
+        )
+    {
         return false;
     }
     if prompted {
@@ -266,9 +299,10 @@ fn continues_output(line: &str, last: Option<&Step>, prompted: bool) -> bool {
 }
 
 /// Whether a whole line is a remark of the author's: `(removed lines ...)`.
+/// A subshell is none ([`is_subshell`]).
 pub fn is_remark(line: &str) -> bool {
     let t = line.trim();
-    t.starts_with('(') && t.ends_with(')')
+    t.starts_with('(') && t.ends_with(')') && !is_subshell(t)
 }
 
 /// A remark in brackets that says output was cut (`(output omitted)`,

@@ -376,3 +376,49 @@ fn blocks_in_list_items_and_quotes_are_blocks() {
     // A top-level fence left open is still refused.
     assert!(p("- x\n\n```\nls\n").is_err());
 }
+
+/// probe21l: a whole line in brackets whose inside has a command's shape
+/// and names a program is a subshell the reader runs, never the author's
+/// remark (`(sudo ip link set cni0 down)` under a `cat`'s lines never ran);
+/// remarks in prose stay remarks, cuts stay cuts.
+#[test]
+fn a_subshell_in_brackets_is_a_command_and_a_remark_is_not() {
+    let cat = "vagrant ssh node1\ncat /run/flannel/subnet.env\nFLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\n";
+    for sub in [
+        "(sudo ip link set cni0 down)",
+        "( ip link set cni0 down )",
+        "(cd /tmp && rm -f subnet.env)",
+    ] {
+        let got = commands_of(&format!("{cat}{sub}\nexit\n"));
+        assert_eq!(got[2], sub.trim(), "{got:?}");
+    }
+    let c = p("```bash\nkubectl logs x\nline one\n(same node)\n(replies continue until Ctrl-C)\n(output omitted)\n(removed lines for brevity, only top few lines)\n```\n").unwrap();
+    let (steps, prose) = steps(&c.blocks[0]);
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(prose.len(), 2, "{prose:?}");
+}
+
+/// probe21l: `NAME=value` before a program hides no command: the line
+/// has the program's shape (`IFACE=cni0 sudo ip link set cni0 down` under a
+/// ping's reply was read as the reply's); a line of assignments alone (a
+/// file's) stays output.
+#[test]
+fn assignments_before_a_program_hide_no_command() {
+    let ping = "vagrant ssh node1\nping -c 1 10.244.1.2\nPING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n";
+    for line in [
+        "IFACE=cni0 sudo ip link set cni0 down",
+        "A=1 B=2 sysctl -w net.ipv4.ip_forward=0",
+    ] {
+        let got = commands_of(&format!("{ping}{line}\n"));
+        assert_eq!(got.last().map(String::as_str), Some(line), "{got:?}");
+        assert!(command_shaped(line), "{line}");
+    }
+    assert!(is_program("LC_ALL=C kubectl get pods"));
+    let got = commands_of(
+        "cat /run/flannel/subnet.env\nFLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24 FLANNEL_MTU=1450\n",
+    );
+    assert_eq!(got, ["cat /run/flannel/subnet.env"]);
+    for line in ["FLANNEL_MTU=1450", "A=1 B=2", "net.ipv4.ip_forward=1 x"] {
+        assert!(!command_shaped(line) && !is_program(line), "{line}");
+    }
+}

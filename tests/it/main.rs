@@ -43,6 +43,7 @@ mod probe7;
 mod probe8;
 mod probe9;
 mod probe_findings;
+mod read_otherwise;
 mod report;
 mod report_paths;
 mod schemas;

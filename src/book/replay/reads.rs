@@ -114,10 +114,16 @@ pub(super) fn runs_unseen(line: &str) -> bool {
     line.contains('>') || line.contains("$(") || line.contains('`') || line.contains("<(")
 }
 
-/// The commands of a line's pipes and lists.
+/// The commands of a line's pipes and lists, out of the subshell brackets
+/// around them (`(sudo ip link set cni0 down)` runs `sudo`).
 pub(super) fn parts(line: &str) -> impl Iterator<Item = &str> + Clone {
     line.split(['|', ';', '&'])
-        .map(str::trim)
+        .map(|p| {
+            p.trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim()
+        })
         .filter(|p| !p.is_empty())
 }
 
@@ -421,6 +427,10 @@ mod tests {
             "ctr images ls",
             "sudo iptables-save -t nat",
             "sed -n '1,5p' /run/flannel/subnet.env",
+            // probe21l's: a subshell, assignments before the program.
+            "(cat /run/flannel/subnet.env)",
+            "( cat /run/flannel/subnet.env; ip link show cni0 )",
+            "LC_ALL=C ip -4 addr show dev cni0",
         ] {
             assert!(reads_only(line), "{line}");
         }
@@ -483,6 +493,8 @@ mod tests {
             "kubectl --as get delete pod x",
             "swapoff -a",
             "kubeadm join 10.100.198.200:6443 --token x",
+            "(sudo ip link set cni0 down)",
+            "IFACE=cni0 sudo ip link set cni0 down",
         ] {
             assert!(!reads_only(line), "{line}");
         }

@@ -19,7 +19,7 @@
 
 use super::plan::Planned;
 use crate::book::compare::{is_pings_own, normalize, squash};
-use crate::book::parse::{command_shaped, is_program};
+use crate::book::parse::{after_assignments, command_shaped, is_program};
 use crate::book::recognize::Cmd;
 use crate::book::{CommandReport, Verdict};
 
@@ -32,9 +32,10 @@ fn names_a_program(word: &str) -> bool {
     is_program(word) || (plain && crate::exec::installed(word))
 }
 
-/// Whether `line` of a command's output may be a command the reader types.
+/// Whether `line` of a command's output may be a command the reader types
+/// (its program past any `NAME=value` before it).
 fn may_be_typed(line: &str) -> bool {
-    let words: Vec<&str> = line.split_whitespace().collect();
+    let words: Vec<&str> = after_assignments(line).split_whitespace().collect();
     let Some(first) = words.first() else {
         return false;
     };
@@ -100,6 +101,8 @@ mod tests {
             "gzip admin.conf",
             "truncate -s 0 /run/flannel/subnet.env",
             "lsmod",
+            // probe21l: assignments before the program.
+            "IFACE=cni0 ip link set cni0 down",
         ] {
             assert!(may_be_typed(line), "{line}");
         }
@@ -113,6 +116,7 @@ mod tests {
             "deployment \"nginx-deployment\" created",
             "html { color-scheme: light dark; }",
             "net.ipv4.ip_forward = 0",
+            "FLANNEL_SUBNET=10.244.1.1/24 FLANNEL_MTU=1450",
         ] {
             assert!(!may_be_typed(line), "{line}");
         }

@@ -195,8 +195,22 @@ pub async fn suggest(
             .map(|(book, lab)| (lab, book))
             .collect();
         let mut touched = false;
+        // A block of raw HTML: its lines hold tags and entities the replay
+        // read through, which a line written back would drop.
+        let html = chapter
+            .blocks
+            .iter()
+            .any(|cb| cb.line == b.line && cb.fence.starts_with('<'));
         for c in &b.commands {
             let fix = to_fix(c, o);
+            if html && !fix.is_empty() {
+                s.left.push(format!(
+                    "line {}: in a block of HTML (`{}`), which lab does not rewrite",
+                    c.line,
+                    b.fence.trim()
+                ));
+                continue;
+            }
             // The chapter as replayed (a record may be older than the file).
             let Some(step) = steps
                 .get(&c.line)

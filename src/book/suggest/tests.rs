@@ -140,3 +140,45 @@ fn a_rewrite_inside_a_quote_keeps_its_markers() {
         "> ```console\n> $ ping -c 1 10.0.0.1\n> 64 bytes from 10.0.0.1: icmp_seq=1 ttl=63\n> ```\n"
     );
 }
+
+/// A block of raw HTML (read as a block since probe21l) is never rewritten:
+/// its lines hold tags and entities the replay read through, so a line
+/// written back would drop them. Its difference is left, saying why.
+#[tokio::test]
+async fn a_block_of_html_is_left_as_it_is() {
+    let (r, c, lab) = fixture();
+    let text: String = c
+        .text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i + 1 {
+            139 => "<pre><code>\n".to_string(),
+            150 => "</code></pre>\n".to_string(),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    let html = parse::parse(Path::new("chapter.md"), text.as_bytes()).unwrap();
+    assert!(
+        html.blocks
+            .iter()
+            .any(|b| b.line == 139 && b.fence == "<pre><code>")
+    );
+    let s = suggest(
+        &r,
+        &html,
+        &lab,
+        &Kubectl132,
+        &Options { known: true },
+        "chapter.md",
+    )
+    .await;
+    assert_eq!(s.blocks, [48, 103, 116, 247], "{}", s.patch);
+    assert!(!s.patch.contains("docker0"), "{}", s.patch);
+    assert!(
+        s.left
+            .iter()
+            .any(|l| l.starts_with("line 140: ") && l.contains("HTML")),
+        "{:?}",
+        s.left
+    );
+}

@@ -1,0 +1,304 @@
+//! Code blocks written in raw HTML. A chapter may hold `<pre><code>…
+//! </code></pre>` (or `<div class="highlight"><pre>…</pre></div>`) where
+//! Markdown would have a fence: every renderer passes the HTML through, and
+//! the reader sees a code block and copies its lines. Read as prose, such
+//! a block was neither replayed nor counted, and a change in it (`sudo ip
+//! link set cni0 down`) let every later command match a lab that never
+//! saw it (probe21l). So an HTML block that opens a `<pre>` (CommonMark's
+//! HTML block: a tag at the line's start, at most three spaces in), or a
+//! `<code>` element opening a line and going on past it, is a block: its
+//! text between the tags, tags dropped and entities decoded (`&lt;`,
+//! `&amp;`, `&#39;`), as the page shows it. Its language is the class a
+//! highlighter reads (`language-bash`, `lang-yaml`); its `fence` is the
+//! opening tag, so that it is told from a fenced block.
+
+use super::Block;
+
+/// An HTML code block being read.
+pub(super) struct HtmlBlock {
+    /// Its first line.
+    start: usize,
+    /// The line up to the end of the tag that opened the code.
+    opening: String,
+    lang: String,
+    /// The tag that closes it (`</pre>`, `</code>`).
+    closing: &'static str,
+    /// A `<code>` element in a paragraph also ends where the paragraph does.
+    ends_at_blank: bool,
+    /// Its lines as written, tags and entities still in.
+    raw: Vec<(usize, String)>,
+    /// Its closing tag was read (on its opening line: a block of one line).
+    pub(super) done: bool,
+}
+
+/// Where in `lower` (a line, lowercased) the element `name` opens: the
+/// byte of its `<`, and the byte after the `>` that ends its tag.
+fn element_at(lower: &str, name: &str) -> Option<(usize, usize)> {
+    let open = format!("<{name}");
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(&open).map(|i| i + from) {
+        let after = &lower[i + open.len()..];
+        if after.starts_with(['>', ' ', '\t']) {
+            let end = after.find('>')? + i + open.len() + 1;
+            return Some((i, end));
+        }
+        from = i + open.len();
+    }
+    None
+}
+
+impl HtmlBlock {
+    /// The block `line` (the content of chapter line `n`, at most three
+    /// spaces in) opens, if it opens one; it may close on the same line.
+    pub(super) fn open(n: usize, line: &str) -> Option<HtmlBlock> {
+        let t = line.trim_start_matches(' ');
+        if line.len() - t.len() > 3 || !t.starts_with('<') {
+            return None;
+        }
+        let lower = t.to_ascii_lowercase();
+        let (closing, ends_at_blank, (_, end)) = if let Some(at) = element_at(&lower, "pre") {
+            ("</pre>", false, at)
+        } else {
+            let at = element_at(&lower, "code").filter(|(i, _)| *i == 0)?;
+            if lower.contains("</code>") {
+                // Inline code on one line, as a `code span` is: no block.
+                return None;
+            }
+            ("</code>", true, at)
+        };
+        // The tags right after the opening one (`<pre><code class=…>`).
+        let mut end = end;
+        while let Some(next) = element_at(&lower[end..], "code").filter(|(i, _)| *i == 0) {
+            end += next.1;
+        }
+        let lang = lower[..end]
+            .split(['"', '\'', ' ', '>'])
+            .find_map(|w| {
+                w.strip_prefix("language-")
+                    .or_else(|| w.strip_prefix("lang-"))
+            })
+            .unwrap_or("")
+            .to_string();
+        let mut block = HtmlBlock {
+            start: n,
+            opening: t[..end].to_string(),
+            lang,
+            closing,
+            ends_at_blank,
+            raw: Vec::new(),
+            done: false,
+        };
+        // The opening line's rest is read as any other line.
+        block.done = block.line_rest(n, &t[end..]);
+        Some(block)
+    }
+
+    /// Read chapter line `n`; the block once it closes.
+    pub(super) fn line(&mut self, n: usize, line: &str) -> Option<Block> {
+        if self.ends_at_blank && line.trim().is_empty() {
+            return Some(self.finish(n - 1));
+        }
+        self.line_rest(n, line).then(|| self.finish(n))
+    }
+
+    /// Keep `text` (chapter line `n`, or what follows the opening tag);
+    /// whether the closing tag was in it.
+    fn line_rest(&mut self, n: usize, text: &str) -> bool {
+        match text.to_ascii_lowercase().find(self.closing) {
+            Some(at) => {
+                self.raw.push((n, text[..at].to_string()));
+                true
+            }
+            None => {
+                self.raw.push((n, text.to_string()));
+                false
+            }
+        }
+    }
+
+    /// The block, its last line `end`.
+    pub(super) fn finish(&mut self, end: usize) -> Block {
+        let mut body: Vec<(usize, String)> = self
+            .raw
+            .drain(..)
+            .map(|(n, l)| (n, decode(&strip_tags(&l))))
+            .collect();
+        // A newline right after `<pre>` is no line of its text; nor is the
+        // one before the closing tag.
+        if body.first().is_some_and(|(_, l)| l.trim().is_empty()) {
+            body.remove(0);
+        }
+        while body.last().is_some_and(|(_, l)| l.trim().is_empty()) {
+            body.pop();
+        }
+        Block {
+            line: self.start,
+            fence: self.opening.clone(),
+            lang: self.lang.clone(),
+            body,
+            end,
+        }
+    }
+
+    /// The first line, for an error about a block never closed.
+    pub(super) fn start(&self) -> (usize, &str) {
+        (self.start, &self.opening)
+    }
+
+    /// Whether an unclosed block is an error at the chapter's end (a
+    /// `<pre>`, as an unclosed fence is) or ends there (a paragraph's
+    /// `<code>`).
+    pub(super) fn must_close(&self) -> bool {
+        !self.ends_at_blank
+    }
+}
+
+/// `line` without its HTML tags (`<span class="k">`, `</code>`).
+fn strip_tags(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        let tag = &rest[i..];
+        let is_tag = tag[1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        match tag.find('>') {
+            Some(end) if is_tag => rest = &tag[end + 1..],
+            _ => {
+                out.push('<');
+                rest = &tag[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `text` with its character references decoded (`&lt;` `<`, `&#38;`
+/// `&`, `&nbsp;` U+00A0, as the page shows them); an unknown one is kept.
+pub(super) fn decode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let decoded = after.find(';').filter(|end| *end <= 10).and_then(|end| {
+            let name = &after[..end];
+            let c = match name {
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "amp" => Some('&'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some('\u{a0}'),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{parse, steps};
+    use super::decode;
+    use std::path::Path;
+
+    fn blocks(text: &str) -> Vec<super::Block> {
+        parse(Path::new("c.md"), text.as_bytes()).unwrap().blocks
+    }
+
+    /// probe21l's `h1`: the block a page shows is read, its lines numbered
+    /// as the chapter's, its commands steps.
+    #[test]
+    fn a_pre_block_is_a_block_with_its_commands() {
+        let b = blocks(
+            "# T\n\n<pre><code>vagrant ssh node1\nsudo ip link set cni0 down\nexit\n</code></pre>\n\ntext\n",
+        );
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!((b[0].line, b[0].end, b[0].lang.as_str()), (3, 6, ""));
+        assert!(b[0].is_shell());
+        assert_eq!(
+            b[0].body,
+            [
+                (3, "vagrant ssh node1".to_string()),
+                (4, "sudo ip link set cni0 down".into()),
+                (5, "exit".into())
+            ]
+        );
+        let (s, _) = steps(&b[0]);
+        let cmds: Vec<&str> = s.iter().map(|s| s.command.as_str()).collect();
+        assert_eq!(
+            cmds,
+            ["vagrant ssh node1", "sudo ip link set cni0 down", "exit"]
+        );
+    }
+
+    #[test]
+    fn tags_are_dropped_entities_decoded_and_the_language_read() {
+        let b = blocks(
+            "<div class=\"highlight\"><pre>\n<span class=\"k\">sudo</span> ip link set cni0 down &amp;&amp; echo &lt;done&gt;\n</pre></div>\n\n<pre><code class=\"language-yaml\">a: 1\n</code></pre>\n<PRE>ls</PRE>\n",
+        );
+        assert_eq!(b.len(), 3, "{b:?}");
+        assert_eq!(
+            b[0].body,
+            [(2, "sudo ip link set cni0 down && echo <done>".to_string())]
+        );
+        assert_eq!((b[0].line, b[0].end), (1, 3));
+        assert_eq!((b[1].lang.as_str(), b[1].is_shell()), ("yaml", false));
+        assert_eq!(b[2].body, [(7, "ls".to_string())]);
+        assert_eq!(
+            decode("&#39;&#x41;&unknown;& &nbsp;"),
+            "'A&unknown;& \u{a0}"
+        );
+    }
+
+    /// A `<code>` element opening a line and going on past it is a block
+    /// to its closing tag or the paragraph's end; inline code, a tag in a
+    /// code span, a `<pre>` inside a fence or far in, and a fence inside a
+    /// `<pre>` open none.
+    #[test]
+    fn only_code_a_page_shows_as_a_block_is_one() {
+        let b = blocks("<code>vagrant ssh node1\nsudo ip link set cni0 down\n\nprose\n");
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!((b[0].line, b[0].end, b[0].body.len()), (1, 2, 2));
+        for text in [
+            "Type <code>ls</code> here.\n",
+            "<code>ls</code> lists.\n",
+            "Use a `<pre>` tag.\n",
+            "```\n<pre>\n```\n",
+            "    <pre>\n",
+        ] {
+            let b = blocks(text);
+            assert!(
+                b.iter().all(|b| !b.fence.starts_with('<')),
+                "{text:?}: {b:?}"
+            );
+        }
+        let b = blocks("<pre>\n```bash\nls\n```\n</pre>\n");
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].body.len(), 3);
+        let e = parse(Path::new("c.md"), b"a\n\n<pre>\nls\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.message.contains("never closed"), "{e}");
+    }
+}
