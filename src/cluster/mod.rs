@@ -19,6 +19,7 @@ pub mod manifests;
 pub mod objects;
 pub mod plan;
 pub mod poll;
+pub mod ports;
 pub mod wait;
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ mod node;
 mod plan;
 mod reads;
 mod refusal;
+mod servers;
 mod setup;
 mod swallowed;
 mod tables;
