@@ -62,6 +62,21 @@ fn no_fact_column(r: &mut CommandReport, book: &Table) -> bool {
     true
 }
 
+/// The columns of a pod table kubectl prints only with `-o wide`.
+const WIDE_ONLY: [&str; 2] = ["IP", "NODE"];
+
+/// A pod table without the columns of `-o wide`.
+fn narrow<'a>(header: &[&'a str], rows: Vec<Vec<String>>) -> (Vec<&'a str>, Vec<Vec<String>>) {
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|i| !WIDE_ONLY.contains(&header[*i]))
+        .collect();
+    let rows = rows
+        .into_iter()
+        .map(|r| keep.iter().filter_map(|i| r.get(*i).cloned()).collect())
+        .collect();
+    (keep.iter().map(|i| header[*i]).collect(), rows)
+}
+
 /// Each lab pod's name and the workload it is a replica of.
 type LabNames = Vec<(String, String)>;
 
@@ -164,6 +179,12 @@ impl Replayer<'_> {
                 (h, rows, names)
             }
         };
+        // kubectl prints a pod's IP and NODE only with `-o wide`.
+        let (header, rows) = if g.what == Resource::Pods && !g.wide {
+            narrow(&header, rows)
+        } else {
+            (header, rows)
+        };
         r.lab = print(&header, &rows);
         r.ran_on = Some("lab (observed)".into());
         r.ran = Some(match g.what {
@@ -184,6 +205,21 @@ impl Replayer<'_> {
             format!("{owner}-*")
         };
         r.differences = compare::tables_named(&book, &lab, &name, cut);
+        let wide_only: Vec<&str> = WIDE_ONLY
+            .iter()
+            .copied()
+            .filter(|c| g.what == Resource::Pods && !g.wide && book.col(c).is_some())
+            .collect();
+        if !wide_only.is_empty() {
+            r.differences.insert(
+                0,
+                format!(
+                    "kubectl get pods: the book's table has {}, which kubectl {} prints only with `-o wide`; the line has none (the table is another command's output)",
+                    wide_only.join(" and "),
+                    self.lab.kubernetes
+                ),
+            );
+        }
         r.reason = Some(
             "the table's facts were compared with what the lab observes now, not with lab.yaml"
                 .into(),

@@ -522,3 +522,29 @@ async fn a_capture_piped_to_grep_runs_bounded_then_is_filtered() {
         "grep's lines only: {capture:#?}"
     );
 }
+
+/// probe21l's lesser finding (`t1`): on netns a `get pods` table showing
+/// IP and NODE under a line without `-o wide` was `skipped` with no
+/// difference, the lab printing those columns whatever the line asked;
+/// the reader's kubectl prints NAME READY STATUS RESTARTS AGE. Now drift,
+/// saying so; the same table under `-o wide` has no difference.
+#[tokio::test]
+async fn a_pod_tables_wide_columns_under_a_line_without_o_wide_drift_on_netns() {
+    let table = "NAME                                READY     STATUS    RESTARTS   AGE       IP           NODE\nnginx-deployment-75675f5897-4dm42   1/1       Running   0          2m        10.244.1.2   node1\nnginx-deployment-75675f5897-rfj56   1/1       Running   0          2m        10.244.2.2   node2\n";
+    let text = format!(
+        "# Tables\n\n```bash\nkubectl --kubeconfig ./admin.conf get pods -o wide\n\n{table}```\n\n```bash\nkubectl --kubeconfig ./admin.conf get pods\n\n{table}```\n"
+    );
+    let r = on_netns(&text).await;
+    assert!(diffs(&r, 3).is_empty(), "{:#?}", block(&r, 3));
+    assert_eq!(
+        block(&r, 11).verdict,
+        Verdict::Drift,
+        "{:#?}",
+        block(&r, 11)
+    );
+    let d = diffs(&r, 11);
+    assert!(
+        d[0].contains("has IP and NODE, which kubectl 1.32 prints only with `-o wide`"),
+        "{d:#?}"
+    );
+}
