@@ -285,11 +285,11 @@ impl Replayer<'_> {
             let Some(w) = self.lab.workloads.iter().find(|w| w.app == p.app) else {
                 continue;
             };
-            // `-l app=X` sees X's pods only (the one label lab knows).
-            if g.selector
-                .as_ref()
-                .is_some_and(|(k, v)| k == "app" && *v != p.app)
-            {
+            // `-l KEY=VALUE` sees the pods whose template has that label
+            // (`pod-template-hash`, which Kubernetes adds, is not known).
+            if g.selector.as_ref().is_some_and(|(k, v)| {
+                k != "pod-template-hash" && !w.labels.iter().any(|(lk, lv)| lk == k && lv == v)
+            }) {
                 continue;
             }
             let probe = crate::probe::http::command(p.ip, p.port, "/");

@@ -548,3 +548,30 @@ async fn a_pod_tables_wide_columns_under_a_line_without_o_wide_drift_on_netns() 
         "{d:#?}"
     );
 }
+
+/// probe21l's lesser finding (`t1`): on netns `get pods -l run=web`
+/// showing both nginx pods was `skipped` with no difference: only the key
+/// `app` filtered the lab's pods, and the reader's kubectl, whose pods
+/// have no label `run`, prints none. Now the template's labels select:
+/// drift; `-l app=nginx` still has no difference.
+#[tokio::test]
+async fn a_label_the_workloads_pods_lack_selects_none_of_them_on_netns() {
+    let table = "NAME                                READY     STATUS    RESTARTS   AGE       IP           NODE\nnginx-deployment-75675f5897-4dm42   1/1       Running   0          2m        10.244.1.2   node1\nnginx-deployment-75675f5897-rfj56   1/1       Running   0          2m        10.244.2.2   node2\n";
+    let text = format!(
+        "# Labels\n\n```bash\nkubectl --kubeconfig ./admin.conf get pods -l app=nginx -o wide\n\n{table}```\n\n```bash\nkubectl --kubeconfig ./admin.conf get pods -l run=web -o wide\n\n{table}```\n"
+    );
+    let r = on_netns(&text).await;
+    assert!(diffs(&r, 3).is_empty(), "{:#?}", block(&r, 3));
+    assert_eq!(
+        block(&r, 11).verdict,
+        Verdict::Drift,
+        "{:#?}",
+        block(&r, 11)
+    );
+    assert_eq!(
+        block(&r, 11).commands[0].lab.len(),
+        1,
+        "{:#?}",
+        block(&r, 11)
+    );
+}
