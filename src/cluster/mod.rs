@@ -37,6 +37,19 @@ pub use manifests::{Action, Manifest};
 pub use poll::Poll;
 pub use wait::{WaitNodesReady, WaitPods};
 
+/// The pods `kubeadm init` and `join` start in `kube-system` besides the
+/// pod network's: the control plane's static pods (`NAME-NODE`, on the
+/// control plane), kube-proxy on every node, CoreDNS. A listing of
+/// `kube-system` without a selector shows them on a kubeadm cluster.
+pub const KUBEADM_SYSTEM_PODS: &[&str] = &[
+    "coredns-*",
+    "etcd-CP",
+    "kube-apiserver-CP",
+    "kube-controller-manager-CP",
+    "kube-proxy-* (one a node)",
+    "kube-scheduler-CP",
+];
+
 /// Where kubeadm writes the cluster's admin kubeconfig on the control plane.
 pub const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";
 

@@ -53,6 +53,8 @@ mod tests_fuzz;
 mod tests_gone;
 #[cfg(test)]
 mod tests_rebind;
+#[cfg(test)]
+mod tests_tables;
 
 pub use gone::STOPPED;
 pub use kubectl::chapter_lines;

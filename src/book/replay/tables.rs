@@ -140,6 +140,8 @@ impl Replayer<'_> {
                     .values("NAME")
                     .iter()
                     .all(|n| n.starts_with("kube-flannel")));
+        // What the reader's table lists that the lab runs none of.
+        let mut unlisted = None;
         let (header, rows, names): (Vec<&str>, Vec<Vec<String>>, LabNames) = match g.what {
             Resource::Nodes => (
                 vec!["NAME", "STATUS", "ROLES", "VERSION"],
@@ -163,6 +165,20 @@ impl Replayer<'_> {
                     for r in &mut rows {
                         r.insert(0, "kube-system".into());
                     }
+                }
+                // With no selector, the reader's kubectl lists kubeadm's
+                // own pods there too (the lab runs none of them).
+                let listed = g.all_namespaces || namespace == Some("kube-system");
+                if g.selector.is_none() && listed && !cut {
+                    let cp = &self.lab.control_plane().name;
+                    let kubeadms: Vec<String> = crate::cluster::KUBEADM_SYSTEM_PODS
+                        .iter()
+                        .map(|p| p.replace("CP", cp))
+                        .collect();
+                    unlisted = Some(format!(
+                        "kubectl get pods: the book's table shows flannel's pods alone, with no `-l` and no cut; the reader's kube-system also holds kubeadm's own pods ({}), which the lab runs none of",
+                        kubeadms.join(", ")
+                    ));
                 }
                 let mut h = vec!["NAME", "READY", "STATUS", "IP", "NODE"];
                 if g.all_namespaces {
@@ -205,6 +221,7 @@ impl Replayer<'_> {
             format!("{owner}-*")
         };
         r.differences = compare::tables_named(&book, &lab, &name, cut);
+        r.differences.extend(unlisted);
         let wide_only: Vec<&str> = WIDE_ONLY
             .iter()
             .copied()
