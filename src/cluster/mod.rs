@@ -19,6 +19,7 @@ pub mod manifests;
 pub mod objects;
 pub mod plan;
 pub mod poll;
+pub mod ports;
 pub mod wait;
 
 #[cfg(test)]
@@ -35,6 +36,19 @@ pub use join::JoinWorkers;
 pub use manifests::{Action, Manifest};
 pub use poll::Poll;
 pub use wait::{WaitNodesReady, WaitPods};
+
+/// The pods `kubeadm init` and `join` start in `kube-system` besides the
+/// pod network's: the control plane's static pods (`NAME-NODE`, on the
+/// control plane), kube-proxy on every node, CoreDNS. A listing of
+/// `kube-system` without a selector shows them on a kubeadm cluster.
+pub const KUBEADM_SYSTEM_PODS: &[&str] = &[
+    "coredns-*",
+    "etcd-CP",
+    "kube-apiserver-CP",
+    "kube-controller-manager-CP",
+    "kube-proxy-* (one a node)",
+    "kube-scheduler-CP",
+];
 
 /// Where kubeadm writes the cluster's admin kubeconfig on the control plane.
 pub const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";

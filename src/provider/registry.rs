@@ -33,6 +33,11 @@ pub struct Capabilities {
     /// makes as the chapter's cluster does (the rest of a node's files are
     /// the host's or the lab's own).
     pub cluster_files: Option<&'static [&'static str]>,
+    /// The servers a node of the reader's kubeadm cluster answers on at
+    /// its own addresses that this provider's nodes do not run (empty:
+    /// the lab's nodes run them all, kubeadm made its cluster): a
+    /// connection the book makes to one is not compared.
+    pub absent_servers: &'static [crate::cluster::ports::NodeServer],
 }
 
 /// What a provider needs from the command line to be made.

@@ -35,6 +35,7 @@ pub static ENTRY: Entry = Entry {
         boots_box: false,
         takes_vm: false,
         cluster_files: Some(&["/run/", "/proc/sys/net/ipv4/ip_forward", "/proc/net/route"]),
+        absent_servers: crate::cluster::ports::KUBEADM_NODE_SERVERS,
     },
     doctor,
 };

@@ -17,6 +17,10 @@ pub struct Workload {
     pub name: String,
     /// The pods' `app` label.
     pub app: String,
+    /// Every label of the pods' template (`app` among them), which a
+    /// `kubectl get pods -l KEY=VALUE` selects on.
+    #[serde(skip)]
+    pub labels: Vec<(String, String)>,
     /// `spec.replicas` (Kubernetes' int32, at least 0; 1 when absent).
     pub replicas: u32,
     /// The line of `spec.replicas` in its manifest, for problems found once
@@ -212,10 +216,19 @@ pub fn workloads(m: &Manifest) -> Result<Vec<Workload>, ManifestError> {
                 })?,
         };
         let tspec = spec.get("template").and_then(|t| t.get("spec"));
-        let app = spec
+        let template_labels = spec
             .get("template")
             .and_then(|t| t.get("metadata"))
-            .and_then(|m| m.get("labels"))
+            .and_then(|m| m.get("labels"));
+        let labels = template_labels
+            .and_then(Value::as_mapping)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let app = template_labels
             .and_then(|l| l.get("app"))
             .and_then(Value::as_str)
             .ok_or_else(|| {
@@ -269,6 +282,7 @@ pub fn workloads(m: &Manifest) -> Result<Vec<Workload>, ManifestError> {
         out.push(Workload {
             name: n,
             app,
+            labels,
             replicas,
             replicas_line,
             port,

@@ -26,6 +26,7 @@ mod lifecycle;
 mod mesh;
 mod netns;
 mod nightly;
+mod node_servers;
 mod overlay;
 mod pods;
 mod probe11;

@@ -34,6 +34,7 @@ mod node;
 mod plan;
 mod reads;
 mod refusal;
+mod servers;
 mod setup;
 mod swallowed;
 mod tables;
@@ -52,6 +53,8 @@ mod tests_fuzz;
 mod tests_gone;
 #[cfg(test)]
 mod tests_rebind;
+#[cfg(test)]
+mod tests_tables;
 
 pub use gone::STOPPED;
 pub use kubectl::chapter_lines;

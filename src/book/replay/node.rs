@@ -232,7 +232,11 @@ impl Replayer<'_> {
         pods: &[PodRef],
     ) {
         let epoch = self.epoch(p);
-        if let Some(why) = self.not_the_readers(t, c, node, pod).await {
+        let unmodeled = match self.not_the_readers(t, c, node, pod).await {
+            None => self.server_not_run(t, c, node, pod, epoch, pods, &mut r.bindings),
+            why => why,
+        };
+        if let Some(why) = unmodeled {
             r.verdict = Verdict::Skipped;
             r.ran_on = Some(node.to_string());
             r.reason = Some(why);

@@ -62,6 +62,21 @@ fn no_fact_column(r: &mut CommandReport, book: &Table) -> bool {
     true
 }
 
+/// The columns of a pod table kubectl prints only with `-o wide`.
+const WIDE_ONLY: [&str; 2] = ["IP", "NODE"];
+
+/// A pod table without the columns of `-o wide`.
+fn narrow<'a>(header: &[&'a str], rows: Vec<Vec<String>>) -> (Vec<&'a str>, Vec<Vec<String>>) {
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|i| !WIDE_ONLY.contains(&header[*i]))
+        .collect();
+    let rows = rows
+        .into_iter()
+        .map(|r| keep.iter().filter_map(|i| r.get(*i).cloned()).collect())
+        .collect();
+    (keep.iter().map(|i| header[*i]).collect(), rows)
+}
+
 /// Each lab pod's name and the workload it is a replica of.
 type LabNames = Vec<(String, String)>;
 
@@ -125,6 +140,8 @@ impl Replayer<'_> {
                     .values("NAME")
                     .iter()
                     .all(|n| n.starts_with("kube-flannel")));
+        // What the reader's table lists that the lab runs none of.
+        let mut unlisted = None;
         let (header, rows, names): (Vec<&str>, Vec<Vec<String>>, LabNames) = match g.what {
             Resource::Nodes => (
                 vec!["NAME", "STATUS", "ROLES", "VERSION"],
@@ -149,6 +166,20 @@ impl Replayer<'_> {
                         r.insert(0, "kube-system".into());
                     }
                 }
+                // With no selector, the reader's kubectl lists kubeadm's
+                // own pods there too (the lab runs none of them).
+                let listed = g.all_namespaces || namespace == Some("kube-system");
+                if g.selector.is_none() && listed && !cut {
+                    let cp = &self.lab.control_plane().name;
+                    let kubeadms: Vec<String> = crate::cluster::KUBEADM_SYSTEM_PODS
+                        .iter()
+                        .map(|p| p.replace("CP", cp))
+                        .collect();
+                    unlisted = Some(format!(
+                        "kubectl get pods: the book's table shows flannel's pods alone, with no `-l` and no cut; the reader's kube-system also holds kubeadm's own pods ({}), which the lab runs none of",
+                        kubeadms.join(", ")
+                    ));
+                }
                 let mut h = vec!["NAME", "READY", "STATUS", "IP", "NODE"];
                 if g.all_namespaces {
                     h.insert(0, "NAMESPACE");
@@ -163,6 +194,12 @@ impl Replayer<'_> {
                 }
                 (h, rows, names)
             }
+        };
+        // kubectl prints a pod's IP and NODE only with `-o wide`.
+        let (header, rows) = if g.what == Resource::Pods && !g.wide {
+            narrow(&header, rows)
+        } else {
+            (header, rows)
         };
         r.lab = print(&header, &rows);
         r.ran_on = Some("lab (observed)".into());
@@ -184,6 +221,22 @@ impl Replayer<'_> {
             format!("{owner}-*")
         };
         r.differences = compare::tables_named(&book, &lab, &name, cut);
+        r.differences.extend(unlisted);
+        let wide_only: Vec<&str> = WIDE_ONLY
+            .iter()
+            .copied()
+            .filter(|c| g.what == Resource::Pods && !g.wide && book.col(c).is_some())
+            .collect();
+        if !wide_only.is_empty() {
+            r.differences.insert(
+                0,
+                format!(
+                    "kubectl get pods: the book's table has {}, which kubectl {} prints only with `-o wide`; the line has none (the table is another command's output)",
+                    wide_only.join(" and "),
+                    self.lab.kubernetes
+                ),
+            );
+        }
         r.reason = Some(
             "the table's facts were compared with what the lab observes now, not with lab.yaml"
                 .into(),
@@ -249,11 +302,11 @@ impl Replayer<'_> {
             let Some(w) = self.lab.workloads.iter().find(|w| w.app == p.app) else {
                 continue;
             };
-            // `-l app=X` sees X's pods only (the one label lab knows).
-            if g.selector
-                .as_ref()
-                .is_some_and(|(k, v)| k == "app" && *v != p.app)
-            {
+            // `-l KEY=VALUE` sees the pods whose template has that label
+            // (`pod-template-hash`, which Kubernetes adds, is not known).
+            if g.selector.as_ref().is_some_and(|(k, v)| {
+                k != "pod-template-hash" && !w.labels.iter().any(|(lk, lv)| lk == k && lv == v)
+            }) {
                 continue;
             }
             let probe = crate::probe::http::command(p.ip, p.port, "/");

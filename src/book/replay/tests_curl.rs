@@ -142,3 +142,93 @@ async fn a_curl_in_a_clusters_pod_gets_a_deadline_and_its_write_out_unquoted() {
         "{lines:?}"
     );
 }
+
+/// probe21l's finding 4: on netns a curl to a node's own address on a port
+/// where a kubeadm node runs a server (the API server's 6443, the kubelet's
+/// 10250 at a node's `cni0`, sshd at the NAT address) matched a book
+/// showing "Connection refused": the lab's node refuses, the reader's
+/// answers. Now skipped there, naming the server, and never run; a port no
+/// kubeadm server uses (8080, and 10257, which kubeadm binds to 127.0.0.1)
+/// is still compared. On vagrant, which runs the real cluster, every one
+/// runs and is compared.
+#[tokio::test]
+async fn a_curl_to_a_port_where_a_real_node_runs_a_server_is_skipped_on_netns() {
+    let refused = |port: u16| {
+        format!(
+            "```console\n$ vagrant ssh node1\nvagrant@node1:~$ curl -m 2 10.100.198.200:{port}\ncurl: (7) Failed to connect to 10.100.198.200 port {port}: Connection refused\nvagrant@node1:~$ exit\n```\n\n"
+        )
+    };
+    let text = format!(
+        "# Ports\n\n{}{}{}```console\n$ vagrant ssh node1\nvagrant@node1:~$ curl -m 2 10.244.1.1:10250\ncurl: (7) Failed to connect to 10.244.1.1 port 10250: Connection refused\nvagrant@node1:~$ curl -m 2 10.0.2.15:22\ncurl: (7) Failed to connect to 10.0.2.15 port 22: Connection refused\nvagrant@node1:~$ exit\n```\n",
+        refused(6443),
+        refused(8080),
+        refused(10257),
+    );
+    let chapter = parse::parse(std::path::Path::new("ports.md"), text.as_bytes()).unwrap();
+    let (lab, _) = chapter4();
+    for kind in [Kind::Netns, Kind::Vagrant] {
+        let session = || {
+            let mut s = FakeSession::new().on("node1", "hostname", "node1\n");
+            for (ip, port) in [
+                ("10.100.198.200", 6443),
+                ("10.100.198.200", 8080),
+                ("10.100.198.200", 10257),
+                ("10.244.1.1", 10250),
+                ("10.0.2.15", 22),
+            ] {
+                s = s.on_out(
+                    "node1",
+                    &format!("http://{ip}:{port}/"),
+                    Output {
+                        code: Some(7),
+                        stdout: String::new(),
+                        stderr: format!("curl: (7) Failed to connect to {ip} port {port} after 0 ms: Couldn't connect to server\n"),
+                    },
+                );
+            }
+            s
+        };
+        let mut t = RecordedLab {
+            kind,
+            broken: session(),
+            fixed: session(),
+            variant: "broken".into(),
+            switches: Vec::new(),
+            pods: vec![pod(
+                "nginx-deployment-6b7f6d9b8c-k2v9x",
+                "node1",
+                "10.244.1.2",
+            )],
+            real: None,
+            kubectl_lines: Default::default(),
+        };
+        let r = replay(
+            &chapter,
+            &lab,
+            &mut t,
+            &crate::book::known::KnownFile::default(),
+        )
+        .await;
+        let curls: Vec<&CommandReport> = r
+            .blocks
+            .iter()
+            .flat_map(|b| &b.commands)
+            .filter(|c| c.command.starts_with("curl"))
+            .collect();
+        let got: Vec<Verdict> = curls.iter().map(|c| c.verdict).collect();
+        let asked = t.broken.ran();
+        let ran = asked.iter().filter(|a| a.contains("curl")).count();
+        if kind == Kind::Netns {
+            use Verdict::{Match, Skipped};
+            assert_eq!(got, [Skipped, Match, Match, Skipped, Skipped], "{curls:#?}");
+            let said = |i: usize| curls[i].reason.clone().unwrap_or_default();
+            assert!(said(0).contains("the Kubernetes API server"), "{}", said(0));
+            assert!(said(3).contains("kubelet"), "{}", said(3));
+            assert!(said(4).contains("sshd"), "{}", said(4));
+            assert_eq!(ran, 2, "{asked:?}");
+        } else {
+            assert!(got.iter().all(|v| *v == Verdict::Match), "{curls:#?}");
+            assert_eq!(ran, 5, "{asked:?}");
+        }
+    }
+}

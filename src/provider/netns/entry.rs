@@ -27,6 +27,7 @@ pub static ENTRY: Entry = Entry {
         boots_box: false,
         takes_vm: false,
         cluster_files: Some(super::rootfs::CLUSTER_FILES),
+        absent_servers: crate::cluster::ports::KUBEADM_NODE_SERVERS,
     },
     doctor: super::doctor::report,
 };

@@ -26,6 +26,7 @@ pub static ENTRY: Entry = Entry {
         boots_box: true,
         takes_vm: true,
         cluster_files: None,
+        absent_servers: &[],
     },
     doctor: super::doctor::report,
 };
