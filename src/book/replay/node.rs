@@ -233,7 +233,9 @@ impl Replayer<'_> {
     ) {
         let epoch = self.epoch(p);
         let unmodeled = match self.not_the_readers(t, c, node, pod).await {
-            None => self.server_not_run(t, c, node, pod, epoch, pods, &mut r.bindings),
+            None => self
+                .server_not_run(t, c, node, pod, epoch, pods, &mut r.bindings)
+                .or_else(|| self.curl_elsewhere(c, &r.book, epoch, pods)),
             why => why,
         };
         if let Some(why) = unmodeled {
@@ -527,16 +529,8 @@ impl Replayer<'_> {
                 // address to it (one written as it is may be another pod
                 // of the lab's: the sixteenth probe). Every lab node has
                 // both of its pod subnet's addresses.
-                let bound = self.binding.ip(*target, epoch, self.lab, pods);
                 let lab_ip = self.target_ip(*target, epoch, pods, &mut r.bindings);
-                let nodes_own = |n: &crate::testbed::Node| {
-                    let net = u32::from(n.pod_subnet.network());
-                    [net, net + 1].contains(&u32::from(lab_ip))
-                };
-                let of_lab = self.lab.nodes.iter().any(|n| n.ip == *target)
-                    || (bound.is_some()
-                        && (pods.iter().any(|p| p.ip == lab_ip)
-                            || self.lab.nodes.iter().any(nodes_own)));
+                let of_lab = self.of_lab(*target, epoch, pods);
                 let no_reply = !cut
                     && !remarked
                     && book.iter().all(|l| compare::is_pings_own(l))

@@ -47,6 +47,56 @@ fn owner<'a>(bed: &'a Testbed, ip: Ipv4Addr, from: &str) -> Option<(&'a Node, bo
 }
 
 impl Replayer<'_> {
+    /// Whether the book's address `target` is one the lab stands for: a
+    /// node's (the lab file's own), or, where the chapter binds the book's
+    /// address to it, a pod's or a node's `cni0` (its pod subnet's .1) or
+    /// `flannel.1` (.0). One written as it is may be another pod of the
+    /// lab's (the sixteenth probe); any other (the NAT gateway 10.0.2.2, the
+    /// host's own on the private network) is of the reader's world.
+    pub(super) fn of_lab(&self, target: Ipv4Addr, epoch: usize, pods: &[PodRef]) -> bool {
+        if self.lab.nodes.iter().any(|n| n.ip == target) {
+            return true;
+        }
+        let Some((lab_ip, _)) = self.binding.ip(target, epoch, self.lab, pods) else {
+            return false;
+        };
+        let nodes_own = |n: &Node| {
+            let net = u32::from(n.pod_subnet.network());
+            [net, net + 1].contains(&u32::from(lab_ip))
+        };
+        pods.iter().any(|p| p.ip == lab_ip) || self.lab.nodes.iter().any(nodes_own)
+    }
+
+    /// Why the curl `c`, whose output the book shows as `book`, is not
+    /// compared: the book shows no answer (refused, timed out) from an
+    /// address the lab does not stand for (see [`Self::of_lab`]; every
+    /// node's own addresses it does, each node runs the same servers), so
+    /// whether the reader's world answers there (their host on 10.0.2.2 or
+    /// the private network's .1, a pod of theirs the chapter never showed)
+    /// is not known. `None`: compared.
+    pub(super) fn curl_elsewhere(
+        &self,
+        c: &Cmd,
+        book: &[String],
+        epoch: usize,
+        pods: &[PodRef],
+    ) -> Option<String> {
+        let k = curl_of(c)?;
+        let answered = crate::book::curl::facts(book, None).answered == Some(true);
+        let nodes_own = self
+            .lab
+            .nodes
+            .iter()
+            .any(|n| owner(self.lab, k.ip, &n.name).is_some());
+        if answered || nodes_own || self.of_lab(k.ip, epoch, pods) {
+            return None;
+        }
+        Some(format!(
+            "the book shows no answer from {}, which is no node's address and which the chapter binds to no pod of the lab: whether the reader's world answers there is not known, nothing to compare",
+            k.ip
+        ))
+    }
+
     /// Why the curl `c` (run on `node`, or in `pod`) is not compared on
     /// this provider: it connects to a node's own address on a port where
     /// a kubeadm node runs a server this provider's nodes do not. `None`:

@@ -232,3 +232,87 @@ async fn a_curl_to_a_port_where_a_real_node_runs_a_server_is_skipped_on_netns() 
         }
     }
 }
+
+/// A curl the book shows refused, to an address that is no node's own and
+/// that the chapter binds to no pod: the reader's NAT gateway (10.0.2.2,
+/// their host), the private network's .1 (their host too), a pod address
+/// the chapter never showed. What answers there for the reader is not
+/// known, so it is skipped and never run (fixc's note on probe21l: it was
+/// run and a refusal matched); the same refusal from a node's own address
+/// is still compared.
+#[tokio::test]
+async fn a_refusal_from_an_address_of_the_readers_world_is_not_compared() {
+    let text = "# Elsewhere\n\n```console\n$ vagrant ssh node1\nvagrant@node1:~$ curl -m 2 10.0.2.2:8000\ncurl: (7) Failed to connect to 10.0.2.2 port 8000: Connection refused\nvagrant@node1:~$ curl -m 2 10.100.198.1\ncurl: (7) Failed to connect to 10.100.198.1 port 80: Connection refused\nvagrant@node1:~$ curl -m 2 10.244.2.9\ncurl: (28) Connection timed out after 2001 milliseconds\nvagrant@node1:~$ curl -m 2 10.100.198.202:8080\ncurl: (7) Failed to connect to 10.100.198.202 port 8080: Connection refused\nvagrant@node1:~$ exit\n```\n";
+    let chapter = parse::parse(std::path::Path::new("elsewhere.md"), text.as_bytes()).unwrap();
+    let (lab, _) = chapter4();
+    for kind in [Kind::Netns, Kind::Vagrant] {
+        let session = || {
+            let mut s = FakeSession::new().on("node1", "hostname", "node1\n");
+            for url in [
+                "http://10.0.2.2:8000/",
+                "http://10.100.198.1/",
+                "http://10.244.2.9/",
+                "http://10.100.198.202:8080/",
+            ] {
+                s = s.on_out(
+                    "node1",
+                    url,
+                    Output {
+                        code: Some(7),
+                        stdout: String::new(),
+                        stderr: "curl: (7) Failed to connect: Couldn't connect to server\n".into(),
+                    },
+                );
+            }
+            s
+        };
+        let mut t = RecordedLab {
+            kind,
+            broken: session(),
+            fixed: session(),
+            variant: "broken".into(),
+            switches: Vec::new(),
+            pods: vec![pod(
+                "nginx-deployment-6b7f6d9b8c-k2v9x",
+                "node1",
+                "10.244.1.2",
+            )],
+            real: None,
+            kubectl_lines: Default::default(),
+        };
+        let r = replay(
+            &chapter,
+            &lab,
+            &mut t,
+            &crate::book::known::KnownFile::default(),
+        )
+        .await;
+        let curls: Vec<&CommandReport> = r
+            .blocks
+            .iter()
+            .flat_map(|b| &b.commands)
+            .filter(|c| c.command.starts_with("curl"))
+            .collect();
+        let got: Vec<Verdict> = curls.iter().map(|c| c.verdict).collect();
+        use Verdict::{Match, Skipped};
+        assert_eq!(
+            got,
+            [Skipped, Skipped, Skipped, Match],
+            "{kind}: {curls:#?}"
+        );
+        assert!(
+            curls[0]
+                .reason
+                .as_deref()
+                .unwrap_or_default()
+                .contains("not known"),
+            "{curls:#?}"
+        );
+        let asked = t.broken.ran();
+        assert_eq!(
+            asked.iter().filter(|a| a.contains("curl")).count(),
+            1,
+            "{asked:?}"
+        );
+    }
+}
