@@ -9,7 +9,7 @@ use crate::harness::require_root;
 
 /// That the last blocks of a replay (the crafted ones after chapter 4's
 /// head) have the verdicts `want`.
-fn assert_last_blocks(stdout: &str, v: &serde_json::Value, want: &[(u64, &str)]) {
+pub(crate) fn assert_last_blocks(stdout: &str, v: &serde_json::Value, want: &[(u64, &str)]) {
     let got = verdicts(v);
     let want: Vec<(u64, String)> = want.iter().map(|(l, s)| (*l, s.to_string())).collect();
     assert_eq!(
