@@ -496,6 +496,8 @@ async fn replay_within(
             todo.push(p);
             slots.push(None);
         }
+        // Whether each runs alone, asked once (it reads its output's lines).
+        let alone: Vec<bool> = todo.iter().map(|p| Replayer::alone(p)).collect();
         let mut ran = Vec::new();
         let mut at = 0;
         while at < todo.len() {
@@ -513,14 +515,12 @@ async fn replay_within(
                 }
                 break;
             }
-            if Replayer::alone(todo[at]) {
+            if alone[at] {
                 ran.push(rp.run_alone(target, todo[at], &plans).await);
                 at += 1;
                 continue;
             }
-            let end = (at..todo.len())
-                .find(|&i| Replayer::alone(todo[i]))
-                .unwrap_or(todo.len());
+            let end = (at..todo.len()).find(|&i| alone[i]).unwrap_or(todo.len());
             let (rp, t, plans) = (&rp, &*target, &plans);
             // A few at a time, in the block's order: each holds up to its
             // output cap (8 MiB) while it runs, and a block may hold
