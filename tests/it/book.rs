@@ -375,12 +375,14 @@ fn a_block_with_a_command_not_understood_runs_not_at_all() {
             .contains("`rm` is not a command lab replays")
     );
     assert!(b[1]["reason"].as_str().unwrap().contains("not run"));
-    // A ping outside a `vagrant ssh` session would run on the host.
+    // Typed in node1's session, which the first block left open, after
+    // `rm -rf /`, which lab never saw: not compared, saying so.
     assert!(
         v["blocks"][1]["commands"][0]["reason"]
             .as_str()
             .unwrap()
-            .contains("runs on the reader's machine")
+            .contains("line 6 (`rm -rf /`), which lab does not understand"),
+        "{stdout}"
     );
 }
 
