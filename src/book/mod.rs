@@ -85,16 +85,38 @@ impl BlockReport {
 }
 
 impl BookReport {
-    /// No block fails, and no result of the version matrix
-    /// ([`report::matrix_as_checks`]) fails.
+    /// No block fails, no result of the version matrix
+    /// ([`report::matrix_as_checks`]) fails, and something was compared.
     pub fn ok(&self) -> bool {
-        !self.blocks.iter().any(|b| b.verdict.fails())
+        self.nothing_compared().is_none()
+            && !self.blocks.iter().any(|b| b.verdict.fails())
             && report::matrix_as_checks(self).iter().all(|c| {
                 !matches!(
                     c.verdict,
                     crate::report::Verdict::Fail | crate::report::Verdict::Error
                 )
             })
+    }
+
+    /// Why the replay compared nothing, when it did not (no block, or
+    /// every block skipped: no command lab could replay): such a replay
+    /// vouches for nothing, so it fails (probe21l: "0 blocks", exit 0).
+    pub fn nothing_compared(&self) -> Option<String> {
+        if self.blocks.iter().any(|b| b.verdict != Verdict::Skipped) {
+            return None;
+        }
+        Some(if self.blocks.is_empty() {
+            format!(
+                "{} has no code block: the replay compared nothing, which is no pass",
+                self.chapter
+            )
+        } else {
+            format!(
+                "none of the {} block(s) of {} holds a command lab could compare (every block skipped): the replay compared nothing, which is no pass",
+                self.blocks.len(),
+                self.chapter
+            )
+        })
     }
 
     pub fn summarize(&mut self) {

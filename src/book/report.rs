@@ -117,6 +117,9 @@ pub fn terminal(r: &BookReport) -> String {
             String::new()
         }
     );
+    if let Some(why) = r.nothing_compared() {
+        let _ = writeln!(s, "FAILED: {}", visible(&why));
+    }
     s
 }
 
@@ -313,6 +316,17 @@ pub fn as_checks(r: &BookReport) -> Vec<crate::report::CheckResult> {
             }
         })
         .chain(matrix_as_checks(r))
+        .chain(r.nothing_compared().map(|why| CheckResult {
+            name: "the chapter: something compared".into(),
+            variant: BOOK_VARIANT.into(),
+            path: file.clone(),
+            expected: "at least one block compared with the lab".into(),
+            observed: why,
+            verdict: V::Fail,
+            elapsed: std::time::Duration::ZERO,
+            output: String::new(),
+            artifacts: Vec::new(),
+        }))
         .collect()
 }
 

@@ -135,3 +135,46 @@ fn a_page_from_a_record_shows_the_prose_the_figure_and_the_graph() {
     assert!(page.contains("id=\"figure-1\""), "{page}");
     assert!(page.contains("VTEP 10.0.2.15"), "{page}");
 }
+
+/// probe21l's lesser finding: a chapter with no block (or whose every
+/// block was skipped: nothing lab could replay) reported "0 blocks" and
+/// passed. A replay that compared nothing fails: `lab book` says so and
+/// exits 1, and `lab test` gets a failing result.
+#[test]
+fn a_replay_that_compared_nothing_fails() {
+    use crate::report::Verdict as V;
+    let mut r = stale_report();
+    r.stale.clear();
+    assert!(r.ok() && r.nothing_compared().is_none());
+    assert!(!terminal(&r).contains("FAILED"));
+    assert!(as_checks(&r).iter().all(|c| c.verdict != V::Fail));
+    // Every block skipped.
+    r.blocks[0].verdict = Verdict::Skipped;
+    r.blocks[0].commands[0].verdict = Verdict::Skipped;
+    assert!(!r.ok());
+    assert!(
+        terminal(&r)
+            .contains("FAILED: none of the 1 block(s) of c.md holds a command lab could compare"),
+        "{}",
+        terminal(&r)
+    );
+    // No block at all.
+    r.blocks.clear();
+    assert!(!r.ok());
+    let t = terminal(&r);
+    assert!(
+        t.contains("0 blocks: ")
+            && t.contains(
+                "FAILED: c.md has no code block: the replay compared nothing, which is no pass"
+            ),
+        "{t}"
+    );
+    let checks = as_checks(&r);
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].verdict, V::Fail);
+    assert!(
+        checks[0].observed.contains("no code block"),
+        "{:?}",
+        checks[0]
+    );
+}

@@ -561,8 +561,9 @@ pub fn chapter_lines(chapter: &crate::book::parse::Chapter) -> Vec<(usize, Vec<S
     chapter
         .blocks
         .iter()
-        .filter(|b| b.is_shell())
-        .flat_map(|b| super::plan::plan(b).0)
+        .zip(super::plan::plan_chapter(chapter))
+        .filter(|(b, _)| b.is_shell())
+        .flat_map(|(_, (ps, _))| ps)
         .filter_map(|p| {
             let words = match &p.cmd {
                 Ok(Cmd::Kubectl(_)) => book_words(&p.step.command)

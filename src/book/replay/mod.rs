@@ -29,6 +29,7 @@ mod gone;
 mod image;
 mod judgeable;
 mod kubectl;
+mod login;
 mod manifest;
 mod node;
 mod plan;
@@ -70,7 +71,7 @@ use super::{BlockReport, BookReport, CommandReport, Summary, Verdict};
 use crate::provider::PodRef;
 use crate::session::Output;
 use crate::spec::Lab;
-use plan::{Planned, plan};
+use plan::{Planned, plan_chapter};
 
 /// The most commands of a block that run at once.
 const AT_ONCE: usize = 8;
@@ -159,8 +160,9 @@ impl Replayer<'_> {
         }
     }
 
-    /// A command that changes the lab (an `apply`/`delete -f`) or watches
-    /// its traffic (a capture, whose ping is its own): it runs alone; the
+    /// A command that changes the lab (an `apply`/`delete -f`), watches
+    /// its traffic (a capture, whose ping is its own) or may stop the
+    /// comparisons after it ([`swallowed::may_change`]): it runs alone; the
     /// commands between two such run at once.
     fn alone(p: &Planned) -> bool {
         matches!(
@@ -170,7 +172,16 @@ impl Replayer<'_> {
                     action: KubeAction::Apply { .. } | KubeAction::Delete { .. },
                     ..
                 }))
-        )
+        ) || swallowed::may_change(p)
+    }
+
+    /// The stop a line swallowed under `r`'s command makes
+    /// ([`swallowed::stop`]), kept in the chapter's order.
+    fn stop_at_swallowed(&mut self, p: &Planned, r: &CommandReport) {
+        if let Some(s) = swallowed::stop(p, r) {
+            self.stops.push(s);
+            self.stops.sort_by_key(|(line, _)| *line);
+        }
     }
 
     /// Run one command, and its change of the lab (an `apply`/`delete -f`'s
@@ -186,6 +197,7 @@ impl Replayer<'_> {
             self.manifest_done(t, k, &mut r, m).await;
             swallowed::check(p, &mut r);
         }
+        self.stop_at_swallowed(p, &r);
         r
     }
 
@@ -210,10 +222,14 @@ impl Replayer<'_> {
         if let Some(why) = self.gone_before(p, &pods) {
             r.verdict = Verdict::Skipped;
             r.reason = Some(why);
+            // Not compared, but a line the reader may type under it is
+            // still one lab never ran.
+            swallowed::check(p, &mut r);
             return (r, None);
         }
         let mut manifest = None;
         match &cmd {
+            Cmd::Ssh { node } if p.node.is_some() => login::nested(&mut r, node, p),
             Cmd::Ssh { node } => {
                 if self.lab.node(node).is_none() {
                     fail(&mut r, format!("the lab has no node {node}"));
@@ -368,7 +384,7 @@ async fn replay_within(
     only: Option<&[usize]>,
     budget: &budget::Budget,
 ) -> BookReport {
-    let planned: Vec<(Vec<Planned>, Vec<String>)> = chapter.blocks.iter().map(plan).collect();
+    let planned = plan_chapter(chapter);
     let for_binding: Vec<Vec<(Step, std::result::Result<Cmd, String>)>> = planned
         .iter()
         .map(|(ps, _)| ps.iter().map(|p| (p.step.clone(), p.cmd.clone())).collect())
@@ -431,6 +447,13 @@ async fn replay_within(
             }))
             .await
         };
+        let mut judged = judged;
+        for (p, c) in plans.iter().zip(judged.iter_mut()) {
+            if let Some(c) = c {
+                swallowed::check(p, c);
+                rp.stop_at_swallowed(p, c);
+            }
+        }
         // A line kubectl refuses fails for the reader: it changes nothing.
         for c in judged.iter().flatten() {
             if c.kubectl
@@ -476,6 +499,8 @@ async fn replay_within(
             todo.push(p);
             slots.push(None);
         }
+        // Whether each runs alone, asked once (it reads its output's lines).
+        let alone: Vec<bool> = todo.iter().map(|p| Replayer::alone(p)).collect();
         let mut ran = Vec::new();
         let mut at = 0;
         while at < todo.len() {
@@ -493,14 +518,12 @@ async fn replay_within(
                 }
                 break;
             }
-            if Replayer::alone(todo[at]) {
+            if alone[at] {
                 ran.push(rp.run_alone(target, todo[at], &plans).await);
                 at += 1;
                 continue;
             }
-            let end = (at..todo.len())
-                .find(|&i| Replayer::alone(todo[i]))
-                .unwrap_or(todo.len());
+            let end = (at..todo.len()).find(|&i| alone[i]).unwrap_or(todo.len());
             let (rp, t, plans) = (&rp, &*target, &plans);
             // A few at a time, in the block's order: each holds up to its
             // output cap (8 MiB) while it runs, and a block may hold
@@ -520,7 +543,7 @@ async fn replay_within(
         }
         let mut ran = ran.into_iter();
         commands.extend(slots.into_iter().filter_map(|s| s.or_else(|| ran.next())));
-        login_alone(&plans, &mut commands);
+        login::login_alone(&plans, &mut commands);
         blocks.push(BlockReport {
             line: block.line,
             end: block.end,
@@ -539,41 +562,6 @@ async fn replay_within(
     }
     crate::book::judge::judge(&mut r, known);
     r
-}
-
-/// A block whose every command but its logins (`vagrant ssh`, `exit`)
-/// compared nothing (cut, not shown, a capture's traffic) compared nothing
-/// the book claims: its logins' `match` (the node answered its name) is
-/// then skipped, so the block is too (a login then a ping cut to `...`
-/// was a matching block).
-fn login_alone(plans: &[Planned], commands: &mut [CommandReport]) {
-    let login = |p: &Planned| matches!(p.cmd, Ok(Cmd::Ssh { .. } | Cmd::Exit));
-    let claims: Vec<&CommandReport> = plans
-        .iter()
-        .zip(commands.iter())
-        .filter(|(p, _)| !login(p))
-        .map(|(_, c)| c)
-        .collect();
-    if claims.is_empty()
-        || claims
-            .iter()
-            .any(|c| c.verdict != Verdict::Skipped || !c.differences.is_empty())
-    {
-        return;
-    }
-    for (_, c) in plans
-        .iter()
-        .zip(commands.iter_mut())
-        .filter(|(p, _)| login(p))
-    {
-        if c.verdict == Verdict::Match && c.differences.is_empty() {
-            c.verdict = Verdict::Skipped;
-            c.reason = Some(
-                "the node answered, but the block's other commands compared nothing: a login alone is no claim of the book's"
-                    .into(),
-            );
-        }
-    }
 }
 
 /// The last block of `so_far` as progress, judged with the blocks so far.

@@ -3,6 +3,13 @@
 //! does its block), placed (the node of the `vagrant ssh` session it is
 //! typed in), and paired (a ping left running in one session as the
 //! traffic of a capture in "another session").
+//!
+//! The session is the reader's terminal: a block that ends inside a node
+//! (no `exit`) leaves the next block typed there too, unless it ended in a
+//! command left running (a capture, a ping without `-c` or output), whose
+//! reader types on in another terminal. A `vagrant ssh` typed inside a
+//! node's session runs on that node, which has no `vagrant`: the reader
+//! stays where they were (probe21l, finding 6).
 
 use crate::book::parse::{self, Step};
 use crate::book::recognize::{Cmd, recognize};
@@ -12,7 +19,8 @@ use std::net::Ipv4Addr;
 pub struct Planned {
     pub step: Step,
     pub cmd: std::result::Result<Cmd, String>,
-    /// The node of the `vagrant ssh` session it is typed in.
+    /// The node of the `vagrant ssh` session it is typed in (for a
+    /// `vagrant ssh`, the session it is typed inside: it opens none).
     pub node: Option<String>,
     /// A ping left running as the traffic of the capture at this index.
     pub traffic_for: Option<usize>,
@@ -34,11 +42,41 @@ fn needs_node(c: &Cmd) -> bool {
     )
 }
 
-/// Recognise a block's commands and place them; any command not
-/// understood makes the whole block not run.
-pub fn plan(block: &parse::Block) -> (Vec<Planned>, Vec<String>) {
+/// Whether the reader leaves `p` running and types on in another terminal:
+/// a capture, or a ping without `-c` whose book shows no output (one with
+/// replies shown was stopped by the reader, as its output says).
+fn left_running(p: &Planned) -> bool {
+    match &p.cmd {
+        Ok(c) if is_capture(c) => true,
+        Ok(Cmd::Ping { count: None, .. }) => p.step.output.is_empty(),
+        _ => false,
+    }
+}
+
+/// Plan every block of `chapter` in order, the reader's session carried
+/// from one shell block to the next (a block of another language is not
+/// typed: it is planned from the reader's machine and changes nothing).
+pub fn plan_chapter(chapter: &parse::Chapter) -> Vec<(Vec<Planned>, Vec<String>)> {
+    let mut session = None;
+    chapter
+        .blocks
+        .iter()
+        .map(|b| {
+            if b.is_shell() {
+                plan(b, &mut session)
+            } else {
+                plan(b, &mut None)
+            }
+        })
+        .collect()
+}
+
+/// Recognise a block's commands and place them, typed from `session` (the
+/// node the reader's terminal is in, left there for the next block); any
+/// command not understood makes the whole block not run.
+pub fn plan(block: &parse::Block, session: &mut Option<String>) -> (Vec<Planned>, Vec<String>) {
     let (steps, prose) = parse::steps(block);
-    let mut node: Option<String> = None;
+    let mut node: Option<String> = session.clone();
     let mut out: Vec<Planned> = Vec::new();
     for step in steps {
         let mut cmd = recognize(&step.command);
@@ -54,6 +92,11 @@ pub fn plan(block: &parse::Block) -> (Vec<Planned>, Vec<String>) {
                 "the line holds U+{:04X}, a space a shell does not split words on: the reader's command is not the one it looks like",
                 odd as u32
             ));
+        }
+        // A `vagrant ssh` after a command left running is typed in
+        // another terminal, on the reader's machine.
+        if matches!(cmd, Ok(Cmd::Ssh { .. })) && out.last().is_some_and(left_running) {
+            node = None;
         }
         let mut here = node.clone();
         // Typed at a node's prompt (`vagrant@w1:~$ route -n`) outside a
@@ -77,7 +120,8 @@ pub fn plan(block: &parse::Block) -> (Vec<Planned>, Vec<String>) {
             ));
         }
         match &cmd {
-            Ok(Cmd::Ssh { node: n }) => node = Some(n.clone()),
+            // Inside a node, `vagrant ssh` is not found: the reader stays.
+            Ok(Cmd::Ssh { node: n }) if node.is_none() => node = Some(n.clone()),
             Ok(Cmd::Exit) => {
                 if here.is_none() {
                     cmd = Err(
@@ -109,6 +153,11 @@ pub fn plan(block: &parse::Block) -> (Vec<Planned>, Vec<String>) {
             traffic: None,
         });
     }
+    *session = if out.last().is_some_and(left_running) {
+        None
+    } else {
+        node
+    };
     // "Open another session": a ping without -c and without output, then
     // another `vagrant ssh`, then a capture.
     for i in 0..out.len() {
@@ -153,5 +202,78 @@ fn is_capture(c: &Cmd) -> bool {
         Cmd::Tcpdump { .. } => true,
         Cmd::Grep { inner, .. } => matches!(**inner, Cmd::Tcpdump { .. }),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (line, recognised, node) of every command of `text`, planned as
+    /// one chapter.
+    fn placed(text: &str) -> Vec<(usize, bool, Option<String>)> {
+        let c = parse::parse(std::path::Path::new("c.md"), text.as_bytes()).unwrap();
+        plan_chapter(&c)
+            .into_iter()
+            .flat_map(|(ps, _)| ps)
+            .map(|p| (p.step.line, p.cmd.is_ok(), p.node))
+            .collect()
+    }
+
+    fn on(n: &str) -> Option<String> {
+        Some(n.to_string())
+    }
+
+    /// probe21l's finding 6: `vagrant ssh node2` typed inside node1's
+    /// session (in the same block, or in a block after one that ended
+    /// inside node1) ran the lines after it on node2; the reader's node1
+    /// has no `vagrant`, and the reader stays on node1.
+    #[test]
+    fn a_vagrant_ssh_inside_a_node_leaves_the_reader_there() {
+        let same =
+            "```bash\nvagrant ssh node1\nvagrant ssh node2\ncat /run/flannel/subnet.env\n```\n";
+        assert_eq!(
+            placed(same),
+            [
+                (2, true, None),
+                (3, true, on("node1")),
+                (4, true, on("node1"))
+            ]
+        );
+        let next = "```bash\nvagrant ssh node1\n```\n\n```bash\nvagrant ssh node2\ncat /run/flannel/subnet.env\nexit\n```\n\n```bash\nroute -n\n```\n";
+        assert_eq!(
+            placed(next),
+            [
+                (2, true, None),
+                (6, true, on("node1")),
+                (7, true, on("node1")),
+                (8, true, on("node1")),
+                // Left by `exit`: on the reader's machine again.
+                (12, false, None),
+            ]
+        );
+    }
+
+    /// A `vagrant ssh` after a command the reader leaves running is typed
+    /// in another terminal (chapter 4's "Open another session"), and a
+    /// block ending in a capture leaves the next block on the reader's
+    /// machine; a block of another language changes nothing.
+    #[test]
+    fn another_terminal_opens_from_the_readers_machine() {
+        let text = "```bash\nvagrant ssh node1\nping 10.244.3.3\n\nvagrant ssh node2\n\nsudo tcpdump -i flannel.1\n```\n\n```bash\nvagrant ssh node1\nexit\n```\n\n```bash\nvagrant ssh node1\n```\n\n```text\nexit\n```\n\n```bash\nroute -n\n```\n";
+        assert_eq!(
+            placed(text),
+            [
+                (2, true, None),
+                (3, true, on("node1")),
+                (5, true, None),
+                (7, true, on("node2")),
+                (11, true, None),
+                (12, true, on("node1")),
+                (16, true, None),
+                (20, false, None),
+                (24, true, on("node1")),
+            ]
+        );
     }
 }

@@ -2,14 +2,17 @@
 //! command's output (no blank line between) may be a command the reader
 //! types: the parser reads it as output wherever the output above could
 //! hold it ([`crate::book::parse`]), so lab never ran it. Where that
-//! output is compared line by line, such a line the lab's output lacks is
-//! a difference already; where it is not (a `cat` lab does not run, a
+//! output is not compared line by line (a `cat` lab does not run, a
 //! curl's page or a ping compared by their facts, kubectl's own messages,
-//! a table's rows), nothing would ever say so, and the command was `match`
-//! or `skipped` with the reader's command unrun: the chapter passed
-//! (probe21j's `printf … | sudo tee` under a `cat`, probe21k's `ln -sf
-//! flannel.yml flannel_fix.yml` under an exec's ping). Such a command is
-//! not understood: lab cannot tell the line from the output.
+//! a table's rows, `kubeadm init`'s output), nothing would ever say so, and
+//! the command was `match` or `skipped` with the reader's command unrun:
+//! the chapter passed (probe21j's `printf … | sudo tee` under a `cat`,
+//! probe21k's `ln -sf flannel.yml flannel_fix.yml` under an exec's ping,
+//! probe21l's under `kubeadm init`). Where it is, the difference may be
+//! blessed known drift (probe21l's under the exec ping's ICMP error). So
+//! every command, whatever its verdict, is checked: such a command is not
+//! understood, lab cannot tell the line from the output, and a line that
+//! may change what the reader has stops the comparisons after it.
 //!
 //! A line is taken for a possible command when it has a command's shape
 //! and names a program: one lab lists, or one installed on this host
@@ -17,10 +20,10 @@
 //! `gzip`, `truncate`), so that a file's `nameserver 10.0.2.3` or a
 //! table's row is not.
 
+use super::gone::Stop;
 use super::plan::Planned;
 use crate::book::compare::{is_pings_own, normalize, squash};
 use crate::book::parse::{after_assignments, command_shaped, is_program};
-use crate::book::recognize::Cmd;
 use crate::book::{CommandReport, Verdict};
 
 /// Whether `word` names a program: listed by lab, or on this host.
@@ -47,41 +50,53 @@ fn may_be_typed(line: &str) -> bool {
         && names_a_program(first)
 }
 
-/// Make `r` not understood if it compared nothing that says otherwise
-/// (no difference, not an error) and its book output holds a line that may
-/// be a command the reader types which the lab's output does not have.
-pub(super) fn check(p: &Planned, r: &mut CommandReport) {
-    // Commands whose output the book shows and lab reads in part or not at
-    // all (a login's, a destroy's, a `kubeadm init`'s is no claim).
-    let shows_output = matches!(
-        p.cmd,
-        Ok(Cmd::Kubectl(_)
-            | Cmd::Cat { .. }
-            | Cmd::Curl(_)
-            | Cmd::Grep { .. }
-            | Cmd::IpRoute
-            | Cmd::RouteN
-            | Cmd::Ping { .. }
-            | Cmd::Tcpdump { .. })
-    );
-    if !shows_output
-        || !r.differences.is_empty()
-        || !matches!(r.verdict, Verdict::Match | Verdict::Skipped)
-    {
-        return;
-    }
-    let lab: Vec<String> = r.lab.iter().map(|l| normalize(l)).collect();
-    // A row of the table the book shows (as many values as its header has
-    // columns: a node called `cp`) is the table's.
-    let rows: Vec<String> = crate::book::bind::Table::parse(&r.book)
+/// The first line of `p`'s book output (its line and text) that may be a
+/// command the reader types: not a row of the table the book shows (as
+/// many values as its header has columns: a node called `cp`), and not in
+/// `lab`, the lab's output (where it is, it is output).
+fn typed<'a>(p: &'a Planned, lab: &[String]) -> Option<(usize, &'a str)> {
+    let lab: Vec<String> = lab.iter().map(|l| normalize(l)).collect();
+    let rows: Vec<String> = crate::book::bind::Table::parse(&p.step.output)
         .map(|t| t.rows.iter().map(|row| squash(&row.join(" "))).collect())
         .unwrap_or_default();
-    let typed = r
-        .book
+    p.step
+        .output
         .iter()
-        .find(|l| may_be_typed(l) && !lab.contains(&normalize(l)) && !rows.contains(&squash(l)));
-    if let Some(line) = typed {
+        .zip(&p.step.output_at)
+        .find(|(l, _)| {
+            may_be_typed(l) && !lab.contains(&normalize(l)) && !rows.contains(&squash(l))
+        })
+        .map(|(l, n)| (*n, l.as_str()))
+}
+
+/// Whether `p`'s book output holds a line that may be a command the
+/// reader types and that may change what the reader has
+/// ([`super::setup::effect`]): its command runs alone, so that the
+/// commands after it see the stop it makes ([`stop`]).
+pub(super) fn may_change(p: &Planned) -> bool {
+    typed(p, &[]).is_some_and(|(_, l)| changes(l))
+}
+
+fn changes(line: &str) -> bool {
+    super::setup::effect(line.trim()) == super::setup::Effect::Changes
+}
+
+/// Make `r` not understood, whatever it compared (a difference may be
+/// blessed known drift, and a line compared by its facts or not at all
+/// says nothing), if its book output holds a line that may be a command
+/// the reader types which the lab's output does not have. An error or a
+/// line not understood keeps its own reason: it fails already.
+pub(super) fn check(p: &Planned, r: &mut CommandReport) {
+    if matches!(r.verdict, Verdict::Error | Verdict::NotUnderstood) {
+        return;
+    }
+    if let Some((_, line)) = typed(p, &r.lab) {
         r.verdict = Verdict::NotUnderstood;
+        r.why.extend(
+            r.differences
+                .drain(..)
+                .map(|d| format!("not compared: {d}")),
+        );
         r.reason = Some(format!(
             "the book shows `{}` right under `{}` with no blank line between: it may be a command the reader types, which lab never ran, and nothing lab compared there tells it from the output",
             line.trim(),
@@ -90,9 +105,109 @@ pub(super) fn check(p: &Planned, r: &mut CommandReport) {
     }
 }
 
+/// The stop such a line makes when it may change what the reader has: lab
+/// never saw it, so nothing after it is compared (as for a line lab does
+/// not understand, [`super::gone::stops`]).
+pub(super) fn stop(p: &Planned, r: &CommandReport) -> Option<(usize, Stop)> {
+    let (at, line) = typed(p, &r.lab)?;
+    changes(line).then(|| (at, Stop::Unseen(line.trim().to_string())))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::may_be_typed;
+    use super::*;
+    use crate::book::parse::Step;
+    use crate::book::recognize::recognize;
+
+    /// `command` planned with `output` right under it (from line 2).
+    fn planned(command: &str, output: &[&str]) -> Planned {
+        Planned {
+            step: Step {
+                line: 1,
+                written: command.into(),
+                command: command.into(),
+                remark: None,
+                output: output.iter().map(|l| l.to_string()).collect(),
+                output_at: (2..2 + output.len()).collect(),
+                host: None,
+                remarks_below: Vec::new(),
+            },
+            cmd: recognize(command),
+            node: None,
+            traffic_for: None,
+            traffic: None,
+        }
+    }
+
+    fn report(p: &Planned, verdict: Verdict, differences: &[&str]) -> CommandReport {
+        let mut r = super::super::report(p, "broken");
+        r.verdict = verdict;
+        r.differences = differences.iter().map(|d| d.to_string()).collect();
+        r
+    }
+
+    /// probe21l's findings 1 and 2: a line under `kubeadm init`'s output
+    /// (a kind the check passed over), and one under output whose
+    /// difference the chapter blesses as known drift (a verdict it passed
+    /// over), were never checked: exit 0 with the reader's `ln -sf` unrun.
+    /// Now both commands are not understood, and the line stops what
+    /// comes after it.
+    #[test]
+    fn a_line_under_any_commands_output_is_checked_whatever_its_verdict() {
+        let init = planned(
+            "sudo kubeadm init --apiserver-advertise-address 10.100.198.200 --pod-network-cidr 10.244.0.0/16",
+            &[
+                "[init] Using Kubernetes version: v1.10.0",
+                "Your Kubernetes master has initialized successfully!",
+                "ln -sf flannel.yml flannel_fix.yml",
+            ],
+        );
+        assert!(init.cmd.is_ok());
+        let ping = planned(
+            "kubectl --kubeconfig ./admin.conf exec -it nginx-deployment-75675f5897-4dm42 ping 10.244.3.3",
+            &[
+                "PING 10.244.3.3 (10.244.3.3): 48 data bytes",
+                "60 bytes from 10.244.1.1: Destination Net Unreachable",
+                "ln -sf flannel.yml flannel_fix.yml",
+            ],
+        );
+        for (p, mut r) in [
+            (&init, report(&init, Verdict::Skipped, &[])),
+            (
+                &ping,
+                report(&ping, Verdict::Match, &["ping: the book shows no reply"]),
+            ),
+        ] {
+            check(p, &mut r);
+            assert_eq!(r.verdict, Verdict::NotUnderstood, "{}", p.step.command);
+            assert!(r.differences.is_empty());
+            assert!(
+                r.reason.as_deref().is_some_and(|w| w.starts_with(
+                    "the book shows `ln -sf flannel.yml flannel_fix.yml` right under"
+                )),
+                "{r:?}"
+            );
+            assert!(may_change(p));
+            assert_eq!(
+                stop(p, &r),
+                Some((4, Stop::Unseen("ln -sf flannel.yml flannel_fix.yml".into())))
+            );
+        }
+        // What only reads is not understood, and stops nothing.
+        let cat = planned("kubectl --kubeconfig ./admin.conf get nodes", &["lsmod"]);
+        let mut r = report(&cat, Verdict::Match, &[]);
+        check(&cat, &mut r);
+        assert_eq!(r.verdict, Verdict::NotUnderstood);
+        assert!(!may_change(&cat) && stop(&cat, &r).is_none());
+        // An error keeps its own reason.
+        let mut r = report(&init, Verdict::Error, &[]);
+        r.reason = Some("it failed".into());
+        check(&init, &mut r);
+        assert_eq!(
+            (r.verdict, r.reason.as_deref()),
+            (Verdict::Error, Some("it failed"))
+        );
+    }
 
     #[test]
     fn a_program_typed_is_told_from_what_files_and_tables_hold() {
