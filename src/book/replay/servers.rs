@@ -69,7 +69,7 @@ impl Replayer<'_> {
 
     /// Why the curl `c`, whose output the book shows as `book`, is not
     /// compared: the book shows no answer (refused, timed out) from an
-    /// address the lab does not stand for (see [`Self::of_lab`]; every
+    /// address where the lab has no pod and that it does not stand for (see [`Self::of_lab`]; every
     /// node's own addresses it does, each node runs the same servers), so
     /// whether the reader's world answers there (their host on 10.0.2.2 or
     /// the private network's .1, a pod of theirs the chapter never showed)
@@ -88,7 +88,14 @@ impl Replayer<'_> {
             .nodes
             .iter()
             .any(|n| owner(self.lab, k.ip, &n.name).is_some());
-        if answered || nodes_own || self.of_lab(k.ip, epoch, pods) {
+        // A pod of the lab's at the address, bound or not, is compared: if
+        // it answers where the book shows none, that is a drift.
+        let lab_ip = self
+            .binding
+            .ip(k.ip, epoch, self.lab, pods)
+            .map_or(k.ip, |(ip, _)| ip);
+        let a_pod = pods.iter().any(|p| p.ip == lab_ip);
+        if answered || nodes_own || a_pod || self.of_lab(k.ip, epoch, pods) {
             return None;
         }
         Some(format!(
