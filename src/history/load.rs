@@ -55,7 +55,7 @@ impl History {
                     d.run_id = r.get(6)?;
                     d.started_at = r.get(7)?;
                     d.finished_at = r.get(8)?;
-                    d.duration_s = r.get(9)?;
+                    d.duration_s = seconds(r.get(9)?);
                     d.host = r.get(10)?;
                     d.kernel = r.get(11)?;
                     // A record this lab cannot read is left out, not fatal:
@@ -102,7 +102,7 @@ impl History {
                             path: r.get(6)?,
                             expected: r.get(7)?,
                             observed: r.get(8)?,
-                            duration_s: r.get(9)?,
+                            duration_s: seconds(r.get(9)?),
                         },
                     ))
                 })
@@ -130,7 +130,7 @@ impl History {
                             phase: r.get(2)?,
                             variant: r.get(3)?,
                             ok: r.get(4)?,
-                            duration_s: r.get(5)?,
+                            duration_s: seconds(r.get(5)?).unwrap_or(0.0),
                         },
                     ))
                 })
@@ -198,4 +198,26 @@ fn lock_held(path: &Path) -> bool {
         return false;
     };
     super::open::Flock::take(f, libc::LOCK_SH).is_none()
+}
+
+/// A duration as the database has it, if it is one: a number of seconds
+/// that is finite, not negative and under a year. A crafted or merged
+/// database's `1e308` made `lab nightly report` panic (probe21m); such a
+/// value is unknown, as a missing one is.
+fn seconds(v: Option<f64>) -> Option<f64> {
+    v.filter(|s| s.is_finite() && (0.0..=365.0 * 86400.0).contains(s))
+}
+
+#[cfg(test)]
+mod seconds_tests {
+    use super::seconds;
+
+    #[test]
+    fn a_duration_that_is_none_is_unknown() {
+        assert_eq!(seconds(Some(0.5)), Some(0.5));
+        for bad in [1e308, f64::INFINITY, f64::NAN, -1.0, 4e7] {
+            assert_eq!(seconds(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(seconds(None), None);
+    }
 }

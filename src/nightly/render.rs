@@ -75,21 +75,26 @@ pub fn junit(a: &Analysis) -> String {
                 c.artifacts = c.artifacts.iter().map(|p| rec.evidence_path(p)).collect();
                 c
             })),
-            None => results.extend(r.data.results.iter().map(|x| CheckResult {
-                name: x.name.clone(),
-                variant: if x.kind == ResultKind::Block {
-                    crate::book::report::BOOK_VARIANT.into()
-                } else {
-                    x.variant.clone()
-                },
-                path: x.path.clone().unwrap_or_default(),
-                expected: x.expected.clone().unwrap_or_default(),
-                observed: x.observed.clone().unwrap_or_default(),
-                verdict: x.verdict,
-                elapsed: Duration::from_secs_f64(x.duration_s.unwrap_or(0.0).max(0.0)),
-                output: String::new(),
-                artifacts: Vec::new(),
-            })),
+            None => {
+                results.extend(
+                    r.data.results.iter().map(|x| CheckResult {
+                        name: x.name.clone(),
+                        variant: if x.kind == ResultKind::Block {
+                            crate::book::report::BOOK_VARIANT.into()
+                        } else {
+                            x.variant.clone()
+                        },
+                        path: x.path.clone().unwrap_or_default(),
+                        expected: x.expected.clone().unwrap_or_default(),
+                        observed: x.observed.clone().unwrap_or_default(),
+                        verdict: x.verdict,
+                        elapsed: Duration::try_from_secs_f64(x.duration_s.unwrap_or(0.0))
+                            .unwrap_or_default(),
+                        output: String::new(),
+                        artifacts: Vec::new(),
+                    }),
+                )
+            }
         }
         runs.push((prefix, results));
     }

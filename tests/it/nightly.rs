@@ -1077,3 +1077,37 @@ fn merging_a_history_into_itself_says_so() {
     );
     assert_eq!(std::fs::read(&db).unwrap(), before);
 }
+
+/// A database whose result says it took 1e308 seconds (crafted, or merged
+/// from one that was): `nightly report` panicked in `Duration` and wrote
+/// no `junit.xml`, and a `merge` spread the row into the merged database
+/// (probe21m). Now the duration is unknown, and both work.
+#[test]
+fn an_impossible_duration_in_a_database_is_unknown() {
+    let work = tempfile::tempdir().unwrap();
+    let db = work.path().join("h.db");
+    seed(&db, 0..2);
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute("UPDATE results SET duration_s = 1e308", [])
+        .unwrap();
+    c.execute("UPDATE steps SET duration_s = -1e308", [])
+        .unwrap();
+    c.execute("UPDATE runs SET duration_s = 1e308", []).unwrap();
+    drop(c);
+    let out = work.path().join("out");
+    // Tonight passed (3 was the panic).
+    let (code, summary) = report(&db, &out, "any");
+    assert_eq!(code, 0, "{summary}");
+    assert!(out.join("junit.xml").is_file());
+    let merged = work.path().join("m.db");
+    let scratch = tempfile::tempdir().unwrap();
+    let o = lab_cmd_in(scratch.path())
+        .args(["nightly", "merge", "--db"])
+        .arg(&merged)
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (code, summary) = report(&merged, &work.path().join("out2"), "any");
+    assert_eq!(code, 0, "{summary}");
+}
