@@ -57,9 +57,33 @@ const SWEEP_SHARE: u32 = 20;
 /// for it).
 pub const WATCHING: &str = "watching";
 
+/// The most the guard writes to its log: a node that floods a table
+/// every second made it grow without end (probe21m: 13 MB a day a table).
+const LOG_BYTES: u64 = 1 << 20;
+
+/// What a line of `n` bytes becomes when `before` bytes were written: the
+/// line, the note that the log is full (once), or nothing.
+fn written(line: &str, before: u64) -> Option<String> {
+    let n = line.len() as u64 + 1;
+    if before + n <= LOG_BYTES {
+        Some(format!("{line}\n"))
+    } else if before <= LOG_BYTES {
+        Some(format!(
+            "the log is full ({LOG_BYTES} bytes): the guard goes on, saying nothing more\n"
+        ))
+    } else {
+        None
+    }
+}
+
 fn say(line: &str) {
-    // The log may be gone or full: the guard goes on.
-    let _ = writeln!(std::io::stdout(), "{line}");
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static WRITTEN: AtomicU64 = AtomicU64::new(0);
+    let before = WRITTEN.fetch_add(line.len() as u64 + 1, Ordering::Relaxed);
+    // The log may be gone or its disk full: the guard goes on.
+    if let Some(text) = written(line, before) {
+        let _ = std::io::stdout().write_all(text.as_bytes());
+    }
 }
 
 /// Let the process hold, for each node, its namespace, two sockets and
@@ -204,5 +228,44 @@ fn report(w: &mut Watch) {
             "{}: the kernel refused {refused} removals",
             w.name
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_says_it_is_full_once_then_nothing() {
+        assert_eq!(written("a", 0).as_deref(), Some("a\n"));
+        assert_eq!(written("a", LOG_BYTES - 2).as_deref(), Some("a\n"));
+        assert!(
+            written("ab", LOG_BYTES - 2)
+                .unwrap()
+                .starts_with("the log is full")
+        );
+        assert!(
+            written("a", LOG_BYTES)
+                .unwrap()
+                .starts_with("the log is full")
+        );
+        assert_eq!(written("a", LOG_BYTES + 2), None);
+    }
+
+    #[test]
+    fn only_the_labs_nodes_are_watched() {
+        assert!(namespaces("lab", &["node1".into()]).is_ok());
+        for (lab, node) in [
+            ("a/b", "n"),
+            ("a.b", "n"),
+            ("", "n"),
+            ("lab", "../x"),
+            ("lab", ""),
+        ] {
+            assert!(
+                namespaces(lab, &[node.to_string()]).is_err(),
+                "{lab} {node}"
+            );
+        }
     }
 }

@@ -43,6 +43,12 @@ pub fn is_added(ty: u16) -> bool {
     )
 }
 
+/// Whether a message of type `ty` with `body` tells of a whole object
+/// gone: a filter removed by its handle may leave its classifier.
+pub fn whole_object_gone(ty: u16, body: &[u8]) -> bool {
+    ty != RTM_DELTFILTER || body.get(8..12).is_some_and(|h| h == [0; 4])
+}
+
 /// Whether a message of type `ty` tells of one gone.
 pub fn is_removed(ty: u16) -> bool {
     matches!(
@@ -81,7 +87,12 @@ pub fn parse(ty: u16, body: &[u8]) -> Vec<Entry> {
     delete[4..8].copy_from_slice(&tcm[4..8]);
     match tag {
         1 | 2 => delete[8..16].copy_from_slice(&tcm[8..16]),
-        3 => delete[8..20].copy_from_slice(&tcm[8..20]),
+        // A filter counts as its classifier (device, parent, priority and
+        // protocol, kind, chain), whatever its handle, and goes with it:
+        // one removed by its handle may leave the classifier, which holds
+        // memory too (probe21m: 20,470 empty u32 classifiers on shared
+        // blocks, none counted).
+        3 => delete[12..20].copy_from_slice(&tcm[12..20]),
         _ => delete[12..16].copy_from_slice(&tcm[12..16]),
     }
     if tag == 3
@@ -269,17 +280,17 @@ mod tests {
         let e = parse(RTM_NEWTFILTER, &body);
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].del_type, RTM_DELTFILTER);
-        // Options (attribute 2) are not sent back.
-        assert_eq!(
-            e[0].delete,
-            tcmsg(
-                3,
-                0x800_800,
-                0x1_0000,
-                0x1_0008,
-                &[(TCA_KIND, b"u32\0"), (TCA_CHAIN, &chain)]
-            )
-        );
+        // The whole classifier goes (handle 0); options (attribute 2) are
+        // not sent back.
+        let kind_chain: &[(u16, &[u8])] = &[(TCA_KIND, b"u32\0"), (TCA_CHAIN, &chain)];
+        assert_eq!(e[0].delete, tcmsg(3, 0, 0x1_0000, 0x1_0008, kind_chain));
+        // Another handle of the same classifier is the same object; its
+        // removal by handle leaves the classifier, a removal whole not.
+        let other = tcmsg(3, 0x800_801, 0x1_0000, 0x1_0008, kind_chain);
+        assert_eq!(parse(RTM_NEWTFILTER, &other)[0].key, e[0].key);
+        assert!(!whole_object_gone(RTM_DELTFILTER, &other));
+        assert!(whole_object_gone(RTM_DELTFILTER, &e[0].delete));
+        assert!(whole_object_gone(RTM_DELTCLASS, &other));
         assert_eq!(&e[0].key[4..8], &3i32.to_ne_bytes());
         // The same filter gone is the same key.
         assert_eq!(parse(RTM_DELTFILTER, &body)[0].key, e[0].key);

@@ -326,6 +326,7 @@ impl Watch {
                 }
             }
         }
+        let whole = tc::whole_object_gone(ty, body);
         for e in tc::parse(ty, body) {
             if tc::is_added(ty) {
                 self.judge(&e);
@@ -334,7 +335,9 @@ impl Watch {
                     let under = tc::gone_with(&e.key, &self.table.tc_keys());
                     self.table.forget_tc(&under);
                 }
-                self.gone(&e);
+                if whole {
+                    self.gone(&e);
+                }
             }
         }
     }
