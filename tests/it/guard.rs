@@ -212,3 +212,42 @@ echo added"#;
     );
     assert!(log.contains(&said), "{log}");
 }
+
+/// Root in node1 adds 1000 IPsec policies: kernel memory no cgroup is
+/// charged for (probe21m: 368,443 policies, 342 MB of the host's). The
+/// guard flushes a node's policies past the bound. Seen failing with the
+/// guard's step taken out of `up`: the 1000 stayed.
+#[test]
+fn a_nodes_root_cannot_grow_ipsec_policies_past_the_guards_bound() {
+    let lab = TestLab::chapter4("guardx");
+    lab.up(&[]);
+    let bound = lab::provider::netns::table_bounds::entries_a_node_keeps(3, 1);
+    let script = r#"python3 -c "
+for i in range(1000):
+    print('xfrm policy add src 13.0.%d.%d/32 dst 10.0.0.4/32 dir fwd' % (i >> 8, i & 255))
+" > /root/xfrm
+ip -force -batch /root/xfrm 2>/dev/null || true
+echo added"#;
+    let out = lab.ssh("node1", script);
+    assert!(text(&out).contains("added"), "{}", text(&out));
+    let policies = || {
+        let out = lab.in_ns("node1", &["ip", "xfrm", "policy", "show"]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("src "))
+            .count()
+    };
+    let said = "IPsec policies or states past the bound";
+    let log = || std::fs::read_to_string(lab.dir().join("guard.log")).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while (policies() > bound || !log().contains(said)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        policies() <= bound,
+        "node1 keeps {} IPsec policies (bound {bound}); the guard's log:\n{}",
+        policies(),
+        log()
+    );
+    assert!(log().contains(said), "{}", log());
+}

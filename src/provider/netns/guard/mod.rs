@@ -10,7 +10,8 @@
 //! static`; `fdb_max_learned` bounds only learned ones), permanent and
 //! proxy neighbours (`ip neigh add … nud permanent`, `ip neigh add proxy`),
 //! a device's address lists (`bridge fdb add … self`, `ip maddr add`),
-//! traffic control's qdiscs, classes, filters, chains and actions. A probe
+//! traffic control's qdiscs, classes, filters, chains and actions, IPsec
+//! policies and states ([`xfrm`]). A probe
 //! put 996,781 entries on one node's `cni0`, 457 MB of the host's memory,
 //! while the node's own memory rose 53 KB; another 99,338 HTB classes,
 //! 322 MB. No sysctl bounds them, and `lab` changes no host setting.
@@ -41,6 +42,7 @@ mod multicast;
 mod table;
 mod tc;
 mod watch;
+mod xfrm;
 
 use super::names;
 use crate::error::{LabError, Result};
@@ -86,7 +88,7 @@ fn say(line: &str) {
     }
 }
 
-/// Let the process hold, for each node, its namespace, two sockets and
+/// Let the process hold, for each node, its namespace, three sockets and
 /// its multicast list.
 fn allow_files(n: u64) {
     // SAFETY: getrlimit/setrlimit on a struct of ours.
@@ -121,7 +123,7 @@ fn namespaces(lab: &str, nodes: &[String]) -> Result<Vec<String>> {
 /// each of a node's tables, until their namespaces are gone.
 pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
     let namespaces = namespaces(lab, nodes)?;
-    allow_files(4 * namespaces.len() as u64 + 64);
+    allow_files(5 * namespaces.len() as u64 + 64);
     let home = File::open("/proc/thread-self/ns/net")
         .map_err(|e| LabError::io("opening the guard's own network namespace", e))?;
     let mut watches = Vec::with_capacity(namespaces.len());
@@ -143,10 +145,12 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
                 say(&format!("{}: cannot dump its tables: {e}", w.name));
             }
         }
+        // Two sockets a node: its rtnetlink events, then its IPsec events.
         let mut fds: Vec<libc::pollfd> = watches
             .iter()
-            .map(|w| libc::pollfd {
-                fd: w.fd(),
+            .flat_map(|w| [w.fd(), w.xfrm_fd()])
+            .map(|fd| libc::pollfd {
+                fd,
                 events: libc::POLLIN,
                 revents: 0,
             })
@@ -161,11 +165,14 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
             )
         };
         if n > 0 {
-            for (w, p) in watches.iter_mut().zip(&fds) {
-                if p.revents == 0 {
-                    continue;
+            for (w, p) in watches.iter_mut().zip(fds.chunks(2)) {
+                let mut r = Ok(());
+                if p[0].revents != 0 {
+                    r = w.read(&mut buf);
                 }
-                let r = w.read(&mut buf);
+                if p[1].revents != 0 {
+                    r = r.and(w.read_xfrm(&mut buf));
+                }
                 if let Err(e) = r {
                     say(&format!("{}: {e}", w.name));
                 }
@@ -220,6 +227,13 @@ fn report(w: &mut Watch) {
         say(&format!(
             "{}: events were lost: every qdisc attached and every action removed",
             w.name
+        ));
+    }
+    if std::mem::take(&mut w.xfrm_flushed) > 0 {
+        say(&format!(
+            "{}: IPsec policies or states past the bound of {}: all removed",
+            w.name,
+            w.table.bound()
         ));
     }
     let refused = std::mem::take(&mut w.refused);

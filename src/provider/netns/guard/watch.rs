@@ -4,7 +4,7 @@
 
 use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
 use super::table::{Table, Verdict};
-use super::{multicast, tc};
+use super::{multicast, tc, xfrm};
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::io;
@@ -32,6 +32,11 @@ pub struct Watch {
     netns: File,
     fd: OwnedFd,
     multicast: multicast::Multicast,
+    /// The node's IPsec events (see [`xfrm`]).
+    xfrm: OwnedFd,
+    xfrm_counts: xfrm::Counts,
+    /// IPsec tables flushed since the last report.
+    pub xfrm_flushed: u64,
     pub table: Table,
     /// Tables to dump, in turn; the first runs when `dumping` is set.
     queue: VecDeque<Class>,
@@ -125,14 +130,21 @@ impl Watch {
     /// Watch the namespace `name`, from the guard's own namespace `home`.
     pub fn open(name: &str, home: &File, bound: usize) -> io::Result<Watch> {
         let netns = File::open(super::super::sys::netns_path(name))?;
-        let (fd, multicast) = inside(&netns, home, || {
-            Ok::<_, io::Error>((neighbour_socket()?, multicast::Multicast::open()?))
+        let (fd, multicast, xfrm) = inside(&netns, home, || {
+            Ok::<_, io::Error>((
+                neighbour_socket()?,
+                multicast::Multicast::open()?,
+                xfrm::socket()?,
+            ))
         })??;
         Ok(Watch {
             name: name.to_string(),
             netns,
             fd,
             multicast,
+            xfrm,
+            xfrm_counts: Default::default(),
+            xfrm_flushed: 0,
             table: Table::new(bound),
             queue: Class::ALL.into_iter().collect(),
             dumping: None,
@@ -151,6 +163,61 @@ impl Watch {
 
     pub fn fd(&self) -> i32 {
         self.fd.as_raw_fd()
+    }
+
+    pub fn xfrm_fd(&self) -> i32 {
+        self.xfrm.as_raw_fd()
+    }
+
+    /// Read the node's IPsec events until none waits, flushing a table
+    /// past the bound (both, when events were lost).
+    pub fn read_xfrm(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        let bound = self.table.bound() as u64;
+        loop {
+            // SAFETY: receiving into a buffer we own, of its length.
+            let n = unsafe {
+                libc::recv(
+                    self.xfrm.as_raw_fd(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    libc::MSG_DONTWAIT,
+                )
+            };
+            let (mut policies, mut states) = (false, false);
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                match e.raw_os_error() {
+                    Some(libc::EAGAIN) => return Ok(()),
+                    Some(libc::EINTR) => continue,
+                    Some(libc::ENOBUFS) => (policies, states) = (true, true),
+                    _ => return Err(e),
+                }
+            } else {
+                for ty in xfrm::types(&buf[..n as usize]) {
+                    let (p, s) = self.xfrm_counts.take(xfrm::told(ty), bound);
+                    policies |= p;
+                    states |= s;
+                }
+            }
+            for (due, which) in [(policies, true), (states, false)] {
+                if due {
+                    let b = xfrm::flush(which);
+                    // SAFETY: a buffer we own, of its length.
+                    let r =
+                        unsafe { libc::send(self.xfrm.as_raw_fd(), b.as_ptr().cast(), b.len(), 0) };
+                    if r < 0 {
+                        return Err(io::Error::last_os_error());
+                    }
+                    let c = &mut self.xfrm_counts;
+                    *(if which {
+                        &mut c.policies
+                    } else {
+                        &mut c.states
+                    }) = 0;
+                    self.xfrm_flushed += 1;
+                }
+            }
+        }
     }
 
     /// Whether `/run/netns/NAME` is still the namespace watched (`destroy`

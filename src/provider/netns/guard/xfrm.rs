@@ -1,0 +1,167 @@
+//! IPsec policies and states of a node (`ip xfrm policy add`, `ip xfrm
+//! state add`): kernel memory no cgroup is charged for (probe21m: 368,443
+//! policies, 342 MB of the host's, while node1's kernel memory stayed at
+//! 6.3 MB). The lab sets none, and a node past the bound loses them all:
+//! the guard counts what the kernel tells of on a `NETLINK_XFRM` socket
+//! opened inside the node and flushes the table that passed the bound (or
+//! both, when events were lost).
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+const NETLINK_XFRM: libc::c_int = 6;
+/// `XFRMNLGRP_SA` and `XFRMNLGRP_POLICY` (groups 3 and 4).
+const GROUPS: u32 = (1 << 2) | (1 << 3);
+const XFRM_MSG_NEWSA: u16 = 16;
+const XFRM_MSG_DELSA: u16 = 17;
+const XFRM_MSG_NEWPOLICY: u16 = 19;
+const XFRM_MSG_DELPOLICY: u16 = 20;
+const XFRM_MSG_UPDPOLICY: u16 = 25;
+const XFRM_MSG_UPDSA: u16 = 26;
+const XFRM_MSG_FLUSHSA: u16 = 28;
+const XFRM_MSG_FLUSHPOLICY: u16 = 29;
+const NLM_F_REQUEST: u16 = 0x1;
+/// `IPSEC_PROTO_ANY`: a flush of states of every protocol.
+const IPSEC_PROTO_ANY: u8 = 255;
+
+/// What the kernel told of: the change to a count, or a table emptied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Told {
+    Policy(i64),
+    State(i64),
+    PoliciesFlushed,
+    StatesFlushed,
+    Other,
+}
+
+/// What a message of type `ty` tells of.
+pub fn told(ty: u16) -> Told {
+    match ty {
+        // An update may add one too (counted: a count too high flushes a
+        // node's own policies sooner, never lets one through).
+        XFRM_MSG_NEWPOLICY | XFRM_MSG_UPDPOLICY => Told::Policy(1),
+        XFRM_MSG_DELPOLICY => Told::Policy(-1),
+        XFRM_MSG_NEWSA | XFRM_MSG_UPDSA => Told::State(1),
+        XFRM_MSG_DELSA => Told::State(-1),
+        XFRM_MSG_FLUSHPOLICY => Told::PoliciesFlushed,
+        XFRM_MSG_FLUSHSA => Told::StatesFlushed,
+        _ => Told::Other,
+    }
+}
+
+/// The counts of one node, and what is to be flushed.
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub policies: u64,
+    pub states: u64,
+}
+
+impl Counts {
+    /// Take in what the kernel told; returns the flushes now due.
+    pub fn take(&mut self, t: Told, bound: u64) -> (bool, bool) {
+        let step = |n: &mut u64, d: i64| *n = n.saturating_add_signed(d);
+        match t {
+            Told::Policy(d) => step(&mut self.policies, d),
+            Told::State(d) => step(&mut self.states, d),
+            Told::PoliciesFlushed => self.policies = 0,
+            Told::StatesFlushed => self.states = 0,
+            Told::Other => {}
+        }
+        (self.policies > bound, self.states > bound)
+    }
+}
+
+/// A `NETLINK_XFRM` socket of the calling thread's namespace, joined to its
+/// policy and state events.
+pub fn socket() -> io::Result<OwnedFd> {
+    // SAFETY: plain system calls; the descriptor is owned right away.
+    let fd = unsafe {
+        libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            NETLINK_XFRM,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just returned by socket(2) and is ours.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: a sockaddr_nl of the right size.
+    let r = unsafe {
+        let mut sa: libc::sockaddr_nl = std::mem::zeroed();
+        sa.nl_family = libc::AF_NETLINK as u16;
+        sa.nl_groups = GROUPS;
+        libc::bind(
+            fd.as_raw_fd(),
+            &sa as *const _ as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_nl>() as u32,
+        )
+    };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(fd)
+}
+
+/// The request that flushes every policy, or every state.
+pub fn flush(policies: bool) -> Vec<u8> {
+    let (ty, body): (u16, &[u8]) = if policies {
+        (XFRM_MSG_FLUSHPOLICY, &[])
+    } else {
+        // struct xfrm_usersa_flush: the protocol, padded to 4 bytes.
+        (XFRM_MSG_FLUSHSA, &[IPSEC_PROTO_ANY, 0, 0, 0])
+    };
+    let mut b = Vec::with_capacity(16 + body.len());
+    b.extend_from_slice(&(16 + body.len() as u32).to_ne_bytes());
+    b.extend_from_slice(&ty.to_ne_bytes());
+    b.extend_from_slice(&NLM_F_REQUEST.to_ne_bytes());
+    b.extend_from_slice(&[0; 8]);
+    b.extend_from_slice(body);
+    b
+}
+
+/// The types of the messages in a buffer the kernel sent.
+pub fn types(b: &[u8]) -> Vec<u16> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 16 <= b.len() {
+        let len = u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes")) as usize;
+        if len < 16 || at + len > b.len() {
+            break;
+        }
+        out.push(u16::from_ne_bytes([b[at + 4], b[at + 5]]));
+        at += (len + 3) & !3;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_past_the_bound_is_flushed_and_counted_again_from_nothing() {
+        let mut c = Counts::default();
+        assert_eq!(c.take(told(XFRM_MSG_NEWPOLICY), 2), (false, false));
+        assert_eq!(c.take(told(XFRM_MSG_NEWPOLICY), 2), (false, false));
+        assert_eq!(c.take(told(XFRM_MSG_NEWSA), 2), (false, false));
+        assert_eq!(c.take(told(XFRM_MSG_NEWPOLICY), 2), (true, false));
+        assert_eq!(c.take(told(XFRM_MSG_FLUSHPOLICY), 2), (false, false));
+        assert_eq!(c.policies, 0);
+        assert_eq!(c.states, 1);
+        // A removal never counts below nothing.
+        c.take(told(XFRM_MSG_DELPOLICY), 2);
+        assert_eq!(c.policies, 0);
+    }
+
+    #[test]
+    fn flush_requests_and_message_types() {
+        let f = flush(false);
+        assert_eq!(types(&f), vec![XFRM_MSG_FLUSHSA]);
+        assert_eq!(f.len(), 20);
+        let mut two = flush(true);
+        two.extend(flush(false));
+        assert_eq!(types(&two), vec![XFRM_MSG_FLUSHPOLICY, XFRM_MSG_FLUSHSA]);
+    }
+}
