@@ -166,57 +166,20 @@ async fn a_curl_to_a_port_where_a_real_node_runs_a_server_is_skipped_on_netns() 
     );
     let chapter = parse::parse(std::path::Path::new("ports.md"), text.as_bytes()).unwrap();
     let (lab, _) = chapter4();
+    let urls: Vec<String> = [
+        ("10.100.198.200", 6443),
+        ("10.100.198.200", 8080),
+        ("10.100.198.200", 10257),
+        ("10.244.1.1", 10250),
+        ("10.0.2.15", 22),
+    ]
+    .iter()
+    .map(|(ip, port)| format!("http://{ip}:{port}/"))
+    .collect();
     for kind in [Kind::Netns, Kind::Vagrant] {
-        let session = || {
-            let mut s = FakeSession::new().on("node1", "hostname", "node1\n");
-            for (ip, port) in [
-                ("10.100.198.200", 6443),
-                ("10.100.198.200", 8080),
-                ("10.100.198.200", 10257),
-                ("10.244.1.1", 10250),
-                ("10.0.2.15", 22),
-            ] {
-                s = s.on_out(
-                    "node1",
-                    &format!("http://{ip}:{port}/"),
-                    Output {
-                        code: Some(7),
-                        stdout: String::new(),
-                        stderr: format!("curl: (7) Failed to connect to {ip} port {port} after 0 ms: Couldn't connect to server\n"),
-                    },
-                );
-            }
-            s
-        };
-        let mut t = RecordedLab {
-            kind,
-            broken: session(),
-            fixed: session(),
-            variant: "broken".into(),
-            switches: Vec::new(),
-            pods: vec![pod(
-                "nginx-deployment-6b7f6d9b8c-k2v9x",
-                "node1",
-                "10.244.1.2",
-            )],
-            real: None,
-            kubectl_lines: Default::default(),
-        };
-        let r = replay(
-            &chapter,
-            &lab,
-            &mut t,
-            &crate::book::known::KnownFile::default(),
-        )
-        .await;
-        let curls: Vec<&CommandReport> = r
-            .blocks
-            .iter()
-            .flat_map(|b| &b.commands)
-            .filter(|c| c.command.starts_with("curl"))
-            .collect();
+        let (curls, asked) = curls_refused(&chapter, kind, &urls).await;
+        let curls: Vec<&CommandReport> = curls.iter().collect();
         let got: Vec<Verdict> = curls.iter().map(|c| c.verdict).collect();
-        let asked = t.broken.ran();
         let ran = asked.iter().filter(|a| a.contains("curl")).count();
         if kind == Kind::Netns {
             use Verdict::{Match, Skipped};
@@ -245,54 +208,15 @@ async fn a_refusal_from_an_address_of_the_readers_world_is_not_compared() {
     let text = "# Elsewhere\n\n```console\n$ vagrant ssh node1\nvagrant@node1:~$ curl -m 2 10.0.2.2:8000\ncurl: (7) Failed to connect to 10.0.2.2 port 8000: Connection refused\nvagrant@node1:~$ curl -m 2 10.100.198.1\ncurl: (7) Failed to connect to 10.100.198.1 port 80: Connection refused\nvagrant@node1:~$ curl -m 2 10.244.2.9\ncurl: (28) Connection timed out after 2001 milliseconds\nvagrant@node1:~$ curl -m 2 10.100.198.202:8080\ncurl: (7) Failed to connect to 10.100.198.202 port 8080: Connection refused\nvagrant@node1:~$ exit\n```\n";
     let chapter = parse::parse(std::path::Path::new("elsewhere.md"), text.as_bytes()).unwrap();
     let (lab, _) = chapter4();
+    let urls = [
+        "http://10.0.2.2:8000/",
+        "http://10.100.198.1/",
+        "http://10.244.2.9/",
+        "http://10.100.198.202:8080/",
+    ]
+    .map(String::from);
     for kind in [Kind::Netns, Kind::Vagrant] {
-        let session = || {
-            let mut s = FakeSession::new().on("node1", "hostname", "node1\n");
-            for url in [
-                "http://10.0.2.2:8000/",
-                "http://10.100.198.1/",
-                "http://10.244.2.9/",
-                "http://10.100.198.202:8080/",
-            ] {
-                s = s.on_out(
-                    "node1",
-                    url,
-                    Output {
-                        code: Some(7),
-                        stdout: String::new(),
-                        stderr: "curl: (7) Failed to connect: Couldn't connect to server\n".into(),
-                    },
-                );
-            }
-            s
-        };
-        let mut t = RecordedLab {
-            kind,
-            broken: session(),
-            fixed: session(),
-            variant: "broken".into(),
-            switches: Vec::new(),
-            pods: vec![pod(
-                "nginx-deployment-6b7f6d9b8c-k2v9x",
-                "node1",
-                "10.244.1.2",
-            )],
-            real: None,
-            kubectl_lines: Default::default(),
-        };
-        let r = replay(
-            &chapter,
-            &lab,
-            &mut t,
-            &crate::book::known::KnownFile::default(),
-        )
-        .await;
-        let curls: Vec<&CommandReport> = r
-            .blocks
-            .iter()
-            .flat_map(|b| &b.commands)
-            .filter(|c| c.command.starts_with("curl"))
-            .collect();
+        let (curls, asked) = curls_refused(&chapter, kind, &urls).await;
         let got: Vec<Verdict> = curls.iter().map(|c| c.verdict).collect();
         use Verdict::{Match, Skipped};
         assert_eq!(
@@ -308,11 +232,66 @@ async fn a_refusal_from_an_address_of_the_readers_world_is_not_compared() {
                 .contains("not known"),
             "{curls:#?}"
         );
-        let asked = t.broken.ran();
         assert_eq!(
             asked.iter().filter(|a| a.contains("curl")).count(),
             1,
             "{asked:?}"
         );
     }
+}
+
+/// Replay `chapter` on a recorded chapter4 lab of `kind` whose node1
+/// refuses a curl of each of `urls`: the curls' reports, and what ran.
+async fn curls_refused(
+    chapter: &Chapter,
+    kind: Kind,
+    urls: &[String],
+) -> (Vec<CommandReport>, Vec<String>) {
+    let (lab, _) = chapter4();
+    let session = || {
+        let mut s = FakeSession::new().on("node1", "hostname", "node1\n");
+        for url in urls {
+            s = s.on_out(
+                "node1",
+                url,
+                Output {
+                    code: Some(7),
+                    stdout: String::new(),
+                    stderr: format!(
+                        "curl: (7) Failed to connect to {url}: Couldn't connect to server\n"
+                    ),
+                },
+            );
+        }
+        s
+    };
+    let mut t = RecordedLab {
+        kind,
+        broken: session(),
+        fixed: session(),
+        variant: "broken".into(),
+        switches: Vec::new(),
+        pods: vec![pod(
+            "nginx-deployment-6b7f6d9b8c-k2v9x",
+            "node1",
+            "10.244.1.2",
+        )],
+        real: None,
+        kubectl_lines: Default::default(),
+    };
+    let r = replay(
+        chapter,
+        &lab,
+        &mut t,
+        &crate::book::known::KnownFile::default(),
+    )
+    .await;
+    let curls = r
+        .blocks
+        .iter()
+        .flat_map(|b| &b.commands)
+        .filter(|c| c.command.starts_with("curl"))
+        .cloned()
+        .collect();
+    (curls, t.broken.ran())
 }

@@ -126,6 +126,34 @@ fn header(b: &mut Vec<u8>, len: usize, ty: u16, flags: u16, seq: u32) {
     b.extend_from_slice(&0u32.to_ne_bytes());
 }
 
+/// What one receive without waiting got.
+enum Received {
+    Bytes(usize),
+    /// Nothing waits.
+    Nothing,
+    /// Events were lost (`ENOBUFS`): the caller learns again.
+    Lost,
+}
+
+/// Receive once from `fd` into `buf`, without waiting (again if a signal
+/// came). `Err` only for a socket that no longer works.
+fn receive(fd: i32, buf: &mut [u8]) -> io::Result<Received> {
+    loop {
+        // SAFETY: receiving into a buffer we own, of its length.
+        let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
+        if n >= 0 {
+            return Ok(Received::Bytes(n as usize));
+        }
+        let e = io::Error::last_os_error();
+        return match e.raw_os_error() {
+            Some(libc::EAGAIN) => Ok(Received::Nothing),
+            Some(libc::EINTR) => continue,
+            Some(libc::ENOBUFS) => Ok(Received::Lost),
+            _ => Err(e),
+        };
+    }
+}
+
 impl Watch {
     /// Watch the namespace `name`, from the guard's own namespace `home`.
     pub fn open(name: &str, home: &File, bound: usize) -> io::Result<Watch> {
@@ -174,29 +202,16 @@ impl Watch {
     pub fn read_xfrm(&mut self, buf: &mut [u8]) -> io::Result<()> {
         let bound = self.table.bound() as u64;
         loop {
-            // SAFETY: receiving into a buffer we own, of its length.
-            let n = unsafe {
-                libc::recv(
-                    self.xfrm.as_raw_fd(),
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                    libc::MSG_DONTWAIT,
-                )
-            };
             let (mut policies, mut states) = (false, false);
-            if n < 0 {
-                let e = io::Error::last_os_error();
-                match e.raw_os_error() {
-                    Some(libc::EAGAIN) => return Ok(()),
-                    Some(libc::EINTR) => continue,
-                    Some(libc::ENOBUFS) => (policies, states) = (true, true),
-                    _ => return Err(e),
-                }
-            } else {
-                for ty in xfrm::types(&buf[..n as usize]) {
-                    let (p, s) = self.xfrm_counts.take(xfrm::told(ty), bound);
-                    policies |= p;
-                    states |= s;
+            match receive(self.xfrm.as_raw_fd(), buf)? {
+                Received::Nothing => return Ok(()),
+                Received::Lost => (policies, states) = (true, true),
+                Received::Bytes(n) => {
+                    for ty in xfrm::types(&buf[..n]) {
+                        let (p, s) = self.xfrm_counts.take(xfrm::told(ty), bound);
+                        policies |= p;
+                        states |= s;
+                    }
                 }
             }
             for (due, which) in [(policies, true), (states, false)] {
@@ -316,32 +331,19 @@ impl Watch {
     /// works.
     pub fn read(&mut self, buf: &mut [u8]) -> io::Result<()> {
         loop {
-            // SAFETY: receiving into a buffer we own, of its length.
-            let n = unsafe {
-                libc::recv(
-                    self.fd.as_raw_fd(),
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                    libc::MSG_DONTWAIT,
-                )
-            };
-            if n < 0 {
-                let e = io::Error::last_os_error();
-                match e.raw_os_error() {
-                    Some(libc::EAGAIN) => return Ok(()),
-                    Some(libc::EINTR) => continue,
-                    // Events were lost: what is there is learnt again.
-                    Some(libc::ENOBUFS) => {
-                        for c in Class::ALL {
-                            self.queue(c);
-                        }
-                        self.wipe_tc = true;
-                        continue;
+            let n = match receive(self.fd.as_raw_fd(), buf)? {
+                Received::Nothing => return Ok(()),
+                // Events were lost: what is there is learnt again.
+                Received::Lost => {
+                    for c in Class::ALL {
+                        self.queue(c);
                     }
-                    _ => return Err(e),
+                    self.wipe_tc = true;
+                    continue;
                 }
-            }
-            self.handle(&buf[..n as usize]);
+                Received::Bytes(n) => n,
+            };
+            self.handle(&buf[..n]);
             self.flush()?;
         }
     }
