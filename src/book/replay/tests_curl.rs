@@ -165,7 +165,6 @@ async fn a_curl_to_a_port_where_a_real_node_runs_a_server_is_skipped_on_netns() 
         refused(10257),
     );
     let chapter = parse::parse(std::path::Path::new("ports.md"), text.as_bytes()).unwrap();
-    let (lab, _) = chapter4();
     let urls: Vec<String> = [
         ("10.100.198.200", 6443),
         ("10.100.198.200", 8080),
@@ -207,7 +206,6 @@ async fn a_curl_to_a_port_where_a_real_node_runs_a_server_is_skipped_on_netns() 
 async fn a_refusal_from_an_address_of_the_readers_world_is_not_compared() {
     let text = "# Elsewhere\n\n```console\n$ vagrant ssh node1\nvagrant@node1:~$ curl -m 2 10.0.2.2:8000\ncurl: (7) Failed to connect to 10.0.2.2 port 8000: Connection refused\nvagrant@node1:~$ curl -m 2 10.100.198.1\ncurl: (7) Failed to connect to 10.100.198.1 port 80: Connection refused\nvagrant@node1:~$ curl -m 2 10.244.2.9\ncurl: (28) Connection timed out after 2001 milliseconds\nvagrant@node1:~$ curl -m 2 10.100.198.202:8080\ncurl: (7) Failed to connect to 10.100.198.202 port 8080: Connection refused\nvagrant@node1:~$ exit\n```\n";
     let chapter = parse::parse(std::path::Path::new("elsewhere.md"), text.as_bytes()).unwrap();
-    let (lab, _) = chapter4();
     let urls = [
         "http://10.0.2.2:8000/",
         "http://10.100.198.1/",
