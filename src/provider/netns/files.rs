@@ -11,14 +11,14 @@
 //!                     (its overlay's layer: the node's own files,
 //!                     sshd's log in fs/upper/var/log/sshd.log)
 //! <state>/pods/<p>/   nginx.conf, logs, pid, temp dirs, run/, root/
+//! <state>/guard.log   the output of the guard of the nodes' tables (`guard`)
 //! /run/lab-root/<lab>/<n>  where node n's overlay is mounted: the node's `/`
 //! ```
 //!
-//! The node overlays are the only mounts `lab` makes on the host. Their
-//! mount points are outside the state folder, so that `rm -rf` of a state
-//! folder never walks into a view of the host's whole `/`; lab names are
-//! host-wide (so are the namespaces), so `/run/lab-root/<lab>` is the lab's own.
-//! `unmount_lab` removes them (and anything mounted in the state folder)
+//! The node overlays are the only mounts `lab` makes on the host. Their mount points are
+//! outside the state folder, so that `rm -rf` of a state folder never walks into a view of the
+//! host's whole `/`; lab names are host-wide (so are the namespaces), so `/run/lab-root/<lab>`
+//! is the lab's own. `unmount_lab` removes them (and anything mounted in the state folder)
 //! before the folder goes.
 
 use super::enter::{Machine, NodeSetup};
@@ -38,7 +38,6 @@ impl Layout {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Layout { root: root.into() }
     }
-    /// The output of the lab's guard of its nodes' tables (see `guard`).
     pub fn guard_log(&self) -> PathBuf {
         self.root.join("guard.log")
     }
@@ -116,8 +115,7 @@ impl Layout {
             .join("upper")
             .join(super::rootfs::SSHD_LOG.trim_start_matches('/'))
     }
-    /// The files every node's `/` starts from (the lower layer of each
-    /// node's overlay): see [`super::rootfs`].
+    /// What every node's `/` starts from (its overlay's lower layer): [`super::rootfs`].
     pub fn rootfs(&self) -> PathBuf {
         self.root.join("rootfs")
     }
