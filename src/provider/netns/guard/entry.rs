@@ -3,21 +3,19 @@
 //! identifies it, which of a node's tables it counts in, and the
 //! `RTM_DELNEIGH` that removes exactly it. Pure: parsed from bytes.
 
-/// The message types this reads (`linux/rtnetlink.h`).
-pub const RTM_NEWNEIGH: u16 = 28;
+pub use super::super::netlink::msg::{
+    AF_BRIDGE, AF_INET, NDA_DST, NDA_LLADDR, NTF_SELF, RTM_NEWNEIGH,
+};
+
+/// The message types this reads besides (`linux/rtnetlink.h`).
 pub const RTM_DELNEIGH: u16 = 29;
 pub const RTM_GETNEIGH: u16 = 30;
 
-const AF_INET: u8 = 2;
-const AF_BRIDGE: u8 = 7;
 const AF_INET6: u8 = 10;
 
-pub const NTF_SELF: u8 = 0x02;
 pub const NTF_MASTER: u8 = 0x04;
 pub const NTF_PROXY: u8 = 0x08;
 
-const NDA_DST: u16 = 1;
-const NDA_LLADDR: u16 = 2;
 const NDA_VLAN: u16 = 5;
 const NDA_PORT: u16 = 6;
 const NDA_VNI: u16 = 7;
@@ -120,14 +118,7 @@ pub fn attrs(b: &[u8]) -> Vec<(u16, &[u8])> {
     out
 }
 
-pub fn put_attr(b: &mut Vec<u8>, ty: u16, data: &[u8]) {
-    b.extend_from_slice(&((4 + data.len()) as u16).to_ne_bytes());
-    b.extend_from_slice(&ty.to_ne_bytes());
-    b.extend_from_slice(data);
-    while !b.len().is_multiple_of(4) {
-        b.push(0);
-    }
-}
+pub use super::super::netlink::msg::attr as put_attr;
 
 /// The entry a message body (after the 16-byte header) of type
 /// [`RTM_NEWNEIGH`] or [`RTM_DELNEIGH`] tells of; `None` for a family

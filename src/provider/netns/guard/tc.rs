@@ -9,6 +9,7 @@
 //! it go its classes, filters and chains) and flushes the actions of every
 //! kind seen: the lab itself sets no traffic control on a node.
 
+use super::super::netlink::msg::NLA_F_NESTED;
 use super::entry::{Class, Entry, attrs, put_attr};
 
 pub const RTM_NEWQDISC: u16 = 36;
@@ -29,7 +30,6 @@ const TCA_CHAIN: u16 = 11;
 const TCA_ACT_TAB: u16 = 1;
 const TCA_ACT_KIND: u16 = 1;
 const TCA_ACT_INDEX: u16 = 3;
-const NLA_F_NESTED: u16 = 0x8000;
 /// Where a qdisc hangs at a device's root and at its ingress (or clsact).
 const TC_H_ROOT: u32 = 0xFFFF_FFFF;
 const TC_H_INGRESS: u32 = 0xFFFF_FFF1;

@@ -2,6 +2,7 @@
 //! namespace, joined to its neighbour events, that dumps the node's tables
 //! one at a time and removes the entries the node's [`Table`] does not keep.
 
+use super::super::netlink::msg::{NLM_F_REQUEST, NLMSG_ERROR, RTM_DELLINK};
 use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
 use super::table::{Table, Verdict};
 use super::{multicast, tc, xfrm};
@@ -11,14 +12,11 @@ use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 
-const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
-const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_DUMP: u16 = 0x300;
 /// `RTMGRP_LINK`, `RTMGRP_NEIGH`, `RTMGRP_TC`: devices, neighbour and
 /// forwarding entries, traffic control objects added, changed, gone.
 const GROUPS: u32 = 0x1 | 0x4 | 0x8;
-const RTM_DELLINK: u16 = 17;
 const NLM_F_ROOT: u16 = 0x100;
 /// The receive buffer: events of a burst wait here (past it they are lost,
 /// the kernel says so with `ENOBUFS`, and the tables are dumped again).

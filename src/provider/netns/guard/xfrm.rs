@@ -6,6 +6,7 @@
 //! opened inside the node and flushes the table that passed the bound (or
 //! both, when events were lost).
 
+use super::super::netlink::msg::NLM_F_REQUEST;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
@@ -20,7 +21,6 @@ const XFRM_MSG_UPDPOLICY: u16 = 25;
 const XFRM_MSG_UPDSA: u16 = 26;
 const XFRM_MSG_FLUSHSA: u16 = 28;
 const XFRM_MSG_FLUSHPOLICY: u16 = 29;
-const NLM_F_REQUEST: u16 = 0x1;
 /// `IPSEC_PROTO_ANY`: a flush of states of every protocol.
 const IPSEC_PROTO_ANY: u8 = 255;
 

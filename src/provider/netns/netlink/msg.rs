@@ -16,13 +16,13 @@ const NLM_F_CREATE: u16 = 0x400;
 const NLM_F_APPEND: u16 = 0x800;
 
 const RTM_NEWLINK: u16 = 16;
-const RTM_DELLINK: u16 = 17;
+pub const RTM_DELLINK: u16 = 17;
 const RTM_NEWADDR: u16 = 20;
 const RTM_NEWROUTE: u16 = 24;
-const RTM_NEWNEIGH: u16 = 28;
+pub const RTM_NEWNEIGH: u16 = 28;
 
-const AF_INET: u8 = 2;
-const AF_BRIDGE: u8 = 7;
+pub const AF_INET: u8 = 2;
+pub const AF_BRIDGE: u8 = 7;
 const IFF_UP: u32 = 0x1;
 
 const IFLA_ADDRESS: u16 = 1;
@@ -41,7 +41,7 @@ const IFLA_VXLAN_LINK: u16 = 3;
 const IFLA_VXLAN_LOCAL: u16 = 4;
 const IFLA_VXLAN_LEARNING: u16 = 7;
 const IFLA_VXLAN_PORT: u16 = 15;
-const NLA_F_NESTED: u16 = 0x8000;
+pub const NLA_F_NESTED: u16 = 0x8000;
 
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
@@ -54,10 +54,10 @@ const RTPROT_BOOT: u8 = 3;
 const RTN_UNICAST: u8 = 1;
 const RTNH_F_ONLINK: u32 = 0x4;
 
-const NDA_DST: u16 = 1;
-const NDA_LLADDR: u16 = 2;
+pub const NDA_DST: u16 = 1;
+pub const NDA_LLADDR: u16 = 2;
 const NUD_PERMANENT: u16 = 0x80;
-const NTF_SELF: u8 = 0x2;
+pub const NTF_SELF: u8 = 0x2;
 
 /// What an op needs from its namespace to be encoded.
 pub trait Lookup {
@@ -79,7 +79,8 @@ fn pad(b: &mut Vec<u8>) {
     }
 }
 
-fn attr(b: &mut Vec<u8>, ty: u16, data: &[u8]) {
+/// Append the attribute `ty` holding `data`, padded to 4 bytes.
+pub fn attr(b: &mut Vec<u8>, ty: u16, data: &[u8]) {
     put_u16(b, (4 + data.len()) as u16);
     put_u16(b, ty);
     b.extend_from_slice(data);
