@@ -30,8 +30,9 @@ pub struct Watch {
     netns: File,
     fd: OwnedFd,
     multicast: multicast::Multicast,
-    /// The node's IPsec events (see [`xfrm`]).
-    xfrm: OwnedFd,
+    /// The node's IPsec events (see [`xfrm`]); none on a kernel without
+    /// IPsec's netlink (nothing to bound there).
+    xfrm: Option<OwnedFd>,
     xfrm_counts: xfrm::Counts,
     /// IPsec tables flushed since the last report.
     pub xfrm_flushed: u64,
@@ -160,7 +161,7 @@ impl Watch {
             Ok::<_, io::Error>((
                 neighbour_socket()?,
                 multicast::Multicast::open()?,
-                xfrm::socket()?,
+                xfrm::socket().ok(),
             ))
         })??;
         Ok(Watch {
@@ -191,8 +192,9 @@ impl Watch {
         self.fd.as_raw_fd()
     }
 
+    /// The IPsec socket (-1, which `poll` passes over, when there is none).
     pub fn xfrm_fd(&self) -> i32 {
-        self.xfrm.as_raw_fd()
+        self.xfrm.as_ref().map_or(-1, |f| f.as_raw_fd())
     }
 
     /// Read the node's IPsec events until none waits, flushing a table
@@ -201,7 +203,7 @@ impl Watch {
         let bound = self.table.bound() as u64;
         loop {
             let (mut policies, mut states) = (false, false);
-            match receive(self.xfrm.as_raw_fd(), buf)? {
+            match receive(self.xfrm_fd(), buf)? {
                 Received::Nothing => return Ok(()),
                 Received::Lost => (policies, states) = (true, true),
                 Received::Bytes(n) => {
@@ -216,8 +218,7 @@ impl Watch {
                 if due {
                     let b = xfrm::flush(which);
                     // SAFETY: a buffer we own, of its length.
-                    let r =
-                        unsafe { libc::send(self.xfrm.as_raw_fd(), b.as_ptr().cast(), b.len(), 0) };
+                    let r = unsafe { libc::send(self.xfrm_fd(), b.as_ptr().cast(), b.len(), 0) };
                     if r < 0 {
                         return Err(io::Error::last_os_error());
                     }
