@@ -114,6 +114,28 @@ pub(crate) fn book_in(name: &str, lab: tempfile::TempDir, extra: &[&str]) -> Boo
     (o.status.code().unwrap_or(-1), stdout, v, out, lab)
 }
 
+/// `lab book` of a copy of chapter 4's lab (named from `prefix`) with the
+/// chapter `fixture` (under `tests/fixtures/`), judged with chapter 4's own
+/// known drift (so that a fixture that starts as chapter 4 passes there):
+/// its exit code, its terminal and its JSON report.
+pub(crate) fn book_with_chapter4_known(prefix: &str, fixture: &str) -> (i32, String, Value) {
+    let name = crate::harness::unique_name(prefix);
+    let lab = crate::harness::copy_lab("chapter4", &name);
+    let known = lab.path().join("chapter.drift.yaml");
+    let chapter = crate::harness::fixture(fixture);
+    let (code, stdout, v, ..) = book_in(
+        &name,
+        lab,
+        &[
+            "--chapter",
+            chapter.to_str().unwrap(),
+            "--known",
+            known.to_str().unwrap(),
+        ],
+    );
+    (code, stdout, v)
+}
+
 /// chapter4 on netns with its shipped known drift (issue 16): every kubectl
 /// line goes to the real kubectl 1.32, which refuses the book's `exec POD
 /// CMD` (blocks 103, 116, 247: known drift, blessed with the line to type

@@ -75,12 +75,56 @@ fn guard_of(lab: &TestLab) -> Option<(i32, u64)> {
     Some((p["pid"].as_i64()? as i32, p["start_time"].as_u64()?))
 }
 
+/// The guard's bound in chapter4 (3 nodes, one pod on the busiest).
+fn chapter4_bound() -> usize {
+    lab::provider::netns::table_bounds::entries_a_node_keeps(3, 1)
+}
+
+fn guard_log(lab: &TestLab) -> String {
+    std::fs::read_to_string(lab.dir().join("guard.log")).unwrap_or_default()
+}
+
+/// Wait (at most 10 s) until every count `counts` reads in node1 is at most
+/// `bound` and the guard's log has, for each `(starts, phrase)` of `said`,
+/// a line of node1's that goes on with `starts` and holds `phrase`; then
+/// assert both, `what` naming the counts.
+fn assert_bounded(
+    lab: &TestLab,
+    bound: usize,
+    what: &str,
+    counts: impl Fn() -> Vec<usize>,
+    said: &[(&str, String)],
+) {
+    let node1 = format!("{}.node1: ", lab.name);
+    let reported = |log: &str| {
+        said.iter().all(|(starts, phrase)| {
+            log.lines().any(|l| {
+                l.strip_prefix(&node1)
+                    .is_some_and(|rest| rest.starts_with(starts) && rest.contains(phrase.as_str()))
+            })
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut now = counts();
+    while (now.iter().any(|n| *n > bound) || !reported(&guard_log(lab)))
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(200));
+        now = counts();
+    }
+    let log = guard_log(lab);
+    assert!(
+        now.iter().all(|n| *n <= bound),
+        "node1's {what} hold {now:?} (bound {bound}); the guard's log:\n{log}"
+    );
+    assert!(reported(&log), "{log}");
+}
+
 #[test]
 fn a_nodes_root_cannot_grow_its_tables_past_the_guards_bound() {
     let lab = TestLab::chapter4("guard");
     lab.up(&[]);
-    // chapter4: 3 nodes, one pod on the busiest.
-    let bound = lab::provider::netns::table_bounds::entries_a_node_keeps(3, 1);
+    let bound = chapter4_bound();
     let before = tables(&lab);
     assert!(before.iter().all(|n| *n < bound / 4), "{before:?}");
     let out = lab.ssh("node1", FLOOD);
@@ -93,28 +137,14 @@ fn a_nodes_root_cannot_grow_its_tables_past_the_guards_bound() {
         "proxy neighbour entries",
         "multicast addresses",
     ]
-    .map(|t| format!("{}.node1: removed ", lab.name) + "|" + t);
-    let log = || std::fs::read_to_string(lab.dir().join("guard.log")).unwrap_or_default();
-    let reported = |log: &str| {
-        said.iter().all(|s| {
-            let (who, what) = s.split_once('|').unwrap();
-            log.lines().any(|l| {
-                l.starts_with(who) && l.contains(&format!(" {what} past the bound of {bound}"))
-            })
-        })
-    };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut now = tables(&lab);
-    while (now.iter().any(|n| *n > bound) || !reported(&log())) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(200));
-        now = tables(&lab);
-    }
-    assert!(
-        now.iter().all(|n| *n <= bound),
-        "node1's forwarding, neighbour, proxy and multicast tables hold {now:?} entries (bound {bound}); the guard's log:\n{}",
-        log()
+    .map(|t| ("removed ", format!(" {t} past the bound of {bound}")));
+    assert_bounded(
+        &lab,
+        bound,
+        "forwarding, neighbour, proxy and multicast tables",
+        || tables(&lab).to_vec(),
+        &said,
     );
-    assert!(reported(&log()), "{}", log());
     // What the lab put there stays: node1 still reaches node2 and its pod.
     let pod = lab.pod_on("node1");
     let out = lab.ssh(
@@ -169,7 +199,7 @@ fn the_guard_lives_as_long_as_its_lab() {
 fn a_nodes_root_cannot_grow_traffic_control_past_the_guards_bound() {
     let lab = TestLab::chapter4("guardtc");
     lab.up(&[]);
-    let bound = lab::provider::netns::table_bounds::entries_a_node_keeps(3, 1);
+    let bound = chapter4_bound();
     let script = r#"set -e
 python3 - <<'PY'
 with open('/root/tc', 'w') as f:
@@ -198,19 +228,17 @@ echo added"#;
                 l.contains("fh 8")
             })
     };
-    let said = format!("traffic control entries past the bound of {bound}");
-    let log = || std::fs::read_to_string(lab.dir().join("guard.log")).unwrap_or_default();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while (objects() > bound || !log().contains(&said)) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let log = log();
-    assert!(
-        objects() <= bound,
-        "node1 keeps {} classes and filters (bound {bound}); the guard's log:\n{log}",
-        objects()
+    let said = [(
+        "removed ",
+        format!("traffic control entries past the bound of {bound}"),
+    )];
+    assert_bounded(
+        &lab,
+        bound,
+        "classes and filters",
+        || vec![objects()],
+        &said,
     );
-    assert!(log.contains(&said), "{log}");
 }
 
 /// Root in node1 adds 1000 IPsec policies: kernel memory no cgroup is
@@ -221,7 +249,7 @@ echo added"#;
 fn a_nodes_root_cannot_grow_ipsec_policies_past_the_guards_bound() {
     let lab = TestLab::chapter4("guardx");
     lab.up(&[]);
-    let bound = lab::provider::netns::table_bounds::entries_a_node_keeps(3, 1);
+    let bound = chapter4_bound();
     let script = r#"python3 -c "
 for i in range(1000):
     print('xfrm policy add src 13.0.%d.%d/32 dst 10.0.0.4/32 dir fwd' % (i >> 8, i & 255))
@@ -237,17 +265,9 @@ echo added"#;
             .filter(|l| l.starts_with("src "))
             .count()
     };
-    let said = "IPsec policies or states past the bound";
-    let log = || std::fs::read_to_string(lab.dir().join("guard.log")).unwrap_or_default();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while (policies() > bound || !log().contains(said)) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    assert!(
-        policies() <= bound,
-        "node1 keeps {} IPsec policies (bound {bound}); the guard's log:\n{}",
-        policies(),
-        log()
-    );
-    assert!(log().contains(said), "{}", log());
+    let said = [(
+        "",
+        format!("IPsec policies or states past the bound of {bound}"),
+    )];
+    assert_bounded(&lab, bound, "IPsec policies", || vec![policies()], &said);
 }

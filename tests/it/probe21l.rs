@@ -4,29 +4,9 @@
 //! or under `kubeadm init`'s, a `vagrant ssh` typed inside a node, and a
 //! replay that compared nothing.
 
-use crate::book::{book_in, verdicts};
+use crate::book::{book_with_chapter4_known, verdicts};
 use crate::harness::require_root;
 use crate::lesser3::assert_last_blocks;
-
-/// `lab book` of chapter 4's copy with `fixture` as its chapter, judged
-/// with chapter 4's own known drift: its exit code, stdout and JSON.
-fn with_chapter4_known(prefix: &str, fixture: &str) -> (i32, String, serde_json::Value) {
-    let name = crate::harness::unique_name(prefix);
-    let lab = crate::harness::copy_lab("chapter4", &name);
-    let chapter = crate::harness::fixture(fixture);
-    let known = lab.path().join("chapter.drift.yaml");
-    let (code, stdout, v, ..) = book_in(
-        &name,
-        lab,
-        &[
-            "--chapter",
-            chapter.to_str().unwrap(),
-            "--known",
-            known.to_str().unwrap(),
-        ],
-    );
-    (code, stdout, v)
-}
 
 /// Finding 1: chapter 4 with `ln -sf flannel.yml flannel_fix.yml` right
 /// under the exec ping's ICMP error (line 108) or the `get nodes` table
@@ -41,7 +21,7 @@ fn a_line_under_known_drift_is_never_passed_over() {
         ("book/probe21l-known-drift-swallowed.md", 103, 108),
         ("book/probe21l-table-swallowed.md", 48, 55),
     ] {
-        let (code, stdout, v) = with_chapter4_known("swallow21l", fixture);
+        let (code, stdout, v) = book_with_chapter4_known("swallow21l", fixture);
         let got = verdicts(&v);
         assert!(got.contains(&(at, "not_understood".into())), "{stdout}");
         // Nothing after the line is compared.
@@ -64,7 +44,7 @@ fn a_line_under_known_drift_is_never_passed_over() {
 #[test]
 fn a_line_under_kubeadm_inits_output_is_never_passed_over() {
     require_root();
-    let (code, stdout, v) = with_chapter4_known("init21l", "book/probe21l-init-swallowed.md");
+    let (code, stdout, v) = book_with_chapter4_known("init21l", "book/probe21l-init-swallowed.md");
     let got = verdicts(&v);
     assert_eq!(
         got.first(),
@@ -116,7 +96,7 @@ fn a_replay_that_compared_nothing_fails() {
             "none of the 2 block(s)",
         ),
     ] {
-        let (code, stdout, _) = with_chapter4_known("empty21l", fixture);
+        let (code, stdout, _) = book_with_chapter4_known("empty21l", fixture);
         assert_eq!(code, 1, "{stdout}");
         assert!(
             stdout.contains("FAILED: ") && stdout.contains(said),

@@ -5,30 +5,9 @@
 //! on node1, ttl 64) matched: the chapter passed. Each test seen failing
 //! on 168a391 first.
 
-use crate::book::book_in;
-use crate::harness::{copy_lab, fixture, require_root, unique_name};
+use crate::book::book_with_chapter4_known;
+use crate::harness::require_root;
 use crate::lesser3::assert_last_blocks;
-
-/// `lab book` of chapter 4's lab with the chapter `fixture` and chapter
-/// 4's known drift (so that its head passes, as the probe ran it): its
-/// exit code, its terminal and its JSON report.
-fn replay(prefix: &str, fixture_name: &str) -> (i32, String, serde_json::Value) {
-    let name = unique_name(prefix);
-    let lab = copy_lab("chapter4", &name);
-    let known = lab.path().join("chapter.drift.yaml");
-    let chapter = fixture(fixture_name);
-    let (code, stdout, v, ..) = book_in(
-        &name,
-        lab,
-        &[
-            "--chapter",
-            chapter.to_str().unwrap(),
-            "--known",
-            known.to_str().unwrap(),
-        ],
-    );
-    (code, stdout, v)
-}
 
 /// That every command of the last block is `skipped` naming `line` (its
 /// number and its text) as the change lab did not see, and the run failed.
@@ -50,7 +29,7 @@ fn later_skipped_naming(code: i32, stdout: &str, v: &serde_json::Value, line: &s
 #[test]
 fn a_subshell_line_is_never_taken_for_a_remark() {
     require_root();
-    let (code, stdout, v) = replay("subsh21l", "book/probe21l-subshell.md");
+    let (code, stdout, v) = book_with_chapter4_known("subsh21l", "book/probe21l-subshell.md");
     assert_last_blocks(&stdout, &v, &[(79, "not_understood"), (90, "skipped")]);
     later_skipped_naming(code, &stdout, &v, "line 84 (`(sudo ip link set cni0 down)`");
 }
@@ -61,7 +40,7 @@ fn a_subshell_line_is_never_taken_for_a_remark() {
 #[test]
 fn an_assignment_before_the_program_hides_no_command() {
     require_root();
-    let (code, stdout, v) = replay("assign21l", "book/probe21l-assignment.md");
+    let (code, stdout, v) = book_with_chapter4_known("assign21l", "book/probe21l-assignment.md");
     assert_last_blocks(&stdout, &v, &[(79, "not_understood"), (89, "skipped")]);
     later_skipped_naming(
         code,
@@ -78,7 +57,7 @@ fn an_assignment_before_the_program_hides_no_command() {
 #[test]
 fn a_code_block_of_html_is_read_as_a_block() {
     require_root();
-    let (code, stdout, v) = replay("html21l", "book/probe21l-html.md");
+    let (code, stdout, v) = book_with_chapter4_known("html21l", "book/probe21l-html.md");
     assert_last_blocks(
         &stdout,
         &v,

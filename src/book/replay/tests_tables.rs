@@ -7,6 +7,25 @@ use super::tests::block;
 use super::tests_drift::{diffs, on_netns};
 use super::*;
 
+/// chapter4's two nginx pods as a `-o wide` table shows them.
+const NGINX_PODS: &str = "NAME                                READY     STATUS    RESTARTS   AGE       IP           NODE\nnginx-deployment-75675f5897-4dm42   1/1       Running   0          2m        10.244.1.2   node1\nnginx-deployment-75675f5897-rfj56   1/1       Running   0          2m        10.244.2.2   node2\n";
+
+/// A block running `kubectl … get pods ARGS` that shows `table`, then `cut`.
+fn shown(args: &str, table: &str, cut: &str) -> String {
+    format!("```bash\nkubectl --kubeconfig ./admin.conf get pods {args}\n\n{table}{cut}```\n\n")
+}
+
+/// The block at `line` of `r` drifts; its differences.
+fn drifts(r: &BookReport, line: usize) -> Vec<String> {
+    assert_eq!(
+        block(r, line).verdict,
+        Verdict::Drift,
+        "{:#?}",
+        block(r, line)
+    );
+    diffs(r, line)
+}
+
 /// probe21l's lesser finding (`t1`): on netns a `get pods` table showing
 /// IP and NODE under a line without `-o wide` was `skipped` with no
 /// difference, the lab printing those columns whatever the line asked;
@@ -14,19 +33,14 @@ use super::*;
 /// saying so; the same table under `-o wide` has no difference.
 #[tokio::test]
 async fn a_pod_tables_wide_columns_under_a_line_without_o_wide_drift_on_netns() {
-    let table = "NAME                                READY     STATUS    RESTARTS   AGE       IP           NODE\nnginx-deployment-75675f5897-4dm42   1/1       Running   0          2m        10.244.1.2   node1\nnginx-deployment-75675f5897-rfj56   1/1       Running   0          2m        10.244.2.2   node2\n";
     let text = format!(
-        "# Tables\n\n```bash\nkubectl --kubeconfig ./admin.conf get pods -o wide\n\n{table}```\n\n```bash\nkubectl --kubeconfig ./admin.conf get pods\n\n{table}```\n"
+        "# Tables\n\n{}{}",
+        shown("-o wide", NGINX_PODS, ""),
+        shown("", NGINX_PODS, "")
     );
     let r = on_netns(&text).await;
     assert!(diffs(&r, 3).is_empty(), "{:#?}", block(&r, 3));
-    assert_eq!(
-        block(&r, 11).verdict,
-        Verdict::Drift,
-        "{:#?}",
-        block(&r, 11)
-    );
-    let d = diffs(&r, 11);
+    let d = drifts(&r, 11);
     assert!(
         d[0].contains("has IP and NODE, which kubectl 1.32 prints only with `-o wide`"),
         "{d:#?}"
@@ -40,18 +54,14 @@ async fn a_pod_tables_wide_columns_under_a_line_without_o_wide_drift_on_netns() 
 /// drift; `-l app=nginx` still has no difference.
 #[tokio::test]
 async fn a_label_the_workloads_pods_lack_selects_none_of_them_on_netns() {
-    let table = "NAME                                READY     STATUS    RESTARTS   AGE       IP           NODE\nnginx-deployment-75675f5897-4dm42   1/1       Running   0          2m        10.244.1.2   node1\nnginx-deployment-75675f5897-rfj56   1/1       Running   0          2m        10.244.2.2   node2\n";
     let text = format!(
-        "# Labels\n\n```bash\nkubectl --kubeconfig ./admin.conf get pods -l app=nginx -o wide\n\n{table}```\n\n```bash\nkubectl --kubeconfig ./admin.conf get pods -l run=web -o wide\n\n{table}```\n"
+        "# Labels\n\n{}{}",
+        shown("-l app=nginx -o wide", NGINX_PODS, ""),
+        shown("-l run=web -o wide", NGINX_PODS, "")
     );
     let r = on_netns(&text).await;
     assert!(diffs(&r, 3).is_empty(), "{:#?}", block(&r, 3));
-    assert_eq!(
-        block(&r, 11).verdict,
-        Verdict::Drift,
-        "{:#?}",
-        block(&r, 11)
-    );
+    drifts(&r, 11);
     assert_eq!(
         block(&r, 11).commands[0].lab.len(),
         1,
@@ -68,25 +78,16 @@ async fn a_label_the_workloads_pods_lack_selects_none_of_them_on_netns() {
 #[tokio::test]
 async fn kube_system_shown_with_flannels_pods_alone_drifts_on_netns() {
     let table = "NAME                    READY     STATUS    RESTARTS   AGE       IP               NODE\nkube-flannel-ds-59hmh   1/1       Running   0          45s       10.100.198.200   master\nkube-flannel-ds-v8m8f   1/1       Running   0          45s       10.100.198.201   node1\nkube-flannel-ds-zzkf7   1/1       Running   0          45s       10.100.198.202   node2\n";
-    let shown = |args: &str, cut: &str| {
-        format!("```bash\nkubectl --kubeconfig ./admin.conf get pods {args}\n\n{table}{cut}```\n\n")
-    };
     let text = format!(
         "# kube-system\n\n{}{}{}",
-        shown("-n kube-system -l app=flannel -o wide", ""),
-        shown("-n kube-system -o wide", "...\n"),
-        shown("-n kube-system -o wide", ""),
+        shown("-n kube-system -l app=flannel -o wide", table, ""),
+        shown("-n kube-system -o wide", table, "...\n"),
+        shown("-n kube-system -o wide", table, ""),
     );
     let r = on_netns(&text).await;
     assert!(diffs(&r, 3).is_empty(), "{:#?}", block(&r, 3));
     assert!(diffs(&r, 12).is_empty(), "{:#?}", block(&r, 12));
-    assert_eq!(
-        block(&r, 22).verdict,
-        Verdict::Drift,
-        "{:#?}",
-        block(&r, 22)
-    );
-    let d = diffs(&r, 22);
+    let d = drifts(&r, 22);
     assert_eq!(d.len(), 1, "{d:#?}");
     assert!(
         d[0].contains("etcd-master, kube-apiserver-master"),
