@@ -84,6 +84,19 @@ pub fn entries_a_node_keeps(nodes: usize, pods: usize) -> usize {
     256usize.saturating_add(nodes.saturating_add(pods).saturating_mul(8))
 }
 
+/// [`entries_a_node_keeps`] of `lab`: its nodes, and the pods it places on
+/// its busiest node.
+pub fn entries_a_node_of(lab: &Lab) -> usize {
+    let placements = lab.placements();
+    let busiest = lab
+        .nodes
+        .iter()
+        .map(|n| placements.iter().filter(|p| p.node == n.name).count())
+        .max()
+        .unwrap_or(0);
+    entries_a_node_keeps(lab.nodes.len(), busiest)
+}
+
 /// Set in a node once its rules track connections, so that a flow no
 /// socket holds is tracked at most 120 s: a protocol conntrack has no
 /// tracker for (a pod's root sends any) is tracked 600 s by default; a TCP

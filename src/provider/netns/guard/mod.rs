@@ -101,20 +101,20 @@ fn allow_files(n: u64) {
     }
 }
 
-/// The nodes' namespaces, refused unless each is a name of lab `lab`.
+/// The nodes' namespaces, refused unless the lab's and the nodes' names
+/// are what a lab file allows (DNS labels: no `/`, no `.`).
 fn namespaces(lab: &str, nodes: &[String]) -> Result<Vec<String>> {
+    use crate::testbed::validate::is_dns_label;
     let bad =
         |what: &str| LabError::Usage(format!("lab guard: {what} is not a lab's or a node's name"));
-    if lab.is_empty() || lab.contains(['/', '.']) {
+    if !is_dns_label(lab) {
         return Err(bad(lab));
     }
     nodes
         .iter()
-        .map(|n| {
-            if n.is_empty() || n.contains('/') || n == ".." {
-                return Err(bad(n));
-            }
-            Ok(names::node_ns(lab, n))
+        .map(|n| match is_dns_label(n) {
+            true => Ok(names::node_ns(lab, n)),
+            false => Err(bad(n)),
         })
         .collect()
 }
@@ -138,6 +138,7 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
         watches.len()
     ));
     let mut buf = vec![0u8; 256 << 10];
+    let mut fds = poll_list(&watches);
     let mut next_sweep = Instant::now() + SWEEP;
     loop {
         for w in &mut watches {
@@ -145,16 +146,6 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
                 say(&format!("{}: cannot dump its tables: {e}", w.name));
             }
         }
-        // Two sockets a node: its rtnetlink events, then its IPsec events.
-        let mut fds: Vec<libc::pollfd> = watches
-            .iter()
-            .flat_map(|w| [w.fd(), w.xfrm_fd()])
-            .map(|fd| libc::pollfd {
-                fd,
-                events: libc::POLLIN,
-                revents: 0,
-            })
-            .collect();
         let wait = next_sweep.saturating_duration_since(Instant::now());
         // SAFETY: poll on an array of ours, of its length.
         let n = unsafe {
@@ -193,12 +184,27 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
             say("every node is gone: the guard leaves");
             return Ok(());
         }
+        fds = poll_list(&watches);
         for w in &mut watches {
             w.sweep();
             report(w);
         }
         next_sweep = Instant::now() + SWEEP.max(started.elapsed() * SWEEP_SHARE);
     }
+}
+
+/// What `poll` waits on: two sockets a node, its rtnetlink events, then
+/// its IPsec events (made again only when a node goes).
+fn poll_list(watches: &[Watch]) -> Vec<libc::pollfd> {
+    watches
+        .iter()
+        .flat_map(|w| [w.fd(), w.xfrm_fd()])
+        .map(|fd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect()
 }
 
 /// Say what was removed from a node since the last report.

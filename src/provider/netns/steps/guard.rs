@@ -28,14 +28,7 @@ impl Step<NetnsCtx> for Guard {
         }
         ctx.ps.processes.retain(|p| p.what != WHAT);
         let lab = &ctx.lab;
-        let placements = lab.placements();
-        let busiest = lab
-            .nodes
-            .iter()
-            .map(|n| placements.iter().filter(|p| p.node == n.name).count())
-            .max()
-            .unwrap_or(0);
-        let bound = table_bounds::entries_a_node_keeps(lab.nodes.len(), busiest);
+        let bound = table_bounds::entries_a_node_of(lab);
         let mut cmd = std::process::Command::new(&ctx.exe);
         cmd.args(["guard", "--bound", &bound.to_string(), &lab.name])
             .args(lab.nodes.iter().map(|n| &n.name));
