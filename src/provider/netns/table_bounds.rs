@@ -84,6 +84,13 @@ pub fn entries_a_node_keeps(nodes: usize, pods: usize) -> usize {
     256usize.saturating_add(nodes.saturating_add(pods).saturating_mul(8))
 }
 
+/// The most IPv4 routing tables a node may have before [`super::guard`]
+/// stops it (see its `route_tables`): the lab uses two, the main and local
+/// ones, and the classic id space of `/etc/iproute2/rt_tables` is 256. A
+/// table costs the host about 430 bytes outside the node's limit (probe21m:
+/// 131,000 tables, 56 MB), so the bound is about 110 KB.
+pub const ROUTING_TABLES_A_NODE_KEEPS: usize = 256;
+
 /// [`entries_a_node_keeps`] of `lab`: its nodes, and the pods it places on
 /// its busiest node.
 pub fn entries_a_node_of(lab: &Lab) -> usize {

@@ -31,7 +31,9 @@
 //! ([`multicast`]).
 //! What a node can add between two looks is bounded by the kernel's speed:
 //! about a second's worth of proxy neighbours, an event buffer's worth of
-//! the rest.
+//! the rest. A node's IPv4 routing tables, which the kernel frees only with
+//! the namespace, are counted at each sweep too, and a node past their
+//! bound is stopped ([`route_tables`]).
 //!
 //! The guard runs in the lab's `.nat` namespace (so `destroy` also finds it
 //! there) as the host's root, outside every node's PID namespace: a node
@@ -39,6 +41,7 @@
 
 pub mod entry;
 mod multicast;
+mod route_tables;
 mod table;
 mod tc;
 mod watch;
@@ -184,12 +187,44 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
             say("every node is gone: the guard leaves");
             return Ok(());
         }
-        fds = poll_list(&watches);
-        for w in &mut watches {
+        watches.retain_mut(|w| {
             w.sweep();
             report(w);
-        }
+            let Some(n) = w.routing_tables_past_bound() else {
+                return true;
+            };
+            say(&format!(
+                "{}: {n} IPv4 routing tables or more, past the bound of {}: the kernel frees \
+                 a table only with its namespace, so the node is stopped (its processes \
+                 killed, its namespace removed); `lab destroy` removes the rest",
+                w.name,
+                super::table_bounds::ROUTING_TABLES_A_NODE_KEEPS
+            ));
+            stop_node(&w.name);
+            false
+        });
+        fds = poll_list(&watches);
         next_sweep = Instant::now() + SWEEP.max(started.elapsed() * SWEEP_SHARE);
+    }
+}
+
+/// Stop the node whose namespace is `ns`: every process in it killed, the
+/// namespace's name removed (it goes when the watch holding it is dropped,
+/// and its tables with it).
+fn stop_node(ns: &str) {
+    let ns = [ns.to_string()];
+    let left = super::sys::stop(&super::sys::pids_in(&ns), Duration::ZERO);
+    if !left.is_empty() {
+        say(&format!(
+            "{}: {} processes would not stop",
+            ns[0],
+            left.len()
+        ));
+    }
+    let path = super::sys::netns_path(&ns[0]);
+    let _ = nix::mount::umount2(&path, nix::mount::MntFlags::MNT_DETACH);
+    if let Err(e) = std::fs::remove_file(&path) {
+        say(&format!("{}: cannot remove the namespace: {e}", ns[0]));
     }
 }
 

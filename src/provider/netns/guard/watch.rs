@@ -4,6 +4,7 @@
 
 use super::super::netlink::msg::{NLM_F_REQUEST, NLMSG_ERROR, RTM_DELLINK};
 use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
+use super::route_tables::RouteTables;
 use super::table::{Table, Verdict};
 use super::{multicast, tc, xfrm};
 use std::collections::{HashSet, VecDeque};
@@ -34,6 +35,9 @@ pub struct Watch {
     /// IPsec's netlink (nothing to bound there).
     xfrm: Option<OwnedFd>,
     xfrm_counts: xfrm::Counts,
+    /// The node's list of IPv4 routing tables (none where the kernel has
+    /// no such list: nothing to count there).
+    route_tables: Option<RouteTables>,
     /// IPsec tables flushed since the last report.
     pub xfrm_flushed: u64,
     pub table: Table,
@@ -157,11 +161,12 @@ impl Watch {
     /// Watch the namespace `name`, from the guard's own namespace `home`.
     pub fn open(name: &str, home: &File, bound: usize) -> io::Result<Watch> {
         let netns = File::open(super::super::sys::netns_path(name))?;
-        let (fd, multicast, xfrm) = inside(&netns, home, || {
+        let (fd, multicast, xfrm, route_tables) = inside(&netns, home, || {
             Ok::<_, io::Error>((
                 neighbour_socket()?,
                 multicast::Multicast::open()?,
                 xfrm::socket().ok(),
+                RouteTables::open().ok(),
             ))
         })??;
         Ok(Watch {
@@ -171,6 +176,7 @@ impl Watch {
             multicast,
             xfrm,
             xfrm_counts: Default::default(),
+            route_tables,
             xfrm_flushed: 0,
             table: Table::new(bound),
             queue: Class::ALL.into_iter().collect(),
@@ -245,6 +251,14 @@ impl Watch {
             return false;
         };
         a.ino() == b.ino() && a.dev() == b.dev()
+    }
+
+    /// The node's IPv4 routing tables when they are past the bound (see
+    /// [`super::route_tables`]), read up to one past it.
+    pub fn routing_tables_past_bound(&mut self) -> Option<usize> {
+        let bound = super::super::table_bounds::ROUTING_TABLES_A_NODE_KEEPS;
+        let n = self.route_tables.as_mut()?.count(bound).ok()?;
+        (n > bound).then_some(n)
     }
 
     /// Dump `class` again (unless it is waiting already: one running may
