@@ -193,6 +193,34 @@ fn every_reply_is_compared() {
 }
 
 #[test]
+fn a_replys_size_and_duplicate_mark_are_compared() {
+    let lab = v(
+        "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=1 ms",
+    );
+    let big = v(
+        "1480 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.060 ms",
+    );
+    assert_eq!(
+        ping_replies(&big, &lab),
+        ["ping reply 1: the book shows 1480 bytes; the lab shows 64"]
+    );
+    let dup = v(
+        "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.060 ms (DUP!)",
+    );
+    let d = ping_replies(&dup, &lab);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].ends_with("ttl 64 (DUP!); the lab shows from 10.244.1.2 icmp_seq 2 of the run ttl 64"),
+        "{d:?}"
+    );
+    // The data's size where the lab prints the message's: the same echo.
+    let data = v(
+        "56 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms\n56 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=1 ms",
+    );
+    assert!(ping_replies(&data, &lab).is_empty());
+}
+
+#[test]
 fn an_error_the_book_does_not_show_is_a_difference() {
     let lab = v("tcpdump: eth0: No such device exists\n(SIOCGIFHWADDR: No such device)");
     assert_eq!(errors_not_in_book(&[], &lab).len(), 2);

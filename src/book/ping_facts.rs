@@ -260,12 +260,16 @@ fn counts(lines: &[String]) -> Option<(u32, u32)> {
     })
 }
 
-/// One echo reply: its icmp_seq, who answered, its TTL.
+/// One echo reply: its icmp_seq, who answered, its TTL, its size (the
+/// `N` of `N bytes from`) and whether ping marked it a duplicate
+/// (`(DUP!)`): values the book prints, compared as the others are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reply {
     pub seq: u32,
     pub from: std::net::Ipv4Addr,
     pub ttl: Option<u8>,
+    pub bytes: Option<u32>,
+    pub duplicate: bool,
 }
 
 /// Every reply of a ping's output, in order. Its number is iputils'
@@ -278,7 +282,8 @@ pub fn replies(lines: &[String]) -> Vec<Reply> {
         .iter()
         .filter_map(|l| {
             let t = squash(l);
-            let rest = t.split_once(" bytes from ")?.1;
+            let (size, rest) = t.split_once(" bytes from ")?;
+            let bytes = size.split_whitespace().last().and_then(|n| n.parse().ok());
             let (from, rest) = rest.split_once(':')?;
             let from = from
                 .split_whitespace()
@@ -301,13 +306,15 @@ pub fn replies(lines: &[String]) -> Vec<Reply> {
                 seq,
                 from: from.parse().ok()?,
                 ttl: crate::probe::ping::ttl(rest),
+                bytes,
+                duplicate: rest.contains("(DUP!)"),
             })
         })
         .collect()
 }
 
 /// Every reply compared, one by one: their count, icmp_seq counted from
-/// the first reply, who answered and the TTL. Where neither shows a reply,
+/// the first reply, who answered, the TTL, the size and a duplicate's mark. Where neither shows a reply,
 /// [`ping`] compares the errors.
 pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
     let (b, l) = (replies(book), replies(lab));
@@ -365,10 +372,11 @@ pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
     for (i, (x, y)) in b.iter().zip(&l).enumerate() {
         let show = |r: &Reply, first: u32| {
             format!(
-                "from {} icmp_seq {} of the run ttl {}",
+                "from {} icmp_seq {} of the run ttl {}{}",
                 r.from,
                 r.seq.wrapping_sub(first) + 1,
-                r.ttl.map(|t| t.to_string()).unwrap_or_else(|| "?".into())
+                r.ttl.map(|t| t.to_string()).unwrap_or_else(|| "?".into()),
+                if r.duplicate { " (DUP!)" } else { "" }
             )
         };
         let (bs, ls) = (show(x, b0), show(y, l0));
@@ -378,8 +386,23 @@ pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
                 i + 1
             ));
         }
+        if let (Some(bn), Some(ln)) = (x.bytes, y.bytes)
+            && !same_size(bn, ln)
+        {
+            d.push(format!(
+                "ping reply {}: the book shows {bn} bytes; the lab shows {ln}",
+                i + 1
+            ));
+        }
     }
     d
+}
+
+/// Whether two reply sizes are the same echo's: equal, or one the other's
+/// data alone (a ping that prints the data's 56 bytes where iputils prints
+/// the ICMP message's 64; the chapter's pod shows one).
+fn same_size(a: u32, b: u32) -> bool {
+    a == b || a.checked_add(8) == Some(b) || b.checked_add(8) == Some(a)
 }
 
 /// Differences between the ping the book shows and the lab's.
