@@ -19,7 +19,7 @@
 use super::bind::Table;
 pub use super::ping_facts::{
     PingFacts, Reply, echoes_sent, grep_keeps, grepped_ping, is_pings_own, lines_grep_drops, ping,
-    ping_facts, ping_header_target, ping_replies, replies,
+    ping_facts, ping_header_target, ping_replies, replies, replies_past_count,
 };
 
 /// Collapse whitespace.

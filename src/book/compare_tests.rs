@@ -518,3 +518,20 @@ fn a_grepped_ping_is_judged_on_its_whole_output() {
     let header = v(&["PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data."]);
     assert_eq!(grepped_ping(&header, &answered, &[]).len(), 1);
 }
+
+#[test]
+fn a_reply_numbered_past_the_books_own_count_is_a_difference() {
+    let seventh = v("64 bytes from 10.244.1.2: icmp_seq=7 ttl=64 time=0.054 ms");
+    assert_eq!(
+        replies_past_count(&seventh, 1).as_deref(),
+        Some("ping: the book shows a reply numbered icmp_seq=7, but `-c 1` sends 1 echoes")
+    );
+    assert_eq!(replies_past_count(&seventh, 7), None);
+    // BSD's first reply is 0, iputils' 1: both within `-c 1`.
+    for first in ["icmp_seq=0", "icmp_seq=1"] {
+        let one = v(&format!(
+            "64 bytes from 10.244.1.2: {first} ttl=64 time=1 ms"
+        ));
+        assert_eq!(replies_past_count(&one, 1), None, "{first}");
+    }
+}

@@ -398,6 +398,19 @@ pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
     d
 }
 
+/// The book's replies numbered past what `-c count` sends (iputils counts
+/// from 1, BSD from 0: either way no echo is numbered past `count`): a
+/// reply the book shows that its own command cannot have had.
+pub fn replies_past_count(book: &[String], count: u32) -> Option<String> {
+    let past = replies(book)
+        .into_iter()
+        .map(|r| r.seq)
+        .find(|s| *s > count)?;
+    Some(format!(
+        "ping: the book shows a reply numbered icmp_seq={past}, but `-c {count}` sends {count} echoes"
+    ))
+}
+
 /// Whether two reply sizes are the same echo's: equal, or one the other's
 /// data alone (a ping that prints the data's 56 bytes where iputils prints
 /// the ICMP message's 64; the chapter's pod shows one).

@@ -382,3 +382,25 @@ fn a_program_under_kubectls_output_is_never_passed_over() {
         "{said}"
     );
 }
+
+/// Values of a ping's reply the book prints that were not compared (the
+/// fifth probe's lesser, left until now): a size (`1480 bytes`), a number
+/// past the command's own `-c` (`icmp_seq=7` on `-c 1`) and a duplicate's
+/// `(DUP!)` each matched the lab's plain 64-byte reply. Seen failing before
+/// the change: blocks 16, 22 and 28 `match`. The true reply still matches.
+#[test]
+fn a_pings_size_number_and_duplicate_mark_are_compared() {
+    require_root();
+    let (stdout, v) = chapter4_with("pingvals", "book/ping-reply-values.md");
+    assert_eq!(
+        verdicts(&v),
+        [
+            (8, "skipped".to_string()),
+            (16, "drift".into()),
+            (22, "drift".into()),
+            (28, "drift".into()),
+            (35, "match".into()),
+        ],
+        "{stdout}"
+    );
+}

@@ -571,10 +571,14 @@ impl Replayer<'_> {
             return;
         }
         r.differences.extend(match inner {
-            Cmd::Ping { .. } => match full_ping {
-                Some(full) => compare::grepped_ping(&book, full, &r.lab),
-                None => compare::ping_replies(&book, &r.lab),
-            },
+            Cmd::Ping { count, .. } => {
+                let mut d = match full_ping {
+                    Some(full) => compare::grepped_ping(&book, full, &r.lab),
+                    None => compare::ping_replies(&book, &r.lab),
+                };
+                d.extend(count.and_then(|n| compare::replies_past_count(&book, n)));
+                d
+            }
             Cmd::RouteN => compare::routes(&book, &r.lab),
             Cmd::IpRoute => compare::missing_routes(&book, &r.lab),
             _ => compare::missing_in_order(&book, &r.lab),
