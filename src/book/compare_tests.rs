@@ -213,6 +213,13 @@ fn a_replys_size_and_duplicate_mark_are_compared() {
         d[0].ends_with("ttl 64 (DUP!); the lab shows from 10.244.1.2 icmp_seq 2 of the run ttl 64"),
         "{d:?}"
     );
+    let bad = v(
+        "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms (BAD CHECKSUM!)\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.060 ms (same node)",
+    );
+    let d = ping_replies(&bad, &lab);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].starts_with("ping reply 1: "), "{d:?}");
+    assert!(d[0].contains("(BAD CHECKSUM!); the lab"), "{d:?}");
     // The data's size where the lab prints the message's: the same echo.
     let data = v(
         "56 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms\n56 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=1 ms",

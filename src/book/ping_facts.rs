@@ -261,15 +261,35 @@ fn counts(lines: &[String]) -> Option<(u32, u32)> {
 }
 
 /// One echo reply: its icmp_seq, who answered, its TTL, its size (the
-/// `N` of `N bytes from`) and whether ping marked it a duplicate
-/// (`(DUP!)`): values the book prints, compared as the others are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `N` of `N bytes from`) and the marks ping put after it (`(DUP!)`,
+/// `(BAD CHECKSUM!)`, `(truncated)`, ...): values the book prints, compared
+/// as the others are.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub seq: u32,
     pub from: std::net::Ipv4Addr,
     pub ttl: Option<u8>,
     pub bytes: Option<u32>,
-    pub duplicate: bool,
+    pub marks: String,
+}
+
+/// Ping's marks after a reply's values (`time=0.06 ms (DUP!)`), joined by
+/// a space: iputils' end in `!` but `(truncated)`; other bracketed words
+/// are the author's (`(same node)`), not ping's.
+fn marks(rest: &str) -> String {
+    let mut out = Vec::new();
+    let mut at = rest;
+    while let Some((_, after)) = at.split_once('(') {
+        let Some((inside, next)) = after.split_once(')') else {
+            break;
+        };
+        let inside = inside.trim();
+        if inside.ends_with('!') || inside == "truncated" {
+            out.push(format!("({inside})"));
+        }
+        at = next;
+    }
+    out.join(" ")
 }
 
 /// Every reply of a ping's output, in order. Its number is iputils'
@@ -307,7 +327,7 @@ pub fn replies(lines: &[String]) -> Vec<Reply> {
                 from: from.parse().ok()?,
                 ttl: crate::probe::ping::ttl(rest),
                 bytes,
-                duplicate: rest.contains("(DUP!)"),
+                marks: marks(rest),
             })
         })
         .collect()
@@ -376,7 +396,11 @@ pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
                 r.from,
                 r.seq.wrapping_sub(first) + 1,
                 r.ttl.map(|t| t.to_string()).unwrap_or_else(|| "?".into()),
-                if r.duplicate { " (DUP!)" } else { "" }
+                if r.marks.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", r.marks)
+                }
             )
         };
         let (bs, ls) = (show(x, b0), show(y, l0));
