@@ -404,3 +404,26 @@ fn a_pings_size_number_and_duplicate_mark_are_compared() {
         "{stdout}"
     );
 }
+
+/// A line skipped in a pod says the pod it would have run in, as a line
+/// run there does (fixa's lesser: a curl from a pod to an address of the
+/// reader's world, skipped, said `ran_on: node1`). Seen failing before the
+/// change: `node1`.
+#[test]
+fn a_line_skipped_in_a_pod_names_the_pod() {
+    require_root();
+    let (stdout, v) = chapter4_with("podskip", "book/pod-curl-elsewhere.md");
+    let line12 = v["blocks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|b| b["commands"].as_array().cloned().unwrap_or_default())
+        .find(|c| c["line"] == 12)
+        .expect("line 12 replayed");
+    assert_eq!(line12["verdict"], "skipped", "{stdout}");
+    let ran_on = line12["ran_on"].as_str().unwrap_or_default();
+    assert!(
+        ran_on.starts_with("pod nginx-deployment-") && ran_on.ends_with(" on node1"),
+        "{ran_on}: {stdout}"
+    );
+}

@@ -240,7 +240,7 @@ impl Replayer<'_> {
         };
         if let Some(why) = unmodeled {
             r.verdict = Verdict::Skipped;
-            r.ran_on = Some(node.to_string());
+            r.ran_on = Some(ran_on(node, pod));
             r.reason = Some(why);
             return;
         }
@@ -323,7 +323,7 @@ impl Replayer<'_> {
         r.why.extend(why);
         let out = match pod {
             Some(pod) => {
-                r.ran_on = Some(format!("pod {} on {}", pod.name, pod.node));
+                r.ran_on = Some(ran_on(node, Some(pod)));
                 // A curl needs only the pod's network: the probes' root.
                 if matches!(c, Cmd::Curl(_)) {
                     t.session().pod_output_net(pod, &line).await
@@ -583,6 +583,15 @@ impl Replayer<'_> {
             Cmd::IpRoute => compare::missing_routes(&book, &r.lab),
             _ => compare::missing_in_order(&book, &r.lab),
         });
+    }
+}
+
+/// Where a line runs (or would have): a pod, named with its node, or the
+/// node itself.
+fn ran_on(node: &str, pod: Option<&PodRef>) -> String {
+    match pod {
+        Some(pod) => format!("pod {} on {}", pod.name, pod.node),
+        None => node.to_string(),
     }
 }
 
