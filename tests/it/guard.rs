@@ -327,4 +327,10 @@ echo added"#,
             .exists(),
         "node2 went too:\n{log}"
     );
+    let status = text(&lab.lab(&["status", &lab.name]));
+    let node1 = status
+        .lines()
+        .find(|l| l.starts_with("node1 "))
+        .unwrap_or_default();
+    assert!(node1.contains("stopped_by_guard"), "{status}");
 }

@@ -239,6 +239,7 @@ impl Provider for Netns {
             }
         }
         let outs = sys::run_jobs(rep, jobs, sys::PARALLEL).await?;
+        let stopped = guard::stopped_nodes(&files::Layout::new(state.dir()).guard_log());
         let nodes = lab
             .nodes
             .iter()
@@ -267,6 +268,8 @@ impl Provider for Netns {
                         "running"
                     } else if existing.contains(&ns) {
                         "stopped"
+                    } else if stopped.contains(&ns) {
+                        "stopped_by_guard"
                     } else {
                         "not_created"
                     }

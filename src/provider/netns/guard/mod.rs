@@ -62,6 +62,23 @@ const SWEEP_SHARE: u32 = 20;
 /// for it).
 pub const WATCHING: &str = "watching";
 
+/// What the guard's log says of a node it stopped.
+pub const NODE_STOPPED: &str = "the node is stopped";
+
+/// The namespaces of the nodes the guard stopped, from its log at `log`
+/// (the lab's own file; at most [`LOG_BYTES`] and a line).
+pub fn stopped_nodes(log: &std::path::Path) -> Vec<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    if let Ok(f) = File::open(log) {
+        let _ = f.take(LOG_BYTES + 4096).read_to_string(&mut text);
+    }
+    text.lines()
+        .filter(|l| l.contains(NODE_STOPPED))
+        .filter_map(|l| l.split_once(": ").map(|(ns, _)| ns.to_string()))
+        .collect()
+}
+
 /// The most the guard writes to its log: a node that floods a table
 /// every second made it grow without end (probe21m: 13 MB a day a table).
 const LOG_BYTES: u64 = 1 << 20;
@@ -195,7 +212,7 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
             };
             say(&format!(
                 "{}: {n} IPv4 routing tables or more, past the bound of {}: the kernel frees \
-                 a table only with its namespace, so the node is stopped (its processes \
+                 a table only with its namespace, so {NODE_STOPPED} (its processes \
                  killed, its namespace removed); `lab destroy` removes the rest",
                 w.name,
                 super::table_bounds::ROUTING_TABLES_A_NODE_KEEPS
@@ -305,6 +322,21 @@ mod tests {
                 .starts_with("the log is full")
         );
         assert_eq!(written("a", LOG_BYTES + 2), None);
+    }
+
+    #[test]
+    fn the_nodes_stopped_are_read_from_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("guard.log");
+        std::fs::write(
+            &log,
+            format!(
+                "watching 3 node(s)\nl.node1: 300 IPv4 routing tables or more, past the bound of 256: so {NODE_STOPPED} (...)\nl.node2: removed 4 fdb entries\n"
+            ),
+        )
+        .unwrap();
+        assert_eq!(stopped_nodes(&log), ["l.node1"]);
+        assert!(stopped_nodes(&dir.path().join("none")).is_empty());
     }
 
     #[test]
