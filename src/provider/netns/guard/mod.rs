@@ -11,7 +11,8 @@
 //! proxy neighbours (`ip neigh add … nud permanent`, `ip neigh add proxy`),
 //! a device's address lists (`bridge fdb add … self`, `ip maddr add`),
 //! traffic control's qdiscs, classes, filters, chains and actions, IPsec
-//! policies and states ([`xfrm`]). A probe
+//! policies and states ([`xfrm`]), nexthop objects and IPv6 address labels
+//! ([`dumped`]). A probe
 //! put 996,781 entries on one node's `cni0`, 457 MB of the host's memory,
 //! while the node's own memory rose 53 KB; another 99,338 HTB classes,
 //! 322 MB. No sysctl bounds them, and `lab` changes no host setting.
@@ -39,6 +40,7 @@
 //! there) as the host's root, outside every node's PID namespace: a node
 //! cannot signal it. It leaves when the namespaces it watches are gone.
 
+mod dumped;
 pub mod entry;
 mod multicast;
 mod route_tables;
@@ -205,7 +207,7 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
             return Ok(());
         }
         watches.retain_mut(|w| {
-            w.sweep();
+            w.sweep(&mut buf);
             report(w);
             let Some(n) = w.routing_tables_past_bound() else {
                 return true;
@@ -270,6 +272,17 @@ fn report(w: &mut Watch) {
                 c.name(),
                 w.table.bound(),
                 w.table.len(c)
+            ));
+        }
+    }
+    for kind in dumped::Kind::ALL {
+        let n = std::mem::take(&mut w.removed_dumped[kind.index()]);
+        if n > 0 {
+            say(&format!(
+                "{}: removed {n} {} past the bound of {}",
+                w.name,
+                kind.name(),
+                w.table.bound()
             ));
         }
     }

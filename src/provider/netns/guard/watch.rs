@@ -3,6 +3,7 @@
 //! one at a time and removes the entries the node's [`Table`] does not keep.
 
 use super::super::netlink::msg::{NLM_F_REQUEST, NLMSG_ERROR, RTM_DELLINK};
+use super::dumped::{self, Dumped};
 use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
 use super::route_tables::RouteTables;
 use super::table::{Table, Verdict};
@@ -38,6 +39,10 @@ pub struct Watch {
     /// The node's list of IPv4 routing tables (none where the kernel has
     /// no such list: nothing to count there).
     route_tables: Option<RouteTables>,
+    /// The socket of the sweep's dumps (see [`dumped`]).
+    dumped: Option<Dumped>,
+    /// Nexthop objects and address labels removed since the last report.
+    pub removed_dumped: [u64; 2],
     /// IPsec tables flushed since the last report.
     pub xfrm_flushed: u64,
     pub table: Table,
@@ -161,12 +166,13 @@ impl Watch {
     /// Watch the namespace `name`, from the guard's own namespace `home`.
     pub fn open(name: &str, home: &File, bound: usize) -> io::Result<Watch> {
         let netns = File::open(super::super::sys::netns_path(name))?;
-        let (fd, multicast, xfrm, route_tables) = inside(&netns, home, || {
+        let (fd, multicast, xfrm, route_tables, dumped) = inside(&netns, home, || {
             Ok::<_, io::Error>((
                 neighbour_socket()?,
                 multicast::Multicast::open()?,
                 xfrm::socket().ok(),
                 RouteTables::open().ok(),
+                Dumped::open().ok(),
             ))
         })??;
         Ok(Watch {
@@ -177,6 +183,8 @@ impl Watch {
             xfrm,
             xfrm_counts: Default::default(),
             route_tables,
+            dumped,
+            removed_dumped: [0; 2],
             xfrm_flushed: 0,
             table: Table::new(bound),
             queue: Class::ALL.into_iter().collect(),
@@ -271,10 +279,19 @@ impl Watch {
 
     /// The sweep's look at what no event tells of: proxy neighbours are
     /// dumped, multicast addresses read and trimmed.
-    pub fn sweep(&mut self) {
+    pub fn sweep(&mut self, buf: &mut [u8]) {
         self.removing.clear();
         self.queue(Class::Proxy);
         self.removed_multicast += self.multicast.trim(self.table.bound()) as u64;
+        let bound = self.table.bound();
+        if let Some(d) = self.dumped.as_mut() {
+            for kind in dumped::Kind::ALL {
+                match d.trim(kind, bound, buf) {
+                    Ok(n) => self.removed_dumped[kind.index()] += n,
+                    Err(_) => self.refused += 1,
+                }
+            }
+        }
     }
 
     /// Start the next dump if none runs.

@@ -1,0 +1,318 @@
+//! Nexthop objects (`ip nexthop add`) and IPv6 address labels (`ip
+//! addrlabel add`) of a node: dumped at every sweep, and those past the
+//! bound removed.
+//!
+//! Why: the kernel bounds neither, and charges neither to the node's memory
+//! limit. 20,000 `nexthop add id N blackhole` lines took a third of a
+//! second in one node and 7.7 MB of the host's memory (`kmalloc-192`
+//! +40,005) while the node's own kernel memory rose 0.3 MB; 20,000
+//! `addrlabel add` lines 1.3 MB (`kmalloc-64` +19,746) in a quarter of a
+//! second. The lab makes neither (a node starts with the kernel's ten
+//! default address labels).
+//!
+//! How: a routing socket opened inside the node, used only at the sweep:
+//! each table is dumped in full (a blocking read, at most
+//! [`RECEIVE_WAIT`] a receive), and what comes past the bound, in the
+//! kernel's order, is removed by a message of the kind `ip nexthop del` or
+//! `ip addrlabel del` sends. What a node adds between two sweeps is a
+//! second's worth; at most [`REMOVALS`] go a sweep.
+
+use super::super::netlink::msg::{NLM_F_REQUEST, NLMSG_ERROR};
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::Duration;
+
+const NLMSG_DONE: u16 = 3;
+const NLM_F_DUMP: u16 = 0x300;
+const RTM_NEWADDRLABEL: u16 = 72;
+const RTM_DELADDRLABEL: u16 = 73;
+const RTM_GETADDRLABEL: u16 = 74;
+const RTM_NEWNEXTHOP: u16 = 104;
+const RTM_DELNEXTHOP: u16 = 105;
+const RTM_GETNEXTHOP: u16 = 106;
+/// `NHA_ID`: a nexthop object's id.
+const NHA_ID: u16 = 1;
+/// The longest a receive of a dump waits.
+const RECEIVE_WAIT: Duration = Duration::from_millis(200);
+/// The most removals a sweep sends, per table.
+const REMOVALS: usize = 100_000;
+/// Bytes of removals sent at once.
+const SEND_BYTES: usize = 64 * 1024;
+
+/// A table dumped at each sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Nexthops,
+    AddressLabels,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 2] = [Kind::Nexthops, Kind::AddressLabels];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Nexthops => "nexthop objects",
+            Kind::AddressLabels => "IPv6 address labels",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The dump's request: its type and body (an `nhmsg` of every family,
+    /// an IPv6 `ifaddrlblmsg`: labels are IPv6's alone).
+    fn request(self) -> (u16, Vec<u8>) {
+        match self {
+            Kind::Nexthops => (RTM_GETNEXTHOP, vec![0; 8]),
+            Kind::AddressLabels => {
+                let mut b = vec![0; 12];
+                b[0] = libc::AF_INET6 as u8;
+                (RTM_GETADDRLABEL, b)
+            }
+        }
+    }
+
+    /// The type of what the dump answers with.
+    fn answer(self) -> u16 {
+        match self {
+            Kind::Nexthops => RTM_NEWNEXTHOP,
+            Kind::AddressLabels => RTM_NEWADDRLABEL,
+        }
+    }
+
+    /// The removal of the object whose dumped body is `body`: a nexthop by
+    /// its id, a label by the body it was dumped with (prefix, length,
+    /// device and label, as `ip addrlabel del` names it).
+    fn removal(self, body: &[u8]) -> Option<(u16, Vec<u8>)> {
+        match self {
+            Kind::Nexthops => {
+                let id = attribute(body.get(8..)?, NHA_ID)?;
+                let mut b = vec![0u8; 8];
+                b.extend_from_slice(&8u16.to_ne_bytes());
+                b.extend_from_slice(&NHA_ID.to_ne_bytes());
+                b.extend_from_slice(id.get(..4)?);
+                Some((RTM_DELNEXTHOP, b))
+            }
+            Kind::AddressLabels => Some((RTM_DELADDRLABEL, body.to_vec())),
+        }
+    }
+}
+
+/// The payload of attribute `ty` among `attrs`.
+fn attribute(attrs: &[u8], ty: u16) -> Option<&[u8]> {
+    let mut at = 0;
+    while at + 4 <= attrs.len() {
+        let len = u16::from_ne_bytes([attrs[at], attrs[at + 1]]) as usize;
+        let t = u16::from_ne_bytes([attrs[at + 2], attrs[at + 3]]) & 0x3fff;
+        if len < 4 || at + len > attrs.len() {
+            return None;
+        }
+        if t == ty {
+            return Some(&attrs[at + 4..at + len]);
+        }
+        at += (len + 3) & !3;
+    }
+    None
+}
+
+fn message(ty: u16, flags: u16, seq: u32, body: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(16 + body.len());
+    m.extend_from_slice(&(16 + body.len() as u32).to_ne_bytes());
+    m.extend_from_slice(&ty.to_ne_bytes());
+    m.extend_from_slice(&flags.to_ne_bytes());
+    m.extend_from_slice(&seq.to_ne_bytes());
+    m.extend_from_slice(&0u32.to_ne_bytes());
+    m.extend_from_slice(body);
+    m
+}
+
+/// What one receive of a dump held: the removals of objects past `bound`
+/// (`seen` counts the objects so far), and whether the dump ended.
+fn read_dump(
+    kind: Kind,
+    b: &[u8],
+    seq: u32,
+    bound: usize,
+    seen: &mut usize,
+    out: &mut Vec<u8>,
+) -> bool {
+    let mut at = 0;
+    while at + 16 <= b.len() {
+        let len = u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes")) as usize;
+        if len < 16 || at + len > b.len() {
+            return true;
+        }
+        let ty = u16::from_ne_bytes([b[at + 4], b[at + 5]]);
+        let s = u32::from_ne_bytes(b[at + 8..at + 12].try_into().expect("4 bytes"));
+        if s == seq {
+            match ty {
+                NLMSG_DONE | NLMSG_ERROR => return true,
+                t if t == kind.answer() => {
+                    *seen += 1;
+                    if *seen > bound && out.len() < REMOVALS * 64 {
+                        if let Some((dt, body)) = kind.removal(&b[at + 16..at + len]) {
+                            out.extend_from_slice(&message(dt, NLM_F_REQUEST, 0, &body));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        at += (len + 3) & !3;
+    }
+    false
+}
+
+/// A node's routing socket for the sweep's dumps.
+pub struct Dumped {
+    fd: OwnedFd,
+    seq: u32,
+}
+
+impl Dumped {
+    /// Open it in the namespace the calling thread is in.
+    pub fn open() -> io::Result<Dumped> {
+        // SAFETY: plain system calls; the descriptor is owned right away.
+        let fd = unsafe {
+            libc::socket(
+                libc::AF_NETLINK,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+                libc::NETLINK_ROUTE,
+            )
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just returned by socket(2) and is ours.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let wait = libc::timeval {
+            tv_sec: 0,
+            tv_usec: RECEIVE_WAIT.as_micros() as libc::suseconds_t,
+        };
+        // SAFETY: a timeval option of its size, on our socket.
+        let r = unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVTIMEO,
+                &wait as *const _ as *const libc::c_void,
+                std::mem::size_of::<libc::timeval>() as u32,
+            )
+        };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Dumped { fd, seq: 0 })
+    }
+
+    fn send(&self, b: &[u8]) -> io::Result<()> {
+        // SAFETY: a buffer we own, of its length.
+        let n = unsafe { libc::send(self.fd.as_raw_fd(), b.as_ptr().cast(), b.len(), 0) };
+        if n < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Dump `kind` and remove what is past `bound`: how many were removed.
+    pub fn trim(&mut self, kind: Kind, bound: usize, buf: &mut [u8]) -> io::Result<u64> {
+        self.seq = self.seq.wrapping_add(1).max(1);
+        let (ty, body) = kind.request();
+        self.send(&message(ty, NLM_F_REQUEST | NLM_F_DUMP, self.seq, &body))?;
+        let (mut seen, mut out) = (0, Vec::new());
+        loop {
+            // SAFETY: receiving into a buffer we own, of its length.
+            let n =
+                unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                match e.raw_os_error() {
+                    Some(libc::EINTR) => continue,
+                    // Lost or slow: what was read is acted on, the rest
+                    // waits for the next sweep.
+                    Some(libc::ENOBUFS | libc::EAGAIN) => break,
+                    _ => return Err(e),
+                }
+            }
+            if n == 0
+                || read_dump(
+                    kind,
+                    &buf[..n as usize],
+                    self.seq,
+                    bound,
+                    &mut seen,
+                    &mut out,
+                )
+            {
+                break;
+            }
+        }
+        let removed = seen.saturating_sub(bound).min(REMOVALS) as u64;
+        let mut at = 0;
+        while at < out.len() {
+            let mut end = at;
+            while end < out.len() && (end == at || end - at < SEND_BYTES) {
+                end += u32::from_ne_bytes(out[end..end + 4].try_into().expect("4 bytes")) as usize;
+            }
+            self.send(&out[at..end])?;
+            at = end;
+        }
+        Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dumped nexthop of id `id` (an `nhmsg` and `NHA_ID`, `NHA_BLACKHOLE`).
+    fn nexthop(id: u32, seq: u32) -> Vec<u8> {
+        let mut body = vec![2u8, 0, 3, 0, 0, 0, 0, 0];
+        body.extend_from_slice(&8u16.to_ne_bytes());
+        body.extend_from_slice(&NHA_ID.to_ne_bytes());
+        body.extend_from_slice(&id.to_ne_bytes());
+        body.extend_from_slice(&4u16.to_ne_bytes());
+        body.extend_from_slice(&2u16.to_ne_bytes());
+        message(RTM_NEWNEXTHOP, 2, seq, &body)
+    }
+
+    #[test]
+    fn objects_past_the_bound_are_removed_by_id_in_the_kernels_order() {
+        let mut b: Vec<u8> = (1..=5).flat_map(|i| nexthop(i, 7)).collect();
+        // Another request's answer is no part of this dump.
+        b.extend(nexthop(99, 6));
+        let (mut seen, mut out) = (0, Vec::new());
+        assert!(!read_dump(Kind::Nexthops, &b, 7, 3, &mut seen, &mut out));
+        assert_eq!(seen, 5);
+        let ids: Vec<u32> = out
+            .chunks(32)
+            .map(|m| {
+                assert_eq!(u16::from_ne_bytes([m[4], m[5]]), RTM_DELNEXTHOP);
+                u32::from_ne_bytes(m[28..32].try_into().unwrap())
+            })
+            .collect();
+        assert_eq!(ids, [4, 5]);
+        assert!(read_dump(
+            Kind::Nexthops,
+            &message(NLMSG_DONE, 2, 7, &[0; 4]),
+            7,
+            3,
+            &mut seen,
+            &mut out
+        ));
+    }
+
+    #[test]
+    fn a_label_is_removed_by_the_body_it_was_dumped_with() {
+        let body = [
+            10u8, 0, 48, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 1, 0, 32, 1, 13, 184,
+        ];
+        assert_eq!(
+            Kind::AddressLabels.removal(&body),
+            Some((RTM_DELADDRLABEL, body.to_vec()))
+        );
+        assert_eq!(Kind::Nexthops.removal(&[0; 8]), None);
+    }
+}
