@@ -150,10 +150,11 @@ fn read_dump(
                 NLMSG_DONE | NLMSG_ERROR => return true,
                 t if t == kind.answer() => {
                     *seen += 1;
-                    if *seen > bound && out.len() < REMOVALS * 64 {
-                        if let Some((dt, body)) = kind.removal(&b[at + 16..at + len]) {
-                            out.extend_from_slice(&message(dt, NLM_F_REQUEST, 0, &body));
-                        }
+                    if *seen > bound
+                        && out.len() < REMOVALS * 64
+                        && let Some((dt, body)) = kind.removal(&b[at + 16..at + len])
+                    {
+                        out.extend_from_slice(&message(dt, NLM_F_REQUEST, 0, &body));
                     }
                 }
                 _ => {}
