@@ -5,7 +5,7 @@
 use super::super::netlink::msg::{NLM_F_REQUEST, NLMSG_ERROR, RTM_DELLINK};
 use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
 use super::table::{Table, Verdict};
-use super::{multicast, tc, xfrm};
+use super::{ipset, multicast, tc, xfrm};
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::io;
@@ -36,6 +36,11 @@ pub struct Watch {
     xfrm_counts: xfrm::Counts,
     /// IPsec tables flushed since the last report.
     pub xfrm_flushed: u64,
+    /// The node's ipset sets (see [`ipset`]); none on a kernel without
+    /// netfilter's netlink.
+    ipset: Option<ipset::Ipset>,
+    /// ipset elements flushed since the last report.
+    pub ipset_flushed: u64,
     pub table: Table,
     /// Tables to dump, in turn; the first runs when `dumping` is set.
     queue: VecDeque<Class>,
@@ -157,11 +162,12 @@ impl Watch {
     /// Watch the namespace `name`, from the guard's own namespace `home`.
     pub fn open(name: &str, home: &File, bound: usize) -> io::Result<Watch> {
         let netns = File::open(super::super::sys::netns_path(name))?;
-        let (fd, multicast, xfrm) = inside(&netns, home, || {
+        let (fd, multicast, xfrm, ipset) = inside(&netns, home, || {
             Ok::<_, io::Error>((
                 neighbour_socket()?,
                 multicast::Multicast::open()?,
                 xfrm::socket().ok(),
+                ipset::Ipset::open().ok(),
             ))
         })??;
         Ok(Watch {
@@ -172,6 +178,8 @@ impl Watch {
             xfrm,
             xfrm_counts: Default::default(),
             xfrm_flushed: 0,
+            ipset,
+            ipset_flushed: 0,
             table: Table::new(bound),
             queue: Class::ALL.into_iter().collect(),
             dumping: None,
@@ -256,11 +264,17 @@ impl Watch {
     }
 
     /// The sweep's look at what no event tells of: proxy neighbours are
-    /// dumped, multicast addresses read and trimmed.
-    pub fn sweep(&mut self) {
+    /// dumped, multicast addresses read and trimmed, ipset elements counted
+    /// and flushed past the bound (`Err` when that look failed).
+    pub fn sweep(&mut self, buf: &mut [u8]) -> io::Result<()> {
         self.removing.clear();
         self.queue(Class::Proxy);
         self.removed_multicast += self.multicast.trim(self.table.bound()) as u64;
+        if let Some(sets) = &mut self.ipset {
+            let flushed = sets.bound(self.table.bound() as u64, buf)?;
+            self.ipset_flushed += flushed.unwrap_or(0);
+        }
+        Ok(())
     }
 
     /// Start the next dump if none runs.
