@@ -71,8 +71,7 @@ pub fn flush_all(seq: u32) -> Vec<u8> {
 /// What one receive of a reply to request `seq` told.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Part {
-    /// Sets whose header came, and their elements summed.
-    pub sets: u64,
+    /// The elements of the sets whose header came, summed.
     pub elements: u64,
     /// The reply ended: `Some(0)` done (or acknowledged), `Some(-errno)`
     /// refused; `None`, more is to come.
@@ -107,7 +106,6 @@ pub fn part(b: &[u8], seq: u32) -> Part {
                 p.ended = Some(e);
             }
             _ if ty == (NFNL_SUBSYS_IPSET << 8) | IPSET_CMD_LIST => {
-                p.sets += 1;
                 p.elements += elements(body.get(4..).unwrap_or_default());
             }
             _ => {}
@@ -157,8 +155,8 @@ impl Ipset {
         Ok(Ipset { fd, seq: 0 })
     }
 
-    /// Send request `b` and read its reply to the end: the sets and
-    /// elements it told of. `Err` when the kernel refused it or the reply
+    /// Send request `b` and read its reply to the end: the elements it
+    /// told of. `Err` when the kernel refused it or the reply
     /// did not come whole.
     fn ask(&mut self, b: &[u8], seq: u32, buf: &mut [u8]) -> io::Result<Part> {
         let fd = self.fd.as_raw_fd();
@@ -181,7 +179,6 @@ impl Ipset {
                 return Err(e);
             }
             let p = part(&buf[..n as usize], seq);
-            whole.sets += p.sets;
             whole.elements += p.elements;
             match p.ended {
                 Some(0) => return Ok(whole),
@@ -282,7 +279,6 @@ mod tests {
         assert_eq!(
             part(&b, 3),
             Part {
-                sets: 2,
                 elements: 2200,
                 ended: None
             }
@@ -292,12 +288,11 @@ mod tests {
         // A refusal ends it too, with its error.
         let refused = message(NLMSG_ERROR, 4, &(-libc::EBUSY).to_ne_bytes());
         assert_eq!(part(&refused, 4).ended, Some(-libc::EBUSY));
-        // A truncated header counts as a set of none.
+        // A truncated header counts none.
         let mut cut = header(3, "c", 5);
         cut.truncate(cut.len() - 8);
         let len = cut.len() as u32;
         cut[..4].copy_from_slice(&len.to_ne_bytes());
-        assert_eq!(part(&cut, 3).sets, 1);
         assert_eq!(part(&cut, 3).elements, 0);
     }
 }
