@@ -12,7 +12,7 @@
 //! a device's address lists (`bridge fdb add … self`, `ip maddr add`),
 //! traffic control's qdiscs, classes, filters, chains and actions, IPsec
 //! policies and states ([`xfrm`]), nexthop objects and IPv6 address labels
-//! ([`dumped`]). A probe
+//! ([`dumped`]), the elements of ipset sets ([`ipset`]). A probe
 //! put 996,781 entries on one node's `cni0`, 457 MB of the host's memory,
 //! while the node's own memory rose 53 KB; another 99,338 HTB classes,
 //! 322 MB. No sysctl bounds them, and `lab` changes no host setting.
@@ -26,15 +26,18 @@
 //! read ([`table`], [`entry`]). When events were lost (a burst filled the
 //! socket's buffer: `ENOBUFS`), the node's tables are dumped and whatever is
 //! past the bound removed (traffic control, which cannot be dumped whole, is
-//! removed whole: see [`tc`]). No event tells of proxy neighbours or multicast
-//! addresses: each sweep (every second, or less often when a sweep is slow:
-//! at most 5 % of a core) dumps proxies and reads multicast addresses
-//! ([`multicast`]).
+//! removed whole: see [`tc`]). No event tells of proxy neighbours, multicast
+//! addresses or ipset elements: each sweep (every second, or less often when
+//! a sweep is slow: at most 5 % of a core) dumps proxies, reads multicast
+//! addresses ([`multicast`]) and lists the headers of the node's ipset sets,
+//! flushing every set when their elements together pass the bound
+//! ([`ipset`]).
 //! What a node can add between two looks is bounded by the kernel's speed:
-//! about a second's worth of proxy neighbours, an event buffer's worth of
-//! the rest. A node's IPv4 routing tables, which the kernel frees only with
-//! the namespace, are counted at each sweep too, and a node past their
-//! bound is stopped ([`route_tables`]).
+//! about a second's worth of proxy neighbours, nexthop objects, address
+//! labels and ipset elements, an event buffer's worth of the rest. A node's
+//! IPv4 routing tables, which the kernel frees only with the namespace, are
+//! counted at each sweep too, and a node past their bound is stopped
+//! ([`route_tables`]).
 //!
 //! The guard runs in the lab's `.nat` namespace (so `destroy` also finds it
 //! there) as the host's root, outside every node's PID namespace: a node
@@ -42,6 +45,7 @@
 
 mod dumped;
 pub mod entry;
+mod ipset;
 mod multicast;
 mod route_tables;
 mod table;
@@ -110,7 +114,7 @@ fn say(line: &str) {
     }
 }
 
-/// Let the process hold, for each node, its namespace, three sockets and
+/// Let the process hold, for each node, its namespace, four sockets and
 /// its multicast list.
 fn allow_files(n: u64) {
     // SAFETY: getrlimit/setrlimit on a struct of ours.
@@ -145,7 +149,7 @@ fn namespaces(lab: &str, nodes: &[String]) -> Result<Vec<String>> {
 /// each of a node's tables, until their namespaces are gone.
 pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
     let namespaces = namespaces(lab, nodes)?;
-    allow_files(5 * namespaces.len() as u64 + 64);
+    allow_files(6 * namespaces.len() as u64 + 64);
     let home = File::open("/proc/thread-self/ns/net")
         .map_err(|e| LabError::io("opening the guard's own network namespace", e))?;
     let mut watches = Vec::with_capacity(namespaces.len());
@@ -207,7 +211,9 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
             return Ok(());
         }
         watches.retain_mut(|w| {
-            w.sweep(&mut buf);
+            if let Err(e) = w.sweep(&mut buf) {
+                say(&format!("{}: cannot look at its ipset sets: {e}", w.name));
+            }
             report(w);
             let Some(n) = w.routing_tables_past_bound() else {
                 return true;
@@ -298,6 +304,14 @@ fn report(w: &mut Watch) {
         say(&format!(
             "{}: events were lost: every qdisc attached and every action removed",
             w.name
+        ));
+    }
+    let n = std::mem::take(&mut w.ipset_flushed);
+    if n > 0 {
+        say(&format!(
+            "{}: removed {n} ipset elements past the bound of {}: every set flushed",
+            w.name,
+            w.table.bound()
         ));
     }
     if std::mem::take(&mut w.xfrm_flushed) > 0 {

@@ -7,7 +7,7 @@ use super::dumped::{self, Dumped};
 use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
 use super::route_tables::RouteTables;
 use super::table::{Table, Verdict};
-use super::{multicast, tc, xfrm};
+use super::{ipset, multicast, tc, xfrm};
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::io;
@@ -45,6 +45,11 @@ pub struct Watch {
     pub removed_dumped: [u64; 2],
     /// IPsec tables flushed since the last report.
     pub xfrm_flushed: u64,
+    /// The node's ipset sets (see [`ipset`]); none on a kernel without
+    /// netfilter's netlink.
+    ipset: Option<ipset::Ipset>,
+    /// ipset elements flushed since the last report.
+    pub ipset_flushed: u64,
     pub table: Table,
     /// Tables to dump, in turn; the first runs when `dumping` is set.
     queue: VecDeque<Class>,
@@ -166,13 +171,14 @@ impl Watch {
     /// Watch the namespace `name`, from the guard's own namespace `home`.
     pub fn open(name: &str, home: &File, bound: usize) -> io::Result<Watch> {
         let netns = File::open(super::super::sys::netns_path(name))?;
-        let (fd, multicast, xfrm, route_tables, dumped) = inside(&netns, home, || {
+        let (fd, multicast, xfrm, route_tables, dumped, ipset) = inside(&netns, home, || {
             Ok::<_, io::Error>((
                 neighbour_socket()?,
                 multicast::Multicast::open()?,
                 xfrm::socket().ok(),
                 RouteTables::open().ok(),
                 Dumped::open().ok(),
+                ipset::Ipset::open().ok(),
             ))
         })??;
         Ok(Watch {
@@ -186,6 +192,8 @@ impl Watch {
             dumped,
             removed_dumped: [0; 2],
             xfrm_flushed: 0,
+            ipset,
+            ipset_flushed: 0,
             table: Table::new(bound),
             queue: Class::ALL.into_iter().collect(),
             dumping: None,
@@ -278,8 +286,10 @@ impl Watch {
     }
 
     /// The sweep's look at what no event tells of: proxy neighbours are
-    /// dumped, multicast addresses read and trimmed.
-    pub fn sweep(&mut self, buf: &mut [u8]) {
+    /// dumped, multicast addresses read and trimmed, nexthop objects and
+    /// address labels dumped and trimmed, ipset elements counted and
+    /// flushed past the bound (`Err` when that look failed).
+    pub fn sweep(&mut self, buf: &mut [u8]) -> io::Result<()> {
         self.removing.clear();
         self.queue(Class::Proxy);
         self.removed_multicast += self.multicast.trim(self.table.bound()) as u64;
@@ -292,6 +302,11 @@ impl Watch {
                 }
             }
         }
+        if let Some(sets) = &mut self.ipset {
+            let flushed = sets.bound(self.table.bound() as u64, buf)?;
+            self.ipset_flushed += flushed.unwrap_or(0);
+        }
+        Ok(())
     }
 
     /// Start the next dump if none runs.
