@@ -335,13 +335,14 @@ echo added"#,
     assert!(node1.contains("stopped_by_guard"), "{status}");
 }
 
-/// Nexthop objects and IPv6 address labels: neither bounded by the kernel
-/// nor charged to the node (20,000 nexthops: 7.7 MB of the host's in a
-/// third of a second). The guard dumps both at each sweep and removes what
-/// is past the bound. Seen failing with the guard's dump socket left
-/// unopened: node1 kept 2000 nexthops and 2010 labels.
+/// Nexthop objects, IPv6 address labels and IPv6 routes: none bounded by
+/// the kernel, none charged whole to the node (20,000 nexthops: 7.7 MB of
+/// the host's in a third of a second). The guard dumps them at each sweep
+/// and removes what is past the bound. Seen failing with the guard's dump
+/// socket left unopened: node1 kept 2000 nexthops, 2010 labels and 2000
+/// routes.
 #[test]
-fn a_nodes_root_cannot_grow_nexthops_or_address_labels_past_the_guards_bound() {
+fn a_nodes_root_cannot_grow_nexthops_labels_or_ipv6_routes_past_the_guards_bound() {
     let lab = TestLab::chapter4("guardnh");
     lab.up(&[]);
     let bound = chapter4_bound();
@@ -353,8 +354,13 @@ python3 -c "
 for i in range(1, 2001):
     print('addrlabel add prefix 2001:db8:%x::/48 label 5' % i)
 " > /root/al
+python3 -c "
+for i in range(1, 2001):
+    print('route add blackhole 2001:db9:%x::/48' % i)
+" > /root/r6
 ip -force -batch /root/nh 2>/dev/null || true
 ip -force -batch /root/al 2>/dev/null || true
+ip -6 -force -batch /root/r6 2>/dev/null || true
 echo added"#;
     let out = lab.ssh("node1", script);
     assert!(text(&out).contains("added"), "{}", text(&out));
@@ -362,6 +368,9 @@ echo added"#;
         vec![
             rows(&lab, &["ip", "nexthop", "show"], |_| true),
             rows(&lab, &["ip", "addrlabel", "list"], |_| true),
+            rows(&lab, &["ip", "-6", "route", "show", "table", "all"], |_| {
+                true
+            }),
         ]
     };
     let said = [
@@ -373,8 +382,15 @@ echo added"#;
             "removed ",
             format!("IPv6 address labels past the bound of {bound}"),
         ),
+        ("removed ", format!("IPv6 routes past the bound of {bound}")),
     ];
-    assert_bounded(&lab, bound, "nexthops and address labels", counts, &said);
+    assert_bounded(
+        &lab,
+        bound,
+        "nexthops, address labels and IPv6 routes",
+        counts,
+        &said,
+    );
 }
 
 /// Root in node1 makes four ipset sets of 500 elements each: elements are

@@ -41,8 +41,9 @@ pub struct Watch {
     route_tables: Option<RouteTables>,
     /// The socket of the sweep's dumps (see [`dumped`]).
     dumped: Option<Dumped>,
-    /// Nexthop objects and address labels removed since the last report.
-    pub removed_dumped: [u64; 2],
+    /// Nexthop objects, address labels and IPv6 routes removed since the
+    /// last report.
+    pub removed_dumped: [u64; 3],
     /// IPsec tables flushed since the last report.
     pub xfrm_flushed: u64,
     /// The node's ipset sets (see [`ipset`]); none on a kernel without
@@ -190,7 +191,7 @@ impl Watch {
             xfrm_counts: Default::default(),
             route_tables,
             dumped,
-            removed_dumped: [0; 2],
+            removed_dumped: [0; 3],
             xfrm_flushed: 0,
             ipset,
             ipset_flushed: 0,
