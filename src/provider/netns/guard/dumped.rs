@@ -182,46 +182,108 @@ fn read_dump(
     false
 }
 
-/// A node's routing socket for the sweep's dumps.
+/// A node's routing socket for the sweep's dumps, and one joined to its
+/// nexthop events: nexthops are dumped only after one came (their dump
+/// takes the kernel's one routing lock, which 250 nodes' dumps a second
+/// kept busy; labels and IPv6 routes are dumped without it).
 pub struct Dumped {
     fd: OwnedFd,
+    told: OwnedFd,
     seq: u32,
+    /// Nexthops to be dumped at the next sweep (an event came, or none was
+    /// looked at yet).
+    nexthops_due: bool,
+}
+
+/// `RTNLGRP_NEXTHOP`, joined by number (past the 32 bits of a bind).
+const RTNLGRP_NEXTHOP: libc::c_int = 32;
+const SOL_NETLINK: libc::c_int = 270;
+const NETLINK_ADD_MEMBERSHIP: libc::c_int = 1;
+
+fn routing_socket(flags: libc::c_int) -> io::Result<OwnedFd> {
+    // SAFETY: plain system calls; the descriptor is owned right away.
+    let fd = unsafe {
+        libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC | flags,
+            libc::NETLINK_ROUTE,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just returned by socket(2) and is ours.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn set_option<T>(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, v: &T) -> io::Result<()> {
+    // SAFETY: an option value of its own size, on our socket.
+    let r = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            v as *const T as *const libc::c_void,
+            std::mem::size_of::<T>() as u32,
+        )
+    };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }
 
 impl Dumped {
     /// Open it in the namespace the calling thread is in.
     pub fn open() -> io::Result<Dumped> {
-        // SAFETY: plain system calls; the descriptor is owned right away.
-        let fd = unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-                libc::NETLINK_ROUTE,
-            )
-        };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fd` was just returned by socket(2) and is ours.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let fd = routing_socket(0)?;
         let wait = libc::timeval {
             tv_sec: 0,
             tv_usec: RECEIVE_WAIT.as_micros() as libc::suseconds_t,
         };
-        // SAFETY: a timeval option of its size, on our socket.
-        let r = unsafe {
-            libc::setsockopt(
-                fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_RCVTIMEO,
-                &wait as *const _ as *const libc::c_void,
-                std::mem::size_of::<libc::timeval>() as u32,
-            )
-        };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
+        set_option(&fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &wait)?;
+        let told = routing_socket(libc::SOCK_NONBLOCK)?;
+        set_option(&told, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &RTNLGRP_NEXTHOP)?;
+        Ok(Dumped {
+            fd,
+            told,
+            seq: 0,
+            nexthops_due: true,
+        })
+    }
+
+    /// Whether `kind` is to be dumped at this sweep: nexthops when an event
+    /// (or a loss of events) came since the last, the rest always.
+    pub fn due(&mut self, kind: Kind, buf: &mut [u8]) -> bool {
+        if kind != Kind::Nexthops {
+            return true;
         }
-        Ok(Dumped { fd, seq: 0 })
+        loop {
+            // SAFETY: receiving into a buffer we own, of its length.
+            let n = unsafe {
+                libc::recv(
+                    self.told.as_raw_fd(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    libc::MSG_DONTWAIT,
+                )
+            };
+            if n > 0 {
+                self.nexthops_due = true;
+                continue;
+            }
+            match io::Error::last_os_error().raw_os_error() {
+                Some(libc::EINTR) if n < 0 => continue,
+                Some(libc::EAGAIN) if n < 0 => break,
+                // Lost events, or a socket that no longer works: dump.
+                _ => {
+                    self.nexthops_due = true;
+                    break;
+                }
+            }
+        }
+        std::mem::take(&mut self.nexthops_due)
     }
 
     fn send(&self, b: &[u8]) -> io::Result<()> {

@@ -114,8 +114,9 @@ fn say(line: &str) {
     }
 }
 
-/// Let the process hold, for each node, its namespace, four sockets and
-/// its multicast list.
+/// Let the process hold, for each node, its namespace, seven sockets (its
+/// events, multicast, IPsec, ipset, the sweep's dumps and nexthop events),
+/// its multicast list and its list of routing tables.
 fn allow_files(n: u64) {
     // SAFETY: getrlimit/setrlimit on a struct of ours.
     unsafe {
@@ -149,7 +150,7 @@ fn namespaces(lab: &str, nodes: &[String]) -> Result<Vec<String>> {
 /// each of a node's tables, until their namespaces are gone.
 pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
     let namespaces = namespaces(lab, nodes)?;
-    allow_files(6 * namespaces.len() as u64 + 64);
+    allow_files(10 * namespaces.len() as u64 + 64);
     let home = File::open("/proc/thread-self/ns/net")
         .map_err(|e| LabError::io("opening the guard's own network namespace", e))?;
     let mut watches = Vec::with_capacity(namespaces.len());

@@ -297,6 +297,9 @@ impl Watch {
         let bound = self.table.bound();
         if let Some(d) = self.dumped.as_mut() {
             for kind in dumped::Kind::ALL {
+                if !d.due(kind, buf) {
+                    continue;
+                }
                 match d.trim(kind, bound, buf) {
                     Ok(n) => self.removed_dumped[kind.index()] += n,
                     Err(_) => self.refused += 1,
