@@ -91,6 +91,13 @@ pub fn entries_a_node_keeps(nodes: usize, pods: usize) -> usize {
 /// 131,000 tables, 56 MB), so the bound is about 110 KB.
 pub const ROUTING_TABLES_A_NODE_KEEPS: usize = 256;
 
+/// The most bytes the rings of a node's packet sockets may hold before
+/// [`super::guard`] kills the processes that hold the biggest (see its
+/// `packet_rings`): tcpdump's ring is 2 MiB (libpcap's default buffer), and
+/// the lab's checks run one capture a node at a time. Rings are pages the
+/// kernel charges to no one (probe21n: six sockets, 3.4 GB).
+pub const PACKET_RING_BYTES_A_NODE_KEEPS: u64 = 64 << 20;
+
 /// [`entries_a_node_keeps`] of `lab`: its nodes, and the pods it places on
 /// its busiest node.
 pub fn entries_a_node_of(lab: &Lab) -> usize {

@@ -12,10 +12,11 @@
 //! a device's address lists (`bridge fdb add … self`, `ip maddr add`),
 //! traffic control's qdiscs, classes, filters, chains and actions, IPsec
 //! policies and states ([`xfrm`]), nexthop objects, IPv6 address labels
-//! and IPv6 routes ([`dumped`]), the elements of ipset sets ([`ipset`]). A probe
-//! put 996,781 entries on one node's `cni0`, 457 MB of the host's memory,
-//! while the node's own memory rose 53 KB; another 99,338 HTB classes,
-//! 322 MB. No sysctl bounds them, and `lab` changes no host setting.
+//! and IPv6 routes ([`dumped`]), the elements of ipset sets ([`ipset`]), the
+//! rings of packet sockets ([`packet_rings`]). A probe put 996,781 entries on
+//! one node's `cni0`, 457 MB of the host's memory, while the node's own
+//! memory rose 53 KB; another 99,338 HTB classes, 322 MB. No sysctl bounds
+//! them, and `lab` changes no host setting.
 //!
 //! How: one rtnetlink socket inside each node's namespace, joined to its
 //! neighbour, traffic control and device events, which tell of every
@@ -47,6 +48,7 @@ mod dumped;
 pub mod entry;
 mod ipset;
 mod multicast;
+mod packet_rings;
 mod route_tables;
 mod table;
 mod tc;
@@ -292,6 +294,16 @@ fn report(w: &mut Watch) {
                 w.table.bound()
             ));
         }
+    }
+    let (bytes, killed) = std::mem::take(&mut w.rings_killed);
+    if bytes > 0 {
+        say(&format!(
+            "{}: packet sockets' rings of {} MiB, past the bound of {} MiB: {killed} processes \
+             holding the biggest killed",
+            w.name,
+            bytes >> 20,
+            super::table_bounds::PACKET_RING_BYTES_A_NODE_KEEPS >> 20
+        ));
     }
     let n = std::mem::take(&mut w.removed_multicast);
     if n > 0 {

@@ -5,6 +5,7 @@
 use super::super::netlink::msg::{NLM_F_REQUEST, NLMSG_ERROR, RTM_DELLINK};
 use super::dumped::{self, Dumped};
 use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
+use super::packet_rings::{self, PacketRings};
 use super::route_tables::RouteTables;
 use super::table::{Table, Verdict};
 use super::{ipset, multicast, tc, xfrm};
@@ -41,6 +42,11 @@ pub struct Watch {
     route_tables: Option<RouteTables>,
     /// The socket of the sweep's dumps (see [`dumped`]).
     dumped: Option<Dumped>,
+    /// The node's list of packet sockets (see [`packet_rings`]).
+    packet_rings: Option<PacketRings>,
+    /// Bytes of rings past the bound, and processes killed for them, since
+    /// the last report.
+    pub rings_killed: (u64, usize),
     /// Nexthop objects, address labels and IPv6 routes removed since the
     /// last report.
     pub removed_dumped: [u64; 3],
@@ -172,16 +178,18 @@ impl Watch {
     /// Watch the namespace `name`, from the guard's own namespace `home`.
     pub fn open(name: &str, home: &File, bound: usize) -> io::Result<Watch> {
         let netns = File::open(super::super::sys::netns_path(name))?;
-        let (fd, multicast, xfrm, route_tables, dumped, ipset) = inside(&netns, home, || {
-            Ok::<_, io::Error>((
-                neighbour_socket()?,
-                multicast::Multicast::open()?,
-                xfrm::socket().ok(),
-                RouteTables::open().ok(),
-                Dumped::open().ok(),
-                ipset::Ipset::open().ok(),
-            ))
-        })??;
+        let (fd, multicast, xfrm, route_tables, dumped, ipset, rings) =
+            inside(&netns, home, || {
+                Ok::<_, io::Error>((
+                    neighbour_socket()?,
+                    multicast::Multicast::open()?,
+                    xfrm::socket().ok(),
+                    RouteTables::open().ok(),
+                    Dumped::open().ok(),
+                    ipset::Ipset::open().ok(),
+                    PacketRings::open().ok(),
+                ))
+            })??;
         Ok(Watch {
             name: name.to_string(),
             netns,
@@ -191,6 +199,8 @@ impl Watch {
             xfrm_counts: Default::default(),
             route_tables,
             dumped,
+            packet_rings: rings,
+            rings_killed: (0, 0),
             removed_dumped: [0; 3],
             xfrm_flushed: 0,
             ipset,
@@ -306,11 +316,31 @@ impl Watch {
                 }
             }
         }
+        self.bound_packet_rings(buf);
         if let Some(sets) = &mut self.ipset {
             let flushed = sets.bound(self.table.bound() as u64, buf)?;
             self.ipset_flushed += flushed.unwrap_or(0);
         }
         Ok(())
+    }
+
+    /// Kill the processes that hold the node's biggest packet rings while
+    /// its rings hold more than the bound (see [`packet_rings`]).
+    fn bound_packet_rings(&mut self, buf: &mut [u8]) {
+        let bound = super::super::table_bounds::PACKET_RING_BYTES_A_NODE_KEEPS;
+        let Some(rings) = self.packet_rings.as_mut().and_then(|r| r.list(buf).ok()) else {
+            return;
+        };
+        let total: u64 = rings.iter().map(|r| r.1).sum();
+        let gone = packet_rings::past_bound(&rings, bound);
+        if gone.is_empty() {
+            return;
+        }
+        let sys = super::super::sys::pids_in(std::slice::from_ref(&self.name));
+        let holders = packet_rings::holders(&sys, &gone);
+        super::super::sys::stop(&holders, std::time::Duration::ZERO);
+        self.rings_killed.0 = self.rings_killed.0.max(total);
+        self.rings_killed.1 += holders.len();
     }
 
     /// Start the next dump if none runs.

@@ -1,0 +1,252 @@
+//! The rings of a node's packet sockets (`PACKET_RX_RING`,
+//! `PACKET_TX_RING`): summed at every sweep, and past the bound the
+//! processes that hold the biggest are killed, as the kernel's OOM killer
+//! would kill a process past its memory limit.
+//!
+//! Why: root in a node keeps `CAP_NET_RAW` (tcpdump and ping need it), and
+//! a packet socket's rings are pages the kernel charges to no one: probe21n
+//! took 3.4 GB of the host's memory with six sockets while the node's
+//! memory use stayed at 7.8 MB. A ring cannot be refused by size (tcpdump
+//! needs one, and a system-call filter cannot read the size), and it goes
+//! only with the last descriptor of its socket.
+//!
+//! How: a `NETLINK_SOCK_DIAG` socket opened inside the node lists its packet
+//! sockets with their rings' sizes; past
+//! [`table_bounds::PACKET_RING_BYTES_A_NODE_KEEPS`] the sockets are taken
+//! biggest first until the rest fit, and every process of the node holding
+//! one of them (found by the socket's inode among its descriptors) is
+//! killed. What a node holds between two sweeps is bounded by the host's
+//! memory alone: a second's worth.
+
+#[cfg(doc)]
+use super::super::table_bounds;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+const NETLINK_SOCK_DIAG: libc::c_int = 4;
+const SOCK_DIAG_BY_FAMILY: u16 = 20;
+const NLMSG_DONE: u16 = 3;
+const NLMSG_ERROR: u16 = 2;
+const NLM_F_REQUEST: u16 = 1;
+const NLM_F_DUMP: u16 = 0x300;
+/// `PACKET_SHOW_RING_CFG`: the rings' sizes with each socket.
+const SHOW_RINGS: u32 = 0x4;
+const PACKET_DIAG_RX_RING: u16 = 2;
+const PACKET_DIAG_TX_RING: u16 = 3;
+
+/// A node's list of packet sockets.
+pub struct PacketRings {
+    fd: OwnedFd,
+    seq: u32,
+}
+
+/// The request for every packet socket with its rings.
+fn request(seq: u32) -> Vec<u8> {
+    let mut m = Vec::with_capacity(36);
+    m.extend_from_slice(&36u32.to_ne_bytes());
+    m.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
+    m.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
+    m.extend_from_slice(&seq.to_ne_bytes());
+    m.extend_from_slice(&0u32.to_ne_bytes());
+    // packet_diag_req: family, protocol, pad, inode, what to show, cookie.
+    m.extend_from_slice(&[libc::AF_PACKET as u8, 0, 0, 0]);
+    m.extend_from_slice(&0u32.to_ne_bytes());
+    m.extend_from_slice(&SHOW_RINGS.to_ne_bytes());
+    m.extend_from_slice(&[0; 8]);
+    m
+}
+
+/// The bytes of one `packet_diag_ring` (block size × blocks).
+fn ring_bytes(ring: &[u8]) -> u64 {
+    let word = |i: usize| {
+        ring.get(i * 4..i * 4 + 4).map_or(0, |b| {
+            u32::from_ne_bytes(b.try_into().expect("4 bytes")) as u64
+        })
+    };
+    word(0) * word(1)
+}
+
+/// Sockets of one receive of the dump, `(inode, ring bytes)`, and whether
+/// the dump ended.
+fn read(b: &[u8], seq: u32, out: &mut Vec<(u32, u64)>) -> bool {
+    let mut at = 0;
+    while at + 16 <= b.len() {
+        let len = u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes")) as usize;
+        if len < 16 || at + len > b.len() {
+            return true;
+        }
+        let ty = u16::from_ne_bytes([b[at + 4], b[at + 5]]);
+        let s = u32::from_ne_bytes(b[at + 8..at + 12].try_into().expect("4 bytes"));
+        if s == seq {
+            match ty {
+                NLMSG_DONE | NLMSG_ERROR => return true,
+                SOCK_DIAG_BY_FAMILY if len >= 32 => {
+                    let msg = &b[at + 16..at + len];
+                    let inode = u32::from_ne_bytes(msg[4..8].try_into().expect("4 bytes"));
+                    let mut bytes = 0;
+                    let mut a = 16;
+                    while a + 4 <= msg.len() {
+                        let alen = u16::from_ne_bytes([msg[a], msg[a + 1]]) as usize;
+                        let aty = u16::from_ne_bytes([msg[a + 2], msg[a + 3]]);
+                        if alen < 4 || a + alen > msg.len() {
+                            break;
+                        }
+                        if aty == PACKET_DIAG_RX_RING || aty == PACKET_DIAG_TX_RING {
+                            bytes += ring_bytes(&msg[a + 4..a + alen]);
+                        }
+                        a += (alen + 3) & !3;
+                    }
+                    if bytes > 0 {
+                        out.push((inode, bytes));
+                    }
+                }
+                _ => {}
+            }
+        }
+        at += (len + 3) & !3;
+    }
+    false
+}
+
+/// The sockets to take away so that what is left holds at most `bound`
+/// bytes: the biggest first.
+pub fn past_bound(rings: &[(u32, u64)], bound: u64) -> Vec<u32> {
+    let mut by_size = rings.to_vec();
+    by_size.sort_by_key(|r| std::cmp::Reverse(r.1));
+    let mut total: u64 = rings.iter().map(|r| r.1).sum();
+    let mut out = Vec::new();
+    for (inode, bytes) in by_size {
+        if total <= bound {
+            break;
+        }
+        total -= bytes;
+        out.push(inode);
+    }
+    out
+}
+
+impl PacketRings {
+    /// Open it in the namespace the calling thread is in.
+    pub fn open() -> io::Result<PacketRings> {
+        // SAFETY: plain system calls; the descriptor is owned right away.
+        let fd = unsafe {
+            libc::socket(
+                libc::AF_NETLINK,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+                NETLINK_SOCK_DIAG,
+            )
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just returned by socket(2) and is ours.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let wait = libc::timeval {
+            tv_sec: 0,
+            tv_usec: 200_000,
+        };
+        // SAFETY: a timeval option of its size, on our socket.
+        let r = unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVTIMEO,
+                &wait as *const _ as *const libc::c_void,
+                std::mem::size_of::<libc::timeval>() as u32,
+            )
+        };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(PacketRings { fd, seq: 0 })
+    }
+
+    /// The node's packet sockets that have rings: `(inode, bytes)`.
+    pub fn list(&mut self, buf: &mut [u8]) -> io::Result<Vec<(u32, u64)>> {
+        self.seq = self.seq.wrapping_add(1).max(1);
+        let m = request(self.seq);
+        // SAFETY: a buffer we own, of its length.
+        if unsafe { libc::send(self.fd.as_raw_fd(), m.as_ptr().cast(), m.len(), 0) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut out = Vec::new();
+        loop {
+            // SAFETY: receiving into a buffer we own, of its length.
+            let n =
+                unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                match e.raw_os_error() {
+                    Some(libc::EINTR) => continue,
+                    Some(libc::EAGAIN | libc::ENOBUFS) => return Ok(out),
+                    _ => return Err(e),
+                }
+            }
+            if n == 0 || read(&buf[..n as usize], self.seq, &mut out) {
+                return Ok(out);
+            }
+        }
+    }
+}
+
+/// The processes among `pids` that hold a socket of inode in `inodes`.
+pub fn holders(pids: &[(i32, u64)], inodes: &[u32]) -> Vec<(i32, u64)> {
+    let names: Vec<String> = inodes.iter().map(|i| format!("socket:[{i}]")).collect();
+    pids.iter()
+        .copied()
+        .filter(|(pid, _)| {
+            std::fs::read_dir(format!("/proc/{pid}/fd"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|e| {
+                    std::fs::read_link(e.path())
+                        .is_ok_and(|l| names.iter().any(|n| l.as_os_str() == n.as_str()))
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dumped packet socket of `inode` with an RX ring of `blocks` blocks
+    /// of `size` bytes.
+    fn socket(inode: u32, size: u32, blocks: u32, seq: u32) -> Vec<u8> {
+        let mut body = vec![17u8, 3, 0, 3];
+        body.extend_from_slice(&inode.to_ne_bytes());
+        body.extend_from_slice(&[0; 8]);
+        body.extend_from_slice(&32u16.to_ne_bytes());
+        body.extend_from_slice(&PACKET_DIAG_RX_RING.to_ne_bytes());
+        for w in [size, blocks, 2048, 0, 0, 0, 0] {
+            body.extend_from_slice(&w.to_ne_bytes());
+        }
+        let mut m = Vec::new();
+        m.extend_from_slice(&(16 + body.len() as u32).to_ne_bytes());
+        m.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
+        m.extend_from_slice(&2u16.to_ne_bytes());
+        m.extend_from_slice(&seq.to_ne_bytes());
+        m.extend_from_slice(&0u32.to_ne_bytes());
+        m.extend_from_slice(&body);
+        m
+    }
+
+    #[test]
+    fn a_sockets_rings_are_summed_from_the_dump() {
+        let mut b = socket(7, 4 << 20, 64, 5);
+        b.extend(socket(8, 1 << 20, 2, 4));
+        let mut out = Vec::new();
+        assert!(!read(&b, 5, &mut out));
+        assert_eq!(out, [(7, 256 << 20)]);
+        assert_eq!(request(5).len(), 36);
+    }
+
+    #[test]
+    fn the_biggest_rings_go_first_until_the_rest_fit() {
+        let rings = [(1, 2 << 20), (2, 256 << 20), (3, 100 << 20), (4, 2 << 20)];
+        assert_eq!(past_bound(&rings, 64 << 20), [2, 3]);
+        assert!(past_bound(&rings, 400 << 20).is_empty());
+        assert_eq!(past_bound(&rings, 0), [2, 3, 1, 4]);
+    }
+}
