@@ -1,5 +1,5 @@
 //! The one system-call filter of a node, a pod and a probe: no user
-//! namespace, no kernel keyrings, and no asynchronous I/O contexts.
+//! namespace, no kernel keyrings, no asynchronous I/O contexts, no vsock.
 //!
 //! No user namespace. Root in a node has lost
 //! `CAP_SYS_ADMIN` (see [`super::enter`]), but any process may still make a
@@ -34,6 +34,11 @@
 //! while node1 held 16 contexts); io_uring's rings are charged to the host
 //! uid of the node's root and open much kernel code to a node.
 //!
+//! No vsock: `socket(AF_VSOCK, …)` fails with `EAFNOSUPPORT` (as on a
+//! kernel without vsock). Vsock ports are the host's, not a namespace's:
+//! a node that bound one took it from the host (probe21n: the host's own
+//! bind of the same port then failed), and CID 2 is the hypervisor.
+//!
 //! Every other system call is allowed. The filter is a fixed array built at
 //! compile time, installed with two `prctl` calls (async-signal-safe: it
 //! runs in the child between fork and exec).
@@ -58,6 +63,7 @@ const NR_REQUEST_KEY: u32 = libc::SYS_request_key as u32;
 const NR_KEYCTL: u32 = libc::SYS_keyctl as u32;
 const NR_IO_SETUP: u32 = libc::SYS_io_setup as u32;
 const NR_IO_URING_SETUP: u32 = libc::SYS_io_uring_setup as u32;
+const NR_SOCKET: u32 = libc::SYS_socket as u32;
 
 // Offsets in `struct seccomp_data`: nr, arch, args[0] (its low half).
 const NR: u32 = 0;
@@ -90,29 +96,35 @@ const RET: u32 = libc::BPF_RET | libc::BPF_K;
 const ALLOW: u32 = libc::SECCOMP_RET_ALLOW;
 const EPERM: u32 = libc::SECCOMP_RET_ERRNO | libc::EPERM as u32;
 const ENOSYS: u32 = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
+const EAFNOSUPPORT: u32 = libc::SECCOMP_RET_ERRNO | libc::EAFNOSUPPORT as u32;
 const KILL: u32 = libc::SECCOMP_RET_KILL_PROCESS;
 
 /// The program (jumps count the instructions skipped).
-const FILTER: [libc::sock_filter; 19] = [
+const FILTER: [libc::sock_filter; 24] = [
     /* 0 */ stmt(LD, ARCH_AT),
     /* 1 */ jump(JEQ, ARCH, 1, 0),
     /* 2 */ stmt(RET, KILL),
     /* 3 */ stmt(LD, NR),
-    /* 4 */ jump(JGE, X32_BIT, 12, 0), // -> 17
-    /* 5 */ jump(JEQ, NR_UNSHARE, 8, 0), // -> 14
-    /* 6 */ jump(JEQ, NR_CLONE, 7, 0), // -> 14
-    /* 7 */ jump(JEQ, NR_CLONE3, 10, 0), // -> 18
-    /* 8 */ jump(JEQ, NR_IO_SETUP, 9, 0), // -> 18
-    /* 9 */ jump(JEQ, NR_IO_URING_SETUP, 8, 0), // -> 18
-    /* 10 */ jump(JEQ, NR_ADD_KEY, 6, 0), // -> 17
-    /* 11 */ jump(JEQ, NR_REQUEST_KEY, 5, 0), // -> 17
-    /* 12 */ jump(JEQ, NR_KEYCTL, 4, 0), // -> 17
-    /* 13 */ stmt(RET, ALLOW),
-    /* 14 */ stmt(LD, ARG0_LOW),
-    /* 15 */ jump(JSET, libc::CLONE_NEWUSER as u32, 1, 0), // -> 17
-    /* 16 */ stmt(RET, ALLOW),
-    /* 17 */ stmt(RET, EPERM),
-    /* 18 */ stmt(RET, ENOSYS),
+    /* 4 */ jump(JGE, X32_BIT, 16, 0), // -> 21
+    /* 5 */ jump(JEQ, NR_UNSHARE, 9, 0), // -> 15
+    /* 6 */ jump(JEQ, NR_CLONE, 8, 0), // -> 15
+    /* 7 */ jump(JEQ, NR_CLONE3, 14, 0), // -> 22
+    /* 8 */ jump(JEQ, NR_IO_SETUP, 13, 0), // -> 22
+    /* 9 */ jump(JEQ, NR_IO_URING_SETUP, 12, 0), // -> 22
+    /* 10 */ jump(JEQ, NR_ADD_KEY, 10, 0), // -> 21
+    /* 11 */ jump(JEQ, NR_REQUEST_KEY, 9, 0), // -> 21
+    /* 12 */ jump(JEQ, NR_KEYCTL, 8, 0), // -> 21
+    /* 13 */ jump(JEQ, NR_SOCKET, 4, 0), // -> 18
+    /* 14 */ stmt(RET, ALLOW),
+    /* 15 */ stmt(LD, ARG0_LOW),
+    /* 16 */ jump(JSET, libc::CLONE_NEWUSER as u32, 4, 0), // -> 21
+    /* 17 */ stmt(RET, ALLOW),
+    /* 18 */ stmt(LD, ARG0_LOW),
+    /* 19 */ jump(JEQ, libc::AF_VSOCK as u32, 3, 0), // -> 23
+    /* 20 */ stmt(RET, ALLOW),
+    /* 21 */ stmt(RET, EPERM),
+    /* 22 */ stmt(RET, ENOSYS),
+    /* 23 */ stmt(RET, EAFNOSUPPORT),
 ];
 
 /// Install the filter on the calling thread (and everything it execs and
@@ -272,5 +284,35 @@ mod tests {
             "keyctl is refused even without the filter"
         );
         assert_eq!(in_child(true, keyctl), libc::EPERM);
+    }
+
+    /// `socket(AF_VSOCK, SOCK_STREAM)`: its errno (a socket made is closed);
+    /// then that an inet socket still opens (0) or not (1), times 1000.
+    fn vsock() -> i32 {
+        // SAFETY: system calls with no pointers.
+        unsafe {
+            let fd = libc::socket(libc::AF_VSOCK, libc::SOCK_STREAM, 0);
+            let errno = errno_of(fd.into());
+            if fd >= 0 {
+                libc::close(fd);
+            }
+            let inet = libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0);
+            if inet >= 0 {
+                libc::close(inet);
+            }
+            errno + 1000 * i32::from(inet < 0)
+        }
+    }
+
+    #[test]
+    fn a_filtered_process_cannot_open_vsock_sockets() {
+        // Without the filter a vsock socket opens here (or the kernel has
+        // no vsock: nothing to forbid).
+        let unfiltered = in_child(false, vsock);
+        if unfiltered != 0 {
+            eprintln!("vsock is not available here ({unfiltered}): nothing to forbid");
+            return;
+        }
+        assert_eq!(in_child(true, vsock), libc::EAFNOSUPPORT);
     }
 }
