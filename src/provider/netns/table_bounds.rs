@@ -98,6 +98,12 @@ pub const ROUTING_TABLES_A_NODE_KEEPS: usize = 256;
 /// kernel charges to no one (probe21n: six sockets, 3.4 GB).
 pub const PACKET_RING_BYTES_A_NODE_KEEPS: u64 = 64 << 20;
 
+/// The most packets a node's netfilter queues (`-j NFQUEUE`) may hold
+/// before [`super::guard`] kills the owners of the fullest (see its
+/// `queued`): the kernel's own default length of one queue. A queued
+/// packet (up to 64 KiB) is charged to no one (probe21n: 4.6 GB).
+pub const PACKETS_A_NODE_QUEUES: u64 = 1024;
+
 /// [`entries_a_node_keeps`] of `lab`: its nodes, and the pods it places on
 /// its busiest node.
 pub fn entries_a_node_of(lab: &Lab) -> usize {

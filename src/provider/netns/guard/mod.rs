@@ -13,7 +13,8 @@
 //! traffic control's qdiscs, classes, filters, chains and actions, IPsec
 //! policies and states ([`xfrm`]), nexthop objects, IPv6 address labels
 //! and IPv6 routes ([`dumped`]), the elements of ipset sets ([`ipset`]), the
-//! rings of packet sockets ([`packet_rings`]). A probe put 996,781 entries on
+//! rings of packet sockets ([`packet_rings`]), packets queued for a verdict
+//! ([`queued`]). A probe put 996,781 entries on
 //! one node's `cni0`, 457 MB of the host's memory, while the node's own
 //! memory rose 53 KB; another 99,338 HTB classes, 322 MB. No sysctl bounds
 //! them, and `lab` changes no host setting.
@@ -49,6 +50,7 @@ pub mod entry;
 mod ipset;
 mod multicast;
 mod packet_rings;
+mod queued;
 mod route_tables;
 mod table;
 mod tc;
@@ -236,6 +238,33 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
     }
 }
 
+/// The processes among `pids` that hold a socket of inode in `inodes`.
+fn socket_holders(pids: &[(i32, u64)], inodes: &[u32]) -> Vec<(i32, u64)> {
+    let names: Vec<String> = inodes.iter().map(|i| format!("socket:[{i}]")).collect();
+    pids.iter()
+        .copied()
+        .filter(|(pid, _)| {
+            std::fs::read_dir(format!("/proc/{pid}/fd"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|e| {
+                    std::fs::read_link(e.path())
+                        .is_ok_and(|l| names.iter().any(|n| l.as_os_str() == n.as_str()))
+                })
+        })
+        .collect()
+}
+
+/// Kill the processes of the node whose namespace is `ns` that hold a
+/// socket of inode in `inodes`: how many.
+fn kill_socket_holders(ns: &str, inodes: &[u32]) -> usize {
+    let procs = super::sys::pids_in(&[ns.to_string()]);
+    let holders = socket_holders(&procs, inodes);
+    super::sys::stop(&holders, Duration::ZERO);
+    holders.len()
+}
+
 /// Stop the node whose namespace is `ns`: every process in it killed, the
 /// namespace's name removed (it goes when the watch holding it is dropped,
 /// and its tables with it).
@@ -303,6 +332,15 @@ fn report(w: &mut Watch) {
             w.name,
             bytes >> 20,
             super::table_bounds::PACKET_RING_BYTES_A_NODE_KEEPS >> 20
+        ));
+    }
+    let (packets, killed) = std::mem::take(&mut w.queued_killed);
+    if packets > 0 {
+        say(&format!(
+            "{}: {packets} packets held in netfilter queues, past the bound of {}: {killed} \
+             processes owning the fullest killed",
+            w.name,
+            super::table_bounds::PACKETS_A_NODE_QUEUES
         ));
     }
     let n = std::mem::take(&mut w.removed_multicast);

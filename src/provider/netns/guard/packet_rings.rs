@@ -189,24 +189,6 @@ impl PacketRings {
     }
 }
 
-/// The processes among `pids` that hold a socket of inode in `inodes`.
-pub fn holders(pids: &[(i32, u64)], inodes: &[u32]) -> Vec<(i32, u64)> {
-    let names: Vec<String> = inodes.iter().map(|i| format!("socket:[{i}]")).collect();
-    pids.iter()
-        .copied()
-        .filter(|(pid, _)| {
-            std::fs::read_dir(format!("/proc/{pid}/fd"))
-                .into_iter()
-                .flatten()
-                .flatten()
-                .any(|e| {
-                    std::fs::read_link(e.path())
-                        .is_ok_and(|l| names.iter().any(|n| l.as_os_str() == n.as_str()))
-                })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,6 +47,11 @@ pub struct Watch {
     /// Bytes of rings past the bound, and processes killed for them, since
     /// the last report.
     pub rings_killed: (u64, usize),
+    /// The node's netfilter queues (see [`super::queued`]).
+    queued: Option<super::queued::Queued>,
+    /// Packets queued past the bound, and processes killed for them, since
+    /// the last report.
+    pub queued_killed: (u64, usize),
     /// Nexthop objects, address labels and IPv6 routes removed since the
     /// last report.
     pub removed_dumped: [u64; 3],
@@ -178,7 +183,7 @@ impl Watch {
     /// Watch the namespace `name`, from the guard's own namespace `home`.
     pub fn open(name: &str, home: &File, bound: usize) -> io::Result<Watch> {
         let netns = File::open(super::super::sys::netns_path(name))?;
-        let (fd, multicast, xfrm, route_tables, dumped, ipset, rings) =
+        let (fd, multicast, xfrm, route_tables, dumped, ipset, rings, queued) =
             inside(&netns, home, || {
                 Ok::<_, io::Error>((
                     neighbour_socket()?,
@@ -188,6 +193,7 @@ impl Watch {
                     Dumped::open().ok(),
                     ipset::Ipset::open().ok(),
                     PacketRings::open().ok(),
+                    super::queued::Queued::open().ok(),
                 ))
             })??;
         Ok(Watch {
@@ -201,6 +207,8 @@ impl Watch {
             dumped,
             packet_rings: rings,
             rings_killed: (0, 0),
+            queued,
+            queued_killed: (0, 0),
             removed_dumped: [0; 3],
             xfrm_flushed: 0,
             ipset,
@@ -317,6 +325,7 @@ impl Watch {
             }
         }
         self.bound_packet_rings(buf);
+        self.bound_queued();
         if let Some(sets) = &mut self.ipset {
             let flushed = sets.bound(self.table.bound() as u64, buf)?;
             self.ipset_flushed += flushed.unwrap_or(0);
@@ -336,11 +345,22 @@ impl Watch {
         if gone.is_empty() {
             return;
         }
-        let sys = super::super::sys::pids_in(std::slice::from_ref(&self.name));
-        let holders = packet_rings::holders(&sys, &gone);
-        super::super::sys::stop(&holders, std::time::Duration::ZERO);
         self.rings_killed.0 = self.rings_killed.0.max(total);
-        self.rings_killed.1 += holders.len();
+        self.rings_killed.1 += super::kill_socket_holders(&self.name, &gone);
+    }
+
+    /// Kill the owners of the node's fullest netfilter queues while they
+    /// hold more packets than the bound (see [`super::queued`]).
+    fn bound_queued(&mut self) {
+        let bound = super::super::table_bounds::PACKETS_A_NODE_QUEUES;
+        let Some((held, gone)) = self.queued.as_mut().and_then(|q| q.past_bound(bound).ok()) else {
+            return;
+        };
+        if gone.is_empty() {
+            return;
+        }
+        self.queued_killed.0 = self.queued_killed.0.max(held);
+        self.queued_killed.1 += super::kill_socket_holders(&self.name, &gone);
     }
 
     /// Start the next dump if none runs.
