@@ -15,15 +15,15 @@
 //!
 //! How: a routing socket opened inside the node, used only at the sweep:
 //! each table is dumped in full (a blocking read, at most
-//! [`RECEIVE_WAIT`] a receive), and what comes past the bound, in the
+//! [`sockets::RECEIVE_WAIT`] a receive), and what comes past the bound, in the
 //! kernel's order, is removed by a message of the kind `ip nexthop del`,
 //! `ip addrlabel del` or `ip -6 route flush` sends. What a node adds between two sweeps is a
 //! second's worth; at most [`REMOVALS`] go a sweep.
 
-use super::super::netlink::msg::{NLM_F_REQUEST, NLMSG_ERROR};
+use super::super::netlink::msg::{NLM_F_REQUEST, NLMSG_ERROR, messages};
+use super::sockets;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::time::Duration;
+use std::os::fd::{AsRawFd, OwnedFd};
 
 const NLMSG_DONE: u16 = 3;
 const NLM_F_DUMP: u16 = 0x300;
@@ -38,8 +38,6 @@ const RTM_DELNEXTHOP: u16 = 105;
 const RTM_GETNEXTHOP: u16 = 106;
 /// `NHA_ID`: a nexthop object's id.
 const NHA_ID: u16 = 1;
-/// The longest a receive of a dump waits.
-const RECEIVE_WAIT: Duration = Duration::from_millis(200);
 /// The most removals a sweep sends, per table.
 const REMOVALS: usize = 100_000;
 /// Bytes of removals sent at once.
@@ -154,30 +152,20 @@ fn read_dump(
     seen: &mut usize,
     out: &mut Vec<u8>,
 ) -> bool {
-    let mut at = 0;
-    while at + 16 <= b.len() {
-        let len = u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes")) as usize;
-        if len < 16 || at + len > b.len() {
-            return true;
-        }
-        let ty = u16::from_ne_bytes([b[at + 4], b[at + 5]]);
-        let s = u32::from_ne_bytes(b[at + 8..at + 12].try_into().expect("4 bytes"));
-        if s == seq {
-            match ty {
-                NLMSG_DONE | NLMSG_ERROR => return true,
-                t if t == kind.answer() => {
-                    *seen += 1;
-                    if *seen > bound
-                        && out.len() < REMOVALS * 64
-                        && let Some((dt, body)) = kind.removal(&b[at + 16..at + len])
-                    {
-                        out.extend_from_slice(&message(dt, NLM_F_REQUEST, 0, &body));
-                    }
+    for m in messages(b).filter(|m| m.seq == seq) {
+        match m.ty {
+            NLMSG_DONE | NLMSG_ERROR => return true,
+            t if t == kind.answer() => {
+                *seen += 1;
+                if *seen > bound
+                    && out.len() < REMOVALS * 64
+                    && let Some((dt, body)) = kind.removal(m.body)
+                {
+                    out.extend_from_slice(&message(dt, NLM_F_REQUEST, 0, &body));
                 }
-                _ => {}
             }
+            _ => {}
         }
-        at += (len + 3) & !3;
     }
     false
 }
@@ -200,51 +188,12 @@ const RTNLGRP_NEXTHOP: libc::c_int = 32;
 const SOL_NETLINK: libc::c_int = 270;
 const NETLINK_ADD_MEMBERSHIP: libc::c_int = 1;
 
-fn routing_socket(flags: libc::c_int) -> io::Result<OwnedFd> {
-    // SAFETY: plain system calls; the descriptor is owned right away.
-    let fd = unsafe {
-        libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC | flags,
-            libc::NETLINK_ROUTE,
-        )
-    };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: `fd` was just returned by socket(2) and is ours.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-fn set_option<T>(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, v: &T) -> io::Result<()> {
-    // SAFETY: an option value of its own size, on our socket.
-    let r = unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            level,
-            name,
-            v as *const T as *const libc::c_void,
-            std::mem::size_of::<T>() as u32,
-        )
-    };
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
-}
-
 impl Dumped {
     /// Open it in the namespace the calling thread is in.
     pub fn open() -> io::Result<Dumped> {
-        let fd = routing_socket(0)?;
-        let wait = libc::timeval {
-            tv_sec: 0,
-            tv_usec: RECEIVE_WAIT.as_micros() as libc::suseconds_t,
-        };
-        set_option(&fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &wait)?;
-        let told = routing_socket(libc::SOCK_NONBLOCK)?;
-        set_option(&told, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &RTNLGRP_NEXTHOP)?;
+        let fd = sockets::waiting(libc::NETLINK_ROUTE)?;
+        let told = sockets::netlink(libc::NETLINK_ROUTE, libc::SOCK_NONBLOCK)?;
+        sockets::set_option(&told, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &RTNLGRP_NEXTHOP)?;
         Ok(Dumped {
             fd,
             told,

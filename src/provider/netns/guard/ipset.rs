@@ -9,7 +9,7 @@
 //! iptables rule uses cannot be destroyed, but can be emptied). What a node
 //! adds between two looks is a sweep's worth.
 
-use super::super::netlink::msg::{NLM_F_ACK, NLM_F_REQUEST, NLMSG_ERROR, attr};
+use super::super::netlink::msg::{Message, NLM_F_ACK, NLM_F_REQUEST, NLMSG_ERROR, attr, messages};
 use super::entry::attrs;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -82,19 +82,7 @@ pub struct Part {
 /// an earlier look gave up on may still be coming).
 pub fn part(b: &[u8], seq: u32) -> Part {
     let mut p = Part::default();
-    let mut at = 0;
-    while at + 16 <= b.len() {
-        let len = u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes")) as usize;
-        if len < 16 || at + len > b.len() {
-            break;
-        }
-        let ty = u16::from_ne_bytes([b[at + 4], b[at + 5]]);
-        let s = u32::from_ne_bytes(b[at + 8..at + 12].try_into().expect("4 bytes"));
-        let body = &b[at + 16..at + len];
-        at += (len + 3) & !3;
-        if s != seq {
-            continue;
-        }
+    for Message { ty, body, .. } in messages(b).filter(|m| m.seq == seq) {
         match ty {
             // A dump's end holds its error (0: whole); an error message,
             // `struct nlmsgerr`, the error (0: acknowledged), then the

@@ -52,6 +52,7 @@ mod multicast;
 mod packet_rings;
 mod queued;
 mod route_tables;
+mod sockets;
 mod table;
 mod tc;
 mod watch;

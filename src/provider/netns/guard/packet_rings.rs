@@ -18,10 +18,12 @@
 //! killed. What a node holds between two sweeps is bounded by the host's
 //! memory alone: a second's worth.
 
+use super::super::netlink::msg::messages;
 #[cfg(doc)]
 use super::super::table_bounds;
+use super::sockets;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 const NETLINK_SOCK_DIAG: libc::c_int = 4;
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
@@ -69,41 +71,31 @@ fn ring_bytes(ring: &[u8]) -> u64 {
 /// Sockets of one receive of the dump, `(inode, ring bytes)`, and whether
 /// the dump ended.
 fn read(b: &[u8], seq: u32, out: &mut Vec<(u32, u64)>) -> bool {
-    let mut at = 0;
-    while at + 16 <= b.len() {
-        let len = u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes")) as usize;
-        if len < 16 || at + len > b.len() {
-            return true;
-        }
-        let ty = u16::from_ne_bytes([b[at + 4], b[at + 5]]);
-        let s = u32::from_ne_bytes(b[at + 8..at + 12].try_into().expect("4 bytes"));
-        if s == seq {
-            match ty {
-                NLMSG_DONE | NLMSG_ERROR => return true,
-                SOCK_DIAG_BY_FAMILY if len >= 32 => {
-                    let msg = &b[at + 16..at + len];
-                    let inode = u32::from_ne_bytes(msg[4..8].try_into().expect("4 bytes"));
-                    let mut bytes = 0;
-                    let mut a = 16;
-                    while a + 4 <= msg.len() {
-                        let alen = u16::from_ne_bytes([msg[a], msg[a + 1]]) as usize;
-                        let aty = u16::from_ne_bytes([msg[a + 2], msg[a + 3]]);
-                        if alen < 4 || a + alen > msg.len() {
-                            break;
-                        }
-                        if aty == PACKET_DIAG_RX_RING || aty == PACKET_DIAG_TX_RING {
-                            bytes += ring_bytes(&msg[a + 4..a + alen]);
-                        }
-                        a += (alen + 3) & !3;
+    for m in messages(b).filter(|m| m.seq == seq) {
+        match m.ty {
+            NLMSG_DONE | NLMSG_ERROR => return true,
+            SOCK_DIAG_BY_FAMILY if m.body.len() >= 16 => {
+                let msg = m.body;
+                let inode = u32::from_ne_bytes(msg[4..8].try_into().expect("4 bytes"));
+                let mut bytes = 0;
+                let mut a = 16;
+                while a + 4 <= msg.len() {
+                    let alen = u16::from_ne_bytes([msg[a], msg[a + 1]]) as usize;
+                    let aty = u16::from_ne_bytes([msg[a + 2], msg[a + 3]]);
+                    if alen < 4 || a + alen > msg.len() {
+                        break;
                     }
-                    if bytes > 0 {
-                        out.push((inode, bytes));
+                    if aty == PACKET_DIAG_RX_RING || aty == PACKET_DIAG_TX_RING {
+                        bytes += ring_bytes(&msg[a + 4..a + alen]);
                     }
+                    a += (alen + 3) & !3;
                 }
-                _ => {}
+                if bytes > 0 {
+                    out.push((inode, bytes));
+                }
             }
+            _ => {}
         }
-        at += (len + 3) & !3;
     }
     false
 }
@@ -128,36 +120,7 @@ pub fn past_bound(rings: &[(u32, u64)], bound: u64) -> Vec<u32> {
 impl PacketRings {
     /// Open it in the namespace the calling thread is in.
     pub fn open() -> io::Result<PacketRings> {
-        // SAFETY: plain system calls; the descriptor is owned right away.
-        let fd = unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-                NETLINK_SOCK_DIAG,
-            )
-        };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fd` was just returned by socket(2) and is ours.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        let wait = libc::timeval {
-            tv_sec: 0,
-            tv_usec: 200_000,
-        };
-        // SAFETY: a timeval option of its size, on our socket.
-        let r = unsafe {
-            libc::setsockopt(
-                fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_RCVTIMEO,
-                &wait as *const _ as *const libc::c_void,
-                std::mem::size_of::<libc::timeval>() as u32,
-            )
-        };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        let fd = sockets::waiting(NETLINK_SOCK_DIAG)?;
         Ok(PacketRings { fd, seq: 0 })
     }
 

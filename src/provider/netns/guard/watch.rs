@@ -2,7 +2,7 @@
 //! namespace, joined to its neighbour events, that dumps the node's tables
 //! one at a time and removes the entries the node's [`Table`] does not keep.
 
-use super::super::netlink::msg::{NLM_F_REQUEST, NLMSG_ERROR, RTM_DELLINK};
+use super::super::netlink::msg::{Message, NLM_F_REQUEST, NLMSG_ERROR, RTM_DELLINK, messages};
 use super::dumped::{self, Dumped};
 use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
 use super::packet_rings::{self, PacketRings};
@@ -512,15 +512,7 @@ impl Watch {
 
     /// Handle the messages of one receive.
     fn handle(&mut self, b: &[u8]) {
-        let mut at = 0;
-        while at + 16 <= b.len() {
-            let len = u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes")) as usize;
-            if len < 16 || at + len > b.len() {
-                break;
-            }
-            let ty = u16::from_ne_bytes([b[at + 4], b[at + 5]]);
-            let seq = u32::from_ne_bytes(b[at + 8..at + 12].try_into().expect("4 bytes"));
-            let body = &b[at + 16..at + len];
+        for Message { ty, seq, body } in messages(b) {
             match ty {
                 RTM_NEWNEIGH => {
                     if let Some(e) = entry::parse(body) {
@@ -557,7 +549,6 @@ impl Watch {
                 },
                 _ => {}
             }
-            at += (len + 3) & !3;
         }
     }
 

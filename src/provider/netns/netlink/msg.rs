@@ -87,6 +87,34 @@ pub fn attr(b: &mut Vec<u8>, ty: u16, data: &[u8]) {
     pad(b);
 }
 
+/// One netlink message of a receive: its type, sequence number and body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Message<'a> {
+    pub ty: u16,
+    pub seq: u32,
+    pub body: &'a [u8],
+}
+
+/// The messages of one receive `b`, in order, up to the first that is cut
+/// or malformed (its length below a header or past the receive).
+pub fn messages(b: &[u8]) -> impl Iterator<Item = Message<'_>> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let head = b.get(at..at + 16)?;
+        let len = u32::from_ne_bytes(head[0..4].try_into().expect("4 bytes")) as usize;
+        if len < 16 || at + len > b.len() {
+            return None;
+        }
+        let m = Message {
+            ty: u16::from_ne_bytes([head[4], head[5]]),
+            seq: u32::from_ne_bytes(head[8..12].try_into().expect("4 bytes")),
+            body: &b[at + 16..at + len],
+        };
+        at += (len + 3) & !3;
+        Some(m)
+    })
+}
+
 fn attr_str(b: &mut Vec<u8>, ty: u16, s: &str) {
     let mut v = s.as_bytes().to_vec();
     v.push(0);
