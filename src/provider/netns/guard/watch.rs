@@ -54,7 +54,7 @@ pub struct Watch {
     pub queued_killed: (u64, usize),
     /// Nexthop objects, address labels and IPv6 routes removed since the
     /// last report.
-    pub removed_dumped: [u64; 3],
+    pub removed_dumped: [u64; 4],
     /// IPsec tables flushed since the last report.
     pub xfrm_flushed: u64,
     /// The node's ipset sets (see [`ipset`]); none on a kernel without
@@ -209,7 +209,7 @@ impl Watch {
             rings_killed: (0, 0),
             queued,
             queued_killed: (0, 0),
-            removed_dumped: [0; 3],
+            removed_dumped: [0; 4],
             xfrm_flushed: 0,
             ipset,
             ipset_flushed: 0,
