@@ -338,36 +338,13 @@ impl Dumped {
     /// Dump `kind` and remove what is past `bound`: how many were removed.
     pub fn trim(&mut self, kind: Kind, bound: usize, buf: &mut [u8]) -> io::Result<u64> {
         self.seq = self.seq.wrapping_add(1).max(1);
+        let seq = self.seq;
         let (ty, body) = kind.request();
-        self.send(&message(ty, NLM_F_REQUEST | NLM_F_DUMP, self.seq, &body))?;
+        let request = message(ty, NLM_F_REQUEST | NLM_F_DUMP, seq, &body);
         let (mut seen, mut out) = (0, Vec::new());
-        loop {
-            // SAFETY: receiving into a buffer we own, of its length.
-            let n =
-                unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
-            if n < 0 {
-                let e = io::Error::last_os_error();
-                match e.raw_os_error() {
-                    Some(libc::EINTR) => continue,
-                    // Lost or slow: what was read is acted on, the rest
-                    // waits for the next sweep.
-                    Some(libc::ENOBUFS | libc::EAGAIN) => break,
-                    _ => return Err(e),
-                }
-            }
-            if n == 0
-                || read_dump(
-                    kind,
-                    &buf[..n as usize],
-                    self.seq,
-                    bound,
-                    &mut seen,
-                    &mut out,
-                )
-            {
-                break;
-            }
-        }
+        sockets::ask(&self.fd, &request, buf, |b| {
+            read_dump(kind, b, seq, bound, &mut seen, &mut out)
+        })?;
         let removed = seen.saturating_sub(bound).min(REMOVALS) as u64;
         let mut at = 0;
         while at < out.len() {

@@ -23,7 +23,7 @@ use super::super::netlink::msg::messages;
 use super::super::table_bounds;
 use super::sockets;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
 const NETLINK_SOCK_DIAG: libc::c_int = 4;
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
@@ -127,28 +127,9 @@ impl PacketRings {
     /// The node's packet sockets that have rings: `(inode, bytes)`.
     pub fn list(&mut self, buf: &mut [u8]) -> io::Result<Vec<(u32, u64)>> {
         self.seq = self.seq.wrapping_add(1).max(1);
-        let m = request(self.seq);
-        // SAFETY: a buffer we own, of its length.
-        if unsafe { libc::send(self.fd.as_raw_fd(), m.as_ptr().cast(), m.len(), 0) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let mut out = Vec::new();
-        loop {
-            // SAFETY: receiving into a buffer we own, of its length.
-            let n =
-                unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
-            if n < 0 {
-                let e = io::Error::last_os_error();
-                match e.raw_os_error() {
-                    Some(libc::EINTR) => continue,
-                    Some(libc::EAGAIN | libc::ENOBUFS) => return Ok(out),
-                    _ => return Err(e),
-                }
-            }
-            if n == 0 || read(&buf[..n as usize], self.seq, &mut out) {
-                return Ok(out);
-            }
-        }
+        let (seq, mut out) = (self.seq, Vec::new());
+        sockets::ask(&self.fd, &request(seq), buf, |b| read(b, seq, &mut out))?;
+        Ok(out)
     }
 }
 

@@ -58,3 +58,34 @@ pub fn set_option<T>(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, v: &T)
         Ok(())
     }
 }
+
+/// Send `request` on `fd` (a socket from [`waiting`]) and hand each receive
+/// of its answer to `take` until `take` says the answer ended, nothing more
+/// comes within [`RECEIVE_WAIT`], or answers were lost (`ENOBUFS`): what
+/// was read is acted on, the rest waits for the next sweep.
+pub fn ask(
+    fd: &OwnedFd,
+    request: &[u8],
+    buf: &mut [u8],
+    mut take: impl FnMut(&[u8]) -> bool,
+) -> io::Result<()> {
+    // SAFETY: a buffer we own, of its length.
+    if unsafe { libc::send(fd.as_raw_fd(), request.as_ptr().cast(), request.len(), 0) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    loop {
+        // SAFETY: receiving into a buffer we own, of its length.
+        let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                Some(libc::EAGAIN | libc::ENOBUFS) => return Ok(()),
+                _ => return Err(e),
+            }
+        }
+        if n == 0 || take(&buf[..n as usize]) {
+            return Ok(());
+        }
+    }
+}
