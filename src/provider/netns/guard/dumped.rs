@@ -18,19 +18,19 @@
 //! raised (`mcast_hash_max`).
 //!
 //! How: a routing socket opened inside the node, used only at the sweep:
-//! each table is dumped in full (a blocking read, at most
-//! [`sockets::RECEIVE_WAIT`] a receive), and what comes past the bound, in the
-//! kernel's order, is removed by a message of the kind `ip nexthop del`,
-//! `ip addrlabel del` or `ip -6 route flush` sends. What a node adds between two sweeps is a
+//! each table is dumped in full (read without waiting, see [`sockets`]),
+//! and what comes past the bound, in the kernel's order, is removed by a
+//! message of the kind `ip nexthop del`, `ip addrlabel del`, `ip -6 route
+//! flush` or `bridge mdb del` sends. What a node adds between two sweeps is a
 //! second's worth; at most [`REMOVALS`] go a sweep.
 
-use super::super::netlink::msg::{NLM_F_REQUEST, NLMSG_ERROR, messages};
+use super::super::netlink::msg::{
+    NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, attrs_of, message, messages,
+};
 use super::sockets;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 
-const NLMSG_DONE: u16 = 3;
-const NLM_F_DUMP: u16 = 0x300;
 const RTM_NEWROUTE: u16 = 24;
 const RTM_DELROUTE: u16 = 25;
 const RTM_GETROUTE: u16 = 26;
@@ -133,7 +133,7 @@ impl Kind {
     fn removals(self, body: &[u8]) -> Vec<(u16, Vec<u8>)> {
         match self {
             Kind::Nexthops => {
-                let Some(id) = body.get(8..).and_then(|a| attribute(a, NHA_ID)) else {
+                let Some(id) = body.get(8..).and_then(|a| attrs_of(a, NHA_ID).next()) else {
                     return Vec::new();
                 };
                 let mut b = vec![0u8; 8];
@@ -148,14 +148,10 @@ impl Kind {
                 let Some(bridge) = body.get(..8) else {
                     return Vec::new();
                 };
-                let entries = body
-                    .get(8..)
-                    .and_then(|a| attribute(a, MDBA_MDB))
-                    .map(|mdb| nested(mdb, MDBA_MDB_ENTRY))
-                    .unwrap_or_default();
-                entries
-                    .into_iter()
-                    .flat_map(|e| nested(e, MDBA_MDB_ENTRY_INFO))
+                let groups = body.get(8..).unwrap_or_default();
+                attrs_of(groups, MDBA_MDB)
+                    .flat_map(|mdb| attrs_of(mdb, MDBA_MDB_ENTRY))
+                    .flat_map(|e| attrs_of(e, MDBA_MDB_ENTRY_INFO))
                     .filter_map(|info| info.get(..MDB_ENTRY_BYTES))
                     .map(|entry| {
                         // The dump leaves the family out; a removal names it.
@@ -170,52 +166,6 @@ impl Kind {
             }
         }
     }
-}
-
-/// The payload of attribute `ty` among `attrs`.
-fn attribute(attrs: &[u8], ty: u16) -> Option<&[u8]> {
-    let mut at = 0;
-    while at + 4 <= attrs.len() {
-        let len = u16::from_ne_bytes([attrs[at], attrs[at + 1]]) as usize;
-        let t = u16::from_ne_bytes([attrs[at + 2], attrs[at + 3]]) & 0x3fff;
-        if len < 4 || at + len > attrs.len() {
-            return None;
-        }
-        if t == ty {
-            return Some(&attrs[at + 4..at + len]);
-        }
-        at += (len + 3) & !3;
-    }
-    None
-}
-
-/// The payloads of every attribute `ty` among `attrs`.
-fn nested(attrs: &[u8], ty: u16) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at + 4 <= attrs.len() {
-        let len = u16::from_ne_bytes([attrs[at], attrs[at + 1]]) as usize;
-        let t = u16::from_ne_bytes([attrs[at + 2], attrs[at + 3]]) & 0x3fff;
-        if len < 4 || at + len > attrs.len() {
-            break;
-        }
-        if t == ty {
-            out.push(&attrs[at + 4..at + len]);
-        }
-        at += (len + 3) & !3;
-    }
-    out
-}
-
-fn message(ty: u16, flags: u16, seq: u32, body: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(16 + body.len());
-    m.extend_from_slice(&(16 + body.len() as u32).to_ne_bytes());
-    m.extend_from_slice(&ty.to_ne_bytes());
-    m.extend_from_slice(&flags.to_ne_bytes());
-    m.extend_from_slice(&seq.to_ne_bytes());
-    m.extend_from_slice(&0u32.to_ne_bytes());
-    m.extend_from_slice(body);
-    m
 }
 
 /// What one receive of a dump held: the removals of objects past `bound`
@@ -270,8 +220,8 @@ const NETLINK_ADD_MEMBERSHIP: libc::c_int = 1;
 impl Dumped {
     /// Open it in the namespace the calling thread is in.
     pub fn open() -> io::Result<Dumped> {
-        let fd = sockets::waiting(libc::NETLINK_ROUTE)?;
-        let told = sockets::netlink(libc::NETLINK_ROUTE, libc::SOCK_NONBLOCK)?;
+        let fd = sockets::netlink(libc::NETLINK_ROUTE, 0)?;
+        let told = sockets::netlink(libc::NETLINK_ROUTE, 0)?;
         for group in [RTNLGRP_NEXTHOP, RTNLGRP_MDB] {
             sockets::set_option(&told, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group)?;
         }
@@ -414,12 +364,7 @@ mod tests {
 
     fn attr(ty: u16, payload: &[u8]) -> Vec<u8> {
         let mut b = Vec::new();
-        b.extend_from_slice(&(4 + payload.len() as u16).to_ne_bytes());
-        b.extend_from_slice(&ty.to_ne_bytes());
-        b.extend_from_slice(payload);
-        while b.len() % 4 != 0 {
-            b.push(0);
-        }
+        super::super::super::netlink::msg::attr(&mut b, ty, payload);
         b
     }
 

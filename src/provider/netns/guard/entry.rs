@@ -103,20 +103,7 @@ pub struct Entry {
     pub multicast: Option<(i32, [u8; 6])>,
 }
 
-pub fn attrs(b: &[u8]) -> Vec<(u16, &[u8])> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at + 4 <= b.len() {
-        let len = u16::from_ne_bytes([b[at], b[at + 1]]) as usize;
-        let ty = u16::from_ne_bytes([b[at + 2], b[at + 3]]) & 0x3fff;
-        if len < 4 || at + len > b.len() {
-            break;
-        }
-        out.push((ty, &b[at + 4..at + len]));
-        at += (len + 3) & !3;
-    }
-    out
-}
+pub use super::super::netlink::msg::attrs;
 
 pub use super::super::netlink::msg::attr as put_attr;
 

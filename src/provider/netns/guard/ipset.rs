@@ -9,14 +9,14 @@
 //! iptables rule uses cannot be destroyed, but can be emptied). What a node
 //! adds between two looks is a sweep's worth.
 
-use super::super::netlink::msg::{Message, NLM_F_ACK, NLM_F_REQUEST, NLMSG_ERROR, attr, messages};
+use super::super::netlink::msg::{
+    Message, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, attr, message, messages,
+};
 use super::entry::attrs;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
 const NETLINK_NETFILTER: libc::c_int = 12;
-const NLMSG_DONE: u16 = 3;
-const NLM_F_DUMP: u16 = 0x300;
 /// `NFNL_SUBSYS_IPSET`: a message's type is the subsystem, then the command.
 const NFNL_SUBSYS_IPSET: u16 = 6;
 const IPSET_CMD_FLUSH: u16 = 4;
@@ -30,23 +30,19 @@ const IPSET_ATTR_DATA: u16 = 7;
 const IPSET_ATTR_ELEMENTS: u16 = 24;
 /// The list holds each set's header, not its members.
 const IPSET_FLAG_LIST_HEADER: u32 = 1 << 2;
-/// Receives one look makes at most before it gives up (256 headers fill
-/// two or three).
-const RECEIVES: usize = 64;
 
 /// A request of command `cmd` carrying `attributes`, after the netfilter
 /// header (`struct nfgenmsg`: family `AF_INET`, version 0, resource 0).
 fn request(cmd: u16, flags: u16, seq: u32, attributes: &[u8]) -> Vec<u8> {
-    let len = 16 + 4 + attributes.len();
-    let mut b = Vec::with_capacity(len);
-    b.extend_from_slice(&(len as u32).to_ne_bytes());
-    b.extend_from_slice(&((NFNL_SUBSYS_IPSET << 8) | cmd).to_ne_bytes());
-    b.extend_from_slice(&(NLM_F_REQUEST | flags).to_ne_bytes());
-    b.extend_from_slice(&seq.to_ne_bytes());
-    b.extend_from_slice(&0u32.to_ne_bytes());
-    b.extend_from_slice(&[libc::AF_INET as u8, 0, 0, 0]);
-    b.extend_from_slice(attributes);
-    b
+    // nfgenmsg: family, version, resource id; then the attributes.
+    let mut body = vec![libc::AF_INET as u8, 0, 0, 0];
+    body.extend_from_slice(attributes);
+    message(
+        (NFNL_SUBSYS_IPSET << 8) | cmd,
+        NLM_F_REQUEST | flags,
+        seq,
+        &body,
+    )
 }
 
 /// The dump of every set's header (no members).
@@ -127,19 +123,7 @@ impl Ipset {
     /// A `NETLINK_NETFILTER` socket of the calling thread's namespace
     /// (`Err` on a kernel without it: then there is no ipset to bound).
     pub fn open() -> io::Result<Ipset> {
-        // SAFETY: plain system calls; the descriptor is owned right away.
-        let fd = unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
-                NETLINK_NETFILTER,
-            )
-        };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fd` was just returned by socket(2) and is ours.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let fd = super::sockets::netlink(NETLINK_NETFILTER, 0)?;
         Ok(Ipset { fd, seq: 0 })
     }
 
@@ -147,34 +131,18 @@ impl Ipset {
     /// told of. `Err` when the kernel refused it or the reply
     /// did not come whole.
     fn ask(&mut self, b: &[u8], seq: u32, buf: &mut [u8]) -> io::Result<Part> {
-        let fd = self.fd.as_raw_fd();
-        // SAFETY: a buffer we own, of its length.
-        if unsafe { libc::send(fd, b.as_ptr().cast(), b.len(), 0) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
         let mut whole = Part::default();
-        // The kernel makes a dump's next part as the last is read: with
-        // nothing waiting before the end, the look gives up.
-        for _ in 0..RECEIVES {
-            // SAFETY: receiving into a buffer we own, of its length.
-            let n =
-                unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
-            if n < 0 {
-                let e = io::Error::last_os_error();
-                if e.raw_os_error() == Some(libc::EINTR) {
-                    continue;
-                }
-                return Err(e);
-            }
-            let p = part(&buf[..n as usize], seq);
+        super::sockets::ask(&self.fd, b, buf, |r| {
+            let p = part(r, seq);
             whole.elements += p.elements;
-            match p.ended {
-                Some(0) => return Ok(whole),
-                Some(e) => return Err(io::Error::from_raw_os_error(-e)),
-                None => {}
-            }
+            whole.ended = p.ended;
+            p.ended.is_some()
+        })?;
+        match whole.ended {
+            Some(0) => Ok(whole),
+            Some(e) => Err(io::Error::from_raw_os_error(-e)),
+            None => Err(io::Error::other("the reply did not end")),
         }
-        Err(io::Error::other("the reply did not end"))
     }
 
     fn next_seq(&mut self) -> u32 {
@@ -200,22 +168,11 @@ impl Ipset {
 mod tests {
     use super::*;
 
-    fn put(b: &mut Vec<u8>, ty: u16, data: &[u8]) {
-        attr(b, ty, data);
-    }
-
     /// A message the kernel would send: header, then `body`.
     fn message(ty: u16, seq: u32, body: &[u8]) -> Vec<u8> {
-        let mut b = Vec::new();
-        b.extend_from_slice(&(16 + body.len() as u32).to_ne_bytes());
-        b.extend_from_slice(&ty.to_ne_bytes());
-        b.extend_from_slice(&2u16.to_ne_bytes()); // NLM_F_MULTI
-        b.extend_from_slice(&seq.to_ne_bytes());
-        b.extend_from_slice(&0u32.to_ne_bytes());
-        b.extend_from_slice(body);
-        while b.len() % 4 != 0 {
-            b.push(0);
-        }
+        // NLM_F_MULTI, padded to 4 bytes as a receive holds it.
+        let mut b = super::message(ty, 2, seq, body);
+        b.resize(b.len().next_multiple_of(4), 0);
         b
     }
 
@@ -223,19 +180,19 @@ mod tests {
     /// with `n` elements; the numbers are `ip_set.h`'s).
     fn header(seq: u32, name: &str, n: u32) -> Vec<u8> {
         let mut body = vec![libc::AF_INET as u8, 0, 0, 0];
-        put(&mut body, 1, &[7]); // protocol
-        put(&mut body, 2, format!("{name}\0").as_bytes());
-        put(&mut body, 3, b"hash:ip\0");
-        put(&mut body, 5, &[2]);
-        put(&mut body, 4, &[6]);
-        put(&mut body, 11, &0u16.to_be_bytes());
+        attr(&mut body, 1, &[7]); // protocol
+        attr(&mut body, 2, format!("{name}\0").as_bytes());
+        attr(&mut body, 3, b"hash:ip\0");
+        attr(&mut body, 5, &[2]);
+        attr(&mut body, 4, &[6]);
+        attr(&mut body, 11, &0u16.to_be_bytes());
         let mut data = Vec::new();
-        put(&mut data, 18, &1024u32.to_be_bytes()); // hashsize
-        put(&mut data, 19, &100_000u32.to_be_bytes()); // maxelem
-        put(&mut data, 25, &0u32.to_be_bytes()); // references
-        put(&mut data, 26, &336u32.to_be_bytes()); // memsize
-        put(&mut data, 24, &n.to_be_bytes()); // elements
-        put(&mut body, 7 | 0x8000, &data); // data, nested
+        attr(&mut data, 18, &1024u32.to_be_bytes()); // hashsize
+        attr(&mut data, 19, &100_000u32.to_be_bytes()); // maxelem
+        attr(&mut data, 25, &0u32.to_be_bytes()); // references
+        attr(&mut data, 26, &336u32.to_be_bytes()); // memsize
+        attr(&mut data, 24, &n.to_be_bytes()); // elements
+        attr(&mut body, 7 | 0x8000, &data); // data, nested
         message(0x607, seq, &body)
     }
 

@@ -18,7 +18,9 @@
 //! killed. What a node holds between two sweeps is bounded by the host's
 //! memory alone: a second's worth.
 
-use super::super::netlink::msg::messages;
+use super::super::netlink::msg::{
+    NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, attrs, message, messages,
+};
 #[cfg(doc)]
 use super::super::table_bounds;
 use super::sockets;
@@ -27,10 +29,6 @@ use std::os::fd::OwnedFd;
 
 const NETLINK_SOCK_DIAG: libc::c_int = 4;
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
-const NLMSG_DONE: u16 = 3;
-const NLMSG_ERROR: u16 = 2;
-const NLM_F_REQUEST: u16 = 1;
-const NLM_F_DUMP: u16 = 0x300;
 /// `PACKET_SHOW_RING_CFG`: the rings' sizes with each socket.
 const SHOW_RINGS: u32 = 0x4;
 const PACKET_DIAG_RX_RING: u16 = 2;
@@ -44,18 +42,12 @@ pub struct PacketRings {
 
 /// The request for every packet socket with its rings.
 fn request(seq: u32) -> Vec<u8> {
-    let mut m = Vec::with_capacity(36);
-    m.extend_from_slice(&36u32.to_ne_bytes());
-    m.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
-    m.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
-    m.extend_from_slice(&seq.to_ne_bytes());
-    m.extend_from_slice(&0u32.to_ne_bytes());
     // packet_diag_req: family, protocol, pad, inode, what to show, cookie.
-    m.extend_from_slice(&[libc::AF_PACKET as u8, 0, 0, 0]);
-    m.extend_from_slice(&0u32.to_ne_bytes());
-    m.extend_from_slice(&SHOW_RINGS.to_ne_bytes());
-    m.extend_from_slice(&[0; 8]);
-    m
+    let mut body = vec![libc::AF_PACKET as u8, 0, 0, 0];
+    body.extend_from_slice(&0u32.to_ne_bytes());
+    body.extend_from_slice(&SHOW_RINGS.to_ne_bytes());
+    body.extend_from_slice(&[0; 8]);
+    message(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq, &body)
 }
 
 /// The bytes of one `packet_diag_ring` (block size × blocks).
@@ -75,21 +67,12 @@ fn read(b: &[u8], seq: u32, out: &mut Vec<(u32, u64)>) -> bool {
         match m.ty {
             NLMSG_DONE | NLMSG_ERROR => return true,
             SOCK_DIAG_BY_FAMILY if m.body.len() >= 16 => {
-                let msg = m.body;
-                let inode = u32::from_ne_bytes(msg[4..8].try_into().expect("4 bytes"));
-                let mut bytes = 0;
-                let mut a = 16;
-                while a + 4 <= msg.len() {
-                    let alen = u16::from_ne_bytes([msg[a], msg[a + 1]]) as usize;
-                    let aty = u16::from_ne_bytes([msg[a + 2], msg[a + 3]]);
-                    if alen < 4 || a + alen > msg.len() {
-                        break;
-                    }
-                    if aty == PACKET_DIAG_RX_RING || aty == PACKET_DIAG_TX_RING {
-                        bytes += ring_bytes(&msg[a + 4..a + alen]);
-                    }
-                    a += (alen + 3) & !3;
-                }
+                let inode = u32::from_ne_bytes(m.body[4..8].try_into().expect("4 bytes"));
+                let bytes: u64 = attrs(&m.body[16..])
+                    .into_iter()
+                    .filter(|(ty, _)| *ty == PACKET_DIAG_RX_RING || *ty == PACKET_DIAG_TX_RING)
+                    .map(|(_, ring)| ring_bytes(ring))
+                    .sum();
                 if bytes > 0 {
                     out.push((inode, bytes));
                 }
@@ -120,7 +103,7 @@ pub fn past_bound(rings: &[(u32, u64)], bound: u64) -> Vec<u32> {
 impl PacketRings {
     /// Open it in the namespace the calling thread is in.
     pub fn open() -> io::Result<PacketRings> {
-        let fd = sockets::waiting(NETLINK_SOCK_DIAG)?;
+        let fd = sockets::netlink(NETLINK_SOCK_DIAG, 0)?;
         Ok(PacketRings { fd, seq: 0 })
     }
 
@@ -148,14 +131,7 @@ mod tests {
         for w in [size, blocks, 2048, 0, 0, 0, 0] {
             body.extend_from_slice(&w.to_ne_bytes());
         }
-        let mut m = Vec::new();
-        m.extend_from_slice(&(16 + body.len() as u32).to_ne_bytes());
-        m.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
-        m.extend_from_slice(&2u16.to_ne_bytes());
-        m.extend_from_slice(&seq.to_ne_bytes());
-        m.extend_from_slice(&0u32.to_ne_bytes());
-        m.extend_from_slice(&body);
-        m
+        message(SOCK_DIAG_BY_FAMILY, 2, seq, &body)
     }
 
     #[test]

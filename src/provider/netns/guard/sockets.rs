@@ -1,23 +1,25 @@
-//! The netlink sockets the guard's sweep asks on: one kind of opening, and
-//! one wait for an answer, for every table it dumps synchronously (nexthops,
-//! labels, IPv6 routes, packet sockets).
+//! The netlink sockets the guard holds in a node: one way to open one
+//! (joined to event groups or not), and one way to ask on one and read the
+//! whole answer without waiting, for every table the sweep looks at
+//! (nexthops, labels, IPv6 routes, multicast entries, packet sockets, ipset
+//! sets).
+//!
+//! No wait is needed: the kernel writes an acknowledgement, and each part
+//! of a dump, while the request is sent or the last part read, so an answer
+//! that is not there when it is read will not come. A node cannot make the
+//! guard's loop wait on its tables.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::time::Duration;
 
-/// The longest a receive of a sweep's dump waits (a node that makes the
-/// kernel slow to answer delays its own sweep, never the guard's loop).
-pub const RECEIVE_WAIT: Duration = Duration::from_millis(200);
-
-/// A netlink socket of `protocol` in the calling thread's namespace, with
-/// `flags` (`SOCK_NONBLOCK`) added.
-pub fn netlink(protocol: libc::c_int, flags: libc::c_int) -> io::Result<OwnedFd> {
+/// A netlink socket of `protocol` in the calling thread's namespace that
+/// never blocks, bound to the event groups `groups` (a bit each; 0: none).
+pub fn netlink(protocol: libc::c_int, groups: u32) -> io::Result<OwnedFd> {
     // SAFETY: plain system calls; the descriptor is owned right away.
     let fd = unsafe {
         libc::socket(
             libc::AF_NETLINK,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC | flags,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
             protocol,
         )
     };
@@ -25,18 +27,23 @@ pub fn netlink(protocol: libc::c_int, flags: libc::c_int) -> io::Result<OwnedFd>
         return Err(io::Error::last_os_error());
     }
     // SAFETY: `fd` was just returned by socket(2) and is ours.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-/// A netlink socket of `protocol` whose receives wait at most
-/// [`RECEIVE_WAIT`].
-pub fn waiting(protocol: libc::c_int) -> io::Result<OwnedFd> {
-    let fd = netlink(protocol, 0)?;
-    let wait = libc::timeval {
-        tv_sec: 0,
-        tv_usec: RECEIVE_WAIT.as_micros() as libc::suseconds_t,
-    };
-    set_option(&fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &wait)?;
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    if groups != 0 {
+        // SAFETY: a sockaddr_nl of its size, on our socket.
+        let r = unsafe {
+            let mut sa: libc::sockaddr_nl = std::mem::zeroed();
+            sa.nl_family = libc::AF_NETLINK as u16;
+            sa.nl_groups = groups;
+            libc::bind(
+                fd.as_raw_fd(),
+                &sa as *const _ as *const libc::sockaddr,
+                std::mem::size_of::<libc::sockaddr_nl>() as u32,
+            )
+        };
+        if r != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
     Ok(fd)
 }
 
@@ -59,10 +66,10 @@ pub fn set_option<T>(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, v: &T)
     }
 }
 
-/// Send `request` on `fd` (a socket from [`waiting`]) and hand each receive
-/// of its answer to `take` until `take` says the answer ended, nothing more
-/// comes within [`RECEIVE_WAIT`], or answers were lost (`ENOBUFS`): what
-/// was read is acted on, the rest waits for the next sweep.
+/// Send `request` on `fd` (from [`netlink`]) and hand each receive of its
+/// answer to `take` until `take` says the answer ended or nothing more is
+/// there (`Ok` either way: what was read is acted on, the rest is looked
+/// at next sweep). Answers lost (`ENOBUFS`) end it the same way.
 pub fn ask(
     fd: &OwnedFd,
     request: &[u8],
@@ -75,7 +82,14 @@ pub fn ask(
     }
     loop {
         // SAFETY: receiving into a buffer we own, of its length.
-        let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        let n = unsafe {
+            libc::recv(
+                fd.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                libc::MSG_DONTWAIT,
+            )
+        };
         if n < 0 {
             let e = io::Error::last_os_error();
             match e.raw_os_error() {

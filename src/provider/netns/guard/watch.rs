@@ -2,21 +2,23 @@
 //! namespace, joined to its neighbour events, that dumps the node's tables
 //! one at a time and removes the entries the node's [`Table`] does not keep.
 
-use super::super::netlink::msg::{Message, NLM_F_REQUEST, NLMSG_ERROR, RTM_DELLINK, messages};
+use super::super::netlink::msg::{
+    Message, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, RTM_DELLINK, message, messages,
+    put_message,
+};
 use super::dumped::{self, Dumped};
 use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
 use super::packet_rings::{self, PacketRings};
 use super::route_tables::RouteTables;
+use super::sockets;
 use super::table::{Table, Verdict};
 use super::{ipset, multicast, tc, xfrm};
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 
-const NLMSG_DONE: u16 = 3;
-const NLM_F_DUMP: u16 = 0x300;
 /// `RTMGRP_LINK`, `RTMGRP_NEIGH`, `RTMGRP_TC`: devices, neighbour and
 /// forwarding entries, traffic control objects added, changed, gone.
 const GROUPS: u32 = 0x1 | 0x4 | 0x8;
@@ -112,43 +114,9 @@ fn inside<T>(netns: &File, home: &File, f: impl FnOnce() -> T) -> io::Result<T> 
 }
 
 fn neighbour_socket() -> io::Result<OwnedFd> {
-    // SAFETY: plain system calls; the descriptor is owned right away.
-    let fd = check(unsafe {
-        libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
-            libc::NETLINK_ROUTE,
-        )
-    })?;
-    // SAFETY: `fd` was just returned by socket(2) and is ours.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    // SAFETY: a sockaddr_nl and an int option of the right sizes.
-    unsafe {
-        let mut sa: libc::sockaddr_nl = std::mem::zeroed();
-        sa.nl_family = libc::AF_NETLINK as u16;
-        sa.nl_groups = GROUPS;
-        check(libc::bind(
-            fd.as_raw_fd(),
-            &sa as *const _ as *const libc::sockaddr,
-            std::mem::size_of::<libc::sockaddr_nl>() as u32,
-        ))?;
-        check(libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUFFORCE,
-            &RECEIVE_BYTES as *const _ as *const libc::c_void,
-            std::mem::size_of::<libc::c_int>() as u32,
-        ))?;
-    }
+    let fd = sockets::netlink(libc::NETLINK_ROUTE, GROUPS)?;
+    sockets::set_option(&fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &RECEIVE_BYTES)?;
     Ok(fd)
-}
-
-fn header(b: &mut Vec<u8>, len: usize, ty: u16, flags: u16, seq: u32) {
-    b.extend_from_slice(&(len as u32 + 16).to_ne_bytes());
-    b.extend_from_slice(&ty.to_ne_bytes());
-    b.extend_from_slice(&flags.to_ne_bytes());
-    b.extend_from_slice(&seq.to_ne_bytes());
-    b.extend_from_slice(&0u32.to_ne_bytes());
 }
 
 /// What one receive without waiting got.
@@ -373,10 +341,7 @@ impl Watch {
         };
         self.seq = self.seq.wrapping_add(1).max(1);
         let (ty, body) = class.dump_request();
-        let mut b = Vec::with_capacity(16 + body.len());
-        header(&mut b, body.len(), ty, NLM_F_REQUEST | NLM_F_DUMP, self.seq);
-        b.extend_from_slice(&body);
-        self.send(&b)?;
+        self.send(&message(ty, NLM_F_REQUEST | NLM_F_DUMP, self.seq, &body))?;
         // Qdiscs alone are no table of traffic control (see `tc`).
         if class != Class::Tc {
             self.table.dump_started(class);
@@ -453,9 +418,7 @@ impl Watch {
             return;
         }
         self.removed[e.class.index()] += 1;
-        let mut m = Vec::with_capacity(16 + e.delete.len());
-        header(&mut m, e.delete.len(), e.del_type, NLM_F_REQUEST, 0);
-        m.extend_from_slice(&e.delete);
+        let m = message(e.del_type, NLM_F_REQUEST, 0, &e.delete);
         match e.multicast {
             Some((index, mac)) => self.multicast_out.push((index, mac, m)),
             None => self.out.extend_from_slice(&m),
@@ -469,8 +432,7 @@ impl Watch {
 
     /// Queue a removal that is not of one entry (see [`tc`]).
     fn remove_raw(&mut self, ty: u16, flags: u16, body: &[u8]) {
-        header(&mut self.out, body.len(), ty, NLM_F_REQUEST | flags, 0);
-        self.out.extend_from_slice(body);
+        put_message(&mut self.out, ty, NLM_F_REQUEST | flags, 0, body);
     }
 
     /// A traffic control message: objects added (judged; in a dump after

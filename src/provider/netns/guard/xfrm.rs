@@ -6,9 +6,9 @@
 //! opened inside the node and flushes the table that passed the bound (or
 //! both, when events were lost).
 
-use super::super::netlink::msg::NLM_F_REQUEST;
+use super::super::netlink::msg::{NLM_F_REQUEST, message, messages};
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
 const NETLINK_XFRM: libc::c_int = 6;
 /// `XFRMNLGRP_SA` and `XFRMNLGRP_POLICY` (groups 3 and 4).
@@ -74,34 +74,7 @@ impl Counts {
 /// A `NETLINK_XFRM` socket of the calling thread's namespace, joined to its
 /// policy and state events.
 pub fn socket() -> io::Result<OwnedFd> {
-    // SAFETY: plain system calls; the descriptor is owned right away.
-    let fd = unsafe {
-        libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
-            NETLINK_XFRM,
-        )
-    };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: `fd` was just returned by socket(2) and is ours.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    // SAFETY: a sockaddr_nl of the right size.
-    let r = unsafe {
-        let mut sa: libc::sockaddr_nl = std::mem::zeroed();
-        sa.nl_family = libc::AF_NETLINK as u16;
-        sa.nl_groups = GROUPS;
-        libc::bind(
-            fd.as_raw_fd(),
-            &sa as *const _ as *const libc::sockaddr,
-            std::mem::size_of::<libc::sockaddr_nl>() as u32,
-        )
-    };
-    if r != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(fd)
+    super::sockets::netlink(NETLINK_XFRM, GROUPS)
 }
 
 /// The request that flushes every policy, or every state.
@@ -112,28 +85,12 @@ pub fn flush(policies: bool) -> Vec<u8> {
         // struct xfrm_usersa_flush: the protocol, padded to 4 bytes.
         (XFRM_MSG_FLUSHSA, &[IPSEC_PROTO_ANY, 0, 0, 0])
     };
-    let mut b = Vec::with_capacity(16 + body.len());
-    b.extend_from_slice(&(16 + body.len() as u32).to_ne_bytes());
-    b.extend_from_slice(&ty.to_ne_bytes());
-    b.extend_from_slice(&NLM_F_REQUEST.to_ne_bytes());
-    b.extend_from_slice(&[0; 8]);
-    b.extend_from_slice(body);
-    b
+    message(ty, NLM_F_REQUEST, 0, body)
 }
 
 /// The types of the messages in a buffer the kernel sent.
 pub fn types(b: &[u8]) -> Vec<u16> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at + 16 <= b.len() {
-        let len = u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes")) as usize;
-        if len < 16 || at + len > b.len() {
-            break;
-        }
-        out.push(u16::from_ne_bytes([b[at + 4], b[at + 5]]));
-        at += (len + 3) & !3;
-    }
-    out
+    messages(b).map(|m| m.ty).collect()
 }
 
 #[cfg(test)]

@@ -8,8 +8,11 @@ use super::{Op, parse_mac};
 use std::net::Ipv4Addr;
 
 pub const NLMSG_ERROR: u16 = 2;
+pub const NLMSG_DONE: u16 = 3;
 pub const NLM_F_REQUEST: u16 = 0x1;
 pub const NLM_F_ACK: u16 = 0x4;
+/// `NLM_F_ROOT | NLM_F_MATCH`: every object, not one.
+pub const NLM_F_DUMP: u16 = 0x300;
 const NLM_F_REPLACE: u16 = 0x100;
 const NLM_F_EXCL: u16 = 0x200;
 const NLM_F_CREATE: u16 = 0x400;
@@ -85,6 +88,46 @@ pub fn attr(b: &mut Vec<u8>, ty: u16, data: &[u8]) {
     put_u16(b, ty);
     b.extend_from_slice(data);
     pad(b);
+}
+
+/// Append a message: its header (type `ty`, `flags`, sequence `seq`, no
+/// port), then `body`.
+pub fn put_message(b: &mut Vec<u8>, ty: u16, flags: u16, seq: u32, body: &[u8]) {
+    put_u32(b, 16 + body.len() as u32);
+    put_u16(b, ty);
+    put_u16(b, flags);
+    put_u32(b, seq);
+    put_u32(b, 0);
+    b.extend_from_slice(body);
+}
+
+/// [`put_message`] alone.
+pub fn message(ty: u16, flags: u16, seq: u32, body: &[u8]) -> Vec<u8> {
+    let mut b = Vec::with_capacity(16 + body.len());
+    put_message(&mut b, ty, flags, seq, body);
+    b
+}
+
+/// The attributes of `b` (type without its flags, payload), in order, up
+/// to the first that is cut or malformed.
+pub fn attrs(b: &[u8]) -> Vec<(u16, &[u8])> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 4 <= b.len() {
+        let len = u16::from_ne_bytes([b[at], b[at + 1]]) as usize;
+        let ty = u16::from_ne_bytes([b[at + 2], b[at + 3]]) & 0x3fff;
+        if len < 4 || at + len > b.len() {
+            break;
+        }
+        out.push((ty, &b[at + 4..at + len]));
+        at += (len + 3) & !3;
+    }
+    out
+}
+
+/// The payloads of every attribute `ty` of `b`.
+pub fn attrs_of(b: &[u8], ty: u16) -> impl Iterator<Item = &[u8]> {
+    attrs(b).into_iter().filter(move |a| a.0 == ty).map(|a| a.1)
 }
 
 /// One netlink message of a receive: its type, sequence number and body.
