@@ -27,7 +27,7 @@
 use super::super::netlink::msg::{
     NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, attrs_of, message, messages,
 };
-use super::sockets;
+use super::sockets::{self, Received};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 
@@ -241,27 +241,16 @@ impl Dumped {
             return true;
         }
         loop {
-            // SAFETY: receiving into a buffer we own, of its length.
-            let n = unsafe {
-                libc::recv(
-                    self.told.as_raw_fd(),
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                    libc::MSG_DONTWAIT,
-                )
-            };
-            if n > 0 {
-                for m in messages(&buf[..n as usize]) {
-                    match m.ty {
-                        RTM_NEWMDB | RTM_DELMDB => self.mdb_due = true,
-                        _ => self.nexthops_due = true,
+            match sockets::receive(self.told.as_raw_fd(), buf) {
+                Ok(Received::Bytes(n)) if n > 0 => {
+                    for m in messages(&buf[..n]) {
+                        match m.ty {
+                            RTM_NEWMDB | RTM_DELMDB => self.mdb_due = true,
+                            _ => self.nexthops_due = true,
+                        }
                     }
                 }
-                continue;
-            }
-            match io::Error::last_os_error().raw_os_error() {
-                Some(libc::EINTR) if n < 0 => continue,
-                Some(libc::EAGAIN) if n < 0 => break,
+                Ok(Received::Nothing) => break,
                 // Lost events, or a socket that no longer works: dump.
                 _ => {
                     (self.nexthops_due, self.mdb_due) = (true, true);

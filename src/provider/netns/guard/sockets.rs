@@ -103,3 +103,31 @@ pub fn ask(
         }
     }
 }
+
+/// What one receive without waiting got.
+pub enum Received {
+    Bytes(usize),
+    /// Nothing waits.
+    Nothing,
+    /// Events were lost (`ENOBUFS`): the caller learns again.
+    Lost,
+}
+
+/// Receive once from `fd` into `buf`, without waiting (again if a signal
+/// came). `Err` only for a socket that no longer works.
+pub fn receive(fd: i32, buf: &mut [u8]) -> io::Result<Received> {
+    loop {
+        // SAFETY: receiving into a buffer we own, of its length.
+        let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
+        if n >= 0 {
+            return Ok(Received::Bytes(n as usize));
+        }
+        let e = io::Error::last_os_error();
+        return match e.raw_os_error() {
+            Some(libc::EAGAIN) => Ok(Received::Nothing),
+            Some(libc::EINTR) => continue,
+            Some(libc::ENOBUFS) => Ok(Received::Lost),
+            _ => Err(e),
+        };
+    }
+}

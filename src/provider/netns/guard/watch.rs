@@ -10,7 +10,7 @@ use super::dumped::{self, Dumped};
 use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
 use super::packet_rings::{self, PacketRings};
 use super::route_tables::RouteTables;
-use super::sockets;
+use super::sockets::{self, Received, receive};
 use super::table::{Table, Verdict};
 use super::{ipset, multicast, tc, xfrm};
 use std::collections::{HashSet, VecDeque};
@@ -117,34 +117,6 @@ fn neighbour_socket() -> io::Result<OwnedFd> {
     let fd = sockets::netlink(libc::NETLINK_ROUTE, GROUPS)?;
     sockets::set_option(&fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &RECEIVE_BYTES)?;
     Ok(fd)
-}
-
-/// What one receive without waiting got.
-enum Received {
-    Bytes(usize),
-    /// Nothing waits.
-    Nothing,
-    /// Events were lost (`ENOBUFS`): the caller learns again.
-    Lost,
-}
-
-/// Receive once from `fd` into `buf`, without waiting (again if a signal
-/// came). `Err` only for a socket that no longer works.
-fn receive(fd: i32, buf: &mut [u8]) -> io::Result<Received> {
-    loop {
-        // SAFETY: receiving into a buffer we own, of its length.
-        let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
-        if n >= 0 {
-            return Ok(Received::Bytes(n as usize));
-        }
-        let e = io::Error::last_os_error();
-        return match e.raw_os_error() {
-            Some(libc::EAGAIN) => Ok(Received::Nothing),
-            Some(libc::EINTR) => continue,
-            Some(libc::ENOBUFS) => Ok(Received::Lost),
-            _ => Err(e),
-        };
-    }
 }
 
 impl Watch {
