@@ -257,6 +257,23 @@ fn socket_holders(pids: &[(i32, u64)], inodes: &[u32]) -> Vec<(i32, u64)> {
         .collect()
 }
 
+/// The holders to take away so that what the rest hold is at most `bound`:
+/// the biggest first (`(holder, size)`; a ring's socket, a queue's owner).
+fn biggest_past(sizes: &[(u32, u64)], bound: u64) -> Vec<u32> {
+    let mut by_size = sizes.to_vec();
+    by_size.sort_by_key(|r| std::cmp::Reverse(r.1));
+    let mut total: u64 = sizes.iter().map(|r| r.1).sum();
+    let mut out = Vec::new();
+    for (holder, size) in by_size {
+        if total <= bound {
+            break;
+        }
+        total -= size;
+        out.push(holder);
+    }
+    out
+}
+
 /// Kill the processes of the node whose namespace is `ns` that hold a
 /// socket of inode in `inodes`: how many.
 fn kill_socket_holders(ns: &str, inodes: &[u32]) -> usize {
@@ -416,6 +433,14 @@ mod tests {
         .unwrap();
         assert_eq!(stopped_nodes(&log), ["l.node1"]);
         assert!(stopped_nodes(&dir.path().join("none")).is_empty());
+    }
+
+    #[test]
+    fn the_biggest_rings_go_first_until_the_rest_fit() {
+        let rings = [(1, 2 << 20), (2, 256 << 20), (3, 100 << 20), (4, 2 << 20)];
+        assert_eq!(biggest_past(&rings, 64 << 20), [2, 3]);
+        assert!(biggest_past(&rings, 400 << 20).is_empty());
+        assert_eq!(biggest_past(&rings, 0), [2, 3, 1, 4]);
     }
 
     #[test]

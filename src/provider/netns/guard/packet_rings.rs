@@ -83,23 +83,6 @@ fn read(b: &[u8], seq: u32, out: &mut Vec<(u32, u64)>) -> bool {
     false
 }
 
-/// The sockets to take away so that what is left holds at most `bound`
-/// bytes: the biggest first.
-pub fn past_bound(rings: &[(u32, u64)], bound: u64) -> Vec<u32> {
-    let mut by_size = rings.to_vec();
-    by_size.sort_by_key(|r| std::cmp::Reverse(r.1));
-    let mut total: u64 = rings.iter().map(|r| r.1).sum();
-    let mut out = Vec::new();
-    for (inode, bytes) in by_size {
-        if total <= bound {
-            break;
-        }
-        total -= bytes;
-        out.push(inode);
-    }
-    out
-}
-
 impl PacketRings {
     /// Open it in the namespace the calling thread is in.
     pub fn open() -> io::Result<PacketRings> {
@@ -142,13 +125,5 @@ mod tests {
         assert!(!read(&b, 5, &mut out));
         assert_eq!(out, [(7, 256 << 20)]);
         assert_eq!(request(5).len(), 36);
-    }
-
-    #[test]
-    fn the_biggest_rings_go_first_until_the_rest_fit() {
-        let rings = [(1, 2 << 20), (2, 256 << 20), (3, 100 << 20), (4, 2 << 20)];
-        assert_eq!(past_bound(&rings, 64 << 20), [2, 3]);
-        assert!(past_bound(&rings, 400 << 20).is_empty());
-        assert_eq!(past_bound(&rings, 0), [2, 3, 1, 4]);
     }
 }

@@ -75,23 +75,18 @@ impl Queued {
     /// The packets queued, and the inodes of the sockets to take away so
     /// that at most `bound` stay (the fullest queues' owners first).
     pub fn past_bound(&mut self, bound: u64) -> io::Result<(u64, Vec<u32>)> {
-        let mut qs = queues(&read_all(&mut self.queues)?);
-        let mut total: u64 = qs.iter().map(|q| q.1).sum();
-        if total <= bound {
-            return Ok((total, Vec::new()));
+        let qs = queues(&read_all(&mut self.queues)?);
+        let held: u64 = qs.iter().map(|q| q.1).sum();
+        let owners = super::biggest_past(&qs, bound);
+        if owners.is_empty() {
+            return Ok((held, owners));
         }
-        let held = total;
         let sockets = read_all(&mut self.sockets)?;
-        qs.sort_by_key(|q| std::cmp::Reverse(q.1));
-        let mut out = Vec::new();
-        for (port, packets) in qs {
-            if total <= bound {
-                break;
-            }
-            total -= packets;
-            out.extend(socket_of(&sockets, port));
-        }
-        Ok((held, out))
+        let inodes = owners
+            .into_iter()
+            .filter_map(|p| socket_of(&sockets, p))
+            .collect();
+        Ok((held, inodes))
     }
 }
 

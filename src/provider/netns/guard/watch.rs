@@ -8,7 +8,7 @@ use super::super::netlink::msg::{
 };
 use super::dumped::{self, Dumped};
 use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
-use super::packet_rings::{self, PacketRings};
+use super::packet_rings::PacketRings;
 use super::route_tables::RouteTables;
 use super::sockets::{self, Received, receive};
 use super::table::{Table, Verdict};
@@ -44,7 +44,7 @@ pub struct Watch {
     route_tables: Option<RouteTables>,
     /// The socket of the sweep's dumps (see [`dumped`]).
     dumped: Option<Dumped>,
-    /// The node's list of packet sockets (see [`packet_rings`]).
+    /// The node's list of packet sockets (see [`super::packet_rings`]).
     packet_rings: Option<PacketRings>,
     /// Bytes of rings past the bound, and processes killed for them, since
     /// the last report.
@@ -274,14 +274,14 @@ impl Watch {
     }
 
     /// Kill the processes that hold the node's biggest packet rings while
-    /// its rings hold more than the bound (see [`packet_rings`]).
+    /// its rings hold more than the bound (see [`super::packet_rings`]).
     fn bound_packet_rings(&mut self, buf: &mut [u8]) {
         let bound = super::super::table_bounds::PACKET_RING_BYTES_A_NODE_KEEPS;
         let Some(rings) = self.packet_rings.as_mut().and_then(|r| r.list(buf).ok()) else {
             return;
         };
         let total: u64 = rings.iter().map(|r| r.1).sum();
-        let gone = packet_rings::past_bound(&rings, bound);
+        let gone = super::biggest_past(&rings, bound);
         if gone.is_empty() {
             return;
         }
