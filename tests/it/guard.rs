@@ -434,6 +434,17 @@ ipset restore < /root/ipset && echo added"#;
     assert_eq!(sets().0, 4, "the sets are flushed, not destroyed");
 }
 
+/// A session of node1 running `script`, left running (its processes end
+/// with it: kill the child to end it).
+fn session_of_node1(lab: &TestLab, script: &str) -> std::process::Child {
+    lab.cmd()
+        .args(["ssh", &lab.name, "node1", "--", script])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("lab ssh")
+}
+
 /// Packet sockets' rings: pages the kernel charges to no one (probe21n: six
 /// sockets held 3.4 GB of the host's while node1 used 7.8 MB). Past the
 /// bound the guard kills the processes holding the biggest rings; a ring
@@ -457,12 +468,7 @@ time.sleep(30)
 PY
 exec python3 /root/ring{n}.py"#
         );
-        lab.cmd()
-            .args(["ssh", &lab.name, "node1", "--", &script])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("lab ssh")
+        session_of_node1(&lab, &script)
     };
     // Packet sockets of node1 (ss's header apart).
     let sockets = || rows(&lab, &["ss", "-0", "-a", "-n"], |l| !l.starts_with("Netid"));
@@ -535,13 +541,7 @@ while True:
 PY
 iptables -t raw -I OUTPUT -o lo -p udp --dport 9999 -j NFQUEUE --queue-num 8
 exec python3 /root/q.py"#;
-    let mut owner = lab
-        .cmd()
-        .args(["ssh", &lab.name, "node1", "--", owner])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("lab ssh");
+    let mut owner = session_of_node1(&lab, owner);
     let queued = || {
         let out = lab.in_ns("node1", &["cat", "/proc/net/netfilter/nfnetlink_queue"]);
         String::from_utf8_lossy(&out.stdout)
