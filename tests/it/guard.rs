@@ -645,3 +645,68 @@ echo added"#;
         &said,
     );
 }
+
+/// The source-MAC counts of node1's macvlan devices `devices`, as `ip -d
+/// link show` prints them ("remotes (N)").
+fn source_macs(lab: &TestLab, devices: &[&str]) -> Vec<usize> {
+    devices
+        .iter()
+        .map(|d| {
+            let out = lab.in_ns("node1", &["ip", "-d", "link", "show", d]);
+            assert!(out.status.success(), "{}", text(&out));
+            let s = String::from_utf8_lossy(&out.stdout).to_string();
+            s.split_once("remotes (")
+                .and_then(|(_, r)| r.split_once(')'))
+                .map_or(0, |(n, _)| n.parse().expect("a count"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_nodes_root_cannot_grow_macvlan_source_lists_past_the_guards_bound() {
+    let lab = TestLab::chapter4("guardmacs");
+    lab.up(&[]);
+    let bound = chapter4_bound();
+    // Each list set whole at once (the sweep sees it all or none of it):
+    // a macvtap's of 200 MACs, under the bound, then a macvlan's of 4000,
+    // whose description (48 KB) is past what a dump holds unless asked.
+    // `ip` sets at most 80 at once; this sets a list whole, as `ip link
+    // set DEV type KIND macaddr set MAC...` does.
+    // The devices come after the guard's first sweeps found none: only the
+    // event of their making has it look again.
+    let script = r#"set -e
+sleep 2.5
+ip link add mt0 link enp0s8 type macvtap mode source
+ip link add mv0 link enp0s8 type macvlan mode source
+cat > /root/set.py <<'PY'
+import socket, struct, sys
+dev, kind, n = sys.argv[1], sys.argv[2].encode() + b"\0", int(sys.argv[3])
+def attr(t, p):
+    return struct.pack("HH", 4 + len(p), t) + p + b"\0" * (-len(p) % 4)
+macs = b"".join(attr(4, bytes([2, n >> 8 & 255, 0, 0, i >> 8, i & 255])) for i in range(n))
+data = attr(3, struct.pack("I", 3)) + attr(5 | 0x8000, macs)
+info = attr(1, kind) + attr(2 | 0x8000, data)
+body = struct.pack("BxHiII", 0, 0, socket.if_nametoindex(dev), 0, 0) + attr(18 | 0x8000, info)
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+s.send(struct.pack("IHHII", 16 + len(body), 16, 5, 1, 0) + body)
+assert struct.unpack_from("i", s.recv(4096), 16)[0] == 0
+PY
+python3 /root/set.py mt0 macvtap 200
+python3 /root/set.py mv0 macvlan 4000
+echo added"#;
+    let out = lab.ssh("node1", script);
+    assert!(text(&out).contains("added"), "{}", text(&out));
+    let said = [(
+        "4200 source MACs",
+        format!("past the bound of {bound}: the biggest lists flushed (1)"),
+    )];
+    assert_bounded(
+        &lab,
+        bound,
+        "macvlan source MACs",
+        || vec![source_macs(&lab, &["mt0", "mv0"]).iter().sum()],
+        &said,
+    );
+    // The biggest list went; the one that fits stays.
+    assert_eq!(source_macs(&lab, &["mt0", "mv0"]), [200, 0]);
+}

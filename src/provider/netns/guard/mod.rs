@@ -48,6 +48,7 @@
 mod dumped;
 pub mod entry;
 mod ipset;
+mod macvlan_sources;
 mod multicast;
 mod packet_rings;
 mod queued;
@@ -359,6 +360,17 @@ fn report(w: &mut Watch) {
              processes owning the fullest killed",
             w.name,
             super::table_bounds::PACKETS_A_NODE_QUEUES
+        ));
+    }
+    let f = std::mem::take(&mut w.macs_flushed);
+    if f.lists > 0 {
+        say(&format!(
+            "{}: {} source MACs of macvlan devices, past the bound of {}: the biggest lists \
+             flushed ({})",
+            w.name,
+            f.held,
+            w.table.bound(),
+            f.lists
         ));
     }
     let n = std::mem::take(&mut w.removed_multicast);

@@ -3,11 +3,12 @@
 //! one at a time and removes the entries the node's [`Table`] does not keep.
 
 use super::super::netlink::msg::{
-    Message, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, RTM_DELLINK, message, messages,
-    put_message,
+    Message, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, RTM_DELLINK, RTM_NEWLINK, message,
+    messages, put_message,
 };
 use super::dumped::{self, Dumped};
 use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
+use super::macvlan_sources::{self, MacvlanSources};
 use super::packet_rings::PacketRings;
 use super::route_tables::RouteTables;
 use super::sockets::{self, Received, receive};
@@ -59,6 +60,11 @@ pub struct Watch {
     pub removed_dumped: [u64; 4],
     /// IPsec tables flushed since the last report.
     pub xfrm_flushed: u64,
+    /// The node's macvlan devices' source-MAC lists (see
+    /// [`macvlan_sources`]).
+    macvlan_sources: Option<MacvlanSources>,
+    /// What the last sweeps flushed of them, since the last report.
+    pub macs_flushed: macvlan_sources::Flushed,
     /// The node's ipset sets (see [`ipset`]); none on a kernel without
     /// netfilter's netlink.
     ipset: Option<ipset::Ipset>,
@@ -123,7 +129,7 @@ impl Watch {
     /// Watch the namespace `name`, from the guard's own namespace `home`.
     pub fn open(name: &str, home: &File, bound: usize) -> io::Result<Watch> {
         let netns = File::open(super::super::sys::netns_path(name))?;
-        let (fd, multicast, xfrm, route_tables, dumped, ipset, rings, queued) =
+        let (fd, multicast, xfrm, route_tables, dumped, ipset, rings, queued, sources) =
             inside(&netns, home, || {
                 Ok::<_, io::Error>((
                     neighbour_socket()?,
@@ -134,6 +140,7 @@ impl Watch {
                     ipset::Ipset::open().ok(),
                     PacketRings::open().ok(),
                     super::queued::Queued::open().ok(),
+                    MacvlanSources::open().ok(),
                 ))
             })??;
         Ok(Watch {
@@ -151,6 +158,8 @@ impl Watch {
             queued_killed: (0, 0),
             removed_dumped: [0; 4],
             xfrm_flushed: 0,
+            macvlan_sources: sources,
+            macs_flushed: Default::default(),
             ipset,
             ipset_flushed: 0,
             table: Table::new(bound),
@@ -246,8 +255,8 @@ impl Watch {
 
     /// The sweep's look at what no event tells of: proxy neighbours are
     /// dumped, multicast addresses read and trimmed, nexthop objects and
-    /// address labels dumped and trimmed, ipset elements counted and
-    /// flushed past the bound (`Err` when that look failed).
+    /// address labels dumped and trimmed, macvlan source-MAC lists and
+    /// ipset elements counted and flushed past the bound (`Err` when that look failed).
     pub fn sweep(&mut self, buf: &mut [u8]) -> io::Result<()> {
         self.removing.clear();
         self.queue(Class::Proxy);
@@ -266,11 +275,28 @@ impl Watch {
         }
         self.bound_packet_rings(buf);
         self.bound_queued();
+        if let Some(m) = self.macvlan_sources.as_mut() {
+            match m.bound(bound as u64, buf) {
+                Ok(f) if f.lists > 0 => {
+                    self.macs_flushed.held = self.macs_flushed.held.max(f.held);
+                    self.macs_flushed.lists += f.lists;
+                }
+                Ok(_) => {}
+                Err(_) => self.refused += 1,
+            }
+        }
         if let Some(sets) = &mut self.ipset {
             let flushed = sets.bound(self.table.bound() as u64, buf)?;
             self.ipset_flushed += flushed.unwrap_or(0);
         }
         Ok(())
+    }
+
+    /// Have the next sweep dump the node's macvlan devices.
+    fn macvlan_sources_due(&mut self) {
+        if let Some(m) = self.macvlan_sources.as_mut() {
+            m.due = true;
+        }
     }
 
     /// Kill the processes that hold the node's biggest packet rings while
@@ -375,6 +401,7 @@ impl Watch {
                         self.queue(c);
                     }
                     self.wipe_tc = true;
+                    self.macvlan_sources_due();
                     continue;
                 }
                 Received::Bytes(n) => n,
@@ -458,6 +485,7 @@ impl Watch {
                         self.gone(&e);
                     }
                 }
+                RTM_NEWLINK if macvlan_sources::is_of_kind(body) => self.macvlan_sources_due(),
                 // A device gone takes its entries and objects with it.
                 RTM_DELLINK => {
                     if let Some(index) = body.get(4..8) {
