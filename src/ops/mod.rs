@@ -39,10 +39,18 @@ use crate::report::Reporter;
 use crate::spec::{self, Lab, LoadOptions};
 use crate::state::{self, Lock, Phase, State};
 
-/// The lab name a command refers to: a name, or a path whose lab.yaml names it.
+/// The lab name a command refers to: a name, or a path whose lab.yaml names
+/// it. A bare word that is a lab folder here is that folder, as `up` reads
+/// it ([`spec::find`]); one whose lab file cannot be read is still the name
+/// it spells (a lab is destroyed by name whatever its folder became).
 pub fn lab_name(arg: &str) -> Result<String> {
     let is_path = arg.contains('/') || arg.ends_with(".yaml") || arg.ends_with(".yml");
     if !is_path && spec::validate_name(arg) {
+        if std::path::Path::new(arg).join(spec::LAB_FILE).is_file()
+            && let Ok(lab) = spec::load(arg, LoadOptions::default())
+        {
+            return Ok(lab.testbed.name);
+        }
         return Ok(arg.to_string());
     }
     Ok(spec::load(arg, LoadOptions::default())?.testbed.name)

@@ -427,3 +427,51 @@ fn a_failing_verify_ends_its_last_line_and_names_one_folder_a_check() {
     assert!(status.lines().all(|l| l.chars().count() <= 80), "{status}");
     assert!(status.contains("enp0s8 10.100.198.201/24"), "{status}");
 }
+
+/// probe21n, lesser: `lab up hl` took `hl`, a lab folder in the current
+/// directory, as that folder, while `lab destroy hl` (and `status`) took
+/// it as a lab's name and said "no lab 'hl'" (exit 2). Now every command
+/// reads a folder argument as `up` does.
+#[test]
+fn a_lab_folder_named_like_a_lab_is_the_same_lab_for_every_command() {
+    crate::harness::require_root();
+    let name = crate::harness::unique_name("hlfold");
+    let lab = crate::harness::copy_lab("chapter4", &name);
+    let parent = tempfile::tempdir().unwrap();
+    std::fs::rename(lab.path(), parent.path().join("hl")).unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        crate::harness::lab_cmd_in(state.path())
+            .current_dir(parent.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let up = run(&["up", "hl"]);
+    let said = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    assert!(up.status.success(), "{}", said(&up));
+    let status = run(&["status", "hl"]);
+    let destroy = run(&["destroy", "hl"]);
+    if !destroy.status.success() {
+        run(&["destroy", &name]);
+    }
+    assert!(status.status.success(), "{}", said(&status));
+    assert!(said(&status).contains(&name), "{}", said(&status));
+    assert!(destroy.status.success(), "{}", said(&destroy));
+    assert!(
+        said(&destroy).contains(&format!("lab {name} destroyed")),
+        "{}",
+        said(&destroy)
+    );
+    assert!(
+        crate::harness::netns_list()
+            .iter()
+            .all(|n| !n.contains(&name))
+    );
+}

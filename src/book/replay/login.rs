@@ -21,6 +21,26 @@ pub(super) fn nested(r: &mut CommandReport, node: &str, p: &Planned) {
     ));
 }
 
+/// A `kubectl` line typed inside `node`'s session: there kubectl answers
+/// with a kubeconfig of the node's own (kubeadm writes one on the control
+/// plane only, in `/etc/kubernetes`; the book's `./admin.conf` is a file of
+/// the reader's folder), which lab does not model, so what the line was
+/// judged to answer, as typed on the reader's machine, is never a match
+/// there. kubectl's own refusal stands (the node's kubectl is of the
+/// cluster's version), and so does a difference: the reader sees either
+/// the cluster's answer or an error, and the book shows neither.
+pub(super) fn kubectl_inside(node: &str, r: &mut CommandReport) {
+    let why = format!(
+        "typed inside {node}'s session, where kubectl answers with a kubeconfig of {node}'s own, which lab does not model: lab judged the line as typed on the reader's machine"
+    );
+    if r.verdict == Verdict::Match && r.differences.is_empty() {
+        r.verdict = Verdict::Skipped;
+        r.reason = Some(format!("{why}, and a match there is none on {node}"));
+    } else {
+        r.why.push(why);
+    }
+}
+
 /// A block whose every command but its logins (`vagrant ssh`, `exit`)
 /// compared nothing (cut, not shown, a capture's traffic) compared nothing
 /// the book claims: its logins' `match` (the node answered its name) is

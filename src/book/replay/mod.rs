@@ -301,7 +301,12 @@ impl Replayer<'_> {
                 }
                 self.node_command(t, c, &node, None, p, &mut r, &pods).await;
             }
-            Cmd::Kubectl(k) => manifest = self.kubectl(t, k, p, &mut r, &pods).await,
+            Cmd::Kubectl(k) => {
+                manifest = self.kubectl(t, k, p, &mut r, &pods).await;
+                if let Some(node) = &p.node {
+                    login::kubectl_inside(node, &mut r);
+                }
+            }
             Cmd::KubeadmInit {
                 advertise,
                 pod_cidr,

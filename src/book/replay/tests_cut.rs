@@ -220,3 +220,42 @@ async fn a_block_or_a_chapter_past_its_budget_runs_no_more() {
         crate::book::report::terminal(&r)
     );
 }
+
+/// A `kubectl` line typed inside a node's session (`vagrant ssh node1`,
+/// then `kubectl … get nodes`) was judged as if typed on the reader's
+/// machine, and matched the lab's cluster (probe21l, left open): on node1
+/// kubectl answers with node1's own kubeconfig (kubeadm writes one on the
+/// control plane only; `./admin.conf` is a file of the reader's folder),
+/// which lab does not model. Now such a line is never a match; a table
+/// that differs still drifts, and the same line on the reader's machine
+/// still matches.
+#[tokio::test]
+async fn a_kubectl_line_typed_inside_a_nodes_session_is_never_a_match() {
+    const NODES: &str = "NAME     STATUS   ROLES           AGE   VERSION
+master   Ready    control-plane   8m    v1.32.3
+node1    Ready    <none>          3m    v1.32.3
+node2    Ready    <none>          3m    v1.32.3";
+    let text = format!(
+        "# kubectl in a session\n\n```bash\nkubectl --kubeconfig ./admin.conf get nodes\n{NODES}\n```\n\n```bash\nvagrant ssh node1\nkubectl --kubeconfig ./admin.conf get nodes\n{NODES}\nexit\n```\n\n```bash\nvagrant ssh master\nkubectl get nodes\n{}\nexit\n```\n",
+        NODES.replace("control-plane", "master       ")
+    );
+    let (lab, _) = chapter4();
+    let chapter = parse::parse(std::path::Path::new("k.md"), text.as_bytes()).unwrap();
+    let mut t = RecordedLab::vagrant_chapter4();
+    let r = replay(&chapter, &lab, &mut t, &KnownFile::default()).await;
+    let shown = crate::book::report::terminal(&r);
+    assert_eq!(
+        verdicts(&r),
+        [(3, "match"), (11, "skipped"), (21, "drift")],
+        "{shown}"
+    );
+    let inside = &r.blocks[1].commands[1];
+    assert_eq!(inside.verdict.as_str(), "skipped", "{shown}");
+    assert!(
+        inside
+            .reason
+            .as_deref()
+            .is_some_and(|w| w.contains("node1's session") && w.contains("kubeconfig")),
+        "{shown}"
+    );
+}
