@@ -15,24 +15,28 @@
 //! may change what the reader has stops the comparisons after it.
 //!
 //! A line is taken for a possible command when it has a command's shape
-//! and names a program: one lab lists, or one installed on this host
-//! ([`crate::exec::installed`]; the reader's box has the same: `ln`,
-//! `gzip`, `truncate`), so that a file's `nameserver 10.0.2.3` or a
-//! table's row is not.
+//! and names a program: one lab lists, or one in the folders of a node's
+//! login `PATH` ([`LOGIN_PATH`]: the node's programs are this host's, and
+//! the reader's box has the same: `ln`, `gzip`, `truncate`), so that a
+//! file's `nameserver 10.0.2.3` or a table's row is not. Not the `PATH` of
+//! whoever runs lab: a program of theirs (`~/.cargo/bin/cargo`) is on no
+//! node, and the verdict must not change with who runs it.
 
 use super::gone::Stop;
 use super::plan::Planned;
 use crate::book::compare::{is_pings_own, normalize, squash};
 use crate::book::parse::{after_assignments, command_shaped, is_program};
 use crate::book::{CommandReport, Verdict};
+use crate::provider::netns::session::LOGIN_PATH;
 
-/// Whether `word` names a program: listed by lab, or on this host.
+/// Whether `word` names a program: listed by lab, or on a node's login
+/// `PATH`.
 fn names_a_program(word: &str) -> bool {
     let plain = !word.is_empty()
         && word
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.+".contains(&b));
-    is_program(word) || (plain && crate::exec::installed(word))
+    is_program(word) || (plain && std::env::split_paths(LOGIN_PATH).any(|d| d.join(word).is_file()))
 }
 
 /// Whether `line` of a command's output may be a command the reader types
@@ -235,5 +239,37 @@ mod tests {
         ] {
             assert!(!may_be_typed(line), "{line}");
         }
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    /// probe21l, left open: a program was looked for on the `PATH` of
+    /// whoever ran lab, so a line naming one of theirs (`cargo`, from
+    /// `~/.cargo/bin`) was a command on their machine and output on CI's.
+    /// Now only a node's login `PATH` is read. The test needs a program on
+    /// this `PATH` that no node has: cargo, which runs it (it fails, never
+    /// passes silently, where cargo sits in a node's folders).
+    #[test]
+    fn a_program_is_looked_for_where_a_node_has_programs_not_on_the_runners_path() {
+        let cargo = std::path::PathBuf::from(std::env::var_os("CARGO").expect("cargo runs tests"));
+        let dir = cargo.parent().expect("cargo's folder");
+        assert!(
+            !std::env::split_paths(LOGIN_PATH).any(|d| d == dir),
+            "cargo is in a node's folder here ({}): this test needs one that is not",
+            dir.display()
+        );
+        let name = cargo.file_name().unwrap().to_str().unwrap();
+        assert!(
+            which::which(name).is_ok(),
+            "cargo ({}) is not on this PATH: the test shows nothing here",
+            cargo.display()
+        );
+        assert!(!names_a_program(name));
+        assert!(!may_be_typed(&format!("{name} build --release")));
+        // What a node has is still a program.
+        assert!(names_a_program("ln"));
     }
 }

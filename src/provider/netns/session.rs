@@ -27,13 +27,14 @@ use std::time::Duration;
 /// How many commands run at once across the lab (each is a process).
 pub const PARALLEL: usize = 32;
 
+/// The `PATH` of a root login on a node (Debian's and Ubuntu's, as on the
+/// reader's box).
+pub const LOGIN_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 /// The environment of a command on a node: what a root login gets (a
 /// pod's daemon and a node's sshd get it too: nothing of `lab`'s own).
 pub(super) const ENV: &[(&str, &str)] = &[
-    (
-        "PATH",
-        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    ),
+    ("PATH", LOGIN_PATH),
     ("HOME", "/root"),
     ("USER", "root"),
     ("LOGNAME", "root"),
