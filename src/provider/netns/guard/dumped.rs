@@ -168,6 +168,15 @@ impl Kind {
     }
 }
 
+/// How many of the messages of `b` refuse a request of ours: errors (a
+/// nonzero code) answering sequence 0, which every removal is sent with.
+fn refusals(b: &[u8]) -> u64 {
+    messages(b)
+        .filter(|m| m.ty == NLMSG_ERROR && m.seq == 0)
+        .filter(|m| m.body.get(..4).is_some_and(|c| c != [0; 4]))
+        .count() as u64
+}
+
 /// What one receive of a dump held: the removals of objects past `bound`
 /// (`seen` counts the objects so far), and whether the dump ended.
 fn read_dump(
@@ -274,8 +283,9 @@ impl Dumped {
         }
     }
 
-    /// Dump `kind` and remove what is past `bound`: how many were removed.
-    pub fn trim(&mut self, kind: Kind, bound: usize, buf: &mut [u8]) -> io::Result<u64> {
+    /// Dump `kind` and remove what is past `bound`: how many were removed,
+    /// and how many removals the kernel refused.
+    pub fn trim(&mut self, kind: Kind, bound: usize, buf: &mut [u8]) -> io::Result<(u64, u64)> {
         self.seq = self.seq.wrapping_add(1).max(1);
         let seq = self.seq;
         let (ty, body) = kind.request();
@@ -294,7 +304,17 @@ impl Dumped {
             self.send(&out[at..end])?;
             at = end;
         }
-        Ok(removed)
+        // The kernel answers a removal (sent without asking for an answer)
+        // only to refuse it, before `send` returns.
+        let mut refused = 0;
+        while let Ok(Received::Bytes(n)) = sockets::receive(self.fd.as_raw_fd(), buf) {
+            if n == 0 {
+                break;
+            }
+            refused += refusals(&buf[..n]);
+        }
+        let refused = refused.min(removed);
+        Ok((removed - refused, refused))
     }
 }
 
@@ -337,6 +357,20 @@ mod tests {
             &mut seen,
             &mut out
         ));
+    }
+
+    #[test]
+    fn only_errors_answering_a_removal_are_refusals() {
+        let error = |code: i32, seq| message(NLMSG_ERROR, 0, seq, &code.to_ne_bytes());
+        let b = [
+            error(-22, 0),
+            error(0, 0),
+            error(-2, 0),
+            error(-22, 9),
+            nexthop(1, 0),
+        ]
+        .concat();
+        assert_eq!(refusals(&b), 2);
     }
 
     #[test]

@@ -268,7 +268,10 @@ impl Watch {
                     continue;
                 }
                 match d.trim(kind, bound, buf) {
-                    Ok(n) => self.removed_dumped[kind.index()] += n,
+                    Ok((n, refused)) => {
+                        self.removed_dumped[kind.index()] += n;
+                        self.refused += refused;
+                    }
                     Err(_) => self.refused += 1,
                 }
             }
