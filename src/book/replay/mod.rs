@@ -303,7 +303,9 @@ impl Replayer<'_> {
             }
             Cmd::Kubectl(k) => {
                 manifest = self.kubectl(t, k, p, &mut r, &pods).await;
-                if let Some(node) = &p.node {
+                // In a node's session, or at a node's prompt (a prompt of
+                // the reader's own machine is no node of the lab).
+                if let Some(node) = p.node.as_deref().filter(|n| self.lab.node(n).is_some()) {
                     login::kubectl_inside(node, &mut r);
                 }
             }

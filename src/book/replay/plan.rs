@@ -103,7 +103,7 @@ pub fn plan(block: &parse::Block, session: &mut Option<String>) -> (Vec<Planned>
         // `vagrant ssh`: the prompt says where the reader is.
         if here.is_none()
             && let (Some(h), Ok(c)) = (&step.host, &cmd)
-            && (needs_node(c) || matches!(c, Cmd::Grep { .. } | Cmd::Exit))
+            && (needs_node(c) || matches!(c, Cmd::Grep { .. } | Cmd::Exit | Cmd::Kubectl(_)))
         {
             here = Some(h.clone());
         }

@@ -226,9 +226,10 @@ async fn a_block_or_a_chapter_past_its_budget_runs_no_more() {
 /// machine, and matched the lab's cluster (probe21l, left open): on node1
 /// kubectl answers with node1's own kubeconfig (kubeadm writes one on the
 /// control plane only; `./admin.conf` is a file of the reader's folder),
-/// which lab does not model. Now such a line is never a match; a table
-/// that differs still drifts, and the same line on the reader's machine
-/// still matches.
+/// which lab does not model. Now such a line (or one typed at a node's
+/// prompt, `vagrant@node2:~$`) is never a match; a table that differs
+/// still drifts, and the same line on the reader's machine (its own
+/// prompt too) still matches.
 #[tokio::test]
 async fn a_kubectl_line_typed_inside_a_nodes_session_is_never_a_match() {
     const NODES: &str = "NAME     STATUS   ROLES           AGE   VERSION
@@ -236,7 +237,7 @@ master   Ready    control-plane   8m    v1.32.3
 node1    Ready    <none>          3m    v1.32.3
 node2    Ready    <none>          3m    v1.32.3";
     let text = format!(
-        "# kubectl in a session\n\n```bash\nkubectl --kubeconfig ./admin.conf get nodes\n{NODES}\n```\n\n```bash\nvagrant ssh node1\nkubectl --kubeconfig ./admin.conf get nodes\n{NODES}\nexit\n```\n\n```bash\nvagrant ssh master\nkubectl get nodes\n{}\nexit\n```\n",
+        "# kubectl in a session\n\n```bash\nkubectl --kubeconfig ./admin.conf get nodes\n{NODES}\n```\n\n```bash\nvagrant ssh node1\nkubectl --kubeconfig ./admin.conf get nodes\n{NODES}\nexit\n```\n\n```bash\nvagrant ssh master\nkubectl get nodes\n{}\nexit\n```\n\n```bash\nvagrant@node2:~$ kubectl --kubeconfig ./admin.conf get nodes\n{NODES}\n```\n\n```bash\nreader@laptop:~$ kubectl --kubeconfig ./admin.conf get nodes\n{NODES}\n```\n",
         NODES.replace("control-plane", "master       ")
     );
     let (lab, _) = chapter4();
@@ -246,7 +247,13 @@ node2    Ready    <none>          3m    v1.32.3";
     let shown = crate::book::report::terminal(&r);
     assert_eq!(
         verdicts(&r),
-        [(3, "match"), (11, "skipped"), (21, "drift")],
+        [
+            (3, "match"),
+            (11, "skipped"),
+            (21, "drift"),
+            (31, "skipped"),
+            (39, "match")
+        ],
         "{shown}"
     );
     let inside = &r.blocks[1].commands[1];
