@@ -80,35 +80,128 @@ pub const LOG_FILE: &str = "lab.log";
 
 /// Empty a lab's state folder `dir`, keeping [`EVIDENCE`] when asked, and
 /// remove the folder when nothing is left. A missing folder is fine.
+///
+/// The folder is opened once, without following a link, and emptied
+/// through what was opened, each entry removed relative to it and never
+/// followed (a link is removed, not what it names): a state root in a
+/// folder another user can write may be swapped while `lab` runs, and
+/// `lab`, root, emptied the folder the swapped-in link named (probe21o).
+/// What was opened must be lab's own: a private folder (0700) of this
+/// user's holding lab's lock; anything else is refused with nothing
+/// removed.
 pub fn clear_lab_dir(dir: &Path, keep_evidence: bool) -> Result<()> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(LabError::io(format!("reading {}", dir.display()), e)),
+    use std::os::fd::AsRawFd;
+    let refuse = |why: &str| {
+        LabError::Untrusted(format!(
+            "{} {why}: lab empties only a state folder of its own; nothing was changed",
+            dir.display()
+        ))
     };
-    for e in entries.flatten() {
-        if keep_evidence
-            && e.file_name()
-                .to_str()
-                .is_some_and(|n| EVIDENCE.contains(&n))
-        {
-            continue;
+    let fd = match open_dir(None, dir.as_os_str()) {
+        Ok(fd) => fd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ELOOP | libc::ENOTDIR)) => {
+            return Err(refuse("is a symbolic link (or no folder)"));
         }
-        let p = e.path();
-        let r = if e.file_type().is_ok_and(|t| t.is_dir()) {
-            std::fs::remove_dir_all(&p)
-        } else {
-            std::fs::remove_file(&p)
-        };
-        match r {
-            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
-                return Err(LabError::io(format!("removing {}", p.display()), err));
-            }
-            _ => {}
-        }
+        Err(e) => return Err(LabError::io(format!("opening {}", dir.display()), e)),
+    };
+    let own = |st: &libc::stat| st.st_uid == unsafe { libc::geteuid() };
+    let st = stat_at(fd.as_raw_fd(), None)
+        .map_err(|e| LabError::io(format!("reading {}", dir.display()), e))?;
+    if !own(&st) || st.st_mode & 0o077 != 0 {
+        return Err(refuse("is not a private folder of this user's"));
     }
+    // Lab's lock, or nothing but what a destroy left (its evidence).
+    let lock = std::ffi::OsStr::new(super::LOCK_FILE);
+    let locked = stat_at(fd.as_raw_fd(), Some(lock))
+        .is_ok_and(|l| own(&l) && l.st_mode & libc::S_IFMT == libc::S_IFREG);
+    if !locked && !holds_only(&fd, &EVIDENCE) {
+        return Err(refuse("holds no lock of lab's"));
+    }
+    let keep: &[&str] = if keep_evidence { &EVIDENCE } else { &[] };
+    empty_at(&fd, keep).map_err(|e| LabError::io(format!("emptying {}", dir.display()), e))?;
     // Fails, as it should, when evidence is left in it.
     let _ = std::fs::remove_dir(dir);
+    Ok(())
+}
+
+/// Whether the open folder `fd` holds nothing but entries named in `names`.
+fn holds_only(fd: &std::os::fd::OwnedFd, names: &[&str]) -> bool {
+    use std::os::fd::AsRawFd;
+    std::fs::read_dir(format!("/proc/self/fd/{}", fd.as_raw_fd())).is_ok_and(|mut l| {
+        l.all(|e| e.is_ok_and(|e| e.file_name().to_str().is_some_and(|n| names.contains(&n))))
+    })
+}
+
+/// Open the folder `name` (relative to `at`, or a path), never through a
+/// link at its last step.
+fn open_dir(at: Option<i32>, name: &std::ffi::OsStr) -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(name.as_bytes())?;
+    let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    // SAFETY: a NUL-terminated name; the descriptor returned is owned here.
+    let fd = unsafe { libc::openat(at.unwrap_or(libc::AT_FDCWD), c.as_ptr(), flags) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a descriptor just opened, owned by no one else.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
+/// The status of `name` in the folder `fd` (of `fd` itself when none),
+/// not following a link.
+fn stat_at(fd: i32, name: Option<&std::ffi::OsStr>) -> std::io::Result<libc::stat> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(name.map_or(&b""[..], |n| n.as_bytes()))?;
+    let flags = libc::AT_SYMLINK_NOFOLLOW
+        | if name.is_none() {
+            libc::AT_EMPTY_PATH
+        } else {
+            0
+        };
+    // SAFETY: zeroed plain data the kernel fills.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: a NUL-terminated name and a stat buffer of ours.
+    if unsafe { libc::fstatat(fd, c.as_ptr(), &mut st, flags) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(st)
+}
+
+/// Remove every entry of the open folder `fd` but those named in `keep`:
+/// a folder emptied through a descriptor opened without following a link,
+/// then removed; anything else (a file, a link) unlinked.
+fn empty_at(fd: &std::os::fd::OwnedFd, keep: &[&str]) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    // The folder as opened (its descriptor), never its path again.
+    let listing = std::fs::read_dir(format!("/proc/self/fd/{}", fd.as_raw_fd()))?;
+    for e in listing {
+        let e = e?;
+        let name = e.file_name();
+        if name.to_str().is_some_and(|n| keep.contains(&n)) {
+            continue;
+        }
+        let st = match stat_at(fd.as_raw_fd(), Some(&name)) {
+            Ok(st) => st,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        let dir = st.st_mode & libc::S_IFMT == libc::S_IFDIR;
+        if dir {
+            empty_at(&open_dir(Some(fd.as_raw_fd()), &name)?, &[])?;
+        }
+        let c = std::ffi::CString::new(name.as_bytes())?;
+        let flags = if dir { libc::AT_REMOVEDIR } else { 0 };
+        // SAFETY: a NUL-terminated name in a folder we hold open.
+        if unsafe { libc::unlinkat(fd.as_raw_fd(), c.as_ptr(), flags) } != 0 {
+            let err = std::io::Error::last_os_error();
+            if err.kind() != std::io::ErrorKind::NotFound {
+                return Err(err);
+            }
+        }
+    }
     Ok(())
 }
 
@@ -157,6 +250,83 @@ pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, sync: bool) -> Result<
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A lab's state folder as lab makes it: 0700, its lock, a state file,
+    /// its log and a diagnostics folder, a link to its nodes' files.
+    fn lab_dir(parent: &std::path::Path, victim: &std::path::Path) -> std::path::PathBuf {
+        let dir = parent.join("lab1");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        for f in ["lock", "state.json", "lab.log"] {
+            std::fs::write(dir.join(f), f).unwrap();
+        }
+        std::fs::create_dir_all(dir.join("artifacts/x")).unwrap();
+        std::fs::create_dir_all(dir.join("copies/a/b")).unwrap();
+        std::fs::write(dir.join("copies/a/b/f"), "f").unwrap();
+        std::os::unix::fs::symlink(victim, dir.join("nodes")).unwrap();
+        std::os::unix::fs::symlink(victim, dir.join("copies/a/link")).unwrap();
+        dir
+    }
+
+    fn victim(parent: &std::path::Path) -> std::path::PathBuf {
+        let v = parent.join("victim");
+        std::fs::create_dir_all(v.join("sub")).unwrap();
+        std::fs::write(v.join("important.conf"), "keep").unwrap();
+        std::fs::write(v.join("sub/more"), "keep").unwrap();
+        v
+    }
+
+    fn intact(v: &std::path::Path) -> bool {
+        v.join("important.conf").is_file() && v.join("sub/more").is_file()
+    }
+
+    #[test]
+    fn a_lab_folder_is_emptied_without_following_its_links() {
+        let t = tempfile::tempdir().unwrap();
+        let v = victim(t.path());
+        let dir = lab_dir(t.path(), &v);
+        super::clear_lab_dir(&dir, true).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["artifacts", "lab.log"]);
+        assert!(intact(&v));
+        super::clear_lab_dir(&dir, false).unwrap();
+        assert!(!dir.exists());
+        assert!(intact(&v));
+    }
+
+    /// probe21o, finding 1: a lab's state folder swapped for a link (a
+    /// state root in a folder another user can write) while `lab` ran made
+    /// it empty the folder the link named. Now the folder is opened once,
+    /// without following a link, and emptied through what was opened; one
+    /// that is not a private folder of lab's, with its lock, is refused.
+    #[test]
+    fn a_state_folder_swapped_for_a_link_or_a_foreign_folder_is_not_emptied() {
+        let t = tempfile::tempdir().unwrap();
+        let v = victim(t.path());
+        let link = t.path().join("lab2");
+        std::os::unix::fs::symlink(&v, &link).unwrap();
+        let e = super::clear_lab_dir(&link, false).unwrap_err();
+        assert!(matches!(e, crate::error::LabError::Untrusted(_)), "{e}");
+        assert!(intact(&v));
+        // A folder that is not lab's: not private, or without its lock
+        // (and holding more than a destroy leaves).
+        for (mode, lock) in [(0o755, true), (0o700, false)] {
+            std::fs::set_permissions(&v, std::fs::Permissions::from_mode(mode)).unwrap();
+            let _ = std::fs::remove_file(v.join("lock"));
+            if lock {
+                std::fs::write(v.join("lock"), "").unwrap();
+            }
+            let e = super::clear_lab_dir(&v, false).unwrap_err();
+            assert!(matches!(e, crate::error::LabError::Untrusted(_)), "{e}");
+            assert!(intact(&v));
+        }
+    }
+
     /// The temporary file's name is known in advance (`<name>.tmp.<pid>`):
     /// one planted as a link (a folder another may write, a nightly's
     /// `--out`) made `lab` truncate and write the file it names.
