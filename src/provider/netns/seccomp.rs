@@ -1,5 +1,6 @@
 //! The one system-call filter of a node, a pod and a probe: no user
-//! namespace, no kernel keyrings, no asynchronous I/O contexts, no vsock.
+//! namespace, no kernel keyrings, no asynchronous I/O contexts, no vsock,
+//! no AF_XDP, no packet fanout.
 //!
 //! No user namespace. Root in a node has lost
 //! `CAP_SYS_ADMIN` (see [`super::enter`]), but any process may still make a
@@ -39,6 +40,15 @@
 //! a node that bound one took it from the host (probe21n: the host's own
 //! bind of the same port then failed), and CID 2 is the hypervisor.
 //!
+//! No AF_XDP, no packet fanout: `socket(AF_XDP, …)` fails with
+//! `EAFNOSUPPORT` and `setsockopt(…, SOL_PACKET, PACKET_FANOUT, …)` with
+//! `EPERM`. Both are kernel memory a node asks for by the size it names
+//! and no one is charged for: probe21o's node held 1 GiB of AF_XDP rings
+//! (four sockets; one call may ask for 16 GiB), and 2000 fanout groups of
+//! 65,536 members took 1.86 GB (about 1 MiB a group, 65,536 groups a
+//! namespace). The lab uses neither, nor does a reader's tcpdump (its
+//! packet socket's ring stays, bounded by the guard).
+//!
 //! Every other system call is allowed. The filter is a fixed array built at
 //! compile time, installed with two `prctl` calls (async-signal-safe: it
 //! runs in the child between fork and exec).
@@ -64,11 +74,14 @@ const NR_KEYCTL: u32 = libc::SYS_keyctl as u32;
 const NR_IO_SETUP: u32 = libc::SYS_io_setup as u32;
 const NR_IO_URING_SETUP: u32 = libc::SYS_io_uring_setup as u32;
 const NR_SOCKET: u32 = libc::SYS_socket as u32;
+const NR_SETSOCKOPT: u32 = libc::SYS_setsockopt as u32;
 
 // Offsets in `struct seccomp_data`: nr, arch, args[0] (its low half).
 const NR: u32 = 0;
 const ARCH_AT: u32 = 4;
 const ARG0_LOW: u32 = 16;
+const ARG1_LOW: u32 = 24;
+const ARG2_LOW: u32 = 32;
 
 const fn stmt(code: u32, k: u32) -> libc::sock_filter {
     libc::sock_filter {
@@ -100,31 +113,38 @@ const EAFNOSUPPORT: u32 = libc::SECCOMP_RET_ERRNO | libc::EAFNOSUPPORT as u32;
 const KILL: u32 = libc::SECCOMP_RET_KILL_PROCESS;
 
 /// The program (jumps count the instructions skipped).
-const FILTER: [libc::sock_filter; 24] = [
+const FILTER: [libc::sock_filter; 31] = [
     /* 0 */ stmt(LD, ARCH_AT),
     /* 1 */ jump(JEQ, ARCH, 1, 0),
     /* 2 */ stmt(RET, KILL),
     /* 3 */ stmt(LD, NR),
-    /* 4 */ jump(JGE, X32_BIT, 16, 0), // -> 21
-    /* 5 */ jump(JEQ, NR_UNSHARE, 9, 0), // -> 15
-    /* 6 */ jump(JEQ, NR_CLONE, 8, 0), // -> 15
-    /* 7 */ jump(JEQ, NR_CLONE3, 14, 0), // -> 22
-    /* 8 */ jump(JEQ, NR_IO_SETUP, 13, 0), // -> 22
-    /* 9 */ jump(JEQ, NR_IO_URING_SETUP, 12, 0), // -> 22
-    /* 10 */ jump(JEQ, NR_ADD_KEY, 10, 0), // -> 21
-    /* 11 */ jump(JEQ, NR_REQUEST_KEY, 9, 0), // -> 21
-    /* 12 */ jump(JEQ, NR_KEYCTL, 8, 0), // -> 21
-    /* 13 */ jump(JEQ, NR_SOCKET, 4, 0), // -> 18
-    /* 14 */ stmt(RET, ALLOW),
-    /* 15 */ stmt(LD, ARG0_LOW),
-    /* 16 */ jump(JSET, libc::CLONE_NEWUSER as u32, 4, 0), // -> 21
-    /* 17 */ stmt(RET, ALLOW),
-    /* 18 */ stmt(LD, ARG0_LOW),
-    /* 19 */ jump(JEQ, libc::AF_VSOCK as u32, 3, 0), // -> 23
-    /* 20 */ stmt(RET, ALLOW),
-    /* 21 */ stmt(RET, EPERM),
-    /* 22 */ stmt(RET, ENOSYS),
-    /* 23 */ stmt(RET, EAFNOSUPPORT),
+    /* 4 */ jump(JGE, X32_BIT, 23, 0), // -> 28
+    /* 5 */ jump(JEQ, NR_UNSHARE, 10, 0), // -> 16
+    /* 6 */ jump(JEQ, NR_CLONE, 9, 0), // -> 16
+    /* 7 */ jump(JEQ, NR_CLONE3, 21, 0), // -> 29
+    /* 8 */ jump(JEQ, NR_IO_SETUP, 20, 0), // -> 29
+    /* 9 */ jump(JEQ, NR_IO_URING_SETUP, 19, 0), // -> 29
+    /* 10 */ jump(JEQ, NR_ADD_KEY, 17, 0), // -> 28
+    /* 11 */ jump(JEQ, NR_REQUEST_KEY, 16, 0), // -> 28
+    /* 12 */ jump(JEQ, NR_KEYCTL, 15, 0), // -> 28
+    /* 13 */ jump(JEQ, NR_SOCKET, 5, 0), // -> 19
+    /* 14 */ jump(JEQ, NR_SETSOCKOPT, 8, 0), // -> 23
+    /* 15 */ stmt(RET, ALLOW),
+    /* 16 */ stmt(LD, ARG0_LOW),
+    /* 17 */ jump(JSET, libc::CLONE_NEWUSER as u32, 10, 0), // -> 28
+    /* 18 */ stmt(RET, ALLOW),
+    /* 19 */ stmt(LD, ARG0_LOW),
+    /* 20 */ jump(JEQ, libc::AF_VSOCK as u32, 9, 0), // -> 30
+    /* 21 */ jump(JEQ, libc::AF_XDP as u32, 8, 0), // -> 30
+    /* 22 */ stmt(RET, ALLOW),
+    /* 23 */ stmt(LD, ARG1_LOW),
+    /* 24 */ jump(JEQ, libc::SOL_PACKET as u32, 0, 2), // -> 25, else 27
+    /* 25 */ stmt(LD, ARG2_LOW),
+    /* 26 */ jump(JEQ, libc::PACKET_FANOUT as u32, 1, 0), // -> 28
+    /* 27 */ stmt(RET, ALLOW),
+    /* 28 */ stmt(RET, EPERM),
+    /* 29 */ stmt(RET, ENOSYS),
+    /* 30 */ stmt(RET, EAFNOSUPPORT),
 ];
 
 /// Install the filter on the calling thread (and everything it execs and
@@ -302,6 +322,53 @@ mod tests {
             }
             errno + 1000 * i32::from(inet < 0)
         }
+    }
+
+    /// `socket(AF_XDP, SOCK_RAW)`'s errno.
+    fn xdp() -> i32 {
+        // SAFETY: system calls with no pointers.
+        unsafe {
+            let fd = libc::socket(libc::AF_XDP, libc::SOCK_RAW, 0);
+            let errno = errno_of(fd.into());
+            if fd >= 0 {
+                libc::close(fd);
+            }
+            errno
+        }
+    }
+
+    /// A packet socket's `PACKET_FANOUT` join's errno (200: no packet
+    /// socket opens; the tests run as root).
+    fn fanout() -> i32 {
+        // SAFETY: system calls on values of ours.
+        unsafe {
+            let all = (libc::ETH_P_ALL as u16).to_be() as libc::c_int;
+            let p = libc::socket(libc::AF_PACKET, libc::SOCK_RAW, all);
+            if p < 0 {
+                return 200;
+            }
+            let arg: libc::c_int = 4242 | (libc::PACKET_FANOUT_HASH << 16) as libc::c_int;
+            let r = libc::setsockopt(
+                p,
+                libc::SOL_PACKET,
+                libc::PACKET_FANOUT,
+                (&arg as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+            let errno = errno_of(r.into());
+            libc::close(p);
+            errno
+        }
+    }
+
+    #[test]
+    fn a_filtered_process_opens_no_xdp_socket_and_joins_no_packet_fanout() {
+        // Without the filter both work here.
+        assert_eq!((in_child(false, xdp), in_child(false, fanout)), (0, 0));
+        assert_eq!(
+            (in_child(true, xdp), in_child(true, fanout)),
+            (libc::EAFNOSUPPORT, libc::EPERM)
+        );
     }
 
     #[test]
