@@ -363,6 +363,13 @@ fn report(w: &mut Watch) {
         ));
     }
     let f = std::mem::take(&mut w.macs_flushed);
+    if f.blind > 0 {
+        say(&format!(
+            "{}: the dump of its macvlan devices failed: a flush of their source MACs sent to \
+             each of its {} devices",
+            w.name, f.blind
+        ));
+    }
     if f.lists > 0 {
         say(&format!(
             "{}: {} source MACs of macvlan devices, past the bound of {}: the biggest lists \

@@ -280,9 +280,10 @@ impl Watch {
         self.bound_queued();
         if let Some(m) = self.macvlan_sources.as_mut() {
             match m.bound(bound as u64, buf) {
-                Ok(f) if f.lists > 0 => {
+                Ok(f) if f.lists > 0 || f.blind > 0 => {
                     self.macs_flushed.held = self.macs_flushed.held.max(f.held);
                     self.macs_flushed.lists += f.lists;
+                    self.macs_flushed.blind = self.macs_flushed.blind.max(f.blind);
                 }
                 Ok(_) => {}
                 Err(_) => self.refused += 1,
