@@ -34,6 +34,9 @@ pub struct Watch {
     /// The node's namespace name (`LAB.NODE`).
     pub name: String,
     netns: File,
+    /// The guard's own namespace, to come back to after opening a socket
+    /// inside the node again.
+    home: File,
     fd: OwnedFd,
     multicast: multicast::Multicast,
     /// The node's IPsec events (see [`xfrm`]); none on a kernel without
@@ -146,6 +149,7 @@ impl Watch {
         Ok(Watch {
             name: name.to_string(),
             netns,
+            home: home.try_clone()?,
             fd,
             multicast,
             xfrm,
@@ -284,6 +288,16 @@ impl Watch {
                     self.macs_flushed.held = self.macs_flushed.held.max(f.held);
                     self.macs_flushed.lists += f.lists;
                     self.macs_flushed.blind = self.macs_flushed.blind.max(f.blind);
+                    // A dump that failed stays the socket's, retried (and
+                    // failing: its buffer was sized for the list) at each
+                    // read, and every later dump is refused as busy: a new
+                    // socket starts clean.
+                    if f.blind > 0 {
+                        self.macvlan_sources =
+                            inside(&self.netns, &self.home, MacvlanSources::open)
+                                .ok()
+                                .and_then(Result::ok);
+                    }
                 }
                 Ok(_) => {}
                 Err(_) => self.refused += 1,
