@@ -710,3 +710,49 @@ echo added"#;
     // The biggest list went; the one that fits stays.
     assert_eq!(source_macs(&lab, &["mt0", "mv0"]), [200, 0]);
 }
+
+/// probe21o, finding 5: a ring past the bound whose socket no process of
+/// the node holds (sent over a unix socket and closed: it is in flight)
+/// was found by no one, and the guard logged "0 processes … killed" at
+/// every sweep while the ring stayed. A node whose rings or queues pass
+/// the bound with no holder found is stopped, as one past its routing
+/// tables is.
+#[test]
+fn a_node_whose_ring_past_the_bound_no_process_holds_is_stopped() {
+    let lab = TestLab::chapter4("guardinfl");
+    lab.up(&[]);
+    let mib = (lab::provider::netns::table_bounds::PACKET_RING_BYTES_A_NODE_KEEPS >> 20) + 16;
+    let script = format!(
+        r#"cat > /root/inflight.py <<'PY'
+import array, socket, struct, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+block = 1 << 20
+s.setsockopt(263, 5, struct.pack('IIII', block, {mib}, 2048, {mib} * block // 2048))
+a, b = socket.socketpair()
+a.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [s.fileno()]))])
+s.close()
+time.sleep(30)
+PY
+exec python3 /root/inflight.py"#
+    );
+    let mut session = session_of_node1(&lab, &script);
+    let said = "no process of the node holds";
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while (node1_is_there(&lab) || !guard_log(&lab).contains(said)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = (session.kill(), session.wait());
+    let log = guard_log(&lab);
+    assert!(
+        !node1_is_there(&lab),
+        "node1 is still up; the guard's log:\n{log}"
+    );
+    assert!(log.contains(said), "{log}");
+    let status = text(&lab.lab(&["status", &lab.name]));
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with("node1 ") && l.contains("stopped_by_guard")),
+        "{status}"
+    );
+}

@@ -222,6 +222,16 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
                 say(&format!("{}: cannot look at its ipset sets: {e}", w.name));
             }
             report(w);
+            if let Some(what) = w.take_unheld() {
+                say(&format!(
+                    "{}: {what}, and no process of the node holds them (sent over a unix socket, \
+                     or held where the guard cannot look): so {NODE_STOPPED} (its processes \
+                     killed, its namespace removed); `lab destroy` removes the rest",
+                    w.name
+                ));
+                stop_node(&w.name);
+                return false;
+            }
             let Some(n) = w.routing_tables_past_bound() else {
                 return true;
             };

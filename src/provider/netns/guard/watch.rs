@@ -53,6 +53,9 @@ pub struct Watch {
     /// Bytes of rings past the bound, and processes killed for them, since
     /// the last report.
     pub rings_killed: (u64, usize),
+    /// Rings or queues past the bound that no process of the node holds
+    /// (see [`Watch::take_unheld`]).
+    unheld: Option<String>,
     /// The node's netfilter queues (see [`super::queued`]).
     queued: Option<super::queued::Queued>,
     /// Packets queued past the bound, and processes killed for them, since
@@ -158,6 +161,7 @@ impl Watch {
             dumped,
             packet_rings: rings,
             rings_killed: (0, 0),
+            unheld: None,
             queued,
             queued_killed: (0, 0),
             removed_dumped: [0; 4],
@@ -330,7 +334,15 @@ impl Watch {
             return;
         }
         self.rings_killed.0 = self.rings_killed.0.max(total);
-        self.rings_killed.1 += super::kill_socket_holders(&self.name, &gone);
+        let killed = super::kill_socket_holders(&self.name, &gone);
+        self.rings_killed.1 += killed;
+        if killed == 0 {
+            self.unheld = Some(format!(
+                "packet sockets' rings of {} MiB, past the bound of {} MiB",
+                total >> 20,
+                bound >> 20
+            ));
+        }
     }
 
     /// Kill the owners of the node's fullest netfilter queues while they
@@ -344,7 +356,20 @@ impl Watch {
             return;
         }
         self.queued_killed.0 = self.queued_killed.0.max(held);
-        self.queued_killed.1 += super::kill_socket_holders(&self.name, &gone);
+        let killed = super::kill_socket_holders(&self.name, &gone);
+        self.queued_killed.1 += killed;
+        if killed == 0 {
+            self.unheld = Some(format!(
+                "{held} packets held in netfilter queues, past the bound of {bound}"
+            ));
+        }
+    }
+
+    /// What passed its bound at the last sweep with no process of the node
+    /// holding it (a socket in flight over a unix socket, held by a thread
+    /// the guard cannot see): only stopping the node frees it.
+    pub fn take_unheld(&mut self) -> Option<String> {
+        self.unheld.take()
     }
 
     /// Start the next dump if none runs.
