@@ -40,18 +40,36 @@ use crate::spec::{self, Lab, LoadOptions};
 use crate::state::{self, Lock, Phase, State};
 
 /// The lab name a command refers to: a name, or a path whose lab.yaml names
-/// it. A bare word that is a lab folder here is that folder, as `up` reads
-/// it ([`spec::find`]); one whose lab file cannot be read is still the name
-/// it spells (a lab is destroyed by name whatever its folder became).
+/// it. A bare word that is also a lab folder here (which `up` reads as that
+/// folder, [`spec::find`]) means the lab of its own name when that one is
+/// up, else the folder's lab when that one is; both up is a usage error
+/// naming both (never a guess: `destroy` would remove the other). A folder
+/// whose lab file cannot be read leaves the word a name.
 pub fn lab_name(arg: &str) -> Result<String> {
     let is_path = arg.contains('/') || arg.ends_with(".yaml") || arg.ends_with(".yml");
     if !is_path && spec::validate_name(arg) {
-        if std::path::Path::new(arg).join(spec::LAB_FILE).is_file()
-            && let Ok(lab) = spec::load(arg, LoadOptions::default())
-        {
-            return Ok(lab.testbed.name);
-        }
-        return Ok(arg.to_string());
+        let folders = std::path::Path::new(arg)
+            .join(spec::LAB_FILE)
+            .is_file()
+            .then(|| spec::load(arg, LoadOptions::default()).ok())
+            .flatten()
+            .map(|l| l.testbed.name)
+            .filter(|n| n != arg);
+        let Some(other) = folders else {
+            return Ok(arg.to_string());
+        };
+        // Up: a state or a claim (a destroyed lab's folder may keep its log).
+        let up =
+            |n: &str| State::load(n).ok().flatten().is_some() || state::claim::read(n).is_some();
+        return match (up(arg), up(&other)) {
+            (true, true) => Err(LabError::Usage(format!(
+                "'{arg}' names the lab {arg}, which is up, and the folder ./{arg}, whose lab \
+                 {other} is up too: say `{arg}` by its folder (`./{arg}`) or name the other \
+                 lab ({other})"
+            ))),
+            (true, false) => Ok(arg.to_string()),
+            _ => Ok(other),
+        };
     }
     Ok(spec::load(arg, LoadOptions::default())?.testbed.name)
 }

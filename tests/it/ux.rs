@@ -475,3 +475,64 @@ fn a_lab_folder_named_like_a_lab_is_the_same_lab_for_every_command() {
             .all(|n| !n.contains(&name))
     );
 }
+
+/// The review of that fix: with a lab up under the bare word's own name
+/// too, a folder of that name here was taken first, so the other lab could
+/// not be destroyed by its name (and, both up, the wrong one would go).
+/// Now the lab of that name is meant unless only the folder's lab is up,
+/// and both up is a usage error naming both.
+#[test]
+fn a_bare_word_naming_a_lab_up_and_a_lab_folder_is_never_guessed() {
+    crate::harness::require_root();
+    let word = crate::harness::unique_name("hlb");
+    let inner = crate::harness::unique_name("hla");
+    let named = crate::harness::copy_lab("chapter4", &word);
+    let folder_lab = crate::harness::copy_lab("chapter4", &inner);
+    let parent = tempfile::tempdir().unwrap();
+    std::fs::rename(folder_lab.path(), parent.path().join(&word)).unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        crate::harness::lab_cmd_in(state.path())
+            .current_dir(parent.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let said = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let up_named = run(&["up", named.path().to_str().unwrap()]);
+    let up_folder = run(&["up", &format!("./{word}")]);
+    let both = run(&["destroy", &word]);
+    let folder_gone = run(&["destroy", &format!("./{word}")]);
+    let named_gone = run(&["destroy", &word]);
+    for n in [&word, &inner] {
+        run(&["destroy", n]);
+    }
+    assert!(
+        up_named.status.success() && up_folder.status.success(),
+        "{}{}",
+        said(&up_named),
+        said(&up_folder)
+    );
+    assert_eq!(both.status.code(), Some(2), "{}", said(&both));
+    assert!(
+        said(&both).contains(&inner) && said(&both).contains(&word),
+        "{}",
+        said(&both)
+    );
+    assert!(
+        said(&folder_gone).contains(&format!("lab {inner} destroyed")),
+        "{}",
+        said(&folder_gone)
+    );
+    assert!(
+        said(&named_gone).contains(&format!("lab {word} destroyed")),
+        "{}",
+        said(&named_gone)
+    );
+}
