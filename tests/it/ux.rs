@@ -510,8 +510,10 @@ fn a_bare_word_naming_a_lab_up_and_a_lab_folder_is_never_guessed() {
     let both = run(&["destroy", &word]);
     let folder_gone = run(&["destroy", &format!("./{word}")]);
     let named_gone = run(&["destroy", &word]);
-    for n in [&word, &inner] {
-        run(&["destroy", n]);
+    // Whatever failed above, both go (the folder's by its path first: the
+    // bare word is refused while both are up).
+    for n in [format!("./{word}"), word.clone(), inner.clone()] {
+        run(&["destroy", &n]);
     }
     assert!(
         up_named.status.success() && up_folder.status.success(),
