@@ -55,8 +55,9 @@ const RTM_GETNEXTHOP: u16 = 106;
 const NHA_ID: u16 = 1;
 /// The most removals a sweep sends, per table.
 const REMOVALS: usize = 100_000;
-/// Bytes of removals sent at once.
-const SEND_BYTES: usize = 64 * 1024;
+/// Bytes of removals sent at once (their refusals, if any, fit the
+/// socket's receive buffer).
+const SEND_BYTES: usize = 4 * 1024;
 
 /// A table dumped at each sweep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,23 +296,30 @@ impl Dumped {
             read_dump(kind, b, seq, bound, &mut seen, &mut out)
         })?;
         let removed = seen.saturating_sub(bound).min(REMOVALS) as u64;
-        let mut at = 0;
+        // The kernel answers a removal (sent without asking for an answer)
+        // only to refuse it, before `send` returns; the refusals of a few
+        // kilobytes of removals fit the socket's buffer, so each batch's
+        // are read before the next is sent. A batch whose refusals were
+        // lost all the same counts as refused: "removed" never claims more.
+        let (mut at, mut refused) = (0, 0);
         while at < out.len() {
-            let mut end = at;
+            let (mut end, mut sent) = (at, 0);
             while end < out.len() && (end == at || end - at < SEND_BYTES) {
                 end += u32::from_ne_bytes(out[end..end + 4].try_into().expect("4 bytes")) as usize;
+                sent += 1;
             }
             self.send(&out[at..end])?;
-            at = end;
-        }
-        // The kernel answers a removal (sent without asking for an answer)
-        // only to refuse it, before `send` returns.
-        let mut refused = 0;
-        while let Ok(Received::Bytes(n)) = sockets::receive(self.fd.as_raw_fd(), buf) {
-            if n == 0 {
-                break;
+            loop {
+                match sockets::receive(self.fd.as_raw_fd(), buf) {
+                    Ok(Received::Bytes(n)) if n > 0 => refused += refusals(&buf[..n]),
+                    Ok(Received::Lost) => {
+                        refused += sent;
+                        break;
+                    }
+                    _ => break,
+                }
             }
-            refused += refusals(&buf[..n]);
+            at = end;
         }
         let refused = refused.min(removed);
         Ok((removed - refused, refused))
