@@ -232,12 +232,17 @@ async fn a_block_or_a_chapter_past_its_budget_runs_no_more() {
 /// prompt too) still matches.
 #[tokio::test]
 async fn a_kubectl_line_typed_inside_a_nodes_session_is_never_a_match() {
+    // kubectl's own refusal, as the book shows it: the reader's anywhere.
+    let (pod, refused) = (
+        "nginx-deployment-6b7f6d9b8c-k2v9x",
+        super::tests::EXEC_REFUSED,
+    );
     const NODES: &str = "NAME     STATUS   ROLES           AGE   VERSION
 master   Ready    control-plane   8m    v1.32.3
 node1    Ready    <none>          3m    v1.32.3
 node2    Ready    <none>          3m    v1.32.3";
     let text = format!(
-        "# kubectl in a session\n\n```bash\nkubectl --kubeconfig ./admin.conf get nodes\n{NODES}\n```\n\n```bash\nvagrant ssh node1\nkubectl --kubeconfig ./admin.conf get nodes\n{NODES}\nexit\n```\n\n```bash\nvagrant ssh master\nkubectl get nodes\n{}\nexit\n```\n\n```bash\nvagrant@node2:~$ kubectl --kubeconfig ./admin.conf get nodes\n{NODES}\n```\n\n```bash\nreader@laptop:~$ kubectl --kubeconfig ./admin.conf get nodes\n{NODES}\n```\n",
+        "# kubectl in a session\n\n```bash\nkubectl --kubeconfig ./admin.conf get nodes\n{NODES}\n```\n\n```bash\nvagrant ssh node1\nkubectl --kubeconfig ./admin.conf get nodes\n{NODES}\nkubectl exec {pod} ping -c 1 10.244.2.2\n{refused}\nexit\n```\n\n```bash\nvagrant ssh master\nkubectl get nodes\n{}\nexit\n```\n\n```bash\nvagrant@node2:~$ kubectl --kubeconfig ./admin.conf get nodes\n{NODES}\n```\n\n```bash\nreader@laptop:~$ kubectl --kubeconfig ./admin.conf get nodes\n{NODES}\n```\n",
         NODES.replace("control-plane", "master       ")
     );
     let (lab, _) = chapter4();
@@ -249,13 +254,14 @@ node2    Ready    <none>          3m    v1.32.3";
         verdicts(&r),
         [
             (3, "match"),
-            (11, "skipped"),
-            (21, "drift"),
-            (31, "skipped"),
-            (39, "match")
+            (11, "match"),
+            (23, "drift"),
+            (33, "skipped"),
+            (41, "match")
         ],
         "{shown}"
     );
+    assert_eq!(r.blocks[1].commands[2].verdict.as_str(), "match", "{shown}");
     let inside = &r.blocks[1].commands[1];
     assert_eq!(inside.verdict.as_str(), "skipped", "{shown}");
     assert!(
