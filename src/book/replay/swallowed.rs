@@ -32,11 +32,23 @@ use crate::provider::netns::session::LOGIN_PATH;
 /// Whether `word` names a program: listed by lab, or on a node's login
 /// `PATH`.
 fn names_a_program(word: &str) -> bool {
+    names_a_program_on(word, LOGIN_PATH)
+}
+
+/// [`names_a_program`] with `path` the folders looked in (an executable
+/// file there names a program).
+fn names_a_program_on(word: &str, path: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
     let plain = !word.is_empty()
         && word
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.+".contains(&b));
-    is_program(word) || (plain && std::env::split_paths(LOGIN_PATH).any(|d| d.join(word).is_file()))
+    is_program(word)
+        || (plain
+            && std::env::split_paths(path).any(|d| {
+                std::fs::metadata(d.join(word))
+                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            }))
 }
 
 /// Whether `line` of a command's output may be a command the reader types
@@ -249,27 +261,22 @@ mod path_tests {
     /// probe21l, left open: a program was looked for on the `PATH` of
     /// whoever ran lab, so a line naming one of theirs (`cargo`, from
     /// `~/.cargo/bin`) was a command on their machine and output on CI's.
-    /// Now only a node's login `PATH` is read. The test needs a program on
-    /// this `PATH` that no node has: cargo, which runs it (it fails, never
-    /// passes silently, where cargo sits in a node's folders).
+    /// Now only the folders of a node's login `PATH` are read (and only an
+    /// executable file there names a program).
     #[test]
     fn a_program_is_looked_for_where_a_node_has_programs_not_on_the_runners_path() {
-        let cargo = std::path::PathBuf::from(std::env::var_os("CARGO").expect("cargo runs tests"));
-        let dir = cargo.parent().expect("cargo's folder");
-        assert!(
-            !std::env::split_paths(LOGIN_PATH).any(|d| d == dir),
-            "cargo is in a node's folder here ({}): this test needs one that is not",
-            dir.display()
-        );
-        let name = cargo.file_name().unwrap().to_str().unwrap();
-        assert!(
-            which::which(name).is_ok(),
-            "cargo ({}) is not on this PATH: the test shows nothing here",
-            cargo.display()
-        );
-        assert!(!names_a_program(name));
-        assert!(!may_be_typed(&format!("{name} build --release")));
-        // What a node has is still a program.
+        use std::os::unix::fs::PermissionsExt;
+        let mine = tempfile::tempdir().unwrap();
+        let prog = mine.path().join("zz-lab-tool");
+        std::fs::write(&prog, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(mine.path().join("zz-lab-data"), "").unwrap();
+        let both = format!("{LOGIN_PATH}:{}", mine.path().display());
+        assert!(names_a_program_on("zz-lab-tool", &both));
+        assert!(!names_a_program_on("zz-lab-data", &both), "not executable");
+        assert!(!names_a_program_on("zz-lab-tool", LOGIN_PATH));
+        // The default is a node's PATH, whatever this process's is.
+        assert!(!names_a_program("zz-lab-tool"));
         assert!(names_a_program("ln"));
     }
 }
