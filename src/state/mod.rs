@@ -113,6 +113,26 @@ pub struct State {
 /// The copy of the lab as it was brought up, inside its state folder.
 pub const LAB_COPY: &str = "lab";
 
+/// The most bytes a state file may have (a lab of 1000 workers writes
+/// about a megabyte).
+pub const STATE_BYTES: u64 = 64 << 20;
+
+/// The bytes of the state file `path`: `NotFound` when there is none, an
+/// error naming what it is when it is no regular file or is too large.
+fn read_state_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = crate::input_file::open_regular(std::fs::OpenOptions::new().read(true), path)?;
+    let mut bytes = Vec::new();
+    f.take(STATE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > STATE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "it is larger than {} MiB, which no lab's state is",
+            STATE_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
 impl State {
     /// A new state for bringing `lab` up: its files' digest, a fresh
     /// instance id, phase [`Phase::Creating`].
@@ -148,11 +168,14 @@ impl State {
         lab_dir(&self.name)
     }
 
-    /// Read the state of the lab `name`, if it has any. A state whose name
+    /// Read the state of the lab `name`, if it has any. The file is opened
+    /// without blocking and read only if it is a regular file of at most
+    /// [`STATE_BYTES`] (a FIFO planted there blocked every command for
+    /// minutes through SIGTERM; a 3 GB sparse file was read whole). A state whose name
     /// is not its folder's is refused ([`LabError::Untrusted`]).
     pub fn load(name: &str) -> Result<Option<State>> {
         let path = lab_dir(name).join(STATE_FILE);
-        match std::fs::read(&path) {
+        match read_state_file(&path) {
             Ok(bytes) => {
                 let st: State = serde_json::from_slice(&bytes).map_err(|e| {
                     LabError::NeedsRepair(format!(
@@ -195,6 +218,12 @@ impl State {
                 folder::root_is_usable()?;
                 Ok(None)
             }
+            // No regular file, or too large: not lab's state (destroy
+            // then goes by the lab's claim).
+            Err(e) if e.kind() == std::io::ErrorKind::Other => Err(LabError::NeedsRepair(format!(
+                "{} {e}: it is not lab state; `lab destroy {name}` removes it",
+                path.display()
+            ))),
             Err(e) => {
                 folder::root_is_usable()?;
                 Err(LabError::io(format!("reading {}", path.display()), e))

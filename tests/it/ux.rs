@@ -538,3 +538,48 @@ fn a_bare_word_naming_a_lab_up_and_a_lab_folder_is_never_guessed() {
         said(&named_gone)
     );
 }
+
+/// probe21o, lesser: a FIFO planted as a lab's `state.json` made `status`
+/// and `destroy` block in `open()` for ten minutes and more, through
+/// SIGTERM. Now it is opened without blocking and refused by its type:
+/// `status` says the state is no lab state, `destroy` goes on without it.
+#[test]
+fn a_fifo_as_a_labs_state_blocks_no_command() {
+    use std::os::unix::fs::PermissionsExt;
+    let state = tempfile::tempdir().unwrap();
+    let name = crate::harness::unique_name("fifost");
+    let dir = state.path().join(&name);
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let fifo = std::ffi::CString::new(dir.join("state.json").to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path of ours.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    for cmd in ["status", "destroy"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lab"))
+            .env("LAB_STATE_DIR", state.path())
+            .env("CI", "1")
+            .args([cmd, &name])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let ended = child.try_wait().unwrap().is_some();
+        if !ended {
+            let _ = child.kill();
+        }
+        let out = child.wait_with_output().unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(ended, "`lab {cmd}` still waits after 20 s: {said}");
+        if cmd == "status" {
+            assert!(said.contains("is a FIFO"), "{said}");
+        }
+    }
+}
