@@ -91,6 +91,12 @@ pub fn entries_a_node_keeps(nodes: usize, pods: usize) -> usize {
 /// 131,000 tables, 56 MB), so the bound is about 110 KB.
 pub const ROUTING_TABLES_A_NODE_KEEPS: usize = 256;
 
+/// The most `hashlimit` tables a node may have before [`super::guard`]
+/// stops it (see its `hashlimit`): the lab uses none, and a table is at
+/// most 8 MiB of buckets the kernel charges to no one (probe21o: 20 tables,
+/// 205 MB), so the bound is 64 MiB.
+pub const HASHLIMIT_TABLES_A_NODE_KEEPS: usize = 8;
+
 /// The most bytes the rings of a node's packet sockets may hold before
 /// [`super::guard`] kills the processes that hold the biggest (see its
 /// `packet_rings`): tcpdump's ring is 2 MiB (libpcap's default buffer), and

@@ -47,6 +47,7 @@
 
 mod dumped;
 pub mod entry;
+mod hashlimit;
 mod ipset;
 mod macvlan_sources;
 mod multicast;
@@ -228,6 +229,17 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
                      or held where the guard cannot look): so {NODE_STOPPED} (its processes \
                      killed, its namespace removed); `lab destroy` removes the rest",
                     w.name
+                ));
+                stop_node(&w.name);
+                return false;
+            }
+            if let Some(n) = w.hashlimit_tables_past_bound() {
+                say(&format!(
+                    "{}: {n} hashlimit tables, past the bound of {}: only removing their rules \
+                     frees them, so {NODE_STOPPED} (its processes killed, its namespace \
+                     removed); `lab destroy` removes the rest",
+                    w.name,
+                    super::table_bounds::HASHLIMIT_TABLES_A_NODE_KEEPS
                 ));
                 stop_node(&w.name);
                 return false;

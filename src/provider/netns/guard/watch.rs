@@ -46,6 +46,9 @@ pub struct Watch {
     /// The node's list of IPv4 routing tables (none where the kernel has
     /// no such list: nothing to count there).
     route_tables: Option<RouteTables>,
+    /// The node's lists of hashlimit tables (none where the kernel has no
+    /// hashlimit).
+    hashlimit: Option<super::hashlimit::Hashlimit>,
     /// The socket of the sweep's dumps (see [`dumped`]).
     dumped: Option<Dumped>,
     /// The node's list of packet sockets (see [`super::packet_rings`]).
@@ -135,7 +138,7 @@ impl Watch {
     /// Watch the namespace `name`, from the guard's own namespace `home`.
     pub fn open(name: &str, home: &File, bound: usize) -> io::Result<Watch> {
         let netns = File::open(super::super::sys::netns_path(name))?;
-        let (fd, multicast, xfrm, route_tables, dumped, ipset, rings, queued, sources) =
+        let (fd, multicast, xfrm, route_tables, dumped, ipset, rings, queued, sources, limits) =
             inside(&netns, home, || {
                 Ok::<_, io::Error>((
                     neighbour_socket()?,
@@ -147,6 +150,7 @@ impl Watch {
                     PacketRings::open().ok(),
                     super::queued::Queued::open().ok(),
                     MacvlanSources::open().ok(),
+                    super::hashlimit::Hashlimit::open().ok(),
                 ))
             })??;
         Ok(Watch {
@@ -158,6 +162,7 @@ impl Watch {
             xfrm,
             xfrm_counts: Default::default(),
             route_tables,
+            hashlimit: limits,
             dumped,
             packet_rings: rings,
             rings_killed: (0, 0),
@@ -243,6 +248,14 @@ impl Watch {
             return false;
         };
         a.ino() == b.ino() && a.dev() == b.dev()
+    }
+
+    /// The node's hashlimit tables when they are past the bound (see
+    /// [`super::hashlimit`]).
+    pub fn hashlimit_tables_past_bound(&self) -> Option<usize> {
+        let bound = super::super::table_bounds::HASHLIMIT_TABLES_A_NODE_KEEPS;
+        let n = self.hashlimit.as_ref()?.count().ok()?;
+        (n > bound).then_some(n)
     }
 
     /// The node's IPv4 routing tables when they are past the bound (see
