@@ -785,6 +785,9 @@ fn a_node_that_makes_hashlimit_tables_past_the_bound_is_stopped() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let log = guard_log(&lab);
-    assert!(!node1_is_there(&lab), "node1 is still up; the guard's log:\n{log}");
+    assert!(
+        !node1_is_there(&lab),
+        "node1 is still up; the guard's log:\n{log}"
+    );
     assert!(log.contains(&said), "{log}");
 }

@@ -550,7 +550,11 @@ async fn teardown_without_a_lab_does_nothing() {
         .await
         .unwrap();
     // A folder without a Vagrantfile: its files go, the evidence stays.
+    // (A state folder as lab makes one: private, with its lock.)
     std::fs::create_dir_all(gone.join("artifacts/run1")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&gone, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::write(gone.join("lock"), "").unwrap();
     std::fs::write(gone.join("lab.log"), "log").unwrap();
     std::fs::write(gone.join("state.json"), "{}").unwrap();
     lab::provider::vagrant::teardown(&gone, Vm::Libvirt, &rep)
