@@ -279,6 +279,39 @@ fn node1_is_there(lab: &TestLab) -> bool {
         .exists()
 }
 
+/// Wait (at most `secs`) until node1 is gone and the guard's log says
+/// `said`; then assert both, that node2 is still there, and that `lab
+/// status` shows node1 `stopped_by_guard`.
+fn assert_node1_stopped(lab: &TestLab, said: &str, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while (node1_is_there(lab) || !guard_log(lab).contains(said)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let log = guard_log(lab);
+    assert!(
+        !node1_is_there(lab),
+        "node1 is still up; the guard's log:\n{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.starts_with(&format!("{}.node1: ", lab.name)) && l.contains(said)),
+        "{log}"
+    );
+    assert!(
+        std::path::Path::new("/run/netns")
+            .join(format!("{}.node2", lab.name))
+            .exists(),
+        "node2 went too:\n{log}"
+    );
+    let status = text(&lab.lab(&["status", &lab.name]));
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with("node1 ") && l.contains("stopped_by_guard")),
+        "{status}"
+    );
+}
+
 /// IPv4 routing tables: the kernel makes one even for a route it refuses,
 /// charges it to no one and frees it only with its namespace (probe21m:
 /// 131,000 tables, 56 MB of the host's, in a minute). A node past the bound
@@ -307,32 +340,8 @@ echo added"#,
     assert!(node1_is_there(&lab), "{}", guard_log(&lab));
     // Past it, by refused routes alone.
     let _ = lab.ssh("node1", &tables(2000, bound + 150));
-    let deadline = Instant::now() + Duration::from_secs(10);
     let said = format!("IPv4 routing tables or more, past the bound of {bound}");
-    while (node1_is_there(&lab) || !guard_log(&lab).contains(&said)) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let log = guard_log(&lab);
-    assert!(
-        !node1_is_there(&lab),
-        "node1 is still up; the guard's log:\n{log}"
-    );
-    assert!(
-        log.contains(&format!("{}.node1: ", lab.name)) && log.contains(&said),
-        "{log}"
-    );
-    assert!(
-        std::path::Path::new("/run/netns")
-            .join(format!("{}.node2", lab.name))
-            .exists(),
-        "node2 went too:\n{log}"
-    );
-    let status = text(&lab.lab(&["status", &lab.name]));
-    let node1 = status
-        .lines()
-        .find(|l| l.starts_with("node1 "))
-        .unwrap_or_default();
-    assert!(node1.contains("stopped_by_guard"), "{status}");
+    assert_node1_stopped(&lab, &said, 10);
 }
 
 /// Nexthop objects, IPv6 address labels and IPv6 routes: none bounded by
@@ -738,23 +747,11 @@ exec python3 /root/inflight.py"#
     let mut session = session_of_node1(&lab, &script);
     let said = "no process of the node holds";
     let deadline = Instant::now() + Duration::from_secs(15);
-    while (node1_is_there(&lab) || !guard_log(&lab).contains(said)) && Instant::now() < deadline {
+    while node1_is_there(&lab) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(200));
     }
     let _ = (session.kill(), session.wait());
-    let log = guard_log(&lab);
-    assert!(
-        !node1_is_there(&lab),
-        "node1 is still up; the guard's log:\n{log}"
-    );
-    assert!(log.contains(said), "{log}");
-    let status = text(&lab.lab(&["status", &lab.name]));
-    assert!(
-        status
-            .lines()
-            .any(|l| l.starts_with("node1 ") && l.contains("stopped_by_guard")),
-        "{status}"
-    );
+    assert_node1_stopped(&lab, said, 1);
 }
 
 /// probe21o, finding 4: `hashlimit` tables, each an array of buckets of the
@@ -780,14 +777,5 @@ fn a_node_that_makes_hashlimit_tables_past_the_bound_is_stopped() {
     assert!(node1_is_there(&lab), "{}", guard_log(&lab));
     let _ = lab.ssh("node1", &rules(100, bound));
     let said = format!("hashlimit tables, past the bound of {bound}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while (node1_is_there(&lab) || !guard_log(&lab).contains(&said)) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let log = guard_log(&lab);
-    assert!(
-        !node1_is_there(&lab),
-        "node1 is still up; the guard's log:\n{log}"
-    );
-    assert!(log.contains(&said), "{log}");
+    assert_node1_stopped(&lab, &said, 10);
 }

@@ -428,6 +428,24 @@ fn a_failing_verify_ends_its_last_line_and_names_one_folder_a_check() {
     assert!(status.contains("enp0s8 10.100.198.201/24"), "{status}");
 }
 
+/// `lab ARGS` with the state folder `state`, run in `dir`.
+fn run_in(state: &std::path::Path, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    crate::harness::lab_cmd_in(state)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// What a command printed, both streams.
+fn said(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 /// probe21n, lesser: `lab up hl` took `hl`, a lab folder in the current
 /// directory, as that folder, while `lab destroy hl` (and `status`) took
 /// it as a lab's name and said "no lab 'hl'" (exit 2). Now every command
@@ -440,21 +458,8 @@ fn a_lab_folder_named_like_a_lab_is_the_same_lab_for_every_command() {
     let parent = tempfile::tempdir().unwrap();
     std::fs::rename(lab.path(), parent.path().join("hl")).unwrap();
     let state = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        crate::harness::lab_cmd_in(state.path())
-            .current_dir(parent.path())
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| run_in(state.path(), parent.path(), args);
     let up = run(&["up", "hl"]);
-    let said = |o: &std::process::Output| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    };
     assert!(up.status.success(), "{}", said(&up));
     let status = run(&["status", "hl"]);
     let destroy = run(&["destroy", "hl"]);
@@ -491,20 +496,7 @@ fn a_bare_word_naming_a_lab_up_and_a_lab_folder_is_never_guessed() {
     let parent = tempfile::tempdir().unwrap();
     std::fs::rename(folder_lab.path(), parent.path().join(&word)).unwrap();
     let state = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        crate::harness::lab_cmd_in(state.path())
-            .current_dir(parent.path())
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    let said = |o: &std::process::Output| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    };
+    let run = |args: &[&str]| run_in(state.path(), parent.path(), args);
     let up_named = run(&["up", named.path().to_str().unwrap()]);
     let up_folder = run(&["up", &format!("./{word}")]);
     let both = run(&["destroy", &word]);
