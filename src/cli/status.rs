@@ -29,6 +29,9 @@ pub async fn run(a: Args) -> Result<()> {
     }
     let (st, lab) = (&r.state, &r.lab);
     let s = r.provider.status(lab, st, &Reporter::quiet()).await?;
+    for w in &s.warnings {
+        let _ = writeln!(std::io::stderr(), "warning: {w}");
+    }
     if a.output.output == Format::Json {
         let doc = serde_json::json!({
             "schema_version": SCHEMA_VERSION,

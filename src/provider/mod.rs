@@ -58,6 +58,9 @@ pub struct NodeStatus {
 pub struct Status {
     pub nodes: Vec<NodeStatus>,
     pub pods: Vec<PodRef>,
+    /// What the user should know of the lab beside its nodes and pods (a
+    /// process of the lab's that no longer runs).
+    pub warnings: Vec<String>,
 }
 
 #[async_trait]

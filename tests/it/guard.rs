@@ -779,3 +779,33 @@ fn a_node_that_makes_hashlimit_tables_past_the_bound_is_stopped() {
     let said = format!("hashlimit tables, past the bound of {bound}");
     assert_node1_stopped(&lab, &said, 10);
 }
+
+/// probe21o, lesser: a guard killed went unnoticed (`status` said the lab
+/// was up, nothing more). Now `status` warns that the nodes' tables are not
+/// bounded, and how to start the guard again.
+#[test]
+fn status_says_when_the_guard_is_not_running() {
+    let lab = TestLab::chapter4("guarddead");
+    lab.up(&[]);
+    let quiet = lab.lab(&["status", &lab.name]);
+    assert!(!text(&quiet).contains("not running"), "{}", text(&quiet));
+    let (pid, start) = guard_of(&lab).expect("a guard recorded");
+    assert!(lab::provider::netns::sys::is_alive(pid, start));
+    // SAFETY: a PID the lab recorded, whose start time was just checked.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while lab::provider::netns::sys::is_alive(pid, start) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = lab.lab(&["status", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("guard") && said.contains("not running"),
+        "{}",
+        text(&out)
+    );
+    let json = lab.lab(&["status", &lab.name, "-o", "json"]);
+    assert!(String::from_utf8_lossy(&json.stderr).contains("not running"));
+    assert!(serde_json::from_slice::<serde_json::Value>(&json.stdout).is_ok());
+}

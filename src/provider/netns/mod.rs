@@ -278,9 +278,24 @@ impl Provider for Netns {
                 }
             })
             .collect();
+        // The guard is what bounds the nodes' tables: say when it is gone.
+        let warnings = ps
+            .processes
+            .iter()
+            .filter(|p| p.what == steps::guard::WHAT && !sys::is_alive(p.pid, p.start_time))
+            .map(|p| {
+                format!(
+                    "the guard of the nodes' tables (PID {}) is not running: what the nodes add \
+                     to the kernel's tables is not bounded; `lab destroy {}` and `lab up` start \
+                     it again",
+                    p.pid, lab.name
+                )
+            })
+            .collect();
         Ok(Status {
             nodes,
             pods: ps.pods,
+            warnings,
         })
     }
 

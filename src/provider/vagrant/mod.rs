@@ -218,7 +218,11 @@ impl Provider for Vagrant {
         } else {
             vec![]
         };
-        Ok(Status { nodes, pods })
+        Ok(Status {
+            nodes,
+            pods,
+            warnings: Vec::new(),
+        })
     }
 
     async fn access(&self, lab: &Lab, state: &State, rep: &Reporter) -> Result<Access> {

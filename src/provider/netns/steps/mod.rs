@@ -2,7 +2,7 @@
 //! steps (one file each), built from the lab as data and run by
 //! [`crate::bringup::run`].
 
-mod guard;
+pub(super) mod guard;
 mod namespaces;
 mod nics;
 mod node_roots;
