@@ -77,25 +77,32 @@ pub struct Part {
 /// Read the messages of one receive `b`, those of request `seq` only (one
 /// an earlier look gave up on may still be coming).
 pub fn part(b: &[u8], seq: u32) -> Part {
-    let mut p = Part::default();
+    let elements = messages(b)
+        .filter(|m| m.seq == seq && m.ty == (NFNL_SUBSYS_IPSET << 8) | IPSET_CMD_LIST)
+        .map(|m| elements(m.body.get(4..).unwrap_or_default()))
+        .sum();
+    Part {
+        elements,
+        ended: part_of(b, seq).1,
+    }
+}
+
+/// The messages of one receive `b` answering request `seq` (but its end),
+/// counted, and its end when it came: `Some(0)` done or acknowledged,
+/// `Some(-errno)` refused (a dump of any netfilter subsystem).
+pub fn part_of(b: &[u8], seq: u32) -> (u64, Option<i32>) {
+    let (mut n, mut ended) = (0, None);
     for Message { ty, body, .. } in messages(b).filter(|m| m.seq == seq) {
         match ty {
-            // A dump's end holds its error (0: whole); an error message,
-            // `struct nlmsgerr`, the error (0: acknowledged), then the
-            // request.
             NLMSG_DONE | NLMSG_ERROR => {
-                let e = body.get(..4).map_or(-libc::EPROTO, |e| {
+                ended = Some(body.get(..4).map_or(-libc::EPROTO, |e| {
                     i32::from_ne_bytes(e.try_into().expect("4 bytes"))
-                });
-                p.ended = Some(e);
+                }));
             }
-            _ if ty == (NFNL_SUBSYS_IPSET << 8) | IPSET_CMD_LIST => {
-                p.elements += elements(body.get(4..).unwrap_or_default());
-            }
-            _ => {}
+            _ => n += 1,
         }
     }
-    p
+    (n, ended)
 }
 
 /// The element count a set's header (its attributes) tells; 0 if none.

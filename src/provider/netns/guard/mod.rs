@@ -51,6 +51,7 @@ mod hashlimit;
 mod ipset;
 mod macvlan_sources;
 mod multicast;
+mod nf_objects;
 mod packet_rings;
 mod queued;
 mod route_tables;
@@ -415,6 +416,19 @@ fn report(w: &mut Watch) {
             "{}: events were lost: every qdisc attached and every action removed",
             w.name
         ));
+    }
+    for (kind, n) in nf_objects::KINDS
+        .iter()
+        .zip(std::mem::take(&mut w.nf_removed))
+    {
+        if n > 0 {
+            say(&format!(
+                "{}: {n} {}, past the bound of {}: every one no rule uses removed",
+                w.name,
+                kind.name,
+                w.table.bound()
+            ));
+        }
     }
     let n = std::mem::take(&mut w.ipset_flushed);
     if n > 0 {

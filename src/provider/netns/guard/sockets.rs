@@ -1,5 +1,6 @@
 //! The netlink sockets the guard holds in a node: one way to open one
-//! (joined to event groups or not), and one way to ask on one and read the
+//! (joined to event groups or not; opened inside the node, see [`inside`]),
+//! and one way to ask on one and read the
 //! whole answer without waiting, for every table the sweep looks at
 //! (nexthops, labels, IPv6 routes, multicast entries, packet sockets, ipset
 //! sets).
@@ -130,4 +131,24 @@ pub fn receive(fd: i32, buf: &mut [u8]) -> io::Result<Received> {
             _ => Err(e),
         };
     }
+}
+
+/// Run `f` inside the network namespace `netns`, then return to `home`.
+pub fn inside<T>(
+    netns: &std::fs::File,
+    home: &std::fs::File,
+    f: impl FnOnce() -> T,
+) -> io::Result<T> {
+    // SAFETY: setns on a descriptor we hold open.
+    if unsafe { libc::setns(netns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let out = f();
+    // SAFETY: as above. Failing to return would leave the guard in a node.
+    if unsafe { libc::setns(home.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+        let e = io::Error::last_os_error();
+        eprintln!("lab guard: cannot return to its own namespace: {e}");
+        std::process::exit(3);
+    }
+    Ok(out)
 }

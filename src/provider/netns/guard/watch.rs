@@ -11,7 +11,7 @@ use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
 use super::macvlan_sources::{self, MacvlanSources};
 use super::packet_rings::PacketRings;
 use super::route_tables::RouteTables;
-use super::sockets::{self, Received, receive};
+use super::sockets::{self, Received, inside, receive};
 use super::table::{Table, Verdict};
 use super::{ipset, multicast, tc, xfrm};
 use std::collections::{HashSet, VecDeque};
@@ -79,6 +79,12 @@ pub struct Watch {
     ipset: Option<ipset::Ipset>,
     /// ipset elements flushed since the last report.
     pub ipset_flushed: u64,
+    /// The node's accounting objects and timeout policies (see
+    /// [`super::nf_objects`]).
+    nf_objects: Option<super::nf_objects::NfObjects>,
+    /// How many of each there were when they were last removed, since the
+    /// last report.
+    pub nf_removed: [u64; 2],
     pub table: Table,
     /// Tables to dump, in turn; the first runs when `dumping` is set.
     queue: VecDeque<Class>,
@@ -114,20 +120,6 @@ fn check(r: libc::c_int) -> io::Result<libc::c_int> {
     }
 }
 
-/// Run `f` inside the network namespace `netns`, then return to `home`.
-fn inside<T>(netns: &File, home: &File, f: impl FnOnce() -> T) -> io::Result<T> {
-    // SAFETY: setns on descriptors we hold open.
-    check(unsafe { libc::setns(netns.as_raw_fd(), libc::CLONE_NEWNET) })?;
-    let out = f();
-    // SAFETY: as above. Failing to return would leave the guard in a node.
-    if unsafe { libc::setns(home.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-        let e = io::Error::last_os_error();
-        eprintln!("lab guard: cannot return to its own namespace: {e}");
-        std::process::exit(3);
-    }
-    Ok(out)
-}
-
 fn neighbour_socket() -> io::Result<OwnedFd> {
     let fd = sockets::netlink(libc::NETLINK_ROUTE, GROUPS)?;
     sockets::set_option(&fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &RECEIVE_BYTES)?;
@@ -138,7 +130,7 @@ impl Watch {
     /// Watch the namespace `name`, from the guard's own namespace `home`.
     pub fn open(name: &str, home: &File, bound: usize) -> io::Result<Watch> {
         let netns = File::open(super::super::sys::netns_path(name))?;
-        let (fd, multicast, xfrm, route_tables, dumped, ipset, rings, queued, sources, limits) =
+        let (fd, multicast, xfrm, route_tables, dumped, ipset, rings, queued, sources, limits, nf) =
             inside(&netns, home, || {
                 Ok::<_, io::Error>((
                     neighbour_socket()?,
@@ -151,6 +143,7 @@ impl Watch {
                     super::queued::Queued::open().ok(),
                     MacvlanSources::open().ok(),
                     super::hashlimit::Hashlimit::open().ok(),
+                    super::nf_objects::NfObjects::open().ok(),
                 ))
             })??;
         Ok(Watch {
@@ -175,6 +168,8 @@ impl Watch {
             macs_flushed: Default::default(),
             ipset,
             ipset_flushed: 0,
+            nf_objects: nf,
+            nf_removed: [0; 2],
             table: Table::new(bound),
             queue: Class::ALL.into_iter().collect(),
             dumping: None,
@@ -318,6 +313,13 @@ impl Watch {
                 }
                 Ok(_) => {}
                 Err(_) => self.refused += 1,
+            }
+        }
+        if let Some(nf) = &mut self.nf_objects {
+            for (i, kind) in super::nf_objects::KINDS.into_iter().enumerate() {
+                if let Ok(Some(n)) = nf.bound(kind, bound as u64, buf) {
+                    self.nf_removed[i] = self.nf_removed[i].max(n);
+                }
             }
         }
         if let Some(sets) = &mut self.ipset {
