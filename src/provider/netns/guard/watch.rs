@@ -85,6 +85,8 @@ pub struct Watch {
     /// How many of each there were when they were last removed, since the
     /// last report.
     pub nf_removed: [u64; 2],
+    /// Sweeps so far (some looks are not taken at every one).
+    sweeps: u64,
     pub table: Table,
     /// Tables to dump, in turn; the first runs when `dumping` is set.
     queue: VecDeque<Class>,
@@ -170,6 +172,7 @@ impl Watch {
             ipset_flushed: 0,
             nf_objects: nf,
             nf_removed: [0; 2],
+            sweeps: 0,
             table: Table::new(bound),
             queue: Class::ALL.into_iter().collect(),
             dumping: None,
@@ -315,7 +318,12 @@ impl Watch {
                 Err(_) => self.refused += 1,
             }
         }
-        if let Some(nf) = &mut self.nf_objects {
+        self.sweeps = self.sweeps.wrapping_add(1);
+        if let Some(nf) = self
+            .nf_objects
+            .as_mut()
+            .filter(|_| self.sweeps % super::nf_objects::EVERY_SWEEPS == 1)
+        {
             for (i, kind) in super::nf_objects::KINDS.into_iter().enumerate() {
                 if let Ok(Some(n)) = nf.bound(kind, bound as u64, buf) {
                     self.nf_removed[i] = self.nf_removed[i].max(n);
