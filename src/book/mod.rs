@@ -345,8 +345,14 @@ pub async fn run_sharing(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        std::fs::write(&prepared.known_path, blessed.to_yaml(&name))
-            .map_err(|e| LabError::io(format!("writing {}", prepared.known_path.display()), e))?;
+        // Replaced, never written through: a link planted in its place goes,
+        // and what it named is untouched (probe21p).
+        crate::state::replace_file(
+            &prepared.known_path,
+            blessed.to_yaml(&name).as_bytes(),
+            0o644,
+            true,
+        )?;
         judge::judge(&mut report, &blessed);
         report.stale = dropped;
         report.blessed = true;

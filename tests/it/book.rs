@@ -763,3 +763,22 @@ fn a_pods_cat_reads_the_pods_files_not_the_hosts() {
         "the host's /etc/shadow is in the report: {json}"
     );
 }
+
+/// probe21p, finding 1: `--bless` wrote the known-drift file with a plain
+/// write, through a link planted in its place (one to a file not there
+/// yet passed the folder check), so root made or overwrote the file the
+/// link named. Now the file is replaced (a new file renamed over it): the
+/// link goes, what it named is untouched.
+#[test]
+fn bless_replaces_a_link_planted_as_the_known_drift_file_never_writes_through_it() {
+    require_root();
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.conf");
+    let known = dir.path().join("chapter.drift.yaml");
+    std::os::unix::fs::symlink(&victim, &known).unwrap();
+    let (_, stdout, ..) = book(&["--known", known.to_str().unwrap(), "--bless"]);
+    assert!(!victim.exists(), "root wrote through the link: {stdout}");
+    let meta = std::fs::symlink_metadata(&known).unwrap();
+    assert!(meta.file_type().is_file(), "{stdout}");
+    assert!(std::fs::read_to_string(&known).unwrap().contains("version: 2"));
+}
