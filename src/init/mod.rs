@@ -123,14 +123,40 @@ impl Made {
 /// Write a file that must be new: never through a link, never over a
 /// file that appeared since it was looked for.
 fn write_new(p: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_new_mode(p, bytes, 0o666)
+}
+
+/// [`write_new`], the file made with permissions `mode` (less the umask).
+fn write_new_mode(p: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .custom_flags(libc::O_NOFOLLOW)
+        .mode(mode)
         .open(p)?
         .write_all(bytes)
+}
+
+/// Copy the chapter's known-drift file into the lab: never read through a
+/// link (one there may name any file of the host, a secret among them),
+/// nor more than a known-drift file may hold, and made no more readable
+/// than it was.
+fn copy_known(from: &Path, to: &Path) -> std::io::Result<()> {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    let f = crate::input_file::open_regular(std::fs::OpenOptions::new().read(true), from)?;
+    let mode = f.metadata()?.permissions().mode() & 0o666;
+    let max = crate::book::known::MAX_BYTES;
+    let mut bytes = Vec::new();
+    f.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::other(format!(
+            "it is larger than a known-drift file may be ({max} bytes)"
+        )));
+    }
+    write_new_mode(to, &bytes, mode)
 }
 
 /// Draft the lab of `s.chapter` into its folder.
@@ -210,6 +236,13 @@ pub fn init(s: &Settings) -> Result<Drafted> {
     // lab file under a temporary name until it validates.
     // A link where lab init writes (a folder from elsewhere) is never
     // followed: the file it names could be anywhere.
+    if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(usage(
+            &dir,
+            "is a symbolic link; lab init writes a lab only into a folder, never where a link \
+             points (nothing written)",
+        ));
+    }
     let to = dir.join(&book);
     let targets = [to.clone(), crate::book::known::default_path(&to)]
         .into_iter()
@@ -245,9 +278,9 @@ pub fn init(s: &Settings) -> Result<Drafted> {
             let known = crate::book::known::default_path(&s.chapter);
             let known_to = crate::book::known::default_path(&to);
             if known.is_file() && !known_to.exists() {
-                std::fs::read(&known)
-                    .and_then(|b| write_new(&known_to, &b))
-                    .map_err(|e| io("copying", &known, e))?;
+                copy_known(&known, &known_to).map_err(|e| {
+                    usage(&known, format!("the known-drift file is not copied: {e}"))
+                })?;
                 made.files.push(known_to);
             }
         }

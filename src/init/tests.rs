@@ -413,3 +413,34 @@ fn a_pod_network_over_the_node_network_is_refused_saying_why() {
     let after: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(before.len(), after.len(), "nothing written");
 }
+
+/// probe21p, findings 3 and 4: `lab init CHAPTER DIR` where DIR is a link
+/// wrote the lab's files into the folder it named, and a known-drift file
+/// beside the chapter that is a link to a secret was copied (as 0644)
+/// into the lab. Now a linked lab folder is refused, nothing written, and
+/// the known-drift file is never read through a link.
+#[test]
+fn a_linked_lab_folder_or_known_drift_file_is_never_followed() {
+    let t = tempfile::tempdir().unwrap();
+    let elsewhere = t.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let linked = t.path().join("ch");
+    std::os::unix::fs::symlink(&elsewhere, &linked).unwrap();
+    let e = init(&settings(repo("labs/chapter4/chapter.md"), &linked)).unwrap_err();
+    assert_eq!(e.exit_code(), 2, "{e}");
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "{e}");
+    // A chapter whose known-drift file is a link to a secret.
+    let src = t.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::copy(repo("labs/chapter4/chapter.md"), src.join("ch.md")).unwrap();
+    let secret = t.path().join("secret");
+    std::fs::write(&secret, "the host's secret\n").unwrap();
+    std::os::unix::fs::symlink(&secret, src.join("ch.drift.yaml")).unwrap();
+    let out = with_chapter4_manifests();
+    let e = init(&settings(src.join("ch.md"), out.path())).unwrap_err();
+    assert_eq!(e.exit_code(), 2, "{e}");
+    assert!(e.to_string().contains("symbolic link"), "{e}");
+    let copied = std::fs::read_to_string(out.path().join("ch.drift.yaml")).unwrap_or_default();
+    assert!(!copied.contains("secret"), "{e}: {copied}");
+    assert!(!out.path().join("lab.yaml").exists(), "{e}");
+}

@@ -780,5 +780,9 @@ fn bless_replaces_a_link_planted_as_the_known_drift_file_never_writes_through_it
     assert!(!victim.exists(), "root wrote through the link: {stdout}");
     let meta = std::fs::symlink_metadata(&known).unwrap();
     assert!(meta.file_type().is_file(), "{stdout}");
-    assert!(std::fs::read_to_string(&known).unwrap().contains("version: 2"));
+    assert!(
+        std::fs::read_to_string(&known)
+            .unwrap()
+            .contains("version: 2")
+    );
 }
