@@ -88,10 +88,10 @@ pub fn man(out: Option<&Path>) -> Result<()> {
         Some(dir) => {
             std::fs::create_dir_all(dir)
                 .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+            // Each page replaced, never written through a link planted in
+            // the folder (probe21p).
             for (file, roff) in &pages {
-                let p = dir.join(file);
-                std::fs::write(&p, roff)
-                    .map_err(|e| LabError::io(format!("writing {}", p.display()), e))?;
+                crate::state::replace_file(&dir.join(file), roff, 0o644, false)?;
             }
             let _ = std::io::Write::write_all(
                 &mut std::io::stderr(),

@@ -101,3 +101,26 @@ fn a_state_root_that_is_not_a_folder_is_a_usage_error() {
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+/// probe21p, lesser: `lab man --out DIR` wrote each page through a link
+/// planted in DIR under its name. Now each page replaces what is there.
+#[test]
+fn man_pages_are_never_written_through_a_link_in_their_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "keep\n").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join("lab.1")).unwrap();
+    let (mut cmd, _state) = lab_cmd();
+    let out = cmd
+        .args(["man", "--out", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep\n");
+    let page = std::fs::symlink_metadata(dir.path().join("lab.1")).unwrap();
+    assert!(page.file_type().is_file());
+}
