@@ -235,11 +235,15 @@ impl Reports {
     /// verify L --json /run/lab/L.json`), and `lab destroy` then refused
     /// that lab, whose namespaces and processes stayed.
     pub fn check_claims(&self, claims: &Path) -> Result<()> {
+        // The host's record of every lab's uid range is a claim as much.
+        let ids = Path::new(crate::provider::netns::reservations::DIR);
         for (f, t) in self.each() {
             if let Target::Path(p) = t {
-                in_claims(p, claims).map_err(|why| {
-                    LabError::Usage(format!("{} {t}: {why}; nothing was run", f.flag()))
-                })?;
+                in_claims(p, claims)
+                    .and_then(|()| in_claims(p, ids))
+                    .map_err(|why| {
+                        LabError::Usage(format!("{} {t}: {why}; nothing was run", f.flag()))
+                    })?;
             }
         }
         Ok(())

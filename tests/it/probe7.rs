@@ -136,3 +136,38 @@ fn each_exit(
         })
         .collect()
 }
+
+/// probe21p, lesser: a report path in `/run/lab-ids` (the host's record of
+/// every lab's uid range) was written over, exit 0, as one in `/run/lab`
+/// was before. Now it is refused the same way, exit 2, the record as it
+/// was.
+#[test]
+fn a_report_never_replaces_a_labs_uid_range_record() {
+    require_root();
+    let name = unique_name("p7i");
+    let lab = copy_lab("chapter4", &name);
+    let (mut up, state) = crate::harness::lab_cmd();
+    let o = up.arg("up").arg(lab.path()).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let claim = format!("/run/lab/{name}.json");
+    let record = std::fs::read_dir("/run/lab-ids")
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains(&claim)))
+        .expect("the lab's range record");
+    let before = std::fs::read(&record).unwrap();
+    let said = each_exit(state.path(), &["verify", &name, "--json"], &[&record]);
+    let after = std::fs::read(&record).unwrap_or_default();
+    std::fs::write(&record, &before).unwrap();
+    let d = crate::harness::lab_cmd_in(state.path())
+        .args(["destroy", &name])
+        .output()
+        .unwrap();
+    crate::book::no_namespaces_of(&name);
+    for (code, err) in &said {
+        assert_eq!(*code, Some(2), "{err}");
+    }
+    assert!(after == before, "the record was replaced");
+    assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
+}
