@@ -28,14 +28,63 @@ pub fn make_private_dir(dir: &Path) -> Result<()> {
 /// user's setting to fix (exit 2, nothing made), not a failure of `lab`.
 pub fn root_is_usable() -> Result<()> {
     let root = super::root();
-    match crate::places::unusable(&root) {
-        Some(why) => Err(LabError::Usage(format!(
+    if let Some(why) = crate::places::unusable(&root) {
+        return Err(LabError::Usage(format!(
             "the state root {} (LAB_STATE_DIR, else ./.lab) {why}: \
              point LAB_STATE_DIR at a folder lab can write, or unset it; nothing was made",
             root.display()
-        ))),
-        None => Ok(()),
+        )));
     }
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } == 0
+        && let Some(why) = writable_by_another(&root, sudo_uid())
+    {
+        return Err(LabError::Usage(format!(
+            "the state root {}: {why}, who could swap it while lab, as root, writes there \
+             (probe21o, probe21p): point LAB_STATE_DIR at a folder only root (or you) can \
+             change; nothing was made",
+            root.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The user who ran `sudo lab`, trusted with the state root as root is.
+fn sudo_uid() -> Option<u32> {
+    std::env::var("SUDO_UID").ok()?.parse().ok()
+}
+
+/// Why another user than root (or `trusted`) could replace `path` or a
+/// folder above it (`None`: none could): a folder of theirs on the way, or
+/// one any user may write (unless sticky, where each may replace only
+/// their own entries: then the entry on the way must not be theirs).
+fn writable_by_another(path: &Path, trusted: Option<u32>) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    // The part that exists (the rest lab makes, as root).
+    let mut existing = std::path::absolute(path).ok()?;
+    while !existing.exists() {
+        existing = existing.parent()?.to_path_buf();
+    }
+    let real = existing.canonicalize().ok()?;
+    let ours = |uid: u32| uid == 0 || Some(uid) == trusted;
+    let folders: Vec<&Path> = real.ancestors().collect();
+    for (i, dir) in folders.iter().enumerate() {
+        let m = std::fs::metadata(dir).ok()?;
+        if !ours(m.uid()) {
+            return Some(format!("{} belongs to uid {}", dir.display(), m.uid()));
+        }
+        if m.mode() & 0o022 != 0 {
+            let below = i.checked_sub(1).map(|j| folders[j]);
+            let sticky = m.mode() & 0o1000 != 0;
+            match below {
+                Some(b) if sticky && std::fs::symlink_metadata(b).is_ok_and(|e| ours(e.uid())) => {}
+                _ => {
+                    return Some(format!("{} can be written by other users", dir.display()));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The links a state folder may hold: the netns provider's `nodes` and
@@ -279,6 +328,39 @@ mod tests {
 
     fn intact(v: &std::path::Path) -> bool {
         v.join("important.conf").is_file() && v.join("sub/more").is_file()
+    }
+
+    /// probe21p, finding 2: with the state root in a folder another user
+    /// owns, that user swapped it while root's lab wrote there by path.
+    /// Now such a root is refused (root's own folders, a sticky `/tmp`'s
+    /// entry of root's, and the `sudo` user's folders are trusted).
+    #[test]
+    fn a_state_root_another_user_can_swap_is_found() {
+        use std::os::unix::fs::PermissionsExt;
+        if unsafe { libc::geteuid() } != 0 {
+            panic!("this test needs root (it gives a folder to another uid)");
+        }
+        let t = tempfile::tempdir().unwrap();
+        let theirs = t.path().join("checkout");
+        std::fs::create_dir(&theirs).unwrap();
+        let nobody = 65534;
+        std::os::unix::fs::chown(&theirs, Some(nobody), Some(nobody)).unwrap();
+        let root = theirs.join(".lab");
+        let why = super::writable_by_another(&root, None).expect("found");
+        assert!(why.contains("belongs to uid 65534"), "{why}");
+        // The same folder is the sudo user's own.
+        assert_eq!(super::writable_by_another(&root, Some(nobody)), None);
+        // A world-writable folder without the sticky bit.
+        let open = t.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let why = super::writable_by_another(&open.join(".lab"), None).expect("found");
+        assert!(why.contains("can be written by other users"), "{why}");
+        // Root's own temporary folder under the sticky /tmp.
+        assert_eq!(
+            super::writable_by_another(&t.path().join(".lab"), None),
+            None
+        );
     }
 
     #[test]

@@ -575,3 +575,28 @@ fn a_fifo_as_a_labs_state_blocks_no_command() {
         }
     }
 }
+
+/// probe21p, finding 2: root's `lab` wrote its state by path into a state
+/// root in a folder another user owns, who swapped it while lab ran (and
+/// made root overwrite files of its choice). Now such a state root is
+/// refused before anything is made (exit 2).
+#[test]
+fn a_state_root_in_another_users_folder_is_refused() {
+    crate::harness::require_root();
+    let t = tempfile::tempdir().unwrap();
+    let theirs = t.path().join("checkout");
+    std::fs::create_dir(&theirs).unwrap();
+    std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+    let name = crate::harness::unique_name("theirs");
+    let lab = crate::harness::copy_lab("chapter4", &name);
+    let state = theirs.join(".lab");
+    let out = crate::harness::lab_cmd_in(&state)
+        .env_remove("SUDO_UID")
+        .args(["up", lab.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(said(&out).contains("belongs to uid 65534"), "{}", said(&out));
+    assert!(!state.exists(), "{}", said(&out));
+    crate::book::no_namespaces_of(&name);
+}
