@@ -74,7 +74,7 @@ pub async fn run(a: Args) -> Result<()> {
         .with_html(a.html)
         .with_patch(a.suggest);
     reports.check(&crate::state::root())?;
-    reports.check_claims(&crate::state::claim::root())?;
+    reports.check_claims(&crate::state::claim::host_records())?;
     let lab = spec::load(&a.lab, LoadOptions::default())?;
     let lab = crate::ops::instance::bring_up(lab, a.instance.name.as_deref())?;
     let mut inputs = lab.input_files();

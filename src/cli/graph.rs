@@ -98,7 +98,7 @@ pub async fn run(a: Args) -> Result<()> {
         crate::report::output::check_written(
             f,
             &crate::state::root(),
-            &crate::state::claim::root(),
+            &crate::state::claim::host_records(),
         )
         .map_err(|why| {
             LabError::Usage(format!("--out {}: {why}; nothing was written", f.display()))

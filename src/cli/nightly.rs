@@ -101,7 +101,7 @@ pub fn run(args: NightlyArgs) -> Result<()> {
     crate::report::output::check_folder(
         &common.out,
         &crate::places::state_root(),
-        &crate::state::claim::root(),
+        &crate::state::claim::host_records(),
     )
     .map_err(|why| {
         LabError::Usage(format!(

@@ -33,7 +33,7 @@ pub async fn run(a: Args) -> Result<()> {
     // Before the story: a bad report path must not cost a whole run.
     let reports = Reports::new(a.junit, a.json);
     reports.check(&crate::state::root())?;
-    reports.check_claims(&crate::state::claim::root())?;
+    reports.check_claims(&crate::state::claim::host_records())?;
     let lab = a.target.load()?;
     reports.check_inputs(&lab.input_files())?;
     let settings = Settings {

@@ -31,7 +31,7 @@ pub async fn run(a: Args) -> Result<()> {
     // Before anything runs: a bad report path costs nothing.
     let reports = Reports::new(a.junit, a.json);
     reports.check(&crate::state::root())?;
-    reports.check_claims(&crate::state::claim::root())?;
+    reports.check_claims(&crate::state::claim::host_records())?;
     let settings = Settings {
         lab: crate::ops::instance::addressed(a.lab, a.instance.name, "lab verify")?,
         variant: a.variant,

@@ -234,16 +234,12 @@ impl Reports {
     /// or through links: a report there replaced a lab's claim (`lab
     /// verify L --json /run/lab/L.json`), and `lab destroy` then refused
     /// that lab, whose namespaces and processes stayed.
-    pub fn check_claims(&self, claims: &Path) -> Result<()> {
-        // The host's record of every lab's uid range is a claim as much.
-        let ids = Path::new(crate::provider::netns::reservations::DIR);
+    pub fn check_claims(&self, records: &[PathBuf]) -> Result<()> {
         for (f, t) in self.each() {
             if let Target::Path(p) = t {
-                in_claims(p, claims)
-                    .and_then(|()| in_claims(p, ids))
-                    .map_err(|why| {
-                        LabError::Usage(format!("{} {t}: {why}; nothing was run", f.flag()))
-                    })?;
+                in_records(p, records).map_err(|why| {
+                    LabError::Usage(format!("{} {t}: {why}; nothing was run", f.flag()))
+                })?;
             }
         }
         Ok(())
@@ -335,9 +331,9 @@ fn check_path(path: &Path, state_root: &Path) -> Result<(), String> {
 /// Why a file that is not a report (`lab graph --out`) cannot be written
 /// at `path`: as a report's path ([`Reports::check`],
 /// [`Reports::check_claims`]).
-pub fn check_written(path: &Path, state_root: &Path, claims: &Path) -> Result<(), String> {
+pub fn check_written(path: &Path, state_root: &Path, records: &[PathBuf]) -> Result<(), String> {
     check_path(path, state_root)?;
-    in_claims(path, claims)
+    in_records(path, records)
 }
 
 /// Why a folder of reports (`lab nightly --out`, which writes its pages,
@@ -345,16 +341,17 @@ pub fn check_written(path: &Path, state_root: &Path, claims: &Path) -> Result<()
 /// claims' folder, a lab's state folder or the files of a lab's nodes and
 /// pods, where reports are refused ([`check_written`]; `--out` wrote into
 /// `/run/lab`, a state folder and a node's `/etc`).
-pub fn check_folder(dir: &Path, state_root: &Path, claims: &Path) -> Result<(), String> {
+pub fn check_folder(dir: &Path, state_root: &Path, records: &[PathBuf]) -> Result<(), String> {
     let real = crate::places::real_path(dir);
     let under = |root: &Path| {
         std::fs::canonicalize(root).is_ok_and(|r| real.starts_with(r))
             || real.starts_with(crate::places::real_path(root))
     };
-    if under(claims) {
+    if let Some(r) = records.iter().find(|r| under(r)) {
         return Err(format!(
-            "is in {}, where lab keeps its claims on lab names; write reports elsewhere",
-            claims.display()
+            "is in {}, where lab keeps its claims on lab names (and their uid ranges); write \
+             reports elsewhere",
+            r.display()
         ));
     }
     if under(Path::new(crate::places::MOUNTS_ROOT)) {
@@ -379,15 +376,18 @@ pub fn check_folder(dir: &Path, state_root: &Path, claims: &Path) -> Result<(), 
 }
 
 /// Refuse `path` when it lands in the folder of the host-wide claims.
-fn in_claims(path: &Path, claims: &Path) -> Result<(), String> {
-    let Ok(root) = std::fs::canonicalize(claims) else {
-        return Ok(());
-    };
-    if destination(path).is_ok_and(|d| crate::places::real_path(&d).starts_with(&root)) {
-        return Err(format!(
-            "is in {}, where lab keeps its claims on lab names; lab never writes over one",
-            root.display()
-        ));
+fn in_records(path: &Path, records: &[PathBuf]) -> Result<(), String> {
+    for r in records {
+        let Ok(root) = std::fs::canonicalize(r) else {
+            continue;
+        };
+        if destination(path).is_ok_and(|d| crate::places::real_path(&d).starts_with(&root)) {
+            return Err(format!(
+                "is in {}, where lab keeps its claims on lab names (and their uid ranges); lab \
+                 never writes over one",
+                root.display()
+            ));
+        }
     }
     Ok(())
 }

@@ -34,6 +34,16 @@ pub struct Claim {
     pub ids: Option<u32>,
 }
 
+/// Where the uid range of every lab of the host is recorded (see
+/// `provider::netns::reservations`), whatever `LAB_RUN_DIR` says.
+pub const IDS_DIR: &str = "/run/lab-ids";
+
+/// The folders of the host's records of its labs, which no report or
+/// picture may be written into: the claims, and the uid ranges.
+pub fn host_records() -> Vec<PathBuf> {
+    vec![root(), PathBuf::from(IDS_DIR)]
+}
+
 /// Where claims live.
 pub fn root() -> PathBuf {
     match std::env::var_os("LAB_RUN_DIR") {

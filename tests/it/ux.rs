@@ -596,7 +596,11 @@ fn a_state_root_in_another_users_folder_is_refused() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", said(&out));
-    assert!(said(&out).contains("belongs to uid 65534"), "{}", said(&out));
+    assert!(
+        said(&out).contains("belongs to uid 65534"),
+        "{}",
+        said(&out)
+    );
     assert!(!state.exists(), "{}", said(&out));
     crate::book::no_namespaces_of(&name);
 }

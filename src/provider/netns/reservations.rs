@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 /// Where the ranges of every lab of the host are recorded, whatever
 /// `LAB_RUN_DIR` says.
-pub const DIR: &str = "/run/lab-ids";
+pub const DIR: &str = claim::IDS_DIR;
 
 /// The default claims' folder, whose claims count wherever this lab's are.
 const DEFAULT_CLAIMS: &str = "/run/lab";
