@@ -47,30 +47,18 @@ fn a_claim_in_other_words_is_compared_and_a_cut_curl_is_never_a_match() {
 #[test]
 fn a_report_never_replaces_a_labs_claim() {
     require_root();
-    let name = unique_name("p7");
-    let lab = copy_lab("chapter4", &name);
-    let (mut up, state) = crate::harness::lab_cmd();
-    let o = up.arg("up").arg(lab.path()).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (name, lab, state) = up_copy("p7");
     let claim = std::path::Path::new("/run/lab").join(format!("{name}.json"));
-    let before = std::fs::read(&claim).unwrap();
     let link = lab.path().join("report.json");
     std::os::unix::fs::symlink(&claim, &link).unwrap();
-    let said = each_exit(state.path(), &["verify", &name, "--json"], &[&claim, &link]);
-    let after = std::fs::read(&claim).unwrap_or_default();
-    // Put back what a failing run replaced, so that `destroy` cleans up.
-    std::fs::write(&claim, &before).unwrap();
-    let d = crate::harness::lab_cmd_in(state.path())
-        .args(["destroy", &name])
-        .output()
-        .unwrap();
-    crate::book::no_namespaces_of(&name);
-    for (code, err) in &said {
-        assert_eq!(*code, Some(2), "{err}");
-        assert!(err.contains("claims on lab names"), "{err}");
-    }
-    assert!(after == before, "the claim was replaced");
-    assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
+    assert_refused_untouched(
+        state.path(),
+        &name,
+        &["verify", &name, "--json"],
+        &[&claim, &link],
+        &[&claim],
+        Some("claims on lab names"),
+    );
 }
 
 /// `lab graph L --out FILE` wrote its picture over the lab's claim in
@@ -80,38 +68,65 @@ fn a_report_never_replaces_a_labs_claim() {
 #[test]
 fn a_picture_never_replaces_a_labs_claim_or_state() {
     require_root();
-    let name = unique_name("p7");
+    let (name, _lab, state) = up_copy("p7g");
+    let claim = std::path::Path::new("/run/lab").join(format!("{name}.json"));
+    let state_file = state.path().join(&name).join("state.json");
+    assert_refused_untouched(
+        state.path(),
+        &name,
+        &["graph", &name, "--out"],
+        &[&claim, &state_file],
+        &[&claim, &state_file],
+        None,
+    );
+}
+
+/// A copy of chapter4 named `prefix…`, up in a state folder of its own:
+/// its name, its folder and its state folder.
+fn up_copy(prefix: &str) -> (String, tempfile::TempDir, tempfile::TempDir) {
+    let name = unique_name(prefix);
     let lab = copy_lab("chapter4", &name);
     let (mut up, state) = crate::harness::lab_cmd();
     let o = up.arg("up").arg(lab.path()).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let claim = std::path::Path::new("/run/lab").join(format!("{name}.json"));
-    let state_file = state.path().join(&name).join("state.json");
-    let before = (
-        std::fs::read(&claim).unwrap(),
-        std::fs::read(&state_file).unwrap(),
-    );
-    let said = each_exit(
-        state.path(),
-        &["graph", &name, "--out"],
-        &[&claim, &state_file],
-    );
-    let after = (
-        std::fs::read(&claim).unwrap_or_default(),
-        std::fs::read(&state_file).unwrap_or_default(),
-    );
+    (name, lab, state)
+}
+
+/// `lab ARGS TARGET` for each of `targets` on the lab `name` (up in
+/// `state`), with the files `kept` read before and after; what a run
+/// replaced is put back and the lab destroyed. Asserts each exit is 2
+/// (and says `why`, when given), every kept file as it was, the destroy
+/// clean.
+fn assert_refused_untouched(
+    state: &std::path::Path,
+    name: &str,
+    args: &[&str],
+    targets: &[&std::path::Path],
+    kept: &[&std::path::Path],
+    why: Option<&str>,
+) {
+    let read = || -> Vec<Vec<u8>> {
+        kept.iter()
+            .map(|f| std::fs::read(f).unwrap_or_default())
+            .collect()
+    };
+    let before = read();
+    let said = each_exit(state, args, targets);
+    let after = read();
     // Put back what a failing run replaced, so that `destroy` cleans up.
-    std::fs::write(&claim, &before.0).unwrap();
-    std::fs::write(&state_file, &before.1).unwrap();
-    let d = crate::harness::lab_cmd_in(state.path())
-        .args(["destroy", &name])
+    for (f, b) in kept.iter().zip(&before) {
+        std::fs::write(f, b).unwrap();
+    }
+    let d = crate::harness::lab_cmd_in(state)
+        .args(["destroy", name])
         .output()
         .unwrap();
-    crate::book::no_namespaces_of(&name);
+    crate::book::no_namespaces_of(name);
     for (code, err) in &said {
         assert_eq!(*code, Some(2), "{err}");
+        assert!(why.is_none_or(|w| err.contains(w)), "{err}");
     }
-    assert!(after == before, "the claim or the state was replaced");
+    assert!(after == before, "a file was replaced: {kept:?}");
     assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
 }
 
@@ -144,11 +159,7 @@ fn each_exit(
 #[test]
 fn a_report_never_replaces_a_labs_uid_range_record() {
     require_root();
-    let name = unique_name("p7i");
-    let lab = copy_lab("chapter4", &name);
-    let (mut up, state) = crate::harness::lab_cmd();
-    let o = up.arg("up").arg(lab.path()).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (name, _lab, state) = up_copy("p7i");
     let claim = format!("/run/lab/{name}.json");
     let record = std::fs::read_dir("/run/lab-ids")
         .unwrap()
@@ -156,18 +167,12 @@ fn a_report_never_replaces_a_labs_uid_range_record() {
         .map(|e| e.path())
         .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains(&claim)))
         .expect("the lab's range record");
-    let before = std::fs::read(&record).unwrap();
-    let said = each_exit(state.path(), &["verify", &name, "--json"], &[&record]);
-    let after = std::fs::read(&record).unwrap_or_default();
-    std::fs::write(&record, &before).unwrap();
-    let d = crate::harness::lab_cmd_in(state.path())
-        .args(["destroy", &name])
-        .output()
-        .unwrap();
-    crate::book::no_namespaces_of(&name);
-    for (code, err) in &said {
-        assert_eq!(*code, Some(2), "{err}");
-    }
-    assert!(after == before, "the record was replaced");
-    assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
+    assert_refused_untouched(
+        state.path(),
+        &name,
+        &["verify", &name, "--json"],
+        &[&record],
+        &[&record],
+        Some("uid ranges"),
+    );
 }
