@@ -357,15 +357,23 @@ impl Watch {
             return;
         }
         self.rings_killed.0 = self.rings_killed.0.max(total);
-        let killed = super::kill_socket_holders(&self.name, &gone);
-        self.rings_killed.1 += killed;
-        if killed == 0 {
-            self.unheld = Some(format!(
+        self.rings_killed.1 += self.take_from_holders(&gone, || {
+            format!(
                 "packet sockets' rings of {} MiB, past the bound of {} MiB",
                 total >> 20,
                 bound >> 20
-            ));
+            )
+        });
+    }
+
+    /// Kill the node's processes holding the sockets `gone` (how many); none
+    /// holding them, `what` leaves the node to be stopped ([`Watch::take_unheld`]).
+    fn take_from_holders(&mut self, gone: &[u32], what: impl FnOnce() -> String) -> usize {
+        let killed = super::kill_socket_holders(&self.name, gone);
+        if killed == 0 {
+            self.unheld = Some(what());
         }
+        killed
     }
 
     /// Kill the owners of the node's fullest netfilter queues while they
@@ -379,13 +387,9 @@ impl Watch {
             return;
         }
         self.queued_killed.0 = self.queued_killed.0.max(held);
-        let killed = super::kill_socket_holders(&self.name, &gone);
-        self.queued_killed.1 += killed;
-        if killed == 0 {
-            self.unheld = Some(format!(
-                "{held} packets held in netfilter queues, past the bound of {bound}"
-            ));
-        }
+        self.queued_killed.1 += self.take_from_holders(&gone, || {
+            format!("{held} packets held in netfilter queues, past the bound of {bound}")
+        });
     }
 
     /// What passed its bound at the last sweep with no process of the node
