@@ -215,6 +215,22 @@ fn shown(line: &str, compared: &str) -> String {
 
 /// Book lines that do not appear, in order, in the lab's lines.
 pub fn missing_in_order(book: &[String], lab: &[String]) -> Vec<String> {
+    missing_in_order_as(book, lab, compared)
+}
+
+/// [`missing_in_order`] for a file's lines (`cat`): compared as written,
+/// spaces aside. What [`normalize`] takes out of a ping's, a log's or a
+/// capture's line (` time=…`, a klog header, a timestamp) is a difference
+/// in a file (probe21p: `FLANNEL_MTU=1450 time=9000` matched).
+pub fn missing_file_lines(book: &[String], lab: &[String]) -> Vec<String> {
+    missing_in_order_as(book, lab, |l| (!l.trim().is_empty()).then(|| squash(l)))
+}
+
+fn missing_in_order_as(
+    book: &[String],
+    lab: &[String],
+    compared: impl Fn(&str) -> Option<String>,
+) -> Vec<String> {
     let lab: Vec<Option<String>> = lab.iter().map(|l| compared(l)).collect();
     let mut at = 0;
     let mut missing = Vec::new();

@@ -542,3 +542,29 @@ fn a_reply_numbered_past_the_books_own_count_is_a_difference() {
         assert_eq!(replies_past_count(&one, 1), None, "{first}");
     }
 }
+
+/// probe21p, finding 5: a file's lines were compared as if they were
+/// ping's, a log's or a capture's, so a book line with ` time=9000` after
+/// it, a klog header or a tcpdump timestamp before it matched the file's
+/// plain line. A file's lines are compared as written (spaces aside).
+#[test]
+fn a_files_lines_are_compared_as_written_not_as_a_logs_or_a_pings() {
+    let lab = vec![
+        "FLANNEL_NETWORK=10.244.0.0/16".to_string(),
+        "FLANNEL_MTU=1450".to_string(),
+    ];
+    for book in [
+        "FLANNEL_MTU=1450 time=9000",
+        "E1205 10:00:00.000000 1 subnet.go:1] FLANNEL_NETWORK=10.244.0.0/16",
+        "12:34:56.789 FLANNEL_MTU=1450",
+    ] {
+        let d = missing_file_lines(&[book.to_string()], &lab);
+        assert_eq!(d.len(), 1, "{book}: {d:?}");
+    }
+    let same = [
+        "FLANNEL_NETWORK=10.244.0.0/16".to_string(),
+        "FLANNEL_MTU=1450  ".to_string(),
+    ];
+    assert!(missing_file_lines(&same, &lab).is_empty());
+    assert!(missing_file_lines(&["...".to_string()], &lab).is_empty());
+}

@@ -17,6 +17,8 @@ pub fn make_private_dir(dir: &Path) -> Result<()> {
     root_is_usable()?;
     std::fs::create_dir_all(dir)
         .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+    // Again, now that it is made: another user may have made it first.
+    root_is_usable()?;
     refuse_links(dir)?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
         .map_err(|e| LabError::io(format!("making {} private", dir.display()), e))
@@ -78,6 +80,9 @@ fn writable_by_another(path: &Path, trusted: Option<u32>) -> Option<String> {
             let sticky = m.mode() & 0o1000 != 0;
             match below {
                 Some(b) if sticky && std::fs::symlink_metadata(b).is_ok_and(|e| ours(e.uid())) => {}
+                // Nothing below yet: lab makes it, as root (and looks again
+                // once it is made, see `make_private_dir`).
+                None if sticky && real != std::path::absolute(path).ok()? => {}
                 _ => {
                     return Some(format!("{} can be written by other users", dir.display()));
                 }
@@ -356,11 +361,20 @@ mod tests {
         std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
         let why = super::writable_by_another(&open.join(".lab"), None).expect("found");
         assert!(why.contains("can be written by other users"), "{why}");
-        // Root's own temporary folder under the sticky /tmp.
+        // Root's own temporary folder under the sticky /tmp, and a state
+        // root lab is yet to make there.
         assert_eq!(
             super::writable_by_another(&t.path().join(".lab"), None),
             None
         );
+        let unmade = std::env::temp_dir().join(format!("lab-unmade-{}", std::process::id()));
+        assert_eq!(super::writable_by_another(&unmade.join("x"), None), None);
+        // Made there by another user first: theirs.
+        std::fs::create_dir(&unmade).unwrap();
+        std::os::unix::fs::chown(&unmade, Some(nobody), Some(nobody)).unwrap();
+        let why = super::writable_by_another(&unmade.join("x"), None);
+        std::fs::remove_dir(&unmade).unwrap();
+        assert!(why.is_some_and(|w| w.contains("belongs to uid 65534")));
     }
 
     #[test]

@@ -603,4 +603,19 @@ fn a_state_root_in_another_users_folder_is_refused() {
     );
     assert!(!state.exists(), "{}", said(&out));
     crate::book::no_namespaces_of(&name);
+    // A state root lab is yet to make in the sticky /tmp is root's own.
+    let unmade = std::env::temp_dir().join(format!("{name}-unmade"));
+    let state = unmade.join("state");
+    let run = |args: &[&str]| {
+        crate::harness::lab_cmd_in(&state)
+            .env_remove("SUDO_UID")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let up = run(&["up", lab.path().to_str().unwrap()]);
+    let down = run(&["destroy", &name, "--purge"]);
+    let _ = std::fs::remove_dir_all(&unmade);
+    assert!(up.status.success(), "{}", said(&up));
+    assert!(down.status.success(), "{}", said(&down));
 }

@@ -13,8 +13,7 @@ use crate::book::recognize::Cmd;
 use crate::book::{CommandReport, Verdict};
 use crate::exec::quote;
 use crate::probe::deadline::Deadline;
-use crate::probe::target::Endpoint;
-use crate::probe::{Cx, listen, path};
+use crate::probe::{Cx, listen, path, target::Endpoint};
 use crate::provider::PodRef;
 use std::net::Ipv4Addr;
 
@@ -581,6 +580,7 @@ impl Replayer<'_> {
             }
             Cmd::RouteN => compare::routes(&book, &r.lab),
             Cmd::IpRoute => compare::missing_routes(&book, &r.lab),
+            Cmd::Cat { .. } => compare::missing_file_lines(&book, &r.lab),
             _ => compare::missing_in_order(&book, &r.lab),
         });
     }
