@@ -274,16 +274,6 @@ impl Dumped {
         }
     }
 
-    fn send(&self, b: &[u8]) -> io::Result<()> {
-        // SAFETY: a buffer we own, of its length.
-        let n = unsafe { libc::send(self.fd.as_raw_fd(), b.as_ptr().cast(), b.len(), 0) };
-        if n < 0 {
-            Err(io::Error::last_os_error())
-        } else {
-            Ok(())
-        }
-    }
-
     /// Dump `kind` and remove what is past `bound`: how many were removed,
     /// and how many removals the kernel refused.
     pub fn trim(&mut self, kind: Kind, bound: usize, buf: &mut [u8]) -> io::Result<(u64, u64)> {
@@ -301,25 +291,19 @@ impl Dumped {
         // kilobytes of removals fit the socket's buffer, so each batch's
         // are read before the next is sent. A batch whose refusals were
         // lost all the same counts as refused: "removed" never claims more.
-        let (mut at, mut refused) = (0, 0);
-        while at < out.len() {
-            let (mut end, mut sent) = (at, 0);
-            while end < out.len() && (end == at || end - at < SEND_BYTES) {
-                end += u32::from_ne_bytes(out[end..end + 4].try_into().expect("4 bytes")) as usize;
-                sent += 1;
-            }
-            self.send(&out[at..end])?;
+        let mut refused = 0;
+        for batch in sockets::batches(&out, SEND_BYTES) {
+            sockets::send(&self.fd, batch)?;
             loop {
                 match sockets::receive(self.fd.as_raw_fd(), buf) {
                     Ok(Received::Bytes(n)) if n > 0 => refused += refusals(&buf[..n]),
                     Ok(Received::Lost) => {
-                        refused += sent;
+                        refused += messages(batch).count() as u64;
                         break;
                     }
                     _ => break,
                 }
             }
-            at = end;
         }
         let refused = refused.min(removed);
         Ok((removed - refused, refused))

@@ -295,19 +295,9 @@ impl MacvlanSources {
     }
 
     fn send(&self, out: &[u8]) -> io::Result<()> {
-        let mut at = 0;
-        while at < out.len() {
-            let mut end = at;
-            while end < out.len() && (end == at || end - at < SEND_BYTES) {
-                end += u32::from_ne_bytes(out[end..end + 4].try_into().expect("4 bytes")) as usize;
-            }
-            // SAFETY: a buffer we own, within its length.
-            let n =
-                unsafe { libc::send(self.fd.as_raw_fd(), out[at..].as_ptr().cast(), end - at, 0) };
-            if n < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            // Refusals (another kind's device) are not waited for.
+        for batch in sockets::batches(out, SEND_BYTES) {
+            sockets::send(&self.fd, batch)?;
+            // Refusals (another kind's device) are read, not counted.
             while let Ok(sockets::Received::Bytes(n)) =
                 sockets::receive(self.fd.as_raw_fd(), &mut [0u8; 4096])
             {
@@ -315,7 +305,6 @@ impl MacvlanSources {
                     break;
                 }
             }
-            at = end;
         }
         Ok(())
     }

@@ -77,10 +77,7 @@ pub fn ask(
     buf: &mut [u8],
     mut take: impl FnMut(&[u8]) -> bool,
 ) -> io::Result<()> {
-    // SAFETY: a buffer we own, of its length.
-    if unsafe { libc::send(fd.as_raw_fd(), request.as_ptr().cast(), request.len(), 0) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    send(fd, request)?;
     loop {
         // SAFETY: receiving into a buffer we own, of its length.
         let n = unsafe {
@@ -103,6 +100,32 @@ pub fn ask(
             return Ok(());
         }
     }
+}
+
+/// Send `b` on `fd` (a socket of [`netlink`]).
+pub fn send(fd: &OwnedFd, b: &[u8]) -> io::Result<()> {
+    // SAFETY: a buffer we own, of its length.
+    if unsafe { libc::send(fd.as_raw_fd(), b.as_ptr().cast(), b.len(), 0) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// `out`, netlink messages back to back, in batches of whole messages of
+/// at most `bytes` (a message longer than that alone): what one send
+/// carries.
+pub fn batches(out: &[u8], bytes: usize) -> impl Iterator<Item = &[u8]> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let start = at;
+        while at < out.len() && (at == start || at - start < bytes) {
+            let len = out.get(at..at + 4).map_or(out.len(), |l| {
+                u32::from_ne_bytes(l.try_into().expect("4 bytes")) as usize
+            });
+            at = (at + len.max(16)).min(out.len());
+        }
+        (at > start).then(|| &out[start..at])
+    })
 }
 
 /// What one receive without waiting got.
@@ -151,4 +174,29 @@ pub fn inside<T>(
         std::process::exit(3);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn batches_hold_whole_messages_up_to_their_size() {
+        let m = |n: usize| {
+            let mut b = vec![0u8; n];
+            b[..4].copy_from_slice(&(n as u32).to_ne_bytes());
+            b
+        };
+        let out = [m(16), m(20), m(40), m(16)].concat();
+        let sizes: Vec<usize> = super::batches(&out, 36).map(<[u8]>::len).collect();
+        assert_eq!(sizes, [36, 40, 16]);
+        assert_eq!(super::batches(&[], 36).count(), 0);
+        // A length cut short ends the last batch at the end of `out`.
+        let mut cut = m(16);
+        cut.extend(&(999u32).to_ne_bytes());
+        assert_eq!(
+            super::batches(&cut, 16)
+                .map(<[u8]>::len)
+                .collect::<Vec<_>>(),
+            [16, 4]
+        );
+    }
 }

@@ -114,14 +114,6 @@ pub struct Watch {
     pub wiped_tc: u64,
 }
 
-fn check(r: libc::c_int) -> io::Result<libc::c_int> {
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(r)
-    }
-}
-
 fn neighbour_socket() -> io::Result<OwnedFd> {
     let fd = sockets::netlink(libc::NETLINK_ROUTE, GROUPS)?;
     sockets::set_option(&fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &RECEIVE_BYTES)?;
@@ -419,9 +411,7 @@ impl Watch {
     }
 
     fn send(&self, b: &[u8]) -> io::Result<()> {
-        // SAFETY: a buffer we own, of its length.
-        let n = unsafe { libc::send(self.fd.as_raw_fd(), b.as_ptr().cast(), b.len(), 0) };
-        check(n as libc::c_int).map(|_| ())
+        sockets::send(&self.fd, b)
     }
 
     /// Remove the multicast addresses decided so far, inside the node: one
@@ -443,16 +433,8 @@ impl Watch {
     fn flush(&mut self) -> io::Result<()> {
         self.drop_multicast();
         let out = std::mem::take(&mut self.out);
-        let mut at = 0;
-        while at < out.len() {
-            // Whole messages, up to SEND_BYTES.
-            let mut end = at;
-            while end < out.len() && (end == at || end - at < SEND_BYTES) {
-                let len = u32::from_ne_bytes(out[end..end + 4].try_into().expect("4 bytes"));
-                end += len as usize;
-            }
-            self.send(&out[at..end])?;
-            at = end;
+        for batch in sockets::batches(&out, SEND_BYTES) {
+            self.send(batch)?;
         }
         Ok(())
     }
