@@ -105,6 +105,29 @@ pub fn part_of(b: &[u8], seq: u32) -> (u64, Option<i32>) {
     (n, ended)
 }
 
+/// Send request `b` (of sequence `seq`) on a netfilter socket `fd` and
+/// read its reply to the end, summing what `count` finds in each receive.
+/// `Err` when the kernel refused it or the reply did not come whole.
+pub fn ask_counting(
+    fd: &OwnedFd,
+    b: &[u8],
+    seq: u32,
+    buf: &mut [u8],
+    count: impl Fn(&[u8]) -> u64,
+) -> io::Result<u64> {
+    let (mut n, mut ended) = (0, None);
+    super::sockets::ask(fd, b, buf, |r| {
+        n += count(r);
+        ended = part_of(r, seq).1;
+        ended.is_some()
+    })?;
+    match ended {
+        Some(0) => Ok(n),
+        Some(e) => Err(io::Error::from_raw_os_error(-e)),
+        None => Err(io::Error::other("the reply did not end")),
+    }
+}
+
 /// The element count a set's header (its attributes) tells; 0 if none.
 fn elements(header: &[u8]) -> u64 {
     let count = |data: &[u8]| {
@@ -137,19 +160,8 @@ impl Ipset {
     /// Send request `b` and read its reply to the end: the elements it
     /// told of. `Err` when the kernel refused it or the reply
     /// did not come whole.
-    fn ask(&mut self, b: &[u8], seq: u32, buf: &mut [u8]) -> io::Result<Part> {
-        let mut whole = Part::default();
-        super::sockets::ask(&self.fd, b, buf, |r| {
-            let p = part(r, seq);
-            whole.elements += p.elements;
-            whole.ended = p.ended;
-            p.ended.is_some()
-        })?;
-        match whole.ended {
-            Some(0) => Ok(whole),
-            Some(e) => Err(io::Error::from_raw_os_error(-e)),
-            None => Err(io::Error::other("the reply did not end")),
-        }
+    fn ask(&mut self, b: &[u8], seq: u32, buf: &mut [u8]) -> io::Result<u64> {
+        ask_counting(&self.fd, b, seq, buf, |r| part(r, seq).elements)
     }
 
     fn next_seq(&mut self) -> u32 {
@@ -162,12 +174,12 @@ impl Ipset {
     pub fn bound(&mut self, bound: u64, buf: &mut [u8]) -> io::Result<Option<u64>> {
         let seq = self.next_seq();
         let listed = self.ask(&list_headers(seq), seq, buf)?;
-        if listed.elements <= bound {
+        if listed <= bound {
             return Ok(None);
         }
         let seq = self.next_seq();
         self.ask(&flush_all(seq), seq, buf)?;
-        Ok(Some(listed.elements))
+        Ok(Some(listed))
     }
 }
 

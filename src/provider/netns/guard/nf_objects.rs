@@ -14,7 +14,7 @@
 //! rules, charged to it, hold).
 
 use super::super::netlink::msg::{NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, message};
-use super::ipset::part_of;
+use super::ipset::{ask_counting, part_of};
 use std::io;
 use std::os::fd::OwnedFd;
 
@@ -81,20 +81,9 @@ impl NfObjects {
     }
 
     /// Send request `b` and read its reply to the end: the objects it told
-    /// of. `Err` when the kernel refused it or it did not come whole.
+    /// of (see [`ask_counting`]).
     fn ask(&mut self, b: &[u8], seq: u32, buf: &mut [u8]) -> io::Result<u64> {
-        let (mut objects, mut ended) = (0, None);
-        super::sockets::ask(&self.fd, b, buf, |r| {
-            let (n, end) = part_of(r, seq);
-            objects += n;
-            ended = end;
-            end.is_some()
-        })?;
-        match ended {
-            Some(0) => Ok(objects),
-            Some(e) => Err(io::Error::from_raw_os_error(-e)),
-            None => Err(io::Error::other("the reply did not end")),
-        }
+        ask_counting(&self.fd, b, seq, buf, |r| part_of(r, seq).0)
     }
 
     fn next_seq(&mut self) -> u32 {
