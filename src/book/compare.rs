@@ -310,6 +310,14 @@ fn route_row(line: &str) -> Option<(String, &str)> {
     })
 }
 
+/// `route -n`'s title or its header of columns, or a cut mark.
+fn is_route_title(line: &str) -> bool {
+    let w: Vec<&str> = line.split_whitespace().collect();
+    w == ["Kernel", "IP", "routing", "table"]
+        || (w.first() == Some(&"Destination") && w.contains(&"Gateway") && w.contains(&"Iface"))
+        || is_elision(line)
+}
+
 /// `route -n` rows: destination, gateway, mask, flags, interface.
 pub fn route_rows(lines: &[String]) -> Vec<String> {
     lines
@@ -326,21 +334,28 @@ pub fn routes(book: &[String], lab: &[String]) -> Vec<String> {
     if book.iter().any(|x| is_elision(x)) {
         l.retain(|r| b.contains(r));
     }
-    // A line that opens with an address but has not the table's 8
-    // columns is no row `route -n` prints: never passed over.
+    // A line that is no row `route -n` prints (an address without the
+    // table's 8 columns, a `default …` row, a sentence) is never passed
+    // over: only its title, its header and a cut mark are not rows.
     let mut d: Vec<String> = book
         .iter()
-        .filter(|x| {
-            let w: Vec<&str> = x.split_whitespace().collect();
-            w.len() != 8
-                && w.first()
-                    .is_some_and(|a| a.parse::<std::net::Ipv4Addr>().is_ok())
-        })
+        .filter(|x| !x.trim().is_empty() && route_row(x).is_none() && !is_route_title(x))
         .map(|x| {
-            format!(
-                "route -n: the book shows `{}`, which is no row of route -n's 8 columns",
-                squash(x)
-            )
+            let w: Vec<&str> = x.split_whitespace().collect();
+            let address = w
+                .first()
+                .is_some_and(|a| a.parse::<std::net::Ipv4Addr>().is_ok());
+            if address {
+                format!(
+                    "route -n: the book shows `{}`, which is no row of route -n's 8 columns",
+                    squash(x)
+                )
+            } else {
+                format!(
+                    "route -n: the book shows `{}`, which route -n does not print",
+                    squash(x)
+                )
+            }
         })
         .collect();
     d.extend(
@@ -353,6 +368,18 @@ pub fn routes(book: &[String], lab: &[String]) -> Vec<String> {
             .filter(|r| !b.contains(r))
             .map(|r| format!("route -n: the lab has the row `{r}`; the book has none")),
     );
+    // A row shown twice is two rows: the lab must have it as often.
+    let count = |rows: &[String], r: &String| rows.iter().filter(|x| *x == r).count();
+    let mut seen: Vec<&String> = Vec::new();
+    for r in &b {
+        let (mine, theirs) = (count(&b, r), count(&l, r));
+        if !seen.contains(&r) && theirs > 0 && mine != theirs {
+            d.push(format!(
+                "route -n: the book has the row `{r}` {mine} times; the lab has it {theirs}"
+            ));
+        }
+        seen.push(r);
+    }
     // A row both have is compared for its metric too (a DHCP route's 100
     // where the book shows 0); its own sentence, so that the row's stays
     // what known-drift files name.

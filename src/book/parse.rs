@@ -46,6 +46,8 @@ pub struct Chapter {
     pub path: PathBuf,
     pub text: String,
     pub blocks: Vec<Block>,
+    /// The code its prose shows inline, in the chapter's order.
+    pub inline: Vec<InlineCode>,
 }
 
 /// One fenced block.
@@ -194,6 +196,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     let mut fence_at = (0, 0);
     // A code block of raw HTML being read ([`html`]).
     let mut html_open: Option<html::HtmlBlock> = None;
+    // The prose read so far, for its inline code.
+    let mut prose = inline::Prose::default();
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         let inside = containers.enter(raw, open.is_some() || in_comment || html_open.is_some());
@@ -235,6 +239,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
             };
             in_comment = !after.contains("-->");
             indented.prose(line);
+            prose.end();
             continue;
         }
         let fence_char = trimmed.chars().next().filter(|c| *c == '`' || *c == '~');
@@ -243,6 +248,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
             && let Some(mut h) = html::HtmlBlock::open(n, line)
         {
             indented.close(&mut blocks);
+            prose.end();
             if h.done {
                 blocks.push(h.finish(n));
                 indented.after_fence();
@@ -258,15 +264,19 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                     if fence_char == Some('`') && info.contains('`') {
                         // Inline code that starts a line: not a fence.
                         indented.prose(line);
+                        prose.line(n, line, inside.changed);
                         continue;
                     }
                     indented.close(&mut blocks);
+                    prose.end();
                     let lang = info.split_whitespace().next().unwrap_or("").to_lowercase();
                     let len = fence_len as isize * if fence_char == Some('~') { -1 } else { 1 };
                     open = Some((n, raw.to_string(), lang, len, Vec::new()));
                     fence_at = (inside.depth, indent);
+                } else if indented.line(n, line, &mut blocks) {
+                    prose.line(n, line, inside.changed);
                 } else {
-                    indented.line(n, line, &mut blocks);
+                    prose.end();
                 }
             }
             Some((start, fence, lang, len, body)) => {
@@ -318,10 +328,12 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
             format!("the fence `{}` is never closed", fence.trim()),
         ));
     }
+    prose.end();
     Ok(Chapter {
         path: path.to_path_buf(),
         text,
         blocks,
+        inline: prose.spans,
     })
 }
 
@@ -346,15 +358,16 @@ impl Indented {
             .or_else(|| line.strip_prefix('\t'))
     }
 
-    fn line(&mut self, n: usize, line: &str, blocks: &mut Vec<Block>) {
+    /// Read `line` (true: it is prose, no code).
+    fn line(&mut self, n: usize, line: &str, blocks: &mut Vec<Block>) -> bool {
         if !self.body.is_empty() {
             if line.trim().is_empty() {
                 self.body.push((n, String::new()));
-                return;
+                return false;
             }
             if let Some(code) = Self::code(line) {
                 self.body.push((n, code.to_string()));
-                return;
+                return false;
             }
             self.close(blocks);
         }
@@ -364,9 +377,10 @@ impl Indented {
             && let Some(code) = Self::code(line)
         {
             self.body.push((n, code.to_string()));
-            return;
+            return false;
         }
         self.prose(line);
+        true
     }
 
     /// A line of prose (or a heading, a list item, a blank line).
@@ -414,9 +428,13 @@ mod containers;
 #[path = "parse_html.rs"]
 mod html;
 
+#[path = "parse_inline.rs"]
+mod inline;
+pub use inline::InlineCode;
+
 #[path = "parse_lines.rs"]
 mod lines;
-pub use lines::{after_assignments, command_shaped, is_program, is_remark, steps};
+pub use lines::{after_assignments, after_prompt, command_shaped, is_program, is_remark, steps};
 
 #[cfg(test)]
 #[path = "parse_tests.rs"]

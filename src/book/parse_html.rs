@@ -118,10 +118,10 @@ impl HtmlBlock {
 
     /// The block, its last line `end`.
     pub(super) fn finish(&mut self, end: usize) -> Block {
-        let mut body: Vec<(usize, String)> = self
-            .raw
-            .drain(..)
-            .map(|(n, l)| (n, decode(&strip_tags(&l))))
+        let raw = std::mem::take(&mut self.raw);
+        let mut body: Vec<(usize, String)> = shown_lines(&raw)
+            .into_iter()
+            .map(|(n, l)| (n, decode(&l)))
             .collect();
         // A newline right after `<pre>` is no line of its text; nor is the
         // one before the closing tag.
@@ -153,27 +153,69 @@ impl HtmlBlock {
     }
 }
 
-/// `line` without its HTML tags (`<span class="k">`, `</code>`).
-fn strip_tags(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(i) = rest.find('<') {
-        out.push_str(&rest[..i]);
-        let tag = &rest[i..];
-        let is_tag = tag[1..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
-        match tag.find('>') {
-            Some(end) if is_tag => rest = &tag[end + 1..],
-            _ => {
-                out.push('<');
-                rest = &tag[1..];
+/// The lines a page shows of `raw` (numbered lines of HTML): its tags
+/// (`<span class="k">`, `</code>`) and comments dropped, even where one
+/// runs over lines (a comment's lines are none the page shows: what it
+/// hides was compared, probe21p's finding 8); each line numbered by the
+/// line it starts on.
+fn shown_lines(raw: &[(usize, String)]) -> Vec<(usize, String)> {
+    let Some((first, _)) = raw.first() else {
+        return Vec::new();
+    };
+    let text = raw
+        .iter()
+        .map(|(_, l)| l.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut out = vec![(*first, String::new())];
+    // The raw line a byte is on: the newlines before it (in tags and
+    // comments too), counted up to `counted` so far.
+    let (mut newlines, mut counted) = (0, 0);
+    // Whether a `>` is still ahead (looked for once past each point).
+    let mut closes = true;
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        if let Some(inside) = rest.strip_prefix("<!--") {
+            // A comment ends at `-->`, or runs to the block's end.
+            i += inside.find("-->").map_or(rest.len(), |e| e + 7);
+            continue;
+        }
+        let tag = rest.starts_with('<')
+            && rest[1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        if tag && closes {
+            match rest.find('>') {
+                Some(end) => {
+                    i += end + 1;
+                    continue;
+                }
+                None => closes = false,
             }
         }
+        let c = rest.chars().next().expect("a char at a char boundary");
+        if c == '\n' {
+            i += 1;
+            newlines += text[counted..i].matches('\n').count();
+            counted = i;
+            out.push((raw[newlines].0, String::new()));
+            continue;
+        } else {
+            out.last_mut().expect("a line").1.push(c);
+        }
+        i += c.len_utf8();
     }
-    out.push_str(rest);
     out
+}
+
+/// `s` without its HTML tags (`<span class="k">` inside a `<code>`).
+pub(super) fn strip_tags(s: &str) -> String {
+    shown_lines(&[(0, s.to_string())])
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect()
 }
 
 /// `text` with its character references decoded (`&lt;` `<`, `&#38;`
@@ -269,6 +311,29 @@ mod tests {
         assert_eq!(
             decode("&#39;&#x41;&unknown;& &nbsp;"),
             "'A&unknown;& \u{a0}"
+        );
+    }
+
+    /// probe21p's finding 8: a comment over several lines inside a `<pre>`
+    /// is no text the page shows (a ping's reply hidden there was
+    /// compared); a tag over lines is none either, and the lines after
+    /// keep their numbers.
+    #[test]
+    fn a_comment_or_a_tag_over_lines_in_a_pre_is_no_text() {
+        let b = blocks(
+            "<pre>\nping -c 1 10.244.2.2\nPING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n<!-- 64 bytes from 10.244.2.2:\nicmp_seq=1 ttl=62 time=0.5 ms -->\n<span\nclass=\"x\">1 packets transmitted</span>\n</pre>\n",
+        );
+        assert_eq!(
+            b[0].body,
+            [
+                (2, "ping -c 1 10.244.2.2".to_string()),
+                (
+                    3,
+                    "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.".into()
+                ),
+                (4, "".into()),
+                (6, "1 packets transmitted".into()),
+            ]
         );
     }
 

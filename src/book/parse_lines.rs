@@ -146,7 +146,7 @@ fn prompt_host(line: &str) -> Option<String> {
 }
 
 /// The command after a line's prompt, if the line has one.
-fn after_prompt(line: &str) -> Option<&str> {
+pub fn after_prompt(line: &str) -> Option<&str> {
     let t = line.trim();
     let m = PROMPT.find(t)?;
     let rest = t[m.end()..].trim();

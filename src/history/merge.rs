@@ -28,16 +28,44 @@ pub struct Merged {
 /// The databases under `paths`: a file is itself, a folder is every
 /// `*.db` file below it (a downloaded artifact per job), except `target`.
 pub fn sources(paths: &[PathBuf], target: &Path) -> Result<Vec<PathBuf>> {
+    sources_walking(paths, target, WALKED)
+}
+
+/// The most entries a merge reads under its folders: a folder that is no
+/// nightly's (`/`, `/proc`) is refused as bad input, naming it, rather
+/// than read for minutes or failing half way.
+const WALKED: usize = 100_000;
+
+/// [`sources`], reading at most `walked` entries under the folders named.
+fn sources_walking(paths: &[PathBuf], target: &Path, walked: usize) -> Result<Vec<PathBuf>> {
     let target = std::fs::canonicalize(target).ok();
     let mut out = Vec::new();
-    fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(|e| e.ok()).collect();
+    // A folder is read four levels down.
+    let walk_limited = |dir: &Path, out: &mut Vec<PathBuf>| walk(dir, 0, &mut 0, walked, out);
+    fn walk(
+        dir: &Path,
+        depth: usize,
+        seen: &mut usize,
+        walked: usize,
+        out: &mut Vec<PathBuf>,
+    ) -> std::result::Result<(), String> {
+        let read = |e: std::io::Error| format!("cannot read {}: {e}", dir.display());
+        let mut entries = Vec::new();
+        for e in std::fs::read_dir(dir).map_err(read)? {
+            *seen += 1;
+            if *seen > walked {
+                return Err(format!(
+                    "more than {walked} entries under it: name the folder that holds the databases"
+                ));
+            }
+            entries.push(e.map_err(read)?);
+        }
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let p = e.path();
-            let t = e.file_type()?;
+            let t = e.file_type().map_err(read)?;
             if t.is_dir() && depth < 4 {
-                walk(&p, depth + 1, out)?;
+                walk(&p, depth + 1, seen, walked, out)?;
             } else if t.is_file() && p.extension().is_some_and(|x| x == "db") {
                 out.push(p);
             }
@@ -52,8 +80,12 @@ pub fn sources(paths: &[PathBuf], target: &Path) -> Result<Vec<PathBuf>> {
             ))
         })?;
         if meta.is_dir() {
-            walk(p, 0, &mut out)
-                .map_err(|e| LabError::io(format!("reading {}", p.display()), e))?;
+            walk_limited(p, &mut out).map_err(|why| {
+                LabError::Usage(format!(
+                    "merge source {}: {why}; nothing was merged",
+                    p.display()
+                ))
+            })?;
         } else {
             out.push(p.clone());
         }
@@ -223,5 +255,34 @@ mod tests {
         let runs: Vec<&Run> = got.nights.iter().flat_map(|n| &n.runs).collect();
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].data.status, RunStatus::Failed);
+    }
+
+    /// A folder that is no nightly's (`lab nightly merge /proc`, `/`) is bad
+    /// input (exit 2) naming it, not an I/O failure half way (exit 3,
+    /// probe21p), and is not read past the bound.
+    #[test]
+    fn a_folder_that_is_no_nightlys_is_bad_input_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let many = dir.path().join("many");
+        std::fs::create_dir_all(many.join("deep")).unwrap();
+        for i in 0..12 {
+            std::fs::write(many.join(format!("f{i}")), "").unwrap();
+        }
+        std::fs::write(many.join("deep/x.db"), "").unwrap();
+        let target = dir.path().join("into.db");
+        let e = sources_walking(std::slice::from_ref(&many), &target, 10).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{e}");
+        let e = e.to_string();
+        assert!(
+            e.contains(&format!(
+                "merge source {}: more than 10 entries",
+                many.display()
+            )),
+            "{e}"
+        );
+        assert_eq!(
+            sources_walking(std::slice::from_ref(&many), &target, 100).unwrap(),
+            [many.join("deep/x.db")]
+        );
     }
 }

@@ -39,6 +39,7 @@ mod probe17;
 mod probe18;
 mod probe19;
 mod probe21l;
+mod probe21p;
 mod probe5;
 mod probe6;
 mod probe7;

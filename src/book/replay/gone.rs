@@ -28,6 +28,9 @@ pub(super) enum Stop {
     /// A line lab does not understand that may change what the reader has
     /// ([`super::setup::effect`]); the line as written.
     Unseen(String),
+    /// A change the prose tells the reader to type and no block shows
+    /// ([`super::prose`]); the code as the page shows it.
+    Prose(String),
 }
 
 /// A workload the reader's pods of are not the lab's: deleted at `line`
@@ -79,6 +82,9 @@ impl Replayer<'_> {
                 ),
                 Stop::Unseen(command) => format!(
                     "line {line} (`{command}`), which lab does not understand, may change what the reader has, and the lab never saw it: {STOPPED}"
+                ),
+                Stop::Prose(command) => format!(
+                    "the prose at line {line} tells the reader to run `{command}`, which no block of the chapter shows: it may change what the reader has, and the lab never saw it: {STOPPED}"
                 ),
             });
         }
@@ -240,11 +246,15 @@ impl Replayer<'_> {
 }
 
 /// The chapter's stops, with their lines, in the chapter's order: its
-/// `vagrant destroy`, and the lines lab does not understand that may
-/// change what the reader has.
-pub(super) fn stops(planned: &[(Vec<Planned>, Vec<String>)]) -> Vec<(usize, Stop)> {
+/// `vagrant destroy`, the lines lab does not understand that may change
+/// what the reader has, and the changes its prose tells the reader to type
+/// that no block shows ([`super::prose`]).
+pub(super) fn stops(
+    chapter: &crate::book::parse::Chapter,
+    planned: &[(Vec<Planned>, Vec<String>)],
+) -> Vec<(usize, Stop)> {
     use super::setup::{Effect, effect};
-    planned
+    let mut stops: Vec<(usize, Stop)> = planned
         .iter()
         .flat_map(|(ps, _)| ps)
         .filter_map(|p| match &p.cmd {
@@ -254,7 +264,10 @@ pub(super) fn stops(planned: &[(Vec<Planned>, Vec<String>)]) -> Vec<(usize, Stop
             }
             _ => None,
         })
-        .collect()
+        .chain(super::prose::stops(chapter))
+        .collect();
+    stops.sort_by_key(|(line, _)| *line);
+    stops
 }
 
 /// The chapter's own changes (an apply or delete, the destroy) are never

@@ -33,6 +33,7 @@ mod login;
 mod manifest;
 mod node;
 mod plan;
+mod prose;
 mod reads;
 mod refusal;
 mod servers;
@@ -401,7 +402,7 @@ async fn replay_within(
         binding: bind::gather(lab, &for_binding),
         net_deleted: false,
         gone_workloads: Default::default(),
-        stops: gone::stops(&planned),
+        stops: gone::stops(chapter, &planned),
         rtt: target.rtt(),
     };
     let mut r = BookReport {

@@ -31,7 +31,7 @@ use crate::provider::netns::session::LOGIN_PATH;
 
 /// Whether `word` names a program: listed by lab, or on a node's login
 /// `PATH`.
-fn names_a_program(word: &str) -> bool {
+pub(super) fn names_a_program(word: &str) -> bool {
     names_a_program_on(word, LOGIN_PATH)
 }
 

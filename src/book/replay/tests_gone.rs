@@ -4,7 +4,7 @@
 //! here would be `match`; lab must skip it, saying why (probe21g).
 
 use super::tests::{block, chapter4};
-use super::tests_drift::{netns, on};
+use super::tests_drift::{netns, on, on_netns};
 use super::*;
 use crate::session::fake::FakeSession;
 
@@ -128,4 +128,39 @@ async fn a_workload_applied_into_another_namespace_is_not_the_labs() {
         &after.commands[1],
         "applied nginx-deployment into namespace kube-system",
     );
+}
+
+/// A change the prose tells the reader to type and no block shows (probe21p's
+/// finding 7): the ping block after it is skipped, saying so; without that
+/// sentence (or with the command only named), the same block is `match`.
+#[tokio::test]
+async fn a_change_only_the_prose_tells_stops_what_follows_it() {
+    let (_, c) = chapter4();
+    let ping_at = c
+        .blocks
+        .iter()
+        .find(|b| b.body.iter().any(|(_, l)| l.starts_with("ping ")))
+        .unwrap()
+        .line;
+    let with = |sentence: &str| {
+        let mut lines: Vec<&str> = c.text.lines().collect();
+        lines.insert(ping_at - 1, sentence);
+        lines.insert(ping_at, "");
+        lines.join("\n") + "\n"
+    };
+    let told = on_netns(&with(
+        "Take the pod bridge down with `sudo ip link set cni0 down`, then ping again.",
+    ))
+    .await;
+    let ping = block(&told, ping_at + 2);
+    assert_eq!(ping.verdict, Verdict::Skipped, "{:#?}", ping.commands);
+    assert_reason(
+        &ping.commands[0],
+        &format!(
+            "the prose at line {ping_at} tells the reader to run `sudo ip link set cni0 down`, which no block of the chapter shows"
+        ),
+    );
+    let named = on_netns(&with("The bridge is `cni0`; `ip link` shows it.")).await;
+    let ping = block(&named, ping_at + 2);
+    assert_eq!(ping.verdict, Verdict::Match, "{:#?}", ping.commands);
 }

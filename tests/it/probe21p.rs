@@ -1,0 +1,29 @@
+//! False greens of the replay found by probe21p (`docs/security-probe.md`,
+//! "probe21p"), each test seen failing first.
+
+use crate::book::verdicts;
+use crate::harness::require_root;
+
+/// Finding 7: a change the prose tells the reader to type (``take the pod
+/// bridge down with `sudo ip link set cni0 down`, then ping node1's pod
+/// again``) and no block shows. Failed before: block 79 `match`. Now it is
+/// skipped, naming the prose's line; the same chapter naming `cni0` and a
+/// command that only reads compares block 79 (`match`).
+#[test]
+fn a_change_only_the_prose_tells_stops_the_comparisons() {
+    require_root();
+    let (stdout, v) = crate::book::chapter4_with("prose21p", "book/probe21p-prose-change.md");
+    assert_eq!(
+        verdicts(&v).last(),
+        Some(&(79, "skipped".into())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "the prose at line 77 tells the reader to run `sudo ip link set cni0 down`, which no block of the chapter shows"
+        ),
+        "{stdout}"
+    );
+    let (stdout, v) = crate::book::chapter4_with("named21p", "book/probe21p-prose-named.md");
+    assert_eq!(verdicts(&v).last(), Some(&(79, "match".into())), "{stdout}");
+}
