@@ -36,7 +36,7 @@ pub(super) fn manifest_path(
                 field,
                 format!(
                     "{what} '{value}' is {}, not a file ({})",
-                    kind_of_file(&m.file_type()),
+                    crate::input_file::kind(m.file_type()),
                     path.display()
                 ),
             );
@@ -86,22 +86,6 @@ pub(super) fn manifest_path(
     }
 }
 
-/// What a path that is no regular file is, in a user's words.
-fn kind_of_file(t: &std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if t.is_dir() {
-        "a folder"
-    } else if t.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_block_device() || t.is_char_device() {
-        "a device"
-    } else {
-        "not a regular file"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::testbed::{LoadOptions, load_file};
@@ -125,7 +109,7 @@ mod tests {
         };
         let err = err.to_string();
         assert!(
-            err.contains("chapter 'chapter.md' is a FIFO (named pipe), not a file"),
+            err.contains("chapter 'chapter.md' is a FIFO, not a file"),
             "{err}"
         );
         assert!(
