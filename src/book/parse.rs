@@ -231,15 +231,23 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
         let trimmed = line.trim_start_matches(' ');
         let indent = line.len() - trimmed.len();
         if open.is_none() && (in_comment || (indent <= 3 && trimmed.starts_with("<!--"))) {
+            // `<!-->` and `<!--->` close where they open (HTML's empty
+            // comment; CommonMark's end condition finds their `-->`):
+            // read on, they hid the block after them (probe21q).
             let after = if in_comment {
                 trimmed
             } else {
                 indented.close(&mut blocks);
-                &trimmed[4..]
+                &trimmed[2..]
             };
-            in_comment = !after.contains("-->");
+            let close = after.find("-->");
+            in_comment = close.is_none();
             indented.prose(line);
             prose.end();
+            // What follows the comment on its line is text the page shows.
+            if let Some(end) = close {
+                prose.line(n, &after[end + 3..], false);
+            }
             continue;
         }
         let fence_char = trimmed.chars().next().filter(|c| *c == '`' || *c == '~');

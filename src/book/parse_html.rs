@@ -176,9 +176,10 @@ fn shown_lines(raw: &[(usize, String)]) -> Vec<(usize, String)> {
     let mut i = 0;
     while i < text.len() {
         let rest = &text[i..];
-        if let Some(inside) = rest.strip_prefix("<!--") {
-            // A comment ends at `-->`, or runs to the block's end.
-            i += inside.find("-->").map_or(rest.len(), |e| e + 7);
+        if rest.starts_with("<!--") {
+            // A comment ends at `-->` (`<!-->` and `<!--->` at once, as
+            // HTML reads them), or runs to the block's end.
+            i += rest[2..].find("-->").map_or(rest.len(), |e| e + 5);
             continue;
         }
         let tag = rest.starts_with('<')
@@ -189,7 +190,10 @@ fn shown_lines(raw: &[(usize, String)]) -> Vec<(usize, String)> {
         if tag && closes {
             match rest.find('>') {
                 Some(end) => {
-                    i += end + 1;
+                    // An element the page does not show (`hidden`,
+                    // `display: none`): its text is none the reader sees
+                    // (probe21q: a reply in a hidden `<span>` was compared).
+                    i += hidden_element(rest, end).unwrap_or(end + 1);
                     continue;
                 }
                 None => closes = false,
@@ -200,7 +204,10 @@ fn shown_lines(raw: &[(usize, String)]) -> Vec<(usize, String)> {
             i += 1;
             newlines += text[counted..i].matches('\n').count();
             counted = i;
-            out.push((raw[newlines].0, String::new()));
+            // A raw line holding a newline (one string read whole) keeps
+            // the number of the last line it has.
+            let n = raw.get(newlines).or(raw.last()).map_or(0, |r| r.0);
+            out.push((n, String::new()));
             continue;
         } else {
             out.last_mut().expect("a line").1.push(c);
@@ -210,12 +217,63 @@ fn shown_lines(raw: &[(usize, String)]) -> Vec<(usize, String)> {
     out
 }
 
+/// The length of the element `text` opens with (its tag ends at byte
+/// `end`), to the end of its closing tag, when the page does not show it
+/// (`hidden`, `display: none`); the rest of `text` when it is never closed
+/// (a browser hides that too).
+fn hidden_element(text: &str, end: usize) -> Option<usize> {
+    let lower = text[..end + 1].to_ascii_lowercase();
+    let name: String = lower[1..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let attrs = &lower[1 + name.len()..];
+    let squashed: String = attrs.chars().filter(|c| !c.is_whitespace()).collect();
+    let hidden = attrs
+        .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .any(|a| a == "hidden" || a.starts_with("hidden="))
+        || squashed.contains("display:none");
+    if name.is_empty() || !hidden {
+        return None;
+    }
+    // An element with no content has no closing tag either.
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    if VOID.contains(&name.as_str()) {
+        return Some(end + 1);
+    }
+    // Its closing tag, past any element of the same name inside it.
+    let all = text[end..].to_ascii_lowercase();
+    let (open, close) = (format!("<{name}"), format!("</{name}>"));
+    let (mut depth, mut at) = (0usize, 0usize);
+    loop {
+        let next_open = all[at + 1..].find(&open).map(|p| p + at + 1);
+        let Some(next_close) = all[at..].find(&close).map(|p| p + at) else {
+            return Some(text.len());
+        };
+        match next_open {
+            Some(o) if o < next_close => {
+                depth += 1;
+                at = o;
+            }
+            _ if depth == 0 => return Some(end + next_close + close.len()),
+            _ => {
+                depth -= 1;
+                at = next_close + 1;
+            }
+        }
+    }
+}
+
 /// `s` without its HTML tags (`<span class="k">` inside a `<code>`).
 pub(super) fn strip_tags(s: &str) -> String {
     shown_lines(&[(0, s.to_string())])
         .into_iter()
         .map(|(_, l)| l)
-        .collect()
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `text` with its character references decoded (`&lt;` `<`, `&#38;`
@@ -335,6 +393,34 @@ mod tests {
                 (6, "1 packets transmitted".into()),
             ]
         );
+    }
+
+    /// probe21q: `<!-->` is an empty comment, not one running to the next
+    /// `-->`; an element the page does not show (`hidden`, `display:
+    /// none`) is no text; a void one hides nothing after it.
+    #[test]
+    fn what_a_browser_shows_of_a_pre_is_what_is_read() {
+        let b = blocks(
+            "<pre>\nPING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.<!-->\n64 bytes from 10.244.3.3: icmp_seq=1 ttl=62 time=0.5 ms\n<!-- -->\n<span hidden>64 bytes <span>from</span> x</span>a<span style=\"display: none\">b</span>c<br hidden>d\n</pre>\n",
+        );
+        assert_eq!(
+            b[0].body,
+            [
+                (
+                    2,
+                    "PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.".to_string()
+                ),
+                (
+                    3,
+                    "64 bytes from 10.244.3.3: icmp_seq=1 ttl=62 time=0.5 ms".into()
+                ),
+                (4, "".into()),
+                (5, "acd".into()),
+            ]
+        );
+        // Outside a `<pre>`: a fence after `<!-->` is a block.
+        let b = blocks("<!-->\n```bash\nsudo ip link set cni0 down\n```\n");
+        assert_eq!(b.len(), 1, "{b:?}");
     }
 
     /// A `<code>` element opening a line and going on past it is a block

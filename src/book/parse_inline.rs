@@ -1,6 +1,6 @@
 //! The code a chapter's prose shows inline (`` `sudo ip link set cni0
-//! down` ``, `<code>kubectl get pods</code>`), with the line it starts
-//! at: "take the pod bridge down with `sudo ip
+//! down` ``, `<code>kubectl get pods</code>`, `<kbd>`, `**bold**`: the
+//! forms [`ELEMENTS`] lists, probe21q), with the line it starts at: "take the pod bridge down with `sudo ip
 //! link set cni0 down`, then ping node1's pod again" tells the reader to
 //! type a command no block shows, and what lab compares after it must know
 //! ([`crate::book::replay`] decides what such a span does).
@@ -70,11 +70,12 @@ fn spans(lines: &[(usize, String)]) -> Vec<InlineCode> {
     // Lowercase keeps each byte where it is: `</code>` is looked for there.
     let lower = text.to_ascii_lowercase();
     let mut found = Vec::new();
-    // Run lengths no later run closes, and whether a `</code>` is still
-    // ahead: each is looked for past a point once (a chapter of unclosed
-    // runs is read in one pass, not one per run).
-    let mut unclosed = std::collections::HashSet::new();
-    let mut code_closes = true;
+    // Run lengths no later run closes: each is looked for past a point
+    // once (a chapter of unclosed runs is read in one pass, not one per
+    // run).
+    let mut unclosed: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    // Elements and delimiters no later one closes.
+    let mut unclosed_names: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -104,27 +105,78 @@ fn spans(lines: &[(usize, String)]) -> Vec<InlineCode> {
             continue;
         }
         let rest = &text[i..];
-        if code_closes
-            && rest
-                .get(..6)
-                .is_some_and(|t| t.eq_ignore_ascii_case("<code>"))
+        if let Some((open, name)) = element_opening(&lower[i..])
+            && !unclosed_names.contains(name)
         {
-            code_closes = false;
-            if let Some(end) = lower[i..].find("</code>") {
-                code_closes = true;
-                let code = super::html::decode(&super::html::strip_tags(&rest[6..end]));
-                let code = code.split_whitespace().collect::<Vec<_>>().join(" ");
-                found.push(InlineCode {
-                    line: line_at[i],
-                    code,
-                });
-                i += end + "</code>".len();
-                continue;
+            let closing = format!("</{name}>");
+            match lower[i + open..].find(&closing) {
+                Some(end) => {
+                    let inner = &rest[open..open + end];
+                    found.push(InlineCode {
+                        line: line_at[i],
+                        code: shown(&super::html::strip_tags(inner), true),
+                    });
+                    i += open + end + closing.len();
+                    continue;
+                }
+                None => {
+                    unclosed_names.insert(name);
+                }
+            }
+        }
+        // Strong emphasis (`**sudo ip link set cni0 down**`): what a page
+        // shows in bold, a reader may type as well.
+        if let Some(delim) = ["**", "__"].into_iter().find(|d| rest.starts_with(d))
+            && !unclosed_names.contains(delim)
+        {
+            match rest[2..].find(delim) {
+                Some(end) if end > 0 => {
+                    found.push(InlineCode {
+                        line: line_at[i],
+                        code: shown(&rest[2..2 + end].replace('`', ""), false),
+                    });
+                    i += 2 + end + 2;
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    unclosed_names.insert(delim);
+                }
             }
         }
         i += rest.chars().next().map_or(1, char::len_utf8);
     }
     found
+}
+
+/// The HTML elements whose text a page shows as code or as something to
+/// type (`<code class="highlighter-rouge">`, `<kbd>`, `<samp>`, `<tt>`, a
+/// `<pre>`, `<xmp>` or `<textarea>` inside a paragraph), or in bold.
+const ELEMENTS: &[&str] = &[
+    "code", "kbd", "samp", "tt", "pre", "xmp", "textarea", "b", "strong",
+];
+
+/// Where the text of the element `lower` (lowercased) opens with starts,
+/// and the element's name: its tag, attributes and all, must end on `>`.
+fn element_opening(lower: &str) -> Option<(usize, &'static str)> {
+    let tag = lower.strip_prefix('<')?;
+    let name = ELEMENTS.iter().find(|n| {
+        tag.strip_prefix(**n)
+            .is_some_and(|after| after.starts_with(['>', ' ', '\t', '\n']))
+    })?;
+    let end = tag.find('>')?;
+    Some((end + 2, name))
+}
+
+/// A span's text as the page shows it: entities decoded (HTML's), spaces
+/// and line breaks one space.
+fn shown(text: &str, html: bool) -> String {
+    let text = if html {
+        super::html::decode(text)
+    } else {
+        text.to_string()
+    };
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Where the run of exactly `run` backticks after `from` starts.
@@ -200,5 +252,31 @@ mod tests {
             got,
             vec![(1, "kubectl get pods".into()), (2, "ip link".into())]
         );
+    }
+
+    /// probe21q's forms: code in `<code class=…>`, `<kbd>`, `<samp>`,
+    /// `<tt>`, an inline `<pre>`, `<xmp>`, `<textarea>`, and in bold.
+    #[test]
+    fn code_in_html_elements_and_bold_is_read() {
+        for form in [
+            "<code class=\"highlighter-rouge\">sudo ip link set cni0 down</code>",
+            "<kbd>sudo ip link set cni0 down</kbd>",
+            "<SAMP>sudo ip link set cni0 down</SAMP>",
+            "<tt>sudo ip link set cni0 down</tt>",
+            "<pre>sudo ip link\nset cni0 down</pre>",
+            "<xmp>sudo ip link set cni0 down</xmp>",
+            "<textarea rows=1>sudo ip link set cni0 down</textarea>",
+            "**sudo ip link set cni0 down**",
+            "__`sudo ip link set cni0 down`__",
+            "<strong>sudo ip <span>link</span> set cni0 down</strong>",
+        ] {
+            let got = read(&format!("Take it down with {form}, then ping."));
+            assert_eq!(
+                got,
+                vec![(1, "sudo ip link set cni0 down".into())],
+                "{form}"
+            );
+        }
+        assert!(read("A <bold> word, an <a href=x>link</a>, a ** lone").is_empty());
     }
 }

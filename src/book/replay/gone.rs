@@ -28,9 +28,15 @@ pub(super) enum Stop {
     /// A line lab does not understand that may change what the reader has
     /// ([`super::setup::effect`]); the line as written.
     Unseen(String),
-    /// A change the prose tells the reader to type and no block shows
-    /// ([`super::prose`]); the code as the page shows it.
-    Prose(String),
+    /// A change the prose tells the reader to type and no block near it
+    /// shows ([`super::prose`]): the code as the page shows it, and the
+    /// line of the first command after it, which fails for it (a stop
+    /// alone skips what follows, and a chapter that matched before it
+    /// passed: probe21q).
+    Prose {
+        command: String,
+        charged: Option<usize>,
+    },
 }
 
 /// A workload the reader's pods of are not the lab's: deleted at `line`
@@ -71,6 +77,15 @@ impl Replayer<'_> {
         self.gone_workloads.remove(workload);
     }
 
+    /// Whether the command at `line` is the first after a change told in
+    /// prose only ([`Stop::Prose`]): it is not understood, so that the
+    /// chapter fails there.
+    pub(super) fn charged(&self, line: usize) -> bool {
+        self.stops
+            .iter()
+            .any(|(_, s)| matches!(s, Stop::Prose { charged: Some(c), .. } if *c == line))
+    }
+
     /// Why the command, before it runs, is about something the reader no
     /// longer has (`None`: it is not): a deleted pod it names, or the state
     /// of a node those pods kept (`pods`: the lab's, which it keeps).
@@ -83,8 +98,8 @@ impl Replayer<'_> {
                 Stop::Unseen(command) => format!(
                     "line {line} (`{command}`), which lab does not understand, may change what the reader has, and the lab never saw it: {STOPPED}"
                 ),
-                Stop::Prose(command) => format!(
-                    "the prose at line {line} tells the reader to run `{command}`, which no block of the chapter shows: it may change what the reader has, and the lab never saw it: {STOPPED}"
+                Stop::Prose { command, .. } => format!(
+                    "the prose at line {line} tells the reader to run `{command}`, which no block of the chapter shows there: it may change what the reader has, and the lab never saw it: {STOPPED}"
                 ),
             });
         }
@@ -254,9 +269,13 @@ pub(super) fn stops(
     planned: &[(Vec<Planned>, Vec<String>)],
 ) -> Vec<(usize, Stop)> {
     use super::setup::{Effect, effect};
+    // A block that is not a shell's (a manifest in a `yaml` block) types
+    // nothing: its lines stop nothing (probe21q).
     let mut stops: Vec<(usize, Stop)> = planned
         .iter()
-        .flat_map(|(ps, _)| ps)
+        .zip(&chapter.blocks)
+        .filter(|(_, b)| b.is_shell())
+        .flat_map(|((ps, _), _)| ps)
         .filter_map(|p| match &p.cmd {
             Ok(Cmd::VagrantDestroy) => Some((p.step.line, Stop::Destroyed)),
             Err(_) if effect(&p.step.command) == Effect::Changes => {
@@ -264,7 +283,7 @@ pub(super) fn stops(
             }
             _ => None,
         })
-        .chain(super::prose::stops(chapter))
+        .chain(super::prose::stops(chapter, planned))
         .collect();
     stops.sort_by_key(|(line, _)| *line);
     stops

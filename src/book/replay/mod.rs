@@ -221,7 +221,11 @@ impl Replayer<'_> {
         };
         let pods = t.pods();
         if let Some(why) = self.gone_before(p, &pods) {
-            r.verdict = Verdict::Skipped;
+            r.verdict = if self.charged(p.step.line) {
+                Verdict::NotUnderstood
+            } else {
+                Verdict::Skipped
+            };
             r.reason = Some(why);
             // Not compared, but a line the reader may type under it is
             // still one lab never ran.

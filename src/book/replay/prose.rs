@@ -25,37 +25,123 @@
 //! same line stops the same way.
 
 use super::gone::Stop;
+use super::plan::Planned;
 use super::reads::{parts, words};
 use super::setup::{Effect, effect};
 use crate::book::parse::{Chapter, after_assignments, after_prompt, command_shaped};
 use crate::book::recognize::{Cmd, recognize};
 
 /// The stops the chapter's prose makes: one at the line of each span that
-/// tells the reader to type a change no block shows.
-pub(super) fn stops(chapter: &Chapter) -> Vec<(usize, Stop)> {
-    let typed: std::collections::BTreeSet<Vec<String>> = chapter
+/// tells the reader to type a change no block near it shows ([`near`]),
+/// with the line of the first command after it, which fails for it.
+pub(super) fn stops(
+    chapter: &Chapter,
+    planned: &[(Vec<Planned>, Vec<String>)],
+) -> Vec<(usize, Stop)> {
+    // The shell blocks (what runs), in order: their lines, their commands
+    // as words, and whether one of them reads.
+    let shell: Vec<Shell> = chapter
         .blocks
         .iter()
-        .flat_map(|b| &b.body)
-        .flat_map(|(_, l)| commands(after_prompt(l).unwrap_or(l)))
+        .zip(planned)
+        .filter(|(b, _)| b.is_shell())
+        .map(|(b, (ps, _))| Shell {
+            start: b.line,
+            end: b.end,
+            commands: ps
+                .iter()
+                .flat_map(|p| commands(&program_named(&p.step.command)))
+                .collect(),
+            reads: ps.iter().any(|p| effect(&p.step.command) == Effect::Reads),
+        })
         .collect();
-    // Each code judged once, however often the prose shows it.
-    let mut judged = std::collections::HashMap::new();
+    let steps: Vec<usize> = planned
+        .iter()
+        .zip(&chapter.blocks)
+        .filter(|(_, b)| b.is_shell())
+        .flat_map(|((ps, _), _)| ps.iter().map(|p| p.step.line))
+        .collect();
+    // Each code judged once for its shape, and once where it stands.
+    let mut shaped = std::collections::HashMap::new();
+    let mut typed_near = std::collections::HashMap::new();
     chapter
         .inline
         .iter()
         .filter_map(|span| {
             let code = span.code.trim();
-            let code = after_prompt(code).unwrap_or(code);
-            let stops = *judged.entry(code).or_insert_with(|| {
-                tells_a_change(code)
-                    && commands(code)
-                        .iter()
-                        .any(|c| !typed.iter().any(|t| opens(c, t)))
-            });
-            stops.then(|| (span.line, Stop::Prose(code.to_string())))
+            let written = after_prompt(code).unwrap_or(code);
+            let code = program_named(written);
+            if !*shaped
+                .entry(code.clone())
+                .or_insert_with(|| tells_a_change(&code))
+            {
+                return None;
+            }
+            let near = near(span.line, &shell);
+            let typed = *typed_near
+                .entry((code.clone(), near.clone()))
+                .or_insert_with(|| {
+                    commands(&code).iter().all(|c| {
+                        near.clone()
+                            .any(|i| shell[i].commands.iter().any(|t| opens(c, t)))
+                    })
+                });
+            let charged = steps.iter().copied().find(|l| *l > span.line);
+            (!typed).then(|| {
+                let command = written.to_string();
+                (span.line, Stop::Prose { command, charged })
+            })
         })
         .collect()
+}
+
+/// A shell block as [`near`] reads it.
+struct Shell {
+    start: usize,
+    end: usize,
+    commands: Vec<Vec<String>>,
+    reads: bool,
+}
+
+/// The shell blocks (their places in `shell`) that may type what a span at
+/// `line` tells: the one just before it, and those after it up to the
+/// first that reads (a ping, a `get`, a `cat`: what the change would
+/// change), that one included. A block further away types it at another
+/// time: a `kubectl apply` typed at the start and told again in prose
+/// after the fix is the reader's second apply, which the lab never saw
+/// (probe21q).
+fn near(line: usize, shell: &[Shell]) -> std::ops::Range<usize> {
+    let after = shell.partition_point(|b| b.start < line);
+    let from = if after > 0 && shell[after - 1].end < line {
+        after - 1
+    } else {
+        after
+    };
+    let to = shell[after..]
+        .iter()
+        .position(|b| b.reads)
+        .map_or(shell.len(), |i| after + i + 1);
+    from..to
+}
+
+/// `code` with its program named by its name (`sudo /sbin/ip` is `sudo
+/// ip`): the shape and the lists know programs by name.
+fn program_named(code: &str) -> String {
+    let mut past_program = false;
+    after_assignments(code)
+        .split_whitespace()
+        .map(|w| {
+            if past_program || w == "sudo" {
+                return w;
+            }
+            past_program = true;
+            match w.rsplit_once('/') {
+                Some((_, name)) if w.starts_with('/') && !name.is_empty() => name,
+                _ => w,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Whether `code` has a command's shape, names a program and may change
@@ -105,13 +191,16 @@ fn opens(span: &[String], typed: &[String]) -> bool {
 }
 
 /// A word prose writes for one the reader picks: `<name>`, `{pod}`,
-/// `POD_NAME`, `...`.
+/// `POD_NAME`, `$POD`, `...`. Capitals alone are words of their own
+/// (`iptables -P FORWARD DROP` is not `… ACCEPT`, probe21q).
 fn is_placeholder(w: &str) -> bool {
     let angle = w.starts_with('<') && w.ends_with('>');
     let brace = w.starts_with('{') && w.ends_with('}');
-    let capitals = w.len() >= 3
-        && w.bytes().any(|b| b.is_ascii_uppercase())
-        && w.bytes()
+    let name = w.strip_prefix('$').unwrap_or(w);
+    let capitals = (name.len() < w.len() || name.contains('_'))
+        && name.bytes().any(|b| b.is_ascii_uppercase())
+        && name
+            .bytes()
             .all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit());
     angle || brace || capitals || w.chars().all(|c| c == '.' || c == '…')
 }
@@ -122,7 +211,15 @@ mod tests {
     use std::path::Path;
 
     fn stops_of(text: &str) -> Vec<(usize, Stop)> {
-        stops(&crate::book::parse::parse(Path::new("c.md"), text.as_bytes()).unwrap())
+        let c = crate::book::parse::parse(Path::new("c.md"), text.as_bytes()).unwrap();
+        stops(&c, &super::super::plan::plan_chapter(&c))
+    }
+
+    fn told(command: &str, charged: usize) -> Stop {
+        Stop::Prose {
+            command: command.into(),
+            charged: Some(charged),
+        }
     }
 
     #[test]
@@ -132,7 +229,7 @@ mod tests {
                     ```bash\nping -c 1 10.244.1.2\n```\n";
         assert_eq!(
             stops_of(text),
-            vec![(7, Stop::Prose("sudo ip link set cni0 down".into()))]
+            vec![(7, told("sudo ip link set cni0 down", 10))]
         );
         // A `$ ` prompt in the span, and HTML's `<code>`: the same.
         let html = text.replace(
@@ -141,7 +238,7 @@ mod tests {
         );
         assert_eq!(
             stops_of(&html),
-            vec![(7, Stop::Prose("sudo ip link set cni0 down".into()))]
+            vec![(7, told("sudo ip link set cni0 down", 10))]
         );
     }
 
@@ -150,7 +247,7 @@ mod tests {
         for prose in [
             // Typed by a block, written otherwise.
             "Apply it with `kubectl apply -f nginx.yaml`.",
-            "Delete one with `kubectl delete pod <name>`.",
+            "Delete one with `kubectl delete pod <name>` or `kubectl delete pod POD_NAME`.",
             "Take it down (`ip link set cni0 down`).",
             // Reads, names a file, a flag or a tool, or sets up.
             "Look with `kubectl get pods -o wide` and `ip route`.",
@@ -167,6 +264,64 @@ mod tests {
             );
             assert_eq!(stops_of(&text), vec![], "{prose}");
         }
+    }
+
+    /// A block far from the span types it at another time (probe21q): the
+    /// apply typed at the start and told again after a reading block, the
+    /// delete told before a ping and typed after it. `/sbin/ip` is `ip`.
+    #[test]
+    fn only_a_block_near_the_span_types_it() {
+        let apply = "kubectl --kubeconfig ./admin.conf apply -f flannel.yml";
+        let text = format!(
+            "```bash\n{apply}\n```\n\n```bash\nping -c 1 10.244.2.2\n```\n\n\
+             Re-apply it with `{apply}`.\n\n```bash\nping -c 1 10.244.2.2\n```\n"
+        );
+        assert_eq!(stops_of(&text), vec![(9, told(apply, 12))]);
+        let delete = "kubectl delete -f nginx.yaml";
+        let text = format!(
+            "Delete it with `{delete}`.\n\n```bash\nping -c 1 10.244.2.2\n```\n\n```bash\n{delete}\n```\n"
+        );
+        assert_eq!(stops_of(&text), vec![(1, told(delete, 4))]);
+        // Told before the blocks that type it, changes first: typed.
+        let text = format!(
+            "Apply `{apply}` and `{delete}`.\n\n```bash\n{apply}\n```\n\n```bash\n{delete}\nping -c 1 10.244.2.2\n```\n"
+        );
+        assert_eq!(stops_of(&text), vec![]);
+        let text = "Take it down with `sudo /sbin/ip link set cni0 down`.\n\n```bash\nping -c 1 10.244.2.2\n```\n";
+        assert_eq!(
+            stops_of(text),
+            vec![(1, told("sudo /sbin/ip link set cni0 down", 4))]
+        );
+    }
+
+    /// Text after a comment on its line is text the page shows, and the
+    /// forms of probe21q (`<kbd>`, bold, `/sbin/ip`) are read.
+    #[test]
+    fn spans_after_a_comment_and_in_other_forms_stop_too() {
+        for prose in [
+            "<!-- note --> Take it down with `sudo ip link set cni0 down`.",
+            "Take it down with <kbd>sudo ip link set cni0 down</kbd>.",
+            "Take it down with **sudo ip link set cni0 down**.",
+        ] {
+            let text = format!("{prose}\n\n```bash\nping -c 1 10.244.2.2\n```\n");
+            assert_eq!(stops_of(&text).len(), 1, "{prose}");
+        }
+    }
+
+    /// Capitals are a word of their own: `DROP` is not `ACCEPT`.
+    #[test]
+    fn capitals_are_no_placeholder() {
+        let text = "Then `sudo iptables -P FORWARD DROP`.\n\n```bash\nsudo iptables -P FORWARD ACCEPT\nping -c 1 10.244.2.2\n```\n";
+        assert_eq!(stops_of(text).len(), 1);
+    }
+
+    /// A manifest in a `yaml` block types nothing and stops nothing.
+    #[test]
+    fn a_block_not_a_shells_stops_nothing() {
+        let text = "```yaml\napiVersion: apps/v1\nkind: Deployment\n```\n\n```bash\nping -c 1 10.244.2.2\n```\n";
+        let c = crate::book::parse::parse(Path::new("c.md"), text.as_bytes()).unwrap();
+        let planned = super::super::plan::plan_chapter(&c);
+        assert_eq!(super::super::gone::stops(&c, &planned), vec![]);
     }
 
     #[test]

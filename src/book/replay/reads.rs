@@ -166,6 +166,15 @@ pub(super) fn words(part: &str) -> Vec<&str> {
     }
 }
 
+/// Whether `w` is one of `options` as iproute2 reads it: any prefix of
+/// it (two letters at least), with one or two dashes (`-b`, `-bat`,
+/// `--batch`), and `-f` (`-family`, kept out: it is `-force` to `tc`).
+fn is_option_prefix(w: &str, options: &[&str]) -> bool {
+    let one = w.strip_prefix('-').unwrap_or(w);
+    let w = if one.starts_with('-') { one } else { w };
+    w.len() >= 2 && w.starts_with('-') && options.iter().any(|o| o.starts_with(w))
+}
+
 /// Whether one command (its words, [`words`]) only reads.
 pub(super) fn part_reads(words: &[&str]) -> bool {
     let Some((program, args)) = words.split_first() else {
@@ -197,11 +206,12 @@ pub(super) fn part_reads(words: &[&str]) -> bool {
                 ["status", "global-status", "ssh-config", "version", "port"].contains(w)
             }) || args.starts_with(&["box", "list"])
         }
-        // `ip [-OPTS] OBJECT [show|list|get …]`, never `-batch`/`-force`.
+        // `ip [-OPTS] OBJECT [show|list|get …]`, never `-batch`/`-force`
+        // (any prefix of them: iproute2 reads `-bat` as `-batch`, probe21q).
         "ip" | "bridge" => {
             let batch = args
                 .iter()
-                .any(|w| matches!(*w, "-b" | "-batch" | "--batch" | "-force" | "-f"));
+                .any(|w| is_option_prefix(w, &["-batch", "-force"]));
             let rest: Vec<&&str> = args.iter().skip_while(|w| w.starts_with('-')).collect();
             !batch
                 && rest.get(1).is_none_or(|verb| {
@@ -350,10 +360,8 @@ pub(super) fn part_reads(words: &[&str]) -> bool {
         "nft" => args.first().is_some_and(|w| *w == "list"),
         "tc" => {
             !args.iter().any(|w| {
-                [
-                    "add", "del", "delete", "change", "replace", "link", "-batch", "-b",
-                ]
-                .contains(w)
+                ["add", "del", "delete", "change", "replace", "link"].contains(w)
+                    || is_option_prefix(w, &["-batch", "-force"])
             }) && args.iter().any(|w| ["show", "ls", "list"].contains(w))
         }
         "conntrack" => {
@@ -467,6 +475,10 @@ mod tests {
             "sysctl -p/tmp/x.conf",
             "awk 'BEGIN{system(\"ip link set cni0 down\")}'",
             "ip -batch /tmp/cmds",
+            "ip -bat -",
+            "ip --ba /tmp/cmds",
+            "ip -forc link show",
+            "tc -bat /tmp/cmds show",
             "ss -K dst 10.244.1.2",
             "sort -o /etc/hosts /etc/hosts",
             "curl -X DELETE http://127.0.0.1:8001/api/v1/namespaces/default/pods/x",

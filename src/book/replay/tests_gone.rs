@@ -131,7 +131,8 @@ async fn a_workload_applied_into_another_namespace_is_not_the_labs() {
 }
 
 /// A change the prose tells the reader to type and no block shows (probe21p's
-/// finding 7): the ping block after it is skipped, saying so; without that
+/// finding 7): the ping block after it is not understood at its first
+/// command and skipped after, saying so; without that
 /// sentence (or with the command only named), the same block is `match`.
 #[tokio::test]
 async fn a_change_only_the_prose_tells_stops_what_follows_it() {
@@ -153,11 +154,19 @@ async fn a_change_only_the_prose_tells_stops_what_follows_it() {
     ))
     .await;
     let ping = block(&told, ping_at + 2);
-    assert_eq!(ping.verdict, Verdict::Skipped, "{:#?}", ping.commands);
+    // The first command after the prose fails for it; the rest is skipped.
+    assert_eq!(ping.verdict, Verdict::NotUnderstood, "{:#?}", ping.commands);
+    assert_eq!(ping.commands[0].verdict, Verdict::NotUnderstood);
+    assert!(
+        ping.commands[1..]
+            .iter()
+            .all(|c| c.verdict == Verdict::Skipped)
+    );
+    assert!(!told.ok());
     assert_reason(
         &ping.commands[0],
         &format!(
-            "the prose at line {ping_at} tells the reader to run `sudo ip link set cni0 down`, which no block of the chapter shows"
+            "the prose at line {ping_at} tells the reader to run `sudo ip link set cni0 down`, which no block of the chapter shows there"
         ),
     );
     let named = on_netns(&with("The bridge is `cni0`; `ip link` shows it.")).await;
