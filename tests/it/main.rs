@@ -40,6 +40,7 @@ mod probe18;
 mod probe19;
 mod probe21l;
 mod probe21p;
+mod probe21r;
 mod probe5;
 mod probe6;
 mod probe7;

@@ -241,13 +241,16 @@ impl NodeSetup {
             libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
             None,
         )?];
-        // The node's own network sysctls stay writable; the rest of its
-        // /proc is read-only: the kernel's sysctls, and its top-level
-        // entries (`/proc/dma`, `/proc/kcore`...), whose mode and owner are
-        // the kernel's, one for every namespace: a node's `chmod` of one
-        // reached the host and outlived the lab (the thirteenth probe).
-        let net = proc_.join("sys/net");
-        after.push(Op::bind(&net, &net, 0)?);
+        // The network switches a VM's root sets on its own network stay
+        // writable ([`WRITABLE_NET_SYSCTLS`]); the rest of its /proc is
+        // read-only: the kernel's sysctls, its network's resource limits,
+        // and its top-level entries (`/proc/dma`, `/proc/kcore`...), whose
+        // mode and owner are the kernel's, one for every namespace: a
+        // node's `chmod` of one reached the host and outlived the lab (the
+        // thirteenth probe).
+        for writable in WRITABLE_NET_SYSCTLS {
+            after.push(Op::OwnMountIfThere(cstr(proc_.join(writable))?));
+        }
         after.push(Op::read_only_top(&proc_)?);
         Ok(Plan {
             hostname: cstr(&self.hostname)?,
@@ -441,6 +444,22 @@ pub(super) fn become_its_root() -> std::io::Result<()> {
         check(libc::syscall(libc::SYS_setresuid, 0u32, 0u32, 0u32) as libc::c_int)
     }
 }
+
+/// The network sysctls a node may set (under its `/proc`): forwarding, the
+/// per-device switches (`conf/*/rp_filter`, `accept_redirects`,
+/// `disable_ipv6`...) and the bridge's calls into netfilter, as a VM's root
+/// sets its own. Every other one of its network's is read-only: they are
+/// limits the kernel sizes host memory and its own work by, and the
+/// kernel is the host's (probe21r: `igmp_max_msf` raised, one
+/// `setsockopt` held a host CPU and the host's network lock for minutes;
+/// `ipfrag_high_thresh`, `tcp_fin_timeout`, `somaxconn`, `optmem_max`
+/// raised, host memory nothing charged).
+pub(super) const WRITABLE_NET_SYSCTLS: &[&str] = &[
+    "sys/net/ipv4/ip_forward",
+    "sys/net/ipv4/conf",
+    "sys/net/ipv6/conf",
+    "sys/net/bridge",
+];
 
 /// `pivot_root(".", ".")` into `root`: the host's tree ends up on top of
 /// the new root and is detached at once (what runc does), then `/`

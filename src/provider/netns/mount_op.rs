@@ -37,6 +37,10 @@ pub(super) enum Op {
     BindBeneath(CString, CString, Vec<CString>),
     /// Bind onto a path a folder below a root the pod can change.
     BindFrom(CString, Vec<CString>, CString),
+    /// Bind a path onto itself (a mount of its own, left writable when the
+    /// one above is made read-only), when it is there: a sysctl's folder
+    /// of a module not loaded (`/proc/sys/net/bridge`) is not.
+    OwnMountIfThere(CString),
 }
 
 /// `struct mount_attr` of `mount_setattr(2)`.
@@ -182,6 +186,22 @@ impl Op {
                 }
                 Op::BindFrom(root, parts, dst) => {
                     return super::beneath::bind_from(root, parts, dst);
+                }
+                Op::OwnMountIfThere(p) => {
+                    let rc = libc::mount(
+                        p.as_ptr(),
+                        p.as_ptr(),
+                        std::ptr::null(),
+                        libc::MS_BIND,
+                        std::ptr::null(),
+                    );
+                    if rc != 0
+                        && std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOENT)
+                    {
+                        0
+                    } else {
+                        rc
+                    }
                 }
                 Op::Symlink(target, link) => {
                     if libc::symlink(target.as_ptr(), link.as_ptr()) != 0
