@@ -80,7 +80,7 @@ fn chapter4_bound() -> usize {
     lab::provider::netns::table_bounds::entries_a_node_keeps(3, 1)
 }
 
-fn guard_log(lab: &TestLab) -> String {
+pub(crate) fn guard_log(lab: &TestLab) -> String {
     std::fs::read_to_string(lab.dir().join("guard.log")).unwrap_or_default()
 }
 
@@ -445,7 +445,7 @@ ipset restore < /root/ipset && echo added"#;
 
 /// A session of node1 running `script`, left running (its processes end
 /// with it: kill the child to end it).
-fn session_of_node1(lab: &TestLab, script: &str) -> std::process::Child {
+pub(crate) fn session_of_node1(lab: &TestLab, script: &str) -> std::process::Child {
     lab.cmd()
         .args(["ssh", &lab.name, "node1", "--", script])
         .stdout(std::process::Stdio::null())

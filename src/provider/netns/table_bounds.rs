@@ -104,6 +104,13 @@ pub const HASHLIMIT_TABLES_A_NODE_KEEPS: usize = 8;
 /// kernel charges to no one (probe21n: six sockets, 3.4 GB).
 pub const PACKET_RING_BYTES_A_NODE_KEEPS: u64 = 64 << 20;
 
+/// The most connections a node's TCP listeners may queue, completed by the
+/// kernel and not yet accepted, before [`super::guard`] kills the holders
+/// of the fullest (see its `accept_queues`): about 2.8 KB of the host's
+/// memory each, charged to no one (probe21r: 163,880 held 459 MB). A pod's
+/// nginx accepts at once; the lab's checks queue none.
+pub const CONNECTIONS_A_NODE_QUEUES: u64 = 8192;
+
 /// The most packets a node's netfilter queues (`-j NFQUEUE`) may hold
 /// before [`super::guard`] kills the owners of the fullest (see its
 /// `queued`): the kernel's own default length of one queue. A queued

@@ -45,6 +45,7 @@
 //! there) as the host's root, outside every node's PID namespace: a node
 //! cannot signal it. It leaves when the namespaces it watches are gone.
 
+mod accept_queues;
 mod dumped;
 pub mod entry;
 mod hashlimit;
@@ -374,6 +375,15 @@ fn report(w: &mut Watch) {
             w.name,
             bytes >> 20,
             super::table_bounds::PACKET_RING_BYTES_A_NODE_KEEPS >> 20
+        ));
+    }
+    let (queued, killed) = std::mem::take(&mut w.accepted_killed);
+    if queued > 0 {
+        say(&format!(
+            "{}: {queued} connections queued on TCP listeners, past the bound of {}: {killed} \
+             processes holding the fullest killed",
+            w.name,
+            super::table_bounds::CONNECTIONS_A_NODE_QUEUES
         ));
     }
     let (packets, killed) = std::mem::take(&mut w.queued_killed);

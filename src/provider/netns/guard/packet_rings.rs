@@ -97,6 +97,12 @@ impl PacketRings {
         sockets::ask(&self.fd, &request(seq), buf, |b| read(b, seq, &mut out))?;
         Ok(out)
     }
+
+    /// The node's TCP listeners that hold connections, asked on the same
+    /// socket ([`super::accept_queues`]): `(inode, queued)`.
+    pub fn listeners(&mut self, buf: &mut [u8]) -> io::Result<Vec<(u32, u64)>> {
+        super::accept_queues::list(&self.fd, &mut self.seq, buf)
+    }
 }
 
 #[cfg(test)]

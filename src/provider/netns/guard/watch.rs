@@ -56,6 +56,9 @@ pub struct Watch {
     /// Bytes of rings past the bound, and processes killed for them, since
     /// the last report.
     pub rings_killed: (u64, usize),
+    /// Connections queued on listeners past the bound, and processes killed
+    /// for them, since the last report ([`super::accept_queues`]).
+    pub accepted_killed: (u64, usize),
     /// Rings or queues past the bound that no process of the node holds
     /// (see [`Watch::take_unheld`]).
     unheld: Option<String>,
@@ -153,6 +156,7 @@ impl Watch {
             dumped,
             packet_rings: rings,
             rings_killed: (0, 0),
+            accepted_killed: (0, 0),
             unheld: None,
             queued,
             queued_killed: (0, 0),
@@ -288,6 +292,12 @@ impl Watch {
             }
         }
         self.bound_packet_rings(buf);
+        let rings = self.packet_rings.as_mut();
+        if let Some((total, gone)) = rings.and_then(|r| super::accept_queues::past_bound(r, buf)) {
+            self.accepted_killed.0 = self.accepted_killed.0.max(total);
+            let what = || super::accept_queues::what(total);
+            self.accepted_killed.1 += self.take_from_holders(&gone, what);
+        }
         self.bound_queued();
         if let Some(m) = self.macvlan_sources.as_mut() {
             match m.bound(bound as u64, buf) {
