@@ -19,6 +19,13 @@ fn var(k: &str) -> Option<PathBuf> {
 /// `nodes` and `pods`): `/run/lab-root/<lab>`. Reports never land there.
 pub const MOUNTS_ROOT: &str = "/run/lab-root";
 
+/// The lab's own tmpfs there (`/run/lab-root/<lab>/.files`): its `nodes`
+/// and `pods` folders are what the state folder's links of those names
+/// lead to, and nothing else is.
+pub fn lab_files(lab: &str) -> PathBuf {
+    Path::new(MOUNTS_ROOT).join(lab).join(".files")
+}
+
 /// Where the state folders of all labs live: `LAB_STATE_DIR`, else `./.lab`.
 pub fn state_root() -> PathBuf {
     var("LAB_STATE_DIR").unwrap_or_else(|| PathBuf::from(".lab"))

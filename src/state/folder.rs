@@ -113,11 +113,19 @@ pub fn refuse_links(dir: &Path) -> Result<()> {
     }
     let entries = std::fs::read_dir(dir)
         .map_err(|e| LabError::io(format!("reading {}", dir.display()), e))?;
+    // The own links lead to the lab's tmpfs, and nowhere else: one that
+    // another root put there, to a host folder, had `apply` write the
+    // nodes' files into it (probe21r).
+    let lab = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
     for e in entries.flatten() {
-        let own = e
-            .file_name()
+        let name = e.file_name();
+        let own = name
             .to_str()
-            .is_some_and(|n| OWN_LINKS.contains(&n));
+            .filter(|n| OWN_LINKS.contains(n))
+            .is_some_and(|n| {
+                std::fs::read_link(e.path())
+                    .is_ok_and(|t| t == crate::places::lab_files(lab).join(n))
+            });
         if !own && e.file_type().is_ok_and(|t| t.is_symlink()) {
             return Err(refuse(&e.path()));
         }
@@ -441,5 +449,30 @@ mod tests {
         );
         assert_eq!(std::fs::read(&path).unwrap(), b"page");
         assert!(std::fs::symlink_metadata(&tmp).is_err(), "the link is left");
+    }
+
+    /// probe21r: `nodes` led to a host folder and `apply` wrote the nodes'
+    /// files there. Only a link to the lab's own tmpfs is the lab's.
+    #[test]
+    fn an_own_link_is_the_labs_only_where_it_leads_to_the_labs_tmpfs() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("lab1");
+        std::fs::create_dir(&dir).unwrap();
+        let theirs = super::super::super::places::lab_files("lab1").join("nodes");
+        std::os::unix::fs::symlink(&theirs, dir.join("nodes")).unwrap();
+        super::refuse_links(&dir).expect("the lab's own link");
+        let other = tempfile::tempdir().unwrap();
+        let pods = dir.join("pods");
+        std::os::unix::fs::symlink(other.path(), &pods).unwrap();
+        let e = super::refuse_links(&dir).unwrap_err().to_string();
+        assert!(
+            e.contains("pods is a symbolic link, not made by lab"),
+            "{e}"
+        );
+        std::fs::remove_file(&pods).unwrap();
+        // The other lab's tmpfs is not this one's either.
+        let lab2 = super::super::super::places::lab_files("lab2").join("pods");
+        std::os::unix::fs::symlink(&lab2, &pods).unwrap();
+        assert!(super::refuse_links(&dir).is_err());
     }
 }

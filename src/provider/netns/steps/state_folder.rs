@@ -60,7 +60,7 @@ fn read(path: &Path) -> Result<String> {
 /// The lab's tmpfs for its nodes' and pods' files: under the folder where
 /// its node overlays are mounted (a node name is a DNS label, never this).
 pub fn volatile_dir(lab: &str) -> PathBuf {
-    files::lab_mounts(lab).join(".files")
+    crate::places::lab_files(lab)
 }
 
 /// The most a lab's nodes and pods may write, together: 64 MiB, and 8 MiB
