@@ -321,10 +321,24 @@ fn destroy_of_a_copied_state_folder_touches_nothing_of_the_original() {
         assert_eq!(namespaces_of(&lab.name), spaces, "{when}");
         assert!(lab.dir().join("state.json").exists(), "{when}");
     };
-    // As copied: the state names the original lab.
+    // As copied: its `nodes` and `pods` lead to the original lab's files,
+    // which are not its own (probe21r).
     let out = lab.lab(&["destroy", &copy]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("nodes is a symbolic link, not made by lab")
+            || stderr(&out).contains("pods is a symbolic link, not made by lab"),
+        "{}",
+        text(&out)
+    );
     check_intact("copy destroyed as is");
+    for link in ["nodes", "pods"] {
+        std::fs::remove_file(copy_dir_path.join(link)).unwrap();
+    }
+    // Without them: the state names the original lab.
+    let out = lab.lab(&["destroy", &copy]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    check_intact("copy destroyed without its links");
     // Renamed to fit its folder: the PIDs are not its processes.
     let f = copy_dir_path.join("state.json");
     let mut st: serde_json::Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
