@@ -445,6 +445,22 @@ ipset restore < /root/ipset && echo added"#;
 
 /// A session of node1 running `script`, left running (its processes end
 /// with it: kill the child to end it).
+/// Whether the session the guard should have ended (`big`, given half a
+/// second more) and the one it should have left (`small`) ended; both are
+/// stopped after.
+pub(crate) fn which_ended(
+    mut big: std::process::Child,
+    mut small: std::process::Child,
+) -> (bool, bool) {
+    let big_ended = big.try_wait().ok().flatten().is_some() || {
+        std::thread::sleep(Duration::from_millis(500));
+        big.try_wait().ok().flatten().is_some()
+    };
+    let small_ended = small.try_wait().ok().flatten().is_some();
+    let _ = (big.kill(), small.kill(), big.wait(), small.wait());
+    (big_ended, small_ended)
+}
+
 pub(crate) fn session_of_node1(lab: &TestLab, script: &str) -> std::process::Child {
     lab.cmd()
         .args(["ssh", &lab.name, "node1", "--", script])
@@ -487,7 +503,7 @@ exec python3 /root/ring{n}.py"#
             std::thread::sleep(Duration::from_millis(100));
         }
     };
-    let mut small = ring((bound / 2) >> 20);
+    let small = ring((bound / 2) >> 20);
     wait_for(1);
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(
@@ -496,7 +512,7 @@ exec python3 /root/ring{n}.py"#
         "a ring within the bound went: {}",
         guard_log(&lab)
     );
-    let mut big = ring(bound >> 20);
+    let big = ring(bound >> 20);
     let said = format!("past the bound of {} MiB: 1 processes", bound >> 20);
     let deadline = Instant::now() + Duration::from_secs(10);
     while !guard_log(&lab).contains(&said) && Instant::now() < deadline {
@@ -504,12 +520,7 @@ exec python3 /root/ring{n}.py"#
     }
     let log = guard_log(&lab);
     let left = sockets();
-    let big_ended = big.try_wait().ok().flatten().is_some() || {
-        std::thread::sleep(Duration::from_millis(500));
-        big.try_wait().ok().flatten().is_some()
-    };
-    let small_ended = small.try_wait().ok().flatten().is_some();
-    let _ = (big.kill(), small.kill(), big.wait(), small.wait());
+    let (big_ended, small_ended) = which_ended(big, small);
     assert!(log.contains(&said), "{log}");
     assert_eq!(left, 1, "{log}");
     assert!(

@@ -114,19 +114,14 @@ exec python3 /root/q{port}.py"#
         "a queue within the bound went: {}",
         crate::guard::guard_log(&lab)
     );
-    let mut big = holder(21000, 3, bound + bound / 2);
+    let big = holder(21000, 3, bound + bound / 2);
     let said = format!("past the bound of {bound}: 1 processes");
     let deadline = Instant::now() + Duration::from_secs(30);
     while !crate::guard::guard_log(&lab).contains(&said) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(200));
     }
     let log = crate::guard::guard_log(&lab);
-    let big_ended = big.try_wait().ok().flatten().is_some() || {
-        std::thread::sleep(Duration::from_millis(500));
-        big.try_wait().ok().flatten().is_some()
-    };
-    let small_ended = small.try_wait().ok().flatten().is_some();
-    let _ = (big.kill(), small.kill(), big.wait(), small.wait());
+    let (big_ended, small_ended) = crate::guard::which_ended(big, small);
     assert!(log.contains(&said), "{log}");
     assert!(
         big_ended && !small_ended,

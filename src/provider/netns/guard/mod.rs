@@ -367,33 +367,45 @@ fn report(w: &mut Watch) {
             ));
         }
     }
-    let (bytes, killed) = std::mem::take(&mut w.rings_killed);
-    if bytes > 0 {
-        say(&format!(
-            "{}: packet sockets' rings of {} MiB, past the bound of {} MiB: {killed} processes \
-             holding the biggest killed",
-            w.name,
-            bytes >> 20,
-            super::table_bounds::PACKET_RING_BYTES_A_NODE_KEEPS >> 20
-        ));
-    }
-    let (queued, killed) = std::mem::take(&mut w.accepted_killed);
-    if queued > 0 {
-        say(&format!(
-            "{}: {queued} connections queued on TCP listeners, past the bound of {}: {killed} \
-             processes holding the fullest killed",
-            w.name,
-            super::table_bounds::CONNECTIONS_A_NODE_QUEUES
-        ));
-    }
-    let (packets, killed) = std::mem::take(&mut w.queued_killed);
-    if packets > 0 {
-        say(&format!(
-            "{}: {packets} packets held in netfilter queues, past the bound of {}: {killed} \
-             processes owning the fullest killed",
-            w.name,
-            super::table_bounds::PACKETS_A_NODE_QUEUES
-        ));
+    // What was taken from the holders of rings, listeners and queues past
+    // their bounds: how much, how many processes, and whose.
+    type Taken = ((u64, usize), fn(u64) -> String, &'static str);
+    let taken: [Taken; 3] = [
+        (
+            std::mem::take(&mut w.rings_killed),
+            |bytes| {
+                format!(
+                    "packet sockets' rings of {} MiB, past the bound of {} MiB",
+                    bytes >> 20,
+                    super::table_bounds::PACKET_RING_BYTES_A_NODE_KEEPS >> 20
+                )
+            },
+            "holding the biggest",
+        ),
+        (
+            std::mem::take(&mut w.accepted_killed),
+            accept_queues::what,
+            "holding the fullest",
+        ),
+        (
+            std::mem::take(&mut w.queued_killed),
+            |packets| {
+                format!(
+                    "{packets} packets held in netfilter queues, past the bound of {}",
+                    super::table_bounds::PACKETS_A_NODE_QUEUES
+                )
+            },
+            "owning the fullest",
+        ),
+    ];
+    for ((held, killed), what, whose) in taken {
+        if held > 0 {
+            say(&format!(
+                "{}: {}: {killed} processes {whose} killed",
+                w.name,
+                what(held)
+            ));
+        }
     }
     let f = std::mem::take(&mut w.macs_flushed);
     if f.blind > 0 {
