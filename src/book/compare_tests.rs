@@ -582,13 +582,11 @@ fn every_line_of_a_route_table_is_compared() {
         "   default 192.168.77.1 0.0.0.0 UG 0 0 0 wlan0",
         "The pod route is missing here.",
     ] {
+        let said = format!("route -n: the book shows `{}`, which", squash(extra));
         let book = v(&format!("{head}\n{row}\n{extra}"));
         assert_eq!(
             routes(&book, &lab),
-            [format!(
-                "route -n: the book shows `{}`, which route -n does not print",
-                squash(extra)
-            )]
+            [format!("{said} route -n does not print")]
         );
     }
     let twice = v(&format!("{head}\n{row}\n{row}"));
