@@ -22,7 +22,7 @@ fn a_change_only_the_prose_tells_stops_the_comparisons() {
     );
     assert!(
         stdout.contains(
-            "the prose at line 77 tells the reader to run `sudo ip link set cni0 down`, which no block of the chapter shows there"
+            "the text at line 77 tells the reader to run `sudo ip link set cni0 down`, which no shell block of the chapter shows there"
         ),
         "{stdout}"
     );

@@ -24,6 +24,8 @@ fn a_nodes_network_limits_are_read_only_its_switches_are_not() {
         "ipv4/ipfrag_high_thresh",
         "ipv4/ipfrag_time",
         "netfilter/nf_conntrack_max",
+        "ipv6/conf/all/router_solicitations",
+        "ipv6/conf/all/disable_ipv6",
     ];
     let switches = [
         "ipv4/ip_forward",

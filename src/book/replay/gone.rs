@@ -99,7 +99,7 @@ impl Replayer<'_> {
                     "line {line} (`{command}`), which lab does not understand, may change what the reader has, and the lab never saw it: {STOPPED}"
                 ),
                 Stop::Prose { command, .. } => format!(
-                    "the prose at line {line} tells the reader to run `{command}`, which no block of the chapter shows there: it may change what the reader has, and the lab never saw it: {STOPPED}"
+                    "the text at line {line} tells the reader to run `{command}`, which no shell block of the chapter shows there: it may change what the reader has, and the lab never saw it: {STOPPED}"
                 ),
             });
         }
@@ -270,14 +270,34 @@ pub(super) fn stops(
 ) -> Vec<(usize, Stop)> {
     use super::setup::{Effect, effect};
     // A block that is not a shell's (a manifest in a `yaml` block) types
-    // nothing: its lines stop nothing (probe21q).
-    let mut stops: Vec<(usize, Stop)> = planned
+    // nothing (probe21q), but a line at a prompt in one is typed (a `text`
+    // or `terminal` block's `$ sudo ip link set cni0 down`, probe21s).
+    // Such a line is never run nor judged, so, as a change told in prose,
+    // the first shell command after it fails for it.
+    let prompted = |p: &&Planned| crate::book::parse::after_prompt(&p.step.written).is_some();
+    let shell_steps: Vec<usize> = planned
         .iter()
         .zip(&chapter.blocks)
         .filter(|(_, b)| b.is_shell())
-        .flat_map(|((ps, _), _)| ps)
-        .filter_map(|p| match &p.cmd {
-            Ok(Cmd::VagrantDestroy) => Some((p.step.line, Stop::Destroyed)),
+        .flat_map(|((ps, _), _)| ps.iter().map(|p| p.step.line))
+        .collect();
+    let mut stops: Vec<(usize, Stop)> = planned
+        .iter()
+        .zip(&chapter.blocks)
+        .flat_map(|((ps, _), b)| {
+            ps.iter()
+                .filter(move |p| b.is_shell() || prompted(p))
+                .map(move |p| (p, b.is_shell()))
+        })
+        .filter_map(|(p, shell)| match &p.cmd {
+            Ok(Cmd::VagrantDestroy) if shell => Some((p.step.line, Stop::Destroyed)),
+            Err(_) | Ok(_) if !shell && super::prose::tells_a_change(&p.step.command) => Some((
+                p.step.line,
+                Stop::Prose {
+                    command: p.step.command.clone(),
+                    charged: shell_steps.iter().copied().find(|l| *l > p.step.line),
+                },
+            )),
             Err(_) if effect(&p.step.command) == Effect::Changes => {
                 Some((p.step.line, Stop::Unseen(p.step.command.clone())))
             }

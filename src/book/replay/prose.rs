@@ -70,7 +70,7 @@ pub(super) fn stops(
         .filter_map(|span| {
             let code = span.code.trim();
             let written = after_prompt(code).unwrap_or(code);
-            let code = program_named(written);
+            let code = program_named(typed_in(written));
             if !*shaped
                 .entry(code.clone())
                 .or_insert_with(|| tells_a_change(&code))
@@ -124,6 +124,29 @@ fn near(line: usize, shell: &[Shell]) -> std::ops::Range<usize> {
     from..to
 }
 
+/// The command a span shows as the reader types it: past a prompt that
+/// names its host before a space (`node1 $ `), out of a subshell's or a
+/// group's brackets (`(…)`, `{ …; }`) (probe21s).
+fn typed_in(code: &str) -> &str {
+    static HOST_PROMPT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^[\w.@:~/-]+\s+[$#]\s+").expect("a host's prompt")
+    });
+    let mut c = code.trim();
+    if let Some(m) = HOST_PROMPT.find(c) {
+        c = &c[m.end()..];
+    }
+    loop {
+        let inner = c
+            .strip_prefix('(')
+            .and_then(|x| x.strip_suffix(')'))
+            .or_else(|| c.strip_prefix('{').and_then(|x| x.strip_suffix('}')));
+        match inner {
+            Some(x) => c = x.trim().trim_end_matches(';').trim(),
+            None => return c,
+        }
+    }
+}
+
 /// `code` with its program named by its name (`sudo /sbin/ip` is `sudo
 /// ip`): the shape and the lists know programs by name.
 fn program_named(code: &str) -> String {
@@ -147,7 +170,7 @@ fn program_named(code: &str) -> String {
 /// Whether `code` has a command's shape, names a program and may change
 /// what the reader has: a move to a machine (`vagrant ssh node1`, `exit`)
 /// and `kubeadm init` (which `lab up` stands for) change nothing.
-fn tells_a_change(code: &str) -> bool {
+pub(super) fn tells_a_change(code: &str) -> bool {
     let program = after_assignments(code).split_whitespace().next();
     let moves = matches!(
         recognize(code),
@@ -302,6 +325,10 @@ mod tests {
             "<!-- note --> Take it down with `sudo ip link set cni0 down`.",
             "Take it down with <kbd>sudo ip link set cni0 down</kbd>.",
             "Take it down with **sudo ip link set cni0 down**.",
+            // probe21s's.
+            "Take it down with `node1 $ sudo ip link set cni0 down`.",
+            "Take it down with `(sudo ip link set cni0 down)`.",
+            "Take it down with `{ sudo ip link set cni0 down; }`.",
         ] {
             let text = format!("{prose}\n\n```bash\nping -c 1 10.244.2.2\n```\n");
             assert_eq!(stops_of(&text).len(), 1, "{prose}");
@@ -322,6 +349,20 @@ mod tests {
         let c = crate::book::parse::parse(Path::new("c.md"), text.as_bytes()).unwrap();
         let planned = super::super::plan::plan_chapter(&c);
         assert_eq!(super::super::gone::stops(&c, &planned), vec![]);
+        // A move at a prompt in one changes nothing.
+        let text = "```text\n$ vagrant ssh node1\n$ kubectl get pods\n```\n\n```bash\nping -c 1 10.244.2.2\n```\n";
+        let c = crate::book::parse::parse(Path::new("c.md"), text.as_bytes()).unwrap();
+        let planned = super::super::plan::plan_chapter(&c);
+        assert_eq!(super::super::gone::stops(&c, &planned), vec![]);
+        // A line at a prompt in one is typed (probe21s).
+        for lang in ["text", "terminal", "shellsession"] {
+            let text = format!(
+                "```{lang}\n$ sudo ip link set cni0 down\n```\n\n```bash\nping -c 1 10.244.2.2\n```\n"
+            );
+            let c = crate::book::parse::parse(Path::new("c.md"), text.as_bytes()).unwrap();
+            let planned = super::super::plan::plan_chapter(&c);
+            assert_eq!(super::super::gone::stops(&c, &planned).len(), 1, "{lang}");
+        }
     }
 
     #[test]

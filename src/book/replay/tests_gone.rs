@@ -166,7 +166,7 @@ async fn a_change_only_the_prose_tells_stops_what_follows_it() {
     assert_reason(
         &ping.commands[0],
         &format!(
-            "the prose at line {ping_at} tells the reader to run `sudo ip link set cni0 down`, which no block of the chapter shows there"
+            "the text at line {ping_at} tells the reader to run `sudo ip link set cni0 down`, which no shell block of the chapter shows there"
         ),
     );
     let named = on_netns(&with("The bridge is `cni0`; `ip link` shows it.")).await;
