@@ -15,11 +15,7 @@ use crate::harness::require_root;
 fn a_change_only_the_prose_tells_stops_the_comparisons() {
     require_root();
     let (stdout, v) = crate::book::chapter4_with("prose21p", "book/probe21p-prose-change.md");
-    assert_eq!(
-        verdicts(&v).last(),
-        Some(&(79, "not_understood".into())),
-        "{stdout}"
-    );
+    assert_eq!(verdicts(&v).last(), Some(&(79, "drift".into())), "{stdout}");
     assert!(
         stdout.contains(
             "the text at line 77 tells the reader to run `sudo ip link set cni0 down`, which no shell block of the chapter shows there"
@@ -41,4 +37,40 @@ fn a_manifest_block_stops_nothing() {
     let got = verdicts(&v);
     assert_eq!(got.last(), Some(&(86, "drift".into())), "{stdout}");
     assert!(got.contains(&(79, "skipped".into())), "{stdout}");
+}
+
+/// The converse of the rule (probe21s): a recap or a warning in prose
+/// ("Never run `sudo iptables -F`") fails the chapter too. Its author
+/// blesses it as known drift with a reason, and the chapter passes, what
+/// follows the span still skipped.
+#[test]
+fn a_change_told_in_prose_can_be_blessed_by_its_author() {
+    require_root();
+    let name = crate::harness::unique_name("bless21s");
+    let lab = crate::harness::copy_lab("chapter4", &name);
+    let chapter = crate::harness::fixture("book/probe21p-prose-change.md");
+    let known = lab.path().join("prose.drift.yaml");
+    let (c, k) = (
+        chapter.to_str().unwrap(),
+        known.to_str().unwrap().to_string(),
+    );
+    let args = ["--chapter", c, "--known", &k];
+    let bless = [&args[..], &["--bless"]].concat();
+    let (code, stdout, _, _, lab) = crate::book::book_in(&name, lab, &bless);
+    // Blessed without a reason: still drift.
+    assert_eq!(code, 1, "{stdout}");
+    let text = std::fs::read_to_string(&known).unwrap();
+    assert!(
+        text.contains("the text before it tells the reader to run `sudo ip link set cni0 down`"),
+        "{text}"
+    );
+    let reason = "the author's own words, for the test";
+    std::fs::write(&known, text.replace(lab::book::known::TODO, reason)).unwrap();
+    let (code, stdout, v, ..) = crate::book::book_in(&name, lab, &args);
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(
+        verdicts(&v).last(),
+        Some(&(79, "known_drift".into())),
+        "{stdout}"
+    );
 }

@@ -77,13 +77,20 @@ impl Replayer<'_> {
         self.gone_workloads.remove(workload);
     }
 
-    /// Whether the command at `line` is the first after a change told in
-    /// prose only ([`Stop::Prose`]): it is not understood, so that the
-    /// chapter fails there.
-    pub(super) fn charged(&self, line: usize) -> bool {
-        self.stops
-            .iter()
-            .any(|(_, s)| matches!(s, Stop::Prose { charged: Some(c), .. } if *c == line))
+    /// The difference of the command at `line` when it is the first after
+    /// a change told outside a shell block ([`Stop::Prose`]): it drifts
+    /// there, so the chapter fails, unless the author blessed it (the
+    /// sentence names no line, so that an edit above keeps the blessing).
+    pub(super) fn charged(&self, line: usize) -> Option<String> {
+        self.stops.iter().find_map(|(_, s)| match s {
+            Stop::Prose {
+                command,
+                charged: Some(c),
+            } if *c == line => Some(format!(
+                "the text before it tells the reader to run `{command}`, which no shell block of the chapter shows there: lab cannot replay what follows"
+            )),
+            _ => None,
+        })
     }
 
     /// Why the command, before it runs, is about something the reader no

@@ -221,11 +221,14 @@ impl Replayer<'_> {
         };
         let pods = t.pods();
         if let Some(why) = self.gone_before(p, &pods) {
-            r.verdict = if self.charged(p.step.line) {
-                Verdict::NotUnderstood
-            } else {
-                Verdict::Skipped
-            };
+            r.verdict = Verdict::Skipped;
+            // The first command after a change told outside a shell block
+            // drifts for it: the chapter fails there, unless its author
+            // blessed it as known drift (a recap or a warning in prose).
+            if let Some(told) = self.charged(p.step.line) {
+                r.verdict = Verdict::Drift;
+                r.differences.push(told);
+            }
             r.reason = Some(why);
             // Not compared, but a line the reader may type under it is
             // still one lab never ran.
