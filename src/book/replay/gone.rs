@@ -282,12 +282,7 @@ pub(super) fn stops(
     // Such a line is never run nor judged, so, as a change told in prose,
     // the first shell command after it fails for it.
     let prompted = |p: &&Planned| crate::book::parse::after_prompt(&p.step.written).is_some();
-    let shell_steps: Vec<usize> = planned
-        .iter()
-        .zip(&chapter.blocks)
-        .filter(|(_, b)| b.is_shell())
-        .flat_map(|((ps, _), _)| ps.iter().map(|p| p.step.line))
-        .collect();
+    let shell_steps = super::prose::shell_steps(chapter, planned);
     let mut stops: Vec<(usize, Stop)> = planned
         .iter()
         .zip(&chapter.blocks)

@@ -223,8 +223,7 @@ impl Replayer<'_> {
         if let Some(why) = self.gone_before(p, &pods) {
             r.verdict = Verdict::Skipped;
             // The first command after a change told outside a shell block
-            // drifts for it: the chapter fails there, unless its author
-            // blessed it as known drift (a recap or a warning in prose).
+            // drifts for it, unless its author blessed that (a recap).
             if let Some(told) = self.charged(p.step.line) {
                 r.verdict = Verdict::Drift;
                 r.differences.push(told);

@@ -55,12 +55,7 @@ pub(super) fn stops(
             reads: ps.iter().any(|p| effect(&p.step.command) == Effect::Reads),
         })
         .collect();
-    let steps: Vec<usize> = planned
-        .iter()
-        .zip(&chapter.blocks)
-        .filter(|(_, b)| b.is_shell())
-        .flat_map(|((ps, _), _)| ps.iter().map(|p| p.step.line))
-        .collect();
+    let steps = shell_steps(chapter, planned);
     // Each code judged once for its shape, and once where it stands.
     let mut shaped = std::collections::HashMap::new();
     let mut typed_near = std::collections::HashMap::new();
@@ -92,6 +87,20 @@ pub(super) fn stops(
                 (span.line, Stop::Prose { command, charged })
             })
         })
+        .collect()
+}
+
+/// The lines of the chapter's shell commands, in order: the first after a
+/// change told outside a shell block is the one that drifts for it.
+pub(super) fn shell_steps(
+    chapter: &Chapter,
+    planned: &[(Vec<Planned>, Vec<String>)],
+) -> Vec<usize> {
+    planned
+        .iter()
+        .zip(&chapter.blocks)
+        .filter(|(_, b)| b.is_shell())
+        .flat_map(|((ps, _), _)| ps.iter().map(|p| p.step.line))
         .collect()
 }
 
