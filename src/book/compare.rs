@@ -310,6 +310,15 @@ fn route_row(line: &str) -> Option<(String, &str)> {
     })
 }
 
+/// How many times each row is in `rows`.
+fn row_counts(rows: &[String]) -> std::collections::HashMap<&str, usize> {
+    let mut n = std::collections::HashMap::new();
+    for r in rows {
+        *n.entry(r.as_str()).or_default() += 1;
+    }
+    n
+}
+
 /// `route -n`'s title or its header of columns, or a cut mark.
 fn is_route_title(line: &str) -> bool {
     let w: Vec<&str> = line.split_whitespace().collect();
@@ -368,17 +377,17 @@ pub fn routes(book: &[String], lab: &[String]) -> Vec<String> {
             .filter(|r| !b.contains(r))
             .map(|r| format!("route -n: the lab has the row `{r}`; the book has none")),
     );
-    // A row shown twice is two rows: the lab must have it as often.
-    let count = |rows: &[String], r: &String| rows.iter().filter(|x| *x == r).count();
-    let mut seen: Vec<&String> = Vec::new();
-    for r in &b {
-        let (mine, theirs) = (count(&b, r), count(&l, r));
-        if !seen.contains(&r) && theirs > 0 && mine != theirs {
-            d.push(format!(
-                "route -n: the book has the row `{r}` {mine} times; the lab has it {theirs}"
-            ));
+    // A row shown twice is two rows: the lab must have it as often (each
+    // row said once, in the book's order).
+    let (mine, theirs) = (row_counts(&b), row_counts(&l));
+    let mut said = std::collections::HashSet::new();
+    for r in b.iter().filter(|r| said.insert(r.as_str())) {
+        match (mine[r.as_str()], theirs.get(r.as_str())) {
+            (m, Some(&t)) if t != m => d.push(format!(
+                "route -n: the book has the row `{r}` {m} times; the lab has it {t}"
+            )),
+            _ => {}
         }
-        seen.push(r);
     }
     // A row both have is compared for its metric too (a DHCP route's 100
     // where the book shows 0); its own sentence, so that the row's stays

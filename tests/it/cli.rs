@@ -115,11 +115,7 @@ fn man_pages_are_never_written_through_a_link_in_their_folder() {
         .args(["man", "--out", dir.path().to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", crate::labs::text(&out));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep\n");
     let page = std::fs::symlink_metadata(dir.path().join("lab.1")).unwrap();
     assert!(page.file_type().is_file());

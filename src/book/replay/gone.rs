@@ -81,23 +81,33 @@ impl Replayer<'_> {
     /// a change told outside a shell block ([`Stop::Prose`]): it drifts
     /// there, so the chapter fails, unless the author blessed it (the
     /// sentence names no line, so that an edit above keeps the blessing).
+    /// Only the stop that skips it counts (nothing after the first stop is
+    /// compared, so a later one charges nothing).
     pub(super) fn charged(&self, line: usize) -> Option<String> {
-        self.stops.iter().find_map(|(_, s)| match s {
-            Stop::Prose {
-                command,
-                charged: Some(c),
-            } if *c == line => Some(format!(
+        match self.stop_before(line)? {
+            (
+                _,
+                Stop::Prose {
+                    command,
+                    charged: Some(c),
+                },
+            ) if *c == line => Some(format!(
                 "the text before it tells the reader to run `{command}`, which no shell block of the chapter shows there: lab cannot replay what follows"
             )),
             _ => None,
-        })
+        }
+    }
+
+    /// The first stop before `line` (the chapter's order), which skips it.
+    fn stop_before(&self, line: usize) -> Option<&(usize, Stop)> {
+        self.stops.iter().find(|(l, _)| *l < line)
     }
 
     /// Why the command, before it runs, is about something the reader no
     /// longer has (`None`: it is not): a deleted pod it names, or the state
     /// of a node those pods kept (`pods`: the lab's, which it keeps).
     pub(super) fn gone_before(&self, p: &Planned, pods: &[PodRef]) -> Option<String> {
-        if let Some((line, stop)) = self.stops.iter().find(|(l, _)| *l < p.step.line) {
+        if let Some((line, stop)) = self.stop_before(p.step.line) {
             return Some(match stop {
                 Stop::Destroyed => format!(
                     "the chapter destroyed its machines (`vagrant destroy`, line {line}): the reader has no node or pod to run anything on, and the lab's are not what the reader sees: {STOPPED}"

@@ -9,8 +9,8 @@
 //! default backlog, in 6.3 s. The backlog bounds one listener, not how many
 //! a node opens.
 //!
-//! How: the node's packet-socket list ([`super::packet_rings`]) is a
-//! `NETLINK_SOCK_DIAG` socket opened inside the node; asked for TCP sockets
+//! How: the node's `NETLINK_SOCK_DIAG` socket ([`SockDiag`], which lists
+//! its packet rings too) is opened inside the node; asked for TCP sockets
 //! in `LISTEN` (IPv4, then IPv6), it gives each listener's accept queue
 //! (`idiag_rqueue`) and inode.
 
@@ -18,7 +18,7 @@ use super::super::netlink::msg::{
     NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, message, messages,
 };
 use super::super::table_bounds;
-use super::packet_rings::PacketRings;
+use super::packet_rings::SockDiag;
 use super::sockets;
 use std::io;
 use std::os::fd::OwnedFd;
@@ -74,8 +74,8 @@ pub fn list(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8]) -> io::Result<Vec<(u32,
 /// What the node's listeners hold in all, and the listeners to take (their
 /// inodes, fullest first) while they queue more than
 /// [`table_bounds::CONNECTIONS_A_NODE_QUEUES`]; none when they do not.
-pub fn past_bound(rings: &mut PacketRings, buf: &mut [u8]) -> Option<(u64, Vec<u32>)> {
-    let queues = rings.listeners(buf).ok()?;
+pub fn past_bound(sockets: &mut SockDiag, buf: &mut [u8]) -> Option<(u64, Vec<u32>)> {
+    let queues = sockets.listeners(buf).ok()?;
     let gone = super::biggest_past(&queues, table_bounds::CONNECTIONS_A_NODE_QUEUES);
     (!gone.is_empty()).then(|| (queues.iter().map(|q| q.1).sum(), gone))
 }

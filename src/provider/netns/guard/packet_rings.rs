@@ -34,8 +34,10 @@ const SHOW_RINGS: u32 = 0x4;
 const PACKET_DIAG_RX_RING: u16 = 2;
 const PACKET_DIAG_TX_RING: u16 = 3;
 
-/// A node's list of packet sockets.
-pub struct PacketRings {
+/// A node's `NETLINK_SOCK_DIAG` socket: its packet sockets with their
+/// rings ([`SockDiag::list`]), and its TCP listeners with their queues
+/// ([`SockDiag::listeners`], [`super::accept_queues`]).
+pub struct SockDiag {
     fd: OwnedFd,
     seq: u32,
 }
@@ -83,11 +85,11 @@ fn read(b: &[u8], seq: u32, out: &mut Vec<(u32, u64)>) -> bool {
     false
 }
 
-impl PacketRings {
+impl SockDiag {
     /// Open it in the namespace the calling thread is in.
-    pub fn open() -> io::Result<PacketRings> {
+    pub fn open() -> io::Result<SockDiag> {
         let fd = sockets::netlink(NETLINK_SOCK_DIAG, 0)?;
-        Ok(PacketRings { fd, seq: 0 })
+        Ok(SockDiag { fd, seq: 0 })
     }
 
     /// The node's packet sockets that have rings: `(inode, bytes)`.

@@ -9,7 +9,7 @@ use super::super::netlink::msg::{
 use super::dumped::{self, Dumped};
 use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
 use super::macvlan_sources::{self, MacvlanSources};
-use super::packet_rings::PacketRings;
+use super::packet_rings::SockDiag;
 use super::route_tables::RouteTables;
 use super::sockets::{self, Received, inside, receive};
 use super::table::{Table, Verdict};
@@ -51,8 +51,9 @@ pub struct Watch {
     hashlimit: Option<super::hashlimit::Hashlimit>,
     /// The socket of the sweep's dumps (see [`dumped`]).
     dumped: Option<Dumped>,
-    /// The node's list of packet sockets (see [`super::packet_rings`]).
-    packet_rings: Option<PacketRings>,
+    /// The node's socket lists: packet rings and TCP listeners (see
+    /// [`super::packet_rings`], [`super::accept_queues`]).
+    sock_diag: Option<SockDiag>,
     /// Bytes of rings past the bound, and processes killed for them, since
     /// the last report.
     pub rings_killed: (u64, usize),
@@ -136,7 +137,7 @@ impl Watch {
                     RouteTables::open().ok(),
                     Dumped::open().ok(),
                     ipset::Ipset::open().ok(),
-                    PacketRings::open().ok(),
+                    SockDiag::open().ok(),
                     super::queued::Queued::open().ok(),
                     MacvlanSources::open().ok(),
                     super::hashlimit::Hashlimit::open().ok(),
@@ -154,7 +155,7 @@ impl Watch {
             route_tables,
             hashlimit: limits,
             dumped,
-            packet_rings: rings,
+            sock_diag: rings,
             rings_killed: (0, 0),
             accepted_killed: (0, 0),
             unheld: None,
@@ -292,8 +293,9 @@ impl Watch {
             }
         }
         self.bound_packet_rings(buf);
-        let rings = self.packet_rings.as_mut();
-        if let Some((total, gone)) = rings.and_then(|r| super::accept_queues::past_bound(r, buf)) {
+        let sockets = self.sock_diag.as_mut();
+        if let Some((total, gone)) = sockets.and_then(|s| super::accept_queues::past_bound(s, buf))
+        {
             self.accepted_killed.0 = self.accepted_killed.0.max(total);
             let what = || super::accept_queues::what(total);
             self.accepted_killed.1 += self.take_from_holders(&gone, what);
@@ -350,7 +352,7 @@ impl Watch {
     /// its rings hold more than the bound (see [`super::packet_rings`]).
     fn bound_packet_rings(&mut self, buf: &mut [u8]) {
         let bound = super::super::table_bounds::PACKET_RING_BYTES_A_NODE_KEEPS;
-        let Some(rings) = self.packet_rings.as_mut().and_then(|r| r.list(buf).ok()) else {
+        let Some(rings) = self.sock_diag.as_mut().and_then(|r| r.list(buf).ok()) else {
             return;
         };
         let total: u64 = rings.iter().map(|r| r.1).sum();
