@@ -41,6 +41,7 @@ mod probe19;
 mod probe21l;
 mod probe21p;
 mod probe21r;
+mod probe21s;
 mod probe5;
 mod probe6;
 mod probe7;

@@ -130,3 +130,75 @@ exec python3 /root/q{port}.py"#
         "the fuller holder's session ended: {big_ended}, the other's: {small_ended}\n{log}"
     );
 }
+
+/// Finding 2, within the default limits: a node's processes close
+/// connections the kernel must still finish (orphans), one count for the
+/// whole host (`tcp_max_orphans`: past it the host's own closing
+/// connections are reset). `TCP_LINGER2` (a process's own, up to 120 s)
+/// keeps them past the node's read-only `tcp_fin_timeout`. Past the node's
+/// share the guard resets the rest; the process that made them lives on.
+/// Seen failing with the guard's look at orphans left out: all stayed.
+#[test]
+fn orphaned_connections_past_a_nodes_share_are_reset() {
+    let lab = TestLab::chapter4("orphan21r");
+    lab.up(&[]);
+    let host: u64 = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_max_orphans")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(4096);
+    let keep = lab::provider::netns::table_bounds::orphans_a_node_keeps(host, 3);
+    let n = keep + 300;
+    // A listener that never accepts (its queue holds the peers, within the
+    // accept bound) and `n` connections to it, each closed at once with
+    // TCP_LINGER2 of 70 s: FIN_WAIT2 orphans, which go when the listener's
+    // session ends.
+    let script = format!(
+        r#"cat > /root/orphans.py <<'PY'
+import socket, time
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(('127.0.0.1', 9300))
+l.listen(4096)
+for k in range({n}):
+    c = socket.socket()
+    c.connect(('127.0.0.1', 9300))
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_LINGER2, 70)
+    c.close()
+open('/root/made', 'w').write('made')
+time.sleep(30)
+PY
+exec python3 /root/orphans.py"#
+    );
+    let mut holder = crate::guard::session_of_node1(&lab, &script);
+    let orphans = || {
+        let out = lab.in_ns("node1", &["ss", "-Htn", "state", "fin-wait-2"]);
+        String::from_utf8_lossy(&out.stdout).lines().count() as u64
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !lab.ssh("node1", "test -e /root/made").status.success() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let said = format!("past its share of {keep}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while (orphans() > keep || !crate::guard::guard_log(&lab).contains(&said))
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (left, log) = (orphans(), crate::guard::guard_log(&lab));
+    let alive = holder.try_wait().ok().flatten().is_none();
+    let _ = (holder.kill(), holder.wait());
+    assert!(
+        left <= keep,
+        "{left} orphans left of {n}, share {keep}\n{log}"
+    );
+    assert!(
+        left > 0,
+        "every orphan was reset, not only those past the share"
+    );
+    assert!(
+        log.contains(&format!("{n} orphaned TCP connections")),
+        "{log}"
+    );
+    assert!(alive, "the process that made them was killed\n{log}");
+}

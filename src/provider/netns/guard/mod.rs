@@ -53,6 +53,7 @@ mod ipset;
 mod macvlan_sources;
 mod multicast;
 mod nf_objects;
+mod orphans;
 mod packet_rings;
 mod queued;
 mod route_tables;
@@ -156,8 +157,9 @@ fn namespaces(lab: &str, nodes: &[String]) -> Result<Vec<String>> {
 }
 
 /// Watch the nodes `nodes` of lab `lab`, keeping at most `bound` entries in
-/// each of a node's tables, until their namespaces are gone.
-pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
+/// each of a node's tables and `orphans` orphaned TCP connections, until
+/// their namespaces are gone.
+pub fn run(lab: &str, bound: usize, orphans: u64, nodes: &[String]) -> Result<()> {
     let namespaces = namespaces(lab, nodes)?;
     allow_files(10 * namespaces.len() as u64 + 64);
     let home = File::open("/proc/thread-self/ns/net")
@@ -165,7 +167,7 @@ pub fn run(lab: &str, bound: usize, nodes: &[String]) -> Result<()> {
     let mut watches = Vec::with_capacity(namespaces.len());
     for ns in &namespaces {
         watches.push(
-            Watch::open(ns, &home, bound)
+            Watch::open(ns, &home, bound, orphans)
                 .map_err(|e| LabError::io(format!("watching namespace {ns}"), e))?,
         );
     }
@@ -406,6 +408,14 @@ fn report(w: &mut Watch) {
                 what(held)
             ));
         }
+    }
+    let o = std::mem::take(&mut w.orphans_reset);
+    if o.found > 0 {
+        say(&format!(
+            "{}: {} orphaned TCP connections (closed by its processes, still kept by the \
+             kernel), past its share of {}: {} reset",
+            w.name, o.found, o.kept, o.reset
+        ));
     }
     let f = std::mem::take(&mut w.macs_flushed);
     if f.blind > 0 {

@@ -35,8 +35,9 @@ const PACKET_DIAG_RX_RING: u16 = 2;
 const PACKET_DIAG_TX_RING: u16 = 3;
 
 /// A node's `NETLINK_SOCK_DIAG` socket: its packet sockets with their
-/// rings ([`SockDiag::list`]), and its TCP listeners with their queues
-/// ([`SockDiag::listeners`], [`super::accept_queues`]).
+/// rings ([`SockDiag::list`]), its TCP listeners with their queues
+/// ([`SockDiag::listeners`], [`super::accept_queues`]), and its orphaned
+/// TCP connections ([`SockDiag::orphans`], [`super::orphans`]).
 pub struct SockDiag {
     fd: OwnedFd,
     seq: u32,
@@ -104,6 +105,20 @@ impl SockDiag {
     /// socket ([`super::accept_queues`]): `(inode, queued)`.
     pub fn listeners(&mut self, buf: &mut [u8]) -> io::Result<Vec<(u32, u64)>> {
         super::accept_queues::list(&self.fd, &mut self.seq, buf)
+    }
+
+    /// The node's orphaned TCP connections ([`super::orphans`]).
+    pub fn orphans(&mut self, buf: &mut [u8]) -> io::Result<Vec<super::orphans::Orphan>> {
+        super::orphans::list(&self.fd, &mut self.seq, buf)
+    }
+
+    /// Reset `orphans`: how many the kernel refused.
+    pub fn destroy(
+        &mut self,
+        orphans: &[super::orphans::Orphan],
+        buf: &mut [u8],
+    ) -> io::Result<u64> {
+        super::orphans::destroy(&self.fd, orphans, buf)
     }
 }
 

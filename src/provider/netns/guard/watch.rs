@@ -20,6 +20,8 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 
+mod held;
+
 /// `RTMGRP_LINK`, `RTMGRP_NEIGH`, `RTMGRP_TC`: devices, neighbour and
 /// forwarding entries, traffic control objects added, changed, gone.
 const GROUPS: u32 = 0x1 | 0x4 | 0x8;
@@ -54,6 +56,11 @@ pub struct Watch {
     /// The node's socket lists: packet rings and TCP listeners (see
     /// [`super::packet_rings`], [`super::accept_queues`]).
     sock_diag: Option<SockDiag>,
+    /// The node's count of TCP sockets, and its share of orphans (see
+    /// [`super::orphans`]).
+    orphans: Option<super::orphans::Orphans>,
+    /// Orphans found past the share, and reset, since the last report.
+    pub orphans_reset: super::orphans::Reset,
     /// Bytes of rings past the bound, and processes killed for them, since
     /// the last report.
     pub rings_killed: (u64, usize),
@@ -125,8 +132,10 @@ fn neighbour_socket() -> io::Result<OwnedFd> {
 }
 
 impl Watch {
-    /// Watch the namespace `name`, from the guard's own namespace `home`.
-    pub fn open(name: &str, home: &File, bound: usize) -> io::Result<Watch> {
+    /// Watch the namespace `name`, from the guard's own namespace `home`,
+    /// keeping `bound` entries in a table and `orphans` orphaned
+    /// connections.
+    pub fn open(name: &str, home: &File, bound: usize, orphans: u64) -> io::Result<Watch> {
         let netns = File::open(super::super::sys::netns_path(name))?;
         let (fd, multicast, xfrm, route_tables, dumped, ipset, rings, queued, sources, limits, nf) =
             inside(&netns, home, || {
@@ -144,6 +153,7 @@ impl Watch {
                     super::nf_objects::NfObjects::open().ok(),
                 ))
             })??;
+        let orphans = inside(&netns, home, || super::orphans::Orphans::open(orphans).ok())?;
         Ok(Watch {
             name: name.to_string(),
             netns,
@@ -156,6 +166,8 @@ impl Watch {
             hashlimit: limits,
             dumped,
             sock_diag: rings,
+            orphans,
+            orphans_reset: Default::default(),
             rings_killed: (0, 0),
             accepted_killed: (0, 0),
             unheld: None,
@@ -301,6 +313,7 @@ impl Watch {
             self.accepted_killed.1 += self.take_from_holders(&gone, what);
         }
         self.bound_queued();
+        self.bound_orphans(buf);
         if let Some(m) = self.macvlan_sources.as_mut() {
             match m.bound(bound as u64, buf) {
                 Ok(f) if f.lists > 0 || f.blind > 0 => {
@@ -346,61 +359,6 @@ impl Watch {
         if let Some(m) = self.macvlan_sources.as_mut() {
             m.due = true;
         }
-    }
-
-    /// Kill the processes that hold the node's biggest packet rings while
-    /// its rings hold more than the bound (see [`super::packet_rings`]).
-    fn bound_packet_rings(&mut self, buf: &mut [u8]) {
-        let bound = super::super::table_bounds::PACKET_RING_BYTES_A_NODE_KEEPS;
-        let Some(rings) = self.sock_diag.as_mut().and_then(|r| r.list(buf).ok()) else {
-            return;
-        };
-        let total: u64 = rings.iter().map(|r| r.1).sum();
-        let gone = super::biggest_past(&rings, bound);
-        if gone.is_empty() {
-            return;
-        }
-        self.rings_killed.0 = self.rings_killed.0.max(total);
-        self.rings_killed.1 += self.take_from_holders(&gone, || {
-            format!(
-                "packet sockets' rings of {} MiB, past the bound of {} MiB",
-                total >> 20,
-                bound >> 20
-            )
-        });
-    }
-
-    /// Kill the node's processes holding the sockets `gone` (how many); none
-    /// holding them, `what` leaves the node to be stopped ([`Watch::take_unheld`]).
-    fn take_from_holders(&mut self, gone: &[u32], what: impl FnOnce() -> String) -> usize {
-        let killed = super::kill_socket_holders(&self.name, gone);
-        if killed == 0 {
-            self.unheld = Some(what());
-        }
-        killed
-    }
-
-    /// Kill the owners of the node's fullest netfilter queues while they
-    /// hold more packets than the bound (see [`super::queued`]).
-    fn bound_queued(&mut self) {
-        let bound = super::super::table_bounds::PACKETS_A_NODE_QUEUES;
-        let Some((held, gone)) = self.queued.as_mut().and_then(|q| q.past_bound(bound).ok()) else {
-            return;
-        };
-        if gone.is_empty() {
-            return;
-        }
-        self.queued_killed.0 = self.queued_killed.0.max(held);
-        self.queued_killed.1 += self.take_from_holders(&gone, || {
-            format!("{held} packets held in netfilter queues, past the bound of {bound}")
-        });
-    }
-
-    /// What passed its bound at the last sweep with no process of the node
-    /// holding it (a socket in flight over a unix socket, held by a thread
-    /// the guard cannot see): only stopping the node frees it.
-    pub fn take_unheld(&mut self) -> Option<String> {
-        self.unheld.take()
     }
 
     /// Start the next dump if none runs.

@@ -29,8 +29,10 @@ impl Step<NetnsCtx> for Guard {
         ctx.ps.processes.retain(|p| p.what != WHAT);
         let lab = &ctx.lab;
         let bound = table_bounds::entries_a_node_of(lab);
+        let orphans = table_bounds::orphans_a_node_keeps(host_orphans(), lab.nodes.len());
         let mut cmd = std::process::Command::new(&ctx.exe);
-        cmd.args(["guard", "--bound", &bound.to_string(), &lab.name])
+        cmd.args(["guard", "--bound", &bound.to_string()])
+            .args(["--orphans", &orphans.to_string(), &lab.name])
             .args(lab.nodes.iter().map(|n| &n.name));
         let netns = names::nat_ns(&lab.name);
         let log = ctx.layout.guard_log();
@@ -83,4 +85,15 @@ fn said_by(log: &std::path::Path) -> String {
         let _ = f.take(64 << 10).read_to_end(&mut out);
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The most orphaned TCP connections the host's kernel keeps
+/// (`net.ipv4.tcp_max_orphans`: one count for the host, shown only in its
+/// own network namespace, where `up` runs; 4096, the least the kernel
+/// sets, where it cannot be read).
+fn host_orphans() -> u64 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/tcp_max_orphans")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(4096)
 }

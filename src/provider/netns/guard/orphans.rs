@@ -1,0 +1,226 @@
+//! The TCP connections a node's processes closed and the kernel still
+//! finishes for them (orphans): counted at every sweep, and past the node's
+//! share ([`table_bounds::orphans_a_node_keeps`]) the rest are reset, as the
+//! kernel resets its own past `net.ipv4.tcp_max_orphans`.
+//!
+//! Why: orphans are one count for the whole host. Past
+//! `tcp_max_orphans` the kernel resets the host's own closing connections:
+//! probe21r's node made 131,214 (a listener never accepting, connections
+//! closed at once) and the host's own 4 MiB answers over loopback were cut.
+//! A node's `tcp_fin_timeout` is read-only now, but a process sets its own
+//! (`TCP_LINGER2`, up to 120 s), and a node that untracks its own traffic
+//! is not held to the lab's rate of new connections.
+//!
+//! How: each sweep reads the node's `/proc/net/sockstat`, opened inside the
+//! node (the file stays the node's): its `TCP: inuse` counts every TCP
+//! socket of the node in the kernel's tables, orphans among them, and costs
+//! a read. Only past the bound does the node's `NETLINK_SOCK_DIAG` socket
+//! ([`SockDiag`]) dump its TCP sockets in the states of a connection closed
+//! by its side (a walk of the host's whole table of connections: a few
+//! hundred microseconds); those no process holds (inode 0) are orphans, and
+//! those past the bound get `SOCK_DESTROY`: the kernel sends their peers a
+//! reset and frees them (an orphan too, from Linux 6.11 on).
+
+use super::super::netlink::msg::{
+    NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, message, messages,
+};
+#[cfg(doc)]
+use super::super::table_bounds;
+use super::packet_rings::SockDiag;
+use super::sockets;
+use std::fs::File;
+use std::io::{self, Read, Seek};
+use std::os::fd::{AsRawFd, OwnedFd};
+
+const SOCK_DIAG_BY_FAMILY: u16 = 20;
+const SOCK_DESTROY: u16 = 21;
+/// The states of a connection its own side closed: `FIN_WAIT1`,
+/// `FIN_WAIT2`, `LAST_ACK`, `CLOSING` (a bit each, `1 << state`).
+const CLOSED_BY_ITS_SIDE: u32 = (1 << 4) | (1 << 5) | (1 << 9) | (1 << 11);
+/// Bytes of resets sent at once (below the socket's send buffer).
+const SEND_BYTES: usize = 64 * 1024;
+
+/// One orphan as the kernel named it: its family and its socket id
+/// (ports, addresses, interface, cookie), which `SOCK_DESTROY` takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Orphan {
+    family: u8,
+    id: [u8; 48],
+}
+
+/// What a sweep found past the bound: orphans, how many were reset, and
+/// the node's share.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Reset {
+    pub found: u64,
+    pub reset: u64,
+    pub kept: u64,
+}
+
+/// A node's count of its TCP sockets, and its share of orphans.
+pub struct Orphans {
+    sockstat: File,
+    keep: u64,
+}
+
+impl Orphans {
+    /// Open it in the namespace the calling thread is in, keeping `keep`.
+    pub fn open(keep: u64) -> io::Result<Orphans> {
+        let sockstat = File::open("/proc/thread-self/net/sockstat")?;
+        Ok(Orphans { sockstat, keep })
+    }
+
+    /// The TCP sockets of the node in the kernel's tables (`TCP: inuse`).
+    fn in_use(&mut self) -> io::Result<u64> {
+        self.sockstat.rewind()?;
+        let mut text = String::new();
+        (&mut self.sockstat).take(4096).read_to_string(&mut text)?;
+        tcp_in_use(&text).ok_or_else(|| io::Error::other("no `TCP: inuse` in sockstat"))
+    }
+
+    /// Reset the node's orphans past its share (`None`: the node is within
+    /// it, or could not be looked at).
+    pub fn bound(&mut self, diag: &mut SockDiag, buf: &mut [u8]) -> Option<Reset> {
+        if self.in_use().ok()? <= self.keep {
+            return None;
+        }
+        let orphans = diag.orphans(buf).ok()?;
+        let past = orphans.get(self.keep as usize..).unwrap_or_default();
+        if past.is_empty() {
+            return None;
+        }
+        let refused = diag.destroy(past, buf).unwrap_or(past.len() as u64);
+        Some(Reset {
+            found: orphans.len() as u64,
+            reset: past.len() as u64 - refused.min(past.len() as u64),
+            kept: self.keep,
+        })
+    }
+}
+
+/// The count on sockstat's `TCP:` line after `inuse`.
+fn tcp_in_use(sockstat: &str) -> Option<u64> {
+    let line = sockstat.lines().find_map(|l| l.strip_prefix("TCP:"))?;
+    let mut words = line.split_whitespace();
+    while let Some(w) = words.next() {
+        if w == "inuse" {
+            return words.next()?.parse().ok();
+        }
+    }
+    None
+}
+
+/// The request for the TCP sockets of `family` its side closed.
+fn request(family: u8, seq: u32) -> Vec<u8> {
+    // inet_diag_req_v2: family, protocol, extensions, pad, states, then
+    // the socket id (48 bytes: any).
+    let mut body = vec![family, libc::IPPROTO_TCP as u8, 0, 0];
+    body.extend_from_slice(&CLOSED_BY_ITS_SIDE.to_ne_bytes());
+    body.extend_from_slice(&[0; 48]);
+    message(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq, &body)
+}
+
+/// Orphans of one receive of the dump, and whether the dump ended.
+fn read(b: &[u8], seq: u32, out: &mut Vec<Orphan>) -> bool {
+    for m in messages(b).filter(|m| m.seq == seq) {
+        match m.ty {
+            NLMSG_DONE | NLMSG_ERROR => return true,
+            // inet_diag_msg: family, state, timer, retransmits, the id
+            // (bytes 4 to 52), then the inode at byte 68.
+            SOCK_DIAG_BY_FAMILY if m.body.len() >= 72 && m.body[68..72] == [0; 4] => {
+                out.push(Orphan {
+                    family: m.body[0],
+                    id: m.body[4..52].try_into().expect("48 bytes"),
+                });
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The node's orphans, dumped on `fd` (IPv4, then IPv6).
+pub fn list(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8]) -> io::Result<Vec<Orphan>> {
+    let mut out = Vec::new();
+    for family in [libc::AF_INET as u8, libc::AF_INET6 as u8] {
+        *seq = seq.wrapping_add(1).max(1);
+        let asked = *seq;
+        sockets::ask(fd, &request(family, asked), buf, |b| {
+            read(b, asked, &mut out)
+        })?;
+    }
+    Ok(out)
+}
+
+/// The `SOCK_DESTROY` of one orphan.
+fn destroy_request(o: &Orphan) -> Vec<u8> {
+    let mut body = vec![o.family, libc::IPPROTO_TCP as u8, 0, 0];
+    body.extend_from_slice(&CLOSED_BY_ITS_SIDE.to_ne_bytes());
+    body.extend_from_slice(&o.id);
+    message(SOCK_DESTROY, NLM_F_REQUEST, 0, &body)
+}
+
+/// Reset `orphans` on `fd`: how many the kernel refused (gone meanwhile,
+/// or a kernel before 6.11 that keeps an orphan it was asked to destroy
+/// says nothing: the next sweep finds it again).
+pub fn destroy(fd: &OwnedFd, orphans: &[Orphan], buf: &mut [u8]) -> io::Result<u64> {
+    let out: Vec<u8> = orphans.iter().flat_map(destroy_request).collect();
+    let mut refused = 0;
+    for batch in sockets::batches(&out, SEND_BYTES) {
+        sockets::send(fd, batch)?;
+        // Only a refusal is answered (no acknowledgement was asked for);
+        // read them before the next batch so none is lost.
+        while let sockets::Received::Bytes(n) = sockets::receive(fd.as_raw_fd(), buf)? {
+            refused += messages(&buf[..n])
+                .filter(|m| m.ty == NLMSG_ERROR)
+                .filter(|m| m.body.get(..4).is_some_and(|e| e != [0; 4]))
+                .count() as u64;
+        }
+    }
+    Ok(refused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nodes_tcp_sockets_are_read_from_sockstat() {
+        let text = "sockets: used 15\nTCP: inuse 3049 orphan 1524 tw 0 alloc 3050 mem 91\n\
+                    UDP: inuse 0 mem 0\n";
+        assert_eq!(tcp_in_use(text), Some(3049));
+        assert_eq!(tcp_in_use("UDP: inuse 4\n"), None);
+        assert_eq!(tcp_in_use("TCP: inuse x\n"), None);
+    }
+
+    /// A dumped TCP socket of `inode`, its id's first byte `tag`.
+    fn socket(inode: u32, tag: u8, seq: u32) -> Vec<u8> {
+        let mut body = vec![2u8, 5, 0, 0];
+        let mut id = [0u8; 48];
+        id[0] = tag;
+        body.extend_from_slice(&id);
+        for w in [0u32, 0, 0, 0, inode] {
+            body.extend_from_slice(&w.to_ne_bytes());
+        }
+        message(SOCK_DIAG_BY_FAMILY, 2, seq, &body)
+    }
+
+    #[test]
+    fn an_orphan_is_a_closing_socket_no_process_holds() {
+        let mut b = socket(0, 1, 5);
+        b.extend(socket(77, 2, 5));
+        b.extend(socket(0, 3, 4));
+        b.extend(socket(0, 4, 5));
+        let mut out = Vec::new();
+        assert!(!read(&b, 5, &mut out));
+        let tags: Vec<u8> = out.iter().map(|o| o.id[0]).collect();
+        assert_eq!(tags, [1, 4]);
+        assert_eq!(out[0].family, 2);
+        // A reset names the socket as the dump did.
+        let d = destroy_request(&out[0]);
+        assert_eq!(d.len(), 16 + 56);
+        assert_eq!(u16::from_ne_bytes([d[4], d[5]]), SOCK_DESTROY);
+        assert_eq!(&d[16 + 8..], &out[0].id);
+        assert_eq!(request(2, 5).len(), 16 + 56);
+    }
+}

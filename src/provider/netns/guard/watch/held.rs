@@ -1,0 +1,79 @@
+//! What a node's processes hold past a bound that the guard takes back at
+//! each sweep: packet rings, netfilter queues (by killing their holders),
+//! orphaned TCP connections (by resetting them); and what no process
+//! holds, which only stopping the node frees.
+
+use super::Watch;
+
+impl Watch {
+    /// Reset the node's orphaned TCP connections past its share (see
+    /// [`super::super::orphans`]).
+    pub(super) fn bound_orphans(&mut self, buf: &mut [u8]) {
+        let (Some(o), Some(d)) = (self.orphans.as_mut(), self.sock_diag.as_mut()) else {
+            return;
+        };
+        if let Some(r) = o.bound(d, buf) {
+            let t = &mut self.orphans_reset;
+            (t.found, t.reset, t.kept) = (t.found.max(r.found), t.reset + r.reset, r.kept);
+        }
+    }
+
+    /// Kill the processes that hold the node's biggest packet rings while
+    /// its rings hold more than the bound (see [`super::super::packet_rings`]).
+    pub(super) fn bound_packet_rings(&mut self, buf: &mut [u8]) {
+        let bound = super::super::super::table_bounds::PACKET_RING_BYTES_A_NODE_KEEPS;
+        let Some(rings) = self.sock_diag.as_mut().and_then(|r| r.list(buf).ok()) else {
+            return;
+        };
+        let total: u64 = rings.iter().map(|r| r.1).sum();
+        let gone = super::super::biggest_past(&rings, bound);
+        if gone.is_empty() {
+            return;
+        }
+        self.rings_killed.0 = self.rings_killed.0.max(total);
+        self.rings_killed.1 += self.take_from_holders(&gone, || {
+            format!(
+                "packet sockets' rings of {} MiB, past the bound of {} MiB",
+                total >> 20,
+                bound >> 20
+            )
+        });
+    }
+
+    /// Kill the node's processes holding the sockets `gone` (how many); none
+    /// holding them, `what` leaves the node to be stopped ([`Watch::take_unheld`]).
+    pub(super) fn take_from_holders(
+        &mut self,
+        gone: &[u32],
+        what: impl FnOnce() -> String,
+    ) -> usize {
+        let killed = super::super::kill_socket_holders(&self.name, gone);
+        if killed == 0 {
+            self.unheld = Some(what());
+        }
+        killed
+    }
+
+    /// Kill the owners of the node's fullest netfilter queues while they
+    /// hold more packets than the bound (see [`super::super::queued`]).
+    pub(super) fn bound_queued(&mut self) {
+        let bound = super::super::super::table_bounds::PACKETS_A_NODE_QUEUES;
+        let Some((held, gone)) = self.queued.as_mut().and_then(|q| q.past_bound(bound).ok()) else {
+            return;
+        };
+        if gone.is_empty() {
+            return;
+        }
+        self.queued_killed.0 = self.queued_killed.0.max(held);
+        self.queued_killed.1 += self.take_from_holders(&gone, || {
+            format!("{held} packets held in netfilter queues, past the bound of {bound}")
+        });
+    }
+
+    /// What passed its bound at the last sweep with no process of the node
+    /// holding it (a socket in flight over a unix socket, held by a thread
+    /// the guard cannot see): only stopping the node frees it.
+    pub fn take_unheld(&mut self) -> Option<String> {
+        self.unheld.take()
+    }
+}
