@@ -16,9 +16,11 @@
 //!   one on a node's login `PATH` ([`super::swallowed`]);
 //! - it may change what the reader has ([`effect`]: what only reads, or
 //!   sets a machine up as `lab up` does, stops nothing);
-//! - no block of the chapter types it: every command of it, `sudo` and
-//!   `--kubeconfig` aside, opens a command some block shows (`kubectl
-//!   delete pod <name>` matches a block's `kubectl delete pod nginx-1`).
+//! - no shell block near it ([`near`]) types it: every command of it,
+//!   `sudo` and `--kubeconfig` aside, opens a command such a block shows
+//!   (`kubectl delete pod <name>` matches a block's `kubectl delete pod
+//!   nginx-1`), in the block just before it the last of its kind
+//!   ([`types`]).
 //!
 //! A span in a conditional ("if the join fails, run `sudo kubeadm reset`")
 //! stops too: lab cannot tell the reader's choice, and a block typing the
@@ -78,7 +80,7 @@ pub(super) fn stops(
                 .or_insert_with(|| {
                     commands(&code).iter().all(|c| {
                         near.clone()
-                            .any(|i| shell[i].commands.iter().any(|t| opens(c, t)))
+                            .any(|i| types(&shell[i], c, shell[i].end < span.line))
                     })
                 });
             let charged = steps.iter().copied().find(|l| *l > span.line);
@@ -131,6 +133,30 @@ fn near(line: usize, shell: &[Shell]) -> std::ops::Range<usize> {
         .position(|b| b.reads)
         .map_or(shell.len(), |i| after + i + 1);
     from..to
+}
+
+/// Whether the shell block `b` types the span's command `c`: one of its
+/// commands opens with `c`'s words. In the block just before the span
+/// (`before`), that command must also be the last of its kind there ([`kind`]):
+/// after a block that applies the fix and then the broken file again,
+/// "apply the fix again with `kubectl apply -f fix.yml`" is a second run,
+/// not a recap of the block (probe21s).
+fn types(b: &Shell, c: &[String], before: bool) -> bool {
+    b.commands.iter().enumerate().any(|(k, t)| {
+        opens(c, t)
+            && !(before
+                && b.commands[k + 1..]
+                    .iter()
+                    .any(|u| kind(u) == kind(t) && !opens(c, u)))
+    })
+}
+
+/// What a command does, as far as its words tell without knowing the
+/// program: the program and its first word that is no option (`kubectl
+/// apply`, `ip link`, `systemctl restart`).
+fn kind(c: &[String]) -> (Option<&str>, Option<&str>) {
+    let mut w = c.iter().map(String::as_str);
+    (w.next(), w.find(|x| !x.starts_with('-')))
 }
 
 /// The command a span shows as the reader types it: past a prompt that
@@ -372,6 +398,28 @@ mod tests {
             let planned = super::super::plan::plan_chapter(&c);
             assert_eq!(super::super::gone::stops(&c, &planned).len(), 1, "{lang}");
         }
+    }
+
+    /// The block just before a span types it only where no later command
+    /// of the same kind in that block undid it (probe21s, finding 2): the
+    /// fix applied, then the broken file; "apply the fix again" is a
+    /// second run. The fix applied last: a recap.
+    #[test]
+    fn a_command_the_block_before_undid_is_a_second_run() {
+        let (fix, broken) = (
+            "kubectl --kubeconfig ./admin.conf apply -f flannel_fix.yml",
+            "kubectl --kubeconfig ./admin.conf apply -f flannel.yml",
+        );
+        let text = |first: &str, second: &str| {
+            format!(
+                "```bash\n{first}\n{second}\n```\n\nNow apply the fix again with `{fix}` and ping.\n\n\
+                 ```bash\nping -c 1 10.244.2.2\n```\n"
+            )
+        };
+        assert_eq!(stops_of(&text(fix, broken)), vec![(6, told(fix, 9))]);
+        assert_eq!(stops_of(&text(broken, fix)), vec![]);
+        // Another kind of command after it undoes nothing.
+        assert_eq!(stops_of(&text(fix, "kubectl get pods")), vec![]);
     }
 
     #[test]
