@@ -273,7 +273,7 @@ echo added"#;
 }
 
 /// Whether node1's network namespace is still there.
-fn node1_is_there(lab: &TestLab) -> bool {
+pub(crate) fn node1_is_there(lab: &TestLab) -> bool {
     std::path::Path::new("/run/netns")
         .join(format!("{}.node1", lab.name))
         .exists()
@@ -282,7 +282,7 @@ fn node1_is_there(lab: &TestLab) -> bool {
 /// Wait (at most `secs`) until node1 is gone and the guard's log says
 /// `said`; then assert both, that node2 is still there, and that `lab
 /// status` shows node1 `stopped_by_guard`.
-fn assert_node1_stopped(lab: &TestLab, said: &str, secs: u64) {
+pub(crate) fn assert_node1_stopped(lab: &TestLab, said: &str, secs: u64) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while (node1_is_there(lab) || !guard_log(lab).contains(said)) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(200));

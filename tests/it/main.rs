@@ -42,6 +42,7 @@ mod probe21l;
 mod probe21p;
 mod probe21r;
 mod probe21s;
+mod probe21t;
 mod probe5;
 mod probe6;
 mod probe7;

@@ -39,7 +39,10 @@
 //! labels and ipset elements, an event buffer's worth of the rest. A node's
 //! IPv4 routing tables, which the kernel frees only with the namespace, are
 //! counted at each sweep too, and a node past their bound is stopped
-//! ([`route_tables`]).
+//! ([`route_tables`]); so is one past its hashlimit or recent tables
+//! ([`named_tables`]) or that raised its neighbour parameters
+//! ([`neigh_params`]). Orphaned TCP connections past a node's share are
+//! reset ([`orphans`]).
 //!
 //! The guard runs in the lab's `.nat` namespace (so `destroy` also finds it
 //! there) as the host's root, outside every node's PID namespace: a node
@@ -48,10 +51,11 @@
 mod accept_queues;
 mod dumped;
 pub mod entry;
-mod hashlimit;
 mod ipset;
 mod macvlan_sources;
 mod multicast;
+mod named_tables;
+mod neigh_params;
 mod nf_objects;
 mod orphans;
 mod packet_rings;
@@ -124,16 +128,26 @@ fn say(line: &str) {
     }
 }
 
-/// Let the process hold, for each node, its namespace, seven sockets (its
-/// events, multicast, IPsec, ipset, the sweep's dumps and nexthop events),
-/// its multicast list and its list of routing tables.
+/// Let the process hold, for each node, its namespace, its sockets (events,
+/// multicast, IPsec, ipset, the sweep's dumps, nexthop events, sock_diag,
+/// macvlan, netfilter objects, neighbour parameters) and its files (the
+/// multicast list, routing tables, named tables' folders, queues, NFLOG
+/// groups, netlink sockets, sockstat): about twenty, room for more.
 fn allow_files(n: u64) {
     // SAFETY: getrlimit/setrlimit on a struct of ours.
     unsafe {
         let mut r: libc::rlimit = std::mem::zeroed();
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) == 0 && r.rlim_cur < n {
-            r.rlim_cur = n.min(r.rlim_max);
-            libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+            // The guard is the host's root: it may raise the hard limit too
+            // (a look it cannot open is a bound it does not keep).
+            let raised = libc::rlimit {
+                rlim_cur: n,
+                rlim_max: r.rlim_max.max(n),
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) != 0 {
+                r.rlim_cur = n.min(r.rlim_max);
+                libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+            }
         }
     }
 }
@@ -161,7 +175,7 @@ fn namespaces(lab: &str, nodes: &[String]) -> Result<Vec<String>> {
 /// their namespaces are gone.
 pub fn run(lab: &str, bound: usize, orphans: u64, nodes: &[String]) -> Result<()> {
     let namespaces = namespaces(lab, nodes)?;
-    allow_files(10 * namespaces.len() as u64 + 64);
+    allow_files(32 * namespaces.len() as u64 + 64);
     let home = File::open("/proc/thread-self/ns/net")
         .map_err(|e| LabError::io("opening the guard's own network namespace", e))?;
     let mut watches = Vec::with_capacity(namespaces.len());
@@ -237,26 +251,13 @@ pub fn run(lab: &str, bound: usize, orphans: u64, nodes: &[String]) -> Result<()
                 stop_node(&w.name);
                 return false;
             }
-            if let Some(n) = w.hashlimit_tables_past_bound() {
-                say(&format!(
-                    "{}: {n} hashlimit tables, past the bound of {}: only removing their rules \
-                     frees them, so {NODE_STOPPED} (its processes killed, its namespace \
-                     removed); `lab destroy` removes the rest",
-                    w.name,
-                    super::table_bounds::HASHLIMIT_TABLES_A_NODE_KEEPS
-                ));
-                stop_node(&w.name);
-                return false;
-            }
-            let Some(n) = w.routing_tables_past_bound() else {
+            let Some(why) = w.why_stop(&mut buf) else {
                 return true;
             };
             say(&format!(
-                "{}: {n} IPv4 routing tables or more, past the bound of {}: the kernel frees \
-                 a table only with its namespace, so {NODE_STOPPED} (its processes \
-                 killed, its namespace removed); `lab destroy` removes the rest",
-                w.name,
-                super::table_bounds::ROUTING_TABLES_A_NODE_KEEPS
+                "{}: {why}, so {NODE_STOPPED} (its processes killed, its namespace removed); \
+                 `lab destroy` removes the rest",
+                w.name
             ));
             stop_node(&w.name);
             false
@@ -372,7 +373,7 @@ fn report(w: &mut Watch) {
     // What was taken from the holders of rings, listeners and queues past
     // their bounds: how much, how many processes, and whose.
     type Taken = ((u64, usize), fn(u64) -> String, &'static str);
-    let taken: [Taken; 3] = [
+    let taken: [Taken; 4] = [
         (
             std::mem::take(&mut w.rings_killed),
             |bytes| {
@@ -398,6 +399,16 @@ fn report(w: &mut Watch) {
                 )
             },
             "owning the fullest",
+        ),
+        (
+            std::mem::take(&mut w.logged_killed),
+            |groups| {
+                format!(
+                    "{groups} NFLOG groups listened on, past the bound of {}",
+                    super::table_bounds::NFLOG_GROUPS_A_NODE_KEEPS
+                )
+            },
+            "listening on the most",
         ),
     ];
     for ((held, killed), what, whose) in taken {

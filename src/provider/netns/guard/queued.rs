@@ -1,15 +1,21 @@
-//! Packets a node's netfilter queues hold (`-j NFQUEUE`, `nfnetlink_queue`):
-//! counted at every sweep, and past the bound the processes that hold the
-//! fullest queues are killed, which drops what they held.
+//! Packets a node's netfilter queues hold (`-j NFQUEUE`, `nfnetlink_queue`)
+//! and the groups its processes log packets to (`-j NFLOG`,
+//! `nfnetlink_log`): counted at every sweep, and past the bound the
+//! processes that hold the fullest queues, or listen on the most groups,
+//! are killed, which drops what they held.
 //!
 //! Why: a packet waiting for a userspace verdict is kernel memory charged to
 //! no one, and the queue's owner sets its length (up to 2^32 packets of up
 //! to 64 KiB; 65,536 queues a namespace): probe21n queued 50,000 datagrams
 //! of 60,000 bytes on 127.0.0.1, 4.6 GB of the host's, while node1 used
-//! 6.9 MB. Only the queue's owner may give a verdict or shorten it.
+//! 6.9 MB. Only the queue's owner may give a verdict or shorten it. A
+//! group's listener sets how much it buffers (up to 256 KB of packets,
+//! held until a threshold or a timeout it also sets): probe21t's 1000
+//! groups held 255 MB of the host's, node1 5.6 MB.
 //!
 //! How: the kernel lists a namespace's queues with their owners' netlink
-//! port ids and lengths in `nfnetlink_queue`, and its netlink sockets with
+//! port ids and lengths in `nfnetlink_queue` (its groups with their
+//! listeners' in `nfnetlink_log`), and its netlink sockets with
 //! their port ids and inodes in `netlink`; the guard opens both inside each
 //! node and reads them at each sweep. Past
 //! [`table_bounds::PACKETS_A_NODE_QUEUES`] the fullest queues' owners are
@@ -22,6 +28,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
 const QUEUES: &str = "/proc/thread-self/net/netfilter/nfnetlink_queue";
+const LOGS: &str = "/proc/thread-self/net/netfilter/nfnetlink_log";
 const SOCKETS: &str = "/proc/thread-self/net/netlink";
 /// `NETLINK_NETFILTER`, the protocol of a queue's owner.
 const NETFILTER: u32 = 12;
@@ -29,9 +36,11 @@ const NETFILTER: u32 = 12;
 /// more than the bound queued, or none).
 const MOST_BYTES: u64 = 4 << 20;
 
-/// A node's lists of queues and netlink sockets, open.
+/// A node's lists of queues, NFLOG groups (none on a kernel without
+/// nfnetlink_log) and netlink sockets, open.
 pub struct Queued {
     queues: File,
+    logs: Option<File>,
     sockets: File,
 }
 
@@ -68,6 +77,7 @@ impl Queued {
     pub fn open() -> io::Result<Queued> {
         Ok(Queued {
             queues: File::open(QUEUES)?,
+            logs: File::open(LOGS).ok(),
             sockets: File::open(SOCKETS)?,
         })
     }
@@ -78,15 +88,37 @@ impl Queued {
         let qs = queues(&read_all(&mut self.queues)?);
         let held: u64 = qs.iter().map(|q| q.1).sum();
         let owners = super::biggest_past(&qs, bound);
+        Ok((held, self.sockets_of(owners)?))
+    }
+
+    /// The NFLOG groups listened on, and the inodes of the sockets to take
+    /// away so that at most `bound` stay (the owners of the most first).
+    pub fn groups_past_bound(&mut self, bound: u64) -> io::Result<(u64, Vec<u32>)> {
+        let Some(logs) = self.logs.as_mut() else {
+            return Ok((0, Vec::new()));
+        };
+        let groups = queues(&read_all(logs)?);
+        let mut by_owner: Vec<(u32, u64)> = Vec::new();
+        for (owner, _) in &groups {
+            match by_owner.iter_mut().find(|o| o.0 == *owner) {
+                Some(o) => o.1 += 1,
+                None => by_owner.push((*owner, 1)),
+            }
+        }
+        let owners = super::biggest_past(&by_owner, bound);
+        Ok((groups.len() as u64, self.sockets_of(owners)?))
+    }
+
+    /// The inodes of the netfilter sockets of port ids `owners`.
+    fn sockets_of(&mut self, owners: Vec<u32>) -> io::Result<Vec<u32>> {
         if owners.is_empty() {
-            return Ok((held, owners));
+            return Ok(owners);
         }
         let sockets = read_all(&mut self.sockets)?;
-        let inodes = owners
+        Ok(owners
             .into_iter()
             .filter_map(|p| socket_of(&sockets, p))
-            .collect();
-        Ok((held, inodes))
+            .collect())
     }
 }
 

@@ -48,9 +48,11 @@ pub struct Watch {
     /// The node's list of IPv4 routing tables (none where the kernel has
     /// no such list: nothing to count there).
     route_tables: Option<RouteTables>,
-    /// The node's lists of hashlimit tables (none where the kernel has no
-    /// hashlimit).
-    hashlimit: Option<super::hashlimit::Hashlimit>,
+    /// The node's lists of named tables (none where the kernel has neither
+    /// hashlimit nor recent).
+    named_tables: Option<super::named_tables::NamedTables>,
+    /// The node's neighbour parameters (see [`super::neigh_params`]).
+    neigh_params: Option<super::neigh_params::NeighParams>,
     /// The socket of the sweep's dumps (see [`dumped`]).
     dumped: Option<Dumped>,
     /// The node's socket lists: packet rings and TCP listeners (see
@@ -75,6 +77,8 @@ pub struct Watch {
     /// Packets queued past the bound, and processes killed for them, since
     /// the last report.
     pub queued_killed: (u64, usize),
+    /// NFLOG groups past the bound, and processes killed for them.
+    pub logged_killed: (u64, usize),
     /// Nexthop objects, address labels and IPv6 routes removed since the
     /// last report.
     pub removed_dumped: [u64; 4],
@@ -149,11 +153,16 @@ impl Watch {
                     SockDiag::open().ok(),
                     super::queued::Queued::open().ok(),
                     MacvlanSources::open().ok(),
-                    super::hashlimit::Hashlimit::open().ok(),
+                    super::named_tables::NamedTables::open().ok(),
                     super::nf_objects::NfObjects::open().ok(),
                 ))
             })??;
-        let orphans = inside(&netns, home, || super::orphans::Orphans::open(orphans).ok())?;
+        let (orphans, neigh_params) = inside(&netns, home, || {
+            (
+                super::orphans::Orphans::open(orphans).ok(),
+                super::neigh_params::NeighParams::open().ok(),
+            )
+        })?;
         Ok(Watch {
             name: name.to_string(),
             netns,
@@ -163,7 +172,8 @@ impl Watch {
             xfrm,
             xfrm_counts: Default::default(),
             route_tables,
-            hashlimit: limits,
+            named_tables: limits,
+            neigh_params,
             dumped,
             sock_diag: rings,
             orphans,
@@ -173,6 +183,7 @@ impl Watch {
             unheld: None,
             queued,
             queued_killed: (0, 0),
+            logged_killed: (0, 0),
             removed_dumped: [0; 4],
             xfrm_flushed: 0,
             macvlan_sources: sources,
@@ -257,22 +268,6 @@ impl Watch {
         a.ino() == b.ino() && a.dev() == b.dev()
     }
 
-    /// The node's hashlimit tables when they are past the bound (see
-    /// [`super::hashlimit`]).
-    pub fn hashlimit_tables_past_bound(&self) -> Option<usize> {
-        let bound = super::super::table_bounds::HASHLIMIT_TABLES_A_NODE_KEEPS;
-        let n = self.hashlimit.as_ref()?.count().ok()?;
-        (n > bound).then_some(n)
-    }
-
-    /// The node's IPv4 routing tables when they are past the bound (see
-    /// [`super::route_tables`]), read up to one past it.
-    pub fn routing_tables_past_bound(&mut self) -> Option<usize> {
-        let bound = super::super::table_bounds::ROUTING_TABLES_A_NODE_KEEPS;
-        let n = self.route_tables.as_mut()?.count(bound).ok()?;
-        (n > bound).then_some(n)
-    }
-
     /// Dump `class` again (unless it is waiting already: one running may
     /// have passed what was lost).
     pub fn queue(&mut self, class: Class) {
@@ -313,6 +308,7 @@ impl Watch {
             self.accepted_killed.1 += self.take_from_holders(&gone, what);
         }
         self.bound_queued();
+        self.bound_logged();
         self.bound_orphans(buf);
         if let Some(m) = self.macvlan_sources.as_mut() {
             match m.bound(bound as u64, buf) {

@@ -70,6 +70,58 @@ impl Watch {
         });
     }
 
+    /// Kill the processes listening on the most NFLOG groups while the
+    /// node's groups are more than the bound (see [`super::super::queued`]).
+    pub(super) fn bound_logged(&mut self) {
+        let bound = super::super::super::table_bounds::NFLOG_GROUPS_A_NODE_KEEPS;
+        let Some((groups, gone)) = self
+            .queued
+            .as_mut()
+            .and_then(|q| q.groups_past_bound(bound).ok())
+        else {
+            return;
+        };
+        if gone.is_empty() {
+            return;
+        }
+        self.logged_killed.0 = self.logged_killed.0.max(groups);
+        self.logged_killed.1 += self.take_from_holders(&gone, || {
+            format!("{groups} NFLOG groups listened on, past the bound of {bound}")
+        });
+    }
+
+    /// Why the node must be stopped, if it must: it passed a bound on what
+    /// the kernel frees only with its namespace or its devices (routing
+    /// tables, named tables, neighbour parameters; see
+    /// [`super::super::route_tables`], [`super::super::named_tables`],
+    /// [`super::super::neigh_params`]).
+    pub fn why_stop(&mut self, buf: &mut [u8]) -> Option<String> {
+        let routing = super::super::super::table_bounds::ROUTING_TABLES_A_NODE_KEEPS;
+        if let Some(n) = self
+            .route_tables
+            .as_mut()
+            .and_then(|r| r.count(routing).ok())
+            && n > routing
+        {
+            return Some(format!(
+                "{n} IPv4 routing tables or more, past the bound of {routing}: the kernel \
+                 frees a table only with its namespace"
+            ));
+        }
+        if let Some((kind, n)) = self.named_tables.as_ref().and_then(|t| t.past_bound()) {
+            return Some(format!(
+                "{n} {} tables, past the bound of {} ({}): only removing their rules frees \
+                 them",
+                kind.name, kind.bound, kind.why
+            ));
+        }
+        let raised = self.neigh_params.as_mut()?.raised(buf)?;
+        Some(format!(
+            "neighbour parameters raised past the host's ({raised}): the packets they let \
+             the kernel hold go only with its devices"
+        ))
+    }
+
     /// What passed its bound at the last sweep with no process of the node
     /// holding it (a socket in flight over a unix socket, held by a thread
     /// the guard cannot see): only stopping the node frees it.
