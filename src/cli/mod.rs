@@ -152,6 +152,9 @@ pub enum Command {
         /// The most entries a node's table keeps.
         #[arg(long)]
         bound: usize,
+        /// The socket where entries hand over their filters' listeners.
+        #[arg(long)]
+        listeners: std::path::PathBuf,
         /// The lab.
         lab: String,
         /// Its nodes.
@@ -202,8 +205,14 @@ pub fn run() -> Result<(), LabError> {
         return crate::provider::netns::proxy(state, lab, node);
     }
     // The guard enters the nodes' namespaces in turn: a single thread too.
-    if let Command::Guard { bound, lab, nodes } = &cli.command {
-        return crate::provider::netns::guard::run(lab, *bound, nodes);
+    if let Command::Guard {
+        bound,
+        lab,
+        nodes,
+        listeners,
+    } = &cli.command
+    {
+        return crate::provider::netns::guard::run(lab, *bound, nodes, listeners);
     }
     if let Command::TcpProxy { host, port } = &cli.command {
         return crate::provider::vagrant::libvirt_ns::tcp_proxy(host, *port);

@@ -12,6 +12,8 @@
 //!                     sshd's log in fs/upper/var/log/sshd.log)
 //! <state>/pods/<p>/   nginx.conf, logs, pid, temp dirs, run/, root/
 //! <state>/guard.log   the output of the guard of the nodes' tables (`guard`)
+//! <state>/guard.sock  the guard's socket, where entries hand over their
+//!                     filters' listeners (`supervised`)
 //! /run/lab-root/<lab>/<n>  where node n's overlay is mounted: the node's `/`
 //! ```
 //!
@@ -40,6 +42,11 @@ impl Layout {
     }
     pub fn guard_log(&self) -> PathBuf {
         self.root.join("guard.log")
+    }
+    /// The guard's socket, where every entry to a node hands over its
+    /// filter's listener (see `supervised`).
+    pub fn guard_socket(&self) -> PathBuf {
+        self.root.join("guard.sock")
     }
     pub fn ssh_dir(&self) -> PathBuf {
         self.root.join("ssh")
@@ -88,6 +95,7 @@ impl Layout {
             binds: vec![],
             cgroup: super::cgroups::name_of(&super::names::node_ns(lab, node)),
             machine: Machine::Node,
+            supervisor: self.guard_socket(),
         })
     }
     /// A pod (its nginx, and a command in it): on its node's root
@@ -142,7 +150,7 @@ pub fn node_rootfs(lab: &str, node: &str) -> PathBuf {
     lab_mounts(lab).join(node)
 }
 
-fn absolute(p: &Path) -> crate::Result<PathBuf> {
+pub(super) fn absolute(p: &Path) -> crate::Result<PathBuf> {
     std::path::absolute(p).map_err(|e| LabError::io(format!("resolving {}", p.display()), e))
 }
 

@@ -30,7 +30,10 @@ impl Step<NetnsCtx> for Guard {
         let lab = &ctx.lab;
         let bound = table_bounds::entries_a_node_of(lab);
         let mut cmd = std::process::Command::new(&ctx.exe);
-        cmd.args(["guard", "--bound", &bound.to_string(), &lab.name])
+        let listeners = super::super::files::absolute(&ctx.layout.guard_socket())?;
+        cmd.args(["guard", "--bound", &bound.to_string(), "--listeners"])
+            .arg(&listeners)
+            .arg(&lab.name)
             .args(lab.nodes.iter().map(|n| &n.name));
         let netns = names::nat_ns(&lab.name);
         let log = ctx.layout.guard_log();
