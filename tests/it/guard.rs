@@ -181,7 +181,16 @@ fn the_guard_lives_as_long_as_its_lab() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(!alive(again, again_start), "the guard outlived destroy");
 
-    let out = lab.lab(&["guard", "--bound", "5", &lab.name, "../x"]);
+    let socket = lab.state.path().join("guard-test.sock");
+    let out = lab.lab(&[
+        "guard",
+        "--bound",
+        "5",
+        "--listeners",
+        socket.to_str().unwrap(),
+        &lab.name,
+        "../x",
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         text(&out).contains("not a lab's or a node's name"),
