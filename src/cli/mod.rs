@@ -155,6 +155,9 @@ pub enum Command {
         /// The most orphaned TCP connections a node keeps.
         #[arg(long, default_value_t = 64)]
         orphans: u64,
+        /// The socket where entries hand over their filters' listeners.
+        #[arg(long)]
+        listeners: std::path::PathBuf,
         /// The lab.
         lab: String,
         /// Its nodes.
@@ -210,9 +213,10 @@ pub fn run() -> Result<(), LabError> {
         orphans,
         lab,
         nodes,
+        listeners,
     } = &cli.command
     {
-        return crate::provider::netns::guard::run(lab, *bound, *orphans, nodes);
+        return crate::provider::netns::guard::run(lab, *bound, *orphans, nodes, listeners);
     }
     if let Command::TcpProxy { host, port } = &cli.command {
         return crate::provider::vagrant::libvirt_ns::tcp_proxy(host, *port);

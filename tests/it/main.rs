@@ -52,6 +52,7 @@ mod probe_findings;
 mod read_otherwise;
 mod report;
 mod report_paths;
+mod rings;
 mod schemas;
 mod shared_tables;
 mod spec;

@@ -63,13 +63,16 @@ const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom"];
 #[derive(Debug)]
 pub struct ProbeRoot {
     mnt: File,
+    /// The guard's socket, which every probe hands its filter's listener
+    /// to (see `supervised`).
+    supervisor: std::path::PathBuf,
 }
 
 impl ProbeRoot {
     /// Make it from the lab's `rootfs` (see `rootfs`): a child unshares a
     /// mount namespace, builds it, pivots into it and execs `sh` waiting on
     /// its input; its namespace is opened and the child ends.
-    pub fn make(rootfs: &Path) -> Result<ProbeRoot> {
+    pub fn make(rootfs: &Path, supervisor: &Path) -> Result<ProbeRoot> {
         let r = std::fs::canonicalize(rootfs)
             .map_err(|e| LabError::io(format!("the probes' root {}", rootfs.display()), e))?;
         let plan = plan(&r)?;
@@ -93,7 +96,10 @@ impl ProbeRoot {
         drop(child.stdin.take());
         let _ = child.wait();
         let mnt = mnt.map_err(|e| LabError::io("opening the probes' mount namespace", e))?;
-        Ok(ProbeRoot { mnt })
+        Ok(ProbeRoot {
+            mnt,
+            supervisor: supervisor.to_path_buf(),
+        })
     }
 }
 
@@ -192,12 +198,14 @@ pub fn enter(cmd: &mut Command, root: &ProbeRoot, netns: &File) {
     use std::os::unix::process::CommandExt;
     let fd: RawFd = root.mnt.as_raw_fd();
     let net: RawFd = netns.as_raw_fd();
+    // Open until `cmd` is dropped (after the child started).
+    let handoff = super::supervised::Handoff::connect(&root.supervisor);
     // SAFETY: system calls only in the child, on nothing allocated there.
     unsafe {
         cmd.pre_exec(move || {
             check(libc::setns(fd, libc::CLONE_NEWNS))?;
             super::enter::join_owner(net)?;
-            become_probe()
+            become_probe(handoff.raw())
         });
     }
 }
@@ -205,8 +213,9 @@ pub fn enter(cmd: &mut Command, root: &ProbeRoot, netns: &File) {
 /// Root becomes [`PROBE_ID`] keeping [`KEPT`]: the bounding set without
 /// [`DROPPED`], the user and groups changed with the capabilities kept,
 /// then [`KEPT`] made inheritable and ambient (what an exec'd program that
-/// is not root gets), no_new_privs and the user-namespace filter.
-fn become_probe() -> std::io::Result<()> {
+/// is not root gets), no_new_privs and the user-namespace filter, whose
+/// listener goes to the guard on `handoff` (see `supervised`).
+fn become_probe(handoff: RawFd) -> std::io::Result<()> {
     let kept = KEPT.iter().fold(0u64, |m, &c| m | (1u64 << c));
     // SAFETY: prctl, setgroups, setres[ug]id and capset on stack memory.
     unsafe {
@@ -254,7 +263,7 @@ fn become_probe() -> std::io::Result<()> {
         }
     }
     super::privileges::keep_no_inherited_files()?;
-    super::seccomp::install()
+    super::seccomp::install(handoff)
 }
 
 #[cfg(test)]

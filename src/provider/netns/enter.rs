@@ -63,6 +63,9 @@ pub struct NodeSetup {
     pub cgroup: String,
     /// A node or a pod: what root keeps of the network.
     pub machine: Machine,
+    /// The guard's socket, which every entry hands its filter's listener
+    /// to (see `supervised`).
+    pub supervisor: PathBuf,
 }
 
 /// What is entered, and so what root keeps of the network. Either's
@@ -129,6 +132,8 @@ struct Plan {
     dot: CString,
     slash: CString,
     mode: Mode,
+    /// The connection to the guard the filter's listener goes on.
+    handoff: super::supervised::Handoff,
 }
 
 impl NodeSetup {
@@ -264,6 +269,7 @@ impl NodeSetup {
             dot: cstr(".")?,
             slash: cstr("/")?,
             mode,
+            handoff: super::supervised::Handoff::connect(&self.supervisor),
         })
     }
 }
@@ -358,7 +364,7 @@ impl Plan {
             Machine::Node => &[],
             Machine::Pod => &[12 /* CAP_NET_ADMIN */],
         };
-        super::privileges::drop_privileges(extra)
+        super::privileges::drop_privileges(extra, self.handoff.raw())
     }
 
     /// The process between the host and PID 1: never returns.

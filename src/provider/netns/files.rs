@@ -12,6 +12,8 @@
 //!                     sshd's log in fs/upper/var/log/sshd.log)
 //! <state>/pods/<p>/   nginx.conf, logs, pid, temp dirs, run/, root/
 //! <state>/guard.log   the output of the guard of the nodes' tables (`guard`)
+//! <state>/guard.sock  the guard's socket, where entries hand over their
+//!                     filters' listeners (`supervised`)
 //! /run/lab-root/<lab>/<n>  where node n's overlay is mounted: the node's `/`
 //! ```
 //!
@@ -40,6 +42,11 @@ impl Layout {
     }
     pub fn guard_log(&self) -> PathBuf {
         self.root.join("guard.log")
+    }
+    /// The guard's socket, where every entry to a node hands over its
+    /// filter's listener (see `supervised`).
+    pub fn guard_socket(&self) -> PathBuf {
+        self.root.join("guard.sock")
     }
     pub fn ssh_dir(&self) -> PathBuf {
         self.root.join("ssh")
@@ -88,6 +95,7 @@ impl Layout {
             binds: vec![],
             cgroup: super::cgroups::name_of(&super::names::node_ns(lab, node)),
             machine: Machine::Node,
+            supervisor: self.guard_socket(),
         })
     }
     /// A pod (its nginx, and a command in it): on its node's root
@@ -142,7 +150,7 @@ pub fn node_rootfs(lab: &str, node: &str) -> PathBuf {
     lab_mounts(lab).join(node)
 }
 
-fn absolute(p: &Path) -> crate::Result<PathBuf> {
+pub(super) fn absolute(p: &Path) -> crate::Result<PathBuf> {
     std::path::absolute(p).map_err(|e| LabError::io(format!("resolving {}", p.display()), e))
 }
 
@@ -464,137 +472,5 @@ pub fn copy_own_file(from: &Path, own: &Path, to: &Path) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The ninth probe of issue 21: a node swapping its `/run/flannel`
-    /// with a link to a host folder (`renameat2(RENAME_EXCHANGE)` in a
-    /// loop) made `lab verify` copy the host's `subnet.env` into the
-    /// artifacts (1 of 25 runs by hand): the check resolved the real
-    /// folder, the open a moment later followed the link.
-    #[test]
-    fn a_folder_a_node_swaps_for_a_link_is_never_followed() {
-        let t = tempfile::tempdir().unwrap();
-        let own = t.path().join("nodes/node1");
-        let run = own.join("run");
-        std::fs::create_dir_all(run.join("flannel")).unwrap();
-        std::fs::write(run.join("flannel/subnet.env"), "FLANNEL_SUBNET=own\n").unwrap();
-        let host = t.path().join("host");
-        std::fs::create_dir(&host).unwrap();
-        std::fs::write(host.join("subnet.env"), "HOST SECRET\n").unwrap();
-        std::os::unix::fs::symlink(&host, run.join("link")).unwrap();
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let swapper = {
-            let (stop, run) = (stop.clone(), run.clone());
-            std::thread::spawn(move || {
-                use nix::fcntl::{AT_FDCWD, RenameFlags, renameat2};
-                let (a, b) = (run.join("flannel"), run.join("link"));
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    let _ = renameat2(AT_FDCWD, &a, AT_FDCWD, &b, RenameFlags::RENAME_EXCHANGE);
-                }
-            })
-        };
-        let to = t.path().join("out");
-        let mut leaked = 0;
-        for _ in 0..3000 {
-            let _ = std::fs::remove_file(&to);
-            if copy_own_file(&run.join("flannel/subnet.env"), &own, &to)
-                && std::fs::read_to_string(&to).unwrap().contains("HOST")
-            {
-                leaked += 1;
-            }
-        }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        swapper.join().unwrap();
-        assert_eq!(
-            leaked, 0,
-            "the host's file was copied {leaked} times of 3000"
-        );
-    }
-
-    #[test]
-    fn a_log_that_a_node_links_out_of_its_folder_is_not_copied() {
-        let t = tempfile::tempdir().unwrap();
-        let own = t.path().join("nodes/node1");
-        std::fs::create_dir_all(&own).unwrap();
-        let secret = t.path().join("secret");
-        std::fs::write(&secret, "host secret").unwrap();
-        std::fs::write(own.join("ok.log"), "log").unwrap();
-        std::os::unix::fs::symlink(&secret, own.join("sshd.log")).unwrap();
-        let to = t.path().join("out");
-        assert!(copy_own_file(&own.join("ok.log"), &own, &to));
-        assert!(!copy_own_file(
-            &own.join("sshd.log"),
-            &own,
-            &t.path().join("out2")
-        ));
-        assert!(!t.path().join("out2").exists());
-    }
-
-    #[test]
-    fn sshd_config_has_the_lab_settings() {
-        let c = sshd_config();
-        for line in [
-            "ListenAddress 0.0.0.0:22",
-            "HostKey /etc/ssh/ssh_host_ed25519_key",
-            "PidFile none",
-            "AuthorizedKeysFile /etc/ssh/authorized_keys",
-            "PermitRootLogin prohibit-password",
-            "PasswordAuthentication no",
-            "UsePAM no",
-            "StrictModes no",
-            "MaxSessions 64",
-            "MaxStartups 200",
-        ] {
-            assert!(c.lines().any(|l| l == line), "{line}");
-        }
-    }
-
-    #[test]
-    fn client_config_pins_keys_and_proxies_through_lab() {
-        let l = Layout::new("/s/t1");
-        let c = ssh_config(
-            &l,
-            "t1",
-            &[("node1".into(), "10.100.198.201".parse().unwrap())],
-            Path::new("/usr/bin/lab"),
-        );
-        assert!(c.contains("\nHost node1\n"));
-        assert!(c.contains("  HostKeyAlias t1.node1\n"));
-        assert!(c.contains("  StrictHostKeyChecking yes\n"));
-        assert!(c.contains("  UserKnownHostsFile \"/s/t1/ssh/known_hosts\"\n"));
-        assert!(c.contains("  IdentityFile \"/s/t1/ssh/id_ed25519\"\n"));
-        assert!(
-            !c.contains("ProxyUseFdpass"),
-            "the proxy becomes sshd -i: {c}"
-        );
-        assert!(
-            c.contains("  ProxyCommand /usr/bin/lab proxy --state /s/t1 t1 node1\n"),
-            "{c}"
-        );
-        let c = ssh_config(
-            &l,
-            "t1",
-            &[("n".into(), "10.0.0.1".parse().unwrap())],
-            Path::new("/a b/100%/lab"),
-        );
-        assert!(
-            c.contains("  ProxyCommand '/a b/100%%/lab' proxy --state /s/t1 t1 n\n"),
-            "{c}"
-        );
-        assert_eq!(
-            known_hosts("t1", &["a".into(), "b".into()], "ssh-ed25519 AAAA c@d\n"),
-            "t1.a ssh-ed25519 AAAA\nt1.b ssh-ed25519 AAAA\n"
-        );
-    }
-
-    #[test]
-    fn nginx_conf_answers_with_pod_and_node() {
-        let c = nginx_conf(&Layout::new("/s/t1"), "web-node1-0", "node1", 8080);
-        assert!(c.starts_with(
-            "daemon off;\nmaster_process off;\nworker_processes 1;\npid \"/s/t1/pods/web-node1-0/nginx.pid\";\n"
-        ));
-        assert!(c.contains("listen 8080;"));
-        assert!(c.contains("return 200 \"web-node1-0 on node1\\n\";"));
-    }
-}
+#[path = "files_tests.rs"]
+mod tests;

@@ -37,6 +37,7 @@ pub mod rootfs;
 mod seccomp;
 pub mod session;
 pub mod steps;
+mod supervised;
 pub mod sys;
 pub mod table_bounds;
 

@@ -61,8 +61,9 @@ pub(super) struct Data {
 /// `CAP_NET_ADMIN`, see `enter::Machine`), no inheritable or ambient
 /// capabilities, no_new_privs and no user namespace (`seccomp`): what the
 /// exec'd program gets is root's remaining set, and nothing it runs can
-/// gain more.
-pub(super) fn drop_privileges(extra: &[u32]) -> std::io::Result<()> {
+/// gain more. The filter's listener goes to the guard on `handoff` (see
+/// `supervised`).
+pub(super) fn drop_privileges(extra: &[u32], handoff: std::os::fd::RawFd) -> std::io::Result<()> {
     // SAFETY: prctl and capget/capset on stack memory.
     unsafe {
         for &cap in DROPPED.iter().chain(extra) {
@@ -99,7 +100,7 @@ pub(super) fn drop_privileges(extra: &[u32]) -> std::io::Result<()> {
     }
     keep_no_inherited_files()?;
     // No user namespace, no keyrings: the one filter, installed last.
-    super::seccomp::install()
+    super::seccomp::install(handoff)
 }
 
 /// Every file above stderr closes at exec: what the exec'd program gets is

@@ -1,6 +1,7 @@
 //! The one system-call filter of a node, a pod and a probe: no user
 //! namespace, no kernel keyrings, no asynchronous I/O contexts, no vsock,
-//! no AF_XDP, no packet fanout.
+//! no AF_XDP, no packet fanout, no packet ring the guard has not allowed,
+//! no filter listener of its own.
 //!
 //! No user namespace. Root in a node has lost
 //! `CAP_SYS_ADMIN` (see [`super::enter`]), but any process may still make a
@@ -46,12 +47,31 @@
 //! and no one is charged for: probe21o's node held 1 GiB of AF_XDP rings
 //! (four sockets; one call may ask for 16 GiB), and 2000 fanout groups of
 //! 65,536 members took 1.86 GB (about 1 MiB a group, 65,536 groups a
-//! namespace). The lab uses neither, nor does a reader's tcpdump (its
-//! packet socket's ring stays, bounded by the guard).
+//! namespace). The lab uses neither, nor does a reader's tcpdump.
+//!
+//! Packet rings asked of the guard: `setsockopt(…, SOL_PACKET,
+//! PACKET_RX_RING or PACKET_TX_RING, …)` returns `SECCOMP_RET_USER_NOTIF`.
+//! The ring's size (block size × blocks) is behind the pointer, which a
+//! filter cannot read, and one call may ask for gigabytes the kernel
+//! charges to no one (probe21n: 3.4 GB with six sockets); tcpdump needs a
+//! ring of a few MiB. So the filter is installed with a listener
+//! (`SECCOMP_FILTER_FLAG_NEW_LISTENER`, through seccomp(2)), which the entry
+//! hands to the guard and closes before exec (see [`super::supervised`]);
+//! the guard reads the request, makes a ring that fits the node's budget
+//! itself and refuses a bigger one with `ENOMEM`, nothing allocated (see
+//! `guard::ring_requests`). With no guard holding the listener the kernel
+//! answers `ENOSYS`: no ring is made unchecked.
+//!
+//! No listener of its own: `seccomp(SECCOMP_SET_MODE_FILTER,
+//! SECCOMP_FILTER_FLAG_NEW_LISTENER, …)` fails with `EPERM` (a filter
+//! without one may still be installed). Of two filters that both hand a
+//! call to a listener, the newest one's wins: a node's own filter could
+//! take its ring requests and let them through
+//! (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`).
 //!
 //! Every other system call is allowed. The filter is a fixed array built at
-//! compile time, installed with two `prctl` calls (async-signal-safe: it
-//! runs in the child between fork and exec).
+//! compile time, installed with `prctl` and seccomp(2) (async-signal-safe:
+//! it runs in the child between fork and exec).
 
 /// The architecture a filter checks for, and its system calls' numbers.
 #[cfg(target_arch = "x86_64")]
@@ -75,6 +95,7 @@ const NR_IO_SETUP: u32 = libc::SYS_io_setup as u32;
 const NR_IO_URING_SETUP: u32 = libc::SYS_io_uring_setup as u32;
 const NR_SOCKET: u32 = libc::SYS_socket as u32;
 const NR_SETSOCKOPT: u32 = libc::SYS_setsockopt as u32;
+const NR_SECCOMP: u32 = libc::SYS_seccomp as u32;
 
 // Offsets in `struct seccomp_data`: nr, arch, args[0] (its low half).
 const NR: u32 = 0;
@@ -92,11 +113,14 @@ const fn stmt(code: u32, k: u32) -> libc::sock_filter {
     }
 }
 
-const fn jump(code: u32, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
+/// The jump at instruction `at` to instruction `yes` when it holds, else
+/// to `no` (absolute indices: the kernel's offsets are counted here).
+const fn jump(code: u32, k: u32, at: usize, yes: usize, no: usize) -> libc::sock_filter {
+    assert!(yes > at && no > at && yes - at - 1 <= 255 && no - at - 1 <= 255);
     libc::sock_filter {
         code: code as u16,
-        jt,
-        jf,
+        jt: (yes - at - 1) as u8,
+        jf: (no - at - 1) as u8,
         k,
     }
 }
@@ -111,62 +135,103 @@ const EPERM: u32 = libc::SECCOMP_RET_ERRNO | libc::EPERM as u32;
 const ENOSYS: u32 = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
 const EAFNOSUPPORT: u32 = libc::SECCOMP_RET_ERRNO | libc::EAFNOSUPPORT as u32;
 const KILL: u32 = libc::SECCOMP_RET_KILL_PROCESS;
+const NOTIFY: u32 = libc::SECCOMP_RET_USER_NOTIF;
 
-/// The program (jumps count the instructions skipped).
-const FILTER: [libc::sock_filter; 31] = [
+// Where each part of the program starts.
+const CLONE_FLAGS: usize = 17;
+const SOCKET_FAMILY: usize = 20;
+const SOCKET_OPTION: usize = 24;
+const SECCOMP_OP: usize = 31;
+const TO_ALLOW: usize = 35;
+const TO_EPERM: usize = 36;
+const TO_ENOSYS: usize = 37;
+const TO_EAFNOSUPPORT: usize = 38;
+const TO_NOTIFY: usize = 39;
+
+/// The program.
+const FILTER: [libc::sock_filter; 40] = [
     /* 0 */ stmt(LD, ARCH_AT),
-    /* 1 */ jump(JEQ, ARCH, 1, 0),
+    /* 1 */ jump(JEQ, ARCH, 1, 3, 2),
     /* 2 */ stmt(RET, KILL),
     /* 3 */ stmt(LD, NR),
-    /* 4 */ jump(JGE, X32_BIT, 23, 0), // -> 28
-    /* 5 */ jump(JEQ, NR_UNSHARE, 10, 0), // -> 16
-    /* 6 */ jump(JEQ, NR_CLONE, 9, 0), // -> 16
-    /* 7 */ jump(JEQ, NR_CLONE3, 21, 0), // -> 29
-    /* 8 */ jump(JEQ, NR_IO_SETUP, 20, 0), // -> 29
-    /* 9 */ jump(JEQ, NR_IO_URING_SETUP, 19, 0), // -> 29
-    /* 10 */ jump(JEQ, NR_ADD_KEY, 17, 0), // -> 28
-    /* 11 */ jump(JEQ, NR_REQUEST_KEY, 16, 0), // -> 28
-    /* 12 */ jump(JEQ, NR_KEYCTL, 15, 0), // -> 28
-    /* 13 */ jump(JEQ, NR_SOCKET, 5, 0), // -> 19
-    /* 14 */ jump(JEQ, NR_SETSOCKOPT, 8, 0), // -> 23
-    /* 15 */ stmt(RET, ALLOW),
-    /* 16 */ stmt(LD, ARG0_LOW),
-    /* 17 */ jump(JSET, libc::CLONE_NEWUSER as u32, 10, 0), // -> 28
-    /* 18 */ stmt(RET, ALLOW),
-    /* 19 */ stmt(LD, ARG0_LOW),
-    /* 20 */ jump(JEQ, libc::AF_VSOCK as u32, 9, 0), // -> 30
-    /* 21 */ jump(JEQ, libc::AF_XDP as u32, 8, 0), // -> 30
-    /* 22 */ stmt(RET, ALLOW),
-    /* 23 */ stmt(LD, ARG1_LOW),
-    /* 24 */ jump(JEQ, libc::SOL_PACKET as u32, 0, 2), // -> 25, else 27
-    /* 25 */ stmt(LD, ARG2_LOW),
-    /* 26 */ jump(JEQ, libc::PACKET_FANOUT as u32, 1, 0), // -> 28
-    /* 27 */ stmt(RET, ALLOW),
-    /* 28 */ stmt(RET, EPERM),
-    /* 29 */ stmt(RET, ENOSYS),
-    /* 30 */ stmt(RET, EAFNOSUPPORT),
+    /* 4 */ jump(JGE, X32_BIT, 4, TO_EPERM, 5),
+    /* 5 */ jump(JEQ, NR_UNSHARE, 5, CLONE_FLAGS, 6),
+    /* 6 */ jump(JEQ, NR_CLONE, 6, CLONE_FLAGS, 7),
+    /* 7 */ jump(JEQ, NR_CLONE3, 7, TO_ENOSYS, 8),
+    /* 8 */ jump(JEQ, NR_IO_SETUP, 8, TO_ENOSYS, 9),
+    /* 9 */ jump(JEQ, NR_IO_URING_SETUP, 9, TO_ENOSYS, 10),
+    /* 10 */ jump(JEQ, NR_ADD_KEY, 10, TO_EPERM, 11),
+    /* 11 */ jump(JEQ, NR_REQUEST_KEY, 11, TO_EPERM, 12),
+    /* 12 */ jump(JEQ, NR_KEYCTL, 12, TO_EPERM, 13),
+    /* 13 */ jump(JEQ, NR_SOCKET, 13, SOCKET_FAMILY, 14),
+    /* 14 */ jump(JEQ, NR_SETSOCKOPT, 14, SOCKET_OPTION, 15),
+    /* 15 */ jump(JEQ, NR_SECCOMP, 15, SECCOMP_OP, 16),
+    /* 16 */ stmt(RET, ALLOW),
+    /* 17 CLONE_FLAGS */ stmt(LD, ARG0_LOW),
+    /* 18 */ jump(JSET, libc::CLONE_NEWUSER as u32, 18, TO_EPERM, 19),
+    /* 19 */ stmt(RET, ALLOW),
+    /* 20 SOCKET_FAMILY */ stmt(LD, ARG0_LOW),
+    /* 21 */ jump(JEQ, libc::AF_VSOCK as u32, 21, TO_EAFNOSUPPORT, 22),
+    /* 22 */ jump(JEQ, libc::AF_XDP as u32, 22, TO_EAFNOSUPPORT, 23),
+    /* 23 */ stmt(RET, ALLOW),
+    /* 24 SOCKET_OPTION */ stmt(LD, ARG1_LOW),
+    /* 25 */ jump(JEQ, libc::SOL_PACKET as u32, 25, 26, TO_ALLOW),
+    /* 26 */ stmt(LD, ARG2_LOW),
+    /* 27 */ jump(JEQ, libc::PACKET_FANOUT as u32, 27, TO_EPERM, 28),
+    /* 28 */ jump(JEQ, libc::PACKET_RX_RING as u32, 28, TO_NOTIFY, 29),
+    /* 29 */ jump(JEQ, libc::PACKET_TX_RING as u32, 29, TO_NOTIFY, 30),
+    /* 30 */ stmt(RET, ALLOW),
+    /* 31 SECCOMP_OP */ stmt(LD, ARG0_LOW),
+    /* 32 */ jump(JEQ, libc::SECCOMP_SET_MODE_FILTER, 32, 33, TO_ALLOW),
+    /* 33 */ stmt(LD, ARG1_LOW),
+    /* 34 */ jump(JSET, NEW_LISTENER, 34, TO_EPERM, TO_ALLOW),
+    /* 35 TO_ALLOW */ stmt(RET, ALLOW),
+    /* 36 TO_EPERM */ stmt(RET, EPERM),
+    /* 37 TO_ENOSYS */ stmt(RET, ENOSYS),
+    /* 38 TO_EAFNOSUPPORT */ stmt(RET, EAFNOSUPPORT),
+    /* 39 TO_NOTIFY */ stmt(RET, NOTIFY),
 ];
 
+const NEW_LISTENER: u32 = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER as u32;
+
 /// Install the filter on the calling thread (and everything it execs and
-/// starts). System calls only; no_new_privs is set first.
-pub fn install() -> std::io::Result<()> {
+/// starts), no_new_privs first, and hand its listener to the ring
+/// supervisor on `handoff` (a socket connected to the guard, see
+/// [`super::supervised`]; -1: none, so every ring request fails with
+/// `ENOSYS`). The listener is closed here in every case: no process of the
+/// node ever holds it. System calls only (between fork and exec).
+pub fn install(handoff: std::os::fd::RawFd) -> std::io::Result<()> {
     let prog = libc::sock_fprog {
         len: FILTER.len() as u16,
         filter: FILTER.as_ptr() as *mut libc::sock_filter,
     };
-    // SAFETY: prctl on a program that lives for the whole call (the kernel
-    // copies it).
-    unsafe {
-        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
-            || libc::prctl(
-                libc::PR_SET_SECCOMP,
-                libc::SECCOMP_MODE_FILTER as libc::c_ulong,
+    let seccomp = |flags: libc::c_ulong| {
+        // SAFETY: seccomp(2) on a program that lives for the whole call
+        // (the kernel copies it).
+        unsafe {
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER as libc::c_ulong,
+                flags,
                 &prog as *const libc::sock_fprog,
-            ) != 0
-        {
-            return Err(std::io::Error::last_os_error());
+            )
         }
+    };
+    // SAFETY: prctl with no pointers.
+    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
+        return Err(std::io::Error::last_os_error());
     }
+    // Once the supervisor has read a request, only a fatal signal ends the
+    // caller's wait (a kernel before 5.19 has no such flag: without it).
+    let listener = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    let mut fd = seccomp(listener | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
+    if fd < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
+        fd = seccomp(listener);
+    }
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    super::supervised::hand_off(fd as std::os::fd::RawFd, handoff);
     Ok(())
 }
 
@@ -184,7 +249,7 @@ mod tests {
             let pid = libc::fork();
             assert!(pid >= 0);
             if pid == 0 {
-                if filter && install().is_err() {
+                if filter && install(-1).is_err() {
                     libc::_exit(100);
                 }
                 libc::_exit(probe());
@@ -381,5 +446,57 @@ mod tests {
             return;
         }
         assert_eq!(in_child(true, vsock), libc::EAFNOSUPPORT);
+    }
+
+    /// `seccomp(SET_MODE_FILTER, NEW_LISTENER)` of a filter that allows
+    /// everything: its errno (a listener made is closed).
+    fn own_listener() -> i32 {
+        let allow = [stmt(RET, ALLOW)];
+        let prog = libc::sock_fprog {
+            len: 1,
+            filter: allow.as_ptr() as *mut libc::sock_filter,
+        };
+        // SAFETY: prctl, then seccomp(2) on a program of ours.
+        unsafe {
+            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+            let fd = libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER as libc::c_ulong,
+                libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                &prog as *const libc::sock_fprog,
+            );
+            let errno = errno_of(fd);
+            if fd >= 0 {
+                libc::close(fd as i32);
+            }
+            errno
+        }
+    }
+
+    /// A filter of a node's own with a listener would be asked first (the
+    /// newest filter's notification wins a tie) and could let its ring
+    /// requests through (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`): none may be
+    /// made. A filter without one is still allowed.
+    #[test]
+    fn a_filtered_process_cannot_make_a_listener_of_its_own() {
+        assert_eq!(in_child(false, own_listener), 0);
+        assert_eq!(in_child(true, own_listener), libc::EPERM);
+        fn plain_filter() -> i32 {
+            let allow = [stmt(RET, ALLOW)];
+            let prog = libc::sock_fprog {
+                len: 1,
+                filter: allow.as_ptr() as *mut libc::sock_filter,
+            };
+            // SAFETY: seccomp(2) on a program of ours.
+            errno_of(unsafe {
+                libc::syscall(
+                    libc::SYS_seccomp,
+                    libc::SECCOMP_SET_MODE_FILTER as libc::c_ulong,
+                    0,
+                    &prog as *const libc::sock_fprog,
+                )
+            })
+        }
+        assert_eq!(in_child(true, plain_filter), 0);
     }
 }

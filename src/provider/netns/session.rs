@@ -105,8 +105,8 @@ impl NetnsSession {
     async fn probe_root(&self, node: &str) -> Result<&confine::ProbeRoot> {
         self.probe_root
             .get_or_try_init(|| async {
-                let rootfs = self.layout.rootfs();
-                tokio::task::spawn_blocking(move || confine::ProbeRoot::make(&rootfs))
+                let (rootfs, guard) = (self.layout.rootfs(), self.layout.guard_socket());
+                tokio::task::spawn_blocking(move || confine::ProbeRoot::make(&rootfs, &guard))
                     .await
                     .map_err(|e| LabError::Internal(format!("making the probes' root: {e}")))?
             })

@@ -60,8 +60,10 @@ mod nf_objects;
 mod orphans;
 mod packet_rings;
 mod queued;
+mod ring_requests;
 mod route_tables;
 mod sockets;
+mod supervisor;
 mod table;
 mod tc;
 mod watch;
@@ -172,12 +174,21 @@ fn namespaces(lab: &str, nodes: &[String]) -> Result<Vec<String>> {
 
 /// Watch the nodes `nodes` of lab `lab`, keeping at most `bound` entries in
 /// each of a node's tables and `orphans` orphaned TCP connections, until
-/// their namespaces are gone.
-pub fn run(lab: &str, bound: usize, orphans: u64, nodes: &[String]) -> Result<()> {
+/// their namespaces are gone; answer the ring requests of every entry that
+/// hands its listener over on the socket `listeners` ([`supervisor`]).
+pub fn run(
+    lab: &str,
+    bound: usize,
+    orphans: u64,
+    nodes: &[String],
+    listeners: &std::path::Path,
+) -> Result<()> {
     let namespaces = namespaces(lab, nodes)?;
-    allow_files(32 * namespaces.len() as u64 + 64);
+    allow_files(32 * namespaces.len() as u64 + 64 + supervisor::LISTENERS as u64);
     let home = File::open("/proc/thread-self/ns/net")
         .map_err(|e| LabError::io("opening the guard's own network namespace", e))?;
+    let mut supervisor = supervisor::Supervisor::bind(listeners, &home)
+        .map_err(|e| LabError::io(format!("listening on {}", listeners.display()), e))?;
     let mut watches = Vec::with_capacity(namespaces.len());
     for ns in &namespaces {
         watches.push(
@@ -198,6 +209,8 @@ pub fn run(lab: &str, bound: usize, orphans: u64, nodes: &[String]) -> Result<()
                 say(&format!("{}: cannot dump its tables: {e}", w.name));
             }
         }
+        let watched = fds.len();
+        fds.extend(supervisor.poll_list());
         let wait = next_sweep.saturating_duration_since(Instant::now());
         // SAFETY: poll on an array of ours, of its length.
         let n = unsafe {
@@ -220,7 +233,9 @@ pub fn run(lab: &str, bound: usize, orphans: u64, nodes: &[String]) -> Result<()
                     say(&format!("{}: {e}", w.name));
                 }
             }
+            supervisor.ready(&fds[watched..], &mut buf);
         }
+        fds.truncate(watched);
         if Instant::now() < next_sweep {
             continue;
         }
@@ -236,6 +251,7 @@ pub fn run(lab: &str, bound: usize, orphans: u64, nodes: &[String]) -> Result<()
             say("every node is gone: the guard leaves");
             return Ok(());
         }
+        report_requests(&mut supervisor, &watches);
         watches.retain_mut(|w| {
             if let Err(e) = w.sweep(&mut buf) {
                 say(&format!("{}: cannot look at its ipset sets: {e}", w.name));
@@ -343,6 +359,28 @@ fn poll_list(watches: &[Watch]) -> Vec<libc::pollfd> {
             revents: 0,
         })
         .collect()
+}
+
+/// Say what ring requests were refused since the last report, by
+/// namespace (a node's by its name).
+fn report_requests(s: &mut supervisor::Supervisor, watches: &[Watch]) {
+    for (inode, r) in std::mem::take(&mut s.refused) {
+        let name = watches
+            .iter()
+            .find(|w| w.netns_inode() == inode)
+            .map_or(format!("namespace {inode} (a pod's)"), |w| w.name.clone());
+        let held = match r.held {
+            u64::MAX => "its rings could not be listed".to_string(),
+            h => format!("its rings held {} MiB", h >> 20),
+        };
+        say(&format!(
+            "{name}: {} packet ring requests refused, the biggest of {} MiB ({held}, the \
+             bound is {} MiB)",
+            r.count,
+            r.biggest >> 20,
+            super::table_bounds::PACKET_RING_BYTES_A_NODE_KEEPS >> 20
+        ));
+    }
 }
 
 /// Say what was removed from a node since the last report.

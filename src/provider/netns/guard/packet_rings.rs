@@ -1,22 +1,25 @@
 //! The rings of a node's packet sockets (`PACKET_RX_RING`,
 //! `PACKET_TX_RING`): summed at every sweep, and past the bound the
 //! processes that hold the biggest are killed, as the kernel's OOM killer
-//! would kill a process past its memory limit.
+//! would kill a process past its memory limit. The second line: the first
+//! refuses a request past the node's budget before the kernel makes the
+//! ring ([`super::ring_requests`]).
 //!
 //! Why: root in a node keeps `CAP_NET_RAW` (tcpdump and ping need it), and
 //! a packet socket's rings are pages the kernel charges to no one: probe21n
 //! took 3.4 GB of the host's memory with six sockets while the node's
-//! memory use stayed at 7.8 MB. A ring cannot be refused by size (tcpdump
-//! needs one, and a system-call filter cannot read the size), and it goes
-//! only with the last descriptor of its socket.
+//! memory use stayed at 7.8 MB. A ring goes only with the last descriptor
+//! of its socket. Every ring a node's process asks for is checked before
+//! it is made; this sweep bounds what no checked request made (a ring of a
+//! session an older `lab` started, of a process outside the filter), and
+//! its list is what a request is counted against.
 //!
 //! How: a `NETLINK_SOCK_DIAG` socket opened inside the node lists its packet
 //! sockets with their rings' sizes; past
 //! [`table_bounds::PACKET_RING_BYTES_A_NODE_KEEPS`] the sockets are taken
 //! biggest first until the rest fit, and every process of the node holding
 //! one of them (found by the socket's inode among its descriptors) is
-//! killed. What a node holds between two sweeps is bounded by the host's
-//! memory alone: a second's worth.
+//! killed.
 
 use super::super::netlink::msg::{
     NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, attrs, message, messages,

@@ -213,6 +213,11 @@ impl Watch {
         self.fd.as_raw_fd()
     }
 
+    /// The inode of the node's namespace (what a socket's names).
+    pub fn netns_inode(&self) -> u64 {
+        self.netns.metadata().map_or(0, |m| m.ino())
+    }
+
     /// The IPsec socket (-1, which `poll` passes over, when there is none).
     pub fn xfrm_fd(&self) -> i32 {
         self.xfrm.as_ref().map_or(-1, |f| f.as_raw_fd())

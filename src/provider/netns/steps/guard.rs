@@ -31,8 +31,11 @@ impl Step<NetnsCtx> for Guard {
         let bound = table_bounds::entries_a_node_of(lab);
         let orphans = table_bounds::orphans_a_node_keeps(host_orphans(), lab.nodes.len());
         let mut cmd = std::process::Command::new(&ctx.exe);
+        let listeners = super::super::files::absolute(&ctx.layout.guard_socket())?;
         cmd.args(["guard", "--bound", &bound.to_string()])
-            .args(["--orphans", &orphans.to_string(), &lab.name])
+            .args(["--orphans", &orphans.to_string(), "--listeners"])
+            .arg(&listeners)
+            .arg(&lab.name)
             .args(lab.nodes.iter().map(|n| &n.name));
         let netns = names::nat_ns(&lab.name);
         let log = ctx.layout.guard_log();

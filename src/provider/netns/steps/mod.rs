@@ -53,9 +53,10 @@ pub fn up(lab: &Lab, variant: &Variant) -> Vec<Planned<NetnsCtx>> {
             format!("flannel ({}): vxlan, routes, cni0", variant.name),
             PodNetwork { new_bridge: true },
         ),
+        // Before the pods: their nginx hands its filter's listener to it.
+        Planned::new("guard of the nodes' tables", Guard),
         Planned::new(format!("{} with nginx", plural(pods, "pod")), Pods),
         Planned::new("wait for nginx", Ready),
-        Planned::new("guard of the nodes' tables", Guard),
     ]
 }
 
@@ -70,8 +71,9 @@ pub fn apply(lab: &Lab, variant: &Variant) -> Vec<Planned<NetnsCtx>> {
             format!("flannel ({}): vxlan, routes", variant.name),
             PodNetwork { new_bridge: false },
         ),
+        // Before the pods: their nginx hands its filter's listener to it.
+        Planned::new("guard of the nodes' tables", Guard),
         Planned::new(format!("{} with nginx", plural(pods, "pod")), Pods),
         Planned::new("wait for nginx", Ready),
-        Planned::new("guard of the nodes' tables", Guard),
     ]
 }
