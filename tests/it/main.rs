@@ -43,6 +43,7 @@ mod probe21p;
 mod probe21r;
 mod probe21s;
 mod probe21t;
+mod probe21u;
 mod probe5;
 mod probe6;
 mod probe7;

@@ -131,6 +131,20 @@ pub fn orphans_a_node_keeps(host_orphans: u64, nodes: usize) -> u64 {
     (host_orphans / 4 / (nodes.max(1) as u64)).clamp(64, 1024)
 }
 
+/// The most instructions of a classic BPF filter a node's process may
+/// attach to a socket (see the guard's `filter_requests`): ping's is 8,
+/// tcpdump's a few dozen (libpcap filters in its own process past it).
+/// Each instruction compiles to about 14 bytes of the host's one budget of
+/// compiled BPF (probe21t: 4002 instructions, about 57 KB).
+pub const SOCKET_FILTER_INSTRUCTIONS: usize = 128;
+
+/// The most sockets with a filter a node may hold (see the guard's
+/// `filter_requests`): a ping or a capture holds one each. With
+/// [`SOCKET_FILTER_INSTRUCTIONS`], about 230 KB of the host's 528 MB of
+/// compiled BPF a node (a lab of 251 nodes, about 58 MB), where probe21t's
+/// node took all of it.
+pub const SOCKET_FILTERS_A_NODE_HOLDS: usize = 128;
+
 /// The most connections a node's TCP listeners may queue, completed by the
 /// kernel and not yet accepted, before [`super::guard`] kills the holders
 /// of the fullest (see its `accept_queues`): about 2.8 KB of the host's

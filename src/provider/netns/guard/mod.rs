@@ -51,6 +51,7 @@
 mod accept_queues;
 mod dumped;
 pub mod entry;
+mod filter_requests;
 mod ipset;
 mod macvlan_sources;
 mod multicast;
@@ -364,11 +365,23 @@ fn poll_list(watches: &[Watch]) -> Vec<libc::pollfd> {
 /// Say what ring requests were refused since the last report, by
 /// namespace (a node's by its name).
 fn report_requests(s: &mut supervisor::Supervisor, watches: &[Watch]) {
-    for (inode, r) in std::mem::take(&mut s.refused) {
-        let name = watches
+    let name_of = |inode: u64| {
+        watches
             .iter()
             .find(|w| w.netns_inode() == inode)
-            .map_or(format!("namespace {inode} (a pod's)"), |w| w.name.clone());
+            .map_or(format!("namespace {inode} (a pod's)"), |w| w.name.clone())
+    };
+    for (inode, n) in std::mem::take(&mut s.filters_refused) {
+        say(&format!(
+            "{}: {n} socket filters refused (at most {} sockets with a filter of at most {} \
+             instructions)",
+            name_of(inode),
+            super::table_bounds::SOCKET_FILTERS_A_NODE_HOLDS,
+            super::table_bounds::SOCKET_FILTER_INSTRUCTIONS
+        ));
+    }
+    for (inode, r) in std::mem::take(&mut s.refused) {
+        let name = name_of(inode);
         let held = match r.held {
             u64::MAX => "its rings could not be listed".to_string(),
             h => format!("its rings held {} MiB", h >> 20),

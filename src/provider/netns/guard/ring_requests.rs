@@ -69,6 +69,10 @@ pub enum Answered {
     /// Refused with `ENOMEM`: `bytes` did not fit, the namespace
     /// (`netns`, its inode) holding `held`.
     Refused { bytes: u64, held: u64, netns: u64 },
+    /// A socket filter of `instructions` refused with `ENOPROTOOPT`: the
+    /// namespace (`netns`) holds as many filters as it may (see
+    /// [`super::filter_requests`]).
+    FilterRefused { instructions: u64, netns: u64 },
     /// Answered with an error before anything was counted (`errno`): no
     /// such socket, memory it could not read, a call the filter does not
     /// hand over.
@@ -80,14 +84,21 @@ pub enum Answered {
 /// Take one request waiting on `listener` and answer it; `held` lists the
 /// rings of the namespace open at its argument (an error refuses the
 /// request: fail closed).
-pub fn answer(listener: RawFd, held: &mut dyn FnMut(&OwnedFd) -> io::Result<u64>) -> Answered {
+pub fn answer(
+    listener: RawFd,
+    held: &mut dyn FnMut(&OwnedFd) -> io::Result<u64>,
+    room: &mut dyn FnMut(&OwnedFd, u64) -> bool,
+) -> Answered {
     // SAFETY: seccomp_notif is plain data; all zeros is what RECV wants.
     let mut n: libc::seccomp_notif = unsafe { std::mem::zeroed() };
     // SAFETY: the ioctl writes one seccomp_notif into `n`.
     if unsafe { libc::ioctl(listener, libc::SECCOMP_IOCTL_NOTIF_RECV, &mut n) } != 0 {
         return Answered::Gone;
     }
-    let (what, val, errno) = decide(listener, &n, held);
+    let (what, val, errno) = match super::filter_requests::is_filter_request(&n.data) {
+        true => super::filter_requests::decide(listener, &n, room),
+        false => decide(listener, &n, held),
+    };
     let resp = libc::seccomp_notif_resp {
         id: n.id,
         val,
@@ -103,12 +114,12 @@ pub fn answer(listener: RawFd, held: &mut dyn FnMut(&OwnedFd) -> io::Result<u64>
 
 /// Whether request `id` still waits (its caller is still the process
 /// whose PID it names).
-fn still_valid(listener: RawFd, id: u64) -> bool {
+pub(super) fn still_valid(listener: RawFd, id: u64) -> bool {
     // SAFETY: the ioctl reads one u64.
     unsafe { libc::ioctl(listener, libc::SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 }
 }
 
-fn last_errno() -> i32 {
+pub(super) fn last_errno() -> i32 {
     io::Error::last_os_error()
         .raw_os_error()
         .unwrap_or(libc::EIO)
@@ -348,7 +359,7 @@ mod tests {
                 Ok(0)
             };
             while wait(listener.as_raw_fd()) & libc::POLLIN != 0 {
-                answers.push(answer(listener.as_raw_fd(), &mut held));
+                answers.push(answer(listener.as_raw_fd(), &mut held, &mut |_, _| true));
             }
         }
         drop(listener);

@@ -17,9 +17,10 @@
 //! node then fail with `ENOSYS` until a new entry (`apply` starts the
 //! guard again).
 
+use super::super::table_bounds;
 use super::ring_requests::{self, Answered};
 use super::sockets::inside;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -72,6 +73,11 @@ pub struct Supervisor {
     pub refused: HashMap<u64, Refusals>,
     /// Requests made (rings of more than no bytes) since the last report.
     pub made: u64,
+    /// The sockets with a filter the guard attached, by namespace inode
+    /// (see [`super::filter_requests`]).
+    filters: HashMap<u64, HashSet<u64>>,
+    /// Socket filters refused by namespace inode, since the last report.
+    pub filters_refused: HashMap<u64, u64>,
 }
 
 impl Supervisor {
@@ -115,6 +121,8 @@ impl Supervisor {
             },
             refused: HashMap::new(),
             made: 0,
+            filters: HashMap::new(),
+            filters_refused: HashMap::new(),
         })
     }
 
@@ -152,7 +160,9 @@ impl Supervisor {
                 }
                 let home = &self.home;
                 let mut held = |netns: &OwnedFd| rings_held(netns, home, buf);
-                let answered = ring_requests::answer(l.as_raw_fd(), &mut held);
+                let filters = &mut self.filters;
+                let mut room = |netns: &OwnedFd, sock: u64| filter_room(filters, netns, sock);
+                let answered = ring_requests::answer(l.as_raw_fd(), &mut held, &mut room);
                 self.share.spent += started.elapsed();
                 match answered {
                     Answered::Refused { bytes, held, netns } => {
@@ -160,6 +170,9 @@ impl Supervisor {
                         r.count += 1;
                         r.biggest = r.biggest.max(bytes);
                         r.held = held;
+                    }
+                    Answered::FilterRefused { netns, .. } => {
+                        *self.filters_refused.entry(netns).or_default() += 1;
                     }
                     Answered::Made { bytes, errno: 0 } if bytes > 0 => self.made += 1,
                     _ => {}
@@ -214,6 +227,59 @@ impl Supervisor {
 
 /// Whether `fd` is a seccomp listener (what an entry sends; anything else
 /// is dropped).
+/// Whether the namespace `netns` may hold one more socket with a filter
+/// (`sock`, its inode), which is then counted: past
+/// [`table_bounds::SOCKET_FILTERS_A_NODE_HOLDS`], the sockets no process
+/// of the namespace holds any more are forgotten first (a look at every
+/// process's descriptors, taken only then).
+fn filter_room(filters: &mut HashMap<u64, HashSet<u64>>, netns: &OwnedFd, sock: u64) -> bool {
+    let most = table_bounds::SOCKET_FILTERS_A_NODE_HOLDS;
+    let held = filters.entry(ring_requests::inode_of(netns)).or_default();
+    if held.len() >= most && !held.contains(&sock) {
+        let live = sockets_in(ring_requests::inode_of(netns));
+        held.retain(|s| live.contains(s));
+    }
+    if held.len() >= most && !held.contains(&sock) {
+        return false;
+    }
+    held.insert(sock);
+    true
+}
+
+/// The inodes of the sockets that the processes of the network namespace
+/// of inode `netns` hold.
+fn sockets_in(netns: u64) -> HashSet<u64> {
+    let want = format!("net:[{netns}]");
+    let mut out = HashSet::new();
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for p in procs.flatten() {
+        let pid = p.file_name();
+        if !pid.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let dir = p.path();
+        if std::fs::read_link(dir.join("ns/net")).ok().as_deref() != Some(Path::new(&want)) {
+            continue;
+        }
+        for fd in std::fs::read_dir(dir.join("fd"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let Ok(l) = std::fs::read_link(fd.path()) else {
+                continue;
+            };
+            let l = l.to_string_lossy();
+            if let Some(n) = l.strip_prefix("socket:[").and_then(|r| r.strip_suffix(']')) {
+                out.extend(n.parse::<u64>());
+            }
+        }
+    }
+    out
+}
+
 fn is_listener(fd: &OwnedFd) -> bool {
     std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
         .is_ok_and(|l| l.as_os_str() == "anon_inode:seccomp notify")

@@ -1,0 +1,66 @@
+//! Host damage found by probe21u (`docs/security-probe.md`, "probe21u"),
+//! seen failing first.
+
+use crate::labs::{TestLab, text};
+
+/// Finding 1: socket filters, which any process may attach, are compiled
+/// into the host's one budget of compiled BPF (`bpf_jit_limit`), charged
+/// to no one: node1 took all of it with 9423 sockets of 4002-instruction
+/// filters, and past it every unprivileged filter fails, every lab's
+/// entries' seccomp filters included. The guard attaches a node's filters
+/// itself: one past the instruction bound, or past the bound of sockets
+/// with filters a node holds, is refused (`ENOPROTOOPT`); ping's still
+/// attaches. Seen failing with the filter's rule letting the calls
+/// through: every filter attached.
+#[test]
+fn socket_filters_past_a_nodes_bounds_are_refused_before_they_are_compiled() {
+    let lab = TestLab::chapter4("filter21u");
+    lab.up(&[]);
+    let most = lab::provider::netns::table_bounds::SOCKET_FILTER_INSTRUCTIONS;
+    let held = lab::provider::netns::table_bounds::SOCKET_FILTERS_A_NODE_HOLDS;
+    // Attach a filter of `n` instructions (`ret #-1`) to each of `socks`
+    // UDP sockets, kept open; say how many attached and how many failed
+    // with ENOPROTOOPT.
+    let script = |n: usize, socks: usize| {
+        format!(
+            r#"cat > /root/f.py <<'PY'
+import ctypes, errno, socket, struct
+prog = b''.join(struct.pack('HBBI', 0x06, 0, 0, 0xffffffff) for _ in range({n}))
+buf = ctypes.create_string_buffer(prog)
+fprog = struct.pack('HL', {n}, ctypes.addressof(buf))
+socks, ok, refused = [], 0, 0
+for i in range({socks}):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, 26, fprog)  # SO_ATTACH_FILTER
+        ok += 1
+    except OSError as e:
+        refused += e.errno == errno.ENOPROTOOPT
+    socks.append(s)
+print(ok, refused)
+PY
+python3 /root/f.py"#
+        )
+    };
+    let run = |n: usize, socks: usize| {
+        let out = lab.ssh("node1", &script(n, socks));
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(
+        run(most + 1, 1),
+        "0 1",
+        "a filter past the instruction bound"
+    );
+    assert_eq!(
+        run(8, held + 20),
+        format!("{held} 20"),
+        "sockets past the bound"
+    );
+    // The sockets of a session gone are forgotten: a new one attaches.
+    assert_eq!(run(8, 2), "2 0");
+    // ping attaches its own and says nothing of it.
+    let out = lab.ssh("node1", "ping -c 1 -W 2 10.244.1.2");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("WARNING"), "{}", text(&out));
+}
