@@ -114,7 +114,7 @@ fn spans(lines: &[(usize, String)]) -> Vec<InlineCode> {
                     let inner = &rest[open..open + end];
                     found.push(InlineCode {
                         line: line_at[i],
-                        code: shown(&super::html::strip_tags(inner), true),
+                        code: shown(&super::html_text::strip_tags(inner)),
                     });
                     i += open + end + closing.len();
                     continue;
@@ -133,7 +133,7 @@ fn spans(lines: &[(usize, String)]) -> Vec<InlineCode> {
                 Some(end) if end > 0 => {
                     found.push(InlineCode {
                         line: line_at[i],
-                        code: shown(&rest[2..2 + end].replace('`', ""), false),
+                        code: shown(&rest[2..2 + end].replace('`', "")),
                     });
                     i += 2 + end + 2;
                     continue;
@@ -168,14 +168,9 @@ fn element_opening(lower: &str) -> Option<(usize, &'static str)> {
     Some((end + 2, name))
 }
 
-/// A span's text as the page shows it: entities decoded (HTML's), spaces
+/// A span's text as the page shows it (HTML's already decoded): spaces
 /// and line breaks one space.
-fn shown(text: &str, html: bool) -> String {
-    let text = if html {
-        super::html::decode(text)
-    } else {
-        text.to_string()
-    };
+fn shown(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
