@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 /// The most a chapter may weigh, and the most blocks it may have.
 pub const MAX_BYTES: usize = 4 << 20;
 pub const MAX_BLOCKS: usize = 1000;
+/// How deep block quotes and list items may nest.
+pub const MAX_NESTING: usize = 100;
 
 /// Why a chapter could not be read, with the line where that shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,7 +208,15 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     let mut prose = inline::Prose::default();
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
-        let inside = containers.enter(raw, open.is_some() || in_comment || html_open.is_some());
+        let verbatim = open.is_some() || in_comment || html_open.is_some();
+        let Ok(inside) = containers.enter(raw, verbatim, prose.is_open()) else {
+            return Err(err(
+                Some(n),
+                format!(
+                    "block quotes and list items nested more than {MAX_NESTING} deep; a chapter nests at most {MAX_NESTING}"
+                ),
+            ));
+        };
         if let Some(h) = &mut html_open {
             if let Some(end) = h.line(n, inside.content) {
                 blocks.push(h.finish(end).map_err(unreadable)?);

@@ -9,7 +9,8 @@
 //! next run of the same length closes it (none: the backticks are text),
 //! line breaks inside are spaces, and one space at each end is dropped when
 //! both are there. A paragraph ends at a blank line, a heading, a block, or
-//! where a quote or a list item opens or closes; a span never crosses one.
+//! where a quote or a list item opens or closes (a lazy continuation line
+//! closes none: [`super::containers`]); a span never crosses one.
 
 /// One inline code span of the chapter's prose.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,12 @@ impl Prose {
         if t.starts_with('#') {
             self.end();
         }
+    }
+
+    /// Whether a paragraph is open (its next line may be a lazy
+    /// continuation line of a quote or a list item).
+    pub fn is_open(&self) -> bool {
+        !self.open.is_empty()
     }
 
     /// Something that is not prose (a block, a comment): the paragraph ends.
