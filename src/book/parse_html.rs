@@ -122,7 +122,13 @@ impl HtmlBlock {
     pub(super) fn finish(&mut self, end: usize) -> Result<Block, Unreadable> {
         let mut raw = std::mem::take(&mut self.raw);
         if let Some(first) = raw.first_mut() {
-            first.1.insert_str(0, &self.opening);
+            // Its tags only: text before the `<pre>` on its line is prose.
+            let tags: String = self
+                .opening
+                .split_inclusive('>')
+                .filter_map(|t| t.find('<').map(|at| &t[at..]))
+                .collect();
+            first.1.insert_str(0, &tags);
         }
         let mut body = shown_lines(&raw)?;
         // A newline right after `<pre>` is no line of its text; nor is the

@@ -184,7 +184,7 @@ impl Reader<'_> {
     fn close_to(&mut self, at: usize, i: usize) -> Result<(), Unreadable> {
         let mis_nested = self.stack[at + 1..]
             .iter()
-            .any(|o| !listed(IMPLIED_END, &o.name));
+            .any(|o| !listed(HAS_IMPLIED_END, &o.name));
         let parent = at.checked_sub(1).map_or((false, true), |p| {
             (self.stack[p].gone, self.stack[p].visible)
         });
@@ -208,8 +208,8 @@ impl Reader<'_> {
             if let Some(v) = self.open_at.get_mut(&o.name) {
                 v.pop();
             }
-            if listed(BLOCKS, &o.name) && !o.gone {
-                self.edge(i, listed(MARGINS, &o.name));
+            if listed(IS_BLOCK, &o.name) && !o.gone {
+                self.edge(i, listed(HAS_MARGINS, &o.name));
             }
         }
         Ok(())
@@ -219,10 +219,38 @@ impl Reader<'_> {
 /// A tag's attributes, names lowercased, values as written.
 type Attributes = Vec<(String, String)>;
 
-/// Whether `list` (names, space-separated) holds `name`.
-fn listed(list: &str, name: &str) -> bool {
-    list.split_ascii_whitespace().any(|w| w == name)
+/// Whether the list `list` (its index in [`LISTS`]) holds `name`: one
+/// lookup a tag, every list read once into a table of bits.
+fn listed(list: usize, name: &str) -> bool {
+    static TABLE: std::sync::LazyLock<HashMap<&'static str, u8>> = std::sync::LazyLock::new(|| {
+        let mut t = HashMap::new();
+        for (bit, list) in LISTS.iter().enumerate() {
+            for w in list.split_ascii_whitespace() {
+                *t.entry(w).or_insert(0u8) |= 1 << bit;
+            }
+        }
+        t
+    });
+    TABLE.get(name).is_some_and(|b| b & (1 << list) != 0)
 }
+
+/// The lists [`listed`] reads, by index.
+const LISTS: [&str; 7] = [
+    BLOCKS,
+    MARGINS,
+    CLOSES_P,
+    VOID,
+    RAW_HIDDEN,
+    NOT_RENDERED,
+    IMPLIED_END,
+];
+const IS_BLOCK: usize = 0;
+const HAS_MARGINS: usize = 1;
+const CLOSES_A_P: usize = 2;
+const IS_VOID: usize = 3;
+const IS_RAW_HIDDEN: usize = 4;
+const IS_NOT_RENDERED: usize = 5;
+const HAS_IMPLIED_END: usize = 6;
 
 /// `<h1>` to `<h6>`: a heading opened inside one closes it.
 fn is_heading(name: &str) -> bool {
@@ -406,8 +434,8 @@ pub(super) fn shown_lines(raw: &[(usize, String)]) -> Result<Vec<(usize, String)
             };
             i = end;
             let (gone, visibility) = hiding(&attrs);
-            let gone = gone || listed(NOT_RENDERED, &name);
-            if listed(RAW_HIDDEN, &name) {
+            let gone = gone || listed(IS_NOT_RENDERED, &name);
+            if listed(IS_RAW_HIDDEN, &name) {
                 i = raw_end(&lower, &name, i).map_or(text.len(), |(_, e)| e);
                 continue;
             }
@@ -419,7 +447,11 @@ pub(super) fn shown_lines(raw: &[(usize, String)]) -> Result<Vec<(usize, String)
                 "tr" => &["td", "th", "tr"],
                 _ => &[],
             };
-            let p: &[&str] = if listed(CLOSES_P, &name) { &["p"] } else { &[] };
+            let p: &[&str] = if listed(CLOSES_A_P, &name) {
+                &["p"]
+            } else {
+                &[]
+            };
             for c in closes.iter().chain(p) {
                 if let Some(at) = r.in_scope(c) {
                     r.close_to(at, i)?;
@@ -435,14 +467,14 @@ pub(super) fn shown_lines(raw: &[(usize, String)]) -> Result<Vec<(usize, String)
                 }
                 continue;
             }
-            let block = listed(BLOCKS, &name);
+            let block = listed(IS_BLOCK, &name);
             if block && !gone {
-                r.edge(i, listed(MARGINS, &name));
+                r.edge(i, listed(HAS_MARGINS, &name));
             }
             if matches!(name.as_str(), "td" | "th") && !r.gone() && !r.current().is_empty() {
                 r.text(i, "\t");
             }
-            if listed(VOID, &name) {
+            if listed(IS_VOID, &name) {
                 if name == "hr" && !gone {
                     r.edge(i, true);
                 }

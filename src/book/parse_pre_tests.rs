@@ -192,8 +192,10 @@ fn mis_nesting_around_hidden_text_is_refused() {
     assert_eq!(shown("<b><i>x</b></i>y"), ["xy"]);
     let c = parse(
         Path::new("c.md"),
-        b"<pre hidden>\nsudo ip link set cni0 down\n</pre>\n",
+        b"<pre hidden>\nsudo ip link set cni0 down\n</pre>\n<div>Run:<pre>ls</pre></div>\n",
     )
     .unwrap();
     assert!(c.blocks[0].body.is_empty(), "{:?}", c.blocks);
+    // Text before the `<pre>` on its line is no line of the block.
+    assert_eq!(c.blocks[1].body, [(4, "ls".to_string())]);
 }

@@ -379,6 +379,8 @@ mod tests {
             "- Take the bridge down with `sudo ip link\nset cni0 down` and ping again.",
             "> > Take the bridge down with `sudo ip link\n> set cni0 down` and ping again.",
             "* Take the bridge down with `sudo ip link set\ncni0 down` and ping again.",
+            "> Take the bridge down with <kbd>sudo ip link\nset cni0 down</kbd> and ping again.",
+            "- Take the bridge down with **sudo ip link\nset cni0 down** and ping again.",
         ] {
             let text = format!(
                 "```bash\nping -c 1 10.244.1.2\n```\n\n{prose}\n\n```bash\nping -c 1 10.244.1.2\n```\n"
