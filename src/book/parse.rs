@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 /// The most a chapter may weigh, and the most blocks it may have.
 pub const MAX_BYTES: usize = 4 << 20;
 pub const MAX_BLOCKS: usize = 1000;
+/// How deep block quotes and list items may nest.
+pub const MAX_NESTING: usize = 100;
 
 /// Why a chapter could not be read, with the line where that shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,6 +181,12 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
             "a carriage return (CRLF line endings); convert the chapter to LF line endings".into(),
         ));
     }
+    let unreadable = |u: html_text::Unreadable| {
+        err(
+            Some(u.line),
+            format!("the HTML of a `<pre>` block: {}", u.why),
+        )
+    };
     let mut blocks = Vec::new();
     let mut open: Option<OpenFence> = None;
     let mut indented = Indented {
@@ -200,10 +208,18 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     let mut prose = inline::Prose::default();
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
-        let inside = containers.enter(raw, open.is_some() || in_comment || html_open.is_some());
+        let verbatim = open.is_some() || in_comment || html_open.is_some();
+        let Ok(inside) = containers.enter(raw, verbatim, prose.is_open()) else {
+            return Err(err(
+                Some(n),
+                format!(
+                    "block quotes and list items nested more than {MAX_NESTING} deep; a chapter nests at most {MAX_NESTING}"
+                ),
+            ));
+        };
         if let Some(h) = &mut html_open {
-            if let Some(block) = h.line(n, inside.content) {
-                blocks.push(block);
+            if let Some(end) = h.line(n, inside.content) {
+                blocks.push(h.finish(end).map_err(unreadable)?);
                 html_open = None;
                 indented.after_fence();
             }
@@ -258,7 +274,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
             indented.close(&mut blocks);
             prose.end();
             if h.done {
-                blocks.push(h.finish(n));
+                blocks.push(h.finish(n).map_err(unreadable)?);
                 indented.after_fence();
             } else {
                 html_open = Some(h);
@@ -322,7 +338,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                 format!("the HTML block `{}` is never closed", tag.trim()),
             ));
         }
-        blocks.push(h.finish(text.lines().count()));
+        blocks.push(h.finish(text.lines().count()).map_err(unreadable)?);
     }
     if blocks.len() > MAX_BLOCKS {
         return Err(err(
@@ -436,6 +452,12 @@ mod containers;
 #[path = "parse_html.rs"]
 mod html;
 
+#[path = "parse_html_text.rs"]
+mod html_text;
+
+#[path = "parse_html_refs.rs"]
+mod html_refs;
+
 #[path = "parse_inline.rs"]
 mod inline;
 pub use inline::InlineCode;
@@ -447,3 +469,7 @@ pub use lines::{after_assignments, after_prompt, command_shaped, is_program, is_
 #[cfg(test)]
 #[path = "parse_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "parse_pre_tests.rs"]
+mod pre_tests;

@@ -13,6 +13,7 @@
 //! opening tag, so that it is told from a fenced block.
 
 use super::Block;
+use super::html_text::{Unreadable, shown_lines};
 
 /// An HTML code block being read.
 pub(super) struct HtmlBlock {
@@ -93,12 +94,12 @@ impl HtmlBlock {
         Some(block)
     }
 
-    /// Read chapter line `n`; the block once it closes.
-    pub(super) fn line(&mut self, n: usize, line: &str) -> Option<Block> {
+    /// Read chapter line `n`; the block's last line once it closes.
+    pub(super) fn line(&mut self, n: usize, line: &str) -> Option<usize> {
         if self.ends_at_blank && line.trim().is_empty() {
-            return Some(self.finish(n - 1));
+            return Some(n - 1);
         }
-        self.line_rest(n, line).then(|| self.finish(n))
+        self.line_rest(n, line).then_some(n)
     }
 
     /// Keep `text` (chapter line `n`, or what follows the opening tag);
@@ -116,13 +117,20 @@ impl HtmlBlock {
         }
     }
 
-    /// The block, its last line `end`.
-    pub(super) fn finish(&mut self, end: usize) -> Block {
-        let raw = std::mem::take(&mut self.raw);
-        let mut body: Vec<(usize, String)> = shown_lines(&raw)
-            .into_iter()
-            .map(|(n, l)| (n, decode(&l)))
-            .collect();
+    /// The block, its last line `end`: the lines a browser shows of it,
+    /// its opening tags read too (`<pre hidden>` shows nothing).
+    pub(super) fn finish(&mut self, end: usize) -> Result<Block, Unreadable> {
+        let mut raw = std::mem::take(&mut self.raw);
+        if let Some(first) = raw.first_mut() {
+            // Its tags only: text before the `<pre>` on its line is prose.
+            let tags: String = self
+                .opening
+                .split_inclusive('>')
+                .filter_map(|t| t.find('<').map(|at| &t[at..]))
+                .collect();
+            first.1.insert_str(0, &tags);
+        }
+        let mut body = shown_lines(&raw)?;
         // A newline right after `<pre>` is no line of its text; nor is the
         // one before the closing tag.
         if body.first().is_some_and(|(_, l)| l.trim().is_empty()) {
@@ -131,13 +139,13 @@ impl HtmlBlock {
         while body.last().is_some_and(|(_, l)| l.trim().is_empty()) {
             body.pop();
         }
-        Block {
+        Ok(Block {
             line: self.start,
             fence: self.opening.clone(),
             lang: self.lang.clone(),
             body,
             end,
-        }
+        })
     }
 
     /// The first line, for an error about a block never closed.
@@ -153,174 +161,10 @@ impl HtmlBlock {
     }
 }
 
-/// The lines a page shows of `raw` (numbered lines of HTML): its tags
-/// (`<span class="k">`, `</code>`) and comments dropped, even where one
-/// runs over lines (a comment's lines are none the page shows: what it
-/// hides was compared, probe21p's finding 8); each line numbered by the
-/// line it starts on.
-fn shown_lines(raw: &[(usize, String)]) -> Vec<(usize, String)> {
-    let Some((first, _)) = raw.first() else {
-        return Vec::new();
-    };
-    let text = raw
-        .iter()
-        .map(|(_, l)| l.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
-    let mut out = vec![(*first, String::new())];
-    // The raw line a byte is on: the newlines before it (in tags and
-    // comments too), counted up to `counted` so far.
-    let (mut newlines, mut counted) = (0, 0);
-    // Whether a `>` is still ahead (looked for once past each point).
-    let mut closes = true;
-    let mut i = 0;
-    while i < text.len() {
-        let rest = &text[i..];
-        if rest.starts_with("<!--") {
-            // A comment ends at `-->` (`<!-->` and `<!--->` at once, as
-            // HTML reads them), or runs to the block's end.
-            i += rest[2..].find("-->").map_or(rest.len(), |e| e + 5);
-            continue;
-        }
-        let tag = rest.starts_with('<')
-            && rest[1..]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
-        if tag && closes {
-            match rest.find('>') {
-                Some(end) => {
-                    // An element the page does not show (`hidden`,
-                    // `display: none`): its text is none the reader sees
-                    // (probe21q: a reply in a hidden `<span>` was compared).
-                    i += hidden_element(rest, end).unwrap_or(end + 1);
-                    continue;
-                }
-                None => closes = false,
-            }
-        }
-        let c = rest.chars().next().expect("a char at a char boundary");
-        if c == '\n' {
-            i += 1;
-            newlines += text[counted..i].matches('\n').count();
-            counted = i;
-            // A raw line holding a newline (one string read whole) keeps
-            // the number of the last line it has.
-            let n = raw.get(newlines).or(raw.last()).map_or(0, |r| r.0);
-            out.push((n, String::new()));
-            continue;
-        } else {
-            out.last_mut().expect("a line").1.push(c);
-        }
-        i += c.len_utf8();
-    }
-    out
-}
-
-/// The length of the element `text` opens with (its tag ends at byte
-/// `end`), to the end of its closing tag, when the page does not show it
-/// (`hidden`, `display: none`); the rest of `text` when it is never closed
-/// (a browser hides that too).
-fn hidden_element(text: &str, end: usize) -> Option<usize> {
-    let lower = text[..end + 1].to_ascii_lowercase();
-    let name: String = lower[1..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .collect();
-    let attrs = &lower[1 + name.len()..];
-    let squashed: String = attrs.chars().filter(|c| !c.is_whitespace()).collect();
-    let hidden = attrs
-        .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
-        .any(|a| a == "hidden" || a.starts_with("hidden="))
-        || squashed.contains("display:none");
-    if name.is_empty() || !hidden {
-        return None;
-    }
-    // An element with no content has no closing tag either.
-    const VOID: &[&str] = &[
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr",
-    ];
-    if VOID.contains(&name.as_str()) {
-        return Some(end + 1);
-    }
-    // Its closing tag, past any element of the same name inside it.
-    let all = text[end..].to_ascii_lowercase();
-    let (open, close) = (format!("<{name}"), format!("</{name}>"));
-    let (mut depth, mut at) = (0usize, 0usize);
-    loop {
-        let next_open = all[at + 1..].find(&open).map(|p| p + at + 1);
-        let Some(next_close) = all[at..].find(&close).map(|p| p + at) else {
-            return Some(text.len());
-        };
-        match next_open {
-            Some(o) if o < next_close => {
-                depth += 1;
-                at = o;
-            }
-            _ if depth == 0 => return Some(end + next_close + close.len()),
-            _ => {
-                depth -= 1;
-                at = next_close + 1;
-            }
-        }
-    }
-}
-
-/// `s` without its HTML tags (`<span class="k">` inside a `<code>`).
-pub(super) fn strip_tags(s: &str) -> String {
-    shown_lines(&[(0, s.to_string())])
-        .into_iter()
-        .map(|(_, l)| l)
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// `text` with its character references decoded (`&lt;` `<`, `&#38;`
-/// `&`, `&nbsp;` U+00A0, as the page shows them); an unknown one is kept.
-pub(super) fn decode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        let decoded = after.find(';').filter(|end| *end <= 10).and_then(|end| {
-            let name = &after[..end];
-            let c = match name {
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "amp" => Some('&'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                "nbsp" => Some('\u{a0}'),
-                _ => name
-                    .strip_prefix("#x")
-                    .or_else(|| name.strip_prefix("#X"))
-                    .and_then(|h| u32::from_str_radix(h, 16).ok())
-                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
-                    .and_then(char::from_u32),
-            };
-            c.map(|c| (c, end))
-        });
-        match decoded {
-            Some((c, end)) => {
-                out.push(c);
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::html_refs::decode;
     use super::super::{parse, steps};
-    use super::decode;
     use std::path::Path;
 
     fn blocks(text: &str) -> Vec<super::Block> {

@@ -9,7 +9,8 @@
 //! next run of the same length closes it (none: the backticks are text),
 //! line breaks inside are spaces, and one space at each end is dropped when
 //! both are there. A paragraph ends at a blank line, a heading, a block, or
-//! where a quote or a list item opens or closes; a span never crosses one.
+//! where a quote or a list item opens or closes (a lazy continuation line
+//! closes none: [`super::containers`]); a span never crosses one.
 
 /// One inline code span of the chapter's prose.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,12 @@ impl Prose {
         if t.starts_with('#') {
             self.end();
         }
+    }
+
+    /// Whether a paragraph is open (its next line may be a lazy
+    /// continuation line of a quote or a list item).
+    pub fn is_open(&self) -> bool {
+        !self.open.is_empty()
     }
 
     /// Something that is not prose (a block, a comment): the paragraph ends.
@@ -114,7 +121,7 @@ fn spans(lines: &[(usize, String)]) -> Vec<InlineCode> {
                     let inner = &rest[open..open + end];
                     found.push(InlineCode {
                         line: line_at[i],
-                        code: shown(&super::html::strip_tags(inner), true),
+                        code: shown(&super::html_text::strip_tags(inner)),
                     });
                     i += open + end + closing.len();
                     continue;
@@ -133,7 +140,7 @@ fn spans(lines: &[(usize, String)]) -> Vec<InlineCode> {
                 Some(end) if end > 0 => {
                     found.push(InlineCode {
                         line: line_at[i],
-                        code: shown(&rest[2..2 + end].replace('`', ""), false),
+                        code: shown(&rest[2..2 + end].replace('`', "")),
                     });
                     i += 2 + end + 2;
                     continue;
@@ -168,14 +175,9 @@ fn element_opening(lower: &str) -> Option<(usize, &'static str)> {
     Some((end + 2, name))
 }
 
-/// A span's text as the page shows it: entities decoded (HTML's), spaces
+/// A span's text as the page shows it (HTML's already decoded): spaces
 /// and line breaks one space.
-fn shown(text: &str, html: bool) -> String {
-    let text = if html {
-        super::html::decode(text)
-    } else {
-        text.to_string()
-    };
+fn shown(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

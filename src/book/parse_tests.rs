@@ -422,3 +422,79 @@ fn assignments_before_a_program_hide_no_command() {
         assert!(!command_shaped(line) && !is_program(line), "{line}");
     }
 }
+
+/// probe21t's finding 7: a code span split over a quote's or an item's
+/// line and a lazy continuation line (no `>`, or less indentation: the
+/// same paragraph for CommonMark) is one span. Each case is checked
+/// against pulldown-cmark, the renderer of `lab book --html`: the spans
+/// lab reads are the code it renders, lazy lines or not.
+#[test]
+fn a_span_over_a_lazy_continuation_line_is_one() {
+    let rendered = |text: &str| -> Vec<String> {
+        pulldown_cmark::Parser::new(text)
+            .filter_map(|e| match e {
+                // Words as lab reads them (pulldown-cmark keeps a
+                // continuation line's indentation in a span; cmark drops it).
+                pulldown_cmark::Event::Code(c) => {
+                    Some(c.split_whitespace().collect::<Vec<_>>().join(" "))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let cases = [
+        "> Take the bridge down with `sudo ip link\nset cni0 down` and ping again.\n",
+        "- Take the bridge down with `sudo ip link\nset cni0 down` and ping again.\n",
+        "> > Take the bridge down with `sudo ip link\n> set cni0 down` and ping again.\n",
+        "> > Take it down with `sudo ip link\nset cni0 down` and ping again.\n",
+        "* Take it down: `sudo ip link set\ncni0 down`\n",
+        "1. Take it down:\n   `sudo ip link\nset cni0 down`\n",
+        "- a\n  - Take it down: `sudo ip link\nset cni0 down`\n",
+        "> - Take it down: `sudo ip link\nset cni0 down`\n",
+        "- Take it down: `sudo ip link\n        set cni0 down`\n",
+        // Where the paragraph does end, the span is none.
+        "> Take it down: `sudo ip link\n\nset cni0 down`\n",
+        "> Take it down: `sudo ip link\n# set cni0 down`\n",
+        "> Take it down: `sudo ip link\n- set cni0 down`\n",
+        "- Take it down: `sudo ip link\n> set cni0 down`\n",
+        "> Take it down: `sudo ip link\n2. set cni0 down`\n",
+        "> Take it down: `sudo ip link\n===\nset cni0 down`\n",
+        "> Take it down: `sudo ip link\n<span>\nset cni0 down`\n",
+        "> Take it down: `sudo ip link\n***\nset cni0 down`\n",
+        "> Take it down: `sudo ip link\n<div>\nset cni0 down`\n",
+    ];
+    for text in cases {
+        let c = p(text).unwrap();
+        let read: Vec<String> = c.inline.iter().map(|s| s.code.clone()).collect();
+        assert_eq!(read, rendered(text), "{text:?}");
+    }
+    let c = p(cases[0]).unwrap();
+    assert_eq!(
+        (c.inline[0].line, c.inline[0].code.as_str()),
+        (1, "sudo ip link set cni0 down")
+    );
+}
+
+/// probe21t: a line of 1,000,000 list markers (2 MB) was parsed in
+/// quadratic time (nesting a container per marker, each reading the rest
+/// of the line). Nesting is bounded: past [`MAX_NESTING`] the chapter is
+/// refused at that line; up to it, read.
+#[test]
+fn containers_nest_at_most_max_nesting_deep() {
+    let deep = format!("# T\n\n{}x\n", "- ".repeat(1_000_000));
+    let e = p(&deep).unwrap_err();
+    assert_eq!(e.line, Some(3), "{e}");
+    assert!(
+        e.message
+            .contains(&format!("nested more than {MAX_NESTING} deep")),
+        "{e}"
+    );
+    let e = p(&format!("{}x\n", "> ".repeat(MAX_NESTING + 1))).unwrap_err();
+    assert_eq!(e.line, Some(1), "{e}");
+    let c = p(&format!(
+        "{}`sudo ip link set cni0 down`\n",
+        "> - ".repeat(MAX_NESTING / 2)
+    ))
+    .unwrap();
+    assert_eq!(c.inline.len(), 1);
+}

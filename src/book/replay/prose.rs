@@ -370,6 +370,29 @@ mod tests {
         }
     }
 
+    /// probe21t's finding 7 (`p_q1`, `p_l1`, `p_q2`, `p_l2`): a span over a
+    /// quote's or an item's line and its lazy continuation line stops too.
+    #[test]
+    fn a_span_over_a_lazy_continuation_line_stops() {
+        for prose in [
+            "> Take the bridge down with `sudo ip link\nset cni0 down` and ping again.",
+            "- Take the bridge down with `sudo ip link\nset cni0 down` and ping again.",
+            "> > Take the bridge down with `sudo ip link\n> set cni0 down` and ping again.",
+            "* Take the bridge down with `sudo ip link set\ncni0 down` and ping again.",
+            "> Take the bridge down with <kbd>sudo ip link\nset cni0 down</kbd> and ping again.",
+            "- Take the bridge down with **sudo ip link\nset cni0 down** and ping again.",
+        ] {
+            let text = format!(
+                "```bash\nping -c 1 10.244.1.2\n```\n\n{prose}\n\n```bash\nping -c 1 10.244.1.2\n```\n"
+            );
+            assert_eq!(
+                stops_of(&text),
+                vec![(5, told("sudo ip link set cni0 down", 9))],
+                "{prose}"
+            );
+        }
+    }
+
     /// Capitals are a word of their own: `DROP` is not `ACCEPT`.
     #[test]
     fn capitals_are_no_placeholder() {
