@@ -194,7 +194,14 @@ const FILTER: [libc::sock_filter; 47] = [
     /* 24 */ stmt(RET, ALLOW),
     /* 25 SOCKET_OPTION */ stmt(LD, ARG1_LOW),
     /* 26 */ jump(JEQ, libc::SOL_PACKET as u32, 26, PACKET_OPTION, 27),
-    /* 27 */ jump(JEQ, libc::SOL_SOCKET as u32, 27, SOCKET_LEVEL_OPTION, TO_ALLOW),
+    /* 27 */
+    jump(
+        JEQ,
+        libc::SOL_SOCKET as u32,
+        27,
+        SOCKET_LEVEL_OPTION,
+        TO_ALLOW,
+    ),
     /* 28 PACKET_OPTION */ stmt(LD, ARG2_LOW),
     /* 29 */ jump(JEQ, libc::PACKET_FANOUT as u32, 29, TO_EPERM, 30),
     /* 30 */ jump(JEQ, libc::PACKET_RX_RING as u32, 30, TO_NOTIFY, 31),
@@ -202,21 +209,26 @@ const FILTER: [libc::sock_filter; 47] = [
     /* 32 */ stmt(RET, ALLOW),
     /* 33 SOCKET_LEVEL_OPTION */ stmt(LD, ARG2_LOW),
     /* 34 */ jump(JEQ, libc::SO_ATTACH_FILTER as u32, 34, TO_NOTIFY, 35),
-    /* 35 */ jump(JEQ, libc::SO_ATTACH_REUSEPORT_CBPF as u32, 35, TO_NOTIFY, TO_ALLOW),
+    /* 35 */
+    jump(
+        JEQ,
+        libc::SO_ATTACH_REUSEPORT_CBPF as u32,
+        35,
+        TO_NOTIFY,
+        TO_ALLOW,
+    ),
     /* 36 SECCOMP_OP */ stmt(LD, ARG0_LOW),
     /* 37 */ jump(JEQ, libc::SECCOMP_SET_MODE_FILTER, 37, TO_EPERM, TO_ALLOW),
     /* 38 PRCTL_OP */ stmt(LD, ARG0_LOW),
     /* 39 */ jump(JEQ, libc::PR_SET_SECCOMP as u32, 39, 40, TO_ALLOW),
     /* 40 */ stmt(LD, ARG1_LOW),
-    /* 41 */ jump(JEQ, libc::SECCOMP_MODE_FILTER as u32, 41, TO_EPERM, TO_ALLOW),
+    /* 41 */ jump(JEQ, libc::SECCOMP_MODE_FILTER, 41, TO_EPERM, TO_ALLOW),
     /* 42 TO_ALLOW */ stmt(RET, ALLOW),
     /* 43 TO_EPERM */ stmt(RET, EPERM),
     /* 44 TO_ENOSYS */ stmt(RET, ENOSYS),
     /* 45 TO_EAFNOSUPPORT */ stmt(RET, EAFNOSUPPORT),
     /* 46 TO_NOTIFY */ stmt(RET, NOTIFY),
 ];
-
-const NEW_LISTENER: u32 = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER as u32;
 
 /// Install the filter on the calling thread (and everything it execs and
 /// starts), no_new_privs first, and hand its listener to the ring
