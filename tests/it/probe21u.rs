@@ -64,3 +64,51 @@ python3 /root/f.py"#
     assert!(out.status.success(), "{}", text(&out));
     assert!(!text(&out).contains("WARNING"), "{}", text(&out));
 }
+
+/// Finding 2: a node raised its neighbour parameters for a moment (a long
+/// retransmit time, a long queue), queued packets for an address no one
+/// holds, and put them back before the guard's next look: the entry stayed
+/// unresolved for days, its packets queued, charged to no one. An entry
+/// unresolved past what the host's parameters allow is removed with its
+/// queue (or, when a sweep saw the raise, the node is stopped). Seen
+/// failing with the look at unresolved neighbours left out: the entry
+/// stayed.
+#[test]
+fn a_neighbour_left_unresolved_by_a_raise_undone_in_time_is_removed() {
+    let lab = TestLab::chapter4("unres21u");
+    lab.up(&[]);
+    let script = r#"cat > /root/dodge.py <<'PY'
+import socket, subprocess
+sh = lambda c: subprocess.run(c, shell=True, check=True)
+sh("ip link add u1 type veth peer name u2 && ip addr add 10.77.0.1/24 dev u1 "
+   "&& ip link set u1 up && ip link set u2 up")
+sh("ip ntable change name arp_cache dev u1 queue 60000 retrans 2000000000")
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setblocking(False)
+for i in range(100):
+    try:
+        s.sendto(b'x' * 30000, ('10.77.0.2', 9))
+    except BlockingIOError:
+        pass
+sh("ip ntable change name arp_cache dev u1 queue 100 retrans 1000")
+PY
+python3 /root/dodge.py && ip neigh show 10.77.0.2"#;
+    let out = lab.ssh("node1", script);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("INCOMPLETE"), "{}", text(&out));
+    let unresolved = || {
+        let out = lab.in_ns("node1", &["ip", "neigh", "show", "10.77.0.2"]);
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("INCOMPLETE")
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(25);
+    while unresolved() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let log = crate::guard::guard_log(&lab);
+    assert!(!unresolved(), "still unresolved after 25 s\n{log}");
+    assert!(
+        log.contains("neighbours unresolved for more than")
+            || log.contains(lab::provider::netns::guard::NODE_STOPPED),
+        "{log}"
+    );
+}

@@ -41,8 +41,9 @@
 //! counted at each sweep too, and a node past their bound is stopped
 //! ([`route_tables`]); so is one past its hashlimit or recent tables
 //! ([`named_tables`]) or that raised its neighbour parameters
-//! ([`neigh_params`]). Orphaned TCP connections past a node's share are
-//! reset ([`orphans`]).
+//! ([`neigh_params`]); a neighbour unresolved past what the host's
+//! parameters allow is removed ([`unresolved`]). Orphaned TCP connections
+//! past a node's share are reset ([`orphans`]).
 //!
 //! The guard runs in the lab's `.nat` namespace (so `destroy` also finds it
 //! there) as the host's root, outside every node's PID namespace: a node
@@ -68,6 +69,7 @@ mod sockets;
 mod supervisor;
 mod table;
 mod tc;
+mod unresolved;
 mod watch;
 mod xfrm;
 

@@ -122,6 +122,15 @@ pub(super) fn report(w: &mut Watch) {
             w.name, o.found, o.kept, o.reset
         ));
     }
+    let n = std::mem::take(&mut w.unresolved_removed);
+    if n > 0 {
+        say(&format!(
+            "{}: removed {n} neighbours unresolved for more than {} s (the host's parameters \
+             resolve or drop one within about 3 s), and the packets queued for them",
+            w.name,
+            super::unresolved::UNRESOLVED_FOR / 100
+        ));
+    }
     let f = std::mem::take(&mut w.macs_flushed);
     if f.blind > 0 {
         say(&format!(

@@ -53,6 +53,11 @@ pub struct Watch {
     named_tables: Option<super::named_tables::NamedTables>,
     /// The node's neighbour parameters (see [`super::neigh_params`]).
     neigh_params: Option<super::neigh_params::NeighParams>,
+    /// The node's neighbours, looked at for those unresolved too long (see
+    /// [`super::unresolved`]), and how many were removed since the last
+    /// report.
+    unresolved: Option<super::unresolved::Unresolved>,
+    pub unresolved_removed: u64,
     /// The socket of the sweep's dumps (see [`dumped`]).
     dumped: Option<Dumped>,
     /// The node's socket lists: packet rings and TCP listeners (see
@@ -157,10 +162,11 @@ impl Watch {
                     super::nf_objects::NfObjects::open().ok(),
                 ))
             })??;
-        let (orphans, neigh_params) = inside(&netns, home, || {
+        let (orphans, neigh_params, unresolved) = inside(&netns, home, || {
             (
                 super::orphans::Orphans::open(orphans).ok(),
                 super::neigh_params::NeighParams::open().ok(),
+                super::unresolved::Unresolved::open().ok(),
             )
         })?;
         Ok(Watch {
@@ -174,6 +180,8 @@ impl Watch {
             route_tables,
             named_tables: limits,
             neigh_params,
+            unresolved,
+            unresolved_removed: 0,
             dumped,
             sock_diag: rings,
             orphans,
@@ -315,6 +323,9 @@ impl Watch {
         self.bound_queued();
         self.bound_logged();
         self.bound_orphans(buf);
+        if let Some(u) = self.unresolved.as_mut() {
+            self.unresolved_removed += u.remove(buf);
+        }
         if let Some(m) = self.macvlan_sources.as_mut() {
             match m.bound(bound as u64, buf) {
                 Ok(f) if f.lists > 0 || f.blind > 0 => {

@@ -1,0 +1,135 @@
+//! A node's neighbours left unresolved past what the host's parameters
+//! allow: removed at a sweep, which frees the packets queued for them.
+//!
+//! Why: an unresolved neighbour (`INCOMPLETE`) holds the packets sent to it
+//! until it resolves or fails, and the host's parameters fail one within
+//! about three seconds (three probes a second apart). A node that raised its
+//! parameters for a moment (`ip ntable change … queue 60000 retrans
+//! 2000000000`), queued packets, and put them back before the guard's next
+//! look ([`super::neigh_params`]) kept 100 MB queued for an entry whose
+//! timer was set 23 days out (probe21u).
+//!
+//! How: one rtnetlink socket inside each node dumps its IPv4 neighbours at
+//! each sweep; an entry `INCOMPLETE` for more than [`UNRESOLVED_FOR`] is
+//! removed (`RTM_DELNEIGH`), which drops its queue.
+
+use super::super::netlink::msg::{
+    NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, attr as put_attr, attrs, message, messages,
+};
+use super::entry::{RTM_DELNEIGH, RTM_GETNEIGH};
+use super::sockets;
+use std::io;
+use std::os::fd::OwnedFd;
+
+const RTM_NEWNEIGH: u16 = 28;
+const NDA_DST: u16 = 1;
+const NDA_CACHEINFO: u16 = 3;
+const NUD_INCOMPLETE: u16 = 0x01;
+/// How long a neighbour may stay unresolved, in the kernel's clock ticks
+/// of its cache info (`USER_HZ`, 100 a second): ten seconds, three times
+/// what the host's parameters take to fail one.
+pub const UNRESOLVED_FOR: u32 = 10 * 100;
+
+/// A node's socket for its neighbours.
+pub struct Unresolved {
+    fd: OwnedFd,
+    seq: u32,
+}
+
+/// The `RTM_DELNEIGH` body of an entry of one dump's message body, if it is
+/// unresolved for longer than [`UNRESOLVED_FOR`].
+fn too_long_unresolved(body: &[u8]) -> Option<Vec<u8>> {
+    // struct ndmsg: family, pads, ifindex, state (u16), flags, type.
+    let nd = body.get(..12)?;
+    let state = u16::from_ne_bytes([nd[8], nd[9]]);
+    if state & NUD_INCOMPLETE == 0 {
+        return None;
+    }
+    let list = attrs(&body[12..]);
+    let get = |ty: u16| list.iter().find(|(t, _)| *t == ty).map(|(_, v)| *v);
+    // struct nda_cacheinfo: confirmed, used, updated, refcnt (ages).
+    let updated = get(NDA_CACHEINFO)?.get(8..12)?;
+    if u32::from_ne_bytes(updated.try_into().ok()?) <= UNRESOLVED_FOR {
+        return None;
+    }
+    let mut delete = vec![nd[0], 0, 0, 0];
+    delete.extend_from_slice(&nd[4..8]);
+    delete.extend_from_slice(&[0; 4]);
+    put_attr(&mut delete, NDA_DST, get(NDA_DST)?);
+    Some(delete)
+}
+
+impl Unresolved {
+    /// Open it in the namespace the calling thread is in.
+    pub fn open() -> io::Result<Unresolved> {
+        Ok(Unresolved {
+            fd: sockets::netlink(libc::NETLINK_ROUTE, 0)?,
+            seq: 0,
+        })
+    }
+
+    /// Remove the node's neighbours unresolved for too long: how many.
+    pub fn remove(&mut self, buf: &mut [u8]) -> u64 {
+        self.seq = self.seq.wrapping_add(1).max(1);
+        let seq = self.seq;
+        // ndmsg: IPv4, the rest any.
+        let mut nd = vec![libc::AF_INET as u8, 0, 0, 0];
+        nd.extend_from_slice(&[0; 8]);
+        let request = message(RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, seq, &nd);
+        let mut gone = Vec::new();
+        let asked = sockets::ask(&self.fd, &request, buf, |b| {
+            for m in messages(b).filter(|m| m.seq == seq) {
+                match m.ty {
+                    NLMSG_DONE | NLMSG_ERROR => return true,
+                    RTM_NEWNEIGH => gone.extend(too_long_unresolved(m.body)),
+                    _ => {}
+                }
+            }
+            false
+        });
+        if asked.is_err() {
+            return 0;
+        }
+        let mut removed = 0;
+        for d in &gone {
+            if sockets::send(&self.fd, &message(RTM_DELNEIGH, NLM_F_REQUEST, 0, d)).is_ok() {
+                removed += 1;
+            }
+        }
+        // Refusals (gone meanwhile) are read and dropped.
+        while let Ok(sockets::Received::Bytes(_)) =
+            sockets::receive(std::os::fd::AsRawFd::as_raw_fd(&self.fd), buf)
+        {}
+        removed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dumped IPv4 neighbour of device 7, `state`, updated `age` ticks ago.
+    fn neighbour(state: u16, age: u32) -> Vec<u8> {
+        let mut b = vec![2u8, 0, 0, 0];
+        b.extend_from_slice(&7i32.to_ne_bytes());
+        b.extend_from_slice(&state.to_ne_bytes());
+        b.extend_from_slice(&[0, 1]);
+        put_attr(&mut b, NDA_DST, &[10, 77, 0, 2]);
+        let info: Vec<u8> = [0u32, 0, age, 1]
+            .iter()
+            .flat_map(|w| w.to_ne_bytes())
+            .collect();
+        put_attr(&mut b, NDA_CACHEINFO, &info);
+        b
+    }
+
+    #[test]
+    fn a_neighbour_unresolved_past_the_hosts_time_is_removed() {
+        assert_eq!(too_long_unresolved(&neighbour(NUD_INCOMPLETE, 300)), None);
+        // Reachable (0x02) for long: kept.
+        assert_eq!(too_long_unresolved(&neighbour(0x02, 90_000)), None);
+        let d = too_long_unresolved(&neighbour(NUD_INCOMPLETE, UNRESOLVED_FOR + 1)).unwrap();
+        assert_eq!(&d[..8], &[2, 0, 0, 0, 7, 0, 0, 0]);
+        assert_eq!(&d[12..], &[8, 0, 1, 0, 10, 77, 0, 2]);
+    }
+}
