@@ -85,8 +85,8 @@ const SWEEP: Duration = Duration::from_secs(1);
 /// A sweep takes at most 1/20 of the time between sweeps, in the guard's
 /// own CPU time: a sweep that waits (on the kernel's network lock, which a
 /// node holds while it deletes thousands of its devices at once) costs no
-/// CPU and must not put the next off (probe21u: a 2.5 s wait put it off by
-/// 50 s, every node unguarded meanwhile).
+/// CPU and must not put the next off (seen here: a sweep of 2.5 s put the
+/// next off by 51 s, every node unguarded meanwhile).
 const SWEEP_SHARE: u32 = 20;
 
 /// The CPU time the guard's one thread has used.
@@ -385,8 +385,7 @@ mod tests {
 
     /// A sweep's share is counted in the guard's CPU time: waiting (here,
     /// asleep; in a sweep, on the kernel's network lock) costs none. Seen
-    /// failing with the share counted in wall time (a sweep that waited
-    /// 2.5 s put the next off by 50 s).
+    /// failing with the share counted in wall time.
     #[test]
     fn a_sweep_that_waits_uses_no_share() {
         let before = cpu_time();
