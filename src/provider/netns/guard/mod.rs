@@ -30,7 +30,7 @@
 //! past the bound removed (traffic control, which cannot be dumped whole, is
 //! removed whole: see [`tc`]). No event tells of proxy neighbours, multicast
 //! addresses or ipset elements: each sweep (every second, or less often when
-//! a sweep is slow: at most 5 % of a core) dumps proxies, reads multicast
+//! a sweep is slow: at most 5 % of a core, in its own CPU time) dumps proxies, reads multicast
 //! addresses ([`multicast`]) and lists the headers of the node's ipset sets,
 //! flushing every set when their elements together pass the bound
 //! ([`ipset`]).
@@ -95,7 +95,10 @@ fn cpu_time() -> Duration {
     let mut t: libc::timespec = unsafe { std::mem::zeroed() };
     // SAFETY: as above.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    Duration::new(t.tv_sec.max(0) as u64, t.tv_nsec.clamp(0, 999_999_999) as u32)
+    Duration::new(
+        t.tv_sec.max(0) as u64,
+        t.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
 }
 /// What the log line that says the guard watches starts with (`up` waits
 /// for it).
