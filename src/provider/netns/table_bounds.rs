@@ -103,6 +103,13 @@ pub const HASHLIMIT_TABLES_A_NODE_KEEPS: usize = 8;
 /// is about 13 MB.
 pub const RECENT_TABLES_A_NODE_KEEPS: usize = 32;
 
+/// The most netfilter rules a node may hold, every table and family, before
+/// [`super::guard`] stops it (see its `rules`): the lab puts about 40 in a
+/// node, and some matches keep data of their own for each rule outside the
+/// node's limit (`-m connlimit` 4 KB: probe21u's 40,000 rules held 172 MB of
+/// the host's), so the bound is about 16 MB of such data.
+pub const RULES_A_NODE_KEEPS: u64 = 4096;
+
 /// The most `NFLOG` groups a node's processes may listen on before
 /// [`super::guard`] kills the processes holding the most (see its
 /// `queued`): the lab uses none, and a group buffers up to 256 KB of

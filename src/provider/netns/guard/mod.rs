@@ -65,6 +65,7 @@ mod queued;
 mod reports;
 mod ring_requests;
 mod route_tables;
+mod rules;
 mod sockets;
 mod supervisor;
 mod table;
@@ -210,11 +211,11 @@ pub fn run(
     let mut supervisor = supervisor::Supervisor::bind(listeners, &home)
         .map_err(|e| LabError::io(format!("listening on {}", listeners.display()), e))?;
     let mut watches = Vec::with_capacity(namespaces.len());
-    for ns in &namespaces {
-        watches.push(
-            Watch::open(ns, &home, bound, orphans)
-                .map_err(|e| LabError::io(format!("watching namespace {ns}"), e))?,
-        );
+    for (i, ns) in namespaces.iter().enumerate() {
+        let mut w = Watch::open(ns, &home, bound, orphans)
+            .map_err(|e| LabError::io(format!("watching namespace {ns}"), e))?;
+        w.phase = i as u64;
+        watches.push(w);
     }
     say(&format!(
         "{WATCHING} {} node(s) of lab {lab}: at most {bound} entries in each table of each",

@@ -57,6 +57,9 @@ pub struct Watch {
     /// [`super::unresolved`]), and how many were removed since the last
     /// report.
     unresolved: Option<super::unresolved::Unresolved>,
+    /// The node's netfilter rules, counted every few sweeps (see
+    /// [`super::rules`]).
+    rules: Option<super::rules::Rules>,
     pub unresolved_removed: u64,
     /// The socket of the sweep's dumps (see [`dumped`]).
     dumped: Option<Dumped>,
@@ -106,7 +109,10 @@ pub struct Watch {
     /// last report.
     pub nf_removed: [u64; 2],
     /// Sweeps so far (some looks are not taken at every one).
-    sweeps: u64,
+    pub(super) sweeps: u64,
+    /// The node's place among the watched (its looks taken every few
+    /// sweeps fall on different sweeps from its neighbours').
+    pub phase: u64,
     pub table: Table,
     /// Tables to dump, in turn; the first runs when `dumping` is set.
     queue: VecDeque<Class>,
@@ -162,11 +168,12 @@ impl Watch {
                     super::nf_objects::NfObjects::open().ok(),
                 ))
             })??;
-        let (orphans, neigh_params, unresolved) = inside(&netns, home, || {
+        let (orphans, neigh_params, unresolved, rules) = inside(&netns, home, || {
             (
                 super::orphans::Orphans::open(orphans).ok(),
                 super::neigh_params::NeighParams::open().ok(),
                 super::unresolved::Unresolved::open().ok(),
+                super::rules::Rules::open().ok(),
             )
         })?;
         Ok(Watch {
@@ -182,6 +189,7 @@ impl Watch {
             neigh_params,
             unresolved,
             unresolved_removed: 0,
+            rules,
             dumped,
             sock_diag: rings,
             orphans,
@@ -201,6 +209,7 @@ impl Watch {
             nf_objects: nf,
             nf_removed: [0; 2],
             sweeps: 0,
+            phase: 0,
             table: Table::new(bound),
             queue: Class::ALL.into_iter().collect(),
             dumping: None,
@@ -323,7 +332,14 @@ impl Watch {
         self.bound_queued();
         self.bound_logged();
         self.bound_orphans(buf);
-        if let Some(u) = self.unresolved.as_mut() {
+        // Every few sweeps, a fifth of the nodes at each: a node's dump walks
+        // the host's whole table of neighbours (7.5 ms a node at 251 nodes,
+        // whose lab holds 63,000).
+        if let Some(u) = self
+            .unresolved
+            .as_mut()
+            .filter(|_| (self.sweeps + self.phase).is_multiple_of(super::unresolved::EVERY_SWEEPS))
+        {
             self.unresolved_removed += u.remove(buf);
         }
         if let Some(m) = self.macvlan_sources.as_mut() {

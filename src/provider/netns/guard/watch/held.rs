@@ -115,6 +115,16 @@ impl Watch {
                 kind.name, kind.bound, kind.why
             ));
         }
+        let most = super::super::super::table_bounds::RULES_A_NODE_KEEPS;
+        if (self.sweeps + self.phase).is_multiple_of(super::super::rules::EVERY_SWEEPS)
+            && let Some(n) = self.rules.as_mut().and_then(|r| r.count(buf).ok())
+            && n > most
+        {
+            return Some(format!(
+                "{n} netfilter rules, past the bound of {most} (some matches keep data for \
+                 each rule outside the node's limit): only removing them frees it"
+            ));
+        }
         let raised = self.neigh_params.as_mut()?.raised(buf)?;
         Some(format!(
             "neighbour parameters raised past the host's ({raised}): the packets they let \
