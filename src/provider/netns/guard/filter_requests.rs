@@ -25,7 +25,7 @@
 //! call's result.
 
 use super::super::table_bounds;
-use super::ring_requests::{Answered, inode_of, last_errno, still_valid};
+use super::ring_requests::{Answered, caller_socket, inode_of, last_errno, still_valid};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 /// `struct sock_fprog`: the length (u16, padded) and the pointer.
@@ -105,27 +105,10 @@ pub fn decide(
     if !still_valid(listener, n.id) {
         return (Answered::Gone, -1, libc::ESRCH);
     }
-    // SAFETY: pidfd_getfd on our pidfd; the copy is owned at once.
-    let sock = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_getfd,
-            pidfd.as_raw_fd(),
-            d.args[0] as u32 as i32,
-            0,
-        )
+    let (sock, netns) = match caller_socket(&pidfd, d.args[0] as u32 as i32) {
+        Ok(both) => both,
+        Err(errno) => return failed(errno),
     };
-    if sock < 0 {
-        return failed(last_errno());
-    }
-    // SAFETY: returned by pidfd_getfd, ours.
-    let sock = unsafe { OwnedFd::from_raw_fd(sock as RawFd) };
-    // SAFETY: SIOCGSKNS takes no argument and returns a descriptor.
-    let netns = unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGSKNS as _) };
-    if netns < 0 {
-        return failed(libc::ENOTSOCK);
-    }
-    // SAFETY: returned by the ioctl, ours.
-    let netns = unsafe { OwnedFd::from_raw_fd(netns) };
     if !room(&netns, inode_of(&sock)) {
         let refused = Answered::FilterRefused {
             instructions: count as u64,

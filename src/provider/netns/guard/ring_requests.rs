@@ -174,27 +174,10 @@ fn decide(
         return (Answered::Gone, -1, libc::ESRCH);
     }
     let bytes = ring_bytes(&request[..len]);
-    // SAFETY: pidfd_getfd on our pidfd; the copy is owned at once.
-    let sock = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_getfd,
-            pidfd.as_raw_fd(),
-            d.args[0] as u32 as i32,
-            0,
-        )
+    let (sock, netns) = match caller_socket(&pidfd, d.args[0] as u32 as i32) {
+        Ok(both) => both,
+        Err(errno) => return failed(errno),
     };
-    if sock < 0 {
-        return failed(last_errno());
-    }
-    // SAFETY: returned by pidfd_getfd, ours.
-    let sock = unsafe { OwnedFd::from_raw_fd(sock as RawFd) };
-    // SAFETY: SIOCGSKNS takes no argument and returns a descriptor.
-    let netns = unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGSKNS as _) };
-    if netns < 0 {
-        return failed(libc::ENOTSOCK);
-    }
-    // SAFETY: returned by the ioctl, ours.
-    let netns = unsafe { OwnedFd::from_raw_fd(netns) };
     if bytes > 0 {
         let inode = inode_of(&netns);
         match held(&netns) {
@@ -216,6 +199,25 @@ fn decide(
     };
     let errno = if r == 0 { 0 } else { last_errno() };
     (Answered::Made { bytes, errno }, r.into(), errno)
+}
+
+/// A copy of the caller's descriptor `fd` (through its `pidfd`) and the
+/// network namespace of the socket it is, or the errno to answer.
+pub(super) fn caller_socket(pidfd: &OwnedFd, fd: i32) -> Result<(OwnedFd, OwnedFd), i32> {
+    // SAFETY: pidfd_getfd on our pidfd; the copy is owned at once.
+    let sock = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0) };
+    if sock < 0 {
+        return Err(last_errno());
+    }
+    // SAFETY: returned by pidfd_getfd, ours.
+    let sock = unsafe { OwnedFd::from_raw_fd(sock as RawFd) };
+    // SAFETY: SIOCGSKNS takes no argument and returns a descriptor.
+    let netns = unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGSKNS as _) };
+    if netns < 0 {
+        return Err(libc::ENOTSOCK);
+    }
+    // SAFETY: returned by the ioctl, ours.
+    Ok((sock, unsafe { OwnedFd::from_raw_fd(netns) }))
 }
 
 fn refused(bytes: u64, held: u64, netns: u64) -> (Answered, i64, i32) {
