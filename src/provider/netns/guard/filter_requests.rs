@@ -25,8 +25,8 @@
 //! call's result.
 
 use super::super::table_bounds;
-use super::ring_requests::{Answered, caller_socket, inode_of, last_errno, still_valid};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use super::ring_requests::{Answered, caller, caller_socket, inode_of, last_errno, still_valid};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 /// `struct sock_fprog`: the length (u16, padded) and the pointer.
 const FPROG: usize = 16;
@@ -77,16 +77,10 @@ pub fn decide(
     if (d.args[4] as u32 as i32) < FPROG as i32 {
         return failed(libc::EINVAL);
     }
-    // SAFETY: pidfd_open; the descriptor is owned at once.
-    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, n.pid as libc::pid_t, 0) };
-    if pidfd < 0 {
-        return failed(libc::ESRCH);
-    }
-    // SAFETY: returned by pidfd_open, ours.
-    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd as RawFd) };
-    if !still_valid(listener, n.id) {
-        return (Answered::Gone, -1, libc::ESRCH);
-    }
+    let pidfd = match caller(listener, n) {
+        Ok(pidfd) => pidfd,
+        Err(answer) => return answer,
+    };
     let mut fprog = [0u8; FPROG];
     if !read_from(n.pid, d.args[3], &mut fprog) {
         return failed(libc::EFAULT);

@@ -142,13 +142,7 @@ fn read(b: &[u8], seq: u32, out: &mut Vec<Orphan>) -> bool {
 /// The node's orphans, dumped on `fd` (IPv4, then IPv6).
 pub fn list(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8]) -> io::Result<Vec<Orphan>> {
     let mut out = Vec::new();
-    for family in [libc::AF_INET as u8, libc::AF_INET6 as u8] {
-        *seq = seq.wrapping_add(1).max(1);
-        let asked = *seq;
-        sockets::ask(fd, &request(family, asked), buf, |b| {
-            read(b, asked, &mut out)
-        })?;
-    }
+    sockets::ask_inet(fd, seq, buf, request, |b, asked| read(b, asked, &mut out))?;
     Ok(out)
 }
 

@@ -144,17 +144,10 @@ fn decide(
         Ok(len) => len,
         Err(errno) => return failed(errno),
     };
-    // SAFETY: pidfd_open; the descriptor is owned at once.
-    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, n.pid as libc::pid_t, 0) };
-    if pidfd < 0 {
-        return failed(libc::ESRCH);
-    }
-    // SAFETY: returned by pidfd_open, ours.
-    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd as RawFd) };
-    // The PID is the caller's (not reused) while its request waits.
-    if !still_valid(listener, n.id) {
-        return (Answered::Gone, -1, libc::ESRCH);
-    }
+    let pidfd = match caller(listener, n) {
+        Ok(pidfd) => pidfd,
+        Err(answer) => return answer,
+    };
     let mut request = [0u8; REQ3];
     let local = libc::iovec {
         iov_base: request.as_mut_ptr() as *mut libc::c_void,
@@ -199,6 +192,25 @@ fn decide(
     };
     let errno = if r == 0 { 0 } else { last_errno() };
     (Answered::Made { bytes, errno }, r.into(), errno)
+}
+
+/// A descriptor of the caller of request `n` (`pidfd_open`), taken while
+/// its request still waits (so its PID is not another's), or the answer.
+pub(super) fn caller(
+    listener: RawFd,
+    n: &libc::seccomp_notif,
+) -> Result<OwnedFd, (Answered, i64, i32)> {
+    // SAFETY: pidfd_open; the descriptor is owned at once.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, n.pid as libc::pid_t, 0) };
+    if pidfd < 0 {
+        return Err((Answered::Failed { errno: libc::ESRCH }, -1, libc::ESRCH));
+    }
+    // SAFETY: returned by pidfd_open, ours.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd as RawFd) };
+    if !still_valid(listener, n.id) {
+        return Err((Answered::Gone, -1, libc::ESRCH));
+    }
+    Ok(pidfd)
 }
 
 /// A copy of the caller's descriptor `fd` (through its `pidfd`) and the

@@ -102,6 +102,24 @@ pub fn ask(
     }
 }
 
+/// Ask `request(family, seq)` on `fd` (a sock_diag socket) for IPv4, then
+/// IPv6, each with the next sequence number of `seq`, handing each receive
+/// with its number to `take` as [`ask`] does.
+pub fn ask_inet(
+    fd: &OwnedFd,
+    seq: &mut u32,
+    buf: &mut [u8],
+    request: fn(u8, u32) -> Vec<u8>,
+    mut take: impl FnMut(&[u8], u32) -> bool,
+) -> io::Result<()> {
+    for family in [libc::AF_INET as u8, libc::AF_INET6 as u8] {
+        *seq = seq.wrapping_add(1).max(1);
+        let asked = *seq;
+        ask(fd, &request(family, asked), buf, |b| take(b, asked))?;
+    }
+    Ok(())
+}
+
 /// Send `b` on `fd` (a socket of [`netlink`]).
 pub fn send(fd: &OwnedFd, b: &[u8]) -> io::Result<()> {
     // SAFETY: a buffer we own, of its length.
