@@ -124,12 +124,15 @@ pub fn hand_off(listener: RawFd, handoff: RawFd) {
     }
 }
 
+/// Bytes of a control message's buffer: far more than one descriptor's.
+const SPACE: usize = 64;
+
+/// A control message's buffer, aligned as `cmsghdr` needs.
+#[repr(C, align(8))]
+struct Control([u8; SPACE]);
+
 /// Send `fd` with one byte on the unix socket `on` (no `SIGPIPE`, no wait).
 pub fn send_fd(on: RawFd, fd: RawFd) -> std::io::Result<()> {
-    const SPACE: usize = 64;
-    // The control message's buffer, aligned as `cmsghdr` needs.
-    #[repr(C, align(8))]
-    struct Control([u8; SPACE]);
     let mut control = Control([0; SPACE]);
     let mut byte = [1u8];
     let mut iov = libc::iovec {
@@ -160,9 +163,6 @@ pub fn send_fd(on: RawFd, fd: RawFd) -> std::io::Result<()> {
 /// the peer closed without one (or sent something else), `WouldBlock`
 /// when nothing is there yet.
 pub fn receive_fd(from: RawFd) -> std::io::Result<Option<OwnedFd>> {
-    const SPACE: usize = 64;
-    #[repr(C, align(8))]
-    struct Control([u8; SPACE]);
     let mut control = Control([0; SPACE]);
     let mut byte = [0u8; 1];
     let mut iov = libc::iovec {

@@ -18,12 +18,11 @@ use super::super::netlink::msg::{
     NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, message, messages,
 };
 use super::super::table_bounds;
-use super::packet_rings::SockDiag;
+use super::packet_rings::{SOCK_DIAG_BY_FAMILY, SockDiag};
 use super::sockets;
 use std::io;
 use std::os::fd::OwnedFd;
 
-const SOCK_DIAG_BY_FAMILY: u16 = 20;
 /// `1 << TCP_LISTEN`.
 const LISTENING: u32 = 1 << 10;
 

@@ -25,7 +25,9 @@
 //! call's result.
 
 use super::super::table_bounds;
-use super::ring_requests::{Answered, caller, caller_socket, inode_of, last_errno, still_valid};
+use super::ring_requests::{
+    Answered, caller, caller_socket, inode_of, last_errno, read_from, still_valid,
+};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 /// `struct sock_fprog`: the length (u16, padded) and the pointer.
@@ -47,21 +49,6 @@ pub fn is_filter_request(d: &libc::seccomp_data) -> bool {
     d.nr as libc::c_long == libc::SYS_setsockopt
         && d.args[1] as u32 as i32 == libc::SOL_SOCKET
         && (optname == libc::SO_ATTACH_FILTER || optname == libc::SO_ATTACH_REUSEPORT_CBPF)
-}
-
-/// Read `len` bytes at `at` of process `pid` into `into`.
-fn read_from(pid: u32, at: u64, into: &mut [u8]) -> bool {
-    let local = libc::iovec {
-        iov_base: into.as_mut_ptr() as *mut libc::c_void,
-        iov_len: into.len(),
-    };
-    let remote = libc::iovec {
-        iov_base: at as usize as *mut libc::c_void,
-        iov_len: into.len(),
-    };
-    // SAFETY: reads at most `into.len()` bytes into `into`.
-    let read = unsafe { libc::process_vm_readv(pid as libc::pid_t, &local, 1, &remote, 1, 0) };
-    read == into.len() as isize
 }
 
 /// What to answer to the filter request `n` (see [`is_filter_request`]);

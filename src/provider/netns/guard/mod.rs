@@ -305,21 +305,24 @@ pub fn run(
     }
 }
 
+/// The inodes of the sockets process `pid` holds (none when it is gone).
+fn sockets_of(pid: i32) -> impl Iterator<Item = u64> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let l = std::fs::read_link(e.path()).ok()?;
+            let l = l.to_str()?;
+            l.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
+        })
+}
+
 /// The processes among `pids` that hold a socket of inode in `inodes`.
 fn socket_holders(pids: &[(i32, u64)], inodes: &[u32]) -> Vec<(i32, u64)> {
-    let names: Vec<String> = inodes.iter().map(|i| format!("socket:[{i}]")).collect();
     pids.iter()
         .copied()
-        .filter(|(pid, _)| {
-            std::fs::read_dir(format!("/proc/{pid}/fd"))
-                .into_iter()
-                .flatten()
-                .flatten()
-                .any(|e| {
-                    std::fs::read_link(e.path())
-                        .is_ok_and(|l| names.iter().any(|n| l.as_os_str() == n.as_str()))
-                })
-        })
+        .filter(|(pid, _)| sockets_of(*pid).any(|s| inodes.iter().any(|i| *i as u64 == s)))
         .collect()
 }
 

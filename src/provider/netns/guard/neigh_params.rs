@@ -19,7 +19,7 @@
 //! past either is stopped, as one past its routing tables is.
 
 use super::super::netlink::msg::{
-    NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, attrs, message, messages,
+    NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, attrs, attrs_of, message, messages,
 };
 use super::sockets;
 use std::io;
@@ -120,24 +120,19 @@ fn params(body: &[u8]) -> Option<Params> {
     let table = String::from_utf8_lossy(table)
         .trim_end_matches('\0')
         .to_string();
-    let nested = attrs(a.iter().find(|x| x.0 == NDTA_PARMS)?.1);
-    let ifindex = attr_in(&nested, NDTPA_IFINDEX)
-        .and_then(number)
-        .map(|i| i as u32);
+    let nested = a.iter().find(|x| x.0 == NDTA_PARMS)?.1;
+    let get = |ty: u16| attrs_of(nested, ty).next().and_then(number);
+    let ifindex = get(NDTPA_IFINDEX).map(|i| i as u32);
     let values = BOUNDED
         .iter()
         .enumerate()
-        .filter_map(|(i, b)| Some((i, attr_in(&nested, b.attr).and_then(number)?)))
+        .filter_map(|(i, b)| Some((i, get(b.attr)?)))
         .collect();
     Some(Params {
         table,
         ifindex,
         values,
     })
-}
-
-fn attr_in<'a>(list: &[(u16, &'a [u8])], ty: u16) -> Option<&'a [u8]> {
-    list.iter().find(|x| x.0 == ty).map(|x| x.1)
 }
 
 /// The first parameter of a device raised past its bound, said as `ip
@@ -164,7 +159,8 @@ fn raised(all: &[Params]) -> Option<String> {
     })
 }
 
-/// A node's socket for its neighbour tables' parameters.
+/// A node's rtnetlink socket for its neighbour tables: their parameters,
+/// and their unresolved entries ([`super::unresolved`]).
 pub struct NeighParams {
     fd: OwnedFd,
     seq: u32,
@@ -177,6 +173,11 @@ impl NeighParams {
             fd: sockets::netlink(libc::NETLINK_ROUTE, 0)?,
             seq: 0,
         })
+    }
+
+    /// Remove the node's neighbours unresolved for too long: how many.
+    pub fn remove_unresolved(&mut self, buf: &mut [u8]) -> u64 {
+        super::unresolved::remove(&self.fd, &mut self.seq, buf)
     }
 
     /// What the node raised past its bound, if it did (`None` too when the

@@ -91,6 +91,12 @@ impl NfObjects {
         self.seq
     }
 
+    /// The node's nf_tables rules, every family (see [`super::rules`]).
+    pub fn rules(&mut self, buf: &mut [u8]) -> io::Result<u64> {
+        let seq = self.next_seq();
+        super::rules::nf_tables(&self.fd, seq, buf)
+    }
+
     /// The sweep's look at `kind`: when the node's objects of that kind
     /// pass `bound`, every unused one is removed and their count returned.
     pub fn bound(&mut self, kind: Kind, bound: u64, buf: &mut [u8]) -> io::Result<Option<u64>> {

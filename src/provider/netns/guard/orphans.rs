@@ -26,13 +26,12 @@ use super::super::netlink::msg::{
 };
 #[cfg(doc)]
 use super::super::table_bounds;
-use super::packet_rings::SockDiag;
+use super::packet_rings::{SOCK_DIAG_BY_FAMILY, SockDiag};
 use super::sockets;
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::os::fd::{AsRawFd, OwnedFd};
 
-const SOCK_DIAG_BY_FAMILY: u16 = 20;
 const SOCK_DESTROY: u16 = 21;
 /// The states of a connection its own side closed: `FIN_WAIT1`,
 /// `FIN_WAIT2`, `LAST_ACK`, `CLOSING` (a bit each, `1 << state`).

@@ -31,7 +31,9 @@ use std::io;
 use std::os::fd::OwnedFd;
 
 const NETLINK_SOCK_DIAG: libc::c_int = 4;
-const SOCK_DIAG_BY_FAMILY: u16 = 20;
+/// `SOCK_DIAG_BY_FAMILY`: the one message of every sock_diag dump (its
+/// lists of listeners and orphans too).
+pub(super) const SOCK_DIAG_BY_FAMILY: u16 = 20;
 /// `PACKET_SHOW_RING_CFG`: the rings' sizes with each socket.
 const SHOW_RINGS: u32 = 0x4;
 const PACKET_DIAG_RX_RING: u16 = 2;

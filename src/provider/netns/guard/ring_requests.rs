@@ -149,17 +149,7 @@ fn decide(
         Err(answer) => return answer,
     };
     let mut request = [0u8; REQ3];
-    let local = libc::iovec {
-        iov_base: request.as_mut_ptr() as *mut libc::c_void,
-        iov_len: len,
-    };
-    let remote = libc::iovec {
-        iov_base: d.args[3] as usize as *mut libc::c_void,
-        iov_len: len,
-    };
-    // SAFETY: reads `len` bytes (at most 28) into `request`.
-    let read = unsafe { libc::process_vm_readv(n.pid as libc::pid_t, &local, 1, &remote, 1, 0) };
-    if read != len as isize {
+    if !read_from(n.pid, d.args[3], &mut request[..len]) {
         return failed(libc::EFAULT);
     }
     // What was read is the caller's, at the time of its request.
@@ -192,6 +182,22 @@ fn decide(
     };
     let errno = if r == 0 { 0 } else { last_errno() };
     (Answered::Made { bytes, errno }, r.into(), errno)
+}
+
+/// Read `into.len()` bytes at `at` of process `pid` into `into` (whether
+/// all were read).
+pub(super) fn read_from(pid: u32, at: u64, into: &mut [u8]) -> bool {
+    let local = libc::iovec {
+        iov_base: into.as_mut_ptr() as *mut libc::c_void,
+        iov_len: into.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: at as usize as *mut libc::c_void,
+        iov_len: into.len(),
+    };
+    // SAFETY: reads at most `into.len()` bytes into `into`.
+    let read = unsafe { libc::process_vm_readv(pid as libc::pid_t, &local, 1, &remote, 1, 0) };
+    read == into.len() as isize
 }
 
 /// A descriptor of the caller of request `n` (`pidfd_open`), taken while

@@ -9,8 +9,8 @@
 //! pays for about 2.2 GB. The guard cannot tell which match keeps what, so
 //! it bounds the rules.
 //!
-//! How: inside each node, a `NETLINK_NETFILTER` socket dumps nf_tables'
-//! rules of every family (`iptables` is nf_tables' here) and counts them;
+//! How: inside each node, its `NETLINK_NETFILTER` socket (the one of
+//! [`super::nf_objects`]) dumps nf_tables' rules of every family (`iptables` is nf_tables' here) and counts them;
 //! the legacy tables a node loaded (`iptables-legacy`, `ip6tables-legacy`,
 //! `arptables-legacy`; listed in `/proc/net/*_tables_names`) tell their
 //! entries to `getsockopt(…_SO_GET_INFO)` on a raw socket. (ebtables'
@@ -25,6 +25,14 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 /// `NFNL_SUBSYS_NFTABLES`, `NFT_MSG_GETRULE`.
 const GET_RULES: u16 = (10 << 8) | 7;
+
+/// The rules of nf_tables, every family, counted on the node's netfilter
+/// socket `fd` (the one of [`super::nf_objects`]).
+pub fn nf_tables(fd: &OwnedFd, seq: u32, buf: &mut [u8]) -> io::Result<u64> {
+    // nfgenmsg: every family, version 0, resource 0.
+    let dump = message(GET_RULES, NLM_F_REQUEST | NLM_F_DUMP, seq, &[0, 0, 0, 0]);
+    ask_counting(fd, &dump, seq, buf, |r| part_of(r, seq).0)
+}
 
 /// Sweeps between two counts: what a node adds in between is a few
 /// seconds' worth.
@@ -71,10 +79,8 @@ const LEGACY: [Legacy; 3] = [
     },
 ];
 
-/// A node's sockets and lists to count its rules with.
+/// A node's sockets and lists to count its legacy tables' entries with.
 pub struct Rules {
-    nft: OwnedFd,
-    seq: u32,
     raw4: OwnedFd,
     raw6: Option<OwnedFd>,
     names: Vec<Option<File>>,
@@ -130,21 +136,15 @@ impl Rules {
     /// Open them in the namespace the calling thread is in.
     pub fn open() -> io::Result<Rules> {
         Ok(Rules {
-            nft: super::sockets::netlink(12, 0)?,
-            seq: 0,
             raw4: raw(libc::AF_INET)?,
             raw6: raw(libc::AF_INET6).ok(),
             names: LEGACY.iter().map(|l| File::open(l.names).ok()).collect(),
         })
     }
 
-    /// Every rule of the node: nf_tables' and the legacy tables' entries.
-    pub fn count(&mut self, buf: &mut [u8]) -> io::Result<u64> {
-        self.seq = self.seq.wrapping_add(1).max(1);
-        let seq = self.seq;
-        // nfgenmsg: every family, version 0, resource 0.
-        let dump = message(GET_RULES, NLM_F_REQUEST | NLM_F_DUMP, seq, &[0, 0, 0, 0]);
-        let mut n = ask_counting(&self.nft, &dump, seq, buf, |r| part_of(r, seq).0)?;
+    /// The entries of the legacy tables the node loaded.
+    pub fn legacy(&mut self) -> io::Result<u64> {
+        let mut n = 0;
         for (legacy, names) in LEGACY.iter().zip(&mut self.names) {
             let Some(f) = names else { continue };
             let mut text = String::new();

@@ -255,26 +255,11 @@ fn sockets_in(netns: u64) -> HashSet<u64> {
         return out;
     };
     for p in procs.flatten() {
-        let pid = p.file_name();
-        if !pid.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+        let Ok(pid) = p.file_name().to_string_lossy().parse::<i32>() else {
             continue;
-        }
-        let dir = p.path();
-        if std::fs::read_link(dir.join("ns/net")).ok().as_deref() != Some(Path::new(&want)) {
-            continue;
-        }
-        for fd in std::fs::read_dir(dir.join("fd"))
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let Ok(l) = std::fs::read_link(fd.path()) else {
-                continue;
-            };
-            let l = l.to_string_lossy();
-            if let Some(n) = l.strip_prefix("socket:[").and_then(|r| r.strip_suffix(']')) {
-                out.extend(n.parse::<u64>());
-            }
+        };
+        if std::fs::read_link(p.path().join("ns/net")).ok().as_deref() == Some(Path::new(&want)) {
+            out.extend(super::sockets_of(pid));
         }
     }
     out

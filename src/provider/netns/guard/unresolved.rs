@@ -9,20 +9,19 @@
 //! look ([`super::neigh_params`]) kept 100 MB queued for an entry whose
 //! timer was set 23 days out (probe21u).
 //!
-//! How: one rtnetlink socket inside each node dumps its IPv4 neighbours
-//! every [`EVERY_SWEEPS`] sweeps; an entry `INCOMPLETE` for more than
+//! How: the node's rtnetlink socket for its neighbour parameters
+//! ([`super::neigh_params::NeighParams`]) dumps its IPv4 neighbours every
+//! [`EVERY_SWEEPS`] sweeps; an entry `INCOMPLETE` for more than
 //! [`UNRESOLVED_FOR`] is removed (`RTM_DELNEIGH`), which drops its queue.
 
 use super::super::netlink::msg::{
-    NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, attr as put_attr, attrs, message, messages,
+    NDA_DST, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, RTM_NEWNEIGH, attr as put_attr,
+    attrs, message, messages,
 };
 use super::entry::{RTM_DELNEIGH, RTM_GETNEIGH};
 use super::sockets;
-use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 
-const RTM_NEWNEIGH: u16 = 28;
-const NDA_DST: u16 = 1;
 const NDA_CACHEINFO: u16 = 3;
 const NUD_INCOMPLETE: u16 = 0x01;
 /// How long a neighbour may stay unresolved, in the kernel's clock ticks
@@ -34,12 +33,6 @@ pub const UNRESOLVED_FOR: u32 = 10 * 100;
 /// neighbours, every namespace's (7.5 ms a node in a lab of 251 nodes,
 /// whose nodes hold about 63,000 permanent entries: 1.9 s a sweep).
 pub const EVERY_SWEEPS: u64 = 5;
-
-/// A node's socket for its neighbours.
-pub struct Unresolved {
-    fd: OwnedFd,
-    seq: u32,
-}
 
 /// The `RTM_DELNEIGH` body of an entry of one dump's message body, if it is
 /// unresolved for longer than [`UNRESOLVED_FOR`].
@@ -64,49 +57,38 @@ fn too_long_unresolved(body: &[u8]) -> Option<Vec<u8>> {
     Some(delete)
 }
 
-impl Unresolved {
-    /// Open it in the namespace the calling thread is in.
-    pub fn open() -> io::Result<Unresolved> {
-        Ok(Unresolved {
-            fd: sockets::netlink(libc::NETLINK_ROUTE, 0)?,
-            seq: 0,
-        })
-    }
-
-    /// Remove the node's neighbours unresolved for too long: how many.
-    pub fn remove(&mut self, buf: &mut [u8]) -> u64 {
-        self.seq = self.seq.wrapping_add(1).max(1);
-        let seq = self.seq;
-        // ndmsg: IPv4, the rest any.
-        let mut nd = vec![libc::AF_INET as u8, 0, 0, 0];
-        nd.extend_from_slice(&[0; 8]);
-        let request = message(RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, seq, &nd);
-        let mut gone = Vec::new();
-        let asked = sockets::ask(&self.fd, &request, buf, |b| {
-            for m in messages(b).filter(|m| m.seq == seq) {
-                match m.ty {
-                    NLMSG_DONE | NLMSG_ERROR => return true,
-                    RTM_NEWNEIGH => gone.extend(too_long_unresolved(m.body)),
-                    _ => {}
-                }
-            }
-            false
-        });
-        if asked.is_err() {
-            return 0;
-        }
-        let mut removed = 0;
-        for d in &gone {
-            if sockets::send(&self.fd, &message(RTM_DELNEIGH, NLM_F_REQUEST, 0, d)).is_ok() {
-                removed += 1;
+/// Remove the neighbours unresolved for too long of the node whose
+/// rtnetlink socket is `fd` (its requests numbered from `seq`): how many.
+pub fn remove(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8]) -> u64 {
+    *seq = seq.wrapping_add(1).max(1);
+    let asked = *seq;
+    // ndmsg: IPv4, the rest any.
+    let mut nd = vec![libc::AF_INET as u8, 0, 0, 0];
+    nd.extend_from_slice(&[0; 8]);
+    let request = message(RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, asked, &nd);
+    let mut gone = Vec::new();
+    let dumped = sockets::ask(fd, &request, buf, |b| {
+        for m in messages(b).filter(|m| m.seq == asked) {
+            match m.ty {
+                NLMSG_DONE | NLMSG_ERROR => return true,
+                RTM_NEWNEIGH => gone.extend(too_long_unresolved(m.body)),
+                _ => {}
             }
         }
-        // Refusals (gone meanwhile) are read and dropped.
-        while let Ok(sockets::Received::Bytes(_)) =
-            sockets::receive(std::os::fd::AsRawFd::as_raw_fd(&self.fd), buf)
-        {}
-        removed
+        false
+    });
+    if dumped.is_err() {
+        return 0;
     }
+    let mut removed = 0;
+    for d in &gone {
+        if sockets::send(fd, &message(RTM_DELNEIGH, NLM_F_REQUEST, 0, d)).is_ok() {
+            removed += 1;
+        }
+    }
+    // Refusals (gone meanwhile) are read and dropped.
+    while let Ok(sockets::Received::Bytes(_)) = sockets::receive(fd.as_raw_fd(), buf) {}
+    removed
 }
 
 #[cfg(test)]

@@ -53,13 +53,11 @@ pub struct Watch {
     named_tables: Option<super::named_tables::NamedTables>,
     /// The node's neighbour parameters (see [`super::neigh_params`]).
     neigh_params: Option<super::neigh_params::NeighParams>,
-    /// The node's neighbours, looked at for those unresolved too long (see
-    /// [`super::unresolved`]), and how many were removed since the last
-    /// report.
-    unresolved: Option<super::unresolved::Unresolved>,
     /// The node's netfilter rules, counted every few sweeps (see
     /// [`super::rules`]).
     rules: Option<super::rules::Rules>,
+    /// Neighbours unresolved for too long removed since the last report
+    /// (see [`super::unresolved`]).
     pub unresolved_removed: u64,
     /// The socket of the sweep's dumps (see [`dumped`]).
     dumped: Option<Dumped>,
@@ -168,11 +166,10 @@ impl Watch {
                     super::nf_objects::NfObjects::open().ok(),
                 ))
             })??;
-        let (orphans, neigh_params, unresolved, rules) = inside(&netns, home, || {
+        let (orphans, neigh_params, rules) = inside(&netns, home, || {
             (
                 super::orphans::Orphans::open(orphans).ok(),
                 super::neigh_params::NeighParams::open().ok(),
-                super::unresolved::Unresolved::open().ok(),
                 super::rules::Rules::open().ok(),
             )
         })?;
@@ -187,7 +184,6 @@ impl Watch {
             route_tables,
             named_tables: limits,
             neigh_params,
-            unresolved,
             unresolved_removed: 0,
             rules,
             dumped,
@@ -336,11 +332,11 @@ impl Watch {
         // the host's whole table of neighbours (7.5 ms a node at 251 nodes,
         // whose lab holds 63,000).
         if let Some(u) = self
-            .unresolved
+            .neigh_params
             .as_mut()
             .filter(|_| (self.sweeps + self.phase).is_multiple_of(super::unresolved::EVERY_SWEEPS))
         {
-            self.unresolved_removed += u.remove(buf);
+            self.unresolved_removed += u.remove_unresolved(buf);
         }
         if let Some(m) = self.macvlan_sources.as_mut() {
             match m.bound(bound as u64, buf) {

@@ -117,7 +117,7 @@ impl Watch {
         }
         let most = super::super::super::table_bounds::RULES_A_NODE_KEEPS;
         if (self.sweeps + self.phase).is_multiple_of(super::super::rules::EVERY_SWEEPS)
-            && let Some(n) = self.rules.as_mut().and_then(|r| r.count(buf).ok())
+            && let Some(n) = self.rules_held(buf)
             && n > most
         {
             return Some(format!(
@@ -130,6 +130,15 @@ impl Watch {
             "neighbour parameters raised past the host's ({raised}): the packets they let \
              the kernel hold go only with its devices"
         ))
+    }
+
+    /// The node's netfilter rules: nf_tables' and the legacy tables'
+    /// entries (see [`super::super::rules`]); none when nf_tables' could
+    /// not be counted.
+    fn rules_held(&mut self, buf: &mut [u8]) -> Option<u64> {
+        let nf_tables = self.nf_objects.as_mut()?.rules(buf).ok()?;
+        let legacy = self.rules.as_mut().and_then(|r| r.legacy().ok());
+        Some(nf_tables + legacy.unwrap_or(0))
     }
 
     /// What passed its bound at the last sweep with no process of the node
