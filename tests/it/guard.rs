@@ -470,6 +470,16 @@ pub(crate) fn which_ended(
     (big_ended, small_ended)
 }
 
+/// Wait (at most 20 s) until `path` exists in node1: what a session of
+/// [`session_of_node1`] writes when it holds what it made.
+pub(crate) fn wait_for_node1_file(lab: &TestLab, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let check = format!("test -e {path}");
+    while !lab.ssh("node1", &check).status.success() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 pub(crate) fn session_of_node1(lab: &TestLab, script: &str) -> std::process::Child {
     lab.cmd()
         .args(["ssh", &lab.name, "node1", "--", script])

@@ -97,17 +97,7 @@ exec python3 /root/q{port}.py"#
          iptables -t raw -A PREROUTING -i lo -j CT --notrack",
     );
     assert!(out.status.success(), "{}", text(&out));
-    let held = |port: u64| {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !lab
-            .ssh("node1", &format!("test -e /root/held{port}"))
-            .status
-            .success()
-            && Instant::now() < deadline
-        {
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    };
+    let held = |port: u64| crate::guard::wait_for_node1_file(&lab, &format!("/root/held{port}"));
     let mut small = holder(20000, 1, bound / 4);
     held(20000);
     std::thread::sleep(Duration::from_millis(2500));
@@ -174,10 +164,7 @@ exec python3 /root/orphans.py"#
         let out = lab.in_ns("node1", &["ss", "-Htn", "state", "fin-wait-2"]);
         String::from_utf8_lossy(&out.stdout).lines().count() as u64
     };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !lab.ssh("node1", "test -e /root/made").status.success() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    crate::guard::wait_for_node1_file(&lab, "/root/made");
     let said = format!("past its share of {keep}");
     let deadline = Instant::now() + Duration::from_secs(10);
     while (orphans() > keep || !crate::guard::guard_log(&lab).contains(&said))

@@ -88,17 +88,8 @@ exec python3 /root/nflog{first}.py"#
         );
         crate::guard::session_of_node1(&lab, &script)
     };
-    let bound_on = |first: u64| {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !lab
-            .ssh("node1", &format!("test -e /root/bound{first}"))
-            .status
-            .success()
-            && Instant::now() < deadline
-        {
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    };
+    let bound_on =
+        |first: u64| crate::guard::wait_for_node1_file(&lab, &format!("/root/bound{first}"));
     let small = listener(100, bound / 4);
     bound_on(100);
     let big = listener(1000, bound);
