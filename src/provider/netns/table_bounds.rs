@@ -110,6 +110,15 @@ pub const RECENT_TABLES_A_NODE_KEEPS: usize = 32;
 /// the host's), so the bound is about 16 MB of such data.
 pub const RULES_A_NODE_KEEPS: u64 = 4096;
 
+/// The most elements a node's nf_tables sets may declare room for, summed,
+/// before [`super::guard`] stops it (see its `nft_sets`): four sets of the
+/// size the kernel gives a set a rule adds to (65,535). The lab makes no
+/// set. Elements a rule adds from the packet path are charged to no one:
+/// about 61 bytes each (probe21u: a million, 61 MB), about 200 with a
+/// `limit` of their own (measured on this project's machine), so the bound
+/// is 16 to 52 MB.
+pub const SET_ELEMENTS_A_NODE_DECLARES: u64 = 4 * 65_536;
+
 /// The most `NFLOG` groups a node's processes may listen on before
 /// [`super::guard`] kills the processes holding the most (see its
 /// `queued`): the lab uses none, and a group buffers up to 256 KB of

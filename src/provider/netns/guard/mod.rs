@@ -59,6 +59,7 @@ mod multicast;
 mod named_tables;
 mod neigh_params;
 mod nf_objects;
+mod nft_sets;
 mod orphans;
 mod packet_rings;
 mod queued;

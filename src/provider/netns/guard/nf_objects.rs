@@ -97,6 +97,12 @@ impl NfObjects {
         super::rules::nf_tables(&self.fd, seq, buf)
     }
 
+    /// The room the node's nf_tables sets declare (see [`super::nft_sets`]).
+    pub fn set_room(&mut self, buf: &mut [u8]) -> io::Result<u64> {
+        let seq = self.next_seq();
+        super::nft_sets::declared_room(&self.fd, seq, buf)
+    }
+
     /// The sweep's look at `kind`: when the node's objects of that kind
     /// pass `bound`, every unused one is removed and their count returned.
     pub fn bound(&mut self, kind: Kind, bound: u64, buf: &mut [u8]) -> io::Result<Option<u64>> {

@@ -92,9 +92,9 @@ impl Watch {
 
     /// Why the node must be stopped, if it must: it passed a bound on what
     /// the kernel frees only with its namespace or its devices (routing
-    /// tables, named tables, neighbour parameters; see
-    /// [`super::super::route_tables`], [`super::super::named_tables`],
-    /// [`super::super::neigh_params`]).
+    /// tables, named tables, netfilter rules and sets, neighbour parameters;
+    /// see [`super::super::route_tables`], [`super::super::named_tables`],
+    /// [`Watch::netfilter_past_bounds`], [`super::super::neigh_params`]).
     pub fn why_stop(&mut self, buf: &mut [u8]) -> Option<String> {
         let routing = super::super::super::table_bounds::ROUTING_TABLES_A_NODE_KEEPS;
         if let Some(n) = self
@@ -115,9 +115,24 @@ impl Watch {
                 kind.name, kind.bound, kind.why
             ));
         }
-        let most = super::super::super::table_bounds::RULES_A_NODE_KEEPS;
         if (self.sweeps + self.phase).is_multiple_of(super::super::rules::EVERY_SWEEPS)
-            && let Some(n) = self.rules_held(buf)
+            && let Some(why) = self.netfilter_past_bounds(buf)
+        {
+            return Some(why);
+        }
+        let raised = self.neigh_params.as_mut()?.raised(buf)?;
+        Some(format!(
+            "neighbour parameters raised past the host's ({raised}): the packets they let \
+             the kernel hold go only with its devices"
+        ))
+    }
+
+    /// Why the node must be stopped for what its netfilter tables hold, if
+    /// it must: rules past their bound, or sets declaring room past theirs
+    /// (see [`super::super::rules`], [`super::super::nft_sets`]).
+    fn netfilter_past_bounds(&mut self, buf: &mut [u8]) -> Option<String> {
+        let most = super::super::super::table_bounds::RULES_A_NODE_KEEPS;
+        if let Some(n) = self.rules_held(buf)
             && n > most
         {
             return Some(format!(
@@ -125,11 +140,15 @@ impl Watch {
                  each rule outside the node's limit): only removing them frees it"
             ));
         }
-        let raised = self.neigh_params.as_mut()?.raised(buf)?;
-        Some(format!(
-            "neighbour parameters raised past the host's ({raised}): the packets they let \
-             the kernel hold go only with its devices"
-        ))
+        let room = super::super::super::table_bounds::SET_ELEMENTS_A_NODE_DECLARES;
+        let declared = self.nf_objects.as_mut()?.set_room(buf).ok()?;
+        (declared > room).then(|| {
+            format!(
+                "nf_tables sets declaring room for {declared} elements, past the bound of \
+                 {room} (what packets add to a set is kept outside the node's limit): only \
+                 removing the sets frees it"
+            )
+        })
     }
 
     /// The node's netfilter rules: nf_tables' and the legacy tables'
