@@ -155,6 +155,9 @@ pub enum Command {
         /// The most orphaned TCP connections a node keeps.
         #[arg(long, default_value_t = 64)]
         orphans: u64,
+        /// The most network devices a node holds.
+        #[arg(long, default_value_t = 1024)]
+        devices: usize,
         /// The socket where entries hand over their filters' listeners.
         #[arg(long)]
         listeners: std::path::PathBuf,
@@ -211,12 +214,18 @@ pub fn run() -> Result<(), LabError> {
     if let Command::Guard {
         bound,
         orphans,
+        devices,
         lab,
         nodes,
         listeners,
     } = &cli.command
     {
-        return crate::provider::netns::guard::run(lab, *bound, *orphans, nodes, listeners);
+        let bounds = crate::provider::netns::guard::Bounds {
+            entries: *bound,
+            orphans: *orphans,
+            devices: *devices,
+        };
+        return crate::provider::netns::guard::run(lab, bounds, nodes, listeners);
     }
     if let Command::TcpProxy { host, port } = &cli.command {
         return crate::provider::vagrant::libvirt_ns::tcp_proxy(host, *port);

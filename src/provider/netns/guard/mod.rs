@@ -50,6 +50,7 @@
 //! cannot signal it. It leaves when the namespaces it watches are gone.
 
 mod accept_queues;
+mod devices;
 mod dumped;
 pub mod entry;
 mod filter_requests;
@@ -194,17 +195,22 @@ fn namespaces(lab: &str, nodes: &[String]) -> Result<Vec<String>> {
         .collect()
 }
 
-/// Watch the nodes `nodes` of lab `lab`, keeping at most `bound` entries in
-/// each of a node's tables and `orphans` orphaned TCP connections, until
-/// their namespaces are gone; answer the ring requests of every entry that
-/// hands its listener over on the socket `listeners` ([`supervisor`]).
-pub fn run(
-    lab: &str,
-    bound: usize,
-    orphans: u64,
-    nodes: &[String],
-    listeners: &std::path::Path,
-) -> Result<()> {
+/// What the guard keeps each node of a lab within.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Entries in each of a node's tables.
+    pub entries: usize,
+    /// Orphaned TCP connections (see [`orphans`]).
+    pub orphans: u64,
+    /// Network devices (see [`devices`]).
+    pub devices: usize,
+}
+
+/// Watch the nodes `nodes` of lab `lab`, keeping each within `bounds`,
+/// until their namespaces are gone; answer the ring requests of every entry
+/// that hands its listener over on the socket `listeners` ([`supervisor`]).
+pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::Path) -> Result<()> {
+    let bound = bounds.entries;
     let namespaces = namespaces(lab, nodes)?;
     allow_files(32 * namespaces.len() as u64 + 64 + supervisor::LISTENERS as u64);
     let home = File::open("/proc/thread-self/ns/net")
@@ -213,7 +219,7 @@ pub fn run(
         .map_err(|e| LabError::io(format!("listening on {}", listeners.display()), e))?;
     let mut watches = Vec::with_capacity(namespaces.len());
     for (i, ns) in namespaces.iter().enumerate() {
-        let mut w = Watch::open(ns, &home, bound, orphans)
+        let mut w = Watch::open(ns, &home, bounds)
             .map_err(|e| LabError::io(format!("watching namespace {ns}"), e))?;
         w.phase = i as u64;
         watches.push(w);
@@ -258,6 +264,19 @@ pub fn run(
             supervisor.ready(&fds[watched..], &mut buf);
         }
         fds.truncate(watched);
+        // Devices are counted as they come: a node makes thousands between
+        // two sweeps.
+        let before = watches.len();
+        watches.retain_mut(|w| match w.devices_past_bound(false) {
+            Some(why) => {
+                stop(w, &why);
+                false
+            }
+            None => true,
+        });
+        if watches.len() != before {
+            fds = poll_list(&watches);
+        }
         if Instant::now() < next_sweep {
             continue;
         }
@@ -292,18 +311,23 @@ pub fn run(
             let Some(why) = w.why_stop(&mut buf) else {
                 return true;
             };
-            say(&format!(
-                "{}: {why}, so {NODE_STOPPED} (its processes killed, its namespace removed); \
-                 `lab destroy` removes the rest",
-                w.name
-            ));
-            stop_node(&w.name);
+            stop(w, &why);
             false
         });
         fds = poll_list(&watches);
         let spent = cpu_time().saturating_sub(started);
         next_sweep = Instant::now() + SWEEP.max(spent * SWEEP_SHARE);
     }
+}
+
+/// Stop the node of `w`, saying `why`.
+fn stop(w: &Watch, why: &str) {
+    say(&format!(
+        "{}: {why}, so {NODE_STOPPED} (its processes killed, its namespace removed); `lab \
+         destroy` removes the rest",
+        w.name
+    ));
+    stop_node(&w.name);
 }
 
 /// The inodes of the sockets process `pid` holds (none when it is gone).

@@ -56,6 +56,10 @@ pub struct Watch {
     /// The node's netfilter rules, counted every few sweeps (see
     /// [`super::rules`]).
     rules: Option<super::rules::Rules>,
+    /// The node's list of devices, and how many it may hold (see
+    /// [`super::devices`]).
+    devices: Option<super::devices::Devices>,
+    devices_bound: usize,
     /// Neighbours unresolved for too long removed since the last report
     /// (see [`super::unresolved`]).
     pub unresolved_removed: u64,
@@ -148,7 +152,8 @@ impl Watch {
     /// Watch the namespace `name`, from the guard's own namespace `home`,
     /// keeping `bound` entries in a table and `orphans` orphaned
     /// connections.
-    pub fn open(name: &str, home: &File, bound: usize, orphans: u64) -> io::Result<Watch> {
+    pub fn open(name: &str, home: &File, bounds: super::Bounds) -> io::Result<Watch> {
+        let (bound, orphans) = (bounds.entries, bounds.orphans);
         let netns = File::open(super::super::sys::netns_path(name))?;
         let (fd, multicast, xfrm, route_tables, dumped, ipset, rings, queued, sources, limits, nf) =
             inside(&netns, home, || {
@@ -166,11 +171,12 @@ impl Watch {
                     super::nf_objects::NfObjects::open().ok(),
                 ))
             })??;
-        let (orphans, neigh_params, rules) = inside(&netns, home, || {
+        let (orphans, neigh_params, rules, devices) = inside(&netns, home, || {
             (
                 super::orphans::Orphans::open(orphans).ok(),
                 super::neigh_params::NeighParams::open().ok(),
                 super::rules::Rules::open().ok(),
+                super::devices::Devices::open().ok(),
             )
         })?;
         Ok(Watch {
@@ -186,6 +192,8 @@ impl Watch {
             neigh_params,
             unresolved_removed: 0,
             rules,
+            devices,
+            devices_bound: bounds.devices,
             dumped,
             sock_diag: rings,
             orphans,
@@ -378,6 +386,22 @@ impl Watch {
         Ok(())
     }
 
+    /// Have the devices counted again (see [`Watch::devices_past_bound`]).
+    fn devices_changed(&mut self) {
+        if let Some(d) = self.devices.as_mut() {
+            d.changed = true;
+        }
+    }
+
+    /// Why the node must be stopped for the devices it holds, if it must:
+    /// counted when events told of one made or were lost (`at_sweep`: in
+    /// any case).
+    pub fn devices_past_bound(&mut self, at_sweep: bool) -> Option<String> {
+        let d = self.devices.as_mut().filter(|d| at_sweep || d.changed)?;
+        let n = d.count(self.devices_bound).ok()?;
+        super::devices::why_stop(n, self.devices_bound)
+    }
+
     /// Have the next sweep dump the node's macvlan devices.
     fn macvlan_sources_due(&mut self) {
         if let Some(m) = self.macvlan_sources.as_mut() {
@@ -448,6 +472,7 @@ impl Watch {
                     }
                     self.wipe_tc = true;
                     self.macvlan_sources_due();
+                    self.devices_changed();
                     continue;
                 }
                 Received::Bytes(n) => n,
@@ -531,7 +556,12 @@ impl Watch {
                         self.gone(&e);
                     }
                 }
-                RTM_NEWLINK if macvlan_sources::is_of_kind(body) => self.macvlan_sources_due(),
+                RTM_NEWLINK => {
+                    self.devices_changed();
+                    if macvlan_sources::is_of_kind(body) {
+                        self.macvlan_sources_due();
+                    }
+                }
                 // A device gone takes its entries and objects with it.
                 RTM_DELLINK => {
                     if let Some(index) = body.get(4..8) {
