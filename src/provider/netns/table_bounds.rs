@@ -161,6 +161,21 @@ pub const SOCKET_FILTER_INSTRUCTIONS: usize = 128;
 /// node took all of it.
 pub const SOCKET_FILTERS_A_NODE_HOLDS: usize = 128;
 
+/// The most sockets that receive copies of what others receive (netlink,
+/// packet, raw IP) a node's or a pod's namespace may hold: past it, the
+/// guard refuses a new one with `ENOBUFS` (see its `socket_requests`).
+/// `ip` holds one or two at a time, a capture one, ping one; the guard's
+/// own in a node are seven. An unread one keeps about a third of its
+/// receive buffer in the host's memory, charged to no one (probe21v: 150
+/// with 8 MiB buffers held 384 MB), so with [`RECEIVE_BUFFER_BYTES`] the
+/// bound is about 20 MB a namespace.
+pub const RECEIVING_SOCKETS_A_NAMESPACE_HOLDS: usize = 128;
+
+/// The most receive buffer (`SO_RCVBUF`, which the kernel doubles) a
+/// node's process may ask for on such a socket: iproute2 asks for 1 MiB,
+/// and gets this, which holds thousands of its messages.
+pub const RECEIVE_BUFFER_BYTES: i32 = 256 << 10;
+
 /// The most connections a node's TCP listeners may queue, completed by the
 /// kernel and not yet accepted, before [`super::guard`] kills the holders
 /// of the fullest (see its `accept_queues`): about 2.8 KB of the host's

@@ -68,6 +68,7 @@ mod reports;
 mod ring_requests;
 mod route_tables;
 mod rules;
+mod socket_requests;
 mod sockets;
 mod supervisor;
 mod table;

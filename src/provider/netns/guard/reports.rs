@@ -23,6 +23,17 @@ pub(super) fn report_requests(s: &mut supervisor::Supervisor, watches: &[Watch])
             table_bounds::SOCKET_FILTER_INSTRUCTIONS
         ));
     }
+    for (inode, (n, held)) in std::mem::take(&mut s.sockets_refused) {
+        let held = match held {
+            u64::MAX => "they could not be counted".to_string(),
+            h => format!("it held {h}"),
+        };
+        say(&format!(
+            "{}: {n} netlink, packet or raw sockets refused ({held}; the bound is {})",
+            name_of(inode),
+            table_bounds::RECEIVING_SOCKETS_A_NAMESPACE_HOLDS
+        ));
+    }
     for (inode, r) in std::mem::take(&mut s.refused) {
         let name = name_of(inode);
         let held = match r.held {

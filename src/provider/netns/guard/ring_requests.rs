@@ -73,6 +73,12 @@ pub enum Answered {
     /// namespace (`netns`) holds as many filters as it may (see
     /// [`super::filter_requests`]).
     FilterRefused { instructions: u64, netns: u64 },
+    /// A socket that receives copies of what others receive refused with
+    /// `ENOBUFS`: the namespace (`netns`) holds `held` (`u64::MAX`: they
+    /// could not be counted; see [`super::socket_requests`]).
+    SocketRefused { netns: u64, held: u64 },
+    /// Let through: the kernel goes on with the call as made.
+    Continue,
     /// Answered with an error before anything was counted (`errno`): no
     /// such socket, memory it could not read, a call the filter does not
     /// hand over.
@@ -88,6 +94,7 @@ pub fn answer(
     listener: RawFd,
     held: &mut dyn FnMut(&OwnedFd) -> io::Result<u64>,
     room: &mut dyn FnMut(&OwnedFd, u64) -> bool,
+    let_through: &mut super::socket_requests::LetThrough,
 ) -> Answered {
     // SAFETY: seccomp_notif is plain data; all zeros is what RECV wants.
     let mut n: libc::seccomp_notif = unsafe { std::mem::zeroed() };
@@ -95,15 +102,21 @@ pub fn answer(
     if unsafe { libc::ioctl(listener, libc::SECCOMP_IOCTL_NOTIF_RECV, &mut n) } != 0 {
         return Answered::Gone;
     }
-    let (what, val, errno) = match super::filter_requests::is_filter_request(&n.data) {
-        true => super::filter_requests::decide(listener, &n, room),
-        false => decide(listener, &n, held),
+    let (what, val, errno) = if super::filter_requests::is_filter_request(&n.data) {
+        super::filter_requests::decide(listener, &n, room)
+    } else if super::socket_requests::is_socket_request(&n.data) {
+        super::socket_requests::decide(listener, &n, let_through)
+    } else {
+        decide(listener, &n, held)
     };
     let resp = libc::seccomp_notif_resp {
         id: n.id,
         val,
         error: -errno,
-        flags: 0,
+        flags: match what {
+            Answered::Continue => libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32,
+            _ => 0,
+        },
     };
     // SAFETY: the ioctl reads one seccomp_notif_resp.
     if unsafe { libc::ioctl(listener, libc::SECCOMP_IOCTL_NOTIF_SEND, &resp) } != 0 {
@@ -330,13 +343,15 @@ mod tests {
             if pid == 0 {
                 libc::close(pair[0]);
                 libc::close(pipe[0]);
-                if super::super::super::seccomp::install(pair[1]).is_err() {
-                    libc::_exit(100);
-                }
+                // The socket first: under the filter, making one is a
+                // request too (see `socket_requests`).
                 let all = (libc::ETH_P_ALL as u16).to_be() as libc::c_int;
                 let p = libc::socket(libc::AF_PACKET, libc::SOCK_RAW, all);
                 if p < 0 {
                     libc::_exit(101);
+                }
+                if super::super::super::seccomp::install(pair[1]).is_err() {
+                    libc::_exit(100);
                 }
                 for a in &asks {
                     let r = libc::setsockopt(
@@ -379,7 +394,12 @@ mod tests {
                 Ok(0)
             };
             while wait(listener.as_raw_fd()) & libc::POLLIN != 0 {
-                answers.push(answer(listener.as_raw_fd(), &mut held, &mut |_, _| true));
+                answers.push(answer(
+                    listener.as_raw_fd(),
+                    &mut held,
+                    &mut |_, _| true,
+                    &mut Default::default(),
+                ));
             }
         }
         drop(listener);

@@ -78,6 +78,12 @@ pub struct Supervisor {
     filters: HashMap<u64, HashSet<u64>>,
     /// Socket filters refused by namespace inode, since the last report.
     pub filters_refused: HashMap<u64, u64>,
+    /// Sockets that receive copies let through lately (see
+    /// [`super::socket_requests`]).
+    let_through: super::socket_requests::LetThrough,
+    /// Such sockets refused by namespace inode since the last report: how
+    /// many, and the most the namespace held.
+    pub sockets_refused: HashMap<u64, (u64, u64)>,
 }
 
 impl Supervisor {
@@ -123,6 +129,8 @@ impl Supervisor {
             made: 0,
             filters: HashMap::new(),
             filters_refused: HashMap::new(),
+            let_through: Default::default(),
+            sockets_refused: HashMap::new(),
         })
     }
 
@@ -162,7 +170,12 @@ impl Supervisor {
                 let mut held = |netns: &OwnedFd| rings_held(netns, home, buf);
                 let filters = &mut self.filters;
                 let mut room = |netns: &OwnedFd, sock: u64| filter_room(filters, netns, sock);
-                let answered = ring_requests::answer(l.as_raw_fd(), &mut held, &mut room);
+                let answered = ring_requests::answer(
+                    l.as_raw_fd(),
+                    &mut held,
+                    &mut room,
+                    &mut self.let_through,
+                );
                 self.share.spent += started.elapsed();
                 match answered {
                     Answered::Refused { bytes, held, netns } => {
@@ -173,6 +186,10 @@ impl Supervisor {
                     }
                     Answered::FilterRefused { netns, .. } => {
                         *self.filters_refused.entry(netns).or_default() += 1;
+                    }
+                    Answered::SocketRefused { netns, held } => {
+                        let r = self.sockets_refused.entry(netns).or_default();
+                        (r.0, r.1) = (r.0 + 1, r.1.max(held));
                     }
                     Answered::Made { bytes, errno: 0 } if bytes > 0 => self.made += 1,
                     _ => {}

@@ -1,0 +1,376 @@
+//! The system-call filter's tests: each rule seen refusing in a forked
+//! child, and the same call working without the filter.
+
+use super::*;
+
+/// Run `probe` in a forked child, with the filter when `filter`; its
+/// return value is the child's exit code (100: the filter could not be
+/// installed). `probe` makes system calls only, so a fork in a threaded
+/// test is safe.
+fn in_child(filter: bool, probe: fn() -> i32) -> i32 {
+    // SAFETY: the child makes system calls only, then _exits.
+    unsafe {
+        let pid = libc::fork();
+        assert!(pid >= 0);
+        if pid == 0 {
+            if filter && install(-1).is_err() {
+                libc::_exit(100);
+            }
+            libc::_exit(probe());
+        }
+        let mut status = 0;
+        assert_eq!(libc::waitpid(pid, &mut status, 0), pid);
+        assert!(libc::WIFEXITED(status), "child status {status:#x}");
+        libc::WEXITSTATUS(status)
+    }
+}
+
+/// The errno of the last failed call (0 when `rc` says it worked).
+fn errno_of(rc: libc::c_long) -> i32 {
+    if rc >= 0 {
+        0
+    } else {
+        // SAFETY: reads this thread's errno.
+        unsafe { *libc::__errno_location() }
+    }
+}
+
+/// Whether `unshare(CLONE_NEWUSER)` works, what `clone3` and an
+/// `unshare` without a user namespace give, packed in one code.
+fn user_namespaces() -> i32 {
+    // SAFETY: system calls only.
+    let (user, clone3, files) = unsafe {
+        (
+            errno_of(libc::unshare(libc::CLONE_NEWUSER).into()),
+            errno_of(libc::syscall(
+                libc::SYS_clone3,
+                std::ptr::null::<u8>(),
+                0usize,
+            )),
+            // A namespace that is not a user namespace is not this
+            // filter's business (the bounding set decides it).
+            errno_of(libc::unshare(libc::CLONE_FILES).into()),
+        )
+    };
+    match (user, clone3, files) {
+        (libc::EPERM, libc::ENOSYS, 0) => 1,
+        (0, libc::EINVAL, 0) | (0, libc::EFAULT, 0) => 2,
+        _ => 3,
+    }
+}
+
+/// `keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0)`: its errno.
+fn keyctl() -> i32 {
+    // SAFETY: a system call with no pointers.
+    errno_of(unsafe { libc::syscall(libc::SYS_keyctl, 0 as libc::c_long, -4 as libc::c_long, 0) })
+}
+
+#[test]
+fn a_filtered_process_cannot_make_a_user_namespace() {
+    // Without the filter a process makes one (as any user may, on this
+    // kernel), so the assertion below is about the filter.
+    let unfiltered = in_child(false, user_namespaces);
+    if unfiltered != 2 {
+        eprintln!("user namespaces are not available here ({unfiltered}): nothing to forbid");
+        return;
+    }
+    assert_eq!(
+        in_child(true, user_namespaces),
+        1,
+        "unshare(CLONE_NEWUSER) must fail with EPERM and clone3 with ENOSYS"
+    );
+}
+
+/// `io_setup(1, &ctx)`: its errno (a context made is destroyed).
+fn aio() -> i32 {
+    let mut ctx: libc::c_ulong = 0;
+    // SAFETY: io_setup writes one context id into `ctx`.
+    unsafe {
+        let rc = libc::syscall(libc::SYS_io_setup, 1 as libc::c_long, &mut ctx);
+        let errno = errno_of(rc);
+        if rc == 0 {
+            libc::syscall(libc::SYS_io_destroy, ctx);
+        }
+        errno
+    }
+}
+
+/// `io_uring_setup(1, &params)`: its errno (a ring made is closed).
+fn io_uring() -> i32 {
+    let mut params = [0u8; 120];
+    // SAFETY: io_uring_setup writes into `params` (120 bytes, its size).
+    unsafe {
+        let rc = libc::syscall(
+            libc::SYS_io_uring_setup,
+            1 as libc::c_long,
+            params.as_mut_ptr(),
+        );
+        let errno = errno_of(rc);
+        if rc >= 0 {
+            libc::close(rc as i32);
+        }
+        errno
+    }
+}
+
+#[test]
+fn a_filtered_process_cannot_make_aio_contexts_or_io_uring_rings() {
+    // Without the filter this host's root makes an AIO context (the
+    // assertion is about the filter).
+    assert_eq!(in_child(false, aio), 0, "io_setup works unfiltered");
+    assert_eq!(in_child(true, aio), libc::ENOSYS, "io_setup");
+    assert_eq!(in_child(true, io_uring), libc::ENOSYS, "io_uring_setup");
+}
+
+#[test]
+fn a_filtered_process_cannot_use_keyrings() {
+    let unfiltered = in_child(false, keyctl);
+    assert_ne!(
+        unfiltered,
+        libc::EPERM,
+        "keyctl is refused even without the filter"
+    );
+    assert_eq!(in_child(true, keyctl), libc::EPERM);
+}
+
+/// `socket(AF_VSOCK, SOCK_STREAM)`: its errno (a socket made is closed);
+/// then that an inet socket still opens (0) or not (1), times 1000.
+fn vsock() -> i32 {
+    // SAFETY: system calls with no pointers.
+    unsafe {
+        let fd = libc::socket(libc::AF_VSOCK, libc::SOCK_STREAM, 0);
+        let errno = errno_of(fd.into());
+        if fd >= 0 {
+            libc::close(fd);
+        }
+        let inet = libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0);
+        if inet >= 0 {
+            libc::close(inet);
+        }
+        errno + 1000 * i32::from(inet < 0)
+    }
+}
+
+/// `socket(AF_XDP, SOCK_RAW)`'s errno.
+fn xdp() -> i32 {
+    // SAFETY: system calls with no pointers.
+    unsafe {
+        let fd = libc::socket(libc::AF_XDP, libc::SOCK_RAW, 0);
+        let errno = errno_of(fd.into());
+        if fd >= 0 {
+            libc::close(fd);
+        }
+        errno
+    }
+}
+
+/// A packet socket made before the fork (under the filter, making one
+/// is a request to the guard).
+static PACKET: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+
+fn packet_socket() -> i32 {
+    let all = (libc::ETH_P_ALL as u16).to_be() as libc::c_int;
+    // SAFETY: socket(2); kept for the tests' run.
+    *PACKET.get_or_init(|| unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW, all) })
+}
+
+/// A packet socket's `PACKET_FANOUT` join's errno (200: no packet
+/// socket opens; the tests run as root).
+fn fanout() -> i32 {
+    // SAFETY: system calls on values of ours.
+    unsafe {
+        let p = PACKET.get().map_or(-1, |&p| libc::dup(p));
+        if p < 0 {
+            return 200;
+        }
+        let arg: libc::c_int = 4242 | (libc::PACKET_FANOUT_HASH << 16) as libc::c_int;
+        let r = libc::setsockopt(
+            p,
+            libc::SOL_PACKET,
+            libc::PACKET_FANOUT,
+            (&arg as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+        let errno = errno_of(r.into());
+        libc::close(p);
+        errno
+    }
+}
+
+#[test]
+fn a_filtered_process_opens_no_xdp_socket_and_joins_no_packet_fanout() {
+    packet_socket();
+    // Without the filter both work here.
+    assert_eq!((in_child(false, xdp), in_child(false, fanout)), (0, 0));
+    assert_eq!(
+        (in_child(true, xdp), in_child(true, fanout)),
+        (libc::EAFNOSUPPORT, libc::EPERM)
+    );
+}
+
+#[test]
+fn a_filtered_process_cannot_open_vsock_sockets() {
+    // Without the filter a vsock socket opens here (or the kernel has
+    // no vsock: nothing to forbid).
+    let unfiltered = in_child(false, vsock);
+    if unfiltered != 0 {
+        eprintln!("vsock is not available here ({unfiltered}): nothing to forbid");
+        return;
+    }
+    assert_eq!(in_child(true, vsock), libc::EAFNOSUPPORT);
+}
+
+/// `seccomp(SET_MODE_FILTER, NEW_LISTENER)` of a filter that allows
+/// everything: its errno (a listener made is closed).
+fn own_listener() -> i32 {
+    let allow = [stmt(RET, ALLOW)];
+    let prog = libc::sock_fprog {
+        len: 1,
+        filter: allow.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: prctl, then seccomp(2) on a program of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        let fd = libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER as libc::c_ulong,
+            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
+            &prog as *const libc::sock_fprog,
+        );
+        let errno = errno_of(fd);
+        if fd >= 0 {
+            libc::close(fd as i32);
+        }
+        errno
+    }
+}
+
+/// A filter of a node's own with a listener would be asked first (the
+/// newest filter's notification wins a tie) and could let its ring
+/// requests through (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`); one without
+/// is compiled into the host's one budget of compiled BPF (probe21u: a
+/// process's filters may hold 32,768 instructions, a node 1024
+/// processes). None may be installed, by seccomp(2) or prctl. Seen
+/// failing before: a filter without a listener was installed.
+#[test]
+fn a_filtered_process_installs_no_filter_of_its_own() {
+    assert_eq!(in_child(false, own_listener), 0);
+    assert_eq!(in_child(true, own_listener), libc::EPERM);
+    fn by_prctl() -> i32 {
+        let allow = [stmt(RET, ALLOW)];
+        let prog = libc::sock_fprog {
+            len: 1,
+            filter: allow.as_ptr() as *mut libc::sock_filter,
+        };
+        // SAFETY: prctl on a program of ours.
+        errno_of(unsafe {
+            libc::prctl(
+                libc::PR_SET_SECCOMP,
+                libc::SECCOMP_MODE_FILTER,
+                &prog as *const libc::sock_fprog,
+            ) as libc::c_long
+        })
+    }
+    assert_eq!(in_child(false, by_prctl), 0);
+    assert_eq!(in_child(true, by_prctl), libc::EPERM);
+    fn plain_filter() -> i32 {
+        let allow = [stmt(RET, ALLOW)];
+        let prog = libc::sock_fprog {
+            len: 1,
+            filter: allow.as_ptr() as *mut libc::sock_filter,
+        };
+        // SAFETY: seccomp(2) on a program of ours.
+        errno_of(unsafe {
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER as libc::c_ulong,
+                0,
+                &prog as *const libc::sock_fprog,
+            )
+        })
+    }
+    assert_eq!(in_child(true, plain_filter), libc::EPERM);
+}
+
+/// The errno of `socket(family, kind, protocol)` (0: made, closed).
+fn socket_errno(family: i32, kind: i32, protocol: i32) -> i32 {
+    // SAFETY: socket(2), closed at once.
+    unsafe {
+        let s = libc::socket(family, kind, protocol);
+        if s >= 0 {
+            libc::close(s);
+        }
+        errno_of(s.into())
+    }
+}
+
+/// Netlink, packet and raw sockets (each receives copies of what
+/// others receive): made by the guard's leave alone, `ENOSYS` with no
+/// guard holding the listener; one of UDP and TCP is made.
+fn receiving_sockets() -> i32 {
+    let all = (libc::ETH_P_ALL as u16).to_be() as libc::c_int;
+    let asked = [
+        socket_errno(libc::AF_NETLINK, libc::SOCK_RAW, 0),
+        socket_errno(libc::AF_PACKET, libc::SOCK_DGRAM, all),
+        socket_errno(libc::AF_INET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 1),
+        socket_errno(libc::AF_INET6, libc::SOCK_RAW, 58),
+    ];
+    let others = [
+        socket_errno(libc::AF_INET, libc::SOCK_DGRAM, 0),
+        socket_errno(libc::AF_INET6, libc::SOCK_STREAM, 0),
+    ];
+    match (asked.iter().all(|&e| e == libc::ENOSYS), others == [0, 0]) {
+        (true, true) => 0,
+        (false, _) => 1,
+        (_, false) => 2,
+    }
+}
+
+/// A receive buffer's errno (asked of the guard) and a send buffer's
+/// (not), on a UDP socket; then an IPv6 flow label's: 0 when the first
+/// is `ENOSYS` and the label `EPERM`, 5 when all three work.
+fn buffers_and_flow_labels() -> i32 {
+    // SAFETY: system calls on values of ours.
+    unsafe {
+        let s = libc::socket(libc::AF_INET6, libc::SOCK_DGRAM, 0);
+        let size: libc::c_int = 1 << 20;
+        let set =
+            |name| libc::setsockopt(s, libc::SOL_SOCKET, name, (&size as *const i32).cast(), 4);
+        let (r, w) = (errno_of(set(libc::SO_RCVBUF).into()), set(libc::SO_SNDBUF));
+        // struct in6_flowlabel_req: address (::1), label, action (get),
+        // share (exclusive), flags (create), expires, linger, padding.
+        let mut req = [0u8; 32];
+        req[15] = 1;
+        // A label of this run's (one a run before holds lingers).
+        let mut t: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t);
+        let label = ((t.tv_nsec as u32) & 0x7_ffff) | 1;
+        req[16..20].copy_from_slice(&label.to_be_bytes());
+        req[21] = 1;
+        req[22..24].copy_from_slice(&1u16.to_ne_bytes());
+        req[24..26].copy_from_slice(&1u16.to_ne_bytes());
+        let f = libc::setsockopt(
+            s,
+            libc::IPPROTO_IPV6,
+            IPV6_FLOWLABEL_MGR as i32,
+            req.as_ptr().cast(),
+            32,
+        );
+        let f = errno_of(f.into());
+        libc::close(s);
+        match (r, w, f) {
+            (libc::ENOSYS, 0, libc::EPERM) => 0,
+            (libc::ENOSYS, 0, _) => 3,
+            (0, 0, 0) => 5,
+            _ => 4,
+        }
+    }
+}
+
+#[test]
+fn a_filtered_process_asks_the_guard_for_receiving_sockets_and_gets_no_flow_label() {
+    assert_eq!(in_child(false, receiving_sockets), 1);
+    assert_eq!(in_child(true, receiving_sockets), 0);
+    assert_eq!(in_child(false, buffers_and_flow_labels), 5);
+    assert_eq!(in_child(true, buffers_and_flow_labels), 0);
+}
