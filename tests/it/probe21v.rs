@@ -1,7 +1,9 @@
 //! Host damage found by probe21v (`docs/security-probe.md`, "probe21v"),
 //! seen failing first.
 
-use crate::labs::{TestLab, text};
+use crate::guard::guard_of;
+use crate::labs::{TestLab, cgroups_of, text};
+use std::time::{Duration, Instant};
 
 /// Finding 1: every netlink, packet or raw socket receives its own copy
 /// of what it is sent, whose head the kernel charges to no one while the
@@ -68,4 +70,158 @@ PY"#;
     }
     let log = crate::guard::guard_log(&lab);
     assert!(log.contains(said), "{log}");
+}
+
+/// What adds and deletes `N` permanent neighbours on node1's `enp0s8` for
+/// `T` seconds without asking for answers (`python3 - T N`), the kernel
+/// telling the guard of each: then prints how many messages it sent.
+const FLOOD: &str = r#"import socket, struct, sys, time
+T, N = float(sys.argv[1]), int(sys.argv[2])
+IF = socket.if_nametoindex("enp0s8")
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+def rta(t, b):
+    l = 4 + len(b); return struct.pack("HH", l, t) + b + b"\0" * ((4 - l % 4) % 4)
+def msg(ty, flags, i):
+    body = struct.pack("BxxxiHBB", 2, IF, 0x80, 0, 1) + rta(1, bytes([10, 99, i // 250, i % 250 + 1])) + rta(2, b"\x02\0\0\0\0\x01")
+    return struct.pack("IHHII", 16 + len(body), ty, flags, 0, 0) + body
+batches = [b"".join(msg(ty, fl, i) for i in range(k, min(k + 32, N))) for ty, fl in ((28, 0x501), (29, 1)) for k in range(0, N, 32)]
+end, n = time.time() + T, 0
+while time.time() < end:
+    for b in batches:
+        s.send(b)
+    n += 2 * N
+print("sent", n)
+"#;
+
+/// What adds 400 permanent neighbours on `enp0s8` and waits (at most 10 s)
+/// until at most `BOUND` are left: prints how many are.
+fn over(bound: usize) -> String {
+    format!(
+        "for i in $(seq 1 400); do echo \"neigh add 10.98.$((i/250)).$((i%250+1)) lladdr \
+         02:00:00:00:00:02 dev enp0s8 nud permanent\"; done | ip -batch - 2>/dev/null; \
+         for t in $(seq 1 200); do c=$(ip neigh show nud permanent dev enp0s8 | wc -l); \
+         [ $c -le {bound} ] && break; sleep 0.05; done; echo left $c"
+    )
+}
+
+/// The cgroup path of `pid` in the hierarchy that holds the CPU limit
+/// (v1's `cpu` controller, or v2's one hierarchy).
+fn cpu_cgroup_of(pid: i32) -> Option<String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+    let line = |v1: bool| {
+        text.lines().find_map(|l| {
+            let mut f = l.splitn(3, ':');
+            let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
+            let hit = if v1 {
+                controllers.split(',').any(|c| c == "cpu")
+            } else {
+                controllers.is_empty()
+            };
+            hit.then(|| path.to_string())
+        })
+    };
+    line(true).or_else(|| line(false))
+}
+
+/// Finding 6: a node's netlink event flood (200 permanent neighbours added
+/// and deleted without end, 7.3 M messages in 30 s) cost the guard, in the
+/// host's root cpu cgroup, 74 % of a host core. The guard runs in a cgroup
+/// of its own, named after its namespace (`lab-<lab>.nat`), held to half of
+/// one CPU; during node1's flood it still trims node2's neighbours to the
+/// bound; `destroy` removes its cgroup, also when the guard was killed.
+/// Seen failing with the guard started in no cgroup of its own (`cpu:/`).
+#[test]
+fn the_guard_is_held_to_half_a_cpu_and_still_trims_other_nodes_during_a_flood() {
+    let lab = TestLab::chapter4("gcpu21v");
+    lab.up(&[]);
+    let (pid, _) = guard_of(&lab).expect("the guard's record");
+    let name = format!("lab-{}.nat", lab.name);
+    let path = cpu_cgroup_of(pid).expect("the guard's cgroups");
+    assert_eq!(path, format!("/{name}"), "the guard's cpu cgroup");
+    let dir = cgroups_of(&lab.name)
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .find(|d| {
+            d.ends_with(&name)
+                && (d.join("cpu.cfs_quota_us").exists() || d.join("cpu.max").exists())
+        })
+        .unwrap_or_else(|| panic!("no cpu cgroup {name}: {:?}", cgroups_of(&lab.name)));
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_default();
+    let limit = match dir.join("cpu.max").exists() {
+        true => read("cpu.max").trim().to_string(),
+        false => format!(
+            "{} {}",
+            read("cpu.cfs_quota_us").trim(),
+            read("cpu.cfs_period_us").trim()
+        ),
+    };
+    assert_eq!(limit, "50000 100000", "{}", dir.display());
+    // No memory or process limit of its own (one would let a node's
+    // tables get the guard killed): on v1 it is in the cpu hierarchy only.
+    let all = cgroups_of(&lab.name);
+    let held: Vec<&String> = all.iter().filter(|c| c.ends_with(&name)).collect();
+    match dir.join("cpu.max").exists() {
+        true => assert_eq!(read("memory.max").trim(), "max"),
+        false => assert_eq!(held.len(), 1, "{held:?}"),
+    }
+
+    // node1 floods; node2's neighbours past the bound are still removed.
+    let wrote = lab.ssh(
+        "node1",
+        &format!("cat > /root/flood.py <<'PY'\n{FLOOD}PY\n"),
+    );
+    assert!(wrote.status.success(), "{}", text(&wrote));
+    let mut flood = lab
+        .cmd()
+        .args([
+            "ssh",
+            &lab.name,
+            "node1",
+            "--",
+            "python3 /root/flood.py 10 200",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("lab ssh");
+    std::thread::sleep(Duration::from_secs(2));
+    let bound = lab::provider::netns::table_bounds::entries_a_node_keeps(3, 1);
+    let started = Instant::now();
+    let out = lab.ssh("node2", &over(bound));
+    let took = started.elapsed();
+    assert!(
+        flood.try_wait().unwrap().is_none(),
+        "node1's flood ended before node2's look ({took:?})"
+    );
+    let left: usize = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .strip_prefix("left ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("node2 said: {}", text(&out)));
+    assert!(
+        left <= bound,
+        "node2 kept {left} neighbours (bound {bound})"
+    );
+    let said = flood.wait_with_output().unwrap();
+    let sent: u64 = String::from_utf8_lossy(&said.stdout)
+        .trim()
+        .strip_prefix("sent ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(sent > 100_000, "node1 flooded little: {sent} messages");
+
+    // Killed, the guard leaves its cgroup empty; `destroy` removes it.
+    let killed = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    assert!(killed.is_ok(), "{killed:?}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!dir.exists(), "{} left after destroy", dir.display());
+    assert_eq!(cgroups_of(&lab.name), Vec::<String>::new());
 }

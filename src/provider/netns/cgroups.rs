@@ -307,6 +307,40 @@ fn make_one(h: &Hierarchy, name: &str, limits: Limits) -> Result<()> {
     Ok(())
 }
 
+/// The guard of a lab's tables (see `guard`) runs in a cgroup of its own,
+/// named after the namespace it runs in (`lab-<lab>.nat`: recorded, so
+/// `destroy` removes it as it does a node's), in the hierarchy that holds
+/// the CPU limit only: half of one CPU. A node's event flood cost it three
+/// quarters of a core without a limit (the probe21v session); held to half
+/// a core, it still trims the flooding node and the others (measured: see
+/// `README.md` on the guard's cost). No memory or process limit: one would
+/// let a node's tables get the guard itself killed.
+pub const GUARD_CPU_PERCENT: u64 = 50;
+
+/// Make the cgroup of the namespace `ns` with `cpu_percent` of one CPU, in
+/// the hierarchy that holds the CPU limit only: its `cgroup.procs`, or
+/// `None` where no hierarchy does (nothing made).
+pub fn make_cpu_only(ns: &str, cpu_percent: u64) -> Result<Option<PathBuf>> {
+    let Support::Limits(hs) = support() else {
+        return Ok(None);
+    };
+    let Some(h) = hs.iter().find(|h| h.cpu) else {
+        return Ok(None);
+    };
+    let cpu_only = Hierarchy {
+        memory: false,
+        pids: false,
+        ..h.clone()
+    };
+    let limits = Limits {
+        memory: 0,
+        processes: 0,
+        cpu_percent,
+    };
+    make_one(&cpu_only, &name_of(ns), limits)?;
+    Ok(Some(h.dir.join(name_of(ns)).join("cgroup.procs")))
+}
+
 /// The cgroups of the namespaces `ns` that exist now (a test's and
 /// `destroy`'s view), as folders.
 pub fn existing(ns: &[String]) -> Vec<PathBuf> {

@@ -48,6 +48,10 @@
 //! The guard runs in the lab's `.nat` namespace (so `destroy` also finds it
 //! there) as the host's root, outside every node's PID namespace: a node
 //! cannot signal it. It leaves when the namespaces it watches are gone.
+//! It runs in a cgroup of its own, held to half of one CPU (see
+//! `cgroups::GUARD_CPU_PERCENT`): a node's event flood costs the host no
+//! more, and each node's events are read a round's share at a time
+//! ([`watch`]'s `reads`), so one node's flood does not hold the others up.
 
 mod accept_queues;
 mod devices;

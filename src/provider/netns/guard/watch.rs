@@ -11,7 +11,7 @@ use super::entry::{self, Class, Entry, RTM_DELNEIGH, RTM_NEWNEIGH};
 use super::macvlan_sources::{self, MacvlanSources};
 use super::packet_rings::SockDiag;
 use super::route_tables::RouteTables;
-use super::sockets::{self, Received, inside, receive};
+use super::sockets::{self, inside};
 use super::table::{Table, Verdict};
 use super::{ipset, multicast, tc, xfrm};
 use std::collections::{HashSet, VecDeque};
@@ -21,6 +21,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 
 mod held;
+mod reads;
 
 /// `RTMGRP_LINK`, `RTMGRP_NEIGH`, `RTMGRP_TC`: devices, neighbour and
 /// forwarding entries, traffic control objects added, changed, gone.
@@ -244,43 +245,6 @@ impl Watch {
         self.xfrm.as_ref().map_or(-1, |f| f.as_raw_fd())
     }
 
-    /// Read the node's IPsec events until none waits, flushing a table
-    /// past the bound (both, when events were lost).
-    pub fn read_xfrm(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        let bound = self.table.bound() as u64;
-        loop {
-            let (mut policies, mut states) = (false, false);
-            match receive(self.xfrm_fd(), buf)? {
-                Received::Nothing => return Ok(()),
-                Received::Lost => (policies, states) = (true, true),
-                Received::Bytes(n) => {
-                    for ty in xfrm::types(&buf[..n]) {
-                        let (p, s) = self.xfrm_counts.take(xfrm::told(ty), bound);
-                        policies |= p;
-                        states |= s;
-                    }
-                }
-            }
-            for (due, which) in [(policies, true), (states, false)] {
-                if due {
-                    let b = xfrm::flush(which);
-                    // SAFETY: a buffer we own, of its length.
-                    let r = unsafe { libc::send(self.xfrm_fd(), b.as_ptr().cast(), b.len(), 0) };
-                    if r < 0 {
-                        return Err(io::Error::last_os_error());
-                    }
-                    let c = &mut self.xfrm_counts;
-                    *(if which {
-                        &mut c.policies
-                    } else {
-                        &mut c.states
-                    }) = 0;
-                    self.xfrm_flushed += 1;
-                }
-            }
-        }
-    }
-
     /// Whether `/run/netns/NAME` is still the namespace watched (`destroy`
     /// deleted it, or it was made again): a guard must not keep a
     /// namespace alive that the lab let go.
@@ -455,31 +419,6 @@ impl Watch {
             self.send(batch)?;
         }
         Ok(())
-    }
-
-    /// Read what the kernel sent until nothing waits, sending the removals
-    /// each receive decides before the next (a dump must not show again
-    /// what is about to go). Returns `Err` only for a socket that no longer
-    /// works.
-    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        loop {
-            let n = match receive(self.fd.as_raw_fd(), buf)? {
-                Received::Nothing => return Ok(()),
-                // Events were lost: what is there is learnt again.
-                Received::Lost => {
-                    for c in Class::ALL {
-                        self.queue(c);
-                    }
-                    self.wipe_tc = true;
-                    self.macvlan_sources_due();
-                    self.devices_changed();
-                    continue;
-                }
-                Received::Bytes(n) => n,
-            };
-            self.handle(&buf[..n]);
-            self.flush()?;
-        }
     }
 
     /// Decide on an entry the kernel told of: kept, or removed.

@@ -3,7 +3,7 @@
 
 use super::super::ctx::NetnsCtx;
 use super::super::provider_state::ProcRecord;
-use super::super::{names, sys, table_bounds};
+use super::super::{cgroups, names, sys, table_bounds};
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
 use async_trait::async_trait;
@@ -40,6 +40,21 @@ impl Step<NetnsCtx> for Guard {
             .arg(&lab.name)
             .args(lab.nodes.iter().map(|n| &n.name));
         let netns = names::nat_ns(&lab.name);
+        // Its CPU limit, joined before it runs (see `cgroups::GUARD_CPU_PERCENT`).
+        let procs = {
+            let ns = netns.clone();
+            tokio::task::spawn_blocking(move || {
+                cgroups::make_cpu_only(&ns, cgroups::GUARD_CPU_PERCENT)
+            })
+            .await
+            .map_err(|e| LabError::Internal(format!("making the guard's cgroup: {e}")))??
+        };
+        match procs {
+            Some(procs) => join_before_exec(&mut cmd, &procs)?,
+            None => ctx
+                .rep
+                .info("the guard of the nodes' tables runs WITHOUT a CPU limit: no cgroup hierarchy lab can use has the cpu controller".to_string()),
+        }
         let log = ctx.layout.guard_log();
         ctx.rep.log(&format!(
             "$ {} & (in netns {netns})",
@@ -79,6 +94,30 @@ impl Step<NetnsCtx> for Guard {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// Make `cmd`'s child join the cgroup whose `cgroup.procs` is `procs` before
+/// it execs (`0`, itself, written to the file the parent opened): every
+/// cycle of the guard's is counted.
+fn join_before_exec(cmd: &mut std::process::Command, procs: &std::path::Path) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(procs)
+        .map_err(|e| LabError::io(format!("opening {}", procs.display()), e))?;
+    // SAFETY: write(2) is async-signal-safe; the file (close-on-exec) is
+    // the closure's, open until the command is dropped.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::write(file.as_raw_fd(), b"0".as_ptr().cast(), 1) == 1 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    Ok(())
 }
 
 /// The first 64 KiB of the guard's log (the lab's own file, in its 0700
