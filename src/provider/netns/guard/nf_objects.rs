@@ -92,7 +92,7 @@ impl NfObjects {
     }
 
     /// The node's nf_tables rules, every family (see [`super::rules`]).
-    pub fn rules(&mut self, buf: &mut [u8]) -> io::Result<u64> {
+    pub fn rules(&mut self, buf: &mut [u8]) -> io::Result<super::rules::Counted> {
         let seq = self.next_seq();
         super::rules::nf_tables(&self.fd, seq, buf)
     }

@@ -16,22 +16,76 @@
 //! entries to `getsockopt(…_SO_GET_INFO)` on a raw socket. (ebtables'
 //! legacy tables have no such list, and asking for one makes it: not
 //! counted; their entries are charged to the node.)
+//!
+//! One target names a host-wide object: `-j IDLETIMER --label L` makes
+//! the host's timer L (`/sys/class/xt_idletimer/timers/L`, one namespace
+//! of names for the host), or shares the one another lab or the host made
+//! under that name (probe21t). The same looks read each rule's target, and
+//! a node with such a rule is stopped, which removes it (the lab uses none).
 
-use super::super::netlink::msg::{NLM_F_DUMP, NLM_F_REQUEST, message};
+use super::super::netlink::msg::{NLM_F_DUMP, NLM_F_REQUEST, attrs_of, message, messages};
 use super::ipset::{ask_counting, part_of};
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-/// `NFNL_SUBSYS_NFTABLES`, `NFT_MSG_GETRULE`.
+/// `NFNL_SUBSYS_NFTABLES`, `NFT_MSG_GETRULE`; each rule comes as an
+/// `NFT_MSG_NEWRULE`.
 const GET_RULES: u16 = (10 << 8) | 7;
+const NEW_RULE: u16 = (10 << 8) | 6;
+/// A rule's `NFTA_RULE_EXPRESSIONS`, a list (`NFTA_LIST_ELEM`) of
+/// expressions: `NFTA_EXPR_NAME`, `NFTA_EXPR_DATA`; an xt target's data
+/// starts with `NFTA_TARGET_NAME`.
+const NFTA_RULE_EXPRESSIONS: u16 = 4;
+const NFTA_LIST_ELEM: u16 = 1;
+const NFTA_EXPR_NAME: u16 = 1;
+const NFTA_EXPR_DATA: u16 = 2;
+const NFTA_TARGET_NAME: u16 = 1;
+
+/// The target whose rules name an object of the host's.
+pub const HOST_NAMED_TARGET: &[u8] = b"IDLETIMER";
+
+/// What a look at a node's rules found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counted {
+    pub rules: u64,
+    /// A rule's target is [`HOST_NAMED_TARGET`].
+    pub host_named: bool,
+}
+
+/// The names of the xt targets of the rules in one receive `b` (answers
+/// to request `seq` only).
+fn targets(b: &[u8], seq: u32) -> Vec<&[u8]> {
+    messages(b)
+        .filter(|m| m.seq == seq && m.ty == NEW_RULE)
+        .flat_map(|m| attrs_of(m.body.get(4..).unwrap_or_default(), NFTA_RULE_EXPRESSIONS))
+        .flat_map(|list| attrs_of(list, NFTA_LIST_ELEM))
+        .filter(|e| {
+            attrs_of(e, NFTA_EXPR_NAME).any(|n| n.split(|&c| c == 0).next() == Some(b"target"))
+        })
+        .flat_map(|e| attrs_of(e, NFTA_EXPR_DATA))
+        .flat_map(|d| attrs_of(d, NFTA_TARGET_NAME))
+        .filter_map(|n| n.split(|&c| c == 0).next())
+        .collect()
+}
 
 /// The rules of nf_tables, every family, counted on the node's netfilter
-/// socket `fd` (the one of [`super::nf_objects`]).
-pub fn nf_tables(fd: &OwnedFd, seq: u32, buf: &mut [u8]) -> io::Result<u64> {
+/// socket `fd` (the one of [`super::nf_objects`]), and their targets read.
+pub fn nf_tables(fd: &OwnedFd, seq: u32, buf: &mut [u8]) -> io::Result<Counted> {
     // nfgenmsg: every family, version 0, resource 0.
     let dump = message(GET_RULES, NLM_F_REQUEST | NLM_F_DUMP, seq, &[0, 0, 0, 0]);
-    ask_counting(fd, &dump, seq, buf, |r| part_of(r, seq).0)
+    let named = Cell::new(false);
+    let rules = ask_counting(fd, &dump, seq, buf, |r| {
+        if targets(r, seq).contains(&HOST_NAMED_TARGET) {
+            named.set(true);
+        }
+        part_of(r, seq).0
+    })?;
+    Ok(Counted {
+        rules,
+        host_named: named.get(),
+    })
 }
 
 /// Sweeps between two counts: what a node adds in between is a few
@@ -45,9 +99,14 @@ struct Legacy {
     family: libc::c_int,
     level: libc::c_int,
     option: libc::c_int,
-    /// The answer's length and the offset of its count of entries.
+    /// The answer's length and the offset of its count of entries (the
+    /// entries' bytes follow it).
     size: usize,
     at: usize,
+    /// The option that gets the entries, and where an entry tells its
+    /// target's offset and the next entry's (none: not read).
+    get_entries: libc::c_int,
+    target_offset_at: Option<usize>,
 }
 
 /// `ipt_getinfo` / `ip6t_getinfo` (name, hooks, five entries and
@@ -60,6 +119,8 @@ const LEGACY: [Legacy; 3] = [
         option: 64,
         size: 84,
         at: 76,
+        get_entries: 65,
+        target_offset_at: Some(IPT_IP),
     },
     Legacy {
         names: "/proc/thread-self/net/ip6_tables_names",
@@ -68,6 +129,8 @@ const LEGACY: [Legacy; 3] = [
         option: 64,
         size: 84,
         at: 76,
+        get_entries: 65,
+        target_offset_at: Some(IP6T_IP6),
     },
     Legacy {
         names: "/proc/thread-self/net/arp_tables_names",
@@ -76,8 +139,47 @@ const LEGACY: [Legacy; 3] = [
         option: 96,
         size: 68,
         at: 60,
+        get_entries: 97,
+        target_offset_at: None,
     },
 ];
+
+/// Where an `ipt_entry` and an `ip6t_entry` tell their target's offset:
+/// after `struct ipt_ip` (84 bytes) or `struct ip6t_ip6` (136) and
+/// `nfcache`; the next entry's offset follows.
+const IPT_IP: usize = 84 + 4;
+const IP6T_IP6: usize = 136 + 4;
+/// `struct ipt_get_entries`: the name, the size, then the entries (8-byte
+/// aligned).
+const ENTRIES_AT: usize = 40;
+/// The most bytes of a table's entries read (past it the count of rules
+/// has stopped the node already).
+const ENTRIES_READ: usize = 16 << 20;
+
+/// Whether a target of the entries `blob` is [`HOST_NAMED_TARGET`], the
+/// entries telling their target's offset at `target_offset_at`
+/// (`struct xt_entry_target`: its size, then its name).
+fn names_host_object(blob: &[u8], target_offset_at: usize) -> bool {
+    let u16_at = |i: usize| {
+        blob.get(i..i + 2)
+            .map(|b| u16::from_ne_bytes([b[0], b[1]]) as usize)
+    };
+    let mut at = 0;
+    while let (Some(target), Some(next)) = (
+        u16_at(at + target_offset_at),
+        u16_at(at + target_offset_at + 2),
+    ) {
+        let name = blob.get(at + target + 2..).unwrap_or_default();
+        if name.split(|&c| c == 0).next() == Some(HOST_NAMED_TARGET) {
+            return true;
+        }
+        if next == 0 {
+            return false;
+        }
+        at += next;
+    }
+    false
+}
 
 /// A node's sockets and lists to count its legacy tables' entries with.
 pub struct Rules {
@@ -102,34 +204,50 @@ fn raw(family: libc::c_int) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// The entries a legacy table `name` tells on `fd`: 0 when it has none in
-/// the namespace.
-fn entries(
+/// `getsockopt(fd, level, option)` into `into`, which starts with the
+/// table's name `name` (whether it answered, whole).
+fn ask_table(
     fd: &OwnedFd,
     level: libc::c_int,
     option: libc::c_int,
     name: &str,
-    size: usize,
-    at: usize,
-) -> u64 {
-    let mut info = vec![0u8; size];
+    into: &mut [u8],
+) -> bool {
     let n = name.as_bytes();
-    info[..n.len().min(31)].copy_from_slice(&n[..n.len().min(31)]);
-    let mut len = size as libc::socklen_t;
-    // SAFETY: getsockopt into a buffer of `size` bytes.
+    into[..n.len().min(31)].copy_from_slice(&n[..n.len().min(31)]);
+    let mut len = into.len() as libc::socklen_t;
+    // SAFETY: getsockopt into a buffer of its length.
     let r = unsafe {
         libc::getsockopt(
             fd.as_raw_fd(),
             level,
             option,
-            info.as_mut_ptr().cast(),
+            into.as_mut_ptr().cast(),
             &mut len,
         )
     };
-    if r != 0 || (len as usize) < at + 4 {
-        return 0;
+    r == 0 && len as usize == into.len()
+}
+
+/// What a legacy table `name` holds, asked on `fd`: its entries (none when
+/// the namespace has no such table), and whether a target names a host's
+/// object.
+fn entries(fd: &OwnedFd, legacy: &Legacy, name: &str) -> Counted {
+    let mut info = vec![0u8; legacy.size];
+    if !ask_table(fd, legacy.level, legacy.option, name, &mut info) {
+        return Counted::default();
     }
-    u32::from_ne_bytes(info[at..at + 4].try_into().expect("4 bytes")) as u64
+    let word = |i: usize| u32::from_ne_bytes(info[i..i + 4].try_into().expect("4 bytes"));
+    let rules = word(legacy.at) as u64;
+    let bytes = word(legacy.at + 4) as usize;
+    let host_named = legacy.target_offset_at.is_some_and(|t| {
+        let mut all = vec![0u8; ENTRIES_AT + bytes.min(ENTRIES_READ)];
+        all[32..36].copy_from_slice(&(bytes as u32).to_ne_bytes());
+        bytes <= ENTRIES_READ
+            && ask_table(fd, legacy.level, legacy.get_entries, name, &mut all)
+            && names_host_object(&all[ENTRIES_AT..], t)
+    });
+    Counted { rules, host_named }
 }
 
 impl Rules {
@@ -143,8 +261,8 @@ impl Rules {
     }
 
     /// The entries of the legacy tables the node loaded.
-    pub fn legacy(&mut self) -> io::Result<u64> {
-        let mut n = 0;
+    pub fn legacy(&mut self) -> io::Result<Counted> {
+        let mut n = Counted::default();
         for (legacy, names) in LEGACY.iter().zip(&mut self.names) {
             let Some(f) = names else { continue };
             let mut text = String::new();
@@ -158,14 +276,9 @@ impl Rules {
                 _ => &self.raw4,
             };
             for name in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                n += entries(
-                    fd,
-                    legacy.level,
-                    legacy.option,
-                    name,
-                    legacy.size,
-                    legacy.at,
-                );
+                let c = entries(fd, legacy, name);
+                n.rules += c.rules;
+                n.host_named |= c.host_named;
             }
         }
         Ok(n)
@@ -185,5 +298,47 @@ mod tests {
         assert_eq!(LEGACY[2].at, 32 + 4 + 12 + 12);
         let d = message(GET_RULES, NLM_F_REQUEST | NLM_F_DUMP, 3, &[0, 0, 0, 0]);
         assert_eq!(u16::from_ne_bytes([d[4], d[5]]), 0x0a07);
+    }
+
+    #[test]
+    fn a_target_naming_a_hosts_object_is_found_in_either_kind_of_rule() {
+        use crate::provider::netns::netlink::msg::attr;
+        // An nf_tables rule: a match expression, then an xt target.
+        let expr = |name: &[u8], data: &[u8]| {
+            let mut e = Vec::new();
+            attr(&mut e, NFTA_EXPR_NAME, name);
+            attr(&mut e, NFTA_EXPR_DATA | 0x8000, data);
+            e
+        };
+        let mut target = Vec::new();
+        attr(&mut target, NFTA_TARGET_NAME, b"IDLETIMER\0");
+        let mut list = Vec::new();
+        attr(&mut list, NFTA_LIST_ELEM | 0x8000, &expr(b"meta\0", &[]));
+        attr(
+            &mut list,
+            NFTA_LIST_ELEM | 0x8000,
+            &expr(b"target\0", &target),
+        );
+        let mut body = vec![2, 0, 0, 0];
+        attr(&mut body, NFTA_RULE_EXPRESSIONS | 0x8000, &list);
+        let rule = message(NEW_RULE, 2, 9, &body);
+        assert_eq!(targets(&rule, 9), [HOST_NAMED_TARGET]);
+        assert!(targets(&rule, 8).is_empty());
+        // Legacy entries: one with a standard target, then IDLETIMER's.
+        let entry = |target: &[u8]| {
+            let mut e = vec![0u8; IPT_IP + 4];
+            let next = (IPT_IP + 4 + 32) as u16;
+            e[IPT_IP..IPT_IP + 2].copy_from_slice(&((IPT_IP + 4) as u16).to_ne_bytes());
+            e[IPT_IP + 2..IPT_IP + 4].copy_from_slice(&next.to_ne_bytes());
+            let mut t = vec![0u8; 32];
+            t[2..2 + target.len()].copy_from_slice(target);
+            e.extend(t);
+            e
+        };
+        let mut blob = entry(b"");
+        assert!(!names_host_object(&blob, IPT_IP));
+        blob.extend(entry(b"IDLETIMER"));
+        assert!(names_host_object(&blob, IPT_IP));
+        assert!(!names_host_object(&entry(b"IDLETIMERX"), IPT_IP));
     }
 }

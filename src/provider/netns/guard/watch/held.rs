@@ -131,17 +131,27 @@ impl Watch {
     }
 
     /// Why the node must be stopped for what its netfilter tables hold, if
-    /// it must: rules past their bound, or sets declaring room past theirs
-    /// (see [`super::super::rules`], [`super::super::nft_sets`]).
+    /// it must: rules past their bound, a rule naming a host's object, or
+    /// sets declaring room past theirs (see [`super::super::rules`],
+    /// [`super::super::nft_sets`]).
     fn netfilter_past_bounds(&mut self, buf: &mut [u8]) -> Option<String> {
         let most = super::super::super::table_bounds::RULES_A_NODE_KEEPS;
-        if let Some(n) = self.rules_held(buf)
-            && n > most
-        {
-            return Some(format!(
-                "{n} netfilter rules, past the bound of {most} (some matches keep data for \
-                 each rule outside the node's limit): only removing them frees it"
-            ));
+        if let Some(held) = self.rules_held(buf) {
+            let n = held.rules;
+            if n > most {
+                return Some(format!(
+                    "{n} netfilter rules, past the bound of {most} (some matches keep data for \
+                     each rule outside the node's limit): only removing them frees it"
+                ));
+            }
+            if held.host_named {
+                return Some(
+                    "a netfilter rule with the target IDLETIMER, whose label names a timer of \
+                     the host's (one set of names for every namespace: another lab's or the \
+                     host's own of that name)"
+                        .to_string(),
+                );
+            }
         }
         let room = super::super::super::table_bounds::SET_ELEMENTS_A_NODE_DECLARES;
         let declared = self.nf_objects.as_mut()?.set_room(buf).ok()?;
@@ -157,10 +167,14 @@ impl Watch {
     /// The node's netfilter rules: nf_tables' and the legacy tables'
     /// entries (see [`super::super::rules`]); none when nf_tables' could
     /// not be counted.
-    fn rules_held(&mut self, buf: &mut [u8]) -> Option<u64> {
+    fn rules_held(&mut self, buf: &mut [u8]) -> Option<super::super::rules::Counted> {
         let nf_tables = self.nf_objects.as_mut()?.rules(buf).ok()?;
         let legacy = self.rules.as_mut().and_then(|r| r.legacy().ok());
-        Some(nf_tables + legacy.unwrap_or(0))
+        let legacy = legacy.unwrap_or_default();
+        Some(super::super::rules::Counted {
+            rules: nf_tables.rules + legacy.rules,
+            host_named: nf_tables.host_named || legacy.host_named,
+        })
     }
 
     /// What passed its bound at the last sweep with no process of the node
