@@ -1,6 +1,6 @@
 //! The code a chapter's prose shows inline (`` `sudo ip link set cni0
-//! down` ``, `<code>kubectl get pods</code>`, `<kbd>`, `**bold**`: the
-//! forms [`ELEMENTS`] lists, probe21q), with the line it starts at: "take the pod bridge down with `sudo ip
+//! down` ``, `<code>kubectl get pods</code>`, `<kbd>`, `**bold**`,
+//! `*italics*`: the forms [`ELEMENTS`] lists, probe21q and probe21t), with the line it starts at: "take the pod bridge down with `sudo ip
 //! link set cni0 down`, then ping node1's pod again" tells the reader to
 //! type a command no block shows, and what lab compares after it must know
 //! ([`crate::book::replay`] decides what such a span does).
@@ -151,16 +151,70 @@ fn spans(lines: &[(usize, String)]) -> Vec<InlineCode> {
                 }
             }
         }
+        // Emphasis (`*sudo ip link set cni0 down*`, `_…_`): italics a
+        // reader may type as well (probe21t). As CommonMark: the opening
+        // delimiter is followed by a non-space, the closing one preceded
+        // by one; `_` not inside a word (`snake_case` is no emphasis).
+        if !(rest.starts_with('*') && unclosed_names.contains("*")
+            || rest.starts_with('_') && unclosed_names.contains("_"))
+            && let Some(end) = emphasis_end(&text, i)
+        {
+            match end {
+                Some(end) => {
+                    found.push(InlineCode {
+                        line: line_at[i],
+                        code: shown(&text[i + 1..end].replace('`', "")),
+                    });
+                    i = end + 1;
+                    continue;
+                }
+                None => {
+                    unclosed_names.insert(if rest.starts_with('*') { "*" } else { "_" });
+                }
+            }
+        }
         i += rest.chars().next().map_or(1, char::len_utf8);
     }
     found
 }
 
+/// At byte `i` of `text`, an emphasis delimiter (`*` or `_`, alone) that
+/// may open: `Some(Some(end))` where its closing one is, `Some(None)` when
+/// none closes it, `None` when it opens nothing.
+fn emphasis_end(text: &str, i: usize) -> Option<Option<usize>> {
+    let b = text.as_bytes();
+    let d = *b.get(i)?;
+    let alone = |at: usize| {
+        b.get(at) == Some(&d) && (at == 0 || b[at - 1] != d) && b.get(at + 1) != Some(&d)
+    };
+    let word = |at: Option<&u8>| at.is_some_and(|c| c.is_ascii_alphanumeric());
+    if !(d == b'*' || d == b'_') || !alone(i) {
+        return None;
+    }
+    let next = b.get(i + 1)?;
+    if next.is_ascii_whitespace() || (d == b'_' && i > 0 && word(b.get(i - 1))) {
+        return None;
+    }
+    let mut j = i + 1;
+    while j < b.len() {
+        if alone(j)
+            && !b[j - 1].is_ascii_whitespace()
+            && j > i + 1
+            && !(d == b'_' && word(b.get(j + 1)))
+        {
+            return Some(Some(j));
+        }
+        j += 1;
+    }
+    Some(None)
+}
+
 /// The HTML elements whose text a page shows as code or as something to
 /// type (`<code class="highlighter-rouge">`, `<kbd>`, `<samp>`, `<tt>`, a
-/// `<pre>`, `<xmp>` or `<textarea>` inside a paragraph), or in bold.
+/// `<pre>`, `<xmp>` or `<textarea>` inside a paragraph), in bold or in
+/// italics (`<em>`, `<i>`, `<var>`).
 const ELEMENTS: &[&str] = &[
-    "code", "kbd", "samp", "tt", "pre", "xmp", "textarea", "b", "strong",
+    "code", "kbd", "samp", "tt", "pre", "xmp", "textarea", "b", "strong", "em", "i", "var",
 ];
 
 /// Where the text of the element `lower` (lowercased) opens with starts,
@@ -280,5 +334,31 @@ mod tests {
             );
         }
         assert!(read("A <bold> word, an <a href=x>link</a>, a ** lone").is_empty());
+    }
+
+    /// probe21t's italic forms: `*…*`, `_…_`, `<em>`, `<i>`, `<var>`.
+    #[test]
+    fn code_in_italics_is_read() {
+        for form in [
+            "*sudo ip link set cni0 down*",
+            "_sudo ip link set cni0 down_",
+            "*`sudo ip link set cni0 down`*",
+            "<em>sudo ip link set cni0 down</em>",
+            "<i>sudo ip link set cni0 down</i>",
+            "<var>sudo ip link set cni0 down</var>",
+        ] {
+            let got = read(&format!("Take it down with {form}, then ping."));
+            assert_eq!(
+                got,
+                vec![(1, "sudo ip link set cni0 down".into())],
+                "{form}"
+            );
+        }
+        // No emphasis: a list marker, a product, snake_case, a lone star.
+        assert!(read("* a list item\n2 * 3 = 6, my_var_name, a * lone").is_empty());
+        assert_eq!(
+            read("a *b* c **d** e"),
+            vec![(1, "b".into()), (1, "d".into())]
+        );
     }
 }

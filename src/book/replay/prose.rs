@@ -360,6 +360,11 @@ mod tests {
             "<!-- note --> Take it down with `sudo ip link set cni0 down`.",
             "Take it down with <kbd>sudo ip link set cni0 down</kbd>.",
             "Take it down with **sudo ip link set cni0 down**.",
+            // probe21t's italics.
+            "Take it down with *sudo ip link set cni0 down*.",
+            "Take it down with _sudo ip link set cni0 down_.",
+            "Take it down with <em>sudo ip link set cni0 down</em>.",
+            "Take it down with <var>sudo ip link set cni0 down</var>.",
             // probe21s's.
             "Take it down with `node1 $ sudo ip link set cni0 down`.",
             "Take it down with `(sudo ip link set cni0 down)`.",
