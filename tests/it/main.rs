@@ -44,6 +44,7 @@ mod probe21r;
 mod probe21s;
 mod probe21t;
 mod probe21u;
+mod probe21v;
 mod probe5;
 mod probe6;
 mod probe7;
