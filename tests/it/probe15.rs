@@ -22,7 +22,7 @@ const UNUSED_UID: u32 = 2_000_000_015;
 /// against a host uid nobody uses (so no one else on the machine is
 /// starved): node1 tries to become that uid (a node whose ids are the
 /// lab's range cannot: the uid is none of its own, so it stays its root)
-/// and holds 400,000 watches; the host,
+/// and holds 250,000 watches; the host,
 /// as that uid, must still add `max_user_watches - 200,000`.
 #[test]
 fn a_nodes_epoll_watches_are_not_charged_to_a_host_user() {
@@ -35,8 +35,11 @@ fn a_nodes_epoll_watches_are_not_charged_to_a_host_user() {
         .unwrap();
     // Adds `count` watches as `uid` (argv 1, 2); with a third argument, holds
     // them until its stdin ends.
+    // (A node's processes keep 1024 files, probe21v: its 250,000 watches
+    // take about 1000, the host's as many as it needs.)
     let fill = "import os, select, sys, resource, math\n\
-        resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))\n\
+        try: resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))\n\
+        except ValueError: pass\n\
         uid, count = int(sys.argv[1]), int(sys.argv[2])\n\
         try: os.setresgid(uid, uid, uid); os.setgroups([]); os.setresuid(uid, uid, uid)\n\
         except OSError: pass\n\
@@ -63,7 +66,7 @@ fn a_nodes_epoll_watches_are_not_charged_to_a_host_user() {
     let mut node = lab
         .cmd()
         .args(["ssh", &lab.name, "node1", "--"])
-        .arg(format!("python3 /root/fill.py {UNUSED_UID} 400000 hold"))
+        .arg(format!("python3 /root/fill.py {UNUSED_UID} 250000 hold"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -83,11 +86,11 @@ fn a_nodes_epoll_watches_are_not_charged_to_a_host_user() {
         .expect("python3");
     drop(node.stdin.take());
     let _ = node.wait();
-    assert_eq!(line.trim(), "held 400000 None", "node1 held its watches");
+    assert_eq!(line.trim(), "held 250000 None", "node1 held its watches");
     let said = String::from_utf8_lossy(&host.stdout);
     assert!(
         said.trim() == format!("held {} None", max - 200_000),
-        "while node1 held 400,000 epoll watches as uid {UNUSED_UID}, that host user \
+        "while node1 held 250,000 epoll watches as uid {UNUSED_UID}, that host user \
          could not add {} of its {max}: {said} {}",
         max - 200_000,
         String::from_utf8_lossy(&host.stderr)

@@ -53,7 +53,9 @@ const MIB: u64 = 1024 * 1024;
 /// `iptables`, `tcpdump`, `ping`, `curl`) use tens of MiB and tens of
 /// processes; 512 MiB and 1024 processes leave ten times that, and keep a
 /// runaway node far from the host (a hundred-node lab is still bounded by
-/// the host's memory check in `limits`).
+/// the host's memory check in `limits`). The process limits of a lab's
+/// nodes and pods are cut where the host's process IDs do not hold them
+/// all (`limits::cgroup_limits`).
 pub const NODE: Limits = Limits {
     memory: 512 * MIB,
     processes: 1024,

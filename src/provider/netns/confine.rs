@@ -262,6 +262,7 @@ fn become_probe(handoff: RawFd) -> std::io::Result<()> {
             ))?;
         }
     }
+    super::privileges::bound_open_files()?;
     super::privileges::keep_no_inherited_files()?;
     super::seccomp::install(handoff)
 }

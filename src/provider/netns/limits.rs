@@ -11,11 +11,16 @@
 //! no process per node (see [`super::session`]); a port on the private
 //! bridge per node; and kernel memory for the permanent neighbours, routes
 //! and FDB entries of a full mesh, which grow with the square of the nodes.
+//! Process IDs are counted by what the lab may take, not what it needs:
+//! every node and pod at its cgroup's process limit, which `up` cuts to fit
+//! the host ([`cgroup_limits`]), since PIDs are one space for the host and
+//! no process forks past it.
 //!
 //! What it does not need: room in the neighbour table's dynamic part (every
 //! neighbour is permanent, see [`super::plan`]), ephemeral ports (each
 //! namespace has its own), inotify watches (nothing of the lab uses them).
 
+use super::cgroups;
 use crate::spec::Lab;
 
 /// One limit of the host and what the lab needs of it.
@@ -93,6 +98,16 @@ impl Host {
                     .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
             })
             .unwrap_or(big);
+        // Every thread takes a PID: the total of `/proc/loadavg` counts
+        // them, `/proc`'s folders only processes.
+        let threads = std::fs::read_to_string("/proc/loadavg").ok().and_then(|t| {
+            t.split_whitespace()
+                .nth(3)?
+                .split_once('/')?
+                .1
+                .parse::<u64>()
+                .ok()
+        });
         let tasks = std::fs::read_dir("/proc")
             .map(|rd| {
                 rd.filter_map(|e| e.ok())
@@ -130,13 +145,72 @@ impl Host {
             net_namespaces_in_use: nets,
             pid_max: read_u64("/proc/sys/kernel/pid_max").unwrap_or(big),
             threads_max: read_u64("/proc/sys/kernel/threads-max").unwrap_or(big),
-            tasks_in_use: tasks,
+            tasks_in_use: threads.unwrap_or(tasks).max(tasks),
             mount_max: read_u64("/proc/sys/fs/mount-max").unwrap_or(big),
             mounts_in_use: mounts,
             open_files_hard: hard,
             mem_available_kib: mem,
         }
     }
+}
+
+/// Process IDs a lab leaves the host beside its nodes' and pods' limits.
+pub const HOST_PIDS: u64 = 1024;
+
+/// The most `kernel.pid_max` can be (64-bit kernels, `PID_MAX_LIMIT`).
+const PID_MAX_LIMIT: u64 = 4_194_304;
+
+/// The fewest processes a node's cgroup is given (sshd, a shell and the
+/// chapter's commands use tens) ...
+pub const MIN_NODE_PROCESSES: u64 = 64;
+/// ... and a pod's (nginx's two and a check's command).
+pub const MIN_POD_PROCESSES: u64 = 8;
+/// A node's share of the host's process IDs, in pods' shares.
+const NODE_SHARES: u64 = 8;
+
+/// The process IDs a lab of `nodes` nodes and `pods` pods takes at most
+/// when each node and pod has the fewest processes it is given
+/// ([`MIN_NODE_PROCESSES`], [`MIN_POD_PROCESSES`]), and [`HOST_PIDS`].
+pub fn pids_at_least(nodes: u64, pods: u64) -> u64 {
+    nodes
+        .saturating_mul(MIN_NODE_PROCESSES)
+        .saturating_add(pods.saturating_mul(MIN_POD_PROCESSES))
+        .saturating_add(HOST_PIDS)
+}
+
+/// The limits of `lab`'s nodes' and pods' cgroups on `host`: memory and
+/// CPU as [`cgroups::NODE`] and [`cgroups::POD`] say; processes as they say
+/// (1024 a node, 128 a pod) where the host's process IDs allow, fewer
+/// where they do not, so that every node and pod at its limit, and
+/// [`HOST_PIDS`], fit in what `kernel.pid_max` leaves: PIDs are one space
+/// for the whole host, and past it no process forks, root's included
+/// (probe21v: 31 nodes at 1024 take a host's default 32,768). A node gets
+/// eight pods' shares. On this project's machine (32,768, about 220
+/// threads) chapter4 keeps 1024 and 128, a lab of 121 nodes and 120 pods
+/// gets 224 and 28. Below [`pids_at_least`] `up` refuses the lab (see [`limits`]).
+pub fn cgroup_limits(lab: &Lab, host: &Host) -> (cgroups::Limits, cgroups::Limits) {
+    let nodes = lab.nodes.len() as u64;
+    let pods = lab.placements().len() as u64;
+    let budget = host
+        .pid_max
+        .saturating_sub(host.tasks_in_use)
+        .saturating_sub(HOST_PIDS);
+    let share = budget
+        / nodes
+            .saturating_mul(NODE_SHARES)
+            .saturating_add(pods)
+            .max(1);
+    let node = cgroups::Limits {
+        processes: share
+            .saturating_mul(NODE_SHARES)
+            .clamp(MIN_NODE_PROCESSES, cgroups::NODE.processes),
+        ..cgroups::NODE
+    };
+    let pod = cgroups::Limits {
+        processes: share.clamp(MIN_POD_PROCESSES, cgroups::POD.processes),
+        ..cgroups::POD
+    };
+    (node, pod)
 }
 
 /// What `lab` keeps open at once, besides one descriptor per pod while it
@@ -194,10 +268,14 @@ pub fn limits(lab: &Lab, host: &Host) -> Vec<Limit> {
             fix: sysctl("fs.mount-max", host.mounts_in_use + namespaces + 10_000),
         },
         Limit {
-            what: "process IDs (kernel.pid_max), two nginx processes per pod".into(),
-            needed: pods * PROCESSES_PER_POD,
+            what: format!(
+                "process IDs (kernel.pid_max), as many as the nodes and pods may run, \
+                 their cgroups' limits cut to fit but at least {MIN_NODE_PROCESSES} a node \
+                 and {MIN_POD_PROCESSES} a pod, and {HOST_PIDS} kept for the host"
+            ),
+            needed: pids_at_least(nodes, pods),
             available: left(host.pid_max, host.tasks_in_use),
-            fix: sysctl("kernel.pid_max", 4_194_304),
+            fix: sysctl("kernel.pid_max", PID_MAX_LIMIT),
         },
         Limit {
             what: "tasks (kernel.threads-max), two nginx processes per pod".into(),
@@ -348,15 +426,52 @@ mod tests {
             "{msg}"
         );
         let mut h = roomy();
-        h.pid_max = 101;
         h.mem_available_kib = 1;
         h.open_files_hard = 64;
         let msg = exceeded(&lab, &h).unwrap();
         assert!(msg.contains("memory (MemAvailable)"), "{msg}");
         assert!(msg.contains("open files of lab"), "{msg}");
         assert!(msg.contains("ulimit -Hn"), "{msg}");
-        // pid_max 101 with 100 tasks: 1 left, no pods needed: fits.
         assert!(!msg.contains("process IDs"), "{msg}");
+    }
+
+    #[test]
+    fn the_nodes_process_limits_are_cut_to_fit_pid_max() {
+        let lab = super::super::plan::tests::lab();
+        let nodes = |n: usize| {
+            let mut big = lab.clone();
+            let node = lab.nodes[1].clone();
+            big.nodes = (0..n)
+                .map(|i| crate::spec::Node {
+                    name: format!("n{i}"),
+                    index: i,
+                    ..node.clone()
+                })
+                .collect();
+            big
+        };
+        // A roomy host: the cgroups' own limits.
+        let (node, pod) = cgroup_limits(&lab, &roomy());
+        assert_eq!((node.processes, pod.processes), (1024, 128));
+        assert_eq!(node.memory, cgroups::NODE.memory);
+        // A host at the default pid_max, 32,768, running 1000 tasks. Three
+        // nodes keep 1024; 31 at 1024 would take it all: each gets 984.
+        let mut h = roomy();
+        h.pid_max = 32_768;
+        h.tasks_in_use = 1000;
+        assert_eq!(cgroup_limits(&lab, &h).0.processes, 1024);
+        let (node, _) = cgroup_limits(&nodes(31), &h);
+        assert_eq!(node.processes, 30_744 / 248 * 8);
+        assert!(31 * node.processes + HOST_PIDS <= 32_768 - 1000);
+        assert_eq!(exceeded(&nodes(31), &h), None);
+        // 480 nodes of 64 fit what is left, 481 do not: refused, named.
+        assert_eq!(cgroup_limits(&nodes(480), &h).0.processes, 64);
+        assert_eq!(exceeded(&nodes(480), &h), None);
+        let msg = exceeded(&nodes(481), &h).unwrap();
+        assert!(
+            msg.contains("process IDs (kernel.pid_max), as many as the nodes and pods may run, their cgroups' limits cut to fit but at least 64 a node and 8 a pod, and 1024 kept for the host: the lab needs 31808, this host has 31768 left; sysctl -w kernel.pid_max=4194304"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -98,9 +98,41 @@ pub(super) fn drop_privileges(extra: &[u32], handoff: std::os::fd::RawFd) -> std
         check(libc::syscall(libc::SYS_capset, &mut h as *mut Header, d.as_ptr()) as libc::c_int)?;
         check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
     }
+    bound_open_files()?;
     keep_no_inherited_files()?;
     // No user namespace, no keyrings: the one filter, installed last.
     super::seccomp::install(handoff)
+}
+
+/// The limit of open files (`RLIMIT_NOFILE`, soft and hard) of every
+/// process of a node, a pod or a probe: a VM's default soft limit. It is
+/// also the kernel's bound on the descriptors a host uid keeps in flight on
+/// unix sockets (`too_many_unix_fds`: the sender's limit against its uid's
+/// count), and below the count (`UNIX_INFLIGHT_SANE_USER`, 2024) past which
+/// every send of a descriptor waits for the kernel's unix-socket garbage
+/// collector: probe21v's node1, inheriting `lab`'s 20,000, kept 19,000 in
+/// flight and a host kworker busy a core. Raising the hard limit needs
+/// `CAP_SYS_RESOURCE` in the host's user namespace, which nothing of a
+/// node has (`setrlimit` fails with EPERM).
+pub const OPEN_FILES: u64 = 1024;
+
+/// Lower this process's limit of open files to [`OPEN_FILES`] (or keep a
+/// lower one `lab` was given). System calls only.
+pub(super) fn bound_open_files() -> std::io::Result<()> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit on a stack value.
+    unsafe {
+        check(libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim))?;
+        let n = lim.rlim_max.min(OPEN_FILES);
+        let r = libc::rlimit {
+            rlim_cur: n,
+            rlim_max: n,
+        };
+        check(libc::setrlimit(libc::RLIMIT_NOFILE, &r))
+    }
 }
 
 /// Every file above stderr closes at exec: what the exec'd program gets is

@@ -278,7 +278,21 @@ pub const NAMESPACE_SYSCTLS: &[(&str, &str)] = &[
     // host under load): the kernel's default in a namespace is half its
     // table of connections, 131,072 here, 33 MB a namespace.
     ("net/ipv4/tcp_max_tw_buckets", "4096"),
+    // Let a socket hold at most 20 KiB of option memory (`sock_kmalloc`:
+    // TCP MD5 keys, multicast source lists, socket filters, large control
+    // messages), the kernel's default for years; since Linux 6.9 it is per
+    // namespace, 128 KiB by default, and none of it is charged to the node:
+    // any process may add TCP MD5 keys (no capability), 963 a socket at
+    // 128 KiB, and probe21v's 1500 sockets held 281 MB of the host's. A
+    // kernel where it is not per namespace has no such entry in a
+    // namespace's /proc/sys (the write is skipped, the host's stays).
+    ("net/core/optmem_max", OPTMEM_MAX),
 ];
+
+/// A socket's option memory in every lab namespace (see
+/// [`NAMESPACE_SYSCTLS`]): ping's filter, tcpdump's, an `SCM_RIGHTS`
+/// message of 253 descriptors fit many times over.
+pub const OPTMEM_MAX: &str = "20480";
 
 /// A network a namespace reaches without a router: its interface, its
 /// prefix, and the addresses on it that a machine of the lab holds (each a

@@ -99,7 +99,9 @@ impl Step<NetnsCtx> for Pods {
             .collect();
         sys::run_jobs(&ctx.rep, bounds, sys::PARALLEL_WAITING).await?;
 
-        super::namespaces::limit(ctx, pod_ns.clone(), super::super::cgroups::POD).await?;
+        let (_, pod) =
+            super::super::limits::cgroup_limits(&ctx.lab, &super::super::limits::Host::read());
+        super::namespaces::limit(ctx, pod_ns.clone(), pod).await?;
         let nginx = ctx.programs.nginx.to_string_lossy().into_owned();
         let mut daemons = Vec::new();
         let pod_root = ctx.node_root()?;
