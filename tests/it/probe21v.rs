@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 /// one closed makes room), and their receive buffers are at most
 /// `RECEIVE_BUFFER_BYTES` (doubled by the kernel), where a UDP socket's
 /// are what the host allows. Seen failing with the filter letting the
-/// calls through: 400 netlink sockets made, buffers of 8 MiB.
+/// calls through: 400 netlink sockets made, buffers of 8 MiB; and with
+/// `SOCK_PACKET` let through: "sock_packet made".
 #[test]
 fn a_nodes_sockets_that_receive_copies_are_bounded() {
     let lab = TestLab::chapter4("recv21v");
@@ -33,6 +34,11 @@ print("made", len(made), "refused", refused)
 made.pop().close()
 again = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
 print("again", again.fileno() > 0)
+try:
+    socket.socket(socket.AF_INET, 10, socket.htons(3))
+    print("sock_packet made")
+except OSError as e:
+    print("sock_packet", errno.errorcode.get(e.errno))
 for m in made[:40]:
     m.close()
 n = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
@@ -53,6 +59,8 @@ PY"#;
     assert!(made < bound && made + 16 > bound, "{out}");
     assert!(field("made").ends_with("refused ENOBUFS"), "{out}");
     assert_eq!(field("again"), "True", "{out}");
+    // The old packet socket is one too (probe21w).
+    assert_eq!(field("sock_packet"), "ENOBUFS", "{out}");
     let netlink: i32 = field("netlink").parse().unwrap();
     assert!(netlink <= 2 * most, "{out}");
     let host_most: i32 = std::fs::read_to_string("/proc/sys/net/core/rmem_max")

@@ -74,7 +74,8 @@
 //! `guard::filter_requests`).
 //!
 //! Sockets that receive copies asked of the guard too: `socket(AF_NETLINK
-//! or AF_PACKET, …)`, `socket(AF_INET or AF_INET6, SOCK_RAW, …)` and
+//! or AF_PACKET, …)`, `socket(AF_INET or AF_INET6, SOCK_RAW or SOCK_PACKET,
+//! …)` (the old packet socket, made an `AF_PACKET` one: probe21w) and
 //! `setsockopt(…, SOL_SOCKET, SO_RCVBUF, …)`. Each such socket gets its own
 //! copy of an event or a packet, whose head the kernel charges to no one
 //! (probe21v: 150 unread netlink sockets, 384 MB of the host's in 0.55 s);
@@ -171,24 +172,27 @@ const NOTIFY: u32 = libc::SECCOMP_RET_USER_NOTIF;
 const CLONE_FLAGS: usize = 18;
 const SOCKET_FAMILY: usize = 21;
 const SOCKET_TYPE: usize = 28;
-const SOCKET_OPTION: usize = 31;
-const PACKET_OPTION: usize = 35;
-const SOCKET_LEVEL_OPTION: usize = 40;
-const IPV6_OPTION: usize = 44;
-const SECCOMP_OP: usize = 46;
-const PRCTL_OP: usize = 48;
-const TO_ALLOW: usize = 52;
-const TO_EPERM: usize = 53;
-const TO_ENOSYS: usize = 54;
-const TO_EAFNOSUPPORT: usize = 55;
-const TO_NOTIFY: usize = 56;
+const SOCKET_OPTION: usize = 32;
+const PACKET_OPTION: usize = 36;
+const SOCKET_LEVEL_OPTION: usize = 41;
+const IPV6_OPTION: usize = 45;
+const SECCOMP_OP: usize = 47;
+const PRCTL_OP: usize = 49;
+const TO_ALLOW: usize = 53;
+const TO_EPERM: usize = 54;
+const TO_ENOSYS: usize = 55;
+const TO_EAFNOSUPPORT: usize = 56;
+const TO_NOTIFY: usize = 57;
 
+/// `SOCK_PACKET`: the old packet socket of `AF_INET` (the kernel makes it
+/// an `AF_PACKET` one; not in the libc crate).
+const SOCK_PACKET: u32 = 10;
 /// `IPV6_FLOWLABEL_MGR` (not in the libc crate).
 const IPV6_FLOWLABEL_MGR: u32 = 32;
 const AND: u32 = libc::BPF_ALU | libc::BPF_AND | libc::BPF_K;
 
 /// The program.
-const FILTER: [libc::sock_filter; 57] = [
+const FILTER: [libc::sock_filter; 58] = [
     /* 0 */ stmt(LD, ARCH_AT),
     /* 1 */ jump(JEQ, ARCH, 1, 3, 2),
     /* 2 */ stmt(RET, KILL),
@@ -219,40 +223,41 @@ const FILTER: [libc::sock_filter; 57] = [
     /* 27 */ jump(JEQ, libc::AF_INET6 as u32, 27, SOCKET_TYPE, TO_ALLOW),
     /* 28 SOCKET_TYPE */ stmt(LD, ARG1_LOW),
     /* 29 */ stmt(AND, 0xf),
-    /* 30 */ jump(JEQ, libc::SOCK_RAW as u32, 30, TO_NOTIFY, TO_ALLOW),
-    /* 31 SOCKET_OPTION */ stmt(LD, ARG1_LOW),
-    /* 32 */ jump(JEQ, libc::SOL_PACKET as u32, 32, PACKET_OPTION, 33),
-    /* 33 */ jump(JEQ, libc::SOL_SOCKET as u32, 33, SOCKET_LEVEL_OPTION, 34),
-    /* 34 */ jump(JEQ, libc::IPPROTO_IPV6 as u32, 34, IPV6_OPTION, TO_ALLOW),
-    /* 35 PACKET_OPTION */ stmt(LD, ARG2_LOW),
-    /* 36 */ jump(JEQ, libc::PACKET_FANOUT as u32, 36, TO_EPERM, 37),
-    /* 37 */ jump(JEQ, libc::PACKET_RX_RING as u32, 37, TO_NOTIFY, 38),
-    /* 38 */ jump(JEQ, libc::PACKET_TX_RING as u32, 38, TO_NOTIFY, 39),
-    /* 39 */ stmt(RET, ALLOW),
-    /* 40 SOCKET_LEVEL_OPTION */ stmt(LD, ARG2_LOW),
-    /* 41 */ jump(JEQ, libc::SO_ATTACH_FILTER as u32, 41, TO_NOTIFY, 42),
-    /* 42 */
+    /* 30 */ jump(JEQ, libc::SOCK_RAW as u32, 30, TO_NOTIFY, 31),
+    /* 31 */ jump(JEQ, SOCK_PACKET, 31, TO_NOTIFY, TO_ALLOW),
+    /* 32 SOCKET_OPTION */ stmt(LD, ARG1_LOW),
+    /* 33 */ jump(JEQ, libc::SOL_PACKET as u32, 33, PACKET_OPTION, 34),
+    /* 34 */ jump(JEQ, libc::SOL_SOCKET as u32, 34, SOCKET_LEVEL_OPTION, 35),
+    /* 35 */ jump(JEQ, libc::IPPROTO_IPV6 as u32, 35, IPV6_OPTION, TO_ALLOW),
+    /* 36 PACKET_OPTION */ stmt(LD, ARG2_LOW),
+    /* 37 */ jump(JEQ, libc::PACKET_FANOUT as u32, 37, TO_EPERM, 38),
+    /* 38 */ jump(JEQ, libc::PACKET_RX_RING as u32, 38, TO_NOTIFY, 39),
+    /* 39 */ jump(JEQ, libc::PACKET_TX_RING as u32, 39, TO_NOTIFY, 40),
+    /* 40 */ stmt(RET, ALLOW),
+    /* 41 SOCKET_LEVEL_OPTION */ stmt(LD, ARG2_LOW),
+    /* 42 */ jump(JEQ, libc::SO_ATTACH_FILTER as u32, 42, TO_NOTIFY, 43),
+    /* 43 */
     jump(
         JEQ,
         libc::SO_ATTACH_REUSEPORT_CBPF as u32,
-        42,
-        TO_NOTIFY,
         43,
+        TO_NOTIFY,
+        44,
     ),
-    /* 43 */ jump(JEQ, libc::SO_RCVBUF as u32, 43, TO_NOTIFY, TO_ALLOW),
-    /* 44 IPV6_OPTION */ stmt(LD, ARG2_LOW),
-    /* 45 */ jump(JEQ, IPV6_FLOWLABEL_MGR, 45, TO_EPERM, TO_ALLOW),
-    /* 46 SECCOMP_OP */ stmt(LD, ARG0_LOW),
-    /* 47 */ jump(JEQ, libc::SECCOMP_SET_MODE_FILTER, 47, TO_EPERM, TO_ALLOW),
-    /* 48 PRCTL_OP */ stmt(LD, ARG0_LOW),
-    /* 49 */ jump(JEQ, libc::PR_SET_SECCOMP as u32, 49, 50, TO_ALLOW),
-    /* 50 */ stmt(LD, ARG1_LOW),
-    /* 51 */ jump(JEQ, libc::SECCOMP_MODE_FILTER, 51, TO_EPERM, TO_ALLOW),
-    /* 52 TO_ALLOW */ stmt(RET, ALLOW),
-    /* 53 TO_EPERM */ stmt(RET, EPERM),
-    /* 54 TO_ENOSYS */ stmt(RET, ENOSYS),
-    /* 55 TO_EAFNOSUPPORT */ stmt(RET, EAFNOSUPPORT),
-    /* 56 TO_NOTIFY */ stmt(RET, NOTIFY),
+    /* 44 */ jump(JEQ, libc::SO_RCVBUF as u32, 44, TO_NOTIFY, TO_ALLOW),
+    /* 45 IPV6_OPTION */ stmt(LD, ARG2_LOW),
+    /* 46 */ jump(JEQ, IPV6_FLOWLABEL_MGR, 46, TO_EPERM, TO_ALLOW),
+    /* 47 SECCOMP_OP */ stmt(LD, ARG0_LOW),
+    /* 48 */ jump(JEQ, libc::SECCOMP_SET_MODE_FILTER, 48, TO_EPERM, TO_ALLOW),
+    /* 49 PRCTL_OP */ stmt(LD, ARG0_LOW),
+    /* 50 */ jump(JEQ, libc::PR_SET_SECCOMP as u32, 50, 51, TO_ALLOW),
+    /* 51 */ stmt(LD, ARG1_LOW),
+    /* 52 */ jump(JEQ, libc::SECCOMP_MODE_FILTER, 52, TO_EPERM, TO_ALLOW),
+    /* 53 TO_ALLOW */ stmt(RET, ALLOW),
+    /* 54 TO_EPERM */ stmt(RET, EPERM),
+    /* 55 TO_ENOSYS */ stmt(RET, ENOSYS),
+    /* 56 TO_EAFNOSUPPORT */ stmt(RET, EAFNOSUPPORT),
+    /* 57 TO_NOTIFY */ stmt(RET, NOTIFY),
 ];
 
 /// Install the filter on the calling thread (and everything it execs and

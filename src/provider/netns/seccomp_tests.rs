@@ -314,6 +314,8 @@ fn receiving_sockets() -> i32 {
         socket_errno(libc::AF_PACKET, libc::SOCK_DGRAM, all),
         socket_errno(libc::AF_INET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 1),
         socket_errno(libc::AF_INET6, libc::SOCK_RAW, 58),
+        // SOCK_PACKET (probe21w).
+        socket_errno(libc::AF_INET, 10, all),
     ];
     let others = [
         socket_errno(libc::AF_INET, libc::SOCK_DGRAM, 0),

@@ -53,7 +53,8 @@ pub fn is_socket_request(d: &libc::seccomp_data) -> bool {
 pub fn copies_received(family: i32, kind: i32) -> bool {
     match family {
         libc::AF_NETLINK | libc::AF_PACKET => true,
-        libc::AF_INET | libc::AF_INET6 => kind & 0xf == libc::SOCK_RAW,
+        // `SOCK_PACKET` (10): the old packet socket, an `AF_PACKET` one.
+        libc::AF_INET | libc::AF_INET6 => kind & 0xf == libc::SOCK_RAW || kind & 0xf == 10,
         _ => false,
     }
 }
@@ -238,6 +239,7 @@ mod tests {
             libc::AF_INET6,
             libc::SOCK_RAW | libc::SOCK_CLOEXEC
         ));
+        assert!(copies_received(libc::AF_INET, 10 | libc::SOCK_NONBLOCK));
         assert!(!copies_received(libc::AF_INET, libc::SOCK_DGRAM));
         assert!(!copies_received(libc::AF_INET, libc::SOCK_STREAM));
         assert!(!copies_received(libc::AF_UNIX, libc::SOCK_DGRAM));

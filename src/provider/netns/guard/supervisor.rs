@@ -253,8 +253,10 @@ fn filter_room(filters: &mut HashMap<u64, HashSet<u64>>, netns: &OwnedFd, sock: 
     let most = table_bounds::SOCKET_FILTERS_A_NODE_HOLDS;
     let held = filters.entry(ring_requests::inode_of(netns)).or_default();
     if held.len() >= most && !held.contains(&sock) {
-        let live = sockets_in(ring_requests::inode_of(netns));
-        held.retain(|s| live.contains(s));
+        // A look that ran out of time forgets none: refused (fail closed).
+        if let Some(live) = sockets_in(ring_requests::inode_of(netns)) {
+            held.retain(|s| live.contains(s));
+        }
     }
     if held.len() >= most && !held.contains(&sock) {
         return false;
@@ -264,22 +266,26 @@ fn filter_room(filters: &mut HashMap<u64, HashSet<u64>>, netns: &OwnedFd, sock: 
 }
 
 /// The inodes of the sockets that the processes of the network namespace
-/// of inode `netns` hold.
-fn sockets_in(netns: u64) -> HashSet<u64> {
+/// of inode `netns` hold; `None` when they were not all looked at within
+/// [`super::WALK`].
+fn sockets_in(netns: u64) -> Option<HashSet<u64>> {
+    let until = Instant::now() + super::WALK;
     let want = format!("net:[{netns}]");
     let mut out = HashSet::new();
     let Ok(procs) = std::fs::read_dir("/proc") else {
-        return out;
+        return Some(out);
     };
     for p in procs.flatten() {
         let Ok(pid) = p.file_name().to_string_lossy().parse::<i32>() else {
             continue;
         };
         if std::fs::read_link(p.path().join("ns/net")).ok().as_deref() == Some(Path::new(&want)) {
-            out.extend(super::sockets_of(pid));
+            for s in super::sockets_of(pid, until) {
+                out.insert(s?);
+            }
         }
     }
-    out
+    Some(out)
 }
 
 fn is_listener(fd: &OwnedFd) -> bool {
