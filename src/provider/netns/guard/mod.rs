@@ -272,7 +272,7 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
         // Devices are counted as they come: a node makes thousands between
         // two sweeps.
         let before = watches.len();
-        watches.retain_mut(|w| match w.devices_past_bound(false) {
+        watches.retain_mut(|w| match w.devices_past_bound(false, &mut buf) {
             Some(why) => {
                 stop(w, &why);
                 false

@@ -360,10 +360,10 @@ impl Watch {
     /// Why the node must be stopped for the devices it holds, if it must:
     /// counted when events told of one made or were lost (`at_sweep`: in
     /// any case).
-    pub fn devices_past_bound(&mut self, at_sweep: bool) -> Option<String> {
+    pub fn devices_past_bound(&mut self, at_sweep: bool, buf: &mut [u8]) -> Option<String> {
         let d = self.devices.as_mut().filter(|d| at_sweep || d.changed)?;
-        let n = d.count(self.devices_bound).ok()?;
-        super::devices::why_stop(n, self.devices_bound)
+        let held = d.count(buf).ok()?;
+        super::devices::why_stop(held, self.devices_bound)
     }
 
     /// Have the next sweep dump the node's macvlan devices.

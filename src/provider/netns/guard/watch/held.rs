@@ -96,7 +96,7 @@ impl Watch {
     /// see [`super::super::route_tables`], [`super::super::named_tables`],
     /// [`Watch::netfilter_past_bounds`], [`super::super::neigh_params`]).
     pub fn why_stop(&mut self, buf: &mut [u8]) -> Option<String> {
-        if let Some(why) = self.devices_past_bound(true) {
+        if let Some(why) = self.devices_past_bound(true, buf) {
             return Some(why);
         }
         let routing = super::super::super::table_bounds::ROUTING_TABLES_A_NODE_KEEPS;
