@@ -288,6 +288,20 @@ pub(crate) fn node1_is_there(lab: &TestLab) -> bool {
         .exists()
 }
 
+/// Run `cmd` on node1 (it says "added" when it worked), give the guard
+/// `secs` to look, and assert node1 is still there: what stays within a
+/// bound stops nothing.
+pub(crate) fn node1_stays_up_after(lab: &TestLab, cmd: &str, secs: u64) {
+    let out = lab.ssh("node1", cmd);
+    assert!(
+        crate::labs::text(&out).contains("added"),
+        "{}",
+        crate::labs::text(&out)
+    );
+    std::thread::sleep(Duration::from_secs(secs));
+    assert!(node1_is_there(lab), "{}", guard_log(lab));
+}
+
 /// Wait (at most `secs`) until node1 is gone and the guard's log says
 /// `said`; then assert both, that node2 is still there, and that `lab
 /// status` shows node1 `stopped_by_guard`.

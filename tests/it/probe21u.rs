@@ -132,14 +132,7 @@ fn a_node_past_its_bound_of_netfilter_rules_is_stopped() {
             batches - 1
         )
     };
-    let out = lab.ssh("node1", &add(10_000, 2));
-    assert!(text(&out).contains("added"), "{}", text(&out));
-    std::thread::sleep(std::time::Duration::from_secs(7));
-    assert!(
-        crate::guard::node1_is_there(&lab),
-        "{}",
-        crate::guard::guard_log(&lab)
-    );
+    crate::guard::node1_stays_up_after(&lab, &add(10_000, 2), 7);
     let out = lab.ssh("node1", &add(20_000, most / 500 + 1));
     assert!(text(&out).contains("added"), "{}", text(&out));
     crate::guard::assert_node1_stopped(&lab, "netfilter rules, past the bound", 15);
@@ -157,20 +150,14 @@ fn a_node_whose_sets_declare_room_past_the_bound_is_stopped() {
     lab.up(&[]);
     let room = lab::provider::netns::table_bounds::SET_ELEMENTS_A_NODE_DECLARES;
     // Two sets of the kernel's default size, one filled by a rule.
-    let out = lab.ssh(
-        "node1",
+    crate::guard::node1_stays_up_after(
+        &lab,
         "nft add table ip p21 && \
          nft add set ip p21 a '{ type ipv4_addr; size 65535; flags dynamic; }' && \
          nft add set ip p21 b '{ type ipv4_addr; size 65535; }' && \
          nft add chain ip p21 o '{ type filter hook output priority 0; }' && \
          nft add rule ip p21 o update @a '{ ip daddr }' && echo added",
-    );
-    assert!(text(&out).contains("added"), "{}", text(&out));
-    std::thread::sleep(std::time::Duration::from_secs(7));
-    assert!(
-        crate::guard::node1_is_there(&lab),
-        "{}",
-        crate::guard::guard_log(&lab)
+        7,
     );
     let out = lab.ssh(
         "node1",
@@ -200,14 +187,7 @@ fn a_node_past_its_bound_of_devices_is_stopped() {
             from + n - 1
         )
     };
-    let out = lab.ssh("node1", &pairs(1, 50));
-    assert!(text(&out).contains("added"), "{}", text(&out));
-    std::thread::sleep(std::time::Duration::from_secs(3));
-    assert!(
-        crate::guard::node1_is_there(&lab),
-        "{}",
-        crate::guard::guard_log(&lab)
-    );
+    crate::guard::node1_stays_up_after(&lab, &pairs(1, 50), 3);
     let most = lab::provider::netns::table_bounds::devices_a_node_holds(1);
     let _ = lab.ssh("node1", &pairs(100, most / 2 + 200));
     crate::guard::assert_node1_stopped(&lab, "network devices, past the bound", 10);
@@ -222,17 +202,11 @@ fn a_node_past_its_bound_of_devices_is_stopped() {
 fn a_node_whose_devices_hold_queues_past_the_bound_is_stopped() {
     let lab = TestLab::chapter4("queue21w");
     lab.up(&[]);
-    let out = lab.ssh(
-        "node1",
+    crate::guard::node1_stays_up_after(
+        &lab,
         "ip link add qa numtxqueues 8 numrxqueues 8 type veth peer name qb \
          numtxqueues 8 numrxqueues 8 && echo added",
-    );
-    assert!(text(&out).contains("added"), "{}", text(&out));
-    std::thread::sleep(std::time::Duration::from_secs(3));
-    assert!(
-        crate::guard::node1_is_there(&lab),
-        "{}",
-        crate::guard::guard_log(&lab)
+        3,
     );
     let _ = lab.ssh(
         "node1",
@@ -249,16 +223,10 @@ fn a_node_whose_devices_hold_queues_past_the_bound_is_stopped() {
 fn a_node_with_a_rule_naming_a_hosts_timer_is_stopped(prefix: &str, iptables: &str) {
     let lab = TestLab::chapter4(prefix);
     lab.up(&[]);
-    let out = lab.ssh(
-        "node1",
+    crate::guard::node1_stays_up_after(
+        &lab,
         &format!("{iptables} -A INPUT -p udp --dport 9 -j ACCEPT && echo added"),
-    );
-    assert!(text(&out).contains("added"), "{}", text(&out));
-    std::thread::sleep(std::time::Duration::from_secs(6));
-    assert!(
-        crate::guard::node1_is_there(&lab),
-        "{}",
-        crate::guard::guard_log(&lab)
+        6,
     );
     let out = lab.ssh(
         "node1",
