@@ -109,6 +109,16 @@ impl TestLab {
         self.lab(&["ssh", &self.name, node, "--", cmd])
     }
 
+    /// `lab ssh LAB NODE -- CMD` started, its output piped, not waited for.
+    pub fn ssh_spawn(&self, node: &str, cmd: &str) -> std::process::Child {
+        self.cmd()
+            .args(["ssh", &self.name, node, "--", cmd])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("lab ssh")
+    }
+
     /// Run a command in one of the lab's namespaces from the host (for
     /// sabotage: changing the lab underneath `lab`).
     pub fn in_ns(&self, ns: &str, cmd: &[&str]) -> Output {

@@ -179,19 +179,7 @@ fn the_guard_is_held_to_half_a_cpu_and_still_trims_other_nodes_during_a_flood() 
         &format!("cat > /root/flood.py <<'PY'\n{FLOOD}PY\n"),
     );
     assert!(wrote.status.success(), "{}", text(&wrote));
-    let mut flood = lab
-        .cmd()
-        .args([
-            "ssh",
-            &lab.name,
-            "node1",
-            "--",
-            "python3 /root/flood.py 10 200",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("lab ssh");
+    let mut flood = lab.ssh_spawn("node1", "python3 /root/flood.py 10 200");
     std::thread::sleep(Duration::from_secs(2));
     let bound = lab::provider::netns::table_bounds::entries_a_node_keeps(3, 1);
     let started = Instant::now();

@@ -155,22 +155,13 @@ fn with_the_guard_gone_a_ring_request_fails_closed() {
     // A session of node1 that asks for a ring once /root/go is there,
     // waited for until the guard holds its listener.
     let held = listeners_held(&[pid]);
-    let before = lab
-        .cmd()
-        .args([
-            "ssh",
-            &lab.name,
-            "node1",
-            "--",
-            &format!(
-                "while [ ! -e /root/go ]; do sleep 0.1; done; {}",
-                ask_ring(1 << 20, 2)
-            ),
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("lab ssh");
+    let before = lab.ssh_spawn(
+        "node1",
+        &format!(
+            "while [ ! -e /root/go ]; do sleep 0.1; done; {}",
+            ask_ring(1 << 20, 2)
+        ),
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     while listeners_held(&[pid]) <= held && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
