@@ -45,6 +45,7 @@ mod probe21s;
 mod probe21t;
 mod probe21u;
 mod probe21v;
+mod probe21x;
 mod probe5;
 mod probe6;
 mod probe7;

@@ -69,6 +69,8 @@ impl Kind {
 pub struct NfObjects {
     fd: OwnedFd,
     seq: u32,
+    /// Each nf_tables set's largest size seen (see [`super::nft_sets`]).
+    set_sizes: std::collections::HashMap<super::nft_sets::SetKey, u64>,
 }
 
 impl NfObjects {
@@ -77,6 +79,7 @@ impl NfObjects {
         Ok(NfObjects {
             fd: super::sockets::netlink(NETLINK_NETFILTER, 0)?,
             seq: 0,
+            set_sizes: Default::default(),
         })
     }
 
@@ -98,9 +101,8 @@ impl NfObjects {
     }
 
     /// The room the node's nf_tables sets declare (see [`super::nft_sets`]).
-    pub fn set_room(&mut self, buf: &mut [u8]) -> io::Result<u64> {
-        let seq = self.next_seq();
-        super::nft_sets::declared_room(&self.fd, seq, buf)
+    pub fn sets(&mut self, buf: &mut [u8], bound: u64) -> io::Result<super::nft_sets::Sets> {
+        super::nft_sets::look(&self.fd, &mut self.seq, buf, &mut self.set_sizes, bound)
     }
 
     /// The sweep's look at `kind`: when the node's objects of that kind

@@ -154,14 +154,21 @@ impl Watch {
             }
         }
         let room = super::super::super::table_bounds::SET_ELEMENTS_A_NODE_DECLARES;
-        let declared = self.nf_objects.as_mut()?.set_room(buf).ok()?;
-        (declared > room).then(|| {
-            format!(
-                "nf_tables sets declaring room for {declared} elements, past the bound of \
-                 {room} (what packets add to a set is kept outside the node's limit): only \
-                 removing the sets frees it"
-            )
-        })
+        let sets = self.nf_objects.as_mut()?.sets(buf, room).ok()?;
+        match sets.elements {
+            None => Some(format!(
+                "nf_tables sets holding more than {room} elements (what packets add to a set \
+                 is kept outside the node's limit, and a set's size may be lowered under its \
+                 elements): only removing the sets frees them"
+            )),
+            Some(_) if sets.declared > room => Some(format!(
+                "nf_tables sets declaring room for {} elements, past the bound of {room} \
+                 (what packets add to a set is kept outside the node's limit): only removing \
+                 the sets frees it",
+                sets.declared
+            )),
+            Some(_) => None,
+        }
     }
 
     /// The node's netfilter rules: nf_tables' and the legacy tables'
