@@ -287,6 +287,13 @@ pub const NAMESPACE_SYSCTLS: &[(&str, &str)] = &[
     // kernel where it is not per namespace has no such entry in a
     // namespace's /proc/sys (the write is skipped, the host's stays).
     ("net/core/optmem_max", OPTMEM_MAX),
+    // Take a "fragmentation needed" only where the protocol can tell it is
+    // genuine (3: TCP's sequence numbers; UDP's and raw ones are dropped).
+    // Each one makes a route exception (96 bytes, charged to no one, up to
+    // about 15,000 a route, kept ten minutes), and a node's own ICMP to
+    // itself made them: probe21x's 40 routes held 58 MB of the host's. The
+    // lab's MTUs are fixed; a reader's TCP still learns its path's.
+    ("net/ipv4/ip_no_pmtu_disc", "3"),
 ];
 
 /// A socket's option memory in every lab namespace (see
