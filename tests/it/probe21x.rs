@@ -68,6 +68,9 @@ print("sent")
 PY
 ip route get 10.201.0.5"#;
     let out = text(&lab.ssh("node1", script));
-    assert!(out.contains("sent") && out.contains("10.201.0.5 dev enp0s8"), "{out}");
+    assert!(
+        out.contains("sent") && out.contains("10.201.0.5 dev enp0s8"),
+        "{out}"
+    );
     assert!(!out.contains("mtu 1000"), "{out}");
 }

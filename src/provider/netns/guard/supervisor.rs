@@ -75,7 +75,7 @@ pub struct Supervisor {
     pub made: u64,
     /// The sockets with a filter the guard attached, by namespace inode
     /// (see [`super::filter_requests`]).
-    filters: HashMap<u64, HashSet<u64>>,
+    filters: HashMap<u64, Filtered>,
     /// Socket filters refused by namespace inode, since the last report.
     pub filters_refused: HashMap<u64, u64>,
     /// Sockets that receive copies let through lately (see
@@ -242,6 +242,19 @@ impl Supervisor {
     }
 }
 
+/// The sockets with a filter the guard attached in one namespace, and
+/// when a look at its processes' descriptors last gave up.
+#[derive(Debug, Default)]
+pub struct Filtered {
+    sockets: HashSet<u64>,
+    gave_up: Option<Instant>,
+}
+
+/// How long after a look at a namespace's descriptors gave up (past
+/// [`super::WALK`]) its filter requests at the bound are refused without
+/// another.
+const NO_LOOK_AFTER_GIVING_UP: Duration = Duration::from_secs(10);
+
 /// Whether `fd` is a seccomp listener (what an entry sends; anything else
 /// is dropped).
 /// Whether the namespace `netns` may hold one more socket with a filter
@@ -249,13 +262,23 @@ impl Supervisor {
 /// [`table_bounds::SOCKET_FILTERS_A_NODE_HOLDS`], the sockets no process
 /// of the namespace holds any more are forgotten first (a look at every
 /// process's descriptors, taken only then).
-fn filter_room(filters: &mut HashMap<u64, HashSet<u64>>, netns: &OwnedFd, sock: u64) -> bool {
+fn filter_room(filters: &mut HashMap<u64, Filtered>, netns: &OwnedFd, sock: u64) -> bool {
     let most = table_bounds::SOCKET_FILTERS_A_NODE_HOLDS;
-    let held = filters.entry(ring_requests::inode_of(netns)).or_default();
-    if held.len() >= most && !held.contains(&sock) {
-        // A look that ran out of time forgets none: refused (fail closed).
-        if let Some(live) = sockets_in(ring_requests::inode_of(netns)) {
-            held.retain(|s| live.contains(s));
+    let f = filters.entry(ring_requests::inode_of(netns)).or_default();
+    let held = &mut f.sockets;
+    let looked_late = f
+        .gave_up
+        .is_some_and(|t| t.elapsed() < NO_LOOK_AFTER_GIVING_UP);
+    if held.len() >= most && !held.contains(&sock) && !looked_late {
+        // A look that ran out of time forgets none: refused (fail closed),
+        // and the next look waits (probe21x: requests back to back, each
+        // a full look, slowed the guard's bounds of every node).
+        match sockets_in(ring_requests::inode_of(netns)) {
+            Some(live) => {
+                held.retain(|s| live.contains(s));
+                f.gave_up = None;
+            }
+            None => f.gave_up = Some(Instant::now()),
         }
     }
     if held.len() >= most && !held.contains(&sock) {
@@ -320,5 +343,39 @@ mod tests {
         // The next second starts afresh.
         assert!(share.open(t0 + Duration::from_millis(1000)));
         assert_eq!(share.spent, Duration::ZERO);
+    }
+
+    /// probe21x: filter requests at the bound back to back, each a look at
+    /// every descriptor of a node holding 500,000, slowed the guard's
+    /// bounds of every node. After a look gave up, the next requests at the
+    /// bound are refused without one for a while.
+    #[test]
+    fn after_a_look_gave_up_requests_at_the_bound_are_refused_without_one() {
+        let answers = std::thread::spawn(|| {
+            // A namespace of this thread alone: no process's, so a look
+            // finds none of the filtered sockets left.
+            // SAFETY: unshare of this thread's network namespace.
+            assert_eq!(unsafe { libc::unshare(libc::CLONE_NEWNET) }, 0);
+            let netns: OwnedFd = File::open("/proc/thread-self/ns/net").unwrap().into();
+            let full = |gave_up| {
+                let mut filters = HashMap::new();
+                filters.insert(
+                    ring_requests::inode_of(&netns),
+                    Filtered {
+                        sockets: (1..=table_bounds::SOCKET_FILTERS_A_NODE_HOLDS as u64).collect(),
+                        gave_up,
+                    },
+                );
+                filters
+            };
+            let looked = filter_room(&mut full(None), &netns, 9999);
+            let refused = filter_room(&mut full(Some(Instant::now())), &netns, 9999);
+            let long_ago = Instant::now().checked_sub(NO_LOOK_AFTER_GIVING_UP * 2);
+            let again = filter_room(&mut full(long_ago), &netns, 9999);
+            (looked, refused, again)
+        })
+        .join()
+        .unwrap();
+        assert_eq!(answers, (true, false, true));
     }
 }
