@@ -288,18 +288,29 @@ pub(crate) fn node1_is_there(lab: &TestLab) -> bool {
         .exists()
 }
 
-/// Run `cmd` on node1 (it says "added" when it worked), give the guard
-/// `secs` to look, and assert node1 is still there: what stays within a
-/// bound stops nothing.
-pub(crate) fn node1_stays_up_after(lab: &TestLab, cmd: &str, secs: u64) {
+/// Run `cmd` on node1 and assert it worked (it says "added").
+fn added_on_node1(lab: &TestLab, cmd: &str) {
     let out = lab.ssh("node1", cmd);
     assert!(
         crate::labs::text(&out).contains("added"),
         "{}",
         crate::labs::text(&out)
     );
+}
+
+/// Run `cmd` on node1 ([`added_on_node1`]), give the guard `secs` to look,
+/// and assert node1 is still there: what stays within a bound stops
+/// nothing.
+pub(crate) fn node1_stays_up_after(lab: &TestLab, cmd: &str, secs: u64) {
+    added_on_node1(lab, cmd);
     std::thread::sleep(Duration::from_secs(secs));
     assert!(node1_is_there(lab), "{}", guard_log(lab));
+}
+
+/// Run `cmd` on node1 ([`added_on_node1`]), then [`assert_node1_stopped`].
+pub(crate) fn node1_stopped_after(lab: &TestLab, cmd: &str, said: &str, secs: u64) {
+    added_on_node1(lab, cmd);
+    assert_node1_stopped(lab, said, secs);
 }
 
 /// Wait (at most `secs`) until node1 is gone and the guard's log says

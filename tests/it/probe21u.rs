@@ -133,9 +133,12 @@ fn a_node_past_its_bound_of_netfilter_rules_is_stopped() {
         )
     };
     crate::guard::node1_stays_up_after(&lab, &add(10_000, 2), 7);
-    let out = lab.ssh("node1", &add(20_000, most / 500 + 1));
-    assert!(text(&out).contains("added"), "{}", text(&out));
-    crate::guard::assert_node1_stopped(&lab, "netfilter rules, past the bound", 15);
+    crate::guard::node1_stopped_after(
+        &lab,
+        &add(20_000, most / 500 + 1),
+        "netfilter rules, past the bound",
+        15,
+    );
 }
 
 /// Finding 4: a rule may add to a set from the packet path, and those
@@ -159,15 +162,15 @@ fn a_node_whose_sets_declare_room_past_the_bound_is_stopped() {
          nft add rule ip p21 o update @a '{ ip daddr }' && echo added",
         7,
     );
-    let out = lab.ssh(
-        "node1",
+    crate::guard::node1_stopped_after(
+        &lab,
         &format!(
             "nft add table inet p21 && nft add set inet p21 c '{{ type ipv4_addr . \
              inet_service; size {room}; flags dynamic; }}' && echo added"
         ),
+        "nf_tables sets declaring room",
+        15,
     );
-    assert!(text(&out).contains("added"), "{}", text(&out));
-    crate::guard::assert_node1_stopped(&lab, "nf_tables sets declaring room", 15);
 }
 
 /// Lesser finding: a device keeps about 14 KB of the host's outside the
@@ -228,15 +231,15 @@ fn a_node_with_a_rule_naming_a_hosts_timer_is_stopped(prefix: &str, iptables: &s
         &format!("{iptables} -A INPUT -p udp --dport 9 -j ACCEPT && echo added"),
         6,
     );
-    let out = lab.ssh(
-        "node1",
+    crate::guard::node1_stopped_after(
+        &lab,
         &format!(
             "{iptables} -A INPUT -j IDLETIMER --timeout 60 --label {} && echo added",
             lab.name
         ),
+        "the target IDLETIMER",
+        10,
     );
-    assert!(text(&out).contains("added"), "{}", text(&out));
-    crate::guard::assert_node1_stopped(&lab, "the target IDLETIMER", 10);
 }
 
 #[test]

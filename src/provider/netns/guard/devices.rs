@@ -17,8 +17,8 @@
 //! them. The queues of a node's devices are bounded too: what the lab puts
 //! there has one of each a device.
 //!
-//! How: a link dump (`RTM_GETLINK`) on a routing socket opened inside the
-//! node counts its devices and sums their queues (`IFLA_NUM_TX_QUEUES`,
+//! How: a link dump (`RTM_GETLINK`) on the node's routing socket for looks
+//! (the one of [`super::neigh_params`]) counts its devices and sums their queues (`IFLA_NUM_TX_QUEUES`,
 //! `IFLA_NUM_RX_QUEUES`) after each receive of the guard's events that told
 //! of a device made or changed, after events were lost, and at every sweep.
 //! A node past either bound is stopped: removing its namespace removes its
@@ -38,14 +38,6 @@ const IFLA_NUM_TX_QUEUES: u16 = 31;
 const IFLA_NUM_RX_QUEUES: u16 = 32;
 
 /// A node's routing socket for the dumps of its devices.
-pub struct Devices {
-    fd: OwnedFd,
-    seq: u32,
-    /// Events told of a device made or changed, or were lost, since the
-    /// last count.
-    pub changed: bool,
-}
-
 /// What a node's devices hold.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Held {
@@ -65,39 +57,27 @@ fn queues(b: &[u8], seq: u32) -> u64 {
         .sum()
 }
 
-impl Devices {
-    /// Open a socket in the namespace the calling thread is in.
-    pub fn open() -> io::Result<Devices> {
-        Ok(Devices {
-            fd: super::sockets::netlink(libc::NETLINK_ROUTE, 0)?,
-            seq: 0,
-            changed: false,
-        })
-    }
-
-    /// The node's devices and their queues.
-    pub fn count(&mut self, buf: &mut [u8]) -> io::Result<Held> {
-        self.changed = false;
-        self.seq = self.seq.wrapping_add(1).max(1);
-        let seq = self.seq;
-        let dump = message(
-            RTM_GETLINK,
-            NLM_F_REQUEST | NLM_F_DUMP,
-            seq,
-            &[0; IFINFOMSG],
-        );
-        let queued = Cell::new(0);
-        let devices = ask_counting(&self.fd, &dump, seq, buf, |r| {
-            queued.set(queued.get() + queues(r, seq));
-            messages(r)
-                .filter(|m| m.seq == seq && m.ty == RTM_NEWLINK)
-                .count() as u64
-        })?;
-        Ok(Held {
-            devices: devices as usize,
-            queues: queued.get(),
-        })
-    }
+/// The devices of the node whose routing socket is `fd` (sequence numbers
+/// from `seq`, advanced), and their queues.
+pub fn count(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8]) -> io::Result<Held> {
+    let seq = super::sockets::next_seq(seq);
+    let dump = message(
+        RTM_GETLINK,
+        NLM_F_REQUEST | NLM_F_DUMP,
+        seq,
+        &[0; IFINFOMSG],
+    );
+    let queued = Cell::new(0);
+    let devices = ask_counting(fd, &dump, seq, buf, |r| {
+        queued.set(queued.get() + queues(r, seq));
+        messages(r)
+            .filter(|m| m.seq == seq && m.ty == RTM_NEWLINK)
+            .count() as u64
+    })?;
+    Ok(Held {
+        devices: devices as usize,
+        queues: queued.get(),
+    })
 }
 
 /// The most queues a node's devices may hold, `bound` devices: one of each
@@ -174,9 +154,9 @@ mod tests {
     /// A live dump, of the namespace the test runs in.
     #[test]
     fn the_namespaces_devices_are_counted() {
-        let mut d = Devices::open().unwrap();
+        let fd = super::super::sockets::netlink(libc::NETLINK_ROUTE, 0).unwrap();
         let mut buf = vec![0u8; 256 << 10];
-        let held = d.count(&mut buf).unwrap();
+        let held = count(&fd, &mut 0, &mut buf).unwrap();
         let listed = std::fs::read_to_string("/proc/self/net/dev")
             .unwrap()
             .lines()

@@ -277,8 +277,7 @@ impl Dumped {
     /// Dump `kind` and remove what is past `bound`: how many were removed,
     /// and how many removals the kernel refused.
     pub fn trim(&mut self, kind: Kind, bound: usize, buf: &mut [u8]) -> io::Result<(u64, u64)> {
-        self.seq = self.seq.wrapping_add(1).max(1);
-        let seq = self.seq;
+        let seq = super::sockets::next_seq(&mut self.seq);
         let (ty, body) = kind.request();
         let request = message(ty, NLM_F_REQUEST | NLM_F_DUMP, seq, &body);
         let (mut seen, mut out) = (0, Vec::new());

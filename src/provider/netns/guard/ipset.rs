@@ -165,8 +165,7 @@ impl Ipset {
     }
 
     fn next_seq(&mut self) -> u32 {
-        self.seq = self.seq.wrapping_add(1).max(1);
-        self.seq
+        super::sockets::next_seq(&mut self.seq)
     }
 
     /// The sweep's look: the node's elements, summed over its sets; when

@@ -278,8 +278,7 @@ impl MacvlanSources {
     pub fn list(&mut self, buf: &mut [u8]) -> io::Result<Vec<Device>> {
         let mut out = Vec::new();
         for kind in KINDS {
-            self.seq = self.seq.wrapping_add(1).max(1);
-            let seq = self.seq;
+            let seq = super::sockets::next_seq(&mut self.seq);
             let mut ended = Ok(false);
             sockets::ask(&self.fd, &dump_request(kind, seq), buf, |b| {
                 ended = read_dump(b, seq, kind, &mut out);

@@ -175,6 +175,11 @@ impl NeighParams {
         })
     }
 
+    /// The node's devices and their queues (see [`super::devices`]).
+    pub fn devices(&mut self, buf: &mut [u8]) -> io::Result<super::devices::Held> {
+        super::devices::count(&self.fd, &mut self.seq, buf)
+    }
+
     /// Remove the node's neighbours unresolved for too long: how many.
     pub fn remove_unresolved(&mut self, buf: &mut [u8]) -> u64 {
         super::unresolved::remove(&self.fd, &mut self.seq, buf)
@@ -183,8 +188,7 @@ impl NeighParams {
     /// What the node raised past its bound, if it did (`None` too when the
     /// dump failed: it is tried again next sweep).
     pub fn raised(&mut self, buf: &mut [u8]) -> Option<String> {
-        self.seq = self.seq.wrapping_add(1).max(1);
-        let seq = self.seq;
+        let seq = super::sockets::next_seq(&mut self.seq);
         // ndtmsg: any family.
         let request = message(RTM_GETNEIGHTBL, NLM_F_REQUEST | NLM_F_DUMP, seq, &[0; 4]);
         let mut all = Vec::new();

@@ -90,8 +90,7 @@ impl NfObjects {
     }
 
     fn next_seq(&mut self) -> u32 {
-        self.seq = self.seq.wrapping_add(1).max(1);
-        self.seq
+        super::sockets::next_seq(&mut self.seq)
     }
 
     /// The node's nf_tables rules, every family (see [`super::rules`]).

@@ -138,8 +138,7 @@ pub fn look(
     most: &mut HashMap<SetKey, u64>,
     bound: u64,
 ) -> io::Result<Sets> {
-    *seq = seq.wrapping_add(1).max(1);
-    let asked = *seq;
+    let asked = super::sockets::next_seq(seq);
     let found = RefCell::new(Vec::new());
     ask_counting(fd, &dump(asked), asked, buf, |r| {
         found.borrow_mut().extend(sets(r, asked));
@@ -152,8 +151,7 @@ pub fn look(
     );
     let mut counted = 0u64;
     for s in &found {
-        *seq = seq.wrapping_add(1).max(1);
-        let asked = *seq;
+        let asked = super::sockets::next_seq(seq);
         let mut past = false;
         let mut ended = None;
         super::sockets::ask(

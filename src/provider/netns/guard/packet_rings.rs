@@ -100,8 +100,7 @@ impl SockDiag {
 
     /// The node's packet sockets that have rings: `(inode, bytes)`.
     pub fn list(&mut self, buf: &mut [u8]) -> io::Result<Vec<(u32, u64)>> {
-        self.seq = self.seq.wrapping_add(1).max(1);
-        let (seq, mut out) = (self.seq, Vec::new());
+        let (seq, mut out) = (sockets::next_seq(&mut self.seq), Vec::new());
         sockets::ask(&self.fd, &request(seq), buf, |b| read(b, seq, &mut out))?;
         Ok(out)
     }

@@ -113,11 +113,17 @@ pub fn ask_inet(
     mut take: impl FnMut(&[u8], u32) -> bool,
 ) -> io::Result<()> {
     for family in [libc::AF_INET as u8, libc::AF_INET6 as u8] {
-        *seq = seq.wrapping_add(1).max(1);
-        let asked = *seq;
+        let asked = next_seq(seq);
         ask(fd, &request(family, asked), buf, |b| take(b, asked))?;
     }
     Ok(())
+}
+
+/// The next sequence number after `seq`, stored there (never 0: events
+/// carry 0).
+pub fn next_seq(seq: &mut u32) -> u32 {
+    *seq = seq.wrapping_add(1).max(1);
+    *seq
 }
 
 /// Send `b` on `fd` (a socket of [`netlink`]).

@@ -60,8 +60,7 @@ fn too_long_unresolved(body: &[u8]) -> Option<Vec<u8>> {
 /// Remove the neighbours unresolved for too long of the node whose
 /// rtnetlink socket is `fd` (its requests numbered from `seq`): how many.
 pub fn remove(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8]) -> u64 {
-    *seq = seq.wrapping_add(1).max(1);
-    let asked = *seq;
+    let asked = super::sockets::next_seq(seq);
     // ndmsg: IPv4, the rest any.
     let mut nd = vec![libc::AF_INET as u8, 0, 0, 0];
     nd.extend_from_slice(&[0; 8]);

@@ -59,7 +59,9 @@ pub struct Watch {
     rules: Option<super::rules::Rules>,
     /// The node's list of devices, and how many it may hold (see
     /// [`super::devices`]).
-    devices: Option<super::devices::Devices>,
+    /// Events told of a device made or changed, or were lost, since the
+    /// last count of the node's devices (see [`super::devices`]).
+    devices_due: bool,
     devices_bound: usize,
     /// Neighbours unresolved for too long removed since the last report
     /// (see [`super::unresolved`]).
@@ -172,12 +174,11 @@ impl Watch {
                     super::nf_objects::NfObjects::open().ok(),
                 ))
             })??;
-        let (orphans, neigh_params, rules, devices) = inside(&netns, home, || {
+        let (orphans, neigh_params, rules) = inside(&netns, home, || {
             (
                 super::orphans::Orphans::open(orphans).ok(),
                 super::neigh_params::NeighParams::open().ok(),
                 super::rules::Rules::open().ok(),
-                super::devices::Devices::open().ok(),
             )
         })?;
         Ok(Watch {
@@ -193,7 +194,7 @@ impl Watch {
             neigh_params,
             unresolved_removed: 0,
             rules,
-            devices,
+            devices_due: false,
             devices_bound: bounds.devices,
             dumped,
             sock_diag: rings,
@@ -352,17 +353,18 @@ impl Watch {
 
     /// Have the devices counted again (see [`Watch::devices_past_bound`]).
     fn devices_changed(&mut self) {
-        if let Some(d) = self.devices.as_mut() {
-            d.changed = true;
-        }
+        self.devices_due = true;
     }
 
     /// Why the node must be stopped for the devices it holds, if it must:
     /// counted when events told of one made or were lost (`at_sweep`: in
     /// any case).
     pub fn devices_past_bound(&mut self, at_sweep: bool, buf: &mut [u8]) -> Option<String> {
-        let d = self.devices.as_mut().filter(|d| at_sweep || d.changed)?;
-        let held = d.count(buf).ok()?;
+        if !(at_sweep || self.devices_due) {
+            return None;
+        }
+        self.devices_due = false;
+        let held = self.neigh_params.as_mut()?.devices(buf).ok()?;
         super::devices::why_stop(held, self.devices_bound)
     }
 
@@ -381,9 +383,9 @@ impl Watch {
         let Some(class) = self.queue.pop_front() else {
             return Ok(());
         };
-        self.seq = self.seq.wrapping_add(1).max(1);
+        let seq = sockets::next_seq(&mut self.seq);
         let (ty, body) = class.dump_request();
-        self.send(&message(ty, NLM_F_REQUEST | NLM_F_DUMP, self.seq, &body))?;
+        self.send(&message(ty, NLM_F_REQUEST | NLM_F_DUMP, seq, &body))?;
         // Qdiscs alone are no table of traffic control (see `tc`).
         if class != Class::Tc {
             self.table.dump_started(class);
