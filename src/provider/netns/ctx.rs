@@ -1,5 +1,6 @@
 //! The context the netns bring-up steps share.
 
+use super::cgroups::Limits;
 use super::files::Layout;
 use super::provider_state::NetnsState;
 use crate::error::Result;
@@ -46,9 +47,23 @@ pub struct NetnsCtx {
     /// The `lab` binary, for the ssh `ProxyCommand`.
     pub exe: PathBuf,
     pub programs: Programs,
+    /// The nodes' and pods' cgroup limits, once looked up (see
+    /// [`NetnsCtx::cgroup_limits`]).
+    cgroup_limits: Option<(Limits, Limits)>,
 }
 
 impl NetnsCtx {
+    /// The limits of the nodes' and of the pods' cgroups
+    /// ([`super::limits::cgroup_limits`]), the host looked at once a run,
+    /// before the lab's own processes start: nodes and pods cut to one
+    /// picture of the host's process IDs.
+    pub fn cgroup_limits(&mut self) -> (Limits, Limits) {
+        let lab = &self.lab;
+        *self
+            .cgroup_limits
+            .get_or_insert_with(|| super::limits::cgroup_limits(lab, &super::limits::Host::read()))
+    }
+
     pub fn new(
         lab: &Lab,
         variant: &Variant,
@@ -66,6 +81,7 @@ impl NetnsCtx {
             layout,
             exe: lab_exe(),
             programs: Programs::find(),
+            cgroup_limits: None,
         }
     }
 

@@ -4,7 +4,7 @@
 //! limit, see [`cgroups`]).
 
 use super::super::ctx::NetnsCtx;
-use super::super::{cgroups, limits, names, netlink, plan, table_bounds};
+use super::super::{cgroups, names, netlink, plan, table_bounds};
 use crate::bringup::Step;
 use crate::error::Result;
 use async_trait::async_trait;
@@ -39,7 +39,7 @@ impl Step<NetnsCtx> for Namespaces {
         // Each node's memory and process limit (named after its namespace,
         // which is recorded: `destroy` finds them), its processes cut to
         // what the host's process IDs allow (see `limits::cgroup_limits`).
-        let (node, _) = limits::cgroup_limits(&ctx.lab, &limits::Host::read());
+        let (node, _) = ctx.cgroup_limits();
         limit(ctx, nodes, node).await
     }
 }

@@ -99,8 +99,7 @@ impl Step<NetnsCtx> for Pods {
             .collect();
         sys::run_jobs(&ctx.rep, bounds, sys::PARALLEL_WAITING).await?;
 
-        let (_, pod) =
-            super::super::limits::cgroup_limits(&ctx.lab, &super::super::limits::Host::read());
+        let (_, pod) = ctx.cgroup_limits();
         super::namespaces::limit(ctx, pod_ns.clone(), pod).await?;
         let nginx = ctx.programs.nginx.to_string_lossy().into_owned();
         let mut daemons = Vec::new();
