@@ -40,16 +40,33 @@ pub fn is_unseen_format(c: char) -> bool {
 /// doctor`'s lists): a further line starts with `indent` spaces (at least
 /// one); an item too wide for any line stands alone on its own.
 pub fn wrap_list(head: &str, items: &[String], indent: usize) -> String {
+    let words: Vec<String> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            if i + 1 < items.len() {
+                format!("{item},")
+            } else {
+                item.clone()
+            }
+        })
+        .collect();
+    wrap_words(head, &words, indent)
+}
+
+/// `head`, then the words of `text`, within 80 columns as [`wrap_list`]
+/// (`lab doctor`'s limits and their fixes).
+pub fn wrap_text(head: &str, text: &str, indent: usize) -> String {
+    let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+    wrap_words(head, &words, indent)
+}
+
+fn wrap_words(head: &str, words: &[String], indent: usize) -> String {
     let indent = indent.max(1);
     let mut out = head.to_string();
     let mut line = out.chars().count();
     let mut on_line = false;
-    for (i, item) in items.iter().enumerate() {
-        let word = if i + 1 < items.len() {
-            format!("{item},")
-        } else {
-            item.clone()
-        };
+    for word in words {
         let width = word.chars().count();
         if on_line && line + 1 + width > 80 {
             out.push('\n');
@@ -57,7 +74,7 @@ pub fn wrap_list(head: &str, items: &[String], indent: usize) -> String {
             line = indent - 1;
         }
         out.push(' ');
-        out.push_str(&word);
+        out.push_str(word);
         line += 1 + width;
         on_line = true;
     }
@@ -322,7 +339,30 @@ fn book_block(
 
 #[cfg(test)]
 mod tests {
-    use super::visible;
+    use super::{visible, wrap_list, wrap_text};
+
+    #[test]
+    fn wrapped_lines_keep_within_80_columns_under_their_head() {
+        let text = "process IDs (kernel.pid_max), as many as the nodes and pods may run, \
+                    their cgroups' limits cut to fit (needs 1232, has 32626)";
+        let out = wrap_text("ok     ", text, 8);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() > 1, "{out}");
+        assert!(lines[0].starts_with("ok      process IDs"), "{out}");
+        for l in &lines[1..] {
+            assert!(
+                l.starts_with("        ") && !l.starts_with("         "),
+                "{out}"
+            );
+        }
+        assert!(lines.iter().all(|l| l.chars().count() <= 80), "{out}");
+        assert_eq!(
+            out.split_whitespace().collect::<Vec<_>>().join(" "),
+            format!("ok {text}")
+        );
+        let items: Vec<String> = ["1.27", "1.28"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(wrap_list("minors:", &items, 8), "minors: 1.27, 1.28");
+    }
 
     #[test]
     fn a_replayed_block_is_one_line_of_at_most_80_columns() {

@@ -410,28 +410,35 @@ pub fn remove(ns: &[String]) -> Result<()> {
 
 /// `lab doctor`'s lines: the limits nodes and pods get, or plainly that
 /// they run without (at most 80 columns, but for a long mount point).
-pub fn doctor_line() -> String {
-    doctor_lines_of(&support())
+pub fn doctor_line(limits: (Limits, Limits)) -> String {
+    doctor_lines_of(&support(), limits)
 }
 
-fn doctor_lines_of(support: &Support) -> String {
+/// The lines of [`doctor_line`]: the node's and the pod's `limits` (a lab's,
+/// cut to fit the host's process IDs, or [`NODE`] and [`POD`] without one).
+fn doctor_lines_of(support: &Support, (node, pod): (Limits, Limits)) -> String {
     match support {
         Support::Limits(hs) => {
             let cpu = hs.iter().any(|h| h.cpu);
             format!(
                 "ok      node limits: {} MiB, {} processes{} a node;\n        \
-                 {} MiB, {} processes{} a pod\n{}{}",
-                NODE.memory / MIB,
-                NODE.processes,
-                if cpu { cpus(NODE) } else { String::new() },
-                POD.memory / MIB,
-                POD.processes,
-                if cpu { cpus(POD) } else { String::new() },
+                 {} MiB, {} processes{} a pod\n{}{}{}",
+                node.memory / MIB,
+                node.processes,
+                if cpu { cpus(node) } else { String::new() },
+                pod.memory / MIB,
+                pod.processes,
+                if cpu { cpus(pod) } else { String::new() },
                 hierarchies(hs),
                 if cpu {
                     ""
                 } else {
                     "\n        no CPU limit: no cgroup hierarchy has the cpu controller"
+                },
+                if node.processes < NODE.processes || pod.processes < POD.processes {
+                    "\n        processes cut so that every node and pod fits kernel.pid_max"
+                } else {
+                    ""
                 }
             )
         }
@@ -556,7 +563,7 @@ mod tests {
 
     #[test]
     fn doctor_says_the_limits_or_plainly_that_there_are_none_in_80_columns() {
-        let yes = doctor_lines_of(&from_mountinfo(HYBRID, |_| String::new()));
+        let yes = doctor_lines_of(&from_mountinfo(HYBRID, |_| String::new()), (NODE, POD));
         assert_eq!(
             yes,
             "ok      node limits: 512 MiB, 1024 processes, 1 CPU a node;\n        \
@@ -564,14 +571,37 @@ mod tests {
              (cgroup v1: /sys/fs/cgroup/memory, /sys/fs/cgroup/pids,\n                    \
              /sys/fs/cgroup/cpu,cpuacct)"
         );
-        let no_cpu = doctor_lines_of(&from_mountinfo(V2, |_| "memory pids".into()));
+        let no_cpu = doctor_lines_of(&from_mountinfo(V2, |_| "memory pids".into()), (NODE, POD));
         assert!(no_cpu.ends_with("no CPU limit: no cgroup hierarchy has the cpu controller"));
         assert!(!no_cpu.contains(" CPU a node"), "{no_cpu}");
-        let no = doctor_lines_of(&Support::None(
-            "/sys/fs/cgroup/memory is read-only (in a container?)".into(),
-        ));
+        let no = doctor_lines_of(
+            &Support::None("/sys/fs/cgroup/memory is read-only (in a container?)".into()),
+            (NODE, POD),
+        );
         assert!(no.starts_with("NOTE    nodes and pods run WITHOUT"), "{no}");
-        for l in yes.lines().chain(no.lines()).chain(no_cpu.lines()) {
+        let cut = doctor_lines_of(
+            &from_mountinfo(HYBRID, |_| String::new()),
+            (
+                Limits {
+                    processes: 224,
+                    ..NODE
+                },
+                Limits {
+                    processes: 28,
+                    ..POD
+                },
+            ),
+        );
+        assert!(cut.contains("224 processes, 1 CPU a node"), "{cut}");
+        assert!(cut.contains("28 processes, 0.5 CPU a pod"), "{cut}");
+        assert!(cut.ends_with("processes cut so that every node and pod fits kernel.pid_max"));
+        assert!(!yes.contains("cut"), "{yes}");
+        for l in yes
+            .lines()
+            .chain(no.lines())
+            .chain(no_cpu.lines())
+            .chain(cut.lines())
+        {
             assert!(l.len() <= 80, "{l}");
         }
     }

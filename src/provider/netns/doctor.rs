@@ -17,7 +17,11 @@ pub fn report(ask: &DoctorAsk<'_>, say: &mut dyn FnMut(&str)) -> Result<()> {
         Some(lab) => netns_limits(lab, say),
         None => None,
     };
-    say(&super::cgroups::doctor_line());
+    // A lab's process limits are cut to fit the host's process IDs.
+    say(&super::cgroups::doctor_line(match ask.lab {
+        Some(lab) => limits::cgroup_limits(lab, &limits::Host::read()),
+        None => (super::cgroups::NODE, super::cgroups::POD),
+    }));
     let userns = super::sys::userns::can_make();
     say(&super::sys::userns::doctor_line(&userns));
     let missing = super::missing_programs();
@@ -72,18 +76,22 @@ fn netns_limits(lab: &Lab, say: &mut dyn FnMut(&str)) -> Option<String> {
                 n.to_string()
             }
         };
-        say(&format!(
-            "{} {} (needs {}, has {}){}",
+        use crate::report::terminal::wrap_text;
+        let mut line = wrap_text(
             if l.ok() { "ok     " } else { "LIMIT  " },
-            l.what,
-            amount(l.needed),
-            amount(l.available),
-            if l.ok() {
-                String::new()
-            } else {
-                format!("\n        fix: {}", l.fix)
-            }
-        ));
+            &format!(
+                "{} (needs {}, has {})",
+                l.what,
+                amount(l.needed),
+                amount(l.available)
+            ),
+            8,
+        );
+        if !l.ok() {
+            line.push('\n');
+            line.push_str(&wrap_text("        fix:", &l.fix, 13));
+        }
+        say(&line);
     }
     limits::exceeded(lab, &limits::Host::read())
 }
