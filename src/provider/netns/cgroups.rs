@@ -373,6 +373,33 @@ pub fn named_like(lab: &str) -> Vec<PathBuf> {
     out
 }
 
+/// Each lab's cgroup in the hierarchy that holds the process limit, as
+/// `(name, pids.max, pids.current)`: the process IDs each node and pod of
+/// every lab on this host may take (`limits::cgroup_limits` leaves them to
+/// their labs). A limit of `max` is none and counts as what it uses.
+pub fn process_limits() -> Vec<(String, u64, u64)> {
+    let Support::Limits(hs) = support() else {
+        return vec![];
+    };
+    let read = |d: &Path, f: &str| std::fs::read_to_string(d.join(f)).unwrap_or_default();
+    hs.iter()
+        .filter(|h| h.pids)
+        .flat_map(|h| std::fs::read_dir(&h.dir).into_iter().flatten().flatten())
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            if !name.starts_with("lab-") {
+                return None;
+            }
+            let current: u64 = read(&e.path(), "pids.current").trim().parse().ok()?;
+            let max = read(&e.path(), "pids.max")
+                .trim()
+                .parse()
+                .unwrap_or(current);
+            Some((name, max, current))
+        })
+        .collect()
+}
+
 /// The processes in the cgroup folder `dir` (the lab's own: whatever a node
 /// or pod of it runs).
 pub fn processes_in(dir: &Path) -> Vec<i32> {

@@ -75,6 +75,9 @@ pub struct Host {
     pub pid_max: u64,
     pub threads_max: u64,
     pub tasks_in_use: u64,
+    /// Every lab's cgroup on the host with its process limit and use
+    /// (`cgroups::process_limits`).
+    pub lab_process_limits: Vec<(String, u64, u64)>,
     pub mount_max: u64,
     pub mounts_in_use: u64,
     pub open_files_hard: u64,
@@ -146,11 +149,26 @@ impl Host {
             pid_max: read_u64("/proc/sys/kernel/pid_max").unwrap_or(big),
             threads_max: read_u64("/proc/sys/kernel/threads-max").unwrap_or(big),
             tasks_in_use: threads.unwrap_or(tasks).max(tasks),
+            lab_process_limits: super::cgroups::process_limits(),
             mount_max: read_u64("/proc/sys/fs/mount-max").unwrap_or(big),
             mounts_in_use: mounts,
             open_files_hard: hard,
             mem_available_kib: mem,
         }
+    }
+}
+
+impl Host {
+    /// The process IDs other labs' nodes and pods may still take beyond what
+    /// they use now (their cgroups' `pids.max` less `pids.current`): two
+    /// labs side by side each leave the host its share, not one between them.
+    pub fn pids_promised_beside(&self, lab: &str) -> u64 {
+        let own = super::cgroups::name_of(&format!("{lab}."));
+        self.lab_process_limits
+            .iter()
+            .filter(|(name, _, _)| !name.starts_with(&own))
+            .map(|(_, max, current)| max.saturating_sub(*current))
+            .fold(0, u64::saturating_add)
     }
 }
 
@@ -194,6 +212,7 @@ pub fn cgroup_limits(lab: &Lab, host: &Host) -> (cgroups::Limits, cgroups::Limit
     let budget = host
         .pid_max
         .saturating_sub(host.tasks_in_use)
+        .saturating_sub(host.pids_promised_beside(&lab.name))
         .saturating_sub(HOST_PIDS);
     let share = budget
         / nodes
@@ -271,10 +290,12 @@ pub fn limits(lab: &Lab, host: &Host) -> Vec<Limit> {
             what: format!(
                 "process IDs (kernel.pid_max), as many as the nodes and pods may run, \
                  their cgroups' limits cut to fit but at least {MIN_NODE_PROCESSES} a node \
-                 and {MIN_POD_PROCESSES} a pod, and {HOST_PIDS} kept for the host"
+                 and {MIN_POD_PROCESSES} a pod, and {HOST_PIDS} kept for the host; \
+                 other labs' limits counted"
             ),
             needed: pids_at_least(nodes, pods),
-            available: left(host.pid_max, host.tasks_in_use),
+            available: left(host.pid_max, host.tasks_in_use)
+                .saturating_sub(host.pids_promised_beside(&lab.name)),
             fix: sysctl("kernel.pid_max", PID_MAX_LIMIT),
         },
         Limit {
@@ -375,6 +396,7 @@ mod tests {
             pid_max: 4_194_304,
             threads_max: 200_000,
             tasks_in_use: 100,
+            lab_process_limits: vec![],
             mount_max: 100_000,
             mounts_in_use: 50,
             open_files_hard: 1 << 20,
@@ -469,9 +491,27 @@ mod tests {
         assert_eq!(exceeded(&nodes(480), &h), None);
         let msg = exceeded(&nodes(481), &h).unwrap();
         assert!(
-            msg.contains("process IDs (kernel.pid_max), as many as the nodes and pods may run, their cgroups' limits cut to fit but at least 64 a node and 8 a pod, and 1024 kept for the host: the lab needs 31808, this host has 31768 left; sysctl -w kernel.pid_max=4194304"),
+            msg.contains("process IDs (kernel.pid_max), as many as the nodes and pods may run, their cgroups' limits cut to fit but at least 64 a node and 8 a pod, and 1024 kept for the host; other labs' limits counted: the lab needs 31808, this host has 31768 left; sysctl -w kernel.pid_max=4194304"),
             "{msg}"
         );
+        // Another lab's 31 nodes at 984 (each using 10): what they may still
+        // take is theirs. This lab's own cgroups (an `apply`) are not
+        // counted against it.
+        let mut beside = h.clone();
+        beside.lab_process_limits = (0..31)
+            .map(|i| (format!("lab-other.n{i}"), 984, 10))
+            .chain([(format!("lab-{}.node1", lab.name), 1024, 10)])
+            .collect();
+        assert_eq!(beside.pids_promised_beside(&lab.name), 31 * 974);
+        let (node, pod) = cgroup_limits(&lab, &beside);
+        let (n, p) = (lab.nodes.len() as u64, lab.placements().len() as u64);
+        assert!(node.processes < 1024 && pod.processes < 128);
+        assert!(
+            n * node.processes + p * pod.processes + HOST_PIDS + 1000 + 31 * 974 <= 32_768,
+            "{node:?} {pod:?}"
+        );
+        assert!(exceeded(&nodes(31), &beside).is_some());
+        assert_eq!(exceeded(&lab, &beside), None);
     }
 
     #[test]
