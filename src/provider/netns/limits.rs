@@ -290,12 +290,13 @@ pub fn limits(lab: &Lab, host: &Host) -> Vec<Limit> {
             what: format!(
                 "process IDs (kernel.pid_max), as many as the nodes and pods may run, \
                  their cgroups' limits cut to fit but at least {MIN_NODE_PROCESSES} a node \
-                 and {MIN_POD_PROCESSES} a pod, and {HOST_PIDS} kept for the host; \
-                 other labs' limits counted"
+                 and {MIN_POD_PROCESSES} a pod, and {HOST_PIDS} kept for the host"
             ),
             needed: pids_at_least(nodes, pods),
-            available: left(host.pid_max, host.tasks_in_use)
-                .saturating_sub(host.pids_promised_beside(&lab.name)),
+            // What other labs may still take cuts this lab's limits (see
+            // `cgroup_limits`) but refuses nothing: labs side by side come
+            // up as long as the processes they run fit.
+            available: left(host.pid_max, host.tasks_in_use),
             fix: sysctl("kernel.pid_max", PID_MAX_LIMIT),
         },
         Limit {
@@ -491,7 +492,7 @@ mod tests {
         assert_eq!(exceeded(&nodes(480), &h), None);
         let msg = exceeded(&nodes(481), &h).unwrap();
         assert!(
-            msg.contains("process IDs (kernel.pid_max), as many as the nodes and pods may run, their cgroups' limits cut to fit but at least 64 a node and 8 a pod, and 1024 kept for the host; other labs' limits counted: the lab needs 31808, this host has 31768 left; sysctl -w kernel.pid_max=4194304"),
+            msg.contains("process IDs (kernel.pid_max), as many as the nodes and pods may run, their cgroups' limits cut to fit but at least 64 a node and 8 a pod, and 1024 kept for the host: the lab needs 31808, this host has 31768 left; sysctl -w kernel.pid_max=4194304"),
             "{msg}"
         );
         // Another lab's 31 nodes at 984 (each using 10): what they may still
@@ -510,7 +511,10 @@ mod tests {
             n * node.processes + p * pod.processes + HOST_PIDS + 1000 + 31 * 974 <= 32_768,
             "{node:?} {pod:?}"
         );
-        assert!(exceeded(&nodes(31), &beside).is_some());
+        // Cut to the least each may have, but not refused: the lab's
+        // processes fit what is free.
+        assert_eq!(cgroup_limits(&nodes(31), &beside).0.processes, 64);
+        assert_eq!(exceeded(&nodes(31), &beside), None);
         assert_eq!(exceeded(&lab, &beside), None);
     }
 

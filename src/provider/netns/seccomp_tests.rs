@@ -376,3 +376,33 @@ fn a_filtered_process_asks_the_guard_for_receiving_sockets_and_gets_no_flow_labe
     assert_eq!(in_child(false, buffers_and_flow_labels), 5);
     assert_eq!(in_child(true, buffers_and_flow_labels), 0);
 }
+
+/// TCP repair mode on a TCP socket (`EPERM` when refused, 0 when root here
+/// may), and an option of TCP's beside it, which stays allowed: 0 when
+/// repair is refused and `TCP_NODELAY` set, 1 when repair works.
+fn tcp_repair() -> i32 {
+    // SAFETY: system calls on values of ours.
+    unsafe {
+        let s = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        let one: libc::c_int = 1;
+        let set = |name| {
+            let r = libc::setsockopt(s, libc::IPPROTO_TCP, name, (&one as *const i32).cast(), 4);
+            errno_of(r.into())
+        };
+        let (repair, nodelay) = (set(libc::TCP_REPAIR), set(libc::TCP_NODELAY));
+        libc::close(s);
+        match (repair, nodelay) {
+            (libc::EPERM, 0) => 0,
+            (0, 0) => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// probe21y: in repair mode a node chose a connection's sequence numbers
+/// and had its own "fragmentation needed" taken, a route exception each.
+#[test]
+fn a_filtered_process_gets_no_tcp_repair_mode() {
+    assert_eq!(in_child(false, tcp_repair), 1);
+    assert_eq!(in_child(true, tcp_repair), 0);
+}

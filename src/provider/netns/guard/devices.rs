@@ -39,11 +39,13 @@ const IFLA_NUM_RX_QUEUES: u16 = 32;
 
 /// A node's routing socket for the dumps of its devices.
 /// What a node's devices hold.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Held {
     pub devices: usize,
     /// Transmit and receive queues, all devices.
     pub queues: u64,
+    /// The devices that take ICMP redirects (see [`super::redirects`]).
+    pub redirects: Vec<String>,
 }
 
 /// The queues the devices of one receive `b` tell of (answers to request
@@ -58,8 +60,9 @@ fn queues(b: &[u8], seq: u32) -> u64 {
 }
 
 /// The devices of the node whose routing socket is `fd` (sequence numbers
-/// from `seq`, advanced), and their queues.
-pub fn count(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8]) -> io::Result<Held> {
+/// from `seq`, advanced), their queues, and those that take redirects
+/// (with `all_redirects`, the node's `conf/all` setting).
+pub fn count(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8], all_redirects: bool) -> io::Result<Held> {
     let seq = super::sockets::next_seq(seq);
     let dump = message(
         RTM_GETLINK,
@@ -68,8 +71,17 @@ pub fn count(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8]) -> io::Result<Held> {
         &[0; IFINFOMSG],
     );
     let queued = Cell::new(0);
+    let redirects = std::cell::RefCell::new(Vec::new());
     let devices = ask_counting(fd, &dump, seq, buf, |r| {
         queued.set(queued.get() + queues(r, seq));
+        redirects.borrow_mut().extend(
+            messages(r)
+                .filter(|m| m.seq == seq && m.ty == RTM_NEWLINK)
+                .filter_map(|m| {
+                    let a = m.body.get(IFINFOMSG..)?;
+                    super::redirects::accepting(a, all_redirects)
+                }),
+        );
         messages(r)
             .filter(|m| m.seq == seq && m.ty == RTM_NEWLINK)
             .count() as u64
@@ -77,6 +89,7 @@ pub fn count(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8]) -> io::Result<Held> {
     Ok(Held {
         devices: devices as usize,
         queues: queued.get(),
+        redirects: redirects.into_inner(),
     })
 }
 
@@ -88,7 +101,10 @@ pub fn queues_bound(bound: usize) -> u64 {
 
 /// Why a node holding `held` must be stopped, past `bound` devices or
 /// their queues.
-pub fn why_stop(held: Held, bound: usize) -> Option<String> {
+pub fn why_stop(held: &Held, bound: usize) -> Option<String> {
+    if let Some(why) = super::redirects::why_stop(&held.redirects) {
+        return Some(why);
+    }
     let queues = queues_bound(bound);
     if held.devices > bound {
         return Some(format!(
@@ -129,14 +145,15 @@ mod tests {
         let fine = Held {
             devices: bound,
             queues: queues_bound(bound),
+            redirects: vec![],
         };
-        assert_eq!(why_stop(fine, bound), None);
+        assert_eq!(why_stop(&fine, bound), None);
         let many = Held {
             devices: bound + 1,
-            ..fine
+            ..fine.clone()
         };
         assert!(
-            why_stop(many, bound)
+            why_stop(&many, bound)
                 .unwrap()
                 .contains("network devices, past")
         );
@@ -145,7 +162,7 @@ mod tests {
             ..fine
         };
         assert!(
-            why_stop(queued, bound)
+            why_stop(&queued, bound)
                 .unwrap()
                 .contains("queues on its network devices")
         );
@@ -156,7 +173,7 @@ mod tests {
     fn the_namespaces_devices_are_counted() {
         let fd = super::super::sockets::netlink(libc::NETLINK_ROUTE, 0).unwrap();
         let mut buf = vec![0u8; 256 << 10];
-        let held = count(&fd, &mut 0, &mut buf).unwrap();
+        let held = count(&fd, &mut 0, &mut buf, false).unwrap();
         let listed = std::fs::read_to_string("/proc/self/net/dev")
             .unwrap()
             .lines()

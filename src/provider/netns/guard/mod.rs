@@ -68,6 +68,7 @@ mod nft_sets;
 mod orphans;
 mod packet_rings;
 mod queued;
+mod redirects;
 mod reports;
 mod ring_requests;
 mod route_tables;
@@ -254,13 +255,16 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
             )
         };
         if n > 0 {
-            for (w, p) in watches.iter_mut().zip(fds.chunks(2)) {
+            for (w, p) in watches.iter_mut().zip(fds.chunks(FDS_A_NODE)) {
                 let mut r = Ok(());
                 if p[0].revents != 0 {
                     r = w.read(&mut buf);
                 }
                 if p[1].revents != 0 {
                     r = r.and(w.read_xfrm(&mut buf));
+                }
+                if p[2].revents != 0 {
+                    w.trim_told(&mut buf);
                 }
                 if let Err(e) = r {
                     say(&format!("{}: {e}", w.name));
@@ -433,12 +437,16 @@ fn stop_node(ns: &str) {
     }
 }
 
-/// What `poll` waits on: two sockets a node, its rtnetlink events, then
-/// its IPsec events (made again only when a node goes).
+/// The sockets `poll` waits on for each node (see [`poll_list`]).
+const FDS_A_NODE: usize = 3;
+
+/// What `poll` waits on: [`FDS_A_NODE`] sockets a node, its rtnetlink
+/// events, its IPsec events, and its nexthop and multicast-entry events
+/// (made again only when a node goes).
 fn poll_list(watches: &[Watch]) -> Vec<libc::pollfd> {
     watches
         .iter()
-        .flat_map(|w| [w.fd(), w.xfrm_fd()])
+        .flat_map(|w| [w.fd(), w.xfrm_fd(), w.told_fd()])
         .map(|fd| libc::pollfd {
             fd,
             events: libc::POLLIN,

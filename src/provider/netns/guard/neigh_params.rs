@@ -164,6 +164,9 @@ fn raised(all: &[Params]) -> Option<String> {
 pub struct NeighParams {
     fd: OwnedFd,
     seq: u32,
+    /// The node's `conf/all/accept_redirects` (None: could not be opened,
+    /// counted as on).
+    all_redirects: Option<super::redirects::All>,
 }
 
 impl NeighParams {
@@ -172,12 +175,14 @@ impl NeighParams {
         Ok(NeighParams {
             fd: sockets::netlink(libc::NETLINK_ROUTE, 0)?,
             seq: 0,
+            all_redirects: super::redirects::All::open().ok(),
         })
     }
 
     /// The node's devices and their queues (see [`super::devices`]).
     pub fn devices(&mut self, buf: &mut [u8]) -> io::Result<super::devices::Held> {
-        super::devices::count(&self.fd, &mut self.seq, buf)
+        let all = self.all_redirects.as_ref().is_none_or(|a| a.on());
+        super::devices::count(&self.fd, &mut self.seq, buf, all)
     }
 
     /// Remove the node's neighbours unresolved for too long: how many.

@@ -29,7 +29,10 @@ pub fn netlink(protocol: libc::c_int, groups: u32) -> io::Result<OwnedFd> {
     }
     // SAFETY: `fd` was just returned by socket(2) and is ours.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    if groups != 0 {
+    // Bound even without groups: a socket bound to nothing has port id 0,
+    // which the kernel's notifications exclude, so groups joined later
+    // (`NETLINK_ADD_MEMBERSHIP`) bring it no event (probe21y).
+    {
         // SAFETY: a sockaddr_nl of its size, on our socket.
         let r = unsafe {
             let mut sa: libc::sockaddr_nl = std::mem::zeroed();

@@ -246,6 +246,41 @@ impl Watch {
         self.xfrm.as_ref().map_or(-1, |f| f.as_raw_fd())
     }
 
+    /// The socket that hears its nexthop and multicast-entry events (-1:
+    /// none, which `poll` passes over).
+    pub fn told_fd(&self) -> i32 {
+        self.dumped.as_ref().map_or(-1, |d| d.told_fd())
+    }
+
+    /// Dump and trim the nexthops and multicast entries an event told of,
+    /// as the events come: a node makes a resilient nexthop group of 2 MB
+    /// of the host's in about a millisecond (probe21y), so a second's
+    /// wait for the sweep is too long.
+    pub fn trim_told(&mut self, buf: &mut [u8]) {
+        self.trim_dumped(&[dumped::Kind::Nexthops, dumped::Kind::Mdb], buf);
+    }
+
+    /// Dump each of `kinds` that is due (see [`dumped::Dumped::due`]) and
+    /// remove what is past the bound.
+    fn trim_dumped(&mut self, kinds: &[dumped::Kind], buf: &mut [u8]) {
+        let bound = self.table.bound();
+        let Some(d) = self.dumped.as_mut() else {
+            return;
+        };
+        for &kind in kinds {
+            if !d.due(kind, buf) {
+                continue;
+            }
+            match d.trim(kind, bound, buf) {
+                Ok((n, refused)) => {
+                    self.removed_dumped[kind.index()] += n;
+                    self.refused += refused;
+                }
+                Err(_) => self.refused += 1,
+            }
+        }
+    }
+
     /// Whether `/run/netns/NAME` is still the namespace watched (`destroy`
     /// deleted it, or it was made again): a guard must not keep a
     /// namespace alive that the lab let go.
@@ -276,20 +311,7 @@ impl Watch {
         self.queue(Class::Proxy);
         self.removed_multicast += self.multicast.trim(self.table.bound()) as u64;
         let bound = self.table.bound();
-        if let Some(d) = self.dumped.as_mut() {
-            for kind in dumped::Kind::ALL {
-                if !d.due(kind, buf) {
-                    continue;
-                }
-                match d.trim(kind, bound, buf) {
-                    Ok((n, refused)) => {
-                        self.removed_dumped[kind.index()] += n;
-                        self.refused += refused;
-                    }
-                    Err(_) => self.refused += 1,
-                }
-            }
-        }
+        self.trim_dumped(&dumped::Kind::ALL, buf);
         self.bound_packet_rings(buf);
         let sockets = self.sock_diag.as_mut();
         if let Some((total, gone)) = sockets.and_then(|s| super::accept_queues::past_bound(s, buf))
@@ -365,7 +387,7 @@ impl Watch {
         }
         self.devices_due = false;
         let held = self.neigh_params.as_mut()?.devices(buf).ok()?;
-        super::devices::why_stop(held, self.devices_bound)
+        super::devices::why_stop(&held, self.devices_bound)
     }
 
     /// Have the next sweep dump the node's macvlan devices.
