@@ -100,7 +100,7 @@ mod tests {
     use crate::provider::netns::netlink::msg::attr;
 
     fn link(name: &str, forwarding: u32, redirects: u32) -> Vec<u8> {
-        let mut conf = vec![0u32; 30];
+        let mut conf = [0u32; 30];
         conf[FORWARDING] = forwarding;
         conf[ACCEPT_REDIRECTS] = redirects;
         let conf: Vec<u8> = conf.iter().flat_map(|v| v.to_ne_bytes()).collect();
