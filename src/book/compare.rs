@@ -1,22 +1,30 @@
-//! Compare facts, not bytes. Both sides are normalised the same way
-//! (timestamps, `time=` RTTs, ids, klog headers, tcpdump's version-worded
-//! banner, pod-name hashes, AGE and RESTARTS go; whitespace is collapsed),
+//! Compare facts, not bytes. Both sides are normalised the same way, each
+//! kind of output for what varies in it alone (a log's klog headers, a
+//! capture's timestamps, ids and version-worded banner, a ping's `time=`
+//! RTTs, pod-name hashes, AGE and RESTARTS go; whitespace is collapsed),
 //! then compared by what each command's output means:
 //! - `ping`: every reply, one by one (how many, icmp_seq counted from the
 //!   first reply, since BSD's ping counts from 0 and iputils' from 1, who
 //!   answered, the TTL; times go), or the ICMP error and who sent it;
 //! - `route -n`: the rows (destination, gateway, mask, flags, interface),
-//!   and each row's metric;
+//!   counted, and each row's metric and Ref (its Use a number);
+//! - `ip route`: every line as written (spaces aside), counted, in any
+//!   order;
 //! - tables: every row's NAME (without hash), READY, STATUS, NODE, IP,
 //!   ROLES, NAMESPACE, and VERSION (its minor) columns; AGE and RESTARTS go;
 //! - an error the lab's command printed (`No such device`, `No such file or
 //!   directory`) that the book does not show is a difference, never a match;
-//! - anything else (a file, a log, a capture): the lines the book shows must
-//!   appear in the lab's output in the same order, since books cut output.
+//! - anything else (a file, kubectl's own lines, a log, a capture): the
+//!   lines the book shows must appear in the lab's output in the same
+//!   order, since books cut output; a file's and kubectl's as written,
+//!   spaces aside; a log's and a capture's normalised as their kind
+//!   varies ([`lines_of`]).
 //!
 //! Each difference is one stable sentence, so the known-drift file can name it.
 
 use super::bind::Table;
+use super::compare_routes::row_counts;
+pub use super::compare_routes::{route_rows, routes};
 pub use super::ping_facts::{
     PingFacts, Reply, echoes_sent, grep_keeps, grepped_ping, is_pings_own, lines_grep_drops, ping,
     ping_facts, ping_header_target, ping_replies, replies, replies_past_count,
@@ -27,7 +35,11 @@ pub fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A line with what varies between runs taken out.
+/// A line with what varies between runs taken out: of a log (a klog
+/// header), a capture ([`normalize_capture`]) and a ping (` time=…`). Only
+/// for lines of those kinds: in any other (a route, a file, kubectl's own
+/// lines) what it takes out is a difference (probe21z: `… time= linkdown`
+/// matched an `ip route` line).
 pub fn normalize(line: &str) -> String {
     let mut s = squash(line);
     // klog header: `I1127 11:58:30.985486       1 match.go:210] `.
@@ -38,6 +50,19 @@ pub fn normalize(line: &str) -> String {
     {
         s = s[i + 2..].to_string();
     }
+    s = normalize_capture(&s);
+    // ping's `time=0.054 ms`.
+    if let Some(i) = s.find(" time=") {
+        s.truncate(i);
+    }
+    s
+}
+
+/// A capture's line (tcpdump) with what varies between runs taken out:
+/// its time, an IP id, the banner's wording; nothing of a log's or a
+/// ping's.
+pub fn normalize_capture(line: &str) -> String {
+    let mut s = squash(line);
     // tcpdump: `20:55:02.971181 IP ...`, `id 5874, `.
     let w: Vec<&str> = s.splitn(2, ' ').collect();
     if w.len() == 2
@@ -62,10 +87,6 @@ pub fn normalize(line: &str) -> String {
         && let Some(i) = s.find("), ")
     {
         s.truncate(i + 1);
-    }
-    // ping's `time=0.054 ms`.
-    if let Some(i) = s.find(" time=") {
-        s.truncate(i);
     }
     s
 }
@@ -192,6 +213,11 @@ fn is_authors_note(inner: &str) -> bool {
 /// "such a line", which only another such line is. Dropped instead, a
 /// `cat` whose book output is that banner compared nothing and matched.
 fn compared(line: &str) -> Option<String> {
+    compared_as(line, normalize)
+}
+
+/// [`compared`] with another normaliser.
+fn compared_as(line: &str, normalize: fn(&str) -> String) -> Option<String> {
     let n = normalize(line);
     match (n.is_empty(), line.trim().is_empty()) {
         (_, true) => None,
@@ -253,20 +279,38 @@ fn missing_in_order_as(
 /// `ip route` lines of the book the lab's lines lack, in any order: a
 /// route is a fact, and the kernel lists a table's routes in an order of
 /// its own (like `route -n`'s rows, [`routes`]). Books cut output: the
-/// lab's other routes are no difference.
+/// lab's other routes are no difference. Compared as written, spaces
+/// aside (what [`normalize`] takes out of a ping's line is a route's
+/// `linkdown`), and counted: a route shown three times is three routes.
 pub fn missing_routes(book: &[String], lab: &[String]) -> Vec<String> {
-    let lab: Vec<String> = lab.iter().filter_map(|l| compared(l)).collect();
-    book.iter()
+    let as_written = |l: &String| (!l.trim().is_empty()).then(|| squash(l));
+    let lab: Vec<String> = lab.iter().filter_map(as_written).collect();
+    let book: Vec<String> = book
+        .iter()
         .filter(|l| !is_elision(l))
-        .filter_map(|l| Some((l, compared(l)?)))
-        .filter(|(_, b)| !lab.contains(b))
-        .map(|(l, b)| {
-            format!(
-                "the book shows `{}`; the lab's output has no such line",
-                shown(l, &b)
-            )
+        .filter_map(as_written)
+        .collect();
+    let (mine, theirs) = (row_counts(&book), row_counts(&lab));
+    let mut said = std::collections::HashSet::new();
+    book.iter()
+        .filter(|b| said.insert(b.as_str()))
+        .filter_map(|b| match (mine[b.as_str()], theirs.get(b.as_str())) {
+            (_, None) => Some(format!(
+                "the book shows `{b}`; the lab's output has no such line"
+            )),
+            (m, Some(&t)) if m > t => Some(format!(
+                "the book shows `{b}` {m} times; the lab's output has it {t} time{}",
+                if t == 1 { "" } else { "s" }
+            )),
+            _ => None,
         })
         .collect()
+}
+
+/// A capture's lines (tcpdump) the lab's lack, in order, read as a
+/// capture's ([`normalize_capture`]).
+pub fn missing_capture_lines(book: &[String], lab: &[String]) -> Vec<String> {
+    missing_in_order_as(book, lab, |l| compared_as(l, normalize_capture))
 }
 
 /// Lines of the lab's output that say its command failed (`tcpdump: eth0:
@@ -296,111 +340,6 @@ pub fn errors_not_in_book(book: &[String], lab: &[String]) -> Vec<String> {
         })
         .map(|l| format!("the lab's command printed an error the book does not show: `{l}`"))
         .collect()
-}
-
-/// A `route -n` row: destination, gateway, mask, flags, interface (what
-/// names the row), and its metric.
-fn route_row(line: &str) -> Option<(String, &str)> {
-    let w: Vec<&str> = line.split_whitespace().collect();
-    (w.len() == 8 && w[0].parse::<std::net::Ipv4Addr>().is_ok()).then(|| {
-        (
-            format!("{} {} {} {} {}", w[0], w[1], w[2], w[3], w[7]),
-            w[4],
-        )
-    })
-}
-
-/// How many times each row is in `rows`.
-fn row_counts(rows: &[String]) -> std::collections::HashMap<&str, usize> {
-    let mut n = std::collections::HashMap::new();
-    for r in rows {
-        *n.entry(r.as_str()).or_default() += 1;
-    }
-    n
-}
-
-/// `route -n`'s title or its header of columns, or a cut mark.
-fn is_route_title(line: &str) -> bool {
-    let w: Vec<&str> = line.split_whitespace().collect();
-    w == ["Kernel", "IP", "routing", "table"]
-        || (w.first() == Some(&"Destination") && w.contains(&"Gateway") && w.contains(&"Iface"))
-        || is_elision(line)
-}
-
-/// `route -n` rows: destination, gateway, mask, flags, interface.
-pub fn route_rows(lines: &[String]) -> Vec<String> {
-    lines
-        .iter()
-        .filter_map(|l| route_row(l))
-        .map(|(row, _)| row)
-        .collect()
-}
-
-/// `route -n` rows of the book and the lab's; where the book cut its
-/// output ([`is_elision`]), only the rows it shows are compared.
-pub fn routes(book: &[String], lab: &[String]) -> Vec<String> {
-    let (b, mut l) = (route_rows(book), route_rows(lab));
-    if book.iter().any(|x| is_elision(x)) {
-        l.retain(|r| b.contains(r));
-    }
-    // A line that is no row `route -n` prints (an address without the
-    // table's 8 columns, a `default …` row, a sentence) is never passed
-    // over: only its title, its header and a cut mark are not rows.
-    let mut d: Vec<String> = book
-        .iter()
-        .filter(|x| !x.trim().is_empty() && route_row(x).is_none() && !is_route_title(x))
-        .map(|x| {
-            let w: Vec<&str> = x.split_whitespace().collect();
-            let address = w
-                .first()
-                .is_some_and(|a| a.parse::<std::net::Ipv4Addr>().is_ok());
-            if address {
-                format!(
-                    "route -n: the book shows `{}`, which is no row of route -n's 8 columns",
-                    squash(x)
-                )
-            } else {
-                format!(
-                    "route -n: the book shows `{}`, which route -n does not print",
-                    squash(x)
-                )
-            }
-        })
-        .collect();
-    d.extend(
-        b.iter()
-            .filter(|r| !l.contains(r))
-            .map(|r| format!("route -n: the book has the row `{r}`; the lab has none")),
-    );
-    d.extend(
-        l.iter()
-            .filter(|r| !b.contains(r))
-            .map(|r| format!("route -n: the lab has the row `{r}`; the book has none")),
-    );
-    // A row shown twice is two rows: the lab must have it as often (each
-    // row said once, in the book's order).
-    let (mine, theirs) = (row_counts(&b), row_counts(&l));
-    let mut said = std::collections::HashSet::new();
-    for r in b.iter().filter(|r| said.insert(r.as_str())) {
-        match (mine[r.as_str()], theirs.get(r.as_str())) {
-            (m, Some(&t)) if t != m => d.push(format!(
-                "route -n: the book has the row `{r}` {m} times; the lab has it {t}"
-            )),
-            _ => {}
-        }
-    }
-    // A row both have is compared for its metric too (a DHCP route's 100
-    // where the book shows 0); its own sentence, so that the row's stays
-    // what known-drift files name.
-    let bm: Vec<(String, &str)> = book.iter().filter_map(|l| route_row(l)).collect();
-    let lm: Vec<(String, &str)> = lab.iter().filter_map(|l| route_row(l)).collect();
-    d.extend(bm.iter().filter_map(|(row, m)| {
-        let theirs = lm.iter().find(|(r, _)| r == row)?.1;
-        (theirs != *m).then(|| {
-            format!("route -n: the row `{row}` has metric {m} in the book; the lab's has {theirs}")
-        })
-    }));
-    d
 }
 
 /// The columns of a kubectl table that are facts of a cluster.
@@ -516,6 +455,35 @@ pub fn tables_named(
     )]
 }
 
+/// The book lines of a command's output the lab's lack, read as that
+/// command's kind of output is read.
+pub fn lines_of(c: &super::recognize::Cmd, book: &[String], lab: &[String]) -> Vec<String> {
+    use super::recognize::{Cmd, KubeAction};
+    match c {
+        Cmd::Grep { inner, .. } => lines_of(inner, book, lab),
+        Cmd::RouteN => routes(book, lab),
+        Cmd::IpRoute => missing_routes(book, lab),
+        // A file's lines, and kubectl's own (`pod/x created`): as written.
+        Cmd::Cat { .. } => missing_file_lines(book, lab),
+        Cmd::Kubectl(k)
+            if matches!(
+                k.action,
+                KubeAction::Apply { .. } | KubeAction::Delete { .. }
+            ) =>
+        {
+            missing_file_lines(book, lab)
+        }
+        Cmd::Tcpdump { .. } => missing_capture_lines(book, lab),
+        // A log's lines (`kubectl logs`): klog headers, captures and pings
+        // are what logs hold.
+        _ => missing_in_order(book, lab),
+    }
+}
+
 #[cfg(test)]
 #[path = "compare_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "compare_kinds_tests.rs"]
+mod kinds_tests;

@@ -217,9 +217,11 @@ fn a_replys_size_and_duplicate_mark_are_compared() {
         "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms (BAD CHECKSUM!)\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.060 ms (same node)",
     );
     let d = ping_replies(&bad, &lab);
-    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d.len(), 2, "{d:?}");
     assert!(d[0].starts_with("ping reply 1: "), "{d:?}");
     assert!(d[0].contains("(BAD CHECKSUM!); the lab"), "{d:?}");
+    // An author's words after a reply are no line ping prints.
+    assert!(d[1].contains("(same node); the lab"), "{d:?}");
     // The data's size where the lab prints the message's: the same echo.
     let data = v(
         "56 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=1 ms\n56 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=1 ms",

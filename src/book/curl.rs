@@ -379,6 +379,31 @@ pub fn differences(book: &Facts, lab: &Facts) -> (Vec<String>, bool) {
     if differs {
         out.push(format!("curl: the book shows {book}; the lab shows {lab}"));
     }
+    // Every status line the book shows, with its protocol and words (a
+    // second status, `HTTP/2` where the lab's server speaks HTTP/1.1): the
+    // lab's, or where the book cut its output, some of them in order.
+    let (b, l) = (&book.status_lines, &lab.status_lines);
+    let mut theirs = l.iter();
+    let found = if book.cut {
+        b.iter().all(|s| theirs.any(|x| x == s))
+    } else {
+        b == l
+    };
+    if !differs && answered && !b.is_empty() && !found {
+        let list = |v: &[String]| match v {
+            [] => "none".to_string(),
+            v => v
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        out.push(format!(
+            "curl: the book shows the status line(s) {}; the lab's are {}",
+            list(b),
+            list(l)
+        ));
+    }
     // The `Server:` header says which server answered (`apache` is not the
     // lab's `nginx`), where both show one.
     if let (Some(b), Some(l)) = (&book.server, &lab.server)

@@ -58,6 +58,12 @@ pub struct Facts {
     /// The product of the `Server:` header (`nginx` of `Server:
     /// nginx/1.13.12`, `apache` of `Server: Apache/2.4.29 (Ubuntu)`).
     pub server: Option<String>,
+    /// Every status line, as written (spaces aside, `-v`'s `< ` taken
+    /// off): protocol, code and words (`HTTP/1.1 200 OK`), in order.
+    pub status_lines: Vec<String>,
+    /// Whether the output was cut (`...`): its status lines are some of
+    /// those that came.
+    pub cut: bool,
     /// The first line of a page that is no status, header, curl's own line
     /// or write-out: the page's own text (`<h1>It works!</h1>`).
     pub page_line: Option<String>,
@@ -209,7 +215,10 @@ pub(super) fn status_of_title(t: &str) -> Option<u16> {
 /// The facts of a curl's output; `code`: its exit code, when it ran (the
 /// lab's), None for the book's (read from its lines alone).
 pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
-    let mut f = Facts::default();
+    let mut f = Facts {
+        cut: lines.iter().any(|l| crate::book::compare::is_elision(l)),
+        ..Facts::default()
+    };
     let mut written = None;
     // A cut (`...`) says that output was there, not what it was.
     let lines: Vec<&String> = lines
@@ -241,6 +250,10 @@ pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
         }
         if f.status.is_none() {
             f.status = status_line(l);
+        }
+        if status_line(l).is_some() {
+            let t = l.trim().trim_start_matches("< ");
+            f.status_lines.push(crate::book::compare::squash(t));
         }
         // `-w '%{http_code}'`: three digits on a line of their own.
         let t = l.trim();

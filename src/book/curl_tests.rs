@@ -389,3 +389,35 @@ fn curls_own_lines_name_whom_it_reached() {
         None
     );
 }
+
+/// Every status line the book prints is compared, with its protocol and
+/// its words (probe21z: a second `HTTP/1.1 500`, an `HTTP/2 200` or an
+/// `HTTP/1.0 200 OK` matched the lab's one `HTTP/1.1 200 OK`).
+#[test]
+fn every_status_line_is_compared_with_its_protocol() {
+    let lab = facts(
+        &lines("HTTP/1.1 200 OK\nServer: nginx/1.22.1\nContent-Type: text/html"),
+        Some(0),
+    );
+    for book in [
+        "HTTP/1.1 200 OK\nHTTP/1.1 500 Internal Server Error",
+        "HTTP/2 200",
+        "HTTP/1.0 200 OK",
+        "HTTP/1.1 200 Banana",
+    ] {
+        let (d, compared) = differences(&facts(&lines(book), None), &lab);
+        assert!(compared);
+        assert_eq!(d.len(), 1, "{book}: {d:?}");
+    }
+    let same = facts(&lines("HTTP/1.1  200 OK\nServer: nginx/1.22.1"), None);
+    assert_eq!(differences(&same, &lab), (vec![], true));
+    // A cut output: the status lines it shows, in the lab's order.
+    let two = facts(
+        &lines("< HTTP/1.1 301 Moved Permanently\n< HTTP/1.1 200 OK"),
+        Some(0),
+    );
+    let cut = facts(&lines("< HTTP/1.1 301 Moved Permanently\n..."), None);
+    assert_eq!(differences(&cut, &two), (vec![], true));
+    let uncut = facts(&lines("< HTTP/1.1 301 Moved Permanently"), None);
+    assert_eq!(differences(&uncut, &two).0.len(), 1);
+}

@@ -51,9 +51,15 @@ pub fn markdown(text: &str, figure: &dyn Fn(&str, &str) -> String) -> String {
     let events: Vec<Event> = Parser::new_ext(text, opts).collect();
     let mut out: Vec<Event> = Vec::new();
     let mut i = 0;
+    // A link to anything but a page is its text: its Start and End go.
+    let mut unlinked = false;
     while i < events.len() {
         match &events[i] {
             Event::Html(h) | Event::InlineHtml(h) => out.push(Event::Text(h.clone())),
+            Event::Start(Tag::Link { dest_url, .. }) if !leads_to_a_page(dest_url) => {
+                unlinked = true;
+            }
+            Event::End(TagEnd::Link) if unlinked => unlinked = false,
             Event::Start(Tag::Image { dest_url, .. }) => {
                 let dest = dest_url.to_string();
                 let mut alt = String::new();
@@ -80,6 +86,26 @@ pub fn markdown(text: &str, figure: &dyn Fn(&str, &str) -> String) -> String {
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
     html
+}
+
+/// Whether a chapter's link target leads to a page: http, https,
+/// mailto, or no scheme at all (a relative path, a fragment). Any other
+/// (`javascript:`, `data:`, `file:`) is no link of the report (probe21z).
+/// Read as a browser reads it: tabs, newlines and leading spaces or
+/// controls dropped; a `:` before any `/`, `?` or `#` is a scheme's.
+fn leads_to_a_page(url: &str) -> bool {
+    let u: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let head = u.split(['/', '?', '#']).next().unwrap_or_default();
+    match head.split_once(':') {
+        None => true,
+        Some((scheme, _)) => ["http", "https", "mailto"]
+            .iter()
+            .any(|s| scheme.eq_ignore_ascii_case(s)),
+    }
 }
 
 /// The strings a difference quotes (between backticks).
@@ -438,6 +464,11 @@ mod page_tests {
             !html.contains("http://") && !html.contains("<script"),
             "{html}"
         );
+        // No script runs: the page says so to the browser.
+        assert!(
+            html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'none';"),
+            "{html}"
+        );
     }
 
     /// A node's interface named with ESC and BEL (`ip link add
@@ -485,5 +516,33 @@ mod quote_tests {
             html,
             "it&apos;s &lt;b&gt;\u{fffd}&lt;/b&gt; &amp; &quot;so&quot;"
         );
+    }
+
+    /// A chapter's link is kept where it leads to a page (http, https,
+    /// mailto, a relative path, a fragment); any other scheme is its text
+    /// (probe21z: `javascript:` became a live link of the report).
+    #[test]
+    fn only_links_to_pages_are_kept() {
+        let html = super::markdown(
+            "[a](javascript:alert(3)) [b](https://x.org/a) [c](#f) [d](mailto:a@b.org) [e](JaVaScRiPt:x) [f](data:text/html,x) [g](vbscript:x) [h](other.html) [i](http://y.org) [j](java%0ascript:x) <javascript:alert(4)> [k](%20javascript:x) [l](file:///etc/passwd) [m](./a:b)",
+            &|_, _| String::new(),
+        );
+        for kept in [
+            "href=\"https://x.org/a\"",
+            "href=\"#f\"",
+            "href=\"mailto:a@b.org\"",
+            "href=\"other.html\"",
+            "href=\"http://y.org\"",
+            "href=\"./a:b\"",
+        ] {
+            assert!(html.contains(kept), "{kept}: {html}");
+        }
+        assert_eq!(html.matches("<a ").count(), 6, "{html}");
+        for t in ["a", "e", "f", "g", "j", "k", "l"] {
+            assert!(
+                html.contains(&format!(" {t} ")) || html.contains(&format!(">{t} ")),
+                "{t}: {html}"
+            );
+        }
     }
 }

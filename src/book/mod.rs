@@ -14,6 +14,7 @@
 pub mod bind;
 pub mod coherence;
 pub mod compare;
+mod compare_routes;
 pub mod curl;
 pub mod html;
 pub mod judge;

@@ -273,21 +273,54 @@ pub struct Reply {
     pub marks: String,
 }
 
-/// Ping's marks after a reply's values (`time=0.06 ms (DUP!)`), joined by
-/// a space: iputils' end in `!` but `(truncated)`; other bracketed words
-/// are the author's (`(same node)`), not ping's.
+/// What follows a reply's address beyond its values (`icmp_seq=`,
+/// `ttl=`, `time=… ms`): ping's marks (`(DUP!)`, `(BAD CHECKSUM!)`,
+/// `(truncated)`, `wrong data byte #N should be 0xX but was 0xY`), and
+/// any other word as written, joined by a space. A reply line ends after
+/// its time and ping's marks: anything else on it (`x x x`, an author's
+/// `(same node)`) is no line ping prints, and compared as a mark is
+/// (probe21z: `… time=0.054 ms x x x` matched).
 fn marks(rest: &str) -> String {
-    let mut out = Vec::new();
-    let mut at = rest;
-    while let Some((_, after)) = at.split_once('(') {
-        let Some((inside, next)) = after.split_once(')') else {
-            break;
-        };
-        let inside = inside.trim();
-        if inside.ends_with('!') || inside == "truncated" {
-            out.push(format!("({inside})"));
+    let w: Vec<&str> = rest.split_whitespace().collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    let value = |x: &str, keys: &[&str]| {
+        keys.iter().any(|k| {
+            x.strip_prefix(k)
+                .is_some_and(|n| !n.is_empty() && n.trim_end_matches("ms").parse::<f64>().is_ok())
+        })
+    };
+    // Each value once, the time last.
+    let mut seen: Vec<&str> = Vec::new();
+    let key = |x: &'_ str| x.split(['=', '<']).next().unwrap_or_default().to_string();
+    let mut timed = false;
+    while i < w.len() {
+        let x = w[i];
+        let fresh = !timed && !seen.iter().any(|k| key(k) == key(x));
+        if fresh && value(x, &["icmp_seq=", "icmp_req=", "seq=", "ttl=", "hlim="]) {
+            seen.push(x);
+            i += 1;
+        } else if fresh && value(x, &["time=", "time<"]) {
+            timed = true;
+            i += 1;
+            if w.get(i) == Some(&"ms") && !x.ends_with("ms") {
+                i += 1;
+            }
+        } else if x.starts_with('(') {
+            // A bracketed mark, maybe of several words.
+            let j = (i..w.len())
+                .find(|&j| w[j].ends_with(')'))
+                .unwrap_or(w.len() - 1);
+            let inside = w[i..=j].join(" ");
+            out.push(inside);
+            i = j + 1;
+        } else if w[i..].starts_with(&["wrong", "data", "byte"]) && w.len() >= i + 10 {
+            out.push(w[i..i + 10].join(" "));
+            i += 10;
+        } else {
+            out.push(x.to_string());
+            i += 1;
         }
-        at = next;
     }
     out.join(" ")
 }

@@ -312,8 +312,9 @@ impl Replayer<'_> {
                             r.differences
                                 .push(format!("`{}` failed in the lab (exit {n})", r.command));
                         }
-                        r.differences
-                            .extend(compare::missing_in_order(&book, &r.lab));
+                        // Read as a log's lines or as kubectl's own.
+                        let c = Cmd::Kubectl(k.clone());
+                        r.differences.extend(compare::lines_of(&c, &book, &r.lab));
                         // A log the book shows none of (or cuts to `...`)
                         // compares nothing: never a match.
                         if r.differences.is_empty()

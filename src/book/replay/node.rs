@@ -578,10 +578,7 @@ impl Replayer<'_> {
                 d.extend(count.and_then(|n| compare::replies_past_count(&book, n)));
                 d
             }
-            Cmd::RouteN => compare::routes(&book, &r.lab),
-            Cmd::IpRoute => compare::missing_routes(&book, &r.lab),
-            Cmd::Cat { .. } => compare::missing_file_lines(&book, &r.lab),
-            _ => compare::missing_in_order(&book, &r.lab),
+            c => compare::lines_of(c, &book, &r.lab),
         });
     }
 }

@@ -1,0 +1,168 @@
+//! Unit tests of [`super`] for what each kind of output may leave out:
+//! `ip route` lines, `route -n`'s Ref and Use, a capture's lines, kubectl's
+//! own lines and a ping reply's end (the bookcompare session). Apart from
+//! `compare_tests.rs`, which is full.
+use super::*;
+use crate::book::recognize::{Cmd, KubeAction, Kubectl};
+
+fn v(s: &str) -> Vec<String> {
+    s.lines().map(str::to_string).collect()
+}
+
+const ROUTES: &str = "default via 10.0.2.2 dev eth0 proto dhcp metric 100\n10.244.0.0/24 via 10.244.0.0 dev flannel.1 onlink\n10.244.1.0/24 dev cni0 proto kernel scope link src 10.244.1.1";
+
+/// What `normalize` takes out of a ping's, a log's or a capture's line is
+/// a difference in an `ip route` line (probe21z, finding 4): `linkdown`
+/// after ` time=`, a klog header, a capture's time, an RTT after a route.
+#[test]
+fn ip_route_lines_are_compared_as_written() {
+    let lab = v(ROUTES);
+    let ip = Cmd::IpRoute;
+    let grep = Cmd::Grep {
+        inner: Box::new(Cmd::IpRoute),
+        pattern: "cni0".into(),
+        ignore_case: false,
+    };
+    for book in [
+        "10.244.1.0/24 dev cni0 proto kernel scope link src 10.244.1.1 time= linkdown",
+        "E0401 12:00:00.000000 1 x.go:1] 10.244.1.0/24 dev cni0 proto kernel scope link src 10.244.1.1",
+        "12:00:00.000000 10.244.0.0/24 via 10.244.0.0 dev flannel.1 onlink",
+        "10.244.0.0/24 via 10.244.0.0 dev flannel.1 onlink time=3 ms",
+        "10.244.0.0/24 via 10.244.0.0 dev flannel.1 onlink, id 5, x",
+    ] {
+        for c in [&ip, &grep] {
+            let d = lines_of(c, &v(book), &lab);
+            assert_eq!(d.len(), 1, "{book}: {d:?}");
+            assert!(d[0].contains(&squash(book)), "{d:?}");
+        }
+    }
+    // Spaces aside, and in any order, the same routes match.
+    let same = v(
+        "10.244.1.0/24  dev cni0 proto kernel scope link src 10.244.1.1\ndefault via 10.0.2.2 dev eth0 proto dhcp metric 100",
+    );
+    assert!(lines_of(&ip, &same, &lab).is_empty());
+}
+
+/// A route shown three times is three routes: the lab has it once.
+#[test]
+fn an_ip_route_shown_three_times_is_three_routes() {
+    let lab = v(ROUTES);
+    let r = "10.244.0.0/24 via 10.244.0.0 dev flannel.1 onlink";
+    let d = missing_routes(&v(&format!("{r}\n{r}\n{r}")), &lab);
+    assert_eq!(
+        d,
+        [format!(
+            "the book shows `{r}` 3 times; the lab's output has it 1 time"
+        )]
+    );
+    assert!(missing_routes(&v(r), &lab).is_empty());
+    let twice = v(&format!("{ROUTES}\n{r}"));
+    assert!(missing_routes(&v(&format!("{r}\n{r}")), &twice).is_empty());
+}
+
+/// A capture's line is read for what varies in a capture (its time, an
+/// IP id, the banner's wording), not for a log's header or a ping's RTT.
+#[test]
+fn a_capture_line_loses_only_what_varies_in_a_capture() {
+    let lab = v(
+        "20:55:02.971181 IP (tos 0x0, ttl 63, id 5874, offset 0, flags [DF], proto ICMP (1), length 84) 10.244.1.2 > 10.244.3.3: ICMP echo request",
+    );
+    let c = Cmd::Tcpdump {
+        iface: "cni0".into(),
+    };
+    let same = v(
+        "11:00:00.000001 IP (tos 0x0, ttl 63, id 9, offset 0, flags [DF], proto ICMP (1), length 84) 10.244.1.2 > 10.244.3.3: ICMP echo request",
+    );
+    assert!(lines_of(&c, &same, &lab).is_empty());
+    let line = "IP (tos 0x0, ttl 63, offset 0, flags [DF], proto ICMP (1), length 84) 10.244.1.2 > 10.244.3.3: ICMP echo request";
+    for book in [
+        format!("E0401 12:00:00.000000 1 x.go:1] 20:55:02.971181 {line}"),
+        format!("20:55:02.971181 {line} time=3 ms"),
+    ] {
+        assert_eq!(lines_of(&c, &v(&book), &lab).len(), 1, "{book}");
+    }
+}
+
+/// kubectl's own lines (`pod/x created`) are no log: what a log's line
+/// may lose is a difference there; a pod's log still loses it.
+#[test]
+fn kubectls_own_lines_are_compared_as_written_and_a_log_as_a_log() {
+    let kubectl = |action| {
+        Cmd::Kubectl(Kubectl {
+            namespace: None,
+            action,
+        })
+    };
+    let apply = kubectl(KubeAction::Apply {
+        file: "a.yaml".into(),
+    });
+    let lab = v("deployment.apps/nginx created");
+    for book in [
+        "deployment.apps/nginx created time=3",
+        "I0401 12:00:00.000000 1 x.go:1] deployment.apps/nginx created",
+    ] {
+        assert_eq!(lines_of(&apply, &v(book), &lab).len(), 1, "{book}");
+    }
+    assert!(lines_of(&apply, &v("deployment.apps/nginx  created"), &lab).is_empty());
+    let logs = kubectl(KubeAction::Logs { pod: "x".into() });
+    let log = v("I1127 11:58:30.985486       1 main.go:1] Using interface with name enp0s3");
+    let book = v("I0101 00:00:00.000000 7 main.go:1] Using interface with name enp0s3");
+    assert!(lines_of(&logs, &book, &log).is_empty());
+}
+
+const HEAD: &str = "Kernel IP routing table\nDestination     Gateway         Genmask         Flags Metric Ref    Use Iface";
+
+/// `route -n`'s Ref is compared as a number (0 on Linux); its Use is a
+/// counter that may differ, but only as a number.
+#[test]
+fn route_ns_ref_and_use_are_numbers_and_ref_is_compared() {
+    let lab = v(&format!(
+        "{HEAD}\n10.244.0.0      10.244.0.0      255.255.255.0   UG    0      0        0 flannel.1"
+    ));
+    let row = |r: &str, u: &str| {
+        v(&format!(
+            "{HEAD}\n10.244.0.0      10.244.0.0      255.255.255.0   UG    0      {r}        {u} flannel.1"
+        ))
+    };
+    assert!(routes(&row("0", "0"), &lab).is_empty());
+    assert!(routes(&row("0", "17"), &lab).is_empty());
+    for (r, u) in [
+        ("banana", "banana"),
+        ("0", "banana"),
+        ("1", "0"),
+        ("-", "0"),
+    ] {
+        assert!(!routes(&row(r, u), &lab).is_empty(), "{r} {u}");
+    }
+}
+
+/// A reply line ends after its time and what ping itself puts after it
+/// (`(DUP!)`, `(truncated)`, `wrong data byte …`): anything else is a
+/// difference (probe21z: `… time=0.054 ms x x x` matched).
+#[test]
+fn a_reply_line_ends_after_its_time_and_pings_own_marks() {
+    let lab = v("64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.05 ms");
+    let ok = "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms";
+    assert!(ping_replies(&v(ok), &lab).is_empty());
+    for tail in [" x x x", " banana", " (same node)", " ms", " ttl=64"] {
+        let d = ping_replies(&v(&format!("{ok}{tail}")), &lab);
+        assert_eq!(d.len(), 1, "{tail}: {d:?}");
+    }
+    // Junk between the values is no reply of ping's either.
+    let d = ping_replies(
+        &v("64 bytes from 10.244.1.2: icmp_seq=1 banana ttl=64 time=0.054 ms"),
+        &lab,
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    // ping's own suffixes are read as marks, compared like (DUP!).
+    for tail in [
+        " (DUP!)",
+        " (truncated)",
+        " wrong data byte #12 should be 0xc but was 0x0",
+    ] {
+        let book = v(&format!("{ok}{tail}"));
+        let d = ping_replies(&book, &lab);
+        assert_eq!(d.len(), 1, "{tail}: {d:?}");
+        assert!(ping_replies(&book, &book).is_empty(), "{tail}");
+    }
+}
