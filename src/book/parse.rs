@@ -69,12 +69,11 @@ pub struct Block {
 
 impl Block {
     /// Whether the block is meant for a shell (or says nothing, as the
-    /// chapter's "Fix the issue" block does).
+    /// chapter's "Fix the issue" block does): a shell's language by any of
+    /// its names, or a language lab does not know holding a command's
+    /// lines ([`lang`]).
     pub fn is_shell(&self) -> bool {
-        matches!(
-            self.lang.as_str(),
-            "" | "bash" | "sh" | "shell" | "console" | "shell-session" | "zsh"
-        )
+        lang::is_shell(&self.lang, &self.body)
     }
 }
 
@@ -293,7 +292,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                     }
                     indented.close(&mut blocks);
                     prose.end();
-                    let lang = info.split_whitespace().next().unwrap_or("").to_lowercase();
+                    let lang = lang::lang_of(info);
                     let len = fence_len as isize * if fence_char == Some('~') { -1 } else { 1 };
                     open = Some((n, raw.to_string(), lang, len, Vec::new()));
                     fence_at = (inside.depth, indent);
@@ -462,6 +461,9 @@ mod html_refs;
 mod inline;
 pub use inline::InlineCode;
 
+#[path = "parse_lang.rs"]
+mod lang;
+
 #[path = "parse_lines.rs"]
 mod lines;
 pub use lines::{after_assignments, after_prompt, command_shaped, is_program, is_remark, steps};
@@ -473,3 +475,7 @@ mod tests;
 #[cfg(test)]
 #[path = "parse_pre_tests.rs"]
 mod pre_tests;
+
+#[cfg(test)]
+#[path = "parse_read_tests.rs"]
+mod read_tests;
