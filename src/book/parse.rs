@@ -208,7 +208,14 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         let verbatim = open.is_some() || in_comment || html_open.is_some();
-        let Ok(inside) = containers.enter(raw, verbatim, prose.is_open()) else {
+        // Indentation in columns ([`columns`]); a fence's body at the
+        // margin, outside any container, is kept as written.
+        let expanded = if verbatim && containers.is_empty() && fence_at.1 == 0 {
+            std::borrow::Cow::Borrowed(raw)
+        } else {
+            columns::expand(raw)
+        };
+        let Ok(inside) = containers.enter(&expanded, verbatim, prose.is_open()) else {
             return Err(err(
                 Some(n),
                 format!(
@@ -360,7 +367,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     })
 }
 
-/// CommonMark's indented code block (four spaces or a tab), read as a
+/// CommonMark's indented code block (four columns in), read as a
 /// block without a language: it opens after a blank line (or a heading, a
 /// fence, the start), never inside a list item (whose continuation lines
 /// are indented too) or a paragraph; its `fence` is empty, `line` its first
@@ -376,9 +383,9 @@ struct Indented {
 }
 
 impl Indented {
+    /// Four columns in: its tabs are spaces by now ([`columns::expand`]).
     fn code(line: &str) -> Option<&str> {
         line.strip_prefix("    ")
-            .or_else(|| line.strip_prefix('\t'))
     }
 
     /// Read `line` (true: it is prose, no code).
@@ -444,6 +451,9 @@ impl Indented {
         self.may_open = false;
     }
 }
+
+#[path = "parse_columns.rs"]
+mod columns;
 
 #[path = "parse_containers.rs"]
 mod containers;
