@@ -188,7 +188,9 @@ fn prompt(line: &str) -> Option<(&str, Option<String>)> {
             .all(|c| c.is_alphanumeric() || "~/._-".contains(c));
         return (folder && listed(after, false)).then_some((after, None));
     }
-    let c = OTHER_PROMPT.captures(t)?;
+    let Some(c) = OTHER_PROMPT.captures(t) else {
+        return any_prompt(t, listed);
+    };
     let rest = &t[c.get(0)?.end()..];
     if !listed(
         rest,
@@ -198,6 +200,28 @@ fn prompt(line: &str) -> Option<(&str, Option<String>)> {
     }
     let host = ["e", "g", "d", "f"].iter().find_map(|g| c.name(g));
     Some((rest, host.map(|m| m.as_str().to_string())))
+}
+
+/// A prompt of a shape no pattern above knows (`PS C:\lab> `,
+/// `me@host:~/lab (main) $ `): up to three words, none a program, the
+/// last ending in a prompt character (an arrow, `->` or `=>`, is none),
+/// before a listed program.
+fn any_prompt(t: &str, listed: impl Fn(&str, bool) -> bool) -> Option<(&str, Option<String>)> {
+    let mut rest = t;
+    for _ in 0..3 {
+        let (word, after) = rest.split_once(char::is_whitespace)?;
+        if is_program(word) {
+            return None;
+        }
+        rest = after.trim_start();
+        let ends = word.ends_with(['$', '#', '%', '>', '»', '❯', '➜', 'λ'])
+            && !word.ends_with("->")
+            && !word.ends_with("=>");
+        if ends && listed(rest, word.ends_with('>')) {
+            return Some((rest, None));
+        }
+    }
+    None
 }
 
 /// The host a line's prompt names (`w1` of `vagrant@w1:~$ `), if any.

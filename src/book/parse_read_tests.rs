@@ -44,6 +44,9 @@ fn unknown_prompts_before_a_listed_program_are_commands() {
         "node1 # ",
         "vagrant@node1 $ ",
         "root@node1# ",
+        "PS C:\\lab> ",
+        "me@host:~/lab (main) $ ",
+        "node1 ~ % ",
     ] {
         let line = format!("{prompt}sudo ip link set cni0 down");
         assert_eq!(
@@ -92,6 +95,7 @@ fn output_is_not_read_as_a_prompt() {
         "  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current",
         "100   612  100   612    0     0   597k      0 --:--:-- --:--:-- --:--:--  597k",
         "cni0 -> ip link",
+        "a => sudo b",
         "a > b",
         "echo hi > ip",
     ] {
