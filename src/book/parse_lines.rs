@@ -204,7 +204,8 @@ fn prompt(line: &str) -> Option<(&str, Option<String>)> {
 
 /// A prompt of a shape no pattern above knows (`PS C:\lab> `,
 /// `me@host:~/lab (main) $ `): up to three words, none a program, the
-/// last ending in a prompt character (an arrow, `->` or `=>`, is none),
+/// last ending in a prompt character (an arrow, `->` or `=>`, and a
+/// table's `<none>` are none),
 /// before a listed program.
 fn any_prompt(t: &str, listed: impl Fn(&str, bool) -> bool) -> Option<(&str, Option<String>)> {
     let mut rest = t;
@@ -216,7 +217,8 @@ fn any_prompt(t: &str, listed: impl Fn(&str, bool) -> bool) -> Option<(&str, Opt
         rest = after.trim_start();
         let ends = word.ends_with(['$', '#', '%', '>', '»', '❯', '➜', 'λ'])
             && !word.ends_with("->")
-            && !word.ends_with("=>");
+            && !word.ends_with("=>")
+            && !word.starts_with('<');
         if ends && listed(rest, word.ends_with('>')) {
             return Some((rest, None));
         }

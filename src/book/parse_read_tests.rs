@@ -96,6 +96,7 @@ fn output_is_not_read_as_a_prompt() {
         "100   612  100   612    0     0   597k      0 --:--:-- --:--:-- --:--:--  597k",
         "cni0 -> ip link",
         "a => sudo b",
+        "node1 <none> ip",
         "a > b",
         "echo hi > ip",
     ] {
