@@ -69,12 +69,11 @@ pub struct Block {
 
 impl Block {
     /// Whether the block is meant for a shell (or says nothing, as the
-    /// chapter's "Fix the issue" block does).
+    /// chapter's "Fix the issue" block does): a shell's language by any of
+    /// its names, or a language lab does not know holding a command's
+    /// lines ([`lang`]).
     pub fn is_shell(&self) -> bool {
-        matches!(
-            self.lang.as_str(),
-            "" | "bash" | "sh" | "shell" | "console" | "shell-session" | "zsh"
-        )
+        lang::is_shell(&self.lang, &self.body)
     }
 }
 
@@ -209,7 +208,14 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         let verbatim = open.is_some() || in_comment || html_open.is_some();
-        let Ok(inside) = containers.enter(raw, verbatim, prose.is_open()) else {
+        // Indentation in columns ([`columns`]); a fence's body at the
+        // margin, outside any container, is kept as written.
+        let expanded = if verbatim && containers.is_empty() && fence_at.1 == 0 {
+            std::borrow::Cow::Borrowed(raw)
+        } else {
+            columns::expand(raw)
+        };
+        let Ok(inside) = containers.enter(&expanded, verbatim, prose.is_open()) else {
             return Err(err(
                 Some(n),
                 format!(
@@ -293,7 +299,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                     }
                     indented.close(&mut blocks);
                     prose.end();
-                    let lang = info.split_whitespace().next().unwrap_or("").to_lowercase();
+                    let lang = lang::lang_of(info);
                     let len = fence_len as isize * if fence_char == Some('~') { -1 } else { 1 };
                     open = Some((n, raw.to_string(), lang, len, Vec::new()));
                     fence_at = (inside.depth, indent);
@@ -361,7 +367,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     })
 }
 
-/// CommonMark's indented code block (four spaces or a tab), read as a
+/// CommonMark's indented code block (four columns in), read as a
 /// block without a language: it opens after a blank line (or a heading, a
 /// fence, the start), never inside a list item (whose continuation lines
 /// are indented too) or a paragraph; its `fence` is empty, `line` its first
@@ -377,9 +383,9 @@ struct Indented {
 }
 
 impl Indented {
+    /// Four columns in: its tabs are spaces by now ([`columns::expand`]).
     fn code(line: &str) -> Option<&str> {
         line.strip_prefix("    ")
-            .or_else(|| line.strip_prefix('\t'))
     }
 
     /// Read `line` (true: it is prose, no code).
@@ -446,6 +452,9 @@ impl Indented {
     }
 }
 
+#[path = "parse_columns.rs"]
+mod columns;
+
 #[path = "parse_containers.rs"]
 mod containers;
 
@@ -462,6 +471,9 @@ mod html_refs;
 mod inline;
 pub use inline::InlineCode;
 
+#[path = "parse_lang.rs"]
+mod lang;
+
 #[path = "parse_lines.rs"]
 mod lines;
 pub use lines::{after_assignments, after_prompt, command_shaped, is_program, is_remark, steps};
@@ -473,3 +485,7 @@ mod tests;
 #[cfg(test)]
 #[path = "parse_pre_tests.rs"]
 mod pre_tests;
+
+#[cfg(test)]
+#[path = "parse_read_tests.rs"]
+mod read_tests;

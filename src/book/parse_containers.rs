@@ -280,6 +280,11 @@ impl Containers {
         })
     }
 
+    /// Whether no container is open.
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+
     fn push(&mut self, kind: Kind) {
         self.opened += 1;
         self.open.push((kind, self.opened));

@@ -135,26 +135,118 @@ static PROMPT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     .expect("prompt pattern")
 });
 
+/// A prompt of another shape, before a program lab lists: a host's
+/// (`node1$ `, `node1 % `, `[node1]$ `, `node1:~ vagrant$ `), after a
+/// virtualenv's brackets (`(venv) $ `), or a prompt character alone (`% `,
+/// `> `, `>>> `, `❯ `, `λ `). Read as output, the reader's command behind
+/// it never ran (probe21z, finding 1).
+static OTHER_PROMPT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"^(?:\([\w.@:~/-]+\)\s*)?(?:\[(?P<d>[\w.-]+)(?:@(?P<e>[\w.-]+))?(?:[\s:][^\]]*)?\]|(?P<f>[\w.-]+)(?:@(?P<g>[\w.-]+))?(?::[^\s$#%>]*(?:\s[\w.-]+)?)?)?\s?(?P<c>[$#%»]|>{1,3})\s+",
+    )
+    .expect("other prompt pattern")
+});
+
+/// Prompt characters some shells show first (`➜  ~ `, `❯ `, `λ `), before
+/// the folder they are in.
+const GLYPHS: &[char] = &['➜', '❯', 'λ', '»'];
+
+/// A line's prompt: the command after it, and the host it names.
+fn prompt(line: &str) -> Option<(&str, Option<String>)> {
+    let t = line.trim();
+    if let Some(c) = PROMPT.captures(t) {
+        let rest = t[c.get(0)?.end()..].trim();
+        // `# word`: a root prompt only when a program follows; `#word` never.
+        if t.starts_with('#') && !(c.get(0)?.end() > 1 && is_program(rest)) {
+            return None;
+        }
+        let host = ["a", "b", "c"].iter().find_map(|g| c.name(g));
+        return Some((rest, host.map(|m| m.as_str().to_string())));
+    }
+    // A program's own line (`echo hi > ip`) has no prompt before it.
+    if is_program(t) {
+        return None;
+    }
+    let listed = |rest: &str, ps2: bool| {
+        let word = after_assignments(rest)
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        // `> /etc/hosts` is a heredoc's or a redirection's more often.
+        is_program(rest) && !(ps2 && word.starts_with('/'))
+    };
+    if let Some(rest) = t.strip_prefix(GLYPHS) {
+        let rest = rest.trim_start();
+        if listed(rest, false) {
+            return Some((rest, None));
+        }
+        // Past the folder the prompt shows (`➜  ~ `, `❯ lab `).
+        let (dir, after) = rest.split_once(char::is_whitespace)?;
+        let after = after.trim_start();
+        let folder = dir
+            .chars()
+            .all(|c| c.is_alphanumeric() || "~/._-".contains(c));
+        return (folder && listed(after, false)).then_some((after, None));
+    }
+    let Some(c) = OTHER_PROMPT.captures(t) else {
+        return any_prompt(t, listed);
+    };
+    let rest = &t[c.get(0)?.end()..];
+    if !listed(
+        rest,
+        c.name("c").is_some_and(|m| m.as_str().starts_with('>')),
+    ) {
+        return None;
+    }
+    let host = ["e", "g", "d", "f"].iter().find_map(|g| c.name(g));
+    Some((rest, host.map(|m| m.as_str().to_string())))
+}
+
+/// A prompt of a shape no pattern above knows (`PS C:\lab> `,
+/// `me@host:~/lab (main) $ `): up to three words, none a program, the
+/// last ending in a prompt character (an arrow, `->` or `=>`, and a
+/// table's `<none>` are none),
+/// before a listed program.
+fn any_prompt(t: &str, listed: impl Fn(&str, bool) -> bool) -> Option<(&str, Option<String>)> {
+    let mut rest = t;
+    for _ in 0..3 {
+        let (word, after) = rest.split_once(char::is_whitespace)?;
+        if is_program(word) {
+            return None;
+        }
+        rest = after.trim_start();
+        let ends = word.ends_with(['$', '#', '%', '>', '»', '❯', '➜', 'λ'])
+            && !word.ends_with("->")
+            && !word.ends_with("=>")
+            && !word.starts_with('<');
+        if ends && listed(rest, word.ends_with('>')) {
+            return Some((rest, None));
+        }
+    }
+    None
+}
+
 /// The host a line's prompt names (`w1` of `vagrant@w1:~$ `), if any.
 fn prompt_host(line: &str) -> Option<String> {
-    after_prompt(line)?;
-    let c = PROMPT.captures(line.trim())?;
-    ["a", "b", "c"]
-        .iter()
-        .find_map(|g| c.name(g))
-        .map(|m| m.as_str().to_string())
+    prompt(line)?.1
 }
 
 /// The command after a line's prompt, if the line has one.
 pub fn after_prompt(line: &str) -> Option<&str> {
-    let t = line.trim();
-    let m = PROMPT.find(t)?;
-    let rest = t[m.end()..].trim();
-    // `# word`: a root prompt only when a program follows; `#word` never.
-    if t.starts_with('#') && !(m.end() > 1 && is_program(rest)) {
-        return None;
-    }
-    Some(rest)
+    prompt(line).map(|(rest, _)| rest)
+}
+
+/// Whether `step` is a command still being typed: a heredoc (`<<`) or a
+/// line ending in `\`, `|`, `&&` or `||`, whose next lines the shell
+/// prompts for with `> ` (its continuation, never a command of its own).
+fn still_typed(step: &Step) -> bool {
+    let c = step.written.trim_end();
+    c.contains("<<") || c.ends_with(['\\', '|']) || c.ends_with("&&")
+}
+
+/// Whether `line` is at the shell's continuation prompt (`> `).
+fn at_continuation_prompt(line: &str) -> bool {
+    line.trim_start().starts_with('>') && !line.trim_start().starts_with(">>>")
 }
 
 /// Whether the line's first word is a program (see [`PROGRAMS`]), past
@@ -343,7 +435,11 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
     let mut prose = Vec::new();
     let mut seen_any = false;
     // A block whose author shows prompts: its typed lines carry one.
-    let prompted = block.body.iter().any(|(_, l)| after_prompt(l).is_some());
+    // (`> `, a continuation's prompt too, says nothing of the others.)
+    let prompted = block
+        .body
+        .iter()
+        .any(|(_, l)| after_prompt(l).is_some() && !at_continuation_prompt(l));
     for (n, line) in &block.body {
         if line.trim().is_empty() {
             if let Some(s) = steps.last_mut()
@@ -352,6 +448,13 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
                 s.output.push(String::new());
                 s.output_at.push(*n);
             }
+            continue;
+        }
+        if at_continuation_prompt(line) && steps.last().is_some_and(still_typed) {
+            // A heredoc's line, or the rest of a line cut with `\`.
+            let s = steps.last_mut().expect("a step");
+            s.output.push(line.clone());
+            s.output_at.push(*n);
             continue;
         }
         if after_prompt(line).is_some_and(|rest| rest.trim().is_empty()) {

@@ -375,6 +375,30 @@ mod tests {
         }
     }
 
+    /// probe21z's finding 1: a span past a prompt of another shape stops
+    /// as the same span without one does (`span_prompt_node1dollar.md`).
+    #[test]
+    fn spans_past_prompts_of_other_shapes_stop() {
+        for prompt in [
+            "node1$ ",
+            "% ",
+            "❯ ",
+            "➜  ~ ",
+            "node1:~ vagrant$ ",
+            "(node1) $ ",
+            "[node1]$ ",
+        ] {
+            let text = format!(
+                "Take it down with `{prompt}sudo ip link set cni0 down`.\n\n```bash\nping -c 1 10.244.2.2\n```\n"
+            );
+            assert_eq!(
+                stops_of(&text),
+                vec![(1, told("sudo ip link set cni0 down", 4))],
+                "{prompt}"
+            );
+        }
+    }
+
     /// probe21t's finding 7 (`p_q1`, `p_l1`, `p_q2`, `p_l2`): a span over a
     /// quote's or an item's line and its lazy continuation line stops too.
     #[test]
