@@ -308,8 +308,22 @@ impl Dumped {
     }
 
     /// Dump `kind` and remove what is past `bound`: how many were removed,
-    /// and how many removals the kernel refused.
+    /// and how many removals the kernel refused. A dump that failed, or
+    /// removals refused, leave `kind` due: no further event may come to
+    /// have it looked at again.
     pub fn trim(&mut self, kind: Kind, bound: usize, buf: &mut [u8]) -> io::Result<(u64, u64)> {
+        let r = self.trim_once(kind, bound, buf);
+        if !matches!(r, Ok((_, 0))) {
+            match kind {
+                Kind::Nexthops => self.nexthops_due = true,
+                Kind::Mdb => self.mdb_due = true,
+                _ => {}
+            }
+        }
+        r
+    }
+
+    fn trim_once(&mut self, kind: Kind, bound: usize, buf: &mut [u8]) -> io::Result<(u64, u64)> {
         let seq = super::sockets::next_seq(&mut self.seq);
         let (ty, body) = kind.request();
         let request = message(ty, NLM_F_REQUEST | NLM_F_DUMP, seq, &body);
