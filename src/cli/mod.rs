@@ -158,6 +158,9 @@ pub enum Command {
         /// The most network devices a node holds.
         #[arg(long, default_value_t = 1024)]
         devices: usize,
+        /// The most IPv4 routes a node has, every table together.
+        #[arg(long, default_value_t = 70)]
+        routes: usize,
         /// The socket where entries hand over their filters' listeners.
         #[arg(long)]
         listeners: std::path::PathBuf,
@@ -215,6 +218,7 @@ pub fn run() -> Result<(), LabError> {
         bound,
         orphans,
         devices,
+        routes,
         lab,
         nodes,
         listeners,
@@ -224,6 +228,7 @@ pub fn run() -> Result<(), LabError> {
             entries: *bound,
             orphans: *orphans,
             devices: *devices,
+            routes: *routes,
         };
         return crate::provider::netns::guard::run(lab, bounds, nodes, listeners);
     }

@@ -38,6 +38,7 @@ mod probe16;
 mod probe17;
 mod probe18;
 mod probe19;
+mod probe21aa;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -221,6 +221,19 @@ pub fn devices_a_node_of(lab: &Lab) -> usize {
     devices_a_node_holds(pods_on_busiest_node(lab))
 }
 
+/// The most IPv4 routes (every table, the local one included; a multipath
+/// route one for each of its nexthops) a node of a lab of `nodes` nodes may
+/// have before [`super::guard`] stops it (see its `ipv4_routes`): each
+/// route's nexthop can keep about 12,800 route exceptions, 1.2 MB of the
+/// host's charged to no one, made from the node's own packets in many ways
+/// (probe21x, probe21y, probe21aa). A node of chapter 4 has 16 (six in the
+/// main table, one to each other node's pods, and ten local and broadcast
+/// routes of its addresses); the bound leaves 64 more and one more to each
+/// node, so chapter 4's nodes may hold about 85 MB of exceptions each.
+pub fn routes_a_node_keeps(nodes: usize) -> usize {
+    64usize.saturating_add(nodes.saturating_mul(2))
+}
+
 /// Set in a node once its rules track connections, so that a flow no
 /// socket holds is tracked at most 120 s: a protocol conntrack has no
 /// tracker for (a pod's root sends any) is tracked 600 s by default; a TCP

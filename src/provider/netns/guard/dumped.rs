@@ -62,6 +62,10 @@ const NHA_RES_GROUP_BUCKETS: u16 = 1;
 /// 65,535 buckets took 350 MB of the host's vmalloc in a quarter of a
 /// second, the node charged nothing).
 const BUCKETS_A_NEXTHOP: usize = 10;
+/// `NHA_OIF`: a nexthop with a device, which keeps route exceptions as a
+/// route's nexthop does (see `ipv4_routes`): it weighs this many.
+const NHA_OIF: u16 = 5;
+const WITH_A_DEVICE: usize = 4;
 /// The most removals a sweep sends, per table.
 const REMOVALS: usize = 100_000;
 /// Bytes of removals sent at once (their refusals, if any, fit the
@@ -135,19 +139,25 @@ impl Kind {
     }
 
     /// How much the object a dumped message `body` tells of counts against
-    /// the bound: one, and a resilient nexthop group one more for each
-    /// [`BUCKETS_A_NEXTHOP`] of its buckets.
+    /// the bound: one; a nexthop with a device [`WITH_A_DEVICE`]; a
+    /// resilient nexthop group one more for each [`BUCKETS_A_NEXTHOP`] of
+    /// its buckets.
     fn weight(self, body: &[u8]) -> usize {
-        let buckets = match self {
-            Kind::Nexthops => body
-                .get(8..)
-                .and_then(|a| attrs_of(a, NHA_RES_GROUP).next())
-                .and_then(|g| attrs_of(g, NHA_RES_GROUP_BUCKETS).next())
-                .and_then(|b| Some(u16::from_ne_bytes(b.get(..2)?.try_into().ok()?)))
-                .unwrap_or(0),
-            _ => 0,
+        let Kind::Nexthops = self else {
+            return 1;
         };
-        1 + usize::from(buckets) / BUCKETS_A_NEXTHOP
+        let a = body.get(8..).unwrap_or_default();
+        let buckets = attrs_of(a, NHA_RES_GROUP)
+            .next()
+            .and_then(|g| attrs_of(g, NHA_RES_GROUP_BUCKETS).next())
+            .and_then(|b| Some(u16::from_ne_bytes(b.get(..2)?.try_into().ok()?)))
+            .unwrap_or(0);
+        let one = if attrs_of(a, NHA_OIF).next().is_some() {
+            WITH_A_DEVICE
+        } else {
+            1
+        };
+        one + usize::from(buckets) / BUCKETS_A_NEXTHOP
     }
 
     /// The removals of the objects a dumped message `body` tells of, one
@@ -203,6 +213,14 @@ fn refusals(b: &[u8]) -> u64 {
         .count() as u64
 }
 
+/// What a dump has seen so far: the objects' weight together, and the
+/// heaviest one's.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    pub weight: usize,
+    pub heaviest: usize,
+}
+
 /// What one receive of a dump held: the removals of objects past `bound`
 /// (`seen` counts the objects so far, each by its [`Kind::weight`]), and
 /// whether the dump ended.
@@ -211,7 +229,7 @@ fn read_dump(
     b: &[u8],
     seq: u32,
     bound: usize,
-    seen: &mut usize,
+    seen: &mut Seen,
     out: &mut Vec<u8>,
 ) -> bool {
     for m in messages(b).filter(|m| m.seq == seq) {
@@ -219,9 +237,10 @@ fn read_dump(
             NLMSG_DONE | NLMSG_ERROR => return true,
             t if t == kind.answer() => {
                 let weight = kind.weight(m.body);
+                seen.heaviest = seen.heaviest.max(weight);
                 for (dt, body) in kind.removals(m.body) {
-                    *seen += weight;
-                    if *seen > bound && out.len() < REMOVALS * 64 {
+                    seen.weight += weight;
+                    if seen.weight > bound && out.len() < REMOVALS * 64 {
                         out.extend_from_slice(&message(dt, NLM_F_REQUEST, 0, &body));
                     }
                 }
@@ -245,6 +264,8 @@ pub struct Dumped {
     nexthops_due: bool,
     /// Multicast group entries to be dumped at the next sweep (as nexthops).
     mdb_due: bool,
+    /// The heaviest object a dump saw since [`Dumped::take_heaviest`].
+    heaviest: usize,
 }
 
 /// `RTNLGRP_NEXTHOP` and `RTNLGRP_MDB`, joined by number (the first past
@@ -268,6 +289,7 @@ impl Dumped {
             seq: 0,
             nexthops_due: true,
             mdb_due: true,
+            heaviest: 0,
         })
     }
 
@@ -275,6 +297,12 @@ impl Dumped {
     /// (for `poll`: they are trimmed as they come, see [`super::watch::Watch::trim_told`]).
     pub fn told_fd(&self) -> i32 {
         self.told.as_raw_fd()
+    }
+
+    /// The heaviest object the dumps saw since the last time asked (see
+    /// [`Kind::weight`]).
+    pub fn take_heaviest(&mut self) -> usize {
+        std::mem::take(&mut self.heaviest)
     }
 
     /// Whether `kind` is to be dumped at this sweep: nexthops when an event
@@ -327,10 +355,11 @@ impl Dumped {
         let seq = super::sockets::next_seq(&mut self.seq);
         let (ty, body) = kind.request();
         let request = message(ty, NLM_F_REQUEST | NLM_F_DUMP, seq, &body);
-        let (mut seen, mut out) = (0, Vec::new());
+        let (mut seen, mut out) = (Seen::default(), Vec::new());
         sockets::ask(&self.fd, &request, buf, |b| {
             read_dump(kind, b, seq, bound, &mut seen, &mut out)
         })?;
+        self.heaviest = self.heaviest.max(seen.heaviest);
         let removed = messages(&out).count() as u64;
         // The kernel answers a removal (sent without asking for an answer)
         // only to refuse it, before `send` returns; the refusals of a few
@@ -376,9 +405,9 @@ mod tests {
         let mut b: Vec<u8> = (1..=5).flat_map(|i| nexthop(i, 7)).collect();
         // Another request's answer is no part of this dump.
         b.extend(nexthop(99, 6));
-        let (mut seen, mut out) = (0, Vec::new());
+        let (mut seen, mut out) = (Seen::default(), Vec::new());
         assert!(!read_dump(Kind::Nexthops, &b, 7, 3, &mut seen, &mut out));
-        assert_eq!(seen, 5);
+        assert_eq!(seen.weight, 5);
         let ids: Vec<u32> = out
             .chunks(32)
             .map(|m| {
@@ -423,14 +452,19 @@ mod tests {
         };
         assert_eq!(Kind::Nexthops.weight(&group(1, 128, 0)[16..]), 13);
         assert_eq!(Kind::Nexthops.weight(&nexthop(1, 0)[16..]), 1);
+        let mut with_a_device = vec![2u8, 0, 0, 0, 0, 0, 0, 0];
+        with_a_device.extend(attr(NHA_ID, &9u32.to_ne_bytes()));
+        with_a_device.extend(attr(NHA_OIF, &3u32.to_ne_bytes()));
+        assert_eq!(Kind::Nexthops.weight(&with_a_device), WITH_A_DEVICE);
         // Two small objects, then a group of 65,535 buckets: the group is
         // past a bound of 288 by itself, and so is what follows it.
         let mut b: Vec<u8> = (1..=2).flat_map(|i| nexthop(i, 7)).collect();
         b.extend(group(3, u16::MAX, 7));
         b.extend(nexthop(4, 7));
-        let (mut seen, mut out) = (0, Vec::new());
+        let (mut seen, mut out) = (Seen::default(), Vec::new());
         read_dump(Kind::Nexthops, &b, 7, 288, &mut seen, &mut out);
-        assert_eq!(seen, 2 + 6554 + 1);
+        assert_eq!(seen.weight, 2 + 6554 + 1);
+        assert_eq!(seen.heaviest, 6554);
         assert_eq!(messages(&out).count(), 2);
     }
 

@@ -59,6 +59,7 @@ mod dumped;
 pub mod entry;
 mod filter_requests;
 mod ipset;
+mod ipv4_routes;
 mod macvlan_sources;
 mod multicast;
 mod named_tables;
@@ -210,6 +211,8 @@ pub struct Bounds {
     pub orphans: u64,
     /// Network devices (see [`devices`]).
     pub devices: usize,
+    /// IPv4 routes, every table together (see [`ipv4_routes`]).
+    pub routes: usize,
 }
 
 /// Watch the nodes `nodes` of lab `lab`, keeping each within `bounds`,
@@ -273,10 +276,10 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
             supervisor.ready(&fds[watched..], &mut buf);
         }
         fds.truncate(watched);
-        // Devices are counted as they come: a node makes thousands between
-        // two sweeps.
+        // Devices are counted as they come (a node makes thousands between
+        // two sweeps), and an object too heavy by itself stops its node.
         let before = watches.len();
-        watches.retain_mut(|w| match w.devices_past_bound(false, &mut buf) {
+        watches.retain_mut(|w| match w.why_stop_now(false, &mut buf) {
             Some(why) => {
                 stop(w, &why);
                 false

@@ -185,6 +185,11 @@ impl NeighParams {
         super::devices::count(&self.fd, &mut self.seq, buf, all)
     }
 
+    /// The node's IPv4 routes, every table (see [`super::ipv4_routes`]).
+    pub fn routes(&mut self, buf: &mut [u8]) -> io::Result<u64> {
+        super::ipv4_routes::count(&self.fd, &mut self.seq, buf)
+    }
+
     /// Remove the node's neighbours unresolved for too long: how many.
     pub fn remove_unresolved(&mut self, buf: &mut [u8]) -> u64 {
         super::unresolved::remove(&self.fd, &mut self.seq, buf)

@@ -63,6 +63,11 @@ pub struct Watch {
     /// last count of the node's devices (see [`super::devices`]).
     devices_due: bool,
     devices_bound: usize,
+    /// Why the node is to be stopped, found between two looks (see
+    /// [`Watch::why_stop_now`]).
+    stop_now: Option<String>,
+    /// The most IPv4 routes it may have (see [`super::ipv4_routes`]).
+    pub(super) routes_bound: usize,
     /// Neighbours unresolved for too long removed since the last report
     /// (see [`super::unresolved`]).
     pub unresolved_removed: u64,
@@ -196,6 +201,8 @@ impl Watch {
             rules,
             devices_due: false,
             devices_bound: bounds.devices,
+            stop_now: None,
+            routes_bound: bounds.routes,
             dumped,
             sock_diag: rings,
             orphans,
@@ -261,11 +268,24 @@ impl Watch {
     }
 
     /// Dump each of `kinds` that is due (see [`dumped::Dumped::due`]) and
-    /// remove what is past the bound.
+    /// remove what is past the bound. An object heavier than the whole
+    /// bound by itself (a resilient nexthop group of thousands of buckets:
+    /// 2 MB of the host's, made in a millisecond) has the node stopped: a
+    /// loop that makes them again would keep what the guard's lag lets it
+    /// (probe21aa: 435 MB at the peak).
     fn trim_dumped(&mut self, kinds: &[dumped::Kind], buf: &mut [u8]) {
         let bound = self.table.bound();
         let Some(d) = self.dumped.as_mut() else {
             return;
+        };
+        let heavy = |d: &mut dumped::Dumped| {
+            let w = d.take_heaviest();
+            (w > bound).then(|| {
+                format!(
+                    "a nexthop object weighing {w} entries by itself, past the bound of \
+                     {bound} (a resilient group's buckets are the host's memory)"
+                )
+            })
         };
         for &kind in kinds {
             if !d.due(kind, buf) {
@@ -278,6 +298,9 @@ impl Watch {
                 }
                 Err(_) => self.refused += 1,
             }
+        }
+        if let Some(why) = heavy(d) {
+            self.stop_now = Some(why);
         }
     }
 
@@ -373,15 +396,19 @@ impl Watch {
         Ok(())
     }
 
-    /// Have the devices counted again (see [`Watch::devices_past_bound`]).
+    /// Have the devices counted again (see [`Watch::why_stop_now`]).
     fn devices_changed(&mut self) {
         self.devices_due = true;
     }
 
-    /// Why the node must be stopped for the devices it holds, if it must:
+    /// Why the node must be stopped at once, if it must: an object too
+    /// heavy by itself (see [`Watch::trim_dumped`]), or the devices it holds,
     /// counted when events told of one made or were lost (`at_sweep`: in
     /// any case).
-    pub fn devices_past_bound(&mut self, at_sweep: bool, buf: &mut [u8]) -> Option<String> {
+    pub fn why_stop_now(&mut self, at_sweep: bool, buf: &mut [u8]) -> Option<String> {
+        if let Some(why) = self.stop_now.take() {
+            return Some(why);
+        }
         if !(at_sweep || self.devices_due) {
             return None;
         }

@@ -31,11 +31,13 @@ impl Step<NetnsCtx> for Guard {
         let bound = table_bounds::entries_a_node_of(lab);
         let orphans = table_bounds::orphans_a_node_keeps(host_orphans(), lab.nodes.len());
         let devices = table_bounds::devices_a_node_of(lab);
+        let routes = table_bounds::routes_a_node_keeps(lab.nodes.len());
         let mut cmd = std::process::Command::new(&ctx.exe);
         let listeners = super::super::files::absolute(&ctx.layout.guard_socket())?;
         cmd.args(["guard", "--bound", &bound.to_string()])
             .args(["--orphans", &orphans.to_string()])
-            .args(["--devices", &devices.to_string(), "--listeners"])
+            .args(["--devices", &devices.to_string()])
+            .args(["--routes", &routes.to_string(), "--listeners"])
             .arg(&listeners)
             .arg(&lab.name)
             .args(lab.nodes.iter().map(|n| &n.name));

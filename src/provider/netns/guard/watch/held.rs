@@ -96,7 +96,15 @@ impl Watch {
     /// see [`super::super::route_tables`], [`super::super::named_tables`],
     /// [`Watch::netfilter_past_bounds`], [`super::super::neigh_params`]).
     pub fn why_stop(&mut self, buf: &mut [u8]) -> Option<String> {
-        if let Some(why) = self.devices_past_bound(true, buf) {
+        if let Some(why) = self.why_stop_now(true, buf) {
+            return Some(why);
+        }
+        if let Some(why) = self
+            .neigh_params
+            .as_mut()
+            .and_then(|p| p.routes(buf).ok())
+            .and_then(|n| super::super::ipv4_routes::why_stop(n, self.routes_bound))
+        {
             return Some(why);
         }
         let routing = super::super::super::table_bounds::ROUTING_TABLES_A_NODE_KEEPS;

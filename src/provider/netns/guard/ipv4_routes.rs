@@ -1,0 +1,137 @@
+//! A node's IPv4 routes, every table together: counted at every sweep, and
+//! a node past the bound ([`table_bounds::routes_a_node_keeps`]) is stopped.
+//!
+//! Why: a route's nexthop keeps the route exceptions the kernel makes for
+//! destinations behind it (`struct fib_nh_exception`, 96 bytes, up to about
+//! 12,800 a nexthop: 1.2 MB of the host's), charged to no one and kept five
+//! or ten minutes. A node makes them from its own packets in more ways than
+//! can be closed one by one: a "fragmentation needed" it sends itself
+//! (probe21x), an ICMP redirect (probe21y), a TCP connection over its own
+//! loopback, the path MTU of a VXLAN device of its own or of the lab's
+//! `flannel.1` (probe21aa: 1.2 M sends, 99 MB in 10 s). What holds them is
+//! the route: the node's routes bound them all, whatever made them, and
+//! removing the routes (the node's namespace going) frees them. Routes
+//! themselves are charged to the node.
+//!
+//! How: a route dump (`RTM_GETROUTE`, IPv4, every table) on the node's
+//! socket for looks, each route counted once for each of its nexthops
+//! (`RTA_MULTIPATH`'s entries). Nexthop objects, which keep exceptions too,
+//! are bounded with the rest of their kind (see [`super::dumped`]).
+
+use super::super::netlink::msg::{NLM_F_DUMP, NLM_F_REQUEST, attrs_of, message, messages};
+#[cfg(doc)]
+use super::super::table_bounds;
+use super::ipset::ask_counting;
+use std::io;
+use std::os::fd::OwnedFd;
+
+const RTM_NEWROUTE: u16 = 24;
+const RTM_GETROUTE: u16 = 26;
+/// `struct rtmsg`, then the attributes.
+const RTMSG: usize = 12;
+const RTA_MULTIPATH: u16 = 9;
+
+/// The nexthops of a dumped route's attributes `a`: one, or one for each
+/// `struct rtnexthop` of its `RTA_MULTIPATH`.
+fn nexthops(a: &[u8]) -> u64 {
+    let Some(multipath) = attrs_of(a, RTA_MULTIPATH).next() else {
+        return 1;
+    };
+    let (mut n, mut at) = (0, 0);
+    while let Some(len) = multipath.get(at..at + 2) {
+        let len = u16::from_ne_bytes([len[0], len[1]]) as usize;
+        if len < 8 {
+            break;
+        }
+        n += 1;
+        at += (len + 3) & !3;
+    }
+    n.max(1)
+}
+
+/// The nexthops of the routes one receive `b` tells of (answers to request
+/// `seq` only).
+fn routes(b: &[u8], seq: u32) -> u64 {
+    messages(b)
+        .filter(|m| m.seq == seq && m.ty == RTM_NEWROUTE)
+        .map(|m| nexthops(m.body.get(RTMSG..).unwrap_or_default()))
+        .sum()
+}
+
+/// The IPv4 routes of the node whose socket for looks is `fd`, every
+/// table, a multipath route once for each of its nexthops (sequence
+/// numbers from `seq`, advanced).
+pub fn count(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8]) -> io::Result<u64> {
+    let seq = super::sockets::next_seq(seq);
+    let mut rtmsg = [0u8; RTMSG];
+    rtmsg[0] = libc::AF_INET as u8;
+    let dump = message(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, seq, &rtmsg);
+    ask_counting(fd, &dump, seq, buf, |r| routes(r, seq))
+}
+
+/// Why a node with `held` IPv4 routes must be stopped, past `bound`.
+pub fn why_stop(held: u64, bound: usize) -> Option<String> {
+    (held > bound as u64).then(|| {
+        format!(
+            "{held} IPv4 routes, past the bound of {bound} (each route's nexthop keeps up to \
+             about 1.2 MB of route exceptions of the host's, outside the node's limit)"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::netns::netlink::msg::attr;
+
+    #[test]
+    fn a_multipath_route_counts_each_nexthop() {
+        let route = |seq: u32, hops: usize| {
+            let mut body = vec![0u8; RTMSG];
+            body[0] = libc::AF_INET as u8;
+            if hops > 0 {
+                let mut mp = Vec::new();
+                for i in 0..hops {
+                    // struct rtnexthop (8 bytes) and one RTA_GATEWAY.
+                    mp.extend_from_slice(&16u16.to_ne_bytes());
+                    mp.extend_from_slice(&[0, 0]);
+                    mp.extend_from_slice(&(i as i32 + 2).to_ne_bytes());
+                    attr(&mut mp, 5, &[10, 0, 0, i as u8]);
+                }
+                attr(&mut body, RTA_MULTIPATH, &mp);
+            }
+            message(RTM_NEWROUTE, 2, seq, &body)
+        };
+        let mut b = route(3, 0);
+        b.extend(route(3, 3));
+        b.extend(route(2, 5));
+        assert_eq!(routes(&b, 3), 4);
+        assert_eq!(why_stop(70, 70), None);
+        assert!(
+            why_stop(71, 70)
+                .unwrap()
+                .starts_with("71 IPv4 routes, past the bound of 70")
+        );
+    }
+
+    /// A live dump, of the namespace the test runs in.
+    #[test]
+    fn the_namespaces_routes_are_counted() {
+        let fd = super::super::sockets::netlink(libc::NETLINK_ROUTE, 0).unwrap();
+        let mut buf = vec![0u8; 256 << 10];
+        let held = count(&fd, &mut 0, &mut buf).unwrap();
+        let listed = std::process::Command::new("ip")
+            .args(["-4", "route", "show", "table", "all"])
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .filter(|l| !l.starts_with('\t') && !l.starts_with("\tnexthop"))
+                    .count() as u64
+            });
+        if let Ok(listed) = listed {
+            assert!(held >= listed, "{held} < {listed}");
+        }
+        assert!(held >= 1);
+    }
+}
