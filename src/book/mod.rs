@@ -21,6 +21,8 @@ pub mod judge;
 pub mod known;
 pub mod parse;
 mod ping_facts;
+#[cfg(test)]
+mod ping_elide_tests;
 pub mod recognize;
 pub mod replay;
 pub mod report;

@@ -48,6 +48,7 @@ mod probe21v;
 mod probe21x;
 mod probe21y;
 mod probe21z;
+mod probe21ab_hidden;
 mod probe5;
 mod probe6;
 mod probe7;
