@@ -20,9 +20,9 @@ pub mod html;
 pub mod judge;
 pub mod known;
 pub mod parse;
-mod ping_facts;
 #[cfg(test)]
 mod ping_elide_tests;
+mod ping_facts;
 pub mod recognize;
 pub mod replay;
 pub mod report;

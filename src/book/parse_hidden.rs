@@ -139,14 +139,16 @@ fn start_tags(line: &str) -> Vec<(usize, &str)> {
 /// up for each start tag not closed by `/>`, one down for each end tag;
 /// and whether an end tag brought it to nought.
 fn depth_in(s: &str, name: &str, mut depth: isize) -> (isize, bool) {
-    let lower = s.to_ascii_lowercase();
-    for (i, _) in lower.match_indices('<') {
-        let rest = &lower[i + 1..];
+    for (i, _) in s.match_indices('<') {
+        let rest = &s[i + 1..];
         let (close, r) = match rest.strip_prefix('/') {
             Some(r) => (true, r),
             None => (false, rest),
         };
-        if name_at(r) != name {
+        let named = r.len() >= name.len()
+            && r.as_bytes()[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+            && !r[name.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-');
+        if !named {
             continue;
         }
         if close {
@@ -170,6 +172,7 @@ pub(super) fn read(lines: &[&str]) -> Unseen {
     };
     let mut i = front_matter(lines, &mut u);
     let mut open: Option<(char, usize)> = None;
+    let mut closes = std::collections::HashMap::new();
     while i < lines.len() {
         let line = lines[i];
         let Some(t) = lead(line) else {
@@ -202,7 +205,10 @@ pub(super) fn read(lines: &[&str]) -> Unseen {
         }
         let first = name_at(&t[1..]);
         if matches!(first.as_str(), "script" | "style" | "pre" | "textarea")
-            && t[1 + first.len()..].chars().next().is_none_or(|c| c == '>' || c.is_whitespace())
+            && t[1 + first.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| c == '>' || c.is_whitespace())
         {
             // CommonMark's HTML block of type 1: raw up to an end tag.
             let end = (i..lines.len())
@@ -222,7 +228,7 @@ pub(super) fn read(lines: &[&str]) -> Unseen {
             continue;
         }
         if t[1..].starts_with(|c: char| c.is_ascii_uppercase())
-            && let Some(end) = component(lines, i, &mut u)
+            && let Some(end) = component(lines, i, &mut u, &mut closes)
         {
             i = end + 1;
             continue;
@@ -257,13 +263,15 @@ fn raw_fences(lines: &[&str], from: usize, to: usize, why: &str, u: &mut Unseen)
         line: start + 1,
         fence: lines[start].to_string(),
         lang: lang.to_string(),
-        body: (start + 1..end).map(|k| (k + 1, lines[k].to_string())).collect(),
+        body: (start + 1..end)
+            .map(|k| (k + 1, lines[k].to_string()))
+            .collect(),
         end: end + 1,
         hidden: Some(why.to_string()),
     };
-    for j in from..=to {
+    for (j, line) in lines.iter().enumerate().take(to + 1).skip(from) {
         u.skip[j] = true;
-        let Some(t) = lead(lines[j]) else { continue };
+        let Some(t) = lead(line) else { continue };
         let Some((c, len)) = fence(t) else { continue };
         match &open {
             Some((start, oc, ol, lang)) if *oc == c && len >= *ol && t[len..].trim().is_empty() => {

@@ -78,9 +78,7 @@ fn code_lines_shown_by_pulldown(text: &str) -> Vec<usize> {
             }
             Event::Start(Tag::CodeBlock(_)) => inside = true,
             Event::End(TagEnd::CodeBlock) => inside = false,
-            Event::Text(t)
-                if inside && !t.trim().is_empty() && !stack.iter().any(|(_, h)| *h) =>
-            {
+            Event::Text(t) if inside && !t.trim().is_empty() && !stack.iter().any(|(_, h)| *h) => {
                 let (from, to) = (line_of(range.start), line_of(range.end.max(1) - 1));
                 for n in from..=to {
                     let l = text.lines().nth(n - 1).unwrap_or("");
@@ -133,7 +131,10 @@ fn wrapped() -> Vec<String> {
         ("<div class=\"x\" hidden=\"hidden\">\n\n", "\n\n</div>"),
         ("<section hidden>\n\n", "\n\n</section>"),
         ("<div style=\"display:none\">\n\n", "\n\n</div>"),
-        ("<div style=\"color: red; display: none\">\n\n", "\n\n</div>"),
+        (
+            "<div style=\"color: red; display: none\">\n\n",
+            "\n\n</div>",
+        ),
         ("<div style='visibility:hidden'>\n\n", "\n\n</div>"),
         ("<p hidden>\n\n", "\n\n</p>"),
         // Nested elements of the same name: the outer one closes last.
@@ -148,7 +149,9 @@ fn wrapped() -> Vec<String> {
         texts.push(format!("# H\n\n{open}{FENCE}{close}\n\n{AFTER}"));
     }
     // A hidden element inside a shown one.
-    texts.push(format!("<div>\n<div hidden>\n\n{FENCE}\n\n</div>\n</div>\n\n{AFTER}"));
+    texts.push(format!(
+        "<div>\n<div hidden>\n\n{FENCE}\n\n</div>\n</div>\n\n{AFTER}"
+    ));
     // A fence that shows `<div hidden>` as code hides nothing.
     texts.push(format!("```bash\n<div hidden>\n```\n\n{FENCE}\n\n{AFTER}"));
     // A comment that holds a hidden element's tag hides nothing.
@@ -181,7 +184,10 @@ fn blocks_a_page_does_not_render_are_not_replayed() {
     assert_eq!(hidden, ["not rendered: inside <script>"]);
     assert_eq!(c.blocks[1].skip_reason(), "not rendered: inside <script>");
     let c = p(&fixture("h_divhidden.md"));
-    assert_eq!(c.blocks[1].skip_reason(), "not rendered: inside <div hidden>");
+    assert_eq!(
+        c.blocks[1].skip_reason(),
+        "not rendered: inside <div hidden>"
+    );
     let c = p(&fixture("h_frontmatter.md"));
     assert_eq!(c.blocks[0].skip_reason(), "not rendered: front matter");
     // Inline code a page does not show tells nothing.
@@ -263,6 +269,10 @@ fn mdx_code_components_are_blocks() {
     let c = p("<CodeBlock language=\"bash\">\n{`echo \\`date\\` \\${HOME}`}\n</CodeBlock>\n");
     assert_eq!(c.blocks[0].body[0].1, "echo `date` ${HOME}");
     // A component with no code, and one with no language, are not blocks.
-    assert!(p("<Tabs groupId=\"os\">\n\ntext\n\n</Tabs>\n").blocks.is_empty());
+    assert!(
+        p("<Tabs groupId=\"os\">\n\ntext\n\n</Tabs>\n")
+            .blocks
+            .is_empty()
+    );
     assert!(p("<Note>\n{`text`}\n</Note>\n").blocks.is_empty());
 }

@@ -6,7 +6,7 @@
 //! body is a JavaScript template literal whose escapes are not the page's
 //! text.
 
-use super::{Unseen, MAX_COMPONENT_LINES, attributes};
+use super::{MAX_COMPONENT_LINES, Unseen, attributes};
 use crate::book::parse::Block;
 
 /// The byte in `s` (after a tag's name) of the `>` that ends the tag,
@@ -64,18 +64,37 @@ fn unescape(line: &str) -> Vec<String> {
 /// that names a language or holds `Code` in its name, whose body is a
 /// template literal. Its block is pushed to `u`, its lines skipped; the
 /// line it ends on.
-pub(super) fn component(lines: &[&str], i: usize, u: &mut Unseen) -> Option<usize> {
-    let last = lines.len().min(i + MAX_COMPONENT_LINES);
+pub(super) fn component(
+    lines: &[&str],
+    i: usize,
+    u: &mut Unseen,
+    closes: &mut std::collections::HashMap<String, Option<usize>>,
+) -> Option<usize> {
     let first = lines[i].trim_start_matches(' ');
-    let text = std::iter::once(first)
-        .chain(lines[i + 1..last].iter().copied())
-        .collect::<Vec<_>>()
-        .join("\n");
-    let line_at = |at: usize| i + text[..at].matches('\n').count();
-    let name: String = text[1..]
+    let name: String = first[1..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_')
         .collect();
+    // The next line holding its end tag, kept by name: a chapter of
+    // unclosed tags is read once, not once a tag.
+    let end_tag = format!("</{name}");
+    let close = match closes.get(&name) {
+        Some(None) => return None,
+        Some(Some(k)) if *k >= i => *k,
+        _ => {
+            let k = (i..lines.len()).find(|&k| lines[k].contains(end_tag.as_str()));
+            closes.insert(name.clone(), k);
+            k?
+        }
+    };
+    if close - i > MAX_COMPONENT_LINES {
+        return None;
+    }
+    let text = std::iter::once(first)
+        .chain(lines[i + 1..=close].iter().copied())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let line_at = |at: usize| i + text[..at].matches('\n').count();
     let after_name = 1 + name.len();
     let gt = after_name + tag_end(&text[after_name..])?;
     if text[..gt].ends_with('/') {
@@ -88,7 +107,10 @@ pub(super) fn component(lines: &[&str], i: usize, u: &mut Unseen) -> Option<usiz
     }
     // The body: `{`, a template literal, `}`, the end tag.
     let body_at = gt + 1 + (text[gt + 1..].len() - text[gt + 1..].trim_start().len());
-    let lit = text[body_at..].strip_prefix('{')?.trim_start().strip_prefix('`')?;
+    let lit = text[body_at..]
+        .strip_prefix('{')?
+        .trim_start()
+        .strip_prefix('`')?;
     let lit_at = text.len() - lit.len();
     let mut escaped = false;
     let close = lit.char_indices().find_map(|(k, c)| {
@@ -96,8 +118,10 @@ pub(super) fn component(lines: &[&str], i: usize, u: &mut Unseen) -> Option<usiz
         escaped = !escaped && c == '\\';
         end.then_some(k)
     })?;
-    let rest = lit[close + 1..].trim_start().strip_prefix('}')?.trim_start();
-    let end_tag = format!("</{name}");
+    let rest = lit[close + 1..]
+        .trim_start()
+        .strip_prefix('}')?
+        .trim_start();
     let tail = rest.strip_prefix(end_tag.as_str())?;
     if !tail.trim_start().starts_with('>') {
         return None;

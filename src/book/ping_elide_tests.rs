@@ -41,6 +41,9 @@ fn a_cut_pings_reply_count_is_a_lower_bound() {
         ["ping: the book shows 1 replies; the lab shows 3"]
     );
     // A cut reply is still compared: the wrong TTL is a difference.
-    let book = v(&format!("{HEAD}\n...\n{}", reply(3).replace("ttl=63", "ttl=64")));
+    let book = v(&format!(
+        "{HEAD}\n...\n{}",
+        reply(3).replace("ttl=63", "ttl=64")
+    ));
     assert!(!ping_replies(&book, &lab).is_empty());
 }

@@ -78,7 +78,10 @@ fn a_block_in_front_matter_is_not_replayed() {
 fn a_change_in_an_mdx_code_block_is_no_match() {
     let (code, stdout, v, _) = book("wmdx.md");
     assert_ne!(code, 0, "{stdout}");
-    assert!(v.iter().any(|(l, _)| *l == 11), "the component is a block: {stdout}");
+    assert!(
+        v.iter().any(|(l, _)| *l == 11),
+        "the component is a block: {stdout}"
+    );
     let ping = v.iter().find(|(l, _)| *l == 18).expect("the ping's block");
     assert_ne!(ping.1, "match", "{stdout}");
 }
