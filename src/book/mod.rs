@@ -20,6 +20,8 @@ pub mod html;
 pub mod judge;
 pub mod known;
 pub mod parse;
+#[cfg(test)]
+mod ping_elide_tests;
 mod ping_facts;
 pub mod recognize;
 pub mod replay;

@@ -65,6 +65,9 @@ pub struct Block {
     pub body: Vec<(usize, String)>,
     /// 1-based line of the closing fence.
     pub end: usize,
+    /// Why a page does not show it (`not rendered: inside <script>`):
+    /// such a block is never replayed ([`hidden`]).
+    pub hidden: Option<String>,
 }
 
 impl Block {
@@ -73,7 +76,15 @@ impl Block {
     /// its names, or a language lab does not know holding a command's
     /// lines ([`lang`]).
     pub fn is_shell(&self) -> bool {
-        lang::is_shell(&self.lang, &self.body)
+        self.hidden.is_none() && lang::is_shell(&self.lang, &self.body)
+    }
+
+    /// Why a block that is not a shell's is skipped.
+    pub fn skip_reason(&self) -> String {
+        match &self.hidden {
+            Some(why) => why.clone(),
+            None => format!("a `{}` block, not commands", self.lang),
+        }
     }
 }
 
@@ -205,8 +216,16 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     let mut html_open: Option<html::HtmlBlock> = None;
     // The prose read so far, for its inline code.
     let mut prose = inline::Prose::default();
+    // What a page does not show, and MDX code ([`hidden`]).
+    let unseen = hidden::read(&text.lines().collect::<Vec<_>>());
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
+        if unseen.skip[i] && open.is_none() && !in_comment && html_open.is_none() {
+            indented.close(&mut blocks);
+            indented.prose("");
+            prose.end();
+            continue;
+        }
         let verbatim = open.is_some() || in_comment || html_open.is_some();
         // Indentation in columns ([`columns`]); a fence's body at the
         // margin, outside any container, is kept as written.
@@ -241,6 +260,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                 lang: std::mem::take(lang),
                 body: std::mem::take(body),
                 end: n - 1,
+                hidden: None,
             });
             open = None;
             indented.after_fence();
@@ -319,6 +339,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                         lang: std::mem::take(lang),
                         body: std::mem::take(body),
                         end: n,
+                        hidden: None,
                     });
                     open = None;
                     indented.after_fence();
@@ -336,6 +357,13 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
         }
     }
     indented.close(&mut blocks);
+    blocks.extend(unseen.blocks);
+    blocks.sort_by_key(|b| b.line);
+    for b in &mut blocks {
+        if b.hidden.is_none() {
+            b.hidden = unseen.hidden[b.line - 1].clone();
+        }
+    }
     if let Some(mut h) = html_open {
         if h.must_close() {
             let (start, tag) = h.start();
@@ -359,11 +387,14 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
         ));
     }
     prose.end();
+    // Inline code the page does not show tells the reader nothing.
+    let mut spans = prose.spans;
+    spans.retain(|s| unseen.hidden.get(s.line - 1).is_none_or(|h| h.is_none()));
     Ok(Chapter {
         path: path.to_path_buf(),
         text,
         blocks,
-        inline: prose.spans,
+        inline: spans,
     })
 }
 
@@ -446,6 +477,7 @@ impl Indented {
                 lang: String::new(),
                 end: *last,
                 body,
+                hidden: None,
             });
         }
         self.may_open = false;
@@ -466,6 +498,9 @@ mod html_text;
 
 #[path = "parse_html_refs.rs"]
 mod html_refs;
+
+#[path = "parse_hidden.rs"]
+mod hidden;
 
 #[path = "parse_inline.rs"]
 mod inline;
@@ -489,3 +524,7 @@ mod pre_tests;
 #[cfg(test)]
 #[path = "parse_read_tests.rs"]
 mod read_tests;
+
+#[cfg(test)]
+#[path = "parse_hidden_tests.rs"]
+mod hidden_tests;

@@ -145,6 +145,7 @@ impl HtmlBlock {
             lang: self.lang.clone(),
             body,
             end,
+            hidden: None,
         })
     }
 

@@ -414,7 +414,9 @@ pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
             )),
         }
     }
-    if b.len() != l.len() {
+    // A book that cut its output shows some of its replies, not their count.
+    let cut = book.iter().any(|x| super::compare::is_elision(x));
+    if b.len() > l.len() || (b.len() < l.len() && !cut) {
         d.push(format!(
             "ping: the book shows {} replies; the lab shows {}",
             b.len(),

@@ -441,7 +441,7 @@ async fn replay_within(
                 fence: block.fence.clone(),
                 verdict: Verdict::Skipped,
                 commands,
-                prose: vec![format!("a `{}` block, not commands", block.lang)],
+                prose: vec![block.skip_reason()],
                 duration_s: 0.0,
             });
             progress(target, &r, known, total);

@@ -62,7 +62,10 @@ pub fn plan_chapter(chapter: &parse::Chapter) -> Vec<(Vec<Planned>, Vec<String>)
         .blocks
         .iter()
         .map(|b| {
-            if b.is_shell() {
+            if b.hidden.is_some() {
+                // Not shown: the reader reads nothing there.
+                (Vec::new(), Vec::new())
+            } else if b.is_shell() {
                 plan(b, &mut session)
             } else {
                 plan(b, &mut None)

@@ -1,0 +1,278 @@
+//! Unit tests of [`super`] for the bookhide session (probe21ab's findings
+//! 3 and 4): blocks inside elements a page does not render, front matter,
+//! and MDX code components. Kept apart from the other parse tests, which
+//! are near the 600-line bound.
+use super::*;
+
+fn p(text: &str) -> Chapter {
+    parse(Path::new("c.md"), text.as_bytes()).unwrap()
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/book/probe21ab_hidden/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn commands(b: &Block) -> Vec<String> {
+    steps(b).0.into_iter().map(|s| s.command).collect()
+}
+
+/// Whether an opening tag (`<div hidden>`, lowercased, without its `<`)
+/// hides what it holds in a browser: a crude reading of its own, so that
+/// it checks lab's rather than repeats it.
+fn tag_hides(tag: &str) -> bool {
+    let name: String = tag
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let squashed: String = tag.chars().filter(|c| !c.is_whitespace()).collect();
+    matches!(name.as_str(), "script" | "style" | "template" | "noscript")
+        || tag[name.len()..]
+            .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .any(|a| a == "hidden" || a.starts_with("hidden="))
+        || squashed.contains("display:none")
+        || squashed.contains("visibility:hidden")
+}
+
+/// The code lines a browser shows of pulldown-cmark's HTML (lab's own
+/// renderer, front matter read as metadata): code blocks outside any
+/// element that does not render. The HTML it passes through is read with a
+/// stack of open elements.
+fn code_lines_shown_by_pulldown(text: &str) -> Vec<usize> {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let line_of = |at: usize| text[..at].matches('\n').count() + 1;
+    let opts = Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
+        | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS;
+    let (mut lines, mut inside) = (Vec::new(), false);
+    // Open elements: their name and whether they hide.
+    let mut stack: Vec<(String, bool)> = Vec::new();
+    for (e, range) in Parser::new_ext(text, opts).into_offset_iter() {
+        match e {
+            Event::Html(h) | Event::InlineHtml(h) => {
+                let mut lower = h.to_lowercase();
+                // Comments hold no tags.
+                while let Some(a) = lower.find("<!--") {
+                    let b = lower[a..].find("-->").map_or(lower.len(), |b| a + b + 3);
+                    lower.replace_range(a..b, "");
+                }
+                for part in lower.split('<').skip(1) {
+                    let tag = part.split('>').next().unwrap_or("");
+                    if let Some(close) = tag.strip_prefix('/') {
+                        let name = close.trim();
+                        if let Some(i) = stack.iter().rposition(|(n, _)| n == name) {
+                            stack.truncate(i);
+                        }
+                    } else if !tag.starts_with('!') && !tag.ends_with('/') {
+                        let name: String = tag
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                            .collect();
+                        if !name.is_empty() {
+                            stack.push((name, tag_hides(tag)));
+                        }
+                    }
+                }
+            }
+            Event::Start(Tag::CodeBlock(_)) => inside = true,
+            Event::End(TagEnd::CodeBlock) => inside = false,
+            Event::Text(t) if inside && !t.trim().is_empty() && !stack.iter().any(|(_, h)| *h) => {
+                let (from, to) = (line_of(range.start), line_of(range.end.max(1) - 1));
+                for n in from..=to {
+                    let l = text.lines().nth(n - 1).unwrap_or("");
+                    if !l.trim().is_empty() && !lines.contains(&n) {
+                        lines.push(n);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    lines.sort();
+    lines
+}
+
+/// The code lines of the shell blocks lab would replay.
+fn code_lines_replayed_by_lab(text: &str) -> Vec<usize> {
+    let mut lines: Vec<usize> = p(text)
+        .blocks
+        .iter()
+        .filter(|b| b.is_shell())
+        .flat_map(|b| b.body.iter())
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, _)| *n)
+        .collect();
+    lines.sort();
+    lines
+}
+
+const FENCE: &str = "```bash\nkubectl --kubeconfig ./admin.conf apply -f flannel_fix.yml\n```";
+const AFTER: &str = "```bash\nping -c 1 10.244.3.3\n```\n";
+
+/// The texts of the hidden wrappers, and of wrappers a reader sees.
+fn wrapped() -> Vec<String> {
+    let mut texts = vec![
+        fixture("h_script.md"),
+        fixture("h_style.md"),
+        fixture("h_template.md"),
+        fixture("h_divhidden.md"),
+        fixture("h_details.md"),
+        fixture("h_none.md"),
+    ];
+    for (open, close) in [
+        ("<script type=\"text/plain\">\n", "\n</script>"),
+        ("<style>\n", "\n</style>"),
+        ("<template>\n\n", "\n\n</template>"),
+        ("<noscript>\n\n", "\n\n</noscript>"),
+        ("<div hidden>\n\n", "\n\n</div>"),
+        ("<div hidden=\"\">\n\n", "\n\n</div>"),
+        ("<div class=\"x\" hidden=\"hidden\">\n\n", "\n\n</div>"),
+        ("<section hidden>\n\n", "\n\n</section>"),
+        ("<div style=\"display:none\">\n\n", "\n\n</div>"),
+        (
+            "<div style=\"color: red; display: none\">\n\n",
+            "\n\n</div>",
+        ),
+        ("<div style='visibility:hidden'>\n\n", "\n\n</div>"),
+        ("<p hidden>\n\n", "\n\n</p>"),
+        // Nested elements of the same name: the outer one closes last.
+        ("<div hidden>\n<div>\n\n", "\n\n</div>\n\ntext\n\n</div>"),
+        // Shown: the reader sees these.
+        ("<div aria-hidden=\"true\">\n\n", "\n\n</div>"),
+        ("<div data-hidden>\n\n", "\n\n</div>"),
+        ("<div class=\"hidden-x\">\n\n", "\n\n</div>"),
+        ("<details>\n<summary>Answer</summary>\n\n", "\n\n</details>"),
+        ("<div>\n\n", "\n\n</div>"),
+    ] {
+        texts.push(format!("# H\n\n{open}{FENCE}{close}\n\n{AFTER}"));
+    }
+    // A hidden element inside a shown one.
+    texts.push(format!(
+        "<div>\n<div hidden>\n\n{FENCE}\n\n</div>\n</div>\n\n{AFTER}"
+    ));
+    // A fence that shows `<div hidden>` as code hides nothing.
+    texts.push(format!("```bash\n<div hidden>\n```\n\n{FENCE}\n\n{AFTER}"));
+    // A comment that holds a hidden element's tag hides nothing.
+    texts.push(format!("<!-- <div hidden> -->\n\n{FENCE}\n\n{AFTER}"));
+    texts
+}
+
+/// probe21ab, finding 3: a block inside an element a page does not render
+/// (script, style, template, noscript, `hidden`, `display:none`,
+/// `visibility:hidden`) is not replayed; a closed `<details>` and
+/// `aria-hidden` show their blocks. lab replays the code lines
+/// pulldown-cmark's page shows.
+#[test]
+fn blocks_a_page_does_not_render_are_not_replayed() {
+    for text in wrapped() {
+        assert_eq!(
+            code_lines_replayed_by_lab(&text),
+            code_lines_shown_by_pulldown(&text),
+            "{text}"
+        );
+    }
+    // CommonMark ends a type-1 block at an end tag in any case (pulldown
+    // 0.13 wants the start tag's, in lowercase: it reads the rest of the
+    // page as HTML, and shows no block at all).
+    let text = format!("<SCRIPT>\n{FENCE}\n</SCRIPT>\n\n{AFTER}");
+    assert_eq!(code_lines_replayed_by_lab(&text), [8]);
+    // The hidden block is reported with its reason.
+    let c = p(&fixture("h_script.md"));
+    let hidden: Vec<_> = c.blocks.iter().filter_map(|b| b.hidden.clone()).collect();
+    assert_eq!(hidden, ["not rendered: inside <script>"]);
+    assert_eq!(c.blocks[1].skip_reason(), "not rendered: inside <script>");
+    let c = p(&fixture("h_divhidden.md"));
+    assert_eq!(
+        c.blocks[1].skip_reason(),
+        "not rendered: inside <div hidden>"
+    );
+    let c = p(&fixture("h_frontmatter.md"));
+    assert_eq!(c.blocks[0].skip_reason(), "not rendered: front matter");
+    // Inline code a page does not show tells nothing.
+    let c = p("<div hidden>\n\nRun `sudo ip link set cni0 down`.\n\n</div>\n\nSee `ip route`.\n");
+    let spans: Vec<_> = c.inline.iter().map(|s| s.code.as_str()).collect();
+    assert_eq!(spans, ["ip route"]);
+    // The visible ping is still read.
+    let c = p(&fixture("h_script.md"));
+    let shell: Vec<_> = c.blocks.iter().filter(|b| b.is_shell()).collect();
+    assert_eq!(shell.len(), 2);
+    assert_eq!(commands(shell[1])[1], "ping -c 1 10.244.3.3");
+}
+
+/// Front matter at the top of the file (YAML `---`, TOML `+++`) is no
+/// text: its fences are not replayed. A `---` rule further down is.
+#[test]
+fn front_matter_is_no_text() {
+    let texts = [
+        fixture("h_frontmatter.md"),
+        format!("---\ntitle: x\n{FENCE}\n---\n\n{AFTER}"),
+        format!("---\ntitle: x\n{FENCE}\n...\n\n{AFTER}"),
+        format!("+++\ntitle = \"x\"\n{FENCE}\n+++\n\n{AFTER}"),
+        format!("# H\n\n---\n\n{FENCE}\n\n---\n\n{AFTER}"),
+    ];
+    for text in &texts {
+        assert_eq!(
+            code_lines_replayed_by_lab(text),
+            code_lines_shown_by_pulldown(text),
+            "{text}"
+        );
+    }
+}
+
+/// probe21ab, finding 4: an MDX code component shows commands; lab reads
+/// it as a block of its language, whatever the component's name.
+#[test]
+fn mdx_code_components_are_blocks() {
+    let want = vec![
+        "vagrant ssh node1".to_string(),
+        "sudo ip link set cni0 down".into(),
+        "exit".into(),
+    ];
+    let body = "{`vagrant ssh node1\nsudo ip link set cni0 down\nexit`}";
+    let mut texts = vec![fixture("wmdx.md")];
+    for open in [
+        "<CodeBlock language=\"bash\">",
+        "<CodeBlock lang=\"sh\">",
+        "<CodeBlock language={'bash'}>",
+        "<Code language=\"shell\" title=\"x\">",
+        "<Highlight className=\"language-bash\">",
+        "  <CodeBlock\n    language=\"bash\"\n    showLineNumbers>",
+        "<CodeBlock>",
+    ] {
+        let name: String = open
+            .trim()
+            .trim_start_matches('<')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        texts.push(format!("# H\n\n{open}\n{body}\n</{name}>\n\n{AFTER}"));
+        texts.push(format!("# H\n\n{open}{body}</{name}>\n\n{AFTER}"));
+    }
+    for text in &texts {
+        let c = p(text);
+        let cmds: Vec<Vec<String>> = c
+            .blocks
+            .iter()
+            .filter(|b| b.is_shell())
+            .map(commands)
+            .collect();
+        assert!(cmds.contains(&want), "{text}\n{cmds:?}");
+    }
+    // The language is read as a fence's is.
+    let c = p("<CodeBlock language=\"yaml\">\n{`a: 1`}\n</CodeBlock>\n");
+    assert_eq!(c.blocks.len(), 1);
+    assert_eq!(c.blocks[0].lang, "yaml");
+    assert!(!c.blocks[0].is_shell());
+    // A template literal's escapes are what the page shows.
+    let c = p("<CodeBlock language=\"bash\">\n{`echo \\`date\\` \\${HOME}`}\n</CodeBlock>\n");
+    assert_eq!(c.blocks[0].body[0].1, "echo `date` ${HOME}");
+    // A component with no code, and one with no language, are not blocks.
+    assert!(
+        p("<Tabs groupId=\"os\">\n\ntext\n\n</Tabs>\n")
+            .blocks
+            .is_empty()
+    );
+    assert!(p("<Note>\n{`text`}\n</Note>\n").blocks.is_empty());
+}
