@@ -455,6 +455,23 @@ pub fn tables_named(
     )]
 }
 
+/// The book lines of a ping's output ping does not print
+/// ([`is_pings_own`]) and no cut mark ([`is_elision`]): a ping is compared
+/// by its replies and statistics, so such a line (the author's words, a
+/// command the reader types read as output) was passed over, and a block
+/// with it was `match` (probe21ab, rule A).
+pub fn not_pings_own(book: &[String]) -> Vec<String> {
+    book.iter()
+        .filter(|l| !l.trim().is_empty() && !is_elision(l) && !is_pings_own(l))
+        .map(|l| {
+            format!(
+                "ping: the book shows a line ping does not print: `{}`",
+                l.trim()
+            )
+        })
+        .collect()
+}
+
 /// The book lines of a command's output the lab's lack, read as that
 /// command's kind of output is read.
 pub fn lines_of(c: &super::recognize::Cmd, book: &[String], lab: &[String]) -> Vec<String> {

@@ -166,3 +166,28 @@ fn a_reply_line_ends_after_its_time_and_pings_own_marks() {
         assert!(ping_replies(&book, &book).is_empty(), "{tail}");
     }
 }
+
+/// probe21ab, rule A: ping is compared by its replies and statistics; a
+/// line it does not print (a command the reader types, read as output)
+/// is named, never passed over.
+#[test]
+fn a_line_ping_does_not_print_is_named() {
+    let book: Vec<String> = [
+        "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.",
+        "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms",
+        "(venv) me@host:~/lab (main) [x] {y} $ sudo ip link set cni0 down",
+        "...",
+        "",
+        "--- 10.244.1.2 ping statistics ---",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(
+        super::not_pings_own(&book),
+        [
+            "ping: the book shows a line ping does not print: `(venv) me@host:~/lab (main) [x] {y} $ sudo ip link set cni0 down`"
+        ]
+    );
+    assert!(super::not_pings_own(&book[..2]).is_empty());
+}

@@ -47,6 +47,7 @@ mod probe21u;
 mod probe21v;
 mod probe21x;
 mod probe21y;
+mod probe21ab;
 mod probe21z;
 mod probe5;
 mod probe6;
