@@ -208,7 +208,9 @@ fn a_line_that_is_no_row_of_the_table_is_named() {
     .collect();
     assert_eq!(
         super::not_table_rows(&book),
-        ["kubectl: the book shows a line that is no row of the table: `(venv) me@host:~/lab (main) $ sudo ip link set cni0 down`"]
+        [
+            "kubectl: the book shows a line that is no row of the table: `(venv) me@host:~/lab (main) $ sudo ip link set cni0 down`"
+        ]
     );
     assert!(super::not_table_rows(&[book[0].clone(), book[1].clone(), String::new()]).is_empty());
     // A restart's age in brackets, and a second table after a blank line.
@@ -222,5 +224,9 @@ fn a_line_that_is_no_row_of_the_table_is_named() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    assert!(super::not_table_rows(&more).is_empty(), "{:?}", super::not_table_rows(&more));
+    assert!(
+        super::not_table_rows(&more).is_empty(),
+        "{:?}",
+        super::not_table_rows(&more)
+    );
 }

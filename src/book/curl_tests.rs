@@ -433,7 +433,9 @@ fn a_line_among_the_headers_curl_does_not_print_is_named() {
     );
     assert_eq!(
         facts::not_curls_own(&book, true),
-        ["curl: the book shows a line among the headers that curl does not print: `(venv) me@host:~/lab (main) [x] {y} $ sudo ip link set cni0 down`"]
+        [
+            "curl: the book shows a line among the headers that curl does not print: `(venv) me@host:~/lab (main) [x] {y} $ sudo ip link set cni0 down`"
+        ]
     );
     let verbose = lines(
         "*   Trying 10.244.1.2:80...\n* Connected to 10.244.1.2 (10.244.1.2) port 80\n\
@@ -443,7 +445,11 @@ fn a_line_among_the_headers_curl_does_not_print_is_named() {
          \x20                                Dload  Upload   Total   Spent    Left  Speed\n\
          \x20 0   612    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0\n",
     );
-    assert!(facts::not_curls_own(&verbose, true).is_empty(), "{:?}", facts::not_curls_own(&verbose, true));
+    assert!(
+        facts::not_curls_own(&verbose, true).is_empty(),
+        "{:?}",
+        facts::not_curls_own(&verbose, true)
+    );
     // A page is read by its title: its lines are the page's.
     let page = lines("HTTP/1.1 200 OK\n\n<html>\nWelcome to nginx!\n</html>\n");
     assert!(facts::not_curls_own(&page, false).is_empty());

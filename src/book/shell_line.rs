@@ -56,7 +56,12 @@ pub fn typed_program(line: &str) -> Option<String> {
     static REDIRECT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"(?:^|\s)(?:\d*|&)(?:>>?|<)&?\s*[^\s;&|)]+").expect("redirect")
     });
-    let t = REDIRECT.replace_all(t, " ");
+    // A line-number gutter (`3 | `, `3  `, `12: `, `3 │ `): the reader
+    // retypes what follows it (probe21ab, `u_linenum.md`).
+    static GUTTER: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"^\d+(?:\s*[|:│]\s*|\s+)").expect("gutter"));
+    let t = GUTTER.replace(t, "");
+    let t = REDIRECT.replace_all(&t, " ");
     // Each separator (a list's, a group's, a substitution's) opens a
     // command's place.
     let mut spaced = String::with_capacity(t.len() * 2);

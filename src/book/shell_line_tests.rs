@@ -72,3 +72,22 @@ fn ansi_escapes_are_taken_off() {
     assert_eq!(strip_ansi("\x1b[1;32mok\x1b[0m"), "ok");
     assert_eq!(strip_ansi("plain"), "plain");
 }
+
+/// probe21ab (lesser, `u_linenum.md`): a line-number gutter before the
+/// command the reader retypes.
+#[test]
+fn a_line_number_gutter_is_read_past() {
+    for line in [
+        "3 | sudo ip link set cni0 down",
+        "3  sudo ip link set cni0 down",
+        "12: sudo ip link set cni0 down",
+        "3 │ sudo ip link set cni0 down",
+    ] {
+        assert_eq!(
+            typed_program(line).as_deref(),
+            Some("sudo ip link set cni0 down"),
+            "{line}"
+        );
+    }
+    assert_eq!(typed_program("0 packages can be updated."), None);
+}

@@ -50,7 +50,10 @@ fn a_change_behind_shell_syntax_is_not_understood() {
     let (code, stdout, v) = book("s_test.md");
     assert_ne!(code, 0, "{stdout}");
     assert_eq!(at(&v, 10), "not_understood", "{stdout}");
-    assert!(stdout.contains("[ -d /sys ] && sudo ip link set cni0 down"), "{stdout}");
+    assert!(
+        stdout.contains("[ -d /sys ] && sudo ip link set cni0 down"),
+        "{stdout}"
+    );
 }
 
 /// Finding 2: `ping() { sudo ip link set cni0 down; command ping "$@"; }`

@@ -125,7 +125,7 @@ pub(super) fn check(p: &Planned, r: &mut CommandReport) {
                 .map(|d| format!("not compared: {d}")),
         );
         r.reason = Some(format!(
-            "the book shows `{}` right under `{}` with no blank line between: it may be a command the reader types, which lab never ran, and nothing lab compared there tells it from the output",
+            "the book shows `{}` right under `{}`, read as its output: it may be a command the reader types, which lab never ran, and nothing lab compared there tells it from the output",
             line.trim(),
             p.step.command
         ));
