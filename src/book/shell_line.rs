@@ -37,7 +37,16 @@ const KEEPS_PLACE: &[&str] = &[
 /// Whether `word`, in a command's place, runs a program lab lists or a
 /// script by its path (`./x`, `../x`, `~/x`, `/x`).
 fn runs_listed(word: &str) -> bool {
-    super::parse::is_program(word) || word.starts_with("../") || word.starts_with("~/")
+    // A path names a file (`/>` of an HTML tag, `/` alone, name none).
+    let path = word
+        .trim_start_matches(['.', '~'])
+        .strip_prefix('/')
+        .is_some_and(|r| r.starts_with(|c: char| c.is_alphanumeric() || c == '_'));
+    let dotted = word.starts_with("../") || word.starts_with("~/") || word.starts_with("./");
+    if word.starts_with('/') || dotted {
+        return path;
+    }
+    super::parse::is_program(word)
 }
 
 /// The program a line runs, and the line from it on (`sudo ip link set
@@ -50,7 +59,10 @@ pub fn typed_program(line: &str) -> Option<String> {
     let clean = strip_ansi(line);
     let t = clean.trim();
     let t = super::parse::after_prompt(t).unwrap_or(t);
-    if t.starts_with(['|', '#']) || t.is_empty() {
+    // A tag (`<meta … />`, `</div>`, `<!DOCTYPE`) is a page's line.
+    let tag = t.starts_with('<')
+        && t[1..].starts_with(|c: char| c.is_ascii_alphabetic() || "/!".contains(c));
+    if t.starts_with(['|', '#']) || t.is_empty() || tag {
         return None;
     }
     static REDIRECT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -93,7 +105,10 @@ pub fn typed_program(line: &str) -> Option<String> {
             continue;
         }
         // `. ./down.sh`, `source ~/x`: a script the shell reads.
-        let sourced = matches!(word, "." | "source") && words.get(i + 1).is_some_and(|w| *w != ";");
+        let sourced = matches!(word, "." | "source")
+            && words
+                .get(i + 1)
+                .is_some_and(|w| w.chars().any(|c| c.is_alphanumeric()));
         if sourced || runs_listed(word) {
             let rest: Vec<&str> = std::iter::once(word)
                 .chain(words[i + 1..].iter().copied().take_while(|w| *w != ";"))

@@ -62,6 +62,9 @@ fn output_lines_run_nothing() {
         " * Documentation:  https://help.ubuntu.com",
         "<html>",
         "HTTP/1.1 200 OK",
+        ". . .",
+        "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\" />",
+        "a; / >",
     ] {
         assert_eq!(typed_program(line), None, "{line}");
     }
