@@ -455,6 +455,65 @@ pub fn tables_named(
     )]
 }
 
+/// The book lines of a table's output (`kubectl get`) that are no row of
+/// it: the header's first line aside, a line whose words do not fill the
+/// header's columns was dropped by [`Table::parse`], never compared
+/// (probe21ab, rule A).
+pub fn not_table_rows(book: &[String]) -> Vec<String> {
+    let mut header: Option<&String> = None;
+    let mut after_blank = true;
+    let mut out = Vec::new();
+    for l in book {
+        if l.trim().is_empty() {
+            after_blank = true;
+            continue;
+        }
+        // A table's header (the first line, or one after a blank line:
+        // `kubectl get all` prints a table a kind).
+        let words: Vec<&str> = l.split_whitespace().collect();
+        let is_header = after_blank
+            && words.len() >= 2
+            && words.iter().all(|w| {
+                w.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"-_()%/".contains(&b))
+            });
+        after_blank = false;
+        if is_header || header.is_none() {
+            header = Some(l);
+            continue;
+        }
+        // A header kubectl prints that lab reads as no table's (`PORT(S)`)
+        // says nothing of its rows.
+        let Some(t) = header.map(|h| Table::parse(&[h.clone(), l.clone()])) else {
+            continue;
+        };
+        if !is_elision(l) && t.is_some_and(|t| t.rows.len() != 1) {
+            out.push(format!(
+                "kubectl: the book shows a line that is no row of the table: `{}`",
+                l.trim()
+            ));
+        }
+    }
+    out
+}
+
+/// The book lines of a ping's output ping does not print
+/// ([`is_pings_own`]) and no cut mark ([`is_elision`]): a ping is compared
+/// by its replies and statistics, so such a line (the author's words, a
+/// command the reader types read as output) was passed over, and a block
+/// with it was `match` (probe21ab, rule A).
+pub fn not_pings_own(book: &[String]) -> Vec<String> {
+    book.iter()
+        .filter(|l| !l.trim().is_empty() && !is_elision(l) && !is_pings_own(l))
+        .map(|l| {
+            format!(
+                "ping: the book shows a line ping does not print: `{}`",
+                l.trim()
+            )
+        })
+        .collect()
+}
+
 /// The book lines of a command's output the lab's lack, read as that
 /// command's kind of output is read.
 pub fn lines_of(c: &super::recognize::Cmd, book: &[String], lab: &[String]) -> Vec<String> {

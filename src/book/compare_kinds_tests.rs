@@ -166,3 +166,67 @@ fn a_reply_line_ends_after_its_time_and_pings_own_marks() {
         assert!(ping_replies(&book, &book).is_empty(), "{tail}");
     }
 }
+
+/// probe21ab, rule A: ping is compared by its replies and statistics; a
+/// line it does not print (a command the reader types, read as output)
+/// is named, never passed over.
+#[test]
+fn a_line_ping_does_not_print_is_named() {
+    let book: Vec<String> = [
+        "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.",
+        "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms",
+        "(venv) me@host:~/lab (main) [x] {y} $ sudo ip link set cni0 down",
+        "...",
+        "",
+        "--- 10.244.1.2 ping statistics ---",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(
+        super::not_pings_own(&book),
+        [
+            "ping: the book shows a line ping does not print: `(venv) me@host:~/lab (main) [x] {y} $ sudo ip link set cni0 down`"
+        ]
+    );
+    assert!(super::not_pings_own(&book[..2]).is_empty());
+}
+
+/// probe21ab, rule A: a table is compared by its rows; a line that is no
+/// row (its words not the header's count: a command the reader types,
+/// read as output) was dropped, never compared. Now it is named.
+#[test]
+fn a_line_that_is_no_row_of_the_table_is_named() {
+    let book: Vec<String> = [
+        "NAME                                READY     STATUS    RESTARTS   AGE",
+        "nginx-deployment-75675f5897-4dm42   1/1       Running   0          2m",
+        "(venv) me@host:~/lab (main) $ sudo ip link set cni0 down",
+        "kube-flannel-ds-amd64-4hqnx         1/1       Running   0          2m",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(
+        super::not_table_rows(&book),
+        [
+            "kubectl: the book shows a line that is no row of the table: `(venv) me@host:~/lab (main) $ sudo ip link set cni0 down`"
+        ]
+    );
+    assert!(super::not_table_rows(&[book[0].clone(), book[1].clone(), String::new()]).is_empty());
+    // A restart's age in brackets, and a second table after a blank line.
+    let more: Vec<String> = [
+        book[0].as_str(),
+        "nginx-1   1/1   Running   1 (2m ago)   5m",
+        "",
+        "NAME         TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE",
+        "kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP   9m",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert!(
+        super::not_table_rows(&more).is_empty(),
+        "{:?}",
+        super::not_table_rows(&more)
+    );
+}

@@ -476,6 +476,11 @@ pub fn judge(book: &[String], code: Option<i32>, r: &mut CommandReport) {
     }
     let (diffs, _) = differences(&theirs, &lab);
     r.differences.extend(diffs);
+    let head = r
+        .command
+        .split_whitespace()
+        .any(|w| w == "--head" || (w.starts_with('-') && !w.starts_with("--") && w.contains('I')));
+    r.differences.extend(facts::not_curls_own(book, head));
     // Curl's own words name whom it reached (`* Connected to X (ADDR)`,
     // `Trying ADDR:80`, `Host: ADDR`, `Failed to connect to ADDR`): another
     // address than the lab's curl reached is another curl's output (the

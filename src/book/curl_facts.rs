@@ -311,3 +311,43 @@ pub fn facts(lines: &[String], code: Option<i32>) -> Facts {
     };
     f
 }
+
+/// The book lines among a curl's headers (`curl -I`, `-v`: no page shown)
+/// that curl does not print: a curl is compared by its status line, so
+/// such a line (a command the reader types, read as output) was passed
+/// over (probe21ab, rule A). A page's lines are the page's: with `head`
+/// false (no `-I`), what follows the headers' blank line is one.
+pub fn not_curls_own(book: &[String], head: bool) -> Vec<String> {
+    static OWN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(?:HTTP/|[A-Za-z0-9-]+:(?:\s|$)|[*<>{}]|curl: \(|command terminated with exit code |[\d\s.kMG:-]+$)|% Total|Dload",
+        )
+        .expect("curl's own")
+    });
+    let status = |l: &str| l.trim_start_matches(['<', ' ']).starts_with("HTTP/");
+    let page = book.iter().any(|l| {
+        let t = l.trim_start();
+        t.starts_with('<') && t[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '!')
+    });
+    if page || !book.iter().any(|l| status(l)) {
+        return Vec::new();
+    }
+    let mut seen_status = false;
+    let mut out = Vec::new();
+    for l in book {
+        let t = l.trim();
+        if t.is_empty() {
+            if seen_status && !head {
+                break;
+            }
+            continue;
+        }
+        seen_status |= t.starts_with("HTTP/");
+        if !crate::book::compare::is_elision(t) && !OWN.is_match(t) {
+            out.push(format!(
+                "curl: the book shows a line among the headers that curl does not print: `{t}`"
+            ));
+        }
+    }
+    out
+}

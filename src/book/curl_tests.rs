@@ -421,3 +421,39 @@ fn every_status_line_is_compared_with_its_protocol() {
     let uncut = facts(&lines("< HTTP/1.1 301 Moved Permanently"), None);
     assert_eq!(differences(&uncut, &two).0.len(), 1);
 }
+
+/// probe21ab, rule A: a curl's headers are compared by their status line;
+/// a line among them no curl prints (a command the reader types, read as
+/// output) is named, never passed over.
+#[test]
+fn a_line_among_the_headers_curl_does_not_print_is_named() {
+    let book = lines(
+        "HTTP/1.1 200 OK\nServer: nginx/1.13.12\nContent-Type: text/html\n\
+         (venv) me@host:~/lab (main) [x] {y} $ sudo ip link set cni0 down\n...\n",
+    );
+    assert_eq!(
+        facts::not_curls_own(&book, true),
+        [
+            "curl: the book shows a line among the headers that curl does not print: `(venv) me@host:~/lab (main) [x] {y} $ sudo ip link set cni0 down`"
+        ]
+    );
+    let verbose = lines(
+        "*   Trying 10.244.1.2:80...\n* Connected to 10.244.1.2 (10.244.1.2) port 80\n\
+         > HEAD / HTTP/1.1\n> Host: 10.244.1.2\n>\n< HTTP/1.1 200 OK\n< Server: nginx\n<\n\
+         HTTP/1.1 200 OK\nServer: nginx\nAccept-Ranges: bytes\n\n\
+         \x20 % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n\
+         \x20                                Dload  Upload   Total   Spent    Left  Speed\n\
+         \x20 0   612    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0\n",
+    );
+    assert!(
+        facts::not_curls_own(&verbose, true).is_empty(),
+        "{:?}",
+        facts::not_curls_own(&verbose, true)
+    );
+    // A page is read by its title: its lines are the page's.
+    let page = lines("HTTP/1.1 200 OK\n\n<html>\nWelcome to nginx!\n</html>\n");
+    assert!(facts::not_curls_own(&page, false).is_empty());
+    let text = lines("HTTP/1.1 200 OK\nServer: nginx\n\nHello from nginx-1\n");
+    assert!(facts::not_curls_own(&text, false).is_empty());
+    assert_eq!(facts::not_curls_own(&text, true).len(), 1);
+}

@@ -26,6 +26,7 @@ mod ping_facts;
 pub mod recognize;
 pub mod replay;
 pub mod report;
+pub mod shell_line;
 pub mod suggest;
 #[cfg(test)]
 mod tests_matrix;

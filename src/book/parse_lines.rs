@@ -203,13 +203,14 @@ fn prompt(line: &str) -> Option<(&str, Option<String>)> {
 }
 
 /// A prompt of a shape no pattern above knows (`PS C:\lab> `,
-/// `me@host:~/lab (main) $ `): up to three words, none a program, the
-/// last ending in a prompt character (an arrow, `->` or `=>`, and a
-/// table's `<none>` are none),
-/// before a listed program.
+/// `(venv) me@host:~/lab (main) $ `): any number of words, none a
+/// program, the last ending in a prompt character (an arrow, `->` or
+/// `=>`, and a table's `<none>` are none), before a listed program. Capped
+/// at three words, a git or virtualenv prompt of four hid the command
+/// behind it as output (probe21ab, finding 1).
 fn any_prompt(t: &str, listed: impl Fn(&str, bool) -> bool) -> Option<(&str, Option<String>)> {
     let mut rest = t;
-    for _ in 0..3 {
+    loop {
         let (word, after) = rest.split_once(char::is_whitespace)?;
         if is_program(word) {
             return None;
@@ -223,7 +224,6 @@ fn any_prompt(t: &str, listed: impl Fn(&str, bool) -> bool) -> Option<(&str, Opt
             return Some((rest, None));
         }
     }
-    None
 }
 
 /// The host a line's prompt names (`w1` of `vagrant@w1:~$ `), if any.
@@ -440,7 +440,18 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
         .body
         .iter()
         .any(|(_, l)| after_prompt(l).is_some() && !at_continuation_prompt(l));
-    for (n, line) in &block.body {
+    // A line as the reader sees it: its colours (ANSI escapes) are no
+    // text (a coloured prompt hid the command behind it, probe21ab).
+    let body: Vec<(usize, String)> = block
+        .body
+        .iter()
+        .map(|(n, l)| (*n, crate::book::shell_line::strip_ansi(l).into_owned()))
+        .collect();
+    let prompted = prompted
+        || body
+            .iter()
+            .any(|(_, l)| after_prompt(l).is_some() && !at_continuation_prompt(l));
+    for (n, line) in &body {
         if line.trim().is_empty() {
             if let Some(s) = steps.last_mut()
                 && !s.output.is_empty()
@@ -512,3 +523,7 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
     }
     (steps, prose)
 }
+
+#[cfg(test)]
+#[path = "parse_shell_tests.rs"]
+mod shell_tests;

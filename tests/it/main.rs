@@ -39,6 +39,7 @@ mod probe17;
 mod probe18;
 mod probe19;
 mod probe21aa;
+mod probe21ab;
 mod probe21ab_hidden;
 mod probe21l;
 mod probe21p;

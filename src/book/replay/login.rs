@@ -82,3 +82,60 @@ pub(super) fn login_alone(plans: &[Planned], commands: &mut [CommandReport]) {
         }
     }
 }
+
+/// The first line the book shows in a login banner's place (after
+/// `vagrant ssh NODE`) that runs a program lab lists, read past a prompt
+/// of any shape lab knows, ANSI colours and shell syntax: a command the
+/// reader types, which lab never ran. Such a block was skipped, the
+/// chapter passing with the reader's ping unrun (probe21ab, `q4_chapter.md`).
+pub(super) fn banner_command(book: &[String]) -> Option<&str> {
+    book.iter()
+        .map(String::as_str)
+        .find(|l| crate::book::shell_line::typed_program(l).is_some())
+}
+
+/// Make `r` (a `vagrant ssh NODE`'s) not understood if its book lines
+/// hold a command ([`banner_command`]); whether they did.
+pub(super) fn typed_in_banner(r: &mut CommandReport, node: &str) -> bool {
+    let Some(line) = banner_command(&r.book).map(|l| l.trim().to_string()) else {
+        return false;
+    };
+    r.verdict = Verdict::NotUnderstood;
+    r.reason = Some(format!(
+        "the book shows `{line}` after `vagrant ssh {node}`, in a login banner's place: it runs a program, a command the reader types which lab never ran"
+    ));
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::banner_command;
+
+    fn lines(l: &[&str]) -> Vec<String> {
+        l.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_command_in_a_login_banners_place_is_found() {
+        for line in [
+            "(venv) me@node1:~/lab (main) $ ping -c 1 10.244.3.3",
+            "ping -c 1 10.244.3.3",
+            "[ -d /sys ] && sudo ip link set cni0 down",
+            "ping() { sudo ip link set cni0 down; command ping \"$@\"; }",
+        ] {
+            let book = lines(&["Welcome to Ubuntu 16.04.4 LTS", "", line]);
+            assert_eq!(banner_command(&book), Some(line), "{line}");
+        }
+        let banner = lines(&[
+            "Welcome to Ubuntu 16.04.4 LTS (GNU/Linux 4.4.0-116-generic x86_64)",
+            "",
+            " * Documentation:  https://help.ubuntu.com",
+            " * Management:     https://landscape.canonical.com",
+            "0 packages can be updated.",
+            "Last login: Sat Apr 21 11:29:35 2018 from 10.0.2.2",
+            "New release '18.04.1 LTS' available.",
+            "Run 'do-release-upgrade' to upgrade to it.",
+        ]);
+        assert_eq!(banner_command(&banner), None);
+    }
+}

@@ -255,10 +255,10 @@ impl Replayer<'_> {
                                 "vagrant ssh {node}: the node calls itself `{}`",
                                 o.stdout.trim()
                             ));
-                        } else if r.book.iter().any(|l| !l.trim().is_empty()) {
-                            // The book's lines after it (a login banner, or
-                            // commands behind a prompt lab does not read)
-                            // are compared with nothing: never a match.
+                        } else if !login::typed_in_banner(&mut r, node)
+                            && r.book.iter().any(|l| !l.trim().is_empty())
+                        {
+                            // A banner, compared with nothing: no match.
                             r.verdict = Verdict::Skipped;
                             r.reason = Some(format!(
                                 "the book shows {} line(s) after `vagrant ssh {node}` (from line {}) that lab does not compare",

@@ -575,6 +575,9 @@ impl Replayer<'_> {
                     Some(full) => compare::grepped_ping(&book, full, &r.lab),
                     None => compare::ping_replies(&book, &r.lab),
                 };
+                // Compared by its replies and statistics: every other line
+                // is named, never passed over (probe21ab, rule A).
+                d.extend(compare::not_pings_own(&book));
                 d.extend(count.and_then(|n| compare::replies_past_count(&book, n)));
                 d
             }

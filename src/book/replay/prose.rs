@@ -65,9 +65,12 @@ pub(super) fn stops(
         .inline
         .iter()
         .filter_map(|span| {
-            let code = span.code.trim();
-            let written = after_prompt(code).unwrap_or(code);
-            let code = program_named(typed_in(written));
+            let code = crate::book::shell_line::strip_ansi(span.code.trim());
+            let written = after_prompt(&code).unwrap_or(&code);
+            // Behind shell syntax (`\\sudo …`, `[ … ] && sudo …`): the
+            // program it runs (probe21ab, finding 2).
+            let hidden = crate::book::shell_line::hidden_program(written);
+            let code = program_named(typed_in(hidden.as_deref().unwrap_or(written)));
             if !*shaped
                 .entry(code.clone())
                 .or_insert_with(|| tells_a_change(&code))
@@ -298,6 +301,30 @@ mod tests {
             stops_of(&html),
             vec![(7, told("sudo ip link set cni0 down", 10))]
         );
+    }
+
+    /// probe21ab: a span whose program stands behind shell syntax or a
+    /// prompt of four words (`qspanbackslash.md`, `qspan4.md`) stopped
+    /// nothing: the ping after it was `match`.
+    #[test]
+    fn a_change_behind_shell_syntax_or_a_long_prompt_in_a_span_stops() {
+        for span in [
+            "\\sudo ip link set cni0 down",
+            "[ -d /sys ] && sudo ip link set cni0 down",
+            "(venv) me@host:~/lab (main) $ sudo ip link set cni0 down",
+        ] {
+            let text = format!(
+                "Intro.\n\n```bash\nping -c 1 10.244.1.2\n```\n\n\
+                 Now take the pod bridge down with `{span}`, then ping it again.\n\n\
+                 ```bash\nping -c 1 10.244.1.2\n```\n"
+            );
+            let stops = stops_of(&text);
+            assert!(
+                matches!(stops.as_slice(), [(7, Stop::Prose { command, charged: Some(10) })]
+                    if command.ends_with("sudo ip link set cni0 down")),
+                "{span}: {stops:?}"
+            );
+        }
     }
 
     #[test]

@@ -26,6 +26,7 @@ use super::gone::Stop;
 use super::plan::Planned;
 use crate::book::compare::{is_pings_own, normalize, squash};
 use crate::book::parse::{after_assignments, command_shaped, is_program};
+use crate::book::shell_line::{hidden_program, typed_program};
 use crate::book::{CommandReport, Verdict};
 use crate::provider::netns::session::LOGIN_PATH;
 
@@ -54,6 +55,12 @@ fn names_a_program_on(word: &str, path: &str) -> bool {
 /// Whether `line` of a command's output may be a command the reader types
 /// (its program past any `NAME=value` before it).
 fn may_be_typed(line: &str) -> bool {
+    // Behind shell syntax (`[ -d /sys ] && sudo …`, `\\sudo …`, `{ sudo
+    // …; }`, `f() { sudo …; }`, `../down.sh`): a program lab lists in a
+    // command's place (probe21ab, finding 2).
+    if hidden_program(line).is_some() && !is_pings_own(line) {
+        return true;
+    }
     let words: Vec<&str> = after_assignments(line).split_whitespace().collect();
     let Some(first) = words.first() else {
         return false;
@@ -94,7 +101,11 @@ pub(super) fn may_change(p: &Planned) -> bool {
 }
 
 fn changes(line: &str) -> bool {
-    super::setup::effect(line.trim()) == super::setup::Effect::Changes
+    let changes = |l: &str| super::setup::effect(l.trim()) == super::setup::Effect::Changes;
+    // A function or a script lab cannot see into changes what it may.
+    changes(line)
+        || typed_program(line)
+            .is_some_and(|c| changes(&c) || line.contains("()") || c.starts_with(['.', '~', '/']))
 }
 
 /// Make `r` not understood, whatever it compared (a difference may be
@@ -114,7 +125,7 @@ pub(super) fn check(p: &Planned, r: &mut CommandReport) {
                 .map(|d| format!("not compared: {d}")),
         );
         r.reason = Some(format!(
-            "the book shows `{}` right under `{}` with no blank line between: it may be a command the reader types, which lab never ran, and nothing lab compared there tells it from the output",
+            "the book shows `{}` right under `{}`, read as its output: it may be a command the reader types, which lab never ran, and nothing lab compared there tells it from the output",
             line.trim(),
             p.step.command
         ));
@@ -223,6 +234,47 @@ mod tests {
             (r.verdict, r.reason.as_deref()),
             (Verdict::Error, Some("it failed"))
         );
+    }
+
+    /// probe21ab, finding 2: shell syntax before a listed program (a
+    /// test, a backslash, a group, a function named like the program
+    /// replayed next) made the line output, never checked: `match`.
+    #[test]
+    fn a_program_behind_shell_syntax_under_output_is_not_understood() {
+        let reply = "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms";
+        for (command, line) in [
+            (
+                "ping -c 1 10.244.1.2",
+                "[ -d /sys ] && sudo ip link set cni0 down",
+            ),
+            ("ping -c 1 10.244.1.2", "\\sudo ip link set cni0 down"),
+            ("ping -c 1 10.244.1.2", "{ sudo ip link set cni0 down; }"),
+            (
+                "ping -c 1 10.244.1.2",
+                "2>/dev/null sudo ip link set cni0 down",
+            ),
+            (
+                "ping -c 1 10.244.1.2",
+                "OUT=\"$(sudo ip link set cni0 down)\"",
+            ),
+            ("ping -c 1 10.244.1.2", "../down.sh"),
+            (
+                "vagrant ssh node1",
+                "ping() { sudo ip link set cni0 down; command ping \"$@\"; }",
+            ),
+        ] {
+            let p = planned(command, &[reply, "", line]);
+            let mut r = report(&p, Verdict::Match, &[]);
+            check(&p, &mut r);
+            assert_eq!(r.verdict, Verdict::NotUnderstood, "{line}");
+            assert!(
+                r.reason.as_deref().is_some_and(|w| w.contains(line)),
+                "{r:?}"
+            );
+            if !line.starts_with("..") {
+                assert!(stop(&p, &r).is_some(), "{line}");
+            }
+        }
     }
 
     #[test]

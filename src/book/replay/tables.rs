@@ -92,7 +92,10 @@ impl Replayer<'_> {
         match (Table::parse(&book), Table::parse(&r.lab)) {
             (Some(b), _) if cut && b.rows.is_empty() => cut_to_header(r),
             (Some(b), _) if no_fact_column(r, &b) => {}
-            (Some(b), Some(l)) => r.differences = compare::tables(&b, &l, cut),
+            (Some(b), Some(l)) => {
+                r.differences = compare::tables(&b, &l, cut);
+                r.differences.extend(compare::not_table_rows(&book));
+            }
             (Some(_), None) => r
                 .differences
                 .push("kubectl get: the lab printed no table".into()),
@@ -222,6 +225,7 @@ impl Replayer<'_> {
         };
         r.differences = compare::tables_named(&book, &lab, &name, cut);
         r.differences.extend(unlisted);
+        r.differences.extend(compare::not_table_rows(&book_lines));
         let wide_only: Vec<&str> = WIDE_ONLY
             .iter()
             .copied()
