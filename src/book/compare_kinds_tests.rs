@@ -230,3 +230,32 @@ fn a_line_that_is_no_row_of_the_table_is_named() {
         super::not_table_rows(&more)
     );
 }
+
+/// probe21p's finding 6: a line of a `route -n` that is no row (a
+/// sentence, an indented `default …`) and a row shown twice were never
+/// compared; the title, the header and a cut mark are still not rows.
+#[test]
+fn every_line_of_a_route_table_is_compared() {
+    let head = "Kernel IP routing table\nDestination Gateway Genmask Flags Metric Ref Use Iface";
+    let row = "10.244.1.0 0.0.0.0 255.255.255.0 U 0 0 0 cni0";
+    let lab = v(&format!("{head}\n{row}"));
+    assert!(routes(&v(&format!("{head}\n{row}\n[...]")), &lab).is_empty());
+    for extra in [
+        "   default 192.168.77.1 0.0.0.0 UG 0 0 0 wlan0",
+        "The pod route is missing here.",
+    ] {
+        let said = format!("route -n: the book shows `{}`, which", squash(extra));
+        let book = v(&format!("{head}\n{row}\n{extra}"));
+        assert_eq!(
+            routes(&book, &lab),
+            [format!("{said} route -n does not print")]
+        );
+    }
+    let twice = v(&format!("{head}\n{row}\n{row}"));
+    assert_eq!(
+        routes(&twice, &lab),
+        [
+            "route -n: the book has the row `10.244.1.0 0.0.0.0 255.255.255.0 U cni0` 2 times; the lab has it 1"
+        ]
+    );
+}

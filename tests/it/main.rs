@@ -41,6 +41,7 @@ mod probe19;
 mod probe21aa;
 mod probe21ab;
 mod probe21ab_hidden;
+mod probe21ac;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -71,7 +71,13 @@ pub struct NfObjects {
     seq: u32,
     /// Each nf_tables set's largest size seen (see [`super::nft_sets`]).
     set_sizes: std::collections::HashMap<super::nft_sets::SetKey, u64>,
+    /// A socket joined to the node's nf_tables events (`NFNLGRP_NFTABLES`):
+    /// every size a set declares is heard (see [`super::nft_sets::hear`]).
+    events: Option<OwnedFd>,
 }
+
+/// `NFNLGRP_NFTABLES` (group 7), as a bind's bit.
+const NFTABLES_EVENTS: u32 = 1 << 6;
 
 impl NfObjects {
     /// Open it in the namespace the calling thread is in.
@@ -80,6 +86,7 @@ impl NfObjects {
             fd: super::sockets::netlink(NETLINK_NETFILTER, 0)?,
             seq: 0,
             set_sizes: Default::default(),
+            events: super::sockets::netlink(NETLINK_NETFILTER, NFTABLES_EVENTS).ok(),
         })
     }
 
@@ -102,6 +109,15 @@ impl NfObjects {
     /// The room the node's nf_tables sets declare (see [`super::nft_sets`]).
     pub fn sets(&mut self, buf: &mut [u8], bound: u64) -> io::Result<super::nft_sets::Sets> {
         super::nft_sets::look(&self.fd, &mut self.seq, buf, &mut self.set_sizes, bound)
+    }
+
+    /// The room the node's sets declare as their events told (each set's
+    /// largest size), or `None` when events were lost or cannot be heard
+    /// (then only a look says).
+    pub fn heard_sets(&mut self, buf: &mut [u8]) -> Option<u64> {
+        let events = self.events.as_ref()?;
+        super::nft_sets::hear(events, buf, &mut self.set_sizes)
+            .then(|| self.set_sizes.values().sum())
     }
 
     /// The sweep's look at `kind`: when the node's objects of that kind

@@ -23,9 +23,10 @@ use std::os::unix::fs::MetadataExt;
 mod held;
 mod reads;
 
-/// `RTMGRP_LINK`, `RTMGRP_NEIGH`, `RTMGRP_TC`: devices, neighbour and
-/// forwarding entries, traffic control objects added, changed, gone.
-const GROUPS: u32 = 0x1 | 0x4 | 0x8;
+/// `RTMGRP_LINK`, `RTMGRP_NEIGH`, `RTMGRP_TC`, `RTMGRP_IPV4_ROUTE`:
+/// devices, neighbour and forwarding entries, traffic control objects and
+/// IPv4 routes added, changed, gone.
+const GROUPS: u32 = 0x1 | 0x4 | 0x8 | 0x40;
 const NLM_F_ROOT: u16 = 0x100;
 /// The receive buffer: events of a burst wait here (past it they are lost,
 /// the kernel says so with `ENOBUFS`, and the tables are dumped again).
@@ -66,6 +67,8 @@ pub struct Watch {
     /// Why the node is to be stopped, found between two looks (see
     /// [`Watch::why_stop_now`]).
     stop_now: Option<String>,
+    /// An event told of a route: the routes are counted at once.
+    routes_due: bool,
     /// The most IPv4 routes it may have (see [`super::ipv4_routes`]).
     pub(super) routes_bound: usize,
     /// Neighbours unresolved for too long removed since the last report
@@ -202,6 +205,7 @@ impl Watch {
             devices_due: false,
             devices_bound: bounds.devices,
             stop_now: None,
+            routes_due: true,
             routes_bound: bounds.routes,
             dumped,
             sock_diag: rings,
@@ -409,6 +413,11 @@ impl Watch {
         if let Some(why) = self.stop_now.take() {
             return Some(why);
         }
+        if std::mem::take(&mut self.routes_due)
+            && let Some(why) = self.routes_past_bound(buf)
+        {
+            return Some(why);
+        }
         if !(at_sweep || self.devices_due) {
             return None;
         }
@@ -550,6 +559,14 @@ impl Watch {
                     self.devices_changed();
                     if macvlan_sources::is_of_kind(body) {
                         self.macvlan_sources_due();
+                    }
+                }
+                // A route: counted at once, and one of too many nexthops
+                // stops the node (see `ipv4_routes`).
+                super::ipv4_routes::RTM_NEWROUTE => {
+                    self.routes_due = true;
+                    if let Some(why) = super::ipv4_routes::too_many_nexthops(body) {
+                        self.stop_now = Some(why);
                     }
                 }
                 // A device gone takes its entries and objects with it.

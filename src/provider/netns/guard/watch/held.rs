@@ -99,12 +99,7 @@ impl Watch {
         if let Some(why) = self.why_stop_now(true, buf) {
             return Some(why);
         }
-        if let Some(why) = self
-            .neigh_params
-            .as_mut()
-            .and_then(|p| p.routes(buf).ok())
-            .and_then(|n| super::super::ipv4_routes::why_stop(n, self.routes_bound))
-        {
+        if let Some(why) = self.routes_past_bound(buf) {
             return Some(why);
         }
         let routing = super::super::super::table_bounds::ROUTING_TABLES_A_NODE_KEEPS;
@@ -129,6 +124,9 @@ impl Watch {
         if (self.sweeps + self.phase).is_multiple_of(super::super::rules::EVERY_SWEEPS)
             && let Some(why) = self.netfilter_past_bounds(buf)
         {
+            return Some(why);
+        }
+        if let Some(why) = self.sets_heard_past_bound(buf) {
             return Some(why);
         }
         let raised = self.neigh_params.as_mut()?.raised(buf)?;
@@ -161,6 +159,24 @@ impl Watch {
                 );
             }
         }
+        self.sets_past_bound(buf)
+    }
+
+    /// Why the node must be stopped for the room its sets declared, as
+    /// their events told at this sweep (a look at once when they were
+    /// lost): a set filled and lowered between two looks is heard.
+    fn sets_heard_past_bound(&mut self, buf: &mut [u8]) -> Option<String> {
+        let room = super::super::super::table_bounds::SET_ELEMENTS_A_NODE_DECLARES;
+        match self.nf_objects.as_mut()?.heard_sets(buf) {
+            Some(declared) if declared > room => Some(sets_declaring(declared, room)),
+            Some(_) => None,
+            None => self.sets_past_bound(buf),
+        }
+    }
+
+    /// Why the node must be stopped for what its sets hold or declare, by a
+    /// look at them (see [`super::super::nft_sets::look`]).
+    fn sets_past_bound(&mut self, buf: &mut [u8]) -> Option<String> {
         let room = super::super::super::table_bounds::SET_ELEMENTS_A_NODE_DECLARES;
         let sets = self.nf_objects.as_mut()?.sets(buf, room).ok()?;
         match sets.elements {
@@ -169,14 +185,16 @@ impl Watch {
                  is kept outside the node's limit, and a set's size may be lowered under its \
                  elements): only removing the sets frees them"
             )),
-            Some(_) if sets.declared > room => Some(format!(
-                "nf_tables sets declaring room for {} elements, past the bound of {room} \
-                 (what packets add to a set is kept outside the node's limit): only removing \
-                 the sets frees it",
-                sets.declared
-            )),
+            Some(_) if sets.declared > room => Some(sets_declaring(sets.declared, room)),
             Some(_) => None,
         }
+    }
+
+    /// Why the node must be stopped for its IPv4 routes, if it must (see
+    /// [`super::super::ipv4_routes`]).
+    pub(in super::super) fn routes_past_bound(&mut self, buf: &mut [u8]) -> Option<String> {
+        let counted = self.neigh_params.as_mut()?.routes(buf);
+        super::super::ipv4_routes::why_stop_counted(counted, self.routes_bound)
     }
 
     /// The node's netfilter rules: nf_tables' and the legacy tables'
@@ -198,4 +216,14 @@ impl Watch {
     pub fn take_unheld(&mut self) -> Option<String> {
         self.unheld.take()
     }
+}
+
+/// Why a node whose sets declared room for `declared` elements, past
+/// `room`, is stopped.
+fn sets_declaring(declared: u64, room: u64) -> String {
+    format!(
+        "nf_tables sets declaring room for {declared} elements, past the bound of {room} \
+         (what packets add to a set is kept outside the node's limit): only removing the sets \
+         frees it"
+    )
 }
