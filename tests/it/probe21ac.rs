@@ -25,9 +25,10 @@ fn a_node_making_a_route_of_many_nexthops_is_stopped_at_once() {
     let lab = TestLab::chapter4("mpath21ac");
     lab.up(&[]);
     crate::guard::node1_stays_up_after(&lab, &multipath(16), 2);
+    // Said first: the node may be stopped before the command's end.
     crate::guard::node1_stopped_after(
         &lab,
-        &format!("ip route del 172.30.0.0/16 && {}", multipath(17)),
+        &format!("ip route del 172.30.0.0/16; echo added; {}", multipath(17)),
         "an IPv4 route of 17 nexthops",
         5,
     );
