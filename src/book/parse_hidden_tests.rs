@@ -41,7 +41,7 @@ fn tag_hides(tag: &str) -> bool {
 /// renderer, front matter read as metadata): code blocks outside any
 /// element that does not render. The HTML it passes through is read with a
 /// stack of open elements.
-fn code_lines_shown_by_pulldown(text: &str) -> Vec<usize> {
+pub(super) fn code_lines_shown_by_pulldown(text: &str) -> Vec<usize> {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
     let line_of = |at: usize| text[..at].matches('\n').count() + 1;
     let opts = Options::ENABLE_YAML_STYLE_METADATA_BLOCKS

@@ -177,32 +177,6 @@ fn an_unknown_language_with_commands_is_read_and_data_is_not() {
     }
 }
 
-/// The lines pulldown-cmark (lab's own HTML) calls code, by line number:
-/// fenced and indented, blank lines left out.
-fn code_lines_of_pulldown(text: &str) -> Vec<usize> {
-    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
-    let line_of = |at: usize| text[..at].matches('\n').count() + 1;
-    let (mut lines, mut inside) = (Vec::new(), false);
-    for (e, range) in Parser::new(text).into_offset_iter() {
-        match e {
-            Event::Start(Tag::CodeBlock(_)) => inside = true,
-            Event::End(TagEnd::CodeBlock) => inside = false,
-            Event::Text(t) if inside && !t.trim().is_empty() => {
-                let (from, to) = (line_of(range.start), line_of(range.end.max(1) - 1));
-                for n in from..=to {
-                    let l = text.lines().nth(n - 1).unwrap_or("");
-                    if !l.trim().is_empty() && !lines.contains(&n) {
-                        lines.push(n);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    lines.sort();
-    lines
-}
-
 fn code_lines_of_lab(text: &str) -> Vec<usize> {
     let mut lines: Vec<usize> = p(text)
         .blocks
@@ -242,7 +216,7 @@ fn tabs_indent_as_commonmark_reads_them() {
     for text in &texts {
         assert_eq!(
             code_lines_of_lab(text),
-            code_lines_of_pulldown(text),
+            super::hidden_tests::code_lines_shown_by_pulldown(text),
             "{text:?}"
         );
     }
