@@ -20,6 +20,7 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 
+mod dumps;
 mod held;
 mod reads;
 
@@ -255,57 +256,6 @@ impl Watch {
     /// The IPsec socket (-1, which `poll` passes over, when there is none).
     pub fn xfrm_fd(&self) -> i32 {
         self.xfrm.as_ref().map_or(-1, |f| f.as_raw_fd())
-    }
-
-    /// The socket that hears its nexthop and multicast-entry events (-1:
-    /// none, which `poll` passes over).
-    pub fn told_fd(&self) -> i32 {
-        self.dumped.as_ref().map_or(-1, |d| d.told_fd())
-    }
-
-    /// Dump and trim the nexthops and multicast entries an event told of,
-    /// as the events come: a node makes a resilient nexthop group of 2 MB
-    /// of the host's in about a millisecond (probe21y), so a second's
-    /// wait for the sweep is too long.
-    pub fn trim_told(&mut self, buf: &mut [u8]) {
-        self.trim_dumped(&[dumped::Kind::Nexthops, dumped::Kind::Mdb], buf);
-    }
-
-    /// Dump each of `kinds` that is due (see [`dumped::Dumped::due`]) and
-    /// remove what is past the bound. An object heavier than the whole
-    /// bound by itself (a resilient nexthop group of thousands of buckets:
-    /// 2 MB of the host's, made in a millisecond) has the node stopped: a
-    /// loop that makes them again would keep what the guard's lag lets it
-    /// (probe21aa: 435 MB at the peak).
-    fn trim_dumped(&mut self, kinds: &[dumped::Kind], buf: &mut [u8]) {
-        let bound = self.table.bound();
-        let Some(d) = self.dumped.as_mut() else {
-            return;
-        };
-        let heavy = |d: &mut dumped::Dumped| {
-            let w = d.take_heaviest();
-            (w > bound).then(|| {
-                format!(
-                    "a nexthop object weighing {w} entries by itself, past the bound of \
-                     {bound} (a resilient group's buckets are the host's memory)"
-                )
-            })
-        };
-        for &kind in kinds {
-            if !d.due(kind, buf) {
-                continue;
-            }
-            match d.trim(kind, bound, buf) {
-                Ok((n, refused)) => {
-                    self.removed_dumped[kind.index()] += n;
-                    self.refused += refused;
-                }
-                Err(_) => self.refused += 1,
-            }
-        }
-        if let Some(why) = heavy(d) {
-            self.stop_now = Some(why);
-        }
     }
 
     /// Whether `/run/netns/NAME` is still the namespace watched (`destroy`
