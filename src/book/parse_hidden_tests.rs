@@ -2,11 +2,7 @@
 //! 3 and 4): blocks inside elements a page does not render, front matter,
 //! and MDX code components. Kept apart from the other parse tests, which
 //! are near the 600-line bound.
-use super::*;
-
-fn p(text: &str) -> Chapter {
-    parse(Path::new("c.md"), text.as_bytes()).unwrap()
-}
+use super::read_tests::{commands, p};
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!(
@@ -14,10 +10,6 @@ fn fixture(name: &str) -> String {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()
-}
-
-fn commands(b: &Block) -> Vec<String> {
-    steps(b).0.into_iter().map(|s| s.command).collect()
 }
 
 /// Whether an opening tag (`<div hidden>`, lowercased, without its `<`)

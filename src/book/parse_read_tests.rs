@@ -4,7 +4,7 @@
 //! near the 600-line bound.
 use super::*;
 
-fn p(text: &str) -> Chapter {
+pub(super) fn p(text: &str) -> Chapter {
     parse(Path::new("c.md"), text.as_bytes()).unwrap()
 }
 
@@ -16,7 +16,7 @@ fn fixture(name: &str) -> String {
     .unwrap()
 }
 
-fn commands(b: &Block) -> Vec<String> {
+pub(super) fn commands(b: &Block) -> Vec<String> {
     steps(b).0.into_iter().map(|s| s.command).collect()
 }
 

@@ -378,6 +378,13 @@ echo added"#,
     assert_node1_stopped(&lab, &said, 10);
 }
 
+/// Writes `/root/nh`: 2000 nexthop objects for `ip -batch`.
+const NEXTHOPS: &str = r#"python3 -c "
+for i in range(1, 2001):
+    print('nexthop add id %d blackhole' % i)
+" > /root/nh
+"#;
+
 /// Nexthop objects, IPv6 address labels and IPv6 routes: none bounded by
 /// the kernel, none charged whole to the node (20,000 nexthops: 7.7 MB of
 /// the host's in a third of a second). The guard dumps them at each sweep
@@ -389,11 +396,8 @@ fn a_nodes_root_cannot_grow_nexthops_labels_or_ipv6_routes_past_the_guards_bound
     let lab = TestLab::chapter4("guardnh");
     lab.up(&[]);
     let bound = chapter4_bound();
-    let script = r#"python3 -c "
-for i in range(1, 2001):
-    print('nexthop add id %d blackhole' % i)
-" > /root/nh
-python3 -c "
+    let script = NEXTHOPS.to_string()
+        + r#"python3 -c "
 for i in range(1, 2001):
     print('addrlabel add prefix 2001:db8:%x::/48 label 5' % i)
 " > /root/al
@@ -405,7 +409,7 @@ ip -force -batch /root/nh 2>/dev/null || true
 ip -force -batch /root/al 2>/dev/null || true
 ip -6 -force -batch /root/r6 2>/dev/null || true
 echo added"#;
-    let out = lab.ssh("node1", script);
+    let out = lab.ssh("node1", &script);
     assert!(text(&out).contains("added"), "{}", text(&out));
     let counts = || {
         vec![
@@ -448,11 +452,8 @@ fn nexthops_and_multicast_entries_added_after_the_guards_first_sweeps_are_bounde
     let bound = chapter4_bound();
     // Three sweeps (one a second) go by first.
     std::thread::sleep(std::time::Duration::from_secs(3));
-    let script = r#"python3 -c "
-for i in range(1, 2001):
-    print('nexthop add id %d blackhole' % i)
-" > /root/nh
-python3 -c "
+    let script = NEXTHOPS.to_string()
+        + r#"python3 -c "
 for i in range(1, 2001):
     print('mdb add dev brlate port vlate grp 239.1.%d.%d permanent' % (i // 256, i % 256))
 " > /root/mdb
@@ -463,7 +464,7 @@ ip link set brlate up; ip link set vlate up; ip link set vlate2 up
 ip -force -batch /root/nh 2>/dev/null || true
 bridge -force -batch /root/mdb 2>/dev/null || true
 echo added"#;
-    let out = lab.ssh("node1", script);
+    let out = lab.ssh("node1", &script);
     assert!(text(&out).contains("added"), "{}", text(&out));
     let counts = || {
         vec![

@@ -356,14 +356,14 @@ impl Watch {
     }
 
     /// Why the node must be stopped at once, if it must: an object too
-    /// heavy by itself (see [`Watch::trim_dumped`]), or the devices it holds,
-    /// counted when events told of one made or were lost (`at_sweep`: in
-    /// any case).
+    /// heavy by itself (see [`Watch::trim_dumped`]), its IPv4 routes or the
+    /// devices it holds, each counted when events told of one (`at_sweep`:
+    /// in any case).
     pub fn why_stop_now(&mut self, at_sweep: bool, buf: &mut [u8]) -> Option<String> {
         if let Some(why) = self.stop_now.take() {
             return Some(why);
         }
-        if std::mem::take(&mut self.routes_due)
+        if (std::mem::take(&mut self.routes_due) || at_sweep)
             && let Some(why) = self.routes_past_bound(buf)
         {
             return Some(why);

@@ -99,9 +99,6 @@ impl Watch {
         if let Some(why) = self.why_stop_now(true, buf) {
             return Some(why);
         }
-        if let Some(why) = self.routes_past_bound(buf) {
-            return Some(why);
-        }
         let routing = super::super::super::table_bounds::ROUTING_TABLES_A_NODE_KEEPS;
         if let Some(n) = self
             .route_tables
