@@ -269,6 +269,9 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
                 if p[2].revents != 0 {
                     w.trim_told(&mut buf);
                 }
+                if p[3].revents != 0 {
+                    w.hear_sets(&mut buf);
+                }
                 if let Err(e) = r {
                     say(&format!("{}: {e}", w.name));
                 }
@@ -441,15 +444,15 @@ fn stop_node(ns: &str) {
 }
 
 /// The sockets `poll` waits on for each node (see [`poll_list`]).
-const FDS_A_NODE: usize = 3;
+const FDS_A_NODE: usize = 4;
 
 /// What `poll` waits on: [`FDS_A_NODE`] sockets a node, its rtnetlink
-/// events, its IPsec events, and its nexthop and multicast-entry events
-/// (made again only when a node goes).
+/// events, its IPsec events, its nexthop and multicast-entry events, and
+/// its nf_tables events (made again only when a node goes).
 fn poll_list(watches: &[Watch]) -> Vec<libc::pollfd> {
     watches
         .iter()
-        .flat_map(|w| [w.fd(), w.xfrm_fd(), w.told_fd()])
+        .flat_map(|w| [w.fd(), w.xfrm_fd(), w.told_fd(), w.nft_events_fd()])
         .map(|fd| libc::pollfd {
             fd,
             events: libc::POLLIN,

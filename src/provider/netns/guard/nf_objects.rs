@@ -74,6 +74,21 @@ pub struct NfObjects {
     /// A socket joined to the node's nf_tables events (`NFNLGRP_NFTABLES`):
     /// every size a set declares is heard (see [`super::nft_sets::hear`]).
     events: Option<OwnedFd>,
+    /// Events were lost since the last look at the sets.
+    events_lost: bool,
+}
+
+/// The events socket's receive buffer (as the guard's rtnetlink socket's):
+/// a burst of a node's events waits here until the guard reads it.
+const EVENT_BYTES: libc::c_int = 4 << 20;
+
+/// The events socket, joined to `NFNLGRP_NFTABLES`, its buffer forced to
+/// [`EVENT_BYTES`] (the default's 212,992 bytes were filled by a batch of
+/// 1,500 tables made and removed, probe21ad).
+fn events_socket() -> io::Result<OwnedFd> {
+    let fd = super::sockets::netlink(NETLINK_NETFILTER, NFTABLES_EVENTS)?;
+    super::sockets::set_option(&fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &EVENT_BYTES)?;
+    Ok(fd)
 }
 
 /// `NFNLGRP_NFTABLES` (group 7), as a bind's bit.
@@ -86,7 +101,8 @@ impl NfObjects {
             fd: super::sockets::netlink(NETLINK_NETFILTER, 0)?,
             seq: 0,
             set_sizes: Default::default(),
-            events: super::sockets::netlink(NETLINK_NETFILTER, NFTABLES_EVENTS).ok(),
+            events: events_socket().ok(),
+            events_lost: false,
         })
     }
 
@@ -111,13 +127,34 @@ impl NfObjects {
         super::nft_sets::look(&self.fd, &mut self.seq, buf, &mut self.set_sizes, bound)
     }
 
+    /// The events socket (-1, which `poll` passes over, when there is none).
+    pub fn events_fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        self.events.as_ref().map_or(-1, |f| f.as_raw_fd())
+    }
+
+    /// Read the events that wait (see [`super::nft_sets::hear`]),
+    /// remembering a loss until the next look.
+    pub fn listen(&mut self, buf: &mut [u8]) {
+        let Some(events) = self.events.as_ref() else {
+            return;
+        };
+        let heard = super::nft_sets::hear(events, buf, &mut self.set_sizes);
+        self.events_lost |= heard == super::nft_sets::Heard::Lost;
+    }
+
     /// The room the node's sets declare as their events told (each set's
-    /// largest size), or `None` when events were lost or cannot be heard
-    /// (then only a look says).
+    /// largest size), or `None` when events were lost since the last look
+    /// or cannot be heard (then only a look says).
     pub fn heard_sets(&mut self, buf: &mut [u8]) -> Option<u64> {
-        let events = self.events.as_ref()?;
-        super::nft_sets::hear(events, buf, &mut self.set_sizes)
-            .then(|| self.set_sizes.values().sum())
+        self.listen(buf);
+        (self.events.is_some() && !self.events_lost).then(|| self.set_sizes.values().sum())
+    }
+
+    /// Whether events were lost since the last look, forgetting it: the
+    /// caller looks now.
+    pub fn take_events_lost(&mut self) -> bool {
+        std::mem::take(&mut self.events_lost)
     }
 
     /// The sweep's look at `kind`: when the node's objects of that kind

@@ -79,18 +79,34 @@ fn sets(b: &[u8], seq: u32) -> Vec<Set> {
 
 /// `NFT_MSG_DELSET`: a set gone, as its events tell.
 const DEL_SET: u16 = (10 << 8) | 11;
-/// The most receives of events at one sweep.
+/// The most receives of events at one call of [`hear`] (the rest wait for
+/// the next: `poll` says so).
 const RECEIVES: usize = 1024;
 
+/// What [`hear`] found on the events socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard {
+    /// Every event that waited was read.
+    All,
+    /// More wait than one call reads.
+    More,
+    /// Events were lost (the socket overflowed: `ENOBUFS`) or cannot be
+    /// read: what was missed is learnt only by a look, which cannot see a
+    /// size a set declared and lowered in between.
+    Lost,
+}
+
 /// Hear the node's nf_tables events on `events` (joined to
-/// `NFNLGRP_NFTABLES`), until none waits: each set made or changed raises
-/// its largest size in `most`, each set gone leaves it. `false` when events
-/// were lost (what was missed is learnt by a look). A look every fifth
-/// sweep sees a set's size only then, and a set filled by packets and
-/// lowered in between held its elements unseen once they expired
-/// (probe21ac: `timeout 300ms`, `gc-interval 24h`, 2.6 M elements); an
-/// event tells of every size a set ever declares.
-pub fn hear(events: &OwnedFd, buf: &mut [u8], most: &mut HashMap<SetKey, u64>) -> bool {
+/// `NFNLGRP_NFTABLES`), as they come (the socket is in the guard's `poll`
+/// list): each set made or changed raises its largest size in `most`, each
+/// set gone leaves it. A look every fifth sweep sees a set's size only then,
+/// and a set filled by packets and lowered in between held its elements
+/// unseen once they expired (probe21ac: `timeout 300ms`, `gc-interval 24h`,
+/// 2.6 M elements); an event tells of every size a set ever declares. Heard
+/// only at the sweep, on a socket of the default buffer, a flood of other
+/// events (tables made and removed) lost the sets' own (probe21ad: 910,000
+/// elements held).
+pub fn hear(events: &OwnedFd, buf: &mut [u8], most: &mut HashMap<SetKey, u64>) -> Heard {
     use super::sockets::{Received, receive};
     use std::os::fd::AsRawFd;
     for _ in 0..RECEIVES {
@@ -110,12 +126,11 @@ pub fn hear(events: &OwnedFd, buf: &mut [u8], most: &mut HashMap<SetKey, u64>) -
                     }
                 }
             }
-            Ok(Received::Nothing) => return true,
-            _ => return false,
+            Ok(Received::Nothing) => return Heard::All,
+            _ => return Heard::Lost,
         }
     }
-    // More waits than a round reads: a flood; a look says what is there.
-    false
+    Heard::More
 }
 
 /// The set a set message's `body` tells of.
@@ -167,6 +182,8 @@ pub struct Sets {
     /// Their elements, counted up to one past the bound (`None`: past it,
     /// the count given up on, the socket's dump left unread).
     pub elements: Option<u64>,
+    /// How many sets there are.
+    pub live: usize,
 }
 
 /// The node's sets, asked on its netfilter socket `fd` (sequence numbers
@@ -213,12 +230,14 @@ pub fn look(
             return Ok(Sets {
                 declared,
                 elements: None,
+                live: found.len(),
             });
         }
     }
     Ok(Sets {
         declared,
         elements: Some(counted),
+        live: found.len(),
     })
 }
 

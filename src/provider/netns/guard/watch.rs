@@ -23,6 +23,7 @@ use std::os::unix::fs::MetadataExt;
 mod dumps;
 mod held;
 mod reads;
+mod sets_heard;
 
 /// `RTMGRP_LINK`, `RTMGRP_NEIGH`, `RTMGRP_TC`, `RTMGRP_IPV4_ROUTE`:
 /// devices, neighbour and forwarding entries, traffic control objects and
@@ -70,6 +71,9 @@ pub struct Watch {
     stop_now: Option<String>,
     /// An event told of a route: the routes are counted at once.
     routes_due: bool,
+    /// The node's nf_tables events were heard since the last check of
+    /// its sets (see [`sets_heard`]).
+    sets_due: bool,
     /// The most IPv4 routes it may have (see [`super::ipv4_routes`]).
     pub(super) routes_bound: usize,
     /// Neighbours unresolved for too long removed since the last report
@@ -207,6 +211,7 @@ impl Watch {
             devices_bound: bounds.devices,
             stop_now: None,
             routes_due: true,
+            sets_due: false,
             routes_bound: bounds.routes,
             dumped,
             sock_diag: rings,
@@ -365,6 +370,11 @@ impl Watch {
         }
         if (std::mem::take(&mut self.routes_due) || at_sweep)
             && let Some(why) = self.routes_past_bound(buf)
+        {
+            return Some(why);
+        }
+        if std::mem::take(&mut self.sets_due)
+            && let Some(why) = self.sets_heard_past_bound(buf)
         {
             return Some(why);
         }

@@ -159,32 +159,12 @@ impl Watch {
         self.sets_past_bound(buf)
     }
 
-    /// Why the node must be stopped for the room its sets declared, as
-    /// their events told at this sweep (a look at once when they were
-    /// lost): a set filled and lowered between two looks is heard.
-    fn sets_heard_past_bound(&mut self, buf: &mut [u8]) -> Option<String> {
-        let room = super::super::super::table_bounds::SET_ELEMENTS_A_NODE_DECLARES;
-        match self.nf_objects.as_mut()?.heard_sets(buf) {
-            Some(declared) if declared > room => Some(sets_declaring(declared, room)),
-            Some(_) => None,
-            None => self.sets_past_bound(buf),
-        }
-    }
-
     /// Why the node must be stopped for what its sets hold or declare, by a
     /// look at them (see [`super::super::nft_sets::look`]).
     fn sets_past_bound(&mut self, buf: &mut [u8]) -> Option<String> {
         let room = super::super::super::table_bounds::SET_ELEMENTS_A_NODE_DECLARES;
         let sets = self.nf_objects.as_mut()?.sets(buf, room).ok()?;
-        match sets.elements {
-            None => Some(format!(
-                "nf_tables sets holding more than {room} elements (what packets add to a set \
-                 is kept outside the node's limit, and a set's size may be lowered under its \
-                 elements): only removing the sets frees them"
-            )),
-            Some(_) if sets.declared > room => Some(sets_declaring(sets.declared, room)),
-            Some(_) => None,
-        }
+        why_sets_past_bound(sets, room)
     }
 
     /// Why the node must be stopped for its IPv4 routes, if it must (see
@@ -217,7 +197,21 @@ impl Watch {
 
 /// Why a node whose sets declared room for `declared` elements, past
 /// `room`, is stopped.
-fn sets_declaring(declared: u64, room: u64) -> String {
+/// Why a node whose look at its sets found `sets` must be stopped, if it
+/// must: elements past `room`, or room declared past it.
+pub(super) fn why_sets_past_bound(sets: super::super::nft_sets::Sets, room: u64) -> Option<String> {
+    match sets.elements {
+        None => Some(format!(
+            "nf_tables sets holding more than {room} elements (what packets add to a set is \
+             kept outside the node's limit, and a set's size may be lowered under its \
+             elements): only removing the sets frees them"
+        )),
+        Some(_) if sets.declared > room => Some(sets_declaring(sets.declared, room)),
+        Some(_) => None,
+    }
+}
+
+pub(super) fn sets_declaring(declared: u64, room: u64) -> String {
     format!(
         "nf_tables sets declaring room for {declared} elements, past the bound of {room} \
          (what packets add to a set is kept outside the node's limit): only removing the sets \
