@@ -46,6 +46,9 @@ pub struct Held {
     pub queues: u64,
     /// The devices that take ICMP redirects (see [`super::redirects`]).
     pub redirects: Vec<String>,
+    /// Devices the node lists that its dumps did not show, two in a row
+    /// (see [`super::listed_devices`]).
+    pub hidden: usize,
 }
 
 /// The queues the devices of one receive `b` tell of (answers to request
@@ -90,6 +93,7 @@ pub fn count(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8], all_redirects: bool) -
         devices: devices as usize,
         queues: queued.get(),
         redirects: redirects.into_inner(),
+        hidden: 0,
     })
 }
 
@@ -104,6 +108,14 @@ pub fn queues_bound(bound: usize) -> u64 {
 pub fn why_stop(held: &Held, bound: usize) -> Option<String> {
     if let Some(why) = super::redirects::why_stop(&held.redirects) {
         return Some(why);
+    }
+    if held.hidden > 0 {
+        return Some(format!(
+            "{} network devices hidden from the guard's link dump (a device whose message is \
+             too big for a dump hides itself and every device after it): its devices and \
+             their queues cannot be counted",
+            held.hidden
+        ));
     }
     let queues = queues_bound(bound);
     if held.devices > bound {
@@ -146,8 +158,18 @@ mod tests {
             devices: bound,
             queues: queues_bound(bound),
             redirects: vec![],
+            hidden: 0,
         };
         assert_eq!(why_stop(&fine, bound), None);
+        let hiding = Held {
+            hidden: 2,
+            ..fine.clone()
+        };
+        assert!(
+            why_stop(&hiding, bound)
+                .unwrap()
+                .contains("2 network devices hidden")
+        );
         let many = Held {
             devices: bound + 1,
             ..fine.clone()

@@ -60,6 +60,7 @@ pub mod entry;
 mod filter_requests;
 mod ipset;
 mod ipv4_routes;
+mod listed_devices;
 mod macvlan_sources;
 mod multicast;
 mod named_tables;

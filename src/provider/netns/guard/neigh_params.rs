@@ -167,6 +167,9 @@ pub struct NeighParams {
     /// The node's `conf/all/accept_redirects` (None: could not be opened,
     /// counted as on).
     all_redirects: Option<super::redirects::All>,
+    /// The node's devices as its `/proc/net/dev` lists them (see
+    /// [`super::listed_devices`]).
+    listed: Option<super::listed_devices::ListedDevices>,
 }
 
 impl NeighParams {
@@ -176,13 +179,26 @@ impl NeighParams {
             fd: sockets::netlink(libc::NETLINK_ROUTE, 0)?,
             seq: 0,
             all_redirects: super::redirects::All::open().ok(),
+            listed: super::listed_devices::ListedDevices::open().ok(),
         })
     }
 
     /// The node's devices and their queues (see [`super::devices`]).
+    /// Devices its `/proc/net/dev` lists that the dump did not show (a
+    /// device too big for a dump hides the rest) are counted in
+    /// [`super::devices::Held::hidden`].
     pub fn devices(&mut self, buf: &mut [u8]) -> io::Result<super::devices::Held> {
         let all = self.all_redirects.as_ref().is_none_or(|a| a.on());
-        super::devices::count(&self.fd, &mut self.seq, buf, all)
+        let listed = |l: &Option<super::listed_devices::ListedDevices>, buf: &mut [u8]| {
+            l.as_ref().map(|l| l.count(buf)).transpose()
+        };
+        let before = listed(&self.listed, buf)?;
+        let mut held = super::devices::count(&self.fd, &mut self.seq, buf, all)?;
+        let after = listed(&self.listed, buf)?;
+        if let (Some(l), Some(before), Some(after)) = (self.listed.as_mut(), before, after) {
+            held.hidden = l.hidden(before, held.devices, after);
+        }
+        Ok(held)
     }
 
     /// The node's IPv4 routes, every table (see [`super::ipv4_routes`]).

@@ -182,8 +182,6 @@ pub struct Sets {
     /// Their elements, counted up to one past the bound (`None`: past it,
     /// the count given up on, the socket's dump left unread).
     pub elements: Option<u64>,
-    /// How many sets there are.
-    pub live: usize,
 }
 
 /// The node's sets, asked on its netfilter socket `fd` (sequence numbers
@@ -230,14 +228,12 @@ pub fn look(
             return Ok(Sets {
                 declared,
                 elements: None,
-                live: found.len(),
             });
         }
     }
     Ok(Sets {
         declared,
         elements: Some(counted),
-        live: found.len(),
     })
 }
 

@@ -382,7 +382,10 @@ impl Watch {
             return None;
         }
         self.devices_due = false;
-        let held = self.neigh_params.as_mut()?.devices(buf).ok()?;
+        let held = match self.neigh_params.as_mut()?.devices(buf) {
+            Ok(held) => held,
+            Err(e) => return Some(format!("its network devices could not be counted ({e})")),
+        };
         super::devices::why_stop(&held, self.devices_bound)
     }
 

@@ -139,15 +139,21 @@ impl Watch {
     /// [`super::super::nft_sets`]).
     fn netfilter_past_bounds(&mut self, buf: &mut [u8]) -> Option<String> {
         let most = super::super::super::table_bounds::RULES_A_NODE_KEEPS;
-        if let Some(held) = self.rules_held(buf) {
-            let n = held.rules;
-            if n > most {
+        match self.rules_held(buf) {
+            Some(Err(e)) => {
                 return Some(format!(
-                    "{n} netfilter rules, past the bound of {most} (some matches keep data for \
-                     each rule outside the node's limit): only removing them frees it"
+                    "its nf_tables rules could not be counted ({e}): a rule too big for a \
+                     dump hides itself and the rules after it"
                 ));
             }
-            if held.host_named {
+            Some(Ok(held)) if held.rules > most => {
+                return Some(format!(
+                    "{} netfilter rules, past the bound of {most} (some matches keep data for \
+                     each rule outside the node's limit): only removing them frees it",
+                    held.rules
+                ));
+            }
+            Some(Ok(held)) if held.host_named => {
                 return Some(
                     "a netfilter rule with the target IDLETIMER, whose label names a timer of \
                      the host's (one set of names for every namespace: another lab's or the \
@@ -155,13 +161,14 @@ impl Watch {
                         .to_string(),
                 );
             }
+            _ => {}
         }
         self.sets_past_bound(buf)
     }
 
     /// Why the node must be stopped for what its sets hold or declare, by a
     /// look at them (see [`super::super::nft_sets::look`]).
-    fn sets_past_bound(&mut self, buf: &mut [u8]) -> Option<String> {
+    pub(super) fn sets_past_bound(&mut self, buf: &mut [u8]) -> Option<String> {
         let room = super::super::super::table_bounds::SET_ELEMENTS_A_NODE_DECLARES;
         let sets = self.nf_objects.as_mut()?.sets(buf, room).ok()?;
         why_sets_past_bound(sets, room)
@@ -175,16 +182,23 @@ impl Watch {
     }
 
     /// The node's netfilter rules: nf_tables' and the legacy tables'
-    /// entries (see [`super::super::rules`]); none when nf_tables' could
-    /// not be counted.
-    fn rules_held(&mut self, buf: &mut [u8]) -> Option<super::super::rules::Counted> {
-        let nf_tables = self.nf_objects.as_mut()?.rules(buf).ok()?;
+    /// entries (see [`super::super::rules`]); an error when nf_tables'
+    /// could not be counted (a count past an error would be short), none
+    /// when the node has no netfilter socket.
+    fn rules_held(
+        &mut self,
+        buf: &mut [u8],
+    ) -> Option<std::io::Result<super::super::rules::Counted>> {
+        let nf_tables = match self.nf_objects.as_mut()?.rules(buf) {
+            Ok(n) => n,
+            Err(e) => return Some(Err(e)),
+        };
         let legacy = self.rules.as_mut().and_then(|r| r.legacy().ok());
         let legacy = legacy.unwrap_or_default();
-        Some(super::super::rules::Counted {
+        Some(Ok(super::super::rules::Counted {
             rules: nf_tables.rules + legacy.rules,
             host_named: nf_tables.host_named || legacy.host_named,
-        })
+        }))
     }
 
     /// What passed its bound at the last sweep with no process of the node
@@ -195,11 +209,9 @@ impl Watch {
     }
 }
 
-/// Why a node whose sets declared room for `declared` elements, past
-/// `room`, is stopped.
 /// Why a node whose look at its sets found `sets` must be stopped, if it
 /// must: elements past `room`, or room declared past it.
-pub(super) fn why_sets_past_bound(sets: super::super::nft_sets::Sets, room: u64) -> Option<String> {
+fn why_sets_past_bound(sets: super::super::nft_sets::Sets, room: u64) -> Option<String> {
     match sets.elements {
         None => Some(format!(
             "nf_tables sets holding more than {room} elements (what packets add to a set is \
@@ -211,6 +223,8 @@ pub(super) fn why_sets_past_bound(sets: super::super::nft_sets::Sets, room: u64)
     }
 }
 
+/// Why a node whose sets declared room for `declared` elements, past
+/// `room`, is stopped.
 pub(super) fn sets_declaring(declared: u64, room: u64) -> String {
     format!(
         "nf_tables sets declaring room for {declared} elements, past the bound of {room} \

@@ -1,13 +1,16 @@
 //! A node's nf_tables sets as their events tell, heard as the events come
 //! (the events socket is in the guard's `poll` list): a set declared at a
-//! size past the node's bound stops it at once, and when events were lost
-//! a node that has any set is stopped, since what a set declared in
-//! between cannot be known (probe21ad: a flood of table events lost the
-//! sets' own, and the look after saw each set lowered to one).
+//! size past the node's bound stops it at once. A node whose nf_tables
+//! events were lost is stopped: what a set declared in between cannot be
+//! known (probe21ad: a flood of table events lost the sets' own, and the
+//! look after saw each set lowered to one), and a rule too big for an
+//! event (the kernel says so to every listener with `ENOBUFS`) is too big
+//! for a dump as well, where it hides itself and every rule after it from
+//! the guard's count (probe21ae). The lab's own events are a few dozen.
 
 use super::super::super::table_bounds::SET_ELEMENTS_A_NODE_DECLARES;
 use super::Watch;
-use super::held::{sets_declaring, why_sets_past_bound};
+use super::held::sets_declaring;
 
 impl Watch {
     /// The socket that hears the node's nf_tables events (-1: none, which
@@ -25,64 +28,58 @@ impl Watch {
         }
     }
 
-    /// Why the node must be stopped for the room its sets declared, as
-    /// their events told; when events were lost, by a look at once, and a
-    /// node with any set left is stopped (the lab makes none).
+    /// Why the node must be stopped for what its nf_tables events told (or
+    /// lost); with no events socket, by a look at its sets.
     pub(super) fn sets_heard_past_bound(&mut self, buf: &mut [u8]) -> Option<String> {
-        let room = SET_ELEMENTS_A_NODE_DECLARES;
         let nf = self.nf_objects.as_mut()?;
-        match nf.heard_sets(buf) {
-            Some(declared) if declared > room => return Some(sets_declaring(declared, room)),
-            Some(_) => return None,
-            None => {}
+        let heard = nf.heard_sets(buf);
+        match judge(heard, nf.take_events_lost(), SET_ELEMENTS_A_NODE_DECLARES) {
+            Heard::Stop(why) => Some(why),
+            Heard::Fine => None,
+            Heard::Look => self.sets_past_bound(buf),
         }
-        let lost = nf.take_events_lost();
-        let looked = nf.sets(buf, room);
-        if let Some(why) = looked
-            .as_ref()
-            .ok()
-            .and_then(|s| why_sets_past_bound(*s, room))
-        {
-            return Some(why);
-        }
-        why_stop_after_loss(lost, looked.map(|s| s.live))
     }
 }
 
-/// Why a node whose nf_tables events were lost (`lost`) must be stopped,
-/// given how many sets a look found there (an error: none could be
-/// counted).
-fn why_stop_after_loss(lost: bool, live: std::io::Result<usize>) -> Option<String> {
-    let live = match live {
-        Ok(0) => return None,
-        _ if !lost => return None,
-        Ok(n) => n.to_string(),
-        Err(e) => format!("sets it could not count ({e})"),
-    };
-    Some(format!(
-        "nf_tables events lost while it has {live} sets (a flood of its events filled the \
-         guard's socket): the room a set declared and lowered in between cannot be known, and \
-         what packets added to it is kept outside the node's limit"
-    ))
+/// What a node's nf_tables events say of it.
+#[derive(Debug, PartialEq, Eq)]
+enum Heard {
+    Stop(String),
+    Fine,
+    /// Not heard (no events socket): a look says.
+    Look,
+}
+
+/// The verdict on a node whose sets' events declared `heard` (`None`: lost
+/// or not heard), `lost` telling which, the bound being `room`.
+fn judge(heard: Option<u64>, lost: bool, room: u64) -> Heard {
+    if lost {
+        return Heard::Stop(
+            "nf_tables events lost (a flood of them, or a rule too big for an event, which is \
+             too big for a dump too and hides itself and the rules after it): what its tables \
+             and sets hold cannot be known, and what packets added to a set is kept outside \
+             the node's limit"
+                .to_string(),
+        );
+    }
+    match heard {
+        Some(declared) if declared > room => Heard::Stop(sets_declaring(declared, room)),
+        Some(_) => Heard::Fine,
+        None => Heard::Look,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Events lost while a set lives stop the node; a set with every event
-    /// heard, or a loss with no set left (a set's elements go with it), do
-    /// not; a look that fails after a loss stops it.
+    /// Events lost stop the node; room heard past the bound stops it; room
+    /// within it does not; with no events heard, a look says.
     #[test]
-    fn a_loss_of_events_stops_a_node_that_has_sets() {
-        assert!(
-            why_stop_after_loss(true, Ok(1)).is_some_and(|w| w.contains("lost while it has 1"))
-        );
-        assert_eq!(why_stop_after_loss(false, Ok(3)), None);
-        assert_eq!(why_stop_after_loss(true, Ok(0)), None);
-        let failed = std::io::Error::from_raw_os_error(libc::EMSGSIZE);
-        assert!(why_stop_after_loss(true, Err(failed)).is_some());
-        let failed = std::io::Error::from_raw_os_error(libc::EMSGSIZE);
-        assert_eq!(why_stop_after_loss(false, Err(failed)), None);
+    fn a_loss_of_events_stops_the_node() {
+        assert!(matches!(judge(None, true, 10), Heard::Stop(w) if w.contains("events lost")));
+        assert!(matches!(judge(Some(11), false, 10), Heard::Stop(w) if w.contains("room for 11")));
+        assert_eq!(judge(Some(10), false, 10), Heard::Fine);
+        assert_eq!(judge(None, false, 10), Heard::Look);
     }
 }
