@@ -118,16 +118,9 @@ pub(super) fn read(lines: &[&str]) -> Result<Unseen, (usize, String)> {
         blocks: Vec::new(),
     };
     let front = front_matter(lines, &mut u)?;
-    // The elements, from the page's own HTML (front matter is none of it).
-    let mut text = "\n".repeat(front);
-    for l in &lines[front..] {
-        text.push_str(l);
-        text.push('\n');
-    }
-    let marks = html::read(&text, lines.len());
-    u.hidden = marks.hidden;
-    u.unclear = marks.unclear;
     let mut i = front;
+    // The lines of MDX code components: JavaScript, no HTML.
+    let mut components = Vec::new();
     let mut open: Option<(char, usize)> = None;
     let mut closes = std::collections::HashMap::new();
     while i < lines.len() {
@@ -187,11 +180,24 @@ pub(super) fn read(lines: &[&str]) -> Result<Unseen, (usize, String)> {
         if t[1..].starts_with(|c: char| c.is_ascii_uppercase())
             && let Some(end) = component(lines, i, &mut u, &mut closes)
         {
+            components.push(i..=end);
             i = end + 1;
             continue;
         }
         i += 1;
     }
+    // The elements, from the page's own HTML (front matter and MDX code
+    // are none of it).
+    let mut text = String::new();
+    for (j, l) in lines.iter().enumerate() {
+        if j >= front && !components.iter().any(|r| r.contains(&j)) {
+            text.push_str(l);
+        }
+        text.push('\n');
+    }
+    let marks = html::read(&text, lines.len());
+    u.hidden = marks.hidden;
+    u.unclear = marks.unclear;
     Ok(u)
 }
 

@@ -65,6 +65,9 @@ const VOID: [&str; 14] = [
     "track", "wbr",
 ];
 
+/// The most bytes a start tag is read over.
+const MAX_TAG: usize = 4 << 10;
+
 enum State {
     Data,
     Comment,
@@ -163,7 +166,7 @@ fn shows(name: &str, body: &str, line: usize) -> Shows {
         return Shows::Gone(format!("<{name}>"));
     }
     let attrs = super::attributes(&body[name.len().min(body.len())..]);
-    let unclear = |why: &str| Shows::Unclear(format!("`{tag}` (line {line}) {why}"));
+    let unclear = |why: &str| Shows::Unclear(format!("`{tag}` (line {line}), which {why}"));
     let styles: Vec<&str> = attrs
         .iter()
         .filter(|(a, _)| a == "style")
@@ -235,7 +238,14 @@ impl Reader {
             return Seen::Hidden("not rendered: inside an HTML comment".into());
         }
         let (mut invisible, mut unclear) = (None, None);
-        for (_, s) in &self.stack {
+        // What a `<pre>` hides of its text is its block's to read
+        // (`parse_html_text`): only the `<pre>` and what holds it count.
+        let to = self
+            .stack
+            .iter()
+            .position(|(n, _)| n == "pre")
+            .map_or(self.stack.len(), |k| k + 1);
+        for (_, s) in &self.stack[..to] {
             match s {
                 Shows::Gone(tag) => return Seen::Hidden(format!("not rendered: inside {tag}")),
                 Shows::Invisible(tag) => invisible = Some(tag),
@@ -349,7 +359,15 @@ impl Reader {
             return at + 1;
         }
         let Some(end) = tag_end(rest) else {
-            // Ended on a later line of the same HTML.
+            // Ended on a later line of the same HTML; a tag of more than
+            // [`MAX_TAG`] bytes is not read (whatever follows is unclear).
+            if s.len() - at > MAX_TAG {
+                let why = format!(
+                    "what follows a tag (line {line}) of more than {MAX_TAG} bytes, which lab does not read"
+                );
+                self.stack.push((String::new(), Shows::Unclear(why)));
+                return s.len();
+            }
             self.pending = Some((s[at..].to_string(), line));
             return s.len();
         };
@@ -370,7 +388,7 @@ impl Reader {
                 return;
             }
             how = Shows::Unclear(format!(
-                "`<{}>` (line {line}) hides what it holds and ends with `/>`: HTML opens it up to its end tag, MDX closes it at once",
+                "`<{}>` (line {line}), which hides what it holds and ends with `/>`: HTML opens it up to its end tag, MDX closes it at once",
                 body.trim()
             ));
         }

@@ -411,3 +411,24 @@ fn a_rule_is_no_front_matter_and_a_fence_does_not_end_it() {
     assert_eq!(line, Some(5));
     assert!(why.contains("fence of line 3"), "{why}");
 }
+
+/// What is not the page's HTML opens nothing: tags in an MDX code
+/// component's JavaScript, and a `<pre>`'s own hidden spans (its block
+/// reads them, blanking what they hide).
+#[test]
+fn tags_in_mdx_code_and_inside_a_pre_hide_no_block() {
+    let c = p(&format!(
+        "<CodeBlock language=\"bash\">\n{{`echo '<div hidden>'`}}\n</CodeBlock>\n\n{AFTER}"
+    ));
+    assert!(
+        c.blocks.iter().all(|b| b.hidden.is_none()),
+        "{:?}",
+        c.blocks
+    );
+    let c = p(&format!("<pre><span hidden>x</span>ls\n</pre>\n\n{AFTER}"));
+    assert!(
+        c.blocks.iter().all(|b| b.hidden.is_none()),
+        "{:?}",
+        c.blocks
+    );
+}
