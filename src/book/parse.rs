@@ -217,7 +217,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     // The prose read so far, for its inline code.
     let mut prose = inline::Prose::default();
     // What a page does not show, and MDX code ([`hidden`]).
-    let unseen = hidden::read(&text.lines().collect::<Vec<_>>());
+    let unseen = hidden::read(&text.lines().collect::<Vec<_>>())
+        .map_err(|(line, why)| err(Some(line), why))?;
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         if unseen.skip[i] && open.is_none() && !in_comment && html_open.is_none() {
@@ -362,6 +363,19 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     for b in &mut blocks {
         if b.hidden.is_none() {
             b.hidden = unseen.hidden[b.line - 1].clone();
+        }
+        // Shown or not as CSS lab does not read decides: not guessed
+        // (probe21ad: `<div hidden style="display:block">` skipped a block
+        // the reader sees).
+        if b.hidden.is_none()
+            && let Some(why) = &unseen.unclear[b.line - 1]
+        {
+            return Err(err(
+                Some(b.line),
+                format!(
+                    "this block is inside {why}; whether a reader sees it is not clear, so it is neither replayed nor skipped"
+                ),
+            ));
         }
     }
     if let Some(mut h) = html_open {

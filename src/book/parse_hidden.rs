@@ -5,17 +5,22 @@
 //! Not shown (probe21ab's finding 3: a fence wrapped by such an element
 //! ran, changed the lab, and the visible block after it matched):
 //! - front matter at the very top (`---` … `---` or `...`, `+++` … `+++`):
-//!   Jekyll, Hugo, Docusaurus, pandoc and Quarto read it as metadata;
+//!   Jekyll, Hugo, Docusaurus, pandoc and Quarto read it as metadata; not
+//!   when a blank line follows its `---` (a thematic break), and refused
+//!   when its end would be inside a fence (probe21ad);
 //! - CommonMark's HTML blocks of type 1 that open with `<script` or
 //!   `<style`: raw HTML up to the line holding an end tag of type 1, so
 //!   their lines are not Markdown at all (a fence there is no block);
 //! - the content of an element a browser does not render: `<script>`,
 //!   `<style>`, `<template>`, `<noscript>`, and any element with the
 //!   `hidden` attribute or an inline style `display:none` or
-//!   `visibility:hidden`, up to its end tag (elements of its name nested
-//!   in it counted). The Markdown there is rendered, inside an element the
-//!   browser hides. `aria-hidden` hides nothing from the eye and a closed
-//!   `<details>` shows its content on a click: both are shown.
+//!   `visibility:hidden`, up to its real end tag, read from
+//!   pulldown-cmark's raw HTML ([`html`]: never from code spans or
+//!   comments, probe21ad's finding 2). The Markdown there is rendered,
+//!   inside an element the browser hides. `aria-hidden` hides nothing from
+//!   the eye and a closed `<details>` shows its content on a click: both
+//!   are shown. Where CSS lab does not read decides it, the block is
+//!   refused ([`Unseen::unclear`]).
 //!
 //! A fence in what is not shown is still reported, as a block skipped for
 //! its reason ([`super::Block::hidden`]), never replayed.
@@ -35,6 +40,9 @@ pub(super) struct Unseen {
     pub skip: Vec<bool>,
     /// By line: why a block opening there is not shown.
     pub hidden: Vec<Option<String>>,
+    /// By line: why whether a block opening there is shown is not clear
+    /// (such a block is refused, never guessed skipped or shown).
+    pub unclear: Vec<Option<String>>,
     /// The blocks read here, in order.
     pub blocks: Vec<Block>,
 }
@@ -100,77 +108,19 @@ fn attributes(s: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Why an element a browser hides (its opening tag's text after `<`,
-/// without its `>`), or None when it shows its content.
-fn hides(tag: &str) -> Option<String> {
-    let name = name_at(tag);
-    if matches!(name.as_str(), "script" | "style" | "template" | "noscript") {
-        return Some(format!("<{name}>"));
-    }
-    let attrs = attributes(&tag[name.len()..]);
-    let style = |v: &str| {
-        let v: String = v.chars().filter(|c| !c.is_whitespace()).collect();
-        let v = v.to_ascii_lowercase();
-        v.contains("display:none") || v.contains("visibility:hidden")
-    };
-    let hidden = attrs
-        .iter()
-        .any(|(a, v)| a == "hidden" || (a == "style" && style(v)));
-    hidden.then(|| {
-        let shown: String = tag.chars().take(60).collect();
-        format!("<{}>", shown.trim())
-    })
-}
-
-/// The start tags of an HTML line: for each, its byte in `line` and its
-/// text after `<` up to its `>` (or the line's end).
-fn start_tags(line: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    for (i, _) in line.match_indices('<') {
-        let rest = &line[i + 1..];
-        if rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            out.push((i, rest.split('>').next().unwrap_or(rest)));
-        }
-    }
-    out
-}
-
-/// The depth of elements `name` (lowercase) after `s`, from `depth`: one
-/// up for each start tag not closed by `/>`, one down for each end tag;
-/// and whether an end tag brought it to nought.
-fn depth_in(s: &str, name: &str, mut depth: isize) -> (isize, bool) {
-    for (i, _) in s.match_indices('<') {
-        let rest = &s[i + 1..];
-        let (close, r) = match rest.strip_prefix('/') {
-            Some(r) => (true, r),
-            None => (false, rest),
-        };
-        let named = r.len() >= name.len()
-            && r.as_bytes()[..name.len()].eq_ignore_ascii_case(name.as_bytes())
-            && !r[name.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-');
-        if !named {
-            continue;
-        }
-        if close {
-            depth -= 1;
-            if depth <= 0 {
-                return (0, true);
-            }
-        } else if !r.split('>').next().unwrap_or("").ends_with('/') {
-            depth += 1;
-        }
-    }
-    (depth, false)
-}
-
-/// Read what of `lines` a page does not show, and its MDX code.
-pub(super) fn read(lines: &[&str]) -> Unseen {
+/// Read what of `lines` a page does not show, and its MDX code; or the
+/// line (1-based) where that is not clear, and why.
+pub(super) fn read(lines: &[&str]) -> Result<Unseen, (usize, String)> {
     let mut u = Unseen {
         skip: vec![false; lines.len()],
         hidden: vec![None; lines.len()],
+        unclear: vec![None; lines.len()],
         blocks: Vec::new(),
     };
-    let mut i = front_matter(lines, &mut u);
+    let front = front_matter(lines, &mut u)?;
+    let mut i = front;
+    // The lines of MDX code components: JavaScript, no HTML.
+    let mut components = Vec::new();
     let mut open: Option<(char, usize)> = None;
     let mut closes = std::collections::HashMap::new();
     while i < lines.len() {
@@ -230,28 +180,79 @@ pub(super) fn read(lines: &[&str]) -> Unseen {
         if t[1..].starts_with(|c: char| c.is_ascii_uppercase())
             && let Some(end) = component(lines, i, &mut u, &mut closes)
         {
+            components.push(i..=end);
             i = end + 1;
             continue;
         }
-        i = hidden_element(lines, i, &mut u);
+        i += 1;
     }
-    u
+    // The elements, from the page's own HTML (front matter and MDX code
+    // are none of it).
+    let mut text = String::new();
+    for (j, l) in lines.iter().enumerate() {
+        if j >= front && !components.iter().any(|r| r.contains(&j)) {
+            text.push_str(l);
+        }
+        text.push('\n');
+    }
+    let marks = html::read(&text, lines.len());
+    u.hidden = marks.hidden;
+    u.unclear = marks.unclear;
+    Ok(u)
 }
 
 /// Front matter at the top: its lines skipped, its fences reported;
-/// the line after it.
-fn front_matter(lines: &[&str], u: &mut Unseen) -> usize {
+/// the line after it. Not when the line after its `---` is blank (or
+/// closes it): that `---` is a thematic break, as CommonMark, pandoc and
+/// pulldown-cmark read it (probe21ad: a rule and the `---` further down
+/// hid the blocks between them). Refused when its closing line is inside
+/// a fence it holds: renderers that end it there and readers that do not
+/// show different pages.
+fn front_matter(lines: &[&str], u: &mut Unseen) -> Result<usize, (usize, String)> {
     let first = lines.first().map(|l| l.trim_end());
     let ends: &[&str] = match first {
         Some("---") => &["---", "..."],
         Some("+++") => &["+++"],
-        _ => return 0,
+        _ => return Ok(0),
     };
-    let Some(end) = (1..lines.len()).find(|&j| ends.contains(&lines[j].trim_end())) else {
-        return 0;
-    };
-    raw_fences(lines, 0, end, "not rendered: front matter", u);
-    end + 1
+    if lines
+        .get(1)
+        .is_none_or(|l| l.trim().is_empty() || ends.contains(&l.trim_end()))
+    {
+        return Ok(0);
+    }
+    let mut open: Option<(usize, char, usize)> = None;
+    for (j, line) in lines.iter().enumerate().skip(1) {
+        if ends.contains(&line.trim_end()) {
+            if let Some((at, ..)) = open {
+                return Err((
+                    j + 1,
+                    format!(
+                        "`{}` would end the front matter of line 1 here, inside the fence of line {}: Jekyll and pulldown-cmark end it here, a reader of the fence does not; where it ends is not clear",
+                        line.trim_end(),
+                        at + 1
+                    ),
+                ));
+            }
+            raw_fences(lines, 0, j, "not rendered: front matter", u);
+            return Ok(j + 1);
+        }
+        let Some((c, len)) = lead(line).and_then(fence) else {
+            continue;
+        };
+        match open {
+            Some((_, oc, ol))
+                if oc == c
+                    && len >= ol
+                    && lead(line).is_some_and(|t| t[len..].trim().is_empty()) =>
+            {
+                open = None
+            }
+            Some(_) => {}
+            None => open = Some((j, c, len)),
+        }
+    }
+    Ok(0)
 }
 
 /// Lines `from..=to` skipped; the fences in them reported, not shown.
@@ -290,49 +291,8 @@ fn raw_fences(lines: &[&str], from: usize, to: usize, why: &str, u: &mut Unseen)
     }
 }
 
-/// An element that hides its content opening on HTML line `i`: its lines
-/// marked hidden, up to its end tag (fenced lines do not count); the line
-/// after it, or after `i`.
-fn hidden_element(lines: &[&str], i: usize, u: &mut Unseen) -> usize {
-    let line = lines[i];
-    let Some((at, why)) = start_tags(line)
-        .into_iter()
-        .find_map(|(at, tag)| hides(tag).map(|w| (at, w)))
-    else {
-        return i + 1;
-    };
-    let name = name_at(&line[at + 1..]);
-    let why = format!("not rendered: inside {why}");
-    let (mut depth, closed) = depth_in(&line[at..], &name, 0);
-    let mut end = closed.then_some(i);
-    let mut open: Option<(char, usize)> = None;
-    let mut j = i + 1;
-    while end.is_none() && j < lines.len() {
-        let t = lead(lines[j]);
-        match (open, t.and_then(fence)) {
-            (Some((c, len)), Some((x, l)))
-                if x == c && l >= len && t.is_some_and(|t| t[l..].trim().is_empty()) =>
-            {
-                open = None
-            }
-            (Some(_), _) => {}
-            (None, Some(f)) => open = Some(f),
-            (None, None) => {
-                let closed;
-                (depth, closed) = depth_in(lines[j], &name, depth);
-                if closed {
-                    end = Some(j);
-                }
-            }
-        }
-        j += 1;
-    }
-    let end = end.unwrap_or(lines.len() - 1);
-    for h in &mut u.hidden[i..=end] {
-        h.get_or_insert_with(|| why.clone());
-    }
-    end + 1
-}
+#[path = "parse_hidden_html.rs"]
+mod html;
 
 #[path = "parse_mdx.rs"]
 mod mdx;

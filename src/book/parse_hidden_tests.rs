@@ -268,3 +268,167 @@ fn mdx_code_components_are_blocks() {
     );
     assert!(p("<Note>\n{`text`}\n</Note>\n").blocks.is_empty());
 }
+
+/// The chapter's text refused, or its error's line and message.
+fn refused(text: &str) -> Option<(Option<usize>, String)> {
+    super::parse(std::path::Path::new("c.md"), text.as_bytes())
+        .err()
+        .map(|e| (e.line, e.message))
+}
+
+/// probe21ad, finding 2a/2b/2d: tags are read where the page has them,
+/// from pulldown-cmark's raw HTML: not in a code span (`<template>`,
+/// `</div>`, `<div>`), not in a comment, and an element with raw text (a
+/// `<script>`) runs to its own end tag, past a `</pre>` that ends
+/// CommonMark's HTML block. lab replays what pulldown-cmark's page shows.
+#[test]
+fn tags_are_read_only_where_the_page_has_them() {
+    let texts = [
+        // 2a: a code span and an inline comment hold no start tag.
+        format!("<kbd>Tip</kbd>: the page's `<template>` is not used.\n\n{FENCE}\n\n{AFTER}"),
+        format!("<kbd>Tip</kbd> <!-- <div hidden> -->\n\n{FENCE}\n\n{AFTER}"),
+        format!("Text `<div hidden>` here.\n\n{FENCE}\n\n{AFTER}"),
+        // 2b: an end tag in a code span ends nothing, a start tag there
+        // opens nothing.
+        format!("<div hidden>\n\nClose it with `</div>` later.\n\n{FENCE}\n\n</div>\n\n{AFTER}"),
+        format!("<div hidden>\n\nA `<div>` here.\n\n{FENCE}\n\n</div>\n\n{AFTER}"),
+        // 2d: a script runs to `</script>`.
+        format!(
+            "<script type=\"text/plain\">\nvar end = \"</pre>\";\n\n{FENCE}\n\n</script>\n\n{AFTER}"
+        ),
+        format!("<style>\n/* </textarea> */\n\n{FENCE}\n\n</style>\n\n{AFTER}"),
+    ];
+    for text in &texts {
+        assert_eq!(
+            code_lines_replayed_by_lab(text),
+            code_lines_shown_by_pulldown(text),
+            "{text}"
+        );
+    }
+    // A comment opened inside an HTML block runs over the fence, to the
+    // `-->` of raw HTML (the test's reading of pulldown-cmark's page does
+    // not follow a comment from one event to the next).
+    let text = format!("<div>\n<!--\n\n{FENCE}\n\n<div>-->\n</div>\n\n{AFTER}");
+    assert_eq!(code_lines_replayed_by_lab(&text), [12], "{text}");
+    // The probe's chapter: the hidden `exit` / `vagrant ssh node2` is
+    // skipped, the ping after it replayed.
+    let c = p(
+        "<div hidden>\n\nClose it with `</div>` later.\n\n```bash\nexit\nvagrant ssh node2\n```\n\n</div>\n\n```bash\nping -c 1 10.244.2.2\n```\n",
+    );
+    let hidden: Vec<_> = c.blocks.iter().map(|b| b.hidden.clone()).collect();
+    assert_eq!(
+        hidden,
+        [Some("not rendered: inside <div hidden>".to_string()), None]
+    );
+    let c = p(&format!(
+        "<script type=\"text/plain\">\nvar end = \"</pre>\";\n\n{FENCE}\n\n</script>\n\n{AFTER}"
+    ));
+    assert_eq!(
+        c.blocks
+            .iter()
+            .map(|b| b.hidden.clone())
+            .collect::<Vec<_>>(),
+        [Some("not rendered: inside <script>".to_string()), None]
+    );
+}
+
+/// probe21ad, finding 2c: where CSS lab does not read decides whether a
+/// block shows (`hidden` with a style that sets `display`, `display`
+/// declared twice, a CSS comment, several `style` attributes, a hiding
+/// element closed by `/>`), the chapter is refused at the block, the
+/// element's line named; never skipped as unseen.
+#[test]
+fn a_block_whose_visibility_is_not_plain_is_refused() {
+    for open in [
+        "<div hidden style=\"display:block\">",
+        "<div hidden style=\"color: red; DISPLAY : flex\">",
+        "<div style=\"display: none; display: block\">",
+        "<div style=\"display:block; display:none\">",
+        "<div style=\"/* display:none */ color: red\">",
+        "<div style=\"display:none\" style=\"display:block\">",
+        "<div style=\"visibility:hidden; visibility:visible\">",
+        "<section>\n<div hidden style=\"display:block\">",
+    ] {
+        let text = format!("# H\n\n{open}\n\n{FENCE}\n\n</div>\n\n{AFTER}");
+        let fence = text.lines().position(|l| l.starts_with("```")).unwrap() + 1;
+        let (line, why) = refused(&text).unwrap_or_else(|| panic!("not refused: {text}"));
+        assert_eq!(line, Some(fence), "{text}");
+        let at = text.lines().position(|l| l.contains("style")).unwrap() + 1;
+        assert!(
+            why.contains(&format!("(line {at})")) && why.contains("not clear"),
+            "{text}\n{why}"
+        );
+    }
+    // A hiding element that `/>` closes in MDX and HTML leaves open.
+    let (line, _) = refused(&format!("<div hidden />\n\n{FENCE}\n\n{AFTER}")).unwrap();
+    assert_eq!(line, Some(3));
+    // Plain ones are read: hidden, or shown.
+    for (open, hidden) in [
+        ("<div hidden>", true),
+        ("<div style=\"display: none !important\">", true),
+        ("<div style=\"display:flex; display:block\">", false),
+        ("<div style=\"color: red\">", false),
+        (
+            "<div style=\"visibility:hidden\">\n<div style=\"visibility:visible\">",
+            false,
+        ),
+        ("<div style=\"content-visibility: hidden\">", true),
+        ("<div hidden>\n<div style=\"display:block\">", true),
+    ] {
+        let text = format!("# H\n\n{open}\n\n{FENCE}\n\n</div>\n\n{AFTER}");
+        let c = p(&text);
+        let b = c
+            .blocks
+            .iter()
+            .find(|b| b.body[0].1.contains("kubectl"))
+            .unwrap();
+        assert_eq!(b.hidden.is_some(), hidden, "{text}");
+    }
+}
+
+/// probe21ad, lesser: a `---` with a blank line after it is a thematic
+/// break, no front matter (the blocks up to the next `---` were skipped);
+/// front matter whose end would be a `...` or `---` inside its own fence
+/// is refused there.
+#[test]
+fn a_rule_is_no_front_matter_and_a_fence_does_not_end_it() {
+    let texts = [
+        format!("---\n\nThe pods:\n\n{FENCE}\n\nAnd:\n\n---\n\n{AFTER}"),
+        format!("---\n\n{FENCE}\n\n...\n\n{AFTER}"),
+        format!("---\n---\n\n{FENCE}\n\n{AFTER}"),
+    ];
+    for text in &texts {
+        let c = p(text);
+        assert!(c.blocks.iter().all(|b| b.hidden.is_none()), "{text}");
+        assert_eq!(
+            code_lines_replayed_by_lab(text),
+            code_lines_shown_by_pulldown(text),
+            "{text}"
+        );
+    }
+    let text = "---\ntitle: x\n```bash\nping -c 1 10.244.3.3\n...\n```\n---\n\nText.\n";
+    let (line, why) = refused(text).expect("refused");
+    assert_eq!(line, Some(5));
+    assert!(why.contains("fence of line 3"), "{why}");
+}
+
+/// What is not the page's HTML opens nothing: tags in an MDX code
+/// component's JavaScript, and a `<pre>`'s own hidden spans (its block
+/// reads them, blanking what they hide).
+#[test]
+fn tags_in_mdx_code_and_inside_a_pre_hide_no_block() {
+    let c = p(&format!(
+        "<CodeBlock language=\"bash\">\n{{`echo '<div hidden>'`}}\n</CodeBlock>\n\n{AFTER}"
+    ));
+    assert!(
+        c.blocks.iter().all(|b| b.hidden.is_none()),
+        "{:?}",
+        c.blocks
+    );
+    let c = p(&format!("<pre><span hidden>x</span>ls\n</pre>\n\n{AFTER}"));
+    assert!(
+        c.blocks.iter().all(|b| b.hidden.is_none()),
+        "{:?}",
+        c.blocks
+    );
+}

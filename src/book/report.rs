@@ -20,7 +20,13 @@ pub fn terminal(r: &BookReport) -> String {
     // Where the rest of the chapter stops being compared, said once.
     let mut stopped = false;
     for b in &r.blocks {
-        let first = clip(b.first_command(), 70);
+        // A block skipped whole says why (`not rendered: inside <div
+        // hidden>`): an empty line hid that it was never read (probe21ad).
+        let first = match (b.commands.is_empty(), b.prose.first()) {
+            (true, Some(why)) if b.verdict == Verdict::Skipped => format!("({})", visible(why)),
+            _ => b.first_command().to_string(),
+        };
+        let first = clip(&first, 70);
         let _ = writeln!(s, "{:>5}  {:<14} {first}", b.line, b.verdict.as_str());
         if let Some(why) = b.commands.iter().find_map(|c| {
             c.reason

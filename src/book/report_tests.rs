@@ -178,3 +178,20 @@ fn a_replay_that_compared_nothing_fails() {
         checks[0]
     );
 }
+
+/// probe21ad, lesser: a block skipped whole (`not rendered: inside <div
+/// hidden>`) read `16  skipped` with nothing after it; its reason is on
+/// its line.
+#[test]
+fn a_skipped_block_says_why_on_its_line() {
+    let mut r = stale_report();
+    r.blocks[0].verdict = Verdict::Skipped;
+    r.blocks[0].commands.clear();
+    r.blocks[0].prose = vec!["not rendered: inside <div hidden>".into()];
+    let t = terminal(&r);
+    let line = t.lines().nth(1).unwrap_or("");
+    assert!(
+        line.contains("skipped") && line.ends_with("(not rendered: inside <div hidden>)"),
+        "{t}"
+    );
+}

@@ -1,0 +1,408 @@
+//! The elements a page does not show, read from pulldown-cmark's own
+//! events (probe21ad's finding 2). Apart from [`super`], which reads
+//! lines, because here nothing is read from lines: a tag is a tag only in
+//! raw HTML (never in a code span, a comment or text), an element runs to
+//! its real end tag (a `<script>` to `</script>`, whatever CommonMark says
+//! of where its Markdown block ends), and an element whose visibility CSS
+//! decides in a way lab does not read (`hidden` with a style that sets
+//! `display`, several `display` declarations, a CSS comment) is unclear:
+//! the blocks in it are refused, never guessed skipped or shown.
+
+use pulldown_cmark::{Event, Parser, Tag};
+
+/// By line (0-based): why a page does not show it, and why whether it
+/// shows is unclear.
+pub(super) struct Marks {
+    pub hidden: Vec<Option<String>>,
+    pub unclear: Vec<Option<String>>,
+}
+
+/// How an element shows what it holds.
+#[derive(Clone, Debug, PartialEq)]
+enum Shows {
+    /// As its parent does.
+    Inherit,
+    /// Not at all (`display: none`, `hidden`, `<script>`): the tag.
+    Gone(String),
+    /// `visibility: hidden` (a descendant may be visible again): the tag.
+    Invisible(String),
+    /// `visibility: visible`.
+    Visible,
+    /// CSS lab does not read decides it: why, the line named.
+    Unclear(String),
+}
+
+/// What the reader sees at a point of the page.
+enum Seen {
+    Shown,
+    Hidden(String),
+    Unclear(String),
+}
+
+/// Elements whose content is raw text up to their own end tag (shown by
+/// the page or not: [`GONE`]).
+const RAW: [&str; 10] = [
+    "script",
+    "style",
+    "noscript",
+    "noembed",
+    "noframes",
+    "iframe",
+    "title",
+    "textarea",
+    "xmp",
+    "plaintext",
+];
+
+/// Elements a page never renders the content of.
+const GONE: [&str; 8] = [
+    "script", "style", "template", "noscript", "noembed", "noframes", "iframe", "title",
+];
+
+/// Elements that hold nothing and have no end tag.
+const VOID: [&str; 14] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// The most bytes a start tag is read over.
+const MAX_TAG: usize = 4 << 10;
+
+enum State {
+    Data,
+    Comment,
+    /// Inside a raw text element, of this name.
+    Raw(String),
+}
+
+struct Reader {
+    starts: Vec<usize>,
+    stack: Vec<(String, Shows)>,
+    state: State,
+    /// A start tag not ended on its event's text, and its line.
+    pending: Option<(String, usize)>,
+    marks: Marks,
+}
+
+/// Read the marks of `text` (front matter already blanked).
+pub(super) fn read(text: &str, lines: usize) -> Marks {
+    let mut starts = vec![0];
+    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    let mut r = Reader {
+        starts,
+        stack: Vec::new(),
+        state: State::Data,
+        pending: None,
+        marks: Marks {
+            hidden: vec![None; lines],
+            unclear: vec![None; lines],
+        },
+    };
+    for (e, range) in Parser::new(text).into_offset_iter() {
+        let first = r.line_of(range.start);
+        let last = r.line_of(range.end.max(range.start + 1) - 1);
+        match e {
+            Event::Html(h) | Event::InlineHtml(h) => r.html(&h, first),
+            Event::Start(Tag::CodeBlock(_)) | Event::Text(_) | Event::Code(_) => {
+                r.pending = None;
+                r.mark(first, last);
+            }
+            _ => r.pending = None,
+        }
+    }
+    r.marks
+}
+
+/// The lowercased name at the start of `s`.
+fn name_at(s: &str) -> String {
+    s.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == ':' || *c == '.')
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// The byte of the `>` ending a start tag (`s` after its `<`), quoted
+/// attribute values skipped.
+fn tag_end(s: &str) -> Option<usize> {
+    let (mut quote, mut after_eq) = (None, false);
+    for (k, c) in s.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '>' => return Some(k),
+                '"' | '\'' if after_eq => quote = Some(c),
+                '=' => {
+                    after_eq = true;
+                    continue;
+                }
+                c if c.is_whitespace() => continue,
+                _ => {}
+            },
+        }
+        after_eq = false;
+    }
+    None
+}
+
+/// The byte in `s` of the end tag `</name` (any case) that ends a raw
+/// text element.
+fn raw_end(s: &str, name: &str) -> Option<usize> {
+    let lower = s.to_ascii_lowercase();
+    let pat = format!("</{name}");
+    lower.match_indices(&pat).map(|(i, _)| i).find(|&i| {
+        lower[i + pat.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_whitespace() || c == '/' || c == '>')
+    })
+}
+
+/// How an element shows what it holds, from its start tag (`body`: the
+/// tag's text after `<`, without `>`) opening on `line` (1-based).
+fn shows(name: &str, body: &str, line: usize) -> Shows {
+    let tag = format!("<{}>", body.chars().take(60).collect::<String>().trim());
+    if GONE.contains(&name) {
+        return Shows::Gone(format!("<{name}>"));
+    }
+    let attrs = super::attributes(&body[name.len().min(body.len())..]);
+    let unclear = |why: &str| Shows::Unclear(format!("`{tag}` (line {line}), which {why}"));
+    let styles: Vec<&str> = attrs
+        .iter()
+        .filter(|(a, _)| a == "style")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if styles.len() > 1 {
+        return unclear("has several `style` attributes (HTML keeps the first, JSX the last)");
+    }
+    let style = styles
+        .first()
+        .map(|s| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    if ["/*", "\\", "&"].iter().any(|x| style.contains(x)) {
+        return unclear(
+            "has a style with a CSS comment, an escape or a character reference, which lab does not read",
+        );
+    }
+    // The values of each property the style declares, in order.
+    let declared = |prop: &str| -> Vec<String> {
+        style
+            .split(';')
+            .filter_map(|d| d.split_once(':'))
+            .filter(|(p, _)| p.trim() == prop)
+            .map(|(_, v)| v.replace("!important", "").trim().to_string())
+            .collect()
+    };
+    let display = declared("display");
+    let visibility = declared("visibility");
+    let content = declared("content-visibility");
+    let hidden = attrs.iter().any(|(a, _)| a == "hidden");
+    if hidden && !display.is_empty() {
+        return unclear(
+            "has the `hidden` attribute and a style that sets `display`: which one wins is CSS lab does not decide",
+        );
+    }
+    if hidden {
+        return Shows::Gone(tag);
+    }
+    for (values, gone) in [(&display, "none"), (&content, "hidden")] {
+        match values.as_slice() {
+            [v] if v == gone => return Shows::Gone(tag),
+            [_, _, ..] if values.iter().any(|v| v == gone) => {
+                return unclear("declares its display more than once, once as hidden");
+            }
+            _ => {}
+        }
+    }
+    let invisible = |v: &String| v == "hidden" || v == "collapse";
+    match visibility.as_slice() {
+        [] => Shows::Inherit,
+        [v] if invisible(v) => Shows::Invisible(tag),
+        [_] => Shows::Visible,
+        _ if visibility.iter().any(invisible) => {
+            unclear("declares its visibility more than once, once as hidden")
+        }
+        _ => Shows::Visible,
+    }
+}
+
+impl Reader {
+    /// The 1-based line of byte `at`.
+    fn line_of(&self, at: usize) -> usize {
+        self.starts.partition_point(|s| *s <= at)
+    }
+
+    /// What the reader sees here.
+    fn seen(&self) -> Seen {
+        if matches!(self.state, State::Comment) {
+            return Seen::Hidden("not rendered: inside an HTML comment".into());
+        }
+        let (mut invisible, mut unclear) = (None, None);
+        // What a `<pre>` hides of its text is its block's to read
+        // (`parse_html_text`): only the `<pre>` and what holds it count.
+        let to = self
+            .stack
+            .iter()
+            .position(|(n, _)| n == "pre")
+            .map_or(self.stack.len(), |k| k + 1);
+        for (_, s) in &self.stack[..to] {
+            match s {
+                Shows::Gone(tag) => return Seen::Hidden(format!("not rendered: inside {tag}")),
+                Shows::Invisible(tag) => invisible = Some(tag),
+                Shows::Visible => invisible = None,
+                Shows::Unclear(why) => {
+                    unclear.get_or_insert(why);
+                }
+                Shows::Inherit => {}
+            }
+        }
+        match (unclear, invisible) {
+            (Some(why), _) => Seen::Unclear(why.clone()),
+            (None, Some(tag)) => Seen::Hidden(format!("not rendered: inside {tag}")),
+            (None, None) => Seen::Shown,
+        }
+    }
+
+    /// Lines `first..=last` (1-based) marked as what the reader sees there.
+    fn mark(&mut self, first: usize, last: usize) {
+        let (marks, why) = match self.seen() {
+            Seen::Shown => return,
+            Seen::Hidden(why) => (&mut self.marks.hidden, why),
+            Seen::Unclear(why) => (&mut self.marks.unclear, why),
+        };
+        let last = last.min(marks.len());
+        for m in marks.iter_mut().take(last).skip(first.saturating_sub(1)) {
+            m.get_or_insert_with(|| why.clone());
+        }
+    }
+
+    /// Raw HTML `h`, starting on `line` (1-based).
+    fn html(&mut self, h: &str, line: usize) {
+        let (s, line0) = match self.pending.take() {
+            Some((p, at)) => (p + h, at),
+            None => (h.to_string(), line),
+        };
+        let line = |k: usize| line0 + s.as_bytes()[..k].iter().filter(|b| **b == b'\n').count();
+        let mut i = 0;
+        while i < s.len() {
+            match &self.state {
+                State::Comment => {
+                    let end = s[i..].find("-->").map(|e| i + e);
+                    // Only the lines the comment covers whole: text after
+                    // its `-->` (or before its `<!--`) is shown.
+                    let at_start = i == 0 || s.as_bytes()[i - 1] == b'\n';
+                    let first = line(i) + usize::from(!at_start);
+                    let last = match end {
+                        Some(e) => line(e).saturating_sub(1),
+                        None => line(s.len() - 1),
+                    };
+                    if first <= last {
+                        self.mark(first, last);
+                    }
+                    if end.is_some() {
+                        self.state = State::Data;
+                    }
+                    i = end.map_or(s.len(), |e| e + 3);
+                }
+                State::Raw(name) => {
+                    let name = name.clone();
+                    let end = raw_end(&s[i..], &name).map(|e| i + e);
+                    let stop = end.unwrap_or(s.len());
+                    if !s[i..stop].trim().is_empty() {
+                        self.mark(line(i), line(stop - 1));
+                    }
+                    let Some(end) = end else { break };
+                    self.close(&name);
+                    self.state = State::Data;
+                    i = s[end..].find('>').map_or(s.len(), |g| end + g + 1);
+                }
+                State::Data => {
+                    let lt = s[i..].find('<').map_or(s.len(), |k| i + k);
+                    if !s[i..lt].trim().is_empty() {
+                        self.mark(line(i), line(lt - 1));
+                    }
+                    if lt >= s.len() {
+                        break;
+                    }
+                    i = self.tag(&s, lt, line(lt));
+                }
+            }
+        }
+    }
+
+    /// The markup at byte `at` of `s` (a `<`) on `line`: read; the byte
+    /// after it.
+    fn tag(&mut self, s: &str, at: usize, line: usize) -> usize {
+        let rest = &s[at + 1..];
+        let to_gt = || s[at..].find('>').map_or(s.len(), |g| at + g + 1);
+        if let Some(body) = rest.strip_prefix("!--") {
+            // `<!-->` and `<!--->` end where they open.
+            if body.starts_with('>') {
+                return at + 5;
+            }
+            if body.starts_with("->") {
+                return at + 6;
+            }
+            self.state = State::Comment;
+            return at + 4;
+        }
+        if rest.starts_with(['!', '?']) {
+            return to_gt();
+        }
+        if let Some(r) = rest.strip_prefix('/') {
+            if r.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                self.close(&name_at(r));
+            }
+            return to_gt();
+        }
+        if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return at + 1;
+        }
+        let Some(end) = tag_end(rest) else {
+            // Ended on a later line of the same HTML; a tag of more than
+            // [`MAX_TAG`] bytes is not read (whatever follows is unclear).
+            if s.len() - at > MAX_TAG {
+                let why = format!(
+                    "what follows a tag (line {line}) of more than {MAX_TAG} bytes, which lab does not read"
+                );
+                self.stack.push((String::new(), Shows::Unclear(why)));
+                return s.len();
+            }
+            self.pending = Some((s[at..].to_string(), line));
+            return s.len();
+        };
+        self.open(&rest[..end], line);
+        at + 1 + end + 1
+    }
+
+    /// A start tag (`body`: its text after `<`, without `>`) on `line`.
+    fn open(&mut self, body: &str, line: usize) {
+        let name = name_at(body);
+        if VOID.contains(&name.as_str()) {
+            return;
+        }
+        let mut how = shows(&name, body, line);
+        if body.trim_end().ends_with('/') {
+            if matches!(how, Shows::Inherit | Shows::Visible) {
+                // JSX's empty element; HTML's open one hides nothing.
+                return;
+            }
+            how = Shows::Unclear(format!(
+                "`<{}>` (line {line}), which hides what it holds and ends with `/>`: HTML opens it up to its end tag, MDX closes it at once",
+                body.trim()
+            ));
+        }
+        self.stack.push((name.clone(), how));
+        if RAW.contains(&name.as_str()) {
+            self.state = State::Raw(name);
+        }
+        self.mark(line, line);
+    }
+
+    /// An end tag: the elements open since its namesake closed.
+    fn close(&mut self, name: &str) {
+        if let Some(k) = self.stack.iter().rposition(|(n, _)| n == name) {
+            self.stack.truncate(k);
+        }
+    }
+}
