@@ -20,18 +20,17 @@
 //! A fence in what is not shown is still reported, as a block skipped for
 //! its reason ([`super::Block::hidden`]), never replayed.
 //!
-//! Shown though not Markdown (finding 4): an MDX code component, a JSX
-//! element whose body is a template literal (`<CodeBlock
-//! language="bash">{`…`}</CodeBlock>`, `<Code lang="sh">`, any element
-//! with a `language`, `lang` or `className="language-x"` attribute, or a
-//! name holding `Code`): a code block of that language.
+//! Shown though not Markdown (finding 4): code in an MDX component's
+//! JavaScript strings (`<CodeBlock language="bash">{`…`}</CodeBlock>`,
+//! `<Code lang="sh" code={`…`} />`, `<Terminal>{"…"}</Terminal>`): a code
+//! block of the language it names ([`mdx`], which says which strings).
 
 use super::Block;
 
 /// The lines [`read`] found not shown, or shown as MDX code.
 pub(super) struct Unseen {
     /// By line (0-based): a line `parse` does not read (front matter, a
-    /// type-1 HTML block, an MDX code component).
+    /// type-1 HTML block, an MDX component holding code).
     pub skip: Vec<bool>,
     /// By line: why a block opening there is not shown.
     pub hidden: Vec<Option<String>>,
@@ -172,11 +171,15 @@ pub(super) fn read(lines: &[&str]) -> Unseen {
     };
     let mut i = front_matter(lines, &mut u);
     let mut open: Option<(char, usize)> = None;
-    let mut closes = std::collections::HashMap::new();
+    let mut jsx = mdx::Reading::default();
     while i < lines.len() {
         let line = lines[i];
         let Some(t) = lead(line) else {
-            i += 1;
+            // MDX reads no indented code: a component there is JSX.
+            i = match open {
+                None => mdx::components(lines, i, &mut u, &mut jsx).unwrap_or(i) + 1,
+                Some(_) => i + 1,
+            };
             continue;
         };
         if let Some((c, len)) = open {
@@ -200,7 +203,7 @@ pub(super) fn read(lines: &[&str]) -> Unseen {
             continue;
         }
         if !t.starts_with('<') {
-            i += 1;
+            i = mdx::components(lines, i, &mut u, &mut jsx).unwrap_or(i) + 1;
             continue;
         }
         let first = name_at(&t[1..]);
@@ -227,13 +230,12 @@ pub(super) fn read(lines: &[&str]) -> Unseen {
             i = end + 1;
             continue;
         }
-        if t[1..].starts_with(|c: char| c.is_ascii_uppercase())
-            && let Some(end) = component(lines, i, &mut u, &mut closes)
-        {
-            i = end + 1;
-            continue;
-        }
-        i = hidden_element(lines, i, &mut u);
+        let next = hidden_element(lines, i, &mut u);
+        i = match u.hidden[i] {
+            // A component on a line that hides nothing.
+            None => next.max(mdx::components(lines, i, &mut u, &mut jsx).unwrap_or(i) + 1),
+            Some(_) => next,
+        };
     }
     u
 }
@@ -268,6 +270,7 @@ fn raw_fences(lines: &[&str], from: usize, to: usize, why: &str, u: &mut Unseen)
             .collect(),
         end: end + 1,
         hidden: Some(why.to_string()),
+        unread: None,
     };
     for (j, line) in lines.iter().enumerate().take(to + 1).skip(from) {
         u.skip[j] = true;
@@ -336,4 +339,3 @@ fn hidden_element(lines: &[&str], i: usize, u: &mut Unseen) -> usize {
 
 #[path = "parse_mdx.rs"]
 mod mdx;
-use mdx::component;
