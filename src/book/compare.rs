@@ -394,7 +394,7 @@ pub fn table_rows_named(t: &Table, columns: &[&str], name: &dyn Fn(&str) -> Stri
 }
 
 /// The columns of the book's table that are facts lab compares (none: a
-/// header it cannot read, `NAME STATUS` with one space, is one column).
+/// header of no fact, `AGE LABELS`).
 pub fn fact_columns(book: &Table) -> Vec<&'static str> {
     FACT_COLUMNS
         .iter()
@@ -429,10 +429,14 @@ pub fn tables_named(
             book.header.join(", ")
         )];
     }
-    let (b, l) = (
-        table_rows(book, &cols),
-        table_rows_named(lab, &cols, lab_name),
-    );
+    // A node's name is whole: the lab's node table has ROLES, a book's
+    // may not (`NAME STATUS`), and its names lost no hash.
+    let b = if lab.col("ROLES").is_some() {
+        table_rows_named(book, &cols, &|v| v.to_string())
+    } else {
+        table_rows(book, &cols)
+    };
+    let l = table_rows_named(lab, &cols, lab_name);
     if cut {
         // Each book row, as many times as it shows, among the lab's.
         let mut left = l.clone();

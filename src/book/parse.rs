@@ -68,6 +68,9 @@ pub struct Block {
     /// Why a page does not show it (`not rendered: inside <script>`):
     /// such a block is never replayed ([`hidden`]).
     pub hidden: Option<String>,
+    /// Its line and why lab cannot read the text a page shows there (an
+    /// MDX string a `${…}` fills in): such a block is not understood.
+    pub unread: Option<(usize, String)>,
 }
 
 impl Block {
@@ -262,6 +265,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                 body: std::mem::take(body),
                 end: n - 1,
                 hidden: None,
+                unread: None,
             });
             open = None;
             indented.after_fence();
@@ -341,6 +345,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                         body: std::mem::take(body),
                         end: n,
                         hidden: None,
+                        unread: None,
                     });
                     open = None;
                     indented.after_fence();
@@ -492,6 +497,7 @@ impl Indented {
                 end: *last,
                 body,
                 hidden: None,
+                unread: None,
             });
         }
         self.may_open = false;
@@ -542,3 +548,7 @@ mod read_tests;
 #[cfg(test)]
 #[path = "parse_hidden_tests.rs"]
 mod hidden_tests;
+
+#[cfg(test)]
+#[path = "parse_mdx_tests.rs"]
+mod mdx_tests;

@@ -25,18 +25,17 @@
 //! A fence in what is not shown is still reported, as a block skipped for
 //! its reason ([`super::Block::hidden`]), never replayed.
 //!
-//! Shown though not Markdown (finding 4): an MDX code component, a JSX
-//! element whose body is a template literal (`<CodeBlock
-//! language="bash">{`…`}</CodeBlock>`, `<Code lang="sh">`, any element
-//! with a `language`, `lang` or `className="language-x"` attribute, or a
-//! name holding `Code`): a code block of that language.
+//! Shown though not Markdown (finding 4): code in an MDX component's
+//! JavaScript strings (`<CodeBlock language="bash">{`…`}</CodeBlock>`,
+//! `<Code lang="sh" code={`…`} />`, `<Terminal>{"…"}</Terminal>`): a code
+//! block of the language it names ([`mdx`], which says which strings).
 
 use super::Block;
 
 /// The lines [`read`] found not shown, or shown as MDX code.
 pub(super) struct Unseen {
     /// By line (0-based): a line `parse` does not read (front matter, a
-    /// type-1 HTML block, an MDX code component).
+    /// type-1 HTML block, an MDX component holding code).
     pub skip: Vec<bool>,
     /// By line: why a block opening there is not shown.
     pub hidden: Vec<Option<String>>,
@@ -122,11 +121,15 @@ pub(super) fn read(lines: &[&str]) -> Result<Unseen, (usize, String)> {
     // The lines of MDX code components: JavaScript, no HTML.
     let mut components = Vec::new();
     let mut open: Option<(char, usize)> = None;
-    let mut closes = std::collections::HashMap::new();
+    let mut jsx = mdx::Reading::default();
     while i < lines.len() {
         let line = lines[i];
         let Some(t) = lead(line) else {
-            i += 1;
+            // MDX reads no indented code: a component there is JSX.
+            i = match open {
+                None => code_components(lines, i, &mut u, &mut jsx, &mut components),
+                Some(_) => i + 1,
+            };
             continue;
         };
         if let Some((c, len)) = open {
@@ -150,7 +153,7 @@ pub(super) fn read(lines: &[&str]) -> Result<Unseen, (usize, String)> {
             continue;
         }
         if !t.starts_with('<') {
-            i += 1;
+            i = code_components(lines, i, &mut u, &mut jsx, &mut components);
             continue;
         }
         let first = name_at(&t[1..]);
@@ -177,14 +180,7 @@ pub(super) fn read(lines: &[&str]) -> Result<Unseen, (usize, String)> {
             i = end + 1;
             continue;
         }
-        if t[1..].starts_with(|c: char| c.is_ascii_uppercase())
-            && let Some(end) = component(lines, i, &mut u, &mut closes)
-        {
-            components.push(i..=end);
-            i = end + 1;
-            continue;
-        }
-        i += 1;
+        i = code_components(lines, i, &mut u, &mut jsx, &mut components);
     }
     // The elements, from the page's own HTML (front matter and MDX code
     // are none of it).
@@ -199,6 +195,25 @@ pub(super) fn read(lines: &[&str]) -> Result<Unseen, (usize, String)> {
     u.hidden = marks.hidden;
     u.unclear = marks.unclear;
     Ok(u)
+}
+
+/// The MDX components holding code on line `i` (see [`mdx::components`]),
+/// their lines kept in `components` (JavaScript, no HTML, for the reading
+/// of elements); the line to read next.
+fn code_components(
+    lines: &[&str],
+    i: usize,
+    u: &mut Unseen,
+    jsx: &mut mdx::Reading,
+    components: &mut Vec<std::ops::RangeInclusive<usize>>,
+) -> usize {
+    match mdx::components(lines, i, u, jsx) {
+        Some(end) => {
+            components.push(i..=end);
+            end + 1
+        }
+        None => i + 1,
+    }
 }
 
 /// Front matter at the top: its lines skipped, its fences reported;
@@ -269,6 +284,7 @@ fn raw_fences(lines: &[&str], from: usize, to: usize, why: &str, u: &mut Unseen)
             .collect(),
         end: end + 1,
         hidden: Some(why.to_string()),
+        unread: None,
     };
     for (j, line) in lines.iter().enumerate().take(to + 1).skip(from) {
         u.skip[j] = true;
@@ -296,4 +312,3 @@ mod html;
 
 #[path = "parse_mdx.rs"]
 mod mdx;
-use mdx::component;

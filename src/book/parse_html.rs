@@ -146,6 +146,7 @@ impl HtmlBlock {
             body,
             end,
             hidden: None,
+            unread: None,
         })
     }
 

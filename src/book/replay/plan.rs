@@ -65,6 +65,8 @@ pub fn plan_chapter(chapter: &parse::Chapter) -> Vec<(Vec<Planned>, Vec<String>)
             if b.hidden.is_some() {
                 // Not shown: the reader reads nothing there.
                 (Vec::new(), Vec::new())
+            } else if let Some((line, why)) = &b.unread {
+                (vec![unread(b, *line, why)], Vec::new())
             } else if b.is_shell() {
                 plan(b, &mut session)
             } else {
@@ -72,6 +74,32 @@ pub fn plan_chapter(chapter: &parse::Chapter) -> Vec<(Vec<Planned>, Vec<String>)
             }
         })
         .collect()
+}
+
+/// A block whose text lab cannot read as the page shows it
+/// ([`parse::Block::unread`]): its line `line`, not understood for `why`.
+fn unread(b: &parse::Block, line: usize, why: &str) -> Planned {
+    let written = b
+        .body
+        .iter()
+        .find(|(n, _)| *n == line)
+        .map_or_else(|| b.fence.clone(), |(_, l)| l.trim().to_string());
+    Planned {
+        step: parse::Step {
+            line,
+            written: written.clone(),
+            command: written,
+            remark: None,
+            output: Vec::new(),
+            output_at: Vec::new(),
+            host: None,
+            remarks_below: Vec::new(),
+        },
+        cmd: Err(why.to_string()),
+        node: None,
+        traffic_for: None,
+        traffic: None,
+    }
 }
 
 /// Recognise a block's commands and place them, typed from `session` (the

@@ -47,18 +47,20 @@ fn cut_to_header(r: &mut CommandReport) {
     r.reason = Some("the book cut its table down to its header: no row to compare".into());
 }
 
-/// A table whose header names no column lab compares (`NAME STATUS` with
-/// one space reads as one column): nothing to compare, so never a match
-/// (it matched any lab, and drifted with an empty message).
-fn no_fact_column(r: &mut CommandReport, book: &Table) -> bool {
+/// A table whose header names no column lab compares (`AGE LABELS`):
+/// nothing to compare, so never a match (it matched any lab, and drifted
+/// with an empty message). A line of `lines` (the book's) that is no row
+/// of it is still a difference.
+fn no_fact_column(r: &mut CommandReport, book: &Table, lines: &[String]) -> bool {
     if !compare::fact_columns(book).is_empty() {
         return false;
     }
     r.verdict = crate::book::Verdict::Skipped;
     r.reason = Some(format!(
-        "the book's table header ({}) names no column lab compares (columns are read where two spaces part them)",
+        "the book's table header ({}) names no column lab compares",
         book.header.join(", ")
     ));
+    r.differences.extend(compare::not_table_rows(lines));
     true
 }
 
@@ -91,7 +93,7 @@ impl Replayer<'_> {
             .collect();
         match (Table::parse(&book), Table::parse(&r.lab)) {
             (Some(b), _) if cut && b.rows.is_empty() => cut_to_header(r),
-            (Some(b), _) if no_fact_column(r, &b) => {}
+            (Some(b), _) if no_fact_column(r, &b, &book) => {}
             (Some(b), Some(l)) => {
                 r.differences = compare::tables(&b, &l, cut);
                 r.differences.extend(compare::not_table_rows(&book));
@@ -130,7 +132,7 @@ impl Replayer<'_> {
         if cut && book.rows.is_empty() {
             return cut_to_header(r);
         }
-        if no_fact_column(r, &book) {
+        if no_fact_column(r, &book, &book_lines) {
             return;
         }
         // A book whose rows are all flannel's is flannel's table only when

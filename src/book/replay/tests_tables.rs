@@ -94,3 +94,40 @@ async fn kube_system_shown_with_flannels_pods_alone_drifts_on_netns() {
         "{d:#?}"
     );
 }
+
+/// probe21ad, finding 4: a `kubectl get nodes` table shown with one space
+/// between its columns was read as one column, every line its row: not
+/// compared (skipped), and a command the reader types among its lines was
+/// neither "no row of the table" nor checked as a command: exit 0. Now it
+/// is read by its words, as its padded form is: such a line is named (as a
+/// command the reader may type, or as no row), a row that fits the
+/// columns is compared, and the lab's own rows shown so have no difference.
+#[tokio::test]
+async fn a_one_space_table_is_read_by_its_words_on_netns() {
+    let nodes = |rows: &str| {
+        format!(
+            "# One space\n\n```bash\nkubectl --kubeconfig ./admin.conf get nodes\n\nNAME STATUS\n{rows}```\n"
+        )
+    };
+    let r = on_netns(&nodes("master Ready\nnode1 Ready\nnode2 Ready\n")).await;
+    assert!(diffs(&r, 3).is_empty(), "{:#?}", block(&r, 3));
+    let r = on_netns(&nodes("node1 Ready\nnice ip link set cni0 down\n...\n")).await;
+    let c = &block(&r, 3).commands[0];
+    assert_eq!(c.verdict, Verdict::NotUnderstood, "{c:#?}");
+    assert!(
+        c.reason
+            .as_deref()
+            .is_some_and(|w| w.contains("`nice ip link set cni0 down`")),
+        "{c:#?}"
+    );
+    let r = on_netns(&nodes("node1 Ready\nbusybox ifconfig cni0 down\n...\n")).await;
+    let d = drifts(&r, 3);
+    assert!(
+        d.iter().any(|d| d
+            .contains("a line that is no row of the table: `busybox ifconfig cni0 down`")),
+        "{d:#?}"
+    );
+    let r = on_netns(&nodes("node1 Ready\nifdown cni0\n...\n")).await;
+    let d = drifts(&r, 3);
+    assert!(d.iter().any(|d| d.contains("ifdown cni0")), "{d:#?}");
+}

@@ -1,0 +1,185 @@
+//! kubectl's tables as a book shows them (`kubectl get`): a header of
+//! column names and rows of values, read by the columns' positions where
+//! kubectl padded them, and by words where a page collapsed the padding to
+//! one space (probe21ad, finding 4). Apart from `bind` for its size.
+
+/// A table as kubectl prints it: a header of column names, rows of words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A table row's values: its words, a value's parenthesised tail kept
+/// with it (kubectl 1.22's RESTARTS `7 (2m ago)`: split, the row had more
+/// values than columns and was dropped, so a book's table of such rows
+/// compared none).
+fn row_words(line: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for w in line.split_whitespace() {
+        match out.last_mut() {
+            Some(last) if open || w.starts_with('(') => {
+                last.push(' ');
+                last.push_str(w);
+                open = !w.ends_with(')');
+            }
+            _ => out.push(w.to_string()),
+        }
+    }
+    out
+}
+
+/// kubectl's column names of two words, which a header collapsed to
+/// single spaces still holds whole.
+const TWO_WORD_COLUMNS: [&str; 4] = [
+    "NOMINATED NODE",
+    "READINESS GATES",
+    "LAST SEEN",
+    "LAST SCHEDULE",
+];
+
+/// The column names of a header whose padding collapsed to one space.
+fn collapsed_header(head: &str) -> Vec<String> {
+    let words: Vec<&str> = head.split_whitespace().collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut k = 0;
+    while k < words.len() {
+        let pair = words.get(k + 1).map(|w| format!("{} {w}", words[k]));
+        match pair.filter(|p| TWO_WORD_COLUMNS.contains(&p.as_str())) {
+            Some(p) => {
+                out.push(p);
+                k += 2;
+            }
+            None => {
+                out.push(words[k].to_string());
+                k += 1;
+            }
+        }
+    }
+    out
+}
+
+impl Table {
+    /// The first table in `lines` (a header line of upper-case names).
+    /// kubectl pads columns with at least two spaces, and some names have a
+    /// space (`NOMINATED NODE`): those are cut by the header's positions.
+    pub fn parse(lines: &[String]) -> Option<Table> {
+        let mut it = lines.iter().skip_while(|l| l.trim().is_empty());
+        let head = it.next()?;
+        let mut header: Vec<(usize, String)> = Vec::new();
+        let mut start = None;
+        let b = head.as_bytes();
+        for i in 0..=b.len() {
+            let gap = i == b.len()
+                || (b[i] == b' '
+                    && (i + 1 == b.len() || b[i + 1] == b' ' || i > 0 && b[i - 1] == b' '));
+            match (start, gap) {
+                (None, false) if b[i] != b' ' => start = Some(i),
+                (Some(s), true) => {
+                    header.push((s, head[s..i].trim().to_string()));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if header.is_empty()
+            || !header.iter().all(|(_, h)| {
+                h.chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '-' || c == ' ')
+            })
+        {
+            return None;
+        }
+        // One column of several words (`NAME STATUS`): kubectl's padding
+        // collapsed to one space, as a page that collapses whitespace
+        // shows it. Read by words, as the padded table would be (read as
+        // one column, every line was a row: a command the reader types
+        // among them was no "line that is no row", probe21ad finding 4).
+        if let [(_, one)] = header.as_slice()
+            && one.contains(' ')
+        {
+            let header = collapsed_header(one);
+            let rows = it
+                .take_while(|l| !l.trim().is_empty())
+                .map(|l| row_words(l))
+                .filter(|w| w.len() == header.len())
+                .collect();
+            return Some(Table { header, rows });
+        }
+        let spaced = header.iter().any(|(_, h)| h.contains(' '));
+        let rows = it
+            .take_while(|l| !l.trim().is_empty())
+            .filter_map(|l| {
+                if !spaced {
+                    let w = row_words(l);
+                    return (w.len() == header.len()).then_some(w);
+                }
+                let cut = |i: usize| l.get(i..).map(|_| i).unwrap_or(l.len());
+                Some(
+                    header
+                        .iter()
+                        .enumerate()
+                        .map(|(k, (s, _))| {
+                            let end = header.get(k + 1).map(|(e, _)| cut(*e)).unwrap_or(l.len());
+                            l.get(cut(*s)..end).unwrap_or("").trim().to_string()
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        Some(Table {
+            header: header.into_iter().map(|(_, h)| h).collect(),
+            rows,
+        })
+    }
+
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    pub fn values(&self, name: &str) -> Vec<&str> {
+        match self.col(name) {
+            Some(i) => self.rows.iter().map(|r| r[i].as_str()).collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(s: &str) -> Vec<String> {
+        s.lines().map(str::to_string).collect()
+    }
+
+    /// probe21ad, finding 4: a header of one space was one column, so
+    /// every line was a row (a command among them too). It is read by its
+    /// words; a line of other words than the header's count is no row.
+    #[test]
+    fn a_header_of_one_space_is_read_by_its_words() {
+        let t = Table::parse(&lines(
+            "NAME STATUS\nnode1 Ready\nnice ip link set cni0 down\nnode2 NotReady",
+        ))
+        .unwrap();
+        assert_eq!(t.header, ["NAME", "STATUS"]);
+        assert_eq!(t.rows, [["node1", "Ready"], ["node2", "NotReady"]]);
+        // kubectl's names of two words stay whole; `7 (2m ago)` is one value.
+        let t = Table::parse(&lines(
+            "NAME READY STATUS RESTARTS AGE IP NODE NOMINATED NODE READINESS GATES\n\
+             web-1 1/1 Running 7 (2m ago) 5m 10.244.1.2 node1 <none> <none>",
+        ))
+        .unwrap();
+        assert_eq!(t.header.len(), 9);
+        assert_eq!(t.values("NODE"), ["node1"]);
+        assert_eq!(t.values("RESTARTS"), ["7 (2m ago)"]);
+        // A padded header is read by its columns, as before.
+        let t = Table::parse(&lines(
+            "NAME      NOMINATED NODE\nnode1     <none>\nip link set cni0 down",
+        ))
+        .unwrap();
+        assert_eq!(t.header, ["NAME", "NOMINATED NODE"]);
+        assert_eq!(t.rows.len(), 2);
+    }
+}
