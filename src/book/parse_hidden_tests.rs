@@ -432,3 +432,16 @@ fn tags_in_mdx_code_and_inside_a_pre_hide_no_block() {
         c.blocks
     );
 }
+
+/// A chapter of unclosed tags: elements nested past [`MAX_DEPTH`] are not
+/// read (each line would look through all of them: 120,000 `<b>` lines took
+/// 52 s); a block under them is refused, one under fewer is read.
+#[test]
+fn elements_nested_too_deep_are_not_read() {
+    let deep = |n: usize| format!("{}\n{FENCE}\n\n{AFTER}", "<b>x\n".repeat(n));
+    let (line, why) = refused(&deep(600)).expect("refused");
+    assert_eq!(line, Some(602));
+    assert!(why.contains("nested more than 512 deep"), "{why}");
+    assert!(refused(&deep(500)).is_none());
+    assert!(refused(&deep(100_000)).is_some());
+}

@@ -49,6 +49,9 @@ const LANGUAGE_PROPS: [&str; 4] = ["lang", "language", "class", "classname"];
 pub(super) struct Reading {
     /// The bytes read.
     read: usize,
+    /// Past [`MAX_READ_BYTES`]: the chapter's one block not understood is
+    /// made, and no component is read again.
+    over: bool,
 }
 
 /// The language a component's attributes name, if any: `language`,
@@ -306,13 +309,20 @@ fn read_one(lines: &[&str], i: usize, col: usize, r: &mut Reading) -> Option<Com
     // itself.
     let end_tag = format!("</{name}");
     let mut more = lines.iter().skip(i + 1).take(MAX_COMPONENT_LINES);
-    while !text.contains(end_tag.as_str())
-        && !tag(&text[1 + name.len()..], 0).is_some_and(|(_, closed, _)| closed)
-        && text.len() <= MAX_COMPONENT_BYTES
-    {
+    // Each line looked at once: the tag is read again only when a line
+    // brings a `>` (a chapter of unclosed tags is not read over and over).
+    let ends = |text: &str, added: &str| {
+        added.contains(end_tag.as_str())
+            || (added.contains('>')
+                && tag(&text[1 + name.len()..], 0).is_some_and(|(_, closed, _)| closed))
+    };
+    let first = text.clone();
+    let mut ended = ends(&text, &first);
+    while !ended && text.len() <= MAX_COMPONENT_BYTES {
         let Some(l) = more.next() else { break };
         text.push('\n');
         text.push_str(l);
+        ended = ends(&text, l);
     }
     r.read += text.len();
     let after = 1 + name.len();
@@ -393,20 +403,25 @@ pub(super) fn components(
     u: &mut Unseen,
     r: &mut Reading,
 ) -> Option<usize> {
+    if r.over {
+        return None;
+    }
     let line = lines[i];
     let mut last: Option<usize> = None;
     let mut from = 0;
     let mut tried = 0;
+    // Backticks before `from`, counted as the line is walked (once).
+    let mut ticks = 0;
     while let Some(at) = line[from..].find('<').map(|a| a + from) {
+        ticks += line[from..at].matches('`').count();
         from = at + 1;
         // In a code span (an odd count of backticks before it): text.
-        if !line[at + 1..].starts_with(|c: char| c.is_ascii_uppercase())
-            || line[..at].matches('`').count() % 2 == 1
-        {
+        if !line[at + 1..].starts_with(|c: char| c.is_ascii_uppercase()) || ticks % 2 == 1 {
             continue;
         }
         tried += 1;
         if tried > MAX_ON_A_LINE || r.read > MAX_READ_BYTES {
+            r.over = r.read > MAX_READ_BYTES;
             let block = unread_block(lines, i, "more JSX components than lab reads".into());
             u.blocks.push(block);
             u.skip[i] = true;
