@@ -43,6 +43,7 @@ mod probe21ab;
 mod probe21ab_hidden;
 mod probe21ac;
 mod probe21ad;
+mod probe21ae;
 mod probe21l;
 mod probe21p;
 mod probe21r;
