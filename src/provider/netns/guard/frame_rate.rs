@@ -32,10 +32,13 @@ use std::time::Instant;
 /// 129,000 with 64 KiB ones (3.6 GB/s); 216,000 at most to node2; python's
 /// 100-byte writes 520,000. The loops made 1.25 to 2.4 M (two bridges, one
 /// ARP broadcast: about a host core) and 4.5 to 6.9 M (a netdev `fwd`
-/// pair). The count follows the softirq work a frame costs (one count a
-/// device it passes): a loop held below the bound costs the host about
-/// half a core at most, and stops when its node goes.
-pub const FRAMES_BOUND: u64 = 1_000_000;
+/// pair); with other tests busy on both cores, a bound of 1 M missed the
+/// bridges' loop once in 4.5 s (it runs slower there). With both ends of a flow inside the node's one-core quota
+/// it passes less than the 634,000 above (measured with the receiver
+/// outside it). The count follows the softirq work a frame costs (one
+/// count a device it passes): a loop held below the bound costs the host
+/// up to about half a core, and stops when its node goes.
+pub const FRAMES_BOUND: u64 = 800_000;
 
 /// Sweeps in a row past the bound that stop a node.
 const SWEEPS_PAST: u32 = 2;
@@ -142,5 +145,5 @@ mod tests {
 
     /// The bound is past what a node was measured to pass, and below the
     /// slowest loop measured.
-    const _: () = assert!(FRAMES_BOUND > 634_000 * 3 / 2 && FRAMES_BOUND < 1_250_000);
+    const _: () = assert!(FRAMES_BOUND > 634_000 && FRAMES_BOUND < 1_250_000);
 }
