@@ -46,7 +46,7 @@
 //! past a node's share are reset ([`orphans`]). A node whose qdiscs hold
 //! too many packets ([`qdisc_backlog`], looked at every 50 ms while it has
 //! a qdisc of its own) or whose devices pass a packet loop's frames
-//! ([`frame_rate`]) is stopped.
+//! ([`frame_rate`], every half second) is stopped.
 //!
 //! The guard runs in the lab's `.nat` namespace (so `destroy` also finds it
 //! there) as the host's root, outside every node's PID namespace: a node
@@ -253,8 +253,9 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
         }
         let watched = fds.len();
         fds.extend(supervisor.poll_list());
-        // A node with a qdisc of its own is looked at sooner (`qdisc_backlog`).
-        let soonest = watches.iter().filter_map(Watch::qdiscs_due).min();
+        // A node's frames, and the qdiscs of one with a qdisc of its own, are
+        // looked at between sweeps (`frame_rate`, `qdisc_backlog`).
+        let soonest = watches.iter().filter_map(Watch::looks_due).min();
         let wait = soonest
             .map_or(next_sweep, |t| t.min(next_sweep))
             .saturating_duration_since(Instant::now());

@@ -16,14 +16,17 @@ impl Watch {
         }
     }
 
-    /// When the node's qdiscs are next to be looked at, if before the sweep.
-    pub fn qdiscs_due(&self) -> Option<Instant> {
-        self.qdisc_backlog.as_ref()?.due()
+    /// When the node's qdiscs (if it has one of its own) or its frames
+    /// are next to be looked at.
+    pub fn looks_due(&self) -> Option<Instant> {
+        let frames = self.frame_rate.as_ref().map(|f| f.due());
+        let qdiscs = self.qdisc_backlog.as_ref().and_then(|q| q.due());
+        frames.into_iter().chain(qdiscs).min()
     }
 
     /// Why the node must be stopped for what its qdiscs hold (looked at
-    /// when due, or at a sweep) or, at a sweep, for the frames its devices
-    /// passed.
+    /// when due, or at a sweep) or for the frames its devices passed
+    /// (looked at when due).
     pub(super) fn host_work_past_bound(
         &mut self,
         at_sweep: bool,
@@ -36,6 +39,6 @@ impl Watch {
         {
             return Some(why);
         }
-        self.frame_rate.as_mut().filter(|_| at_sweep)?.why_stop()
+        self.frame_rate.as_mut()?.why_stop()
     }
 }
