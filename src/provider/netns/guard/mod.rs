@@ -43,7 +43,10 @@
 //! ([`named_tables`]) or that raised its neighbour parameters
 //! ([`neigh_params`]); a neighbour unresolved past what the host's
 //! parameters allow is removed ([`unresolved`]). Orphaned TCP connections
-//! past a node's share are reset ([`orphans`]).
+//! past a node's share are reset ([`orphans`]). A node whose qdiscs hold
+//! too many packets ([`qdisc_backlog`], looked at every 50 ms while it has
+//! a qdisc of its own) or whose devices pass a packet loop's frames
+//! ([`frame_rate`], every half second) is stopped.
 //!
 //! The guard runs in the lab's `.nat` namespace (so `destroy` also finds it
 //! there) as the host's root, outside every node's PID namespace: a node
@@ -58,6 +61,7 @@ mod devices;
 mod dumped;
 pub mod entry;
 mod filter_requests;
+mod frame_rate;
 mod ipset;
 mod ipv4_routes;
 mod listed_devices;
@@ -69,6 +73,7 @@ mod nf_objects;
 mod nft_sets;
 mod orphans;
 mod packet_rings;
+mod qdisc_backlog;
 mod queued;
 mod redirects;
 mod reports;
@@ -249,13 +254,20 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
         }
         let watched = fds.len();
         fds.extend(supervisor.poll_list());
-        let wait = next_sweep.saturating_duration_since(Instant::now());
+        // A node's frames, and the qdiscs of one with a qdisc of its own, are
+        // looked at between sweeps (`frame_rate`, `qdisc_backlog`).
+        let soonest = watches.iter().filter_map(Watch::looks_due).min();
+        let wait = soonest
+            .map_or(next_sweep, |t| t.min(next_sweep))
+            .saturating_duration_since(Instant::now());
         // SAFETY: poll on an array of ours, of its length.
         let n = unsafe {
             libc::poll(
                 fds.as_mut_ptr(),
                 fds.len() as libc::nfds_t,
-                wait.as_millis().min(i32::MAX as u128) as i32,
+                // Rounded up: a look due in half a millisecond is not
+                // waited for by turning round and round.
+                wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32,
             )
         };
         if n > 0 {

@@ -22,6 +22,7 @@ use std::os::unix::fs::MetadataExt;
 
 mod dumps;
 mod held;
+mod host_work;
 mod reads;
 mod sets_heard;
 
@@ -156,6 +157,9 @@ pub struct Watch {
     action_kinds: HashSet<Vec<u8>>,
     /// Traffic control wiped since the last report.
     pub wiped_tc: u64,
+    /// What the node's qdiscs hold, and its devices' frames (see `host_work`).
+    qdisc_backlog: Option<super::qdisc_backlog::QdiscBacklog>,
+    frame_rate: Option<super::frame_rate::FrameRate>,
 }
 
 fn neighbour_socket() -> io::Result<OwnedFd> {
@@ -187,13 +191,16 @@ impl Watch {
                     super::nf_objects::NfObjects::open().ok(),
                 ))
             })??;
-        let (orphans, neigh_params, rules) = inside(&netns, home, || {
-            (
-                super::orphans::Orphans::open(orphans).ok(),
-                super::neigh_params::NeighParams::open().ok(),
-                super::rules::Rules::open().ok(),
-            )
-        })?;
+        let (orphans, neigh_params, rules, qdisc_backlog, frame_rate) =
+            inside(&netns, home, || {
+                (
+                    super::orphans::Orphans::open(orphans).ok(),
+                    super::neigh_params::NeighParams::open().ok(),
+                    super::rules::Rules::open().ok(),
+                    super::qdisc_backlog::QdiscBacklog::open().ok(),
+                    super::frame_rate::FrameRate::open().ok(),
+                )
+            })?;
         Ok(Watch {
             name: name.to_string(),
             netns,
@@ -246,6 +253,8 @@ impl Watch {
             wipe_tc: false,
             action_kinds: HashSet::new(),
             wiped_tc: 0,
+            qdisc_backlog,
+            frame_rate,
         })
     }
 
@@ -368,6 +377,9 @@ impl Watch {
         if let Some(why) = self.stop_now.take() {
             return Some(why);
         }
+        if let Some(why) = self.host_work_past_bound(at_sweep, buf) {
+            return Some(why);
+        }
         if (std::mem::take(&mut self.routes_due) || at_sweep)
             && let Some(why) = self.routes_past_bound(buf)
         {
@@ -480,6 +492,9 @@ impl Watch {
                 self.remove_raw(tc::RTM_DELQDISC, 0, &d);
             }
             return;
+        }
+        if ty == tc::RTM_NEWQDISC {
+            self.qdiscs_told();
         }
         if ty == tc::RTM_NEWACTION {
             for k in tc::action_kinds(body) {

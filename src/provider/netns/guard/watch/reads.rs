@@ -30,6 +30,7 @@ impl Watch {
                     self.queue(c);
                 }
                 self.wipe_tc = true;
+                self.qdiscs_told();
                 self.macvlan_sources_due();
                 self.devices_changed();
                 return Ok(());
