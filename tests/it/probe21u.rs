@@ -163,11 +163,12 @@ fn a_node_whose_sets_declare_room_past_the_bound_is_stopped() {
          nft add rule ip p21 o update @a '{ ip daddr }' && echo added",
         7,
     );
+    // Said first: the events may stop node1 before the set's command ends.
     crate::guard::node1_stopped_after(
         &lab,
         &format!(
-            "nft add table inet p21 && nft add set inet p21 c '{{ type ipv4_addr . \
-             inet_service; size {room}; flags dynamic; }}' && echo added"
+            "echo added; nft add table inet p21 && nft add set inet p21 c '{{ type ipv4_addr \
+             . inet_service; size {room}; flags dynamic; }}'"
         ),
         "nf_tables sets declaring room",
         15,
