@@ -47,6 +47,7 @@ mod probe21ad_book;
 mod probe21ad_hidden;
 mod probe21ae;
 mod probe21ae_traffic;
+mod probe21af;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -133,9 +133,10 @@ fn a_node_past_its_bound_of_netfilter_rules_is_stopped() {
         )
     };
     crate::guard::node1_stays_up_after(&lab, &add(10_000, 2), 7);
+    // Said first: the count may stop node1 before the last batch is in.
     crate::guard::node1_stopped_after(
         &lab,
-        &add(20_000, most / 500 + 1),
+        &format!("echo added; {}", add(20_000, most / 500 + 1)),
         "netfilter rules, past the bound",
         15,
     );
@@ -162,6 +163,7 @@ fn a_node_whose_sets_declare_room_past_the_bound_is_stopped() {
          nft add rule ip p21 o update @a '{ ip daddr }' && echo added",
         7,
     );
+    // Said first: the events may stop node1 before the set's command ends.
     crate::guard::node1_stopped_after(
         &lab,
         &format!(

@@ -76,6 +76,9 @@ pub struct NfObjects {
     events: Option<OwnedFd>,
     /// Events were lost since the last look at the sets.
     events_lost: bool,
+    /// An event told of a rule, set or element with connlimit (see
+    /// [`super::rules::CONNLIMIT`]).
+    connlimit: bool,
 }
 
 /// The events socket's receive buffer (as the guard's rtnetlink socket's):
@@ -103,6 +106,7 @@ impl NfObjects {
             set_sizes: Default::default(),
             events: events_socket().ok(),
             events_lost: false,
+            connlimit: false,
         })
     }
 
@@ -139,7 +143,7 @@ impl NfObjects {
         let Some(events) = self.events.as_ref() else {
             return;
         };
-        let heard = super::nft_sets::hear(events, buf, &mut self.set_sizes);
+        let heard = super::nft_sets::hear(events, buf, &mut self.set_sizes, &mut self.connlimit);
         self.events_lost |= heard == super::nft_sets::Heard::Lost;
     }
 
@@ -149,6 +153,11 @@ impl NfObjects {
     pub fn heard_sets(&mut self, buf: &mut [u8]) -> Option<u64> {
         self.listen(buf);
         (self.events.is_some() && !self.events_lost).then(|| self.set_sizes.values().sum())
+    }
+
+    /// Whether an event told of connlimit (see [`super::rules::CONNLIMIT`]).
+    pub fn connlimit_heard(&self) -> bool {
+        self.connlimit
     }
 
     /// Whether events were lost since the last look, forgetting it: the

@@ -4,6 +4,7 @@
 //! Pure: the decisions, no socket.
 
 use super::entry::{Class, Entry};
+use super::tc::filters::Filters;
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 
@@ -17,7 +18,7 @@ pub enum Verdict {
 /// An entry as kept: its device's index and a hash of its key (a lab of
 /// 1000 workers keeps two million entries; whole keys took 160 MB). The
 /// hash is keyed at random, so no node can make two entries collide.
-type Id = (u32, u64);
+pub(super) type Id = (u32, u64);
 
 #[derive(Debug, Default)]
 struct Kept {
@@ -34,6 +35,9 @@ pub struct Table {
     /// The whole keys of traffic control objects, which say what goes with
     /// a qdisc (see `tc::gone_with`).
     tc_keys: HashMap<Id, Vec<u8>>,
+    /// The filters heard of each classifier kept, which count too (see
+    /// `tc::filters`).
+    filters: Filters,
 }
 
 impl Table {
@@ -43,6 +47,7 @@ impl Table {
             hasher: Default::default(),
             kept: Default::default(),
             tc_keys: HashMap::new(),
+            filters: Filters::default(),
         }
     }
 
@@ -58,9 +63,29 @@ impl Table {
         self.bound
     }
 
-    /// How many entries of `class` are kept.
+    /// How many entries of `class` are kept (a filter counting by its
+    /// weight besides its classifier).
     pub fn len(&self, class: Class) -> usize {
-        self.kept[class.index()].ids.len()
+        let extra = if class == Class::Tc {
+            self.filters.weight()
+        } else {
+            0
+        };
+        self.kept[class.index()].ids.len() + extra
+    }
+
+    /// Filter `handle` of the classifier `e` tells of is there, of weight
+    /// `weight` (see `tc::filters`); [`Table::added`] then judges it.
+    pub fn filter_heard(&mut self, e: &Entry, handle: u32, weight: usize) {
+        let id = self.id(&e.key);
+        self.filters.heard(id, handle, weight);
+    }
+
+    /// Filter `handle` of the classifier `e` tells of is gone, the
+    /// classifier not.
+    pub fn filter_gone(&mut self, e: &Entry, handle: u32) {
+        let id = self.id(&e.key);
+        self.filters.gone(id, handle);
     }
 
     /// An entry is there (added, changed, or shown by a dump): kept if it
@@ -68,8 +93,10 @@ impl Table {
     pub fn added(&mut self, e: &Entry) -> Verdict {
         let id = self.id(&e.key);
         let bound = self.bound;
+        let len = self.len(e.class);
         let t = &mut self.kept[e.class.index()];
-        if !t.ids.contains(&id) && t.ids.len() >= bound {
+        // A classifier kept whose filters weigh past the bound goes whole.
+        if (!t.ids.contains(&id) && len >= bound) || len > bound {
             return Verdict::Remove;
         }
         t.ids.insert(id);
@@ -90,6 +117,7 @@ impl Table {
         }
         if class == Class::Tc {
             self.tc_keys.remove(&id);
+            self.filters.classifier_gone(id);
         }
     }
 
@@ -112,6 +140,7 @@ impl Table {
             }
         }
         self.tc_keys.retain(|(d, _), _| *d != dev);
+        self.filters.retain(|(d, _)| *d != dev);
     }
 
     /// The keys of the traffic control objects kept.
@@ -133,6 +162,7 @@ impl Table {
         self.kept[class.index()] = Kept::default();
         if class == Class::Tc {
             self.tc_keys.clear();
+            self.filters = Filters::default();
         }
     }
 
@@ -202,6 +232,30 @@ mod tests {
         assert_eq!(t.added(&entry(Class::Fdb, 4)), Verdict::Keep);
         // Another table's dump is not this one's.
         assert_eq!(t.len(Class::Proxy), 1);
+    }
+
+    /// Probe21af: each filter of a classifier counts, by its weight; past
+    /// the bound the classifier (its one key) is removed, and with it go
+    /// its filters' weights.
+    #[test]
+    fn the_filters_of_a_classifier_count_by_their_weight() {
+        let mut t = Table::new(10);
+        let c = entry(Class::Tc, 1);
+        for h in 1..=4 {
+            t.filter_heard(&c, h, 2);
+            assert_eq!(t.added(&c), Verdict::Keep);
+        }
+        assert_eq!(t.len(Class::Tc), 9);
+        // A filter removed by its handle leaves the classifier.
+        t.filter_gone(&c, 4);
+        assert_eq!(t.len(Class::Tc), 7);
+        t.filter_heard(&c, 5, 4);
+        assert_eq!(t.added(&c), Verdict::Remove);
+        // Nothing new while it is past.
+        assert_eq!(t.added(&entry(Class::Tc, 2)), Verdict::Remove);
+        t.removed(&c);
+        assert_eq!(t.len(Class::Tc), 0);
+        assert_eq!(t.added(&entry(Class::Tc, 2)), Verdict::Keep);
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! it go its classes, filters and chains) and flushes the actions of every
 //! kind seen: the lab itself sets no traffic control on a node.
 
+pub mod filters;
+
 use super::super::netlink::msg::NLA_F_NESTED;
 use super::entry::{Class, Entry, attrs, put_attr};
 

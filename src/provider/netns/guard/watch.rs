@@ -504,16 +504,22 @@ impl Watch {
             }
         }
         let whole = tc::whole_object_gone(ty, body);
+        let filter = tc::filters::filter_of(ty, body);
         for e in tc::parse(ty, body) {
             if tc::is_added(ty) {
+                if let Some((handle, weight)) = filter {
+                    self.table.filter_heard(&e, handle, weight);
+                }
                 self.judge(&e);
             } else {
                 if ty == tc::RTM_DELQDISC {
                     let under = tc::gone_with(&e.key, &self.table.tc_keys());
                     self.table.forget_tc(&under);
                 }
-                if whole {
-                    self.gone(&e);
+                match filter {
+                    Some((handle, _)) if !whole => self.table.filter_gone(&e, handle),
+                    _ if whole => self.gone(&e),
+                    _ => {}
                 }
             }
         }

@@ -153,6 +153,9 @@ impl Watch {
                     held.rules
                 ));
             }
+            Some(Ok(held)) if held.connlimit => {
+                return Some(super::super::rules::CONNLIMIT_WHY.to_string());
+            }
             Some(Ok(held)) if held.host_named => {
                 return Some(
                     "a netfilter rule with the target IDLETIMER, whose label names a timer of \
@@ -198,6 +201,7 @@ impl Watch {
         Some(Ok(super::super::rules::Counted {
             rules: nf_tables.rules + legacy.rules,
             host_named: nf_tables.host_named || legacy.host_named,
+            connlimit: nf_tables.connlimit || legacy.connlimit,
         }))
     }
 
