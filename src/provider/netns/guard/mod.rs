@@ -246,6 +246,8 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
     let mut buf = vec![0u8; 256 << 10];
     let mut fds = poll_list(&watches);
     let mut next_sweep = Instant::now() + SWEEP;
+    let mut host_table = unresolved::HostTable::default();
+    host_table.rose();
     loop {
         for w in &mut watches {
             if let Err(e) = w.next_dump() {
@@ -321,8 +323,9 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
             return Ok(());
         }
         reports::report_requests(&mut supervisor, &watches);
+        let host_table_rose = host_table.rose();
         watches.retain_mut(|w| {
-            if let Err(e) = w.sweep(&mut buf) {
+            if let Err(e) = w.sweep(&mut buf, host_table_rose) {
                 say(&format!("{}: cannot look at its ipset sets: {e}", w.name));
             }
             reports::report(w);

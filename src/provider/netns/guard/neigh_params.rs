@@ -206,8 +206,9 @@ impl NeighParams {
         super::ipv4_routes::count(&self.fd, &mut self.seq, buf)
     }
 
-    /// Remove the node's neighbours unresolved for too long: how many.
-    pub fn remove_unresolved(&mut self, buf: &mut [u8]) -> u64 {
+    /// Remove the node's neighbours unresolved for too long (see
+    /// [`super::unresolved::remove`]).
+    pub fn remove_unresolved(&mut self, buf: &mut [u8]) -> super::unresolved::Looked {
         super::unresolved::remove(&self.fd, &mut self.seq, buf)
     }
 

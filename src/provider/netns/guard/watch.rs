@@ -297,7 +297,9 @@ impl Watch {
     /// dumped, multicast addresses read and trimmed, nexthop objects and
     /// address labels dumped and trimmed, macvlan source-MAC lists and
     /// ipset elements counted and flushed past the bound (`Err` when that look failed).
-    pub fn sweep(&mut self, buf: &mut [u8]) -> io::Result<()> {
+    /// `host_table_rose`: the host's neighbour table grew past
+    /// [`super::unresolved::HOST_RISE`] since the last sweep.
+    pub fn sweep(&mut self, buf: &mut [u8], host_table_rose: bool) -> io::Result<()> {
         self.removing.clear();
         self.queue(Class::Proxy);
         self.removed_multicast += self.multicast.trim(self.table.bound()) as u64;
@@ -314,16 +316,7 @@ impl Watch {
         self.bound_queued();
         self.bound_logged();
         self.bound_orphans(buf);
-        // Every few sweeps, a fifth of the nodes at each: a node's dump walks
-        // the host's whole table of neighbours (7.5 ms a node at 251 nodes,
-        // whose lab holds 63,000).
-        if let Some(u) = self
-            .neigh_params
-            .as_mut()
-            .filter(|_| (self.sweeps + self.phase).is_multiple_of(super::unresolved::EVERY_SWEEPS))
-        {
-            self.unresolved_removed += u.remove_unresolved(buf);
-        }
+        self.look_at_unresolved(host_table_rose, buf);
         if let Some(m) = self.macvlan_sources.as_mut() {
             match m.bound(bound as u64, buf) {
                 Ok(f) if f.lists > 0 || f.blind > 0 => {
