@@ -288,6 +288,20 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                 &trimmed[2..]
             };
             let close = after.find("-->");
+            // `--!>` ends a comment in a browser, not in CommonMark: what
+            // follows is shown by one and hidden by the other (probe21ag).
+            if after
+                .find("--!>")
+                .is_some_and(|b| close.is_none_or(|c| b < c))
+            {
+                return Err(err(
+                    Some(n),
+                    "an HTML comment here ends at `--!>` for a browser and runs on to `-->` for \
+                     CommonMark: what the page shows after it is not clear, so the chapter is \
+                     not read"
+                        .into(),
+                ));
+            }
             in_comment = close.is_none();
             indented.prose(line);
             prose.end();

@@ -8,7 +8,7 @@
 //! `display`, several `display` declarations, a CSS comment) is unclear:
 //! the blocks in it are refused, never guessed skipped or shown.
 
-use pulldown_cmark::{Event, Parser, Tag};
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
 /// By line (0-based): why a page does not show it, and why whether it
 /// shows is unclear.
@@ -57,6 +57,64 @@ const RAW: [&str; 10] = [
 /// Elements a page never renders the content of.
 const GONE: [&str; 8] = [
     "script", "style", "template", "noscript", "noembed", "noframes", "iframe", "title",
+];
+
+/// Elements whose content a browser shows by rules lab does not read (a
+/// fallback, a control, a closed dialog, a table's own building, SVG and
+/// MathML): what they hold is unclear (probe21ag: a block in a `<dialog>`
+/// or `<canvas>` was replayed, one in a `<table hidden>` is moved out of
+/// the table, shown).
+const UNREAD: [&str; 25] = [
+    "dialog", "canvas", "video", "audio", "object", "applet", "datalist", "select", "optgroup",
+    "option", "rp", "table", "caption", "colgroup", "thead", "tbody", "tfoot", "tr", "td", "th",
+    "marquee", "svg", "math", "frameset", "slot",
+];
+
+/// Elements an end tag does not close past (HTML's "in scope": a `</div>`
+/// in a `<td>` closes nothing).
+const SCOPE: [&str; 12] = [
+    "applet", "caption", "html", "table", "td", "th", "marquee", "object", "template", "svg",
+    "math", "select",
+];
+
+/// Start tags that close an open `<p>` (HTML's block-level ones).
+const CLOSE_P: [&str; 36] = [
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "center",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "listing",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "search",
+    "section",
+    "summary",
+    "table",
+    "ul",
 ];
 
 /// Elements that hold nothing and have no end tag.
@@ -108,15 +166,71 @@ pub(super) fn read(text: &str, lines: usize) -> Marks {
         let last = r.line_of(range.end.max(range.start + 1) - 1);
         match e {
             Event::Html(h) | Event::InlineHtml(h) => r.html(&h, first),
-            Event::Start(Tag::CodeBlock(_)) | Event::Text(_) | Event::Code(_) => {
+            Event::Start(Tag::CodeBlock(_)) => {
+                r.pending = None;
+                // Its `<pre>` closes an open `<p>` first.
+                r.closed_by("pre");
+                r.mark(first, last);
+            }
+            Event::Text(_) | Event::Code(_) => {
                 r.pending = None;
                 r.mark(first, last);
+            }
+            // The elements Markdown makes hold and end raw ones as a
+            // browser has them: a `</li>` or `</p>` closes what was opened
+            // inside, a `<p>` is closed by a block (probe21ag).
+            Event::Start(t) => {
+                r.pending = None;
+                if let Some(name) = made(&t)
+                    && !r.too_deep(first)
+                {
+                    r.closed_by(name);
+                    r.stack.push((name.to_string(), Shows::Inherit));
+                }
+            }
+            Event::End(t) => {
+                r.pending = None;
+                if let Some(name) = ended(t) {
+                    r.close(name);
+                }
+            }
+            Event::Rule => {
+                r.pending = None;
+                r.closed_by("hr");
             }
             _ => r.pending = None,
         }
     }
     r.marks
 }
+
+/// The element a Markdown container's start makes, if lab follows it.
+fn made(t: &Tag) -> Option<&'static str> {
+    Some(match t {
+        Tag::Paragraph => "p",
+        Tag::Item => "li",
+        Tag::List(Some(_)) => "ol",
+        Tag::List(None) => "ul",
+        Tag::BlockQuote(_) => "blockquote",
+        Tag::Heading { level, .. } => HEADINGS[*level as usize - 1],
+        _ => return None,
+    })
+}
+
+/// The element a Markdown container's end closes, if lab follows it.
+fn ended(t: TagEnd) -> Option<&'static str> {
+    Some(match t {
+        TagEnd::Paragraph => "p",
+        TagEnd::Item => "li",
+        TagEnd::List(true) => "ol",
+        TagEnd::List(false) => "ul",
+        TagEnd::BlockQuote(_) => "blockquote",
+        TagEnd::Heading(level) => HEADINGS[level as usize - 1],
+        _ => return None,
+    })
+}
+
+const HEADINGS: [&str; 6] = ["h1", "h2", "h3", "h4", "h5", "h6"];
 
 /// The lowercased name at the start of `s`.
 fn name_at(s: &str) -> String {
@@ -167,11 +281,31 @@ fn raw_end(s: &str, name: &str) -> Option<usize> {
 /// tag's text after `<`, without `>`) opening on `line` (1-based).
 fn shows(name: &str, body: &str, line: usize) -> Shows {
     let tag = format!("<{}>", body.chars().take(60).collect::<String>().trim());
+    let unclear = |why: &str| Shows::Unclear(format!("`{tag}` (line {line}), which {why}"));
+    let lower = body.to_ascii_lowercase();
+    if name == "template" && lower.contains("shadowroot") {
+        return unclear("is a shadow root's template, which a browser shows");
+    }
     if GONE.contains(&name) {
         return Shows::Gone(format!("<{name}>"));
     }
+    if UNREAD.contains(&name) {
+        return unclear("a browser shows by rules of its own that lab does not read");
+    }
+    // A JSX expression as the value (`style={{display: "none"}}`,
+    // `hidden={false}`): MDX decides it, not HTML.
+    let braced = |attr: &str| {
+        lower.match_indices(attr).any(|(k, _)| {
+            let after = lower[k + attr.len()..].trim_start();
+            after
+                .strip_prefix('=')
+                .is_some_and(|v| v.trim_start().starts_with('{'))
+        })
+    };
+    if braced("hidden") || braced("style") {
+        return unclear("sets `hidden` or `style` with a JSX expression, which MDX decides");
+    }
     let attrs = super::attributes(&body[name.len().min(body.len())..]);
-    let unclear = |why: &str| Shows::Unclear(format!("`{tag}` (line {line}), which {why}"));
     let styles: Vec<&str> = attrs
         .iter()
         .filter(|(a, _)| a == "style")
@@ -201,6 +335,12 @@ fn shows(name: &str, body: &str, line: usize) -> Shows {
     let display = declared("display");
     let visibility = declared("visibility");
     let content = declared("content-visibility");
+    let plain = |v: &String| v.chars().all(|c| c.is_ascii_alphabetic() || c == '-');
+    if !(display.iter().all(plain) && visibility.iter().all(plain) && content.iter().all(plain)) {
+        return unclear(
+            "sets `display` or `visibility` to what is no plain keyword (`var()`, a function), which lab does not read",
+        );
+    }
     let hidden = attrs.iter().any(|(a, _)| a == "hidden");
     if hidden && !display.is_empty() {
         return unclear(
@@ -292,7 +432,12 @@ impl Reader {
         while i < s.len() {
             match &self.state {
                 State::Comment => {
-                    let end = s[i..].find("-->").map(|e| i + e);
+                    // `--!>` ends a comment as `-->` does.
+                    let end = [s[i..].find("-->"), s[i..].find("--!>").map(|e| e + 1)]
+                        .into_iter()
+                        .flatten()
+                        .min()
+                        .map(|e| i + e);
                     // Only the lines the comment covers whole: text after
                     // its `-->` (or before its `<!--`) is shown.
                     let at_start = i == 0 || s.as_bytes()[i - 1] == b'\n';
@@ -313,6 +458,18 @@ impl Reader {
                     let name = name.clone();
                     let end = raw_end(&s[i..], &name).map(|e| i + e);
                     let stop = end.unwrap_or(s.len());
+                    let held = s[i..stop].to_ascii_lowercase();
+                    if name == "script"
+                        && let Some(c) = held.find("<!--")
+                        && held[c..].contains("<script")
+                    {
+                        // A browser's script then runs past its first
+                        // `</script>` (its "double escaped" text).
+                        self.unclear_for_good(&format!(
+                            "a `<script>` holding `<!--` and `<script` (line {}), whose end a browser finds by rules lab does not read",
+                            line(i)
+                        ));
+                    }
                     if !s[i..stop].trim().is_empty() {
                         self.mark(line(i), line(stop - 1));
                     }
@@ -383,17 +540,11 @@ impl Reader {
     /// A start tag (`body`: its text after `<`, without `>`) on `line`.
     fn open(&mut self, body: &str, line: usize) {
         let name = name_at(body);
+        self.closed_by(&name);
         if VOID.contains(&name.as_str()) {
             return;
         }
-        if self.stack.len() >= MAX_DEPTH {
-            if self.stack.len() == MAX_DEPTH {
-                let why = format!(
-                    "what follows line {line}, where elements are nested more than {MAX_DEPTH} deep, which lab does not read"
-                );
-                self.stack.push((String::new(), Shows::Unclear(why)));
-                self.mark(line, line);
-            }
+        if self.too_deep(line) {
             return;
         }
         let mut how = shows(&name, body, line);
@@ -414,10 +565,74 @@ impl Reader {
         self.mark(line, line);
     }
 
-    /// An end tag: the elements open since its namesake closed.
+    /// Whether elements are open [`MAX_DEPTH`] deep (what follows unclear:
+    /// no more is read, so that each element costs at most a look through
+    /// that many).
+    fn too_deep(&mut self, line: usize) -> bool {
+        if self.stack.len() < MAX_DEPTH {
+            return false;
+        }
+        if self.stack.len() == MAX_DEPTH {
+            let why = format!(
+                "what follows line {line}, where elements are nested more than {MAX_DEPTH} deep, which lab does not read"
+            );
+            self.stack.push((String::new(), Shows::Unclear(why)));
+            self.mark(line, line);
+        }
+        true
+    }
+
+    /// An end tag: the elements open since its namesake closed, if it is
+    /// in scope (not past a [`SCOPE`] element).
     fn close(&mut self, name: &str) {
-        if let Some(k) = self.stack.iter().rposition(|(n, _)| n == name) {
+        if let Some(k) = self.in_scope(name, &[]) {
             self.stack.truncate(k);
+        }
+    }
+
+    /// Where in the stack the innermost `name` is, if no [`SCOPE`] element
+    /// (nor one of `also`) is open inside it.
+    fn in_scope(&self, name: &str, also: &[&str]) -> Option<usize> {
+        for (k, (n, _)) in self.stack.iter().enumerate().rev() {
+            if n == name {
+                return Some(k);
+            }
+            if SCOPE.contains(&n.as_str()) || also.contains(&n.as_str()) {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// What a start tag `name` closes first, as a browser does: an open
+    /// `<p>` (before a block), a `<li>` (before the next), a `<dt>` or
+    /// `<dd>` (before the next of either).
+    fn closed_by(&mut self, name: &str) {
+        if CLOSE_P.contains(&name)
+            && let Some(k) = self.in_scope("p", &["button"])
+        {
+            self.stack.truncate(k);
+        }
+        let closes: &[(&str, &[&str])] = match name {
+            "li" => &[("li", &["ol", "ul"])],
+            "dt" | "dd" => &[("dt", &["dl"]), ("dd", &["dl"])],
+            _ => &[],
+        };
+        for (open, stop) in closes {
+            if let Some(k) = self.in_scope(open, stop) {
+                self.stack.truncate(k);
+            }
+        }
+    }
+
+    /// Everything from here on unclear (the element open now made so for
+    /// good: no end tag closes it).
+    fn unclear_for_good(&mut self, why: &str) {
+        match self.stack.last_mut() {
+            Some(top) => *top = (String::new(), Shows::Unclear(why.to_string())),
+            None => self
+                .stack
+                .push((String::new(), Shows::Unclear(why.to_string()))),
         }
     }
 }

@@ -128,7 +128,6 @@ fn wrapped() -> Vec<String> {
             "\n\n</div>",
         ),
         ("<div style='visibility:hidden'>\n\n", "\n\n</div>"),
-        ("<p hidden>\n\n", "\n\n</p>"),
         // Nested elements of the same name: the outer one closes last.
         ("<div hidden>\n<div>\n\n", "\n\n</div>\n\ntext\n\n</div>"),
         // Shown: the reader sees these.
@@ -438,10 +437,56 @@ fn tags_in_mdx_code_and_inside_a_pre_hide_no_block() {
 /// 52 s); a block under them is refused, one under fewer is read.
 #[test]
 fn elements_nested_too_deep_are_not_read() {
-    let deep = |n: usize| format!("{}\n{FENCE}\n\n{AFTER}", "<b>x\n".repeat(n));
+    let deep = |n: usize| format!("{}\n{FENCE}\n\n{AFTER}", "<div>\n".repeat(n));
     let (line, why) = refused(&deep(600)).expect("refused");
     assert_eq!(line, Some(602));
     assert!(why.contains("nested more than 512 deep"), "{why}");
     assert!(refused(&deep(500)).is_none());
     assert!(refused(&deep(100_000)).is_some());
+}
+
+/// probe21ag, finding 2: the elements a browser closes before a block lab
+/// closes too. A `<p hidden>` is closed by the fence's `<pre>`, a hidden
+/// `<li>` by the next one, a `<span hidden>` by its paragraph's end, a
+/// `<div hidden>` in a list item by the item's end: the fence after is
+/// shown, and replayed. A `</div>` in a table cell closes nothing, and
+/// what is in a table or a dialog is unclear.
+#[test]
+fn elements_a_browser_closes_before_a_block_show_it() {
+    let shown = [
+        format!("<p hidden>\n\n{FENCE}\n\n</p>\n\n{AFTER}"),
+        format!("<ul>\n<li hidden>x\n<li>\n\n{FENCE}\n\n</ul>\n\n{AFTER}"),
+        format!("Text <span hidden>hidden\n\n{FENCE}\n\n{AFTER}"),
+        format!("- item\n\n  <div hidden>\n\n- next\n\n{FENCE}\n\n{AFTER}"),
+        format!("Text <span hidden>x --!> y\n\n{FENCE}\n\n{AFTER}"),
+    ];
+    for text in &shown {
+        let c = p(text);
+        let fence = c
+            .blocks
+            .iter()
+            .find(|b| b.body[0].1.contains("kubectl"))
+            .unwrap_or_else(|| panic!("no block: {text}"));
+        assert!(fence.hidden.is_none(), "{text}");
+    }
+    for text in [
+        format!("<div hidden>\n<table><tr><td></div></td></tr></table>\n\n{FENCE}\n\n{AFTER}"),
+        format!("<dialog>\n\n{FENCE}\n\n</dialog>\n\n{AFTER}"),
+        format!("<div style=\"display: var(--x, none)\">\n\n{FENCE}\n\n</div>\n\n{AFTER}"),
+        format!("<div style={{{{display: \"none\"}}}}>\n\n{FENCE}\n\n</div>\n\n{AFTER}"),
+        format!("<template shadowrootmode=\"open\">\n\n{FENCE}\n\n</template>\n\n{AFTER}"),
+        format!("<script>\n<!--<script>\n</script>\n\n{FENCE}\n\n{AFTER}"),
+    ] {
+        if refused(&text).is_some() {
+            continue;
+        }
+        let c = p(&text);
+        let fence = c.blocks.iter().find(|b| b.body[0].1.contains("kubectl"));
+        assert!(fence.is_none_or(|b| b.hidden.is_some()), "{text}");
+    }
+    // A comment a browser ends at `--!>` and CommonMark at `-->`.
+    let (line, why) =
+        refused(&format!("<!-- note --!>\n\n{FENCE}\n\n-->\n\n{AFTER}")).expect("refused");
+    assert_eq!(line, Some(1));
+    assert!(why.contains("--!>"), "{why}");
 }
