@@ -169,3 +169,29 @@ NFT",
     );
     stopped_for_frames(&lab, 4.5);
 }
+
+/// probe21ah, finding 1: a qdisc's size table (`stab overhead -70000`)
+/// made each queued 64 KB datagram count as one byte: 6,000 held 395 MB
+/// under the backlog bound. A node whose qdisc has a size table is
+/// stopped (the lab sets none); one without runs on. Seen failing with the
+/// size table not read: node1 stayed up.
+#[test]
+fn a_qdisc_with_a_size_table_stops_its_node() {
+    let lab = crate::labs::TestLab::chapter4("stab21ah");
+    lab.up(&[]);
+    let veth = "ip link add s1 type veth peer name s2 && ip link set s1 up && ip link set s2 up";
+    crate::guard::node1_stays_up_after(
+        &lab,
+        &format!(
+            "{veth} && tc qdisc add dev s1 root tbf rate 1mbit burst 32kbit latency 50ms && echo added"
+        ),
+        2,
+    );
+    crate::guard::node1_stopped_after(
+        &lab,
+        "echo added; tc qdisc replace dev s1 root stab overhead 10 tbf rate 1mbit burst 32kbit \
+         latency 50ms",
+        "a qdisc with a size table",
+        5,
+    );
+}
