@@ -316,8 +316,7 @@ fn read_one(lines: &[&str], i: usize, col: usize, r: &mut Reading) -> Option<Com
             || (added.contains('>')
                 && tag(&text[1 + name.len()..], 0).is_some_and(|(_, closed, _)| closed))
     };
-    let first = text.clone();
-    let mut ended = ends(&text, &first);
+    let mut ended = ends(&text, &text);
     while !ended && text.len() <= MAX_COMPONENT_BYTES {
         let Some(l) = more.next() else { break };
         text.push('\n');
