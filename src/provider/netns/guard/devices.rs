@@ -49,6 +49,10 @@ pub struct Held {
     /// Devices the node lists that its dumps did not show, two in a row
     /// (see [`super::listed_devices`]).
     pub hidden: usize,
+    /// Each device, as far as loops go (see [`super::l2_loops`]).
+    pub links: Vec<super::l2_loops::Link>,
+    /// Why a bridge of the node's closes a loop (see [`super::l2_loops`]).
+    pub closes_loop: Option<String>,
 }
 
 /// The queues the devices of one receive `b` tell of (answers to request
@@ -75,8 +79,14 @@ pub fn count(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8], all_redirects: bool) -
     );
     let queued = Cell::new(0);
     let redirects = std::cell::RefCell::new(Vec::new());
+    let links = std::cell::RefCell::new(Vec::new());
     let devices = ask_counting(fd, &dump, seq, buf, |r| {
         queued.set(queued.get() + queues(r, seq));
+        links.borrow_mut().extend(
+            messages(r)
+                .filter(|m| m.seq == seq && m.ty == RTM_NEWLINK)
+                .filter_map(|m| super::l2_loops::link_of(m.body)),
+        );
         redirects.borrow_mut().extend(
             messages(r)
                 .filter(|m| m.seq == seq && m.ty == RTM_NEWLINK)
@@ -94,6 +104,8 @@ pub fn count(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8], all_redirects: bool) -
         queues: queued.get(),
         redirects: redirects.into_inner(),
         hidden: 0,
+        links: links.into_inner(),
+        closes_loop: None,
     })
 }
 
@@ -108,6 +120,12 @@ pub fn queues_bound(bound: usize) -> u64 {
 pub fn why_stop(held: &Held, bound: usize) -> Option<String> {
     if let Some(why) = super::redirects::why_stop(&held.redirects) {
         return Some(why);
+    }
+    if let Some(why) = &held.closes_loop {
+        return Some(why.clone());
+    }
+    if held.links.iter().any(|l| l.vni_filter) {
+        return Some(super::l2_loops::VNI_FILTER_WHY.to_string());
     }
     if held.hidden > 0 {
         return Some(format!(
@@ -159,8 +177,14 @@ mod tests {
             queues: queues_bound(bound),
             redirects: vec![],
             hidden: 0,
+            ..Held::default()
         };
         assert_eq!(why_stop(&fine, bound), None);
+        let looping = Held {
+            closes_loop: Some("its bridge brx sits on a cycle".into()),
+            ..fine.clone()
+        };
+        assert!(why_stop(&looping, bound).unwrap().contains("brx"));
         let hiding = Held {
             hidden: 2,
             ..fine.clone()

@@ -7,6 +7,9 @@
 //! falls short of the list, read before and after it, at two dumps in a
 //! row is stopped (one short dump may be a device made and removed while
 //! the guard looked).
+//!
+//! The one owner of the node's `/proc/net/dev`: [`super::frame_rate`]
+//! reads its counters through [`ListedDevices::read`].
 
 use std::fs::File;
 use std::io;
@@ -30,6 +33,16 @@ impl ListedDevices {
             file: File::open("/proc/thread-self/net/dev")?,
             short: 0,
         })
+    }
+
+    /// The whole list now, into `text` (cleared first): each device's
+    /// counters as well.
+    pub fn read(&self, text: &mut String) -> io::Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
+        text.clear();
+        let mut f = &self.file;
+        f.seek(SeekFrom::Start(0))?;
+        f.read_to_string(text).map(|_| ())
     }
 
     /// How many devices the list has now.
@@ -90,5 +103,9 @@ mod tests {
         assert!(n >= 1);
         assert_eq!(n, text.lines().count() - 2);
         assert_eq!(l.count(&mut buf).expect("read again"), n);
+        let mut read = String::from("old");
+        l.read(&mut read).expect("read whole");
+        assert_eq!(read.lines().count() - 2, n);
+        assert!(read.contains("lo:"));
     }
 }

@@ -170,6 +170,9 @@ pub struct NeighParams {
     /// The node's devices as its `/proc/net/dev` lists them (see
     /// [`super::listed_devices`]).
     listed: Option<super::listed_devices::ListedDevices>,
+    /// The node's wires, from its first count of devices (see
+    /// [`super::l2_loops::Wires`]).
+    wires: Option<super::l2_loops::Wires>,
 }
 
 impl NeighParams {
@@ -180,6 +183,7 @@ impl NeighParams {
             seq: 0,
             all_redirects: super::redirects::All::open().ok(),
             listed: super::listed_devices::ListedDevices::open().ok(),
+            wires: None,
         })
     }
 
@@ -198,7 +202,18 @@ impl NeighParams {
         if let (Some(l), Some(before), Some(after)) = (self.listed.as_mut(), before, after) {
             held.hidden = l.hidden(before, held.devices, after);
         }
+        let wires = self
+            .wires
+            .get_or_insert_with(|| super::l2_loops::Wires::first_look(&held.links));
+        held.closes_loop = super::l2_loops::why_stop(&held.links, wires);
         Ok(held)
+    }
+
+    /// The node's `/proc/net/dev` now, into `text` (see
+    /// [`super::listed_devices::ListedDevices::read`]); `None` when it
+    /// could not be opened.
+    pub fn net_dev(&self, text: &mut String) -> Option<io::Result<()>> {
+        self.listed.as_ref().map(|l| l.read(text))
     }
 
     /// The node's IPv4 routes, every table (see [`super::ipv4_routes`]).

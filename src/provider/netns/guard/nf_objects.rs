@@ -76,9 +76,9 @@ pub struct NfObjects {
     events: Option<OwnedFd>,
     /// Events were lost since the last look at the sets.
     events_lost: bool,
-    /// An event told of a rule, set or element with connlimit (see
-    /// [`super::rules::CONNLIMIT`]).
-    connlimit: bool,
+    /// An event told of a rule, set or element the lab never makes, and
+    /// why it stops the node (see [`super::rules::refused_in`]).
+    refused: Option<&'static str>,
 }
 
 /// The events socket's receive buffer (as the guard's rtnetlink socket's):
@@ -106,7 +106,7 @@ impl NfObjects {
             set_sizes: Default::default(),
             events: events_socket().ok(),
             events_lost: false,
-            connlimit: false,
+            refused: None,
         })
     }
 
@@ -143,7 +143,7 @@ impl NfObjects {
         let Some(events) = self.events.as_ref() else {
             return;
         };
-        let heard = super::nft_sets::hear(events, buf, &mut self.set_sizes, &mut self.connlimit);
+        let heard = super::nft_sets::hear(events, buf, &mut self.set_sizes, &mut self.refused);
         self.events_lost |= heard == super::nft_sets::Heard::Lost;
     }
 
@@ -155,9 +155,10 @@ impl NfObjects {
         (self.events.is_some() && !self.events_lost).then(|| self.set_sizes.values().sum())
     }
 
-    /// Whether an event told of connlimit (see [`super::rules::CONNLIMIT`]).
-    pub fn connlimit_heard(&self) -> bool {
-        self.connlimit
+    /// Why to stop the node, if an event told of a rule the lab never
+    /// makes (see [`super::rules::refused_in`]).
+    pub fn refused_heard(&self) -> Option<&'static str> {
+        self.refused
     }
 
     /// Whether events were lost since the last look, forgetting it: the

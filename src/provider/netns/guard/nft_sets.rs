@@ -110,14 +110,15 @@ pub enum Heard {
 /// events (tables made and removed) lost the sets' own (probe21ad: 910,000
 /// elements held).
 ///
-/// A rule, set or element that keeps a record of each connection (see
-/// [`super::rules::CONNLIMIT`]) sets `connlimit`, as it comes: a look
-/// every fifth sweep left it seconds (probe21af: 139 MB in 0.75 s).
+/// A rule, set or element the lab never makes (see
+/// [`super::rules::refused_in`]: connlimit, `fwd`, `dup`) sets `refused`,
+/// as it comes: a look every fifth sweep left it seconds (probe21af: 139 MB
+/// in 0.75 s).
 pub fn hear(
     events: &OwnedFd,
     buf: &mut [u8],
     most: &mut HashMap<SetKey, u64>,
-    connlimit: &mut bool,
+    refused: &mut Option<&'static str>,
 ) -> Heard {
     use super::sockets::{Received, receive};
     use std::os::fd::AsRawFd;
@@ -125,10 +126,8 @@ pub fn hear(
         match receive(events.as_raw_fd(), buf) {
             Ok(Received::Bytes(n)) if n > 0 => {
                 for m in messages(&buf[..n]) {
-                    if matches!(m.ty, NEW_RULE | NEW_SET | NEW_SETELEM)
-                        && super::rules::keeps_connections(m.body)
-                    {
-                        *connlimit = true;
+                    if matches!(m.ty, NEW_RULE | NEW_SET | NEW_SETELEM) && refused.is_none() {
+                        *refused = super::rules::refused_in(m.body);
                     }
                     let Some(s) = set_of(m.body) else { continue };
                     match m.ty {

@@ -68,14 +68,57 @@ pub fn keeps_connections(b: &[u8]) -> bool {
     b.windows(CONNLIMIT.len()).any(|w| w == CONNLIMIT)
 }
 
+/// The nf_tables expressions that send a frame out of a device again:
+/// `fwd` (netdev and inet ingress) and `dup`. Two chains that `fwd` each
+/// frame back out of the veth it came in on keep one ARP request circling
+/// with no process left, in the host's softirq, charged to no cgroup; with
+/// 1,500 rules that match nothing before each `fwd`, one pass costs so much
+/// that the loop took a whole host core at 185,000 frames a second, under
+/// the frame bound of [`super::frame_rate`] (probe21ah finding 2): a
+/// frame's cost is the node's to choose, so no count of frames bounds the
+/// work. The lab makes neither, so a node with one is stopped as the rule
+/// comes, as for [`CONNLIMIT`].
+const FORWARDS: [&[u8]; 2] = [b"fwd\0", b"dup\0"];
+
+/// Why a node with such a rule is stopped.
+pub const FORWARDS_WHY: &str = "a netfilter rule with `fwd` or `dup` (nf_tables' forwarding of a \
+     frame out of a device again, which lab makes none of): a frame sent back where it came from \
+     goes round in the host's softirq, charged to no one, at a cost per frame the node chooses";
+
+/// Whether netlink messages `b` hold an nf_tables expression named as one
+/// of [`FORWARDS`]: its `NFTA_EXPR_NAME` attribute, header and all, so
+/// that a comment or a set's data holding the bare word does not count.
+pub fn forwards_frames(b: &[u8]) -> bool {
+    FORWARDS.iter().any(|name| {
+        let mut a = Vec::with_capacity(8);
+        a.extend_from_slice(&((4 + name.len()) as u16).to_ne_bytes());
+        a.extend_from_slice(&NFTA_EXPR_NAME.to_ne_bytes());
+        a.extend_from_slice(name);
+        b.windows(a.len()).any(|w| w == a)
+    })
+}
+
+/// Why a node whose netlink messages (or legacy entries) `b` hold a rule
+/// the lab never makes must be stopped: connlimit, `fwd` or `dup`.
+pub fn refused_in(b: &[u8]) -> Option<&'static str> {
+    if keeps_connections(b) {
+        Some(CONNLIMIT_WHY)
+    } else if forwards_frames(b) {
+        Some(FORWARDS_WHY)
+    } else {
+        None
+    }
+}
+
 /// What a look at a node's rules found.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counted {
     pub rules: u64,
     /// A rule's target is [`HOST_NAMED_TARGET`].
     pub host_named: bool,
-    /// A rule keeps a record of each connection (see [`keeps_connections`]).
-    pub connlimit: bool,
+    /// A rule the lab never makes, and why it stops the node (see
+    /// [`refused_in`]).
+    pub refused: Option<&'static str>,
 }
 
 /// The names of the xt targets of the rules in one receive `b` (answers
@@ -100,20 +143,20 @@ pub fn nf_tables(fd: &OwnedFd, seq: u32, buf: &mut [u8]) -> io::Result<Counted> 
     // nfgenmsg: every family, version 0, resource 0.
     let dump = message(GET_RULES, NLM_F_REQUEST | NLM_F_DUMP, seq, &[0, 0, 0, 0]);
     let named = Cell::new(false);
-    let connlimit = Cell::new(false);
+    let refused = Cell::new(None);
     let rules = ask_counting(fd, &dump, seq, buf, |r| {
         if targets(r, seq).contains(&HOST_NAMED_TARGET) {
             named.set(true);
         }
-        if keeps_connections(r) {
-            connlimit.set(true);
+        if refused.get().is_none() {
+            refused.set(refused_in(r));
         }
         part_of(r, seq).0
     })?;
     Ok(Counted {
         rules,
         host_named: named.get(),
-        connlimit: connlimit.get(),
+        refused: refused.get(),
     })
 }
 
@@ -283,7 +326,7 @@ fn entries(fd: &OwnedFd, legacy: &Legacy, name: &str) -> Counted {
         rules,
         host_named: read && names_host_object(&all[ENTRIES_AT..], t),
         // A match's name is a padded field (`struct xt_entry_match`).
-        connlimit: read && keeps_connections(&all[ENTRIES_AT..]),
+        refused: (read && keeps_connections(&all[ENTRIES_AT..])).then_some(CONNLIMIT_WHY),
     }
 }
 
@@ -316,7 +359,7 @@ impl Rules {
                 let c = entries(fd, legacy, name);
                 n.rules += c.rules;
                 n.host_named |= c.host_named;
-                n.connlimit |= c.connlimit;
+                n.refused = n.refused.or(c.refused);
             }
         }
         Ok(n)
@@ -353,6 +396,27 @@ mod tests {
         attr(&mut limit, NFTA_EXPR_NAME, b"limit\0");
         attr(&mut limit, 1, b"connlimitx\0");
         assert!(!keeps_connections(&limit));
+    }
+
+    /// Probe21ah finding 2: `fwd` and `dup` are found as an expression's
+    /// name, not as a word anywhere (a comment, a name of the node's).
+    #[test]
+    fn fwd_and_dup_are_found_as_an_expressions_name_only() {
+        use crate::provider::netns::netlink::msg::attr;
+        for name in [&b"fwd\0"[..], b"dup\0"] {
+            let mut e = Vec::new();
+            attr(&mut e, 3, b"x");
+            attr(&mut e, NFTA_EXPR_NAME, name);
+            assert_eq!(refused_in(&e), Some(FORWARDS_WHY));
+        }
+        let mut comment = Vec::new();
+        attr(&mut comment, 7, b"fwd\0");
+        attr(&mut comment, NFTA_EXPR_NAME, b"fwdx\0");
+        attr(&mut comment, NFTA_EXPR_NAME, b"meta\0");
+        assert_eq!(refused_in(&comment), None);
+        let mut both = Vec::new();
+        attr(&mut both, NFTA_EXPR_NAME, b"connlimit\0");
+        assert_eq!(refused_in(&both), Some(CONNLIMIT_WHY));
     }
 
     #[test]

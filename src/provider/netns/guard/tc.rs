@@ -36,6 +36,33 @@ const TCA_ACT_INDEX: u16 = 3;
 const TC_H_ROOT: u32 = 0xFFFF_FFFF;
 const TC_H_INGRESS: u32 = 0xFFFF_FFF1;
 
+/// The action that sends a frame out of (or into) a device again: `tc …
+/// action mirred egress redirect dev X` on a veth pair keeps a frame going
+/// round in the host's softirq with no process left, as nf_tables' `fwd`
+/// does (see [`super::rules::FORWARDS_WHY`]), at a cost per pass the node
+/// chooses (filters before it), so no count of frames bounds its work. The
+/// lab sets no traffic control on a node; a node with this action, alone or
+/// in a filter, is stopped as its event comes.
+const REDIRECTING_KIND: &[u8] = b"mirred\0";
+
+/// Why a node with such an action is stopped.
+pub const REDIRECTS_WHY: &str = "a traffic control action `mirred` (a frame mirrored or redirected \
+     out of or into a device again, which lab makes none of): a frame sent back where it came \
+     from goes round in the host's softirq, charged to no one, at a cost per frame the node \
+     chooses";
+
+/// Whether a traffic control message's `body` holds a [`REDIRECTING_KIND`]
+/// action, as an action or inside a filter's options: its `TCA_ACT_KIND`
+/// attribute, header and all (a filter's key bytes that spell the word
+/// without it do not count).
+pub fn redirects_frames(body: &[u8]) -> bool {
+    let mut a = Vec::with_capacity(12);
+    a.extend_from_slice(&((4 + REDIRECTING_KIND.len()) as u16).to_ne_bytes());
+    a.extend_from_slice(&TCA_ACT_KIND.to_ne_bytes());
+    a.extend_from_slice(REDIRECTING_KIND);
+    body.windows(a.len()).any(|w| w == a)
+}
+
 /// Whether a message of type `ty` tells of a traffic control object added
 /// (or changed).
 pub fn is_added(ty: u16) -> bool {
@@ -347,6 +374,36 @@ mod tests {
             vec![ingress.clone(), at_ingress.clone()]
         );
         assert!(gone_with(&elsewhere, &all).is_empty());
+    }
+
+    /// Probe21ah finding 2's loop made with tc: `mirred` is found as an
+    /// action's kind, alone or nested in a filter's options.
+    #[test]
+    fn a_mirred_action_is_found_however_deep() {
+        let mut act = Vec::new();
+        put_attr(&mut act, TCA_ACT_KIND, b"mirred\0");
+        let mut prio = Vec::new();
+        put_attr(&mut prio, 1 | NLA_F_NESTED, &act);
+        let mut options = Vec::new();
+        put_attr(&mut options, 7 | NLA_F_NESTED, &prio);
+        let filter = tcmsg(
+            3,
+            0x800,
+            0xffff_fff2,
+            0,
+            &[(TCA_KIND, b"u32\0"), (2, &options)],
+        );
+        assert!(redirects_frames(&filter));
+        let mut other = Vec::new();
+        put_attr(&mut other, TCA_ACT_KIND, b"gact\0");
+        put_attr(&mut other, 2, b"mirred\0");
+        assert!(!redirects_frames(&tcmsg(
+            3,
+            0,
+            0,
+            0,
+            &[(TCA_KIND, b"u32\0"), (2, &other)]
+        )));
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod held;
 mod host_work;
 mod reads;
 mod sets_heard;
+mod traffic_control;
 
 /// `RTMGRP_LINK`, `RTMGRP_NEIGH`, `RTMGRP_TC`, `RTMGRP_IPV4_ROUTE`:
 /// devices, neighbour and forwarding entries, traffic control objects and
@@ -160,6 +161,8 @@ pub struct Watch {
     /// What the node's qdiscs hold, and its devices' frames (see `host_work`).
     qdisc_backlog: Option<super::qdisc_backlog::QdiscBacklog>,
     frame_rate: Option<super::frame_rate::FrameRate>,
+    /// The node's `/proc/net/dev` as last read for its frames.
+    net_dev_text: String,
 }
 
 fn neighbour_socket() -> io::Result<OwnedFd> {
@@ -191,16 +194,21 @@ impl Watch {
                     super::nf_objects::NfObjects::open().ok(),
                 ))
             })??;
-        let (orphans, neigh_params, rules, qdisc_backlog, frame_rate) =
+        let (orphans, mut neigh_params, rules, qdisc_backlog, frame_rate) =
             inside(&netns, home, || {
                 (
                     super::orphans::Orphans::open(orphans).ok(),
                     super::neigh_params::NeighParams::open().ok(),
                     super::rules::Rules::open().ok(),
                     super::qdisc_backlog::QdiscBacklog::open().ok(),
-                    super::frame_rate::FrameRate::open().ok(),
+                    Some(super::frame_rate::FrameRate::default()),
                 )
             })?;
+        // The first count knows the node's wires (see `l2_loops::Wires`):
+        // it comes before the lab makes the pods' veths.
+        if let Some(n) = neigh_params.as_mut() {
+            n.devices(&mut vec![0u8; 1 << 16])?;
+        }
         Ok(Watch {
             name: name.to_string(),
             netns,
@@ -255,6 +263,7 @@ impl Watch {
             wiped_tc: 0,
             qdisc_backlog,
             frame_rate,
+            net_dev_text: String::new(),
         })
     }
 
@@ -350,9 +359,8 @@ impl Watch {
                 }
             }
         }
-        if let Some(sets) = &mut self.ipset {
-            let flushed = sets.bound(self.table.bound() as u64, buf)?;
-            self.ipset_flushed += flushed.unwrap_or(0);
+        if let Some(why) = self.look_at_ipset(buf)? {
+            self.stop_now = Some(why);
         }
         Ok(())
     }
@@ -472,52 +480,6 @@ impl Watch {
         put_message(&mut self.out, ty, NLM_F_REQUEST | flags, 0, body);
     }
 
-    /// A traffic control message: objects added (judged; in a dump after
-    /// lost events, every attached qdisc removed) or gone (with a qdisc,
-    /// what was under it).
-    fn handle_tc(&mut self, ty: u16, seq: u32, body: &[u8]) {
-        let in_dump = self
-            .dumping
-            .is_some_and(|(c, s)| c == Class::Tc && s == seq);
-        if in_dump && self.wipe_tc {
-            if let Some(d) = tc::attached_qdisc(body) {
-                self.removed[Class::Tc.index()] += 1;
-                self.remove_raw(tc::RTM_DELQDISC, 0, &d);
-            }
-            return;
-        }
-        if ty == tc::RTM_NEWQDISC {
-            self.qdiscs_told();
-        }
-        if ty == tc::RTM_NEWACTION {
-            for k in tc::action_kinds(body) {
-                if self.action_kinds.len() < 64 {
-                    self.action_kinds.insert(k);
-                }
-            }
-        }
-        let whole = tc::whole_object_gone(ty, body);
-        let filter = tc::filters::filter_of(ty, body);
-        for e in tc::parse(ty, body) {
-            if tc::is_added(ty) {
-                if let Some((handle, weight)) = filter {
-                    self.table.filter_heard(&e, handle, weight);
-                }
-                self.judge(&e);
-            } else {
-                if ty == tc::RTM_DELQDISC {
-                    let under = tc::gone_with(&e.key, &self.table.tc_keys());
-                    self.table.forget_tc(&under);
-                }
-                match filter {
-                    Some((handle, _)) if !whole => self.table.filter_gone(&e, handle),
-                    _ if whole => self.gone(&e),
-                    _ => {}
-                }
-            }
-        }
-    }
-
     /// Handle the messages of one receive.
     fn handle(&mut self, b: &[u8]) {
         for Message { ty, seq, body } in messages(b) {
@@ -534,6 +496,13 @@ impl Watch {
                 }
                 RTM_NEWLINK => {
                     self.devices_changed();
+                    // Removed before the node's next command can fill it.
+                    if let Some(l) = super::l2_loops::link_of(body).filter(|l| l.vni_filter) {
+                        let mut gone = vec![0u8; 16];
+                        gone[4..8].copy_from_slice(&l.index.to_ne_bytes());
+                        self.remove_raw(RTM_DELLINK, 0, &gone);
+                        self.stop_now = Some(super::l2_loops::VNI_FILTER_WHY.to_string());
+                    }
                     if macvlan_sources::is_of_kind(body) {
                         self.macvlan_sources_due();
                     }
@@ -572,19 +541,5 @@ impl Watch {
                 _ => {}
             }
         }
-    }
-
-    /// After the qdiscs were dumped: when events were lost, every action
-    /// of the kinds seen is flushed too, and what the table held is gone.
-    fn tc_dump_ended(&mut self) {
-        if !std::mem::take(&mut self.wipe_tc) {
-            return;
-        }
-        let kinds: Vec<Vec<u8>> = self.action_kinds.iter().cloned().collect();
-        for k in kinds {
-            self.remove_raw(tc::RTM_DELACTION, NLM_F_ROOT, &tc::flush_actions(&k));
-        }
-        self.table.clear(Class::Tc);
-        self.wiped_tc += 1;
     }
 }

@@ -153,8 +153,8 @@ impl Watch {
                     held.rules
                 ));
             }
-            Some(Ok(held)) if held.connlimit => {
-                return Some(super::super::rules::CONNLIMIT_WHY.to_string());
+            Some(Ok(held)) if held.refused.is_some() => {
+                return held.refused.map(str::to_string);
             }
             Some(Ok(held)) if held.host_named => {
                 return Some(
@@ -201,7 +201,7 @@ impl Watch {
         Some(Ok(super::super::rules::Counted {
             rules: nf_tables.rules + legacy.rules,
             host_named: nf_tables.host_named || legacy.host_named,
-            connlimit: nf_tables.connlimit || legacy.connlimit,
+            refused: nf_tables.refused.or(legacy.refused),
         }))
     }
 

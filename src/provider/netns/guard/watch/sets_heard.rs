@@ -7,8 +7,8 @@
 //! event (the kernel says so to every listener with `ENOBUFS`) is too big
 //! for a dump as well, where it hides itself and every rule after it from
 //! the guard's count (probe21ae). The lab's own events are a few dozen.
-//! A rule, set or element with connlimit heard stops the node at once
-//! (see [`super::super::rules::CONNLIMIT`]).
+//! A rule, set or element the lab never makes (connlimit, `fwd`, `dup`)
+//! heard stops the node at once (see [`super::super::rules::refused_in`]).
 
 use super::super::super::table_bounds::SET_ELEMENTS_A_NODE_DECLARES;
 use super::Watch;
@@ -35,8 +35,8 @@ impl Watch {
     pub(super) fn sets_heard_past_bound(&mut self, buf: &mut [u8]) -> Option<String> {
         let nf = self.nf_objects.as_mut()?;
         let heard = nf.heard_sets(buf);
-        if nf.connlimit_heard() {
-            return Some(super::super::rules::CONNLIMIT_WHY.to_string());
+        if let Some(why) = nf.refused_heard() {
+            return Some(why.to_string());
         }
         match judge(heard, nf.take_events_lost(), SET_ELEMENTS_A_NODE_DECLARES) {
             Heard::Stop(why) => Some(why),
