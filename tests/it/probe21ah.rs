@@ -130,3 +130,38 @@ C"#,
         2,
     );
 }
+
+/// Lesser finding 3: unresolved neighbours had a bound of their own beside
+/// the table's, so node1 held 250 `incomplete` and 250 `stale` entries
+/// in the host's one table at once. They share the one bound now: 100 of
+/// each run on; 200 more `stale` stop the node. Seen failing with the
+/// heard entries left out of the sum: node1 stayed up.
+#[test]
+fn unresolved_neighbours_count_within_the_tables_bound() {
+    let lab = TestLab::chapter4("mix21ah");
+    lab.up(&[]);
+    let stale = |from: usize, count: usize| {
+        format!(
+            "for i in $(seq {from} {}); do printf 'neigh replace 192.168.101.%d dev t3 \
+             lladdr 02:00:00:00:01:%02x nud stale\\n' $i $i; done | ip -batch -",
+            from + count - 1
+        )
+    };
+    node1_stays_up_after(
+        &lab,
+        &format!(
+            "ip link add t3 type veth peer name t4 && ip link set t3 up && ip link set t4 up && \
+             ip addr add 192.168.96.1/16 dev t3 && for i in $(seq 100); do \
+             echo \"neigh add 192.168.100.$i dev t3 nud incomplete\"; done | ip -batch - && \
+             {} && echo added",
+            stale(1, 100)
+        ),
+        4,
+    );
+    node1_stopped_after(
+        &lab,
+        &format!("echo added; {}", stale(101, 150)),
+        "unresolved neighbours and",
+        8,
+    );
+}

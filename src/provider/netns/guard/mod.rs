@@ -498,7 +498,10 @@ mod tests {
     #[test]
     fn the_gap_between_sweeps_is_bounded_whatever_a_sweep_cost() {
         assert_eq!(super::sweep_gap(Duration::from_millis(10)), SWEEP);
-        assert_eq!(super::sweep_gap(Duration::from_millis(100)), Duration::from_secs(2));
+        assert_eq!(
+            super::sweep_gap(Duration::from_millis(100)),
+            Duration::from_secs(2)
+        );
         assert_eq!(super::sweep_gap(Duration::from_millis(490)), SWEEP_GAP_MOST);
     }
 
