@@ -25,6 +25,7 @@
 use super::bind::Table;
 use super::compare_routes::row_counts;
 pub use super::compare_routes::{route_rows, routes};
+pub use super::ping_claims::{not_pings_own, says_what_ping_says, tells_no_reply};
 pub use super::ping_facts::{
     PingFacts, Reply, echoes_sent, grep_keeps, grepped_ping, is_pings_own, lines_grep_drops, ping,
     ping_facts, ping_header_target, ping_replies, replies, replies_past_count,
@@ -499,23 +500,6 @@ pub fn not_table_rows(book: &[String]) -> Vec<String> {
         }
     }
     out
-}
-
-/// The book lines of a ping's output ping does not print
-/// ([`is_pings_own`]) and no cut mark ([`is_elision`]): a ping is compared
-/// by its replies and statistics, so such a line (the author's words, a
-/// command the reader types read as output) was passed over, and a block
-/// with it was `match` (probe21ab, rule A).
-pub fn not_pings_own(book: &[String]) -> Vec<String> {
-    book.iter()
-        .filter(|l| !l.trim().is_empty() && !is_elision(l) && !is_pings_own(l))
-        .map(|l| {
-            format!(
-                "ping: the book shows a line ping does not print: `{}`",
-                l.trim()
-            )
-        })
-        .collect()
 }
 
 /// The book lines of a command's output the lab's lack, read as that

@@ -136,8 +136,8 @@ pub fn judge(r: &mut BookReport, known: &KnownFile) {
         } else {
             b.commands
                 .iter()
+                .filter(|c| c.weighs_on_block())
                 .map(|c| c.verdict)
-                .filter(|v| *v != Verdict::Skipped)
                 .max()
                 .unwrap_or(Verdict::Skipped)
         };

@@ -19,7 +19,9 @@ pub mod curl;
 pub mod html;
 pub mod judge;
 pub mod known;
+pub mod lookalike;
 pub mod parse;
+mod ping_claims;
 #[cfg(test)]
 mod ping_elide_tests;
 mod ping_facts;
@@ -76,6 +78,37 @@ impl CommandReport {
                 known.filter(|k| !k.is_empty() && !crate::book::known::unwritten(k)),
             )
         })
+    }
+}
+
+impl CommandReport {
+    /// Whether this command's verdict weighs on its block's (the worst of
+    /// those that do): every verdict but `skipped`, and a skip where the
+    /// book shows output for the command that lab compared nothing of: no
+    /// login's banner, no line kubectl accepted whose meaning lab ran and
+    /// found agreeing (`apply -f` of the fix, a table it observes). A
+    /// block whose cross-node ping lab skipped (its reply line read as
+    /// none of ping's) was `match` on the strength of its same-node ping
+    /// (probe21aj, finding 1); a skip ranks above `match`, so such a block
+    /// is skipped at best, never green.
+    pub fn weighs_on_block(&self) -> bool {
+        let login = || {
+            matches!(
+                recognize::recognize(&self.command),
+                Ok(recognize::Cmd::Ssh { .. } | recognize::Cmd::Exit)
+            )
+        };
+        let accepted = self
+            .kubectl
+            .as_ref()
+            .is_some_and(|k| k.outcome == KubectlOutcome::Accepted);
+        self.verdict != Verdict::Skipped
+            || (self
+                .book
+                .iter()
+                .any(|l| !lookalike::fold(l).trim().is_empty())
+                && !accepted
+                && !login())
     }
 }
 

@@ -485,11 +485,15 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
             prose.push((*n, line.trim().to_string()));
             continue;
         }
+        // What the line is, it is as the reader sees it: `s\u{200b}udo …`
+        // or a Cyrillic `ѕudo …` after `vagrant ssh` was a login banner
+        // (probe21aj, finding 3); a command, it is not understood.
+        let seen = crate::book::lookalike::fold(line);
         let unlisted = !prompted
-            && command_shaped(line)
-            && steps.last().is_some_and(|s| !may_be_output_of(s, line));
-        if (is_command(line, !seen_any) || unlisted)
-            && !continues_output(line, steps.last(), prompted)
+            && command_shaped(&seen)
+            && steps.last().is_some_and(|s| !may_be_output_of(s, &seen));
+        if (is_command(&seen, !seen_any) || unlisted)
+            && !continues_output(&seen, steps.last(), prompted)
         {
             seen_any = true;
             let (command, remark) = strip(line);

@@ -62,3 +62,32 @@ fn words_before_an_arrow_or_a_table_cell_are_no_prompt() {
         assert_eq!(after_prompt(line), None, "{line}");
     }
 }
+
+/// probe21aj, finding 3: a line the reader sees as a command (its program
+/// in invisible or look-alike characters) after `vagrant ssh` is a step,
+/// never a login banner; recognising it says why it is not understood.
+/// Seen failing first: with the parser reading the line as written, the
+/// block had the one step `vagrant ssh node1`.
+#[test]
+fn a_disguised_command_after_vagrant_ssh_is_a_step() {
+    for line in [
+        "s\u{200b}udo ip link set cni0 down",
+        "\u{0455}udo ip link set cni0 down",
+        "s\u{00ad}udo ip link set cni0 down",
+        "\u{feff}sudo ip link set cni0 down",
+        "ifdow\u{043f} cni0",
+    ] {
+        let c = p(&format!("```bash\nvagrant ssh node1\n{line}\nexit\n```\n"));
+        assert_eq!(
+            commands(&c.blocks[0]),
+            ["vagrant ssh node1", line, "exit"],
+            "{}",
+            line.escape_unicode()
+        );
+        let why = crate::book::recognize::recognize(line).unwrap_err();
+        assert!(why.starts_with(crate::book::lookalike::DISGUISED), "{why}");
+    }
+    // A banner stays a banner.
+    let c = p("```bash\nvagrant ssh node1\nWelcome to Ubuntu 16.04.4 LTS\nexit\n```\n");
+    assert_eq!(commands(&c.blocks[0]), ["vagrant ssh node1", "exit"]);
+}

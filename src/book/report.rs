@@ -9,6 +9,41 @@ use crate::report::table::clip;
 use crate::report::terminal::visible;
 use std::fmt::Write;
 
+/// Why a skipped block was skipped, said on the terminal as its JSON says
+/// it (a `vagrant ssh` shown with a login banner alone said nothing there,
+/// probe21aj): its skipped commands that weigh on it
+/// ([`super::CommandReport::weighs_on_block`]: a skip where the book shows
+/// output), else its first skipped command with a reason; not the reason
+/// kubectl's note or the "from here on" line already gives.
+fn skip_reasons(b: &super::BlockReport) -> Vec<(&super::CommandReport, &str)> {
+    if b.verdict != Verdict::Skipped || b.commands.is_empty() {
+        return Vec::new();
+    }
+    let said = |c: &super::CommandReport| {
+        c.kubectl
+            .as_ref()
+            .is_some_and(|k| k.outcome == super::KubectlOutcome::Accepted)
+            || c.reason
+                .as_deref()
+                .is_some_and(|w| w.ends_with(super::replay::STOPPED))
+    };
+    let skipped: Vec<(&super::CommandReport, &str)> = b
+        .commands
+        .iter()
+        .filter(|c| c.verdict == Verdict::Skipped && !said(c))
+        .filter_map(|c| Some((c, c.reason.as_deref()?)))
+        .collect();
+    let weighing: Vec<_> = skipped
+        .iter()
+        .copied()
+        .filter(|(c, _)| c.weighs_on_block())
+        .collect();
+    match weighing.is_empty() {
+        true => skipped.into_iter().take(1).collect(),
+        false => weighing,
+    }
+}
+
 /// The terminal view.
 pub fn terminal(r: &BookReport) -> String {
     let mut s = String::new();
@@ -36,6 +71,18 @@ pub fn terminal(r: &BookReport) -> String {
         {
             stopped = true;
             let _ = writeln!(s, "           from here on: {}", visible(why));
+        }
+        for (c, why) in skip_reasons(b) {
+            // The block's line names its first command.
+            if !std::ptr::eq(c, &b.commands[0]) {
+                let _ = writeln!(
+                    s,
+                    "         line {}: skipped {}",
+                    c.line,
+                    visible(&c.command)
+                );
+            }
+            let _ = writeln!(s, "           {}", visible(why));
         }
         for c in &b.commands {
             if !matches!(c.verdict, Verdict::Match | Verdict::Skipped) && b.commands.len() > 1 {

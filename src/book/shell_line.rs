@@ -56,7 +56,9 @@ fn runs_listed(word: &str) -> bool {
 /// lab lists or a script run by its path. A table's row (`| ip | … |`) and
 /// a comment (`# …`) run nothing.
 pub fn typed_program(line: &str) -> Option<String> {
-    let clean = strip_ansi(line);
+    // Read as the reader sees it (probe21aj, finding 3).
+    let seen = super::lookalike::fold(line);
+    let clean = strip_ansi(&seen);
     let t = clean.trim();
     let t = super::parse::after_prompt(t).unwrap_or(t);
     // A tag (`<meta … />`, `</div>`, `<!DOCTYPE`) is a page's line.
@@ -132,7 +134,8 @@ fn is_assignment(word: &str) -> bool {
 /// Whether `line` runs a program lab lists only behind shell syntax (its
 /// first word names none): the lines the parser reads as output.
 pub fn hidden_program(line: &str) -> Option<String> {
-    let clean = strip_ansi(line);
+    let seen = super::lookalike::fold(line);
+    let clean = strip_ansi(&seen);
     let t = clean.trim();
     if super::parse::after_prompt(t).is_some() || super::parse::is_program(t) {
         return None;

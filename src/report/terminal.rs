@@ -23,7 +23,8 @@ macro_rules! say {
 /// A Unicode format character a reader does not see but that changes what
 /// is shown: the bidirectional overrides, embeddings and isolates (U+202A-E,
 /// U+2066-9, the marks U+200E/F and U+061C), zero-width characters
-/// (U+200B-D, U+2060-4) and the byte order mark (U+FEFF).
+/// (U+200B-D, U+2060-4), the soft hyphen (U+00AD, seen nowhere inside a
+/// word: probe21aj) and the byte order mark (U+FEFF).
 pub fn is_unseen_format(c: char) -> bool {
     matches!(
         c,
@@ -32,6 +33,7 @@ pub fn is_unseen_format(c: char) -> bool {
             | '\u{200b}'..='\u{200f}'
             | '\u{2060}'..='\u{2064}'
             | '\u{061c}'
+            | '\u{00ad}'
             | '\u{feff}'
     )
 }

@@ -50,6 +50,7 @@ mod probe21ae_traffic;
 mod probe21af;
 mod probe21ah;
 mod probe21ai;
+mod probe21aj_unicode;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -39,6 +39,17 @@ pub(super) enum Stop {
     },
 }
 
+/// What the reader sees of a span lab read [`crate::book::lookalike::fold`]ed
+/// (probe21aj, finding 3), where that is not what it holds: ` (the line
+/// holds …: the reader sees `sudo …`)`.
+fn seen_as(command: &str) -> String {
+    use crate::book::lookalike::{DISGUISED, disguised, fold};
+    match disguised(command) {
+        true => format!(" ({DISGUISED}: the reader sees `{}`)", fold(command)),
+        false => String::new(),
+    }
+}
+
 /// A workload the reader's pods of are not the lab's: deleted at `line`
 /// (and not applied again), or applied at `line` into `namespace`, where
 /// the lab runs none of it.
@@ -92,7 +103,8 @@ impl Replayer<'_> {
                     charged: Some(c),
                 },
             ) if *c == line => Some(format!(
-                "the text before it tells the reader to run `{command}`, which no shell block of the chapter shows there: lab cannot replay what follows"
+                "the text before it tells the reader to run `{command}`{}, which no shell block of the chapter shows there: lab cannot replay what follows",
+                seen_as(command)
             )),
             _ => None,
         }
@@ -116,7 +128,8 @@ impl Replayer<'_> {
                     "line {line} (`{command}`), which lab does not understand, may change what the reader has, and the lab never saw it: {STOPPED}"
                 ),
                 Stop::Prose { command, .. } => format!(
-                    "the text at line {line} tells the reader to run `{command}`, which no shell block of the chapter shows there: it may change what the reader has, and the lab never saw it: {STOPPED}"
+                    "the text at line {line} tells the reader to run `{command}`{}, which no shell block of the chapter shows there: it may change what the reader has, and the lab never saw it: {STOPPED}",
+                    seen_as(command)
                 ),
             });
         }

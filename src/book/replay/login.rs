@@ -101,8 +101,14 @@ pub(super) fn typed_in_banner(r: &mut CommandReport, node: &str) -> bool {
         return false;
     };
     r.verdict = Verdict::NotUnderstood;
+    // Read as the reader sees it: its invisible or look-alike characters
+    // said (probe21aj, finding 3).
+    let disguised = match crate::book::lookalike::disguised(&line) {
+        true => format!(" ({})", crate::book::lookalike::DISGUISED),
+        false => String::new(),
+    };
     r.reason = Some(format!(
-        "the book shows `{line}` after `vagrant ssh {node}`, in a login banner's place: it runs a program, a command the reader types which lab never ran"
+        "the book shows `{line}` after `vagrant ssh {node}`, in a login banner's place: it runs a program{disguised}, a command the reader types which lab never ran"
     ));
     true
 }

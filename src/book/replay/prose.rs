@@ -67,10 +67,13 @@ pub(super) fn stops(
         .filter_map(|span| {
             let code = crate::book::shell_line::strip_ansi(span.code.trim());
             let written = after_prompt(&code).unwrap_or(&code);
+            // Read as the reader sees it: `s\u{200b}udo …` or a Cyrillic
+            // `ѕudo …` is the change they type (probe21aj, finding 3).
+            let seen = crate::book::lookalike::fold(written);
             // Behind shell syntax (`\\sudo …`, `[ … ] && sudo …`): the
             // program it runs (probe21ab, finding 2).
-            let hidden = crate::book::shell_line::hidden_program(written);
-            let code = program_named(typed_in(hidden.as_deref().unwrap_or(written)));
+            let hidden = crate::book::shell_line::hidden_program(&seen);
+            let code = program_named(typed_in(hidden.as_deref().unwrap_or(&seen)));
             if !*shaped
                 .entry(code.clone())
                 .or_insert_with(|| tells_a_change(&code))

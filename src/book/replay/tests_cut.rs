@@ -261,7 +261,9 @@ node2    Ready    <none>          3m    v1.32.3";
         verdicts(&r),
         [
             (3, "match"),
-            (11, "match"),
+            // Its node's table is skipped, shown and never compared: the
+            // block is no match on the strength of its refusal (probe21aj).
+            (11, "skipped"),
             (23, "drift"),
             (33, "skipped"),
             (41, "match")
