@@ -48,6 +48,7 @@ mod probe21ad_hidden;
 mod probe21ae;
 mod probe21ae_traffic;
 mod probe21af;
+mod probe21aj_blocks;
 mod probe21l;
 mod probe21p;
 mod probe21r;
