@@ -4,7 +4,6 @@
 //! shape below but the blank line gave no block, so the change in it was
 //! read as prose.
 use super::read_tests::{commands, p};
-use super::*;
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!(
