@@ -12,6 +12,7 @@
 //! not understand runs not at all.
 
 pub mod bind;
+pub mod caps;
 pub mod coherence;
 pub mod compare;
 mod compare_routes;

@@ -202,10 +202,6 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     };
     let mut blocks = Vec::new();
     let mut open: Option<OpenFence> = None;
-    let mut indented = Indented {
-        may_open: true,
-        ..Indented::default()
-    };
     // Inside an HTML comment (`<!--` opening a line, up to `-->`): what a
     // reader never sees is no block (CommonMark reads no fence there; a
     // hidden block ran and was counted).
@@ -220,13 +216,14 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     // The prose read so far, for its inline code.
     let mut prose = inline::Prose::default();
     // What a page does not show, and MDX code ([`hidden`]).
-    let unseen = hidden::read(&text.lines().collect::<Vec<_>>())
-        .map_err(|(line, why)| err(Some(line), why))?;
+    let all: Vec<&str> = text.lines().collect();
+    let unseen = hidden::read(&all).map_err(|(line, why)| err(Some(line), why))?;
+    // Where an indented code block opens is pulldown-cmark's word.
+    let mut indented = indented::Indented::new(indented::commonmark(&all, &unseen.skip));
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         if unseen.skip[i] && open.is_none() && !in_comment && html_open.is_none() {
             indented.close(&mut blocks);
-            indented.prose("");
             prose.end();
             continue;
         }
@@ -250,7 +247,6 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
             if let Some(end) = h.line(n, inside.content) {
                 blocks.push(h.finish(end).map_err(unreadable)?);
                 html_open = None;
-                indented.after_fence();
             }
             continue;
         }
@@ -268,11 +264,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                 unread: None,
             });
             open = None;
-            indented.after_fence();
         }
         if inside.changed && open.is_none() {
             indented.close(&mut blocks);
-            indented.after_fence();
         }
         let line = inside.content;
         let trimmed = line.trim_start_matches(' ');
@@ -303,7 +297,6 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                 ));
             }
             in_comment = close.is_none();
-            indented.prose(line);
             prose.end();
             // What follows the comment on its line is text the page shows.
             if let Some(end) = close {
@@ -320,7 +313,6 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
             prose.end();
             if h.done {
                 blocks.push(h.finish(n).map_err(unreadable)?);
-                indented.after_fence();
             } else {
                 html_open = Some(h);
             }
@@ -332,7 +324,6 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                     let info = trimmed[fence_len..].trim();
                     if fence_char == Some('`') && info.contains('`') {
                         // Inline code that starts a line: not a fence.
-                        indented.prose(line);
                         prose.line(n, line, inside.changed);
                         continue;
                     }
@@ -362,7 +353,6 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
                         unread: None,
                     });
                     open = None;
-                    indented.after_fence();
                 } else {
                     // The fence's own indentation is not the code's.
                     body.push((n, line[indent.min(fence_at.1)..].to_string()));
@@ -377,6 +367,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
         }
     }
     indented.close(&mut blocks);
+    indented::agree(&blocks, &indented.opens, &unseen.skip)
+        .map_err(|(line, why)| err(Some(line), why))?;
     blocks.extend(unseen.blocks);
     blocks.sort_by_key(|b| b.line);
     for b in &mut blocks {
@@ -431,92 +423,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     })
 }
 
-/// CommonMark's indented code block (four columns in), read as a
-/// block without a language: it opens after a blank line (or a heading, a
-/// fence, the start), never inside a list item (whose continuation lines
-/// are indented too) or a paragraph; its `fence` is empty, `line` its first
-/// line and `end` its last.
-#[derive(Default)]
-struct Indented {
-    /// The previous line lets an indented block open.
-    may_open: bool,
-    /// Inside a list: indented lines continue its items.
-    in_list: bool,
-    /// The block being read, blank lines inside it kept.
-    body: Vec<(usize, String)>,
-}
-
-impl Indented {
-    /// Four columns in: its tabs are spaces by now ([`columns::expand`]).
-    fn code(line: &str) -> Option<&str> {
-        line.strip_prefix("    ")
-    }
-
-    /// Read `line` (true: it is prose, no code).
-    fn line(&mut self, n: usize, line: &str, blocks: &mut Vec<Block>) -> bool {
-        if !self.body.is_empty() {
-            if line.trim().is_empty() {
-                self.body.push((n, String::new()));
-                return false;
-            }
-            if let Some(code) = Self::code(line) {
-                self.body.push((n, code.to_string()));
-                return false;
-            }
-            self.close(blocks);
-        }
-        if self.may_open
-            && !self.in_list
-            && !line.trim().is_empty()
-            && let Some(code) = Self::code(line)
-        {
-            self.body.push((n, code.to_string()));
-            return false;
-        }
-        self.prose(line);
-        true
-    }
-
-    /// A line of prose (or a heading, a list item, a blank line).
-    fn prose(&mut self, line: &str) {
-        let t = line.trim_start();
-        let indent = line.len() - t.len();
-        let marker = t.split_whitespace().next().unwrap_or("");
-        let item = matches!(marker, "-" | "*" | "+")
-            || marker
-                .strip_suffix(['.', ')'])
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-        if item && indent <= 3 {
-            self.in_list = true;
-        } else if !t.is_empty() && indent == 0 {
-            self.in_list = false;
-        }
-        self.may_open = t.is_empty() || t.starts_with('#');
-    }
-
-    fn after_fence(&mut self) {
-        self.may_open = true;
-    }
-
-    fn close(&mut self, blocks: &mut Vec<Block>) {
-        while self.body.last().is_some_and(|(_, l)| l.is_empty()) {
-            self.body.pop();
-        }
-        let body = std::mem::take(&mut self.body);
-        if let (Some((first, _)), Some((last, _))) = (body.first(), body.last()) {
-            blocks.push(Block {
-                line: *first,
-                fence: String::new(),
-                lang: String::new(),
-                end: *last,
-                body,
-                hidden: None,
-                unread: None,
-            });
-        }
-        self.may_open = false;
-    }
-}
+#[path = "parse_indented.rs"]
+mod indented;
 
 #[path = "parse_columns.rs"]
 mod columns;
@@ -558,6 +466,10 @@ mod pre_tests;
 #[cfg(test)]
 #[path = "parse_read_tests.rs"]
 mod read_tests;
+
+#[cfg(test)]
+#[path = "parse_indented_tests.rs"]
+mod indented_tests;
 
 #[cfg(test)]
 #[path = "parse_hidden_tests.rs"]

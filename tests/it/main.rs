@@ -51,6 +51,7 @@ mod probe21af;
 mod probe21ah;
 mod probe21ai;
 mod probe21aj_unicode;
+mod probe21aj_blocks;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -540,9 +540,8 @@ async fn replay_within(
             let end = (at..todo.len()).find(|&i| alone[i]).unwrap_or(todo.len());
             let (rp, t, plans) = (&rp, &*target, &plans);
             // A few at a time, in the block's order: each holds up to its
-            // output cap (8 MiB) while it runs, and a block may hold
-            // thousands of commands (40 `cat`s of a large file at once
-            // took 206 MB here).
+            // output cap (8 MiB) while it runs, and a block may hold thousands
+            // of commands (40 `cat`s of a large file at once took 206 MB).
             use futures::StreamExt;
             let group: Vec<CommandReport> = futures::stream::iter(
                 todo[at..end]
@@ -558,6 +557,7 @@ async fn replay_within(
         let mut ran = ran.into_iter();
         commands.extend(slots.into_iter().filter_map(|s| s.or_else(|| ran.next())));
         login::login_alone(&plans, &mut commands);
+        crate::book::caps::cap(&mut commands, blocks);
         blocks.push(BlockReport {
             line: block.line,
             end: block.end,
