@@ -515,7 +515,7 @@ ip -force -batch /root/res >/dev/null 2>&1"#;
     crate::guard::node1_stopped_after(&lab, script, "a nexthop object weighing 6554 entries", 10);
 }
 
-/// Root in node1 makes four ipset sets of 500 elements each: elements are
+/// Root in node1 makes four ipset sets of 9,000 elements each: elements are
 /// kernel memory no cgroup is charged for (probe21m: 100,000 in 18 s,
 /// 3.2 MB of the host's). The guard, which no event tells of them, counts
 /// a node's elements at each sweep and flushes its sets past the bound;
@@ -539,10 +539,13 @@ fn a_nodes_root_cannot_grow_ipset_elements_past_the_guards_bound() {
         )
     };
     assert_eq!(sets(), (0, 0), "the lab makes no ipset set");
+    // Past the ipset bound (the lab's share of 64 MiB, 31,956 a node here):
+    // four sets of 9,000.
+    let bound = lab::provider::netns::table_bounds::ipset_elements_a_node_keeps(3, bound) as usize;
     let script = r#"python3 -c "
 for s in range(4):
     print('create flood%d hash:ip maxelem 100000' % s)
-    for i in range(500):
+    for i in range(9000):
         print('add flood%d 10.%d.%d.%d' % (s, s, i >> 8, i & 255))
 " > /root/ipset
 ipset restore < /root/ipset && echo added"#;

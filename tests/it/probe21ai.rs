@@ -46,7 +46,7 @@ fn a_node_past_the_ipset_bound_a_second_time_is_stopped() {
     lab.up(&[]);
     node1_stays_up_after(
         &lab,
-        "ipset create big hash:ip maxelem 100000 && ipset add big 10.1.0.0/22 && echo added",
+        "ipset create big hash:ip maxelem 100000 && ipset add big 10.1.0.0/16 && echo added",
         2,
     );
     // The first time past the bound, the sets are flushed.
@@ -61,7 +61,7 @@ fn a_node_past_the_ipset_bound_a_second_time_is_stopped() {
     );
     node1_stopped_after(
         &lab,
-        "echo added; ipset add big 10.2.0.0/22",
+        "echo added; ipset add big 10.2.0.0/16",
         "after they were flushed once",
         5,
     );

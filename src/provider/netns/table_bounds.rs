@@ -84,6 +84,26 @@ pub fn entries_a_node_keeps(nodes: usize, pods: usize) -> usize {
     256usize.saturating_add(nodes.saturating_add(pods).saturating_mul(8))
 }
 
+/// The host's memory a lab's ipset elements may hold, every node's sets
+/// together, before [`super::guard`] flushes a node's sets (and stops the
+/// node the second time): 64 MiB.
+pub const IPSET_BYTES_A_LAB: usize = 64 << 20;
+
+/// The most bytes of the host's one ipset element can cost: a 250-character
+/// comment made each element about 670 bytes (probe21ai).
+pub const IPSET_ELEMENT_BYTES: usize = 700;
+
+/// The most elements a node's ipset sets may hold together, in a lab of
+/// `nodes` nodes whose other tables keep `entries`: the lab's share of
+/// [`IPSET_BYTES_A_LAB`], never fewer than `entries`. Elements share no
+/// table of the host's (neighbours do: their bound is the table's), only
+/// its memory, so a blocklist of a few thousand addresses fits: 31,956 a
+/// node in chapter4; at 251 nodes, 381 (probe21ak: a 300-address list
+/// loaded twice stopped its node at the table's bound of 288).
+pub fn ipset_elements_a_node_keeps(nodes: usize, entries: usize) -> u64 {
+    (IPSET_BYTES_A_LAB / IPSET_ELEMENT_BYTES / nodes.max(1)).max(entries) as u64
+}
+
 /// The most IPv4 routing tables a node may have before [`super::guard`]
 /// stops it (see its `route_tables`): the lab uses two, the main and local
 /// ones, and the classic id space of `/etc/iproute2/rt_tables` is 256. A

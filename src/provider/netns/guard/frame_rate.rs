@@ -12,7 +12,7 @@
 //! sends frames out of the node's devices, which count them. The ways
 //! known are refused by what makes them (a bridge on a cycle,
 //! [`super::l2_loops`]; nf_tables' `fwd`/`dup`,
-//! [`super::rules::FORWARDS_WHY`]; tc's `mirred`, [`super::tc`]), since a
+//! [`super::refused_rules`]; tc's `mirred`, [`super::tc`]), since a
 //! frame's cost is the node's to choose and a loop of costly frames stays
 //! under any count of frames a real workload stays below (probe21ah
 //! finding 2: a core at 185,000 a second). This bound is what is left for
@@ -55,9 +55,10 @@ use std::time::{Duration, Instant};
 /// pair); with other tests busy on both cores, a bound of 1 M read at the
 /// sweep missed the bridges' loop once in 4.5 s. With both ends of a flow inside the node's one-core quota
 /// it passes less than the 634,000 above (measured with the receiver
-/// outside it). The count follows the softirq work a frame costs (one
-/// count a device it passes): a loop held below the bound costs the host
-/// up to about half a core, and stops when its node goes.
+/// outside it). A loop of a kind not known held below the bound costs the
+/// host up to a whole core (probe21ah: 185,000 frames a second behind
+/// 1,500 rules; probe21ak: 217,000 behind 500), and stops when its node
+/// goes: the kinds known are refused by what makes them.
 pub const FRAMES_BOUND: u64 = 800_000;
 
 /// Looks in a row past the bound that stop a node.

@@ -11,7 +11,7 @@
 //! cost what the node chooses, so that a loop takes a whole host core at
 //! a rate of frames under any bound a real workload stays below (probe21ah
 //! finding 2, shown there with nf_tables' `fwd`, refused by
-//! [`super::rules::FORWARDS_WHY`]). A bridge of the node's own is allowed
+//! [`super::refused_rules::FORWARDS_WHY`]). A bridge of the node's own is allowed
 //! (a chapter may build one); a cycle through one is not.
 //!
 //! How: the devices of a link dump are the vertices of a graph whose edges
@@ -25,7 +25,12 @@
 //! leads to a pod, which has no other way out: it is an ordinary leaf. A
 //! component of the graph with a cycle and a forwarding device (a bridge)
 //! stops the node. Cycles without a bridge (a bond of two veths whose
-//! peers are bonded too) forward nothing and are left.
+//! peers are bonded too) forward nothing and are left, and so is a bridge's
+//! port that STP keeps from forwarding (`IFLA_BRPORT_STATE` other than
+//! forwarding): two bridges joined by two veth pairs with `stp_state 1`
+//! run (a spanning-tree chapter, probe21ak finding 2), and a port that
+//! comes to forward is told of by an event, which has the node's devices
+//! looked at again.
 
 use super::super::netlink::msg::attrs;
 use std::collections::{HashMap, HashSet};
@@ -38,6 +43,12 @@ const IFLA_MASTER: u16 = 10;
 const IFLA_LINKINFO: u16 = 18;
 const IFLA_INFO_KIND: u16 = 1;
 const IFLA_INFO_DATA: u16 = 2;
+const IFLA_INFO_SLAVE_KIND: u16 = 4;
+const IFLA_INFO_SLAVE_DATA: u16 = 5;
+/// A bridge port's STP state (u8) in its `IFLA_INFO_SLAVE_DATA`; only a
+/// port in `BR_STATE_FORWARDING` passes frames.
+const IFLA_BRPORT_STATE: u16 = 1;
+const BR_STATE_FORWARDING: u8 = 3;
 /// A vxlan's `IFLA_VXLAN_VNIFILTER` (u8), in its `IFLA_INFO_DATA`.
 const IFLA_VXLAN_VNIFILTER: u16 = 30;
 const IFLA_LINK_NETNSID: u16 = 37;
@@ -75,6 +86,9 @@ pub struct Link {
     pub leads_out: bool,
     /// A vxlan device with a VNI filter (see [`VNI_FILTER_WHY`]).
     pub vni_filter: bool,
+    /// A bridge's port that does not forward (STP has it listening,
+    /// learning, blocking or disabled): no path through it.
+    pub port_blocked: bool,
 }
 
 /// Why a node with a vxlan device that filters VNIs is stopped (and the
@@ -90,6 +104,11 @@ pub const VNI_FILTER_WHY: &str = "a vxlan device with a VNI filter (`vnifilter`,
      none of): one message adds a whole range of VNIs, each kept outside the node's limit while \
      the host's network lock is held";
 
+/// The first NUL-ended string of `v`.
+fn name(v: &[u8]) -> &[u8] {
+    v.split(|&c| c == 0).next().unwrap_or(v)
+}
+
 /// The device a link dump's (or event's) message `body` tells of.
 pub fn link_of(body: &[u8]) -> Option<Link> {
     let index = i32::from_ne_bytes(body.get(4..8)?.try_into().ok()?);
@@ -103,16 +122,24 @@ pub fn link_of(body: &[u8]) -> Option<Link> {
     };
     for (ty, v) in attrs(body.get(IFINFOMSG..)?) {
         match ty {
-            IFLA_IFNAME => {
-                l.name = String::from_utf8_lossy(v.split(|&c| c == 0).next().unwrap_or(v)).into()
-            }
+            IFLA_IFNAME => l.name = String::from_utf8_lossy(name(v)).into(),
             IFLA_LINK => l.link = int(v).filter(|&i| i != 0 && i != index),
             IFLA_MASTER => l.master = int(v).filter(|&i| i != 0 && i != index),
             IFLA_LINK_NETNSID => l.leads_out = true,
             IFLA_LINKINFO => {
                 let info = attrs(v);
                 if let Some((_, k)) = info.iter().find(|(t, _)| *t == IFLA_INFO_KIND) {
-                    l.kind = k.split(|&c| c == 0).next().unwrap_or(k).to_vec();
+                    l.kind = name(k).to_vec();
+                }
+                let of = |ty: u16| info.iter().find(|(t, _)| *t == ty).map(|(_, v)| *v);
+                if of(IFLA_INFO_SLAVE_KIND).map(name) == Some(b"bridge") {
+                    let state = of(IFLA_INFO_SLAVE_DATA).and_then(|d| {
+                        attrs(d)
+                            .into_iter()
+                            .find(|(t, _)| *t == IFLA_BRPORT_STATE)
+                            .and_then(|(_, v)| v.first().copied())
+                    });
+                    l.port_blocked = state.is_some_and(|s| s != BR_STATE_FORWARDING);
                 }
                 let data = info.iter().find(|(t, _)| *t == IFLA_INFO_DATA);
                 l.vni_filter = l.kind == b"vxlan"
@@ -187,7 +214,7 @@ pub fn why_stop(links: &[Link], wires: &Wires) -> Option<String> {
     // from both ends).
     let mut edges = HashSet::new();
     for l in links {
-        if let Some(m) = l.master {
+        if let Some(m) = l.master.filter(|_| !l.port_blocked) {
             edges.insert((l.index.min(m), l.index.max(m)));
         }
         let stacked = !l.leads_out && !is(&l.kind, &TUNNELS) && !is(&l.kind, &LAYER2_TUNNELS);
@@ -345,6 +372,27 @@ mod tests {
         assert_eq!(with(vec![port(wire(3, "enp0s8"), 10), pod]), None);
     }
 
+    /// Probe21ak finding 2: a port STP keeps from forwarding is no path.
+    #[test]
+    fn a_port_that_does_not_forward_breaks_the_cycle() {
+        let (mut links, wires) = lab();
+        let mut blocked = port(linked(dev(15, "l2b", "veth"), 14), 11);
+        blocked.port_blocked = true;
+        links.extend([
+            dev(10, "s1", "bridge"),
+            dev(11, "s2", "bridge"),
+            port(linked(dev(12, "l1a", "veth"), 13), 10),
+            port(linked(dev(13, "l1b", "veth"), 12), 11),
+            port(linked(dev(14, "l2a", "veth"), 15), 10),
+            blocked.clone(),
+        ]);
+        assert_eq!(why_stop(&links, &wires), None);
+        links.pop();
+        blocked.port_blocked = false;
+        links.push(blocked);
+        assert!(why_stop(&links, &wires).is_some());
+    }
+
     #[test]
     fn a_cycle_with_no_bridge_on_it_is_left() {
         let (mut links, wires) = lab();
@@ -385,6 +433,21 @@ mod tests {
         attr(&mut body, IFLA_LINK_NETNSID, &1i32.to_ne_bytes());
         assert!(link_of(&body).unwrap().leads_out);
         assert!(!link_of(&body).unwrap().vni_filter);
+        assert!(!link_of(&body).unwrap().port_blocked);
+        let port = |state: u8| {
+            let mut b = vec![0u8; IFINFOMSG];
+            let mut data = Vec::new();
+            attr(&mut data, IFLA_BRPORT_STATE, &[state]);
+            let mut info = Vec::new();
+            attr(&mut info, IFLA_INFO_KIND, b"veth\0");
+            attr(&mut info, IFLA_INFO_SLAVE_KIND, b"bridge\0");
+            attr(&mut info, IFLA_INFO_SLAVE_DATA | 0x8000, &data);
+            attr(&mut b, IFLA_LINKINFO | 0x8000, &info);
+            link_of(&b).unwrap().port_blocked
+        };
+        assert!(!port(BR_STATE_FORWARDING));
+        assert!(port(4));
+        assert!(port(1));
     }
 
     /// Probe21ai finding 1: a vxlan's VNI filter is read from its data

@@ -77,6 +77,7 @@ mod packet_rings;
 mod qdisc_backlog;
 mod queued;
 mod redirects;
+mod refused_rules;
 mod reports;
 mod ring_requests;
 mod route_tables;
@@ -250,6 +251,7 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
         let mut w = Watch::open(ns, &home, bounds)
             .map_err(|e| LabError::io(format!("watching namespace {ns}"), e))?;
         w.phase = i as u64;
+        w.ipset_bound = super::table_bounds::ipset_elements_a_node_keeps(namespaces.len(), bound);
         watches.push(w);
     }
     say(&format!(

@@ -77,7 +77,7 @@ pub struct NfObjects {
     /// Events were lost since the last look at the sets.
     events_lost: bool,
     /// An event told of a rule, set or element the lab never makes, and
-    /// why it stops the node (see [`super::rules::refused_in`]).
+    /// why it stops the node (see [`super::rules::refused_message`]).
     refused: Option<&'static str>,
 }
 
@@ -156,7 +156,7 @@ impl NfObjects {
     }
 
     /// Why to stop the node, if an event told of a rule the lab never
-    /// makes (see [`super::rules::refused_in`]).
+    /// makes (see [`super::rules::refused_message`]).
     pub fn refused_heard(&self) -> Option<&'static str> {
         self.refused
     }

@@ -111,7 +111,8 @@ pub enum Heard {
 /// elements held).
 ///
 /// A rule, set or element the lab never makes (see
-/// [`super::rules::refused_in`]: connlimit, `fwd`, `dup`) sets `refused`,
+/// [`super::rules::refused_message`]: connlimit, `fwd`, `dup`, a TTL
+/// rewritten) sets `refused`,
 /// as it comes: a look every fifth sweep left it seconds (probe21af: 139 MB
 /// in 0.75 s).
 pub fn hear(
@@ -127,7 +128,7 @@ pub fn hear(
             Ok(Received::Bytes(n)) if n > 0 => {
                 for m in messages(&buf[..n]) {
                     if matches!(m.ty, NEW_RULE | NEW_SET | NEW_SETELEM) && refused.is_none() {
-                        *refused = super::rules::refused_in(m.body);
+                        *refused = super::rules::refused_message(m.ty, m.body);
                     }
                     let Some(s) = set_of(m.body) else { continue };
                     match m.ty {

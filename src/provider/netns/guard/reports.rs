@@ -191,8 +191,7 @@ pub(super) fn report(w: &mut Watch) {
     if n > 0 {
         say(&format!(
             "{}: removed {n} ipset elements past the bound of {}: every set flushed",
-            w.name,
-            w.table.bound()
+            w.name, w.ipset_bound
         ));
     }
     if std::mem::take(&mut w.xfrm_flushed) > 0 {

@@ -68,43 +68,14 @@ pub fn keeps_connections(b: &[u8]) -> bool {
     b.windows(CONNLIMIT.len()).any(|w| w == CONNLIMIT)
 }
 
-/// The nf_tables expressions that send a frame out of a device again:
-/// `fwd` (netdev and inet ingress) and `dup`. Two chains that `fwd` each
-/// frame back out of the veth it came in on keep one ARP request circling
-/// with no process left, in the host's softirq, charged to no cgroup; with
-/// 1,500 rules that match nothing before each `fwd`, one pass costs so much
-/// that the loop took a whole host core at 185,000 frames a second, under
-/// the frame bound of [`super::frame_rate`] (probe21ah finding 2): a
-/// frame's cost is the node's to choose, so no count of frames bounds the
-/// work. The lab makes neither, so a node with one is stopped as the rule
-/// comes, as for [`CONNLIMIT`].
-const FORWARDS: [&[u8]; 2] = [b"fwd\0", b"dup\0"];
-
-/// Why a node with such a rule is stopped.
-pub const FORWARDS_WHY: &str = "a netfilter rule with `fwd` or `dup` (nf_tables' forwarding of a \
-     frame out of a device again, which lab makes none of): a frame sent back where it came from \
-     goes round in the host's softirq, charged to no one, at a cost per frame the node chooses";
-
-/// Whether netlink messages `b` hold an nf_tables expression named as one
-/// of [`FORWARDS`]: its `NFTA_EXPR_NAME` attribute, header and all, so
-/// that a comment or a set's data holding the bare word does not count.
-pub fn forwards_frames(b: &[u8]) -> bool {
-    FORWARDS.iter().any(|name| {
-        let mut a = Vec::with_capacity(8);
-        a.extend_from_slice(&((4 + name.len()) as u16).to_ne_bytes());
-        a.extend_from_slice(&NFTA_EXPR_NAME.to_ne_bytes());
-        a.extend_from_slice(name);
-        b.windows(a.len()).any(|w| w == a)
-    })
-}
-
-/// Why a node whose netlink messages (or legacy entries) `b` hold a rule
-/// the lab never makes must be stopped: connlimit, `fwd` or `dup`.
-pub fn refused_in(b: &[u8]) -> Option<&'static str> {
-    if keeps_connections(b) {
+/// Why a node with the nf_tables object an event of type `ty` (a rule, a
+/// set or an element) tells of must be stopped, if it must: connlimit (in
+/// any of them), or a rule [`super::refused_rules`] refuses.
+pub fn refused_message(ty: u16, body: &[u8]) -> Option<&'static str> {
+    if keeps_connections(body) {
         Some(CONNLIMIT_WHY)
-    } else if forwards_frames(b) {
-        Some(FORWARDS_WHY)
+    } else if ty == NEW_RULE {
+        super::refused_rules::rule_refused(body)
     } else {
         None
     }
@@ -117,7 +88,7 @@ pub struct Counted {
     /// A rule's target is [`HOST_NAMED_TARGET`].
     pub host_named: bool,
     /// A rule the lab never makes, and why it stops the node (see
-    /// [`refused_in`]).
+    /// [`refused_message`]).
     pub refused: Option<&'static str>,
 }
 
@@ -149,7 +120,12 @@ pub fn nf_tables(fd: &OwnedFd, seq: u32, buf: &mut [u8]) -> io::Result<Counted> 
             named.set(true);
         }
         if refused.get().is_none() {
-            refused.set(refused_in(r));
+            refused.set(
+                messages(r)
+                    .filter(|m| m.seq == seq && m.ty == NEW_RULE)
+                    .find_map(|m| refused_message(m.ty, m.body))
+                    .or_else(|| keeps_connections(r).then_some(CONNLIMIT_WHY)),
+            );
         }
         part_of(r, seq).0
     })?;
@@ -228,29 +204,34 @@ const ENTRIES_AT: usize = 40;
 /// has stopped the node already).
 const ENTRIES_READ: usize = 16 << 20;
 
-/// Whether a target of the entries `blob` is [`HOST_NAMED_TARGET`], the
-/// entries telling their target's offset at `target_offset_at`
-/// (`struct xt_entry_target`: its size, then its name).
-fn names_host_object(blob: &[u8], target_offset_at: usize) -> bool {
+/// The names of the targets of the entries `blob`, the entries telling
+/// their target's offset at `target_offset_at` (`struct xt_entry_target`:
+/// its size, then its name).
+fn target_names(blob: &[u8], target_offset_at: usize) -> Vec<&[u8]> {
     let u16_at = |i: usize| {
         blob.get(i..i + 2)
             .map(|b| u16::from_ne_bytes([b[0], b[1]]) as usize)
     };
+    let mut names = Vec::new();
     let mut at = 0;
     while let (Some(target), Some(next)) = (
         u16_at(at + target_offset_at),
         u16_at(at + target_offset_at + 2),
     ) {
         let name = blob.get(at + target + 2..).unwrap_or_default();
-        if name.split(|&c| c == 0).next() == Some(HOST_NAMED_TARGET) {
-            return true;
-        }
+        names.push(name.split(|&c| c == 0).next().unwrap_or_default());
         if next == 0 {
-            return false;
+            break;
         }
         at += next;
     }
-    false
+    names
+}
+
+/// Whether a target of the entries `blob` is [`HOST_NAMED_TARGET`] (see
+/// [`target_names`]).
+fn names_host_object(blob: &[u8], target_offset_at: usize) -> bool {
+    target_names(blob, target_offset_at).contains(&HOST_NAMED_TARGET)
 }
 
 /// A node's sockets and lists to count its legacy tables' entries with.
@@ -326,7 +307,15 @@ fn entries(fd: &OwnedFd, legacy: &Legacy, name: &str) -> Counted {
         rules,
         host_named: read && names_host_object(&all[ENTRIES_AT..], t),
         // A match's name is a padded field (`struct xt_entry_match`).
-        refused: (read && keeps_connections(&all[ENTRIES_AT..])).then_some(CONNLIMIT_WHY),
+        refused: if !read {
+            None
+        } else if keeps_connections(&all[ENTRIES_AT..]) {
+            Some(CONNLIMIT_WHY)
+        } else {
+            target_names(&all[ENTRIES_AT..], t)
+                .into_iter()
+                .find_map(super::refused_rules::target_refused)
+        },
     }
 }
 
@@ -396,27 +385,6 @@ mod tests {
         attr(&mut limit, NFTA_EXPR_NAME, b"limit\0");
         attr(&mut limit, 1, b"connlimitx\0");
         assert!(!keeps_connections(&limit));
-    }
-
-    /// Probe21ah finding 2: `fwd` and `dup` are found as an expression's
-    /// name, not as a word anywhere (a comment, a name of the node's).
-    #[test]
-    fn fwd_and_dup_are_found_as_an_expressions_name_only() {
-        use crate::provider::netns::netlink::msg::attr;
-        for name in [&b"fwd\0"[..], b"dup\0"] {
-            let mut e = Vec::new();
-            attr(&mut e, 3, b"x");
-            attr(&mut e, NFTA_EXPR_NAME, name);
-            assert_eq!(refused_in(&e), Some(FORWARDS_WHY));
-        }
-        let mut comment = Vec::new();
-        attr(&mut comment, 7, b"fwd\0");
-        attr(&mut comment, NFTA_EXPR_NAME, b"fwdx\0");
-        attr(&mut comment, NFTA_EXPR_NAME, b"meta\0");
-        assert_eq!(refused_in(&comment), None);
-        let mut both = Vec::new();
-        attr(&mut both, NFTA_EXPR_NAME, b"connlimit\0");
-        assert_eq!(refused_in(&both), Some(CONNLIMIT_WHY));
     }
 
     #[test]

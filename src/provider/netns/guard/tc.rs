@@ -39,7 +39,7 @@ const TC_H_INGRESS: u32 = 0xFFFF_FFF1;
 /// The action that sends a frame out of (or into) a device again: `tc …
 /// action mirred egress redirect dev X` on a veth pair keeps a frame going
 /// round in the host's softirq with no process left, as nf_tables' `fwd`
-/// does (see [`super::rules::FORWARDS_WHY`]), at a cost per pass the node
+/// does (see [`super::refused_rules::FORWARDS_WHY`]), at a cost per pass the node
 /// chooses (filters before it), so no count of frames bounds its work. The
 /// lab sets no traffic control on a node; a node with this action, alone or
 /// in a filter, is stopped as its event comes.

@@ -122,6 +122,9 @@ pub struct Watch {
     ipset: Option<ipset::Ipset>,
     /// ipset elements flushed since the last report.
     pub ipset_flushed: u64,
+    /// The most elements the node's sets may hold together (see
+    /// `table_bounds::ipset_elements_a_node_keeps`).
+    pub ipset_bound: u64,
     /// The node's accounting objects and timeout policies (see
     /// [`super::nf_objects`]).
     nf_objects: Option<super::nf_objects::NfObjects>,
@@ -244,6 +247,7 @@ impl Watch {
             macs_flushed: Default::default(),
             ipset,
             ipset_flushed: 0,
+            ipset_bound: bound as u64,
             nf_objects: nf,
             nf_removed: [0; 2],
             sweeps: 0,

@@ -31,7 +31,7 @@ impl Watch {
     /// Look at the node's ipset sets (see [`super::super::ipset`]): past
     /// the bound they are flushed, or the node is to be stopped (why).
     pub(super) fn look_at_ipset(&mut self, buf: &mut [u8]) -> std::io::Result<Option<String>> {
-        let bound = self.table.bound() as u64;
+        let bound = self.ipset_bound;
         let Some(sets) = self.ipset.as_mut() else {
             return Ok(None);
         };

@@ -7,8 +7,8 @@
 //! event (the kernel says so to every listener with `ENOBUFS`) is too big
 //! for a dump as well, where it hides itself and every rule after it from
 //! the guard's count (probe21ae). The lab's own events are a few dozen.
-//! A rule, set or element the lab never makes (connlimit, `fwd`, `dup`)
-//! heard stops the node at once (see [`super::super::rules::refused_in`]).
+//! A rule, set or element the lab never makes (connlimit, `fwd`, `dup`, a TTL rewritten)
+//! heard stops the node at once (see [`super::super::rules::refused_message`]).
 
 use super::super::super::table_bounds::SET_ELEMENTS_A_NODE_DECLARES;
 use super::Watch;
