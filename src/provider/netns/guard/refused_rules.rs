@@ -167,8 +167,14 @@ mod tests {
     #[test]
     fn what_makes_a_packet_go_round_is_read_from_the_expressions() {
         let plain = expr(b"meta\0", &[]);
-        assert_eq!(rule_refused(&rule(b"fwd\0", &[plain.clone()])), None);
-        assert_eq!(rule_refused(&rule(b"TTL\0", &[plain.clone()])), None);
+        assert_eq!(
+            rule_refused(&rule(b"fwd\0", std::slice::from_ref(&plain))),
+            None
+        );
+        assert_eq!(
+            rule_refused(&rule(b"TTL\0", std::slice::from_ref(&plain))),
+            None
+        );
         for e in [&b"fwd\0"[..], b"dup\0"] {
             assert_eq!(
                 rule_refused(&rule(b"t\0", &[plain.clone(), expr(e, &[])])),
