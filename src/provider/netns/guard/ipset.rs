@@ -224,7 +224,7 @@ impl Ipset {
             return Ok(Some(listed));
         }
         let seq = self.next_seq();
-        self.ask(&flush_all(seq), seq, buf)?;
+        super::cleanup_cpu(|| self.ask(&flush_all(seq), seq, buf))?;
         self.flushes += 1;
         Ok(Some(listed))
     }
