@@ -200,9 +200,16 @@ const IP6T_IP6: usize = 136 + 4;
 /// `struct ipt_get_entries`: the name, the size, then the entries (8-byte
 /// aligned).
 const ENTRIES_AT: usize = 40;
-/// The most bytes of a table's entries read (past it the count of rules
-/// has stopped the node already).
+/// The most bytes of a table's entries read. Past it the rules' count may
+/// be under its bound (1,112 entries of eight `-m u32` matches each made
+/// 17.9 MB) while their targets go unread: a `-j TTL` hidden so kept one
+/// packet going round (probe21am finding 2). The lab loads no legacy
+/// table, so a node with one this big is stopped ([`LEGACY_UNREAD_WHY`]).
 const ENTRIES_READ: usize = 16 << 20;
+
+/// Why a node with a legacy table too big to read is stopped.
+pub const LEGACY_UNREAD_WHY: &str = "a legacy iptables table of more than 16 MiB of entries, too \
+     big for the guard to read its targets and matches (lab loads no legacy table)";
 
 /// The names of the targets of the entries `blob`, the entries telling
 /// their target's offset at `target_offset_at` (`struct xt_entry_target`:
@@ -307,7 +314,9 @@ fn entries(fd: &OwnedFd, legacy: &Legacy, name: &str) -> Counted {
         rules,
         host_named: read && names_host_object(&all[ENTRIES_AT..], t),
         // A match's name is a padded field (`struct xt_entry_match`).
-        refused: if !read {
+        refused: if bytes > ENTRIES_READ {
+            Some(LEGACY_UNREAD_WHY)
+        } else if !read {
             None
         } else if keeps_connections(&all[ENTRIES_AT..]) {
             Some(CONNLIMIT_WHY)
