@@ -265,6 +265,9 @@ pub fn why_stop(links: &[Link], wires: &Wires) -> Option<String> {
     ))
 }
 
+/// An edge of the graph: the two devices it joins, the smaller index first.
+type Edge = (i32, i32);
+
 /// Why the node must be stopped, if a bridge's port in hairpin mode faces
 /// something that sends a frame back: another hairpin port (reached from
 /// its own link, not from its bridge) or a way out of the node. A hairpin
@@ -288,7 +291,7 @@ fn hairpin_loop(
         return None;
     }
     let master_edge = |l: &Link| l.master.map(|m| (l.index.min(m), l.index.max(m)));
-    let mut next: HashMap<i32, Vec<(i32, (i32, i32))>> = HashMap::new();
+    let mut next: HashMap<i32, Vec<(i32, Edge)>> = HashMap::new();
     for &(a, b) in edges {
         let (va, vb) = (vertex_of(a), vertex_of(b));
         if va != vb {
