@@ -53,6 +53,7 @@ mod probe21ai;
 mod probe21aj_blocks;
 mod probe21aj_unicode;
 mod probe21ak;
+mod probe21al;
 mod probe21l;
 mod probe21p;
 mod probe21r;
