@@ -2,14 +2,15 @@
 //! showed is met with the entry that explains it, by content (the command
 //! as the book writes it and the difference sentence), not by line, so a
 //! chapter edited above a blessed drift keeps it known. Where the chapter
-//! has the same command more than once, the entry's `occurrence` says which,
-//! else the nearest `line`. Each entry explains one difference; an entry
+//! has the same command more than once, the entry's `occurrence` says which
+//! (and only that one), else the nearest `line`. Each entry explains one difference; an entry
 //! that explains none is stale (reported, not a failure; `--bless` drops
 //! it). Verdicts follow: a command with differences is `known_drift` when
 //! every one is explained, else `drift`; a block takes its worst command's.
 //! An entry whose reason is still `--bless`'s TODO explains nothing yet:
 //! its difference stays drift (and the report names the entry).
 
+use super::caps::is_more;
 use super::known::{Entry, KnownFile, TODO, VERSION, normalize, unwritten};
 use super::{BookReport, Verdict};
 
@@ -70,8 +71,10 @@ pub fn seen(r: &BookReport) -> Vec<Seen> {
 /// For each seen difference, the index of the entry that explains it. In
 /// file order: first entries whose `occurrence` names the very command (and
 /// version 1 entries without a command, at their block's line), then the
-/// others, each to the nearest unexplained difference of its command and
-/// sentence (the first in the chapter's order of those as near).
+/// others without an `occurrence`, each to the nearest unexplained
+/// difference of its command and sentence (the first in the chapter's
+/// order of those as near). The cap's sentence ([`is_more`]) is explained
+/// by none, and an entry of it explains nothing.
 ///
 /// Each sentence is normalised once and the differences are indexed by
 /// what an entry is matched by, so a chapter of many differences and a
@@ -92,7 +95,14 @@ pub fn assign(known: &KnownFile, seen: &[Seen]) -> Vec<Option<usize>> {
     type Queue = (usize, Vec<usize>);
     let mut by_occurrence: HashMap<(&str, &str, usize), Queue> = HashMap::new();
     let mut by_block: HashMap<(usize, &str), Queue> = HashMap::new();
+    // The cap's sentence (`… and N more differences`) stands for
+    // differences no one saw: no entry explains it (probe21al, finding 2).
+    let capped: Vec<bool> = seen.iter().map(|s| is_more(&s.difference)).collect();
+    let unusable: Vec<bool> = known.drift.iter().map(|e| is_more(&e.difference)).collect();
     for (j, s) in seen.iter().enumerate() {
+        if capped[j] {
+            continue;
+        }
         let key = (s.command.as_str(), seen_diff[j].as_str(), s.occurrence);
         by_occurrence.entry(key).or_default().1.push(j);
         let key = (s.block, s.difference.as_str());
@@ -105,6 +115,9 @@ pub fn assign(known: &KnownFile, seen: &[Seen]) -> Vec<Option<usize>> {
         q.1.get(q.0).copied()
     };
     for (i, e) in known.drift.iter().enumerate() {
+        if unusable[i] {
+            continue;
+        }
         let queue = if e.by_line() {
             e.line
                 .and_then(|l| by_block.get_mut(&(l, e.difference.as_str())))
@@ -123,7 +136,7 @@ pub fn assign(known: &KnownFile, seen: &[Seen]) -> Vec<Option<usize>> {
     type Free = (BTreeSet<(usize, usize)>, BTreeSet<usize>);
     let mut free: HashMap<(&str, &str), Free> = HashMap::new();
     for (j, s) in seen.iter().enumerate() {
-        if by[j].is_none() {
+        if by[j].is_none() && !capped[j] {
             let f = free
                 .entry((s.command.as_str(), seen_diff[j].as_str()))
                 .or_default();
@@ -131,8 +144,12 @@ pub fn assign(known: &KnownFile, seen: &[Seen]) -> Vec<Option<usize>> {
             f.1.insert(j);
         }
     }
+    // An entry with an `occurrence` explains that occurrence's difference
+    // or none: it never falls back to the nearest line, so a blessed
+    // difference that went away does not explain the same sentence at
+    // another occurrence (probe21al, finding 3).
     for (i, e) in known.drift.iter().enumerate() {
-        if used[i] || e.by_line() {
+        if used[i] || e.by_line() || e.occurrence.is_some() || unusable[i] {
             continue;
         }
         let Some((lines, order)) = free.get_mut(&(e.command.as_str(), entry_diff[i].as_str()))
@@ -222,9 +239,12 @@ pub fn judge(r: &mut BookReport, known: &KnownFile) {
 pub fn blessed(r: &BookReport, known: &KnownFile) -> KnownFile {
     let seen = seen(r);
     let by = assign(known, &seen);
+    // The cap's sentence is no entry: the differences it stands for are
+    // blessed by themselves, seen (probe21al, finding 2).
     let drift = seen
         .iter()
         .zip(&by)
+        .filter(|(s, _)| !is_more(&s.difference))
         .map(|(s, i)| Entry {
             command: s.command.clone(),
             line: Some(s.line),
@@ -477,6 +497,64 @@ mod tests {
         let mut moved = chapter(102);
         judge(&mut moved, &b);
         assert_eq!(verdicts(&moved), ["known_drift", "match", "known_drift"]);
+    }
+
+    /// probe21al, finding 3: an entry with `occurrence: 1` explains the
+    /// difference at occurrence 1 only. Seen failing first: with the second
+    /// pass taking entries with an `occurrence` too, the difference at
+    /// occurrence 2 was `known_drift` and the entry not stale.
+    #[test]
+    fn an_occurrence_decides_and_never_falls_back_to_the_nearest() {
+        let mut r = chapter(100);
+        r.blocks[2].commands[0].differences = vec![];
+        r.blocks[1].commands[0].differences = vec!["no docker0".into()];
+        let mut k = blessed(&r, &KnownFile::default());
+        assert_eq!(k.drift[1].occurrence, Some(1));
+        k.drift[0].reason = "ICMP".into();
+        k.drift[1].reason = "before the fix".into();
+        // The first `route -n` matches now; the second drifts alike.
+        let mut swapped = chapter(100);
+        judge(&mut swapped, &k);
+        assert_eq!(verdicts(&swapped), ["known_drift", "match", "drift"]);
+        assert_eq!(swapped.stale.len(), 1, "{:?}", swapped.stale);
+        assert_eq!(swapped.stale[0].occurrence, Some(1));
+    }
+
+    /// probe21al, finding 2: the cap's sentence stands for differences no
+    /// one saw; no entry explains it and `--bless` writes none for it.
+    /// Seen failing first: matched as any sentence, the command was
+    /// `known_drift` and the blessed file held the sentence.
+    #[test]
+    fn the_caps_sentence_is_never_known_drift_nor_blessed() {
+        let more = crate::book::caps::more(1);
+        let mut r = chapter(100);
+        r.blocks[0].commands[0].differences = vec![more.clone()];
+        let k = KnownFile {
+            version: VERSION,
+            drift: vec![Entry {
+                command: "ping 10.244.3.3".into(),
+                line: Some(101),
+                occurrence: None,
+                difference: more.clone(),
+                reason: "The book's kernel set another TTL.".into(),
+            }],
+        };
+        judge(&mut r, &k);
+        assert_eq!(r.blocks[0].verdict, Verdict::Drift);
+        assert_eq!(r.stale.len(), 1);
+        let b = blessed(&r, &k);
+        assert!(b.drift.iter().all(|e| e.difference != more), "{b:?}");
+        // By its block's line (version 1) too.
+        let v1 = KnownFile {
+            version: 1,
+            drift: vec![Entry {
+                command: String::new(),
+                line: Some(100),
+                ..k.drift[0].clone()
+            }],
+        };
+        judge(&mut r, &v1);
+        assert_eq!(r.blocks[0].verdict, Verdict::Drift);
     }
 
     #[test]

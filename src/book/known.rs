@@ -212,7 +212,8 @@ pub fn parse(path: &Path, text: &str) -> Result<KnownFile, String> {
     // with it, the file was "more than one document" (a lab file reads).
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let name = path.display();
-    crate::testbed::guard::check_nesting(text)
+    // No alias: the file's bound (1 MiB) bounds its entries (probe21al).
+    crate::testbed::guard::check_no_aliases(text)
         .map_err(|e| format!("{name}:{}: {}", e.line.unwrap_or(1), e.message))?;
     let head: Head = serde_norway::from_str(text).map_err(|e| yaml_error(path, e))?;
     let at = crate::testbed::locate::Locator::new(text);

@@ -19,6 +19,13 @@
 //! like Latin ones (UTS #39's confusables for them) put as the letter they
 //! look like. Spaces are left as they are: a space a shell does not split
 //! on is judged where the line's words are (`recognize`).
+//!
+//! No table holds every look-alike (a small capital `ꜱ`, a Roman numeral
+//! `ⅰ`, an Armenian `օ`, a combining dot, U+2800 drawn as a space passed it:
+//! probe21al, finding 1), so the rule past it is general: a program's name
+//! holding any character past ASCII once folded ([`foreign_program`]) is a
+//! disguised command, and a line under a ping that reads as ping's own with
+//! such characters taken for any (`ping_claims.rs`) is a claim, named.
 
 use std::borrow::Cow;
 use unicode_general_category::{GeneralCategory, get_general_category};
@@ -175,9 +182,89 @@ pub fn fold(line: &str) -> Cow<'_, str> {
 }
 
 /// Whether `line` is another line to the reader than to a program:
-/// [`fold`] changes it.
+/// [`fold`] changes it, or its program's name holds what no program's
+/// name holds ([`foreign_program`]).
 pub fn disguised(line: &str) -> bool {
-    matches!(fold(line), Cow::Owned(_))
+    matches!(fold(line), Cow::Owned(_)) || foreign_program(line).is_some()
+}
+
+/// Whether `word`, in a program's place once [`fold`]ed, is a name no
+/// program has that a reader may take for one: it holds a character past
+/// ASCII (a small capital `ꜱ`, a Roman numeral `ⅰ`, an Armenian `օ`, a
+/// combining mark, U+2800 drawn as a space: every such character, not a
+/// table of them; probe21al, finding 1) beside an ASCII letter, or is made
+/// of letters and marks alone (`ꜱꜱh`). A word of another script is a
+/// program's name only before ASCII words ([`foreign_program`]).
+pub fn foreign_name(word: &str) -> bool {
+    !word.is_ascii()
+        && (word.chars().any(|c| c.is_ascii_alphabetic())
+            || word.chars().all(|c| c.is_alphabetic() || is_mark(c)))
+}
+
+/// `Err` (why) where the reader sees another line than the one a shell
+/// runs ([`fold`] changes it), or one whose program's name holds what no
+/// program's name holds (`ꜱudo`, `ⅰp`, `sudo\u{2800}ip`: probe21al,
+/// finding 1): such a command is not understood, whatever it would run.
+pub fn as_typed(line: &str) -> Result<(), String> {
+    let seen = fold(line);
+    if seen != line {
+        return Err(format!("{DISGUISED}: the reader sees `{seen}`"));
+    }
+    match foreign_program(line) {
+        Some(name) => Err(format!(
+            "{DISGUISED}: the program's name `{name}` holds {}, which no program's name holds",
+            named_foreign(&name)
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The characters of `text` past ASCII, named by code point (`U+A731`).
+pub fn named_foreign(text: &str) -> String {
+    let mut seen = Vec::new();
+    for c in text.chars().filter(|c| !c.is_ascii()) {
+        let n = format!("U+{:04X}", c as u32);
+        if !seen.contains(&n) {
+            seen.push(n);
+        }
+    }
+    seen.join(", ")
+}
+
+/// A combining mark (Mn, Mc, Me): U+0300…U+036F and the others.
+fn is_mark(c: char) -> bool {
+    matches!(
+        get_general_category(c),
+        GeneralCategory::NonspacingMark
+            | GeneralCategory::SpacingMark
+            | GeneralCategory::EnclosingMark
+    )
+}
+
+/// The first word of `line` (past ANSI colours, a prompt and `sudo`),
+/// [`fold`]ed, when it is a [`foreign_name`]: the program a reader sees
+/// there is no program lab can name, so the line is one they type in
+/// disguise. A word of letters alone past ASCII (`Добро пожаловать`, a
+/// login banner's greeting) is one only before words all ASCII, as a
+/// command's arguments are.
+pub fn foreign_program(line: &str) -> Option<String> {
+    let clean = crate::book::shell_line::strip_ansi(line);
+    let t = clean.trim();
+    let t = crate::book::parse::after_prompt(t).unwrap_or(t);
+    let mut words = crate::book::parse::after_assignments(t)
+        .split_whitespace()
+        .skip_while(|w| fold(w) == "sudo");
+    let first = words.next()?;
+    let seen = fold(first);
+    if !foreign_name(&seen) {
+        return None;
+    }
+    // Mixed as written: a Cyrillic word folds in part (`Дoбpo`), and is
+    // no name mixed with ASCII for it.
+    let mixed = first.chars().any(|c| c.is_ascii_alphabetic());
+    let rest: Vec<&str> = words.collect();
+    (mixed || (!rest.is_empty() && rest.iter().all(|w| fold(w).is_ascii())))
+        .then(|| seen.into_owned())
 }
 
 #[cfg(test)]
@@ -253,3 +340,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "lookalike_foreign_tests.rs"]
+mod foreign_tests;

@@ -488,10 +488,14 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
         // What the line is, it is as the reader sees it: `s\u{200b}udo …`
         // or a Cyrillic `ѕudo …` after `vagrant ssh` was a login banner
         // (probe21aj, finding 3); a command, it is not understood.
+        // So is a line whose program's name holds what no program's name
+        // holds (`ꜱudo …`, `ⅰp …`: probe21al, finding 1).
         let seen = crate::book::lookalike::fold(line);
-        let unlisted = !prompted
-            && command_shaped(&seen)
-            && steps.last().is_some_and(|s| !may_be_output_of(s, &seen));
+        let shaped = command_shaped(&seen)
+            || (!line.starts_with([' ', '\t'])
+                && crate::book::lookalike::foreign_program(line).is_some());
+        let unlisted =
+            !prompted && shaped && steps.last().is_some_and(|s| !may_be_output_of(s, &seen));
         if (is_command(&seen, !seen_any) || unlisted)
             && !continues_output(&seen, steps.last(), prompted)
         {

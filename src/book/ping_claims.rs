@@ -30,21 +30,41 @@ pub fn tells_no_reply(line: &str) -> bool {
 /// (probe21aj, finding 1).
 pub fn says_what_ping_says(line: &str) -> bool {
     let t = fold(line).to_lowercase();
-    is_pings_own(&t)
-        || [
-            "bytes from",
-            "icmp_seq",
-            "icmp_req",
-            "ttl=",
-            "time=",
-            "transmitted",
-            "received",
-            "packet loss",
-            "unreachable",
-            "exceeded",
-        ]
-        .iter()
-        .any(|w| t.contains(w))
+    is_pings_own(&t) || PINGS_WORDS.iter().any(|w| t.contains(w)) || reads_as_pings(&t)
+}
+
+/// The words of ping's own lines a claim is known by.
+const PINGS_WORDS: [&str; 10] = [
+    "bytes from",
+    "icmp_seq",
+    "icmp_req",
+    "ttl=",
+    "time=",
+    "transmitted",
+    "received",
+    "packet loss",
+    "unreachable",
+    "exceeded",
+];
+
+/// Whether `t` (folded, lowercase) holds characters past ASCII, which ping
+/// never prints, and reads as ping's words once each of them is taken for
+/// any one ASCII character or for none (`frօm`, `ⅰcmp_seq`, `ttⅼ=`,
+/// `bytes\u{2800}from`, a combining mark): whatever the characters, not a
+/// table of them (probe21al, finding 1: such a reply was "nothing to
+/// compare" and the block passed).
+fn reads_as_pings(t: &str) -> bool {
+    static WORDS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        let word = |w: &str| {
+            w.chars()
+                .map(|c| format!("(?:{}|[^\\x00-\\x7F]+)", regex::escape(&c.to_string())))
+                .collect::<Vec<_>>()
+                .join("[^\\x00-\\x7F]*")
+        };
+        let all: Vec<String> = PINGS_WORDS.iter().map(|w| word(w)).collect();
+        regex::Regex::new(&all.join("|")).expect("ping's words")
+    });
+    !t.is_ascii() && WORDS.is_match(t)
 }
 
 /// The book lines of a ping's output ping does not print
@@ -62,10 +82,17 @@ pub fn not_pings_own(book: &[String]) -> Vec<String> {
         .filter(|l| !fold(l).trim().is_empty() && !is_elision(l) && !is_pings_own(l))
         .map(|l| {
             let seen = fold(l);
+            let past_ascii;
             let why = if is_pings_own(&seen) {
                 super::lookalike::DISGUISED
             } else if is_pings_own(&seen.to_lowercase()) {
                 "its letters' case is not ping's"
+            } else if reads_as_pings(&seen.to_lowercase()) {
+                past_ascii = format!(
+                    "it holds {}, which ping never prints",
+                    super::lookalike::named_foreign(&seen)
+                );
+                &past_ascii
             } else {
                 return format!("ping: the book shows a line ping does not print: `{}`", l.trim());
             };

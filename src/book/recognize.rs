@@ -146,14 +146,9 @@ fn is_file(s: &str) -> bool {
 
 /// Recognise one command line (prompt and remark already stripped).
 pub fn recognize(line: &str) -> Result<Cmd, String> {
-    // What the reader sees is not what runs (probe21aj, finding 3).
-    let seen = super::lookalike::fold(line);
-    if seen != line {
-        return Err(format!(
-            "{}: the reader sees `{seen}`",
-            super::lookalike::DISGUISED
-        ));
-    }
+    // What the reader sees is not what runs (probe21aj, finding 3;
+    // probe21al, finding 1).
+    super::lookalike::as_typed(line)?;
     // curl's `-w '%{http_code}'`, the one quoted word lab reads, is taken
     // out before the shell check and put back on the curl as a flag.
     let (line, write_code) = super::curl::take_write_out(line);

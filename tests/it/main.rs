@@ -54,6 +54,7 @@ mod probe21aj_blocks;
 mod probe21aj_unicode;
 mod probe21ak;
 mod probe21am;
+mod probe21al;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -45,6 +45,10 @@ pub(super) enum Stop {
 fn seen_as(command: &str) -> String {
     use crate::book::lookalike::{DISGUISED, disguised, fold};
     match disguised(command) {
+        true if fold(command) == command => format!(
+            " ({DISGUISED}: its program's name holds {})",
+            crate::book::lookalike::named_foreign(command)
+        ),
         true => format!(" ({DISGUISED}: the reader sees `{}`)", fold(command)),
         false => String::new(),
     }

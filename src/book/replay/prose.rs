@@ -74,9 +74,10 @@ pub(super) fn stops(
             // program it runs (probe21ab, finding 2).
             let hidden = crate::book::shell_line::hidden_program(&seen);
             let code = program_named(typed_in(hidden.as_deref().unwrap_or(&seen)));
+            let foreign = crate::book::lookalike::foreign_program(written).is_some();
             if !*shaped
-                .entry(code.clone())
-                .or_insert_with(|| tells_a_change(&code))
+                .entry((code.clone(), foreign))
+                .or_insert_with(|| tells_a_change_as(&code, foreign))
             {
                 return None;
             }
@@ -212,15 +213,28 @@ fn program_named(code: &str) -> String {
 /// what the reader has: a move to a machine (`vagrant ssh node1`, `exit`)
 /// and `kubeadm init` (which `lab up` stands for) change nothing.
 pub(super) fn tells_a_change(code: &str) -> bool {
+    tells_a_change_as(
+        code,
+        crate::book::lookalike::foreign_program(code).is_some(),
+    )
+}
+
+/// [`tells_a_change`], `foreign` saying whether the code as written has a
+/// program's name past ASCII ([`crate::book::lookalike::foreign_program`];
+/// `code` may be folded, where a Cyrillic word reads in part as ASCII).
+fn tells_a_change_as(code: &str, foreign: bool) -> bool {
     let program = after_assignments(code).split_whitespace().next();
     let moves = matches!(
         recognize(code),
         Ok(Cmd::Ssh { .. } | Cmd::Exit | Cmd::KubeadmInit { .. })
     ) || words(code).starts_with(&["vagrant", "ssh"]);
+    // A program's name past ASCII (`ⅰp link set cni0 down`) is one the
+    // reader may take for a listed program's, and what it changes lab
+    // cannot tell (probe21al, finding 1).
     !moves
-        && command_shaped(code)
+        && (command_shaped(code) || foreign)
         && code.split_whitespace().count() >= 2
-        && program.is_some_and(super::swallowed::names_a_program)
+        && (foreign || program.is_some_and(super::swallowed::names_a_program))
         && effect(code) == Effect::Changes
 }
 
@@ -284,6 +298,22 @@ mod tests {
             command: command.into(),
             charged: Some(charged),
         }
+    }
+
+    /// probe21al, finding 1: inline code whose program's name holds a
+    /// character past ASCII (`ⅰp`, `ꜱudo`) is a change the reader types.
+    /// Seen failing first: with `foreign` false it stopped nothing.
+    #[test]
+    fn inline_code_with_a_program_name_past_ascii_stops() {
+        let text = "Intro.\n\n```bash\nping -c 1 10.244.1.2\n```\n\n\
+                    Now take the bridge down with `\u{2170}p link set cni0 down` and ping again.\n\n\
+                    ```bash\nping -c 1 10.244.1.2\n```\n";
+        assert_eq!(
+            stops_of(text),
+            vec![(7, told("\u{2170}p link set cni0 down", 10))]
+        );
+        assert!(tells_a_change("\u{a731}udo ip link set cni0 down"));
+        assert!(!tells_a_change("naïve"));
     }
 
     #[test]
