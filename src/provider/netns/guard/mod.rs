@@ -276,6 +276,7 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
             .map_err(|e| LabError::io(format!("watching namespace {ns}"), e))?;
         w.phase = i as u64;
         w.ipset_bound = super::table_bounds::ipset_elements_a_node_keeps(namespaces.len(), bound);
+        w.unresolved_every = unresolved::every_sweeps(namespaces.len());
         watches.push(w);
     }
     say(&format!(

@@ -11,7 +11,7 @@
 //!
 //! How: the node's rtnetlink socket for its neighbour parameters
 //! ([`super::neigh_params::NeighParams`]) dumps its IPv4 neighbours every
-//! [`EVERY_SWEEPS`] sweeps; an entry `INCOMPLETE` for more than
+//! [`every_sweeps`] sweeps; an entry `INCOMPLETE` for more than
 //! [`UNRESOLVED_FOR`] is removed (`RTM_DELNEIGH`), which drops its queue.
 
 use super::super::netlink::msg::{
@@ -29,12 +29,17 @@ const NUD_INCOMPLETE: u16 = 0x01;
 /// what the host's parameters take to fail one.
 pub const UNRESOLVED_FOR: u32 = 10 * 100;
 
-/// Sweeps between two looks when the host's table did not rise (see
-/// [`HOST_RISE`]): a dump walks the host's whole table of neighbours, every
-/// namespace's (1.4 ms a node in a lab of 251 nodes whose namespaces hold
-/// 125,833 entries: every fifth sweep, a fifth of the nodes each, took 8 %
-/// of a core at rest; measured on this project's machine).
-pub const EVERY_SWEEPS: u64 = 25;
+/// Sweeps between two looks at a node when the host's table did not rise
+/// (see [`HOST_RISE`]), in a lab of `nodes` nodes: a dump walks the host's
+/// whole table of neighbours, every namespace's (1.4 ms a node in a lab of
+/// 251 nodes whose namespaces hold 125,833 entries: every fifth sweep took
+/// 8 % of a core at rest there, measured on this project's machine), so
+/// every fifth sweep in a small lab, every tenth node's count of sweeps
+/// (at most 25) in a large one. A rise counted from the last level can be
+/// hidden by other labs' entries going meanwhile; this bounds how long.
+pub fn every_sweeps(nodes: usize) -> u64 {
+    (nodes as u64 / 10).clamp(5, 25)
+}
 
 /// The `RTM_DELNEIGH` body of an entry of one dump's message body, if it is
 /// unresolved for longer than [`UNRESOLVED_FOR`].
@@ -200,6 +205,13 @@ mod host_tests {
         assert!(!t.rose());
         t.last = Some(0);
         assert_eq!(t.rose(), host_entries().unwrap() > HOST_RISE);
+    }
+
+    #[test]
+    fn a_small_lab_is_looked_at_every_fifth_sweep_a_large_one_less_often() {
+        assert_eq!(every_sweeps(3), 5);
+        assert_eq!(every_sweeps(100), 10);
+        assert_eq!(every_sweeps(251), 25);
     }
 
     /// A rise is counted from the level of the last rise, so that many

@@ -27,10 +27,10 @@ mod reads;
 mod sets_heard;
 mod traffic_control;
 
-/// `RTMGRP_LINK`, `RTMGRP_NEIGH`, `RTMGRP_TC`, `RTMGRP_IPV4_ROUTE`:
-/// devices, neighbour and forwarding entries, traffic control objects and
-/// IPv4 routes added, changed, gone.
-const GROUPS: u32 = 0x1 | 0x4 | 0x8 | 0x40;
+/// `RTMGRP_LINK`, `RTMGRP_NEIGH`, `RTMGRP_TC`, `RTMGRP_IPV4_ROUTE`,
+/// `RTMGRP_IPV6_ROUTE`: devices, neighbour and forwarding entries, traffic
+/// control objects and routes added, changed, gone.
+const GROUPS: u32 = 0x1 | 0x4 | 0x8 | 0x40 | 0x400;
 const NLM_F_ROOT: u16 = 0x100;
 /// The receive buffer: events of a burst wait here (past it they are lost,
 /// the kernel says so with `ENOBUFS`, and the tables are dumped again).
@@ -125,6 +125,9 @@ pub struct Watch {
     /// The most elements the node's sets may hold together (see
     /// `table_bounds::ipset_elements_a_node_keeps`).
     pub ipset_bound: u64,
+    /// Sweeps between two looks at its neighbours (see
+    /// `unresolved::every_sweeps`).
+    pub unresolved_every: u64,
     /// The node's accounting objects and timeout policies (see
     /// [`super::nf_objects`]).
     nf_objects: Option<super::nf_objects::NfObjects>,
@@ -248,6 +251,7 @@ impl Watch {
             ipset,
             ipset_flushed: 0,
             ipset_bound: bound as u64,
+            unresolved_every: super::unresolved::every_sweeps(1),
             nf_objects: nf,
             nf_removed: [0; 2],
             sweeps: 0,
@@ -515,7 +519,9 @@ impl Watch {
                 // stops the node (see `ipv4_routes`).
                 super::ipv4_routes::RTM_NEWROUTE => {
                     self.routes_due = true;
-                    if let Some(why) = super::ipv4_routes::too_many_nexthops(body) {
+                    if let Some(why) = super::ipv4_routes::too_many_nexthops(body)
+                        .or_else(|| super::ipv4_routes::out_of_loopback(body))
+                    {
                         self.stop_now = Some(why);
                     }
                 }

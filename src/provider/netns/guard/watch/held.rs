@@ -213,7 +213,7 @@ impl Watch {
     /// (added by hand as `incomplete`, they make no event and never fail:
     /// probe21af).
     pub(super) fn look_at_unresolved(&mut self, host_table_rose: bool, buf: &mut [u8]) {
-        let due = (self.sweeps + self.phase).is_multiple_of(super::super::unresolved::EVERY_SWEEPS);
+        let due = (self.sweeps + self.phase).is_multiple_of(self.unresolved_every);
         let bound = self.table.bound();
         let Some(u) = self
             .neigh_params
