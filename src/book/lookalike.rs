@@ -185,7 +185,47 @@ pub fn fold(line: &str) -> Cow<'_, str> {
 /// [`fold`] changes it, or its program's name holds what no program's
 /// name holds ([`foreign_program`]).
 pub fn disguised(line: &str) -> bool {
-    matches!(fold(line), Cow::Owned(_)) || foreign_program(line).is_some()
+    matches!(fold(line), Cow::Owned(_))
+        || foreign_program(line).is_some()
+        || quoted_program(line).is_some()
+}
+
+/// Why a line written with [`quoted_program`] is not understood.
+pub const QUOTED: &str =
+    "the line's program is written with quotes, backslashes or expansions bash removes";
+
+/// The program bash runs for `line` (past ANSI colours, a prompt,
+/// assignments and `sudo`), when its first words hold quotes, backslashes
+/// or expansions inside a word that bash removes (`s''udo`, `su\do`,
+/// `s${X}udo`, `$X sudo`, `$'\x73udo'`, `$"ip"`) and what bash runs is a
+/// program lab lists: the line hides it from lab and from a reader alike
+/// (probe21an, finding 2). A word quoted whole (`"sudo"`, `\sudo`) is read
+/// where it stands, as before.
+pub fn quoted_program(line: &str) -> Option<String> {
+    use crate::book::shell_line::bash_word;
+    let clean = crate::book::shell_line::strip_ansi(line);
+    let t = clean.trim();
+    let t = crate::book::parse::after_prompt(t).unwrap_or(t);
+    let mut changed = false;
+    for raw in crate::book::parse::after_assignments(t).split_whitespace() {
+        if !raw.contains(['\'', '"', '\\', '$']) {
+            if raw == "sudo" {
+                continue;
+            }
+            return (changed && crate::book::parse::is_program(raw)).then(|| raw.to_string());
+        }
+        let read = bash_word(raw);
+        let whole = raw
+            .trim_start_matches('\\')
+            .trim_matches(['"', '\''])
+            .trim_start_matches('\\');
+        changed |= whole != read;
+        if read.is_empty() || read == "sudo" {
+            continue;
+        }
+        return (changed && crate::book::parse::is_program(&read)).then_some(read);
+    }
+    None
 }
 
 /// Whether `word`, in a program's place once [`fold`]ed, is a name no
@@ -209,6 +249,9 @@ pub fn as_typed(line: &str) -> Result<(), String> {
     let seen = fold(line);
     if seen != line {
         return Err(format!("{DISGUISED}: the reader sees `{seen}`"));
+    }
+    if let Some(name) = quoted_program(line) {
+        return Err(format!("{QUOTED} (bash runs `{name}`)"));
     }
     match foreign_program(line) {
         Some(name) => Err(format!(

@@ -87,6 +87,17 @@ pub fn typed_program(line: &str) -> Option<String> {
                 chars.next();
                 spaced.push_str(" ; ");
             }
+            // `${NAME}` is a parameter, not a group: kept whole for
+            // [`bash_word`] (`s${X}udo`: probe21an, finding 2).
+            '$' if chars.peek() == Some(&'{') => {
+                spaced.push(c);
+                for d in chars.by_ref() {
+                    spaced.push(d);
+                    if d == '}' {
+                        break;
+                    }
+                }
+            }
             '\n' => spaced.push_str(" ; "),
             _ => spaced.push(c),
         }
@@ -101,9 +112,11 @@ pub fn typed_program(line: &str) -> Option<String> {
         if !place {
             continue;
         }
-        let word = raw.trim_start_matches('\\').trim_matches(['"', '\'']);
-        let word = word.trim_start_matches('\\');
-        if word.is_empty() || KEEPS_PLACE.contains(&word) || is_assignment(word) {
+        // As bash reads it: `s''udo`, `su\do`, `$'\x73udo'`, `$X sudo`
+        // (probe21an, finding 2).
+        let read = bash_word(raw);
+        let word = read.as_str();
+        if word.is_empty() || KEEPS_PLACE.contains(&word) || is_assignment(raw) {
             continue;
         }
         // `. ./down.sh`, `source ~/x`: a script the shell reads.
@@ -120,6 +133,109 @@ pub fn typed_program(line: &str) -> Option<String> {
         place = false;
     }
     None
+}
+
+/// `word` as bash reads it in a command's place: quotes and backslashes
+/// removed (`s''udo`, `su\do`, `"sudo"`), `$'…'` decoded (`$'\x73udo'`),
+/// `$"…"` as its contents, and every parameter (`$X`, `${X}`, `$@`)
+/// expanded to nothing, as an unset one is (probe21an, finding 2).
+pub fn bash_word(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut chars = word.chars().peekable();
+    // A parameter after `$` (its name, `{…}` or one special character).
+    fn parameter(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> bool {
+        match chars.peek() {
+            Some('{') => {
+                for d in chars.by_ref() {
+                    if d == '}' {
+                        break;
+                    }
+                }
+                true
+            }
+            Some(c) if c.is_ascii_alphabetic() || *c == '_' => {
+                while chars
+                    .peek()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
+                {
+                    chars.next();
+                }
+                true
+            }
+            Some(c) if c.is_ascii_digit() || "@*#?$!-".contains(*c) => {
+                chars.next();
+                true
+            }
+            _ => false,
+        }
+    }
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            '\'' => out.extend(chars.by_ref().take_while(|d| *d != '\'')),
+            '"' => double_quoted(&mut chars, &mut out, parameter),
+            '$' if chars.peek() == Some(&'\'') => {
+                chars.next();
+                while let Some(d) = chars.next() {
+                    match d {
+                        '\'' => break,
+                        '\\' => match chars.next() {
+                            Some('x') => {
+                                let hex: String =
+                                    std::iter::from_fn(|| chars.next_if(|h| h.is_ascii_hexdigit()))
+                                        .take(2)
+                                        .collect();
+                                out.extend(
+                                    u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32),
+                                );
+                            }
+                            Some(o @ '0'..='7') => {
+                                let mut n = o.to_digit(8).unwrap_or(0);
+                                for _ in 0..2 {
+                                    match chars.next_if(|h| ('0'..='7').contains(h)) {
+                                        Some(h) => n = n * 8 + h.to_digit(8).unwrap_or(0),
+                                        None => break,
+                                    }
+                                }
+                                out.extend(char::from_u32(n));
+                            }
+                            Some('n') => out.push('\n'),
+                            Some('t') => out.push('\t'),
+                            Some(e) => out.push(e),
+                            None => {}
+                        },
+                        _ => out.push(d),
+                    }
+                }
+            }
+            '$' if chars.peek() == Some(&'"') => {
+                chars.next();
+                double_quoted(&mut chars, &mut out, parameter);
+            }
+            '$' if parameter(&mut chars) => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The rest of a `"…"` (its opening quote read) into `out`.
+fn double_quoted(
+    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    out: &mut String,
+    parameter: fn(&mut std::iter::Peekable<std::str::Chars<'_>>) -> bool,
+) {
+    while let Some(d) = chars.next() {
+        match d {
+            '"' => break,
+            '\\' => match chars.next_if(|e| "$\"\\`".contains(*e)) {
+                Some(e) => out.push(e),
+                None => out.push('\\'),
+            },
+            '$' if parameter(chars) => {}
+            _ => out.push(d),
+        }
+    }
 }
 
 /// `NAME=value` (its value maybe cut at a substitution: `OUT="`).

@@ -55,6 +55,7 @@ mod probe21aj_unicode;
 mod probe21ak;
 mod probe21al;
 mod probe21am;
+mod probe21an;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -45,6 +45,9 @@ pub(super) enum Stop {
 fn seen_as(command: &str) -> String {
     use crate::book::lookalike::{DISGUISED, disguised, fold};
     match disguised(command) {
+        true if crate::book::lookalike::quoted_program(command).is_some() => {
+            format!(" ({})", crate::book::lookalike::QUOTED)
+        }
         true if fold(command) == command => format!(
             " ({DISGUISED}: its program's name holds {})",
             crate::book::lookalike::named_foreign(command)

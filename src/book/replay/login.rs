@@ -104,6 +104,10 @@ pub(super) fn typed_in_banner(r: &mut CommandReport, node: &str) -> bool {
     // Read as the reader sees it: its invisible or look-alike characters
     // said (probe21aj, finding 3).
     let disguised = match crate::book::lookalike::disguised(&line) {
+        // `s''udo …` (probe21an, finding 2).
+        true if crate::book::lookalike::quoted_program(&line).is_some() => {
+            format!(" ({})", crate::book::lookalike::QUOTED)
+        }
         true => format!(" ({})", crate::book::lookalike::DISGUISED),
         false => String::new(),
     };

@@ -1,0 +1,71 @@
+//! `lab book` on probe21an's chapters (`tests/fixtures/book/probe21an/`),
+//! each test seen failing first: with the fix of its finding taken out
+//! (the source change reverted, the debug build rebuilt, the tests and
+//! fixtures kept) each test below failed, the chapter passing (rc 0);
+//! with the fix back it passes.
+//! - Finding 2: a change whose program bash reads past quotes,
+//!   backslashes or expansions inside a word (`s''udo`, `su\do`,
+//!   `s${X}udo`, `$X sudo`, `$'\x73udo'`, `i\p`, `$"ip"`) after `vagrant
+//!   ssh` was a login banner, and in inline code it stopped nothing.
+
+use crate::book::book_in;
+use crate::harness::{copy_lab, fixture, require_root, unique_name};
+use serde_json::Value;
+
+/// `lab book` of a copy of chapter4 (a lab `bq…`) with the chapter
+/// `name`: its exit code, terminal and JSON report.
+fn book(name: &str) -> (i32, String, Value) {
+    require_root();
+    let lab_name = unique_name("bq");
+    let lab = copy_lab("chapter4", &lab_name);
+    let chapter = fixture(&format!("book/probe21an/{name}"));
+    let args = ["--chapter", chapter.to_str().unwrap()];
+    let (code, stdout, v, ..) = book_in(&lab_name, lab, &args);
+    (code, stdout, v)
+}
+
+/// Every command of the report.
+fn commands(v: &Value) -> Vec<Value> {
+    v["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["commands"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+fn said(c: &Value, key: &str) -> String {
+    c[key].as_str().unwrap_or("").to_string()
+}
+
+/// Finding 2: after `vagrant ssh node1`, a change whose program bash
+/// reads past quotes, backslashes or expansions is not understood, saying
+/// so, and the chapter fails.
+#[test]
+fn a_change_written_with_quotes_bash_removes_is_not_understood() {
+    for name in [
+        "b3.md", "b101.md", "b102.md", "b103.md", "b105.md", "b6.md", "b12.md", "b109.md",
+        "b110.md", "b111.md", "b112.md", "b114.md", "b116.md", "b119.md", "b120.md",
+    ] {
+        let (code, stdout, v) = book(name);
+        assert_eq!(code, 1, "{name}: {stdout}");
+        assert!(
+            commands(&v)
+                .iter()
+                .any(|c| said(c, "verdict") == "not_understood"
+                    && said(c, "reason")
+                        .contains("quotes, backslashes or expansions bash removes")),
+            "{name}: {stdout}"
+        );
+    }
+}
+
+/// Finding 2, in prose: the change written so in inline code (or bold)
+/// is a change the reader makes, and the chapter fails.
+#[test]
+fn a_change_written_with_quotes_in_prose_fails_the_chapter() {
+    for name in ["p1.md", "p2.md", "p3.md"] {
+        let (code, stdout, _) = book(name);
+        assert_eq!(code, 1, "{name}: {stdout}");
+    }
+}
