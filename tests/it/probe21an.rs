@@ -7,6 +7,9 @@
 //!   backslashes or expansions inside a word (`s''udo`, `su\do`,
 //!   `s${X}udo`, `$X sudo`, `$'\x73udo'`, `i\p`, `$"ip"`) after `vagrant
 //!   ssh` was a login banner, and in inline code it stopped nothing.
+//! - Finding 1: a line at a prompt in a `text` or `yaml` block that lab
+//!   does not understand was a silent stop: every block after it skipped,
+//!   the chapter passing.
 
 use crate::book::book_in;
 use crate::harness::{copy_lab, fixture, require_root, unique_name};
@@ -67,5 +70,24 @@ fn a_change_written_with_quotes_in_prose_fails_the_chapter() {
     for name in ["p1.md", "p2.md", "p3.md"] {
         let (code, stdout, _) = book(name);
         assert_eq!(code, 1, "{name}: {stdout}");
+    }
+}
+
+/// Finding 1: a line at a prompt in a `text` or `yaml` block that lab does
+/// not understand (`$ frobnicate down`, `$ s''udo …`, a zero-width space)
+/// is not understood at its own line, never a silent stop, and the
+/// chapter fails. Seen failing first with this fix alone taken out (rc 0).
+#[test]
+fn a_prompted_line_not_understood_in_a_text_block_fails() {
+    for name in ["q15.md", "q5.md", "q7.md", "q11.md"] {
+        let (code, stdout, v) = book(name);
+        assert_eq!(code, 1, "{name}: {stdout}");
+        assert!(
+            commands(&v)
+                .iter()
+                .any(|c| said(c, "verdict") == "not_understood"
+                    && said(c, "reason").starts_with("a line at a prompt in a `")),
+            "{name}: {stdout}"
+        );
     }
 }

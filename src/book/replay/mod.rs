@@ -435,11 +435,33 @@ async fn replay_within(
         let run_phases = target.run_phases();
         let mut commands = Vec::new();
         if !block.is_shell() {
+            // A line at a prompt in a `text` or `yaml` block is typed; one
+            // lab does not understand (and prose does not charge) is not
+            // understood at its own line, never a silent stop (probe21an,
+            // finding 1).
+            for p in plans.iter().filter(|p| {
+                crate::book::parse::after_prompt(&p.step.written).is_some()
+                    && !prose::tells_a_change(&p.step.command)
+            }) {
+                if let Err(why) = &p.cmd {
+                    let mut c = report(p, &target.variant());
+                    c.verdict = Verdict::NotUnderstood;
+                    c.reason = Some(format!(
+                        "a line at a prompt in a `{}` block: {why}",
+                        block.lang
+                    ));
+                    commands.push(c);
+                }
+            }
+            let verdict = match commands.is_empty() {
+                true => Verdict::Skipped,
+                false => Verdict::NotUnderstood,
+            };
             blocks.push(BlockReport {
                 line: block.line,
                 end: block.end,
                 fence: block.fence.clone(),
-                verdict: Verdict::Skipped,
+                verdict,
                 commands,
                 prose: vec![block.skip_reason()],
                 duration_s: 0.0,
