@@ -786,3 +786,41 @@ fn bless_replaces_a_link_planted_as_the_known_drift_file_never_writes_through_it
             .contains("version: 2")
     );
 }
+
+/// `lab book` of a copy of chapter4 (a lab named from `prefix`) with the
+/// chapter `tests/fixtures/book/{dir}/{name}` and `extra` arguments: its
+/// exit code, terminal and JSON report (the probes' book tests share it).
+pub fn book_fixture(prefix: &str, dir: &str, name: &str, extra: &[&str]) -> (i32, String, Value) {
+    crate::harness::require_root();
+    let lab_name = crate::harness::unique_name(prefix);
+    let lab = crate::harness::copy_lab("chapter4", &lab_name);
+    let chapter = crate::harness::fixture(&format!("book/{dir}/{name}"));
+    let mut args = vec!["--chapter", chapter.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let (code, stdout, v, ..) = book_in(&lab_name, lab, &args);
+    (code, stdout, v)
+}
+
+/// Every command of a `lab book` report.
+pub fn report_commands(v: &Value) -> Vec<Value> {
+    v["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["commands"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+/// Each command of a `lab book` report as its line, verdict and reason.
+pub fn command_lines(v: &Value) -> Vec<(u64, String, String)> {
+    report_commands(v)
+        .iter()
+        .map(|c| {
+            (
+                c["line"].as_u64().unwrap(),
+                c["verdict"].as_str().unwrap_or("").to_string(),
+                c["reason"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}

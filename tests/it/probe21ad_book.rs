@@ -6,36 +6,19 @@
 //! shown with one space between columns (read as a one-column table whose
 //! every line was a row) was never named: `1 match`, exit 0.
 
-use crate::book::{book_in, verdicts};
-use crate::harness::{copy_lab, fixture, require_root, unique_name};
+use crate::book::verdicts;
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 (a lab `fxm…`) with the chapter
 /// `name`: its exit code, terminal, verdicts and JSON report.
 fn book(name: &str) -> (i32, String, Vec<(u64, String)>, Value) {
-    require_root();
-    let lab_name = unique_name("fxm");
-    let lab = copy_lab("chapter4", &lab_name);
-    let chapter = fixture(&format!("book/probe21ad/{name}"));
-    let (code, stdout, v, ..) = book_in(&lab_name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let (code, stdout, v) = crate::book::book_fixture("fxm", "probe21ad", name, &[]);
     (code, stdout, verdicts(&v), v)
 }
 
 /// The commands of the report: line, verdict, reason.
 fn commands(v: &Value) -> Vec<(u64, String, String)> {
-    v["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|b| b["commands"].as_array().cloned().unwrap_or_default())
-        .map(|c| {
-            (
-                c["line"].as_u64().unwrap(),
-                c["verdict"].as_str().unwrap_or("").to_string(),
-                c["reason"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
+    crate::book::command_lines(v)
 }
 
 /// Finding 3: each shape is a block, its `sudo ip link set cni0 down` not

@@ -13,36 +13,19 @@
 //!   `ifdowп`) was a login banner, and in inline code it stopped nothing.
 //! - Lesser: a skipped `vagrant ssh` block said no reason on the terminal.
 
-use crate::book::{book_in, book_with_chapter4_known, verdicts};
-use crate::harness::{copy_lab, fixture, require_root, unique_name};
+use crate::book::{book_with_chapter4_known, verdicts};
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 (a lab `bpj…`) with the chapter
 /// `name`: its exit code, terminal, verdicts and JSON report.
 fn book(name: &str) -> (i32, String, Vec<(u64, String)>, Value) {
-    require_root();
-    let lab_name = unique_name("bpj");
-    let lab = copy_lab("chapter4", &lab_name);
-    let chapter = fixture(&format!("book/probe21aj/{name}"));
-    let (code, stdout, v, ..) = book_in(&lab_name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let (code, stdout, v) = crate::book::book_fixture("bpj", "probe21aj", name, &[]);
     (code, stdout, verdicts(&v), v)
 }
 
 /// The commands of the report: line, verdict, reason.
 fn commands(v: &Value) -> Vec<(u64, String, String)> {
-    v["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|b| b["commands"].as_array().cloned().unwrap_or_default())
-        .map(|c| {
-            (
-                c["line"].as_u64().unwrap(),
-                c["verdict"].as_str().unwrap_or("").to_string(),
-                c["reason"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
+    crate::book::command_lines(v)
 }
 
 /// Finding 1: the cross-node ping (block 24, line 27) whose reply line the

@@ -14,40 +14,26 @@
 //! - Finding 3: an entry with `occurrence: 1` explained the difference at
 //!   occurrence 2 and was not stale.
 
-use crate::book::{book_in, book_with_chapter4_known, verdicts};
-use crate::harness::{copy_lab, fixture, lab_cmd, require_root, unique_name};
+use crate::book::{book_with_chapter4_known, verdicts};
+use crate::harness::{copy_lab, fixture, lab_cmd, unique_name};
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 (a lab `bf…`) with the chapter `name`
 /// (and `--known` the fixture `known`, if given): its exit code, terminal
 /// and JSON report.
 fn book(name: &str, known: Option<&str>) -> (i32, String, Value) {
-    require_root();
-    let lab_name = unique_name("bf");
-    let lab = copy_lab("chapter4", &lab_name);
-    let chapter = fixture(&format!("book/probe21al/{name}"));
-    let mut args = vec!["--chapter".to_string(), chapter.display().to_string()];
-    if let Some(k) = known {
-        args.push("--known".into());
-        args.push(
-            fixture(&format!("book/probe21al/{k}"))
-                .display()
-                .to_string(),
-        );
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, stdout, v, ..) = book_in(&lab_name, lab, &args);
-    (code, stdout, v)
+    let known = known.map(|k| {
+        fixture(&format!("book/probe21al/{k}"))
+            .display()
+            .to_string()
+    });
+    let extra: Vec<&str> = known.iter().flat_map(|k| ["--known", k.as_str()]).collect();
+    crate::book::book_fixture("bf", "probe21al", name, &extra)
 }
 
 /// Every command of the report.
 fn commands(v: &Value) -> Vec<Value> {
-    v["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|b| b["commands"].as_array().cloned().unwrap_or_default())
-        .collect()
+    crate::book::report_commands(v)
 }
 
 fn said(c: &Value, key: &str) -> String {

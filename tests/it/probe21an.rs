@@ -11,30 +11,17 @@
 //!   does not understand was a silent stop: every block after it skipped,
 //!   the chapter passing.
 
-use crate::book::book_in;
-use crate::harness::{copy_lab, fixture, require_root, unique_name};
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 (a lab `bq…`) with the chapter
 /// `name`: its exit code, terminal and JSON report.
 fn book(name: &str) -> (i32, String, Value) {
-    require_root();
-    let lab_name = unique_name("bq");
-    let lab = copy_lab("chapter4", &lab_name);
-    let chapter = fixture(&format!("book/probe21an/{name}"));
-    let args = ["--chapter", chapter.to_str().unwrap()];
-    let (code, stdout, v, ..) = book_in(&lab_name, lab, &args);
-    (code, stdout, v)
+    crate::book::book_fixture("bq", "probe21an", name, &[])
 }
 
 /// Every command of the report.
 fn commands(v: &Value) -> Vec<Value> {
-    v["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|b| b["commands"].as_array().cloned().unwrap_or_default())
-        .collect()
+    crate::book::report_commands(v)
 }
 
 fn said(c: &Value, key: &str) -> String {
