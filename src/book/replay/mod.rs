@@ -25,6 +25,7 @@
 //! Nothing is `match` that did not run or where nothing was compared.
 
 mod budget;
+mod command_report;
 mod gone;
 mod image;
 mod judgeable;
@@ -57,6 +58,9 @@ mod tests_gone;
 mod tests_rebind;
 #[cfg(test)]
 mod tests_tables;
+mod unread_prompts;
+
+use command_report::{fail, report};
 
 pub use gone::STOPPED;
 pub use kubectl::chapter_lines;
@@ -101,30 +105,6 @@ struct Replayer<'a> {
     /// run, or by the first ping that waits for a reply expected not to
     /// come).
     rtt: crate::probe::deadline::Rtt,
-}
-
-fn report(p: &Planned, variant: &str) -> CommandReport {
-    CommandReport {
-        line: p.step.line,
-        command: p.step.command.clone(),
-        verdict: Verdict::Match,
-        ran_on: None,
-        ran: None,
-        variant: variant.to_string(),
-        book: p.step.output.clone(),
-        lab: Vec::new(),
-        bindings: Vec::new(),
-        differences: Vec::new(),
-        known: Vec::new(),
-        reason: None,
-        why: Vec::new(),
-        kubectl: None,
-    }
-}
-
-fn fail(r: &mut CommandReport, e: String) {
-    r.verdict = Verdict::Error;
-    r.reason = Some(e);
 }
 
 impl Replayer<'_> {
@@ -435,24 +415,11 @@ async fn replay_within(
         let run_phases = target.run_phases();
         let mut commands = Vec::new();
         if !block.is_shell() {
-            // A line at a prompt in a `text` or `yaml` block is typed; one
-            // lab does not understand (and prose does not charge) is not
-            // understood at its own line, never a silent stop (probe21an,
-            // finding 1).
-            for p in plans.iter().filter(|p| {
-                crate::book::parse::after_prompt(&p.step.written).is_some()
-                    && !prose::tells_a_change(&p.step.command)
-            }) {
-                if let Err(why) = &p.cmd {
-                    let mut c = report(p, &target.variant());
-                    c.verdict = Verdict::NotUnderstood;
-                    c.reason = Some(format!(
-                        "a line at a prompt in a `{}` block: {why}",
-                        block.lang
-                    ));
-                    commands.push(c);
-                }
-            }
+            commands.extend(unread_prompts::reports(
+                &plans,
+                &target.variant(),
+                &block.lang,
+            ));
             let verdict = match commands.is_empty() {
                 true => Verdict::Skipped,
                 false => Verdict::NotUnderstood,
