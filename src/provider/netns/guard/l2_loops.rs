@@ -109,10 +109,7 @@ pub const VNI_FILTER_WHY: &str = "a vxlan device with a VNI filter (`vnifilter`,
      none of): one message adds a whole range of VNIs, each kept outside the node's limit while \
      the host's network lock is held";
 
-/// The first NUL-ended string of `v`.
-fn name(v: &[u8]) -> &[u8] {
-    v.split(|&c| c == 0).next().unwrap_or(v)
-}
+use super::super::netlink::msg::c_str as name;
 
 /// The device a link dump's (or event's) message `body` tells of.
 pub fn link_of(body: &[u8]) -> Option<Link> {

@@ -58,10 +58,7 @@ pub const TTL_WHY: &str = "a netfilter rule that rewrites a packet's TTL or hop 
 /// The xt targets that rewrite a TTL or a hop limit.
 const TTL_TARGETS: [&[u8]; 2] = [b"TTL", b"HL"];
 
-/// The first NUL-ended string of `v`.
-fn name(v: &[u8]) -> &[u8] {
-    v.split(|&c| c == 0).next().unwrap_or(v)
-}
+use super::super::netlink::msg::c_str as name;
 
 fn be32(data: &[u8], ty: u16) -> Option<u32> {
     let v = attrs_of(data, ty).next()?;

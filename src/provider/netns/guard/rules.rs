@@ -23,7 +23,7 @@
 //! under that name (probe21t). The same looks read each rule's target, and
 //! a node with such a rule is stopped, which removes it (the lab uses none).
 
-use super::super::netlink::msg::{NLM_F_DUMP, NLM_F_REQUEST, attrs_of, message, messages};
+use super::super::netlink::msg::{NLM_F_DUMP, NLM_F_REQUEST, attrs_of, c_str, message, messages};
 use super::ipset::{ask_counting, part_of};
 use std::cell::Cell;
 use std::fs::File;
@@ -99,12 +99,10 @@ fn targets(b: &[u8], seq: u32) -> Vec<&[u8]> {
         .filter(|m| m.seq == seq && m.ty == NEW_RULE)
         .flat_map(|m| attrs_of(m.body.get(4..).unwrap_or_default(), NFTA_RULE_EXPRESSIONS))
         .flat_map(|list| attrs_of(list, NFTA_LIST_ELEM))
-        .filter(|e| {
-            attrs_of(e, NFTA_EXPR_NAME).any(|n| n.split(|&c| c == 0).next() == Some(b"target"))
-        })
+        .filter(|e| attrs_of(e, NFTA_EXPR_NAME).any(|n| c_str(n) == b"target"))
         .flat_map(|e| attrs_of(e, NFTA_EXPR_DATA))
         .flat_map(|d| attrs_of(d, NFTA_TARGET_NAME))
-        .filter_map(|n| n.split(|&c| c == 0).next())
+        .map(c_str)
         .collect()
 }
 
@@ -226,7 +224,7 @@ fn target_names(blob: &[u8], target_offset_at: usize) -> Vec<&[u8]> {
         u16_at(at + target_offset_at + 2),
     ) {
         let name = blob.get(at + target + 2..).unwrap_or_default();
-        names.push(name.split(|&c| c == 0).next().unwrap_or_default());
+        names.push(c_str(name));
         if next == 0 {
             break;
         }

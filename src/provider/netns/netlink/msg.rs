@@ -108,6 +108,12 @@ pub fn message(ty: u16, flags: u16, seq: u32, body: &[u8]) -> Vec<u8> {
     b
 }
 
+/// A string attribute's text: up to its first NUL (the whole value if it
+/// has none).
+pub fn c_str(v: &[u8]) -> &[u8] {
+    v.split(|&c| c == 0).next().unwrap_or(v)
+}
+
 /// The attributes of `b` (type without its flags, payload), in order, up
 /// to the first that is cut or malformed.
 pub fn attrs(b: &[u8]) -> Vec<(u16, &[u8])> {
