@@ -141,6 +141,28 @@ pub(crate) fn take_within(
     }
 }
 
+/// How long a command waits for a lock whose named holder is gone: what
+/// still holds it is a child that command forked, between its fork and its
+/// exec (a `kill -9` of `up` while it starts `ip -batch`); the child lets go
+/// at its exec, within milliseconds, longer on a loaded machine.
+const GONE_HOLDERS_CHILDREN: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether the command the lock file names has ended (its process is gone
+/// or a zombie). A file that names no one says nothing: the taker may be
+/// writing it now.
+fn named_holder_is_gone(path: &Path) -> bool {
+    let Some(h) = read_holder(path) else {
+        return false;
+    };
+    match std::fs::read_to_string(format!("/proc/{}/stat", h.pid)) {
+        // "PID (comm) S …": the state follows the last ')'.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+        Err(_) => true,
+    }
+}
+
 fn read_holder(path: &Path) -> Option<Holder> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
@@ -217,7 +239,9 @@ impl Lock {
         make_private_dir(dir)?;
         let path = dir.join(LOCK_FILE);
         let mut f = open_private(&path)?;
-        if !take_within(&f, &path, std::time::Duration::ZERO)? {
+        let taken = take_within(&f, &path, std::time::Duration::ZERO)?
+            || (named_holder_is_gone(&path) && take_within(&f, &path, GONE_HOLDERS_CHILDREN)?);
+        if !taken {
             return Err(busy(name, &path));
         }
         let holder = Holder {
@@ -264,6 +288,10 @@ impl Lock {
 mod tests {
     use super::*;
 
+    /// A child forked by one test holds every descriptor of this process,
+    /// the other tests' locks too: the tests that fork take turns.
+    static FORKS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn the_lock_and_its_folder_are_private() {
         use std::os::unix::fs::PermissionsExt;
@@ -294,6 +322,7 @@ mod tests {
     fn a_child_between_fork_and_exec_does_not_keep_the_lab_locked() {
         let t = tempfile::tempdir().unwrap();
         let dir = t.path().join("l2");
+        let _turn = FORKS.lock().unwrap_or_else(|e| e.into_inner());
         for lets_go in [false, true] {
             let lock = Lock::acquire_in(&dir, "l2", "up").unwrap();
             let (mut ready, ready_w) = nix::unistd::pipe()
@@ -326,6 +355,58 @@ mod tests {
                 libc::waitpid(pid, std::ptr::null_mut(), 0);
             }
             assert_eq!(again.is_ok(), lets_go, "{lets_go}: {again:?}");
+        }
+    }
+
+    /// The command the lock file names was killed, and a child it forked
+    /// still holds the lock for a while before its exec: the next command
+    /// waits for it rather than saying the lab is busy with "another
+    /// command" (the flaky `destroy` right after `kill -9` of `up`). While
+    /// the named holder lives, the next command does not wait.
+    #[test]
+    fn a_lock_left_to_a_gone_commands_child_is_waited_for() {
+        use std::io::Write;
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("l3");
+        let _turn = FORKS.lock().unwrap_or_else(|e| e.into_inner());
+        make_private_dir(&dir).unwrap();
+        let path = dir.join(LOCK_FILE);
+        let gone = {
+            let mut c = std::process::Command::new("true").spawn().unwrap();
+            let pid = c.id();
+            c.wait().unwrap();
+            pid
+        };
+        for (named, waits) in [(gone, true), (std::process::id(), false)] {
+            let mut f = open_private(&path).unwrap();
+            assert!(take_within(&f, &path, std::time::Duration::ZERO).unwrap());
+            let h = Holder {
+                command: "up".into(),
+                pid: named,
+                since: 0,
+            };
+            f.set_len(0).unwrap();
+            f.write_all(&serde_json::to_vec(&h).unwrap()).unwrap();
+            // SAFETY: the child sleeps and _exits (async-signal-safe only).
+            let pid = unsafe { libc::fork() };
+            assert!(pid >= 0);
+            if pid == 0 {
+                unsafe {
+                    libc::usleep(400_000);
+                    libc::_exit(0);
+                }
+            }
+            drop(f); // only the child holds the lock now
+            let started = std::time::Instant::now();
+            let again = Lock::acquire_in(&dir, "l3", "destroy");
+            let took = started.elapsed();
+            unsafe {
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+            assert_eq!(again.is_ok(), waits, "holder {named}: {again:?}");
+            if !waits {
+                assert!(took < std::time::Duration::from_millis(300), "{took:?}");
+            }
         }
     }
 
