@@ -122,6 +122,26 @@ impl Topology {
         serde_json::to_string_pretty(self).expect("a topology serializes") + "\n"
     }
 
+    /// Whether `nic` has an address on the lab's private network (the one
+    /// that joins the nodes).
+    pub fn on_private_network(&self, nic: &Nic) -> bool {
+        nic.addresses.iter().any(|a| {
+            a.parse::<ipnet::Ipv4Net>()
+                .is_ok_and(|a| a.trunc().to_string() == self.private_network)
+        })
+    }
+
+    /// The routes of each node to another node's pod subnet, with that
+    /// other node: the overlay's paths.
+    pub fn pod_routes(&self) -> impl Iterator<Item = (&NodeView, &RouteView, &NodeView)> {
+        self.nodes.iter().flat_map(move |n| {
+            n.routes.iter().filter_map(move |r| {
+                let o = self.nodes.iter().find(|o| o.pod_subnet == r.to)?;
+                Some((n, r, o))
+            })
+        })
+    }
+
     /// VTEP addresses held by more than one node: the chapter's bug (every
     /// node's flannel on the NAT address, 10.0.2.15, which no other node
     /// can reach).

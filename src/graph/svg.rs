@@ -201,12 +201,7 @@ fn node_column(
         } else {
             String::new()
         };
-        let on_private = nic.addresses.iter().any(|a| {
-            a.parse::<ipnet::Ipv4Net>()
-                .ok()
-                .map(|n| n.trunc().to_string())
-                == Some(t.private_network.clone())
-        });
+        let on_private = t.on_private_network(nic);
         let class = if !mark.is_empty() {
             if shared.is_empty() { "good" } else { "bad" }
         } else {

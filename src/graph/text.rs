@@ -76,14 +76,7 @@ pub fn mermaid(t: &Topology) -> String {
             s.push_str(&format!("    {nid}_cni0 --- {nid}_{}\n", id(&p.name)));
         }
         s.push_str("  end\n");
-        if let Some(private) = n.nics.iter().find(|x| {
-            x.addresses.iter().any(|a| {
-                a.parse::<ipnet::Ipv4Net>()
-                    .ok()
-                    .map(|a| a.trunc().to_string())
-                    == Some(t.private_network.clone())
-            })
-        }) {
+        if let Some(private) = n.nics.iter().find(|x| t.on_private_network(x)) {
             s.push_str(&format!("  {nid}_{} --- private\n", id(&private.name)));
         }
         if n.vtep.as_ref().is_some_and(|v| shared.contains(v)) {
@@ -93,20 +86,16 @@ pub fn mermaid(t: &Topology) -> String {
             ));
         }
     }
-    for n in &t.nodes {
-        for r in &n.routes {
-            if let Some(o) = t.nodes.iter().find(|o| o.pod_subnet == r.to) {
-                s.push_str(&format!(
-                    "  {}_{} -. \"{} via {}\" .-> {}_{}\n",
-                    id(&n.name),
-                    id(&r.dev),
-                    mq(&r.to),
-                    mq(r.via.as_deref().unwrap_or("-")),
-                    id(&o.name),
-                    id(&t.overlay_device)
-                ));
-            }
-        }
+    for (n, r, o) in t.pod_routes() {
+        s.push_str(&format!(
+            "  {}_{} -. \"{} via {}\" .-> {}_{}\n",
+            id(&n.name),
+            id(&r.dev),
+            mq(&r.to),
+            mq(r.via.as_deref().unwrap_or("-")),
+            id(&o.name),
+            id(&t.overlay_device)
+        ));
     }
     s
 }
@@ -159,34 +148,23 @@ pub fn dot(t: &Topology) -> String {
             ));
         }
         s.push_str("  }\n");
-        if let Some(private) = n.nics.iter().find(|x| {
-            x.addresses.iter().any(|a| {
-                a.parse::<ipnet::Ipv4Net>()
-                    .ok()
-                    .map(|a| a.trunc().to_string())
-                    == Some(t.private_network.clone())
-            })
-        }) {
+        if let Some(private) = n.nics.iter().find(|x| t.on_private_network(x)) {
             s.push_str(&format!(
                 "  {nid}_{} -> private [dir=none];\n",
                 id(&private.name)
             ));
         }
     }
-    for n in &t.nodes {
-        for r in &n.routes {
-            if let Some(o) = t.nodes.iter().find(|o| o.pod_subnet == r.to) {
-                s.push_str(&format!(
-                    "  {}_{} -> {}_{} [style=dashed, label=\"{} via {}\"];\n",
-                    id(&n.name),
-                    id(&r.dev),
-                    id(&o.name),
-                    id(&t.overlay_device),
-                    dq(&r.to),
-                    dq(r.via.as_deref().unwrap_or("-"))
-                ));
-            }
-        }
+    for (n, r, o) in t.pod_routes() {
+        s.push_str(&format!(
+            "  {}_{} -> {}_{} [style=dashed, label=\"{} via {}\"];\n",
+            id(&n.name),
+            id(&r.dev),
+            id(&o.name),
+            id(&t.overlay_device),
+            dq(&r.to),
+            dq(r.via.as_deref().unwrap_or("-"))
+        ));
     }
     s.push_str("}\n");
     s
