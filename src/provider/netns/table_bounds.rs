@@ -111,6 +111,21 @@ pub fn ipset_elements_a_node_keeps(nodes: usize, entries: usize) -> u64 {
 /// 131,000 tables, 56 MB), so the bound is about 110 KB.
 pub const ROUTING_TABLES_A_NODE_KEEPS: usize = 256;
 
+/// The most policy routing rules a node may have, both families, before
+/// [`super::guard`] stops it (see its `fib_rules`): the lab uses the
+/// kernel's own five, and every frame a node receives walks its rules, about
+/// 25 ns a rule, in the host's softirq when a queue of the node's releases
+/// it (probe21ap: 30,003 rules, 846 µs a frame), so the bound is about 6 µs.
+pub const FIB_RULES_A_NODE_KEEPS: usize = 256;
+
+/// The most multicast memberships (every socket's joins of a group, the
+/// kernel's own one a device among them) and source filters a node may
+/// have before [`super::guard`] stops it (see its `memberships`): the lab
+/// joins none but the kernel's, and a membership costs the host about 460
+/// bytes charged to no one (probe21ap: 400,000, +185 MB of slab, the node
+/// charged 61 MB), so the bound is about 2 MB.
+pub const MEMBERSHIPS_A_NODE_KEEPS: usize = 4096;
+
 /// The most `hashlimit` tables a node may have before [`super::guard`]
 /// stops it (see its `named_tables`): the lab uses none, and a table is at
 /// most 8 MiB of buckets the kernel charges to no one (probe21o: 20 tables,

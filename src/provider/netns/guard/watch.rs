@@ -59,6 +59,10 @@ pub struct Watch {
     named_tables: Option<super::named_tables::NamedTables>,
     /// The node's neighbour parameters (see [`super::neigh_params`]).
     neigh_params: Option<super::neigh_params::NeighParams>,
+    /// The node's policy routing rules (see [`super::fib_rules`]).
+    fib_rules: Option<super::fib_rules::FibRules>,
+    /// The multicast groups its sockets joined (see [`super::memberships`]).
+    memberships: Option<super::memberships::Memberships>,
     /// The node's netfilter rules, counted every few sweeps (see
     /// [`super::rules`]).
     rules: Option<super::rules::Rules>,
@@ -210,6 +214,12 @@ impl Watch {
                     Some(super::frame_rate::FrameRate::default()),
                 )
             })?;
+        let (fib_rules, memberships) = inside(&netns, home, || {
+            (
+                super::fib_rules::FibRules::open().ok(),
+                super::memberships::Memberships::open().ok(),
+            )
+        })?;
         // The first count knows the node's wires (see `l2_loops::Wires`):
         // it comes before the lab makes the pods' veths.
         if let Some(n) = neigh_params.as_mut() {
@@ -228,6 +238,8 @@ impl Watch {
             neigh_params,
             unresolved_removed: 0,
             rules,
+            fib_rules,
+            memberships,
             devices_due: false,
             devices_bound: bounds.devices,
             stop_now: None,

@@ -111,6 +111,28 @@ impl Watch {
                  frees a table only with its namespace"
             ));
         }
+        let most = super::super::super::table_bounds::FIB_RULES_A_NODE_KEEPS;
+        if let Some(Ok(n)) = self
+            .fib_rules
+            .as_mut()
+            .and_then(|r| r.count_if_changed(buf))
+            && n > most
+        {
+            return Some(format!(
+                "{n} policy routing rules, past the bound of {most}: every frame the node \
+                 receives walks them, in the host's softirq when a queue releases it"
+            ));
+        }
+        let most = super::super::super::table_bounds::MEMBERSHIPS_A_NODE_KEEPS;
+        if let Some(n) = self.memberships.as_ref().map(|m| m.count(most))
+            && n > most
+        {
+            return Some(format!(
+                "{n} multicast memberships and source filters or more, past the bound of \
+                 {most}: the kernel charges most of each to no one, and only their sockets \
+                 can leave"
+            ));
+        }
         if let Some((kind, n)) = self.named_tables.as_ref().and_then(|t| t.past_bound()) {
             return Some(format!(
                 "{n} {} tables, past the bound of {} ({}): only removing their rules frees \
