@@ -32,6 +32,9 @@ use std::net::Ipv4Addr;
 #[path = "curl_facts.rs"]
 mod facts;
 pub use facts::{Facts, Failure, facts};
+#[path = "curl_claims.rs"]
+mod claims;
+pub use claims::reads_as_curls;
 
 /// The longest `-m`/`--connect-timeout` a book's curl may ask: it must end
 /// inside the replay's deadline for one command ([`super::replay::DEADLINE`]).
@@ -459,6 +462,14 @@ pub fn judge(book: &[String], code: Option<i32>, r: &mut CommandReport) {
             .push(format!("`{}` failed in the lab (exit {n})", r.command));
         return;
     }
+    // A line that reads as curl's own only past ASCII is a claim lab
+    // cannot read, named whatever else the book shows (probe21an, finding
+    // 3: it was a page's text, and the curl skipped).
+    let claims = claims::not_curls_own_past_ascii(book);
+    if theirs.answered.is_none() && !claims.is_empty() {
+        r.differences.extend(claims);
+        return;
+    }
     if theirs.answered.is_none() {
         r.verdict = Verdict::Skipped;
         r.reason = Some(format!(
@@ -476,6 +487,7 @@ pub fn judge(book: &[String], code: Option<i32>, r: &mut CommandReport) {
     }
     let (diffs, _) = differences(&theirs, &lab);
     r.differences.extend(diffs);
+    r.differences.extend(claims);
     let head = r
         .command
         .split_whitespace()

@@ -197,22 +197,36 @@ pub const QUOTED: &str =
 /// The program bash runs for `line` (past ANSI colours, a prompt,
 /// assignments and `sudo`), when its first words hold quotes, backslashes
 /// or expansions inside a word that bash removes (`s''udo`, `su\do`,
-/// `s${X}udo`, `$X sudo`, `$'\x73udo'`, `$"ip"`) and what bash runs is a
-/// program lab lists: the line hides it from lab and from a reader alike
-/// (probe21an, finding 2). A word quoted whole (`"sudo"`, `\sudo`) is read
-/// where it stands, as before.
+/// `s${X}udo`, `$X sudo`, `$'\x73udo'`, `$"ip"`, `${X:-ip}`) and what bash
+/// runs is a program lab lists: the line hides it from lab and from a
+/// reader alike (probe21an, finding 2). A word quoted whole (`"sudo"`,
+/// `\sudo`) is read where it stands, as before.
 pub fn quoted_program(line: &str) -> Option<String> {
-    use crate::book::shell_line::bash_word;
+    quoted(line).map(|(program, _)| program)
+}
+
+/// [`quoted_program`], and the word as bash reads it where that is one
+/// word holding a space (`"sudo ip" link …`: bash runs no program of that
+/// name, command not found; typed without its quotes, as a reader may, it
+/// runs the program its first words name). Such a word is no banner's nor
+/// prose's: the line is a disguised command, never a false green
+/// (probe21an, what was left of finding 2: it was split at the space).
+fn quoted(line: &str) -> Option<(String, Option<String>)> {
+    use crate::book::shell_line::{bash_word, shell_words};
     let clean = crate::book::shell_line::strip_ansi(line);
     let t = clean.trim();
     let t = crate::book::parse::after_prompt(t).unwrap_or(t);
+    let t = crate::book::parse::after_assignments(t);
     let mut changed = false;
-    for raw in crate::book::parse::after_assignments(t).split_whitespace() {
+    let mut one_word = None;
+    let words = shell_words(t).unwrap_or_else(|| t.split_whitespace().collect());
+    for raw in words {
         if !raw.contains(['\'', '"', '\\', '$']) {
             if raw == "sudo" {
                 continue;
             }
-            return (changed && crate::book::parse::is_program(raw)).then(|| raw.to_string());
+            return (changed && crate::book::parse::is_program(raw))
+                .then(|| (raw.to_string(), one_word));
         }
         let read = bash_word(raw);
         let whole = raw
@@ -220,10 +234,19 @@ pub fn quoted_program(line: &str) -> Option<String> {
             .trim_matches(['"', '\''])
             .trim_start_matches('\\');
         changed |= whole != read;
-        if read.is_empty() || read == "sudo" {
-            continue;
+        // Quoted, one word holding a space; unquoted (`${X:-sudo ip}`),
+        // split by bash.
+        if read.contains(char::is_whitespace) {
+            changed = true;
+            if raw.contains(['"', '\'']) {
+                one_word = Some(read.clone());
+            }
         }
-        return (changed && crate::book::parse::is_program(&read)).then_some(read);
+        let Some(program) = read.split_whitespace().find(|w| *w != "sudo") else {
+            continue;
+        };
+        return (changed && crate::book::parse::is_program(program))
+            .then(|| (program.to_string(), one_word));
     }
     None
 }
@@ -250,8 +273,14 @@ pub fn as_typed(line: &str) -> Result<(), String> {
     if seen != line {
         return Err(format!("{DISGUISED}: the reader sees `{seen}`"));
     }
-    if let Some(name) = quoted_program(line) {
-        return Err(format!("{QUOTED} (bash runs `{name}`)"));
+    match quoted(line) {
+        Some((name, Some(word))) => {
+            return Err(format!(
+                "{QUOTED}: bash reads `{word}` as one word, a program no system has (command not found); typed without its quotes it runs `{name}`"
+            ));
+        }
+        Some((name, None)) => return Err(format!("{QUOTED} (bash runs `{name}`)")),
+        None => {}
     }
     match foreign_program(line) {
         Some(name) => Err(format!(

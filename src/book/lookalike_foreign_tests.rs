@@ -93,3 +93,38 @@ fn a_reply_past_ascii_is_a_claim_named_by_its_characters() {
         assert!(!says_what_ping_says(line), "{line}");
     }
 }
+
+/// probe21an, what was left of finding 2: a quoted word holding a space in
+/// a program's place (`"sudo ip" link …`) was split at the space; bash
+/// reads one word, a program no system has, and a reader who types it
+/// without its quotes runs `ip`: a disguised command, saying so. A
+/// parameter's default in a program's place is what bash runs. Seen
+/// failing first (the reasons said `\"` is shell syntax, and `${X:-ip}`
+/// was no program).
+#[test]
+fn a_quoted_word_with_a_space_in_a_programs_place_is_one_word() {
+    for line in [
+        "\"sudo ip\" link set cni0 down",
+        "'sudo ip' link set cni0 down",
+        "\"ip link\" set cni0 down",
+        "sudo \"ip link\" set cni0 down",
+        "\"sudo ip link set cni0 down\"",
+    ] {
+        let why = as_typed(line).unwrap_err();
+        assert!(
+            why.contains("as one word") && why.contains("runs `ip`"),
+            "{line}: {why}"
+        );
+        assert!(disguised(line), "{line}");
+    }
+    for line in [
+        "${X:-ip} link set cni0 down",
+        "${X:-sudo ip} link set cni0 down",
+    ] {
+        let why = as_typed(line).unwrap_err();
+        assert!(why.contains("(bash runs `ip`)"), "{line}: {why}");
+    }
+    // A quoted argument is no program's place.
+    assert!(as_typed("echo \"sudo ip\"").is_ok());
+    assert!(as_typed("sudo ip link set cni0 down").is_ok());
+}

@@ -87,16 +87,11 @@ pub fn typed_program(line: &str) -> Option<String> {
                 chars.next();
                 spaced.push_str(" ; ");
             }
-            // `${NAME}` is a parameter, not a group: kept whole for
-            // [`bash_word`] (`s${X}udo`: probe21an, finding 2).
+            // `${NAME}` is a parameter, not a group: expanded as an unset
+            // one is, before the words are split, as bash does (`s${X}udo`,
+            // `${X:-sudo ip} link …`: probe21an, finding 2).
             '$' if chars.peek() == Some(&'{') => {
-                spaced.push(c);
-                for d in chars.by_ref() {
-                    spaced.push(d);
-                    if d == '}' {
-                        break;
-                    }
-                }
+                spaced.push_str(&parameter(&mut chars).unwrap_or_default());
             }
             '\n' => spaced.push_str(" ; "),
             _ => spaced.push(c),
@@ -138,93 +133,118 @@ pub fn typed_program(line: &str) -> Option<String> {
 /// `word` as bash reads it in a command's place: quotes and backslashes
 /// removed (`s''udo`, `su\do`, `"sudo"`), `$'…'` decoded (`$'\x73udo'`),
 /// `$"…"` as its contents, and every parameter (`$X`, `${X}`, `$@`)
-/// expanded to nothing, as an unset one is (probe21an, finding 2).
+/// expanded as an unset one is: to nothing, or to its default
+/// (`${X:-ip}`, `${X=ip}`: probe21an, finding 2 and what was left of it).
 pub fn bash_word(word: &str) -> String {
     let mut out = String::with_capacity(word.len());
     let mut chars = word.chars().peekable();
-    // A parameter after `$` (its name, `{…}` or one special character).
-    fn parameter(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> bool {
-        match chars.peek() {
-            Some('{') => {
-                for d in chars.by_ref() {
-                    if d == '}' {
-                        break;
-                    }
-                }
-                true
-            }
-            Some(c) if c.is_ascii_alphabetic() || *c == '_' => {
-                while chars
-                    .peek()
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
-                {
-                    chars.next();
-                }
-                true
-            }
-            Some(c) if c.is_ascii_digit() || "@*#?$!-".contains(*c) => {
-                chars.next();
-                true
-            }
-            _ => false,
-        }
-    }
     while let Some(c) = chars.next() {
         match c {
             '\\' => out.extend(chars.next()),
             '\'' => out.extend(chars.by_ref().take_while(|d| *d != '\'')),
-            '"' => double_quoted(&mut chars, &mut out, parameter),
+            '"' => double_quoted(&mut chars, &mut out),
             '$' if chars.peek() == Some(&'\'') => {
                 chars.next();
-                while let Some(d) = chars.next() {
-                    match d {
-                        '\'' => break,
-                        '\\' => match chars.next() {
-                            Some('x') => {
-                                let hex: String =
-                                    std::iter::from_fn(|| chars.next_if(|h| h.is_ascii_hexdigit()))
-                                        .take(2)
-                                        .collect();
-                                out.extend(
-                                    u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32),
-                                );
-                            }
-                            Some(o @ '0'..='7') => {
-                                let mut n = o.to_digit(8).unwrap_or(0);
-                                for _ in 0..2 {
-                                    match chars.next_if(|h| ('0'..='7').contains(h)) {
-                                        Some(h) => n = n * 8 + h.to_digit(8).unwrap_or(0),
-                                        None => break,
-                                    }
-                                }
-                                out.extend(char::from_u32(n));
-                            }
-                            Some('n') => out.push('\n'),
-                            Some('t') => out.push('\t'),
-                            Some(e) => out.push(e),
-                            None => {}
-                        },
-                        _ => out.push(d),
-                    }
-                }
+                ansi_c_quoted(&mut chars, &mut out);
             }
             '$' if chars.peek() == Some(&'"') => {
                 chars.next();
-                double_quoted(&mut chars, &mut out, parameter);
+                double_quoted(&mut chars, &mut out);
             }
-            '$' if parameter(&mut chars) => {}
+            '$' => match parameter(&mut chars) {
+                Some(value) => out.push_str(&value),
+                None => out.push(c),
+            },
             _ => out.push(c),
         }
     }
     out
 }
 
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+/// The value of a parameter after `$` (its name, `{…}` or one special
+/// character) when it is unset: nothing, or the word of `${X:-word}`,
+/// `${X-word}`, `${X:=word}`, `${X=word}` read as [`bash_word`]. None: no
+/// parameter follows (a `$` alone is itself).
+fn parameter(chars: &mut Chars<'_>) -> Option<String> {
+    match chars.peek() {
+        Some('{') => {
+            chars.next();
+            let mut inside = String::new();
+            let mut depth = 1;
+            for d in chars.by_ref() {
+                depth += match d {
+                    '{' => 1,
+                    '}' => -1,
+                    _ => 0,
+                };
+                if depth == 0 {
+                    break;
+                }
+                inside.push(d);
+            }
+            let name_end = inside
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(inside.len());
+            let op = &inside[name_end..];
+            let default = [":-", ":=", "-", "="]
+                .iter()
+                .find_map(|o| op.strip_prefix(o));
+            Some(default.map(bash_word).unwrap_or_default())
+        }
+        Some(c) if c.is_ascii_alphabetic() || *c == '_' => {
+            while chars
+                .peek()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
+            {
+                chars.next();
+            }
+            Some(String::new())
+        }
+        Some(c) if c.is_ascii_digit() || "@*#?$!-".contains(*c) => {
+            chars.next();
+            Some(String::new())
+        }
+        _ => None,
+    }
+}
+
+/// The rest of a `$'…'` (its opening read) into `out`, its escapes decoded.
+fn ansi_c_quoted(chars: &mut Chars<'_>, out: &mut String) {
+    while let Some(d) = chars.next() {
+        match d {
+            '\'' => break,
+            '\\' => match chars.next() {
+                Some('x') => {
+                    let hex: String =
+                        std::iter::from_fn(|| chars.next_if(|h| h.is_ascii_hexdigit()))
+                            .take(2)
+                            .collect();
+                    out.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
+                }
+                Some(o @ '0'..='7') => {
+                    let mut n = o.to_digit(8).unwrap_or(0);
+                    for _ in 0..2 {
+                        match chars.next_if(|h| ('0'..='7').contains(h)) {
+                            Some(h) => n = n * 8 + h.to_digit(8).unwrap_or(0),
+                            None => break,
+                        }
+                    }
+                    out.extend(char::from_u32(n));
+                }
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(e) => out.push(e),
+                None => {}
+            },
+            _ => out.push(d),
+        }
+    }
+}
+
 /// The rest of a `"…"` (its opening quote read) into `out`.
-fn double_quoted(
-    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
-    out: &mut String,
-    parameter: fn(&mut std::iter::Peekable<std::str::Chars<'_>>) -> bool,
-) {
+fn double_quoted(chars: &mut Chars<'_>, out: &mut String) {
     while let Some(d) = chars.next() {
         match d {
             '"' => break,
@@ -232,10 +252,73 @@ fn double_quoted(
                 Some(e) => out.push(e),
                 None => out.push('\\'),
             },
-            '$' if parameter(chars) => {}
+            '$' => match parameter(chars) {
+                Some(value) => out.push_str(&value),
+                None => out.push(d),
+            },
             _ => out.push(d),
         }
     }
+}
+
+/// `line` split into words as bash splits it: at whitespace outside
+/// quotes (`'…'`, `"…"`, `$'…'`), a backslash's character and a
+/// parameter's braces (`${X:-sudo ip}`), each word as written. None where
+/// a quote or brace is never closed (a banner's apostrophe).
+pub fn shell_words(line: &str) -> Option<Vec<&str>> {
+    let mut words = Vec::new();
+    let mut start = None;
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c.is_whitespace() {
+            words.extend(start.take().map(|s| &line[s..i]));
+            continue;
+        }
+        start.get_or_insert(i);
+        let close = |chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
+                     end: char,
+                     escapes: bool| {
+            while let Some((_, d)) = chars.next() {
+                if d == end {
+                    return true;
+                }
+                if escapes && d == '\\' {
+                    chars.next();
+                }
+            }
+            false
+        };
+        let closed = match c {
+            '\\' => chars.next().is_some(),
+            '\'' => close(&mut chars, '\'', false),
+            '"' => close(&mut chars, '"', true),
+            '$' if chars.peek().is_some_and(|(_, d)| *d == '\'') => {
+                chars.next();
+                close(&mut chars, '\'', true)
+            }
+            '$' if chars.peek().is_some_and(|(_, d)| *d == '{') => {
+                chars.next();
+                let mut depth = 1;
+                for (_, d) in chars.by_ref() {
+                    depth += match d {
+                        '{' => 1,
+                        '}' => -1,
+                        _ => 0,
+                    };
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                depth == 0
+            }
+            _ => true,
+        };
+        if !closed {
+            return None;
+        }
+    }
+    words.extend(start.map(|s| &line[s..]));
+    Some(words)
 }
 
 /// `NAME=value` (its value maybe cut at a substitution: `OUT="`).

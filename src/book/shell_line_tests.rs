@@ -94,3 +94,53 @@ fn a_line_number_gutter_is_read_past() {
     }
     assert_eq!(typed_program("0 packages can be updated."), None);
 }
+
+/// probe21an, what was left of finding 2: a word is read as bash reads it.
+/// A parameter's default is what an unset parameter expands to, and bash
+/// splits it (`${X:-ip} link …` runs `ip`: it was a login banner). A
+/// quoted word holding a space is one word to bash (command not found),
+/// but typed without its quotes it runs its first words: read so, never a
+/// banner's line. Seen failing first with `parameter` expanding `${…}` to
+/// nothing and `quoted` taking the words split at every space.
+#[test]
+fn a_word_is_read_as_bash_reads_it() {
+    assert_eq!(bash_word("${X:-ip}"), "ip");
+    assert_eq!(bash_word("${X=sudo}"), "sudo");
+    assert_eq!(bash_word("${X:-\"sudo ip\"}"), "sudo ip");
+    assert_eq!(bash_word("${X:+ip}"), "");
+    assert_eq!(bash_word("s${X}udo"), "sudo");
+    assert_eq!(bash_word("\"${X:-ip}\""), "ip");
+    for (line, runs) in [
+        ("${X:-ip} link set cni0 down", "ip link set cni0 down"),
+        ("${X-ip} link set cni0 down", "ip link set cni0 down"),
+        (
+            "${X:-sudo ip} link set cni0 down",
+            "sudo ip link set cni0 down",
+        ),
+        (
+            "${X:-sudo} ip link set cni0 down",
+            "sudo ip link set cni0 down",
+        ),
+        (
+            "\"sudo ip\" link set cni0 down",
+            "sudo ip\" link set cni0 down",
+        ),
+    ] {
+        assert_eq!(typed_program(line).as_deref(), Some(runs), "{line}");
+    }
+    // An alternate value of an unset parameter is nothing.
+    assert_eq!(typed_program("${X:+ip} link set cni0 down"), None);
+    assert_eq!(
+        shell_words("\"sudo ip\" link '${X' ${X:-a b} $'\\'' c\\ d"),
+        Some(vec![
+            "\"sudo ip\"",
+            "link",
+            "'${X'",
+            "${X:-a b}",
+            "$'\\''",
+            "c\\ d"
+        ])
+    );
+    // A banner's apostrophe is no quote bash waits to close: no words.
+    assert_eq!(shell_words("Ubuntu's banner"), None);
+}

@@ -57,6 +57,7 @@ mod probe21al;
 mod probe21am;
 mod probe21an;
 mod probe21ap;
+mod probe21an_curl;
 mod probe21l;
 mod probe21p;
 mod probe21r;

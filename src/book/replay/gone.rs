@@ -309,10 +309,9 @@ pub(super) fn stops(
     // A block that is not a shell's (a manifest in a `yaml` block) types
     // nothing (probe21q), but a line at a prompt in one is typed (a `text`
     // or `terminal` block's `$ sudo ip link set cni0 down`, probe21s).
-    // Such a line is never run nor judged, so, as a change told in prose,
-    // the first shell command after it fails for it.
+    // Such a line is never run; it fails at its own line
+    // ([`super::unread_prompts`]), so its stop charges no later command.
     let prompted = |p: &&Planned| crate::book::parse::after_prompt(&p.step.written).is_some();
-    let shell_steps = super::prose::shell_steps(chapter, planned);
     let mut stops: Vec<(usize, Stop)> = planned
         .iter()
         .zip(&chapter.blocks)
@@ -327,7 +326,7 @@ pub(super) fn stops(
                 p.step.line,
                 Stop::Prose {
                     command: p.step.command.clone(),
-                    charged: shell_steps.iter().copied().find(|l| *l > p.step.line),
+                    charged: None,
                 },
             )),
             Err(_) if effect(&p.step.command) == Effect::Changes => {

@@ -293,3 +293,111 @@ async fn curls_refused(
         .collect();
     (curls, t.broken.ran())
 }
+
+/// probe21an, finding 3: a curl error, status or `-w` code line with an
+/// invisible or look-alike character was a page's text, the curl
+/// `skipped` (on netns a page with no title and no line naming its pod
+/// is), so a book showing a failure against a lab that answers passed.
+/// Each is now a drift naming the line; a page's own text past ASCII (a
+/// line of the pod's page, a UTF-8 title where the lab's page has it too)
+/// is no difference. Seen failing first with `reads_as_curls` answering
+/// None (each disguised curl `skipped`).
+#[tokio::test]
+async fn a_curls_own_line_written_past_ascii_is_a_difference_never_a_page() {
+    let pod1 = "nginx-deployment-6b7f6d9b8c-k2v9x";
+    let block = |cmd: &str, out: &str| {
+        format!(
+            "```console\n$ vagrant ssh node1\nvagrant@node1:~$ {cmd}\n{out}\nvagrant@node1:~$ exit\n```\n\n"
+        )
+    };
+    let w = "curl -s -o /dev/null -w '%{http_code}' 10.244.1.2";
+    let disguised = [
+        (
+            "curl 10.244.1.2",
+            "curl\u{200b}: (7) Failed to connect to 10.244.1.2 port 80: Connection refused",
+        ),
+        (
+            "curl 10.244.1.2",
+            "\u{0441}url: (7) Failed to connect to 10.244.1.2 port 80: Connection refused",
+        ),
+        (
+            "curl -I 10.244.1.2",
+            "HTTP/1.1 5\u{200b}03 Service Unavailable",
+        ),
+        (
+            "curl -I 10.244.1.2",
+            "HTTP/1.1 \u{ff15}03 Service Unavailable",
+        ),
+        (w, "\u{ff15}03"),
+        (w, "503\u{200b}"),
+    ];
+    let mut text = String::from("# Disguised\n\n");
+    for (cmd, out) in disguised {
+        text += &block(cmd, out);
+    }
+    text += &block(
+        "curl 10.244.1.2",
+        &format!("{pod1} on node1\n<p>Grüße — ü</p>"),
+    );
+    let page = |title: &str| format!("<html><head><title>{title}</title></head></html>\n");
+    let title = "Welcome to nginx — ü";
+    let cases = [
+        (
+            Kind::Netns,
+            text,
+            format!("{pod1} on node1\n"),
+            disguised.len(),
+        ),
+        (
+            Kind::Vagrant,
+            block("curl 10.244.1.2", &page(title)),
+            page(title),
+            0,
+        ),
+    ];
+    for (kind, text, served, drifts) in cases {
+        let session = || {
+            FakeSession::new()
+                .on("node1", "hostname", "node1\n")
+                .on_out("node1", "-w", replied("200\n"))
+                .on_out(
+                    "node1",
+                    "curl -gsS -I",
+                    replied("HTTP/1.1 200 OK\nServer: nginx\n"),
+                )
+                .on_out("node1", "curl -gs", replied(&served))
+        };
+        let chapter = parse::parse(std::path::Path::new("d.md"), text.as_bytes()).unwrap();
+        let (lab, _) = chapter4();
+        let mut t = RecordedLab {
+            kind,
+            broken: session(),
+            fixed: session(),
+            variant: "broken".into(),
+            switches: Vec::new(),
+            pods: vec![pod(pod1, "node1", "10.244.1.2")],
+            real: None,
+            kubectl_lines: Default::default(),
+        };
+        let known = crate::book::known::KnownFile::default();
+        let r = replay(&chapter, &lab, &mut t, &known).await;
+        let curls: Vec<&CommandReport> = r
+            .blocks
+            .iter()
+            .flat_map(|b| &b.commands)
+            .filter(|c| c.command.starts_with("curl"))
+            .collect();
+        assert_eq!(curls.len(), drifts + 1, "{kind}: {curls:#?}");
+        for c in &curls[..drifts] {
+            assert_eq!(c.verdict, Verdict::Drift, "{c:#?}");
+            assert!(
+                c.differences
+                    .iter()
+                    .any(|d| d.contains("reads as curl's") && d.contains("U+")),
+                "{c:#?}"
+            );
+        }
+        let control = curls[drifts];
+        assert_eq!(control.verdict, Verdict::Match, "{kind}: {control:#?}");
+    }
+}
