@@ -453,7 +453,10 @@ mod lang;
 
 #[path = "parse_lines.rs"]
 mod lines;
-pub use lines::{after_assignments, after_prompt, command_shaped, is_program, is_remark, steps};
+pub use lines::{
+    after_assignments, after_prompt, command_shaped, is_program, is_remark, opens_with_sign,
+    signs_before_a_command, steps,
+};
 
 #[cfg(test)]
 #[path = "parse_tests.rs"]

@@ -126,115 +126,10 @@ const PROGRAMS: &[&str] = &[
     "lsmod",
 ];
 
-/// A shell prompt before a command: `$ `, `user@host:~$ `, `[root@host ~]# `,
-/// `host:~# `, and `# ` when a program follows (else `#` opens a comment).
-static PROMPT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(
-        r"^(?:\[[\w.-]+@(?P<a>[\w.-]+)(?: [^\]]*)?\]|[\w.-]+@(?P<b>[\w.-]+)(?::[^\s$#]*)?|(?P<c>[\w.-]+):[~/][^\s$#]*)?\s?[$#](?:\s+|$)",
-    )
-    .expect("prompt pattern")
-});
-
-/// A prompt of another shape, before a program lab lists: a host's
-/// (`node1$ `, `node1 % `, `[node1]$ `, `node1:~ vagrant$ `), after a
-/// virtualenv's brackets (`(venv) $ `), or a prompt character alone (`% `,
-/// `> `, `>>> `, `❯ `, `λ `). Read as output, the reader's command behind
-/// it never ran (probe21z, finding 1).
-static OTHER_PROMPT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(
-        r"^(?:\([\w.@:~/-]+\)\s*)?(?:\[(?P<d>[\w.-]+)(?:@(?P<e>[\w.-]+))?(?:[\s:][^\]]*)?\]|(?P<f>[\w.-]+)(?:@(?P<g>[\w.-]+))?(?::[^\s$#%>]*(?:\s[\w.-]+)?)?)?\s?(?P<c>[$#%»]|>{1,3})\s+",
-    )
-    .expect("other prompt pattern")
-});
-
-/// Prompt characters some shells show first (`➜  ~ `, `❯ `, `λ `), before
-/// the folder they are in.
-const GLYPHS: &[char] = &['➜', '❯', 'λ', '»'];
-
-/// A line's prompt: the command after it, and the host it names.
-fn prompt(line: &str) -> Option<(&str, Option<String>)> {
-    let t = line.trim();
-    if let Some(c) = PROMPT.captures(t) {
-        let rest = t[c.get(0)?.end()..].trim();
-        // `# word`: a root prompt only when a program follows; `#word` never.
-        if t.starts_with('#') && !(c.get(0)?.end() > 1 && is_program(rest)) {
-            return None;
-        }
-        let host = ["a", "b", "c"].iter().find_map(|g| c.name(g));
-        return Some((rest, host.map(|m| m.as_str().to_string())));
-    }
-    // A program's own line (`echo hi > ip`) has no prompt before it.
-    if is_program(t) {
-        return None;
-    }
-    let listed = |rest: &str, ps2: bool| {
-        let word = after_assignments(rest)
-            .split_whitespace()
-            .next()
-            .unwrap_or("");
-        // `> /etc/hosts` is a heredoc's or a redirection's more often.
-        is_program(rest) && !(ps2 && word.starts_with('/'))
-    };
-    if let Some(rest) = t.strip_prefix(GLYPHS) {
-        let rest = rest.trim_start();
-        if listed(rest, false) {
-            return Some((rest, None));
-        }
-        // Past the folder the prompt shows (`➜  ~ `, `❯ lab `).
-        let (dir, after) = rest.split_once(char::is_whitespace)?;
-        let after = after.trim_start();
-        let folder = dir
-            .chars()
-            .all(|c| c.is_alphanumeric() || "~/._-".contains(c));
-        return (folder && listed(after, false)).then_some((after, None));
-    }
-    let Some(c) = OTHER_PROMPT.captures(t) else {
-        return any_prompt(t, listed);
-    };
-    let rest = &t[c.get(0)?.end()..];
-    if !listed(
-        rest,
-        c.name("c").is_some_and(|m| m.as_str().starts_with('>')),
-    ) {
-        return None;
-    }
-    let host = ["e", "g", "d", "f"].iter().find_map(|g| c.name(g));
-    Some((rest, host.map(|m| m.as_str().to_string())))
-}
-
-/// A prompt of a shape no pattern above knows (`PS C:\lab> `,
-/// `(venv) me@host:~/lab (main) $ `): any number of words, none a
-/// program, the last ending in a prompt character (an arrow, `->` or
-/// `=>`, and a table's `<none>` are none), before a listed program. Capped
-/// at three words, a git or virtualenv prompt of four hid the command
-/// behind it as output (probe21ab, finding 1).
-fn any_prompt(t: &str, listed: impl Fn(&str, bool) -> bool) -> Option<(&str, Option<String>)> {
-    let mut rest = t;
-    loop {
-        let (word, after) = rest.split_once(char::is_whitespace)?;
-        if is_program(word) {
-            return None;
-        }
-        rest = after.trim_start();
-        let ends = word.ends_with(['$', '#', '%', '>', '»', '❯', '➜', 'λ'])
-            && !word.ends_with("->")
-            && !word.ends_with("=>")
-            && !word.starts_with('<');
-        if ends && listed(rest, word.ends_with('>')) {
-            return Some((rest, None));
-        }
-    }
-}
-
-/// The host a line's prompt names (`w1` of `vagrant@w1:~$ `), if any.
-fn prompt_host(line: &str) -> Option<String> {
-    prompt(line)?.1
-}
-
-/// The command after a line's prompt, if the line has one.
-pub fn after_prompt(line: &str) -> Option<&str> {
-    prompt(line).map(|(rest, _)| rest)
-}
+#[path = "parse_prompt.rs"]
+mod prompt;
+pub use prompt::{after_prompt, opens_with_sign, signs_before_a_command};
+use prompt::prompt_host;
 
 /// Whether `step` is a command still being typed: a heredoc (`<<`) or a
 /// line ending in `\`, `|`, `&&` or `||`, whose next lines the shell
@@ -341,7 +236,10 @@ fn may_be_output_of(last: &Step, line: &str) -> bool {
         // A page goes on while its HTML document is open; headers (`curl
         // -I`) and what follows `</html>` hold no line of a command's shape.
         ["curl", ..] => html_open(&last.output),
-        ["route", ..] | ["vagrant", "ssh"] | ["ssh" | "exit" | "cd" | "export", ..] => false,
+        // `exit` prints `logout` (a login shell's), read as a command it
+        // was not understood (probe21aq: what `exit` prints is its output).
+        ["exit", ..] => line.trim() == "logout",
+        ["route", ..] | ["vagrant", "ssh"] | ["ssh" | "cd" | "export", ..] => false,
         _ => !last.output.last().is_some_and(|l| l.trim().is_empty()),
     }
 }

@@ -88,10 +88,54 @@ pub(super) fn login_alone(plans: &[Planned], commands: &mut [CommandReport]) {
 /// of any shape lab knows, ANSI colours and shell syntax: a command the
 /// reader types, which lab never ran. Such a block was skipped, the
 /// chapter passing with the reader's ping unrun (probe21ab, `q4_chapter.md`).
+/// So is a line that opens with a prompt's signs and shows a command after
+/// them, whatever its program (`✗ ifdown enp0s8`): no banner's line opens
+/// so (probe21aq, finding 1).
 pub(super) fn banner_command(book: &[String]) -> Option<&str> {
-    book.iter()
-        .map(String::as_str)
-        .find(|l| crate::book::shell_line::typed_program(l).is_some())
+    book.iter().map(String::as_str).find(|l| {
+        crate::book::shell_line::typed_program(l).is_some() || behind_signs(l)
+    })
+}
+
+/// Whether `line`, as the reader sees it, opens with a prompt's signs and
+/// shows a command after them ([`crate::book::parse::signs_before_a_command`]).
+fn behind_signs(line: &str) -> bool {
+    let seen = crate::book::lookalike::fold(line);
+    crate::book::parse::signs_before_a_command(&crate::book::shell_line::strip_ansi(&seen))
+}
+
+/// What `exit` prints: `logout`, `Connection to HOST closed.` (by the
+/// remote host, too), and the reader's own prompt, bare, after it.
+fn exit_prints(line: &str) -> bool {
+    let seen = crate::book::lookalike::fold(line);
+    let t = crate::book::shell_line::strip_ansi(&seen);
+    let t = t.trim();
+    t.is_empty()
+        || t == "logout"
+        || (t.starts_with("Connection to ") && t.contains(" closed"))
+        || (crate::book::parse::opens_with_sign(t)
+            && !crate::book::parse::signs_before_a_command(t))
+}
+
+/// `exit` (leaving `node`'s session): skipped, nothing to compare, unless
+/// the book shows under it a line `exit` does not print ([`exit_prints`]):
+/// a command the reader types behind a prompt lab does not know (`✗ kubectl
+/// … scale … --replicas=0`), which lab never ran. Read as `exit`'s output,
+/// it was skipped, and the block matched (probe21aq, `g1b.md`).
+pub(super) fn exit(r: &mut CommandReport, node: &str) {
+    match r.book.iter().find(|l| !exit_prints(l)) {
+        Some(line) => {
+            r.verdict = Verdict::NotUnderstood;
+            r.reason = Some(format!(
+                "the book shows `{}` after `exit`, which prints `logout` and `Connection to … closed.` alone: it may be a command the reader types behind a prompt lab does not know, which lab never ran",
+                line.trim()
+            ));
+        }
+        None => {
+            r.verdict = Verdict::Skipped;
+            r.reason = Some(format!("leaves {node}'s session"));
+        }
+    }
 }
 
 /// Make `r` (a `vagrant ssh NODE`'s) not understood if its book lines
@@ -147,5 +191,35 @@ mod tests {
             "Run 'do-release-upgrade' to upgrade to it.",
         ]);
         assert_eq!(banner_command(&banner), None);
+    }
+
+    /// probe21aq, finding 1: a line opening with a prompt's signs and a
+    /// command after them, of any program, is a command in a banner's
+    /// place; `exit` prints `logout`, `Connection to … closed.` and a bare
+    /// prompt alone. Seen failing first: each line was banner, or output.
+    #[test]
+    fn a_command_behind_signs_is_no_banner_and_no_exit_output() {
+        for line in [
+            "✗ ifdown enp0s8",
+            "✓ nice sudo ip link set cni0 down",
+            "➜  lab git:(main) ✗ ifdown enp0s8",
+        ] {
+            let book = lines(&["Welcome to Ubuntu 16.04.4 LTS", "", line]);
+            assert_eq!(banner_command(&book), Some(line), "{line}");
+            assert!(!super::exit_prints(line), "{line}");
+        }
+        for line in [
+            "logout",
+            "Connection to 127.0.0.1 closed.",
+            "",
+            "➜  chapter4 git:(master) ✗",
+            "➜  chapter4",
+        ] {
+            assert!(super::exit_prints(line), "{line}");
+            assert_eq!(banner_command(&lines(&[line])), None, "{line}");
+        }
+        for line in ["Welcome back", "\u{2728} all done"] {
+            assert!(!super::exit_prints(line), "{line}");
+        }
     }
 }

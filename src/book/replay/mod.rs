@@ -37,6 +37,7 @@ mod plan;
 mod prose;
 mod reads;
 mod refusal;
+mod remarks;
 mod servers;
 mod setup;
 mod swallowed;
@@ -250,13 +251,7 @@ impl Replayer<'_> {
                     Err(e) => fail(&mut r, e.to_string()),
                 }
             }
-            Cmd::Exit => {
-                r.verdict = Verdict::Skipped;
-                r.reason = Some(format!(
-                    "leaves {}'s session",
-                    p.node.as_deref().unwrap_or("the node")
-                ));
-            }
+            Cmd::Exit => login::exit(&mut r, p.node.as_deref().unwrap_or("the node")),
             Cmd::Ping { target, .. } if p.traffic_for.is_some() => {
                 let epoch = self.epoch(p);
                 let lab_ip = self.target_ip(*target, epoch, &pods, &mut r.bindings);

@@ -61,9 +61,12 @@ pub(super) fn stops(
     // Each code judged once for its shape, and once where it stands.
     let mut shaped = std::collections::HashMap::new();
     let mut typed_near = std::collections::HashMap::new();
+    // A command's remark that names a change is told as inline code is.
+    let remarks = super::remarks::spans(chapter, planned);
     chapter
         .inline
         .iter()
+        .chain(&remarks)
         .filter_map(|span| {
             let code = crate::book::shell_line::strip_ansi(span.code.trim());
             let written = after_prompt(&code).unwrap_or(&code);
