@@ -40,6 +40,8 @@ mod refusal;
 mod remarks;
 mod servers;
 mod setup;
+mod shown_diff;
+mod shown_manifest;
 mod swallowed;
 mod tables;
 mod target;
@@ -415,6 +417,9 @@ async fn replay_within(
                 &target.variant(),
                 &block.lang,
             ));
+            // A manifest or patch it shows, against the lab's file.
+            let shown = shown_manifest::judge(chapter, block, lab, &target.variant());
+            commands.extend(shown.commands);
             let verdict = match commands.is_empty() {
                 true => Verdict::Skipped,
                 false => Verdict::NotUnderstood,
@@ -425,7 +430,7 @@ async fn replay_within(
                 fence: block.fence.clone(),
                 verdict,
                 commands,
-                prose: vec![block.skip_reason()],
+                prose: vec![shown.reason.unwrap_or_else(|| block.skip_reason())],
                 duration_s: 0.0,
             });
             progress(target, &r, known, total);

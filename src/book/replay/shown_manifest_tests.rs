@@ -1,0 +1,125 @@
+//! Blocks of manifests and patches judged against chapter4's own files,
+//! without a lab (no root): which file the text before a block names, and
+//! what each is compared with. The drift directions were seen failing with
+//! the compare switched off (`differences` returning nothing).
+
+use super::*;
+
+fn files() -> Vec<LabFile> {
+    [
+        (
+            "flannel.yml",
+            include_str!("../../../labs/chapter4/flannel.yml"),
+        ),
+        (
+            "flannel_fix.yml",
+            include_str!("../../../labs/chapter4/flannel_fix.yml"),
+        ),
+        (
+            "nginx-deployment.yaml",
+            include_str!("../../../labs/chapter4/nginx-deployment.yaml"),
+        ),
+    ]
+    .into_iter()
+    .map(|(name, text)| LabFile {
+        name: name.into(),
+        text: text.into(),
+        objects: crate::testbed::manifest::parse_documents(text)
+            .unwrap()
+            .docs,
+    })
+    .collect()
+}
+
+/// The chapter `text` and its last block's reports.
+fn judged(text: &str) -> (Vec<usize>, Vec<CommandReport>, String) {
+    let ch = crate::book::parse::parse(std::path::Path::new("c.md"), text.as_bytes()).unwrap();
+    let block = ch.blocks.last().unwrap();
+    let files = files();
+    let named = named_files(&ch, block, &files);
+    let (reports, why) = match lang_of(&block.lang).as_str() {
+        "diff" => super::super::shown_diff::judge(block, &files, &named, "broken"),
+        _ => yaml_block(block, &files, &named, "broken"),
+    };
+    (named, reports, why)
+}
+
+/// The broken DaemonSet's args (no `--iface`).
+const BROKEN_ARGS: &str = "```yaml\nkind: DaemonSet\nmetadata:\n  name: kube-flannel-ds\nspec:\n  template:\n    spec:\n      containers:\n        - name: kube-flannel\n          args:\n            - --ip-masq\n            - --kube-subnet-mgr\n```\n";
+
+#[test]
+fn the_first_file_the_text_names_is_the_one_compared() {
+    let text = format!(
+        "# t\n\nCreate `flannel_fix.yml` with this DaemonSet (the rest as in `flannel.yml`):\n\n{BROKEN_ARGS}"
+    );
+    let (named, r, _) = judged(&text);
+    assert_eq!(named, vec![1, 0]);
+    assert_eq!(r.len(), 1);
+    assert_eq!(
+        r[0].differences,
+        vec![
+            "spec.template.spec.containers[kube-flannel].args: the book shows [--ip-masq, --kube-subnet-mgr], the lab's flannel_fix.yml has [--ip-masq, --kube-subnet-mgr, --iface=enp0s8]"
+        ]
+    );
+    assert_eq!(r[0].command, "yaml: DaemonSet kube-flannel-ds");
+}
+
+#[test]
+fn with_no_file_named_the_book_agrees_when_one_file_holds_its_object_so() {
+    let (named, r, _) = judged(&format!("# t\n\nThe DaemonSet:\n\n{BROKEN_ARGS}"));
+    assert!(named.is_empty());
+    assert!(r[0].differences.is_empty(), "{:?}", r[0].differences);
+    assert_eq!(
+        r[0].ran.as_deref(),
+        Some("compared with DaemonSet kube-system/kube-flannel-ds of the lab's flannel.yml")
+    );
+    // Wrong for both: each file's difference is said.
+    let wrong = BROKEN_ARGS.replace(
+        "- --kube-subnet-mgr\n",
+        "- --kube-subnet-mgr\n            - --iface=enp0s3\n",
+    );
+    let (_, r, _) = judged(&format!("# t\n\nThe DaemonSet:\n\n{wrong}"));
+    assert_eq!(
+        r[0].differences,
+        vec![
+            "spec.template.spec.containers[kube-flannel].args[2]: the book shows --iface=enp0s3, the lab's flannel.yml has none",
+            "spec.template.spec.containers[kube-flannel].args[2]: the book shows --iface=enp0s3, the lab's flannel_fix.yml has --iface=enp0s8",
+        ]
+    );
+}
+
+#[test]
+fn an_object_the_named_file_lacks_by_name_drifts_and_an_unknown_kind_is_skipped() {
+    let typo = BROKEN_ARGS.replace("kube-flannel-ds", "kube-flannel");
+    let (_, r, _) = judged(&format!("# t\n\nIn `flannel_fix.yml`:\n\n{typo}"));
+    assert_eq!(
+        r[0].differences,
+        vec![
+            "the book shows DaemonSet kube-flannel as the lab's flannel_fix.yml, which has no such object (it has DaemonSet kube-system/kube-flannel-ds)"
+        ]
+    );
+    let ns = "```yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n```\n";
+    let (_, r, why) = judged(&format!("# t\n\nIn `flannel_fix.yml`:\n\n{ns}"));
+    assert!(r.is_empty());
+    assert_eq!(why, NAMES_NOTHING);
+}
+
+#[test]
+fn a_patch_removing_a_line_the_lab_still_has_drifts() {
+    let diff = "# t\n\nThe fix, in `flannel_fix.yml`:\n\n```diff\n-            - --iface=enp0s8\n+            - --iface=enp0s9\n```\n";
+    let (_, r, _) = judged(diff);
+    assert_eq!(
+        r[0].differences,
+        vec![
+            "the book's patch adds `- --iface=enp0s9`; the lab's flannel_fix.yml has no such line",
+            "the book's patch removes `- --iface=enp0s8`; the lab's flannel_fix.yml still has it",
+        ]
+    );
+    let none = "# t\n\nA patch:\n\n```diff\n+ something\n```\n";
+    let (_, r, why) = judged(none);
+    assert!(r.is_empty());
+    assert!(
+        why.starts_with("it names no file of the lab's manifests"),
+        "{why}"
+    );
+}
