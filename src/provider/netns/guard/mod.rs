@@ -66,6 +66,7 @@ mod ipset;
 mod ipv4_routes;
 mod l2_loops;
 mod listed_devices;
+mod loopback_routes;
 mod macvlan_sources;
 mod multicast;
 mod named_tables;

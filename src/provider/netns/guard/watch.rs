@@ -71,8 +71,13 @@ pub struct Watch {
     /// Why the node is to be stopped, found between two looks (see
     /// [`Watch::why_stop_now`]).
     stop_now: Option<String>,
-    /// An event told of a route: the routes are counted at once.
+    /// An event told of a route, or events were lost: the IPv4 routes are
+    /// counted at once.
     routes_due: bool,
+    /// Events were lost: the IPv6 routes are dumped at once too (a route
+    /// out of `lo` added meanwhile is told of by no event, see
+    /// [`super::loopback_routes`]).
+    ipv6_routes_due: bool,
     /// The node's nf_tables events were heard since the last check of
     /// its sets (see [`sets_heard`]).
     sets_due: bool,
@@ -232,6 +237,7 @@ impl Watch {
             devices_bound: bounds.devices,
             stop_now: None,
             routes_due: true,
+            ipv6_routes_due: false,
             sets_due: false,
             routes_bound: bounds.routes,
             dumped,
@@ -379,10 +385,13 @@ impl Watch {
     }
 
     /// Why the node must be stopped at once, if it must: an object too
-    /// heavy by itself (see [`Watch::trim_dumped`]), its IPv4 routes or the
-    /// devices it holds, each counted when events told of one (`at_sweep`:
-    /// in any case).
+    /// heavy by itself or a route out of `lo` (see [`Watch::trim_dumped`]),
+    /// its IPv4 routes or the devices it holds, each counted when events
+    /// told of one or were lost (`at_sweep`: in any case).
     pub fn why_stop_now(&mut self, at_sweep: bool, buf: &mut [u8]) -> Option<String> {
+        if std::mem::take(&mut self.ipv6_routes_due) {
+            self.trim_dumped(&[dumped::Kind::Ipv6Routes], buf);
+        }
         if let Some(why) = self.stop_now.take() {
             return Some(why);
         }
@@ -516,12 +525,15 @@ impl Watch {
                     }
                 }
                 // A route: counted at once, and one of too many nexthops
-                // stops the node (see `ipv4_routes`).
+                // or out of `lo` stops the node (see `ipv4_routes`,
+                // `loopback_routes`).
                 super::ipv4_routes::RTM_NEWROUTE => {
                     self.routes_due = true;
-                    if let Some(why) = super::ipv4_routes::too_many_nexthops(body)
-                        .or_else(|| super::ipv4_routes::out_of_loopback(body))
-                    {
+                    let lo = || {
+                        super::loopback_routes::out_of_loopback(body)
+                            .then(|| super::loopback_routes::WHY.to_string())
+                    };
+                    if let Some(why) = super::ipv4_routes::too_many_nexthops(body).or_else(lo) {
                         self.stop_now = Some(why);
                     }
                 }
