@@ -65,6 +65,7 @@ mod frame_rate;
 mod ipset;
 mod ipv4_routes;
 mod l2_loops;
+mod link_message;
 mod listed_devices;
 mod loopback_routes;
 mod macvlan_sources;
