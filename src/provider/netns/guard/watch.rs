@@ -127,11 +127,11 @@ pub struct Watch {
     ipset: Option<ipset::Ipset>,
     /// ipset elements flushed since the last report.
     pub ipset_flushed: u64,
-    /// The most elements the node's sets may hold together (see
-    /// `table_bounds::ipset_elements_a_node_keeps`).
+    /// The most elements the node's sets may hold together (its
+    /// [`super::Bounds::ipset`]).
     pub ipset_bound: u64,
-    /// Sweeps between two looks at its neighbours (see
-    /// `unresolved::every_sweeps`).
+    /// Sweeps between two looks at its neighbours (its
+    /// [`super::Bounds::unresolved_every`]).
     pub unresolved_every: u64,
     /// The node's accounting objects and timeout policies (see
     /// [`super::nf_objects`]).
@@ -256,8 +256,8 @@ impl Watch {
             macs_flushed: Default::default(),
             ipset,
             ipset_flushed: 0,
-            ipset_bound: bound as u64,
-            unresolved_every: super::unresolved::every_sweeps(1),
+            ipset_bound: bounds.ipset,
+            unresolved_every: bounds.unresolved_every,
             nf_objects: nf,
             nf_removed: [0; 2],
             sweeps: 0,
