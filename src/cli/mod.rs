@@ -224,12 +224,13 @@ pub fn run() -> Result<(), LabError> {
         listeners,
     } = &cli.command
     {
-        let bounds = crate::provider::netns::guard::Bounds {
-            entries: *bound,
-            orphans: *orphans,
-            devices: *devices,
-            routes: *routes,
-        };
+        let bounds = crate::provider::netns::guard::Bounds::new(
+            *bound,
+            *orphans,
+            *devices,
+            *routes,
+            nodes.len(),
+        );
         return crate::provider::netns::guard::run(lab, bounds, nodes, listeners);
     }
     if let Command::TcpProxy { host, port } = &cli.command {

@@ -60,6 +60,7 @@ mod probe21ap;
 mod probe21an_curl;
 mod probe21aq_prompts;
 mod probe21aq_manifests;
+mod probe21ao;
 mod probe21l;
 mod probe21p;
 mod probe21r;

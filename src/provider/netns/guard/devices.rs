@@ -18,24 +18,23 @@
 //! there has one of each a device.
 //!
 //! How: a link dump (`RTM_GETLINK`) on the node's routing socket for looks
-//! (the one of [`super::neigh_params`]) counts its devices and sums their queues (`IFLA_NUM_TX_QUEUES`,
-//! `IFLA_NUM_RX_QUEUES`) after each receive of the guard's events that told
-//! of a device made or changed, after events were lost, and at every sweep.
+//! (the one of [`super::neigh_params`]) counts its devices and sums their
+//! queues (`IFLA_NUM_TX_QUEUES`, `IFLA_NUM_RX_QUEUES`) after each receive
+//! of the guard's events that told of a device made or changed, after
+//! events were lost, and at every sweep. Each device's message is read
+//! once ([`super::link_message`]) for this and the other looks at it.
 //! A node past either bound is stopped: removing its namespace removes its
 //! devices, those made while the guard looked included.
 
-use super::super::netlink::msg::{NLM_F_DUMP, NLM_F_REQUEST, attrs, message, messages};
+use super::super::netlink::msg::{NLM_F_DUMP, NLM_F_REQUEST, message, messages};
 use super::ipset::ask_counting;
-use std::cell::Cell;
+use super::link_message::{IFINFOMSG, LinkMessage};
+use std::cell::RefCell;
 use std::io;
 use std::os::fd::OwnedFd;
 
 const RTM_NEWLINK: u16 = 16;
 const RTM_GETLINK: u16 = 18;
-/// `struct ifinfomsg`, then the attributes.
-const IFINFOMSG: usize = 16;
-const IFLA_NUM_TX_QUEUES: u16 = 31;
-const IFLA_NUM_RX_QUEUES: u16 = 32;
 
 /// A node's routing socket for the dumps of its devices.
 /// What a node's devices hold.
@@ -55,15 +54,22 @@ pub struct Held {
     pub closes_loop: Option<String>,
 }
 
-/// The queues the devices of one receive `b` tell of (answers to request
-/// `seq` only).
-fn queues(b: &[u8], seq: u32) -> u64 {
-    messages(b)
-        .filter(|m| m.seq == seq && m.ty == RTM_NEWLINK)
-        .flat_map(|m| attrs(m.body.get(IFINFOMSG..).unwrap_or_default()))
-        .filter(|(t, v)| (*t == IFLA_NUM_TX_QUEUES || *t == IFLA_NUM_RX_QUEUES) && v.len() == 4)
-        .map(|(_, v)| u64::from(u32::from_ne_bytes(v.try_into().expect("4 bytes"))))
-        .sum()
+/// Add the devices of one receive `b` (answers to request `seq` only) to
+/// `held`: each link message read once ([`LinkMessage`]), and handed to
+/// each look (queues, redirects with `all_redirects`, loops). How many.
+fn add(b: &[u8], seq: u32, all_redirects: bool, held: &mut Held) -> u64 {
+    let mut n = 0;
+    for m in messages(b).filter(|m| m.seq == seq && m.ty == RTM_NEWLINK) {
+        n += 1;
+        let Some(link) = LinkMessage::parse(m.body) else {
+            continue;
+        };
+        held.queues += link.queues;
+        held.links.push(super::l2_loops::Link::of(&link));
+        held.redirects
+            .extend(super::redirects::accepting(&link, all_redirects));
+    }
+    n
 }
 
 /// The devices of the node whose routing socket is `fd` (sequence numbers
@@ -77,35 +83,13 @@ pub fn count(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8], all_redirects: bool) -
         seq,
         &[0; IFINFOMSG],
     );
-    let queued = Cell::new(0);
-    let redirects = std::cell::RefCell::new(Vec::new());
-    let links = std::cell::RefCell::new(Vec::new());
+    let held = RefCell::new(Held::default());
     let devices = ask_counting(fd, &dump, seq, buf, |r| {
-        queued.set(queued.get() + queues(r, seq));
-        links.borrow_mut().extend(
-            messages(r)
-                .filter(|m| m.seq == seq && m.ty == RTM_NEWLINK)
-                .filter_map(|m| super::l2_loops::link_of(m.body)),
-        );
-        redirects.borrow_mut().extend(
-            messages(r)
-                .filter(|m| m.seq == seq && m.ty == RTM_NEWLINK)
-                .filter_map(|m| {
-                    let a = m.body.get(IFINFOMSG..)?;
-                    super::redirects::accepting(a, all_redirects)
-                }),
-        );
-        messages(r)
-            .filter(|m| m.seq == seq && m.ty == RTM_NEWLINK)
-            .count() as u64
+        add(r, seq, all_redirects, &mut held.borrow_mut())
     })?;
     Ok(Held {
         devices: devices as usize,
-        queues: queued.get(),
-        redirects: redirects.into_inner(),
-        hidden: 0,
-        links: links.into_inner(),
-        closes_loop: None,
+        ..held.into_inner()
     })
 }
 
@@ -155,6 +139,7 @@ pub fn why_stop(held: &Held, bound: usize) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::link_message::{IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES};
     use super::*;
     use crate::provider::netns::netlink::msg::attr;
 
@@ -170,7 +155,11 @@ mod tests {
         let mut b = link(4, 1, 1);
         b.extend(link(4, 4096, 4096));
         b.extend(link(3, 9, 9));
-        assert_eq!(queues(&b, 4), 8194);
+        let mut held = Held::default();
+        assert_eq!(add(&b, 4, false, &mut held), 2);
+        assert_eq!(held.queues, 8194);
+        assert_eq!(held.links.len(), 2);
+        assert_eq!(held.links[1].name, "veth0");
         let bound = 1025;
         let fine = Held {
             devices: bound,

@@ -213,12 +213,14 @@ fn refusals(b: &[u8]) -> u64 {
         .count() as u64
 }
 
-/// What a dump has seen so far: the objects' weight together, and the
-/// heaviest one's.
+/// What a dump has seen so far: the objects' weight together, the
+/// heaviest one's, and whether one is a unicast route out of `lo` (see
+/// [`super::loopback_routes`]).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Seen {
     pub weight: usize,
     pub heaviest: usize,
+    pub out_of_loopback: bool,
 }
 
 /// What one receive of a dump held: the removals of objects past `bound`
@@ -236,6 +238,8 @@ fn read_dump(
         match m.ty {
             NLMSG_DONE | NLMSG_ERROR => return true,
             t if t == kind.answer() => {
+                seen.out_of_loopback |=
+                    kind == Kind::Ipv6Routes && super::loopback_routes::out_of_loopback(m.body);
                 let weight = kind.weight(m.body);
                 seen.heaviest = seen.heaviest.max(weight);
                 for (dt, body) in kind.removals(m.body) {
@@ -266,6 +270,9 @@ pub struct Dumped {
     mdb_due: bool,
     /// The heaviest object a dump saw since [`Dumped::take_heaviest`].
     heaviest: usize,
+    /// A unicast route out of `lo` a dump saw since
+    /// [`Dumped::take_out_of_loopback`].
+    out_of_loopback: bool,
 }
 
 /// `RTNLGRP_NEXTHOP` and `RTNLGRP_MDB`, joined by number (the first past
@@ -290,6 +297,7 @@ impl Dumped {
             nexthops_due: true,
             mdb_due: true,
             heaviest: 0,
+            out_of_loopback: false,
         })
     }
 
@@ -303,6 +311,12 @@ impl Dumped {
     /// [`Kind::weight`]).
     pub fn take_heaviest(&mut self) -> usize {
         std::mem::take(&mut self.heaviest)
+    }
+
+    /// Whether the dumps saw a unicast route out of `lo` since the last
+    /// time asked.
+    pub fn take_out_of_loopback(&mut self) -> bool {
+        std::mem::take(&mut self.out_of_loopback)
     }
 
     /// Whether `kind` is to be dumped at this sweep: nexthops when an event
@@ -360,6 +374,7 @@ impl Dumped {
             read_dump(kind, b, seq, bound, &mut seen, &mut out)
         })?;
         self.heaviest = self.heaviest.max(seen.heaviest);
+        self.out_of_loopback |= seen.out_of_loopback;
         let removed = messages(&out).count() as u64;
         // The kernel answers a removal (sent without asking for an answer)
         // only to refuse it, before `send` returns; the refusals of a few
@@ -466,6 +481,25 @@ mod tests {
         assert_eq!(seen.weight, 2 + 6554 + 1);
         assert_eq!(seen.heaviest, 6554);
         assert_eq!(messages(&out).count(), 2);
+    }
+
+    /// An IPv6 route out of `lo` added while events were lost is found by
+    /// the dump (seen failing with the dump counting only).
+    #[test]
+    fn a_dump_finds_an_ipv6_route_out_of_loopback() {
+        let route = |ty: u8, oif: u32| {
+            let mut body = vec![libc::AF_INET6 as u8, 64, 0, 0, 254, 3, 0, ty, 0, 0, 0, 0];
+            body.extend(attr(4, &oif.to_ne_bytes()));
+            message(RTM_NEWROUTE, 2, 7, &body)
+        };
+        // Unreachable (type 7) and local (2) routes on `lo`, a unicast one
+        // out of another device: nothing.
+        let b = [route(7, 1), route(2, 1), route(1, 3)].concat();
+        let (mut seen, mut out) = (Seen::default(), Vec::new());
+        read_dump(Kind::Ipv6Routes, &b, 7, 100, &mut seen, &mut out);
+        assert_eq!((seen.weight, seen.out_of_loopback), (3, false));
+        read_dump(Kind::Ipv6Routes, &route(1, 1), 7, 100, &mut seen, &mut out);
+        assert!(seen.out_of_loopback);
     }
 
     #[test]

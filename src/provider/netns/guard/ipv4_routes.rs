@@ -49,24 +49,46 @@ fn nexthops(a: &[u8]) -> u64 {
     n.max(1)
 }
 
-/// The nexthops of the routes one receive `b` tells of (answers to request
-/// `seq` only).
-fn routes(b: &[u8], seq: u32) -> u64 {
-    messages(b)
-        .filter(|m| m.seq == seq && m.ty == RTM_NEWROUTE)
-        .map(|m| nexthops(m.body.get(RTMSG..).unwrap_or_default()))
-        .sum()
+/// What a dump of a node's IPv4 routes found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Routes {
+    /// Nexthops, every route's (a route once for each).
+    pub nexthops: u64,
+    /// A unicast route out of `lo` among them (see [`super::loopback_routes`]).
+    pub out_of_loopback: bool,
+}
+
+/// The routes one receive `b` tells of (answers to request `seq` only),
+/// added to `seen`: their nexthops counted, each route read for its device.
+fn routes(b: &[u8], seq: u32, seen: &mut Routes) {
+    for m in messages(b).filter(|m| m.seq == seq && m.ty == RTM_NEWROUTE) {
+        seen.nexthops += nexthops(m.body.get(RTMSG..).unwrap_or_default());
+        seen.out_of_loopback |= super::loopback_routes::out_of_loopback(m.body);
+    }
 }
 
 /// The IPv4 routes of the node whose socket for looks is `fd`, every
-/// table, a multipath route once for each of its nexthops (sequence
-/// numbers from `seq`, advanced).
-pub fn count(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8]) -> io::Result<u64> {
+/// table, a multipath route once for each of its nexthops, and whether one
+/// is a unicast route out of `lo` (sequence numbers from `seq`, advanced).
+/// This is the look that follows a loss of events too: nothing else tells
+/// of a route added meanwhile.
+pub fn count(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8]) -> io::Result<Routes> {
     let seq = super::sockets::next_seq(seq);
     let mut rtmsg = [0u8; RTMSG];
     rtmsg[0] = libc::AF_INET as u8;
     let dump = message(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, seq, &rtmsg);
-    ask_counting(fd, &dump, seq, buf, |r| routes(r, seq))
+    let seen = std::cell::Cell::new(Routes::default());
+    let nexthops = ask_counting(fd, &dump, seq, buf, |r| {
+        let mut s = seen.get();
+        let before = s.nexthops;
+        routes(r, seq, &mut s);
+        seen.set(s);
+        s.nexthops - before
+    })?;
+    Ok(Routes {
+        nexthops,
+        ..seen.get()
+    })
 }
 
 /// The most nexthops one route may have. A packet to a multipath route
@@ -91,60 +113,14 @@ pub fn too_many_nexthops(body: &[u8]) -> Option<String> {
     })
 }
 
-/// `RTA_OIF`, a route's device; `RTN_UNICAST`, a route's type (byte 7 of
-/// `struct rtmsg`); loopback's index, the same in every namespace.
-const RTA_OIF: u16 = 4;
-const RTN_UNICAST: u8 = 1;
-const LOOPBACK_INDEX: u32 = 1;
-
-/// Why a node that made the route an event's `body` tells of (IPv4 or
-/// IPv6) must be stopped: a unicast route out of `lo`. What arrives on
-/// `lo` for it is forwarded out of `lo` again, so each packet goes round
-/// until its TTL runs out: 254 passes a packet, each uncounted by the frame
-/// bound, which leaves `lo` out, and run in the host's softirq when a
-/// qdisc of the node's releases them (probe21ao: 11,000 queued frames, 0.9
-/// of a host core for 1.8 s, the node's processes 0.05 s). The lab makes
-/// none (its own routes out of `lo` are the kernel's local ones).
-pub fn out_of_loopback(body: &[u8]) -> Option<String> {
-    let rt = body.get(..RTMSG)?;
-    if rt[7] != RTN_UNICAST {
-        return None;
-    }
-    let a = body.get(RTMSG..).unwrap_or_default();
-    let index = |v: &[u8]| {
-        v.get(..4)
-            .map(|b| u32::from_ne_bytes(b.try_into().expect("4 bytes")))
-    };
-    let direct = attrs_of(a, RTA_OIF).any(|v| index(v) == Some(LOOPBACK_INDEX));
-    // Each `struct rtnexthop`: length (u16), flags, hops, ifindex (i32).
-    let mut multipath = false;
-    for m in attrs_of(a, RTA_MULTIPATH) {
-        let mut at = 0;
-        while let Some(len) = m
-            .get(at..at + 2)
-            .map(|b| u16::from_ne_bytes([b[0], b[1]]) as usize)
-        {
-            multipath |= m.get(at + 4..at + 8).and_then(index) == Some(LOOPBACK_INDEX);
-            if len < 8 {
-                break;
-            }
-            at += (len + 3) & !3;
-        }
-    }
-    (direct || multipath).then(|| {
-        "a unicast route out of `lo` (which lab makes none of): what arrives on `lo` for it is \
-         forwarded out of `lo` again until its TTL runs out, in the host's softirq, charged to \
-         no one"
-            .to_string()
-    })
-}
-
 /// Why a node must be stopped for its routes as `counted` (see [`count`]):
-/// past `bound`, or a route too big for the kernel's dump, which ends the
-/// dump with `EMSGSIZE` and would hide the routes after it.
-pub fn why_stop_counted(counted: io::Result<u64>, bound: usize) -> Option<String> {
+/// a unicast route out of `lo`, past `bound`, or a route too big for the
+/// kernel's dump, which ends the dump with `EMSGSIZE` and would hide the
+/// routes after it.
+pub fn why_stop_counted(counted: io::Result<Routes>, bound: usize) -> Option<String> {
     match counted {
-        Ok(n) => why_stop(n, bound),
+        Ok(r) if r.out_of_loopback => Some(super::loopback_routes::WHY.to_string()),
+        Ok(r) => why_stop(r.nexthops, bound),
         Err(e) if e.raw_os_error() == Some(libc::EMSGSIZE) => Some(
             "an IPv4 route too big for the kernel's dump of routes (thousands of nexthops): \
              it hides itself and the routes after it from the count"
@@ -167,44 +143,6 @@ pub fn why_stop(held: u64, bound: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Probe21ao finding 1: a unicast route out of `lo`, direct or as one
-    /// of a multipath route's nexthops; the kernel's local routes (type
-    /// local) and routes out of other devices are left.
-    #[test]
-    fn a_unicast_route_out_of_loopback_is_told_apart() {
-        use crate::provider::netns::netlink::msg::attr;
-        let route = |ty: u8, oif: u32| {
-            let mut b = vec![libc::AF_INET as u8, 16, 0, 0, 254, 3, 0, ty, 0, 0, 0, 0];
-            attr(&mut b, RTA_OIF, &oif.to_ne_bytes());
-            b
-        };
-        assert!(out_of_loopback(&route(RTN_UNICAST, 1)).is_some());
-        assert!(out_of_loopback(&route(RTN_UNICAST, 3)).is_none());
-        assert!(out_of_loopback(&route(2, 1)).is_none(), "a local route");
-        let mut mp = vec![
-            libc::AF_INET6 as u8,
-            64,
-            0,
-            0,
-            254,
-            3,
-            0,
-            RTN_UNICAST,
-            0,
-            0,
-            0,
-            0,
-        ];
-        let mut hops = Vec::new();
-        for i in [3i32, 1] {
-            hops.extend_from_slice(&8u16.to_ne_bytes());
-            hops.extend_from_slice(&[0, 0]);
-            hops.extend_from_slice(&i.to_ne_bytes());
-        }
-        attr(&mut mp, RTA_MULTIPATH, &hops);
-        assert!(out_of_loopback(&mp).is_some());
-    }
     use crate::provider::netns::netlink::msg::attr;
 
     #[test]
@@ -228,7 +166,10 @@ mod tests {
         let mut b = route(3, 0);
         b.extend(route(3, 3));
         b.extend(route(2, 5));
-        assert_eq!(routes(&b, 3), 4);
+        let mut seen = Routes::default();
+        routes(&b, 3, &mut seen);
+        assert_eq!(seen.nexthops, 4);
+        assert!(!seen.out_of_loopback);
         assert_eq!(why_stop(70, 70), None);
         assert_eq!(too_many_nexthops(&route(3, 16)[16..]), None);
         assert!(
@@ -250,12 +191,37 @@ mod tests {
         );
     }
 
+    /// A route out of `lo` added while events were lost is told of by the
+    /// dump alone: the dump reads each route's device as the event does
+    /// (seen failing with the dump counting only).
+    #[test]
+    fn a_dump_finds_a_unicast_route_out_of_loopback() {
+        let route = |seq: u32, ty: u8, oif: u32| {
+            let mut body = vec![libc::AF_INET as u8, 16, 0, 0, 254, 3, 0, ty, 0, 0, 0, 0];
+            attr(&mut body, 4, &oif.to_ne_bytes());
+            message(RTM_NEWROUTE, 2, seq, &body)
+        };
+        // The kernel's local route on `lo`, a route out of another device,
+        // and another request's route out of `lo`.
+        let mut b = [route(5, 2, 1), route(5, 1, 3), route(4, 1, 1)].concat();
+        let mut seen = Routes::default();
+        routes(&b, 5, &mut seen);
+        assert_eq!(seen.nexthops, 2);
+        assert!(!seen.out_of_loopback);
+        assert_eq!(why_stop_counted(Ok(seen), 70), None);
+        b.extend(route(5, 1, 1));
+        routes(&b, 5, &mut seen);
+        assert!(seen.out_of_loopback);
+        let why = why_stop_counted(Ok(seen), 70).unwrap();
+        assert!(why.contains("a unicast route out of `lo`"), "{why}");
+    }
+
     /// A live dump, of the namespace the test runs in.
     #[test]
     fn the_namespaces_routes_are_counted() {
         let fd = super::super::sockets::netlink(libc::NETLINK_ROUTE, 0).unwrap();
         let mut buf = vec![0u8; 256 << 10];
-        let held = count(&fd, &mut 0, &mut buf).unwrap();
+        let held = count(&fd, &mut 0, &mut buf).unwrap().nexthops;
         let listed = std::process::Command::new("ip")
             .args(["-4", "route", "show", "table", "all"])
             .output()

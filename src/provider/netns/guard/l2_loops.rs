@@ -33,14 +33,9 @@
 //! looked at again.
 
 use super::super::netlink::msg::attrs;
+use super::link_message::LinkMessage;
 use std::collections::{HashMap, HashSet};
 
-/// `struct ifinfomsg`: the device's index at 4..8, then the attributes.
-const IFINFOMSG: usize = 16;
-const IFLA_IFNAME: u16 = 3;
-const IFLA_LINK: u16 = 5;
-const IFLA_MASTER: u16 = 10;
-const IFLA_LINKINFO: u16 = 18;
 const IFLA_INFO_KIND: u16 = 1;
 const IFLA_INFO_DATA: u16 = 2;
 const IFLA_INFO_SLAVE_KIND: u16 = 4;
@@ -54,7 +49,6 @@ const IFLA_BRPORT_MODE: u16 = 4;
 const BR_STATE_FORWARDING: u8 = 3;
 /// A vxlan's `IFLA_VXLAN_VNIFILTER` (u8), in its `IFLA_INFO_DATA`.
 const IFLA_VXLAN_VNIFILTER: u16 = 30;
-const IFLA_LINK_NETNSID: u16 = 37;
 
 /// Kinds that forward a frame from one of their ports to another.
 const FORWARDING: [&[u8]; 3] = [b"bridge", b"openvswitch", b"hsr"];
@@ -113,52 +107,49 @@ use super::super::netlink::msg::c_str as name;
 
 /// The device a link dump's (or event's) message `body` tells of.
 pub fn link_of(body: &[u8]) -> Option<Link> {
-    let index = i32::from_ne_bytes(body.get(4..8)?.try_into().ok()?);
-    let mut l = Link {
-        index,
-        ..Link::default()
-    };
-    let int = |v: &[u8]| {
-        v.get(..4)
-            .map(|b| i32::from_ne_bytes(b.try_into().expect("4 bytes")))
-    };
-    for (ty, v) in attrs(body.get(IFINFOMSG..)?) {
-        match ty {
-            IFLA_IFNAME => l.name = String::from_utf8_lossy(name(v)).into(),
-            IFLA_LINK => l.link = int(v).filter(|&i| i != 0 && i != index),
-            IFLA_MASTER => l.master = int(v).filter(|&i| i != 0 && i != index),
-            IFLA_LINK_NETNSID => l.leads_out = true,
-            IFLA_LINKINFO => {
-                let info = attrs(v);
-                if let Some((_, k)) = info.iter().find(|(t, _)| *t == IFLA_INFO_KIND) {
-                    l.kind = name(k).to_vec();
-                }
-                let of = |ty: u16| info.iter().find(|(t, _)| *t == ty).map(|(_, v)| *v);
-                if of(IFLA_INFO_SLAVE_KIND).map(name) == Some(b"bridge") {
-                    let port = |ty: u16| {
-                        of(IFLA_INFO_SLAVE_DATA).and_then(|d| {
-                            attrs(d)
-                                .into_iter()
-                                .find(|(t, _)| *t == ty)
-                                .and_then(|(_, v)| v.first().copied())
-                        })
-                    };
-                    l.port_blocked =
-                        port(IFLA_BRPORT_STATE).is_some_and(|s| s != BR_STATE_FORWARDING);
-                    l.hairpin = port(IFLA_BRPORT_MODE) == Some(1);
-                }
-                let data = info.iter().find(|(t, _)| *t == IFLA_INFO_DATA);
-                l.vni_filter = l.kind == b"vxlan"
-                    && data.is_some_and(|(_, d)| {
-                        attrs(d)
-                            .iter()
-                            .any(|(t, v)| *t == IFLA_VXLAN_VNIFILTER && v.first() == Some(&1))
-                    });
-            }
-            _ => {}
+    LinkMessage::parse(body).as_ref().map(Link::of)
+}
+
+impl Link {
+    /// The device a link message `m` tells of, as far as loops go.
+    pub fn of(m: &LinkMessage) -> Link {
+        let index = m.index;
+        let mut l = Link {
+            index,
+            name: String::from_utf8_lossy(m.name).into(),
+            link: m.link.filter(|&i| i != 0 && i != index),
+            master: m.master.filter(|&i| i != 0 && i != index),
+            leads_out: m.link_netnsid,
+            ..Link::default()
+        };
+        let Some(info) = m.info.map(attrs) else {
+            return l;
+        };
+        if let Some((_, k)) = info.iter().find(|(t, _)| *t == IFLA_INFO_KIND) {
+            l.kind = name(k).to_vec();
         }
+        let of = |ty: u16| info.iter().find(|(t, _)| *t == ty).map(|(_, v)| *v);
+        if of(IFLA_INFO_SLAVE_KIND).map(name) == Some(b"bridge") {
+            let port = |ty: u16| {
+                of(IFLA_INFO_SLAVE_DATA).and_then(|d| {
+                    attrs(d)
+                        .into_iter()
+                        .find(|(t, _)| *t == ty)
+                        .and_then(|(_, v)| v.first().copied())
+                })
+            };
+            l.port_blocked = port(IFLA_BRPORT_STATE).is_some_and(|s| s != BR_STATE_FORWARDING);
+            l.hairpin = port(IFLA_BRPORT_MODE) == Some(1);
+        }
+        let data = info.iter().find(|(t, _)| *t == IFLA_INFO_DATA);
+        l.vni_filter = l.kind == b"vxlan"
+            && data.is_some_and(|(_, d)| {
+                attrs(d)
+                    .iter()
+                    .any(|(t, v)| *t == IFLA_VXLAN_VNIFILTER && v.first() == Some(&1))
+            });
+        l
     }
-    Some(l)
 }
 
 /// The node's wires: the devices leading out of it (their peer in another
@@ -520,6 +511,9 @@ mod tests {
 
     #[test]
     fn a_link_message_is_read() {
+        use super::super::link_message::{
+            IFINFOMSG, IFLA_IFNAME, IFLA_LINK, IFLA_LINK_NETNSID, IFLA_LINKINFO, IFLA_MASTER,
+        };
         use crate::provider::netns::netlink::msg::attr;
         let mut body = vec![0u8; IFINFOMSG];
         body[4..8].copy_from_slice(&7i32.to_ne_bytes());
@@ -565,6 +559,7 @@ mod tests {
     /// (the kernel tells it as 0 or 1 for every vxlan).
     #[test]
     fn a_vxlan_with_a_vni_filter_is_told_apart() {
+        use super::super::link_message::{IFINFOMSG, IFLA_LINKINFO};
         use crate::provider::netns::netlink::msg::attr;
         let vxlan = |filter: u8| {
             let mut body = vec![0u8; IFINFOMSG];

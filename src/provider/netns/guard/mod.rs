@@ -66,7 +66,9 @@ mod frame_rate;
 mod ipset;
 mod ipv4_routes;
 mod l2_loops;
+mod link_message;
 mod listed_devices;
+mod loopback_routes;
 mod macvlan_sources;
 mod memberships;
 mod multicast;
@@ -206,6 +208,28 @@ pub struct Bounds {
     pub devices: usize,
     /// IPv4 routes, every table together (see [`ipv4_routes`]).
     pub routes: usize,
+    /// Elements of a node's ipset sets together: the lab's share (see
+    /// `table_bounds::ipset_elements_a_node_keeps`).
+    pub ipset: u64,
+    /// Sweeps between two looks at a node's neighbours (see
+    /// [`unresolved::every_sweeps`]).
+    pub unresolved_every: u64,
+}
+
+impl Bounds {
+    /// The bounds of each node of a lab of `nodes` nodes, given what `lab
+    /// guard` is told (`--bound` `entries`, `--orphans`, `--devices`,
+    /// `--routes`): the rest follow from them and the lab's size.
+    pub fn new(entries: usize, orphans: u64, devices: usize, routes: usize, nodes: usize) -> Self {
+        Bounds {
+            entries,
+            orphans,
+            devices,
+            routes,
+            ipset: super::table_bounds::ipset_elements_a_node_keeps(nodes, entries),
+            unresolved_every: unresolved::every_sweeps(nodes),
+        }
+    }
 }
 
 /// Watch the nodes `nodes` of lab `lab`, keeping each within `bounds`,
@@ -224,8 +248,6 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
         let mut w = Watch::open(ns, &home, bounds)
             .map_err(|e| LabError::io(format!("watching namespace {ns}"), e))?;
         w.phase = i as u64;
-        w.ipset_bound = super::table_bounds::ipset_elements_a_node_keeps(namespaces.len(), bound);
-        w.unresolved_every = unresolved::every_sweeps(namespaces.len());
         watches.push(w);
     }
     say(&format!(

@@ -217,7 +217,7 @@ impl NeighParams {
     }
 
     /// The node's IPv4 routes, every table (see [`super::ipv4_routes`]).
-    pub fn routes(&mut self, buf: &mut [u8]) -> io::Result<u64> {
+    pub fn routes(&mut self, buf: &mut [u8]) -> io::Result<super::ipv4_routes::Routes> {
         super::ipv4_routes::count(&self.fd, &mut self.seq, buf)
     }
 

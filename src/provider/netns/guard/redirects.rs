@@ -18,11 +18,8 @@
 //! `IFLA_INET_CONF`); `all`'s from its file under `/proc/sys`, opened in
 //! the node's namespace (the file reads that namespace's value after).
 
-use super::super::netlink::msg::{attrs, attrs_of};
+use super::link_message::LinkMessage;
 
-const IFLA_IFNAME: u16 = 3;
-const IFLA_AF_SPEC: u16 = 26;
-const IFLA_INET_CONF: u16 = 1;
 /// Indices into `IFLA_INET_CONF`'s array (`IPV4_DEVCONF_*` less one).
 const FORWARDING: usize = 0;
 const ACCEPT_REDIRECTS: usize = 3;
@@ -58,28 +55,16 @@ pub fn accepted(all: bool, forwarding: bool, device: bool) -> bool {
     }
 }
 
-/// The name of the device a dumped link message's attributes `a` tell of,
-/// if it takes redirects with `all`.
-pub fn accepting(a: &[u8], all: bool) -> Option<String> {
-    let conf = attrs_of(a, IFLA_AF_SPEC)
-        .flat_map(|spec| attrs_of(spec, libc::AF_INET as u16))
-        .flat_map(|inet| attrs_of(inet, IFLA_INET_CONF))
-        .next()?;
+/// The name of the device a dumped link message `m` tells of, if it takes
+/// redirects with `all`.
+pub fn accepting(m: &LinkMessage, all: bool) -> Option<String> {
+    let conf = m.inet_conf?;
     let value = |i: usize| {
         conf.get(4 * i..4 * i + 4)
             .is_some_and(|v| u32::from_ne_bytes(v.try_into().expect("4 bytes")) != 0)
     };
-    accepted(all, value(FORWARDING), value(ACCEPT_REDIRECTS)).then(|| {
-        attrs(a)
-            .into_iter()
-            .find(|(t, _)| *t == IFLA_IFNAME)
-            .map(|(_, v)| {
-                String::from_utf8_lossy(v)
-                    .trim_end_matches('\0')
-                    .to_string()
-            })
-            .unwrap_or_default()
-    })
+    accepted(all, value(FORWARDING), value(ACCEPT_REDIRECTS))
+        .then(|| String::from_utf8_lossy(m.name).into_owned())
 }
 
 /// Why a node whose devices `names` take redirects must be stopped.
@@ -96,8 +81,15 @@ pub fn why_stop(names: &[String]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::link_message::{IFINFOMSG, IFLA_AF_SPEC, IFLA_IFNAME, IFLA_INET_CONF};
     use super::*;
     use crate::provider::netns::netlink::msg::attr;
+
+    /// `accepting` of the link message of `attributes`.
+    fn accepting(attributes: &[u8], all: bool) -> Option<String> {
+        let body = [&[0u8; IFINFOMSG][..], attributes].concat();
+        super::accepting(&LinkMessage::parse(&body).unwrap(), all)
+    }
 
     fn link(name: &str, forwarding: u32, redirects: u32) -> Vec<u8> {
         let mut conf = [0u32; 30];

@@ -20,16 +20,12 @@
 //!   core).
 //!
 //! How: each rule's expressions are read (`NFTA_RULE_EXPRESSIONS`, each
-//! `NFTA_EXPR_NAME` and `NFTA_EXPR_DATA`), not its bytes searched, so that a
-//! table, chain or comment named `fwd` or `TTL` stops nothing.
+//! `NFTA_EXPR_NAME` and `NFTA_EXPR_DATA`, as [`super::rules::expressions`]
+//! hands them), not its bytes searched, so that a table, chain or comment
+//! named `fwd` or `TTL` stops nothing.
 
 use super::super::netlink::msg::attrs_of;
-
-const NFTA_RULE_EXPRESSIONS: u16 = 4;
-const NFTA_LIST_ELEM: u16 = 1;
-const NFTA_EXPR_NAME: u16 = 1;
-const NFTA_EXPR_DATA: u16 = 2;
-const NFTA_TARGET_NAME: u16 = 1;
+use super::rules::{expressions, target_name};
 /// A payload expression's base, offset and length (be32), and its source
 /// register, which only a write has.
 const NFTA_PAYLOAD_BASE: u16 = 2;
@@ -57,8 +53,6 @@ pub const TTL_WHY: &str = "a netfilter rule that rewrites a packet's TTL or hop 
 
 /// The xt targets that rewrite a TTL or a hop limit.
 const TTL_TARGETS: [&[u8]; 2] = [b"TTL", b"HL"];
-
-use super::super::netlink::msg::c_str as name;
 
 fn be32(data: &[u8], ty: u16) -> Option<u32> {
     let v = attrs_of(data, ty).next()?;
@@ -91,27 +85,12 @@ fn writes_ttl(data: &[u8]) -> bool {
 /// (`struct nfgenmsg`, then the rule's attributes) must be stopped, if it
 /// must.
 pub fn rule_refused(body: &[u8]) -> Option<&'static str> {
-    let rule = body.get(4..)?;
-    for list in attrs_of(rule, NFTA_RULE_EXPRESSIONS) {
-        for e in attrs_of(list, NFTA_LIST_ELEM) {
-            let Some(n) = attrs_of(e, NFTA_EXPR_NAME).next().map(name) else {
-                continue;
-            };
-            let data = attrs_of(e, NFTA_EXPR_DATA).next().unwrap_or_default();
-            match n {
-                b"fwd" | b"dup" => return Some(FORWARDS_WHY),
-                b"target" => {
-                    let target = attrs_of(data, NFTA_TARGET_NAME).next().map(name);
-                    if let Some(why) = target.and_then(target_refused) {
-                        return Some(why);
-                    }
-                }
-                b"payload" if writes_ttl(data) => return Some(TTL_WHY),
-                _ => {}
-            }
-        }
-    }
-    None
+    expressions(body).find_map(|(name, data)| match name {
+        b"fwd" | b"dup" => Some(FORWARDS_WHY),
+        b"target" => target_name(data).and_then(target_refused),
+        b"payload" if writes_ttl(data) => Some(TTL_WHY),
+        _ => None,
+    })
 }
 
 /// Why a node with an xt target named `target` (in an nf_tables rule or a
@@ -122,6 +101,9 @@ pub fn target_refused(target: &[u8]) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::rules::{
+        NFTA_EXPR_DATA, NFTA_EXPR_NAME, NFTA_LIST_ELEM, NFTA_RULE_EXPRESSIONS, NFTA_TARGET_NAME,
+    };
     use super::*;
     use crate::provider::netns::netlink::msg::attr;
 

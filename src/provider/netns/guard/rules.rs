@@ -37,11 +37,29 @@ const NEW_RULE: u16 = (10 << 8) | 6;
 /// A rule's `NFTA_RULE_EXPRESSIONS`, a list (`NFTA_LIST_ELEM`) of
 /// expressions: `NFTA_EXPR_NAME`, `NFTA_EXPR_DATA`; an xt target's data
 /// starts with `NFTA_TARGET_NAME`.
-const NFTA_RULE_EXPRESSIONS: u16 = 4;
-const NFTA_LIST_ELEM: u16 = 1;
-const NFTA_EXPR_NAME: u16 = 1;
-const NFTA_EXPR_DATA: u16 = 2;
-const NFTA_TARGET_NAME: u16 = 1;
+pub(super) const NFTA_RULE_EXPRESSIONS: u16 = 4;
+pub(super) const NFTA_LIST_ELEM: u16 = 1;
+pub(super) const NFTA_EXPR_NAME: u16 = 1;
+pub(super) const NFTA_EXPR_DATA: u16 = 2;
+pub(super) const NFTA_TARGET_NAME: u16 = 1;
+
+/// The expressions of the nf_tables rule whose message `body` this is
+/// (`struct nfgenmsg`, then the rule's attributes), in order: each one's
+/// name (`NFTA_EXPR_NAME`, its NUL left out) and data (`NFTA_EXPR_DATA`,
+/// empty when it has none). An expression without a name is passed over.
+pub fn expressions(body: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    attrs_of(body.get(4..).unwrap_or_default(), NFTA_RULE_EXPRESSIONS)
+        .flat_map(|list| attrs_of(list, NFTA_LIST_ELEM))
+        .filter_map(|e| {
+            let name = attrs_of(e, NFTA_EXPR_NAME).next().map(c_str)?;
+            Some((name, attrs_of(e, NFTA_EXPR_DATA).next().unwrap_or_default()))
+        })
+}
+
+/// The xt target an nf_tables `target` expression's `data` names.
+pub fn target_name(data: &[u8]) -> Option<&[u8]> {
+    attrs_of(data, NFTA_TARGET_NAME).next().map(c_str)
+}
 
 /// The target whose rules name an object of the host's.
 pub const HOST_NAMED_TARGET: &[u8] = b"IDLETIMER";
@@ -97,12 +115,9 @@ pub struct Counted {
 fn targets(b: &[u8], seq: u32) -> Vec<&[u8]> {
     messages(b)
         .filter(|m| m.seq == seq && m.ty == NEW_RULE)
-        .flat_map(|m| attrs_of(m.body.get(4..).unwrap_or_default(), NFTA_RULE_EXPRESSIONS))
-        .flat_map(|list| attrs_of(list, NFTA_LIST_ELEM))
-        .filter(|e| attrs_of(e, NFTA_EXPR_NAME).any(|n| c_str(n) == b"target"))
-        .flat_map(|e| attrs_of(e, NFTA_EXPR_DATA))
-        .flat_map(|d| attrs_of(d, NFTA_TARGET_NAME))
-        .map(c_str)
+        .flat_map(|m| expressions(m.body))
+        .filter(|(name, _)| *name == b"target")
+        .filter_map(|(_, data)| target_name(data))
         .collect()
 }
 

@@ -75,8 +75,13 @@ pub struct Watch {
     /// Why the node is to be stopped, found between two looks (see
     /// [`Watch::why_stop_now`]).
     stop_now: Option<String>,
-    /// An event told of a route: the routes are counted at once.
+    /// An event told of a route, or events were lost: the IPv4 routes are
+    /// counted at once.
     routes_due: bool,
+    /// Events were lost: the IPv6 routes are dumped at once too (a route
+    /// out of `lo` added meanwhile is told of by no event, see
+    /// [`super::loopback_routes`]).
+    ipv6_routes_due: bool,
     /// The node's nf_tables events were heard since the last check of
     /// its sets (see [`sets_heard`]).
     sets_due: bool,
@@ -126,11 +131,11 @@ pub struct Watch {
     ipset: Option<ipset::Ipset>,
     /// ipset elements flushed since the last report.
     pub ipset_flushed: u64,
-    /// The most elements the node's sets may hold together (see
-    /// `table_bounds::ipset_elements_a_node_keeps`).
+    /// The most elements the node's sets may hold together (its
+    /// [`super::Bounds::ipset`]).
     pub ipset_bound: u64,
-    /// Sweeps between two looks at its neighbours (see
-    /// `unresolved::every_sweeps`).
+    /// Sweeps between two looks at its neighbours (its
+    /// [`super::Bounds::unresolved_every`]).
     pub unresolved_every: u64,
     /// The node's accounting objects and timeout policies (see
     /// [`super::nf_objects`]).
@@ -244,6 +249,7 @@ impl Watch {
             devices_bound: bounds.devices,
             stop_now: None,
             routes_due: true,
+            ipv6_routes_due: false,
             sets_due: false,
             routes_bound: bounds.routes,
             dumped,
@@ -262,8 +268,8 @@ impl Watch {
             macs_flushed: Default::default(),
             ipset,
             ipset_flushed: 0,
-            ipset_bound: bound as u64,
-            unresolved_every: super::unresolved::every_sweeps(1),
+            ipset_bound: bounds.ipset,
+            unresolved_every: bounds.unresolved_every,
             nf_objects: nf,
             nf_removed: [0; 2],
             sweeps: 0,
@@ -391,10 +397,13 @@ impl Watch {
     }
 
     /// Why the node must be stopped at once, if it must: an object too
-    /// heavy by itself (see [`Watch::trim_dumped`]), its IPv4 routes or the
-    /// devices it holds, each counted when events told of one (`at_sweep`:
-    /// in any case).
+    /// heavy by itself or a route out of `lo` (see [`Watch::trim_dumped`]),
+    /// its IPv4 routes or the devices it holds, each counted when events
+    /// told of one or were lost (`at_sweep`: in any case).
     pub fn why_stop_now(&mut self, at_sweep: bool, buf: &mut [u8]) -> Option<String> {
+        if std::mem::take(&mut self.ipv6_routes_due) {
+            self.trim_dumped(&[dumped::Kind::Ipv6Routes], buf);
+        }
         if let Some(why) = self.stop_now.take() {
             return Some(why);
         }
@@ -528,12 +537,15 @@ impl Watch {
                     }
                 }
                 // A route: counted at once, and one of too many nexthops
-                // stops the node (see `ipv4_routes`).
+                // or out of `lo` stops the node (see `ipv4_routes`,
+                // `loopback_routes`).
                 super::ipv4_routes::RTM_NEWROUTE => {
                     self.routes_due = true;
-                    if let Some(why) = super::ipv4_routes::too_many_nexthops(body)
-                        .or_else(|| super::ipv4_routes::out_of_loopback(body))
-                    {
+                    let lo = || {
+                        super::loopback_routes::out_of_loopback(body)
+                            .then(|| super::loopback_routes::WHY.to_string())
+                    };
+                    if let Some(why) = super::ipv4_routes::too_many_nexthops(body).or_else(lo) {
                         self.stop_now = Some(why);
                     }
                 }

@@ -22,9 +22,10 @@ impl Watch {
     }
 
     /// Dump each of `kinds` that is due (see [`dumped::Dumped::due`]) and
-    /// remove what is past the bound. An object heavier than the whole
-    /// bound by itself (a resilient nexthop group of thousands of buckets:
-    /// 2 MB of the host's, made in a millisecond) has the node stopped: a
+    /// remove what is past the bound. A unicast route out of `lo` has the
+    /// node stopped (see `loopback_routes`), and so has an object heavier
+    /// than the whole bound by itself (a resilient nexthop group of
+    /// thousands of buckets: 2 MB of the host's, made in a millisecond): a
     /// loop that makes them again would keep what the guard's lag lets it
     /// (probe21aa: 435 MB at the peak).
     pub(super) fn trim_dumped(&mut self, kinds: &[dumped::Kind], buf: &mut [u8]) {
@@ -55,6 +56,10 @@ impl Watch {
         }
         if let Some(why) = heavy(d) {
             self.stop_now = Some(why);
+        }
+        // A route out of `lo` (see `loopback_routes`).
+        if d.take_out_of_loopback() {
+            self.stop_now = Some(super::super::loopback_routes::WHY.to_string());
         }
     }
 }

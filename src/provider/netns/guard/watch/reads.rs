@@ -33,6 +33,7 @@ impl Watch {
                 self.qdiscs_told();
                 self.macvlan_sources_due();
                 self.devices_changed();
+                (self.routes_due, self.ipv6_routes_due) = (true, true);
                 return Ok(());
             }
             self.handle(bytes);
