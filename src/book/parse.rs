@@ -105,6 +105,9 @@ pub struct Step {
     pub output: Vec<String>,
     /// The chapter line of each of `output` (what `--suggest` rewrites).
     pub output_at: Vec<usize>,
+    /// The lines of output the book shows past those kept (a chapter keeps
+    /// [`crate::book::caps::OUTPUT_LINES`]): counted, never compared.
+    pub cut: usize,
     /// The host its prompt names (`w1` of `vagrant@w1:~$ `).
     pub host: Option<String>,
     /// The author's remarks in brackets below its output (also in the
@@ -453,7 +456,9 @@ mod lang;
 
 #[path = "parse_lines.rs"]
 mod lines;
-pub use lines::{after_assignments, after_prompt, command_shaped, is_program, is_remark, steps};
+pub use lines::{
+    after_assignments, after_prompt, command_shaped, is_program, is_remark, steps, steps_within,
+};
 
 #[cfg(test)]
 #[path = "parse_tests.rs"]
