@@ -376,13 +376,13 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     blocks.sort_by_key(|b| b.line);
     for b in &mut blocks {
         if b.hidden.is_none() {
-            b.hidden = unseen.hidden[b.line - 1].clone();
+            b.hidden = unseen.marks.hidden(b.line).map(str::to_string);
         }
         // Shown or not as CSS lab does not read decides: not guessed
         // (probe21ad: `<div hidden style="display:block">` skipped a block
         // the reader sees).
         if b.hidden.is_none()
-            && let Some(why) = &unseen.unclear[b.line - 1]
+            && let Some(why) = unseen.marks.unclear(b.line)
         {
             return Err(err(
                 Some(b.line),
@@ -417,7 +417,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     prose.end();
     // Inline code the page does not show tells the reader nothing.
     let mut spans = prose.spans;
-    spans.retain(|s| unseen.hidden.get(s.line - 1).is_none_or(|h| h.is_none()));
+    spans.retain(|s| unseen.marks.hidden(s.line).is_none());
     Ok(Chapter {
         path: path.to_path_buf(),
         text,
