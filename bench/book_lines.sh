@@ -7,7 +7,8 @@
 # the chapter's reading (src/book/parse*.rs), not its replay. N defaults to
 # 500,000, 1,000,000 and 2,097,000 (about the 4 MiB cap of a chapter). A
 # run whose RSS passes 1 GiB is stopped and says so. Build profile:
-# PROFILE=release (default) or debug; LAB=path runs that binary instead.
+# PROFILE=release (default) or debug; LAB=path runs that binary instead;
+# NAME and LAB_STATE_DIR name the lab and its state folder.
 # Root; the lab (a copy of chapter4 under a name of its own) is brought up
 # once, kept for the runs, and destroyed at the end; nothing of the host
 # is changed.
@@ -24,11 +25,11 @@ else
   cargo build -q; exe=$PWD/target/debug/lab
 fi
 work=$(mktemp -d /tmp/lab-lines.XXXXXX)
-name=bl$(( $$ % 10000 ))
+name=${NAME:-bl$(( $$ % 10000 ))}
 mkdir -p "$work/lab"
 cp labs/chapter4/* "$work/lab/"
 sed -i "s/^name: chapter4$/name: $name/" "$work/lab/lab.yaml"
-export LAB_STATE_DIR=$work/state CI=1 NO_COLOR=1
+export LAB_STATE_DIR=${LAB_STATE_DIR:-$work/state} CI=1 NO_COLOR=1
 trap '"$exe" destroy "$name" --purge >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 limit_kb=$((1024 * 1024))
 for n in ${NS:-500000 1000000 2097000}; do
