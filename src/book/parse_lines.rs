@@ -376,9 +376,10 @@ struct Past {
 }
 
 /// Put output line `line` (chapter line `n`) on `s`: kept while the
-/// chapter keeps lines (`left`; its first line always), else read past.
+/// chapter keeps lines (`left`; its first [`crate::book::caps::PER_COMMAND`]
+/// always), else read past.
 fn push(s: &mut Step, past: &mut Past, n: usize, line: String, left: &mut usize) {
-    if past.lines == 0 && (s.output.is_empty() || *left > 0) {
+    if past.lines == 0 && (s.output.len() < crate::book::caps::PER_COMMAND || *left > 0) {
         *left = left.saturating_sub(1);
         s.output.push(line);
         s.output_at.push(n);
@@ -480,7 +481,8 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
 }
 
 /// [`steps`], keeping `left` lines of output (the chapter's lines left,
-/// counted down; each command keeps its first): a line past them is read
+/// counted down; each command keeps its first [`crate::book::caps::PER_COMMAND`]):
+/// a line past them is read
 /// (what it is decides what the lines after it are) and counted in its
 /// step's `cut`, never kept.
 pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, String)>) {
