@@ -8,6 +8,15 @@
 //! them); the rest are one difference, `… and N more differences`, which
 //! is drift no known-drift entry explains ([`is_more`]): a command whose
 //! differences are cut stays drift, never a match nor known drift.
+//!
+//! The lines of output the book shows are bounded the same way, where they
+//! are read (probe21an, lesser finding: each line under a command was kept
+//! in its step, its report and each difference of it, about 470 bytes a
+//! line: 1,000,000 lines of `x` under a ping took 473 MB). A chapter keeps
+//! its first [`OUTPUT_LINES`] (each command past them its first
+//! [`PER_COMMAND`]);
+//! a command whose lines are cut is drift, [`not_compared`], which no
+//! known-drift entry explains either.
 
 use super::CommandReport;
 
@@ -15,6 +24,37 @@ use super::CommandReport;
 pub const PER_COMMAND: usize = 100;
 /// The differences a chapter keeps (past them, one a command).
 pub const PER_CHAPTER: usize = 10_000;
+
+/// The lines of the output the book shows that a chapter keeps, its
+/// commands' in the chapter's order (past them, each command keeps its
+/// first [`PER_COMMAND`], so its first difference there is still seen):
+/// read past, a line is counted, never kept nor compared.
+pub const OUTPUT_LINES: usize = 10_000;
+
+/// The sentence standing for the `n` lines of a command's output the book
+/// shows that lab kept none of ([`OUTPUT_LINES`]).
+pub fn not_compared(n: usize) -> String {
+    format!(
+        "… and {} more lines the book shows, not compared (lab keeps {} lines of a chapter's output, each command past them its first {PER_COMMAND})",
+        grouped(n),
+        grouped(OUTPUT_LINES)
+    )
+}
+
+/// Put [`not_compared`] on each command of `commands` (but one not
+/// understood or an error, which is no pass) whose book output `cut` says
+/// was cut (by its line): after [`cap`], so it is never one of the
+/// differences cut. A skipped one too: the lines kept may say nothing to
+/// compare where those cut showed a reply (probe21al's chapter).
+pub fn output_cut(commands: &mut [CommandReport], cut: impl Fn(usize) -> usize) {
+    use super::Verdict;
+    for c in commands {
+        let n = cut(c.line);
+        if n > 0 && !matches!(c.verdict, Verdict::NotUnderstood | Verdict::Error) {
+            c.differences.push(not_compared(n));
+        }
+    }
+}
 
 /// The sentence standing for the `n` differences not kept, its numbers
 /// written as README writes them (`10,000`).
@@ -39,12 +79,15 @@ fn grouped(n: usize) -> String {
     out
 }
 
-/// Whether `difference` is the sentence [`more`] writes (spaced in any
-/// way): it stands for differences no one saw, so no known-drift entry
-/// explains it and `--bless` writes none for it (probe21al, finding 2).
+/// Whether `difference` is the sentence [`more`] or [`not_compared`]
+/// writes (spaced in any way): it stands for differences no one saw, so
+/// no known-drift entry explains it and `--bless` writes none for it
+/// (probe21al, finding 2).
 pub fn is_more(difference: &str) -> bool {
     static MORE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"^…\s+and\s+[0-9][0-9,]*\s+more\s+differences\s+\(lab\s+keeps\s")
+        regex::Regex::new(
+            r"^…\s+and\s+[0-9][0-9,]*\s+more\s+(differences\s+\(lab\s+keeps\s|lines\s+the\s+book\s+shows,\s+not\s+compared\s)",
+        )
             .expect("more")
     });
     MORE.is_match(difference.trim_start())
@@ -156,5 +199,36 @@ mod tests {
             "  …  and 1 more differences (lab keeps 100 a command, 10000 a chapter)"
         ));
         assert!(!is_more("ping: the book shows a reply; the lab shows none"));
+    }
+
+    /// probe21an, lesser finding: a command whose output the book shows
+    /// past the lines a chapter keeps says so, as drift no known-drift
+    /// entry explains, a skipped one too; one not understood or an error
+    /// stays so. Seen failing first: with `output_cut` adding
+    /// nothing, the match stayed a match with no difference.
+    #[test]
+    fn a_command_whose_output_was_cut_says_so() {
+        let mut cs = vec![command(0), command(2), command(0), command(0)];
+        cs[2].verdict = Verdict::Skipped;
+        cs[3].line = 7;
+        let mut gone = vec![command(0), command(0)];
+        gone[0].verdict = Verdict::NotUnderstood;
+        gone[1].verdict = Verdict::Error;
+        cut_all(&mut gone);
+        assert!(gone.iter().all(|c| c.differences.is_empty()));
+        cut_all(&mut cs);
+        assert_eq!(cs[2].differences, [not_compared(12_345)]);
+        assert_eq!(cs[0].differences, [not_compared(12_345)]);
+        assert_eq!(cs[1].differences, ["d0", "d1", &not_compared(12_345)]);
+        assert!(cs[3].differences.is_empty());
+        assert!(
+            not_compared(12_345)
+                .starts_with("… and 12,345 more lines the book shows, not compared")
+        );
+        assert!(is_more(&not_compared(1)));
+    }
+
+    fn cut_all(cs: &mut [CommandReport]) {
+        output_cut(cs, |line| if line == 1 { 12_345 } else { 0 });
     }
 }

@@ -105,6 +105,9 @@ pub struct Step {
     pub output: Vec<String>,
     /// The chapter line of each of `output` (what `--suggest` rewrites).
     pub output_at: Vec<usize>,
+    /// The lines of output the book shows past those kept (a chapter keeps
+    /// [`crate::book::caps::OUTPUT_LINES`]): counted, never compared.
+    pub cut: usize,
     /// The host its prompt names (`w1` of `vagrant@w1:~$ `).
     pub host: Option<String>,
     /// The author's remarks in brackets below its output (also in the
@@ -373,13 +376,13 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     blocks.sort_by_key(|b| b.line);
     for b in &mut blocks {
         if b.hidden.is_none() {
-            b.hidden = unseen.hidden[b.line - 1].clone();
+            b.hidden = unseen.marks.hidden(b.line).map(str::to_string);
         }
         // Shown or not as CSS lab does not read decides: not guessed
         // (probe21ad: `<div hidden style="display:block">` skipped a block
         // the reader sees).
         if b.hidden.is_none()
-            && let Some(why) = &unseen.unclear[b.line - 1]
+            && let Some(why) = unseen.marks.unclear(b.line)
         {
             return Err(err(
                 Some(b.line),
@@ -414,7 +417,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Chapter, ChapterError> {
     prose.end();
     // Inline code the page does not show tells the reader nothing.
     let mut spans = prose.spans;
-    spans.retain(|s| unseen.hidden.get(s.line - 1).is_none_or(|h| h.is_none()));
+    spans.retain(|s| unseen.marks.hidden(s.line).is_none());
     Ok(Chapter {
         path: path.to_path_buf(),
         text,
@@ -456,7 +459,7 @@ pub use lang::lang_of;
 mod lines;
 pub use lines::{
     after_assignments, after_prompt, command_shaped, is_program, is_remark, opens_with_sign,
-    signs_before_a_command, steps,
+    signs_before_a_command, steps, steps_within,
 };
 
 #[cfg(test)]

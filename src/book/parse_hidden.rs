@@ -37,11 +37,10 @@ pub(super) struct Unseen {
     /// By line (0-based): a line `parse` does not read (front matter, a
     /// type-1 HTML block, an MDX component holding code).
     pub skip: Vec<bool>,
-    /// By line: why a block opening there is not shown.
-    pub hidden: Vec<Option<String>>,
-    /// By line: why whether a block opening there is shown is not clear
-    /// (such a block is refused, never guessed skipped or shown).
-    pub unclear: Vec<Option<String>>,
+    /// By line: why a block opening there is not shown, and why whether
+    /// one is shown is not clear (such a block is refused, never guessed
+    /// skipped or shown).
+    pub marks: html::Marks,
     /// The blocks read here, in order.
     pub blocks: Vec<Block>,
 }
@@ -112,8 +111,7 @@ fn attributes(s: &str) -> Vec<(String, String)> {
 pub(super) fn read(lines: &[&str]) -> Result<Unseen, (usize, String)> {
     let mut u = Unseen {
         skip: vec![false; lines.len()],
-        hidden: vec![None; lines.len()],
-        unclear: vec![None; lines.len()],
+        marks: html::Marks::default(),
         blocks: Vec::new(),
     };
     let front = front_matter(lines, &mut u)?;
@@ -191,9 +189,7 @@ pub(super) fn read(lines: &[&str]) -> Result<Unseen, (usize, String)> {
         }
         text.push('\n');
     }
-    let marks = html::read(&text, lines.len());
-    u.hidden = marks.hidden;
-    u.unclear = marks.unclear;
+    u.marks = html::read(&text, lines.len());
     Ok(u)
 }
 

@@ -14,11 +14,41 @@ use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 mod elements;
 use elements::{CLOSE_P, RAW, SCOPE, Shows, VOID, shows};
 
-/// By line (0-based): why a page does not show it, and why whether it
-/// shows is unclear.
-pub(super) struct Marks {
-    pub hidden: Vec<Option<String>>,
-    pub unclear: Vec<Option<String>>,
+/// By line: why a page does not show it, and why whether it shows is
+/// unclear. Each line holds the index of its reason (4 bytes, 0 for none),
+/// never a copy of it: a chapter may have millions of lines (probe21an).
+#[derive(Debug, Default)]
+pub(in crate::book::parse) struct Marks {
+    hidden: Vec<u32>,
+    unclear: Vec<u32>,
+    /// The reasons, each once; index `k` is `why[k - 1]`.
+    why: Vec<String>,
+    index: std::collections::HashMap<String, u32>,
+}
+
+impl Marks {
+    fn new(lines: usize) -> Marks {
+        Marks {
+            hidden: vec![0; lines],
+            unclear: vec![0; lines],
+            ..Marks::default()
+        }
+    }
+
+    /// Why line `line` (1-based) is not shown, if it is not.
+    pub fn hidden(&self, line: usize) -> Option<&str> {
+        self.at(&self.hidden, line)
+    }
+
+    /// Why whether line `line` (1-based) is shown is unclear, if it is.
+    pub fn unclear(&self, line: usize) -> Option<&str> {
+        self.at(&self.unclear, line)
+    }
+
+    fn at<'a>(&'a self, marks: &[u32], line: usize) -> Option<&'a str> {
+        let k = *marks.get(line.checked_sub(1)?)?;
+        (k > 0).then(|| self.why[k as usize - 1].as_str())
+    }
 }
 
 /// What the reader sees at a point of the page.
@@ -61,10 +91,7 @@ pub(super) fn read(text: &str, lines: usize) -> Marks {
         stack: Vec::new(),
         state: State::Data,
         pending: None,
-        marks: Marks {
-            hidden: vec![None; lines],
-            unclear: vec![None; lines],
-        },
+        marks: Marks::new(lines),
     };
     for (e, range) in Parser::new(text).into_offset_iter() {
         let first = r.line_of(range.start);
@@ -221,14 +248,27 @@ impl Reader {
 
     /// Lines `first..=last` (1-based) marked as what the reader sees there.
     fn mark(&mut self, first: usize, last: usize) {
-        let (marks, why) = match self.seen() {
+        let (hidden, why) = match self.seen() {
             Seen::Shown => return,
-            Seen::Hidden(why) => (&mut self.marks.hidden, why),
-            Seen::Unclear(why) => (&mut self.marks.unclear, why),
+            Seen::Hidden(why) => (true, why),
+            Seen::Unclear(why) => (false, why),
         };
+        let Marks {
+            hidden: h,
+            unclear: u,
+            why: reasons,
+            index,
+        } = &mut self.marks;
+        let k = *index.entry(why).or_insert_with_key(|why| {
+            reasons.push(why.clone());
+            reasons.len() as u32
+        });
+        let marks = if hidden { h } else { u };
         let last = last.min(marks.len());
         for m in marks.iter_mut().take(last).skip(first.saturating_sub(1)) {
-            m.get_or_insert_with(|| why.clone());
+            if *m == 0 {
+                *m = k;
+            }
         }
     }
 

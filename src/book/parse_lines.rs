@@ -225,7 +225,7 @@ pub fn command_shaped(line: &str) -> bool {
 /// blank line; after one, a line of a command's shape is a new command.
 /// Read as output, an unlisted command never ran and was never reported
 /// (the seventeenth probe of issue 21: `sysctl` after a ping's reply).
-fn may_be_output_of(last: &Step, line: &str) -> bool {
+fn may_be_output_of(last: &Step, past: &Past, line: &str) -> bool {
     let words: Vec<&str> = after_assignments(&last.command)
         .split_whitespace()
         .skip_while(|w| *w == "sudo")
@@ -235,28 +235,72 @@ fn may_be_output_of(last: &Step, line: &str) -> bool {
         ["ping", ..] => crate::book::compare::is_pings_own(line),
         // A page goes on while its HTML document is open; headers (`curl
         // -I`) and what follows `</html>` hold no line of a command's shape.
-        ["curl", ..] => html_open(&last.output),
+        ["curl", ..] => html_open(&last.output, past),
         // `exit` prints `logout` (a login shell's), read as a command it
         // was not understood (probe21aq: what `exit` prints is its output).
         ["exit", ..] => line.trim() == "logout",
         ["route", ..] | ["vagrant", "ssh"] | ["ssh" | "cd" | "export", ..] => false,
-        _ => !last.output.last().is_some_and(|l| l.trim().is_empty()),
+        _ => !ends_blank(last, past),
     }
 }
 
-/// Whether `output` (a curl's, so far) is an HTML document not yet closed.
-fn html_open(output: &[String]) -> bool {
+/// Whether `output` (a curl's, so far, and the lines read `past` it) is an
+/// HTML document not yet closed.
+fn html_open(output: &[String], past: &Past) -> bool {
     let lower = |l: &String| l.to_ascii_lowercase();
-    output.iter().any(|l| l.contains('<')) && !output.iter().any(|l| lower(l).contains("</html>"))
+    (past.lt || output.iter().any(|l| l.contains('<')))
+        && !(past.html_end || output.iter().any(|l| lower(l).contains("</html>")))
+}
+
+/// Whether the last line of `last`'s output (kept, or read `past` them) is
+/// blank.
+fn ends_blank(last: &Step, past: &Past) -> bool {
+    match past.lines {
+        0 => last.output.last().is_some_and(|l| l.trim().is_empty()),
+        _ => past.blank_at_end > 0,
+    }
+}
+
+/// A step's output lines read past those kept ([`crate::book::caps::OUTPUT_LINES`]):
+/// what reading the lines after them asks of them, not the lines.
+#[derive(Debug, Default, Clone, Copy)]
+struct Past {
+    /// How many, and how many of them are blank at the end.
+    lines: usize,
+    blank_at_end: usize,
+    /// Whether one holds `<`, and one `</html>` ([`html_open`]).
+    lt: bool,
+    html_end: bool,
+}
+
+/// Put output line `line` (chapter line `n`) on `s`: kept while the
+/// chapter keeps lines (`left`; its first [`crate::book::caps::PER_COMMAND`]
+/// always), else read past.
+fn push(s: &mut Step, past: &mut Past, n: usize, line: String, left: &mut usize) {
+    if past.lines == 0 && (s.output.len() < crate::book::caps::PER_COMMAND || *left > 0) {
+        *left = left.saturating_sub(1);
+        s.output.push(line);
+        s.output_at.push(n);
+        return;
+    }
+    past.lines += 1;
+    past.blank_at_end = match line.trim().is_empty() {
+        true => past.blank_at_end + 1,
+        false => 0,
+    };
+    past.lt |= line.contains('<');
+    past.html_end |= line.to_ascii_lowercase().contains("</html>");
 }
 
 /// Whether `line`, whose first word is a program, is still the output of
 /// `last`: a row of the table it prints (its header of capitals above, no
 /// blank line between: a node called `cp`), or, where the block shows
 /// prompts, any line without one after output began.
-fn continues_output(line: &str, last: Option<&Step>, prompted: bool) -> bool {
-    let Some(last) = last else { return false };
-    if after_prompt(line).is_some() || last.output.last().is_none_or(|l| l.trim().is_empty()) {
+fn continues_output(line: &str, last: Option<(&Step, &Past)>, prompted: bool) -> bool {
+    let Some((last, past)) = last else {
+        return false;
+    };
+    if after_prompt(line).is_some() || last.output.is_empty() || ends_blank(last, past) {
         return false;
     }
     // A line that moves the reader to another machine (`exit`, `vagrant
@@ -327,60 +371,64 @@ fn strip(line: &str) -> (String, Option<String>) {
     (t.to_string(), None)
 }
 
-/// The block's commands, each with its output, and its prose lines.
+/// The block's commands, each with its output, and its prose lines; a
+/// block read alone keeps [`crate::book::caps::OUTPUT_LINES`] of its output.
 pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
+    let mut left = crate::book::caps::OUTPUT_LINES;
+    steps_within(block, &mut left)
+}
+
+/// [`steps`], keeping `left` lines of output (the chapter's lines left,
+/// counted down; each command keeps its first [`crate::book::caps::PER_COMMAND`]):
+/// a line past them is read
+/// (what it is decides what the lines after it are) and counted in its
+/// step's `cut`, never kept.
+pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, String)>) {
     let mut steps: Vec<Step> = Vec::new();
+    let mut pasts: Vec<Past> = Vec::new();
     let mut prose = Vec::new();
     let mut seen_any = false;
     // A block whose author shows prompts: its typed lines carry one.
     // (`> `, a continuation's prompt too, says nothing of the others.)
-    let prompted = block
-        .body
-        .iter()
-        .any(|(_, l)| after_prompt(l).is_some() && !at_continuation_prompt(l));
+    let prompted = |l: &str| after_prompt(l).is_some() && !at_continuation_prompt(l);
     // A line as the reader sees it: its colours (ANSI escapes) are no
     // text (a coloured prompt hid the command behind it, probe21ab).
-    let body: Vec<(usize, String)> = block
-        .body
-        .iter()
-        .map(|(n, l)| (*n, crate::book::shell_line::strip_ansi(l).into_owned()))
-        .collect();
-    let prompted = prompted
-        || body
-            .iter()
-            .any(|(_, l)| after_prompt(l).is_some() && !at_continuation_prompt(l));
-    for (n, line) in &body {
+    // Read line by line, never copied whole: a block may hold millions.
+    let seen = |l: &str| crate::book::shell_line::strip_ansi(l).into_owned();
+    let prompted = block.body.iter().any(|(_, l)| prompted(l))
+        || block.body.iter().any(|(_, l)| prompted(&seen(l)));
+    for (n, raw) in &block.body {
+        let line = seen(raw);
+        let n = *n;
         if line.trim().is_empty() {
-            if let Some(s) = steps.last_mut()
+            if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut())
                 && !s.output.is_empty()
             {
-                s.output.push(String::new());
-                s.output_at.push(*n);
+                push(s, p, n, String::new(), left);
             }
             continue;
         }
-        if at_continuation_prompt(line) && steps.last().is_some_and(still_typed) {
+        if at_continuation_prompt(&line) && steps.last().is_some_and(still_typed) {
             // A heredoc's line, or the rest of a line cut with `\`.
-            let s = steps.last_mut().expect("a step");
-            s.output.push(line.clone());
-            s.output_at.push(*n);
+            let (s, p) = (steps.last_mut(), pasts.last_mut());
+            push(s.expect("a step"), p.expect("a step"), n, line, left);
             continue;
         }
-        if after_prompt(line).is_some_and(|rest| rest.trim().is_empty()) {
+        if after_prompt(&line).is_some_and(|rest| rest.trim().is_empty()) {
             // A bare prompt (the terminal waiting): nothing typed, and no
             // output of the line above.
             continue;
         }
-        if after_prompt(line).is_some_and(|rest| rest.starts_with('#')) {
+        if after_prompt(&line).is_some_and(|rest| rest.starts_with('#')) {
             // A comment typed at a prompt (`vagrant@node1:~$ # ping ...`):
             // the shell runs nothing (it ran the ping: the prompt's path
             // took the `$`, and the `#` was read as a root prompt).
-            prose.push((*n, line.trim().to_string()));
+            prose.push((n, line.trim().to_string()));
             continue;
         }
-        if !seen_any && is_comment(line) {
+        if !seen_any && is_comment(&line) {
             // A comment before the block's first command: prose.
-            prose.push((*n, line.trim().to_string()));
+            prose.push((n, line.trim().to_string()));
             continue;
         }
         // What the line is, it is as the reader sees it: `s\u{200b}udo …`
@@ -388,41 +436,45 @@ pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
         // (probe21aj, finding 3); a command, it is not understood.
         // So is a line whose program's name holds what no program's name
         // holds (`ꜱudo …`, `ⅰp …`: probe21al, finding 1).
-        let seen = crate::book::lookalike::fold(line);
-        let shaped = command_shaped(&seen)
+        let folded = crate::book::lookalike::fold(&line);
+        let shaped = command_shaped(&folded)
             || (!line.starts_with([' ', '\t'])
-                && crate::book::lookalike::foreign_program(line).is_some());
+                && crate::book::lookalike::foreign_program(&line).is_some());
+        let last = steps.last().zip(pasts.last());
         let unlisted =
-            !prompted && shaped && steps.last().is_some_and(|s| !may_be_output_of(s, &seen));
-        if (is_command(&seen, !seen_any) || unlisted)
-            && !continues_output(&seen, steps.last(), prompted)
+            !prompted && shaped && last.is_some_and(|(s, p)| !may_be_output_of(s, p, &folded));
+        if (is_command(&folded, !seen_any) || unlisted)
+            && !continues_output(&folded, last, prompted)
         {
             seen_any = true;
-            let (command, remark) = strip(line);
+            let (command, remark) = strip(&line);
             steps.push(Step {
-                line: *n,
-                written: line.clone(),
+                line: n,
+                host: prompt_host(&line),
+                written: line,
                 command,
                 remark,
                 output: Vec::new(),
                 output_at: Vec::new(),
-                host: prompt_host(line),
+                cut: 0,
                 remarks_below: Vec::new(),
             });
-        } else if is_remark(line) && !cuts_output(line, steps.last()) {
+            pasts.push(Past::default());
+        } else if is_remark(&line) && !cuts_output(&line, steps.last()) {
             if let Some(s) = steps.last_mut()
                 && s.output.iter().any(|l| !l.trim().is_empty())
             {
                 s.remarks_below.push(line.trim().to_string());
             }
-            prose.push((*n, line.trim().to_string()));
-        } else if let Some(s) = steps.last_mut() {
-            s.output.push(line.clone());
-            s.output_at.push(*n);
+            prose.push((n, line.trim().to_string()));
+        } else if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut()) {
+            push(s, p, n, line, left);
         }
     }
-    for s in &mut steps {
-        while s.output.last().is_some_and(|l| l.trim().is_empty()) {
+    for (s, p) in steps.iter_mut().zip(&pasts) {
+        // Blank lines at the end are no output, read past or kept.
+        s.cut = p.lines - p.blank_at_end;
+        while s.cut == 0 && s.output.last().is_some_and(|l| l.trim().is_empty()) {
             s.output.pop();
             s.output_at.pop();
         }

@@ -91,3 +91,52 @@ fn a_disguised_command_after_vagrant_ssh_is_a_step() {
     let c = p("```bash\nvagrant ssh node1\nWelcome to Ubuntu 16.04.4 LTS\nexit\n```\n");
     assert_eq!(commands(&c.blocks[0]), ["vagrant ssh node1", "exit"]);
 }
+
+/// probe21an, lesser finding: every output line was kept (about 470
+/// bytes a line through the replay). A chapter keeps `left` lines of its
+/// output, each command its first `PER_COMMAND` past them; the lines past
+/// them are read (what they are decides what follows: `exit` is still a
+/// command, a page closed past them ends the curl's output) and counted in
+/// `cut`, blank lines at the end aside. Seen failing first: with `push`
+/// keeping every line, the ping kept its 152 lines and `cut` stayed 0.
+#[test]
+fn a_chapter_keeps_a_bounded_count_of_output_lines_and_counts_the_rest() {
+    use crate::book::caps::PER_COMMAND;
+    use crate::book::parse::steps_within;
+    let xs = "x\n".repeat(150);
+    let ps = "<p>a</p>\n".repeat(PER_COMMAND);
+    let c = p(&format!(
+        "```bash\nvagrant ssh node1\n{PING}{xs}\n\nexit\nping -c 1 10.0.0.9\ny\nz\n```\n\n\
+         ```bash\ncurl 10.0.0.2\n<html>\n{ps}</html>\n\nsysctl -a\n```\n"
+    ));
+    let mut left = 3;
+    let (s, _) = steps_within(&c.blocks[0], &mut left);
+    let got: Vec<(&str, usize, usize)> = s
+        .iter()
+        .map(|s| (s.command.as_str(), s.output.len(), s.cut))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("vagrant ssh node1", 0, 0),
+            ("ping -c 1 10.244.1.2", PER_COMMAND, 152 - PER_COMMAND),
+            ("exit", 0, 0),
+            ("ping -c 1 10.0.0.9", 2, 0),
+        ]
+    );
+    assert_eq!(
+        s[1].output[0],
+        "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data."
+    );
+    assert_eq!(s[1].output[PER_COMMAND - 1], "x");
+    assert_eq!(left, 0);
+    // Past the bound, `</html>` read and not kept still closes the page:
+    // `sysctl -a` after it is a command, as it is with every line kept.
+    for mut left in [1, usize::MAX] {
+        let (s, _) = steps_within(&c.blocks[1], &mut left);
+        let got: Vec<&str> = s.iter().map(|s| s.command.as_str()).collect();
+        assert_eq!(got, ["curl 10.0.0.2", "sysctl -a"], "{left}");
+    }
+    let (s, _) = steps_within(&c.blocks[1], &mut 1);
+    assert_eq!((s[0].output.len(), s[0].cut), (PER_COMMAND, 2));
+}

@@ -547,6 +547,14 @@ async fn replay_within(
         commands.extend(slots.into_iter().filter_map(|s| s.or_else(|| ran.next())));
         login::login_alone(&plans, &mut commands);
         crate::book::caps::cap(&mut commands, blocks);
+        let cuts: Vec<(usize, usize)> = plans
+            .iter()
+            .filter(|p| p.step.cut > 0)
+            .map(|p| (p.step.line, p.step.cut))
+            .collect();
+        crate::book::caps::output_cut(&mut commands, |line| {
+            cuts.iter().find(|(l, _)| *l == line).map_or(0, |(_, n)| *n)
+        });
         blocks.push(BlockReport {
             line: block.line,
             end: block.end,

@@ -56,8 +56,14 @@ fn left_running(p: &Planned) -> bool {
 /// Plan every block of `chapter` in order, the reader's session carried
 /// from one shell block to the next (a block of another language is not
 /// typed: it is planned from the reader's machine and changes nothing).
+/// The chapter keeps [`crate::book::caps::OUTPUT_LINES`] of the output
+/// its shell blocks show, in its order ([`parse::steps_within`]), and as
+/// many of its other blocks' (never compared: a long log shown as `text`
+/// takes none from the commands).
 pub fn plan_chapter(chapter: &parse::Chapter) -> Vec<(Vec<Planned>, Vec<String>)> {
     let mut session = None;
+    let mut left = crate::book::caps::OUTPUT_LINES;
+    let mut left_other = crate::book::caps::OUTPUT_LINES;
     chapter
         .blocks
         .iter()
@@ -68,9 +74,9 @@ pub fn plan_chapter(chapter: &parse::Chapter) -> Vec<(Vec<Planned>, Vec<String>)
             } else if let Some((line, why)) = &b.unread {
                 (vec![unread(b, *line, why)], Vec::new())
             } else if b.is_shell() {
-                plan(b, &mut session)
+                plan(b, &mut session, &mut left)
             } else {
-                plan(b, &mut None)
+                plan(b, &mut None, &mut left_other)
             }
         })
         .collect()
@@ -92,6 +98,7 @@ fn unread(b: &parse::Block, line: usize, why: &str) -> Planned {
             remark: None,
             output: Vec::new(),
             output_at: Vec::new(),
+            cut: 0,
             host: None,
             remarks_below: Vec::new(),
         },
@@ -104,9 +111,15 @@ fn unread(b: &parse::Block, line: usize, why: &str) -> Planned {
 
 /// Recognise a block's commands and place them, typed from `session` (the
 /// node the reader's terminal is in, left there for the next block); any
-/// command not understood makes the whole block not run.
-pub fn plan(block: &parse::Block, session: &mut Option<String>) -> (Vec<Planned>, Vec<String>) {
-    let (steps, prose) = parse::steps(block);
+/// command not understood makes the whole block not run. The block keeps
+/// `left` lines of its output (the chapter's lines left:
+/// [`parse::steps_within`]).
+pub fn plan(
+    block: &parse::Block,
+    session: &mut Option<String>,
+    left: &mut usize,
+) -> (Vec<Planned>, Vec<String>) {
+    let (steps, prose) = parse::steps_within(block, left);
     let mut node: Option<String> = session.clone();
     let mut out: Vec<Planned> = Vec::new();
     for step in steps {

@@ -156,6 +156,7 @@ mod tests {
                 remark: None,
                 output: output.iter().map(|l| l.to_string()).collect(),
                 output_at: (2..2 + output.len()).collect(),
+                cut: 0,
                 host: None,
                 remarks_below: Vec::new(),
             },

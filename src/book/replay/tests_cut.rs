@@ -281,3 +281,38 @@ node2    Ready    <none>          3m    v1.32.3";
         "{shown}"
     );
 }
+
+/// probe21an, lesser finding: a chapter keeps its first
+/// [`crate::book::caps::OUTPUT_LINES`] lines of output (memory grew by
+/// about 470 bytes a line). A table whose row matches, its lines past the
+/// bound not compared, is drift that says so, never a match (the note
+/// past the bound is not read: the kept rows are compared as the whole
+/// table). Seen failing first: with every line kept, it was a match.
+#[tokio::test]
+async fn output_past_the_lines_a_chapter_keeps_is_drift_never_a_match() {
+    use crate::book::caps::{OUTPUT_LINES, not_compared};
+    let filler = "\n".repeat(OUTPUT_LINES);
+    for (past, verdict) in [("(output omitted)", "drift")] {
+        let text = format!(
+            "# Cut\n\n```bash\nkubectl --kubeconfig ./admin.conf get nodes\n\n\
+             NAME STATUS\nmaster Ready\n{filler}{past}\n```\n"
+        );
+        let (lab, _) = chapter4();
+        let chapter = parse::parse(std::path::Path::new("cut.md"), text.as_bytes()).unwrap();
+        let mut t = RecordedLab {
+            kind: Kind::Netns,
+            broken: recorded(false),
+            fixed: recorded(true),
+            variant: "broken".into(),
+            switches: Vec::new(),
+            pods: vec![],
+            real: None,
+            kubectl_lines: Mutex::default(),
+        };
+        let r = replay(&chapter, &lab, &mut t, &KnownFile::default()).await;
+        let c = &r.blocks[0].commands[0];
+        assert_eq!(verdicts(&r), [(3, verdict)], "{past}: {:?}", c.differences);
+        assert_eq!(c.differences.last(), Some(&not_compared(3)), "{past}");
+        assert_eq!(c.book.len(), OUTPUT_LINES, "{past}");
+    }
+}

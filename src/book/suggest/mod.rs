@@ -138,8 +138,10 @@ fn container_prefix<'a>(text: &'a str, step: &Step) -> &'a str {
 fn steps_and_binding(chapter: &Chapter, lab: &Lab) -> (BTreeMap<usize, Step>, Binding) {
     let mut by_line = BTreeMap::new();
     let mut blocks = Vec::new();
+    // The lines the replay kept ([`crate::book::caps::OUTPUT_LINES`]).
+    let mut left = crate::book::caps::OUTPUT_LINES;
     for b in chapter.blocks.iter().filter(|b| b.is_shell()) {
-        let (steps, _) = parse::steps(b);
+        let (steps, _) = parse::steps_within(b, &mut left);
         blocks.push(
             steps
                 .iter()
@@ -218,6 +220,15 @@ pub async fn suggest(
             else {
                 continue;
             };
+            if step.cut > 0 {
+                // Written back, its kept lines would be replaced and the
+                // lines past them left below.
+                s.left.push(format!(
+                    "line {}: the book shows {} more lines of its output than lab keeps, which lab does not rewrite",
+                    c.line, step.cut
+                ));
+                continue;
+            }
             let mut pairs: Vec<(String, String)> = c
                 .bindings
                 .iter()
