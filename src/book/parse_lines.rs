@@ -128,8 +128,8 @@ const PROGRAMS: &[&str] = &[
 
 #[path = "parse_prompt.rs"]
 mod prompt;
-pub use prompt::{after_prompt, opens_with_sign, signs_before_a_command};
 use prompt::prompt_host;
+pub use prompt::{after_prompt, opens_with_sign, signs_before_a_command};
 
 /// Whether `step` is a command still being typed: a heredoc (`<<`) or a
 /// line ending in `\`, `|`, `&&` or `||`, whose next lines the shell

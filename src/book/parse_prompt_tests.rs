@@ -7,7 +7,11 @@ use std::path::Path;
 
 fn commands(text: &str) -> Vec<String> {
     let c: Chapter = parse(Path::new("c.md"), text.as_bytes()).unwrap();
-    steps(&c.blocks[0]).0.into_iter().map(|s| s.command).collect()
+    steps(&c.blocks[0])
+        .0
+        .into_iter()
+        .map(|s| s.command)
+        .collect()
 }
 
 /// A prompt lab has no pattern for, made of signs with what a theme shows

@@ -92,9 +92,9 @@ pub(super) fn login_alone(plans: &[Planned], commands: &mut [CommandReport]) {
 /// them, whatever its program (`✗ ifdown enp0s8`): no banner's line opens
 /// so (probe21aq, finding 1).
 pub(super) fn banner_command(book: &[String]) -> Option<&str> {
-    book.iter().map(String::as_str).find(|l| {
-        crate::book::shell_line::typed_program(l).is_some() || behind_signs(l)
-    })
+    book.iter()
+        .map(String::as_str)
+        .find(|l| crate::book::shell_line::typed_program(l).is_some() || behind_signs(l))
 }
 
 /// Whether `line`, as the reader sees it, opens with a prompt's signs and
