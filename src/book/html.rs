@@ -12,6 +12,9 @@
 //! fields added to the report later reach it without a change here (a
 //! command's fields the template does not name are listed under it).
 
+#[path = "html_matrix.rs"]
+mod matrix;
+
 use super::BookReport;
 use crate::graph::Topology;
 /// The one escaper of lab's HTML and XML (the dashboard's and JUnit's too).
@@ -189,7 +192,11 @@ fn command(c: &Value) -> Value {
         .enumerate()
         .map(|(i, d)| {
             let k = known.get(i).filter(|k| !k.is_empty());
-            json!({ "text": d, "known": k })
+            // A placeholder reason explains nothing: drift, said so.
+            match k.filter(|k| super::known::unwritten(k)) {
+                Some(_) => json!({ "text": d, "known": null, "unwritten": true }),
+                None => json!({ "text": d, "known": k }),
+            }
         })
         .collect();
     let extra: Vec<Value> = c
@@ -328,6 +335,9 @@ pub fn page(r: &BookReport, graph: Option<&Topology>) -> String {
     ctx.insert("report".into(), report.clone());
     ctx.insert("segments".into(), segments.into());
     ctx.insert("drifted".into(), drifted.into());
+    // The run's own verdict, decided where `lab book`'s exit is.
+    ctx.insert("verdict".into(), json!(super::verdict::of(r)));
+    ctx.insert("matrix".into(), matrix::section(r));
     ctx.insert(
         "generated_at".into(),
         crate::clock::Utc::now().rfc3339().into(),
@@ -358,191 +368,5 @@ pub fn page(r: &BookReport, graph: Option<&Topology>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::markdown;
-
-    #[test]
-    fn markdown_renders_lists_emphasis_and_tasks_and_shows_raw_html_as_text() {
-        let fig = |alt: &str, dest: &str| format!("<figure>{alt}|{dest}</figure>");
-        let h = markdown(
-            "- [ ] Code\n\n*create local cluster* and `flannel.yml`\n\n<script>x</script>\n\n![Figure : Pod Network](images/a.png)\n",
-            &fig,
-        );
-        assert!(
-            h.contains("<input disabled=\"\" type=\"checkbox\"/>"),
-            "{h}"
-        );
-        assert!(h.contains("<em>create local cluster</em>"), "{h}");
-        assert!(h.contains("<code>flannel.yml</code>"), "{h}");
-        assert!(!h.contains("<script>"), "{h}");
-        assert!(h.contains("&lt;script&gt;"), "{h}");
-        assert!(
-            h.contains("<figure>Figure : Pod Network|images/a.png</figure>"),
-            "{h}"
-        );
-        assert!(!h.contains("<p><figure>"), "{h}");
-    }
-}
-
-#[cfg(test)]
-mod page_tests {
-    use super::super::{BlockReport, BookReport, CommandReport, Summary, Verdict};
-
-    fn report() -> BookReport {
-        let mut r = BookReport {
-            version: 1,
-            chapter: "chapter.md".into(),
-            lab: "t1".into(),
-            provider: "netns".into(),
-            known_file: "chapter.drift.yaml".into(),
-            stale: vec![],
-            blocks: vec![BlockReport {
-                line: 4,
-                end: 7,
-                fence: "bash".into(),
-                verdict: Verdict::Drift,
-                commands: vec![CommandReport {
-                    line: 5,
-                    command: "ip route".into(),
-                    verdict: Verdict::Drift,
-                    ran_on: Some("node1".into()),
-                    ran: Some("ip route".into()),
-                    variant: "broken".into(),
-                    book: vec!["10.244.2.0/24 via 10.244.2.0 dev flannel.1".into(), "same".into()],
-                    lab: vec!["same".into()],
-                    bindings: vec![],
-                    differences: vec![
-                        "the book shows `10.244.2.0/24 via 10.244.2.0 dev flannel.1`, the lab does not"
-                            .into(),
-                    ],
-                    known: vec![String::new()],
-                    reason: None,
-                    kubectl: None,
-                    why: vec![],
-                }],
-                prose: vec![],
-                duration_s: 0.1,
-            }],
-            summary: Summary::default(),
-            blessed: false,
-            kubectl_matrix: None,
-            text: "# Title <b>x</b>\n\nSome *prose*.\n```bash\n$ ip route\n10.244.2.0/24 via 10.244.2.0 dev flannel.1\n```\n\n![Figure : net](images/n.png)\n".into(),
-        };
-        r.summarize();
-        r
-    }
-
-    #[test]
-    fn the_page_has_a_jump_list_marked_lines_rendered_prose_and_the_graph() {
-        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("labs/chapter4/lab.yaml");
-        let lab = crate::spec::load_file(&file, Default::default()).unwrap();
-        let t = crate::graph::declared::topology(&lab, "broken").unwrap();
-        let html = super::page(&report(), Some(&t));
-        assert!(!html.contains("internal error"), "{html}");
-        assert!(html.contains("<a href=\"#line-4\">line 4</a>"), "{html}");
-        assert!(
-            html.contains("<section class=\"block v-drift\" id=\"line-4\">"),
-            "{html}"
-        );
-        assert!(
-            html.contains("<mark>10.244.2.0&#x2F;24 via")
-                || html.contains("<mark>10.244.2.0/24 via"),
-            "{html}"
-        );
-        assert!(html.contains("<em>prose</em>"), "{html}");
-        assert!(
-            html.contains("&lt;b&gt;x&lt;&#x2F;b&gt;") || html.contains("&lt;b&gt;x&lt;/b&gt;"),
-            "{html}"
-        );
-        assert!(
-            html.contains("<figure class=\"chapter-figure\" id=\"figure-1\">"),
-            "{html}"
-        );
-        assert_eq!(html.matches("VTEP 10.0.2.15  ✗ shared").count(), 3);
-        assert!(html.contains("1 drift"), "{html}");
-        assert!(
-            !html.contains("http://") && !html.contains("<script"),
-            "{html}"
-        );
-        // No script runs: the page says so to the browser.
-        assert!(
-            html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'none';"),
-            "{html}"
-        );
-    }
-
-    /// A node's interface named with ESC and BEL (`ip link add
-    /// "$(printf 'x\033]0;PWN\007y')" ...`) reached the page raw through a
-    /// drift sentence, which the template escaped with its own escaper
-    /// (the ninth probe of issue 21): every value of the page goes through
-    /// the one escaper.
-    #[test]
-    fn a_drift_sentence_reaches_the_page_without_control_characters() {
-        let mut r = report();
-        r.blocks[0].commands[0].differences =
-            vec!["route -n: the lab has the row `10.9.9.0 U x\u{1b}]0;PWN\u{7}y`".into()];
-        r.blocks[0].commands[0].command = "route -n \u{1b}[2J".into();
-        let html = super::page(&r, None);
-        assert!(!html.contains("internal error"), "{html}");
-        assert!(html.contains("PWN"), "{html}");
-        assert!(
-            !html.contains('\u{1b}') && !html.contains('\u{7}'),
-            "a control character reached the page"
-        );
-    }
-}
-
-#[cfg(test)]
-mod quote_tests {
-    #[test]
-    fn a_row_quoted_without_its_columns_is_marked() {
-        let row = "172.17.0.0 0.0.0.0 255.255.0.0 U 0 0 0 docker0";
-        assert!(super::quotes_line(
-            "172.17.0.0 0.0.0.0 255.255.0.0 U docker0",
-            row
-        ));
-        assert!(!super::quotes_line("10.244.3.0 docker0", row));
-        assert!(!super::quotes_line("docker0", "docker1 x"));
-    }
-
-    /// A line a node printed, with a quote and a control character, is
-    /// escaped as the dashboard and JUnit escape it (one escaper).
-    #[test]
-    fn a_nodes_line_is_escaped_as_everywhere_else() {
-        let line = "it's <b>\u{1}</b> & \"so\"";
-        let html = super::marked(&[serde_json::Value::String(line.into())], &[]);
-        assert_eq!(html, crate::report::escape(line));
-        assert_eq!(
-            html,
-            "it&apos;s &lt;b&gt;\u{fffd}&lt;/b&gt; &amp; &quot;so&quot;"
-        );
-    }
-
-    /// A chapter's link is kept where it leads to a page (http, https,
-    /// mailto, a relative path, a fragment); any other scheme is its text
-    /// (probe21z: `javascript:` became a live link of the report).
-    #[test]
-    fn only_links_to_pages_are_kept() {
-        let html = super::markdown(
-            "[a](javascript:alert(3)) [b](https://x.org/a) [c](#f) [d](mailto:a@b.org) [e](JaVaScRiPt:x) [f](data:text/html,x) [g](vbscript:x) [h](other.html) [i](http://y.org) [j](java%0ascript:x) <javascript:alert(4)> [k](%20javascript:x) [l](file:///etc/passwd) [m](./a:b)",
-            &|_, _| String::new(),
-        );
-        for kept in [
-            "href=\"https://x.org/a\"",
-            "href=\"#f\"",
-            "href=\"mailto:a@b.org\"",
-            "href=\"other.html\"",
-            "href=\"http://y.org\"",
-            "href=\"./a:b\"",
-        ] {
-            assert!(html.contains(kept), "{kept}: {html}");
-        }
-        assert_eq!(html.matches("<a ").count(), 6, "{html}");
-        for t in ["a", "e", "f", "g", "j", "k", "l"] {
-            assert!(
-                html.contains(&format!(" {t} ")) || html.contains(&format!(">{t} ")),
-                "{t}: {html}"
-            );
-        }
-    }
-}
+#[path = "html_tests.rs"]
+mod tests;

@@ -309,6 +309,7 @@ mod tests {
             stale: vec![],
             blessed: false,
             kubectl_matrix: None,
+            verdict: None,
             text: String::new(),
         }
     }

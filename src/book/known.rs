@@ -30,12 +30,8 @@ use std::path::Path;
 /// What `--bless` writes as the reason of a new entry, for a person to fill in.
 pub const TODO: &str = "TODO: say why the lab differs from the book here";
 
-/// Whether a reason is still the one `--bless` wrote: nobody explained the
-/// drift, so it is not known (counted known, a bless alone turned a drift
-/// green: the seventeenth probe of issue 21).
-pub fn unwritten(reason: &str) -> bool {
-    normalize(reason) == TODO
-}
+/// Whether a reason is a placeholder (its rule is the run verdict's).
+pub use super::verdict::unwritten;
 
 /// How many differences of a judged report met an entry whose reason is
 /// still [`TODO`].

@@ -34,6 +34,7 @@ pub mod shell_line;
 pub mod suggest;
 #[cfg(test)]
 mod tests_matrix;
+pub mod verdict;
 pub mod watch;
 
 use crate::error::{LabError, Result};
@@ -124,17 +125,12 @@ impl BlockReport {
 }
 
 impl BookReport {
-    /// No block fails, no result of the version matrix
-    /// ([`report::matrix_as_checks`]) fails, and something was compared.
+    /// The run passes ([`verdict::of`], the one owner of `lab book`'s
+    /// exit): no block fails, no difference is blessed without a reason,
+    /// no result of the version matrix ([`report::matrix_as_checks`])
+    /// fails, and something was compared.
     pub fn ok(&self) -> bool {
-        self.nothing_compared().is_none()
-            && !self.blocks.iter().any(|b| b.verdict.fails())
-            && report::matrix_as_checks(self).iter().all(|c| {
-                !matches!(
-                    c.verdict,
-                    crate::report::Verdict::Fail | crate::report::Verdict::Error
-                )
-            })
+        verdict::of(self).passed
     }
 
     /// Why the replay compared nothing, when it did not (no block, or
@@ -400,7 +396,7 @@ pub async fn run_sharing(
         let dir = state.dir().join("book-kubectl-matrix");
         report.kubectl_matrix = Some(kubectl_matrix(&prepared.chapter, lab, &dir).await?);
     }
-    Ok(report)
+    Ok(verdict::stamped(&report))
 }
 
 /// Every kubectl line of `chapter` as the book types it

@@ -218,7 +218,8 @@ fn code_components(
 /// pulldown-cmark read it (probe21ad: a rule and the `---` further down
 /// hid the blocks between them). Refused when its closing line is inside
 /// a fence it holds: renderers that end it there and readers that do not
-/// show different pages.
+/// show different pages; and refused unless it is metadata every renderer
+/// that reads front matter reads ([`front::metadata`]).
 fn front_matter(lines: &[&str], u: &mut Unseen) -> Result<usize, (usize, String)> {
     let first = lines.first().map(|l| l.trim_end());
     let ends: &[&str] = match first {
@@ -245,6 +246,7 @@ fn front_matter(lines: &[&str], u: &mut Unseen) -> Result<usize, (usize, String)
                     ),
                 ));
             }
+            front::metadata(&lines[1..j], first == Some("+++"))?;
             raw_fences(lines, 0, j, "not rendered: front matter", u);
             return Ok(j + 1);
         }
@@ -302,6 +304,9 @@ fn raw_fences(lines: &[&str], from: usize, to: usize, why: &str, u: &mut Unseen)
         u.blocks.push(b);
     }
 }
+
+#[path = "parse_hidden_front.rs"]
+mod front;
 
 #[path = "parse_hidden_html.rs"]
 mod html;

@@ -179,8 +179,10 @@ fn blocks_a_page_does_not_render_are_not_replayed() {
         c.blocks[1].skip_reason(),
         "not rendered: inside <div hidden>"
     );
-    let c = p(&fixture("h_frontmatter.md"));
-    assert_eq!(c.blocks[0].skip_reason(), "not rendered: front matter");
+    // Front matter holding a fence is refused (probe21aq finding 4).
+    let (line, why) = refused(&fixture("h_frontmatter.md")).expect("refused");
+    assert_eq!(line, Some(4));
+    assert!(why.contains("holds a fence"), "{why}");
     // Inline code a page does not show tells nothing.
     let c = p("<div hidden>\n\nRun `sudo ip link set cni0 down`.\n\n</div>\n\nSee `ip route`.\n");
     let spans: Vec<_> = c.inline.iter().map(|s| s.code.as_str()).collect();
@@ -193,14 +195,27 @@ fn blocks_a_page_does_not_render_are_not_replayed() {
 }
 
 /// Front matter at the top of the file (YAML `---`, TOML `+++`) is no
-/// text: its fences are not replayed. A `---` rule further down is.
+/// text. A `---` rule further down is. Front matter holding a fence, or
+/// whose body is no YAML mapping (no TOML), is refused: a page that reads
+/// front matter hides it, one that does not shows it (probe21aq finding
+/// 4: prose and a block between two `---` were skipped, rc 0).
 #[test]
 fn front_matter_is_no_text() {
-    let texts = [
+    for text in [
         fixture("h_frontmatter.md"),
         format!("---\ntitle: x\n{FENCE}\n---\n\n{AFTER}"),
         format!("---\ntitle: x\n{FENCE}\n...\n\n{AFTER}"),
         format!("+++\ntitle = \"x\"\n{FENCE}\n+++\n\n{AFTER}"),
+        format!("---\nFirst, on node1, take the old bridge down:\n\n{FENCE}\n---\n\n{AFTER}"),
+        format!("---\nFirst, take the old bridge down.\n---\n\n{AFTER}"),
+        format!("+++\nFirst, take the old bridge down.\n+++\n\n{AFTER}"),
+    ] {
+        assert!(refused(&text).is_some(), "{text}");
+    }
+    let texts = [
+        format!("---\ntitle: x\ntags: [a]\n---\n\n{FENCE}\n\n{AFTER}"),
+        format!("---\ntitle: x\n...\n\n{AFTER}"),
+        format!("+++\ntitle = \"x\"\n+++\n\n{AFTER}"),
         format!("# H\n\n---\n\n{FENCE}\n\n---\n\n{AFTER}"),
     ];
     for text in &texts {

@@ -170,7 +170,7 @@ pub fn terminal(r: &BookReport) -> String {
             String::new()
         }
     );
-    if let Some(why) = r.nothing_compared() {
+    for why in super::verdict::of(r).why_not {
         let _ = writeln!(s, "FAILED: {}", visible(&why));
     }
     s
@@ -221,17 +221,26 @@ pub fn stale_text(r: &BookReport) -> String {
     s
 }
 
+/// The report as JSON, with the run's verdict as it stands
+/// ([`super::verdict::stamped`]).
 pub fn json(r: &BookReport) -> String {
-    serde_json::to_string_pretty(r).unwrap_or_default() + "\n"
+    serde_json::to_string_pretty(&super::verdict::stamped(r)).unwrap_or_default() + "\n"
 }
 
 /// JUnit XML: one test case per block, in the suite `<lab>.book` (the
 /// blocks as results, rendered as `lab test`'s are).
-/// Stale known-drift entries are not test cases (they fail nothing): they
-/// are the suite's own `<system-out>`, after its test cases.
+/// The run's verdict ([`super::verdict::of`]) and the stale known-drift
+/// entries, which are not test cases (they fail nothing), are the suite's
+/// own `<system-out>`, after its test cases.
 pub fn junit(r: &BookReport) -> String {
     let x = crate::report::junit::render_results(&r.lab, &as_checks(r), std::path::Path::new(""));
-    let stale = stale_text(r);
+    let v = super::verdict::of(r);
+    let mut stale = if v.passed {
+        "the run passed\n".to_string()
+    } else {
+        v.why_not.iter().map(|w| format!("FAILED: {w}\n")).collect()
+    };
+    stale.push_str(&stale_text(r));
     match x.rfind("  </testsuite>\n") {
         Some(at) if !stale.is_empty() => format!(
             "{}    <system-out>{}</system-out>\n{}",

@@ -17,6 +17,7 @@ fn stale_report() -> BookReport {
         stale: vec![],
         blessed: false,
         kubectl_matrix: None,
+        verdict: None,
         text: "```bash\nroute -n\n```\n".into(),
     };
     r.blocks.push(super::super::BlockReport {

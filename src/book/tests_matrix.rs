@@ -124,6 +124,7 @@ fn report_with(m: &Matrix, blessed: bool) -> BookReport {
         stale: vec![],
         blessed: false,
         kubectl_matrix: Some(m.clone()),
+        verdict: None,
         text: String::new(),
     };
     r.summarize();

@@ -17,6 +17,7 @@
 //!   and an item with two or more unexplained flips in the last
 //!   [`FLAKY_WINDOW`] nights is *flaky*.
 
+use super::sameness::same_failure;
 use super::{Night, ResultKind, ResultRow, Run, RunStatus, Snapshot, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -202,6 +203,16 @@ impl Item {
     pub fn no_longer_compared(&self) -> bool {
         self.now == Some(Verdict::Skip) && self.before == Some(Verdict::Pass)
     }
+    /// Failed in the line's previous completed run, skipped tonight: what
+    /// failed is no longer compared (a block cut to `...`, read as front
+    /// matter, a prompt lab does not know). No recovery: nothing says it
+    /// holds. It is said in its own section and, the night it turns
+    /// skipped, counts as a new failure for `--fail-on new` (exit 1), and
+    /// for `--fail-on any` (probe21aq finding 6: it vanished from the
+    /// news, "Every check held.", exit 0).
+    pub fn failed_then_skipped(&self) -> bool {
+        self.now == Some(Verdict::Skip) && self.before.is_some_and(Verdict::failing)
+    }
     /// Tonight's result, if any.
     pub fn tonight(&self) -> Option<&ResultRow> {
         self.results.last().and_then(|r| r.as_ref())
@@ -358,14 +369,18 @@ impl Analysis {
     pub fn no_longer_compared(&self) -> impl Iterator<Item = &Item> {
         self.items.iter().filter(|i| i.no_longer_compared())
     }
+    pub fn failed_then_skipped(&self) -> impl Iterator<Item = &Item> {
+        self.items.iter().filter(|i| i.failed_then_skipped())
+    }
     pub fn disappeared(&self) -> impl Iterator<Item = &Item> {
         self.items.iter().filter(|i| i.disappeared)
     }
 
     /// Tonight's state in words, whatever `--fail-on` makes of it:
     /// `2 failing (0 new), 1 recovered` (a run that failed as a whole
-    /// counts as failing), and `, 1 passed before and skipped now` when
-    /// something stopped being compared.
+    /// counts as failing), `, 1 failed before and not compared tonight`
+    /// when a failure turned skipped, and `, 1 passed before and skipped
+    /// now` when something that held stopped being compared.
     pub fn headline(&self) -> String {
         let failing = self.items.iter().filter(|i| i.failing()).count() + self.run_failures.len();
         let new = self.newly_failing().count() + self.run_failures.iter().filter(|f| f.new).count();
@@ -373,62 +388,33 @@ impl Analysis {
             0 => String::new(),
             n => format!(", {n} passed before and skipped now"),
         };
+        let unresolved = match self.failed_then_skipped().count() {
+            0 => String::new(),
+            n => format!(", {n} failed before and not compared tonight"),
+        };
         format!(
-            "{failing} failing ({new} new), {} recovered{skipped}",
+            "{failing} failing ({new} new), {} recovered{unresolved}{skipped}",
             self.recovered().count()
         )
     }
 
     /// Whether something newly fails tonight (a check, a block, or a run
-    /// as a whole): the nightly's exit 1.
+    /// as a whole), or a failure turned skipped tonight
+    /// ([`Item::failed_then_skipped`]): the nightly's exit 1.
     pub fn anything_new_fails(&self) -> bool {
-        self.newly_failing().next().is_some() || self.run_failures.iter().any(|f| f.new)
+        self.newly_failing().next().is_some()
+            || self.failed_then_skipped().next().is_some()
+            || self.run_failures.iter().any(|f| f.new)
     }
 
-    /// Whether anything fails tonight (`--fail-on any`).
+    /// Whether anything fails tonight, or a failure turned skipped tonight
+    /// (`--fail-on any`).
     pub fn anything_fails(&self) -> bool {
-        self.items.iter().any(Item::failing) || !self.run_failures.is_empty()
+        self.items
+            .iter()
+            .any(|i| i.failing() || i.failed_then_skipped())
+            || !self.run_failures.is_empty()
     }
-}
-
-/// Whether two results fail the same way: the same verdict, word
-/// (detail), expectation and observation, numbers aside (a ping's times, a
-/// capture's counts differ every night; a failure that differs only in them
-/// is the same failure, not a new one each night).
-fn same_failure(a: Option<&ResultRow>, b: Option<&ResultRow>) -> bool {
-    let words = |t: &Option<String>| t.as_deref().map(numbers_aside);
-    let how = |r: &ResultRow| {
-        (
-            r.verdict,
-            words(&r.detail),
-            words(&r.expected),
-            words(&r.observed),
-        )
-    };
-    match (a, b) {
-        (Some(a), Some(b)) => how(a) == how(b),
-        _ => false,
-    }
-}
-
-/// `text` with every number (digits, and a decimal point between them) as `#`.
-fn numbers_aside(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() {
-            while chars
-                .peek()
-                .is_some_and(|d| d.is_ascii_digit() || *d == '.')
-            {
-                chars.next();
-            }
-            out.push('#');
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn completed_at(runs: &[Option<Run>], i: usize) -> Option<&Run> {

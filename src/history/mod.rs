@@ -27,6 +27,7 @@ mod load;
 pub mod merge;
 mod model;
 mod open;
+mod sameness;
 pub mod schema;
 mod write;
 

@@ -247,6 +247,18 @@ fn tonight<'a>(h: &mut String, a: &'a Analysis, name_of: &dyn Fn(usize) -> &'a s
             }
         );
     }
+    for i in a.failed_then_skipped() {
+        any = true;
+        let _ = writeln!(
+            h,
+            "<div class=\"card new\"><div class=what><span class=\"mark new\">NOT COMPARED</span> {}</div><div class=why>failed before, not compared tonight (not resolved): {}</div></div>",
+            item_title(i),
+            esc(&cut(i
+                .tonight()
+                .and_then(|r| r.observed.as_deref())
+                .unwrap_or("-")))
+        );
+    }
     for i in a.recovered() {
         any = true;
         let _ = writeln!(

@@ -381,4 +381,84 @@ mod tests {
             "{md}"
         );
     }
+
+    /// probe21aq finding 6: a block that failed and is skipped tonight
+    /// vanished from the news ("Every check held.", exit 0). It has its own
+    /// section, the headline says it, and the night it turns skipped it
+    /// fails `--fail-on new` (and `any`); a second night skipped is no news.
+    #[test]
+    fn a_result_that_failed_and_is_skipped_now_is_no_recovery() {
+        let night = |name: &str, block: Verdict| {
+            let mut d = run_data(record_with_book());
+            d.status = if block == Verdict::Fail {
+                RunStatus::Failed
+            } else {
+                RunStatus::Passed
+            };
+            for r in &mut d.results {
+                r.verdict = if r.kind == ResultKind::Block {
+                    block
+                } else {
+                    Verdict::Pass
+                };
+            }
+            Night {
+                name: name.into(),
+                started_at: name.into(),
+                finished_at: None,
+                status: NightStatus::Complete,
+                host: None,
+                runs: vec![Run {
+                    lab: "chapter4".into(),
+                    provider: "netns".into(),
+                    data: d,
+                }],
+            }
+        };
+        let nights = vec![night("n4", Verdict::Fail), night("n5", Verdict::Skip)];
+        let a = Analysis::of(&Snapshot {
+            nights: nights.clone(),
+        });
+        assert!(a.anything_new_fails() && a.anything_fails());
+        let md = summary::render(&a);
+        assert!(
+            md.starts_with("# Nightly n5: 0 failing (0 new), 0 recovered, 2 failed before and not compared tonight\n"),
+            "{md}"
+        );
+        let section = md
+            .split("## Failed before, not compared tonight (not resolved)")
+            .nth(1)
+            .expect("a section");
+        assert!(
+            section.contains("line 103: kubectl get pods -o wide"),
+            "{md}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let html = dashboard::render(&a, dir.path());
+        assert!(!html.contains("Every check held."), "{html}");
+        assert!(html.contains("NOT COMPARED"), "{html}");
+        assert!(html.contains("<div class=\"headline bad\">"), "{html}");
+        // Skipped again the next night: said once, then no news.
+        let mut three = nights;
+        three.push(night("n6", Verdict::Skip));
+        let a = Analysis::of(&Snapshot { nights: three });
+        assert!(!a.anything_new_fails());
+    }
+
+    /// probe21aq finding 6: a failure whose addresses changed (another
+    /// route row) was "still failing" (numbers aside erased addresses):
+    /// it fails differently, and `--fail-on new` exits 1.
+    #[test]
+    fn a_failure_whose_addresses_changed_is_new() {
+        let row = |net: &str| {
+            format!(
+                "drift: route -n: the book has the row `{net} 10.244.1.0 255.255.255.0 UG 0 0 0 cni0`; the lab has it through flannel.1"
+            )
+        };
+        let a = nights_of_block_103(&[Some(&row("10.244.2.0")), Some(&row("10.244.3.0"))]);
+        assert!(a.anything_new_fails(), "{}", summary::render(&a));
+        assert!(summary::render(&a).contains("Fails differently"));
+        let a = nights_of_block_103(&[Some(&row("10.244.2.0")), Some(&row("10.244.2.0"))]);
+        assert!(!a.anything_new_fails());
+    }
 }

@@ -214,6 +214,22 @@ pub fn render(a: &Analysis) -> String {
     });
     section(
         &mut out,
+        "Failed before, not compared tonight (not resolved)",
+        a.failed_then_skipped(),
+        |i| {
+            let was = i.results.iter().rev().skip(1).flatten().next();
+            format!(
+                "{}: {}; it failed before{}",
+                item_name(i),
+                observed(i),
+                was.and_then(|r| r.observed.as_deref())
+                    .map(|o| format!(", observing {}", md(o)))
+                    .unwrap_or_default()
+            )
+        },
+    );
+    section(
+        &mut out,
         "Passed before, skipped now (no longer compared)",
         a.no_longer_compared(),
         |i| format!("{}: {}", item_name(i), observed(i)),

@@ -117,7 +117,25 @@ pub struct Summary {
     pub error: usize,
 }
 
-/// The outcome of `lab book`: stable JSON (`version` 1).
+/// The version of [`BookReport`] that `lab book --json` and the run record
+/// write: 2 added `verdict`. A reader reads version 1 too (no `verdict`:
+/// the verdict is computed again from the blocks and the matrix).
+pub const VERSION: u32 = 2;
+
+/// The run's own verdict: whether `lab book` passes (exit 0), and why not,
+/// one sentence a reason (a block that fails, a difference blessed without
+/// a reason, a failing kubectl matrix result, a replay that compared
+/// nothing). Decided by `book::verdict::of`, the one owner of `lab book`'s
+/// exit; the terminal, JSON, JUnit and HTML all show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RunVerdict {
+    pub passed: bool,
+    /// Why it did not pass; empty when it passed.
+    #[serde(default)]
+    pub why_not: Vec<String>,
+}
+
+/// The outcome of `lab book`: stable JSON (`version` [`VERSION`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BookReport {
     pub version: u32,
@@ -138,6 +156,10 @@ pub struct BookReport {
     /// types it, through every kubectl minor found, offline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubectl_matrix: Option<super::kubectl_matrix::Matrix>,
+    /// Version 2: the run's own verdict, as it was when the report was
+    /// written (absent in version 1; a reader computes it again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<RunVerdict>,
     #[serde(skip)]
     pub text: String,
 }

@@ -321,6 +321,7 @@ fn a_record_with_the_chapters_replay_matches_the_schema() {
         }],
         blessed: false,
         kubectl_matrix: None,
+        verdict: None,
         text: String::new(),
     };
     book.summarize();

@@ -389,7 +389,7 @@ async fn replay_within(
         rtt: target.rtt(),
     };
     let mut r = BookReport {
-        version: 1,
+        version: crate::report::book_section::VERSION,
         chapter: chapter.path.display().to_string(),
         lab: lab.name.clone(),
         provider: target.kind().to_string(),
@@ -399,6 +399,7 @@ async fn replay_within(
         stale: Vec::new(),
         blessed: false,
         kubectl_matrix: None,
+        verdict: None,
         text: chapter.text.clone(),
     };
     let total = chapter.blocks.len();

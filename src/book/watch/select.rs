@@ -180,6 +180,7 @@ mod tests {
             stale: vec![],
             blessed: false,
             kubectl_matrix: None,
+            verdict: None,
             text: String::new(),
         }
     }
