@@ -21,6 +21,7 @@ pub mod html;
 pub mod judge;
 pub mod known;
 pub mod lookalike;
+pub mod output_below;
 pub mod parse;
 mod ping_claims;
 #[cfg(test)]

@@ -56,6 +56,7 @@ mod probe21ak;
 mod probe21al;
 mod probe21am;
 mod probe21an;
+mod probe21aq_split;
 mod probe21l;
 mod probe21p;
 mod probe21r;

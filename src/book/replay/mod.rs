@@ -33,6 +33,7 @@ mod kubectl;
 mod login;
 mod manifest;
 mod node;
+mod output_blocks;
 mod plan;
 mod prose;
 mod reads;
@@ -56,6 +57,8 @@ mod tests_fuzz;
 mod tests_gone;
 #[cfg(test)]
 mod tests_rebind;
+#[cfg(test)]
+mod tests_split;
 #[cfg(test)]
 mod tests_tables;
 mod unread_prompts;
@@ -406,7 +409,8 @@ async fn replay_within(
     };
     let total = chapter.blocks.len();
     let (started, phases_at_start) = (std::time::Instant::now(), target.run_phases());
-    for (block, (plans, prose)) in chapter.blocks.iter().zip(planned) {
+    let roles = crate::book::output_below::roles(chapter);
+    for ((block, (plans, prose)), role) in chapter.blocks.iter().zip(planned).zip(&roles) {
         if only.is_some_and(|o| !o.contains(&block.line)) {
             continue;
         }
@@ -414,25 +418,8 @@ async fn replay_within(
         let since = std::time::Instant::now();
         let run_phases = target.run_phases();
         let mut commands = Vec::new();
-        if !block.is_shell() {
-            commands.extend(unread_prompts::reports(
-                &plans,
-                &target.variant(),
-                &block.lang,
-            ));
-            let verdict = match commands.is_empty() {
-                true => Verdict::Skipped,
-                false => Verdict::NotUnderstood,
-            };
-            blocks.push(BlockReport {
-                line: block.line,
-                end: block.end,
-                fence: block.fence.clone(),
-                verdict,
-                commands,
-                prose: vec![block.skip_reason()],
-                duration_s: 0.0,
-            });
+        if let Some(b) = output_blocks::report(block, role, &plans, &target.variant()) {
+            blocks.push(b);
             progress(target, &r, known, total);
             continue;
         }
@@ -546,6 +533,7 @@ async fn replay_within(
         let mut ran = ran.into_iter();
         commands.extend(slots.into_iter().filter_map(|s| s.or_else(|| ran.next())));
         login::login_alone(&plans, &mut commands);
+        output_blocks::note(role, &mut commands);
         crate::book::caps::cap(&mut commands, blocks);
         blocks.push(BlockReport {
             line: block.line,

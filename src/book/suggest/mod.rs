@@ -17,6 +17,7 @@ pub mod output;
 pub use command::Judge;
 
 use super::bind::{self, Binding};
+use super::output_below::Role;
 use super::parse::{self, Chapter, Step};
 use super::recognize::recognize;
 use super::{BookReport, CommandReport, Verdict};
@@ -138,8 +139,16 @@ fn container_prefix<'a>(text: &'a str, step: &Step) -> &'a str {
 fn steps_and_binding(chapter: &Chapter, lab: &Lab) -> (BTreeMap<usize, Step>, Binding) {
     let mut by_line = BTreeMap::new();
     let mut blocks = Vec::new();
-    for b in chapter.blocks.iter().filter(|b| b.is_shell()) {
-        let (steps, _) = parse::steps(b);
+    // A command's output shown in the block below is its output, rewritten
+    // there ([`crate::book::output_below`]).
+    let roles = super::output_below::roles(chapter);
+    for (b, role) in chapter.blocks.iter().zip(&roles).filter(|(b, role)| {
+        b.is_shell() && !matches!(role, Role::OutputOf { .. } | Role::OfProse { .. })
+    }) {
+        let (mut steps, _) = parse::steps(b);
+        if let Role::Shows(shown) = role {
+            shown.attach(&mut steps);
+        }
         blocks.push(
             steps
                 .iter()
