@@ -22,6 +22,7 @@ pub mod judge;
 pub mod known;
 pub mod lookalike;
 pub mod manifest_fields;
+pub mod output_below;
 pub mod parse;
 mod ping_claims;
 #[cfg(test)]

@@ -33,6 +33,7 @@ mod kubectl;
 mod login;
 mod manifest;
 mod node;
+mod output_blocks;
 mod plan;
 mod prose;
 mod reads;
@@ -60,6 +61,8 @@ mod tests_gone;
 #[cfg(test)]
 mod tests_rebind;
 #[cfg(test)]
+mod tests_split;
+#[cfg(test)]
 mod tests_tables;
 mod unread_prompts;
 
@@ -73,6 +76,7 @@ pub use target::{
 
 use super::bind::{self, Binding};
 use super::known::KnownFile;
+use super::output_below;
 use super::parse::{Chapter, Step};
 use super::recognize::{Cmd, KubeAction, Kubectl};
 use super::{BlockReport, BookReport, CommandReport, Summary, Verdict};
@@ -404,7 +408,8 @@ async fn replay_within(
     };
     let total = chapter.blocks.len();
     let (started, phases_at_start) = (std::time::Instant::now(), target.run_phases());
-    for (block, (plans, prose)) in chapter.blocks.iter().zip(planned) {
+    let roles = crate::book::output_below::roles(chapter);
+    for ((block, (plans, prose)), role) in chapter.blocks.iter().zip(planned).zip(&roles) {
         if only.is_some_and(|o| !o.contains(&block.line)) {
             continue;
         }
@@ -412,28 +417,22 @@ async fn replay_within(
         let since = std::time::Instant::now();
         let run_phases = target.run_phases();
         let mut commands = Vec::new();
-        if !block.is_shell() {
-            commands.extend(unread_prompts::reports(
-                &plans,
-                &target.variant(),
-                &block.lang,
-            ));
-            // A manifest or patch it shows, against the lab's file.
-            let shown = shown_manifest::judge(chapter, block, lab, &target.variant());
-            commands.extend(shown.commands);
-            let verdict = match commands.is_empty() {
-                true => Verdict::Skipped,
-                false => Verdict::NotUnderstood,
-            };
-            blocks.push(BlockReport {
-                line: block.line,
-                end: block.end,
-                fence: block.fence.clone(),
-                verdict,
-                commands,
-                prose: vec![shown.reason.unwrap_or_else(|| block.skip_reason())],
-                duration_s: 0.0,
-            });
+        if let Some(mut b) = output_blocks::report(block, role, &plans, &target.variant()) {
+            if matches!(
+                role,
+                output_below::Role::Alone | output_below::Role::Apart(_)
+            ) {
+                // A manifest or patch it shows, against the lab's file.
+                let shown = shown_manifest::judge(chapter, block, lab, &target.variant());
+                b.commands.extend(shown.commands);
+                if let Some(why) = shown.reason {
+                    b.prose = vec![why];
+                }
+                if !b.commands.is_empty() {
+                    b.verdict = Verdict::NotUnderstood;
+                }
+            }
+            blocks.push(b);
             progress(target, &r, known, total);
             continue;
         }
@@ -547,6 +546,7 @@ async fn replay_within(
         let mut ran = ran.into_iter();
         commands.extend(slots.into_iter().filter_map(|s| s.or_else(|| ran.next())));
         login::login_alone(&plans, &mut commands);
+        output_blocks::note(role, &mut commands);
         crate::book::caps::cap(&mut commands, blocks);
         let cuts: Vec<(usize, usize)> = plans
             .iter()

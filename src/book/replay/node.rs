@@ -485,6 +485,8 @@ impl Replayer<'_> {
                 .push(format!("`{}` failed in the lab ({how})", r.command));
         }
         if book.iter().all(|l| l.trim().is_empty()) {
+            r.differences
+                .extend(super::output_blocks::failed_unshown(c, code, r));
             if r.differences.is_empty() {
                 r.verdict = Verdict::Skipped;
                 r.reason = Some(

@@ -11,6 +11,7 @@
 //! node's session runs on that node, which has no `vagrant`: the reader
 //! stays where they were (probe21l, finding 6).
 
+use crate::book::output_below::{self, Role, Shown};
 use crate::book::parse::{self, Step};
 use crate::book::recognize::{Cmd, recognize};
 use std::net::Ipv4Addr;
@@ -60,6 +61,8 @@ fn left_running(p: &Planned) -> bool {
 /// its shell blocks show, in its order ([`parse::steps_within`]), and as
 /// many of its other blocks' (never compared: a long log shown as `text`
 /// takes none from the commands).
+/// A command's output shown in the block below its own is its output
+/// ([`output_below`]); that block is then planned as nothing.
 pub fn plan_chapter(chapter: &parse::Chapter) -> Vec<(Vec<Planned>, Vec<String>)> {
     let mut session = None;
     let mut left = crate::book::caps::OUTPUT_LINES;
@@ -67,16 +70,21 @@ pub fn plan_chapter(chapter: &parse::Chapter) -> Vec<(Vec<Planned>, Vec<String>)
     chapter
         .blocks
         .iter()
-        .map(|b| {
-            if b.hidden.is_some() {
-                // Not shown: the reader reads nothing there.
+        .zip(output_below::roles(chapter))
+        .map(|(b, role)| {
+            let below = match &role {
+                Role::Shows(shown) => Some(shown),
+                _ => None,
+            };
+            if b.hidden.is_some() || matches!(role, Role::OutputOf { .. } | Role::OfProse { .. }) {
+                // Not shown (the reader reads nothing there), or output.
                 (Vec::new(), Vec::new())
             } else if let Some((line, why)) = &b.unread {
                 (vec![unread(b, *line, why)], Vec::new())
             } else if b.is_shell() {
-                plan(b, &mut session, &mut left)
+                plan(b, &mut session, below, &mut left)
             } else {
-                plan(b, &mut None, &mut left_other)
+                plan(b, &mut None, None, &mut left_other)
             }
         })
         .collect()
@@ -110,16 +118,20 @@ fn unread(b: &parse::Block, line: usize, why: &str) -> Planned {
 }
 
 /// Recognise a block's commands and place them, typed from `session` (the
-/// node the reader's terminal is in, left there for the next block); any
-/// command not understood makes the whole block not run. The block keeps
-/// `left` lines of its output (the chapter's lines left:
-/// [`parse::steps_within`]).
+/// node the reader's terminal is in, left there for the next block), one
+/// of them with its output `below`; any command not understood makes the
+/// whole block not run. The block keeps `left` lines of its output (the
+/// chapter's lines left: [`parse::steps_within`]).
 pub fn plan(
     block: &parse::Block,
     session: &mut Option<String>,
+    below: Option<&Shown>,
     left: &mut usize,
 ) -> (Vec<Planned>, Vec<String>) {
-    let (steps, prose) = parse::steps_within(block, left);
+    let (mut steps, prose) = parse::steps_within(block, left);
+    if let Some(shown) = below {
+        shown.attach(&mut steps, left);
+    }
     let mut node: Option<String> = session.clone();
     let mut out: Vec<Planned> = Vec::new();
     for step in steps {
@@ -315,8 +327,26 @@ mod tests {
                 (11, true, None),
                 (12, true, on("node1")),
                 (16, true, None),
-                (20, false, None),
+                // The `text` block right below `vagrant ssh node1` is its
+                // output (probe21aq), planned as nothing: the reader types
+                // no `exit` there either way.
                 (24, true, on("node1")),
+            ]
+        );
+    }
+
+    /// A ping without `-c` whose replies the book shows in the block below
+    /// was stopped by the reader, as its output says: not left running, so
+    /// the next block is typed in the same node (probe21aq, finding 2).
+    #[test]
+    fn a_ping_whose_output_is_below_is_not_left_running() {
+        let text = "```bash\nvagrant ssh node1\nping 10.244.1.2\n```\n\nOutput:\n\n```text\nPING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n```\n\n```bash\nroute -n\n```\n";
+        assert_eq!(
+            placed(text),
+            [
+                (2, true, None),
+                (3, true, on("node1")),
+                (14, true, on("node1"))
             ]
         );
     }

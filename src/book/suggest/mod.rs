@@ -17,6 +17,7 @@ pub mod output;
 pub use command::Judge;
 
 use super::bind::{self, Binding};
+use super::output_below::Role;
 use super::parse::{self, Chapter, Step};
 use super::recognize::recognize;
 use super::{BookReport, CommandReport, Verdict};
@@ -140,8 +141,16 @@ fn steps_and_binding(chapter: &Chapter, lab: &Lab) -> (BTreeMap<usize, Step>, Bi
     let mut blocks = Vec::new();
     // The lines the replay kept ([`crate::book::caps::OUTPUT_LINES`]).
     let mut left = crate::book::caps::OUTPUT_LINES;
-    for b in chapter.blocks.iter().filter(|b| b.is_shell()) {
-        let (steps, _) = parse::steps_within(b, &mut left);
+    // A command's output shown in the block below is its output, rewritten
+    // there ([`crate::book::output_below`]).
+    let roles = super::output_below::roles(chapter);
+    for (b, role) in chapter.blocks.iter().zip(&roles).filter(|(b, role)| {
+        b.is_shell() && !matches!(role, Role::OutputOf { .. } | Role::OfProse { .. })
+    }) {
+        let (mut steps, _) = parse::steps_within(b, &mut left);
+        if let Role::Shows(shown) = role {
+            shown.attach(&mut steps, &mut left);
+        }
         blocks.push(
             steps
                 .iter()

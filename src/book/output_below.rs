@@ -1,0 +1,380 @@
+//! A command's output shown in the block below its own: a command block,
+//! then (after nothing, or a short lead-in such as "Output:" or "You should
+//! see:") a block of its output (```` ```text ````, ```` ```output ````, a
+//! `console` or unlabelled block lab reads as output). Many books and docs
+//! sites write their commands so. Read block by block, the command had no
+//! output to compare ("skipped") and the output block was "not commands"
+//! ("skipped"): a chapter whose lab never got the replies it shows passed
+//! (probe21aq, finding 2).
+//!
+//! The rule, decided here before anything runs: a block that is output by
+//! its language (see [`OUTPUT_LANGS`]; or unlabelled or `console`, when no
+//! line of it is at a prompt, its first line has no command's shape, and
+//! read under the command every line of it stays output), with no line at a
+//! prompt, is the output of the command before it when
+//! - what stands between the two blocks is blank, or one paragraph of plain
+//!   text (no heading, list item, table, HTML, rule) of at most
+//!   [`LEAD_IN_WORDS`] words: the lead-in;
+//! - the block before it is a shell block shown on the page, and the
+//!   command is its last one, or the one the lead-in's last inline command
+//!   names (`` The output of `ping -c 1 10.244.1.3`: ``);
+//! - that command shows no output in its own block.
+//!
+//! It is then compared as if it stood under that command (the same
+//! comparisons and verdicts; its lines are the command's book output, at
+//! their own line numbers), and the output block is `skipped`, naming the
+//! command it was compared under. A lead-in whose last inline command is
+//! no command of that block (`` run `ping -c 1 10.244.3.3`. You will see:
+//! ``) makes the block the output of a command told in prose, which lab
+//! never runs: [`Role::OfProse`]. An output block a longer text keeps from a
+//! command without output is not paired, and says so ([`Role::Apart`]).
+
+use super::lookalike::fold;
+use super::parse::{self, Block, Chapter, Step};
+
+/// The most words a lead-in between a command's block and its output's may
+/// have (one paragraph: "You should see something like this, your pod
+/// names and addresses will differ:" is 14).
+pub const LEAD_IN_WORDS: usize = 40;
+
+/// Languages that say a block is output (lowercase, as
+/// [`parse`] reads an info string).
+pub const OUTPUT_LANGS: &[&str] = &[
+    "text",
+    "txt",
+    "plain",
+    "plaintext",
+    "nohighlight",
+    "no-highlight",
+    "none",
+    "output",
+    "out",
+    "stdout",
+    "result",
+    "results",
+    "log",
+    "logs",
+];
+
+/// Shell languages a block of output alone is also written in: a terminal
+/// session's (`console`) or none.
+const SESSION_LANGS: &[&str] = &[
+    "",
+    "console",
+    "shell-session",
+    "shellsession",
+    "bash-session",
+    "sh-session",
+    "zsh-session",
+];
+
+/// What a block is to the blocks around it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Role {
+    #[default]
+    Alone,
+    /// A shell block whose command at `line` shows its output in the block
+    /// below ([`Shown`]).
+    Shows(Shown),
+    /// The output of the command at `line` (`command`), compared there.
+    OutputOf {
+        line: usize,
+        command: String,
+        lead: String,
+    },
+    /// The output of `code`, a command the lead-in (at `line`) tells the
+    /// reader to run: lab runs no command of prose.
+    OfProse { line: usize, code: String },
+    /// An output block not read as the output of the command without output
+    /// above it: why.
+    Apart(String),
+}
+
+/// A command's output as the block below shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    /// The command's line.
+    pub line: usize,
+    /// The output block's opening and closing fence lines and language.
+    pub block: (usize, usize),
+    pub lang: String,
+    /// The lead-in between the blocks ("" when none).
+    pub lead: String,
+    pub output: Vec<String>,
+    pub output_at: Vec<usize>,
+    pub remarks_below: Vec<String>,
+}
+
+impl Shown {
+    /// Give `steps`' command its output, as much of it as the chapter's
+    /// `left` lines keep (each command its first
+    /// [`crate::book::caps::PER_COMMAND`]; the rest counted in its `cut`,
+    /// as [`crate::book::parse::steps_within`] does).
+    pub fn attach(&self, steps: &mut [Step], left: &mut usize) {
+        if let Some(s) = steps.iter_mut().find(|s| s.line == self.line) {
+            let keep = self
+                .output
+                .len()
+                .min((*left).max(crate::book::caps::PER_COMMAND));
+            *left = left.saturating_sub(keep);
+            s.output = self.output[..keep].to_vec();
+            s.output_at = self.output_at[..keep.min(self.output_at.len())].to_vec();
+            s.cut = self.output.len() - keep;
+            s.remarks_below = self.remarks_below.clone();
+        }
+    }
+
+    /// Where the command's output is, said in its report.
+    pub fn note(&self) -> String {
+        let lead = match self.lead.is_empty() {
+            true => String::new(),
+            false => format!(" (after \"{}\")", self.lead),
+        };
+        let lang = match self.lang.is_empty() {
+            true => "unlabelled".to_string(),
+            false => format!("`{}`", self.lang),
+        };
+        format!(
+            "the book shows this command's output in the {lang} block below it, lines {}–{}{lead}: compared as its output",
+            self.block.0, self.block.1
+        )
+    }
+}
+
+/// How a candidate block is output.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// By its language.
+    Text,
+    /// Unlabelled or `console`, every line output when read under the command.
+    Session,
+}
+
+/// The role of every block of `chapter`, in order.
+pub fn roles(chapter: &Chapter) -> Vec<Role> {
+    let lines: Vec<&str> = chapter.text.lines().collect();
+    let blocks = &chapter.blocks;
+    let mut roles = vec![Role::Alone; blocks.len()];
+    for j in 0..blocks.len() {
+        let b = &blocks[j];
+        let Some(kind) = kind(b) else { continue };
+        let prev = j.checked_sub(1).map(|i| (i, &blocks[i]));
+        let from = prev.map_or(0, |(_, p)| p.end);
+        let lead = lead_in(&lines, from, b.line);
+        let span = lead.as_ref().ok().and_then(|l| {
+            chapter
+                .inline
+                .iter()
+                .filter(|s| l.lines.0 <= s.line && s.line <= l.lines.1)
+                .filter_map(|s| command_span(&s.code).map(|c| (s.line, c)))
+                .next_back()
+        });
+        // A block read as output itself shows no command's.
+        let commands = prev
+            .filter(|(i, p)| {
+                p.is_shell() && p.unread.is_none() && !matches!(roles[*i], Role::OutputOf { .. })
+            })
+            .map(|(i, p)| (i, parse::steps(p).0));
+        // The command whose output it is: the one the lead-in names, else
+        // the last; one with output of its own shows none here.
+        let named = commands.as_ref().and_then(|(i, steps)| {
+            let s = match &span {
+                Some((_, code)) => steps.iter().rev().find(|s| words(&s.command) == *code)?,
+                None => steps.last()?,
+            };
+            Some((*i, s))
+        });
+        let silent = |s: &Step| s.output.iter().all(|l| l.trim().is_empty());
+        match (&lead, named, &span) {
+            (Ok(l), Some((i, s)), _) if l.alone && silent(s) => {
+                if let Some(shown) = output_of(s, b, kind, &l.text) {
+                    roles[j] = Role::OutputOf {
+                        line: s.line,
+                        command: s.command.clone(),
+                        lead: l.text.clone(),
+                    };
+                    roles[i] = Role::Shows(shown);
+                }
+            }
+            // A command told in prose, no command of the block above.
+            (Ok(_), None, Some((line, code))) if kind == Kind::Text => {
+                roles[j] = Role::OfProse {
+                    line: *line,
+                    code: code.clone(),
+                };
+            }
+            (lead, _, _) if kind == Kind::Text => {
+                let why = match lead {
+                    Err(why) => why.clone(),
+                    Ok(l) if !l.alone => "more than one paragraph stands between them".into(),
+                    Ok(_) => continue,
+                };
+                if let Some((_, steps)) = &commands
+                    && let Some(s) = steps.last()
+                    && silent(s)
+                {
+                    roles[j] = Role::Apart(format!(
+                        "not read as the output of line {}'s `{}`: {why} (lab reads an output block as its command's after at most one paragraph of {LEAD_IN_WORDS} words)",
+                        s.line, s.command
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    roles
+}
+
+/// Whether `b` may be a command's output, and how.
+fn kind(b: &Block) -> Option<Kind> {
+    if b.hidden.is_some() || b.unread.is_some() {
+        return None;
+    }
+    if b.body.iter().any(|(_, l)| parse::after_prompt(l).is_some()) {
+        return None;
+    }
+    let lang = b.lang.as_str();
+    if OUTPUT_LANGS.contains(&lang) {
+        return Some(Kind::Text);
+    }
+    // Unlabelled or a session: its first line would open it as a command;
+    // one of a command's shape (or naming a program) stays one.
+    let first = b
+        .body
+        .iter()
+        .map(|(_, l)| l)
+        .find(|l| !l.trim().is_empty())?;
+    let seen = fold(first);
+    (SESSION_LANGS.contains(&lang)
+        && !parse::command_shaped(&seen)
+        && !parse::is_program(seen.trim())
+        && !parse::is_remark(&seen))
+    .then_some(Kind::Session)
+}
+
+/// The lead-in before a block: the paragraph right above it (its text and
+/// lines), and whether nothing else stands between it and the block before.
+struct Lead {
+    text: String,
+    lines: (usize, usize),
+    alone: bool,
+}
+
+/// The lead-in in the chapter's lines after line `from` and before line
+/// `to` (1-based, both excluded), or why there is none.
+fn lead_in(lines: &[&str], from: usize, to: usize) -> Result<Lead, String> {
+    let text_at = |n: usize| unquoted(lines.get(n - 1).copied().unwrap_or(""));
+    // The paragraph right above the block, read upwards.
+    let mut n = to;
+    while n > from + 1 && text_at(n - 1).is_empty() {
+        n -= 1;
+    }
+    let mut para: Vec<(usize, &str)> = Vec::new();
+    while n > from + 1 && !text_at(n - 1).is_empty() {
+        n -= 1;
+        let t = text_at(n);
+        if !plain(t) {
+            return Err(format!("line {n} between them is no plain text (`{t}`)"));
+        }
+        para.insert(0, (n, t));
+    }
+    let text = para.iter().map(|(_, t)| *t).collect::<Vec<_>>().join(" ");
+    let count = text.split_whitespace().count();
+    if count > LEAD_IN_WORDS {
+        return Err(format!("the paragraph between them has {count} words"));
+    }
+    // Above it, up to the block before: blank lines alone.
+    let alone = (from + 1..n).all(|m| text_at(m).is_empty());
+    let lines = match (para.first(), para.last()) {
+        (Some((a, _)), Some((b, _))) => (*a, *b),
+        _ => (to, to),
+    };
+    Ok(Lead { text, lines, alone })
+}
+
+/// A line without the markers of the block quotes it is in.
+fn unquoted(line: &str) -> &str {
+    let mut t = line.trim();
+    while let Some(rest) = t.strip_prefix('>') {
+        t = rest.trim();
+    }
+    t
+}
+
+/// Whether a line is a paragraph's plain text: no heading, list item,
+/// table row, HTML, rule or setext underline.
+fn plain(t: &str) -> bool {
+    static ITEM: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^(?:[-*+]|\d{1,9}[.)])(?:\s|$)").expect("list item")
+    });
+    let rule = t.len() >= 3
+        && t.chars().all(|c| " -*_=".contains(c))
+        && ['-', '*', '_', '='].iter().any(|m| t.contains(*m));
+    !(t.starts_with(['#', '<', '|']) || rule || ITEM.is_match(t))
+}
+
+/// The words of a command, whitespace normalised.
+fn words(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An inline span that is a command the reader runs (past a prompt: two
+/// words or more, of a command's shape, naming a program), normalised.
+fn command_span(code: &str) -> Option<String> {
+    let seen = fold(code.trim());
+    let c = parse::after_prompt(&seen)
+        .unwrap_or(&seen)
+        .trim()
+        .to_string();
+    (c.split_whitespace().count() >= 2 && parse::command_shaped(&c) && parse::is_program(&c))
+        .then(|| words(&c))
+}
+
+/// Block `b`'s lines as the output of `cmd` (read as under it), or None
+/// when, unlabelled, a line of it would be a command there.
+fn output_of(cmd: &Step, b: &Block, kind: Kind, lead: &str) -> Option<Shown> {
+    let mut body = vec![(cmd.line, cmd.written.clone())];
+    body.extend(b.body.iter().cloned());
+    let read = Block {
+        body,
+        hidden: None,
+        unread: None,
+        ..b.clone()
+    };
+    let (steps, _) = parse::steps(&read);
+    let (first, rest) = steps.split_first()?;
+    if first.line != cmd.line || (kind == Kind::Session && !rest.is_empty()) {
+        return None;
+    }
+    // Output by its language: a line that reads as a command is output
+    // too (the reader's line lab may then not tell from one: `swallowed`).
+    let mut lines: Vec<(usize, String)> = first
+        .output_at
+        .iter()
+        .copied()
+        .zip(first.output.iter().cloned())
+        .collect();
+    let mut remarks = first.remarks_below.clone();
+    for s in rest {
+        lines.push((s.line, s.written.clone()));
+        lines.extend(s.output_at.iter().copied().zip(s.output.iter().cloned()));
+        remarks.extend(s.remarks_below.iter().cloned());
+    }
+    lines.sort_by_key(|(n, _)| *n);
+    while lines.last().is_some_and(|(_, l)| l.trim().is_empty()) {
+        lines.pop();
+    }
+    Some(Shown {
+        line: cmd.line,
+        block: (b.line, b.end),
+        lang: b.lang.clone(),
+        lead: lead.to_string(),
+        output_at: lines.iter().map(|(n, _)| *n).collect(),
+        output: lines.into_iter().map(|(_, l)| l).collect(),
+        remarks_below: remarks,
+    })
+}
+
+#[cfg(test)]
+#[path = "output_below_tests.rs"]
+mod tests;

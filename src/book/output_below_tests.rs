@@ -1,0 +1,143 @@
+//! The output block below a command's block (probe21aq, finding 2): which
+//! blocks are read as a command's output, and which are not.
+
+use super::*;
+
+const PING: &str = "```bash\nvagrant ssh node1\nping -c 1 10.244.3.3\n```\n";
+const REPLY: &str = "PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.\n64 bytes from 10.244.3.3: icmp_seq=1 ttl=63 time=0.403 ms\n";
+
+fn roles_of(text: &str) -> Vec<Role> {
+    roles(&parse::parse(std::path::Path::new("c.md"), text.as_bytes()).unwrap())
+}
+
+/// `PING`, then `between`, then a block `lang` of the reply.
+fn split(between: &str, lang: &str) -> String {
+    format!("{PING}{between}```{lang}\n{REPLY}```\n")
+}
+
+/// Whether the first block shows its ping's output in the second.
+fn paired(text: &str) -> bool {
+    let r = roles_of(text);
+    matches!(&r[0], Role::Shows(s) if s.line == 3 && s.output.len() == 2)
+        && matches!(&r[1], Role::OutputOf { line: 3, .. })
+}
+
+/// An output block after a lead-in, or after nothing, in every language
+/// that says output, unlabelled and `console` too: the ping's output,
+/// at the output block's own lines; and what is no command's output is
+/// not paired.
+#[test]
+fn an_output_block_below_is_its_commands_output() {
+    for lang in [
+        "text",
+        "output",
+        "plaintext",
+        "log",
+        "txt",
+        "none",
+        "",
+        "console",
+    ] {
+        for between in ["\nOutput:\n\n", "\nYou should see:\n\n", "", "\n"] {
+            let text = split(between, lang);
+            assert!(paired(&text), "{lang:?} {between:?}: {:?}", roles_of(&text));
+        }
+    }
+    let Role::Shows(s) = &roles_of(&split("\nOutput:\n\n", "text"))[0] else {
+        panic!("no pairing")
+    };
+    assert_eq!(s.output_at, [9, 10]);
+    assert_eq!((s.block, s.lead.as_str()), ((8, 11), "Output:"));
+    assert!(s.output[1].contains("ttl=63"));
+    // Not paired: a command that shows its output in its own block, a
+    // block with a line at a prompt (typed, not output), an unlabelled
+    // block whose first line has a command's shape or holding a command
+    // read under the ping, and data (`yaml`).
+    let with_output = format!("```bash\nping -c 1 10.244.3.3\n{REPLY}```\n\n```text\n{REPLY}```\n");
+    let prompted = format!("{PING}\n```text\n$ ping -c 1 10.244.3.3\n{REPLY}```\n");
+    let shaped = format!("{PING}\n```\nsysctl -w net.ipv4.ip_forward=1\n```\n");
+    let holds = format!("{PING}\n```\n{REPLY}kubectl get pods\n```\n");
+    let yaml = format!("{PING}\n```yaml\nkind: Pod\n```\n");
+    for text in [with_output, prompted, shaped, holds, yaml] {
+        assert!(
+            roles_of(&text).iter().all(|r| *r == Role::Alone),
+            "{text}: {:?}",
+            roles_of(&text)
+        );
+    }
+}
+
+/// The lead-in is at most one paragraph of plain text of at most
+/// [`LEAD_IN_WORDS`] words; past it, an output block is not paired and
+/// says why (never a silent pass).
+#[test]
+fn the_lead_in_is_bounded_and_says_so_past_it() {
+    let words = |n: usize| vec!["word"; n].join(" ");
+    assert!(paired(&split(
+        &format!("\n{}\n{}:\n\n", words(20), words(19)),
+        "text"
+    )));
+    for between in [
+        format!("\n{}:\n\n", words(LEAD_IN_WORDS + 1)),
+        "\nOne paragraph.\n\nAnother one:\n\n".to_string(),
+        "\n## Output\n\n".to_string(),
+        "\n* Output:\n\n".to_string(),
+        "\n<!-- output -->\n\n".to_string(),
+        "\n---\n\n".to_string(),
+    ] {
+        let r = roles_of(&split(&between, "text"));
+        assert_eq!(r[0], Role::Alone, "{between:?}");
+        let Role::Apart(why) = &r[1] else {
+            panic!("{between:?}: {r:?}")
+        };
+        assert!(
+            why.starts_with("not read as the output of line 3's `ping -c 1 10.244.3.3`: "),
+            "{why}"
+        );
+    }
+}
+
+/// The lead-in's inline command names whose output it is: a command of
+/// the block above (not its last), or one told in prose alone, which lab
+/// never runs.
+#[test]
+fn the_lead_ins_inline_command_names_whose_output_it_is() {
+    let two = "```bash\nvagrant ssh node1\nping -c 1 10.244.1.2\nping -c 1 10.244.3.3\n```\n";
+    let r = roles_of(&format!(
+        "{two}\nThe output of `ping -c 1 10.244.1.2`:\n\n```text\n{REPLY}```\n"
+    ));
+    assert!(matches!(&r[0], Role::Shows(s) if s.line == 3), "{r:?}");
+    let prose = format!(
+        "{PING}\nOn node2 (`vagrant ssh node2`), run `ping -c 1 10.244.1.2`. You will see:\n\n```text\n{REPLY}```\n"
+    );
+    let r = roles_of(&prose);
+    assert_eq!(r[0], Role::Alone);
+    assert_eq!(
+        r[1],
+        Role::OfProse {
+            line: 6,
+            code: "ping -c 1 10.244.1.2".into()
+        }
+    );
+    // With no block above it at all.
+    let r = roles_of(&format!(
+        "# T\n\nRun `ping -c 1 10.244.3.3`:\n\n```output\n{REPLY}```\n"
+    ));
+    assert!(matches!(&r[0], Role::OfProse { line: 3, .. }), "{r:?}");
+}
+
+/// A block read as output shows no output below it itself: an
+/// unlabelled block of output, then a `text` block, is one output.
+#[test]
+fn a_block_of_output_shows_no_output_itself() {
+    let text = format!(
+        "{PING}\n```\nPING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.\n```\n\n```text\n{REPLY}```\n"
+    );
+    let r = roles_of(&text);
+    assert!(
+        matches!(&r[0], Role::Shows(s) if s.output.len() == 1),
+        "{r:?}"
+    );
+    assert!(matches!(&r[1], Role::OutputOf { line: 3, .. }), "{r:?}");
+    assert_eq!(r[2], Role::Alone, "{r:?}");
+}

@@ -1,0 +1,141 @@
+//! The blocks that are no commands to run: a block of another language
+//! than a shell's (skipped, or not understood where a line of it is at a
+//! prompt, [`super::unread_prompts`]), and a block the book shows as a
+//! command's output ([`crate::book::output_below`]): compared under its
+//! command, and skipped itself, naming that command; or, where the text
+//! before it tells the reader to run a command no block shows, the output
+//! of a command lab never ran (probe21aq, finding 2).
+
+use super::{Planned, unread_prompts};
+use crate::book::output_below::Role;
+use crate::book::parse::Block;
+use crate::book::recognize::{Cmd, recognize};
+use crate::book::{BlockReport, CommandReport, Verdict};
+
+/// The report of `block` (its role `role`, its planned lines `plans`, run
+/// as `variant`) when it holds no commands to run; None for a shell block.
+pub(super) fn report(
+    block: &Block,
+    role: &Role,
+    plans: &[Planned],
+    variant: &str,
+) -> Option<BlockReport> {
+    let (commands, prose) = match role {
+        Role::OutputOf {
+            line,
+            command,
+            lead,
+        } => {
+            let after = match lead.is_empty() {
+                true => String::new(),
+                false => format!(" (after the text \"{lead}\")"),
+            };
+            let why = format!(
+                "compared as the output of line {line}'s `{command}`, in the block above{after}"
+            );
+            (Vec::new(), vec![why])
+        }
+        Role::OfProse { line, code } => (vec![of_prose(block, *line, code, variant)], Vec::new()),
+        _ if block.is_shell() => return None,
+        _ => {
+            let mut why = block.skip_reason();
+            if let Role::Apart(apart) = role {
+                why = format!("{why}; {apart}");
+            }
+            let commands = unread_prompts::reports(plans, variant, &block.lang);
+            (commands, vec![why])
+        }
+    };
+    let verdict = match commands.is_empty() {
+        true => Verdict::Skipped,
+        false => Verdict::NotUnderstood,
+    };
+    Some(BlockReport {
+        line: block.line,
+        end: block.end,
+        fence: block.fence.clone(),
+        verdict,
+        commands,
+        prose,
+        duration_s: 0.0,
+    })
+}
+
+/// The output block of `code`, a command the prose at `line` tells the
+/// reader to run: lab runs commands of blocks only, so nothing was
+/// compared with what the book shows; a login's banner is compared by no
+/// one anyway.
+fn of_prose(block: &Block, line: usize, code: &str, variant: &str) -> CommandReport {
+    let mut book: Vec<String> = block.body.iter().map(|(_, l)| l.clone()).collect();
+    while book.last().is_some_and(|l| l.trim().is_empty()) {
+        book.pop();
+    }
+    let first = book.iter().position(|l| !l.trim().is_empty());
+    book.drain(..first.unwrap_or(book.len()));
+    let login = matches!(recognize(code), Ok(Cmd::Ssh { .. } | Cmd::Exit));
+    let (verdict, reason) = match login {
+        true => (
+            Verdict::Skipped,
+            format!(
+                "the block at line {} shows what `{code}` (told in the text at line {line}) prints on login; lab compares no login banner",
+                block.line
+            ),
+        ),
+        false => (
+            Verdict::NotUnderstood,
+            format!(
+                "the block at line {} shows the output of `{code}`, which the text before it (line {line}) tells the reader to run: lab runs the commands of code blocks only, so it compared nothing with this output (put the command in a block above it)",
+                block.line
+            ),
+        ),
+    };
+    CommandReport {
+        line,
+        command: code.to_string(),
+        verdict,
+        ran_on: None,
+        ran: None,
+        variant: variant.to_string(),
+        book,
+        lab: Vec::new(),
+        bindings: Vec::new(),
+        differences: Vec::new(),
+        known: Vec::new(),
+        reason: Some(reason),
+        why: Vec::new(),
+        kubectl: None,
+    }
+}
+
+/// Say, in the report of the command whose output the block below shows,
+/// where that output is.
+pub(super) fn note(role: &Role, commands: &mut [CommandReport]) {
+    if let Role::Shows(shown) = role
+        && let Some(c) = commands.iter_mut().find(|c| c.line == shown.line)
+    {
+        c.why.push(shown.note());
+    }
+}
+
+/// The difference of a ping whose book output is none but which failed in
+/// the lab (exit 1: no reply, or an ICMP error): a ping's failing exit is
+/// no difference where the book's output says the rest, but with none
+/// shown, "skipped: nothing to compare" let a chapter pass whose lab got
+/// 100% loss where the reader, told nothing, expects the command to work
+/// (probe21aq, finding 2). Any other failing exit is a difference already.
+pub(super) fn failed_unshown(c: &Cmd, code: Option<i32>, r: &CommandReport) -> Option<String> {
+    if !matches!(c, Cmd::Ping { .. }) || code != Some(1) {
+        return None;
+    }
+    let said = r
+        .lab
+        .iter()
+        .rev()
+        .find(|l| l.contains("transmitted"))
+        .or_else(|| r.lab.iter().find(|l| !l.trim().is_empty()))
+        .map_or(String::new(), |l| format!(": `{}`", l.trim()));
+    Some(format!(
+        "`{}` failed in the lab (exit 1{said}); the book shows no output of it, none that tells of a failure",
+        r.command
+    ))
+}

@@ -1,0 +1,93 @@
+//! A command's output shown in the block below it (probe21aq, finding 2),
+//! replayed against the scripted netns lab of [`super::tests_drift`] (a
+//! reply from node1's pod 10.244.1.2; none from node2's 10.244.2.2 in the
+//! broken variant): compared as if it stood under the command, both ways;
+//! and a ping shown without output that fails in the lab is a difference.
+
+use super::tests_drift::on_netns;
+use super::*;
+
+const NEAR: &str = "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n";
+const FAR: &str = "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=0.403 ms\n";
+
+/// `vagrant ssh node1` and a ping of `ip`, then "Output:" and a `lang`
+/// block of `reply`.
+fn split(ip: &str, lang: &str, reply: &str) -> String {
+    format!(
+        "```bash\nvagrant ssh node1\nping -c 1 {ip}\n```\n\nOutput:\n\n```{lang}\n{reply}```\n\n```bash\nexit\n```\n"
+    )
+}
+
+/// A reply the lab gets too: the ping matches, on the output block's
+/// lines, and the output block is skipped, naming it.
+#[tokio::test]
+async fn an_output_block_below_that_holds_matches() {
+    for lang in ["text", "output", ""] {
+        let r = on_netns(&split("10.244.1.2", lang, NEAR)).await;
+        let ping = &r.blocks[0].commands[1];
+        assert_eq!(ping.verdict, Verdict::Match, "{lang}: {ping:?}");
+        assert_eq!(ping.book.len(), 2, "{ping:?}");
+        assert!(
+            ping.why
+                .iter()
+                .any(|w| w.contains("block below it, lines 8–11")),
+            "{ping:?}"
+        );
+        let below = &r.blocks[1];
+        assert_eq!(below.verdict, Verdict::Skipped);
+        assert!(
+            below.prose[0].starts_with("compared as the output of line 3's `ping -c 1 10.244.1.2`"),
+            "{:?}",
+            below.prose
+        );
+    }
+}
+
+/// A reply the lab does not get: drift, and the chapter fails (skipped
+/// both, it passed).
+#[tokio::test]
+async fn an_output_block_below_that_does_not_hold_drifts() {
+    for lang in ["text", "log", "console"] {
+        let r = on_netns(&split("10.244.2.2", lang, FAR)).await;
+        let ping = &r.blocks[0].commands[1];
+        assert_eq!(ping.verdict, Verdict::Drift, "{lang}: {ping:?}");
+        // Compared with the reply the book shows below it.
+        assert!(
+            ping.differences[0].starts_with("ping: the book shows a reply with ttl 63"),
+            "{ping:?}"
+        );
+        assert_eq!(r.blocks[0].verdict, Verdict::Drift);
+        assert!(r.summary.drift >= 1);
+    }
+}
+
+/// The output of a command told in prose: lab never ran it, so the block
+/// is not understood, never skipped as "not commands".
+#[tokio::test]
+async fn the_output_of_a_command_told_in_prose_is_not_understood() {
+    let text = format!(
+        "# T\n\nOn node1, run `ping -c 1 10.244.2.2`. You will see a reply:\n\n```text\n{FAR}```\n"
+    );
+    let r = on_netns(&text).await;
+    let c = &r.blocks[0].commands[0];
+    assert_eq!(c.verdict, Verdict::NotUnderstood, "{c:?}");
+    assert_eq!((c.line, c.command.as_str()), (3, "ping -c 1 10.244.2.2"));
+}
+
+/// A ping the book shows without output that gets no reply in the lab
+/// (exit 1) is a difference; one that gets its reply is still skipped.
+#[tokio::test]
+async fn a_ping_shown_without_output_that_fails_is_a_difference() {
+    let text =
+        "```bash\nvagrant ssh node1\nping -c 1 10.244.2.2\nping -c 1 10.244.1.2\nexit\n```\n";
+    let r = on_netns(text).await;
+    let (far, near) = (&r.blocks[0].commands[1], &r.blocks[0].commands[2]);
+    assert_eq!(far.verdict, Verdict::Drift, "{far:?}");
+    assert!(
+        far.differences[0].starts_with(
+            "`ping -c 1 10.244.2.2` failed in the lab (exit 1: `1 packets transmitted, 0 received, 100% packet loss`)"
+        ),
+        "{far:?}"
+    );
+    assert_eq!(near.verdict, Verdict::Skipped, "{near:?}");
+}
