@@ -219,3 +219,28 @@ async fn a_change_at_a_prompt_in_a_text_block_fails_at_its_own_line() {
     let after = r.blocks.iter().find(|b| b.line > at).unwrap();
     assert_eq!(after.verdict, Verdict::Match, "{:#?}", after.commands);
 }
+
+/// probe21as, finding 2: a terminal session in a `text` block (a prompt,
+/// a ping lab understands, its replies) was never compared, and the
+/// chapter passed a lab that got no reply; the same lines unlabelled
+/// drifted. It is not understood at the command's line; a prompted
+/// command with no output shown there compares nothing and stays quiet.
+/// Seen failing first with such a line passed over (`return None`).
+#[tokio::test]
+async fn a_terminal_session_in_a_text_block_is_not_understood() {
+    let session = "```text\n[vagrant@node1 ~]$ ping -c 1 10.244.1.2\nPING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.05 ms\n```";
+    let (text, at) = head_with(session);
+    let r = on_netns(&text).await;
+    let typed = block(&r, at);
+    assert_eq!(typed.commands.len(), 1, "{:#?}", typed.commands);
+    assert_eq!(typed.commands[0].verdict, Verdict::NotUnderstood);
+    assert_eq!(typed.commands[0].line, at + 1);
+    assert!(!r.ok());
+    let (text, at) = head_with("```text\n$ vagrant ssh node1\n```");
+    let r = on_netns(&text).await;
+    assert!(
+        block(&r, at).commands.is_empty(),
+        "{:#?}",
+        block(&r, at).commands
+    );
+}

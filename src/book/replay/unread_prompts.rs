@@ -4,8 +4,10 @@
 //! skipped and the chapter passing (probe21an, finding 1), and one that
 //! changes what the reader has fails at its own line, not only through the
 //! next shell command's drift (probe21an, what was left of finding 1: `$
-//! sudo ip link set cni0 down` in a `text` block). A non-shell block that
-//! only shows output (no prompt) stays skipped.
+//! sudo ip link set cni0 down` in a `text` block). One lab understands,
+//! shown with its output, is a session lab did not replay: not understood
+//! (probe21as, finding 2). A non-shell block that only shows output (no
+//! prompt) stays skipped.
 
 use super::{Planned, Verdict, prose, report};
 use crate::book::CommandReport;
@@ -28,6 +30,18 @@ pub(super) fn reports(plans: &[Planned], variant: &str, lang: &str) -> Vec<Comma
                 Ok(_) if prose::tells_a_change(&p.step.command) => {
                     c.verdict = Verdict::Drift;
                     c.differences.push(changed_unrun(lang, &p.step.command));
+                }
+                // A command it understands, shown with its output: a
+                // terminal session the fence's language keeps from being
+                // replayed, so nothing was compared (probe21as, finding 2:
+                // `[vagrant@node1 ~]$ ping …` and its replies in a `text`
+                // block passed a lab that got none).
+                Ok(_) if p.step.output.iter().any(|l| !l.trim().is_empty()) => {
+                    c.verdict = Verdict::NotUnderstood;
+                    c.reason = Some(format!(
+                        "a `{lang}` block shows the reader typing `{}` at a prompt, with its output: lab replays shell blocks only, so it compared nothing with what the book shows (a terminal session is a `console` or `bash` block)",
+                        p.step.command
+                    ));
                 }
                 Ok(_) => return None,
             }
