@@ -59,6 +59,7 @@ mod probe21an;
 mod probe21an_curl;
 mod probe21ao;
 mod probe21ap;
+mod probe21ar;
 mod probe21aq_manifests;
 mod probe21aq_prompts;
 mod probe21aq_split;

@@ -108,8 +108,8 @@ pub fn why_stop(held: &Held, bound: usize) -> Option<String> {
     if let Some(why) = &held.closes_loop {
         return Some(why.clone());
     }
-    if held.links.iter().any(|l| l.vni_filter) {
-        return Some(super::l2_loops::VNI_FILTER_WHY.to_string());
+    if let Some(why) = held.links.iter().find_map(super::refused_devices::why) {
+        return Some(why.to_string());
     }
     if held.hidden > 0 {
         return Some(format!(

@@ -82,6 +82,7 @@ mod packet_rings;
 mod qdisc_backlog;
 mod queued;
 mod redirects;
+mod refused_devices;
 mod refused_rules;
 mod reports;
 mod ring_requests;

@@ -526,11 +526,13 @@ impl Watch {
                 RTM_NEWLINK => {
                     self.devices_changed();
                     // Removed before the node's next command can fill it.
-                    if let Some(l) = super::l2_loops::link_of(body).filter(|l| l.vni_filter) {
+                    if let Some((l, why)) = super::l2_loops::link_of(body)
+                        .and_then(|l| Some((l.index, super::refused_devices::why(&l)?)))
+                    {
                         let mut gone = vec![0u8; 16];
-                        gone[4..8].copy_from_slice(&l.index.to_ne_bytes());
+                        gone[4..8].copy_from_slice(&l.to_ne_bytes());
                         self.remove_raw(RTM_DELLINK, 0, &gone);
-                        self.stop_now = Some(super::l2_loops::VNI_FILTER_WHY.to_string());
+                        self.stop_now = Some(why.to_string());
                     }
                     if macvlan_sources::is_of_kind(body) {
                         self.macvlan_sources_due();
