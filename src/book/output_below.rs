@@ -180,7 +180,12 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
         let named = commands.as_ref().and_then(|(i, steps)| {
             let s = match &span {
                 Some((_, code)) => steps.iter().rev().find(|s| words(&s.command) == *code)?,
-                None => steps.last()?,
+                // `exit` ends a session and prints nothing a block shows:
+                // the command before it is the last (an output block after
+                // a session was paired with `exit`).
+                None => steps.iter().rev().find(|s| {
+                    !matches!(s.command.split_whitespace().next(), Some("exit" | "logout"))
+                })?,
             };
             Some((*i, s))
         });

@@ -7,7 +7,9 @@
 //! each `+` line and each context line must be a line of the lab's file
 //! (spaces around aside), each `-` line that is not also added or kept
 //! must not be; where `---` names another of the lab's files, its `-` and
-//! context lines must be lines of that one. A `-` line the lab's file
+//! context lines must be lines of that one; and each hunk's lines of a
+//! side must stand together, in order, in that side's file (probe21as,
+//! finding 3). A `-` line the lab's file
 //! holds elsewhere (a repeated `- name: cni`) drifts too: lab errs on the
 //! side of a difference. A block naming no file of the lab's is skipped.
 
@@ -76,6 +78,56 @@ fn metadata(l: &str) -> bool {
     ]
     .iter()
     .any(|p| l.starts_with(p))
+}
+
+/// A side of a patch: the file after it (context and `+` lines) or before
+/// it (context and `-` lines).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    New,
+    Old,
+}
+
+/// The hunks of a section's `lines` (split at `@@` lines; a fragment with
+/// none is one hunk): each one's first line and its lines on `side`,
+/// trimmed, blank lines aside.
+fn hunks(lines: &[(usize, String)], side: Side) -> Vec<(usize, Vec<&str>)> {
+    let mut out: Vec<(usize, Vec<&str>)> = Vec::new();
+    for (n, l) in lines {
+        if l.starts_with("@@") || out.is_empty() {
+            out.push((*n, Vec::new()));
+        }
+        if metadata(l) {
+            continue;
+        }
+        let (mark, rest) = l.split_at(l.chars().next().map_or(0, char::len_utf8));
+        let t = match mark {
+            "+" if side == Side::New => rest.trim(),
+            "-" if side == Side::Old => rest.trim(),
+            "+" | "-" => continue,
+            " " => rest.trim(),
+            _ => l.trim(),
+        };
+        if let (false, Some(h)) = (t.is_empty(), out.last_mut()) {
+            h.1.push(t);
+        }
+    }
+    out
+}
+
+/// Whether `want` stands in `f` together and in order (spaces around
+/// lines and blank lines aside).
+fn together(f: &LabFile, want: &[&str]) -> bool {
+    if want.len() < 2 {
+        return true;
+    }
+    let lines: Vec<&str> = f
+        .text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.windows(want.len()).any(|w| w == want)
 }
 
 /// The reports of the `diff` block `block`, and why there is none.
@@ -152,6 +204,24 @@ pub(super) fn judge(
                         "the book's patch has `{t}` in {}; the lab's {} has no such line",
                         o.name, o.name
                     ));
+                }
+            }
+        }
+        // Each hunk's lines stand together in the file, in order: every
+        // line somewhere was a match for a flag added under another
+        // container's `args` (probe21as, finding 3).
+        if r.differences.is_empty() {
+            for (side, f) in [(Side::New, new), (Side::Old, old)] {
+                let Some(f) = f else { continue };
+                for (at, lines) in hunks(&s.lines, side) {
+                    if !together(f, &lines) {
+                        r.differences.push(format!(
+                            "the book's patch (its hunk at line {at}) shows {} lines of {} together, in this order; the lab's {} has them apart",
+                            lines.len(),
+                            f.name,
+                            f.name
+                        ));
+                    }
                 }
             }
         }

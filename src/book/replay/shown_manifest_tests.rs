@@ -123,3 +123,25 @@ fn a_patch_removing_a_line_the_lab_still_has_drifts() {
         "{why}"
     );
 }
+
+/// probe21as, finding 3: a patch whose every line is somewhere in the
+/// lab's file, but not together (the flag added under the init
+/// container's `args`, which would not even be YAML), matched. Its hunk
+/// must stand together in the file; the true hunk still matches. Seen
+/// failing with the hunks not looked at (no difference).
+#[test]
+fn a_hunks_lines_must_stand_together_in_the_file() {
+    let apart = "# t\n\nThe fix:\n\n```diff\n--- a/flannel.yml\n+++ b/flannel_fix.yml\n@@ -148,3 +148,4 @@\n           args: [\"-f\", \"/etc/kube-flannel/cni-conf.json\", \"/etc/cni/net.d/10-flannel.conflist\"]\n+            - --iface=enp0s8\n           volumeMounts:\n```\n";
+    let (_, r, _) = judged(apart);
+    assert_eq!(r.len(), 1);
+    assert!(
+        r[0].differences
+            .iter()
+            .any(|d| d.contains("has them apart")),
+        "{:?}",
+        r[0].differences
+    );
+    let true_hunk = "# t\n\nThe fix:\n\n```diff\n--- a/flannel.yml\n+++ b/flannel_fix.yml\n@@ -160,3 +160,4 @@\n           args:\n             - --ip-masq\n             - --kube-subnet-mgr\n+            - --iface=enp0s8\n```\n";
+    let (_, r, _) = judged(true_hunk);
+    assert!(r[0].differences.is_empty(), "{:?}", r[0].differences);
+}
