@@ -175,29 +175,7 @@ mod tests {
     /// probe of issue 21).
     #[test]
     fn a_result_that_passed_and_is_skipped_now_is_said() {
-        let night = |name: &str, block: Verdict| {
-            let mut d = run_data(record_with_book());
-            d.status = RunStatus::Passed;
-            for r in &mut d.results {
-                r.verdict = if r.kind == ResultKind::Block {
-                    block
-                } else {
-                    Verdict::Pass
-                };
-            }
-            Night {
-                name: name.into(),
-                started_at: name.into(),
-                finished_at: None,
-                status: NightStatus::Complete,
-                host: None,
-                runs: vec![Run {
-                    lab: "chapter4".into(),
-                    provider: "netns".into(),
-                    data: d,
-                }],
-            }
-        };
+        let night = |name: &str, block: Verdict| night_of(name, block, RunStatus::Passed);
         let a = Analysis::of(&Snapshot {
             nights: vec![
                 night("2026-12-03T03:17:00Z", Verdict::Pass),
@@ -389,31 +367,12 @@ mod tests {
     #[test]
     fn a_result_that_failed_and_is_skipped_now_is_no_recovery() {
         let night = |name: &str, block: Verdict| {
-            let mut d = run_data(record_with_book());
-            d.status = if block == Verdict::Fail {
+            let status = if block == Verdict::Fail {
                 RunStatus::Failed
             } else {
                 RunStatus::Passed
             };
-            for r in &mut d.results {
-                r.verdict = if r.kind == ResultKind::Block {
-                    block
-                } else {
-                    Verdict::Pass
-                };
-            }
-            Night {
-                name: name.into(),
-                started_at: name.into(),
-                finished_at: None,
-                status: NightStatus::Complete,
-                host: None,
-                runs: vec![Run {
-                    lab: "chapter4".into(),
-                    provider: "netns".into(),
-                    data: d,
-                }],
-            }
+            night_of(name, block, status)
         };
         let nights = vec![night("n4", Verdict::Fail), night("n5", Verdict::Skip)];
         let a = Analysis::of(&Snapshot {
@@ -460,5 +419,31 @@ mod tests {
         assert!(summary::render(&a).contains("Fails differently"));
         let a = nights_of_block_103(&[Some(&row("10.244.2.0")), Some(&row("10.244.2.0"))]);
         assert!(!a.anything_new_fails());
+    }
+
+    /// A complete night `name` of chapter4 on netns whose run ended
+    /// `status`, every book block `block`, every other result passing.
+    fn night_of(name: &str, block: Verdict, status: RunStatus) -> Night {
+        let mut d = run_data(record_with_book());
+        d.status = status;
+        for r in &mut d.results {
+            r.verdict = if r.kind == ResultKind::Block {
+                block
+            } else {
+                Verdict::Pass
+            };
+        }
+        Night {
+            name: name.into(),
+            started_at: name.into(),
+            finished_at: None,
+            status: NightStatus::Complete,
+            host: None,
+            runs: vec![Run {
+                lab: "chapter4".into(),
+                provider: "netns".into(),
+                data: d,
+            }],
+        }
     }
 }
