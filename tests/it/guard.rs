@@ -831,7 +831,7 @@ fn a_nodes_root_cannot_grow_macvlan_source_lists_past_the_guards_bound() {
     lab.up(&[]);
     let bound = chapter4_bound();
     // Each list set whole at once (the sweep sees it all or none of it):
-    // a macvtap's of 200 MACs, under the bound, then a macvlan's of 4000,
+    // a macvlan's of 200 MACs, under the bound, then another's of 4000,
     // whose description (48 KB) is past what a dump holds unless asked.
     // `ip` sets at most 80 at once; this sets a list whole, as `ip link
     // set DEV type KIND macaddr set MAC...` does.
@@ -839,7 +839,7 @@ fn a_nodes_root_cannot_grow_macvlan_source_lists_past_the_guards_bound() {
     // event of their making has it look again.
     let script = r#"set -e
 sleep 2.5
-ip link add mt0 link enp0s8 type macvtap mode source
+ip link add mt0 link enp0s8 type macvlan mode source
 ip link add mv0 link enp0s8 type macvlan mode source
 cat > /root/set.py <<'PY'
 import socket, struct, sys
@@ -854,7 +854,7 @@ s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
 s.send(struct.pack("IHHII", 16 + len(body), 16, 5, 1, 0) + body)
 assert struct.unpack_from("i", s.recv(4096), 16)[0] == 0
 PY
-python3 /root/set.py mt0 macvtap 200
+python3 /root/set.py mt0 macvlan 200
 python3 /root/set.py mv0 macvlan 4000
 echo added"#;
     let out = lab.ssh("node1", script);
