@@ -83,7 +83,7 @@ use super::{BlockReport, BookReport, CommandReport, Summary, Verdict};
 use crate::provider::PodRef;
 use crate::session::Output;
 use crate::spec::Lab;
-use plan::{Planned, plan_chapter};
+use plan::{Planned, plan_chapter_in};
 
 /// The most commands of a block that run at once.
 const AT_ONCE: usize = 8;
@@ -379,7 +379,8 @@ async fn replay_within(
     only: Option<&[usize]>,
     budget: &budget::Budget,
 ) -> BookReport {
-    let planned = plan_chapter(chapter);
+    let roles = output_below::roles(chapter);
+    let planned = plan_chapter_in(chapter, &roles);
     let for_binding: Vec<Vec<(Step, std::result::Result<Cmd, String>)>> = planned
         .iter()
         .map(|(ps, _)| ps.iter().map(|p| (p.step.clone(), p.cmd.clone())).collect())
@@ -408,7 +409,6 @@ async fn replay_within(
     };
     let total = chapter.blocks.len();
     let (started, phases_at_start) = (std::time::Instant::now(), target.run_phases());
-    let roles = crate::book::output_below::roles(chapter);
     for ((block, (plans, prose)), role) in chapter.blocks.iter().zip(planned).zip(&roles) {
         if only.is_some_and(|o| !o.contains(&block.line)) {
             continue;

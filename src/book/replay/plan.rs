@@ -64,13 +64,22 @@ fn left_running(p: &Planned) -> bool {
 /// A command's output shown in the block below its own is its output
 /// ([`output_below`]); that block is then planned as nothing.
 pub fn plan_chapter(chapter: &parse::Chapter) -> Vec<(Vec<Planned>, Vec<String>)> {
+    plan_chapter_in(chapter, &output_below::roles(chapter))
+}
+
+/// [`plan_chapter`] with the blocks' `roles` read once by the caller, who
+/// needs them too (the replay).
+pub fn plan_chapter_in(
+    chapter: &parse::Chapter,
+    roles: &[Role],
+) -> Vec<(Vec<Planned>, Vec<String>)> {
     let mut session = None;
     let mut left = crate::book::caps::OUTPUT_LINES;
     let mut left_other = crate::book::caps::OUTPUT_LINES;
     chapter
         .blocks
         .iter()
-        .zip(output_below::roles(chapter))
+        .zip(roles)
         .map(|(b, role)| {
             let below = match &role {
                 Role::Shows(shown) => Some(shown),
