@@ -1,0 +1,123 @@
+//! Unit tests of the command recogniser: the chapter's shapes and the ones refused.
+
+use super::*;
+
+#[test]
+fn the_chapters_shapes() {
+    assert_eq!(
+        recognize("vagrant ssh node1").unwrap(),
+        Cmd::Ssh {
+            node: "node1".into()
+        }
+    );
+    assert_eq!(
+        recognize("ping 10.244.1.2").unwrap(),
+        Cmd::Ping {
+            target: "10.244.1.2".parse().unwrap(),
+            count: None
+        }
+    );
+    assert_eq!(
+        recognize("sudo tcpdump -i flannel.1").unwrap(),
+        Cmd::Tcpdump {
+            iface: "flannel.1".into()
+        }
+    );
+    let c = recognize("kubectl --kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-v8m8f cat //run//flannel//subnet.env").unwrap();
+    let Cmd::Kubectl(k) = c else { panic!() };
+    assert_eq!(k.namespace.as_deref(), Some("kube-system"));
+    for form in ["-nkube-system", "-n=kube-system", "--namespace=kube-system"] {
+        let line = format!("kubectl --kubeconfig=./admin.conf get pods {form} -l app=flannel");
+        let Ok(Cmd::Kubectl(k)) = recognize(&line) else {
+            panic!("{line}: not understood");
+        };
+        assert_eq!(k.namespace.as_deref(), Some("kube-system"), "{line}");
+    }
+    assert!(recognize("kubectl get pods -n=").is_err());
+    assert!(recognize("kubectl get pods --namespace=a_b").is_err());
+    assert_eq!(
+        k.action,
+        KubeAction::Exec {
+            pod: "kube-flannel-ds-v8m8f".into(),
+            cmd: Box::new(Cmd::Cat {
+                path: "/run/flannel/subnet.env".into()
+            })
+        }
+    );
+    let c = recognize(
+        "kubectl --kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-zzkf7 -- route -n",
+    )
+    .unwrap();
+    assert!(
+        matches!(c, Cmd::Kubectl(Kubectl { action: KubeAction::Exec { ref cmd, .. }, .. }) if **cmd == Cmd::RouteN)
+    );
+    let c = recognize("kubectl --kubeconfig ./admin.conf exec -it nginx-deployment-75675f5897-4dm42 ping 10.244.3.3").unwrap();
+    assert_eq!(c.shape(), "kubectl exec");
+    let c = recognize("kubectl --kubeconfig ./admin.conf get pods --all-namespaces -l app=flannel")
+        .unwrap();
+    assert!(matches!(
+        c,
+        Cmd::Kubectl(Kubectl {
+            action: KubeAction::Get(Get {
+                all_namespaces: true,
+                ..
+            }),
+            ..
+        })
+    ));
+    assert_eq!(
+        recognize("sudo kubeadm init --apiserver-advertise-address 10.100.198.200 --pod-network-cidr 10.244.0.0/16").unwrap(),
+        Cmd::KubeadmInit { advertise: Some("10.100.198.200".parse().unwrap()), pod_cidr: Some("10.244.0.0/16".parse().unwrap()) }
+    );
+    assert_eq!(
+        recognize("vagrant destroy -f").unwrap(),
+        Cmd::VagrantDestroy
+    );
+    assert!(matches!(
+        recognize("route -n | grep flannel").unwrap(),
+        Cmd::Grep { .. }
+    ));
+}
+
+#[test]
+fn a_ping_count_ends_inside_the_replays_deadline() {
+    let spacing = 0.2;
+    let last_wait = 1.0;
+    assert!(
+        f64::from(MAX_PING_COUNT) * spacing + last_wait + 2.0
+            < super::super::replay::DEADLINE.as_secs_f64()
+    );
+    assert!(matches!(
+        recognize(&format!("ping -c {MAX_PING_COUNT} 10.0.0.1")),
+        Ok(Cmd::Ping {
+            count: Some(MAX_PING_COUNT),
+            ..
+        })
+    ));
+    let e = recognize(&format!("ping -c {} 10.0.0.1", MAX_PING_COUNT + 1)).unwrap_err();
+    assert!(e.contains("a count from 1 to 50"), "{e}");
+}
+
+#[test]
+fn anything_else_is_not_understood() {
+    for bad in [
+        "rm -rf /",
+        "ping 10.0.0.1; rm -rf /",
+        "ping $(id)",
+        "cat /etc/shadow > /tmp/x",
+        "cat ../../etc/passwd",
+        "kubectl exec pod -- sh -c id",
+        "kubectl delete -f /etc/passwd",
+        "ping -f 10.0.0.1",
+        "ping -c 100000 10.0.0.1",
+        "ping example.com",
+        "route -n | sh",
+        "route -n | grep a | grep b",
+        "sudo",
+        "kubectl get secrets",
+        "tcpdump -i flannel.1 -w /tmp/x",
+        "kubeadm init --token abc",
+    ] {
+        assert!(recognize(bad).is_err(), "{bad} was recognised");
+    }
+}
