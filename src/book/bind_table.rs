@@ -60,6 +60,32 @@ fn collapsed_header(head: &str) -> Vec<String> {
     out
 }
 
+/// `line`'s values cut at the header's column starts, when it stands
+/// under them: each value begins right at its column's start, after a
+/// space, and none is empty (a row that does not, is no row).
+fn aligned_row(line: &str, header: &[(usize, String)]) -> Option<Vec<String>> {
+    let b = line.as_bytes();
+    let starts_here = |s: usize| {
+        line.is_char_boundary(s)
+            && b.get(s).is_some_and(|c| *c != b' ')
+            && (s == 0 || b[s - 1] == b' ')
+    };
+    if !header.iter().all(|(s, _)| starts_here(*s)) {
+        return None;
+    }
+    let values: Vec<String> = header
+        .iter()
+        .enumerate()
+        .map(|(k, (s, _))| {
+            let end = header.get(k + 1).map_or(line.len(), |(e, _)| *e);
+            line[*s..end].trim().to_string()
+        })
+        .collect();
+    // A word before the first column's start is a line of its own.
+    let lead = header.first().map_or(0, |(s, _)| *s);
+    (line[..lead].trim().is_empty()).then_some(values)
+}
+
 impl Table {
     /// The first table in `lines` (a header line of upper-case names).
     /// kubectl pads columns with at least two spaces, and some names have a
@@ -113,7 +139,13 @@ impl Table {
             .filter_map(|l| {
                 if !spaced {
                     let w = row_words(l);
-                    return (w.len() == header.len()).then_some(w);
+                    if w.len() == header.len() {
+                        return Some(w);
+                    }
+                    // A value of several words (`OS-IMAGE` `Ubuntu 22.04
+                    // LTS` of `get nodes -o wide`): by the header's
+                    // positions, where the row stands under them.
+                    return aligned_row(l, &header);
                 }
                 let cut = |i: usize| l.get(i..).map(|_| i).unwrap_or(l.len());
                 Some(
@@ -181,5 +213,31 @@ mod tests {
         .unwrap();
         assert_eq!(t.header, ["NAME", "NOMINATED NODE"]);
         assert_eq!(t.rows.len(), 2);
+    }
+
+    /// probe21aq lesser: `get nodes -o wide`'s `OS-IMAGE` (`Ubuntu 22.04
+    /// LTS`) is one value, read by the header's positions; a line that
+    /// does not stand under the columns is still no row.
+    #[test]
+    fn a_value_of_several_words_is_read_by_the_columns_it_stands_under() {
+        let t = Table::parse(&lines(
+            "NAME     STATUS   OS-IMAGE             KERNEL-VERSION\n\
+             master   Ready    Ubuntu 22.04 LTS     5.15.0-91-generic\n\
+             node1    Ready    Ubuntu 22.04 LTS     5.15.0-91-generic\n\
+             ip link set cni0 down",
+        ))
+        .unwrap();
+        assert_eq!(
+            t.values("OS-IMAGE"),
+            ["Ubuntu 22.04 LTS", "Ubuntu 22.04 LTS"]
+        );
+        assert_eq!(t.values("NAME"), ["master", "node1"]);
+        assert_eq!(t.values("KERNEL-VERSION").len(), 2);
+        // Out of line with the columns: no row.
+        let t = Table::parse(&lines(
+            "NAME     STATUS   OS-IMAGE\nmaster Ready Ubuntu 22.04 LTS",
+        ))
+        .unwrap();
+        assert!(t.rows.is_empty(), "{t:?}");
     }
 }
