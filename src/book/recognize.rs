@@ -307,11 +307,22 @@ fn namespace_joined(word: &str) -> Option<&str> {
 fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
     let mut namespace = None;
     let mut rest: Vec<&str> = Vec::new();
+    // kubectl takes the last `--kubeconfig` of a line: a second one picks
+    // its own cluster, whatever the first says (probe21at).
+    let mut kubeconfigs = 0;
+    let mut one_kubeconfig = || {
+        kubeconfigs += 1;
+        if kubeconfigs > 1 {
+            return Err("kubectl with a second --kubeconfig (kubectl takes the last one): lab replays a line with one".to_string());
+        }
+        Ok(())
+    };
     // Global flags anywhere: --kubeconfig X (the book's own file; lab uses
     // the cluster's), -n/--namespace NS.
     while let Some((first, tail)) = w.split_first() {
         match *first {
             "--kubeconfig" => {
+                one_kubeconfig()?;
                 let (_, t) = tail.split_first().ok_or("--kubeconfig without a file")?;
                 w = t;
             }
@@ -322,7 +333,10 @@ fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
             }
             // kubectl's flag parser takes these too: `--kubeconfig=X`,
             // `--namespace=NS`, `-n=NS`, `-nNS`.
-            f if f.starts_with("--kubeconfig=") => w = tail,
+            f if f.starts_with("--kubeconfig=") => {
+                one_kubeconfig()?;
+                w = tail;
+            }
             "--" => {
                 rest.extend_from_slice(w);
                 break;
@@ -363,12 +377,13 @@ fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
                 ));
             }
             // Without `--` kubectl reads the command's flags as its own:
-            // curl's `-s` would be kubectl's `--server`, sending the
-            // host's kubectl to the book's address.
-            if !dashes && matches!(inner, Cmd::Curl(_)) && cmd.iter().any(|w| names_server(w)) {
-                return Err(
-                    "kubectl exec POD curl -s … without `--`: kubectl would read curl's -s as its own --server".into(),
-                );
+            // curl's `-s` (or ping's) would be kubectl's `--server`,
+            // sending the host's kubectl to the book's address.
+            if !dashes && let Some(s) = cmd.iter().find(|w| names_server(w)) {
+                return Err(format!(
+                    "kubectl exec POD {} {s} … without `--`: kubectl would read {s} as its own --server",
+                    inner.shape()
+                ));
             }
             KubeAction::Exec {
                 pod: pod.to_string(),

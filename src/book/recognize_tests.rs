@@ -121,3 +121,21 @@ fn anything_else_is_not_understood() {
         assert!(recognize(bad).is_err(), "{bad} was recognised");
     }
 }
+
+/// probe21at: kubectl takes the last `--kubeconfig` of a line, so a
+/// second one (spaced or joined, before or after the verb) picks its own
+/// cluster: such a line is not understood.
+#[test]
+fn a_second_kubeconfig_is_not_understood() {
+    for line in [
+        "kubectl --kubeconfig ./admin.conf delete -f nginx-deployment.yaml --kubeconfig=/tmp/x.conf",
+        "kubectl --kubeconfig ./admin.conf --kubeconfig /root/.kube/config get pods",
+        "kubectl --kubeconfig=a.conf get nodes --kubeconfig=./admin.conf",
+    ] {
+        let e = recognize(line).unwrap_err();
+        assert!(e.contains("second --kubeconfig"), "{line}: {e}");
+    }
+    // One kubeconfig: understood.
+    recognize("kubectl --kubeconfig ./admin.conf delete -f nginx-deployment.yaml").unwrap();
+    recognize("kubectl --kubeconfig ./admin.conf exec web-1 -- ping -c 1 10.244.3.3").unwrap();
+}

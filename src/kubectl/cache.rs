@@ -165,7 +165,7 @@ impl RunCache {
             return Ok((o, Source::Cached));
         }
         self.runs.fetch_add(1, Ordering::Relaxed);
-        let out = super::run(k, args, cwd, deadline).await?;
+        let out = super::run(k, args, cwd, deadline, super::Reach::Offline).await?;
         if let Some(key) = &key {
             self.keep(key, k, args, &out);
         }

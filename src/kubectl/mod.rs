@@ -20,6 +20,7 @@
 
 pub mod cache;
 mod discover;
+mod fence;
 pub mod install;
 mod judge;
 mod matrix;
@@ -29,7 +30,7 @@ pub use cache::RunCache;
 pub use discover::{LAB_INSTALL_DIR, discover, discover_in};
 pub use judge::{Failed, Judgement, failed, judge, shows_refusal};
 pub use matrix::{Cell, Matrix, MatrixLine, Verdict, matrix, matrix_with};
-pub use run::{OFFLINE_SERVER, home_dir, offline_dir, run};
+pub use run::{OFFLINE_SERVER, Reach, home_dir, inside, offline_dir, run};
 
 /// A kubectl and its version: the record's types
 /// ([`crate::report::kubectl_matrix`]), their behaviour here.

@@ -60,8 +60,8 @@ pub(super) fn clean_env(cmd: &mut std::process::Command) {
 }
 
 /// Run kubectl `k` with `args` (the words after `kubectl`, exactly as the
-/// book has them), from `cwd`, killed with its process group at
-/// `deadline`. Its output, whatever its exit code; each stream capped (at
+/// book has them), from `cwd`, reaching only what `reach` allows, killed
+/// with its process group at `deadline`. Its output, whatever its exit code; each stream capped (at
 /// 64 KiB and 400 lines) with a note saying so. An error means it could not
 /// be asked: it could not start, or the deadline passed.
 /// The most kubectl processes `lab` runs at once. Each is a Go program of
@@ -72,7 +72,24 @@ pub const AT_ONCE: usize = 4;
 
 static RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(AT_ONCE);
 
-pub async fn run(k: &Kubectl, args: &[String], cwd: &Path, deadline: Duration) -> Result<Output> {
+/// Where a kubectl run may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Nothing: a network namespace of its own with only `lo`
+    /// ([`super::fence`]); the line is judged, no server is asked.
+    Offline,
+    /// The lab's cluster, through the host's network (vagrant's API
+    /// server on the lab's private network).
+    Cluster,
+}
+
+pub async fn run(
+    k: &Kubectl,
+    args: &[String],
+    cwd: &Path,
+    deadline: Duration,
+    reach: Reach,
+) -> Result<Output> {
     // Never closed, so a permit always comes.
     let _permit = RUNNING.acquire().await;
     let home = home_dir();
@@ -84,6 +101,11 @@ pub async fn run(k: &Kubectl, args: &[String], cwd: &Path, deadline: Duration) -
     let mut cmd = std::process::Command::new(&k.path);
     cmd.args(args).current_dir(cwd);
     clean_env(&mut cmd);
+    if reach == Reach::Offline {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: own_network makes only system calls (see its doc).
+        unsafe { cmd.pre_exec(super::fence::own_network) };
+    }
     let shown = crate::exec::display(&cmd);
     let b = crate::exec::run_bounded(cmd, deadline, CAP_BYTES)
         .await
@@ -160,7 +182,7 @@ users:
 /// A name the book uses for a file in its folder (`admin.conf`,
 /// `./flannel.yml`, `manifests/x.yaml`), as a relative path inside `dir`;
 /// an error for anything that would leave it (`..`, absolute paths).
-fn inside(dir: &Path, name: &str) -> Result<PathBuf> {
+pub fn inside(dir: &Path, name: &str) -> Result<PathBuf> {
     let rel = Path::new(name);
     let ok = !name.is_empty()
         && rel
@@ -243,7 +265,15 @@ mod tests {
             version: super::super::KubeVersion::parse("1.32.3").unwrap(),
         };
         let args: Vec<String> = vec!["version".into()];
-        let runs = (0..3 * AT_ONCE).map(|_| run(&k, &args, dir.path(), Duration::from_secs(20)));
+        let runs = (0..3 * AT_ONCE).map(|_| {
+            run(
+                &k,
+                &args,
+                dir.path(),
+                Duration::from_secs(20),
+                Reach::Offline,
+            )
+        });
         for r in futures::future::join_all(runs).await {
             r.unwrap();
         }

@@ -41,9 +41,15 @@ fn offline() -> tempfile::TempDir {
 /// judges it from `dir`.
 async fn judged(k: &Kubectl, line: &str, dir: &Path) -> Judgement {
     let args: Vec<String> = line.split(' ').map(str::to_string).collect();
-    let out = kubectl::run(k, &args, dir, Duration::from_secs(20))
-        .await
-        .unwrap();
+    let out = kubectl::run(
+        k,
+        &args,
+        dir,
+        Duration::from_secs(20),
+        kubectl::Reach::Offline,
+    )
+    .await
+    .unwrap();
     kubectl::judge(&out)
 }
 
@@ -147,9 +153,15 @@ async fn the_environment_is_cleared() {
         version: kubectl::KubeVersion::parse("1.0.0").unwrap(),
     };
     let dir = tempfile::tempdir().unwrap();
-    let out = kubectl::run(&env, &[], dir.path(), Duration::from_secs(10))
-        .await
-        .unwrap();
+    let out = kubectl::run(
+        &env,
+        &[],
+        dir.path(),
+        Duration::from_secs(10),
+        kubectl::Reach::Offline,
+    )
+    .await
+    .unwrap();
     let mut names: Vec<&str> = out
         .stdout
         .lines()
@@ -176,9 +188,15 @@ async fn the_deadline_kills_the_group() {
         format!("sh -c 'sleep 300; true {marker}' & sleep 300"),
     ];
     let started = std::time::Instant::now();
-    let e = kubectl::run(&sh, &args, dir.path(), Duration::from_millis(500))
-        .await
-        .unwrap_err();
+    let e = kubectl::run(
+        &sh,
+        &args,
+        dir.path(),
+        Duration::from_millis(500),
+        kubectl::Reach::Offline,
+    )
+    .await
+    .unwrap_err();
     assert!(e.to_string().contains("did not finish within 0.5s"), "{e}");
     assert!(started.elapsed() < Duration::from_secs(10));
     let left = || {

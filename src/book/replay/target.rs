@@ -314,7 +314,13 @@ impl Target for LiveTarget<'_> {
         let pick = self.kubectl.as_ref().map_err(Clone::clone)?;
         let on_cluster = cluster && self.kind().capabilities().kubernetes;
         let (dir, offline) = if on_cluster {
-            (self.cluster_dir(), None)
+            let dir = self.cluster_dir();
+            // The cluster's kubeconfig, under the book's name for it: a
+            // name that leaves the cluster's folder (`/root/.kube/config`)
+            // would send the line to another cluster (probe21at).
+            let conf = kubeconfig_of(args).unwrap_or("admin.conf");
+            crate::kubectl::inside(&dir, conf).map_err(|e| e.to_string())?;
+            (dir, None)
         } else {
             let dir = self.state.dir().join("book-kubectl");
             let conf = kubeconfig_of(args).unwrap_or("admin.conf");
@@ -344,9 +350,15 @@ impl Target for LiveTarget<'_> {
                 .map_err(|e| e.to_string())?;
             (o, source == crate::kubectl::cache::Source::Cached)
         } else {
-            let o = crate::kubectl::run(&pick.kubectl, args, &dir, KUBECTL_DEADLINE)
-                .await
-                .map_err(|e| e.to_string())?;
+            let o = crate::kubectl::run(
+                &pick.kubectl,
+                args,
+                &dir,
+                KUBECTL_DEADLINE,
+                crate::kubectl::Reach::Cluster,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             (o, false)
         };
         let said = match crate::kubectl::judge(&output) {

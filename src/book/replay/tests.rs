@@ -236,6 +236,7 @@ impl Target for RecordedLab {
                 args,
                 real.dir.path(),
                 std::time::Duration::from_secs(20),
+                crate::kubectl::Reach::Offline,
             )
             .await
             .map_err(|e| e.to_string())?;

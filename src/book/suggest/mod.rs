@@ -348,6 +348,7 @@ impl Judge for KubectlJudge {
             words,
             self.dir.path(),
             std::time::Duration::from_secs(20),
+            crate::kubectl::Reach::Offline,
         )
         .await
         .map_err(|e| e.to_string())?;
