@@ -65,11 +65,14 @@ fn a_manifest_called_the_fix_or_shown_after_it_is_the_fixed_variants() {
         assert_eq!(code, 1, "{name}: {stdout}");
         let c = command_at(&v, line);
         assert_eq!(
-            c["command"],
-            "yaml: DaemonSet kube-system/kube-flannel-ds (flannel_fix.yml)",
+            c["command"], "yaml: DaemonSet kube-system/kube-flannel-ds (flannel_fix.yml)",
             "{c}"
         );
-        assert_eq!(c["differences"], serde_json::json!([BROKEN_ARGS]), "{stdout}");
+        assert_eq!(
+            c["differences"],
+            serde_json::json!([BROKEN_ARGS]),
+            "{stdout}"
+        );
     }
     let (code, stdout, v) = book("after_apply_true.md");
     assert_eq!(code, 0, "{stdout}");
@@ -87,14 +90,10 @@ fn a_manifest_called_the_fix_or_shown_after_it_is_the_fixed_variants() {
     let c = command_at(&v, 26);
     assert_eq!(c["verdict"], "match", "{stdout}");
     assert_eq!(
-        c["command"],
-        "yaml: DaemonSet kube-system/kube-flannel-ds (flannel.yml)",
+        c["command"], "yaml: DaemonSet kube-system/kube-flannel-ds (flannel.yml)",
         "{c}"
     );
-    assert!(
-        c["ran"].as_str().unwrap().contains("variant broken"),
-        "{c}"
-    );
+    assert!(c["ran"].as_str().unwrap().contains("variant broken"), "{c}");
 }
 
 /// Two containers named `nginx` (kubectl refuses the manifest) drift.
