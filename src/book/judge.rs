@@ -264,7 +264,7 @@ pub fn blessed(r: &BookReport, known: &KnownFile) -> KnownFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::book::{BlockReport, CommandReport, Summary};
+    use crate::book::{BlockReport, CommandReport};
 
     fn command(line: usize, text: &str, differences: &[&str]) -> CommandReport {
         CommandReport {
@@ -297,22 +297,7 @@ mod tests {
         }
     }
 
-    fn report(blocks: Vec<BlockReport>) -> BookReport {
-        BookReport {
-            version: 1,
-            chapter: "c.md".into(),
-            lab: "l".into(),
-            provider: "netns".into(),
-            known_file: "c.drift.yaml".into(),
-            blocks,
-            summary: Summary::default(),
-            stale: vec![],
-            blessed: false,
-            kubectl_matrix: None,
-            verdict: None,
-            text: String::new(),
-        }
-    }
+    use crate::book::tests_report::of as report;
 
     /// A chapter with the ping at `at` and `route -n` twice, the second
     /// missing a row.

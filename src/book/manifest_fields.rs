@@ -7,7 +7,8 @@
 //! shows must be in the lab's object at the same path with the same value
 //! (YAML's own types: `"5000"` is no `5000`). Lists compare by position,
 //! unless every item the book shows is a mapping with a `name`: then by
-//! name (`containers[kube-flannel]`). A field missing or different is one
+//! name (`containers[kube-flannel]`), each name once (a name twice is a
+//! difference: kubectl refuses `Duplicate value`). A field missing or different is one
 //! sentence naming its path and both values:
 //! `spec.template.spec.containers[kube-flannel].args[2]: the book shows
 //! --iface=enp0s3, the lab's flannel_fix.yml has --iface=enp0s8`.
@@ -118,6 +119,18 @@ impl Compare<'_> {
             }
             (Value::Sequence(b), Value::Sequence(l)) => match by_name(b) {
                 Some(names) => {
+                    // A name twice in a list keyed by name: kubectl refuses
+                    // it (`containers[1].name: Duplicate value`), and each
+                    // copy matching the lab's one item is no match
+                    // (probe21as, finding 5).
+                    for (i, name) in names.iter().enumerate() {
+                        let n = names.iter().filter(|m| *m == name).count();
+                        if n > 1 && !names[..i].contains(name) {
+                            out.push(format!(
+                                "{path}[{name}]: the book shows {n} items named {name}; a list keyed by name holds each name once (kubectl refuses it: Duplicate value)"
+                            ));
+                        }
+                    }
                     for (item, name) in b.iter().zip(names) {
                         let found = l
                             .iter()

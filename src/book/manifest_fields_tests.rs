@@ -169,3 +169,28 @@ fn a_list_of_scalars_left_short_differs_unless_the_book_cut_its_block() {
         Vec::<String>::new()
     );
 }
+
+/// probe21as, finding 5: two containers named `nginx` were each compared
+/// with the lab's one `nginx` and matched; kubectl refuses the manifest.
+/// Seen failing with the duplicate check taken out (no difference).
+#[test]
+fn a_name_twice_in_a_list_keyed_by_name_differs() {
+    let book = yaml(
+        r#"
+spec:
+  template:
+    spec:
+      containers:
+        - name: kube-flannel
+          image: docker.io/flannel/flannel:v0.26.7
+        - name: kube-flannel
+          args: [--ip-masq, --kube-subnet-mgr, --iface=enp0s8]
+"#,
+    );
+    assert_eq!(
+        differences(&book, &yaml(LAB), "f.yml", "", false),
+        vec![
+            "spec.template.spec.containers[kube-flannel]: the book shows 2 items named kube-flannel; a list keyed by name holds each name once (kubectl refuses it: Duplicate value)"
+        ]
+    );
+}

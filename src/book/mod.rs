@@ -35,6 +35,8 @@ pub mod shell_line;
 pub mod suggest;
 #[cfg(test)]
 mod tests_matrix;
+#[cfg(test)]
+pub(crate) mod tests_report;
 pub mod verdict;
 pub mod watch;
 

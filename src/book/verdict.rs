@@ -143,7 +143,7 @@ pub fn stamped(r: &BookReport) -> BookReport {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{BlockReport, BookReport, CommandReport, Summary, Verdict};
+    use super::super::{BlockReport, BookReport, CommandReport, Verdict};
 
     fn block(line: usize, v: Verdict, known: &str) -> BlockReport {
         BlockReport {
@@ -180,22 +180,7 @@ mod tests {
         }
     }
 
-    fn report(blocks: Vec<BlockReport>) -> BookReport {
-        BookReport {
-            version: 2,
-            chapter: "c.md".into(),
-            lab: "l".into(),
-            provider: "netns".into(),
-            known_file: "c.drift.yaml".into(),
-            blocks,
-            summary: Summary::default(),
-            stale: vec![],
-            blessed: false,
-            kubectl_matrix: None,
-            verdict: None,
-            text: String::new(),
-        }
-    }
+    use crate::book::tests_report::of as report;
 
     #[test]
     fn a_run_passes_only_when_nothing_fails_and_something_was_compared() {

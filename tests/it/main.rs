@@ -64,6 +64,7 @@ mod probe21aq_prompts;
 mod probe21aq_split;
 mod probe21ar;
 mod probe21at;
+mod probe21as_manifests;
 mod probe21l;
 mod probe21p;
 mod probe21r;

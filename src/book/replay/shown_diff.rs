@@ -9,7 +9,11 @@
 //! must not be; where `---` names another of the lab's files, its `-` and
 //! context lines must be lines of that one; and each hunk's lines of a
 //! side must stand together, in order, in that side's file (probe21as,
-//! finding 3). A `-` line the lab's file
+//! finding 3). Its direction too: a patch that turns a later variant's
+//! file into the one the lab starts from (`--- a/flannel_fix.yml`,
+//! `+++ b/flannel.yml`, removing `--iface`) undoes the lab's change and
+//! drifts, saying so ([`super::shown_manifest::shown_variant`]); where its
+//! names do not say, its changed lines do. A `-` line the lab's file
 //! holds elsewhere (a repeated `- name: cni`) drifts too: lab errs on the
 //! side of a difference. A block naming no file of the lab's is skipped.
 
@@ -224,6 +228,19 @@ pub(super) fn judge(
                     }
                 }
             }
+        }
+        // The direction: a patch from a later variant's file to the one the
+        // lab starts from undoes the change (probe21as, finding 3: the
+        // patch a chapter called the fix removed `--iface`).
+        let net: Vec<&str> = removed
+            .iter()
+            .filter(|t| !added.contains(t) && !kept.contains(t))
+            .copied()
+            .collect();
+        if let Some(back) =
+            super::shown_manifest::shown_variant::backwards(files, new, old, &added, &net)
+        {
+            r.differences.push(back);
         }
         let names: Vec<&str> = new.iter().chain(&old).map(|f| f.name.as_str()).collect();
         r.ran = Some(format!(

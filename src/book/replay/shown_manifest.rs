@@ -30,6 +30,8 @@ use crate::book::parse::{Block, Chapter};
 use crate::spec::Lab;
 use serde::Deserialize;
 use serde_norway::Value;
+pub(super) use shown_variant::FileVariant;
+use shown_variant::{Prefer, describe, preference};
 
 /// What a non-shell block showed of the lab's files: a report for each
 /// document or patch compared, and why nothing was, where nothing was.
@@ -43,6 +45,8 @@ pub(super) struct LabFile {
     pub name: String,
     pub text: String,
     pub objects: Vec<Value>,
+    /// The variant whose network file it is; None for a workload.
+    pub variant: Option<FileVariant>,
 }
 
 /// The lab's manifests, by file name, each once (one that cannot be read
@@ -58,6 +62,7 @@ pub(super) fn lab_files(lab: &Lab) -> Vec<LabFile> {
             .map(|m| m.docs)
             .unwrap_or_default();
         out.push(LabFile {
+            variant: shown_variant::of(lab, &name),
             name,
             text,
             objects,
@@ -101,7 +106,8 @@ pub(super) fn judge(chapter: &Chapter, block: &Block, lab: &Lab, variant: &str) 
     let files = lab_files(lab);
     let named = named_files(chapter, block, &files);
     let (commands, why) = if yaml {
-        yaml_block(block, &files, &named, variant)
+        let prefer = preference(&lead_in(chapter, block).join("\n"), variant, &files);
+        yaml_block(block, &files, &named, &prefer, variant)
     } else {
         super::shown_diff::judge(block, &files, &named, variant)
     };
@@ -142,24 +148,7 @@ fn position_of(text: &str, name: &str) -> Option<usize> {
 /// comment atop the block, then its paragraph (or heading) above, each in
 /// its own order.
 pub(super) fn named_files(chapter: &Chapter, block: &Block, files: &[LabFile]) -> Vec<usize> {
-    let lines: Vec<&str> = chapter.text.lines().collect();
-    let mut above = Vec::new();
-    let mut i = block.line.saturating_sub(1);
-    while i > 0 && lines.get(i - 1).is_some_and(|l| l.trim().is_empty()) {
-        i -= 1;
-    }
-    while i > 0 {
-        let l = lines.get(i - 1).map_or("", |l| l.trim());
-        if l.is_empty() || l.starts_with("```") || l.starts_with("~~~") {
-            break;
-        }
-        above.push(l);
-        i -= 1;
-        if l.starts_with('#') {
-            break;
-        }
-    }
-    above.reverse();
+    let above = lead_in(chapter, block);
     let comments: Vec<&str> = block
         .body
         .iter()
@@ -181,6 +170,29 @@ pub(super) fn named_files(chapter: &Chapter, block: &Block, files: &[LabFile]) -
         }
     }
     out
+}
+
+/// The text just before `block`: its paragraph (or heading) above, in order.
+fn lead_in<'a>(chapter: &'a Chapter, block: &Block) -> Vec<&'a str> {
+    let lines: Vec<&str> = chapter.text.lines().collect();
+    let mut above = Vec::new();
+    let mut i = block.line.saturating_sub(1);
+    while i > 0 && lines.get(i - 1).is_some_and(|l| l.trim().is_empty()) {
+        i -= 1;
+    }
+    while i > 0 {
+        let l = lines.get(i - 1).map_or("", |l| l.trim());
+        if l.is_empty() || l.starts_with("```") || l.starts_with("~~~") {
+            break;
+        }
+        above.push(l);
+        i -= 1;
+        if l.starts_with('#') {
+            break;
+        }
+    }
+    above.reverse();
+    above
 }
 
 /// A document's `kind`, `metadata.name` and `metadata.namespace`.
@@ -278,6 +290,7 @@ fn yaml_block(
     block: &Block,
     files: &[LabFile],
     named: &[usize],
+    prefer: &Prefer,
     variant: &str,
 ) -> (Vec<CommandReport>, String) {
     let docs = match documents(block) {
@@ -315,7 +328,7 @@ fn yaml_block(
     let mut unmatched = Vec::new();
     let cut = block.body.iter().any(|(_, l)| cut(l));
     for (line, lines, v) in docs {
-        match compare_doc(&v, files, named, cut) {
+        match compare_doc(&v, files, named, prefer, cut) {
             Some((command, ran, diffs, lab_lines)) => {
                 let mut r = shown_report(line, command, variant);
                 r.book = lines;
@@ -348,7 +361,13 @@ const NAMES_NOTHING: &str = "it names no object of the lab's manifests (no docum
 /// compared with, the differences and the lab's object; None where it
 /// names nothing of the lab.
 type Compared = (String, String, Vec<String>, Vec<String>);
-fn compare_doc(v: &Value, files: &[LabFile], named: &[usize], cut: bool) -> Option<Compared> {
+fn compare_doc(
+    v: &Value,
+    files: &[LabFile],
+    named: &[usize],
+    prefer: &Prefer,
+    cut: bool,
+) -> Option<Compared> {
     let (kind, name, ns) = ident(v);
     let holders = |within: &mut dyn Iterator<Item = usize>| -> Vec<(usize, &Value)> {
         within
@@ -375,13 +394,22 @@ fn compare_doc(v: &Value, files: &[LabFile], named: &[usize], cut: bool) -> Opti
             .iter()
             .map(|&j| holders(&mut std::iter::once(j)))
             .find(|h| !h.is_empty());
-        let candidates = match (first_named, name) {
-            (Some(h), _) => h,
+        let (candidates, several, chose) = match (first_named, name) {
+            (Some(h), _) => (h, false, None),
             // Without a name only the files the text names say which.
-            (None, Some(_)) => holders(&mut (0..files.len())),
-            (None, None) => Vec::new(),
+            (None, Some(_)) => shown_variant::narrow(holders(&mut (0..files.len())), files, prefer),
+            (None, None) => (Vec::new(), false, None),
         };
-        let command = format!("yaml: {}", title(v));
+        let mut command = format!("yaml: {}", title(v));
+        // Where several files hold the object and the text names none, the
+        // report says which one (and its variant) it was compared with.
+        let file_of = |j: usize| match several {
+            true => describe(&files[j]),
+            false => files[j].name.clone(),
+        };
+        let chose = chose
+            .map(|w| format!(", taken for it since {w}"))
+            .unwrap_or_default();
         if candidates.is_empty() {
             // The text names a file with objects of this kind, none of
             // this name: the book's object is not the file's.
@@ -413,21 +441,34 @@ fn compare_doc(v: &Value, files: &[LabFile], named: &[usize], cut: bool) -> Opti
         let mut all = Vec::new();
         for (j, o) in &candidates {
             let d = differences(v, o, &files[*j].name, "", cut);
-            let ran = format!("compared with {} of the lab's {}", title(o), files[*j].name);
+            let ran = format!(
+                "compared with {} of the lab's {}{chose}",
+                title(o),
+                file_of(*j)
+            );
             if d.is_empty() {
+                if several {
+                    command = format!("{command} ({})", files[*j].name);
+                }
                 return Some((command, ran, d, yaml_lines(o)));
             }
             all.extend(d);
         }
         let o = candidates[0].1;
-        let ran = format!(
-            "compared with {} of the lab's {}",
-            title(o),
+        let names = |f: &dyn Fn(usize) -> String, and: &str| {
             candidates
                 .iter()
-                .map(|(j, _)| files[*j].name.as_str())
+                .map(|(j, _)| f(*j))
                 .collect::<Vec<_>>()
-                .join(" and ")
+                .join(and)
+        };
+        if several {
+            command = format!("{command} ({})", names(&|j| files[j].name.clone(), " or "));
+        }
+        let ran = format!(
+            "compared with {} of the lab's {}{chose}",
+            title(o),
+            names(&file_of, " and ")
         );
         return Some((command, ran, all, yaml_lines(o)));
     }
@@ -487,6 +528,9 @@ fn yaml_lines(v: &Value) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+#[path = "shown_variant.rs"]
+pub(super) mod shown_variant;
 
 #[cfg(test)]
 #[path = "shown_manifest_tests.rs"]
