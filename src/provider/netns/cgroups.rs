@@ -35,6 +35,10 @@
 use crate::error::{LabError, Result};
 use std::path::{Path, PathBuf};
 
+#[path = "cgroups_hold.rs"]
+mod hold;
+pub use hold::{ENDS_WITHIN, hold_memory, hold_memory_lower};
+
 /// A node's or a pod's limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -419,7 +423,21 @@ pub fn remove(ns: &[String]) -> Result<()> {
             .filter_map(|p| super::sys::proc_stat(p).map(|s| (p, s.start_time)))
             .collect();
         if !procs.is_empty() {
-            super::sys::stop(&procs, std::time::Duration::from_secs(1));
+            let left = super::sys::stop(&procs, std::time::Duration::from_secs(1));
+            // Killed inside a netlink batch, a process ends with its batch
+            // (each message failing at once under the held memory, see
+            // `hold_memory`): waited for, a bounded time.
+            if !hold::ended_within(&left, &procs, hold::ENDS_WITHIN) {
+                return Err(LabError::Step {
+                    step: "remove cgroups".into(),
+                    message: format!(
+                        "processes {left:?} of {} did not end within {} s of SIGKILL (in the \
+                         kernel); `lab destroy` again removes the rest once they have",
+                        dir.display(),
+                        hold::ENDS_WITHIN.as_secs()
+                    ),
+                });
+            }
         }
         match std::fs::remove_dir(&dir) {
             Ok(()) => {}

@@ -51,6 +51,12 @@ impl Step<DestroyCtx> for StopProcesses {
         let recorded = ctx.recorded.clone();
         let ours = ctx.ours.clone();
         let left = tokio::task::spawn_blocking(move || {
+            // A process killed inside a netlink batch applies the rest of
+            // it, taking the host's rtnl for each message; with its node's
+            // memory held each one fails at once (see `cgroups::hold_memory`).
+            for ns in &ours {
+                let _ = super::cgroups::hold_memory(ns);
+            }
             // Recorded daemons and everything inside the lab's namespaces
             // (ssh sessions, nginx workers, processes a user started there)
             // are signalled together.
@@ -64,13 +70,17 @@ impl Step<DestroyCtx> for StopProcesses {
             if !again.is_empty() {
                 left.extend(sys::stop(&again, Duration::ZERO));
             }
+            left.sort_unstable();
+            left.dedup();
             left
         })
         .await
         .map_err(|e| LabError::Internal(format!("stopping processes: {e}")))?;
         if !left.is_empty() {
             ctx.rep.info(format!(
-                "processes still alive after SIGKILL (uninterruptible?): {left:?}"
+                "processes still alive after SIGKILL (in the kernel?): {left:?}; their \
+                 cgroups are removed once they end (waited for, at most {} s each)",
+                super::cgroups::ENDS_WITHIN.as_secs()
             ));
         }
         Ok(())

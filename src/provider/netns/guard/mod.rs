@@ -90,6 +90,7 @@ mod route_tables;
 mod rules;
 mod socket_requests;
 mod sockets;
+mod stopping;
 mod supervisor;
 mod table;
 mod tc;
@@ -105,6 +106,7 @@ use std::time::{Duration, Instant};
 use watch::Watch;
 
 use pacing::{SWEEP, cleanup_cpu, cpu_time, sweep_gap, take_cleanup};
+use stopping::{stop, stop_node};
 
 /// What the log line that says the guard watches starts with (`up` waits
 /// for it).
@@ -331,7 +333,10 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
             }
             there
         });
-        if watches.is_empty() {
+        // A node stopped with processes that would not stop is looked at
+        // until they are gone.
+        let lingering = stopping::lingering();
+        if watches.is_empty() && !lingering {
             say("every node is gone: the guard leaves");
             return Ok(());
         }
@@ -364,16 +369,6 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
             .saturating_sub(take_cleanup());
         next_sweep = Instant::now() + sweep_gap(spent, watches.len());
     }
-}
-
-/// Stop the node of `w`, saying `why`.
-fn stop(w: &Watch, why: &str) {
-    say(&format!(
-        "{}: {why}, so {NODE_STOPPED} (its processes killed, its namespace removed); `lab \
-         destroy` removes the rest",
-        w.name
-    ));
-    stop_node(&w.name);
 }
 
 /// The inodes of the sockets process `pid` holds (none when it is gone).
@@ -452,26 +447,6 @@ fn kill_socket_holders(ns: &str, inodes: &[u32]) -> usize {
     let holders = socket_holders(&procs, inodes);
     super::sys::stop(&holders, Duration::ZERO);
     holders.len()
-}
-
-/// Stop the node whose namespace is `ns`: every process in it killed, the
-/// namespace's name removed (it goes when the watch holding it is dropped,
-/// and its tables with it).
-fn stop_node(ns: &str) {
-    let ns = [ns.to_string()];
-    let left = super::sys::stop(&super::sys::pids_in(&ns), Duration::ZERO);
-    if !left.is_empty() {
-        say(&format!(
-            "{}: {} processes would not stop",
-            ns[0],
-            left.len()
-        ));
-    }
-    let path = super::sys::netns_path(&ns[0]);
-    let _ = nix::mount::umount2(&path, nix::mount::MntFlags::MNT_DETACH);
-    if let Err(e) = std::fs::remove_file(&path) {
-        say(&format!("{}: cannot remove the namespace: {e}", ns[0]));
-    }
 }
 
 /// The sockets `poll` waits on for each node (see [`poll_list`]).
