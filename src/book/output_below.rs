@@ -30,31 +30,12 @@
 //! command without output is not paired, and says so ([`Role::Apart`]).
 
 use super::lookalike::fold;
-use super::parse::{self, Block, Chapter, Step};
+use super::parse::{self, Block, Chapter, OUTPUT_LANGS, Step};
 
 /// The most words a lead-in between a command's block and its output's may
 /// have (one paragraph: "You should see something like this, your pod
 /// names and addresses will differ:" is 14).
 pub const LEAD_IN_WORDS: usize = 40;
-
-/// Languages that say a block is output (lowercase, as
-/// [`parse`] reads an info string).
-pub const OUTPUT_LANGS: &[&str] = &[
-    "text",
-    "txt",
-    "plain",
-    "plaintext",
-    "nohighlight",
-    "no-highlight",
-    "none",
-    "output",
-    "out",
-    "stdout",
-    "result",
-    "results",
-    "log",
-    "logs",
-];
 
 /// Shell languages a block of output alone is also written in: a terminal
 /// session's (`console`) or none.
