@@ -28,33 +28,25 @@
 //! ``) makes the block the output of a command told in prose, which lab
 //! never runs: [`Role::OfProse`]. An output block a longer text keeps from a
 //! command without output is not paired, and says so ([`Role::Apart`]).
+//!
+//! Output goes on across blocks (probe21as, finding 1): an output block
+//! after (within the same lead-in rule) an output block read as a
+//! command's, or after a block whose last command shows the start of its
+//! output (ping's `PING …` header), is the rest of that output: its lines
+//! are appended, after a cut ([`CUT`]) that says lines may be missing
+//! between the two. Read block by block, the second block was "not
+//! commands" and a header alone "no reply", and a chapter whose lab never
+//! got the replies it shows passed. Every block output by its language
+//! after a shell block that is not read as output says why
+//! ([`Role::Apart`]), never a silent skip.
 
 use super::lookalike::fold;
-use super::parse::{self, Block, Chapter, Step};
+use super::parse::{self, Block, Chapter, OUTPUT_LANGS, Step};
 
 /// The most words a lead-in between a command's block and its output's may
 /// have (one paragraph: "You should see something like this, your pod
 /// names and addresses will differ:" is 14).
 pub const LEAD_IN_WORDS: usize = 40;
-
-/// Languages that say a block is output (lowercase, as
-/// [`parse`] reads an info string).
-pub const OUTPUT_LANGS: &[&str] = &[
-    "text",
-    "txt",
-    "plain",
-    "plaintext",
-    "nohighlight",
-    "no-highlight",
-    "none",
-    "output",
-    "out",
-    "stdout",
-    "result",
-    "results",
-    "log",
-    "logs",
-];
 
 /// Shell languages a block of output alone is also written in: a terminal
 /// session's (`console`) or none.
@@ -76,11 +68,14 @@ pub enum Role {
     /// A shell block whose command at `line` shows its output in the block
     /// below ([`Shown`]).
     Shows(Shown),
-    /// The output of the command at `line` (`command`), compared there.
+    /// The output of the command at `line` (`command`), compared there;
+    /// `continues` when it goes on from output shown above it (the
+    /// command's own block's, or the block before).
     OutputOf {
         line: usize,
         command: String,
         lead: String,
+        continues: bool,
     },
     /// The output of `code`, a command the lead-in (at `line`) tells the
     /// reader to run: lab runs no command of prose.
@@ -103,7 +98,22 @@ pub struct Shown {
     pub output: Vec<String>,
     pub output_at: Vec<usize>,
     pub remarks_below: Vec<String>,
+    /// How many blocks show the output: 1 for the block below alone, more
+    /// where it goes on from the command's own block or into the next.
+    pub parts: usize,
 }
+
+/// Said where a lead-in is past its bound.
+fn bound() -> String {
+    format!(
+        " (lab reads an output block as its command's after at most one paragraph of {LEAD_IN_WORDS} words)"
+    )
+}
+
+/// The line put between two parts of an output shown in two blocks: a cut
+/// ([`crate::book::compare::is_elision`]), since the text between them
+/// may stand for lines (a reply's count is then not compared as all).
+pub const CUT: &str = "…";
 
 impl Shown {
     /// Give `steps`' command its output, as much of it as the chapter's
@@ -134,10 +144,29 @@ impl Shown {
             true => "unlabelled".to_string(),
             false => format!("`{}`", self.lang),
         };
-        format!(
-            "the book shows this command's output in the {lang} block below it, lines {}–{}{lead}: compared as its output",
-            self.block.0, self.block.1
-        )
+        let (a, b) = self.block;
+        match self.parts {
+            1 => format!(
+                "the book shows this command's output in the {lang} block below it, lines {a}–{b}{lead}: compared as its output"
+            ),
+            n => format!(
+                "the book shows this command's output in {n} parts, the last in the {lang} block below it, up to line {b}{lead}: compared as one output, with a cut (`{CUT}`) between the parts"
+            ),
+        }
+    }
+
+    /// `more` (the next block's lines) appended to this output, after a
+    /// cut at its opening fence's line.
+    fn go_on(&mut self, more: Shown) {
+        self.output.push(CUT.to_string());
+        self.output_at.push(more.block.0);
+        self.output.extend(more.output);
+        self.output_at.extend(more.output_at);
+        self.remarks_below.extend(more.remarks_below);
+        self.block.1 = more.block.1;
+        self.lang = more.lang;
+        self.lead = more.lead;
+        self.parts += 1;
     }
 }
 
@@ -155,6 +184,9 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
     let lines: Vec<&str> = chapter.text.lines().collect();
     let blocks = &chapter.blocks;
     let mut roles = vec![Role::Alone; blocks.len()];
+    // For a block read as output: the shell block of its command, and the
+    // command (its own output left out).
+    let mut owner: Vec<Option<(usize, Step)>> = vec![None; blocks.len()];
     for j in 0..blocks.len() {
         let b = &blocks[j];
         let Some(kind) = kind(b) else { continue };
@@ -169,6 +201,50 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
                 .filter_map(|s| command_span(&s.code).map(|c| (s.line, c)))
                 .next_back()
         });
+        // The block before is output read as a command's: this one may go
+        // on with it.
+        if let Some((p, _)) = prev
+            && let Some((i, s)) = owner[p].clone()
+        {
+            let named_other = span.as_ref().is_some_and(|(_, c)| *c != words(&s.command));
+            let why = match &lead {
+                Err(why) => format!("{why}{}", bound()),
+                Ok(l) if !l.alone => {
+                    format!("more than one paragraph stands between them{}", bound())
+                }
+                Ok(_) if named_other => "the text before it names another command".into(),
+                Ok(l) => match (output_of(&s, b, kind, &l.text), &mut roles[i]) {
+                    (Some(more), Role::Shows(shown)) => {
+                        shown.go_on(more);
+                        roles[j] = Role::OutputOf {
+                            line: s.line,
+                            command: s.command.clone(),
+                            lead: l.text.clone(),
+                            continues: true,
+                        };
+                        owner[j] = Some((i, s));
+                        continue;
+                    }
+                    _ => "a line of it would be a command there".into(),
+                },
+            };
+            match (&span, kind) {
+                (Some((line, code)), Kind::Text) if named_other => {
+                    roles[j] = Role::OfProse {
+                        line: *line,
+                        code: code.clone(),
+                    };
+                }
+                (_, Kind::Text) => {
+                    roles[j] = Role::Apart(format!(
+                        "not read as going on with the output of line {}'s `{}` (in the block above): {why}",
+                        s.line, s.command
+                    ));
+                }
+                _ => {}
+            }
+            continue;
+        }
         // A block read as output itself shows no command's.
         let commands = prev
             .filter(|(i, p)| {
@@ -176,7 +252,8 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
             })
             .map(|(i, p)| (i, parse::steps(p).0));
         // The command whose output it is: the one the lead-in names, else
-        // the last; one with output of its own shows none here.
+        // the last; one with output of its own shows the rest here when it
+        // ends its block.
         let named = commands.as_ref().and_then(|(i, steps)| {
             let s = match &span {
                 Some((_, code)) => steps.iter().rev().find(|s| words(&s.command) == *code)?,
@@ -187,18 +264,52 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
                     !matches!(s.command.split_whitespace().next(), Some("exit" | "logout"))
                 })?,
             };
-            Some((*i, s))
+            let last = steps.last().is_some_and(|l| l.line == s.line);
+            Some((*i, s, last))
         });
         let silent = |s: &Step| s.output.iter().all(|l| l.trim().is_empty());
         match (&lead, named, &span) {
-            (Ok(l), Some((i, s)), _) if l.alone && silent(s) => {
-                if let Some(shown) = output_of(s, b, kind, &l.text) {
-                    roles[j] = Role::OutputOf {
-                        line: s.line,
-                        command: s.command.clone(),
-                        lead: l.text.clone(),
-                    };
-                    roles[i] = Role::Shows(shown);
+            (Ok(l), Some((i, s, last)), _) if l.alone && (silent(s) || last) => {
+                let mut cmd = s.clone();
+                cmd.output.clear();
+                cmd.output_at.clear();
+                let below = output_of(&cmd, b, kind, &l.text);
+                let shown = match below {
+                    // Its own output first: this block goes on with it.
+                    Some(more) if !silent(s) => {
+                        let mut own = Shown {
+                            line: s.line,
+                            block: (blocks[i].line, blocks[i].end),
+                            lang: String::new(),
+                            lead: String::new(),
+                            output: s.output.clone(),
+                            output_at: s.output_at.clone(),
+                            remarks_below: s.remarks_below.clone(),
+                            parts: 1,
+                        };
+                        own.go_on(more);
+                        Some(own)
+                    }
+                    below => below,
+                };
+                match shown {
+                    Some(shown) => {
+                        roles[j] = Role::OutputOf {
+                            line: s.line,
+                            command: s.command.clone(),
+                            lead: l.text.clone(),
+                            continues: !silent(s),
+                        };
+                        roles[i] = Role::Shows(shown);
+                        owner[j] = Some((i, cmd));
+                    }
+                    None if kind == Kind::Text => {
+                        roles[j] = Role::Apart(format!(
+                            "not read as the output of line {}'s `{}`: a line of it would be a command there",
+                            s.line, s.command
+                        ));
+                    }
+                    None => {}
                 }
             }
             // A command told in prose, no command of the block above.
@@ -208,21 +319,37 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
                     code: code.clone(),
                 };
             }
-            (lead, _, _) if kind == Kind::Text => {
-                let why = match lead {
-                    Err(why) => why.clone(),
-                    Ok(l) if !l.alone => "more than one paragraph stands between them".into(),
-                    Ok(_) => continue,
+            // Every output block after a shell block that is not read as
+            // output says why: a silent `Alone` was skipped as "not
+            // commands" (probe21as, finding 1).
+            (lead, named, _) if kind == Kind::Text => {
+                let Some((_, steps)) = &commands else {
+                    continue;
                 };
-                if let Some((_, steps)) = &commands
-                    && let Some(s) = steps.last()
-                    && silent(s)
-                {
-                    roles[j] = Role::Apart(format!(
-                        "not read as the output of line {}'s `{}`: {why} (lab reads an output block as its command's after at most one paragraph of {LEAD_IN_WORDS} words)",
-                        s.line, s.command
-                    ));
-                }
+                let why = match (lead, &named) {
+                    (Err(why), _) => format!("{why}{}", bound()),
+                    (Ok(l), _) if !l.alone => {
+                        format!("more than one paragraph stands between them{}", bound())
+                    }
+                    (Ok(_), Some((_, s, _))) => {
+                        let after = steps.iter().find(|a| a.line > s.line);
+                        format!(
+                            "it shows output of its own in its block{}",
+                            after.map_or(String::new(), |a| format!(
+                                ", and line {}'s `{}` follows it",
+                                a.line, a.command
+                            ))
+                        )
+                    }
+                    (Ok(_), None) => "the block above has no command whose output it may be".into(),
+                };
+                let Some(s) = named.map(|(_, s, _)| s).or(steps.last()) else {
+                    continue;
+                };
+                roles[j] = Role::Apart(format!(
+                    "not read as the output of line {}'s `{}`: {why}",
+                    s.line, s.command
+                ));
             }
             _ => {}
         }
@@ -377,6 +504,7 @@ fn output_of(cmd: &Step, b: &Block, kind: Kind, lead: &str) -> Option<Shown> {
         output_at: lines.iter().map(|(n, _)| *n).collect(),
         output: lines.into_iter().map(|(_, l)| l).collect(),
         remarks_below: remarks,
+        parts: 1,
     })
 }
 

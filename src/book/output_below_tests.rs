@@ -49,16 +49,22 @@ fn an_output_block_below_is_its_commands_output() {
     assert_eq!(s.output_at, [9, 10]);
     assert_eq!((s.block, s.lead.as_str()), ((8, 11), "Output:"));
     assert!(s.output[1].contains("ttl=63"));
-    // Not paired: a command that shows its output in its own block, a
-    // block with a line at a prompt (typed, not output), an unlabelled
-    // block whose first line has a command's shape or holding a command
-    // read under the ping, and data (`yaml`).
+    // A command that shows its output in its own block and ends it goes
+    // on with it below (probe21as, finding 1: it was not paired).
     let with_output = format!("```bash\nping -c 1 10.244.3.3\n{REPLY}```\n\n```text\n{REPLY}```\n");
+    let r = roles_of(&with_output);
+    assert!(
+        matches!(&r[0], Role::Shows(s) if s.parts == 2 && s.output.len() == 5 && s.output[2] == CUT),
+        "{r:?}"
+    );
+    // Not paired: a block with a line at a prompt (typed, not output),
+    // an unlabelled block whose first line has a command's shape or holding a command
+    // read under the ping, and data (`yaml`).
     let prompted = format!("{PING}\n```text\n$ ping -c 1 10.244.3.3\n{REPLY}```\n");
     let shaped = format!("{PING}\n```\nsysctl -w net.ipv4.ip_forward=1\n```\n");
     let holds = format!("{PING}\n```\n{REPLY}kubectl get pods\n```\n");
     let yaml = format!("{PING}\n```yaml\nkind: Pod\n```\n");
-    for text in [with_output, prompted, shaped, holds, yaml] {
+    for text in [prompted, shaped, holds, yaml] {
         assert!(
             roles_of(&text).iter().all(|r| *r == Role::Alone),
             "{text}: {:?}",
@@ -127,7 +133,8 @@ fn the_lead_ins_inline_command_names_whose_output_it_is() {
 }
 
 /// A block read as output shows no output below it itself: an
-/// unlabelled block of output, then a `text` block, is one output.
+/// unlabelled block of output, then a `text` block, is one output, the
+/// `text` block going on with it (probe21as, finding 1: it was `Alone`).
 #[test]
 fn a_block_of_output_shows_no_output_itself() {
     let text = format!(
@@ -135,9 +142,144 @@ fn a_block_of_output_shows_no_output_itself() {
     );
     let r = roles_of(&text);
     assert!(
-        matches!(&r[0], Role::Shows(s) if s.output.len() == 1),
+        matches!(&r[0], Role::Shows(s) if s.output.len() == 4 && s.parts == 2),
         "{r:?}"
     );
-    assert!(matches!(&r[1], Role::OutputOf { line: 3, .. }), "{r:?}");
-    assert_eq!(r[2], Role::Alone, "{r:?}");
+    assert!(
+        matches!(
+            &r[1],
+            Role::OutputOf {
+                line: 3,
+                continues: false,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+    assert!(
+        matches!(
+            &r[2],
+            Role::OutputOf {
+                line: 3,
+                continues: true,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+}
+
+const HEADER: &str = "PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.\n";
+const REST: &str = "64 bytes from 10.244.3.3: icmp_seq=1 ttl=62 time=0.500 ms\n\n--- 10.244.3.3 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms\n";
+
+/// probe21as, finding 1: output goes on across blocks. A second output
+/// block after one read as the ping's (`o1b`), three in a row, and one
+/// after the ping's own header in its block (`o2b`, after "You should
+/// see:") are the rest of the ping's output, after a cut; each was `Alone`
+/// (skipped "not commands") before.
+#[test]
+fn output_going_on_in_the_next_block_is_the_commands_output() {
+    for between in ["\n", "\nAnd then:\n\n", ""] {
+        let text = format!("{PING}\n```text\n{HEADER}```\n{between}```text\n{REST}```\n");
+        let r = roles_of(&text);
+        let Role::Shows(s) = &r[0] else {
+            panic!("{between:?}: {r:?}")
+        };
+        assert_eq!(s.parts, 2);
+        assert_eq!(
+            s.output[..3],
+            [HEADER.trim(), CUT, REST.lines().next().unwrap()]
+        );
+        // The cut stands at the second block's opening fence.
+        assert_eq!(s.output_at[1], 9 + between.lines().count());
+        assert!(s.note().contains("in 2 parts"), "{}", s.note());
+        assert!(
+            matches!(
+                &r[2],
+                Role::OutputOf {
+                    line: 3,
+                    continues: true,
+                    ..
+                }
+            ),
+            "{r:?}"
+        );
+    }
+    let three = format!(
+        "{PING}\n```text\n{HEADER}```\n\n```text\n{REST}```\n\n```output\nrtt min/avg/max/mdev = 0.5/0.5/0.5/0.0 ms\n```\n"
+    );
+    let r = roles_of(&three);
+    assert!(matches!(&r[0], Role::Shows(s) if s.parts == 3), "{r:?}");
+    assert!(
+        matches!(
+            &r[3],
+            Role::OutputOf {
+                continues: true,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+
+    let own = format!(
+        "```bash\nvagrant ssh node1\nping -c 1 10.244.3.3\n{HEADER}```\n\nYou should see:\n\n```text\n{REST}```\n"
+    );
+    let r = roles_of(&own);
+    let Role::Shows(s) = &r[0] else {
+        panic!("{r:?}")
+    };
+    assert_eq!((s.line, s.parts), (3, 2));
+    assert_eq!(s.output[..2], [HEADER.trim(), CUT]);
+    assert_eq!(s.output_at[..2], [4, 9]);
+    assert!(
+        matches!(
+            &r[1],
+            Role::OutputOf {
+                line: 3,
+                continues: true,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+}
+
+/// An output block after a shell block that is not read as output says
+/// why (`Apart`), never `Alone`: past the lead-in's bound from an output
+/// block, from a command showing its own output, and after a command
+/// whose own output is followed by `exit` (probe21an's `lt3`: a repeat of
+/// the output, not its rest).
+#[test]
+fn an_output_block_not_read_as_output_says_why() {
+    let far = format!("{PING}\n```text\n{HEADER}```\n\n## The rest\n\n```text\n{REST}```\n");
+    let r = roles_of(&far);
+    assert!(matches!(&r[0], Role::Shows(s) if s.parts == 1), "{r:?}");
+    let Role::Apart(why) = &r[2] else {
+        panic!("{r:?}")
+    };
+    assert!(
+        why.starts_with("not read as going on with the output of line 3's `ping -c 1 10.244.3.3` (in the block above): line 10 between them is no plain text"),
+        "{why}"
+    );
+    let own_far = format!(
+        "```bash\nping -c 1 10.244.3.3\n{HEADER}```\n\n## The rest\n\n```text\n{REST}```\n"
+    );
+    let r = roles_of(&own_far);
+    assert_eq!(r[0], Role::Alone);
+    assert!(
+        matches!(&r[1], Role::Apart(w) if w.starts_with("not read as the output of line 2's `ping -c 1 10.244.3.3`: line 6")),
+        "{r:?}"
+    );
+    let repeat = format!(
+        "```bash\nvagrant ssh node1\nping -c 1 10.244.3.3\n{HEADER}exit\n```\n\nAs the reader saw it:\n\n```text\n{HEADER}```\n"
+    );
+    let r = roles_of(&repeat);
+    assert_eq!(r[0], Role::Alone);
+    let Role::Apart(why) = &r[1] else {
+        panic!("{r:?}")
+    };
+    assert!(
+        why.ends_with("it shows output of its own in its block, and line 5's `exit` follows it"),
+        "{why}"
+    );
 }

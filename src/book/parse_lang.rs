@@ -64,10 +64,12 @@ const SHELLS: &[&str] = &[
     "winbatch",
 ];
 
-/// Languages that are text or data by design, never a shell's, whatever
-/// their lines look like (a workflow's `run: sudo ...` in `yaml`, a
-/// recipe's `sudo ...` in a `makefile`).
-const NOT_SHELLS: &[&str] = &[
+/// Languages that say a block is output (lowercase, as [`lang_of`] reads
+/// an info string): never a shell's, and the languages
+/// [`crate::book::output_below`] reads as a command's output. One list for
+/// both: kept twice, `out`, `stdout`, `result` and `results` were output
+/// there and a shell's here (a `result` block with a `sudo` line ran).
+pub const OUTPUT_LANGS: &[&str] = &[
     "text",
     "txt",
     "plain",
@@ -76,8 +78,18 @@ const NOT_SHELLS: &[&str] = &[
     "no-highlight",
     "none",
     "output",
+    "out",
+    "stdout",
+    "result",
+    "results",
     "log",
     "logs",
+];
+
+/// Languages that are data by design, never a shell's (nor output,
+/// [`OUTPUT_LANGS`]), whatever their lines look like (a workflow's `run:
+/// sudo ...` in `yaml`, a recipe's `sudo ...` in a `makefile`).
+const NOT_SHELLS: &[&str] = &[
     "yaml",
     "yml",
     "json",
@@ -176,7 +188,9 @@ pub fn is_shell(lang: &str, body: &[(usize, String)]) -> bool {
     if SHELLS.contains(&lang.as_str()) {
         return true;
     }
-    !NOT_SHELLS.contains(&lang.as_str()) && holds_commands(body)
+    !OUTPUT_LANGS.contains(&lang.as_str())
+        && !NOT_SHELLS.contains(&lang.as_str())
+        && holds_commands(body)
 }
 
 /// Whether a line of `body` has a command's shape ([`command_line`]).

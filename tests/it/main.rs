@@ -66,6 +66,7 @@ mod probe21ar;
 mod probe21as_manifests;
 mod probe21at;
 mod probe21ar_batch;
+mod probe21as_split;
 mod probe21l;
 mod probe21p;
 mod probe21r;

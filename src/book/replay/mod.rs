@@ -39,6 +39,7 @@ mod prose;
 mod reads;
 mod refusal;
 mod remarks;
+mod run_command;
 mod servers;
 mod setup;
 mod shown_diff;
@@ -78,7 +79,7 @@ use super::bind::{self, Binding};
 use super::known::KnownFile;
 use super::output_below;
 use super::parse::{Chapter, Step};
-use super::recognize::{Cmd, KubeAction, Kubectl};
+use super::recognize::Cmd;
 use super::{BlockReport, BookReport, CommandReport, Summary, Verdict};
 use crate::provider::PodRef;
 use crate::session::Output;
@@ -146,204 +147,6 @@ impl Replayer<'_> {
             }
             None => ip,
         }
-    }
-
-    /// A command that changes the lab (an `apply`/`delete -f`), watches
-    /// its traffic (a capture, whose ping is its own) or may stop the
-    /// comparisons after it ([`swallowed::may_change`]): it runs alone; the
-    /// commands between two such run at once.
-    fn alone(p: &Planned) -> bool {
-        matches!(
-            &p.cmd,
-            Ok(Cmd::Tcpdump { .. })
-                | Ok(Cmd::Kubectl(Kubectl {
-                    action: KubeAction::Apply { .. } | KubeAction::Delete { .. },
-                    ..
-                }))
-        ) || swallowed::may_change(p)
-    }
-
-    /// The stop a line swallowed under `r`'s command makes
-    /// ([`swallowed::stop`]), kept in the chapter's order.
-    fn stop_at_swallowed(&mut self, p: &Planned, r: &CommandReport) {
-        if let Some(s) = swallowed::stop(p, r) {
-            self.stops.push(s);
-            self.stops.sort_by_key(|(line, _)| *line);
-        }
-    }
-
-    /// Run one command, and its change of the lab (an `apply`/`delete -f`'s
-    /// meaning) after it.
-    async fn run_alone(
-        &mut self,
-        t: &mut dyn Target,
-        p: &Planned,
-        all: &[Planned],
-    ) -> CommandReport {
-        let (mut r, manifest) = self.run(&*t, p, all).await;
-        if let (Some(m), Ok(Cmd::Kubectl(k))) = (manifest, &p.cmd) {
-            self.manifest_done(t, k, &mut r, m).await;
-            swallowed::check(p, &mut r);
-        }
-        self.stop_at_swallowed(p, &r);
-        r
-    }
-
-    /// Run one command that does not change the lab; an `apply`/`delete
-    /// -f` line comes back with its meaning still to do.
-    async fn run(
-        &self,
-        t: &dyn Target,
-        p: &Planned,
-        all: &[Planned],
-    ) -> (CommandReport, Option<manifest::Manifest>) {
-        let mut r = report(p, &t.variant());
-        let cmd = match &p.cmd {
-            Ok(c) => c.clone(),
-            Err(why) => {
-                r.verdict = Verdict::NotUnderstood;
-                r.reason = Some(why.clone());
-                return (r, None);
-            }
-        };
-        let pods = t.pods();
-        if let Some(why) = self.gone_before(p, &pods) {
-            r.verdict = Verdict::Skipped;
-            // The first command after a change told outside a shell block
-            // drifts for it, unless its author blessed that (a recap).
-            if let Some(told) = self.charged(p.step.line) {
-                r.verdict = Verdict::Drift;
-                r.differences.push(told);
-            }
-            r.reason = Some(why);
-            // Not compared, but a line the reader may type under it is
-            // still one lab never ran.
-            swallowed::check(p, &mut r);
-            return (r, None);
-        }
-        let mut manifest = None;
-        match &cmd {
-            Cmd::Ssh { node } if p.node.is_some() => login::nested(&mut r, node, p),
-            Cmd::Ssh { node } => {
-                if self.lab.node(node).is_none() {
-                    fail(&mut r, format!("the lab has no node {node}"));
-                    return (r, None);
-                }
-                r.ran_on = Some(node.clone());
-                r.ran = Some("hostname".into());
-                r.why = vec![format!(
-                    "`vagrant ssh {node}` opens a shell on {node}; lab asks that shell its `hostname`"
-                )];
-                match t.session().output(node, "hostname", None).await {
-                    Ok(o) => {
-                        r.lab = output_lines(&o);
-                        if o.stdout.trim() != node {
-                            r.differences.push(format!(
-                                "vagrant ssh {node}: the node calls itself `{}`",
-                                o.stdout.trim()
-                            ));
-                        } else if !login::typed_in_banner(&mut r, node)
-                            && r.book.iter().any(|l| !l.trim().is_empty())
-                        {
-                            // A banner, compared with nothing: no match.
-                            r.verdict = Verdict::Skipped;
-                            r.reason = Some(format!(
-                                "the book shows {} line(s) after `vagrant ssh {node}` (from line {}) that lab does not compare",
-                                r.book.len(),
-                                p.step.output_at.first().copied().unwrap_or(p.step.line)
-                            ));
-                        }
-                    }
-                    Err(e) => fail(&mut r, e.to_string()),
-                }
-            }
-            Cmd::Exit => login::exit(&mut r, p.node.as_deref().unwrap_or("the node")),
-            Cmd::Ping { target, .. } if p.traffic_for.is_some() => {
-                let epoch = self.epoch(p);
-                let lab_ip = self.target_ip(*target, epoch, &pods, &mut r.bindings);
-                let j = p.traffic_for.unwrap_or_default();
-                r.verdict = Verdict::Skipped;
-                r.ran_on = p.node.clone();
-                let wait = self.deadline(t, &pods).await;
-                r.ran = Some(node::traffic(lab_ip, &wait.seconds()));
-                r.reason = Some(format!(
-                    "left running in one session while another captures (line {}): it ran as that capture's traffic; the book shows no output of its own, so nothing of it is compared",
-                    all[j].step.line
-                ));
-            }
-            c @ (Cmd::Ping { .. }
-            | Cmd::RouteN
-            | Cmd::IpRoute
-            | Cmd::Cat { .. }
-            | Cmd::Tcpdump { .. }
-            | Cmd::Grep { .. }
-            | Cmd::Curl(_)) => {
-                let node = p.node.clone().unwrap_or_default();
-                if self.lab.node(&node).is_none() {
-                    r.verdict = Verdict::NotUnderstood;
-                    r.reason = Some(format!(
-                        "`{}` typed at the prompt of {node}, which is no node of the lab; lab runs commands only on the lab's nodes and pods",
-                        c.shape()
-                    ));
-                    return (r, None);
-                }
-                self.node_command(t, c, &node, None, p, &mut r, &pods).await;
-            }
-            Cmd::Kubectl(k) => {
-                manifest = self.kubectl(t, k, p, &mut r, &pods).await;
-                // In a node's session, or at a node's prompt (a prompt of
-                // the reader's own machine is no node of the lab).
-                if let Some(node) = p.node.as_deref().filter(|n| self.lab.node(n).is_some()) {
-                    login::kubectl_inside(node, &mut r);
-                }
-            }
-            Cmd::KubeadmInit {
-                advertise,
-                pod_cidr,
-            } => {
-                r.verdict = Verdict::Skipped;
-                r.reason = Some("`lab up` initialised the cluster; the addresses in the book's command were checked against the lab".into());
-                let cp = self.lab.control_plane();
-                if let Some(a) = advertise
-                    && *a != cp.ip
-                {
-                    r.differences.push(format!("kubeadm init: the book advertises the API server on {a}; the lab's control plane {} has {}", cp.name, cp.ip));
-                }
-                if let Some(c) = pod_cidr
-                    && *c != self.lab.network.pods
-                {
-                    r.differences.push(format!(
-                        "kubeadm init: the book's pod network is {c}; the lab's is {}",
-                        self.lab.network.pods
-                    ));
-                }
-            }
-            Cmd::VagrantDestroy => {
-                r.verdict = Verdict::Skipped;
-                r.reason = Some("lab tears the lab down when it ends (unless --keep; `lab book` also leaves a lab up that was up before)".into());
-            }
-        }
-        // An apply/delete line is checked once its meaning is done
-        // ([`Replayer::run_alone`]).
-        if manifest.is_none() {
-            swallowed::check(p, &mut r);
-        }
-        if let Some(why) = self.gone_after(&r, &pods) {
-            r.verdict = Verdict::Skipped;
-            r.why.extend(
-                r.differences
-                    .drain(..)
-                    .map(|d| format!("not compared: {d}")),
-            );
-            r.reason = Some(why);
-        }
-        // Where the book's own values disagree at this line (coherence).
-        for (line, s) in &self.binding.conflicts {
-            if *line == p.step.line && !matches!(r.verdict, Verdict::NotUnderstood) {
-                r.differences.push(s.clone());
-            }
-        }
-        (r, manifest)
     }
 }
 

@@ -523,6 +523,9 @@ impl Replayer<'_> {
                     && book.iter().any(|l| compare::tells_no_reply(l));
                 if !f.reply && f.error.is_none() && no_reply && !of_lab && r.differences.is_empty()
                 {
+                    if let Some(d) = super::output_blocks::failed_header_alone(c, code, &book, r) {
+                        return r.differences.push(d);
+                    }
                     r.verdict = Verdict::Skipped;
                     r.reason = Some(format!(
                         "the book shows no reply from {target}, which is no node's address and which the chapter binds to no pod of the lab nor to a node's cni0 or flannel.1 ({lab_ip} here): what it is in the lab is not known, nothing to compare"

@@ -25,14 +25,17 @@ pub(super) fn report(
             line,
             command,
             lead,
+            continues,
         } => {
             let after = match lead.is_empty() {
                 true => String::new(),
                 false => format!(" (after the text \"{lead}\")"),
             };
-            let why = format!(
-                "compared as the output of line {line}'s `{command}`, in the block above{after}"
-            );
+            let how = match continues {
+                true => "going on with its output shown above it",
+                false => "in the block above",
+            };
+            let why = format!("compared as the output of line {line}'s `{command}`, {how}{after}");
             (Vec::new(), vec![why])
         }
         Role::OfProse { line, code } => (vec![of_prose(block, *line, code, variant)], Vec::new()),
@@ -124,6 +127,36 @@ pub(super) fn note(role: &Role, commands: &mut [CommandReport]) {
 /// 100% loss where the reader, told nothing, expects the command to work
 /// (probe21aq, finding 2). Any other failing exit is a difference already.
 pub(super) fn failed_unshown(c: &Cmd, code: Option<i32>, r: &CommandReport) -> Option<String> {
+    failed_ping(c, code, r, "no output of it")
+}
+
+/// [`failed_unshown`] for a ping with a count (`-c 1`) whose book output is
+/// its header alone (`PING 10.244.3.3 (10.244.3.3) 56(84) bytes of
+/// data.`) of an address the lab does not know: such a header claims "no
+/// reply" only of an address of the lab's, so it says no more than no
+/// output at all, and was `skipped` ("nothing to compare") where a ping
+/// shown without output drifts (probe21as, finding 1). A ping with a
+/// count that gets no reply ends with its statistics: its header alone is
+/// what the author cut, not what a failure shows. Without a count, the
+/// header alone is what the reader sees while no reply comes (the
+/// fourteenth probe's rule stands: skipped).
+pub(super) fn failed_header_alone(
+    c: &Cmd,
+    code: Option<i32>,
+    book: &[String],
+    r: &CommandReport,
+) -> Option<String> {
+    let header = |l: &String| {
+        let t = l.trim().to_lowercase();
+        t.starts_with("ping ") && (t.contains("bytes of data") || t.contains("data bytes"))
+    };
+    let alone = matches!(c, Cmd::Ping { count: Some(_), .. })
+        && book.iter().all(|l| l.trim().is_empty() || header(l));
+    alone.then(|| failed_ping(c, code, r, "its header alone"))?
+}
+
+/// A failing ping's difference, the book showing `what`.
+fn failed_ping(c: &Cmd, code: Option<i32>, r: &CommandReport, what: &str) -> Option<String> {
     if !matches!(c, Cmd::Ping { .. }) || code != Some(1) {
         return None;
     }
@@ -135,7 +168,7 @@ pub(super) fn failed_unshown(c: &Cmd, code: Option<i32>, r: &CommandReport) -> O
         .or_else(|| r.lab.iter().find(|l| !l.trim().is_empty()))
         .map_or(String::new(), |l| format!(": `{}`", l.trim()));
     Some(format!(
-        "`{}` failed in the lab (exit 1{said}); the book shows no output of it, none that tells of a failure",
+        "`{}` failed in the lab (exit 1{said}); the book shows {what}, none that tells of a failure",
         r.command
     ))
 }

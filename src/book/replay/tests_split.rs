@@ -91,3 +91,82 @@ async fn a_ping_shown_without_output_that_fails_is_a_difference() {
     );
     assert_eq!(near.verdict, Verdict::Skipped, "{near:?}");
 }
+
+/// probe21as, finding 1: a ping's output shown in two parts (its header in
+/// its own block or in a first output block, the reply in the next) is
+/// compared as one output: drift where the lab gets no reply, match where
+/// it does. The second part was skipped "not commands", the header alone
+/// read as "no reply".
+#[tokio::test]
+async fn output_shown_in_two_blocks_is_compared_as_one() {
+    let shapes = |ip: &str, reply: &str| {
+        let (header, rest) = reply.split_once('\n').unwrap();
+        [
+            format!(
+                "```bash\nvagrant ssh node1\nping -c 1 {ip}\n{header}\n```\n\nYou should see:\n\n```text\n{rest}```\n"
+            ),
+            format!(
+                "```bash\nvagrant ssh node1\nping -c 1 {ip}\n```\n\n```text\n{header}\n```\n\n```text\n{rest}```\n"
+            ),
+        ]
+    };
+    for (ip, reply, verdict) in [
+        ("10.244.2.2", FAR, Verdict::Drift),
+        ("10.244.1.2", NEAR, Verdict::Match),
+    ] {
+        for text in shapes(ip, reply) {
+            let r = on_netns(&text).await;
+            let ping = &r.blocks[0].commands[1];
+            assert_eq!(ping.verdict, verdict, "{text}: {ping:?}");
+            assert!(
+                ping.book.iter().any(|l| l.contains("bytes from")),
+                "{ping:?}"
+            );
+            assert!(
+                ping.why.iter().any(|w| w.contains("in 2 parts")),
+                "{ping:?}"
+            );
+            let last = r.blocks.last().unwrap();
+            assert_eq!(last.verdict, Verdict::Skipped);
+            assert!(
+                last.prose[0].contains("going on with its output shown above it"),
+                "{:?}",
+                last.prose
+            );
+        }
+    }
+}
+
+/// probe21as, finding 1: a ping of an address the lab does not know,
+/// shown with its header alone, that fails in the lab (exit 1) is a
+/// difference, as one shown without output is (it was skipped, "nothing
+/// to compare"); one that gets a reply stays skipped.
+#[tokio::test]
+async fn a_failing_ping_shown_with_its_header_alone_is_a_difference() {
+    let text = "```bash\nvagrant ssh node1\nping -c 1 10.244.9.9\nPING 10.244.9.9 (10.244.9.9) 56(84) bytes of data.\n```\n";
+    let lost = super::tests::failed(
+        "PING 10.244.9.9 (10.244.9.9) 56(84) bytes of data.\n\n--- 10.244.9.9 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss\n",
+    );
+    let r = super::tests_drift::on(
+        text,
+        super::tests_drift::netns(false).on_out("node1", " 10.244.9.9", lost.clone()),
+        super::tests_drift::netns(true).on_out("node1", " 10.244.9.9", lost),
+    )
+    .await;
+    let ping = &r.blocks[0].commands[1];
+    assert_eq!(ping.verdict, Verdict::Drift, "{ping:?}");
+    assert!(
+        ping.differences[0].contains("the book shows its header alone"),
+        "{ping:?}"
+    );
+    let answered = super::tests::replied(
+        "PING 10.244.9.9 (10.244.9.9) 56(84) bytes of data.\n64 bytes from 10.244.9.9: icmp_seq=1 ttl=64 time=0.05 ms\n",
+    );
+    let r = super::tests_drift::on(
+        text,
+        super::tests_drift::netns(false).on_out("node1", " 10.244.9.9", answered.clone()),
+        super::tests_drift::netns(true).on_out("node1", " 10.244.9.9", answered),
+    )
+    .await;
+    assert_eq!(r.blocks[0].commands[1].verdict, Verdict::Skipped, "{r:?}");
+}

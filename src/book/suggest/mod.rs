@@ -134,10 +134,15 @@ fn container_prefix<'a>(text: &'a str, step: &Step) -> &'a str {
     raw.strip_suffix(step.written.as_str()).unwrap_or("")
 }
 
-/// Every command step of the chapter by its line, and the binding the
-/// replay gathered from them.
-fn steps_and_binding(chapter: &Chapter, lab: &Lab) -> (BTreeMap<usize, Step>, Binding) {
+/// Every command step of the chapter by its line, the binding the replay
+/// gathered from them, and the lines of those whose output the book shows
+/// in more than one block (read as one, with a cut between the parts).
+fn steps_and_binding(
+    chapter: &Chapter,
+    lab: &Lab,
+) -> (BTreeMap<usize, Step>, Binding, BTreeSet<usize>) {
     let mut by_line = BTreeMap::new();
+    let mut split = BTreeSet::new();
     let mut blocks = Vec::new();
     // The lines the replay kept ([`crate::book::caps::OUTPUT_LINES`]).
     let mut left = crate::book::caps::OUTPUT_LINES;
@@ -150,6 +155,9 @@ fn steps_and_binding(chapter: &Chapter, lab: &Lab) -> (BTreeMap<usize, Step>, Bi
         let (mut steps, _) = parse::steps_within(b, &mut left);
         if let Role::Shows(shown) = role {
             shown.attach(&mut steps, &mut left);
+            if shown.parts > 1 {
+                split.insert(shown.line);
+            }
         }
         blocks.push(
             steps
@@ -161,7 +169,7 @@ fn steps_and_binding(chapter: &Chapter, lab: &Lab) -> (BTreeMap<usize, Step>, Bi
             by_line.insert(s.line, s);
         }
     }
-    (by_line, bind::gather(lab, &blocks))
+    (by_line, bind::gather(lab, &blocks), split)
 }
 
 /// The refusal a difference quotes (`kubectl 1.32 refuses the book's line:
@@ -194,7 +202,7 @@ pub async fn suggest(
     o: &Options,
     path: &str,
 ) -> Suggestion {
-    let (steps, binding) = steps_and_binding(chapter, lab);
+    let (steps, binding, split) = steps_and_binding(chapter, lab);
     let mut edits = Edits::default();
     let mut s = Suggestion::default();
     for b in &report.blocks {
@@ -229,6 +237,14 @@ pub async fn suggest(
             else {
                 continue;
             };
+            if split.contains(&c.line) {
+                // Its cut between the parts is no line of the book's.
+                s.left.push(format!(
+                    "line {}: the book shows its output in more than one block, which lab does not rewrite",
+                    c.line
+                ));
+                continue;
+            }
             if step.cut > 0 {
                 // Written back, its kept lines would be replaced and the
                 // lines past them left below.

@@ -182,3 +182,56 @@ async fn a_block_of_html_is_left_as_it_is() {
         s.left
     );
 }
+
+/// A command whose output the book shows in two blocks (read as one, with
+/// a cut between them: probe21as, finding 1) is never rewritten: the cut
+/// is no line of the book's, and written back the parts would lose their
+/// fences. Its difference is left, saying why.
+#[tokio::test]
+async fn an_output_shown_in_two_blocks_is_left_as_it_is() {
+    let (mut r, c, lab) = fixture();
+    let far = r
+        .blocks
+        .iter_mut()
+        .flat_map(|b| b.commands.iter_mut())
+        .find(|c| c.line == 232)
+        .unwrap();
+    assert_eq!(far.command, "ping 10.244.3.4");
+    far.verdict = Verdict::Drift;
+    far.differences = vec!["ping: the book shows a reply with ttl 63; the lab shows ttl 62".into()];
+    let text: String = c
+        .text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i + 1 {
+            234 => format!("{l}\n```\n\n```text\n"),
+            236 => "```\n\n```bash\n".to_string(),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    let split = parse::parse(Path::new("chapter.md"), text.as_bytes()).unwrap();
+    let roles = crate::book::output_below::roles(&split);
+    assert!(
+        roles
+            .iter()
+            .any(|r| matches!(r, Role::Shows(s) if s.line == 232 && s.parts == 2)),
+        "{roles:?}"
+    );
+    let s = suggest(
+        &r,
+        &split,
+        &lab,
+        &Kubectl132,
+        &Options::default(),
+        "chapter.md",
+    )
+    .await;
+    assert!(!s.patch.contains("ttl=62"), "{}", s.patch);
+    assert!(
+        s.left
+            .iter()
+            .any(|l| l.starts_with("line 232: ") && l.contains("more than one block")),
+        "{:?}",
+        s.left
+    );
+}
