@@ -63,6 +63,7 @@ mod probe21aq_manifests;
 mod probe21aq_prompts;
 mod probe21aq_split;
 mod probe21ar;
+mod probe21at_planted;
 mod probe21l;
 mod probe21p;
 mod probe21r;
