@@ -62,7 +62,9 @@ pub fn refuse_linked_root() -> Result<()> {
         let root = super::root();
         if std::fs::symlink_metadata(&root).is_ok_and(|m| m.file_type().is_symlink()) {
             return Err(LabError::Untrusted(format!(
-                "the state root {} is a symbolic link (to {}), not made by lab: lab keeps its                  state only in a folder of its own; remove the link (or set LAB_STATE_DIR);                  nothing was changed",
+                "the state root {} is a symbolic link (to {}), not made by lab: lab keeps its \
+                 state only in a folder of its own; remove the link (or set LAB_STATE_DIR); \
+                 nothing was changed",
                 std::path::absolute(&root).unwrap_or(root.clone()).display(),
                 std::fs::read_link(&root)
                     .map(|t| t.display().to_string())
