@@ -31,6 +31,11 @@ pub fn state_root() -> PathBuf {
     var("LAB_STATE_DIR").unwrap_or_else(|| PathBuf::from(".lab"))
 }
 
+/// Whether the state root is the default `./.lab` (`LAB_STATE_DIR` unset).
+pub fn state_root_is_default() -> bool {
+    var("LAB_STATE_DIR").is_none()
+}
+
 /// `lab`'s cache folder: `LAB_CACHE_DIR`, else `$XDG_CACHE_HOME/lab`, else
 /// `~/.cache/lab`; None without any of them (no home).
 pub fn cache_dir() -> Option<PathBuf> {

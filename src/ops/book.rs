@@ -72,8 +72,8 @@ async fn ready(s: &Settings, rep: &Reporter) -> Result<Ready> {
                     st.provider
                 )));
             }
-            held.log_to(rep);
             let r = super::Running::of(st)?;
+            held.log_to(rep);
             if let Some(w) = &r.drift {
                 rep.info(format!("warning: {w}"));
             }

@@ -59,18 +59,19 @@ async fn destroy_locked(name: &str, exists: bool, purge: bool, rep: &Reporter) -
         Err(e @ LabError::Untrusted(_)) => return Err(e),
         Err(_) => None,
     };
+    // A state lab did not make is refused before anything is written there.
+    let p = st.as_ref().map(provider::for_state).transpose()?;
     if exists {
         log_to_lab(rep, name);
     }
-    match &st {
-        Some(st) => {
-            let p = provider::for_state(st)?;
+    match (&st, p) {
+        (Some(st), Some(p)) => {
             if let Some(w) = st.lab_drift() {
                 rep.info(format!("warning: {w}"));
             }
             p.destroy(name, Some(st), rep).await?
         }
-        None => {
+        _ => {
             // No state: what is left is found by the lab's claim.
             provider::registry::destroy_unrecorded(name, rep).await?;
         }

@@ -90,6 +90,8 @@ pub(crate) async fn up_locked(s: Settings, held: &Held, rep: &Reporter) -> Resul
                 state::instance::lab_of(&st)
             )));
         }
+        // A state lab did not make is named as such, not as a lab to destroy.
+        crate::provider::for_state(&st)?;
         return Err(LabError::AlreadyUp {
             name: lab.name.clone(),
             provider: st.provider.to_string(),

@@ -167,7 +167,9 @@ pub fn default_kind() -> Result<Kind> {
 /// The provider a lab that is up was made with. The state's word is
 /// cross-checked where the host can tell: a state saying `vagrant` while
 /// the lab's netns namespaces exist (claimed by this state folder) is wrong,
-/// and trusting it would leave them behind.
+/// and trusting it would leave them behind; a vagrant state is believed
+/// only where the host's record says lab made its folder
+/// ([`crate::state::made`]).
 pub fn for_state(state: &State) -> Result<Box<dyn Provider>> {
     if find(state.provider).is_none() {
         let known: Vec<&str> = PROVIDERS.iter().map(|e| e.kind.as_str()).collect();
@@ -199,6 +201,10 @@ pub fn for_state(state: &State) -> Result<Box<dyn Provider>> {
                 }
             )));
         }
+    }
+    // A folder lab did not make hands no file of its own to a program.
+    if state.provider == Kind::Vagrant {
+        super::vagrant::vouch(state)?;
     }
     get(Some(state.provider))
 }

@@ -29,6 +29,7 @@ pub fn make_private_dir(dir: &Path) -> Result<()> {
 /// there, a kernel filesystem (`/proc`, `/sys`) or a read-only mount is the
 /// user's setting to fix (exit 2, nothing made), not a failure of `lab`.
 pub fn root_is_usable() -> Result<()> {
+    refuse_linked_root()?;
     let root = super::root();
     if let Some(why) = crate::places::unusable(&root) {
         return Err(LabError::Usage(format!(
@@ -47,6 +48,29 @@ pub fn root_is_usable() -> Result<()> {
              change; nothing was made",
             root.display()
         )));
+    }
+    Ok(())
+}
+
+/// The default state root, `./.lab`, must be a folder, not a symbolic
+/// link: a repository may hold one, pointing lab's state and `lab.log` into
+/// any folder (`/etc`); `lab` refuses it, as it refuses `.lab/<lab>` as a
+/// link (exit 2, nothing made). `LAB_STATE_DIR` is the user's own word,
+/// wherever it leads.
+pub fn refuse_linked_root() -> Result<()> {
+    if crate::places::state_root_is_default() {
+        let root = super::root();
+        if std::fs::symlink_metadata(&root).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(LabError::Untrusted(format!(
+                "the state root {} is a symbolic link (to {}), not made by lab: lab keeps its \
+                 state only in a folder of its own; remove the link (or set LAB_STATE_DIR); \
+                 nothing was changed",
+                std::path::absolute(&root).unwrap_or(root.clone()).display(),
+                std::fs::read_link(&root)
+                    .map(|t| t.display().to_string())
+                    .unwrap_or_default()
+            )));
+        }
     }
     Ok(())
 }

@@ -9,7 +9,7 @@
 //! never point `destroy` at another folder). What else the provider
 //! records (namespaces, PIDs) is checked by the provider before use.
 //!
-//! Five more things live here because every command needs them, one file
+//! Six more things live here because every command needs them, one file
 //! each:
 //! - [`folder`]: the state folder itself (private, emptied by `destroy`)
 //!   and atomic writes;
@@ -21,13 +21,16 @@
 //!   moved since ([`State::lab_source`], [`State::lab_drift`]);
 //! - [`instance`]: one lab up under several names (`--name`);
 //! - [`claim`]: the host-wide record of which state folder owns a lab name
-//!   (namespace names are host-wide, so a running lab's name is too).
+//!   (namespace names are host-wide, so a running lab's name is too);
+//! - [`made`]: the host's record of the state folders lab made whose files
+//!   it hands to other programs (a Vagrantfile), which alone vouches for them.
 
 pub mod claim;
 pub mod folder;
 pub mod instance;
 pub mod lab_copy;
 pub mod lock;
+pub mod made;
 pub mod provider_kind;
 
 use crate::error::{LabError, Result};
@@ -174,6 +177,7 @@ impl State {
     /// minutes through SIGTERM; a 3 GB sparse file was read whole). A state whose name
     /// is not its folder's is refused ([`LabError::Untrusted`]).
     pub fn load(name: &str) -> Result<Option<State>> {
+        folder::refuse_linked_root()?;
         let path = lab_dir(name).join(STATE_FILE);
         match read_state_file(&path) {
             Ok(bytes) => {

@@ -546,7 +546,7 @@ async fn teardown_without_a_lab_does_nothing() {
     let gone = root.path().join("chapter4");
     let rep = lab::report::Reporter::quiet();
     // No folder: nothing to do (and no `vagrant` is run: there is none to ask).
-    lab::provider::vagrant::teardown(&gone, Vm::Libvirt, &rep)
+    lab::provider::vagrant::teardown(&gone, Vm::Libvirt, None, &rep)
         .await
         .unwrap();
     // A folder without a Vagrantfile: its files go, the evidence stays.
@@ -557,12 +557,12 @@ async fn teardown_without_a_lab_does_nothing() {
     std::fs::write(gone.join("lock"), "").unwrap();
     std::fs::write(gone.join("lab.log"), "log").unwrap();
     std::fs::write(gone.join("state.json"), "{}").unwrap();
-    lab::provider::vagrant::teardown(&gone, Vm::Libvirt, &rep)
+    lab::provider::vagrant::teardown(&gone, Vm::Libvirt, None, &rep)
         .await
         .unwrap();
     assert!(!gone.join("state.json").exists());
     assert!(gone.join("lab.log").is_file() && gone.join("artifacts/run1").is_dir());
-    lab::provider::vagrant::teardown(&gone, Vm::Libvirt, &rep)
+    lab::provider::vagrant::teardown(&gone, Vm::Libvirt, None, &rep)
         .await
         .unwrap();
 }

@@ -390,6 +390,30 @@ pub fn ssh_config(
     s
 }
 
+/// The client's configuration as [`ssh_config`] renders it from the lab
+/// and its state folder, written again where the file says otherwise, and
+/// its path: what is handed to `ssh -F` (whose `ProxyCommand` ssh runs) is
+/// lab's own, never what a file in the state folder was changed to
+/// (probe21at). A state folder holding a link is refused.
+pub fn fresh_ssh_config(l: &Layout, lab: &crate::spec::Lab) -> crate::Result<PathBuf> {
+    crate::state::refuse_links(&l.root)?;
+    let path = l.ssh_config();
+    let addrs: Vec<(String, std::net::Ipv4Addr)> =
+        lab.nodes.iter().map(|n| (n.name.clone(), n.ip)).collect();
+    let text = ssh_config(l, &lab.name, &addrs, &super::ctx::lab_exe());
+    if std::fs::read(&path).ok().as_deref() != Some(text.as_bytes()) {
+        if !std::fs::symlink_metadata(l.ssh_dir()).is_ok_and(|m| m.is_dir()) {
+            return Err(LabError::NeedsRepair(format!(
+                "{} is missing: lab '{}' did not finish coming up; `lab destroy {1}` removes it",
+                l.ssh_dir().display(),
+                lab.name
+            )));
+        }
+        write_file(&path, text.as_bytes(), 0o644)?;
+    }
+    Ok(path)
+}
+
 /// `known_hosts`: the lab's host key, pinned for each node's alias.
 pub fn known_hosts(lab: &str, nodes: &[String], host_pub: &str) -> String {
     let key = host_pub

@@ -132,3 +132,39 @@ fn nginx_conf_answers_with_pod_and_node() {
     assert!(c.contains("listen 8080;"));
     assert!(c.contains("return 200 \"web-node1-0 on node1\\n\";"));
 }
+
+/// probe21at (lesser 4): the ssh config handed to `ssh -F` is lab's own
+/// render, written again over one whose `ProxyCommand` was changed in
+/// the state folder; an unchanged one is left as it is.
+#[test]
+fn the_ssh_config_handed_to_ssh_is_labs_own() {
+    let t = tempfile::tempdir().unwrap();
+    let l = Layout::new(t.path().join("t1"));
+    std::fs::create_dir_all(l.ssh_dir()).unwrap();
+    let lab = crate::spec::load("chapter4", crate::spec::LoadOptions::default()).unwrap();
+    std::fs::write(
+        l.ssh_config(),
+        "Host *\n  ProxyCommand sh -c 'id > /tmp/x'\n",
+    )
+    .unwrap();
+    let path = fresh_ssh_config(&l, &lab).unwrap();
+    assert_eq!(path, l.ssh_config());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("id > /tmp/x"), "{text}");
+    assert!(
+        text.contains(" proxy --state ") && text.contains("Host master"),
+        "{text}"
+    );
+    let written = std::fs::metadata(&path).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    fresh_ssh_config(&l, &lab).unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        written
+    );
+    // A state folder holding a link is refused, nothing written.
+    std::fs::remove_dir_all(l.ssh_dir()).unwrap();
+    std::os::unix::fs::symlink(t.path(), l.ssh_dir()).unwrap();
+    assert!(fresh_ssh_config(&l, &lab).is_err());
+    assert!(!t.path().join("config").exists());
+}

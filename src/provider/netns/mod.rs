@@ -300,10 +300,10 @@ impl Provider for Netns {
         })
     }
 
-    async fn access(&self, _lab: &Lab, state: &State, _rep: &Reporter) -> Result<Access> {
+    async fn access(&self, lab: &Lab, state: &State, _rep: &Reporter) -> Result<Access> {
         let ps = NetnsState::from_value(&state.provider_state)?;
         Ok(Access {
-            ssh_config: files::Layout::new(state.dir()).ssh_config(),
+            ssh_config: files::fresh_ssh_config(&files::Layout::new(state.dir()), lab)?,
             pods: ps.pods,
         })
     }

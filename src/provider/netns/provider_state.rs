@@ -100,6 +100,9 @@ pub fn cmdline_of(pid: i32) -> Option<String> {
     )
 }
 
+/// How long a recorded process that is exiting is waited for.
+const ENDING: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl NetnsState {
     pub fn from_value(v: &serde_json::Value) -> Result<NetnsState> {
         if v.is_null() {
@@ -176,6 +179,13 @@ impl NetnsState {
         let dir_bytes = dir.as_os_str().as_encoded_bytes();
         let mut running = Vec::new();
         for p in &self.processes {
+            // A process being killed right now (a `destroy` killed in turn,
+            // probe21at) reads as no program in no namespace: wait for it
+            // to end (as long as a lock waits for a gone holder's children),
+            // rather than call the state crafted.
+            if p.pid > 1 {
+                super::sys::wait_while_ending(p.pid, p.start_time, ENDING);
+            }
             if p.pid <= 1 || !super::sys::is_alive(p.pid, p.start_time) {
                 continue; // gone (or a reused PID, which is another process)
             }

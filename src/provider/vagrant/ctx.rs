@@ -77,6 +77,15 @@ impl VagrantCtx {
         vagrant(&self.dir, self.vm, args)
     }
 
+    /// Record, before writing it, that lab writes `bytes` as `file` in
+    /// the lab's folder ([`crate::state::made`]).
+    pub fn record(&self, file: &str, bytes: &[u8]) -> Result<()> {
+        let instance = self.state.instance.as_deref().ok_or_else(|| {
+            LabError::Internal("a vagrant bring-up without an instance id".into())
+        })?;
+        crate::state::made::record(&self.dir, &self.state.name, instance, file, bytes)
+    }
+
     /// Close the SSH sessions.
     pub async fn close(&mut self) {
         if let Some(r) = self.ssh.take() {

@@ -34,6 +34,24 @@ pub use render::{Vm, script, vagrantfile};
 pub use teardown::teardown;
 pub use vm_choice::{VM_ENV, resolve_vm};
 
+/// The files of a lab's folder that lab hands to a program: the
+/// Vagrantfile (Ruby, evaluated by `vagrant`) and the ssh config (its
+/// `ProxyCommand` runs); only what the host's record says lab wrote is used.
+pub const HANDED_ON: [&str; 2] = [ctx::VAGRANTFILE, ctx::SSH_CONFIG];
+
+/// A vagrant lab's state is believed only where the host's record says lab
+/// made its folder, in the bring-up the state names, with the files lab
+/// wrote there ([`state::made`]): a `.lab/` that came with a repository
+/// holds a Vagrantfile of anyone's (probe21at).
+pub fn vouch(st: &State) -> Result<()> {
+    vouch_folder(&st.dir(), &st.name, st.instance.as_deref())
+}
+
+/// [`vouch`] of the folder `dir` of lab `name`, bring-up `instance`.
+pub fn vouch_folder(dir: &Path, name: &str, instance: Option<&str>) -> Result<()> {
+    state::made::vouch(dir, name, instance, &HANDED_ON)
+}
+
 /// How the vagrant provider uses SSH: a new VM's host key is learned into the
 /// lab's own known_hosts on first contact (emptied at each `up`) and checked
 /// after; a VM's sshd may need a while after boot.
@@ -176,10 +194,11 @@ impl Provider for Vagrant {
             Some(_) => state_vm(state),
             None => self.vm().unwrap_or_default(),
         };
-        teardown(&dir, vm, rep).await
+        teardown(&dir, vm, state.and_then(|s| s.instance.as_deref()), rep).await
     }
 
     async fn status(&self, lab: &Lab, state: &State, rep: &Reporter) -> Result<Status> {
+        vouch(state)?;
         let dir = state.dir();
         let out = exec::run_async(
             rep,
@@ -226,6 +245,7 @@ impl Provider for Vagrant {
     }
 
     async fn access(&self, lab: &Lab, state: &State, rep: &Reporter) -> Result<Access> {
+        vouch(state)?;
         let dir = state.dir();
         let ssh_config = dir.join(SSH_CONFIG);
         if !ssh_config.is_file() {
@@ -278,6 +298,7 @@ impl Provider for Vagrant {
         if !config.is_file() {
             return Ok(vec![]);
         }
+        vouch(state)?;
         let ssh = crate::ssh::Pool::new(&config, rep, ssh_options())?;
         let cp = lab.control_plane().name.clone();
         let mut wanted: Vec<(String, String, String)> = lab

@@ -1,6 +1,8 @@
 //! Removing a vagrant lab: a `vagrant up` left running stopped, the VMs
 //! destroyed, libvirt's namespace forgotten, the state folder cleared but
-//! for the evidence. Works on a half-built lab and without state.
+//! for the evidence. Works on a half-built lab and without state; runs
+//! nothing (neither `vagrant` nor a recorded process is touched) from a
+//! folder the host's record does not vouch for ([`crate::state::made`]).
 
 use super::ctx::{self, VAGRANTFILE};
 use super::{Vm, libvirt_ns, steps};
@@ -14,14 +16,22 @@ use std::time::Duration;
 /// Stop a `vagrant up` left running (recorded in `dir`), `vagrant destroy
 /// -f` in `dir` if it holds a Vagrantfile, then remove
 /// everything in `dir` but the evidence ([`state::EVIDENCE`]), and `dir` itself
-/// when nothing is left. Nothing there: nothing to do.
-pub async fn teardown(dir: &Path, vm: Vm, rep: &Reporter) -> Result<()> {
+/// when nothing is left. Nothing there: nothing to do. `instance` is the
+/// state's bring-up (None: no state could be read).
+pub async fn teardown(dir: &Path, vm: Vm, instance: Option<&str>, rep: &Reporter) -> Result<()> {
     if !dir.exists() {
         return Ok(());
     }
+    let record = dir.join(steps::vagrant_up::VAGRANT_PROCESS);
+    let runs = [dir.join(VAGRANTFILE), record.clone()]
+        .iter()
+        .any(|f| std::fs::symlink_metadata(f).is_ok());
+    if runs {
+        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        super::vouch_folder(dir, name, instance)?;
+    }
     // A `vagrant up` still running (its `lab up` was killed) would hold the
     // machines' locks and go on making machines: stop it and its group first.
-    let record = dir.join(steps::vagrant_up::VAGRANT_PROCESS);
     if let Some(r) =
         tokio::task::spawn_blocking(move || exec::stop_recorded(&record, Duration::from_secs(10)))
             .await
@@ -43,5 +53,7 @@ pub async fn teardown(dir: &Path, vm: Vm, rep: &Reporter) -> Result<()> {
         .await
         .map_err(|e| LabError::Usage(format!("stopping libvirt: {e}")))??;
     }
-    state::clear_lab_dir(dir, true)
+    state::clear_lab_dir(dir, true)?;
+    state::made::forget(dir);
+    Ok(())
 }

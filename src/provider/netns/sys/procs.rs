@@ -23,6 +23,19 @@ use std::time::{Duration, Instant};
 pub struct ProcStat {
     pub state: char,
     pub start_time: u64,
+    /// The kernel's flags of the task (field 9).
+    pub flags: u64,
+}
+
+/// `PF_EXITING`: the task is in `exit()`; its memory (and with it its
+/// command line) may be gone before it becomes a zombie.
+const PF_EXITING: u64 = 0x4;
+
+impl ProcStat {
+    /// Ending: exiting, a zombie, or dead.
+    pub fn ending(&self) -> bool {
+        matches!(self.state, 'Z' | 'X') || self.flags & PF_EXITING != 0
+    }
 }
 
 pub fn parse_stat(text: &str) -> Option<ProcStat> {
@@ -33,6 +46,7 @@ pub fn parse_stat(text: &str) -> Option<ProcStat> {
     Some(ProcStat {
         state: f.first()?.chars().next()?,
         start_time: f.get(19)?.parse().ok()?,
+        flags: f.get(6)?.parse().ok()?,
     })
 }
 
@@ -44,6 +58,24 @@ pub fn proc_stat(pid: i32) -> Option<ProcStat> {
 /// zombie does not; a new process with the same PID is another process).
 pub fn is_alive(pid: i32, start_time: u64) -> bool {
     matches!(proc_stat(pid), Some(s) if s.start_time == start_time && s.state != 'Z' && s.state != 'X')
+}
+
+/// Wait up to `limit` while the process `pid` that started at `start_time`
+/// is exiting (killed a moment ago, with what killed it: its command line
+/// reads empty then, and it is in no namespace); whether it is gone.
+pub fn wait_while_ending(pid: i32, start_time: u64, limit: Duration) -> bool {
+    let until = Instant::now() + limit;
+    loop {
+        match proc_stat(pid) {
+            Some(s) if s.start_time == start_time && s.state != 'Z' && s.state != 'X' => {
+                if !s.ending() || Instant::now() >= until {
+                    return false;
+                }
+            }
+            _ => return true,
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// The inode of the network namespace `name` (`/run/netns/NAME`), if it
@@ -327,9 +359,23 @@ mod tests {
             parse_stat(line),
             Some(ProcStat {
                 state: 'S',
-                start_time: 987654
+                start_time: 987654,
+                flags: 4194560,
             })
         );
+        // A task in exit() (PF_EXITING), a zombie: ending; a sleeper is not.
+        let exiting = line.replace(" 4194560 ", " 4194564 ");
+        assert!(parse_stat(&exiting).unwrap().ending());
+        assert!(parse_stat(&line.replace(") S ", ") Z ")).unwrap().ending());
+        assert!(!parse_stat(line).unwrap().ending());
+        // A live process that is not ending is not waited for; one that
+        // is gone is gone.
+        let me = std::process::id() as i32;
+        let st = proc_stat(me).unwrap().start_time;
+        let t = Instant::now();
+        assert!(!wait_while_ending(me, st, Duration::from_secs(5)));
+        assert!(t.elapsed() < Duration::from_secs(1));
+        assert!(wait_while_ending(me, st + 1, Duration::from_secs(5)));
         let me = proc_stat(std::process::id() as i32).unwrap();
         assert!(is_alive(std::process::id() as i32, me.start_time));
         assert!(

@@ -1,6 +1,7 @@
 //! Step: write the lab's folder (`.lab/<lab>/`): the Vagrantfile, every
 //! node's rendered scripts and the state, before any machine exists, so a
-//! failed or interrupted `up` can always be destroyed from what is on disk.
+//! failed or interrupted `up` can always be destroyed from what is on disk;
+//! the host's record that lab made them first ([`crate::state::made`]).
 
 use crate::bringup::Step;
 use crate::error::{LabError, Result};
@@ -18,11 +19,9 @@ impl Step<VagrantCtx> for WriteFiles {
         let scripts = ctx.dir.join(SCRIPTS_DIR);
         std::fs::create_dir_all(&scripts)
             .map_err(|e| LabError::io(format!("creating {}", scripts.display()), e))?;
-        ctx.state.save()?;
         let host = if ctx.vm == Vm::Libvirt {
             let ours = libvirt_ns::running() || !libvirt_ns::system_libvirtd();
             ctx.state.provider_state["libvirt_ns"] = serde_json::json!(ours);
-            ctx.state.save()?;
             let driver = libvirt_ns::driver();
             LibvirtHost {
                 driver: Some(driver.to_string()),
@@ -37,10 +36,12 @@ impl Step<VagrantCtx> for WriteFiles {
         } else {
             LibvirtHost::default()
         };
-        write_atomic(
-            &ctx.dir.join(VAGRANTFILE),
-            render::vagrantfile_on(&ctx.lab, ctx.vm, &host)?.as_bytes(),
-        )?;
+        let vagrantfile = render::vagrantfile_on(&ctx.lab, ctx.vm, &host)?;
+        // The host's record that lab made this folder and this Vagrantfile,
+        // before either the state or the file is there ([`state::made`]).
+        ctx.record(VAGRANTFILE, vagrantfile.as_bytes())?;
+        ctx.state.save()?;
+        write_atomic(&ctx.dir.join(VAGRANTFILE), vagrantfile.as_bytes())?;
         for node in &ctx.lab.nodes {
             for script in render::scripts_for(node) {
                 let text = render::script(&ctx.lab, script, &node.name)?;

@@ -47,11 +47,9 @@ impl Step<VagrantCtx> for WriteSshConfig {
         // A fresh known-hosts file: these VMs are new, their keys are learned now.
         let known = ctx.dir.join(KNOWN_HOSTS);
         write_atomic_mode(&known, b"", 0o600)?;
-        write_atomic_mode(
-            &path,
-            ssh_config::write(&hosts, HostKeys::LabFile(&known)).as_bytes(),
-            0o600,
-        )?;
+        let text = ssh_config::write(&hosts, HostKeys::LabFile(&known));
+        ctx.record(SSH_CONFIG, text.as_bytes())?;
+        write_atomic_mode(&path, text.as_bytes(), 0o600)?;
         let mut recorded = VagrantState::from_value(&ctx.state.provider_state)?;
         recorded.ssh_config = Some(path.clone());
         ctx.state.provider_state = recorded.to_value();
