@@ -64,6 +64,34 @@ fn no_fact_column(r: &mut CommandReport, book: &Table, lines: &[String]) -> bool
     true
 }
 
+/// What an observed table's comparison covered: the book's columns the
+/// lab observes were compared, the others (`AGE`, a node's `INTERNAL-IP`
+/// on netns) were not, and the reason says which (probe21av: "the table's
+/// facts were compared" read as if every column had been).
+pub(super) fn observed_columns(book: &Table, lab: &Table) -> String {
+    let compared: Vec<&str> = compare::fact_columns(book)
+        .into_iter()
+        .filter(|c| lab.col(c).is_some())
+        .collect();
+    let not: Vec<&str> = book
+        .header
+        .iter()
+        .map(String::as_str)
+        .filter(|h| !compared.contains(h))
+        .collect();
+    let mut said = format!(
+        "the table's {} compared with what the lab observes now, not with lab.yaml",
+        match compared.as_slice() {
+            [one] => format!("column {one} was"),
+            many => format!("columns {} were", many.join(", ")),
+        }
+    );
+    if !not.is_empty() {
+        said.push_str(&format!("; {} not compared", not.join(", ")));
+    }
+    said
+}
+
 /// The columns of a pod table kubectl prints only with `-o wide`.
 const WIDE_ONLY: [&str; 2] = ["IP", "NODE"];
 
@@ -243,10 +271,7 @@ impl Replayer<'_> {
                 ),
             );
         }
-        r.reason = Some(
-            "the table's facts were compared with what the lab observes now, not with lab.yaml"
-                .into(),
-        );
+        r.reason = Some(observed_columns(&book, &lab));
     }
 
     async fn observed_nodes(&self, t: &dyn Target) -> Vec<Vec<String>> {

@@ -131,3 +131,26 @@ async fn a_one_space_table_is_read_by_its_words_on_netns() {
     let d = drifts(&r, 3);
     assert!(d.iter().any(|d| d.contains("ifdown cni0")), "{d:#?}");
 }
+
+/// probe21av lesser 8: an observed table's reason names the columns it
+/// compared and those it did not (a node's `INTERNAL-IP` on netns), not
+/// "the table's facts were compared".
+#[test]
+fn an_observed_tables_reason_names_the_columns_not_compared() {
+    use crate::book::bind::Table;
+    let lines = |s: &str| s.lines().map(str::to_string).collect::<Vec<_>>();
+    let book = Table::parse(&lines(
+        "NAME     STATUS   ROLES    AGE   VERSION   INTERNAL-IP\nnode1    Ready    <none>   3m    v1.32.0   10.0.2.15",
+    ))
+    .unwrap();
+    let lab = Table::parse(&lines(
+        "NAME     STATUS   ROLES    VERSION\nnode1    Ready    <none>   v1.32",
+    ))
+    .unwrap();
+    let said = tables::observed_columns(&book, &lab);
+    assert!(
+        said.contains("columns NAME, STATUS, ROLES, VERSION were compared"),
+        "{said}"
+    );
+    assert!(said.ends_with("; AGE, INTERNAL-IP not compared"), "{said}");
+}
