@@ -131,6 +131,11 @@ fn interrupts(rest: &str) -> bool {
     let Some(&first) = b.first() else {
         return true;
     };
+    // Every block opener is ASCII; a run of a character past it would be
+    // cut inside the character (the replay's fuzz test: `é`).
+    if !first.is_ascii() {
+        return t.trim().is_empty();
+    }
     let run = b.iter().take_while(|c| **c == first).count();
     let after = &t[run..];
     match first {
@@ -334,5 +339,16 @@ mod tests {
         ];
         let want: Vec<(String, usize)> = want.iter().map(|(s, d)| (s.to_string(), *d)).collect();
         assert_eq!(got, want);
+    }
+
+    /// The replay's fuzz test found it: a lazy line after a quote that
+    /// starts with a character past ASCII (`é`) panicked, cut inside it.
+    #[test]
+    fn a_line_starting_past_ascii_after_a_quote_is_read() {
+        let text = "# A chapter\n\nProse.\n>A\né ü 中 \u{202e}\n\n";
+        let chapter = crate::book::parse::parse(std::path::Path::new("c.md"), text.as_bytes());
+        assert!(chapter.is_ok());
+        assert!(!interrupts("é ü"));
+        assert!(interrupts("> x"));
     }
 }
