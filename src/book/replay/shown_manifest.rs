@@ -31,7 +31,7 @@ use crate::spec::Lab;
 use serde::Deserialize;
 use serde_norway::Value;
 pub(super) use shown_variant::FileVariant;
-use shown_variant::{Prefer, describe, preference};
+use shown_variant::{Prefer, describe, position_of, preference};
 
 /// What a non-shell block showed of the lab's files: a report for each
 /// document or patch compared, and why nothing was, where nothing was.
@@ -130,25 +130,6 @@ pub(super) fn judge(chapter: &Chapter, block: &Block, lab: &Lab, variant: &str) 
         }),
         commands,
     }
-}
-
-/// Whether `text` names the file `name`: the name not inside a longer one.
-fn position_of(text: &str, name: &str) -> Option<usize> {
-    let part = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/');
-    text.match_indices(name).find_map(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + name.len()..].chars().next();
-        // A name ends a sentence with its full stop.
-        let after_ok = match after {
-            None => true,
-            Some('.') => !text[i + name.len() + 1..]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphanumeric()),
-            Some(c) => !part(c),
-        };
-        (before.is_none_or(|c| !part(c) || c == '/') && after_ok).then_some(i)
-    })
 }
 
 /// The lab files (indices into `files`) that the text just before `block`

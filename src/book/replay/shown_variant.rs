@@ -185,6 +185,25 @@ pub(in crate::book::replay) fn preference(
     Prefer::Any
 }
 
+/// Whether `text` names the file `name`: the name not inside a longer one.
+pub(in crate::book::replay) fn position_of(text: &str, name: &str) -> Option<usize> {
+    let part = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/');
+    text.match_indices(name).find_map(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + name.len()..].chars().next();
+        // A name ends a sentence with its full stop.
+        let after_ok = match after {
+            None => true,
+            Some('.') => !text[i + name.len() + 1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric()),
+            Some(c) => !part(c),
+        };
+        (before.is_none_or(|c| !part(c) || c == '/') && after_ok).then_some(i)
+    })
+}
+
 /// The lab files (indices into `files`) that a block of `chapter` before
 /// `block` applies (`kubectl apply|create|replace -f FILE`), in order.
 pub(in crate::book::replay) fn applied(
@@ -206,7 +225,7 @@ pub(in crate::book::replay) fn applied(
                 continue;
             }
             for (j, f) in files.iter().enumerate() {
-                if super::position_of(l, &f.name).is_some() && !out.contains(&j) {
+                if position_of(l, &f.name).is_some() && !out.contains(&j) {
                     out.push(j);
                 }
             }
