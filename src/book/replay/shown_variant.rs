@@ -7,12 +7,16 @@
 //!   (`--- a/flannel_fix.yml`, `+++ b/flannel.yml`, removing `--iface`)
 //!   goes backwards: it undoes the change, whatever its text calls it;
 //! - a manifest whose object several variants' files hold, and whose text
-//!   names none of the files, stands for the variant the lab runs at that
+//!   names none of the files, stands for the starting variant when the
+//!   text just before it calls it the state before the fix ("broken",
+//!   "before the fix", "the one that breaks", "fixes nothing yet":
+//!   probe21av, finding 3); else for the variant the lab runs at that
 //!   point of the chapter where that is a later one (the chapter applied
-//!   its file, or a kept lab runs it), or
-//!   for a later variant when the text just before it calls it the fix;
-//!   else it agrees with any of them, and the report says which file it
-//!   matched.
+//!   its file, or a kept lab runs it), or for a later variant when the
+//!   text calls it the fix; else, the text saying neither, for the
+//!   starting variant where the lab runs it and the chapter has applied
+//!   only its file (what the reader has); else it agrees with any of
+//!   them, and the report says which file it matched.
 
 use super::LabFile;
 use crate::spec::Lab;
