@@ -229,24 +229,48 @@ pub(super) fn judge(
                 }
             }
         }
-        // The direction: a patch from a later variant's file to the one the
-        // lab starts from undoes the change (probe21as, finding 3: the
-        // patch a chapter called the fix removed `--iface`).
         let net: Vec<&str> = removed
             .iter()
             .filter(|t| !added.contains(t) && !kept.contains(t))
             .copied()
             .collect();
+        // An edit in place (both sides name one file, or a hunk with no
+        // names under text naming it) that does not describe the file as
+        // it is may describe how it becomes another of the lab's files
+        // (probe21av, finding 4: `--- flannel.yml`/`+++ flannel.yml`
+        // adding `--iface`, the fixed variant's file).
+        let in_place = match (headed, new) {
+            (true, Some(f)) => s.old.as_deref() == Some(f.name.as_str()),
+            (false, Some(_)) => true,
+            _ => false,
+        };
+        let edit = new
+            .filter(|_| in_place && !r.differences.is_empty())
+            .and_then(|f| becomes(files, f, &s.lines, &added, &kept, &removed, &net));
+        if edit.is_some() {
+            r.differences.clear();
+        }
+        // The direction: a patch from a later variant's file to the one the
+        // lab starts from undoes the change (probe21as, finding 3: the
+        // patch a chapter called the fix removed `--iface`).
+        let (to, from) = match edit {
+            Some(g) => (Some(g), new),
+            None => (new, old),
+        };
         if let Some(back) =
-            super::shown_manifest::shown_variant::backwards(files, new, old, &added, &net)
+            super::shown_manifest::shown_variant::backwards(files, to, from, &added, &net)
         {
             r.differences.push(back);
         }
         let names: Vec<&str> = new.iter().chain(&old).map(|f| f.name.as_str()).collect();
-        r.ran = Some(format!(
-            "its lines looked for in the lab's {}",
-            names.join(" and ")
-        ));
+        r.ran = Some(match (edit, new) {
+            (Some(g), Some(f)) => format!(
+                "an edit of the lab's {}: its old side looked for in it, its new side in the lab's {}, which it gives",
+                f.name,
+                super::shown_manifest::shown_variant::describe(g)
+            ),
+            _ => format!("its lines looked for in the lab's {}", names.join(" and ")),
+        });
         if added.len() + kept.len() + removed.len() == 0 {
             r.verdict = Verdict::Skipped;
             r.reason = Some("the patch shows no line to look for".into());
@@ -257,4 +281,41 @@ pub(super) fn judge(
         out,
         "it names no file of the lab's manifests (neither its `---`/`+++` lines nor the text just before it)".into(),
     )
+}
+
+/// The lab file (other than `f`, holding an object of `f`'s) that the
+/// edit in place of `f` gives: its old side (context and `-` lines) stands
+/// in `f`, each hunk's together; its new side (context and `+` lines) in
+/// the other file, each hunk's together, which has none of the lines it
+/// removes.
+fn becomes<'a>(
+    files: &'a [LabFile],
+    f: &LabFile,
+    lines: &[(usize, String)],
+    added: &[&str],
+    kept: &[&str],
+    removed: &[&str],
+    net: &[&str],
+) -> Option<&'a LabFile> {
+    let has = |f: &LabFile, t: &str| f.text.lines().any(|l| l.trim() == t);
+    let old_ok = removed.iter().chain(kept).all(|t| has(f, t))
+        && hunks(lines, Side::Old).iter().all(|(_, h)| together(f, h));
+    if !old_ok {
+        return None;
+    }
+    let id = |o: &serde_norway::Value| {
+        (
+            o.get("kind").cloned(),
+            o.get("metadata").and_then(|m| m.get("name")).cloned(),
+        )
+    };
+    files.iter().find(|g| {
+        g.name != f.name
+            && g.objects
+                .iter()
+                .any(|o| f.objects.iter().any(|p| id(p) == id(o)))
+            && added.iter().chain(kept).all(|t| has(g, t))
+            && !net.iter().any(|t| has(g, t))
+            && hunks(lines, Side::New).iter().all(|(_, h)| together(g, h))
+    })
 }

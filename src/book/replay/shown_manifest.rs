@@ -31,7 +31,7 @@ use crate::spec::Lab;
 use serde::Deserialize;
 use serde_norway::Value;
 pub(super) use shown_variant::FileVariant;
-use shown_variant::{Prefer, describe, preference};
+use shown_variant::{Prefer, describe, position_of, preference};
 
 /// What a non-shell block showed of the lab's files: a report for each
 /// document or patch compared, and why nothing was, where nothing was.
@@ -95,7 +95,9 @@ pub(super) fn shown_report(line: usize, command: String, variant: &str) -> Comma
 /// manifests or patches showed of the lab's files.
 pub(super) fn judge(chapter: &Chapter, block: &Block, lab: &Lab, variant: &str) -> Shown {
     let lang = lang_of(&block.lang);
-    let yaml = matches!(lang.as_str(), "yaml" | "yml");
+    // JSON is YAML: a manifest shown as `json` (kubectl applies it) is
+    // compared as one (probe21av, finding 6).
+    let yaml = matches!(lang.as_str(), "yaml" | "yml" | "json");
     let diff = matches!(lang.as_str(), "diff" | "patch");
     if block.hidden.is_some() || !(yaml || diff) {
         return Shown {
@@ -106,7 +108,13 @@ pub(super) fn judge(chapter: &Chapter, block: &Block, lab: &Lab, variant: &str) 
     let files = lab_files(lab);
     let named = named_files(chapter, block, &files);
     let (commands, why) = if yaml {
-        let prefer = preference(&lead_in(chapter, block).join("\n"), variant, &files);
+        let applied = shown_variant::applied(chapter, block, &files);
+        let prefer = preference(
+            &lead_in(chapter, block).join("\n"),
+            variant,
+            &files,
+            &applied,
+        );
         yaml_block(block, &files, &named, &prefer, variant)
     } else {
         super::shown_diff::judge(block, &files, &named, variant)
@@ -122,25 +130,6 @@ pub(super) fn judge(chapter: &Chapter, block: &Block, lab: &Lab, variant: &str) 
         }),
         commands,
     }
-}
-
-/// Whether `text` names the file `name`: the name not inside a longer one.
-fn position_of(text: &str, name: &str) -> Option<usize> {
-    let part = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/');
-    text.match_indices(name).find_map(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + name.len()..].chars().next();
-        // A name ends a sentence with its full stop.
-        let after_ok = match after {
-            None => true,
-            Some('.') => !text[i + name.len() + 1..]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphanumeric()),
-            Some(c) => !part(c),
-        };
-        (before.is_none_or(|c| !part(c) || c == '/') && after_ok).then_some(i)
-    })
 }
 
 /// The lab files (indices into `files`) that the text just before `block`
@@ -235,6 +224,13 @@ fn documents(block: &Block) -> Result<Vec<Doc>, (usize, String, bool)> {
             .get(l.saturating_sub(1))
             .map_or(block.line, |(n, _)| *n)
     };
+    if lang_of(&block.lang) == "json" {
+        // Read as JSON (tabs, which YAML refuses as indentation, are JSON's).
+        let v: Value =
+            serde_json::from_str(&text).map_err(|e| (at(e.line()), e.to_string(), false))?;
+        let lines = block.body.iter().map(|(_, l)| l.clone()).collect();
+        return Ok(vec![(at(1), lines, v)]);
+    }
     crate::testbed::guard::check_no_aliases(&text)
         .map_err(|e| (at(e.line.unwrap_or(1)), e.message, true))?;
     let starts = crate::testbed::manifest::document_lines(&text);
@@ -347,15 +343,28 @@ fn yaml_block(
             let mut r = shown_report(line, "yaml: a document".into(), variant);
             r.verdict = Verdict::Skipped;
             r.book = lines;
-            r.reason = Some(NAMES_NOTHING.into());
+            r.reason = Some(names_nothing(files, named));
             out.push(r);
         }
         out.sort_by_key(|r| r.line);
     }
-    (out, NAMES_NOTHING.into())
+    (out, names_nothing(files, named))
 }
 
 const NAMES_NOTHING: &str = "it names no object of the lab's manifests (no document has the kind and metadata.name of one, and the text just before it names none of their files)";
+
+/// Why a document was not compared: it names no object of the lab's, and
+/// the files the text names (where it names some) hold nothing of its kind.
+fn names_nothing(files: &[LabFile], named: &[usize]) -> String {
+    if named.is_empty() {
+        return NAMES_NOTHING.into();
+    }
+    let names: Vec<&str> = named.iter().map(|&j| files[j].name.as_str()).collect();
+    format!(
+        "it names no object of the lab's manifests (no document has the kind and metadata.name of one, and the file the text just before it names, {}, holds no object of its kind)",
+        names.join(", ")
+    )
+}
 
 /// What a document was compared with: the report's command, what it was
 /// compared with, the differences and the lab's object; None where it
@@ -369,6 +378,16 @@ fn compare_doc(
     cut: bool,
 ) -> Option<Compared> {
     let (kind, name, ns) = ident(v);
+    // A namespace no object of this kind and name is in: compared with the
+    // lab's object of another, so it drifts on metadata.namespace (probe21av,
+    // finding 6) rather than naming nothing.
+    let elsewhere = |n| {
+        files
+            .iter()
+            .flat_map(|f| &f.objects)
+            .any(|o| kind.is_some_and(|k| same_object(o, k, name, n)))
+    };
+    let ns = ns.filter(|_| name.is_none() || elsewhere(ns) || !elsewhere(None));
     let holders = |within: &mut dyn Iterator<Item = usize>| -> Vec<(usize, &Value)> {
         within
             .flat_map(|j| {
@@ -511,13 +530,44 @@ fn compare_doc(
             }
         }
     }
-    let (d, ran, node, j) = best?;
+    let Some((d, ran, node, j)) = best else {
+        // The text names a file, and the fragment fits nowhere in it: not
+        // the file's (probe21av, finding 7).
+        let &j = named.first()?;
+        let what = match v.as_mapping() {
+            Some(_) => format!(
+                "no mapping with {}",
+                keys.iter()
+                    .map(|k| format!("`{}`", key_text(k)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => "no list".into(),
+        };
+        return Some((
+            format!("yaml: a part of {}", files[j].name),
+            format!("looked for in the lab's {}", files[j].name),
+            vec![format!(
+                "the book shows this as part of the lab's {}, which has {what} anywhere",
+                files[j].name
+            )],
+            Vec::new(),
+        ));
+    };
     Some((
         format!("yaml: a part of {}", files[j].name),
         ran,
         d,
         yaml_lines(node),
     ))
+}
+
+/// A mapping's key as the book wrote it.
+fn key_text(k: &Value) -> String {
+    match k.as_str() {
+        Some(s) => s.to_string(),
+        None => yaml_lines(k).join(" "),
+    }
 }
 
 /// A value as YAML lines (the lab's side of a report).

@@ -56,7 +56,8 @@ fn judged_in(text: &str, variant: &str) -> (Vec<usize>, Vec<CommandReport>, Stri
     let (reports, why) = match lang_of(&block.lang).as_str() {
         "diff" => super::super::shown_diff::judge(block, &files, &named, variant),
         _ => {
-            let prefer = preference(&lead_in(&ch, block).join("\n"), variant, &files);
+            let applied = shown_variant::applied(&ch, block, &files);
+            let prefer = preference(&lead_in(&ch, block).join("\n"), variant, &files, &applied);
             yaml_block(block, &files, &named, &prefer, variant)
         }
     };
@@ -126,6 +127,13 @@ fn an_object_the_named_file_lacks_by_name_drifts_and_an_unknown_kind_is_skipped(
     );
     let ns = "```yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n```\n";
     let (_, r, why) = judged(&format!("# t\n\nIn `flannel_fix.yml`:\n\n{ns}"));
+    assert!(r.is_empty());
+    // The text names a file (probe21av, finding 7): the reason says so.
+    assert_eq!(
+        why,
+        "it names no object of the lab's manifests (no document has the kind and metadata.name of one, and the file the text just before it names, flannel_fix.yml, holds no object of its kind)"
+    );
+    let (_, r, why) = judged(&format!("# t\n\nA namespace:\n\n{ns}"));
     assert!(r.is_empty());
     assert_eq!(why, NAMES_NOTHING);
 }
@@ -254,3 +262,6 @@ fn a_manifest_called_the_fix_is_the_fixed_variants() {
         "yaml: DaemonSet kube-flannel-ds (flannel.yml)"
     );
 }
+
+#[path = "shown_variant_tests.rs"]
+mod variant;
