@@ -18,8 +18,8 @@
 //! The dump is read only until it passes the bound: the kernel resumes each
 //! of its chunks by walking the rules from the first, so a whole dump of n
 //! rules is n² work in the guard's one thread (probe21au: 233,000 rules,
-//! 9.6 s in which the guard answered no node). A dump left unread ends with
-//! its socket, which is then opened anew.
+//! 9.6 s in which the guard answered no node). A dump left unread past the
+//! bound is not asked again: that count stands (the node is stopped).
 
 use super::super::netlink::msg::{
     NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, message, messages,
@@ -43,6 +43,8 @@ pub struct FibRules {
     told: OwnedFd,
     seq: u32,
     due: bool,
+    /// The count of a dump left unread past the bound.
+    past: Option<usize>,
 }
 
 /// The rules one receive of the dump answering `seq` holds, and whether
@@ -71,6 +73,7 @@ impl FibRules {
             told,
             seq: 0,
             due: true,
+            past: None,
         })
     }
 
@@ -96,6 +99,9 @@ impl FibRules {
     /// The dump is read up to one past `bound` (a count past it is at least
     /// `bound + 1`, not the whole).
     pub fn count_if_changed(&mut self, buf: &mut [u8], bound: usize) -> Option<io::Result<usize>> {
+        if let Some(n) = self.past {
+            return Some(Ok(n));
+        }
         if !self.heard(buf) {
             return None;
         }
@@ -112,13 +118,11 @@ impl FibRules {
             // Not read to its end, nor past the bound: count again.
             self.due = true;
         }
-        if r.is_err() || !ended {
-            // The kernel would go on with the dump at the next receive, and
-            // refuse another dump on this socket until then.
-            match sockets::netlink(libc::NETLINK_ROUTE, 0) {
-                Ok(fd) => self.fd = fd,
-                Err(e) => return Some(Err(e)),
-            }
+        if r.is_ok() && !ended && count > bound {
+            // The rest is left unread (the kernel would resume it at the
+            // next receive and refuse another dump on this socket until
+            // then); the node is stopped, and this count stands.
+            self.past = Some(count);
         }
         Some(r.map(|()| count))
     }
