@@ -69,6 +69,7 @@ mod probe21as_split;
 mod probe21at;
 mod probe21at_planted;
 mod probe21av_manifests;
+mod probe21au;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -416,7 +416,7 @@ pub fn processes_in(dir: &Path) -> Vec<i32> {
 
 /// Remove the cgroups of the namespaces `ns`: whatever still runs in them
 /// (nothing, after the lab's processes were stopped) is stopped first.
-pub fn remove(ns: &[String]) -> Result<()> {
+pub fn remove(ns: &[String], rep: &crate::report::Reporter) -> Result<()> {
     for dir in existing(ns) {
         let procs: Vec<(i32, u64)> = processes_in(&dir)
             .into_iter()
@@ -427,14 +427,24 @@ pub fn remove(ns: &[String]) -> Result<()> {
             // Killed inside a netlink batch, a process ends with its batch
             // (each message failing at once under the held memory, see
             // `hold_memory`): waited for, a bounded time.
-            if !hold::ended_within(&left, &procs, hold::ENDS_WITHIN) {
+            let most = hold::ENDS_WITHIN.as_secs();
+            let mut tell = |alive: usize, waited: std::time::Duration| {
+                rep.info(format!(
+                    "waiting for {alive} process(es) of {} killed inside a system call to \
+                     end ({} s of at most {most} s)",
+                    dir.display(),
+                    waited.as_secs()
+                ))
+            };
+            if !hold::ended_within_telling(&left, &procs, hold::ENDS_WITHIN, &mut tell) {
                 return Err(LabError::Step {
                     step: "remove cgroups".into(),
                     message: format!(
-                        "processes {left:?} of {} did not end within {} s of SIGKILL (in the \
-                         kernel); `lab destroy` again removes the rest once they have",
+                        "processes {left:?} of {} did not end within {most} s of SIGKILL (still \
+                         inside a system call); left for now: that cgroup and the lab's state \
+                         (nothing of it runs in user space); `lab destroy` again removes the \
+                         rest once they have ended",
                         dir.display(),
-                        hold::ENDS_WITHIN.as_secs()
                     ),
                 });
             }

@@ -126,24 +126,48 @@ fn hold_room(tried: u32) -> u64 {
 /// two-core host).
 pub const ENDS_WITHIN: Duration = Duration::from_secs(30);
 
+/// How often a destroy waiting for processes killed inside a system call
+/// says so.
+pub const TELL_EVERY: Duration = Duration::from_secs(3);
+
 /// Whether the processes `left` (PIDs, of `procs`: PID and start time) have
 /// ended within `limit`.
+#[cfg(test)]
 pub fn ended_within(left: &[i32], procs: &[(i32, u64)], limit: Duration) -> bool {
-    let until = Instant::now() + limit;
+    ended_within_telling(left, procs, limit, &mut |_, _| {})
+}
+
+/// [`ended_within`], calling `tell(still running, waited)` every
+/// [`TELL_EVERY`] while it waits.
+pub fn ended_within_telling(
+    left: &[i32],
+    procs: &[(i32, u64)],
+    limit: Duration,
+    tell: &mut dyn FnMut(usize, Duration),
+) -> bool {
+    let start = Instant::now();
+    let until = start + limit;
+    let mut told = start;
     let left: Vec<(i32, u64)> = procs
         .iter()
         .copied()
         .filter(|(p, _)| left.contains(p))
         .collect();
     loop {
-        if left
+        let alive = left
             .iter()
-            .all(|&(p, st)| !super::super::sys::is_alive(p, st))
-        {
+            .filter(|&&(p, st)| super::super::sys::is_alive(p, st))
+            .count();
+        if alive == 0 {
             return true;
         }
-        if Instant::now() >= until {
+        let now = Instant::now();
+        if now >= until {
             return false;
+        }
+        if now.duration_since(told) >= TELL_EVERY {
+            told = now;
+            tell(alive, now.duration_since(start));
         }
         std::thread::sleep(Duration::from_millis(50));
     }

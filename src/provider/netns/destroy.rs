@@ -119,8 +119,8 @@ impl Step<DestroyCtx> for DeleteNamespaces {
         }
         // The nodes' and pods' cgroups, named after the lab's own
         // namespaces (their processes are stopped by now).
-        let ours = ctx.ours.clone();
-        tokio::task::spawn_blocking(move || super::cgroups::remove(&ours))
+        let (ours, rep) = (ctx.ours.clone(), ctx.rep.clone());
+        tokio::task::spawn_blocking(move || super::cgroups::remove(&ours, &rep))
             .await
             .map_err(|e| LabError::Internal(format!("removing cgroups: {e}")))??;
         let left = existing_ours(ctx);

@@ -77,7 +77,7 @@
 //! Sockets that receive copies asked of the guard too: `socket(AF_NETLINK
 //! or AF_PACKET, …)`, `socket(AF_INET or AF_INET6, SOCK_RAW or SOCK_PACKET,
 //! …)` (the old packet socket, made an `AF_PACKET` one: probe21w) and
-//! `setsockopt(…, SOL_SOCKET, SO_RCVBUF, …)`. Each such socket gets its own
+//! `setsockopt(…, SOL_SOCKET, SO_RCVBUF or SO_SNDBUF, …)`. Each such socket gets its own
 //! copy of an event or a packet, whose head the kernel charges to no one
 //! (probe21v: 150 unread netlink sockets, 384 MB of the host's in 0.55 s);
 //! the guard refuses one past a namespace's bound with `ENOBUFS` and sets
@@ -97,6 +97,16 @@
 //! check, and each such connection leaves a route exception of the host's,
 //! charged to no one (probe21y: 300,000 in 7.4 s, 73 MB). Checkpointing
 //! tools use it; nothing the lab runs does.
+//!
+//! No long `sendmmsg()`, no forced socket buffer: `sendmmsg()` of more than
+//! [`SENDMMSG_MOST`] messages and `setsockopt(…, SOL_SOCKET,
+//! SO_SNDBUFFORCE or SO_RCVBUFFORCE, …)` fail with `EPERM` (as the forced
+//! options do without `CAP_NET_ADMIN`; iptables and nft then keep the
+//! buffer they have). The kernel checks no signal inside one call, so what
+//! one process has in flight is at most two sends, each bounded by its
+//! send buffer (`net.core.wmem_max`, which the lab sets in every namespace:
+//! see `table_bounds`): probe21au killed a process inside 16 sends of
+//! 524,288 bytes each, and it ran 75 s after `SIGKILL`.
 //!
 //! No filter of its own: `seccomp(SECCOMP_SET_MODE_FILTER, …)` and
 //! `prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, …)` fail with `EPERM`. Of two
@@ -150,6 +160,15 @@ const NR_PRCTL: u32 = libc::SYS_prctl as u32;
 const NR_PERF_EVENT_OPEN: u32 = libc::SYS_perf_event_open as u32;
 const NR_BPF: u32 = libc::SYS_bpf as u32;
 const NR_USERFAULTFD: u32 = libc::SYS_userfaultfd as u32;
+const NR_SENDMMSG: u32 = libc::SYS_sendmmsg as u32;
+
+/// The most messages one `sendmmsg()` may carry: the C library's resolver
+/// sends two (A and AAAA at once). The kernel checks no signal between
+/// them, nor between the netlink messages each carries, so a process killed
+/// inside the call ends only when all are done (probe21au: 16 sends of
+/// 14,561 rule messages each kept a killed process running 75 s under the
+/// memory hold at a stop). Past it the call fails with `EPERM`.
+pub const SENDMMSG_MOST: u32 = 2;
 
 // Offsets in `struct seccomp_data`: nr, arch, args[0] (its low half).
 const NR: u32 = 0;
@@ -192,21 +211,22 @@ const KILL: u32 = libc::SECCOMP_RET_KILL_PROCESS;
 const NOTIFY: u32 = libc::SECCOMP_RET_USER_NOTIF;
 
 // Where each part of the program starts.
-const CLONE_FLAGS: usize = 21;
-const SOCKET_FAMILY: usize = 24;
-const SOCKET_TYPE: usize = 31;
-const SOCKET_OPTION: usize = 35;
-const PACKET_OPTION: usize = 40;
-const SOCKET_LEVEL_OPTION: usize = 45;
-const IPV6_OPTION: usize = 49;
-const TCP_OPTION: usize = 51;
-const SECCOMP_OP: usize = 53;
-const PRCTL_OP: usize = 55;
-const TO_ALLOW: usize = 59;
-const TO_EPERM: usize = 60;
-const TO_ENOSYS: usize = 61;
-const TO_EAFNOSUPPORT: usize = 62;
-const TO_NOTIFY: usize = 63;
+const CLONE_FLAGS: usize = 22;
+const SOCKET_FAMILY: usize = 25;
+const SOCKET_TYPE: usize = 32;
+const SOCKET_OPTION: usize = 36;
+const PACKET_OPTION: usize = 41;
+const SOCKET_LEVEL_OPTION: usize = 46;
+const IPV6_OPTION: usize = 53;
+const TCP_OPTION: usize = 55;
+const SECCOMP_OP: usize = 57;
+const PRCTL_OP: usize = 59;
+const SENDMMSG_VLEN: usize = 63;
+const TO_ALLOW: usize = 65;
+const TO_EPERM: usize = 66;
+const TO_ENOSYS: usize = 67;
+const TO_EAFNOSUPPORT: usize = 68;
+const TO_NOTIFY: usize = 69;
 
 /// `SOCK_PACKET`: the old packet socket of `AF_INET` (the kernel makes it
 /// an `AF_PACKET` one; not in the libc crate).
@@ -216,7 +236,7 @@ const IPV6_FLOWLABEL_MGR: u32 = 32;
 const AND: u32 = libc::BPF_ALU | libc::BPF_AND | libc::BPF_K;
 
 /// The program.
-const FILTER: [libc::sock_filter; 64] = [
+const FILTER: [libc::sock_filter; 70] = [
     /* 0 */ stmt(LD, ARCH_AT),
     /* 1 */ jump(JEQ, ARCH, 1, 3, 2),
     /* 2 */ stmt(RET, KILL),
@@ -237,57 +257,63 @@ const FILTER: [libc::sock_filter; 64] = [
     /* 17 */ jump(JEQ, NR_PERF_EVENT_OPEN, 17, TO_EPERM, 18),
     /* 18 */ jump(JEQ, NR_BPF, 18, TO_EPERM, 19),
     /* 19 */ jump(JEQ, NR_USERFAULTFD, 19, TO_EPERM, 20),
-    /* 20 */ stmt(RET, ALLOW),
-    /* 21 CLONE_FLAGS */ stmt(LD, ARG0_LOW),
-    /* 22 */ jump(JSET, libc::CLONE_NEWUSER as u32, 22, TO_EPERM, 23),
-    /* 23 */ stmt(RET, ALLOW),
-    /* 24 SOCKET_FAMILY */ stmt(LD, ARG0_LOW),
-    /* 25 */ jump(JEQ, libc::AF_VSOCK as u32, 25, TO_EAFNOSUPPORT, 26),
-    /* 26 */ jump(JEQ, libc::AF_XDP as u32, 26, TO_EAFNOSUPPORT, 27),
-    /* 27 */ jump(JEQ, libc::AF_NETLINK as u32, 27, TO_NOTIFY, 28),
-    /* 28 */ jump(JEQ, libc::AF_PACKET as u32, 28, TO_NOTIFY, 29),
-    /* 29 */ jump(JEQ, libc::AF_INET as u32, 29, SOCKET_TYPE, 30),
-    /* 30 */ jump(JEQ, libc::AF_INET6 as u32, 30, SOCKET_TYPE, TO_ALLOW),
-    /* 31 SOCKET_TYPE */ stmt(LD, ARG1_LOW),
-    /* 32 */ stmt(AND, 0xf),
-    /* 33 */ jump(JEQ, libc::SOCK_RAW as u32, 33, TO_NOTIFY, 34),
-    /* 34 */ jump(JEQ, SOCK_PACKET, 34, TO_NOTIFY, TO_ALLOW),
-    /* 35 SOCKET_OPTION */ stmt(LD, ARG1_LOW),
-    /* 36 */ jump(JEQ, libc::SOL_PACKET as u32, 36, PACKET_OPTION, 37),
-    /* 37 */ jump(JEQ, libc::SOL_SOCKET as u32, 37, SOCKET_LEVEL_OPTION, 38),
-    /* 38 */ jump(JEQ, libc::IPPROTO_IPV6 as u32, 38, IPV6_OPTION, 39),
-    /* 39 */ jump(JEQ, libc::IPPROTO_TCP as u32, 39, TCP_OPTION, TO_ALLOW),
-    /* 40 PACKET_OPTION */ stmt(LD, ARG2_LOW),
-    /* 41 */ jump(JEQ, libc::PACKET_FANOUT as u32, 41, TO_EPERM, 42),
-    /* 42 */ jump(JEQ, libc::PACKET_RX_RING as u32, 42, TO_NOTIFY, 43),
-    /* 43 */ jump(JEQ, libc::PACKET_TX_RING as u32, 43, TO_NOTIFY, 44),
-    /* 44 */ stmt(RET, ALLOW),
-    /* 45 SOCKET_LEVEL_OPTION */ stmt(LD, ARG2_LOW),
-    /* 46 */ jump(JEQ, libc::SO_ATTACH_FILTER as u32, 46, TO_NOTIFY, 47),
-    /* 47 */
+    /* 20 */ jump(JEQ, NR_SENDMMSG, 20, SENDMMSG_VLEN, 21),
+    /* 21 */ stmt(RET, ALLOW),
+    /* 22 CLONE_FLAGS */ stmt(LD, ARG0_LOW),
+    /* 23 */ jump(JSET, libc::CLONE_NEWUSER as u32, 23, TO_EPERM, 24),
+    /* 24 */ stmt(RET, ALLOW),
+    /* 25 SOCKET_FAMILY */ stmt(LD, ARG0_LOW),
+    /* 26 */ jump(JEQ, libc::AF_VSOCK as u32, 26, TO_EAFNOSUPPORT, 27),
+    /* 27 */ jump(JEQ, libc::AF_XDP as u32, 27, TO_EAFNOSUPPORT, 28),
+    /* 28 */ jump(JEQ, libc::AF_NETLINK as u32, 28, TO_NOTIFY, 29),
+    /* 29 */ jump(JEQ, libc::AF_PACKET as u32, 29, TO_NOTIFY, 30),
+    /* 30 */ jump(JEQ, libc::AF_INET as u32, 30, SOCKET_TYPE, 31),
+    /* 31 */ jump(JEQ, libc::AF_INET6 as u32, 31, SOCKET_TYPE, TO_ALLOW),
+    /* 32 SOCKET_TYPE */ stmt(LD, ARG1_LOW),
+    /* 33 */ stmt(AND, 0xf),
+    /* 34 */ jump(JEQ, libc::SOCK_RAW as u32, 34, TO_NOTIFY, 35),
+    /* 35 */ jump(JEQ, SOCK_PACKET, 35, TO_NOTIFY, TO_ALLOW),
+    /* 36 SOCKET_OPTION */ stmt(LD, ARG1_LOW),
+    /* 37 */ jump(JEQ, libc::SOL_PACKET as u32, 37, PACKET_OPTION, 38),
+    /* 38 */ jump(JEQ, libc::SOL_SOCKET as u32, 38, SOCKET_LEVEL_OPTION, 39),
+    /* 39 */ jump(JEQ, libc::IPPROTO_IPV6 as u32, 39, IPV6_OPTION, 40),
+    /* 40 */ jump(JEQ, libc::IPPROTO_TCP as u32, 40, TCP_OPTION, TO_ALLOW),
+    /* 41 PACKET_OPTION */ stmt(LD, ARG2_LOW),
+    /* 42 */ jump(JEQ, libc::PACKET_FANOUT as u32, 42, TO_EPERM, 43),
+    /* 43 */ jump(JEQ, libc::PACKET_RX_RING as u32, 43, TO_NOTIFY, 44),
+    /* 44 */ jump(JEQ, libc::PACKET_TX_RING as u32, 44, TO_NOTIFY, 45),
+    /* 45 */ stmt(RET, ALLOW),
+    /* 46 SOCKET_LEVEL_OPTION */ stmt(LD, ARG2_LOW),
+    /* 47 */ jump(JEQ, libc::SO_ATTACH_FILTER as u32, 47, TO_NOTIFY, 48),
+    /* 48 */
     jump(
         JEQ,
         libc::SO_ATTACH_REUSEPORT_CBPF as u32,
-        47,
-        TO_NOTIFY,
         48,
+        TO_NOTIFY,
+        49,
     ),
-    /* 48 */ jump(JEQ, libc::SO_RCVBUF as u32, 48, TO_NOTIFY, TO_ALLOW),
-    /* 49 IPV6_OPTION */ stmt(LD, ARG2_LOW),
-    /* 50 */ jump(JEQ, IPV6_FLOWLABEL_MGR, 50, TO_EPERM, TO_ALLOW),
-    /* 51 TCP_OPTION */ stmt(LD, ARG2_LOW),
-    /* 52 */ jump(JEQ, libc::TCP_REPAIR as u32, 52, TO_EPERM, TO_ALLOW),
-    /* 53 SECCOMP_OP */ stmt(LD, ARG0_LOW),
-    /* 54 */ jump(JEQ, libc::SECCOMP_SET_MODE_FILTER, 54, TO_EPERM, TO_ALLOW),
-    /* 55 PRCTL_OP */ stmt(LD, ARG0_LOW),
-    /* 56 */ jump(JEQ, libc::PR_SET_SECCOMP as u32, 56, 57, TO_ALLOW),
-    /* 57 */ stmt(LD, ARG1_LOW),
-    /* 58 */ jump(JEQ, libc::SECCOMP_MODE_FILTER, 58, TO_EPERM, TO_ALLOW),
-    /* 59 TO_ALLOW */ stmt(RET, ALLOW),
-    /* 60 TO_EPERM */ stmt(RET, EPERM),
-    /* 61 TO_ENOSYS */ stmt(RET, ENOSYS),
-    /* 62 TO_EAFNOSUPPORT */ stmt(RET, EAFNOSUPPORT),
-    /* 63 TO_NOTIFY */ stmt(RET, NOTIFY),
+    /* 49 */ jump(JEQ, libc::SO_SNDBUFFORCE as u32, 49, TO_EPERM, 50),
+    /* 50 */ jump(JEQ, libc::SO_RCVBUFFORCE as u32, 50, TO_EPERM, 51),
+    /* 51 */ jump(JEQ, libc::SO_RCVBUF as u32, 51, TO_NOTIFY, 52),
+    /* 52 */ jump(JEQ, libc::SO_SNDBUF as u32, 52, TO_NOTIFY, TO_ALLOW),
+    /* 53 IPV6_OPTION */ stmt(LD, ARG2_LOW),
+    /* 54 */ jump(JEQ, IPV6_FLOWLABEL_MGR, 54, TO_EPERM, TO_ALLOW),
+    /* 55 TCP_OPTION */ stmt(LD, ARG2_LOW),
+    /* 56 */ jump(JEQ, libc::TCP_REPAIR as u32, 56, TO_EPERM, TO_ALLOW),
+    /* 57 SECCOMP_OP */ stmt(LD, ARG0_LOW),
+    /* 58 */ jump(JEQ, libc::SECCOMP_SET_MODE_FILTER, 58, TO_EPERM, TO_ALLOW),
+    /* 59 PRCTL_OP */ stmt(LD, ARG0_LOW),
+    /* 60 */ jump(JEQ, libc::PR_SET_SECCOMP as u32, 60, 61, TO_ALLOW),
+    /* 61 */ stmt(LD, ARG1_LOW),
+    /* 62 */ jump(JEQ, libc::SECCOMP_MODE_FILTER, 62, TO_EPERM, TO_ALLOW),
+    /* 63 SENDMMSG_VLEN */ stmt(LD, ARG2_LOW),
+    /* 64 */ jump(JGE, SENDMMSG_MOST + 1, 64, TO_EPERM, TO_ALLOW),
+    /* 65 TO_ALLOW */ stmt(RET, ALLOW),
+    /* 66 TO_EPERM */ stmt(RET, EPERM),
+    /* 67 TO_ENOSYS */ stmt(RET, ENOSYS),
+    /* 68 TO_EAFNOSUPPORT */ stmt(RET, EAFNOSUPPORT),
+    /* 69 TO_NOTIFY */ stmt(RET, NOTIFY),
 ];
 
 /// Install the filter on the calling thread (and everything it execs and

@@ -328,9 +328,10 @@ fn receiving_sockets() -> i32 {
     }
 }
 
-/// A receive buffer's errno (asked of the guard) and a send buffer's
-/// (not), on a UDP socket; then an IPv6 flow label's: 0 when the first
-/// is `ENOSYS` and the label `EPERM`, 5 when all three work.
+/// A receive buffer's errno and a send buffer's (both asked of the guard:
+/// it bounds netlink sockets' send buffers, probe21au), on a UDP socket;
+/// then an IPv6 flow label's: 0 when the first two are `ENOSYS` and the
+/// label `EPERM`, 5 when all three work.
 fn buffers_and_flow_labels() -> i32 {
     // SAFETY: system calls on values of ours.
     unsafe {
@@ -338,7 +339,10 @@ fn buffers_and_flow_labels() -> i32 {
         let size: libc::c_int = 1 << 20;
         let set =
             |name| libc::setsockopt(s, libc::SOL_SOCKET, name, (&size as *const i32).cast(), 4);
-        let (r, w) = (errno_of(set(libc::SO_RCVBUF).into()), set(libc::SO_SNDBUF));
+        let (r, w) = (
+            errno_of(set(libc::SO_RCVBUF).into()),
+            errno_of(set(libc::SO_SNDBUF).into()),
+        );
         // struct in6_flowlabel_req: address (::1), label, action (get),
         // share (exclusive), flags (create), expires, linger, padding.
         let mut req = [0u8; 32];
@@ -361,8 +365,8 @@ fn buffers_and_flow_labels() -> i32 {
         let f = errno_of(f.into());
         libc::close(s);
         match (r, w, f) {
-            (libc::ENOSYS, 0, libc::EPERM) => 0,
-            (libc::ENOSYS, 0, _) => 3,
+            (libc::ENOSYS, libc::ENOSYS, libc::EPERM) => 0,
+            (libc::ENOSYS, libc::ENOSYS, _) => 3,
             (0, 0, 0) => 5,
             _ => 4,
         }
@@ -443,4 +447,58 @@ fn perf_bpf_userfaultfd() -> i32 {
 fn a_filtered_process_opens_no_perf_event_bpf_or_userfaultfd() {
     assert_eq!(in_child(false, perf_bpf_userfaultfd), 2);
     assert_eq!(in_child(true, perf_bpf_userfaultfd), 1);
+}
+
+/// `sendmmsg()` of two and of three datagrams to a UDP socket of our own on
+/// loopback, and `SO_SNDBUFFORCE`, `SO_RCVBUFFORCE` and `SO_KEEPALIVE` on
+/// it: their errnos, packed in one code (1: two sent, three refused with
+/// `EPERM`, both forced options refused, `SO_KEEPALIVE` set; 2: all worked).
+fn long_sendmmsg_and_forced_buffers() -> i32 {
+    // SAFETY: system calls on memory of ours that outlives them.
+    unsafe {
+        let s = libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0);
+        let mut at: libc::sockaddr_in = std::mem::zeroed();
+        at.sin_family = libc::AF_INET as u16;
+        at.sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, 1]).to_be();
+        let mut len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        libc::bind(s, (&at as *const libc::sockaddr_in).cast(), len);
+        libc::getsockname(s, (&mut at as *mut libc::sockaddr_in).cast(), &mut len);
+        libc::connect(s, (&at as *const libc::sockaddr_in).cast(), len);
+        let mut byte = [0u8; 1];
+        let mut iov = libc::iovec {
+            iov_base: byte.as_mut_ptr().cast(),
+            iov_len: 1,
+        };
+        let mut msgs: [libc::mmsghdr; 3] = std::mem::zeroed();
+        for m in &mut msgs {
+            m.msg_hdr.msg_iov = &mut iov;
+            m.msg_hdr.msg_iovlen = 1;
+        }
+        let two = libc::sendmmsg(s, msgs.as_mut_ptr(), 2, 0);
+        let two = if two == 2 { 0 } else { errno_of(-1) };
+        let three = errno_of(libc::sendmmsg(s, msgs.as_mut_ptr(), 3, 0).into());
+        let big: libc::c_int = 1 << 20;
+        let set = |name| {
+            let r = libc::setsockopt(s, libc::SOL_SOCKET, name, (&big as *const i32).cast(), 4);
+            errno_of(r.into())
+        };
+        let forced = [set(libc::SO_SNDBUFFORCE), set(libc::SO_RCVBUFFORCE)];
+        let plain = set(libc::SO_KEEPALIVE);
+        libc::close(s);
+        match (two, three, forced, plain) {
+            (0, libc::EPERM, [libc::EPERM, libc::EPERM], 0) => 1,
+            (0, 0, [0, 0], 0) => 2,
+            _ => 3,
+        }
+    }
+}
+
+/// probe21au: one `sendmmsg()` of 16 netlink sends (233,000 rule messages)
+/// kept a process running 75 s after `SIGKILL` under the memory hold at a
+/// stop, and `SO_SNDBUFFORCE` lets root with `CAP_NET_ADMIN` make each send
+/// as long as it likes. The filter lets the resolver's two messages through.
+#[test]
+fn a_filtered_process_sends_no_long_sendmmsg_nor_forces_its_buffers() {
+    assert_eq!(in_child(false, long_sendmmsg_and_forced_buffers), 2);
+    assert_eq!(in_child(true, long_sendmmsg_and_forced_buffers), 1);
 }

@@ -24,6 +24,15 @@
 //! most [`table_bounds::RECEIVE_BUFFER_BYTES`]; on any other the kernel
 //! goes on. So a namespace's unread sockets keep at most about 20 MB of
 //! the host's.
+//!
+//! `setsockopt(…, SOL_SOCKET, SO_SNDBUF, …)` too: on a netlink socket the
+//! guard sets it itself, at most [`NETLINK_SEND_BUFFER_ASKED`] (the kernel
+//! doubles it: the default send buffer, 212,992 bytes); on any other the
+//! kernel goes on. A netlink send is one buffer of at most the socket's send
+//! buffer, whose messages the kernel handles without checking for a signal:
+//! probe21au's 524,288-byte sends of rules (the namespace's `wmem_max` is
+//! the host's 4 MiB, read-only in a namespace: up to 8 MiB a send) kept a
+//! process killed mid-call running 75 s under the memory hold at a stop.
 
 use super::super::table_bounds;
 use super::ring_requests::{Answered, caller, caller_socket, last_errno, read_from, still_valid};
@@ -42,7 +51,7 @@ pub fn is_socket_request(d: &libc::seccomp_data) -> bool {
         libc::SYS_socket => copies_received(d.args[0] as u32 as i32, d.args[1] as u32 as i32),
         libc::SYS_setsockopt => {
             d.args[1] as u32 as i32 == libc::SOL_SOCKET
-                && d.args[2] as u32 as i32 == libc::SO_RCVBUF
+                && matches!(d.args[2] as u32 as i32, libc::SO_RCVBUF | libc::SO_SNDBUF)
         }
         _ => false,
     }
@@ -155,8 +164,23 @@ fn socket(
 }
 
 /// The buffer set on a socket that receives copies, asked `asked`.
+#[cfg(test)]
 pub fn receive_buffer_bytes(asked: i32) -> i32 {
     asked.clamp(0, table_bounds::RECEIVE_BUFFER_BYTES)
+}
+
+/// The most `SO_SNDBUF` a netlink socket of a node is given (the kernel
+/// doubles it: 212,992 bytes, the default every socket starts with, so a
+/// program asking more keeps what it had).
+pub const NETLINK_SEND_BUFFER_ASKED: i32 = 106_496;
+
+/// Which buffer request `d` is (`SO_RCVBUF` or `SO_SNDBUF`), whether a
+/// socket of `family` and `kind` has it set by the guard, and at most what.
+fn bounded_buffer(option: i32, family: i32, kind: i32) -> Option<i32> {
+    match option {
+        libc::SO_SNDBUF => (family == libc::AF_NETLINK).then_some(NETLINK_SEND_BUFFER_ASKED),
+        _ => copies_received(family, kind).then_some(table_bounds::RECEIVE_BUFFER_BYTES),
+    }
 }
 
 fn receive_buffer(listener: RawFd, n: &libc::seccomp_notif) -> (Answered, i64, i32) {
@@ -178,9 +202,10 @@ fn receive_buffer(listener: RawFd, n: &libc::seccomp_notif) -> (Answered, i64, i
     else {
         return failed(libc::ENOTSOCK);
     };
-    if !copies_received(family, kind) {
+    let option = d.args[2] as u32 as i32;
+    let Some(most) = bounded_buffer(option, family, kind) else {
         return (Answered::Continue, 0, 0);
-    }
+    };
     let mut asked = [0u8; 4];
     if !read_from(n.pid, d.args[3], &mut asked) {
         return failed(libc::EFAULT);
@@ -188,13 +213,13 @@ fn receive_buffer(listener: RawFd, n: &libc::seccomp_notif) -> (Answered, i64, i
     if !still_valid(listener, n.id) {
         return (Answered::Gone, -1, libc::ESRCH);
     }
-    let bytes = receive_buffer_bytes(i32::from_ne_bytes(asked));
+    let bytes = i32::from_ne_bytes(asked).clamp(0, most);
     // SAFETY: setsockopt on our copy of the socket, an int of ours.
     let r = unsafe {
         libc::setsockopt(
             sock.as_raw_fd(),
             libc::SOL_SOCKET,
-            libc::SO_RCVBUF,
+            option,
             &bytes as *const i32 as *const libc::c_void,
             4,
         )
@@ -230,6 +255,41 @@ fn option(fd: &OwnedFd, name: i32) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_netlink_sockets_send_buffer_is_bounded() {
+        let most = Some(NETLINK_SEND_BUFFER_ASKED);
+        assert_eq!(
+            bounded_buffer(libc::SO_SNDBUF, libc::AF_NETLINK, libc::SOCK_RAW),
+            most
+        );
+        assert_eq!(
+            bounded_buffer(libc::SO_SNDBUF, libc::AF_INET, libc::SOCK_RAW),
+            None
+        );
+        assert_eq!(
+            bounded_buffer(libc::SO_SNDBUF, libc::AF_INET, libc::SOCK_DGRAM),
+            None
+        );
+        let most = Some(table_bounds::RECEIVE_BUFFER_BYTES);
+        assert_eq!(
+            bounded_buffer(libc::SO_RCVBUF, libc::AF_PACKET, libc::SOCK_RAW),
+            most
+        );
+        assert_eq!(
+            bounded_buffer(libc::SO_RCVBUF, libc::AF_INET, libc::SOCK_DGRAM),
+            None
+        );
+        let d = |option: i32| libc::seccomp_data {
+            nr: libc::SYS_setsockopt as i32,
+            arch: 0,
+            instruction_pointer: 0,
+            args: [3, libc::SOL_SOCKET as u64, option as u64, 0, 4, 0],
+        };
+        assert!(is_socket_request(&d(libc::SO_SNDBUF)));
+        assert!(is_socket_request(&d(libc::SO_RCVBUF)));
+        assert!(!is_socket_request(&d(libc::SO_KEEPALIVE)));
+    }
 
     #[test]
     fn the_sockets_that_receive_copies_are_netlink_packet_and_raw_ones() {

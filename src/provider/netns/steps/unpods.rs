@@ -48,8 +48,8 @@ impl Step<NetnsCtx> for RemovePods {
             ctx.rep
                 .info(format!("processes still alive after SIGKILL: {left:?}"));
         }
-        let gone = pod_ns.clone();
-        tokio::task::spawn_blocking(move || super::super::cgroups::remove(&gone))
+        let (gone, rep) = (pod_ns.clone(), ctx.rep.clone());
+        tokio::task::spawn_blocking(move || super::super::cgroups::remove(&gone, &rep))
             .await
             .map_err(|e| crate::error::LabError::Internal(format!("removing cgroups: {e}")))??;
 

@@ -115,7 +115,7 @@ impl Watch {
         if let Some(Ok(n)) = self
             .fib_rules
             .as_mut()
-            .and_then(|r| r.count_if_changed(buf))
+            .and_then(|r| r.count_if_changed(buf, most))
             && n > most
         {
             return Some(format!(
