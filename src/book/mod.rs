@@ -28,6 +28,7 @@ mod ping_claims;
 #[cfg(test)]
 mod ping_elide_tests;
 mod ping_facts;
+mod ping_grep;
 pub mod recognize;
 pub mod replay;
 pub mod report;
