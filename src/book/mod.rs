@@ -11,6 +11,7 @@
 //! Nothing is `match` that did not run; a block with a command `lab` does
 //! not understand runs not at all.
 
+mod apart_output;
 pub mod bind;
 pub mod caps;
 pub mod coherence;

@@ -110,8 +110,14 @@ pub fn is_pings_own(line: &str) -> bool {
         || lower.starts_with("request timeout for icmp_seq")
         || (lower.starts_with("--- ") && lower.ends_with(" ping statistics ---"))
         || (lower.contains("packets transmitted") && lower.contains("received"))
-        || ((lower.starts_with("rtt ") || lower.starts_with("round-trip "))
-            && lower.contains("min/avg/max"))
+        || is_round_trip(&lower)
+}
+
+/// ping's round-trip line, iputils' `rtt min/avg/max/mdev = …` or BSD's and
+/// busybox's `round-trip min/avg/max = …` (`lower`: lowercased): printed
+/// only when at least one reply came.
+fn is_round_trip(lower: &str) -> bool {
+    (lower.starts_with("rtt ") || lower.starts_with("round-trip ")) && lower.contains("min/avg/max")
 }
 
 /// Read a ping's output, iputils' (`From X icmp_seq=1 Time to live
@@ -164,9 +170,12 @@ pub fn ping_facts(lines: &[String]) -> PingFacts {
             if f.ttl.is_none() {
                 f.ttl = crate::probe::ping::ttl(t);
             }
-        } else if received(&lower).is_some_and(|n| n > 0) {
+        } else if received(&lower).is_some_and(|n| n > 0) || is_round_trip(&lower) {
             // The statistics alone (`1 packets transmitted, 1 received`)
-            // say a reply came as surely as its line.
+            // say a reply came as surely as its line; so does the
+            // round-trip line, which ping prints only when one came
+            // (probe21av, finding 1: read as none, a header and an `rtt`
+            // line matched a lab that got no reply).
             f.reply = true;
         }
     }

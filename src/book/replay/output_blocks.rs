@@ -26,6 +26,7 @@ pub(super) fn report(
             command,
             lead,
             continues,
+            apart,
         } => {
             let after = match lead.is_empty() {
                 true => String::new(),
@@ -35,7 +36,13 @@ pub(super) fn report(
                 true => "going on with its output shown above it",
                 false => "in the block above",
             };
-            let why = format!("compared as the output of line {line}'s `{command}`, {how}{after}");
+            let mut why =
+                format!("compared as the output of line {line}'s `{command}`, {how}{after}");
+            if let Some(apart) = apart {
+                why.push_str(&format!(
+                    ": the book sets it apart from that command ({apart}), but its lines read as the command's output, so they are compared as it all the same"
+                ));
+            }
             (Vec::new(), vec![why])
         }
         Role::OfProse { line, code } => (vec![of_prose(block, *line, code, variant)], Vec::new()),
