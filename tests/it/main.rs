@@ -68,6 +68,7 @@ mod probe21as_manifests;
 mod probe21as_split;
 mod probe21at;
 mod probe21at_planted;
+mod probe21av_apart;
 mod probe21l;
 mod probe21p;
 mod probe21r;
