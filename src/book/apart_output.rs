@@ -28,6 +28,19 @@ pub fn reads_as(command: &str, lines: &[String]) -> Option<&'static str> {
     read(&cmd, &shown)
 }
 
+/// Whether `lines` (an output block's) only repeat `shown` (the output the
+/// book already shows for the command): every line of theirs is one of
+/// `shown`'s, spaces aside. Such a block ("the ping, as the reader saw
+/// it:", probe21an's `lt3`) adds no claim; joined to the output it repeats,
+/// its replies were counted twice.
+pub fn repeats(shown: &[String], lines: &[String]) -> bool {
+    let own: Vec<String> = shown.iter().map(|l| compare::squash(l)).collect();
+    lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .all(|l| own.contains(&compare::squash(l)))
+}
+
 fn read(cmd: &Cmd, shown: &[String]) -> Option<&'static str> {
     match cmd {
         Cmd::Ping { .. } => {
@@ -86,5 +99,19 @@ mod tests {
         );
         assert!(reads_as("ip route", &reply).is_none());
         assert!(reads_as("ping -c 1 10.244.3.3", &lines("\n...\n")).is_none());
+    }
+
+    /// probe21an's `lt3`: the output shown again below adds nothing.
+    #[test]
+    fn a_repeat_of_the_output_shown_adds_nothing() {
+        let own = lines(
+            "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n",
+        );
+        assert!(super::repeats(&own, &own));
+        assert!(!super::repeats(
+            &own,
+            &lines("64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.054 ms")
+        ));
+        assert!(!super::repeats(&[], &own));
     }
 }

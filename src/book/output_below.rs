@@ -250,6 +250,7 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
                 && apart_output::reads_as(&s.command, &body(b)).is_some()
                 && let (Some(mut more), Role::Shows(shown)) =
                     (output_of(&s, b, kind, &text), &mut roles[i])
+                && !apart_output::repeats(&shown.output, &body(b))
             {
                 more.apart = Some(why.clone());
                 shown.go_on(more);
@@ -334,7 +335,8 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
         // as it all the same (probe21av, finding 2), never skipped.
         let forced = match (&apart_why, &named) {
             (Some(why), Some((_, s, _)))
-                if apart_output::reads_as(&s.command, &body(b)).is_some() =>
+                if apart_output::reads_as(&s.command, &body(b)).is_some()
+                    && !apart_output::repeats(&s.output, &body(b)) =>
             {
                 Some(why.clone())
             }
