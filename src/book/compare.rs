@@ -27,9 +27,10 @@ use super::compare_routes::row_counts;
 pub use super::compare_routes::{route_rows, routes};
 pub use super::ping_claims::{not_pings_own, says_what_ping_says, tells_no_reply};
 pub use super::ping_facts::{
-    PingFacts, Reply, echoes_sent, grep_keeps, grepped_ping, is_pings_own, lines_grep_drops, ping,
-    ping_facts, ping_header_target, ping_replies, replies, replies_past_count,
+    PingFacts, Reply, echoes_sent, is_pings_own, ping, ping_facts, ping_header_target,
+    ping_replies, replies, replies_past_count,
 };
+pub use super::ping_grep::{grep_keeps, grepped_ping, lines_grep_drops};
 
 /// Collapse whitespace.
 pub fn squash(s: &str) -> String {

@@ -11,6 +11,7 @@
 //! Nothing is `match` that did not run; a block with a command `lab` does
 //! not understand runs not at all.
 
+mod apart_output;
 pub mod bind;
 pub mod caps;
 pub mod coherence;
@@ -28,6 +29,7 @@ mod ping_claims;
 #[cfg(test)]
 mod ping_elide_tests;
 mod ping_facts;
+mod ping_grep;
 pub mod recognize;
 pub mod replay;
 pub mod report;

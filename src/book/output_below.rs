@@ -40,6 +40,7 @@
 //! after a shell block that is not read as output says why
 //! ([`Role::Apart`]), never a silent skip.
 
+use super::apart_output;
 use super::lookalike::fold;
 use super::parse::{self, Block, Chapter, OUTPUT_LANGS, Step};
 
@@ -76,6 +77,9 @@ pub enum Role {
         command: String,
         lead: String,
         continues: bool,
+        /// Why the lead-in rule set it apart, where it is compared all the
+        /// same, its lines reading as the command's ([`apart_output`]).
+        apart: Option<String>,
     },
     /// The output of `code`, a command the lead-in (at `line`) tells the
     /// reader to run: lab runs no command of prose.
@@ -101,6 +105,9 @@ pub struct Shown {
     /// How many blocks show the output: 1 for the block below alone, more
     /// where it goes on from the command's own block or into the next.
     pub parts: usize,
+    /// Why the lead-in rule set the (last) output block apart, where it is
+    /// compared all the same ([`apart_output`]).
+    pub apart: Option<String>,
 }
 
 /// Said where a lead-in is past its bound.
@@ -145,6 +152,12 @@ impl Shown {
             false => format!("`{}`", self.lang),
         };
         let (a, b) = self.block;
+        let lead = match &self.apart {
+            Some(why) => format!(
+                "{lead}; the book sets that block apart ({why}), but its lines read as this command's output, so they are compared as it all the same"
+            ),
+            None => lead,
+        };
         match self.parts {
             1 => format!(
                 "the book shows this command's output in the {lang} block below it, lines {a}–{b}{lead}: compared as its output"
@@ -166,6 +179,7 @@ impl Shown {
         self.block.1 = more.block.1;
         self.lang = more.lang;
         self.lead = more.lead;
+        self.apart = more.apart;
         self.parts += 1;
     }
 }
@@ -221,6 +235,7 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
                             command: s.command.clone(),
                             lead: l.text.clone(),
                             continues: true,
+                            apart: None,
                         };
                         owner[j] = Some((i, s));
                         continue;
@@ -228,6 +243,27 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
                     _ => "a line of it would be a command there".into(),
                 },
             };
+            // Set apart, but its lines read as the command's output: compared
+            // as it all the same (probe21av, finding 2).
+            let text = lead.as_ref().map_or(String::new(), |l| l.text.clone());
+            if !named_other
+                && apart_output::reads_as(&s.command, &body(b)).is_some()
+                && let (Some(mut more), Role::Shows(shown)) =
+                    (output_of(&s, b, kind, &text), &mut roles[i])
+                && !apart_output::repeats(&shown.output, &body(b))
+            {
+                more.apart = Some(why.clone());
+                shown.go_on(more);
+                roles[j] = Role::OutputOf {
+                    line: s.line,
+                    command: s.command.clone(),
+                    lead: text,
+                    continues: true,
+                    apart: Some(why),
+                };
+                owner[j] = Some((i, s));
+                continue;
+            }
             match (&span, kind) {
                 (Some((line, code)), Kind::Text) if named_other => {
                     roles[j] = Role::OfProse {
@@ -268,12 +304,54 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
             Some((*i, s, last))
         });
         let silent = |s: &Step| s.output.iter().all(|l| l.trim().is_empty());
+        let pairs = matches!(&lead, Ok(l) if l.alone)
+            && named
+                .as_ref()
+                .is_some_and(|(_, s, last)| silent(s) || *last);
+        // Why the lead-in rule sets it apart from the command it names.
+        let apart_why = match (&lead, &named, &commands) {
+            _ if pairs => None,
+            (Err(why), _, Some(_)) => Some(format!("{why}{}", bound())),
+            (Ok(l), _, Some(_)) if !l.alone => Some(format!(
+                "more than one paragraph stands between them{}",
+                bound()
+            )),
+            (Ok(_), Some((_, s, _)), Some((_, steps))) => {
+                let after = steps.iter().find(|a| a.line > s.line);
+                Some(format!(
+                    "it shows output of its own in its block{}",
+                    after.map_or(String::new(), |a| format!(
+                        ", and line {}'s `{}` follows it",
+                        a.line, a.command
+                    ))
+                ))
+            }
+            (Ok(_), None, Some(_)) => {
+                Some("the block above has no command whose output it may be".into())
+            }
+            _ => None,
+        };
+        // Set apart, but its lines read as the command's output: compared
+        // as it all the same (probe21av, finding 2), never skipped.
+        let forced = match (&apart_why, &named) {
+            (Some(why), Some((_, s, _)))
+                if apart_output::reads_as(&s.command, &body(b)).is_some()
+                    && !apart_output::repeats(&s.output, &body(b)) =>
+            {
+                Some(why.clone())
+            }
+            _ => None,
+        };
         match (&lead, named, &span) {
-            (Ok(l), Some((i, s, last)), _) if l.alone && (silent(s) || last) => {
+            (lead, Some((i, s, _)), _) if pairs || forced.is_some() => {
+                let text = lead.as_ref().map_or(String::new(), |l| l.text.clone());
                 let mut cmd = s.clone();
                 cmd.output.clear();
                 cmd.output_at.clear();
-                let below = output_of(&cmd, b, kind, &l.text);
+                let below = output_of(&cmd, b, kind, &text).map(|mut m| {
+                    m.apart = forced.clone();
+                    m
+                });
                 let shown = match below {
                     // Its own output first: this block goes on with it.
                     Some(more) if !silent(s) => {
@@ -286,6 +364,7 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
                             output_at: s.output_at.clone(),
                             remarks_below: s.remarks_below.clone(),
                             parts: 1,
+                            apart: None,
                         };
                         own.go_on(more);
                         Some(own)
@@ -297,8 +376,9 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
                         roles[j] = Role::OutputOf {
                             line: s.line,
                             command: s.command.clone(),
-                            lead: l.text.clone(),
+                            lead: text,
                             continues: !silent(s),
+                            apart: forced,
                         };
                         roles[i] = Role::Shows(shown);
                         owner[j] = Some((i, cmd));
@@ -322,26 +402,9 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
             // Every output block after a shell block that is not read as
             // output says why: a silent `Alone` was skipped as "not
             // commands" (probe21as, finding 1).
-            (lead, named, _) if kind == Kind::Text => {
-                let Some((_, steps)) = &commands else {
+            (_, named, _) if kind == Kind::Text => {
+                let (Some((_, steps)), Some(why)) = (&commands, apart_why) else {
                     continue;
-                };
-                let why = match (lead, &named) {
-                    (Err(why), _) => format!("{why}{}", bound()),
-                    (Ok(l), _) if !l.alone => {
-                        format!("more than one paragraph stands between them{}", bound())
-                    }
-                    (Ok(_), Some((_, s, _))) => {
-                        let after = steps.iter().find(|a| a.line > s.line);
-                        format!(
-                            "it shows output of its own in its block{}",
-                            after.map_or(String::new(), |a| format!(
-                                ", and line {}'s `{}` follows it",
-                                a.line, a.command
-                            ))
-                        )
-                    }
-                    (Ok(_), None) => "the block above has no command whose output it may be".into(),
                 };
                 let Some(s) = named.map(|(_, s, _)| s).or(steps.last()) else {
                     continue;
@@ -355,6 +418,11 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
         }
     }
     roles
+}
+
+/// A block's lines.
+fn body(b: &Block) -> Vec<String> {
+    b.body.iter().map(|(_, l)| l.clone()).collect()
 }
 
 /// Whether `b` may be a command's output, and how.
@@ -505,6 +573,7 @@ fn output_of(cmd: &Step, b: &Block, kind: Kind, lead: &str) -> Option<Shown> {
         output: lines.into_iter().map(|(_, l)| l).collect(),
         remarks_below: remarks,
         parts: 1,
+        apart: None,
     })
 }
 

@@ -33,6 +33,7 @@ mod kubectl;
 mod login;
 mod manifest;
 mod node;
+mod node_compare;
 mod output_blocks;
 mod plan;
 mod prose;

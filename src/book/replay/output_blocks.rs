@@ -26,6 +26,7 @@ pub(super) fn report(
             command,
             lead,
             continues,
+            apart,
         } => {
             let after = match lead.is_empty() {
                 true => String::new(),
@@ -35,7 +36,13 @@ pub(super) fn report(
                 true => "going on with its output shown above it",
                 false => "in the block above",
             };
-            let why = format!("compared as the output of line {line}'s `{command}`, {how}{after}");
+            let mut why =
+                format!("compared as the output of line {line}'s `{command}`, {how}{after}");
+            if let Some(apart) = apart {
+                why.push_str(&format!(
+                    ": the book sets it apart from that command ({apart}), but its lines read as the command's output, so they are compared as it all the same"
+                ));
+            }
             (Vec::new(), vec![why])
         }
         Role::OfProse { line, code } => (vec![of_prose(block, *line, code, variant)], Vec::new()),
@@ -132,10 +139,11 @@ pub(super) fn failed_unshown(c: &Cmd, code: Option<i32>, r: &CommandReport) -> O
 
 /// [`failed_unshown`] for a ping with a count (`-c 1`) whose book output is
 /// its header alone (`PING 10.244.3.3 (10.244.3.3) 56(84) bytes of
-/// data.`) of an address the lab does not know: such a header claims "no
-/// reply" only of an address of the lab's, so it says no more than no
-/// output at all, and was `skipped` ("nothing to compare") where a ping
-/// shown without output drifts (probe21as, finding 1). A ping with a
+/// data.`), whatever its address: of an address the lab does not know it
+/// says no more than no output at all, and was `skipped` ("nothing to
+/// compare") where a ping shown without output drifts (probe21as, finding
+/// 1); of an address the chapter binds it matched "no reply" while the
+/// text below claimed the reply (probe21av, finding 2). A ping with a
 /// count that gets no reply ends with its statistics: its header alone is
 /// what the author cut, not what a failure shows. Without a count, the
 /// header alone is what the reader sees while no reply comes (the

@@ -170,3 +170,117 @@ async fn a_failing_ping_shown_with_its_header_alone_is_a_difference() {
     .await;
     assert_eq!(r.blocks[0].commands[1].verdict, Verdict::Skipped, "{r:?}");
 }
+
+/// node1 and a ping of node2's pod 10.244.2.2 (no reply on the broken
+/// lab), `ping` as written, its book lines `own` in its block, then
+/// `below` (the rest of the chapter's text).
+fn far_ping(ping: &str, own: &str, below: &str) -> String {
+    format!("```bash\nvagrant ssh node1\n{ping}\n{own}```\n{below}")
+}
+
+const FAR_HEADER: &str = "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n";
+const FAR_REPLY: &str = "64 bytes from 10.244.2.2: icmp_seq=1 ttl=63 time=0.403 ms\n";
+
+/// probe21av, finding 2: an output block set apart from the ping above it
+/// (a heading, `exit` and a lead-in, two paragraphs), whose lines are
+/// ping's own reply, is compared as the ping's output all the same: it
+/// drifts on the broken lab (it was skipped, and the ping, shown with its
+/// header alone, matched "no reply"), ping without `-c` too (F1, F2); and
+/// each report says it was set apart. Seen failing with `forced` always
+/// None in `output_below::roles`.
+#[tokio::test]
+async fn a_reply_set_apart_from_its_ping_is_compared_all_the_same() {
+    let reply = format!("```text\n{FAR_REPLY}```\n");
+    for (ping, below) in [
+        ("ping 10.244.2.2", format!("\n#### Output\n\n{reply}")),
+        ("ping -c 2 10.244.2.2", format!("\n### Output\n\n{reply}")),
+        (
+            "ping -c 1 10.244.2.2",
+            format!("\nOne.\n\nOutput:\n\n{reply}"),
+        ),
+        (
+            "ping -c 1 10.244.2.2",
+            format!("\n### Output\n\n```\n{FAR_REPLY}```\n"),
+        ),
+    ] {
+        let r = on_netns(&far_ping(ping, FAR_HEADER, &below)).await;
+        let p = &r.blocks[0].commands[1];
+        assert_eq!(p.verdict, Verdict::Drift, "{ping} {below}: {p:?}");
+        assert!(
+            p.why.iter().any(|w| w.contains("sets that block apart")),
+            "{p:?}"
+        );
+        assert!(
+            r.blocks[1].prose[0].contains("compared as it all the same"),
+            "{:?}",
+            r.blocks[1]
+        );
+    }
+    let r = on_netns(&far_ping(
+        "ping 10.244.2.2",
+        &format!("{FAR_HEADER}exit\n"),
+        &format!("\nThe ping across nodes gets its reply:\n\n{reply}"),
+    ))
+    .await;
+    assert_eq!(r.blocks[0].commands[1].verdict, Verdict::Drift, "{r:?}");
+}
+
+/// probe21av, finding 1: the round-trip line (iputils' `rtt`, BSD's and
+/// busybox's `round-trip`) is printed only when a reply came: shown under
+/// the header, or after a cut, it claims one, and drifts on a lab that got
+/// none (it was "no reply", a match). Seen failing with `is_round_trip`
+/// left out of `ping_facts`.
+#[tokio::test]
+async fn a_round_trip_line_claims_a_reply() {
+    for own in [
+        format!("{FAR_HEADER}rtt min/avg/max/mdev = 0.403/0.450/0.500/0.040 ms\n"),
+        "PING 10.244.2.2 (10.244.2.2): 56 data bytes\nround-trip min/avg/max = 0.403/0.450/0.500 ms\n".into(),
+        format!("{FAR_HEADER}...\nrtt min/avg/max/mdev = 0.403/0.450/0.500/0.040 ms\n"),
+    ] {
+        let r = on_netns(&far_ping("ping -c 3 10.244.2.2", &own, "")).await;
+        let p = &r.blocks[0].commands[1];
+        assert_eq!(p.verdict, Verdict::Drift, "{own}: {p:?}");
+        assert!(p.differences[0].contains("the book shows a reply"), "{p:?}");
+    }
+}
+
+/// probe21av, finding 2's least fix: a ping with a count whose book output
+/// is its header alone, to an address of the lab's (a pod's), that fails
+/// in the lab drifts as for an unknown address (it matched "no reply");
+/// and, finding 5, a ping the book cut to nothing says how it exited (it
+/// was "it ran without an error" of a ping that exited 1). Seen failing
+/// with the header-alone check left under `!of_lab`, and with the old
+/// sentence.
+#[tokio::test]
+async fn a_failing_pings_header_alone_and_its_cut_say_what_happened() {
+    // The chapter's table binds its 10.244.3.3 to the lab's pod on node2.
+    let table = "```bash\nkubectl --kubeconfig ./admin.conf get pods -o wide\n\nNAME                                READY     STATUS    RESTARTS   AGE       IP           NODE\nnginx-deployment-75675f5897-rfj56   1/1       Running   0          2m        10.244.3.3   node2\n```\n\n";
+    let text = format!(
+        "{table}{}",
+        far_ping(
+            "ping -c 2 10.244.3.3",
+            "PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.\n",
+            ""
+        )
+    );
+    let r = on_netns(&text).await;
+    let p = &r.blocks[1].commands[1];
+    assert_eq!(p.verdict, Verdict::Drift, "{p:?}");
+    assert!(p.differences[0].contains("its header alone"), "{p:?}");
+    assert!(
+        p.bindings
+            .iter()
+            .any(|b| format!("{b:?}").contains("10.244.2.2")),
+        "{p:?}"
+    );
+    let r = on_netns(&far_ping(
+        "ping -c 2 10.244.2.2",
+        &format!("{FAR_HEADER}...\n"),
+        "",
+    ))
+    .await;
+    let p = &r.blocks[0].commands[1];
+    assert_eq!(p.verdict, Verdict::Skipped, "{p:?}");
+    let why = p.reason.as_deref().unwrap_or_default();
+    assert!(why.starts_with("it exited 1 in the lab"), "{why}");
+}
