@@ -801,6 +801,33 @@ pub fn book_fixture(prefix: &str, dir: &str, name: &str, extra: &[&str]) -> (i32
     (code, stdout, v)
 }
 
+/// A command's field `key` of a `lab book` report, as text ("" if none).
+pub fn said(c: &Value, key: &str) -> String {
+    c[key].as_str().unwrap_or("").to_string()
+}
+
+/// The command at `line` of a `lab book` report.
+pub fn command(v: &Value, line: u64) -> Value {
+    report_commands(v)
+        .into_iter()
+        .find(|c| c["line"].as_u64() == Some(line))
+        .unwrap_or_else(|| panic!("no command at line {line}: {v}"))
+}
+
+/// The only command of the block opening at `line` of a `lab book` report.
+pub fn only_command_of_block(v: &Value, line: u64) -> Value {
+    let b = v["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["line"].as_u64() == Some(line))
+        .cloned()
+        .unwrap_or_else(|| panic!("no block at line {line}: {v}"));
+    let c = b["commands"].as_array().unwrap();
+    assert_eq!(c.len(), 1, "{b}");
+    c[0].clone()
+}
+
 /// Every command of a `lab book` report.
 pub fn report_commands(v: &Value) -> Vec<Value> {
     v["blocks"]

@@ -14,6 +14,7 @@
 //! - Finding 3: an entry with `occurrence: 1` explained the difference at
 //!   occurrence 2 and was not stale.
 
+use crate::book::said;
 use crate::book::{book_with_chapter4_known, verdicts};
 use crate::harness::{copy_lab, fixture, lab_cmd, unique_name};
 use serde_json::Value;
@@ -34,10 +35,6 @@ fn book(name: &str, known: Option<&str>) -> (i32, String, Value) {
 /// Every command of the report.
 fn commands(v: &Value) -> Vec<Value> {
     crate::book::report_commands(v)
-}
-
-fn said(c: &Value, key: &str) -> String {
-    c[key].as_str().unwrap_or("").to_string()
 }
 
 /// Finding 1 (and the lesser combining mark): after `vagrant ssh node1`,

@@ -11,6 +11,7 @@
 //!   does not understand was a silent stop: every block after it skipped,
 //!   the chapter passing.
 
+use crate::book::said;
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 (a lab `bq…`) with the chapter
@@ -22,10 +23,6 @@ fn book(name: &str) -> (i32, String, Value) {
 /// Every command of the report.
 fn commands(v: &Value) -> Vec<Value> {
     crate::book::report_commands(v)
-}
-
-fn said(c: &Value, key: &str) -> String {
-    c[key].as_str().unwrap_or("").to_string()
 }
 
 /// `name` fails (exit 1) with a command not understood as one written with

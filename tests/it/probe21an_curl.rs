@@ -8,14 +8,11 @@
 //! None (the fix off, the debug build rebuilt), every chapter below gave
 //! rc 0, its curl `skipped`.
 
+use crate::book::said;
 use serde_json::Value;
 
 fn book(name: &str) -> (i32, String, Value) {
     crate::book::book_fixture("bc", "probe21an", name, &[])
-}
-
-fn said(c: &Value, key: &str) -> String {
-    c[key].as_str().unwrap_or("").to_string()
 }
 
 /// Each disguised line is a drift of its curl, naming the line and the

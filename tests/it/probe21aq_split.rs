@@ -8,23 +8,12 @@
 //! the failing ping shown without output, reverted; the debug build
 //! rebuilt, tests and fixtures kept).
 
+use crate::book::{command, said};
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 (a lab `bsp…`) with the chapter `name`.
 fn book(name: &str) -> (i32, String, Value) {
     crate::book::book_fixture("bsp", "probe21aq", name, &[])
-}
-
-fn said(c: &Value, key: &str) -> String {
-    c[key].as_str().unwrap_or("").to_string()
-}
-
-/// The command at `line` of the report.
-fn command(v: &Value, line: u64) -> Value {
-    crate::book::report_commands(v)
-        .into_iter()
-        .find(|c| c["line"].as_u64() == Some(line))
-        .unwrap_or_else(|| panic!("no command at line {line}: {v}"))
 }
 
 /// The real chapter split (blocks 224 and 247: each command in its block,

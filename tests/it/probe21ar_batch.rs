@@ -90,8 +90,8 @@ fn rules_past_the_stop() -> usize {
     2 * (cpus * 64 * 4096 / 194 + 2_000)
 }
 
-/// The rules the guard counted when it stopped node1, from its log line.
-fn counted(log: &str, node: &str) -> Option<usize> {
+/// The rules the guard counted when it stopped `node`, from its log line.
+pub(crate) fn counted(log: &str, node: &str) -> Option<usize> {
     log.lines()
         .find(|l| l.starts_with(node) && l.contains("policy routing rules"))?
         .strip_prefix(node)?

@@ -14,25 +14,12 @@
 //! broken DaemonSet matched as flannel.yml's, rc 0), the duplicate-name
 //! check of `manifest_fields` off (the Deployment matched, rc 0).
 
+use crate::book::only_command_of_block as command_at;
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 (a lab `yb…`) with the chapter `name`.
 fn book(name: &str) -> (i32, String, Value) {
     crate::book::book_fixture("yb", "probe21as", name, &[])
-}
-
-/// The only command of the block opening at `line`.
-fn command_at(v: &Value, line: u64) -> Value {
-    let b = v["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["line"].as_u64() == Some(line))
-        .cloned()
-        .unwrap_or_else(|| panic!("no block at line {line}: {v}"));
-    let c = b["commands"].as_array().unwrap();
-    assert_eq!(c.len(), 1, "{b}");
-    c[0].clone()
 }
 
 const UNDOES: &str = "the book's patch goes backwards: it turns the lab's flannel_fix.yml (variant fixed: flannel told --iface=enp0s8) into its flannel.yml (variant broken, where the lab starts: flannel picks the default-route NIC (NAT)); applied, it undoes the change the lab's variant fixed makes";

@@ -10,23 +10,12 @@
 //! difference in `output_blocks` turned off; the debug build rebuilt,
 //! tests and fixtures kept).
 
+use crate::book::{command, said};
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 (a lab `bss…`) with the chapter `name`.
 fn book(name: &str) -> (i32, String, Value) {
     crate::book::book_fixture("bss", "probe21as", name, &[])
-}
-
-fn said(c: &Value, key: &str) -> String {
-    c[key].as_str().unwrap_or("").to_string()
-}
-
-/// The command at `line` of the report.
-fn command(v: &Value, line: u64) -> Value {
-    crate::book::report_commands(v)
-        .into_iter()
-        .find(|c| c["line"].as_u64() == Some(line))
-        .unwrap_or_else(|| panic!("no command at line {line}: {v}"))
 }
 
 /// The block opening at `line` of the report.

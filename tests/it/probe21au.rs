@@ -6,6 +6,7 @@
 
 use crate::guard::guard_log;
 use crate::labs::{TestLab, text};
+use crate::probe21ar_batch::counted;
 use std::io::BufRead;
 use std::time::{Duration, Instant};
 
@@ -46,17 +47,6 @@ while left > 0:
     pref, left = pref - k, left - k
 print('added', flush=True)
 ""#;
-
-/// The count the guard logged when it stopped `node`.
-fn counted(log: &str, node: &str) -> Option<usize> {
-    log.lines()
-        .find(|l| l.starts_with(node) && l.contains("policy routing rules"))?
-        .strip_prefix(node)?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
 
 /// Finding 1: while node1 adds 200,000 policy routing rules, node1 is
 /// stopped on a count read only just past the bound (the first chunks of

@@ -16,25 +16,12 @@
 //! drift for a fragment that fits nowhere (each skipped: rc 1 only for
 //! "compared nothing", no report at the block).
 
+use crate::book::only_command_of_block as command_at;
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 (a lab `yv…`) with the chapter `name`.
 fn book(name: &str) -> (i32, String, Value) {
     crate::book::book_fixture("yv", "probe21av_manifests", name, &[])
-}
-
-/// The only command of the block opening at `line`.
-fn command_at(v: &Value, line: u64) -> Value {
-    let b = v["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["line"].as_u64() == Some(line))
-        .cloned()
-        .unwrap_or_else(|| panic!("no block at line {line}: {v}"));
-    let c = b["commands"].as_array().unwrap();
-    assert_eq!(c.len(), 1, "{b}");
-    c[0].clone()
 }
 
 const FIXED_ARGS_IN_BROKEN: &str = "spec.template.spec.containers[kube-flannel].args[2]: the book shows --iface=enp0s8, the lab's flannel.yml has none";
