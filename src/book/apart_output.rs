@@ -43,13 +43,30 @@ pub fn repeats(shown: &[String], lines: &[String]) -> bool {
 
 fn read(cmd: &Cmd, shown: &[String]) -> Option<&'static str> {
     match cmd {
+        // Ping's own lines that tell what came back, whatever else the
+        // block holds (a line of prose among them hid the reply from the
+        // comparison: probe21aw, finding 1).
         Cmd::Ping { .. } => {
-            let f = compare::ping_facts(shown);
-            let counted = shown.iter().any(|l| l.contains("packets transmitted"));
-            (shown.iter().all(|l| compare::is_pings_own(l))
-                && (f.reply || f.error.is_some() || counted))
+            let own: Vec<String> = shown
+                .iter()
+                .filter(|l| compare::is_pings_own(l))
+                .cloned()
+                .collect();
+            let f = compare::ping_facts(&own);
+            let counted = own.iter().any(|l| l.contains("packets transmitted"));
+            (f.reply || f.error.is_some() || counted)
                 .then_some("ping's own lines, which tell what came back")
         }
+        // A route as `ip route` prints it, a file's `NAME=value` lines as
+        // flannel's subnet.env holds them (probe21aw, finding 2).
+        Cmd::IpRoute => shown
+            .iter()
+            .any(|l| is_ip_route_line(l))
+            .then_some("`ip route`'s routes"),
+        Cmd::Cat { .. } => shown
+            .iter()
+            .any(|l| is_setting_line(l))
+            .then_some("the file's `NAME=value` lines"),
         Cmd::Grep { inner, .. } => read(inner, shown),
         Cmd::Curl(_) => {
             let f = super::curl::facts(shown, None);
@@ -66,6 +83,32 @@ fn read(cmd: &Cmd, shown: &[String]) -> Option<&'static str> {
         },
         _ => None,
     }
+}
+
+/// A line as `ip route` prints a route: a destination (`default`, an
+/// address or a prefix) then `via ADDR` or `dev NAME`.
+fn is_ip_route_line(line: &str) -> bool {
+    let w: Vec<&str> = line.split_whitespace().collect();
+    let Some(dest) = w.first() else {
+        return false;
+    };
+    let dest_ok = *dest == "default"
+        || dest
+            .split('/')
+            .next()
+            .is_some_and(|a| a.parse::<std::net::IpAddr>().is_ok());
+    dest_ok && matches!(w.get(1), Some(&"via" | &"dev"))
+}
+
+/// A line `NAME=value` with an upper-case name (an env file's).
+fn is_setting_line(line: &str) -> bool {
+    line.trim().split_once('=').is_some_and(|(k, v)| {
+        !k.is_empty()
+            && !v.is_empty()
+            && k.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            && k.as_bytes()[0].is_ascii_uppercase()
+    })
 }
 
 #[cfg(test)]
@@ -98,6 +141,19 @@ mod tests {
             .is_some()
         );
         assert!(reads_as("ip route", &reply).is_none());
+        // probe21aw: a line of prose among ping's own; `ip route`'s routes
+        // and a file's settings.
+        let mixed = lines(
+            "Replies from the pod on node2:\n64 bytes from 10.244.3.3: icmp_seq=1 ttl=63 time=0.4 ms",
+        );
+        assert!(reads_as("ping 10.244.3.3", &mixed).is_some());
+        let route = lines("10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink");
+        assert!(reads_as("ip route", &route).is_some());
+        assert!(reads_as("ip route | grep 10.244", &route).is_some());
+        assert!(reads_as("ip route", &lines("The routes are fine.")).is_none());
+        let env = lines("FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24");
+        assert!(reads_as("cat /run/flannel/subnet.env", &env).is_some());
+        assert!(reads_as("cat /run/flannel/subnet.env", &lines("a=b is fine")).is_none());
         assert!(reads_as("ping -c 1 10.244.3.3", &lines("\n...\n")).is_none());
     }
 

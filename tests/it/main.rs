@@ -70,6 +70,7 @@ mod probe21at;
 mod probe21at_planted;
 mod probe21au;
 mod probe21av_apart;
+mod probe21aw;
 mod probe21av_manifests;
 mod probe21l;
 mod probe21p;
