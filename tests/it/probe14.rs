@@ -23,7 +23,10 @@ fn a_reply_without_ttl_an_unknown_cut_or_a_named_header_is_never_a_match() {
         .filter(|(_, verdict)| verdict == "match")
         .map(|(line, _)| *line)
         .collect();
-    assert_eq!(matched, [72, 78], "{stdout}");
+    // 78 (`ping -c 1` of node2's pod, its header alone) drifts since
+    // probe21av: a `-c` ping that gets no reply still prints its
+    // statistics, so a header alone is a cut that hides the failure.
+    assert_eq!(matched, [72], "{stdout}");
 }
 
 /// The same first finding, by the function: the book shows a reply from
