@@ -1,7 +1,7 @@
 //! A node's nexthop objects, address labels, IPv6 routes and bridge
 //! multicast entries (see [`super::super::dumped`]): trimmed as their events
-//! come and at the sweep, and a node whose object is too heavy by itself
-//! stopped at once.
+//! come and at the sweep, and a node whose object is too heavy by itself,
+//! or whose table is too long to read in a sweep, stopped at once.
 
 use super::super::dumped;
 use super::Watch;
@@ -56,6 +56,16 @@ impl Watch {
         }
         if let Some(why) = heavy(d) {
             self.stop_now = Some(why);
+        }
+        if let Some(kind) = d.take_overflowed() {
+            self.stop_now = Some(format!(
+                "more than {} {}, past the bound of {bound} by more than {}: reading them \
+                 costs the guard more than a sweep (the kernel's dump of them grows as the \
+                 square of their number), so the node is stopped",
+                bound + dumped::READ_PAST_THE_BOUND,
+                kind.name(),
+                dumped::READ_PAST_THE_BOUND
+            ));
         }
         // A route out of `lo` (see `loopback_routes`).
         if d.take_out_of_loopback() {
