@@ -54,10 +54,10 @@ impl Watch {
                 Err(_) => self.refused += 1,
             }
         }
+        let overflowed = d.take_overflowed();
         if let Some(why) = heavy(d) {
             self.stop_now = Some(why);
-        }
-        if let Some(kind) = d.take_overflowed() {
+        } else if let Some(kind) = overflowed {
             self.stop_now = Some(format!(
                 "more than {} {}, past the bound of {bound} by more than {}: reading them \
                  costs the guard more than a sweep (the kernel's dump of them grows as the \
