@@ -828,6 +828,11 @@ pub fn only_command_of_block(v: &Value, line: u64) -> Value {
     c[0].clone()
 }
 
+/// A command's first difference of a `lab book` report ("" if none).
+pub fn first_difference(c: &Value) -> &str {
+    c["differences"][0].as_str().unwrap_or("")
+}
+
 /// Every command of a `lab book` report.
 pub fn report_commands(v: &Value) -> Vec<Value> {
     v["blocks"]

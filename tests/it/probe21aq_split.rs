@@ -8,7 +8,7 @@
 //! the failing ping shown without output, reverted; the debug build
 //! rebuilt, tests and fixtures kept).
 
-use crate::book::{command, said};
+use crate::book::{command, first_difference, said};
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 (a lab `bsp…`) with the chapter `name`.
@@ -99,10 +99,7 @@ fn a_failing_ping_without_output_is_a_difference_and_a_far_output_block_says_why
     let ping = command(&v, 26);
     assert_eq!(said(&ping, "verdict"), "drift", "{stdout}");
     assert!(
-        ping["differences"][0]
-            .as_str()
-            .unwrap()
-            .contains("failed in the lab (exit 1"),
+        first_difference(&ping).contains("failed in the lab (exit 1"),
         "{ping}"
     );
     let (code, stdout, v) = book("apart.md");

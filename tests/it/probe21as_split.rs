@@ -10,7 +10,7 @@
 //! difference in `output_blocks` turned off; the debug build rebuilt,
 //! tests and fixtures kept).
 
-use crate::book::{command, said};
+use crate::book::{command, first_difference, said};
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 (a lab `bss…`) with the chapter `name`.
@@ -40,10 +40,7 @@ fn output_shown_in_two_blocks_is_compared_as_one() {
         let ping = command(&v, 23);
         assert_eq!(said(&ping, "verdict"), "drift", "{name}: {stdout}");
         assert!(
-            ping["differences"][0]
-                .as_str()
-                .unwrap()
-                .starts_with("ping: the book shows a reply with ttl 62"),
+            first_difference(&ping).starts_with("ping: the book shows a reply with ttl 62"),
             "{name}: {ping}"
         );
         let b = block(&v, rest);
@@ -73,10 +70,7 @@ fn a_failing_ping_shown_with_its_header_alone_drifts_and_a_far_part_says_why() {
     let ping = command(&v, 23);
     assert_eq!(said(&ping, "verdict"), "drift", "{name}: {stdout}");
     assert!(
-        ping["differences"][0]
-            .as_str()
-            .unwrap()
-            .contains("the book shows its header alone"),
+        first_difference(&ping).contains("the book shows its header alone"),
         "{name}: {ping}"
     );
     // The far part is the ping's reply: past the lead-in's bound, but
@@ -87,10 +81,7 @@ fn a_failing_ping_shown_with_its_header_alone_drifts_and_a_far_part_says_why() {
     let ping = command(&v, 23);
     assert_eq!(said(&ping, "verdict"), "drift", "{stdout}");
     assert!(
-        ping["differences"][0]
-            .as_str()
-            .unwrap()
-            .starts_with("ping: the book shows a reply with ttl 62"),
+        first_difference(&ping).starts_with("ping: the book shows a reply with ttl 62"),
         "{ping}"
     );
     let far = block(&v, 32);
