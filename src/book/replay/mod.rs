@@ -44,6 +44,7 @@ mod run_command;
 mod servers;
 mod setup;
 mod shown_diff;
+mod shown_documents;
 mod shown_manifest;
 mod swallowed;
 mod tables;

@@ -23,12 +23,12 @@
 //! a known-drift file). `diff` blocks are read in [`super::shown_diff`].
 
 use super::Verdict;
+use super::shown_documents::{cut, documents};
 use crate::book::CommandReport;
 use crate::book::manifest_fields::{collections, differences};
 use crate::book::parse::lang_of;
 use crate::book::parse::{Block, Chapter};
 use crate::spec::Lab;
-use serde::Deserialize;
 use serde_norway::Value;
 pub(super) use shown_variant::FileVariant;
 use shown_variant::{Prefer, describe, position_of, preference};
@@ -201,79 +201,28 @@ fn same_object(o: &Value, kind: &str, name: Option<&str>, ns: Option<&str>) -> b
     k == Some(kind) && (name.is_none() || n == name) && (ns.is_none() || s == ns)
 }
 
-/// A line that stands for lines the author cut (`...` indented, `…`).
-fn cut(line: &str) -> bool {
-    let t = line.trim();
-    matches!(t, "…" | "[...]" | "<snip>") || (t == "..." && line.starts_with([' ', '\t']))
-}
-
-/// The documents of a `yaml` block: each with its chapter line, its lines
-/// and its value; or why it cannot be read (its chapter line, the message,
-/// and whether it is an alias, which lab refuses to read).
-type Doc = (usize, Vec<String>, Value);
-fn documents(block: &Block) -> Result<Vec<Doc>, (usize, String, bool)> {
-    let text: String = block
-        .body
-        .iter()
-        .map(|(_, l)| if cut(l) { "" } else { l.as_str() })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let at = |l: usize| {
-        block
-            .body
-            .get(l.saturating_sub(1))
-            .map_or(block.line, |(n, _)| *n)
-    };
-    if lang_of(&block.lang) == "json" {
-        // Read as JSON (tabs, which YAML refuses as indentation, are JSON's).
-        let v: Value =
-            serde_json::from_str(&text).map_err(|e| (at(e.line()), e.to_string(), false))?;
-        let lines = block.body.iter().map(|(_, l)| l.clone()).collect();
-        return Ok(vec![(at(1), lines, v)]);
-    }
-    crate::testbed::guard::check_no_aliases(&text)
-        .map_err(|e| (at(e.line.unwrap_or(1)), e.message, true))?;
-    let starts = crate::testbed::manifest::document_lines(&text);
-    let mut out = Vec::new();
-    for (i, de) in serde_norway::Deserializer::from_str(&text).enumerate() {
-        let v = Value::deserialize(de).map_err(|e| {
-            let line = e.location().map_or(1, |l| l.line());
-            // The position is the chapter's line, said once.
-            let m = e.to_string();
-            let m = match m.rfind(" at line ") {
-                Some(i) if m[i..].contains(" column ") => m[..i].to_string(),
-                _ => m,
-            };
-            (at(line), m, false)
-        })?;
-        if v.is_null() {
-            continue;
-        }
-        let from = starts.get(i).copied().unwrap_or(1);
-        let to = starts.get(i + 1).copied().unwrap_or(block.body.len() + 1);
-        let lines = block
-            .body
-            .iter()
-            .skip(from.saturating_sub(1))
-            .take(to.saturating_sub(from))
-            .map(|(_, l)| l.clone())
-            .collect();
-        out.push((at(from), lines, v));
-    }
-    Ok(out)
-}
-
 /// Whether a block lab cannot read is about the lab's files: the text
 /// before it names one, or it shows the `kind:` and `name:` of an object
 /// of them.
 fn about_the_lab(block: &Block, files: &[LabFile], named: &[usize]) -> bool {
     let lines: Vec<&str> = block.body.iter().map(|(_, l)| l.trim()).collect();
+    // `kind: X` in YAML; `"kind": "X"` anywhere in JSON, often one line.
+    let json = lines.join(" ");
     let shows = |key: &str, v: &str| {
-        lines.iter().any(|l| {
-            l.trim_start_matches("- ")
-                .strip_prefix(key)
-                .is_some_and(|r| r.trim().trim_matches(['"', '\'']) == v)
-        })
+        let quoted = format!("\"{}\"", key.trim_end_matches(':'));
+        let in_json = json.match_indices(quoted.as_str()).any(|(i, _)| {
+            let rest = json[i + quoted.len()..].trim_start();
+            rest.strip_prefix(':')
+                .map(str::trim_start)
+                .and_then(|r| r.strip_prefix('"'))
+                .is_some_and(|r| r.strip_prefix(v).is_some_and(|r| r.starts_with('"')))
+        });
+        in_json
+            || lines.iter().any(|l| {
+                l.trim_start_matches("- ")
+                    .strip_prefix(key)
+                    .is_some_and(|r| r.trim().trim_matches(['"', '\'']) == v)
+            })
     };
     !named.is_empty()
         || files.iter().flat_map(|f| &f.objects).any(|o| {
@@ -293,7 +242,11 @@ fn yaml_block(
         Ok(d) => d,
         Err((line, message, alias)) => {
             if !about_the_lab(block, files, named) {
-                let what = if alias { "not read" } else { "not valid YAML" };
+                let what = match (alias, lang_of(&block.lang).as_str()) {
+                    (true, _) => "not read",
+                    (false, "json") => "not valid JSON",
+                    _ => "not valid YAML",
+                };
                 return (
                     Vec::new(),
                     format!(
@@ -314,7 +267,9 @@ fn yaml_block(
                 });
             } else {
                 r.differences.push(format!(
-                    "the book's yaml block is not valid YAML at line {line}: {message}; a reader who copies it has no manifest to apply"
+                    "the book's {lang} block is not valid {LANG} at line {line}: {message}; a reader who copies it has no manifest to apply",
+                    lang = lang_of(&block.lang),
+                    LANG = if lang_of(&block.lang) == "json" { "JSON" } else { "YAML" },
                 ));
             }
             return (vec![r], String::new());
@@ -323,14 +278,14 @@ fn yaml_block(
     let mut out = Vec::new();
     let mut unmatched = Vec::new();
     let cut = block.body.iter().any(|(_, l)| cut(l));
-    for (line, lines, v) in docs {
+    for (line, lines, v, note) in docs {
         match compare_doc(&v, files, named, prefer, cut) {
             Some((command, ran, diffs, lab_lines)) => {
                 let mut r = shown_report(line, command, variant);
                 r.book = lines;
                 r.ran = Some(ran);
                 r.lab = lab_lines;
-                r.differences = diffs;
+                r.differences = note.into_iter().chain(diffs).collect();
                 out.push(r);
             }
             None => unmatched.push((line, lines)),

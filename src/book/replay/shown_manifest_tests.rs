@@ -263,5 +263,64 @@ fn a_manifest_called_the_fix_is_the_fixed_variants() {
     );
 }
 
+/// The broken DaemonSet (no `--iface`) as JSON, without the fence.
+const BROKEN_JSON: &str = r#"{"kind": "DaemonSet", "metadata": {"name": "kube-flannel-ds"}, "spec": {"template": {"spec": {"containers": [{"name": "kube-flannel", "args": ["--ip-masq", "--kube-subnet-mgr"]}]}}}}"#;
+
+/// What the fixed file's args say to a book showing the broken ones.
+const FIX_ARGS_DIFFER: &str = "spec.template.spec.containers[kube-flannel].args: the book shows [--ip-masq, --kube-subnet-mgr], the lab's flannel_fix.yml has [--ip-masq, --kube-subnet-mgr, --iface=enp0s8]";
+
+/// A `List` (YAML or JSON, `List` or `DaemonSetList`) is opened into its
+/// items and each is compared, and two JSON objects in one block are both
+/// read (probe21aw, findings 3 and 4). Seen failing before
+/// `shown_documents`: each was skipped ("names no object of the lab's").
+#[test]
+fn a_list_and_a_json_stream_are_read_object_by_object() {
+    let yaml_list = "# t\n\nThe fix:\n\n```yaml\napiVersion: v1\nkind: List\nitems:\n  - kind: DaemonSet\n    metadata:\n      name: kube-flannel-ds\n    spec:\n      template:\n        spec:\n          containers:\n            - name: kube-flannel\n              args: [--ip-masq, --kube-subnet-mgr]\n```\n";
+    let json_list = format!(
+        "# t\n\nThe fix:\n\n```json\n{{\"apiVersion\": \"apps/v1\", \"kind\": \"DaemonSetList\", \"items\": [{BROKEN_JSON}]}}\n```\n"
+    );
+    let stream = format!(
+        "# t\n\nThe fix:\n\n```json\n{{\"kind\": \"ConfigMap\", \"metadata\": {{\"name\": \"none-of-the-labs\"}}}}\n{BROKEN_JSON}\n```\n"
+    );
+    for text in [yaml_list.to_string(), json_list, stream] {
+        let (_, r, why) = judged(&text);
+        let compared: Vec<_> = r.iter().filter(|r| r.verdict != Verdict::Skipped).collect();
+        assert_eq!(compared.len(), 1, "{text}: {why} {r:?}");
+        assert_eq!(compared[0].differences, vec![FIX_ARGS_DIFFER], "{text}");
+    }
+}
+
+/// A bare array of objects is read, its objects compared, and it drifts
+/// whatever they hold: kubectl decodes no array. Seen failing before
+/// `shown_documents`: skipped.
+#[test]
+fn a_bare_array_of_objects_drifts_as_kubectl_applies_nothing_of_it() {
+    let fixed = BROKEN_JSON.replace(
+        "\"--kube-subnet-mgr\"]",
+        "\"--kube-subnet-mgr\", \"--iface=enp0s8\"]",
+    );
+    let (_, r, _) = judged(&format!("# t\n\nThe fix:\n\n```json\n[{fixed}]\n```\n"));
+    assert_eq!(r.len(), 1);
+    assert_eq!(
+        r[0].differences,
+        vec![super::super::shown_documents::BARE_ARRAY]
+    );
+}
+
+/// A JSON manifest naming a lab object, with a duplicate key, drifts as a
+/// YAML one does (a reader's copy is refused); it was skipped, the JSON
+/// `"kind":` not being read as naming the object (probe21aw, finding 4).
+#[test]
+fn a_json_manifest_with_a_duplicate_key_drifts() {
+    let dup = BROKEN_JSON.replace("\"args\": [", "\"args\": [\"--iface=enp0s3\"], \"args\": [");
+    let (_, r, why) = judged(&format!("# t\n\nThe DaemonSet:\n\n```json\n{dup}\n```\n"));
+    assert_eq!(r.len(), 1, "{why}");
+    assert!(
+        r[0].differences[0].starts_with("the book's json block is not valid JSON at line "),
+        "{:?}",
+        r[0].differences
+    );
+}
+
 #[path = "shown_variant_tests.rs"]
 mod variant;
