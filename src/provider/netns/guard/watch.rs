@@ -19,6 +19,7 @@ use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
+use std::time::{Duration, Instant};
 
 mod dumps;
 mod held;
@@ -71,6 +72,9 @@ pub struct Watch {
     /// Events told of a device made or changed, or were lost, since the
     /// last count of the node's devices (see [`super::devices`]).
     devices_due: bool,
+    /// When the last count of the node's devices ended, and how long it
+    /// took (see [`super::devices::count_now`]).
+    devices_counted: Option<(Instant, Duration)>,
     devices_bound: usize,
     /// Why the node is to be stopped, found between two looks (see
     /// [`Watch::why_stop_now`]).
@@ -246,6 +250,7 @@ impl Watch {
             fib_rules,
             memberships,
             devices_due: false,
+            devices_counted: None,
             devices_bound: bounds.devices,
             stop_now: None,
             routes_due: true,
@@ -420,7 +425,8 @@ impl Watch {
         {
             return Some(why);
         }
-        if !(at_sweep || self.devices_due) {
+        let started = Instant::now();
+        if !super::devices::count_now(at_sweep, self.devices_due, self.devices_counted, started) {
             return None;
         }
         self.devices_due = false;
@@ -428,6 +434,7 @@ impl Watch {
             Ok(held) => held,
             Err(e) => return Some(format!("its network devices could not be counted ({e})")),
         };
+        self.devices_counted = Some((Instant::now(), started.elapsed()));
         super::devices::why_stop(&held, self.devices_bound)
     }
 
