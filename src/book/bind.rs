@@ -101,6 +101,60 @@ pub struct Binding {
     pub epochs: BTreeMap<usize, usize>,
     /// Where the book's own values disagree: (line, sentence).
     pub conflicts: Vec<(usize, String)>,
+    /// Each `kubectl delete -f` of the chapter that ends pods (a workload's
+    /// or the pod network's), in the chapter's order
+    /// ([`super::coherence::ended`]).
+    pub deletions: Vec<Deletion>,
+}
+
+/// Whose pods a manifest file of the lab makes: a workload's (by its app
+/// label), or the pod network's (a variant's file: its DaemonSet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Maker {
+    Workload { app: String },
+    Network,
+}
+
+impl Maker {
+    /// Who makes the pods of `file` in `lab` (by file name), if anyone.
+    fn of(lab: &Lab, file: &str) -> Option<Maker> {
+        let named =
+            |p: &std::path::Path| p.file_name().is_some_and(|n| n.to_string_lossy() == file);
+        if lab.variants.iter().any(|v| named(&v.manifest)) {
+            return Some(Maker::Network);
+        }
+        let i = lab.workload_files.iter().position(|f| named(f))?;
+        let app = lab.workloads.get(i)?.app.clone();
+        Some(Maker::Workload { app })
+    }
+
+    /// Whether a book pod of `kind` is one of these.
+    fn makes(&self, kind: &PodKind) -> bool {
+        match (self, kind) {
+            (Maker::Network, PodKind::Flannel) => true,
+            (Maker::Workload { app }, PodKind::Workload { app: a }) => app == a,
+            _ => false,
+        }
+    }
+}
+
+/// A `kubectl delete -f` of the chapter that ends pods: the reader's pods
+/// of the file are gone, and the next apply makes new ones, with new
+/// names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deletion {
+    pub line: usize,
+    pub file: String,
+    pub maker: Maker,
+    /// The line of the first apply after it that makes such pods again.
+    pub applied: Option<usize>,
+}
+
+impl Deletion {
+    /// Whether it ends the book's pods of `kind`.
+    pub fn ends(&self, kind: &PodKind) -> bool {
+        self.maker.makes(kind)
+    }
 }
 
 #[path = "bind_table.rs"]
@@ -120,7 +174,9 @@ pub fn owner_of(pod: &str) -> &str {
     }
 }
 
-fn kind_of(lab: &Lab, pod: &str) -> PodKind {
+/// What kind of pod the book's `pod` is, by its name (a flannel
+/// DaemonSet's, or a replica of a workload of the lab).
+pub fn kind_of(lab: &Lab, pod: &str) -> PodKind {
     if pod.starts_with("kube-flannel") {
         return PodKind::Flannel;
     }
@@ -148,12 +204,31 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
         .map(|n| n.pod_subnet.prefix_len())
         .unwrap_or(24);
     let mut epoch = 0;
+    // The pods' makers the chapter applied, with their lines.
+    let mut applies: Vec<(usize, Maker)> = Vec::new();
     for steps in blocks {
         for (step, cmd) in steps {
             b.epochs.insert(step.line, epoch);
             let Ok(Cmd::Kubectl(k)) = cmd else { continue };
             match &k.action {
-                KubeAction::Apply { file } if is_workload_file(lab, file) => epoch += 1,
+                KubeAction::Delete { file } => {
+                    if let Some(maker) = Maker::of(lab, file) {
+                        b.deletions.push(Deletion {
+                            line: step.line,
+                            file: file.clone(),
+                            maker,
+                            applied: None,
+                        });
+                    }
+                }
+                KubeAction::Apply { file } => {
+                    if let Some(maker) = Maker::of(lab, file) {
+                        applies.push((step.line, maker));
+                    }
+                    if is_workload_file(lab, file) {
+                        epoch += 1;
+                    }
+                }
                 KubeAction::Get(g) if g.what == Resource::Pods => {
                     let Some(t) = Table::parse(&step.output) else {
                         continue;
@@ -191,6 +266,12 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
                 _ => {}
             }
         }
+    }
+    for d in &mut b.deletions {
+        d.applied = applies
+            .iter()
+            .find(|(l, m)| *l > d.line && *m == d.maker)
+            .map(|(l, _)| *l);
     }
     // Every row of a workload pod implies its node's subnet (each row, not
     // each pod's first: a later row is a fact too).

@@ -225,6 +225,49 @@ pub fn contest_of_ip(b: &Binding, ip: Ipv4Addr, epoch: usize) -> Option<&str> {
         .map(|(_, why)| why)
 }
 
+/// Why the book's `pod`, named at `line` by a line that takes a pod (an
+/// `exec`, a `logs`), is no pod the reader has there: a `delete -f` of its
+/// file ended it after the last row that shows it, and an apply makes new
+/// pods with new names (a name stands for a pod of its generation, as an
+/// address does: [`addresses`]). `None`: the book shows it alive, or says
+/// nothing of its end.
+pub fn ended(b: &Binding, pod: &str, line: usize) -> Option<String> {
+    let p = b.pods.get(pod)?;
+    let last = b
+        .shown
+        .iter()
+        .filter(|s| s.pod == pod && s.line < line)
+        .map(|s| s.line)
+        .max()?;
+    let d = b
+        .deletions
+        .iter()
+        .find(|d| d.ends(&p.kind) && last < d.line && d.line < line)?;
+    let deleted = format!(
+        "{pod} was deleted at line {} with `kubectl delete -f {}`",
+        d.line, d.file
+    );
+    Some(match d.applied.filter(|a| *a < line) {
+        Some(a) => {
+            // The pods of the same kind the book shows after that apply.
+            let mut new: Vec<&str> = Vec::new();
+            for s in b.shown.iter().filter(|s| s.line > a && s.line < line) {
+                let same = b.pods.get(&s.pod).is_some_and(|o| o.kind == p.kind);
+                if same && s.pod != pod && !new.contains(&s.pod.as_str()) {
+                    new.push(&s.pod);
+                }
+            }
+            let shown = if new.is_empty() {
+                String::new()
+            } else {
+                format!(" (the book shows {})", new.join(", "))
+            };
+            format!("{deleted}; the pods after line {a}'s apply have new names{shown}")
+        }
+        None => format!("{deleted}; nothing the chapter applied since makes it again"),
+    })
+}
+
 /// Whether `text` names the pod `name` as a word of its own (not a part of
 /// a longer name).
 fn names(text: &str, name: &str) -> bool {

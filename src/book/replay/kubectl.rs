@@ -13,7 +13,10 @@
 //!   failing under a line it takes drifts (the reader does not meet that);
 //! - a refused `exec` fails for the reader: the block drifts with kubectl's
 //!   message, and lab also runs the line's meaning (as `exec POD -- CMD`)
-//!   to show what the reader would see after fixing it, labelled so.
+//!   to show what the reader would see after fixing it, labelled so;
+//! - an `exec` or `logs` of a pod the reader's kubectl does not find (not
+//!   in the line's namespace, or deleted by the chapter: [`pod_lookup`])
+//!   runs nowhere: the reader's command fails, and it drifts.
 //!
 //! `apply`/`delete -f` are judged by kubectl without a cluster on both
 //! providers: lab switches the lab's network itself ([`super::manifest`]).
@@ -31,6 +34,11 @@ use crate::book::bind::PodKind;
 use crate::book::recognize::{Cmd, KubeAction, Kubectl};
 use crate::book::{CommandReport, KubectlOutcome, KubectlReport, Verdict, compare};
 use crate::provider::PodRef;
+
+#[path = "pod_lookup.rs"]
+mod pod_lookup;
+#[path = "kubectl_unrecognised.rs"]
+mod unrecognised;
 
 /// Where a book pod's meaning runs: a node (a `hostNetwork` flannel pod),
 /// or a lab pod.
@@ -185,10 +193,19 @@ impl Replayer<'_> {
         r: &mut CommandReport,
         pods: &[PodRef],
     ) -> Option<Manifest> {
+        // A pod the reader's kubectl does not find is not placed: the
+        // line goes to kubectl unbound, and nothing runs in the lab.
+        let missing = match &k.action {
+            KubeAction::Exec { pod, .. } | KubeAction::Logs { pod } => {
+                self.pod_missing(t, k, pod, p.step.line, pods)
+            }
+            _ => Vec::new(),
+        };
         // A pod lab cannot place still goes to kubectl, unbound: whether
         // kubectl takes the line does not depend on it.
         let mut unplaced = None;
         let place = match &k.action {
+            _ if !missing.is_empty() => None,
             KubeAction::Exec { pod, .. } | KubeAction::Logs { pod } => {
                 match self.place(pod, pods, r) {
                     Ok(pl) => Some(pl),
@@ -211,7 +228,9 @@ impl Replayer<'_> {
             k.action,
             KubeAction::Apply { .. } | KubeAction::Delete { .. }
         );
-        let run = match t.kubectl_line(&args, cluster).await {
+        // A line for a pod the reader lacks is judged without a cluster:
+        // the lab's cluster has the pod the book's name would bind to.
+        let run = match t.kubectl_line(&args, cluster && missing.is_empty()).await {
             Ok(run) => run,
             Err(e) => {
                 fail(
@@ -242,7 +261,13 @@ impl Replayer<'_> {
             (Said::Accepted { warnings }, Some(why)) => (
                 KubectlOutcome::Accepted,
                 warnings.clone(),
-                format!("accepted by kubectl v{}; not run: {why}", run.version),
+                match missing.is_empty() {
+                    true => format!("accepted by kubectl v{}; not run: {why}", run.version),
+                    false => format!(
+                        "accepted by kubectl v{}; not run: the reader's kubectl finds no such pod",
+                        run.version
+                    ),
+                },
             ),
             (Said::Accepted { warnings }, None) => (
                 KubectlOutcome::Ran,
@@ -270,7 +295,7 @@ impl Replayer<'_> {
             }
             _ => None,
         };
-        if outcome != KubectlOutcome::Refused && namespace_refusal.is_none() {
+        if outcome != KubectlOutcome::Refused && namespace_refusal.is_none() && missing.is_empty() {
             r.differences.extend(failure_not_met(
                 &r.book,
                 &run,
@@ -284,6 +309,12 @@ impl Replayer<'_> {
                 "kubectl {} refuses the line as the book shows: the reader meets that refusal",
                 minor(&run.version)
             ));
+            return None;
+        }
+        if let KubeAction::Exec { pod, .. } | KubeAction::Logs { pod } = &k.action
+            && !missing.is_empty()
+        {
+            pod_lookup::pod_not_found(r, pod, missing, outcome);
             return None;
         }
         if let Some(e) = unplaced {
@@ -391,73 +422,6 @@ impl Replayer<'_> {
         None
     }
 
-    /// A kubectl line lab does not understand (an unknown flag), given to
-    /// kubectl without a cluster all the same when its words are harmless:
-    /// if kubectl refuses it, the reader's command fails, in kubectl's
-    /// words (drift, not "not understood"); if kubectl accepts it, it stays
-    /// not understood (lab cannot tell what it means), with kubectl's note.
-    pub(super) async fn judge_unrecognised(
-        &self,
-        t: &dyn Target,
-        p: &Planned,
-        r: &mut CommandReport,
-    ) -> bool {
-        let Some(args) = judgeable(&p.step.command) else {
-            return false;
-        };
-        let Ok(run) = t.kubectl_line(&args, false).await else {
-            return false;
-        };
-        let line = format!("kubectl {}", args.join(" "));
-        match run.said {
-            Said::Refused { message } => {
-                r.verdict = Verdict::Match;
-                if crate::kubectl::shows_refusal(&r.book, &message) {
-                    r.reason = Some(format!(
-                        "kubectl {} refuses the line as the book shows: the reader meets that refusal (lab does not understand the line: {})",
-                        minor(&run.version),
-                        r.reason.clone().unwrap_or_default()
-                    ));
-                } else {
-                    r.differences.push(refusal(&run.version, &message));
-                    r.reason = Some(format!(
-                        "kubectl refuses the line, so the reader's command fails (lab does not understand it either: {})",
-                        r.reason.clone().unwrap_or_default()
-                    ));
-                }
-                r.kubectl = Some(KubectlReport {
-                    version: run.version.clone(),
-                    outcome: KubectlOutcome::Refused,
-                    said: vec![message],
-                    note: format!(
-                        "refused by kubectl v{}: the reader's command fails: `{line}`",
-                        run.version
-                    ),
-                    skew: run.skew,
-                });
-                r.ran_on = Some("kubectl".into());
-                r.ran = Some(line);
-                if run.cached {
-                    r.why.push(CACHED.into());
-                }
-                true
-            }
-            Said::Accepted { warnings } => {
-                r.kubectl = Some(KubectlReport {
-                    version: run.version.clone(),
-                    outcome: KubectlOutcome::Accepted,
-                    said: warnings,
-                    note: format!(
-                        "accepted by kubectl v{}; not run: lab does not understand it: `{line}`",
-                        run.version
-                    ),
-                    skew: run.skew,
-                });
-                false
-            }
-        }
-    }
-
     /// The command of an `exec`, run where the book's pod stands in the lab.
     async fn meaning(
         &self,
@@ -514,14 +478,14 @@ impl Replayer<'_> {
     }
 }
 
-/// A line kubectl accepted without running it: never `match`, and its
-/// reason says what lab `did` instead.
 /// Whether an exec's command is a curl (its only quoted word is the
 /// write-out recognition allowed).
 fn execs_curl(a: &KubeAction) -> bool {
     matches!(a, KubeAction::Exec { cmd, .. } if matches!(**cmd, Cmd::Curl(_)))
 }
 
+/// A line kubectl accepted without running it: never `match`, and its
+/// reason says what lab `did` instead.
 pub(super) fn not_run(r: &mut CommandReport, did: &str) {
     if r.verdict == Verdict::Match {
         r.verdict = Verdict::Skipped;
