@@ -86,29 +86,99 @@ fn aligned_row(line: &str, header: &[(usize, String)]) -> Option<Vec<String>> {
     (line[..lead].trim().is_empty()).then_some(values)
 }
 
+/// Whether kubectl writes `line` to its stderr: a warning (`Warning:
+/// v1 ComponentStatus is deprecated …`, an API server's warning) or a klog
+/// line (`W1206 20:14:21.123456   12345 loader.go:223] …`).
+fn kubectl_stderr(line: &str) -> bool {
+    static KLOG: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+(\d+\s+)?\S+:\d+\]")
+            .expect("klog's header")
+    });
+    let t = line.trim();
+    t.starts_with("Warning: ") || KLOG.is_match(t)
+}
+
+/// `lines` cut after kubectl's stderr lines ([`kubectl_stderr`]) above
+/// its output, blank lines among them aside: (those lines, the rest). With
+/// none, the rest is `lines`.
+fn split_stderr(lines: &[String]) -> (Vec<String>, &[String]) {
+    let above = lines
+        .iter()
+        .take_while(|l| l.trim().is_empty() || kubectl_stderr(l))
+        .count();
+    let said: Vec<String> = lines[..above]
+        .iter()
+        .filter(|l| kubectl_stderr(l))
+        .cloned()
+        .collect();
+    match said.is_empty() {
+        true => (said, lines),
+        false => (said, &lines[above..]),
+    }
+}
+
+/// A header line's column names and where each starts: kubectl pads
+/// columns with at least two spaces; a name may hold one (`NOMINATED
+/// NODE`).
+fn columns(head: &str) -> Vec<(usize, String)> {
+    let mut header: Vec<(usize, String)> = Vec::new();
+    let mut start = None;
+    let b = head.as_bytes();
+    for i in 0..=b.len() {
+        let gap = i == b.len()
+            || (b[i] == b' '
+                && (i + 1 == b.len() || b[i + 1] == b' ' || i > 0 && b[i - 1] == b' '));
+        match (start, gap) {
+            (None, false) if b[i] != b' ' => start = Some(i),
+            (Some(s), true) => {
+                header.push((s, head[s..i].trim().to_string()));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    header
+}
+
+/// The column names of the first line of `lines` (after kubectl's
+/// stderr and blank lines), in whatever case it shows them, read as
+/// [`Table::parse`] reads a header: what a book shows as a table's
+/// header, kubectl's or not.
+fn header_names(lines: &[String]) -> Vec<String> {
+    let (_, lines) = split_stderr(lines);
+    let Some(head) = lines.iter().find(|l| !l.trim().is_empty()) else {
+        return Vec::new();
+    };
+    match columns(head).as_slice() {
+        [(_, one)] if one.contains(' ') => collapsed_header(one),
+        many => many.iter().map(|(_, h)| h.clone()).collect(),
+    }
+}
+
 impl Table {
+    /// kubectl's stderr lines above its output, and the rest
+    /// ([`split_stderr`]).
+    pub fn stderr_above(lines: &[String]) -> (Vec<String>, &[String]) {
+        split_stderr(lines)
+    }
+
+    /// The first line's column names, in any case ([`header_names`]).
+    pub fn header_shown(lines: &[String]) -> Vec<String> {
+        header_names(lines)
+    }
+
     /// The first table in `lines` (a header line of upper-case names).
     /// kubectl pads columns with at least two spaces, and some names have a
     /// space (`NOMINATED NODE`): those are cut by the header's positions.
+    /// kubectl's own lines above the header (`Warning: …`, klog's
+    /// `W1206 …`: its stderr, [`split_stderr`]) are passed over: read as
+    /// the header, the table was none, and never compared (probe21ay,
+    /// finding 4).
     pub fn parse(lines: &[String]) -> Option<Table> {
+        let (_, lines) = split_stderr(lines);
         let mut it = lines.iter().skip_while(|l| l.trim().is_empty());
         let head = it.next()?;
-        let mut header: Vec<(usize, String)> = Vec::new();
-        let mut start = None;
-        let b = head.as_bytes();
-        for i in 0..=b.len() {
-            let gap = i == b.len()
-                || (b[i] == b' '
-                    && (i + 1 == b.len() || b[i + 1] == b' ' || i > 0 && b[i - 1] == b' '));
-            match (start, gap) {
-                (None, false) if b[i] != b' ' => start = Some(i),
-                (Some(s), true) => {
-                    header.push((s, head[s..i].trim().to_string()));
-                    start = None;
-                }
-                _ => {}
-            }
-        }
+        let header = columns(head);
         if header.is_empty()
             || !header.iter().all(|(_, h)| {
                 h.chars()
@@ -239,5 +309,54 @@ mod tests {
         ))
         .unwrap();
         assert!(t.rows.is_empty(), "{t:?}");
+    }
+}
+
+#[cfg(test)]
+mod stderr_tests {
+    use super::*;
+
+    fn lines(s: &str) -> Vec<String> {
+        s.lines().map(str::to_string).collect()
+    }
+
+    /// probe21ay, finding 4: kubectl's warning or klog lines above the
+    /// header were read as the header, so the book's table was none and
+    /// never compared. Seen failing first: `parse` gave None.
+    #[test]
+    fn kubectls_stderr_above_the_header_is_passed_over() {
+        for above in [
+            "Warning: v1 ComponentStatus is deprecated in v1.19+",
+            "W1206 20:14:21.123456   12345 loader.go:223] Config not found: ./admin.conf",
+            "E1206 20:14:21.5   7 memcache.go:265] couldn't get current server API group list",
+            "I1206 20:00:00.000000   warnings.go:70] a line without its thread",
+        ] {
+            let book = lines(&format!(
+                "\n{above}\nNAME      STATUS     ROLES    AGE   VERSION\nnode2     NotReady   <none>   3m    v1.10.0"
+            ));
+            let t = Table::parse(&book).expect(above);
+            assert_eq!(t.values("STATUS"), ["NotReady"], "{above}");
+            let (said, rest) = split_stderr(&book);
+            assert_eq!(said, [above]);
+            assert!(rest[0].starts_with("NAME"), "{rest:?}");
+        }
+        // A line that is no warning stays the first line (no table).
+        let book = lines("Error from server (Forbidden): nodes is forbidden\nNAME   STATUS");
+        assert!(Table::parse(&book).is_none());
+        assert!(split_stderr(&book).0.is_empty());
+    }
+
+    /// The header a book shows, in any case: what the replay holds
+    /// against kubectl's column names.
+    #[test]
+    fn a_headers_names_are_read_in_any_case() {
+        let book = lines("NAME      Status    ROLES\nnode1     Ready     <none>");
+        assert!(Table::parse(&book).is_none());
+        assert_eq!(header_names(&book), ["NAME", "Status", "ROLES"]);
+        assert_eq!(
+            header_names(&lines("Warning: x\nNAME Status NOMINATED NODE")),
+            ["NAME", "Status", "NOMINATED NODE"]
+        );
+        assert!(header_names(&lines("\n\n")).is_empty());
     }
 }

@@ -18,6 +18,9 @@ use crate::book::recognize::{Get, Resource};
 use crate::book::{CommandReport, compare};
 use crate::provider::PodRef;
 
+#[path = "tables_book.rs"]
+mod shown;
+
 /// A table printed as kubectl prints it (columns padded by three spaces).
 fn print(header: &[&str], rows: &[Vec<String>]) -> Vec<String> {
     let mut width: Vec<usize> = header.iter().map(|h| h.len()).collect();
@@ -119,22 +122,25 @@ impl Replayer<'_> {
             .into_iter()
             .filter(|l| !compare::is_elision(l))
             .collect();
-        match (Table::parse(&book), Table::parse(&r.lab)) {
+        let shown = shown::read(&book, None);
+        let lab = Table::parse(&r.lab);
+        if shown.unread(r) {
+            return;
+        }
+        match (&shown.table, lab) {
+            (None, lab) => r.differences.extend(shown.none_found_against(lab.as_ref())),
             (Some(b), _) if cut && b.rows.is_empty() => cut_to_header(r),
-            (Some(b), _) if no_fact_column(r, &b, &book) => {}
+            (Some(b), _) if no_fact_column(r, b, &shown.lines) => {}
             (Some(b), Some(l)) => {
-                r.differences = compare::tables(&b, &l, cut);
-                r.differences.extend(compare::not_table_rows(&book));
+                r.differences = compare::tables(b, &l, cut);
+                r.differences.extend(compare::not_table_rows(&shown.lines));
             }
             (Some(_), None) => r
                 .differences
                 .push("kubectl get: the lab printed no table".into()),
-            (None, _) => {
-                // Nothing compared: never a match.
-                r.verdict = crate::book::Verdict::Skipped;
-                r.reason = Some("the book shows no table to compare with".into());
-            }
         }
+        r.differences.splice(0..0, shown.header.iter().cloned());
+        shown::add_note(r, shown.stderr_note());
     }
 
     /// No API server: the book's table against what the lab observes.
@@ -153,15 +159,27 @@ impl Replayer<'_> {
             .into_iter()
             .filter(|l| !compare::is_elision(l))
             .collect();
-        let Some(book) = Table::parse(&book_lines) else {
-            r.reason = Some("the book shows no table to compare with".into());
+        let shown = shown::read(&book_lines, Some(g.what));
+        if shown.unread(r) {
             return;
-        };
-        if cut && book.rows.is_empty() {
-            return cut_to_header(r);
         }
-        if no_fact_column(r, &book, &book_lines) {
-            return;
+        // kubectl's `No resources found`: a table of no row.
+        let book = shown.table.clone().unwrap_or(Table {
+            header: Vec::new(),
+            rows: Vec::new(),
+        });
+        let book_lines = shown.lines.clone();
+        let early = match &shown.table {
+            Some(_) if cut && book.rows.is_empty() => {
+                cut_to_header(r);
+                true
+            }
+            Some(_) => no_fact_column(r, &book, &book_lines),
+            None => false,
+        };
+        if early {
+            r.differences.splice(0..0, shown.header.iter().cloned());
+            return shown::add_note(r, shown.stderr_note());
         }
         // A book whose rows are all flannel's is flannel's table only when
         // the line selects nothing else (`-l app=nginx` showing flannel's
@@ -253,9 +271,13 @@ impl Replayer<'_> {
                 .unwrap_or_else(|| owner_of(v).to_string());
             format!("{owner}-*")
         };
-        r.differences = compare::tables_named(&book, &lab, &name, cut);
+        r.differences = match shown.table {
+            Some(_) => compare::tables_named(&book, &lab, &name, cut),
+            None => shown.none_found_against(Some(&lab)).into_iter().collect(),
+        };
         r.differences.extend(unlisted);
         r.differences.extend(compare::not_table_rows(&book_lines));
+        r.differences.splice(0..0, shown.header.iter().cloned());
         let wide_only: Vec<&str> = WIDE_ONLY
             .iter()
             .copied()
@@ -271,7 +293,11 @@ impl Replayer<'_> {
                 ),
             );
         }
-        r.reason = Some(observed_columns(&book, &lab));
+        r.reason = Some(match shown.none_found {
+            Some(_) => "the book shows no row: compared with the rows the lab observes now".into(),
+            None => observed_columns(&book, &lab),
+        });
+        shown::add_note(r, shown.stderr_note());
     }
 
     async fn observed_nodes(&self, t: &dyn Target) -> Vec<Vec<String>> {

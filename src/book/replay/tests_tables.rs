@@ -154,3 +154,50 @@ fn an_observed_tables_reason_names_the_columns_not_compared() {
     );
     assert!(said.ends_with("; AGE, INTERNAL-IP not compared"), "{said}");
 }
+
+/// probe21ay, finding 4 (`T14.md`, `T13.md`, `T16.md`): a `get` table
+/// under kubectl's own warning line, or under a header with a column name
+/// in lower case, was "the book shows no table to compare with", skipped,
+/// and a chapter showing node2 `NotReady` so passed. Now the warning is
+/// passed over (said in the reason: stderr, not compared) and the table
+/// compared; a header kubectl does not print is a difference; lines that
+/// are no table are not understood; `No resources found` claims no row.
+/// Seen failing first: each of these was skipped with no difference.
+#[tokio::test]
+async fn a_table_under_a_warning_or_a_header_not_kubectls_is_compared_on_netns() {
+    let nodes = |shows: &str| {
+        format!("# Nodes\n\n```bash\nkubectl --kubeconfig ./admin.conf get nodes\n\n{shows}```\n")
+    };
+    let warning = "Warning: v1 ComponentStatus is deprecated in v1.19+\n";
+    let ready = "NAME      STATUS\nmaster    Ready\nnode1     Ready\nnode2     Ready\n";
+    let r = on_netns(&nodes(&format!("{warning}{ready}"))).await;
+    let c = &block(&r, 3).commands[0];
+    assert!(c.differences.is_empty(), "{c:#?}");
+    assert!(
+        c.reason
+            .as_deref()
+            .is_some_and(|w| w.contains("(`Warning: v1 ComponentStatus")
+                && w.contains("stderr, not compared")),
+        "{c:#?}"
+    );
+    let klog = "W1206 20:14:21.123456   12345 loader.go:223] Config not found\n";
+    let r = on_netns(&nodes(&format!(
+        "{klog}{}",
+        ready.replace("node2     Ready", "node2     NotReady")
+    )))
+    .await;
+    let d = drifts(&r, 3);
+    assert!(d.iter().any(|d| d.contains("NotReady")), "{d:#?}");
+    let r = on_netns(&nodes(&ready.replace("STATUS", "Status"))).await;
+    let d = drifts(&r, 3);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert!(d[0].contains("prints `STATUS`"), "{d:#?}");
+    for shows in ["Unable to connect to the server\n", warning] {
+        let r = on_netns(&nodes(shows)).await;
+        let c = &block(&r, 3).commands[0];
+        assert_eq!(c.verdict, Verdict::NotUnderstood, "{c:#?}");
+    }
+    let r = on_netns(&shown("", "No resources found in default namespace.\n", "")).await;
+    let d = drifts(&r, 1);
+    assert!(d[0].contains("lists 2"), "{d:#?}");
+}
