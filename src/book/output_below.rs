@@ -20,6 +20,13 @@
 //!   names (`` The output of `ping -c 1 10.244.1.3`: ``);
 //! - that command shows no output in its own block.
 //!
+//! A block in any other language that is not a shell's, no manifest nor
+//! patch ([`parse::shows_data`]: `terminal`, `ansi`, `json`, `python`) is
+//! one only when its lines read as that command's output
+//! ([`apart_output::reads_as`], [`apart_output::By::Lines`]): such a block
+//! was "not commands", and a reply shown in it was never compared
+//! (probe21ay, finding 2).
+//!
 //! It is then compared as if it stood under that command (the same
 //! comparisons and verdicts; its lines are the command's book output, at
 //! their own line numbers), and the output block is `skipped`, naming the
@@ -40,7 +47,7 @@
 //! after a shell block that is not read as output says why
 //! ([`Role::Apart`]), never a silent skip.
 
-use super::apart_output;
+use super::apart_output::{self, By};
 use super::lookalike::fold;
 use super::parse::{self, Block, Chapter, OUTPUT_LANGS, Step};
 
@@ -191,6 +198,21 @@ enum Kind {
     Text,
     /// Unlabelled or `console`, every line output when read under the command.
     Session,
+    /// Another language than a shell's or output's, no manifest nor patch
+    /// (`terminal`, `ansi`, `json`, `python`): output where its lines read
+    /// as the command's ([`By::Lines`]); it was "not commands", a reply in
+    /// it never compared (probe21ay, finding 2).
+    Lines,
+}
+
+impl Kind {
+    /// What makes a block of this kind output besides its lines.
+    fn by(self) -> By {
+        match self {
+            Kind::Lines => By::Lines,
+            Kind::Text | Kind::Session => By::Language,
+        }
+    }
 }
 
 /// The role of every block of `chapter`, in order.
@@ -204,6 +226,8 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
     for j in 0..blocks.len() {
         let b = &blocks[j];
         let Some(kind) = kind(b) else { continue };
+        // Of another language, only a block read as the command's output.
+        let reads = |s: &Step| apart_output::reads_as(&s.command, &body(b), kind.by()).is_some();
         let prev = j.checked_sub(1).map(|i| (i, &blocks[i]));
         let from = prev.map_or(0, |(_, p)| p.end);
         let lead = lead_in(&lines, from, b.line);
@@ -220,6 +244,9 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
         if let Some((p, _)) = prev
             && let Some((i, s)) = owner[p].clone()
         {
+            if kind == Kind::Lines && !reads(&s) {
+                continue;
+            }
             let named_other = span.as_ref().is_some_and(|(_, c)| *c != words(&s.command));
             let why = match &lead {
                 Err(why) => format!("{why}{}", bound()),
@@ -247,7 +274,7 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
             // as it all the same (probe21av, finding 2).
             let text = lead.as_ref().map_or(String::new(), |l| l.text.clone());
             if !named_other
-                && apart_output::reads_as(&s.command, &body(b)).is_some()
+                && reads(&s)
                 && let (Some(mut more), Role::Shows(shown)) =
                     (output_of(&s, b, kind, &text), &mut roles[i])
                 && !apart_output::repeats(&shown.output, &body(b))
@@ -265,19 +292,19 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
                 continue;
             }
             match (&span, kind) {
-                (Some((line, code)), Kind::Text) if named_other => {
+                (_, Kind::Session) => {}
+                (Some((line, code)), _) if named_other => {
                     roles[j] = Role::OfProse {
                         line: *line,
                         code: code.clone(),
                     };
                 }
-                (_, Kind::Text) => {
+                _ => {
                     roles[j] = Role::Apart(format!(
                         "not read as going on with the output of line {}'s `{}` (in the block above): {why}",
                         s.line, s.command
                     ));
                 }
-                _ => {}
             }
             continue;
         }
@@ -303,6 +330,9 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
             let last = steps.last().is_some_and(|l| l.line == s.line);
             Some((*i, s, last))
         });
+        if kind == Kind::Lines && !named.as_ref().is_some_and(|(_, s, _)| reads(s)) {
+            continue;
+        }
         let silent = |s: &Step| s.output.iter().all(|l| l.trim().is_empty());
         let pairs = matches!(&lead, Ok(l) if l.alone)
             && named
@@ -335,8 +365,7 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
         // as it all the same (probe21av, finding 2), never skipped.
         let forced = match (&apart_why, &named) {
             (Some(why), Some((_, s, _)))
-                if apart_output::reads_as(&s.command, &body(b)).is_some()
-                    && !apart_output::repeats(&s.output, &body(b)) =>
+                if reads(s) && !apart_output::repeats(&s.output, &body(b)) =>
             {
                 Some(why.clone())
             }
@@ -383,7 +412,7 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
                         roles[i] = Role::Shows(shown);
                         owner[j] = Some((i, cmd));
                     }
-                    None if kind == Kind::Text => {
+                    None if kind != Kind::Session => {
                         roles[j] = Role::Apart(format!(
                             "not read as the output of line {}'s `{}`: a line of it would be a command there",
                             s.line, s.command
@@ -393,7 +422,7 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
                 }
             }
             // A command told in prose, no command of the block above.
-            (Ok(_), None, Some((line, code))) if kind == Kind::Text => {
+            (Ok(_), None, Some((line, code))) if kind != Kind::Session => {
                 roles[j] = Role::OfProse {
                     line: *line,
                     code: code.clone(),
@@ -402,7 +431,7 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
             // Every output block after a shell block that is not read as
             // output says why: a silent `Alone` was skipped as "not
             // commands" (probe21as, finding 1).
-            (_, named, _) if kind == Kind::Text => {
+            (_, named, _) if kind != Kind::Session => {
                 let (Some((_, steps)), Some(why)) = (&commands, apart_why) else {
                     continue;
                 };
@@ -437,6 +466,9 @@ fn kind(b: &Block) -> Option<Kind> {
     if OUTPUT_LANGS.contains(&lang) {
         return Some(Kind::Text);
     }
+    if !SESSION_LANGS.contains(&lang) && !b.is_shell() && !parse::shows_data(lang, &b.body) {
+        return Some(Kind::Lines);
+    }
     // Unlabelled or a session: its first line would open it as a command;
     // one of a command's shape (or naming a program) stays one.
     let first = b
@@ -450,67 +482,6 @@ fn kind(b: &Block) -> Option<Kind> {
         && !parse::is_program(seen.trim())
         && !parse::is_remark(&seen))
     .then_some(Kind::Session)
-}
-
-/// The lead-in before a block: the paragraph right above it (its text and
-/// lines), and whether nothing else stands between it and the block before.
-struct Lead {
-    text: String,
-    lines: (usize, usize),
-    alone: bool,
-}
-
-/// The lead-in in the chapter's lines after line `from` and before line
-/// `to` (1-based, both excluded), or why there is none.
-fn lead_in(lines: &[&str], from: usize, to: usize) -> Result<Lead, String> {
-    let text_at = |n: usize| unquoted(lines.get(n - 1).copied().unwrap_or(""));
-    // The paragraph right above the block, read upwards.
-    let mut n = to;
-    while n > from + 1 && text_at(n - 1).is_empty() {
-        n -= 1;
-    }
-    let mut para: Vec<(usize, &str)> = Vec::new();
-    while n > from + 1 && !text_at(n - 1).is_empty() {
-        n -= 1;
-        let t = text_at(n);
-        if !plain(t) {
-            return Err(format!("line {n} between them is no plain text (`{t}`)"));
-        }
-        para.insert(0, (n, t));
-    }
-    let text = para.iter().map(|(_, t)| *t).collect::<Vec<_>>().join(" ");
-    let count = text.split_whitespace().count();
-    if count > LEAD_IN_WORDS {
-        return Err(format!("the paragraph between them has {count} words"));
-    }
-    // Above it, up to the block before: blank lines alone.
-    let alone = (from + 1..n).all(|m| text_at(m).is_empty());
-    let lines = match (para.first(), para.last()) {
-        (Some((a, _)), Some((b, _))) => (*a, *b),
-        _ => (to, to),
-    };
-    Ok(Lead { text, lines, alone })
-}
-
-/// A line without the markers of the block quotes it is in.
-fn unquoted(line: &str) -> &str {
-    let mut t = line.trim();
-    while let Some(rest) = t.strip_prefix('>') {
-        t = rest.trim();
-    }
-    t
-}
-
-/// Whether a line is a paragraph's plain text: no heading, list item,
-/// table row, HTML, rule or setext underline.
-fn plain(t: &str) -> bool {
-    static ITEM: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"^(?:[-*+]|\d{1,9}[.)])(?:\s|$)").expect("list item")
-    });
-    let rule = t.len() >= 3
-        && t.chars().all(|c| " -*_=".contains(c))
-        && ['-', '*', '_', '='].iter().any(|m| t.contains(*m));
-    !(t.starts_with(['#', '<', '|']) || rule || ITEM.is_match(t))
 }
 
 /// The words of a command, whitespace normalised.
@@ -576,6 +547,10 @@ fn output_of(cmd: &Step, b: &Block, kind: Kind, lead: &str) -> Option<Shown> {
         apart: None,
     })
 }
+
+#[path = "output_lead.rs"]
+mod lead;
+use lead::lead_in;
 
 #[cfg(test)]
 #[path = "output_below_tests.rs"]

@@ -369,3 +369,135 @@ fn a_block_set_apart_that_reads_as_the_commands_output_is_compared() {
         roles_of(route)
     );
 }
+
+/// probe21ay, finding 2: a block in another language than a shell's or
+/// output's (`terminal`, `ansi`, `plain-text`, `json`, `python`, ...)
+/// whose lines read as the command's output is compared as it, paired by a
+/// lead-in or set apart by a heading; one that does not (code, prose), a
+/// manifest and a patch stay what they are. Seen failing first: each was
+/// `Alone`, skipped as "not commands".
+#[test]
+fn a_block_of_any_language_that_reads_as_output_is_compared() {
+    let reply = "64 bytes from 10.244.3.3: icmp_seq=1 ttl=63 time=0.403 ms\n";
+    for lang in [
+        "terminal",
+        "ansi",
+        "plain-text",
+        "console-output",
+        "shell-output",
+        "json",
+        "yaml",
+        "ini",
+        "python",
+        "diff",
+        "mermaid",
+    ] {
+        for between in [
+            "\nThe ping across nodes gets its reply:\n\n",
+            "\n#### Output\n\n",
+        ] {
+            let text = format!("{PING}{between}```{lang}\n{reply}```\n");
+            let r = roles_of(&text);
+            assert!(
+                matches!(&r[0], Role::Shows(s) if s.output == [reply.trim_end()]),
+                "{lang} {between:?}: {r:?}"
+            );
+            assert!(
+                matches!(&r[1], Role::OutputOf { line: 3, .. }),
+                "{lang} {between:?}: {r:?}"
+            );
+        }
+        // Going on from the ping's header in its own block.
+        let own = format!("```bash\nping -c 1 10.244.3.3\n{HEADER}```\n\n```{lang}\n{reply}```\n");
+        assert!(
+            matches!(&roles_of(&own)[0], Role::Shows(s) if s.parts == 2),
+            "{lang}"
+        );
+    }
+    // Not the command's output: code, prose, a manifest, a patch.
+    for (lang, body) in [
+        (
+            "python",
+            "import requests\nprint(requests.get(URL).status_code)\n",
+        ),
+        ("terminal", "The reply came back.\n"),
+        ("yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n"),
+        ("json", "{\"kind\": \"Pod\", \"apiVersion\": \"v1\"}\n"),
+        (
+            "diff",
+            "--- a/flannel.yml\n+++ b/flannel.yml\n@@ -1 +1 @@\n-a\n+b\n",
+        ),
+    ] {
+        let text = format!("{PING}\nOutput:\n\n```{lang}\n{body}```\n");
+        assert_eq!(roles_of(&text), [Role::Alone, Role::Alone], "{lang}");
+    }
+    // A capture's packets, a kubectl table and a log in a `terminal` block.
+    for (cmd, body) in [
+        (
+            "sudo tcpdump -i flannel.1",
+            "20:55:02.971181 IP 10.244.1.0 > 10.244.3.3: ICMP echo reply, id 5874, seq 1, length 64\n",
+        ),
+        (
+            "kubectl get nodes",
+            "NAME      STATUS     ROLES     AGE       VERSION\nnode2     NotReady   <none>    3m        v1.10.0\n",
+        ),
+        (
+            "kubectl logs -n kube-system kube-flannel-ds-zzkf7",
+            "I1206 20:55:02.971181       1 main.go:475] Using interface with name enp0s8\n",
+        ),
+    ] {
+        let text = format!("```bash\n{cmd}\n```\n\n#### Output\n\n```terminal\n{body}```\n");
+        assert!(
+            matches!(
+                &roles_of(&text)[1],
+                Role::OutputOf {
+                    line: 2,
+                    apart: Some(_),
+                    ..
+                }
+            ),
+            "{cmd}: {:?}",
+            roles_of(&text)
+        );
+    }
+}
+
+/// probe21ay, finding 3: set apart by a heading, a capture's, a log's
+/// and a kubectl table's lines in a `text` block are compared as their
+/// command's output, as they are paired. Seen failing first: each was
+/// `Apart`, skipped.
+#[test]
+fn a_capture_a_log_and_a_table_set_apart_are_compared() {
+    for (cmd, body) in [
+        (
+            "sudo tcpdump -i flannel.1",
+            "listening on flannel.1, link-type EN10MB (Ethernet), capture size 262144 bytes\n20:55:02.971181 IP 10.244.1.0 > 10.244.3.3: ICMP echo reply, id 5874, seq 1, length 64\n",
+        ),
+        (
+            "kubectl --kubeconfig ./admin.conf get pods --all-namespaces -l app=flannel",
+            "NAMESPACE     NAME                    READY     STATUS    RESTARTS   AGE\nkube-system   kube-flannel-ds-fj8dg   1/1       Error     0          35s\n",
+        ),
+        (
+            "kubectl --kubeconfig ./admin.conf logs -n kube-system kube-flannel-ds-zzkf7",
+            "Using interface with name enp0s8 and address 10.0.2.15\n",
+        ),
+    ] {
+        let text = format!("```bash\n{cmd}\n```\n\n#### Output\n\n```text\n{body}```\n");
+        let r = roles_of(&text);
+        assert!(
+            matches!(&r[0], Role::Shows(s) if s.apart.is_some() && !s.output.is_empty()),
+            "{cmd}: {r:?}"
+        );
+        assert!(
+            matches!(
+                &r[1],
+                Role::OutputOf {
+                    line: 2,
+                    apart: Some(_),
+                    ..
+                }
+            ),
+            "{cmd}: {r:?}"
+        );
+    }
+}

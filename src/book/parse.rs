@@ -453,7 +453,7 @@ pub use inline::InlineCode;
 
 #[path = "parse_lang.rs"]
 mod lang;
-pub use lang::{OUTPUT_LANGS, lang_of};
+pub use lang::{OUTPUT_LANGS, lang_of, shows_data};
 
 #[path = "parse_lines.rs"]
 mod lines;

@@ -197,3 +197,67 @@ pub fn is_shell(lang: &str, body: &[(usize, String)]) -> bool {
 pub fn holds_commands(body: &[(usize, String)]) -> bool {
     body.iter().any(|(_, l)| command_line(l))
 }
+
+/// Languages of data the book shows for what it is (a manifest, a patch),
+/// judged as such ([`crate::book::replay`]'s `shown_manifest`).
+const MANIFEST_LANGS: &[&str] = &["yaml", "yml", "json", "json5", "jsonc"];
+const PATCH_LANGS: &[&str] = &["diff", "patch"];
+
+/// Whether a block of the language `lang` (as [`lang_of`] reads it) with
+/// the lines `body` shows data for what it is, never a command's output: a
+/// manifest (a `yaml`/`json` block naming a `kind` or an `apiVersion`) or a
+/// patch (a `diff` block with a hunk or a file header). Any other block of
+/// a language that is not a shell's may be a command's output, read by its
+/// lines ([`crate::book::output_below`]: a ping's reply in a `terminal`,
+/// `ansi` or `json` block was "not commands", and skipped; probe21ay,
+/// finding 2).
+pub fn shows_data(lang: &str, body: &[(usize, String)]) -> bool {
+    let lines = || body.iter().map(|(_, l)| l.trim());
+    let manifest = |l: &str| {
+        let key = l.trim_start_matches("- ").trim_start_matches(['"', '\'']);
+        ["kind", "apiVersion"].iter().any(|k| {
+            key.strip_prefix(k)
+                .is_some_and(|rest| rest.trim_start_matches(['"', '\'']).starts_with(':'))
+        })
+    };
+    let patch = |l: &str| l.starts_with("@@") || l.starts_with("+++ ") || l.starts_with("diff ");
+    (MANIFEST_LANGS.contains(&lang) && lines().any(manifest))
+        || (PATCH_LANGS.contains(&lang) && lines().any(patch))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shows_data;
+
+    fn body(s: &str) -> Vec<(usize, String)> {
+        s.lines()
+            .enumerate()
+            .map(|(n, l)| (n + 1, l.to_string()))
+            .collect()
+    }
+
+    /// probe21ay, finding 2: a manifest or a patch stays one; a ping's
+    /// reply in a `yaml`, `json` or `diff` block is no data of theirs.
+    #[test]
+    fn manifests_and_patches_are_data_and_replies_are_not() {
+        let reply = body("64 bytes from 10.244.3.3: icmp_seq=1 ttl=63 time=0.403 ms");
+        for lang in ["yaml", "json", "diff", "terminal", "python"] {
+            assert!(!shows_data(lang, &reply), "{lang}");
+        }
+        assert!(shows_data("yaml", &body("apiVersion: v1\nkind: Pod")));
+        assert!(shows_data("yml", &body("---\n- kind: List")));
+        assert!(shows_data(
+            "json",
+            &body("{\n  \"kind\": \"Pod\",\n  \"apiVersion\": \"v1\"\n}")
+        ));
+        assert!(shows_data(
+            "diff",
+            &body("--- a/f.yml\n+++ b/f.yml\n@@ -1 +1 @@")
+        ));
+        assert!(!shows_data(
+            "diff",
+            &body("--- 10.244.3.3 ping statistics ---")
+        ));
+        assert!(!shows_data("terminal", &body("kind: Pod")));
+    }
+}

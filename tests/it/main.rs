@@ -75,6 +75,7 @@ mod probe21aw;
 mod probe21ax;
 mod probe21ay_exec;
 mod probe21ay_tables;
+mod probe21ay_apart;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -145,8 +145,12 @@ pub(super) fn exit(r: &mut CommandReport, node: &str) {
 }
 
 /// Make `r` (a `vagrant ssh NODE`'s) not understood if its book lines
-/// hold a command ([`banner_command`]); whether they did.
+/// hold a command ([`banner_command`]), or a line a command prints
+/// ([`printed_in_banner`]); whether they did.
 pub(super) fn typed_in_banner(r: &mut CommandReport, node: &str) -> bool {
+    if printed_in_banner(r, node) {
+        return true;
+    }
     let Some(line) = banner_command(&r.book).map(|l| l.trim().to_string()) else {
         return false;
     };
@@ -164,6 +168,24 @@ pub(super) fn typed_in_banner(r: &mut CommandReport, node: &str) -> bool {
     r.reason = Some(format!(
         "the book shows `{line}` after `vagrant ssh {node}`, in a login banner's place: it runs a program{disguised}, a command the reader types which lab never ran"
     ));
+    true
+}
+
+/// Make `r` (a `vagrant ssh NODE`'s) not understood if its book lines hold
+/// one that ping, curl or tcpdump prints (a reply, a packet, a status):
+/// no banner holds one, and lab cannot tell which command the book
+/// claims it of. Taken for the banner, a block of a cross-node reply
+/// after `vagrant ssh node2` compared nothing, and the chapter passed
+/// (probe21ay, finding 3, `H4c`).
+fn printed_in_banner(r: &mut CommandReport, node: &str) -> bool {
+    let Some(line) = crate::book::apart_output::printed_by_a_command(&r.book) else {
+        return false;
+    };
+    r.reason = Some(format!(
+        "the book shows `{}` after `vagrant ssh {node}`, in a login banner's place: a command prints that line, no login does, and lab cannot tell which command the book claims it of (put the command above its output)",
+        line.trim()
+    ));
+    r.verdict = Verdict::NotUnderstood;
     true
 }
 
