@@ -22,6 +22,7 @@ use super::compare::squash;
 /// shown (iputils'), the whole packet's: as printed.
 #[derive(Debug, PartialEq, Eq)]
 struct Header {
+    target: String,
     resolved: Option<String>,
     data: String,
     packet: Option<String>,
@@ -52,7 +53,9 @@ fn header(lines: &[String]) -> Option<Header> {
             .split_once('(')
             .and_then(|(_, r)| r.split_once(')'))
             .map(|(b, _)| b.trim().to_string());
+        let target = before.split([' ', '(']).next().unwrap_or_default();
         Some(Header {
+            target: target.to_string(),
             resolved,
             data: data.trim_end_matches(':').to_string(),
             packet,
@@ -138,8 +141,14 @@ fn loss(v: &str) -> Option<f64> {
 pub fn header_and_statistics(book: &[String], lab: &[String]) -> Vec<String> {
     let mut d = Vec::new();
     if let (Some(b), Some(l)) = (header(book), header(lab)) {
+        // `PING A (A)` against the lab's `PING X (X)` is a ping of
+        // another address, said once (by the replay, against the command).
+        let another_target = b.resolved.as_ref() == Some(&b.target)
+            && l.resolved.as_ref() == Some(&l.target)
+            && b.target != l.target;
         if let (Some(bx), Some(lx)) = (&b.resolved, &l.resolved)
             && bx != lx
+            && !another_target
         {
             d.push(format!(
                 "ping: the book's header names {bx} as the address pinged (in brackets); the lab's ping names {lx}"
@@ -160,8 +169,13 @@ pub fn header_and_statistics(book: &[String], lab: &[String]) -> Vec<String> {
             ));
         }
     }
+    // A title naming the address the header names (or, with no header,
+    // the address itself) is the ping's target, said once by the replay.
+    let book_target = header(book).map(|h| h.target);
     if let (Some(b), Some(l)) = (title(book), title(lab))
         && b != l
+        && !(book_target.as_ref().is_none_or(|t| *t == b)
+            && b.parse::<std::net::Ipv4Addr>().is_ok())
     {
         d.push(format!(
             "ping: the book's statistics are titled for {b} (`--- {b} ping statistics ---`); the lab's ping's for {l}"

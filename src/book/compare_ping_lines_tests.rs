@@ -97,6 +97,22 @@ fn the_statistics_title_and_the_header_are_the_lab_pings() {
         d.contains("names 10.244.3.3") && d.contains("names 10.244.1.2"),
         "{d}"
     );
+    // A ping of another address is said once, by the replay (against the
+    // command), not again by its brackets.
+    let other: Vec<String> = v(LAB)
+        .iter()
+        .map(|l| {
+            l.replace("10.244.1.2 ", "10.244.2.2 ")
+                .replace("(10.244.1.2)", "(10.244.2.2)")
+        })
+        .collect();
+    assert!(
+        other[0].starts_with("PING 10.244.2.2 (10.244.2.2)") && other[4].contains("10.244.2.2")
+    );
+    assert_eq!(
+        crate::book::compare_ping_lines::header_and_statistics(&other, &v(LAB)),
+        Vec::<String>::new()
+    );
     let d = one_difference(&book_with("56(84)", "1000(1028)"));
     assert!(
         d.contains("sends 1000(1028) bytes; the lab's ping sends 56(84)"),
