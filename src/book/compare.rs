@@ -23,6 +23,7 @@
 //! Each difference is one stable sentence, so the known-drift file can name it.
 
 use super::bind::Table;
+pub use super::compare_ping_lines::header_and_statistics;
 use super::compare_routes::row_counts;
 pub use super::compare_routes::{route_rows, routes};
 pub use super::ping_claims::{not_pings_own, says_what_ping_says, tells_no_reply};

@@ -34,7 +34,11 @@ mod facts;
 pub use facts::{Facts, Failure, facts};
 #[path = "curl_claims.rs"]
 mod claims;
+#[path = "curl_peers.rs"]
+mod peers;
 pub use claims::reads_as_curls;
+#[cfg(test)]
+use peers::peer;
 
 /// The longest `-m`/`--connect-timeout` a book's curl may ask: it must end
 /// inside the replay's deadline for one command ([`super::replay::DEADLINE`]).
@@ -493,71 +497,21 @@ pub fn judge(book: &[String], code: Option<i32>, r: &mut CommandReport) {
         .split_whitespace()
         .any(|w| w == "--head" || (w.starts_with('-') && !w.starts_with("--") && w.contains('I')));
     r.differences.extend(facts::not_curls_own(book, head));
-    // Curl's own words name whom it reached (`* Connected to X (ADDR)`,
-    // `Trying ADDR:80`, `Host: ADDR`, `Failed to connect to ADDR`): another
-    // address than the lab's curl reached is another curl's output (the
-    // sixteenth probe: its status matched).
-    if let (Some(b), Some(l)) = (peer(book), peer(&r.lab)) {
-        // Addresses always; ports where both show one.
-        let (ba, bp) = b
-            .split_once(':')
-            .map_or((b.as_str(), None), |(a, p)| (a, Some(p)));
-        let (la, lp) = l
-            .split_once(':')
-            .map_or((l.as_str(), None), |(a, p)| (a, Some(p)));
-        if ba != la || matches!((bp, lp), (Some(x), Some(y)) if x != y) {
-            r.differences.push(format!(
-                "curl: the book's output reached {b}; the lab's curl reached {l}"
-            ));
-        }
-    }
+    // Curl's own words name whom it reached (`* Connected to X (ADDR)
+    // port P`, `Trying ADDR:80`, `Host: ADDR`, `Failed to connect to
+    // ADDR`): another address than the lab's curl reached is another
+    // curl's output (the sixteenth probe: its status matched). Each such
+    // line the book shows is held against the lab's of its kind, every
+    // value of it (probe21ay, finding 5: only the first was, and a
+    // `Connected to … port 8080` and `Host: ADDR` under it matched a lab
+    // that printed port 80 and another address).
+    r.differences.extend(peers::differ(book, &r.lab));
     if let Some(why) = other_page
         && r.differences.is_empty()
     {
         r.verdict = Verdict::Skipped;
         r.reason = Some(why);
     }
-}
-
-/// The address (and port, where shown) curl's verbose or error lines say
-/// it reached or tried first.
-fn peer(lines: &[String]) -> Option<String> {
-    let ip = |w: &str| -> Option<String> {
-        let w = w.trim_matches(|c: char| "()[].,:".contains(c));
-        let (host, port) = match w.split_once(':') {
-            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => (h, Some(p)),
-            _ => (w, None),
-        };
-        let a: std::net::Ipv4Addr = host.parse().ok()?;
-        Some(match port {
-            Some(p) if !p.is_empty() => format!("{a}:{p}"),
-            _ => a.to_string(),
-        })
-    };
-    lines.iter().find_map(|l| {
-        let t = l.trim().trim_start_matches(['*', '>', ' ']);
-        let lower = t.to_lowercase();
-        let rest = [
-            "connected to ",
-            "trying ",
-            "failed to connect to ",
-            "host: ",
-        ]
-        .iter()
-        .find_map(|k| lower.find(k).map(|i| &t[i + k.len()..]))?;
-        // `Connected to NAME (ADDR) port 80`: the address in brackets.
-        let words: Vec<&str> = rest.split_whitespace().collect();
-        let port = words
-            .iter()
-            .position(|w| *w == "port")
-            .and_then(|i| words.get(i + 1))
-            .map(|p| p.trim_matches(|c: char| !c.is_ascii_digit()));
-        let addr = words.iter().take(3).find_map(|w| ip(w))?;
-        Some(match port {
-            Some(p) if !p.is_empty() && !addr.contains(':') => format!("{addr}:{p}"),
-            _ => addr,
-        })
-    })
 }
 
 /// The output the book should show for the lab's curl: the lab's lines

@@ -457,3 +457,46 @@ fn a_line_among_the_headers_curl_does_not_print_is_named() {
     assert!(facts::not_curls_own(&text, false).is_empty());
     assert_eq!(facts::not_curls_own(&text, true).len(), 1);
 }
+
+/// Every line of curl's naming whom it reached is held against the lab's
+/// of its kind, each value of it (probe21ay, finding 5: under a right
+/// `Trying`, `Connected to … (10.244.3.3) port 8080` and `Host:
+/// 10.244.3.3` matched a lab that printed port 80 and 10.244.1.2; seen
+/// failing before `curl_peers.rs`).
+#[test]
+fn every_line_naming_whom_curl_reached_is_compared() {
+    let lab = lines(
+        "*   Trying 10.244.1.2:80...\n* Connected to 10.244.1.2 (10.244.1.2) port 80 (#0)\n> GET / HTTP/1.1\n> Host: 10.244.1.2\n> User-Agent: curl/7.88.1",
+    );
+    assert_eq!(super::peers::differ(&lab, &lab), Vec::<String>::new());
+    let d = super::peers::differ(
+        &lines(
+            "*   Trying 10.244.1.2:80...\n* Connected to 10.244.1.2 (10.244.3.3) port 8080 (#0)\n> GET / HTTP/1.1\n> Host: 10.244.3.3",
+        ),
+        &lab,
+    );
+    assert_eq!(
+        d,
+        vec![
+            "curl: the book's `Connected to` line says 10.244.1.2 (10.244.3.3:8080); the lab's curl's says 10.244.1.2 (10.244.1.2:80)",
+            "curl: the book's `Host:` line says `10.244.3.3`; the lab's curl's says `10.244.1.2`",
+        ]
+    );
+    // The port alone, and a `Host:` with a port the lab's has not.
+    let d = super::peers::differ(
+        &lines("* Connected to 10.244.1.2 (10.244.1.2) port 8080\n> Host: 10.244.1.2:8080"),
+        &lab,
+    );
+    assert_eq!(d.len(), 2, "{d:#?}");
+    // An old curl's `Trying ADDR...` without its port says the same.
+    assert!(super::peers::differ(&lines("*   Trying 10.244.1.2..."), &lab).is_empty());
+    // No kind in common: the first of each, as before.
+    let d = super::peers::differ(
+        &lines("curl: (7) Failed to connect to 10.244.3.3 port 80: Connection refused"),
+        &lab,
+    );
+    assert_eq!(
+        d,
+        vec!["curl: the book's output reached 10.244.3.3:80; the lab's curl reached 10.244.1.2:80"]
+    );
+}

@@ -246,7 +246,13 @@ pub fn echoes_sent(lines: &[String]) -> usize {
                         .then(|| words.get(i + 1).copied())
                         .flatten()
                 });
-            if let Some(n) = said.and_then(|n| n.trim_end_matches(',').parse::<usize>().ok()) {
+            // An echo number past ping's 16 bits is no echo ping sent (a
+            // difference of its own: `unprintable_numbers`), and counted
+            // it overflowed (probe21ay: `icmp_seq=18446744073709551615`).
+            if let Some(n) = said
+                .and_then(|n| n.trim_end_matches(',').parse::<usize>().ok())
+                .filter(|n| *n <= usize::from(u16::MAX))
+            {
                 from_zero |= n == 0;
                 highest = highest.max(Some(n));
             }
@@ -375,10 +381,21 @@ pub fn replies(lines: &[String]) -> Vec<Reply> {
         .collect()
 }
 
+/// A ping's output compared with the lab's: its replies and counts
+/// ([`replies_and_counts`]), its header, statistics title and loss
+/// ([`super::compare_ping_lines`]), and the numbers it shows that no ping
+/// prints, each a difference.
+pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
+    let mut d = replies_and_counts(book, lab);
+    d.extend(super::compare_ping_lines::header_and_statistics(book, lab));
+    d.extend(super::compare_ping_lines::unprintable_numbers(book));
+    d
+}
+
 /// Every reply compared, one by one: their count, icmp_seq counted from
 /// the first reply, who answered, the TTL, the size and a duplicate's mark. Where neither shows a reply,
 /// [`ping`] compares the errors.
-pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
+pub(super) fn replies_and_counts(book: &[String], lab: &[String]) -> Vec<String> {
     let (b, l) = (replies(book), replies(lab));
     if b.is_empty() || l.is_empty() {
         let mut d = ping(&ping_facts(book), &ping_facts(lab));

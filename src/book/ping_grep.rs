@@ -4,7 +4,7 @@
 //! (what a ping's output says) for its size: grep's reading is its own.
 
 use super::compare::squash;
-use super::ping_facts::{bytes_from, counts, from_error, ping_facts, ping_replies, replies};
+use super::ping_facts::{bytes_from, counts, from_error, ping_facts, replies, replies_and_counts};
 
 /// The lines `grep PATTERN` (`-i`: `ignore_case`) keeps of `lines`. The
 /// pattern is one word recognition let through (no quote, bracket, star,
@@ -102,9 +102,14 @@ pub fn grepped_ping(book: &[String], full: &[String], kept: &[String]) -> Vec<St
             }
         }
         if d.is_empty() && !replies(book).is_empty() {
-            d.extend(ping_replies(book, kept));
+            d.extend(replies_and_counts(book, kept));
         }
     }
+    // The header, the statistics title and the loss the grep kept are the
+    // lab's whole ping's to compare with (`| grep loss` showing `0%` matched
+    // a lab that lost every echo: probe21ay, finding 5).
+    d.extend(super::compare_ping_lines::header_and_statistics(book, full));
+    d.extend(super::compare_ping_lines::unprintable_numbers(book));
     if !shown.is_empty() && kept.iter().all(|l| l.trim().is_empty()) && d.is_empty() {
         d.push(format!(
             "grep keeps none of the lab's ping lines (the lab's ping shows {})",

@@ -160,6 +160,13 @@ impl Replayer<'_> {
                 let said = book.iter().filter(|l| compare::says_what_ping_says(l));
                 r.differences
                     .extend(compare::not_pings_own(&said.cloned().collect::<Vec<_>>()));
+                // What its header says is a claim whatever was cut below
+                // it: the address in brackets, the sizes (probe21ay,
+                // finding 5).
+                r.differences.extend(compare::header_and_statistics(
+                    &book,
+                    full_ping.unwrap_or(&r.lab),
+                ));
             }
             if r.differences.is_empty() {
                 r.verdict = Verdict::Skipped;

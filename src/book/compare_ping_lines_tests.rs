@@ -1,0 +1,207 @@
+//! A ping's header, statistics title, loss and unprintable numbers,
+//! compared through [`ping_replies`] and [`grepped_ping`] as a replay does
+//! (probe21ay, finding 5 and the lesser "numbers a parser cannot hold").
+//! Each test below was seen failing before `compare_ping_lines.rs` was
+//! called: every one of these books matched.
+
+use crate::book::compare::{grepped_ping, ping_replies};
+
+fn v(s: &str) -> Vec<String> {
+    s.lines().map(str::to_string).collect()
+}
+
+const LAB: &str = "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.
+64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms
+64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.060 ms
+
+--- 10.244.1.2 ping statistics ---
+2 packets transmitted, 2 received, 0% packet loss, time 1001ms
+rtt min/avg/max/mdev = 0.054/0.057/0.060/0.003 ms";
+
+/// The lab's output with one line changed, as the book shows it.
+fn book_with(from: &str, to: &str) -> Vec<String> {
+    assert!(LAB.contains(from));
+    v(&LAB.replace(from, to))
+}
+
+fn one_difference(book: &[String]) -> String {
+    let d = ping_replies(book, &v(LAB));
+    assert_eq!(d.len(), 1, "{d:#?}");
+    d[0].clone()
+}
+
+#[test]
+fn the_lab_own_output_matches_itself() {
+    assert_eq!(ping_replies(&v(LAB), &v(LAB)), Vec::<String>::new());
+    // BSD's header and loss say the same of the same ping.
+    let bsd = book_with(
+        "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.",
+        "PING 10.244.1.2 (10.244.1.2): 56 data bytes",
+    );
+    let bsd = bsd
+        .iter()
+        .map(|l| l.replace("0% packet loss", "0.0% packet loss"))
+        .collect::<Vec<_>>();
+    assert_eq!(ping_replies(&bsd, &v(LAB)), Vec::<String>::new());
+}
+
+#[test]
+fn a_loss_the_lab_did_not_print_is_a_difference() {
+    for (shown, said) in [("50%", "50% packet loss; the lab's 0%"), ("100%", "100%")] {
+        let d = one_difference(&book_with(
+            "0% packet loss",
+            &format!("{shown} packet loss"),
+        ));
+        assert!(d.contains(said), "{d}");
+    }
+    // No reply on either side, and the book's 0% loss.
+    let lab = v(
+        "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n\n--- 10.244.2.2 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss, time 0ms",
+    );
+    let book = v(
+        "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n\n--- 10.244.2.2 ping statistics ---\n1 packets transmitted, 0 received, 0% packet loss, time 0ms",
+    );
+    assert_eq!(
+        ping_replies(&book, &lab),
+        vec!["ping: the book's statistics show 0% packet loss; the lab's 100%"]
+    );
+    // iputils' `33.3333%` is BSD's `33.3%`, not `33%`... as precise as shown.
+    let third = |l: &str| {
+        v(&format!(
+            "3 packets transmitted, 2 received, {l} packet loss"
+        ))
+    };
+    assert_eq!(
+        ping_replies(&third("33.3%"), &third("33.3333%")),
+        Vec::<String>::new()
+    );
+    assert!(ping_replies(&third("33%"), &third("33.3333%")).is_empty());
+    assert!(!ping_replies(&third("34%"), &third("33.3333%")).is_empty());
+}
+
+#[test]
+fn the_statistics_title_and_the_header_are_the_lab_pings() {
+    let d = one_difference(&book_with(
+        "--- 10.244.1.2 ping statistics ---",
+        "--- 10.244.9.9 ping statistics ---",
+    ));
+    assert!(
+        d.contains("titled for 10.244.9.9") && d.contains("for 10.244.1.2"),
+        "{d}"
+    );
+    let d = one_difference(&book_with(
+        "PING 10.244.1.2 (10.244.1.2)",
+        "PING 10.244.1.2 (10.244.3.3)",
+    ));
+    assert!(
+        d.contains("names 10.244.3.3") && d.contains("names 10.244.1.2"),
+        "{d}"
+    );
+    // A ping of another address is said once, by the replay (against the
+    // command), not again by its brackets.
+    let other: Vec<String> = v(LAB)
+        .iter()
+        .map(|l| {
+            l.replace("10.244.1.2 ", "10.244.2.2 ")
+                .replace("(10.244.1.2)", "(10.244.2.2)")
+        })
+        .collect();
+    assert!(
+        other[0].starts_with("PING 10.244.2.2 (10.244.2.2)") && other[4].contains("10.244.2.2")
+    );
+    assert_eq!(
+        crate::book::compare_ping_lines::header_and_statistics(&other, &v(LAB)),
+        Vec::<String>::new()
+    );
+    let d = one_difference(&book_with("56(84)", "1000(1028)"));
+    assert!(
+        d.contains("sends 1000(1028) bytes; the lab's ping sends 56(84)"),
+        "{d}"
+    );
+    // The packet's size alone; BSD's or busybox's data size is another
+    // ping's than the lab's iputils (the chapter's busybox shows 48).
+    assert!(one_difference(&book_with("56(84)", "56(85)")).contains("56(85)"));
+    let bsd = |s: &str| {
+        v(&format!(
+            "PING 10.244.1.2 (10.244.1.2): {s} data bytes\n64 bytes from 10.244.1.2: seq=0 ttl=64 time=0.1 ms"
+        ))
+    };
+    let one_reply = v(LAB)[..2].to_vec();
+    assert_eq!(ping_replies(&bsd("48"), &one_reply), Vec::<String>::new());
+    assert_eq!(ping_replies(&bsd("48"), &bsd("56")).len(), 1);
+}
+
+#[test]
+fn numbers_no_parser_holds_are_differences() {
+    let d = ping_replies(
+        &book_with(
+            "2 packets transmitted, 2 received",
+            "99999999999999999999999 packets transmitted, 99999999999999999999999 received",
+        ),
+        &v(LAB),
+    );
+    assert_eq!(d.len(), 2, "{d:#?}");
+    assert!(d[0].contains(
+        "99999999999999999999999 packets transmitted, which no ping prints; the lab's 2"
+    ));
+    for seq in [
+        "18446744073709551617",
+        "18446744073709551615",
+        "4294967296",
+        "65536",
+    ] {
+        let d = ping_replies(
+            &book_with("icmp_seq=2 ", &format!("icmp_seq={seq} ")),
+            &v(LAB),
+        );
+        assert!(
+            d.iter()
+                .any(|x| x.contains(&format!("numbered {seq}")) && x.contains("16 bits")),
+            "{d:#?}"
+        );
+    }
+    let d = ping_replies(
+        &book_with("icmp_seq=2 ttl=64", "icmp_seq=2 ttl=300"),
+        &v(LAB),
+    );
+    assert!(d.iter().any(|x| x.contains("ttl=300")), "{d:#?}");
+    let d = ping_replies(&book_with("0% packet loss", "1e3% packet loss"), &v(LAB));
+    assert!(d.iter().any(|x| x.contains("no percentage")), "{d:#?}");
+}
+
+#[test]
+fn a_grepped_pings_loss_and_header_are_held_against_its_whole_output() {
+    let full = v(LAB);
+    let stats = |l: &str| {
+        v(&format!(
+            "2 packets transmitted, 2 received, {l} packet loss, time 1001ms"
+        ))
+    };
+    let kept = stats("0%");
+    assert!(grepped_ping(&kept, &full, &kept).is_empty());
+    let d = grepped_ping(&stats("100%"), &full, &kept);
+    assert_eq!(
+        d,
+        vec!["ping: the book's statistics show 100% packet loss; the lab's 0%"]
+    );
+    let header = v("PING 10.244.1.2 (10.244.1.2) 1000(1028) bytes of data.");
+    let kept = v("PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.");
+    let d = grepped_ping(&header, &full, &kept);
+    assert!(d.iter().any(|x| x.contains("1000(1028)")), "{d:#?}");
+}
+
+/// An echo number past 16 bits is no echo the lab sends for: counted, the
+/// highest (`usize::MAX`) plus BSD's echo 0 overflowed, and `lab book`
+/// panicked (probe21ay's `X5`; in a release build it wrapped to none).
+#[test]
+fn an_echo_number_past_16_bits_counts_no_echo() {
+    let book = v("64 bytes from 10.244.1.2: icmp_seq=0 ttl=64 time=0.054 ms
+64 bytes from 10.244.1.2: icmp_seq=18446744073709551615 ttl=64 time=0.060 ms");
+    assert_eq!(crate::book::compare::echoes_sent(&book), 1);
+    let d = ping_replies(&book, &v(LAB));
+    assert!(
+        d.iter()
+            .any(|x| x.contains("numbered 18446744073709551615")),
+        "{d:#?}"
+    );
+}
