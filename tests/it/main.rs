@@ -73,6 +73,7 @@ mod probe21av_apart;
 mod probe21av_manifests;
 mod probe21aw;
 mod probe21ax;
+mod probe21az;
 mod probe21l;
 mod probe21p;
 mod probe21r;
