@@ -77,6 +77,7 @@ mod probe21ay_exec;
 mod probe21ay_tables;
 mod probe21ay_apart;
 mod probe21ay_ping;
+mod probe21az;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -13,7 +13,16 @@
 //! with where it was found (another lab's namespaces, PIDs that are not the
 //! processes `lab` started, a claim held by another state folder) is refused
 //! and nothing is changed.
+//!
+//! Before a namespace is deleted, once its processes are gone, every TCP
+//! socket left in it is reset ([`guard::reset_every`]): an orphan keeps
+//! the namespace, without its name, and its send queue for as long as its
+//! timers run, charged to no cgroup once the lab's are gone (probe21az
+//! finding 1: 10 orphans, 80 MB, outlived a `destroy` that said nothing).
+//! How many were reset is said; sockets the reset left make `destroy`
+//! fail, naming their namespaces, after removing the rest.
 
+use super::guard::{self, Cleared};
 use super::provider_state::NetnsState;
 use super::{names, netlink, sys};
 use crate::bringup::{self, Planned, Step};
@@ -39,6 +48,60 @@ pub struct DestroyCtx {
     /// not up): an orphaned `ip -batch` may still be adding namespaces, so
     /// look again until none has appeared for a while.
     pub settle: bool,
+    /// What the resets of the namespaces' TCP sockets did.
+    pub tcp: TcpReset,
+}
+
+/// The TCP sockets reset in the lab's namespaces before they were deleted,
+/// and those left, by namespace.
+#[derive(Debug, Default)]
+pub struct TcpReset {
+    reset: Vec<(String, u64)>,
+    left: Vec<String>,
+}
+
+impl TcpReset {
+    /// Note what the reset of namespace `ns` gave.
+    fn note(&mut self, ns: String, cleared: std::io::Result<Cleared>) {
+        match cleared {
+            Ok(c) => {
+                if c.reset > 0 {
+                    self.reset.push((ns.clone(), c.reset));
+                }
+                if c.left > 0 {
+                    self.left.push(format!("{ns} ({} left)", c.left));
+                }
+            }
+            // Deleted meanwhile: nothing of it is left to reset.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => self.left.push(format!("{ns} (not looked at: {e})")),
+        }
+    }
+
+    /// What is said of the resets, and the error when sockets are left.
+    fn outcome(&self) -> (Option<String>, Option<String>) {
+        let total: u64 = self.reset.iter().map(|r| r.1).sum();
+        let said = (total > 0).then(|| {
+            let each: Vec<String> = self
+                .reset
+                .iter()
+                .map(|(n, c)| format!("{n}: {c}"))
+                .collect();
+            format!(
+                "reset {total} TCP sockets left in the lab's namespaces once their processes \
+                 were gone ({})",
+                each.join(", ")
+            )
+        });
+        let failed = (!self.left.is_empty()).then(|| {
+            format!(
+                "TCP sockets outlive the lab in {}: they keep their namespaces, without a name, \
+                 and their send queues until their timers end",
+                self.left.join(", ")
+            )
+        });
+        (said, failed)
+    }
 }
 
 struct StopProcesses;
@@ -104,12 +167,23 @@ impl Step<DestroyCtx> for DeleteNamespaces {
                 quiet += 1;
             } else {
                 quiet = 0;
-                // Anything started in them since the processes were stopped.
+                // Anything started in them since the processes were stopped,
+                // then the TCP sockets left in them.
                 let scan = found.clone();
-                let _ = tokio::task::spawn_blocking(move || {
-                    sys::stop(&sys::pids_in(&scan), Duration::ZERO)
+                let cleared = tokio::task::spawn_blocking(move || {
+                    sys::stop(&sys::pids_in(&scan), Duration::ZERO);
+                    scan.into_iter()
+                        .map(|ns| {
+                            let c = guard::reset_every(&sys::netns_path(&ns));
+                            (ns, c)
+                        })
+                        .collect::<Vec<_>>()
                 })
-                .await;
+                .await
+                .map_err(|e| LabError::Internal(format!("resetting TCP sockets: {e}")))?;
+                for (ns, c) in cleared {
+                    ctx.tcp.note(ns, c);
+                }
                 netlink::delete_namespaces(&ctx.rep, found).await?;
             }
             if !ctx.settle || quiet >= 2 || std::time::Instant::now() >= deadline {
@@ -272,6 +346,7 @@ pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Resul
         rep: rep.clone(),
         dir,
         settle,
+        tcp: TcpReset::default(),
     };
     let steps = vec![
         Planned::new("stop processes", StopProcesses),
@@ -282,5 +357,51 @@ pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Resul
     if owns_claim {
         claim::remove(name);
     }
-    Ok(())
+    let (said, failed) = ctx.tcp.outcome();
+    if let Some(said) = said {
+        rep.info(said);
+    }
+    match failed {
+        Some(message) => Err(LabError::Step {
+            step: "reset TCP sockets".into(),
+            message,
+        }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tcp_sockets_reset_are_said_and_those_left_fail_the_destroy() {
+        let mut t = TcpReset::default();
+        t.note("l.node1".into(), Ok(Cleared { reset: 2, left: 0 }));
+        t.note("l.node2".into(), Ok(Cleared { reset: 0, left: 0 }));
+        t.note(
+            "l.gone".into(),
+            Err(std::io::Error::from(std::io::ErrorKind::NotFound)),
+        );
+        let (said, failed) = t.outcome();
+        assert_eq!(
+            said.as_deref(),
+            Some(
+                "reset 2 TCP sockets left in the lab's namespaces once their processes were \
+                 gone (l.node1: 2)"
+            )
+        );
+        assert_eq!(failed, None);
+        t.note("l.node3".into(), Ok(Cleared { reset: 1, left: 4 }));
+        t.note(
+            "l.pod".into(),
+            Err(std::io::Error::from_raw_os_error(libc::EPERM)),
+        );
+        let (said, failed) = t.outcome();
+        assert!(said.unwrap().contains("reset 3 TCP sockets"));
+        let failed = failed.unwrap();
+        assert!(failed.contains("l.node3 (4 left)"), "{failed}");
+        assert!(failed.contains("l.pod (not looked at:"), "{failed}");
+        assert!(!failed.contains("l.node1"), "{failed}");
+    }
 }

@@ -98,6 +98,16 @@
 //! charged to no one (probe21y: 300,000 in 7.4 s, 73 MB). Checkpointing
 //! tools use it; nothing the lab runs does.
 //!
+//! TCP user timeouts asked of the guard: `setsockopt(…, IPPROTO_TCP,
+//! TCP_USER_TIMEOUT, …)` (the one TCP option handed over). An orphan
+//! (a connection closed, its data unacknowledged) retransmits for its user
+//! timeout when one is set, up to 2^31-1 ms (24.8 days), not for the
+//! kernel's `tcp_orphan_retries`; each holds its send queue and its
+//! namespace after the namespace's name is gone (probe21az: 10 orphans, 80
+//! MB of the host's, outlived `lab destroy`). The guard sets the timeout
+//! itself, at most `guard::user_timeouts::MOST_MS` (120 s, the most
+//! `TCP_LINGER2` keeps one).
+//!
 //! No long `sendmmsg()`, no forced socket buffer: `sendmmsg()` of more than
 //! [`SENDMMSG_MOST`] messages and `setsockopt(…, SOL_SOCKET,
 //! SO_SNDBUFFORCE or SO_RCVBUFFORCE, …)` fail with `EPERM` (as the forced
@@ -219,14 +229,14 @@ const PACKET_OPTION: usize = 41;
 const SOCKET_LEVEL_OPTION: usize = 46;
 const IPV6_OPTION: usize = 53;
 const TCP_OPTION: usize = 55;
-const SECCOMP_OP: usize = 57;
-const PRCTL_OP: usize = 59;
-const SENDMMSG_VLEN: usize = 63;
-const TO_ALLOW: usize = 65;
-const TO_EPERM: usize = 66;
-const TO_ENOSYS: usize = 67;
-const TO_EAFNOSUPPORT: usize = 68;
-const TO_NOTIFY: usize = 69;
+const SECCOMP_OP: usize = 58;
+const PRCTL_OP: usize = 60;
+const SENDMMSG_VLEN: usize = 64;
+const TO_ALLOW: usize = 66;
+const TO_EPERM: usize = 67;
+const TO_ENOSYS: usize = 68;
+const TO_EAFNOSUPPORT: usize = 69;
+const TO_NOTIFY: usize = 70;
 
 /// `SOCK_PACKET`: the old packet socket of `AF_INET` (the kernel makes it
 /// an `AF_PACKET` one; not in the libc crate).
@@ -236,7 +246,7 @@ const IPV6_FLOWLABEL_MGR: u32 = 32;
 const AND: u32 = libc::BPF_ALU | libc::BPF_AND | libc::BPF_K;
 
 /// The program.
-const FILTER: [libc::sock_filter; 70] = [
+const FILTER: [libc::sock_filter; 71] = [
     /* 0 */ stmt(LD, ARCH_AT),
     /* 1 */ jump(JEQ, ARCH, 1, 3, 2),
     /* 2 */ stmt(RET, KILL),
@@ -300,20 +310,21 @@ const FILTER: [libc::sock_filter; 70] = [
     /* 53 IPV6_OPTION */ stmt(LD, ARG2_LOW),
     /* 54 */ jump(JEQ, IPV6_FLOWLABEL_MGR, 54, TO_EPERM, TO_ALLOW),
     /* 55 TCP_OPTION */ stmt(LD, ARG2_LOW),
-    /* 56 */ jump(JEQ, libc::TCP_REPAIR as u32, 56, TO_EPERM, TO_ALLOW),
-    /* 57 SECCOMP_OP */ stmt(LD, ARG0_LOW),
-    /* 58 */ jump(JEQ, libc::SECCOMP_SET_MODE_FILTER, 58, TO_EPERM, TO_ALLOW),
-    /* 59 PRCTL_OP */ stmt(LD, ARG0_LOW),
-    /* 60 */ jump(JEQ, libc::PR_SET_SECCOMP as u32, 60, 61, TO_ALLOW),
-    /* 61 */ stmt(LD, ARG1_LOW),
-    /* 62 */ jump(JEQ, libc::SECCOMP_MODE_FILTER, 62, TO_EPERM, TO_ALLOW),
-    /* 63 SENDMMSG_VLEN */ stmt(LD, ARG2_LOW),
-    /* 64 */ jump(JGE, SENDMMSG_MOST + 1, 64, TO_EPERM, TO_ALLOW),
-    /* 65 TO_ALLOW */ stmt(RET, ALLOW),
-    /* 66 TO_EPERM */ stmt(RET, EPERM),
-    /* 67 TO_ENOSYS */ stmt(RET, ENOSYS),
-    /* 68 TO_EAFNOSUPPORT */ stmt(RET, EAFNOSUPPORT),
-    /* 69 TO_NOTIFY */ stmt(RET, NOTIFY),
+    /* 56 */ jump(JEQ, libc::TCP_REPAIR as u32, 56, TO_EPERM, 57),
+    /* 57 */ jump(JEQ, libc::TCP_USER_TIMEOUT as u32, 57, TO_NOTIFY, TO_ALLOW),
+    /* 58 SECCOMP_OP */ stmt(LD, ARG0_LOW),
+    /* 59 */ jump(JEQ, libc::SECCOMP_SET_MODE_FILTER, 59, TO_EPERM, TO_ALLOW),
+    /* 60 PRCTL_OP */ stmt(LD, ARG0_LOW),
+    /* 61 */ jump(JEQ, libc::PR_SET_SECCOMP as u32, 61, 62, TO_ALLOW),
+    /* 62 */ stmt(LD, ARG1_LOW),
+    /* 63 */ jump(JEQ, libc::SECCOMP_MODE_FILTER, 63, TO_EPERM, TO_ALLOW),
+    /* 64 SENDMMSG_VLEN */ stmt(LD, ARG2_LOW),
+    /* 65 */ jump(JGE, SENDMMSG_MOST + 1, 65, TO_EPERM, TO_ALLOW),
+    /* 66 TO_ALLOW */ stmt(RET, ALLOW),
+    /* 67 TO_EPERM */ stmt(RET, EPERM),
+    /* 68 TO_ENOSYS */ stmt(RET, ENOSYS),
+    /* 69 TO_EAFNOSUPPORT */ stmt(RET, EAFNOSUPPORT),
+    /* 70 TO_NOTIFY */ stmt(RET, NOTIFY),
 ];
 
 /// Install the filter on the calling thread (and everything it execs and

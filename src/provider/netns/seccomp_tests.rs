@@ -411,6 +411,38 @@ fn a_filtered_process_gets_no_tcp_repair_mode() {
     assert_eq!(in_child(true, tcp_repair), 0);
 }
 
+/// `TCP_USER_TIMEOUT` on a TCP socket and `TCP_NODELAY` beside it: 0
+/// when the first is handed to a guard (`ENOSYS` with none, as here) and
+/// the second set by the kernel, 1 when both are set by the kernel.
+fn tcp_user_timeout() -> i32 {
+    // SAFETY: system calls on values of ours.
+    unsafe {
+        let s = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        let ms: libc::c_int = 600_000;
+        let set = |name| {
+            let r = libc::setsockopt(s, libc::IPPROTO_TCP, name, (&ms as *const i32).cast(), 4);
+            errno_of(r.into())
+        };
+        let (timeout, nodelay) = (set(libc::TCP_USER_TIMEOUT), set(libc::TCP_NODELAY));
+        libc::close(s);
+        match (timeout, nodelay) {
+            (libc::ENOSYS, 0) => 0,
+            (0, 0) => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// probe21az finding 1: a user timeout of 2^31-1 ms kept a node's
+/// orphans retransmitting for 24.8 days after `lab destroy`; the guard
+/// sets it, at most `guard`'s bound (and no other TCP option is handed
+/// over: `TCP_NODELAY` stays the kernel's).
+#[test]
+fn a_filtered_process_asks_the_guard_for_a_tcp_user_timeout() {
+    assert_eq!(in_child(false, tcp_user_timeout), 1);
+    assert_eq!(in_child(true, tcp_user_timeout), 0);
+}
+
 /// `perf_event_open` (no attributes), `bpf` (no command) and `userfaultfd`
 /// (no flags it knows): what each gives, packed in one code.
 fn perf_bpf_userfaultfd() -> i32 {

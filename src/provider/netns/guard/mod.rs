@@ -95,6 +95,7 @@ mod supervisor;
 mod table;
 mod tc;
 mod unresolved;
+mod user_timeouts;
 mod watch;
 mod xfrm;
 
@@ -105,6 +106,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 use watch::Watch;
 
+pub use orphans::{Cleared, reset_every};
 use pacing::{SWEEP, cleanup_cpu, cpu_time, sweep_gap, take_cleanup};
 use stopping::{stop, stop_node};
 

@@ -30,7 +30,7 @@ use super::sockets;
 use std::io;
 use std::os::fd::OwnedFd;
 
-const NETLINK_SOCK_DIAG: libc::c_int = 4;
+pub(super) const NETLINK_SOCK_DIAG: libc::c_int = 4;
 /// `SOCK_DIAG_BY_FAMILY`: the one message of every sock_diag dump (its
 /// lists of listeners and orphans too).
 pub(super) const SOCK_DIAG_BY_FAMILY: u16 = 20;

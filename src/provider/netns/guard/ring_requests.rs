@@ -106,6 +106,8 @@ pub fn answer(
         super::filter_requests::decide(listener, &n, room)
     } else if super::socket_requests::is_socket_request(&n.data) {
         super::socket_requests::decide(listener, &n, let_through)
+    } else if super::user_timeouts::is_user_timeout(&n.data) {
+        super::user_timeouts::decide(listener, &n)
     } else {
         decide(listener, &n, held)
     };

@@ -1,6 +1,6 @@
-//! Stopping a node: its memory held, its processes killed, its namespace's
-//! name removed; and the processes that would not stop looked at until
-//! they are gone.
+//! Stopping a node: its memory held, its processes killed, its TCP sockets
+//! reset ([`super::orphans::reset_every`]), its namespace's name removed;
+//! and the processes that would not stop looked at until they are gone.
 //!
 //! Why: a process killed inside a netlink send (or a `sendmmsg` of many)
 //! stays in the kernel until its batch ends, and every message left in it
@@ -87,6 +87,18 @@ pub(super) fn stop_node(ns: &str) {
         }
     }
     let path = sys::netns_path(&ns[0]);
+    // Its TCP sockets, before its name goes: an orphan would keep the
+    // namespace and its send queue for as long as its timers run.
+    match super::orphans::reset_every(&path) {
+        Ok(c) if c.left > 0 => say(&format!(
+            "{}: {} TCP sockets are left after {} were reset; they keep the namespace, \
+             without its name, until they end",
+            ns[0], c.left, c.reset
+        )),
+        Ok(c) if c.reset > 0 => say(&format!("{}: {} TCP sockets reset", ns[0], c.reset)),
+        Ok(_) => {}
+        Err(e) => say(&format!("{}: cannot reset its TCP sockets: {e}", ns[0])),
+    }
     let _ = nix::mount::umount2(&path, nix::mount::MntFlags::MNT_DETACH);
     if let Err(e) = std::fs::remove_file(&path) {
         say(&format!("{}: cannot remove the namespace: {e}", ns[0]));
