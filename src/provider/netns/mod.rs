@@ -25,6 +25,7 @@ pub mod ids;
 pub mod limits;
 mod mount_op;
 pub mod names;
+mod namespace_sysctls;
 pub mod netlink;
 mod node_write;
 pub mod plan;
