@@ -204,8 +204,14 @@ pub const RESET_WITHIN: Duration = Duration::from_secs(1);
 /// sockstat counts none or [`RESET_WITHIN`] has passed. Call it once the
 /// namespace's processes are gone: a socket a process still holds is reset
 /// too (its calls then fail with `ECONNABORTED`).
+/// A name's file that holds no namespace (an `up` killed between making
+/// the file and mounting the namespace on it) holds no socket: nothing to
+/// reset.
 pub fn reset_every(netns: &Path) -> io::Result<Cleared> {
     let netns = File::open(netns)?;
+    if !holds_a_namespace(&netns)? {
+        return Ok(Cleared { reset: 0, left: 0 });
+    }
     std::thread::scope(|s| {
         s.spawn(|| {
             // SAFETY: setns of this thread alone, which ends here.
@@ -236,6 +242,17 @@ pub fn reset_every(netns: &Path) -> io::Result<Cleared> {
         .join()
         .unwrap_or_else(|_| Err(io::Error::other("the reset of TCP sockets panicked")))
     })
+}
+
+/// Whether `f` is a namespace (on nsfs), not the plain file a name's
+/// mount was to go on.
+fn holds_a_namespace(f: &File) -> io::Result<bool> {
+    // SAFETY: fstatfs on a descriptor this process owns, into a zeroed struct.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstatfs(f.as_raw_fd(), &mut st) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(st.f_type == libc::NSFS_MAGIC)
 }
 
 /// The `SOCK_DESTROY` of one orphan.
@@ -338,6 +355,18 @@ mod reset_tests {
     /// probe21az finding 1: a namespace's TCP sockets (a listener and both
     /// ends of a connection, one with data queued) are all reset, and its
     /// sockstat counts none after.
+    /// A name's file with no namespace mounted on it (an `up` killed
+    /// between the two) has nothing to reset. Seen failing without the
+    /// check: `setns` said EINVAL and `destroy` exited 3.
+    #[test]
+    fn a_names_file_with_no_namespace_has_nothing_to_reset() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("ns");
+        std::fs::write(&plain, "").unwrap();
+        let cleared = reset_every(&plain).unwrap();
+        assert_eq!((cleared.reset, cleared.left), (0, 0));
+    }
+
     #[test]
     fn every_tcp_socket_of_a_namespace_is_reset() {
         let (to_test, from_thread) = std::sync::mpsc::channel();
