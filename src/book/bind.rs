@@ -10,9 +10,10 @@
 //! defined its own binding would always match itself); that the book's
 //! values agree with each other is checked in [`super::coherence`].
 //!
-//! The book's pods live in generations: each `kubectl apply -f` of a
-//! workload file makes new ones (the chapter's nginx before and after the
-//! fix). A pod address stands for a pod of its generation.
+//! The book's pods live in generations: a `kubectl apply -f` of a workload
+//! file that makes new pods starts one (the chapter's nginx before and
+//! after the fix; an apply of the same file again keeps its pods:
+//! [`generation`]). A pod address stands for a pod of its generation.
 //!
 //! A pod's binding is made by the first row that shows it (its node, its
 //! address) and is never replaced: every later row is kept as a fact of its
@@ -138,16 +139,21 @@ impl Maker {
     }
 }
 
-/// A `kubectl delete -f` of the chapter that ends pods: the reader's pods
-/// of the file are gone, and the next apply makes new ones, with new
-/// names.
+/// A line of the chapter that ends pods: a `kubectl delete -f` (the
+/// reader's pods of the file are gone, and the next apply makes new ones,
+/// with new names), or an apply of other content over live pods, which
+/// replaces them ([`generation`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deletion {
     pub line: usize,
     pub file: String,
     pub maker: Maker,
-    /// The line of the first apply after it that makes such pods again.
+    /// The line of the first apply after it that makes such pods again
+    /// (a replacing apply: its own line).
     pub applied: Option<usize>,
+    /// The file applied before, when this is an apply that replaced its
+    /// pods (`None`: a `delete -f`).
+    pub replaced: Option<String>,
 }
 
 impl Deletion {
@@ -160,6 +166,12 @@ impl Deletion {
 #[path = "bind_table.rs"]
 mod table;
 pub use table::Table;
+
+#[path = "bind_generation.rs"]
+pub mod generation;
+use generation::{Applies, ApplyEffect};
+#[path = "bind_host_network.rs"]
+mod host_network;
 
 /// The workload (Deployment) a pod name belongs to: its name without the
 /// ReplicaSet hash and pod suffix (`nginx-deployment-75675f5897-4dm42`), or
@@ -187,13 +199,6 @@ pub fn kind_of(lab: &Lab, pod: &str) -> PodKind {
     }
 }
 
-/// Whether `file` is one of the lab's workload manifests (by file name).
-pub fn is_workload_file(lab: &Lab, file: &str) -> bool {
-    lab.workload_files
-        .iter()
-        .any(|f| f.file_name().is_some_and(|n| n.to_string_lossy() == file))
-}
-
 /// Gather the book's facts from every block, in the chapter's order, and
 /// check that they agree with each other ([`super::coherence`]).
 pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding {
@@ -206,6 +211,7 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
     let mut epoch = 0;
     // The pods' makers the chapter applied, with their lines.
     let mut applies: Vec<(usize, Maker)> = Vec::new();
+    let mut applied = Applies::default();
     for steps in blocks {
         for (step, cmd) in steps {
             b.epochs.insert(step.line, epoch);
@@ -213,19 +219,33 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
             match &k.action {
                 KubeAction::Delete { file } => {
                     if let Some(maker) = Maker::of(lab, file) {
+                        applied.deleted(&maker);
                         b.deletions.push(Deletion {
                             line: step.line,
                             file: file.clone(),
                             maker,
                             applied: None,
+                            replaced: None,
                         });
                     }
                 }
                 KubeAction::Apply { file } => {
-                    if let Some(maker) = Maker::of(lab, file) {
-                        applies.push((step.line, maker));
+                    let Some(maker) = Maker::of(lab, file) else {
+                        continue;
+                    };
+                    let effect = applied.apply(lab, &maker, file, &step.output);
+                    if let ApplyEffect::Replaced { over } = &effect {
+                        b.deletions.push(Deletion {
+                            line: step.line,
+                            file: file.clone(),
+                            maker: maker.clone(),
+                            applied: Some(step.line),
+                            replaced: Some(over.clone()),
+                        });
                     }
-                    if is_workload_file(lab, file) {
+                    let workload = matches!(maker, Maker::Workload { .. });
+                    applies.push((step.line, maker));
+                    if workload && effect != ApplyEffect::Kept {
                         epoch += 1;
                     }
                 }
@@ -267,12 +287,13 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
             }
         }
     }
-    for d in &mut b.deletions {
+    for d in b.deletions.iter_mut().filter(|d| d.replaced.is_none()) {
         d.applied = applies
             .iter()
             .find(|(l, m)| *l > d.line && *m == d.maker)
             .map(|(l, _)| *l);
     }
+    host_network::place_by_node_address(lab, &mut b);
     // Every row of a workload pod implies its node's subnet (each row, not
     // each pod's first: a later row is a fact too).
     for s in b.shown.clone() {

@@ -227,8 +227,8 @@ pub fn contest_of_ip(b: &Binding, ip: Ipv4Addr, epoch: usize) -> Option<&str> {
 
 /// Why the book's `pod`, named at `line` by a line that takes a pod (an
 /// `exec`, a `logs`), is no pod the reader has there: a `delete -f` of its
-/// file ended it after the last row that shows it, and an apply makes new
-/// pods with new names (a name stands for a pod of its generation, as an
+/// file (or an apply of other content over it) ended it after the last row
+/// that shows it, and an apply makes new pods with new names (a name stands for a pod of its generation, as an
 /// address does: [`addresses`]). `None`: the book shows it alive, or says
 /// nothing of its end.
 pub fn ended(b: &Binding, pod: &str, line: usize) -> Option<String> {
@@ -243,10 +243,16 @@ pub fn ended(b: &Binding, pod: &str, line: usize) -> Option<String> {
         .deletions
         .iter()
         .find(|d| d.ends(&p.kind) && last < d.line && d.line < line)?;
-    let deleted = format!(
-        "{pod} was deleted at line {} with `kubectl delete -f {}`",
-        d.line, d.file
-    );
+    let deleted = match &d.replaced {
+        None => format!(
+            "{pod} was deleted at line {} with `kubectl delete -f {}`",
+            d.line, d.file
+        ),
+        Some(over) => format!(
+            "{pod} was replaced at line {} by `kubectl apply -f {}` over {over}, whose objects differ",
+            d.line, d.file
+        ),
+    };
     Some(match d.applied.filter(|a| *a < line) {
         Some(a) => {
             // The pods of the same kind the book shows after that apply.

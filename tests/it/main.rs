@@ -79,6 +79,7 @@ mod probe21ay_ping;
 mod probe21ay_tables;
 mod probe21az;
 mod probe21bb;
+mod probe21ba_pods;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -40,6 +40,14 @@ mod pod_lookup;
 #[path = "kubectl_unrecognised.rs"]
 mod unrecognised;
 
+/// The pod an `exec` or a `logs` names.
+fn pod_of(action: &KubeAction) -> &str {
+    match action {
+        KubeAction::Exec { pod, .. } | KubeAction::Logs { pod } => pod,
+        _ => "",
+    }
+}
+
 /// Where a book pod's meaning runs: a node (a `hostNetwork` flannel pod),
 /// or a lab pod.
 enum Place {
@@ -323,7 +331,7 @@ impl Replayer<'_> {
                     "kubectl refuses the line; its meaning could not be run in the lab: {e}"
                 ));
             } else {
-                fail(r, e);
+                self.unplaced(pod_of(&k.action), e, r);
             }
             return None;
         }

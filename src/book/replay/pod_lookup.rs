@@ -7,9 +7,15 @@
 //! never sees (probe21ay, finding 1: such a line was replayed and agreed).
 //! The lab knows each pod's namespace: a workload's pods are where the lab
 //! runs them, the pod network's where its plugin runs its pods.
+//!
+//! A pod kubectl finds but the book never places (which node, which lab
+//! pod) is the book saying too little, not a failure of the lab's: a
+//! flannel pod the book shows only in a table without NODE is not
+//! compared (`skipped`, saying so: probe21ba, lesser 8 gave an `error`);
+//! one the book never shows at all is `not_understood`.
 
-use super::super::{Replayer, Target};
-use crate::book::bind::{PodKind, kind_of};
+use super::super::{Replayer, Target, fail};
+use crate::book::bind::{BookPod, PodKind, kind_of};
 use crate::book::coherence::ended;
 use crate::book::recognize::Kubectl;
 use crate::book::{CommandReport, KubectlOutcome, Verdict};
@@ -45,6 +51,29 @@ impl Replayer<'_> {
         }
         why.extend(ended(&self.binding, pod, line));
         why
+    }
+
+    /// The verdict of a line whose pod lab could not place (`why`:
+    /// [`Replayer::place`]'s answer), kubectl having accepted it.
+    pub(super) fn unplaced(&self, pod: &str, why: String, r: &mut CommandReport) {
+        match self.binding.pods.get(pod) {
+            Some(BookPod {
+                kind: PodKind::Flannel,
+                node: None,
+                line,
+                ..
+            }) => {
+                r.verdict = Verdict::Skipped;
+                r.reason = Some(format!(
+                    "the book shows flannel pod {pod} (line {line}) but never its node (no NODE column, no node's address as its IP): lab cannot tell which node's flannel it is, so nothing of it ran or was compared; `kubectl get pods -o wide` shows it"
+                ));
+            }
+            _ if why.starts_with("the book never") => {
+                r.verdict = Verdict::NotUnderstood;
+                r.reason = Some(why);
+            }
+            _ => fail(r, why),
+        }
     }
 
     /// The namespace the book's `pod` is in, as the lab runs its kind: a
