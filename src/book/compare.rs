@@ -26,7 +26,9 @@ use super::bind::Table;
 pub use super::compare_ping_lines::header_and_statistics;
 use super::compare_routes::row_counts;
 pub use super::compare_routes::{route_rows, routes};
-pub use super::ping_claims::{not_pings_own, says_what_ping_says, tells_no_reply};
+pub use super::ping_claims::{
+    lines_lab_cannot_read, not_pings_own, says_what_ping_says, tells_no_reply,
+};
 pub use super::ping_facts::{
     PingFacts, Reply, echoes_sent, is_pings_own, ping, ping_facts, ping_header_target,
     ping_replies, replies, replies_past_count,
@@ -185,7 +187,7 @@ fn framed_note(t: &str) -> Option<&str> {
 
 /// The author's words in brackets for output left out (`[output omitted]`,
 /// `(truncated)`, `<... 20 more lines ...>`): a cut, never output.
-fn is_authors_note(inner: &str) -> bool {
+pub(super) fn is_authors_note(inner: &str) -> bool {
     const CUT: &[&str] = &[
         "omitted",
         "truncated",

@@ -14,6 +14,9 @@
 //! `99999999999999999999999 packets transmitted` and
 //! `icmp_seq=18446744073709551617` were dropped, not compared. Kept apart
 //! from [`super::ping_facts`] (what a ping's output says) for size.
+//! Probe21ba, finding 5: busybox's `1000 data bytes` was compared with
+//! nothing; another ping's data size is now held against the payload the
+//! lab's ping sent for the command.
 
 use super::compare::squash;
 
@@ -133,6 +136,21 @@ fn loss(v: &str) -> Option<f64> {
         .filter(|p| (0.0..=100.0).contains(p))
 }
 
+/// The payload iputils sends when the command asks no size (`-s`).
+const IPUTILS_DEFAULT: &str = "56";
+
+/// Whether another ping's header (busybox's, BSD's or inetutils' `PING A
+/// (A): S data bytes`) sends the payload the lab's ping sent for the same
+/// command (`lab`: iputils' data size, the command's `-s` or 56): the
+/// same size, or, where the command asks none, a default of a ping that
+/// prints this form (56: busybox's, BSD's; 48: older inetutils-ping's, as
+/// Debian images printed it, and the chapter's pod). Any other size is
+/// another ping than the command's: compared with nothing, `1000 data
+/// bytes` matched a lab that sent 56 (probe21ba, finding 5).
+fn sends_the_payload(book: &str, lab: &str) -> bool {
+    book == lab || (lab == IPUTILS_DEFAULT && book == "48")
+}
+
 /// Differences between the header, the statistics title and the
 /// statistics the book shows and the lab's ping's (the counts
 /// transmitted and received are [`super::ping_facts::ping_replies`]'s
@@ -158,13 +176,17 @@ pub fn header_and_statistics(book: &[String], lab: &[String]) -> Vec<String> {
             Some(p) => format!("{}({p})", h.data),
             None => h.data.clone(),
         };
-        // Sizes of one form only: BSD's and busybox's `S data bytes` is
-        // another ping than the lab's iputils, whose default differs from
-        // some of theirs (the chapter's busybox shows 48).
         if b.packet.is_some() == l.packet.is_some() && (b.data != l.data || b.packet != l.packet) {
             d.push(format!(
                 "ping: the book's header sends {} bytes; the lab's ping sends {}",
                 shown(&b),
+                shown(&l)
+            ));
+        } else if b.packet.is_none() && l.packet.is_some() && !sends_the_payload(&b.data, &l.data) {
+            d.push(format!(
+                "ping: the book's header sends {} data bytes; the lab's ping sends {} (`{}`), the payload the command asks for",
+                b.data,
+                l.data,
                 shown(&l)
             ));
         }

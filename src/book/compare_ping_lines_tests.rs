@@ -205,3 +205,46 @@ fn an_echo_number_past_16_bits_counts_no_echo() {
         "{d:#?}"
     );
 }
+
+/// Probe21ba, finding 5: busybox's, BSD's and inetutils' header (`PING A
+/// (A): 1000 data bytes`) was compared with nothing, the lab's iputils
+/// printing the other form: a ping of 1000 bytes matched the lab's of 56.
+/// Its data size is now held against the payload the lab's ping sent (the
+/// command's, 56 when it asks none); 56 and inetutils' older 48 are the
+/// defaults of the pings that print this form. Seen failing: no
+/// difference for 1000 nor for 64.
+#[test]
+fn another_pings_header_size_is_the_payload_the_command_sends() {
+    let header = |s: &str| {
+        v(&format!(
+            "PING 10.244.1.2 (10.244.1.2): {s} data bytes\n64 bytes from 10.244.1.2: seq=0 ttl=64 time=0.1 ms"
+        ))
+    };
+    let one_reply = v(LAB)[..2].to_vec();
+    for s in ["1000", "64", "0"] {
+        let d = ping_replies(&header(s), &one_reply);
+        assert_eq!(d.len(), 1, "{s}: {d:#?}");
+        assert!(
+            d[0].contains(&format!("sends {s} data bytes")) && d[0].contains("sends 56"),
+            "{d:#?}"
+        );
+    }
+    // The defaults of the pings that print this form, under a command
+    // that asks no size (the lab sent 56).
+    for s in ["56", "48"] {
+        assert_eq!(ping_replies(&header(s), &one_reply), Vec::<String>::new());
+    }
+    // A lab ping that sent another size (`-s 1000`): only that size is
+    // the command's.
+    let lab_1000 = v(&LAB
+        .lines()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("56(84)", "1000(1028)"));
+    assert_eq!(
+        ping_replies(&header("1000"), &lab_1000),
+        Vec::<String>::new()
+    );
+    assert_eq!(ping_replies(&header("48"), &lab_1000).len(), 1);
+}

@@ -95,7 +95,8 @@ pub(super) fn from_error(t: &str) -> Option<(&str, String)> {
 /// reader's `^C`, or blank. Any other line (a cut in a form lab does not
 /// know, the author's words, another program's output, Windows' `Reply
 /// from`) is not: output with one cannot say that no reply came (the
-/// fourteenth and sixteenth probes).
+/// fourteenth and sixteenth probes). Other pings' words for "no reply
+/// came" are ping's too ([`super::ping_claims::no_reply_in_other_words`]).
 pub fn is_pings_own(line: &str) -> bool {
     let t = squash(line);
     let t = t.trim();
@@ -111,6 +112,7 @@ pub fn is_pings_own(line: &str) -> bool {
         || (lower.starts_with("--- ") && lower.ends_with(" ping statistics ---"))
         || (lower.contains("packets transmitted") && lower.contains("received"))
         || is_round_trip(&lower)
+        || super::ping_claims::no_reply_in_other_words(t)
 }
 
 /// ping's round-trip line, iputils' `rtt min/avg/max/mdev = …` or BSD's and
@@ -140,7 +142,9 @@ pub fn ping_facts(lines: &[String]) -> PingFacts {
         let known = ICMP_ERRORS
             .iter()
             .find(|k| lower.contains(&k.to_lowercase()));
-        let error = if let Some(kind) = known {
+        let error = if super::ping_claims::no_reply_in_other_words(t) {
+            super::ping_claims::error_in_other_words(t)
+        } else if let Some(kind) = known {
             let from = t
                 .split_whitespace()
                 .skip_while(|w| !w.eq_ignore_ascii_case("from"))

@@ -80,6 +80,7 @@ mod probe21ay_tables;
 mod probe21az;
 mod probe21bb;
 mod probe21ba_pods;
+mod probe21ba_ping;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -1,0 +1,109 @@
+//! Probe21ba, finding 4: under a ping whose header is shown, Windows'
+//! `Request timed out.` was no line of ping's to lab, so the block "showed
+//! none of the command's own lines" and was skipped: a chapter claiming the
+//! fixed cross-node ping failed passed. Each test was seen failing before
+//! [`no_reply_in_other_words`] and [`lines_lab_cannot_read`] were written.
+
+use super::{lines_lab_cannot_read, no_reply_in_other_words, tells_no_reply};
+use crate::book::compare::{is_pings_own, ping_replies};
+
+fn v(s: &str) -> Vec<String> {
+    s.lines().map(str::to_string).collect()
+}
+
+const HEADER: &str = "PING 10.244.3.4 (10.244.3.4) 56(84) bytes of data.";
+
+const REPLY: &str = "PING 10.244.3.4 (10.244.3.4) 56(84) bytes of data.
+64 bytes from 10.244.3.4: icmp_seq=1 ttl=63 time=0.403 ms
+
+--- 10.244.3.4 ping statistics ---
+1 packets transmitted, 1 received, 0% packet loss, time 0ms";
+
+const NO_REPLY: &str = "PING 10.244.3.4 (10.244.3.4) 56(84) bytes of data.
+
+--- 10.244.3.4 ping statistics ---
+1 packets transmitted, 0 received, 100% packet loss, time 0ms";
+
+/// Other pings' words for "no reply came": Windows', Solaris', iputils'
+/// `-O`, each with or without its full stop, in any case.
+const OTHER_WORDS: [&str; 9] = [
+    "Request timed out.",
+    "request timed out",
+    "Destination host unreachable.",
+    "Reply from 10.244.1.1: Destination host unreachable.",
+    "General failure.",
+    "Transmit failed. General failure.",
+    "Reply from 10.244.1.1: TTL expired in transit.",
+    "no answer from 10.244.3.4",
+    "no answer yet for icmp_seq=1",
+];
+
+#[test]
+fn other_pings_words_for_no_reply_are_pings_own() {
+    for line in OTHER_WORDS {
+        assert!(no_reply_in_other_words(line), "{line}");
+        assert!(is_pings_own(line), "{line}");
+        assert!(tells_no_reply(line), "{line}");
+    }
+    // A reply in Windows' words is a reply, no line saying none came;
+    // nor is a sentence that merely holds the words.
+    for line in [
+        "Reply from 10.244.3.4: bytes=32 time<1ms TTL=63",
+        "The request timed out because flannel was down.",
+        "Pinging 10.244.3.4 with 32 bytes of data:",
+    ] {
+        assert!(!no_reply_in_other_words(line), "{line}");
+    }
+}
+
+/// Compared as no reply: against a lab that got one, a difference; against
+/// a lab that got none, what each says is held as ping's facts.
+#[test]
+fn a_no_reply_in_other_words_is_compared_as_no_reply() {
+    for line in OTHER_WORDS {
+        let book = v(&format!("{HEADER}\n{line}"));
+        let d = ping_replies(&book, &v(REPLY));
+        assert!(
+            d.iter().any(|d| d.contains("the book shows no reply")),
+            "{line}: {d:#?}"
+        );
+    }
+    let timed_out = v(&format!("{HEADER}\nRequest timed out."));
+    assert_eq!(ping_replies(&timed_out, &v(NO_REPLY)), Vec::<String>::new());
+    // An error in other words is an error: it differs from a lab without.
+    let failure = v(&format!("{HEADER}\nGeneral failure."));
+    assert_eq!(ping_replies(&failure, &v(NO_REPLY)).len(), 1);
+    let unreachable = v(&format!(
+        "{HEADER}\nReply from 10.244.1.1: Destination host unreachable."
+    ));
+    let d = ping_replies(&unreachable, &v(NO_REPLY));
+    assert!(
+        d.len() == 1 && d[0].contains("Destination Host Unreachable from 10.244.1.1"),
+        "{d:#?}"
+    );
+}
+
+/// What lab cannot read below a ping's header is named, never passed
+/// over as a cut: a header claims a ping ran, the line below what came of
+/// it. The author's own note below a header stays a cut.
+#[test]
+fn below_a_header_a_line_lab_cannot_read_is_named() {
+    for line in ["Timeout.", "Ping request could not find host", "x x x"] {
+        let d = lines_lab_cannot_read(&v(&format!("{HEADER}\n{line}")));
+        assert_eq!(d.len(), 1, "{line}: {d:#?}");
+        assert!(d[0].contains(line), "{d:#?}");
+    }
+    for note in ["Output omitted for brevity", "...", "", "[output omitted]"] {
+        assert_eq!(
+            lines_lab_cannot_read(&v(&format!("{HEADER}\n{note}"))),
+            Vec::<String>::new(),
+            "{note}"
+        );
+    }
+    // Without a header, only a line that says what ping says is a claim.
+    assert_eq!(lines_lab_cannot_read(&v("Timeout.")), Vec::<String>::new());
+    assert_eq!(
+        lines_lab_cannot_read(&v("64 bytes frօm 10.244.3.4: icmp_seq=1")).len(),
+        1
+    );
+}
