@@ -20,6 +20,10 @@
 use super::compare;
 use super::recognize::{Cmd, KubeAction, recognize};
 
+#[path = "apart_printer.rs"]
+mod printer;
+pub use printer::{Printer, printer};
+
 /// What makes a block output, besides its lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum By {
@@ -134,15 +138,13 @@ fn read(cmd: &Cmd, shown: &[String], by: By) -> Option<&'static str> {
             KubeAction::Exec { cmd, .. } => read(cmd, shown, by),
             KubeAction::Logs { .. } => match by {
                 By::Language => Some("the log's lines"),
-                By::Lines => shown
-                    .iter()
-                    .any(|l| is_log_line(l))
-                    .then_some("the log's lines"),
+                By::Lines => (shown.iter().any(|l| is_log_line(l))
+                    || shown.iter().all(|l| !is_a_command(l)))
+                .then_some("the log's lines"),
             },
-            KubeAction::Get(_) => shown
-                .iter()
-                .any(|l| is_table_header(l))
-                .then_some("kubectl's table"),
+            KubeAction::Get(_) => (shown.iter().any(|l| is_table_header(l))
+                || shown.iter().all(|l| is_table_row(l)))
+            .then_some("kubectl's table"),
             _ => None,
         },
         _ => None,
@@ -164,17 +166,39 @@ fn is_ip_route_line(line: &str) -> bool {
     dest_ok && matches!(w.get(1), Some(&"via" | &"dev"))
 }
 
-/// A capture's packet line as tcpdump prints it: a time of day
-/// (`20:55:02.971181`), then the protocol (`IP`, `IP6`, `ARP`, ...).
+/// A capture's packet line as tcpdump prints it, read by its shape
+/// whatever time comes first: the protocol (`IP`, `IP6`, ...) then `A > B:`
+/// (`IP 10.244.3.3 > 10.244.1.0: ICMP echo reply, ...`), after a time of
+/// day, an epoch (`-tt`), a date and time (`-tttt`) or nothing (`-t`); or
+/// after a time of day, any protocol (`ARP, Request who-has ...`). Read by
+/// the time of day alone, the `-t` and `-tttt` captures set apart were
+/// "not commands", and a reply shown in them passed (probe21ba, finding 2).
 fn is_packet_line(line: &str) -> bool {
-    let mut w = line.split_whitespace();
-    let (Some(time), Some(proto)) = (w.next(), w.next()) else {
+    let w: Vec<&str> = line.split_whitespace().collect();
+    let proto = |p: &str| {
+        let p = p.trim_end_matches(',');
+        !p.is_empty()
+            && p.as_bytes()[0].is_ascii_uppercase()
+            && p.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    let timed = w.len() >= 2 && is_time_of_day(w[0]) && proto(w[1]);
+    // The words before the protocol: a time's digits and marks alone.
+    let Some(at) = w.iter().position(|p| proto(p)) else {
         return false;
     };
-    is_time_of_day(time)
-        && proto
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    let stamp = w[..at].iter().all(|s| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b':' | b'.' | b'-' | b'/'))
+    });
+    // `A > B:`, each an address (and port) or a host's name with one.
+    let end = |a: &str| a.contains(['.', ':']);
+    let arrow = w.get(at + 2) == Some(&">")
+        && w.get(at + 1).is_some_and(|a| end(a))
+        && w.get(at + 3)
+            .and_then(|b| b.strip_suffix(':'))
+            .is_some_and(end);
+    timed || (stamp && arrow)
 }
 
 /// tcpdump's own lines before its packets (`listening on IFACE, ...`,
@@ -212,6 +236,32 @@ fn is_log_line(line: &str) -> bool {
         && b[7] == b[4]
         && b[8..10].iter().all(u8::is_ascii_digit);
     klog || dated || t.split_whitespace().any(|w| w.starts_with("level="))
+}
+
+/// Whether `line` has a command's shape and names a program lab knows, at
+/// a prompt or not: in a block under `kubectl logs`, such a line is the
+/// reader's next command, no line of the log. Any other line of a block
+/// there is the log's: a log prints what its program says, with a header
+/// (klog's, a date) or without (flannel v0.10's `Using interface with name
+/// enp0s3 ...`), and read by its header alone, a log without one in a
+/// `terminal`, `json` or `yaml` block was "not commands", and the wrong
+/// interface shown in it passed (probe21ba, finding 1). A block compared
+/// so that is no log drifts, never passes.
+fn is_a_command(line: &str) -> bool {
+    let seen = super::lookalike::fold(line.trim());
+    let c = super::parse::after_prompt(&seen).unwrap_or(&seen).trim();
+    super::parse::after_prompt(&seen).is_some_and(|c| !c.trim().is_empty())
+        || (super::parse::command_shaped(c) && super::parse::is_program(c))
+}
+
+/// A row of a table as kubectl prints it, header or not: three columns or
+/// more, apart by two spaces or more (`node2     NotReady  <none>    3m
+/// v1.10.0`). A block of such rows set apart under `kubectl get` is its
+/// table without its header: set apart it was skipped, where paired it is
+/// not understood (probe21ba, finding 9); prose has no such columns.
+fn is_table_row(line: &str) -> bool {
+    let t = line.trim();
+    !t.is_empty() && t.split("  ").filter(|c| !c.trim().is_empty()).count() >= 3
 }
 
 /// A kubectl table's header: `NAME` or `NAMESPACE` first, every column
@@ -323,7 +373,6 @@ mod tests {
         let log = lines("Using interface with name enp0s8 and address 10.0.2.15");
         let logs = "kubectl --kubeconfig ./admin.conf logs -n kube-system kube-flannel-ds-zzkf7";
         assert!(reads_as(logs, &log, By::Language).is_some());
-        assert!(reads_as(logs, &log, By::Lines).is_none());
         let klog =
             lines("I1206 20:55:02.971181       1 main.go:475] Using interface with name enp0s8");
         assert!(reads_as(logs, &klog, By::Lines).is_some());
@@ -342,6 +391,54 @@ mod tests {
         assert!(reads_as(curl, &lines("<h1>Welcome to nginx!</h1>"), By::Lines).is_some());
         assert!(reads_as(curl, &lines("import requests"), By::Lines).is_none());
         assert!(reads_as(curl, &lines("import requests"), By::Language).is_some());
+    }
+
+    /// probe21ba, finding 1 (`S1_terminal`, `S1_json`, `S2_yaml`): a log
+    /// without a header in a block of another language is the log, a line
+    /// of a command is not; finding 2 (`S3_text`, `S4_text`): a capture
+    /// dated (`-tttt`), by epoch (`-tt`) or without a time (`-t`) is the
+    /// capture; finding 9 (`H5_nohdr_apart`): a table's rows without its
+    /// header are the table. Seen failing first: each was None.
+    #[test]
+    fn logs_captures_and_tables_read_by_their_lines_alone() {
+        let logs = "kubectl --kubeconfig ./admin.conf logs -n kube-system kube-flannel-ds-zzkf7";
+        let log = lines(
+            "Using interface with name enp0s8 and address 10.100.198.201\nDefaulting external address to interface address (10.100.198.201)",
+        );
+        assert!(reads_as(logs, &log, By::Lines).is_some());
+        let next = lines("kubectl --kubeconfig ./admin.conf get pods\n$ ip route");
+        assert!(reads_as(logs, &next, By::Lines).is_none());
+        for capture in [
+            "2018-04-21 20:55:02.971300 IP 10.244.3.3 > 10.244.1.0: ICMP echo reply, id 5874, seq 1, length 64",
+            "1524343502.971300 IP 10.244.3.3 > 10.244.1.0: ICMP echo reply, id 5874, seq 1, length 64",
+            "IP 10.244.3.3 > 10.244.1.0: ICMP echo reply, id 5874, seq 1, length 64",
+            "IP6 fe80::1 > ff02::1: ICMP6, router advertisement, length 64",
+        ] {
+            for by in [By::Language, By::Lines] {
+                assert!(
+                    reads_as("sudo tcpdump -i flannel.1", &lines(capture), by).is_some(),
+                    "{capture}"
+                );
+            }
+        }
+        for prose in [
+            "IP addresses > ports: a rule",
+            "The IP 10.244.3.3 > 10.244.1.0: no",
+        ] {
+            assert!(reads_as("tcpdump -i cni0", &lines(prose), By::Lines).is_none());
+        }
+        let rows = lines(
+            "master    Ready     master    3m        v1.10.0\nnode2     NotReady  <none>    3m        v1.10.0",
+        );
+        assert!(reads_as("kubectl get nodes", &rows, By::Language).is_some());
+        assert!(
+            reads_as(
+                "kubectl get nodes",
+                &lines("Every node is Ready now."),
+                By::Language
+            )
+            .is_none()
+        );
     }
 
     /// probe21ay, finding 3 (`H4c`): what ping, curl and tcpdump print is

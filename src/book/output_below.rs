@@ -47,7 +47,7 @@
 //! after a shell block that is not read as output says why
 //! ([`Role::Apart`]), never a silent skip.
 
-use super::apart_output::{self, By};
+use super::apart_output::{self, By, Printer};
 use super::lookalike::fold;
 use super::parse::{self, Block, Chapter, OUTPUT_LANGS, Step};
 
@@ -94,6 +94,15 @@ pub enum Role {
     /// An output block not read as the output of the command without output
     /// above it: why.
     Apart(String),
+    /// An output block after the shell block whose last command is at
+    /// `line` (`command`) that shows `printed`, a line only a ping, curl or
+    /// capture prints, where no command of that block prints it: not
+    /// understood (probe21ba, finding 3: skipped, a ping's failure passed).
+    PrintedByNone {
+        line: usize,
+        command: String,
+        printed: String,
+    },
 }
 
 /// A command's output as the block below shows it.
@@ -330,6 +339,29 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
             let last = steps.last().is_some_and(|l| l.line == s.line);
             Some((*i, s, last))
         });
+        // Lines only a ping, curl or capture prints are the output of the
+        // block's command that prints them, or of none (probe21ba,
+        // finding 3); a command the lead-in names keeps them.
+        let named = match (&span, named, &commands) {
+            (None, Some((i, s, last)), Some((_, steps))) => {
+                match apart_output::printer(steps, s, &body(b), kind.by()) {
+                    Printer::Named => Some((i, s, last)),
+                    Printer::Earlier(e) => steps
+                        .iter()
+                        .find(|x| x.line == e.line)
+                        .map(|e| (i, e, false)),
+                    Printer::None(printed) => {
+                        roles[j] = Role::PrintedByNone {
+                            line: s.line,
+                            command: s.command.clone(),
+                            printed,
+                        };
+                        continue;
+                    }
+                }
+            }
+            (_, named, _) => named,
+        };
         if kind == Kind::Lines && !named.as_ref().is_some_and(|(_, s, _)| reads(s)) {
             continue;
         }

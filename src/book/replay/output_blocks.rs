@@ -46,6 +46,14 @@ pub(super) fn report(
             (Vec::new(), vec![why])
         }
         Role::OfProse { line, code } => (vec![of_prose(block, *line, code, variant)], Vec::new()),
+        Role::PrintedByNone {
+            line,
+            command,
+            printed,
+        } => (
+            vec![printed_by_none(block, *line, command, printed, variant)],
+            Vec::new(),
+        ),
         _ if block.is_shell() => return None,
         _ => {
             let mut why = block.skip_reason();
@@ -112,6 +120,44 @@ fn of_prose(block: &Block, line: usize, code: &str, variant: &str) -> CommandRep
         differences: Vec::new(),
         known: Vec::new(),
         reason: Some(reason),
+        why: Vec::new(),
+        kubectl: None,
+    }
+}
+
+/// The output block `block` after the shell block whose last command is
+/// `command` (at `line`), showing `printed`, a line only a ping, curl or
+/// capture prints, where no command of that block prints it: lab compared
+/// nothing with it, and cannot tell whose it is (probe21ba, finding 3).
+fn printed_by_none(
+    block: &Block,
+    line: usize,
+    command: &str,
+    printed: &str,
+    variant: &str,
+) -> CommandReport {
+    let book: Vec<String> = block
+        .body
+        .iter()
+        .map(|(_, l)| l.clone())
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    CommandReport {
+        line: block.body.first().map_or(block.line, |(n, _)| *n),
+        command: printed.to_string(),
+        verdict: Verdict::NotUnderstood,
+        ran_on: None,
+        ran: None,
+        variant: variant.to_string(),
+        book,
+        lab: Vec::new(),
+        bindings: Vec::new(),
+        differences: Vec::new(),
+        known: Vec::new(),
+        reason: Some(format!(
+            "the block at line {} shows `{printed}`, which only a ping, curl or capture prints, below a block with no such command (its last is line {line}'s `{command}`): lab cannot tell whose output it is, so it compared nothing with it",
+            block.line
+        )),
         why: Vec::new(),
         kubectl: None,
     }
