@@ -37,6 +37,7 @@ mod node_compare;
 mod output_blocks;
 mod plan;
 mod prose;
+pub mod reading;
 mod reads;
 mod refusal;
 mod remarks;

@@ -4,9 +4,12 @@
 //! Linux; nothing polls). Their folders are watched, not the files, so an
 //! editor that saves by writing a new file and renaming it is seen too; an
 //! event counts only when a file's content changed.
-//! - a save of the chapter replays the blocks it changed and the blocks
-//!   that depend on their state ([`select`]), from the variant the lab was
-//!   in before the first of them; the other blocks keep their verdicts;
+//! - a save of the chapter replays the blocks it changed, the blocks whose
+//!   replay reads something it changed (a paired output, a session) and
+//!   the blocks that depend on their state, or the whole chapter where the
+//!   book's bindings changed ([`select`]), each run from the variant the
+//!   lab was in before it; the other blocks keep their verdicts, and known
+//!   drift and stale entries are judged again over the whole chapter;
 //! - a save of the known-drift file judges the last replay again;
 //! - a save of the lab's files (the lab file, a manifest of any variant, a
 //!   workload) loads the lab again, re-applies its first variant (the
@@ -375,7 +378,15 @@ async fn again(
     known: &KnownFile,
     sink: &Sink<'_>,
 ) -> Result<BookReport> {
-    let (run, kept) = select::select(old, &new, &last);
+    let select::Selection { run, kept, whole } = select::select(old, &new, &last, lab);
+    match whole {
+        Some(why) => (sink.print)(&format!("{why}: replaying the whole chapter")),
+        None => (sink.print)(&format!(
+            "replaying {} of {} blocks (those the save changed or changed what they read)",
+            run.len(),
+            new.blocks.len()
+        )),
+    }
     let mut blocks: Vec<Option<BlockReport>> = kept;
     let mut i = 0;
     while i < run.len() {
