@@ -10,9 +10,12 @@
 //!
 //! A pod kubectl finds but the book never places (which node, which lab
 //! pod) is the book saying too little, not a failure of the lab's: a
-//! flannel pod the book shows only in a table without NODE is not
-//! compared (`skipped`, saying so: probe21ba, lesser 8 gave an `error`);
-//! one the book never shows at all is `not_understood`.
+//! flannel pod the book shows only in a table without NODE, and one the
+//! book never shows at all, are `not_understood`, saying why (probe21ba,
+//! lesser 8 gave an `error`). Not `skipped`: a pod renamed in the book's
+//! one table with NODE then had every claim about it (its `subnet.env`,
+//! its log, its routes) uncompared, and the chapter passed (probe21bc,
+//! finding 1).
 
 use super::super::{Replayer, Target, fail};
 use crate::book::bind::{BookPod, PodKind, kind_of};
@@ -63,7 +66,7 @@ impl Replayer<'_> {
                 line,
                 ..
             }) => {
-                r.verdict = Verdict::Skipped;
+                r.verdict = Verdict::NotUnderstood;
                 r.reason = Some(format!(
                     "the book shows flannel pod {pod} (line {line}) but never its node (no NODE column, no node's address as its IP): lab cannot tell which node's flannel it is, so nothing of it ran or was compared; `kubectl get pods -o wide` shows it"
                 ));

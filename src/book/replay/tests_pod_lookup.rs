@@ -230,7 +230,7 @@ async fn a_flannel_pod_shown_without_its_node_is_not_compared() {
     let (text, at) = dashed_with(&exec_block(line, SUBNET));
     let r = on_netns(&text).await;
     let c = only(&r, at);
-    assert_eq!(c.verdict, Verdict::Skipped, "{c:#?}");
+    assert_eq!(c.verdict, Verdict::NotUnderstood, "{c:#?}");
     let reason = c.reason.as_deref().unwrap_or("");
     assert!(
         reason.contains(
