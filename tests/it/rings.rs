@@ -144,12 +144,18 @@ fn with_the_guard_gone_a_ring_request_fails_closed() {
     let nginx = lab.pids_in(&format!("pod.{}", pod.name));
     assert!(!nginx.is_empty(), "no nginx in {}", pod.name);
     assert_eq!(listeners_held(&nginx), 0, "a pod's nginx holds a listener");
+    // Each pod's listener reaches the guard over its socket as the pod
+    // starts; under load the guard may take it in after `up` returned.
+    let pods = lab::spec::load_file(&lab.file(), Default::default())
+        .unwrap()
+        .placements()
+        .len();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while listeners_held(&[pid]) < pods && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert!(
-        listeners_held(&[pid])
-            >= lab::spec::load_file(&lab.file(), Default::default())
-                .unwrap()
-                .placements()
-                .len(),
+        listeners_held(&[pid]) >= pods,
         "the guard holds no listener of the pods' nginx"
     );
     // A session of node1 that asks for a ring once /root/go is there,
