@@ -856,3 +856,22 @@ pub fn command_lines(v: &Value) -> Vec<(u64, String, String)> {
         })
         .collect()
 }
+
+/// Each chapter `book` replays fails (rc 1), the command at `line` with
+/// the verdict `verdict` and a difference or reason starting `first`.
+pub(crate) fn fails_at(
+    book: impl Fn(&str) -> (i32, String, serde_json::Value),
+    cases: &[(&str, u64, &str, &str)],
+) {
+    for (name, line, verdict, first) in cases {
+        let (code, stdout, v) = book(name);
+        assert_eq!(code, 1, "{name}: {stdout}");
+        let c = command(&v, *line);
+        assert_eq!(said(&c, "verdict"), *verdict, "{name}: {stdout}");
+        let said_first = match *verdict {
+            "drift" => c["differences"][0].as_str().unwrap_or("").to_string(),
+            _ => said(&c, "reason"),
+        };
+        assert!(said_first.starts_with(first), "{name}: {c}");
+    }
+}

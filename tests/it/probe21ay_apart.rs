@@ -16,7 +16,6 @@
 //! Seen failing first: the build before the fix (8c2e414) gave rc 0 for
 //! each (the probe's runs, and this file's, before the fix).
 
-use crate::book::{command, said};
 use serde_json::Value;
 
 /// `lab book` of the probe's chapter `name`: a whole chapter with
@@ -30,82 +29,75 @@ fn book(name: &str) -> (i32, String, Value) {
     }
 }
 
-/// Each chapter fails (rc 1), the command at `line` with the verdict
-/// `verdict` and a difference or reason starting `first`.
-fn fails_at(cases: &[(&str, u64, &str, &str)]) {
-    for (name, line, verdict, first) in cases {
-        let (code, stdout, v) = book(name);
-        assert_eq!(code, 1, "{name}: {stdout}");
-        let c = command(&v, *line);
-        assert_eq!(said(&c, "verdict"), *verdict, "{name}: {stdout}");
-        let said_first = match *verdict {
-            "drift" => c["differences"][0].as_str().unwrap_or("").to_string(),
-            _ => said(&c, "reason"),
-        };
-        assert!(said_first.starts_with(first), "{name}: {c}");
-    }
-}
-
 /// probe21ay, finding 2.
 #[test]
 fn a_reply_in_a_block_of_any_language_is_compared() {
-    fails_at(&[
-        (
-            "W_terminal.md",
-            90,
-            "drift",
-            "ping: the book shows a reply with ttl 63",
-        ),
-        (
-            "W4_terminal.md",
-            244,
-            "drift",
-            "ping: the book shows no reply",
-        ),
-        (
-            "Kansi.md",
-            101,
-            "drift",
-            "ping: the book shows a reply with ttl 63",
-        ),
-        (
-            "Kjson.md",
-            101,
-            "drift",
-            "ping: the book shows a reply with ttl 63",
-        ),
-        (
-            "Kpython.md",
-            101,
-            "drift",
-            "ping: the book shows a reply with ttl 63",
-        ),
-    ]);
+    crate::book::fails_at(
+        book,
+        &[
+            (
+                "W_terminal.md",
+                90,
+                "drift",
+                "ping: the book shows a reply with ttl 63",
+            ),
+            (
+                "W4_terminal.md",
+                244,
+                "drift",
+                "ping: the book shows no reply",
+            ),
+            (
+                "Kansi.md",
+                101,
+                "drift",
+                "ping: the book shows a reply with ttl 63",
+            ),
+            (
+                "Kjson.md",
+                101,
+                "drift",
+                "ping: the book shows a reply with ttl 63",
+            ),
+            (
+                "Kpython.md",
+                101,
+                "drift",
+                "ping: the book shows a reply with ttl 63",
+            ),
+        ],
+    );
 }
 
 /// probe21ay, finding 3.
 #[test]
 fn a_log_a_capture_and_a_table_set_apart_are_compared() {
-    fails_at(&[
-        (
-            "H1.md",
-            170,
-            "drift",
-            "the book shows `Using interface with name enp0s8",
-        ),
-        (
-            "H3.md",
-            160,
-            "drift",
-            "the book shows `IP 10.244.1.0 > 10.244.2.2: ICMP echo reply",
-        ),
-        ("H5.md", 49, "drift", "table (NAME STATUS ROLES VERSION)"),
-        ("H6.md", 197, "drift", "table (NAMESPACE NAME READY STATUS)"),
-    ]);
+    crate::book::fails_at(
+        book,
+        &[
+            (
+                "H1.md",
+                170,
+                "drift",
+                "the book shows `Using interface with name enp0s8",
+            ),
+            (
+                "H3.md",
+                160,
+                "drift",
+                "the book shows `IP 10.244.1.0 > 10.244.2.2: ICMP echo reply",
+            ),
+            ("H5.md", 49, "drift", "table (NAME STATUS ROLES VERSION)"),
+            ("H6.md", 197, "drift", "table (NAMESPACE NAME READY STATUS)"),
+        ],
+    );
     // In a `text` block (the probe's) and in a `terminal` one.
     let banner = "the book shows `64 bytes from 10.244.3.3: icmp_seq=1 ttl=63 time=0.403 ms` after `vagrant ssh node2`, in a login banner's place";
-    fails_at(&[
-        ("H4c.md", 96, "not_understood", banner),
-        ("H4c_terminal.md", 96, "not_understood", banner),
-    ]);
+    crate::book::fails_at(
+        book,
+        &[
+            ("H4c.md", 96, "not_understood", banner),
+            ("H4c_terminal.md", 96, "not_understood", banner),
+        ],
+    );
 }

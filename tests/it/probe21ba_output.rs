@@ -20,7 +20,6 @@
 //! Seen failing first: the build before the fix (b014689) gave rc 0 for
 //! each.
 
-use crate::book::{command, said};
 use serde_json::Value;
 
 /// `lab book` of the probe's chapter `name`, with chapter4's known drift.
@@ -28,63 +27,56 @@ fn book(name: &str) -> (i32, String, Value) {
     crate::book::book_with_chapter4_known("bba", &format!("book/probe21ba_output/{name}"))
 }
 
-/// Each chapter fails (rc 1), the command at `line` with the verdict
-/// `verdict` and a difference or reason starting `first`.
-fn fails_at(cases: &[(&str, u64, &str, &str)]) {
-    for (name, line, verdict, first) in cases {
-        let (code, stdout, v) = book(name);
-        assert_eq!(code, 1, "{name}: {stdout}");
-        let c = command(&v, *line);
-        assert_eq!(said(&c, "verdict"), *verdict, "{name}: {stdout}");
-        let said_first = match *verdict {
-            "drift" => c["differences"][0].as_str().unwrap_or("").to_string(),
-            _ => said(&c, "reason"),
-        };
-        assert!(said_first.starts_with(first), "{name}: {c}");
-    }
-}
-
 /// probe21ba, finding 1.
 #[test]
 fn a_log_without_headers_in_any_language_is_compared() {
     let wrong = "the book shows `Using interface with name enp0s8";
-    fails_at(&[
-        ("S1_json.md", 170, "drift", wrong),
-        ("S2_terminal.md", 170, "drift", wrong),
-        ("S2_yaml.md", 170, "drift", wrong),
-    ]);
+    crate::book::fails_at(
+        book,
+        &[
+            ("S1_json.md", 170, "drift", wrong),
+            ("S2_terminal.md", 170, "drift", wrong),
+            ("S2_yaml.md", 170, "drift", wrong),
+        ],
+    );
 }
 
 /// probe21ba, finding 2.
 #[test]
 fn a_capture_without_a_time_of_day_is_compared() {
     let reply = "the book shows `IP 10.244.2.2 > 10.244.1.0: ICMP echo reply";
-    fails_at(&[
-        ("S3_text.md", 160, "drift", "the book shows `"),
-        ("S4_text.md", 160, "drift", reply),
-        ("S5_terminal.md", 160, "drift", reply),
-    ]);
+    crate::book::fails_at(
+        book,
+        &[
+            ("S3_text.md", 160, "drift", "the book shows `"),
+            ("S4_text.md", 160, "drift", reply),
+            ("S5_terminal.md", 160, "drift", reply),
+        ],
+    );
 }
 
 /// probe21ba, finding 3.
 #[test]
 fn a_pings_lines_below_a_later_command_are_the_pings() {
     let failure = "ping: the book shows no reply: Destination Host Unreachable";
-    fails_at(&[
-        ("GH4.md", 244, "drift", failure),
-        ("GH5_terminal.md", 244, "drift", failure),
-        ("GH7.md", 244, "drift", failure),
-        (
-            "GH4_noping.md",
-            250,
-            "not_understood",
-            "the block at line 249 shows `From 10.244.1.1",
-        ),
-    ]);
+    crate::book::fails_at(
+        book,
+        &[
+            ("GH4.md", 244, "drift", failure),
+            ("GH5_terminal.md", 244, "drift", failure),
+            ("GH7.md", 244, "drift", failure),
+            (
+                "GH4_noping.md",
+                250,
+                "not_understood",
+                "the block at line 249 shows `From 10.244.1.1",
+            ),
+        ],
+    );
 }
 
 /// probe21ba, finding 9.
 #[test]
 fn a_table_without_its_header_set_apart_is_not_understood() {
-    fails_at(&[("H5_nohdr_apart.md", 49, "not_understood", "")]);
+    crate::book::fails_at(book, &[("H5_nohdr_apart.md", 49, "not_understood", "")]);
 }
