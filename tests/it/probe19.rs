@@ -5,10 +5,8 @@
 
 use crate::book::no_namespaces_of;
 use crate::harness::{copy_lab, edit, require_root, unique_name};
-use crate::watch::{Child, Lines};
-use std::io::BufRead;
+use crate::watch::spawn_watch;
 use std::path::Path;
-use std::sync::mpsc;
 
 /// `lab nightly LAB` on netns only, in `work`, into `db`, failing on new.
 fn night(work: &Path, lab: &Path, db: &Path, name: &str) -> (i32, String) {
@@ -97,29 +95,7 @@ fn a_saved_manifest_of_a_variant_the_chapter_left_replays_its_blocks() {
     let name = unique_name("p19w");
     let lab = copy_lab("chapter4", &name);
     let state = tempfile::tempdir().unwrap();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lab"));
-    let spawned = cmd
-        .env("LAB_STATE_DIR", state.path())
-        .env("CI", "1")
-        .env("NO_COLOR", "1")
-        .env_remove("LAB_PATH")
-        .current_dir(lab.path())
-        .arg("book")
-        .arg(lab.path())
-        .arg("--watch")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = Child(spawned);
-    let (tx, rx) = mpsc::channel();
-    let out = child.0.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-            let _ = tx.send(l);
-        }
-    });
-    let mut lines = Lines { rx, seen: vec![] };
+    let (child, mut lines) = spawn_watch(lab.path(), state.path(), None);
     let is_block = |l: &str, line: &str| l.split_whitespace().next() == Some(line);
     lines.wait("81 match (first replay)", |l| {
         is_block(l, "81") && l.contains("match")

@@ -9,9 +9,7 @@
 
 use crate::book::no_namespaces_of;
 use crate::harness::{copy_lab, edit, is_root, unique_name};
-use crate::watch::{Child, Lines};
-use std::io::BufRead;
-use std::sync::mpsc;
+use crate::watch::spawn_watch;
 
 /// Whether `l` is the watch's line of the block at `line` with `verdict`.
 fn block(line: &'static str, verdict: &'static str) -> impl Fn(&str) -> bool {
@@ -43,30 +41,7 @@ fn a_watch_replays_what_a_save_changes_for_a_fresh_run() {
         "time=0.403 ms\n",
     );
     let state = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lab"));
-    let child = child
-        .env("LAB_STATE_DIR", state.path())
-        .env("CI", "1")
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env_remove("LAB_PATH")
-        .current_dir(lab.path())
-        .arg("book")
-        .arg(lab.path())
-        .arg("--watch")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = Child(child);
-    let (tx, rx) = mpsc::channel();
-    let out = child.0.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-            let _ = tx.send(l);
-        }
-    });
-    let mut lines = Lines { rx, seen: vec![] };
+    let (mut child, mut lines) = spawn_watch(lab.path(), state.path(), Some("100"));
     lines.wait("81 match (first replay)", block("81", "match"));
     lines.wait("224 match (first replay)", block("224", "match"));
     lines.wait("watching", |l| l.starts_with("watching chapter.md"));

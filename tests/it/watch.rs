@@ -51,6 +51,38 @@ impl Drop for Child {
     }
 }
 
+/// `lab book LAB --watch` on the lab folder `lab` (its state in `state`,
+/// `COLUMNS` at `columns`), and its stdout's lines as they come.
+pub(crate) fn spawn_watch(
+    lab: &std::path::Path,
+    state: &std::path::Path,
+    columns: Option<&str>,
+) -> (Child, Lines) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lab"));
+    cmd.env("LAB_STATE_DIR", state)
+        .env("CI", "1")
+        .env("NO_COLOR", "1")
+        .env_remove("LAB_PATH")
+        .current_dir(lab)
+        .arg("book")
+        .arg(lab)
+        .arg("--watch")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    if let Some(c) = columns {
+        cmd.env("COLUMNS", c);
+    }
+    let mut child = Child(cmd.spawn().unwrap());
+    let (tx, rx) = mpsc::channel();
+    let out = child.0.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    (child, Lines { rx, seen: vec![] })
+}
+
 #[test]
 fn watch_replays_a_saved_block_and_a_manifest_change_then_tears_down() {
     if !is_root() {
@@ -60,30 +92,7 @@ fn watch_replays_a_saved_block_and_a_manifest_change_then_tears_down() {
     let name = unique_name("wa");
     let lab = copy_lab("chapter4", &name);
     let state = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lab"));
-    let child = child
-        .env("LAB_STATE_DIR", state.path())
-        .env("CI", "1")
-        .env("NO_COLOR", "1")
-        .env_remove("LAB_PATH")
-        .current_dir(lab.path())
-        .arg("book")
-        .arg(lab.path())
-        .arg("--watch")
-        .env("COLUMNS", "80")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = Child(child);
-    let (tx, rx) = mpsc::channel();
-    let out = child.0.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-            let _ = tx.send(l);
-        }
-    });
-    let mut lines = Lines { rx, seen: vec![] };
+    let (mut child, mut lines) = spawn_watch(lab.path(), state.path(), Some("80"));
     let block = |line: &str, verdict: &str| {
         let (line, verdict) = (line.to_string(), verdict.to_string());
         move |l: &str| {
