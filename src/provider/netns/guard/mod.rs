@@ -63,6 +63,7 @@ pub mod entry;
 mod fib_rules;
 mod filter_requests;
 mod frame_rate;
+mod int_options;
 mod ipset;
 mod ipv4_routes;
 mod l2_loops;

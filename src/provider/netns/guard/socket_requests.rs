@@ -35,7 +35,8 @@
 //! process killed mid-call running 75 s under the memory hold at a stop.
 
 use super::super::table_bounds;
-use super::ring_requests::{Answered, caller, caller_socket, last_errno, read_from, still_valid};
+use super::int_options::{caller_int_socket, failed, set_asked_int};
+use super::ring_requests::{Answered, still_valid};
 use std::collections::{HashMap, VecDeque};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
@@ -184,54 +185,26 @@ fn bounded_buffer(option: i32, family: i32, kind: i32) -> Option<i32> {
 }
 
 fn receive_buffer(listener: RawFd, n: &libc::seccomp_notif) -> (Answered, i64, i32) {
-    let failed = |errno: i32| (Answered::Failed { errno }, -1, errno);
-    let d = &n.data;
-    // A short value: the kernel says what it says.
-    if d.args[4] < 4 {
-        return (Answered::Continue, 0, 0);
-    }
-    let pidfd = match caller(listener, n) {
-        Ok(pidfd) => pidfd,
+    let sock = match caller_int_socket(listener, n) {
+        Ok(sock) => sock,
         Err(answer) => return answer,
-    };
-    let (sock, _) = match caller_socket(&pidfd, d.args[0] as u32 as i32) {
-        Ok(both) => both,
-        Err(errno) => return failed(errno),
     };
     let (Some(family), Some(kind)) = (option(&sock, libc::SO_DOMAIN), option(&sock, libc::SO_TYPE))
     else {
         return failed(libc::ENOTSOCK);
     };
-    let option = d.args[2] as u32 as i32;
+    let option = n.data.args[2] as u32 as i32;
     let Some(most) = bounded_buffer(option, family, kind) else {
         return (Answered::Continue, 0, 0);
     };
-    let mut asked = [0u8; 4];
-    if !read_from(n.pid, d.args[3], &mut asked) {
-        return failed(libc::EFAULT);
-    }
-    if !still_valid(listener, n.id) {
-        return (Answered::Gone, -1, libc::ESRCH);
-    }
-    let bytes = i32::from_ne_bytes(asked).clamp(0, most);
-    // SAFETY: setsockopt on our copy of the socket, an int of ours.
-    let r = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            libc::SOL_SOCKET,
-            option,
-            &bytes as *const i32 as *const libc::c_void,
-            4,
-        )
-    };
-    let errno = if r == 0 { 0 } else { last_errno() };
-    (
-        Answered::Made {
-            bytes: bytes as u64,
-            errno,
-        },
-        r.into(),
-        errno,
+    let bound = |asked: i32| asked.clamp(0, most);
+    set_asked_int(
+        listener,
+        n,
+        &sock,
+        (libc::SOL_SOCKET, option),
+        bound,
+        |bytes| bytes as u64,
     )
 }
 

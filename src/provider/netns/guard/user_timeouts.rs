@@ -20,8 +20,9 @@
 //! that reads it back sees what it has), a value the kernel refuses (a
 //! negative one) is refused as the kernel would, with the kernel's errno.
 
-use super::ring_requests::{Answered, caller, caller_socket, last_errno, read_from, still_valid};
-use std::os::fd::{AsRawFd, RawFd};
+use super::int_options::{caller_int_socket, set_asked_int};
+use super::ring_requests::Answered;
+use std::os::fd::RawFd;
 
 /// The most `TCP_USER_TIMEOUT` a node's socket is given, in ms: 120 s, the
 /// most `TCP_LINGER2` keeps an orphan in `FIN_WAIT2`.
@@ -42,41 +43,12 @@ pub fn bounded(asked: i32) -> i32 {
 
 /// What to answer to request `n` (see [`is_user_timeout`]).
 pub fn decide(listener: RawFd, n: &libc::seccomp_notif) -> (Answered, i64, i32) {
-    let failed = |errno: i32| (Answered::Failed { errno }, -1, errno);
-    let d = &n.data;
-    // A short value: the kernel refuses it (`EINVAL`).
-    if d.args[4] < 4 {
-        return (Answered::Continue, 0, 0);
-    }
-    let pidfd = match caller(listener, n) {
-        Ok(pidfd) => pidfd,
+    let sock = match caller_int_socket(listener, n) {
+        Ok(sock) => sock,
         Err(answer) => return answer,
     };
-    let (sock, _) = match caller_socket(&pidfd, d.args[0] as u32 as i32) {
-        Ok(both) => both,
-        Err(errno) => return failed(errno),
-    };
-    let mut asked = [0u8; 4];
-    if !read_from(n.pid, d.args[3], &mut asked) {
-        return failed(libc::EFAULT);
-    }
-    // What was read is the caller's, at the time of its request.
-    if !still_valid(listener, n.id) {
-        return (Answered::Gone, -1, libc::ESRCH);
-    }
-    let ms = bounded(i32::from_ne_bytes(asked));
-    // SAFETY: setsockopt on our copy of the socket, an int of ours.
-    let r = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_USER_TIMEOUT,
-            &ms as *const i32 as *const libc::c_void,
-            4,
-        )
-    };
-    let errno = if r == 0 { 0 } else { last_errno() };
-    (Answered::Made { bytes: 0, errno }, r.into(), errno)
+    let timeout = (libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT);
+    set_asked_int(listener, n, &sock, timeout, bounded, |_| 0)
 }
 
 #[cfg(test)]
