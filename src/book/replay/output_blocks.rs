@@ -107,22 +107,7 @@ fn of_prose(block: &Block, line: usize, code: &str, variant: &str) -> CommandRep
             ),
         ),
     };
-    CommandReport {
-        line,
-        command: code.to_string(),
-        verdict,
-        ran_on: None,
-        ran: None,
-        variant: variant.to_string(),
-        book,
-        lab: Vec::new(),
-        bindings: Vec::new(),
-        differences: Vec::new(),
-        known: Vec::new(),
-        reason: Some(reason),
-        why: Vec::new(),
-        kubectl: None,
-    }
+    compared_nothing(line, code, verdict, variant, book, reason)
 }
 
 /// The output block `block` after the shell block whose last command is
@@ -142,10 +127,35 @@ fn printed_by_none(
         .map(|(_, l)| l.clone())
         .filter(|l| !l.trim().is_empty())
         .collect();
+    let reason = format!(
+        "the block at line {} shows `{printed}`, which only a ping, curl or capture prints, below a block with no such command (its last is line {line}'s `{command}`): lab cannot tell whose output it is, so it compared nothing with it",
+        block.line
+    );
+    let first = block.body.first().map_or(block.line, |(n, _)| *n);
+    compared_nothing(
+        first,
+        printed,
+        Verdict::NotUnderstood,
+        variant,
+        book,
+        reason,
+    )
+}
+
+/// The report of `command` (at `line`), whose output the book shows as
+/// `book` and lab ran nothing to compare with: `verdict`, for `reason`.
+fn compared_nothing(
+    line: usize,
+    command: &str,
+    verdict: Verdict,
+    variant: &str,
+    book: Vec<String>,
+    reason: String,
+) -> CommandReport {
     CommandReport {
-        line: block.body.first().map_or(block.line, |(n, _)| *n),
-        command: printed.to_string(),
-        verdict: Verdict::NotUnderstood,
+        line,
+        command: command.to_string(),
+        verdict,
         ran_on: None,
         ran: None,
         variant: variant.to_string(),
@@ -154,10 +164,7 @@ fn printed_by_none(
         bindings: Vec::new(),
         differences: Vec::new(),
         known: Vec::new(),
-        reason: Some(format!(
-            "the block at line {} shows `{printed}`, which only a ping, curl or capture prints, below a block with no such command (its last is line {line}'s `{command}`): lab cannot tell whose output it is, so it compared nothing with it",
-            block.line
-        )),
+        reason: Some(reason),
         why: Vec::new(),
         kubectl: None,
     }
