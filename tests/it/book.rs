@@ -801,6 +801,40 @@ pub fn book_fixture(prefix: &str, dir: &str, name: &str, extra: &[&str]) -> (i32
     (code, stdout, v)
 }
 
+/// `lab book` of a copy of chapter4 (a lab named from `prefix`) with the
+/// chapter `tests/fixtures/book/{dir}/{name}`, one refused before anything
+/// is made (so with no report): what the command gave; no namespace of the
+/// lab is left.
+pub fn book_refused(prefix: &str, dir: &str, name: &str) -> std::process::Output {
+    crate::harness::require_root();
+    let lab_name = crate::harness::unique_name(prefix);
+    let lab = crate::harness::copy_lab("chapter4", &lab_name);
+    let chapter = crate::harness::fixture(&format!("book/{dir}/{name}"));
+    let (mut cmd, state) = lab_cmd();
+    let o = cmd
+        .current_dir(lab.path())
+        .arg("book")
+        .arg(lab.path())
+        .arg("--chapter")
+        .arg(&chapter)
+        .output()
+        .unwrap();
+    no_namespaces_of(&lab_name);
+    drop(state);
+    o
+}
+
+/// The block opening at `line` of a `lab book` report.
+pub fn block(v: &Value, line: u64) -> Value {
+    v["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["line"].as_u64() == Some(line))
+        .cloned()
+        .unwrap_or_else(|| panic!("no block at line {line}: {v}"))
+}
+
 /// A command's field `key` of a `lab book` report, as text ("" if none).
 pub fn said(c: &Value, key: &str) -> String {
     c[key].as_str().unwrap_or("").to_string()
@@ -816,13 +850,7 @@ pub fn command(v: &Value, line: u64) -> Value {
 
 /// The only command of the block opening at `line` of a `lab book` report.
 pub fn only_command_of_block(v: &Value, line: u64) -> Value {
-    let b = v["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["line"].as_u64() == Some(line))
-        .cloned()
-        .unwrap_or_else(|| panic!("no block at line {line}: {v}"));
+    let b = block(v, line);
     let c = b["commands"].as_array().unwrap();
     assert_eq!(c.len(), 1, "{b}");
     c[0].clone()

@@ -5,17 +5,12 @@
 //! ping replayed next. Each was `match` or skipped, exit 0 (false greens);
 //! each is now a command lab runs or a line it does not understand.
 
-use crate::book::{book_in, verdicts};
-use crate::harness::{copy_lab, fixture, require_root, unique_name};
+use crate::book::{book_fixture, verdicts};
 
 /// `lab book` of a copy of chapter4 with the chapter `name`: its exit
 /// code, terminal and verdicts.
 fn book(name: &str) -> (i32, String, Vec<(u64, String)>) {
-    require_root();
-    let lab_name = unique_name("bab");
-    let lab = copy_lab("chapter4", &lab_name);
-    let chapter = fixture(&format!("book/probe21ab/{name}"));
-    let (code, stdout, v, ..) = book_in(&lab_name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let (code, stdout, v) = book_fixture("bab", "probe21ab", name, &[]);
     (code, stdout, verdicts(&v))
 }
 

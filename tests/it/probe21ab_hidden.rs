@@ -7,18 +7,13 @@
 //! greens). A block a page does not show is now skipped with its reason;
 //! an MDX code component is a block.
 
-use crate::book::{book_in, verdicts};
-use crate::harness::{copy_lab, fixture, require_root, unique_name};
+use crate::book::{book_fixture, book_refused, verdicts};
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 with the chapter `name`: its exit
 /// code, terminal, verdicts and JSON report.
 fn book(name: &str) -> (i32, String, Vec<(u64, String)>, Value) {
-    require_root();
-    let lab_name = unique_name("bkh");
-    let lab = copy_lab("chapter4", &lab_name);
-    let chapter = fixture(&format!("book/probe21ab_hidden/{name}"));
-    let (code, stdout, v, ..) = book_in(&lab_name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let (code, stdout, v) = book_fixture("bkh", "probe21ab_hidden", name, &[]);
     (code, stdout, verdicts(&v), v)
 }
 
@@ -69,19 +64,7 @@ fn a_block_inside_a_hidden_div_is_skipped_and_the_ping_after_it_is_no_match() {
 /// finding 4).
 #[test]
 fn a_block_in_front_matter_is_refused() {
-    require_root();
-    let lab_name = unique_name("bkh");
-    let lab = copy_lab("chapter4", &lab_name);
-    let chapter = fixture("book/probe21ab_hidden/h_frontmatter.md");
-    let (mut cmd, _state) = crate::harness::lab_cmd();
-    let o = cmd
-        .current_dir(lab.path())
-        .arg("book")
-        .arg(lab.path())
-        .arg("--chapter")
-        .arg(&chapter)
-        .output()
-        .unwrap();
+    let o = book_refused("bkh", "probe21ab_hidden", "h_frontmatter.md");
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("holds a fence"), "{stderr}");

@@ -9,18 +9,13 @@
 //! drifting ping (exit 0); `<div hidden style="display:block">` skipped a
 //! block the page shows. Each was a false green on main at 9f7b1b0.
 
-use crate::book::{book_in, verdicts};
-use crate::harness::{copy_lab, fixture, lab_cmd, require_root, unique_name};
+use crate::book::{book_fixture, book_refused, verdicts};
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 with the chapter `name`: its exit
 /// code, terminal, verdicts and JSON report.
 fn book(name: &str) -> (i32, String, Vec<(u64, String)>, Value) {
-    require_root();
-    let lab_name = unique_name("fxh");
-    let lab = copy_lab("chapter4", &lab_name);
-    let chapter = fixture(&format!("book/probe21ad_hidden/{name}"));
-    let (code, stdout, v, ..) = book_in(&lab_name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let (code, stdout, v) = book_fixture("fxh", "probe21ad_hidden", name, &[]);
     (code, stdout, verdicts(&v), v)
 }
 
@@ -85,21 +80,7 @@ fn a_rule_at_the_top_is_no_front_matter() {
 /// element's line named.
 #[test]
 fn a_hidden_element_with_a_display_style_is_refused() {
-    require_root();
-    let lab_name = unique_name("fxh");
-    let lab = copy_lab("chapter4", &lab_name);
-    let chapter = fixture("book/probe21ad_hidden/c3_display_block.md");
-    let (mut cmd, state) = lab_cmd();
-    let o = cmd
-        .current_dir(lab.path())
-        .arg("book")
-        .arg(lab.path())
-        .arg("--chapter")
-        .arg(&chapter)
-        .output()
-        .unwrap();
-    crate::book::no_namespaces_of(&lab_name);
-    drop(state);
+    let o = book_refused("fxh", "probe21ad_hidden", "c3_display_block.md");
     let out = format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),

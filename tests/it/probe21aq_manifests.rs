@@ -8,22 +8,12 @@
 //! build rebuilt): the wrong blocks passed with rc 0, the right ones were
 //! `skipped`, never `match`, and the skipped one gave no reason.
 
+use crate::book::block;
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 (a lab `ya…`) with the chapter `name`.
 fn book(name: &str) -> (i32, String, Value) {
     crate::book::book_fixture("ya", "probe21aq", name, &[])
-}
-
-/// The report of the block opening at `line`.
-fn block(v: &Value, line: u64) -> Value {
-    v["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["line"].as_u64() == Some(line))
-        .cloned()
-        .unwrap_or_else(|| panic!("no block at line {line}: {v}"))
 }
 
 /// The command of the report named `command`.

@@ -10,23 +10,12 @@
 //! difference in `output_blocks` turned off; the debug build rebuilt,
 //! tests and fixtures kept).
 
-use crate::book::{command, first_difference, said};
+use crate::book::{block, command, first_difference, said};
 use serde_json::Value;
 
 /// `lab book` of a copy of chapter4 (a lab `bss…`) with the chapter `name`.
 fn book(name: &str) -> (i32, String, Value) {
     crate::book::book_fixture("bss", "probe21as", name, &[])
-}
-
-/// The block opening at `line` of the report.
-fn block(v: &Value, line: u64) -> Value {
-    v["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["line"].as_u64() == Some(line))
-        .cloned()
-        .unwrap_or_else(|| panic!("no block at line {line}: {v}"))
 }
 
 /// A cross-node reply the broken lab never gets, shown in two blocks after

@@ -4,17 +4,12 @@
 //! a tab after a space. Each was `match`, exit 0 (false greens); each is
 //! now read as the reader reads it, and the block after it is no match.
 
-use crate::book::{book_in, verdicts};
-use crate::harness::{copy_lab, fixture, require_root, unique_name};
+use crate::book::{book_fixture, verdicts};
 
 /// `lab book` of a copy of chapter4 with the chapter `name`: its exit
 /// code, terminal and verdicts.
 fn book(name: &str) -> (i32, String, Vec<(u64, String)>) {
-    require_root();
-    let lab_name = unique_name("brd");
-    let lab = copy_lab("chapter4", &lab_name);
-    let chapter = fixture(&format!("book/bookread/{name}"));
-    let (code, stdout, v, ..) = book_in(&lab_name, lab, &["--chapter", chapter.to_str().unwrap()]);
+    let (code, stdout, v) = book_fixture("brd", "bookread", name, &[]);
     (code, stdout, verdicts(&v))
 }
 
