@@ -23,7 +23,14 @@ for i in range(1, 30001):
 ip -force -batch /root/al 2>/dev/null || true
 echo added"#;
     let out = lab.ssh("node1", script);
-    assert!(text(&out).contains("added"), "{}", text(&out));
+    // Under load the guard's sweep can stop node1 while `ip -batch` is
+    // still adding, which closes the session before "added": either way
+    // the stop below, for this reason, is what the test asserts.
+    let said = text(&out);
+    assert!(
+        said.contains("added") || said.contains("closed by remote host"),
+        "{said}"
+    );
     assert_node1_stopped(&lab, "IPv6 address labels, past the bound of", 20);
     let out = lab.lab(&["destroy", &lab.name]);
     assert!(out.status.success(), "{}", text(&out));
