@@ -16,6 +16,7 @@ pub mod bind;
 pub mod caps;
 pub mod coherence;
 pub mod compare;
+mod capture_claims;
 mod compare_ping_lines;
 mod compare_routes;
 pub mod curl;
