@@ -80,6 +80,7 @@ mod probe21ay_tables;
 mod probe21az;
 mod probe21ba_output;
 mod probe21ba_ping;
+mod probe21bc_values;
 mod probe21ba_pods;
 mod probe21ba_watch;
 mod probe21bb;
