@@ -73,13 +73,16 @@ pub fn is_time_of_day(word: &str) -> bool {
     };
     let parts: Vec<&str> = clock.split(':').collect();
     let two_digits = |p: &str, most: u32| {
-        p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|v| v <= most)
+        p.len() == 2
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|v| v <= most)
     };
     parts.len() == 3
         && two_digits(parts[0], 23)
         && two_digits(parts[1], 59)
         && two_digits(parts[2], 60)
-        && fraction.is_none_or(|f| matches!(f.len(), 6 | 9) && f.bytes().all(|b| b.is_ascii_digit()))
+        && fraction
+            .is_none_or(|f| matches!(f.len(), 6 | 9) && f.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether a word has a time's shape (`DD:DD:…`, digits, colons and dots
@@ -141,7 +144,12 @@ pub fn differences(book: &[String], grepped: bool) -> Vec<String> {
             ));
         }
     }
-    let of = |what: Counted| counts.iter().find(|(c, _)| c.what == what).map(|(c, _)| c.n);
+    let of = |what: Counted| {
+        counts
+            .iter()
+            .find(|(c, _)| c.what == what)
+            .map(|(c, _)| c.n)
+    };
     let packets = packet_lines(book);
     let cut = grepped || book.iter().any(|l| is_elision(l));
     if let Some(captured) = of(Counted::Captured) {

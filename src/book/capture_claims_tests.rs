@@ -34,7 +34,11 @@ fn a_captured_count_other_than_the_packets_shown_is_a_difference() {
         "^C1 packet captured\n3 packets received by filter\n0 packets dropped by kernel",
         "1 packet captured",
     ] {
-        assert_eq!(differences(&with_end(end), false), Vec::<String>::new(), "{end}");
+        assert_eq!(
+            differences(&with_end(end), false),
+            Vec::<String>::new(),
+            "{end}"
+        );
     }
 }
 
@@ -43,7 +47,11 @@ fn a_captured_count_other_than_the_packets_shown_is_a_difference() {
 #[test]
 fn a_cut_or_grepped_capture_counts_at_least_the_packets_shown() {
     let cut = with_end("...\n^C\n5 packets captured\n5 packets received by filter");
-    assert!(differences(&cut, false).is_empty(), "{:?}", differences(&cut, false));
+    assert!(
+        differences(&cut, false).is_empty(),
+        "{:?}",
+        differences(&cut, false)
+    );
     let grepped = with_end("5 packets captured");
     assert!(differences(&grepped, true).is_empty());
     let fewer = lines(&format!(
@@ -63,8 +71,14 @@ fn a_packets_continuation_lines_are_one_packet() {
 \t0x0000:  4500 0054 0001 4000 4001 2345 0af4 0100
 1 packet captured",
     );
-    assert!(differences(&v, false).is_empty(), "{:?}", differences(&v, false));
-    let two = v.join("\n").replace("1 packet captured", "2 packets captured");
+    assert!(
+        differences(&v, false).is_empty(),
+        "{:?}",
+        differences(&v, false)
+    );
+    let two = v
+        .join("\n")
+        .replace("1 packet captured", "2 packets captured");
     assert_eq!(differences(&lines(&two), false).len(), 1);
 }
 
@@ -77,9 +91,13 @@ fn counts_against_each_other_and_their_nouns() {
     let d = differences(&fewer_received, false);
     assert_eq!(d.len(), 1, "{d:?}");
     assert!(d[0].contains("0 received by filter"), "{d:?}");
-    let dropped = with_end("1 packet captured\n2 packets received by filter\n7 packets dropped by kernel");
+    let dropped =
+        with_end("1 packet captured\n2 packets received by filter\n7 packets dropped by kernel");
     assert_eq!(differences(&dropped, false).len(), 1);
-    for end in ["1 packets captured", "1 packet captured\n2 packet received by filter"] {
+    for end in [
+        "1 packets captured",
+        "1 packet captured\n2 packet received by filter",
+    ] {
         let d = differences(&with_end(end), false);
         assert_eq!(d.len(), 1, "{end}: {d:?}");
         assert!(d[0].contains("does not print"), "{d:?}");
@@ -90,7 +108,12 @@ fn counts_against_each_other_and_their_nouns() {
 /// its time went as any time did.
 #[test]
 fn a_packet_time_that_is_no_time_of_day_is_a_difference() {
-    for stamp in ["99:99:99.999999", "24:00:00.000000", "20:61:02.971181", "20:55:02.97"] {
+    for stamp in [
+        "99:99:99.999999",
+        "24:00:00.000000",
+        "20:61:02.971181",
+        "20:55:02.97",
+    ] {
         let book = lines(&CAPTURE.replace("20:55:02.971181", stamp));
         let d = differences(&book, false);
         assert_eq!(d.len(), 1, "{stamp}: {d:?}");
@@ -124,8 +147,16 @@ fn count_lines_are_read_whole() {
             noun_as_printed: true
         })
     );
-    assert_eq!(count("1 packets dropped by kernel").map(|c| c.noun_as_printed), Some(false));
-    for no in ["x packets captured", "5 packets seen", "packets captured", "5 packets captured here"] {
+    assert_eq!(
+        count("1 packets dropped by kernel").map(|c| c.noun_as_printed),
+        Some(false)
+    );
+    for no in [
+        "x packets captured",
+        "5 packets seen",
+        "packets captured",
+        "5 packets captured here",
+    ] {
         assert_eq!(count(no), None, "{no}");
     }
 }

@@ -254,7 +254,10 @@ fn another_pings_header_size_is_the_payload_the_command_sends() {
         Vec::<String>::new()
     );
     let d = ping_replies(&header("48"), &lab_1000);
-    assert!(d.iter().any(|d| d.contains("sends 48 data bytes")), "{d:#?}");
+    assert!(
+        d.iter().any(|d| d.contains("sends 48 data bytes")),
+        "{d:#?}"
+    );
 }
 
 /// probe21bc, lesser 9 (`z5`): `time=1e400 ms` matched, read as a float
@@ -296,22 +299,34 @@ fn a_replys_size_is_the_message_of_its_payload() {
     for (data, bytes) in [("56", "56"), ("48", "64"), ("56", "65")] {
         let d = ping_replies(&busybox(data, bytes), &one_reply);
         assert!(
-            d.iter().any(|d| d.contains(&format!("shows {bytes} bytes, but its header sends {data}"))),
+            d.iter()
+                .any(|d| d.contains(&format!("shows {bytes} bytes, but its header sends {data}"))),
             "{data} {bytes}: {d:#?}"
         );
     }
     for (data, bytes) in [("56", "64"), ("48", "56")] {
-        assert_eq!(ping_replies(&busybox(data, bytes), &one_reply), Vec::<String>::new());
+        assert_eq!(
+            ping_replies(&busybox(data, bytes), &one_reply),
+            Vec::<String>::new()
+        );
     }
-    let iputils = book_with("64 bytes from 10.244.1.2: icmp_seq=1", "56 bytes from 10.244.1.2: icmp_seq=1");
+    let iputils = book_with(
+        "64 bytes from 10.244.1.2: icmp_seq=1",
+        "56 bytes from 10.244.1.2: icmp_seq=1",
+    );
     assert!(
         ping_replies(&iputils, &v(LAB))
             .iter()
             .any(|d| d.contains("shows 56 bytes, but its header sends 56")),
     );
     let headless = |bytes: &str| {
-        v(&format!("{bytes} bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms"))
+        v(&format!(
+            "{bytes} bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms"
+        ))
     };
     assert_eq!(ping_replies(&headless("72"), &one_reply).len(), 1);
-    assert_eq!(ping_replies(&headless("56"), &one_reply), Vec::<String>::new());
+    assert_eq!(
+        ping_replies(&headless("56"), &one_reply),
+        Vec::<String>::new()
+    );
 }

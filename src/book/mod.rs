@@ -14,9 +14,9 @@
 mod apart_output;
 pub mod bind;
 pub mod caps;
+mod capture_claims;
 pub mod coherence;
 pub mod compare;
-mod capture_claims;
 mod compare_ping_lines;
 mod compare_routes;
 pub mod curl;

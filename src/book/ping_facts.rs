@@ -536,7 +536,9 @@ pub fn replies_past_count(book: &[String], count: u32) -> Option<String> {
 /// from`, taken for the lab's 64 plus 8) is another echo's.
 fn same_size(book: u32, lab: u32) -> bool {
     match (book.checked_sub(8), lab.checked_sub(8)) {
-        (Some(b), Some(l)) => super::compare_ping_lines::sends_the_payload(&b.to_string(), &l.to_string()),
+        (Some(b), Some(l)) => {
+            super::compare_ping_lines::sends_the_payload(&b.to_string(), &l.to_string())
+        }
         _ => book == lab,
     }
 }
