@@ -68,15 +68,11 @@ pub fn normalize(line: &str) -> String {
 /// ping's.
 pub fn normalize_capture(line: &str) -> String {
     let mut s = squash(line);
-    // tcpdump: `20:55:02.971181 IP ...`, `id 5874, `.
+    // tcpdump: `20:55:02.971181 IP ...`, `id 5874, `. Only a time of day
+    // tcpdump prints goes: `99:99:99.999999` stays, and is no lab's line
+    // (probe21bc, lesser 9).
     let w: Vec<&str> = s.splitn(2, ' ').collect();
-    if w.len() == 2
-        && w[0].len() >= 8
-        && w[0].as_bytes()[2] == b':'
-        && w[0]
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
-    {
+    if w.len() == 2 && super::capture_claims::is_time_of_day(w[0]) {
         s = w[1].to_string();
     }
     if let Some(i) = s.find(", id ")
@@ -108,26 +104,12 @@ pub fn is_tcpdump_banner(line: &str) -> bool {
 /// and tcpdump's counts of what it had handled by then (`2 packets
 /// captured`, `... received by filter`, `... dropped by kernel`), which
 /// measure when the reader pressed Ctrl-C, not the network; the packets'
-/// own lines say what came. `0 packets captured` stays: it claims none.
+/// own lines say what came, and the counts are held against them
+/// ([`super::capture_claims::differences`]). `0 packets captured` stays:
+/// it claims none.
 pub fn is_capture_end(line: &str) -> bool {
-    let t = squash(line);
-    if t == "^C" {
-        return true;
-    }
-    let Some((n, what)) = t.split_once(' ') else {
-        return false;
-    };
-    n.parse::<u64>()
-        .is_ok_and(|n| n > 0 || !what.ends_with("captured"))
-        && [
-            "packet captured",
-            "packets captured",
-            "packet received by filter",
-            "packets received by filter",
-            "packet dropped by kernel",
-            "packets dropped by kernel",
-        ]
-        .contains(&what)
+    use super::capture_claims::{Counted, count};
+    squash(line) == "^C" || count(line).is_some_and(|c| c.n > 0 || c.what != Counted::Captured)
 }
 
 /// Whether a book line marks output the author cut (`...`, `…`, `[...]`,

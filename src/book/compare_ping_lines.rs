@@ -19,6 +19,7 @@
 //! lab's ping sent for the command.
 
 use super::compare::squash;
+use super::ping_facts::is_time_as_printed;
 
 /// A ping's header: the address in brackets (what the name or address
 /// typed was resolved to) and the sizes it sends, the data's and, where
@@ -147,7 +148,7 @@ const IPUTILS_DEFAULT: &str = "56";
 /// Debian images printed it, and the chapter's pod). Any other size is
 /// another ping than the command's: compared with nothing, `1000 data
 /// bytes` matched a lab that sent 56 (probe21ba, finding 5).
-fn sends_the_payload(book: &str, lab: &str) -> bool {
+pub(super) fn sends_the_payload(book: &str, lab: &str) -> bool {
     book == lab || (lab == IPUTILS_DEFAULT && book == "48")
 }
 
@@ -292,6 +293,15 @@ pub fn unprintable_numbers(book: &[String]) -> Vec<String> {
                         "ping: the book shows ttl={n} (`{}`), which no ping prints: a TTL is 8 bits, 0 to 255",
                         t.trim()
                     ));
+                } else if let Some(n) = ["time=", "time<"]
+                    .iter()
+                    .find_map(|k| w.strip_prefix(k))
+                    .filter(|n| !is_time_as_printed(n.strip_suffix("ms").unwrap_or(n)))
+                {
+                    d.push(format!(
+                        "ping: the book shows time={n} (`{}`), which no ping prints: a time is a decimal number of milliseconds (`0.054`)",
+                        t.trim()
+                    ));
                 }
             }
             if let Some(n) = lower.split_once(" bytes from ").and_then(|(n, _)| {
@@ -305,6 +315,8 @@ pub fn unprintable_numbers(book: &[String]) -> Vec<String> {
             }
         }
     }
+    d.extend(round_trip_times(book));
+    d.extend(reply_sizes(book));
     if let Some(stats) = statistics(book) {
         for (k, v) in stats {
             if k == "packet loss" && loss(&v).is_none() {
@@ -315,6 +327,48 @@ pub fn unprintable_numbers(book: &[String]) -> Vec<String> {
         }
     }
     d
+}
+
+/// The round-trip line's times no ping prints (`rtt min/avg/max/mdev =
+/// 0.054/1e400/…`), each named: ping prints decimal milliseconds.
+fn round_trip_times(book: &[String]) -> Vec<String> {
+    book.iter()
+        .map(|l| squash(l).to_lowercase())
+        .filter(|t| t.starts_with("rtt ") || t.starts_with("round-trip "))
+        .filter_map(|t| {
+            let values = t.split_once(" = ")?.1;
+            let values = values.strip_suffix(" ms").unwrap_or(values);
+            let bad = values.split('/').find(|v| !is_time_as_printed(v))?;
+            Some(format!(
+                "ping: the book's round-trip line shows {bad} (`{t}`), which no ping prints: its times are decimal milliseconds"
+            ))
+        })
+        .collect()
+}
+
+/// The book's replies whose size is not the message its own header's
+/// payload makes: ping prints the ICMP message's bytes, the payload and
+/// its 8-byte header (`56 data bytes` → `64 bytes from`, `48 data bytes`
+/// → `56`). Held against the lab's alone, busybox's `56 data bytes` over
+/// `56 bytes from` matched.
+fn reply_sizes(book: &[String]) -> Vec<String> {
+    let Some(data) = header(book).and_then(|h| h.data.parse::<u32>().ok()) else {
+        return Vec::new();
+    };
+    super::ping_facts::replies(book)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let bytes = r.bytes?;
+            (Some(bytes) != data.checked_add(8)).then(|| {
+                format!(
+                    "ping reply {}: the book shows {bytes} bytes, but its header sends {data} data bytes: ping prints the ICMP message, {} bytes",
+                    i + 1,
+                    u64::from(data) + 8
+                )
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -113,17 +113,21 @@ fn the_statistics_title_and_the_header_are_the_lab_pings() {
         crate::book::compare_ping_lines::header_and_statistics(&other, &v(LAB)),
         Vec::<String>::new()
     );
-    let d = one_difference(&book_with("56(84)", "1000(1028)"));
+    // Its replies of 64 bytes are no 1000-byte payload's either
+    // (`reply_sizes`): the header's own difference is among them.
+    let d = ping_replies(&book_with("56(84)", "1000(1028)"), &v(LAB));
     assert!(
-        d.contains("sends 1000(1028) bytes; the lab's ping sends 56(84)"),
-        "{d}"
+        d.iter()
+            .any(|d| d.contains("sends 1000(1028) bytes; the lab's ping sends 56(84)")),
+        "{d:#?}"
     );
     // The packet's size alone; BSD's or busybox's data size is another
     // ping's than the lab's iputils (the chapter's busybox shows 48).
     assert!(one_difference(&book_with("56(84)", "56(85)")).contains("56(85)"));
     let bsd = |s: &str| {
+        let bytes = s.parse::<u32>().unwrap() + 8;
         v(&format!(
-            "PING 10.244.1.2 (10.244.1.2): {s} data bytes\n64 bytes from 10.244.1.2: seq=0 ttl=64 time=0.1 ms"
+            "PING 10.244.1.2 (10.244.1.2): {s} data bytes\n{bytes} bytes from 10.244.1.2: seq=0 ttl=64 time=0.1 ms"
         ))
     };
     let one_reply = v(LAB)[..2].to_vec();
@@ -215,18 +219,20 @@ fn an_echo_number_past_16_bits_counts_no_echo() {
 /// difference for 1000 nor for 64.
 #[test]
 fn another_pings_header_size_is_the_payload_the_command_sends() {
+    // Each reply the size its header's payload makes (`reply_sizes`).
     let header = |s: &str| {
+        let bytes = s.parse::<u32>().unwrap() + 8;
         v(&format!(
-            "PING 10.244.1.2 (10.244.1.2): {s} data bytes\n64 bytes from 10.244.1.2: seq=0 ttl=64 time=0.1 ms"
+            "PING 10.244.1.2 (10.244.1.2): {s} data bytes\n{bytes} bytes from 10.244.1.2: seq=0 ttl=64 time=0.1 ms"
         ))
     };
     let one_reply = v(LAB)[..2].to_vec();
     for s in ["1000", "64", "0"] {
         let d = ping_replies(&header(s), &one_reply);
-        assert_eq!(d.len(), 1, "{s}: {d:#?}");
         assert!(
-            d[0].contains(&format!("sends {s} data bytes")) && d[0].contains("sends 56"),
-            "{d:#?}"
+            d.iter()
+                .any(|d| d.contains(&format!("sends {s} data bytes")) && d.contains("sends 56")),
+            "{s}: {d:#?}"
         );
     }
     // The defaults of the pings that print this form, under a command
@@ -241,10 +247,86 @@ fn another_pings_header_size_is_the_payload_the_command_sends() {
         .take(2)
         .collect::<Vec<_>>()
         .join("\n")
-        .replace("56(84)", "1000(1028)"));
+        .replace("56(84)", "1000(1028)")
+        .replace("64 bytes", "1008 bytes"));
     assert_eq!(
         ping_replies(&header("1000"), &lab_1000),
         Vec::<String>::new()
     );
-    assert_eq!(ping_replies(&header("48"), &lab_1000).len(), 1);
+    let d = ping_replies(&header("48"), &lab_1000);
+    assert!(
+        d.iter().any(|d| d.contains("sends 48 data bytes")),
+        "{d:#?}"
+    );
+}
+
+/// probe21bc, lesser 9 (`z5`): `time=1e400 ms` matched, read as a float
+/// (infinity). A time is ping's decimal milliseconds, at most three
+/// decimals, in a reply and in the round-trip line. Seen failing: no
+/// difference for any of these.
+#[test]
+fn a_time_no_ping_prints_is_a_difference() {
+    for time in ["1e400", "inf", "NaN", "-1", "0x10", "0.0540", "1.", ".5"] {
+        let book = book_with("time=0.054 ms", &format!("time={time} ms"));
+        let d = ping_replies(&book, &v(LAB));
+        assert!(
+            d.iter().any(|d| d.contains(&format!("time={time}"))),
+            "{time}: {d:#?}"
+        );
+    }
+    let rtt = book_with("0.054/0.057/0.060/0.003", "0.054/1e400/0.060/0.003");
+    assert!(one_difference(&rtt).contains("round-trip line shows 1e400"));
+    // Ping's own forms: iputils' by magnitude, BSD's and busybox's.
+    for time in ["0.054", "12.3", "123", "1.23"] {
+        let book = book_with("time=0.054 ms", &format!("time={time} ms"));
+        assert_eq!(ping_replies(&book, &v(LAB)), Vec::<String>::new(), "{time}");
+    }
+}
+
+/// The busybox byte counts (probe21ay's lesser, kept): a reply's size is
+/// the ICMP message its header's payload makes, `56 data bytes` → `64
+/// bytes from`; and, without a header, a size of no payload the command
+/// sends (`72`, taken for the lab's 64 plus 8) is another echo's. Seen
+/// failing: no difference for any.
+#[test]
+fn a_replys_size_is_the_message_of_its_payload() {
+    let one_reply = v(LAB)[..2].to_vec();
+    let busybox = |data: &str, bytes: &str| {
+        v(&format!(
+            "PING 10.244.1.2 (10.244.1.2): {data} data bytes\n{bytes} bytes from 10.244.1.2: seq=0 ttl=64 time=0.947 ms"
+        ))
+    };
+    for (data, bytes) in [("56", "56"), ("48", "64"), ("56", "65")] {
+        let d = ping_replies(&busybox(data, bytes), &one_reply);
+        assert!(
+            d.iter()
+                .any(|d| d.contains(&format!("shows {bytes} bytes, but its header sends {data}"))),
+            "{data} {bytes}: {d:#?}"
+        );
+    }
+    for (data, bytes) in [("56", "64"), ("48", "56")] {
+        assert_eq!(
+            ping_replies(&busybox(data, bytes), &one_reply),
+            Vec::<String>::new()
+        );
+    }
+    let iputils = book_with(
+        "64 bytes from 10.244.1.2: icmp_seq=1",
+        "56 bytes from 10.244.1.2: icmp_seq=1",
+    );
+    assert!(
+        ping_replies(&iputils, &v(LAB))
+            .iter()
+            .any(|d| d.contains("shows 56 bytes, but its header sends 56")),
+    );
+    let headless = |bytes: &str| {
+        v(&format!(
+            "{bytes} bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms"
+        ))
+    };
+    assert_eq!(ping_replies(&headless("72"), &one_reply).len(), 1);
+    assert_eq!(
+        ping_replies(&headless("56"), &one_reply),
+        Vec::<String>::new()
+    );
 }

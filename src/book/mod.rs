@@ -14,6 +14,7 @@
 mod apart_output;
 pub mod bind;
 pub mod caps;
+mod capture_claims;
 pub mod coherence;
 pub mod compare;
 mod compare_ping_lines;

@@ -30,6 +30,11 @@ impl Replayer<'_> {
             c => c,
         };
         if let Cmd::Tcpdump { .. } = inner {
+            // Its counts and times are claims of their own, held against
+            // the packets the book shows before the counts go.
+            let grepped = matches!(c, Cmd::Grep { .. });
+            r.differences
+                .extend(crate::book::capture_claims::differences(&book, grepped));
             book.retain(|l| !compare::is_capture_end(l));
         }
         // Under `| grep P` the reader sees only the lines P matches (and
