@@ -13,8 +13,7 @@ use crate::book::{book_with_chapter4_known, command};
 
 #[test]
 fn kubectls_messages_and_kubeconfig_are_compared() {
-    let (code, stdout, v) =
-        book_with_chapter4_known("bcm", "book/probe21bc_messages/messages.md");
+    let (code, stdout, v) = book_with_chapter4_known("bcm", "book/probe21bc_messages/messages.md");
     assert_eq!(code, 1, "{stdout}");
     let expect = [
         (

@@ -216,9 +216,10 @@ impl Replayer<'_> {
                                 "switched to variant {variant} ({file}): workloads and network removed, {file} applied, workloads again"
                             )];
                             r.variant = variant;
-                            r.reason = Some(format!(
+                            r.reason = Some(
                                 "the variant switch ran; the book shows nothing of it to compare"
-                            ));
+                                    .into(),
+                            );
                             self.net_deleted = false;
                         }
                         Err(e) => fail(r, e.to_string()),
@@ -263,7 +264,7 @@ impl Replayer<'_> {
                         running.len()
                     ));
                 }
-                r.reason = Some(format!("the workload's pods were counted"));
+                r.reason = Some("the workload's pods were counted".into());
             }
             Ok((None, None)) => {}
             Err(e) => fail(r, e),
