@@ -292,6 +292,17 @@ impl Replayer<'_> {
         });
         r.ran_on = Some("kubectl".into());
         r.ran = Some(line);
+        // A kubeconfig the reader lacks: kubectl fails on it (offline, lab
+        // gives it one of any name).
+        if let (Said::Accepted { .. }, Some(conf)) =
+            (&run.said, super::target::kubeconfig_of(&args))
+        {
+            r.differences.extend(super::kubeconfig_made::unmade(
+                conf,
+                &self.kubeconfigs,
+                minor(&run.version),
+            ));
+        }
         if run.cached {
             r.why.push(CACHED.into());
         }

@@ -2,9 +2,10 @@
 //! file switches the lab's variant as the chapter does (workloads and
 //! network removed, the file applied, workloads again); a workload file's
 //! pods are checked. kubectl itself judged the line without a cluster
-//! ([`super::kubectl`]); its own message (`deployment "…" created`) is not
-//! compared. Nothing here is `match`: an apply of the variant already up
-//! runs nothing, a switch compares nothing.
+//! ([`super::kubectl`]); its own message (`deployment.apps/… created`) is
+//! compared with what kubectl prints for the file's objects
+//! ([`super::manifest_messages`]). Nothing here is `match`: an apply of the
+//! variant already up runs nothing, a switch compares nothing.
 
 use super::kubectl::not_run;
 use super::{Replayer, Target, fail};
@@ -36,7 +37,11 @@ impl Replayer<'_> {
         r: &mut CommandReport,
         m: Manifest,
     ) {
+        let refused = m.namespace_refusal.is_some();
         self.manifest_meaning(t, k, r, m.namespace_refusal).await;
+        if m.accepted && !refused {
+            self.manifest_messages(k, r);
+        }
         if m.accepted {
             not_run(r, "lab did what the line means itself");
         }
@@ -126,6 +131,51 @@ impl Replayer<'_> {
         }
     }
 
+    /// kubectl's messages the book shows under an accepted `apply|delete
+    /// -f` line, compared with the ones kubectl prints for the file's
+    /// objects ([`super::manifest_messages`]); said in the line's reason.
+    fn manifest_messages(&self, k: &Kubectl, r: &mut CommandReport) {
+        if r.verdict == Verdict::Error || r.book.iter().all(|l| l.trim().is_empty()) {
+            return;
+        }
+        let (verb, file) = match &k.action {
+            KubeAction::Apply { file } => ("apply", file),
+            KubeAction::Delete { file } => ("delete", file),
+            _ => return,
+        };
+        let command = format!("kubectl {verb} -f {file}");
+        let said = match self.messages.get(&r.line) {
+            None => format!(
+                "kubectl's own message is not compared: lab could not read the objects of {file}"
+            ),
+            Some(expected) => {
+                let minor = r
+                    .kubectl
+                    .as_ref()
+                    .map_or("", |k| super::refusal::minor(&k.version))
+                    .to_string();
+                let c = super::manifest_messages::compare(&r.book, expected, &command, &minor);
+                r.differences.extend(c.differences.iter().cloned());
+                let mut said = match (c.agreed, c.differences.len()) {
+                    (_, 0) => format!(
+                        "kubectl's messages the book shows are what kubectl {minor} prints for the objects of {file}"
+                    ),
+                    _ => format!(
+                        "kubectl's messages the book shows are not what kubectl {minor} prints for the objects of {file}"
+                    ),
+                };
+                if !c.older.is_empty() {
+                    said.push_str(&format!(" ({})", c.older.join("; ")));
+                }
+                said
+            }
+        };
+        r.reason = Some(match r.reason.take() {
+            Some(x) => format!("{x}; {said}"),
+            None => said,
+        });
+    }
+
     fn delete(&mut self, file: &str, r: &mut CommandReport) {
         let line = r.line;
         r.verdict = Verdict::Skipped;
@@ -148,11 +198,6 @@ impl Replayer<'_> {
         namespace: Option<&str>,
         r: &mut CommandReport,
     ) {
-        let note = if r.book.is_empty() {
-            ""
-        } else {
-            "; kubectl's own message is not compared"
-        };
         r.verdict = Verdict::Skipped;
         match self.manifest(file) {
             Ok((Some(variant), _)) => {
@@ -161,7 +206,7 @@ impl Replayer<'_> {
                     r.lab = vec![format!("the lab runs variant {variant} ({file})")];
                     r.ran = None;
                     r.reason = Some(format!(
-                        "nothing ran: the lab already runs variant {variant}{note}"
+                        "nothing ran: the lab already runs variant {variant}"
                     ));
                 } else {
                     r.ran = Some(format!("switch to variant {variant}"));
@@ -171,9 +216,10 @@ impl Replayer<'_> {
                                 "switched to variant {variant} ({file}): workloads and network removed, {file} applied, workloads again"
                             )];
                             r.variant = variant;
-                            r.reason = Some(format!(
-                                "the variant switch ran; the book shows nothing of it to compare{note}"
-                            ));
+                            r.reason = Some(
+                                "the variant switch ran; the book shows nothing of it to compare"
+                                    .into(),
+                            );
                             self.net_deleted = false;
                         }
                         Err(e) => fail(r, e.to_string()),
@@ -197,7 +243,7 @@ impl Replayer<'_> {
                 if let Some(ns) = namespace.filter(|ns| *ns != labs) {
                     self.workload_elsewhere(&workload, r.line, ns);
                     r.reason = Some(format!(
-                        "the reader's pods of {workload} go to namespace {ns}; the lab runs them in {labs} only, so nothing of them is compared until the file is applied there{note}"
+                        "the reader's pods of {workload} go to namespace {ns}; the lab runs them in {labs} only, so nothing of them is compared until the file is applied there"
                     ));
                     return;
                 }
@@ -218,7 +264,7 @@ impl Replayer<'_> {
                         running.len()
                     ));
                 }
-                r.reason = Some(format!("the workload's pods were counted{note}"));
+                r.reason = Some("the workload's pods were counted".into());
             }
             Ok((None, None)) => {}
             Err(e) => fail(r, e),

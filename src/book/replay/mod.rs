@@ -29,9 +29,11 @@ mod command_report;
 mod gone;
 mod image;
 mod judgeable;
+mod kubeconfig_made;
 mod kubectl;
 mod login;
 mod manifest;
+mod manifest_messages;
 mod node;
 mod node_compare;
 mod output_blocks;
@@ -116,6 +118,11 @@ struct Replayer<'a> {
     /// run, or by the first ping that waits for a reply expected not to
     /// come).
     rtt: crate::probe::deadline::Rtt,
+    /// kubectl's messages under each `apply|delete -f` line, by chapter
+    /// line ([`manifest_messages`]).
+    messages: std::collections::BTreeMap<usize, Vec<manifest_messages::Message>>,
+    /// The file names of the kubeconfigs the reader has ([`kubeconfig_made`]).
+    kubeconfigs: Vec<String>,
 }
 
 impl Replayer<'_> {
@@ -198,6 +205,8 @@ async fn replay_within(
         gone_workloads: Default::default(),
         stops: gone::stops(chapter, &planned),
         rtt: target.rtt(),
+        messages: manifest_messages::expected(lab, &for_binding),
+        kubeconfigs: kubeconfig_made::known(&for_binding),
     };
     let mut r = BookReport {
         version: crate::report::book_section::VERSION,
