@@ -6,7 +6,7 @@
 //! entry stale, and `--bless` writes none for it. Where the fixed line's
 //! command ran (in a pod, on a node), or the book shows nothing under the
 //! line but kubectl's own failing, the entry explains the refusal as
-//! before. Seen failing first: without [`super::uncompared`], the refused
+//! before. Seen failing first: without [`super::uncompared()`], the refused
 //! `get` with its table was `known_drift` and the entry not stale.
 use super::*;
 use crate::book::tests_report::of as report;
