@@ -39,6 +39,8 @@ pub(super) fn uncompared(c: &crate::book::CommandReport) -> bool {
     {
         return false;
     }
+    // kubectl's pointer to its help, under a refusal.
+    let help = |t: &str| t.starts_with("See '") && t.contains("-h");
     c.book.iter().any(|l| {
         let t = crate::book::lookalike::fold(l);
         let t = t.trim();
@@ -46,6 +48,6 @@ pub(super) fn uncompared(c: &crate::book::CommandReport) -> bool {
             && !crate::book::compare::is_elision(t)
             && crate::kubectl::failed(t).is_none()
             && !t.starts_with("Error from server")
-            && !(t.starts_with("See '") && t.contains("-h"))
+            && !help(t)
     })
 }
