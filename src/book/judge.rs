@@ -8,11 +8,19 @@
 //! it). Verdicts follow: a command with differences is `known_drift` when
 //! every one is explained, else `drift`; a block takes its worst command's.
 //! An entry whose reason is still `--bless`'s TODO explains nothing yet:
-//! its difference stays drift (and the report names the entry).
+//! its difference stays drift (and the report names the entry). No entry
+//! explains a command whose meaning could not be run or compared: one not
+//! understood or an error keeps its verdict, and a line kubectl refused
+//! whose book output no fixed form of it was compared with drifts
+//! ([`uncompared()`]; probe21bc, finding 2).
 
 use super::caps::is_more;
 use super::known::{Entry, KnownFile, TODO, VERSION, normalize, unwritten};
 use super::{BookReport, Verdict};
+use uncompared::{UNCOMPARED, uncompared};
+
+#[path = "judge_uncompared.rs"]
+mod uncompared;
 
 /// One difference the replay showed, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +45,14 @@ fn judged(c: &super::CommandReport) -> bool {
     !c.differences.is_empty() && !matches!(c.verdict, Verdict::Error | Verdict::NotUnderstood)
 }
 
+/// Whether an entry may explain a judged command's differences: not where
+/// what the book shows under it went uncompared ([`uncompared()`]). Such a
+/// command drifts whatever the file says, and `--bless` writes no entry
+/// for it.
+fn explainable(c: &super::CommandReport) -> bool {
+    judged(c) && !uncompared(c)
+}
+
 /// Every judged difference of the report, in the chapter's order.
 pub fn seen(r: &BookReport) -> Vec<Seen> {
     let mut count = std::collections::HashMap::<String, usize>::new();
@@ -48,7 +64,7 @@ pub fn seen(r: &BookReport) -> Vec<Seen> {
             let n = count.entry(command.clone()).or_default();
             *n += 1;
             occurrences.push(*n);
-            if judged(c) {
+            if explainable(c) {
                 for d in &c.differences {
                     out.push(Seen {
                         block: b.line,
@@ -197,11 +213,23 @@ pub fn judge(r: &mut BookReport, known: &KnownFile) {
             if !judged(c) {
                 continue;
             }
-            c.known = c
-                .differences
-                .iter()
-                .map(|_| reasons.next().unwrap_or_default())
-                .collect();
+            c.known = match explainable(c) {
+                true => c
+                    .differences
+                    .iter()
+                    .map(|_| reasons.next().unwrap_or_default())
+                    .collect(),
+                false => {
+                    c.reason = Some(match c.reason.take() {
+                        None => format!(
+                            "kubectl refuses the line, so the reader's command fails, and lab ran no fixed form of it: {UNCOMPARED}"
+                        ),
+                        Some(r) if r.contains(UNCOMPARED) => r,
+                        Some(r) => format!("{r}; {UNCOMPARED}"),
+                    });
+                    vec![String::new(); c.differences.len()]
+                }
+            };
             c.verdict = if c.known.iter().all(|k| !k.is_empty() && !unwritten(k)) {
                 Verdict::KnownDrift
             } else {
@@ -556,3 +584,7 @@ mod tests {
 #[cfg(test)]
 #[path = "judge_assign_tests.rs"]
 mod assign_tests;
+
+#[cfg(test)]
+#[path = "judge_uncompared_tests.rs"]
+mod uncompared_tests;

@@ -85,6 +85,7 @@ mod probe21ba_watch;
 mod probe21bb;
 mod probe21bc_values;
 mod probe21bc_messages;
+mod probe21bc_known;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -337,13 +337,7 @@ impl Replayer<'_> {
             return None;
         }
         if let Some(e) = unplaced {
-            if outcome == KubectlOutcome::Refused {
-                r.reason = Some(format!(
-                    "kubectl refuses the line; its meaning could not be run in the lab: {e}"
-                ));
-            } else {
-                self.unplaced(pod_of(&k.action), e, r);
-            }
+            self.unplaced(pod_of(&k.action), e, outcome, r);
             return None;
         }
         let epoch = self.epoch(p);

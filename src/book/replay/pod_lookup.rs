@@ -57,8 +57,34 @@ impl Replayer<'_> {
     }
 
     /// The verdict of a line whose pod lab could not place (`why`:
-    /// [`Replayer::place`]'s answer), kubectl having accepted it.
-    pub(super) fn unplaced(&self, pod: &str, why: String, r: &mut CommandReport) {
+    /// [`Replayer::place`]'s answer), whatever kubectl said of it: the
+    /// same as the fixed line's. A line kubectl refuses (`exec POD CMD`)
+    /// fails for the reader, but what the book shows under it is what the
+    /// fixed line would print, and that never ran: `not_understood` (or
+    /// the lab's `error`), which no known-drift entry covers (probe21bc,
+    /// finding 2: it kept the refusal's verdict, the refusal's entry made
+    /// it `known_drift`, and a reply claimed across the broken network
+    /// passed uncompared).
+    pub(super) fn unplaced(
+        &self,
+        pod: &str,
+        why: String,
+        outcome: KubectlOutcome,
+        r: &mut CommandReport,
+    ) {
+        self.unplaced_verdict(pod, why, r);
+        if outcome == KubectlOutcome::Refused {
+            r.reason = r.reason.take().map(|why| {
+                format!(
+                    "kubectl refuses the line, so the reader's command fails; its meaning could not be run in the lab either, so nothing the book shows under it was compared (no known-drift entry covers that): {why}"
+                )
+            });
+        }
+    }
+
+    /// [`Replayer::unplaced`]'s verdict and reason, as for a line kubectl
+    /// takes.
+    fn unplaced_verdict(&self, pod: &str, why: String, r: &mut CommandReport) {
         match self.binding.pods.get(pod) {
             Some(BookPod {
                 kind: PodKind::Flannel,

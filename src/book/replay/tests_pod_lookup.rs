@@ -240,3 +240,66 @@ async fn a_flannel_pod_shown_without_its_node_is_not_compared() {
     );
     assert!(c.lab.is_empty(), "{c:#?}");
 }
+
+/// probe21bc, finding 2: a line kubectl refuses (`exec POD CMD`) whose
+/// pod lab cannot place (a name no table of the book shows; a flannel pod
+/// shown only in a table without NODE) is what its fixed line is, `not_understood`,
+/// with kubectl's refusal said; an entry of that refusal explains nothing
+/// (stale), so the chapter fails. Seen failing first: the refused line kept
+/// the refusal's drift, and judged with the entry it was `known_drift`
+/// (rc 0) while the reply the book claims under it was never compared.
+#[tokio::test]
+async fn a_refused_line_whose_pod_lab_cannot_place_is_not_understood() {
+    let refusal = "kubectl 1.32 refuses the book's line: error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead";
+    let reply = "PING 10.244.3.3 (10.244.3.3): 48 data bytes\n56 bytes from 10.244.3.3: seq=0 ttl=62 time=0.947 ms";
+    let cases = [
+        (
+            "exec -it nginx-deployment-75675f5897-4dm43 ping 10.244.3.3",
+            reply,
+            "the book never shows pod nginx-deployment-75675f5897-4dm43 in a `kubectl get pods` table",
+        ),
+        (
+            "exec -n kube-system kube-flannel-ds-zzkf7 cat /run/flannel/subnet.env",
+            SUBNET,
+            "the book shows flannel pod kube-flannel-ds-zzkf7 (line 38) but never its node",
+        ),
+    ];
+    for (line, output, why) in cases {
+        let (text, at) = head_with(&exec_block(line, output));
+        let mut r = on_netns(&text).await;
+        let c = only(&r, at);
+        assert_eq!(c.verdict, Verdict::NotUnderstood, "{line}: {c:#?}");
+        assert_eq!(c.differences, [refusal], "{line}: {c:#?}");
+        let reason = c.reason.clone().unwrap_or_default();
+        assert!(
+            reason.starts_with("kubectl refuses the line, so the reader's command fails; its meaning could not be run in the lab either")
+                && reason.contains(why),
+            "{line}: {c:#?}"
+        );
+        assert!(c.lab.is_empty(), "{line}: {c:#?}");
+        // Judged with the refusal's entry, as the shipped file has it.
+        let command = c.command.clone();
+        let known = crate::book::known::KnownFile {
+            version: crate::book::known::VERSION,
+            drift: vec![crate::book::known::Entry {
+                command: crate::book::known::normalize(&command),
+                line: Some(at + 1),
+                occurrence: None,
+                difference: refusal.into(),
+                reason: "kubectl 1.31 removed the form. The lab also ran the fixed line's command, and its output is compared with the book's below it.".into(),
+            }],
+        };
+        crate::book::judge::judge(&mut r, &known);
+        assert_eq!(block(&r, at).verdict, Verdict::NotUnderstood, "{line}");
+        assert_eq!(r.stale, known.drift, "{line}");
+        assert!(!r.ok(), "{line}");
+        // The fixed line (`exec POD -- CMD`) is not understood alike.
+        let fixed = line
+            .replacen(" ping", " -- ping", 1)
+            .replacen(" cat", " -- cat", 1);
+        let r = on_netns(&text.replace(line, &fixed)).await;
+        let c = only(&r, at);
+        assert_eq!(c.verdict, Verdict::NotUnderstood, "{fixed}: {c:#?}");
+        assert!(c.differences.is_empty(), "{fixed}: {c:#?}");
+    }
+}
