@@ -173,7 +173,7 @@ fn is_ip_route_line(line: &str) -> bool {
 /// after a time of day, any protocol (`ARP, Request who-has ...`). Read by
 /// the time of day alone, the `-t` and `-tttt` captures set apart were
 /// "not commands", and a reply shown in them passed (probe21ba, finding 2).
-fn is_packet_line(line: &str) -> bool {
+pub(super) fn is_packet_line(line: &str) -> bool {
     let w: Vec<&str> = line.split_whitespace().collect();
     let proto = |p: &str| {
         let p = p.trim_end_matches(',');
@@ -203,7 +203,7 @@ fn is_packet_line(line: &str) -> bool {
 
 /// tcpdump's own lines before its packets (`listening on IFACE, ...`,
 /// `tcpdump: verbose output suppressed ...`).
-fn is_capture_banner(line: &str) -> bool {
+pub(super) fn is_capture_banner(line: &str) -> bool {
     let t = line.trim();
     (t.starts_with("listening on ") && t.contains("link-type"))
         || t.starts_with("tcpdump: verbose output suppressed")

@@ -1,23 +1,28 @@
 //! Which command of a shell block an output block below it belongs to,
-//! where its lines are ones only ping, curl or tcpdump print
-//! ([`super::printed_by_a_command`]). The rule that pairs an output block
-//! takes the block's last command (`exit` aside); taken so, a failing ping
-//! shown under `ping …` / `ip route` was read as `ip route`'s output: set
-//! apart, it was skipped and the ping "compared nothing"; paired, it drifted
-//! for the wrong reason (probe21ba, finding 3). Such lines are the output
-//! of the latest command of the block that prints them (the ping before
-//! the `ip route`), or, when no command of the block does, not understood:
-//! never the last command's, never skipped.
+//! where its lines are of a shape only some commands print
+//! ([`crate::book::line_shapes`]: a ping's, a capture's, a log's, curl's
+//! status or a page). The rule that pairs an output block takes the
+//! block's last command (`exit` aside); taken so, a failing ping shown
+//! under `ping …` / `ip route` was read as `ip route`'s output: set apart,
+//! it was skipped and the ping "compared nothing"; paired, it drifted for
+//! the wrong reason (probe21ba, finding 3). Such lines are the output of
+//! the latest command of the block that prints their shape (the ping
+//! before the `ip route` or the `curl`, the capture before the `curl`, the
+//! `kubectl logs` before the `kubectl get nodes`), or, when no command of
+//! the block does, not understood: never the last command's, never
+//! skipped. Read as "any command prints such lines", a curl last took a
+//! ping's failure, a capture or a log for its page (probe21bc, findings 3,
+//! 4, 5).
 
-use super::{By, printed_by_a_command, reads_as};
+use super::{By, reads_as};
+use crate::book::line_shapes::{self, Prints};
 use crate::book::parse::Step;
-use crate::book::recognize::{Cmd, KubeAction, recognize};
 
 /// Whose output a block's lines are, of a shell block's commands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Printer {
     /// The command the pairing rule names (the block's last): they hold no
-    /// line only a command prints, or it prints them.
+    /// line of a shape it does not print.
     Named,
     /// An earlier command of the block, which prints them.
     Earlier(Step),
@@ -28,24 +33,21 @@ pub enum Printer {
 /// Whose output `lines` (an output block's, read `by`) are, `named` being
 /// the command of `steps` (a shell block's) the pairing rule names.
 pub fn printer(steps: &[Step], named: &Step, lines: &[String], by: By) -> Printer {
-    // A ping's header alone claims nothing (what came back is what the
-    // book claims): a block of it stays where the pairing puts it.
-    let claims: Vec<String> = lines
-        .iter()
-        .filter(|l| !is_ping_header(l))
-        .cloned()
-        .collect();
-    let Some(printed) = printed_by_a_command(&claims) else {
-        return Printer::Named;
-    };
-    let prints =
-        |s: &Step| prints_own_lines(&s.command, false) && reads_as(&s.command, lines, by).is_some();
-    // The named command prints such lines: its own, as the pairing reads
-    // them (a ping's header alone goes on in the block after).
-    if prints_own_lines(&named.command, true) {
+    let own = line_shapes::prints(&named.command);
+    // A login keeps what is shown below it (in its banner's place, where
+    // lab reads it), a command lab does not know too; a ping's header
+    // alone claims nothing and stays where the pairing puts it.
+    if matches!(own, Prints::Login | Prints::Unknown) {
         return Printer::Named;
     }
+    let Some((first, shape)) = line_shapes::foreign(&own, lines) else {
+        return Printer::Named;
+    };
     // A login before the named command prints nothing below it.
+    let prints = |s: &Step| {
+        matches!(line_shapes::prints(&s.command), Prints::Shapes(v) if v.contains(&shape))
+            && reads_as(&s.command, lines, by).is_some()
+    };
     match steps
         .iter()
         .rev()
@@ -53,33 +55,8 @@ pub fn printer(steps: &[Step], named: &Step, lines: &[String], by: By) -> Printe
         .find(|s| prints(s))
     {
         Some(s) => Printer::Earlier(s.clone()),
-        None => Printer::None(printed.trim().to_string()),
+        None => Printer::None(first),
     }
-}
-
-/// `PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.`
-fn is_ping_header(line: &str) -> bool {
-    let t = line.trim().to_lowercase();
-    t.starts_with("ping ") && (t.contains("bytes of data") || t.contains("data bytes"))
-}
-
-/// Whether `command` prints lines of its own kind that a block may show:
-/// a ping, a curl, a capture (under `sudo`, `grep` or `kubectl exec` too),
-/// or, with `login`, a login (whose place such lines take right below it,
-/// where they are not understood: [`super::printed_by_a_command`]).
-fn prints_own_lines(command: &str, login: bool) -> bool {
-    fn of(cmd: &Cmd, login: bool) -> bool {
-        match cmd {
-            Cmd::Ping { .. } | Cmd::Curl(_) | Cmd::Tcpdump { .. } => true,
-            Cmd::Ssh { .. } => login,
-            Cmd::Grep { inner, .. } => of(inner, login),
-            Cmd::Kubectl(k) => {
-                matches!(&k.action, KubeAction::Exec { cmd, .. } if of(cmd, login))
-            }
-            _ => false,
-        }
-    }
-    recognize(command.trim().trim_start_matches("sudo ")).is_ok_and(|c| of(&c, login))
 }
 
 #[cfg(test)]
@@ -150,6 +127,99 @@ mod tests {
         let header = lines("PING 10.244.3.4 (10.244.3.4) 56(84) bytes of data.");
         assert_eq!(
             printer(&steps, &steps[2], &header, By::Language),
+            Printer::Named
+        );
+    }
+
+    /// probe21bc, findings 3, 4, 5 (`h2`, `h9`, `k_curl__s_10`, `u4`, `l1`,
+    /// `l4`, `l3b`): a curl last takes no ping's failure, no capture and
+    /// no log; `kubectl get nodes` last takes no log. Each is the latest
+    /// command's of the block that prints it, or no command's. Seen
+    /// failing first: each was `Named` (curl "prints" any such line; a
+    /// log's lines had no printer).
+    #[test]
+    fn a_curl_or_a_get_last_takes_no_ping_capture_or_log() {
+        let failure = lines(
+            "PING 10.244.3.4 (10.244.3.4) 56(84) bytes of data.\nFrom 10.244.1.1 icmp_seq=1 Destination Host Unreachable\n\n--- 10.244.3.4 ping statistics ---\n1 packets transmitted, 0 received, +1 errors, 100% packet loss",
+        );
+        let capture = lines(
+            "20:55:02.971181 IP 10.244.1.0 > 10.244.3.3: ICMP echo request, id 5874, seq 1, length 64\n20:55:02.971300 IP 10.244.3.3 > 10.244.1.0: ICMP echo reply, id 5874, seq 1, length 64",
+        );
+        let log = lines(
+            "Determining IP address of default interface\nUsing interface with name enp0s8 and address 10.100.198.201",
+        );
+        let klog = lines(
+            "I0421 20:50:01.000000       1 main.go:488] Using interface with name enp0s8 and address 10.100.198.201",
+        );
+        let logs = "kubectl --kubeconfig ./admin.conf logs -n kube-system kube-flannel-ds-zzkf7";
+        for by in [By::Language, By::Lines] {
+            for curl in [
+                "curl -s 10.244.1.3",
+                "curl 10.244.3.4",
+                "curl -s http://10.244.1.3/",
+            ] {
+                let steps = vec![
+                    step(1, "vagrant ssh node1"),
+                    step(2, "ping -c 1 10.244.3.4"),
+                    step(3, curl),
+                ];
+                assert_eq!(
+                    printer(&steps, &steps[2], &failure, by),
+                    Printer::Earlier(steps[1].clone()),
+                    "{curl}"
+                );
+            }
+            let steps = vec![
+                step(1, "vagrant ssh node1"),
+                step(2, "sudo tcpdump -i flannel.1"),
+                step(3, "curl -s 10.244.1.2"),
+                step(4, "exit"),
+            ];
+            assert_eq!(
+                printer(&steps, &steps[2], &capture, by),
+                Printer::Earlier(steps[1].clone())
+            );
+            let no_capture = [step(1, "vagrant ssh node1"), step(2, "curl -s 10.244.1.2")];
+            assert!(matches!(
+                printer(&no_capture, &no_capture[1], &capture[1..], by),
+                Printer::None(l) if l.starts_with("20:55:02.971300 IP")
+            ));
+            for last in [
+                "kubectl --kubeconfig ./admin.conf get nodes",
+                "kubectl --kubeconfig ./admin.conf get pods -n kube-system -l app=flannel",
+                "curl -s 10.244.1.2",
+            ] {
+                let steps = vec![step(1, logs), step(2, "vagrant ssh node1"), step(3, last)];
+                for shown in [&log, &klog] {
+                    assert_eq!(
+                        printer(&steps, &steps[2], shown, by),
+                        Printer::Earlier(steps[0].clone()),
+                        "{last}"
+                    );
+                }
+            }
+            let no_logs = [step(1, "kubectl --kubeconfig ./admin.conf get nodes")];
+            assert!(matches!(
+                printer(&no_logs, &no_logs[0], &klog, by),
+                Printer::None(l) if l.starts_with("I0421")
+            ));
+        }
+        // A page stays curl's; kubectl's own warning stays `get`'s.
+        let steps = vec![
+            step(1, "ping -c 1 10.244.3.4"),
+            step(2, "curl -s 10.244.1.3"),
+        ];
+        let page = lines("<title>Welcome to nginx!</title>");
+        assert_eq!(
+            printer(&steps, &steps[1], &page, By::Language),
+            Printer::Named
+        );
+        let steps = vec![step(1, logs), step(2, "kubectl get nodes")];
+        let warning = lines(
+            "W1206 20:14:21.123456   12345 warnings.go:70] v1 ComponentStatus is deprecated\nNAME      STATUS     ROLES     AGE       VERSION",
+        );
+        assert_eq!(
+            printer(&steps, &steps[1], &warning, By::Language),
             Printer::Named
         );
     }

@@ -22,8 +22,10 @@
 //! other bytes are not compared (the book's nginx version is not the lab's,
 //! and the netns pods serve a page of their own naming the pod, without a
 //! title); where the lab's page has no title, a book page that cannot be
-//! nginx's (another title, or no title and no line naming a pod) is
-//! `skipped`, never a match on "it answered" ([`another_server`]).
+//! nginx's is never a match on "it answered" ([`another_server`]): another
+//! title is a difference, no title and no line naming a pod `skipped`. A
+//! line only a ping, a capture or a log prints is no curl's output: not
+//! understood ([`super::line_shapes`]).
 
 use super::recognize::{Cmd, KubeAction, Kubectl};
 use super::{CommandReport, Verdict};
@@ -431,21 +433,22 @@ fn nginx_title(t: &str) -> bool {
 
 /// Why the book's page cannot be the lab's server's, where the lab's page
 /// has no title (a netns pod's nginx serves a line naming its pod): a
-/// title that none of nginx's pages has, or a page with neither a title
-/// nor a line naming its pod (`<h1>It works!</h1>`): the book may show
-/// another server's page, so that both answered is no match.
-fn another_server(book: &Facts, lab: &Facts) -> Option<String> {
+/// title that none of nginx's pages has (another server's page: a
+/// difference), or a page with neither a title nor a line naming its pod
+/// (`<h1>It works!</h1>`: the book may show another server's page, so
+/// that both answered is no match).
+fn another_server(book: &Facts, lab: &Facts) -> Option<Other> {
     if lab.answered != Some(true) || lab.title.is_some() {
         return None;
     }
     let labs = "the lab's page has no title (a netns pod's nginx serves a line naming its pod)";
     match (&book.title, &book.pod_page, &book.page_line) {
-        (Some(t), ..) if !nginx_title(t) => Some(format!(
-            "the book's page has the title `{t}`, which none of nginx's pages has (its own is `Welcome to nginx!`), and {labs}: the book may show another server's page, so that it answered is no match"
-        )),
-        (None, None, Some(l)) => Some(format!(
+        (Some(t), ..) if !nginx_title(t) => Some(Other::Titled(format!(
+            "the book's page has the title `{t}`, which none of nginx's pages has (its own is `Welcome to nginx!`); the lab's server is nginx, and {labs}: the book shows another server's page"
+        ))),
+        (None, None, Some(l)) => Some(Other::Unknown(format!(
             "the book's page (`{l}`) has no title and no line naming its pod, and {labs}: which server's page the book shows is not known, so that it answered is no match"
-        )),
+        ))),
         _ => None,
     }
 }
@@ -469,6 +472,19 @@ pub fn judge(book: &[String], code: Option<i32>, r: &mut CommandReport) {
     // A line that reads as curl's own only past ASCII is a claim lab
     // cannot read, named whatever else the book shows (probe21an, finding
     // 3: it was a page's text, and the curl skipped).
+    // A line only a ping, a capture or a log prints is no curl's: never
+    // its page (a capture's echo reply was a page that matched; a ping's
+    // failure, a page with no title that was skipped: probe21bc, findings
+    // 3, 4). No earlier command of its block prints it (it would be that
+    // command's, [`super::line_shapes::regroup`]): whose it is is not known.
+    if let Some((line, shape)) = not_curls_shape(book) {
+        r.verdict = Verdict::NotUnderstood;
+        r.reason = Some(format!(
+            "the book shows `{line}` as this curl's output, a line only {} prints, never curl, and no command before it in the block prints it: lab cannot tell whose output it is, so it compared nothing with it",
+            shape.printed_by()
+        ));
+        return;
+    }
     let claims = claims::not_curls_own_past_ascii(book);
     if theirs.answered.is_none() && !claims.is_empty() {
         r.differences.extend(claims);
@@ -506,12 +522,37 @@ pub fn judge(book: &[String], code: Option<i32>, r: &mut CommandReport) {
     // `Connected to … port 8080` and `Host: ADDR` under it matched a lab
     // that printed port 80 and another address).
     r.differences.extend(peers::differ(book, &r.lab));
-    if let Some(why) = other_page
-        && r.differences.is_empty()
-    {
-        r.verdict = Verdict::Skipped;
-        r.reason = Some(why);
+    match other_page {
+        // The lab's server is nginx: a page none of its pages is, titled
+        // so, is not what the reader gets (probe21bc, lesser 7: skipped).
+        Some(Other::Titled(why)) => r.differences.push(format!("curl: {why}")),
+        Some(Other::Unknown(why)) if r.differences.is_empty() => {
+            r.verdict = Verdict::Skipped;
+            r.reason = Some(why);
+        }
+        _ => {}
     }
+}
+
+/// The first of `book`'s lines (a curl's output as the book shows it) of
+/// a shape curl never prints ([`super::line_shapes`]: a ping's, a
+/// capture's, a log's), and its shape.
+fn not_curls_shape(book: &[String]) -> Option<(String, super::line_shapes::Shape)> {
+    use super::line_shapes::{Shape, shape};
+    book.iter().find_map(|l| {
+        shape(l)
+            .filter(|s| matches!(s, Shape::Ping | Shape::Capture | Shape::Log))
+            .map(|s| (l.trim().to_string(), s))
+    })
+}
+
+/// Why the book's page is not the lab's server's ([`another_server`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Other {
+    /// A title none of nginx's pages has: a difference.
+    Titled(String),
+    /// No title and no line naming its pod: whose page is not known.
+    Unknown(String),
 }
 
 /// The output the book should show for the lab's curl: the lab's lines

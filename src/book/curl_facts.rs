@@ -188,8 +188,12 @@ fn server(l: &str) -> Option<String> {
 /// its progress meter, kubectl's exit line.
 fn not_page(l: &str) -> bool {
     let t = l.trim();
+    // A header's name opens with a letter: `20:55:02.971300 IP …` (a
+    // capture's packet line) is none, and was read as one (probe21bc,
+    // finding 4: no page line, so "it answered" matched).
     let header = t.split_once(':').is_some_and(|(name, _)| {
-        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
     });
     ["* ", "> ", "< ", "{ ", "} "]
         .iter()

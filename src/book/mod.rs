@@ -23,6 +23,7 @@ pub mod curl;
 pub mod html;
 pub mod judge;
 pub mod known;
+pub mod line_shapes;
 pub mod lookalike;
 pub mod manifest_fields;
 pub mod output_below;

@@ -95,9 +95,11 @@ pub enum Role {
     /// above it: why.
     Apart(String),
     /// An output block after the shell block whose last command is at
-    /// `line` (`command`) that shows `printed`, a line only a ping, curl or
-    /// capture prints, where no command of that block prints it: not
-    /// understood (probe21ba, finding 3: skipped, a ping's failure passed).
+    /// `line` (`command`) that shows `printed`, a line of a shape only some
+    /// commands print (a ping's, a capture's, a log's, curl's:
+    /// [`crate::book::line_shapes`]), where no command of that block prints
+    /// it: not understood (probe21ba, finding 3: skipped, a ping's failure
+    /// passed; probe21bc, finding 5: a log's).
     PrintedByNone {
         line: usize,
         command: String,
@@ -339,9 +341,10 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
             let last = steps.last().is_some_and(|l| l.line == s.line);
             Some((*i, s, last))
         });
-        // Lines only a ping, curl or capture prints are the output of the
-        // block's command that prints them, or of none (probe21ba,
-        // finding 3); a command the lead-in names keeps them.
+        // Lines of a shape only some commands print (a ping's, a
+        // capture's, a log's, curl's) are the output of the block's command
+        // that prints them, or of none (probe21ba, finding 3; probe21bc,
+        // findings 3 to 5); a command the lead-in names keeps them.
         let named = match (&span, named, &commands) {
             (None, Some((i, s, last)), Some((_, steps))) => {
                 match apart_output::printer(steps, s, &body(b), kind.by()) {

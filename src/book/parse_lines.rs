@@ -479,6 +479,8 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
             s.output_at.pop();
         }
     }
+    // Lines only an earlier command prints are its output (probe21bc).
+    crate::book::line_shapes::regroup(&mut steps);
     (steps, prose)
 }
 

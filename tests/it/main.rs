@@ -86,6 +86,7 @@ mod probe21bb;
 mod probe21bc_values;
 mod probe21bc_messages;
 mod probe21bc_known;
+mod probe21bc_printer;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -111,9 +111,10 @@ fn of_prose(block: &Block, line: usize, code: &str, variant: &str) -> CommandRep
 }
 
 /// The output block `block` after the shell block whose last command is
-/// `command` (at `line`), showing `printed`, a line only a ping, curl or
-/// capture prints, where no command of that block prints it: lab compared
-/// nothing with it, and cannot tell whose it is (probe21ba, finding 3).
+/// `command` (at `line`), showing `printed`, a line only a ping, curl, a
+/// capture or a log prints ([`crate::book::line_shapes`]), where no
+/// command of that block prints it: lab compared nothing with it, and
+/// cannot tell whose it is (probe21ba, finding 3; probe21bc, finding 5).
 fn printed_by_none(
     block: &Block,
     line: usize,
@@ -128,8 +129,10 @@ fn printed_by_none(
         .filter(|l| !l.trim().is_empty())
         .collect();
     let reason = format!(
-        "the block at line {} shows `{printed}`, which only a ping, curl or capture prints, below a block with no such command (its last is line {line}'s `{command}`): lab cannot tell whose output it is, so it compared nothing with it",
-        block.line
+        "the block at line {} shows `{printed}`, which only {} prints, below a block with no such command (its last is line {line}'s `{command}`): lab cannot tell whose output it is, so it compared nothing with it",
+        block.line,
+        crate::book::line_shapes::shape(printed)
+            .map_or("a ping, curl, capture or log", |s| s.printed_by())
     );
     let first = block.body.first().map_or(block.line, |(n, _)| *n);
     compared_nothing(
