@@ -83,6 +83,7 @@ mod probe21ba_ping;
 mod probe21ba_pods;
 mod probe21ba_watch;
 mod probe21bb;
+mod probe21bd;
 mod probe21l;
 mod probe21p;
 mod probe21r;
