@@ -161,11 +161,6 @@ print(\"process_vm_writev\", r, ctypes.get_errno())\n\
 fn a_guard_stop_kills_a_process_whose_main_thread_ended_alone() {
     let lab = TestLab::chapter4("al2");
     lab.up(&[]);
-    let traced = text(&lab.ssh("node1", TRACE_PID_1));
-    assert!(
-        traced.contains("ptrace -1 1\n") && traced.contains("process_vm_writev -1 1\n"),
-        "{traced}"
-    );
     let (child, pid) = leader_ended_alone_in(&lab, "node1");
     let _ = lab.ssh(
         "node1",
@@ -180,5 +175,10 @@ fn a_guard_stop_kills_a_process_whose_main_thread_ended_alone() {
         ended,
         "still running after the stop: {states:?}\n{}",
         crate::guard::guard_log(&lab)
+    );
+    let traced = text(&lab.ssh("node2", TRACE_PID_1));
+    assert!(
+        traced.contains("ptrace -1 1\n") && traced.contains("process_vm_writev -1 1\n"),
+        "{traced}"
     );
 }
