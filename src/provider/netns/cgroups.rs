@@ -38,6 +38,9 @@ use std::path::{Path, PathBuf};
 #[path = "cgroups_hold.rs"]
 mod hold;
 pub use hold::{ENDS_WITHIN, hold_memory, hold_memory_lower};
+#[path = "cgroups_empty.rs"]
+mod empty;
+pub use empty::{processes_in, processes_of, remove};
 
 /// A node's or a pod's limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -402,65 +405,6 @@ pub fn process_limits() -> Vec<(String, u64, u64)> {
             Some((name, max, current))
         })
         .collect()
-}
-
-/// The processes in the cgroup folder `dir` (the lab's own: whatever a node
-/// or pod of it runs).
-pub fn processes_in(dir: &Path) -> Vec<i32> {
-    std::fs::read_to_string(dir.join("cgroup.procs"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
-/// Remove the cgroups of the namespaces `ns`: whatever still runs in them
-/// (nothing, after the lab's processes were stopped) is stopped first.
-pub fn remove(ns: &[String], rep: &crate::report::Reporter) -> Result<()> {
-    for dir in existing(ns) {
-        let procs: Vec<(i32, u64)> = processes_in(&dir)
-            .into_iter()
-            .filter_map(|p| super::sys::proc_stat(p).map(|s| (p, s.start_time)))
-            .collect();
-        if !procs.is_empty() {
-            let left = super::sys::stop(&procs, std::time::Duration::from_secs(1));
-            // Killed inside a netlink batch, a process ends with its batch
-            // (each message failing at once under the held memory, see
-            // `hold_memory`): waited for, a bounded time.
-            let most = hold::ENDS_WITHIN.as_secs();
-            let mut tell = |alive: usize, waited: std::time::Duration| {
-                rep.info(format!(
-                    "waiting for {alive} process(es) of {} killed inside a system call to \
-                     end ({} s of at most {most} s)",
-                    dir.display(),
-                    waited.as_secs()
-                ))
-            };
-            if !hold::ended_within_telling(&left, &procs, hold::ENDS_WITHIN, &mut tell) {
-                return Err(LabError::Step {
-                    step: "remove cgroups".into(),
-                    message: format!(
-                        "processes {left:?} of {} did not end within {most} s of SIGKILL (still \
-                         inside a system call); left for now: that cgroup and the lab's state \
-                         (nothing of it runs in user space); `lab destroy` again removes the \
-                         rest once they have ended",
-                        dir.display(),
-                    ),
-                });
-            }
-        }
-        match std::fs::remove_dir(&dir) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(LabError::io(
-                    format!("removing cgroup {}", dir.display()),
-                    e,
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// `lab doctor`'s lines: the limits nodes and pods get, or plainly that

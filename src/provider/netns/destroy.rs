@@ -104,6 +104,16 @@ impl TcpReset {
     }
 }
 
+/// The processes (PID, start time) that run in the lab's own namespaces
+/// `ours` or in their cgroups (see `cgroups::processes_of`).
+fn lab_processes(ours: &[String]) -> Vec<(i32, u64)> {
+    let mut procs = sys::pids_in(ours);
+    procs.extend(super::cgroups::processes_of(ours));
+    procs.sort_unstable();
+    procs.dedup();
+    procs
+}
+
 struct StopProcesses;
 struct DeleteNamespaces;
 struct RemoveFolder;
@@ -120,16 +130,18 @@ impl Step<DestroyCtx> for StopProcesses {
             for ns in &ours {
                 let _ = super::cgroups::hold_memory(ns);
             }
-            // Recorded daemons and everything inside the lab's namespaces
+            // Recorded daemons, everything inside the lab's namespaces
             // (ssh sessions, nginx workers, processes a user started there)
-            // are signalled together.
+            // and everything in the lab's own cgroups (also when their
+            // namespaces' names are gone: a `destroy` that failed after
+            // deleting them) are signalled together.
             let mut procs = recorded;
-            procs.extend(sys::pids_in(&ours));
+            procs.extend(lab_processes(&ours));
             procs.sort_unstable();
             procs.dedup();
             let mut left = sys::stop(&procs, Duration::from_secs(1));
             // Anything forked meanwhile.
-            let again = sys::pids_in(&ours);
+            let again = lab_processes(&ours);
             if !again.is_empty() {
                 left.extend(sys::stop(&again, Duration::ZERO));
             }
@@ -316,9 +328,10 @@ pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Resul
     let prefix = names::prefix(name);
     ours.retain(|n| n.starts_with(&prefix) && !n.contains('/'));
     // A recorded process that runs is signalled only if it runs inside
-    // the lab's own (claimed) namespaces, as every daemon lab starts does.
+    // the lab's own (claimed) namespaces or their cgroups, as every daemon
+    // lab starts does.
     if !recorded.is_empty() {
-        let inside = sys::pids_in(&ours);
+        let inside = lab_processes(&ours);
         if let Some((pid, _)) = recorded.iter().find(|p| !inside.contains(p)) {
             return Err(LabError::Untrusted(format!(
                 "the state in {} records PID {pid}, which does not run in lab '{name}''s namespaces: not a process lab started for this lab; nothing was changed",

@@ -1,6 +1,6 @@
 //! The one system-call filter of a node, a pod and a probe: no user
-//! namespace, no kernel keyrings, no asynchronous I/O contexts, no perf
-//! events, BPF or userfaultfd, no vsock,
+//! namespace, no tracing of another process, no kernel keyrings, no
+//! asynchronous I/O contexts, no perf events, BPF or userfaultfd, no vsock,
 //! no AF_XDP, no packet fanout, no IPv6 flow label, no packet ring, socket
 //! filter or socket receiving copies the guard has not allowed, no filter
 //! listener of its own.
@@ -139,6 +139,16 @@
 //! lab runs uses them (`perf` and `bpftrace` on a node fail as on a host
 //! that forbids them).
 //!
+//! No tracing: `ptrace`, `process_vm_readv` and `process_vm_writev` fail
+//! with `EPERM`. Root in a node has lost `CAP_SYS_PTRACE`, but a process of
+//! the same uid may still be traced without it: probe21bd's node root
+//! attached to its session's PID 1 (`sshd`), wrote code into it that
+//! ended its main thread alone while a thread of its own ran on, and that
+//! thread outlived a guard stop and `destroy` (which also kill such
+//! processes now: see `sys::tasks`). `process_vm_writev` writes another
+//! process's memory as `PTRACE_POKEDATA` does, and `process_vm_readv` reads
+//! it. Nothing the lab runs needs them; `strace` and `gdb` fail in a node.
+//!
 //! Every other system call is allowed. The filter is a fixed array built at
 //! compile time, installed with `prctl` and seccomp(2) (async-signal-safe:
 //! it runs in the child between fork and exec).
@@ -171,6 +181,9 @@ const NR_PERF_EVENT_OPEN: u32 = libc::SYS_perf_event_open as u32;
 const NR_BPF: u32 = libc::SYS_bpf as u32;
 const NR_USERFAULTFD: u32 = libc::SYS_userfaultfd as u32;
 const NR_SENDMMSG: u32 = libc::SYS_sendmmsg as u32;
+const NR_PTRACE: u32 = libc::SYS_ptrace as u32;
+const NR_PROCESS_VM_READV: u32 = libc::SYS_process_vm_readv as u32;
+const NR_PROCESS_VM_WRITEV: u32 = libc::SYS_process_vm_writev as u32;
 
 /// The most messages one `sendmmsg()` may carry: the C library's resolver
 /// sends two (A and AAAA at once). The kernel checks no signal between
@@ -221,22 +234,22 @@ const KILL: u32 = libc::SECCOMP_RET_KILL_PROCESS;
 const NOTIFY: u32 = libc::SECCOMP_RET_USER_NOTIF;
 
 // Where each part of the program starts.
-const CLONE_FLAGS: usize = 22;
-const SOCKET_FAMILY: usize = 25;
-const SOCKET_TYPE: usize = 32;
-const SOCKET_OPTION: usize = 36;
-const PACKET_OPTION: usize = 41;
-const SOCKET_LEVEL_OPTION: usize = 46;
-const IPV6_OPTION: usize = 53;
-const TCP_OPTION: usize = 55;
-const SECCOMP_OP: usize = 58;
-const PRCTL_OP: usize = 60;
-const SENDMMSG_VLEN: usize = 64;
-const TO_ALLOW: usize = 66;
-const TO_EPERM: usize = 67;
-const TO_ENOSYS: usize = 68;
-const TO_EAFNOSUPPORT: usize = 69;
-const TO_NOTIFY: usize = 70;
+const CLONE_FLAGS: usize = 25;
+const SOCKET_FAMILY: usize = 28;
+const SOCKET_TYPE: usize = 35;
+const SOCKET_OPTION: usize = 39;
+const PACKET_OPTION: usize = 44;
+const SOCKET_LEVEL_OPTION: usize = 49;
+const IPV6_OPTION: usize = 56;
+const TCP_OPTION: usize = 58;
+const SECCOMP_OP: usize = 61;
+const PRCTL_OP: usize = 63;
+const SENDMMSG_VLEN: usize = 67;
+const TO_ALLOW: usize = 69;
+const TO_EPERM: usize = 70;
+const TO_ENOSYS: usize = 71;
+const TO_EAFNOSUPPORT: usize = 72;
+const TO_NOTIFY: usize = 73;
 
 /// `SOCK_PACKET`: the old packet socket of `AF_INET` (the kernel makes it
 /// an `AF_PACKET` one; not in the libc crate).
@@ -246,7 +259,7 @@ const IPV6_FLOWLABEL_MGR: u32 = 32;
 const AND: u32 = libc::BPF_ALU | libc::BPF_AND | libc::BPF_K;
 
 /// The program.
-const FILTER: [libc::sock_filter; 71] = [
+const FILTER: [libc::sock_filter; 74] = [
     /* 0 */ stmt(LD, ARCH_AT),
     /* 1 */ jump(JEQ, ARCH, 1, 3, 2),
     /* 2 */ stmt(RET, KILL),
@@ -268,63 +281,66 @@ const FILTER: [libc::sock_filter; 71] = [
     /* 18 */ jump(JEQ, NR_BPF, 18, TO_EPERM, 19),
     /* 19 */ jump(JEQ, NR_USERFAULTFD, 19, TO_EPERM, 20),
     /* 20 */ jump(JEQ, NR_SENDMMSG, 20, SENDMMSG_VLEN, 21),
-    /* 21 */ stmt(RET, ALLOW),
-    /* 22 CLONE_FLAGS */ stmt(LD, ARG0_LOW),
-    /* 23 */ jump(JSET, libc::CLONE_NEWUSER as u32, 23, TO_EPERM, 24),
+    /* 21 */ jump(JEQ, NR_PTRACE, 21, TO_EPERM, 22),
+    /* 22 */ jump(JEQ, NR_PROCESS_VM_READV, 22, TO_EPERM, 23),
+    /* 23 */ jump(JEQ, NR_PROCESS_VM_WRITEV, 23, TO_EPERM, 24),
     /* 24 */ stmt(RET, ALLOW),
-    /* 25 SOCKET_FAMILY */ stmt(LD, ARG0_LOW),
-    /* 26 */ jump(JEQ, libc::AF_VSOCK as u32, 26, TO_EAFNOSUPPORT, 27),
-    /* 27 */ jump(JEQ, libc::AF_XDP as u32, 27, TO_EAFNOSUPPORT, 28),
-    /* 28 */ jump(JEQ, libc::AF_NETLINK as u32, 28, TO_NOTIFY, 29),
-    /* 29 */ jump(JEQ, libc::AF_PACKET as u32, 29, TO_NOTIFY, 30),
-    /* 30 */ jump(JEQ, libc::AF_INET as u32, 30, SOCKET_TYPE, 31),
-    /* 31 */ jump(JEQ, libc::AF_INET6 as u32, 31, SOCKET_TYPE, TO_ALLOW),
-    /* 32 SOCKET_TYPE */ stmt(LD, ARG1_LOW),
-    /* 33 */ stmt(AND, 0xf),
-    /* 34 */ jump(JEQ, libc::SOCK_RAW as u32, 34, TO_NOTIFY, 35),
-    /* 35 */ jump(JEQ, SOCK_PACKET, 35, TO_NOTIFY, TO_ALLOW),
-    /* 36 SOCKET_OPTION */ stmt(LD, ARG1_LOW),
-    /* 37 */ jump(JEQ, libc::SOL_PACKET as u32, 37, PACKET_OPTION, 38),
-    /* 38 */ jump(JEQ, libc::SOL_SOCKET as u32, 38, SOCKET_LEVEL_OPTION, 39),
-    /* 39 */ jump(JEQ, libc::IPPROTO_IPV6 as u32, 39, IPV6_OPTION, 40),
-    /* 40 */ jump(JEQ, libc::IPPROTO_TCP as u32, 40, TCP_OPTION, TO_ALLOW),
-    /* 41 PACKET_OPTION */ stmt(LD, ARG2_LOW),
-    /* 42 */ jump(JEQ, libc::PACKET_FANOUT as u32, 42, TO_EPERM, 43),
-    /* 43 */ jump(JEQ, libc::PACKET_RX_RING as u32, 43, TO_NOTIFY, 44),
-    /* 44 */ jump(JEQ, libc::PACKET_TX_RING as u32, 44, TO_NOTIFY, 45),
-    /* 45 */ stmt(RET, ALLOW),
-    /* 46 SOCKET_LEVEL_OPTION */ stmt(LD, ARG2_LOW),
-    /* 47 */ jump(JEQ, libc::SO_ATTACH_FILTER as u32, 47, TO_NOTIFY, 48),
-    /* 48 */
+    /* 25 CLONE_FLAGS */ stmt(LD, ARG0_LOW),
+    /* 26 */ jump(JSET, libc::CLONE_NEWUSER as u32, 26, TO_EPERM, 27),
+    /* 27 */ stmt(RET, ALLOW),
+    /* 28 SOCKET_FAMILY */ stmt(LD, ARG0_LOW),
+    /* 29 */ jump(JEQ, libc::AF_VSOCK as u32, 29, TO_EAFNOSUPPORT, 30),
+    /* 30 */ jump(JEQ, libc::AF_XDP as u32, 30, TO_EAFNOSUPPORT, 31),
+    /* 31 */ jump(JEQ, libc::AF_NETLINK as u32, 31, TO_NOTIFY, 32),
+    /* 32 */ jump(JEQ, libc::AF_PACKET as u32, 32, TO_NOTIFY, 33),
+    /* 33 */ jump(JEQ, libc::AF_INET as u32, 33, SOCKET_TYPE, 34),
+    /* 34 */ jump(JEQ, libc::AF_INET6 as u32, 34, SOCKET_TYPE, TO_ALLOW),
+    /* 35 SOCKET_TYPE */ stmt(LD, ARG1_LOW),
+    /* 36 */ stmt(AND, 0xf),
+    /* 37 */ jump(JEQ, libc::SOCK_RAW as u32, 37, TO_NOTIFY, 38),
+    /* 38 */ jump(JEQ, SOCK_PACKET, 38, TO_NOTIFY, TO_ALLOW),
+    /* 39 SOCKET_OPTION */ stmt(LD, ARG1_LOW),
+    /* 40 */ jump(JEQ, libc::SOL_PACKET as u32, 40, PACKET_OPTION, 41),
+    /* 41 */ jump(JEQ, libc::SOL_SOCKET as u32, 41, SOCKET_LEVEL_OPTION, 42),
+    /* 42 */ jump(JEQ, libc::IPPROTO_IPV6 as u32, 42, IPV6_OPTION, 43),
+    /* 43 */ jump(JEQ, libc::IPPROTO_TCP as u32, 43, TCP_OPTION, TO_ALLOW),
+    /* 44 PACKET_OPTION */ stmt(LD, ARG2_LOW),
+    /* 45 */ jump(JEQ, libc::PACKET_FANOUT as u32, 45, TO_EPERM, 46),
+    /* 46 */ jump(JEQ, libc::PACKET_RX_RING as u32, 46, TO_NOTIFY, 47),
+    /* 47 */ jump(JEQ, libc::PACKET_TX_RING as u32, 47, TO_NOTIFY, 48),
+    /* 48 */ stmt(RET, ALLOW),
+    /* 49 SOCKET_LEVEL_OPTION */ stmt(LD, ARG2_LOW),
+    /* 50 */ jump(JEQ, libc::SO_ATTACH_FILTER as u32, 50, TO_NOTIFY, 51),
+    /* 51 */
     jump(
         JEQ,
         libc::SO_ATTACH_REUSEPORT_CBPF as u32,
-        48,
+        51,
         TO_NOTIFY,
-        49,
+        52,
     ),
-    /* 49 */ jump(JEQ, libc::SO_SNDBUFFORCE as u32, 49, TO_EPERM, 50),
-    /* 50 */ jump(JEQ, libc::SO_RCVBUFFORCE as u32, 50, TO_EPERM, 51),
-    /* 51 */ jump(JEQ, libc::SO_RCVBUF as u32, 51, TO_NOTIFY, 52),
-    /* 52 */ jump(JEQ, libc::SO_SNDBUF as u32, 52, TO_NOTIFY, TO_ALLOW),
-    /* 53 IPV6_OPTION */ stmt(LD, ARG2_LOW),
-    /* 54 */ jump(JEQ, IPV6_FLOWLABEL_MGR, 54, TO_EPERM, TO_ALLOW),
-    /* 55 TCP_OPTION */ stmt(LD, ARG2_LOW),
-    /* 56 */ jump(JEQ, libc::TCP_REPAIR as u32, 56, TO_EPERM, 57),
-    /* 57 */ jump(JEQ, libc::TCP_USER_TIMEOUT as u32, 57, TO_NOTIFY, TO_ALLOW),
-    /* 58 SECCOMP_OP */ stmt(LD, ARG0_LOW),
-    /* 59 */ jump(JEQ, libc::SECCOMP_SET_MODE_FILTER, 59, TO_EPERM, TO_ALLOW),
-    /* 60 PRCTL_OP */ stmt(LD, ARG0_LOW),
-    /* 61 */ jump(JEQ, libc::PR_SET_SECCOMP as u32, 61, 62, TO_ALLOW),
-    /* 62 */ stmt(LD, ARG1_LOW),
-    /* 63 */ jump(JEQ, libc::SECCOMP_MODE_FILTER, 63, TO_EPERM, TO_ALLOW),
-    /* 64 SENDMMSG_VLEN */ stmt(LD, ARG2_LOW),
-    /* 65 */ jump(JGE, SENDMMSG_MOST + 1, 65, TO_EPERM, TO_ALLOW),
-    /* 66 TO_ALLOW */ stmt(RET, ALLOW),
-    /* 67 TO_EPERM */ stmt(RET, EPERM),
-    /* 68 TO_ENOSYS */ stmt(RET, ENOSYS),
-    /* 69 TO_EAFNOSUPPORT */ stmt(RET, EAFNOSUPPORT),
-    /* 70 TO_NOTIFY */ stmt(RET, NOTIFY),
+    /* 52 */ jump(JEQ, libc::SO_SNDBUFFORCE as u32, 52, TO_EPERM, 53),
+    /* 53 */ jump(JEQ, libc::SO_RCVBUFFORCE as u32, 53, TO_EPERM, 54),
+    /* 54 */ jump(JEQ, libc::SO_RCVBUF as u32, 54, TO_NOTIFY, 55),
+    /* 55 */ jump(JEQ, libc::SO_SNDBUF as u32, 55, TO_NOTIFY, TO_ALLOW),
+    /* 56 IPV6_OPTION */ stmt(LD, ARG2_LOW),
+    /* 57 */ jump(JEQ, IPV6_FLOWLABEL_MGR, 57, TO_EPERM, TO_ALLOW),
+    /* 58 TCP_OPTION */ stmt(LD, ARG2_LOW),
+    /* 59 */ jump(JEQ, libc::TCP_REPAIR as u32, 59, TO_EPERM, 60),
+    /* 60 */ jump(JEQ, libc::TCP_USER_TIMEOUT as u32, 60, TO_NOTIFY, TO_ALLOW),
+    /* 61 SECCOMP_OP */ stmt(LD, ARG0_LOW),
+    /* 62 */ jump(JEQ, libc::SECCOMP_SET_MODE_FILTER, 62, TO_EPERM, TO_ALLOW),
+    /* 63 PRCTL_OP */ stmt(LD, ARG0_LOW),
+    /* 64 */ jump(JEQ, libc::PR_SET_SECCOMP as u32, 64, 65, TO_ALLOW),
+    /* 65 */ stmt(LD, ARG1_LOW),
+    /* 66 */ jump(JEQ, libc::SECCOMP_MODE_FILTER, 66, TO_EPERM, TO_ALLOW),
+    /* 67 SENDMMSG_VLEN */ stmt(LD, ARG2_LOW),
+    /* 68 */ jump(JGE, SENDMMSG_MOST + 1, 68, TO_EPERM, TO_ALLOW),
+    /* 69 TO_ALLOW */ stmt(RET, ALLOW),
+    /* 70 TO_EPERM */ stmt(RET, EPERM),
+    /* 71 TO_ENOSYS */ stmt(RET, ENOSYS),
+    /* 72 TO_EAFNOSUPPORT */ stmt(RET, EAFNOSUPPORT),
+    /* 73 TO_NOTIFY */ stmt(RET, NOTIFY),
 ];
 
 /// Install the filter on the calling thread (and everything it execs and

@@ -534,3 +534,59 @@ fn a_filtered_process_sends_no_long_sendmmsg_nor_forces_its_buffers() {
     assert_eq!(in_child(false, long_sendmmsg_and_forced_buffers), 2);
     assert_eq!(in_child(true, long_sendmmsg_and_forced_buffers), 1);
 }
+
+/// `ptrace(PTRACE_ATTACH)` of a PID no process has, and
+/// `process_vm_readv`/`process_vm_writev` of nothing in this process: their
+/// errnos, packed in one code (1: all refused with `EPERM`; 2: the attach
+/// found no process, both copies of nothing worked).
+fn ptrace_and_process_vm() -> i32 {
+    // SAFETY: system calls only: an attach to no process, copies of no
+    // bytes (null vectors of length 0).
+    let errnos = unsafe {
+        let me = libc::getpid();
+        [
+            errno_of(libc::syscall(
+                libc::SYS_ptrace,
+                libc::PTRACE_ATTACH,
+                i32::MAX,
+                0,
+                0,
+            )),
+            errno_of(libc::syscall(
+                libc::SYS_process_vm_readv,
+                me,
+                std::ptr::null::<u8>(),
+                0,
+                std::ptr::null::<u8>(),
+                0,
+                0,
+            )),
+            errno_of(libc::syscall(
+                libc::SYS_process_vm_writev,
+                me,
+                std::ptr::null::<u8>(),
+                0,
+                std::ptr::null::<u8>(),
+                0,
+                0,
+            )),
+        ]
+    };
+    match errnos {
+        [libc::EPERM, libc::EPERM, libc::EPERM] => 1,
+        [libc::ESRCH, 0, 0] => 2,
+        _ => 3,
+    }
+}
+
+/// probe21bd finding 1: a node's root `ptrace`d its session's PID 1 (the
+/// same uid needs no capability), wrote code into it and made its main
+/// thread end alone, which kept a thread alive past `destroy`. The filter
+/// refuses `ptrace` and the two cross-process copies (`process_vm_writev`
+/// writes another process's memory as `PTRACE_POKEDATA` does) with
+/// `EPERM`; without it they work.
+#[test]
+fn a_filtered_process_cannot_trace_or_write_another_process() {
+    assert_eq!(in_child(false, ptrace_and_process_vm), 2);
+    assert_eq!(in_child(true, ptrace_and_process_vm), 1);
+}

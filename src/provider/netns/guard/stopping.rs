@@ -54,7 +54,12 @@ pub(super) fn stop_node(ns: &str) {
         Err(e) => say(&format!("{ns}: cannot hold its memory: {e}")),
     }
     let ns = [ns.to_string()];
-    let procs = sys::pids_in(&ns);
+    // Those in its namespace and those in its cgroups (a process whose main
+    // thread ended alone is found by its threads: probe21bd finding 1).
+    let mut procs = sys::pids_in(&ns);
+    procs.extend(cgroups::processes_of(&ns));
+    procs.sort_unstable();
+    procs.dedup();
     // While they end, what each frees is taken from the others' room.
     let ending = AtomicBool::new(true);
     let left = std::thread::scope(|s| {
@@ -70,7 +75,8 @@ pub(super) fn stop_node(ns: &str) {
     });
     if !left.is_empty() {
         say(&format!(
-            "{}: {} processes would not stop (in the kernel); looked at until they are gone",
+            "{}: {} processes would not stop (in the kernel), host PIDs {left:?}; looked at \
+             until they are gone",
             ns[0],
             left.len()
         ));

@@ -7,12 +7,14 @@ mod batch;
 mod procs;
 mod proxy;
 mod ready;
+mod tasks;
 pub mod userns;
 
 pub use batch::*;
 pub use procs::*;
 pub use proxy::proxy;
 pub use ready::*;
+pub use tasks::tgid_of;
 
 use super::names;
 use crate::error::{LabError, Result};

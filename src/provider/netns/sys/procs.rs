@@ -5,6 +5,7 @@
 use super::super::enter::{Mode, NodeSetup, enter_node_before_exec};
 use super::batch::{enter_before_exec, open_netns};
 use super::netns_path;
+use super::tasks::{group_alive, group_ending, task_net_inodes};
 use crate::error::{LabError, Result};
 use crate::exec;
 use nix::sys::signal::{Signal, kill};
@@ -55,9 +56,11 @@ pub fn proc_stat(pid: i32) -> Option<ProcStat> {
 }
 
 /// Whether the process `pid` that started at `start_time` still runs (a
-/// zombie does not; a new process with the same PID is another process).
+/// zombie does not, but one whose main thread ended alone while another
+/// thread runs does: see [`super::tasks`]; a new process with the same PID
+/// is another process).
 pub fn is_alive(pid: i32, start_time: u64) -> bool {
-    matches!(proc_stat(pid), Some(s) if s.start_time == start_time && s.state != 'Z' && s.state != 'X')
+    matches!(proc_stat(pid), Some(s) if s.start_time == start_time && group_alive(pid, &s))
 }
 
 /// Wait up to `limit` while the process `pid` that started at `start_time`
@@ -67,8 +70,8 @@ pub fn wait_while_ending(pid: i32, start_time: u64, limit: Duration) -> bool {
     let until = Instant::now() + limit;
     loop {
         match proc_stat(pid) {
-            Some(s) if s.start_time == start_time && s.state != 'Z' && s.state != 'X' => {
-                if !s.ending() || Instant::now() >= until {
+            Some(s) if s.start_time == start_time && group_alive(pid, &s) => {
+                if !group_ending(pid, &s) || Instant::now() >= until {
                     return false;
                 }
             }
@@ -96,12 +99,17 @@ fn net_inode_of(pid: i32) -> Option<u64> {
         .ok()
 }
 
-/// Whether `pid` runs in the network namespace `name`.
+/// Whether `pid` runs in the network namespace `name`: its leader, or (a
+/// leader that ended alone) one of its threads.
 pub fn runs_in(pid: i32, name: &str) -> bool {
-    matches!((net_inode_of(pid), netns_inode(name)), (Some(a), Some(b)) if a == b)
+    let Some(ns) = netns_inode(name) else {
+        return false;
+    };
+    net_inode_of(pid) == Some(ns) || task_net_inodes(pid).contains(&ns)
 }
 
-/// The processes (PID, start time) whose network namespace is one of `namespaces`.
+/// The processes (PID, start time) that run in one of `namespaces`: their
+/// leader, or (a leader that ended alone, or moved) any of their threads.
 pub fn pids_in(namespaces: &[String]) -> Vec<(i32, u64)> {
     let inodes: HashSet<u64> = namespaces.iter().filter_map(|n| netns_inode(n)).collect();
     if inodes.is_empty() {
@@ -116,10 +124,11 @@ pub fn pids_in(namespaces: &[String]) -> Vec<(i32, u64)> {
         if pid == me {
             continue;
         }
-        let ino = net_inode_of(pid);
-        if ino.is_some_and(|i| inodes.contains(&i))
+        let inside = net_inode_of(pid).is_some_and(|i| inodes.contains(&i))
+            || task_net_inodes(pid).iter().any(|i| inodes.contains(i));
+        if inside
             && let Some(st) = proc_stat(pid)
-            && st.state != 'Z'
+            && group_alive(pid, &st)
         {
             out.push((pid, st.start_time));
         }
