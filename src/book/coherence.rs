@@ -28,7 +28,7 @@ use crate::spec::Lab;
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 
-fn conflict(b: &mut Binding, line: usize, sentence: String) {
+pub(super) fn conflict(b: &mut Binding, line: usize, sentence: String) {
     if !b
         .conflicts
         .iter()
@@ -88,6 +88,7 @@ pub fn check(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String
         }
     }
     pods_kept(b);
+    super::coherence_names::check(lab, b, blocks);
     addresses_one_pods(b, pod_net);
     let prefix = lab
         .nodes

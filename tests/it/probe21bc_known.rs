@@ -2,7 +2,7 @@
 //! a command whose meaning could not be run or compared. Each chapter is
 //! chapter 4 with one edit, replayed with chapter 4's own known drift:
 //! - `t6g`: the `get pods -o wide` table renames the broken part's nginx
-//!   pod (line 73, `4dm42` to `4dm43`) and the ping under the refused
+//!   pod (line 73, `4dm42` to `4dm44`) and the ping under the refused
 //!   `exec … 4dm42 ping 10.244.3.3` claims a reply across the broken
 //!   network (line 107). The exec line's pod is then no pod the book
 //!   tables: its fixed line (`exec POD -- CMD`) is `not_understood`
@@ -48,7 +48,7 @@ fn book(name: &str) -> (i32, String, Value) {
     let (edits, extra): (&[(usize, &str, &str)], &str) = match name {
         "t6g" => (
             &[
-                (73, "4dm42", "4dm43"),
+                (73, "4dm42", "4dm44"),
                 (
                     107,
                     "60 bytes from 10.244.1.1: Destination Net Unreachable",
