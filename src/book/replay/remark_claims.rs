@@ -131,7 +131,11 @@ mod tests {
         assert_eq!(claim("across node"), Some(Claim::SameNode(false)));
         assert_eq!(claim("Across nodes"), Some(Claim::SameNode(false)));
         assert_eq!(claim("from node1"), Some(Claim::From("node1".into())));
-        for other in ["after sudo ip link set cni0 down", "see above", "from the top node"] {
+        for other in [
+            "after sudo ip link set cni0 down",
+            "see above",
+            "from the top node",
+        ] {
             assert_eq!(claim(other), None, "{other}");
         }
     }
