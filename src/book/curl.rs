@@ -23,7 +23,8 @@
 //! and the netns pods serve a page of their own naming the pod, without a
 //! title); where the lab's page has no title, a book page that cannot be
 //! nginx's is never a match on "it answered" ([`another_server`]): another
-//! title is a difference, no title and no line naming a pod `skipped`. A
+//! title is a difference, and so is no title and no line naming a pod
+//! (`skipped` where the book cut the page). A
 //! line only a ping, a capture or a log prints is no curl's output: not
 //! understood ([`super::line_shapes`]).
 
@@ -446,8 +447,16 @@ fn another_server(book: &Facts, lab: &Facts) -> Option<Other> {
         (Some(t), ..) if !nginx_title(t) => Some(Other::Titled(format!(
             "the book's page has the title `{t}`, which none of nginx's pages has (its own is `Welcome to nginx!`); the lab's server is nginx, and {labs}: the book shows another server's page"
         ))),
-        (None, None, Some(l)) => Some(Other::Unknown(format!(
-            "the book's page (`{l}`) has no title and no line naming its pod, and {labs}: which server's page the book shows is not known, so that it answered is no match"
+        // A page cut (`...`) may have lost its title: whose it is is not
+        // known. Shown whole, a page with neither nginx's title nor a line
+        // naming the pod is not what the reader's curl prints (probe21be,
+        // lesser 2: Apache's untitled `It works!` and a plain `Hello from a
+        // pod on node2` were skipped, rc 0).
+        (None, None, Some(l)) if book.cut => Some(Other::Unknown(format!(
+            "the book's page (`{l}`) has no title and no line naming its pod, and is cut: {labs}, so which server's page the book shows is not known, and that it answered is no match"
+        ))),
+        (None, None, Some(l)) => Some(Other::Unnamed(format!(
+            "the book's page (`{l}`) has no title and no line naming its pod: {labs}, so the book shows a page the reader's curl does not print"
         ))),
         _ => None,
     }
@@ -525,7 +534,9 @@ pub fn judge(book: &[String], code: Option<i32>, r: &mut CommandReport) {
     match other_page {
         // The lab's server is nginx: a page none of its pages is, titled
         // so, is not what the reader gets (probe21bc, lesser 7: skipped).
-        Some(Other::Titled(why)) => r.differences.push(format!("curl: {why}")),
+        Some(Other::Titled(why) | Other::Unnamed(why)) => {
+            r.differences.push(format!("curl: {why}"))
+        }
         Some(Other::Unknown(why)) if r.differences.is_empty() => {
             r.verdict = Verdict::Skipped;
             r.reason = Some(why);
@@ -551,7 +562,9 @@ fn not_curls_shape(book: &[String]) -> Option<(String, super::line_shapes::Shape
 enum Other {
     /// A title none of nginx's pages has: a difference.
     Titled(String),
-    /// No title and no line naming its pod: whose page is not known.
+    /// No title and no line naming its pod, shown whole: a difference.
+    Unnamed(String),
+    /// No title and no line naming its pod, cut: whose page is not known.
     Unknown(String),
 }
 

@@ -89,6 +89,7 @@ mod probe21bc_printer;
 mod probe21bc_values;
 mod probe21bd;
 mod probe21be_names;
+mod probe21be_reading;
 mod probe21l;
 mod probe21p;
 mod probe21r;

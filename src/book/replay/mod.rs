@@ -42,6 +42,7 @@ mod prose;
 pub mod reading;
 mod reads;
 mod refusal;
+mod remark_claims;
 mod remarks;
 mod run_command;
 mod servers;

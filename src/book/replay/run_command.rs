@@ -6,7 +6,9 @@
 //! stays readable.
 
 use super::command_report::{fail, report};
-use super::{Planned, Replayer, Target, login, manifest, node, output_lines, swallowed};
+use super::{
+    Planned, Replayer, Target, login, manifest, node, output_lines, remark_claims, swallowed,
+};
 use crate::book::recognize::{Cmd, KubeAction, Kubectl};
 use crate::book::{CommandReport, Verdict};
 
@@ -191,6 +193,7 @@ impl Replayer<'_> {
         if manifest.is_none() {
             swallowed::check(p, &mut r);
         }
+        remark_claims::check(p, &self.binding, &mut r);
         if let Some(why) = self.gone_after(&r, &pods) {
             r.verdict = Verdict::Skipped;
             r.why.extend(
