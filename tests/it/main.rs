@@ -84,6 +84,7 @@ mod probe21ba_pods;
 mod probe21ba_watch;
 mod probe21bb;
 mod probe21bc_values;
+mod probe21be_numbers;
 mod probe21bc_messages;
 mod probe21bc_known;
 mod probe21bc_printer;
