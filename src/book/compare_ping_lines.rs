@@ -19,7 +19,7 @@
 //! lab's ping sent for the command.
 
 use super::compare::squash;
-use super::ping_facts::is_time_as_printed;
+use super::ping_facts::{is_decimal_ms, is_time_as_printed};
 
 /// A ping's header: the address in brackets (what the name or address
 /// typed was resolved to) and the sizes it sends, the data's and, where
@@ -293,13 +293,16 @@ pub fn unprintable_numbers(book: &[String]) -> Vec<String> {
                         "ping: the book shows ttl={n} (`{}`), which no ping prints: a TTL is 8 bits, 0 to 255",
                         t.trim()
                     ));
-                } else if let Some(n) = ["time=", "time<"]
-                    .iter()
-                    .find_map(|k| w.strip_prefix(k))
+                } else if let Some(n) = w
+                    .strip_prefix("time=")
                     .filter(|n| !is_time_as_printed(n.strip_suffix("ms").unwrap_or(n)))
+                    .or_else(|| {
+                        w.strip_prefix("time<")
+                            .filter(|n| !is_decimal_ms(n.strip_suffix("ms").unwrap_or(n)))
+                    })
                 {
                     d.push(format!(
-                        "ping: the book shows time={n} (`{}`), which no ping prints: a time is a decimal number of milliseconds (`0.054`)",
+                        "ping: the book shows time={n} (`{}`), which no ping prints: a time is decimal milliseconds, with three decimals or iputils' fewer by its size (`0.054`, `4.03`, `12.3`, `403`)",
                         t.trim()
                     ));
                 }
@@ -317,6 +320,7 @@ pub fn unprintable_numbers(book: &[String]) -> Vec<String> {
     }
     d.extend(round_trip_times(book));
     d.extend(reply_sizes(book));
+    d.extend(iputils_first_zero(book));
     if let Some(stats) = statistics(book) {
         for (k, v) in stats {
             if k == "packet loss" && loss(&v).is_none() {
@@ -374,3 +378,43 @@ fn reply_sizes(book: &[String]) -> Vec<String> {
 #[cfg(test)]
 #[path = "compare_ping_lines_tests.rs"]
 mod tests;
+
+/// An echo numbered 0 first under iputils' header (`PING … bytes of
+/// data.`): iputils numbers its echoes from 1, and prints 0 only once its
+/// 16 bits have wrapped past 65535, so a 0 with no echo number and no cut
+/// before it is no line it prints (probe21be, lesser 3: BSD's and
+/// busybox's, whose header ends `data bytes`, count from 0).
+fn iputils_first_zero(book: &[String]) -> Option<String> {
+    let (mut iputils, mut numbered) = (false, false);
+    for l in book {
+        let t = squash(l);
+        let t = t.trim();
+        let lower = t.to_lowercase();
+        if super::ping_facts::is_header(&lower) {
+            iputils = lower.ends_with(" bytes of data.") || lower.ends_with(" bytes of data");
+            numbered = false;
+            continue;
+        }
+        if super::compare::is_elision(l) {
+            numbered = true;
+            continue;
+        }
+        let ping_line = super::ping_facts::bytes_from(t).is_some()
+            || super::ping_facts::from_error(t).is_some();
+        let said = lower.split_whitespace().find_map(|w| {
+            ["icmp_seq=", "icmp_req="]
+                .iter()
+                .find_map(|k| w.strip_prefix(k))
+        });
+        match said.filter(|_| ping_line) {
+            Some("0") if iputils && !numbered => {
+                return Some(format!(
+                    "ping: the book shows `{t}` first under iputils' header, which no ping prints: iputils numbers its echoes from icmp_seq=1"
+                ));
+            }
+            Some(_) => numbered = true,
+            None => {}
+        }
+    }
+    None
+}

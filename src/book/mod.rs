@@ -34,6 +34,7 @@ mod ping_claims;
 mod ping_elide_tests;
 mod ping_facts;
 mod ping_grep;
+mod restarts;
 pub mod recognize;
 pub mod replay;
 pub mod report;

@@ -127,9 +127,35 @@ pub(super) fn is_header(lower: &str) -> bool {
 }
 
 /// Whether a time (`time=` without its `ms`) is one ping prints: a
-/// decimal number of milliseconds with at most three decimals (iputils'
-/// `0.054`, `12.3`, `123`; BSD's and busybox's `0.947`).
+/// decimal number of milliseconds with three decimals (BSD's, busybox's
+/// and inetutils' always, `0.947`, `403.123`; iputils' under 1 ms), or
+/// with the fewer decimals iputils prints by its size: two from 1 ms
+/// (`4.03`), one from 10 ms (`12.3`), none from 100 ms (`403`). Its
+/// rounding may print the next size's bound (`10.00`, `100.0`). A time
+/// with the decimals of no size (`403.1`, `0.4`) no ping prints
+/// (probe21be, lesser 3).
 pub(super) fn is_time_as_printed(n: &str) -> bool {
+    if !is_decimal_ms(n) {
+        return false;
+    }
+    let (whole, decimals) = n.split_once('.').unwrap_or((n, ""));
+    // Milliseconds in thousandths, as iputils counts its microseconds.
+    let Ok(ms) = format!("{whole}.{decimals:0<3}").replace('.', "").parse::<u128>() else {
+        return false;
+    };
+    match decimals.len() {
+        3 => true,
+        2 => (1_000..=10_000).contains(&ms),
+        1 => (10_000..=100_000).contains(&ms),
+        0 => ms >= 100_000,
+        _ => false,
+    }
+}
+
+/// Whether a time is a decimal number of milliseconds with at most three
+/// decimals (`0.054`, `1`): the form of a time below a bound (`time<1`),
+/// whose sizes lab does not know.
+pub(super) fn is_decimal_ms(n: &str) -> bool {
     let (whole, decimals) = n.split_once('.').unwrap_or((n, "0"));
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     digits(whole) && digits(decimals) && decimals.len() <= 3
@@ -330,7 +356,9 @@ fn marks(rest: &str) -> String {
         keys.iter().any(|k| {
             x.strip_prefix(k).is_some_and(|n| {
                 if k.starts_with("time") {
-                    is_time_as_printed(n.strip_suffix("ms").unwrap_or(n))
+                    // Its decimals by its size are held by
+                    // `unprintable_numbers`, the book's alone.
+                    is_decimal_ms(n.strip_suffix("ms").unwrap_or(n))
                 } else {
                     !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
                 }

@@ -146,7 +146,7 @@ fn a_cheat_sheet_of_its_own_voice_is_patched_to_no_drift() {
     for want in [
         "+$ kubectl --kubeconfig ./admin.conf exec -n kube-system kube-flannel-ds-m4q7x -- cat /run/flannel/subnet.env",
         "+Using interface with name enp0s8 and address 10.100.198.201",
-        "+64 bytes from 10.244.2.7: icmp_seq=1 ttl=63 time=0.31 ms",
+        "+64 bytes from 10.244.2.7: icmp_seq=1 ttl=63 time=0.310 ms",
         "+10.244.0.0      10.244.0.0      255.255.255.0   UG    0      0        0 flannel.1",
     ] {
         assert!(text.contains(want), "no {want:?} in\n{text}");

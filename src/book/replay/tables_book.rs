@@ -54,7 +54,9 @@ pub(super) struct Shown {
     /// The table read from them (a header in lower case read as if
     /// kubectl's, so its rows are compared too).
     pub table: Option<Table>,
-    /// How the table's header is not kubectl's: differences.
+    /// How the table is not kubectl's: its header's names, and a value
+    /// no kubectl prints in a column not compared (RESTARTS `-1`):
+    /// differences.
     pub header: Vec<String>,
     /// The book's `No resources found …` line: a claim of no row.
     pub none_found: Option<String>,
@@ -114,10 +116,13 @@ pub(super) fn read(lines: &[String], what: Option<Resource>) -> Shown {
         }
         table = Table::parse(&up);
     }
-    let header = match table.is_some() || a_header(&names) {
+    let mut header = match table.is_some() || a_header(&names) {
         true => not_kubectls(&names, what),
         false => Vec::new(),
     };
+    if let Some(t) = &table {
+        header.extend(crate::book::restarts::unprinted(t));
+    }
     // Alone: a table under it is another claim, and lab reads none.
     let shown: Vec<&String> = lines.iter().filter(|l| !l.trim().is_empty()).collect();
     let none_found = match shown.as_slice() {

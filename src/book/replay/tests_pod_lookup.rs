@@ -164,7 +164,7 @@ async fn a_pod_deleted_before_the_apply_is_gone_after_it() {
         assert!(c.lab.is_empty(), "{line}: {c:#?}");
     }
     let alive = "exec nginx-deployment-75675f5897-rq75g -- ping -c 1 10.244.3.4";
-    let reply = "PING 10.244.3.4 (10.244.3.4) 56(84) bytes of data.\n64 bytes from 10.244.3.4: icmp_seq=1 ttl=62 time=0.9 ms";
+    let reply = "PING 10.244.3.4 (10.244.3.4) 56(84) bytes of data.\n64 bytes from 10.244.3.4: icmp_seq=1 ttl=62 time=0.900 ms";
     let (text, at) = dashed_with(&exec_block(alive, reply));
     let r = on_netns(&text).await;
     let c = only(&r, at);

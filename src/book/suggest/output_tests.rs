@@ -40,13 +40,13 @@ fn ping_replies_and_errors_are_replaced_the_header_kept() {
     let silent = v("PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.");
     let got = ping(
         &silent,
-        &v("64 bytes from 10.244.3.3: icmp_seq=1 ttl=62 time=1 ms"),
+        &v("64 bytes from 10.244.3.3: icmp_seq=1 ttl=62 time=1.00 ms"),
     );
     assert_eq!(got.len(), 2);
     assert!(
         compare::ping_replies(
             &got,
-            &v("64 bytes from 10.244.3.3: icmp_seq=1 ttl=62 time=9 ms")
+            &v("64 bytes from 10.244.3.3: icmp_seq=1 ttl=62 time=9.00 ms")
         )
         .is_empty()
     );
