@@ -139,6 +139,16 @@ pub fn check(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String
         let Some(t) = table_of(step, cmd) else {
             continue;
         };
+        // A workload's apply that makes pods anew (after a delete, or of
+        // other content) starts a new generation of workload pods: the last
+        // table's are gone.
+        let epoch = b.epochs.get(&step.line).copied();
+        last.retain(|_, (line, names)| {
+            b.epochs.get(line).copied() == epoch
+                || !names
+                    .iter()
+                    .any(|n| matches!(kind_of(lab, n), PodKind::Workload { .. }))
+        });
         let mut seen: Vec<&(Option<String>, String)> = Vec::new();
         for row in &t.names {
             let name = &row.1;

@@ -465,7 +465,12 @@ pub fn tables_named(
     let b = if lab.col("ROLES").is_some() {
         rows_as(book, &cols, &whole, &whole)
     } else {
-        rows_as(book, &cols, &|v| format!("{}-*", super::bind::owner_of(v)), &whole)
+        rows_as(
+            book,
+            &cols,
+            &|v| format!("{}-*", super::bind::owner_of(v)),
+            &whole,
+        )
     };
     vec![format!(
         "table ({}): the book shows [{}]; the lab shows [{}]",

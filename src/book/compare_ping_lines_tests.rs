@@ -338,7 +338,9 @@ fn a_replys_size_is_the_message_of_its_payload() {
 /// difference for any of these.
 #[test]
 fn a_time_with_decimals_of_no_size_is_a_difference() {
-    for time in ["403.1", "403.12", "0.4", "0.40", "4.0", "4.5", "12", "12.34", "0", "99", "100.01"] {
+    for time in [
+        "403.1", "403.12", "0.4", "0.40", "4.0", "4.5", "12", "12.34", "0", "99", "100.01",
+    ] {
         let book = book_with("time=0.054 ms", &format!("time={time} ms"));
         let d = ping_replies(&book, &v(LAB));
         assert!(
@@ -348,7 +350,10 @@ fn a_time_with_decimals_of_no_size_is_a_difference() {
     }
     // iputils' by size, its rounding's bounds, and the three decimals of
     // any ping.
-    for time in ["0.403", "4.03", "1.00", "10.00", "10.0", "40.3", "100.0", "100", "403", "403.123", "12.345"] {
+    for time in [
+        "0.403", "4.03", "1.00", "10.00", "10.0", "40.3", "100.0", "100", "403", "403.123",
+        "12.345",
+    ] {
         let book = book_with("time=0.054 ms", &format!("time={time} ms"));
         assert_eq!(ping_replies(&book, &v(LAB)), Vec::<String>::new(), "{time}");
     }
@@ -363,24 +368,32 @@ fn an_echo_numbered_0_first_under_iputils_header_is_a_difference() {
     let book = book_with("icmp_seq=1 ", "icmp_seq=0 ");
     let d = ping_replies(&book, &v(LAB));
     assert!(
-        d.iter().any(|d| d.contains("iputils numbers its echoes from icmp_seq=1")),
+        d.iter()
+            .any(|d| d.contains("iputils numbers its echoes from icmp_seq=1")),
         "{d:#?}"
     );
     // BSD's header: from 0.
     let bsd = v("PING 10.244.1.2 (10.244.1.2): 56 data bytes
 64 bytes from 10.244.1.2: icmp_seq=0 ttl=64 time=0.054 ms");
     assert!(
-        !ping_replies(&bsd, &v(LAB)).iter().any(|d| d.contains("from icmp_seq=1")),
+        !ping_replies(&bsd, &v(LAB))
+            .iter()
+            .any(|d| d.contains("from icmp_seq=1")),
         "{:#?}",
         ping_replies(&bsd, &v(LAB))
     );
     // iputils' 16 bits wrapped, or a cut before the 0.
-    for before in ["64 bytes from 10.244.1.2: icmp_seq=65535 ttl=64 time=0.054 ms", "..."] {
+    for before in [
+        "64 bytes from 10.244.1.2: icmp_seq=65535 ttl=64 time=0.054 ms",
+        "...",
+    ] {
         let wrapped = v(&format!(
             "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n{before}\n64 bytes from 10.244.1.2: icmp_seq=0 ttl=64 time=0.060 ms"
         ));
         assert!(
-            !ping_replies(&wrapped, &v(LAB)).iter().any(|d| d.contains("from icmp_seq=1")),
+            !ping_replies(&wrapped, &v(LAB))
+                .iter()
+                .any(|d| d.contains("from icmp_seq=1")),
             "{before}"
         );
     }

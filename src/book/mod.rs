@@ -34,10 +34,10 @@ mod ping_claims;
 mod ping_elide_tests;
 mod ping_facts;
 mod ping_grep;
-mod restarts;
 pub mod recognize;
 pub mod replay;
 pub mod report;
+mod restarts;
 pub mod shell_line;
 pub mod suggest;
 #[cfg(test)]

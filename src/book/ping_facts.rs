@@ -140,7 +140,10 @@ pub(super) fn is_time_as_printed(n: &str) -> bool {
     }
     let (whole, decimals) = n.split_once('.').unwrap_or((n, ""));
     // Milliseconds in thousandths, as iputils counts its microseconds.
-    let Ok(ms) = format!("{whole}.{decimals:0<3}").replace('.', "").parse::<u128>() else {
+    let Ok(ms) = format!("{whole}.{decimals:0<3}")
+        .replace('.', "")
+        .parse::<u128>()
+    else {
         return false;
     };
     match decimals.len() {

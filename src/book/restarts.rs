@@ -18,9 +18,7 @@ pub fn as_printed(v: &str) -> bool {
     match v.split_once(' ') {
         None => count(v),
         Some((n, ago)) => {
-            let age = ago
-                .strip_prefix('(')
-                .and_then(|a| a.strip_suffix(" ago)"));
+            let age = ago.strip_prefix('(').and_then(|a| a.strip_suffix(" ago)"));
             count(n) && n != "0" && age.is_some_and(|a| a == "<invalid>" || is_duration(a))
         }
     }
@@ -76,10 +74,28 @@ mod tests {
     /// probe21be, lesser 3 (`d5`): RESTARTS `-1` matched.
     #[test]
     fn a_restart_count_no_kubectl_prints_is_a_difference() {
-        for ok in ["0", "7", "12", "7 (2m ago)", "1 (45s ago)", "3 (5m10s ago)", "2 (2d4h ago)"] {
+        for ok in [
+            "0",
+            "7",
+            "12",
+            "7 (2m ago)",
+            "1 (45s ago)",
+            "3 (5m10s ago)",
+            "2 (2d4h ago)",
+        ] {
             assert!(as_printed(ok), "{ok}");
         }
-        for bad in ["-1", "1.5", "01", "x", "", "0 (2m ago)", "7 (2m)", "7 (m2 ago)", "7 (10s5m ago)"] {
+        for bad in [
+            "-1",
+            "1.5",
+            "01",
+            "x",
+            "",
+            "0 (2m ago)",
+            "7 (2m)",
+            "7 (m2 ago)",
+            "7 (10s5m ago)",
+        ] {
             assert!(!as_printed(bad), "{bad}");
         }
         let t = Table::parse(&[

@@ -114,6 +114,32 @@ pub(crate) fn book_in(name: &str, lab: tempfile::TempDir, extra: &[&str]) -> Boo
     (o.status.code().unwrap_or(-1), stdout, v, out, lab)
 }
 
+/// `lab book` of a copy of chapter 4's lab (named from `prefix`) with its
+/// chapter as `change` makes it from `chapter.md`, judged with chapter 4's
+/// own known drift: its exit code, its terminal and its JSON report.
+pub(crate) fn book_chapter4_changed(
+    prefix: &str,
+    change: impl FnOnce(&str) -> String,
+) -> (i32, String, Value) {
+    let name = crate::harness::unique_name(prefix);
+    let lab = crate::harness::copy_lab("chapter4", &name);
+    let text = std::fs::read_to_string(lab.path().join("chapter.md")).unwrap();
+    let chapter = lab.path().join("changed.md");
+    std::fs::write(&chapter, change(&text)).unwrap();
+    let known = lab.path().join("chapter.drift.yaml");
+    let (code, stdout, v, ..) = book_in(
+        &name,
+        lab,
+        &[
+            "--chapter",
+            chapter.to_str().unwrap(),
+            "--known",
+            known.to_str().unwrap(),
+        ],
+    );
+    (code, stdout, v)
+}
+
 /// `lab book` of a copy of chapter 4's lab (named from `prefix`) with the
 /// chapter `fixture` (under `tests/fixtures/`), judged with chapter 4's own
 /// known drift (so that a fixture that starts as chapter 4 passes there):

@@ -13,24 +13,10 @@ use serde_json::Value;
 /// chapter has it), with chapter4's known drift: exit code, terminal,
 /// JSON report.
 fn book_changed(from: &str, to: &str) -> (i32, String, Value) {
-    let name = crate::harness::unique_name("bbv");
-    let lab = crate::harness::copy_lab("chapter4", &name);
-    let text = std::fs::read_to_string(lab.path().join("chapter.md")).unwrap();
-    assert_eq!(text.matches(from).count(), 1, "{from}");
-    let chapter = lab.path().join("changed.md");
-    std::fs::write(&chapter, text.replacen(from, to, 1)).unwrap();
-    let known = lab.path().join("chapter.drift.yaml");
-    let (code, stdout, v, ..) = crate::book::book_in(
-        &name,
-        lab,
-        &[
-            "--chapter",
-            chapter.to_str().unwrap(),
-            "--known",
-            known.to_str().unwrap(),
-        ],
-    );
-    (code, stdout, v)
+    crate::book::book_chapter4_changed("bbv", |text| {
+        assert_eq!(text.matches(from).count(), 1, "{}", from);
+        text.replacen(from, to, 1)
+    })
 }
 
 const PACKET: &str =

@@ -16,24 +16,10 @@ const ROW: &str = "kube-flannel-ds-59hmh   1/1       Running   0          45s";
 /// `lab book` of chapter4 with the row of line 41 replaced by `to`, with
 /// chapter4's known drift: exit code, terminal, JSON report.
 fn book_changed(to: &str) -> (i32, String, Value) {
-    let name = crate::harness::unique_name("bbn");
-    let lab = crate::harness::copy_lab("chapter4", &name);
-    let text = std::fs::read_to_string(lab.path().join("chapter.md")).unwrap();
-    assert_eq!(text.matches(ROW).count(), 1);
-    let chapter = lab.path().join("changed.md");
-    std::fs::write(&chapter, text.replacen(ROW, to, 1)).unwrap();
-    let known = lab.path().join("chapter.drift.yaml");
-    let (code, stdout, v, ..) = crate::book::book_in(
-        &name,
-        lab,
-        &[
-            "--chapter",
-            chapter.to_str().unwrap(),
-            "--known",
-            known.to_str().unwrap(),
-        ],
-    );
-    (code, stdout, v)
+    crate::book::book_chapter4_changed("bbn", |text| {
+        assert_eq!(text.matches(ROW).count(), 1, "{}", ROW);
+        text.replacen(ROW, to, 1)
+    })
 }
 
 /// Each name kubectl would not print, or two tables of the same pods that
