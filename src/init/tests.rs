@@ -325,7 +325,7 @@ fn the_expectation_follows_the_chapter_output() {
     // to fail, so a check drafted from it is not a constant.
     let (tmp, ch) = two_node();
     let text = std::fs::read_to_string(&ch).unwrap().replace(
-        "64 bytes from 10.42.1.4: icmp_seq=1 ttl=63 time=0.61 ms\n",
+        "64 bytes from 10.42.1.4: icmp_seq=1 ttl=63 time=0.610 ms\n",
         "",
     );
     std::fs::write(&ch, text).unwrap();
