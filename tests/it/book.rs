@@ -126,18 +126,7 @@ pub(crate) fn book_chapter4_changed(
     let text = std::fs::read_to_string(lab.path().join("chapter.md")).unwrap();
     let chapter = lab.path().join("changed.md");
     std::fs::write(&chapter, change(&text)).unwrap();
-    let known = lab.path().join("chapter.drift.yaml");
-    let (code, stdout, v, ..) = book_in(
-        &name,
-        lab,
-        &[
-            "--chapter",
-            chapter.to_str().unwrap(),
-            "--known",
-            known.to_str().unwrap(),
-        ],
-    );
-    (code, stdout, v)
+    chapter4_known(&name, lab, &chapter)
 }
 
 /// `lab book` of a copy of chapter 4's lab (named from `prefix`) with the
@@ -147,10 +136,19 @@ pub(crate) fn book_chapter4_changed(
 pub(crate) fn book_with_chapter4_known(prefix: &str, fixture: &str) -> (i32, String, Value) {
     let name = crate::harness::unique_name(prefix);
     let lab = crate::harness::copy_lab("chapter4", &name);
+    chapter4_known(&name, lab, &crate::harness::fixture(fixture))
+}
+
+/// `lab book` of `chapter` on `lab` (a copy of chapter 4's lab named
+/// `name`), judged with that copy's known drift: exit code, terminal, JSON.
+fn chapter4_known(
+    name: &str,
+    lab: tempfile::TempDir,
+    chapter: &std::path::Path,
+) -> (i32, String, Value) {
     let known = lab.path().join("chapter.drift.yaml");
-    let chapter = crate::harness::fixture(fixture);
     let (code, stdout, v, ..) = book_in(
-        &name,
+        name,
         lab,
         &[
             "--chapter",
