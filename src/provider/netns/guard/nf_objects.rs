@@ -79,6 +79,12 @@ pub struct NfObjects {
     /// An event told of a rule, set or element the lab never makes, and
     /// why it stops the node (see [`super::rules::refused_message`]).
     refused: Option<&'static str>,
+    /// The print of the lab's own rules, taken when they were last the
+    /// lab's (see [`super::lab_rules`]).
+    lab_print: Option<super::lab_rules::Print>,
+    /// An event told of a table, chain or rule of family `ip` since the
+    /// last print.
+    ip_rules_heard: bool,
 }
 
 /// The events socket's receive buffer (as the guard's rtnetlink socket's):
@@ -107,6 +113,8 @@ impl NfObjects {
             events: events_socket().ok(),
             events_lost: false,
             refused: None,
+            lab_print: None,
+            ip_rules_heard: false,
         })
     }
 
@@ -143,7 +151,13 @@ impl NfObjects {
         let Some(events) = self.events.as_ref() else {
             return;
         };
-        let heard = super::nft_sets::hear(events, buf, &mut self.set_sizes, &mut self.refused);
+        let heard = super::nft_sets::hear(
+            events,
+            buf,
+            &mut self.set_sizes,
+            &mut self.refused,
+            &mut self.ip_rules_heard,
+        );
         self.events_lost |= heard == super::nft_sets::Heard::Lost;
     }
 
@@ -159,6 +173,33 @@ impl NfObjects {
     /// makes (see [`super::rules::refused_message`]).
     pub fn refused_heard(&self) -> Option<&'static str> {
         self.refused
+    }
+
+    /// Take the print of the lab's own rules as they are now, the events
+    /// that wait heard first (their changes are in it).
+    pub fn take_lab_print(&mut self, buf: &mut [u8]) {
+        self.listen(buf);
+        let seq = self.next_seq();
+        self.lab_print = super::lab_rules::print(&self.fd, seq, buf).ok();
+        self.ip_rules_heard = false;
+    }
+
+    /// Why to stop the node, if the lab's own rules changed since their
+    /// print was taken (looked at when an event told of a rule of family
+    /// `ip`, or always when events cannot be heard). A print not taken yet
+    /// is taken now; a dump that failed is tried again at the next call.
+    pub fn lab_rules_changed(&mut self, buf: &mut [u8]) -> Option<&'static str> {
+        if self.events.is_some() && !self.ip_rules_heard {
+            return None;
+        }
+        let Some(taken) = self.lab_print.clone() else {
+            self.take_lab_print(buf);
+            return None;
+        };
+        let seq = self.next_seq();
+        let now = super::lab_rules::print(&self.fd, seq, buf).ok()?;
+        self.ip_rules_heard = false;
+        super::lab_rules::why_changed(&taken, &now)
     }
 
     /// Whether events were lost since the last look, forgetting it: the

@@ -337,9 +337,9 @@ impl Watch {
     /// dumped, multicast addresses read and trimmed, nexthop objects and
     /// address labels dumped and trimmed, macvlan source-MAC lists and
     /// ipset elements counted and flushed past the bound (`Err` when that look failed).
-    /// `host_table_rose`: the host's neighbour table grew past
-    /// [`super::unresolved::HOST_RISE`] since the last sweep.
-    pub fn sweep(&mut self, buf: &mut [u8], host_table_rose: bool) -> io::Result<()> {
+    /// (A rise of the host's neighbour table has every node looked at as
+    /// soon as it is read: see [`super::unresolved::HOST_LOOK`].)
+    pub fn sweep(&mut self, buf: &mut [u8]) -> io::Result<()> {
         self.removing.clear();
         self.queue(Class::Proxy);
         self.removed_multicast += self.multicast.trim(self.table.bound()) as u64;
@@ -356,7 +356,7 @@ impl Watch {
         self.bound_queued();
         self.bound_logged();
         self.bound_orphans(buf);
-        self.look_at_unresolved(host_table_rose, buf);
+        self.look_at_unresolved(false, buf);
         if let Some(m) = self.macvlan_sources.as_mut() {
             match m.bound(bound as u64, buf) {
                 Ok(f) if f.lists > 0 || f.blind > 0 => {

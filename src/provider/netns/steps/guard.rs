@@ -11,6 +11,14 @@ use std::time::{Duration, Instant};
 
 pub struct Guard;
 
+/// Tell the guard recorded for the lab, if it still runs, `sig`
+/// ([`super::super::guard::HOLD`] or [`super::super::guard::RELEASE`]).
+pub fn tell(ctx: &NetnsCtx, sig: nix::sys::signal::Signal) {
+    for p in ctx.ps.processes.iter().filter(|p| p.what == WHAT) {
+        sys::signal_if_same(p.pid, p.start_time, sig);
+    }
+}
+
 /// How long the guard gets to open a socket in every node.
 const TIMEOUT: Duration = Duration::from_secs(30);
 pub const WHAT: &str = "guard";

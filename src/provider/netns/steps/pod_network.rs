@@ -5,6 +5,7 @@
 
 use super::super::ctx::NetnsCtx;
 use super::super::flanneld::{self, Lease};
+use super::super::guard;
 use super::super::names::{self, MacKind};
 use super::super::netlink::{self, Work};
 use super::super::node_write::write_node_file;
@@ -84,11 +85,15 @@ impl Step<NetnsCtx> for PodNetwork {
             }
             Ok::<(), LabError>(())
         };
+        // A guard running (`apply`) is told the lab rewrites its own rules,
+        // which it otherwise hears as a node's change and stops the node for.
+        super::guard::tell(ctx, guard::HOLD);
         let (links, ipt, fwd) = tokio::join!(
             links,
             sys::run_jobs(&ctx.rep, rules, sys::PARALLEL_WAITING),
             sys::sysctls(namespaces.clone(), &[("net/ipv4/ip_forward", "1")]),
         );
+        super::guard::tell(ctx, guard::RELEASE);
         links?;
         ipt?;
         fwd?;

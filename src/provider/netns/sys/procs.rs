@@ -146,7 +146,7 @@ fn reap(pid: i32) {
 /// read, so a number freed and given to another process in between is
 /// never signalled (the eleventh probe of issue 21). Where pidfds are not
 /// available (kernels before 5.3), the number is signalled after the check.
-fn signal_if_same(pid: i32, start_time: u64, sig: Signal) {
+pub fn signal_if_same(pid: i32, start_time: u64, sig: Signal) {
     if pid <= 1 {
         return;
     }

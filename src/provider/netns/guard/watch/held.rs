@@ -234,7 +234,7 @@ impl Watch {
     /// and have a node holding more unresolved ones than its bound stopped
     /// (added by hand as `incomplete`, they make no event and never fail:
     /// probe21af).
-    pub(super) fn look_at_unresolved(&mut self, host_table_rose: bool, buf: &mut [u8]) {
+    pub(in super::super) fn look_at_unresolved(&mut self, host_table_rose: bool, buf: &mut [u8]) {
         let due = (self.sweeps + self.phase).is_multiple_of(self.unresolved_every);
         let bound = self.table.bound();
         let Some(u) = self
