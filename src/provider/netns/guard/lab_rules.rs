@@ -64,12 +64,20 @@ pub const CHANGED_WHY: &str = "the lab's own netfilter rules were changed (remov
      and tracked flows the node puts into the host's shared tables (a chapter's `iptables -F` or \
      `nft flush ruleset` does this too)";
 
-/// One rule of a dump: its table, chain and expressions (name, data).
+/// A rule's expressions: each one's name and data.
+type Expressions = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Why a node whose rules cannot be read after a change is stopped.
+pub const UNREAD_WHY: &str = "its netfilter rules changed and could not be read twice running: \
+     whether the lab's own rules still bound it cannot be known";
+
+/// One rule of a dump: its table, chain and expressions, and whether it is
+/// one of the lab's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Rule {
     table: Vec<u8>,
     chain: Vec<u8>,
-    expressions: Vec<(Vec<u8>, Vec<u8>)>,
+    expressions: Expressions,
     lab: bool,
 }
 
@@ -77,7 +85,7 @@ struct Rule {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Print {
     /// The lab's rules, table, chain and expressions but counters, in order.
-    rules: Vec<(Vec<u8>, Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>)>,
+    rules: Vec<(Vec<u8>, Vec<u8>, Expressions)>,
     /// Some chain holds a rule of the node's before one of the lab's.
     passed_by: bool,
 }
@@ -103,7 +111,7 @@ fn rule_of(body: &[u8]) -> Option<Rule> {
             .map(|(_, v)| c_str(v).to_vec())
     };
     let (table, chain) = (of(NFTA_RULE_TABLE)?, of(NFTA_RULE_CHAIN)?);
-    let expressions: Vec<(Vec<u8>, Vec<u8>)> = a
+    let expressions: Expressions = a
         .iter()
         .filter(|(t, _)| *t == NFTA_RULE_EXPRESSIONS)
         .flat_map(|(_, list)| attrs_of(list, NFTA_LIST_ELEM))

@@ -187,7 +187,7 @@ impl NfObjects {
     /// Why to stop the node, if the lab's own rules changed since their
     /// print was taken (looked at when an event told of a rule of family
     /// `ip`, or always when events cannot be heard). A print not taken yet
-    /// is taken now; a dump that failed is tried again at the next call.
+    /// is taken now.
     pub fn lab_rules_changed(&mut self, buf: &mut [u8]) -> Option<&'static str> {
         if self.events.is_some() && !self.ip_rules_heard {
             return None;
@@ -196,10 +196,22 @@ impl NfObjects {
             self.take_lab_print(buf);
             return None;
         };
-        let seq = self.next_seq();
-        let now = super::lab_rules::print(&self.fd, seq, buf).ok()?;
+        // A dump that ran while the node changed its rules may show them
+        // half changed: a print that differs, or a dump that failed, is
+        // taken again before the node is stopped for it.
+        let mut why = None;
+        for _ in 0..2 {
+            let seq = self.next_seq();
+            why = match super::lab_rules::print(&self.fd, seq, buf) {
+                Ok(now) => super::lab_rules::why_changed(&taken, &now),
+                Err(_) => Some(super::lab_rules::UNREAD_WHY),
+            };
+            if why.is_none() {
+                break;
+            }
+        }
         self.ip_rules_heard = false;
-        super::lab_rules::why_changed(&taken, &now)
+        why
     }
 
     /// Whether events were lost since the last look, forgetting it: the
