@@ -164,6 +164,9 @@ pub enum Command {
         /// The socket where entries hand over their filters' listeners.
         #[arg(long)]
         listeners: std::path::PathBuf,
+        /// The folder of the nodes' rulesets of bounds (`NODE.nft`).
+        #[arg(long)]
+        owned_bounds: std::path::PathBuf,
         /// The lab.
         lab: String,
         /// Its nodes.
@@ -222,6 +225,7 @@ pub fn run() -> Result<(), LabError> {
         lab,
         nodes,
         listeners,
+        owned_bounds,
     } = &cli.command
     {
         let bounds = crate::provider::netns::guard::Bounds::new(
@@ -231,7 +235,7 @@ pub fn run() -> Result<(), LabError> {
             *routes,
             nodes.len(),
         );
-        return crate::provider::netns::guard::run(lab, bounds, nodes, listeners);
+        return crate::provider::netns::guard::run(lab, bounds, nodes, listeners, owned_bounds);
     }
     if let Command::TcpProxy { host, port } = &cli.command {
         return crate::provider::vagrant::libvirt_ns::tcp_proxy(host, *port);

@@ -132,7 +132,8 @@ impl Replayer<'_> {
             (Some(b), _) if cut && b.rows.is_empty() => cut_to_header(r),
             (Some(b), _) if no_fact_column(r, b, &shown.lines) => {}
             (Some(b), Some(l)) => {
-                r.differences = compare::tables(b, &l, cut);
+                // After what was found before (a kubeconfig no command makes).
+                r.differences.extend(compare::tables(b, &l, cut));
                 r.differences.extend(compare::not_table_rows(&shown.lines));
             }
             (Some(_), None) => r
@@ -271,10 +272,14 @@ impl Replayer<'_> {
                 .unwrap_or_else(|| owner_of(v).to_string());
             format!("{owner}-*")
         };
-        r.differences = match shown.table {
-            Some(_) => compare::tables_named(&book, &lab, &name, cut),
-            None => shown.none_found_against(Some(&lab)).into_iter().collect(),
-        };
+        // After what was found before (a kubeconfig no command makes:
+        // probe21bh finding 1, which this replaced).
+        match shown.table {
+            Some(_) => r
+                .differences
+                .extend(compare::tables_named(&book, &lab, &name, cut)),
+            None => r.differences.extend(shown.none_found_against(Some(&lab))),
+        }
         r.differences.extend(unlisted);
         r.differences.extend(compare::not_table_rows(&book_lines));
         r.differences.splice(0..0, shown.header.iter().cloned());

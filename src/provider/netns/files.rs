@@ -48,6 +48,12 @@ impl Layout {
     pub fn guard_socket(&self) -> PathBuf {
         self.root.join("guard.sock")
     }
+    /// The folder of each node's ruleset of bounds its root cannot take
+    /// off (see `owned_bounds`), `NODE.nft`, written by the pod network
+    /// step and read by the guard.
+    pub fn owned_bounds(&self) -> PathBuf {
+        self.root.join("owned-bounds")
+    }
     pub fn ssh_dir(&self) -> PathBuf {
         self.root.join("ssh")
     }

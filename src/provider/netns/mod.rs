@@ -28,6 +28,7 @@ pub mod names;
 mod namespace_sysctls;
 pub mod netlink;
 mod node_write;
+pub mod owned_bounds;
 pub mod plan;
 mod preflight;
 mod privileges;

@@ -67,7 +67,6 @@ mod int_options;
 mod ipset;
 mod ipv4_routes;
 mod l2_loops;
-mod lab_rules;
 mod link_message;
 mod listed_devices;
 mod loopback_routes;
@@ -79,6 +78,7 @@ mod neigh_params;
 mod nf_objects;
 mod nft_sets;
 mod orphans;
+mod owned_table;
 mod pacing;
 mod packet_rings;
 mod qdisc_backlog;
@@ -111,7 +111,7 @@ use watch::Watch;
 
 pub use orphans::{Cleared, reset_every};
 use pacing::{SWEEP, cleanup_cpu, cpu_time, sweep_gap, take_cleanup};
-pub use rewrites::{HOLD, RELEASE, rewriting};
+pub use rewrites::{HOLD, RELEASE};
 use stopping::{stop, stop_node};
 
 /// What the log line that says the guard watches starts with (`up` waits
@@ -244,7 +244,15 @@ impl Bounds {
 /// Watch the nodes `nodes` of lab `lab`, keeping each within `bounds`,
 /// until their namespaces are gone; answer the ring requests of every entry
 /// that hands its listener over on the socket `listeners` ([`supervisor`]).
-pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::Path) -> Result<()> {
+/// Each node's table of bounds its root cannot take off is made from its
+/// ruleset in `owned` ([`owned_table`]).
+pub fn run(
+    lab: &str,
+    bounds: Bounds,
+    nodes: &[String],
+    listeners: &std::path::Path,
+    owned: &std::path::Path,
+) -> Result<()> {
     let bound = bounds.entries;
     let namespaces = namespaces(lab, nodes)?;
     allow_files(32 * namespaces.len() as u64 + 64 + supervisor::LISTENERS as u64);
@@ -261,11 +269,18 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
     }
     rewrites::listen().map_err(|e| LabError::io("hearing lab's signals", e))?;
     let mut buf = vec![0u8; 256 << 10];
-    // The lab's rules are in place before the guard starts (`up`), or are
-    // released to it (`apply`): their print is taken now.
-    for w in &mut watches {
-        w.take_lab_print(&mut buf);
-    }
+    let pairs: Vec<(String, String)> = namespaces
+        .iter()
+        .cloned()
+        .zip(nodes.iter().cloned())
+        .collect();
+    let mut holders = owned_table::Holders::start(&pairs, owned, &mut |ns| {
+        watches
+            .iter_mut()
+            .find(|w| w.name == ns)
+            .is_some_and(|w| w.owned_table_there(&mut buf))
+    })
+    .map_err(|e| LabError::io("making the nodes' tables of bounds", e))?;
     say(&format!(
         "{WATCHING} {} node(s) of lab {lab}: at most {bound} entries in each table of each",
         watches.len()
@@ -323,13 +338,15 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
             supervisor.ready(&fds[watched..], &mut buf);
         }
         fds.truncate(watched);
-        // `lab` rewrote its rules (or its hold ran out): their print anew.
+        // `lab` rewrote its rules (or its hold ran out): the tables anew.
         if let Some(by_time) = held.print_due(Instant::now()) {
             if by_time {
-                say("lab held the print of its rules longer than it may: taken anew");
+                say("lab held its rules longer than it may: the tables of bounds made anew");
             }
-            for w in &mut watches {
-                w.take_lab_print(&mut buf);
+            for (ns, why) in holders.make_anew() {
+                say(&format!(
+                    "{ns}: its table of bounds could not be made anew ({why})"
+                ));
             }
         }
         // The host's neighbour table, read often: a node puts unresolved
@@ -375,6 +392,16 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
             say("every node is gone: the guard leaves");
             return Ok(());
         }
+        // A node whose `nft` ended lost its table of bounds with it.
+        for ns in holders.ended() {
+            if let Some(w) = watches.iter().find(|w| w.name == ns) {
+                stop(
+                    w,
+                    "the table of bounds its root cannot take off went (its nft ended)",
+                );
+            }
+            watches.retain(|w| w.name != ns);
+        }
         reports::report_requests(&mut supervisor, &watches);
         watches.retain_mut(|w| {
             if let Err(e) = w.sweep(&mut buf) {
@@ -397,6 +424,7 @@ pub fn run(lab: &str, bounds: Bounds, nodes: &[String], listeners: &std::path::P
             stop(w, &why);
             false
         });
+        holders.keep(&watches.iter().map(|w| w.name.as_str()).collect::<Vec<_>>());
         fds = poll_list(&watches);
         let spent = cpu_time()
             .saturating_sub(started)

@@ -13,7 +13,7 @@
 //! `nfacct flush` does; the kernel keeps those in use, which the node's
 //! rules, charged to it, hold).
 
-use super::super::netlink::msg::{NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, message};
+use super::super::netlink::msg::{NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, message, messages};
 use super::ipset::{ask_counting, part_of};
 use std::io;
 use std::os::fd::OwnedFd;
@@ -79,12 +79,6 @@ pub struct NfObjects {
     /// An event told of a rule, set or element the lab never makes, and
     /// why it stops the node (see [`super::rules::refused_message`]).
     refused: Option<&'static str>,
-    /// The print of the lab's own rules, taken when they were last the
-    /// lab's (see [`super::lab_rules`]).
-    lab_print: Option<super::lab_rules::Print>,
-    /// An event told of a table, chain or rule of family `ip` since the
-    /// last print.
-    ip_rules_heard: bool,
 }
 
 /// The events socket's receive buffer (as the guard's rtnetlink socket's):
@@ -113,8 +107,6 @@ impl NfObjects {
             events: events_socket().ok(),
             events_lost: false,
             refused: None,
-            lab_print: None,
-            ip_rules_heard: false,
         })
     }
 
@@ -151,13 +143,7 @@ impl NfObjects {
         let Some(events) = self.events.as_ref() else {
             return;
         };
-        let heard = super::nft_sets::hear(
-            events,
-            buf,
-            &mut self.set_sizes,
-            &mut self.refused,
-            &mut self.ip_rules_heard,
-        );
+        let heard = super::nft_sets::hear(events, buf, &mut self.set_sizes, &mut self.refused);
         self.events_lost |= heard == super::nft_sets::Heard::Lost;
     }
 
@@ -175,43 +161,33 @@ impl NfObjects {
         self.refused
     }
 
-    /// Take the print of the lab's own rules as they are now, the events
-    /// that wait heard first (their changes are in it).
-    pub fn take_lab_print(&mut self, buf: &mut [u8]) {
-        self.listen(buf);
+    /// Whether the node holds the table of bounds its root cannot take off
+    /// (`ip lab` with the owner flag: see `owned_bounds`).
+    pub fn has_owned_table(&mut self, buf: &mut [u8]) -> bool {
+        const GET_TABLES: u16 = (10 << 8) | 1;
+        const NEW_TABLE: u16 = 10 << 8;
+        const NFTA_TABLE_NAME: u16 = 1;
+        const NFTA_TABLE_FLAGS: u16 = 2;
+        const NFT_TABLE_F_OWNER: u32 = 0x2;
         let seq = self.next_seq();
-        self.lab_print = super::lab_rules::print(&self.fd, seq, buf).ok();
-        self.ip_rules_heard = false;
-    }
-
-    /// Why to stop the node, if the lab's own rules changed since their
-    /// print was taken (looked at when an event told of a rule of family
-    /// `ip`, or always when events cannot be heard). A print not taken yet
-    /// is taken now.
-    pub fn lab_rules_changed(&mut self, buf: &mut [u8]) -> Option<&'static str> {
-        if self.events.is_some() && !self.ip_rules_heard {
-            return None;
-        }
-        let Some(taken) = self.lab_print.clone() else {
-            self.take_lab_print(buf);
-            return None;
-        };
-        // A dump that ran while the node changed its rules may show them
-        // half changed: a print that differs, or a dump that failed, is
-        // taken again before the node is stopped for it.
-        let mut why = None;
-        for _ in 0..2 {
-            let seq = self.next_seq();
-            why = match super::lab_rules::print(&self.fd, seq, buf) {
-                Ok(now) => super::lab_rules::why_changed(&taken, &now),
-                Err(_) => Some(super::lab_rules::UNREAD_WHY),
-            };
-            if why.is_none() {
-                break;
+        // nfgenmsg: IPv4 (`NFPROTO_IPV4`), version 0, resource 0.
+        let dump = message(GET_TABLES, NLM_F_REQUEST | NLM_F_DUMP, seq, &[2, 0, 0, 0]);
+        let found = std::cell::Cell::new(false);
+        let name = format!("{}\0", super::super::owned_bounds::TABLE);
+        let asked = ask_counting(&self.fd, &dump, seq, buf, |r| {
+            for m in messages(r).filter(|m| m.seq == seq && m.ty == NEW_TABLE) {
+                let a = super::super::netlink::msg::attrs(m.body.get(4..).unwrap_or_default());
+                let of = |ty: u16| a.iter().find(|(t, _)| *t == ty).map(|(_, v)| *v);
+                let flags = of(NFTA_TABLE_FLAGS)
+                    .and_then(|v| Some(u32::from_be_bytes(v.get(..4)?.try_into().ok()?)))
+                    .unwrap_or(0);
+                if of(NFTA_TABLE_NAME) == Some(name.as_bytes()) && flags & NFT_TABLE_F_OWNER != 0 {
+                    found.set(true);
+                }
             }
-        }
-        self.ip_rules_heard = false;
-        why
+            part_of(r, seq).0
+        });
+        asked.is_ok() && found.get()
     }
 
     /// Whether events were lost since the last look, forgetting it: the

@@ -114,15 +114,12 @@ pub enum Heard {
 /// [`super::rules::refused_message`]: connlimit, `fwd`, `dup`, a TTL
 /// rewritten) sets `refused`,
 /// as it comes: a look every fifth sweep left it seconds (probe21af: 139 MB
-/// in 0.75 s). A table, chain or rule of family `ip` made, changed or gone
-/// sets `ip_rules` (the lab's own rules may have changed: see
-/// [`super::lab_rules`]).
+/// in 0.75 s).
 pub fn hear(
     events: &OwnedFd,
     buf: &mut [u8],
     most: &mut HashMap<SetKey, u64>,
     refused: &mut Option<&'static str>,
-    ip_rules: &mut bool,
 ) -> Heard {
     use super::sockets::{Received, receive};
     use std::os::fd::AsRawFd;
@@ -130,7 +127,6 @@ pub fn hear(
         match receive(events.as_raw_fd(), buf) {
             Ok(Received::Bytes(n)) if n > 0 => {
                 for m in messages(&buf[..n]) {
-                    *ip_rules |= super::lab_rules::may_change(m.ty, m.body);
                     if matches!(m.ty, NEW_RULE | NEW_SET | NEW_SETELEM) && refused.is_none() {
                         *refused = super::rules::refused_message(m.ty, m.body);
                     }

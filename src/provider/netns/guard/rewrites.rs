@@ -1,13 +1,14 @@
 //! `lab` rewriting the nodes' rules itself (`apply`'s flannel, with the
-//! guard running): told to the guard by signal, so that the change to the
-//! lab's own rules it hears then is not a node's ([`super::lab_rules`]).
+//! guard running): told to the guard by signal, which then makes each
+//! node's table of bounds anew from the lab's ruleset ([`super::owned_table`]:
+//! a variant may track connections where the last did not).
 //!
 //! Why signals: only the host's root outside every node's PID namespace can
 //! send them to the guard (a node cannot see it), and they need no socket
 //! a node could reach. [`HOLD`] before the rewrite, [`RELEASE`] after it:
-//! the guard then hears what waits and takes the lab's rules' print anew.
-//! A hold never released (a `lab` killed between the two) ends by itself
-//! after [`HOLD_AT_MOST`], with a new print.
+//! the guard then makes the tables anew. A hold never released (a `lab`
+//! killed between the two) ends by itself after [`HOLD_AT_MOST`], and the
+//! tables are made anew then.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -35,12 +36,6 @@ pub fn listen() -> std::io::Result<()> {
     Ok(())
 }
 
-/// Whether the lab's own rules may be changing by `lab`'s hand: held, or
-/// released with the new print not taken yet.
-pub fn rewriting() -> bool {
-    REWRITING.load(Ordering::SeqCst) || REWRITTEN.load(Ordering::SeqCst)
-}
-
 /// The hold as the guard's loop follows it.
 #[derive(Debug, Default)]
 pub struct Held {
@@ -48,7 +43,7 @@ pub struct Held {
 }
 
 impl Held {
-    /// Whether a new print is due now (released, or held past
+    /// Whether the tables are due to be made anew (released, or held past
     /// [`HOLD_AT_MOST`], which ends the hold), and, for the log, whether
     /// the hold ended by time.
     pub fn print_due(&mut self, now: Instant) -> Option<bool> {
@@ -79,17 +74,13 @@ mod tests {
         let t0 = Instant::now();
         assert_eq!(h.print_due(t0), None);
         REWRITING.store(true, Ordering::SeqCst);
-        assert!(rewriting());
         assert_eq!(h.print_due(t0), None);
         assert_eq!(h.print_due(t0 + HOLD_AT_MOST), Some(true));
-        assert!(!rewriting());
         REWRITING.store(true, Ordering::SeqCst);
         assert_eq!(h.print_due(t0), None);
         REWRITTEN.store(true, Ordering::SeqCst);
         REWRITING.store(false, Ordering::SeqCst);
-        assert!(rewriting());
         assert_eq!(h.print_due(t0), Some(false));
         assert_eq!(h.print_due(t0), None);
-        assert!(!rewriting());
     }
 }

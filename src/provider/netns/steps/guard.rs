@@ -47,6 +47,8 @@ impl Step<NetnsCtx> for Guard {
             .args(["--devices", &devices.to_string()])
             .args(["--routes", &routes.to_string(), "--listeners"])
             .arg(&listeners)
+            .arg("--owned-bounds")
+            .arg(super::super::files::absolute(&ctx.layout.owned_bounds())?)
             .arg(&lab.name)
             .args(lab.nodes.iter().map(|n| &n.name));
         let netns = names::nat_ns(&lab.name);

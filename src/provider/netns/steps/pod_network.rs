@@ -9,6 +9,7 @@ use super::super::guard;
 use super::super::names::{self, MacKind};
 use super::super::netlink::{self, Work};
 use super::super::node_write::write_node_file;
+use super::super::owned_bounds;
 use super::super::sys::{self, Job};
 use super::super::table_bounds;
 use crate::bringup::Step;
@@ -93,7 +94,11 @@ impl Step<NetnsCtx> for PodNetwork {
             sys::run_jobs(&ctx.rep, rules, sys::PARALLEL_WAITING),
             sys::sysctls(namespaces.clone(), &[("net/ipv4/ip_forward", "1")]),
         );
+        // Each node's bounds its root cannot take off, for the guard to
+        // make (or make anew on `apply`: see `owned_bounds`).
+        let owned = write_owned_bounds(ctx, flanneld::tracks_connections(&cfg));
         super::guard::tell(ctx, guard::RELEASE);
+        owned?;
         links?;
         ipt?;
         fwd?;
@@ -129,4 +134,37 @@ impl Step<NetnsCtx> for PodNetwork {
         }
         ctx.save()
     }
+}
+
+/// Write each node's ruleset of bounds its root cannot take off
+/// (`owned_bounds`) into the lab's state folder, readable by root alone.
+fn write_owned_bounds(ctx: &NetnsCtx, tracking: bool) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let dir = ctx.layout.owned_bounds();
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .recursive(true)
+        .create(&dir)
+        .map_err(|e| LabError::io(format!("making {}", dir.display()), e))?;
+    let placements = ctx.lab.placements();
+    for node in &ctx.lab.nodes {
+        let held = owned_bounds::node_next_hops(&ctx.lab, node, &placements);
+        let file = dir.join(format!("{}.nft", node.name));
+        let text = format!("{}\n", owned_bounds::ruleset(&held, tracking, false));
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            let tmp = dir.join(format!(".{}.nft.new", node.name));
+            let _ = std::fs::remove_file(&tmp);
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            std::fs::rename(&tmp, &file)
+        };
+        write().map_err(|e| LabError::io(format!("writing {}", file.display()), e))?;
+    }
+    Ok(())
 }

@@ -21,12 +21,12 @@ impl Watch {
         self.nf_objects.as_ref().map_or(-1, |n| n.events_fd())
     }
 
-    /// Take the print of the lab's own rules anew (`lab` rewrote them:
-    /// see [`super::super::lab_rules`]).
-    pub fn take_lab_print(&mut self, buf: &mut [u8]) {
-        if let Some(n) = self.nf_objects.as_mut() {
-            n.take_lab_print(buf);
-        }
+    /// Whether the node holds the table of bounds its root cannot take off
+    /// (see [`super::super::owned_table`]).
+    pub fn owned_table_there(&mut self, buf: &mut [u8]) -> bool {
+        self.nf_objects
+            .as_mut()
+            .is_some_and(|n| n.has_owned_table(buf))
     }
 
     /// Read the node's nf_tables events that wait; [`Watch::why_stop_now`]
@@ -44,11 +44,6 @@ impl Watch {
         let nf = self.nf_objects.as_mut()?;
         let heard = nf.heard_sets(buf);
         if let Some(why) = nf.refused_heard() {
-            return Some(why.to_string());
-        }
-        if !super::super::rewriting()
-            && let Some(why) = nf.lab_rules_changed(buf)
-        {
             return Some(why.to_string());
         }
         match judge(heard, nf.take_events_lost(), SET_ELEMENTS_A_NODE_DECLARES) {
