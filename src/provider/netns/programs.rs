@@ -15,6 +15,7 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("tcpdump", "tcpdump"),
     ("iptables-restore", "iptables"),
     ("iptables-save", "iptables"),
+    ("nft", "nftables"),
     ("unshare", "util-linux"),
     ("nsenter", "util-linux"),
     ("curl", "curl"),
@@ -23,13 +24,15 @@ pub const PACKAGES: &[(&str, &str)] = &[
 /// The programs the netns provider runs itself (on the host or entering a
 /// node), where it runs them: `ip addr show` (`lab status`; the lab's
 /// links, addresses, routes and neighbours are made over netlink, see
-/// `netlink`), `iptables-restore` (the pod network step), `ssh-keygen` (the state
+/// `netlink`), `iptables-restore` (the pod network step), `nft` (the guard's
+/// table of bounds in each node, `owned_bounds`), `ssh-keygen` (the state
 /// folder step), `sshd` and `nginx` (`ctx::Programs`), and the `ssh` client
 /// of `lab ssh`. The probes, the CNI and diagnostics declare theirs
 /// ([`crate::probe::programs`]).
 pub const PROGRAMS: &[&str] = &[
     "ip",
     "iptables-restore",
+    "nft",
     "ssh-keygen",
     "sshd",
     "nginx",
