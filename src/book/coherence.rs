@@ -89,6 +89,7 @@ pub fn check(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String
     }
     pods_kept(b);
     super::coherence_names::check(lab, b, blocks);
+    super::coherence_deleted::check(lab, b, blocks);
     addresses_one_pods(b, pod_net);
     let prefix = lab
         .nodes
@@ -229,21 +230,29 @@ pub fn contest_of_ip(b: &Binding, ip: Ipv4Addr, epoch: usize) -> Option<&str> {
 /// Why the book's `pod`, named at `line` by a line that takes a pod (an
 /// `exec`, a `logs`), is no pod the reader has there: a `delete -f` of its
 /// file (or an apply of other content over it) ended it after the last row
-/// that shows it, and an apply makes new pods with new names (a name stands for a pod of its generation, as an
-/// address does: [`addresses`]). `None`: the book shows it alive, or says
-/// nothing of its end.
+/// that shows it alive (a row between a deletion of its pods and the apply
+/// that makes them again is none: [`super::coherence_deleted`]), and an
+/// apply makes new pods with new names (a name stands for a pod of its
+/// generation, as an address does: [`addresses`]). `None`: the book shows
+/// it alive, or says nothing of its end.
 pub fn ended(b: &Binding, pod: &str, line: usize) -> Option<String> {
     let p = b.pods.get(pod)?;
-    let last = b
+    let rows: Vec<usize> = b
         .shown
         .iter()
         .filter(|s| s.pod == pod && s.line < line)
         .map(|s| s.line)
-        .max()?;
-    let d = b
-        .deletions
-        .iter()
-        .find(|d| d.ends(&p.kind) && last < d.line && d.line < line)?;
+        .collect();
+    // A row after a deletion of its pods, before they are made again,
+    // shows what the reader no longer has: no sign that the pod lives.
+    let lives = |l: &usize| super::coherence_deleted::deleted_over(b, &p.kind, *l).is_none();
+    let d = match rows.iter().copied().filter(lives).max() {
+        Some(last) => b
+            .deletions
+            .iter()
+            .find(|d| d.ends(&p.kind) && last < d.line && d.line < line)?,
+        None => super::coherence_deleted::deleted_over(b, &p.kind, *rows.first()?)?,
+    };
     let deleted = match &d.replaced {
         None => format!(
             "{pod} was deleted at line {} with `kubectl delete -f {}`",

@@ -16,6 +16,7 @@ pub mod bind;
 pub mod caps;
 mod capture_claims;
 pub mod coherence;
+mod coherence_deleted;
 mod coherence_names;
 pub mod compare;
 mod compare_ping_lines;

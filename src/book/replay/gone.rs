@@ -7,7 +7,11 @@
 //! the run ends), so a command on what the reader deleted would compare the
 //! lab's pods with a book the reader cannot reproduce: a `match` there is a
 //! false green, a difference a false red. Such a command is skipped, saying
-//! why.
+//! why, except what the reader meets for certain: an `exec` or `logs` of a
+//! deleted pod fails (`NotFound`, after kubectl's own refusal of its form),
+//! and a table that shows the deleted pods alive is not what kubectl
+//! prints ([`crate::book::coherence_deleted`]): both drift (probe21bh,
+//! finding 2).
 
 use super::Replayer;
 use super::plan::Planned;
@@ -141,6 +145,16 @@ impl Replayer<'_> {
             });
         }
         if self.gone_workloads.is_empty() || changes_the_lab(p) {
+            return None;
+        }
+        // An `exec`/`logs` of a deleted pod fails for the reader: it is
+        // replayed as such ([`super::Replayer::pod_deleted`]).
+        if let Ok(Cmd::Kubectl(Kubectl {
+            action: KubeAction::Exec { pod, .. } | KubeAction::Logs { pod },
+            ..
+        })) = &p.cmd
+            && self.pod_deleted(pod, p.step.line).is_some()
+        {
             return None;
         }
         let words = p

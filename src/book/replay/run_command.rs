@@ -82,8 +82,10 @@ impl Replayer<'_> {
             }
             r.reason = Some(why);
             // Not compared, but a line the reader may type under it is
-            // still one lab never ran.
+            // still one lab never ran, and a table of deleted pods shown
+            // alive is what the reader never sees.
             swallowed::check(p, &mut r);
+            self.deleted_shown(p, &mut r);
             return (r, None);
         }
         let mut manifest = None;
@@ -209,6 +211,18 @@ impl Replayer<'_> {
                 r.differences.push(s.clone());
             }
         }
+        self.deleted_shown(p, &mut r);
         (r, manifest)
+    }
+
+    /// The rows of `p`'s table that show pods the chapter deleted as alive
+    /// ([`crate::book::bind::Binding::shown_deleted`]): drift, whether the
+    /// lab's own pods were compared or skipped.
+    fn deleted_shown(&self, p: &Planned, r: &mut CommandReport) {
+        for (line, s) in &self.binding.shown_deleted {
+            if *line == p.step.line && !r.differences.contains(s) {
+                r.differences.push(s.clone());
+            }
+        }
     }
 }
