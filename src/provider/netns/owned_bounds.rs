@@ -18,13 +18,13 @@
 //! packet whatever other tables accept (an `accept` ends one base chain
 //! only).
 //!
-//! What it holds: every packet a node sends or forwards (`output`,
-//! `forward`) whose next hop (`rt ip nexthop`: the gateway, or the address
-//! itself on a link) is no machine of the lab and no broadcast goes through
-//! a limit of [`UNHELD_BURST`] at once and [`UNHELD_PER_SECOND`] a second,
-//! and past it is refused with the ICMP "host unreachable" the kernel
-//! gives for an address that does not answer: whatever the route, device
-//! or rules, the node's packets make at most that many neighbours. When
+//! What it holds: every packet leaving a node (`postrouting`, after every
+//! other chain: no NAT or reroute comes after it) whose next hop (`rt ip
+//! nexthop`: the gateway, or the address itself on a link) is no machine
+//! of the lab and no broadcast goes through a limit of [`UNHELD_BURST`] at
+//! once and [`UNHELD_PER_SECOND`] a second, and past it is dropped:
+//! whatever the route, device, NAT or rules, the node's packets make at
+//! most that many neighbours. When
 //! the lab's variant tracks connections, new flows in, out and through are
 //! limited as `LAB-CONNTRACK` limits them. The table goes with the guard's
 //! `nft` (the guard stops a node whose `nft` ended).
@@ -38,6 +38,10 @@ use std::net::Ipv4Addr;
 
 /// The table's name (inside the node's own namespace, of family `ip`).
 pub const TABLE: &str = "lab";
+/// The priority of the chain that judges next hops: after every other but
+/// conntrack's confirmation (`INT_MAX`), so that a dropped packet is not
+/// confirmed as a flow.
+const LAST: i32 = i32::MAX - 1;
 
 /// Every next hop a node's own traffic has: the machines of its attached
 /// networks (`attached`: its NAT gateway, its peers, its pods), their
@@ -88,25 +92,28 @@ pub fn ruleset(held: &[Ipv4Addr], tracking: bool, replace: bool) -> String {
             elements.join(", ")
         ));
     }
+    // The next hop is judged where no chain can change it any more: the
+    // last of postrouting, after every NAT and every reroute (at output,
+    // a node's own NAT after the chain sent packets on to addresses it
+    // never saw: probe21bi finding 1). `reject` is not allowed there: the
+    // packet is dropped, and the sender's call fails (EPERM); the lab's
+    // `LAB-UNHELD` rejects first, as a host that does not answer.
+    c.push(format!(
+        "add chain {t} leaving {{ type filter hook postrouting priority {LAST}; policy accept; }}"
+    ));
+    c.push(format!("add rule {t} leaving oif \"lo\" return"));
+    c.push(format!("add rule {t} leaving rt ip nexthop @held return"));
+    c.push(format!(
+        "add rule {t} leaving limit rate {UNHELD_PER_SECOND}/second burst {UNHELD_BURST} packets return"
+    ));
+    c.push(format!("add rule {t} leaving drop"));
     // Before the `filter` tables' chains (priority 0), after `raw`'s.
     let base = |name: &str, hook: &str| {
         format!("add chain {t} {name} {{ type filter hook {hook} priority -150; policy accept; }}")
     };
-    c.push(base("out", "output"));
-    c.push(base("through", "forward"));
-    c.push(format!("add chain {t} unheld"));
-    for chain in ["out", "through"] {
-        c.push(format!("add rule {t} {chain} jump unheld"));
-    }
-    c.push(format!("add rule {t} unheld oif \"lo\" return"));
-    c.push(format!("add rule {t} unheld rt ip nexthop @held return"));
-    c.push(format!(
-        "add rule {t} unheld limit rate {UNHELD_PER_SECOND}/second burst {UNHELD_BURST} packets return"
-    ));
-    c.push(format!(
-        "add rule {t} unheld reject with icmp type host-unreachable"
-    ));
     if tracking {
+        c.push(base("out", "output"));
+        c.push(base("through", "forward"));
         c.push(base("arriving", "input"));
         c.push(format!("add chain {t} flows"));
         for chain in ["out", "through", "arriving"] {
@@ -171,7 +178,8 @@ mod tests {
         assert!(r.starts_with("add table ip lab { flags owner; }"), "{r}");
         assert!(r.contains("add element ip lab held { 10.0.2.2 }"), "{r}");
         assert!(r.contains("rt ip nexthop @held return"), "{r}");
-        assert!(r.contains("reject with icmp type host-unreachable"), "{r}");
+        assert!(r.contains("hook postrouting priority 2147483646"), "{r}");
+        assert!(r.contains("add rule ip lab leaving drop"), "{r}");
         assert!(!r.contains("ct state"), "{r}");
         let t = ruleset(&held, true, true);
         assert!(t.starts_with("delete table ip lab; add table"), "{t}");

@@ -48,6 +48,28 @@ pub fn netlink(protocol: libc::c_int, groups: u32) -> io::Result<OwnedFd> {
             return Err(io::Error::last_os_error());
         }
     }
+    // Connected to the kernel (port id 0): the kernel then refuses every
+    // other sender's message to it (`ECONNREFUSED`). Bound only, it took
+    // messages from any process of the node with `CAP_NET_ADMIN` in its
+    // namespace, which found the port ids in its `/proc/net/netlink`, and a
+    // flood of junk there held its unresolved neighbours unseen for 12 s
+    // (probe21bi finding 2). The kernel's events (its multicast groups)
+    // still come.
+    {
+        // SAFETY: a sockaddr_nl of its size, on our socket.
+        let r = unsafe {
+            let mut sa: libc::sockaddr_nl = std::mem::zeroed();
+            sa.nl_family = libc::AF_NETLINK as u16;
+            libc::connect(
+                fd.as_raw_fd(),
+                &sa as *const _ as *const libc::sockaddr,
+                std::mem::size_of::<libc::sockaddr_nl>() as u32,
+            )
+        };
+        if r != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
     Ok(fd)
 }
 
