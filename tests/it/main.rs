@@ -92,6 +92,7 @@ mod probe21be_names;
 mod probe21be_numbers;
 mod probe21be_reading;
 mod probe21bf;
+mod probe21bh_remarks;
 mod probe21l;
 mod probe21p;
 mod probe21r;
