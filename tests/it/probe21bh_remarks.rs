@@ -10,8 +10,11 @@
 //!   `(pod on node2)` and `(same node as nginx-deployment-…-rfj56)` on
 //!   node1's own pod, `(across node: works)` and `(across node, replies)`
 //!   on the broken ping across nodes (the lab's gets no reply) drift;
-//! - a remark of outcome lab cannot read (`# 100% loss`) is not
-//!   understood, never `match`;
+//! - a remark of outcome lab cannot read (`# 100% loss`), or a node named
+//!   on `exit` (left or returned to?), is not understood, never `match`
+//!   or `skipped`;
+//! - a curl's remark of outcome (`# same node, no answer`) is checked
+//!   against the lab's curl;
 //! - true remarks in these wordings, and a comment that claims nothing
 //!   (`# ping the pod`), pass.
 //!
@@ -19,7 +22,9 @@
 //! here): `a_wrong_remark_of_place_or_outcome_is_not_green` failed at its
 //! first case (`# same node`: rc 0, not 1); the probe's own runs of the
 //! bracket wordings (F6b, F6d, F6e, F14, F15, F16b, F22) gave rc 0 with
-//! the ping `match` on that build too.
+//! the ping `match` on that build too; `exit # back on master` stayed
+//! rc 0 (the `exit` `skipped`) until a skipped line's unread remark made
+//! it not understood (seen by hand, `lab book` of the same chapter).
 
 use serde_json::Value;
 
@@ -61,6 +66,12 @@ fn wrong(name: &str) -> (i32, String, Value) {
         "works" => (ACROSS_90, "ping 10.244.3.3 (across node: works)"),
         "replies" => (ACROSS_90, "ping 10.244.3.3 # across node, replies"),
         "loss" => (ACROSS_90, "ping 10.244.3.3 # 100% loss"),
+        "exit-on" => ("exit (from node1)", "exit # back on master"),
+        // A curl put in before node1's first `exit` (line 94).
+        "curl" => (
+            "exit (from node1)",
+            "curl -s 10.244.1.2 # same node, no answer\n<title>Welcome to nginx!</title>\n\nexit (from node1)",
+        ),
         _ => panic!("no case {name}"),
     };
     book(&[(from, to)])
@@ -115,6 +126,18 @@ fn a_wrong_remark_of_place_or_outcome_is_not_green() {
                 90,
                 "not_understood",
                 "`ping 10.244.3.3 # 100% loss`: the remark speaks of where the line is typed or what it reaches or gets (`100% loss`) in words lab does not read",
+            ),
+            (
+                "exit-on",
+                94,
+                "not_understood",
+                "`exit # back on master`: the remark names a node on `exit`",
+            ),
+            (
+                "curl",
+                94,
+                "drift",
+                "curl -s 10.244.1.2 # same node, no answer: the remark says the line gets no answer, but the lab's got one",
             ),
         ],
     );

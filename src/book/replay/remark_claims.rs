@@ -126,15 +126,18 @@ fn answered(p: &Planned, r: &CommandReport) -> Option<bool> {
 }
 
 /// Make `r` not green for a remark lab cannot check: not understood
-/// (what it compared kept as notes), unless it is skipped, not understood
-/// or an error already (then the reason is a note).
+/// (what it compared, and why it skipped the line, kept as notes: a line
+/// lab does not run, an `exit`, is no more checked for it), unless it is
+/// not understood or an error already (then the reason is a note).
 fn not_green(r: &mut CommandReport, reason: String) {
-    if matches!(
-        r.verdict,
-        Verdict::Error | Verdict::NotUnderstood | Verdict::Skipped
-    ) {
+    if matches!(r.verdict, Verdict::Error | Verdict::NotUnderstood) {
         r.why.push(reason);
         return;
+    }
+    if r.verdict == Verdict::Skipped
+        && let Some(skipped) = r.reason.take()
+    {
+        r.why.push(format!("skipped: {skipped}"));
     }
     r.verdict = Verdict::NotUnderstood;
     r.why.extend(
@@ -283,6 +286,10 @@ fn judge(
                 )
             }))
         }
+        // `exit # on master`: the node left, or the one returned to?
+        Claim::OnNode { .. } if matches!(p.cmd, Ok(Cmd::Exit)) => Err(
+            "the remark names a node on `exit`, which leaves one place for another: lab cannot tell which it means".into(),
+        ),
         Claim::OnNode { node, on, pod } => {
             // `vagrant ssh node1 # on node1`: the line's node is the one
             // it logs into.

@@ -26,8 +26,8 @@ pub(super) enum Claim {
     /// line reaches is a pod of the session's own node.
     SameNode(bool),
     /// `on NODE` (or `not on NODE`): the node of the address the line
-    /// reaches; `pod`: the remark names the pod (`pod on node2`), so it is
-    /// not where the line is typed.
+    /// reaches; `pod`: the remark names the pod (`pod on node2`) or says
+    /// `to NODE`, so it is not where the line is typed.
     OnNode { node: String, on: bool, pod: bool },
     /// `same node as POD` (or not).
     SameNodeAs { pod: String, same: bool },
@@ -434,10 +434,11 @@ fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
                     on: s.place.take().unwrap_or(true) != s.negated,
                     pod: pod_word,
                 },
+                // `to node2`: what the line reaches, not where it is typed.
                 _ => Claim::OnNode {
                     node,
                     on: !s.negated,
-                    pod: pod_word,
+                    pod: pod_word || before == Some("to"),
                 },
             };
             s.said(None, Some(claim))?;

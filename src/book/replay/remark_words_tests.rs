@@ -79,6 +79,17 @@ fn wordings_of_place_and_outcome_are_read() {
                 same: true,
             }],
         ),
+        (
+            "from node1 to node2",
+            vec![
+                From("node1".into()),
+                OnNode {
+                    node: "node2".into(),
+                    on: true,
+                    pod: true,
+                },
+            ],
+        ),
         ("works", vec![Reaches(true)]),
         ("replies", vec![Reaches(true)]),
         ("no reply", vec![Reaches(false)]),
