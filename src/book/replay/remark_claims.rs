@@ -11,38 +11,11 @@
 //! silently ([`super::remarks`] reads the ones that tell a change).
 
 use super::plan::Planned;
-use crate::book::CommandReport;
+use super::remark_words::{Claim, Names, Reading, read};
 use crate::book::bind::Binding;
-use crate::book::recognize::Cmd;
+use crate::book::recognize::{Cmd, KubeAction, Kubectl};
+use crate::book::{CommandReport, Verdict};
 use std::net::Ipv4Addr;
-
-/// What a remark claims, read from its words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Claim {
-    /// `from NODE`: the session the line leaves or is typed in.
-    From(String),
-    /// `same node` (true) or `across node(s)`, `other node`, `different
-    /// node`, `another node` (false): whether the address reached is a pod
-    /// of the session's own node.
-    SameNode(bool),
-}
-
-fn claim(remark: &str) -> Option<Claim> {
-    let words: Vec<String> = remark
-        .split_whitespace()
-        .map(|w| w.trim_end_matches([',', '.', ';']).to_ascii_lowercase())
-        .collect();
-    match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["from", node] => Some(Claim::From(node.to_string())),
-        ["same", "node"] | ["on", "the", "same", "node"] => Some(Claim::SameNode(true)),
-        ["across", "node" | "nodes"]
-        | ["other" | "different" | "another", "node"]
-        | ["on", "another" | "the" | "a", "other" | "different", "node"] => {
-            Some(Claim::SameNode(false))
-        }
-        _ => None,
-    }
-}
 
 /// The node the book places address `ip` on: the one node every row of its
 /// pod tables showing `ip` names, else the node whose pod subnet holds it.
@@ -71,72 +44,343 @@ fn node_of(ip: Ipv4Addr, binding: &Binding) -> Option<String> {
     }
 }
 
-/// Check `p`'s trailing remark, if any: a wrong claim is a difference of
-/// `r`; a remark lab does not read is said in `r.why`.
-pub(super) fn check(p: &Planned, binding: &Binding, r: &mut CommandReport) {
-    // A `# comment` is the shell's own: it reads nothing of it.
-    let Some(remark) = p
-        .step
-        .remark
-        .as_deref()
-        .filter(|_| p.step.written.trim_end().ends_with(')'))
-    else {
-        return;
-    };
-    let session = p.node.as_deref();
-    let typed = format!("{} ({remark})", p.step.command);
-    match (claim(remark), &p.cmd) {
-        (Some(Claim::From(node)), _) => match session {
-            Some(s) if s.eq_ignore_ascii_case(&node) => {}
-            Some(s) => r.differences.push(format!(
-                "{typed}: the remark says the line is typed from {node}, but it stands in {s}'s session"
-            )),
-            None => r.differences.push(format!(
-                "{typed}: the remark says the line is typed from {node}, but it stands on the reader's machine, in no node's session"
-            )),
-        },
-        (Some(Claim::SameNode(same)), Ok(Cmd::Ping { target: ip, .. }))
-        | (Some(Claim::SameNode(same)), Ok(Cmd::Curl(crate::book::curl::Curl { ip, .. }))) => {
-            let Some(s) = session else {
-                r.differences.push(format!(
-                    "{typed}: the remark speaks of the node the line is typed on, but it stands on the reader's machine, in no node's session"
-                ));
-                return;
-            };
-            match node_of(*ip, binding) {
-                Some(n) if n.eq_ignore_ascii_case(s) == same => {}
-                Some(n) => r.differences.push(format!(
-                    "{typed}: the remark says {ip} is a pod of {} node, but the book's own tables put it on {n}, and the line is typed in {s}'s session",
-                    if same { "the same" } else { "another" }
-                )),
-                None => r.why.push(format!(
-                    "the remark `({remark})` is the author's; the book's tables place {ip} on no one node, so lab could not check it"
-                )),
-            }
+/// The node the book's tables put pod `name` on, if one.
+fn node_of_pod(name: &str, binding: &Binding) -> Option<String> {
+    let mut rows: Vec<&str> = binding
+        .shown
+        .iter()
+        .filter(|s| s.pod.eq_ignore_ascii_case(name))
+        .filter_map(|s| s.node.as_deref())
+        .collect();
+    rows.sort_unstable();
+    rows.dedup();
+    (rows.len() == 1).then(|| rows[0].to_string())
+}
+
+/// What a line reaches, and from where.
+struct Reached {
+    ip: Ipv4Addr,
+    /// The node it leaves: the session's, or its exec's pod's.
+    from: Option<String>,
+    /// Where that is, in words: `the line is typed in node1's session`.
+    place: String,
+}
+
+/// The address a ping or curl reaches (in a node's session, or in an
+/// exec's pod), if the line is one.
+fn reached(p: &Planned, binding: &Binding) -> Option<Reached> {
+    fn target(c: &Cmd) -> Option<Ipv4Addr> {
+        match c {
+            Cmd::Ping { target, .. } => Some(*target),
+            Cmd::Curl(c) => Some(c.ip),
+            Cmd::Grep { inner, .. } => target(inner),
+            _ => None,
         }
-        _ => r.why.push(format!(
-            "the remark `({remark})` is the author's, not part of the command (typed, the reader's shell would not run it as a command's words): lab ran the line without it and checked nothing it says"
-        )),
+    }
+    match p.cmd.as_ref().ok()? {
+        Cmd::Kubectl(Kubectl {
+            action: KubeAction::Exec { pod, cmd },
+            ..
+        }) => {
+            let from = node_of_pod(pod, binding);
+            let place = match &from {
+                Some(n) => format!("the line runs in pod {pod}, on {n}"),
+                None => format!("the line runs in pod {pod}, on no one node of the book's tables"),
+            };
+            Some(Reached {
+                ip: target(cmd)?,
+                from,
+                place,
+            })
+        }
+        c => Some(Reached {
+            ip: target(c)?,
+            from: p.node.clone(),
+            place: match &p.node {
+                Some(s) => format!("the line is typed in {s}'s session"),
+                None => "the line stands on the reader's machine, in no node's session".into(),
+            },
+        }),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{Claim, claim};
+/// Whether the lab's run of the line got an answer: a ping's reply, a
+/// curl's page. None: the line is neither, or the lab's output says
+/// nothing of it.
+fn answered(p: &Planned, r: &CommandReport) -> Option<bool> {
+    if r.lab.is_empty() {
+        return None;
+    }
+    let inner = match p.cmd.as_ref().ok()? {
+        Cmd::Kubectl(Kubectl {
+            action: KubeAction::Exec { cmd, .. },
+            ..
+        }) => cmd.as_ref(),
+        c => c,
+    };
+    match inner {
+        Cmd::Ping { .. } => Some(crate::book::compare::ping_facts(&r.lab).reply),
+        Cmd::Curl(_) => crate::book::curl::facts(&r.lab, None).answered,
+        _ => None,
+    }
+}
 
-    /// The remarks of chapter4's shape are read; others are not.
-    #[test]
-    fn a_remark_of_place_is_read() {
-        assert_eq!(claim("same node"), Some(Claim::SameNode(true)));
-        assert_eq!(claim("across node"), Some(Claim::SameNode(false)));
-        assert_eq!(claim("Across nodes"), Some(Claim::SameNode(false)));
-        assert_eq!(claim("from node1"), Some(Claim::From("node1".into())));
-        for other in [
-            "after sudo ip link set cni0 down",
-            "see above",
-            "from the top node",
-        ] {
-            assert_eq!(claim(other), None, "{other}");
+/// Make `r` not green for a remark lab cannot check: not understood
+/// (what it compared, and why it skipped the line, kept as notes: a line
+/// lab does not run, an `exit`, is no more checked for it), unless it is
+/// not understood or an error already (then the reason is a note).
+fn not_green(r: &mut CommandReport, reason: String) {
+    if matches!(r.verdict, Verdict::Error | Verdict::NotUnderstood) {
+        r.why.push(reason);
+        return;
+    }
+    if r.verdict == Verdict::Skipped
+        && let Some(skipped) = r.reason.take()
+    {
+        r.why.push(format!("skipped: {skipped}"));
+    }
+    r.verdict = Verdict::NotUnderstood;
+    r.why.extend(
+        r.differences
+            .drain(..)
+            .map(|d| format!("not compared: {d}")),
+    );
+    r.reason = Some(reason);
+}
+
+/// The names a remark of `p` may use: the lab's nodes and the nodes and
+/// pods of the book's tables.
+fn names(binding: &Binding, lab_nodes: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut nodes: Vec<String> = lab_nodes.to_vec();
+    nodes.extend(binding.shown.iter().filter_map(|s| s.node.clone()));
+    nodes.extend(binding.subnets.iter().map(|(_, n, _)| n.clone()));
+    nodes.sort_unstable();
+    nodes.dedup();
+    let mut pods: Vec<String> = binding.shown.iter().map(|s| s.pod.clone()).collect();
+    pods.sort_unstable();
+    pods.dedup();
+    (nodes, pods)
+}
+
+/// Check `p`'s trailing remark, in brackets or a shell comment, if any: a
+/// wrong claim is a difference of `r`; a claim lab cannot read or check
+/// makes `r` not understood ([`not_green`]); a remark that claims nothing
+/// is said in `r.why` (in brackets: a comment is the shell's own).
+pub(super) fn check(p: &Planned, binding: &Binding, lab_nodes: &[String], r: &mut CommandReport) {
+    let Some(remark) = p.step.remark.as_deref() else {
+        return;
+    };
+    let comment = p
+        .step
+        .written
+        .split_once(" #")
+        .is_some_and(|(_, rest)| rest.trim() == remark);
+    let typed = if comment {
+        format!("{} # {remark}", p.step.command)
+    } else {
+        format!("{} ({remark})", p.step.command)
+    };
+    let (nodes, pods) = names(binding, lab_nodes);
+    // A remark that tells a change is read as one ([`super::remarks`]).
+    let reading = if super::remarks::told(remark).is_some() {
+        Reading::NoClaim
+    } else {
+        read(
+            remark,
+            &Names {
+                nodes: &nodes,
+                pods: &pods,
+            },
+        )
+    };
+    let claims = match reading {
+        Reading::NoClaim => {
+            if !comment {
+                r.why.push(format!(
+                    "the remark `({remark})` is the author's, not part of the command (typed, the reader's shell would not run it as a command's words): lab ran the line without it and checked nothing it says"
+                ));
+            }
+            return;
+        }
+        Reading::Unread(part) => {
+            return not_green(
+                r,
+                format!(
+                    "`{typed}`: the remark speaks of where the line is typed or what it reaches or gets (`{part}`) in words lab does not read, so lab cannot check it"
+                ),
+            );
+        }
+        Reading::Claims(c) => c,
+    };
+    let found = r.differences.len();
+    let mut unsure = Vec::new();
+    for c in &claims {
+        match judge(c, p, binding, r, &typed) {
+            Ok(None) => {}
+            Ok(Some(d)) => r.differences.push(d),
+            Err(why) => unsure.push(why),
+        }
+    }
+    if !unsure.is_empty() {
+        let why = format!("`{typed}`: {}", unsure.join("; "));
+        if r.differences.len() > found {
+            r.why.push(why);
+        } else {
+            not_green(r, why);
+        }
+    }
+}
+
+/// One claim of the remark against the session, the book's tables and the
+/// lab's output: Ok(None) it holds, Ok(Some(difference)) it does not,
+/// Err(why) lab cannot tell.
+fn judge(
+    c: &Claim,
+    p: &Planned,
+    binding: &Binding,
+    r: &CommandReport,
+    typed: &str,
+) -> Result<Option<String>, String> {
+    let session = p.node.as_deref();
+    let no_address = || {
+        format!(
+            "the remark speaks of where what `{}` reaches is, but lab reads no one address it reaches",
+            p.step.command
+        )
+    };
+    let placed = |ip: Ipv4Addr| {
+        node_of(ip, binding).ok_or_else(|| {
+            format!(
+                "the book's tables place {ip} on no one node, so lab could not check the remark"
+            )
+        })
+    };
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    match c {
+        Claim::From(node) => Ok(match session {
+            Some(s) if same(s, node) => None,
+            Some(s) => Some(format!(
+                "{typed}: the remark says the line is typed from {node}, but it stands in {s}'s session"
+            )),
+            None => Some(format!(
+                "{typed}: the remark says the line is typed from {node}, but it stands on the reader's machine, in no node's session"
+            )),
+        }),
+        Claim::SameNode(claimed) => {
+            let t = reached(p, binding).ok_or_else(no_address)?;
+            let Some(from) = t.from.as_deref() else {
+                return match session {
+                    None => Ok(Some(format!(
+                        "{typed}: the remark speaks of the node the line is typed on, but it stands on the reader's machine, in no node's session"
+                    ))),
+                    Some(_) => Err(format!("{}: lab cannot check the remark", t.place)),
+                };
+            };
+            let n = placed(t.ip)?;
+            Ok((same(&n, from) != *claimed).then(|| {
+                format!(
+                    "{typed}: the remark says {} is a pod of {} node, but the book's own tables put it on {n}, and {}",
+                    t.ip,
+                    if *claimed { "the same" } else { "another" },
+                    t.place
+                )
+            }))
+        }
+        // `exit # on master`: the node left, or the one returned to?
+        Claim::OnNode { .. } if matches!(p.cmd, Ok(Cmd::Exit)) => Err(
+            "the remark names a node on `exit`, which leaves one place for another: lab cannot tell which it means".into(),
+        ),
+        Claim::OnNode { node, on, pod } => {
+            // `vagrant ssh node1 # on node1`: the line's node is the one
+            // it logs into.
+            let session = match &p.cmd {
+                Ok(Cmd::Ssh { node }) => Some(node.as_str()),
+                _ => session,
+            };
+            let typed_on = session.is_some_and(|s| same(s, node)) == *on;
+            let not = if *on { "" } else { "not " };
+            let Some(t) = reached(p, binding) else {
+                return if *pod {
+                    Err(no_address())
+                } else {
+                    Ok(
+                        (!typed_on).then(|| {
+                            format!(
+                                "{typed}: the remark says the line is {not}on {node}, but {}",
+                                match (&p.cmd, session) {
+                                    (Ok(Cmd::Ssh { .. }), Some(s)) => format!("it logs into {s}"),
+                                    (_, Some(s)) => format!("it stands in {s}'s session"),
+                                    (_, None) =>
+                                        "it stands on the reader's machine, in no node's session"
+                                            .into(),
+                                }
+                            )
+                        }),
+                    )
+                };
+            };
+            let n = placed(t.ip)?;
+            let target_on = same(&n, node) == *on;
+            // `pod on node2` is said of the address; a bare `on node1` may
+            // be said of where the line is typed too: both must hold.
+            if target_on && (*pod || typed_on) {
+                Ok(None)
+            } else if !target_on && (*pod || !typed_on) {
+                Ok(Some(format!(
+                    "{typed}: the remark says {} is {not}on {node}, but the book's own tables put it on {n}, and {}",
+                    t.ip, t.place
+                )))
+            } else {
+                Err(format!(
+                    "the remark that names {node} may say where the line is typed ({}) or where {} is (on {n}, by the book's tables), and one holds while the other does not: lab cannot tell which is meant",
+                    t.place, t.ip
+                ))
+            }
+        }
+        Claim::SameNodeAs { pod, same: claimed } => {
+            let t = reached(p, binding).ok_or_else(no_address)?;
+            let n = placed(t.ip)?;
+            let m = node_of_pod(pod, binding).ok_or_else(|| {
+                format!(
+                    "the book's tables put {pod} on no one node, so lab could not check the remark"
+                )
+            })?;
+            let holds = same(&n, &m) == *claimed;
+            // `same node as POD` may also be said of the node the line
+            // leaves: where the two readings differ, lab cannot tell.
+            if let Some(from) = t.from.as_deref()
+                && (same(from, &m) == *claimed) != holds
+            {
+                return Err(format!(
+                    "the remark may say {} or the node the line leaves is {} {pod}'s node ({m}): by the book's tables one holds while the other does not (it is on {n}; {}), so lab cannot tell which is meant",
+                    t.ip,
+                    if *claimed { "on" } else { "not on" },
+                    t.place
+                ));
+            }
+            Ok((!holds).then(|| {
+                format!(
+                    "{typed}: the remark says {} is {} node as {pod}, but the book's own tables put it on {n} and {pod} on {m}",
+                    t.ip,
+                    if *claimed { "on the same" } else { "not on the same" }
+                )
+            }))
+        }
+        Claim::Reaches(claimed) => {
+            let got = answered(p, r).ok_or_else(|| {
+                "the remark says whether the line gets an answer; lab reads that only of a ping's or a curl's output it has".to_string()
+            })?;
+            Ok((got != *claimed).then(|| {
+                if *claimed {
+                    format!(
+                        "{typed}: the remark says the line gets an answer, but the lab's got none"
+                    )
+                } else {
+                    format!(
+                        "{typed}: the remark says the line gets no answer, but the lab's got one"
+                    )
+                }
+            }))
         }
     }
 }

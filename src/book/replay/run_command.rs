@@ -195,7 +195,8 @@ impl Replayer<'_> {
         if manifest.is_none() {
             swallowed::check(p, &mut r);
         }
-        remark_claims::check(p, &self.binding, &mut r);
+        let nodes: Vec<String> = self.lab.nodes.iter().map(|n| n.name.clone()).collect();
+        remark_claims::check(p, &self.binding, &nodes, &mut r);
         if let Some(why) = self.gone_after(&r, &pods) {
             r.verdict = Verdict::Skipped;
             r.why.extend(

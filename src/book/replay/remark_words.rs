@@ -1,0 +1,498 @@
+//! The words of a command's remark, read as the claims they make: where
+//! the line is typed (`from node1`), where what it reaches is (`same node`,
+//! `same-node`, `same host`, `local`, `across nodes`, `cross-node`, `pod on
+//! node2`, `same node as POD`) and what it gets (`works`, `replies`, `no
+//! reply`, `fails`, `unreachable`), each possibly negated (`not same
+//! node`, `doesn't work`). A remark written as a shell comment (`ping
+//! 10.244.3.3 # same node`) is read as one in brackets is: probe21bh
+//! (finding 3) found `# same node` ignored and near wordings (`(same-node)`,
+//! `(local)`, `(across node: works)`) only noted, the ping `match` while
+//! its remark was wrong. [`super::remark_claims`] checks what is read here.
+//!
+//! A remark is read word by word against short lists: the words of place
+//! and of outcome, filler (`the`, `pod`, `ping`, `to`), the names of the
+//! lab's nodes and of the book's pods. A remark with no word of place or
+//! outcome is an ordinary note (`ping the pod`, `see above`): it claims
+//! nothing. One that has such a word and any word outside the lists
+//! (`same node as the old one`, `100% loss`) is [`Reading::Unread`]: lab
+//! cannot check it, so it must not pass the line.
+
+/// What a remark claims, read from its words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Claim {
+    /// `from NODE`: the session the line is typed in.
+    From(String),
+    /// `same node` (true), `across nodes` (false): whether the address the
+    /// line reaches is a pod of the session's own node.
+    SameNode(bool),
+    /// `on NODE` (or `not on NODE`): the node of the address the line
+    /// reaches; `pod`: the remark names the pod (`pod on node2`) or says
+    /// `to NODE`, so it is not where the line is typed.
+    OnNode { node: String, on: bool, pod: bool },
+    /// `same node as POD` (or not).
+    SameNodeAs { pod: String, same: bool },
+    /// `works`, `replies` (true); `fails`, `no reply` (false).
+    Reaches(bool),
+}
+
+/// A remark read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Reading {
+    /// No word of place or outcome: an ordinary note.
+    NoClaim,
+    /// Every claim of the remark, each read whole.
+    Claims(Vec<Claim>),
+    /// A part of the remark (its words) that speaks of place or outcome in
+    /// words lab does not read.
+    Unread(String),
+}
+
+/// Words of a node (`same node`, `other host`).
+const NODE_NOUNS: &[&str] = &[
+    "node", "nodes", "host", "hosts", "machine", "machines", "vm", "vms", "server", "servers",
+    "box", "worker", "workers", "minion",
+];
+/// Words that say "the session's own node" by themselves.
+const SAME_ALONE: &[&str] = &["local", "locally", "intranode", "samenode", "colocated"];
+/// Words that say it with a node's word (`same node`, `this host`).
+const SAME_WITH_NOUN: &[&str] = &["same", "this", "own", "intra", "within"];
+/// Words that say "another node" by themselves.
+const OTHER_ALONE: &[&str] = &[
+    "across",
+    "cross",
+    "crossnode",
+    "internode",
+    "remote",
+    "remotely",
+    "elsewhere",
+];
+/// Words that say it with a node's word (`other node`, `different host`).
+const OTHER_WITH_NOUN: &[&str] = &[
+    "other",
+    "another",
+    "different",
+    "second",
+    "foreign",
+    "separate",
+    "inter",
+    "neighbour",
+    "neighbor",
+];
+/// Words that negate the next word of place or outcome.
+const NEGATIONS: &[&str] = &[
+    "not", "no", "non", "never", "isn't", "doesn't", "don't", "won't", "can't", "cannot",
+    "without", "isnt", "doesnt", "dont", "wont", "cant", "aren't", "didn't",
+];
+/// Words that say the line gets its answer.
+const WORKS: &[&str] = &[
+    "works",
+    "work",
+    "working",
+    "worked",
+    "ok",
+    "okay",
+    "fine",
+    "succeeds",
+    "succeed",
+    "succeeded",
+    "success",
+    "successful",
+    "successfully",
+    "replies",
+    "reply",
+    "replied",
+    "replying",
+    "answers",
+    "answer",
+    "answered",
+    "responds",
+    "respond",
+    "responded",
+    "response",
+    "responses",
+    "reachable",
+    "reached",
+    "reaches",
+    "reach",
+    "pingable",
+    "connects",
+    "connected",
+    "pong",
+    "pongs",
+    "alive",
+    "passes",
+    "through",
+];
+/// Words that say it does not.
+const FAILS: &[&str] = &[
+    "fails",
+    "fail",
+    "failed",
+    "failing",
+    "failure",
+    "unreachable",
+    "timeout",
+    "timeouts",
+    "timed",
+    "broken",
+    "blocked",
+    "dropped",
+    "drops",
+    "lost",
+    "loss",
+    "hangs",
+    "hang",
+    "hung",
+    "unanswered",
+    "unresponsive",
+    "silent",
+    "nothing",
+    "error",
+    "errors",
+    "refused",
+    "dead",
+];
+/// Words that say nothing of place or outcome by themselves.
+const FILLER: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "to",
+    "on",
+    "in",
+    "at",
+    "of",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "it",
+    "its",
+    "pod",
+    "pods",
+    "ping",
+    "pings",
+    "pinging",
+    "pinged",
+    "curl",
+    "curls",
+    "should",
+    "will",
+    "would",
+    "must",
+    "expected",
+    "expect",
+    "expecting",
+    "with",
+    "we",
+    "you",
+    "here",
+    "there",
+    "ip",
+    "address",
+    "addresses",
+    "container",
+    "containers",
+    "via",
+    "also",
+    "still",
+    "now",
+    "both",
+    "too",
+    "then",
+    "packets",
+    "packet",
+    "echo",
+    "echoes",
+    "icmp",
+    "traffic",
+    "target",
+    "destination",
+    "goes",
+    "go",
+    "get",
+    "gets",
+    "got",
+    "over",
+    "out",
+    "does",
+    "do",
+    "did",
+    "can",
+    "for",
+    "all",
+    "each",
+    "again",
+    "yet",
+    "back",
+    "comes",
+    "come",
+    "any",
+    "one",
+    "that",
+    "which",
+    "same's",
+    "from",
+    "as",
+    "running",
+    "runs",
+    "run",
+    "pod's",
+    "node's",
+];
+
+/// Words that end one part of a remark and start another.
+const SEPARATORS: &[&str] = &["and", "but", "so", "-", "--", "—", "–", "->", "=>", "→"];
+
+fn is(list: &[&str], w: &str) -> bool {
+    list.contains(&w)
+}
+
+/// Whether `w` is one of the lists' words.
+fn listed(w: &str) -> bool {
+    [
+        NODE_NOUNS,
+        SAME_ALONE,
+        SAME_WITH_NOUN,
+        OTHER_ALONE,
+        OTHER_WITH_NOUN,
+        NEGATIONS,
+        WORKS,
+        FAILS,
+        FILLER,
+        SEPARATORS,
+    ]
+    .iter()
+    .any(|l| is(l, w))
+}
+
+/// The remark's parts, each its words: lowercase, outer punctuation gone,
+/// a compound of listed words split (`same-node`, `cross-node`), a few
+/// phrases made one word (`times out`, `goes through`, `no route`).
+fn parts(remark: &str) -> Vec<Vec<String>> {
+    let mut parts = vec![Vec::new()];
+    for raw in remark.split_whitespace() {
+        let lower = raw.to_lowercase().replace('’', "'");
+        let ends = lower.ends_with([',', ';', ':', '!', '?'])
+            || (lower.ends_with('.') && !lower[..lower.len() - 1].contains('.'));
+        let w = lower.trim_matches(|c: char| "()[]{}\"'`,;:.!?*".contains(c));
+        let w = w.strip_suffix("'s").unwrap_or(w);
+        let words: Vec<&str> = if w.contains('-') && w.split('-').all(listed) {
+            w.split('-').filter(|p| !p.is_empty()).collect()
+        } else {
+            vec![w]
+        };
+        for w in words.into_iter().filter(|w| !w.is_empty()) {
+            if is(SEPARATORS, w) {
+                parts.push(Vec::new());
+            } else {
+                parts.last_mut().unwrap().push(w.to_string());
+            }
+        }
+        if ends {
+            parts.push(Vec::new());
+        }
+    }
+    parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| phrases(&p))
+        .collect()
+}
+
+/// `times out` → `timeout`, `goes through` → `through`, `no route` →
+/// `unreachable`, `does not` → `not`.
+fn phrases(words: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in words {
+        let last = out.last().map(String::as_str);
+        match (last, w.as_str()) {
+            (Some("times" | "time"), "out") => *out.last_mut().unwrap() = "timeout".into(),
+            (Some("no"), "route") => *out.last_mut().unwrap() = "unreachable".into(),
+            (Some("does" | "do" | "did" | "is" | "are" | "can" | "will"), "not") => {
+                *out.last_mut().unwrap() = "not".into()
+            }
+            _ => out.push(w.clone()),
+        }
+    }
+    out
+}
+
+/// The names a remark may use: the lab's nodes and the book's pods.
+pub(super) struct Names<'a> {
+    pub nodes: &'a [String],
+    pub pods: &'a [String],
+}
+
+impl Names<'_> {
+    fn node(&self, w: &str) -> Option<String> {
+        self.nodes
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(w))
+            .cloned()
+    }
+    fn pod(&self, w: &str) -> Option<String> {
+        self.pods
+            .iter()
+            .find(|p| p.eq_ignore_ascii_case(w))
+            .cloned()
+    }
+}
+
+/// One part of a remark, read.
+#[derive(Debug, PartialEq, Eq)]
+enum Part {
+    /// Its claims (none: it claims nothing).
+    Claims(Vec<Claim>),
+    /// A negation and no claim (`doesn't`, `not always`): it says
+    /// something of another part's claim.
+    Negation,
+    /// It speaks of place or outcome in words lab does not read.
+    Unread,
+}
+
+/// What the words of a part said so far.
+#[derive(Default)]
+struct Said {
+    claims: Vec<Claim>,
+    /// A negation not yet spent on a word of place or outcome.
+    negated: bool,
+    /// Whether the place words said the session's own node.
+    place: Option<bool>,
+    /// A word of place or outcome, or a node's name.
+    claimish: bool,
+    /// A word on no list, or a place word with no node's word (`same`).
+    unknown: bool,
+}
+
+impl Said {
+    /// A word of place (`Some(same)`) or a claim: the pending negation
+    /// spent on it. Err: two places that disagree (`same node across`).
+    fn said(&mut self, place: Option<bool>, claim: Option<Claim>) -> Result<(), ()> {
+        self.claimish = true;
+        if let Some(same) = place {
+            let same = same != self.negated;
+            if self.place.is_some_and(|p| p != same) {
+                return Err(());
+            }
+            self.place = Some(same);
+        }
+        self.claims.extend(claim);
+        self.negated = false;
+        Ok(())
+    }
+}
+
+fn part(words: &[String], names: &Names) -> Part {
+    part_claims(words, names).unwrap_or(Part::Unread)
+}
+
+fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
+    // `from X`, the whole part: the session (X need not be a node lab has:
+    // `exit (from master)` is then wrong, not unread).
+    if let [from, x] = words
+        && from == "from"
+        && !listed(x)
+    {
+        let node = names.node(x).unwrap_or_else(|| x.clone());
+        return Ok(Part::Claims(vec![Claim::From(node)]));
+    }
+    let has_noun = words.iter().any(|w| is(NODE_NOUNS, w));
+    let pod_word = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "pod" | "pods" | "pod's" | "container" | "containers"
+        )
+    });
+    let mut s = Said::default();
+    for (i, w) in words.iter().enumerate() {
+        let before = i.checked_sub(1).map(|j| words[j].as_str());
+        if is(NEGATIONS, w) {
+            if s.negated {
+                return Err(());
+            }
+            s.negated = true;
+        } else if is(SAME_ALONE, w) || (is(SAME_WITH_NOUN, w) && has_noun) {
+            s.said(Some(true), None)?;
+        } else if is(OTHER_ALONE, w) || (is(OTHER_WITH_NOUN, w) && has_noun) {
+            s.said(Some(false), None)?;
+        } else if matches!(w.as_str(), "same" | "other" | "another" | "different") {
+            // A word of place with no node's word: same as what?
+            s.unknown = true;
+        } else if is(WORKS, w) || is(FAILS, w) {
+            let works = is(WORKS, w) != s.negated;
+            s.said(None, Some(Claim::Reaches(works)))?;
+        } else if let Some(node) = names.node(w) {
+            let claim = match before {
+                Some("from") if s.negated => return Err(()),
+                Some("from") => Claim::From(node),
+                // `same node as node1`: on node1.
+                Some("as") => Claim::OnNode {
+                    node,
+                    on: s.place.take().unwrap_or(true) != s.negated,
+                    pod: pod_word,
+                },
+                // `to node2`: what the line reaches, not where it is typed.
+                _ => Claim::OnNode {
+                    node,
+                    on: !s.negated,
+                    pod: pod_word || before == Some("to"),
+                },
+            };
+            s.said(None, Some(claim))?;
+        } else if let Some(pod) = names.pod(w) {
+            // `same node as POD`; a pod's name anywhere else says no place.
+            let (Some("as"), Some(same)) = (before, s.place.take()) else {
+                return Err(());
+            };
+            s.said(None, Some(Claim::SameNodeAs { pod, same }))?;
+        } else if !listed(w) {
+            s.unknown = true;
+        }
+    }
+    if !s.claimish {
+        // `but not always`: a negation with no claim of its own says
+        // something of another part's.
+        return Ok(if s.negated {
+            Part::Negation
+        } else {
+            Part::Claims(Vec::new())
+        });
+    }
+    // A negation left over, a word lab does not read, or `as` with
+    // nothing it names beside a claim: lab cannot say what is claimed.
+    let as_left = words.iter().any(|w| w == "as") && s.place.is_some();
+    if s.unknown || s.negated || as_left {
+        return Err(());
+    }
+    if let Some(same) = s.place {
+        s.claims.insert(0, Claim::SameNode(same));
+    }
+    Ok(Part::Claims(s.claims))
+}
+
+/// Read `remark`: its claims, or that it claims nothing, or the part lab
+/// cannot read.
+pub(super) fn read(remark: &str, names: &Names) -> Reading {
+    let mut claims = Vec::new();
+    let mut negation = None;
+    for p in parts(remark) {
+        match part(&p, names) {
+            Part::Claims(c) => claims.extend(c),
+            Part::Negation => negation = Some(p.join(" ")),
+            Part::Unread => return Reading::Unread(p.join(" ")),
+        }
+    }
+    match (claims.is_empty(), negation) {
+        (true, _) => Reading::NoClaim,
+        // `works but doesn't`: the negation is of a claim.
+        (false, Some(n)) => Reading::Unread(n),
+        (false, None) => Reading::Claims(claims),
+    }
+}
+
+#[cfg(test)]
+#[path = "remark_words_tests.rs"]
+mod tests;

@@ -1,0 +1,149 @@
+//! The wordings [`super::read`] reads, and those it leaves unread or
+//! takes for no claim.
+
+use super::{Claim, Names, Reading, read};
+
+fn reading(remark: &str) -> Reading {
+    let nodes = ["master".to_string(), "node1".into(), "node2".into()];
+    let pods = ["nginx-deployment-75675f5897-rfj56".to_string()];
+    read(
+        remark,
+        &Names {
+            nodes: &nodes,
+            pods: &pods,
+        },
+    )
+}
+
+fn claims(remark: &str) -> Vec<Claim> {
+    match reading(remark) {
+        Reading::Claims(c) => c,
+        other => panic!("{remark}: {other:?}"),
+    }
+}
+
+/// probe21bh, finding 3: the reader before (`remark_claims::claim`) knew
+/// `same node`, `across node(s)` and `other node` only; `same-node`, `same
+/// host`, `local`, `pod on node2`, `across node: works` were no claim
+/// there (the it test `probe21bh_remarks` was seen failing on them).
+#[test]
+fn wordings_of_place_and_outcome_are_read() {
+    use Claim::*;
+    for (remark, want) in [
+        ("same node", vec![SameNode(true)]),
+        ("same-node", vec![SameNode(true)]),
+        ("Same Host", vec![SameNode(true)]),
+        ("on the same node", vec![SameNode(true)]),
+        ("local", vec![SameNode(true)]),
+        ("node-local", vec![SameNode(true)]),
+        ("across node", vec![SameNode(false)]),
+        ("Across nodes", vec![SameNode(false)]),
+        ("cross-node", vec![SameNode(false)]),
+        ("cross node", vec![SameNode(false)]),
+        ("other node", vec![SameNode(false)]),
+        ("on another host", vec![SameNode(false)]),
+        ("remote pod", vec![SameNode(false)]),
+        ("inter-node", vec![SameNode(false)]),
+        ("not same node", vec![SameNode(false)]),
+        ("not across node", vec![SameNode(true)]),
+        ("from node1", vec![From("node1".into())]),
+        ("from master", vec![From("master".into())]),
+        (
+            "pod on node2",
+            vec![OnNode {
+                node: "node2".into(),
+                on: true,
+                pod: true,
+            }],
+        ),
+        (
+            "node2's pod",
+            vec![OnNode {
+                node: "node2".into(),
+                on: true,
+                pod: true,
+            }],
+        ),
+        (
+            "on node1",
+            vec![OnNode {
+                node: "node1".into(),
+                on: true,
+                pod: false,
+            }],
+        ),
+        (
+            "same node as nginx-deployment-75675f5897-rfj56",
+            vec![SameNodeAs {
+                pod: "nginx-deployment-75675f5897-rfj56".into(),
+                same: true,
+            }],
+        ),
+        (
+            "from node1 to node2",
+            vec![
+                From("node1".into()),
+                OnNode {
+                    node: "node2".into(),
+                    on: true,
+                    pod: true,
+                },
+            ],
+        ),
+        ("works", vec![Reaches(true)]),
+        ("replies", vec![Reaches(true)]),
+        ("no reply", vec![Reaches(false)]),
+        ("doesn't work", vec![Reaches(false)]),
+        ("does not reply", vec![Reaches(false)]),
+        ("times out", vec![Reaches(false)]),
+        ("unreachable", vec![Reaches(false)]),
+        ("across node: works", vec![SameNode(false), Reaches(true)]),
+        ("across node, replies", vec![SameNode(false), Reaches(true)]),
+        ("same node - fails", vec![SameNode(true), Reaches(false)]),
+        (
+            "across nodes, no reply",
+            vec![SameNode(false), Reaches(false)],
+        ),
+        ("works as expected", vec![Reaches(true)]),
+    ] {
+        assert_eq!(claims(remark), want, "{remark}");
+    }
+}
+
+/// A remark of place or outcome lab cannot read is said to be unread, not
+/// taken for no claim.
+#[test]
+fn a_claim_in_other_words_is_unread() {
+    for remark in [
+        "same node as the old one",
+        "100% loss",
+        "across node, works but not always",
+        "should work but doesn't",
+        "same node across",
+        "pod nginx-deployment-75675f5897-rfj56",
+        "through cni0",
+        "from node1 to 10.244.3.3",
+    ] {
+        assert!(
+            matches!(reading(remark), Reading::Unread(_)),
+            "{remark}: {:?}",
+            reading(remark)
+        );
+    }
+}
+
+/// Ordinary notes claim nothing.
+#[test]
+fn a_note_claims_nothing() {
+    for remark in [
+        "ping the pod",
+        "see above",
+        "from the top node",
+        "as expected",
+        "same as above",
+        "the second ping",
+        "after sudo ip link set cni0 down",
+    ] {
+        assert_eq!(reading(remark), Reading::NoClaim, "{remark}");
+    }
+}
