@@ -188,6 +188,8 @@ fn the_guard_lives_as_long_as_its_lab() {
         "5",
         "--listeners",
         socket.to_str().unwrap(),
+        "--owned-bounds",
+        lab.state.path().to_str().unwrap(),
         &lab.name,
         "../x",
     ]);

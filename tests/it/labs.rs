@@ -129,15 +129,23 @@ impl TestLab {
             .expect("ip netns exec")
     }
 
-    /// PIDs of processes inside one of the lab's namespaces.
+    /// PIDs of processes inside one of the lab's namespaces, the guard's
+    /// own `nft` (in the guard's cgroup, `<lab>.nat`, not the node's: see
+    /// `owned_bounds`) left out.
     pub fn pids_in(&self, ns: &str) -> Vec<i32> {
         let out = Command::new("ip")
             .args(["netns", "pids", &format!("{}.{ns}", self.name)])
             .output()
             .expect("ip netns pids");
+        let guards = format!("{}.nat", self.name);
         String::from_utf8_lossy(&out.stdout)
             .split_whitespace()
             .filter_map(|p| p.parse().ok())
+            .filter(|p: &i32| {
+                !std::fs::read_to_string(format!("/proc/{p}/cgroup"))
+                    .unwrap_or_default()
+                    .contains(&guards)
+            })
             .collect()
     }
 

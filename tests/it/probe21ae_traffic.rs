@@ -11,7 +11,8 @@ fn slow_qdisc(limit: u64) -> String {
     format!(
         "ip link add b1 type veth peer name b2 && ip addr add 192.168.78.1/24 dev b1 && \
          ip link set b1 up && ip link set b2 up && \
-         ip neigh replace 192.168.78.2 lladdr 02:00:00:00:78:02 dev b1 nud permanent && \
+         ip route add 10.100.198.202/32 dev b1 && \
+         ip neigh replace 10.100.198.202 lladdr 02:00:00:00:78:02 dev b1 nud permanent && \
          tc qdisc add dev b1 root tbf rate 8bit burst 1600 limit {limit} && echo added"
     )
 }
@@ -27,7 +28,7 @@ while sent * 1400 < {mb} << 20:
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.setblocking(False)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, {sndbuf}); k = 0
     while True:
-        try: s.sendto(b, ('192.168.78.2', 8472)); sent += 1; k += 1
+        try: s.sendto(b, ('10.100.198.202', 8472)); sent += 1; k += 1
         except BlockingIOError: break
     s.close()
     if k == 0: break
