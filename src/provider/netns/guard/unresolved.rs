@@ -71,9 +71,6 @@ pub struct Looked {
     pub removed: u64,
     /// Entries unresolved (`INCOMPLETE`), of any age.
     pub unresolved: usize,
-    /// Entries of every state, the unresolved among them: the node's whole
-    /// neighbour table as the dump found it.
-    pub entries: usize,
 }
 
 /// Whether a dumped neighbour's body tells of an unresolved entry.
@@ -151,13 +148,12 @@ pub fn remove(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8]) -> Looked {
     nd.extend_from_slice(&[0; 8]);
     let request = message(RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, asked, &nd);
     let mut gone = Vec::new();
-    let (mut unresolved, mut entries) = (0, 0);
+    let mut unresolved = 0;
     let dumped = sockets::ask(fd, &request, buf, |b| {
         for m in messages(b).filter(|m| m.seq == asked) {
             match m.ty {
                 NLMSG_DONE | NLMSG_ERROR => return true,
                 RTM_NEWNEIGH => {
-                    entries += 1;
                     unresolved += usize::from(is_unresolved(m.body));
                     gone.extend(too_long_unresolved(m.body));
                 }
@@ -180,7 +176,6 @@ pub fn remove(fd: &OwnedFd, seq: &mut u32, buf: &mut [u8]) -> Looked {
     Looked {
         removed,
         unresolved,
-        entries,
     }
 }
 

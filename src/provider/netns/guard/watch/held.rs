@@ -249,7 +249,7 @@ impl Watch {
         // Within the one bound of the node's neighbours, not beside it: 250
         // unresolved and 250 heard held 500 of the host's entries (probe21ah).
         let heard = self.table.len(super::super::entry::Class::Neighbour);
-        if let Some(heard) = others_past_bound(looked, heard, bound) {
+        if looked.unresolved + heard > bound {
             self.stop_now.get_or_insert(format!(
                 "{} unresolved neighbours and {heard} others, past the bound of {bound} (each \
                  counts in the host's one neighbour table and holds the packets sent to it; one \
@@ -265,20 +265,6 @@ impl Watch {
     pub fn take_unheld(&mut self) -> Option<String> {
         self.unheld.take()
     }
-}
-
-/// The entries besides the unresolved ones of a node whose look found
-/// `looked` and whose events told of `heard`, if together they pass
-/// `bound`: the dump's count is the table's whole (those heard and
-/// unresolved both were counted twice: probe21bg lesser 7), or what was
-/// heard when the dump found fewer.
-fn others_past_bound(
-    looked: super::super::unresolved::Looked,
-    heard: usize,
-    bound: usize,
-) -> Option<usize> {
-    let held = looked.entries.max(heard);
-    (held > bound).then(|| held.saturating_sub(looked.unresolved))
 }
 
 /// Why a node whose look at its sets found `sets` must be stopped, if it
@@ -303,26 +289,4 @@ pub(super) fn sets_declaring(declared: u64, room: u64) -> String {
          (what packets add to a set is kept outside the node's limit): only removing the sets \
          frees it"
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::super::unresolved::Looked;
-    use super::others_past_bound;
-
-    /// 281 entries, 275 of them unresolved and all 281 heard: within a
-    /// bound of 288 (they were counted 556); past it, the others are the
-    /// entries not unresolved; what was heard counts when the dump found
-    /// fewer.
-    #[test]
-    fn a_neighbour_heard_and_unresolved_counts_once() {
-        let looked = |unresolved, entries| Looked {
-            removed: 0,
-            unresolved,
-            entries,
-        };
-        assert_eq!(others_past_bound(looked(275, 281), 281, 288), None);
-        assert_eq!(others_past_bound(looked(300, 307), 7, 288), Some(7));
-        assert_eq!(others_past_bound(looked(0, 0), 300, 288), Some(300));
-    }
 }
