@@ -88,7 +88,9 @@ s.setblocking(False)
 for i in range(100):
     try:
         s.sendto(b'x' * 30000, ('10.77.0.2', 9))
-    except BlockingIOError:
+    except (BlockingIOError, PermissionError):
+        # Past the lab's table of bounds' burst (5 to a next hop no machine
+        # of the lab holds): those queued make the entry all the same.
         pass
 sh("ip ntable change name arp_cache dev u1 queue 100 retrans 1000")
 PY

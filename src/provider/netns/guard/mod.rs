@@ -288,7 +288,7 @@ pub fn run(
     let mut fds = poll_list(&watches);
     let mut next_sweep = Instant::now() + SWEEP;
     let mut host_table = unresolved::HostTable::default();
-    host_table.rose();
+    host_table.rose(unresolved::rise_gap(namespaces.len()));
     let mut host_looked = Instant::now();
     let mut held = rewrites::Held::default();
     loop {
@@ -354,7 +354,7 @@ pub fn run(
         // (probe21bf: 300 in 8.8 ms), so a rise has every node looked at.
         if host_looked.elapsed() >= unresolved::HOST_LOOK {
             host_looked = Instant::now();
-            if host_table.rose() {
+            if host_table.rose(unresolved::rise_gap(watches.len())) {
                 for w in &mut watches {
                     w.look_at_unresolved(true, &mut buf);
                 }

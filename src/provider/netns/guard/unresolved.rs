@@ -79,29 +79,37 @@ fn is_unresolved(body: &[u8]) -> bool {
         .is_some_and(|s| u16::from_ne_bytes([s[0], s[1]]) & NUD_INCOMPLETE != 0)
 }
 
-/// The host's neighbour entries (every namespace's: one table for IPv4,
-/// one for IPv6, which a node's root may turn on again), as `arp_cache`
-/// and `ndisc_cache` of `/proc/net/stat` say; none when the first cannot be
-/// read. The kernel puts those files in the host's own namespace only, and
-/// the guard runs in the lab's `.nat`: they are read as PID 1's (the
-/// host's namespace), and as the caller's where PID 1's are not there.
-/// (Read as the caller's, the guard never saw a rise: probe21bf's 300
-/// unresolved neighbours stood until a node's fifth sweep.)
+/// The neighbours the host has made since it started (every namespace's:
+/// one table for IPv4, one for IPv6, which a node's root may turn on
+/// again), summed over the CPUs' lines of `allocs` in `arp_cache` and
+/// `ndisc_cache` of `/proc/net/stat`; none when the first cannot be read.
+/// A count of entries made, not of entries held: another lab's entries
+/// going while a node makes its own cannot hide them. The kernel puts those
+/// files in the host's own namespace only, and the guard runs in the lab's
+/// `.nat`: they are read as PID 1's (the host's namespace), and as the
+/// caller's where PID 1's are not there. (Read as the caller's, the guard
+/// never saw a rise: probe21bf's 300 unresolved neighbours stood until a
+/// node's fifth sweep.)
 fn host_entries() -> Option<u64> {
-    let entries = |file: &str| {
+    let made = |file: &str| {
         let text = std::fs::read_to_string(format!("/proc/1/net/stat/{file}"))
             .or_else(|_| std::fs::read_to_string(format!("/proc/net/stat/{file}")))
             .ok()?;
-        let first = text.lines().nth(1)?.split_whitespace().next()?;
-        u64::from_str_radix(first, 16).ok()
+        text.lines()
+            .skip(1)
+            .map(|l| {
+                let allocs = l.split_whitespace().nth(1)?;
+                u64::from_str_radix(allocs, 16).ok()
+            })
+            .sum::<Option<u64>>()
     };
-    Some(entries("arp_cache")? + entries("ndisc_cache").unwrap_or(0))
+    Some(made("arp_cache")? + made("ndisc_cache").unwrap_or(0))
 }
 
-/// How much the host's table may grow past its size at the last look
-/// before every node's neighbours are looked at: a neighbour added by hand
-/// as `incomplete` makes no event (probe21af: 300 stood 13 s, unseen), and
-/// about 930 would overflow the host's table for every namespace. Measured
+/// How many neighbours the host may make after the last look before every
+/// node's neighbours are looked at: a neighbour added by hand as
+/// `incomplete` makes no event (probe21af: 300 stood 13 s, unseen), and
+/// about 930 would overflow the host's table for every namespace. Counted
 /// from the last look, not the last sweep, so that a slow rise (60 a
 /// second) is seen as a fast one is.
 pub const HOST_RISE: u64 = 64;
@@ -112,31 +120,48 @@ pub const HOST_RISE: u64 = 64;
 /// tens of thousands and fill the host's table (1024 on a stock host).
 pub const HOST_LOOK: std::time::Duration = std::time::Duration::from_millis(10);
 
-/// The host's neighbour table, read at each sweep.
+/// The host's neighbour table, read every [`HOST_LOOK`].
 #[derive(Default)]
 pub struct HostTable {
-    /// Its size when it last rose (or fell): the level a rise is counted
-    /// from.
+    /// The neighbours made when they were last counted from: a rise is
+    /// counted from here.
     last: Option<u64>,
+    /// When the last rise had the nodes looked at.
+    looked: Option<std::time::Instant>,
 }
 
 impl HostTable {
-    /// Whether it grew by more than [`HOST_RISE`] since it last did (or
-    /// since it was smallest after that).
-    pub fn rose(&mut self) -> bool {
-        let Some(now) = host_entries() else {
-            return false;
-        };
+    /// Whether the host made more than [`HOST_RISE`] neighbours since the
+    /// last rise, at most once every `gap` (a look at every node walks the
+    /// host's whole table for each: 1.4 ms a node at 251 nodes).
+    pub fn rose(&mut self, gap: std::time::Duration) -> bool {
+        host_entries().is_some_and(|now| self.rose_to(now, gap))
+    }
+
+    /// [`HostTable::rose`] with the host's count read as `now`.
+    fn rose_to(&mut self, now: u64, gap: std::time::Duration) -> bool {
         let Some(base) = self.last else {
             self.last = Some(now);
             return false;
         };
-        let rose = now > base + HOST_RISE;
+        if self.looked.is_some_and(|t| t.elapsed() < gap) {
+            return false;
+        }
+        let rose = now > base.saturating_add(HOST_RISE);
         if rose || now < base {
             self.last = Some(now);
         }
+        if rose {
+            self.looked = Some(std::time::Instant::now());
+        }
         rose
     }
+}
+
+/// The least time between two looks at every node of a lab of `nodes`
+/// nodes that a rise asks for: [`HOST_LOOK`], and 2 ms a node past five.
+pub fn rise_gap(nodes: usize) -> std::time::Duration {
+    HOST_LOOK.max(std::time::Duration::from_millis(2 * nodes as u64))
 }
 
 /// Remove the neighbours unresolved for too long of the node whose
@@ -212,16 +237,15 @@ mod tests {
 #[cfg(test)]
 mod host_tests {
     use super::*;
+    use std::time::Duration;
 
-    /// The host's table is read (every namespace's entries, loopback's
-    /// own none), and a first read is no rise.
+    /// The host's count is read (every namespace's neighbours made), and a
+    /// first read is no rise.
     #[test]
     fn the_hosts_table_is_read_and_a_first_read_is_no_rise() {
         assert!(host_entries().is_some());
         let mut t = HostTable::default();
-        assert!(!t.rose());
-        t.last = Some(0);
-        assert_eq!(t.rose(), host_entries().unwrap() > HOST_RISE);
+        assert!(!t.rose(Duration::ZERO));
     }
 
     #[test]
@@ -232,19 +256,23 @@ mod host_tests {
     }
 
     /// A rise is counted from the level of the last rise, so that many
-    /// small ones add up; a fall lowers the level.
+    /// small ones add up; a fall lowers the level; within the gap after a
+    /// rise, none is seen (and none is lost: it is counted from there).
     #[test]
     fn small_rises_add_up() {
-        let now = host_entries().unwrap();
-        let mut t = HostTable {
-            last: Some(now.saturating_sub(40)),
-        };
-        assert!(!t.rose(), "40 is no rise");
-        t.last = Some(now.saturating_sub(65));
-        assert!(t.rose() || now < 65);
-        assert!(!t.rose(), "counted from the new level");
-        t.last = Some(now + 1000);
-        assert!(!t.rose());
-        assert!(t.last.unwrap() < now + 1000, "a fall lowers the level");
+        let mut t = HostTable::default();
+        assert!(!t.rose_to(1000, Duration::ZERO));
+        assert!(!t.rose_to(1040, Duration::ZERO), "40 is no rise");
+        assert!(t.rose_to(1065, Duration::ZERO));
+        assert!(
+            !t.rose_to(1100, Duration::ZERO),
+            "counted from the new level"
+        );
+        assert!(!t.rose_to(500, Duration::ZERO));
+        assert_eq!(t.last, Some(500), "a fall lowers the level");
+        assert!(!t.rose_to(1000, Duration::from_secs(60)), "within the gap");
+        assert_eq!(t.last, Some(500));
+        assert_eq!(rise_gap(3), HOST_LOOK);
+        assert_eq!(rise_gap(251), Duration::from_millis(502));
     }
 }
