@@ -101,7 +101,7 @@ fn looks_like_a_time(word: &str) -> bool {
 /// and blank lines are set aside, one per packet (a `-v` packet's
 /// second line, indented under it, and a hex dump's `0x0000:` lines are
 /// the same packet's).
-fn packet_lines(book: &[String]) -> Vec<&str> {
+pub(super) fn packet_lines(book: &[String]) -> Vec<&str> {
     let kept: Vec<&str> = book
         .iter()
         .map(String::as_str)

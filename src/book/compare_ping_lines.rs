@@ -321,6 +321,7 @@ pub fn unprintable_numbers(book: &[String]) -> Vec<String> {
     d.extend(round_trip_times(book));
     d.extend(reply_sizes(book));
     d.extend(iputils_first_zero(book));
+    d.extend(super::ping_numbers::contradictions(book));
     if let Some(stats) = statistics(book) {
         for (k, v) in stats {
             if k == "packet loss" && loss(&v).is_none() {

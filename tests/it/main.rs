@@ -94,6 +94,7 @@ mod probe21be_reading;
 mod probe21bf;
 mod probe21bh_deleted;
 mod probe21bh_kubeconfig;
+mod probe21bh_numbers;
 mod probe21bh_remarks;
 mod probe21l;
 mod probe21p;

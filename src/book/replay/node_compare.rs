@@ -29,12 +29,21 @@ impl Replayer<'_> {
             Cmd::Grep { inner, .. } => inner.as_ref(),
             c => c,
         };
-        if let Cmd::Tcpdump { .. } = inner {
+        if let Cmd::Tcpdump { iface } = inner {
             // Its counts and times are claims of their own, held against
             // the packets the book shows before the counts go.
             let grepped = matches!(c, Cmd::Grep { .. });
             r.differences
                 .extend(crate::book::capture_claims::differences(&book, grepped));
+            // So are its packets' times and ids among themselves, and its
+            // pings against the lab's (probe21bh, lesser 3).
+            r.differences
+                .extend(crate::book::capture_order::differences(
+                    &book,
+                    iface == "any",
+                ));
+            r.differences
+                .extend(crate::book::capture_order::ids_beyond_lab(&book, &r.lab));
             book.retain(|l| !compare::is_capture_end(l));
         }
         // Under `| grep P` the reader sees only the lines P matches (and
@@ -172,6 +181,10 @@ impl Replayer<'_> {
                     &book,
                     full_ping.unwrap_or(&r.lab),
                 ));
+                // Its statistics' numbers against one another
+                // (probe21bh, lesser 4).
+                r.differences
+                    .extend(crate::book::ping_numbers::contradictions(&book));
             }
             if r.differences.is_empty() {
                 r.verdict = Verdict::Skipped;

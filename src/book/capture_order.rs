@@ -1,0 +1,204 @@
+//! What a capture's packet lines (tcpdump's) claim of one another, the
+//! book's alone: their times never run backwards, one packet is not
+//! printed twice to the microsecond, and a ping's successive echo
+//! requests (one flow, one ICMP id) are about a second apart, as ping
+//! sends them. And against the lab's capture of the chapter's ping: the
+//! echo requests of one flow under more ICMP ids than the lab's are more
+//! pings than the chapter runs (one ping keeps one id).
+//!
+//! Probe21bh, lesser 3: a second packet 1 s before the first, the same
+//! ping's second echo under another id, one packet line twice, and `seq 2`
+//! 10 s or 9 µs after `seq 1` each matched: a capture's lines were
+//! compared with the lab's with their times and ids taken out.
+//!
+//! Tolerances keep true captures: a packet may be stamped a little before
+//! one printed above it (CPUs stamp packets in parallel); the same packet
+//! seen twice (in and out of one device, the lab's `flannel.1` does so)
+//! is stamped twice, microseconds apart; an echo held for its neighbour's
+//! address leaves a little late.
+
+use super::capture_claims::{is_time_of_day, packet_lines};
+use super::compare::squash;
+
+/// A packet stamped this much before one printed above it is no
+/// reordering of parallel stamping: tcpdump's times run forward.
+const BACKWARDS_US: i64 = 100_000;
+/// Ping's interval, and how far from it two echoes may be captured.
+const SECOND_US: i64 = 1_000_000;
+const EARLY_US: i64 = 500_000;
+const LATE_US: i64 = 1_000_000;
+const DAY_US: i64 = 86_400 * SECOND_US;
+
+/// A time of day as tcpdump prints it, in microseconds since midnight.
+fn micros(word: &str) -> Option<i64> {
+    if !is_time_of_day(word) {
+        return None;
+    }
+    let (clock, fraction) = word.split_once('.').unwrap_or((word, "0"));
+    let mut p = clock.split(':').map(|x| x.parse::<i64>().ok());
+    let (h, m, s) = (p.next()??, p.next()??, p.next()??);
+    let frac: i64 = format!("{fraction:0<6}")[..6].parse().ok()?;
+    Some(((h * 60 + m) * 60 + s) * SECOND_US + frac)
+}
+
+/// From `a` to `b`, across midnight where `b` is more than half a day
+/// before it (the next day's).
+fn after(a: i64, b: i64) -> i64 {
+    let d = b - a;
+    if d < -DAY_US / 2 { d + DAY_US } else { d }
+}
+
+/// One ICMP echo of a packet line: source, destination, request or
+/// reply, id, seq.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Echo {
+    pub from: String,
+    pub to: String,
+    pub request: bool,
+    pub id: u16,
+    pub seq: u16,
+}
+
+/// `… IP A > B: ICMP echo request, id N, seq S, length L`.
+pub(super) fn echo(line: &str) -> Option<Echo> {
+    let t = squash(line);
+    let (head, rest) = t.split_once(": ICMP echo ")?;
+    let (from, to) = head.rsplit_once(" > ")?;
+    let from = from.rsplit(' ').next()?.to_string();
+    let request = rest.starts_with("request");
+    if !request && !rest.starts_with("reply") {
+        return None;
+    }
+    let value = |key: &str| {
+        rest.split(", ")
+            .find_map(|p| p.strip_prefix(key))?
+            .trim_end_matches(',')
+            .parse::<u16>()
+            .ok()
+    };
+    Some(Echo {
+        from,
+        to: to.to_string(),
+        request,
+        id: value("id ")?,
+        seq: value("seq ")?,
+    })
+}
+
+/// The differences of a capture's packet lines among themselves
+/// (`any_device`: a capture on `any`, where one packet is seen on each
+/// device it crosses, maybe in one microsecond).
+pub fn differences(book: &[String], any_device: bool) -> Vec<String> {
+    let mut d = Vec::new();
+    let packets: Vec<(i64, &str)> = packet_lines(book)
+        .into_iter()
+        .filter_map(|l| Some((micros(l.split_whitespace().next()?)?, l)))
+        .collect();
+    for pair in packets.windows(2) {
+        let ((a, la), (b, lb)) = (pair[0], pair[1]);
+        if after(a, b) < -BACKWARDS_US {
+            d.push(format!(
+                "tcpdump: the book shows `{}` after `{}`, {} earlier: tcpdump prints packets as they come, its times run forward",
+                squash(lb),
+                squash(la),
+                span(-after(a, b))
+            ));
+        }
+    }
+    if !any_device {
+        let mut seen: Vec<String> = Vec::new();
+        for (_, l) in &packets {
+            let l = squash(l);
+            if seen.contains(&l) {
+                d.push(format!(
+                    "tcpdump: the book shows `{l}` twice, to the microsecond: tcpdump prints each packet once, with the time it came"
+                ));
+            }
+            seen.push(l);
+        }
+    }
+    // One ping's echo requests, the first line of each echo number.
+    let mut last: Vec<(Echo, i64)> = Vec::new();
+    for (t, l) in &packets {
+        let Some(e) = echo(l).filter(|e| e.request) else {
+            continue;
+        };
+        let one_ping = |x: &Echo| x.from == e.from && x.to == e.to && x.id == e.id;
+        match last.iter_mut().find(|(x, _)| one_ping(x)) {
+            None => last.push((e, *t)),
+            Some((x, at)) => {
+                let k = i64::from(e.seq.wrapping_sub(x.seq));
+                if k == 0 || k > i64::from(u16::MAX / 2) {
+                    // The same echo again, or one numbered before.
+                    continue;
+                }
+                let gap = after(*at, *t);
+                // A time before the last is said once, as such.
+                if gap >= 0 && (gap < k * SECOND_US - EARLY_US || gap > k * SECOND_US + LATE_US) {
+                    d.push(format!(
+                        "tcpdump: the book shows echo request seq {} of {} > {} (id {}) {} after seq {}, but ping sends one echo a second: {k} second{} apart",
+                        e.seq,
+                        e.from,
+                        e.to,
+                        e.id,
+                        span(gap),
+                        x.seq,
+                        if k == 1 { "" } else { "s" }
+                    ));
+                }
+                *x = e;
+                *at = *t;
+            }
+        }
+    }
+    d
+}
+
+/// A time span as a reader reads it.
+fn span(us: i64) -> String {
+    if us.abs() < 1000 {
+        format!("{us} µs")
+    } else if us.abs() < SECOND_US {
+        format!("{} ms", us / 1000)
+    } else {
+        format!("{}.{:06} s", us / SECOND_US, (us % SECOND_US).abs())
+    }
+}
+
+/// The book's echo requests of a flow under more ICMP ids than the lab's
+/// capture of the chapter's commands shows for that flow (both in the
+/// lab's addresses): each id is one ping, and the lab ran the chapter's.
+pub fn ids_beyond_lab(book: &[String], lab: &[String]) -> Vec<String> {
+    let ids = |lines: &[String]| {
+        let mut out: Vec<((String, String), Vec<u16>)> = Vec::new();
+        for e in lines.iter().filter_map(|l| echo(l)).filter(|e| e.request) {
+            let flow = (e.from.clone(), e.to.clone());
+            match out.iter_mut().find(|(f, _)| *f == flow) {
+                Some((_, v)) if !v.contains(&e.id) => v.push(e.id),
+                Some(_) => {}
+                None => out.push((flow, vec![e.id])),
+            }
+        }
+        out
+    };
+    let theirs = ids(lab);
+    ids(book)
+        .into_iter()
+        .filter_map(|((from, to), mine)| {
+            let (_, lab_ids) = theirs.iter().find(|(f, _)| *f == (from.clone(), to.clone()))?;
+            (mine.len() > lab_ids.len()).then(|| {
+                format!(
+                    "tcpdump: the book shows echo requests of {from} > {to} under {} ICMP ids ({}), {} pings; the lab's capture of the chapter's ping shows {}: one ping keeps one id",
+                    mine.len(),
+                    mine.iter().map(u16::to_string).collect::<Vec<_>>().join(", "),
+                    mine.len(),
+                    lab_ids.len()
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "capture_order_tests.rs"]
+mod tests;
