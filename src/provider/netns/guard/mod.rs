@@ -69,6 +69,7 @@ mod ipv4_routes;
 mod l2_loops;
 mod link_message;
 mod listed_devices;
+mod log;
 mod loopback_routes;
 mod macvlan_sources;
 mod memberships;
@@ -105,10 +106,11 @@ mod xfrm;
 use super::names;
 use crate::error::{LabError, Result};
 use std::fs::File;
-use std::io::Write;
 use std::time::{Duration, Instant};
 use watch::Watch;
 
+use log::say;
+pub use log::stopped_nodes;
 pub use orphans::{Cleared, reset_every};
 use pacing::{SWEEP, cleanup_cpu, cpu_time, sweep_gap, take_cleanup};
 pub use rewrites::{HOLD, RELEASE};
@@ -120,49 +122,6 @@ pub const WATCHING: &str = "watching";
 
 /// What the guard's log says of a node it stopped.
 pub const NODE_STOPPED: &str = "the node is stopped";
-
-/// The namespaces of the nodes the guard stopped, from its log at `log`
-/// (the lab's own file; at most [`LOG_BYTES`] and a line).
-pub fn stopped_nodes(log: &std::path::Path) -> Vec<String> {
-    use std::io::Read;
-    let mut text = String::new();
-    if let Ok(f) = File::open(log) {
-        let _ = f.take(LOG_BYTES + 4096).read_to_string(&mut text);
-    }
-    text.lines()
-        .filter(|l| l.contains(NODE_STOPPED))
-        .filter_map(|l| l.split_once(": ").map(|(ns, _)| ns.to_string()))
-        .collect()
-}
-
-/// The most the guard writes to its log: a node that floods a table
-/// every second made it grow without end (probe21m: 13 MB a day a table).
-const LOG_BYTES: u64 = 1 << 20;
-
-/// What a line of `n` bytes becomes when `before` bytes were written: the
-/// line, the note that the log is full (once), or nothing.
-fn written(line: &str, before: u64) -> Option<String> {
-    let n = line.len() as u64 + 1;
-    if before + n <= LOG_BYTES {
-        Some(format!("{line}\n"))
-    } else if before <= LOG_BYTES {
-        Some(format!(
-            "the log is full ({LOG_BYTES} bytes): the guard goes on, saying nothing more\n"
-        ))
-    } else {
-        None
-    }
-}
-
-fn say(line: &str) {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static WRITTEN: AtomicU64 = AtomicU64::new(0);
-    let before = WRITTEN.fetch_add(line.len() as u64 + 1, Ordering::Relaxed);
-    // The log may be gone or its disk full: the guard goes on.
-    if let Some(text) = written(line, before) {
-        let _ = std::io::stdout().write_all(text.as_bytes());
-    }
-}
 
 /// Let the process hold, for each node, its namespace, its sockets (events,
 /// multicast, IPsec, ipset, the sweep's dumps, nexthop events, sock_diag,
@@ -554,38 +513,6 @@ mod tests {
         let before = cpu_time();
         std::thread::sleep(Duration::from_millis(300));
         assert!(cpu_time().saturating_sub(before) < Duration::from_millis(100));
-    }
-
-    #[test]
-    fn the_log_says_it_is_full_once_then_nothing() {
-        assert_eq!(written("a", 0).as_deref(), Some("a\n"));
-        assert_eq!(written("a", LOG_BYTES - 2).as_deref(), Some("a\n"));
-        assert!(
-            written("ab", LOG_BYTES - 2)
-                .unwrap()
-                .starts_with("the log is full")
-        );
-        assert!(
-            written("a", LOG_BYTES)
-                .unwrap()
-                .starts_with("the log is full")
-        );
-        assert_eq!(written("a", LOG_BYTES + 2), None);
-    }
-
-    #[test]
-    fn the_nodes_stopped_are_read_from_the_log() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("guard.log");
-        std::fs::write(
-            &log,
-            format!(
-                "watching 3 node(s)\nl.node1: 300 IPv4 routing tables or more, past the bound of 256: so {NODE_STOPPED} (...)\nl.node2: removed 4 fdb entries\n"
-            ),
-        )
-        .unwrap();
-        assert_eq!(stopped_nodes(&log), ["l.node1"]);
-        assert!(stopped_nodes(&dir.path().join("none")).is_empty());
     }
 
     #[test]
