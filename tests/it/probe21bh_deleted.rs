@@ -62,6 +62,18 @@ fn differences(c: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The command `c` drifts: kubectl 1.32 refuses its line, and its pod is
+/// gone as `deleted` (the start of its second difference) says.
+fn refused_and_deleted(c: &Value, deleted: &str) {
+    assert_eq!(said(c, "verdict"), "drift", "{c}");
+    let d = differences(c);
+    assert!(
+        d[0].starts_with("kubectl 1.32 refuses the book's line"),
+        "{c}"
+    );
+    assert!(d[1].starts_with(deleted), "{c}");
+}
+
 /// `delete -f flannel.yml` just before the troubleshooting block (H13):
 /// its table of three `Running` flannel pods, the three `exec … cat
 /// subnet.env` on them and the `exec … -- route -n` all drift, none
@@ -95,17 +107,11 @@ fn a_deleted_flannels_table_execs_and_routes_drift() {
             0,
         );
         let c = command(&v, line);
-        assert_eq!(said(&c, "verdict"), "drift", "{c}");
-        let d = differences(&c);
-        assert!(
-            d[0].starts_with("kubectl 1.32 refuses the book's line"),
-            "{c}"
-        );
-        assert!(
-            d[1].starts_with(&format!(
+        refused_and_deleted(
+            &c,
+            &format!(
                 "kube-flannel-ds-{pod} was deleted at line {delete} with `kubectl delete -f flannel.yml`; nothing the chapter applied since makes it again"
-            )),
-            "{c}"
+            ),
         );
         assert_eq!(said(&c, "ran_on"), "kubectl", "ran nothing in the lab: {c}");
     }
@@ -179,17 +185,9 @@ fn a_deleted_nginxs_table_and_execs_drift_with_kubectls_refusal() {
         &v,
         line_of(&v, "KUBECTL exec -it nginx-deployment-75675f5897-4dm42", 0),
     );
-    assert_eq!(said(&ping, "verdict"), "drift", "{ping}");
-    let d = differences(&ping);
-    assert!(
-        d[0].starts_with("kubectl 1.32 refuses the book's line"),
-        "{ping}"
-    );
-    assert!(
-        d[1].starts_with(&format!(
-            "nginx-deployment-75675f5897-4dm42 was deleted at line {delete}"
-        )),
-        "{ping}"
+    refused_and_deleted(
+        &ping,
+        &format!("nginx-deployment-75675f5897-4dm42 was deleted at line {delete}"),
     );
 }
 

@@ -113,7 +113,7 @@ use log::say;
 pub use log::stopped_nodes;
 pub use orphans::{Cleared, reset_every};
 use pacing::{SWEEP, cleanup_cpu, cpu_time, sweep_gap, take_cleanup};
-pub use rewrites::{HOLD, RELEASE};
+pub use rewrites::REMAKE;
 use stopping::{stop, stop_node};
 
 /// What the log line that says the guard watches starts with (`up` waits
@@ -249,7 +249,6 @@ pub fn run(
     let mut host_table = unresolved::HostTable::default();
     host_table.rose(unresolved::rise_gap(namespaces.len()));
     let mut host_looked = Instant::now();
-    let mut held = rewrites::Held::default();
     loop {
         for w in &mut watches {
             if let Err(e) = w.next_dump() {
@@ -297,11 +296,8 @@ pub fn run(
             supervisor.ready(&fds[watched..], &mut buf);
         }
         fds.truncate(watched);
-        // `lab` rewrote its rules (or its hold ran out): the tables anew.
-        if let Some(by_time) = held.print_due(Instant::now()) {
-            if by_time {
-                say("lab held its rules longer than it may: the tables of bounds made anew");
-            }
+        // `lab` rewrote its rules: the tables anew.
+        if rewrites::remake_due() {
             for (ns, why) in holders.make_anew() {
                 say(&format!(
                     "{ns}: its table of bounds could not be made anew ({why})"

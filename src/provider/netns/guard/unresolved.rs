@@ -90,7 +90,7 @@ fn is_unresolved(body: &[u8]) -> bool {
 /// caller's where PID 1's are not there. (Read as the caller's, the guard
 /// never saw a rise: probe21bf's 300 unresolved neighbours stood until a
 /// node's fifth sweep.)
-fn host_entries() -> Option<u64> {
+fn host_made() -> Option<u64> {
     let made = |file: &str| {
         let text = std::fs::read_to_string(format!("/proc/1/net/stat/{file}"))
             .or_else(|_| std::fs::read_to_string(format!("/proc/net/stat/{file}")))
@@ -135,7 +135,7 @@ impl HostTable {
     /// last rise, at most once every `gap` (a look at every node walks the
     /// host's whole table for each: 1.4 ms a node at 251 nodes).
     pub fn rose(&mut self, gap: std::time::Duration) -> bool {
-        host_entries().is_some_and(|now| self.rose_to(now, gap))
+        host_made().is_some_and(|now| self.rose_to(now, gap))
     }
 
     /// [`HostTable::rose`] with the host's count read as `now`.
@@ -243,7 +243,7 @@ mod host_tests {
     /// first read is no rise.
     #[test]
     fn the_hosts_table_is_read_and_a_first_read_is_no_rise() {
-        assert!(host_entries().is_some());
+        assert!(host_made().is_some());
         let mut t = HostTable::default();
         assert!(!t.rose(Duration::ZERO));
     }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 pub struct Guard;
 
 /// Tell the guard recorded for the lab, if it still runs, `sig`
-/// ([`super::super::guard::HOLD`] or [`super::super::guard::RELEASE`]).
+/// ([`super::super::guard::REMAKE`]).
 pub fn tell(ctx: &NetnsCtx, sig: nix::sys::signal::Signal) {
     for p in ctx.ps.processes.iter().filter(|p| p.what == WHAT) {
         sys::signal_if_same(p.pid, p.start_time, sig);

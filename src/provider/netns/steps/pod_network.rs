@@ -86,19 +86,16 @@ impl Step<NetnsCtx> for PodNetwork {
             }
             Ok::<(), LabError>(())
         };
-        // A guard running (`apply`) is told the lab rewrites its own rules,
-        // which it otherwise hears as a node's change and stops the node for.
-        super::guard::tell(ctx, guard::HOLD);
         let (links, ipt, fwd) = tokio::join!(
             links,
             sys::run_jobs(&ctx.rep, rules, sys::PARALLEL_WAITING),
             sys::sysctls(namespaces.clone(), &[("net/ipv4/ip_forward", "1")]),
         );
         // Each node's bounds its root cannot take off, for the guard to
-        // make (or make anew on `apply`: see `owned_bounds`).
-        let owned = write_owned_bounds(ctx, flanneld::tracks_connections(&cfg));
-        super::guard::tell(ctx, guard::RELEASE);
-        owned?;
+        // make; a guard running (`apply`) is told to make them anew (a
+        // variant may track connections where the last did not).
+        write_owned_bounds(ctx, flanneld::tracks_connections(&cfg))?;
+        super::guard::tell(ctx, guard::REMAKE);
         links?;
         ipt?;
         fwd?;
@@ -139,32 +136,14 @@ impl Step<NetnsCtx> for PodNetwork {
 /// Write each node's ruleset of bounds its root cannot take off
 /// (`owned_bounds`) into the lab's state folder, readable by root alone.
 fn write_owned_bounds(ctx: &NetnsCtx, tracking: bool) -> Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     let dir = ctx.layout.owned_bounds();
-    std::fs::DirBuilder::new()
-        .mode(0o700)
-        .recursive(true)
-        .create(&dir)
-        .map_err(|e| LabError::io(format!("making {}", dir.display()), e))?;
+    crate::state::make_private_dir(&dir)?;
     let placements = ctx.lab.placements();
     for node in &ctx.lab.nodes {
         let held = owned_bounds::node_next_hops(&ctx.lab, node, &placements);
-        let file = dir.join(format!("{}.nft", node.name));
         let text = format!("{}\n", owned_bounds::ruleset(&held, tracking, false));
-        let write = || -> std::io::Result<()> {
-            use std::io::Write;
-            let tmp = dir.join(format!(".{}.nft.new", node.name));
-            let _ = std::fs::remove_file(&tmp);
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .custom_flags(libc::O_NOFOLLOW)
-                .open(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            std::fs::rename(&tmp, &file)
-        };
-        write().map_err(|e| LabError::io(format!("writing {}", file.display()), e))?;
+        let file = dir.join(format!("{}.nft", node.name));
+        super::super::files::write_file(&file, text.as_bytes(), 0o600)?;
     }
     Ok(())
 }
