@@ -106,8 +106,9 @@ pub struct Binding {
     /// or the pod network's), in the chapter's order
     /// ([`super::coherence::ended`]).
     pub deletions: Vec<Deletion>,
-    /// Pod-table rows that show pods the chapter deleted as alive: (line,
-    /// sentence) ([`super::coherence_deleted`]).
+    /// Pod-table rows that show pods the chapter deleted as alive, or the
+    /// names of pods since made anew: (line, sentence)
+    /// ([`super::coherence_deleted`]).
     pub shown_deleted: Vec<(usize, String)>,
 }
 

@@ -227,31 +227,34 @@ pub fn contest_of_ip(b: &Binding, ip: Ipv4Addr, epoch: usize) -> Option<&str> {
         .map(|(_, why)| why)
 }
 
-/// Why the book's `pod`, named at `line` by a line that takes a pod (an
-/// `exec`, a `logs`), is no pod the reader has there: a `delete -f` of its
-/// file (or an apply of other content over it) ended it after the last row
-/// that shows it alive (a row between a deletion of its pods and the apply
-/// that makes them again is none: [`super::coherence_deleted`]), and an
-/// apply makes new pods with new names (a name stands for a pod of its
-/// generation, as an address does: [`addresses`]). `None`: the book shows
-/// it alive, or says nothing of its end.
+/// Why the book's `pod`, named at `line` (by a line that takes a pod, an
+/// `exec` or a `logs`, or by a `get pods` row), is no pod the reader has
+/// there: a `delete -f` of its file (or an apply of other content over it)
+/// ended it after the first row that shows it (a row between a deletion of
+/// its pods and the apply that makes them again shows one of them too:
+/// [`super::coherence_deleted`]), and an apply makes new pods with new
+/// names (a name stands for a pod of its generation, as an address does:
+/// [`addresses`]), whatever made them: a Deployment's or a DaemonSet's,
+/// the pod network's. A row that shows an old name after such an apply is
+/// no sign that the pod lives (probe21bk, finding 1: a DaemonSet deleted
+/// and applied again kept its old names green). `None`: the book shows it
+/// alive, or says nothing of its end.
 pub fn ended(b: &Binding, pod: &str, line: usize) -> Option<String> {
     let p = b.pods.get(pod)?;
-    let rows: Vec<usize> = b
+    let first = b
         .shown
         .iter()
         .filter(|s| s.pod == pod && s.line < line)
         .map(|s| s.line)
-        .collect();
-    // A row after a deletion of its pods, before they are made again,
-    // shows what the reader no longer has: no sign that the pod lives.
-    let lives = |l: &usize| super::coherence_deleted::deleted_over(b, &p.kind, *l).is_none();
-    let d = match rows.iter().copied().filter(lives).max() {
-        Some(last) => b
+        .min()?;
+    // The pods of its kind were ended over its first row (it shows one
+    // the reader no longer has), or after it.
+    let d = match super::coherence_deleted::deleted_over(b, &p.kind, first) {
+        Some(d) => d,
+        None => b
             .deletions
             .iter()
-            .find(|d| d.ends(&p.kind) && last < d.line && d.line < line)?,
-        None => super::coherence_deleted::deleted_over(b, &p.kind, *rows.first()?)?,
+            .find(|d| d.ends(&p.kind) && first < d.line && d.line < line)?,
     };
     let deleted = match &d.replaced {
         None => format!(
@@ -265,11 +268,13 @@ pub fn ended(b: &Binding, pod: &str, line: usize) -> Option<String> {
     };
     Some(match d.applied.filter(|a| *a < line) {
         Some(a) => {
-            // The pods of the same kind the book shows after that apply.
+            // The pods of the same kind the book first shows after that
+            // apply (an old name shown again there is none of them).
             let mut new: Vec<&str> = Vec::new();
             for s in b.shown.iter().filter(|s| s.line > a && s.line < line) {
                 let same = b.pods.get(&s.pod).is_some_and(|o| o.kind == p.kind);
-                if same && s.pod != pod && !new.contains(&s.pod.as_str()) {
+                let since = !b.shown.iter().any(|o| o.pod == s.pod && o.line < a);
+                if same && since && s.pod != pod && !new.contains(&s.pod.as_str()) {
                     new.push(&s.pod);
                 }
             }

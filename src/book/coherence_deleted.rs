@@ -11,8 +11,12 @@
 //!   sentence at its table's line: drift of its block, whatever the lab
 //!   runs ([`check`]).
 //! - A row of that span is no sign that the pod lives, so a later `exec`
-//!   or `logs` of it still finds no pod ([`super::coherence::ended`] reads
-//!   only the rows outside [`deleted_over`]).
+//!   or `logs` of it still finds no pod ([`super::coherence::ended`]).
+//! - After the apply that makes them again (or an apply of other content
+//!   that replaces them), the pods have new names: a row that shows a
+//!   name from before it other than `Terminating` is a sentence too, for
+//!   every maker of pods alike, a Deployment's or the pod network's
+//!   DaemonSet (probe21bk, finding 1: flannel's old names stayed green).
 
 use super::bind::{Binding, Deletion, PodKind, Table, kind_of};
 use super::parse::Step;
@@ -31,7 +35,9 @@ pub fn deleted_over<'a>(b: &'a Binding, kind: &PodKind, line: usize) -> Option<&
 
 /// Every `get pods` row that shows a pod of a kind the chapter deleted
 /// (and has not applied again) other than as `Terminating`: one sentence
-/// per table and deletion, in [`Binding::shown_deleted`].
+/// per table and deletion; and every row that shows, other than as
+/// `Terminating`, a pod ended before an apply that made its kind's pods
+/// anew: one sentence per row. In [`Binding::shown_deleted`].
 pub fn check(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String>)>]) {
     for (step, cmd) in blocks.iter().flatten() {
         let Ok(Cmd::Kubectl(k)) = cmd else { continue };
@@ -48,6 +54,8 @@ pub fn check(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String
         let status = t.col("STATUS");
         // (the deletion's line, its file, the pods shown alive with their status)
         let mut alive: Vec<(usize, String, Vec<String>)> = Vec::new();
+        // One sentence per row of a pod made anew since it was shown.
+        let mut renamed: Vec<String> = Vec::new();
         for row in &t.rows {
             let pod = &row[name];
             let shown_as = status.map(|i| row[i].as_str()).unwrap_or("");
@@ -59,6 +67,17 @@ pub fn check(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String
                 _ => kind_of(lab, pod),
             };
             let Some(d) = deleted_over(b, &kind, step.line) else {
+                // After the apply that made its kind's pods anew: an old
+                // name is none of theirs.
+                if let Some(why) = super::coherence::ended(b, pod, step.line) {
+                    let s = match shown_as {
+                        "" => String::new(),
+                        s => format!(" ({s})"),
+                    };
+                    renamed.push(format!(
+                        "kubectl get pods: the book shows {pod}{s} here, but {why}"
+                    ));
+                }
                 continue;
             };
             let said = match shown_as {
@@ -69,6 +88,9 @@ pub fn check(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String
                 Some((.., pods)) => pods.push(said),
                 None => alive.push((d.line, d.file.clone(), vec![said])),
             }
+        }
+        for s in renamed {
+            b.shown_deleted.push((step.line, s));
         }
         for (line, file, pods) in alive {
             b.shown_deleted.push((

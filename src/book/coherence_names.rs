@@ -11,8 +11,9 @@
 //! - one table shows a pod (in its namespace) once;
 //! - a controller's pod a table shows is in the next table of its pods,
 //!   unless a line between ends or replaces them (a `delete -f`, an apply
-//!   of other content: [`super::bind::Deletion`]) or is a kubectl or
-//!   kubeadm command the replay does not read.
+//!   of other content: [`super::bind::Deletion`]), makes them anew (the
+//!   apply after a `delete -f`), or is a kubectl or kubeadm command the
+//!   replay does not read.
 //!
 //! Each is a sentence at the table's line ([`super::coherence`]): drift of
 //! that block.
@@ -133,7 +134,12 @@ pub fn check(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String
         if unread_event(step, cmd) {
             last.clear();
         }
-        if let Some(d) = b.deletions.iter().find(|d| d.line == step.line) {
+        // A line that ends pods (a `delete -f`, an apply of other content)
+        // or makes them anew after a `delete -f` (probe21bk, wrong red 2:
+        // the table a deleted DaemonSet's apply made was held against one
+        // shown between the delete and the apply).
+        let ends = |d: &&super::bind::Deletion| d.line == step.line || d.applied == Some(step.line);
+        for d in b.deletions.iter().filter(ends) {
             last.retain(|_, (_, names)| !names.iter().any(|n| d.ends(&kind_of(lab, n))));
         }
         let Some(t) = table_of(step, cmd) else {
