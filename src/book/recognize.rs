@@ -393,11 +393,11 @@ fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
         ["logs", pod] if is_label(pod) => KubeAction::Logs {
             pod: pod.to_string(),
         },
-        ["apply", "-f", file] if is_file(file) => KubeAction::Apply {
-            file: file.to_string(),
+        ["apply", flags @ ..] => KubeAction::Apply {
+            file: manifest_file("apply", flags)?,
         },
-        ["delete", "-f", file] if is_file(file) => KubeAction::Delete {
-            file: file.to_string(),
+        ["delete", flags @ ..] => KubeAction::Delete {
+            file: manifest_file("delete", flags)?,
         },
         ["get", what, flags @ ..] => {
             let what = match *what {
@@ -439,6 +439,51 @@ fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
         [] => return Err("kubectl without a command".into()),
     };
     Ok(Cmd::Kubectl(Kubectl { namespace, action }))
+}
+
+/// The one manifest file of a `kubectl apply|delete` (`verb`) line's
+/// `flags`, in each form kubectl takes for it (probe21bk, wrong red 2c:
+/// all but `-f FILE` were not understood and stopped the chapter): `-f
+/// FILE`, `-f=FILE`, `--filename FILE`, `--filename=FILE`, FILE as
+/// `./FILE` (the folder the book's commands run in); for a delete,
+/// `--wait[=true|false]` too, which changes only when kubectl returns (the
+/// pods end either way: a table then shows them `Terminating`).
+fn manifest_file(verb: &str, flags: &[&str]) -> Result<String, String> {
+    let mut file: Option<&str> = None;
+    let mut f = flags;
+    while let Some((first, tail)) = f.split_first() {
+        let (value, t) = match (*first, tail) {
+            ("-f" | "--filename", [v, t @ ..]) => (*v, t),
+            (w, t) if w.starts_with("-f=") || w.starts_with("--filename=") => {
+                (w.split_once('=').map_or("", |(_, v)| v), t)
+            }
+            ("--wait" | "--wait=true" | "--wait=false", t) if verb == "delete" => {
+                f = t;
+                continue;
+            }
+            (w, _) => {
+                return Err(format!(
+                    "kubectl {verb} with {w}: lab replays `kubectl {verb} -f FILE`"
+                ));
+            }
+        };
+        let name = value.strip_prefix("./").unwrap_or(value);
+        if !is_file(name) {
+            return Err(format!(
+                "kubectl {verb} -f {value}: lab applies and deletes the lab's manifests by file name (FILE.yaml or FILE.yml)"
+            ));
+        }
+        if file.is_some() {
+            return Err(format!(
+                "kubectl {verb} with a second -f: lab replays one file"
+            ));
+        }
+        file = Some(name);
+        f = t;
+    }
+    file.map(str::to_string).ok_or_else(|| {
+        format!("kubectl {verb} without -f FILE: lab replays `kubectl {verb} -f FILE`")
+    })
 }
 
 /// A word kubectl would read as `-s`/`--server` (a short flag cluster

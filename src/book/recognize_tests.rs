@@ -139,3 +139,41 @@ fn a_second_kubeconfig_is_not_understood() {
     recognize("kubectl --kubeconfig ./admin.conf delete -f nginx-deployment.yaml").unwrap();
     recognize("kubectl --kubeconfig ./admin.conf exec web-1 -- ping -c 1 10.244.3.3").unwrap();
 }
+
+/// probe21bk, wrong red 2c: kubectl's other forms of `-f FILE` (and a
+/// delete's `--wait`) are the same line; two files, a path out of the
+/// book's folder or another flag are not understood. Seen failing with the
+/// fix off: `delete -f ./nginx-deployment.yaml` was "kubectl delete is not
+/// a command lab replays".
+#[test]
+fn a_manifest_file_in_each_form_kubectl_takes() {
+    let file = |line: &str| match recognize(line) {
+        Ok(Cmd::Kubectl(Kubectl {
+            action: KubeAction::Delete { file } | KubeAction::Apply { file },
+            ..
+        })) => file,
+        other => panic!("{line}: {other:?}"),
+    };
+    for line in [
+        "kubectl delete -f ./nginx-deployment.yaml",
+        "kubectl delete --filename=nginx-deployment.yaml",
+        "kubectl delete --filename ./nginx-deployment.yaml",
+        "kubectl delete -f=nginx-deployment.yaml --wait=false",
+        "kubectl --kubeconfig ./admin.conf delete --wait -f nginx-deployment.yaml",
+        "kubectl apply -f ./nginx-deployment.yaml",
+        "kubectl apply --filename=nginx-deployment.yaml",
+    ] {
+        assert_eq!(file(line), "nginx-deployment.yaml", "{line}");
+    }
+    for bad in [
+        "kubectl delete -f a.yaml -f b.yaml",
+        "kubectl delete -f ../nginx-deployment.yaml",
+        "kubectl delete -f .//nginx-deployment.yaml",
+        "kubectl delete -f nginx-deployment.yaml --force",
+        "kubectl apply -f nginx-deployment.yaml --wait=false",
+        "kubectl delete --wait=false",
+        "kubectl delete -f",
+    ] {
+        assert!(recognize(bad).is_err(), "{bad} was recognised");
+    }
+}
