@@ -1,6 +1,8 @@
 //! What the reader no longer has. After the chapter's `kubectl delete -f`
 //! of a workload file, and until it applies that file again, the reader has
-//! none of its pods; after `vagrant destroy`, no machine at all; after a
+//! none of its pods (of a network file, until one is applied again: none
+//! of the pod network's, [`Replayer::network_gone_after`]); after `vagrant
+//! destroy`, no machine at all; after a
 //! line lab does not understand that may change things ([`super::setup`]),
 //! nothing lab can vouch for. The lab
 //! keeps its own (it switches networks as a whole, and tears down only when
@@ -16,7 +18,7 @@
 use super::Replayer;
 use super::plan::Planned;
 use crate::book::CommandReport;
-use crate::book::bind::{PodKind, next_ipv4, owner_of};
+use crate::book::bind::{PodKind, kind_of, next_ipv4, owner_of};
 use crate::book::recognize::{Cmd, KubeAction, Kubectl};
 use crate::session::PodRef;
 
@@ -212,6 +214,34 @@ impl Replayer<'_> {
             }
         }
         None
+    }
+
+    /// Why the command, having run, showed the lab's pods of the pod
+    /// network the chapter deleted and has not applied again (a `get
+    /// pods` listing them): as for a deleted workload's ([`Self::gone_after`]),
+    /// the reader's kubectl lists them `Terminating`, then none, while the
+    /// lab keeps its own until its next switch, so nothing of it is
+    /// compared (probe21bk, wrong red 1: flannel's pods shown
+    /// `Terminating` or `No resources found` drifted against the lab's
+    /// running ones, where nginx's passed). A table that shows them alive
+    /// still drifts ([`crate::book::coherence_deleted`]).
+    pub(super) fn network_gone_after(&self, p: &Planned, r: &CommandReport) -> Option<String> {
+        let (line, file) = self.net_deleted.as_ref()?;
+        let Ok(Cmd::Kubectl(Kubectl {
+            action: KubeAction::Get(_),
+            ..
+        })) = &p.cmd
+        else {
+            return None;
+        };
+        let pod = r
+            .lab
+            .iter()
+            .flat_map(|l| l.split_whitespace())
+            .find(|w| kind_of(self.lab, w) == PodKind::Flannel)?;
+        Some(format!(
+            "the chapter deleted the pod network (`kubectl delete -f {file}`, line {line}) and has not applied a network file again: the reader has none of its pods, the lab keeps its own (the lab's output shows its pod {pod}); nothing of it is compared"
+        ))
     }
 
     /// A node's routes (and a capture on its bridge or a pod's veth) as

@@ -181,7 +181,9 @@ impl Replayer<'_> {
         r.verdict = Verdict::Skipped;
         match self.manifest(file) {
             Ok((variant, workload)) => {
-                self.net_deleted |= variant.is_some();
+                if variant.is_some() && self.net_deleted.is_none() {
+                    self.net_deleted = Some((line, file.to_string()));
+                }
                 if let Some(w) = workload {
                     self.workload_deleted(&w, line);
                 }
@@ -202,7 +204,7 @@ impl Replayer<'_> {
         match self.manifest(file) {
             Ok((Some(variant), _)) => {
                 r.ran_on = Some("lab".into());
-                if t.variant() == variant && !self.net_deleted {
+                if t.variant() == variant && self.net_deleted.is_none() {
                     r.lab = vec![format!("the lab runs variant {variant} ({file})")];
                     r.ran = None;
                     r.reason = Some(format!(
@@ -220,7 +222,7 @@ impl Replayer<'_> {
                                 "the variant switch ran; the book shows nothing of it to compare"
                                     .into(),
                             );
-                            self.net_deleted = false;
+                            self.net_deleted = None;
                         }
                         Err(e) => fail(r, e.to_string()),
                     }
@@ -256,7 +258,7 @@ impl Replayer<'_> {
                     .map(|p| format!("{} on {} ({})", p.name, p.node, p.ip))
                     .collect();
                 r.lab = running.clone();
-                if self.net_deleted {
+                if self.net_deleted.is_some() {
                     r.differences.push(format!("kubectl apply -f {file}: the chapter applies workloads before a network; the lab switches networks as a whole"));
                 } else if running.len() as u64 != u64::from(replicas) {
                     r.differences.push(format!(

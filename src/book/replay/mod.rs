@@ -108,8 +108,9 @@ struct Replayer<'a> {
     lab: &'a Lab,
     binding: Binding,
     /// The network deleted by the chapter, waiting for its apply (a deleted
-    /// workload needs no note: the next apply or switch brings it back).
-    net_deleted: bool,
+    /// workload needs no note: the next apply or switch brings it back):
+    /// the line of its `delete -f` and the file.
+    net_deleted: Option<(usize, String)>,
     /// The workloads whose pods the reader no longer has as the lab has
     /// them, by name ([`gone`]).
     gone_workloads: std::collections::BTreeMap<String, gone::GoneWorkload>,
@@ -203,7 +204,7 @@ async fn replay_within(
     let mut rp = Replayer {
         lab,
         binding: bind::gather(lab, &for_binding),
-        net_deleted: false,
+        net_deleted: None,
         gone_workloads: Default::default(),
         stops: gone::stops(chapter, &planned),
         rtt: target.rtt(),

@@ -85,7 +85,7 @@ impl Replayer<'_> {
             // still one lab never ran, and a table of deleted pods shown
             // alive is what the reader never sees.
             swallowed::check(p, &mut r);
-            self.deleted_shown(p, &mut r);
+            self.certain(p, &mut r);
             return (r, None);
         }
         let mut manifest = None;
@@ -197,7 +197,10 @@ impl Replayer<'_> {
         }
         let nodes: Vec<String> = self.lab.nodes.iter().map(|n| n.name.clone()).collect();
         remark_claims::check(p, &self.binding, &nodes, &mut r);
-        if let Some(why) = self.gone_after(&r, &pods) {
+        let gone = self
+            .gone_after(&r, &pods)
+            .or_else(|| self.network_gone_after(p, &r));
+        if let Some(why) = gone {
             r.verdict = Verdict::Skipped;
             r.why.extend(
                 r.differences
@@ -212,8 +215,21 @@ impl Replayer<'_> {
                 r.differences.push(s.clone());
             }
         }
-        self.deleted_shown(p, &mut r);
+        self.certain(p, &mut r);
         (r, manifest)
+    }
+
+    /// What the reader meets for certain at `p`, compared or not: a table
+    /// that shows deleted pods alive ([`Self::deleted_shown`]), kubectl's
+    /// `No resources found` naming another namespace than the line asks
+    /// ([`Self::none_found_elsewhere`]).
+    fn certain(&self, p: &Planned, r: &mut CommandReport) {
+        self.deleted_shown(p, r);
+        if let Some(s) = self.none_found_elsewhere(p)
+            && !r.differences.contains(&s)
+        {
+            r.differences.push(s);
+        }
     }
 
     /// The rows of `p`'s table that show pods the chapter deleted as alive

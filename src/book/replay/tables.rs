@@ -12,9 +12,9 @@
 //! - workload pods: the pod namespaces that exist, their nodes and
 //!   addresses, `Running` where their nginx answers HTTP.
 
-use super::{Replayer, Target};
+use super::{Planned, Replayer, Target};
 use crate::book::bind::{Table, owner_of};
-use crate::book::recognize::{Get, Resource};
+use crate::book::recognize::{Cmd, Get, KubeAction, Kubectl, Resource};
 use crate::book::{CommandReport, compare};
 use crate::provider::PodRef;
 
@@ -114,6 +114,30 @@ fn narrow<'a>(header: &[&'a str], rows: Vec<Vec<String>>) -> (Vec<&'a str>, Vec<
 type LabNames = Vec<(String, String)>;
 
 impl Replayer<'_> {
+    /// What kubectl prints for `p`'s `get` line whatever the cluster holds,
+    /// and the book does not show: a `No resources found in NS namespace.`
+    /// of another namespace than the line's ([`shown::Shown::none_found_elsewhere`]).
+    /// Not the lab's output, so it counts where the lab's pods are not
+    /// compared (a deleted workload's).
+    pub(super) fn none_found_elsewhere(&self, p: &Planned) -> Option<String> {
+        let Ok(Cmd::Kubectl(Kubectl {
+            namespace,
+            action: KubeAction::Get(g),
+        })) = &p.cmd
+        else {
+            return None;
+        };
+        let lines: Vec<String> = p
+            .step
+            .output
+            .iter()
+            .filter(|l| !compare::is_elision(l))
+            .cloned()
+            .collect();
+        let asked = namespace.as_deref().unwrap_or("default");
+        shown::read(&lines, Some(g.what)).none_found_elsewhere(g.what, g.all_namespaces, asked)
+    }
+
     /// kubectl ran against the lab's cluster: its table against the book's.
     pub(super) fn cluster_table(&self, r: &mut CommandReport, epoch: usize, pods: &[PodRef]) {
         let book = self.book_in_lab(r, epoch, pods);

@@ -193,6 +193,38 @@ impl Shown {
         ))
     }
 
+    /// The difference of the book's `No resources found in NS namespace.`
+    /// from what kubectl prints for the line (probe21bk, lesser 3: a
+    /// namespace the line does not ask passed, compared with nothing):
+    /// kubectl names the namespace it looked in, the line's `-n` or
+    /// `default` (`asked`); with `--all-namespaces`, or for nodes, which
+    /// are in none, it names none. A line without a namespace (`No
+    /// resources found.`, an older kubectl's) claims none.
+    pub(super) fn none_found_elsewhere(
+        &self,
+        what: Resource,
+        all_namespaces: bool,
+        asked: &str,
+    ) -> Option<String> {
+        let said = self.none_found.as_ref()?;
+        let named = said
+            .strip_prefix(NONE_FOUND)?
+            .trim()
+            .strip_prefix("in ")?
+            .trim_end_matches('.')
+            .strip_suffix(" namespace")?
+            .trim();
+        let prints = match (what, all_namespaces) {
+            (Resource::Pods, false) if named == asked => return None,
+            (Resource::Pods, false) => format!("`{NONE_FOUND} in {asked} namespace.`"),
+            (Resource::Pods, true) => format!("`{NONE_FOUND}` (it looked in every namespace)"),
+            (Resource::Nodes, _) => format!("`{NONE_FOUND}` (nodes are in no namespace)"),
+        };
+        Some(format!(
+            "kubectl get: the book shows `{said}`, but for this line kubectl prints {prints}"
+        ))
+    }
+
     /// Said of kubectl's stderr lines above the table, which are not
     /// compared.
     pub(super) fn stderr_note(&self) -> Option<String> {
@@ -290,5 +322,48 @@ mod tests {
         let lab = Table::parse(&lines("NAME  STATUS\nweb   Running")).unwrap();
         assert!(s.none_found_against(Some(&lab)).is_some());
         assert!(s.none_found_against(None).is_none());
+    }
+
+    /// probe21bk, lesser 3: kubectl names the namespace it looked in; a
+    /// `No resources found` naming another drifts, one naming none (an
+    /// older kubectl's) claims none. Seen failing with the fix off: no
+    /// such check (the function did not exist; the it test
+    /// `no_resources_found_in_another_namespace_drifts` saw rc 0).
+    #[test]
+    fn no_resources_found_names_the_namespace_asked() {
+        let none = |s: &str| read(&lines(s), Some(Resource::Pods));
+        let elsewhere = none("No resources found in kube-system namespace.");
+        let d = elsewhere
+            .none_found_elsewhere(Resource::Pods, false, "default")
+            .unwrap();
+        assert!(
+            d.ends_with("kubectl prints `No resources found in default namespace.`"),
+            "{d}"
+        );
+        assert!(
+            elsewhere
+                .none_found_elsewhere(Resource::Pods, false, "kube-system")
+                .is_none()
+        );
+        assert!(
+            elsewhere
+                .none_found_elsewhere(Resource::Pods, true, "default")
+                .unwrap()
+                .contains("every namespace")
+        );
+        assert!(
+            elsewhere
+                .none_found_elsewhere(Resource::Nodes, false, "default")
+                .unwrap()
+                .contains("no namespace")
+        );
+        for claims_none in ["No resources found.", "No resources found"] {
+            assert!(
+                none(claims_none)
+                    .none_found_elsewhere(Resource::Pods, false, "default")
+                    .is_none(),
+                "{claims_none}"
+            );
+        }
     }
 }
