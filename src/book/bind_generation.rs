@@ -4,12 +4,14 @@
 //! starts no new generation (probe21ba, lesser 7: it did, and the correct
 //! rest of the chapter drifted). An apply makes new pods when a `delete -f`
 //! ended the objects' pods before it, when it is the first of them, or when
-//! its file is not what was applied last for them (another file of other
-//! content, e.g. `flannel_fix.yml` over `flannel.yml`: a changed pod
-//! template rolls its pods out again). Where the book shows the apply
-//! answering `created` or `configured` over live pods, it is taken as new
-//! pods too: an old pod's name or address then drifts rather than bind to a
-//! pod the reader may no longer have.
+//! its file is not what was applied last for them with other pod templates
+//! (another file of other content, e.g. `flannel_fix.yml` over
+//! `flannel.yml`: a changed pod template rolls its pods out again; another
+//! file whose controllers' templates are the same keeps them, probe21bk).
+//! Where the book shows the apply answering `created` or `configured` for
+//! a pod controller over live pods, it is taken as new pods too: an old
+//! pod's name or address then drifts rather than bind to a pod the reader
+//! may no longer have.
 
 use super::Maker;
 use crate::spec::Lab;
@@ -82,20 +84,62 @@ impl Applies {
     }
 }
 
-/// Whether the lab's manifest files named `a` and `b` hold the same objects
-/// (the same file, or files of the same bytes). Unreadable files of two
-/// names are taken as different.
+/// Whether an apply of the lab's manifest file `b` over `a` keeps the pods
+/// `a` made: the same file, files of the same bytes, or files whose pod
+/// controllers (each Deployment, DaemonSet, StatefulSet or ReplicaSet by
+/// kind, namespace and name) have the same pod templates: a controller
+/// rolls its pods out again only when its template changes, not for
+/// another object of the file (a ConfigMap). Unreadable files of two names
+/// are taken as different.
 fn same_content(lab: &Lab, a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
-    match (path_of(lab, a), path_of(lab, b)) {
-        (Some(pa), Some(pb)) => match (std::fs::read(pa), std::fs::read(pb)) {
-            (Ok(x), Ok(y)) => x == y,
-            _ => false,
-        },
+    let (Some(pa), Some(pb)) = (path_of(lab, a), path_of(lab, b)) else {
+        return false;
+    };
+    if let (Ok(x), Ok(y)) = (std::fs::read(pa), std::fs::read(pb))
+        && x == y
+    {
+        return true;
+    }
+    match (pod_templates(pa), pod_templates(pb)) {
+        (Some(x), Some(y)) => !x.is_empty() && x == y,
         _ => false,
     }
+}
+
+/// The kinds whose objects make pods from a template.
+const CONTROLLERS: [&str; 4] = ["Deployment", "DaemonSet", "StatefulSet", "ReplicaSet"];
+
+/// Each pod controller of the manifest at `path`: its kind, namespace and
+/// name, and its pod template, in the file's order (`None`: unreadable).
+fn pod_templates(path: &Path) -> Option<Vec<(String, serde_norway::Value)>> {
+    let m = crate::testbed::manifest::read_documents(path).ok()?;
+    let text = |d: &serde_norway::Value, key: &str| {
+        d.get("metadata")
+            .and_then(|m| m.get(key))
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    Some(
+        m.docs
+            .iter()
+            .filter_map(|d| {
+                let kind = d.get("kind")?.as_str()?;
+                CONTROLLERS.contains(&kind).then(|| {
+                    let template = d
+                        .get("spec")
+                        .and_then(|s| s.get("template"))
+                        .cloned()
+                        .unwrap_or(serde_norway::Value::Null);
+                    let id = format!("{kind}/{}/{}", text(d, "namespace"), text(d, "name"));
+                    (id, template)
+                })
+            })
+            .collect(),
+    )
 }
 
 /// The lab's manifest file named `file` (a variant's or a workload's).
@@ -107,15 +151,38 @@ fn path_of<'a>(lab: &'a Lab, file: &str) -> Option<&'a Path> {
         .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == file))
 }
 
-/// Whether kubectl's answer the book shows says the objects changed or
-/// were made (`deployment.apps/x configured`, `deployment "x" created`),
-/// not `unchanged`.
+/// Whether kubectl's answer the book shows says a pod controller changed
+/// or was made (`deployment.apps/x configured`, `deployment "x" created`),
+/// not `unchanged`. A line of another kind's object (`configmap/cfg
+/// configured`) changes no pod; a line whose kind lab cannot read counts
+/// as a change.
 fn says_changed(output: &[String]) -> bool {
     output.iter().any(|l| {
-        l.split_whitespace()
+        let words: Vec<&str> = l.split_whitespace().collect();
+        let changed = words
             .last()
-            .is_some_and(|w| w == "created" || w == "configured")
+            .is_some_and(|w| *w == "created" || *w == "configured");
+        changed
+            && words
+                .first()
+                .is_none_or(|w| of_a_controller(w, words.get(1)))
     })
+}
+
+/// Whether kubectl's object word `first` (`daemonset.apps/x`, or
+/// `deployment` before a quoted `"x"`, kubectl 1.10's form) names a pod
+/// controller, or a kind lab cannot read.
+fn of_a_controller(first: &str, second: Option<&&str>) -> bool {
+    let typed = first.contains('/') || second.is_some_and(|w| w.starts_with('"'));
+    if !typed {
+        return true;
+    }
+    let kind = first
+        .split(['/', '.'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    CONTROLLERS.iter().any(|c| c.to_ascii_lowercase() == kind)
 }
 
 #[cfg(test)]
