@@ -130,12 +130,15 @@ fn a_nodes_root_cannot_grow_its_tables_past_the_guards_bound() {
     let out = lab.ssh("node1", FLOOD);
     assert!(text(&out).contains("flooded"), "{}", text(&out));
     // Events are acted on at once; proxies and multicast addresses at the
-    // guard's next sweep (every second), which reports what went.
+    // guard's next sweep (every second), which reports what went. A
+    // device's multicast addresses show in the sweep's dump of the
+    // forwarding table too (probe21bj), which may take them first: they
+    // are then reported as forwarding entries (their count is asserted
+    // below all the same).
     let said = [
         "forwarding entries",
         "neighbour entries",
         "proxy neighbour entries",
-        "multicast addresses",
     ]
     .map(|t| ("removed ", format!(" {t} past the bound of {bound}")));
     assert_bounded(

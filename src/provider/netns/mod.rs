@@ -192,6 +192,7 @@ impl Provider for Netns {
     ) -> Result<()> {
         let v = lab.variant(variant)?;
         check_variant(lab, v)?;
+        refuse_nodes_stopped_by_guard(lab, state)?;
         let ps = NetnsState::from_value(&state.provider_state)?;
         let mut ctx = NetnsCtx::new(lab, v, state.clone(), ps, rep);
         // A lab of an older `lab` has no range of ids: refused before
@@ -375,6 +376,41 @@ impl Provider for Netns {
         }
         Ok(out)
     }
+}
+
+/// `Err` (exit 3) naming the nodes of `lab` the guard stopped (their
+/// namespaces gone, its log saying so), before anything changes: a switch
+/// cannot reach them, and probe21bj found `apply` saying only "opening
+/// namespace LAB.node1: No such file or directory". Only a new lab brings
+/// them back.
+fn refuse_nodes_stopped_by_guard(lab: &Lab, state: &State) -> Result<()> {
+    let log = files::Layout::new(state.dir()).guard_log();
+    let said = guard::stopped_nodes(&log);
+    let stopped: Vec<&str> = lab
+        .nodes
+        .iter()
+        .filter(|n| {
+            let ns = names::node_ns(&lab.name, &n.name);
+            said.contains(&ns) && !sys::netns_path(&ns).exists()
+        })
+        .map(|n| n.name.as_str())
+        .collect();
+    if stopped.is_empty() {
+        return Ok(());
+    }
+    Err(LabError::Step {
+        step: "nodes".to_string(),
+        message: format!(
+            "{} stopped by the guard (it says why in {}); a stopped node cannot be \
+             brought back: run `lab destroy {}`, then `lab up` again",
+            match stopped.as_slice() {
+                [one] => format!("node {one} was"),
+                many => format!("nodes {} were", many.join(", ")),
+            },
+            log.display(),
+            lab.name
+        ),
+    })
 }
 
 #[cfg(test)]

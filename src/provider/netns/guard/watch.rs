@@ -25,6 +25,7 @@ mod dumps;
 mod held;
 mod host_work;
 mod reads;
+mod removals;
 mod sets_heard;
 mod traffic_control;
 
@@ -156,6 +157,8 @@ pub struct Watch {
     /// Tables to dump, in turn; the first runs when `dumping` is set.
     queue: VecDeque<Class>,
     dumping: Option<(Class, u32)>,
+    /// When the running dump started (see `reads::dump_holds_removals`).
+    dump_started_at: Instant,
     seq: u32,
     out: Vec<u8>,
     /// Multicast addresses to remove with `SIOCDELMULTI`, with the
@@ -171,6 +174,8 @@ pub struct Watch {
     /// of yet (a neighbour's addition is told twice): not asked again
     /// until the next sweep.
     removing: HashSet<Vec<u8>>,
+    /// Entries whose removal the kernel refused (see `removals`).
+    unremovable: HashSet<Vec<u8>>,
     /// The next dump of qdiscs removes every attached one (events lost).
     wipe_tc: bool,
     /// Kinds of actions seen (to flush them when events were lost).
@@ -282,6 +287,7 @@ impl Watch {
             table: Table::new(bound),
             queue: Class::ALL.into_iter().collect(),
             dumping: None,
+            dump_started_at: Instant::now(),
             seq: 0,
             out: Vec::new(),
             multicast_out: Vec::new(),
@@ -289,6 +295,7 @@ impl Watch {
             removed_multicast: 0,
             refused: 0,
             removing: HashSet::new(),
+            unremovable: HashSet::new(),
             wipe_tc: false,
             action_kinds: HashSet::new(),
             wiped_tc: 0,
@@ -333,15 +340,17 @@ impl Watch {
         }
     }
 
-    /// The sweep's look at what no event tells of: proxy neighbours are
-    /// dumped, multicast addresses read and trimmed, nexthop objects and
-    /// address labels dumped and trimmed, macvlan source-MAC lists and
+    /// The sweep's look at what no event tells of: proxy neighbours and
+    /// forwarding entries are dumped, multicast addresses read and
+    /// trimmed, nexthop objects and address labels dumped and trimmed, macvlan source-MAC lists and
     /// ipset elements counted and flushed past the bound (`Err` when that look failed).
     /// (A rise of the host's neighbour table has every node looked at as
     /// soon as it is read: see [`super::unresolved::HOST_LOOK`].)
     pub fn sweep(&mut self, buf: &mut [u8]) -> io::Result<()> {
         self.removing.clear();
         self.queue(Class::Proxy);
+        // Counted from the kernel, not the guard's record (see `reads`).
+        self.queue(Class::Fdb);
         self.removed_multicast += self.multicast.trim(self.table.bound()) as u64;
         let bound = self.table.bound();
         self.trim_dumped(&dumped::Kind::ALL, buf);
@@ -461,6 +470,7 @@ impl Watch {
             self.table.dump_started(class);
         }
         self.dumping = Some((class, self.seq));
+        self.dump_started_at = Instant::now();
         Ok(())
     }
 
@@ -468,34 +478,12 @@ impl Watch {
         sockets::send(&self.fd, b)
     }
 
-    /// Remove the multicast addresses decided so far, inside the node: one
-    /// `ip maddr add` made is removed only this way; one that is not (a
-    /// `bridge fdb add … self`) goes with the netlink removals.
-    fn drop_multicast(&mut self) {
-        for (index, mac, m) in std::mem::take(&mut self.multicast_out) {
-            let removed = self
-                .multicast
-                .name_of(index)
-                .is_some_and(|dev| self.multicast.remove(&dev, mac));
-            if !removed {
-                self.out.extend_from_slice(&m);
-            }
-        }
-    }
-
-    /// Send the removals decided so far.
-    fn flush(&mut self) -> io::Result<()> {
-        self.drop_multicast();
-        let out = std::mem::take(&mut self.out);
-        for batch in sockets::batches(&out, SEND_BYTES) {
-            self.send(batch)?;
-        }
-        Ok(())
-    }
-
     /// Decide on an entry the kernel told of: kept, or removed.
     fn judge(&mut self, e: &Entry) {
-        if self.table.added(e) == Verdict::Keep || !self.removing.insert(e.key.clone()) {
+        if self.table.added(e) == Verdict::Keep
+            || self.unremovable.contains(&e.key)
+            || !self.removing.insert(e.key.clone())
+        {
             return;
         }
         self.removed[e.class.index()] += 1;
@@ -509,6 +497,7 @@ impl Watch {
     fn gone(&mut self, e: &Entry) {
         self.table.removed(e);
         self.removing.remove(&e.key);
+        self.unremovable.remove(&e.key);
     }
 
     /// Queue a removal that is not of one entry (see [`tc`]).
@@ -562,6 +551,7 @@ impl Watch {
                 RTM_DELLINK => {
                     if let Some(index) = body.get(4..8) {
                         self.table.device_gone(index);
+                        self.unremovable.retain(|k| k.get(4..8) != Some(index));
                     }
                 }
                 _ if tc::is_added(ty) || tc::is_removed(ty) => self.handle_tc(ty, seq, body),
@@ -578,7 +568,7 @@ impl Watch {
                         }
                     }
                     // A removal refused (gone meanwhile, or not removable).
-                    _ if ty == NLMSG_ERROR => self.refused += 1,
+                    _ if ty == NLMSG_ERROR => self.removal_refused(body),
                     _ => {}
                 },
                 _ => {}
