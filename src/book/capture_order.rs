@@ -173,6 +173,21 @@ pub fn differences(book: &[String], any_device: bool) -> Vec<String> {
     d
 }
 
+/// The most echo requests (their distinct numbers) of one ping (one
+/// flow, one ICMP id) among a capture's lines.
+pub fn echo_requests_of_one_ping(capture: &[String]) -> usize {
+    let mut pings: Vec<((String, String, u16), Vec<u16>)> = Vec::new();
+    for e in capture.iter().filter_map(|l| echo(l)).filter(|e| e.request) {
+        let key = (e.from, e.to, e.id);
+        match pings.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, seqs)) if !seqs.contains(&e.seq) => seqs.push(e.seq),
+            Some(_) => {}
+            None => pings.push((key, vec![e.seq])),
+        }
+    }
+    pings.iter().map(|(_, s)| s.len()).max().unwrap_or(0)
+}
+
 /// A time span as a reader reads it.
 fn span(us: i64) -> String {
     if us.abs() < 1000 {

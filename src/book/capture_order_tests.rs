@@ -100,3 +100,20 @@ fn more_pings_than_the_labs_is_a_difference() {
     assert!(d[0].contains("under 2 ICMP ids (5874, 5875)"), "{d:?}");
     assert_eq!(differences(&book, false), Vec::<String>::new());
 }
+
+/// probe21bk, wrong red 3 (`T22`): the echoes one ping's requests number
+/// in a capture, what the lab's traffic sends for it. Seen failing first:
+/// the lab sent two whatever the capture showed, and `seq 3`, `seq 4`
+/// drifted as lines the lab's output did not have.
+#[test]
+fn the_echo_requests_of_one_ping_are_counted() {
+    let book = capture(&[
+        packet("20:55:02.971181", 5874, 1),
+        packet("20:55:03.971181", 5874, 2),
+        packet("20:55:03.971190", 5874, 2),
+        packet("20:55:04.971181", 5874, 3),
+        packet("20:55:05.971181", 5875, 1),
+    ]);
+    assert_eq!(echo_requests_of_one_ping(&book), 3);
+    assert_eq!(echo_requests_of_one_ping(&lines(BANNER)), 0);
+}
