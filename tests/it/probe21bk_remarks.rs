@@ -209,3 +209,28 @@ fn true_remarks_in_these_words_pass() {
         "{stdout}"
     );
 }
+
+/// Wrong red 3 (`T22`): the book's ping runs until Ctrl-C, so its capture
+/// may show more echoes than two; the lab sends as many and compares them
+/// all (its capture has `seq 4`), the chapter passing. Seen failing with
+/// the lab's traffic at two echoes: line 160 drifted ("the lab's output has
+/// no such line").
+#[test]
+fn a_capture_of_more_echoes_is_compared_with_as_many() {
+    let first =
+        "20:55:02.971181 IP 10.244.1.0 > 10.244.3.3: ICMP echo request, id 5874, seq 1, length 64";
+    let more: String = (2..=4)
+        .map(|s| format!("\n20:55:0{}.972540 IP 10.244.1.0 > 10.244.3.3: ICMP echo request, id 5874, seq {s}, length 64", s + 1))
+        .collect();
+    let (code, stdout, v) = book(&[(first, &format!("{first}{more}"))]);
+    assert_eq!(code, 0, "{stdout}");
+    let c = crate::book::command(&v, 160);
+    assert_eq!(crate::book::said(&c, "verdict"), "match", "{c}");
+    let lab: Vec<&str> = c["lab"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(lab.iter().any(|l| l.contains("seq 4,")), "{c}");
+}
