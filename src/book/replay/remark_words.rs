@@ -536,12 +536,42 @@ fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
     Ok(Part::Claims(s.claims))
 }
 
+/// `node1 -> node2` (`→`, `=>`) between two nodes' names read as `from
+/// node1 to node2`: the node typed on and the one reached. Alone, the
+/// first name could say either (probe21bk, `W9`: `# node1 -> node2, works
+/// now` not understood).
+fn arrows_read(remark: &str, names: &Names) -> String {
+    let words: Vec<&str> = remark.split_whitespace().collect();
+    let bare = |w: &str| {
+        w.trim_matches(|c: char| "()[]{},;:.!?".contains(c))
+            .to_string()
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if i + 2 < words.len()
+            && matches!(words[i + 1], "->" | "→" | "=>")
+            && !words[i].ends_with([',', ';', ':'])
+            && names.node(&bare(words[i])).is_some()
+            && names.node(&bare(words[i + 2])).is_some()
+        {
+            out.push(format!("from {} to {}", words[i], words[i + 2]));
+            i += 3;
+        } else {
+            out.push(words[i].to_string());
+            i += 1;
+        }
+    }
+    out.join(" ")
+}
+
 /// Read `remark`: its claims, or that it claims nothing, or the part lab
 /// cannot read.
 pub(super) fn read(remark: &str, names: &Names) -> Reading {
+    let remark = arrows_read(remark, names);
     let mut claims = Vec::new();
     let mut negation = None;
-    for p in parts(remark) {
+    for p in parts(&remark) {
         match part(&p, names) {
             Part::Claims(c) => claims.extend(c),
             Part::Negation => negation = Some(p.join(" ")),

@@ -123,6 +123,18 @@ fn wordings_of_place_and_outcome_are_read() {
         ),
         ("same node, down", vec![SameNode(true), Reaches(false)]),
         ("back on the host", vec![BackHome]),
+        (
+            "node1 -> node2, works now",
+            vec![
+                From("node1".into()),
+                OnNode {
+                    node: "node2".into(),
+                    on: true,
+                    pod: true,
+                },
+                Reaches(true),
+            ],
+        ),
         ("back to my machine", vec![BackHome]),
         (
             "from node1, back home",
