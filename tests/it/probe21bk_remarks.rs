@@ -10,8 +10,8 @@
 //! - finding 4: one echo request captured again a second later drifts;
 //! - lesser 1 and 2: an mdev no ping prints under the replies shown, and
 //!   statistics printed twice, drift;
-//! - true remarks in such words (`# node to node, works`, `exit # back on
-//!   the host`) pass.
+//! - true remarks in such words (`(node to node, down)`, `exit # back on
+//!   the host`, `# node1 -> node2, works now`) pass.
 //!
 //! Seen failing with the fix off (src as at 8934197, these tests as here):
 //! `wrong_remarks_are_not_green` at its first case (line 84 `match`),
@@ -193,9 +193,10 @@ fn numbers_no_ping_or_capture_prints_drift() {
 fn true_remarks_in_these_words_pass() {
     let (code, stdout, v) = book(&[
         (SAME_84, "ping 10.244.1.2  (node-local, up)"),
-        (ACROSS_90, "ping 10.244.3.3 (between nodes, down)"),
+        (ACROSS_90, "ping 10.244.3.3 (node to node, down)"),
         ("exit (from node1)", "exit # back on the host"),
-        (ACROSS_232, "ping 10.244.3.4 # node to node, fixed"),
+        // `W9`: not understood before ("lab cannot tell which is meant").
+        (ACROSS_232, "ping 10.244.3.4 # node1 -> node2, works now"),
     ]);
     assert_eq!(code, 0, "{stdout}");
     for line in [84, 90, 232] {
