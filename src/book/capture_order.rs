@@ -11,6 +11,9 @@
 //! 10 s or 9 µs after `seq 1` each matched: a capture's lines were
 //! compared with the lab's with their times and ids taken out.
 //!
+//! Probe21bk, finding 4: `seq 1` captured again a second after itself
+//! matched, taken for the lab's doubling whatever the gap.
+//!
 //! Tolerances keep true captures: a packet may be stamped a little before
 //! one printed above it (CPUs stamp packets in parallel); the same packet
 //! seen twice (in and out of one device, the lab's `flannel.1` does so)
@@ -28,6 +31,10 @@ const SECOND_US: i64 = 1_000_000;
 const EARLY_US: i64 = 500_000;
 const LATE_US: i64 = 1_000_000;
 const DAY_US: i64 = 86_400 * SECOND_US;
+/// How far apart one echo may be captured twice: the same packet seen on
+/// its way in and out of a device (the lab's `flannel.1`: ~15 µs), never a
+/// ping's interval (ping never sends one echo number twice).
+const TWICE_US: i64 = 100_000;
 
 /// A time of day as tcpdump prints it, in microseconds since midnight.
 fn micros(word: &str) -> Option<i64> {
@@ -128,11 +135,23 @@ pub fn differences(book: &[String], any_device: bool) -> Vec<String> {
             None => last.push((e, *t)),
             Some((x, at)) => {
                 let k = i64::from(e.seq.wrapping_sub(x.seq));
+                let gap = after(*at, *t);
+                if k == 0 && gap > TWICE_US {
+                    // probe21bk, finding 4: `seq 1` again a second later
+                    // was taken for the lab's doubling.
+                    d.push(format!(
+                        "tcpdump: the book shows echo request seq {} of {} > {} (id {}) again {} after its first: one packet is seen twice only microseconds apart (in and out of a device), and ping never sends one echo number twice",
+                        e.seq,
+                        e.from,
+                        e.to,
+                        e.id,
+                        span(gap)
+                    ));
+                }
                 if k == 0 || k > i64::from(u16::MAX / 2) {
                     // The same echo again, or one numbered before.
                     continue;
                 }
-                let gap = after(*at, *t);
                 // A time before the last is said once, as such.
                 if gap >= 0 && (gap < k * SECOND_US - EARLY_US || gap > k * SECOND_US + LATE_US) {
                     d.push(format!(
@@ -152,6 +171,21 @@ pub fn differences(book: &[String], any_device: bool) -> Vec<String> {
         }
     }
     d
+}
+
+/// The most echo requests (their distinct numbers) of one ping (one
+/// flow, one ICMP id) among a capture's lines.
+pub fn echo_requests_of_one_ping(capture: &[String]) -> usize {
+    let mut pings: Vec<((String, String, u16), Vec<u16>)> = Vec::new();
+    for e in capture.iter().filter_map(|l| echo(l)).filter(|e| e.request) {
+        let key = (e.from, e.to, e.id);
+        match pings.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, seqs)) if !seqs.contains(&e.seq) => seqs.push(e.seq),
+            Some(_) => {}
+            None => pings.push((key, vec![e.seq])),
+        }
+    }
+    pings.iter().map(|(_, s)| s.len()).max().unwrap_or(0)
 }
 
 /// A time span as a reader reads it.

@@ -33,6 +33,12 @@ fn true_captures_say_nothing() {
         packet("03:15:33.601069", 13, 2),
     ]);
     assert_eq!(differences(&lab, false), Vec::<String>::new());
+    // The doubling a little slower (a loaded machine): still one packet.
+    let slow = capture(&[
+        packet("03:15:32.600742", 13, 1),
+        packet("03:15:32.650742", 13, 1),
+    ]);
+    assert_eq!(differences(&slow, false), Vec::<String>::new());
     let midnight = capture(&[
         packet("23:59:59.500000", 7, 10),
         packet("00:00:00.500100", 7, 11),
@@ -64,6 +70,13 @@ fn impossible_captures_are_differences() {
             "10.000000 s after seq 1",
         ),
         (packet("20:55:02.971190", 5874, 2), "9 µs after seq 1"),
+        // probe21bk, finding 4 (`T8`): seq 1 again a second later. Seen
+        // failing without `TWICE_US`: nothing said.
+        (
+            packet("20:55:03.972540", 5874, 1),
+            "again 1.001359 s after its first",
+        ),
+        (packet("20:55:03.171181", 5874, 1), "again 200 ms after"),
     ] {
         let d = differences(&capture(&[first.clone(), second.clone()]), false);
         assert!(d.iter().any(|d| d.contains(said)), "{second}: {d:#?}");
@@ -86,4 +99,21 @@ fn more_pings_than_the_labs_is_a_difference() {
     assert_eq!(d.len(), 1, "{d:#?}");
     assert!(d[0].contains("under 2 ICMP ids (5874, 5875)"), "{d:?}");
     assert_eq!(differences(&book, false), Vec::<String>::new());
+}
+
+/// probe21bk, wrong red 3 (`T22`): the echoes one ping's requests number
+/// in a capture, what the lab's traffic sends for it. Seen failing first:
+/// the lab sent two whatever the capture showed, and `seq 3`, `seq 4`
+/// drifted as lines the lab's output did not have.
+#[test]
+fn the_echo_requests_of_one_ping_are_counted() {
+    let book = capture(&[
+        packet("20:55:02.971181", 5874, 1),
+        packet("20:55:03.971181", 5874, 2),
+        packet("20:55:03.971190", 5874, 2),
+        packet("20:55:04.971181", 5874, 3),
+        packet("20:55:05.971181", 5875, 1),
+    ]);
+    assert_eq!(echo_requests_of_one_ping(&book), 3);
+    assert_eq!(echo_requests_of_one_ping(&lines(BANNER)), 0);
 }

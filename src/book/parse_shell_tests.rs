@@ -140,3 +140,39 @@ fn a_chapter_keeps_a_bounded_count_of_output_lines_and_counts_the_rest() {
     let (s, _) = steps_within(&c.blocks[1], &mut 1);
     assert_eq!((s[0].output.len(), s[0].cut), (PER_COMMAND, 2));
 }
+
+/// probe21bk, finding 2: a comment on its own line above a command is the
+/// author's remark about that command (with the command's own remark, if
+/// any); one above output lines stays output. Seen failing with the
+/// holding of comments off: `# across node` was `vagrant ssh`'s output
+/// and the ping had only its own remark.
+#[test]
+fn a_comment_above_a_command_is_its_remark() {
+    let c = p(
+        "```bash\nvagrant ssh node1\n# across node\n\nping 10.244.1.2 (same node)\n\nPING x\n\n# the resolver\ncat /etc/resolv.conf\n# Generated\nnameserver 10.0.0.1\n# trailing\n```\n",
+    );
+    let (s, _) = steps(&c.blocks[0]);
+    let got: Vec<(&str, Option<&str>, Vec<&str>)> = s
+        .iter()
+        .map(|s| {
+            let out = s.output.iter().map(String::as_str).collect();
+            (s.command.as_str(), s.remark.as_deref(), out)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("vagrant ssh node1", None, vec![]),
+            (
+                "ping 10.244.1.2",
+                Some("across node; same node"),
+                vec!["PING x"]
+            ),
+            (
+                "cat /etc/resolv.conf",
+                Some("the resolver"),
+                vec!["# Generated", "nameserver 10.0.0.1", "# trailing"]
+            ),
+        ]
+    );
+}

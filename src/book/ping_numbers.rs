@@ -14,9 +14,17 @@
 //! The tolerances are those of what ping prints: a reply's time is
 //! rounded to the decimals it shows (`4.03`: a hundredth), the round
 //! trip's values to a thousandth, and its avg is cut to the microsecond.
-//! `mdev` is not held: old iputils computed it in integers, and printed it
-//! far from the times' deviation. The pings lab recognises take no `-i`,
-//! so their interval is ping's one second.
+//! The pings lab recognises take no `-i`, so their interval is ping's one
+//! second.
+//!
+//! `mdev` (probe21bk, lesser 1: `0.054/0.057/0.060/0.300` under replies of
+//! 0.054 and 0.060, and `0.200` for one reply, each matched) is held to
+//! what either iputils prints. New iputils prints the times' population
+//! standard deviation, at most half of max − min. Old iputils computed it
+//! in whole microseconds, `isqrt(⌊Σt²/n⌋ − ⌊Σt/n⌋²)`: the mean cut down
+//! adds up to 2×mean µs² under the root (`0.400/0.400/0.401/0.020`). Both
+//! print 0 for one reply, or for replies of one time. A ping prints its
+//! statistics once (`S16`, `S19`: printed twice, matched).
 
 use super::compare::squash;
 
@@ -52,6 +60,12 @@ fn ms(us: i64) -> String {
 /// ms`, `round-trip min/avg/max[/stddev] = a/b/c ms`), each read by its
 /// name; the line as shown.
 fn round_trip(book: &[String]) -> Option<(Shown, Shown, Shown, String)> {
+    round_trip_with_mdev(book).map(|(min, avg, max, _, line)| (min, avg, max, line))
+}
+
+/// [`round_trip`] with its `mdev` (`stddev`) where it shows one.
+#[allow(clippy::type_complexity)]
+fn round_trip_with_mdev(book: &[String]) -> Option<(Shown, Shown, Shown, Option<Shown>, String)> {
     book.iter().find_map(|l| {
         let t = squash(l);
         let lower = t.to_lowercase();
@@ -66,7 +80,14 @@ fn round_trip(book: &[String]) -> Option<(Shown, Shown, Shown, String)> {
             return None;
         }
         let of = |name: &str| shown(values[names.iter().position(|n| *n == name)?].trim());
-        Some((of("min")?, of("avg")?, of("max")?, t.trim().to_string()))
+        let mdev = of("mdev").or_else(|| of("stddev"));
+        Some((
+            of("min")?,
+            of("avg")?,
+            of("max")?,
+            mdev,
+            t.trim().to_string(),
+        ))
     })
 }
 
@@ -146,6 +167,16 @@ pub fn contradictions(book: &[String]) -> Vec<String> {
     let mut d = Vec::new();
     let cut = book.iter().any(|l| super::compare::is_elision(l));
     let stats = statistics(book);
+    let printed = book
+        .iter()
+        .filter(|l| l.to_lowercase().contains("packets transmitted"))
+        .count();
+    if printed > 1 {
+        d.push(format!(
+            "ping: the book shows a ping's statistics {printed} times, which no ping prints: it prints them once, as it ends"
+        ));
+    }
+    d.extend(mdev_contradictions(book, stats));
     if let Some((min, avg, max, line)) = round_trip(book) {
         if !(min.us <= avg.us && avg.us <= max.us) {
             d.push(format!(
@@ -175,6 +206,83 @@ pub fn contradictions(book: &[String]) -> Vec<String> {
         }
     }
     d
+}
+
+/// The round-trip line's `mdev` against its min, avg and max, and, where
+/// every reply counted is shown, against their deviation (see the module
+/// doc for the two iputils' sums).
+fn mdev_contradictions(book: &[String], stats: Option<(i64, i64, Option<i64>)>) -> Vec<String> {
+    let Some((min, avg, max, Some(mdev), line)) = round_trip_with_mdev(book) else {
+        return Vec::new();
+    };
+    let said = |why: String| {
+        vec![format!(
+            "ping: the book's round-trip line (`{line}`) has mdev {} ms, {why}",
+            ms(mdev.us)
+        )]
+    };
+    let one = stats.is_some_and(|(_, got, _)| got == 1);
+    if (one || min.us == max.us) && mdev.us != 0 {
+        return said(format!(
+            "but its {}: ping prints mdev 0.000 for that",
+            if one {
+                "statistics count one reply"
+            } else {
+                "min and max are one time"
+            }
+        ));
+    }
+    // The most either sum gives for times within min and max, and a
+    // microsecond of rounding (old iputils' mean, cut, adds up to 2×avg).
+    let half = (max.us - min.us) as f64 / 2.0;
+    let most = (half * half + 2.0 * avg.us as f64 + 2.0).sqrt() + 1.0;
+    if mdev.us as f64 > most {
+        return said(format!(
+            "more than times between {} and {} ms can deviate (about {} ms at most)",
+            ms(min.us),
+            ms(max.us),
+            ms(most.floor() as i64)
+        ));
+    }
+    let cut = book.iter().any(|l| super::compare::is_elision(l));
+    let all = reply_times(book);
+    let times: Vec<Shown> = all.iter().flatten().map(|(t, _)| *t).collect();
+    let every = !cut
+        && !times.is_empty()
+        && all.iter().all(Option::is_some)
+        && stats.is_some_and(|(_, got, _)| got == times.len() as i64);
+    if !every {
+        return Vec::new();
+    }
+    let n = times.len() as f64;
+    let mean = times.iter().map(|t| t.us as f64).sum::<f64>() / n;
+    let deviation = (times
+        .iter()
+        .map(|t| (t.us as f64 - mean).powi(2))
+        .sum::<f64>()
+        / n)
+        .sqrt();
+    // A time shown to a unit is within half a unit of ping's, which moves
+    // the deviation by at most as much; old iputils' sums take up to a
+    // µs² from under the root, and add up to 2×mean; each prints it cut or
+    // rounded to a microsecond.
+    let half_unit = times.iter().map(|t| t.unit).max().unwrap_or(1) as f64 / 2.0;
+    let (low, high) = (
+        ((deviation - half_unit).max(0.0).powi(2) - 1.0)
+            .max(0.0)
+            .sqrt()
+            - 1.0,
+        ((deviation + half_unit).powi(2) + 2.0 * mean + 2.0).sqrt() + 1.0,
+    );
+    let m = mdev.us as f64;
+    if m < low || m > high {
+        return said(format!(
+            "but the {} replies it shows (every one its statistics count) deviate by {} ms: ping's mdev is their deviation",
+            times.len(),
+            ms(deviation.round() as i64)
+        ));
+    }
+    Vec::new()
 }
 
 /// The round-trip line against the reply times the book shows: each

@@ -123,3 +123,46 @@ fn a_statistics_time_other_than_the_count_takes_is_a_difference() {
         assert!(d[0].contains("ping sends one echo a second"), "{d:?}");
     }
 }
+
+/// probe21bk, lesser 1 (`S2`, `S20`, `S21`): an mdev no ping prints under
+/// the times it shows; lesser 2 (`S16`, `S19`): statistics printed twice.
+/// Seen failing with `mdev_contradictions` and the count of statistics
+/// off: no difference for any.
+#[test]
+fn an_mdev_or_statistics_no_ping_prints_are_differences() {
+    for (to, said) in [
+        ("0.054/0.057/0.060/0.300", "more than times between"),
+        ("0.054/0.057/0.060/0.030", "more than times between"),
+        ("0.054/0.057/0.060/0.001", "deviate by 0.003 ms"),
+        ("0.054/0.057/0.060/0.000", "deviate by 0.003 ms"),
+    ] {
+        let d = contradictions(&changed("0.054/0.057/0.060/0.003", to));
+        assert_eq!(d.len(), 1, "{to}: {d:#?}");
+        assert!(d[0].contains(said), "{d:?}");
+    }
+    let one = "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.403 ms
+--- 10.244.1.2 ping statistics ---
+1 packets transmitted, 1 received, 0% packet loss, time 0ms
+rtt min/avg/max/mdev = 0.403/0.403/0.403/0.200 ms";
+    let d = contradictions(&v(one));
+    assert!(
+        d.iter().any(|d| d.contains("statistics count one reply")),
+        "{d:#?}"
+    );
+    let twice = format!(
+        "{REAL}\n\n--- 10.244.1.2 ping statistics ---\n2 packets transmitted, 2 received, 0% packet loss, time 1001ms"
+    );
+    let d = contradictions(&v(&twice));
+    assert!(d.iter().any(|d| d.contains("statistics 2 times")), "{d:#?}");
+    // Old iputils' whole microseconds (0.400 and 0.401: 0.020), a cut
+    // output and busybox's round trip with no mdev say nothing.
+    let cut = changed(
+        "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms",
+        "...",
+    );
+    let cut: Vec<String> = cut
+        .into_iter()
+        .map(|l| l.replace("0.057/0.060/0.003", "0.057/0.060/0.004"))
+        .collect();
+    assert_eq!(contradictions(&cut), Vec::<String>::new());
+}

@@ -98,6 +98,7 @@ mod probe21bh_numbers;
 mod probe21bh_remarks;
 mod probe21bj_fdb;
 mod probe21bk_names;
+mod probe21bk_remarks;
 mod probe21l;
 mod probe21p;
 mod probe21r;

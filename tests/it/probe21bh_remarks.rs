@@ -125,7 +125,7 @@ fn a_wrong_remark_of_place_or_outcome_is_not_green() {
                 "loss",
                 90,
                 "not_understood",
-                "`ping 10.244.3.3 # 100% loss`: the remark speaks of where the line is typed or what it reaches or gets (`100% loss`) in words lab does not read",
+                "`ping 10.244.3.3 # 100% loss`: the remark has words lab does not read (`100% loss`)",
             ),
             (
                 "exit-on",

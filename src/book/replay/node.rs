@@ -24,10 +24,23 @@ use std::net::Ipv4Addr;
 /// is its least, on a vagrant node's user).
 pub const INTERVAL: &str = "0.01";
 
-/// The ping left running while another session captures: two echoes, a
-/// reply waited for `wait` (seconds; its output is not compared).
-pub fn traffic(ip: Ipv4Addr, wait: &str) -> String {
-    format!("timeout 3 ping -n -c 2 -i {INTERVAL} -W {wait} {ip}")
+/// The ping left running while another session captures: `echoes`
+/// echoes ([`capture_echoes`]), a reply waited for `wait` (seconds; its
+/// output is not compared).
+pub fn traffic(ip: Ipv4Addr, wait: &str, echoes: u32) -> String {
+    format!("timeout 3 ping -n -c {echoes} -i {INTERVAL} -W {wait} {ip}")
+}
+
+/// How many echoes the ping left running sends for a capture whose book
+/// output is `capture`: as many echo requests of one ping as the book's
+/// capture shows (the book's ping runs until Ctrl-C, so `seq 2, 3, 4` are
+/// true: probe21bk, wrong red 3), at least two, and never more than a
+/// counted ping may ask ([`crate::book::recognize::MAX_PING_COUNT`]), so
+/// that it ends inside the replay's deadline (`-i` 10 ms); a capture that
+/// shows more drifts by the ones the lab did not send.
+pub fn capture_echoes(capture: &[String]) -> u32 {
+    (crate::book::capture_order::echo_requests_of_one_ping(capture).min(u32::MAX as usize) as u32)
+        .clamp(2, crate::book::recognize::MAX_PING_COUNT)
 }
 
 /// How long a ping the book shows without a reply waits for one, and why
@@ -143,11 +156,15 @@ impl Replayer<'_> {
                 format!("cat {}", quote(path))
             }
             Cmd::Tcpdump { iface } => {
-                why.push(
-                    "-l -n --immediate-mode -c 4 and a deadline: the book's capture runs until Ctrl-C (line-buffered, names not looked up, each packet handed over as it comes)"
-                        .into(),
-                );
-                format!("tcpdump -l -n -i {} --immediate-mode -c 4", quote(iface))
+                // Two packets an echo (the lab's flannel.1 shows each twice).
+                let most = 2 * capture_echoes(&p.step.output);
+                why.push(format!(
+                    "-l -n --immediate-mode -c {most} and a deadline: the book's capture runs until Ctrl-C (line-buffered, names not looked up, each packet handed over as it comes)"
+                ));
+                format!(
+                    "tcpdump -l -n -i {} --immediate-mode -c {most}",
+                    quote(iface)
+                )
             }
             Cmd::Grep {
                 inner,
@@ -284,10 +301,11 @@ impl Replayer<'_> {
             (Cmd::Tcpdump { .. }, Some((from, ip, at))) if from == node => {
                 let lab_ip = self.target_ip(*ip, epoch, pods, &mut r.bindings);
                 let wait = self.deadline(t, pods).await;
+                let echoes = capture_echoes(&p.step.output);
                 why.push(format!(
-                    "captured while the ping at line {at} runs in another session: lab starts the capture, sends that ping's two echoes to {lab_ip} once tcpdump says it listens (a reply waited for {wait}), and stops the capture when tcpdump has handled every packet it received"
+                    "captured while the ping at line {at} runs in another session: lab starts the capture, sends that ping's {echoes} echoes (as many as the book's capture shows, at least two) to {lab_ip} once tcpdump says it listens (a reply waited for {wait}), and stops the capture when tcpdump has handled every packet it received"
                 ));
-                listen::script_typed(&typed, &traffic(lab_ip, &wait.seconds()))
+                listen::script_typed(&typed, &traffic(lab_ip, &wait.seconds(), echoes))
             }
             (Cmd::Tcpdump { .. }, _) => format!("timeout 2 {typed} 2>&1"),
             _ => typed.clone(),

@@ -206,7 +206,7 @@ pub(super) fn check(p: &Planned, binding: &Binding, lab_nodes: &[String], r: &mu
             return not_green(
                 r,
                 format!(
-                    "`{typed}`: the remark speaks of where the line is typed or what it reaches or gets (`{part}`) in words lab does not read, so lab cannot check it"
+                    "`{typed}`: the remark has words lab does not read (`{part}`): lab cannot check what it says of where the line is typed, what it reaches or what it gets"
                 ),
             );
         }
@@ -366,6 +366,15 @@ fn judge(
                 )
             }))
         }
+        // Sessions do not nest (`vagrant ssh` inside one is not found):
+        // an `exit` of one is back on the reader's machine.
+        Claim::BackHome => match (&p.cmd, session) {
+            (Ok(Cmd::Exit), Some(_)) => Ok(None),
+            (Ok(Cmd::Exit), None) => Ok(Some(format!(
+                "{typed}: the remark says the reader is back on their own machine, but the line stands in no node's session"
+            ))),
+            _ => Err("the remark says the reader is back on their own machine; lab reads that only of an `exit`".into()),
+        },
         Claim::Reaches(claimed) => {
             let got = answered(p, r).ok_or_else(|| {
                 "the remark says whether the line gets an answer; lab reads that only of a ping's or a curl's output it has".to_string()

@@ -11,11 +11,15 @@
 //!
 //! A remark is read word by word against short lists: the words of place
 //! and of outcome, filler (`the`, `pod`, `ping`, `to`), the names of the
-//! lab's nodes and of the book's pods. A remark with no word of place or
-//! outcome is an ordinary note (`ping the pod`, `see above`): it claims
-//! nothing. One that has such a word and any word outside the lists
-//! (`same node as the old one`, `100% loss`) is [`Reading::Unread`]: lab
-//! cannot check it, so it must not pass the line.
+//! lab's nodes and of the book's pods. A remark of filler words alone is
+//! an ordinary note (`ping the pod`): it claims nothing. Every other word
+//! is read and checked, or the remark is [`Reading::Unread`] (`same node
+//! as the old one`, `100% loss`, `between nodes`, `see above`): lab cannot
+//! check it, so it must not pass the line. probe21bk (findings 2 and 3)
+//! found remarks with no listed word of place or outcome (`(between
+//! nodes)`, `(via flannel.1)`, `(fixed)`, `# node to node`) and unread
+//! words after a read one (`(across node, fixed)`) taken for notes that
+//! claim nothing, the line green though each was wrong.
 
 /// What a remark claims, read from its words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,17 +37,20 @@ pub(super) enum Claim {
     SameNodeAs { pod: String, same: bool },
     /// `works`, `replies` (true); `fails`, `no reply` (false).
     Reaches(bool),
+    /// `back on the host`, `back home`: after the line the reader is on
+    /// their own machine (said of an `exit`).
+    BackHome,
 }
 
 /// A remark read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Reading {
-    /// No word of place or outcome: an ordinary note.
+    /// Filler words alone: an ordinary note.
     NoClaim,
     /// Every claim of the remark, each read whole.
     Claims(Vec<Claim>),
-    /// A part of the remark (its words) that speaks of place or outcome in
-    /// words lab does not read.
+    /// A part of the remark (its words) that lab does not read: a word on
+    /// no list, or a claim it cannot make out.
     Unread(String),
 }
 
@@ -75,6 +82,8 @@ const OTHER_WITH_NOUN: &[&str] = &[
     "foreign",
     "separate",
     "inter",
+    "between",
+    "off",
     "neighbour",
     "neighbor",
 ];
@@ -122,6 +131,11 @@ const WORKS: &[&str] = &[
     "alive",
     "passes",
     "through",
+    "fixed",
+    "good",
+    "healthy",
+    "resolved",
+    "up",
 ];
 /// Words that say it does not.
 const FAILS: &[&str] = &[
@@ -151,6 +165,9 @@ const FAILS: &[&str] = &[
     "errors",
     "refused",
     "dead",
+    "down",
+    "bad",
+    "unhealthy",
 ];
 /// Words that say nothing of place or outcome by themselves.
 const FILLER: &[&str] = &[
@@ -316,8 +333,36 @@ fn phrases(words: &[String]) -> Vec<String> {
             }
             _ => out.push(w.clone()),
         }
+        // `node to node`, `host-to-host`: between two nodes.
+        if let [.., a, to, b] = &out[..]
+            && is(NODE_NOUNS, a)
+            && to == "to"
+            && is(NODE_NOUNS, b)
+        {
+            out.truncate(out.len() - 3);
+            out.push("internode".into());
+        }
     }
-    out
+    back_home(out)
+}
+
+/// `back on the host`, `back to my machine`, `back home` → `backhome`: the
+/// reader's own machine.
+fn back_home(mut words: Vec<String>) -> Vec<String> {
+    let home = |w: &str| {
+        matches!(
+            w,
+            "home" | "host" | "machine" | "laptop" | "workstation" | "computer"
+        )
+    };
+    let between = |w: &str| matches!(w, "on" | "to" | "in" | "at" | "the" | "my" | "your" | "our");
+    if let Some(i) = words.iter().position(|w| w == "back")
+        && let Some(k) = (i + 1..words.len()).find(|k| !between(&words[*k]))
+        && home(&words[k])
+    {
+        words.splice(i..=k, ["backhome".to_string()]);
+    }
+    words
 }
 
 /// The names a remark may use: the lab's nodes and the book's pods.
@@ -365,6 +410,8 @@ struct Said {
     claimish: bool,
     /// A word on no list, or a place word with no node's word (`same`).
     unknown: bool,
+    /// A word of place was said (`same node`, `across`), even if spent.
+    placed: bool,
 }
 
 impl Said {
@@ -373,6 +420,7 @@ impl Said {
     fn said(&mut self, place: Option<bool>, claim: Option<Claim>) -> Result<(), ()> {
         self.claimish = true;
         if let Some(same) = place {
+            self.placed = true;
             let same = same != self.negated;
             if self.place.is_some_and(|p| p != same) {
                 return Err(());
@@ -418,9 +466,17 @@ fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
             s.said(Some(true), None)?;
         } else if is(OTHER_ALONE, w) || (is(OTHER_WITH_NOUN, w) && has_noun) {
             s.said(Some(false), None)?;
-        } else if matches!(w.as_str(), "same" | "other" | "another" | "different") {
+        } else if matches!(
+            w.as_str(),
+            "same" | "other" | "another" | "different" | "between" | "off"
+        ) {
             // A word of place with no node's word: same as what?
             s.unknown = true;
+        } else if w == "backhome" {
+            if s.negated {
+                return Err(());
+            }
+            s.said(None, Some(Claim::BackHome))?;
         } else if is(WORKS, w) || is(FAILS, w) {
             let works = is(WORKS, w) != s.negated;
             s.said(None, Some(Claim::Reaches(works)))?;
@@ -452,6 +508,13 @@ fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
             s.unknown = true;
         }
     }
+    // A word lab does not read (`between`, `overlay`, `fixed` before
+    // probe21bk), or a node's word with no word of place (`node to the
+    // pod`): lab cannot say what the part claims, so it must not pass the
+    // line as a note that claims nothing (probe21bk, findings 2 and 3).
+    if s.unknown || (has_noun && !s.placed) {
+        return Err(());
+    }
     if !s.claimish {
         // `but not always`: a negation with no claim of its own says
         // something of another part's.
@@ -464,7 +527,7 @@ fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
     // A negation left over, a word lab does not read, or `as` with
     // nothing it names beside a claim: lab cannot say what is claimed.
     let as_left = words.iter().any(|w| w == "as") && s.place.is_some();
-    if s.unknown || s.negated || as_left {
+    if s.negated || as_left {
         return Err(());
     }
     if let Some(same) = s.place {
@@ -473,12 +536,42 @@ fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
     Ok(Part::Claims(s.claims))
 }
 
+/// `node1 -> node2` (`→`, `=>`) between two nodes' names read as `from
+/// node1 to node2`: the node typed on and the one reached. Alone, the
+/// first name could say either (probe21bk, `W9`: `# node1 -> node2, works
+/// now` not understood).
+fn arrows_read(remark: &str, names: &Names) -> String {
+    let words: Vec<&str> = remark.split_whitespace().collect();
+    let bare = |w: &str| {
+        w.trim_matches(|c: char| "()[]{},;:.!?".contains(c))
+            .to_string()
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if i + 2 < words.len()
+            && matches!(words[i + 1], "->" | "→" | "=>")
+            && !words[i].ends_with([',', ';', ':'])
+            && names.node(&bare(words[i])).is_some()
+            && names.node(&bare(words[i + 2])).is_some()
+        {
+            out.push(format!("from {} to {}", words[i], words[i + 2]));
+            i += 3;
+        } else {
+            out.push(words[i].to_string());
+            i += 1;
+        }
+    }
+    out.join(" ")
+}
+
 /// Read `remark`: its claims, or that it claims nothing, or the part lab
 /// cannot read.
 pub(super) fn read(remark: &str, names: &Names) -> Reading {
+    let remark = arrows_read(remark, names);
     let mut claims = Vec::new();
     let mut negation = None;
-    for p in parts(remark) {
+    for p in parts(&remark) {
         match part(&p, names) {
             Part::Claims(c) => claims.extend(c),
             Part::Negation => negation = Some(p.join(" ")),

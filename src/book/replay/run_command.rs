@@ -132,7 +132,8 @@ impl Replayer<'_> {
                 r.verdict = Verdict::Skipped;
                 r.ran_on = p.node.clone();
                 let wait = self.deadline(t, &pods).await;
-                r.ran = Some(node::traffic(lab_ip, &wait.seconds()));
+                let echoes = node::capture_echoes(&all[j].step.output);
+                r.ran = Some(node::traffic(lab_ip, &wait.seconds(), echoes));
                 r.reason = Some(format!(
                     "left running in one session while another captures (line {}): it ran as that capture's traffic; the book shows no output of its own, so nothing of it is compared",
                     all[j].step.line
