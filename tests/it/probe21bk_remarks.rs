@@ -11,7 +11,9 @@
 //! - lesser 1 and 2: an mdev no ping prints under the replies shown, and
 //!   statistics printed twice, drift;
 //! - true remarks in such words (`(node to node, down)`, `exit # back on
-//!   the host`, `# node1 -> node2, works now`) pass.
+//!   the host`, `# node1 -> node2, works now`) pass, and so does a note of
+//!   what a line that reaches no address is for (`get pods -l app=flannel #
+//!   list the flannel pods`): no word of place or outcome.
 //!
 //! Seen failing with the fix off (src as at 8934197, these tests as here):
 //! `wrong_remarks_are_not_green` at its first case (line 84 `match`),
@@ -188,7 +190,9 @@ fn numbers_no_ping_or_capture_prints_drift() {
 }
 
 /// True remarks in the words these fixes read pass, and the chapter keeps
-/// its summary.
+/// its summary. The notes on lines 38 and 70 seen failing with
+/// `speaks_of_place_or_outcome` not consulted: rc 1 (line 38 not
+/// understood, "the remark has words lab does not read").
 #[test]
 fn true_remarks_in_these_words_pass() {
     let (code, stdout, v) = book(&[
@@ -197,11 +201,29 @@ fn true_remarks_in_these_words_pass() {
         ("exit (from node1)", "exit # back on the host"),
         // `W9`: not understood before ("lab cannot tell which is meant").
         (ACROSS_232, "ping 10.244.3.4 # node1 -> node2, works now"),
+        // Notes of what a line that reaches no address is for: no word of
+        // place or outcome (not understood before the lead's review).
+        (
+            "-l app=flannel\n",
+            "-l app=flannel # list the flannel pods\n",
+        ),
+        (
+            "get pods -o wide\n",
+            "get pods -o wide  (nginx's two replicas)\n",
+        ),
     ]);
     assert_eq!(code, 0, "{stdout}");
     for line in [84, 90, 232] {
         let c = crate::book::command(&v, line);
         assert_eq!(crate::book::said(&c, "verdict"), "match", "{line}: {c}");
+    }
+    for line in [38, 70] {
+        let c = crate::book::command(&v, line);
+        assert_ne!(
+            crate::book::said(&c, "verdict"),
+            "not_understood",
+            "{line}: {c}"
+        );
     }
     assert!(
         stdout.contains(

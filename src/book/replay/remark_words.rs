@@ -565,6 +565,31 @@ fn arrows_read(remark: &str, names: &Names) -> String {
     out.join(" ")
 }
 
+/// Whether any word of `remark` is one of place or outcome (`node`,
+/// `across`, `works`, `fails`, `back on the host`) or names a node or a
+/// book's pod. A remark with none (`install flannel`, `both should be
+/// Running`) on a line that reaches no address is the author's note of
+/// what the line is for: it says nothing lab could hold the line to.
+pub(super) fn speaks_of_place_or_outcome(remark: &str, names: &Names) -> bool {
+    let remark = arrows_read(remark, names);
+    parts(&remark).iter().flatten().any(|w| {
+        [
+            NODE_NOUNS,
+            SAME_ALONE,
+            SAME_WITH_NOUN,
+            OTHER_ALONE,
+            OTHER_WITH_NOUN,
+            WORKS,
+            FAILS,
+        ]
+        .iter()
+        .any(|l| is(l, w))
+            || w == "backhome"
+            || names.node(w).is_some()
+            || names.pod(w).is_some()
+    })
+}
+
 /// Read `remark`: its claims, or that it claims nothing, or the part lab
 /// cannot read.
 pub(super) fn read(remark: &str, names: &Names) -> Reading {
