@@ -96,6 +96,7 @@ mod probe21bh_deleted;
 mod probe21bh_kubeconfig;
 mod probe21bh_numbers;
 mod probe21bh_remarks;
+mod probe21bl;
 mod probe21l;
 mod probe21p;
 mod probe21r;
