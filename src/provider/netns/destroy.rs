@@ -237,7 +237,8 @@ impl Step<DestroyCtx> for RemoveFolder {
 pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Result<()> {
     if !names::valid_lab_name(name) {
         return Err(LabError::Usage(format!(
-            "'{name}' is not a lab name (a DNS label: lowercase letters, digits, '-')"
+            "'{name}' is not a valid lab name ({})",
+            crate::testbed::NAME_RULE
         )));
     }
     // The folder of the name asked for, never a path the state names.
