@@ -281,3 +281,44 @@ fn a_lab_name_is_refused_in_one_wording() {
         );
     }
 }
+
+/// Finding 3: a signal that reaches `lab up` before it has set up anything
+/// (here sent while the child still blocks it, as a parent that blocks
+/// signals leaves it: the signal waits, pending, for `lab` to let it in)
+/// ends `up` as interrupted (exit 130) with nothing made, never a lab that
+/// comes up and exits 0. Seen failing without `signals::install_flag`'s
+/// unblocking: the lab came up, exit 0.
+#[test]
+fn a_signal_at_start_up_is_honoured_with_nothing_made() {
+    use std::os::unix::process::CommandExt;
+    let t = TestLab::chapter4("sbl");
+    let file = t.file();
+    let mut c = t.cmd();
+    c.args(["up", file.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // SAFETY: only sigprocmask between fork and exec.
+    unsafe {
+        c.pre_exec(|| {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGTERM);
+            libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            Ok(())
+        });
+    }
+    let mut up = c.spawn().unwrap();
+    // SAFETY: signalling our own child, still unwaited.
+    unsafe { libc::kill(up.id() as i32, libc::SIGTERM) };
+    let until = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(s) = up.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < until, "up did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(namespaces_of(&t.name).is_empty());
+    assert!(!t.dir().join("state.json").exists());
+}
