@@ -5,11 +5,14 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Before anything: a signal from now on is the command's (exit 130).
+    let early = lab::signals::install_flag();
     lab::fault::install();
     // A panic that no operation caught is an internal error too (exit 3),
     // never Rust's 101.
-    let ran =
-        std::panic::catch_unwind(lab::cli::run).unwrap_or_else(|p| Err(lab::fault::internal(p)));
+    let ran = early.and_then(|()| {
+        std::panic::catch_unwind(lab::cli::run).unwrap_or_else(|p| Err(lab::fault::internal(p)))
+    });
     match ran {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

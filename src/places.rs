@@ -115,6 +115,32 @@ const KERNEL_FILESYSTEMS: [(u32, &str); 17] = [
     (0x4249_4e4d, "binfmt_misc"),
 ];
 
+/// Why a file written at `path` (which leads to `dest`) would be one of the
+/// kernel's own (a sysctl in `/proc/sys`, a cgroup's limit, a `/sys`
+/// attribute), if it would: what is written there is a setting changed
+/// (`--json /proc/sys/net/ipv4/ip_forward` was opened and written, probe21bl
+/// finding 7). What such a path leads to that is a stream (`/dev/fd/63` of
+/// `--json >(jq .)`, a pipe; a terminal in `/dev/pts`) is no setting.
+pub fn kernel_file(path: &Path, dest: &Path) -> Option<String> {
+    use std::os::unix::fs::FileTypeExt;
+    if std::fs::metadata(path).is_ok_and(|m| {
+        let t = m.file_type();
+        t.is_fifo() || t.is_socket() || t.is_char_device()
+    }) {
+        return None;
+    }
+    let real = real_path(dest);
+    if let Some(k) = ["/sys", "/proc"].iter().find(|k| real.starts_with(k)) {
+        return Some(format!("is under {k}, the kernel's own objects"));
+    }
+    let at = real.ancestors().find(|a| a.exists())?;
+    let t = nix::sys::statfs::statfs(at).ok()?.filesystem_type().0 as u32;
+    KERNEL_FILESYSTEMS
+        .iter()
+        .find(|(m, _)| *m == t)
+        .map(|(_, name)| format!("is in the kernel's {name} filesystem, the kernel's own objects"))
+}
+
 /// Why `lab` cannot make its folders in `dir` (a state root, the cache),
 /// judged without making anything: `dir`, or the nearest folder above it
 /// that exists (where `create_dir_all` would start), is not a folder, is

@@ -27,8 +27,21 @@ fn sender() -> &'static watch::Sender<Option<&'static str>> {
     RECEIVED.get_or_init(|| watch::channel(None).0)
 }
 
-/// Install the handlers (inside the runtime).
-pub fn install() -> Result<()> {
+/// Whether the flag's handlers are installed ([`install_flag`]).
+static FLAGGED: OnceLock<()> = OnceLock::new();
+
+/// Install the flag's handlers, then let the signals through: the binary
+/// does this first thing in `main`, before the command line is read, so a
+/// signal in a command's first milliseconds is neither lost nor lab's end
+/// by its default action (probe21bl finding 3: an early SIGINT was lost by
+/// 13 `up`s of 20, which came up and exited 0; an early SIGTERM killed
+/// `up` with 143). A signal ignored or blocked by whoever started `lab` (a
+/// shell's background job ignores SIGINT) is caught from then on, and one
+/// already pending is delivered at once, to the flag.
+pub fn install_flag() -> Result<()> {
+    if FLAGGED.get().is_some() {
+        return Ok(());
+    }
     for (i, &sig) in SIGNALS.iter().enumerate() {
         // SAFETY: the action only stores to an atomic (async-signal-safe).
         unsafe {
@@ -38,6 +51,34 @@ pub fn install() -> Result<()> {
         }
         .map_err(|e| LabError::io(format!("installing a {} handler", NAMES[i]), e))?;
     }
+    let mut set = nix::sys::signal::SigSet::empty();
+    for &sig in &SIGNALS {
+        set.add(nix::sys::signal::Signal::try_from(sig).expect("a signal"));
+    }
+    nix::sys::signal::sigprocmask(nix::sys::signal::SigmaskHow::SIG_UNBLOCK, Some(&set), None)
+        .map_err(|e| LabError::io("letting signals through", e.into()))?;
+    let _ = FLAGGED.set(());
+    Ok(())
+}
+
+/// For the internal commands that keep the default actions (`proxy`, the
+/// guard): the signals' default actions back, and a signal that came
+/// before ends the command as interrupted.
+pub fn default_actions() -> Result<()> {
+    for &sig in &SIGNALS {
+        // SAFETY: restoring a default action.
+        unsafe { libc::signal(sig, libc::SIG_DFL) };
+    }
+    match FLAG.load(Ordering::SeqCst) {
+        0 => Ok(()),
+        _ => Err(LabError::Interrupted),
+    }
+}
+
+/// Install the handlers (inside the runtime): the flag's, if the binary
+/// has not ([`install_flag`]), and tokio's listeners.
+pub fn install() -> Result<()> {
+    install_flag()?;
     for (kind, name) in [
         (SignalKind::interrupt(), "SIGINT"),
         (SignalKind::terminate(), "SIGTERM"),

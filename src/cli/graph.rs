@@ -60,14 +60,7 @@ async fn topology(a: &Args) -> Result<(Topology, Vec<PathBuf>)> {
         if up {
             let r = running(name, Need::Up)?;
             // The files as brought up, where they were, and as `lab` reads them now.
-            let base = r
-                .state
-                .lab_file
-                .parent()
-                .unwrap_or(std::path::Path::new("."));
-            let mut inputs: Vec<PathBuf> = r.state.lab_files.iter().map(|f| base.join(f)).collect();
-            inputs.push(r.state.lab_file.clone());
-            inputs.extend(r.lab.input_files());
+            let inputs = crate::ops::inputs_of_up(&r.state);
             let t = graph::live::topology(&r.lab, &r.state, r.provider.as_ref()).await?;
             return Ok((t, inputs));
         }

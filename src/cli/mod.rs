@@ -211,6 +211,13 @@ pub fn run() -> Result<(), LabError> {
         Command::Man { out } => return man::man(out.as_deref()),
         _ => {}
     }
+    // The internal commands and `box` keep the signals' default actions.
+    if matches!(
+        cli.command,
+        Command::Proxy { .. } | Command::Guard { .. } | Command::TcpProxy { .. } | Command::Box(_)
+    ) {
+        signals::default_actions()?;
+    }
     // `proxy` enters a network namespace, which must happen while the
     // process has a single thread: before any runtime starts.
     if let Command::Proxy { state, lab, node } = &cli.command {
@@ -250,6 +257,10 @@ pub fn run() -> Result<(), LabError> {
         .map_err(|e| LabError::io("starting the async runtime", e))?;
     let r = rt.block_on(async {
         signals::install()?;
+        // A signal while `lab` started: nothing is begun.
+        if signals::received().is_some() {
+            return Err(LabError::Interrupted);
+        }
         dispatch(cli.command).await
     });
     // Dropping the runtime drops every task still running (an interrupted

@@ -25,6 +25,16 @@ pub async fn run(a: Args) -> Result<()> {
     use std::os::unix::process::CommandExt;
     let lab = crate::ops::instance::addressed_one(a.lab, a.instance.name, "lab ssh")?;
     let r = running(Some(lab), Need::State)?;
+    // A node of a lab half made or half destroyed may be frozen (its
+    // memory held by an interrupted `destroy`): entering it would wait for
+    // ever. A half-switched lab is whole enough to look into.
+    if matches!(
+        r.state.phase,
+        crate::state::Phase::Creating | crate::state::Phase::Destroying
+    ) && let Some(e) = crate::ops::not_whole(&r.state)
+    {
+        return Err(e);
+    }
     if let Some(w) = &r.drift {
         let _ = writeln!(std::io::stderr(), "warning: {w}");
     }

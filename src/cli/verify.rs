@@ -37,6 +37,7 @@ pub async fn run(a: Args) -> Result<()> {
         variant: a.variant,
         only: a.only,
     };
+    reports.check_inputs(&crate::ops::inputs_of_named(settings.lab.as_deref()))?;
     let ran = verify::verify(&settings, &super::terminal()).await?;
     finish_run(ran, &reports)
 }

@@ -43,11 +43,7 @@ async fn apply_inner(s: &Settings, rep: &Reporter) -> Result<Applied> {
     match st.phase {
         Phase::Up | Phase::Applying => {}
         Phase::Creating | Phase::Destroying => {
-            return Err(LabError::NeedsRepair(format!(
-                "lab '{}' is half made or half destroyed ({}); `lab destroy {0}` removes it",
-                lab.name,
-                phase_text(&st)
-            )));
+            return Err(super::not_whole(&st).expect("not up"));
         }
     }
     // An interrupted switch is redone, whatever variant it was going to.

@@ -14,7 +14,7 @@ use crate::provider::vagrant::Vm;
 use crate::report::Reporter;
 use crate::signals::{self, interruptible};
 use crate::spec::Lab;
-use crate::state::{Phase, State};
+use crate::state::State;
 
 /// What `lab book` was asked, resolved.
 pub struct Settings {
@@ -60,11 +60,8 @@ async fn ready(s: &Settings, rep: &Reporter) -> Result<Ready> {
     let was_up = loaded.is_some();
     let (st, lab, p) = match loaded {
         Some(st) => {
-            if st.phase != Phase::Up {
-                return Err(LabError::NeedsRepair(format!(
-                    "lab '{name}' is not up as a whole ({}); `lab destroy {name}` removes it",
-                    super::phase_text(&st)
-                )));
+            if let Some(e) = super::not_whole(&st) {
+                return Err(e);
             }
             if s.provider.is_some_and(|k| k != st.provider) {
                 return Err(LabError::Usage(format!(

@@ -112,28 +112,8 @@ pub fn running(arg: Option<String>, need: Need) -> Result<Running> {
                 holder: h.to_string(),
             });
         }
-        match st.phase {
-            Phase::Up => {}
-            Phase::Creating => {
-                return Err(LabError::NeedsRepair(format!(
-                    "lab '{name}' is half made: its `lab up` was interrupted; `lab destroy {name}` removes it"
-                )));
-            }
-            Phase::Applying => {
-                let how = match &st.apply_failed {
-                    Some(why) => format!("failed ({why})"),
-                    None => "was interrupted".to_string(),
-                };
-                return Err(LabError::NeedsRepair(format!(
-                    "lab '{name}' is half switched: its `lab apply --variant {}` {how}; run it again to complete it",
-                    st.applying.as_deref().unwrap_or("V")
-                )));
-            }
-            Phase::Destroying => {
-                return Err(LabError::NeedsRepair(format!(
-                    "lab '{name}' is half destroyed; `lab destroy {name}` completes it"
-                )));
-            }
+        if let Some(e) = not_whole(&st) {
+            return Err(e);
         }
     }
     Running::of(st)
@@ -159,6 +139,76 @@ impl Running {
             drift,
         })
     }
+}
+
+/// Why a lab whose state is `st` is not up as a whole (exit 6, naming the
+/// command that completes or removes it), if it is not: half made by an
+/// interrupted `up`, half switched by an `apply`, half destroyed by a
+/// `destroy`. The one wording of `verify`, `up`, `ssh`, `test`, `book`.
+pub fn not_whole(st: &State) -> Option<LabError> {
+    let name = &st.name;
+    let why = match st.phase {
+        Phase::Up => return None,
+        Phase::Creating => format!(
+            "lab '{name}' is half made: its `lab up` was interrupted; `lab destroy {name}` removes it"
+        ),
+        Phase::Applying => {
+            let how = match &st.apply_failed {
+                Some(why) => format!("failed ({why})"),
+                None => "was interrupted".to_string(),
+            };
+            format!(
+                "lab '{name}' is half switched: its `lab apply --variant {}` {how}; run it again to complete it",
+                st.applying.as_deref().unwrap_or("V")
+            )
+        }
+        Phase::Destroying => format!(
+            "lab '{name}' is half destroyed: its `lab destroy` was interrupted; `lab destroy {name}` completes it"
+        ),
+    };
+    Some(LabError::NeedsRepair(why))
+}
+
+/// The files the lab that is up as `st` was brought up from, where they
+/// are (the lab file, its manifests, its chapter and the chapter's known
+/// drift), and the copies `lab` reads now: what a report or a picture of a
+/// command on it never overwrites (`lab verify --json lab.yaml` replaced
+/// the lab file: probe21bl finding 1).
+pub fn inputs_of_up(st: &State) -> Vec<std::path::PathBuf> {
+    let base = st.lab_file.parent().unwrap_or(std::path::Path::new("."));
+    let copy = st.dir().join(state::LAB_COPY);
+    let mut v: Vec<std::path::PathBuf> = st.lab_files.iter().map(|f| base.join(f)).collect();
+    v.push(st.lab_file.clone());
+    let opts = || LoadOptions {
+        workers: st.workers,
+    };
+    // The copy's files (the known drift too) and where each came from.
+    if let Ok(lab) = spec::load_file(&st.lab_source(), opts()) {
+        for f in lab.input_files() {
+            if let Ok(rel) = f.strip_prefix(&copy) {
+                v.push(base.join(rel));
+            }
+            v.push(f);
+        }
+    }
+    // The lab file as it is now (it may name a chapter added since).
+    if let Ok(lab) = spec::load_file(&st.lab_file, opts()) {
+        v.extend(lab.input_files());
+    }
+    v
+}
+
+/// [`inputs_of_up`] of the lab `arg` names (the one lab here when None),
+/// if it has a state that can be read (else none: the command refuses it
+/// for that).
+pub fn inputs_of_named(arg: Option<&str>) -> Vec<std::path::PathBuf> {
+    let name = match arg {
+        Some(a) => lab_name(a).ok(),
+        None => only_lab().ok(),
+    };
+    name.and_then(|n| State::load(&n).ok().flatten())
+        .map(|st| inputs_of_up(&st))
+        .unwrap_or_default()
 }
 
 /// With no lab named, the one lab that is up here.

@@ -92,6 +92,10 @@ pub(crate) async fn up_locked(s: Settings, held: &Held, rep: &Reporter) -> Resul
         }
         // A state lab did not make is named as such, not as a lab to destroy.
         crate::provider::for_state(&st)?;
+        // Half made, half switched or half destroyed: what repairs it.
+        if let Some(e) = super::not_whole(&st) {
+            return Err(e);
+        }
         return Err(LabError::AlreadyUp {
             name: lab.name.clone(),
             provider: st.provider.to_string(),

@@ -278,6 +278,11 @@ fn check_path(path: &Path, state_root: &Path) -> Result<(), String> {
         return Err("an empty path".into());
     }
     let dest = destination(path)?;
+    if let Some(why) = crate::places::kernel_file(path, &dest) {
+        return Err(format!(
+            "{why}, where a report would change a setting; write reports elsewhere"
+        ));
+    }
     match std::fs::metadata(&dest) {
         Ok(m) if m.is_dir() => return Err("is a folder; name a file in it".into()),
         // Another name of a lab's `state.json` or `lock` (a hard link) is

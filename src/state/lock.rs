@@ -236,6 +236,9 @@ impl Lock {
     /// 0700 and the lock file 0600 (only root can open either).
     pub fn acquire_in(dir: &Path, name: &str, command: &str) -> Result<Lock> {
         use std::io::{Seek, Write};
+        // Before it is made private again (which would hide that others
+        // could write what it holds).
+        super::trust::check(name, dir)?;
         make_private_dir(dir)?;
         let path = dir.join(LOCK_FILE);
         let mut f = open_private(&path)?;

@@ -9,7 +9,7 @@
 //! never point `destroy` at another folder). What else the provider
 //! records (namespaces, PIDs) is checked by the provider before use.
 //!
-//! Six more things live here because every command needs them, one file
+//! Seven more things live here because every command needs them, one file
 //! each:
 //! - [`folder`]: the state folder itself (private, emptied by `destroy`)
 //!   and atomic writes;
@@ -22,6 +22,8 @@
 //! - [`instance`]: one lab up under several names (`--name`);
 //! - [`claim`]: the host-wide record of which state folder owns a lab name
 //!   (namespace names are host-wide, so a running lab's name is too);
+//! - [`trust`]: whether a state folder and its state may be believed at
+//!   all (lab's own, private, no links);
 //! - [`made`]: the host's record of the state folders lab made whose files
 //!   it hands to other programs (a Vagrantfile), which alone vouches for them.
 
@@ -32,6 +34,7 @@ pub mod lab_copy;
 pub mod lock;
 pub mod made;
 pub mod provider_kind;
+pub mod trust;
 
 use crate::error::{LabError, Result};
 use provider_kind::Kind;
@@ -178,6 +181,7 @@ impl State {
     /// is not its folder's is refused ([`LabError::Untrusted`]).
     pub fn load(name: &str) -> Result<Option<State>> {
         folder::refuse_linked_root()?;
+        trust::check(name, &lab_dir(name))?;
         let path = lab_dir(name).join(STATE_FILE);
         match read_state_file(&path) {
             Ok(bytes) => {

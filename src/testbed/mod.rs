@@ -405,6 +405,11 @@ fn duplicate_key(message: &str) -> Option<&str> {
     None
 }
 
+/// What a lab name is, in the one wording of every message that refuses
+/// one (the lab file's `name`, `destroy`, `up`): a DNS label, shorter
+/// still, since namespace and pod names are built from it.
+pub const NAME_RULE: &str = "lowercase letters, digits and '-', not at either end, at most 40 characters: node and pod names are built from it";
+
 /// Whether `s` is a valid lab name (a DNS label).
 pub fn validate_name(s: &str) -> bool {
     validate::is_dns_label(s)

@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 
 #[path = "cgroups_hold.rs"]
 mod hold;
-pub use hold::{ENDS_WITHIN, hold_memory, hold_memory_lower};
+pub use hold::{ENDS_WITHIN, hold_memory, hold_memory_lower, memory_held};
 #[path = "cgroups_empty.rs"]
 mod empty;
 pub use empty::{processes_in, processes_of, remove};

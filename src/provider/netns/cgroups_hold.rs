@@ -75,6 +75,23 @@ pub fn hold_memory(ns: &str) -> std::io::Result<Option<u64>> {
     hold().map(Some)
 }
 
+/// Whether the memory of the cgroup `name` (a node's or a pod's, as
+/// [`super::procs_files`] names it) is held by [`hold_memory`]: on v1, its
+/// OOM killer turned off, which only a hold does. A process that joins it
+/// then waits in the kernel (`mem_cgroup_oom_synchronize`, state D) for
+/// memory that never comes, deaf to every signal: after a `destroy` killed
+/// half way, a `verify` hung for ten minutes (probe21bl finding 2). On v2
+/// a held cgroup's OOM killer still ends what cannot fit.
+pub fn memory_held(name: &str) -> bool {
+    let Support::Limits(hs) = support() else {
+        return false;
+    };
+    hs.iter().filter(|h| h.memory && !h.v2).any(|h| {
+        std::fs::read_to_string(h.dir.join(name).join("memory.oom_control"))
+            .is_ok_and(|t| t.lines().any(|l| l.trim() == "oom_kill_disable 1"))
+    })
+}
+
 /// Lower the limit of the node or pod whose namespace is `ns`, held by
 /// [`hold_memory`], to what it uses now, if that is less: what its killed
 /// processes free as they end would otherwise make room for what the

@@ -237,7 +237,8 @@ impl Step<DestroyCtx> for RemoveFolder {
 pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Result<()> {
     if !names::valid_lab_name(name) {
         return Err(LabError::Usage(format!(
-            "'{name}' is not a lab name (a DNS label: lowercase letters, digits, '-')"
+            "'{name}' is not a valid lab name ({})",
+            crate::testbed::NAME_RULE
         )));
     }
     // The folder of the name asked for, never a path the state names.
@@ -361,6 +362,7 @@ pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Resul
         settle,
         tcp: TcpReset::default(),
     };
+    record_destroying(state, rep);
     let steps = vec![
         Planned::new("stop processes", StopProcesses),
         Planned::new("delete namespaces", DeleteNamespaces),
@@ -380,6 +382,28 @@ pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Resul
             message,
         }),
         None => Ok(()),
+    }
+}
+
+/// Record, durably, that the lab is being destroyed, once the state is
+/// believed and before anything is stopped: a `destroy` killed half way
+/// (`kill -9`, a crash) leaves a lab that `status` calls destroying,
+/// interrupted, and that `verify`, `up`, `ssh`, `apply`, `book` and `test`
+/// refuse (exit 6, naming `lab destroy`), rather than one called up whose
+/// nodes' memory is held (a command entering one waits for ever). A state
+/// that cannot be written (a full disk) does not stop the teardown: it is
+/// said, and the teardown goes on.
+fn record_destroying(state: Option<&State>, rep: &Reporter) {
+    let Some(st) = state.filter(|s| s.phase != crate::state::Phase::Destroying) else {
+        return;
+    };
+    let mut st = st.clone();
+    st.phase = crate::state::Phase::Destroying;
+    if let Err(e) = st.save() {
+        rep.info(format!(
+            "warning: could not record that lab '{}' is being destroyed ({e}); destroying it anyway",
+            st.name
+        ));
     }
 }
 

@@ -140,6 +140,15 @@ impl NodeSetup {
     fn plan(&self, mode: Mode, netns: RawFd) -> Result<Plan> {
         let r = &self.root;
         let inside = |p: &str| r.join(p);
+        // A node being stopped (its memory held by `destroy` or the guard)
+        // is never entered: the entry would wait for ever.
+        if super::cgroups::memory_held(&self.cgroup) {
+            return Err(LabError::NeedsRepair(format!(
+                "{} ({}) is being stopped: its memory is held, as `lab destroy` and the guard \
+                 hold a node's they stop, so nothing may enter it; `lab destroy` removes the lab",
+                self.hostname, self.cgroup
+            )));
+        }
         // The node's cgroups first: PID 1 and all it starts are counted.
         let joins = super::cgroups::procs_files(&self.cgroup)
             .iter()

@@ -12,8 +12,9 @@ use std::path::Path;
 pub(super) fn preflight(lab: &Lab, variant: &Variant) -> Result<()> {
     if !names::valid_lab_name(&lab.name) {
         return Err(LabError::Usage(format!(
-            "lab name '{}' must be a DNS label",
-            lab.name
+            "'{}' is not a valid lab name ({})",
+            lab.name,
+            crate::testbed::NAME_RULE
         )));
     }
     if let Some(n) = lab

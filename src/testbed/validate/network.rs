@@ -9,13 +9,22 @@ use ipnet::Ipv4Net;
 /// The lab's name, title, Kubernetes minor, box and interface names.
 pub(super) fn lab_fields(c: &mut Collector, raw: &RawLab) {
     if !is_dns_label(&raw.name) {
-        c.push("name", format!("'{}' is not a valid lab name (a DNS label: lowercase letters, digits and '-', at most 63)", raw.name));
+        c.push(
+            "name",
+            format!(
+                "'{}' is not a valid lab name ({})",
+                raw.name,
+                crate::testbed::NAME_RULE
+            ),
+        );
     } else if raw.name.len() > 40 {
         c.push(
             "name",
             format!(
-                "'{}' is too long (at most 40 characters: node and pod names are built from it)",
-                raw.name
+                "'{}' is not a valid lab name: too long, {} characters ({})",
+                raw.name,
+                raw.name.len(),
+                crate::testbed::NAME_RULE
             ),
         );
     }
