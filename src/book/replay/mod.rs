@@ -43,6 +43,7 @@ pub mod reading;
 mod reads;
 mod refusal;
 mod remark_claims;
+mod remark_lists;
 mod remark_words;
 mod remarks;
 mod run_command;
