@@ -496,6 +496,15 @@ fn merge_into(
 mod tests {
     use super::*;
 
+    /// probe21bl (lesser 9): a right-to-left override in a merged night's
+    /// name came out raw in `summary.md`. Seen failing before the fix: the
+    /// characters were copied.
+    #[test]
+    fn a_format_character_in_the_summary_is_written_as_its_code() {
+        let md = summary::md("a\u{2066}b\u{200f}");
+        assert_eq!(md, "a\\u{2066}b\\u{200f}");
+    }
+
     #[test]
     fn a_night_folder_stays_in_nights_and_is_its_nights_alone() {
         for name in ["..", ".", "../x", "./..", "a/../../b"] {

@@ -25,6 +25,10 @@ pub fn md(s: &str) -> String {
         }
         if c.is_control() {
             out.push('\u{fffd}');
+        } else if crate::report::terminal::is_unseen_format(c) {
+            // A right-to-left override in a merged database's night name
+            // reordered what the summary showed (probe21bl, lesser 9).
+            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
         } else {
             out.push(c);
         }

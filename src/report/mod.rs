@@ -113,8 +113,10 @@ pub struct CheckResult {
 }
 
 /// `s` as text of an XML or HTML document (an element's text or an
-/// attribute's value): markup escaped, and the control characters XML 1.0
-/// forbids even escaped replaced with U+FFFD.
+/// attribute's value): markup escaped, the control characters XML 1.0
+/// forbids even escaped replaced with U+FFFD, and a format character a
+/// reader does not see ([`terminal::is_unseen_format`]) written as its code
+/// (`\u{202e}`).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
@@ -125,6 +127,10 @@ pub fn escape(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{fffd}'),
+            // Shown as its code, not obeyed: a right-to-left override in a
+            // merged database's night name reordered the dashboard's text
+            // (probe21bl, lesser 9).
+            c if terminal::is_unseen_format(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
             c => out.push(c),
         }
     }
@@ -460,5 +466,14 @@ mod log_tests {
             "{log}"
         );
         assert!(log.contains("] next\tline\n"), "{log}");
+    }
+
+    /// probe21bl (lesser 9): a right-to-left override in a night's name
+    /// came out raw in the dashboard, reordering the text
+    /// around it. Seen failing before the fix: the character was copied.
+    #[test]
+    fn a_format_character_a_reader_does_not_see_is_written_as_its_code() {
+        let html = escape("night\u{202e}gnp.exe <b>");
+        assert_eq!(html, "night\\u{202e}gnp.exe &lt;b&gt;");
     }
 }
