@@ -31,7 +31,7 @@ use crate::report::Reporter;
 use crate::state::State;
 use crate::state::claim::{self, Claim};
 use async_trait::async_trait;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub struct DestroyCtx {
@@ -106,6 +106,32 @@ impl TcpReset {
 
 /// The processes (PID, start time) that run in the lab's own namespaces
 /// `ours` or in their cgroups (see `cgroups::processes_of`).
+/// Refuse a state whose recorded processes are not the lab's: a PID
+/// (and start time) lab did not start, or one that runs outside the lab's
+/// own namespaces and cgroups. `destroy` checks this before it signals
+/// anything; `apply` (and `book` and `test`, which apply) signal the same
+/// records (a pod's nginx stopped, the guard told to remake its tables) and
+/// killed a crafted state's `sleep` of the host's that `destroy` refused
+/// (probe21bo).
+pub(super) fn refuse_foreign_processes(ps: &NetnsState, name: &str, dir: &Path) -> Result<()> {
+    let recorded = ps.trusted(name, dir)?;
+    if recorded.is_empty() {
+        return Ok(());
+    }
+    let inside = lab_processes(&ps.namespaces);
+    match recorded.iter().find(|p| !inside.contains(p)) {
+        Some((pid, _)) => Err(foreign_pid(dir, *pid, name)),
+        None => Ok(()),
+    }
+}
+
+fn foreign_pid(dir: &Path, pid: i32, name: &str) -> LabError {
+    LabError::Untrusted(format!(
+        "the state in {} records PID {pid}, which does not run in lab '{name}''s namespaces: not a process lab started for this lab; nothing was changed",
+        dir.display()
+    ))
+}
+
 fn lab_processes(ours: &[String]) -> Vec<(i32, u64)> {
     let mut procs = sys::pids_in(ours);
     procs.extend(super::cgroups::processes_of(ours));
@@ -334,10 +360,7 @@ pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Resul
     if !recorded.is_empty() {
         let inside = lab_processes(&ours);
         if let Some((pid, _)) = recorded.iter().find(|p| !inside.contains(p)) {
-            return Err(LabError::Untrusted(format!(
-                "the state in {} records PID {pid}, which does not run in lab '{name}''s namespaces: not a process lab started for this lab; nothing was changed",
-                dir.display()
-            )));
+            return Err(foreign_pid(&dir, *pid, name));
         }
     }
     let foreign: Vec<&String> = existing.iter().filter(|n| !ours.contains(n)).collect();

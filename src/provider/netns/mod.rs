@@ -194,6 +194,7 @@ impl Provider for Netns {
         check_variant(lab, v)?;
         refuse_nodes_stopped_by_guard(lab, state)?;
         let ps = NetnsState::from_value(&state.provider_state)?;
+        destroy::refuse_foreign_processes(&ps, &lab.name, &state.dir())?;
         let mut ctx = NetnsCtx::new(lab, v, state.clone(), ps, rep);
         // A lab of an older `lab` has no range of ids: refused before
         // anything changes.
