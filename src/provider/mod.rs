@@ -85,6 +85,13 @@ pub trait Provider: Send + Sync {
         rep: &Reporter,
     ) -> Result<()>;
 
+    /// `Err` when a node of the running lab is gone for good (the guard of
+    /// the netns provider stopped it): what `apply` says before a switch,
+    /// and when the lab already runs the variant asked.
+    fn refuse_stopped_nodes(&self, _lab: &Lab, _state: &State) -> Result<()> {
+        Ok(())
+    }
+
     /// Remove everything of the lab `name`. Idempotent; works on a half-built
     /// lab and without state.
     async fn destroy(&self, name: &str, state: Option<&State>, rep: &Reporter) -> Result<()>;

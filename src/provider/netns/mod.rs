@@ -216,6 +216,10 @@ impl Provider for Netns {
         r
     }
 
+    fn refuse_stopped_nodes(&self, lab: &Lab, state: &State) -> Result<()> {
+        refuse_nodes_stopped_by_guard(lab, state)
+    }
+
     async fn destroy(&self, name: &str, state: Option<&State>, rep: &Reporter) -> Result<()> {
         destroy::destroy(name, state, rep).await
     }

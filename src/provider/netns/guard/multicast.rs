@@ -14,21 +14,26 @@ use std::io::{BufRead, BufReader, Seek, SeekFrom};
 const AT_ONCE: usize = 100_000;
 
 /// A line of `dev_mcast`: ifindex, device, users, `global_use`, address
-/// (hex, no colons). Returns (device, address) of an address `ip maddr`
-/// added.
-fn added_by_hand(line: &str) -> Option<(String, [u8; 6])> {
+/// (hex, no colons). Returns (device, address, whether `ip maddr` added
+/// it).
+fn listed(line: &str) -> Option<(String, [u8; 6], bool)> {
     let f: Vec<&str> = line.split_whitespace().collect();
     let [_, dev, _, global, hex] = f.as_slice() else {
         return None;
     };
-    if *global == "0" || hex.len() != 12 {
+    if hex.len() != 12 {
         return None;
     }
     let mut mac = [0u8; 6];
     for (i, b) in mac.iter_mut().enumerate() {
         *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
-    Some((dev.to_string(), mac))
+    Some((dev.to_string(), mac, *global != "0"))
+}
+
+/// (device, address) of a line of an address `ip maddr` added.
+fn added_by_hand(line: &str) -> Option<(String, [u8; 6])> {
+    listed(line).and_then(|(dev, mac, by_hand)| by_hand.then_some((dev, mac)))
 }
 
 /// Given the file twice (its lines, in order), the addresses added by hand
@@ -125,18 +130,30 @@ impl Multicast {
         remove(self.fd(), dev, mac)
     }
 
+    fn lines(&self) -> impl Iterator<Item = String> + '_ {
+        let mut f = &self.list;
+        let at_start = f.seek(SeekFrom::Start(0)).is_ok();
+        at_start
+            .then(|| BufReader::new(f).lines().map_while(Result::ok))
+            .into_iter()
+            .flatten()
+    }
+
+    /// Every address of the devices' own lists, as (device, address): one
+    /// there that `SIOCDELMULTI` cannot remove is the kernel's own (a group
+    /// it joined, 224.0.0.1 on every device up), which only a removal that
+    /// takes the kernel's own reference would take (probe21bn).
+    pub fn listed(&self) -> std::collections::HashSet<(Vec<u8>, [u8; 6])> {
+        self.lines()
+            .filter_map(|l| listed(&l))
+            .map(|(dev, mac, _)| (dev.into_bytes(), mac))
+            .collect()
+    }
+
     /// Remove the addresses added by hand past the first `bound`; returns
     /// how many went.
     pub fn trim(&self, bound: usize) -> usize {
-        let read = || {
-            let mut f = &self.list;
-            let at_start = f.seek(SeekFrom::Start(0)).is_ok();
-            at_start
-                .then(|| BufReader::new(f).lines().map_while(Result::ok))
-                .into_iter()
-                .flatten()
-        };
-        past_bound(read, bound)
+        past_bound(|| self.lines(), bound)
             .into_iter()
             .filter(|(dev, mac)| self.remove(dev.as_bytes(), *mac))
             .count()

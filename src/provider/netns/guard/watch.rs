@@ -175,7 +175,7 @@ pub struct Watch {
     /// until the next sweep.
     removing: HashSet<Vec<u8>>,
     /// Entries whose removal the kernel refused (see `removals`).
-    unremovable: HashSet<Vec<u8>>,
+    unremovable: removals::Unremovable,
     /// The next dump of qdiscs removes every attached one (events lost).
     wipe_tc: bool,
     /// Kinds of actions seen (to flush them when events were lost).
@@ -295,7 +295,7 @@ impl Watch {
             removed_multicast: 0,
             refused: 0,
             removing: HashSet::new(),
-            unremovable: HashSet::new(),
+            unremovable: Default::default(),
             wipe_tc: false,
             action_kinds: HashSet::new(),
             wiped_tc: 0,
@@ -468,6 +468,7 @@ impl Watch {
         // Qdiscs alone are no table of traffic control (see `tc`).
         if class != Class::Tc {
             self.table.dump_started(class);
+            self.unremovable.dump_started(class);
         }
         self.dumping = Some((class, self.seq));
         self.dump_started_at = Instant::now();
@@ -481,7 +482,7 @@ impl Watch {
     /// Decide on an entry the kernel told of: kept, or removed.
     fn judge(&mut self, e: &Entry) {
         if self.table.added(e) == Verdict::Keep
-            || self.unremovable.contains(&e.key)
+            || self.unremovable.holds(&e.key)
             || !self.removing.insert(e.key.clone())
         {
             return;
@@ -551,7 +552,7 @@ impl Watch {
                 RTM_DELLINK => {
                     if let Some(index) = body.get(4..8) {
                         self.table.device_gone(index);
-                        self.unremovable.retain(|k| k.get(4..8) != Some(index));
+                        self.unremovable.device_gone(index);
                     }
                 }
                 _ if tc::is_added(ty) || tc::is_removed(ty) => self.handle_tc(ty, seq, body),
@@ -562,6 +563,7 @@ impl Watch {
                             self.tc_dump_ended();
                         } else if ty == NLMSG_DONE {
                             self.table.dump_ended(class);
+                            self.unremovable_counted(class);
                         } else {
                             // The dump failed (it is tried at the next sweep).
                             self.table.dump_abandoned(class);
