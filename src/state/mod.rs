@@ -240,18 +240,28 @@ impl State {
     }
 
     /// The lab file later commands load: the copy made at `up`, else (a
-    /// state from before copies) the file it was brought up from.
-    pub fn lab_source(&self) -> PathBuf {
+    /// state from before copies) the file it was brought up from. A copy
+    /// whose files no longer match the digest `up` recorded is refused
+    /// ([`trust::check_copy_digest`]).
+    pub fn lab_source(&self) -> Result<PathBuf> {
         match self.lab_files.first() {
             Some(f) => {
                 let copy = self.dir().join(LAB_COPY).join(f);
                 if copy.is_file() {
-                    copy
+                    if let Some(recorded) = &self.lab_digest {
+                        trust::check_copy_digest(
+                            &self.name,
+                            &self.dir(),
+                            &self.lab_files,
+                            recorded,
+                        )?;
+                    }
+                    Ok(copy)
                 } else {
-                    self.lab_file.clone()
+                    Ok(self.lab_file.clone())
                 }
             }
-            None => self.lab_file.clone(),
+            None => Ok(self.lab_file.clone()),
         }
     }
 
