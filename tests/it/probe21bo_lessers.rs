@@ -74,3 +74,54 @@ fn a_workload_listed_twice_is_refused_at_validation() {
     );
     assert!(!t.dir().join("state.json").exists(), "{said}");
 }
+
+/// Lesser 3 (probe21bo's 5): on a full disk, `verify --json F` fails the
+/// write (exit 3, the results shown) and leaves F as it was, not emptied,
+/// and no temporary file beside it.
+/// Seen failing with `Target::write` writing the path in place: exit 3,
+/// and F held the first 4 KiB of the new report, the last one gone (the
+/// probe: F left empty).
+#[test]
+fn a_report_that_cannot_be_written_whole_leaves_its_file_as_it_was() {
+    let t = TestLab::chapter4("sboe");
+    t.up(&[]);
+    let disk = tempfile::tempdir().unwrap();
+    let d = disk.path().to_str().unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=16k", "tmpfs", d])
+        .status()
+        .unwrap();
+    assert!(mounted.success());
+    struct Unmount(String);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(d.to_string());
+    let report = disk.path().join("r.json");
+    std::fs::write(&report, "the last report\n").unwrap();
+    // Fill what is left.
+    let fill = std::process::Command::new("dd")
+        .args(["if=/dev/zero", &format!("of={d}/fill"), "bs=1k"])
+        .output()
+        .unwrap();
+    assert!(!fill.status.success());
+    let out = t.lab(&["verify", &t.name, "--json", report.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        text(&out).contains("No space left on device"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&report).unwrap(),
+        "the last report\n"
+    );
+    let names: Vec<_> = std::fs::read_dir(disk.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
