@@ -180,7 +180,11 @@ impl State {
     /// minutes through SIGTERM; a 3 GB sparse file was read whole). A state whose name
     /// is not its folder's is refused ([`LabError::Untrusted`]).
     pub fn load(name: &str) -> Result<Option<State>> {
-        folder::refuse_linked_root()?;
+        // The one rule of every command: a root that is no folder lab can
+        // use, or one others could swap, is refused before a state in it
+        // is believed (`status` and `verify` read one that `apply`
+        // refused: probe21bo lesser 6).
+        folder::root_is_usable()?;
         trust::check(name, &lab_dir(name))?;
         let path = lab_dir(name).join(STATE_FILE);
         match read_state_file(&path) {

@@ -125,3 +125,39 @@ fn a_report_that_cannot_be_written_whole_leaves_its_file_as_it_was() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
+
+/// Lesser 4 (probe21bo's 6): a state root others could swap (here the
+/// root itself 0777, not sticky; the probe's was its parent folder) is
+/// refused by `status` and `verify` as by `apply` (exit 2, the same
+/// words), nothing run.
+/// Seen failing without `root_is_usable` in `State::load`: `status`
+/// exit 0.
+#[test]
+fn a_state_root_others_could_swap_is_refused_by_reading_commands_too() {
+    let t = TestLab::chapter4("sbof");
+    t.up(&[]);
+    let root = t.state.path();
+    let was = std::fs::metadata(root).unwrap().permissions().mode() & 0o7777;
+    let open = |m: u32| std::fs::set_permissions(root, std::fs::Permissions::from_mode(m)).unwrap();
+    let mut said = Vec::new();
+    for args in [
+        vec!["status", t.name.as_str()],
+        vec!["verify", t.name.as_str()],
+        vec!["apply", t.name.as_str(), "--variant", "fixed"],
+    ] {
+        open(0o777);
+        let out = t.lab(&args);
+        open(was);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("can be written by other users"),
+            "{args:?}: {}",
+            text(&out)
+        );
+        let last = String::from_utf8_lossy(&out.stderr);
+        said.push(last.lines().last().unwrap_or("").to_string());
+    }
+    assert!(said.iter().all(|s| *s == said[0]), "{said:?}");
+    let out = t.lab(&["status", &t.name]);
+    assert!(out.status.success(), "{}", text(&out));
+}
