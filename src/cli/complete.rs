@@ -131,7 +131,7 @@ fn typed_lab() -> Option<crate::spec::Lab> {
     }
     // A lab that is up: the file its state names.
     let st = crate::state::State::load(&name).ok().flatten()?;
-    crate::spec::load_file(&st.lab_source(), crate::spec::LoadOptions::default()).ok()
+    crate::spec::load_file(&st.lab_source().ok()?, crate::spec::LoadOptions::default()).ok()
 }
 
 #[cfg(test)]

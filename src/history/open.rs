@@ -68,6 +68,7 @@ impl History {
     /// nightly writes it now. Runs the migrations it lacks, and marks what a
     /// dead writer left `running` as incomplete.
     pub fn open(path: &Path) -> Result<History> {
+        refuse_linked_companions(path)?;
         let exists = check_header(path)?;
         let made = Made::before(path);
         let dir = match path.parent() {
@@ -163,6 +164,7 @@ impl History {
 
     /// An existing database opened read-only, its header checked first.
     fn read_only(path: &Path) -> Result<History> {
+        refuse_linked_companions(path)?;
         if !check_header(path)? {
             return Err(bad(path, "does not exist"));
         }
@@ -385,10 +387,34 @@ impl Drop for Flock {
 /// writer holds it.
 fn writer_lock(path: &Path) -> Result<Flock> {
     let lock = open_lock(path, true).map_err(|e| bad(path, format!("its lock file: {e}")))?;
-    Flock::take(lock, libc::LOCK_EX).ok_or_else(|| LabError::Busy {
-        name: path.display().to_string(),
-        holder: "another `lab nightly`".into(),
+    // A database, not a lab (`Busy` said "lab '…/p.db' is busy").
+    Flock::take(lock, libc::LOCK_EX).ok_or_else(|| LabError::Held {
+        what: format!("the database {}", path.display()),
+        holder: "another `lab nightly` (or `lab nightly merge`) writing it".into(),
     })
+}
+
+/// Refuse the files SQLite writes beside the database at `path` (its
+/// journals: `-journal`, `-wal`, `-shm`) when one is a symbolic link: none
+/// of SQLite's or lab's making. SQLite does not follow it, but said only
+/// "attempt to write a readonly database" (probe21bo lesser 7).
+fn refuse_linked_companions(path: &Path) -> Result<()> {
+    for end in ["-journal", "-wal", "-shm"] {
+        let mut s = path.as_os_str().to_owned();
+        s.push(end);
+        let p = PathBuf::from(s);
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(bad(
+                path,
+                format!(
+                    "{} beside it is a symbolic link, not made by SQLite or lab, where SQLite \
+                     writes its journal; lab refuses it (remove it); nothing was changed",
+                    p.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -441,5 +467,39 @@ mod tests {
         }
         assert_eq!(read.unwrap().nights[0].status, NightStatus::Incomplete);
         again.unwrap();
+    }
+
+    /// probe21bo lesser 7: a second writer is told that the database is
+    /// busy (not "lab '…/p.db' is busy", which named a database a lab);
+    /// a link planted as SQLite's `-journal` (or `-wal`, `-shm`) beside
+    /// it is named as a link lab refuses (not "attempt to write a
+    /// readonly database"), and nothing is written through it.
+    /// Seen failing before the `Held` wording: "lab '…/h.db' is busy: …";
+    /// and without `refuse_linked_companions`: `open` took the `-journal`
+    /// link without a word (the probe's merge then failed with "attempt
+    /// to write a readonly database").
+    #[test]
+    fn a_busy_database_and_a_linked_journal_are_called_what_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let first = History::open(&path).unwrap();
+        let busy = History::open(&path).err().unwrap().to_string();
+        assert!(
+            busy.contains(&format!("the database {}", path.display())),
+            "{busy}"
+        );
+        assert!(!busy.contains("lab '"), "{busy}");
+        drop(first);
+        for end in ["-journal", "-wal", "-shm"] {
+            let link = dir.path().join(format!("h.db{end}"));
+            let victim = dir.path().join(format!("victim{end}"));
+            std::os::unix::fs::symlink(&victim, &link).unwrap();
+            let e = History::open(&path).err().unwrap().to_string();
+            assert!(e.contains("is a symbolic link"), "{end}: {e}");
+            assert!(e.contains(&link.display().to_string()), "{end}: {e}");
+            assert!(!victim.exists(), "{end}");
+            std::fs::remove_file(&link).unwrap();
+        }
+        History::open(&path).unwrap();
     }
 }

@@ -124,7 +124,7 @@ impl Running {
     pub fn of(st: State) -> Result<Running> {
         let drift = st.lab_drift();
         let lab = spec::load_file(
-            &st.lab_source(),
+            &st.lab_source()?,
             LoadOptions {
                 workers: st.workers,
             },
@@ -183,7 +183,7 @@ pub fn inputs_of_up(st: &State) -> Vec<std::path::PathBuf> {
         workers: st.workers,
     };
     // The copy's files (the known drift too) and where each came from.
-    if let Ok(lab) = spec::load_file(&st.lab_source(), opts()) {
+    if let Ok(lab) = st.lab_source().and_then(|f| spec::load_file(&f, opts())) {
         for f in lab.input_files() {
             if let Ok(rel) = f.strip_prefix(&copy) {
                 v.push(base.join(rel));

@@ -9,6 +9,7 @@ pub mod junit;
 pub mod kubectl_matrix;
 pub mod output;
 pub mod recorder;
+mod report_file;
 pub mod run;
 pub mod style;
 pub mod table;

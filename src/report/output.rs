@@ -4,9 +4,12 @@
 //! A report path is the user's, so it is written through the way every Unix
 //! tool writes (`cmd > F`): a symlink is followed, a FIFO's reader and a
 //! device get the bytes, `/dev/fd/N` (`--json >(jq .)`) works, and `-` is
-//! stdout. Nothing is ever renamed over it (that replaced `/dev/full` for the
-//! whole machine); atomic write-and-rename is only for `lab`'s own files in
-//! its state folder ([`crate::state::write_atomic`]).
+//! stdout. A regular file (new, or found through its links) is written
+//! whole or not at all: into a temporary file beside it, renamed over it
+//! when complete, so a full disk leaves the last report as it was, never
+//! an empty or cut one (probe21bo lesser 5). Nothing else is ever renamed
+//! over (that replaced `/dev/full` for the whole machine): devices, FIFOs
+//! and terminals get the bytes directly.
 //!
 //! Paths are checked before anything runs ([`Reports::check`]), so a typo
 //! costs nothing; a write that still fails at the end is reported after the
@@ -51,43 +54,10 @@ impl Target {
                 o.flush()
             }
             Target::Stderr => std::io::stderr().lock().write_all(bytes),
-            Target::Path(p) => {
-                use std::os::unix::fs::OpenOptionsExt;
-                // A report is made to be shared (CI artifacts, a browser):
-                // created 0644 (less under a stricter umask); a node's output in
-                // it comes from the node's own files, never the host's.
-                // Opened without blocking: a FIFO that no one reads is an
-                // error at once (ENXIO), never a hang that ignores signals;
-                // one that is read (`--json /dev/stdout | jq`) works.
-                let mut f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create(true)
-                    .truncate(true)
-                    .mode(0o644)
-                    .custom_flags(libc::O_NONBLOCK)
-                    .open(p)
-                    .map_err(|e| {
-                        if e.raw_os_error() == Some(libc::ENXIO) {
-                            std::io::Error::new(
-                                e.kind(),
-                                format!("{} is a FIFO that no one reads", p.display()),
-                            )
-                        } else {
-                            e
-                        }
-                    })?;
-                // Then its writes block as any file's do.
-                let fd = std::os::fd::AsRawFd::as_raw_fd(&f);
-                // SAFETY: fcntl on a descriptor this function owns.
-                unsafe {
-                    let flags = libc::fcntl(fd, libc::F_GETFL);
-                    if flags >= 0 {
-                        libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
-                    }
-                }
-                f.write_all(bytes)?;
-                f.flush()
-            }
+            Target::Path(p) => match super::report_file::replace_whole(p, bytes)? {
+                true => Ok(()),
+                false => super::report_file::write_through(p, bytes),
+            },
         }
     }
 }
@@ -399,7 +369,7 @@ fn in_records(path: &Path, records: &[PathBuf]) -> Result<(), String> {
 
 /// What opening `path` would open or create: symlinks followed, also a
 /// dangling one (whose target would be created).
-fn destination(path: &Path) -> Result<PathBuf, String> {
+pub(super) fn destination(path: &Path) -> Result<PathBuf, String> {
     let mut dest = path.to_path_buf();
     for _ in 0..40 {
         match std::fs::symlink_metadata(&dest) {
@@ -414,7 +384,7 @@ fn destination(path: &Path) -> Result<PathBuf, String> {
 }
 
 /// The folder a path is in (`.` for a bare file name).
-fn parent_of(p: &Path) -> PathBuf {
+pub(super) fn parent_of(p: &Path) -> PathBuf {
     match p.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

@@ -38,6 +38,13 @@ pub fn root_is_usable() -> Result<()> {
             root.display()
         )));
     }
+    root_is_trusted()
+}
+
+/// The state root, as root, must be a place no other user can swap
+/// (a folder of theirs on the way, or one they can write).
+fn root_is_trusted() -> Result<()> {
+    let root = super::root();
     // SAFETY: geteuid cannot fail.
     if unsafe { libc::geteuid() } == 0
         && let Some(why) = writable_by_another(&root, sudo_uid())

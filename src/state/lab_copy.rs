@@ -12,14 +12,33 @@ use std::path::{Path, PathBuf};
 pub fn copy_lab_files(lab: &crate::spec::Lab, dir: &Path) -> Result<()> {
     let base = lab.file.parent().unwrap_or(Path::new("."));
     let to = dir.join(LAB_COPY);
+    // Private, whatever the source's mode or the umask: a copy others can
+    // write is refused by every later command ([`super::trust::check`]).
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let private = |p: &Path, mode: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| LabError::io(format!("making {} private", p.display()), e))
+    };
     for f in lab_files_of(lab) {
         let dst = to.join(&f);
         if let Some(p) = dst.parent() {
-            std::fs::create_dir_all(p)
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(p)
                 .map_err(|e| LabError::io(format!("creating {}", p.display()), e))?;
+            let mut d = p;
+            while d.starts_with(&to) {
+                private(d, 0o700)?;
+                match d.parent() {
+                    Some(up) => d = up,
+                    None => break,
+                }
+            }
         }
         std::fs::copy(base.join(&f), &dst)
             .map_err(|e| LabError::io(format!("copying {}", base.join(&f).display()), e))?;
+        private(&dst, 0o600)?;
     }
     Ok(())
 }

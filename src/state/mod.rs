@@ -180,7 +180,11 @@ impl State {
     /// minutes through SIGTERM; a 3 GB sparse file was read whole). A state whose name
     /// is not its folder's is refused ([`LabError::Untrusted`]).
     pub fn load(name: &str) -> Result<Option<State>> {
-        folder::refuse_linked_root()?;
+        // The one rule of every command: a root that is no folder lab can
+        // use, or one others could swap, is refused before a state in it
+        // is believed (`status` and `verify` read one that `apply`
+        // refused: probe21bo lesser 6).
+        folder::root_is_usable()?;
         trust::check(name, &lab_dir(name))?;
         let path = lab_dir(name).join(STATE_FILE);
         match read_state_file(&path) {
@@ -240,18 +244,28 @@ impl State {
     }
 
     /// The lab file later commands load: the copy made at `up`, else (a
-    /// state from before copies) the file it was brought up from.
-    pub fn lab_source(&self) -> PathBuf {
+    /// state from before copies) the file it was brought up from. A copy
+    /// whose files no longer match the digest `up` recorded is refused
+    /// ([`trust::check_copy_digest`]).
+    pub fn lab_source(&self) -> Result<PathBuf> {
         match self.lab_files.first() {
             Some(f) => {
                 let copy = self.dir().join(LAB_COPY).join(f);
                 if copy.is_file() {
-                    copy
+                    if let Some(recorded) = &self.lab_digest {
+                        trust::check_copy_digest(
+                            &self.name,
+                            &self.dir(),
+                            &self.lab_files,
+                            recorded,
+                        )?;
+                    }
+                    Ok(copy)
                 } else {
-                    self.lab_file.clone()
+                    Ok(self.lab_file.clone())
                 }
             }
-            None => self.lab_file.clone(),
+            None => Ok(self.lab_file.clone()),
         }
     }
 

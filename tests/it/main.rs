@@ -102,6 +102,7 @@ mod probe21bk_remarks;
 mod probe21bl;
 mod probe21bn;
 mod probe21bo;
+mod probe21bo_lessers;
 mod probe21l;
 mod probe21p;
 mod probe21r;

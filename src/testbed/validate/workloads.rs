@@ -30,14 +30,39 @@ pub(super) fn workloads(
     let mut workload_files = Vec::new();
     // The field and file each workload comes from.
     let mut sources = Vec::new();
+    // Each manifest, and each Deployment's name, once: the pods of a
+    // Deployment are named after it, so a second one (the same file listed
+    // twice) failed `up` half way on a pod that already existed.
+    let mut seen_files: Vec<(PathBuf, String)> = Vec::new();
+    let mut seen_names: Vec<(String, String)> = Vec::new();
     for (i, w) in raw.workloads.iter().enumerate() {
         let field = format!("workloads[{i}]");
         let Some(path) = manifest_path(c, dir, &field, w) else {
             continue;
         };
+        let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if let Some((_, first)) = seen_files.iter().find(|(p, _)| *p == real) {
+            c.push(
+                &field,
+                format!("{w}: this manifest is listed twice (also as {first}); list it once"),
+            );
+            continue;
+        }
+        seen_files.push((real, field.clone()));
         match manifest::read_documents(&path).and_then(|m| manifest::workloads(&m)) {
             Ok(ws) => {
                 for wl in &ws {
+                    if let Some((_, first)) = seen_names.iter().find(|(n, _)| *n == wl.name) {
+                        c.push(
+                            &field,
+                            format!(
+                                "{w}: Deployment '{}' is defined twice (also in {first}); its pods are named after it, so each Deployment needs its own name",
+                                wl.name
+                            ),
+                        );
+                    } else {
+                        seen_names.push((wl.name.clone(), field.clone()));
+                    }
                     if !is_dns_label(&wl.app) || !is_dns_label(&wl.name) {
                         c.push(
                             &field,
