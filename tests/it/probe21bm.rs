@@ -1,0 +1,114 @@
+//! probe21bm: false greens and wrong reds of `lab book` after the
+//! probe21bk fixes.
+//! - Finding 1 (false green): after the chapter's `kubectl delete -f
+//!   nginx-deployment.yaml`, a ping or curl to a deleted pod's address
+//!   that shows a reply (or whose remark claims one) was skipped, "nothing
+//!   of it is compared", so the chapter passed.
+//!
+//! Each chapter below is `labs/chapter4/chapter.md` with lines put in or
+//! changed, judged with chapter 4's own known drift; chapter 4 itself is
+//! unchanged (`book`'s tests).
+
+use crate::book::{book_chapter4_changed, command, said};
+use serde_json::Value;
+
+const KUBECTL: &str = "kubectl --kubeconfig ./admin.conf";
+
+/// Chapter 4 with `to` put in after the first occurrence of the line
+/// `after` (`KUBECTL` for the book's kubectl).
+fn inserted(prefix: &str, after: &str, to: &str) -> (i32, String, Value) {
+    let after = format!("{}\n", after.replace("KUBECTL", KUBECTL));
+    let to = to.replace("KUBECTL", KUBECTL);
+    book_chapter4_changed(prefix, move |text| {
+        let at = text.find(&after).unwrap_or_else(|| panic!("no {after}")) + after.len();
+        format!("{}{to}{}", &text[..at], &text[at..])
+    })
+}
+
+/// The line of the first command of the report that is `text` exactly
+/// (`KUBECTL` for the book's kubectl), from line `after` on.
+fn line_of(v: &Value, text: &str, after: u64) -> u64 {
+    let text = text.replace("KUBECTL", KUBECTL);
+    crate::book::report_commands(v)
+        .iter()
+        .filter(|c| c["line"].as_u64().unwrap() >= after)
+        .find(|c| said(c, "command") == text)
+        .and_then(|c| c["line"].as_u64())
+        .unwrap_or_else(|| panic!("no command {text}: {v}"))
+}
+
+fn differences(c: &Value) -> String {
+    c["differences"].to_string()
+}
+
+/// Lines put in between the two deletes of "Fix the issue" (the nginx
+/// pods are gone there, none applied again): a ping to a deleted pod's
+/// address with a reply (F14, F16), a curl of one with the nginx page
+/// (F19), a ping whose remark says it works with no reply shown (F18):
+/// each drifts, saying the delete; a ping that shows no reply (100% loss)
+/// is still not compared. Seen failing with the fix off: rc 0, each ping
+/// and the curl `skipped` ("nothing of it is compared").
+#[test]
+fn a_reply_from_a_deleted_pods_address_drifts() {
+    let block = "
+```
+
+```bash
+vagrant ssh node1
+
+ping -c 2 10.244.1.2
+
+PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.
+64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms
+64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.060 ms
+
+--- 10.244.1.2 ping statistics ---
+2 packets transmitted, 2 received, 0% packet loss, time 1001ms
+rtt min/avg/max/mdev = 0.054/0.057/0.060/0.003 ms
+
+curl -s 10.244.3.3
+<!DOCTYPE html>
+<html>
+<head>
+<title>Welcome to nginx!</title>
+</head>
+</html>
+
+ping 10.244.3.3 (across node, works)
+
+PING 10.244.3.3 (10.244.3.3) 56(84) bytes of data.
+
+ping -c 1 10.244.1.2 (same node, no reply)
+
+PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.
+
+--- 10.244.1.2 ping statistics ---
+1 packets transmitted, 0 received, 100% packet loss, time 0ms
+
+exit
+";
+    let (code, stdout, v) = inserted("bmgone", "deployment \"nginx-deployment\" deleted", block);
+    assert_eq!(code, 1, "{stdout}");
+    let delete = line_of(&v, "KUBECTL delete -f nginx-deployment.yaml", 0);
+    for (text, said_of) in [
+        (
+            "ping -c 2 10.244.1.2",
+            "ping: the book shows an answer from 10.244.1.2, but line",
+        ),
+        (
+            "curl -s 10.244.3.3",
+            "curl: the book shows an answer from 10.244.3.3, but line",
+        ),
+        (
+            "ping 10.244.3.3",
+            "the remark says the line gets an answer, but line",
+        ),
+    ] {
+        let c = command(&v, line_of(&v, text, delete));
+        assert_eq!(said(&c, "verdict"), "drift", "{c}");
+        assert!(differences(&c).contains(said_of), "{said_of}: {c}");
+        assert!(differences(&c).contains("deleted nginx-deployment"), "{c}");
+    }
+    let quiet = command(&v, line_of(&v, "ping -c 1 10.244.1.2", delete));
+    assert_eq!(said(&quiet, "verdict"), "skipped", "{quiet}");
+}
