@@ -135,7 +135,36 @@ impl Replayer<'_> {
             .cloned()
             .collect();
         let asked = namespace.as_deref().unwrap_or("default");
-        shown::read(&lines, Some(g.what)).none_found_elsewhere(g.what, g.all_namespaces, asked)
+        let shown = shown::read(&lines, Some(g.what));
+        shown
+            .none_found_elsewhere(g.what, g.all_namespaces, asked)
+            .or_else(|| self.none_found_in_system(g, asked, shown.none_found.as_deref()))
+    }
+
+    /// `No resources found` (`said`) for every pod of `kube-system` (or of
+    /// every namespace), no selector: a kubeadm cluster, which every lab
+    /// is, always runs its control plane's pods there (etcd, the API
+    /// server, the controller manager, the scheduler: static pods of its
+    /// kubelet, and kube-proxy on each node), whatever the chapter deleted
+    /// (probe21bm, lesser 3: after the pod network's delete it passed as
+    /// skipped). With a selector (`-l app=flannel`) none may be left.
+    fn none_found_in_system(
+        &self,
+        g: &crate::book::recognize::Get,
+        asked: &str,
+        said: Option<&str>,
+    ) -> Option<String> {
+        let said = said?;
+        if g.what != crate::book::recognize::Resource::Pods
+            || g.selector.is_some()
+            || !(g.all_namespaces || asked == "kube-system")
+        {
+            return None;
+        }
+        let cp = &self.lab.control_plane().name;
+        Some(format!(
+            "kubectl get pods: the book shows `{said}`, but a kubeadm cluster always runs its control plane's pods in kube-system (etcd-{cp}, kube-apiserver-{cp}, kube-controller-manager-{cp}, kube-scheduler-{cp}, and kube-proxy on each node): kubectl lists them"
+        ))
     }
 
     /// kubectl ran against the lab's cluster: its table against the book's.
