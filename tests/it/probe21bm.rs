@@ -4,6 +4,9 @@
 //!   nginx-deployment.yaml`, a ping or curl to a deleted pod's address
 //!   that shows a reply (or whose remark claims one) was skipped, "nothing
 //!   of it is compared", so the chapter passed.
+//! - Wrong reds 4: true author notes on a ping (`note the ttl=64`,
+//!   `hangs until Ctrl-C`, `through flannel.1`, `same as before`, a `#
+//!   check connectivity` above) were not understood.
 //! - Lesser 3 (false green): `No resources found in kube-system
 //!   namespace.` for every pod of kube-system (no selector) after the pod
 //!   network's delete passed as skipped; a kubeadm cluster always runs
@@ -149,4 +152,81 @@ No resources found in kube-system namespace.
     );
     assert_eq!(differences(&flannel), "[]", "{flannel}");
     assert_ne!(said(&flannel, "verdict"), "drift", "{flannel}");
+}
+
+/// Chapter 4 with each `(from, to)` replaced (its first occurrence).
+fn replaced(prefix: &str, edits: &'static [(&'static str, &'static str)]) -> (i32, String, Value) {
+    book_chapter4_changed(prefix, move |text| {
+        let mut text = text.to_string();
+        for (from, to) in edits {
+            assert!(text.contains(from), "no {from}");
+            text = text.replacen(from, to, 1);
+        }
+        text
+    })
+}
+
+/// True notes to the reader on the chapter's pings (V1, V5, V6, V9, V11,
+/// C12) pass; the same kinds with a wrong TTL or outcome drift. Seen
+/// failing with the fix off: rc 1, each true line `not_understood` ("the
+/// remark has words lab does not read").
+#[test]
+fn notes_to_the_reader_on_a_ping_are_read() {
+    let (code, stdout, v) = replaced(
+        "bmnote",
+        &[
+            (
+                "vagrant ssh node1\n\nping 10.244.1.2  (same node)",
+                "vagrant ssh node1\n# check connectivity\nping 10.244.1.2  (same node, note the ttl=64)",
+            ),
+            (
+                "ping 10.244.3.3 (across node)",
+                "ping 10.244.3.3 (across node, hangs until Ctrl-C)",
+            ),
+            (
+                "ping 10.244.1.3 (same node)",
+                "ping 10.244.1.3 (same node, same as before)",
+            ),
+            (
+                "ping 10.244.3.4 (across node)",
+                "ping 10.244.3.4 (across node, through flannel.1, see below)",
+            ),
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}");
+    for text in [
+        "ping 10.244.1.2",
+        "ping 10.244.3.3",
+        "ping 10.244.1.3",
+        "ping 10.244.3.4",
+    ] {
+        let c = command(&v, line_of(&v, text, 0));
+        assert_ne!(said(&c, "verdict"), "not_understood", "{c}");
+        assert_eq!(differences(&c), "[]", "{c}");
+    }
+    let (code, stdout, v) = replaced(
+        "bmnotx",
+        &[
+            (
+                "ping 10.244.1.2  (same node)",
+                "ping 10.244.1.2  (same node, note the ttl=63)",
+            ),
+            (
+                "ping 10.244.3.4 (across node)",
+                "ping 10.244.3.4 (across node, see below, fails)",
+            ),
+        ],
+    );
+    assert_eq!(code, 1, "{stdout}");
+    for (text, wrong) in [
+        (
+            "ping 10.244.1.2",
+            "the remark says ttl 63, but the book's own reply shows ttl=64",
+        ),
+        ("ping 10.244.3.4", "the remark says the line gets no answer"),
+    ] {
+        let c = command(&v, line_of(&v, text, 0));
+        assert_eq!(said(&c, "verdict"), "drift", "{c}");
+        assert!(differences(&c).contains(wrong), "{wrong}: {c}");
+    }
 }

@@ -125,6 +125,12 @@ fn answered(p: &Planned, r: &CommandReport) -> Option<bool> {
     }
 }
 
+/// Why a remark's TTL is not checked: no reply shown or had shows one.
+fn ttl_unread() -> String {
+    "the remark says a TTL, but neither the book's output nor the lab's shows a reply with one"
+        .into()
+}
+
 /// Make `r` not green for a remark lab cannot check: not understood
 /// (what it compared, and why it skipped the line, kept as notes: a line
 /// lab does not run, an `exit`, is no more checked for it), unless it is
@@ -409,6 +415,22 @@ fn judge(
             ))),
             _ => Err("the remark says the reader is back on their own machine; lab reads that only of an `exit`".into()),
         },
+        // `ttl=64`, `ttl 63`: the TTL the book's own replies show, else
+        // the lab's (probe21bm, wrong reds 4).
+        Claim::Ttl(claimed) => {
+            let ping = |lines: &[String]| crate::book::compare::ping_facts(lines).ttl;
+            let (ttl, whose) = match (ping(&p.step.output), answered(p, r)) {
+                (Some(t), _) => (t, "the book's own reply shows"),
+                (None, Some(true)) => match ping(&r.lab) {
+                    Some(t) => (t, "the lab's reply shows"),
+                    None => return Err(ttl_unread()),
+                },
+                _ => return Err(ttl_unread()),
+            };
+            Ok((ttl != *claimed).then(|| {
+                format!("{typed}: the remark says ttl {claimed}, but {whose} ttl={ttl}")
+            }))
+        }
         Claim::Reaches(claimed) if let Some(why) = gone => Ok(claimed.then(|| {
             format!("{typed}: the remark says the line gets an answer, but {why}")
         })),
