@@ -7,6 +7,8 @@
 //! - Wrong reds 4: true author notes on a ping (`note the ttl=64`,
 //!   `hangs until Ctrl-C`, `through flannel.1`, `same as before`, a `#
 //!   check connectivity` above) were not understood.
+//! - Wrong red 4b: a DaemonSet's update shown mid-way (an old pod
+//!   `Terminating` beside new ones right after the apply) drifted.
 //! - Lesser 3 (false green): `No resources found in kube-system
 //!   namespace.` for every pod of kube-system (no selector) after the pod
 //!   network's delete passed as skipped; a kubeadm cluster always runs
@@ -229,4 +231,51 @@ fn notes_to_the_reader_on_a_ping_are_read() {
         assert_eq!(said(&c, "verdict"), "drift", "{c}");
         assert!(differences(&c).contains(wrong), "{wrong}: {c}");
     }
+}
+
+/// A27: chapter 4 without the pod network's delete (so line 195 applies
+/// flannel_fix.yml over flannel.yml), its table showing two new pods
+/// `Running` and the old zzkf7 `Terminating`: true, it passes; zzkf7
+/// shown `Running` there still drifts. Seen failing with the fix off:
+/// rc 1, the table `drift` ("the lab shows … Running").
+#[test]
+fn an_old_pod_terminating_during_an_update_is_true() {
+    const DELETE: &str = "deployment \"nginx-deployment\" deleted\n\nkubectl --kubeconfig ./admin.conf delete -f flannel.yml\n";
+    const ROW: &str = "kube-system   kube-flannel-ds-tjz4c   1/1       Running   0          35s";
+    let (code, stdout, v) = replaced(
+        "bmupd",
+        &[
+            (DELETE, "deployment \"nginx-deployment\" deleted\n"),
+            (
+                ROW,
+                "kube-system   kube-flannel-ds-zzkf7   1/1       Terminating   0          1h",
+            ),
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}");
+    let table = command(
+        &v,
+        line_of(&v, "KUBECTL get pods --all-namespaces -l app=flannel", 0),
+    );
+    assert_eq!(differences(&table), "[]", "{table}");
+    let (code, stdout, v) = replaced(
+        "bmupr",
+        &[
+            (DELETE, "deployment \"nginx-deployment\" deleted\n"),
+            (
+                ROW,
+                "kube-system   kube-flannel-ds-zzkf7   1/1       Running   0          1h",
+            ),
+        ],
+    );
+    assert_eq!(code, 1, "{stdout}");
+    let table = command(
+        &v,
+        line_of(&v, "KUBECTL get pods --all-namespaces -l app=flannel", 0),
+    );
+    assert_eq!(said(&table, "verdict"), "drift", "{table}");
+    assert!(
+        differences(&table).contains("kube-flannel-ds-zzkf7"),
+        "{table}"
+    );
 }
