@@ -33,10 +33,15 @@ fn true_captures_say_nothing() {
         packet("03:15:33.601069", 13, 2),
     ]);
     assert_eq!(differences(&lab, false), Vec::<String>::new());
-    // The doubling a little slower (a loaded machine): still one packet.
+    // The doubling a little slower (a loaded machine), and a ping's
+    // timer a little late or early (jitter of a few ms, `J16`; up to the
+    // tolerance): still true.
     let slow = capture(&[
         packet("03:15:32.600742", 13, 1),
-        packet("03:15:32.650742", 13, 1),
+        packet("03:15:32.601642", 13, 1),
+        packet("03:15:33.780742", 13, 2),
+        packet("03:15:34.610742", 13, 3),
+        packet("03:15:36.790742", 13, 5),
     ]);
     assert_eq!(differences(&slow, false), Vec::<String>::new());
     let midnight = capture(&[
@@ -77,10 +82,28 @@ fn impossible_captures_are_differences() {
             "again 1.001359 s after its first",
         ),
         (packet("20:55:03.171181", 5874, 1), "again 200 ms after"),
+        // probe21bm, finding 2: seq 1 again 1, 10, 50, 100 ms later
+        // (`J24`, `J8`, `J23`, `J7`), seq 2 0.5 s or 1.5 s after seq 1
+        // (`J1`, `J21`). Seen failing with the bounds of before (100 ms,
+        // -0.5 s/+1 s): nothing said.
+        (packet("20:55:02.972181", 5874, 1), "again 1 ms after"),
+        (packet("20:55:02.981181", 5874, 1), "again 10 ms after"),
+        (packet("20:55:03.021181", 5874, 1), "again 50 ms after"),
+        (packet("20:55:03.071181", 5874, 1), "again 100 ms after"),
+        (packet("20:55:03.471181", 5874, 2), "500 ms after seq 1"),
+        (packet("20:55:04.471181", 5874, 2), "1.500000 s after seq 1"),
     ] {
         let d = differences(&capture(&[first.clone(), second.clone()]), false);
         assert!(d.iter().any(|d| d.contains(said)), "{second}: {d:#?}");
     }
+    // `J25`: seq 2 a second after seq 1, then seq 3 half a second after it.
+    let hurried = capture(&[
+        first.clone(),
+        packet("20:55:03.971181", 5874, 2),
+        packet("20:55:04.471181", 5874, 3),
+    ]);
+    let d = differences(&hurried, false);
+    assert!(d.iter().any(|d| d.contains("500 ms after seq 2")), "{d:#?}");
 }
 
 /// `D2`: the same ping's second echo under another id, where the lab's

@@ -100,6 +100,7 @@ mod probe21bj_fdb;
 mod probe21bk_names;
 mod probe21bk_remarks;
 mod probe21bl;
+mod probe21bm;
 mod probe21bn;
 mod probe21bo;
 mod probe21bo_lessers;

@@ -27,6 +27,7 @@
 mod budget;
 mod command_report;
 mod gone;
+mod gone_reach;
 mod image;
 mod judgeable;
 mod kubeconfig_made;

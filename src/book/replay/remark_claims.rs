@@ -125,6 +125,12 @@ fn answered(p: &Planned, r: &CommandReport) -> Option<bool> {
     }
 }
 
+/// Why a remark's TTL is not checked: no reply shown or had shows one.
+fn ttl_unread() -> String {
+    "the remark says a TTL, but neither the book's output nor the lab's shows a reply with one"
+        .into()
+}
+
 /// Make `r` not green for a remark lab cannot check: not understood
 /// (what it compared, and why it skipped the line, kept as notes: a line
 /// lab does not run, an `exit`, is no more checked for it), unless it is
@@ -167,6 +173,30 @@ fn names(binding: &Binding, lab_nodes: &[String]) -> (Vec<String>, Vec<String>) 
 /// makes `r` not understood ([`not_green`]); a remark that claims nothing
 /// is said in `r.why` (in brackets: a comment is the shell's own).
 pub(super) fn check(p: &Planned, binding: &Binding, lab_nodes: &[String], r: &mut CommandReport) {
+    check_with(p, binding, lab_nodes, r, None);
+}
+
+/// [`check`] of a ping or curl to the address of a pod the chapter
+/// deleted, which lab does not run ([`super::gone_reach`]): a claim that it
+/// gets an answer is a difference (`gone`: why none comes), one that it
+/// gets none holds.
+pub(super) fn check_gone(
+    p: &Planned,
+    binding: &Binding,
+    lab_nodes: &[String],
+    r: &mut CommandReport,
+    gone: &str,
+) {
+    check_with(p, binding, lab_nodes, r, Some(gone));
+}
+
+fn check_with(
+    p: &Planned,
+    binding: &Binding,
+    lab_nodes: &[String],
+    r: &mut CommandReport,
+    gone: Option<&str>,
+) {
     let Some(remark) = p.step.remark.as_deref() else {
         return;
     };
@@ -224,7 +254,7 @@ pub(super) fn check(p: &Planned, binding: &Binding, lab_nodes: &[String], r: &mu
     let found = r.differences.len();
     let mut unsure = Vec::new();
     for c in &claims {
-        match judge(c, p, binding, r, &typed) {
+        match judge(c, p, binding, r, &typed, gone) {
             Ok(None) => {}
             Ok(Some(d)) => r.differences.push(d),
             Err(why) => unsure.push(why),
@@ -249,6 +279,7 @@ fn judge(
     binding: &Binding,
     r: &CommandReport,
     typed: &str,
+    gone: Option<&str>,
 ) -> Result<Option<String>, String> {
     let session = p.node.as_deref();
     let no_address = || {
@@ -384,6 +415,25 @@ fn judge(
             ))),
             _ => Err("the remark says the reader is back on their own machine; lab reads that only of an `exit`".into()),
         },
+        // `ttl=64`, `ttl 63`: the TTL the book's own replies show, else
+        // the lab's (probe21bm, wrong reds 4).
+        Claim::Ttl(claimed) => {
+            let ping = |lines: &[String]| crate::book::compare::ping_facts(lines).ttl;
+            let (ttl, whose) = match (ping(&p.step.output), answered(p, r)) {
+                (Some(t), _) => (t, "the book's own reply shows"),
+                (None, Some(true)) => match ping(&r.lab) {
+                    Some(t) => (t, "the lab's reply shows"),
+                    None => return Err(ttl_unread()),
+                },
+                _ => return Err(ttl_unread()),
+            };
+            Ok((ttl != *claimed).then(|| {
+                format!("{typed}: the remark says ttl {claimed}, but {whose} ttl={ttl}")
+            }))
+        }
+        Claim::Reaches(claimed) if let Some(why) = gone => Ok(claimed.then(|| {
+            format!("{typed}: the remark says the line gets an answer, but {why}")
+        })),
         Claim::Reaches(claimed) => {
             let got = answered(p, r).ok_or_else(|| {
                 "the remark says whether the line gets an answer; lab reads that only of a ping's or a curl's output it has".to_string()

@@ -210,3 +210,19 @@ pub(super) const FILLER: &[&str] = &[
 
 /// Words that end one part of a remark and start another.
 pub(super) const SEPARATORS: &[&str] = &["and", "but", "so", "-", "--", "—", "–", "->", "=>", "→"];
+
+/// Devices and paths of traffic that leaves the node (`through
+/// flannel.1`, `over the overlay`): read as across nodes (probe21bm).
+pub(super) const ACROSS_DEVICES: &[&str] = &["flannel.1", "vxlan", "overlay", "tunnel"];
+
+/// Devices of traffic that stays on the node (`via cni0`, `over the
+/// bridge`): read as the same node (probe21bm).
+pub(super) const SAME_DEVICES: &[&str] = &["cni0", "bridge"];
+
+/// Imperatives that open an instruction or a pointer to the reader
+/// (`press Ctrl-C to stop`, `see below`, `note the ttl=64`): such a part
+/// claims nothing by its own words, only by words of place, outcome or
+/// TTL it also has (probe21bm, wrong reds 4).
+pub(super) const IMPERATIVES: &[&str] = &[
+    "press", "hit", "type", "see", "note", "check", "wait", "compare", "look", "watch",
+];

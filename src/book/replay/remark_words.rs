@@ -40,6 +40,8 @@ pub(super) enum Claim {
     /// `back on the host`, `back home`: after the line the reader is on
     /// their own machine (said of an `exit`).
     BackHome,
+    /// `ttl=64`, `ttl 63`: the TTL of the replies the line gets.
+    Ttl(u8),
 }
 
 /// A remark read.
@@ -55,8 +57,8 @@ pub(super) enum Reading {
 }
 
 use super::remark_lists::{
-    FAILS, FILLER, NEGATIONS, NODE_NOUNS, OTHER_ALONE, OTHER_WITH_NOUN, SAME_ALONE, SAME_WITH_NOUN,
-    SEPARATORS, WORKS,
+    ACROSS_DEVICES, FAILS, FILLER, IMPERATIVES, NEGATIONS, NODE_NOUNS, OTHER_ALONE,
+    OTHER_WITH_NOUN, SAME_ALONE, SAME_DEVICES, SAME_WITH_NOUN, SEPARATORS, WORKS,
 };
 
 fn is(list: &[&str], w: &str) -> bool {
@@ -230,7 +232,68 @@ impl Said {
 }
 
 fn part(words: &[String], names: &Names) -> Part {
+    // `same as before`, `as before`: a pointer to what the reader saw.
+    if matches!(words, [a, b] if a == "as" && b == "before")
+        || matches!(words, [s, a, b] if s == "same" && a == "as" && b == "before")
+    {
+        return Part::Claims(Vec::new());
+    }
+    // `hangs until Ctrl-C`: how the reader ends it says no claim.
+    let words = match words.iter().position(|w| w == "until") {
+        Some(i) if words[i + 1..].iter().any(|w| is_interrupt(w)) => &words[..i],
+        _ => words,
+    };
+    // `press Ctrl-C to stop`, `see below`, `note the ttl=64`: an
+    // instruction to the reader claims only by its words of place,
+    // outcome or TTL, read as any part's.
+    if let [first, rest @ ..] = words
+        && is(IMPERATIVES, first)
+    {
+        if !rest.iter().any(|w| claims_something(w, names)) {
+            return Part::Claims(Vec::new());
+        }
+        return part_claims(rest, names).unwrap_or(Part::Unread);
+    }
     part_claims(words, names).unwrap_or(Part::Unread)
+}
+
+/// `ctrl-c`, `ctrl+c`, `^c`: the reader's interrupt.
+fn is_interrupt(w: &str) -> bool {
+    matches!(w, "ctrl-c" | "ctrl+c" | "^c" | "control-c")
+}
+
+/// `ttl=64`, `ttl` then `63`: the TTL said, of the word `w` (and the one
+/// after it, `next`).
+fn ttl_of(w: &str, next: Option<&str>) -> Option<u8> {
+    match w.strip_prefix("ttl=") {
+        Some(n) => n.parse().ok(),
+        None if w == "ttl" => next?.parse().ok(),
+        None => None,
+    }
+}
+
+/// Whether a word says something of place, outcome or TTL: a listed
+/// word of them, a device of a path, a node's or a pod's name.
+fn claims_something(w: &str, names: &Names) -> bool {
+    [
+        NODE_NOUNS,
+        SAME_ALONE,
+        SAME_WITH_NOUN,
+        OTHER_ALONE,
+        OTHER_WITH_NOUN,
+        WORKS,
+        FAILS,
+        NEGATIONS,
+        ACROSS_DEVICES,
+        SAME_DEVICES,
+    ]
+    .iter()
+    .any(|l| is(l, w))
+        || w == "backhome"
+        || w == "ttl"
+        || w.starts_with("ttl=")
+        || names.node(w).is_some()
+        || names.pod(w).is_some()
 }
 
 fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
@@ -268,6 +331,16 @@ fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
         ) {
             // A word of place with no node's word: same as what?
             s.unknown = true;
+        } else if is(ACROSS_DEVICES, w) || is(SAME_DEVICES, w) {
+            // `through flannel.1`: the path, read as its place.
+            s.said(Some(is(SAME_DEVICES, w)), None)?;
+        } else if let Some(ttl) = ttl_of(w, words.get(i + 1).map(String::as_str)) {
+            if s.negated {
+                return Err(());
+            }
+            s.said(None, Some(Claim::Ttl(ttl)))?;
+        } else if before == Some("ttl") && ttl_of("ttl", Some(w)).is_some() {
+            // The number of `ttl 63`, read with it.
         } else if w == "backhome" {
             if s.negated {
                 return Err(());

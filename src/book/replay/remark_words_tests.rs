@@ -158,16 +158,12 @@ fn a_claim_in_other_words_is_unread() {
         "should work but doesn't",
         "same node across",
         "pod nginx-deployment-75675f5897-rfj56",
-        "through cni0",
         "from node1 to 10.244.3.3",
         // probe21bk, findings 2 and 3: once taken for notes that claim
         // nothing, or their unread words dropped.
         "between the pods",
         "off the overlay",
-        "over the overlay",
-        "via flannel.1",
         "across node, fixed since the patch",
-        "see above",
         "from the top node",
         "same as above",
         "node to the pod",
@@ -185,5 +181,60 @@ fn a_claim_in_other_words_is_unread() {
 fn a_note_claims_nothing() {
     for remark in ["ping the pod", "as expected", "the second ping"] {
         assert_eq!(reading(remark), Reading::NoClaim, "{remark}");
+    }
+}
+
+/// probe21bm, wrong reds 4: an instruction or pointer to the reader claims
+/// nothing by itself (`press Ctrl-C to stop`, `see below`, `check
+/// connectivity`, `same as before`, `hangs until Ctrl-C`'s end); a path's
+/// device is read as its place (`flannel.1`, `overlay`: across; `cni0`:
+/// the same node); a TTL is a claim (`note the ttl=64`, `ttl 63`). A part
+/// that also says a wrong or unread thing is still read as such. Seen
+/// failing before `IMPERATIVES`, the devices and `Claim::Ttl`: each
+/// `Unread`.
+#[test]
+fn instructions_devices_and_ttls_are_read() {
+    use Claim::*;
+    for (remark, want) in [
+        ("same node, press Ctrl-C to stop", vec![SameNode(true)]),
+        ("across node, see below", vec![SameNode(false)]),
+        ("same node, same as before", vec![SameNode(true)]),
+        (
+            "across node, hangs until Ctrl-C",
+            vec![SameNode(false), Reaches(false)],
+        ),
+        ("same node, note the ttl=64", vec![SameNode(true), Ttl(64)]),
+        ("across node, ttl 63", vec![SameNode(false), Ttl(63)]),
+        (
+            "across node, through flannel.1",
+            vec![SameNode(false), SameNode(false), Reaches(true)],
+        ),
+        ("over the overlay", vec![SameNode(false)]),
+        ("via cni0", vec![SameNode(true)]),
+        ("see below, works", vec![Reaches(true)]),
+        ("note: fails", vec![Reaches(false)]),
+    ] {
+        assert_eq!(claims(remark), want, "{remark}");
+    }
+    for remark in [
+        "check connectivity",
+        "see below",
+        "press Ctrl-C to stop",
+        "as before",
+    ] {
+        assert_eq!(reading(remark), Reading::NoClaim, "{remark}");
+    }
+    for remark in [
+        "see the pod on the other side",
+        "note the ttl",
+        "across node, ttl 63: one hop more",
+        "same node through flannel.1",
+        "hangs until it is fixed",
+    ] {
+        assert!(
+            !matches!(reading(remark), Reading::NoClaim),
+            "{remark}: {:?}",
+            reading(remark)
+        );
     }
 }

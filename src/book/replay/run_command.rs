@@ -86,6 +86,7 @@ impl Replayer<'_> {
             // alive is what the reader never sees.
             swallowed::check(p, &mut r);
             self.certain(p, &mut r);
+            self.reach_of_deleted(p, &mut r);
             return (r, None);
         }
         let mut manifest = None;

@@ -114,6 +114,50 @@ fn narrow<'a>(header: &[&'a str], rows: Vec<Vec<String>>) -> (Vec<&'a str>, Vec<
 type LabNames = Vec<(String, String)>;
 
 impl Replayer<'_> {
+    /// Drop from `book` (the book's table, names bound to the lab's) the
+    /// rows that show, `Terminating`, a pod an apply or delete before
+    /// `line` ended, of a kind an apply made anew since ([`crate::book::coherence::ended`]; `raw`: the book's
+    /// lines as written, which name the book's pods): a DaemonSet's or a
+    /// Deployment's update shown mid-way, the old pod ending while its
+    /// replacements start (probe21bm, A27: drifted against the lab's
+    /// running pods). The lab keeps no such pod, and may run replacements
+    /// the book does not show yet, so what is left is compared as a cut
+    /// table (each row among the lab's): true. An old pod shown other
+    /// than `Terminating` still drifts ([`crate::book::coherence_deleted`]).
+    fn ending_rows_dropped(&self, book: &mut Table, raw: &[String], line: usize) -> bool {
+        let Some(written) = Table::parse(raw) else {
+            return false;
+        };
+        let (Some(name), Some(status)) = (written.col("NAME"), written.col("STATUS")) else {
+            return false;
+        };
+        if written.rows.len() != book.rows.len() {
+            return false;
+        }
+        let ending: Vec<usize> = written
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| {
+                // Ended, and its kind made anew by an apply since (a
+                // delete alone is the pod network's or workload's gone,
+                // [`super::gone`]).
+                let made_anew = self.binding.pods.get(&row[name]).is_some_and(|p| {
+                    crate::book::coherence_deleted::deleted_over(&self.binding, &p.kind, line)
+                        .is_none()
+                });
+                row[status] == "Terminating"
+                    && made_anew
+                    && crate::book::coherence::ended(&self.binding, &row[name], line).is_some()
+            })
+            .map(|(i, _)| i)
+            .collect();
+        for i in ending.iter().rev() {
+            book.rows.remove(*i);
+        }
+        !ending.is_empty()
+    }
+
     /// What kubectl prints for `p`'s `get` line whatever the cluster holds,
     /// and the book does not show: a `No resources found in NS namespace.`
     /// of another namespace than the line's ([`shown::Shown::none_found_elsewhere`]).
@@ -135,7 +179,36 @@ impl Replayer<'_> {
             .cloned()
             .collect();
         let asked = namespace.as_deref().unwrap_or("default");
-        shown::read(&lines, Some(g.what)).none_found_elsewhere(g.what, g.all_namespaces, asked)
+        let shown = shown::read(&lines, Some(g.what));
+        shown
+            .none_found_elsewhere(g.what, g.all_namespaces, asked)
+            .or_else(|| self.none_found_in_system(g, asked, shown.none_found.as_deref()))
+    }
+
+    /// `No resources found` (`said`) for every pod of `kube-system` (or of
+    /// every namespace), no selector: a kubeadm cluster, which every lab
+    /// is, always runs its control plane's pods there (etcd, the API
+    /// server, the controller manager, the scheduler: static pods of its
+    /// kubelet, and kube-proxy on each node), whatever the chapter deleted
+    /// (probe21bm, lesser 3: after the pod network's delete it passed as
+    /// skipped). With a selector (`-l app=flannel`) none may be left.
+    fn none_found_in_system(
+        &self,
+        g: &crate::book::recognize::Get,
+        asked: &str,
+        said: Option<&str>,
+    ) -> Option<String> {
+        let said = said?;
+        if g.what != crate::book::recognize::Resource::Pods
+            || g.selector.is_some()
+            || !(g.all_namespaces || asked == "kube-system")
+        {
+            return None;
+        }
+        let cp = &self.lab.control_plane().name;
+        Some(format!(
+            "kubectl get pods: the book shows `{said}`, but a kubeadm cluster always runs its control plane's pods in kube-system (etcd-{cp}, kube-apiserver-{cp}, kube-controller-manager-{cp}, kube-scheduler-{cp}, and kube-proxy on each node): kubectl lists them"
+        ))
     }
 
     /// kubectl ran against the lab's cluster: its table against the book's.
@@ -179,7 +252,7 @@ impl Replayer<'_> {
         pods: &[PodRef],
     ) {
         let book_lines = self.book_in_lab(r, epoch, pods);
-        let cut = book_lines.iter().any(|l| compare::is_elision(l));
+        let mut cut = book_lines.iter().any(|l| compare::is_elision(l));
         let book_lines: Vec<String> = book_lines
             .into_iter()
             .filter(|l| !compare::is_elision(l))
@@ -189,10 +262,13 @@ impl Replayer<'_> {
             return;
         }
         // kubectl's `No resources found`: a table of no row.
-        let book = shown.table.clone().unwrap_or(Table {
+        let mut book = shown.table.clone().unwrap_or(Table {
             header: Vec::new(),
             rows: Vec::new(),
         });
+        if self.ending_rows_dropped(&mut book, &r.book, r.line) {
+            cut = true;
+        }
         let book_lines = shown.lines.clone();
         let early = match &shown.table {
             Some(_) if cut && book.rows.is_empty() => {
