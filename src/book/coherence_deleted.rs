@@ -17,6 +17,10 @@
 //!   name from before it other than `Terminating` is a sentence too, for
 //!   every maker of pods alike, a Deployment's or the pod network's
 //!   DaemonSet (probe21bk, finding 1: flannel's old names stayed green).
+//! - A pod a listing that would show it left out is gone for good: a later
+//!   row that shows it again, `Terminating` too, is a sentence
+//!   ([`gone_and_back`]; probe21bp, finding 1: an old pod came back
+//!   `Terminating` after a table without it, green).
 
 use super::bind::{Binding, Deletion, PodKind, Table, kind_of};
 use super::parse::Step;
@@ -39,6 +43,7 @@ pub fn deleted_over<'a>(b: &'a Binding, kind: &PodKind, line: usize) -> Option<&
 /// `Terminating`, a pod ended before an apply that made its kind's pods
 /// anew: one sentence per row. In [`Binding::shown_deleted`].
 pub fn check(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String>)>]) {
+    gone_and_back(b, blocks);
     for (step, cmd) in blocks.iter().flatten() {
         let Ok(Cmd::Kubectl(k)) = cmd else { continue };
         let KubeAction::Get(g) = &k.action else {
@@ -101,5 +106,102 @@ pub fn check(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String
                 ),
             ));
         }
+    }
+}
+
+/// One `get pods` listing of the chapter: where it looks and what it shows.
+struct Listing {
+    line: usize,
+    /// The namespace it lists (`default` when the line names none); none
+    /// for every namespace.
+    namespace: Option<String>,
+    selector: Option<(String, String)>,
+    /// Each pod it shows, with its namespace where known.
+    pods: Vec<(String, Option<String>)>,
+}
+
+impl Listing {
+    fn shows(&self, pod: &str) -> bool {
+        self.pods.iter().any(|(p, _)| p == pod)
+    }
+
+    /// Whether this listing would show a pod of namespace `ns` that a
+    /// listing with `selector` shows, if it existed: every namespace or
+    /// that one, and no narrower selector.
+    fn covers(&self, ns: Option<&str>, selector: &Option<(String, String)>) -> bool {
+        let place = match (&self.namespace, ns) {
+            (None, _) => true,
+            (Some(mine), Some(ns)) => mine == ns,
+            (Some(_), None) => false,
+        };
+        place && (self.selector.is_none() || &self.selector == selector)
+    }
+}
+
+/// Every row that shows a pod again after a listing that would show it
+/// left it out: a pod's name is its own for its life, and kubectl lists a
+/// pod that ends (`Terminating`) until it is gone, never after. One
+/// sentence per row, at its table's line. A listing cut by a pipe is no
+/// listing of every pod.
+fn gone_and_back(b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String>)>]) {
+    let mut seen: Vec<Listing> = Vec::new();
+    for (step, cmd) in blocks.iter().flatten() {
+        let Ok(Cmd::Kubectl(k)) = cmd else { continue };
+        let KubeAction::Get(g) = &k.action else {
+            continue;
+        };
+        if g.what != Resource::Pods || step.command.contains('|') {
+            continue;
+        }
+        let namespace =
+            (!g.all_namespaces).then(|| k.namespace.clone().unwrap_or_else(|| "default".into()));
+        let pods: Vec<(String, Option<String>)> = match Table::parse(&step.output) {
+            Some(t) => match t.col("NAME") {
+                Some(name) => t
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        let ns = t
+                            .col("NAMESPACE")
+                            .map(|i| r[i].clone())
+                            .or_else(|| namespace.clone());
+                        (r[name].clone(), ns)
+                    })
+                    .collect(),
+                None => continue,
+            },
+            None if step
+                .output
+                .iter()
+                .any(|l| l.trim_start().starts_with("No resources found")) =>
+            {
+                Vec::new()
+            }
+            None => continue,
+        };
+        let here = Listing {
+            line: step.line,
+            namespace,
+            selector: g.selector.clone(),
+            pods,
+        };
+        for (pod, ns) in &here.pods {
+            let Some(first) = seen.iter().position(|l| l.shows(pod)) else {
+                continue;
+            };
+            let gone = seen[first..]
+                .iter()
+                .find(|l| !l.shows(pod) && l.covers(ns.as_deref(), &here.selector));
+            if let Some(gap) = gone {
+                b.shown_deleted.push((
+                    step.line,
+                    format!(
+                        "kubectl get pods: the book shows {pod} here, but the listing at line {} already showed it gone (a pod is listed until it ends, `Terminating` included, and never after)",
+                        gap.line
+                    ),
+                ));
+            }
+        }
+        seen.push(here);
     }
 }

@@ -104,6 +104,7 @@ mod probe21bm;
 mod probe21bn;
 mod probe21bo;
 mod probe21bo_lessers;
+mod probe21bp;
 mod probe21l;
 mod probe21p;
 mod probe21r;
