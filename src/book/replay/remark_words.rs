@@ -275,25 +275,12 @@ fn ttl_of(w: &str, next: Option<&str>) -> Option<u8> {
 /// Whether a word says something of place, outcome or TTL: a listed
 /// word of them, a device of a path, a node's or a pod's name.
 fn claims_something(w: &str, names: &Names) -> bool {
-    [
-        NODE_NOUNS,
-        SAME_ALONE,
-        SAME_WITH_NOUN,
-        OTHER_ALONE,
-        OTHER_WITH_NOUN,
-        WORKS,
-        FAILS,
-        NEGATIONS,
-        ACROSS_DEVICES,
-        SAME_DEVICES,
-    ]
-    .iter()
-    .any(|l| is(l, w))
-        || w == "backhome"
+    of_place_or_outcome(w, names)
+        || [NEGATIONS, ACROSS_DEVICES, SAME_DEVICES]
+            .iter()
+            .any(|l| is(l, w))
         || w == "ttl"
         || w.starts_with("ttl=")
-        || names.node(w).is_some()
-        || names.pod(w).is_some()
 }
 
 fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
@@ -441,22 +428,29 @@ fn arrows_read(remark: &str, names: &Names) -> String {
 /// what the line is for: it says nothing lab could hold the line to.
 pub(super) fn speaks_of_place_or_outcome(remark: &str, names: &Names) -> bool {
     let remark = arrows_read(remark, names);
-    parts(&remark).iter().flatten().any(|w| {
-        [
-            NODE_NOUNS,
-            SAME_ALONE,
-            SAME_WITH_NOUN,
-            OTHER_ALONE,
-            OTHER_WITH_NOUN,
-            WORKS,
-            FAILS,
-        ]
+    parts(&remark)
         .iter()
-        .any(|l| is(l, w))
-            || w == "backhome"
-            || names.node(w).is_some()
-            || names.pod(w).is_some()
-    })
+        .flatten()
+        .any(|w| of_place_or_outcome(w, names))
+}
+
+/// Whether `w` is a listed word of place or outcome, the reader's own
+/// machine (`backhome`), or a node's or a book's pod's name.
+fn of_place_or_outcome(w: &str, names: &Names) -> bool {
+    [
+        NODE_NOUNS,
+        SAME_ALONE,
+        SAME_WITH_NOUN,
+        OTHER_ALONE,
+        OTHER_WITH_NOUN,
+        WORKS,
+        FAILS,
+    ]
+    .iter()
+    .any(|l| is(l, w))
+        || w == "backhome"
+        || names.node(w).is_some()
+        || names.pod(w).is_some()
 }
 
 /// Read `remark`: its claims, or that it claims nothing, or the part lab
