@@ -42,7 +42,7 @@ fn with_block_before(prefix: &str, before: &str, lines: &[&str]) -> (i32, String
 
 /// The line of the first command of the report whose line starts with
 /// `start` (after `kubectl --kubeconfig ./admin.conf `) from `after` on.
-fn line_of(v: &Value, start: &str, after: u64) -> u64 {
+pub(crate) fn line_of(v: &Value, start: &str, after: u64) -> u64 {
     let start = start.replace("KUBECTL", KUBECTL);
     crate::book::report_commands(v)
         .iter()
@@ -52,7 +52,7 @@ fn line_of(v: &Value, start: &str, after: u64) -> u64 {
         .unwrap_or_else(|| panic!("no command {start} from line {after}: {v}"))
 }
 
-fn differences(c: &Value) -> Vec<String> {
+pub(crate) fn differences(c: &Value) -> Vec<String> {
     c["differences"]
         .as_array()
         .cloned()

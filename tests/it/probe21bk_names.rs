@@ -18,6 +18,7 @@
 //! unchanged (`book`'s tests).
 
 use crate::book::{book_chapter4_changed, command, said};
+use crate::probe21bh_deleted::{differences, line_of};
 use serde_json::Value;
 
 const KUBECTL: &str = "kubectl --kubeconfig ./admin.conf";
@@ -31,28 +32,6 @@ fn changed(prefix: &str, from: &str, to: &str) -> (i32, String, Value) {
         assert!(text.contains(&from), "no {from}");
         text.replacen(&from, &to, 1)
     })
-}
-
-/// The line of the first command of the report whose line starts with
-/// `start` (`KUBECTL` for the book's kubectl) from `after` on.
-fn line_of(v: &Value, start: &str, after: u64) -> u64 {
-    let start = start.replace("KUBECTL", KUBECTL);
-    crate::book::report_commands(v)
-        .iter()
-        .filter(|c| c["line"].as_u64().unwrap() >= after)
-        .find(|c| said(c, "command").starts_with(&start))
-        .and_then(|c| c["line"].as_u64())
-        .unwrap_or_else(|| panic!("no command {start} from line {after}: {v}"))
-}
-
-fn differences(c: &Value) -> Vec<String> {
-    c["differences"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|d| d.as_str().unwrap_or("").to_string())
-        .collect()
 }
 
 /// The troubleshooting block of chapter 4, which shows flannel's pods and
