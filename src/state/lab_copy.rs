@@ -64,9 +64,47 @@ pub fn digest_files(base: &Path, files: &[PathBuf]) -> Option<String> {
     Some(format!("sha256:{hex}"))
 }
 
+/// The digest a state records for the lab in state folder `dir`: its
+/// copy's, which every later command checks the copy against
+/// ([`super::trust::check_copy_digest`]) and the source against
+/// ([`super::State::lab_drift`]), where the copy was made; else (a state
+/// made without a copy) the source's at `base`. Taken from the source
+/// instead, an edit between the copy and the digest made the copy refused
+/// as tampered with for good.
+pub fn digest_to_record(dir: &Path, base: &Path, files: &[PathBuf]) -> Option<String> {
+    digest_files(&dir.join(LAB_COPY), files).or_else(|| digest_files(base, files))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_digest_recorded_is_the_copys_when_the_source_changed_after_it() {
+        let src = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let files = vec![PathBuf::from("lab.yaml")];
+        std::fs::write(src.path().join("lab.yaml"), "count: 2\n").unwrap();
+        std::fs::create_dir(state.path().join(LAB_COPY)).unwrap();
+        std::fs::copy(
+            src.path().join("lab.yaml"),
+            state.path().join(LAB_COPY).join("lab.yaml"),
+        )
+        .unwrap();
+        let copied = digest_files(&state.path().join(LAB_COPY), &files).unwrap();
+        // Edited after the copy, before the state is made.
+        std::fs::write(src.path().join("lab.yaml"), "count: 3\n").unwrap();
+        assert_eq!(
+            digest_to_record(state.path(), src.path(), &files).unwrap(),
+            copied
+        );
+        // No copy: the source's.
+        let bare = tempfile::tempdir().unwrap();
+        assert_eq!(
+            digest_to_record(bare.path(), src.path(), &files),
+            digest_files(src.path(), &files)
+        );
+    }
 
     #[test]
     fn digest_notices_an_edit_and_a_missing_file() {

@@ -45,7 +45,7 @@ pub use folder::{
     EVIDENCE, LOG_FILE, clear_lab_dir, make_private_dir, refuse_links, replace_file,
     root_is_usable, write_atomic, write_atomic_mode,
 };
-pub use lab_copy::{copy_lab_files, digest_files, lab_files_of};
+pub use lab_copy::{copy_lab_files, digest_files, digest_to_record, lab_files_of};
 pub use lock::{Holder, LOCK_FILE, Lock};
 
 /// File name of the state inside a lab's state folder.
@@ -88,7 +88,7 @@ pub struct State {
     /// [`LAB_COPY`].
     #[serde(default)]
     pub lab_files: Vec<PathBuf>,
-    /// Digest of those files at `up` ([`digest_files`]).
+    /// Digest of those files as copied at `up` ([`digest_to_record`]).
     #[serde(default)]
     pub lab_digest: Option<String>,
     /// `--nodes` given at `up`.
@@ -155,7 +155,7 @@ impl State {
             name: lab.name.clone(),
             provider,
             lab_file,
-            lab_digest: digest_files(base, &lab_files),
+            lab_digest: digest_to_record(&lab_dir(&lab.name), base, &lab_files),
             lab_files,
             workers: lab.workers_override,
             variant: variant.to_string(),

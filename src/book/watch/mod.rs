@@ -346,7 +346,7 @@ pub async fn watch(
             let base = lab_file.parent().unwrap_or(Path::new("."));
             state::copy_lab_files(&l, &state.dir())?;
             state.lab_files = state::lab_files_of(&l);
-            state.lab_digest = state::digest_files(base, &state.lab_files);
+            state.lab_digest = state::digest_to_record(&state.dir(), base, &state.lab_files);
             state.save()?;
             lab = l;
             reapply = true;
