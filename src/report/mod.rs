@@ -6,6 +6,7 @@
 
 pub mod book_section;
 pub mod junit;
+mod kept_files;
 pub mod kubectl_matrix;
 pub mod output;
 pub mod recorder;

@@ -264,7 +264,12 @@ fn check_path(path: &Path, state_root: &Path) -> Result<(), String> {
                 m.nlink()
             ));
         }
-        Ok(_) => writable(&dest, "the file")?,
+        Ok(m) => {
+            writable(&dest, "the file")?;
+            if let Some(why) = super::kept_files::why_kept(&dest, &m) {
+                return Err(why);
+            }
+        }
         Err(e)
             if matches!(
                 e.kind(),
