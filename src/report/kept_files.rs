@@ -20,6 +20,11 @@ const LOOK_BYTES: u64 = 64 << 10;
 /// Why the existing regular file `dest` must not be replaced by a report,
 /// if it must not.
 pub(super) fn why_kept(dest: &Path, meta: &std::fs::Metadata) -> Option<String> {
+    // Only a regular file is read: opening a FIFO or a terminal to read
+    // it would wait for a writer.
+    if !meta.is_file() {
+        return None;
+    }
     if meta.permissions().mode() & 0o111 != 0 {
         return Some(
             "is an executable file (a program or script), which a report never replaces".into(),
@@ -108,6 +113,16 @@ mod tests {
             assert!(e.starts_with("--json") && e.contains(why), "{name}: {e}");
             assert_eq!(std::fs::read(&p).unwrap(), body, "{name} unchanged");
         }
+    }
+
+    /// A FIFO (even an executable one) is not opened to be read: that
+    /// would wait for a writer for good.
+    #[test]
+    fn a_fifo_is_not_read() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("fifo");
+        nix::unistd::mkfifo(&p, nix::sys::stat::Mode::from_bits_truncate(0o755)).unwrap();
+        assert_eq!(why_kept(&p, &std::fs::metadata(&p).unwrap()), None);
     }
 
     #[test]
