@@ -17,6 +17,13 @@ const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 /// How much of a file is read to tell what it is.
 const LOOK_BYTES: u64 = 64 << 10;
 
+/// Why the file `path` names (through its links) must not be replaced by
+/// a report, if it exists and must not.
+pub(super) fn why_kept_at(path: &Path) -> Option<String> {
+    let dest = super::output::destination(path).ok()?;
+    why_kept(&dest, &std::fs::metadata(&dest).ok()?)
+}
+
 /// Why the existing regular file `dest` must not be replaced by a report,
 /// if it must not.
 pub(super) fn why_kept(dest: &Path, meta: &std::fs::Metadata) -> Option<String> {
@@ -83,11 +90,10 @@ mod tests {
         assert!(kept(lab, 0o644).unwrap().contains("lab file"));
     }
 
-    /// Seen failing with the check out of `check_path`: `Reports::check`
+    /// Seen failing with the check out of `check_inputs`: it
     /// let `--json` name a database, a script and a lab file.
     #[test]
     fn a_report_path_naming_one_is_refused_before_anything_runs() {
-        let root = tempfile::tempdir().unwrap();
         let d = tempfile::tempdir().unwrap();
         let files = [
             (
@@ -109,7 +115,7 @@ mod tests {
             std::fs::write(&p, &body).unwrap();
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
             let r = crate::report::output::Reports::new(None, Some(p.clone()));
-            let e = r.check(root.path()).unwrap_err().to_string();
+            let e = r.check_inputs(&[]).unwrap_err().to_string();
             assert!(e.starts_with("--json") && e.contains(why), "{name}: {e}");
             assert_eq!(std::fs::read(&p).unwrap(), body, "{name} unchanged");
         }

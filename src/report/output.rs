@@ -183,7 +183,8 @@ impl Reports {
     /// Refuse, before anything runs, a report path that is one of the
     /// lab's `inputs` (the lab file, a manifest, the chapter, the
     /// known-drift file), named directly, through symlinks or as another
-    /// hard link of it: a report never overwrites what the run reads.
+    /// hard link of it: a report never overwrites what the run reads. Nor
+    /// does it replace a file no report may ([`super::kept_files`]).
     pub fn check_inputs(&self, inputs: &[PathBuf]) -> Result<()> {
         for (f, t) in self.each() {
             if let Target::Path(p) = t
@@ -193,6 +194,16 @@ impl Reports {
                     "{} {t}: is the lab's input {} (the lab file, a manifest, the chapter or its known drift); a report never overwrites an input; nothing was run",
                     f.flag(),
                     input.display()
+                )));
+            }
+        }
+        for (f, t) in self.each() {
+            if let Target::Path(p) = t
+                && let Some(why) = super::kept_files::why_kept_at(p)
+            {
+                return Err(LabError::Usage(format!(
+                    "{} {t}: {why}; nothing was run",
+                    f.flag()
                 )));
             }
         }
@@ -264,12 +275,7 @@ fn check_path(path: &Path, state_root: &Path) -> Result<(), String> {
                 m.nlink()
             ));
         }
-        Ok(m) => {
-            writable(&dest, "the file")?;
-            if let Some(why) = super::kept_files::why_kept(&dest, &m) {
-                return Err(why);
-            }
-        }
+        Ok(_) => writable(&dest, "the file")?,
         Err(e)
             if matches!(
                 e.kind(),
