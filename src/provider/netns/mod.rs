@@ -288,7 +288,7 @@ impl Provider for Netns {
             })
             .collect();
         // The guard is what bounds the nodes' tables: say when it is gone.
-        let warnings = ps
+        let mut warnings: Vec<String> = ps
             .processes
             .iter()
             .filter(|p| p.what == steps::guard::WHAT && !sys::is_alive(p.pid, p.start_time))
@@ -301,6 +301,10 @@ impl Provider for Netns {
                 )
             })
             .collect();
+        // Shown, not refused: `status` is how a user looks at such a state.
+        if let Err(e) = destroy::refuse_foreign_processes(&ps, &lab.name, &state.dir()) {
+            warnings.push(e.to_string());
+        }
         Ok(Status {
             nodes,
             pods: ps.pods,
@@ -310,6 +314,10 @@ impl Provider for Netns {
 
     async fn access(&self, lab: &Lab, state: &State, _rep: &Reporter) -> Result<Access> {
         let ps = NetnsState::from_value(&state.provider_state)?;
+        // A state `destroy` refuses as crafted is used by no command
+        // (probe21bl lesser 7: `verify` passed on it, `ssh` and `inspect`
+        // worked).
+        destroy::refuse_foreign_processes(&ps, &lab.name, &state.dir())?;
         Ok(Access {
             ssh_config: files::fresh_ssh_config(&files::Layout::new(state.dir()), lab)?,
             pods: ps.pods,
@@ -324,6 +332,8 @@ impl Provider for Netns {
         deadline: Option<std::time::Duration>,
         rep: &Reporter,
     ) -> Result<Box<dyn crate::session::Session>> {
+        let ps = NetnsState::from_value(&state.provider_state)?;
+        destroy::refuse_foreign_processes(&ps, &lab.name, &state.dir())?;
         Ok(Box::new(session::NetnsSession::new(
             &lab.name,
             &files::Layout::new(state.dir()),
