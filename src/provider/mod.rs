@@ -63,6 +63,16 @@ pub struct Status {
     pub warnings: Vec<String>,
 }
 
+/// Nodes of a running lab gone for good (see [`Provider::stopped_nodes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoppedNodes {
+    /// Their names, as the lab names them.
+    pub nodes: Vec<String>,
+    /// One sentence: which were stopped, why, and what to do (`lab destroy
+    /// LAB`, then `lab up`).
+    pub why: String,
+}
+
 #[async_trait]
 pub trait Provider: Send + Sync {
     fn kind(&self) -> Kind;
@@ -85,11 +95,26 @@ pub trait Provider: Send + Sync {
         rep: &Reporter,
     ) -> Result<()>;
 
-    /// `Err` when a node of the running lab is gone for good (the guard of
-    /// the netns provider stopped it): what `apply` says before a switch,
-    /// and when the lab already runs the variant asked.
-    fn refuse_stopped_nodes(&self, _lab: &Lab, _state: &State) -> Result<()> {
-        Ok(())
+    /// The nodes of the running lab gone for good (the guard of the netns
+    /// provider stopped them), and what to say of them; `None` when every
+    /// node is there. The one owner of that fact: `apply` refuses with it,
+    /// and a check or a book line that needs such a node is an error that
+    /// says it (probe21bq, lesser 3).
+    fn stopped_nodes(&self, _lab: &Lab, _state: &State) -> Option<StoppedNodes> {
+        None
+    }
+
+    /// `Err` (exit 3) when a node of the running lab is gone for good (see
+    /// [`Provider::stopped_nodes`]): what `apply` says before a switch, and
+    /// when the lab already runs the variant asked.
+    fn refuse_stopped_nodes(&self, lab: &Lab, state: &State) -> Result<()> {
+        match self.stopped_nodes(lab, state) {
+            None => Ok(()),
+            Some(s) => Err(crate::error::LabError::Step {
+                step: "nodes".to_string(),
+                message: s.why,
+            }),
+        }
     }
 
     /// Remove everything of the lab `name`. Idempotent; works on a half-built

@@ -12,11 +12,12 @@
 
 pub mod diagnostics;
 pub mod kept;
+pub mod stopped;
 
 use crate::error::Result;
 use crate::probe::Cx;
-use crate::provider::Provider;
 use crate::provider::shared::Shared;
+use crate::provider::{Provider, StoppedNodes};
 use crate::report::{CheckResult, Event, Reporter, Verdict};
 use crate::spec::{Check, Lab};
 use crate::state::State;
@@ -102,6 +103,15 @@ pub async fn verify(
         rtt: shared.rtt.clone(),
     };
     let artifacts = diagnostics::Artifacts::new(&opts.artifacts_root, &variant);
+    // Nodes gone for good: the results that need them are errors saying
+    // so (asked again after each check: the guard may stop one meanwhile).
+    let stopped = || provider.stopped_nodes(lab, state);
+    if let Some(s) = stopped() {
+        rep.info(format!(
+            "warning: {}; the checks that need it are errors",
+            s.why
+        ));
+    }
 
     let total = checks.iter().map(|c| c.probe.results(&cx)).sum();
     rep.emit(Event::ChecksStart {
@@ -109,6 +119,7 @@ pub async fn verify(
         total,
     });
     let (cx, artifacts, variant_ref) = (&cx, &artifacts, variant.as_str());
+    let stopped = &stopped;
     // The futures made before they are awaited (no closure held across an
     // await): `verify` is then `Send` for every lifetime, so a caller may
     // await it inside a `Send` future (`lab test` checks a variant within
@@ -116,7 +127,7 @@ pub async fn verify(
     let each: Vec<_> = checks
         .into_iter()
         .enumerate()
-        .map(|(i, check)| run_and_emit(cx, artifacts, check, variant_ref, rep, i))
+        .map(|(i, check)| run_and_emit(cx, artifacts, check, variant_ref, stopped, rep, i))
         .collect();
     let mut all: Vec<(usize, Vec<CheckResult>)> = futures::stream::iter(each)
         .buffer_unordered(CONCURRENCY)
@@ -220,10 +231,11 @@ async fn run_and_emit(
     artifacts: &diagnostics::Artifacts,
     check: &Check,
     variant: &str,
+    stopped: &(dyn Fn() -> Option<StoppedNodes> + Sync),
     rep: &Reporter,
     i: usize,
 ) -> (usize, Vec<CheckResult>) {
-    let results = run_check(cx, artifacts, check, variant).await;
+    let results = run_check(cx, artifacts, check, variant, stopped).await;
     for r in &results {
         rep.emit(Event::CheckEnd(Box::new(r.clone())));
     }
@@ -231,12 +243,14 @@ async fn run_and_emit(
 }
 
 /// Run one check: its probe's results, each with diagnostics when it did
-/// not pass.
+/// not pass; one that needs a node `stopped` names (as it ended) is an
+/// error saying so.
 async fn run_check(
     cx: &Cx<'_>,
     artifacts: &diagnostics::Artifacts,
     check: &Check,
     variant: &str,
+    stopped: &(dyn Fn() -> Option<StoppedNodes> + Sync),
 ) -> Vec<CheckResult> {
     let expect = check.expect_for(variant);
     let result = |verdict, observed: String| CheckResult {
@@ -256,8 +270,14 @@ async fn run_check(
         return vec![result(Verdict::Skip, why)];
     }
     let started = Instant::now();
-    let judged = check.probe.check(cx, expect).await;
+    let mut judged = check.probe.check(cx, expect).await;
     let elapsed = started.elapsed();
+    if let Some(s) = stopped() {
+        judged = judged
+            .into_iter()
+            .map(|j| stopped::judged(cx.lab, cx.pods, j, &s))
+            .collect();
+    }
     let diagnose = judged
         .iter()
         .filter(|j| matches!(j.verdict, Verdict::Fail | Verdict::Error))

@@ -36,13 +36,13 @@ async fn a_failed_check_gets_its_nodes_and_a_capture_and_a_passed_one_nothing() 
     let cx = cx_with(&lab, &s);
     let across = check(&lab, "node reaches pod across nodes");
     // fixed expects ttl 63: the reply passes, nothing is collected.
-    let r = run_check(&cx, &artifacts, &across, "fixed").await;
+    let r = run_check(&cx, &artifacts, &across, "fixed", &|| None).await;
     assert_eq!(r[0].verdict, Verdict::Pass, "{r:?}");
     assert!(r[0].artifacts.is_empty());
     assert!(!dir.path().join("artifacts").exists());
     // broken expects unreachable: the reply fails, and both nodes and a
     // capture on node1 (where the ping starts) are collected.
-    let r = run_check(&cx, &artifacts, &across, "broken").await;
+    let r = run_check(&cx, &artifacts, &across, "broken", &|| None).await;
     assert_eq!(r[0].verdict, Verdict::Fail, "{r:?}");
     assert_eq!(r[0].observed, "reachable, ttl 63");
     let names: Vec<String> = r[0]
@@ -97,6 +97,7 @@ async fn a_probe_that_could_not_ask_is_an_error_with_diagnostics() {
         &artifacts,
         &check(&lab, "route to node2's pods goes through flannel.1"),
         "broken",
+        &|| None,
     )
     .await;
     assert_eq!(r[0].verdict, Verdict::Error);
@@ -120,6 +121,7 @@ async fn kubernetes_checks_are_skipped_with_the_reason_where_there_is_none() {
         &artifacts,
         &check(&lab, "every node is Ready"),
         "broken",
+        &|| None,
     )
     .await;
     assert_eq!(r[0].verdict, Verdict::Skip);
@@ -162,6 +164,7 @@ async fn the_capture_follows_the_vxlan_port_the_manifest_gives() {
         &artifacts,
         &check(&lab, "pod reaches pod across nodes"),
         "fixed",
+        &|| None,
     )
     .await;
     assert_ne!(r[0].verdict, Verdict::Pass);
@@ -256,7 +259,7 @@ async fn every_program_the_probes_and_diagnostics_run_is_declared() {
     });
     for variant in ["broken", "fixed"] {
         for c in &checks {
-            run_check(&cx, &artifacts, c, variant).await;
+            run_check(&cx, &artifacts, c, variant, &|| None).await;
         }
     }
     let declared = crate::probe::programs(cx.cni);

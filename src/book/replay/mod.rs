@@ -53,6 +53,7 @@ mod setup;
 mod shown_diff;
 mod shown_documents;
 mod shown_manifest;
+mod stopped_nodes;
 mod swallowed;
 mod tables;
 mod target;
@@ -368,6 +369,9 @@ async fn replay_within(
         login::login_alone(&plans, &mut commands);
         output_blocks::note(role, &mut commands);
         crate::book::caps::cap(&mut commands, blocks);
+        if let Some(stopped) = target.stopped_nodes() {
+            stopped_nodes::mark(&mut commands, &stopped);
+        }
         let cuts: Vec<(usize, usize)> = plans
             .iter()
             .filter(|p| p.step.cut > 0)

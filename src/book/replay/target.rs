@@ -113,6 +113,11 @@ pub trait Target: Send + Sync {
     fn run_phases(&self) -> Duration {
         Duration::ZERO
     }
+    /// The lab's nodes gone for good, as the provider tells them now (see
+    /// [`crate::provider::Provider::stopped_nodes`]).
+    fn stopped_nodes(&self) -> Option<crate::provider::StoppedNodes> {
+        None
+    }
     /// Switch the pod network to `variant` (workloads and network removed,
     /// the variant's network, workloads again).
     async fn switch(&mut self, variant: &str) -> Result<()>;
@@ -276,6 +281,9 @@ impl Target for LiveTarget<'_> {
     }
     fn run_phases(&self) -> Duration {
         self.run_phases
+    }
+    fn stopped_nodes(&self) -> Option<crate::provider::StoppedNodes> {
+        self.provider.stopped_nodes(self.lab, self.state)
     }
     async fn switch(&mut self, variant: &str) -> Result<()> {
         if !self.shared {

@@ -39,6 +39,7 @@ pub mod rootfs;
 mod seccomp;
 pub mod session;
 pub mod steps;
+mod stopped_nodes;
 mod supervised;
 pub mod sys;
 pub mod table_bounds;
@@ -192,7 +193,7 @@ impl Provider for Netns {
     ) -> Result<()> {
         let v = lab.variant(variant)?;
         check_variant(lab, v)?;
-        refuse_nodes_stopped_by_guard(lab, state)?;
+        self.refuse_stopped_nodes(lab, state)?;
         let ps = NetnsState::from_value(&state.provider_state)?;
         destroy::refuse_foreign_processes(&ps, &lab.name, &state.dir())?;
         let mut ctx = NetnsCtx::new(lab, v, state.clone(), ps, rep);
@@ -216,8 +217,8 @@ impl Provider for Netns {
         r
     }
 
-    fn refuse_stopped_nodes(&self, lab: &Lab, state: &State) -> Result<()> {
-        refuse_nodes_stopped_by_guard(lab, state)
+    fn stopped_nodes(&self, lab: &Lab, state: &State) -> Option<super::StoppedNodes> {
+        stopped_nodes::by_guard(lab, state)
     }
 
     async fn destroy(&self, name: &str, state: Option<&State>, rep: &Reporter) -> Result<()> {
@@ -391,41 +392,6 @@ impl Provider for Netns {
         }
         Ok(out)
     }
-}
-
-/// `Err` (exit 3) naming the nodes of `lab` the guard stopped (their
-/// namespaces gone, its log saying so), before anything changes: a switch
-/// cannot reach them, and probe21bj found `apply` saying only "opening
-/// namespace LAB.node1: No such file or directory". Only a new lab brings
-/// them back.
-fn refuse_nodes_stopped_by_guard(lab: &Lab, state: &State) -> Result<()> {
-    let log = files::Layout::new(state.dir()).guard_log();
-    let said = guard::stopped_nodes(&log);
-    let stopped: Vec<&str> = lab
-        .nodes
-        .iter()
-        .filter(|n| {
-            let ns = names::node_ns(&lab.name, &n.name);
-            said.contains(&ns) && !sys::netns_path(&ns).exists()
-        })
-        .map(|n| n.name.as_str())
-        .collect();
-    if stopped.is_empty() {
-        return Ok(());
-    }
-    Err(LabError::Step {
-        step: "nodes".to_string(),
-        message: format!(
-            "{} stopped by the guard (it says why in {}); a stopped node cannot be \
-             brought back: run `lab destroy {}`, then `lab up` again",
-            match stopped.as_slice() {
-                [one] => format!("node {one} was"),
-                many => format!("nodes {} were", many.join(", ")),
-            },
-            log.display(),
-            lab.name
-        ),
-    })
 }
 
 #[cfg(test)]

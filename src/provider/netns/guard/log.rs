@@ -8,14 +8,27 @@ use std::io::Write;
 /// The namespaces of the nodes the guard stopped, from its log at `log`
 /// (the lab's own file; at most [`LOG_BYTES`] and a line).
 pub fn stopped_nodes(log: &std::path::Path) -> Vec<String> {
+    stopped_nodes_why(log)
+        .into_iter()
+        .map(|(ns, _)| ns)
+        .collect()
+}
+
+/// [`stopped_nodes`], each with why the guard stopped it (its line's words
+/// before "so the node is stopped").
+pub fn stopped_nodes_why(log: &std::path::Path) -> Vec<(String, String)> {
     use std::io::Read;
     let mut text = String::new();
     if let Ok(f) = File::open(log) {
         let _ = f.take(LOG_BYTES + 4096).read_to_string(&mut text);
     }
     text.lines()
-        .filter(|l| l.contains(NODE_STOPPED))
-        .filter_map(|l| l.split_once(": ").map(|(ns, _)| ns.to_string()))
+        .filter_map(|l| {
+            let (said, _) = l.split_once(NODE_STOPPED)?;
+            let (ns, why) = said.split_once(": ")?;
+            let why = why.trim_end().trim_end_matches("so").trim_end();
+            Some((ns.to_string(), why.trim_end_matches([',', ':']).to_string()))
+        })
         .collect()
 }
 
@@ -81,6 +94,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(stopped_nodes(&log), ["l.node1"]);
+        assert_eq!(
+            stopped_nodes_why(&log),
+            [(
+                "l.node1".to_string(),
+                "300 IPv4 routing tables or more, past the bound of 256".to_string()
+            )]
+        );
         assert!(stopped_nodes(&dir.path().join("none")).is_empty());
     }
 }

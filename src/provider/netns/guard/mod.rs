@@ -110,7 +110,7 @@ use std::time::{Duration, Instant};
 use watch::Watch;
 
 use log::say;
-pub use log::stopped_nodes;
+pub use log::{stopped_nodes, stopped_nodes_why};
 pub use orphans::{Cleared, reset_every};
 use pacing::{SWEEP, cleanup_cpu, cpu_time, sweep_gap, take_cleanup};
 pub use rewrites::REMAKE;

@@ -59,6 +59,20 @@ pub fn past_bound<I: Iterator<Item = String>>(
         .collect()
 }
 
+/// Of the lines of `dev_mcast`: the groups the kernel joined itself, and
+/// on how many devices.
+fn joined_by_kernel(lines: impl Iterator<Item = String>) -> (usize, usize) {
+    let mut devices = std::collections::HashSet::new();
+    let mut groups = 0;
+    for (dev, _, by_hand) in lines.filter_map(|l| listed(&l)) {
+        if !by_hand {
+            groups += 1;
+            devices.insert(dev);
+        }
+    }
+    (groups, devices.len())
+}
+
 /// Remove the multicast address `mac` of device `dev` that `SIOCADDMULTI`
 /// added, with the socket `s` of the calling thread's namespace.
 fn remove(s: libc::c_int, dev: &[u8], mac: [u8; 6]) -> bool {
@@ -150,6 +164,14 @@ impl Multicast {
             .collect()
     }
 
+    /// The groups the kernel joined itself on the namespace's devices (not
+    /// by hand: `global_use` 0), and how many devices those are: what a
+    /// stop for the forwarding entries they make names (probe21bq, lesser
+    /// 2: each device up joins 224.0.0.1's and ff02::1's by itself).
+    pub fn joined_by_kernel(&self) -> (usize, usize) {
+        joined_by_kernel(self.lines())
+    }
+
     /// Remove the addresses added by hand past the first `bound`; returns
     /// how many went.
     pub fn trim(&self, bound: usize) -> usize {
@@ -188,5 +210,7 @@ mod tests {
         );
         // Never more than were added by hand.
         assert_eq!(past_bound(lines, 0).len(), 2);
+        // The kernel's own: two groups, on two devices.
+        assert_eq!(joined_by_kernel(lines()), (2, 2));
     }
 }

@@ -569,8 +569,8 @@ impl Watch {
                             self.table.dump_abandoned(class);
                         }
                     }
-                    // A removal refused (gone meanwhile, or not removable).
-                    _ if ty == NLMSG_ERROR => self.removal_refused(body),
+                    // A removal refused, or its entry gone meanwhile.
+                    _ if ty == NLMSG_ERROR => self.removal_answered(body),
                     _ => {}
                 },
                 _ => {}
