@@ -37,6 +37,8 @@ mod facts;
 pub use facts::{Facts, Failure, facts};
 #[path = "curl_claims.rs"]
 mod claims;
+#[path = "curl_headers.rs"]
+mod headers;
 #[path = "curl_peers.rs"]
 mod peers;
 pub use claims::reads_as_curls;
@@ -531,6 +533,8 @@ pub fn judge(book: &[String], code: Option<i32>, r: &mut CommandReport) {
     // `Connected to … port 8080` and `Host: ADDR` under it matched a lab
     // that printed port 80 and another address).
     r.differences.extend(peers::differ(book, &r.lab));
+    let (d, uncompared) = headers::read(book, &r.lab, lab.title.is_some());
+    r.differences.extend(d);
     match other_page {
         // The lab's server is nginx: a page none of its pages is, titled
         // so, is not what the reader gets (probe21bc, lesser 7: skipped).
@@ -543,6 +547,7 @@ pub fn judge(book: &[String], code: Option<i32>, r: &mut CommandReport) {
         }
         _ => {}
     }
+    super::printed_numbers::not_compared(r, uncompared);
 }
 
 /// The first of `book`'s lines (a curl's output as the book shows it) of

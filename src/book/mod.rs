@@ -37,6 +37,7 @@ mod ping_elide_tests;
 mod ping_facts;
 mod ping_grep;
 mod ping_numbers;
+pub mod printed_numbers;
 pub mod recognize;
 pub mod replay;
 pub mod report;

@@ -136,12 +136,15 @@ fn curl_lines_are_replayed_and_judged_by_their_facts() {
         verdicts(&v),
         [
             (5, "skipped".to_string()),
-            (15, "match".into()),
+            // `curl -I`'s `Date`, `Content-Type`, `Content-Length` and
+            // `Server` version are not compared on netns: no plain match
+            // (probe21br, finding 4); 71 likewise.
+            (15, "skipped".into()),
             (38, "match".into()),
             (47, "drift".into()),
             (57, "drift".into()),
             (64, "skipped".into()),
-            (71, "match".into()),
+            (71, "skipped".into()),
             (81, "skipped".into()),
             (88, "drift".into()),
         ],

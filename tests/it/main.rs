@@ -106,6 +106,7 @@ mod probe21bo;
 mod probe21bo_lessers;
 mod probe21bp;
 mod probe21bq_lessers;
+mod probe21br_printed;
 mod probe21l;
 mod probe21p;
 mod probe21r;

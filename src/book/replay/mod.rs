@@ -30,6 +30,7 @@ mod gone;
 mod gone_reach;
 mod image;
 mod judgeable;
+mod kubeadm_output;
 mod kubeconfig_made;
 mod kubectl;
 mod login;

@@ -29,7 +29,12 @@ impl Replayer<'_> {
             Cmd::Grep { inner, .. } => inner.as_ref(),
             c => c,
         };
+        // What the book prints that lab cannot compare, said in `why`.
+        let mut uncompared: Vec<String> = Vec::new();
         if let Cmd::Tcpdump { iface } = inner {
+            let (d, note) = crate::book::printed_numbers::snap_lengths(&book, &r.lab);
+            r.differences.extend(d);
+            uncompared.extend(note);
             // Its counts and times are claims of their own, held against
             // the packets the book shows before the counts go.
             let grepped = matches!(c, Cmd::Grep { .. });
@@ -205,10 +210,16 @@ impl Replayer<'_> {
                 // is named, never passed over (probe21ab, rule A).
                 d.extend(compare::not_pings_own(&book));
                 d.extend(count.and_then(|n| compare::replies_past_count(&book, n)));
+                d.extend(crate::book::printed_numbers::slow_replies(
+                    &book,
+                    full_ping.unwrap_or(&r.lab),
+                ));
+                uncompared.extend(crate::book::printed_numbers::error_sizes(&book));
                 d
             }
             c => compare::lines_of(c, &book, &r.lab),
         });
+        crate::book::printed_numbers::not_compared(r, uncompared);
     }
 }
 

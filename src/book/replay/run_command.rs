@@ -7,7 +7,8 @@
 
 use super::command_report::{fail, report};
 use super::{
-    Planned, Replayer, Target, login, manifest, node, output_lines, remark_claims, swallowed,
+    Planned, Replayer, Target, kubeadm_output, login, manifest, node, output_lines, remark_claims,
+    swallowed,
 };
 use crate::book::recognize::{Cmd, KubeAction, Kubectl};
 use crate::book::{CommandReport, Verdict};
@@ -173,6 +174,7 @@ impl Replayer<'_> {
                 r.verdict = Verdict::Skipped;
                 r.reason = Some("`lab up` initialised the cluster; the addresses in the book's command were checked against the lab".into());
                 let cp = self.lab.control_plane();
+                self.kubeadm_init_output(&mut r);
                 if let Some(a) = advertise
                     && *a != cp.ip
                 {
@@ -219,6 +221,33 @@ impl Replayer<'_> {
         }
         self.certain(p, &mut r);
         (r, manifest)
+    }
+
+    /// The lines the book shows under `kubeadm init`, read against the
+    /// lab's init ([`kubeadm_output::read`]): each value the lab knows is
+    /// compared, and the reason says how many lines were not.
+    fn kubeadm_init_output(&self, r: &mut CommandReport) {
+        let cp = self.lab.control_plane();
+        let lab = kubeadm_output::LabInit {
+            control_plane: &cp.name,
+            advertise: cp.ip,
+            pods: self.lab.network.pods,
+            kubernetes: &self.lab.kubernetes,
+        };
+        let read = kubeadm_output::read(&r.book, &lab);
+        r.differences.extend(read.differences);
+        r.why.extend(read.compared);
+        if r.book.iter().any(|l| !l.trim().is_empty()) {
+            let rest = match read.not_compared {
+                0 => "every line of the output the book shows holds such a value".to_string(),
+                n => format!(
+                    "{n} line(s) of the output the book shows are not compared (tokens, hashes, timings, kubeadm's progress lines)"
+                ),
+            };
+            r.reason = Some(format!(
+                "`lab up` initialised the cluster; the addresses in the book's command and the values the lab knows in its output (success, the Kubernetes version, addresses and networks) were checked against the lab; {rest}"
+            ));
+        }
     }
 
     /// What the reader meets for certain at `p`, compared or not: a table

@@ -295,9 +295,15 @@ impl Replayer<'_> {
         // What the reader's table lists that the lab runs none of.
         let mut unlisted = None;
         let (header, rows, names): (Vec<&str>, Vec<Vec<String>>, LabNames) = match g.what {
+            // `-o wide` adds each node's address, which the lab knows.
+            Resource::Nodes if g.wide => (
+                vec!["NAME", "STATUS", "ROLES", "VERSION", "INTERNAL-IP"],
+                self.observed_nodes(t, true).await,
+                Vec::new(),
+            ),
             Resource::Nodes => (
                 vec!["NAME", "STATUS", "ROLES", "VERSION"],
-                self.observed_nodes(t).await,
+                self.observed_nodes(t, false).await,
                 Vec::new(),
             ),
             Resource::Pods if flannel => {
@@ -405,7 +411,7 @@ impl Replayer<'_> {
         shown::add_note(r, shown.stderr_note());
     }
 
-    async fn observed_nodes(&self, t: &dyn Target) -> Vec<Vec<String>> {
+    async fn observed_nodes(&self, t: &dyn Target, wide: bool) -> Vec<Vec<String>> {
         let mut rows = Vec::new();
         for n in &self.lab.nodes {
             let up = t
@@ -424,6 +430,9 @@ impl Replayer<'_> {
                 .into(),
                 format!("v{}", self.lab.kubernetes),
             ]);
+            if wide {
+                rows.last_mut().expect("a row").push(n.ip.to_string());
+            }
         }
         rows
     }

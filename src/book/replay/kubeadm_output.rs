@@ -1,0 +1,211 @@
+//! What `kubeadm init` prints, as the book shows it under the command,
+//! against what the lab knows of its own init (probe21br, finding 3: the
+//! lines were never read, so a book showing init failing, another
+//! Kubernetes version or another address passed).
+//!
+//! Compared: success against failure (a line with `[ERROR`, `error
+//! execution phase` or `fatal` says init failed; the lab's succeeded,
+//! `lab up` stands on it); the Kubernetes version (`Using Kubernetes
+//! version: vX.Y.Z`) against the minor lab.yaml pins, as a `get nodes`
+//! VERSION is: an older release is drift unless the chapter's known-drift
+//! file blesses it; every IPv4 address and network the lines print (the
+//! advertise address, the certificates' SANs, the join line's endpoint)
+//! against the ones this init has: the control plane's address, the
+//! loopback, the pod network and kubeadm's default service network
+//! 10.96.0.0/12 with its first address 10.96.0.1 (the `kubernetes`
+//! service, in the API server's SANs); and the API server's certificate
+//! naming the control plane's address. An older kubeadm's wording of the
+//! same line (`[certificates]` for `[certs]`, `Your Kubernetes master` for
+//! `control-plane`) is a form, not a value: accepted, as an older
+//! kubectl's form is. Not compared, and said so: tokens, hashes, timings,
+//! paths and kubeadm's other progress lines.
+
+use ipnet::Ipv4Net;
+use std::net::Ipv4Addr;
+
+/// What the lab knows of its own `kubeadm init`.
+pub(super) struct LabInit<'a> {
+    pub control_plane: &'a str,
+    pub advertise: Ipv4Addr,
+    pub pods: Ipv4Net,
+    /// lab.yaml's `kubernetes` (`1.32`).
+    pub kubernetes: &'a str,
+}
+
+/// kubeadm's default service network (`--service-cidr`), which `lab up`
+/// does not change.
+const SERVICES: &str = "10.96.0.0/12";
+
+/// What reading the book's lines found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Read {
+    pub differences: Vec<String>,
+    /// What was compared and agreed, for the report's `why`.
+    pub compared: Vec<String>,
+    /// How many non-blank lines carried nothing the lab can compare.
+    pub not_compared: usize,
+}
+
+/// The book's lines under `kubeadm init`, against `lab`.
+pub(super) fn read(book: &[String], lab: &LabInit) -> Read {
+    let mut r = Read::default();
+    let services: Ipv4Net = SERVICES.parse().expect("a network");
+    for l in book.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
+        let mut compared = false;
+        if let Some(why) = failure(l) {
+            r.differences.push(format!(
+                "kubeadm init: the book shows it failing (`{l}`: {why}); the lab's init succeeded (`lab up` stands on it)"
+            ));
+            continue;
+        }
+        if let Some(v) = version(l) {
+            compared = true;
+            if same_minor(&v, lab.kubernetes) {
+                r.compared.push(format!(
+                    "the Kubernetes version v{v} is the lab's {} (its patch release is not compared)",
+                    lab.kubernetes
+                ));
+            } else {
+                r.differences.push(format!(
+                    "kubeadm init: the book's kubeadm sets up Kubernetes v{v}; the lab pins {} (lab.yaml `kubernetes`)",
+                    lab.kubernetes
+                ));
+            }
+        }
+        if l.contains("initialized successfully") {
+            compared = true;
+            r.compared.push(if l.contains("master") {
+                format!("`{l}`: success, as the lab's init (an older kubeadm's form of `Your Kubernetes control-plane has initialized successfully!`)")
+            } else {
+                format!("`{l}`: success, as the lab's init")
+            });
+        }
+        let found = addresses(l);
+        for a in &found {
+            compared = true;
+            let known = match a {
+                Shown::Net(n) => *n == lab.pods || *n == services,
+                Shown::Addr(ip) => {
+                    *ip == lab.advertise
+                        || ip.is_loopback()
+                        || ip.is_unspecified()
+                        || *ip == Ipv4Addr::new(10, 96, 0, 1)
+                }
+            };
+            if !known {
+                r.differences.push(format!(
+                    "kubeadm init: the book prints {} (`{l}`); the lab's init knows {} ({}'s address), the loopback, the pod network {} and kubeadm's service network {SERVICES} (10.96.0.1)",
+                    a.describe(),
+                    lab.advertise,
+                    lab.control_plane,
+                    lab.pods
+                ));
+            }
+        }
+        if l.contains("apiserver serving cert is signed for")
+            && !found.contains(&Shown::Addr(lab.advertise))
+        {
+            r.differences.push(format!(
+                "kubeadm init: the book's API server certificate (`{l}`) does not name {} ({}'s address, which the lab's init advertises)",
+                lab.advertise, lab.control_plane
+            ));
+        } else if !found.is_empty() && !r.differences.iter().any(|d| d.contains(l)) {
+            r.compared
+                .push(format!("the addresses of `{l}` are the lab's"));
+        }
+        if !compared {
+            r.not_compared += 1;
+        }
+    }
+    r
+}
+
+/// Why `l` says kubeadm init failed, if it does.
+fn failure(l: &str) -> Option<&'static str> {
+    let lower = l.to_ascii_lowercase();
+    if l.contains("[ERROR") {
+        Some("a preflight error stops init")
+    } else if lower.contains("error execution phase") {
+        Some("kubeadm stopped in a phase")
+    } else if lower
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .any(|w| w == "fatal")
+    {
+        Some("a fatal error")
+    } else if lower.starts_with("couldn't initialize") || lower.starts_with("error:") {
+        Some("kubeadm's error")
+    } else {
+        None
+    }
+}
+
+/// The version of `Using Kubernetes version: vX.Y[.Z]`, without its `v`.
+fn version(l: &str) -> Option<String> {
+    let (_, rest) = l.split_once("Kubernetes version:")?;
+    let v = rest.trim().trim_start_matches('v');
+    let v: String = v
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-' || *c == '+')
+        .collect();
+    (!v.is_empty()).then_some(v)
+}
+
+/// Whether `v` (`1.32.0`) is of the minor `pinned` (`1.32`, or `1.32.3`).
+fn same_minor(v: &str, pinned: &str) -> bool {
+    let minor = |s: &str| {
+        let mut p = s.trim_start_matches('v').split('.');
+        Some((p.next()?.to_string(), p.next()?.to_string()))
+    };
+    let digits = |s: String| {
+        s.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+    };
+    match (minor(v), minor(pinned)) {
+        (Some((a, b)), Some((c, d))) => a == c && digits(b) == digits(d),
+        _ => false,
+    }
+}
+
+/// An address or network a line prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shown {
+    Addr(Ipv4Addr),
+    Net(Ipv4Net),
+}
+
+impl Shown {
+    fn describe(&self) -> String {
+        match self {
+            Shown::Addr(a) => format!("the address {a}"),
+            Shown::Net(n) => format!("the network {n}"),
+        }
+    }
+}
+
+/// Every IPv4 address (`10.0.2.15`, `10.100.198.200:6443`) and network
+/// (`10.244.0.0/16`) in `l`; a version (`v1.10.0`) has three parts, no
+/// address.
+fn addresses(l: &str) -> Vec<Shown> {
+    let mut out = Vec::new();
+    for w in l.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '/')) {
+        let w = w.trim_matches(|c| c == '.' || c == '/');
+        let (ip, prefix) = match w.split_once('/') {
+            Some((ip, p)) => (ip, Some(p)),
+            None => (w, None),
+        };
+        let Ok(ip) = ip.parse::<Ipv4Addr>() else {
+            continue;
+        };
+        match prefix.map(|p| p.parse::<u8>().ok().and_then(|p| Ipv4Net::new(ip, p).ok())) {
+            Some(Some(n)) => out.push(Shown::Net(n)),
+            Some(None) => out.push(Shown::Addr(ip)),
+            None => out.push(Shown::Addr(ip)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "kubeadm_output_tests.rs"]
+mod tests;

@@ -1,0 +1,99 @@
+//! `kubeadm init`'s output against the lab's init ([`super::read`]).
+//! Each test seen failing with `read` returning nothing (the fix off).
+
+use super::*;
+
+fn lab() -> LabInit<'static> {
+    LabInit {
+        control_plane: "master",
+        advertise: "10.100.198.200".parse().unwrap(),
+        pods: "10.244.0.0/16".parse().unwrap(),
+        kubernetes: "1.32",
+    }
+}
+
+fn of(lines: &[&str]) -> Read {
+    let book: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    read(&book, &lab())
+}
+
+/// A pinned release's output, as kubeadm 1.32 prints it: nothing differs,
+/// and the token and hash lines are counted as not compared.
+#[test]
+fn the_pinned_releases_output_agrees() {
+    let r = of(&[
+        "[init] Using Kubernetes version: v1.32.0",
+        "[certs] apiserver serving cert is signed for DNS names [kubernetes kubernetes.default master] and IPs [10.96.0.1 10.100.198.200]",
+        "[certs] etcd/server serving cert is signed for DNS names [localhost master] and IPs [10.100.198.200 127.0.0.1 ::1]",
+        "Your Kubernetes control-plane has initialized successfully!",
+        "kubeadm join 10.100.198.200:6443 --token abcdef.0123456789abcdef \\",
+        "\t--discovery-token-ca-cert-hash sha256:0123",
+        "[apiclient] All control plane components are healthy after 5.501 seconds",
+    ]);
+    assert_eq!(r.differences, Vec::<String>::new());
+    assert_eq!(r.not_compared, 2, "{r:?}");
+}
+
+/// Seen failing with the reading off (every line passed over): K2, K8.
+#[test]
+fn a_failed_init_is_a_difference() {
+    for l in [
+        "[preflight] Some fatal errors occurred:",
+        "error execution phase preflight: [preflight] Some fatal errors occurred",
+        "[ERROR Swap]: running with swap on is not supported. Please disable swap",
+    ] {
+        let r = of(&[l]);
+        assert_eq!(r.differences.len(), 1, "{l}: {r:?}");
+        assert!(r.differences[0].contains("failing"), "{r:?}");
+    }
+    assert!(of(&["[WARNING SystemVerification]: docker version is greater than the most recently validated version"]).differences.is_empty());
+}
+
+/// Another minor is a difference (K6: v1.99.0; the book era's v1.10.0 too,
+/// as the `get nodes` VERSION v1.10.0 is: known drift only if blessed).
+#[test]
+fn another_kubernetes_version_is_a_difference() {
+    for v in ["v1.99.0", "v1.10.0", "v1.3.2"] {
+        let r = of(&[&format!("[init] Using Kubernetes version: {v}")]);
+        assert_eq!(r.differences.len(), 1, "{v}: {r:?}");
+        assert!(r.differences[0].contains("the lab pins 1.32"), "{r:?}");
+    }
+    assert!(
+        of(&["[init] Using Kubernetes version: v1.32.4"])
+            .differences
+            .is_empty()
+    );
+}
+
+/// K7: the API server's certificate for another address than the master's.
+#[test]
+fn another_address_or_network_is_a_difference() {
+    let r = of(&[
+        "[certificates] apiserver serving cert is signed for DNS names [master kubernetes] and IPs [10.96.0.1 10.100.198.209]",
+    ]);
+    assert_eq!(r.differences.len(), 2, "{r:?}");
+    assert!(
+        r.differences[0].contains("the address 10.100.198.209"),
+        "{r:?}"
+    );
+    assert!(
+        r.differences[1].contains("does not name 10.100.198.200"),
+        "{r:?}"
+    );
+    let r = of(&["[WARNING] the pod network 10.245.0.0/16 overlaps"]);
+    assert!(
+        r.differences[0].contains("the network 10.245.0.0/16"),
+        "{r:?}"
+    );
+    let r = of(&["[kubelet] Using node IP 10.0.2.15 for https://10.100.198.200:6443/api"]);
+    assert_eq!(r.differences.len(), 1, "{r:?}");
+    assert!(r.differences[0].contains("the address 10.0.2.15"), "{r:?}");
+}
+
+/// An older kubeadm's success line is a form of the lab's.
+#[test]
+fn an_older_kubeadms_success_line_is_a_form() {
+    let r = of(&["Your Kubernetes master has initialized successfully!"]);
+    assert!(r.differences.is_empty(), "{r:?}");
+    assert!(r.compared[0].contains("older kubeadm's form"), "{r:?}");
+}
