@@ -38,6 +38,10 @@ fn next_record_number() -> u64 {
     }
 }
 
+/// One flood at a time: two of this file's floods at once would each be
+/// the other's foreign flood (the second test is of that, with one).
+static ONE_FLOOD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// On `node` of `lab`: a veth pair of its own, and 1,000 forwarding
 /// removals for it the kernel refuses (a veth has no forwarding code of its
 /// own; the default removes only permanent entries), each a line in the
@@ -94,6 +98,7 @@ fn assert_usable(lab: &TestLab, node: &str) {
 /// is still up" after 30 s, the guard's log holding only its first line.
 #[test]
 fn a_node_that_floods_the_host_kernel_log_is_stopped() {
+    let _one = ONE_FLOOD.lock().unwrap_or_else(|e| e.into_inner());
     let lab = TestLab::chapter4("kla");
     lab.up(&[]);
     let first = next_record_number();
@@ -125,6 +130,7 @@ fn a_node_that_floods_the_host_kernel_log_is_stopped() {
 /// lab B's "node1 is still up".
 #[test]
 fn another_labs_flood_stops_none_of_this_labs_nodes() {
+    let _one = ONE_FLOOD.lock().unwrap_or_else(|e| e.into_inner());
     let a = TestLab::chapter4("klb");
     a.up(&[]);
     let b = TestLab::chapter4("klc");

@@ -43,7 +43,7 @@ mod empty;
 #[path = "cgroups_freeze.rs"]
 mod freeze;
 pub use empty::{processes_in, processes_of, remove};
-pub use freeze::{can_freeze, freeze, is_frozen};
+pub use freeze::{freeze, is_frozen};
 
 /// A node's or a pod's limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,11 +26,6 @@ fn folder(ns: &str) -> Option<(PathBuf, bool)> {
     dir.is_dir().then_some((dir, h.v2))
 }
 
-/// Whether this host has a hierarchy that freezes.
-pub fn can_freeze() -> bool {
-    matches!(support(), Support::Limits(hs) if hs.iter().any(|h| h.freezer))
-}
-
 /// Freeze (`frozen`) or thaw the cgroup of the namespace `ns`: `Ok(false)`
 /// when it has no freezer (nothing done). A freeze is asked, not waited
 /// for: [`is_frozen`] tells when it holds.

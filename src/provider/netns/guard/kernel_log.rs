@@ -90,6 +90,9 @@ pub struct Reader {
     fd: OwnedFd,
     /// The number of the next record a read returns, when known.
     next: Option<u64>,
+    /// When the reader sought to the end without learning the next
+    /// record's number (its point, learnt from that record).
+    sought_at: Option<Instant>,
 }
 
 impl Reader {
@@ -106,7 +109,12 @@ impl Reader {
         }
         // SAFETY: fd was just opened and is ours alone.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        let r = Reader { fd, next: None };
+        let r = Reader {
+            fd,
+            next: None,
+            // The first record written after the open is its point.
+            sought_at: Some(Instant::now()),
+        };
         r.to_end()?;
         Ok(r)
     }
@@ -136,18 +144,35 @@ impl Reader {
         }
     }
 
-    /// Read at most [`READS`] records: the point now, when its number is
-    /// known (all read: the last one's next; more waiting: the first
-    /// written after a seek to the end).
-    pub fn look(&mut self) -> Option<Point> {
+    /// Read at most [`READS`] records: the points learnt, oldest first.
+    /// All read: the point now is the last one's next. More waiting: the
+    /// reader seeks to the end, and the first record written after it is
+    /// the point of the seek, read at once or, when records come in bursts
+    /// (a writer's loop between two batches), first in the next look.
+    pub fn look(&mut self) -> Vec<Point> {
         let mut buf = [0u8; 8192];
+        let mut points = Vec::new();
         let mut drained = false;
+        let mut overwritten = false;
         for _ in 0..READS {
             match self.read_one(&mut buf) {
-                Ok(Some(seq)) => self.next = Some(seq + 1),
+                Ok(Some(seq)) => {
+                    // The first record after a seek whose number was not
+                    // learnt, none overwritten before it: the seek's point.
+                    if let Some(at) = self.sought_at.take()
+                        && !overwritten
+                    {
+                        points.push(Point { at, next: seq });
+                    }
+                    self.next = Some(seq + 1);
+                }
                 Ok(None) => {}
                 // Overwritten before it was read: the reader moved on.
-                Err(libc::EPIPE) | Err(libc::EINTR) => {}
+                Err(libc::EPIPE) => {
+                    overwritten = true;
+                    self.sought_at = None;
+                }
+                Err(libc::EINTR) => {}
                 Err(libc::EAGAIN) => {
                     drained = true;
                     break;
@@ -155,29 +180,41 @@ impl Reader {
                 Err(_) => break,
             }
         }
+        let now = Instant::now();
         if drained {
-            return self.next.map(|next| Point {
-                at: Instant::now(),
-                next,
-            });
+            match self.next {
+                Some(next) => points.push(Point { at: now, next }),
+                // Nothing written since the seek: its point holds now too.
+                None if self.sought_at.is_some() => self.sought_at = Some(now),
+                None => {}
+            }
+            return points;
         }
         self.next = None;
+        self.sought_at = None;
         if self.to_end().is_err() {
-            return None;
+            return points;
         }
-        let until = Instant::now() + SPIN;
+        let sought = Instant::now();
+        let until = sought + SPIN;
         loop {
             let at = Instant::now();
             match self.read_one(&mut buf) {
                 Ok(Some(seq)) => {
                     self.next = Some(seq + 1);
-                    return Some(Point { at, next: seq });
+                    points.push(Point { at, next: seq });
+                    return points;
                 }
                 Err(libc::EAGAIN) if at < until => {
                     std::thread::sleep(Duration::from_micros(50));
                 }
                 Ok(None) | Err(libc::EPIPE) | Err(libc::EINTR) if at < until => {}
-                _ => return None,
+                Err(libc::EAGAIN) => {
+                    // Learnt from the next record, in a later look.
+                    self.sought_at = Some(sought);
+                    return points;
+                }
+                _ => return points,
             }
         }
     }
@@ -316,11 +353,13 @@ impl KernelLog {
         if now < self.next_look {
             return vec![];
         }
-        let point = reader.look();
-        if let Some(p) = point {
-            self.rates.add(p);
+        let points = reader.look();
+        let mut flooded = false;
+        for p in &points {
+            self.rates.add(*p);
+            flooded |= self.flood.judge(&self.rates);
         }
-        let flooded = point.is_some() && self.flood.judge(&self.rates);
+        let point = points.last().copied();
         let rate = self.rates.trailing(Duration::from_secs(1)).unwrap_or(0.0);
         let step = self
             .search

@@ -24,12 +24,19 @@ use super::{HOST_BOUND, LOOK, NODE_BOUND, Point, rate};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-/// How long a group is frozen (and the rate measured before and after it).
-pub const WINDOW: Duration = Duration::from_millis(200);
+/// How long a group is frozen (and the rate measured before and after it):
+/// a writer's loop of `bridge -batch` on a loaded host writes in bursts
+/// tens of milliseconds apart.
+pub const WINDOW: Duration = Duration::from_millis(300);
 
 /// How long after a look that found no cause (or could not) the next may
 /// start.
 pub const HOLD_OFF: Duration = Duration::from_secs(30);
+
+/// How long after a look that found the lab's nodes together the writers,
+/// none alone past the bound, the next may start: sooner, as a writer's
+/// bursts may have hidden it (or several writers share the flood).
+pub const HOLD_OFF_OWN: Duration = Duration::from_secs(5);
 
 /// How long a freeze may take to hold before the look gives up (a process
 /// inside a long system call is frozen when it returns).
@@ -109,8 +116,9 @@ impl Host for Cgroups {
 
 /// Whether a group is the cause: with it frozen, the log's rate (`frozen`)
 /// fell by more than [`NODE_BOUND`] a second from the mean of the rates
-/// just `before` and just `after`, and by a quarter at least (noise of a
-/// big foreign flood). The mean, not the least: a writer's bursts leave
+/// just `before` and just `after`, and by a fifth at least (noise of a
+/// big foreign flood; two labs flooding at once each fell by about a
+/// quarter, measured). The mean, not the least: a writer's bursts leave
 /// gaps (a loaded host ran one at 365,000 a second just before its freeze
 /// and a few thousand just after it). A flood that merely dips or ends
 /// while a group is frozen is told apart by testing again: a node is
@@ -118,7 +126,7 @@ impl Host for Cgroups {
 /// ([`Search`]).
 pub fn is_cause(before: f64, frozen: f64, after: f64) -> bool {
     let base = (before + after) / 2.0;
-    base - frozen > NODE_BOUND && frozen <= base * 0.75
+    base - frozen > NODE_BOUND && frozen <= base * 0.8
 }
 
 /// Where the look is.
@@ -451,11 +459,13 @@ impl<H: Host> Search<H> {
         }
         if self.stopped == 0 && self.lab_fell && self.groups.is_empty() {
             let said = format!(
-                "this lab's nodes together write to the host's kernel log, none alone past the \
-                 bound of {NODE_BOUND:.0} lines a second: none stopped; looked at again in {} s",
-                HOLD_OFF.as_secs()
+                "this lab's nodes together write to the host's kernel log, none found alone past \
+                 the bound of {NODE_BOUND:.0} lines a second: none stopped; looked at again in {} s",
+                HOLD_OFF_OWN.as_secs()
             );
-            return self.end_held(now, out, said);
+            self.end_held(now, out, said);
+            self.hold_off_until = Some(now + HOLD_OFF_OWN);
+            return;
         }
         self.thaw_all();
         self.finish(out);

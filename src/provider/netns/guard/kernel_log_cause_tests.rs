@@ -169,7 +169,10 @@ fn a_foreign_flood_stops_none_and_freezes_each_node_briefly() {
     // At 2 s, about 32 s and about 62 s.
     assert_eq!(looks, 3, "{:?}", r.said);
     for (ns, t) in &w.borrow().frozen_for {
-        assert!(*t <= Duration::from_millis(300) * 3, "{ns} frozen {t:?}");
+        assert!(
+            *t <= (WINDOW + Duration::from_millis(50)) * 3,
+            "{ns} frozen {t:?}"
+        );
     }
 }
 
@@ -191,7 +194,7 @@ fn a_node_under_the_bound_is_not_stopped() {
     assert!(
         r.said
             .iter()
-            .any(|l| l.contains("none alone past the bound")),
+            .any(|l| l.contains("none found alone past the bound")),
         "{:?}",
         r.said
     );
@@ -235,7 +238,8 @@ fn a_look_dropped_while_frozen_thaws() {
     };
     let n = nodes(&["node1"]);
     s.step(t0, p(0, 0), true, 1000.0, &n);
-    s.step(t0 + WINDOW, p(200, 1000), false, 1000.0, &n);
+    let end = WINDOW.as_millis() as u64;
+    s.step(t0 + WINDOW, p(end, 1000), false, 1000.0, &n);
     assert!(w.borrow().frozen.contains("l.node1"));
     drop(s);
     assert!(w.borrow().frozen.is_empty());
@@ -249,7 +253,7 @@ fn a_cause_falls_from_both_sides_by_more_than_the_bound() {
     assert!(is_cause(365_000.0, 209.0, 3_000.0));
     // A flood that ended before the freeze: no fall.
     assert!(!is_cause(100.0, 100.0, 100.0));
-    // Noise of a big flood (a tenth): not a quarter.
+    // Noise of a big flood (a tenth): not a fifth.
     assert!(!is_cause(165_000.0, 150_000.0, 166_000.0));
     // Less than the bound: not taken, whatever the share.
     assert!(!is_cause(240.0, 100.0, 250.0));
