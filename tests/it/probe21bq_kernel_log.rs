@@ -117,9 +117,11 @@ fn a_node_that_floods_the_host_kernel_log_is_stopped() {
     assert!(is_there(&lab, "master") && is_there(&lab, "node2"));
     assert_usable(&lab, "node2");
     assert_usable(&lab, "master");
-    // A bound, not a timing: at most about 10 s of the fastest flood.
+    // A bound, not a timing: 116,188 to 180,892 records were written
+    // here before the stop (all sources), 899,906 to 1,021,649 in the 30 s
+    // of a run with the look taken out.
     assert!(
-        written < 2_000_000,
+        written < 600_000,
         "{written} records written to the host's kernel log"
     );
 }
