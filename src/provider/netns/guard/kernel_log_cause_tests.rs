@@ -156,6 +156,9 @@ fn every_node_past_the_bound_is_stopped() {
 
 /// Another lab's flood (or the host's): none of this lab's nodes stopped,
 /// each frozen a fraction of a second each hold-off, said once a look.
+/// Seen failing with the whole lab's test taken out (its halves tested
+/// whatever it showed): no "not one of this lab's nodes" line, a look
+/// begun again and again.
 #[test]
 fn a_foreign_flood_stops_none_and_freezes_each_node_briefly() {
     let w = world(&[("node1", 20.0)], 165_000.0);
@@ -212,6 +215,8 @@ fn without_a_freezer_it_says_so_once_and_stops_none() {
 
 /// While another guard looks (it holds the host's lock), this one freezes
 /// nothing: two labs freezing at once would each see the other's fall.
+/// Seen failing with the lock not asked: "looking for the writer" said
+/// while the other guard held it.
 #[test]
 fn no_node_is_frozen_while_another_guard_looks() {
     let w = world(&[("node1", 50_000.0)], 0.0);
