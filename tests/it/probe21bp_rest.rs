@@ -4,6 +4,12 @@
 //!   namespace.` for a selector that picks pods every kubeadm cluster runs
 //!   there (`-l k8s-app=kube-dns`, `-l component=kube-apiserver`) passed,
 //!   skipped; a selector no kubeadm pod carries (`-l tier=node`) is true.
+//! - Lesser 4 (wrong reds): true remarks on the chapter's pings were not
+//!   understood: an instruction to the reader (`Ctrl+C to stop`, `stop it
+//!   with Ctrl-C`, `# test connectivity`), `node1 to node2`, the device
+//!   the traffic leaves over (`via enp0s8`), `ttl: 63`, `ttl of 64`, the
+//!   pod reached (`pod 4dm42`). Each is read and checked now: a wrong one
+//!   drifts.
 //!
 //! Each chapter below is `labs/chapter4/chapter.md` with lines put in,
 //! judged with chapter 4's own known drift; chapter 4 itself is unchanged
@@ -96,4 +102,108 @@ fn none_found_for_kubeadms_own_labels_drifts() {
         line_of(&v, "KUBECTL get pods -n kube-system -l 'k8s-app", 0),
     );
     assert_eq!(said(&c, "verdict"), "not_understood", "{c}");
+}
+
+/// Chapter 4 with each `(from, to)` replaced (its first occurrence).
+fn replaced(prefix: &str, edits: &'static [(&'static str, &'static str)]) -> (i32, String, Value) {
+    book_chapter4_changed(prefix, move |text| {
+        let mut text = text.to_string();
+        for (from, to) in edits {
+            assert!(text.contains(from), "no {from}");
+            text = text.replacen(from, to, 1);
+        }
+        text
+    })
+}
+
+/// The chapter's four pings with true remarks of each kind probe21bp
+/// found not understood: the chapter passes, each ping `match`. Seen
+/// failing with the fix off (`src/` as before): rc 1, each of the four
+/// `not_understood` ("the remark has words lab does not read").
+#[test]
+fn true_remarks_on_the_pings_pass() {
+    let (code, stdout, v) = replaced(
+        "bqtrue",
+        &[
+            (
+                "ping 10.244.1.2  (same node)",
+                "ping 10.244.1.2  (same node, Ctrl+C to stop, pod 4dm42)",
+            ),
+            (
+                "ping 10.244.3.3 (across node)",
+                "ping 10.244.3.3 (across node, stop it with Ctrl-C, via enp0s3)",
+            ),
+            (
+                "ping 10.244.1.3 (same node)",
+                "# test connectivity\nping 10.244.1.3 (same node, pod rq75g)",
+            ),
+            (
+                "ping 10.244.3.4 (across node)",
+                "ping 10.244.3.4 (across node, node1 to node2 via flannel.1, over enp0s8, ttl: 63, pod 46tfh)",
+            ),
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}");
+    for ping in [
+        "ping 10.244.1.2",
+        "ping 10.244.3.3",
+        "ping 10.244.1.3",
+        "ping 10.244.3.4",
+    ] {
+        let c = command(&v, line_of(&v, ping, 0));
+        assert_eq!(said(&c, "verdict"), "match", "{ping}: {c}");
+    }
+}
+
+/// The same kinds of remark, wrong: the pod named is another's (by the
+/// table before the ping), the device is not the one this variant's
+/// flannel uses (the broken variant's is the NAT device, enp0s3), the
+/// TTL is not the reply's: each drifts, saying so. Seen failing with the
+/// fix off (`src/` as before): each `not_understood`, not drift.
+#[test]
+fn wrong_remarks_on_the_pings_drift() {
+    let (code, stdout, v) = replaced(
+        "bqwrong",
+        &[
+            (
+                "ping 10.244.1.2  (same node)",
+                "ping 10.244.1.2  (same node, pod rfj56)",
+            ),
+            (
+                "ping 10.244.3.3 (across node)",
+                "ping 10.244.3.3 (across node, via enp0s8)",
+            ),
+            (
+                "ping 10.244.1.3 (same node)",
+                "ping 10.244.1.3 (same node, ttl of 63)",
+            ),
+            (
+                "ping 10.244.3.4 (across node)",
+                "ping 10.244.3.4 (across node, pod 4dm42)",
+            ),
+        ],
+    );
+    assert_eq!(code, 1, "{stdout}");
+    for (ping, says) in [
+        (
+            "ping 10.244.1.2",
+            "10.244.1.2 as pod nginx-deployment-75675f5897-4dm42's address",
+        ),
+        ("ping 10.244.3.3", "sends it to another node over enp0s3"),
+        (
+            "ping 10.244.1.3",
+            "the remark says ttl 63, but the book's own reply shows ttl=64",
+        ),
+        (
+            "ping 10.244.3.4",
+            "10.244.3.4 as pod nginx-deployment-75675f5897-46tfh's address",
+        ),
+    ] {
+        let c = command(&v, line_of(&v, ping, 0));
+        assert_eq!(said(&c, "verdict"), "drift", "{ping}: {c}");
+        assert!(
+            differences(&c).iter().any(|d| d.contains(says)),
+            "{ping}: {c}"
+        );
+    }
 }

@@ -88,7 +88,7 @@ impl Replayer<'_> {
                 "{program}: the book shows an answer from {ip}, but {gone}"
             ));
         }
-        let nodes: Vec<String> = self.lab.nodes.iter().map(|n| n.name.clone()).collect();
-        super::remark_claims::check_gone(p, &self.binding, &nodes, r, &gone);
+        let lab = self.lab_words(&r.variant);
+        super::remark_claims::check_gone(p, &self.binding, &lab, r, &gone);
     }
 }
