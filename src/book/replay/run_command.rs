@@ -198,6 +198,7 @@ impl Replayer<'_> {
             swallowed::check(p, &mut r);
         }
         remark_claims::check(p, &self.binding, &self.lab_words(&r.variant), &mut r);
+        self.unshown_reach(p, &mut r);
         let gone = self
             .gone_after(&r, &pods)
             .or_else(|| self.network_gone_after(p, &r));
