@@ -373,8 +373,46 @@ fn subnet_env(b: &mut Binding, step: &Step, cmd: &Result<Cmd, String>) {
     }
 }
 
+/// Why lab cannot tell whose `ip` is, in a command of generation `epoch`:
+/// an address of a node's pod subnet (past its `.1`) that no workload pod
+/// of that generation has, while the book shows pods of it without their
+/// addresses (a `get pods` table with no IP column): it may be one of
+/// theirs (probe21bp, lesser 5: `G17`, a same-node ping after such a table
+/// drifted "no pod's address in the book's run", and was pinged as the
+/// bare address, which no lab pod has). `None`: the address is a shown
+/// pod's, or no pod's address may hide it.
+pub fn unshown_address(b: &Binding, ip: Ipv4Addr, epoch: usize) -> Option<String> {
+    let (net, node, _) = b.subnets.iter().find(|(n, ..)| n.contains(&ip))?;
+    let offset = u32::from(ip) - u32::from(net.network());
+    if offset < 2 || ip == net.broadcast() {
+        return None;
+    }
+    let workload = |p: &super::bind::BookPod| matches!(p.kind, PodKind::Workload { .. });
+    if b.pods
+        .values()
+        .any(|p| workload(p) && p.epoch == epoch && p.ip == Some(ip))
+    {
+        return None;
+    }
+    let mut unshown: Vec<&str> = b
+        .pods
+        .iter()
+        .filter(|(_, p)| workload(p) && p.epoch == epoch && p.ip.is_none())
+        .filter(|(_, p)| p.node.as_deref().is_none_or(|n| n == node))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    unshown.sort_unstable();
+    (!unshown.is_empty()).then(|| {
+        format!(
+            "{ip} is in {node}'s pod subnet {net}, and the book shows pods of that time without their addresses ({}): lab cannot tell whose {ip} is, so which of the lab's pods it stands for",
+            unshown.join(", ")
+        )
+    })
+}
+
 /// Every address past `.1` of a book node subnet, in a command or its
-/// output, must be a pod the book shows in that generation.
+/// output, must be a pod the book shows in that generation (or may be one
+/// shown without its address: [`unshown_address`]).
 fn addresses(b: &mut Binding, step: &Step, pod_net: Ipv4Net) {
     let epoch = b.epoch(step.line);
     let mut seen: Vec<Ipv4Addr> = Vec::new();
@@ -403,7 +441,9 @@ fn addresses(b: &mut Binding, step: &Step, pod_net: Ipv4Net) {
             let is_pod = |p: &super::bind::BookPod| {
                 matches!(p.kind, PodKind::Workload { .. }) && p.ip == Some(ip)
             };
-            if b.pods.values().any(|p| is_pod(p) && p.epoch == epoch) {
+            if b.pods.values().any(|p| is_pod(p) && p.epoch == epoch)
+                || unshown_address(b, ip, epoch).is_some()
+            {
                 continue;
             }
             let others: Vec<(String, Ipv4Addr, usize)> = b

@@ -422,12 +422,12 @@ fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
                         g.all_namespaces = true;
                         f = t;
                     }
-                    ("-l", [sel, t @ ..]) => {
-                        let (k, v) = sel.split_once('=').ok_or("-l without key=value")?;
-                        if !is_label(k) || !is_label(v) {
-                            return Err(format!("-l {sel}: lab reads key=value of names"));
-                        }
-                        g.selector = Some((k.to_string(), v.to_string()));
+                    ("-l" | "--selector", [sel, t @ ..]) => {
+                        g.selector = Some(selector(sel)?);
+                        f = t;
+                    }
+                    (w, t) if w.starts_with("-l=") || w.starts_with("--selector=") => {
+                        g.selector = Some(selector(w.split_once('=').map_or("", |(_, v)| v))?);
                         f = t;
                     }
                     (x, _) => return Err(format!("kubectl get with {x}")),
@@ -439,6 +439,18 @@ fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
         [] => return Err("kubectl without a command".into()),
     };
     Ok(Cmd::Kubectl(Kubectl { namespace, action }))
+}
+
+/// A `get` line's label selector, in each form kubectl takes (`-l SEL`,
+/// `-l=SEL`, `--selector SEL`, `--selector=SEL`): one `KEY=VALUE` of names.
+/// Any other (`k in (v)`, `k!=v`, `a=b,c=d`) is not understood: lab could
+/// not say which pods it selects.
+fn selector(sel: &str) -> Result<(String, String), String> {
+    let (k, v) = sel.split_once('=').ok_or("-l without key=value")?;
+    if !is_label(k) || !is_label(v) {
+        return Err(format!("-l {sel}: lab reads key=value of names"));
+    }
+    Ok((k.to_string(), v.to_string()))
 }
 
 /// The one manifest file of a `kubectl apply|delete` (`verb`) line's

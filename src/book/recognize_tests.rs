@@ -177,3 +177,40 @@ fn a_manifest_file_in_each_form_kubectl_takes() {
         assert!(recognize(bad).is_err(), "{bad} was recognised");
     }
 }
+
+/// A `get` line's selector in each form kubectl takes is the same
+/// `KEY=VALUE` (probe21bp, finding 2: `--selector` and `-l=` were not
+/// understood); a set-based or negated one is not understood. Seen
+/// failing before `selector` read them: `--selector …` not understood.
+#[test]
+fn a_selector_in_each_form_kubectl_takes() {
+    for form in [
+        "-l k8s-app=kube-dns",
+        "-l=k8s-app=kube-dns",
+        "--selector k8s-app=kube-dns",
+        "--selector=k8s-app=kube-dns",
+    ] {
+        let line = format!("kubectl get pods -n kube-system {form}");
+        let Ok(Cmd::Kubectl(Kubectl {
+            action: KubeAction::Get(g),
+            ..
+        })) = recognize(&line)
+        else {
+            panic!("{line}: not understood");
+        };
+        assert_eq!(
+            g.selector,
+            Some(("k8s-app".into(), "kube-dns".into())),
+            "{line}"
+        );
+    }
+    for form in [
+        "-l 'k8s-app in (kube-dns)'",
+        "-l k8s-app!=kube-dns",
+        "--selector=a=b,c=d",
+        "-l=",
+    ] {
+        let line = format!("kubectl get pods -n kube-system {form}");
+        assert!(recognize(&line).is_err(), "{line}");
+    }
+}

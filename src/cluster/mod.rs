@@ -37,18 +37,59 @@ pub use manifests::{Action, Manifest};
 pub use poll::Poll;
 pub use wait::{WaitNodesReady, WaitPods};
 
+/// A pod `kubeadm init` or `join` starts in `kube-system` besides the pod
+/// network's, and the labels it carries (kubeadm's static pod manifests
+/// label each `component=NAME, tier=control-plane`; its CoreDNS Deployment
+/// `k8s-app=kube-dns`; its kube-proxy DaemonSet `k8s-app=kube-proxy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KubeadmPod {
+    /// Its name as kubectl lists it: `CP` is the control plane's node
+    /// name; `*` a hash kubectl adds.
+    pub name: &'static str,
+    pub labels: &'static [(&'static str, &'static str)],
+}
+
+/// The control plane's static pods' labels (`NAME` is the component).
+macro_rules! static_pod {
+    ($name:literal, $component:literal) => {
+        KubeadmPod {
+            name: $name,
+            labels: &[("component", $component), ("tier", "control-plane")],
+        }
+    };
+}
+
 /// The pods `kubeadm init` and `join` start in `kube-system` besides the
 /// pod network's: the control plane's static pods (`NAME-NODE`, on the
 /// control plane), kube-proxy on every node, CoreDNS. A listing of
-/// `kube-system` without a selector shows them on a kubeadm cluster.
-pub const KUBEADM_SYSTEM_PODS: &[&str] = &[
-    "coredns-*",
-    "etcd-CP",
-    "kube-apiserver-CP",
-    "kube-controller-manager-CP",
-    "kube-proxy-* (one a node)",
-    "kube-scheduler-CP",
+/// `kube-system` without a selector, or with one that matches their
+/// labels, shows them on a kubeadm cluster. The one place that knows them.
+pub const KUBEADM_SYSTEM_PODS: &[KubeadmPod] = &[
+    KubeadmPod {
+        name: "coredns-*",
+        labels: &[("k8s-app", "kube-dns")],
+    },
+    static_pod!("etcd-CP", "etcd"),
+    static_pod!("kube-apiserver-CP", "kube-apiserver"),
+    static_pod!("kube-controller-manager-CP", "kube-controller-manager"),
+    KubeadmPod {
+        name: "kube-proxy-* (one a node)",
+        labels: &[("k8s-app", "kube-proxy")],
+    },
+    static_pod!("kube-scheduler-CP", "kube-scheduler"),
 ];
+
+impl KubeadmPod {
+    /// Whether a `-l KEY=VALUE` selector selects this pod.
+    pub fn selected_by(&self, key: &str, value: &str) -> bool {
+        self.labels.iter().any(|(k, v)| *k == key && *v == value)
+    }
+
+    /// Its name on a cluster whose control plane is `cp`.
+    pub fn named_on(&self, cp: &str) -> String {
+        self.name.replace("CP", cp)
+    }
+}
 
 /// Where kubeadm writes the cluster's admin kubeconfig on the control plane.
 pub const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";

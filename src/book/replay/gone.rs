@@ -124,7 +124,7 @@ impl Replayer<'_> {
     }
 
     /// The first stop before `line` (the chapter's order), which skips it.
-    fn stop_before(&self, line: usize) -> Option<&(usize, Stop)> {
+    pub(super) fn stop_before(&self, line: usize) -> Option<&(usize, Stop)> {
         self.stops.iter().find(|(l, _)| *l < line)
     }
 

@@ -46,6 +46,7 @@ mod reads;
 mod refusal;
 mod remark_claims;
 mod remark_lists;
+mod remark_pods;
 mod remark_words;
 mod remarks;
 mod run_command;

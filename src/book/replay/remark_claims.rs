@@ -154,6 +154,46 @@ fn not_green(r: &mut CommandReport, reason: String) {
     r.reason = Some(reason);
 }
 
+/// What a remark is checked against of the lab itself: its nodes' names,
+/// their devices (`enp0s3`, `enp0s8`), and the one the pod network of the
+/// line's variant sends traffic to another node over, where lab knows it.
+pub(super) struct LabWords {
+    pub nodes: Vec<String>,
+    pub devices: Vec<String>,
+    pub underlay: Option<String>,
+}
+
+impl super::Replayer<'_> {
+    /// The lab's words for a remark of a line run in `variant`.
+    pub(super) fn lab_words(&self, variant: &str) -> LabWords {
+        let i = &self.lab.interfaces;
+        let devices = vec![i.nat.clone(), i.private.clone()];
+        // flannel: `--iface=NAME` (the first, one of the lab's devices);
+        // with no interface flag, the default route's device, the NAT one
+        // (lab.yaml's `interfaces.nat`). Anything else: lab does not say.
+        let underlay = self
+            .lab
+            .variant(variant)
+            .ok()
+            .and_then(|v| v.cni.flannel())
+            .and_then(|f| {
+                let by_flag = f.iface_regex.is_empty()
+                    && f.iface_can_reach.is_none()
+                    && f.public_ip.is_none();
+                match f.iface.first() {
+                    _ if !by_flag => None,
+                    None => Some(i.nat.clone()),
+                    Some(d) => devices.contains(d).then(|| d.clone()),
+                }
+            });
+        LabWords {
+            nodes: self.lab.nodes.iter().map(|n| n.name.clone()).collect(),
+            devices,
+            underlay,
+        }
+    }
+}
+
 /// The names a remark of `p` may use: the lab's nodes and the nodes and
 /// pods of the book's tables.
 fn names(binding: &Binding, lab_nodes: &[String]) -> (Vec<String>, Vec<String>) {
@@ -172,8 +212,8 @@ fn names(binding: &Binding, lab_nodes: &[String]) -> (Vec<String>, Vec<String>) 
 /// wrong claim is a difference of `r`; a claim lab cannot read or check
 /// makes `r` not understood ([`not_green`]); a remark that claims nothing
 /// is said in `r.why` (in brackets: a comment is the shell's own).
-pub(super) fn check(p: &Planned, binding: &Binding, lab_nodes: &[String], r: &mut CommandReport) {
-    check_with(p, binding, lab_nodes, r, None);
+pub(super) fn check(p: &Planned, binding: &Binding, lab: &LabWords, r: &mut CommandReport) {
+    check_with(p, binding, lab, r, None);
 }
 
 /// [`check`] of a ping or curl to the address of a pod the chapter
@@ -183,17 +223,17 @@ pub(super) fn check(p: &Planned, binding: &Binding, lab_nodes: &[String], r: &mu
 pub(super) fn check_gone(
     p: &Planned,
     binding: &Binding,
-    lab_nodes: &[String],
+    lab: &LabWords,
     r: &mut CommandReport,
     gone: &str,
 ) {
-    check_with(p, binding, lab_nodes, r, Some(gone));
+    check_with(p, binding, lab, r, Some(gone));
 }
 
 fn check_with(
     p: &Planned,
     binding: &Binding,
-    lab_nodes: &[String],
+    lab: &LabWords,
     r: &mut CommandReport,
     gone: Option<&str>,
 ) {
@@ -210,11 +250,12 @@ fn check_with(
     } else {
         format!("{} ({remark})", p.step.command)
     };
-    let (nodes, pods) = names(binding, lab_nodes);
+    let (nodes, pods) = names(binding, &lab.nodes);
     // A remark that tells a change is read as one ([`super::remarks`]).
     let names = Names {
         nodes: &nodes,
         pods: &pods,
+        devices: &lab.devices,
     };
     let reading = if super::remarks::told(remark).is_some() {
         Reading::NoClaim
@@ -254,7 +295,7 @@ fn check_with(
     let found = r.differences.len();
     let mut unsure = Vec::new();
     for c in &claims {
-        match judge(c, p, binding, r, &typed, gone) {
+        match judge(c, p, binding, r, &typed, gone, lab.underlay.as_deref()) {
             Ok(None) => {}
             Ok(Some(d)) => r.differences.push(d),
             Err(why) => unsure.push(why),
@@ -280,6 +321,7 @@ fn judge(
     r: &CommandReport,
     typed: &str,
     gone: Option<&str>,
+    underlay: Option<&str>,
 ) -> Result<Option<String>, String> {
     let session = p.node.as_deref();
     let no_address = || {
@@ -429,6 +471,22 @@ fn judge(
             };
             Ok((ttl != *claimed).then(|| {
                 format!("{typed}: the remark says ttl {claimed}, but {whose} ttl={ttl}")
+            }))
+        }
+        Claim::Pod(pod) => {
+            let t = reached(p, binding).ok_or_else(no_address)?;
+            super::remark_pods::reaches_pod(pod, t.ip, p, binding)
+                .map(|wrong| wrong.map(|w| format!("{typed}: {w}")))
+        }
+        Claim::Underlay(dev) => {
+            let u = underlay.ok_or_else(|| {
+                format!("the remark says the traffic leaves over {dev}, but lab does not know which device this variant's pod network sends it over")
+            })?;
+            Ok((u != dev).then(|| {
+                format!(
+                    "{typed}: the remark says the traffic leaves the node over {dev}, but the pod network of this variant ({}) sends it to another node over {u}",
+                    r.variant
+                )
             }))
         }
         Claim::Reaches(claimed) if let Some(why) = gone => Ok(claimed.then(|| {

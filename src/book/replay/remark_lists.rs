@@ -220,9 +220,26 @@ pub(super) const ACROSS_DEVICES: &[&str] = &["flannel.1", "vxlan", "overlay", "t
 pub(super) const SAME_DEVICES: &[&str] = &["cni0", "bridge"];
 
 /// Imperatives that open an instruction or a pointer to the reader
-/// (`press Ctrl-C to stop`, `see below`, `note the ttl=64`): such a part
-/// claims nothing by its own words, only by words of place, outcome or
-/// TTL it also has (probe21bm, wrong reds 4).
+/// (`press Ctrl-C to stop`, `see below`, `note the ttl=64`, `stop it with
+/// Ctrl-C`, `test connectivity`; a leading `Ctrl-C to stop` is one too):
+/// such a part claims nothing by its own words, only by words of place,
+/// outcome or TTL it also has (probe21bm, wrong reds 4; probe21bp, lesser
+/// 4).
 pub(super) const IMPERATIVES: &[&str] = &[
-    "press", "hit", "type", "see", "note", "check", "wait", "compare", "look", "watch",
+    "press",
+    "hit",
+    "type",
+    "see",
+    "note",
+    "check",
+    "wait",
+    "compare",
+    "look",
+    "watch",
+    "stop",
+    "test",
+    "try",
+    "quit",
+    "interrupt",
+    "verify",
 ];

@@ -40,8 +40,16 @@ pub(super) enum Claim {
     /// `back on the host`, `back home`: after the line the reader is on
     /// their own machine (said of an `exit`).
     BackHome,
-    /// `ttl=64`, `ttl 63`: the TTL of the replies the line gets.
+    /// `ttl=64`, `ttl 63`, `ttl: 63`, `ttl of 63`: the TTL of the replies
+    /// the line gets.
     Ttl(u8),
+    /// `pod 4dm42`, `(to nginx-deployment-…-rfj56)`: the book's pod whose
+    /// address the line reaches (a name of the book's tables, whole or its
+    /// last part).
+    Pod(String),
+    /// `via enp0s8`, `over enp0s3`: the node's device the line's traffic
+    /// leaves the node over to another (one of the lab's node devices).
+    Underlay(String),
 }
 
 /// A remark read.
@@ -163,10 +171,12 @@ fn back_home(mut words: Vec<String>) -> Vec<String> {
     words
 }
 
-/// The names a remark may use: the lab's nodes and the book's pods.
+/// The names a remark may use: the lab's nodes, the book's pods and the
+/// nodes' own devices (`enp0s8`).
 pub(super) struct Names<'a> {
     pub nodes: &'a [String],
     pub pods: &'a [String],
+    pub devices: &'a [String],
 }
 
 impl Names<'_> {
@@ -176,11 +186,27 @@ impl Names<'_> {
             .find(|n| n.eq_ignore_ascii_case(w))
             .cloned()
     }
+    /// A book pod named whole, or by its last part (`4dm42` of
+    /// `nginx-deployment-75675f5897-4dm42`) when one pod alone ends so.
     fn pod(&self, w: &str) -> Option<String> {
-        self.pods
+        if let Some(p) = self.pods.iter().find(|p| p.eq_ignore_ascii_case(w)) {
+            return Some(p.clone());
+        }
+        let by_suffix: Vec<&String> = self
+            .pods
             .iter()
-            .find(|p| p.eq_ignore_ascii_case(w))
-            .cloned()
+            .filter(|p| {
+                p.rsplit_once('-')
+                    .is_some_and(|(_, last)| last.eq_ignore_ascii_case(w))
+            })
+            .collect();
+        match by_suffix[..] {
+            [one] => Some(one.clone()),
+            _ => None,
+        }
+    }
+    fn device(&self, w: &str) -> Option<String> {
+        self.devices.iter().find(|d| d.as_str() == w).cloned()
     }
 }
 
@@ -247,7 +273,7 @@ fn part(words: &[String], names: &Names) -> Part {
     // instruction to the reader claims only by its words of place,
     // outcome or TTL, read as any part's.
     if let [first, rest @ ..] = words
-        && is(IMPERATIVES, first)
+        && (is(IMPERATIVES, first) || is_interrupt(first))
     {
         if !rest.iter().any(|w| claims_something(w, names)) {
             return Part::Claims(Vec::new());
@@ -276,6 +302,7 @@ fn ttl_of(w: &str, next: Option<&str>) -> Option<u8> {
 /// word of them, a device of a path, a node's or a pod's name.
 fn claims_something(w: &str, names: &Names) -> bool {
     of_place_or_outcome(w, names)
+        || names.device(w).is_some()
         || [NEGATIONS, ACROSS_DEVICES, SAME_DEVICES]
             .iter()
             .any(|l| is(l, w))
@@ -318,6 +345,12 @@ fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
         ) {
             // A word of place with no node's word: same as what?
             s.unknown = true;
+        } else if let Some(dev) = names.device(w) {
+            // `via enp0s8`: the node's device it leaves over, to another.
+            if s.negated {
+                return Err(());
+            }
+            s.said(Some(false), Some(Claim::Underlay(dev)))?;
         } else if is(ACROSS_DEVICES, w) || is(SAME_DEVICES, w) {
             // `through flannel.1`: the path, read as its place.
             s.said(Some(is(SAME_DEVICES, w)), None)?;
@@ -355,11 +388,18 @@ fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
             };
             s.said(None, Some(claim))?;
         } else if let Some(pod) = names.pod(w) {
-            // `same node as POD`; a pod's name anywhere else says no place.
-            let (Some("as"), Some(same)) = (before, s.place.take()) else {
-                return Err(());
+            // `same node as POD`; a pod's name anywhere else is the pod
+            // the line reaches (`pod 4dm42`, `to rfj56`).
+            let claim = match (before, s.place) {
+                (Some("as"), Some(same)) => {
+                    s.place = None;
+                    Claim::SameNodeAs { pod, same }
+                }
+                (Some("as"), None) => return Err(()),
+                _ if s.negated => return Err(()),
+                _ => Claim::Pod(pod),
             };
-            s.said(None, Some(Claim::SameNodeAs { pod, same }))?;
+            s.said(None, Some(claim))?;
         } else if !listed(w) {
             s.unknown = true;
         }
@@ -392,10 +432,10 @@ fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
     Ok(Part::Claims(s.claims))
 }
 
-/// `node1 -> node2` (`→`, `=>`) between two nodes' names read as `from
-/// node1 to node2`: the node typed on and the one reached. Alone, the
+/// `node1 -> node2` (`→`, `=>`, `to`) between two nodes' names read as
+/// `from node1 to node2`: the node typed on and the one reached. Alone, the
 /// first name could say either (probe21bk, `W9`: `# node1 -> node2, works
-/// now` not understood).
+/// now` not understood; probe21bp, `W13`: `node1 to node2 via flannel.1`).
 fn arrows_read(remark: &str, names: &Names) -> String {
     let words: Vec<&str> = remark.split_whitespace().collect();
     let bare = |w: &str| {
@@ -405,8 +445,12 @@ fn arrows_read(remark: &str, names: &Names) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;
     while i < words.len() {
+        // `node1 to node2` too, unless `from` says it already.
+        let next = words.get(i + 1).copied();
+        let arrow = matches!(next, Some("->" | "→" | "=>"))
+            || (next == Some("to") && !(i > 0 && words[i - 1].eq_ignore_ascii_case("from")));
         if i + 2 < words.len()
-            && matches!(words[i + 1], "->" | "→" | "=>")
+            && arrow
             && !words[i].ends_with([',', ';', ':'])
             && names.node(&bare(words[i])).is_some()
             && names.node(&bare(words[i + 2])).is_some()
@@ -421,13 +465,22 @@ fn arrows_read(remark: &str, names: &Names) -> String {
     out.join(" ")
 }
 
+/// `ttl: 63`, `TTL of 63`, `ttl is 63`, `ttl = 63` read as `ttl=63` (a
+/// colon would end the part before its number; `of` is no TTL).
+fn ttl_forms(remark: &str) -> String {
+    static FORMS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\bttl(?:\s*[:=]\s*|\s+(?:of|is|was)\s+)(\d+)\b").unwrap()
+    });
+    FORMS.replace_all(remark, "ttl=$1").into_owned()
+}
+
 /// Whether any word of `remark` is one of place or outcome (`node`,
 /// `across`, `works`, `fails`, `back on the host`) or names a node or a
 /// book's pod. A remark with none (`install flannel`, `both should be
 /// Running`) on a line that reaches no address is the author's note of
 /// what the line is for: it says nothing lab could hold the line to.
 pub(super) fn speaks_of_place_or_outcome(remark: &str, names: &Names) -> bool {
-    let remark = arrows_read(remark, names);
+    let remark = arrows_read(&ttl_forms(remark), names);
     parts(&remark)
         .iter()
         .flatten()
@@ -456,7 +509,7 @@ fn of_place_or_outcome(w: &str, names: &Names) -> bool {
 /// Read `remark`: its claims, or that it claims nothing, or the part lab
 /// cannot read.
 pub(super) fn read(remark: &str, names: &Names) -> Reading {
-    let remark = arrows_read(remark, names);
+    let remark = arrows_read(&ttl_forms(remark), names);
     let mut claims = Vec::new();
     let mut negation = None;
     for p in parts(&remark) {

@@ -6,11 +6,13 @@ use super::{Claim, Names, Reading, read};
 fn reading(remark: &str) -> Reading {
     let nodes = ["master".to_string(), "node1".into(), "node2".into()];
     let pods = ["nginx-deployment-75675f5897-rfj56".to_string()];
+    let devices = ["enp0s3".to_string(), "enp0s8".into()];
     read(
         remark,
         &Names {
             nodes: &nodes,
             pods: &pods,
+            devices: &devices,
         },
     )
 }
@@ -157,7 +159,6 @@ fn a_claim_in_other_words_is_unread() {
         "across node, works but not always",
         "should work but doesn't",
         "same node across",
-        "pod nginx-deployment-75675f5897-rfj56",
         "from node1 to 10.244.3.3",
         // probe21bk, findings 2 and 3: once taken for notes that claim
         // nothing, or their unread words dropped.
@@ -233,6 +234,65 @@ fn instructions_devices_and_ttls_are_read() {
     ] {
         assert!(
             !matches!(reading(remark), Reading::NoClaim),
+            "{remark}: {:?}",
+            reading(remark)
+        );
+    }
+}
+
+/// probe21bp, lesser 4: an instruction opened by `stop`, `test` or the
+/// interrupt itself (`Ctrl+C to stop`) claims nothing; `node1 to node2`
+/// is `from node1 to node2`; `ttl: 63`, `ttl of 63` are TTLs; a node's
+/// device (`via enp0s8`) is the way across nodes; a book pod's name, whole
+/// or its last part, is the pod reached. A pod or device lab does not know,
+/// a negated one, a TTL it cannot read stay unread. Seen failing before
+/// these were read: each `Unread`.
+#[test]
+fn instructions_pods_devices_and_ttl_forms_are_read() {
+    use Claim::*;
+    let rfj56 = || Pod("nginx-deployment-75675f5897-rfj56".into());
+    for (remark, want) in [
+        ("same node, Ctrl+C to stop", vec![SameNode(true)]),
+        ("across node, stop it with Ctrl-C", vec![SameNode(false)]),
+        ("test connectivity; same node", vec![SameNode(true)]),
+        ("across node, ttl: 64", vec![SameNode(false), Ttl(64)]),
+        ("across node, ttl of 63", vec![SameNode(false), Ttl(63)]),
+        ("TTL is 63", vec![Ttl(63)]),
+        (
+            "across node, via enp0s8",
+            vec![SameNode(false), SameNode(false), Underlay("enp0s8".into())],
+        ),
+        ("same node, pod rfj56", vec![SameNode(true), rfj56()]),
+        ("to nginx-deployment-75675f5897-rfj56", vec![rfj56()]),
+        (
+            "node1 to node2",
+            vec![
+                From("node1".into()),
+                OnNode {
+                    node: "node2".into(),
+                    on: true,
+                    pod: true,
+                },
+            ],
+        ),
+    ] {
+        assert_eq!(claims(remark), want, "{remark}");
+    }
+    for remark in ["Ctrl+C to stop", "stop it with Ctrl-C", "test connectivity"] {
+        assert_eq!(reading(remark), Reading::NoClaim, "{remark}");
+    }
+    for remark in [
+        "same node, pod xyz12",
+        "not via enp0s8",
+        "same node via enp0s8",
+        "via eth0",
+        "ttl 64-1",
+        "ttl=0x40",
+        "stop it once it replies",
+        "not rfj56",
+    ] {
+        assert!(
+            matches!(reading(remark), Reading::Unread(_)),
             "{remark}: {:?}",
             reading(remark)
         );

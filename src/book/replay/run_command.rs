@@ -199,8 +199,8 @@ impl Replayer<'_> {
         if manifest.is_none() {
             swallowed::check(p, &mut r);
         }
-        let nodes: Vec<String> = self.lab.nodes.iter().map(|n| n.name.clone()).collect();
-        remark_claims::check(p, &self.binding, &nodes, &mut r);
+        remark_claims::check(p, &self.binding, &self.lab_words(&r.variant), &mut r);
+        self.unshown_reach(p, &mut r);
         let gone = self
             .gone_after(&r, &pods)
             .or_else(|| self.network_gone_after(p, &r));

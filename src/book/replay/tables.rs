@@ -185,13 +185,17 @@ impl Replayer<'_> {
             .or_else(|| self.none_found_in_system(g, asked, shown.none_found.as_deref()))
     }
 
-    /// `No resources found` (`said`) for every pod of `kube-system` (or of
-    /// every namespace), no selector: a kubeadm cluster, which every lab
-    /// is, always runs its control plane's pods there (etcd, the API
+    /// `No resources found` (`said`) for the pods of `kube-system` (or of
+    /// every namespace) that no selector narrows, or that a selector
+    /// narrows to labels kubeadm's own pods carry (`-l k8s-app=kube-dns`,
+    /// `-l component=kube-apiserver`, `-l tier=control-plane`): a kubeadm
+    /// cluster, which every lab is, always runs them there (etcd, the API
     /// server, the controller manager, the scheduler: static pods of its
-    /// kubelet, and kube-proxy on each node), whatever the chapter deleted
-    /// (probe21bm, lesser 3: after the pod network's delete it passed as
-    /// skipped). With a selector (`-l app=flannel`) none may be left.
+    /// kubelet; kube-proxy on each node; CoreDNS), whatever the chapter
+    /// deleted (probe21bm, lesser 3: after the pod network's delete it
+    /// passed as skipped; probe21bp, finding 2: so did a selector of
+    /// theirs). With a selector none of them has (`-l app=flannel`,
+    /// `-l tier=node`) none may be left.
     fn none_found_in_system(
         &self,
         g: &crate::book::recognize::Get,
@@ -200,15 +204,27 @@ impl Replayer<'_> {
     ) -> Option<String> {
         let said = said?;
         if g.what != crate::book::recognize::Resource::Pods
-            || g.selector.is_some()
             || !(g.all_namespaces || asked == "kube-system")
         {
             return None;
         }
         let cp = &self.lab.control_plane().name;
-        Some(format!(
-            "kubectl get pods: the book shows `{said}`, but a kubeadm cluster always runs its control plane's pods in kube-system (etcd-{cp}, kube-apiserver-{cp}, kube-controller-manager-{cp}, kube-scheduler-{cp}, and kube-proxy on each node): kubectl lists them"
-        ))
+        let Some((key, value)) = &g.selector else {
+            return Some(format!(
+                "kubectl get pods: the book shows `{said}`, but a kubeadm cluster always runs its control plane's pods in kube-system (etcd-{cp}, kube-apiserver-{cp}, kube-controller-manager-{cp}, kube-scheduler-{cp}, and kube-proxy on each node): kubectl lists them"
+            ));
+        };
+        let selected: Vec<String> = crate::cluster::KUBEADM_SYSTEM_PODS
+            .iter()
+            .filter(|p| p.selected_by(key, value))
+            .map(|p| p.named_on(cp))
+            .collect();
+        (!selected.is_empty()).then(|| {
+            format!(
+                "kubectl get pods -l {key}={value}: the book shows `{said}`, but a kubeadm cluster always runs in kube-system pods with that label ({}): kubectl lists them",
+                selected.join(", ")
+            )
+        })
     }
 
     /// kubectl ran against the lab's cluster: its table against the book's.
@@ -331,7 +347,7 @@ impl Replayer<'_> {
                     let cp = &self.lab.control_plane().name;
                     let kubeadms: Vec<String> = crate::cluster::KUBEADM_SYSTEM_PODS
                         .iter()
-                        .map(|p| p.replace("CP", cp))
+                        .map(|p| p.named_on(cp))
                         .collect();
                     unlisted = Some(format!(
                         "kubectl get pods: the book's table shows flannel's pods alone, with no `-l` and no cut; the reader's kube-system also holds kubeadm's own pods ({}), which the lab runs none of",
