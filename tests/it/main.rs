@@ -105,6 +105,7 @@ mod probe21bn;
 mod probe21bo;
 mod probe21bo_lessers;
 mod probe21bp;
+mod probe21br_listings;
 mod probe21l;
 mod probe21p;
 mod probe21r;
