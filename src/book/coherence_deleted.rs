@@ -43,7 +43,7 @@ pub fn deleted_over<'a>(b: &'a Binding, kind: &PodKind, line: usize) -> Option<&
 /// `Terminating`, a pod ended before an apply that made its kind's pods
 /// anew: one sentence per row. In [`Binding::shown_deleted`].
 pub fn check(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String>)>]) {
-    gone_and_back(b, blocks);
+    gone_and_back(lab, b, blocks);
     for (step, cmd) in blocks.iter().flatten() {
         let Ok(Cmd::Kubectl(k)) = cmd else { continue };
         let KubeAction::Get(g) = &k.action else {
@@ -118,6 +118,9 @@ struct Listing {
     selector: Option<(String, String)>,
     /// Each pod it shows, with its namespace where known.
     pods: Vec<(String, Option<String>)>,
+    /// The book cut it (`...`, `(output cut)`): it shows some of its pods,
+    /// so a pod it leaves out may be among the rest (probe21br, lesser 2).
+    cut: bool,
 }
 
 impl Listing {
@@ -125,16 +128,36 @@ impl Listing {
         self.pods.iter().any(|(p, _)| p == pod)
     }
 
-    /// Whether this listing would show a pod of namespace `ns` that a
-    /// listing with `selector` shows, if it existed: every namespace or
-    /// that one, and no narrower selector.
-    fn covers(&self, ns: Option<&str>, selector: &Option<(String, String)>) -> bool {
+    /// Whether this listing would show `pod` (of `kind`, in namespace
+    /// `ns`), which a later listing with `selector` shows: it is not cut,
+    /// it looks in every namespace or that one, and it selects the pod: no
+    /// selector, the later one's, or one the pod's labels match, as the
+    /// lab's manifests give them ([`super::listing_shows`]).
+    fn covers(
+        &self,
+        lab: &Lab,
+        kind: &PodKind,
+        ns: Option<&str>,
+        selector: &Option<(String, String)>,
+    ) -> bool {
+        if self.cut {
+            return false;
+        }
         let place = match (&self.namespace, ns) {
             (None, _) => true,
             (Some(mine), Some(ns)) => mine == ns,
             (Some(_), None) => false,
         };
-        place && (self.selector.is_none() || &self.selector == selector)
+        place
+            && (self.selector.is_none()
+                || &self.selector == selector
+                || super::listing_shows::would_show(
+                    lab,
+                    self.namespace.as_deref(),
+                    self.selector.as_ref(),
+                    kind,
+                    ns,
+                ))
     }
 }
 
@@ -142,8 +165,9 @@ impl Listing {
 /// left it out: a pod's name is its own for its life, and kubectl lists a
 /// pod that ends (`Terminating`) until it is gone, never after. One
 /// sentence per row, at its table's line. A listing cut by a pipe is no
-/// listing of every pod.
-fn gone_and_back(b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String>)>]) {
+/// listing of every pod; one the book cut shows the pods it shows, and
+/// says nothing of the others.
+fn gone_and_back(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String>)>]) {
     let mut seen: Vec<Listing> = Vec::new();
     for (step, cmd) in blocks.iter().flatten() {
         let Ok(Cmd::Kubectl(k)) = cmd else { continue };
@@ -184,14 +208,19 @@ fn gone_and_back(b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String>)>]) {
             namespace,
             selector: g.selector.clone(),
             pods,
+            cut: step.output.iter().any(|l| super::compare::is_elision(l)),
         };
         for (pod, ns) in &here.pods {
             let Some(first) = seen.iter().position(|l| l.shows(pod)) else {
                 continue;
             };
+            let kind = match b.pods.get(pod) {
+                Some(p) if p.kind != PodKind::Unknown => p.kind.clone(),
+                _ => kind_of(lab, pod),
+            };
             let gone = seen[first..]
                 .iter()
-                .find(|l| !l.shows(pod) && l.covers(ns.as_deref(), &here.selector));
+                .find(|l| !l.shows(pod) && l.covers(lab, &kind, ns.as_deref(), &here.selector));
             if let Some(gap) = gone {
                 b.shown_deleted.push((
                     step.line,

@@ -27,6 +27,7 @@ pub mod html;
 pub mod judge;
 pub mod known;
 pub mod line_shapes;
+pub mod listing_shows;
 pub mod lookalike;
 pub mod manifest_fields;
 pub mod output_below;

@@ -108,6 +108,7 @@ mod probe21bp;
 mod probe21bp_rest;
 mod probe21bq_kernel_log;
 mod probe21bq_lessers;
+mod probe21br_listings;
 mod probe21br_printed;
 mod probe21l;
 mod probe21p;

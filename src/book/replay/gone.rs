@@ -192,7 +192,13 @@ impl Replayer<'_> {
     /// Why the command, having run, showed the lab's pods of a workload the
     /// reader deleted (a `get pods` listing them).
     pub(super) fn gone_after(&self, r: &CommandReport, pods: &[PodRef]) -> Option<String> {
-        if self.gone_workloads.is_empty() {
+        // A table whose deleted workload's rows were set aside is compared
+        // on the rest ([`super::gone_rows`]).
+        if self.gone_workloads.is_empty()
+            || r.why
+                .iter()
+                .any(|w| w.starts_with(super::gone_rows::SET_ASIDE))
+        {
             return None;
         }
         for (workload, gone) in &self.gone_workloads {
@@ -227,6 +233,12 @@ impl Replayer<'_> {
     /// still drifts ([`crate::book::coherence_deleted`]).
     pub(super) fn network_gone_after(&self, p: &Planned, r: &CommandReport) -> Option<String> {
         let (line, file) = self.net_deleted.as_ref()?;
+        if r.why
+            .iter()
+            .any(|w| w.starts_with(super::gone_rows::SET_ASIDE))
+        {
+            return None;
+        }
         let Ok(Cmd::Kubectl(Kubectl {
             action: KubeAction::Get(_),
             ..

@@ -12,8 +12,10 @@
 //! - workload pods: the pod namespaces that exist, their nodes and
 //!   addresses, `Running` where their nginx answers HTTP.
 
+use super::kubeadm_rows;
 use super::{Planned, Replayer, Target};
-use crate::book::bind::{Table, owner_of};
+use crate::book::bind::{PodKind, Table, owner_of};
+use crate::book::listing_shows;
 use crate::book::recognize::{Cmd, Get, KubeAction, Kubectl, Resource};
 use crate::book::{CommandReport, compare};
 use crate::provider::PodRef;
@@ -235,10 +237,14 @@ impl Replayer<'_> {
             .into_iter()
             .filter(|l| !compare::is_elision(l))
             .collect();
-        let shown = shown::read(&book, None);
-        let lab = Table::parse(&r.lab);
+        let mut shown = shown::read(&book, None);
+        let mut lab = Table::parse(&r.lab);
         if shown.unread(r) {
             return;
+        }
+        if let Some(l) = lab.as_mut() {
+            r.why
+                .extend(self.gone_rows_set_aside(shown.table.as_mut(), l, &[]));
         }
         match (&shown.table, lab) {
             (None, lab) => r.differences.extend(shown.none_found_against(lab.as_ref())),
@@ -301,7 +307,9 @@ impl Replayer<'_> {
         // A book whose rows are all flannel's is flannel's table only when
         // the line selects nothing else (`-l app=nginx` showing flannel's
         // pods is another command's output).
-        let flannel = g.selector.as_ref().is_some_and(|(_, v)| v == "flannel")
+        let network = listing_shows::labels_of(self.lab, &PodKind::Flannel);
+        let flannel = (g.selector.is_some()
+            && listing_shows::selects(g.selector.as_ref(), network.as_ref()))
             || (g.selector.is_none()
                 && !book.rows.is_empty()
                 && book
@@ -344,15 +352,7 @@ impl Replayer<'_> {
                 // own pods there too (the lab runs none of them).
                 let listed = g.all_namespaces || namespace == Some("kube-system");
                 if g.selector.is_none() && listed && !cut {
-                    let cp = &self.lab.control_plane().name;
-                    let kubeadms: Vec<String> = crate::cluster::KUBEADM_SYSTEM_PODS
-                        .iter()
-                        .map(|p| p.named_on(cp))
-                        .collect();
-                    unlisted = Some(format!(
-                        "kubectl get pods: the book's table shows flannel's pods alone, with no `-l` and no cut; the reader's kube-system also holds kubeadm's own pods ({}), which the lab runs none of",
-                        kubeadms.join(", ")
-                    ));
+                    unlisted = Some(self.kubeadm_unlisted("shows flannel's pods alone"));
                 }
                 let mut h = vec!["NAME", "READY", "STATUS", "IP", "NODE"];
                 if g.all_namespaces {
@@ -361,7 +361,24 @@ impl Replayer<'_> {
                 (h, rows, Vec::new())
             }
             Resource::Pods => {
-                let (rows, names) = self.observed_pods(t, g, namespace).await;
+                let (mut rows, names) = self.observed_pods(t, g, namespace).await;
+                // The pod network's pods, where the line lists them
+                // (`--all-namespaces`: probe21br, lesser 1).
+                let asked = (!g.all_namespaces).then(|| namespace.unwrap_or("default"));
+                if listing_shows::would_show(
+                    self.lab,
+                    asked,
+                    g.selector.as_ref(),
+                    &PodKind::Flannel,
+                    None,
+                ) {
+                    for mut row in self.observed_flannel(t).await {
+                        if g.all_namespaces {
+                            row.insert(0, listing_shows::network_namespace(self.lab).into());
+                        }
+                        rows.push(row);
+                    }
+                }
                 let mut h = vec!["NAME", "READY", "STATUS", "IP", "NODE"];
                 if g.all_namespaces {
                     h.insert(0, "NAMESPACE");
@@ -382,10 +399,22 @@ impl Replayer<'_> {
             Resource::Pods if flannel => "each node's /run/flannel/subnet.env read".into(),
             Resource::Pods => "each pod's namespace found and its nginx asked over HTTP".into(),
         });
-        let lab = Table {
+        let mut lab = Table {
             header: header.iter().map(|h| h.to_string()).collect(),
             rows,
         };
+        let book_rows = shown.table.is_some().then_some(&mut book);
+        r.why
+            .extend(self.gone_rows_set_aside(book_rows, &mut lab, &names));
+        if g.what == Resource::Pods && shown.table.is_some() {
+            let asked = (!g.all_namespaces).then(|| namespace.unwrap_or("default"));
+            let kubeadms = kubeadm_rows::set_aside(&mut book, asked);
+            let listed = g.all_namespaces || asked == Some("kube-system");
+            if kubeadms.is_empty() && unlisted.is_none() && g.selector.is_none() && listed && !cut {
+                unlisted = Some(self.kubeadm_unlisted("shows none of them"));
+            }
+            r.differences.extend(kubeadms);
+        }
         let name = |v: &str| {
             let owner = names
                 .iter()
@@ -425,6 +454,21 @@ impl Replayer<'_> {
             None => observed_columns(&book, &lab),
         });
         shown::add_note(r, shown.stderr_note());
+    }
+
+    /// A `get pods` table of kube-system (or every namespace), no `-l`,
+    /// no cut, that `shows` none of kubeadm's own pods: the reader's
+    /// kubectl lists them (the lab runs none of them).
+    fn kubeadm_unlisted(&self, shows: &str) -> String {
+        let cp = &self.lab.control_plane().name;
+        let kubeadms: Vec<String> = crate::cluster::KUBEADM_SYSTEM_PODS
+            .iter()
+            .map(|p| p.named_on(cp))
+            .collect();
+        format!(
+            "kubectl get pods: the book's table {shows}, with no `-l` and no cut; the reader's kube-system also holds kubeadm's own pods ({}), which the lab runs none of",
+            kubeadms.join(", ")
+        )
     }
 
     async fn observed_nodes(&self, t: &dyn Target, wide: bool) -> Vec<Vec<String>> {
@@ -490,10 +534,13 @@ impl Replayer<'_> {
                 continue;
             };
             // `-l KEY=VALUE` sees the pods whose template has that label
-            // (`pod-template-hash`, which Kubernetes adds, is not known).
-            if g.selector.as_ref().is_some_and(|(k, v)| {
-                k != "pod-template-hash" && !w.labels.iter().any(|(lk, lv)| lk == k && lv == v)
-            }) {
+            // (`pod-template-hash`, which Kubernetes adds, is not known:
+            // every replica is taken to carry the book's.)
+            let hash = g
+                .selector
+                .as_ref()
+                .is_some_and(|(k, _)| k == "pod-template-hash");
+            if !hash && !listing_shows::selects(g.selector.as_ref(), Some(&w.labels)) {
                 continue;
             }
             let probe = crate::probe::http::command(p.ip, p.port, "/");
