@@ -518,7 +518,8 @@ pub(super) fn replies_and_counts(book: &[String], lab: &[String]) -> Vec<String>
             format!(
                 "from {} icmp_seq {} of the run ttl {}{}",
                 r.from,
-                r.seq.wrapping_sub(first) + 1,
+                // Signed: a book's seq may go back (seq 3, then 2).
+                i64::from(r.seq) - i64::from(first) + 1,
                 r.ttl.map(|t| t.to_string()).unwrap_or_else(|| "?".into()),
                 if r.marks.is_empty() {
                     String::new()
