@@ -106,7 +106,6 @@ mod probe21bo;
 mod probe21bo_lessers;
 mod probe21bp;
 mod probe21bp_rest;
-mod probe21bq_kernel_log;
 mod probe21bq_lessers;
 mod probe21br_listings;
 mod probe21br_printed;

@@ -40,10 +40,7 @@ mod hold;
 pub use hold::{ENDS_WITHIN, hold_memory, hold_memory_lower, memory_held};
 #[path = "cgroups_empty.rs"]
 mod empty;
-#[path = "cgroups_freeze.rs"]
-mod freeze;
 pub use empty::{processes_in, processes_of, remove};
-pub use freeze::{freeze, is_frozen};
 
 /// A node's or a pod's limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,11 +109,6 @@ pub struct Hierarchy {
     /// Holds the CPU limit (optional: without a `cpu` controller nodes run
     /// with memory and process limits only, and `doctor` says so).
     pub cpu: bool,
-    /// Freezes a node ([`freeze`]): v1's `freezer` hierarchy, or the v2
-    /// hierarchy that holds the memory limit (v2 freezes every cgroup).
-    /// Optional: without it the guard cannot tell which node floods the
-    /// host's kernel log (`guard::kernel_log`), and says so.
-    pub freezer: bool,
 }
 
 /// Whether nodes get limits on this host.
@@ -155,12 +147,11 @@ fn read_support() -> Support {
 /// [`support`] from a mountinfo text; `delegated` reads a v2 root's
 /// `cgroup.subtree_control`. v1's hierarchies come first (a hybrid host's
 /// unified hierarchy delegates nothing); each controller is taken from the
-/// first hierarchy that has it. The freezer is v1's `freezer` hierarchy, or
-/// else the memory limit's when that is v2 (built into every v2 cgroup).
+/// first hierarchy that has it.
 pub fn from_mountinfo(info: &str, delegated: impl Fn(&Path) -> String) -> Support {
-    // (hierarchy, v2) of each controller: memory, pids, cpu, freezer.
-    let mut found: [Option<(PathBuf, bool)>; 4] = [None, None, None, None];
-    const CONTROLLERS: [&str; 4] = ["memory", "pids", "cpu", "freezer"];
+    // (hierarchy, v2) of each controller: memory, pids, cpu.
+    let mut found: [Option<(PathBuf, bool)>; 3] = [None, None, None];
+    const CONTROLLERS: [&str; 3] = ["memory", "pids", "cpu"];
     let mut v2_dirs = Vec::new();
     for line in info.lines() {
         let Some((left, right)) = line.split_once(" - ") else {
@@ -193,19 +184,16 @@ pub fn from_mountinfo(info: &str, delegated: impl Fn(&Path) -> String) -> Suppor
             }
         }
     }
-    let [memory, pids, cpu, mut freezer] = found;
-    if freezer.is_none() {
-        freezer = memory.clone().filter(|(_, v2)| *v2);
-    }
+    let [memory, pids, cpu] = found;
     let (Some(memory), Some(pids)) = (memory.clone(), pids.clone()) else {
         return Support::None(format!(
             "no cgroup hierarchy has the {} controller (v1's, or v2 delegated)",
             if memory.is_none() { "memory" } else { "pids" }
         ));
     };
-    // One entry per hierarchy, in the order memory, pids, cpu, freezer.
+    // One entry per hierarchy, in the order memory, pids, cpu.
     let mut hs: Vec<Hierarchy> = Vec::new();
-    for (i, (dir, v2)) in [Some(memory), Some(pids), cpu, freezer]
+    for (i, (dir, v2)) in [Some(memory), Some(pids), cpu]
         .into_iter()
         .enumerate()
         .filter_map(|(i, h)| Some((i, h?)))
@@ -219,7 +207,6 @@ pub fn from_mountinfo(info: &str, delegated: impl Fn(&Path) -> String) -> Suppor
                     memory: false,
                     pids: false,
                     cpu: false,
-                    freezer: false,
                 });
                 hs.last_mut().expect("just pushed")
             }
@@ -227,8 +214,7 @@ pub fn from_mountinfo(info: &str, delegated: impl Fn(&Path) -> String) -> Suppor
         match i {
             0 => h.memory = true,
             1 => h.pids = true,
-            2 => h.cpu = true,
-            _ => h.freezer = true,
+            _ => h.cpu = true,
         }
     }
     Support::Limits(hs)
@@ -353,7 +339,6 @@ pub fn make_cpu_only(ns: &str, cpu_percent: u64) -> Result<Option<PathBuf>> {
     let cpu_only = Hierarchy {
         memory: false,
         pids: false,
-        freezer: false,
         ..h.clone()
     };
     let limits = Limits {

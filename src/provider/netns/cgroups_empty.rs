@@ -130,11 +130,6 @@ fn empty_and_remove(dir: &Path, rep: &crate::report::Reporter) -> std::result::R
 /// waited for. Every cgroup is tried; the error names those left and what
 /// runs in them.
 pub fn remove(ns: &[String], rep: &crate::report::Reporter) -> Result<()> {
-    // A frozen v1 task does not take SIGKILL: a node the guard froze (and
-    // could not thaw: it was killed meanwhile) is thawed first.
-    for n in ns {
-        let _ = super::freeze(n, false);
-    }
     let failed: Vec<String> = existing(ns)
         .iter()
         .filter_map(|dir| empty_and_remove(dir, rep).err())

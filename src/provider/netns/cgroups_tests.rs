@@ -28,7 +28,6 @@ fn hybrid_hosts_use_v1_memory_and_pids() {
                 memory: true,
                 pids: false,
                 cpu: false,
-                freezer: false,
             },
             Hierarchy {
                 dir: "/sys/fs/cgroup/pids".into(),
@@ -36,7 +35,6 @@ fn hybrid_hosts_use_v1_memory_and_pids() {
                 memory: false,
                 pids: true,
                 cpu: false,
-                freezer: false,
             },
             Hierarchy {
                 dir: "/sys/fs/cgroup/cpu,cpuacct".into(),
@@ -44,7 +42,6 @@ fn hybrid_hosts_use_v1_memory_and_pids() {
                 memory: false,
                 pids: false,
                 cpu: true,
-                freezer: false,
             },
         ])
     );
@@ -64,7 +61,6 @@ fn v2_is_used_where_its_root_delegates_both_controllers() {
             memory: true,
             pids: true,
             cpu: true,
-            freezer: true,
         }])
     );
     // cpu is optional: without it, memory and pids still hold.
@@ -76,7 +72,6 @@ fn v2_is_used_where_its_root_delegates_both_controllers() {
             memory: true,
             pids: true,
             cpu: false,
-            freezer: true,
         }])
     );
     // Not delegated: no limits, and it says which controller is missing.
@@ -141,26 +136,4 @@ fn names_carry_the_lab_and_mount_points_are_unescaped() {
     assert_eq!(name_of("chapter4.pod.web-0"), "lab-chapter4.pod.web-0");
     assert_eq!(unescape(r"/a\040b"), "/a b");
     assert_eq!(unescape(r"/a\04"), r"/a\04");
-}
-
-/// A hybrid host's v1 `freezer` hierarchy holds no limit: a node's cgroup
-/// there only lets the guard freeze it (`guard::kernel_log`).
-#[test]
-fn a_v1_freezer_hierarchy_is_used_to_freeze_nodes() {
-    let with_freezer = format!(
-        "{HYBRID}42 35 0:37 / /sys/fs/cgroup/freezer rw,relatime shared:17 - cgroup cgroup rw,freezer\n"
-    );
-    let Support::Limits(hs) = from_mountinfo(&with_freezer, |_| String::new()) else {
-        panic!("limits expected");
-    };
-    let freezers: Vec<&Hierarchy> = hs.iter().filter(|h| h.freezer).collect();
-    assert_eq!(freezers.len(), 1, "{hs:?}");
-    assert_eq!(freezers[0].dir, Path::new("/sys/fs/cgroup/freezer"));
-    assert!(!freezers[0].memory && !freezers[0].pids && !freezers[0].cpu);
-    // Without one, a v1 host cannot freeze (v2's unified hierarchy here
-    // holds none of the lab's cgroups).
-    let Support::Limits(hs) = from_mountinfo(HYBRID, |_| String::new()) else {
-        panic!("limits expected");
-    };
-    assert!(hs.iter().all(|h| !h.freezer), "{hs:?}");
 }

@@ -153,11 +153,8 @@ impl Step<DestroyCtx> for StopProcesses {
             // A process killed inside a netlink batch applies the rest of
             // it, taking the host's rtnl for each message; with its node's
             // memory held each one fails at once (see `cgroups::hold_memory`).
-            // A node the guard froze (`guard::kernel_log`) is thawed: a
-            // frozen v1 task does not take SIGKILL.
             for ns in &ours {
                 let _ = super::cgroups::hold_memory(ns);
-                let _ = super::cgroups::freeze(ns, false);
             }
             // Recorded daemons, everything inside the lab's namespaces
             // (ssh sessions, nginx workers, processes a user started there)
@@ -169,11 +166,6 @@ impl Step<DestroyCtx> for StopProcesses {
             procs.sort_unstable();
             procs.dedup();
             let mut left = sys::stop(&procs, Duration::from_secs(1));
-            // The guard, signalled with them, may have frozen a node just
-            // before it ended: thawed, its killed processes end.
-            for ns in &ours {
-                let _ = super::cgroups::freeze(ns, false);
-            }
             // Anything forked meanwhile.
             let again = lab_processes(&ours);
             if !again.is_empty() {

@@ -46,9 +46,7 @@
 //! past a node's share are reset ([`orphans`]). A node whose qdiscs hold
 //! too many packets ([`qdisc_backlog`], looked at every 50 ms while it has
 //! a qdisc of its own) or whose devices pass a packet loop's frames
-//! ([`frame_rate`], every half second) is stopped. So is a node that
-//! floods the host's kernel log, found by freezing the lab's nodes in turn
-//! while the log runs past its bound ([`kernel_log`]).
+//! ([`frame_rate`], every half second) is stopped.
 //!
 //! The guard runs in the lab's `.nat` namespace (so `destroy` also finds it
 //! there) as the host's root, outside every node's PID namespace: a node
@@ -68,7 +66,6 @@ mod frame_rate;
 mod int_options;
 mod ipset;
 mod ipv4_routes;
-mod kernel_log;
 mod l2_loops;
 mod link_message;
 mod listed_devices;
@@ -247,12 +244,6 @@ pub fn run(
         "{WATCHING} {} node(s) of lab {lab}: at most {bound} entries in each table of each",
         watches.len()
     ));
-    let (mut kernel_log, unread) = kernel_log::KernelLog::open();
-    if let Some(why) = unread {
-        say(&format!(
-            "cannot read the host's kernel log ({why}): a node that floods it is not stopped"
-        ));
-    }
     let mut fds = poll_list(&watches);
     let mut next_sweep = Instant::now() + SWEEP;
     let mut host_table = unresolved::HostTable::default();
@@ -266,23 +257,9 @@ pub fn run(
         }
         let watched = fds.len();
         fds.extend(supervisor.poll_list());
-        let supervised = fds.len();
-        // The host's kernel log wakes the guard when a look at it is due.
-        if let Some(fd) = kernel_log.poll_fd(Instant::now()) {
-            fds.push(libc::pollfd {
-                fd,
-                events: libc::POLLIN,
-                revents: 0,
-            });
-        }
         // A node's frames, and the qdiscs of one with a qdisc of its own, are
-        // looked at between sweeps (`frame_rate`, `qdisc_backlog`); so is the
-        // kernel log while it is busy.
-        let soonest = watches
-            .iter()
-            .filter_map(Watch::looks_due)
-            .chain(kernel_log.wake_at())
-            .min();
+        // looked at between sweeps (`frame_rate`, `qdisc_backlog`).
+        let soonest = watches.iter().filter_map(Watch::looks_due).min();
         let wait = soonest
             .map_or(next_sweep, |t| t.min(next_sweep))
             .min(host_looked + unresolved::HOST_LOOK)
@@ -316,23 +293,9 @@ pub fn run(
                     say(&format!("{}: {e}", w.name));
                 }
             }
-            supervisor.ready(&fds[watched..supervised], &mut buf);
+            supervisor.ready(&fds[watched..], &mut buf);
         }
         fds.truncate(watched);
-        // The host's kernel log: a node that floods it is found and stopped
-        // (`kernel_log`).
-        let names: Vec<String> = watches.iter().map(|w| w.name.clone()).collect();
-        let flooding = kernel_log.tick(Instant::now(), &names);
-        if !flooding.is_empty() {
-            watches.retain(|w| match flooding.iter().find(|(ns, _)| *ns == w.name) {
-                Some((_, why)) => {
-                    stop(w, why);
-                    false
-                }
-                None => true,
-            });
-            fds = poll_list(&watches);
-        }
         // `lab` rewrote its rules: the tables anew.
         if rewrites::remake_due() {
             for (ns, why) in holders.make_anew() {
@@ -381,7 +344,6 @@ pub fn run(
         // until they are gone.
         let lingering = stopping::lingering();
         if watches.is_empty() && !lingering {
-            kernel_log.thaw();
             say("every node is gone: the guard leaves");
             return Ok(());
         }

@@ -48,11 +48,6 @@ pub(super) fn stop(w: &Watch, why: &str) {
 /// it is dropped, and its tables with it, or when the last process that
 /// would not stop is gone).
 pub(super) fn stop_node(ns: &str) {
-    // Thawed first, whatever froze it: a frozen v1 task does not take
-    // SIGKILL (`guard::kernel_log` freezes nodes to find a flood's cause).
-    if let Err(e) = cgroups::freeze(ns, false) {
-        say(&format!("{ns}: cannot thaw it: {e}"));
-    }
     match cgroups::hold_memory(ns) {
         Ok(Some(bytes)) => say(&format!("{ns}: its memory is held at {bytes} bytes")),
         Ok(None) => {}
