@@ -76,27 +76,35 @@ fn a_state_destroy_calls_crafted_is_used_by_no_command() {
     // Not a namespace made here: its name is all the state says.
     namespaces.push("another-lab.node1".into());
     std::fs::write(&file, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
-    for args in [
+    let runs: Vec<_> = [
         vec!["verify", t.name.as_str()],
         vec!["ssh", t.name.as_str(), "node1", "--", "true"],
         vec!["inspect", t.name.as_str()],
         vec!["destroy", t.name.as_str()],
-    ] {
-        let out = t.lab(&args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        vec!["status", t.name.as_str()],
+    ]
+    .into_iter()
+    .map(|args| (args.clone(), t.lab(&args)))
+    .collect();
+    // The state as it was before anything is asserted: the lab's destroy
+    // at the end (pass or fail) refuses the crafted one.
+    std::fs::write(&file, &good).unwrap();
+    for (args, out) in &runs {
+        if args[0] == "status" {
+            assert!(
+                text(out).contains("copied or crafted"),
+                "status: {}",
+                text(out)
+            );
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(out));
         assert!(
-            text(&out).contains("another-lab.node1"),
+            text(out).contains("another-lab.node1"),
             "{args:?}: {}",
-            text(&out)
+            text(out)
         );
     }
-    let out = t.lab(&["status", &t.name]);
-    assert!(
-        text(&out).contains("copied or crafted"),
-        "status: {}",
-        text(&out)
-    );
-    std::fs::write(&file, &good).unwrap();
     let out = t.lab(&["verify", &t.name]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
