@@ -109,6 +109,7 @@ mod probe21bp_rest;
 mod probe21bq_lessers;
 mod probe21br_listings;
 mod probe21br_printed;
+mod probe21bt;
 mod probe21l;
 mod probe21p;
 mod probe21r;

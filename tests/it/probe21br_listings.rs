@@ -14,7 +14,7 @@ use serde_json::Value;
 
 /// Chapter 4 with `text` inserted after each of its lines `after`
 /// (1-based, the chapter's own numbering), replayed with its known drift.
-fn book(edits: &[(usize, &str)]) -> (i32, String, Value) {
+pub(crate) fn book(edits: &[(usize, &str)]) -> (i32, String, Value) {
     let edits: Vec<(usize, String)> = edits.iter().map(|(l, t)| (*l, t.to_string())).collect();
     book_chapter4_changed("blbr", move |chapter| {
         let mut lines: Vec<String> = chapter.lines().map(str::to_string).collect();
@@ -29,7 +29,7 @@ fn book(edits: &[(usize, &str)]) -> (i32, String, Value) {
 }
 
 /// The new differences (not known drift) of the command at `line`.
-fn new_differences(v: &Value, line: u64) -> Vec<String> {
+pub(crate) fn new_differences(v: &Value, line: u64) -> Vec<String> {
     let c = command(v, line);
     let known = c["known"].as_array().cloned().unwrap_or_default();
     c["differences"]
