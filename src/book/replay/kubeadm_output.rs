@@ -134,10 +134,38 @@ fn failure(l: &str) -> Option<&'static str> {
         Some("a fatal error")
     } else if lower.starts_with("couldn't initialize") || lower.starts_with("error:") {
         Some("kubeadm's error")
+    } else if l.trim_start().starts_with("[WARNING") {
+        // A warning does not stop init.
+        None
+    } else if FAILED_PHRASES.iter().any(|p| lower.contains(p))
+        || lower
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .any(|w| FAILED_WORDS.contains(&w))
+    {
+        // kubeadm's own words when init fails past preflight (probe21bt
+        // finding 2: "Unfortunately, an error has occurred", "timed out
+        // waiting for the condition", "The API server is not healthy",
+        // a health check that "failed with error").
+        Some("kubeadm says something failed")
     } else {
         None
     }
 }
+
+/// Words of a failed init (a successful one's lines have none of them,
+/// its warnings aside).
+const FAILED_WORDS: &[&str] = &[
+    "error",
+    "errors",
+    "failed",
+    "failure",
+    "unhealthy",
+    "unfortunately",
+    "refused",
+];
+
+/// Phrases of a failed init.
+const FAILED_PHRASES: &[&str] = &["timed out", "not healthy", "not running", "could not"];
 
 /// The version of `Using Kubernetes version: vX.Y[.Z]`, without its `v`.
 fn version(l: &str) -> Option<String> {

@@ -49,6 +49,34 @@ fn a_failed_init_is_a_difference() {
     assert!(of(&["[WARNING SystemVerification]: docker version is greater than the most recently validated version"]).differences.is_empty());
 }
 
+/// kubeadm's words when init fails past preflight, each a difference
+/// (probe21bt finding 2: BTKO1, BTKO2, BTKO9 passed). Seen failing with
+/// only the four patterns of before; a slow but successful init's lines
+/// and a warning stay agreed.
+#[test]
+fn kubeadms_own_failure_words_are_a_difference() {
+    for l in [
+        "Unfortunately, an error has occurred:",
+        "\ttimed out waiting for the condition",
+        "[api-check] The API server is not healthy after 4m0s",
+        "[kubelet-check] The HTTP call equal to 'curl -sSL http://localhost:10248/healthz' failed with error: Get http://localhost:10248/healthz: dial tcp 127.0.0.1:10248: connect: connection refused.",
+        "\t- The kubelet is not running",
+    ] {
+        let r = of(&[l]);
+        assert!(
+            r.differences.iter().any(|d| d.contains("failing")),
+            "{l}: {r:?}"
+        );
+    }
+    for l in [
+        "[kubelet-check] Initial timeout of 40s passed.",
+        "[apiclient] All control plane components are healthy after 25.5 seconds",
+        "[WARNING Service-Kubelet]: kubelet service is not enabled, please run 'systemctl enable kubelet.service'",
+    ] {
+        assert!(of(&[l]).differences.is_empty(), "{l}");
+    }
+}
+
 /// Another minor is a difference (K6: v1.99.0; the book era's v1.10.0 too,
 /// as the `get nodes` VERSION v1.10.0 is: known drift only if blessed).
 #[test]
