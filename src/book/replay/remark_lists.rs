@@ -243,3 +243,35 @@ pub(super) const IMPERATIVES: &[&str] = &[
     "interrupt",
     "verify",
 ];
+
+/// What an instruction to the reader may name besides its imperative and
+/// the interrupt, claiming nothing (`see below`, `stop it with Ctrl-C`,
+/// `test connectivity again`). Any other word in an instruction is a claim
+/// lab does not read (`see it stall`, `verify latency is low`, `check it
+/// is quick`: probe21bt finding 3, each passed as a note).
+pub(super) const INSTRUCTION_OBJECTS: &[&str] = &[
+    "below",
+    "above",
+    "again",
+    "to",
+    "it",
+    "with",
+    "the",
+    "output",
+    "connectivity",
+    "connection",
+    "here",
+    "now",
+    "first",
+    "then",
+    "and",
+    "this",
+    "that",
+    "them",
+    "a",
+    "yourself",
+    "out",
+    "for",
+    "once",
+    "more",
+];

@@ -65,8 +65,8 @@ pub(super) enum Reading {
 }
 
 use super::remark_lists::{
-    ACROSS_DEVICES, FAILS, FILLER, IMPERATIVES, NEGATIONS, NODE_NOUNS, OTHER_ALONE,
-    OTHER_WITH_NOUN, SAME_ALONE, SAME_DEVICES, SAME_WITH_NOUN, SEPARATORS, WORKS,
+    ACROSS_DEVICES, FAILS, FILLER, IMPERATIVES, INSTRUCTION_OBJECTS, NEGATIONS, NODE_NOUNS,
+    OTHER_ALONE, OTHER_WITH_NOUN, SAME_ALONE, SAME_DEVICES, SAME_WITH_NOUN, SEPARATORS, WORKS,
 };
 
 fn is(list: &[&str], w: &str) -> bool {
@@ -276,7 +276,12 @@ fn part(words: &[String], names: &Names) -> Part {
         && (is(IMPERATIVES, first) || is_interrupt(first))
     {
         if !rest.iter().any(|w| claims_something(w, names)) {
-            return Part::Claims(Vec::new());
+            let says_nothing =
+                |w: &String| is(INSTRUCTION_OBJECTS, w) || is(IMPERATIVES, w) || is_interrupt(w);
+            return match rest.iter().all(says_nothing) {
+                true => Part::Claims(Vec::new()),
+                false => Part::Unread,
+            };
         }
         return part_claims(rest, names).unwrap_or(Part::Unread);
     }
