@@ -89,8 +89,11 @@ pub(super) fn read(
         let compared = match key.as_str() {
             "connection" | "accept" => true,
             "content-type" | "content-length" => nginx_page,
-            // Compared elsewhere: the server's product, whom it reached.
-            "host" => continue,
+            // An address is compared elsewhere (whom it reached, through
+            // the book's addresses); a name is the book's own command's
+            // (probe21bt: `Host: example.com` passed unread).
+            "host" if is_address(&value) => continue,
+            "host" => true,
             "server" if value.split('/').nth(1).is_none() => continue,
             _ => false,
         };
@@ -116,6 +119,12 @@ pub(super) fn read(
         }
     }
     (d, u)
+}
+
+/// Whether a `Host` value is an IPv4 address (with its port or not).
+fn is_address(value: &str) -> bool {
+    let host = value.rsplit_once(':').map_or(value, |(h, _)| h);
+    host.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
 #[cfg(test)]

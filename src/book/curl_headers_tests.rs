@@ -58,3 +58,15 @@ fn headers_are_compared_or_named_as_not_compared() {
     let (d, u) = read(&book("Server: nginx"), &netns_head(), false);
     assert!(d.is_empty() && u.is_empty(), "{d:?} {u:?}");
 }
+
+/// probe21bt: `> Host: example.com` where the command asked an address was
+/// neither compared nor named. Seen failing with `host` passed over as
+/// before: no difference. An address stays compared elsewhere.
+#[test]
+fn a_host_name_is_compared_an_address_elsewhere() {
+    let lab = lines(&["> GET / HTTP/1.1", "> Host: 10.244.2.2", "> Accept: */*"]);
+    let (d, _) = read(&lines(&["> Host: example.com"]), &lab, false);
+    assert!(d.iter().any(|x| x.contains("example.com")), "{d:?}");
+    let (d, u) = read(&lines(&["> Host: 10.244.9.9:80"]), &lab, false);
+    assert!(d.is_empty() && u.is_empty(), "{d:?} {u:?}");
+}
