@@ -450,8 +450,23 @@ fn selector(sel: &str) -> Result<(String, String), String> {
     if !is_label(k) || !is_label(v) {
         return Err(format!("-l {sel}: lab reads key=value of names"));
     }
+    // Labels a DaemonSet's or StatefulSet's controller adds to every pod
+    // it makes, numbered by its template's changes: no manifest says
+    // their value, so a listing by them shows what lab cannot tell
+    // (probe21bt: `-l pod-template-generation=1` then `No resources
+    // found` passed; every DaemonSet pod carries it).
+    if CONTROLLER_LABELS.contains(&k) {
+        return Err(format!(
+            "-l {sel}: a label Kubernetes adds to a DaemonSet's or StatefulSet's pods, whose value lab cannot know"
+        ));
+    }
     Ok((k.to_string(), v.to_string()))
 }
+
+/// Labels Kubernetes' controllers add to the pods they make, with values
+/// no manifest gives (`pod-template-hash`, a Deployment's, is read as
+/// every replica's: see the replay's listing).
+const CONTROLLER_LABELS: &[&str] = &["pod-template-generation", "controller-revision-hash"];
 
 /// The one manifest file of a `kubectl apply|delete` (`verb`) line's
 /// `flags`, in each form kubectl takes for it (probe21bk, wrong red 2c:

@@ -209,6 +209,11 @@ fn a_selector_in_each_form_kubectl_takes() {
         "-l k8s-app!=kube-dns",
         "--selector=a=b,c=d",
         "-l=",
+        // probe21bt: a label a DaemonSet's controller adds (seen failing
+        // before `CONTROLLER_LABELS`: read, then `No resources found`
+        // agreed).
+        "-l pod-template-generation=1",
+        "-l controller-revision-hash=5d7f8b9c6",
     ] {
         let line = format!("kubectl get pods -n kube-system {form}");
         assert!(recognize(&line).is_err(), "{line}");
