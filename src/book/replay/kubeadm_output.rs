@@ -13,8 +13,9 @@
 //! against the ones this init has: the control plane's address, the
 //! loopback, the pod network and kubeadm's default service network
 //! 10.96.0.0/12 with its first address 10.96.0.1 (the `kubernetes`
-//! service, in the API server's SANs); and the API server's certificate
-//! naming the control plane's address. An older kubeadm's wording of the
+//! service, in the API server's SANs); the API server's certificate
+//! naming the control plane's address; and every node name a certificate
+//! or the marking line gives, the control plane's. An older kubeadm's wording of the
 //! same line (`[certificates]` for `[certs]`, `Your Kubernetes master` for
 //! `control-plane`) is a form, not a value: accepted, as an older
 //! kubectl's form is. Not compared, and said so: tokens, hashes, timings,
@@ -80,6 +81,15 @@ pub(super) fn read(book: &[String], lab: &LabInit) -> Read {
                 format!("`{l}`: success, as the lab's init")
             });
         }
+        if let Some(d) = node_names(l, lab.control_plane) {
+            compared = true;
+            match d {
+                Some(d) => r.differences.push(d),
+                None => r
+                    .compared
+                    .push(format!("the node names of `{l}` are the lab's")),
+            }
+        }
         let found = addresses(l);
         for a in &found {
             compared = true;
@@ -118,6 +128,39 @@ pub(super) fn read(book: &[String], lab: &LabInit) -> Read {
         }
     }
     r
+}
+
+/// The names kubeadm gives a certificate besides the control plane's node
+/// name (the `kubernetes` service's and the loopback's).
+const CERT_NAMES: &[&str] = &[
+    "kubernetes",
+    "kubernetes.default",
+    "kubernetes.default.svc",
+    "kubernetes.default.svc.cluster.local",
+    "localhost",
+];
+
+/// A line naming the control plane's node (a certificate's `DNS names
+/// [...]`, `Marking the node NAME as control-plane|master`): `Some(None)`
+/// when every name is the lab's, `Some(Some(difference))` when one is not,
+/// `None` when the line names no node (probe21bt: another control plane's
+/// name passed).
+fn node_names(l: &str, control_plane: &str) -> Option<Option<String>> {
+    let names: Vec<&str> = if let Some((_, rest)) = l.split_once("DNS names [") {
+        rest.split(']').next()?.split_whitespace().collect()
+    } else if let Some((_, rest)) = l.split_once("Marking the node ") {
+        vec![rest.split_whitespace().next()?]
+    } else {
+        return None;
+    };
+    let other = names
+        .iter()
+        .find(|n| **n != control_plane && !CERT_NAMES.contains(n));
+    Some(other.map(|n| {
+        format!(
+            "kubeadm init: the book names the node {n} (`{l}`); the lab's control plane is {control_plane}"
+        )
+    }))
 }
 
 /// Why `l` says kubeadm init failed, if it does.

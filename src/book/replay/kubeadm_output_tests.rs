@@ -125,3 +125,25 @@ fn an_older_kubeadms_success_line_is_a_form() {
     assert!(r.differences.is_empty(), "{r:?}");
     assert!(r.compared[0].contains("older kubeadm's form"), "{r:?}");
 }
+
+/// probe21bt (BTKO3): another control plane's name in a certificate's DNS
+/// names or the marking line drifts. Seen failing before `node_names`: no
+/// difference. The lab's own names agree.
+#[test]
+fn another_control_planes_name_is_a_difference() {
+    for l in [
+        "[certs] apiserver serving cert is signed for DNS names [kubernetes kubernetes.default master9] and IPs [10.96.0.1 10.100.198.200]",
+        "[mark-control-plane] Marking the node k8s-cp as control-plane by adding the labels",
+        "[markmaster] Marking the node master2 as master by adding a label and a taint",
+    ] {
+        let r = of(&[l]);
+        assert_eq!(r.differences.len(), 1, "{l}: {r:?}");
+    }
+    for l in [
+        "[certs] apiserver serving cert is signed for DNS names [kubernetes kubernetes.default kubernetes.default.svc kubernetes.default.svc.cluster.local master] and IPs [10.96.0.1 10.100.198.200]",
+        "[certs] etcd/server serving cert is signed for DNS names [localhost master] and IPs [10.100.198.200 127.0.0.1 ::1]",
+        "[markmaster] Marking the node master as master by adding a label and a taint",
+    ] {
+        assert_eq!(of(&[l]).differences, Vec::<String>::new(), "{l}");
+    }
+}
