@@ -129,6 +129,22 @@ pub(crate) fn book_chapter4_changed(
     chapter4_known(&name, lab, &chapter)
 }
 
+/// [`book_chapter4_changed`] with each `(from, to)` of `edits` replaced
+/// (its first occurrence, which must be there).
+pub(crate) fn book_chapter4_replaced(
+    prefix: &str,
+    edits: &'static [(&'static str, &'static str)],
+) -> (i32, String, Value) {
+    book_chapter4_changed(prefix, move |text| {
+        let mut text = text.to_string();
+        for (from, to) in edits {
+            assert!(text.contains(from), "no {from}");
+            text = text.replacen(from, to, 1);
+        }
+        text
+    })
+}
+
 /// `lab book` of a copy of chapter 4's lab (named from `prefix`) with the
 /// chapter `fixture` (under `tests/fixtures/`), judged with chapter 4's own
 /// known drift (so that a fixture that starts as chapter 4 passes there):

@@ -18,7 +18,7 @@
 //! changed, judged with chapter 4's own known drift; chapter 4 itself is
 //! unchanged (`book`'s tests).
 
-use crate::book::{book_chapter4_changed, command, said};
+use crate::book::{book_chapter4_changed, book_chapter4_replaced as replaced, command, said};
 use serde_json::Value;
 
 const KUBECTL: &str = "kubectl --kubeconfig ./admin.conf";
@@ -154,18 +154,6 @@ No resources found in kube-system namespace.
     );
     assert_eq!(differences(&flannel), "[]", "{flannel}");
     assert_ne!(said(&flannel, "verdict"), "drift", "{flannel}");
-}
-
-/// Chapter 4 with each `(from, to)` replaced (its first occurrence).
-fn replaced(prefix: &str, edits: &'static [(&'static str, &'static str)]) -> (i32, String, Value) {
-    book_chapter4_changed(prefix, move |text| {
-        let mut text = text.to_string();
-        for (from, to) in edits {
-            assert!(text.contains(from), "no {from}");
-            text = text.replacen(from, to, 1);
-        }
-        text
-    })
 }
 
 /// True notes to the reader on the chapter's pings (V1, V5, V6, V9, V11,

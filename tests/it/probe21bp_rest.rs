@@ -27,7 +27,7 @@
 //! judged with chapter 4's own known drift; chapter 4 itself is unchanged
 //! (`book`'s tests).
 
-use crate::book::{book_chapter4_changed, command, said};
+use crate::book::{book_chapter4_changed, book_chapter4_replaced as replaced, command, said};
 use crate::probe21bh_deleted::{differences, line_of};
 use serde_json::Value;
 
@@ -114,18 +114,6 @@ fn none_found_for_kubeadms_own_labels_drifts() {
         line_of(&v, "KUBECTL get pods -n kube-system -l 'k8s-app", 0),
     );
     assert_eq!(said(&c, "verdict"), "not_understood", "{c}");
-}
-
-/// Chapter 4 with each `(from, to)` replaced (its first occurrence).
-fn replaced(prefix: &str, edits: &'static [(&'static str, &'static str)]) -> (i32, String, Value) {
-    book_chapter4_changed(prefix, move |text| {
-        let mut text = text.to_string();
-        for (from, to) in edits {
-            assert!(text.contains(from), "no {from}");
-            text = text.replacen(from, to, 1);
-        }
-        text
-    })
 }
 
 /// The chapter's four pings with true remarks of each kind probe21bp
