@@ -242,6 +242,8 @@ pub(super) const IMPERATIVES: &[&str] = &[
     "quit",
     "interrupt",
     "verify",
+    "give",
+    "allow",
 ];
 
 /// What an instruction to the reader may name besides its imperative and
@@ -274,4 +276,12 @@ pub(super) const INSTRUCTION_OBJECTS: &[&str] = &[
     "for",
     "once",
     "more",
+    "few",
+    "second",
+    "seconds",
+    "moment",
+    "bit",
+    "couple",
+    "of",
+    "while",
 ];

@@ -264,11 +264,11 @@ fn part(words: &[String], names: &Names) -> Part {
     {
         return Part::Claims(Vec::new());
     }
-    // `hangs until Ctrl-C`: how the reader ends it says no claim.
-    let words = match words.iter().position(|w| w == "until") {
-        Some(i) if words[i + 1..].iter().any(|w| is_interrupt(w)) => &words[..i],
-        _ => words,
-    };
+    // `hangs until Ctrl-C`: how the reader ends it says no claim; what
+    // comes after it (`wait until ctrl-c shows no reply`) is read as the
+    // rest of the part (probe21bu finding 1: it was thrown away).
+    let kept = without_interrupt_span(words);
+    let words = kept.as_slice();
     // `press Ctrl-C to stop`, `see below`, `note the ttl=64`: an
     // instruction to the reader claims only by its words of place,
     // outcome or TTL, read as any part's.
@@ -286,6 +286,32 @@ fn part(words: &[String], names: &Names) -> Part {
         return part_claims(rest, names).unwrap_or(Part::Unread);
     }
     part_claims(words, names).unwrap_or(Part::Unread)
+}
+
+/// The words of a part less its `until [you press] Ctrl-C` span: the
+/// interrupt ends the ping and claims nothing, the words on both sides
+/// of it are the part's. A span with any other word between `until` and
+/// the interrupt (`until it is fixed, ctrl-c`) is kept whole, to be read
+/// (or left unread) as it stands.
+fn without_interrupt_span(words: &[String]) -> Vec<String> {
+    const BETWEEN: &[&str] = &[
+        "you", "press", "pressing", "hit", "hitting", "type", "the", "key",
+    ];
+    let Some(until) = words.iter().position(|w| w == "until") else {
+        return words.to_vec();
+    };
+    let rest = &words[until + 1..];
+    let Some(at) = rest.iter().position(|w| is_interrupt(w)) else {
+        return words.to_vec();
+    };
+    if !rest[..at].iter().all(|w| BETWEEN.contains(&w.as_str())) {
+        return words.to_vec();
+    }
+    words[..until]
+        .iter()
+        .chain(&rest[at + 1..])
+        .cloned()
+        .collect()
 }
 
 /// `ctrl-c`, `ctrl+c`, `^c`: the reader's interrupt.

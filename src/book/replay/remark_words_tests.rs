@@ -303,3 +303,45 @@ fn instructions_pods_devices_and_ttl_forms_are_read() {
         );
     }
 }
+
+/// probe21bu finding 1: the words after `until Ctrl-C` are the part's
+/// (`wait until ctrl-c shows no reply` claims no reply; `replies until
+/// ctrl-c then fails` says two outcomes). Wrong reds of the same probe:
+/// `wait a few seconds`, `give it a second` claim nothing. Seen failing
+/// before `without_interrupt_span`: the first three claimed only
+/// `SameNode(false)` (the rest thrown away, a plain match on a ping that
+/// replies); before the list words: the last two `Unread`.
+#[test]
+fn words_after_the_interrupt_are_read() {
+    use Claim::*;
+    // Read whole, or left unread (a not-understood block): never the place
+    // alone.
+    for (remark, outcome) in [
+        ("across node, wait until ctrl-c shows no reply", false),
+        ("across node, until ctrl-c it fails", false),
+        ("across node, replies until you press ctrl-c", true),
+    ] {
+        match reading(remark) {
+            Reading::Claims(c) => assert!(c.contains(&Reaches(outcome)), "{remark}: {c:?}"),
+            Reading::Unread(_) => {}
+            Reading::NoClaim => panic!("{remark}: no claim"),
+        }
+    }
+    assert_eq!(
+        claims("across node, replies until you press ctrl-c"),
+        vec![SameNode(false), Reaches(true)]
+    );
+    // Two outcomes: either read both (the replay finds them at odds) or
+    // leave the part unread; never only the first.
+    match reading("across node, replies until ctrl-c then fails") {
+        Reading::Claims(c) => assert!(c.contains(&Reaches(false)), "{c:?}"),
+        Reading::Unread(_) => {}
+        Reading::NoClaim => panic!("two outcomes read as no claim"),
+    }
+    for remark in [
+        "across node, wait a few seconds",
+        "across node, give it a second",
+    ] {
+        assert_eq!(claims(remark), vec![SameNode(false)], "{remark}");
+    }
+}
