@@ -13,6 +13,7 @@
 
 mod apart_output;
 pub mod bind;
+mod bless;
 pub mod caps;
 mod capture_claims;
 mod capture_order;
@@ -377,6 +378,9 @@ pub async fn run_sharing(
             known::VERSION
         ));
     }
+    if settings.bless {
+        bless::refuse_without_a_node(provider.stopped_nodes(lab, state), &prepared.known_path)?;
+    }
     let (shared, switching) = match from_run {
         Some(f) => (Some(f.shared), f.switching),
         None => (None, &replay::ApplyOnly as &dyn replay::Switching),
@@ -387,25 +391,9 @@ pub async fn run_sharing(
     target.close().await;
     report.known_file = prepared.known_path.display().to_string();
     if settings.bless {
-        let blessed = judge::blessed(&report, &prepared.known);
-        let dropped = std::mem::take(&mut report.stale);
-        let name = prepared
-            .chapter
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        // Replaced, never written through: a link planted in its place goes,
-        // and what it named is untouched (probe21p).
-        crate::state::replace_file(
-            &prepared.known_path,
-            blessed.to_yaml(&name).as_bytes(),
-            0o644,
-            true,
-        )?;
-        judge::judge(&mut report, &blessed);
-        report.stale = dropped;
-        report.blessed = true;
+        // Stopped nodes never come back: asked once more after the
+        // replay, they show any stop during it.
+        bless::bless(&mut report, &prepared, provider.stopped_nodes(lab, state))?;
     }
     if settings.kubectl_matrix {
         let dir = state.dir().join("book-kubectl-matrix");

@@ -11,6 +11,7 @@ mod cli;
 mod confine;
 mod full_disk;
 mod guard;
+mod guard_stopped_more;
 mod harness;
 mod init;
 mod install;

@@ -78,6 +78,8 @@ mod tests_rebind;
 #[cfg(test)]
 mod tests_split;
 #[cfg(test)]
+mod tests_stopped;
+#[cfg(test)]
 mod tests_tables;
 mod unread_prompts;
 
