@@ -66,6 +66,9 @@ pub struct Shown {
     pub pod: String,
     pub node: Option<String>,
     pub ip: Option<Ipv4Addr>,
+    /// Its `AGE` as the table shows it (`45s`, `1h`, `3m20s`), if it has
+    /// that column.
+    pub age: Option<String>,
     /// The line of the table's command.
     pub line: usize,
 }
@@ -260,11 +263,13 @@ pub fn gather(lab: &Lab, blocks: &[Vec<(Step, Result<Cmd, String>)>]) -> Binding
                     let (Some(name), node, ip) = (t.col("NAME"), t.col("NODE"), t.col("IP")) else {
                         continue;
                     };
+                    let age = t.col("AGE");
                     for row in &t.rows {
                         let shown = Shown {
                             pod: row[name].clone(),
                             node: node.map(|i| row[i].clone()),
                             ip: ip.and_then(|i| row[i].parse::<Ipv4Addr>().ok()),
+                            age: age.map(|i| row[i].clone()),
                             line: step.line,
                         };
                         let e = b.pods.entry(shown.pod.clone()).or_insert(BookPod {
