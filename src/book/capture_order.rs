@@ -1,8 +1,8 @@
 //! What a capture's packet lines (tcpdump's) claim of one another, the
 //! book's alone: their times never run backwards, one packet is not
 //! printed twice to the microsecond, and a ping's successive echo
-//! requests (one flow, one ICMP id) are about a second apart, as ping
-//! sends them. And against the lab's capture of the chapter's ping: the
+//! requests (one flow, one ICMP id) are whole seconds after its first
+//! (within 0.2 s), as ping sends them. And against the lab's capture of the chapter's ping: the
 //! echo requests of one flow under more ICMP ids than the lab's are more
 //! pings than the chapter runs (one ping keeps one id).
 //!
@@ -30,7 +30,9 @@ const BACKWARDS_US: i64 = 100_000;
 /// default, one echo a second), so every ping a chapter's capture shows
 /// the traffic of sends one a second.
 const SECOND_US: i64 = 1_000_000;
-/// How far from whole intervals two echoes of one ping may be captured:
+/// How far from whole intervals after the ping's first echo in the
+/// capture each later echo may be captured (held to the first, so the
+/// error of each gap cannot add up):
 /// ping sends on its timer, late by a loaded machine's scheduling (a few
 /// ms, tens at worst), so a fifth of its interval either way keeps every
 /// true capture and no gap of half a second or one and a half
@@ -135,53 +137,75 @@ pub fn differences(book: &[String], any_device: bool) -> Vec<String> {
             seen.push(l);
         }
     }
-    // One ping's echo requests, the first line of each echo number.
-    let mut last: Vec<(Echo, i64)> = Vec::new();
+    // One ping's echo requests: its first in the capture (the clock every
+    // later echo is held to) and the last one, the first line of each echo
+    // number.
+    let mut pings: Vec<Ping> = Vec::new();
     for (t, l) in &packets {
         let Some(e) = echo(l).filter(|e| e.request) else {
             continue;
         };
-        let one_ping = |x: &Echo| x.from == e.from && x.to == e.to && x.id == e.id;
-        match last.iter_mut().find(|(x, _)| one_ping(x)) {
-            None => last.push((e, *t)),
-            Some((x, at)) => {
-                let k = i64::from(e.seq.wrapping_sub(x.seq));
-                let gap = after(*at, *t);
-                if k == 0 && gap >= TWICE_US {
-                    // probe21bk, finding 4: `seq 1` again a second later
-                    // was taken for the lab's doubling.
-                    d.push(format!(
-                        "tcpdump: the book shows echo request seq {} of {} > {} (id {}) again {} after its first: one packet is seen twice less than a millisecond apart (in and out of a device), and ping never sends one echo number twice",
-                        e.seq,
-                        e.from,
-                        e.to,
-                        e.id,
-                        span(gap)
-                    ));
-                }
-                if k == 0 || k > i64::from(u16::MAX / 2) {
-                    // The same echo again, or one numbered before.
-                    continue;
-                }
-                // A time before the last is said once, as such.
-                if gap >= 0 && (gap < k * SECOND_US - EARLY_US || gap > k * SECOND_US + LATE_US) {
-                    d.push(format!(
-                        "tcpdump: the book shows echo request seq {} of {} > {} (id {}) {} after seq {}, but ping sends one echo a second: {k} second{} apart",
-                        e.seq,
-                        e.from,
-                        e.to,
-                        e.id,
-                        span(gap),
-                        x.seq,
-                        if k == 1 { "" } else { "s" }
-                    ));
-                }
-                *x = e;
-                *at = *t;
-            }
+        let one_ping =
+            |p: &Ping| p.first.from == e.from && p.first.to == e.to && p.first.id == e.id;
+        let Some(p) = pings.iter_mut().find(|p| one_ping(p)) else {
+            pings.push(Ping {
+                first: e.clone(),
+                first_at: *t,
+                last: e,
+                last_at: *t,
+            });
+            continue;
+        };
+        let k = i64::from(e.seq.wrapping_sub(p.last.seq));
+        let gap = after(p.last_at, *t);
+        if k == 0 && gap >= TWICE_US {
+            // probe21bk, finding 4: `seq 1` again a second later was
+            // taken for the lab's doubling.
+            d.push(format!(
+                "tcpdump: the book shows echo request seq {} of {} > {} (id {}) again {} after its first: one packet is seen twice less than a millisecond apart (in and out of a device), and ping never sends one echo number twice",
+                e.seq,
+                e.from,
+                e.to,
+                e.id,
+                span(gap)
+            ));
         }
+        if k == 0 || k > i64::from(u16::MAX / 2) {
+            // The same echo again, or one numbered before.
+            continue;
+        }
+        // Held to the ping's first echo, not to the one before: a gap
+        // each within the tolerance adds up (probe21bp, lesser 1: seq 5
+        // at +4.76 s, each 1.19 s after the one before, passed). A time
+        // before the last is said once, as such.
+        let n = i64::from(e.seq.wrapping_sub(p.first.seq));
+        let since = after(p.first_at, *t);
+        if gap >= 0 && (since < n * SECOND_US - EARLY_US || since > n * SECOND_US + LATE_US) {
+            d.push(format!(
+                "tcpdump: the book shows echo request seq {} of {} > {} (id {}) {} after seq {}, but ping sends one echo a second: {n} second{} after it, within {}",
+                e.seq,
+                e.from,
+                e.to,
+                e.id,
+                span(since),
+                p.first.seq,
+                if n == 1 { "" } else { "s" },
+                span(EARLY_US),
+            ));
+        }
+        p.last = e;
+        p.last_at = *t;
     }
     d
+}
+
+/// One ping (one flow, one ICMP id) of a capture: its first echo request
+/// and the last one so far, with their times.
+struct Ping {
+    first: Echo,
+    first_at: i64,
+    last: Echo,
+    last_at: i64,
 }
 
 /// The most echo requests (their distinct numbers) of one ping (one

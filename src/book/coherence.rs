@@ -11,7 +11,7 @@
 //!
 //! - a pod keeps its node and its address for its life: every row that
 //!   shows it again agrees with the first; an address is one pod's in a
-//!   generation.
+//!   generation; its age never goes back ([`super::coherence_age`]).
 //!
 //! Each disagreement is a sentence at the line where the fact stands; the
 //! replay reports it as drift of that line's block. Where the book
@@ -88,6 +88,7 @@ pub fn check(lab: &Lab, b: &mut Binding, blocks: &[Vec<(Step, Result<Cmd, String
         }
     }
     pods_kept(b);
+    super::coherence_age::check(b);
     super::coherence_names::check(lab, b, blocks);
     super::coherence_deleted::check(lab, b, blocks);
     addresses_one_pods(b, pod_net);

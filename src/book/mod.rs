@@ -18,6 +18,7 @@ pub mod caps;
 mod capture_claims;
 mod capture_order;
 pub mod coherence;
+mod coherence_age;
 mod coherence_deleted;
 mod coherence_names;
 pub mod compare;

@@ -9,7 +9,7 @@ use super::shown::cut;
 #[cfg(test)]
 use crate::history::analysis::short;
 use crate::history::analysis::{Analysis, Change, Item, Line};
-use crate::history::{NightStatus, ResultKind, Run, RunStatus, Verdict};
+use crate::history::{NightStatus, ResultKind, Run, RunStatus};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
@@ -37,16 +37,10 @@ fn night_label(name: &str) -> String {
 }
 
 fn run_tip(night: &str, r: &Run) -> String {
-    let count = |v: Verdict| r.data.results.iter().filter(|x| x.verdict == v).count();
+    let tally = crate::report::Tally::of_verdicts(r.data.results.iter().map(|x| x.verdict));
     let mut s = format!("{night}: {}", r.data.status.as_str().replace('_', " "));
     if r.data.status.completed() {
-        let _ = write!(
-            s,
-            " — {} passed, {} failed, {} skipped",
-            count(Verdict::Pass),
-            count(Verdict::Fail) + count(Verdict::Error),
-            count(Verdict::Skip)
-        );
+        let _ = write!(s, " — {}", tally.summary());
     }
     if let Some(reason) = &r.data.reason {
         let _ = write!(s, "\n{}", cut(reason));

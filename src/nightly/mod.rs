@@ -30,7 +30,7 @@ pub use render::{junit, render_outputs};
 
 use crate::error::{LabError, Result};
 use crate::history::analysis::Analysis;
-use crate::history::{History, NightStatus, RunData, RunStatus, Verdict};
+use crate::history::{History, NightStatus, RunData, RunStatus};
 use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
 use crate::report::run::HostInfo;
@@ -390,19 +390,15 @@ pub fn run(
 }
 
 fn describe(d: &RunData) -> String {
-    let count = |v: Verdict| d.results.iter().filter(|x| x.verdict == v).count();
+    let tally = crate::report::Tally::of_verdicts(d.results.iter().map(|x| x.verdict));
     let took = d
         .duration_s
         .map(|s| format!(" in {s:.1} s"))
         .unwrap_or_default();
     match d.status {
-        RunStatus::Passed | RunStatus::Failed => format!(
-            "{}: {} passed, {} failed, {} skipped{took}",
-            d.status.as_str(),
-            count(Verdict::Pass),
-            count(Verdict::Fail) + count(Verdict::Error),
-            count(Verdict::Skip)
-        ),
+        RunStatus::Passed | RunStatus::Failed => {
+            format!("{}: {}{took}", d.status.as_str(), tally.summary())
+        }
         s => format!(
             "{}{took}: {}",
             s.as_str().replace('_', " "),

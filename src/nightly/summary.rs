@@ -136,14 +136,9 @@ pub fn render(a: &Analysis) -> String {
         let Some(Some(r)) = a.runs[line].last() else {
             continue;
         };
-        let count = |v: Verdict| r.data.results.iter().filter(|x| x.verdict == v).count();
+        let tally = crate::report::Tally::of_verdicts(r.data.results.iter().map(|x| x.verdict));
         let detail = match r.data.status {
-            RunStatus::Passed | RunStatus::Failed => format!(
-                "{} passed, {} failed, {} skipped",
-                count(Verdict::Pass),
-                count(Verdict::Fail) + count(Verdict::Error),
-                count(Verdict::Skip)
-            ),
+            RunStatus::Passed | RunStatus::Failed => tally.summary(),
             _ => md(r.data.reason.as_deref().unwrap_or("")),
         };
         let took = r

@@ -409,13 +409,21 @@ pub struct Tally {
 
 impl Tally {
     pub fn of(results: &[CheckResult]) -> Tally {
+        let mut t = Tally::of_verdicts(results.iter().map(|r| r.verdict));
+        t.known_drift = results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Pass && r.observed.starts_with(KNOWN_DRIFT))
+            .count();
+        t
+    }
+
+    /// The counts of bare verdicts (a history's rows), known drift not told
+    /// apart.
+    pub fn of_verdicts(verdicts: impl IntoIterator<Item = Verdict>) -> Tally {
         let mut t = Tally::default();
-        for r in results {
-            match r.verdict {
-                Verdict::Pass => {
-                    t.passed += 1;
-                    t.known_drift += usize::from(r.observed.starts_with(KNOWN_DRIFT));
-                }
+        for v in verdicts {
+            match v {
+                Verdict::Pass => t.passed += 1,
                 Verdict::Fail => t.failed += 1,
                 Verdict::Error => t.errored += 1,
                 Verdict::Skip => t.skipped += 1,
@@ -428,18 +436,23 @@ impl Tally {
         self.failed == 0 && self.errored == 0
     }
 
-    /// The closing line: "N passed, M failed" (errors count as failed;
-    /// "N passed (K known drift)" where passes include known drift).
+    /// The closing line of every command that counts checks (`lab test`,
+    /// `lab verify`, the nightly's runs): "N passed, M failed", then "E
+    /// error(s)" and "K skipped" when there are any; errors are counted
+    /// apart from failures, as the record's `summary`, the JUnit and `lab
+    /// book`'s line do; "N passed (K known drift)" where passes include
+    /// known drift.
     pub fn summary(&self) -> String {
         let known = match self.known_drift {
             0 => String::new(),
             k => format!(" ({k} known drift)"),
         };
-        let mut s = format!(
-            "{} passed{known}, {} failed",
-            self.passed,
-            self.failed + self.errored
-        );
+        let mut s = format!("{} passed{known}, {} failed", self.passed, self.failed);
+        match self.errored {
+            0 => {}
+            1 => s.push_str(", 1 error"),
+            e => s.push_str(&format!(", {e} errors")),
+        }
         if self.skipped > 0 {
             s.push_str(&format!(", {} skipped", self.skipped));
         }

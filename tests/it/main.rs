@@ -106,6 +106,7 @@ mod probe21bn;
 mod probe21bo;
 mod probe21bo_lessers;
 mod probe21bp;
+mod probe21bp_lessers;
 mod probe21bp_rest;
 mod probe21bq_lessers;
 mod probe21br_listings;
