@@ -10,8 +10,10 @@
 //! when its writer died (`kill -9`) is found by the next writer, which holds
 //! the database's lock file (`<db>.lock`, an `flock`) and marks them
 //! `incomplete` / `interrupted`. The schema is versioned ([`schema`]); a
-//! database from a newer `lab`, a file that is not SQLite, or one that
-//! cannot be written is refused before anything is changed.
+//! database from a newer `lab`, a file that is not SQLite, one whose
+//! schema is not exactly its version's or whose rows name no run
+//! ([`exact`]), or one that cannot be written is refused before anything
+//! is changed; a run's rows are read back before they commit ([`landed`]).
 //!
 //! - `model`: the nights, runs and rows as stored; `open`: opening,
 //!   locking and migrating; `write`: the writes; `load`: the read of the
@@ -22,7 +24,9 @@
 //! - [`merge`]: databases written by parallel machines, into one.
 
 pub mod analysis;
+mod exact;
 pub mod ingest;
+mod landed;
 mod load;
 pub mod merge;
 mod model;
@@ -216,7 +220,7 @@ mod tests {
                 "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, description TEXT NOT NULL);
                  INSERT INTO schema_migrations VALUES (1, '2026-01-01T00:00:00Z', 'v1');
                  INSERT INTO nights (id, name, started_at, status) VALUES (1, 'n1', '2026-01-01T00:00:00Z', 'complete');
-                 INSERT INTO runs (id, night_id, lab, provider, status) VALUES (1, 1, 'chapter4', 'netns', 'passed');
+                 INSERT INTO runs (id, night_id, lab, provider, status, result_count) VALUES (1, 1, 'chapter4', 'netns', 'passed', 1);
                  INSERT INTO results VALUES (1, 0, 'check', 'broken', 'a check', 'pass', NULL, NULL, NULL, NULL, 0.5);
                  INSERT INTO inputs VALUES (1, 'flannel_image', 'docker.io/flannel/flannel:v0.26.7');",
             )

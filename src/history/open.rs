@@ -1,10 +1,11 @@
 //! Opening the history database: refused before anything changes (no lock
 //! file made, nothing written) when it is not a regular file, not SQLite,
-//! of another program, of another shape than its version's, of a newer
+//! of another program, not exactly the schema of its version ([`exact`]:
+//! every table's and index's SQL) or with rows of no run, of a newer
 //! `lab`, cannot be written, or another writer holds it; then migrated
 //! ([`super::schema`]) and cleared of what a dead writer left `running`.
 
-use super::{History, bad, check_header, lock_path, open_lock, schema};
+use super::{History, bad, check_header, exact, lock_path, open_lock, schema};
 use crate::error::{LabError, Result};
 use rusqlite::{Connection, OpenFlags, params};
 use std::os::fd::AsRawFd;
@@ -195,8 +196,9 @@ impl History {
     }
 
     /// Its schema version, when it is a lab history this `lab` can read or
-    /// migrate: not newer, and with the tables of its version (an empty
-    /// database is version 0).
+    /// migrate: not newer, exactly the schema its version's migrations make
+    /// and with rows that hang together ([`exact`]; an empty database is
+    /// version 0).
     pub(super) fn inspect(&self) -> Result<i64> {
         let v = self.version()?;
         let cur = schema::current_version();
@@ -216,11 +218,10 @@ impl History {
                 ),
             ));
         }
-        let have = schema::shape(&self.conn).map_err(|e| bad(&self.path, e))?;
         if v == 0 {
             // A database of ours always has a version; an empty file is
             // fine, a foreign database is not ours to change.
-            if !have.is_empty() {
+            if exact::has_objects(&self.conn).map_err(|e| bad(&self.path, e))? {
                 return Err(bad(
                     &self.path,
                     "is a SQLite database of something else (it has tables but no lab schema version); nothing was changed",
@@ -228,13 +229,18 @@ impl History {
             }
             return Ok(0);
         }
-        if let Some(why) = schema::difference(&have, &schema::expected_shape(v)) {
+        if let Some(why) =
+            exact::schema_difference(&self.conn, v).map_err(|e| bad(&self.path, e))?
+        {
             return Err(bad(
                 &self.path,
                 format!(
                     "says it is a lab history of schema version {v}, but {why}; nothing was changed"
                 ),
             ));
+        }
+        if let Some(why) = exact::row_problem(&self.conn).map_err(|e| bad(&self.path, e))? {
+            return Err(bad(&self.path, format!("{why}; nothing was changed")));
         }
         Ok(v)
     }
@@ -299,11 +305,8 @@ impl History {
         for (i, m) in schema::MIGRATIONS.iter().enumerate().skip(v as usize) {
             let n = i as i64 + 1;
             let tx = self.conn.transaction().map_err(|e| bad(&path, e))?;
-            tx.execute_batch(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, description TEXT NOT NULL)",
-            )
-            .map_err(|e| bad(&path, e))?;
+            tx.execute_batch(schema::MIGRATIONS_TABLE)
+                .map_err(|e| bad(&path, e))?;
             tx.execute_batch(m.sql)
                 .map_err(|e| bad(&path, format!("migration {n}: {e}")))?;
             tx.execute(

@@ -91,47 +91,23 @@ pub fn current_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
-/// A database's tables, each with its columns as `PRAGMA table_info` gives
-/// them: name, declared type, `NOT NULL`, place in the primary key.
-pub type Shape = std::collections::BTreeMap<String, Vec<(String, String, bool, i64)>>;
+/// The table of the migrations applied, made (`IF NOT EXISTS`) before
+/// each: by a writer migrating a history and by [`made_by_migrations`]
+/// alike, so that its text is one.
+pub const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, description TEXT NOT NULL)";
 
-/// The tables of `conn` (SQLite's own `sqlite_*` left out).
-pub fn shape(conn: &rusqlite::Connection) -> rusqlite::Result<Shape> {
-    let mut tables = Vec::new();
-    {
-        let mut q = conn.prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        )?;
-        for t in q.query_map([], |r| r.get::<_, String>(0))? {
-            tables.push(t?);
-        }
-    }
-    let mut out = Shape::new();
-    for t in tables {
-        let mut q = conn.prepare(
-            "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1) ORDER BY cid",
-        )?;
-        let cols = q
-            .query_map([&t], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        out.insert(t, cols);
-    }
-    Ok(out)
-}
-
-/// The tables a history of version `v` has: its migrations applied to an
-/// empty database.
-pub fn expected_shape(v: i64) -> Shape {
+/// An empty in-memory database with what lab's migrations make of
+/// version `v`: the schema every history of that version is compared with
+/// ([`super::exact`]).
+pub fn made_by_migrations(v: i64) -> rusqlite::Connection {
     let c = rusqlite::Connection::open_in_memory().expect("an in-memory SQLite database");
-    c.execute_batch(
-        "CREATE TABLE schema_migrations (
-            version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, description TEXT NOT NULL)",
-    )
-    .expect("the migrations table");
+    c.execute_batch(MIGRATIONS_TABLE)
+        .expect("the migrations table");
     for m in MIGRATIONS.iter().take(v.max(0) as usize) {
         c.execute_batch(m.sql).expect("a shipped migration applies");
     }
-    shape(&c).expect("the shape of an in-memory database")
+    c
 }
 
 /// What `conn` holds that runs code of its own (a trigger on a write, a
@@ -145,28 +121,4 @@ pub fn code(conn: &rusqlite::Connection) -> rusqlite::Result<Option<String>> {
         |r| r.get(0),
     )
     .optional()
-}
-
-/// How `have` differs from `want`, in words (the first difference), or
-/// `None` when they are the same.
-pub fn difference(have: &Shape, want: &Shape) -> Option<String> {
-    for (t, cols) in want {
-        match have.get(t) {
-            None => return Some(format!("it has no table `{t}`")),
-            Some(h) if h != cols => {
-                let names = |c: &[(String, String, bool, i64)]| {
-                    c.iter().map(|c| c.0.clone()).collect::<Vec<_>>().join(", ")
-                };
-                return Some(format!(
-                    "its table `{t}` has the columns ({}), not ({})",
-                    names(h),
-                    names(cols)
-                ));
-            }
-            Some(_) => {}
-        }
-    }
-    have.keys()
-        .find(|t| !want.contains_key(*t))
-        .map(|t| format!("it has a table `{t}` that a lab history does not"))
 }

@@ -2,7 +2,7 @@
 //! recorded (each whole, in one transaction), nights merged (each with
 //! its runs, in one transaction).
 
-use super::{History, Night, NightStatus, Run, RunData};
+use super::{History, Night, NightStatus, Run, RunData, landed};
 use crate::error::{LabError, Result};
 use rusqlite::{OptionalExtension, params};
 
@@ -76,7 +76,10 @@ impl History {
             message: format!("{}: {e}", path.display()),
         };
         let tx = self.conn.transaction().map_err(e)?;
-        write_run(&tx, night, lab, provider, d).map_err(e)?;
+        let run = write_run(&tx, night, lab, provider, d).map_err(e)?;
+        landed::check(&tx, run, d)
+            .map_err(e)?
+            .map_err(|why| not_landed(&path, lab, provider, &why))?;
         tx.commit().map_err(e)
     }
 
@@ -145,21 +148,40 @@ impl History {
             .map_err(e)?;
         }
         for r in runs {
-            write_run(&tx, id, &r.lab, &r.provider, &r.data).map_err(e)?;
+            let run = write_run(&tx, id, &r.lab, &r.provider, &r.data).map_err(e)?;
+            landed::check(&tx, run, &r.data)
+                .map_err(e)?
+                .map_err(|why| not_landed(&path, &r.lab, &r.provider, &why))?;
         }
         tx.commit().map_err(e)
     }
 }
 
+/// A run whose rows did not land as written ([`landed`]): the write is
+/// rolled back and lab fails (exit 3) rather than say what the history
+/// holds instead.
+fn not_landed(path: &std::path::Path, lab: &str, provider: &str, why: &str) -> LabError {
+    LabError::Step {
+        step: "history database".into(),
+        message: format!(
+            "{}: the run of {lab} on {provider} did not land as written ({why}); \
+             it was not recorded: this history is not as lab writes it (check its schema, \
+             or start a new one with --db)",
+            path.display()
+        ),
+    }
+}
+
 /// A whole run's rows (its row, results, steps and inputs), replacing what
-/// the night had for that lab and provider, in the caller's transaction.
+/// the night had for that lab and provider, in the caller's transaction;
+/// the run's row id.
 fn write_run(
     tx: &rusqlite::Connection,
     night: i64,
     lab: &str,
     provider: &str,
     d: &RunData,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<i64> {
     tx.execute(
         "DELETE FROM runs WHERE night_id = ?1 AND lab = ?2 AND provider = ?3",
         params![night, lab, provider],
@@ -228,5 +250,5 @@ fn write_run(
             ins.execute(params![run, k, v])?;
         }
     }
-    Ok(())
+    Ok(run)
 }

@@ -18,6 +18,7 @@ mod child;
 pub mod dashboard;
 mod folders;
 pub mod inputs;
+mod read_back;
 mod render;
 pub mod shown;
 pub mod suggestion;
@@ -268,12 +269,15 @@ pub fn run(
         opts.jobs,
         opts.db.display()
     ));
+    // Tonight's runs as recorded, to check the history's rows against.
+    let mut written = read_back::Written::new();
     let mut queue = VecDeque::new();
     for lab in &labs {
         for &k in &opts.providers {
             if let Some(why) = unavailable(lab, k, opts.vm) {
                 say(&format!("{} · {k}: not run: {why}", lab.name));
-                h.record_run(night, &lab.name, &k.to_string(), &RunData::not_run(why))?;
+                let d = RunData::not_run(why);
+                read_back::record(&mut h, &mut written, night, &lab.name, k, d)?;
             } else {
                 queue.push_back(Job {
                     lab: lab.clone(),
@@ -337,9 +341,8 @@ pub fn run(
                         job.provider,
                         describe(&data)
                     ));
-                    if let Err(e) =
-                        h.record_run(night, &job.lab.name, &job.provider.to_string(), &data)
-                    {
+                    let (lab, k) = (&job.lab.name, job.provider);
+                    if let Err(e) = read_back::record(&mut h, &mut written, night, lab, k, *data) {
                         write_err.lock().unwrap().get_or_insert(e);
                     }
                 }
@@ -367,7 +370,7 @@ pub fn run(
         for job in queue.lock().unwrap().drain(..) {
             let mut d = RunData::empty(RunStatus::Interrupted);
             d.reason = Some("not started: the nightly was stopped".into());
-            h.record_run(night, &job.lab.name, &job.provider.to_string(), &d)?;
+            read_back::record(&mut h, &mut written, night, &job.lab.name, job.provider, d)?;
         }
     }
     h.finish_night(
@@ -379,6 +382,7 @@ pub fn run(
         },
         &crate::clock::Utc::now().rfc3339(),
     )?;
+    read_back::check(&opts.db, &h.load()?, &night_name, &written)?;
     let analysis = render_outputs(&h, &opts.out)?;
     // A signal after the last run was recorded (while the dashboard was
     // written) ends the night as interrupted too: its record and outputs
