@@ -334,6 +334,52 @@ pub fn unprintable_numbers(book: &[String]) -> Vec<String> {
     d
 }
 
+/// Units a book may give a reply's time in (`time=0.054 s`) besides
+/// ping's own `ms`: read as the time's, not as a mark after it.
+pub const TIME_UNITS: &[&str] = &[
+    "ms", "msec", "msecs", "s", "sec", "secs", "second", "seconds", "us", "usec", "µs", "ns", "min",
+];
+
+/// The book's replies whose time is in a unit no ping prints (`time=0.054
+/// s`), each named with its unit and the time the lab measured for its
+/// reply (probe21bt, lesser 5: the `s` was read as a mark, and the
+/// difference read "the book shows from 10.244.1.2 icmp_seq 1 of the run
+/// ttl 64 s").
+pub fn time_units(book: &[String], lab: &[String]) -> Vec<String> {
+    let times = |lines: &[String]| -> Vec<(String, Option<String>)> {
+        lines
+            .iter()
+            .map(|l| squash(l))
+            .filter(|t| super::ping_facts::bytes_from(t).is_some())
+            .filter_map(|t| {
+                let w: Vec<&str> = t.split_whitespace().collect();
+                let at = w.iter().position(|x| x.starts_with("time="))?;
+                let unit = w
+                    .get(at + 1)
+                    .filter(|u| TIME_UNITS.contains(u) && !w[at].ends_with("ms"))
+                    .map(|u| u.to_string());
+                Some((w[at].to_string(), unit))
+            })
+            .collect()
+    };
+    let lab = times(lab);
+    times(book)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, (time, unit))| {
+            let unit = unit.filter(|u| u != "ms")?;
+            let measured = match lab.get(i) {
+                Some((t, u)) => format!("{t} {}", u.as_deref().unwrap_or("ms")),
+                None => "no reply".to_string(),
+            };
+            Some(format!(
+                "ping reply {}: the book shows {time} {unit}, a time in `{unit}`; ping prints its times in milliseconds (`ms`), and the lab measured {measured}",
+                i + 1
+            ))
+        })
+        .collect()
+}
+
 /// The round-trip line's times no ping prints (`rtt min/avg/max/mdev =
 /// 0.054/1e400/…`), each named: ping prints decimal milliseconds.
 fn round_trip_times(book: &[String]) -> Vec<String> {

@@ -421,3 +421,21 @@ fn a_book_whose_seq_goes_back_drifts_without_a_panic() {
         "{d:?}"
     );
 }
+
+/// probe21bt, lesser 5: a reply's time in seconds is named with its unit
+/// and the lab's time, not read as a mark ("the book shows … ttl 64 s").
+/// Seen failing with `time_units` not called and `s` a mark: the one
+/// difference was that garbled line.
+#[test]
+fn a_time_in_another_unit_is_named_with_it() {
+    let book = v("PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.
+64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 s
+64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.060 ms");
+    let d = ping_replies(&book, &v(LAB));
+    assert_eq!(
+        d,
+        [
+            "ping reply 1: the book shows time=0.054 s, a time in `s`; ping prints its times in milliseconds (`ms`), and the lab measured time=0.054 ms"
+        ]
+    );
+}

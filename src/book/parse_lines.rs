@@ -271,6 +271,8 @@ struct Past {
     /// Whether one holds `<`, and one `</html>` ([`html_open`]).
     lt: bool,
     html_end: bool,
+    /// Whether the output introduces commands to run ([`advice_open`]).
+    advice: bool,
 }
 
 /// Put output line `line` (chapter line `n`) on `s`: kept while the
@@ -283,11 +285,15 @@ fn push(s: &mut Step, past: &mut Past, n: usize, line: String, left: &mut usize)
         s.output_at.push(n);
         return;
     }
+    if past.lines == 0 {
+        past.advice = s.output.iter().fold(false, |o, l| advice_open(o, l));
+    }
     past.lines += 1;
     past.blank_at_end = match line.trim().is_empty() {
         true => past.blank_at_end + 1,
         false => 0,
     };
+    past.advice = advice_open(past.advice, &line);
     past.lt |= line.contains('<');
     past.html_end |= line.to_ascii_lowercase().contains("</html>");
 }
@@ -385,7 +391,45 @@ fn starts_command(
             && crate::book::lookalike::foreign_program(line).is_some());
     let unlisted =
         !prompted && shaped && last.is_some_and(|(s, p)| !may_be_output_of(s, p, folded));
-    (is_command(folded, !seen_any) || unlisted) && !continues_output(folded, last, prompted)
+    (is_command(folded, !seen_any) || unlisted)
+        && !continues_output(folded, last, prompted)
+        && !advised_by(folded, last)
+}
+
+/// Whether `line` is a command `kubeadm init` prints for its reader to
+/// run, a line of its output: past a line of it that ends in `:` (`To
+/// start using your cluster, you need to run the following as a regular
+/// user:`, `… on each node as root:`), the indented lines
+/// (`  mkdir -p $HOME/.kube`, `  sudo chown $(id -u):$(id -g) …`, an older
+/// kubeadm's `  kubeadm join …`) and a `kubeadm join` at the margin (a
+/// newer kubeadm's). Read as commands, they were not understood (probe21bt,
+/// lesser 2): the book's true output failed.
+fn advised_by(line: &str, last: Option<(&Step, &Past)>) -> bool {
+    let Some((last, past)) = last else {
+        return false;
+    };
+    let init = after_assignments(&last.command)
+        .split_whitespace()
+        .skip_while(|w| *w == "sudo")
+        .take(2)
+        .eq(["kubeadm", "init"]);
+    let open = match past.lines {
+        0 => last.output.iter().fold(false, |o, l| advice_open(o, l)),
+        _ => past.advice,
+    };
+    init && open && (line.starts_with([' ', '\t']) || line.starts_with("kubeadm join "))
+}
+
+/// Whether, after `line`, a program's output is still introducing
+/// commands for its reader to run (`open` before it): a line ending in
+/// `:` opens it, an indented line or a blank one keeps it, any other
+/// closes it.
+fn advice_open(open: bool, line: &str) -> bool {
+    if line.trim().is_empty() || line.starts_with([' ', '\t']) {
+        open
+    } else {
+        line.trim_end().ends_with(':') || (open && line.starts_with("kubeadm join "))
+    }
 }
 
 /// A command's remark with the comments on the lines above it (`#

@@ -176,3 +176,40 @@ fn a_comment_above_a_command_is_its_remark() {
         ]
     );
 }
+
+/// probe21bt, lesser 2: the commands `kubeadm init` prints for its reader
+/// (indented after a line ending in `:`, and a newer kubeadm's `kubeadm
+/// join` at the margin) are its output; the same lines elsewhere are
+/// commands. Seen failing with `advised_by` off: the mkdir, cp, chown,
+/// export and join lines were each a command.
+#[test]
+fn what_kubeadm_init_tells_its_reader_to_run_is_its_output() {
+    let init = "sudo kubeadm init --pod-network-cidr 10.244.0.0/16\n\n\
+        Your Kubernetes control-plane has initialized successfully!\n\n\
+        To start using your cluster, you need to run the following as a regular user:\n\n  \
+        mkdir -p $HOME/.kube\n  \
+        sudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config\n  \
+        sudo chown $(id -u):$(id -g) $HOME/.kube/config\n\n\
+        Alternatively, if you are the root user, you can run:\n\n  \
+        export KUBECONFIG=/etc/kubernetes/admin.conf\n\n\
+        Then you can join any worker nodes by running the following on each as root:\n\n\
+        kubeadm join 10.100.198.200:6443 --token abcdef.0123456789abcdef \\\n\t\
+        --discovery-token-ca-cert-hash sha256:0123\n";
+    let c = p(&format!("```bash\n{init}\nkubectl get nodes\n```\n"));
+    assert_eq!(
+        commands(&c.blocks[0]),
+        [
+            "sudo kubeadm init --pod-network-cidr 10.244.0.0/16",
+            "kubectl get nodes"
+        ]
+    );
+    // Under another command, or with no line introducing them, they are
+    // the reader's.
+    for block in [
+        "ls\n\nfiles to run:\n\n  mkdir -p /tmp/x\n",
+        "sudo kubeadm init\n\n  mkdir -p /tmp/x\n",
+    ] {
+        let c = p(&format!("```bash\n{block}```\n"));
+        assert_eq!(commands(&c.blocks[0]).len(), 2, "{block}");
+    }
+}

@@ -381,7 +381,12 @@ fn marks(rest: &str) -> String {
         } else if fresh && value(x, &["time=", "time<"]) {
             timed = true;
             i += 1;
-            if w.get(i) == Some(&"ms") && !x.ends_with("ms") {
+            // Its unit, ping's `ms` or another a book gives
+            // ([`super::compare_ping_lines::time_units`] names it).
+            if w.get(i)
+                .is_some_and(|u| super::compare_ping_lines::TIME_UNITS.contains(u))
+                && !x.ends_with("ms")
+            {
                 i += 1;
             }
         } else if x.starts_with('(') {
@@ -452,6 +457,7 @@ pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
     let mut d = replies_and_counts(book, lab);
     d.extend(super::compare_ping_lines::header_and_statistics(book, lab));
     d.extend(super::compare_ping_lines::unprintable_numbers(book));
+    d.extend(super::compare_ping_lines::time_units(book, lab));
     d
 }
 

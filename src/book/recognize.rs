@@ -447,7 +447,7 @@ fn kubectl(mut w: &[&str]) -> Result<Cmd, String> {
 /// not say which pods it selects.
 fn selector(sel: &str) -> Result<(String, String), String> {
     let (k, v) = sel.split_once('=').ok_or("-l without key=value")?;
-    if !is_label(k) || !is_label(v) {
+    if !is_label_key(k) || !is_label_value(v) {
         return Err(format!("-l {sel}: lab reads key=value of names"));
     }
     // Labels a DaemonSet's or StatefulSet's controller adds to every pod
@@ -461,6 +461,43 @@ fn selector(sel: &str) -> Result<(String, String), String> {
         ));
     }
     Ok((k.to_string(), v.to_string()))
+}
+
+/// A label key by Kubernetes' rules: an optional prefix, a DNS subdomain
+/// of at most 253 characters, and `/`; then a name of at most 63
+/// characters of `[A-Za-z0-9-_.]`, a letter or digit at each end
+/// (`app.kubernetes.io/name`, probe21bt: refused for its `/`).
+fn is_label_key(k: &str) -> bool {
+    match k.split_once('/') {
+        Some((prefix, name)) => is_dns_subdomain(prefix) && is_label_value(name),
+        None => is_label_value(k),
+    }
+}
+
+/// A label value (and a key's name) by Kubernetes' rules: 1 to 63
+/// characters of `[A-Za-z0-9-_.]`, a letter or digit at each end (an
+/// empty value, which Kubernetes allows, lab does not read).
+fn is_label_value(v: &str) -> bool {
+    let alnum = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    (1..=63).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && alnum(v.as_bytes().first())
+        && alnum(v.as_bytes().last())
+}
+
+/// A DNS subdomain (RFC 1123): at most 253 characters, dot-separated
+/// labels of lowercase letters, digits and `-`, each 1 to 63 long with a
+/// letter or digit at each end.
+fn is_dns_subdomain(s: &str) -> bool {
+    let label = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    (1..=253).contains(&s.len()) && s.split('.').all(label)
 }
 
 /// Labels Kubernetes' controllers add to the pods they make, with values

@@ -219,3 +219,44 @@ fn a_selector_in_each_form_kubectl_takes() {
         assert!(recognize(&line).is_err(), "{line}");
     }
 }
+
+/// probe21bt, lesser 3: a label key by Kubernetes' rules, a DNS-subdomain
+/// prefix and `/` included, is read; one outside them is not. Seen
+/// failing with keys read by `is_label`: `app.kubernetes.io/name=nginx`
+/// not understood.
+#[test]
+fn a_label_key_by_kubernetes_rules() {
+    let selector = |sel: &str| match recognize(&format!("kubectl get pods -l {sel}")) {
+        Ok(Cmd::Kubectl(Kubectl {
+            action: KubeAction::Get(g),
+            ..
+        })) => g.selector,
+        _ => None,
+    };
+    for (sel, key, value) in [
+        (
+            "app.kubernetes.io/name=nginx",
+            "app.kubernetes.io/name",
+            "nginx",
+        ),
+        ("example.com/Tier_1=Web.2", "example.com/Tier_1", "Web.2"),
+        ("App=nginx", "App", "nginx"),
+    ] {
+        assert_eq!(selector(sel), Some((key.into(), value.into())), "{sel}");
+    }
+    let long = format!("{}/name=x", "a".repeat(254));
+    let name64 = format!("{}=x", "a".repeat(64));
+    for sel in [
+        "Example.com/name=x",
+        "a/b/c=x",
+        "/name=x",
+        "-bad.com/name=x",
+        "app.io/-name=x",
+        "app=-x",
+        "app=x_",
+        &long,
+        &name64,
+    ] {
+        assert_eq!(selector(sel), None, "{sel}");
+    }
+}

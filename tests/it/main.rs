@@ -112,6 +112,7 @@ mod probe21bq_lessers;
 mod probe21br_listings;
 mod probe21br_printed;
 mod probe21bt;
+mod probe21bt_lessers;
 mod probe21bv_history;
 mod probe21l;
 mod probe21p;

@@ -15,7 +15,9 @@
 //! 10.96.0.0/12 with its first address 10.96.0.1 (the `kubernetes`
 //! service, in the API server's SANs); the API server's certificate
 //! naming the control plane's address; and every node name a certificate
-//! or the marking line gives, the control plane's. An older kubeadm's wording of the
+//! or the marking line gives, the control plane's; the kubelet's ConfigMap
+//! and the addons applied, against what the pinned kubeadm makes
+//! ([`pinned_fact`]). An older kubeadm's wording of the
 //! same line (`[certificates]` for `[certs]`, `Your Kubernetes master` for
 //! `control-plane`) is a form, not a value: accepted, as an older
 //! kubectl's form is. Not compared, and said so: tokens, hashes, timings,
@@ -81,6 +83,13 @@ pub(super) fn read(book: &[String], lab: &LabInit) -> Read {
                 format!("`{l}`: success, as the lab's init")
             });
         }
+        if let Some(fact) = pinned_fact(l, lab.kubernetes) {
+            compared = true;
+            match fact {
+                Ok(c) => r.compared.push(c),
+                Err(d) => r.differences.push(d),
+            }
+        }
         if let Some(d) = node_names(l, lab.control_plane) {
             compared = true;
             match d {
@@ -128,6 +137,52 @@ pub(super) fn read(book: &[String], lab: &LabInit) -> Read {
         }
     }
     r
+}
+
+/// What the pinned kubeadm (`pinned`, lab.yaml's `kubernetes`) itself
+/// prints on `l`, where the line says a fact of its version (probe21bt,
+/// lesser 6: `ConfigMap "kubelet-config-1.10"` and `Applied essential
+/// addon: kube-dns` passed, counted only as lines not compared): the
+/// kubelet's ConfigMap (`kubelet-config-1.X` up to 1.23, `kubelet-config`
+/// from 1.24) and the addons it applies (kube-dns up to 1.10, CoreDNS
+/// from 1.11 with kube-dns still chosen by a flag up to 1.20, CoreDNS
+/// alone since; kube-proxy always). `Ok`: what agreed, `Err`: the
+/// difference; `None`: the line says neither.
+fn pinned_fact(l: &str, pinned: &str) -> Option<Result<String, String>> {
+    let minor: u32 = pinned.split('.').nth(1)?.parse().ok()?;
+    if let Some((_, rest)) = l.split_once("ConfigMap \"")
+        && let Some(name) = rest.split('"').next()
+        && name.starts_with("kubelet-config")
+    {
+        let theirs = match minor {
+            24.. => "kubelet-config".to_string(),
+            _ => format!("kubelet-config-1.{minor}"),
+        };
+        return Some(if name == theirs {
+            Ok(format!(
+                "the kubelet's ConfigMap {name} is the one kubeadm {pinned} makes"
+            ))
+        } else {
+            Err(format!(
+                "kubeadm init: the book's kubeadm stores the kubelet's configuration in ConfigMap \"{name}\" (`{l}`); kubeadm {pinned}, which the lab pins, names it \"{theirs}\""
+            ))
+        });
+    }
+    let (_, addon) = l.split_once("Applied essential addon:")?;
+    let addon = addon.trim();
+    let applies: &[&str] = match minor {
+        ..=10 => &["kube-dns", "kube-proxy"],
+        11..=20 => &["CoreDNS", "kube-dns", "kube-proxy"],
+        _ => &["CoreDNS", "kube-proxy"],
+    };
+    Some(if applies.contains(&addon) {
+        Ok(format!("the addon {addon} is one kubeadm {pinned} applies"))
+    } else {
+        Err(format!(
+            "kubeadm init: the book's kubeadm applies the addon {addon} (`{l}`); kubeadm {pinned}, which the lab pins, applies {}",
+            applies.join(" and ")
+        ))
+    })
 }
 
 /// The names kubeadm gives a certificate besides the control plane's node

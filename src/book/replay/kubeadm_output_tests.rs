@@ -147,3 +147,30 @@ fn another_control_planes_name_is_a_difference() {
         assert_eq!(of(&[l]).differences, Vec::<String>::new(), "{l}");
     }
 }
+
+/// The kubelet's ConfigMap and the addons, by the pinned minor (probe21bt,
+/// lesser 6). Seen failing with `read` not asking `pinned_fact`: the
+/// kube-dns line was no difference, counted as not compared.
+#[test]
+fn the_configmap_and_addons_are_the_pinned_kubeadms() {
+    let fact = |l: &str, pinned: &str| pinned_fact(l, pinned).map(|f| f.is_ok());
+    let cm = |name: &str| {
+        format!(
+            "[upload-config] Storing the configuration used in ConfigMap \"{name}\" in the \"kube-system\" Namespace"
+        )
+    };
+    let addon = |a: &str| format!("[addons] Applied essential addon: {a}");
+    assert_eq!(fact(&cm("kubelet-config"), "1.32"), Some(true));
+    assert_eq!(fact(&cm("kubelet-config-1.10"), "1.32"), Some(false));
+    assert_eq!(fact(&cm("kubelet-config-1.20"), "1.20"), Some(true));
+    assert_eq!(fact(&cm("kubelet-config"), "1.20"), Some(false));
+    assert_eq!(fact(&cm("kubeadm-config"), "1.32"), None);
+    assert_eq!(fact(&addon("CoreDNS"), "1.32"), Some(true));
+    assert_eq!(fact(&addon("kube-proxy"), "1.32"), Some(true));
+    assert_eq!(fact(&addon("kube-dns"), "1.32"), Some(false));
+    assert_eq!(fact(&addon("kube-dns"), "1.10"), Some(true));
+    assert_eq!(fact(&addon("CoreDNS"), "1.10"), Some(false));
+    let r = of(&[&addon("kube-dns")]);
+    assert_eq!(r.differences.len(), 1, "{r:?}");
+    assert_eq!(r.not_compared, 0, "{r:?}");
+}

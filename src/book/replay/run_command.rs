@@ -241,7 +241,7 @@ impl Replayer<'_> {
             let rest = match read.not_compared {
                 0 => "every line of the output the book shows holds such a value".to_string(),
                 n => format!(
-                    "{n} line(s) of the output the book shows are not compared (tokens, hashes, timings, kubeadm's progress lines)"
+                    "{n} line(s) of the output the book shows are not compared (tokens, hashes, timings, kubeadm's progress lines, the commands it tells its reader to run)"
                 ),
             };
             r.reason = Some(format!(
