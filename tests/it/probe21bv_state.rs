@@ -164,3 +164,102 @@ fn a_namespace_the_claim_does_not_list_is_used_by_no_command_and_never_claimed()
     assert!(foreign.alive() && foreign.exists());
 }
 
+/// probe21bv's lessers on a lab with a node the guard stopped: `lab ssh`
+/// to it, `lab inspect` and `lab graph` said "no namespace …" where
+/// `verify` and `apply` name the stop; `lab book` called the tables that
+/// show the stopped node (`get nodes`: `NotReady`; `get pods`: `0/1`)
+/// drift, the stop unnamed; and `lab book` on a chapter edited after `up`
+/// warned "using the lab as it was brought up", then replayed the edited
+/// chapter. Seen failing with `refuse_stopped_node` and
+/// `refuse_stopped_nodes` out of `cli/ssh.rs` and `graph/live.rs`, the
+/// book's `stopped_nodes::mark` leaving skipped lines with differences and
+/// `ops/book.rs` giving `State::lab_drift`'s words: `lab ssh` said "lab
+/// proxy: node node1 of lab … is not up here (no namespace …)".
+#[test]
+fn a_stopped_node_is_named_by_ssh_inspect_graph_and_book() {
+    let t = TestLab::chapter4("stnq");
+    t.up(&[]);
+    // The chapter edited after `up`: `book` reads it as it is now.
+    let chapter = t.src.path().join("chapter.md");
+    let mut text_now = std::fs::read_to_string(&chapter).unwrap();
+    text_now.push_str("\nA paragraph written after `lab up`.\n");
+    std::fs::write(&chapter, text_now).unwrap();
+    crate::guard::node1_stopped_after(
+        &t,
+        "ip ntable change name arp_cache dev cni0 proxy_queue 100000 && echo added",
+        "arp_cache proxy_qlen 100000",
+        10,
+    );
+    let stop = "node node1 was stopped by the guard";
+    let name = t.name.as_str();
+    for args in [
+        vec!["ssh", name, "node1", "--", "true"],
+        vec!["inspect", name],
+        vec!["graph", name, "--format", "dot"],
+    ] {
+        let out = t.lab(&args);
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {said}");
+        assert!(
+            said.contains(stop) && said.contains(&format!("lab destroy {name}")),
+            "{args:?}: {said}"
+        );
+        assert!(
+            !said.contains("no namespace") && !said.contains("No such file"),
+            "{args:?}: {said}"
+        );
+    }
+    // Another node is still reached.
+    let out = t.lab(&["ssh", name, "node2", "--", "true"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let json = t.state.path().join("stnq-book.json");
+    let file = t.file();
+    let out = t.lab(&[
+        "book",
+        file.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!(
+            "replays the chapter {} as it is now, on the lab as it was brought up",
+            chapter.display()
+        )),
+        "{said}"
+    );
+    let book: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("no book report ({e}): {said}"));
+    let on_the_lab: Vec<&serde_json::Value> = book["blocks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|b| b["commands"].as_array().into_iter().flatten())
+        .filter(|c| {
+            c["ran_on"]
+                .as_str()
+                .is_some_and(|on| on != "kubectl" && on != "lab")
+        })
+        .collect();
+    let tables = on_the_lab
+        .iter()
+        .filter(|c| c["ran_on"] == "lab (observed)")
+        .count();
+    assert!(tables > 0, "no table the lab observed: {said}");
+    let unnamed: Vec<String> = on_the_lab
+        .iter()
+        .filter(|c| {
+            let differs = c["differences"].as_array().is_some_and(|d| !d.is_empty());
+            let named =
+                c["verdict"] == "error" && c["reason"].as_str().is_some_and(|r| r.contains(stop));
+            differs && !named
+        })
+        .map(|c| format!("{} {} ({})", c["line"], c["command"], c["verdict"]))
+        .collect();
+    assert!(
+        unnamed.is_empty(),
+        "differences on the lab without the stop named: {unnamed:?}"
+    );
+}
