@@ -43,6 +43,8 @@ pub async fn run(a: Args) -> Result<()> {
         .provider
         .access(&r.lab, &r.state, &Reporter::quiet())
         .await?;
+    // A node the guard stopped is said so, not "no namespace".
+    r.provider.refuse_stopped_node(&r.lab, &r.state, &a.node)?;
     let mut cmd = std::process::Command::new("ssh");
     cmd.arg("-F").arg(&access.ssh_config);
     if a.command.is_empty() {

@@ -22,6 +22,9 @@ pub async fn topology(lab: &Lab, st: &State, provider: &dyn Provider) -> Result<
     let quiet = Reporter::quiet();
     let status = provider.status(lab, st, &quiet).await?;
     let access = provider.access(lab, st, &quiet).await?;
+    // Every node is read: one the guard stopped is said so, in the words
+    // `apply` and `verify` use, not "no namespace" (probe21bv, lesser).
+    provider.refuse_stopped_nodes(lab, st)?;
     let session = provider
         .session(lab, st, &access, Some(DEADLINE), &quiet)
         .await?;

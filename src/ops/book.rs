@@ -71,7 +71,12 @@ async fn ready(s: &Settings, rep: &Reporter) -> Result<Ready> {
             }
             let r = super::Running::of(st)?;
             held.log_to(rep);
-            if let Some(w) = &r.drift {
+            // The chapter is read now, the lab is the one brought up: the
+            // warning says which of each.
+            let chapter = s.book.chapter.as_ref().or(s.lab.book.as_ref());
+            if let Some(w) = chapter.and_then(|c| super::book_changed::warning(&r.state, c)) {
+                rep.info(format!("warning: {w}"));
+            } else if let Some(w) = &r.drift {
                 rep.info(format!("warning: {w}"));
             }
             (r.state, r.lab, r.provider)

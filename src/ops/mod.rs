@@ -22,6 +22,7 @@
 
 pub mod apply;
 pub mod book;
+mod book_changed;
 pub mod destroy;
 pub mod doctor;
 mod held;

@@ -117,6 +117,21 @@ pub trait Provider: Send + Sync {
         }
     }
 
+    /// `Err` (exit 3) when `node` of the running lab is one the guard
+    /// stopped (see [`Provider::stopped_nodes`]), in the same words: what
+    /// `lab ssh` says of that node, and `inspect` and `graph` of any
+    /// (`refuse_stopped_nodes`), rather than "no namespace" (probe21bv,
+    /// lesser).
+    fn refuse_stopped_node(&self, lab: &Lab, state: &State, node: &str) -> Result<()> {
+        match self.stopped_nodes(lab, state) {
+            Some(s) if s.nodes.iter().any(|n| n == node) => Err(crate::error::LabError::Step {
+                step: "nodes".to_string(),
+                message: s.why,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Remove everything of the lab `name`. Idempotent; works on a half-built
     /// lab and without state.
     async fn destroy(&self, name: &str, state: Option<&State>, rep: &Reporter) -> Result<()>;

@@ -114,6 +114,7 @@ mod probe21br_printed;
 mod probe21bt;
 mod probe21bt_lessers;
 mod probe21bv_history;
+mod probe21bv_state;
 mod probe21l;
 mod probe21p;
 mod probe21r;

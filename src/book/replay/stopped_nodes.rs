@@ -24,7 +24,16 @@ pub(super) fn mark(commands: &mut [CommandReport], stopped: &StoppedNodes) {
             .ran_on
             .as_deref()
             .is_some_and(|on| !NOT_THE_LABS_NODES.contains(&on));
-        if used_the_lab && !matches!(c.verdict, Verdict::Skipped | Verdict::NotUnderstood) {
+        // A line lab compared without running it (an observed table: kubectl
+        // did not run it, so `Skipped`) whose differences the judge would
+        // call drift is judged on the lab too (probe21bv, lesser: a stopped
+        // node's `NotReady` and `0/1` rows were drift, the stop unnamed).
+        let judged = match c.verdict {
+            Verdict::NotUnderstood => false,
+            Verdict::Skipped => !c.differences.is_empty(),
+            _ => true,
+        };
+        if used_the_lab && judged {
             c.reason = Some(match c.reason.take() {
                 Some(r) if c.verdict == Verdict::Error => format!("{}; {r}", stopped.why),
                 _ => stopped.why.clone(),
@@ -84,6 +93,33 @@ mod tests {
             verdicts,
             [Error, Error, Error, Match, Match, Skipped, Match]
         );
+        assert_eq!(c[0].reason.as_deref(), Some(stopped.why.as_str()));
+    }
+
+    /// Probe21bv, lesser: with node2 stopped, `get nodes` and `get pods`
+    /// (tables lab observed: kubectl did not run them, so skipped, with
+    /// the differences the judge calls drift) showed node2 `NotReady` and
+    /// its pod `0/1` as drift, the stop unnamed. Seen failing before
+    /// `mark` took a skipped line with differences: `Skipped` left, then
+    /// judged drift.
+    #[test]
+    fn a_table_lab_observed_that_differs_is_an_error_naming_the_stop() {
+        let stopped = StoppedNodes {
+            nodes: vec!["node2".to_string()],
+            why: "node node2 was stopped by the guard: …".to_string(),
+        };
+        let mut table = command(Some("lab (observed)"), Verdict::Skipped);
+        table.differences = vec!["table (NAME STATUS): … node2 NotReady".to_string()];
+        let mut c = vec![
+            table,
+            command(Some("lab (observed)"), Verdict::Skipped),
+            command(Some("kubectl"), Verdict::Skipped),
+        ];
+        c[2].differences = vec!["kubectl refuses the book's line".to_string()];
+        mark(&mut c, &stopped);
+        let verdicts: Vec<Verdict> = c.iter().map(|c| c.verdict).collect();
+        use Verdict::*;
+        assert_eq!(verdicts, [Error, Skipped, Skipped]);
         assert_eq!(c[0].reason.as_deref(), Some(stopped.why.as_str()));
     }
 }

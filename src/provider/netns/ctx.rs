@@ -1,6 +1,7 @@
 //! The context the netns bring-up steps share.
 
 use super::cgroups::Limits;
+use super::claimed;
 use super::files::Layout;
 use super::provider_state::NetnsState;
 use crate::error::Result;
@@ -50,6 +51,10 @@ pub struct NetnsCtx {
     /// The nodes' and pods' cgroup limits, once looked up (see
     /// [`NetnsCtx::cgroup_limits`]).
     cgroup_limits: Option<(Limits, Limits)>,
+    /// The namespaces this command recorded before making them, and those
+    /// it deleted: the only changes [`NetnsCtx::save`] makes to the claim.
+    made: Vec<String>,
+    deleted: Vec<String>,
 }
 
 impl NetnsCtx {
@@ -82,24 +87,68 @@ impl NetnsCtx {
             exe: lab_exe(),
             programs: Programs::find(),
             cgroup_limits: None,
+            made: Vec::new(),
+            deleted: Vec::new(),
         }
     }
 
+    /// Record namespaces this command is about to make (before making
+    /// them): in the state, and in the claim at the next [`NetnsCtx::save`].
+    pub fn record_namespaces(&mut self, names: impl IntoIterator<Item = String>) {
+        let names: Vec<String> = names.into_iter().collect();
+        self.deleted.retain(|n| !names.contains(n));
+        for n in &names {
+            if !self.made.contains(n) {
+                self.made.push(n.clone());
+            }
+        }
+        self.ps.add_namespaces(names);
+    }
+
+    /// Forget namespaces this command deleted: out of the state, and out of
+    /// the claim at the next [`NetnsCtx::save`].
+    pub fn forget_namespaces(&mut self, gone: &[String]) {
+        self.made.retain(|n| !gone.contains(n));
+        for n in gone {
+            if !self.deleted.contains(n) {
+                self.deleted.push(n.clone());
+            }
+        }
+        self.ps.namespaces.retain(|n| !gone.contains(n));
+    }
+
     /// Write the state (atomically), with what the provider recorded so far,
-    /// and keep the lab's host-wide claim listing the same namespaces.
+    /// and keep the lab's host-wide claim listing what this command made and
+    /// deleted ([`claimed::claim_after`]): never a name read from the state
+    /// file, which can be edited (probe21bv finding 3). A name is claimed
+    /// before the state lists it, and unclaimed after the state no longer
+    /// does: a command stopped in between leaves a claim that covers its
+    /// state.
     pub fn save(&mut self) -> Result<()> {
         self.ps.record_exes();
         self.state.provider_state = self.ps.to_value();
+        let mine = self.state.instance.as_ref().and_then(|instance| {
+            crate::state::claim::read(&self.state.name).filter(|c| c.instance == *instance)
+        });
+        if let Some(c) = &mine {
+            let wider = claimed::claim_after(&c.namespaces, &self.made, &[]);
+            if wider != c.namespaces {
+                crate::state::claim::update(&crate::state::claim::Claim {
+                    namespaces: wider,
+                    ..c.clone()
+                })?;
+            }
+        }
         self.state.save()?;
-        if let Some(instance) = &self.state.instance
-            && let Some(c) = crate::state::claim::read(&self.state.name)
-            && c.instance == *instance
-            && c.namespaces != self.ps.namespaces
-        {
-            crate::state::claim::update(&crate::state::claim::Claim {
-                namespaces: self.ps.namespaces.clone(),
-                ..c
-            })?;
+        if let Some(c) = mine {
+            let after = claimed::claim_after(&c.namespaces, &self.made, &self.deleted);
+            let wider = claimed::claim_after(&c.namespaces, &self.made, &[]);
+            if after != wider {
+                crate::state::claim::update(&crate::state::claim::Claim {
+                    namespaces: after,
+                    ..c
+                })?;
+            }
         }
         Ok(())
     }

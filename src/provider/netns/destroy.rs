@@ -22,6 +22,7 @@
 //! How many were reset is said; sockets the reset left make `destroy`
 //! fail, naming their namespaces, after removing the rest.
 
+use super::claimed::{self, lab_processes};
 use super::guard::{self, Cleared};
 use super::provider_state::NetnsState;
 use super::{names, netlink, sys};
@@ -31,7 +32,7 @@ use crate::report::Reporter;
 use crate::state::State;
 use crate::state::claim::{self, Claim};
 use async_trait::async_trait;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 pub struct DestroyCtx {
@@ -102,42 +103,6 @@ impl TcpReset {
         });
         (said, failed)
     }
-}
-
-/// The processes (PID, start time) that run in the lab's own namespaces
-/// `ours` or in their cgroups (see `cgroups::processes_of`).
-/// Refuse a state whose recorded processes are not the lab's: a PID
-/// (and start time) lab did not start, or one that runs outside the lab's
-/// own namespaces and cgroups. `destroy` checks this before it signals
-/// anything; `apply` (and `book` and `test`, which apply) signal the same
-/// records (a pod's nginx stopped, the guard told to remake its tables) and
-/// killed a crafted state's `sleep` of the host's that `destroy` refused
-/// (probe21bo).
-pub(super) fn refuse_foreign_processes(ps: &NetnsState, name: &str, dir: &Path) -> Result<()> {
-    let recorded = ps.trusted(name, dir)?;
-    if recorded.is_empty() {
-        return Ok(());
-    }
-    let inside = lab_processes(&ps.namespaces);
-    match recorded.iter().find(|p| !inside.contains(p)) {
-        Some((pid, _)) => Err(foreign_pid(dir, *pid, name)),
-        None => Ok(()),
-    }
-}
-
-fn foreign_pid(dir: &Path, pid: i32, name: &str) -> LabError {
-    LabError::Untrusted(format!(
-        "the state in {} records PID {pid}, which does not run in lab '{name}''s namespaces: not a process lab started for this lab; nothing was changed",
-        dir.display()
-    ))
-}
-
-fn lab_processes(ours: &[String]) -> Vec<(i32, u64)> {
-    let mut procs = sys::pids_in(ours);
-    procs.extend(super::cgroups::processes_of(ours));
-    procs.sort_unstable();
-    procs.dedup();
-    procs
 }
 
 struct StopProcesses;
@@ -313,17 +278,7 @@ pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Resul
                     ours.extend(c.namespaces.iter().cloned());
                     // The state's namespaces are acted on only where the
                     // host-wide claim agrees (a state file can be edited).
-                    if let Some(n) = ps
-                        .namespaces
-                        .iter()
-                        .find(|n| !c.namespaces.contains(n) && existing.contains(n))
-                    {
-                        return Err(LabError::Untrusted(format!(
-                            "the state in {} lists namespace {n}, which lab '{name}''s claim on this host ({}) does not: it was not made for this lab; nothing was changed",
-                            dir.display(),
-                            claim::path(name).display()
-                        )));
-                    }
+                    claimed::refuse_unclaimed(&ps, name, &dir, &c.namespaces, &existing)?;
                 }
             }
         }
@@ -357,12 +312,7 @@ pub async fn destroy(name: &str, state: Option<&State>, rep: &Reporter) -> Resul
     // A recorded process that runs is signalled only if it runs inside
     // the lab's own (claimed) namespaces or their cgroups, as every daemon
     // lab starts does.
-    if !recorded.is_empty() {
-        let inside = lab_processes(&ours);
-        if let Some((pid, _)) = recorded.iter().find(|p| !inside.contains(p)) {
-            return Err(foreign_pid(&dir, *pid, name));
-        }
-    }
+    claimed::refuse_outside(&recorded, &ours, name, &dir)?;
     let foreign: Vec<&String> = existing.iter().filter(|n| !ours.contains(n)).collect();
     if !foreign.is_empty() {
         rep.info(format!(

@@ -12,6 +12,7 @@
 
 mod beneath;
 pub mod cgroups;
+mod claimed;
 mod confine;
 mod ctx;
 pub mod destroy;
@@ -195,7 +196,7 @@ impl Provider for Netns {
         check_variant(lab, v)?;
         self.refuse_stopped_nodes(lab, state)?;
         let ps = NetnsState::from_value(&state.provider_state)?;
-        destroy::refuse_foreign_processes(&ps, &lab.name, &state.dir())?;
+        claimed::refuse_untrusted(&ps, &lab.name, state)?;
         let mut ctx = NetnsCtx::new(lab, v, state.clone(), ps, rep);
         // A lab of an older `lab` has no range of ids: refused before
         // anything changes.
@@ -303,7 +304,7 @@ impl Provider for Netns {
             })
             .collect();
         // Shown, not refused: `status` is how a user looks at such a state.
-        if let Err(e) = destroy::refuse_foreign_processes(&ps, &lab.name, &state.dir()) {
+        if let Err(e) = claimed::refuse_untrusted(&ps, &lab.name, state) {
             warnings.push(e.to_string());
         }
         Ok(Status {
@@ -317,8 +318,9 @@ impl Provider for Netns {
         let ps = NetnsState::from_value(&state.provider_state)?;
         // A state `destroy` refuses as crafted is used by no command
         // (probe21bl lesser 7: `verify` passed on it, `ssh` and `inspect`
-        // worked).
-        destroy::refuse_foreign_processes(&ps, &lab.name, &state.dir())?;
+        // worked; probe21bv finding 3: nor one listing a namespace of the
+        // lab's prefix that its claim does not).
+        claimed::refuse_untrusted(&ps, &lab.name, state)?;
         Ok(Access {
             ssh_config: files::fresh_ssh_config(&files::Layout::new(state.dir()), lab)?,
             pods: ps.pods,

@@ -15,7 +15,7 @@ pub struct Namespaces;
 impl Step<NetnsCtx> for Namespaces {
     async fn run(&self, ctx: &mut NetnsCtx) -> Result<()> {
         let all = plan::machine_namespaces(&ctx.lab);
-        ctx.ps.add_namespaces(all.iter().cloned());
+        ctx.record_namespaces(all.iter().cloned());
         ctx.save()?;
         let nodes: Vec<String> = ctx
             .lab

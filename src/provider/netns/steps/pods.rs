@@ -25,7 +25,7 @@ impl Step<NetnsCtx> for Pods {
             .iter()
             .map(|p| names::pod_ns(&lab.name, &p.name))
             .collect();
-        ctx.ps.add_namespaces(pod_ns.iter().cloned());
+        ctx.record_namespaces(pod_ns.iter().cloned());
         ctx.ps.pods = placements.iter().map(|p| p.pod_ref()).collect();
         ctx.ps.pod_generation += 1;
         let generation = ctx.ps.pod_generation;

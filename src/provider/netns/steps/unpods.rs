@@ -79,10 +79,10 @@ impl Step<NetnsCtx> for RemovePods {
         netlink::apply(&ctx.rep, by_node).await?;
         // Deleting a namespace is asynchronous in the kernel; the next pods'
         // veths have new names.
-        netlink::delete_namespaces(&ctx.rep, pod_ns).await?;
+        netlink::delete_namespaces(&ctx.rep, pod_ns.clone()).await?;
         ctx.ps.processes.retain(|p| p.what != "nginx");
         ctx.ps.pods.clear();
-        ctx.ps.namespaces.retain(|n| !n.starts_with(&pod_prefix));
+        ctx.forget_namespaces(&pod_ns);
         ctx.save()
     }
 }
