@@ -80,17 +80,15 @@ impl Replayer<'_> {
         pod: &str,
         row_namespace: Option<&str>,
         maker: &Maker,
-        listing: Option<Listing>,
+        listing: Listing,
     ) -> bool {
-        if let Some(l) = listing
-            && !crate::book::listing_shows::would_show(
-                self.lab,
-                l.namespace,
-                l.selector,
-                &maker.kind,
-                row_namespace,
-            )
-        {
+        if !crate::book::listing_shows::would_show(
+            self.lab,
+            listing.namespace,
+            listing.selector,
+            &maker.kind,
+            row_namespace,
+        ) {
             return false;
         }
         let before: Vec<&str> = self
@@ -115,7 +113,7 @@ impl Replayer<'_> {
         book: Option<&mut Table>,
         lab: &mut Table,
         names: &[(String, String)],
-        listing: Option<Listing>,
+        listing: Listing,
     ) -> Option<String> {
         if self.gone_workloads.is_empty() && self.net_deleted.is_none() {
             return None;

@@ -235,8 +235,15 @@ impl Replayer<'_> {
         })
     }
 
-    /// kubectl ran against the lab's cluster: its table against the book's.
-    pub(super) fn cluster_table(&self, r: &mut CommandReport, epoch: usize, pods: &[PodRef]) {
+    /// kubectl ran against the lab's cluster (a `get` of `listing`): its
+    /// table against the book's.
+    pub(super) fn cluster_table(
+        &self,
+        r: &mut CommandReport,
+        epoch: usize,
+        pods: &[PodRef],
+        listing: super::gone_rows::Listing,
+    ) {
         let book = self.book_in_lab(r, epoch, pods);
         let cut = book.iter().any(|l| compare::is_elision(l));
         let book: Vec<String> = book
@@ -250,7 +257,7 @@ impl Replayer<'_> {
         }
         if let Some(l) = lab.as_mut() {
             r.why
-                .extend(self.gone_rows_set_aside(shown.table.as_mut(), l, &[], None));
+                .extend(self.gone_rows_set_aside(shown.table.as_mut(), l, &[], listing));
         }
         match (&shown.table, lab) {
             (None, lab) => r.differences.extend(shown.none_found_against(lab.as_ref())),
@@ -415,7 +422,7 @@ impl Replayer<'_> {
             selector: g.selector.as_ref(),
         };
         r.why
-            .extend(self.gone_rows_set_aside(book_rows, &mut lab, &names, Some(listing)));
+            .extend(self.gone_rows_set_aside(book_rows, &mut lab, &names, listing));
         let mut all_kubeadms = false;
         if g.what == Resource::Pods && shown.table.is_some() {
             let asked = (!g.all_namespaces).then(|| namespace.unwrap_or("default"));
