@@ -37,6 +37,8 @@ mod facts;
 pub use facts::{Facts, Failure, facts};
 #[path = "curl_claims.rs"]
 mod claims;
+#[path = "curl_header_lines.rs"]
+mod header_lines;
 #[path = "curl_headers.rs"]
 mod headers;
 #[path = "curl_peers.rs"]

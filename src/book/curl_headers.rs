@@ -17,7 +17,7 @@
 
 /// A header line of curl's (`Name: value`, after `-v`'s `< `/`> `), as
 /// (whether it was sent, its name in lower case, its value).
-fn header(l: &str) -> Option<(bool, String, String)> {
+pub(super) fn header(l: &str) -> Option<(bool, String, String)> {
     let t = l.trim_end();
     let (sent, t) = match t.strip_prefix("> ") {
         Some(rest) => (true, rest),
@@ -57,7 +57,7 @@ fn headers(lines: &[String]) -> Vec<(bool, String, String)> {
 }
 
 /// A request line (`> GET / HTTP/1.1`): its method and target.
-fn request(l: &str) -> Option<(String, String)> {
+pub(super) fn request(l: &str) -> Option<(String, String)> {
     let t = l.trim().strip_prefix('>')?.trim();
     let mut w = t.split_whitespace();
     let (method, target, version) = (w.next()?, w.next()?, w.next()?);
@@ -83,6 +83,7 @@ pub(super) fn read(
             None => u.push(format!("the request line `{m} {t}`: the lab's curl printed none")),
         }
     }
+    d.extend(super::header_lines::not_curls_form(book));
     let labs = headers(lab);
     for (sent, name, value) in headers(book) {
         let key = name.to_ascii_lowercase();
@@ -120,7 +121,8 @@ pub(super) fn read(
             .map(|(_, _, v)| v);
         match lab_value {
             Some(v) if compared && !v.eq_ignore_ascii_case(&value) => d.push(format!(
-                "curl: the book's answer has `{name}: {value}`; the lab's curl's has `{name}: {v}`"
+                "curl: the book's {} has `{name}: {value}`; the lab's curl's has `{name}: {v}`",
+                if sent { "request" } else { "answer" }
             )),
             Some(_) if compared => {}
             _ if compared => u.push(format!("`{name}: {value}`: the lab's curl printed no such header")),

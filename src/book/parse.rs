@@ -455,6 +455,10 @@ pub use inline::InlineCode;
 mod lang;
 pub use lang::{OUTPUT_LANGS, lang_of, shows_data};
 
+#[path = "parse_init_advice.rs"]
+mod init_advice;
+pub use init_advice::is_init_advice;
+
 #[path = "parse_lines.rs"]
 mod lines;
 pub use lines::{

@@ -306,6 +306,9 @@ fn continues_output(line: &str, last: Option<(&Step, &Past)>, prompted: bool) ->
     let Some((last, past)) = last else {
         return false;
     };
+    if after_prompt(line).is_none() && super::init_advice::is_init_advice(line, last) {
+        return true;
+    }
     if after_prompt(line).is_some() || last.output.is_empty() || ends_blank(last, past) {
         return false;
     }

@@ -113,6 +113,7 @@ mod probe21br_listings;
 mod probe21br_printed;
 mod probe21bt;
 mod probe21bt_lessers;
+mod probe21bu;
 mod probe21bv_history;
 mod probe21bv_state;
 mod probe21l;

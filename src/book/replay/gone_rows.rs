@@ -19,18 +19,38 @@ use crate::book::bind::{PodKind, Table, kind_of, owner_of};
 /// command is then compared, not skipped, [`Replayer::gone_after`]).
 pub(super) const SET_ASIDE: &str = "not compared: the rows of";
 
+/// What a listing asks: its namespace (None: every namespace) and its
+/// `-l KEY=VALUE`. A deleted workload's row is set aside only where the
+/// listing would show that workload's pods (probe21bu, finding 3: `-l
+/// app=flannel` showing nginx's pods `Terminating` passed).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Listing<'a> {
+    pub namespace: Option<&'a str>,
+    pub selector: Option<&'a (String, String)>,
+}
+
+/// What the reader deleted that a pod is of ([`Replayer::gone_maker`]).
+struct Maker {
+    /// As the `why` line names it.
+    said: String,
+    kind: PodKind,
+    /// The line of the delete.
+    line: usize,
+}
+
 impl Replayer<'_> {
     /// What the reader deleted that `pod` (the lab's name or the book's;
     /// `names`: each lab pod's workload, where known) is a pod of: a
     /// workload the chapter deleted and has not applied again, or the pod
-    /// network after its delete and before a network file's apply. Said
-    /// as the `why` line names it.
-    fn gone_maker(&self, pod: &str, names: &[(String, String)]) -> Option<String> {
+    /// network after its delete and before a network file's apply.
+    fn gone_maker(&self, pod: &str, names: &[(String, String)]) -> Option<Maker> {
         if kind_of(self.lab, pod) == PodKind::Flannel {
             let (line, file) = self.net_deleted.as_ref()?;
-            return Some(format!(
-                "the pod network (`kubectl delete -f {file}`, line {line})"
-            ));
+            return Some(Maker {
+                said: format!("the pod network (`kubectl delete -f {file}`, line {line})"),
+                kind: PodKind::Flannel,
+                line: *line,
+            });
         }
         let workload = names
             .iter()
@@ -38,37 +58,86 @@ impl Replayer<'_> {
             .map(|(_, w)| w.as_str())
             .unwrap_or_else(|| owner_of(pod));
         let gone = self.gone_workloads.get(workload)?;
-        Some(format!("{workload} (line {})", gone.line))
+        let kind = match self.app_of(workload) {
+            Some(app) => PodKind::Workload { app: app.into() },
+            None => PodKind::Unknown,
+        };
+        Some(Maker {
+            said: format!("{workload} (line {})", gone.line),
+            kind,
+            line: gone.line,
+        })
+    }
+
+    /// Whether the book's row of `pod` (in `row_namespace`, where its table
+    /// says) is one the reader meets after `maker`'s delete: the listing
+    /// shows pods of its kind there, and the pod is one the reader had (a
+    /// table before the delete showed it, or none showed any pod of its
+    /// kind). probe21bu, lesser 1: a name never shown, `Terminating`,
+    /// had the whole table skipped.
+    fn book_row_is_gone_pod(
+        &self,
+        pod: &str,
+        row_namespace: Option<&str>,
+        maker: &Maker,
+        listing: Listing,
+    ) -> bool {
+        if !crate::book::listing_shows::would_show(
+            self.lab,
+            listing.namespace,
+            listing.selector,
+            &maker.kind,
+            row_namespace,
+        ) {
+            return false;
+        }
+        let before: Vec<&str> = self
+            .binding
+            .shown
+            .iter()
+            .filter(|s| s.line < maker.line && kind_of(self.lab, &s.pod) == maker.kind)
+            .map(|s| s.pod.as_str())
+            .collect();
+        before.is_empty() || before.contains(&pod)
     }
 
     /// Take out of `lab` and `book` (`None`: kubectl's `No resources
     /// found`, no row) the rows of the pods the reader deleted
-    /// ([`Self::gone_maker`]). The `why` line naming what was set aside,
-    /// or none (nothing to set aside, or the book shows no other row, its
-    /// `No resources found` included: then the tables stay whole and the
-    /// command is skipped, nothing of the lab's compared).
+    /// ([`Self::gone_maker`]; the book's only where `listing` would show
+    /// them, [`Self::book_row_is_gone_pod`]). The `why` line naming what
+    /// was set aside, or none (nothing to set aside, or the book shows no
+    /// other row, its `No resources found` included: then the tables stay
+    /// whole and the command is skipped, nothing of the lab's compared).
     pub(super) fn gone_rows_set_aside(
         &self,
         book: Option<&mut Table>,
         lab: &mut Table,
         names: &[(String, String)],
+        listing: Listing,
     ) -> Option<String> {
         if self.gone_workloads.is_empty() && self.net_deleted.is_none() {
             return None;
         }
         // Each row of `t` of a pod the reader deleted, with its maker.
-        let gone = |t: &Table| -> Vec<(usize, String)> {
+        let gone = |t: &Table, book: bool| -> Vec<(usize, String)> {
             let Some(name) = t.col("NAME") else {
                 return Vec::new();
             };
+            let ns = t.col("NAMESPACE");
             t.rows
                 .iter()
                 .enumerate()
-                .filter_map(|(i, r)| Some((i, self.gone_maker(r.get(name)?, names)?)))
+                .filter_map(|(i, r)| {
+                    let pod = r.get(name)?;
+                    let maker = self.gone_maker(pod, names)?;
+                    let row_ns = ns.and_then(|c| r.get(c)).map(String::as_str);
+                    (!book || self.book_row_is_gone_pod(pod, row_ns, &maker, listing))
+                        .then_some((i, maker.said))
+                })
                 .collect()
         };
-        let in_lab = gone(lab);
-        let in_book = book.as_deref().map(gone).unwrap_or_default();
+        let in_lab = gone(lab, false);
+        let in_book = book.as_deref().map(|b| gone(b, true)).unwrap_or_default();
         let book_rows = book.as_deref().map(|b| b.rows.len()).unwrap_or(0);
         // A book of no row left (kubectl's `No resources found`, or only
         // such rows) compares nothing of the lab's: skipped whole.

@@ -3,8 +3,8 @@
 //! lines were never read, so a book showing init failing, another
 //! Kubernetes version or another address passed).
 //!
-//! Compared: success against failure (a line with `[ERROR`, `error
-//! execution phase` or `fatal` says init failed; the lab's succeeded,
+//! Compared: success against failure (a line with a word of failure says
+//! init failed, its benign forms aside: [`super::kubeadm_failure`]; the lab's succeeded,
 //! `lab up` stands on it); the Kubernetes version (`Using Kubernetes
 //! version: vX.Y.Z`) against the minor lab.yaml pins, as a `get nodes`
 //! VERSION is: an older release is drift unless the chapter's known-drift
@@ -23,6 +23,7 @@
 //! kubectl's form is. Not compared, and said so: tokens, hashes, timings,
 //! paths and kubeadm's other progress lines.
 
+use super::kubeadm_failure::{failure, named_nodes};
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 
@@ -60,6 +61,13 @@ pub(super) fn read(book: &[String], lab: &LabInit) -> Read {
                 "kubeadm init: the book shows it failing (`{l}`: {why}); the lab's init succeeded (`lab up` stands on it)"
             ));
             continue;
+        }
+        if let Some(j) = super::kubeadm_join_advice::read(l, lab.control_plane) {
+            // The endpoint line is compared (its address below, its port
+            // there); a token or hash line alone is not.
+            compared = l.starts_with("kubeadm join ");
+            r.differences.extend(j.differences);
+            r.compared.extend(j.compared);
         }
         if let Some(v) = version(l) {
             compared = true;
@@ -195,19 +203,13 @@ const CERT_NAMES: &[&str] = &[
     "localhost",
 ];
 
-/// A line naming the control plane's node (a certificate's `DNS names
-/// [...]`, `Marking the node NAME as control-plane|master`): `Some(None)`
+/// A line naming the control plane's node ([`named_nodes`]: a
+/// certificate's `DNS names [...]`, `Marking the node NAME`, …): `Some(None)`
 /// when every name is the lab's, `Some(Some(difference))` when one is not,
 /// `None` when the line names no node (probe21bt: another control plane's
 /// name passed).
 fn node_names(l: &str, control_plane: &str) -> Option<Option<String>> {
-    let names: Vec<&str> = if let Some((_, rest)) = l.split_once("DNS names [") {
-        rest.split(']').next()?.split_whitespace().collect()
-    } else if let Some((_, rest)) = l.split_once("Marking the node ") {
-        vec![rest.split_whitespace().next()?]
-    } else {
-        return None;
-    };
+    let names = named_nodes(l)?;
     let other = names
         .iter()
         .find(|n| **n != control_plane && !CERT_NAMES.contains(n));
@@ -217,53 +219,6 @@ fn node_names(l: &str, control_plane: &str) -> Option<Option<String>> {
         )
     }))
 }
-
-/// Why `l` says kubeadm init failed, if it does.
-fn failure(l: &str) -> Option<&'static str> {
-    let lower = l.to_ascii_lowercase();
-    if l.contains("[ERROR") {
-        Some("a preflight error stops init")
-    } else if lower.contains("error execution phase") {
-        Some("kubeadm stopped in a phase")
-    } else if lower
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .any(|w| w == "fatal")
-    {
-        Some("a fatal error")
-    } else if lower.starts_with("couldn't initialize") || lower.starts_with("error:") {
-        Some("kubeadm's error")
-    } else if l.trim_start().starts_with("[WARNING") {
-        // A warning does not stop init.
-        None
-    } else if FAILED_PHRASES.iter().any(|p| lower.contains(p))
-        || lower
-            .split(|c: char| !c.is_ascii_alphabetic())
-            .any(|w| FAILED_WORDS.contains(&w))
-    {
-        // kubeadm's own words when init fails past preflight (probe21bt
-        // finding 2: "Unfortunately, an error has occurred", "timed out
-        // waiting for the condition", "The API server is not healthy",
-        // a health check that "failed with error").
-        Some("kubeadm says something failed")
-    } else {
-        None
-    }
-}
-
-/// Words of a failed init (a successful one's lines have none of them,
-/// its warnings aside).
-const FAILED_WORDS: &[&str] = &[
-    "error",
-    "errors",
-    "failed",
-    "failure",
-    "unhealthy",
-    "unfortunately",
-    "refused",
-];
-
-/// Phrases of a failed init.
-const FAILED_PHRASES: &[&str] = &["timed out", "not healthy", "not running", "could not"];
 
 /// The version of `Using Kubernetes version: vX.Y[.Z]`, without its `v`.
 fn version(l: &str) -> Option<String> {

@@ -45,12 +45,28 @@ pub(super) fn set_aside(book: &mut Table, asked: Option<&str>) -> Vec<String> {
             return true;
         }
         said.push(format!(
-            "kubectl get pods: the book shows {pod} in kube-system, one of kubeadm's own pods; the lab observes its pods without an API server and runs none of kubeadm's, so it cannot compare that row (the rest of the table is compared)"
+            "kubectl get pods: the book shows {pod} in kube-system, one of kubeadm's own pods; the lab observes its pods without an API server and runs none of kubeadm's, so it cannot compare that row {REST_COMPARED}"
         ));
         false
     });
+    if book.rows.is_empty() {
+        // Every row was kubeadm's: no other row is left to compare
+        // (probe21bu, lesser 4: BUSLT1's reason named no such thing).
+        for s in &mut said {
+            *s = s.replace(REST_COMPARED, NONE_COMPARED);
+        }
+    }
     said
 }
+
+/// How a row's difference ends where other rows are left to compare.
+const REST_COMPARED: &str = "(the rest of the table is compared)";
+/// How it ends where the table held only kubeadm's rows.
+const NONE_COMPARED: &str = "(the table holds no other row: nothing of it was compared)";
+
+/// The reason of a table that showed only kubeadm's own pods: each row
+/// is a difference, none was compared.
+pub(super) const ALL_KUBEADMS: &str = "every row the book shows is one of kubeadm's own pods, which the lab observes none of (it runs no API server and none of kubeadm's pods): nothing of the table was compared, and each row is a difference of its own, as the README says";
 
 #[cfg(test)]
 mod tests {

@@ -349,7 +349,14 @@ impl Replayer<'_> {
                         let remarked = !p.step.remarks_below.is_empty();
                         self.compare(cmd, run.output.code, r, (epoch, remarked), pods, None)
                     }
-                    KubeAction::Get(_) => self.cluster_table(r, epoch, pods),
+                    KubeAction::Get(g) => {
+                        let listing = super::gone_rows::Listing {
+                            namespace: (!g.all_namespaces)
+                                .then(|| k.namespace.as_deref().unwrap_or("default")),
+                            selector: g.selector.as_ref(),
+                        };
+                        self.cluster_table(r, epoch, pods, listing)
+                    }
                     _ => {
                         let book = self.book_in_lab(r, epoch, pods);
                         if let Some(n) = run.output.code.filter(|c| *c != 0) {

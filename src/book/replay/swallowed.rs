@@ -87,7 +87,10 @@ fn typed<'a>(p: &'a Planned, lab: &[String]) -> Option<(usize, &'a str)> {
         .iter()
         .zip(&p.step.output_at)
         .find(|(l, _)| {
-            may_be_typed(l) && !lab.contains(&normalize(l)) && !rows.contains(&squash(l))
+            may_be_typed(l)
+                && !lab.contains(&normalize(l))
+                && !rows.contains(&squash(l))
+                && !crate::book::parse::is_init_advice(l, &p.step)
         })
         .map(|(l, n)| (*n, l.as_str()))
 }

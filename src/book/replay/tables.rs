@@ -12,8 +12,8 @@
 //! - workload pods: the pod namespaces that exist, their nodes and
 //!   addresses, `Running` where their nginx answers HTTP.
 
-use super::kubeadm_rows;
 use super::{Planned, Replayer, Target};
+use super::{kubeadm_rows, pod_none_columns};
 use crate::book::bind::{PodKind, Table, owner_of};
 use crate::book::listing_shows;
 use crate::book::recognize::{Cmd, Get, KubeAction, Kubectl, Resource};
@@ -77,6 +77,12 @@ pub(super) fn observed_columns(book: &Table, lab: &Table) -> String {
     let compared: Vec<&str> = compare::fact_columns(book)
         .into_iter()
         .filter(|c| lab.col(c).is_some())
+        .chain(
+            book.header
+                .iter()
+                .map(String::as_str)
+                .filter(|h| pod_none_columns::compared(h)),
+        )
         .collect();
     let not: Vec<&str> = book
         .header
@@ -229,8 +235,15 @@ impl Replayer<'_> {
         })
     }
 
-    /// kubectl ran against the lab's cluster: its table against the book's.
-    pub(super) fn cluster_table(&self, r: &mut CommandReport, epoch: usize, pods: &[PodRef]) {
+    /// kubectl ran against the lab's cluster (a `get` of `listing`): its
+    /// table against the book's.
+    pub(super) fn cluster_table(
+        &self,
+        r: &mut CommandReport,
+        epoch: usize,
+        pods: &[PodRef],
+        listing: super::gone_rows::Listing,
+    ) {
         let book = self.book_in_lab(r, epoch, pods);
         let cut = book.iter().any(|l| compare::is_elision(l));
         let book: Vec<String> = book
@@ -244,7 +257,7 @@ impl Replayer<'_> {
         }
         if let Some(l) = lab.as_mut() {
             r.why
-                .extend(self.gone_rows_set_aside(shown.table.as_mut(), l, &[]));
+                .extend(self.gone_rows_set_aside(shown.table.as_mut(), l, &[], listing));
         }
         match (&shown.table, lab) {
             (None, lab) => r.differences.extend(shown.none_found_against(lab.as_ref())),
@@ -404,8 +417,13 @@ impl Replayer<'_> {
             rows,
         };
         let book_rows = shown.table.is_some().then_some(&mut book);
+        let listing = super::gone_rows::Listing {
+            namespace: (!g.all_namespaces).then(|| namespace.unwrap_or("default")),
+            selector: g.selector.as_ref(),
+        };
         r.why
-            .extend(self.gone_rows_set_aside(book_rows, &mut lab, &names));
+            .extend(self.gone_rows_set_aside(book_rows, &mut lab, &names, listing));
+        let mut all_kubeadms = false;
         if g.what == Resource::Pods && shown.table.is_some() {
             let asked = (!g.all_namespaces).then(|| namespace.unwrap_or("default"));
             let kubeadms = kubeadm_rows::set_aside(&mut book, asked);
@@ -413,7 +431,9 @@ impl Replayer<'_> {
             if kubeadms.is_empty() && unlisted.is_none() && g.selector.is_none() && listed && !cut {
                 unlisted = Some(self.kubeadm_unlisted("shows none of them"));
             }
+            all_kubeadms = !kubeadms.is_empty() && book.rows.is_empty();
             r.differences.extend(kubeadms);
+            r.differences.extend(pod_none_columns::differences(&book));
         }
         let name = |v: &str| {
             let owner = names
@@ -451,6 +471,7 @@ impl Replayer<'_> {
         }
         r.reason = Some(match shown.none_found {
             Some(_) => "the book shows no row: compared with the rows the lab observes now".into(),
+            None if all_kubeadms => kubeadm_rows::ALL_KUBEADMS.into(),
             None => observed_columns(&book, &lab),
         });
         shown::add_note(r, shown.stderr_note());
