@@ -110,6 +110,7 @@ mod probe21bq_lessers;
 mod probe21br_listings;
 mod probe21br_printed;
 mod probe21bt;
+mod probe21bv_outputs;
 mod probe21l;
 mod probe21p;
 mod probe21r;
