@@ -111,7 +111,10 @@ pub async fn run(a: Args) -> Result<()> {
         GraphFormat::Dot => graph::text::dot(&t),
     };
     match &a.out {
-        Some(f) => std::fs::write(f, text)
+        // As a report is written: checked again, and written only to the
+        // file checked (a link put in its place meanwhile is refused).
+        Some(f) => crate::report::output::Target::Path(f.clone())
+            .write(text.as_bytes())
             .map_err(|e| LabError::io(format!("writing {}", f.display()), e))?,
         None => out_raw!("{text}"),
     }

@@ -11,7 +11,8 @@ pub struct Args {
     pub chapter: PathBuf,
     /// The lab folder (default: beside the chapter, named after its stem).
     pub dir: Option<PathBuf>,
-    /// Overwrite an existing lab.yaml in DIR.
+    /// Overwrite an existing lab.yaml in DIR (refused while a lab up from
+    /// it runs: `lab destroy NAME` first).
     #[arg(long)]
     pub force: bool,
     /// Refuse (exit 2) if DIR lacks a manifest the chapter applies.

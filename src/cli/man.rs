@@ -90,6 +90,16 @@ pub fn man(out: Option<&Path>) -> Result<()> {
                 .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
             // Each page replaced, never written through a link planted in
             // the folder (probe21p).
+            // Never over a file kept from every report (a database, a
+            // program, a lab's file) that has a page's name.
+            for (file, _) in &pages {
+                if let Some(why) = crate::report::output::why_kept(&dir.join(file)) {
+                    return Err(LabError::Usage(format!(
+                        "--out {}: {file} {why}; nothing was written",
+                        dir.display()
+                    )));
+                }
+            }
             for (file, roff) in &pages {
                 crate::state::replace_file(&dir.join(file), roff, 0o644, false)?;
             }

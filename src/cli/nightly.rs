@@ -109,6 +109,23 @@ pub fn run(args: NightlyArgs) -> Result<()> {
             common.out.display()
         ))
     })?;
+    // The files the night writes there: never over a file kept from every
+    // report (a database, a program, a lab's file) of one of their names.
+    for f in [
+        "index.html",
+        "summary.md",
+        "junit.xml",
+        crate::nightly::suggestion::FILE,
+    ] {
+        let p = common.out.join(f);
+        if let Some(why) = crate::report::output::why_kept(&p) {
+            return Err(LabError::Usage(format!(
+                "--out {}: {} {why}; nothing was run",
+                common.out.display(),
+                p.display()
+            )));
+        }
+    }
     match args.action {
         Some(Action::Report { common }) => {
             let o = nightly::report(&common.db, &common.out)?;

@@ -168,6 +168,17 @@ pub fn init(s: &Settings) -> Result<Drafted> {
     if lab_file.exists() && !s.force {
         return Err(usage(&lab_file, "exists; `--force` overwrites it"));
     }
+    // `--force` redrafts a lab that is down; a lab up from this file would
+    // be left running what no file says any more (probe21bv).
+    if let Some(up) = crate::report::lab_folder_files::lab_up_from(&lab_file) {
+        return Err(usage(
+            &lab_file,
+            format!(
+                "is the lab file of lab {up}, which is up; `lab destroy {up}` first, then \
+                 `lab init --force` (nothing written)"
+            ),
+        ));
+    }
     if dir.exists() && !dir.is_dir() {
         return Err(usage(&dir, "exists and is not a folder"));
     }

@@ -1,7 +1,9 @@
 //! Files a report never replaces, whatever their path: a database (the
 //! nightly history, which holds every night's results), a program (an
-//! executable file: a script, a binary) and a lab file (YAML with a lab's
-//! `nodes:`). Their paths are nobody's input to this run, so the check of
+//! executable file: a script, a binary), a lab file (YAML with a lab's
+//! `nodes:`) and a file a lab reads ([`super::lab_folder_files`]). The one
+//! owner of that rule, for reports and for every other file a command
+//! writes where the user says ([`super::output::check_written`]). Their paths are nobody's input to this run, so the check of
 //! inputs ([`super::output::Reports::check_inputs`]) lets them by; a typo
 //! in `--json` then lost what cannot be made again (probe21bo lesser 4:
 //! `verify --json` over another lab's `lab.yaml`, over a nightly history
@@ -21,7 +23,8 @@ const LOOK_BYTES: u64 = 64 << 10;
 /// a report, if it exists and must not.
 pub(super) fn why_kept_at(path: &Path) -> Option<String> {
     let dest = super::output::destination(path).ok()?;
-    why_kept(&dest, &std::fs::metadata(&dest).ok()?)
+    let meta = std::fs::metadata(&dest).ok()?;
+    why_kept(&dest, &meta).or_else(|| super::lab_folder_files::why_read_by_a_lab(&dest, &meta))
 }
 
 /// Why the existing regular file `dest` must not be replaced by a report,

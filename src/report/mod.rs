@@ -8,6 +8,7 @@ pub mod book_section;
 pub mod junit;
 mod kept_files;
 pub mod kubectl_matrix;
+pub(crate) mod lab_folder_files;
 pub mod output;
 pub mod recorder;
 mod report_file;

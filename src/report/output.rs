@@ -54,10 +54,7 @@ impl Target {
                 o.flush()
             }
             Target::Stderr => std::io::stderr().lock().write_all(bytes),
-            Target::Path(p) => match super::report_file::replace_whole(p, bytes)? {
-                true => Ok(()),
-                false => super::report_file::write_through(p, bytes),
-            },
+            Target::Path(p) => super::report_file::write_checked(p, bytes),
         }
     }
 }
@@ -259,6 +256,7 @@ fn check_path(path: &Path, state_root: &Path) -> Result<(), String> {
         return Err("an empty path".into());
     }
     let dest = destination(path)?;
+    super::report_file::remember_checked(path, &dest);
     if let Some(why) = crate::places::kernel_file(path, &dest) {
         return Err(format!(
             "{why}, where a report would change a setting; write reports elsewhere"
@@ -314,12 +312,26 @@ fn check_path(path: &Path, state_root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Why a file that is not a report (`lab graph --out`) cannot be written
-/// at `path`: as a report's path ([`Reports::check`],
-/// [`Reports::check_claims`]).
+/// Why a file the user names cannot be written at `path`: every command
+/// that writes one checks it here (`lab graph --out`, `lab man --out`'s
+/// pages, each report again when it is written): as a report's path
+/// ([`Reports::check`], [`Reports::check_claims`]), and never over a file
+/// kept from every report ([`super::kept_files`]: a database, a program, a
+/// lab file or a file a lab reads).
 pub fn check_written(path: &Path, state_root: &Path, records: &[PathBuf]) -> Result<(), String> {
     check_path(path, state_root)?;
-    in_records(path, records)
+    in_records(path, records)?;
+    match super::kept_files::why_kept_at(path) {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }
+}
+
+/// Why an existing file must not be replaced by what a command writes
+/// where the user says ([`super::kept_files`]), for outputs whose place
+/// is checked as a folder (`lab nightly --out`'s pages).
+pub fn why_kept(path: &Path) -> Option<String> {
+    super::kept_files::why_kept_at(path)
 }
 
 /// Why a folder of reports (`lab nightly --out`, which writes its pages,
@@ -428,7 +440,14 @@ fn same_destination(a: &Target, b: &Target) -> bool {
         (Target::Stdout, Target::Stdout) | (Target::Stderr, Target::Stderr) => true,
         (Target::Path(a), Target::Path(b)) => match (std::fs::metadata(a), std::fs::metadata(b)) {
             (Ok(ma), Ok(mb)) => ma.is_file() && ma.dev() == mb.dev() && ma.ino() == mb.ino(),
-            (Err(_), Err(_)) => crate::places::real_path(a) == crate::places::real_path(b),
+            // Neither there yet: the same file once made, links (to a
+            // missing file too) followed.
+            (Err(_), Err(_)) => {
+                let made = |p: &Path| {
+                    crate::places::real_path(&destination(p).unwrap_or_else(|_| p.to_path_buf()))
+                };
+                made(a) == made(b)
+            }
             _ => false,
         },
         _ => false,

@@ -115,6 +115,7 @@ mod probe21bt;
 mod probe21bt_lessers;
 mod probe21bu;
 mod probe21bv_history;
+mod probe21bv_outputs;
 mod probe21bv_state;
 mod probe21l;
 mod probe21p;
