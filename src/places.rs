@@ -19,6 +19,19 @@ fn var(k: &str) -> Option<PathBuf> {
 /// `nodes` and `pods`): `/run/lab-root/<lab>`. Reports never land there.
 pub const MOUNTS_ROOT: &str = "/run/lab-root";
 
+/// The name of a lab's file in its folder.
+pub const LAB_FILE: &str = "lab.yaml";
+
+/// The known-drift file beside a chapter: `chapter.md` → `chapter.drift.yaml`
+/// (one of a lab's input files, read by `book::known`).
+pub fn known_drift_path(chapter: &Path) -> PathBuf {
+    let stem = chapter
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "chapter".into());
+    chapter.with_file_name(format!("{stem}.drift.yaml"))
+}
+
 /// The lab's own tmpfs there (`/run/lab-root/<lab>/.files`): its `nodes`
 /// and `pods` folders are what the state folder's links of those names
 /// lead to, and nothing else is.

@@ -198,6 +198,8 @@ pub fn run() -> Result<(), LabError> {
     // `COMPLETE=bash lab -- WORDS`: the shell asks for completions.
     clap_complete::CompleteEnv::with_factory(command).complete();
     let cli = Cli::parse();
+    // A path named for output is checked against this host's labs.
+    crate::report::host::set(crate::state::claim::host);
     style::set_color(cli.color);
     style::set_level(if cli.quiet {
         -1

@@ -170,7 +170,10 @@ pub fn init(s: &Settings) -> Result<Drafted> {
     }
     // `--force` redrafts a lab that is down; a lab up from this file would
     // be left running what no file says any more (probe21bv).
-    if let Some(up) = crate::report::lab_folder_files::lab_up_from(&lab_file) {
+    if let Some(up) = crate::report::lab_folder_files::lab_up_from(
+        &lab_file,
+        &crate::state::claim::host().labs_up,
+    ) {
         return Err(usage(
             &lab_file,
             format!(

@@ -19,7 +19,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// The name of a lab's file in its folder.
-const LAB_FILE: &str = crate::spec::LAB_FILE;
+const LAB_FILE: &str = crate::places::LAB_FILE;
 
 /// At most this much of a lab file is read (as the loader's own limit).
 const MAX_LAB_FILE: u64 = 4 << 20;
@@ -55,35 +55,22 @@ fn lab_files_around(dest: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// Every lab up on this host (its claim names its state folder, whose
-/// state names its lab file): (name, lab file).
+/// Every lab up on this host: (name, lab file).
 fn up_lab_files() -> Vec<(String, PathBuf)> {
-    crate::state::claim::all()
-        .into_iter()
-        .filter_map(|c| Some((c.name, lab_file_of_state(&c.state_dir)?)))
-        .collect()
+    super::host::now().labs_up
 }
 
-/// The lab file the state in `state_dir` was brought up from.
-fn lab_file_of_state(state_dir: &Path) -> Option<PathBuf> {
-    let bytes = std::fs::read(state_dir.join(crate::state::STATE_FILE)).ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    Some(PathBuf::from(v.get("lab_file")?.as_str()?))
-}
-
-/// The lab that is up from the lab file `file` (the same file, through
-/// links), by its claim or by a state of this state folder: its name.
-pub fn lab_up_from(file: &Path) -> Option<String> {
+/// The lab up from the lab file `file` (the same file, through links),
+/// of `labs_up` (see [`super::host::Host::labs_up`]): its name.
+pub fn lab_up_from(file: &Path, labs_up: &[(String, PathBuf)]) -> Option<String> {
     let meta = std::fs::metadata(file).ok()?;
     let same = |p: &Path| {
         std::fs::metadata(p).is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino())
     };
-    if let Some((name, _)) = up_lab_files().into_iter().find(|(_, f)| same(f)) {
-        return Some(name);
-    }
-    crate::ops::labs_up()
-        .into_iter()
-        .find(|n| lab_file_of_state(&crate::state::lab_dir(n)).is_some_and(|f| same(&f)))
+    labs_up
+        .iter()
+        .find(|(_, f)| same(f))
+        .map(|(name, _)| name.clone())
 }
 
 /// The files the lab file `lab_file` reads, read leniently: itself, its
@@ -100,7 +87,7 @@ fn files_read_by(lab_file: &Path) -> Vec<PathBuf> {
     };
     for n in named {
         let p = dir.join(&n);
-        out.push(crate::spec::known_drift_path(&p));
+        out.push(crate::places::known_drift_path(&p));
         out.push(p);
     }
     // A known-drift file named with `--known` is kept beside the chapter.

@@ -5,6 +5,7 @@
 //! render, written to the paths the user gave ([`output`]).
 
 pub mod book_section;
+pub mod host;
 pub mod junit;
 mod kept_files;
 pub mod kubectl_matrix;

@@ -44,12 +44,9 @@ pub(super) fn write_checked(p: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let checked = std::fs::metadata(&dest).ok();
     // Checked by the path as given (`/dev/fd/N` is told from the kernel's
     // other files by it), then seen to lead where it led a moment ago.
-    super::output::check_written(
-        p,
-        &crate::state::root(),
-        &crate::state::claim::host_records(),
-    )
-    .map_err(|why| std::io::Error::other(format!("found when writing: {why}; not written")))?;
+    let host = super::host::now();
+    super::output::check_written(p, &host.state_root, &host.records)
+        .map_err(|why| std::io::Error::other(format!("found when writing: {why}; not written")))?;
     if destination(p).map_err(std::io::Error::other)? != dest {
         return Err(std::io::Error::other(format!(
             "{} changed while it was written (a link replaced); not written",

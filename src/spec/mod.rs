@@ -27,7 +27,7 @@ pub use crate::testbed::{
 pub use checks::{Check, SkippedCheck};
 
 /// File name of a lab definition inside its folder.
-pub const LAB_FILE: &str = "lab.yaml";
+pub use crate::places::LAB_FILE;
 
 /// A validated lab definition: its testbed and its checks. It reads as its
 /// testbed (`lab.nodes`, `lab.placements()`: [`Deref`]), which is what the

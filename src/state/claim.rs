@@ -135,3 +135,31 @@ pub fn release(name: &str, instance: &str) {
 pub fn remove(name: &str) {
     let _ = std::fs::remove_file(path(name));
 }
+
+/// This host's labs as an output path is checked against them
+/// ([`crate::report::host`]): the state root, the records' folders, and
+/// every lab up, by its claim (whatever state folder it names) or by a
+/// state of this state root, with the lab file it came from.
+pub fn host() -> crate::report::host::Host {
+    let of_state = |dir: &std::path::Path| -> Option<PathBuf> {
+        let bytes = std::fs::read(dir.join(super::STATE_FILE)).ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        Some(PathBuf::from(v.get("lab_file")?.as_str()?))
+    };
+    let root = super::root();
+    let mut labs_up: Vec<(String, PathBuf)> = all()
+        .into_iter()
+        .filter_map(|c| Some((c.name, of_state(&c.state_dir)?)))
+        .collect();
+    if let Ok(rd) = std::fs::read_dir(&root) {
+        labs_up.extend(rd.flatten().filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            Some((name, of_state(&e.path())?))
+        }));
+    }
+    crate::report::host::Host {
+        state_root: root,
+        records: host_records(),
+        labs_up,
+    }
+}

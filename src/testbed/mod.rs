@@ -288,15 +288,7 @@ impl Testbed {
     }
 }
 
-/// The known-drift file beside a chapter: `chapter.md` → `chapter.drift.yaml`
-/// (one of a lab's input files, read by `book::known`).
-pub fn known_drift_path(chapter: &Path) -> PathBuf {
-    let stem = chapter
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "chapter".into());
-    chapter.with_file_name(format!("{stem}.drift.yaml"))
-}
+pub use crate::places::known_drift_path;
 
 /// Options that change how a lab file resolves.
 #[derive(Debug, Clone, Copy, Default)]
