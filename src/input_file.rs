@@ -45,6 +45,27 @@ pub fn open_regular(
     Ok(f)
 }
 
+/// At most `max` bytes and one more of what `path` leads to (links
+/// followed), if it is a regular file: opened without blocking and read
+/// only when regular (a FIFO would wait for a writer, deaf to Ctrl-C; a
+/// device might never end). `None` when it is gone, is no regular file,
+/// or cannot be read. More than `max` bytes back says the file is bigger.
+pub fn head_of_regular(path: &std::path::Path, max: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC)
+        .open(path)
+        .ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    f.take(max + 1).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
 /// Whether what is at `path` (if anything) is a regular file, seen without
 /// opening or following it: for files another program opens itself.
 pub fn regular_or_absent(path: &std::path::Path) -> std::io::Result<()> {

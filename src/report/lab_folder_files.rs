@@ -14,7 +14,6 @@
 //! Also used by `lab init --force` ([`lab_up_from`]) to name the lab that
 //! is up from a lab file.
 
-use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -130,17 +129,7 @@ fn mentioned_in(text: &str, dir: &Path) -> Vec<String> {
 /// A regular file's text, if it is one of at most [`MAX_LAB_FILE`] bytes
 /// (a FIFO or a device is never opened to be read: that could wait).
 fn read_small(p: &Path) -> Option<String> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(p)
-        .ok()?;
-    if !f.metadata().ok()?.is_file() {
-        return None;
-    }
-    let mut bytes = Vec::new();
-    f.take(MAX_LAB_FILE + 1).read_to_end(&mut bytes).ok()?;
+    let bytes = crate::input_file::head_of_regular(p, MAX_LAB_FILE)?;
     if bytes.len() as u64 > MAX_LAB_FILE {
         return None;
     }

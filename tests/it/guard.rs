@@ -318,6 +318,18 @@ pub(crate) fn node1_stopped_after(lab: &TestLab, cmd: &str, said: &str, secs: u6
     assert_node1_stopped(lab, said, secs);
 }
 
+/// Stop node1 the guard's quickest way (its neighbour table's proxy queue
+/// raised past the host's), for tests of what a lab with a stopped node
+/// does: [`node1_stopped_after`].
+pub(crate) fn stop_node1(lab: &TestLab) {
+    node1_stopped_after(
+        lab,
+        "ip ntable change name arp_cache dev cni0 proxy_queue 100000 && echo added",
+        "arp_cache proxy_qlen 100000",
+        10,
+    );
+}
+
 /// Wait (at most `secs`) until node1 is gone and the guard's log says
 /// `said`; then assert both, that node2 is still there, and that `lab
 /// status` shows node1 `stopped_by_guard`.

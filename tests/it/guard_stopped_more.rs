@@ -6,7 +6,7 @@
 //! check runs must turn that check into an error too, not only a node
 //! stopped before the run began.
 
-use crate::guard::{assert_node1_stopped, node1_stopped_after};
+use crate::guard::{assert_node1_stopped, stop_node1};
 use crate::labs::{TestLab, text};
 
 /// Node1 stopped by the guard (a neighbour table's proxy queue past its
@@ -21,12 +21,7 @@ use crate::labs::{TestLab, text};
 fn bless_on_a_lab_with_a_node_the_guard_stopped_is_refused_and_writes_nothing() {
     let lab = TestLab::chapter4("sbl1");
     lab.up(&[]);
-    node1_stopped_after(
-        &lab,
-        "ip ntable change name arp_cache dev cni0 proxy_queue 100000 && echo added",
-        "arp_cache proxy_qlen 100000",
-        10,
-    );
+    stop_node1(&lab);
     let known = lab.src.path().join("chapter.drift.yaml");
     let before = std::fs::read(&known).unwrap();
     let file = lab.file();

@@ -7,7 +7,7 @@
 //! dump's removals when the dump has ended. Finding 3: `apply` on a lab
 //! whose node the guard stopped said only that a namespace was missing.
 
-use crate::guard::{guard_log, node1_is_there, node1_stopped_after};
+use crate::guard::{guard_log, node1_is_there, stop_node1};
 use crate::labs::{TestLab, text};
 use std::time::{Duration, Instant};
 
@@ -70,12 +70,7 @@ fn a_bridge_a_node_made_is_trimmed_to_the_bound_whatever_the_events_missed() {
 fn apply_on_a_lab_whose_node_the_guard_stopped_says_so() {
     let lab = TestLab::chapter4("fbj3");
     lab.up(&[]);
-    node1_stopped_after(
-        &lab,
-        "ip ntable change name arp_cache dev cni0 proxy_queue 100000 && echo added",
-        "arp_cache proxy_qlen 100000",
-        10,
-    );
+    stop_node1(&lab);
     // A switch, then the variant `lab up` brought (broken): refused alike,
     // before anything changes (probe21bn, lesser 2: the running variant's
     // apply said "already runs variant broken", exit 0; seen failing so).

@@ -6,7 +6,7 @@
 //! its node). Lesser 1 (removals of entries already gone counted as
 //! refused) is unit-tested in `guard::watch::removals` and `guard::dumped`.
 
-use crate::guard::{assert_node1_stopped, guard_log, node1_stopped_after};
+use crate::guard::{assert_node1_stopped, guard_log, stop_node1};
 use crate::labs::{TestLab, text};
 use serde_json::Value;
 
@@ -80,12 +80,7 @@ fn passed_naming(report: &Value, node: &str, addresses: &[&str]) -> Vec<String> 
 fn a_lab_with_a_node_the_guard_stopped_passes_nothing_that_needs_it() {
     let lab = TestLab::chapter4("gq3");
     lab.up(&[]);
-    node1_stopped_after(
-        &lab,
-        "ip ntable change name arp_cache dev cni0 proxy_queue 100000 && echo added",
-        "arp_cache proxy_qlen 100000",
-        10,
-    );
+    stop_node1(&lab);
 
     let (out, report) = lab.verify(&[]);
     let said = text(&out);

@@ -184,12 +184,7 @@ fn a_stopped_node_is_named_by_ssh_inspect_graph_and_book() {
     let mut text_now = std::fs::read_to_string(&chapter).unwrap();
     text_now.push_str("\nA paragraph written after `lab up`.\n");
     std::fs::write(&chapter, text_now).unwrap();
-    crate::guard::node1_stopped_after(
-        &t,
-        "ip ntable change name arp_cache dev cni0 proxy_queue 100000 && echo added",
-        "arp_cache proxy_qlen 100000",
-        10,
-    );
+    crate::guard::stop_node1(&t);
     let stop = "node node1 was stopped by the guard";
     let name = t.name.as_str();
     for args in [

@@ -1,7 +1,7 @@
 //! Host damage found by probe21t (`docs/security-probe.md`, "probe21t"),
 //! each test seen failing first.
 
-use crate::guard::{assert_node1_stopped, guard_log, node1_is_there, node1_stopped_after};
+use crate::guard::{assert_node1_stopped, guard_log, node1_is_there, stop_node1};
 use crate::labs::{TestLab, text};
 use std::time::{Duration, Instant};
 
@@ -22,12 +22,7 @@ fn a_node_that_raises_its_neighbour_parameters_is_stopped() {
     assert!(text(&out).contains("lowered"), "{}", text(&out));
     std::thread::sleep(Duration::from_millis(2500));
     assert!(node1_is_there(&lab), "{}", guard_log(&lab));
-    node1_stopped_after(
-        &lab,
-        "ip ntable change name arp_cache dev cni0 proxy_queue 100000 && echo added",
-        "arp_cache proxy_qlen 100000",
-        10,
-    );
+    stop_node1(&lab);
 }
 
 /// Finding 2: `-m recent` tables, about 400 KB each charged to no one,

@@ -164,21 +164,7 @@ impl Files {
 /// a FIFO would wait for a writer, deaf to Ctrl-C, and a link to a device
 /// would never end.
 fn seen_content(p: &Path) -> Option<Vec<u8>> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(p)
-        .ok()?;
-    if !f.metadata().ok()?.is_file() {
-        return None;
-    }
-    let mut bytes = Vec::new();
-    f.take(parse::MAX_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .ok()?;
-    Some(bytes)
+    crate::input_file::head_of_regular(p, parse::MAX_BYTES as u64)
 }
 
 fn abs(p: &Path) -> PathBuf {
