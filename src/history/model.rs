@@ -209,3 +209,23 @@ pub struct Night {
 pub struct Snapshot {
     pub nights: Vec<Night>,
 }
+
+#[cfg(test)]
+impl Night {
+    /// A complete night with one run, chapter4 on netns: the shape most
+    /// tests of the nightly's analysis need.
+    pub(crate) fn chapter4_netns(name: &str, started_at: &str, data: RunData) -> Night {
+        Night {
+            name: name.into(),
+            started_at: started_at.into(),
+            finished_at: None,
+            status: NightStatus::Complete,
+            host: None,
+            runs: vec![Run {
+                lab: "chapter4".into(),
+                provider: "netns".into(),
+                data,
+            }],
+        }
+    }
+}

@@ -102,7 +102,7 @@ pub fn check(db: &Path, snap: &Snapshot, night: &str, written: &Written) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{Night, NightStatus, ResultKind, ResultRow, Run, RunStatus, Verdict};
+    use crate::history::{Night, ResultKind, ResultRow, RunStatus, Verdict};
 
     fn run(verdict: Verdict) -> RunData {
         let mut d = RunData::empty(if verdict == Verdict::Pass {
@@ -125,18 +125,7 @@ mod tests {
     }
 
     fn night(name: &str, d: RunData) -> Night {
-        Night {
-            name: name.into(),
-            started_at: "2026-12-07T03:00:00Z".into(),
-            finished_at: None,
-            status: NightStatus::Complete,
-            host: None,
-            runs: vec![Run {
-                lab: "chapter4".into(),
-                provider: "netns".into(),
-                data: d,
-            }],
-        }
+        Night::chapter4_netns(name, "2026-12-07T03:00:00Z", d)
     }
 
     /// The nightly's verdict was made of whatever rows the history gave

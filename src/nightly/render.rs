@@ -109,27 +109,19 @@ pub fn junit(a: &Analysis) -> String {
 mod tests {
     use super::super::run_dir;
     use super::*;
-    use crate::history::NightStatus;
     use crate::history::ingest::{run_data, tests::record_with_book};
-    use crate::history::{Night, Run, Snapshot};
+    use crate::history::{Night, Snapshot};
 
     /// One night whose chapter4 run replayed the chapter: a block drifts.
     fn night_with_a_drifting_block() -> Analysis {
         let mut d = run_data(record_with_book());
         d.status = RunStatus::Failed;
         Analysis::of(&Snapshot {
-            nights: vec![Night {
-                name: "2026-12-04T03:17:00Z".into(),
-                started_at: "2026-12-04T03:17:00Z".into(),
-                finished_at: None,
-                status: NightStatus::Complete,
-                host: None,
-                runs: vec![Run {
-                    lab: "chapter4".into(),
-                    provider: "netns".into(),
-                    data: d,
-                }],
-            }],
+            nights: vec![Night::chapter4_netns(
+                "2026-12-04T03:17:00Z",
+                "2026-12-04T03:17:00Z",
+                d,
+            )],
         })
     }
 
@@ -279,18 +271,11 @@ mod tests {
                         .find(|r| r.name.starts_with("line 103"));
                     r.expect("block 103").observed = Some(o.to_string());
                 }
-                Night {
-                    name: format!("night-{}", k + 1),
-                    started_at: format!("2026-12-0{}T03:17:00Z", k + 1),
-                    finished_at: None,
-                    status: NightStatus::Complete,
-                    host: None,
-                    runs: vec![Run {
-                        lab: "chapter4".into(),
-                        provider: "netns".into(),
-                        data: d,
-                    }],
-                }
+                Night::chapter4_netns(
+                    &format!("night-{}", k + 1),
+                    &format!("2026-12-0{}T03:17:00Z", k + 1),
+                    d,
+                )
             })
             .collect();
         Analysis::of(&Snapshot { nights })
@@ -433,17 +418,6 @@ mod tests {
                 Verdict::Pass
             };
         }
-        Night {
-            name: name.into(),
-            started_at: name.into(),
-            finished_at: None,
-            status: NightStatus::Complete,
-            host: None,
-            runs: vec![Run {
-                lab: "chapter4".into(),
-                provider: "netns".into(),
-                data: d,
-            }],
-        }
+        Night::chapter4_netns(name, name, d)
     }
 }

@@ -25,7 +25,7 @@ pub fn cut(s: &str) -> Cow<'_, str> {
 mod tests {
     use super::*;
     use crate::history::analysis::Analysis;
-    use crate::history::{NightStatus, ResultKind, Run, RunStatus, Verdict};
+    use crate::history::{ResultKind, RunStatus, Verdict};
 
     #[test]
     fn a_short_value_is_whole_and_a_long_one_says_what_it_left_out() {
@@ -54,18 +54,7 @@ mod tests {
                 observed: Some(huge.clone()),
                 duration_s: None,
             });
-            Night {
-                name: format!("n{i}"),
-                started_at: format!("2026-01-0{i}T00:00:00Z"),
-                finished_at: None,
-                status: NightStatus::Complete,
-                host: None,
-                runs: vec![Run {
-                    lab: "chapter4".into(),
-                    provider: "netns".into(),
-                    data: d,
-                }],
-            }
+            Night::chapter4_netns(&format!("n{i}"), &format!("2026-01-0{i}T00:00:00Z"), d)
         };
         let snap = Snapshot {
             nights: vec![night(1, Verdict::Pass), night(2, Verdict::Fail)],
