@@ -35,6 +35,8 @@ pub struct FakeSession {
     /// What each command was given on stdin, in the order of `ran`.
     inputs: Mutex<Vec<Option<Vec<u8>>>>,
     kubernetes: bool,
+    /// How long each node command takes before it answers.
+    delay: Option<std::time::Duration>,
 }
 
 fn ok(stdout: &str) -> Answer {
@@ -93,6 +95,13 @@ impl FakeSession {
         if let Some(last) = self.left.get_mut().unwrap().last_mut() {
             *last = Some(n);
         }
+        self
+    }
+
+    /// Each node command takes `d` before it answers (a replay's budget,
+    /// spent part way through a block).
+    pub fn slow(mut self, d: std::time::Duration) -> Self {
+        self.delay = Some(d);
         self
     }
 
@@ -159,6 +168,9 @@ impl FakeSession {
 #[async_trait]
 impl Session for FakeSession {
     async fn output(&self, node: &str, command: &str, stdin: Option<Vec<u8>>) -> Result<Output> {
+        if let Some(d) = self.delay {
+            tokio::time::sleep(d).await;
+        }
         self.answer(
             Place::Node(node.into()),
             command,

@@ -358,18 +358,25 @@ async fn replay_within(
             }
             let end = (at..todo.len()).find(|&i| alone[i]).unwrap_or(todo.len());
             let (rp, t, plans) = (&rp, &*target, &plans);
+            // The budget is asked again as each command of the group starts
+            // (probe21bz: a group of thousands ran to its end, past it).
+            let over = || budget.spent(ours(since, run_phases), ours(started, phases_at_start));
             // A few at a time, in the block's order: each holds up to its
             // output cap (8 MiB) while it runs, and a block may hold thousands
             // of commands (40 `cat`s of a large file at once took 206 MB).
             use futures::StreamExt;
-            let group: Vec<CommandReport> = futures::stream::iter(
-                todo[at..end]
-                    .iter()
-                    .map(|p| async move { rp.run(t, p, plans).await.0 }),
-            )
-            .buffered(AT_ONCE)
-            .collect()
-            .await;
+            let group: Vec<CommandReport> =
+                futures::stream::iter(todo[at..end].iter().map(|p| async move {
+                    if let Some(why) = over() {
+                        let mut r = report(p, &t.variant());
+                        fail(&mut r, why);
+                        return r;
+                    }
+                    rp.run(t, p, plans).await.0
+                }))
+                .buffered(AT_ONCE)
+                .collect()
+                .await;
             ran.extend(group);
             at = end;
         }

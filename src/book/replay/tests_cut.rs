@@ -228,6 +228,51 @@ async fn a_block_or_a_chapter_past_its_budget_runs_no_more() {
     );
 }
 
+/// The budget was asked only before each group of commands that run
+/// together, so one block of thousands of them ran to its end past it
+/// (probe21bz: 16 `cat`s of a FIFO took 30 s; 200 would take 375 s of a
+/// 300 s budget). Now it is asked as each command starts: a block of 40
+/// `cat`s of 0.1 s each, 8 at a time, against a budget of 0.25 s, runs
+/// some and reports the rest as errors that say why. Seen failing before:
+/// all 40 ran.
+#[tokio::test]
+async fn a_block_past_its_budget_part_way_runs_no_more() {
+    use std::time::Duration;
+    let (lab, _) = chapter4();
+    let mut text = String::from("# slow\n\n```bash\nvagrant ssh node1\n");
+    for _ in 0..40 {
+        text.push_str("cat /run/flannel/subnet.env\nFLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n");
+    }
+    text.push_str("exit\n```\n");
+    let chapter = parse::parse(std::path::Path::new("slow.md"), text.as_bytes()).unwrap();
+    let mut t = RecordedLab::vagrant_chapter4();
+    t.broken = recorded(false).slow(Duration::from_millis(100));
+    let budget = budget::Budget {
+        block: Duration::from_millis(250),
+        chapter: Duration::from_secs(3600),
+    };
+    let r = replay_within(&chapter, &lab, &mut t, &KnownFile::default(), None, &budget).await;
+    let b = &r.blocks[0];
+    let hostnames: Vec<_> = b
+        .commands
+        .iter()
+        .filter(|c| c.command.starts_with("cat "))
+        .collect();
+    assert_eq!(hostnames.len(), 40, "{b:?}");
+    let over = hostnames
+        .iter()
+        .filter(|c| {
+            c.verdict == Verdict::Error && c.reason.as_deref().unwrap_or("").contains("budget")
+        })
+        .count();
+    let ran = t.ran().iter().filter(|c| c.ends_with("subnet.env")).count();
+    assert!(
+        over > 0 && ran > 0 && ran + over == 40,
+        "ran {ran}, over budget {over}"
+    );
+    assert_eq!(b.verdict, Verdict::Error);
+}
+
 /// A `kubectl` line typed inside a node's session (`vagrant ssh node1`,
 /// then `kubectl … get nodes`) was judged as if typed on the reader's
 /// machine, and matched the lab's cluster (probe21l, left open): on node1
