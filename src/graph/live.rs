@@ -55,12 +55,7 @@ pub async fn topology(lab: &Lab, st: &State, provider: &dyn Provider) -> Result<
                 name: n.name.clone(),
                 role: n.role.as_str().to_string(),
                 nics,
-                cni_interface: log.ok().and_then(|o| chosen_interface(&o.text())).map(|c| {
-                    super::Chosen {
-                        name: shown_name(&c.name),
-                        ..c
-                    }
-                }),
+                cni_interface: log.ok().and_then(|o| chosen_shown(&o.text())),
                 vtep,
                 pod_subnet: n.pod_subnet.to_string(),
                 pods: status
@@ -124,6 +119,17 @@ fn controls_escaped(json: &str) -> std::borrow::Cow<'_, str> {
         out.push(c);
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// The interface the pod network chose, read from its log (which the
+/// node's root writes): its name and address as a terminal may print them
+/// ([`shown_name`]; probe21bz: an address with escape sequences after it
+/// reached `lab inspect`'s table raw).
+fn chosen_shown(log: &str) -> Option<super::Chosen> {
+    chosen_interface(log).map(|c| super::Chosen {
+        name: shown_name(&c.name),
+        address: shown_name(&c.address),
+    })
 }
 
 /// A name a node chose, as a terminal may print it: control and
@@ -205,7 +211,7 @@ pub fn parse_routes(
             let to: ipnet::Ipv4Net = r["dst"].as_str()?.parse().ok()?;
             (pods.contains(&to) && to != own && to != pods).then(|| RouteView {
                 to: to.to_string(),
-                via: r["gateway"].as_str().map(str::to_string),
+                via: r["gateway"].as_str().map(shown_name),
                 dev: shown_name(r["dev"].as_str().unwrap_or("")),
             })
         })
@@ -215,6 +221,19 @@ pub fn parse_routes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The node's root writes the pod network's log: what `lab inspect`
+    /// shows of it is escaped, the address as the name (probe21bz: the
+    /// address reached the table raw: window title, clear screen,
+    /// clipboard). Seen failing before: the address kept its ESC and BEL.
+    #[test]
+    fn the_chosen_interface_is_shown_escaped() {
+        let log = "I1204 match.go:263] Using interface with name en\u{1b}p0s3 and address 10.0.2.15\u{1b}]0;PWN\u{7}\u{1b}[2J\n";
+        let c = chosen_shown(log).unwrap();
+        assert_eq!(c.name, "en\\u{1b}p0s3");
+        assert_eq!(c.address, "10.0.2.15\\u{1b}]0;PWN\\u{7}\\u{1b}[2J");
+        assert!(!c.address.chars().any(char::is_control));
+    }
 
     #[test]
     fn nics_vtep_and_pod_routes_are_read_from_ip_json() {

@@ -296,6 +296,15 @@ pub async fn suggest(
                     ));
                 }
             }
+            // The lab's output is the node's (a device's name): a control
+            // character in it is never written into the chapter.
+            if !kinds.is_empty() && c.lab.iter().any(|l| has_control(l)) {
+                s.left.push(format!(
+                    "line {}: the lab's output holds a control character, which lab does not write into the chapter",
+                    c.line
+                ));
+                kinds.clear();
+            }
             for k in kinds {
                 if c.lab.is_empty() {
                     s.left.push(format!(
@@ -326,6 +335,13 @@ pub async fn suggest(
             .to_string();
     }
     s
+}
+
+/// Whether a line holds a character a terminal obeys rather than shows
+/// (other than a tab), or one that changes the text's direction.
+fn has_control(line: &str) -> bool {
+    line.chars()
+        .any(|c| (c.is_control() && c != '\t') || crate::report::terminal::is_unseen_format(c))
 }
 
 /// The kubectl of the lab's pinned minor, judging lines offline (an

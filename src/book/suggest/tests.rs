@@ -235,3 +235,48 @@ async fn an_output_shown_in_two_blocks_is_left_as_it_is() {
         s.left
     );
 }
+
+/// What `--suggest` writes back comes from the lab's output, which a
+/// node's root makes (a device's name): a line holding control characters
+/// reached the patch raw (probe21bz: `cat` of the patch set the author's
+/// window title; `git apply` put it into the chapter). Now such output is
+/// left, said so, and the patch holds no control character. Seen failing
+/// before: block 139 was rewritten with the ESC in it.
+#[tokio::test]
+async fn lab_output_with_control_characters_is_never_written_back() {
+    let (mut r, c, lab) = fixture();
+    let route = r
+        .blocks
+        .iter_mut()
+        .flat_map(|b| b.commands.iter_mut())
+        .find(|c| c.line == 140)
+        .unwrap();
+    route.lab.push(
+        "10.99.0.0       0.0.0.0         255.255.255.0   U     0      0        0 \u{1b}]0;RT\u{7}r"
+            .into(),
+    );
+    let s = suggest(
+        &r,
+        &c,
+        &lab,
+        &Kubectl132,
+        &Options { known: true },
+        "chapter.md",
+    )
+    .await;
+    assert!(!s.blocks.contains(&139), "{}", s.patch);
+    assert!(
+        s.left
+            .iter()
+            .any(|l| l.starts_with("line 140:") && l.contains("control character")),
+        "{:?}",
+        s.left
+    );
+    assert!(
+        !s.patch
+            .chars()
+            .any(|ch| ch.is_control() && ch != '\n' && ch != '\t'),
+        "{}",
+        s.patch
+    );
+}
