@@ -38,7 +38,27 @@ pub fn root_is_usable() -> Result<()> {
             root.display()
         )));
     }
-    root_is_trusted()
+    root_is_trusted()?;
+    claims_are_trusted()
+}
+
+/// The claims' folder (`LAB_RUN_DIR`, else `/run/lab`) as root, like the
+/// state root: a folder another user owns or may write (probe21bz: a
+/// `nobody` 0777 one was taken) could have its claims swapped or held.
+fn claims_are_trusted() -> Result<()> {
+    let claims = super::claim::root();
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } == 0
+        && let Some(why) = writable_by_another(&claims, sudo_uid())
+    {
+        return Err(LabError::Usage(format!(
+            "the claims' folder {} (LAB_RUN_DIR, else /run/lab): {why}, who could swap or hold \
+             the claims on lab names: point LAB_RUN_DIR at a folder only root (or you) can \
+             change; nothing was made",
+            claims.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The state root, as root, must be a place no other user can swap
