@@ -21,7 +21,8 @@
 //! - [`ingest`]: a run's JSON report (the versioned run record, or the
 //!   older shape) into a [`RunData`];
 //! - [`analysis`]: what is newly failing, recovered, flaky, gone;
-//! - [`merge`]: databases written by parallel machines, into one.
+//! - [`merge`]: databases written by parallel machines, into one;
+//!   [`merge_check`]: what a merge refuses before anything changes.
 
 pub mod analysis;
 mod exact;
@@ -29,6 +30,7 @@ pub mod ingest;
 mod landed;
 mod load;
 pub mod merge;
+pub mod merge_check;
 mod model;
 mod open;
 mod sameness;
