@@ -141,6 +141,29 @@ pub fn read_source_in(path: &Path, scratch: &Path) -> Result<Snapshot> {
     h.load()
 }
 
+/// Refuse a merge whose target could grow past the bound on a history
+/// ([`super::bounds::MAX_TOTAL`]): the pages in use of `dbs` (the target
+/// and the sources), added up, before anything changes. An upper bound: a
+/// run that two of them hold is counted twice.
+pub fn check_total(dbs: &[&Path]) -> Result<()> {
+    let mut total: i64 = 0;
+    for db in dbs {
+        let (h, _) = History::open_any(db)?;
+        total = total.saturating_add(super::bounds::used(&h.conn, db)?);
+    }
+    let max = super::bounds::MAX_TOTAL;
+    if total > max {
+        return Err(LabError::Usage(format!(
+            "the merged history could hold {} MiB ({} databases), more than a history lab reads \
+             ({} MiB); nothing was merged (merge into a new history with --db)",
+            total >> 20,
+            dbs.len(),
+            max >> 20
+        )));
+    }
+    Ok(())
+}
+
 /// Whether a run reached an end of its own: a verdict (passed, failed)
 /// or an error of the run itself. Running, interrupted and not run did not.
 fn finished(s: RunStatus) -> bool {

@@ -17,7 +17,7 @@
 //!
 //! - `model`: the nights, runs and rows as stored; `open`: opening,
 //!   locking and migrating; `write`: the writes; `load`: the read of the
-//!   whole history;
+//!   whole history, within the bounds `bounds` checks with SQL first;
 //! - [`ingest`]: a run's JSON report (the versioned run record, or the
 //!   older shape) into a [`RunData`];
 //! - [`analysis`]: what is newly failing, recovered, flaky, gone;
@@ -25,6 +25,9 @@
 //!   [`merge_check`]: what a merge refuses before anything changes.
 
 pub mod analysis;
+mod bounds;
+#[cfg(test)]
+pub(crate) mod bounds_tests;
 mod exact;
 pub mod ingest;
 mod landed;

@@ -20,6 +20,10 @@ pub fn merge(
 ) -> Result<Outcome> {
     check_out(out)?;
     let files = crate::history::merge::sources(sources, db)?;
+    // Sources that could not make a history lab reads are refused before
+    // they are read (the target's part is counted below).
+    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    crate::history::merge::check_total(&paths)?;
     // Every source is read (and refused if bad) before the target changes.
     let mut snaps = Vec::new();
     for f in &files {
@@ -46,6 +50,8 @@ pub fn merge(
     all.extend(target.iter().map(|t| (db, t)));
     all.extend(snaps.iter().map(|(f, s)| (f.as_path(), s)));
     crate::history::merge_check::check(&all, crate::clock::unix_now())?;
+    let dbs: Vec<&Path> = all.iter().map(|(f, _)| *f).collect();
+    crate::history::merge::check_total(&dbs)?;
     // A refused merge leaves nothing it made (a new target included).
     let made = crate::history::Made::before(db);
     let merged = merge_into(db, snaps, out, say, stop);

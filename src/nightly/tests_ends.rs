@@ -232,3 +232,23 @@ fn a_merge_refuses_a_night_after_now_and_a_run_under_two_nights() {
     db_with_runs(&ahead, &[("n3", &soon, "r-n3", Passed)]);
     merge(&[bad, ahead], &target, &out, &|_| {}, &|| false).unwrap();
 }
+
+/// probe21bz finding 3: `merge` copied a 200 MiB `record` into its target
+/// (`mh.db` was 210 MB). Seen failing before the fix: merged, exit 0. Now
+/// the source is refused (exit 2) before a target is made.
+#[test]
+fn a_merge_copies_no_value_past_the_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("huge.db");
+    crate::history::bounds_tests::padded(&huge, (16 << 20) + 1);
+    let target = dir.path().join("into.db");
+    let out = dir.path().join("out");
+    let Err(e) = merge(std::slice::from_ref(&huge), &target, &out, &|_| {}, &|| {
+        false
+    }) else {
+        panic!("merged a value past the bound")
+    };
+    assert_eq!(e.exit_code(), 2, "{e}");
+    assert!(e.to_string().contains("huge.db"), "{e}");
+    assert!(!target.exists() && !out.exists(), "{e}");
+}
