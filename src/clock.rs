@@ -45,13 +45,16 @@ impl Utc {
 
     /// Now.
     pub fn now() -> Utc {
-        Utc::from_unix(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
-        )
+        Utc::from_unix(unix_now())
     }
+}
+
+/// Seconds since the Unix epoch, now (0 before it).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

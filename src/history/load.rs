@@ -3,7 +3,7 @@
 
 use super::{
     History, Night, NightStatus, ResultKind, ResultRow, Run, RunData, RunStatus, Snapshot, StepRow,
-    Verdict, bad, ingest, open_lock,
+    Verdict, bad, bounds, ingest, open_lock,
 };
 use crate::error::Result;
 use std::collections::BTreeMap;
@@ -12,7 +12,10 @@ use std::path::Path;
 impl History {
     /// The whole history, oldest night first; runs in lab, provider order.
     /// A row it cannot read is the database's fault: bad input (exit 2).
+    /// A history past the bounds ([`bounds`]) is refused before a row of
+    /// it is read.
     pub fn load(&self) -> Result<Snapshot> {
+        bounds::check(&self.conn, &self.path)?;
         let e = |e| bad(&self.path, e);
         let mut nights: Vec<(i64, Night)> = Vec::new();
         {

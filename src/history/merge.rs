@@ -4,25 +4,32 @@
 //! Nights are matched by name (`--night`, the same on every job of one CI
 //! run); a run (night × lab × provider) that the target lacks is added, one
 //! that it has is replaced only by one that got further (finished where the
-//! target's did not, or finished later). Every night is written with the
-//! runs it takes in one transaction, so a merge killed half way leaves whole
-//! nights (never one marked complete without its runs), and running it
-//! again completes it; a signal (SIGINT, SIGTERM) stops it the same way,
-//! between nights (exit 130; a target it made is removed). A source is never changed: it is
-//! read where it is (read-only), or, when older, from a private copy of its
-//! content, migrated there.
+//! target's did not): of two finished runs the worse verdict is kept and
+//! the conflict said ([`choose`]), so no source turns a failure into a
+//! pass. What no merge takes (a night dated after now, a run id under two
+//! nights) is refused before anything changes ([`super::merge_check`]).
+//! Every night is written with the runs it takes in one transaction, so a
+//! merge killed half way leaves whole nights (never one marked complete
+//! without its runs), and running it again completes it; a signal (SIGINT,
+//! SIGTERM) stops it the same way, between nights (exit 130; a target it
+//! made is removed). A source is never changed: it is read where it is
+//! (read-only), or, when older, from a private copy of its content,
+//! migrated there.
 
-use super::{History, NightStatus, RunStatus, Snapshot};
+use super::{History, NightStatus, RunData, RunStatus, Snapshot};
 use crate::error::{LabError, Result};
 use std::path::{Path, PathBuf};
 
 /// What a merge did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Merged {
     pub nights_added: usize,
     pub runs_added: usize,
     pub runs_replaced: usize,
     pub runs_kept: usize,
+    /// Two finished runs of one night, lab and provider that are not the
+    /// same run: what each said, and which was kept.
+    pub conflicts: Vec<String>,
 }
 
 /// The databases under `paths`: a file is itself, a folder is every
@@ -134,15 +141,111 @@ pub fn read_source_in(path: &Path, scratch: &Path) -> Result<Snapshot> {
     h.load()
 }
 
-/// How far a run got: a finished one beats one that was cut short.
-fn rank(s: RunStatus) -> u8 {
+/// Refuse a merge whose target could grow past the bound on a history
+/// ([`super::bounds::MAX_TOTAL`]): the pages in use of `dbs` (the target
+/// and the sources), added up, before anything changes. An upper bound: a
+/// run that two of them hold is counted twice.
+pub fn check_total(dbs: &[&Path]) -> Result<()> {
+    let mut total: i64 = 0;
+    for db in dbs {
+        let (h, _) = History::open_any(db)?;
+        total = total.saturating_add(super::bounds::used(&h.conn, db)?);
+    }
+    let max = super::bounds::MAX_TOTAL;
+    if total > max {
+        return Err(LabError::Usage(format!(
+            "the merged history could hold {} MiB ({} databases), more than a history lab reads \
+             ({} MiB); nothing was merged (merge into a new history with --db)",
+            total >> 20,
+            dbs.len(),
+            max >> 20
+        )));
+    }
+    Ok(())
+}
+
+/// Whether a run reached an end of its own: a verdict (passed, failed)
+/// or an error of the run itself. Running, interrupted and not run did not.
+fn finished(s: RunStatus) -> bool {
+    matches!(s, RunStatus::Passed | RunStatus::Failed | RunStatus::Error)
+}
+
+/// How far a run that did not finish got.
+fn progress(s: RunStatus) -> u8 {
     match s {
         RunStatus::Running => 0,
         RunStatus::Interrupted => 1,
-        RunStatus::NotRun => 2,
-        RunStatus::Error => 3,
-        RunStatus::Passed | RunStatus::Failed => 4,
+        _ => 2,
     }
+}
+
+/// How bad a finished run's verdict is: an error of the run beats a
+/// failure, which beats a pass; then more failing results beat fewer (a
+/// run "failed" with nothing failing in it is a status's word alone).
+fn badness(d: &RunData) -> (u8, usize) {
+    let status = match d.status {
+        RunStatus::Passed => 0,
+        RunStatus::Failed => 1,
+        _ => 2,
+    };
+    let failing = d.results.iter().filter(|r| r.verdict.failing()).count();
+    (status, failing)
+}
+
+/// What a merge does with a source's run `run` where the target has `have`
+/// for the same night, lab and provider.
+#[derive(Debug, PartialEq, Eq)]
+enum Choice {
+    Replace,
+    Keep,
+}
+
+/// The source's run replaces the target's only when it says more without
+/// saying less: a run that did not finish is replaced by one that did (or
+/// got further); of two finished runs the worse verdict is kept (never a
+/// failure turned into a pass on a source's word, in whatever order the
+/// databases come), the target's on a tie. Nothing a run says of its own
+/// times decides it.
+fn choose(have: &RunData, run: &RunData) -> Choice {
+    let better = match (finished(have.status), finished(run.status)) {
+        (true, true) => badness(run) > badness(have),
+        (false, true) => true,
+        (true, false) => false,
+        (false, false) => progress(run.status) > progress(have.status),
+    };
+    if better {
+        Choice::Replace
+    } else {
+        Choice::Keep
+    }
+}
+
+/// Two finished runs of one night, lab and provider that are not the same
+/// run: what each said, and which was kept.
+fn conflict(night: &str, run: &super::Run, have: &RunData, kept: &Choice) -> Option<String> {
+    if !(finished(have.status) && finished(run.data.status)) || *have == run.data {
+        return None;
+    }
+    let said = |d: &RunData| {
+        let (_, failing) = badness(d);
+        format!(
+            "{} ({} failing, run {})",
+            d.status.as_str(),
+            failing,
+            d.run_id.as_deref().unwrap_or("without an id")
+        )
+    };
+    let (kept, other) = match kept {
+        Choice::Replace => (&run.data, have),
+        Choice::Keep => (have, &run.data),
+    };
+    Some(format!(
+        "night '{night}', {} · {}: kept {}, not {}",
+        run.lab,
+        run.provider,
+        said(kept),
+        said(other)
+    ))
 }
 
 /// Merge `src` into `into`, stopping (interrupted) between nights and
@@ -191,9 +294,11 @@ pub fn merge(into: &mut History, src: &Snapshot, stop: &dyn Fn() -> bool) -> Res
                     counted.runs_added += 1;
                 }
                 Some(t) => {
-                    let better = (rank(run.data.status), run.data.finished_at.as_deref())
-                        > (rank(t.data.status), t.data.finished_at.as_deref());
-                    if better {
+                    let choice = choose(&t.data, &run.data);
+                    if let Some(c) = conflict(&night.name, run, &t.data, &choice) {
+                        counted.conflicts.push(c);
+                    }
+                    if choice == Choice::Replace {
                         taken.push(run);
                         counted.runs_replaced += 1;
                     } else {
@@ -208,6 +313,7 @@ pub fn merge(into: &mut History, src: &Snapshot, stop: &dyn Fn() -> bool) -> Res
         m.runs_added += counted.runs_added;
         m.runs_replaced += counted.runs_replaced;
         m.runs_kept += counted.runs_kept;
+        m.conflicts.extend(counted.conflicts);
     }
     Ok(m)
 }
@@ -215,7 +321,7 @@ pub fn merge(into: &mut History, src: &Snapshot, stop: &dyn Fn() -> bool) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{Run, RunData};
+    use crate::history::Run;
 
     /// A signal between a night and its runs. Before, the night was
     /// written (`complete`, in a transaction of its own) and its runs were
@@ -255,6 +361,119 @@ mod tests {
         let runs: Vec<&Run> = got.nights.iter().flat_map(|n| &n.runs).collect();
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].data.status, RunStatus::Failed);
+    }
+
+    /// A night of one run, chapter4 on netns, in a database of its own.
+    fn one_run(dir: &Path, file: &str, night: &str, d: RunData) -> Snapshot {
+        let mut h = History::open(&dir.join(file)).unwrap();
+        let n = h.begin_night(night, "2026-01-01T00:00:00Z", None).unwrap();
+        h.record_run(n, "chapter4", "netns", &d).unwrap();
+        h.finish_night(n, NightStatus::Complete, "2026-01-01T00:01:00Z")
+            .unwrap();
+        h.load().unwrap()
+    }
+
+    /// A run of `status` with one result of `verdict`, its id `id`,
+    /// finished at `finished`.
+    fn ran(
+        status: RunStatus,
+        verdict: crate::history::Verdict,
+        id: &str,
+        finished: &str,
+    ) -> RunData {
+        let mut d = RunData::empty(status);
+        d.run_id = Some(id.into());
+        d.finished_at = Some(finished.into());
+        d.results.push(crate::history::ResultRow {
+            kind: crate::history::ResultKind::Check,
+            variant: "broken".into(),
+            name: "node reaches pod".into(),
+            verdict,
+            detail: None,
+            path: None,
+            expected: None,
+            observed: None,
+            duration_s: None,
+        });
+        d
+    }
+
+    /// probe21bz finding 1: a source whose run of the same night, lab and
+    /// provider "finished later" replaced tonight's failing run (a renamed
+    /// copy of last night's pass, dated a second later): exit 0, "0
+    /// failing"; in the other order the pass was kept. Seen failing before
+    /// the fix: the pass replaced the failure. Now of two finished runs the
+    /// worse verdict is kept, in either order, and said as a conflict; a
+    /// run that did not finish is still replaced by one that did.
+    #[test]
+    fn a_source_never_turns_a_failure_into_a_pass() {
+        use crate::history::Verdict;
+        let dir = tempfile::tempdir().unwrap();
+        let failed = ran(
+            RunStatus::Failed,
+            Verdict::Fail,
+            "real",
+            "2026-01-01T00:00:30Z",
+        );
+        let passed = ran(
+            RunStatus::Passed,
+            Verdict::Pass,
+            "copy",
+            "2026-01-01T00:00:31Z",
+        );
+        let bad = one_run(dir.path(), "bad.db", "n1", failed.clone());
+        let same = one_run(dir.path(), "same.db", "n1", passed.clone());
+        for (i, order) in [[&bad, &same], [&same, &bad]].iter().enumerate() {
+            let mut into = History::open(&dir.path().join(format!("into{i}.db"))).unwrap();
+            let mut conflicts = 0;
+            for src in order {
+                conflicts += merge(&mut into, src, &|| false).unwrap().conflicts.len();
+            }
+            let got = into.load().unwrap();
+            assert_eq!(
+                got.nights[0].runs[0].data.status,
+                RunStatus::Failed,
+                "order {i}"
+            );
+            assert_eq!(got.nights[0].runs[0].data, failed, "order {i}");
+            assert_eq!(conflicts, 1, "order {i}");
+        }
+        // A run that did not finish is replaced by one that did, without a
+        // conflict; a finished one is not replaced by one that did not.
+        let mut cut = RunData::empty(RunStatus::Interrupted);
+        cut.finished_at = Some("2026-01-01T00:09:00Z".into());
+        let cut = one_run(dir.path(), "cut.db", "n1", cut);
+        let mut into = History::open(&dir.path().join("into-cut.db")).unwrap();
+        merge(&mut into, &cut, &|| false).unwrap();
+        let m = merge(&mut into, &same, &|| false).unwrap();
+        assert_eq!((m.runs_replaced, m.conflicts.len()), (1, 0));
+        let m = merge(&mut into, &cut, &|| false).unwrap();
+        assert_eq!((m.runs_kept, m.conflicts.len()), (1, 0));
+        assert_eq!(into.load().unwrap().nights[0].runs[0].data, passed);
+        // An error of the run itself beats a run that "failed" with
+        // nothing failing in it (a status alone is a source's word).
+        let mut error = RunData::empty(RunStatus::Error);
+        error.reason = Some("bring-up failed".into());
+        let error = one_run(dir.path(), "error.db", "n1", error);
+        let hollow = one_run(
+            dir.path(),
+            "hollow.db",
+            "n1",
+            ran(
+                RunStatus::Failed,
+                Verdict::Pass,
+                "hollow",
+                "2026-01-01T00:00:40Z",
+            ),
+        );
+        let mut into = History::open(&dir.path().join("into-error.db")).unwrap();
+        merge(&mut into, &error, &|| false).unwrap();
+        let m = merge(&mut into, &hollow, &|| false).unwrap();
+        assert_eq!((m.runs_kept, m.conflicts.len()), (1, 1));
+        assert_eq!(
+            into.load().unwrap().nights[0].runs[0].data.status,
+            RunStatus::Error
+        );
     }
 
     /// A folder that is no nightly's (`lab nightly merge /proc`, `/`) is bad

@@ -17,18 +17,23 @@
 //!
 //! - `model`: the nights, runs and rows as stored; `open`: opening,
 //!   locking and migrating; `write`: the writes; `load`: the read of the
-//!   whole history;
+//!   whole history, within the bounds `bounds` checks with SQL first;
 //! - [`ingest`]: a run's JSON report (the versioned run record, or the
 //!   older shape) into a [`RunData`];
 //! - [`analysis`]: what is newly failing, recovered, flaky, gone;
-//! - [`merge`]: databases written by parallel machines, into one.
+//! - [`merge`]: databases written by parallel machines, into one;
+//!   [`merge_check`]: what a merge refuses before anything changes.
 
 pub mod analysis;
+mod bounds;
+#[cfg(test)]
+pub(crate) mod bounds_tests;
 mod exact;
 pub mod ingest;
 mod landed;
 mod load;
 pub mod merge;
+pub mod merge_check;
 mod model;
 mod open;
 mod sameness;

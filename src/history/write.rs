@@ -2,7 +2,7 @@
 //! recorded (each whole, in one transaction), nights merged (each with
 //! its runs, in one transaction).
 
-use super::{History, Night, NightStatus, Run, RunData, landed};
+use super::{History, Night, NightStatus, Run, RunData, bounds, landed};
 use crate::error::{LabError, Result};
 use rusqlite::{OptionalExtension, params};
 
@@ -195,7 +195,7 @@ fn write_run(
                 lab,
                 provider,
                 d.status.as_str(),
-                d.reason,
+                d.reason.as_deref().map(bounds::fit),
                 d.run_id,
                 d.started_at,
                 d.finished_at,
@@ -203,7 +203,10 @@ fn write_run(
                 d.host,
                 d.kernel,
                 d.results.len() as i64,
-                d.record.as_ref().map(|r| r.to_json())
+                d.record
+                    .as_ref()
+                    .map(|r| r.to_json())
+                    .filter(|j| bounds::fits(j))
             ],
         )
         ?;
@@ -223,10 +226,10 @@ fn write_run(
                 r.variant,
                 r.name,
                 r.verdict.key(),
-                r.detail,
-                r.path,
-                r.expected,
-                r.observed,
+                r.detail.as_deref().map(bounds::fit),
+                r.path.as_deref().map(bounds::fit),
+                r.expected.as_deref().map(bounds::fit),
+                r.observed.as_deref().map(bounds::fit),
                 r.duration_s
             ])?;
         }
@@ -247,7 +250,7 @@ fn write_run(
         }
         let mut ins = tx.prepare("INSERT INTO inputs (run_id, key, value) VALUES (?1, ?2, ?3)")?;
         for (k, v) in &d.inputs {
-            ins.execute(params![run, k, v])?;
+            ins.execute(params![run, k, bounds::fit(v)])?;
         }
     }
     Ok(run)

@@ -18,6 +18,7 @@ mod child;
 pub mod dashboard;
 mod folders;
 pub mod inputs;
+mod merging;
 mod read_back;
 mod render;
 pub mod shown;
@@ -38,6 +39,7 @@ use crate::report::run::HostInfo;
 use crate::spec::{self, Lab, LoadOptions};
 use child::Ctx;
 pub use folders::check_out;
+pub use merging::merge;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -152,27 +154,6 @@ fn check_night_name(name: &str, others: &[String]) -> Result<()> {
             "--night '{name}': its folder nights/{} is night '{o}''s; give another --night",
             slug(name)
         )));
-    }
-    Ok(())
-}
-
-/// Refuse a merge that would give two nights one folder (`x:1` of one
-/// database, `x-1` of another): exit 2, naming both nights and the
-/// databases they come from, before the target is opened for writing.
-fn check_merged_night_folders(named: &[(&str, &Path)]) -> Result<()> {
-    for (i, (a, from_a)) in named.iter().enumerate() {
-        if let Some((b, from_b)) = named[..i]
-            .iter()
-            .find(|(b, _)| b != a && slug(b) == slug(a))
-        {
-            return Err(LabError::Usage(format!(
-                "night '{b}' ({}) and night '{a}' ({}) would share the folder nights/{}; \
-                 rename one of them (its `--night`) and merge again; nothing was merged",
-                from_b.display(),
-                from_a.display(),
-                slug(a)
-            )));
-        }
     }
     Ok(())
 }
@@ -418,77 +399,6 @@ pub fn report(db: &Path, out: &Path) -> Result<Outcome> {
     Ok(Outcome {
         analysis: render_outputs(&h, out)?,
         interrupted: false,
-    })
-}
-
-/// `lab nightly merge SRC… --db FILE`: merge, then render; a signal
-/// (`stop`) ends it between runs, interrupted.
-pub fn merge(
-    sources: &[PathBuf],
-    db: &Path,
-    out: &Path,
-    say: &dyn Fn(&str),
-    stop: &dyn Fn() -> bool,
-) -> Result<Outcome> {
-    check_out(out)?;
-    let files = crate::history::merge::sources(sources, db)?;
-    // Every source is read (and refused if bad) before the target changes.
-    let mut snaps = Vec::new();
-    for f in &files {
-        snaps.push((f, crate::history::merge::read_source(f)?));
-    }
-    // The target's nights too (read as a source: nothing is changed yet).
-    let target = match db.exists() {
-        true => {
-            // What a killed writer left half done is rolled back first.
-            History::recover(db)?;
-            Some(crate::history::merge::read_source(db)?)
-        }
-        false => None,
-    };
-    let mut named: Vec<(&str, &Path)> = Vec::new();
-    if let Some(t) = &target {
-        named.extend(t.nights.iter().map(|n| (n.name.as_str(), db)));
-    }
-    for (f, snap) in &snaps {
-        named.extend(snap.nights.iter().map(|n| (n.name.as_str(), f.as_path())));
-    }
-    check_merged_night_folders(&named)?;
-    // A refused merge leaves nothing it made (a new target included).
-    let made = crate::history::Made::before(db);
-    let merged = merge_into(db, snaps, out, say, stop);
-    if merged.is_err() {
-        made.undo();
-    }
-    merged
-}
-
-/// [`merge`] once every source is read and checked: the target opened (or
-/// made), the sources merged into it, the dashboard rendered.
-fn merge_into(
-    db: &Path,
-    snaps: Vec<(&PathBuf, crate::history::Snapshot)>,
-    out: &Path,
-    say: &dyn Fn(&str),
-    stop: &dyn Fn() -> bool,
-) -> Result<Outcome> {
-    let mut h = History::open(db)?;
-    for (f, snap) in snaps {
-        let m = crate::history::merge::merge(&mut h, &snap, stop)?;
-        say(&format!(
-            "{}: {} night{} added, {} run{} added, {} replaced, {} kept",
-            f.display(),
-            m.nights_added,
-            if m.nights_added == 1 { "" } else { "s" },
-            m.runs_added,
-            if m.runs_added == 1 { "" } else { "s" },
-            m.runs_replaced,
-            m.runs_kept
-        ));
-    }
-    Ok(Outcome {
-        analysis: render_outputs(&h, out)?,
-        interrupted: stop(),
     })
 }
 

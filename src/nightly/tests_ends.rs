@@ -170,3 +170,85 @@ fn a_night_folder_planted_as_a_link_is_refused() {
         }
     }
 }
+
+/// A database with the nights `(name, started_at, run id, status)`, one
+/// run each (chapter4 on netns).
+fn db_with_runs(path: &Path, nights: &[(&str, &str, &str, crate::history::RunStatus)]) {
+    let mut h = History::open(path).unwrap();
+    for (name, started, id, status) in nights {
+        let n = h.begin_night(name, started, None).unwrap();
+        let mut d = crate::history::RunData::empty(*status);
+        d.run_id = Some(id.to_string());
+        d.started_at = Some(started.to_string());
+        h.record_run(n, "chapter4", "netns", &d).unwrap();
+        h.finish_night(n, NightStatus::Complete, started).unwrap();
+    }
+}
+
+/// probe21bz finding 1: a source night dated 2099 became "the last night"
+/// of the merge (rc 0, "Recovered"), and a copy of last night's passing
+/// run under tonight's night was taken, its run id then recorded under two
+/// nights. Seen failing before the fix: both merged, exit 0. Now both are
+/// refused (exit 2), naming the source and the night, nothing made.
+#[test]
+fn a_merge_refuses_a_night_after_now_and_a_run_under_two_nights() {
+    use crate::history::RunStatus::{Failed, Passed};
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.db");
+    db_with_runs(
+        &bad,
+        &[
+            ("good1", "2026-01-01T00:00:00Z", "r-good1", Passed),
+            ("bad2", "2026-01-02T00:00:00Z", "r-bad2", Failed),
+        ],
+    );
+    let future = dir.path().join("future.db");
+    db_with_runs(&future, &[("zz", "2099-01-01T00:00:00Z", "r-zz", Passed)]);
+    let same = dir.path().join("same.db");
+    db_with_runs(
+        &same,
+        &[("bad2", "2026-01-02T00:00:01Z", "r-good1", Passed)],
+    );
+    let out = dir.path().join("out");
+    let target = dir.path().join("all.db");
+    for (src, want) in [
+        (&future, ["future.db", "night 'zz'", "2099-01-01T00:00:00Z"]),
+        (&same, ["same.db", "night 'bad2'", "r-good1"]),
+    ] {
+        let Err(e) = merge(&[bad.clone(), src.clone()], &target, &out, &|_| {}, &|| {
+            false
+        }) else {
+            panic!("merged {}", src.display())
+        };
+        assert_eq!(e.exit_code(), 2, "{e}");
+        for w in want {
+            assert!(e.to_string().contains(w), "{w} not in: {e}");
+        }
+        assert!(!target.exists() && !out.exists(), "{e}");
+    }
+    // A night within the clock skew (an hour ahead) merges.
+    let ahead = dir.path().join("ahead.db");
+    let soon = crate::clock::Utc::from_unix(crate::clock::unix_now() + 3600).rfc3339();
+    db_with_runs(&ahead, &[("n3", &soon, "r-n3", Passed)]);
+    merge(&[bad, ahead], &target, &out, &|_| {}, &|| false).unwrap();
+}
+
+/// probe21bz finding 3: `merge` copied a 200 MiB `record` into its target
+/// (`mh.db` was 210 MB). Seen failing before the fix: merged, exit 0. Now
+/// the source is refused (exit 2) before a target is made.
+#[test]
+fn a_merge_copies_no_value_past_the_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("huge.db");
+    crate::history::bounds_tests::padded(&huge, (16 << 20) + 1);
+    let target = dir.path().join("into.db");
+    let out = dir.path().join("out");
+    let Err(e) = merge(std::slice::from_ref(&huge), &target, &out, &|_| {}, &|| {
+        false
+    }) else {
+        panic!("merged a value past the bound")
+    };
+    assert_eq!(e.exit_code(), 2, "{e}");
+    assert!(e.to_string().contains("huge.db"), "{e}");
+    assert!(!target.exists() && !out.exists(), "{e}");
+}
