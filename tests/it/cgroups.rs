@@ -346,3 +346,79 @@ fn without_a_writable_cgroup_filesystem_up_works_and_says_nodes_have_no_limits()
     assert!(said.contains("made=0"), "{said}");
     assert_eq!(cgroups_of(&lab.name), Vec::<String>::new());
 }
+
+/// The OOM score of the host process `pid` (`/proc/PID/oom_score_adj`).
+fn oom_score_adj(pid: i32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/oom_score_adj"))
+        .unwrap_or_else(|e| panic!("oom_score_adj of {pid}: {e}"))
+        .trim()
+        .to_string()
+}
+
+/// Every process a node or a pod starts has the highest OOM score (1000),
+/// so a global OOM takes a lab process before a host process: a node's
+/// sshd and what its session runs, a pod's nginx, read from the host.
+#[test]
+fn a_nodes_sshd_and_a_pods_nginx_are_the_oom_killers_first_choice() {
+    let lab = TestLab::chapter4("memfitoom");
+    lab.up(&[]);
+    // A session held open: its sshd (the node's PID 1) and its shell.
+    let mut session = lab
+        .cmd()
+        .args(["ssh", &lab.name, "node1", "--", "echo ready; sleep 30"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let sshd = loop {
+        let found = lab.pids_in("node1").into_iter().find(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "sshd")
+        });
+        if let Some(p) = found {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no sshd in node1");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let in_node: Vec<(i32, String)> = lab
+        .pids_in("node1")
+        .into_iter()
+        .map(|p| (p, oom_score_adj(p)))
+        .collect();
+    let _ = session.kill();
+    let _ = session.wait();
+    assert_eq!(oom_score_adj(sshd), "1000", "node1's sshd {sshd}");
+    assert!(
+        in_node.len() >= 2 && in_node.iter().all(|(_, s)| s == "1000"),
+        "node1's processes and their OOM scores: {in_node:?}"
+    );
+    let pod = "pod.nginx-deployment-node1-0";
+    let nginx: Vec<i32> = std::fs::read_to_string(cgroup_file(&lab, pod, "cgroup.procs"))
+        .unwrap()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "nginx")
+        })
+        .collect();
+    assert!(!nginx.is_empty(), "no nginx in the pod's cgroup");
+    for p in nginx {
+        assert_eq!(oom_score_adj(p), "1000", "the pod's nginx {p}");
+    }
+    // Inside, a node's root cannot lower it (that needs CAP_SYS_RESOURCE
+    // in the host's user namespace).
+    let out = lab.ssh(
+        "node1",
+        "echo 0 > /proc/self/oom_score_adj; cat /proc/self/oom_score_adj",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "1000",
+        "{}",
+        text(&out)
+    );
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+}
