@@ -509,3 +509,47 @@ fn the_nodes_memory_limits_fit_half_the_host_or_up_refuses() {
     assert_eq!(crate::labs::namespaces_of(&big.name), Vec::<String>::new());
     assert_eq!(cgroups_of(&big.name), Vec::<String>::new());
 }
+
+/// A cgroup made again with a higher memory limit takes it (cgroup v1
+/// keeps memory at most memory and swap: the latter is raised first).
+#[test]
+fn a_cgroup_made_again_with_more_memory_takes_it() {
+    use lab::provider::netns::cgroups;
+    crate::labs::require_root();
+    let name = crate::labs::unique_name("memfitraise");
+    let ns = vec![format!("{name}.node1")];
+    let with = |mib: u64| cgroups::Limits {
+        memory: mib << 20,
+        ..cgroups::NODE
+    };
+    let limit = || {
+        cgroups_of(&name)
+            .into_iter()
+            .map(std::path::PathBuf::from)
+            .find_map(|d| {
+                ["memory.limit_in_bytes", "memory.max"]
+                    .iter()
+                    .find_map(|f| std::fs::read_to_string(d.join(f)).ok())
+            })
+            .map(|t| t.trim().to_string())
+    };
+    let made = cgroups::make(&ns, with(16));
+    let again = cgroups::make(&ns, with(512));
+    let after = limit();
+    let lower = cgroups::make(&ns, with(32));
+    let lowered = limit();
+    let removed = cgroups::remove(&ns, &lab::report::Reporter::quiet());
+    assert!(matches!(made, Ok(None)), "{made:?}");
+    assert!(
+        matches!(again, Ok(None)),
+        "made again with 512 MiB: {again:?}"
+    );
+    assert_eq!(after, Some((512u64 << 20).to_string()));
+    assert!(
+        matches!(lower, Ok(None)),
+        "made again with 32 MiB: {lower:?}"
+    );
+    assert_eq!(lowered, Some((32u64 << 20).to_string()));
+    assert!(removed.is_ok(), "{removed:?}");
+    assert_eq!(cgroups_of(&name), Vec::<String>::new());
+}
