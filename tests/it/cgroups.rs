@@ -257,7 +257,8 @@ fn a_memory_hog_in_a_node_is_killed_by_the_nodes_limit() {
     let lab = TestLab::chapter4("mh");
     lab.up(&[]);
     // `tail` holds a line without end in memory: 1100 MiB of it (bounded,
-    // so the host is safe even without a limit), past node1's 512 MiB.
+    // so the host is safe even without a limit), past node1's limit (at
+    // most 512 MiB).
     let out = lab.ssh("node1", "head -c 1100M /dev/zero | tail | wc -c");
     let said = text(&out);
     assert!(
@@ -275,10 +276,12 @@ fn a_memory_hog_in_a_node_is_killed_by_the_nodes_limit() {
         })
         .map(|p| std::fs::read_to_string(p).unwrap())
         .unwrap_or_default();
-    assert_eq!(
-        limit.trim(),
-        (512u64 << 20).to_string(),
-        "node1's memory limit"
+    // 512 MiB, less where other labs' limits hold half of the host's
+    // memory (the unit tests of `limits::memory` pin the numbers).
+    let limit: u64 = limit.trim().parse().unwrap_or(0);
+    assert!(
+        (16 << 20..=512 << 20).contains(&limit),
+        "node1's memory limit {limit}"
     );
     let (file, key) = match lab_memory_events(&lab) {
         Some(f) => (f, "oom_kill"),
@@ -345,4 +348,208 @@ fn without_a_writable_cgroup_filesystem_up_works_and_says_nodes_have_no_limits()
     assert!(said.contains("node1-ok"), "{said}");
     assert!(said.contains("made=0"), "{said}");
     assert_eq!(cgroups_of(&lab.name), Vec::<String>::new());
+}
+
+/// The OOM score of the host process `pid` (`/proc/PID/oom_score_adj`).
+fn oom_score_adj(pid: i32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/oom_score_adj"))
+        .unwrap_or_else(|e| panic!("oom_score_adj of {pid}: {e}"))
+        .trim()
+        .to_string()
+}
+
+/// Every process a node or a pod starts has the highest OOM score (1000),
+/// so a global OOM takes a lab process before a host process: a node's
+/// sshd and what its session runs, a pod's nginx, read from the host.
+#[test]
+fn a_nodes_sshd_and_a_pods_nginx_are_the_oom_killers_first_choice() {
+    let lab = TestLab::chapter4("memfitoom");
+    lab.up(&[]);
+    // A session held open: its sshd (the node's PID 1) and its shell.
+    let mut session = lab
+        .cmd()
+        .args(["ssh", &lab.name, "node1", "--", "echo ready; sleep 30"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let sshd = loop {
+        let found = lab.pids_in("node1").into_iter().find(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "sshd")
+        });
+        if let Some(p) = found {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no sshd in node1");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let in_node: Vec<(i32, String)> = lab
+        .pids_in("node1")
+        .into_iter()
+        .map(|p| (p, oom_score_adj(p)))
+        .collect();
+    let _ = session.kill();
+    let _ = session.wait();
+    assert_eq!(oom_score_adj(sshd), "1000", "node1's sshd {sshd}");
+    assert!(
+        in_node.len() >= 2 && in_node.iter().all(|(_, s)| s == "1000"),
+        "node1's processes and their OOM scores: {in_node:?}"
+    );
+    let pod = "pod.nginx-deployment-node1-0";
+    let nginx: Vec<i32> = std::fs::read_to_string(cgroup_file(&lab, pod, "cgroup.procs"))
+        .unwrap()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "nginx")
+        })
+        .collect();
+    assert!(!nginx.is_empty(), "no nginx in the pod's cgroup");
+    for p in nginx {
+        assert_eq!(oom_score_adj(p), "1000", "the pod's nginx {p}");
+    }
+    // Inside, a node's root cannot lower it (that needs CAP_SYS_RESOURCE
+    // in the host's user namespace).
+    let out = lab.ssh(
+        "node1",
+        "echo 0 > /proc/self/oom_score_adj; cat /proc/self/oom_score_adj",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "1000",
+        "{}",
+        text(&out)
+    );
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+/// The host's `MemTotal`, in bytes.
+fn mem_total() -> u64 {
+    let info = std::fs::read_to_string("/proc/meminfo").unwrap();
+    let kib: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap();
+    kib * 1024
+}
+
+/// A lab's nodes' and pods' memory limits are cut so that all of them
+/// together fit half of the host's memory (probe21bz: `--nodes 50` gave
+/// 51 nodes 25.8 GiB of limits on this 23.5 GiB host); a lab whose nodes
+/// at 16 MiB and pods at 8 MiB do not fit is refused before anything is
+/// made, exit 4, naming the limit, the count and the host's memory.
+#[test]
+fn the_nodes_memory_limits_fit_half_the_host_or_up_refuses() {
+    let lab = TestLab::chapter4("memfitcut");
+    lab.up(&["--nodes", "50"]);
+    let limits: Vec<(String, u64)> = cgroups_of(&lab.name)
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .filter_map(|d| {
+            let v = std::fs::read_to_string(d.join("memory.limit_in_bytes"))
+                .or_else(|_| std::fs::read_to_string(d.join("memory.max")))
+                .ok()?;
+            Some((d.display().to_string(), v.trim().parse().ok()?))
+        })
+        .collect();
+    let nodes: Vec<u64> = limits
+        .iter()
+        .filter(|(d, _)| !d.contains(".pod."))
+        .map(|(_, v)| *v)
+        .collect();
+    assert_eq!(nodes.len(), 51, "{limits:?}");
+    let total: u64 = limits.iter().map(|(_, v)| v).sum();
+    assert!(
+        total <= mem_total() / 2,
+        "the lab's limits {total} past half of the host's {}: {limits:?}",
+        mem_total()
+    );
+    assert!(
+        nodes
+            .iter()
+            .all(|v| (16 << 20..=512 << 20).contains(v) && *v == nodes[0]),
+        "{limits:?}"
+    );
+    let out = lab.lab(&["destroy", &lab.name]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // 800 workers: 801 nodes at 16 MiB are 12.5 GiB, past half of this
+    // host (23.5 GiB; a host of 26 GiB or more would take them).
+    let big = TestLab::chapter4("memfitbig");
+    if mem_total() / 2 >= 801 * (16 << 20) + 2 * (8 << 20) {
+        eprintln!("this host holds 801 nodes at their floors: refusal not exercised");
+        return;
+    }
+    for f in ["lab.yaml", "flannel.yml", "flannel_fix.yml"] {
+        let p = big.src.path().join(f);
+        let t = std::fs::read_to_string(&p).unwrap();
+        let t = t
+            .replace("private: 10.100.198.0/24", "private: 10.100.0.0/16")
+            .replace("10.244.0.0/16", "10.128.0.0/12");
+        std::fs::write(&p, t).unwrap();
+    }
+    let file = big.file();
+    let out = big.lab(&["up", file.to_str().unwrap(), "--nodes", "800"]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(4), "{said}");
+    assert!(
+        said.contains(&format!(
+            "memory limits of the nodes and pods (half of the host's {} MiB, MemTotal), \
+             cut to fit but at least 16 MiB for each of 801 nodes and 8 MiB for each of 2 pods: \
+             the lab needs 12832 MiB, this host has {} MiB left",
+            mem_total() >> 20,
+            mem_total() / 2 / 1024 / 1024
+        )),
+        "{said}"
+    );
+    assert_eq!(crate::labs::namespaces_of(&big.name), Vec::<String>::new());
+    assert_eq!(cgroups_of(&big.name), Vec::<String>::new());
+}
+
+/// A cgroup made again with a higher memory limit takes it (cgroup v1
+/// keeps memory at most memory and swap: the latter is raised first).
+#[test]
+fn a_cgroup_made_again_with_more_memory_takes_it() {
+    use lab::provider::netns::cgroups;
+    crate::labs::require_root();
+    let name = crate::labs::unique_name("memfitraise");
+    let ns = vec![format!("{name}.node1")];
+    let with = |mib: u64| cgroups::Limits {
+        memory: mib << 20,
+        ..cgroups::NODE
+    };
+    let limit = || {
+        cgroups_of(&name)
+            .into_iter()
+            .map(std::path::PathBuf::from)
+            .find_map(|d| {
+                ["memory.limit_in_bytes", "memory.max"]
+                    .iter()
+                    .find_map(|f| std::fs::read_to_string(d.join(f)).ok())
+            })
+            .map(|t| t.trim().to_string())
+    };
+    let made = cgroups::make(&ns, with(16));
+    let again = cgroups::make(&ns, with(512));
+    let after = limit();
+    let lower = cgroups::make(&ns, with(32));
+    let lowered = limit();
+    let removed = cgroups::remove(&ns, &lab::report::Reporter::quiet());
+    assert!(matches!(made, Ok(None)), "{made:?}");
+    assert!(
+        matches!(again, Ok(None)),
+        "made again with 512 MiB: {again:?}"
+    );
+    assert_eq!(after, Some((512u64 << 20).to_string()));
+    assert!(
+        matches!(lower, Ok(None)),
+        "made again with 32 MiB: {lower:?}"
+    );
+    assert_eq!(lowered, Some((32u64 << 20).to_string()));
+    assert!(removed.is_ok(), "{removed:?}");
+    assert_eq!(cgroups_of(&name), Vec::<String>::new());
 }

@@ -57,12 +57,12 @@ pub struct Limits {
 const MIB: u64 = 1024 * 1024;
 
 /// A node: sshd per connection, a shell, the chapter's commands (`ip`,
-/// `iptables`, `tcpdump`, `ping`, `curl`) use tens of MiB and tens of
-/// processes; 512 MiB and 1024 processes leave ten times that, and keep a
-/// runaway node far from the host (a hundred-node lab is still bounded by
-/// the host's memory check in `limits`). The process limits of a lab's
-/// nodes and pods are cut where the host's process IDs do not hold them
-/// all (`limits::cgroup_limits`).
+/// `iptables`, `tcpdump`, `ping`, `curl`) use a few MiB and tens of
+/// processes; 512 MiB and 1024 processes leave far more, and keep a
+/// runaway node far from the host. The memory limits of a lab's nodes and
+/// pods are cut where half of the host's memory does not hold them all,
+/// the process limits where the host's process IDs do not
+/// (`limits::cgroup_limits`).
 pub const NODE: Limits = Limits {
     memory: 512 * MIB,
     processes: 1024,
@@ -287,9 +287,20 @@ fn make_one(h: &Hierarchy, name: &str, limits: Limits) -> Result<()> {
                 write("memory.swap.max", "0".into())?;
             }
         } else {
+            // Memory and swap together no more than memory: no swap. The
+            // kernel keeps memory at most memory and swap, so a limit
+            // raised (a cgroup made again with more: an `apply` after
+            // another lab went) raises that first.
+            let memsw = exists("memory.memsw.limit_in_bytes");
+            let raised = std::fs::read_to_string(dir.join("memory.limit_in_bytes"))
+                .ok()
+                .and_then(|t| t.trim().parse::<u64>().ok())
+                .is_some_and(|now| limits.memory > now);
+            if memsw && raised {
+                write("memory.memsw.limit_in_bytes", bytes.clone())?;
+            }
             write("memory.limit_in_bytes", bytes.clone())?;
-            // Memory and swap together no more than memory: no swap.
-            if exists("memory.memsw.limit_in_bytes") {
+            if memsw && !raised {
                 write("memory.memsw.limit_in_bytes", bytes)?;
             }
             // Socket buffers, which v1 counts apart (see the module's doc).
@@ -407,6 +418,44 @@ pub fn process_limits() -> Vec<(String, u64, u64)> {
         .collect()
 }
 
+/// Each lab's cgroup in the hierarchy that holds the memory limit, as
+/// `(name, limit in bytes)`: the memory each node and pod of every lab on
+/// this host may hold (`limits::cgroup_limits` leaves it to their labs).
+/// A cgroup without a limit (`max`, or v1's page-rounded `i64::MAX`: none
+/// of lab's) is left out.
+pub fn memory_limits() -> Vec<(String, u64)> {
+    let Support::Limits(hs) = support() else {
+        return vec![];
+    };
+    hs.iter()
+        .filter(|h| h.memory)
+        .flat_map(|h| {
+            let file = if h.v2 {
+                "memory.max"
+            } else {
+                "memory.limit_in_bytes"
+            };
+            std::fs::read_dir(&h.dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(move |e| (e, file))
+        })
+        .filter_map(|(e, file)| {
+            let name = e.file_name().to_str()?.to_string();
+            if !name.starts_with("lab-") {
+                return None;
+            }
+            let max: u64 = std::fs::read_to_string(e.path().join(file))
+                .ok()?
+                .trim()
+                .parse()
+                .ok()?;
+            (max < 1 << 62).then_some((name, max))
+        })
+        .collect()
+}
+
 /// `lab doctor`'s lines: the limits nodes and pods get, or plainly that
 /// they run without (at most 80 columns, but for a long mount point).
 pub fn doctor_line(limits: (Limits, Limits)) -> String {
@@ -421,7 +470,7 @@ fn doctor_lines_of(support: &Support, (node, pod): (Limits, Limits)) -> String {
             let cpu = hs.iter().any(|h| h.cpu);
             format!(
                 "ok      node limits: {} MiB, {} processes{} a node;\n        \
-                 {} MiB, {} processes{} a pod\n{}{}{}",
+                 {} MiB, {} processes{} a pod\n{}{}{}{}",
                 node.memory / MIB,
                 node.processes,
                 if cpu { cpus(node) } else { String::new() },
@@ -436,6 +485,11 @@ fn doctor_lines_of(support: &Support, (node, pod): (Limits, Limits)) -> String {
                 },
                 if node.processes < NODE.processes || pod.processes < POD.processes {
                     "\n        processes cut so that every node and pod fits kernel.pid_max"
+                } else {
+                    ""
+                },
+                if node.memory < NODE.memory || pod.memory < POD.memory {
+                    "\n        memory cut so that every node and pod fits half of the host's memory"
                 } else {
                     ""
                 }

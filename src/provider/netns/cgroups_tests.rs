@@ -120,11 +120,32 @@ fn doctor_says_the_limits_or_plainly_that_there_are_none_in_80_columns() {
     assert!(cut.contains("28 processes, 0.5 CPU a pod"), "{cut}");
     assert!(cut.ends_with("processes cut so that every node and pod fits kernel.pid_max"));
     assert!(!yes.contains("cut"), "{yes}");
+    let mem_cut = doctor_lines_of(
+        &from_mountinfo(HYBRID, |_| String::new()),
+        (
+            Limits {
+                memory: 236 * MIB,
+                ..NODE
+            },
+            Limits {
+                memory: 59 * MIB,
+                ..POD
+            },
+        ),
+    );
+    assert!(mem_cut.contains("node limits: 236 MiB, 1024"), "{mem_cut}");
+    assert!(
+        mem_cut.ends_with(
+            "\n        memory cut so that every node and pod fits half of the host's memory"
+        ),
+        "{mem_cut}"
+    );
     for l in yes
         .lines()
         .chain(no.lines())
         .chain(no_cpu.lines())
         .chain(cut.lines())
+        .chain(mem_cut.lines())
     {
         assert!(l.len() <= 80, "{l}");
     }

@@ -17,7 +17,7 @@ pub fn report(ask: &DoctorAsk<'_>, say: &mut dyn FnMut(&str)) -> Result<()> {
         Some(lab) => netns_limits(lab, say),
         None => None,
     };
-    // A lab's process limits are cut to fit the host's process IDs.
+    // A lab's process and memory limits are cut to fit the host.
     say(&super::cgroups::doctor_line(match ask.lab {
         Some(lab) => limits::cgroup_limits(lab, &limits::Host::read()),
         None => (super::cgroups::NODE, super::cgroups::POD),
@@ -69,13 +69,7 @@ pub fn report(ask: &DoctorAsk<'_>, say: &mut dyn FnMut(&str)) -> Result<()> {
 fn netns_limits(lab: &Lab, say: &mut dyn FnMut(&str)) -> Option<String> {
     for l in limits::limits(lab, &limits::Host::read()) {
         // Memory is counted in KiB: said in MiB, with its unit.
-        let amount = |n: u64| {
-            if l.what.starts_with("memory") {
-                format!("{} MiB", n / 1024)
-            } else {
-                n.to_string()
-            }
-        };
+        let amount = |n: u64| l.amount(n);
         use crate::report::terminal::wrap_text;
         let mut line = wrap_text(
             if l.ok() { "ok     " } else { "LIMIT  " },

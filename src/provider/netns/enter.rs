@@ -1,7 +1,7 @@
 //! How a process enters a node (or a pod) so that the node is a machine of
 //! its own and cannot reach the host: after the node's network namespace,
 //! the child joins the node's cgroups (its memory and process limit, see
-//! `cgroups`), then the user namespace that owns the node's network (a
+//! `cgroups`) and sets its OOM score to the highest ([`OOM_FIRST`]), then the user namespace that owns the node's network (a
 //! node's own, see `sys::userns`: from there on its capabilities count in
 //! that namespace, so root in a node has its own network and nothing of the
 //! lab's other namespaces), makes its own mount, UTS, IPC and PID
@@ -101,6 +101,13 @@ pub enum Mode {
     Detach(RawFd),
 }
 
+/// Where a process sets how the OOM killer ranks it ...
+const OOM_SCORE_ADJ: &str = "/proc/self/oom_score_adj";
+/// ... and the rank of every process of a node or a pod: the highest,
+/// the first killed (raising it needs no privilege, lowering it
+/// `CAP_SYS_RESOURCE` in the host's user namespace, which a node has not).
+pub const OOM_FIRST: &[u8] = b"1000";
+
 /// The devices of a node's `/dev` (bound from the host's).
 const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom", "tty"];
 
@@ -112,7 +119,8 @@ pub const HOST_READ_ONLY: &[&str] = &["usr", "bin", "sbin", "lib", "lib32", "lib
 /// Everything the child does, prepared before the fork.
 struct Plan {
     hostname: CString,
-    /// First, still in the host's user namespace: the cgroups joined.
+    /// First, still in the host's user namespace: the cgroups joined, the
+    /// OOM score set.
     joins: Vec<Op>,
     /// The network namespace's fd (open in the child as in the parent):
     /// the entry joins the user namespace that owns it.
@@ -150,10 +158,15 @@ impl NodeSetup {
             )));
         }
         // The node's cgroups first: PID 1 and all it starts are counted.
-        let joins = super::cgroups::procs_files(&self.cgroup)
+        let mut joins = super::cgroups::procs_files(&self.cgroup)
             .iter()
-            .map(|f| Ok(Op::Join(cstr(f)?)))
+            .map(|f| Ok(Op::Write(cstr(f)?, b"0")))
             .collect::<Result<Vec<_>>>()?;
+        // Then the OOM killer's score, which all it starts inherits: the
+        // node's (or pod's) processes go before any of the host's when the
+        // host runs out of memory (their limits are cut to fit half of it,
+        // see `limits::cgroup_limits`, but labs side by side may hold more).
+        joins.push(Op::Write(cstr(OOM_SCORE_ADJ)?, OOM_FIRST));
         // The root bound on itself: a mount of this namespace's own (what
         // a user namespace copied from the host is locked, and
         // `pivot_root` refuses a locked new root).

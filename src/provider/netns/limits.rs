@@ -14,7 +14,9 @@
 //! Process IDs are counted by what the lab may take, not what it needs:
 //! every node and pod at its cgroup's process limit, which `up` cuts to fit
 //! the host ([`cgroup_limits`]), since PIDs are one space for the host and
-//! no process forks past it.
+//! no process forks past it. Memory is counted the same way: every node
+//! and pod at its cgroup's memory limit, which `up` cuts to fit half of the
+//! host's memory ([`memory`]), refusing a lab whose floors do not fit.
 //!
 //! What it does not need: room in the neighbour table's dynamic part (every
 //! neighbour is permanent, see [`super::plan`]), ephemeral ports (each
@@ -22,6 +24,9 @@
 
 use super::cgroups;
 use crate::spec::Lab;
+
+#[path = "limits_memory.rs"]
+pub mod memory;
 
 /// One limit of the host and what the lab needs of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +43,16 @@ pub struct Limit {
 impl Limit {
     pub fn ok(&self) -> bool {
         self.needed <= self.available
+    }
+
+    /// `n` of this limit as said: memory (counted in KiB) in MiB, with its
+    /// unit; a count as it is.
+    pub fn amount(&self, n: u64) -> String {
+        if self.what.starts_with("memory") {
+            format!("{} MiB", n / 1024)
+        } else {
+            n.to_string()
+        }
     }
 }
 
@@ -82,6 +97,11 @@ pub struct Host {
     pub mounts_in_use: u64,
     pub open_files_hard: u64,
     pub mem_available_kib: u64,
+    /// The host's memory (`MemTotal`).
+    pub mem_total_kib: u64,
+    /// Every lab's cgroup on the host with its memory limit in bytes
+    /// (`cgroups::memory_limits`).
+    pub lab_memory_limits: Vec<(String, u64)>,
 }
 
 fn read_u64(path: &str) -> Option<u64> {
@@ -93,14 +113,14 @@ impl Host {
     /// the check is a help, not a gate on unusual kernels.
     pub fn read() -> Host {
         let big = u64::MAX / 4;
-        let mem = std::fs::read_to_string("/proc/meminfo")
-            .ok()
-            .and_then(|t| {
-                t.lines()
-                    .find(|l| l.starts_with("MemAvailable:"))
-                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-            })
-            .unwrap_or(big);
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let meminfo = |key: &str| {
+            meminfo
+                .lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+                .unwrap_or(big)
+        };
         // Every thread takes a PID: the total of `/proc/loadavg` counts
         // them, `/proc`'s folders only processes.
         let threads = std::fs::read_to_string("/proc/loadavg").ok().and_then(|t| {
@@ -153,7 +173,9 @@ impl Host {
             mount_max: read_u64("/proc/sys/fs/mount-max").unwrap_or(big),
             mounts_in_use: mounts,
             open_files_hard: hard,
-            mem_available_kib: mem,
+            mem_available_kib: meminfo("MemAvailable:"),
+            mem_total_kib: meminfo("MemTotal:"),
+            lab_memory_limits: super::cgroups::memory_limits(),
         }
     }
 }
@@ -168,6 +190,17 @@ impl Host {
             .iter()
             .filter(|(name, _, _)| !name.starts_with(&own))
             .map(|(_, max, current)| max.saturating_sub(*current))
+            .fold(0, u64::saturating_add)
+    }
+
+    /// The bytes other labs' nodes and pods may hold at their memory
+    /// limits, which this lab's share of the host's memory leaves them.
+    pub fn memory_promised_beside(&self, lab: &str) -> u64 {
+        let own = super::cgroups::name_of(&format!("{lab}."));
+        self.lab_memory_limits
+            .iter()
+            .filter(|(name, _)| !name.starts_with(&own))
+            .map(|(_, max)| *max)
             .fold(0, u64::saturating_add)
     }
 }
@@ -196,8 +229,10 @@ pub fn pids_at_least(nodes: u64, pods: u64) -> u64 {
         .saturating_add(HOST_PIDS)
 }
 
-/// The limits of `lab`'s nodes' and pods' cgroups on `host`: memory and
-/// CPU as [`cgroups::NODE`] and [`cgroups::POD`] say; processes as they say
+/// The limits of `lab`'s nodes' and pods' cgroups on `host`: CPU as
+/// [`cgroups::NODE`] and [`cgroups::POD`] say; memory as they say where
+/// half of the host's memory holds it, less where not
+/// ([`memory::memory_limits`]); processes as they say
 /// (1024 a node, 128 a pod) where the host's process IDs allow, fewer
 /// where they do not, so that every node and pod at its limit, and
 /// [`HOST_PIDS`], fit in what `kernel.pid_max` leaves: PIDs are one space
@@ -229,7 +264,13 @@ pub fn cgroup_limits(lab: &Lab, host: &Host) -> (cgroups::Limits, cgroups::Limit
         processes: share.clamp(MIN_POD_PROCESSES, cgroups::POD.processes),
         ..cgroups::POD
     };
-    (node, pod)
+    let bytes = memory::memory_limits(
+        nodes,
+        pods,
+        host.mem_total_kib.saturating_mul(1024),
+        host.memory_promised_beside(&lab.name),
+    );
+    memory::with_memory(node, pod, bytes)
 }
 
 /// What `lab` keeps open at once, besides one descriptor per pod while it
@@ -329,6 +370,18 @@ pub fn limits(lab: &Lab, host: &Host) -> Vec<Limit> {
         available: host.mem_available_kib,
         fix: "free memory or use fewer nodes; nothing lab can raise".into(),
     });
+    v.push(Limit {
+        what: format!(
+            "memory limits of the nodes and pods (half of the host's {} MiB, MemTotal), \
+             cut to fit but at least {} MiB for each of {nodes} nodes and {} MiB for each of {pods} pods",
+            host.mem_total_kib / 1024,
+            memory::NODE_FLOOR >> 20,
+            memory::POD_FLOOR >> 20,
+        ),
+        needed: memory::at_floors(nodes, pods) / 1024,
+        available: memory::labs_share(host.mem_total_kib.saturating_mul(1024)) / 1024,
+        fix: "use fewer nodes, or a host with more memory; nothing lab can raise".into(),
+    });
     v
 }
 
@@ -367,7 +420,10 @@ pub fn exceeded(lab: &Lab, host: &Host) -> Option<String> {
         .map(|l| {
             format!(
                 "{}: the lab needs {}, this host has {} left; {}",
-                l.what, l.needed, l.available, l.fix
+                l.what,
+                l.amount(l.needed),
+                l.amount(l.available),
+                l.fix
             )
         })
         .collect();
@@ -383,159 +439,5 @@ pub fn exceeded(lab: &Lab, host: &Host) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn roomy() -> Host {
-        Host {
-            max_net_namespaces: 100_000,
-            max_user_namespaces: 100_000,
-            user_namespaces_in_use: 30,
-            max_mnt_namespaces: 100_000,
-            mnt_namespaces_in_use: 20,
-            net_namespaces_in_use: 10,
-            pid_max: 4_194_304,
-            threads_max: 200_000,
-            tasks_in_use: 100,
-            lab_process_limits: vec![],
-            mount_max: 100_000,
-            mounts_in_use: 50,
-            open_files_hard: 1 << 20,
-            mem_available_kib: 20 << 20,
-        }
-    }
-
-    #[test]
-    fn the_chapter_fits_a_roomy_host() {
-        let lab = super::super::plan::tests::lab();
-        assert_eq!(exceeded(&lab, &roomy()), None);
-        let l = limits(&lab, &roomy());
-        let ns = l
-            .iter()
-            .find(|l| l.what.starts_with("network namespaces"))
-            .unwrap();
-        // net, NAT ends, 3 nodes; no pods in the test lab.
-        assert_eq!(ns.needed, 5);
-    }
-
-    #[test]
-    fn each_limit_is_named_with_the_number_and_the_fix() {
-        let lab = super::super::plan::tests::lab();
-        let mut h = roomy();
-        h.max_net_namespaces = 12;
-        let msg = exceeded(&lab, &h).unwrap();
-        assert!(msg.contains("network namespaces (user.max_net_namespaces): the lab needs 5, this host has 2 left"), "{msg}");
-        assert!(
-            msg.contains("sysctl -w user.max_net_namespaces=1039"),
-            "{msg}"
-        );
-        // What other labs (or instances) hold counts: their pods' mount
-        // namespaces.
-        let mut h = roomy();
-        h.mnt_namespaces_in_use = h.max_mnt_namespaces - 1;
-        let msg = exceeded(&lab, &h).unwrap();
-        assert!(
-            msg.contains("mount namespaces (user.max_mnt_namespaces")
-                && msg.contains("this host has 1 left"),
-            "{msg}"
-        );
-        // One user namespace per node (3) and pod (none here).
-        let mut h = roomy();
-        h.user_namespaces_in_use = h.max_user_namespaces - 2;
-        let msg = exceeded(&lab, &h).unwrap();
-        assert!(
-            msg.contains("user namespaces (user.max_user_namespaces), one per node and per pod: the lab needs 3, this host has 2 left")
-                && msg.contains("sysctl -w user.max_user_namespaces=101025"),
-            "{msg}"
-        );
-        let mut h = roomy();
-        h.mem_available_kib = 1;
-        h.open_files_hard = 64;
-        let msg = exceeded(&lab, &h).unwrap();
-        assert!(msg.contains("memory (MemAvailable)"), "{msg}");
-        assert!(msg.contains("open files of lab"), "{msg}");
-        assert!(msg.contains("ulimit -Hn"), "{msg}");
-        assert!(!msg.contains("process IDs"), "{msg}");
-    }
-
-    #[test]
-    fn the_nodes_process_limits_are_cut_to_fit_pid_max() {
-        let lab = super::super::plan::tests::lab();
-        let nodes = |n: usize| {
-            let mut big = lab.clone();
-            let node = lab.nodes[1].clone();
-            big.nodes = (0..n)
-                .map(|i| crate::spec::Node {
-                    name: format!("n{i}"),
-                    index: i,
-                    ..node.clone()
-                })
-                .collect();
-            big
-        };
-        // A roomy host: the cgroups' own limits.
-        let (node, pod) = cgroup_limits(&lab, &roomy());
-        assert_eq!((node.processes, pod.processes), (1024, 128));
-        assert_eq!(node.memory, cgroups::NODE.memory);
-        // A host at the default pid_max, 32,768, running 1000 tasks. Three
-        // nodes keep 1024; 31 at 1024 would take it all: each gets 984.
-        let mut h = roomy();
-        h.pid_max = 32_768;
-        h.tasks_in_use = 1000;
-        assert_eq!(cgroup_limits(&lab, &h).0.processes, 1024);
-        let (node, _) = cgroup_limits(&nodes(31), &h);
-        assert_eq!(node.processes, 30_744 / 248 * 8);
-        assert!(31 * node.processes + HOST_PIDS <= 32_768 - 1000);
-        assert_eq!(exceeded(&nodes(31), &h), None);
-        // 480 nodes of 64 fit what is left, 481 do not: refused, named.
-        assert_eq!(cgroup_limits(&nodes(480), &h).0.processes, 64);
-        assert_eq!(exceeded(&nodes(480), &h), None);
-        let msg = exceeded(&nodes(481), &h).unwrap();
-        assert!(
-            msg.contains("process IDs (kernel.pid_max), as many as the nodes and pods may run, their cgroups' limits cut to fit but at least 64 a node and 8 a pod, and 1024 kept for the host: the lab needs 31808, this host has 31768 left; sysctl -w kernel.pid_max=4194304"),
-            "{msg}"
-        );
-        // Another lab's 31 nodes at 984 (each using 10): what they may still
-        // take is theirs. This lab's own cgroups (an `apply`) are not
-        // counted against it.
-        let mut beside = h.clone();
-        beside.lab_process_limits = (0..31)
-            .map(|i| (format!("lab-other.n{i}"), 984, 10))
-            .chain([(format!("lab-{}.node1", lab.name), 1024, 10)])
-            .collect();
-        assert_eq!(beside.pids_promised_beside(&lab.name), 31 * 974);
-        let (node, pod) = cgroup_limits(&lab, &beside);
-        let (n, p) = (lab.nodes.len() as u64, lab.placements().len() as u64);
-        assert!(node.processes < 1024 && pod.processes < 128);
-        assert!(
-            n * node.processes + p * pod.processes + HOST_PIDS + 1000 + 31 * 974 <= 32_768,
-            "{node:?} {pod:?}"
-        );
-        // Cut to the least each may have, but not refused: the lab's
-        // processes fit what is free.
-        assert_eq!(cgroup_limits(&nodes(31), &beside).0.processes, 64);
-        assert_eq!(exceeded(&nodes(31), &beside), None);
-        assert_eq!(exceeded(&lab, &beside), None);
-    }
-
-    #[test]
-    fn a_bridge_holds_at_most_1023_nodes() {
-        let mut lab = super::super::plan::tests::lab();
-        let node = lab.nodes[1].clone();
-        lab.nodes = (0..1024)
-            .map(|i| crate::spec::Node {
-                name: format!("n{i}"),
-                index: i,
-                ..node.clone()
-            })
-            .collect();
-        let msg = exceeded(&lab, &roomy()).unwrap();
-        assert!(
-            msg.contains("BR_MAX_PORTS): the lab needs 1024, this host has 1023 left"),
-            "{msg}"
-        );
-        assert!(msg.contains("cannot be raised"), "{msg}");
-        lab.nodes.truncate(1023);
-        assert_eq!(exceeded(&lab, &roomy()), None);
-    }
-}
+#[path = "limits_tests.rs"]
+mod tests;

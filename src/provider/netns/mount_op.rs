@@ -1,7 +1,8 @@
 //! The system calls a node's (or a pod's, or a probe's) entry makes
 //! between fork and exec to build its view of the files, prepared as
 //! values before the fork ([`Op`]): mounts, folders, device files, links,
-//! the recursive read-only `mount_setattr(2)`, joining a cgroup. Applying
+//! the recursive read-only `mount_setattr(2)`, joining a cgroup, the OOM
+//! killer's score. Applying
 //! one is system calls only (async-signal-safe); `enter` plans them.
 
 use crate::error::{LabError, Result};
@@ -31,8 +32,10 @@ pub(super) enum Op {
     /// nosuid and nodev): `mount_setattr(2)` with `AT_RECURSIVE`, so a
     /// separate mount under a host folder (`/usr/local`) is read-only too.
     ReadOnlyTree(CString),
-    /// Join a cgroup: `0` (this process) written to its `cgroup.procs`.
-    Join(CString),
+    /// Write these bytes to a file that exists, in one `write`: `0` (this
+    /// process) to a cgroup's `cgroup.procs` joins it; `1000` to
+    /// `/proc/self/oom_score_adj` makes it the OOM killer's first choice.
+    Write(CString, &'static [u8]),
     /// Bind a folder below a root the node can change (see `beneath`).
     BindBeneath(CString, CString, Vec<CString>),
     /// Bind onto a path a folder below a root the pod can change.
@@ -164,15 +167,15 @@ impl Op {
                         std::mem::size_of::<MountAttr>(),
                     ) as libc::c_int
                 }
-                Op::Join(procs) => {
-                    let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                Op::Write(path, bytes) => {
+                    let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
                     if fd < 0 {
                         -1
                     } else {
-                        let n = libc::write(fd, b"0".as_ptr() as *const libc::c_void, 1);
+                        let n = libc::write(fd, bytes.as_ptr() as *const libc::c_void, bytes.len());
                         let e = std::io::Error::last_os_error();
                         libc::close(fd);
-                        if n == 1 {
+                        if n == bytes.len() as isize {
                             0
                         } else {
                             // The write's error, not close's.
