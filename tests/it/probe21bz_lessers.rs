@@ -8,6 +8,76 @@
 use crate::labs::{TestLab, text};
 use crate::probe21bv_state::{Foreign, start_time};
 
+/// chapter4 copied, its lab file renamed `custom.yaml` and its chapter
+/// moved to `docs/chapter.md` (`book: docs/chapter.md`): one block that
+/// reads node1's hostname.
+fn custom(prefix: &str) -> TestLab {
+    let t = TestLab::chapter4(prefix);
+    let dir = t.src.path();
+    let yaml = std::fs::read_to_string(t.file()).unwrap();
+    let yaml = yaml.replace("book: chapter.md", "book: docs/chapter.md");
+    assert!(yaml.contains("book: docs/chapter.md"));
+    std::fs::write(dir.join("custom.yaml"), yaml).unwrap();
+    std::fs::remove_file(t.file()).unwrap();
+    std::fs::create_dir(dir.join("docs")).unwrap();
+    std::fs::write(
+        dir.join("docs/chapter.md"),
+        "# A chapter\n\n```console\nvagrant@node1:~$ hostname\nnode1\n```\n",
+    )
+    .unwrap();
+    t
+}
+
+/// Seen failing before `ops::definition`: `lab book NAME` said "no lab
+/// named 'NAME'" (exit 2), and so did `lab graph NAME --variant fixed`,
+/// `lab up NAME` and `lab test NAME`, while `verify`, `status`, `inspect`,
+/// `ssh`, `graph`, `apply` and `destroy` found the lab by its name.
+#[test]
+fn a_lab_up_from_a_file_of_another_name_is_found_by_its_name_by_every_command() {
+    let t = custom("lessbz");
+    let out = t.lab(&["up", "./custom.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let name = t.name.as_str();
+    let json = t.state.path().join("book.json");
+    let json_arg = json.to_str().unwrap();
+    let runs: Vec<(Vec<&str>, &[i32], &str)> = vec![
+        (vec!["verify", name], &[0], ""),
+        (vec!["status", name], &[0], ""),
+        (vec!["inspect", name], &[0], ""),
+        (vec!["ssh", name, "node1", "--", "true"], &[0], ""),
+        (vec!["graph", name, "--format", "dot"], &[0], "live"),
+        (
+            vec!["graph", name, "--format", "dot", "--variant", "fixed"],
+            &[0],
+            "declared",
+        ),
+        (vec!["book", name, "--json", json_arg], &[0, 1], "hostname"),
+        (vec!["up", name], &[2], "is already up"),
+        (vec!["test", name], &[2], "is already up"),
+        (vec!["apply", name, "--variant", "fixed"], &[0], ""),
+        (vec!["destroy", name], &[0], ""),
+    ];
+    for (args, codes, says) in runs {
+        let out = t.lab(&args);
+        let said = text(&out);
+        assert!(
+            out.status.code().is_some_and(|c| codes.contains(&c)),
+            "{args:?}: {said}"
+        );
+        assert!(!said.contains("no lab named"), "{args:?}: {said}");
+        assert!(said.contains(says), "{args:?}: {said}");
+    }
+    // The book replayed the lab file's own chapter on the lab.
+    let book: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).unwrap_or_default()).unwrap();
+    assert!(
+        book["chapter"]
+            .as_str()
+            .is_some_and(|c| c.ends_with("docs/chapter.md")),
+        "{book}"
+    );
+}
+
 /// Seen failing before `Provider::refuse_untrusted` was asked on the way
 /// to "already runs": `lab apply LAB --variant broken` (the variant that
 /// runs) exit 0 on a state listing a namespace of the lab's prefix that
