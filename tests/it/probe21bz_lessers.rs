@@ -124,3 +124,28 @@ fn apply_to_the_variant_that_runs_refuses_a_state_the_claim_does_not_back() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("already runs"), "{}", text(&out));
 }
+
+/// Seen failing before `lab_folder_files` read every lab file of a folder
+/// (not only `lab.yaml`): `lab verify OTHER --json dir/docs/chapter.md`,
+/// `custom.yaml`'s chapter, while that lab was down, replaced it (exit 0).
+#[test]
+fn a_report_never_replaces_the_chapter_of_a_lab_file_of_another_name() {
+    let other = TestLab::chapter4("lessbzo");
+    other.up(&[]);
+    let t = custom("lessbzc");
+    let chapter = t.src.path().join("docs/chapter.md");
+    let before = std::fs::read(&chapter).unwrap();
+    for (flag, target) in [
+        ("--json", chapter.clone()),
+        ("--junit", t.src.path().join("chapter.drift.yaml")),
+        ("--json", t.src.path().join("flannel_fix.yml")),
+    ] {
+        let was = std::fs::read(&target).ok();
+        let out = other.lab(&["verify", &other.name, flag, target.to_str().unwrap()]);
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{}: {said}", target.display());
+        assert!(said.contains("custom.yaml"), "{said}");
+        assert_eq!(std::fs::read(&target).ok(), was, "{}", target.display());
+    }
+    assert_eq!(std::fs::read(&chapter).unwrap(), before);
+}
