@@ -9,7 +9,7 @@ use crate::ops::book::{self as op, Settings};
 use crate::provider::Kind;
 use crate::provider::vagrant::Vm;
 use crate::report::output::{Format, Reports};
-use crate::spec::{self, LoadOptions};
+use crate::spec::LoadOptions;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -75,7 +75,7 @@ pub async fn run(a: Args) -> Result<()> {
         .with_patch(a.suggest);
     reports.check(&crate::state::root())?;
     reports.check_claims(&crate::state::claim::host_records())?;
-    let lab = spec::load(&a.lab, LoadOptions::default())?;
+    let lab = crate::ops::definition(&a.lab, a.instance.name.as_deref(), LoadOptions::default())?;
     let lab = crate::ops::instance::bring_up(lab, a.instance.name.as_deref())?;
     let mut inputs = lab.input_files();
     for c in a.chapter.iter() {

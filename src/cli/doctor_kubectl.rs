@@ -153,7 +153,7 @@ fn say(status: &str, text: &str) {
 /// list` says why).
 fn pinned_minors(lab: Option<&str>) -> Result<BTreeMap<(u32, u32), Vec<String>>> {
     let labs: Vec<spec::Lab> = match lab {
-        Some(l) => vec![spec::load(l, LoadOptions::default())?],
+        Some(l) => vec![crate::ops::definition(l, None, LoadOptions::default())?],
         None => spec::discover()
             .into_iter()
             .filter_map(|(_, file)| spec::load_file(&file, LoadOptions::default()).ok())

@@ -7,7 +7,7 @@ use super::output::out_raw;
 use crate::error::{LabError, Result};
 use crate::graph::{self, Topology};
 use crate::ops::{Need, running};
-use crate::spec::{self, LoadOptions};
+use crate::spec::LoadOptions;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -65,7 +65,7 @@ async fn topology(a: &Args) -> Result<(Topology, Vec<PathBuf>)> {
             return Ok((t, inputs));
         }
     }
-    let lab = spec::load(&a.lab, LoadOptions::default())?;
+    let lab = crate::ops::definition(&a.lab, a.instance.name.as_deref(), LoadOptions::default())?;
     let variant = a
         .variant
         .clone()

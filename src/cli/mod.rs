@@ -303,10 +303,11 @@ async fn dispatch(cmd: Command) -> Result<(), LabError> {
 /// `lab` loaded from `arg`, with `--box` applied.
 fn load_lab(
     arg: &str,
+    instance: Option<&str>,
     workers: Option<u32>,
     box_name: Option<&str>,
 ) -> Result<crate::spec::Lab, LabError> {
-    let lab = crate::spec::load(arg, crate::spec::LoadOptions { workers })?;
+    let lab = crate::ops::definition(arg, instance, crate::spec::LoadOptions { workers })?;
     match box_name {
         Some(b) => lab.with_box(b),
         None => Ok(lab),

@@ -4,7 +4,7 @@
 use super::output::out_raw;
 use crate::error::{LabError, Result};
 use crate::provider::vagrant::{Vm, render};
-use crate::spec::{self, LoadOptions};
+use crate::spec::LoadOptions;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -26,7 +26,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let lab = spec::load(&a.lab, LoadOptions { workers: a.nodes })?;
+    let lab = crate::ops::definition(&a.lab, None, LoadOptions { workers: a.nodes })?;
     let text = match a.script {
         None => render::vagrantfile(&lab, a.vm)?,
         Some(name) => {

@@ -35,7 +35,12 @@ impl Target {
     /// The lab, with `--nodes` and `--box` applied, as the instance
     /// `--name` names.
     pub fn load(&self) -> Result<Lab> {
-        let lab = super::load_lab(&self.lab, self.nodes, self.box_name.as_deref())?;
+        let lab = super::load_lab(
+            &self.lab,
+            self.instance.name.as_deref(),
+            self.nodes,
+            self.box_name.as_deref(),
+        )?;
         crate::ops::instance::bring_up(lab, self.instance.name.as_deref())
     }
 

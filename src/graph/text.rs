@@ -11,11 +11,24 @@ fn id(s: &str) -> String {
         .collect()
 }
 
-/// Text safe inside a double-quoted Mermaid label.
+/// Text safe inside a double-quoted Mermaid label, each character shown as
+/// itself: Mermaid reads `#name;` as an entity and a label in backquotes
+/// as markdown, and puts the rest into HTML, so `#` and `&` are escaped
+/// too (a device named `<i>x&"q` was drawn with `&#quot;`: probe21bz).
 fn mq(s: &str) -> String {
-    s.replace('"', "#quot;")
-        .replace('<', "#lt;")
-        .replace('>', "#gt;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '#' => out.push_str("#35;"),
+            '&' => out.push_str("#amp;"),
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '`' => out.push_str("#96;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Text safe inside a double-quoted DOT string.
@@ -168,4 +181,47 @@ pub fn dot(t: &Topology) -> String {
     }
     s.push_str("}\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Nic;
+
+    /// chapter4's declared topology with a device of node1 named `name`.
+    fn with_device(name: &str) -> super::Topology {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("labs/chapter4/lab.yaml");
+        let lab = crate::spec::load_file(&file, Default::default()).unwrap();
+        let mut t = super::super::declared::topology(&lab, "broken").unwrap();
+        t.nodes[1].nics.push(Nic {
+            name: name.into(),
+            kind: "dummy".into(),
+            addresses: vec![],
+        });
+        t
+    }
+
+    /// probe21bz lesser: a device named `<i>x&"q` (legal for the kernel)
+    /// was drawn `#lt;i#gt;x&#quot;q`, its `&` meeting the quote's entity;
+    /// `#` and a backquote (Mermaid's entities and markdown strings) are
+    /// the label's own characters too.
+    #[test]
+    fn a_mermaid_label_shows_every_character_of_a_name_as_itself() {
+        let m = super::mermaid(&with_device("<i>x&\"q#amp;`b`"));
+        assert!(
+            m.contains("[\"#lt;i#gt;x#amp;#quot;q#35;amp;#96;b#96; \"]"),
+            "{m}"
+        );
+        // Every `&` of a label is one of an entity: none is the name's.
+        for l in m.lines() {
+            assert!(!l.contains('&'), "{l}");
+        }
+    }
+
+    /// DOT's strings: a backslash and a quote escaped, nothing else (a
+    /// graphviz escape such as `\N` is the name's text).
+    #[test]
+    fn a_dot_label_shows_every_character_of_a_name_as_itself() {
+        let d = super::dot(&with_device("a\\N\"b<&>"));
+        assert!(d.contains("[label=\"a\\\\N\\\"b<&>\\n\"]"), "{d}");
+    }
 }

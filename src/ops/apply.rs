@@ -48,8 +48,11 @@ async fn apply_inner(s: &Settings, rep: &Reporter) -> Result<Applied> {
     }
     // An interrupted switch is redone, whatever variant it was going to.
     if st.variant == variant && st.phase == Phase::Up {
-        // Not "already runs" when a node is gone: the same refusal (exit 3)
-        // as a switch gives (probe21bn lesser 2).
+        // Not "already runs" on a state the host's claim does not back: the
+        // refusal (exit 2) of every other command (probe21bz lesser); nor
+        // when a node is gone: the same refusal (exit 3) as a switch gives
+        // (probe21bn lesser 2).
+        p.refuse_untrusted(&lab, &st)?;
         p.refuse_stopped_nodes(&lab, &st)?;
         return Ok(Applied::Already);
     }

@@ -5,7 +5,7 @@
 use crate::error::Result;
 use crate::provider::registry::{self, DoctorAsk, Options};
 use crate::provider::{self, Kind};
-use crate::spec::{self, LoadOptions};
+use crate::spec::LoadOptions;
 
 /// What `lab doctor` was asked.
 pub struct Settings {
@@ -25,7 +25,7 @@ pub fn run(s: &Settings, say: &mut dyn FnMut(&str)) -> Result<()> {
         None => provider::default_kind().unwrap_or_else(|_| registry::fallback_kind()),
     };
     let lab = match &s.lab {
-        Some(l) => Some(spec::load(l, LoadOptions::default())?),
+        Some(l) => Some(super::definition(l, None, LoadOptions::default())?),
         None => None,
     };
     let ask = DoctorAsk {

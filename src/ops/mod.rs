@@ -75,6 +75,59 @@ pub fn lab_name(arg: &str) -> Result<String> {
     Ok(spec::load(arg, LoadOptions::default())?.testbed.name)
 }
 
+/// The lab definition `arg` (a name or a path) means, and `--name`'s
+/// instance of it: the one lookup of every command that reads a lab file
+/// (`up`, `test`, `book`, `graph`, `render`, `doctor`), as [`lab_name`] is
+/// of those that use a running lab by its state. A name of a lab that is
+/// up here (or whose instance `instance` is) is the lab file it was
+/// brought up from, whatever that file is called (`lab up
+/// ./dir/custom.yaml`: `lab book NAME` said "no lab named", probe21bz), as
+/// `up` recorded it and named as its state is (a new instance's, as the
+/// lab's own); otherwise a path is read as is and a name is looked up by
+/// [`spec::find`].
+pub fn definition(arg: &str, instance: Option<&str>, opts: LoadOptions) -> Result<Lab> {
+    let is_path = arg.contains('/') || arg.ends_with(".yaml") || arg.ends_with(".yml");
+    if !is_path && spec::validate_name(arg) {
+        let name = lab_name(arg)?;
+        // Only a state that is there is read (a lab not up needs no
+        // usable state root to be drawn or checked).
+        let has_state =
+            |n: &str| std::fs::symlink_metadata(state::lab_dir(n).join(state::STATE_FILE)).is_ok();
+        // The instance's own state, else the lab's (a new instance of a
+        // lab that is up is brought up from the same file).
+        let of_instance = match instance.filter(|i| *i != name && has_state(i)) {
+            Some(i) => State::load(i)?.filter(|s| state::instance::lab_of(s) == name),
+            None => None,
+        };
+        let st = match of_instance {
+            Some(st) => Some(st),
+            None if has_state(&name) => State::load(&name)?,
+            None => None,
+        };
+        if let Some(st) = st {
+            return up_definition(&st, opts);
+        }
+    }
+    spec::load(arg, opts)
+}
+
+/// The lab that is up as `st`, from the file it was brought up from as
+/// that file is now (a chapter is read where it is), or from the copy
+/// `up` kept when that file no longer loads as the same lab (moved,
+/// renamed, broken); named as the state is. Its workers are `opts`'s
+/// when given (`--nodes` of a new instance), else those it runs with.
+fn up_definition(st: &State, opts: LoadOptions) -> Result<Lab> {
+    let opts = || LoadOptions {
+        workers: opts.workers.or(st.workers),
+    };
+    let own = state::instance::lab_of(st);
+    let lab = match spec::load_file(&st.lab_file, opts()) {
+        Ok(l) if l.testbed.name == own => l,
+        _ => spec::load_file(&st.lab_source()?, opts())?,
+    };
+    Ok(state::instance::as_state_names(lab, st))
+}
+
 /// Send `rep`'s log to the lab's `lab.log` from now on.
 pub fn log_to_lab(rep: &Reporter, name: &str) {
     rep.log_to(&state::lab_dir(name).join(state::LOG_FILE));

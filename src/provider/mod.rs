@@ -132,6 +132,17 @@ pub trait Provider: Send + Sync {
         }
     }
 
+    /// `Err` (exit 2, [`crate::error::LabError::Untrusted`]) when the
+    /// running lab's `state` is not backed by what this host records of it
+    /// (its claim, its processes): the check every command makes before it
+    /// uses a state (`access`, `apply`, `destroy`), which `apply` also
+    /// makes before it says the lab already runs the variant asked
+    /// (probe21bz lesser). None for a provider whose state is checked
+    /// where it is read ([`for_state`]).
+    fn refuse_untrusted(&self, _lab: &Lab, _state: &State) -> Result<()> {
+        Ok(())
+    }
+
     /// Remove everything of the lab `name`. Idempotent; works on a half-built
     /// lab and without state.
     async fn destroy(&self, name: &str, state: Option<&State>, rep: &Reporter) -> Result<()>;

@@ -9,7 +9,7 @@ use crate::labs::{TestLab, text};
 use std::process::{Child, Command};
 
 /// The start time (field 22 of `/proc/PID/stat`) of `pid`.
-fn start_time(pid: u32) -> u64 {
+pub(crate) fn start_time(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     let after = &stat[stat.rfind(')').unwrap() + 2..];
     after.split(' ').nth(19).unwrap().parse().unwrap()
@@ -18,13 +18,13 @@ fn start_time(pid: u32) -> u64 {
 /// A namespace of the lab's prefix made by the test, not by `lab`, with a
 /// `sleep` in it: both removed when dropped (by the sleep's own PID and
 /// the namespace's own name), pass or fail.
-struct Foreign {
-    ns: String,
-    sleep: Child,
+pub(crate) struct Foreign {
+    pub(crate) ns: String,
+    pub(crate) sleep: Child,
 }
 
 impl Foreign {
-    fn new(lab: &str) -> Foreign {
+    pub(crate) fn new(lab: &str) -> Foreign {
         let ns = format!("{lab}.foreign");
         let ok = Command::new("ip")
             .args(["netns", "add", &ns])
@@ -49,11 +49,11 @@ impl Foreign {
         Foreign { ns, sleep }
     }
 
-    fn alive(&mut self) -> bool {
+    pub(crate) fn alive(&mut self) -> bool {
         self.sleep.try_wait().unwrap().is_none()
     }
 
-    fn exists(&self) -> bool {
+    pub(crate) fn exists(&self) -> bool {
         std::path::Path::new("/run/netns").join(&self.ns).exists()
     }
 }

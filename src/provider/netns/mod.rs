@@ -218,6 +218,11 @@ impl Provider for Netns {
         r
     }
 
+    fn refuse_untrusted(&self, lab: &Lab, state: &State) -> Result<()> {
+        let ps = NetnsState::from_value(&state.provider_state)?;
+        claimed::refuse_untrusted(&ps, &lab.name, state)
+    }
+
     fn stopped_nodes(&self, lab: &Lab, state: &State) -> Option<super::StoppedNodes> {
         stopped_nodes::by_guard(lab, state)
     }
