@@ -60,7 +60,7 @@ const MIB: u64 = 1024 * 1024;
 /// `iptables`, `tcpdump`, `ping`, `curl`) use a few MiB and tens of
 /// processes; 512 MiB and 1024 processes leave far more, and keep a
 /// runaway node far from the host. The memory limits of a lab's nodes and
-/// pods are cut where half of the host's memory does not hold them all,
+/// pods are cut where three quarters of the host's memory does not hold them all,
 /// the process limits where the host's process IDs do not
 /// (`limits::cgroup_limits`).
 pub const NODE: Limits = Limits {
@@ -489,7 +489,7 @@ fn doctor_lines_of(support: &Support, (node, pod): (Limits, Limits)) -> String {
                     ""
                 },
                 if node.memory < NODE.memory || pod.memory < POD.memory {
-                    "\n        memory cut so that every node and pod fits half of the host's memory"
+                    "\n        memory cut so that all nodes and pods fit in 3/4 of the host's memory"
                 } else {
                     ""
                 }

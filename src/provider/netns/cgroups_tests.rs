@@ -136,7 +136,7 @@ fn doctor_says_the_limits_or_plainly_that_there_are_none_in_80_columns() {
     assert!(mem_cut.contains("node limits: 236 MiB, 1024"), "{mem_cut}");
     assert!(
         mem_cut.ends_with(
-            "\n        memory cut so that every node and pod fits half of the host's memory"
+            "\n        memory cut so that all nodes and pods fit in 3/4 of the host's memory"
         ),
         "{mem_cut}"
     );

@@ -15,7 +15,7 @@
 //! every node and pod at its cgroup's process limit, which `up` cuts to fit
 //! the host ([`cgroup_limits`]), since PIDs are one space for the host and
 //! no process forks past it. Memory is counted the same way: every node
-//! and pod at its cgroup's memory limit, which `up` cuts to fit half of the
+//! and pod at its cgroup's memory limit, which `up` cuts to fit three quarters of the
 //! host's memory ([`memory`]), refusing a lab whose floors do not fit.
 //!
 //! What it does not need: room in the neighbour table's dynamic part (every
@@ -231,7 +231,7 @@ pub fn pids_at_least(nodes: u64, pods: u64) -> u64 {
 
 /// The limits of `lab`'s nodes' and pods' cgroups on `host`: CPU as
 /// [`cgroups::NODE`] and [`cgroups::POD`] say; memory as they say where
-/// half of the host's memory holds it, less where not
+/// three quarters of the host's memory holds it, less where not
 /// ([`memory::memory_limits`]); processes as they say
 /// (1024 a node, 128 a pod) where the host's process IDs allow, fewer
 /// where they do not, so that every node and pod at its limit, and
@@ -372,7 +372,7 @@ pub fn limits(lab: &Lab, host: &Host) -> Vec<Limit> {
     });
     v.push(Limit {
         what: format!(
-            "memory limits of the nodes and pods (half of the host's {} MiB, MemTotal), \
+            "memory limits of the nodes and pods (three quarters of the host's {} MiB, MemTotal), \
              cut to fit but at least {} MiB for each of {nodes} nodes and {} MiB for each of {pods} pods",
             host.mem_total_kib / 1024,
             memory::NODE_FLOOR >> 20,

@@ -38,7 +38,7 @@ fn with_nodes(lab: &Lab, n: usize) -> Lab {
 }
 
 #[test]
-fn the_nodes_memory_limits_are_cut_to_fit_half_the_host() {
+fn the_nodes_memory_limits_are_cut_to_fit_the_hosts_share() {
     const MIB: u64 = 1 << 20;
     let lab = super::super::plan::tests::lab();
     assert!(lab.placements().is_empty());
@@ -50,14 +50,14 @@ fn the_nodes_memory_limits_are_cut_to_fit_half_the_host() {
     let (node, pod) = cgroup_limits(&lab, &host);
     assert_eq!((node.memory, pod.memory), (512 * MIB, 128 * MIB));
     // probe21bz's 51 nodes: 25.5 GiB at 512 MiB on a 23.5 GiB host; cut
-    // to 236 MiB each (no pods here), 11.8 GiB together.
+    // to 354 MiB each (no pods here), 17.6 GiB together (three quarters).
     let big = with_nodes(&lab, 51);
     let (node, _) = cgroup_limits(&big, &host);
-    assert_eq!(node.memory, 236 * MIB);
-    assert!(51 * node.memory <= host.mem_total_kib * 1024 / 2);
+    assert_eq!(node.memory, 354 * MIB);
+    assert!(51 * node.memory <= host.mem_total_kib * 1024 / 4 * 3);
     assert_eq!(node.processes, 1024, "processes are cut apart");
     // The TCP buffers' mark follows (a quarter).
-    assert_eq!(cgroups::tcp_limit(node), 59 * MIB);
+    assert_eq!(cgroups::tcp_limit(node), 354 * MIB / 4);
     // Other labs' limits count; this lab's own (an `apply`) do not.
     let mut beside = host.clone();
     beside.lab_memory_limits = (0..20)
@@ -66,7 +66,7 @@ fn the_nodes_memory_limits_are_cut_to_fit_half_the_host() {
         .collect();
     assert_eq!(beside.memory_promised_beside(&lab.name), 20 * 512 * MIB);
     let (node, _) = cgroup_limits(&big, &beside);
-    assert_eq!(node.memory, 32 * MIB);
+    assert_eq!(node.memory, 153 * MIB);
     // Down to the floor, never refused for what other labs hold.
     beside
         .lab_memory_limits
@@ -76,19 +76,19 @@ fn the_nodes_memory_limits_are_cut_to_fit_half_the_host() {
 }
 
 #[test]
-fn a_lab_whose_memory_floors_do_not_fit_half_the_host_is_refused() {
+fn a_lab_whose_memory_floors_do_not_fit_the_hosts_share_is_refused() {
     let lab = super::super::plan::tests::lab();
-    // A 2 GiB host: half of it holds 64 nodes at 16 MiB, not 65.
+    // A 2 GiB host: three quarters of it hold 192 nodes at 8 MiB, not 193.
     let mut h = roomy();
     h.mem_total_kib = 2 << 20;
     h.mem_available_kib = 2 << 20;
-    assert_eq!(exceeded(&with_nodes(&lab, 64), &h), None);
-    let msg = exceeded(&with_nodes(&lab, 65), &h).unwrap();
+    assert_eq!(exceeded(&with_nodes(&lab, 192), &h), None);
+    let msg = exceeded(&with_nodes(&lab, 193), &h).unwrap();
     assert!(
         msg.contains(
-            "memory limits of the nodes and pods (half of the host's 2048 MiB, MemTotal), \
-             cut to fit but at least 16 MiB for each of 65 nodes and 8 MiB for each of 0 pods: \
-             the lab needs 1040 MiB, this host has 1024 MiB left; \
+            "memory limits of the nodes and pods (three quarters of the host's 2048 MiB, MemTotal), \
+             cut to fit but at least 8 MiB for each of 193 nodes and 8 MiB for each of 0 pods: \
+             the lab needs 1544 MiB, this host has 1536 MiB left; \
              use fewer nodes, or a host with more memory"
         ),
         "{msg}"
