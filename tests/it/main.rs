@@ -117,6 +117,7 @@ mod probe21bu;
 mod probe21bv_history;
 mod probe21bv_outputs;
 mod probe21bv_state;
+mod probe21bz;
 mod probe21l;
 mod probe21p;
 mod probe21r;
