@@ -118,6 +118,7 @@ mod probe21bv_history;
 mod probe21bv_outputs;
 mod probe21bv_state;
 mod probe21bz;
+mod probe21bz_claims;
 mod probe21bz_lessers;
 mod probe21l;
 mod probe21p;

@@ -19,12 +19,26 @@
 //!   behind 500 rules, 217,000 a second, under the bound, about 0.8 of a
 //!   core).
 //!
+//! A third kind keeps what no bound follows, outside the node's limit, in
+//! each match of a rule (a rule holds many; only rules are counted):
+//! - `-m bpf` (`xt_bpf`, [`BPF_WHY`]) compiles a program into the host's
+//!   one budget of compiled BPF (`net.core.bpf_jit_limit`, charged to no
+//!   one; past it every unprivileged BPF load of the host fails):
+//!   probe21bz's node filled 48 MB of it with 15,000 matches in 8 s;
+//! - `-m string` ([`STRING_WHY`]) keeps about 2.8 KB of the host's slab
+//!   a match: probe21bz's 1000 rules of ten held 28 MB, its node's cgroup
+//!   none of it.
+//!
+//! The lab makes neither; an nf_tables rule's compat `match` expression
+//! (`iptables`, `ip6tables`) and a legacy table's entry
+//! ([`super::rules`]) are read for them.
+//!
 //! How: each rule's expressions are read (`NFTA_RULE_EXPRESSIONS`, each
 //! `NFTA_EXPR_NAME` and `NFTA_EXPR_DATA`, as [`super::rules::expressions`]
 //! hands them), not its bytes searched, so that a table, chain or comment
 //! named `fwd` or `TTL` stops nothing.
 
-use super::super::netlink::msg::attrs_of;
+use super::super::netlink::msg::{attrs_of, c_str};
 use super::rules::{expressions, target_name};
 /// A payload expression's base, offset and length (be32), and its source
 /// register, which only a write has.
@@ -32,6 +46,8 @@ const NFTA_PAYLOAD_BASE: u16 = 2;
 const NFTA_PAYLOAD_OFFSET: u16 = 3;
 const NFTA_PAYLOAD_LEN: u16 = 4;
 const NFTA_PAYLOAD_SREG: u16 = 5;
+/// A compat `match` expression's `NFTA_MATCH_NAME`: the xt match's name.
+pub(super) const NFTA_MATCH_NAME: u16 = 1;
 /// `NFT_PAYLOAD_LL_HEADER`, `NFT_PAYLOAD_NETWORK_HEADER`.
 const LINK_LAYER: u32 = 0;
 const NETWORK: u32 = 1;
@@ -50,6 +66,16 @@ pub const FORWARDS_WHY: &str = "a netfilter rule with `fwd` or `dup` (nf_tables'
 pub const TTL_WHY: &str = "a netfilter rule that rewrites a packet's TTL or hop limit (`-j TTL`, \
      `-j HL`, `ip ttl set`, which lab makes none of): a packet routed round again never runs \
      out, and goes round in the host's softirq, charged to no one";
+
+/// Why a node with a `-m bpf` match is stopped.
+pub const BPF_WHY: &str = "a netfilter rule with a BPF match (`-m bpf`, which lab makes none of): \
+     each compiles a program into the host's one budget of compiled BPF \
+     (`net.core.bpf_jit_limit`), charged to no one";
+
+/// Why a node with a `-m string` match is stopped.
+pub const STRING_WHY: &str = "a netfilter rule with a string match (`-m string`, which lab makes \
+     none of): each keeps about 2.8 KB of the host's memory outside the node's limit, and a \
+     rule holds many";
 
 /// The xt targets that rewrite a TTL or a hop limit.
 const TTL_TARGETS: [&[u8]; 2] = [b"TTL", b"HL"];
@@ -89,8 +115,23 @@ pub fn rule_refused(body: &[u8]) -> Option<&'static str> {
         b"fwd" | b"dup" => Some(FORWARDS_WHY),
         b"target" => target_name(data).and_then(target_refused),
         b"payload" if writes_ttl(data) => Some(TTL_WHY),
+        b"match" => attrs_of(data, NFTA_MATCH_NAME)
+            .next()
+            .map(c_str)
+            .and_then(match_refused),
         _ => None,
     })
+}
+
+/// Why a node with an xt match named `name` (in an nf_tables rule's
+/// compat `match` expression or a legacy table's entry) must be stopped,
+/// if it must.
+pub fn match_refused(name: &[u8]) -> Option<&'static str> {
+    match name {
+        b"bpf" => Some(BPF_WHY),
+        b"string" => Some(STRING_WHY),
+        _ => None,
+    }
 }
 
 /// Why a node with an xt target named `target` (in an nf_tables rule or a
@@ -197,5 +238,35 @@ mod tests {
         );
         assert_eq!(rule_refused(&rule(b"t\0", &[payload(1, 1, 1, true)])), None);
         assert_eq!(rule_refused(&rule(b"t\0", &[payload(2, 8, 1, true)])), None);
+    }
+
+    /// Probe21bz finding 6: `-m bpf` and `-m string`, compat `match`
+    /// expressions of an nf_tables rule (as `iptables` and `ip6tables`
+    /// add them), stop the node; other matches, and a table or chain
+    /// named `bpf`, do not.
+    #[test]
+    fn bpf_and_string_matches_are_read_from_the_expressions() {
+        let matching = |n: &[u8]| {
+            let mut d = Vec::new();
+            attr(&mut d, NFTA_MATCH_NAME, n);
+            attr(&mut d, 2, &1u32.to_be_bytes());
+            expr(b"match\0", &d)
+        };
+        let plain = expr(b"meta\0", &[]);
+        assert_eq!(
+            rule_refused(&rule(b"t\0", &[plain.clone(), matching(b"bpf\0")])),
+            Some(BPF_WHY)
+        );
+        assert_eq!(
+            rule_refused(&rule(b"t\0", &[matching(b"string\0")])),
+            Some(STRING_WHY)
+        );
+        for other in [&b"limit\0"[..], b"u32\0", b"bpfx\0", b"conntrack\0"] {
+            assert_eq!(rule_refused(&rule(b"t\0", &[matching(other)])), None);
+        }
+        assert_eq!(rule_refused(&rule(b"bpf\0", &[plain])), None);
+        assert_eq!(match_refused(b"bpf"), Some(BPF_WHY));
+        assert_eq!(match_refused(b"string"), Some(STRING_WHY));
+        assert_eq!(match_refused(b"BPF"), None);
     }
 }

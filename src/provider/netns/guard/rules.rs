@@ -168,6 +168,8 @@ struct Legacy {
     /// target's offset and the next entry's (none: not read).
     get_entries: libc::c_int,
     target_offset_at: Option<usize>,
+    /// Where an entry's matches start (`sizeof` the entry's struct).
+    matches_at: usize,
 }
 
 /// `ipt_getinfo` / `ip6t_getinfo` (name, hooks, five entries and
@@ -182,6 +184,7 @@ const LEGACY: [Legacy; 3] = [
         at: 76,
         get_entries: 65,
         target_offset_at: Some(IPT_IP),
+        matches_at: IPT_ENTRY,
     },
     Legacy {
         names: "/proc/thread-self/net/ip6_tables_names",
@@ -192,6 +195,7 @@ const LEGACY: [Legacy; 3] = [
         at: 76,
         get_entries: 65,
         target_offset_at: Some(IP6T_IP6),
+        matches_at: IP6T_ENTRY,
     },
     Legacy {
         names: "/proc/thread-self/net/arp_tables_names",
@@ -202,6 +206,7 @@ const LEGACY: [Legacy; 3] = [
         at: 60,
         get_entries: 97,
         target_offset_at: None,
+        matches_at: 0,
     },
 ];
 
@@ -210,6 +215,10 @@ const LEGACY: [Legacy; 3] = [
 /// `nfcache`; the next entry's offset follows.
 const IPT_IP: usize = 84 + 4;
 const IP6T_IP6: usize = 136 + 4;
+/// `sizeof(struct ipt_entry)` and `sizeof(struct ip6t_entry)`: the
+/// offsets, comefrom and counters follow; then the matches.
+const IPT_ENTRY: usize = 112;
+const IP6T_ENTRY: usize = 168;
 /// `struct ipt_get_entries`: the name, the size, then the entries (8-byte
 /// aligned).
 const ENTRIES_AT: usize = 40;
@@ -240,6 +249,37 @@ fn target_names(blob: &[u8], target_offset_at: usize) -> Vec<&[u8]> {
     ) {
         let name = blob.get(at + target + 2..).unwrap_or_default();
         names.push(c_str(name));
+        if next == 0 {
+            break;
+        }
+        at += next;
+    }
+    names
+}
+
+/// The names of the matches of the entries `blob` (an entry's matches
+/// start at `matches_at` and end at its target; `struct xt_entry_match`:
+/// its size, then its name, 29 bytes padded).
+fn match_names(blob: &[u8], target_offset_at: usize, matches_at: usize) -> Vec<&[u8]> {
+    let u16_at = |i: usize| {
+        blob.get(i..i + 2)
+            .map(|b| u16::from_ne_bytes([b[0], b[1]]) as usize)
+    };
+    let mut names = Vec::new();
+    let mut at = 0;
+    while let (Some(target), Some(next)) = (
+        u16_at(at + target_offset_at),
+        u16_at(at + target_offset_at + 2),
+    ) {
+        let mut m = at + matches_at;
+        while m < at + target {
+            let Some(size) = u16_at(m).filter(|&s| s > 0) else {
+                break;
+            };
+            let name = blob.get(m + 2..(m + 2 + 29).min(blob.len()));
+            names.push(c_str(name.unwrap_or_default()));
+            m += size;
+        }
         if next == 0 {
             break;
         }
@@ -334,9 +374,15 @@ fn entries(fd: &OwnedFd, legacy: &Legacy, name: &str) -> Counted {
         } else if keeps_connections(&all[ENTRIES_AT..]) {
             Some(CONNLIMIT_WHY)
         } else {
-            target_names(&all[ENTRIES_AT..], t)
+            let blob = &all[ENTRIES_AT..];
+            match_names(blob, t, legacy.matches_at)
                 .into_iter()
-                .find_map(super::refused_rules::target_refused)
+                .find_map(super::refused_rules::match_refused)
+                .or_else(|| {
+                    target_names(blob, t)
+                        .into_iter()
+                        .find_map(super::refused_rules::target_refused)
+                })
         },
     }
 }
@@ -449,5 +495,49 @@ mod tests {
         blob.extend(entry(b"IDLETIMER"));
         assert!(names_host_object(&blob, IPT_IP));
         assert!(!names_host_object(&entry(b"IDLETIMERX"), IPT_IP));
+    }
+
+    /// Probe21bz finding 6: a legacy entry's matches (IPv4 and IPv6
+    /// entries, whose matches start at different offsets) are read by
+    /// name: `bpf` and `string` stop the node, a `u32` match, a target or
+    /// a match's data named so do not.
+    #[test]
+    fn the_matches_of_legacy_entries_are_read_by_name() {
+        use super::super::refused_rules::{BPF_WHY, STRING_WHY, match_refused};
+        let entry = |t_at: usize, m_at: usize, matches: &[&[u8]], target: &[u8]| {
+            let mut e = vec![0u8; m_at];
+            for m in matches {
+                let mut x = vec![0u8; 32 + 16];
+                x[..2].copy_from_slice(&(48u16).to_ne_bytes());
+                x[2..2 + m.len()].copy_from_slice(m);
+                // The match's data: the kernel's, any bytes.
+                x[34..34 + 3].copy_from_slice(b"bpf");
+                e.extend(x);
+            }
+            let target_at = e.len();
+            let mut t = vec![0u8; 40];
+            t[..2].copy_from_slice(&(40u16).to_ne_bytes());
+            t[2..2 + target.len()].copy_from_slice(target);
+            e.extend(t);
+            let next = e.len() as u16;
+            e[t_at..t_at + 2].copy_from_slice(&(target_at as u16).to_ne_bytes());
+            e[t_at + 2..t_at + 4].copy_from_slice(&next.to_ne_bytes());
+            e
+        };
+        let refused = |blob: &[u8], t_at, m_at| {
+            match_names(blob, t_at, m_at)
+                .into_iter()
+                .find_map(match_refused)
+        };
+        for (t_at, m_at) in [(IPT_IP, IPT_ENTRY), (IP6T_IP6, IP6T_ENTRY)] {
+            let mut blob = entry(t_at, m_at, &[b"u32"], b"bpf");
+            blob.extend(entry(t_at, m_at, &[], b""));
+            assert_eq!(refused(&blob, t_at, m_at), None);
+            assert_eq!(match_names(&blob, t_at, m_at), [&b"u32"[..]]);
+            blob.extend(entry(t_at, m_at, &[b"limit", b"bpf"], b""));
+            assert_eq!(refused(&blob, t_at, m_at), Some(BPF_WHY));
+            let strings = entry(t_at, m_at, &[b"string"], b"ACCEPT");
+            assert_eq!(refused(&strings, t_at, m_at), Some(STRING_WHY));
+        }
     }
 }
