@@ -182,3 +182,17 @@ fn a_changed_curl_answer_is_a_new_difference() {
         assert!(new_difference(&blessed, &said(changed)), "{changed}");
     }
 }
+
+/// iputils' error line (`From ADDR icmp_seq=N`) numbers its echoes from 1
+/// whatever header stands above it (`--suggest` writes the lab's line under
+/// the book's BSD header): its echo 1 is one echo sent, not two.
+#[test]
+fn an_iputils_error_counts_its_echoes_from_one() {
+    let mixed = v("PING 10.244.3.3 (10.244.3.3): 48 data bytes
+From 10.244.1.1 icmp_seq=1 Time to live exceeded");
+    assert_eq!(echoes_sent(&mixed), 1);
+    // A BSD reply's numbers count from 0 under its header.
+    let bsd = v("PING 10.244.3.3 (10.244.3.3): 56 data bytes
+64 bytes from 10.244.3.3: icmp_seq=1 ttl=63 time=0.403 ms");
+    assert_eq!(echoes_sent(&bsd), 2);
+}

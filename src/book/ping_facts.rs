@@ -262,13 +262,18 @@ fn received(lower: &str) -> Option<u32> {
 pub fn echoes_sent(lines: &[String]) -> usize {
     let mut transmitted: Option<usize> = None;
     let (mut highest, mut from_zero) = (None::<usize>, false);
+    // iputils' error line (`From ADDR icmp_seq=N`) is iputils' own, which
+    // numbers from 1 whatever header stands above it (`--suggest` writes
+    // the lab's line under a book's BSD header).
+    let (mut bsd_header, mut iputils) = (false, false);
     for l in lines {
         let t = squash(l).to_lowercase();
         if let Some((n, _)) = t.split_once(" packets transmitted") {
             transmitted = transmitted.or(n.trim().rsplit(' ').next().and_then(|n| n.parse().ok()));
         }
-        from_zero |= t.starts_with("request timeout for icmp_seq")
-            || (t.starts_with("ping ") && t.contains("data bytes"));
+        from_zero |= t.starts_with("request timeout for icmp_seq");
+        bsd_header |= t.starts_with("ping ") && t.contains("data bytes");
+        iputils |= from_error(t.trim()).is_some();
         let words: Vec<&str> = t.split_whitespace().collect();
         for (i, w) in words.iter().enumerate() {
             let said = ["icmp_seq=", "icmp_req=", "seq="]
@@ -291,6 +296,7 @@ pub fn echoes_sent(lines: &[String]) -> usize {
             }
         }
     }
+    from_zero |= bsd_header && !iputils;
     let numbered = highest.map(|h| h + usize::from(from_zero));
     // Each error of an echo is one echo's too (BSD's carry no number).
     let errors = super::ping_errors::errors(lines)
