@@ -508,7 +508,7 @@ fn a_grepped_ping_is_judged_on_its_whole_output() {
     let d = grepped_ping(&total_loss, &answered, &kept);
     assert_eq!(
         d[0],
-        "ping: the book's grep shows no reply and no ICMP error; the lab's ping (its whole output) shows a reply with ttl 63"
+        "ping: the book's grep shows no reply and no ICMP error; the lab's ping (its whole output) shows a reply with ttl 63 from 10.244.3.3"
     );
     let unreachable = v(&["From 10.244.1.1 icmp_seq=1 Destination Host Unreachable"]);
     let d = grepped_ping(
@@ -516,7 +516,10 @@ fn a_grepped_ping_is_judged_on_its_whole_output() {
         &answered,
         &grep_keeps(&answered, "Unreachable", false),
     );
-    assert!(d[0].ends_with("shows a reply with ttl 63"), "{d:?}");
+    assert!(
+        d[0].ends_with("shows a reply with ttl 63 from 10.244.3.3"),
+        "{d:?}"
+    );
     // The same facts on both sides, the same kept lines: a match.
     let ttl = grep_keeps(&answered, "TTL", true);
     assert_eq!(ttl.len(), 1);

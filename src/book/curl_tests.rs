@@ -198,7 +198,7 @@ fn differences_are_of_facts() {
     assert!(compared);
     assert_eq!(
         d,
-        ["curl: the book shows an answer (HTTP 200); the lab shows no answer (timed out)"]
+        ["curl: the book shows an answer (`HTTP/1.1 200 OK`); the lab shows no answer (timed out)"]
     );
     let book_timeout = facts(
         &lines("curl: (7) Failed to connect to 10.244.3.3 port 80: Connection timed out"),

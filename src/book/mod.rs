@@ -37,6 +37,7 @@ pub mod parse;
 mod ping_claims;
 #[cfg(test)]
 mod ping_elide_tests;
+mod ping_errors;
 mod ping_facts;
 mod ping_grep;
 mod ping_numbers;

@@ -6,6 +6,7 @@
 //! (its facts read from the lab's whole output, never from what grep left).
 
 use super::compare::squash;
+use super::ping_errors::error_of;
 
 /// What a ping's output says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,20 +15,16 @@ pub struct PingFacts {
     pub ttl: Option<u8>,
     /// The ICMP error and who sent it: `Time to live exceeded from 10.244.1.1`.
     pub error: Option<String>,
+    /// Every reply it shows, in order.
+    pub replies: Vec<Reply>,
+    /// Every error line it shows, in order ([`super::ping_errors`]).
+    pub errors: Vec<super::ping_errors::IcmpError>,
+    /// Whether its output was cut (`...`): its lines are some of those
+    /// that came.
+    pub cut: bool,
 }
 
-impl std::fmt::Display for PingFacts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.reply, self.ttl, &self.error) {
-            (true, Some(t), _) => write!(f, "a reply with ttl {t}"),
-            (true, None, _) => write!(f, "a reply"),
-            (false, _, Some(e)) => write!(f, "no reply: {e}"),
-            (false, _, None) => write!(f, "no reply and no ICMP error"),
-        }
-    }
-}
-
-const ICMP_ERRORS: &[&str] = &[
+pub(super) const ICMP_ERRORS: &[&str] = &[
     "Time to live exceeded",
     "Destination Net Unreachable",
     "Destination Host Unreachable",
@@ -50,7 +47,7 @@ fn names_icmp_error(line: &str) -> bool {
 /// What follows `N bytes from ADDR:` on a reply (its number, TTL or
 /// time, or nothing: the line cut there), not an error's words (BSD's
 /// `Communication prohibited by filter`).
-fn is_reply_rest(rest: &str) -> bool {
+pub(super) fn is_reply_rest(rest: &str) -> bool {
     let r = rest.trim().to_lowercase();
     r.is_empty()
         || ["icmp_seq=", "icmp_req=", "seq=", "ttl=", "time="]
@@ -183,35 +180,18 @@ pub fn ping_facts(lines: &[String]) -> PingFacts {
         reply: false,
         ttl: None,
         error: None,
+        replies: replies(lines),
+        errors: super::ping_errors::errors(lines),
+        cut: lines.iter().any(|x| super::compare::is_elision(x)),
     };
     for l in lines {
         let t = squash(l);
         let t = t.trim();
         let lower = t.to_lowercase();
-        let known = ICMP_ERRORS
-            .iter()
-            .find(|k| lower.contains(&k.to_lowercase()));
-        let error = if super::ping_claims::no_reply_in_other_words(t) {
-            super::ping_claims::error_in_other_words(t)
-        } else if let Some(kind) = known {
-            let from = t
-                .split_whitespace()
-                .skip_while(|w| !w.eq_ignore_ascii_case("from"))
-                .nth(1)
-                .map(|w| w.trim_end_matches(':').to_string())
-                .unwrap_or_default();
-            Some(format!("{kind} from {from}"))
-        } else if let Some((from, words)) = from_error(t) {
-            Some(format!("{words} from {from}"))
-        } else if let Some((from, rest)) = bytes_from(t).filter(|(_, r)| !is_reply_rest(r)) {
-            Some(format!("{} from {from}", rest.trim()))
-        } else if lower.starts_with("ping: ") {
-            Some(t.to_string())
-        } else if lower.contains("packets transmitted") && lower.contains(" errors") {
-            Some("errors counted by its statistics".to_string())
-        } else {
-            None
-        };
+        let error = error_of(t).or_else(|| {
+            (lower.contains("packets transmitted") && lower.contains(" errors"))
+                .then(|| "errors counted by its statistics".to_string())
+        });
         if let Some(e) = error {
             if f.error.is_none() {
                 f.error = Some(e);
@@ -282,13 +262,18 @@ fn received(lower: &str) -> Option<u32> {
 pub fn echoes_sent(lines: &[String]) -> usize {
     let mut transmitted: Option<usize> = None;
     let (mut highest, mut from_zero) = (None::<usize>, false);
+    // iputils' error line (`From ADDR icmp_seq=N`) is iputils' own, which
+    // numbers from 1 whatever header stands above it (`--suggest` writes
+    // the lab's line under a book's BSD header).
+    let (mut bsd_header, mut iputils) = (false, false);
     for l in lines {
         let t = squash(l).to_lowercase();
         if let Some((n, _)) = t.split_once(" packets transmitted") {
             transmitted = transmitted.or(n.trim().rsplit(' ').next().and_then(|n| n.parse().ok()));
         }
-        from_zero |= t.starts_with("request timeout for icmp_seq")
-            || (t.starts_with("ping ") && t.contains("data bytes"));
+        from_zero |= t.starts_with("request timeout for icmp_seq");
+        bsd_header |= t.starts_with("ping ") && t.contains("data bytes");
+        iputils |= from_error(t.trim()).is_some();
         let words: Vec<&str> = t.split_whitespace().collect();
         for (i, w) in words.iter().enumerate() {
             let said = ["icmp_seq=", "icmp_req=", "seq="]
@@ -311,11 +296,18 @@ pub fn echoes_sent(lines: &[String]) -> usize {
             }
         }
     }
+    from_zero |= bsd_header && !iputils;
     let numbered = highest.map(|h| h + usize::from(from_zero));
+    // Each error of an echo is one echo's too (BSD's carry no number).
+    let errors = super::ping_errors::errors(lines)
+        .iter()
+        .filter(|e| e.of_echo)
+        .count();
     transmitted
         .or(numbered)
         .unwrap_or(0)
         .max(replies(lines).len())
+        .max(errors)
 }
 
 /// The statistics' counts, `N packets transmitted, M received`: (N, M).
@@ -458,12 +450,13 @@ pub fn ping_replies(book: &[String], lab: &[String]) -> Vec<String> {
     d.extend(super::compare_ping_lines::header_and_statistics(book, lab));
     d.extend(super::compare_ping_lines::unprintable_numbers(book));
     d.extend(super::compare_ping_lines::time_units(book, lab));
+    d.extend(super::ping_errors::misformed(book));
     d
 }
 
 /// Every reply compared, one by one: their count, icmp_seq counted from
 /// the first reply, who answered, the TTL, the size and a duplicate's mark. Where neither shows a reply,
-/// [`ping`] compares the errors.
+/// [`ping`] compares the errors, every one ([`super::ping_errors::agree`]).
 pub(super) fn replies_and_counts(book: &[String], lab: &[String]) -> Vec<String> {
     let (b, l) = (replies(book), replies(lab));
     if b.is_empty() || l.is_empty() {
@@ -585,7 +578,9 @@ fn same_size(book: u32, lab: u32) -> bool {
 pub fn ping(book: &PingFacts, lab: &PingFacts) -> Vec<String> {
     let differs = book.reply != lab.reply
         || (book.reply && book.ttl.is_some() && book.ttl != lab.ttl)
-        || (!book.reply && book.error != lab.error);
+        || (!book.reply
+            && (book.error != lab.error
+                || !super::ping_errors::agree(&book.errors, &lab.errors, book.cut)));
     if differs {
         vec![format!("ping: the book shows {book}; the lab shows {lab}")]
     } else {

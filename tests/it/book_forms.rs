@@ -155,7 +155,7 @@ fn curl_lines_are_replayed_and_judged_by_their_facts() {
     assert_eq!(d[0].0, 49);
     assert!(
         d[0].1
-            .starts_with("curl: the book shows an answer (HTTP 200); the lab shows no answer"),
+            .starts_with("curl: the book shows an answer (`HTTP/1.1 200 OK`"),
         "{d:?}"
     );
     assert_eq!(d[1].0, 58);

@@ -267,7 +267,7 @@ async fn one_fact_changed_is_drift_at_the_block_where_it_stands() {
             "icmp_seq=2",
             "icmp_seq=3",
             81,
-            "ping: the book shows a reply",
+            "ping: the book shows 2 replies",
         ),
         (88, "ttl=64", "ttl=65", 81, "ping reply 2"),
         (
