@@ -46,14 +46,15 @@ const NODE_COLUMNS: [&str; 11] = [
 const NONE_FOUND: &str = "No resources found";
 
 /// Whether `line` is kubectl's `No resources found` line as a whole:
-/// `No resources found.` or `No resources found in NS namespace.` (NS a
-/// namespace's name), nothing after it. Words after it (`… namespace.
+/// `No resources found in NS namespace.` (NS a namespace's name), `No
+/// resources found` (`-A`) or an older kubectl's `No resources found.`,
+/// nothing after it. Words after it (`… namespace.
 /// (both nginx pods crashed)`) are a claim lab cannot read: no such line
 /// (probe21by, finding 7).
 pub(super) fn none_found(line: &str) -> bool {
     static LINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"^No resources found(?: in [a-z0-9](?:[-a-z0-9]*[a-z0-9])? namespace)?\.$",
+            r"^No resources found(?: in [a-z0-9](?:[-a-z0-9]*[a-z0-9])? namespace\.|\.)?$",
         )
         .expect("kubectl's line")
     });
@@ -347,6 +348,7 @@ mod tests {
             "No resources found in default namespace.",
             "No resources found in kube-system namespace.",
             "No resources found.",
+            "No resources found",
         ] {
             assert!(read(&lines(line), None).none_found.is_some(), "{line}");
         }
