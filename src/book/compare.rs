@@ -511,5 +511,9 @@ pub fn lines_of(c: &super::recognize::Cmd, book: &[String], lab: &[String]) -> V
 mod tests;
 
 #[cfg(test)]
+#[path = "compare_forms_tests.rs"]
+mod forms_tests;
+
+#[cfg(test)]
 #[path = "compare_kinds_tests.rs"]
 mod kinds_tests;
