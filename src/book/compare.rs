@@ -23,6 +23,8 @@
 //! Each difference is one stable sentence, so the known-drift file can name it.
 
 use super::bind::Table;
+pub(super) use super::compare_cuts::is_authors_note;
+pub use super::compare_cuts::{cut_note_with_claim, is_elision};
 pub use super::compare_ping_lines::header_and_statistics;
 use super::compare_routes::row_counts;
 pub use super::compare_routes::{route_rows, routes};
@@ -84,24 +86,60 @@ pub fn normalize_capture(line: &str) -> String {
     {
         s = format!("{}{}", &s[..i], &s[i + 5 + j..]);
     }
-    // tcpdump's banner is worded by its version.
-    if s.starts_with("tcpdump: verbose output suppressed") {
-        return String::new();
-    }
-    if s.starts_with("listening on ")
-        && let Some(i) = s.find("), ")
-    {
-        s.truncate(i + 1);
+    // tcpdump's banner is worded by its version; only its own form goes
+    // (a line with more after it is a claim, and no lab's line: probe21by,
+    // finding 7).
+    match banner(&s) {
+        Some(Banner::Verbose) => return String::new(),
+        Some(Banner::Listening) => {
+            if let Some(i) = s.find("), ") {
+                s.truncate(i + 1);
+            }
+        }
+        None => {}
     }
     s
 }
 
+/// The lines of tcpdump's banner.
+enum Banner {
+    /// `tcpdump: verbose output suppressed, use -v[v]... for full protocol
+    /// decode` (`use -v or -vv` before 4.99).
+    Verbose,
+    /// `listening on IF, link-type EN10MB (Ethernet), snapshot length N
+    /// bytes` (`capture size N bytes` before 4.99).
+    Listening,
+}
+
+/// Which line of tcpdump's banner `line` (squashed) is, as a whole: its
+/// own words and nothing after them.
+fn banner(line: &str) -> Option<Banner> {
+    static VERBOSE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^tcpdump: verbose output suppressed, use (?:-v\[v\]\.\.\.|-v or -vv) for full protocol decode$",
+        )
+        .expect("tcpdump's banner")
+    });
+    static LISTENING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^listening on \S+, link-type [A-Za-z0-9_]+ \([^()]*\), (?:capture size|snapshot length) \d+ bytes$",
+        )
+        .expect("tcpdump's banner")
+    });
+    if VERBOSE.is_match(line) {
+        Some(Banner::Verbose)
+    } else if LISTENING.is_match(line) {
+        Some(Banner::Listening)
+    } else {
+        None
+    }
+}
+
 /// Whether a line is tcpdump's own banner (`tcpdump: verbose output
-/// suppressed ...`, `listening on IF, link-type ...`), not a packet.
+/// suppressed ...`, `listening on IF, link-type ...`), not a packet: as a
+/// whole, nothing after its own words.
 pub fn is_tcpdump_banner(line: &str) -> bool {
-    let t = line.trim();
-    t.starts_with("tcpdump: verbose output suppressed")
-        || (t.starts_with("listening on ") && t.contains("link-type"))
+    banner(&squash(line)).is_some()
 }
 
 /// Whether a book line ends a capture the reader stopped: the `^C` typed,
@@ -114,89 +152,6 @@ pub fn is_tcpdump_banner(line: &str) -> bool {
 pub fn is_capture_end(line: &str) -> bool {
     use super::capture_claims::{Counted, count};
     squash(line) == "^C" || count(line).is_some_and(|c| c.n > 0 || c.what != Counted::Captured)
-}
-
-/// Whether a book line marks output the author cut (`...`, `…`, `[...]`,
-/// `<snip>`): not a line to find, and the lines around it a part of the
-/// output, not all of it.
-pub fn is_elision(line: &str) -> bool {
-    let t = line.trim();
-    let inner = t
-        .strip_prefix('[')
-        .and_then(|x| x.strip_suffix(']'))
-        .or_else(|| t.strip_prefix('(').and_then(|x| x.strip_suffix(')')))
-        .or_else(|| t.strip_prefix('<').and_then(|x| x.strip_suffix('>')))
-        .unwrap_or(t)
-        .trim();
-    let bracketed = inner.len() < t.len();
-    // Dots, spaced or not (`...`, `. . .`), and the ellipses of Unicode
-    // (`…`, vertical `⋮`, midline `⋯`, `︙`).
-    let dots = inner.chars().filter(|c| *c == '.').count();
-    (dots >= 3 && inner.chars().all(|c| c == '.' || c == ' '))
-        || (!inner.is_empty() && inner.chars().all(|c| ELLIPSES.contains(&c)))
-        || inner.eq_ignore_ascii_case("snip")
-        || (bracketed && is_authors_note(inner))
-        || framed_note(t).is_some_and(|n| n.eq_ignore_ascii_case("snip") || is_authors_note(n))
-        || remark(t).is_some_and(|r| is_authors_note(r) || (r != t && is_elision(r)))
-        || matches!(
-            t.trim_start_matches(|c| c == '.' || ELLIPSES.contains(&c))
-                .trim()
-                .to_ascii_lowercase()
-                .as_str(),
-            "etc" | "etc." | "and so on"
-        )
-}
-
-/// Unicode's ellipses: `…`, `⋮`, `⋯`, `︙`.
-const ELLIPSES: &[char] = &['\u{2026}', '\u{22EE}', '\u{22EF}', '\u{FE19}'];
-
-/// The words of a remark line in output (`# output trimmed`, `// rest
-/// omitted`): how authors also say they cut. A remark counts as a cut only
-/// with a cut's word ([`is_authors_note`]); `# Generated by iptables-save`
-/// is output.
-fn remark(t: &str) -> Option<&str> {
-    t.strip_prefix("# ")
-        .or_else(|| t.strip_prefix("// "))
-        .map(str::trim)
-}
-
-/// The words between rules of two or more `-`, `=`, `~` or `*` on both
-/// sides (`---snip---`, `-- output omitted --`): how authors also mark a
-/// cut. ping's `--- 10.244.2.2 ping statistics ---` is framed too, and no
-/// note.
-fn framed_note(t: &str) -> Option<&str> {
-    let rule = |c: char| matches!(c, '-' | '=' | '~' | '*' | '\u{2013}' | '\u{2014}');
-    let after = t.trim_start_matches(rule);
-    let inner = after.trim_end_matches(rule);
-    (t.len() - after.len() >= 2 && after.len() - inner.len() >= 2).then(|| inner.trim())
-}
-
-/// The author's words in brackets for output left out (`[output omitted]`,
-/// `(truncated)`, `<... 20 more lines ...>`): a cut, never output.
-pub(super) fn is_authors_note(inner: &str) -> bool {
-    const CUT: &[&str] = &[
-        "omitted",
-        "truncated",
-        "snip",
-        "snipped",
-        "elided",
-        "trimmed",
-        "removed",
-        "cut",
-        "shortened",
-        "abbreviated",
-    ];
-    let low = inner.to_lowercase();
-    let words: Vec<&str> = low
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    words.iter().any(|w| CUT.contains(w))
-        || (low.starts_with("...") || low.starts_with('\u{2026}'))
-            && (low.ends_with("...") || low.ends_with('\u{2026}'))
-            && words
-                .iter()
-                .any(|w| *w == "lines" || *w == "line" || *w == "more")
 }
 
 /// A line as compared: normalised ([`normalize`]); a line normalising
@@ -554,6 +509,10 @@ pub fn lines_of(c: &super::recognize::Cmd, book: &[String], lab: &[String]) -> V
 #[cfg(test)]
 #[path = "compare_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "compare_forms_tests.rs"]
+mod forms_tests;
 
 #[cfg(test)]
 #[path = "compare_kinds_tests.rs"]

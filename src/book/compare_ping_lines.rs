@@ -77,6 +77,22 @@ fn title(lines: &[String]) -> Option<String> {
     })
 }
 
+/// Whether a line (squashed, lowercase) is ping's statistics line as a
+/// whole: `N packets transmitted, M received` (BSD's `M packets
+/// received`), iputils' `+N errors`/`+N duplicates`/`+N corrupted`, `L%
+/// packet loss` and `time Tms`, and nothing after them (probe21by, finding
+/// 7: `… time 0ms (but node2 dropped it)` was read as the statistics,
+/// its words dropped).
+pub(super) fn is_statistics(lower: &str) -> bool {
+    static LINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^\d+ packets transmitted, \d+ (?:packets )?received(?:, \+\d+ (?:errors|duplicates|corrupted))*(?:, [\d.]+% packet loss)?(?:, time \d+ms)?$",
+        )
+        .expect("ping's statistics")
+    });
+    LINE.is_match(lower)
+}
+
 /// The statistics line's values by what they count, as printed: `N
 /// packets transmitted`, `M received` (BSD's `M packets received`), `+E
 /// errors`, `+D duplicates`, `+C corrupted`, `L% packet loss`; its time is

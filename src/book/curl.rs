@@ -43,6 +43,8 @@ mod header_lines;
 mod headers;
 #[path = "curl_peers.rs"]
 mod peers;
+#[path = "curl_star_lines.rs"]
+mod star_lines;
 pub use claims::reads_as_curls;
 #[cfg(test)]
 use peers::peer;
@@ -535,8 +537,12 @@ pub fn judge(book: &[String], code: Option<i32>, r: &mut CommandReport) {
     // `Connected to … port 8080` and `Host: ADDR` under it matched a lab
     // that printed port 80 and another address).
     r.differences.extend(peers::differ(book, &r.lab));
-    let (d, uncompared) = headers::read(book, &r.lab, lab.title.is_some());
+    let (d, mut uncompared) = headers::read(book, &r.lab, lab.title.is_some());
     r.differences.extend(d);
+    // And every other `* ` line: a failure, a host, or named (probe21by).
+    let (d, unread) = star_lines::read(book, &r.lab, code, &lab);
+    r.differences.extend(d);
+    uncompared.extend(unread);
     match other_page {
         // The lab's server is nginx: a page none of its pages is, titled
         // so, is not what the reader gets (probe21bc, lesser 7: skipped).

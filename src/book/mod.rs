@@ -22,6 +22,7 @@ mod coherence_age;
 mod coherence_deleted;
 mod coherence_names;
 pub mod compare;
+mod compare_cuts;
 mod compare_ping_lines;
 mod compare_routes;
 pub mod curl;

@@ -136,3 +136,31 @@ fn a_header_with_more_after_its_sizes_is_no_line_of_pings() {
         assert!(is_pings_own(header), "{header}");
     }
 }
+
+/// probe21by, finding 7: ping's statistics line is its own words and
+/// nothing after them. `… time 0ms (but node2 dropped it)` was read as the
+/// statistics, its words dropped, and the ping matched; now it is a line
+/// ping does not print. Seen failing first: it was ping's own.
+#[test]
+fn the_statistics_line_is_its_own_words_alone() {
+    for line in [
+        "1 packets transmitted, 1 received, 0% packet loss, time 0ms",
+        "3 packets transmitted, 0 received, +3 errors, 100% packet loss, time 2003ms",
+        "2 packets transmitted, 2 received, +1 duplicates, 0% packet loss, time 1001ms",
+        "3 packets transmitted, 3 packets received, 0.0% packet loss",
+    ] {
+        assert!(is_pings_own(line), "{line}");
+    }
+    for line in [
+        "1 packets transmitted, 1 received, 0% packet loss, time 0ms (but node2 dropped it)",
+        "1 packets transmitted, 1 received, 0% packet loss, time 0ms, all from node1",
+        "1 packets transmitted, 1 received by node2, 0% packet loss, time 0ms",
+    ] {
+        assert!(!is_pings_own(line), "{line}");
+        let d = crate::book::compare::not_pings_own(&[
+            "PING 10.244.3.4 (10.244.3.4) 56(84) bytes of data.".to_string(),
+            line.to_string(),
+        ]);
+        assert_eq!(d.len(), 1, "{line}: {d:?}");
+    }
+}

@@ -106,7 +106,7 @@ pub fn is_pings_own(line: &str) -> bool {
         || from_error(t).is_some()
         || lower.starts_with("request timeout for icmp_seq")
         || (lower.starts_with("--- ") && lower.ends_with(" ping statistics ---"))
-        || (lower.contains("packets transmitted") && lower.contains("received"))
+        || super::compare_ping_lines::is_statistics(&lower)
         || is_round_trip(&lower)
         || super::ping_claims::no_reply_in_other_words(t)
 }

@@ -118,9 +118,21 @@ fn exit_prints(line: &str) -> bool {
     let t = t.trim();
     t.is_empty()
         || t == "logout"
-        || (t.starts_with("Connection to ") && t.contains(" closed"))
+        || connection_closed(t)
         || (crate::book::parse::opens_with_sign(t)
             && !crate::book::parse::signs_before_a_command(t))
+}
+
+/// ssh's last line, as a whole: `Connection to HOST closed.` (`… closed
+/// by remote host.`), nothing after it (probe21by, finding 7: `Connection
+/// to 127.0.0.1 closed. (we were on node2)` was read as it).
+fn connection_closed(t: &str) -> bool {
+    t.strip_prefix("Connection to ")
+        .and_then(|r| {
+            r.strip_suffix(" closed.")
+                .or_else(|| r.strip_suffix(" closed by remote host."))
+        })
+        .is_some_and(|host| !host.is_empty() && !host.contains(char::is_whitespace))
 }
 
 /// `exit` (leaving `node`'s session): skipped, nothing to compare, unless
@@ -272,6 +284,27 @@ mod tests {
             assert_eq!(banner_command(&lines(&[line])), None, "{line}");
         }
         for line in ["Welcome back", "\u{2728} all done"] {
+            assert!(!super::exit_prints(line), "{line}");
+        }
+    }
+
+    /// probe21by, finding 7: ssh's `Connection to HOST closed.` is its
+    /// own words alone; words after it (`… closed. (we were on node2)`)
+    /// are a claim, and no line `exit` prints. Seen failing first: read as
+    /// ssh's line.
+    #[test]
+    fn sshs_last_line_is_its_own_words_alone() {
+        for line in [
+            "Connection to 127.0.0.1 closed.",
+            "Connection to node1 closed by remote host.",
+        ] {
+            assert!(super::exit_prints(line), "{line}");
+        }
+        for line in [
+            "Connection to 127.0.0.1 closed. (we were on node2)",
+            "Connection to 127.0.0.1 closed, node2 stayed up",
+            "Connection to the node closed.",
+        ] {
             assert!(!super::exit_prints(line), "{line}");
         }
     }

@@ -273,11 +273,18 @@ pub fn plan(
 /// stays a cut of the output; a remark below the output is read as before.
 fn remark_inside_output(step: &parse::Step, prose: &[(usize, String)]) -> Option<String> {
     let last = *step.output_at.last()?;
-    let (n, l) = prose
-        .iter()
-        .find(|(n, l)| *n > step.line && *n < last && parse::is_remark(l))?;
+    // Below the output too, a cut's note that says more than its cut
+    // (`(removed lines for brevity: every later echo timed out)`) is a
+    // claim about the output (probe21by, finding 7).
+    let (n, l) = prose.iter().find(|(n, l)| {
+        *n > step.line
+            && parse::is_remark(l)
+            && (*n < last
+                || (step.remarks_below.contains(l) && crate::book::compare::cut_note_with_claim(l)))
+    })?;
+    let place = if *n < last { "inside" } else { "below" };
     Some(format!(
-        "the book shows `{l}` inside this command's output (line {n}): a remark in brackets that claims something of the output, which lab cannot read, so it compares nothing of the command"
+        "the book shows `{l}` {place} this command's output (line {n}): a remark in brackets that claims something of the output, which lab cannot read, so it compares nothing of the command"
     ))
 }
 
@@ -378,5 +385,32 @@ mod tests {
                 (14, true, on("node1"))
             ]
         );
+    }
+
+    /// probe21by, finding 7: a cut's note with a claim after its cut words
+    /// (`(removed lines for brevity: every later echo timed out)`), below
+    /// the output as inside it, is a claim lab cannot read: the command is
+    /// not understood. A cut's note alone stays a cut. Seen failing first:
+    /// below the output, the claim was dropped and the ping matched.
+    #[test]
+    fn a_cuts_note_with_a_claim_is_not_understood_below_the_output_too() {
+        let ping = "```bash\nvagrant ssh node1\nping 10.244.1.2\nPING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n";
+        for (note, understood) in [
+            ("(removed lines for brevity)", true),
+            (
+                "(removed lines for brevity: every later echo timed out)",
+                false,
+            ),
+            ("(output trimmed: then node1 stopped answering)", false),
+        ] {
+            let text = format!("{ping}{note}\n```\n");
+            let c = parse::parse(std::path::Path::new("c.md"), text.as_bytes()).unwrap();
+            let planned = plan_chapter(&c);
+            let p = &planned[0].0[1];
+            assert_eq!(p.cmd.is_ok(), understood, "{note}: {:?}", p.cmd);
+            if let Err(why) = &p.cmd {
+                assert!(why.contains("below this command's output"), "{why}");
+            }
+        }
     }
 }

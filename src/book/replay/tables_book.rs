@@ -45,6 +45,22 @@ const NODE_COLUMNS: [&str; 11] = [
 /// What kubectl prints, to its stderr, where a `get` finds nothing.
 const NONE_FOUND: &str = "No resources found";
 
+/// Whether `line` is kubectl's `No resources found` line as a whole:
+/// `No resources found in NS namespace.` (NS a namespace's name), `No
+/// resources found` (`-A`) or an older kubectl's `No resources found.`,
+/// nothing after it. Words after it (`… namespace.
+/// (both nginx pods crashed)`) are a claim lab cannot read: no such line
+/// (probe21by, finding 7).
+pub(super) fn none_found(line: &str) -> bool {
+    static LINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^No resources found(?: in [a-z0-9](?:[-a-z0-9]*[a-z0-9])? namespace\.|\.)?$",
+        )
+        .expect("kubectl's line")
+    });
+    LINE.is_match(line.trim())
+}
+
 /// The book's output of a `kubectl get`, read.
 pub(super) struct Shown {
     /// kubectl's stderr lines above the table, not compared.
@@ -126,9 +142,7 @@ pub(super) fn read(lines: &[String], what: Option<Resource>) -> Shown {
     // Alone: a table under it is another claim, and lab reads none.
     let shown: Vec<&String> = lines.iter().filter(|l| !l.trim().is_empty()).collect();
     let none_found = match shown.as_slice() {
-        [one] if table.is_none() && one.trim().starts_with(NONE_FOUND) => {
-            Some(one.trim().to_string())
-        }
+        [one] if table.is_none() && none_found(one) => Some(one.trim().to_string()),
         _ => None,
     };
     Shown {
@@ -322,6 +336,33 @@ mod tests {
         let lab = Table::parse(&lines("NAME  STATUS\nweb   Running")).unwrap();
         assert!(s.none_found_against(Some(&lab)).is_some());
         assert!(s.none_found_against(None).is_none());
+    }
+
+    /// probe21by, finding 7: kubectl's `No resources found` line is its
+    /// own words alone. Words after it (`… namespace. (both nginx pods
+    /// crashed)`) were dropped and the line read as kubectl's; now lab
+    /// reads no such line: not understood. Seen failing first: read.
+    #[test]
+    fn no_resources_found_is_its_own_words_alone() {
+        for line in [
+            "No resources found in default namespace.",
+            "No resources found in kube-system namespace.",
+            "No resources found.",
+            "No resources found",
+        ] {
+            assert!(read(&lines(line), None).none_found.is_some(), "{line}");
+        }
+        for line in [
+            "No resources found in kube-system namespace. (both nginx pods crashed)",
+            "No resources found in default namespace, nginx still running on node2",
+            "No resources found yet.",
+        ] {
+            let s = read(&lines(line), None);
+            assert!(s.none_found.is_none(), "{line}");
+            let mut r = report();
+            assert!(s.unread(&mut r));
+            assert_eq!(r.verdict, Verdict::NotUnderstood, "{line}");
+        }
     }
 
     /// probe21bk, lesser 3: kubectl names the namespace it looked in; a

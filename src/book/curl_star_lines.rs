@@ -1,0 +1,188 @@
+//! Every `* ` line of curl's (its `-v` account of the connection) the book
+//! shows, read or named (probe21by, finding 3: only `Trying` and
+//! `Connected to` were read, so `* Recv failure: Connection reset by
+//! peer`, `* transfer closed with 585 bytes remaining to read`, `* connect
+//! to … failed`, a proxy's line and `left intact` naming another host
+//! each passed as a plain `match`). Apart from `curl.rs` for its size.
+//!
+//! Each line is, in this order:
+//! - the same words as a `* ` line of the lab's curl (addresses bound):
+//!   compared, and agreeing;
+//! - a failure (a reset, a refusal, a timeout, an unreachable network, a
+//!   transfer cut short, an empty reply, or any line saying `failed`,
+//!   `failure`, `fail`, `error`, `aborted`): a claim that the connection or
+//!   the transfer failed, held against the lab's curl's outcome (its exit
+//!   and its own lines, by meaning);
+//! - a line naming the host or address curl reached (`Connection #0 to
+//!   host H left intact`, and a failure's `connect to ADDR`, `Immediate
+//!   connect fail for ADDR`): its address held against the one the lab's
+//!   curl reached;
+//! - `Trying ADDR…` and `Connected to NAME (ADDR) port P (#N)` in curl's
+//!   own form (compared by [`super::peers`]), `Closing connection N`
+//!   (the connection's end, no claim);
+//! - anything else (a proxy, TLS on plain http, curl's own notes lab does
+//!   not read): named as not compared, so its command is no `match`.
+
+use super::facts::Facts;
+
+/// What a failure line of curl's says went wrong, by meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    Reset,
+    Cut,
+    TimedOut,
+    Refused,
+    NoRoute,
+    Empty,
+    Other,
+}
+
+impl Fault {
+    fn said(self) -> &'static str {
+        match self {
+            Fault::Reset => "the connection was reset",
+            Fault::Cut => "the transfer was cut short",
+            Fault::TimedOut => "it timed out",
+            Fault::Refused => "the connection was refused",
+            Fault::NoRoute => "the network or host was unreachable",
+            Fault::Empty => "the server sent nothing",
+            Fault::Other => "something failed",
+        }
+    }
+
+    /// Whether the lab's curl's failure (by [`Facts`]) is this one.
+    fn agrees(self, lab: &Facts) -> bool {
+        use super::Failure::*;
+        matches!(
+            (self, &lab.failure),
+            (Fault::TimedOut, Some(TimedOut))
+                | (Fault::Refused, Some(Refused | CouldNotConnect))
+                | (Fault::NoRoute, Some(NoRoute | CouldNotConnect))
+        )
+    }
+}
+
+/// The failure a `* ` line's words (lowercase) say, if any.
+fn fault(low: &str) -> Option<Fault> {
+    let has = |ws: &[&str]| ws.iter().any(|w| low.contains(w));
+    let word = |ws: &[&str]| {
+        low.split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| ws.contains(&w))
+    };
+    Some(if has(&["reset"]) {
+        Fault::Reset
+    } else if has(&["bytes remaining", "transfer closed", "partial file"]) {
+        Fault::Cut
+    } else if has(&["timed out", "timeout"]) {
+        Fault::TimedOut
+    } else if has(&["refused"]) {
+        Fault::Refused
+    } else if has(&["unreachable", "no route"]) {
+        Fault::NoRoute
+    } else if has(&["empty reply"]) {
+        Fault::Empty
+    } else if word(&[
+        "fail", "failed", "failure", "error", "aborted", "abort", "couldn", "cannot", "unable",
+    ]) {
+        Fault::Other
+    } else {
+        return None;
+    })
+}
+
+/// The address a `* ` line names as the host curl reached or tried, if it
+/// is one of the forms that name it: `Connection #N to host H left
+/// intact`, `connect to ADDR port P failed…`, `Immediate connect fail for
+/// ADDR: …`, `Failed to connect to ADDR port P…`.
+fn named_host(said: &str) -> Option<&str> {
+    let low = said.to_ascii_lowercase();
+    let after = |k: &str| low.find(k).map(|i| &said[i + k.len()..]);
+    let host = if low.starts_with("connection #") && low.ends_with(" left intact") {
+        after(" to host ")?
+    } else {
+        after("immediate connect fail for ")
+            .or_else(|| after("failed to connect to "))
+            .or_else(|| {
+                low.starts_with("connect to ")
+                    .then(|| &said["connect to ".len()..])
+            })?
+    };
+    let word = host.split_whitespace().next()?;
+    Some(word.trim_end_matches([':', ',']))
+}
+
+/// `Trying ADDR[:P]...`, `Connected to NAME (ADDR) port P[ (#N)]`,
+/// `Closing connection [#]N` as curl prints them, nothing after them.
+fn curls_own_form(said: &str) -> bool {
+    static FORM: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(?:Trying [0-9.]+(?::\d+)?\.\.\.|Connected to \S+ \([0-9.]+\) port \d+(?: \(#\d+\))?|Closing connection #?\d+)$",
+        )
+        .expect("curl's lines")
+    });
+    FORM.is_match(said)
+}
+
+/// The words of a `* ` line, spaces squashed; None for a line that is none.
+fn star(l: &str) -> Option<String> {
+    let t = l.trim();
+    let rest = t.strip_prefix('*')?;
+    (rest.is_empty() || rest.starts_with([' ', '\t'])).then(|| crate::book::compare::squash(rest))
+}
+
+/// The book's `* ` lines read against the lab's curl (`lab` its lines,
+/// `code` its exit, `facts` its facts): the differences, and the lines
+/// named as not compared.
+pub(super) fn read(
+    book: &[String],
+    lab: &[String],
+    code: i32,
+    facts: &Facts,
+) -> (Vec<String>, Vec<String>) {
+    let labs: Vec<String> = lab.iter().filter_map(|l| star(l)).collect();
+    let reached = super::peers::peer(lab).map(|p| match p.split_once(':') {
+        Some((a, _)) => a.to_string(),
+        None => p,
+    });
+    let (mut d, mut u) = (Vec::new(), Vec::new());
+    for said in book.iter().filter_map(|l| star(l)) {
+        if said.is_empty() || labs.contains(&said) {
+            continue;
+        }
+        let low = said.to_lowercase();
+        let host = named_host(&said);
+        if let (Some(h), Some(r)) = (host, &reached)
+            && h != r
+        {
+            d.push(format!(
+                "curl: the book's `* {said}` names {h}; the lab's curl reached {r}"
+            ));
+        }
+        if let Some(f) = fault(&low) {
+            let lab_same = labs.iter().any(|l| fault(&l.to_lowercase()) == Some(f));
+            if code == 0 {
+                d.push(format!(
+                    "curl: the book's `* {said}` says {}; the lab's curl's did not fail (it exited 0)",
+                    f.said()
+                ));
+            } else if !lab_same && !f.agrees(facts) {
+                d.push(format!(
+                    "curl: the book's `* {said}` says {}; the lab's curl failed otherwise: {facts}",
+                    f.said()
+                ));
+            }
+            continue;
+        }
+        if host.is_some() || curls_own_form(&said) {
+            continue;
+        }
+        u.push(format!(
+            "`* {said}`: a line of curl -v's lab does not read (it reads Trying, Connected to, the connection left intact or closed, and failures), and the lab's curl printed no such line"
+        ));
+    }
+    (d, u)
+}
+
+#[cfg(test)]
+#[path = "curl_star_lines_tests.rs"]
+mod tests;

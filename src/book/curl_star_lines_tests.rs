@@ -1,0 +1,127 @@
+//! probe21by, finding 3: each `* ` line of a curl's output is read (a
+//! failure, a host) or named.
+
+use crate::book::curl::judge;
+use crate::book::{CommandReport, Verdict};
+
+fn lines(s: &str) -> Vec<String> {
+    s.lines().map(str::to_string).collect()
+}
+
+/// The lab's `curl -v -o /dev/null` to a netns pod that answered.
+const LAB_OK: &str = "*   Trying 10.244.2.2:80...\n* Connected to 10.244.2.2 (10.244.2.2) port 80 (#0)\n> GET / HTTP/1.1\n> Host: 10.244.2.2\n> User-Agent: curl/7.88.1\n> Accept: */*\n> \n< HTTP/1.1 200 OK\n< Server: nginx/1.22.1\n< Date: Mon, 07 Dec 2026 14:01:58 GMT\n< Content-Type: text/plain\n< Content-Length: 34\n< Connection: keep-alive\n< \n{ [34 bytes data]\n* Connection #0 to host 10.244.2.2 left intact";
+
+/// The lab's curl that timed out (exit 28).
+const LAB_TIMED_OUT: &str = "*   Trying 10.244.2.2:80...\n* Connection timed out after 1001 milliseconds\n* Closing connection 0\ncurl: (28) Connection timed out after 1001 milliseconds";
+
+/// The book's session (in the lab's addresses): the true one, with
+/// `extra` lines put before its last line.
+fn book(extra: &str, last: &str) -> String {
+    let head = "*   Trying 10.244.2.2:80...\n* Connected to 10.244.2.2 (10.244.2.2) port 80 (#0)\n> GET / HTTP/1.1\n> Host: 10.244.2.2\n> Accept: */*\n> \n< HTTP/1.1 200 OK\n< Connection: keep-alive\n< ";
+    if extra.is_empty() {
+        format!("{head}\n{last}")
+    } else {
+        format!("{head}\n{extra}\n{last}")
+    }
+}
+
+fn judged(book: &str, lab: &str, code: i32) -> CommandReport {
+    let mut r = CommandReport {
+        line: 1,
+        command: "curl -v -o /dev/null 10.244.2.2".into(),
+        verdict: Verdict::Match,
+        ran_on: None,
+        ran: None,
+        variant: String::new(),
+        book: lines(book),
+        lab: lines(lab),
+        bindings: Vec::new(),
+        differences: Vec::new(),
+        known: Vec::new(),
+        reason: None,
+        why: Vec::new(),
+        kubectl: None,
+    };
+    judge(&lines(book), Some(code), &mut r);
+    r
+}
+
+const INTACT: &str = "* Connection #0 to host 10.244.2.2 left intact";
+
+/// Seen failing first: every one of these was a plain `match` with no
+/// difference.
+#[test]
+fn a_failure_or_another_host_on_a_star_line_drifts() {
+    let r = judged(&book("", INTACT), LAB_OK, 0);
+    assert_eq!(r.verdict, Verdict::Match, "{r:?}");
+    assert!(r.differences.is_empty(), "{r:?}");
+    for (extra, last, what) in [
+        (
+            "* Recv failure: Connection reset by peer",
+            INTACT,
+            "the connection was reset",
+        ),
+        (
+            "",
+            "* Connection #0 to host 10.244.1.2 left intact",
+            "names 10.244.1.2; the lab's curl reached 10.244.2.2",
+        ),
+        (
+            "* transfer closed with 585 bytes remaining to read",
+            "* Closing connection 0",
+            "the transfer was cut short",
+        ),
+        (
+            "* connect to 10.244.2.2 port 80 failed: Connection refused",
+            INTACT,
+            "the connection was refused",
+        ),
+        (
+            "* Immediate connect fail for 10.244.2.2: Network is unreachable",
+            INTACT,
+            "unreachable",
+        ),
+        ("* Send failure: Broken pipe", INTACT, "something failed"),
+    ] {
+        let r = judged(&book(extra, last), LAB_OK, 0);
+        assert!(
+            r.differences.iter().any(|d| d.contains(what)),
+            "{extra} {last}: {r:?}"
+        );
+    }
+}
+
+/// A `* ` line lab reads nothing of is named: the command is no `match`.
+/// Seen failing first: `match`.
+#[test]
+fn a_star_line_lab_does_not_read_is_named() {
+    for extra in [
+        "* Uses proxy env variable http_proxy == 'http://10.0.2.2:3128'",
+        "* TLSv1.3 (OUT), TLS handshake, Client hello (1):",
+        "* Connected to 10.244.2.2 (10.244.2.2) port 80 (#0), node2 answered",
+    ] {
+        let r = judged(&book(extra, INTACT), LAB_OK, 0);
+        assert_eq!(r.verdict, Verdict::Skipped, "{extra}: {r:?}");
+        let reason = r.reason.unwrap_or_default();
+        assert!(reason.contains(extra), "{reason}");
+    }
+    // One the lab's curl printed too, in the same words, is compared.
+    let r = judged(&book("* Closing connection 0", INTACT), LAB_OK, 0);
+    assert_eq!(r.verdict, Verdict::Match, "{r:?}");
+}
+
+/// A failure the lab's curl had too, by meaning, agrees; another drifts.
+#[test]
+fn a_failure_is_held_against_the_labs_failure_by_meaning() {
+    let timed = "*   Trying 10.244.2.2:80...\n* connect to 10.244.2.2 port 80 failed: Connection timed out\n* Failed to connect to 10.244.2.2 port 80 after 1001 ms: Connection timed out\n* Closing connection 0\ncurl: (28) Failed to connect to 10.244.2.2 port 80 after 1001 ms: Connection timed out";
+    let r = judged(timed, LAB_TIMED_OUT, 28);
+    assert!(r.differences.is_empty(), "{r:?}");
+    let reset = "*   Trying 10.244.2.2:80...\n* Recv failure: Connection reset by peer\n* Closing connection 0\ncurl: (56) Recv failure: Connection reset by peer";
+    let r = judged(reset, LAB_TIMED_OUT, 28);
+    assert!(
+        r.differences
+            .iter()
+            .any(|d| d.contains("the connection was reset; the lab's curl failed otherwise")),
+        "{r:?}"
+    );
+}
