@@ -12,6 +12,7 @@
 //! not understand runs not at all.
 
 mod apart_output;
+pub mod banner_lines;
 pub mod bind;
 mod bless;
 pub mod caps;
