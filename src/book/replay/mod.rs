@@ -26,6 +26,7 @@
 
 mod budget;
 mod command_report;
+mod destroyed;
 mod gone;
 mod gone_reach;
 mod gone_rows;
@@ -70,6 +71,8 @@ mod tests;
 mod tests_curl;
 #[cfg(test)]
 mod tests_cut;
+#[cfg(test)]
+mod tests_destroyed;
 #[cfg(test)]
 mod tests_drift;
 #[cfg(test)]

@@ -81,6 +81,11 @@ impl Replayer<'_> {
                 r.verdict = Verdict::Drift;
                 r.differences.push(told);
             }
+            // Shown succeeding where the reader has no machine.
+            if let Some(none) = self.meets_no_machine(p) {
+                r.verdict = Verdict::Drift;
+                r.differences.push(none);
+            }
             r.reason = Some(why);
             // Not compared, but a line the reader may type under it is
             // still one lab never ran, and a table of deleted pods shown
