@@ -98,5 +98,32 @@ fn shown_succeeding(p: &Planned) -> Option<&str> {
     if shown.iter().any(|l| failed(l)) {
         return None;
     }
+    // A ping succeeds by a reply: its header alone, or its errors, are
+    // what the reader's own machine prints too (the reader left in it by
+    // a `vagrant ssh` that found no machine).
+    if p.cmd.as_ref().is_ok_and(pings) {
+        let own: Vec<String> = shown.iter().map(|l| l.to_string()).collect();
+        if !crate::book::compare::ping_facts(&own).reply {
+            return None;
+        }
+        return shown
+            .iter()
+            .find(|l| crate::book::compare::ping_facts(&[l.to_string()]).reply)
+            .copied();
+    }
     shown.first().copied()
+}
+
+/// Whether `c` runs a ping (on a node, piped to grep, or in a pod).
+fn pings(c: &Cmd) -> bool {
+    use crate::book::recognize::{KubeAction, Kubectl};
+    match c {
+        Cmd::Ping { .. } => true,
+        Cmd::Grep { inner, .. } => pings(inner),
+        Cmd::Kubectl(Kubectl {
+            action: KubeAction::Exec { cmd, .. },
+            ..
+        }) => pings(cmd),
+        _ => false,
+    }
 }
