@@ -55,6 +55,7 @@ mod remark_lists;
 mod remark_pods;
 mod remark_words;
 mod remarks;
+mod root_needed;
 mod run_command;
 mod servers;
 mod setup;

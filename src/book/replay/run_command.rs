@@ -225,6 +225,13 @@ impl Replayer<'_> {
             }
         }
         self.certain(p, &mut r);
+        // Needs root where the reader is the vagrant user (netns runs it
+        // as root either way).
+        if let Some(d) = super::root_needed::without_sudo(p)
+            && !matches!(r.verdict, Verdict::NotUnderstood)
+        {
+            r.differences.push(d);
+        }
         (r, manifest)
     }
 
