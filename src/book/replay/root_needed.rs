@@ -6,8 +6,8 @@
 //! on that device", kubeadm refuses a user who is not root
 //! (`[ERROR IsPrivilegedUser]`), `ip link set`, `ip route add` and iptables
 //! say "Operation not permitted". Such a line drifts where the reader is
-//! no root: inside a `vagrant ssh` session, or behind a user's prompt
-//! (`vagrant@node1:~$ `, `$ `). Behind a root prompt (`# `, `root@…`,
+//! no root: inside a `vagrant ssh` session, behind a user's prompt
+//! (`vagrant@node1:~$ `, `$ `), or with no prompt at all. Behind a root prompt (`# `, `root@…`,
 //! `[root@node1 ~]# `) it is fine.
 
 use super::plan::Planned;
@@ -26,8 +26,8 @@ pub(super) fn without_sudo(p: &Planned) -> Option<String> {
 
 /// Who the reader is at `p`, when it is no root: the user of its prompt
 /// (`vagrant@node1:~$ `), a user's prompt (`$ `), or `vagrant`, whom
-/// `vagrant ssh` logs in, inside a session. None for root (`# `, `root@`)
-/// and for a line of the reader's own machine without a prompt.
+/// `vagrant ssh` logs in, inside a session, and a user's without a prompt
+/// on the reader's own machine. None for root (`# `, `root@`).
 fn reader_user(p: &Planned) -> Option<String> {
     let written = p.step.written.trim();
     let prompt = crate::book::parse::after_prompt(written)
@@ -47,7 +47,13 @@ fn reader_user(p: &Planned) -> Option<String> {
                 _ => format!("a user's (its prompt `{pr}`)"),
             })
         }
-        None => p.node.as_ref().map(|_| "`vagrant`".to_string()),
+        // No prompt: inside a session, `vagrant`; on the reader's own
+        // machine, whose user a book shows no root prompt for, a user
+        // (`kubeadm init` as the chapter's first line, probe21by `SU6`).
+        None => Some(match p.node {
+            Some(_) => "`vagrant`".to_string(),
+            None => "a user's (the book shows no root prompt)".to_string(),
+        }),
     }
 }
 

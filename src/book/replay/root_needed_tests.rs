@@ -88,3 +88,23 @@ async fn a_capture_without_sudo_as_the_vagrant_user_drifts() {
         block(&r, opening)
     );
 }
+
+/// probe21by `SU6`: the chapter's `sudo kubeadm init` (no prompt, no
+/// session) typed without `sudo` drifts; with it, it does not. Seen
+/// failing first: skipped, "`lab up` initialised the cluster".
+#[tokio::test]
+async fn kubeadm_init_without_sudo_and_without_a_prompt_drifts() {
+    let (_, c) = chapter4();
+    let line = "sudo kubeadm init --apiserver-advertise-address 10.100.198.200 --pod-network-cidr 10.244.0.0/16";
+    let at = c.text.lines().position(|l| l.trim() == line).unwrap();
+    let opening = c.blocks.iter().rfind(|b| b.line <= at).unwrap().line;
+    let r = on_netns(&c.text.replace(line, line.trim_start_matches("sudo "))).await;
+    assert_eq!(
+        block(&r, opening).verdict,
+        Verdict::Drift,
+        "{:#?}",
+        block(&r, opening)
+    );
+    let r = on_netns(&c.text).await;
+    assert_ne!(block(&r, opening).verdict, Verdict::Drift);
+}
