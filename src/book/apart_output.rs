@@ -54,9 +54,11 @@ pub fn reads_as(command: &str, lines: &[String], by: By) -> Option<&'static str>
 
 /// The first of `lines` that a command prints and a login banner never
 /// holds: a ping's reply, error or statistics, a capture's packet line,
-/// curl's status line or error. A block of them after `vagrant ssh NODE`
-/// is no banner (probe21ay, finding 3: `H4c`'s cross-node reply was
-/// "node2's banner", and the chapter passed).
+/// curl's status line or error, and every other output shape lab reads
+/// ([`super::banner_lines`]: route rows, `ip route`'s routes, `NAME=value`
+/// lines, a log's lines, kubectl's; probe21by, finding 5). A block of them
+/// after `vagrant ssh NODE` is no banner (probe21ay, finding 3: `H4c`'s
+/// cross-node reply was "node2's banner", and the chapter passed).
 pub fn printed_by_a_command(lines: &[String]) -> Option<&str> {
     lines.iter().map(String::as_str).find(|l| {
         let one = [l.to_string()];
@@ -65,6 +67,7 @@ pub fn printed_by_a_command(lines: &[String]) -> Option<&str> {
             || is_packet_line(l)
             || super::curl::facts(&one, None).status.is_some()
             || super::curl::facts(&one, None).failure.is_some()
+            || super::banner_lines::of_a_known_command(l)
     })
 }
 
@@ -153,7 +156,7 @@ fn read(cmd: &Cmd, shown: &[String], by: By) -> Option<&'static str> {
 
 /// A line as `ip route` prints a route: a destination (`default`, an
 /// address or a prefix) then `via ADDR` or `dev NAME`.
-fn is_ip_route_line(line: &str) -> bool {
+pub(super) fn is_ip_route_line(line: &str) -> bool {
     let w: Vec<&str> = line.split_whitespace().collect();
     let Some(dest) = w.first() else {
         return false;
@@ -222,7 +225,7 @@ fn is_time_of_day(w: &str) -> bool {
 /// A log's line by its header: klog's (`I1127 11:58:30.985486 1
 /// main.go:210] ...`), or a date and time (`2018-04-21T11:29:35Z ...`,
 /// `2018/04/21 11:29:35 ...`), or a `level=` field.
-fn is_log_line(line: &str) -> bool {
+pub(super) fn is_log_line(line: &str) -> bool {
     let t = line.trim();
     let b = t.as_bytes();
     let klog = b.len() > 6
@@ -266,7 +269,7 @@ fn is_table_row(line: &str) -> bool {
 
 /// A kubectl table's header: `NAME` or `NAMESPACE` first, every column
 /// name upper-case (`NAME READY STATUS RESTARTS AGE`, `NOMINATED NODE`).
-fn is_table_header(line: &str) -> bool {
+pub(super) fn is_table_header(line: &str) -> bool {
     let w: Vec<&str> = line.split_whitespace().collect();
     w.len() >= 2
         && matches!(w[0], "NAME" | "NAMESPACE")
@@ -277,7 +280,7 @@ fn is_table_header(line: &str) -> bool {
 }
 
 /// A line `NAME=value` with an upper-case name (an env file's).
-fn is_setting_line(line: &str) -> bool {
+pub(super) fn is_setting_line(line: &str) -> bool {
     line.trim().split_once('=').is_some_and(|(k, v)| {
         !k.is_empty()
             && !v.is_empty()

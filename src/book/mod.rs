@@ -12,6 +12,7 @@
 //! not understand runs not at all.
 
 mod apart_output;
+pub mod banner_lines;
 pub mod bind;
 mod bless;
 pub mod caps;
@@ -153,11 +154,32 @@ impl BookReport {
     }
 
     /// Why the replay compared nothing, when it did not (no block, or
-    /// every block skipped: no command lab could replay): such a replay
+    /// every block skipped or known drift: no command lab could replay
+    /// agreed with the book): such a replay
     /// vouches for nothing, so it fails (probe21l: "0 blocks", exit 0).
     pub fn nothing_compared(&self) -> Option<String> {
-        if self.blocks.iter().any(|b| b.verdict != Verdict::Skipped) {
+        // Known drift is a difference a person explained, no agreement: a
+        // run of it and skips alone compared nothing that agrees (probe21by,
+        // finding 4: one known-drift block passed a chapter whose every
+        // other block a `vagrant destroy` skipped).
+        if self
+            .blocks
+            .iter()
+            .any(|b| !matches!(b.verdict, Verdict::Skipped | Verdict::KnownDrift))
+        {
             return None;
+        }
+        let known = self
+            .blocks
+            .iter()
+            .filter(|b| b.verdict == Verdict::KnownDrift)
+            .count();
+        if known > 0 {
+            return Some(format!(
+                "no block of the {} block(s) of {} matches the book ({known} known drift, every other block skipped): known drift explains a difference and agrees with nothing, so the replay compared nothing, which is no pass",
+                self.blocks.len(),
+                self.chapter
+            ));
         }
         Some(if self.blocks.is_empty() {
             format!(

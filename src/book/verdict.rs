@@ -214,6 +214,30 @@ mod tests {
         );
     }
 
+    /// probe21by, finding 4 (`DS2`): a run whose only compared result is
+    /// known drift passed as having compared something. Known drift is a
+    /// difference a person explained, no agreement: such a run compared
+    /// nothing that agrees, and fails. Seen failing first: it passed.
+    #[test]
+    fn a_run_of_known_drift_and_skips_alone_compared_nothing() {
+        let r = report(vec![
+            block(1, Verdict::KnownDrift, "no Docker on the nodes"),
+            block(5, Verdict::Skipped, ""),
+        ]);
+        let v = super::of(&r);
+        assert!(!v.passed && !r.ok(), "{v:?}");
+        assert!(
+            v.why_not[0].contains("compared nothing") && v.why_not[0].contains("1 known drift"),
+            "{v:?}"
+        );
+        // A drift alone fails for its drift, not for comparing nothing.
+        let drift = report(vec![block(1, Verdict::Drift, "")]);
+        assert_eq!(
+            super::of(&drift).why_not,
+            vec!["1 block drift from the book: line 1"]
+        );
+    }
+
     /// The terminal and JUnit say the same verdict, every reason of it.
     #[test]
     fn the_terminal_and_junit_say_every_reason() {

@@ -29,8 +29,10 @@ pub const STOPPED: &str = "nothing after it is compared";
 /// A line after which nothing of the chapter is compared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Stop {
-    /// `vagrant destroy`: the reader has no machine left.
-    Destroyed,
+    /// `vagrant destroy`: the reader has no machine left, until the
+    /// `vagrant up` at line `up`, which makes new ones
+    /// ([`super::destroyed`]).
+    Destroyed { up: Option<usize> },
     /// A line lab does not understand that may change what the reader has
     /// ([`super::setup::effect`]); the line as written.
     Unseen(String),
@@ -134,9 +136,7 @@ impl Replayer<'_> {
     pub(super) fn gone_before(&self, p: &Planned, pods: &[PodRef]) -> Option<String> {
         if let Some((line, stop)) = self.stop_before(p.step.line) {
             return Some(match stop {
-                Stop::Destroyed => format!(
-                    "the chapter destroyed its machines (`vagrant destroy`, line {line}): the reader has no node or pod to run anything on, and the lab's are not what the reader sees: {STOPPED}"
-                ),
+                Stop::Destroyed { up } => super::destroyed::reason(*line, *up, p.step.line),
                 Stop::Unseen(command) => format!(
                     "line {line} (`{command}`), which lab does not understand, may change what the reader has, and the lab never saw it: {STOPPED}"
                 ),
@@ -391,7 +391,15 @@ pub(super) fn stops(
                 .map(move |p| (p, b.is_shell()))
         })
         .filter_map(|(p, shell)| match &p.cmd {
-            Ok(Cmd::VagrantDestroy) if shell => Some((p.step.line, Stop::Destroyed)),
+            Ok(Cmd::VagrantDestroy) if shell => Some((
+                p.step.line,
+                Stop::Destroyed {
+                    up: super::destroyed::up_after(
+                        p.step.line,
+                        planned.iter().flat_map(|(ps, _)| ps),
+                    ),
+                },
+            )),
             Err(_) | Ok(_) if !shell && super::prose::tells_a_change(&p.step.command) => Some((
                 p.step.line,
                 Stop::Prose {

@@ -158,8 +158,18 @@ pub(super) fn exit(r: &mut CommandReport, node: &str) {
 
 /// Make `r` (a `vagrant ssh NODE`'s) not understood if its book lines
 /// hold a command ([`banner_command`]), or a line a command prints
-/// ([`printed_in_banner`]); whether they did.
+/// ([`printed_in_banner`]), and drift if they show ssh failing; whether
+/// they did.
 pub(super) fn typed_in_banner(r: &mut CommandReport, node: &str) -> bool {
+    // ssh's own failure: the book's login failed, the reader's works
+    // (probe21by, finding 5, `BN9`: "a banner", and the chapter passed).
+    if let Some(line) = crate::book::banner_lines::ssh_failure(&r.book) {
+        r.differences.push(format!(
+            "vagrant ssh {node}: the book shows `{}`, ssh's own failure to log in; the lab's {node} answered, as the reader's does",
+            line.trim()
+        ));
+        return true;
+    }
     if printed_in_banner(r, node) {
         return true;
     }
@@ -256,6 +266,44 @@ mod tests {
             "Run 'do-release-upgrade' to upgrade to it.",
         ]);
         assert_eq!(banner_command(&banner), None);
+    }
+
+    /// probe21by, finding 5 (`BN1`, `BN2`, `BN5`, `BN9`): route rows,
+    /// `NAME=value` lines and klog lines in a banner's place were "a banner
+    /// lab does not compare", the block skipped and the chapter passing;
+    /// ssh's own failure there too. Now not understood, and ssh's failure
+    /// drift (the book's login failed, the reader's works). Seen failing
+    /// first: each block `skipped`.
+    #[tokio::test]
+    async fn a_known_commands_lines_or_sshs_failure_in_a_banners_place_fail() {
+        for (lines, v) in [
+            (
+                "Kernel IP routing table\n10.244.3.0      10.244.3.0      255.255.255.0   UG    0      0        0 enp0s8",
+                Verdict::NotUnderstood,
+            ),
+            ("FLANNEL_SUBNET=10.244.7.1/24", Verdict::NotUnderstood),
+            (
+                "I1207 13:45:10.408073       1 match.go:263] Using interface with name enp0s8",
+                Verdict::NotUnderstood,
+            ),
+            (
+                "ssh: connect to host 127.0.0.1 port 2222: Connection refused",
+                Verdict::Drift,
+            ),
+        ] {
+            let r = on_netns(&format!(
+                "# Login\n\n```bash\nvagrant ssh node1\n{lines}\nexit\n```\n"
+            ))
+            .await;
+            let b = block(&r, 3);
+            assert_eq!(b.verdict, v, "{lines}: {b:#?}");
+        }
+        // A true banner stays a banner.
+        let r = on_netns(
+            "# Login\n\n```bash\nvagrant ssh node1\nWelcome to Ubuntu 22.04.4 LTS\nexit\n```\n",
+        )
+        .await;
+        assert_eq!(block(&r, 3).verdict, Verdict::Skipped);
     }
 
     /// probe21aq, finding 1: a line opening with a prompt's signs and a

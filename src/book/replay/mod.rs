@@ -26,6 +26,7 @@
 
 mod budget;
 mod command_report;
+mod destroyed;
 mod gone;
 mod gone_reach;
 mod gone_rows;
@@ -54,6 +55,7 @@ mod remark_lists;
 mod remark_pods;
 mod remark_words;
 mod remarks;
+mod root_needed;
 mod run_command;
 mod servers;
 mod setup;
@@ -70,6 +72,8 @@ mod tests;
 mod tests_curl;
 #[cfg(test)]
 mod tests_cut;
+#[cfg(test)]
+mod tests_destroyed;
 #[cfg(test)]
 mod tests_drift;
 #[cfg(test)]

@@ -81,6 +81,11 @@ impl Replayer<'_> {
                 r.verdict = Verdict::Drift;
                 r.differences.push(told);
             }
+            // Shown succeeding where the reader has no machine.
+            if let Some(none) = self.meets_no_machine(p) {
+                r.verdict = Verdict::Drift;
+                r.differences.push(none);
+            }
             r.reason = Some(why);
             // Not compared, but a line the reader may type under it is
             // still one lab never ran, and a table of deleted pods shown
@@ -220,6 +225,13 @@ impl Replayer<'_> {
             }
         }
         self.certain(p, &mut r);
+        // Needs root where the reader is the vagrant user (netns runs it
+        // as root either way).
+        if let Some(d) = super::root_needed::without_sudo(p)
+            && !matches!(r.verdict, Verdict::NotUnderstood)
+        {
+            r.differences.push(d);
+        }
         (r, manifest)
     }
 
