@@ -385,14 +385,20 @@ fn a_nodes_sshd_and_a_pods_nginx_are_the_oom_killers_first_choice() {
         assert!(Instant::now() < deadline, "no sshd in node1");
         std::thread::sleep(Duration::from_millis(50));
     };
+    // Read while the session is open (its sshd leaves with it); a process
+    // that ended between the listing and the read is passed over.
+    let sshd_score = oom_score_adj(sshd);
     let in_node: Vec<(i32, String)> = lab
         .pids_in("node1")
         .into_iter()
-        .map(|p| (p, oom_score_adj(p)))
+        .filter_map(|p| {
+            let s = std::fs::read_to_string(format!("/proc/{p}/oom_score_adj")).ok()?;
+            Some((p, s.trim().to_string()))
+        })
         .collect();
     let _ = session.kill();
     let _ = session.wait();
-    assert_eq!(oom_score_adj(sshd), "1000", "node1's sshd {sshd}");
+    assert_eq!(sshd_score, "1000", "node1's sshd {sshd}");
     assert!(
         in_node.len() >= 2 && in_node.iter().all(|(_, s)| s == "1000"),
         "node1's processes and their OOM scores: {in_node:?}"
