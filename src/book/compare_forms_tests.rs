@@ -42,6 +42,42 @@ fn a_cuts_note_is_its_cut_words_alone() {
     }
 }
 
+/// probe21ca, W2: the notes authors really write under a log or a ping
+/// (what was cut, why, by whom) are cuts, not claims; a claim beside the
+/// same words still is one. Seen failing first: every note was a claim.
+#[test]
+fn the_cut_notes_authors_write_are_cuts() {
+    for cut in [
+        "(log output truncated)",
+        "(some log lines removed)",
+        "(additional lines omitted)",
+        "(irrelevant lines removed)",
+        "(similar lines omitted)",
+        "(earlier lines omitted)",
+        "(previous lines omitted)",
+        "(truncated for the sake of brevity)",
+        "(output truncated for simplicity)",
+        "(output trimmed by the author)",
+        "(verbose output omitted)",
+        "(output trimmed to fit the page)",
+        "(lines omitted for conciseness)",
+        "(startup lines omitted)",
+        "(full log omitted)",
+        "(repeated lines removed)",
+        "(more replies omitted)",
+    ] {
+        assert!(is_elision(cut), "{cut}");
+    }
+    for claim in [
+        "(later echoes omitted: all timed out)",
+        "(similar lines omitted, all from node2)",
+        "(log truncated; flannel picked enp0s8)",
+        "(more replies omitted, every one lost)",
+    ] {
+        assert!(!is_elision(claim), "{claim}");
+    }
+}
+
 /// probe21by, finding 7: tcpdump's banner is its own words and nothing
 /// after them. Words after it (`… decode (no packets seen after this)`,
 /// `… 262144 bytes (nothing arrives)`) were dropped with the banner's
