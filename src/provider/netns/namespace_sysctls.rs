@@ -86,6 +86,15 @@ pub const NAMESPACE_SYSCTLS: &[(&str, &str)] = &[
     // read-only in a node (see `enter::WRITABLE_NET_SYSCTLS`); a kernel
     // without MPTCP has no such entry (the write is skipped).
     ("net/mptcp/enabled", "0"),
+    // Send an ICMP error (`Time to live exceeded`, `Destination … Unreachable`)
+    // to a peer at most once a millisecond, not once a second after a burst
+    // of six (the kernel's 1000 ms): the lab's ping sends its echoes 10 ms
+    // apart where the reader's sends one a second, and with the kernel's
+    // limit the lab's ping got 6 errors for 10 echoes, then 1 (probe21ca,
+    // W1: a book showing one error a echo, as the reader's ping prints,
+    // drifted at random). Still a limit: one error per triggering packet,
+    // at most one a millisecond to each peer.
+    ("net/ipv4/icmp_ratelimit", "1"),
 ];
 
 /// A socket's option memory in every lab namespace (see
