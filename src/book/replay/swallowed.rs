@@ -88,11 +88,24 @@ fn typed<'a>(p: &'a Planned, lab: &[String]) -> Option<(usize, &'a str)> {
         .zip(&p.step.output_at)
         .find(|(l, _)| {
             may_be_typed(l)
+                && !is_vagrants_message(l)
                 && !lab.contains(&normalize(l))
                 && !rows.contains(&squash(l))
                 && !crate::book::parse::is_init_advice(l, &p.step)
         })
         .map(|(l, n)| (*n, l.as_str()))
+}
+
+/// Whether `line` is one of vagrant's own messages, whose sentence names
+/// a command in backquotes (``VM must be created before running this
+/// command. Run `vagrant up` first.``, what `vagrant ssh` prints once the
+/// machines are destroyed): output, not a command the reader types
+/// (probe21ca, W5: it was not understood).
+fn is_vagrants_message(line: &str) -> bool {
+    const MESSAGES: &[&str] =
+        &["VM must be created before running this command. Run `vagrant up` first."];
+    let t = squash(line);
+    MESSAGES.iter().any(|m| t.trim() == *m)
 }
 
 /// Whether `p`'s book output holds a line that may be a command the
@@ -175,6 +188,25 @@ mod tests {
         r.verdict = verdict;
         r.differences = differences.iter().map(|d| d.to_string()).collect();
         r
+    }
+
+    /// probe21ca, W5: vagrant's own message under a `vagrant ssh` after a
+    /// destroy names `vagrant up` in backquotes; it is output, not a command
+    /// the reader types, and the command keeps its verdict. Seen failing
+    /// first: not understood. The same line with words after it is no
+    /// message of vagrant's.
+    #[test]
+    fn vagrants_own_message_is_no_command() {
+        let said = "VM must be created before running this command. Run `vagrant up` first.";
+        let ssh = planned("vagrant ssh node1", &[said]);
+        let mut r = report(&ssh, Verdict::Skipped, &[]);
+        check(&ssh, &mut r);
+        assert_eq!(r.verdict, Verdict::Skipped, "{:?}", r.reason);
+        let more = format!("{said} Then `vagrant ssh node1` again.");
+        let ssh = planned("vagrant ssh node1", &[&more]);
+        let mut r = report(&ssh, Verdict::Skipped, &[]);
+        check(&ssh, &mut r);
+        assert_eq!(r.verdict, Verdict::NotUnderstood, "{:?}", r.reason);
     }
 
     /// probe21l's findings 1 and 2: a line under `kubeadm init`'s output
