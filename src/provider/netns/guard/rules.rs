@@ -233,57 +233,57 @@ const ENTRIES_READ: usize = 16 << 20;
 pub const LEGACY_UNREAD_WHY: &str = "a legacy iptables table of more than 16 MiB of entries, too \
      big for the guard to read its targets and matches (lab loads no legacy table)";
 
-/// The names of the targets of the entries `blob`, the entries telling
-/// their target's offset at `target_offset_at` (`struct xt_entry_target`:
-/// its size, then its name).
-fn target_names(blob: &[u8], target_offset_at: usize) -> Vec<&[u8]> {
-    let u16_at = |i: usize| {
-        blob.get(i..i + 2)
-            .map(|b| u16::from_ne_bytes([b[0], b[1]]) as usize)
-    };
-    let mut names = Vec::new();
+/// The `u16` at `i` of `blob` (the kernel's byte order), if it holds one.
+fn u16_at(blob: &[u8], i: usize) -> Option<usize> {
+    blob.get(i..i + 2)
+        .map(|b| u16::from_ne_bytes([b[0], b[1]]) as usize)
+}
+
+/// Each entry of `blob` as (its offset, its target's offset from it), the
+/// entries telling their target's offset at `target_offset_at` and their
+/// size right after it: the one walk [`target_names`] and
+/// [`match_names`] read.
+fn entry_offsets(blob: &[u8], target_offset_at: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
     let mut at = 0;
     while let (Some(target), Some(next)) = (
-        u16_at(at + target_offset_at),
-        u16_at(at + target_offset_at + 2),
+        u16_at(blob, at + target_offset_at),
+        u16_at(blob, at + target_offset_at + 2),
     ) {
-        let name = blob.get(at + target + 2..).unwrap_or_default();
-        names.push(c_str(name));
+        out.push((at, target));
         if next == 0 {
             break;
         }
         at += next;
     }
-    names
+    out
+}
+
+/// The names of the targets of the entries `blob`, the entries telling
+/// their target's offset at `target_offset_at` (`struct xt_entry_target`:
+/// its size, then its name).
+fn target_names(blob: &[u8], target_offset_at: usize) -> Vec<&[u8]> {
+    entry_offsets(blob, target_offset_at)
+        .into_iter()
+        .map(|(at, target)| c_str(blob.get(at + target + 2..).unwrap_or_default()))
+        .collect()
 }
 
 /// The names of the matches of the entries `blob` (an entry's matches
 /// start at `matches_at` and end at its target; `struct xt_entry_match`:
 /// its size, then its name, 29 bytes padded).
 fn match_names(blob: &[u8], target_offset_at: usize, matches_at: usize) -> Vec<&[u8]> {
-    let u16_at = |i: usize| {
-        blob.get(i..i + 2)
-            .map(|b| u16::from_ne_bytes([b[0], b[1]]) as usize)
-    };
     let mut names = Vec::new();
-    let mut at = 0;
-    while let (Some(target), Some(next)) = (
-        u16_at(at + target_offset_at),
-        u16_at(at + target_offset_at + 2),
-    ) {
+    for (at, target) in entry_offsets(blob, target_offset_at) {
         let mut m = at + matches_at;
         while m < at + target {
-            let Some(size) = u16_at(m).filter(|&s| s > 0) else {
+            let Some(size) = u16_at(blob, m).filter(|&s| s > 0) else {
                 break;
             };
             let name = blob.get(m + 2..(m + 2 + 29).min(blob.len()));
             names.push(c_str(name.unwrap_or_default()));
             m += size;
         }
-        if next == 0 {
-            break;
-        }
-        at += next;
     }
     names
 }
