@@ -381,20 +381,9 @@ mod tests {
         id: &str,
         finished: &str,
     ) -> RunData {
-        let mut d = RunData::empty(status);
+        let mut d = RunData::one_check(status, verdict);
         d.run_id = Some(id.into());
         d.finished_at = Some(finished.into());
-        d.results.push(crate::history::ResultRow {
-            kind: crate::history::ResultKind::Check,
-            variant: "broken".into(),
-            name: "node reaches pod".into(),
-            verdict,
-            detail: None,
-            path: None,
-            expected: None,
-            observed: None,
-            duration_s: None,
-        });
         d
     }
 

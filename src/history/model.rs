@@ -229,3 +229,24 @@ impl Night {
         }
     }
 }
+
+#[cfg(test)]
+impl RunData {
+    /// A run of `status` with one check, `node reaches pod` of the broken
+    /// variant, of `verdict`: the run most tests of the history need.
+    pub(crate) fn one_check(status: RunStatus, verdict: Verdict) -> RunData {
+        let mut d = RunData::empty(status);
+        d.results.push(ResultRow {
+            kind: ResultKind::Check,
+            variant: "broken".into(),
+            name: "node reaches pod".into(),
+            verdict,
+            detail: None,
+            path: None,
+            expected: None,
+            observed: None,
+            duration_s: None,
+        });
+        d
+    }
+}

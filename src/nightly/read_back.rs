@@ -102,26 +102,15 @@ pub fn check(db: &Path, snap: &Snapshot, night: &str, written: &Written) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{Night, ResultKind, ResultRow, RunStatus, Verdict};
+    use crate::history::{Night, RunStatus, Verdict};
 
     fn run(verdict: Verdict) -> RunData {
-        let mut d = RunData::empty(if verdict == Verdict::Pass {
+        let status = if verdict == Verdict::Pass {
             RunStatus::Passed
         } else {
             RunStatus::Failed
-        });
-        d.results.push(ResultRow {
-            kind: ResultKind::Check,
-            variant: "broken".into(),
-            name: "node reaches pod".into(),
-            verdict,
-            detail: None,
-            path: None,
-            expected: None,
-            observed: None,
-            duration_s: None,
-        });
-        d
+        };
+        RunData::one_check(status, verdict)
     }
 
     fn night(name: &str, d: RunData) -> Night {
