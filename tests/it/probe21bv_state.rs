@@ -24,6 +24,30 @@ pub(crate) struct Foreign {
 }
 
 impl Foreign {
+    /// The lab's `state.json` (`good`) with this namespace added to its
+    /// namespaces, and (`with_process`) this sleep recorded as a pod's nginx
+    /// in it: a state the host-wide claim does not back.
+    pub(crate) fn crafted_into(&self, good: &[u8], with_process: bool) -> serde_json::Value {
+        let pid = self.sleep.id();
+        let mut state: serde_json::Value = serde_json::from_slice(good).unwrap();
+        let ps = &mut state["provider_state"];
+        ps["namespaces"]
+            .as_array_mut()
+            .unwrap()
+            .push(self.ns.clone().into());
+        if with_process {
+            let of = ps["pods"][0]["name"].as_str().unwrap().to_string();
+            ps["processes"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({
+                    "pid": pid, "start_time": start_time(pid), "what": "nginx",
+                    "of": of, "netns": self.ns,
+                }));
+        }
+        state
+    }
+
     pub(crate) fn new(lab: &str) -> Foreign {
         let ns = format!("{lab}.foreign");
         let ok = Command::new("ip")
@@ -90,25 +114,8 @@ fn a_namespace_the_claim_does_not_list_is_used_by_no_command_and_never_claimed()
     let before = claimed(&t.name);
     assert!(!before.is_empty(), "the lab's claim lists its namespaces");
     assert!(!before.contains(&foreign.ns), "{before:?}");
-    let pid = foreign.sleep.id();
     for with_process in [false, true] {
-        let mut state: serde_json::Value = serde_json::from_slice(&good).unwrap();
-        let ps = &mut state["provider_state"];
-        ps["namespaces"]
-            .as_array_mut()
-            .unwrap()
-            .push(foreign.ns.clone().into());
-        if with_process {
-            // The host's sleep recorded as a pod's nginx, in that namespace.
-            let of = ps["pods"][0]["name"].as_str().unwrap().to_string();
-            ps["processes"]
-                .as_array_mut()
-                .unwrap()
-                .push(serde_json::json!({
-                    "pid": pid, "start_time": start_time(pid), "what": "nginx",
-                    "of": of, "netns": foreign.ns,
-                }));
-        }
+        let state = foreign.crafted_into(&good, with_process);
         std::fs::write(&file, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
         let name = t.name.as_str();
         let runs: Vec<_> = [

@@ -6,7 +6,7 @@
 //! down.
 
 use crate::labs::{TestLab, text};
-use crate::probe21bv_state::{Foreign, start_time};
+use crate::probe21bv_state::Foreign;
 
 /// chapter4 copied, its lab file renamed `custom.yaml` and its chapter
 /// moved to `docs/chapter.md` (`book: docs/chapter.md`): one block that
@@ -89,25 +89,9 @@ fn apply_to_the_variant_that_runs_refuses_a_state_the_claim_does_not_back() {
     let foreign = Foreign::new(&t.name);
     let file = t.dir().join("state.json");
     let good = std::fs::read(&file).unwrap();
-    let pid = foreign.sleep.id();
     for with_process in [false, true] {
-        let mut state: serde_json::Value = serde_json::from_slice(&good).unwrap();
+        let state = foreign.crafted_into(&good, with_process);
         assert_eq!(state["variant"], "broken");
-        let ps = &mut state["provider_state"];
-        ps["namespaces"]
-            .as_array_mut()
-            .unwrap()
-            .push(foreign.ns.clone().into());
-        if with_process {
-            let of = ps["pods"][0]["name"].as_str().unwrap().to_string();
-            ps["processes"]
-                .as_array_mut()
-                .unwrap()
-                .push(serde_json::json!({
-                    "pid": pid, "start_time": start_time(pid), "what": "nginx",
-                    "of": of, "netns": foreign.ns,
-                }));
-        }
         std::fs::write(&file, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
         let out = t.lab(&["apply", &t.name, "--variant", "broken"]);
         std::fs::write(&file, &good).unwrap();
