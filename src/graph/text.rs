@@ -5,10 +5,36 @@
 
 use super::Topology;
 
+/// A name as an identifier both Mermaid and DOT take, one to one: ASCII
+/// letters and digits stay, every other byte is `_` and its two hex digits
+/// (`_` itself too), so `veth-a` and `veth_a`, or two names of non-ASCII
+/// letters, never meet in one box (they did when each became `_`).
 fn id(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("_{b:02x}"));
+        }
+    }
+    out
+}
+
+/// A node's identifier: `n_` before it, so no node is `private`, or a
+/// keyword (`end`, `subgraph`, `graph`) of either language.
+fn node_id(name: &str) -> String {
+    format!("n_{}", id(name))
+}
+
+/// A device's identifier in its node's box (`_d_`), apart from a pod's
+/// (`_p_`) of the same name.
+fn device_id(nid: &str, name: &str) -> String {
+    format!("{nid}_d_{}", id(name))
+}
+
+fn pod_id(nid: &str, name: &str) -> String {
+    format!("{nid}_p_{}", id(name))
 }
 
 /// Text safe inside a double-quoted Mermaid label, each character shown as
@@ -57,7 +83,7 @@ pub fn mermaid(t: &Topology) -> String {
         mq(&t.private_network)
     ));
     for n in &t.nodes {
-        let nid = id(&n.name);
+        let nid = node_id(&n.name);
         s.push_str(&format!(
             "  subgraph {nid}[\"{} ({})\"]\n",
             mq(&n.name),
@@ -74,40 +100,45 @@ pub fn mermaid(t: &Topology) -> String {
                 label.push(mq(&format!("{} uses this", t.cni)));
             }
             s.push_str(&format!(
-                "    {nid}_{}[\"{}\"]\n",
-                id(&nic.name),
+                "    {}[\"{}\"]\n",
+                device_id(&nid, &nic.name),
                 label.join("<br/>")
             ));
         }
         for p in &n.pods {
             s.push_str(&format!(
-                "    {nid}_{}([\"pod {} {}\"])\n",
-                id(&p.name),
+                "    {}([\"pod {} {}\"])\n",
+                pod_id(&nid, &p.name),
                 mq(&p.name),
                 mq(&p.ip)
             ));
-            s.push_str(&format!("    {nid}_cni0 --- {nid}_{}\n", id(&p.name)));
+            s.push_str(&format!(
+                "    {} --- {}\n",
+                device_id(&nid, "cni0"),
+                pod_id(&nid, &p.name)
+            ));
         }
         s.push_str("  end\n");
         if let Some(private) = n.nics.iter().find(|x| t.on_private_network(x)) {
-            s.push_str(&format!("  {nid}_{} --- private\n", id(&private.name)));
+            s.push_str(&format!(
+                "  {} --- private\n",
+                device_id(&nid, &private.name)
+            ));
         }
         if n.vtep.as_ref().is_some_and(|v| shared.contains(v)) {
             s.push_str(&format!(
-                "  style {nid}_{} fill:#fdd,stroke:#c00,stroke-width:3px\n",
-                id(&t.overlay_device)
+                "  style {} fill:#fdd,stroke:#c00,stroke-width:3px\n",
+                device_id(&nid, &t.overlay_device)
             ));
         }
     }
     for (n, r, o) in t.pod_routes() {
         s.push_str(&format!(
-            "  {}_{} -. \"{} via {}\" .-> {}_{}\n",
-            id(&n.name),
-            id(&r.dev),
+            "  {} -. \"{} via {}\" .-> {}\n",
+            device_id(&node_id(&n.name), &r.dev),
             mq(&r.to),
             mq(r.via.as_deref().unwrap_or("-")),
-            id(&o.name),
-            id(&t.overlay_device)
+            device_id(&node_id(&o.name), &t.overlay_device)
         ));
     }
     s
@@ -125,7 +156,7 @@ pub fn dot(t: &Topology) -> String {
         dq(&t.private_network)
     ));
     for n in &t.nodes {
-        let nid = id(&n.name);
+        let nid = node_id(&n.name);
         s.push_str(&format!(
             "  subgraph cluster_{nid} {{\n    label=\"{} ({})\";\n",
             dq(&n.name),
@@ -147,34 +178,32 @@ pub fn dot(t: &Topology) -> String {
                 label.push_str(&format!("\\n{} uses this", dq(&t.cni)));
             }
             s.push_str(&format!(
-                "    {nid}_{} [label=\"{label}\"{extra}];\n",
-                id(&nic.name)
+                "    {} [label=\"{label}\"{extra}];\n",
+                device_id(&nid, &nic.name)
             ));
         }
         for p in &n.pods {
+            let pid = pod_id(&nid, &p.name);
             s.push_str(&format!(
-                "    {nid}_{} [label=\"pod {}\\n{}\", shape=oval];\n    {nid}_cni0 -> {nid}_{} [dir=none];\n",
-                id(&p.name),
+                "    {pid} [label=\"pod {}\\n{}\", shape=oval];\n    {} -> {pid} [dir=none];\n",
                 dq(&p.name),
                 dq(&p.ip),
-                id(&p.name)
+                device_id(&nid, "cni0"),
             ));
         }
         s.push_str("  }\n");
         if let Some(private) = n.nics.iter().find(|x| t.on_private_network(x)) {
             s.push_str(&format!(
-                "  {nid}_{} -> private [dir=none];\n",
-                id(&private.name)
+                "  {} -> private [dir=none];\n",
+                device_id(&nid, &private.name)
             ));
         }
     }
     for (n, r, o) in t.pod_routes() {
         s.push_str(&format!(
-            "  {}_{} -> {}_{} [style=dashed, label=\"{} via {}\"];\n",
-            id(&n.name),
-            id(&r.dev),
-            id(&o.name),
-            id(&t.overlay_device),
+            "  {} -> {} [style=dashed, label=\"{} via {}\"];\n",
+            device_id(&node_id(&n.name), &r.dev),
+            device_id(&node_id(&o.name), &t.overlay_device),
             dq(&r.to),
             dq(r.via.as_deref().unwrap_or("-"))
         ));
@@ -214,6 +243,38 @@ mod tests {
         // Every `&` of a label is one of an entity: none is the name's.
         for l in m.lines() {
             assert!(!l.contains('&'), "{l}");
+        }
+    }
+
+    /// Two names one character apart (`veth-a`, `veth_a`) were one box:
+    /// every character but a letter or digit became `_`. And a pod named
+    /// as a device of its node met that device's box.
+    #[test]
+    fn names_that_differ_are_boxes_that_differ() {
+        let mut t = with_device("veth-a");
+        t.nodes[1].nics.push(Nic {
+            name: "veth_a".into(),
+            kind: "veth".into(),
+            addresses: vec![],
+        });
+        let pod = t.nodes[1].pods[0].name.clone();
+        t.nodes[1].nics.push(Nic {
+            name: pod,
+            kind: "dummy".into(),
+            addresses: vec![],
+        });
+        for text in [super::mermaid(&t), super::dot(&t)] {
+            let boxes: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.starts_with("subgraph "))
+                .filter(|l| l.contains("[\"") || l.contains(" [label="))
+                .map(|l| l.split(['[', ' ', '(']).next().unwrap())
+                .collect();
+            let mut unique = boxes.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), boxes.len(), "{text}");
         }
     }
 
