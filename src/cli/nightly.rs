@@ -129,6 +129,11 @@ pub fn run(args: NightlyArgs) -> Result<()> {
     match args.action {
         Some(Action::Report { common }) => {
             let o = nightly::report(&common.db, &common.out)?;
+            // A signal while it rendered (its suggestion is bounded in
+            // time, not stopped midway): 130, as every command.
+            if signals::received().is_some() {
+                return Err(LabError::Interrupted);
+            }
             finish(o, &common)
         }
         Some(Action::Merge { sources, common }) => {

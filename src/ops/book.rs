@@ -178,8 +178,14 @@ pub async fn book(s: Settings, rep: &Reporter) -> Result<Booked> {
             return Err(e);
         }
     };
+    // Stopped by a signal: no suggestion is made (nor written), and one
+    // being made stops at its next wait (probe21cc: minutes after Ctrl-C).
     let suggestion = match (s.suggest, chapter) {
-        (Some(o), Some(c)) => Some(suggest(&report, &c, &lab, &o).await),
+        (Some(o), Some(c)) if signals::received().is_none() => {
+            interruptible(async { Ok(suggest(&report, &c, &lab, &o).await) })
+                .await
+                .ok()
+        }
         _ => None,
     };
     // A signal during the teardown: finished first, still interrupted.

@@ -23,6 +23,12 @@ use super::recognize::recognize;
 use super::{BookReport, CommandReport, Verdict};
 use crate::spec::Lab;
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+/// How long a suggestion may take to match the book's lines to the lab's
+/// (`--suggest`, the nightly's patch): a chapter chooses how long its
+/// lines are, and their likeness costs the square of their length.
+const SUGGEST_TIME: Duration = Duration::from_secs(10);
 
 /// What `--suggest` was asked.
 #[derive(Debug, Clone, Copy, Default)]
@@ -202,6 +208,7 @@ pub async fn suggest(
     o: &Options,
     path: &str,
 ) -> Suggestion {
+    let until = Instant::now() + SUGGEST_TIME;
     let (steps, binding, split) = steps_and_binding(chapter, lab);
     let mut edits = Edits::default();
     let mut s = Suggestion::default();
@@ -305,6 +312,15 @@ pub async fn suggest(
                 ));
                 kinds.clear();
             }
+            if !kinds.is_empty() && Instant::now() >= until {
+                s.left.push(format!(
+                    "line {}: lab's time for a suggestion ({} s) ran out, so its output is not rewritten",
+                    c.line,
+                    SUGGEST_TIME.as_secs()
+                ));
+                kinds.clear();
+            }
+            let before = out.clone();
             for k in kinds {
                 if c.lab.is_empty() {
                     s.left.push(format!(
@@ -313,7 +329,16 @@ pub async fn suggest(
                     ));
                     continue;
                 }
-                out = output::rewrite(k, &out, &c.lab, &rev, &kept);
+                out = output::rewrite(k, &out, &c.lab, &rev, &kept, until);
+            }
+            // Its likeness was cut by the time: a rewrite of half its lines.
+            if out != before && Instant::now() >= until {
+                s.left.push(format!(
+                    "line {}: lab's time for a suggestion ({} s) ran out while rewriting its output, so it is not rewritten",
+                    c.line,
+                    SUGGEST_TIME.as_secs()
+                ));
+                out = before;
             }
             if out != step.output {
                 edits.output(step, &out, container_prefix(&chapter.text, step));
@@ -328,7 +353,11 @@ pub async fn suggest(
     if !edits.is_empty() {
         let new = edits.apply(&chapter.text);
         s.text = new.clone();
-        s.patch = similar::TextDiff::from_lines(&chapter.text, &new)
+        // A diff past its deadline is still a true patch, only not the
+        // shortest one.
+        s.patch = similar::TextDiff::configure()
+            .timeout(SUGGEST_TIME)
+            .diff_lines(&chapter.text, &new)
             .unified_diff()
             .context_radius(3)
             .header(path, path)

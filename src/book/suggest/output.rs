@@ -16,6 +16,7 @@ use crate::book::bind::{self, Binding, Table};
 use crate::book::compare;
 use crate::spec::Lab;
 use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
 
 /// The lab's names and addresses to the book's, for one command.
 pub struct Reverse<'a> {
@@ -168,6 +169,7 @@ pub fn rewrite(
     lab: &[String],
     rev: &Reverse,
     kept: &[&str],
+    until: Instant,
 ) -> Vec<String> {
     let lab: Vec<String> = lab.iter().map(|l| rev.line(l)).collect();
     // The rows and lines a kept difference quotes (`the book has the row
@@ -180,7 +182,7 @@ pub fn rewrite(
         Kind::Ping => ping(book, &lab),
         Kind::Routes => routes(book, &lab, &quoted),
         Kind::Table => table(book, &lab),
-        Kind::InOrder => in_order(book, &lab, &quoted),
+        Kind::InOrder => in_order(book, &lab, &quoted, until),
         Kind::Curl => crate::book::curl::rewrite(&lab),
     }
 }
@@ -400,11 +402,32 @@ fn table(book: &[String], lab: &[String]) -> Vec<String> {
     splice(book, &is_row, new_rows)
 }
 
-fn similarity(a: &str, b: &str) -> f32 {
-    similar::TextDiff::from_chars(a, b).ratio()
+/// How long one pair of lines may be compared: past it the diff of their
+/// characters is approximate, never quadratic in a line the chapter chose
+/// (probe21cc: one 300,000-character line took 83 s of CPU).
+const PAIR_TIME: Duration = Duration::from_millis(10);
+
+/// How alike two lines are (0 to 1), by their characters; 0 past `until`.
+/// A pair whose lengths alone keep it under one half (at best every
+/// character of the shorter matches: 2·short/(short+long)) is not diffed.
+fn similarity(a: &str, b: &str, until: Instant) -> f32 {
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    if la + lb == 0 {
+        return 1.0;
+    }
+    if 4 * la.min(lb) < la + lb || Instant::now() >= until {
+        return 0.0;
+    }
+    similar::TextDiff::configure()
+        .deadline(until.min(Instant::now() + PAIR_TIME))
+        .diff_chars(a, b)
+        .ratio()
 }
 
-fn in_order(book: &[String], lab: &[String], kept: &[&str]) -> Vec<String> {
+/// The book's lines with each one the lab lacks replaced by the most alike
+/// lab line in its place (or dropped), in the book's order; no line is
+/// compared for likeness past `until`.
+fn in_order(book: &[String], lab: &[String], kept: &[&str], until: Instant) -> Vec<String> {
     // A line's trailing blanks (`ip route` ends its lines with one) are
     // nothing a reader sees: a patch does not write them.
     let lab: Vec<String> = lab.iter().map(|l| l.trim_end().to_string()).collect();
@@ -453,7 +476,7 @@ fn in_order(book: &[String], lab: &[String], kept: &[&str]) -> Vec<String> {
             .unwrap_or(lab.len());
         let best = (lo..hi.max(lo))
             .filter(|&j| !used[j] && !ln[j].is_empty())
-            .map(|j| (j, similarity(&compare::normalize(b), &ln[j])))
+            .map(|j| (j, similarity(&compare::normalize(b), &ln[j], until)))
             .filter(|(_, r)| *r >= 0.5)
             .max_by(|x, y| x.1.total_cmp(&y.1));
         if let Some((j, _)) = best {

@@ -5,6 +5,28 @@ fn v(s: &str) -> Vec<String> {
     s.lines().map(str::to_string).collect()
 }
 
+/// A time no test reaches.
+fn far() -> std::time::Instant {
+    std::time::Instant::now() + std::time::Duration::from_secs(3600)
+}
+
+/// probe21cc finding 1: the likeness of a line the chapter chose (300,000
+/// characters) cost 83 s of CPU, outside every budget. Now no pair is
+/// diffed past the suggestion's time, nor a pair whose lengths alone keep
+/// it under one half; a line of a near length still finds its lab line.
+#[test]
+fn likeness_is_not_asked_past_its_time_or_of_lines_too_unlike_in_length() {
+    let lab = v("FLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450");
+    let book = v("FLANNEL_SUBNET=10.244.9.1/24\nFLANNEL_MTU=1450");
+    let now = std::time::Instant::now();
+    assert_eq!(in_order(&book, &lab, &[], far())[0], lab[0]);
+    // Past its time: the line the lab lacks is dropped, none put for it.
+    assert_eq!(in_order(&book, &lab, &[], now), v("FLANNEL_MTU=1450"));
+    let long = format!("FLANNEL_SUBNET={}", "x".repeat(200));
+    assert_eq!(similarity(&long, &lab[0], far()), 0.0);
+    assert!(similarity("FLANNEL_SUBNET=10.244.9.1/24", &lab[0], far()) > 0.9);
+}
+
 #[test]
 fn volatile_values_stay_the_books() {
     assert_eq!(
@@ -80,7 +102,7 @@ fn no_trailing_blanks_are_written() {
     let lab = v(
         "10.10.2.0/24 via 10.10.2.0 dev flannel.1 onlink \n192.168.56.0/24 dev eth1 scope link src 192.168.56.11 ",
     );
-    let got = in_order(&book, &lab, &[]);
+    let got = in_order(&book, &lab, &[], far());
     assert_eq!(
         got[1],
         "192.168.56.0/24 dev eth1 scope link src 192.168.56.11"
@@ -131,7 +153,7 @@ fn missing_lines_take_the_nearest_lab_line_errors_are_added() {
     let lab = v(
         "I1127 11:58:30.985486 1 main.go:1] Determining IP address of default interface\nI1127 11:58:30.985486 1 main.go:2] Using interface with name eth9 and address 10.0.2.15\nI1127 11:58:30.985486 1 main.go:3] Defaulting external address to interface address (10.0.2.15)",
     );
-    let got = in_order(&book, &lab, &[]);
+    let got = in_order(&book, &lab, &[], far());
     assert_eq!(got[0], book[0]);
     assert_eq!(
         got[1],
@@ -142,6 +164,7 @@ fn missing_lines_take_the_nearest_lab_line_errors_are_added() {
         &v("FLANNEL_SUBNET=10.244.1.1/24"),
         &v("cat: /run/x: No such file or directory"),
         &[],
+        far(),
     );
     assert_eq!(got, v("cat: /run/x: No such file or directory"));
 }
