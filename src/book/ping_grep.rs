@@ -11,21 +11,41 @@ use super::ping_facts::{bytes_from, counts, from_error, ping_facts, replies, rep
 /// backslash nor `$`): its `.` is any character and a leading `^` anchors
 /// it, as grep reads them; every other character is itself.
 pub fn grep_keeps(lines: &[String], pattern: &str, ignore_case: bool) -> Vec<String> {
+    let keeps = matcher(pattern, ignore_case);
+    lines.iter().filter(|l| keeps(l)).cloned().collect()
+}
+
+/// The longest pattern lab reads after `| grep` (in characters): a
+/// chapter chose its length, and each line compared costs as much again
+/// (probe21cc: 2,000 characters over 1,000 lines took 3.9 s of CPU, and
+/// longer ones hours). Patterns books pipe to are a word or two.
+pub const PATTERN_MAX: usize = 256;
+
+/// `pattern` after `| grep` as lab reads it, or why lab does not.
+pub fn read_pattern(pattern: &str) -> Result<String, String> {
+    match pattern.chars().count() {
+        n if n > PATTERN_MAX => Err(format!(
+            "grep with a pattern of {n} characters: lab reads patterns of up to {PATTERN_MAX}"
+        )),
+        _ => Ok(pattern.to_string()),
+    }
+}
+
+/// Whether grep prints a line, `pattern` compiled once.
+fn matcher(pattern: &str, ignore_case: bool) -> impl Fn(&str) -> bool {
     let (anchor, rest) = match pattern.strip_prefix('^') {
         Some(rest) => ("^", rest),
         None => ("", pattern),
     };
     let body = regex::escape(rest).replace("\\.", ".");
     let flags = if ignore_case { "(?i)" } else { "" };
-    match regex::Regex::new(&format!("{flags}{anchor}{body}")) {
-        Ok(re) => lines.iter().filter(|l| re.is_match(l)).cloned().collect(),
+    let re = regex::Regex::new(&format!("{flags}{anchor}{body}")).ok();
+    let literal = pattern.to_string();
+    move |l: &str| match &re {
+        Some(re) => re.is_match(l),
         // An escaped word is a valid pattern; were it not, grep's
         // literal reading is the nearest.
-        Err(_) => lines
-            .iter()
-            .filter(|l| l.contains(pattern))
-            .cloned()
-            .collect(),
+        None => l.contains(&literal),
     }
 }
 
@@ -46,9 +66,10 @@ pub fn lines_grep_drops(
         t.starts_with(&format!("{program}:"))
             || (program == "tcpdump" && t.starts_with("listening on "))
     };
+    let keeps = matcher(pattern, ignore_case);
     book.iter()
         .filter(|l| !l.trim().is_empty() && !super::compare::is_elision(l) && !on_stderr(l))
-        .filter(|l| grep_keeps(std::slice::from_ref(*l), pattern, ignore_case).is_empty())
+        .filter(|l| !keeps(l))
         .map(|l| {
             format!(
                 "the book shows `{}` under `| grep {pattern}`, which grep does not print",

@@ -186,7 +186,7 @@ fn one_line(line: &str) -> Result<Cmd, String> {
             match rest {
                 [pattern] if !pattern.starts_with('-') => Ok(Cmd::Grep {
                     inner: Box::new(inner),
-                    pattern: pattern.to_string(),
+                    pattern: super::ping_grep::read_pattern(pattern)?,
                     ignore_case,
                 }),
                 _ => Err("grep with other than one word to look for".into()),

@@ -260,3 +260,17 @@ fn a_label_key_by_kubernetes_rules() {
         assert_eq!(selector(sel), None, "{sel}");
     }
 }
+
+/// probe21cc finding 2: a grep pattern of 2,000 characters over 1,000
+/// lines took 3.9 s of CPU, longer ones hours, outside every budget (the
+/// pattern compiled again for every line). A pattern past
+/// [`super::super::ping_grep::PATTERN_MAX`] is not read; one at it is.
+#[test]
+fn a_grep_pattern_longer_than_lab_reads_is_not_understood() {
+    let max = super::super::ping_grep::PATTERN_MAX;
+    let at = format!("ping -c 1 10.244.1.2 | grep {}", "a.".repeat(max / 2));
+    assert!(matches!(recognize(&at).unwrap(), Cmd::Grep { .. }));
+    let past = format!("ping -c 1 10.244.1.2 | grep {}a", "a.".repeat(max / 2));
+    let why = recognize(&past).unwrap_err();
+    assert!(why.contains(&format!("{} characters", max + 1)), "{why}");
+}
