@@ -121,6 +121,7 @@ mod probe21bz;
 mod probe21bz_claims;
 mod probe21bz_lessers;
 mod probe21ca;
+mod probe21cc;
 mod probe21l;
 mod probe21p;
 mod probe21r;

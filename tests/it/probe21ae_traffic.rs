@@ -172,7 +172,7 @@ NFT",
         "{}",
         crate::labs::text(&out)
     );
-    stopped_for_loop(&lab, "`fwd` or `dup`", 4.5);
+    stopped_for_loop(&lab, "`fwd`, `dup` or `-j TEE`", 4.5);
 }
 
 /// probe21ah, finding 1: a qdisc's size table (`stab overhead -70000`)

@@ -27,7 +27,7 @@ fn a_netdev_rule_that_duplicates_frames_stops_its_node() {
     node1_stopped_after(
         &lab,
         "echo added; nft add rule netdev dq c dup to \"d2\"",
-        "`fwd` or `dup`",
+        "`fwd`, `dup` or `-j TEE`",
         5,
     );
 }

@@ -8,8 +8,11 @@
 //! frames bounds the work (probe21ah finding 2: a core at 185,000 frames a
 //! second). Two kinds of rule make a packet go round for ever:
 //! - one that sends a frame out of a device again, nf_tables' `fwd` and
-//!   `dup` ([`FORWARDS_WHY`]): two chains that `fwd` each frame back out
-//!   of the veth it came in on keep one ARP request circling;
+//!   `dup` and the xt target `TEE` ([`FORWARDS_WHY`]): two chains that
+//!   `fwd` each frame back out of the veth it came in on keep one ARP
+//!   request circling; `-j TEE --gateway 127.0.0.2` on `lo`'s PREROUTING
+//!   copies each packet back onto `lo` (probe21cc finding 3: one UDP packet
+//!   made 450,000 to 800,000 a second, unseen by the frame bound);
 //! - one that gives a packet its TTL or hop limit back, the xt targets
 //!   `TTL` and `HL` or an nf_tables payload write to that byte
 //!   ([`TTL_WHY`]): a route out of `lo` forwards what arrives on `lo`
@@ -58,8 +61,8 @@ const TTL_BYTES_LINK_LAYER: [u32; 4] = [21, 22, 25, 26];
 
 /// Why a node with a rule that sends a frame out of a device again is
 /// stopped.
-pub const FORWARDS_WHY: &str = "a netfilter rule with `fwd` or `dup` (nf_tables' forwarding of a \
-     frame out of a device again, which lab makes none of): a frame sent back where it came from \
+pub const FORWARDS_WHY: &str = "a netfilter rule with `fwd`, `dup` or `-j TEE` (a copy or a \
+     forwarding of a frame out of a device again, which lab makes none of): a frame sent back where it came from \
      goes round in the host's softirq, charged to no one, at a cost per frame the node chooses";
 
 /// Why a node with a rule that rewrites a packet's TTL is stopped.
@@ -137,7 +140,10 @@ pub fn match_refused(name: &[u8]) -> Option<&'static str> {
 /// Why a node with an xt target named `target` (in an nf_tables rule or a
 /// legacy table's entry) must be stopped, if it must.
 pub fn target_refused(target: &[u8]) -> Option<&'static str> {
-    TTL_TARGETS.contains(&target).then_some(TTL_WHY)
+    match target {
+        b"TEE" => Some(FORWARDS_WHY),
+        t => TTL_TARGETS.contains(&t).then_some(TTL_WHY),
+    }
 }
 
 #[cfg(test)]
@@ -214,6 +220,12 @@ mod tests {
             rule_refused(&rule(b"t\0", &[target(b"HL\0")])),
             Some(TTL_WHY)
         );
+        // probe21cc finding 3: xt's TEE copies a packet out again.
+        assert_eq!(
+            rule_refused(&rule(b"t\0", &[target(b"TEE\0")])),
+            Some(FORWARDS_WHY)
+        );
+        assert_eq!(target_refused(b"TEE"), Some(FORWARDS_WHY));
         assert_eq!(
             rule_refused(&rule(b"t\0", &[target(b"MASQUERADE\0")])),
             None
