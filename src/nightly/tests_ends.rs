@@ -226,9 +226,18 @@ fn a_merge_refuses_a_night_after_now_and_a_run_under_two_nights() {
         }
         assert!(!target.exists() && !out.exists(), "{e}");
     }
-    // A night within the clock skew (an hour ahead) merges.
+    // probe21cc lesser: a night 20 hours ahead was within a day's skew
+    // and became "tonight". Refused now; one within the skew (half an
+    // hour ahead) merges.
+    let later = dir.path().join("later.db");
+    let hours = crate::clock::Utc::from_unix(crate::clock::unix_now() + 20 * 3600).rfc3339();
+    db_with_runs(&later, &[("n4", &hours, "r-n4", Passed)]);
+    let Err(e) = merge(&[bad.clone(), later], &target, &out, &|_| {}, &|| false) else {
+        panic!("merged a night 20 hours ahead")
+    };
+    assert!(e.to_string().contains("night 'n4'"), "{e}");
     let ahead = dir.path().join("ahead.db");
-    let soon = crate::clock::Utc::from_unix(crate::clock::unix_now() + 3600).rfc3339();
+    let soon = crate::clock::Utc::from_unix(crate::clock::unix_now() + 1800).rfc3339();
     db_with_runs(&ahead, &[("n3", &soon, "r-n3", Passed)]);
     merge(&[bad, ahead], &target, &out, &|_| {}, &|| false).unwrap();
 }
