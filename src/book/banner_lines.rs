@@ -84,6 +84,31 @@ pub fn ssh_failure(lines: &[String]) -> Option<&str> {
     })
 }
 
+/// The legal notice Ubuntu prints at a user's first login (Debian's
+/// too), line by line: its lines that open with a small letter have a
+/// command's shape, and read as commands right under `vagrant ssh NODE`
+/// they were not understood, failing a true banner (probe21ca, lesser 1:
+/// "`the` is not a command lab replays").
+const LEGAL_NOTICE: &[&str] = &[
+    "The programs included with the Ubuntu system are free software;",
+    "The programs included with the Debian GNU/Linux system are free software;",
+    "the exact distribution terms for each program are described in the",
+    "individual files in /usr/share/doc/*/copyright.",
+    "Ubuntu comes with ABSOLUTELY NO WARRANTY, to the extent permitted by",
+    "Debian GNU/Linux comes with ABSOLUTELY NO WARRANTY, to the extent",
+    "applicable law.",
+    "permitted by applicable law.",
+];
+
+/// Whether `line` is a line of the first login's legal notice
+/// ([`LEGAL_NOTICE`]), word for word.
+pub fn legal_notice(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    LEGAL_NOTICE
+        .iter()
+        .any(|l| l.split_whitespace().eq(words.iter().copied()))
+}
+
 #[cfg(test)]
 #[path = "banner_lines_tests.rs"]
 mod tests;

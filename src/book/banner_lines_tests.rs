@@ -76,3 +76,40 @@ fn ssh_failing_is_found_and_a_banner_is_not_it() {
     }
     assert_eq!(super::ssh_failure(&lines(JAMMY)), None);
 }
+
+/// Ubuntu's legal notice at a user's first login, as `vagrant ssh`
+/// shows it on a fresh box.
+const LEGAL: &str = "The programs included with the Ubuntu system are free software;
+the exact distribution terms for each program are described in the
+individual files in /usr/share/doc/*/copyright.
+
+Ubuntu comes with ABSOLUTELY NO WARRANTY, to the extent permitted by
+applicable law.
+
+To run a command as administrator (user \"root\"), use \"sudo <command>\".
+See \"man sudo_root\" for details.";
+
+/// probe21ca, lesser 1 (`WB3`): the notice's lines that open with a
+/// small letter were read as commands under `vagrant ssh node1` ("`the`
+/// is not a command lab replays"). Each is a banner's line, read as the
+/// login's output; a line like them that is not the notice's is still a
+/// command. Seen failing first: `the exact …` was a step of its own.
+#[test]
+fn the_first_logins_legal_notice_is_the_logins_output() {
+    let block = format!("```bash\nvagrant ssh node1\n{LEGAL}\n\nping 10.244.1.2\n```\n");
+    let c = crate::book::parse::parse(std::path::Path::new("c.md"), block.as_bytes()).unwrap();
+    let (steps, _) = crate::book::parse::steps(&c.blocks[0]);
+    let commands: Vec<&str> = steps.iter().map(|s| s.command.as_str()).collect();
+    assert_eq!(
+        commands,
+        ["vagrant ssh node1", "ping 10.244.1.2"],
+        "{steps:#?}"
+    );
+    assert_eq!(printed_by_a_command(&steps[0].output), None);
+    for line in ["applicable law.", "permitted by  applicable law."] {
+        assert!(super::legal_notice(line), "{line}");
+    }
+    for line in ["applicable law. ping 10.244.1.2", "the exact terms"] {
+        assert!(!super::legal_notice(line), "{line}");
+    }
+}

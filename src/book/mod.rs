@@ -45,6 +45,7 @@ mod ping_grep;
 mod ping_numbers;
 pub mod printed_numbers;
 pub mod recognize;
+mod recognize_root;
 pub mod replay;
 pub mod report;
 mod restarts;
@@ -118,7 +119,9 @@ impl CommandReport {
         let login = || {
             matches!(
                 recognize::recognize(&self.command),
-                Ok(recognize::Cmd::Ssh { .. } | recognize::Cmd::Exit)
+                Ok(recognize::Cmd::Ssh { .. }
+                    | recognize::Cmd::Exit
+                    | recognize::Cmd::RootShell { .. })
             )
         };
         let accepted = self

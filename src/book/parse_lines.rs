@@ -6,125 +6,9 @@
 
 use super::{Block, Step};
 
-/// Programs whose name at the start of a line makes it a command, known to
-/// `lab` or not (an unknown one is reported, never taken for output).
-const PROGRAMS: &[&str] = &[
-    "kubectl",
-    "vagrant",
-    "kubeadm",
-    "ping",
-    "sudo",
-    "route",
-    "ip",
-    "cat",
-    "curl",
-    "tcpdump",
-    "exit",
-    "rm",
-    "sh",
-    "bash",
-    "docker",
-    "systemctl",
-    "apt",
-    "apt-get",
-    "echo",
-    "ls",
-    "cd",
-    "wget",
-    "chmod",
-    "chown",
-    "mv",
-    "cp",
-    "grep",
-    "ssh",
-    "helm",
-    "export",
-    "source",
-    "mkdir",
-    "touch",
-    "dd",
-    "mkfs",
-    "reboot",
-    "shutdown",
-    "kill",
-    "killall",
-    "pkill",
-    "iptables",
-    "tee",
-    "journalctl",
-    "git",
-    "make",
-    "python",
-    "python3",
-    "perl",
-    "nc",
-    "telnet",
-    "dig",
-    "nslookup",
-    "traceroute",
-    "ifconfig",
-    "brctl",
-    "bridge",
-    "ethtool",
-    "arp",
-    "netstat",
-    "ss",
-    "env",
-    "eval",
-    "exec",
-    "nohup",
-    "watch",
-    "sleep",
-    "yes",
-    "sed",
-    "awk",
-    "xargs",
-    "find",
-    // What a networking chapter types to change a node (read as the output
-    // above them, they never ran: probe21h's `sysctl -w` and `tc qdisc`
-    // under a curl's page).
-    "sysctl",
-    "tc",
-    "nft",
-    "ebtables",
-    "ip6tables",
-    "iptables-save",
-    "iptables-restore",
-    "ipvsadm",
-    "conntrack",
-    "modprobe",
-    "rmmod",
-    "insmod",
-    "crictl",
-    "ctr",
-    "netplan",
-    "nmcli",
-    "dhclient",
-    "hostnamectl",
-    "resolvectl",
-    "swapoff",
-    "mount",
-    "umount",
-    "nsenter",
-    "unshare",
-    "ufw",
-    "firewall-cmd",
-    "networkctl",
-    "iptables-legacy",
-    "iptables-nft",
-    "ipset",
-    "arptables",
-    "wg",
-    "printf",
-    "timeout",
-    "time",
-    "doas",
-    "poweroff",
-    "halt",
-    "kustomize",
-    "envsubst",
-    "lsmod",
-];
+#[path = "parse_programs.rs"]
+mod programs;
+use programs::PROGRAMS;
 
 #[path = "parse_prompt.rs"]
 mod prompt;
@@ -221,7 +105,7 @@ pub fn command_shaped(line: &str) -> bool {
 /// its own ([`crate::book::compare::is_pings_own`]); `route -n` prints a
 /// table of addresses and capitals; a move to a machine or a folder
 /// (`vagrant ssh`, `ssh`, `exit`, `cd`, `export`) prints nothing a book
-/// shows. Any other command's output is read on while it goes on without a
+/// shows, but a login's legal notice. Any other command's output is read on while it goes on without a
 /// blank line; after one, a line of a command's shape is a new command.
 /// Read as output, an unlisted command never ran and was never reported
 /// (the seventeenth probe of issue 21: `sysctl` after a ping's reply).
@@ -239,7 +123,10 @@ fn may_be_output_of(last: &Step, past: &Past, line: &str) -> bool {
         // `exit` prints `logout` (a login shell's), read as a command it
         // was not understood (probe21aq: what `exit` prints is its output).
         ["exit", ..] => line.trim() == "logout",
-        ["route", ..] | ["vagrant", "ssh"] | ["ssh" | "cd" | "export", ..] => false,
+        // A login prints its banner, whose first login's legal notice has
+        // lines of a command's shape (probe21ca, lesser 1).
+        ["vagrant", "ssh"] | ["ssh", ..] => crate::book::banner_lines::legal_notice(line),
+        ["route", ..] | ["cd" | "export", ..] => false,
         _ => !ends_blank(last, past),
     }
 }

@@ -274,3 +274,47 @@ fn a_grep_pattern_longer_than_lab_reads_is_not_understood() {
     let why = recognize(&past).unwrap_err();
     assert!(why.contains(&format!("{} characters", max + 1)), "{why}");
 }
+
+/// probe21ca, lesser 6: the steps that make the reader root (`sudo -i`,
+/// `sudo su -`, `sudo bash`, `su -`) are one shape, a root shell; another
+/// user's shell, or a command run as root, is none. Seen failing first:
+/// each was not understood (`-i` is not a command lab replays).
+#[test]
+fn the_steps_that_make_the_reader_root() {
+    for line in [
+        "sudo -i",
+        "sudo --login",
+        "sudo -s",
+        "sudo su",
+        "sudo su -",
+        "sudo su - root",
+        "sudo su root",
+        "sudo su -l",
+        "sudo bash",
+        "sudo bash -l",
+        "sudo sh",
+        "su",
+        "su -",
+        "su - root",
+        "su root",
+        "su --login",
+    ] {
+        assert_eq!(
+            recognize(line).map(|c| c.shape()),
+            Ok("a root shell"),
+            "{line}"
+        );
+    }
+    for line in [
+        "sudo -i -u ubuntu",
+        "sudo su ubuntu",
+        "sudo su - ubuntu",
+        "su ubuntu",
+        "sudo bash -c id",
+        "sudo -u vagrant -i",
+        "bash",
+        "sudo",
+    ] {
+        assert!(recognize(line).is_err(), "{line}: {:?}", recognize(line));
+    }
+}

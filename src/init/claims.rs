@@ -101,6 +101,9 @@ struct RouteRow {
 pub struct Walk {
     /// The node `vagrant ssh` entered.
     pub on: Option<String>,
+    /// The root shells opened in it (`sudo -i`), each left by an `exit`
+    /// that stays on the node.
+    pub roots: usize,
     /// The network manifest applied last.
     pub variant: Option<String>,
     /// flannel's pods (host network) by name: their node.
@@ -118,6 +121,7 @@ pub struct Walk {
 impl Walk {
     pub fn enter_block(&mut self) {
         self.on = None;
+        self.roots = 0;
         self.last_ping = None;
     }
 

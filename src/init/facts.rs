@@ -244,7 +244,12 @@ fn step(
         Cmd::Ssh { node } => {
             f.node(node, s.line);
             w.on = Some(node.clone());
+            w.roots = 0;
         }
+        // A root shell's `exit` leaves it, on the same node.
+        Cmd::RootShell { .. } if w.on.is_some() => w.roots += 1,
+        Cmd::RootShell { .. } => {}
+        Cmd::Exit if w.roots > 0 => w.roots -= 1,
         Cmd::Exit => w.on = None,
         Cmd::Kubectl(k) => match &k.action {
             KubeAction::Apply { file } => apply(f, w, prose, file, s.line),

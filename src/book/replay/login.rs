@@ -2,7 +2,7 @@
 //! claims nothing of the book's, and a `vagrant ssh` typed inside a node
 //! does not log in at all.
 
-use super::plan::Planned;
+use super::plan::{Planned, Shell};
 use crate::book::recognize::Cmd;
 use crate::book::{CommandReport, Verdict};
 
@@ -56,7 +56,12 @@ pub(super) fn kubectl_inside(node: &str, r: &mut CommandReport) {
 /// finding 6: `vagrant ssh node1` was a match, and a chapter of it alone
 /// passed).
 pub(super) fn login_alone(plans: &[Planned], commands: &mut [CommandReport]) {
-    let login = |p: &Planned| matches!(p.cmd, Ok(Cmd::Ssh { .. } | Cmd::Exit));
+    let login = |p: &Planned| {
+        matches!(
+            p.cmd,
+            Ok(Cmd::Ssh { .. } | Cmd::Exit | Cmd::RootShell { .. })
+        )
+    };
     let claims: Vec<&CommandReport> = plans
         .iter()
         .zip(commands.iter())
@@ -135,12 +140,14 @@ fn connection_closed(t: &str) -> bool {
         .is_some_and(|host| !host.is_empty() && !host.contains(char::is_whitespace))
 }
 
-/// `exit` (leaving `node`'s session): skipped, nothing to compare, unless
-/// the book shows under it a line `exit` does not print ([`exit_prints`]):
-/// a command the reader types behind a prompt lab does not know (`✗ kubectl
-/// … scale … --replicas=0`), which lab never ran. Read as `exit`'s output,
-/// it was skipped, and the block matched (probe21aq, `g1b.md`).
-pub(super) fn exit(r: &mut CommandReport, node: &str) {
+/// `exit` (`p`, leaving a node's session, or a root shell in it):
+/// skipped, nothing to compare, unless the book shows under it a line
+/// `exit` does not print ([`exit_prints`]): a command the reader types
+/// behind a prompt lab does not know (`✗ kubectl … scale … --replicas=0`),
+/// which lab never ran. Read as `exit`'s output, it was skipped, and the
+/// block matched (probe21aq, `g1b.md`).
+pub(super) fn exit(r: &mut CommandReport, p: &Planned) {
+    let node = p.node.as_deref().unwrap_or("the node");
     match r.book.iter().find(|l| !exit_prints(l)) {
         Some(line) => {
             r.verdict = Verdict::NotUnderstood;
@@ -151,9 +158,66 @@ pub(super) fn exit(r: &mut CommandReport, node: &str) {
         }
         None => {
             r.verdict = Verdict::Skipped;
-            r.reason = Some(format!("leaves {node}'s session"));
+            r.reason = Some(match &p.shell {
+                Shell::Root(lines) => {
+                    let opened = lines.last().copied().unwrap_or_default();
+                    let then = match lines.len() {
+                        1 => "`vagrant` again".to_string(),
+                        _ => format!(
+                            "still root (the root shell of line {})",
+                            lines[lines.len() - 2]
+                        ),
+                    };
+                    format!(
+                        "leaves the root shell line {opened} opened, in {node}'s session: the reader is {then}, on {node}"
+                    )
+                }
+                _ => format!("leaves {node}'s session"),
+            });
         }
     }
+}
+
+/// A step that makes the reader root in a node's session (`p`: `sudo
+/// -i`, `sudo su -`, `su -` before root's prompt): lab runs nothing for
+/// it (the lines after it run as root: a netns node's shell is root, a
+/// vagrant node's runs them with sudo) and compares nothing, so it is
+/// skipped, never a match (probe21ca, lesser 6: not understood, a
+/// chapter that typed it failed). What it prints is a password's prompt
+/// at most; another line under it may be a command the reader types
+/// behind a prompt lab does not know, which lab never ran.
+pub(super) fn root_shell(r: &mut CommandReport, p: &Planned) {
+    let node = p.node.as_deref().unwrap_or("the node");
+    let typed = p.step.command.trim();
+    r.ran_on = p.node.clone();
+    match r.book.iter().find(|l| !root_shell_prints(l)) {
+        Some(line) => {
+            r.verdict = Verdict::NotUnderstood;
+            r.reason = Some(format!(
+                "the book shows `{}` after `{typed}`, which prints a password's prompt at most: it may be a command the reader types behind a prompt lab does not know, which lab never ran",
+                line.trim()
+            ));
+        }
+        None => {
+            r.verdict = Verdict::Skipped;
+            r.reason = Some(format!(
+                "the reader becomes root in {node}'s session (`{typed}`), until its `exit`: lab runs the lines after it as root, and nothing of this one is compared"
+            ));
+        }
+    }
+}
+
+/// What a step that opens a root shell prints: a password's prompt
+/// (`[sudo] password for vagrant:`, `su`'s `Password:`) or a bare prompt.
+fn root_shell_prints(line: &str) -> bool {
+    let seen = crate::book::lookalike::fold(line);
+    let t = crate::book::shell_line::strip_ansi(&seen);
+    let t = t.trim();
+    t.is_empty()
+        || t == "Password:"
+        || (t.starts_with("[sudo] password for ") && t.ends_with(':'))
+        || (crate::book::parse::opens_with_sign(t)
+            && !crate::book::parse::signs_before_a_command(t))
 }
 
 /// Make `r` (a `vagrant ssh NODE`'s) not understood if its book lines

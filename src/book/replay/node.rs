@@ -312,6 +312,17 @@ impl Replayer<'_> {
         };
         let line = match (t.kind().capabilities().node_is_root, sudo) {
             (false, true) => format!("sudo sh -c {}", quote(&line)),
+            // Typed in a root shell the book opened (`sudo -i`).
+            (false, false)
+                if pod.is_none()
+                    && let super::plan::Shell::Root(at) = &p.shell =>
+            {
+                why.push(format!(
+                    "typed in the root shell line {} opened: lab runs it as root, with sudo",
+                    at.last().copied().unwrap_or_default()
+                ));
+                format!("sudo sh -c {}", quote(&line))
+            }
             (true, true) => {
                 why.push(format!(
                     "`sudo` dropped: a {} node runs commands as root",

@@ -10,6 +10,11 @@
 //! reader types on in another terminal. A `vagrant ssh` typed inside a
 //! node's session runs on that node, which has no `vagrant`: the reader
 //! stays where they were (probe21l, finding 6).
+//!
+//! The session has its user: `vagrant ssh` logs in `vagrant`, and only a
+//! step the book shows (`sudo -i`, `sudo su -`, ...) makes the reader root
+//! there, until its `exit`, which leaves that root shell, not the node
+//! (probe21ca, W3 and lesser 6).
 
 use crate::book::output_below::{self, Role, Shown};
 use crate::book::parse::{self, Step};
@@ -27,6 +32,42 @@ pub struct Planned {
     pub traffic_for: Option<usize>,
     /// The ping (node, target, its line) that runs as this capture's traffic.
     pub traffic: Option<(String, Ipv4Addr, usize)>,
+    /// Who the reader is where it is typed ([`Shell`]).
+    pub shell: Shell,
+}
+
+/// Who the reader is where a line is typed, by the book's own steps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Shell {
+    /// In no `vagrant ssh` session: the book's prompt says (a node's
+    /// prompt with no `vagrant ssh` before it, `root@master:~# kubeadm
+    /// init …`, is the author on that machine, as whom the chapter does
+    /// not say).
+    #[default]
+    NoSession,
+    /// In a `vagrant ssh` session, as `vagrant`, the user it logs in.
+    Vagrant,
+    /// In a `vagrant ssh` session, in the root shells the steps at these
+    /// lines opened (`sudo -i`), the innermost last.
+    Root(Vec<usize>),
+}
+
+/// The reader's terminal between lines: the node of its `vagrant ssh`
+/// session, if any, and the root shells opened in it ([`Shell::Root`]).
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    node: Option<String>,
+    roots: Vec<usize>,
+}
+
+impl Session {
+    fn shell(&self) -> Shell {
+        match (&self.node, self.roots.is_empty()) {
+            (None, _) => Shell::NoSession,
+            (Some(_), true) => Shell::Vagrant,
+            (Some(_), false) => Shell::Root(self.roots.clone()),
+        }
+    }
 }
 
 /// Commands that run on a node: typed inside a `vagrant ssh` session.
@@ -73,7 +114,7 @@ pub fn plan_chapter_in(
     chapter: &parse::Chapter,
     roles: &[Role],
 ) -> Vec<(Vec<Planned>, Vec<String>)> {
-    let mut session = None;
+    let mut session = Session::default();
     let mut left = crate::book::caps::OUTPUT_LINES;
     let mut left_other = crate::book::caps::OUTPUT_LINES;
     chapter
@@ -93,7 +134,7 @@ pub fn plan_chapter_in(
             } else if b.is_shell() {
                 plan(b, &mut session, below, &mut left)
             } else {
-                plan(b, &mut None, None, &mut left_other)
+                plan(b, &mut Session::default(), None, &mut left_other)
             }
         })
         .collect()
@@ -123,6 +164,7 @@ fn unread(b: &parse::Block, line: usize, why: &str) -> Planned {
         node: None,
         traffic_for: None,
         traffic: None,
+        shell: Shell::NoSession,
     }
 }
 
@@ -133,7 +175,7 @@ fn unread(b: &parse::Block, line: usize, why: &str) -> Planned {
 /// chapter's lines left: [`parse::steps_within`]).
 pub fn plan(
     block: &parse::Block,
-    session: &mut Option<String>,
+    session: &mut Session,
     below: Option<&Shown>,
     left: &mut usize,
 ) -> (Vec<Planned>, Vec<String>) {
@@ -141,9 +183,18 @@ pub fn plan(
     if let Some(shown) = below {
         shown.attach(&mut steps, left);
     }
-    let mut node: Option<String> = session.clone();
+    // Whether the next line of the block is typed at root's prompt (what
+    // `su` asked a password for was given).
+    let root_next: Vec<bool> = (0..steps.len())
+        .map(|i| {
+            steps
+                .get(i + 1)
+                .is_some_and(|s| super::root_needed::root_prompt(&s.written).is_some())
+        })
+        .collect();
+    let mut s = session.clone();
     let mut out: Vec<Planned> = Vec::new();
-    for step in steps {
+    for (step, root_next) in steps.into_iter().zip(root_next) {
         let mut cmd = recognize(&step.command);
         // A space the shell does not split on (U+00A0, U+2003, ...) where
         // the page shows one: the reader's shell reads one word there
@@ -164,9 +215,10 @@ pub fn plan(
         // A `vagrant ssh` after a command left running is typed in
         // another terminal, on the reader's machine.
         if matches!(cmd, Ok(Cmd::Ssh { .. })) && out.last().is_some_and(left_running) {
-            node = None;
+            s = Session::default();
         }
-        let mut here = node.clone();
+        let shell = s.shell();
+        let mut here = s.node.clone();
         // Typed at a node's prompt (`vagrant@w1:~$ route -n`) outside a
         // `vagrant ssh`: the prompt says where the reader is.
         if here.is_none()
@@ -179,17 +231,22 @@ pub fn plan(
         // (`vagrant ssh node2`, then `vagrant@node1:~$ ping ...`): the page
         // says one node, the session another; running it on either would
         // compare a claim about the other (a false green).
-        if let (Some(s), Some(h)) = (&node, &step.host)
-            && h != s
+        if let (Some(n), Some(h)) = (&s.node, &step.host)
+            && h != n
             && !matches!(cmd, Ok(Cmd::Ssh { .. }))
         {
             cmd = Err(format!(
-                "typed at the prompt of {h} inside `vagrant ssh {s}`: the book names two machines for one line, so lab runs it on neither"
+                "typed at the prompt of {h} inside `vagrant ssh {n}`: the book names two machines for one line, so lab runs it on neither"
             ));
         }
         match &cmd {
             // Inside a node, `vagrant ssh` is not found: the reader stays.
-            Ok(Cmd::Ssh { node: n }) if node.is_none() => node = Some(n.clone()),
+            Ok(Cmd::Ssh { node: n }) if s.node.is_none() => {
+                s = Session {
+                    node: Some(n.clone()),
+                    roots: Vec::new(),
+                }
+            }
             Ok(Cmd::Exit) => {
                 if here.is_none() {
                     cmd = Err(
@@ -197,7 +254,18 @@ pub fn plan(
                             .into(),
                     );
                 }
-                node = None;
+                // A root shell's `exit` leaves it, in the same node.
+                if s.roots.pop().is_none() {
+                    s = Session::default();
+                }
+            }
+            Ok(Cmd::RootShell { su }) => {
+                let su = *su;
+                if let Some(why) = root_shell_refused(&s, su, root_next, &step) {
+                    cmd = Err(why);
+                } else {
+                    s.roots.push(step.line);
+                }
             }
             Ok(c) if needs_node(c) && here.is_none() => {
                 cmd = Err(format!(
@@ -219,12 +287,13 @@ pub fn plan(
             node: here,
             traffic_for: None,
             traffic: None,
+            shell,
         });
     }
     *session = if out.last().is_some_and(left_running) {
-        None
+        Session::default()
     } else {
-        node
+        s
     };
     // "Open another session": a ping without -c and without output, then
     // another `vagrant ssh`, then a capture.
@@ -262,6 +331,29 @@ pub fn plan(
             .map(|(n, l)| format!("line {n}: {l}"))
             .collect(),
     )
+}
+
+/// Why a step that opens a root shell (`step`, `su` without `sudo` if
+/// `su`) is not understood in session `s` (`root_next`: the block's next
+/// line is typed at root's prompt), if it is not: on the reader's own
+/// machine lab models no user at all; `su` asks root's password, which a
+/// box may have or not, so only root's prompt after it says it was given
+/// (a root shell's `su` asks none).
+fn root_shell_refused(s: &Session, su: bool, root_next: bool, step: &Step) -> Option<String> {
+    let command = step.command.trim();
+    if s.node.is_none() {
+        return Some(match &step.host {
+            Some(h) => format!(
+                "`{command}` typed at {h}'s prompt with no `vagrant ssh` before it: lab follows the reader's user only in a session the book opens"
+            ),
+            None => format!(
+                "`{command}` outside a `vagrant ssh` session makes the reader root on their own machine; lab follows the reader's user only in a node's session"
+            ),
+        });
+    }
+    (su && s.roots.is_empty() && !root_next).then(|| format!(
+        "`{command}` asks root's password, and the book shows no root prompt after it: lab cannot tell whether the reader became root"
+    ))
 }
 
 /// A line in brackets inside `step`'s output (below its command, above

@@ -6,11 +6,15 @@
 //! on that device", kubeadm refuses a user who is not root
 //! (`[ERROR IsPrivilegedUser]`), `ip link set`, `ip route add` and iptables
 //! say "Operation not permitted". Such a line drifts where the reader is
-//! no root: inside a `vagrant ssh` session, behind a user's prompt
-//! (`vagrant@node1:~$ `, `$ `), or with no prompt at all. Behind a root prompt (`# `, `root@…`,
-//! `[root@node1 ~]# `) it is fine.
+//! no root: inside a `vagrant ssh` session until a step the book shows
+//! makes them root (`sudo -i`, `sudo su -`: [`super::plan::Shell`]), a
+//! root prompt there too (probe21ca, W3: `root@node1:~# tcpdump …` right
+//! after `vagrant ssh node1` matched); outside a session behind a user's
+//! prompt (`vagrant@node1:~$ `, `$ `), or with no prompt at all. Behind a
+//! root prompt (`# `, `root@…`, `[root@node1 ~]# `) outside a session
+//! (the author on the machine, how the chapter does not say) it is fine.
 
-use super::plan::Planned;
+use super::plan::{Planned, Shell};
 
 /// The difference of `p` when it needs root and the reader runs it as a
 /// user without `sudo`.
@@ -19,41 +23,61 @@ pub(super) fn without_sudo(p: &Planned) -> Option<String> {
     let command = crate::book::parse::after_assignments(p.step.command.trim());
     let what = needs_root(command)?;
     Some(format!(
-        "the reader's shell is {user}, not root: {what} needs sudo, and the book types `{}` without it (the reader gets a refusal of permission)",
+        "{user}: {what} needs sudo, and the book types `{}` without it (the reader gets a refusal of permission)",
         p.step.command.trim()
     ))
 }
 
-/// Who the reader is at `p`, when it is no root: the user of its prompt
-/// (`vagrant@node1:~$ `), a user's prompt (`$ `), or `vagrant`, whom
-/// `vagrant ssh` logs in, inside a session, and a user's without a prompt
-/// on the reader's own machine. None for root (`# `, `root@`).
+/// The prompt `written` (a line as the book shows it) is typed at, if
+/// it is root's: it ends in `#`, or names the user `root`.
+pub(super) fn root_prompt(written: &str) -> Option<String> {
+    let prompt = prompt_of(written)?;
+    (prompt.ends_with('#') || user_of(&prompt).as_deref() == Some("root")).then_some(prompt)
+}
+
+/// The prompt `written` is typed at, if it shows one.
+fn prompt_of(written: &str) -> Option<String> {
+    let written = written.trim();
+    crate::book::parse::after_prompt(written)
+        .map(|rest| written[..written.len() - rest.len()].trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// The user a prompt names (`vagrant@node1:~$ `, `[root@node1 ~]# `).
+fn user_of(prompt: &str) -> Option<String> {
+    prompt
+        .trim_start_matches('[')
+        .split_once('@')
+        .map(|(u, _)| u.rsplit([' ', ')']).next().unwrap_or(u).to_string())
+}
+
+/// Who the reader is at `p`, when it is no root, said as the lead of the
+/// difference: in a `vagrant ssh` session, `vagrant` until a step made
+/// them root, whatever prompt the book shows; elsewhere the user of its
+/// prompt (`vagrant@node1:~$ `), a user's prompt (`$ `), and a user's
+/// without a prompt on the reader's own machine. None for root.
 fn reader_user(p: &Planned) -> Option<String> {
-    let written = p.step.written.trim();
-    let prompt = crate::book::parse::after_prompt(written)
-        .map(|rest| written[..written.len() - rest.len()].trim())
-        .filter(|s| !s.is_empty());
-    match prompt {
-        Some(pr) => {
-            let user = pr
-                .trim_start_matches('[')
-                .split_once('@')
-                .map(|(u, _)| u.rsplit([' ', ')']).next().unwrap_or(u).to_string());
-            if pr.ends_with('#') || user.as_deref() == Some("root") {
-                return None;
-            }
-            Some(match user {
-                Some(u) if !u.is_empty() => format!("`{u}`"),
-                _ => format!("a user's (its prompt `{pr}`)"),
-            })
-        }
-        // No prompt: inside a session, `vagrant`; on the reader's own
-        // machine, whose user a book shows no root prompt for, a user
-        // (`kubeadm init` as the chapter's first line, probe21by `SU6`).
-        None => Some(match p.node {
-            Some(_) => "`vagrant`".to_string(),
-            None => "a user's (the book shows no root prompt)".to_string(),
+    let prompt = prompt_of(&p.step.written);
+    let root = root_prompt(&p.step.written);
+    match (&p.shell, prompt) {
+        (Shell::Root(_), _) => None,
+        (Shell::Vagrant, _) if root.is_some() => Some(format!(
+            "the book shows a root prompt (`{}`), but the reader of `vagrant ssh {}` is `vagrant` and no line made them root",
+            root.unwrap_or_default(),
+            p.node.as_deref().unwrap_or("NODE")
+        )),
+        (Shell::Vagrant, None) => Some("the reader's shell is `vagrant`, not root".to_string()),
+        (_, Some(_)) if root.is_some() => None,
+        (_, Some(pr)) => Some(match user_of(&pr) {
+            Some(u) if !u.is_empty() => format!("the reader's shell is `{u}`, not root"),
+            _ => format!("the reader's shell is a user's (its prompt `{pr}`), not root"),
         }),
+        // On the reader's own machine, whose user a book shows no root
+        // prompt for, a user (`kubeadm init` as the chapter's first line,
+        // probe21by `SU6`).
+        (Shell::NoSession, None) => {
+            Some("the reader's shell is a user's (the book shows no root prompt), not root".into())
+        }
     }
 }
 

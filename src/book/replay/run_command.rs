@@ -131,7 +131,8 @@ impl Replayer<'_> {
                     Err(e) => fail(&mut r, e.to_string()),
                 }
             }
-            Cmd::Exit => login::exit(&mut r, p.node.as_deref().unwrap_or("the node")),
+            Cmd::Exit => login::exit(&mut r, p),
+            Cmd::RootShell { .. } => login::root_shell(&mut r, p),
             Cmd::Ping { target, .. } if p.traffic_for.is_some() => {
                 let epoch = self.epoch(p);
                 let lab_ip = self.target_ip(*target, epoch, &pods, &mut r.bindings);

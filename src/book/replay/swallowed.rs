@@ -180,6 +180,7 @@ mod tests {
             node: None,
             traffic_for: None,
             traffic: None,
+            shell: Default::default(),
         }
     }
 

@@ -172,12 +172,14 @@ fn replay_text(rt: &tokio::runtime::Runtime, lab: &Lab, kind: Kind, text: &[u8])
     // So is one whose shown output lab could not read once the command ran
     // (a `kubectl get` over lines no table is read from; a login with a
     // line a command prints in its banner's place: probe21ay; an exec or
-    // logs of a pod the book never shows: probe21ba): the command was
-    // understood, its output or its pod was not.
+    // logs of a pod the book never shows: probe21ba; a line under `exit`
+    // or a root step that neither prints: probe21aq, probe21ca): the
+    // command was understood, its output or its pod was not.
     let swallowed = |c: &crate::book::CommandReport| {
         c.reason.as_deref().is_some_and(|w| {
             [
                 "it may be a command the reader types, which lab never ran",
+                "it may be a command the reader types behind a prompt lab does not know, which lab never ran",
                 "lab reads no table from it and compared nothing",
                 "the book shows kubectl's stderr alone under `kubectl get`",
                 "a command prints that line, no login does",
@@ -228,6 +230,23 @@ proptest! {
     #[test]
     fn no_line_panics_the_recogniser(l in line()) {
         let _ = crate::book::recognize::recognize(&l);
+    }
+}
+
+/// The property's case (seen failing on 8197fcf, before the root steps):
+/// a line under `exit` that `exit` does not print makes it not understood
+/// once the block's login ran; the block was understood until then.
+#[test]
+fn a_line_under_exit_is_found_after_the_login_ran() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for text in [
+        "# A chapter\n\n```\nvagrant ssh node1\nexit\nA\n```\n\n",
+        "# A chapter\n\n```\nvagrant ssh node1\nsudo -i\nA\n```\n\n",
+    ] {
+        replay_text(&rt, &lab(), Kind::Netns, text.as_bytes());
     }
 }
 
