@@ -222,9 +222,9 @@ pub fn command_shaped(line: &str) -> bool {
 /// table of addresses and capitals; a move to a machine or a folder
 /// (`vagrant ssh`, `ssh`, `exit`, `cd`, `export`) prints nothing a book
 /// shows. Any other command's output is read on while it goes on without a
-/// blank line; after one, a line of a command's shape is a new command.
-/// Read as output, an unlisted command never ran and was never reported
-/// (the seventeenth probe of issue 21: `sysctl` after a ping's reply).
+/// blank line; after one, a line of a command's shape is a new command, but
+/// an exec's `command terminated with exit code N` (kubectl's). As output, an
+/// unlisted command never ran, unreported (probe 17: `sysctl` under a reply).
 fn may_be_output_of(last: &Step, past: &Past, line: &str) -> bool {
     let words: Vec<&str> = after_assignments(&last.command)
         .split_whitespace()
@@ -240,6 +240,7 @@ fn may_be_output_of(last: &Step, past: &Past, line: &str) -> bool {
         // was not understood (probe21aq: what `exit` prints is its output).
         ["exit", ..] => line.trim() == "logout",
         ["route", ..] | ["vagrant", "ssh"] | ["ssh" | "cd" | "export", ..] => false,
+        _ if crate::book::exec_exit::shown_under(&last.command, line) => true,
         _ => !ends_blank(last, past),
     }
 }
