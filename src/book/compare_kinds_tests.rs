@@ -290,3 +290,34 @@ fn a_tables_difference_says_the_books_version_as_shown() {
         t("NAME   STATUS  ROLES          AGE  VERSION\nmaster Ready   control-plane  8m   v1.32.0");
     assert!(tables(&same, &lab, false).is_empty());
 }
+
+/// probe21by, lesser 3: a klog line's severity is kept (`F1207 …` or
+/// `E1207 …` where the lab's line is `I…` passed): its letter is compared
+/// where both lines have klog's header; its time and pid are not.
+#[test]
+fn a_klog_lines_severity_is_compared() {
+    let lab = v(
+        "I1127 11:58:30.985486       1 main.go:281] Defaulting external address to interface address (10.0.2.15)",
+    );
+    for (letter, word) in [("F", "fatal"), ("E", "error"), ("W", "warning")] {
+        let book = v(&format!(
+            "{letter}1207 20:55:02.000000 7 main.go:281] Defaulting external address to interface address (10.0.2.15)"
+        ));
+        let d = missing_in_order(&book, &lab);
+        assert_eq!(
+            d,
+            [format!(
+                "the book shows `{}` at klog's severity {letter} ({word}); the lab's line is at I (info)",
+                book[0]
+            )],
+            "{letter}"
+        );
+    }
+    // The same severity, another time and pid; or no header in the book.
+    for book in [
+        "I1207 20:55:02.000000 7 main.go:281] Defaulting external address to interface address (10.0.2.15)",
+        "Defaulting external address to interface address (10.0.2.15)",
+    ] {
+        assert!(missing_in_order(&v(book), &lab).is_empty(), "{book}");
+    }
+}

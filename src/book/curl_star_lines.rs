@@ -19,7 +19,9 @@
 //!   curl reached;
 //! - `Trying ADDR…` and `Connected to NAME (ADDR) port P (#N)` in curl's
 //!   own form (compared by [`super::peers`]), `Closing connection N`
-//!   (the connection's end, no claim);
+//!   (the connection's end, no claim); `Connected to` (curl 8's form too)
+//!   also claims a connection was made: where the lab's curl made none
+//!   (its own lines say so), it drifts (probe21ca FV2);
 //! - anything else (a proxy, TLS on plain http, curl's own notes lab does
 //!   not read): named as not compared, so its command is no `match`.
 
@@ -123,6 +125,41 @@ fn curls_own_form(said: &str) -> bool {
     FORM.is_match(said)
 }
 
+/// Whether a `* ` line's words (lowercase) say a connection was made:
+/// `Connected to NAME (ADDR) port P[ (#N)]` (curl 8 without `(#N)`),
+/// `Established connection to …`.
+fn connected_claim(low: &str) -> bool {
+    low.starts_with("connected to ") || low.starts_with("established connection to ")
+}
+
+/// Whether the lab's curl (its lines, its `* ` lines' words, its exit)
+/// never made a connection: it failed, and with `-v` no line of it says it
+/// connected; without, its error is one of connecting (exit 6 or 7, `Failed
+/// to connect`, `Connection timed out`, `Couldn't connect`, `Could not
+/// resolve`).
+fn never_connected(lab: &[String], stars: &[String], code: i32) -> bool {
+    if code == 0 {
+        return false;
+    }
+    if !stars.is_empty() {
+        return !stars.iter().any(|s| connected_claim(&s.to_lowercase()));
+    }
+    let error = lab
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("curl: ("))
+        .map(str::to_lowercase)
+        .unwrap_or_default();
+    matches!(code, 6 | 7)
+        || [
+            "failed to connect",
+            "connection timed out",
+            "couldn't connect",
+            "could not resolve",
+        ]
+        .iter()
+        .any(|w| error.contains(w))
+}
+
 /// The words of a `* ` line, spaces squashed; None for a line that is none.
 fn star(l: &str) -> Option<String> {
     let t = l.trim();
@@ -145,11 +182,21 @@ pub(super) fn read(
         None => p,
     });
     let (mut d, mut u) = (Vec::new(), Vec::new());
+    let unconnected = never_connected(lab, &labs, code);
     for said in book.iter().filter_map(|l| star(l)) {
         if said.is_empty() || labs.contains(&said) {
             continue;
         }
         let low = said.to_lowercase();
+        // A connection made, where the lab's curl made none, is another
+        // failure than the lab's (probe21ca FV2: connected, then the
+        // transfer timed out, against a connect that timed out).
+        if connected_claim(&low) && unconnected {
+            d.push(format!(
+                "curl: the book's `* {said}` says curl connected; the lab's curl never connected: {facts}"
+            ));
+            continue;
+        }
         let host = named_host(&said);
         if let (Some(h), Some(r)) = (host, &reached)
             && h != r

@@ -125,3 +125,49 @@ fn a_failure_is_held_against_the_labs_failure_by_meaning() {
         "{r:?}"
     );
 }
+
+/// probe21ca FV2: the book's curl connected and then its transfer timed
+/// out; the lab's never connected (its connect timed out). The timeout
+/// words agree, so only the `Connected to` line (curl 8's form without
+/// `(#0)` too) tells them apart. Seen failing first: no difference.
+#[test]
+fn a_connection_the_labs_curl_never_made_drifts() {
+    let connected = |line: &str| {
+        format!(
+            "*   Trying 10.244.2.2:80...\n{line}\n> GET / HTTP/1.1\n> Host: 10.244.2.2\n> Accept: */*\n> \n* Operation timed out after 1000 milliseconds with 0 bytes received\n* Closing connection 0\ncurl: (28) Operation timed out after 1000 milliseconds with 0 bytes received"
+        )
+    };
+    for line in [
+        "* Connected to 10.244.2.2 (10.244.2.2) port 80 (#0)",
+        "* Connected to 10.244.2.2 (10.244.2.2) port 80",
+    ] {
+        let r = judged(&connected(line), LAB_TIMED_OUT, 28);
+        let said = &line[2..];
+        assert!(
+            r.differences.iter().any(|d| d
+                == &format!("curl: the book's `* {said}` says curl connected; the lab's curl never connected: no answer (timed out)")),
+            "{line}: {r:?}"
+        );
+    }
+    // The lab's curl that connected and then timed out agrees.
+    let lab = connected("* Connected to 10.244.2.2 (10.244.2.2) port 80 (#0)");
+    let r = judged(&lab, &lab, 28);
+    assert!(
+        !r.differences.iter().any(|d| d.contains("never connected")),
+        "{r:?}"
+    );
+    // Without `-v` the lab's own error says it never connected.
+    let refused =
+        "curl: (7) Failed to connect to 10.244.2.2 port 80 after 0 ms: Connection refused";
+    let r = judged(
+        &connected("* Connected to 10.244.2.2 (10.244.2.2) port 80 (#0)"),
+        refused,
+        7,
+    );
+    assert!(
+        r.differences
+            .iter()
+            .any(|d| d.contains("says curl connected; the lab's curl never connected")),
+        "{r:?}"
+    );
+}

@@ -268,6 +268,14 @@ pub fn parse(path: &Path, text: &str) -> Result<KnownFile, String> {
                 "reason",
                 "empty; say why the lab differs from the book here",
             );
+        } else if super::verdict::typed_placeholder(&e.reason) {
+            bad(
+                "reason",
+                &format!(
+                    "`{}` is a placeholder, not a reason (one or two characters, N/A, WIP, pending, to do, TBD in any spelling); say why the lab differs from the book here",
+                    normalize(&e.reason)
+                ),
+            );
         }
     }
     if !problems.is_empty() {
@@ -384,6 +392,10 @@ impl KnownFile {
 }
 
 #[cfg(test)]
+#[path = "known_reason_tests.rs"]
+mod reason_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use std::path::PathBuf;
@@ -454,7 +466,7 @@ mod tests {
         let p = write(
             dir.path(),
             "old.drift.yaml",
-            "version: 1\ndrift:\n- line: 139\n  command: kubectl   exec x -- route -n\n  difference: d\n  reason: >-\n    because\n    docker\n- line: 7\n  difference: e\n  reason: r\n",
+            "version: 1\ndrift:\n- line: 139\n  command: kubectl   exec x -- route -n\n  difference: d\n  reason: >-\n    because\n    docker\n- line: 7\n  difference: e\n  reason: a route of its own\n",
         );
         let k = load(&p).unwrap();
         assert_eq!(k.version, 1);

@@ -27,6 +27,7 @@ mod compare_cuts;
 mod compare_ping_lines;
 mod compare_routes;
 pub mod curl;
+pub mod exec_exit;
 pub mod html;
 pub mod judge;
 pub mod known;

@@ -105,10 +105,11 @@ pub fn command_shaped(line: &str) -> bool {
 /// its own ([`crate::book::compare::is_pings_own`]); `route -n` prints a
 /// table of addresses and capitals; a move to a machine or a folder
 /// (`vagrant ssh`, `ssh`, `exit`, `cd`, `export`) prints nothing a book
-/// shows, but a login's legal notice. Any other command's output is read on while it goes on without a
-/// blank line; after one, a line of a command's shape is a new command.
-/// Read as output, an unlisted command never ran and was never reported
-/// (the seventeenth probe of issue 21: `sysctl` after a ping's reply).
+/// shows, but a login's legal notice. Any other command's output is read on
+/// while it goes on without a blank line; after one, a line of a command's
+/// shape is a new command, but an exec's `command terminated with exit code
+/// N` (kubectl's). As output, an unlisted command never ran, unreported
+/// (probe 17: `sysctl` under a reply).
 fn may_be_output_of(last: &Step, past: &Past, line: &str) -> bool {
     let words: Vec<&str> = after_assignments(&last.command)
         .split_whitespace()
@@ -127,6 +128,7 @@ fn may_be_output_of(last: &Step, past: &Past, line: &str) -> bool {
         // lines of a command's shape (probe21ca, lesser 1).
         ["vagrant", "ssh"] | ["ssh", ..] => crate::book::banner_lines::legal_notice(line),
         ["route", ..] | ["cd" | "export", ..] => false,
+        _ if crate::book::exec_exit::shown_under(&last.command, line) => true,
         _ => !ends_blank(last, past),
     }
 }

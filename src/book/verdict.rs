@@ -102,6 +102,12 @@ const PLACEHOLDERS: [&str; 4] = ["todo", "fixme", "xxx", "tbd"];
 /// letter at all (`?`, `...`; empty is no entry, new drift): probe21aq saw `TODO`, `FIXME` and the TODO
 /// sentence with a full stop pass as known.
 pub fn unwritten(reason: &str) -> bool {
+    blesss_kin(reason) || typed_placeholder(reason)
+}
+
+/// `--bless`'s TODO and its kin: a reason whose first word is one of
+/// [`PLACEHOLDERS`], or with no letter at all.
+fn blesss_kin(reason: &str) -> bool {
     let r = super::known::normalize(reason);
     // Empty: no entry met the difference (new drift), not a placeholder.
     if r.is_empty() {
@@ -117,6 +123,68 @@ pub fn unwritten(reason: &str) -> bool {
         .collect::<String>()
         .to_lowercase();
     PLACEHOLDERS.contains(&first.as_str())
+}
+
+/// What people type for a reason they have not written, its letters and
+/// digits alone, lowercase, `0` read as `o` (`T0DO`).
+const TYPED: &[&str] = &[
+    "todo",
+    "tbd",
+    "tba",
+    "tbc",
+    "fixme",
+    "xxx",
+    "wip",
+    "na",
+    "pending",
+    "none",
+    "nil",
+    "null",
+    "later",
+    "unknown",
+    "placeholder",
+    "notyet",
+    "tobedone",
+    "tobedetermined",
+    "tobedecided",
+    "tobeconfirmed",
+    "tobewritten",
+    "tobeexplained",
+    "fillin",
+    "fillmein",
+    "reason",
+    "why",
+    "idk",
+    "dunno",
+];
+
+/// A placeholder a person typed for a reason, other than `--bless`'s TODO
+/// and its kin ([`blesss_kin`], drift until written): one or two letters
+/// or digits in all (`x`, `ok`, `N/A`), or, as a whole or before a `:` or
+/// ` - `, in any case and wrapping, a word of [`TYPED`] (`WIP`, `pending`,
+/// `to do`, `T0DO`, `T.B.D.`, `to be determined`). The known-drift file is
+/// refused with one, naming its line and field (probe21by, lesser 5: `N/A`,
+/// `WIP`, `x`, `to do`, `T0DO` and `pending` explained drift).
+pub fn typed_placeholder(reason: &str) -> bool {
+    let r = super::known::normalize(reason);
+    if r.is_empty() || blesss_kin(&r) {
+        return false;
+    }
+    if r.chars().filter(|c| c.is_alphanumeric()).count() <= 2 {
+        return true;
+    }
+    let key = |s: &str| -> String {
+        s.to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .map(|c| if c == '0' { 'o' } else { c })
+            .collect()
+    };
+    let head = r.split(':').next().unwrap_or(&r);
+    let head = head.split(" - ").next().unwrap_or(head);
+    [key(&r), key(head)]
+        .iter()
+        .any(|k| TYPED.contains(&k.as_str()))
 }
 
 /// The chapter lines a matrix result names (`refused: line 104: …; line
@@ -293,6 +361,14 @@ mod tests {
             "  (todo) later",
             "?",
             "...",
+            // probe21by, lesser 5: a person's placeholders.
+            "N/A",
+            "WIP",
+            "x",
+            "to do",
+            "T0DO",
+            "pending",
+            "T.B.D.",
         ] {
             assert!(super::unwritten(r), "{r:?}");
         }
@@ -301,6 +377,8 @@ mod tests {
             "removed in 1.31",
             "Todoist is not used here",
             "the book's cluster ran Docker; TODO is no reason",
+            "Pending a fix in flannel, the lab cannot show the book's route",
+            "To do so the book's kernel needed Docker",
             "",
         ] {
             assert!(!super::unwritten(r), "{r:?}");

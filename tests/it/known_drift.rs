@@ -274,6 +274,14 @@ fn bad_known_files_are_refused_before_anything_is_made() {
             "empty.drift.yaml:5: drift[0].reason: empty".into(),
         ),
         (
+            // probe21by, lesser 5: a placeholder a person typed.
+            write(
+                "na.drift.yaml",
+                "version: 2\ndrift:\n- command: route -n\n  difference: d\n  reason: N/A\n",
+            ),
+            "na.drift.yaml:5: drift[0].reason: `N/A` is a placeholder, not a reason".into(),
+        ),
+        (
             write("v9.drift.yaml", "version: 9\n"),
             "v9.drift.yaml:1: version: 9 is not one lab reads (1 or 2)".into(),
         ),

@@ -77,6 +77,8 @@ mod tests_destroyed;
 #[cfg(test)]
 mod tests_drift;
 #[cfg(test)]
+mod tests_exec_exit;
+#[cfg(test)]
 mod tests_fuzz;
 #[cfg(test)]
 mod tests_gone;

@@ -4,9 +4,9 @@
 //! lines. Apart from [`super::node`], which decides what runs, for its size.
 
 use super::{Replayer, output_blocks};
-use crate::book::compare;
 use crate::book::recognize::Cmd;
 use crate::book::{CommandReport, Verdict};
+use crate::book::{compare, exec_exit};
 use crate::provider::PodRef;
 
 impl Replayer<'_> {
@@ -22,6 +22,23 @@ impl Replayer<'_> {
         full_ping: Option<&[String]>,
     ) {
         let mut book = self.book_in_lab(r, epoch, pods);
+        // kubectl's `command terminated with exit code N` under an exec is
+        // kubectl's line, not the command's: its code is held against the
+        // lab's command's exit, and the rest compared as the command's
+        // (curl reads it as its failure, by meaning: kept).
+        let exit_shown = exec_exit::is_exec(&r.command)
+            && book.iter().any(|l| exec_exit::exit_code(l).is_some());
+        if exit_shown {
+            let how = match c {
+                Cmd::Curl(_) => exec_exit::Agreement::CurlsOwn,
+                _ => exec_exit::Agreement::Exact,
+            };
+            r.differences
+                .extend(exec_exit::differences(&book, code, how));
+            if !matches!(c, Cmd::Curl(_)) {
+                book = exec_exit::without(&book);
+            }
+        }
         if let Cmd::Curl(_) = c {
             return crate::book::curl::judge(&book, code, r);
         }
@@ -94,6 +111,18 @@ impl Replayer<'_> {
                 .push(format!("`{}` failed in the lab ({how})", r.command));
         }
         if book.iter().all(|l| l.trim().is_empty()) {
+            // kubectl's exit line alone tells of the failure, its code
+            // compared above.
+            if exit_shown {
+                if r.differences.is_empty() {
+                    r.verdict = Verdict::Skipped;
+                    r.reason = Some(format!(
+                        "{}, as kubectl's exit line the book shows says; the book shows none of the command's own output to compare",
+                        ran_how(inner, code)
+                    ));
+                }
+                return;
+            }
             r.differences
                 .extend(output_blocks::failed_unshown(c, code, r));
             if r.differences.is_empty() {

@@ -89,6 +89,7 @@ fn typed<'a>(p: &'a Planned, lab: &[String]) -> Option<(usize, &'a str)> {
         .find(|(l, _)| {
             may_be_typed(l)
                 && !is_vagrants_message(l)
+                && crate::book::exec_exit::exit_code(l).is_none()
                 && !lab.contains(&normalize(l))
                 && !rows.contains(&squash(l))
                 && !crate::book::parse::is_init_advice(l, &p.step)
