@@ -133,3 +133,18 @@ async fn a_claim_below_an_applys_messages_is_not_understood() {
         "{reason}"
     );
 }
+
+/// A ping's header with a claim below it that holds (`(no reply)`, the
+/// lab's far ping got none) is skipped, and the reason says a remark
+/// stands for its replies, never that the book cut its output (a claim
+/// is no cut). Seen failing first: "the book cut its output".
+#[tokio::test]
+async fn a_true_claim_below_a_pings_header_is_no_cut() {
+    let p = ping_with("10.244.2.2", FAR, "(no reply)").await;
+    assert_eq!(p.verdict, Verdict::Skipped, "{p:?}");
+    let reason = p.reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("a remark in brackets below it") && !reason.contains("cut its output"),
+        "{reason}"
+    );
+}
