@@ -119,7 +119,7 @@ pub struct Shown {
     pub lead: String,
     pub output: Vec<String>,
     pub output_at: Vec<usize>,
-    pub remarks_below: Vec<String>,
+    pub remarks_below: Vec<(usize, String)>,
     /// How many blocks show the output: 1 for the block below alone, more
     /// where it goes on from the command's own block or into the next.
     pub parts: usize,
@@ -155,7 +155,13 @@ impl Shown {
             s.output = self.output[..keep].to_vec();
             s.output_at = self.output_at[..keep.min(self.output_at.len())].to_vec();
             s.cut = self.output.len() - keep;
-            s.remarks_below = self.remarks_below.clone();
+            // Its own block's remarks (under a command that shows no
+            // output there) and the output block's, each once.
+            for r in &self.remarks_below {
+                if !s.remarks_below.contains(r) {
+                    s.remarks_below.push(r.clone());
+                }
+            }
         }
     }
 

@@ -110,10 +110,13 @@ pub struct Step {
     pub cut: usize,
     /// The host its prompt names (`w1` of `vagrant@w1:~$ `).
     pub host: Option<String>,
-    /// The author's remarks in brackets below its output (also in the
-    /// block's prose): they may stand for output the book does not show
-    /// (`(replies continue until Ctrl-C)` under a ping's header).
-    pub remarks_below: Vec<String>,
+    /// The author's remarks in brackets on lines of their own below its
+    /// command, each with its chapter line (also in the block's prose):
+    /// among its output lines, or right under them. They may stand for
+    /// output the book does not show (`(replies continue until Ctrl-C)`
+    /// under a ping's header), and they claim what the command got: the
+    /// replay reads them (`replay/remark_below.rs`; probe21ca, W4).
+    pub remarks_below: Vec<(usize, String)>,
 }
 
 /// Read and split a chapter file.

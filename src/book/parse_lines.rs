@@ -452,10 +452,10 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
             });
             pasts.push(Past::default());
         } else if is_remark(&line) && !cuts_output(&line, steps.last()) {
-            if let Some(s) = steps.last_mut()
-                && s.output.iter().any(|l| !l.trim().is_empty())
-            {
-                s.remarks_below.push(line.trim().to_string());
+            // The command's, whether it shows output or not: a claim
+            // right under a command is about what it got (probe21ca, W4).
+            if let Some(s) = steps.last_mut() {
+                s.remarks_below.push((n, line.trim().to_string()));
             }
             prose.push((n, line.trim().to_string()));
         } else if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut()) {

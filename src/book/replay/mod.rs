@@ -50,6 +50,7 @@ mod prose;
 pub mod reading;
 mod reads;
 mod refusal;
+mod remark_below;
 mod remark_claims;
 mod remark_lists;
 mod remark_pods;
@@ -68,6 +69,8 @@ mod tables;
 mod target;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_below;
 #[cfg(test)]
 mod tests_curl;
 #[cfg(test)]

@@ -222,8 +222,18 @@ impl Replayer<'_> {
             }
             if r.differences.is_empty() {
                 r.verdict = Verdict::Skipped;
+                // A remark is no cut: it is read as the author's claim
+                // (`replay/remark_below.rs`; probe21ca, W4).
+                let shown = match inner {
+                    Cmd::Ping { .. } if remarked && !cut => {
+                        "shows the ping's header with a remark in brackets below it in place of its replies (the remark is read as the author's claim, not compared as ping's lines)"
+                    }
+                    _ => {
+                        "cut its output (`...`), shows none of the command's own lines, or shows a capture's banner alone"
+                    }
+                };
                 r.reason = Some(format!(
-                    "{}, but the book cut its output (`...`), shows none of the command's own lines, or shows a capture's banner alone: nothing to compare it with",
+                    "{}, but the book {shown}: nothing to compare it with",
                     ran_how(inner, code)
                 ));
             }

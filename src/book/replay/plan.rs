@@ -209,7 +209,7 @@ pub fn plan(
                 odd as u32
             ));
         }
-        if let Some(why) = remark_inside_output(&step, &prose) {
+        if let Some(why) = remark_inside_output(&step) {
             cmd = Err(why);
         }
         // A `vagrant ssh` after a command left running is typed in
@@ -357,24 +357,25 @@ fn root_shell_refused(s: &Session, su: bool, root_next: bool, step: &Step) -> Op
 }
 
 /// A line in brackets inside `step`'s output (below its command, above
-/// the last line of its output) that says no cut (`(flannel chose
-/// enp0s8)` between `kubectl logs` and the log's lines): the author's
-/// claim about the output, which lab cannot read; dropped as a remark, the
-/// claim passed unread (probe21br, finding 4). The command is not
-/// understood, naming it. A cut's note (`(removed lines for brevity)`)
-/// stays a cut of the output; a remark below the output is read as before.
-fn remark_inside_output(step: &parse::Step, prose: &[(usize, String)]) -> Option<String> {
-    let last = *step.output_at.last()?;
+/// the last line of its output, in its block or in the output block below
+/// it) that says no cut (`(flannel chose enp0s8)` between `kubectl logs`
+/// and the log's lines): the author's claim about the output, which lab
+/// cannot read; dropped as a remark, the claim passed unread (probe21br,
+/// finding 4). The command is not understood, naming it. A cut's note
+/// (`(removed lines for brevity)`) stays a cut of the output. A remark
+/// right under the output is the replay's to read
+/// ([`super::remark_below`]), but for a cut's note that says more.
+fn remark_inside_output(step: &parse::Step) -> Option<String> {
+    let last = step.output_at.last().copied();
+    let inside = |n: usize| last.is_some_and(|last| n < last);
     // Below the output too, a cut's note that says more than its cut
     // (`(removed lines for brevity: every later echo timed out)`) is a
     // claim about the output (probe21by, finding 7).
-    let (n, l) = prose.iter().find(|(n, l)| {
-        *n > step.line
-            && parse::is_remark(l)
-            && (*n < last
-                || (step.remarks_below.contains(l) && crate::book::compare::cut_note_with_claim(l)))
-    })?;
-    let place = if *n < last { "inside" } else { "below" };
+    let (n, l) = step
+        .remarks_below
+        .iter()
+        .find(|(n, l)| inside(*n) || crate::book::compare::cut_note_with_claim(l))?;
+    let place = if inside(*n) { "inside" } else { "below" };
     Some(format!(
         "the book shows `{l}` {place} this command's output (line {n}): a remark in brackets that claims something of the output, which lab cannot read, so it compares nothing of the command"
     ))
@@ -504,5 +505,40 @@ mod tests {
                 assert!(why.contains("below this command's output"), "{why}");
             }
         }
+    }
+
+    /// probe21ca, W4: a remark among the lines of the output block below
+    /// its command is inside that output, as in the command's own block;
+    /// and one right under a command's output is kept with its line, for
+    /// the replay to read. Seen failing first: the remark in the block
+    /// below was dropped, the ping understood.
+    #[test]
+    fn a_remark_in_the_output_block_below_is_the_commands() {
+        let reply = "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n";
+        let header = "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n";
+        let text = format!(
+            "```bash\nvagrant ssh node1\nping -c 1 10.244.1.2\n```\n\n```text\n{header}(flannel.1 carried this one)\n{reply}```\n"
+        );
+        let c = parse::parse(std::path::Path::new("c.md"), text.as_bytes()).unwrap();
+        let planned = plan_chapter(&c);
+        let p = &planned[0].0[1];
+        let why = p.cmd.as_ref().expect_err("not understood");
+        assert!(
+            why.contains("(flannel.1 carried this one)")
+                && why.contains("inside")
+                && why.contains("line 8"),
+            "{why}"
+        );
+        let text = format!(
+            "```bash\nvagrant ssh node1\nping -c 1 10.244.1.2\n{header}{reply}(then all echoes were lost)\nexit\n```\n"
+        );
+        let c = parse::parse(std::path::Path::new("c.md"), text.as_bytes()).unwrap();
+        let planned = plan_chapter(&c);
+        let p = &planned[0].0[1];
+        assert!(p.cmd.is_ok(), "{:?}", p.cmd);
+        assert_eq!(
+            p.step.remarks_below,
+            [(6, "(then all echoes were lost)".to_string())]
+        );
     }
 }

@@ -71,6 +71,11 @@ pub fn cite(text: &str, place: &dyn Place) -> String {
 fn planned(p: &Planned, place: &dyn Place) -> String {
     let s = &p.step;
     let at: Vec<String> = s.output_at.iter().map(|l| place.name(*l)).collect();
+    let remarks: Vec<(String, &String)> = s
+        .remarks_below
+        .iter()
+        .map(|(l, r)| (place.name(*l), r))
+        .collect();
     let traffic = p
         .traffic
         .as_ref()
@@ -85,7 +90,7 @@ fn planned(p: &Planned, place: &dyn Place) -> String {
             s.output,
             s.cut,
             s.host,
-            s.remarks_below,
+            remarks,
             p.cmd,
             p.node,
             p.traffic_for,

@@ -135,7 +135,7 @@ fn ttl_unread() -> String {
 /// (what it compared, and why it skipped the line, kept as notes: a line
 /// lab does not run, an `exit`, is no more checked for it), unless it is
 /// not understood or an error already (then the reason is a note).
-fn not_green(r: &mut CommandReport, reason: String) {
+pub(super) fn not_green(r: &mut CommandReport, reason: String) {
     if matches!(r.verdict, Verdict::Error | Verdict::NotUnderstood) {
         r.why.push(reason);
         return;
@@ -196,7 +196,7 @@ impl super::Replayer<'_> {
 
 /// The names a remark of `p` may use: the lab's nodes and the nodes and
 /// pods of the book's tables.
-fn names(binding: &Binding, lab_nodes: &[String]) -> (Vec<String>, Vec<String>) {
+pub(super) fn names(binding: &Binding, lab_nodes: &[String]) -> (Vec<String>, Vec<String>) {
     let mut nodes: Vec<String> = lab_nodes.to_vec();
     nodes.extend(binding.shown.iter().filter_map(|s| s.node.clone()));
     nodes.extend(binding.subnets.iter().map(|(_, n, _)| n.clone()));
@@ -230,7 +230,20 @@ pub(super) fn check_gone(
     check_with(p, binding, lab, r, Some(gone));
 }
 
+/// The command's trailing remark, then its remarks on lines of their own
+/// under it ([`super::remark_below`]).
 fn check_with(
+    p: &Planned,
+    binding: &Binding,
+    lab: &LabWords,
+    r: &mut CommandReport,
+    gone: Option<&str>,
+) {
+    check_trailing(p, binding, lab, r, gone);
+    super::remark_below::check(p, binding, lab, r, gone);
+}
+
+fn check_trailing(
     p: &Planned,
     binding: &Binding,
     lab: &LabWords,
@@ -292,10 +305,26 @@ fn check_with(
         }
         Reading::Claims(c) => c,
     };
+    hold(&claims, p, binding, lab, r, &typed, gone);
+}
+
+/// Hold each of a remark's `claims` (the remark as the book writes it:
+/// `typed`) against the session, the book's tables and the lab's output:
+/// a wrong one is a difference of `r`; one lab cannot tell makes `r` not
+/// understood, unless another was wrong ([`not_green`]).
+pub(super) fn hold(
+    claims: &[Claim],
+    p: &Planned,
+    binding: &Binding,
+    lab: &LabWords,
+    r: &mut CommandReport,
+    typed: &str,
+    gone: Option<&str>,
+) {
     let found = r.differences.len();
     let mut unsure = Vec::new();
-    for c in &claims {
-        match judge(c, p, binding, r, &typed, gone, lab.underlay.as_deref()) {
+    for c in claims {
+        match judge(c, p, binding, r, typed, gone, lab.underlay.as_deref()) {
             Ok(None) => {}
             Ok(Some(d)) => r.differences.push(d),
             Err(why) => unsure.push(why),

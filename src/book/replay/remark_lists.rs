@@ -206,6 +206,10 @@ pub(super) const FILLER: &[&str] = &[
     "run",
     "pod's",
     "node's",
+    // `replies continue until Ctrl-C` under a ping's header: its replies.
+    "continue",
+    "continues",
+    "continuing",
 ];
 
 /// Words that end one part of a remark and start another.

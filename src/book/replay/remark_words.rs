@@ -258,10 +258,7 @@ impl Said {
 }
 
 fn part(words: &[String], names: &Names) -> Part {
-    // `same as before`, `as before`: a pointer to what the reader saw.
-    if matches!(words, [a, b] if a == "as" && b == "before")
-        || matches!(words, [s, a, b] if s == "same" && a == "as" && b == "before")
-    {
+    if as_before(words) {
         return Part::Claims(Vec::new());
     }
     // `hangs until Ctrl-C`: how the reader ends it says no claim; what
@@ -286,6 +283,12 @@ fn part(words: &[String], names: &Names) -> Part {
         return part_claims(rest, names).unwrap_or(Part::Unread);
     }
     part_claims(words, names).unwrap_or(Part::Unread)
+}
+
+/// `same as before`, `as before`: a pointer to what the reader saw.
+fn as_before(words: &[String]) -> bool {
+    matches!(words, [a, b] if a == "as" && b == "before")
+        || matches!(words, [s, a, b] if s == "same" && a == "as" && b == "before")
 }
 
 /// The words of a part less its `until [you press] Ctrl-C` span: the
@@ -555,6 +558,30 @@ pub(super) fn read(remark: &str, names: &Names) -> Reading {
         // `works but doesn't`: the negation is of a claim.
         (false, Some(n)) => Reading::Unread(n),
         (false, None) => Reading::Claims(claims),
+    }
+}
+
+/// [`read`] of a remark on a line of its own under a command's output
+/// ([`super::remark_below`]): there it is said of what the command got,
+/// so one that claims nothing is an instruction or a pointer to the reader
+/// in every part (`press Ctrl-C to stop`, `see above`, `as before`), and
+/// filler words alone (`both pods are still running`, `then it was
+/// done`) are a claim in words lab does not read (probe21ca, W4).
+pub(super) fn read_below(remark: &str, names: &Names) -> Reading {
+    let reading = read(remark, names);
+    if reading != Reading::NoClaim {
+        return reading;
+    }
+    let remark = arrows_read(&ttl_forms(remark), names);
+    let instruction = |words: &Vec<String>| {
+        as_before(words)
+            || without_interrupt_span(words)
+                .first()
+                .is_none_or(|f| is(IMPERATIVES, f) || is_interrupt(f))
+    };
+    match parts(&remark).into_iter().find(|p| !instruction(p)) {
+        Some(p) => Reading::Unread(p.join(" ")),
+        None => Reading::NoClaim,
     }
 }
 

@@ -1,13 +1,17 @@
 //! The wordings [`super::read`] reads, and those it leaves unread or
 //! takes for no claim.
 
-use super::{Claim, Names, Reading, read};
+use super::{Claim, Names, Reading, read, read_below};
 
 fn reading(remark: &str) -> Reading {
+    reading_by(read, remark)
+}
+
+fn reading_by(by: fn(&str, &Names) -> Reading, remark: &str) -> Reading {
     let nodes = ["master".to_string(), "node1".into(), "node2".into()];
     let pods = ["nginx-deployment-75675f5897-rfj56".to_string()];
     let devices = ["enp0s3".to_string(), "enp0s8".into()];
-    read(
+    by(
         remark,
         &Names {
             nodes: &nodes,
@@ -343,5 +347,50 @@ fn words_after_the_interrupt_are_read() {
         "across node, give it a second",
     ] {
         assert_eq!(claims(remark), vec![SameNode(false)], "{remark}");
+    }
+}
+
+/// probe21ca, W4: under a command's output, a remark is said of what the
+/// command got, so one that claims nothing is an instruction or pointer
+/// to the reader in every part; filler words alone are a claim lab does
+/// not read there (a command's own remark of them claims nothing). Seen
+/// failing with `read_below` as `read`: the filler ones were no claim.
+#[test]
+fn under_the_output_only_an_instruction_claims_nothing() {
+    use Claim::*;
+    let below = |r: &str| reading_by(read_below, r);
+    for remark in [
+        "press Ctrl-C to stop",
+        "see above",
+        "same as before",
+        "until Ctrl-C",
+        "wait a few seconds",
+    ] {
+        assert_eq!(below(remark), Reading::NoClaim, "{remark}");
+    }
+    for remark in [
+        "both pods are still running",
+        "ping the pod",
+        "then it was done",
+        "not always",
+        "see above; the second ping",
+        // Unread as a command's remark too.
+        "every later echo timed out",
+        "flannel.1 carried this one",
+        "node2 answered a few seconds later",
+        "the pod answered on the second try",
+    ] {
+        assert!(
+            matches!(below(remark), Reading::Unread(_)),
+            "{remark}: {:?}",
+            below(remark)
+        );
+    }
+    for (remark, want) in [
+        ("then all echoes were lost", vec![Reaches(false)]),
+        ("replies continue until Ctrl-C", vec![Reaches(true)]),
+        ("no reply, press Ctrl-C", vec![Reaches(false)]),
+    ] {
+        assert_eq!(below(remark), Reading::Claims(want), "{remark}");
     }
 }

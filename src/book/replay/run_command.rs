@@ -50,6 +50,9 @@ impl Replayer<'_> {
         if let (Some(m), Ok(Cmd::Kubectl(k))) = (manifest, &p.cmd) {
             self.manifest_done(t, k, &mut r, m).await;
             swallowed::check(p, &mut r);
+            // Its remarks once its meaning set its verdict: read before,
+            // a claim under its messages was overwritten (probe21ca, W4).
+            remark_claims::check(p, &self.binding, &self.lab_words(&r.variant), &mut r);
         }
         self.stop_at_swallowed(p, &r);
         r
@@ -201,11 +204,11 @@ impl Replayer<'_> {
             }
         }
         // An apply/delete line is checked once its meaning is done
-        // ([`Replayer::run_alone`]).
+        // ([`Replayer::run_alone`]), its remarks too.
         if manifest.is_none() {
             swallowed::check(p, &mut r);
+            remark_claims::check(p, &self.binding, &self.lab_words(&r.variant), &mut r);
         }
-        remark_claims::check(p, &self.binding, &self.lab_words(&r.variant), &mut r);
         self.unshown_reach(p, &mut r);
         let gone = self
             .gone_after(&r, &pods)

@@ -1,0 +1,150 @@
+//! A remark in brackets on its own line right under a command's output
+//! (`(then all echoes were lost)` under a ping's replies, `(node2 answered a
+//! few seconds later)` under its header alone, a claim after a cut's note):
+//! the author's claim about what the command got. probe21ca (W4) found it
+//! dropped silently, the command `match` (or `skipped` as cut), while the
+//! same line under `kubectl logs`, inside its output, was not understood.
+//! It is read as a command's remark is, strictly: its claims held against
+//! the lab, else the command is not understood naming the line.
+
+use super::tests_drift::on_netns;
+use super::*;
+
+const NEAR: &str = "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n64 bytes from 10.244.1.2: icmp_seq=2 ttl=64 time=0.060 ms\n";
+const FAR: &str = "PING 10.244.2.2 (10.244.2.2) 56(84) bytes of data.\n";
+
+/// `vagrant ssh node1`, then `ping` of `ip` with `output` and `below` in
+/// the same block, then `exit`: the ping's report.
+async fn ping_with(ip: &str, output: &str, below: &str) -> CommandReport {
+    let text = format!("```bash\nvagrant ssh node1\nping {ip}\n{output}{below}\nexit\n```\n");
+    let r = on_netns(&text).await;
+    r.blocks[0].commands[1].clone()
+}
+
+/// Seen failing first: each was `match` (the near ping) or `skipped` as
+/// cut (the far one's header), the line named nowhere.
+#[tokio::test]
+async fn a_claim_below_a_pings_output_is_read_or_not_understood() {
+    for below in [
+        "(every later echo timed out)",
+        "(flannel.1 carried this one)",
+        "(node1 stopped answering after this)",
+        "(output truncated)\n(node1 stopped answering after this)",
+        "...\n(every later echo timed out)",
+        // Filler words alone under output still claim (a remark of a
+        // command's line that says them claims nothing).
+        "(both pods are still running)",
+    ] {
+        let p = ping_with("10.244.1.2", NEAR, below).await;
+        assert_eq!(p.verdict, Verdict::NotUnderstood, "{below}: {p:?}");
+        let claim = below.lines().last().unwrap();
+        let reason = p.reason.as_deref().unwrap_or_default();
+        assert!(
+            reason.contains(claim) && reason.contains("below this command's output"),
+            "{below}: {reason}"
+        );
+    }
+    // Read, and wrong: the lab's ping got its replies.
+    let p = ping_with("10.244.1.2", NEAR, "(then all echoes were lost)").await;
+    assert_eq!(p.verdict, Verdict::Drift, "{p:?}");
+    assert!(
+        p.differences
+            .iter()
+            .any(|d| d.contains("… (then all echoes were lost)") && d.contains("no answer")),
+        "{p:?}"
+    );
+    // Under the far ping's header alone: a claim is no cut.
+    let p = ping_with("10.244.2.2", FAR, "(node2 answered a few seconds later)").await;
+    assert_eq!(p.verdict, Verdict::NotUnderstood, "{p:?}");
+    // Read, and wrong: the lab's far ping got none.
+    let p = ping_with("10.244.2.2", FAR, "(then it worked)").await;
+    assert_eq!(p.verdict, Verdict::Drift, "{p:?}");
+}
+
+/// A cut's note stays a cut, an instruction to the reader claims nothing,
+/// and a claim lab reads that holds passes: none is a failure (probe21ca's
+/// W2 showed that rejecting ordinary notes is a wrong red).
+#[tokio::test]
+async fn a_cut_an_instruction_or_a_true_claim_below_the_output_passes() {
+    for below in [
+        "(more replies omitted)",
+        "(output truncated)",
+        "(removed lines for brevity, only top few lines)",
+        "(press Ctrl-C to stop)",
+        "(see above)",
+        "(replies continue until Ctrl-C)",
+        "(it replies)",
+    ] {
+        let p = ping_with("10.244.1.2", NEAR, below).await;
+        assert_eq!(p.verdict, Verdict::Match, "{below}: {p:?}");
+    }
+}
+
+/// A claim right under a command that shows no output, and one in the
+/// output block below the command (inside its lines, or under them), are
+/// the command's too. Seen failing first: skipped (no output shown), and
+/// `match`.
+#[tokio::test]
+async fn a_claim_under_a_bare_command_or_in_the_output_block_below_is_its() {
+    let text = "```bash\nvagrant ssh node1\nping -c 2 10.244.1.2\n(no reply)\nexit\n```\n";
+    let r = on_netns(text).await;
+    let p = &r.blocks[0].commands[1];
+    assert_eq!(p.verdict, Verdict::Drift, "{p:?}");
+    for (output, want) in [
+        (
+            format!("{NEAR}(every later echo timed out)\n"),
+            "below this command's output",
+        ),
+        (
+            "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n(flannel.1 carried this one)\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n".to_string(),
+            "inside this command's output",
+        ),
+    ] {
+        let text = format!("```bash\nvagrant ssh node1\nping -c 2 10.244.1.2\n```\n\n```text\n{output}```\n");
+        let r = on_netns(&text).await;
+        let p = &r.blocks[0].commands[1];
+        assert_eq!(p.verdict, Verdict::NotUnderstood, "{output}: {p:?}");
+        let reason = p.reason.as_deref().unwrap_or_default();
+        assert!(reason.contains(want), "{reason}");
+    }
+}
+
+/// tcpdump's packet line, then a claim of what came after.
+#[tokio::test]
+async fn a_claim_below_a_captures_packets_is_not_understood() {
+    let text = "```bash\nvagrant ssh node1\nsudo tcpdump -i flannel.1\ntcpdump: verbose output suppressed, use -v[v]... for full protocol decode\nlistening on flannel.1, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n12:00:00.000001 IP 10.244.1.0 > 10.244.2.2: ICMP echo request, id 7, seq 1, length 64\n(then the capture stopped: no replies seen)\n```\n";
+    let r = on_netns(text).await;
+    let p = &r.blocks[0].commands[1];
+    assert_eq!(p.verdict, Verdict::NotUnderstood, "{p:?}");
+}
+
+/// A claim under an `apply`'s messages: the line's meaning, done after
+/// its remarks were read, left it `skipped` and the claim unsaid. Seen
+/// failing first: skipped.
+#[tokio::test]
+async fn a_claim_below_an_applys_messages_is_not_understood() {
+    let text = "```bash\nkubectl --kubeconfig ./admin.conf apply -f nginx-deployment.yaml\n\ndeployment.apps/nginx-deployment created\n(wait until both pods are Running)\n```\n";
+    let r = on_netns(text).await;
+    let p = &r.blocks[0].commands[0];
+    assert_eq!(p.verdict, Verdict::NotUnderstood, "{p:?}");
+    let reason = p.reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("(wait until both pods are Running)"),
+        "{reason}"
+    );
+}
+
+/// A ping's header with a claim below it that holds (`(no reply)`, the
+/// lab's far ping got none) is skipped, and the reason says a remark
+/// stands for its replies, never that the book cut its output (a claim
+/// is no cut). Seen failing first: "the book cut its output".
+#[tokio::test]
+async fn a_true_claim_below_a_pings_header_is_no_cut() {
+    let p = ping_with("10.244.2.2", FAR, "(no reply)").await;
+    assert_eq!(p.verdict, Verdict::Skipped, "{p:?}");
+    let reason = p.reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("a remark in brackets below it") && !reason.contains("cut its output"),
+        "{reason}"
+    );
+}
