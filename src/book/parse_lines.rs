@@ -339,6 +339,26 @@ fn remark_with_above(
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
+/// The comments of `held` (taken out of it) that stand right under a
+/// command's output, no blank line between, with a blank line below them
+/// before the next command: the upper command's claims about what it got,
+/// read strictly as a bracketed line there is ([`crate::book::replay`]'s
+/// `remark_below`). Joined to the next command's remark, `# ttl 63` under
+/// a reply of ttl 64 was held against the next ping, where it held, and
+/// the block was green (probe21cb, F1). A comment with a blank line above
+/// it, right above the command, stays that command's remark (probe21bk,
+/// finding 2); so does one glued to both (a heading of the command).
+fn glued_claims(held: &mut Vec<(usize, String)>) -> Vec<(usize, String)> {
+    let upper = held
+        .iter()
+        .take_while(|(_, l)| !l.trim().is_empty())
+        .count();
+    if upper == held.len() {
+        return Vec::new();
+    }
+    held.drain(..upper).collect()
+}
+
 /// The block's commands, each with its output, and its prose lines; a
 /// block read alone keeps [`crate::book::caps::OUTPUT_LINES`] of its output.
 pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
@@ -373,14 +393,23 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
     // remark was wrong (probe21bk, finding 2). Where the author shows
     // prompts, a line without one is output.
     let mut held: Vec<(usize, String)> = Vec::new();
+    // Whether the line before is a line of the last command's output, and
+    // whether the held comments began right under one (no blank line
+    // between): see [`glued_claims`].
+    let mut after_output = false;
+    let mut glued = false;
     for (n, raw) in &block.body {
         let line = seen(raw);
         let n = *n;
+        let was_after_output = std::mem::take(&mut after_output);
         if seen_any
             && !prompted
             && (is_comment(&line) || (!held.is_empty() && line.trim().is_empty()))
             && !steps.last().is_some_and(still_typed)
         {
+            if held.is_empty() {
+                glued = was_after_output;
+            }
             held.push((n, line));
             continue;
         }
@@ -393,6 +422,20 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
                         && (!l.trim().is_empty() || !s.output.is_empty())
                     {
                         push(s, p, n, l, left);
+                    }
+                }
+            } else if glued && let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut()) {
+                for (n, l) in glued_claims(&mut held) {
+                    if crate::book::compare::is_elision(&l)
+                        || s.output.iter().any(|o| is_comment(o))
+                    {
+                        // A cut's note (`# output truncated`), or a line
+                        // of output that shows comments of its own (a
+                        // file's `# …` lines): output.
+                        push(s, p, n, l, left);
+                    } else {
+                        s.remarks_below.push((n, l.trim().to_string()));
+                        prose.push((n, l.trim().to_string()));
                     }
                 }
             }
@@ -460,6 +503,7 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
             prose.push((n, line.trim().to_string()));
         } else if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut()) {
             push(s, p, n, line, left);
+            after_output = true;
         }
     }
     for (n, l) in held {

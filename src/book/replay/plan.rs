@@ -351,6 +351,19 @@ fn root_shell_refused(s: &Session, su: bool, root_next: bool, step: &Step) -> Op
             ),
         });
     }
+    // Behind `# ` (or another root prompt) while the reader is still
+    // `vagrant`: to a shell a comment, nothing runs; read as a prompt, it
+    // is root's, which the reader does not have yet. Either way the line
+    // makes no one root (probe21cb, F5: `# sudo -i` then `tcpdump` without
+    // sudo was `match`).
+    if s.roots.is_empty()
+        && let Some(prompt) = super::root_needed::root_prompt(&step.written)
+    {
+        let node = s.node.as_deref().unwrap_or("NODE");
+        return Some(format!(
+            "`{command}` is typed behind `{prompt}`: to a shell a comment (nothing runs, the reader stays `vagrant`), or a root prompt the reader of `vagrant ssh {node}` does not have, since no line made them root; lab takes it for no step that makes the reader root"
+        ));
+    }
     (su && s.roots.is_empty() && !root_next).then(|| format!(
         "`{command}` asks root's password, and the book shows no root prompt after it: lab cannot tell whether the reader became root"
     ))

@@ -47,11 +47,17 @@ pub(super) fn check(
         false => "right under this command, which shows no output,",
     };
     for (line, written) in &p.step.remarks_below {
-        let inner = written
-            .strip_prefix('(')
-            .and_then(|w| w.strip_suffix(')'))
+        // `(…)`, or a comment (`# …`) glued to the output with a blank
+        // line below it (`parse_lines`' `glued_claims`; probe21cb, F1).
+        let comment = written.strip_prefix('#').map(|w| w.trim_start_matches('#'));
+        let inner = comment
+            .or_else(|| written.strip_prefix('(').and_then(|w| w.strip_suffix(')')))
             .unwrap_or(written)
             .trim();
+        let kind = match comment {
+            Some(_) => "a comment right under the output",
+            None => "a remark in brackets",
+        };
         match read_below(inner, &names) {
             Reading::NoClaim => r.why.push(format!(
                 "the book shows `{written}` {under} (line {line}): it tells the reader what to do and claims nothing of the output"
@@ -59,7 +65,7 @@ pub(super) fn check(
             Reading::Unread(part) => not_green(
                 r,
                 format!(
-                    "the book shows `{written}` {under} (line {line}): a remark in brackets that claims something of the output in words lab does not read (`{part}`), so it compares nothing of the command"
+                    "the book shows `{written}` {under} (line {line}): {kind} that claims something of the output in words lab does not read (`{part}`), so it compares nothing of the command"
                 ),
             ),
             Reading::Claims(claims) => {

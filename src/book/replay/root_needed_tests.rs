@@ -341,3 +341,46 @@ async fn on_vagrant_a_line_in_a_root_shell_runs_with_sudo() {
     assert_eq!(ran[2], Some("sudo sh -c 'route -n'"), "{b:#?}");
     assert_eq!(ran[4], Some("route -n"), "{b:#?}");
 }
+
+/// probe21cb, F5 (`FG58`, `FG58b`): a root step typed behind `# ` in a
+/// session no step made root is a comment to the shell (nothing runs) or
+/// a root prompt the reader lacks: it makes no one root, and `tcpdump`
+/// after it is never green. Behind root's prompt once a step made the
+/// reader root, or behind a user's prompt, it is a root step still. Seen
+/// failing first: the block was `match`, the step skipped as "the reader
+/// becomes root".
+#[tokio::test]
+async fn a_root_step_behind_a_root_prompt_the_reader_lacks_makes_no_root() {
+    let capture = "tcpdump -i flannel.1";
+    for step in [
+        "# sudo -i",
+        "# sudo su -",
+        "root@node1:~# sudo -i",
+        "#  sudo -s",
+    ] {
+        let text = format!("# Root\n\n```bash\nvagrant ssh node1\n{step}\n{capture}\n```\n");
+        let r = on_netns(&text).await;
+        let b = &r.blocks[0];
+        assert!(
+            matches!(b.verdict, Verdict::Drift | Verdict::NotUnderstood),
+            "{step}: {b:#?}"
+        );
+        assert_ne!(b.commands[1].verdict, Verdict::Skipped, "{step}: {b:#?}");
+    }
+    for step in [
+        "sudo -i",
+        "vagrant@node1:~$ sudo -i",
+        "sudo -i\nroot@node1:~# sudo -i",
+    ] {
+        let text = format!("# Root\n\n```bash\nvagrant ssh node1\n{step}\n{capture}\n```\n");
+        let r = on_netns(&text).await;
+        let b = &r.blocks[0];
+        assert!(
+            b.commands
+                .iter()
+                .all(|c| c.verdict != Verdict::NotUnderstood
+                    && c.differences.iter().all(|d| !d.contains("needs sudo"))),
+            "{step}: {b:#?}"
+        );
+    }
+}

@@ -148,3 +148,53 @@ async fn a_true_claim_below_a_pings_header_is_no_cut() {
         "{reason}"
     );
 }
+
+/// probe21cb, F1: a comment right under a command's output, no blank line
+/// between, with a blank line below it before the next command, is the
+/// upper command's claim, read as a bracketed one there is. Seen failing
+/// first: joined to the next ping's remark, where the claim held (no
+/// reply, `then all echoes were lost`), and the near ping was `match`.
+#[tokio::test]
+async fn a_comment_glued_under_output_is_the_upper_commands_claim() {
+    let block = |below: &str| {
+        format!(
+            "```bash\nvagrant ssh node1\nping 10.244.1.2\n{NEAR}{below}\n\nping 10.244.2.2\n\n{FAR}\nexit\n```\n"
+        )
+    };
+    for below in ["# then all echoes were lost", "## no reply", "# ttl 63"] {
+        let r = on_netns(&block(below)).await;
+        let near = &r.blocks[0].commands[1];
+        assert_eq!(near.verdict, Verdict::Drift, "{below}: {near:?}");
+    }
+    // Its words unread: not understood, naming the line.
+    let r = on_netns(&block("# flannel.1 carried these")).await;
+    let near = &r.blocks[0].commands[1];
+    assert_eq!(near.verdict, Verdict::NotUnderstood, "{near:?}");
+    assert!(
+        near.reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("# flannel.1 carried these"),
+        "{near:?}"
+    );
+    // True, or a cut's note: the near ping matches.
+    for below in ["# it replies", "# output truncated"] {
+        let r = on_netns(&block(below)).await;
+        let near = &r.blocks[0].commands[1];
+        assert_eq!(near.verdict, Verdict::Match, "{below}: {near:?}");
+    }
+    // With a blank line above it, right above the command: the next
+    // command's remark (probe21bk, finding 2), read there.
+    let text = format!(
+        "```bash\nvagrant ssh node1\nping 10.244.1.2\n{NEAR}\n# across node\nping 10.244.2.2\n\n{FAR}\nexit\n```\n"
+    );
+    let c = crate::book::parse::parse(std::path::Path::new("c.md"), text.as_bytes()).unwrap();
+    let (steps, _) = crate::book::parse::steps(&c.blocks[0]);
+    assert_eq!(steps[2].remark.as_deref(), Some("across node"), "{steps:?}");
+    assert!(steps[1].remarks_below.is_empty(), "{steps:?}");
+    let c = crate::book::parse::parse(std::path::Path::new("c.md"), block("# ttl 63").as_bytes())
+        .unwrap();
+    let (steps, _) = crate::book::parse::steps(&c.blocks[0]);
+    assert_eq!(steps[2].remark, None, "{steps:?}");
+    assert_eq!(steps[1].remarks_below.len(), 1, "{steps:?}");
+}
