@@ -21,7 +21,10 @@
 //!   own form (compared by [`super::peers`]), `Closing connection N`
 //!   (the connection's end, no claim); `Connected to` (curl 8's form too)
 //!   also claims a connection was made: where the lab's curl made none
-//!   (its own lines say so), it drifts (probe21ca FV2);
+//!   (its own lines say so), it drifts (probe21ca FV2); so do curl's
+//!   timeout once connected, `Operation timed out after … bytes received`
+//!   (a `* ` line or its `curl: (28)` line), and `left intact` (probe21cb
+//!   F2);
 //! - anything else (a proxy, TLS on plain http, curl's own notes lab does
 //!   not read): named as not compared, so its command is no `match`.
 
@@ -132,6 +135,47 @@ fn connected_claim(low: &str) -> bool {
     low.starts_with("connected to ") || low.starts_with("established connection to ")
 }
 
+/// Whether words of curl's (a `* ` line's, or its `curl: (N)` error's
+/// message; lowercase) are its timeout once connected: `Operation timed
+/// out after N milliseconds with M [out of T] bytes received`. curl says
+/// so only past the connect phase; there it says `Connection timed out
+/// after …` (lib/multi.c), or an old curl `Failed to connect … timed out`
+/// (probe21cb F2: it passed against a lab curl that never connected).
+fn transfer_timeout(low: &str) -> bool {
+    low.contains("operation timed out after") && low.contains("bytes received")
+}
+
+/// Whether a `* ` line's words (lowercase) say a connection was kept
+/// after a transfer: `Connection #N to host H left intact`.
+fn left_intact(low: &str) -> bool {
+    low.starts_with("connection #") && low.ends_with(" left intact")
+}
+
+/// What a line of curl's that claims a connection was made says, for the
+/// difference sentence, if it claims one (`low`: its words, lowercase).
+fn connection_said(low: &str) -> Option<&'static str> {
+    if connected_claim(low) {
+        Some("says curl connected")
+    } else if transfer_timeout(low) {
+        Some("is curl's timeout once connected (it connected, then waited for data)")
+    } else if left_intact(low) {
+        Some("says curl connected and kept the connection after a transfer")
+    } else {
+        None
+    }
+}
+
+/// The lab's curl's own line of why it failed (its `curl: (N)` line, else
+/// its last `* ` line saying a failure), for the difference sentence.
+fn labs_failure_line(lab: &[String]) -> Option<String> {
+    let own = |l: &&String| l.trim().starts_with("curl: (");
+    let star_fault = |l: &&String| star(l).is_some_and(|s| fault(&s.to_lowercase()).is_some());
+    lab.iter()
+        .find(own)
+        .or_else(|| lab.iter().rev().find(star_fault))
+        .map(|l| crate::book::compare::squash(l.trim()))
+}
+
 /// Whether the lab's curl (its lines, its `* ` lines' words, its exit)
 /// never made a connection: it failed, and with `-v` no line of it says it
 /// connected; without, its error is one of connecting (exit 6 or 7, `Failed
@@ -183,6 +227,25 @@ pub(super) fn read(
     });
     let (mut d, mut u) = (Vec::new(), Vec::new());
     let unconnected = never_connected(lab, &labs, code);
+    let labs_own = labs_failure_line(lab)
+        .map(|l| format!(" (`{l}`)"))
+        .unwrap_or_default();
+    // curl's error line, `curl: (28) Operation timed out after … bytes
+    // received`, says so with `-v` or without it.
+    for l in book {
+        let t = crate::book::compare::squash(l.trim());
+        if unconnected
+            && t.starts_with("curl: (")
+            && transfer_timeout(&t.to_lowercase())
+            && !lab
+                .iter()
+                .any(|x| crate::book::compare::squash(x.trim()) == t)
+        {
+            d.push(format!(
+                "curl: the book's `{t}` is curl's timeout once connected (it connected, then waited for data); the lab's curl never connected{labs_own}: {facts}"
+            ));
+        }
+    }
     for said in book.iter().filter_map(|l| star(l)) {
         if said.is_empty() || labs.contains(&said) {
             continue;
@@ -190,10 +253,11 @@ pub(super) fn read(
         let low = said.to_lowercase();
         // A connection made, where the lab's curl made none, is another
         // failure than the lab's (probe21ca FV2: connected, then the
-        // transfer timed out, against a connect that timed out).
-        if connected_claim(&low) && unconnected {
+        // transfer timed out, against a connect that timed out; probe21cb
+        // F2: curl's own words for that timeout).
+        if let (Some(what), true) = (connection_said(&low), unconnected) {
             d.push(format!(
-                "curl: the book's `* {said}` says curl connected; the lab's curl never connected: {facts}"
+                "curl: the book's `* {said}` {what}; the lab's curl never connected{labs_own}: {facts}"
             ));
             continue;
         }

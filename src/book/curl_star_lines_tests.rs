@@ -145,7 +145,7 @@ fn a_connection_the_labs_curl_never_made_drifts() {
         let said = &line[2..];
         assert!(
             r.differences.iter().any(|d| d
-                == &format!("curl: the book's `* {said}` says curl connected; the lab's curl never connected: no answer (timed out)")),
+                == &format!("curl: the book's `* {said}` says curl connected; the lab's curl never connected (`curl: (28) Connection timed out after 1001 milliseconds`): no answer (timed out)")),
             "{line}: {r:?}"
         );
     }
@@ -170,4 +170,92 @@ fn a_connection_the_labs_curl_never_made_drifts() {
             .any(|d| d.contains("says curl connected; the lab's curl never connected")),
         "{r:?}"
     );
+}
+
+/// probe21cb F2: curl's `Operation timed out after N milliseconds with M
+/// [out of T] bytes received` is its timeout once connected (in the
+/// connect phase it says `Connection timed out after …`): against a lab
+/// curl that never connected it drifts, with `-v` or without, saying which
+/// failure is which; the lab's own connect failures in the book still agree.
+#[test]
+fn a_transfer_timeout_against_a_connect_that_never_came_drifts() {
+    let with_v = "*   Trying 10.244.2.2:80...\n* Operation timed out after 1000 milliseconds with 0 bytes received\n* Closing connection 0\ncurl: (28) Operation timed out after 1000 milliseconds with 0 bytes received";
+    let r = judged(with_v, LAB_TIMED_OUT, 28);
+    assert!(
+        r.differences.iter().any(|d| d
+            == "curl: the book's `* Operation timed out after 1000 milliseconds with 0 bytes received` is curl's timeout once connected (it connected, then waited for data); the lab's curl never connected (`curl: (28) Connection timed out after 1001 milliseconds`): no answer (timed out)"),
+        "{r:?}"
+    );
+    let lab_plain = "curl: (28) Connection timed out after 1001 milliseconds";
+    for book in [
+        "curl: (28) Operation timed out after 1000 milliseconds with 0 bytes received",
+        "curl: (28) Operation timed out after 5001 milliseconds with 0 out of 612 bytes received",
+    ] {
+        for (lab, code) in [(lab_plain, 28), (LAB_TIMED_OUT, 28)] {
+            let r = judged(book, lab, code);
+            assert!(
+                r.differences.iter().any(|d| d.starts_with(&format!(
+                    "curl: the book's `{book}` is curl's timeout once connected"
+                )) && d.contains("the lab's curl never connected")),
+                "{book} / {lab}: {r:?}"
+            );
+        }
+    }
+    // The lab's curl that connected and then timed out agrees.
+    let connected = "*   Trying 10.244.2.2:80...\n* Connected to 10.244.2.2 (10.244.2.2) port 80 (#0)\n> GET / HTTP/1.1\n> \n* Operation timed out after 1002 milliseconds with 0 bytes received\n* Closing connection 0\ncurl: (28) Operation timed out after 1002 milliseconds with 0 bytes received";
+    for book in [
+        with_v,
+        "curl: (28) Operation timed out after 1000 milliseconds with 0 bytes received",
+    ] {
+        let r = judged(book, connected, 28);
+        assert!(r.differences.is_empty(), "{book}: {r:?}");
+        let plain = "curl: (28) Operation timed out after 1002 milliseconds with 0 bytes received";
+        let r = judged(book, plain, 28);
+        assert!(r.differences.is_empty(), "{book} / no -v: {r:?}");
+    }
+    // A true book of a connect that never came agrees, however curl says it.
+    for (book, lab, code) in [
+        (LAB_TIMED_OUT, LAB_TIMED_OUT, 28),
+        (
+            "curl: (28) Connection timed out after 5003 milliseconds",
+            lab_plain,
+            28,
+        ),
+        (
+            "curl: (28) Failed to connect to 10.244.2.2 port 80 after 5002 ms: Timeout was reached",
+            lab_plain,
+            28,
+        ),
+        (
+            "curl: (7) Failed to connect to 10.244.2.2 port 80: Connection timed out",
+            lab_plain,
+            28,
+        ),
+        (
+            "*   Trying 10.244.2.2:80...\n* connect to 10.244.2.2 port 80 failed: Connection timed out\n* Failed to connect to 10.244.2.2 port 80: Connection timed out\n* Closing connection 0\ncurl: (7) Failed to connect to 10.244.2.2 port 80: Connection timed out",
+            LAB_TIMED_OUT,
+            28,
+        ),
+    ] {
+        let r = judged(book, lab, code);
+        assert!(r.differences.is_empty(), "{book}: {r:?}");
+    }
+}
+
+/// probe21cb F2 (FV4): `* Connection #0 to host H left intact` says a
+/// transfer ended on a connection curl kept: under a lab curl that never
+/// connected it drifts.
+#[test]
+fn a_connection_left_intact_the_labs_curl_never_made_drifts() {
+    let shown = "*   Trying 10.244.2.2:80...\n* Connection timed out after 1000 milliseconds\n* Connection #0 to host 10.244.2.2 left intact\ncurl: (28) Connection timed out after 1000 milliseconds";
+    let r = judged(shown, LAB_TIMED_OUT, 28);
+    assert!(
+        r.differences.iter().any(|d| d.starts_with(
+            "curl: the book's `* Connection #0 to host 10.244.2.2 left intact` says curl connected and kept the connection"
+        ) && d.contains("never connected")),
+        "{r:?}"
+    );
+    // Under the lab's curl that answered it agrees.
+    let r = judged(&book("", INTACT), LAB_OK, 0);
+    assert!(r.differences.is_empty(), "{r:?}");
 }

@@ -1,5 +1,6 @@
 //! The words of a command's remark, read as the claims they make: where
-//! the line is typed (`from node1`), where what it reaches is (`same node`,
+//! the line is typed (`from node1`; after a word of an answer, `reply from
+//! node2`, the node that answered), where what it reaches is (`same node`,
 //! `same-node`, `same host`, `local`, `across nodes`, `cross-node`, `pod on
 //! node2`, `same node as POD`) and what it gets (`works`, `replies`, `no
 //! reply`, `fails`, `unreachable`), each possibly negated (`not same
@@ -67,6 +68,7 @@ pub(super) enum Reading {
 use super::remark_lists::{
     ACROSS_DEVICES, FAILS, FILLER, IMPERATIVES, INSTRUCTION_OBJECTS, NEGATIONS, NODE_NOUNS,
     OTHER_ALONE, OTHER_WITH_NOUN, SAME_ALONE, SAME_DEVICES, SAME_WITH_NOUN, SEPARATORS, WORKS,
+    answer_before,
 };
 
 fn is(list: &[&str], w: &str) -> bool {
@@ -406,6 +408,12 @@ fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
         } else if let Some(node) = names.node(w) {
             let claim = match before {
                 Some("from") if s.negated => return Err(()),
+                // `reply from node2`: the node that answered, the address's.
+                Some("from") if answer_before(words, i - 1) => Claim::OnNode {
+                    node,
+                    on: true,
+                    pod: true,
+                },
                 Some("from") => Claim::From(node),
                 // `same node as node1`: on node1.
                 Some("as") => Claim::OnNode {

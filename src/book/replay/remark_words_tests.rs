@@ -394,3 +394,36 @@ fn under_the_output_only_an_instruction_claims_nothing() {
         assert_eq!(below(remark), Reading::Claims(want), "{remark}");
     }
 }
+
+/// probe21cb F3: `from NODE` right after a word of an answer names who
+/// answered (the address's node, as `node2's pod replies` says), not the
+/// session. Seen failing first: `From("node2")`.
+#[test]
+fn from_a_node_after_an_answer_is_the_answerer() {
+    use Claim::*;
+    let on = |n: &str| OnNode {
+        node: n.into(),
+        on: true,
+        pod: true,
+    };
+    for (remark, want) in [
+        ("reply from node2", vec![Reaches(true), on("node2")]),
+        ("no reply from node2", vec![Reaches(false), on("node2")]),
+        (
+            "the reply comes from node2",
+            vec![Reaches(true), on("node2")],
+        ),
+        (
+            "replies come back from node2",
+            vec![Reaches(true), on("node2")],
+        ),
+        ("answered from node1", vec![Reaches(true), on("node1")]),
+        (
+            "works from node1",
+            vec![Reaches(true), From("node1".into())],
+        ),
+        ("from node1", vec![From("node1".into())]),
+    ] {
+        assert_eq!(claims(remark), want, "{remark}");
+    }
+}

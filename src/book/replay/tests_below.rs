@@ -198,3 +198,76 @@ async fn a_comment_glued_under_output_is_the_upper_commands_claim() {
     assert_eq!(steps[2].remark, None, "{steps:?}");
     assert_eq!(steps[1].remarks_below.len(), 1, "{steps:?}");
 }
+
+/// probe21cb F3: `from NODE` after a word of an answer (`reply from
+/// node2`, `no answer from node2`, `the reply comes from node2`) names the
+/// node that answered, held against the pinged address's node by the
+/// book's tables; it was read as "typed from NODE". Seen failing first:
+/// the true ones drifted ("typed from node2 … node1's session"), the false
+/// ones (node1 said of node2's pod's address) passed.
+#[tokio::test]
+async fn from_a_node_after_a_reply_names_who_answered() {
+    // The book's table puts 10.244.1.2 on node1 and 10.244.2.2 on node2.
+    let table = "```bash\nkubectl --kubeconfig ./admin.conf get pods -o wide\n\nNAME                                READY     STATUS    RESTARTS   AGE       IP           NODE\nnginx-deployment-75675f5897-4dm42   1/1       Running   0          2m        10.244.1.2   node1\nnginx-deployment-75675f5897-rfj56   1/1       Running   0          2m        10.244.2.2   node2\n```\n\n";
+    let ping = |ip: &str, output: &str, below: &str| {
+        format!("{table}```bash\nvagrant ssh node1\nping {ip}\n{output}{below}\nexit\n```\n")
+    };
+    let ran = |text: String| async move { on_netns(&text).await.blocks[1].commands[1].clone() };
+    for (ip, output, below) in [
+        ("10.244.1.2", NEAR, "(reply from node1)"),
+        ("10.244.1.2", NEAR, "(the reply comes back from node1)"),
+        ("10.244.2.2", FAR, "(no reply from node2)"),
+        ("10.244.2.2", FAR, "(no answer from node2)"),
+    ] {
+        let p = ran(ping(ip, output, below)).await;
+        assert!(
+            p.differences.is_empty() && matches!(p.verdict, Verdict::Match | Verdict::Skipped),
+            "{below}: {p:?}"
+        );
+    }
+    for (ip, output, below, node) in [
+        ("10.244.1.2", NEAR, "(reply from node2)", "node1"),
+        ("10.244.1.2", NEAR, "(answered from node2)", "node1"),
+        ("10.244.2.2", FAR, "(no reply from node1)", "node2"),
+    ] {
+        let p = ran(ping(ip, output, below)).await;
+        assert_eq!(p.verdict, Verdict::Drift, "{below}: {p:?}");
+        assert!(
+            p.differences.iter().any(|d| d
+                .contains(&format!("but the book's own tables put it on {node}"))
+                && !d.contains("typed from")),
+            "{below}: {p:?}"
+        );
+    }
+    // On the command's line too; a bare `from node1` is still the session.
+    for (remark, drift) in [
+        ("(no reply from node2)", None),
+        ("(across node, no reply from node2)", None),
+        ("(from node1)", None),
+        (
+            "(across node, no answer from node1)",
+            Some(
+                "the remark says 10.244.2.2 is on node1, but the book's own tables put it on node2",
+            ),
+        ),
+        (
+            "(from node2)",
+            Some("the remark says the line is typed from node2"),
+        ),
+    ] {
+        let text = format!(
+            "{table}```bash\nvagrant ssh node1\nping 10.244.2.2 {remark}\n{FAR}exit\n```\n"
+        );
+        let p = ran(text).await;
+        match drift {
+            None => assert!(
+                p.differences.is_empty() && matches!(p.verdict, Verdict::Match | Verdict::Skipped),
+                "{remark}: {p:?}"
+            ),
+            Some(d) => assert!(
+                p.differences.iter().any(|x| x.contains(d)),
+                "{remark}: {p:?}"
+            ),
+        }
+    }
+}
