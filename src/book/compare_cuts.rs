@@ -23,7 +23,7 @@ pub fn is_elision(line: &str) -> bool {
     (dots >= 3 && inner.chars().all(|c| c == '.' || c == ' '))
         || (!inner.is_empty() && inner.chars().all(|c| ELLIPSES.contains(&c)))
         || inner.eq_ignore_ascii_case("snip")
-        || (bracketed && is_authors_note(inner))
+        || (bracketed && (is_authors_note(inner) || goes_on_note(inner)))
         || framed_note(t).is_some_and(|n| n.eq_ignore_ascii_case("snip") || is_authors_note(n))
         || remark(t).is_some_and(|r| is_authors_note(r) || (r != t && is_elision(r)))
         || matches!(
@@ -82,6 +82,43 @@ pub(super) fn is_authors_note(inner: &str) -> bool {
                     .iter()
                     .any(|w| *w == "lines" || *w == "line" || *w == "more"))
 }
+
+/// The author's words in brackets that the output went on (`(and so
+/// on)`, `(etc.)`, `(output continues)`, `(repeats)`, `(more lines
+/// follow)`): a cut, as `...` is. probe21cb (F4) found them not understood
+/// under a ping's replies, a capture or a log once a line below the output
+/// was read as a claim. Only words of going on and of what went on
+/// (`output`, `lines`), never of what it held: `(more replies follow)` or
+/// `(replies continue)` say replies came, and stay claims.
+fn goes_on_note(inner: &str) -> bool {
+    let low = inner.to_lowercase().replace("so on", "etc");
+    let words = words_of(&low);
+    words.iter().any(|w| GOES_ON.contains(w))
+        && words
+            .iter()
+            .all(|w| GOES_ON.contains(w) || GOES_ON_WITH.contains(w))
+}
+
+/// The words that say output went on.
+const GOES_ON: &[&str] = &[
+    "etc",
+    "more",
+    "continues",
+    "continue",
+    "continued",
+    "continuing",
+    "follow",
+    "follows",
+    "following",
+    "repeats",
+    "repeat",
+    "repeating",
+];
+
+/// The words a note of going on may hold besides them: what went on.
+const GOES_ON_WITH: &[&str] = &[
+    "and", "output", "lines", "line", "the", "it", "same", "many", "much", "further", "on",
+];
 
 /// The words that say output was cut.
 const CUT: &[&str] = &[

@@ -119,3 +119,35 @@ fn a_route_header_with_words_after_it_is_no_header() {
     assert_eq!(d.len(), 1, "{d:?}");
     assert!(d[0].contains("(node2 route missing)"), "{d:?}");
 }
+
+/// probe21cb, F4: a note in brackets that the output went on is a cut, as
+/// `...` is; one that says what went on (replies, echoes) or what it held
+/// stays a claim. Seen failing first: each note was no cut.
+#[test]
+fn a_note_that_the_output_went_on_is_a_cut() {
+    for cut in [
+        "(and so on)",
+        "(etc.)",
+        "(etc)",
+        "[and so on]",
+        "(output continues)",
+        "(continues)",
+        "(repeats)",
+        "(and more)",
+        "(more lines follow)",
+        "(the same lines repeat)",
+    ] {
+        assert!(is_elision(cut), "{cut}");
+    }
+    for claim in [
+        "(more replies follow)",
+        "(replies continue)",
+        "(and so on, all lost)",
+        "(then all echoes were lost)",
+        "(stopped)",
+        "(continues on node2)",
+        "(more of the same from node2)",
+    ] {
+        assert!(!is_elision(claim), "{claim}");
+    }
+}

@@ -53,6 +53,7 @@ mod refusal;
 mod remark_below;
 mod remark_claims;
 mod remark_lists;
+mod remark_notes;
 mod remark_pods;
 mod remark_words;
 mod remarks;

@@ -387,11 +387,43 @@ fn remark_inside_output(step: &parse::Step) -> Option<String> {
     let (n, l) = step
         .remarks_below
         .iter()
-        .find(|(n, l)| inside(*n) || crate::book::compare::cut_note_with_claim(l))?;
+        .find(|(n, l)| inside(*n) || cut_note_with_claim_below(l))?;
     let place = if inside(*n) { "inside" } else { "below" };
     Some(format!(
         "the book shows `{l}` {place} this command's output (line {n}): a remark in brackets that claims something of the output, which lab cannot read, so it compares nothing of the command"
     ))
+}
+
+/// A cut's note below the output that says more than its cut, less its
+/// pieces that only say the output went on or was stopped: `(output
+/// truncated, press Ctrl-C to stop)` is a cut and an instruction, for the
+/// replay to read as one (probe21ca's WC16, probe21cb), while the cut's
+/// piece of `(removed lines for brevity: every later echo timed out)`
+/// leaves a claim with it.
+fn cut_note_with_claim_below(l: &str) -> bool {
+    let inner = l.trim().strip_prefix('(').and_then(|w| w.strip_suffix(')'));
+    let rest = |w: &str| super::remark_notes::without_notes(w);
+    crate::book::compare::cut_note_with_claim(l)
+        && inner.is_none_or(|w| {
+            !rest(w)
+                .split(';')
+                .map(str::trim)
+                .all(|p| p.is_empty() || instruction(p))
+        })
+}
+
+/// Whether a piece of a note is an instruction to the reader (`press
+/// Ctrl-C to stop`, `stop with Ctrl-C`).
+fn instruction(piece: &str) -> bool {
+    let first = piece
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    matches!(
+        first.as_str(),
+        "press" | "hit" | "type" | "stop" | "ctrl-c" | "ctrl+c" | "^c"
+    )
 }
 
 /// Whether a command is a capture, alone or piped to grep.

@@ -16,7 +16,10 @@
 //! the output), and one that claims nothing must be an instruction to the
 //! reader (`(press Ctrl-C to stop)`). Else the command is not understood,
 //! naming the line. A cut's note (`(output truncated)`) is no remark: it
-//! stays in the output as a cut ([`crate::book::compare::is_elision`]).
+//! stays in the output as a cut ([`crate::book::compare::is_elision`]),
+//! as does a note that the output went on (`(and so on)`); a note that the
+//! author stopped it (`(Ctrl-C pressed here)`), alone or beside a cut's
+//! note or an instruction, claims nothing ([`super::remark_notes`]).
 
 use super::plan::Planned;
 use super::remark_claims::{LabWords, hold, names, not_green};
@@ -60,7 +63,7 @@ pub(super) fn check(
         };
         match read_below(inner, &names) {
             Reading::NoClaim => r.why.push(format!(
-                "the book shows `{written}` {under} (line {line}): it tells the reader what to do and claims nothing of the output"
+                "the book shows `{written}` {under} (line {line}): it tells the reader what to do, or that the output went on or was stopped, and claims nothing of what it held"
             )),
             Reading::Unread(part) => not_green(
                 r,

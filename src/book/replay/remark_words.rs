@@ -136,6 +136,10 @@ fn phrases(words: &[String]) -> Vec<String> {
         match (last, w.as_str()) {
             (Some("times" | "time"), "out") => *out.last_mut().unwrap() = "timeout".into(),
             (Some("no"), "route") => *out.last_mut().unwrap() = "unreachable".into(),
+            // `replies keep coming`: they continue (probe21cb, F4).
+            (Some("keep" | "keeps" | "kept"), "coming" | "going") => {
+                *out.last_mut().unwrap() = "continues".into()
+            }
             (Some("does" | "do" | "did" | "is" | "are" | "can" | "will"), "not") => {
                 *out.last_mut().unwrap() = "not".into()
             }
@@ -576,6 +580,8 @@ pub(super) fn read(remark: &str, names: &Names) -> Reading {
 /// filler words alone (`both pods are still running`, `then it was
 /// done`) are a claim in words lab does not read (probe21ca, W4).
 pub(super) fn read_below(remark: &str, names: &Names) -> Reading {
+    // `(and so on)`, `(Ctrl-C pressed here)`: no claim (probe21cb, F4).
+    let remark = &super::remark_notes::without_notes(remark);
     let reading = read(remark, names);
     if reading != Reading::NoClaim {
         return reading;

@@ -427,3 +427,55 @@ fn from_a_node_after_an_answer_is_the_answerer() {
         assert_eq!(claims(remark), want, "{remark}");
     }
 }
+
+/// probe21cb, F4 and probe21ca's WC16: under the output, a note that the
+/// output went on or that the author stopped it claims nothing, alone or
+/// beside an instruction or a cut's note; `replies keep coming` claims
+/// replies; a claim beside such a note is still read, and what says what
+/// came back still is a claim or unread. Seen failing first: every note
+/// was unread.
+#[test]
+fn under_the_output_a_note_of_going_on_or_stopping_claims_nothing() {
+    use Claim::*;
+    let below = |r: &str| reading_by(read_below, r);
+    for remark in [
+        "and so on",
+        "etc.",
+        "output continues",
+        "continues",
+        "repeats",
+        "and more",
+        "more lines follow",
+        "repeats until stopped",
+        "Ctrl-C pressed here",
+        "stopped with Ctrl-C",
+        "and so on, until you press Ctrl-C",
+        "output truncated, press Ctrl-C to stop",
+        "output truncated; press Ctrl-C to stop",
+        "more replies omitted; stop with Ctrl-C",
+    ] {
+        assert_eq!(below(remark), Reading::NoClaim, "{remark}");
+    }
+    for (remark, want) in [
+        ("replies keep coming until Ctrl-C", vec![Reaches(true)]),
+        ("and so on, ttl 63", vec![Ttl(63)]),
+        ("no reply until Ctrl-C", vec![Reaches(false)]),
+        ("then all echoes were lost", vec![Reaches(false)]),
+        ("ttl 63", vec![Ttl(63)]),
+    ] {
+        assert_eq!(below(remark), Reading::Claims(want), "{remark}");
+    }
+    for remark in [
+        "every later echo timed out",
+        "flannel.1 carried this one",
+        "stopped",
+        "and so on, flannel.1 carried them",
+        "Ctrl-C pressed once node2 answered",
+    ] {
+        assert!(
+            matches!(below(remark), Reading::Unread(_)),
+            "{remark}: {:?}",
+            below(remark)
+        );
+    }
+}

@@ -271,3 +271,32 @@ async fn from_a_node_after_a_reply_names_who_answered() {
         }
     }
 }
+
+/// probe21cb, F4: notes that the output went on or that the author
+/// stopped it, under a ping's replies, claim nothing of what it held (as
+/// `...` and `^C`); `replies keep coming` claims replies, held against the
+/// lab. Seen failing first: each note was not understood.
+#[tokio::test]
+async fn a_note_that_the_output_went_on_or_was_stopped_passes() {
+    for below in [
+        "(and so on)",
+        "(etc.)",
+        "(output continues)",
+        "(more lines follow)",
+        "(repeats until stopped)",
+        "(Ctrl-C pressed here)",
+        "(stopped with Ctrl-C)",
+        "(and so on, until you press Ctrl-C)",
+        "(replies keep coming until Ctrl-C)",
+        "(output truncated, press Ctrl-C to stop)",
+    ] {
+        let p = ping_with("10.244.1.2", NEAR, below).await;
+        assert_eq!(p.verdict, Verdict::Match, "{below}: {p:?}");
+    }
+    // Read, and wrong: the lab's far ping got no reply.
+    let p = ping_with("10.244.2.2", FAR, "(replies keep coming until Ctrl-C)").await;
+    assert_eq!(p.verdict, Verdict::Drift, "{p:?}");
+    // A claim beside a note is still read.
+    let p = ping_with("10.244.1.2", NEAR, "(and so on, flannel.1 carried them)").await;
+    assert_eq!(p.verdict, Verdict::NotUnderstood, "{p:?}");
+}
