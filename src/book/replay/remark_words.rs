@@ -1,10 +1,8 @@
 //! The words of a command's remark, read as the claims they make: where
-//! the line is typed (`from node1`; after a word of an answer, `reply from
-//! node2`, the node that answered), where what it reaches is (`same node`,
-//! `same-node`, `same host`, `local`, `across nodes`, `cross-node`, `pod on
-//! node2`, `same node as POD`) and what it gets (`works`, `replies`, `no
-//! reply`, `fails`, `unreachable`), each possibly negated (`not same
-//! node`, `doesn't work`). A remark written as a shell comment (`ping
+//! it is typed (`from node1`; `reply from node2`: who answered), where what
+//! it reaches is (`same node`, `same host`, `local`, `cross-node`, `pod on
+//! node2`, `same node as POD`) and what it gets (`works`, `no reply`,
+//! `unreachable`), each possibly negated (`doesn't work`). A remark written as a shell comment (`ping
 //! 10.244.3.3 # same node`) is read as one in brackets is: probe21bh
 //! (finding 3) found `# same node` ignored and near wordings (`(same-node)`,
 //! `(local)`, `(across node: works)`) only noted, the ping `match` while
@@ -573,14 +571,12 @@ pub(super) fn read(remark: &str, names: &Names) -> Reading {
     }
 }
 
-/// [`read`] of a remark on a line of its own under a command's output
-/// ([`super::remark_below`]): there it is said of what the command got,
-/// so one that claims nothing is an instruction or a pointer to the reader
-/// in every part (`press Ctrl-C to stop`, `see above`, `as before`), and
-/// filler words alone (`both pods are still running`, `then it was
-/// done`) are a claim in words lab does not read (probe21ca, W4).
+/// [`read`] of a line under a command's output ([`super::remark_below`]),
+/// said of what it got: claiming nothing, it is an instruction in every
+/// part (`press Ctrl-C to stop`, `see above`), or a note that the output
+/// went on (`and so on`, probe21cb F4); filler words alone (`then it was
+/// done`) are a claim lab does not read (probe21ca, W4).
 pub(super) fn read_below(remark: &str, names: &Names) -> Reading {
-    // `(and so on)`, `(Ctrl-C pressed here)`: no claim (probe21cb, F4).
     let remark = &super::remark_notes::without_notes(remark);
     let reading = read(remark, names);
     if reading != Reading::NoClaim {
