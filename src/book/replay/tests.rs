@@ -190,6 +190,25 @@ impl RealKubectl {
 }
 
 impl RecordedLab {
+    /// A lab of `kind` on its broken variant whose both variants answer as
+    /// `session` makes them, its two nginx pods `nginx-…-k2v9x` on node1
+    /// (10.244.1.2) and `nginx-…-zt4mf` on node2 (10.244.2.2).
+    pub(super) fn two_pods(kind: Kind, session: impl Fn() -> FakeSession) -> RecordedLab {
+        RecordedLab {
+            kind,
+            broken: session(),
+            fixed: session(),
+            variant: "broken".into(),
+            switches: Vec::new(),
+            pods: vec![
+                pod("nginx-deployment-6b7f6d9b8c-k2v9x", "node1", "10.244.1.2"),
+                pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
+            ],
+            real: None,
+            kubectl_lines: Mutex::default(),
+        }
+    }
+
     /// Everything asked of the lab: the broken variant's, then the fixed one's.
     pub fn ran(&self) -> Vec<String> {
         let mut v = self.broken.ran();

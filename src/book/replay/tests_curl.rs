@@ -21,19 +21,7 @@ async fn a_pages_title_is_compared_and_only_the_labs_addresses_are_curled() {
             .on_out("node1", "curl -gsS", replied(PAGE))
     };
     let chapter = parse::parse(std::path::Path::new("pages.md"), CHAPTER.as_bytes()).unwrap();
-    let mut t = RecordedLab {
-        kind: Kind::Vagrant,
-        broken: session(),
-        fixed: session(),
-        variant: "broken".into(),
-        switches: Vec::new(),
-        pods: vec![
-            pod("nginx-deployment-6b7f6d9b8c-k2v9x", "node1", "10.244.1.2"),
-            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
-        ],
-        real: None,
-        kubectl_lines: Default::default(),
-    };
+    let mut t = RecordedLab::two_pods(Kind::Vagrant, session);
     let r = replay(
         &chapter,
         &lab,
@@ -96,19 +84,7 @@ async fn a_curl_in_a_clusters_pod_gets_a_deadline_and_its_write_out_unquoted() {
             .in_pod(pod1, "curl -gsS -I", replied("HTTP/1.1 200 OK\n"))
     };
     let chapter = parse::parse(std::path::Path::new("pod.md"), text.as_bytes()).unwrap();
-    let mut t = RecordedLab {
-        kind: Kind::Vagrant,
-        broken: session(),
-        fixed: session(),
-        variant: "broken".into(),
-        switches: Vec::new(),
-        pods: vec![
-            pod(pod1, "node1", "10.244.1.2"),
-            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
-        ],
-        real: None,
-        kubectl_lines: Default::default(),
-    };
+    let mut t = RecordedLab::two_pods(Kind::Vagrant, session);
     let r = replay(
         &chapter,
         &lab,

@@ -126,7 +126,7 @@ async fn an_exec_cats_exit_line_is_kubectls_not_the_files() {
 /// read only a code past 0 as its failure, and the line passed).
 #[tokio::test]
 async fn an_exec_curls_exit_code_0_drifts() {
-    use super::tests::{RecordedLab, pod};
+    use super::tests::RecordedLab;
     const TABLE: &str = "NAME                                READY   STATUS    RESTARTS   AGE   IP           NODE\nnginx-deployment-6b7f6d9b8c-k2v9x   1/1     Running   0          2m    10.244.1.2   node1\nnginx-deployment-6b7f6d9b8c-zt4mf   1/1     Running   0          2m    10.244.2.2   node2\n";
     let (lab, _) = chapter4();
     let pod1 = "nginx-deployment-6b7f6d9b8c-k2v9x";
@@ -142,19 +142,7 @@ async fn an_exec_curls_exit_code_0_drifts() {
     };
     let chapter =
         crate::book::parse::parse(std::path::Path::new("pod.md"), text.as_bytes()).unwrap();
-    let mut t = RecordedLab {
-        kind: crate::provider::Kind::Vagrant,
-        broken: session(),
-        fixed: session(),
-        variant: "broken".into(),
-        switches: Vec::new(),
-        pods: vec![
-            pod(pod1, "node1", "10.244.1.2"),
-            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
-        ],
-        real: None,
-        kubectl_lines: Default::default(),
-    };
+    let mut t = RecordedLab::two_pods(crate::provider::Kind::Vagrant, session);
     let r = super::replay(&chapter, &lab, &mut t, &Default::default()).await;
     let c = |i: usize| &r.blocks[i].commands[0];
     assert_eq!(c(1).verdict, Verdict::Match, "{:?}", c(1));

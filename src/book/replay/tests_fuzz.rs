@@ -7,14 +7,13 @@
 //! panicked the replay and left the lab up). proptest shrinks what it finds
 //! to a small chapter; the case count keeps the suite to a few seconds.
 
-use super::tests::{RecordedLab, pod};
+use super::tests::RecordedLab;
 use super::*;
 use crate::book::known::KnownFile;
 use crate::book::parse;
 use crate::provider::Kind;
 use crate::session::fake::FakeSession;
 use proptest::prelude::*;
-use std::sync::Mutex;
 
 /// Lines a chapter is made of: commands lab recognises, near misses, and
 /// what a book prints around them.
@@ -150,19 +149,7 @@ fn replay_text(rt: &tokio::runtime::Runtime, lab: &Lab, kind: Kind, text: &[u8])
             let _ = crate::book::recognize::recognize(&s.command);
         }
     }
-    let mut t = RecordedLab {
-        kind,
-        broken: FakeSession::new(),
-        fixed: FakeSession::new(),
-        variant: "broken".into(),
-        switches: Vec::new(),
-        pods: vec![
-            pod("nginx-deployment-6b7f6d9b8c-k2v9x", "node1", "10.244.1.2"),
-            pod("nginx-deployment-6b7f6d9b8c-zt4mf", "node2", "10.244.2.2"),
-        ],
-        real: None,
-        kubectl_lines: Mutex::default(),
-    };
+    let mut t = RecordedLab::two_pods(kind, FakeSession::new);
     // No panic is the property; and a block with a command not understood
     // runs nothing on the lab: its kubectl lines are only judged by kubectl
     // offline (`ran_on: kubectl`, against an endpoint that refuses
