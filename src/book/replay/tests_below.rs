@@ -300,3 +300,26 @@ async fn a_note_that_the_output_went_on_or_was_stopped_passes() {
     let p = ping_with("10.244.1.2", NEAR, "(and so on, flannel.1 carried them)").await;
     assert_eq!(p.verdict, Verdict::NotUnderstood, "{p:?}");
 }
+
+/// probe21cb, F4 (`TE0`): `replies from ADDR`, ADDR the command's own
+/// address, says that address replied: held against the lab; any other
+/// address is no claim lab reads. Seen failing first: the first was not
+/// understood.
+#[tokio::test]
+async fn replies_from_the_commands_own_address_is_read() {
+    let p = ping_with("10.244.1.2", NEAR, "(replies from 10.244.1.2)").await;
+    assert_eq!(p.verdict, Verdict::Match, "{p:?}");
+    let p = ping_with("10.244.2.2", FAR, "(replies from 10.244.2.2)").await;
+    assert_eq!(p.verdict, Verdict::Drift, "{p:?}");
+    let p = ping_with("10.244.1.2", NEAR, "(replies from 10.244.1.1)").await;
+    assert_eq!(p.verdict, Verdict::NotUnderstood, "{p:?}");
+}
+
+/// Only the whole address: `10.244.1.23` is not `10.244.1.2`'s.
+#[tokio::test]
+async fn replies_from_a_longer_address_is_not_the_commands() {
+    let p = ping_with("10.244.1.2", NEAR, "(replies from 10.244.1.23, ttl 64)").await;
+    assert_eq!(p.verdict, Verdict::NotUnderstood, "{p:?}");
+    let p = ping_with("10.244.1.2", NEAR, "(replies from 10.244.1.2, ttl 64)").await;
+    assert_eq!(p.verdict, Verdict::Match, "{p:?}");
+}
