@@ -504,20 +504,8 @@ fn every_line_naming_whom_curl_reached_is_compared() {
 /// A report of `curl -s 10.244.1.2` whose lab's page is a netns pod's.
 fn judged(book: &str) -> CommandReport {
     let mut r = CommandReport {
-        line: 1,
-        command: "curl -s 10.244.1.2".into(),
-        verdict: Verdict::Match,
-        ran_on: None,
-        ran: None,
-        variant: String::new(),
-        book: lines(book),
         lab: lines("nginx-deployment-node1-0 on node1"),
-        bindings: Vec::new(),
-        differences: Vec::new(),
-        known: Vec::new(),
-        reason: None,
-        why: Vec::new(),
-        kubectl: None,
+        ..CommandReport::started(1, "curl -s 10.244.1.2".into(), "", lines(book))
     };
     judge(&lines(book), Some(0), &mut r);
     r

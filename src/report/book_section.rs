@@ -58,6 +58,29 @@ pub struct CommandReport {
     pub kubectl: Option<KubectlReport>,
 }
 
+impl CommandReport {
+    /// The report of the command at `line` as its replay starts: a match
+    /// with `book` its output shown, nothing run or compared yet.
+    pub fn started(line: usize, command: String, variant: &str, book: Vec<String>) -> Self {
+        CommandReport {
+            line,
+            command,
+            verdict: Verdict::Match,
+            ran_on: None,
+            ran: None,
+            variant: variant.to_string(),
+            book,
+            lab: Vec::new(),
+            bindings: Vec::new(),
+            differences: Vec::new(),
+            known: Vec::new(),
+            reason: None,
+            why: Vec::new(),
+            kubectl: None,
+        }
+    }
+}
+
 /// What the real kubectl said of a book line (issue 16): it ran against the
 /// lab's cluster, or, with no cluster to run against, it accepted the line
 /// (which then did not run) or refused it before connecting.

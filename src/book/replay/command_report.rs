@@ -6,22 +6,12 @@ use super::{CommandReport, Planned, Verdict};
 /// The report of planned command `p`, run as `variant`: a match, nothing
 /// compared yet.
 pub(super) fn report(p: &Planned, variant: &str) -> CommandReport {
-    CommandReport {
-        line: p.step.line,
-        command: p.step.command.clone(),
-        verdict: Verdict::Match,
-        ran_on: None,
-        ran: None,
-        variant: variant.to_string(),
-        book: p.step.output.clone(),
-        lab: Vec::new(),
-        bindings: Vec::new(),
-        differences: Vec::new(),
-        known: Vec::new(),
-        reason: None,
-        why: Vec::new(),
-        kubectl: None,
-    }
+    CommandReport::started(
+        p.step.line,
+        p.step.command.clone(),
+        variant,
+        p.step.output.clone(),
+    )
 }
 
 pub(super) fn fail(r: &mut CommandReport, e: String) {

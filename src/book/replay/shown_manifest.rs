@@ -74,20 +74,8 @@ pub(super) fn lab_files(lab: &Lab) -> Vec<LabFile> {
 /// The report of something shown in the block at `line`, named `command`.
 pub(super) fn shown_report(line: usize, command: String, variant: &str) -> CommandReport {
     CommandReport {
-        line,
-        command,
-        verdict: Verdict::Match,
         ran_on: Some("lab".into()),
-        ran: None,
-        variant: variant.to_string(),
-        book: Vec::new(),
-        lab: Vec::new(),
-        bindings: Vec::new(),
-        differences: Vec::new(),
-        known: Vec::new(),
-        reason: None,
-        why: Vec::new(),
-        kubectl: None,
+        ..CommandReport::started(line, command, variant, Vec::new())
     }
 }
 

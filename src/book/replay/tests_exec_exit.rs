@@ -86,38 +86,33 @@ async fn an_exec_pings_exit_line_agrees_with_the_labs_exit() {
 async fn an_exec_cats_exit_line_is_kubectls_not_the_files() {
     let exec = format!("exec {POD} -- cat /run/flannel/nothing.env");
     let err = "cat: /run/flannel/nothing.env: No such file or directory";
-    let (text, at) = head_with(
-        &exec,
-        &format!("{err}\ncommand terminated with exit code 1"),
-    );
-    let r = replayed(
-        &text,
-        "cat /run/flannel/nothing.env",
-        failed(&format!("{err}\n")),
-    )
-    .await;
-    let c = only(&r, at);
+    // The differences of the block with kubectl's line of `code` under
+    // cat's error, the lab's cat having exited 1.
+    let differences = |code: i32| {
+        let (text, at) = head_with(
+            &exec,
+            &format!("{err}\ncommand terminated with exit code {code}"),
+        );
+        async move {
+            let r = replayed(
+                &text,
+                "cat /run/flannel/nothing.env",
+                failed(&format!("{err}\n")),
+            )
+            .await;
+            only(&r, at).differences.clone()
+        }
+    };
+    let d = differences(1).await;
     assert!(
-        !c.differences
-            .iter()
-            .any(|d| d.contains("command terminated")),
-        "{c:#?}"
+        !d.iter().any(|d| d.contains("command terminated")),
+        "{d:#?}"
     );
-    let (text, at) = head_with(
-        &exec,
-        &format!("{err}\ncommand terminated with exit code 2"),
-    );
-    let r = replayed(
-        &text,
-        "cat /run/flannel/nothing.env",
-        failed(&format!("{err}\n")),
-    )
-    .await;
-    let c = only(&r, at);
+    let d = differences(2).await;
     assert!(
-        c.differences.iter().any(|d| d
+        d.iter().any(|d| d
             == "kubectl exec: the book shows `command terminated with exit code 2`; in the lab the command exited 1"),
-        "{c:#?}"
+        "{d:#?}"
     );
 }
 
