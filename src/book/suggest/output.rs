@@ -476,7 +476,7 @@ fn in_order(book: &[String], lab: &[String], kept: &[&str], until: Instant) -> V
             .unwrap_or(lab.len());
         let best = (lo..hi.max(lo))
             .filter(|&j| !used[j] && !ln[j].is_empty())
-            .map(|j| (j, similarity(&compare::normalize(b), &ln[j], until)))
+            .map(|j| (j, similarity(&n, &ln[j], until)))
             .filter(|(_, r)| *r >= 0.5)
             .max_by(|x, y| x.1.total_cmp(&y.1));
         if let Some((j, _)) = best {
