@@ -51,6 +51,10 @@ for path in sys.argv[2:]:
         print(json.dumps(out))
 "#;
 
+/// The longest the validator may run (this machine: about a second for
+/// chapter4's three manifests).
+const VALIDATOR_TIME: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// The files of a lab that are Kubernetes manifests: every variant's network
 /// and every workload, each once, in the lab's order.
 pub fn manifest_files(lab: &Lab) -> Vec<PathBuf> {
@@ -87,19 +91,41 @@ pub fn validate(lab: &Lab) -> Result<Vec<Problem>> {
 
 /// [`validate`] for given files and version.
 pub fn validate_files(files: &[PathBuf], kubernetes: &str) -> Result<Vec<Problem>> {
+    run_validator(PROGRAM, files, kubernetes, VALIDATOR_TIME)
+}
+
+/// Run `program` (the validator, or a test's) on the files, stopped after
+/// `limit`.
+fn run_validator(
+    program: &str,
+    files: &[PathBuf],
+    kubernetes: &str,
+    limit: std::time::Duration,
+) -> Result<Vec<Problem>> {
     let version = schema_version(kubernetes);
     let unavailable = |why: String| LabError::Unavailable {
         provider: "kubernetes-validate".into(),
         why,
     };
-    let out = Command::new("python3")
+    // Bounded in time: a validator that does not finish (a manifest that
+    // is slow to check, a stuck interpreter) is stopped, not waited for.
+    let out = Command::new("timeout")
+        .args(["--kill-after=5", &limit.as_secs().to_string()])
+        .arg("python3")
         .arg("-c")
-        .arg(PROGRAM)
+        .arg(program)
         .arg(&version)
         .args(files)
         .output()
         .map_err(|e| unavailable(format!("cannot run python3: {e}")))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
+    // `timeout` exits 124 when it stopped the validator (137 after KILL).
+    if matches!(out.status.code(), Some(124) | Some(137)) {
+        return Err(unavailable(format!(
+            "the validator did not finish in {} s and was stopped",
+            limit.as_secs()
+        )));
+    }
     if !out.status.success() {
         return Err(unavailable(format!(
             "validating {} failed: {}",
@@ -145,5 +171,20 @@ mod tests {
     fn minor_versions_get_a_patch() {
         assert_eq!(schema_version("1.32"), "1.32.0");
         assert_eq!(schema_version("1.32.4"), "1.32.4");
+    }
+
+    #[test]
+    fn a_validator_that_does_not_finish_is_stopped_and_says_so() {
+        let started = std::time::Instant::now();
+        let err = run_validator(
+            "import time; time.sleep(60)",
+            &[],
+            "1.32",
+            std::time::Duration::from_secs(1),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("did not finish in 1 s"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
     }
 }
