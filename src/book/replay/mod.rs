@@ -95,6 +95,7 @@ mod tests_stopped;
 #[cfg(test)]
 mod tests_tables;
 mod unread_prompts;
+mod went_on;
 
 use command_report::{fail, report};
 

@@ -323,3 +323,43 @@ async fn replies_from_a_longer_address_is_not_the_commands() {
     let p = ping_with("10.244.1.2", NEAR, "(replies from 10.244.1.2, ttl 64)").await;
     assert_eq!(p.verdict, Verdict::Match, "{p:?}");
 }
+
+/// probe21cd lesser 3: a note that the output went on (`(and so on)`,
+/// `(more lines follow)`, `(the same line repeats)`, `(then more output
+/// until Ctrl-C)`) right under a ping's header alone says lines came
+/// after it; a ping that got nothing prints none until its statistics.
+/// Against the lab's far ping, which got nothing, it drifts. A cut
+/// (`...`, `(output truncated)`) says only that the author left lines out:
+/// still skipped. Under replies the lab's ping got, a note of going on
+/// still matches. Seen failing first: skipped ("the book cut its output").
+#[tokio::test]
+async fn a_note_of_going_on_under_a_header_that_got_nothing_drifts() {
+    for below in [
+        "(and so on)",
+        "(more lines follow)",
+        "(the same line repeats)",
+        "(then more output until Ctrl-C)",
+        "(etc.)",
+    ] {
+        let p = ping_with("10.244.2.2", FAR, below).await;
+        assert_eq!(p.verdict, Verdict::Drift, "{below}: {p:?}");
+        assert!(
+            p.differences
+                .iter()
+                .any(|d| d.contains(below) && d.contains("printed nothing after its header")),
+            "{below}: {p:?}"
+        );
+    }
+    for below in ["...", "(output truncated)", "(Ctrl-C pressed here)"] {
+        let p = ping_with("10.244.2.2", FAR, below).await;
+        assert_eq!(p.verdict, Verdict::Skipped, "{below}: {p:?}");
+    }
+    for below in [
+        "(and so on)",
+        "(the same line repeats)",
+        "(then more output until Ctrl-C)",
+    ] {
+        let p = ping_with("10.244.1.2", NEAR, below).await;
+        assert_eq!(p.verdict, Verdict::Match, "{below}: {p:?}");
+    }
+}
