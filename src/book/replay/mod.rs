@@ -50,6 +50,7 @@ mod prose;
 pub mod reading;
 mod reads;
 mod refusal;
+mod remark_answers;
 mod remark_below;
 mod remark_claims;
 mod remark_lists;

@@ -363,3 +363,58 @@ async fn a_note_of_going_on_under_a_header_that_got_nothing_drifts() {
         assert_eq!(p.verdict, Verdict::Match, "{below}: {p:?}");
     }
 }
+
+/// probe21cd, G1 and lesser 1: a note that says the output stopped (what
+/// it did) is a claim, not the author's stop; true notes of going on
+/// until the author stops it pass; `after two replies` claims replies.
+/// G2, lesser 2 and 5: `from NODE` after an answer's word with a verb or
+/// `,` between names who answered (held against the book's tables), and
+/// a bare `from NODE` under a reply is not understood. Seen failing first:
+/// the false ones were `match`, `(the replies are from node1)` drifted as
+/// "typed from node1"... and the true notes were not understood.
+#[tokio::test]
+async fn a_stopped_output_or_an_answerer_below_the_replies_is_read() {
+    let table = "```bash\nkubectl --kubeconfig ./admin.conf get pods -o wide\n\nNAME                                READY     STATUS    RESTARTS   AGE       IP           NODE\nnginx-deployment-75675f5897-4dm42   1/1       Running   0          2m        10.244.1.2   node1\n```\n\n";
+    let near = |below: &str| {
+        format!("{table}```bash\nvagrant ssh node1\nping 10.244.1.2\n{NEAR}{below}\n\nexit\n```\n")
+    };
+    let ran = |text: String| async move { on_netns(&text).await.blocks[1].commands[1].clone() };
+    for below in [
+        "(runs until you press Ctrl-C)",
+        "(and so on, until Ctrl-C is pressed)",
+        "(it keeps going until you stop it)",
+        "(I hit Ctrl-C after two replies)",
+        "(the replies are from node1)",
+        "(reply received from node1)",
+        "(answered by node1)",
+        "# the reply is from node1",
+    ] {
+        let p = ran(near(below)).await;
+        assert_eq!(p.verdict, Verdict::Match, "{below}: {p:?}");
+    }
+    for below in [
+        "(then the output stopped until I pressed Ctrl-C)",
+        "(stopped here until Ctrl-C)",
+        "(from node2)",
+        "(from node1)",
+    ] {
+        let p = ran(near(below)).await;
+        assert_eq!(p.verdict, Verdict::NotUnderstood, "{below}: {p:?}");
+    }
+    for below in [
+        "(the replies are from node2)",
+        "(replies, from node2)",
+        "# the reply is from node2",
+    ] {
+        let p = ran(near(below)).await;
+        assert_eq!(p.verdict, Verdict::Drift, "{below}: {p:?}");
+        assert!(
+            p.differences
+                .iter()
+                .any(|d| d.contains("tables put it on node1")),
+            "{below}: {p:?}"
+        );
+    }
+    let p = ping_with("10.244.2.2", FAR, "(I hit Ctrl-C after two replies)").await;
+    assert_eq!(p.verdict, Verdict::Drift, "{p:?}");
+}
