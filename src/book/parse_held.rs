@@ -53,13 +53,8 @@ pub(super) enum Under {
 ///   shows output, are as near one command as the other: read for both
 ///   (probe21cd, G4's `GB4`); under one that shows none, the next
 ///   command's remark (a title of what follows).
-pub(super) fn place(
-    held: Lines,
-    under: Under,
-    shown: bool,
-) -> (Lines, Lines) {
-    // The groups of comments, each with whether a blank line stands above
-    // it and whether it is the last, right above the command.
+pub(super) fn place(held: Lines, under: Under, shown: bool) -> (Lines, Lines) {
+    // The groups of comments, split by the blank lines between them.
     let mut groups: Vec<Vec<(usize, String)>> = vec![Vec::new()];
     for (n, l) in held {
         match l.trim().is_empty() {
@@ -97,10 +92,7 @@ pub(super) fn place(
 /// (probe21cd, lesser 6: `# Ctrl-C pressed here` under tcpdump's last
 /// packet was compared as a line of its output), and the rest, output as
 /// before.
-pub(super) fn at_end(
-    held: Lines,
-    under: Under,
-) -> (Lines, Lines) {
+pub(super) fn at_end(held: Lines, under: Under) -> (Lines, Lines) {
     if under != Under::Output {
         return (Vec::new(), held);
     }
