@@ -418,3 +418,65 @@ async fn a_stopped_output_or_an_answerer_below_the_replies_is_read() {
     let p = ping_with("10.244.2.2", FAR, "(I hit Ctrl-C after two replies)").await;
     assert_eq!(p.verdict, Verdict::Drift, "{p:?}");
 }
+
+/// probe21cd, G4: a comment glued under a command (its output, or its line
+/// where it shows none) is at least that command's claim, wherever the
+/// blank lines are: glued to the next command too (`GB1`), a blank line
+/// below it under a bare command line (`GD1`), between blank lines under
+/// the output (`GB4`). Seen failing first: each was the next ping's
+/// remark only, where the claim held, and the near ping was `match` (or
+/// `skipped`, showing no output).
+#[tokio::test]
+async fn a_comment_glued_under_a_command_is_at_least_its_claim() {
+    let near = "ping 10.244.1.2";
+    let far = format!("ping 10.244.2.2\n\n{FAR}\nexit");
+    for (between, claim) in [
+        (format!("{NEAR}# ttl 63\n"), "# ttl 63"),
+        (format!("{NEAR}# then all echoes were lost\n"), "lost"),
+        ("# then all echoes were lost\n\n".to_string(), "lost"),
+        (format!("{NEAR}\n# ttl 63\n\n"), "# ttl 63"),
+    ] {
+        let text = format!("```bash\nvagrant ssh node1\n{near}\n{between}{far}\n```\n");
+        let r = on_netns(&text).await;
+        let c = &r.blocks[0].commands[1];
+        assert_eq!(c.verdict, Verdict::Drift, "{between}: {c:?}");
+        assert!(format!("{c:?}").contains(claim), "{between}: {c:?}");
+    }
+}
+
+/// probe21cd, G5: in a block with prompts, a comment typed at a prompt
+/// under a command's output is read as the same line without the prompt:
+/// the command's claim. Seen failing first: it was prose, read by no one,
+/// and the near ping `match`.
+#[tokio::test]
+async fn a_comment_at_a_prompt_under_output_is_the_commands_claim() {
+    for (comment, verdict) in [
+        ("# ttl 63", Verdict::Drift),
+        ("# node2 answered every ping", Verdict::NotUnderstood),
+    ] {
+        let text = format!(
+            "```\n$ vagrant ssh node1\nvagrant@node1:~$ ping 10.244.1.2\n{NEAR}vagrant@node1:~$ {comment}\nvagrant@node1:~$ ping 10.244.2.2\n{FAR}vagrant@node1:~$ exit\n```\n"
+        );
+        let r = on_netns(&text).await;
+        let c = &r.blocks[0].commands[1];
+        assert_eq!(c.verdict, verdict, "{comment}: {c:?}");
+    }
+}
+
+/// probe21cd, G6 and lesser 6: a comment right above a block's first
+/// command is its remark, as above any other command; one glued under the
+/// last command's output is its claim. Seen failing first: `# ttl 63` above
+/// the ping was prose (`match`), and `# Ctrl-C pressed here` under the
+/// last ping's replies was compared as a line of its output (drift).
+#[tokio::test]
+async fn comments_at_a_blocks_edges_are_read() {
+    let text = format!("```\n# ttl 63\nvagrant@node1:~$ ping 10.244.1.2\n{NEAR}```\n");
+    let r = on_netns(&text).await;
+    let c = &r.blocks[0].commands[0];
+    assert_eq!(c.verdict, Verdict::Drift, "{c:?}");
+    let text = format!(
+        "```bash\n# Setup\nvagrant ssh node1\nping 10.244.1.2\n{NEAR}# Ctrl-C pressed here\n```\n"
+    );
+    let r = on_netns(&text).await;
+    assert_eq!(r.blocks[0].verdict, Verdict::Match, "{:?}", r.blocks[0]);
+}
