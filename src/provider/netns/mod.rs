@@ -308,6 +308,7 @@ impl Provider for Netns {
                 )
             })
             .collect();
+        warnings.extend(gone_daemons(&ps, &lab.name, sys::is_alive));
         // Shown, not refused: `status` is how a user looks at such a state.
         if let Err(e) = claimed::refuse_untrusted(&ps, &lab.name, state) {
             warnings.push(e.to_string());
@@ -400,6 +401,25 @@ impl Provider for Netns {
     }
 }
 
+/// A pod's nginx (or another daemon `lab` started and recorded, the guard
+/// aside) that is no longer running: the pod still answers pings (its
+/// kernel does) but not HTTP, which `status` said nothing of (probe21cf:
+/// after the host's OOM killer ended every pod's nginx, `status` and
+/// `verify` showed the lab as before).
+fn gone_daemons(ps: &NetnsState, lab: &str, alive: impl Fn(i32, u64) -> bool) -> Vec<String> {
+    ps.processes
+        .iter()
+        .filter(|p| p.what != steps::guard::WHAT && !alive(p.pid, p.start_time))
+        .map(|p| {
+            format!(
+                "{} of {} (PID {}) has ended: nothing serves there (pings still get replies \
+                 from its kernel); `lab destroy {lab}` and `lab up` start it again",
+                p.what, p.of, p.pid
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -422,5 +442,31 @@ mod tests {
             parse_addr_line(l),
             Some(("enp0s3".into(), "10.0.2.15/24".into()))
         );
+    }
+
+    #[test]
+    fn a_recorded_daemon_that_is_gone_is_a_warning_of_status() {
+        let mut ps = NetnsState::default();
+        for (pid, what, of) in [
+            (10, "nginx", "web-node1-0"),
+            (11, "nginx", "web-node2-0"),
+            (12, "guard", "lab"),
+        ] {
+            ps.processes.push(provider_state::ProcRecord {
+                pid,
+                start_time: 1,
+                what: what.into(),
+                of: of.into(),
+                netns: "ns".into(),
+            });
+        }
+        assert!(gone_daemons(&ps, "t1", |_, _| true).is_empty());
+        let w = gone_daemons(&ps, "t1", |pid, _| pid == 10);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("nginx of web-node2-0 (PID 11) has ended"),
+            "{w:?}"
+        );
+        assert!(w[0].contains("`lab destroy t1`"), "{w:?}");
     }
 }
