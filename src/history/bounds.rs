@@ -159,9 +159,21 @@ pub(super) fn rows_cost(conn: &Connection, path: &Path) -> Result<(i64, Vec<Coun
     let mut counts = Vec::new();
     let mut total: i64 = 0;
     for (table, word, cost) in ROW_COSTS {
-        let n: i64 = conn
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        // A target a killed merge made before its schema (version 0) has
+        // no tables yet, hence no rows.
+        let exists: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get(0),
+            )
             .map_err(|e| bad(path, e))?;
+        let n: i64 = match exists {
+            true => conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .map_err(|e| bad(path, e))?,
+            false => 0,
+        };
         total = total.saturating_add(n.saturating_mul(cost));
         counts.push((n, word, n.saturating_mul(cost)));
     }
@@ -236,6 +248,10 @@ mod tests {
         }
         // Under the bound it is read.
         check_rows(&h.conn, &path, 32 << 20).unwrap();
+        // A database without the tables yet (a target killed before its
+        // schema was made) has no rows.
+        let empty = Connection::open_in_memory().unwrap();
+        assert_eq!(rows_cost(&empty, &path).unwrap().0, 0);
         drop(h);
         // Every reader checks it: with the real bound, 30,000 nights.
         let h = super::super::History::open(&path).unwrap();
