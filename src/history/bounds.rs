@@ -62,7 +62,13 @@ pub(super) fn check_rows(conn: &Connection, path: &Path, max: i64) -> Result<()>
     if total <= max {
         return Ok(());
     }
-    let held: Vec<String> = counts.iter().map(|(n, w, _)| format!("{n} {w}")).collect();
+    let held: Vec<String> = counts
+        .iter()
+        .map(|&(n, w, _)| match n {
+            1 => format!("1 {}", w.trim_end_matches('s')),
+            n => format!("{n} {w}"),
+        })
+        .collect();
     let (n, word, _) = counts.iter().max_by_key(|c| c.2).expect("five tables");
     Err(bad(
         path,
