@@ -25,10 +25,62 @@ pub const MAX_VALUE: i64 = 16 << 20;
 /// memory once loaded: some 1,300 nights of chapter4 on two providers.
 pub const MAX_TOTAL: i64 = 512 << 20;
 
+/// What reading a row of each table costs in memory, in bytes, measured
+/// (`/usr/bin/time -v lab nightly report`, release build, 50,000 and
+/// 100,000 rows more of one table): a night 8.7 KB, a run 2.2 KB (its
+/// record apart: counted by its bytes), a result 2.9 KB, a step 1.3 KB,
+/// an input 0.5 KB; rounded up here. A history of many small rows is read
+/// at far more than its bytes: 400,000 nights without runs, 35 MB, took
+/// 1.9 GB (probe21cf F4), under [`MAX_TOTAL`].
+pub const ROW_COSTS: [(&str, &str, i64); 5] = [
+    ("nights", "nights", 9 << 10),
+    ("runs", "runs", 5 << 9),
+    ("results", "results", 3 << 10),
+    ("steps", "steps", 3 << 9),
+    ("inputs", "inputs", 1 << 9),
+];
+
+/// The most memory a history's rows may take once read ([`ROW_COSTS`]):
+/// some 700 nights of chapter4 on two providers (about 370 KiB of rows a
+/// night, its records apart), or 29,000 nights without runs.
+pub const MAX_ROWS_MEMORY: i64 = 256 << 20;
+
 /// Refuse `conn` (the history at `path`) when it is past the bounds; the
 /// bytes its pages in use take when it is not.
 pub(super) fn check(conn: &Connection, path: &Path) -> Result<i64> {
-    check_within(conn, path, MAX_VALUE, MAX_TOTAL)
+    let used = check_within(conn, path, MAX_VALUE, MAX_TOTAL)?;
+    check_rows(conn, path, MAX_ROWS_MEMORY)?;
+    Ok(used)
+}
+
+/// Refuse `conn` (the history at `path`) when its rows, counted with SQL
+/// (`count(*)` reads no row's values), would take more than `max` bytes of
+/// memory once read ([`ROW_COSTS`]): exit 2, naming the database, how
+/// many rows of each table it holds and which is the most costly.
+pub(super) fn check_rows(conn: &Connection, path: &Path, max: i64) -> Result<()> {
+    let (total, counts) = rows_cost(conn, path)?;
+    if total <= max {
+        return Ok(());
+    }
+    let held: Vec<String> = counts
+        .iter()
+        .map(|&(n, w, _)| match n {
+            1 => format!("1 {}", w.trim_end_matches('s')),
+            n => format!("{n} {w}"),
+        })
+        .collect();
+    let (n, word, _) = counts.iter().max_by_key(|c| c.2).expect("five tables");
+    Err(bad(
+        path,
+        format!(
+            "it holds {}: too many {word} ({n}) to read, about {} MiB of memory, more than a \
+             history lab reads ({} MiB); nothing was changed (start a new history with --db, \
+             or keep fewer nights)",
+            held.join(", "),
+            total >> 20,
+            max >> 20
+        ),
+    ))
 }
 
 /// [`check`] with the bounds given.
@@ -104,6 +156,36 @@ pub(super) fn check_within(
     Ok(used)
 }
 
+/// A table's rows: how many, its word, what they take once read.
+pub(super) type Counted = (i64, &'static str, i64);
+
+/// What the rows of `conn` (the history at `path`) take once read
+/// ([`ROW_COSTS`]), with each table's count, word and part of it.
+pub(super) fn rows_cost(conn: &Connection, path: &Path) -> Result<(i64, Vec<Counted>)> {
+    let mut counts = Vec::new();
+    let mut total: i64 = 0;
+    for (table, word, cost) in ROW_COSTS {
+        // A target a killed merge made before its schema (version 0) has
+        // no tables yet, hence no rows.
+        let exists: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .map_err(|e| bad(path, e))?;
+        let n: i64 = match exists {
+            true => conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .map_err(|e| bad(path, e))?,
+            false => 0,
+        };
+        total = total.saturating_add(n.saturating_mul(cost));
+        counts.push((n, word, n.saturating_mul(cost)));
+    }
+    Ok((total, counts))
+}
+
 /// The bytes the pages in use of `conn` (the history at `path`) take.
 pub(super) fn used(conn: &Connection, path: &Path) -> Result<i64> {
     let pragma = |p: &str| {
@@ -142,6 +224,55 @@ pub(super) fn fits(json: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// probe21cf F4: a history of many small nights (400,000 nights, 35
+    /// MB, under the bound on bytes) took 1.9 GB to read. Seen failing
+    /// before the fix (read). Now its rows are counted before a row is
+    /// read, and a history whose rows are past the bound (given small) is
+    /// refused, naming it and what is too many.
+    #[test]
+    fn a_history_of_too_many_rows_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("many.db");
+        let h = super::super::History::open(&path).unwrap();
+        h.conn
+            .execute_batch(
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000)
+                 INSERT INTO nights (name, started_at, finished_at, status, host)
+                 SELECT 'n' || x, '2026-12-01T10:00:00Z', '2026-12-01T10:01:00Z', 'complete', 'vm'
+                 FROM c",
+            )
+            .unwrap();
+        // Small in bytes: within the bound on bytes given the same size.
+        let used = check_within(&h.conn, &path, MAX_VALUE, MAX_TOTAL).unwrap();
+        assert!(used < 1 << 20, "{used}");
+        let e = check_rows(&h.conn, &path, 16 << 20).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{e}");
+        let m = e.to_string();
+        for want in ["many.db", "2000 nights", "too many nights (2000)", "16 MiB"] {
+            assert!(m.contains(want), "{want} not in: {m}");
+        }
+        // Under the bound it is read.
+        check_rows(&h.conn, &path, 32 << 20).unwrap();
+        // A database without the tables yet (a target killed before its
+        // schema was made) has no rows.
+        let empty = Connection::open_in_memory().unwrap();
+        assert_eq!(rows_cost(&empty, &path).unwrap().0, 0);
+        drop(h);
+        // Every reader checks it: with the real bound, 30,000 nights.
+        let h = super::super::History::open(&path).unwrap();
+        h.conn
+            .execute_batch(
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 28000)
+                 INSERT INTO nights (name, started_at, finished_at, status, host)
+                 SELECT 'm' || x, '2026-12-01T10:00:00Z', '2026-12-01T10:01:00Z', 'complete', 'vm'
+                 FROM c",
+            )
+            .unwrap();
+        let e = h.load().expect_err("30,000 nights were read");
+        assert_eq!(e.exit_code(), 2, "{e}");
+        assert!(e.to_string().contains("30000 nights"), "{e}");
+    }
 
     #[test]
     fn a_text_past_the_bound_is_cut_at_a_character_with_a_mark() {

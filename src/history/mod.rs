@@ -34,6 +34,8 @@ mod landed;
 mod load;
 pub mod merge;
 pub mod merge_check;
+#[cfg(test)]
+mod merge_tests;
 mod model;
 mod open;
 mod sameness;

@@ -122,7 +122,9 @@ impl History {
             step: "history database".into(),
             message: format!("{}: {e}", path.display()),
         };
-        let tx = self.conn.transaction().map_err(e)?;
+        // A savepoint: its own transaction alone, or part of a whole
+        // merge's ([`super::merge::merge_all`]).
+        let tx = self.conn.savepoint().map_err(e)?;
         let id: Option<i64> = tx
             .query_row("SELECT id FROM nights WHERE name = ?1", [&n.name], |r| {
                 r.get(0)

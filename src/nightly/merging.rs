@@ -7,10 +7,12 @@
 use super::{Outcome, check_out, render_outputs, slug};
 use crate::error::{LabError, Result};
 use crate::history::History;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// `lab nightly merge SRC… --db FILE`: merge, then render; a signal
-/// (`stop`) ends it between runs, interrupted.
+/// (`stop`) ends it at any point before the merge is committed,
+/// interrupted, with the target as it was.
 pub fn merge(
     sources: &[PathBuf],
     db: &Path,
@@ -25,10 +27,18 @@ pub fn merge(
     let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     crate::history::merge::check_total(&paths)?;
     // Every source is read (and refused if bad) before the target changes.
+    // A signal is heard between each step of the checking phase (exit
+    // 130, nothing changed).
+    let stopped = || match stop() {
+        true => Err(LabError::Interrupted),
+        false => Ok(()),
+    };
     let mut snaps = Vec::new();
     for f in &files {
+        stopped()?;
         snaps.push((f, crate::history::merge::read_source(f)?));
     }
+    stopped()?;
     // The target's nights too (read as a source: nothing is changed yet).
     let target = match db.exists() {
         true => {
@@ -45,11 +55,14 @@ pub fn merge(
     for (f, snap) in &snaps {
         named.extend(snap.nights.iter().map(|n| (n.name.as_str(), f.as_path())));
     }
+    stopped()?;
     check_merged_night_folders(&named)?;
+    stopped()?;
     let mut all: Vec<(&Path, &crate::history::Snapshot)> = Vec::new();
     all.extend(target.iter().map(|t| (db, t)));
     all.extend(snaps.iter().map(|(f, s)| (f.as_path(), s)));
     crate::history::merge_check::check(&all, crate::clock::unix_now())?;
+    stopped()?;
     let dbs: Vec<&Path> = all.iter().map(|(f, _)| *f).collect();
     crate::history::merge::check_total(&dbs)?;
     // A refused merge leaves nothing it made (a new target included).
@@ -71,8 +84,12 @@ fn merge_into(
     stop: &dyn Fn() -> bool,
 ) -> Result<Outcome> {
     let mut h = History::open(db)?;
-    for (f, snap) in snaps {
-        let m = crate::history::merge::merge(&mut h, &snap, stop)?;
+    // One transaction: nothing of it is in the target unless all of it is.
+    let mut lines = Vec::new();
+    crate::history::merge::merge_all(&mut h, snaps.iter().map(|(_, s)| s), stop, &mut |i, m| {
+        lines.push((snaps[i].0, m.clone()))
+    })?;
+    for (f, m) in lines {
         let s = |n: usize| if n == 1 { "" } else { "s" };
         say(&format!(
             "{}: {} night{} added, {} run{} added, {} replaced, {} kept, {} conflict{}",
@@ -100,19 +117,69 @@ fn merge_into(
 /// database, `x-1` of another): exit 2, naming both nights and the
 /// databases they come from, before the target is opened for writing.
 fn check_merged_night_folders(named: &[(&str, &Path)]) -> Result<()> {
-    for (i, (a, from_a)) in named.iter().enumerate() {
-        if let Some((b, from_b)) = named[..i]
-            .iter()
-            .find(|(b, _)| b != a && slug(b) == slug(a))
-        {
-            return Err(LabError::Usage(format!(
-                "night '{b}' ({}) and night '{a}' ({}) would share the folder nights/{}; \
-                 rename one of them (its `--night`) and merge again; nothing was merged",
-                from_b.display(),
-                from_a.display(),
-                slug(a)
-            )));
+    check_folders_by(named, &slug)
+}
+
+/// [`check_merged_night_folders`] with the folder of a name given: one
+/// pass, each name's folder made once and looked up in a map. It compared
+/// every night with every earlier one (400,000 nights: minutes of CPU
+/// before a row was written, deaf to signals, probe21cf F4).
+fn check_folders_by(named: &[(&str, &Path)], folder: &dyn Fn(&str) -> String) -> Result<()> {
+    // The first night seen of each folder: a later one of another name
+    // shares it.
+    let mut first: HashMap<String, (&str, &Path)> = HashMap::with_capacity(named.len());
+    for &(a, from_a) in named {
+        let f = folder(a);
+        match first.get(&f) {
+            Some(&(b, from_b)) if b != a => {
+                return Err(LabError::Usage(format!(
+                    "night '{b}' ({}) and night '{a}' ({}) would share the folder nights/{f}; \
+                     rename one of them (its `--night`) and merge again; nothing was merged",
+                    from_b.display(),
+                    from_a.display(),
+                )));
+            }
+            Some(_) => {}
+            None => {
+                first.insert(f, (a, from_a));
+            }
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// probe21cf F4: 400,000 nights ran ten minutes in the checks before
+    /// the merge wrote anything. Seen failing before the fix (each night's
+    /// folder was made again for every earlier night: 2 × n²/2 times).
+    /// Now each name's folder is made once; the work is counted, not timed.
+    #[test]
+    fn the_folder_check_makes_each_folder_once() {
+        let names: Vec<String> = (0..2_000).map(|i| format!("night-{i}")).collect();
+        let db = Path::new("a.db");
+        let named: Vec<(&str, &Path)> = names.iter().map(|n| (n.as_str(), db)).collect();
+        let made = std::cell::Cell::new(0usize);
+        let counted = |s: &str| {
+            made.set(made.get() + 1);
+            slug(s)
+        };
+        check_folders_by(&named, &counted).unwrap();
+        assert!(made.get() <= names.len(), "{} folders made", made.get());
+        // Two nights of one folder are still refused, naming both.
+        let clash = [("x:1", Path::new("a.db")), ("x-1", Path::new("b.db"))];
+        let e = check_folders_by(&clash, &slug).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let m = e.to_string();
+        assert!(
+            m.contains("night 'x:1' (a.db) and night 'x-1' (b.db)"),
+            "{m}"
+        );
+        assert!(m.contains("nights/x-1"), "{m}");
+        // The same night in two databases is one folder, as before.
+        let same = [("x", Path::new("a.db")), ("x", Path::new("b.db"))];
+        check_folders_by(&same, &slug).unwrap();
+    }
 }

@@ -66,10 +66,11 @@ fn a_merge_refused_by_planted_journal_links_leaves_no_new_database() {
     assert_eq!(std::fs::metadata(&target).unwrap().len(), 0);
 }
 
-/// A signal during a merge stops it (exit 130) between runs: a new target
-/// is not left behind; an existing one keeps what was merged before it
-/// (whole runs, each in its transaction: merging again completes it).
-/// Before, the merge went on to its end and exited 0.
+/// A signal during a merge stops it (exit 130): a new target is not left
+/// behind; an existing one is as it was, whenever the signal comes (the
+/// checks, the first source, the second: one transaction). Before, the
+/// merge went on to its end and exited 0; then (probe21cf F4) it kept the
+/// nights merged before the signal.
 #[test]
 fn a_merge_stopped_by_a_signal_is_interrupted_between_runs() {
     let dir = tempfile::tempdir().unwrap();
@@ -87,20 +88,29 @@ fn a_merge_stopped_by_a_signal_is_interrupted_between_runs() {
         names(dir.path()),
         ["a.db", "a.db.lock", "b.db", "b.db.lock"]
     );
-    // An existing target: the first source merged, then the signal.
-    let kept = dir.path().join("kept.db");
-    db_with_night(&kept, "n0");
-    let asked = std::cell::Cell::new(0);
-    let stop = || {
-        asked.set(asked.get() + 1);
-        asked.get() > 1
-    };
-    let Err(e) = merge(&[a, b], &kept, &out, &|_| {}, &stop) else {
-        panic!("merged while stopped")
-    };
-    assert_eq!(e.exit_code(), 130, "{e}");
-    let names = History::open_read(&kept).unwrap().night_names().unwrap();
-    assert_eq!(names, ["n0", "n1"]);
+    // An existing target: the signal at the k-th time it is asked about.
+    for k in 0.. {
+        let kept = dir.path().join(format!("kept{k}.db"));
+        db_with_night(&kept, "n0");
+        let asked = std::cell::Cell::new(0);
+        let stop = || {
+            asked.set(asked.get() + 1);
+            asked.get() > k
+        };
+        let merged = merge(&[a.clone(), b.clone()], &kept, &out, &|_| {}, &stop);
+        let names = History::open_read(&kept).unwrap().night_names().unwrap();
+        match merged {
+            Err(e) => {
+                assert_eq!(e.exit_code(), 130, "{e}");
+                assert_eq!(names, ["n0"], "signal at {k}");
+            }
+            Ok(_) => {
+                assert!(k > 4, "merged with a signal at {k}");
+                assert_eq!(names, ["n0", "n1", "n2"]);
+                break;
+            }
+        }
+    }
 }
 
 /// A signal that comes after the night's last run was recorded, while the
