@@ -24,7 +24,7 @@
 
 use super::bind::Table;
 pub(super) use super::compare_cuts::is_authors_note;
-pub use super::compare_cuts::{cut_note_with_claim, is_elision};
+pub use super::compare_cuts::{cut_note_with_claim, is_elision, says_more_came};
 pub use super::compare_ping_lines::header_and_statistics;
 use super::compare_routes::row_counts;
 pub use super::compare_routes::{route_rows, routes};

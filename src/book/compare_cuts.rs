@@ -99,6 +99,16 @@ fn goes_on_note(inner: &str) -> bool {
             .all(|w| GOES_ON.contains(w) || GOES_ON_WITH.contains(w))
 }
 
+/// Whether words of the book's (a line, a note; any case) say that output
+/// went on past the lines shown: a word of going on (`and so on`, `etc`,
+/// `more`, `continues`, `follow`, `repeats`) and none of a cut (`(output
+/// truncated)` and `...` say only that the author left lines out).
+pub fn says_more_came(words: &str) -> bool {
+    let low = words.to_lowercase().replace("so on", "etc");
+    let words = words_of(&low);
+    words.iter().any(|w| GOES_ON.contains(w)) && !words.iter().any(|w| CUT.contains(w))
+}
+
 /// The words that say output went on.
 const GOES_ON: &[&str] = &[
     "etc",

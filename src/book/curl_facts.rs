@@ -108,7 +108,7 @@ impl fmt::Display for Facts {
 }
 
 /// curl's error line: `curl: (N) message`.
-fn error_line(l: &str) -> Option<(i32, &str)> {
+pub(super) fn error_line(l: &str) -> Option<(i32, &str)> {
     let r = l.trim().strip_prefix("curl: (")?;
     let (n, msg) = r.split_once(')')?;
     Some((n.parse().ok()?, msg.trim()))

@@ -24,7 +24,13 @@
 //!   (its own lines say so), it drifts (probe21ca FV2); so do curl's
 //!   timeout once connected, `Operation timed out after … bytes received`
 //!   (a `* ` line or its `curl: (28)` line), and `left intact` (probe21cb
-//!   F2);
+//!   F2), and every line whose meaning needs a connection: a read or a
+//!   write on it failed (`Recv failure`, `Send failure`, exit 56/55), no
+//!   reply on it (exit 52), a cut answer (18), another exit curl gives
+//!   only past its connect, a request sent (`> `, `Request completely sent
+//!   off`) or an answer read (`< `, `Mark bundle as …`) (probe21cd G3,
+//!   lesser 4: a `Recv failure: Connection timed out` matched a lab curl
+//!   whose connect timed out, by its timeout words);
 //! - anything else (a proxy, TLS on plain http, curl's own notes lab does
 //!   not read): named as not compared, so its command is no `match`.
 
@@ -157,12 +163,97 @@ fn connection_said(low: &str) -> Option<&'static str> {
     if connected_claim(low) {
         Some("says curl connected")
     } else if transfer_timeout(low) {
-        Some("is curl's timeout once connected (it connected, then waited for data)")
+        Some(TIMEOUT_ONCE_CONNECTED)
     } else if left_intact(low) {
         Some("says curl connected and kept the connection after a transfer")
     } else {
+        connected_failure(low).or_else(|| exchange(low))
+    }
+}
+
+const TIMEOUT_ONCE_CONNECTED: &str =
+    "is curl's timeout once connected (it connected, then waited for data)";
+
+/// What words of curl's (a `* ` line's, or its `curl: (N)` error's
+/// message; lowercase) say failed on a connection made, if they say one
+/// (probe21cd G3: `Recv failure: Connection timed out` matched a lab curl
+/// whose connect timed out, by its timeout words): a read or a write on
+/// it (`Recv failure: …`, `Send failure: …`, and curl's own `Failure when
+/// receiving data from the peer`, `Failed sending data to the peer`), a
+/// reply that never came on it (`Empty reply from server`) or was cut.
+fn connected_failure(low: &str) -> Option<&'static str> {
+    let has = |ws: &[&str]| ws.iter().any(|w| low.contains(w));
+    Some(if has(&["recv failure", "failure when receiving data"]) {
+        "says curl connected, then receiving on the connection failed"
+    } else if has(&["send failure", "failed sending data"]) {
+        "says curl connected, then sending on the connection failed"
+    } else if has(&["empty reply from server"]) {
+        "says curl connected, sent its request and the server closed the connection without a reply"
+    } else if has(&["transfer closed with", "bytes remaining to read"]) {
+        "says curl connected and the answer was cut short"
+    } else {
+        return None;
+    })
+}
+
+/// What a `* ` line of curl -v's that it prints only on a connection made
+/// says (probe21cd lesser 4: they left the curl `skipped`): its request
+/// sent (`Request completely sent off`, `upload completely sent off`), an
+/// answer's headers read (`Mark bundle as [not supporting] multiuse`,
+/// `HTTP 1.0, assume close after body`, `HTTP/1.1 … persistent
+/// connection`).
+fn exchange(low: &str) -> Option<&'static str> {
+    let starts = |ws: &[&str]| ws.iter().any(|w| low.starts_with(w));
+    if starts(&["request completely sent off", "upload completely sent off"]) {
+        Some("says curl sent its request (so it connected)")
+    } else if starts(&[
+        "mark bundle as",
+        "http 1.0, assume close",
+        "http 1.1 or later with persistent",
+    ]) {
+        Some("says curl read an answer's headers (so it connected)")
+    } else {
         None
     }
+}
+
+/// What curl's error (`curl: (N) message`; `low` the message, lowercase)
+/// says of a connection made, if its meaning needs one: a timeout once
+/// connected, a failure on the connection ([`connected_failure`]), or an
+/// exit curl gives only past its connect (a reply it could not read, an
+/// HTTP error, TLS on the connection, too many redirects).
+fn error_needs_connection(n: i32, low: &str) -> Option<&'static str> {
+    if transfer_timeout(low) {
+        return Some(TIMEOUT_ONCE_CONNECTED);
+    }
+    connected_failure(low).or(match n {
+        56 => Some("says curl connected, then receiving on the connection failed"),
+        55 => Some("says curl connected, then sending on the connection failed"),
+        52 => Some("says curl connected, sent its request and the server closed the connection without a reply"),
+        18 => Some("says curl connected and the answer was cut short"),
+        8 | 16 | 22 | 35 | 47 | 92 => Some("says curl connected (curl gives this error only past its connect)"),
+        _ => None,
+    })
+}
+
+/// The first line of curl -v's marks the book shows (`> ` what it sent,
+/// `< ` what it read, a bare mark too) and what it says of a connection
+/// made: a request sent, an answer read.
+fn first_marked(book: &[String]) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for (mark, said) in [
+        ('>', "says curl sent its request (so it connected)"),
+        ('<', "says curl read an answer (so it connected)"),
+    ] {
+        let first = book.iter().map(|l| l.trim()).find(|t| {
+            t.strip_prefix(mark)
+                .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t']))
+        });
+        if let Some(t) = first.filter(|t| t.len() > 1) {
+            out.push((crate::book::compare::squash(t), said));
+        }
+    }
+    out
 }
 
 /// The lab's curl's own line of why it failed (its `curl: (N)` line, else
@@ -232,17 +323,38 @@ pub(super) fn read(
         .unwrap_or_default();
     // curl's error line, `curl: (28) Operation timed out after … bytes
     // received`, says so with `-v` or without it.
+    // So do its other errors whose meaning needs a connection (probe21cd
+    // G3: `curl: (56) Recv failure: Connection timed out`), and curl -v's
+    // request and answer lines (lesser 4); the exits differ too.
     for l in book {
         let t = crate::book::compare::squash(l.trim());
-        if unconnected
-            && t.starts_with("curl: (")
-            && transfer_timeout(&t.to_lowercase())
+        let Some((n, msg)) = super::facts::error_line(&t) else {
+            continue;
+        };
+        if let (true, Some(what)) = (unconnected, error_needs_connection(n, &msg.to_lowercase()))
             && !lab
                 .iter()
                 .any(|x| crate::book::compare::squash(x.trim()) == t)
         {
+            let exits = if n == code {
+                String::new()
+            } else {
+                format!(" (curl exits {n} for it)")
+            };
+            let labs_exit = match (n == code, labs_own.strip_suffix(')')) {
+                (false, Some(own)) => format!("{own}, exit {code})"),
+                (false, None) => format!(" (exit {code})"),
+                (true, _) => labs_own.clone(),
+            };
             d.push(format!(
-                "curl: the book's `{t}` is curl's timeout once connected (it connected, then waited for data); the lab's curl never connected{labs_own}: {facts}"
+                "curl: the book's `{t}` {what}{exits}; the lab's curl never connected{labs_exit}: {facts}"
+            ));
+        }
+    }
+    if unconnected {
+        for (t, what) in first_marked(book) {
+            d.push(format!(
+                "curl: the book's `{t}` {what}; the lab's curl never connected{labs_own}: {facts}"
             ));
         }
     }
@@ -255,11 +367,15 @@ pub(super) fn read(
         // failure than the lab's (probe21ca FV2: connected, then the
         // transfer timed out, against a connect that timed out; probe21cb
         // F2: curl's own words for that timeout).
+        // A failure on the connection is also held as a failure below
+        // (a reset is another failure than a timeout).
         if let (Some(what), true) = (connection_said(&low), unconnected) {
             d.push(format!(
                 "curl: the book's `* {said}` {what}; the lab's curl never connected{labs_own}: {facts}"
             ));
-            continue;
+            if fault(&low).is_none() {
+                continue;
+            }
         }
         let host = named_host(&said);
         if let (Some(h), Some(r)) = (host, &reached)

@@ -247,3 +247,129 @@ fn a_connection_left_intact_the_labs_curl_never_made_drifts() {
     let r = judged(&book("", INTACT), LAB_OK, 0);
     assert!(r.differences.is_empty(), "{r:?}");
 }
+
+/// probe21cd G3: curl's `Recv failure`/`Send failure` (exit 56/55, and
+/// newer curl's `Failure when receiving data from the peer`, `Failed
+/// sending data to the peer`) come only from a connection made: a read or
+/// a write on it failed. Against a lab curl that never connected (its
+/// connect timed out, exit 28) each drifts, saying so and naming both
+/// exits; the timeout words alone agreed. Seen failing first: no
+/// difference, a plain `match`.
+#[test]
+fn a_read_or_write_failure_the_labs_curl_never_connected_for_drifts() {
+    let lab_plain = "curl: (28) Connection timed out after 5003 milliseconds";
+    for (book, code) in [
+        ("curl: (56) Recv failure: Connection timed out", 56),
+        ("curl: (55) Send failure: Connection timed out", 55),
+        ("curl: (56) Recv failure: Operation timed out", 56),
+        ("curl: (56) Failure when receiving data from the peer", 56),
+        ("curl: (55) Failed sending data to the peer", 55),
+        ("curl: (52) Empty reply from server", 52),
+        (
+            "curl: (18) transfer closed with outstanding read data remaining",
+            18,
+        ),
+    ] {
+        for lab in [lab_plain, LAB_TIMED_OUT] {
+            let r = judged(book, lab, 28);
+            assert!(
+                r.differences.iter().any(|d| d
+                    .starts_with(&format!("curl: the book's `{book}` says curl connected"))
+                    && d.contains(&format!("curl exits {code} for it"))
+                    && d.contains("the lab's curl never connected")
+                    && d.contains("exit 28")),
+                "{book} / {lab}: {r:?}"
+            );
+        }
+    }
+    // curl -v's own line of it, with or without curl's error line.
+    for line in [
+        "* Recv failure: Connection timed out",
+        "* Send failure: Connection timed out",
+        "* Recv failure: Operation timed out",
+    ] {
+        for tail in [
+            "",
+            "\ncurl: (28) Connection timed out after 1000 milliseconds",
+        ] {
+            let shown =
+                format!("*   Trying 10.244.2.2:80...\n{line}\n* Closing connection 0{tail}");
+            let r = judged(&shown, LAB_TIMED_OUT, 28);
+            let said = &line[2..];
+            assert!(
+                r.differences.iter().any(|d| d
+                    .starts_with(&format!("curl: the book's `* {said}` says curl connected"))
+                    && d.contains("never connected")),
+                "{shown}: {r:?}"
+            );
+        }
+    }
+    // A reset is still also named as another failure than the lab's.
+    let reset = "*   Trying 10.244.2.2:80...\n* Recv failure: Connection reset by peer\n* Closing connection 0\ncurl: (56) Recv failure: Connection reset by peer";
+    let r = judged(reset, LAB_TIMED_OUT, 28);
+    assert!(
+        r.differences
+            .iter()
+            .any(|d| d.contains("the connection was reset; the lab's curl failed otherwise")),
+        "{r:?}"
+    );
+    // Where the lab's curl connected (and the read failed there too), the
+    // same lines are no connection it never made.
+    let connected = "*   Trying 10.244.2.2:80...\n* Connected to 10.244.2.2 (10.244.2.2) port 80 (#0)\n> GET / HTTP/1.1\n> \n* Recv failure: Connection timed out\n* Closing connection 0\ncurl: (56) Recv failure: Connection timed out";
+    let r = judged(connected, connected, 56);
+    assert!(r.differences.is_empty(), "{r:?}");
+    let r = judged(
+        "curl: (56) Recv failure: Connection timed out",
+        "curl: (56) Recv failure: Connection timed out",
+        56,
+    );
+    assert!(r.differences.is_empty(), "{r:?}");
+}
+
+/// probe21cd lesser 4: curl -v's lines of a request sent (`> GET /
+/// HTTP/1.1`, its `> ` headers, `* Request completely sent off`) or of an
+/// answer's headers read (`* Mark bundle as not supporting multiuse`)
+/// need a connection: against a lab curl that never connected they drift
+/// (they left the curl `skipped`, "not all of it was compared"). Seen
+/// failing first: skipped, no difference.
+#[test]
+fn a_request_sent_the_labs_curl_never_connected_for_drifts() {
+    let tail = "* Connection timed out after 1001 milliseconds\n* Closing connection 0\ncurl: (28) Connection timed out after 1001 milliseconds";
+    for (lines, said) in [
+        (
+            "> GET / HTTP/1.1\n> Host: 10.244.2.2\n> User-Agent: curl/7.81.0\n> Accept: */*\n> ",
+            "`> GET / HTTP/1.1` says curl sent its request",
+        ),
+        (
+            "> Host: 10.244.2.2",
+            "`> Host: 10.244.2.2` says curl sent its request",
+        ),
+        (
+            "* Request completely sent off",
+            "`* Request completely sent off` says curl sent its request",
+        ),
+        (
+            "* Mark bundle as not supporting multiuse",
+            "`* Mark bundle as not supporting multiuse` says curl read an answer",
+        ),
+        (
+            "< Connection: keep-alive",
+            "`< Connection: keep-alive` says curl read an answer",
+        ),
+    ] {
+        let shown = format!("*   Trying 10.244.2.2:80...\n{lines}\n{tail}");
+        let r = judged(&shown, LAB_TIMED_OUT, 28);
+        assert!(
+            r.differences
+                .iter()
+                .any(|d| d.starts_with(&format!("curl: the book's {said}"))
+                    && d.contains("the lab's curl never connected")),
+            "{lines}: {r:?}"
+        );
+        assert_ne!(r.verdict, Verdict::Skipped, "{lines}: {r:?}");
+    }
+    // Against the lab's curl that connected and sent it, it agrees.
+    let connected = "*   Trying 10.244.2.2:80...\n* Connected to 10.244.2.2 (10.244.2.2) port 80 (#0)\n> GET / HTTP/1.1\n> Host: 10.244.2.2\n> Accept: */*\n> \n* Request completely sent off\n* Operation timed out after 1002 milliseconds with 0 bytes received\n* Closing connection 0\ncurl: (28) Operation timed out after 1002 milliseconds with 0 bytes received";
+    let r = judged(connected, connected, 28);
+    assert!(r.differences.is_empty(), "{r:?}");
+}

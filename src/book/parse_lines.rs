@@ -10,6 +10,10 @@ use super::{Block, Step};
 mod programs;
 use programs::PROGRAMS;
 
+#[path = "parse_held.rs"]
+mod held;
+use held::Under;
+
 #[path = "parse_prompt.rs"]
 mod prompt;
 use prompt::prompt_host;
@@ -339,24 +343,50 @@ fn remark_with_above(
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-/// The comments of `held` (taken out of it) that stand right under a
-/// command's output, no blank line between, with a blank line below them
-/// before the next command: the upper command's claims about what it got,
-/// read strictly as a bracketed line there is ([`crate::book::replay`]'s
-/// `remark_below`). Joined to the next command's remark, `# ttl 63` under
-/// a reply of ttl 64 was held against the next ping, where it held, and
-/// the block was green (probe21cb, F1). A comment with a blank line above
-/// it, right above the command, stays that command's remark (probe21bk,
-/// finding 2); so does one glued to both (a heading of the command).
-fn glued_claims(held: &mut Vec<(usize, String)>) -> Vec<(usize, String)> {
-    let upper = held
-        .iter()
-        .take_while(|(_, l)| !l.trim().is_empty())
-        .count();
-    if upper == held.len() {
-        return Vec::new();
+/// Whether `s` shows output (a line of it not blank).
+fn shows_output(s: &Step) -> bool {
+    s.output.iter().any(|l| !l.trim().is_empty())
+}
+
+/// Whether `line` ends the comments held above a block's first command
+/// (they are prose): a blank line or a prompt with nothing or a comment
+/// typed at it. Right above the first command (probe21cd, G6), they are
+/// its remark as a comment above any other command is (probe21bk, finding
+/// 2): as prose, `# ttl 63` above a ping whose replies show ttl 64 was
+/// read by no one, while the same words behind the command drifted. A
+/// title says nothing of output (`# on the master`, `# Setup`): it claims
+/// nothing.
+fn ends_lead(line: &str) -> bool {
+    line.trim().is_empty()
+        || after_prompt(line).is_some_and(|rest| rest.trim().is_empty() || rest.starts_with('#'))
+}
+
+/// Put the comments `claims` under the last step as its claims about what
+/// it got ([`held::place`]), read strictly as a bracketed line there is
+/// ([`crate::book::replay`]'s `remark_below`); a cut's note (`# output
+/// truncated`), or a line under output that shows comments of its own (a
+/// file's `# …` lines), is output. The chapter lines put in the output.
+fn claim_below(
+    steps: &mut [Step],
+    pasts: &mut [Past],
+    prose: &mut Vec<(usize, String)>,
+    claims: Vec<(usize, String)>,
+    left: &mut usize,
+) -> Vec<usize> {
+    let mut output = Vec::new();
+    let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut()) else {
+        return output;
+    };
+    for (n, l) in claims {
+        if crate::book::compare::is_elision(&l) || s.output.iter().any(|o| is_comment(o)) {
+            push(s, p, n, l, left);
+            output.push(n);
+        } else {
+            s.remarks_below.push((n, l.trim().to_string()));
+            prose.push((n, l.trim().to_string()));
+        }
     }
-    held.drain(..upper).collect()
+    output
 }
 
 /// The block's commands, each with its output, and its prose lines; a
@@ -393,22 +423,34 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
     // remark was wrong (probe21bk, finding 2). Where the author shows
     // prompts, a line without one is output.
     let mut held: Vec<(usize, String)> = Vec::new();
-    // Whether the line before is a line of the last command's output, and
-    // whether the held comments began right under one (no blank line
-    // between): see [`glued_claims`].
+    // Whether the line before is a line of the last command's output, or
+    // its command line, and what stands above the held comments: see
+    // [`held::place`].
     let mut after_output = false;
-    let mut glued = false;
+    let mut after_command = false;
+    let mut held_under = Under::Blank;
+    // The comments above the block's first command, held until the next
+    // line says what they are (see [`lead_remark`]).
+    let mut lead: Vec<(usize, String)> = Vec::new();
     for (n, raw) in &block.body {
         let line = seen(raw);
         let n = *n;
         let was_after_output = std::mem::take(&mut after_output);
+        let was_after_command = std::mem::take(&mut after_command);
+        if !lead.is_empty() && ends_lead(&line) {
+            prose.append(&mut lead);
+        }
         if seen_any
             && !prompted
             && (is_comment(&line) || (!held.is_empty() && line.trim().is_empty()))
             && !steps.last().is_some_and(still_typed)
         {
             if held.is_empty() {
-                glued = was_after_output;
+                held_under = match (was_after_output, was_after_command) {
+                    (true, _) => Under::Output,
+                    (_, true) => Under::Command,
+                    _ => Under::Blank,
+                };
             }
             held.push((n, line));
             continue;
@@ -424,20 +466,14 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
                         push(s, p, n, l, left);
                     }
                 }
-            } else if glued && let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut()) {
-                for (n, l) in glued_claims(&mut held) {
-                    if crate::book::compare::is_elision(&l)
-                        || s.output.iter().any(|o| is_comment(o))
-                    {
-                        // A cut's note (`# output truncated`), or a line
-                        // of output that shows comments of its own (a
-                        // file's `# …` lines): output.
-                        push(s, p, n, l, left);
-                    } else {
-                        s.remarks_below.push((n, l.trim().to_string()));
-                        prose.push((n, l.trim().to_string()));
-                    }
-                }
+            } else {
+                let shown = steps.last().is_some_and(shows_output);
+                let (upper, lower) = held::place(std::mem::take(&mut held), held_under, shown);
+                let output = claim_below(&mut steps, &mut pasts, &mut prose, upper, left);
+                held = lower
+                    .into_iter()
+                    .filter(|l| !output.contains(&l.0))
+                    .collect();
             }
         }
         if line.trim().is_empty() {
@@ -459,16 +495,26 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
             // output of the line above.
             continue;
         }
-        if after_prompt(&line).is_some_and(|rest| rest.starts_with('#')) {
+        if let Some(rest) = after_prompt(&line).filter(|rest| rest.starts_with('#')) {
             // A comment typed at a prompt (`vagrant@node1:~$ # ping ...`):
             // the shell runs nothing (it ran the ping: the prompt's path
-            // took the `$`, and the `#` was read as a root prompt).
+            // took the `$`, and the `#` was read as a root prompt). Under
+            // a command's output it is read as the same line without the
+            // prompt is, the command's claim (probe21cd, G5: `# node2
+            // answered every ping` there was read by no one).
+            if let Some(s) = steps.last_mut().filter(|s| shows_output(s)) {
+                s.remarks_below.push((n, rest.trim().to_string()));
+            }
             prose.push((n, line.trim().to_string()));
             continue;
         }
         if !seen_any && is_comment(&line) {
-            // A comment before the block's first command: prose.
-            prose.push((n, line.trim().to_string()));
+            // A comment before the block's first command: its remark if
+            // it stands right above it, else prose ([`ends_lead`]).
+            match line.trim().starts_with("#!") {
+                true => prose.push((n, line.trim().to_string())),
+                false => lead.push((n, line)),
+            }
             continue;
         }
         // What the line is, it is as the reader sees it: `s\u{200b}udo …`
@@ -481,7 +527,8 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
         if starts_command(&line, &folded, last, prompted, seen_any) {
             seen_any = true;
             let (command, remark) = strip(&line);
-            let remark = remark_with_above(remark, held.drain(..));
+            let remark = remark_with_above(remark, lead.drain(..).chain(held.drain(..)));
+            after_command = true;
             steps.push(Step {
                 line: n,
                 host: prompt_host(&line),
@@ -506,6 +553,9 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
             after_output = true;
         }
     }
+    prose.append(&mut lead);
+    let (claims, held) = held::at_end(held, held_under);
+    claim_below(&mut steps, &mut pasts, &mut prose, claims, left);
     for (n, l) in held {
         if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut())
             && !l.trim().is_empty()

@@ -112,9 +112,14 @@ fn prompts_tildes_and_indented_blocks() {
     let b = &c.blocks[1];
     assert_eq!((b.line, b.end, b.fence.as_str()), (15, 18, ""));
     let (s, prose) = steps(b);
-    assert_eq!(prose, [(15, "# first a comment".to_string())]);
+    // A comment right above the first command is its remark (probe21cd,
+    // G6), as one above any other command is.
+    assert!(prose.is_empty(), "{prose:?}");
     assert_eq!(s[0].command, "ping 10.0.0.2");
-    assert_eq!(s[0].remark.as_deref(), Some("the other node"));
+    assert_eq!(
+        s[0].remark.as_deref(),
+        Some("first a comment; the other node")
+    );
     assert_eq!(s[0].output, ["PING y"]);
     // A backtick fence is not closed by tildes, nor the other way.
     let c = p("```\nls\n~~~\n```\n~~~~\nls\n```\n~~~~\n").unwrap();

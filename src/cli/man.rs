@@ -86,6 +86,20 @@ pub fn man(out: Option<&Path>) -> Result<()> {
     match out {
         None => out_raw!("{}", String::from_utf8_lossy(&pages[0].1)),
         Some(dir) => {
+            // Where reports are refused (a lab's state folder, the claims'
+            // folder, the files of nodes and pods), pages are too
+            // (probe21cf: pages were written beside a lab's `state.json`).
+            crate::report::output::check_folder(
+                dir,
+                &crate::places::state_root(),
+                &crate::state::claim::host_records(),
+            )
+            .map_err(|why| {
+                LabError::Usage(format!(
+                    "--out {}: {why}; nothing was written",
+                    dir.display()
+                ))
+            })?;
             std::fs::create_dir_all(dir)
                 .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
             // Each page replaced, never written through a link planted in

@@ -122,6 +122,7 @@ mod probe21bz_claims;
 mod probe21bz_lessers;
 mod probe21ca;
 mod probe21cc;
+mod probe21cf;
 mod probe21l;
 mod probe21p;
 mod probe21r;

@@ -50,6 +50,7 @@ mod prose;
 pub mod reading;
 mod reads;
 mod refusal;
+mod remark_answers;
 mod remark_below;
 mod remark_claims;
 mod remark_lists;
@@ -95,6 +96,7 @@ mod tests_stopped;
 #[cfg(test)]
 mod tests_tables;
 mod unread_prompts;
+mod went_on;
 
 use command_report::{fail, report};
 

@@ -57,9 +57,10 @@ pub(super) fn check(
             .or_else(|| written.strip_prefix('(').and_then(|w| w.strip_suffix(')')))
             .unwrap_or(written)
             .trim();
-        let kind = match comment {
-            Some(_) => "a comment right under the output",
-            None => "a remark in brackets",
+        let kind = match (comment, under.starts_with("below")) {
+            (Some(_), true) => "a comment right under the output",
+            (Some(_), false) => "a comment right under it",
+            (None, _) => "a remark in brackets",
         };
         let inner = &own_address(inner, &p.step.command);
         match read_below(inner, &names) {

@@ -241,6 +241,7 @@ fn check_with(
 ) {
     check_trailing(p, binding, lab, r, gone);
     super::remark_below::check(p, binding, lab, r, gone);
+    super::went_on::check(p, r);
 }
 
 fn check_trailing(

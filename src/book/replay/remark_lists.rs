@@ -289,38 +289,3 @@ pub(super) const INSTRUCTION_OBJECTS: &[&str] = &[
     "of",
     "while",
 ];
-
-/// Words of an answer: `from NODE` right after one (`reply from node2`,
-/// `no answer from node2`, `the reply comes back from node2`) names who
-/// answered, not where the line is typed (probe21cb F3: `(no reply from
-/// node2)` drifted as "typed from node2", `(reply from node1)` under
-/// node2's pod's reply passed as node1's session).
-const ANSWERS: &[&str] = &[
-    "reply",
-    "replies",
-    "replied",
-    "answer",
-    "answers",
-    "answered",
-    "response",
-    "responses",
-    "responds",
-    "respond",
-    "responded",
-    "comes",
-    "come",
-    "came",
-    "pong",
-    "pongs",
-];
-
-/// Whether the `from` at `at` of a part's words follows a word of an
-/// answer ([`ANSWERS`]; `back` between them too): its node is the one
-/// that answered.
-pub(super) fn answer_before(words: &[String], at: usize) -> bool {
-    words[..at]
-        .iter()
-        .rev()
-        .find(|w| *w != "back")
-        .is_some_and(|w| ANSWERS.contains(&w.as_str()))
-}

@@ -63,10 +63,12 @@ pub(super) enum Reading {
     Unread(String),
 }
 
+use super::remark_answers::{
+    FromNames, answer_words, answers_joined, bare_from, from_names, ttl_forms,
+};
 use super::remark_lists::{
     ACROSS_DEVICES, FAILS, FILLER, IMPERATIVES, INSTRUCTION_OBJECTS, NEGATIONS, NODE_NOUNS,
     OTHER_ALONE, OTHER_WITH_NOUN, SAME_ALONE, SAME_DEVICES, SAME_WITH_NOUN, SEPARATORS, WORKS,
-    answer_before,
 };
 
 fn is(list: &[&str], w: &str) -> bool {
@@ -349,6 +351,8 @@ fn claims_something(w: &str, names: &Names) -> bool {
 }
 
 fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
+    let owned = answer_words(words);
+    let words = owned.as_slice();
     // `from X`, the whole part: the session (X need not be a node lab has:
     // `exit (from master)` is then wrong, not unread).
     if let [from, x] = words
@@ -411,7 +415,8 @@ fn part_claims(words: &[String], names: &Names) -> Result<Part, ()> {
             let claim = match before {
                 Some("from") if s.negated => return Err(()),
                 // `reply from node2`: the node that answered, the address's.
-                Some("from") if answer_before(words, i - 1) => Claim::OnNode {
+                Some("from") if from_names(words, i - 1) == FromNames::Unclear => return Err(()),
+                Some("from") if from_names(words, i - 1) == FromNames::Answerer => Claim::OnNode {
                     node,
                     on: true,
                     pod: true,
@@ -509,15 +514,6 @@ fn arrows_read(remark: &str, names: &Names) -> String {
     out.join(" ")
 }
 
-/// `ttl: 63`, `TTL of 63`, `ttl is 63`, `ttl = 63` read as `ttl=63` (a
-/// colon would end the part before its number; `of` is no TTL).
-fn ttl_forms(remark: &str) -> String {
-    static FORMS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(?i)\bttl(?:\s*[:=]\s*|\s+(?:of|is|was)\s+)(\d+)\b").unwrap()
-    });
-    FORMS.replace_all(remark, "ttl=$1").into_owned()
-}
-
 /// Whether any word of `remark` is one of place or outcome (`node`,
 /// `across`, `works`, `fails`, `back on the host`) or names a node or a
 /// book's pod. A remark with none (`install flannel`, `both should be
@@ -553,7 +549,7 @@ fn of_place_or_outcome(w: &str, names: &Names) -> bool {
 /// Read `remark`: its claims, or that it claims nothing, or the part lab
 /// cannot read.
 pub(super) fn read(remark: &str, names: &Names) -> Reading {
-    let remark = arrows_read(&ttl_forms(remark), names);
+    let remark = arrows_read(&ttl_forms(&answers_joined(remark)), names);
     let mut claims = Vec::new();
     let mut negation = None;
     for p in parts(&remark) {
@@ -577,7 +573,10 @@ pub(super) fn read(remark: &str, names: &Names) -> Reading {
 /// went on (`and so on`, probe21cb F4); filler words alone (`then it was
 /// done`) are a claim lab does not read (probe21ca, W4).
 pub(super) fn read_below(remark: &str, names: &Names) -> Reading {
-    let remark = &super::remark_notes::without_notes(remark);
+    let remark = &super::remark_notes::without_notes(&answers_joined(remark));
+    if let Some(from) = bare_from(remark) {
+        return Reading::Unread(from);
+    }
     let reading = read(remark, names);
     if reading != Reading::NoClaim {
         return reading;

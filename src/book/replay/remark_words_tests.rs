@@ -479,3 +479,71 @@ fn under_the_output_a_note_of_going_on_or_stopping_claims_nothing() {
         );
     }
 }
+
+/// probe21cd G2 and lesser 2: `from NODE` in a part that speaks of an
+/// answer anywhere before it (a verb or `,`/`:` between) names who
+/// answered, or is not understood; never the session. Lesser 5: under the
+/// output a bare `from NODE` is not understood (on the command's line it
+/// is the session). Seen failing first: `From("node1")` for each verb
+/// form, unread for `received`/`coming`/`answered by`.
+#[test]
+fn from_a_node_anywhere_after_an_answer_is_never_the_session() {
+    use Claim::*;
+    let on = |n: &str| OnNode {
+        node: n.into(),
+        on: true,
+        pod: true,
+    };
+    for (remark, want) in [
+        (
+            "the replies are from node1",
+            vec![Reaches(true), on("node1")],
+        ),
+        ("the reply is from node1", vec![Reaches(true), on("node1")]),
+        (
+            "the answer was from node2",
+            vec![Reaches(true), on("node2")],
+        ),
+        ("replies: from node1", vec![Reaches(true), on("node1")]),
+        ("replies, from node1", vec![Reaches(true), on("node1")]),
+        (
+            "reply received from node2",
+            vec![Reaches(true), on("node2")],
+        ),
+        (
+            "replies coming from node2",
+            vec![Reaches(true), on("node2")],
+        ),
+        ("answered by node2", vec![Reaches(true), on("node2")]),
+        (
+            "no reply received from node2",
+            vec![Reaches(false), on("node2")],
+        ),
+        (
+            "across node, replies are from node1",
+            vec![SameNode(false), Reaches(true), on("node1")],
+        ),
+        (
+            "from node1; the reply is from node2",
+            vec![From("node1".into()), Reaches(true), on("node2")],
+        ),
+        ("from node1", vec![From("node1".into())]),
+        (
+            "works from node1",
+            vec![Reaches(true), From("node1".into())],
+        ),
+    ] {
+        assert_eq!(claims(remark), want, "{remark}");
+    }
+    for remark in ["reply via flannel.1 from node1", "echo requests from node1"] {
+        assert!(matches!(reading(remark), Reading::Unread(_)), "{remark}");
+    }
+    let below = |r: &str| reading_by(read_below, r);
+    assert_eq!(
+        below("the reply is from node1"),
+        Reading::Claims(vec![Reaches(true), on("node1")])
+    );
+    for remark in ["from node1", "and so on, from node1"] {
+        assert!(matches!(below(remark), Reading::Unread(_)), "{remark}");
+    }
+}

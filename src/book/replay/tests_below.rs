@@ -323,3 +323,160 @@ async fn replies_from_a_longer_address_is_not_the_commands() {
     let p = ping_with("10.244.1.2", NEAR, "(replies from 10.244.1.2, ttl 64)").await;
     assert_eq!(p.verdict, Verdict::Match, "{p:?}");
 }
+
+/// probe21cd lesser 3: a note that the output went on (`(and so on)`,
+/// `(more lines follow)`, `(the same line repeats)`, `(then more output
+/// until Ctrl-C)`) right under a ping's header alone says lines came
+/// after it; a ping that got nothing prints none until its statistics.
+/// Against the lab's far ping, which got nothing, it drifts. A cut
+/// (`...`, `(output truncated)`) says only that the author left lines out:
+/// still skipped. Under replies the lab's ping got, a note of going on
+/// still matches. Seen failing first: skipped ("the book cut its output").
+#[tokio::test]
+async fn a_note_of_going_on_under_a_header_that_got_nothing_drifts() {
+    for below in [
+        "(and so on)",
+        "(more lines follow)",
+        "(the same line repeats)",
+        "(then more output until Ctrl-C)",
+        "(etc.)",
+    ] {
+        let p = ping_with("10.244.2.2", FAR, below).await;
+        assert_eq!(p.verdict, Verdict::Drift, "{below}: {p:?}");
+        assert!(
+            p.differences
+                .iter()
+                .any(|d| d.contains(below) && d.contains("printed nothing after its header")),
+            "{below}: {p:?}"
+        );
+    }
+    for below in ["...", "(output truncated)", "(Ctrl-C pressed here)"] {
+        let p = ping_with("10.244.2.2", FAR, below).await;
+        assert_eq!(p.verdict, Verdict::Skipped, "{below}: {p:?}");
+    }
+    for below in [
+        "(and so on)",
+        "(the same line repeats)",
+        "(then more output until Ctrl-C)",
+    ] {
+        let p = ping_with("10.244.1.2", NEAR, below).await;
+        assert_eq!(p.verdict, Verdict::Match, "{below}: {p:?}");
+    }
+}
+
+/// probe21cd, G1 and lesser 1: a note that says the output stopped (what
+/// it did) is a claim, not the author's stop; true notes of going on
+/// until the author stops it pass; `after two replies` claims replies.
+/// G2, lesser 2 and 5: `from NODE` after an answer's word with a verb or
+/// `,` between names who answered (held against the book's tables), and
+/// a bare `from NODE` under a reply is not understood. Seen failing first:
+/// the false ones were `match`, `(the replies are from node1)` drifted as
+/// "typed from node1"... and the true notes were not understood.
+#[tokio::test]
+async fn a_stopped_output_or_an_answerer_below_the_replies_is_read() {
+    let table = "```bash\nkubectl --kubeconfig ./admin.conf get pods -o wide\n\nNAME                                READY     STATUS    RESTARTS   AGE       IP           NODE\nnginx-deployment-75675f5897-4dm42   1/1       Running   0          2m        10.244.1.2   node1\n```\n\n";
+    let near = |below: &str| {
+        format!("{table}```bash\nvagrant ssh node1\nping 10.244.1.2\n{NEAR}{below}\n\nexit\n```\n")
+    };
+    let ran = |text: String| async move { on_netns(&text).await.blocks[1].commands[1].clone() };
+    for below in [
+        "(runs until you press Ctrl-C)",
+        "(and so on, until Ctrl-C is pressed)",
+        "(it keeps going until you stop it)",
+        "(I hit Ctrl-C after two replies)",
+        "(the replies are from node1)",
+        "(reply received from node1)",
+        "(answered by node1)",
+        "# the reply is from node1",
+    ] {
+        let p = ran(near(below)).await;
+        assert_eq!(p.verdict, Verdict::Match, "{below}: {p:?}");
+    }
+    for below in [
+        "(then the output stopped until I pressed Ctrl-C)",
+        "(stopped here until Ctrl-C)",
+        "(from node2)",
+        "(from node1)",
+    ] {
+        let p = ran(near(below)).await;
+        assert_eq!(p.verdict, Verdict::NotUnderstood, "{below}: {p:?}");
+    }
+    for below in [
+        "(the replies are from node2)",
+        "(replies, from node2)",
+        "# the reply is from node2",
+    ] {
+        let p = ran(near(below)).await;
+        assert_eq!(p.verdict, Verdict::Drift, "{below}: {p:?}");
+        assert!(
+            p.differences
+                .iter()
+                .any(|d| d.contains("tables put it on node1")),
+            "{below}: {p:?}"
+        );
+    }
+    let p = ping_with("10.244.2.2", FAR, "(I hit Ctrl-C after two replies)").await;
+    assert_eq!(p.verdict, Verdict::Drift, "{p:?}");
+}
+
+/// probe21cd, G4: a comment glued under a command (its output, or its line
+/// where it shows none) is at least that command's claim, wherever the
+/// blank lines are: glued to the next command too (`GB1`), a blank line
+/// below it under a bare command line (`GD1`), between blank lines under
+/// the output (`GB4`). Seen failing first: each was the next ping's
+/// remark only, where the claim held, and the near ping was `match` (or
+/// `skipped`, showing no output).
+#[tokio::test]
+async fn a_comment_glued_under_a_command_is_at_least_its_claim() {
+    let near = "ping 10.244.1.2";
+    let far = format!("ping 10.244.2.2\n\n{FAR}\nexit");
+    for (between, claim) in [
+        (format!("{NEAR}# ttl 63\n"), "# ttl 63"),
+        (format!("{NEAR}# then all echoes were lost\n"), "lost"),
+        ("# then all echoes were lost\n\n".to_string(), "lost"),
+        (format!("{NEAR}\n# ttl 63\n\n"), "# ttl 63"),
+    ] {
+        let text = format!("```bash\nvagrant ssh node1\n{near}\n{between}{far}\n```\n");
+        let r = on_netns(&text).await;
+        let c = &r.blocks[0].commands[1];
+        assert_eq!(c.verdict, Verdict::Drift, "{between}: {c:?}");
+        assert!(format!("{c:?}").contains(claim), "{between}: {c:?}");
+    }
+}
+
+/// probe21cd, G5: in a block with prompts, a comment typed at a prompt
+/// under a command's output is read as the same line without the prompt:
+/// the command's claim. Seen failing first: it was prose, read by no one,
+/// and the near ping `match`.
+#[tokio::test]
+async fn a_comment_at_a_prompt_under_output_is_the_commands_claim() {
+    for (comment, verdict) in [
+        ("# ttl 63", Verdict::Drift),
+        ("# node2 answered every ping", Verdict::NotUnderstood),
+    ] {
+        let text = format!(
+            "```\n$ vagrant ssh node1\nvagrant@node1:~$ ping 10.244.1.2\n{NEAR}vagrant@node1:~$ {comment}\nvagrant@node1:~$ ping 10.244.2.2\n{FAR}vagrant@node1:~$ exit\n```\n"
+        );
+        let r = on_netns(&text).await;
+        let c = &r.blocks[0].commands[1];
+        assert_eq!(c.verdict, verdict, "{comment}: {c:?}");
+    }
+}
+
+/// probe21cd, G6 and lesser 6: a comment right above a block's first
+/// command is its remark, as above any other command; one glued under the
+/// last command's output is its claim. Seen failing first: `# ttl 63` above
+/// the ping was prose (`match`), and `# Ctrl-C pressed here` under the
+/// last ping's replies was compared as a line of its output (drift).
+#[tokio::test]
+async fn comments_at_a_blocks_edges_are_read() {
+    let text = format!("```\n# ttl 63\nvagrant@node1:~$ ping 10.244.1.2\n{NEAR}```\n");
+    let r = on_netns(&text).await;
+    let c = &r.blocks[0].commands[0];
+    assert_eq!(c.verdict, Verdict::Drift, "{c:?}");
+    let text = format!(
+        "```bash\n# Setup\nvagrant ssh node1\nping 10.244.1.2\n{NEAR}# Ctrl-C pressed here\n```\n"
+    );
+    let r = on_netns(&text).await;
+    assert_eq!(r.blocks[0].verdict, Verdict::Match, "{:?}", r.blocks[0]);
+}
