@@ -126,9 +126,10 @@ fn left_running(p: &Planned) -> bool {
 /// from one shell block to the next (a block of another language is not
 /// typed: it is planned from the reader's machine and changes nothing).
 /// The chapter keeps [`crate::book::caps::OUTPUT_LINES`] of the output
-/// its shell blocks show, in its order ([`parse::steps_within`]), and as
-/// many of its other blocks' (never compared: a long log shown as `text`
-/// takes none from the commands).
+/// its shell blocks show and [`crate::book::caps::COMMANDS`] of their
+/// commands, in its order ([`parse::steps_bounded`]), and as many of its
+/// other blocks' (never compared: a long log shown as `text` takes none
+/// from the commands).
 /// A command's output shown in the block below its own is its output
 /// ([`output_below`]); that block is then planned as nothing.
 pub fn plan_chapter(chapter: &parse::Chapter) -> Vec<(Vec<Planned>, Vec<String>)> {
@@ -142,8 +143,8 @@ pub fn plan_chapter_in(
     roles: &[Role],
 ) -> Vec<(Vec<Planned>, Vec<String>)> {
     let mut session = Session::default();
-    let mut left = crate::book::caps::OUTPUT_LINES;
-    let mut left_other = crate::book::caps::OUTPUT_LINES;
+    let mut left = crate::book::caps::Left::default();
+    let mut left_other = crate::book::caps::Left::default();
     chapter
         .blocks
         .iter()
@@ -186,6 +187,8 @@ fn unread(b: &parse::Block, line: usize, why: &str) -> Planned {
             cut: 0,
             host: None,
             remarks_below: Vec::new(),
+            remarks_cut: 0,
+            unread_lines: 0,
         },
         cmd: Err(why.to_string()),
         node: None,
@@ -198,17 +201,17 @@ fn unread(b: &parse::Block, line: usize, why: &str) -> Planned {
 /// Recognise a block's commands and place them, typed from `session` (the
 /// node the reader's terminal is in, left there for the next block), one
 /// of them with its output `below`; any command not understood makes the
-/// whole block not run. The block keeps `left` lines of its output (the
-/// chapter's lines left: [`parse::steps_within`]).
+/// whole block not run. The block keeps what the chapter has `left` of
+/// lines of output and commands ([`parse::steps_bounded`]).
 pub fn plan(
     block: &parse::Block,
     session: &mut Session,
     below: Option<&Shown>,
-    left: &mut usize,
+    left: &mut crate::book::caps::Left,
 ) -> (Vec<Planned>, Vec<String>) {
-    let (mut steps, prose) = parse::steps_within(block, left);
+    let (mut steps, prose) = parse::steps_bounded(block, left);
     if let Some(shown) = below {
-        shown.attach(&mut steps, left);
+        shown.attach(&mut steps, &mut left.lines);
     }
     // Whether the next line of the block is typed at root's prompt (what
     // `su` asked a password for was given).
@@ -238,6 +241,13 @@ pub fn plan(
         }
         if let Some(why) = remark_inside_output(&step) {
             cmd = Err(why);
+        }
+        // Past what the chapter keeps: counted, never read (probe21cf).
+        if step.remarks_cut > 0 {
+            cmd = Err(crate::book::caps::remarks_not_read(step.remarks_cut));
+        }
+        if step.unread_lines > 0 {
+            cmd = Err(crate::book::caps::lines_not_read(step.unread_lines));
         }
         // A `vagrant ssh` after a command left running is typed in
         // another terminal, on the reader's machine.

@@ -170,11 +170,13 @@ fn root_at(s: &Shell) -> Option<(usize, Option<usize>)> {
 /// opened before it, so 400,000 nested `sudo -i` took 23 GB. A root shell
 /// inside [`MAX_ROOT_SHELLS`] others is not understood, saying why, and so
 /// is every line typed in it, up to the `exit` that leaves it; a step
-/// keeps the two innermost root shells at most. Seen failing first: the
-/// 2,000th `sudo -i` was understood, and the steps kept 2,001,000 lines.
+/// keeps the two innermost root shells at most. Seen failing first (with
+/// 2,000 of them): every `sudo -i` was understood, and the steps kept
+/// 4,001,997 lines.
 #[test]
 fn root_shells_nest_a_few_deep_and_a_step_keeps_two() {
-    let n = 2_000;
+    // Below the chapter's bound on commands ([`crate::book::caps::COMMANDS`]).
+    let n = 900;
     let text = format!(
         "```bash\nvagrant ssh node1\n{}ping -c 1 10.244.1.2\n{}route -n\n```\n",
         "sudo -i\n".repeat(n),
@@ -213,4 +215,87 @@ fn root_shells_nest_a_few_deep_and_a_step_keeps_two() {
     assert!(route.cmd.is_ok(), "{:?}", route.cmd);
     let (inner, outer) = (MAX_ROOT_SHELLS + 1, MAX_ROOT_SHELLS);
     assert_eq!(root_at(&route.shell), Some((inner, Some(outer))));
+}
+
+/// probe21cf, F2's linear part: 200,000 commands of one chapter took
+/// 1 GB. A chapter's first [`COMMANDS`] are read; past them, the rest of
+/// each block is one step, not understood, saying how many of its lines
+/// lab did not read. Seen failing first: the first block kept its 2,501
+/// steps, every one understood.
+#[test]
+fn a_chapter_reads_its_first_commands_and_counts_the_lines_past_them() {
+    use crate::book::caps::{COMMANDS, lines_not_read};
+    let n = COMMANDS + 500;
+    let text = format!(
+        "```bash\nvagrant ssh node1\n{}```\n\n```bash\nroute -n\nexit\n```\n",
+        "ping -c 1 10.244.1.2\n".repeat(n)
+    );
+    let c = parse::parse(std::path::Path::new("c.md"), text.as_bytes()).unwrap();
+    let planned = plan_chapter(&c);
+    let (first, second) = (&planned[0].0, &planned[1].0);
+    assert_eq!(first.len(), COMMANDS + 1);
+    assert!(first[..COMMANDS].iter().all(|p| p.cmd.is_ok()));
+    let past = &first[COMMANDS];
+    assert_eq!(past.step.line, COMMANDS + 2);
+    assert_eq!(past.step.unread_lines, n + 1 - COMMANDS);
+    assert_eq!(past.cmd, Err(lines_not_read(n + 1 - COMMANDS)));
+    assert!(lines_not_read(501).contains("this line and the 500 after it"));
+    // The next block: one step for its two lines, not understood.
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].step.unread_lines, 2);
+    assert!(second[0].cmd.is_err());
+}
+
+/// probe21cf, F1: remarks under a command's output (bracketed lines, `#`
+/// comments glued under it, comments at a prompt there, in its block or
+/// the output block below) were kept one sentence each: 400,000 made a
+/// 92 MB JSON. A command keeps its first [`REMARKS`] (and the block's
+/// prose those), counting the rest, and is not understood, saying how
+/// many were not read. Seen failing first: the ping kept its 1,000.
+#[test]
+fn a_command_keeps_a_few_remarks_below_and_counts_the_rest() {
+    use crate::book::caps::{REMARKS, remarks_not_read};
+    let n = 1_000;
+    let reply = "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n";
+    let ping = "ping -c 1 10.244.1.2\n";
+    for (shape, text) in [
+        (
+            "glued",
+            format!(
+                "```bash\nvagrant ssh node1\n{ping}{reply}{}\n{ping}{reply}```\n",
+                "# ttl 64\n".repeat(n)
+            ),
+        ),
+        (
+            "brackets",
+            format!(
+                "```bash\nvagrant ssh node1\n{ping}{reply}{}\n{ping}{reply}```\n",
+                "(ttl 64)\n".repeat(n)
+            ),
+        ),
+        (
+            "prompt",
+            format!(
+                "```bash\nvagrant@node1:~$ {ping}{reply}{}```\n",
+                "vagrant@node1:~$ # ttl 64\n".repeat(n)
+            ),
+        ),
+        (
+            "below",
+            format!(
+                "```bash\nvagrant ssh node1\n{ping}```\n\n```text\n{reply}{}```\n",
+                "(ttl 64)\n".repeat(n)
+            ),
+        ),
+    ] {
+        let c = parse::parse(std::path::Path::new("c.md"), text.as_bytes()).unwrap();
+        let planned = plan_chapter(&c);
+        let (ps, prose) = &planned[0];
+        let p = ps.iter().find(|p| p.step.command == ping.trim()).unwrap();
+        assert_eq!(p.step.remarks_below.len(), REMARKS, "{shape}");
+        assert_eq!(p.step.remarks_cut, n - REMARKS, "{shape}");
+        assert_eq!(p.cmd, Err(remarks_not_read(n - REMARKS)), "{shape}");
+        assert!(prose.len() <= 2 * REMARKS, "{shape}: {}", prose.len());
+    }
+    assert!(remarks_not_read(990).contains("990 more remarks"));
 }
