@@ -340,6 +340,7 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
                             output_at: s.output_at.clone(),
                             remarks_below: s.remarks_below.clone(),
                             remarks_cut: s.remarks_cut,
+                            cut: s.cut,
                             parts: 1,
                             apart: None,
                         };
@@ -480,7 +481,9 @@ fn output_of(cmd: &Step, b: &Block, kind: Kind, lead: &str) -> Option<Shown> {
         .collect();
     let mut remarks = first.remarks_below.clone();
     let mut remarks_cut = first.remarks_cut;
+    let mut cut = first.cut;
     for s in rest {
+        cut += s.cut;
         lines.push((s.line, s.written.clone()));
         lines.extend(s.output_at.iter().copied().zip(s.output.iter().cloned()));
         remarks.extend(s.remarks_below.iter().cloned());
@@ -499,6 +502,7 @@ fn output_of(cmd: &Step, b: &Block, kind: Kind, lead: &str) -> Option<Shown> {
         output: lines.into_iter().map(|(_, l)| l).collect(),
         remarks_below: remarks,
         remarks_cut,
+        cut,
         parts: 1,
         apart: None,
     })

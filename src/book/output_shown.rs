@@ -16,6 +16,9 @@ pub struct Shown {
     pub lead: String,
     pub output: Vec<String>,
     pub output_at: Vec<usize>,
+    /// The lines past those its blocks, each read alone, kept
+    /// ([`crate::book::caps::OUTPUT_LINES`]): counted, never compared.
+    pub cut: usize,
     pub remarks_below: Vec<(usize, String)>,
     /// The remarks below past those its blocks kept (each command its
     /// first [`crate::book::caps::REMARKS`]).
@@ -47,7 +50,7 @@ impl Shown {
             *left = left.saturating_sub(keep);
             s.output = self.output[..keep].to_vec();
             s.output_at = self.output_at[..keep.min(self.output_at.len())].to_vec();
-            s.cut = self.output.len() - keep;
+            s.cut = self.output.len() - keep + self.cut;
             // Its own block's remarks (under a command that shows no
             // output there) and the output block's, each once, the
             // command's first [`crate::book::caps::REMARKS`] (probe21cf,
@@ -102,6 +105,7 @@ impl Shown {
         self.output_at.extend(more.output_at);
         self.remarks_below.extend(more.remarks_below);
         self.remarks_cut += more.remarks_cut;
+        self.cut += more.cut;
         self.block.1 = more.block.1;
         self.lang = more.lang;
         self.lead = more.lead;

@@ -299,3 +299,20 @@ fn a_command_keeps_a_few_remarks_below_and_counts_the_rest() {
     }
     assert!(remarks_not_read(990).contains("990 more remarks"));
 }
+
+/// The lines of an output block below its command past those a block
+/// read alone keeps ([`crate::book::caps::OUTPUT_LINES`]) are counted in
+/// the command's `cut`, as in its own block: dropped unsaid, the command
+/// was compared on the lines kept alone. Seen failing first: `cut` 0.
+#[test]
+fn the_lines_of_an_output_block_past_those_kept_are_counted() {
+    use crate::book::caps::OUTPUT_LINES;
+    let text = format!(
+        "```bash\nvagrant ssh node1\ncat /run/flannel/subnet.env\n```\n\n```text\n{}```\n",
+        "FLANNEL_MTU=1450\n".repeat(OUTPUT_LINES + 5)
+    );
+    let c = parse::parse(std::path::Path::new("c.md"), text.as_bytes()).unwrap();
+    let planned = plan_chapter(&c);
+    let cat = &planned[0].0[1];
+    assert_eq!(cat.step.output.len() + cat.step.cut, OUTPUT_LINES + 5);
+}
