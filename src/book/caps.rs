@@ -46,7 +46,8 @@ pub const COMMANDS: usize = 2_000;
 
 /// The remarks below a command's output that it keeps, each read as the
 /// author's claim about what it got, with one sentence of its report
-/// (a chapter of the book has one or two under a command).
+/// (a chapter of the book has one or two under a command); as many of the
+/// comments above it, its remark's parts.
 pub const REMARKS: usize = 10;
 
 /// What a chapter has left to keep as its blocks are read in order: lines
@@ -79,11 +80,11 @@ pub fn lines_not_read(n: usize) -> String {
     )
 }
 
-/// Why a command with `n` remarks below its output past the [`REMARKS`]
-/// it keeps is not understood.
+/// Why a command with `n` remarks (below its output, or comments above
+/// it) past the [`REMARKS`] it keeps is not understood.
 pub fn remarks_not_read(n: usize) -> String {
     format!(
-        "the book shows {} more remarks below this command's output than the {REMARKS} lab reads of a command: their claims are not read, so it compares nothing of the command",
+        "the book shows {} more remarks on this command (below its output, or comments above it) than the {REMARKS} lab reads of a command: their claims are not read, so it compares nothing of the command",
         grouped(n)
     )
 }

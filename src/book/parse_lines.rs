@@ -286,17 +286,25 @@ fn advice_open(open: bool, line: &str) -> bool {
 
 /// A command's remark with the comments on the lines above it (`#
 /// across node` over `ping …`), each a part of it (`across node; same
-/// node`): the author's words about that command.
+/// node`): the author's words about that command. Its first
+/// [`crate::book::caps::REMARKS`] comments, and how many more there are
+/// (probe21cf: 400,000 were one remark, read in 7 s).
 fn remark_with_above(
     remark: Option<String>,
     above: impl Iterator<Item = (usize, String)>,
-) -> Option<String> {
-    let mut parts: Vec<String> = above
-        .map(|(_, l)| l.trim().trim_start_matches('#').trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect();
+) -> (Option<String>, usize) {
+    let mut parts: Vec<String> = Vec::new();
+    let mut more = 0;
+    for (_, l) in above {
+        let l = l.trim().trim_start_matches('#').trim();
+        match (l.is_empty(), parts.len() < crate::book::caps::REMARKS) {
+            (true, _) => {}
+            (false, true) => parts.push(l.to_string()),
+            (false, false) => more += 1,
+        }
+    }
     parts.extend(remark);
-    (!parts.is_empty()).then(|| parts.join("; "))
+    ((!parts.is_empty()).then(|| parts.join("; ")), more)
 }
 
 /// Whether `line` ends the comments held above a block's first command
@@ -504,7 +512,7 @@ pub fn steps_bounded(block: &Block, bounds: &mut Left) -> (Vec<Step>, Vec<(usize
             bounds.commands -= 1;
             seen_any = true;
             let (command, remark) = strip(&line);
-            let remark = remark_with_above(remark, lead.drain(..).chain(held.drain(..)));
+            let (remark, more) = remark_with_above(remark, lead.drain(..).chain(held.drain(..)));
             after_command = true;
             steps.push(Step {
                 line: n,
@@ -516,7 +524,7 @@ pub fn steps_bounded(block: &Block, bounds: &mut Left) -> (Vec<Step>, Vec<(usize
                 output_at: Vec::new(),
                 cut: 0,
                 remarks_below: Vec::new(),
-                remarks_cut: 0,
+                remarks_cut: more,
                 unread_lines: 0,
             });
             pasts.push(Past::default());
