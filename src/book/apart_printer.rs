@@ -75,6 +75,8 @@ mod tests {
             cut: 0,
             host: None,
             remarks_below: Vec::new(),
+            remarks_cut: 0,
+            unread_lines: 0,
         }
     }
 

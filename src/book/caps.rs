@@ -17,6 +17,14 @@
 //! [`PER_COMMAND`]);
 //! a command whose lines are cut is drift, [`not_compared`], which no
 //! known-drift entry explains either.
+//!
+//! So are the commands a chapter has and the remarks under a command's
+//! output (probe21cf: 400,000 remarks under one ping made a 92 MB JSON;
+//! 200,000 commands took 1 GB): a chapter's first [`COMMANDS`] are read
+//! (past them, the rest of each block is one step, not understood, with
+//! the count of its lines: [`lines_not_read`]), and a command's first
+//! [`REMARKS`] below its output (past them, it is not understood:
+//! [`remarks_not_read`]); neither is ever dropped unsaid, nor a match.
 
 use super::CommandReport;
 
@@ -30,6 +38,56 @@ pub const PER_CHAPTER: usize = 10_000;
 /// first [`PER_COMMAND`], so its first difference there is still seen):
 /// read past, a line is counted, never kept nor compared.
 pub const OUTPUT_LINES: usize = 10_000;
+
+/// The commands of a chapter lab reads, in its order: a chapter of the
+/// book has a few hundred. Each planned command costs a few KB (its step,
+/// its report), and a 4 MiB chapter may hold 400,000 lines of `exit`.
+pub const COMMANDS: usize = 2_000;
+
+/// The remarks below a command's output that it keeps, each read as the
+/// author's claim about what it got, with one sentence of its report
+/// (a chapter of the book has one or two under a command); as many of the
+/// comments above it, its remark's parts.
+pub const REMARKS: usize = 10;
+
+/// What a chapter has left to keep as its blocks are read in order: lines
+/// of output ([`OUTPUT_LINES`]) and commands ([`COMMANDS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Left {
+    pub lines: usize,
+    pub commands: usize,
+}
+
+impl Default for Left {
+    fn default() -> Self {
+        Left {
+            lines: OUTPUT_LINES,
+            commands: COMMANDS,
+        }
+    }
+}
+
+/// Why the step standing for the `n` lines of a block (blank ones aside)
+/// past the chapter's [`COMMANDS`], from its own on, is not understood.
+pub fn lines_not_read(n: usize) -> String {
+    let lines = match n {
+        0 | 1 => "this line".to_string(),
+        _ => format!("this line and the {} after it in its block", grouped(n - 1)),
+    };
+    format!(
+        "past the first {} commands of the chapter, which are all lab reads of it: {lines} are not read, so nothing of them is compared",
+        grouped(COMMANDS)
+    )
+}
+
+/// Why a command with `n` remarks (below its output, or comments above
+/// it) past the [`REMARKS`] it keeps is not understood.
+pub fn remarks_not_read(n: usize) -> String {
+    format!(
+        "the book shows {} more remarks on this command (below its output, or comments above it) than the {REMARKS} lab reads of a command: their claims are not read, so it compares nothing of the command",
+        grouped(n)
+    )
+}
 
 /// The sentence standing for the `n` lines of a command's output the book
 /// shows that lab kept none of ([`OUTPUT_LINES`]).

@@ -15,6 +15,8 @@ fn step(line: usize, command: &str, output: &[&str]) -> Step {
         cut: 0,
         host: None,
         remarks_below: Vec::new(),
+        remarks_cut: 0,
+        unread_lines: 0,
     }
 }
 

@@ -107,105 +107,11 @@ pub enum Role {
     },
 }
 
-/// A command's output as the block below shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Shown {
-    /// The command's line.
-    pub line: usize,
-    /// The output block's opening and closing fence lines and language.
-    pub block: (usize, usize),
-    pub lang: String,
-    /// The lead-in between the blocks ("" when none).
-    pub lead: String,
-    pub output: Vec<String>,
-    pub output_at: Vec<usize>,
-    pub remarks_below: Vec<(usize, String)>,
-    /// How many blocks show the output: 1 for the block below alone, more
-    /// where it goes on from the command's own block or into the next.
-    pub parts: usize,
-    /// Why the lead-in rule set the (last) output block apart, where it is
-    /// compared all the same ([`apart_output`]).
-    pub apart: Option<String>,
-}
-
 /// Said where a lead-in is past its bound.
 fn bound() -> String {
     format!(
         " (lab reads an output block as its command's after at most one paragraph of {LEAD_IN_WORDS} words)"
     )
-}
-
-/// The line put between two parts of an output shown in two blocks: a cut
-/// ([`crate::book::compare::is_elision`]), since the text between them
-/// may stand for lines (a reply's count is then not compared as all).
-pub const CUT: &str = "…";
-
-impl Shown {
-    /// Give `steps`' command its output, as much of it as the chapter's
-    /// `left` lines keep (each command its first
-    /// [`crate::book::caps::PER_COMMAND`]; the rest counted in its `cut`,
-    /// as [`crate::book::parse::steps_within`] does).
-    pub fn attach(&self, steps: &mut [Step], left: &mut usize) {
-        if let Some(s) = steps.iter_mut().find(|s| s.line == self.line) {
-            let keep = self
-                .output
-                .len()
-                .min((*left).max(crate::book::caps::PER_COMMAND));
-            *left = left.saturating_sub(keep);
-            s.output = self.output[..keep].to_vec();
-            s.output_at = self.output_at[..keep.min(self.output_at.len())].to_vec();
-            s.cut = self.output.len() - keep;
-            // Its own block's remarks (under a command that shows no
-            // output there) and the output block's, each once.
-            for r in &self.remarks_below {
-                if !s.remarks_below.contains(r) {
-                    s.remarks_below.push(r.clone());
-                }
-            }
-        }
-    }
-
-    /// Where the command's output is, said in its report.
-    pub fn note(&self) -> String {
-        let lead = match self.lead.is_empty() {
-            true => String::new(),
-            false => format!(" (after \"{}\")", self.lead),
-        };
-        let lang = match self.lang.is_empty() {
-            true => "unlabelled".to_string(),
-            false => format!("`{}`", self.lang),
-        };
-        let (a, b) = self.block;
-        let lead = match &self.apart {
-            Some(why) => format!(
-                "{lead}; the book sets that block apart ({why}), but its lines read as this command's output, so they are compared as it all the same"
-            ),
-            None => lead,
-        };
-        match self.parts {
-            1 => format!(
-                "the book shows this command's output in the {lang} block below it, lines {a}–{b}{lead}: compared as its output"
-            ),
-            n => format!(
-                "the book shows this command's output in {n} parts, the last in the {lang} block below it, up to line {b}{lead}: compared as one output, with a cut (`{CUT}`) between the parts"
-            ),
-        }
-    }
-
-    /// `more` (the next block's lines) appended to this output, after a
-    /// cut at its opening fence's line.
-    fn go_on(&mut self, more: Shown) {
-        self.output.push(CUT.to_string());
-        self.output_at.push(more.block.0);
-        self.output.extend(more.output);
-        self.output_at.extend(more.output_at);
-        self.remarks_below.extend(more.remarks_below);
-        self.block.1 = more.block.1;
-        self.lang = more.lang;
-        self.lead = more.lead;
-        self.apart = more.apart;
-        self.parts += 1;
-    }
 }
 
 /// How a candidate block is output.
@@ -433,6 +339,8 @@ pub fn roles(chapter: &Chapter) -> Vec<Role> {
                             output: s.output.clone(),
                             output_at: s.output_at.clone(),
                             remarks_below: s.remarks_below.clone(),
+                            remarks_cut: s.remarks_cut,
+                            cut: s.cut,
                             parts: 1,
                             apart: None,
                         };
@@ -555,7 +463,12 @@ fn output_of(cmd: &Step, b: &Block, kind: Kind, lead: &str) -> Option<Shown> {
     };
     let (steps, _) = parse::steps(&read);
     let (first, rest) = steps.split_first()?;
-    if first.line != cmd.line || (kind == Kind::Session && !rest.is_empty()) {
+    // A block past the commands lab reads of one is read as no output:
+    // its lines are not all read (probe21cf, F2).
+    if first.line != cmd.line
+        || (kind == Kind::Session && !rest.is_empty())
+        || steps.iter().any(|s| s.unread_lines > 0)
+    {
         return None;
     }
     // Output by its language: a line that reads as a command is output
@@ -567,10 +480,14 @@ fn output_of(cmd: &Step, b: &Block, kind: Kind, lead: &str) -> Option<Shown> {
         .zip(first.output.iter().cloned())
         .collect();
     let mut remarks = first.remarks_below.clone();
+    let mut remarks_cut = first.remarks_cut;
+    let mut cut = first.cut;
     for s in rest {
+        cut += s.cut;
         lines.push((s.line, s.written.clone()));
         lines.extend(s.output_at.iter().copied().zip(s.output.iter().cloned()));
         remarks.extend(s.remarks_below.iter().cloned());
+        remarks_cut += s.remarks_cut;
     }
     lines.sort_by_key(|(n, _)| *n);
     while lines.last().is_some_and(|(_, l)| l.trim().is_empty()) {
@@ -584,6 +501,8 @@ fn output_of(cmd: &Step, b: &Block, kind: Kind, lead: &str) -> Option<Shown> {
         output_at: lines.iter().map(|(n, _)| *n).collect(),
         output: lines.into_iter().map(|(_, l)| l).collect(),
         remarks_below: remarks,
+        remarks_cut,
+        cut,
         parts: 1,
         apart: None,
     })
@@ -591,7 +510,10 @@ fn output_of(cmd: &Step, b: &Block, kind: Kind, lead: &str) -> Option<Shown> {
 
 #[path = "output_lead.rs"]
 mod lead;
+#[path = "output_shown.rs"]
+mod shown;
 use lead::lead_in;
+pub use shown::{CUT, Shown};
 
 #[cfg(test)]
 #[path = "output_below_tests.rs"]

@@ -117,6 +117,14 @@ pub struct Step {
     /// under a ping's header), and they claim what the command got: the
     /// replay reads them (`replay/remark_below.rs`; probe21ca, W4).
     pub remarks_below: Vec<(usize, String)>,
+    /// The remarks below it past those kept (a command keeps its first
+    /// [`crate::book::caps::REMARKS`]): counted, never read; the command is
+    /// then not understood (probe21cf, F1).
+    pub remarks_cut: usize,
+    /// Past the commands a chapter has that lab reads
+    /// ([`crate::book::caps::COMMANDS`]), this step stands for the rest of
+    /// its block: the lines from it on, counted, never read (probe21cf, F2).
+    pub unread_lines: usize,
 }
 
 /// Read and split a chapter file.
@@ -466,7 +474,7 @@ pub use init_advice::is_init_advice;
 mod lines;
 pub use lines::{
     after_assignments, after_prompt, command_shaped, is_program, is_remark, opens_with_sign,
-    signs_before_a_command, steps, steps_within,
+    signs_before_a_command, steps, steps_bounded, steps_within,
 };
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! the blocks; this finds the steps in one.
 
 use super::{Block, Step};
+use crate::book::caps::Left;
 
 #[path = "parse_programs.rs"]
 mod programs;
@@ -12,7 +13,11 @@ use programs::PROGRAMS;
 
 #[path = "parse_held.rs"]
 mod held;
+
+#[path = "parse_kept.rs"]
+mod kept;
 use held::Under;
+use kept::{Past, ends_blank, push, remark_below};
 
 #[path = "parse_prompt.rs"]
 mod prompt;
@@ -69,8 +74,17 @@ fn is_subshell(line: &str) -> bool {
         .is_some_and(|inner| command_shaped(inner) && is_program(inner))
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many times a line was asked whether it is a comment (a test
+    /// that reading is linear).
+    static COMMENT_READS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// A shell comment (`# ...` that is no root prompt).
 fn is_comment(line: &str) -> bool {
+    #[cfg(test)]
+    COMMENT_READS.with(|r| r.set(r.get() + 1));
     line.trim().starts_with('#') && after_prompt(line).is_none()
 }
 
@@ -124,7 +138,7 @@ fn may_be_output_of(last: &Step, past: &Past, line: &str) -> bool {
         ["ping", ..] => crate::book::compare::is_pings_own(line),
         // A page goes on while its HTML document is open; headers (`curl
         // -I`) and what follows `</html>` hold no line of a command's shape.
-        ["curl", ..] => html_open(&last.output, past),
+        ["curl", ..] => past.html_open(),
         // `exit` prints `logout` (a login shell's), read as a command it
         // was not understood (probe21aq: what `exit` prints is its output).
         ["exit", ..] => line.trim() == "logout",
@@ -135,60 +149,6 @@ fn may_be_output_of(last: &Step, past: &Past, line: &str) -> bool {
         _ if crate::book::exec_exit::shown_under(&last.command, line) => true,
         _ => !ends_blank(last, past),
     }
-}
-
-/// Whether `output` (a curl's, so far, and the lines read `past` it) is an
-/// HTML document not yet closed.
-fn html_open(output: &[String], past: &Past) -> bool {
-    let lower = |l: &String| l.to_ascii_lowercase();
-    (past.lt || output.iter().any(|l| l.contains('<')))
-        && !(past.html_end || output.iter().any(|l| lower(l).contains("</html>")))
-}
-
-/// Whether the last line of `last`'s output (kept, or read `past` them) is
-/// blank.
-fn ends_blank(last: &Step, past: &Past) -> bool {
-    match past.lines {
-        0 => last.output.last().is_some_and(|l| l.trim().is_empty()),
-        _ => past.blank_at_end > 0,
-    }
-}
-
-/// A step's output lines read past those kept ([`crate::book::caps::OUTPUT_LINES`]):
-/// what reading the lines after them asks of them, not the lines.
-#[derive(Debug, Default, Clone, Copy)]
-struct Past {
-    /// How many, and how many of them are blank at the end.
-    lines: usize,
-    blank_at_end: usize,
-    /// Whether one holds `<`, and one `</html>` ([`html_open`]).
-    lt: bool,
-    html_end: bool,
-    /// Whether the output introduces commands to run ([`advice_open`]).
-    advice: bool,
-}
-
-/// Put output line `line` (chapter line `n`) on `s`: kept while the
-/// chapter keeps lines (`left`; its first [`crate::book::caps::PER_COMMAND`]
-/// always), else read past.
-fn push(s: &mut Step, past: &mut Past, n: usize, line: String, left: &mut usize) {
-    if past.lines == 0 && (s.output.len() < crate::book::caps::PER_COMMAND || *left > 0) {
-        *left = left.saturating_sub(1);
-        s.output.push(line);
-        s.output_at.push(n);
-        return;
-    }
-    if past.lines == 0 {
-        past.advice = s.output.iter().fold(false, |o, l| advice_open(o, l));
-    }
-    past.lines += 1;
-    past.blank_at_end = match line.trim().is_empty() {
-        true => past.blank_at_end + 1,
-        false => 0,
-    };
-    past.advice = advice_open(past.advice, &line);
-    past.lt |= line.contains('<');
-    past.html_end |= line.to_ascii_lowercase().contains("</html>");
 }
 
 /// Whether `line`, whose first word is a program, is still the output of
@@ -309,11 +269,7 @@ fn advised_by(line: &str, last: Option<(&Step, &Past)>) -> bool {
         .skip_while(|w| *w == "sudo")
         .take(2)
         .eq(["kubeadm", "init"]);
-    let open = match past.lines {
-        0 => last.output.iter().fold(false, |o, l| advice_open(o, l)),
-        _ => past.advice,
-    };
-    init && open && (line.starts_with([' ', '\t']) || line.starts_with("kubeadm join "))
+    init && past.advice && (line.starts_with([' ', '\t']) || line.starts_with("kubeadm join "))
 }
 
 /// Whether, after `line`, a program's output is still introducing
@@ -330,22 +286,25 @@ fn advice_open(open: bool, line: &str) -> bool {
 
 /// A command's remark with the comments on the lines above it (`#
 /// across node` over `ping …`), each a part of it (`across node; same
-/// node`): the author's words about that command.
+/// node`): the author's words about that command. Its first
+/// [`crate::book::caps::REMARKS`] comments, and how many more there are
+/// (probe21cf: 400,000 were one remark, read in 7 s).
 fn remark_with_above(
     remark: Option<String>,
     above: impl Iterator<Item = (usize, String)>,
-) -> Option<String> {
-    let mut parts: Vec<String> = above
-        .map(|(_, l)| l.trim().trim_start_matches('#').trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect();
+) -> (Option<String>, usize) {
+    let mut parts: Vec<String> = Vec::new();
+    let mut more = 0;
+    for (_, l) in above {
+        let l = l.trim().trim_start_matches('#').trim();
+        match (l.is_empty(), parts.len() < crate::book::caps::REMARKS) {
+            (true, _) => {}
+            (false, true) => parts.push(l.to_string()),
+            (false, false) => more += 1,
+        }
+    }
     parts.extend(remark);
-    (!parts.is_empty()).then(|| parts.join("; "))
-}
-
-/// Whether `s` shows output (a line of it not blank).
-fn shows_output(s: &Step) -> bool {
-    s.output.iter().any(|l| !l.trim().is_empty())
+    ((!parts.is_empty()).then(|| parts.join("; ")), more)
 }
 
 /// Whether `line` ends the comments held above a block's first command
@@ -372,36 +331,50 @@ fn claim_below(
     prose: &mut Vec<(usize, String)>,
     claims: Vec<(usize, String)>,
     left: &mut usize,
-) -> Vec<usize> {
-    let mut output = Vec::new();
+) -> std::collections::HashSet<usize> {
+    let mut output = std::collections::HashSet::new();
     let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut()) else {
         return output;
     };
     for (n, l) in claims {
-        if crate::book::compare::is_elision(&l) || s.output.iter().any(|o| is_comment(o)) {
+        if crate::book::compare::is_elision(&l) || p.comment {
             push(s, p, n, l, left);
-            output.push(n);
+            output.insert(n);
         } else {
-            s.remarks_below.push((n, l.trim().to_string()));
-            prose.push((n, l.trim().to_string()));
+            remark_below(s, prose, n, &l);
         }
     }
     output
 }
 
 /// The block's commands, each with its output, and its prose lines; a
-/// block read alone keeps [`crate::book::caps::OUTPUT_LINES`] of its output.
+/// block read alone keeps what a chapter keeps ([`crate::book::caps::Left`]).
 pub fn steps(block: &Block) -> (Vec<Step>, Vec<(usize, String)>) {
-    let mut left = crate::book::caps::OUTPUT_LINES;
-    steps_within(block, &mut left)
+    steps_bounded(block, &mut Left::default())
 }
 
-/// [`steps`], keeping `left` lines of output (the chapter's lines left,
-/// counted down; each command keeps its first [`crate::book::caps::PER_COMMAND`]):
-/// a line past them is read
-/// (what it is decides what the lines after it are) and counted in its
-/// step's `cut`, never kept.
+/// [`steps_bounded`], keeping `left` lines of output, and a chapter's
+/// commands.
 pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, String)>) {
+    let mut bounds = Left {
+        lines: *left,
+        ..Left::default()
+    };
+    let out = steps_bounded(block, &mut bounds);
+    *left = bounds.lines;
+    out
+}
+
+/// [`steps`], keeping what the chapter has `left` (counted down):
+/// - lines of output (each command keeps its first
+///   [`crate::book::caps::PER_COMMAND`]): a line past them is read (what it
+///   is decides what the lines after it are) and counted in its step's
+///   `cut`, never kept;
+/// - commands: the line of the first past them and the rest of the block
+///   are one step, counted in its `unread_lines`, never read.
+pub fn steps_bounded(block: &Block, bounds: &mut Left) -> (Vec<Step>, Vec<(usize, String)>) {
+    let left = &mut bounds.lines;
+    let mut unread = None;
     let mut steps: Vec<Step> = Vec::new();
     let mut pasts: Vec<Past> = Vec::new();
     let mut prose = Vec::new();
@@ -432,7 +405,7 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
     // The comments above the block's first command, held until the next
     // line says what they are (see [`lead_remark`]).
     let mut lead: Vec<(usize, String)> = Vec::new();
-    for (n, raw) in &block.body {
+    for (i, (n, raw)) in block.body.iter().enumerate() {
         let line = seen(raw);
         let n = *n;
         let was_after_output = std::mem::take(&mut after_output);
@@ -467,7 +440,7 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
                     }
                 }
             } else {
-                let shown = steps.last().is_some_and(shows_output);
+                let shown = pasts.last().is_some_and(|p| p.shown);
                 let (upper, lower) = held::place(std::mem::take(&mut held), held_under, shown);
                 let output = claim_below(&mut steps, &mut pasts, &mut prose, upper, left);
                 held = lower
@@ -502,10 +475,16 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
             // a command's output it is read as the same line without the
             // prompt is, the command's claim (probe21cd, G5: `# node2
             // answered every ping` there was read by no one).
-            if let Some(s) = steps.last_mut().filter(|s| shows_output(s)) {
-                s.remarks_below.push((n, rest.trim().to_string()));
+            match (steps.last_mut(), pasts.last()) {
+                (Some(s), Some(p)) if p.shown => {
+                    let before = s.remarks_cut;
+                    remark_below(s, &mut Vec::new(), n, rest);
+                    if s.remarks_cut == before {
+                        prose.push((n, line.trim().to_string()));
+                    }
+                }
+                _ => prose.push((n, line.trim().to_string())),
             }
-            prose.push((n, line.trim().to_string()));
             continue;
         }
         if !seen_any && is_comment(&line) {
@@ -525,9 +504,15 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
         let folded = crate::book::lookalike::fold(&line);
         let last = steps.last().zip(pasts.last());
         if starts_command(&line, &folded, last, prompted, seen_any) {
+            if bounds.commands == 0 {
+                let rest = block.body[i..].iter();
+                unread = Some((n, line, rest.filter(|(_, l)| !l.trim().is_empty()).count()));
+                break;
+            }
+            bounds.commands -= 1;
             seen_any = true;
             let (command, remark) = strip(&line);
-            let remark = remark_with_above(remark, lead.drain(..).chain(held.drain(..)));
+            let (remark, more) = remark_with_above(remark, lead.drain(..).chain(held.drain(..)));
             after_command = true;
             steps.push(Step {
                 line: n,
@@ -539,15 +524,17 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
                 output_at: Vec::new(),
                 cut: 0,
                 remarks_below: Vec::new(),
+                remarks_cut: more,
+                unread_lines: 0,
             });
             pasts.push(Past::default());
         } else if is_remark(&line) && !cuts_output(&line, steps.last()) {
             // The command's, whether it shows output or not: a claim
             // right under a command is about what it got (probe21ca, W4).
-            if let Some(s) = steps.last_mut() {
-                s.remarks_below.push((n, line.trim().to_string()));
+            match steps.last_mut() {
+                Some(s) => remark_below(s, &mut prose, n, &line),
+                None => prose.push((n, line.trim().to_string())),
             }
-            prose.push((n, line.trim().to_string()));
         } else if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut()) {
             push(s, p, n, line, left);
             after_output = true;
@@ -573,6 +560,21 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
     }
     // Lines only an earlier command prints are its output (probe21bc).
     crate::book::line_shapes::regroup(&mut steps);
+    if let Some((n, line, count)) = unread {
+        steps.push(Step {
+            line: n,
+            host: prompt_host(&line),
+            command: strip(&line).0,
+            written: line,
+            remark: None,
+            output: Vec::new(),
+            output_at: Vec::new(),
+            cut: 0,
+            remarks_below: Vec::new(),
+            remarks_cut: 0,
+            unread_lines: count,
+        });
+    }
     (steps, prose)
 }
 

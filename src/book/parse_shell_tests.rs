@@ -213,3 +213,24 @@ fn what_kubeadm_init_tells_its_reader_to_run_is_its_output() {
         assert_eq!(commands(&c.blocks[0]).len(), 2, "{block}");
     }
 }
+
+/// probe21cf, F1: each `#` comment glued under a command's output asked
+/// whether the output kept so far shows a comment of its own, reading it
+/// all again: 10,000 lines of output, then 1,000,000 comments, took 72 s,
+/// deaf to TERM. What the output shows is kept as its lines come. Seen
+/// failing first: 4,000 lines asked 4,004,004 times whether a line is a
+/// comment.
+#[test]
+fn comments_glued_under_output_are_read_once() {
+    let n = 2_000;
+    let c = p(&format!(
+        "```bash\nvagrant ssh node1\nping -c 1 10.244.1.2\n{}{}\nping -c 1 10.244.1.2\n```\n",
+        "x\n".repeat(n),
+        "#a\n".repeat(n)
+    ));
+    super::COMMENT_READS.with(|r| r.set(0));
+    let (s, _) = steps(&c.blocks[0]);
+    let reads = super::COMMENT_READS.with(|r| r.get());
+    assert_eq!(s.len(), 3);
+    assert!(reads <= 10 * 2 * n, "{reads} reads of {} lines", 2 * n);
+}

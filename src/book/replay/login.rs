@@ -159,14 +159,13 @@ pub(super) fn exit(r: &mut CommandReport, p: &Planned) {
         None => {
             r.verdict = Verdict::Skipped;
             r.reason = Some(match &p.shell {
-                Shell::Root(lines) => {
-                    let opened = lines.last().copied().unwrap_or_default();
-                    let then = match lines.len() {
-                        1 => "`vagrant` again".to_string(),
-                        _ => format!(
-                            "still root (the root shell of line {})",
-                            lines[lines.len() - 2]
-                        ),
+                Shell::Root {
+                    line: opened,
+                    outer,
+                } => {
+                    let then = match outer {
+                        None => "`vagrant` again".to_string(),
+                        Some(o) => format!("still root (the root shell of line {o})"),
                     };
                     format!(
                         "leaves the root shell line {opened} opened, in {node}'s session: the reader is {then}, on {node}"

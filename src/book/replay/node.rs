@@ -315,11 +315,10 @@ impl Replayer<'_> {
             // Typed in a root shell the book opened (`sudo -i`).
             (false, false)
                 if pod.is_none()
-                    && let super::plan::Shell::Root(at) = &p.shell =>
+                    && let super::plan::Shell::Root { line: at, .. } = &p.shell =>
             {
                 why.push(format!(
-                    "typed in the root shell line {} opened: lab runs it as root, with sudo",
-                    at.last().copied().unwrap_or_default()
+                    "typed in the root shell line {at} opened: lab runs it as root, with sudo"
                 ));
                 format!("sudo sh -c {}", quote(&line))
             }

@@ -47,26 +47,53 @@ pub enum Shell {
     NoSession,
     /// In a `vagrant ssh` session, as `vagrant`, the user it logs in.
     Vagrant,
-    /// In a `vagrant ssh` session, in the root shells the steps at these
-    /// lines opened (`sudo -i`), the innermost last.
-    Root(Vec<usize>),
+    /// In a `vagrant ssh` session, in the root shell the step at `line`
+    /// opened (`sudo -i`), itself inside the one the step at `outer`
+    /// opened, if any: what the reports say (each step kept the whole stack
+    /// of them, probe21cf, F2).
+    Root { line: usize, outer: Option<usize> },
 }
+
+/// The root shells in one another lab follows in a session: a root shell
+/// typed inside as many is not understood, and so is every line typed in
+/// it (probe21cf, F2: 400,000 nested `sudo -i` took 23 GB).
+pub const MAX_ROOT_SHELLS: usize = 4;
 
 /// The reader's terminal between lines: the node of its `vagrant ssh`
 /// session, if any, and the root shells opened in it ([`Shell::Root`]).
 #[derive(Debug, Clone, Default)]
 pub struct Session {
     node: Option<String>,
+    /// The root shells lab follows, the innermost last: at most
+    /// [`MAX_ROOT_SHELLS`].
     roots: Vec<usize>,
+    /// The root shells opened inside those, which lab does not follow: how
+    /// many, and the line of the first (outermost).
+    beyond: usize,
+    beyond_at: usize,
 }
 
 impl Session {
     fn shell(&self) -> Shell {
-        match (&self.node, self.roots.is_empty()) {
+        match (&self.node, self.roots.last()) {
             (None, _) => Shell::NoSession,
-            (Some(_), true) => Shell::Vagrant,
-            (Some(_), false) => Shell::Root(self.roots.clone()),
+            (Some(_), None) => Shell::Vagrant,
+            (Some(_), Some(&line)) => Shell::Root {
+                line,
+                outer: self.roots.len().checked_sub(2).map(|i| self.roots[i]),
+            },
         }
+    }
+
+    /// Why a line typed here is not understood: it is typed in a root
+    /// shell nested past those lab follows.
+    fn beyond_why(&self) -> Option<String> {
+        (self.beyond > 0).then(|| {
+            format!(
+                "typed in a root shell nested past the {MAX_ROOT_SHELLS} lab follows (the one line {} opened, or one inside it): lab does not follow the reader there",
+                self.beyond_at
+            )
+        })
     }
 }
 
@@ -99,9 +126,10 @@ fn left_running(p: &Planned) -> bool {
 /// from one shell block to the next (a block of another language is not
 /// typed: it is planned from the reader's machine and changes nothing).
 /// The chapter keeps [`crate::book::caps::OUTPUT_LINES`] of the output
-/// its shell blocks show, in its order ([`parse::steps_within`]), and as
-/// many of its other blocks' (never compared: a long log shown as `text`
-/// takes none from the commands).
+/// its shell blocks show and [`crate::book::caps::COMMANDS`] of their
+/// commands, in its order ([`parse::steps_bounded`]), and as many of its
+/// other blocks' (never compared: a long log shown as `text` takes none
+/// from the commands).
 /// A command's output shown in the block below its own is its output
 /// ([`output_below`]); that block is then planned as nothing.
 pub fn plan_chapter(chapter: &parse::Chapter) -> Vec<(Vec<Planned>, Vec<String>)> {
@@ -115,8 +143,8 @@ pub fn plan_chapter_in(
     roles: &[Role],
 ) -> Vec<(Vec<Planned>, Vec<String>)> {
     let mut session = Session::default();
-    let mut left = crate::book::caps::OUTPUT_LINES;
-    let mut left_other = crate::book::caps::OUTPUT_LINES;
+    let mut left = crate::book::caps::Left::default();
+    let mut left_other = crate::book::caps::Left::default();
     chapter
         .blocks
         .iter()
@@ -159,6 +187,8 @@ fn unread(b: &parse::Block, line: usize, why: &str) -> Planned {
             cut: 0,
             host: None,
             remarks_below: Vec::new(),
+            remarks_cut: 0,
+            unread_lines: 0,
         },
         cmd: Err(why.to_string()),
         node: None,
@@ -171,17 +201,17 @@ fn unread(b: &parse::Block, line: usize, why: &str) -> Planned {
 /// Recognise a block's commands and place them, typed from `session` (the
 /// node the reader's terminal is in, left there for the next block), one
 /// of them with its output `below`; any command not understood makes the
-/// whole block not run. The block keeps `left` lines of its output (the
-/// chapter's lines left: [`parse::steps_within`]).
+/// whole block not run. The block keeps what the chapter has `left` of
+/// lines of output and commands ([`parse::steps_bounded`]).
 pub fn plan(
     block: &parse::Block,
     session: &mut Session,
     below: Option<&Shown>,
-    left: &mut usize,
+    left: &mut crate::book::caps::Left,
 ) -> (Vec<Planned>, Vec<String>) {
-    let (mut steps, prose) = parse::steps_within(block, left);
+    let (mut steps, prose) = parse::steps_bounded(block, left);
     if let Some(shown) = below {
-        shown.attach(&mut steps, left);
+        shown.attach(&mut steps, &mut left.lines);
     }
     // Whether the next line of the block is typed at root's prompt (what
     // `su` asked a password for was given).
@@ -212,6 +242,13 @@ pub fn plan(
         if let Some(why) = remark_inside_output(&step) {
             cmd = Err(why);
         }
+        // Past what the chapter keeps: counted, never read (probe21cf).
+        if step.remarks_cut > 0 {
+            cmd = Err(crate::book::caps::remarks_not_read(step.remarks_cut));
+        }
+        if step.unread_lines > 0 {
+            cmd = Err(crate::book::caps::lines_not_read(step.unread_lines));
+        }
         // A `vagrant ssh` after a command left running is typed in
         // another terminal, on the reader's machine.
         if matches!(cmd, Ok(Cmd::Ssh { .. })) && out.last().is_some_and(left_running) {
@@ -239,13 +276,23 @@ pub fn plan(
                 "typed at the prompt of {h} inside `vagrant ssh {n}`: the book names two machines for one line, so lab runs it on neither"
             ));
         }
+        let beyond = s.beyond_why();
         match &cmd {
             // Inside a node, `vagrant ssh` is not found: the reader stays.
             Ok(Cmd::Ssh { node: n }) if s.node.is_none() => {
                 s = Session {
                     node: Some(n.clone()),
-                    roots: Vec::new(),
+                    ..Session::default()
                 }
+            }
+            // Past the root shells lab follows, an `exit` leaves one of
+            // those it does not: counted, never run.
+            Ok(Cmd::Exit | Cmd::RootShell { .. }) if s.beyond > 0 => {
+                match cmd {
+                    Ok(Cmd::Exit) => s.beyond -= 1,
+                    _ => s.beyond += 1,
+                }
+                cmd = Err(beyond.unwrap_or_default());
             }
             Ok(Cmd::Exit) => {
                 if here.is_none() {
@@ -263,10 +310,19 @@ pub fn plan(
                 let su = *su;
                 if let Some(why) = root_shell_refused(&s, su, root_next, &step) {
                     cmd = Err(why);
+                } else if s.roots.len() == MAX_ROOT_SHELLS {
+                    let lines: Vec<String> = s.roots.iter().map(usize::to_string).collect();
+                    cmd = Err(format!(
+                        "`{}` opens a root shell inside {MAX_ROOT_SHELLS} root shells (those lines {} opened): lab follows {MAX_ROOT_SHELLS} in one another at most, and none of the lines typed in it",
+                        step.command.trim(),
+                        lines.join(", ")
+                    ));
+                    (s.beyond, s.beyond_at) = (1, step.line);
                 } else {
                     s.roots.push(step.line);
                 }
             }
+            Ok(_) if beyond.is_some() => cmd = Err(beyond.unwrap_or_default()),
             Ok(c) if needs_node(c) && here.is_none() => {
                 cmd = Err(format!(
                     "`{}` outside a `vagrant ssh` session runs on the reader's machine; lab runs commands only on the lab's nodes and pods",
@@ -436,154 +492,5 @@ fn is_capture(c: &Cmd) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// (line, recognised, node) of every command of `text`, planned as
-    /// one chapter.
-    fn placed(text: &str) -> Vec<(usize, bool, Option<String>)> {
-        let c = parse::parse(std::path::Path::new("c.md"), text.as_bytes()).unwrap();
-        plan_chapter(&c)
-            .into_iter()
-            .flat_map(|(ps, _)| ps)
-            .map(|p| (p.step.line, p.cmd.is_ok(), p.node))
-            .collect()
-    }
-
-    fn on(n: &str) -> Option<String> {
-        Some(n.to_string())
-    }
-
-    /// probe21l's finding 6: `vagrant ssh node2` typed inside node1's
-    /// session (in the same block, or in a block after one that ended
-    /// inside node1) ran the lines after it on node2; the reader's node1
-    /// has no `vagrant`, and the reader stays on node1.
-    #[test]
-    fn a_vagrant_ssh_inside_a_node_leaves_the_reader_there() {
-        let same =
-            "```bash\nvagrant ssh node1\nvagrant ssh node2\ncat /run/flannel/subnet.env\n```\n";
-        assert_eq!(
-            placed(same),
-            [
-                (2, true, None),
-                (3, true, on("node1")),
-                (4, true, on("node1"))
-            ]
-        );
-        let next = "```bash\nvagrant ssh node1\n```\n\n```bash\nvagrant ssh node2\ncat /run/flannel/subnet.env\nexit\n```\n\n```bash\nroute -n\n```\n";
-        assert_eq!(
-            placed(next),
-            [
-                (2, true, None),
-                (6, true, on("node1")),
-                (7, true, on("node1")),
-                (8, true, on("node1")),
-                // Left by `exit`: on the reader's machine again.
-                (12, false, None),
-            ]
-        );
-    }
-
-    /// A `vagrant ssh` after a command the reader leaves running is typed
-    /// in another terminal (chapter 4's "Open another session"), and a
-    /// block ending in a capture leaves the next block on the reader's
-    /// machine; a block of another language changes nothing.
-    #[test]
-    fn another_terminal_opens_from_the_readers_machine() {
-        let text = "```bash\nvagrant ssh node1\nping 10.244.3.3\n\nvagrant ssh node2\n\nsudo tcpdump -i flannel.1\n```\n\n```bash\nvagrant ssh node1\nexit\n```\n\n```bash\nvagrant ssh node1\n```\n\n```text\nexit\n```\n\n```bash\nroute -n\n```\n";
-        assert_eq!(
-            placed(text),
-            [
-                (2, true, None),
-                (3, true, on("node1")),
-                (5, true, None),
-                (7, true, on("node2")),
-                (11, true, None),
-                (12, true, on("node1")),
-                (16, true, None),
-                // The `text` block right below `vagrant ssh node1` is its
-                // output (probe21aq), planned as nothing: the reader types
-                // no `exit` there either way.
-                (24, true, on("node1")),
-            ]
-        );
-    }
-
-    /// A ping without `-c` whose replies the book shows in the block below
-    /// was stopped by the reader, as its output says: not left running, so
-    /// the next block is typed in the same node (probe21aq, finding 2).
-    #[test]
-    fn a_ping_whose_output_is_below_is_not_left_running() {
-        let text = "```bash\nvagrant ssh node1\nping 10.244.1.2\n```\n\nOutput:\n\n```text\nPING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n```\n\n```bash\nroute -n\n```\n";
-        assert_eq!(
-            placed(text),
-            [
-                (2, true, None),
-                (3, true, on("node1")),
-                (14, true, on("node1"))
-            ]
-        );
-    }
-
-    /// probe21by, finding 7: a cut's note with a claim after its cut words
-    /// (`(removed lines for brevity: every later echo timed out)`), below
-    /// the output as inside it, is a claim lab cannot read: the command is
-    /// not understood. A cut's note alone stays a cut. Seen failing first:
-    /// below the output, the claim was dropped and the ping matched.
-    #[test]
-    fn a_cuts_note_with_a_claim_is_not_understood_below_the_output_too() {
-        let ping = "```bash\nvagrant ssh node1\nping 10.244.1.2\nPING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n";
-        for (note, understood) in [
-            ("(removed lines for brevity)", true),
-            (
-                "(removed lines for brevity: every later echo timed out)",
-                false,
-            ),
-            ("(output trimmed: then node1 stopped answering)", false),
-        ] {
-            let text = format!("{ping}{note}\n```\n");
-            let c = parse::parse(std::path::Path::new("c.md"), text.as_bytes()).unwrap();
-            let planned = plan_chapter(&c);
-            let p = &planned[0].0[1];
-            assert_eq!(p.cmd.is_ok(), understood, "{note}: {:?}", p.cmd);
-            if let Err(why) = &p.cmd {
-                assert!(why.contains("below this command's output"), "{why}");
-            }
-        }
-    }
-
-    /// probe21ca, W4: a remark among the lines of the output block below
-    /// its command is inside that output, as in the command's own block;
-    /// and one right under a command's output is kept with its line, for
-    /// the replay to read. Seen failing first: the remark in the block
-    /// below was dropped, the ping understood.
-    #[test]
-    fn a_remark_in_the_output_block_below_is_the_commands() {
-        let reply = "64 bytes from 10.244.1.2: icmp_seq=1 ttl=64 time=0.054 ms\n";
-        let header = "PING 10.244.1.2 (10.244.1.2) 56(84) bytes of data.\n";
-        let text = format!(
-            "```bash\nvagrant ssh node1\nping -c 1 10.244.1.2\n```\n\n```text\n{header}(flannel.1 carried this one)\n{reply}```\n"
-        );
-        let c = parse::parse(std::path::Path::new("c.md"), text.as_bytes()).unwrap();
-        let planned = plan_chapter(&c);
-        let p = &planned[0].0[1];
-        let why = p.cmd.as_ref().expect_err("not understood");
-        assert!(
-            why.contains("(flannel.1 carried this one)")
-                && why.contains("inside")
-                && why.contains("line 8"),
-            "{why}"
-        );
-        let text = format!(
-            "```bash\nvagrant ssh node1\nping -c 1 10.244.1.2\n{header}{reply}(then all echoes were lost)\nexit\n```\n"
-        );
-        let c = parse::parse(std::path::Path::new("c.md"), text.as_bytes()).unwrap();
-        let planned = plan_chapter(&c);
-        let p = &planned[0].0[1];
-        assert!(p.cmd.is_ok(), "{:?}", p.cmd);
-        assert_eq!(
-            p.step.remarks_below,
-            [(6, "(then all echoes were lost)".to_string())]
-        );
-    }
-}
+#[path = "plan_tests.rs"]
+mod tests;

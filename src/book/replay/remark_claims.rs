@@ -482,10 +482,9 @@ fn judge(
         // an `exit` of one is back on the reader's machine.
         Claim::BackHome => match (&p.cmd, session) {
             // A root shell's `exit` leaves it, not the node (probe21ca).
-            (Ok(Cmd::Exit), Some(s)) if let super::plan::Shell::Root(at) = &p.shell => {
+            (Ok(Cmd::Exit), Some(s)) if let super::plan::Shell::Root { line, .. } = &p.shell => {
                 Ok(Some(format!(
-                    "{typed}: the remark says the reader is back on their own machine, but the line leaves the root shell line {} opened, and the reader stays in {s}'s session",
-                    at.last().copied().unwrap_or_default()
+                    "{typed}: the remark says the reader is back on their own machine, but the line leaves the root shell line {line} opened, and the reader stays in {s}'s session"
                 )))
             }
             (Ok(Cmd::Exit), Some(_)) => Ok(None),

@@ -60,7 +60,7 @@ fn reader_user(p: &Planned) -> Option<String> {
     let prompt = prompt_of(&p.step.written);
     let root = root_prompt(&p.step.written);
     match (&p.shell, prompt) {
-        (Shell::Root(_), _) => None,
+        (Shell::Root { .. }, _) => None,
         (Shell::Vagrant, _) if root.is_some() => Some(format!(
             "the book shows a root prompt (`{}`), but the reader of `vagrant ssh {}` is `vagrant` and no line made them root",
             root.unwrap_or_default(),

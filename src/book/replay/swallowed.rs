@@ -176,6 +176,8 @@ mod tests {
                 cut: 0,
                 host: None,
                 remarks_below: Vec::new(),
+                remarks_cut: 0,
+                unread_lines: 0,
             },
             cmd: recognize(command),
             node: None,

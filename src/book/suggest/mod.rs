@@ -150,17 +150,17 @@ fn steps_and_binding(
     let mut by_line = BTreeMap::new();
     let mut split = BTreeSet::new();
     let mut blocks = Vec::new();
-    // The lines the replay kept ([`crate::book::caps::OUTPUT_LINES`]).
-    let mut left = crate::book::caps::OUTPUT_LINES;
+    // The lines and commands the replay kept ([`crate::book::caps::Left`]).
+    let mut left = crate::book::caps::Left::default();
     // A command's output shown in the block below is its output, rewritten
     // there ([`crate::book::output_below`]).
     let roles = super::output_below::roles(chapter);
     for (b, role) in chapter.blocks.iter().zip(&roles).filter(|(b, role)| {
         b.is_shell() && !matches!(role, Role::OutputOf { .. } | Role::OfProse { .. })
     }) {
-        let (mut steps, _) = parse::steps_within(b, &mut left);
+        let (mut steps, _) = parse::steps_bounded(b, &mut left);
         if let Role::Shows(shown) = role {
-            shown.attach(&mut steps, &mut left);
+            shown.attach(&mut steps, &mut left.lines);
             if shown.parts > 1 {
                 split.insert(shown.line);
             }
