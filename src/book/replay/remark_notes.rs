@@ -72,14 +72,21 @@ fn stopped(piece: &str) -> bool {
     let person = |w: &str| matches!(w, "i" | "we" | "you");
     let before = |i: usize, k: usize| i.checked_sub(k).map(|j| words[j]);
     // `until stopped`, `until you stop it`, `to stop`, `I stopped it`,
-    // `Ctrl-C stopped it`, `stopped (it) with/by Ctrl-C`.
+    // `Ctrl-C stopped it`, `stopped (it) with/by Ctrl-C`: with/by the
+    // author or the key, never a time (`stopped by this point`, `by then`:
+    // what the output did, probe21ce H4).
+    let agent = |w: &str| {
+        interrupt(w) || person(w) || matches!(w, "me" | "author" | "hand" | "pressing" | "hitting")
+    };
     let authors = |i: usize| {
+        let skip = |w: &&&str| matches!(**w, "it" | "here" | "at" | "this" | "point" | "then");
+        let mut after = words[i + 1..].iter().skip_while(skip);
         matches!(before(i, 1), Some("until" | "to"))
             || before(i, 1).is_some_and(|w| person(w) || interrupt(w))
-            || words[i + 1..]
-                .iter()
-                .find(|w| !matches!(**w, "it" | "here" | "at" | "this" | "point" | "then"))
-                .is_some_and(|w| matches!(*w, "with" | "by"))
+            || after.next().is_some_and(|w| matches!(*w, "with" | "by"))
+                && after
+                    .find(|w| !matches!(**w, "a" | "the"))
+                    .is_some_and(|w| agent(w))
     };
     let named = words.iter().any(|w| interrupt(w))
         || words.iter().enumerate().any(|(i, w)| {
@@ -194,6 +201,11 @@ mod tests {
             "output stopped at this point until you press Ctrl-C",
             "then it stopped until I pressed Ctrl-C",
             "it stopped with no more replies until Ctrl-C",
+            // probe21ce H4: a `by` of time is no act.
+            "the output stopped by this point until I pressed Ctrl-C",
+            "it stopped by then until I pressed Ctrl-C",
+            "stopped by now until Ctrl-C",
+            "it stopped by the time I pressed Ctrl-C",
         ] {
             assert_eq!(without_notes(remark), remark, "{remark}");
         }
@@ -208,6 +220,8 @@ mod tests {
             "Ctrl-C stopped it",
             "output continues until interrupted",
             "stopped by Ctrl-C here",
+            "then the output stopped here with Ctrl-C",
+            "you stopped it by pressing Ctrl-C",
         ] {
             assert_eq!(without_notes(note), "", "{note}");
         }

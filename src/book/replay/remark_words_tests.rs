@@ -546,4 +546,16 @@ fn from_a_node_anywhere_after_an_answer_is_never_the_session() {
     for remark in ["from node1", "and so on, from node1"] {
         assert!(matches!(below(remark), Reading::Unread(_)), "{remark}");
     }
+    // probe21ce H3: the session's `from`, never who answered.
+    for (remark, node) in [
+        ("this ping comes from node2", "node2"),
+        ("echoes sent from node1", "node1"),
+        ("the traffic comes from node1", "node1"),
+    ] {
+        assert!(claims(remark).contains(&From(node.into())), "{remark}");
+    }
+    assert!(matches!(
+        below("the error comes from node2"),
+        Reading::Unread(_)
+    ));
 }
