@@ -75,6 +75,7 @@ mod tests {
             cut: 0,
             host: None,
             remarks_below: Vec::new(),
+            title: Vec::new(),
         }
     }
 

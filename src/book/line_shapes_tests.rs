@@ -15,6 +15,7 @@ fn step(line: usize, command: &str, output: &[&str]) -> Step {
         cut: 0,
         host: None,
         remarks_below: Vec::new(),
+        title: Vec::new(),
     }
 }
 

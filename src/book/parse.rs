@@ -117,6 +117,11 @@ pub struct Step {
     /// under a ping's header), and they claim what the command got: the
     /// replay reads them (`replay/remark_below.rs`; probe21ca, W4).
     pub remarks_below: Vec<(usize, String)>,
+    /// The comments right above a block's first command (no blank line
+    /// between), each with its chapter line: a title of the block, read
+    /// by the replay only where it claims what the line gets
+    /// (`replay/remark_title.rs`; probe21ce, H1).
+    pub title: Vec<(usize, String)>,
 }
 
 /// Read and split a chapter file.

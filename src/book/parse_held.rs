@@ -105,6 +105,36 @@ pub(super) fn at_end(held: Lines, under: Under) -> (Lines, Lines) {
     (held, rest)
 }
 
+/// The line as a comment (`# …`), whether typed at a prompt
+/// (`vagrant@node1:~$ # ttl 63`: the shell runs nothing) or not; None for
+/// any other line (a root prompt's command is no comment). A comment at a
+/// prompt is placed as the same line without the prompt is (probe21ce,
+/// H2: right under a command that shows no output and above the next, or
+/// glued to both, it was read for neither, or for the upper alone).
+pub(super) fn comment_of(line: &str) -> Option<String> {
+    if super::is_comment(line) {
+        return Some(line.trim().to_string());
+    }
+    super::after_prompt(line)
+        .filter(|rest| rest.starts_with('#'))
+        .map(|rest| rest.trim().to_string())
+}
+
+/// A comment typed at a prompt that no command follows (the next line is
+/// output, or the block ends): the upper command's claim where it shows
+/// output (probe21cd, G5), and prose; never a line of output.
+pub(super) fn left_at_prompt(
+    steps: &mut [super::Step],
+    prose: &mut Vec<(usize, String)>,
+    n: usize,
+    comment: String,
+) {
+    if let Some(s) = steps.last_mut().filter(|s| super::shows_output(s)) {
+        s.remarks_below.push((n, comment.clone()));
+    }
+    prose.push((n, comment));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -349,16 +349,15 @@ fn shows_output(s: &Step) -> bool {
 }
 
 /// Whether `line` ends the comments held above a block's first command
-/// (they are prose): a blank line or a prompt with nothing or a comment
-/// typed at it. Right above the first command (probe21cd, G6), they are
-/// its remark as a comment above any other command is (probe21bk, finding
-/// 2): as prose, `# ttl 63` above a ping whose replies show ttl 64 was
-/// read by no one, while the same words behind the command drifted. A
-/// title says nothing of output (`# on the master`, `# Setup`): it claims
-/// nothing.
+/// (they are prose): a blank line or a bare prompt. Right above the first
+/// command (probe21cd, G6), they are its title ([`Step::title`]): as
+/// prose, `# ttl 63` above a ping whose replies show ttl 64 was read by no
+/// one, while the same words behind the command drifted; read as its
+/// remark, a title of the whole block (`# from node1, ping both pods`
+/// above `vagrant ssh node1`) turned it red (probe21ce, H1). A comment
+/// typed at a prompt is one too (H2).
 fn ends_lead(line: &str) -> bool {
-    line.trim().is_empty()
-        || after_prompt(line).is_some_and(|rest| rest.trim().is_empty() || rest.starts_with('#'))
+    line.trim().is_empty() || after_prompt(line).is_some_and(|rest| rest.trim().is_empty())
 }
 
 /// Put the comments `claims` under the last step as its claims about what
@@ -432,6 +431,8 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
     // The comments above the block's first command, held until the next
     // line says what they are (see [`lead_remark`]).
     let mut lead: Vec<(usize, String)> = Vec::new();
+    // The lines of `held` typed at a prompt ([`held::comment_of`]).
+    let mut at_prompt: Vec<usize> = Vec::new();
     for (n, raw) in &block.body {
         let line = seen(raw);
         let n = *n;
@@ -440,9 +441,9 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
         if !lead.is_empty() && ends_lead(&line) {
             prose.append(&mut lead);
         }
+        let comment = held::comment_of(&line);
         if seen_any
-            && !prompted
-            && (is_comment(&line) || (!held.is_empty() && line.trim().is_empty()))
+            && (comment.is_some() || (!held.is_empty() && line.trim().is_empty()))
             && !steps.last().is_some_and(still_typed)
         {
             if held.is_empty() {
@@ -452,7 +453,10 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
                     _ => Under::Blank,
                 };
             }
-            held.push((n, line));
+            if comment.is_some() && !is_comment(&line) {
+                at_prompt.push(n);
+            }
+            held.push((n, comment.unwrap_or(line)));
             continue;
         }
         if !held.is_empty() {
@@ -460,7 +464,9 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
             let folded = crate::book::lookalike::fold(&line);
             if !(starts_command(&line, &folded, last, prompted, seen_any)) {
                 for (n, l) in held.drain(..) {
-                    if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut())
+                    if at_prompt.contains(&n) {
+                        held::left_at_prompt(&mut steps, &mut prose, n, l);
+                    } else if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut())
                         && (!l.trim().is_empty() || !s.output.is_empty())
                     {
                         push(s, p, n, l, left);
@@ -495,25 +501,13 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
             // output of the line above.
             continue;
         }
-        if let Some(rest) = after_prompt(&line).filter(|rest| rest.starts_with('#')) {
-            // A comment typed at a prompt (`vagrant@node1:~$ # ping ...`):
-            // the shell runs nothing (it ran the ping: the prompt's path
-            // took the `$`, and the `#` was read as a root prompt). Under
-            // a command's output it is read as the same line without the
-            // prompt is, the command's claim (probe21cd, G5: `# node2
-            // answered every ping` there was read by no one).
-            if let Some(s) = steps.last_mut().filter(|s| shows_output(s)) {
-                s.remarks_below.push((n, rest.trim().to_string()));
-            }
-            prose.push((n, line.trim().to_string()));
-            continue;
-        }
-        if !seen_any && is_comment(&line) {
-            // A comment before the block's first command: its remark if
-            // it stands right above it, else prose ([`ends_lead`]).
-            match line.trim().starts_with("#!") {
+        if let Some(comment) = comment.filter(|_| !seen_any) {
+            // A comment before the block's first command (at a prompt or
+            // not): its title if it stands right above it, else prose
+            // ([`ends_lead`]).
+            match comment.starts_with("#!") {
                 true => prose.push((n, line.trim().to_string())),
-                false => lead.push((n, line)),
+                false => lead.push((n, comment)),
             }
             continue;
         }
@@ -527,7 +521,9 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
         if starts_command(&line, &folded, last, prompted, seen_any) {
             seen_any = true;
             let (command, remark) = strip(&line);
-            let remark = remark_with_above(remark, lead.drain(..).chain(held.drain(..)));
+            let remark = remark_with_above(remark, held.drain(..));
+            let title = std::mem::take(&mut lead);
+            prose.extend(title.iter().map(|(n, l)| (*n, l.trim().to_string())));
             after_command = true;
             steps.push(Step {
                 line: n,
@@ -539,6 +535,7 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
                 output_at: Vec::new(),
                 cut: 0,
                 remarks_below: Vec::new(),
+                title,
             });
             pasts.push(Past::default());
         } else if is_remark(&line) && !cuts_output(&line, steps.last()) {
@@ -557,7 +554,9 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
     let (claims, held) = held::at_end(held, held_under);
     claim_below(&mut steps, &mut pasts, &mut prose, claims, left);
     for (n, l) in held {
-        if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut())
+        if at_prompt.contains(&n) {
+            held::left_at_prompt(&mut steps, &mut prose, n, l);
+        } else if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut())
             && !l.trim().is_empty()
         {
             push(s, p, n, l, left);

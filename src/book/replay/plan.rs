@@ -159,6 +159,7 @@ fn unread(b: &parse::Block, line: usize, why: &str) -> Planned {
             cut: 0,
             host: None,
             remarks_below: Vec::new(),
+            title: Vec::new(),
         },
         cmd: Err(why.to_string()),
         node: None,

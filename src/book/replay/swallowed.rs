@@ -176,6 +176,7 @@ mod tests {
                 cut: 0,
                 host: None,
                 remarks_below: Vec::new(),
+                title: Vec::new(),
             },
             cmd: recognize(command),
             node: None,
