@@ -442,6 +442,11 @@ pub fn steps_within(block: &Block, left: &mut usize) -> (Vec<Step>, Vec<(usize, 
             prose.append(&mut lead);
         }
         let comment = held::comment_of(&line);
+        // Where the author shows prompts, a `#` line without one under
+        // output is output (a file's comment); under a command line, a
+        // comment (probe21ce, H2: not the login's banner).
+        let comment = comment
+            .filter(|_| !prompted || !is_comment(&line) || !steps.last().is_some_and(shows_output));
         if seen_any
             && (comment.is_some() || (!held.is_empty() && line.trim().is_empty()))
             && !steps.last().is_some_and(still_typed)
