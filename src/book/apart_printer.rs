@@ -77,6 +77,7 @@ mod tests {
             remarks_below: Vec::new(),
             remarks_cut: 0,
             unread_lines: 0,
+            title: Vec::new(),
         }
     }
 

@@ -17,6 +17,7 @@ fn step(line: usize, command: &str, output: &[&str]) -> Step {
         remarks_below: Vec::new(),
         remarks_cut: 0,
         unread_lines: 0,
+        title: Vec::new(),
     }
 }
 

@@ -125,6 +125,11 @@ pub struct Step {
     /// ([`crate::book::caps::COMMANDS`]), this step stands for the rest of
     /// its block: the lines from it on, counted, never read (probe21cf, F2).
     pub unread_lines: usize,
+    /// The comments right above a block's first command (no blank line
+    /// between), each with its chapter line: a title of the block, read
+    /// by the replay only where it claims what the line gets
+    /// (`replay/remark_title.rs`; probe21ce, H1).
+    pub title: Vec<(usize, String)>,
 }
 
 /// Read and split a chapter file.

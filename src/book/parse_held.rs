@@ -33,8 +33,7 @@ pub(super) enum Under {
 /// a block, split when a command follows them: `(upper, lower)`, the
 /// comments that are the upper command's claims and those that are the
 /// lower command's remark (a comment may be both). `under` says what
-/// stands above the first one; `shown` whether the upper command shows
-/// output.
+/// stands above the first one.
 ///
 /// - The comments right above the command (no blank line between) are its
 ///   remark (probe21bk, finding 2); where they are glued to the upper
@@ -49,11 +48,11 @@ pub(super) enum Under {
 ///   line, the next ping), they are its claims and the next command's
 ///   remark too (probe21cd, G4's `GD1`: they were the next one's only; a
 ///   title under `vagrant ssh node1` stays the next one's, probe21bk).
-/// - The comments with a blank line above and below, under a command that
-///   shows output, are as near one command as the other: read for both
-///   (probe21cd, G4's `GB4`); under one that shows none, the next
-///   command's remark (a title of what follows).
-pub(super) fn place(held: Lines, under: Under, shown: bool) -> (Lines, Lines) {
+/// - The comments with a blank line above and below are the next
+///   command's remark, a title of what follows. (probe21cd's `GB4` read
+///   them for both under output; probe21ce, H5: a true title, `# now the
+///   cross-node ping`, then drifted on the same-node ping above it.)
+pub(super) fn place(held: Lines, under: Under) -> (Lines, Lines) {
     // The groups of comments, split by the blank lines between them.
     let mut groups: Vec<Vec<(usize, String)>> = vec![Vec::new()];
     for (n, l) in held {
@@ -74,8 +73,7 @@ pub(super) fn place(held: Lines, under: Under, shown: bool) -> (Lines, Lines) {
         let (up, low) = match (glued_above, last) {
             (true, true) => (under == Under::Output, true),
             (true, false) => (true, under == Under::Command),
-            (false, true) => (false, true),
-            (false, false) => (shown, true),
+            (false, _) => (false, true),
         };
         if up {
             upper.extend(group.iter().cloned());
@@ -105,6 +103,45 @@ pub(super) fn at_end(held: Lines, under: Under) -> (Lines, Lines) {
     (held, rest)
 }
 
+/// The line as a comment (`# …`), whether typed at a prompt
+/// (`vagrant@node1:~$ # ttl 63`: the shell runs nothing) or not; None for
+/// any other line (a root prompt's command is no comment). A comment at a
+/// prompt is placed as the same line without the prompt is (probe21ce,
+/// H2: right under a command that shows no output and above the next, or
+/// glued to both, it was read for neither, or for the upper alone).
+pub(super) fn comment_of(line: &str) -> Option<String> {
+    if super::is_comment(line) {
+        return Some(line.trim().to_string());
+    }
+    super::after_prompt(line)
+        .filter(|rest| rest.starts_with('#'))
+        .map(|rest| rest.trim().to_string())
+}
+
+/// A comment typed at a prompt that no command follows (the next line is
+/// output, or the block ends): the upper command's claim where it shows
+/// output (probe21cd, G5), and prose; never a line of output.
+/// `shown`: whether the upper command shows output. Its remarks below are
+/// bounded ([`super::kept::remark_below`]).
+pub(super) fn left_at_prompt(
+    steps: &mut [super::Step],
+    shown: bool,
+    prose: &mut Vec<(usize, String)>,
+    n: usize,
+    comment: String,
+) {
+    match steps.last_mut().filter(|_| shown) {
+        Some(s) => {
+            let before = s.remarks_cut;
+            super::kept::remark_below(s, prose, n, &comment);
+            if s.remarks_cut != before {
+                prose.push((n, comment));
+            }
+        }
+        None => prose.push((n, comment)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,31 +160,31 @@ mod tests {
     #[test]
     fn comments_are_placed_by_the_blank_lines_around_them() {
         // Glued to both under output: both.
-        let (u, l) = place(lines(&["# ttl 63"]), Under::Output, true);
+        let (u, l) = place(lines(&["# ttl 63"]), Under::Output);
         assert_eq!((texts(&u), texts(&l)), (vec!["# ttl 63"], vec!["# ttl 63"]));
         // Glued to both under a bare command line: a heading of the next.
-        let (u, l) = place(lines(&["# same node"]), Under::Command, false);
+        let (u, l) = place(lines(&["# same node"]), Under::Command);
         assert_eq!((texts(&u), texts(&l)), (vec![], vec!["# same node"]));
         // Glued under output, blank below: the upper's only; under a bare
         // command line: both.
-        let (u, l) = place(lines(&["# ttl 63", ""]), Under::Output, true);
+        let (u, l) = place(lines(&["# ttl 63", ""]), Under::Output);
         assert_eq!((texts(&u), texts(&l)), (vec!["# ttl 63"], vec![]));
-        let (u, l) = place(lines(&["# ttl 63", ""]), Under::Command, false);
+        let (u, l) = place(lines(&["# ttl 63", ""]), Under::Command);
         assert_eq!((texts(&u), texts(&l)), (vec!["# ttl 63"], vec!["# ttl 63"]));
         // Blank above, right above: the lower's.
-        let (u, l) = place(lines(&["# across node"]), Under::Blank, true);
+        let (u, l) = place(lines(&["# across node"]), Under::Blank);
         assert_eq!((texts(&u), texts(&l)), (vec![], vec!["# across node"]));
-        // Blank on both sides: both under output, else the lower's.
-        let (u, l) = place(lines(&["# ttl 63", ""]), Under::Blank, true);
-        assert_eq!((texts(&u), texts(&l)), (vec!["# ttl 63"], vec!["# ttl 63"]));
-        let (u, l) = place(lines(&["# ttl 63", ""]), Under::Blank, false);
+        // Blank on both sides: the lower's, a title of what follows
+        // (probe21ce, H5: `# now the cross-node ping` drifted on the upper).
+        let (u, l) = place(lines(&["# now the cross-node ping", ""]), Under::Blank);
+        assert_eq!(
+            (texts(&u), texts(&l)),
+            (vec![], vec!["# now the cross-node ping"])
+        );
+        let (u, l) = place(lines(&["# ttl 63", ""]), Under::Blank);
         assert_eq!((texts(&u), texts(&l)), (vec![], vec!["# ttl 63"]));
         // Glued under, then a title right above the next.
-        let (u, l) = place(
-            lines(&["# ttl 63", "", "# across node"]),
-            Under::Output,
-            true,
-        );
+        let (u, l) = place(lines(&["# ttl 63", "", "# across node"]), Under::Output);
         assert_eq!(
             (texts(&u), texts(&l)),
             (vec!["# ttl 63"], vec!["# across node"])

@@ -308,16 +308,15 @@ fn remark_with_above(
 }
 
 /// Whether `line` ends the comments held above a block's first command
-/// (they are prose): a blank line or a prompt with nothing or a comment
-/// typed at it. Right above the first command (probe21cd, G6), they are
-/// its remark as a comment above any other command is (probe21bk, finding
-/// 2): as prose, `# ttl 63` above a ping whose replies show ttl 64 was
-/// read by no one, while the same words behind the command drifted. A
-/// title says nothing of output (`# on the master`, `# Setup`): it claims
-/// nothing.
+/// (they are prose): a blank line or a bare prompt. Right above the first
+/// command (probe21cd, G6), they are its title ([`Step::title`]): as
+/// prose, `# ttl 63` above a ping whose replies show ttl 64 was read by no
+/// one, while the same words behind the command drifted; read as its
+/// remark, a title of the whole block (`# from node1, ping both pods`
+/// above `vagrant ssh node1`) turned it red (probe21ce, H1). A comment
+/// typed at a prompt is one too (H2).
 fn ends_lead(line: &str) -> bool {
-    line.trim().is_empty()
-        || after_prompt(line).is_some_and(|rest| rest.trim().is_empty() || rest.starts_with('#'))
+    line.trim().is_empty() || after_prompt(line).is_some_and(|rest| rest.trim().is_empty())
 }
 
 /// Put the comments `claims` under the last step as its claims about what
@@ -405,6 +404,8 @@ pub fn steps_bounded(block: &Block, bounds: &mut Left) -> (Vec<Step>, Vec<(usize
     // The comments above the block's first command, held until the next
     // line says what they are (see [`lead_remark`]).
     let mut lead: Vec<(usize, String)> = Vec::new();
+    // The lines of `held` typed at a prompt ([`held::comment_of`]).
+    let mut at_prompt: Vec<usize> = Vec::new();
     for (i, (n, raw)) in block.body.iter().enumerate() {
         let line = seen(raw);
         let n = *n;
@@ -413,9 +414,14 @@ pub fn steps_bounded(block: &Block, bounds: &mut Left) -> (Vec<Step>, Vec<(usize
         if !lead.is_empty() && ends_lead(&line) {
             prose.append(&mut lead);
         }
+        let comment = held::comment_of(&line);
+        // Where the author shows prompts, a `#` line without one under
+        // output is output (a file's comment); under a command line, a
+        // comment (probe21ce, H2: not the login's banner).
+        let comment = comment
+            .filter(|_| !prompted || !is_comment(&line) || !pasts.last().is_some_and(|p| p.shown));
         if seen_any
-            && !prompted
-            && (is_comment(&line) || (!held.is_empty() && line.trim().is_empty()))
+            && (comment.is_some() || (!held.is_empty() && line.trim().is_empty()))
             && !steps.last().is_some_and(still_typed)
         {
             if held.is_empty() {
@@ -425,7 +431,10 @@ pub fn steps_bounded(block: &Block, bounds: &mut Left) -> (Vec<Step>, Vec<(usize
                     _ => Under::Blank,
                 };
             }
-            held.push((n, line));
+            if comment.is_some() && !is_comment(&line) {
+                at_prompt.push(n);
+            }
+            held.push((n, comment.unwrap_or(line)));
             continue;
         }
         if !held.is_empty() {
@@ -433,15 +442,22 @@ pub fn steps_bounded(block: &Block, bounds: &mut Left) -> (Vec<Step>, Vec<(usize
             let folded = crate::book::lookalike::fold(&line);
             if !(starts_command(&line, &folded, last, prompted, seen_any)) {
                 for (n, l) in held.drain(..) {
-                    if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut())
+                    if at_prompt.contains(&n) {
+                        held::left_at_prompt(
+                            &mut steps,
+                            pasts.last().is_some_and(|p| p.shown),
+                            &mut prose,
+                            n,
+                            l,
+                        );
+                    } else if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut())
                         && (!l.trim().is_empty() || !s.output.is_empty())
                     {
                         push(s, p, n, l, left);
                     }
                 }
             } else {
-                let shown = pasts.last().is_some_and(|p| p.shown);
-                let (upper, lower) = held::place(std::mem::take(&mut held), held_under, shown);
+                let (upper, lower) = held::place(std::mem::take(&mut held), held_under);
                 let output = claim_below(&mut steps, &mut pasts, &mut prose, upper, left);
                 held = lower
                     .into_iter()
@@ -468,31 +484,13 @@ pub fn steps_bounded(block: &Block, bounds: &mut Left) -> (Vec<Step>, Vec<(usize
             // output of the line above.
             continue;
         }
-        if let Some(rest) = after_prompt(&line).filter(|rest| rest.starts_with('#')) {
-            // A comment typed at a prompt (`vagrant@node1:~$ # ping ...`):
-            // the shell runs nothing (it ran the ping: the prompt's path
-            // took the `$`, and the `#` was read as a root prompt). Under
-            // a command's output it is read as the same line without the
-            // prompt is, the command's claim (probe21cd, G5: `# node2
-            // answered every ping` there was read by no one).
-            match (steps.last_mut(), pasts.last()) {
-                (Some(s), Some(p)) if p.shown => {
-                    let before = s.remarks_cut;
-                    remark_below(s, &mut Vec::new(), n, rest);
-                    if s.remarks_cut == before {
-                        prose.push((n, line.trim().to_string()));
-                    }
-                }
-                _ => prose.push((n, line.trim().to_string())),
-            }
-            continue;
-        }
-        if !seen_any && is_comment(&line) {
-            // A comment before the block's first command: its remark if
-            // it stands right above it, else prose ([`ends_lead`]).
-            match line.trim().starts_with("#!") {
+        if let Some(comment) = comment.filter(|_| !seen_any) {
+            // A comment before the block's first command (at a prompt or
+            // not): its title if it stands right above it, else prose
+            // ([`ends_lead`]).
+            match comment.starts_with("#!") {
                 true => prose.push((n, line.trim().to_string())),
-                false => lead.push((n, line)),
+                false => lead.push((n, comment)),
             }
             continue;
         }
@@ -512,7 +510,12 @@ pub fn steps_bounded(block: &Block, bounds: &mut Left) -> (Vec<Step>, Vec<(usize
             bounds.commands -= 1;
             seen_any = true;
             let (command, remark) = strip(&line);
-            let (remark, more) = remark_with_above(remark, lead.drain(..).chain(held.drain(..)));
+            let (remark, more) = remark_with_above(remark, held.drain(..));
+            // A title keeps the remark's bound: past it, counted, unread.
+            let mut title = std::mem::take(&mut lead);
+            prose.extend(title.iter().map(|(n, l)| (*n, l.trim().to_string())));
+            let more = more + title.len().saturating_sub(crate::book::caps::REMARKS);
+            title.truncate(crate::book::caps::REMARKS);
             after_command = true;
             steps.push(Step {
                 line: n,
@@ -526,6 +529,7 @@ pub fn steps_bounded(block: &Block, bounds: &mut Left) -> (Vec<Step>, Vec<(usize
                 remarks_below: Vec::new(),
                 remarks_cut: more,
                 unread_lines: 0,
+                title,
             });
             pasts.push(Past::default());
         } else if is_remark(&line) && !cuts_output(&line, steps.last()) {
@@ -544,7 +548,15 @@ pub fn steps_bounded(block: &Block, bounds: &mut Left) -> (Vec<Step>, Vec<(usize
     let (claims, held) = held::at_end(held, held_under);
     claim_below(&mut steps, &mut pasts, &mut prose, claims, left);
     for (n, l) in held {
-        if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut())
+        if at_prompt.contains(&n) {
+            held::left_at_prompt(
+                &mut steps,
+                pasts.last().is_some_and(|p| p.shown),
+                &mut prose,
+                n,
+                l,
+            );
+        } else if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut())
             && !l.trim().is_empty()
         {
             push(s, p, n, l, left);
@@ -573,6 +585,7 @@ pub fn steps_bounded(block: &Block, bounds: &mut Left) -> (Vec<Step>, Vec<(usize
             remarks_below: Vec::new(),
             remarks_cut: 0,
             unread_lines: count,
+            title: Vec::new(),
         });
     }
     (steps, prose)

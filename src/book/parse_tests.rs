@@ -112,14 +112,12 @@ fn prompts_tildes_and_indented_blocks() {
     let b = &c.blocks[1];
     assert_eq!((b.line, b.end, b.fence.as_str()), (15, 18, ""));
     let (s, prose) = steps(b);
-    // A comment right above the first command is its remark (probe21cd,
-    // G6), as one above any other command is.
-    assert!(prose.is_empty(), "{prose:?}");
+    // A comment right above the first command is the block's title
+    // (probe21cd, G6; probe21ce, H1), read by the replay, and prose.
+    assert_eq!(prose.len(), 1, "{prose:?}");
     assert_eq!(s[0].command, "ping 10.0.0.2");
-    assert_eq!(
-        s[0].remark.as_deref(),
-        Some("first a comment; the other node")
-    );
+    assert_eq!(s[0].remark.as_deref(), Some("the other node"));
+    assert_eq!(s[0].title, [(15, "# first a comment".to_string())]);
     assert_eq!(s[0].output, ["PING y"]);
     // A backtick fence is not closed by tildes, nor the other way.
     let c = p("```\nls\n~~~\n```\n~~~~\nls\n```\n~~~~\n").unwrap();
@@ -223,7 +221,13 @@ fn a_comment_at_a_prompt_is_no_command() {
     let (steps, prose) = steps(&c.blocks[0]);
     let cmds: Vec<&str> = steps.iter().map(|s| s.command.as_str()).collect();
     assert_eq!(cmds, ["vagrant ssh node1", "route -n"]);
-    assert_eq!(prose.len(), 3, "{prose:?}");
+    // Placed as without their prompts (probe21ce, H2): right under a
+    // command that shows no output and above the next, its remark.
+    assert!(prose.is_empty(), "{prose:?}");
+    assert_eq!(
+        steps[1].remark.as_deref(),
+        Some("ping -c 1 10.244.3.3; route -n; cat /etc/hostname")
+    );
 }
 
 /// A remark in parentheses that says output was cut stays in the output

@@ -56,6 +56,7 @@ mod remark_claims;
 mod remark_lists;
 mod remark_notes;
 mod remark_pods;
+mod remark_title;
 mod remark_words;
 mod remarks;
 mod root_needed;

@@ -189,6 +189,7 @@ fn unread(b: &parse::Block, line: usize, why: &str) -> Planned {
             remarks_below: Vec::new(),
             remarks_cut: 0,
             unread_lines: 0,
+            title: Vec::new(),
         },
         cmd: Err(why.to_string()),
         node: None,

@@ -58,7 +58,7 @@ fn node_of_pod(name: &str, binding: &Binding) -> Option<String> {
 }
 
 /// What a line reaches, and from where.
-struct Reached {
+pub(super) struct Reached {
     ip: Ipv4Addr,
     /// The node it leaves: the session's, or its exec's pod's.
     from: Option<String>,
@@ -68,7 +68,7 @@ struct Reached {
 
 /// The address a ping or curl reaches (in a node's session, or in an
 /// exec's pod), if the line is one.
-fn reached(p: &Planned, binding: &Binding) -> Option<Reached> {
+pub(super) fn reached(p: &Planned, binding: &Binding) -> Option<Reached> {
     fn target(c: &Cmd) -> Option<Ipv4Addr> {
         match c {
             Cmd::Ping { target, .. } => Some(*target),
@@ -240,6 +240,7 @@ fn check_with(
     gone: Option<&str>,
 ) {
     check_trailing(p, binding, lab, r, gone);
+    super::remark_title::check(p, binding, lab, r, gone);
     super::remark_below::check(p, binding, lab, r, gone);
     super::went_on::check(p, r);
 }

@@ -178,6 +178,7 @@ mod tests {
                 remarks_below: Vec::new(),
                 remarks_cut: 0,
                 unread_lines: 0,
+                title: Vec::new(),
             },
             cmd: recognize(command),
             node: None,

@@ -480,3 +480,77 @@ async fn comments_at_a_blocks_edges_are_read() {
     let r = on_netns(&text).await;
     assert_eq!(r.blocks[0].verdict, Verdict::Match, "{:?}", r.blocks[0]);
 }
+
+/// probe21ce, H1: a comment right above a block's first command is a title
+/// of the block: read as the line's claim only where it says what the line
+/// gets (strictly, as G6 wanted), else prose. Seen failing first: the
+/// titles above `vagrant ssh node1` drifted ("typed from node1") or were
+/// not understood.
+#[tokio::test]
+async fn a_title_above_a_blocks_first_command_claims_only_what_the_line_gets() {
+    for title in [
+        "# from node1, ping both pods",
+        "# log in to node1",
+        "# same node works, across node fails",
+        "# again from node1: both pods reply now",
+    ] {
+        let text =
+            format!("```bash\n{title}\nvagrant ssh node1\nping 10.244.1.2\n{NEAR}exit\n```\n");
+        let r = on_netns(&text).await;
+        assert_eq!(
+            r.blocks[0].verdict,
+            Verdict::Match,
+            "{title}: {:?}",
+            r.blocks[0]
+        );
+    }
+    for (title, verdict) in [
+        ("# ttl 63", Verdict::Drift),
+        ("# from node1: no reply", Verdict::Drift),
+        ("# ttl sixty-three", Verdict::NotUnderstood),
+        ("# ttl 64, from node1", Verdict::Match),
+    ] {
+        let text = format!("```\n{title}\nvagrant@node1:~$ ping 10.244.1.2\n{NEAR}```\n");
+        let r = on_netns(&text).await;
+        let c = &r.blocks[0].commands[0];
+        assert_eq!(c.verdict, verdict, "{title}: {c:?}");
+    }
+}
+
+/// probe21ce, H2: a comment typed at a prompt is placed as the same line
+/// without the prompt is, and a `#` line under `vagrant ssh` right above
+/// the next prompted command is that command's remark, not the login's
+/// output. Seen failing first: each ping was `match`.
+#[tokio::test]
+async fn a_comment_at_a_prompt_is_placed_as_one_without_it() {
+    for comment in [
+        "vagrant@node1:~$ # ttl 63",
+        "# ttl 63",
+        "vagrant@node1:~$ # no reply",
+    ] {
+        let text = format!(
+            "```\n$ vagrant ssh node1\n{comment}\nvagrant@node1:~$ ping 10.244.1.2\n{NEAR}vagrant@node1:~$ exit\n```\n"
+        );
+        let r = on_netns(&text).await;
+        let c = &r.blocks[0].commands[1];
+        assert_eq!(c.verdict, Verdict::Drift, "{comment}: {c:?}");
+    }
+    // Above a block's first command: its title.
+    let text =
+        format!("```\nvagrant@node1:~$ # ttl 63\nvagrant@node1:~$ ping 10.244.1.2\n{NEAR}```\n");
+    let r = on_netns(&text).await;
+    assert_eq!(r.blocks[0].commands[0].verdict, Verdict::Drift, "{r:?}");
+    // Glued to both: the upper's claim and the next one's remark.
+    let text = format!(
+        "```\n$ vagrant ssh node1\nvagrant@node1:~$ ping 10.244.2.2\n{FAR}vagrant@node1:~$ # replies\nvagrant@node1:~$ ping 10.244.1.2\n{NEAR}vagrant@node1:~$ exit\n```\n"
+    );
+    let r = on_netns(&text).await;
+    let far = &r.blocks[0].commands[1];
+    assert_eq!(far.verdict, Verdict::Drift, "{far:?}");
+    let text = format!(
+        "```\n$ vagrant ssh node1\nvagrant@node1:~$ ping 10.244.1.2\n{NEAR}\nvagrant@node1:~$ # no reply\nvagrant@node1:~$ ping 10.244.1.2\n{NEAR}vagrant@node1:~$ exit\n```\n"
+    );
+    let r = on_netns(&text).await;
+    let lower = &r.blocks[0].commands[2];
+    assert_eq!(lower.verdict, Verdict::Drift, "{lower:?}");
+}
