@@ -28,6 +28,10 @@
 
 use super::CommandReport;
 
+/// The problems of a file (a known-drift file's entries) placed and
+/// listed; the rest are counted in one line (probe21cg, G5).
+pub const FILE_PROBLEMS: usize = 20;
+
 /// The differences one command keeps.
 pub const PER_COMMAND: usize = 100;
 /// The differences a chapter keeps (past them, one a command).

@@ -62,3 +62,35 @@ fn blesss_todo_and_a_persons_reason_still_load() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     load(&root.join("labs/chapter4/chapter.drift.yaml")).unwrap();
 }
+
+/// probe21cg, G5: each problem was placed by walking the file from its
+/// top (7,700 placeholder reasons: 31 s of CPU, deaf to TERM). The first
+/// [`crate::book::caps::FILE_PROBLEMS`] are placed and listed, the rest
+/// counted in one line. Seen failing first: 50 lines listed.
+#[test]
+fn a_files_problems_are_listed_up_to_a_bound_and_the_rest_counted() {
+    let mut text = String::from("version: 2\ndrift:\n");
+    for i in 0..50 {
+        text.push_str(&format!(
+            "- command: route -n\n  line: {}\n  difference: 'd{i}'\n  reason: x\n",
+            i + 1
+        ));
+    }
+    let e = parse(Path::new("c.drift.yaml"), &text).unwrap_err();
+    let shown = crate::book::caps::FILE_PROBLEMS;
+    assert_eq!(e.lines().count(), shown + 1, "{e}");
+    assert!(
+        e.lines()
+            .next()
+            .unwrap()
+            .starts_with("c.drift.yaml:6: drift[0].reason"),
+        "{e}"
+    );
+    assert!(
+        e.lines()
+            .last()
+            .unwrap()
+            .contains(&format!("{} more", 50 - shown)),
+        "{e}"
+    );
+}
