@@ -319,6 +319,31 @@ fn ends_lead(line: &str) -> bool {
     line.trim().is_empty() || after_prompt(line).is_some_and(|rest| rest.trim().is_empty())
 }
 
+/// Held lines that no command follows: a comment typed at a prompt goes
+/// as [`held::left_at_prompt`] says, any other line is the last command's
+/// output (a blank line too where `blank_is_output` and it shows some:
+/// not at the block's end, where blank lines are no output).
+fn leave_held(
+    steps: &mut [Step],
+    pasts: &mut [Past],
+    prose: &mut Vec<(usize, String)>,
+    held: impl IntoIterator<Item = (usize, String)>,
+    at_prompt: &[usize],
+    blank_is_output: bool,
+    left: &mut usize,
+) {
+    for (n, l) in held {
+        if at_prompt.contains(&n) {
+            let shown = pasts.last().is_some_and(|p| p.shown);
+            held::left_at_prompt(steps, shown, prose, n, l);
+        } else if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut())
+            && (!l.trim().is_empty() || (blank_is_output && !s.output.is_empty()))
+        {
+            push(s, p, n, l, left);
+        }
+    }
+}
+
 /// Put the comments `claims` under the last step as its claims about what
 /// it got ([`held::place`]), read strictly as a bracketed line there is
 /// ([`crate::book::replay`]'s `remark_below`); a cut's note (`# output
@@ -441,21 +466,10 @@ pub fn steps_bounded(block: &Block, bounds: &mut Left) -> (Vec<Step>, Vec<(usize
             let last = steps.last().zip(pasts.last());
             let folded = crate::book::lookalike::fold(&line);
             if !(starts_command(&line, &folded, last, prompted, seen_any)) {
-                for (n, l) in held.drain(..) {
-                    if at_prompt.contains(&n) {
-                        held::left_at_prompt(
-                            &mut steps,
-                            pasts.last().is_some_and(|p| p.shown),
-                            &mut prose,
-                            n,
-                            l,
-                        );
-                    } else if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut())
-                        && (!l.trim().is_empty() || !s.output.is_empty())
-                    {
-                        push(s, p, n, l, left);
-                    }
-                }
+                let held = held.drain(..);
+                leave_held(
+                    &mut steps, &mut pasts, &mut prose, held, &at_prompt, true, left,
+                );
             } else {
                 let (upper, lower) = held::place(std::mem::take(&mut held), held_under);
                 let output = claim_below(&mut steps, &mut pasts, &mut prose, upper, left);
@@ -547,21 +561,9 @@ pub fn steps_bounded(block: &Block, bounds: &mut Left) -> (Vec<Step>, Vec<(usize
     prose.append(&mut lead);
     let (claims, held) = held::at_end(held, held_under);
     claim_below(&mut steps, &mut pasts, &mut prose, claims, left);
-    for (n, l) in held {
-        if at_prompt.contains(&n) {
-            held::left_at_prompt(
-                &mut steps,
-                pasts.last().is_some_and(|p| p.shown),
-                &mut prose,
-                n,
-                l,
-            );
-        } else if let (Some(s), Some(p)) = (steps.last_mut(), pasts.last_mut())
-            && !l.trim().is_empty()
-        {
-            push(s, p, n, l, left);
-        }
-    }
+    leave_held(
+        &mut steps, &mut pasts, &mut prose, held, &at_prompt, false, left,
+    );
     for (s, p) in steps.iter_mut().zip(&pasts) {
         // Blank lines at the end are no output, read past or kept.
         s.cut = p.lines - p.blank_at_end;

@@ -156,20 +156,9 @@ fn compared_nothing(
     reason: String,
 ) -> CommandReport {
     CommandReport {
-        line,
-        command: command.to_string(),
         verdict,
-        ran_on: None,
-        ran: None,
-        variant: variant.to_string(),
-        book,
-        lab: Vec::new(),
-        bindings: Vec::new(),
-        differences: Vec::new(),
-        known: Vec::new(),
         reason: Some(reason),
-        why: Vec::new(),
-        kubectl: None,
+        ..CommandReport::started(line, command.to_string(), variant, book)
     }
 }
 
